@@ -1,0 +1,287 @@
+/**
+ * The route table: the one list of the API's routes. The local gateway, the Lambda handlers,
+ * the OpenAPI document and the CDK app are all built from it. Nothing else lists routes.
+ *
+ * It is data only (plus zod schemas), so a handler bundle that imports it stays small.
+ */
+import type { z } from 'zod';
+import type { ErrorCode } from '../domain/errors.ts';
+import * as s from './schemas.ts';
+
+/** What a function may do in AWS. The CDK app turns each into least-privilege IAM statements. */
+export type Permission = 'table:read' | 'table:write' | 'cognito:public' | 'cognito:admin';
+
+/** A function is a route group: one Lambda, one handler module. */
+export const functions = {
+  health: { entry: 'src/handlers/health.ts', description: 'Liveness' },
+  auth: { entry: 'src/handlers/auth.ts', description: 'Register, confirm, login, refresh, logout' },
+  profile: { entry: 'src/handlers/profile.ts', description: 'The caller\u2019s profile' },
+  'accounts-read': { entry: 'src/handlers/accounts-read.ts', description: 'Accounts, balances and history' },
+  'accounts-write': { entry: 'src/handlers/accounts-write.ts', description: 'Open and close accounts' },
+  money: { entry: 'src/handlers/money.ts', description: 'Deposits, withdrawals and transfers' },
+} as const;
+export type FunctionName = keyof typeof functions;
+
+export type Method = 'GET' | 'POST' | 'DELETE';
+
+export interface RouteDef {
+  method: Method;
+  path: string;
+  fn: FunctionName;
+  summary: string;
+  /** Needs a valid Cognito access token (the HTTP API JWT authorizer). */
+  auth: boolean;
+  permissions: readonly Permission[];
+  /** Money-moving: requires the Idempotency-Key header. */
+  idempotent?: boolean;
+  body?: z.ZodType;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  status: number;
+  response?: z.ZodType;
+  errors: readonly ErrorCode[];
+}
+
+const route = <const R extends RouteDef>(r: R): R => r;
+
+const common: ErrorCode[] = ['validation_failed', 'unauthorized'];
+const money: ErrorCode[] = [
+  ...common,
+  'idempotency_key_required',
+  'idempotency_key_reused',
+  'idempotency_key_in_use',
+  'not_found',
+  'account_not_active',
+  'insufficient_funds',
+  'daily_limit_exceeded',
+];
+
+export const routes = {
+  health: route({
+    method: 'GET',
+    path: '/health',
+    fn: 'health',
+    auth: false,
+    permissions: [],
+    summary: 'Liveness check',
+    status: 200,
+    response: s.Health,
+    errors: [],
+  }),
+  register: route({
+    method: 'POST',
+    path: '/v1/auth/register',
+    fn: 'auth',
+    auth: false,
+    permissions: ['cognito:public', 'cognito:admin', 'table:write'],
+    summary: 'Register a customer',
+    body: s.RegisterBody,
+    status: 201,
+    response: s.UserOut,
+    errors: ['validation_failed', 'user_exists'],
+  }),
+  confirm: route({
+    method: 'POST',
+    path: '/v1/auth/confirm',
+    fn: 'auth',
+    auth: false,
+    permissions: ['cognito:public'],
+    summary: 'Confirm a registration with the emailed code',
+    body: s.ConfirmBody,
+    status: 204,
+    errors: ['validation_failed', 'invalid_code'],
+  }),
+  login: route({
+    method: 'POST',
+    path: '/v1/auth/login',
+    fn: 'auth',
+    auth: false,
+    permissions: ['cognito:public', 'table:write'],
+    summary: 'Log in with email and password',
+    body: s.LoginBody,
+    status: 200,
+    response: s.Tokens,
+    errors: ['validation_failed', 'invalid_credentials', 'user_not_confirmed', 'login_locked'],
+  }),
+  refresh: route({
+    method: 'POST',
+    path: '/v1/auth/refresh',
+    fn: 'auth',
+    auth: false,
+    permissions: ['cognito:public'],
+    summary: 'New access and id tokens from a refresh token',
+    body: s.RefreshBody,
+    status: 200,
+    response: s.Tokens,
+    errors: ['validation_failed', 'invalid_refresh_token'],
+  }),
+  logout: route({
+    method: 'POST',
+    path: '/v1/auth/logout',
+    fn: 'auth',
+    auth: true,
+    permissions: ['cognito:public'],
+    summary: 'Revoke the refresh token',
+    body: s.RefreshBody,
+    status: 204,
+    errors: common,
+  }),
+  me: route({
+    method: 'GET',
+    path: '/v1/me',
+    fn: 'profile',
+    auth: true,
+    permissions: ['table:read'],
+    summary: 'The caller\u2019s profile',
+    status: 200,
+    response: s.Me,
+    errors: common,
+  }),
+  listAccounts: route({
+    method: 'GET',
+    path: '/v1/accounts',
+    fn: 'accounts-read',
+    auth: true,
+    permissions: ['table:read'],
+    summary: 'List the caller\u2019s accounts',
+    status: 200,
+    response: s.AccountList,
+    errors: common,
+  }),
+  openAccount: route({
+    method: 'POST',
+    path: '/v1/accounts',
+    fn: 'accounts-write',
+    auth: true,
+    permissions: ['table:write'],
+    summary: 'Open an account',
+    body: s.OpenAccountBody,
+    status: 201,
+    response: s.Account,
+    errors: [...common, 'account_limit_reached'],
+  }),
+  getAccount: route({
+    method: 'GET',
+    path: '/v1/accounts/{id}',
+    fn: 'accounts-read',
+    auth: true,
+    permissions: ['table:read'],
+    summary: 'One account',
+    params: s.AccountParams,
+    status: 200,
+    response: s.Account,
+    errors: [...common, 'not_found'],
+  }),
+  closeAccount: route({
+    method: 'DELETE',
+    path: '/v1/accounts/{id}',
+    fn: 'accounts-write',
+    auth: true,
+    permissions: ['table:write'],
+    summary: 'Close an account with a zero balance',
+    params: s.AccountParams,
+    status: 200,
+    response: s.Account,
+    errors: [...common, 'not_found', 'balance_not_zero'],
+  }),
+  getBalance: route({
+    method: 'GET',
+    path: '/v1/accounts/{id}/balance',
+    fn: 'accounts-read',
+    auth: true,
+    permissions: ['table:read'],
+    summary: 'An account\u2019s balance',
+    params: s.AccountParams,
+    status: 200,
+    response: s.Balance,
+    errors: [...common, 'not_found'],
+  }),
+  history: route({
+    method: 'GET',
+    path: '/v1/accounts/{id}/transactions',
+    fn: 'accounts-read',
+    auth: true,
+    permissions: ['table:read'],
+    summary: 'An account\u2019s history, newest first, paged',
+    params: s.AccountParams,
+    query: s.HistoryQuery,
+    status: 200,
+    response: s.HistoryPage,
+    errors: [...common, 'not_found', 'invalid_cursor'],
+  }),
+  getTransaction: route({
+    method: 'GET',
+    path: '/v1/transactions/{id}',
+    fn: 'accounts-read',
+    auth: true,
+    permissions: ['table:read'],
+    summary: 'One transaction, to a caller who owns either side',
+    params: s.TransactionParams,
+    status: 200,
+    response: s.Transaction,
+    errors: [...common, 'not_found'],
+  }),
+  deposit: route({
+    method: 'POST',
+    path: '/v1/accounts/{id}/deposits',
+    fn: 'money',
+    auth: true,
+    permissions: ['table:write'],
+    idempotent: true,
+    summary: 'Deposit into an account',
+    params: s.AccountParams,
+    body: s.MoneyBody,
+    status: 201,
+    response: s.Transaction,
+    errors: money,
+  }),
+  withdraw: route({
+    method: 'POST',
+    path: '/v1/accounts/{id}/withdrawals',
+    fn: 'money',
+    auth: true,
+    permissions: ['table:write'],
+    idempotent: true,
+    summary: 'Withdraw from an account',
+    params: s.AccountParams,
+    body: s.MoneyBody,
+    status: 201,
+    response: s.Transaction,
+    errors: money,
+  }),
+  transfer: route({
+    method: 'POST',
+    path: '/v1/transfers',
+    fn: 'money',
+    auth: true,
+    permissions: ['table:write'],
+    idempotent: true,
+    summary: 'Transfer to an account number',
+    body: s.TransferBody,
+    status: 201,
+    response: s.Transaction,
+    errors: [...money, 'currency_mismatch', 'same_account', 'recipient_not_found'],
+  }),
+} as const satisfies Record<string, RouteDef>;
+
+export type Routes = typeof routes;
+export type OperationId = keyof Routes;
+export type OperationsOf<F extends FunctionName> = {
+  [K in OperationId]: Routes[K]['fn'] extends F ? K : never;
+}[OperationId];
+
+/** `"POST /v1/accounts/{id}/deposits"`: the HTTP API route key. */
+export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>): string => `${r.method} ${r.path}`;
+
+export const routeList = Object.entries(routes).map(([operationId, r]) => ({
+  operationId: operationId as OperationId,
+  ...(r as RouteDef),
+}));
+export type RouteEntry = (typeof routeList)[number];
+
+const byKey = new Map(routeList.map((r) => [routeKey(r), r]));
+export const findRouteByKey = (key: string): RouteEntry | undefined => byKey.get(key);
+
+/** The union of the permissions of a function's routes: what its IAM role is granted. */
+export const permissionsOf = (fn: FunctionName): Permission[] =>
+  [...new Set(routeList.filter((r) => r.fn === fn).flatMap((r) => r.permissions))].sort();

@@ -1,0 +1,51 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  assertActive,
+  assertClosable,
+  isWellFormedAccountNumber,
+  luhnDigit,
+  newAccountNumber,
+} from './account.ts';
+import { BankError } from './errors.ts';
+
+describe('account numbers', () => {
+  it('are 10 digits with a valid Luhn check digit', () => {
+    for (let i = 0; i < 200; i++) {
+      const n = newAccountNumber();
+      expect(n).toMatch(/^\d{10}$/);
+      expect(isWellFormedAccountNumber(n)).toBe(true);
+    }
+  });
+
+  it('computes the standard Luhn digit', () => {
+    // 7992739871 is the textbook example: check digit 3.
+    expect(luhnDigit('7992739871')).toBe('3');
+  });
+
+  it('catches every single-digit typo', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 9 }), (pos, delta) => {
+        const n = newAccountNumber();
+        const d = (Number(n[pos]) + delta) % 10;
+        const typo = n.slice(0, pos) + d + n.slice(pos + 1);
+        expect(isWellFormedAccountNumber(typo)).toBe(false);
+      }),
+      { seed: 42 },
+    );
+  });
+});
+
+describe('account rules', () => {
+  it('refuses movement on frozen and closed accounts', () => {
+    expect(() => assertActive({ status: 'active' })).not.toThrow();
+    for (const status of ['frozen', 'closed'] as const) {
+      expect(() => assertActive({ status })).toThrow(expect.objectContaining({ code: 'account_not_active' }));
+    }
+  });
+
+  it('closes only a zero balance', () => {
+    expect(() => assertClosable({ balance: 0, status: 'active' })).not.toThrow();
+    expect(() => assertClosable({ balance: 1, status: 'active' })).toThrow(BankError);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * Every failure a client can see has a stable snake_case `code` and an HTTP status.
+ * Domain and store code throws `BankError`; the HTTP layer turns it into problem+json.
+ */
+export const errorCatalog = {
+  validation_failed: { status: 400, title: 'Validation failed' },
+  malformed_json: { status: 400, title: 'Malformed JSON' },
+  idempotency_key_required: { status: 400, title: 'Idempotency-Key header required' },
+  invalid_cursor: { status: 400, title: 'Invalid cursor' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  invalid_credentials: { status: 401, title: 'Invalid credentials' },
+  invalid_refresh_token: { status: 401, title: 'Invalid refresh token' },
+  invalid_code: { status: 400, title: 'Invalid confirmation code' },
+  user_not_confirmed: { status: 403, title: 'User not confirmed' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  user_exists: { status: 409, title: 'User already exists' },
+  account_limit_reached: { status: 409, title: 'Account limit reached' },
+  balance_not_zero: { status: 409, title: 'Balance not zero' },
+  idempotency_key_in_use: { status: 409, title: 'Idempotency key in use' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  insufficient_funds: { status: 422, title: 'Insufficient funds' },
+  currency_mismatch: { status: 422, title: 'Currency mismatch' },
+  same_account: { status: 422, title: 'Same account' },
+  account_not_active: { status: 422, title: 'Account not active' },
+  recipient_not_found: { status: 422, title: 'Recipient not found' },
+  daily_limit_exceeded: { status: 422, title: 'Daily limit exceeded' },
+  idempotency_key_reused: { status: 422, title: 'Idempotency key reused' },
+  login_locked: { status: 429, title: 'Login locked' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal_error: { status: 500, title: 'Internal error' },
+  service_unavailable: { status: 503, title: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class BankError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string;
+  readonly errors?: FieldError[];
+  /** Extra response headers, such as Retry-After. */
+  readonly headers?: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(detail ?? errorCatalog[code].title);
+    this.name = 'BankError';
+    this.code = code;
+    this.status = errorCatalog[code].status;
+    this.detail = detail ?? errorCatalog[code].title;
+    if (extra.errors) this.errors = extra.errors;
+    if (extra.headers) this.headers = extra.headers;
+  }
+}
+
+export const isBankError = (e: unknown): e is BankError => e instanceof BankError;

@@ -1,0 +1,45 @@
+/**
+ * The single table's physical shape. The local bootstrap, the test harness and the CDK app
+ * all create the table from this definition.
+ *
+ * Items (pk / sk):
+ *   USER#<sub>            / PROFILE                 the customer's profile and open-account count
+ *   USER#<sub>            / ACCOUNT#<id>            an account, with its balance and version
+ *   USER#<sub>            / LIMIT#<day>#<currency>  the daily outgoing-limit counter (TTL)
+ *   ACCTNUM#<number>      / ACCTNUM                 account number -> owner and account id (uniqueness)
+ *   ACCOUNT#<id>          / TX#<time>#<txId>        a posting: one leg of a journal, in the account's history
+ *   SYSTEM#<name>#<shard> / SYSTEM                  a shard of a system account balance (cash-in, cash-out)
+ *   IDEM#<sub>#<key>      / IDEM                    an idempotency record with the response to replay (TTL)
+ *   LOGIN#<email>         / LOGIN                   failed-login counter and lock (TTL)
+ *
+ * GSI1 (gsi1pk = TX#<txId>, gsi1sk = account id) finds the postings of one journal.
+ */
+export const tableKeys = { partitionKey: 'pk', sortKey: 'sk' } as const;
+export const gsi1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
+export const ttlAttribute = 'expiresAt';
+
+/** The CreateTable input for this table (on-demand). Also used by tests and the local stack. */
+export const createTableInput = (tableName: string) => ({
+  TableName: tableName,
+  BillingMode: 'PAY_PER_REQUEST' as const,
+  AttributeDefinitions: [
+    { AttributeName: tableKeys.partitionKey, AttributeType: 'S' as const },
+    { AttributeName: tableKeys.sortKey, AttributeType: 'S' as const },
+    { AttributeName: gsi1.partitionKey, AttributeType: 'S' as const },
+    { AttributeName: gsi1.sortKey, AttributeType: 'S' as const },
+  ],
+  KeySchema: [
+    { AttributeName: tableKeys.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: tableKeys.sortKey, KeyType: 'RANGE' as const },
+  ],
+  GlobalSecondaryIndexes: [
+    {
+      IndexName: gsi1.indexName,
+      KeySchema: [
+        { AttributeName: gsi1.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: gsi1.sortKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'ALL' as const },
+    },
+  ],
+});
