@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'infra/**/*.test.ts', 'test/**/*.test.ts', 'web/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'web/e2e/**'],
     // One DynamoDB Local and one cognito-local serve the whole run; test files get their own tables/pools.
-    globalSetup: ['test/global-setup.ts'],
+    // BANK_TEST_EMULATORS=off skips them for a quick run of the pure unit tests.
+    globalSetup: process.env.BANK_TEST_EMULATORS === 'off' ? [] : ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',

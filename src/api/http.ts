@@ -1,0 +1,219 @@
+/**
+ * The one HTTP layer every Lambda handler goes through (API Gateway HTTP API, payload format 2.0):
+ * route lookup, size and content-type limits, strict JSON, zod validation of body, path, query and
+ * headers, problem+json errors, security headers and structured logs. Handlers stay thin.
+ */
+import { createHash } from 'node:crypto';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import type { z } from 'zod';
+import { BankError, type FieldError } from '../domain/errors.ts';
+import { JsonError, parseStrictJson } from './json.ts';
+import { logger } from './logger.ts';
+import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.ts';
+import {
+  type FunctionName,
+  findRouteByKey,
+  type OperationsOf,
+  type RouteDef,
+  type RouteEntry,
+  type Routes,
+} from './routes.ts';
+import { IdempotencyKey } from './schemas.ts';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** The authenticated caller, from the claims the JWT authorizer verified. */
+export interface Caller {
+  sub: string;
+  username: string;
+  clientId: string;
+}
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface Request<R extends RouteDef = RouteDef> {
+  body: Out<R['body']>;
+  params: Out<R['params']>;
+  query: Out<R['query']>;
+  caller: R['auth'] extends true ? Caller : undefined;
+  idempotencyKey: R['idempotent'] extends true ? string : undefined;
+  /** A hash of the operation and its validated input: the same request gets the same fingerprint. */
+  fingerprint: string;
+  requestId: string;
+  sourceIp: string;
+  route: RouteEntry;
+}
+
+export interface Reply {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Operation<R extends RouteDef> = (req: Request<R>) => Promise<Reply>;
+export type Operations<F extends FunctionName> = { [K in OperationsOf<F>]: Operation<Routes[K]> };
+export type Result = APIGatewayProxyStructuredResultV2 & {
+  statusCode: number;
+  headers: Record<string, string>;
+};
+
+const baseHeaders = (requestId: string): Record<string, string> => ({
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-request-id': requestId,
+});
+
+export const jsonResult = (
+  status: number,
+  body: unknown,
+  requestId: string,
+  headers: Record<string, string> = {},
+): Result => ({
+  statusCode: status,
+  headers: {
+    ...baseHeaders(requestId),
+    ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+    ...headers,
+  },
+  ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+});
+
+export const errorResult = (e: BankError, requestId: string): Result => ({
+  statusCode: e.status,
+  headers: { ...baseHeaders(requestId), 'content-type': PROBLEM_CONTENT_TYPE, ...e.headers },
+  body: JSON.stringify(problemOf(e)),
+});
+
+const issuesOf = (where: string, error: z.ZodError): FieldError[] =>
+  error.issues.map((i) => ({
+    path: [where, ...i.path.map(String)].join('.'),
+    message: i.message,
+  }));
+
+const validate = <S extends z.ZodType | undefined>(schema: S, value: unknown, where: string): Out<S> => {
+  if (!schema) return undefined as Out<S>;
+  const r = schema.safeParse(value);
+  if (r.success) return r.data as Out<S>;
+  if (where === 'params') throw new BankError('not_found', 'No such resource');
+  throw new BankError('validation_failed', 'The request is not valid', { errors: issuesOf(where, r.error) });
+};
+
+const header = (event: APIGatewayProxyEventV2, name: string): string | undefined => {
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === name) return v;
+  return undefined;
+};
+
+const readBody = (event: APIGatewayProxyEventV2, route: RouteEntry): unknown => {
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > MAX_BODY_BYTES)
+    throw new BankError('payload_too_large', 'The body is larger than 64 KB');
+  if (!route.body) return undefined;
+  const type = header(event, 'content-type');
+  if (bytes.length > 0 || type !== undefined) {
+    const media = type?.split(';')[0]?.trim().toLowerCase();
+    if (media !== 'application/json') {
+      throw new BankError('unsupported_media_type', 'Send the body as application/json');
+    }
+  }
+  if (bytes.length === 0) return undefined;
+  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  return parseStrictJson(text);
+};
+
+const callerOf = (event: APIGatewayProxyEventV2): Caller | undefined => {
+  const claims = (event as APIGatewayProxyEventV2WithJWTAuthorizer).requestContext?.authorizer?.jwt?.claims;
+  const sub = claims?.sub;
+  if (typeof sub !== 'string' || sub === '') return undefined;
+  return { sub, username: String(claims?.username ?? ''), clientId: String(claims?.client_id ?? '') };
+};
+
+const fingerprintOf = (route: RouteEntry, params: unknown, body: unknown): string =>
+  createHash('sha256')
+    .update(JSON.stringify([route.operationId, params ?? null, body ?? null]))
+    .digest('base64url');
+
+const buildRequest = (event: APIGatewayProxyEventV2, route: RouteEntry): Request => {
+  let rawBody: unknown;
+  try {
+    rawBody = readBody(event, route);
+  } catch (e) {
+    if (e instanceof JsonError || e instanceof TypeError) throw new BankError('malformed_json', e.message);
+    throw e;
+  }
+  const caller = callerOf(event);
+  if (route.auth && !caller) throw new BankError('unauthorized', 'A valid access token is required');
+  const params = validate(route.params, event.pathParameters ?? {}, 'params');
+  const body = validate(route.body, rawBody, 'body');
+  const query = validate(route.query, event.queryStringParameters ?? {}, 'query');
+  let idempotencyKey: string | undefined;
+  if (route.idempotent) {
+    const key = header(event, 'idempotency-key');
+    if (key === undefined || key === '') {
+      throw new BankError(
+        'idempotency_key_required',
+        'Send an Idempotency-Key header with every money movement',
+      );
+    }
+    idempotencyKey = validate(IdempotencyKey, key, 'headers.idempotency-key');
+  }
+  return {
+    body,
+    params,
+    query,
+    caller,
+    idempotencyKey,
+    fingerprint: fingerprintOf(route, params, body),
+    requestId: event.requestContext.requestId,
+    sourceIp: event.requestContext.http?.sourceIp ?? '',
+    route,
+  } as Request;
+};
+
+/**
+ * A Lambda handler for one function (route group). `operations` implements every route of the group,
+ * keyed by operation id; the route table supplies the rest.
+ */
+export const createHandler =
+  <F extends FunctionName>(fn: F, operations: Operations<F>) =>
+  async (event: APIGatewayProxyEventV2, context?: Context): Promise<Result> => {
+    const started = Date.now();
+    const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
+    const route = findRouteByKey(event.routeKey);
+    logger.resetKeys();
+    if (context) logger.addContext(context);
+    logger.appendKeys({ requestId, route: event.routeKey, function: fn });
+    let result: Result;
+    try {
+      if (!route || route.fn !== fn) throw new BankError('not_found', 'No such route');
+      const op = (operations as Record<string, Operation<RouteDef>>)[route.operationId];
+      if (!op) throw new BankError('not_found', 'No such route');
+      const reply = await op(buildRequest(event, route));
+      result = jsonResult(reply.status ?? route.status, reply.body, requestId, reply.headers);
+    } catch (e) {
+      if (e instanceof BankError) {
+        result = errorResult(e, requestId);
+      } else {
+        const err = e as Error;
+        logger.error('unhandled error', {
+          error: { name: err?.name, message: err?.message, stack: err?.stack },
+        });
+        result = errorResult(new BankError('internal_error', 'Something went wrong on our side'), requestId);
+      }
+    }
+    logger.info('request', {
+      method: event.requestContext?.http?.method,
+      status: result.statusCode,
+      code: result.statusCode >= 400 ? JSON.parse(result.body ?? '{}').code : undefined,
+      durationMs: Date.now() - started,
+    });
+    return result;
+  };

@@ -1,0 +1,38 @@
+/**
+ * What handlers share: configuration and SDK clients, created once per cold start on first use
+ * (lazily, so a test can set the environment before the first request).
+ */
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { config } from '../config.ts';
+import { Identity } from '../identity/cognito.ts';
+import { AccountStore } from '../store/accounts.ts';
+import { createDocumentClient, type Db } from '../store/db.ts';
+import { LoginStore } from '../store/logins.ts';
+import { UserStore } from '../store/users.ts';
+
+const once = <T>(make: () => T): (() => T) => {
+  let value: T | undefined;
+  return () => {
+    value ??= make();
+    return value;
+  };
+};
+
+export const db = once((): Db => createDocumentClient());
+export const users = once(() => new UserStore(db(), config().tableName));
+export const accounts = once(() => new AccountStore(db(), config().tableName));
+export const logins = once(
+  () =>
+    new LoginStore(db(), config().tableName, {
+      maxFailures: config().loginMaxFailures,
+      lockSeconds: config().loginLockSeconds,
+    }),
+);
+export const identity = once(() => {
+  const c = config();
+  return new Identity(new CognitoIdentityProviderClient({}), {
+    userPoolId: c.userPoolId,
+    clientId: c.userPoolClientId,
+    autoConfirm: c.autoConfirm,
+  });
+});

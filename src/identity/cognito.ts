@@ -1,0 +1,185 @@
+/**
+ * The Cognito adapter: sign-up, confirm, log in, refresh and revoke, through the SDK's
+ * CognitoIdentityProvider client (cognito-local offline, a user pool on AWS). Cognito's
+ * exceptions become the API's stable error codes here and nowhere else.
+ */
+import {
+  AdminConfirmSignUpCommand,
+  type AuthenticationResultType,
+  type CognitoIdentityProviderClient,
+  ConfirmSignUpCommand,
+  InitiateAuthCommand,
+  RevokeTokenCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { decodeJwt } from 'jose';
+import { BankError } from '../domain/errors.ts';
+
+export interface Tokens {
+  accessToken: string;
+  idToken: string;
+  refreshToken?: string;
+  expiresIn: number;
+  tokenType: 'Bearer';
+}
+
+export interface IdentityConfig {
+  userPoolId: string;
+  clientId: string;
+  autoConfirm: boolean;
+}
+
+const nameOf = (e: unknown): string => (e as { name?: string })?.name ?? '';
+
+/** Seconds until the access token expires: Cognito's ExpiresIn, or the token's own `exp` (cognito-local). */
+const expiresIn = (r: AuthenticationResultType, now = Date.now()): number => {
+  if (r.ExpiresIn) return r.ExpiresIn;
+  const exp = decodeJwt(r.AccessToken ?? '').exp;
+  return exp ? Math.max(0, exp - Math.floor(now / 1000)) : 0;
+};
+
+const tokensOf = (r: AuthenticationResultType | undefined, refreshToken?: string): Tokens => {
+  if (!r?.AccessToken || !r.IdToken) throw new Error('Cognito returned no tokens');
+  const refresh = r.RefreshToken ?? refreshToken;
+  return {
+    accessToken: r.AccessToken,
+    idToken: r.IdToken,
+    ...(refresh ? { refreshToken: refresh } : {}),
+    expiresIn: expiresIn(r),
+    tokenType: 'Bearer',
+  };
+};
+
+export class Identity {
+  constructor(
+    private readonly cognito: CognitoIdentityProviderClient,
+    private readonly cfg: IdentityConfig,
+  ) {}
+
+  async signUp(
+    email: string,
+    password: string,
+    name: string,
+  ): Promise<{ userId: string; confirmed: boolean }> {
+    let userId: string;
+    let confirmed: boolean;
+    try {
+      const r = await this.cognito.send(
+        new SignUpCommand({
+          ClientId: this.cfg.clientId,
+          Username: email,
+          Password: password,
+          UserAttributes: [
+            { Name: 'email', Value: email },
+            { Name: 'name', Value: name },
+          ],
+        }),
+      );
+      userId = r.UserSub ?? '';
+      confirmed = r.UserConfirmed ?? false;
+    } catch (e) {
+      if (nameOf(e) === 'UsernameExistsException')
+        throw new BankError('user_exists', 'That email is already registered');
+      if (nameOf(e) === 'InvalidPasswordException') {
+        throw new BankError('validation_failed', 'The password does not meet the policy', {
+          errors: [{ path: 'body.password', message: 'does not meet the password policy' }],
+        });
+      }
+      throw e;
+    }
+    if (!confirmed && this.cfg.autoConfirm) {
+      await this.cognito.send(
+        new AdminConfirmSignUpCommand({ UserPoolId: this.cfg.userPoolId, Username: email }),
+      );
+      confirmed = true;
+    }
+    return { userId, confirmed };
+  }
+
+  async confirm(email: string, code: string): Promise<void> {
+    try {
+      await this.cognito.send(
+        new ConfirmSignUpCommand({ ClientId: this.cfg.clientId, Username: email, ConfirmationCode: code }),
+      );
+    } catch (e) {
+      const n = nameOf(e);
+      if (
+        [
+          'CodeMismatchException',
+          'ExpiredCodeException',
+          'UserNotFoundException',
+          'NotAuthorizedException',
+        ].includes(n)
+      ) {
+        throw new BankError('invalid_code', 'The code is wrong or has expired');
+      }
+      throw e;
+    }
+  }
+
+  /** Throws invalid_credentials for an unknown email and a wrong password alike. */
+  async login(email: string, password: string): Promise<Tokens> {
+    try {
+      const r = await this.cognito.send(
+        new InitiateAuthCommand({
+          ClientId: this.cfg.clientId,
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: email, PASSWORD: password },
+        }),
+      );
+      return tokensOf(r.AuthenticationResult);
+    } catch (e) {
+      const n = nameOf(e);
+      if (n === 'UserNotConfirmedException')
+        throw new BankError('user_not_confirmed', 'Confirm your email first');
+      if (
+        n === 'NotAuthorizedException' ||
+        n === 'UserNotFoundException' ||
+        n === 'PasswordResetRequiredException'
+      ) {
+        throw new BankError('invalid_credentials', 'The email or password is wrong');
+      }
+      throw e;
+    }
+  }
+
+  async refresh(refreshToken: string): Promise<Tokens> {
+    try {
+      const r = await this.cognito.send(
+        new InitiateAuthCommand({
+          ClientId: this.cfg.clientId,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: refreshToken },
+        }),
+      );
+      const t = tokensOf(r.AuthenticationResult);
+      // A refresh answers new access and id tokens; the refresh token itself is not repeated.
+      const { refreshToken: _unused, ...rest } = t;
+      return rest;
+    } catch (e) {
+      const n = nameOf(e);
+      if (
+        ['NotAuthorizedException', 'UserNotFoundException', 'InvalidParameterException'].includes(n) ||
+        !n
+      ) {
+        throw new BankError('invalid_refresh_token', 'The refresh token is not valid');
+      }
+      if (n === 'Error' || n === 'TypeError')
+        throw new BankError('invalid_refresh_token', 'The refresh token is not valid');
+      throw e;
+    }
+  }
+
+  /** Revokes a refresh token (and the tokens issued from it). Revoking an invalid token is not an error. */
+  async revoke(refreshToken: string): Promise<void> {
+    try {
+      await this.cognito.send(new RevokeTokenCommand({ ClientId: this.cfg.clientId, Token: refreshToken }));
+    } catch (e) {
+      const n = nameOf(e);
+      if (
+        !['NotAuthorizedException', 'UnsupportedTokenTypeException', 'InvalidParameterException'].includes(n)
+      )
+        throw e;
+    }
+  }
+}

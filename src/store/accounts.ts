@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type Account, type AccountType, MAX_OPEN_ACCOUNTS, newAccountNumber } from '../domain/account.ts';
+import { BankError } from '../domain/errors.ts';
+import type { Currency } from '../domain/money.ts';
+import { cancellationCodes, type Db } from './db.ts';
+import { keys } from './keys.ts';
+
+/** An account as stored: the public Account plus its owner and optimistic-lock version. */
+export interface AccountRecord extends Account {
+  ownerId: string;
+  version: number;
+}
+
+export const toAccount = (r: Record<string, unknown>): Account => ({
+  id: r.id as string,
+  number: r.number as string,
+  type: r.type as AccountType,
+  currency: r.currency as Currency,
+  nickname: (r.nickname as string | undefined) ?? null,
+  status: r.status as Account['status'],
+  balance: r.balance as number,
+  createdAt: r.createdAt as string,
+});
+
+/** The public view of a stored account. */
+export const publicAccount = ({ ownerId: _o, version: _v, ...account }: AccountRecord): Account => account;
+
+const toRecord = (r: Record<string, unknown>): AccountRecord => ({
+  ...toAccount(r),
+  ownerId: r.ownerId as string,
+  version: r.version as number,
+});
+
+export interface OpenAccountInput {
+  ownerId: string;
+  type: AccountType;
+  currency: Currency;
+  nickname?: string | undefined;
+}
+
+export class AccountStore {
+  constructor(
+    private readonly db: Db,
+    private readonly table: string,
+  ) {}
+
+  async open(input: OpenAccountInput, now = new Date()): Promise<Account> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const id = randomUUID();
+      const number = newAccountNumber();
+      const item = {
+        ...keys.account(input.ownerId, id),
+        entity: 'account',
+        id,
+        number,
+        ownerId: input.ownerId,
+        type: input.type,
+        currency: input.currency,
+        nickname: input.nickname ?? null,
+        status: 'active',
+        balance: 0,
+        version: 0,
+        createdAt: now.toISOString(),
+      };
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.table,
+                  Key: keys.profile(input.ownerId),
+                  UpdateExpression: 'SET openAccounts = if_not_exists(openAccounts, :zero) + :one',
+                  ConditionExpression: 'attribute_not_exists(openAccounts) OR openAccounts < :max',
+                  ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': MAX_OPEN_ACCOUNTS },
+                },
+              },
+              { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: {
+                    ...keys.accountNumber(number),
+                    entity: 'accountNumber',
+                    accountId: id,
+                    ownerId: input.ownerId,
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
+          }),
+        );
+        return toAccount(item);
+      } catch (e) {
+        const codes = cancellationCodes(e);
+        if (codes?.[0] === 'ConditionalCheckFailed') {
+          throw new BankError(
+            'account_limit_reached',
+            `A customer may have at most ${MAX_OPEN_ACCOUNTS} open accounts`,
+          );
+        }
+        // Any other check that failed is a number (or id) collision: draw again.
+        if (codes?.some((c) => c === 'ConditionalCheckFailed')) continue;
+        throw e;
+      }
+    }
+    throw new Error('could not allocate a unique account number');
+  }
+
+  /** The caller's own account, or undefined: another user's account is indistinguishable from none. */
+  async get(ownerId: string, accountId: string): Promise<AccountRecord | undefined> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.account(ownerId, accountId), ConsistentRead: true }),
+    );
+    return r.Item ? toRecord(r.Item) : undefined;
+  }
+
+  async mustGet(ownerId: string, accountId: string): Promise<AccountRecord> {
+    const a = await this.get(ownerId, accountId);
+    if (!a) throw new BankError('not_found', 'No such account');
+    return a;
+  }
+
+  /** Looks an account up by its number (any owner): used for transfer recipients. */
+  async findByNumber(number: string): Promise<AccountRecord | undefined> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.accountNumber(number), ConsistentRead: true }),
+    );
+    if (!r.Item) return undefined;
+    return this.get(r.Item.ownerId as string, r.Item.accountId as string);
+  }
+
+  async list(ownerId: string): Promise<Account[]> {
+    const { pk, skPrefix } = keys.accountsOf(ownerId);
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(r.Items ?? []));
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return items
+      .map(toAccount)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  /** Closes an account whose balance is zero. Closing a closed account answers it as it is. */
+  async close(ownerId: string, accountId: string, attempt = 0): Promise<Account> {
+    const a = await this.mustGet(ownerId, accountId);
+    if (a.status === 'closed') return publicAccount(a);
+    if (a.balance !== 0)
+      throw new BankError('balance_not_zero', 'Only an account with a zero balance can be closed');
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: keys.account(ownerId, accountId),
+                UpdateExpression: 'SET #status = :closed, version = version + :one',
+                ConditionExpression: 'version = :v',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':closed': 'closed', ':one': 1, ':v': a.version },
+              },
+            },
+            {
+              Update: {
+                TableName: this.table,
+                Key: keys.profile(ownerId),
+                UpdateExpression: 'SET openAccounts = openAccounts - :one',
+                ConditionExpression: 'openAccounts > :zero',
+                ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (e) {
+      // The account moved or changed between our read and the write: decide again on fresh data.
+      if (cancellationCodes(e)?.[0] === 'ConditionalCheckFailed' && attempt < 10) {
+        return this.close(ownerId, accountId, attempt + 1);
+      }
+      throw e;
+    }
+    return { ...publicAccount(a), status: 'closed' };
+  }
+}

@@ -1,0 +1,23 @@
+/** Key builders: the only code that spells item keys (see table.ts for the layout). */
+export const keys = {
+  profile: (sub: string) => ({ pk: `USER#${sub}`, sk: 'PROFILE' }),
+  account: (sub: string, accountId: string) => ({ pk: `USER#${sub}`, sk: `ACCOUNT#${accountId}` }),
+  accountsOf: (sub: string) => ({ pk: `USER#${sub}`, skPrefix: 'ACCOUNT#' }),
+  accountNumber: (number: string) => ({ pk: `ACCTNUM#${number}`, sk: 'ACCTNUM' }),
+  dailyLimit: (sub: string, day: string, currency: string) => ({
+    pk: `USER#${sub}`,
+    sk: `LIMIT#${day}#${currency}`,
+  }),
+  posting: (accountId: string, createdAt: string, txId: string) => ({
+    pk: `ACCOUNT#${accountId}`,
+    sk: `TX#${createdAt}#${txId}`,
+  }),
+  postingsOf: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, skPrefix: 'TX#' }),
+  systemShard: (name: string, shard: number) => ({
+    pk: `SYSTEM#${name}#${String(shard).padStart(2, '0')}`,
+    sk: 'SYSTEM',
+  }),
+  idempotency: (sub: string, key: string) => ({ pk: `IDEM#${sub}#${key}`, sk: 'IDEM' }),
+  login: (email: string) => ({ pk: `LOGIN#${email}`, sk: 'LOGIN' }),
+  journalIndex: (txId: string) => `TX#${txId}`,
+} as const;
