@@ -18,8 +18,9 @@ export interface Posting {
   currency: Currency;
 }
 
-export const systemShardId = (name: SystemAccount, shard: number): string =>
-  `${name}#${String(shard).padStart(2, '0')}`;
+/** A system account is kept per currency, in shards: `cash-in#USD#07`. */
+export const systemShardId = (name: SystemAccount, currency: Currency, shard: number): string =>
+  `${name}#${currency}#${String(shard).padStart(2, '0')}`;
 
 /** A stable shard in [0, n) from the journal id (FNV-1a), so retries of a journal land on the same shard. */
 export const shardOf = (journalId: string, n: number): number => {
@@ -33,14 +34,14 @@ export const shardOf = (journalId: string, n: number): number => {
 
 /** Per-currency sums of a set of postings. Every journal's sums are all zero. */
 export const sumsByCurrency = (
-  postings: readonly Pick<Posting, 'amount' | 'currency'>[],
+  postings: readonly { amount: number; currency: string }[],
 ): Map<string, number> => {
   const sums = new Map<string, number>();
   for (const p of postings) sums.set(p.currency, addMinor(sums.get(p.currency) ?? 0, p.amount));
   return sums;
 };
 
-export const isBalanced = (postings: readonly Pick<Posting, 'amount' | 'currency'>[]): boolean =>
+export const isBalanced = (postings: readonly { amount: number; currency: string }[]): boolean =>
   [...sumsByCurrency(postings).values()].every((s) => s === 0);
 
 /** The UTC day of an instant, `YYYY-MM-DD`: the period of the daily outgoing limit. */

@@ -6,7 +6,10 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { config } from '../config.ts';
 import { Identity } from '../identity/cognito.ts';
 import { AccountStore } from '../store/accounts.ts';
+import { createCursorCodec } from '../store/cursor.ts';
 import { createDocumentClient, type Db } from '../store/db.ts';
+import { IdempotencyStore } from '../store/idempotency.ts';
+import { LedgerStore } from '../store/ledger.ts';
 import { LoginStore } from '../store/logins.ts';
 import { UserStore } from '../store/users.ts';
 
@@ -36,3 +39,15 @@ export const identity = once(() => {
     autoConfirm: c.autoConfirm,
   });
 });
+
+export const idempotency = once(
+  () => new IdempotencyStore(db(), config().tableName, config().idempotencyTtlSeconds),
+);
+export const ledger = once(
+  () =>
+    new LedgerStore(db(), config().tableName, accounts(), idempotency(), {
+      systemShards: config().systemShards,
+      dailyLimit: config().dailyLimit,
+    }),
+);
+export const cursors = once(() => createCursorCodec(config().cursorSecret));

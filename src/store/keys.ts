@@ -13,10 +13,8 @@ export const keys = {
     sk: `TX#${createdAt}#${txId}`,
   }),
   postingsOf: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, skPrefix: 'TX#' }),
-  systemShard: (name: string, shard: number) => ({
-    pk: `SYSTEM#${name}#${String(shard).padStart(2, '0')}`,
-    sk: 'SYSTEM',
-  }),
+  /** `shardId` as made by systemShardId(): `cash-in#USD#07`. */
+  systemShard: (shardId: string) => ({ pk: `SYSTEM#${shardId}`, sk: 'SYSTEM' }),
   idempotency: (sub: string, key: string) => ({ pk: `IDEM#${sub}#${key}`, sk: 'IDEM' }),
   login: (email: string) => ({ pk: `LOGIN#${email}`, sk: 'LOGIN' }),
   journalIndex: (txId: string) => `TX#${txId}`,

@@ -8,7 +8,8 @@
  *   USER#<sub>            / LIMIT#<day>#<currency>  the daily outgoing-limit counter (TTL)
  *   ACCTNUM#<number>      / ACCTNUM                 account number -> owner and account id (uniqueness)
  *   ACCOUNT#<id>          / TX#<time>#<txId>        a posting: one leg of a journal, in the account's history
- *   SYSTEM#<name>#<shard> / SYSTEM                  a shard of a system account balance (cash-in, cash-out)
+ *                                                   (for a system shard, <id> is the shard id)
+ *   SYSTEM#<name>#<cur>#<n> / SYSTEM                a shard of a system account balance (cash-in, cash-out)
  *   IDEM#<sub>#<key>      / IDEM                    an idempotency record with the response to replay (TTL)
  *   LOGIN#<email>         / LOGIN                   failed-login counter and lock (TTL)
  *

@@ -1,0 +1,57 @@
+import { createHandler } from '../api/http.ts';
+import { BankError } from '../domain/errors.ts';
+import { publicAccount } from '../store/accounts.ts';
+import { type JournalInfo, viewOf } from '../store/ledger.ts';
+import { accounts, cursors, ledger } from './context.ts';
+
+/** Normalises an ISO 8601 instant to the UTC form the sort keys use. */
+const utc = (iso: string | undefined) => (iso ? new Date(iso).toISOString() : undefined);
+
+export const handler = createHandler('accounts-read', {
+  listAccounts: async ({ caller }) => ({ body: { items: await accounts().list(caller.sub) } }),
+
+  getAccount: async ({ caller, params }) => ({
+    body: publicAccount(await accounts().mustGet(caller.sub, params.id)),
+  }),
+
+  getBalance: async ({ caller, params }) => {
+    const a = await accounts().mustGet(caller.sub, params.id);
+    return {
+      body: { accountId: a.id, currency: a.currency, balance: a.balance, asOf: new Date().toISOString() },
+    };
+  },
+
+  history: async ({ caller, params, query }) => {
+    await accounts().mustGet(caller.sub, params.id);
+    const from = utc(query.from);
+    const to = utc(query.to);
+    const binding = { user: caller.sub, account: params.id, filter: `${from ?? ''}|${to ?? ''}` };
+    const start = query.cursor ? cursors().decode(query.cursor, binding) : undefined;
+    const page = await ledger().postings(params.id, { limit: query.limit ?? 25, from, to, start });
+    return {
+      body: {
+        items: page.items.map((p) => ({
+          transactionId: (p.journal as JournalInfo).txId,
+          type: (p.journal as JournalInfo).type,
+          amount: p.amount,
+          currency: p.currency,
+          balanceAfter: p.balanceAfter,
+          counterparty: p.counterpartyNumber ? { accountNumber: p.counterpartyNumber } : null,
+          description: (p.journal as JournalInfo).description,
+          createdAt: (p.journal as JournalInfo).createdAt,
+        })),
+        nextCursor: page.last ? cursors().encode(binding, page.last) : null,
+      },
+    };
+  },
+
+  getTransaction: async ({ caller, params }) => {
+    const postings = await ledger().journal(params.id);
+    // The caller's own leg; for a transfer between two of their accounts, the debited one.
+    const mine = postings
+      .filter((p) => p.ownerId === caller.sub)
+      .sort((a, b) => Number(a.amount) - Number(b.amount))[0];
+    if (!mine) throw new BankError('not_found', 'No such transaction');
+    return { body: viewOf(mine.journal as JournalInfo, caller.sub, Number(mine.balanceAfter)) };
+  },
+});

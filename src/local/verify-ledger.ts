@@ -1,0 +1,45 @@
+/**
+ * `npm run verify-ledger`: reconciles the ledger of the running local stack (found through
+ * BANK_DATA_DIR/stack.json), or of a deployed table when TABLE_NAME is set with AWS configuration
+ * (credentials and region from the usual AWS environment or profile). Exits 1 on any mismatch.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient } from '../store/db.ts';
+import { verifyLedger } from '../store/verify.ts';
+
+const target = (): { client: DynamoDBClient; table: string; where: string } => {
+  if (process.env.TABLE_NAME && !process.env.BANK_DATA_DIR) {
+    return {
+      client: new DynamoDBClient({}),
+      table: process.env.TABLE_NAME,
+      where: `table ${process.env.TABLE_NAME}`,
+    };
+  }
+  const dataDir = process.env.BANK_DATA_DIR ?? '.data';
+  const stack = JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8'));
+  return {
+    client: new DynamoDBClient({
+      endpoint: stack.dynamodbEndpoint,
+      region: stack.region ?? 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+    table: stack.tableName,
+    where: `local stack in ${dataDir}`,
+  };
+};
+
+const { client, table, where } = target();
+const report = await verifyLedger(createDocumentClient(client), table);
+console.log(`verify-ledger: ${where}`);
+console.log(
+  `  ${report.accounts} accounts, ${report.systemShards} system shards, ${report.journals} journals, ${report.postings} postings`,
+);
+for (const [currency, c] of Object.entries(report.currencies)) {
+  console.log(`  ${currency}: customers hold ${c.customerBalance}, postings sum to ${c.postingSum}`);
+}
+for (const p of report.problems.slice(0, 50)) console.log(`  MISMATCH ${p}`);
+console.log(report.ok ? 'OK: the ledger balances' : `FAILED: ${report.problems.length} problem(s)`);
+client.destroy();
+process.exit(report.ok ? 0 : 1);
