@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite: what `npm test` and CI run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "System prerequisites (Java 17+ for DynamoDB Local, Chromium for the browser tests)"
+bash scripts/prereqs.sh java chromium
+
+step "Lint and format (Biome)"
+npx biome check .
+
+step "Type check"
+npx tsc --noEmit
+
+step "Web client build"
+npm run build:web --silent
+
+step "Unit, integration and end-to-end tests (Vitest, on DynamoDB Local and cognito-local)"
+npx vitest run
+
+if [ -f web/e2e/vitest.config.ts ]; then
+  step "Browser tests (Playwright on Debian's Chromium)"
+  npx vitest run --config web/e2e/vitest.config.ts
+fi
+
+if [ -f cdk.json ]; then
+  step "CDK synth with bundling and cdk-nag"
+  npm run synth --silent
+  step "Lambda bundle sizes"
+  npm run size --silent
+fi
