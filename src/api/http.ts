@@ -212,7 +212,7 @@ export const createHandler =
     logger.info('request', {
       method: event.requestContext?.http?.method,
       status: result.statusCode,
-      code: result.statusCode >= 400 ? JSON.parse(result.body ?? '{}').code : undefined,
+      errorCode: result.statusCode >= 400 ? JSON.parse(result.body ?? '{}').code : undefined,
       durationMs: Date.now() - started,
     });
     return result;

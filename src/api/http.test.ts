@@ -1,0 +1,192 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { captureLogs } from '../../test/logs.ts';
+import { buildEvent } from './event.ts';
+import { createHandler, MAX_BODY_BYTES, type Request } from './http.ts';
+import { routeKey, routes } from './routes.ts';
+
+const seen: Request[] = [];
+const ok = async (req: Request) => {
+  seen.push(req);
+  return { body: { ok: true } };
+};
+const handler = createHandler('money', { deposit: ok, withdraw: ok, transfer: ok } as never);
+const boom = createHandler('health', {
+  health: async () => {
+    throw new Error('ConnectionRefused: dynamodb at 10.0.0.7:8000 secret=hunter2');
+  },
+});
+
+const user = { sub: 'u1', username: 'u1', client_id: 'c' };
+const transferBody = {
+  fromAccountId: '3f9a2b1c-6a43-4c1e-9a55-5b7f0e2d8c11',
+  toAccountNumber: '4820193757',
+  amount: 100,
+  currency: 'USD',
+};
+
+const post = (body: string | Buffer | undefined, headers: Record<string, string> = {}) =>
+  handler(
+    buildEvent({
+      method: 'POST',
+      path: '/v1/transfers',
+      routeKey: routeKey(routes.transfer),
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'k-1', ...headers },
+      ...(body === undefined ? {} : { body }),
+      claims: user,
+    }),
+  );
+
+const problem = (r: { headers: Record<string, string>; body?: string }) => {
+  expect(r.headers['content-type']).toBe('application/problem+json');
+  return JSON.parse(r.body ?? '{}');
+};
+
+afterEach(() => {
+  seen.length = 0;
+});
+
+describe('the HTTP layer', () => {
+  it('passes a valid request through with the security headers', async () => {
+    const r = await post(JSON.stringify(transferBody));
+    expect(r.statusCode).toBe(201);
+    expect(r.headers).toMatchObject({
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'content-type': 'application/json; charset=utf-8',
+    });
+    expect(r.headers['x-request-id']).toMatch(/.+/);
+    expect(seen[0]?.idempotencyKey).toBe('k-1');
+    expect(seen[0]?.caller).toEqual({ sub: 'u1', username: 'u1', clientId: 'c' });
+  });
+
+  it('gives the same request the same fingerprint, and another body another one', async () => {
+    await post(JSON.stringify(transferBody));
+    await post(JSON.stringify({ ...transferBody }));
+    await post(JSON.stringify({ ...transferBody, amount: 101 }));
+    expect(seen[0]?.fingerprint).toBe(seen[1]?.fingerprint);
+    expect(seen[2]?.fingerprint).not.toBe(seen[0]?.fingerprint);
+  });
+
+  it('answers 413 over 64 KB', async () => {
+    const r = await post(JSON.stringify({ ...transferBody, description: 'x'.repeat(MAX_BODY_BYTES) }));
+    expect(r.statusCode).toBe(413);
+    expect(problem(r).code).toBe('payload_too_large');
+  });
+
+  it('answers 415 for another content type, or none', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx']) {
+      const r = await post(JSON.stringify(transferBody), { 'content-type': type });
+      expect(r.statusCode).toBe(415);
+      expect(problem(r).code).toBe('unsupported_media_type');
+    }
+    const r = await handler(
+      buildEvent({
+        method: 'POST',
+        path: '/v1/transfers',
+        routeKey: routeKey(routes.transfer),
+        headers: { 'idempotency-key': 'k' },
+        body: JSON.stringify(transferBody),
+        claims: user,
+      }),
+    );
+    expect(r.statusCode).toBe(415);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('accepts application/json with a charset', async () => {
+    expect(
+      (await post(JSON.stringify(transferBody), { 'content-type': 'application/json; charset=utf-8' }))
+        .statusCode,
+    ).toBe(201);
+  });
+
+  it.each([
+    ['malformed JSON', '{"amount": 1,'],
+    ['duplicate keys', '{"amount":1,"amount":100000000}'],
+  ])('answers 400 malformed_json for %s', async (_, body) => {
+    const r = await post(body);
+    expect(r.statusCode).toBe(400);
+    expect(problem(r).code).toBe('malformed_json');
+    expect(seen).toHaveLength(0);
+  });
+
+  it('answers 400 malformed_json for a base64 body that is not UTF-8', async () => {
+    const event = buildEvent({
+      method: 'POST',
+      path: '/v1/transfers',
+      routeKey: routeKey(routes.transfer),
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'k' },
+      claims: user,
+    });
+    event.body = Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]).toString('base64');
+    event.isBase64Encoded = true;
+    const r = await handler(event);
+    expect(r.statusCode).toBe(400);
+    expect(problem(r).code).toBe('malformed_json');
+  });
+
+  it('lists every validation error with its path, and rejects unknown fields', async () => {
+    const r = await post(JSON.stringify({ ...transferBody, amount: 1.5, balance: 1e9, status: 'active' }));
+    expect(r.statusCode).toBe(400);
+    const p = problem(r);
+    expect(p).toMatchObject({ status: 400, code: 'validation_failed', title: expect.any(String) });
+    expect(p.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'body.amount' }),
+        expect.objectContaining({ path: 'body', message: expect.stringMatching(/balance/) }),
+      ]),
+    );
+  });
+
+  it('requires the Idempotency-Key and checks its form', async () => {
+    const missing = await handler(
+      buildEvent({
+        method: 'POST',
+        path: '/v1/transfers',
+        routeKey: routeKey(routes.transfer),
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(transferBody),
+        claims: user,
+      }),
+    );
+    expect(problem(missing).code).toBe('idempotency_key_required');
+    for (const key of ['k'.repeat(256), 'clé', 'tab\there']) {
+      const r = await post(JSON.stringify(transferBody), { 'idempotency-key': key });
+      expect(r.statusCode).toBe(400);
+      expect(problem(r).code).toBe('validation_failed');
+    }
+    expect(
+      (await post(JSON.stringify(transferBody), { 'idempotency-key': 'k'.repeat(255) })).statusCode,
+    ).toBe(201);
+  });
+
+  it('answers 401 without verified claims on an authenticated route', async () => {
+    const r = await handler(
+      buildEvent({
+        method: 'POST',
+        path: '/v1/transfers',
+        routeKey: routeKey(routes.transfer),
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'k' },
+        body: JSON.stringify(transferBody),
+      }),
+    );
+    expect(r.statusCode).toBe(401);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('answers a route of another function with 404', async () => {
+    const r = await handler(buildEvent({ method: 'GET', path: '/health', routeKey: 'GET /health' }));
+    expect(r.statusCode).toBe(404);
+  });
+
+  it('turns an unexpected error into a 500 with no internals, and logs it', async () => {
+    const { result: r, logs } = await captureLogs(() =>
+      boom(buildEvent({ method: 'GET', path: '/health', routeKey: 'GET /health' })),
+    );
+    expect(logs).toMatch(/"level":"ERROR","message":"unhandled error"/);
+    expect(r.statusCode).toBe(500);
+    const p = problem(r);
+    expect(p.code).toBe('internal_error');
+    expect(r.body).not.toMatch(/10\.0\.0\.7|hunter2|ConnectionRefused|at /);
+  });
+});
