@@ -1,0 +1,124 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearerToken, createJwtVerifier, TokenError } from './jwt.ts';
+
+const ISSUER = 'http://127.0.0.1:1/local_pool';
+const CLIENT = 'client-a';
+const KID = 'key-1';
+
+type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+let key: KeyPair;
+let otherKey: KeyPair;
+let server: Server;
+let jwksUrl: string;
+
+beforeAll(async () => {
+  key = await generateKeyPair('RS256');
+  otherKey = await generateKeyPair('RS256');
+  const jwk = { ...(await exportJWK(key.publicKey)), kid: KID, alg: 'RS256', use: 'sig' };
+  server = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/local_pool/.well-known/jwks.json`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+const accessClaims = (): JWTPayload => ({
+  sub: 'user-1',
+  client_id: CLIENT,
+  token_use: 'access',
+  username: 'user-1',
+  scope: 'aws.cognito.signin.user.admin',
+});
+
+const sign = (
+  claims: JWTPayload = accessClaims(),
+  opts: { signWith?: KeyPair; issuer?: string; expiresIn?: string | number } = {},
+) =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', kid: KID })
+    .setIssuer(opts.issuer ?? ISSUER)
+    .setIssuedAt()
+    .setExpirationTime(opts.expiresIn ?? '15m')
+    .sign((opts.signWith ?? key).privateKey);
+
+const verifier = () => createJwtVerifier({ issuer: ISSUER, jwksUrl, clientIds: [CLIENT, 'client-b'] });
+const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+describe('createJwtVerifier', () => {
+  it('accepts a valid access token and returns its claims', async () => {
+    const claims = await verifier().verify(await sign());
+    expect(claims).toMatchObject({ sub: 'user-1', client_id: CLIENT, token_use: 'access', iss: ISSUER });
+  });
+
+  it('rejects alg none', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...accessClaims(), iss: ISSUER, exp: now + 600 })}.`;
+    await expect(verifier().verify(token)).rejects.toBeInstanceOf(TokenError);
+  });
+
+  it('rejects an HMAC token whose secret is the public key (algorithm confusion)', async () => {
+    const secret = new TextEncoder().encode(JSON.stringify(await exportJWK(key.publicKey)));
+    const token = await new SignJWT(accessClaims())
+      .setProtectedHeader({ alg: 'HS256', kid: KID })
+      .setIssuer(ISSUER)
+      .setExpirationTime('15m')
+      .sign(secret);
+    await expect(verifier().verify(token)).rejects.toBeInstanceOf(TokenError);
+  });
+
+  it('rejects a tampered payload', async () => {
+    const [header, , signature] = (await sign()).split('.');
+    const forged = b64({ ...accessClaims(), sub: 'someone-else', iss: ISSUER, exp: 4_000_000_000 });
+    await expect(verifier().verify(`${header}.${forged}.${signature}`)).rejects.toThrow(/signature/i);
+  });
+
+  it('rejects a token signed by another key with the same kid', async () => {
+    await expect(verifier().verify(await sign(accessClaims(), { signWith: otherKey }))).rejects.toThrow(
+      /signature/i,
+    );
+  });
+
+  it('rejects another issuer', async () => {
+    const token = await sign(accessClaims(), { issuer: 'http://127.0.0.1:1/other_pool' });
+    await expect(verifier().verify(token)).rejects.toThrow(/iss/);
+  });
+
+  it('rejects an expired token', async () => {
+    const token = await sign(accessClaims(), { expiresIn: Math.floor(Date.now() / 1000) - 1 });
+    await expect(verifier().verify(token)).rejects.toThrow(/exp/);
+  });
+
+  it('rejects a token issued to another client', async () => {
+    const token = await sign({ ...accessClaims(), client_id: 'client-z' });
+    await expect(verifier().verify(token)).rejects.toThrow('Token issued to another client');
+  });
+
+  it('rejects an id token', async () => {
+    const token = await sign({ ...accessClaims(), token_use: 'id', aud: CLIENT });
+    await expect(verifier().verify(token)).rejects.toThrow('Not an access token');
+  });
+
+  it('rejects garbage', async () => {
+    await expect(verifier().verify('not-a-jwt')).rejects.toBeInstanceOf(TokenError);
+  });
+});
+
+describe('bearerToken', () => {
+  it('takes the token after Bearer, in any case, or a bare token', () => {
+    expect(bearerToken('Bearer abc.def.ghi')).toBe('abc.def.ghi');
+    expect(bearerToken('bearer   abc')).toBe('abc');
+    expect(bearerToken('abc.def.ghi')).toBe('abc.def.ghi');
+  });
+
+  it('finds nothing in an empty or malformed header', () => {
+    expect(bearerToken(undefined)).toBeUndefined();
+    expect(bearerToken('  ')).toBeUndefined();
+    expect(bearerToken('Basic dXNlcjpwYXNz extra')).toBeUndefined();
+    expect(bearerToken('Bearer')).toBeUndefined();
+  });
+});
