@@ -2,7 +2,7 @@
  * The API's zod schemas: request validation at the edge, and the source of the OpenAPI document.
  * Plain zod with `.meta()`, so Lambda bundles do not carry the OpenAPI generator.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { accountStatuses, accountTypes } from '../domain/account.ts';
 import { currencyCodes, MAX_AMOUNT } from '../domain/money.ts';
 

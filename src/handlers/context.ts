@@ -21,17 +21,17 @@ const once = <T>(make: () => T): (() => T) => {
   };
 };
 
-export const db = once((): Db => createDocumentClient());
-export const users = once(() => new UserStore(db(), config().tableName));
-export const accounts = once(() => new AccountStore(db(), config().tableName));
-export const logins = once(
+export const db = /* @__PURE__ */ once((): Db => createDocumentClient());
+export const users = /* @__PURE__ */ once(() => new UserStore(db(), config().tableName));
+export const accounts = /* @__PURE__ */ once(() => new AccountStore(db(), config().tableName));
+export const logins = /* @__PURE__ */ once(
   () =>
     new LoginStore(db(), config().tableName, {
       maxFailures: config().loginMaxFailures,
       lockSeconds: config().loginLockSeconds,
     }),
 );
-export const identity = once(() => {
+export const identity = /* @__PURE__ */ once(() => {
   const c = config();
   return new Identity(new CognitoIdentityProviderClient({}), {
     userPoolId: c.userPoolId,
@@ -40,14 +40,14 @@ export const identity = once(() => {
   });
 });
 
-export const idempotency = once(
+export const idempotency = /* @__PURE__ */ once(
   () => new IdempotencyStore(db(), config().tableName, config().idempotencyTtlSeconds),
 );
-export const ledger = once(
+export const ledger = /* @__PURE__ */ once(
   () =>
     new LedgerStore(db(), config().tableName, accounts(), idempotency(), {
       systemShards: config().systemShards,
       dailyLimit: config().dailyLimit,
     }),
 );
-export const cursors = once(() => createCursorCodec(config().cursorSecret));
+export const cursors = /* @__PURE__ */ once(() => createCursorCodec(config().cursorSecret));
