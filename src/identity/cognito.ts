@@ -132,10 +132,14 @@ export class Identity {
       const n = nameOf(e);
       if (n === 'UserNotConfirmedException')
         throw new BankError('user_not_confirmed', 'Confirm your email first');
+      // cognito-local answers a wrong password with InvalidPasswordException, Cognito with NotAuthorizedException.
       if (
-        n === 'NotAuthorizedException' ||
-        n === 'UserNotFoundException' ||
-        n === 'PasswordResetRequiredException'
+        [
+          'NotAuthorizedException',
+          'UserNotFoundException',
+          'InvalidPasswordException',
+          'PasswordResetRequiredException',
+        ].includes(n)
       ) {
         throw new BankError('invalid_credentials', 'The email or password is wrong');
       }
@@ -152,20 +156,15 @@ export class Identity {
           AuthParameters: { REFRESH_TOKEN: refreshToken },
         }),
       );
-      const t = tokensOf(r.AuthenticationResult);
       // A refresh answers new access and id tokens; the refresh token itself is not repeated.
-      const { refreshToken: _unused, ...rest } = t;
+      const { refreshToken: _unused, ...rest } = tokensOf(r.AuthenticationResult);
       return rest;
     } catch (e) {
-      const n = nameOf(e);
       if (
-        ['NotAuthorizedException', 'UserNotFoundException', 'InvalidParameterException'].includes(n) ||
-        !n
+        ['NotAuthorizedException', 'UserNotFoundException', 'InvalidParameterException'].includes(nameOf(e))
       ) {
         throw new BankError('invalid_refresh_token', 'The refresh token is not valid');
       }
-      if (n === 'Error' || n === 'TypeError')
-        throw new BankError('invalid_refresh_token', 'The refresh token is not valid');
       throw e;
     }
   }

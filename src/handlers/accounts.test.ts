@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../../test/api.ts';
+import { createTestTable, useHandlerEnv } from '../../test/harness.ts';
+
+beforeAll(async () => {
+  useHandlerEnv({ TABLE_NAME: await createTestTable('accounts') });
+});
+
+const open = (user: string, body: Record<string, unknown> = { type: 'checking', currency: 'USD' }) =>
+  call('openAccount', { user, body });
+
+describe('accounts', () => {
+  it('opens an account with a 10-digit number and a zero balance', async () => {
+    const r = await open('alice', { type: 'savings', currency: 'EUR', nickname: '  Rainy day ' });
+    expect(r.status).toBe(201);
+    expect(r.body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      number: expect.stringMatching(/^\d{10}$/),
+      type: 'savings',
+      currency: 'EUR',
+      nickname: 'Rainy day',
+      status: 'active',
+      balance: 0,
+      createdAt: expect.any(String),
+    });
+    expect(r.body.number).not.toContain(r.body.id.replace(/\D/g, '').slice(0, 10));
+  });
+
+  it('lists, reads and reports the balance of the caller\u2019s own accounts', async () => {
+    const user = `u-${randomUUID()}`;
+    const a = (await open(user)).body;
+    const b = (await open(user, { type: 'savings', currency: 'GBP' })).body;
+    const list = await call('listAccounts', { user });
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((x: { id: string }) => x.id)).toEqual([a.id, b.id]);
+    expect((await call('getAccount', { user, params: { id: a.id } })).body).toEqual(a);
+    const bal = await call('getBalance', { user, params: { id: b.id } });
+    expect(bal.body).toEqual({ accountId: b.id, currency: 'GBP', balance: 0, asOf: expect.any(String) });
+  });
+
+  it('answers 404, never 403, for someone else\u2019s account or one that does not exist', async () => {
+    const mine = (await open('owner')).body;
+    for (const id of [mine.id, randomUUID(), 'not-a-uuid']) {
+      for (const op of ['getAccount', 'getBalance', 'closeAccount'] as const) {
+        const r = await call(op, { user: 'intruder', params: { id } });
+        expect(r.status).toBe(404);
+        expect(r.body.code).toBe('not_found');
+      }
+    }
+    expect((await call('listAccounts', { user: 'intruder' })).body.items).toEqual([]);
+  });
+
+  it('rejects fields a customer may not set, and writes nothing', async () => {
+    const user = `u-${randomUUID()}`;
+    for (const extra of [
+      { balance: 1_000_000 },
+      { status: 'frozen' },
+      { id: randomUUID() },
+      { ownerId: 'x' },
+    ]) {
+      const r = await open(user, { type: 'checking', currency: 'USD', ...extra });
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe('validation_failed');
+    }
+    for (const bad of [{ type: 'gold', currency: 'USD' }, { type: 'checking', currency: 'XXX' }, {}]) {
+      expect((await open(user, bad)).status).toBe(400);
+    }
+    expect((await call('listAccounts', { user })).body.items).toEqual([]);
+  });
+
+  it('allows at most 10 open accounts, and closing one frees a place', async () => {
+    const user = `u-${randomUUID()}`;
+    const opened = await Promise.all(Array.from({ length: 10 }, () => open(user)));
+    expect(opened.every((r) => r.status === 201)).toBe(true);
+    const eleventh = await open(user);
+    expect(eleventh.status).toBe(409);
+    expect(eleventh.body.code).toBe('account_limit_reached');
+    const closed = await call('closeAccount', { user, params: { id: opened[0]?.body.id } });
+    expect(closed.status).toBe(200);
+    expect(closed.body.status).toBe('closed');
+    expect((await open(user)).status).toBe(201);
+  });
+
+  it('numbers are unique', async () => {
+    const user = `u-${randomUUID()}`;
+    const rs = await Promise.all(Array.from({ length: 10 }, () => open(user)));
+    expect(new Set(rs.map((r) => r.body.number)).size).toBe(10);
+  });
+});

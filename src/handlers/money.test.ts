@@ -1,0 +1,441 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../../test/api.ts';
+import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { createDocumentClient } from '../store/db.ts';
+import { verifyLedger } from '../store/verify.ts';
+
+let table: string;
+beforeAll(async () => {
+  table = await createTestTable('money');
+  useHandlerEnv({ TABLE_NAME: table, BANK_DAILY_LIMIT: '500000', BANK_CURSOR_SECRET: 'test-cursor-secret' });
+});
+
+const newUser = () => `u-${randomUUID()}`;
+const open = async (user: string, currency = 'USD') =>
+  (await call('openAccount', { user, body: { type: 'checking', currency } })).body as {
+    id: string;
+    number: string;
+  };
+const key = () => randomUUID();
+const deposit = (user: string, id: string, amount: number, k = key(), description?: string) =>
+  call('deposit', {
+    user,
+    params: { id },
+    body: { amount, ...(description ? { description } : {}) },
+    headers: { 'idempotency-key': k },
+  });
+const withdraw = (user: string, id: string, amount: number, k = key()) =>
+  call('withdraw', { user, params: { id }, body: { amount }, headers: { 'idempotency-key': k } });
+const transfer = (user: string, body: Record<string, unknown>, k = key()) =>
+  call('transfer', { user, body: { currency: 'USD', ...body }, headers: { 'idempotency-key': k } });
+const balance = async (user: string, id: string) =>
+  (await call('getBalance', { user, params: { id } })).body.balance;
+const history = (user: string, id: string, query: Record<string, string> = {}) =>
+  call('history', { user, params: { id }, query });
+
+const ledgerIsClean = async () => {
+  const report = await verifyLedger(createDocumentClient(dynamoClients().client), table);
+  expect(report.problems).toEqual([]);
+  return report;
+};
+
+describe('deposits and withdrawals', () => {
+  it('deposit answers the Transaction with the balance after', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const r = await deposit(u, a.id, 2500, key(), 'Salary');
+    expect(r.status).toBe(201);
+    expect(r.body).toEqual({
+      id: expect.any(String),
+      type: 'deposit',
+      status: 'posted',
+      amount: 2500,
+      currency: 'USD',
+      toAccountId: a.id,
+      toAccountNumber: a.number,
+      description: 'Salary',
+      createdAt: expect.any(String),
+      balanceAfter: 2500,
+    });
+    const w = await withdraw(u, a.id, 1000);
+    expect(w.status).toBe(201);
+    expect(w.body).toMatchObject({
+      type: 'withdrawal',
+      amount: 1000,
+      fromAccountId: a.id,
+      balanceAfter: 1500,
+    });
+    expect(await balance(u, a.id)).toBe(1500);
+  });
+
+  it('refuses to overdraw with 422 insufficient_funds and posts nothing', async () => {
+    const u = newUser();
+    const a = await open(u);
+    await deposit(u, a.id, 100);
+    const r = await withdraw(u, a.id, 101);
+    expect(r.status).toBe(422);
+    expect(r.body.code).toBe('insufficient_funds');
+    expect(await balance(u, a.id)).toBe(100);
+    expect((await history(u, a.id)).body.items).toHaveLength(1);
+  });
+
+  it.each([
+    ['a float', 10.5],
+    ['a string', '10'],
+    ['zero', 0],
+    ['a negative number', -5],
+    ['too much', 100_000_001],
+    ['an exponent overflow', 1e400],
+    ['null', null],
+  ])('rejects %s as an amount with 400', async (_, amount) => {
+    const u = newUser();
+    const a = await open(u);
+    const r = await call('deposit', {
+      user: u,
+      params: { id: a.id },
+      body: { amount },
+      headers: { 'idempotency-key': key() },
+    });
+    expect(r.status).toBe(400);
+    expect(await balance(u, a.id)).toBe(0);
+  });
+
+  it('rejects control characters and overlong descriptions', async () => {
+    const u = newUser();
+    const a = await open(u);
+    for (const description of ['a\u0000b', 'line\nbreak', 'x'.repeat(141), '\u202Eevil', '\ud800']) {
+      expect((await deposit(u, a.id, 5, key(), description)).status).toBe(400);
+    }
+    expect((await deposit(u, a.id, 5, key(), 'x'.repeat(140))).status).toBe(201);
+  });
+
+  it('answers 404 for another user\u2019s account and moves nothing', async () => {
+    const owner = newUser();
+    const a = await open(owner);
+    await deposit(owner, a.id, 500);
+    expect((await deposit('mallory', a.id, 5)).status).toBe(404);
+    expect((await withdraw('mallory', a.id, 5)).status).toBe(404);
+    expect((await history('mallory', a.id)).status).toBe(404);
+    expect(await balance(owner, a.id)).toBe(500);
+  });
+
+  it('refuses any movement on a closed account', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const closed = await call('closeAccount', { user: u, params: { id: a.id } });
+    expect(closed.body.status).toBe('closed');
+    const r = await deposit(u, a.id, 5);
+    expect(r.status).toBe(422);
+    expect(r.body.code).toBe('account_not_active');
+  });
+
+  it('closes only at a zero balance', async () => {
+    const u = newUser();
+    const a = await open(u);
+    await deposit(u, a.id, 5);
+    const r = await call('closeAccount', { user: u, params: { id: a.id } });
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe('balance_not_zero');
+    await withdraw(u, a.id, 5);
+    expect((await call('closeAccount', { user: u, params: { id: a.id } })).status).toBe(200);
+  });
+});
+
+describe('transfers', () => {
+  it('moves money to another user\u2019s account number without revealing their account id', async () => {
+    const alice = newUser();
+    const bob = newUser();
+    const a = await open(alice);
+    const b = await open(bob);
+    await deposit(alice, a.id, 1000);
+    const r = await transfer(alice, {
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      amount: 250,
+      description: 'Rent',
+    });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({
+      type: 'transfer',
+      amount: 250,
+      fromAccountId: a.id,
+      fromAccountNumber: a.number,
+      toAccountNumber: b.number,
+      balanceAfter: 750,
+    });
+    expect(r.body.toAccountId).toBeUndefined();
+    expect(await balance(bob, b.id)).toBe(250);
+
+    const bobSees = await call('getTransaction', { user: bob, params: { id: r.body.id } });
+    expect(bobSees.status).toBe(200);
+    expect(bobSees.body).toMatchObject({ id: r.body.id, toAccountId: b.id, balanceAfter: 250 });
+    expect(bobSees.body.fromAccountId).toBeUndefined();
+    expect((await call('getTransaction', { user: 'eve', params: { id: r.body.id } })).status).toBe(404);
+
+    const ah = (await history(alice, a.id)).body.items[0];
+    const bh = (await history(bob, b.id)).body.items[0];
+    expect(ah).toMatchObject({
+      transactionId: r.body.id,
+      amount: -250,
+      counterparty: { accountNumber: b.number },
+    });
+    expect(bh).toMatchObject({
+      transactionId: r.body.id,
+      amount: 250,
+      counterparty: { accountNumber: a.number },
+    });
+    expect(bh.balanceAfter).toBe(250);
+  });
+
+  it('refuses with the stable 422 codes', async () => {
+    const u = newUser();
+    const usd = await open(u);
+    const usd2 = await open(u);
+    const eur = await open(u, 'EUR');
+    await deposit(u, usd.id, 100);
+    const code = async (body: Record<string, unknown>) => {
+      const r = await transfer(u, body);
+      expect(r.status).toBe(422);
+      return r.body.code;
+    };
+    expect(await code({ fromAccountId: usd.id, toAccountNumber: usd2.number, amount: 101 })).toBe(
+      'insufficient_funds',
+    );
+    expect(await code({ fromAccountId: usd.id, toAccountNumber: eur.number, amount: 1 })).toBe(
+      'currency_mismatch',
+    );
+    expect(
+      await code({ fromAccountId: usd.id, toAccountNumber: usd2.number, amount: 1, currency: 'EUR' }),
+    ).toBe('currency_mismatch');
+    expect(await code({ fromAccountId: usd.id, toAccountNumber: usd.number, amount: 1 })).toBe(
+      'same_account',
+    );
+    expect(await code({ fromAccountId: usd.id, toAccountNumber: '0000000000', amount: 1 })).toBe(
+      'recipient_not_found',
+    );
+    await call('closeAccount', { user: u, params: { id: usd2.id } });
+    expect(await code({ fromAccountId: usd.id, toAccountNumber: usd2.number, amount: 1 })).toBe(
+      'account_not_active',
+    );
+    expect(await balance(u, usd.id)).toBe(100);
+  });
+
+  it('cannot move money out of someone else\u2019s account', async () => {
+    const victim = newUser();
+    const v = await open(victim);
+    await deposit(victim, v.id, 1000);
+    const thief = newUser();
+    const t = await open(thief);
+    const r = await transfer(thief, { fromAccountId: v.id, toAccountNumber: t.number, amount: 1000 });
+    expect(r.status).toBe(404);
+    expect(await balance(victim, v.id)).toBe(1000);
+  });
+});
+
+describe('daily limit', () => {
+  it('counts withdrawals and outgoing transfers per currency and UTC day', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const b = await open(newUser());
+    await deposit(u, a.id, 900_000);
+    expect((await withdraw(u, a.id, 300_000)).status).toBe(201);
+    expect(
+      (await transfer(u, { fromAccountId: a.id, toAccountNumber: b.number, amount: 200_000 })).status,
+    ).toBe(201);
+    const over = await withdraw(u, a.id, 1);
+    expect(over.status).toBe(422);
+    expect(over.body.code).toBe('daily_limit_exceeded');
+    // Deposits are not limited, and another currency has its own limit.
+    expect((await deposit(u, a.id, 1)).status).toBe(201);
+    const e = await open(u, 'EUR');
+    await deposit(u, e.id, 10);
+    expect((await withdraw(u, e.id, 10)).status).toBe(201);
+  });
+
+  it('holds under concurrency: never more than the limit', async () => {
+    const u = newUser();
+    const a = await open(u);
+    await deposit(u, a.id, 2_000_000);
+    const rs = await Promise.all(Array.from({ length: 12 }, () => withdraw(u, a.id, 100_000)));
+    expect(rs.filter((r) => r.status === 201)).toHaveLength(5);
+    expect(rs.filter((r) => r.status === 422).every((r) => r.body.code === 'daily_limit_exceeded')).toBe(
+      true,
+    );
+    expect(await balance(u, a.id)).toBe(1_500_000);
+  });
+});
+
+describe('exactly once', () => {
+  it('replays the first response for the same key, with Idempotent-Replayed', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const k = key();
+    const first = await deposit(u, a.id, 700, k);
+    const again = await deposit(u, a.id, 700, k);
+    expect(again.status).toBe(first.status);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(await balance(u, a.id)).toBe(700);
+  });
+
+  it('replays a decline too', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const k = key();
+    const first = await withdraw(u, a.id, 5, k);
+    expect(first.body.code).toBe('insufficient_funds');
+    await deposit(u, a.id, 100);
+    const again = await withdraw(u, a.id, 5, k);
+    expect(again.status).toBe(422);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers['content-type']).toBe('application/problem+json');
+    expect(await balance(u, a.id)).toBe(100);
+  });
+
+  it('refuses the same key for another body or route with 422 idempotency_key_reused', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const k = key();
+    await deposit(u, a.id, 100, k);
+    expect((await deposit(u, a.id, 101, k)).body.code).toBe('idempotency_key_reused');
+    expect((await withdraw(u, a.id, 100, k)).body.code).toBe('idempotency_key_reused');
+    expect(await balance(u, a.id)).toBe(100);
+  });
+
+  it('scopes keys to the user', async () => {
+    const u1 = newUser();
+    const u2 = newUser();
+    const a1 = await open(u1);
+    const a2 = await open(u2);
+    const k = key();
+    expect((await deposit(u1, a1.id, 10, k)).status).toBe(201);
+    const other = await deposit(u2, a2.id, 10, k);
+    expect(other.status).toBe(201);
+    expect(other.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('stores nothing for a request that fails validation', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const k = key();
+    expect(
+      (
+        await call('deposit', {
+          user: u,
+          params: { id: a.id },
+          body: { amount: 'lots' },
+          headers: { 'idempotency-key': k },
+        })
+      ).status,
+    ).toBe(400);
+    const r = await deposit(u, a.id, 10, k);
+    expect(r.status).toBe(201);
+    expect(r.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('10 concurrent identical requests post exactly once', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const k = key();
+    const rs = await Promise.all(Array.from({ length: 10 }, () => deposit(u, a.id, 42, k)));
+    for (const r of rs) expect([201, 409]).toContain(r.status);
+    const ok = rs.filter((r) => r.status === 201);
+    expect(new Set(ok.map((r) => r.body.id)).size).toBe(1);
+    expect(await balance(u, a.id)).toBe(42);
+    expect((await history(u, a.id)).body.items).toHaveLength(1);
+  });
+});
+
+describe('concurrency', () => {
+  it('50 concurrent withdrawals of 10 from 200: exactly 20 succeed and the balance ends at 0', async () => {
+    const u = newUser();
+    const a = await open(u);
+    await deposit(u, a.id, 200);
+    const rs = await Promise.all(Array.from({ length: 50 }, () => withdraw(u, a.id, 10)));
+    expect(rs.filter((r) => r.status === 201)).toHaveLength(20);
+    expect(rs.filter((r) => r.status === 422).every((r) => r.body.code === 'insufficient_funds')).toBe(true);
+    expect(rs.filter((r) => r.status === 422)).toHaveLength(30);
+    expect(await balance(u, a.id)).toBe(0);
+    await ledgerIsClean();
+  });
+});
+
+describe('history', () => {
+  it('pages newest first with signed amounts, and the last page says so', async () => {
+    const u = newUser();
+    const a = await open(u);
+    for (let i = 1; i <= 5; i++) await deposit(u, a.id, i * 100, key(), `d${i}`);
+    await withdraw(u, a.id, 50);
+    const p1 = await history(u, a.id, { limit: '4' });
+    expect(p1.status).toBe(200);
+    expect(p1.body.items.map((x: { amount: number }) => x.amount)).toEqual([-50, 500, 400, 300]);
+    expect(p1.body.items[0]).toEqual({
+      transactionId: expect.any(String),
+      type: 'withdrawal',
+      amount: -50,
+      currency: 'USD',
+      balanceAfter: 1450,
+      counterparty: null,
+      description: '',
+      createdAt: expect.any(String),
+    });
+    const p2 = await history(u, a.id, { limit: '4', cursor: p1.body.nextCursor });
+    expect(p2.body.items.map((x: { amount: number }) => x.amount)).toEqual([200, 100]);
+    expect(p2.body.nextCursor).toBeNull();
+    const exact = await history(u, a.id, { limit: '6' });
+    expect(exact.body.nextCursor).toBeNull();
+  });
+
+  it('filters by instant', async () => {
+    const u = newUser();
+    const a = await open(u);
+    await deposit(u, a.id, 1);
+    const mid = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 5));
+    await deposit(u, a.id, 2);
+    expect(
+      (await history(u, a.id, { from: mid })).body.items.map((x: { amount: number }) => x.amount),
+    ).toEqual([2]);
+    expect((await history(u, a.id, { to: mid })).body.items.map((x: { amount: number }) => x.amount)).toEqual(
+      [1],
+    );
+  });
+
+  it('validates limit and instants', async () => {
+    const u = newUser();
+    const a = await open(u);
+    for (const query of [
+      { limit: '0' },
+      { limit: '101' },
+      { limit: '1.5' },
+      { limit: 'x' },
+      { from: 'yesterday' },
+      { extra: '1' },
+    ]) {
+      expect((await history(u, a.id, query)).status).toBe(400);
+    }
+  });
+
+  it('refuses a cursor that was tampered with or used for another account, filter or user', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const b = await open(u);
+    for (let i = 0; i < 3; i++) await deposit(u, a.id, 1);
+    const cursor = (await history(u, a.id, { limit: '1' })).body.nextCursor as string;
+    const bad = [
+      history(u, b.id, { limit: '1', cursor }),
+      history(u, a.id, { limit: '1', cursor, from: '2020-01-01T00:00:00Z' }),
+      history(u, a.id, { limit: '1', cursor: `x${cursor}` }),
+      history(u, a.id, { limit: '1', cursor: cursor.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) }),
+    ];
+    for (const r of await Promise.all(bad)) {
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe('invalid_cursor');
+    }
+    const other = newUser();
+    expect((await history(other, a.id, { cursor })).status).toBe(404);
+  });
+});
