@@ -1,0 +1,208 @@
+/**
+ * Creates what the handlers need on the emulators, if missing: the table (with TTL) and the user pool
+ * with its app client. Idempotent: known ids are checked and reused, otherwise found by name.
+ */
+import {
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
+  ListUserPoolClientsCommand,
+  ListUserPoolsCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { createTableInput, ttlAttribute } from '../store/table.ts';
+
+export const LOCAL_REGION = 'us-east-1';
+/** The emulators accept any credentials; the SDK only needs some. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export const localClientConfig = (endpoint: string) => ({
+  endpoint,
+  region: LOCAL_REGION,
+  credentials: LOCAL_CREDENTIALS,
+});
+
+const nameOf = (e: unknown): string => (e as { name?: string })?.name ?? '';
+
+/** Creates the table from the single-table definition if it does not exist, and turns TTL on. */
+export const ensureTable = async (ddb: DynamoDBClient, tableName: string): Promise<void> => {
+  try {
+    await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (e) {
+    if (nameOf(e) !== 'ResourceNotFoundException') throw e;
+    try {
+      await ddb.send(new CreateTableCommand(createTableInput(tableName)));
+    } catch (err) {
+      if (nameOf(err) !== 'ResourceInUseException') throw err;
+    }
+    await waitUntilTableExists({ client: ddb, maxWaitTime: 60, minDelay: 1 }, { TableName: tableName });
+  }
+  const ttl = await ddb.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  const d = ttl.TimeToLiveDescription;
+  if (d?.TimeToLiveStatus !== 'ENABLED' || d.AttributeName !== ttlAttribute) {
+    await ddb.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { Enabled: true, AttributeName: ttlAttribute },
+      }),
+    );
+  }
+};
+
+/** Sign-in by email, email verified automatically, and the password policy the API also enforces. */
+export const userPoolInput = (poolName: string) => ({
+  PoolName: poolName,
+  UsernameAttributes: ['email' as const],
+  AutoVerifiedAttributes: ['email' as const],
+  UsernameConfiguration: { CaseSensitive: false },
+  Policies: {
+    PasswordPolicy: {
+      MinimumLength: 12,
+      RequireUppercase: true,
+      RequireLowercase: true,
+      RequireNumbers: true,
+      RequireSymbols: true,
+      TemporaryPasswordValidityDays: 7,
+    },
+  },
+  AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email' as const, Priority: 1 }] },
+  AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
+});
+
+/** A public client (no secret) for the password and refresh flows, with revocable refresh tokens. */
+export const userPoolClientInput = (userPoolId: string, clientName: string) => ({
+  UserPoolId: userPoolId,
+  ClientName: clientName,
+  GenerateSecret: false,
+  ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH' as const, 'ALLOW_REFRESH_TOKEN_AUTH' as const],
+  EnableTokenRevocation: true,
+  PreventUserExistenceErrors: 'ENABLED' as const,
+  AccessTokenValidity: 15,
+  IdTokenValidity: 15,
+  RefreshTokenValidity: 1,
+  TokenValidityUnits: {
+    AccessToken: 'minutes' as const,
+    IdToken: 'minutes' as const,
+    RefreshToken: 'days' as const,
+  },
+});
+
+const exists = async (probe: () => Promise<unknown>): Promise<boolean> => {
+  try {
+    await probe();
+    return true;
+  } catch (e) {
+    if (nameOf(e) === 'ResourceNotFoundException') return false;
+    throw e;
+  }
+};
+
+const findPoolByName = async (cognito: CognitoIdentityProviderClient, name: string) => {
+  let NextToken: string | undefined;
+  do {
+    const page = await cognito.send(new ListUserPoolsCommand({ MaxResults: 60, NextToken }));
+    const pool = page.UserPools?.find((p) => p.Name === name);
+    if (pool?.Id) return pool.Id;
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return undefined;
+};
+
+const findClientByName = async (cognito: CognitoIdentityProviderClient, userPoolId: string, name: string) => {
+  let NextToken: string | undefined;
+  do {
+    const page = await cognito.send(
+      new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60, NextToken }),
+    );
+    const client = page.UserPoolClients?.find((c) => c.ClientName === name);
+    if (client?.ClientId) return client.ClientId;
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return undefined;
+};
+
+export interface UserPoolIds {
+  userPoolId: string;
+  userPoolClientId: string;
+}
+
+/** The user pool and app client: the known ids if they still exist, else found by name, else created. */
+export const ensureUserPool = async (
+  cognito: CognitoIdentityProviderClient,
+  names: { poolName: string; clientName: string },
+  known: Partial<UserPoolIds> = {},
+): Promise<UserPoolIds> => {
+  const { poolName, clientName } = names;
+  let userPoolId =
+    known.userPoolId &&
+    (await exists(() => cognito.send(new DescribeUserPoolCommand({ UserPoolId: known.userPoolId }))))
+      ? known.userPoolId
+      : await findPoolByName(cognito, poolName);
+  if (!userPoolId) {
+    const created = await cognito.send(new CreateUserPoolCommand(userPoolInput(poolName)));
+    userPoolId = created.UserPool?.Id;
+    if (!userPoolId) throw new Error('CreateUserPool returned no id');
+  }
+  const poolId = userPoolId;
+  let userPoolClientId =
+    known.userPoolClientId &&
+    (await exists(() =>
+      cognito.send(
+        new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: known.userPoolClientId }),
+      ),
+    ))
+      ? known.userPoolClientId
+      : await findClientByName(cognito, poolId, clientName);
+  if (!userPoolClientId) {
+    const created = await cognito.send(
+      new CreateUserPoolClientCommand(userPoolClientInput(poolId, clientName)),
+    );
+    userPoolClientId = created.UserPoolClient?.ClientId;
+    if (!userPoolClientId) throw new Error('CreateUserPoolClient returned no id');
+  }
+  return { userPoolId: poolId, userPoolClientId };
+};
+
+export interface BootstrapOptions {
+  dynamodbEndpoint: string;
+  cognitoEndpoint: string;
+  tableName?: string;
+  poolName?: string;
+  clientName?: string;
+  /** Ids from an earlier run (stack.json), reused when they still exist. */
+  known?: Partial<UserPoolIds>;
+}
+
+export interface StackIds extends UserPoolIds {
+  tableName: string;
+}
+
+/** The table and the user pool, created in parallel if missing. */
+export const bootstrap = async (opts: BootstrapOptions): Promise<StackIds> => {
+  const tableName = opts.tableName ?? 'bank';
+  const ddb = new DynamoDBClient(localClientConfig(opts.dynamodbEndpoint));
+  const cognito = new CognitoIdentityProviderClient(localClientConfig(opts.cognitoEndpoint));
+  try {
+    const [, ids] = await Promise.all([
+      ensureTable(ddb, tableName),
+      ensureUserPool(
+        cognito,
+        { poolName: opts.poolName ?? 'serverless-bank', clientName: opts.clientName ?? 'web' },
+        opts.known,
+      ),
+    ]);
+    return { tableName, ...ids };
+  } finally {
+    ddb.destroy();
+    cognito.destroy();
+  }
+};

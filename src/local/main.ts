@@ -1,0 +1,152 @@
+/**
+ * `npm start`: the whole bank offline. Starts DynamoDB Local and cognito-local, creates the table and
+ * the user pool if missing, and serves the API, its reference and the web client through the local
+ * gateway. Env: PORT (3000), HOST (127.0.0.1), BANK_DATA_DIR (.data), BANK_DYNAMODB_PORT and
+ * BANK_COGNITO_PORT (free ports otherwise), BANK_AUTO_CONFIRM ('false' to need the emailed code),
+ * BANK_CORS_ORIGINS, BANK_RATE_LIMIT*. Ctrl+C stops everything.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createJwtVerifier } from '../identity/jwt.ts';
+import { bootstrap, LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
+import { type Emulators, startEmulators } from './emulators.ts';
+import { createGateway } from './gateway.ts';
+import { envPort } from './ports.ts';
+import { cursorSecret, isStackProcess, readStackFile, writeStackFile } from './stack-file.ts';
+
+const started = Date.now();
+const port = envPort('PORT') ?? 3000;
+const host = process.env.HOST || '127.0.0.1';
+const dataDir = resolve(process.env.BANK_DATA_DIR || '.data');
+const root = join(import.meta.dirname, '..', '..');
+
+const fail = (message: string): never => {
+  console.error(`npm start: ${message}`);
+  process.exit(1);
+};
+
+await mkdir(dataDir, { recursive: true });
+const previous = await readStackFile(dataDir);
+if (isStackProcess(previous?.pid)) {
+  fail(`another local stack (pid ${previous?.pid}) is using ${dataDir}; stop it or set BANK_DATA_DIR`);
+}
+
+// The gateway listens first: while the emulators start, API routes answer 503.
+const gateway = createGateway({ ready: false });
+const { url } = await gateway
+  .listen(port, host)
+  .catch((e: Error) => fail(`cannot listen on ${host}:${port}: ${e.message}`));
+const publicUrl = url.replace('://0.0.0.0:', '://localhost:');
+console.log(`Serverless Bank: starting on ${publicUrl} (data in ${dataDir})`);
+
+const emulatorsStarting = startEmulators({
+  dataDir,
+  dynamodbPort: envPort('BANK_DYNAMODB_PORT'),
+  cognitoPort: envPort('BANK_COGNITO_PORT'),
+  // cognito-local prints the confirmation codes it "emails".
+  onLine: (source, line) => {
+    if (source === 'cognito') console.log(`[cognito-local] ${line}`);
+  },
+});
+
+let stopping = false;
+const shutdown = async (code: number, why: string): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`Serverless Bank: stopping (${why})`);
+  await gateway.close();
+  const emulators = await emulatorsStarting.catch(() => undefined);
+  await emulators?.stop();
+  process.exit(code);
+};
+process.on('SIGINT', () => void shutdown(0, 'SIGINT'));
+process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
+process.on('SIGHUP', () => void shutdown(0, 'SIGHUP'));
+
+const startUp = async (emulators: Emulators): Promise<void> => {
+  for (const [name, emulator] of [
+    ['DynamoDB Local', emulators.dynamodb],
+    ['cognito-local', emulators.cognito],
+  ] as const) {
+    void emulator.exited.then((code) => {
+      if (!stopping) {
+        console.error(`${name} exited unexpectedly (${code})`);
+        void shutdown(1, `${name} exited`);
+      }
+    });
+  }
+  const ids = await bootstrap({
+    dynamodbEndpoint: emulators.dynamodbEndpoint,
+    cognitoEndpoint: emulators.cognitoEndpoint,
+    known: previous ?? {},
+  });
+  const autoConfirm = process.env.BANK_AUTO_CONFIRM === 'false' ? 'false' : 'true';
+  // What the CDK app sets on AWS; the SDK finds the emulators through AWS_ENDPOINT_URL_*.
+  Object.assign(process.env, {
+    TABLE_NAME: ids.tableName,
+    USER_POOL_ID: ids.userPoolId,
+    USER_POOL_CLIENT_ID: ids.userPoolClientId,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: emulators.cognitoEndpoint,
+    BANK_AUTO_CONFIRM: autoConfirm,
+    BANK_CURSOR_SECRET: await cursorSecret(dataDir),
+    POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME || 'serverless-bank',
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  const issuer = `${emulators.cognitoEndpoint}/${ids.userPoolId}`;
+  gateway.configure({
+    verifier: createJwtVerifier({
+      issuer,
+      jwksUrl: `${issuer}/.well-known/jwks.json`,
+      clientIds: [ids.userPoolClientId],
+    }),
+    clientConfig: {
+      apiBaseUrl: '',
+      region: LOCAL_REGION,
+      userPoolId: ids.userPoolId,
+      userPoolClientId: ids.userPoolClientId,
+      idleTimeoutSeconds: 900,
+    },
+    region: LOCAL_REGION,
+    ready: true,
+  });
+  await writeStackFile({
+    apiUrl: publicUrl,
+    port: Number(new URL(publicUrl).port),
+    pid: process.pid,
+    dynamodbEndpoint: emulators.dynamodbEndpoint,
+    cognitoEndpoint: emulators.cognitoEndpoint,
+    tableName: ids.tableName,
+    userPoolId: ids.userPoolId,
+    userPoolClientId: ids.userPoolClientId,
+    region: LOCAL_REGION,
+    dataDir,
+  });
+  const web = existsSync(join(root, 'web', 'dist', 'index.html'))
+    ? `${publicUrl}/`
+    : `${publicUrl}/ (not built yet: npm run build:web)`;
+  console.log(
+    [
+      `Serverless Bank: ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `  API         ${publicUrl}/v1  (health: ${publicUrl}/health)`,
+      `  API docs    ${publicUrl}/docs  (OpenAPI: ${publicUrl}/openapi.json)`,
+      `  Web client  ${web}`,
+      `  Emulators   DynamoDB Local ${emulators.dynamodbEndpoint}, cognito-local ${emulators.cognitoEndpoint}`,
+      `  Sign-up     ${autoConfirm === 'true' ? 'confirmed automatically' : 'confirmation codes appear in this log'}`,
+      'Press Ctrl+C to stop.',
+    ].join('\n'),
+  );
+};
+
+try {
+  await startUp(await emulatorsStarting);
+} catch (e) {
+  if (!stopping) {
+    console.error(`npm start: startup failed: ${(e as Error).stack ?? e}`);
+    await shutdown(1, 'startup failed');
+  }
+}

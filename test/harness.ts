@@ -1,0 +1,293 @@
+/**
+ * Helpers for test files: clients for the shared emulators (started once by test/global-setup.ts),
+ * a fresh table and user pool per test file, handler environment, and a whole `npm start` stack.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { inject } from 'vitest';
+import { resetConfig } from '../src/config.ts';
+import {
+  ensureTable,
+  ensureUserPool,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localClientConfig,
+} from '../src/local/bootstrap.ts';
+import { freePort } from '../src/local/ports.ts';
+import { createDocumentClient } from '../src/store/db.ts';
+import type { EmulatorEndpoints } from './global-setup.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+
+/** The shared emulators' endpoints. */
+export const emulators = (): EmulatorEndpoints => {
+  const e = inject('emulators');
+  if (!e) {
+    throw new Error('No emulators: this test needs test/global-setup.ts (unset BANK_TEST_EMULATORS=off)');
+  }
+  return e;
+};
+
+let clients: { client: DynamoDBClient; doc: DynamoDBDocumentClient } | undefined;
+/** A DynamoDBClient and a DocumentClient (the handlers' settings) on the shared DynamoDB Local. */
+export const dynamoClients = (): { client: DynamoDBClient; doc: DynamoDBDocumentClient } => {
+  if (!clients) {
+    const client = new DynamoDBClient(localClientConfig(emulators().dynamodbEndpoint));
+    clients = { client, doc: createDocumentClient(client) };
+  }
+  return clients;
+};
+
+const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** A new, uniquely named table from the single-table definition (with TTL on); returns its name. */
+export const createTestTable = async (prefix = 'test'): Promise<string> => {
+  const name = unique(prefix);
+  await ensureTable(dynamoClients().client, name);
+  return name;
+};
+
+export interface TestUserPool {
+  userPoolId: string;
+  clientId: string;
+  /** What the gateway's JWT verifier checks: the tokens' issuer and the pool's key set. */
+  issuer: string;
+  jwksUrl: string;
+  cognito: CognitoIdentityProviderClient;
+}
+
+/** A new user pool and app client on the shared cognito-local, set up as the local stack's. */
+export const createTestUserPool = async (prefix = 'test'): Promise<TestUserPool> => {
+  const endpoint = emulators().cognitoEndpoint;
+  const cognito = new CognitoIdentityProviderClient(localClientConfig(endpoint));
+  const ids = await ensureUserPool(cognito, { poolName: unique(prefix), clientName: 'web' });
+  return {
+    userPoolId: ids.userPoolId,
+    clientId: ids.userPoolClientId,
+    issuer: `${endpoint}/${ids.userPoolId}`,
+    jwksUrl: `${endpoint}/${ids.userPoolId}/.well-known/jwks.json`,
+    cognito,
+  };
+};
+
+/**
+ * Sets process.env as the local stack sets it for handlers, pointed at the shared emulators, with
+ * `vars` on top; clears the cached config. Returns a function that restores the previous values.
+ */
+export const useHandlerEnv = (vars: Record<string, string> = {}): (() => void) => {
+  const e = emulators();
+  const env: Record<string, string> = {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: e.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: e.cognitoEndpoint,
+    TABLE_NAME: 'bank',
+    BANK_AUTO_CONFIRM: 'true',
+    BANK_CURSOR_SECRET: 'test-cursor-secret',
+    ...vars,
+  };
+  const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  resetConfig();
+  return () => {
+    for (const [k, v] of Object.entries(previous)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    resetConfig();
+  };
+};
+
+// ---------- a whole stack, as a user runs it ----------
+
+export interface StartStackOptions {
+  port?: number;
+  dataDir?: string;
+  env?: Record<string, string>;
+  /** How long to wait for /health to answer 200. */
+  timeoutMs?: number;
+}
+
+export interface StartedStack {
+  baseUrl: string;
+  port: number;
+  dataDir: string;
+  /** The group id of the `npm start` process tree. */
+  pid: number;
+  /** Everything the stack printed so far. */
+  output: () => string;
+  /** Sends `signal` to the process group (as Ctrl+C does), waits until every process of it is gone. */
+  stop: (signal?: NodeJS.Signals) => Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL to the whole process group: a crash. Resolves when every process of it is gone. */
+  kill: () => Promise<void>;
+  /** Stops (SIGTERM) and starts again on the same port and data directory. */
+  restart: () => Promise<void>;
+  /** `npm run verify-ledger` against this stack. */
+  verifyLedger: () => Promise<{ code: number | null; output: string }>;
+}
+
+const running = new Set<number>();
+let exitHooked = false;
+/** Stacks a test forgot to stop die with the test process. */
+const killRunningOnExit = () => {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.once('exit', () => {
+    for (const pgid of running) groupKill(pgid, 'SIGKILL');
+  });
+};
+
+const groupKill = (pgid: number, signal: NodeJS.Signals | 0): boolean => {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until no process of the group is left; SIGKILLs stragglers after `graceMs` and fails. */
+const waitGroupGone = async (pgid: number, graceMs = 15_000): Promise<void> => {
+  const deadline = Date.now() + graceMs;
+  while (groupKill(pgid, 0)) {
+    if (Date.now() > deadline) {
+      groupKill(pgid, 'SIGKILL');
+      running.delete(pgid);
+      throw new Error(`processes of group ${pgid} were still running ${graceMs} ms after the stack exited`);
+    }
+    await sleep(50);
+  }
+  running.delete(pgid);
+};
+
+const exitOf = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ code: child.exitCode, signal: child.signalCode });
+    } else child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+
+const stackEnv = (port: number, dataDir: string, extra: Record<string, string>): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    BANK_DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+  };
+  // A developer's fixed emulator ports would make stacks collide: tests always use free ones.
+  delete env.BANK_DYNAMODB_PORT;
+  delete env.BANK_COGNITO_PORT;
+  return { ...env, ...extra };
+};
+
+const launch = (port: number, dataDir: string, extra: Record<string, string>) => {
+  killRunningOnExit();
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: ROOT,
+    env: stackEnv(port, dataDir, extra),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error('could not spawn npm start');
+  running.add(child.pid);
+  return child;
+};
+
+const waitHealthy = async (baseUrl: string, child: ChildProcess, output: () => string, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`npm start exited (${child.exitCode ?? child.signalCode}):\n${output()}`);
+    }
+    const ok = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`the stack at ${baseUrl} was not healthy after ${timeoutMs} ms:\n${output()}`);
+};
+
+const run = (args: string[], env: NodeJS.ProcessEnv) =>
+  new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn('npm', args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+
+/** Runs `npm start` on a free port with a temporary data directory and waits until /health is 200. */
+export const startStack = async (opts: StartStackOptions = {}): Promise<StartedStack> => {
+  const port = opts.port ?? (await freePort());
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'bank-stack-')));
+  const env = opts.env ?? {};
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let log = '';
+  const output = () => log;
+  let child: ChildProcess;
+
+  const start = async () => {
+    child = launch(port, dataDir, env);
+    child.stdout?.on('data', (d) => {
+      log += d;
+    });
+    child.stderr?.on('data', (d) => {
+      log += d;
+    });
+    try {
+      await waitHealthy(baseUrl, child, output, timeoutMs);
+    } catch (e) {
+      await kill();
+      throw e;
+    }
+  };
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    const pgid = child.pid as number;
+    const exited = exitOf(child);
+    groupKill(pgid, signal);
+    const result = await exited;
+    await waitGroupGone(pgid);
+    return result;
+  };
+  const kill = async () => {
+    const pgid = child.pid as number;
+    const exited = exitOf(child);
+    groupKill(pgid, 'SIGKILL');
+    await exited;
+    await waitGroupGone(pgid);
+  };
+
+  await start();
+  return {
+    baseUrl,
+    port,
+    dataDir,
+    get pid() {
+      return child.pid as number;
+    },
+    output,
+    stop,
+    kill,
+    restart: async () => {
+      await stop('SIGTERM');
+      await start();
+    },
+    verifyLedger: () => run(['run', 'verify-ledger', '--silent'], stackEnv(port, dataDir, env)),
+  };
+};
