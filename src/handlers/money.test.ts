@@ -409,14 +409,15 @@ describe('history', () => {
   it('validates limit and instants', async () => {
     const u = newUser();
     const a = await open(u);
-    for (const query of [
+    const queries: Record<string, string>[] = [
       { limit: '0' },
       { limit: '101' },
       { limit: '1.5' },
       { limit: 'x' },
       { from: 'yesterday' },
       { extra: '1' },
-    ]) {
+    ];
+    for (const query of queries) {
       expect((await history(u, a.id, query)).status).toBe(400);
     }
   });

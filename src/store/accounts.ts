@@ -40,6 +40,8 @@ export interface OpenAccountInput {
 }
 
 export class AccountStore {
+  private readonly numbers = new Map<string, { ownerId: string; accountId: string }>();
+
   constructor(
     private readonly db: Db,
     private readonly table: string,
@@ -125,11 +127,18 @@ export class AccountStore {
 
   /** Looks an account up by its number (any owner): used for transfer recipients. */
   async findByNumber(number: string): Promise<AccountRecord | undefined> {
-    const r = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.accountNumber(number), ConsistentRead: true }),
-    );
-    if (!r.Item) return undefined;
-    return this.get(r.Item.ownerId as string, r.Item.accountId as string);
+    let owner = this.numbers.get(number);
+    if (!owner) {
+      const r = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: keys.accountNumber(number), ConsistentRead: true }),
+      );
+      if (!r.Item) return undefined;
+      owner = { ownerId: r.Item.ownerId as string, accountId: r.Item.accountId as string };
+      // A number never moves to another account, so its owner can be remembered (bounded).
+      if (this.numbers.size >= 10_000) this.numbers.clear();
+      this.numbers.set(number, owner);
+    }
+    return this.get(owner.ownerId, owner.accountId);
   }
 
   async list(ownerId: string): Promise<Account[]> {

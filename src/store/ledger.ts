@@ -143,8 +143,10 @@ export class LedgerStore {
     req: MovementRequest & { fromAccountId: string; toAccountNumber: string; currency: Currency },
   ): Promise<Outcome> {
     return this.move(req, async () => {
-      const from = await this.accounts.mustGet(req.user, req.fromAccountId);
-      const to = await this.accounts.findByNumber(req.toAccountNumber);
+      const [from, to] = await Promise.all([
+        this.accounts.mustGet(req.user, req.fromAccountId),
+        this.accounts.findByNumber(req.toAccountNumber),
+      ]);
       if (!to) throw new BankError('recipient_not_found', 'No account has that number');
       return {
         plan: planTransfer(from, to, req.amount, req.currency, this.opts.dailyLimit),
@@ -161,10 +163,11 @@ export class LedgerStore {
     });
   }
 
-  /** Replays, or plans and commits, retrying contention; declines (422) are recorded for replay too. */
+  /** Plans and commits, retrying contention, or answers a repeat; declines (422) are recorded for replay too. */
   private async move(req: MovementRequest, prepare: (txId: string) => Promise<Prepared>): Promise<Outcome> {
-    const earlier = await this.idempotency.replay(req.user, req.idempotencyKey, req.fingerprint);
-    if (earlier) return earlier;
+    // No read of the idempotency record up front: the record's own condition in the transaction (or in
+    // the decline's write) detects a repeat, and then we answer what the key holds. First requests,
+    // the common case, save a read.
     const txId = randomUUID();
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const now = new Date();
