@@ -1,7 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  AdminConfirmSignUpCommand,
+  InitiateAuthCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestUserPool, type TestUserPool } from '../../test/harness.ts';
 import { bearerToken, createJwtVerifier, TokenError } from './jwt.ts';
 
 const ISSUER = 'http://127.0.0.1:1/local_pool';
@@ -120,5 +126,42 @@ describe('bearerToken', () => {
     expect(bearerToken('  ')).toBeUndefined();
     expect(bearerToken('Basic dXNlcjpwYXNz extra')).toBeUndefined();
     expect(bearerToken('Bearer')).toBeUndefined();
+  });
+});
+
+describe.skipIf(!inject('emulators'))('with real cognito-local tokens', () => {
+  const login = async (pool: TestUserPool) => {
+    const email = `jwt-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
+    const password = 'Jwt-Test-Password-1!';
+    await pool.cognito.send(
+      new SignUpCommand({ ClientId: pool.clientId, Username: email, Password: password }),
+    );
+    await pool.cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: pool.userPoolId, Username: email }));
+    const r = await pool.cognito.send(
+      new InitiateAuthCommand({
+        ClientId: pool.clientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: email, PASSWORD: password },
+      }),
+    );
+    return r.AuthenticationResult ?? {};
+  };
+
+  it('accepts its access tokens, refuses its id tokens and tokens of another pool', async () => {
+    const pool = await createTestUserPool('jwt');
+    const other = await createTestUserPool('jwt-other');
+    const verify = createJwtVerifier({
+      issuer: pool.issuer,
+      jwksUrl: pool.jwksUrl,
+      clientIds: [pool.clientId],
+    });
+    const mine = await login(pool);
+    const claims = await verify.verify(mine.AccessToken ?? '');
+    expect(claims).toMatchObject({ token_use: 'access', client_id: pool.clientId, iss: pool.issuer });
+    expect(claims.sub).toMatch(/^[0-9a-f-]{36}$/);
+    await expect(verify.verify(mine.IdToken ?? '')).rejects.toThrow('Not an access token');
+    // cognito-local signs every pool's tokens with one key: only the issuer and client tell them apart.
+    const theirs = await login(other);
+    await expect(verify.verify(theirs.AccessToken ?? '')).rejects.toThrow(/iss/);
   });
 });

@@ -5,7 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { freePort } from './ports.ts';
+import { freePort, isPortFree } from './ports.ts';
 import { httpAnswers, type Supervised, supervise, waitReady } from './process.ts';
 
 const require = createRequire(import.meta.url);
@@ -70,6 +70,9 @@ const startOnPort = async (
 ): Promise<Emulator> => {
   const host = opts.host ?? '127.0.0.1';
   for (let attempt = 1; ; attempt++) {
+    // Something else answering on a fixed port would pass for a ready emulator: refuse it up front.
+    if (opts.port && !(await isPortFree(opts.port, host)))
+      throw new Error(`${name}: port ${opts.port} is in use`);
     const port = opts.port || (await freePort(host));
     const endpoint = `http://${host}:${port}`;
     const proc = await launch(port, endpoint);

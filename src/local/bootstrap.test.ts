@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CognitoIdentityProviderClient,
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { dynamoClients, emulators } from '../../test/harness.ts';
+import { gsi1, ttlAttribute } from '../store/table.ts';
+import { ensureTable, ensureUserPool, localClientConfig } from './bootstrap.ts';
+
+const name = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
+
+describe('ensureTable', () => {
+  it('creates the table with its index and TTL, and is idempotent', async () => {
+    const { client } = dynamoClients();
+    const table = name('boot');
+    await ensureTable(client, table);
+    await ensureTable(client, table);
+    const d = await client.send(new DescribeTableCommand({ TableName: table }));
+    expect(d.Table?.TableStatus).toBe('ACTIVE');
+    expect(d.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual([gsi1.indexName]);
+    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
+    expect(ttl.TimeToLiveDescription).toMatchObject({
+      TimeToLiveStatus: 'ENABLED',
+      AttributeName: ttlAttribute,
+    });
+  });
+});
+
+describe('ensureUserPool', () => {
+  const cognito = () => new CognitoIdentityProviderClient(localClientConfig(emulators().cognitoEndpoint));
+
+  it('creates a pool that signs in by email, and a public client for the password and refresh flows', async () => {
+    const c = cognito();
+    const ids = await ensureUserPool(c, { poolName: name('pool'), clientName: 'web' });
+    const pool = (await c.send(new DescribeUserPoolCommand({ UserPoolId: ids.userPoolId }))).UserPool;
+    expect(pool?.UsernameAttributes).toEqual(['email']);
+    expect(pool?.AutoVerifiedAttributes).toEqual(['email']);
+    expect(pool?.Policies?.PasswordPolicy).toMatchObject({
+      MinimumLength: 12,
+      RequireUppercase: true,
+      RequireLowercase: true,
+      RequireNumbers: true,
+      RequireSymbols: true,
+    });
+    const client = (
+      await c.send(
+        new DescribeUserPoolClientCommand({ UserPoolId: ids.userPoolId, ClientId: ids.userPoolClientId }),
+      )
+    ).UserPoolClient;
+    expect(client?.ClientSecret).toBeUndefined();
+    expect(client?.ExplicitAuthFlows).toEqual(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
+  });
+
+  it('reuses known ids, finds a pool by name, and replaces ids that no longer exist', async () => {
+    const c = cognito();
+    const names = { poolName: name('pool'), clientName: 'web' };
+    const ids = await ensureUserPool(c, names);
+    expect(await ensureUserPool(c, names, ids)).toEqual(ids);
+    expect(await ensureUserPool(c, names)).toEqual(ids);
+    expect(await ensureUserPool(c, names, { userPoolId: 'local_gone', userPoolClientId: 'gone' })).toEqual(
+      ids,
+    );
+    const other = await ensureUserPool(c, { poolName: name('pool'), clientName: 'web' }, ids);
+    expect(other).toEqual(ids);
+  });
+});
