@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../test/api.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
@@ -130,6 +131,34 @@ describe('deposits and withdrawals', () => {
     const r = await deposit(u, a.id, 5);
     expect(r.status).toBe(422);
     expect(r.body.code).toBe('account_not_active');
+  });
+
+  it('refuses any movement on a frozen account, on either side of a transfer', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const b = await open(u);
+    await deposit(u, a.id, 100);
+    await deposit(u, b.id, 100);
+    // Freezing is an operator's action (no customer route): set it in the table.
+    await dynamoClients().doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: `USER#${u}`, sk: `ACCOUNT#${b.id}` },
+        UpdateExpression: 'SET #s = :f, version = version + :one',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':f': 'frozen', ':one': 1 },
+      }),
+    );
+    for (const r of [
+      await deposit(u, b.id, 5),
+      await withdraw(u, b.id, 5),
+      await transfer(u, { fromAccountId: b.id, toAccountNumber: a.number, amount: 5 }),
+      await transfer(u, { fromAccountId: a.id, toAccountNumber: b.number, amount: 5 }),
+    ]) {
+      expect(r.status).toBe(422);
+      expect(r.body.code).toBe('account_not_active');
+    }
+    expect(await balance(u, a.id)).toBe(100);
   });
 
   it('closes only at a zero balance', async () => {
