@@ -16,6 +16,8 @@ import { envPort } from './ports.ts';
 import { cursorSecret, isStackProcess, readStackFile, writeStackFile } from './stack-file.ts';
 
 const started = Date.now();
+// The stack runs on Node 20 by design (Lambda runs 22); the SDK's advance notice is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const port = envPort('PORT') ?? 3000;
 const host = process.env.HOST || '127.0.0.1';
 const dataDir = resolve(process.env.BANK_DATA_DIR || '.data');
@@ -58,6 +60,7 @@ const shutdown = async (code: number, why: string): Promise<void> => {
   await gateway.close();
   const emulators = await emulatorsStarting.catch(() => undefined);
   await emulators?.stop();
+  console.log(`Serverless Bank: stopped (exit ${code})`);
   process.exit(code);
 };
 process.on('SIGINT', () => void shutdown(0, 'SIGINT'));

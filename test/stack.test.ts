@@ -1,0 +1,112 @@
+/**
+ * `npm start` as a user runs it: two stacks side by side on their own ports and data directories,
+ * each with its own emulators, and a clean stop on SIGINT and SIGTERM with nothing left running.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StartedStack, startStack } from './harness.ts';
+
+let a: StartedStack;
+let b: StartedStack;
+beforeAll(async () => {
+  [a, b] = await Promise.all([startStack(), startStack()]);
+}, 180_000);
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+}, 60_000);
+
+const post = (stack: StartedStack, path: string, body: unknown) =>
+  fetch(`${stack.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('two stacks side by side', () => {
+  it('run on their own ports, data directories and emulators', async () => {
+    expect(a.port).not.toBe(b.port);
+    expect(a.dataDir).not.toBe(b.dataDir);
+    const [sa, sb] = await Promise.all(
+      [a, b].map(async (s) => JSON.parse(await readFile(join(s.dataDir, 'stack.json'), 'utf8'))),
+    );
+    for (const [stack, file] of [
+      [a, sa],
+      [b, sb],
+    ] as const) {
+      expect(file).toMatchObject({
+        apiUrl: stack.baseUrl,
+        port: stack.port,
+        pid: expect.any(Number),
+        tableName: expect.any(String),
+        userPoolId: expect.any(String),
+        userPoolClientId: expect.any(String),
+        region: 'us-east-1',
+        dataDir: stack.dataDir,
+      });
+    }
+    expect(sa.dynamodbEndpoint).not.toBe(sb.dynamodbEndpoint);
+    expect(sa.cognitoEndpoint).not.toBe(sb.cognitoEndpoint);
+  });
+
+  it('keep their users apart', async () => {
+    const user = { email: `side-${Date.now()}@example.com`, password: 'Side-By-Side-2026!', name: 'Side' };
+    expect((await post(a, '/v1/auth/register', user)).status).toBe(201);
+    const credentials = { email: user.email, password: user.password };
+    expect((await post(a, '/v1/auth/login', credentials)).status).toBe(200);
+    const elsewhere = await post(b, '/v1/auth/login', credentials);
+    expect(elsewhere.status).toBe(401);
+    expect((await elsewhere.json()).code).toBe('invalid_credentials');
+  });
+
+  it('serve their runtime config and the API reference', async () => {
+    const cfg = await (await fetch(`${a.baseUrl}/config.json`)).json();
+    const file = JSON.parse(await readFile(join(a.dataDir, 'stack.json'), 'utf8'));
+    expect(cfg).toEqual({
+      apiBaseUrl: '',
+      region: 'us-east-1',
+      userPoolId: file.userPoolId,
+      userPoolClientId: file.userPoolClientId,
+      idleTimeoutSeconds: 900,
+    });
+    expect((await fetch(`${a.baseUrl}/docs`)).status).toBe(200);
+    expect((await (await fetch(`${a.baseUrl}/openapi.json`)).json()).openapi).toBe('3.1.0');
+  });
+});
+
+describe('with BANK_AUTO_CONFIRM=false', () => {
+  it('prints the confirmation code cognito-local "emails", and the code confirms the registration', async () => {
+    const stack = await startStack({ env: { BANK_AUTO_CONFIRM: 'false' } });
+    try {
+      const user = { email: `confirm-${Date.now()}@example.com`, password: 'Confirm-Me-2026!' };
+      const reg = await post(stack, '/v1/auth/register', { ...user, name: 'Confirm' });
+      expect(await reg.json()).toMatchObject({ confirmed: false });
+      expect((await post(stack, '/v1/auth/login', user)).status).toBe(403);
+      let code: string | undefined;
+      for (let i = 0; i < 50 && !code; i++) {
+        code = /Code:\s+(\d{4,8})/.exec(stack.output().slice(stack.output().indexOf(user.email)))?.[1];
+        if (!code) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(code).toBeDefined();
+      expect((await post(stack, '/v1/auth/confirm', { email: user.email, code })).status).toBe(204);
+      expect((await post(stack, '/v1/auth/login', user)).status).toBe(200);
+    } finally {
+      await stack.stop();
+    }
+  }, 120_000);
+});
+
+describe('stopping', () => {
+  // The signal goes to the whole process group, as Ctrl+C does. npm's `sh -c` dies of it at once,
+  // so npm's own exit status says nothing about ours: the stack reports its exit code in its log.
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'on %s exits 0 with nothing left running',
+    async (signal) => {
+      const stack = await startStack();
+      await stack.stop(signal);
+      expect(stack.output()).toContain(`stopping (${signal})`);
+      expect(stack.output()).toContain('stopped (exit 0)');
+    },
+    120_000,
+  );
+});
