@@ -3,6 +3,13 @@ import { PROBLEM_CONTENT_TYPE } from '../api/problem.ts';
 import type { Outcome } from '../store/idempotency.ts';
 import { ledger } from './context.ts';
 
+/** What every movement carries from the request: the caller and the request's identity. */
+const movement = (req: { caller: { sub: string }; idempotencyKey: string; fingerprint: string }) => ({
+  user: req.caller.sub,
+  idempotencyKey: req.idempotencyKey,
+  fingerprint: req.fingerprint,
+});
+
 /** A first answer as is; a replay with its original status and body, marked as replayed. */
 const reply = (o: Outcome): Reply => ({
   status: o.status,
@@ -14,26 +21,9 @@ const reply = (o: Outcome): Reply => ({
 });
 
 export const handler = createHandler('money', {
-  deposit: async ({ caller, params, body, idempotencyKey, fingerprint }) =>
-    reply(
-      await ledger().deposit({
-        user: caller.sub,
-        idempotencyKey,
-        fingerprint,
-        accountId: params.id,
-        ...body,
-      }),
-    ),
-  withdraw: async ({ caller, params, body, idempotencyKey, fingerprint }) =>
-    reply(
-      await ledger().withdraw({
-        user: caller.sub,
-        idempotencyKey,
-        fingerprint,
-        accountId: params.id,
-        ...body,
-      }),
-    ),
-  transfer: async ({ caller, body, idempotencyKey, fingerprint }) =>
-    reply(await ledger().transfer({ user: caller.sub, idempotencyKey, fingerprint, ...body })),
+  deposit: async (req) =>
+    reply(await ledger().deposit({ ...movement(req), accountId: req.params.id, ...req.body })),
+  withdraw: async (req) =>
+    reply(await ledger().withdraw({ ...movement(req), accountId: req.params.id, ...req.body })),
+  transfer: async (req) => reply(await ledger().transfer({ ...movement(req), ...req.body })),
 });
