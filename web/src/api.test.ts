@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { problem } from '../../src/api/problem.ts';
+import { Api, outcomeUnknown, send, type TokenSource } from './api.ts';
+import { ApiError, NetworkError } from './errors.ts';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** A fetch that answers from a script of responses (or throws for `'offline'`). */
+const scripted = (answers: (Response | 'offline')[]) => {
+  const seen: Seen[] = [];
+  const fetchFn = (async (url: string, init: RequestInit = {}) => {
+    seen.push({
+      method: String(init.method),
+      url,
+      headers: init.headers as Record<string, string>,
+      body: init.body ? JSON.parse(String(init.body)) : undefined,
+    });
+    const next = answers.shift();
+    if (!next) throw new Error('no more answers');
+    if (next === 'offline') throw new TypeError('Failed to fetch');
+    return next;
+  }) as typeof fetch;
+  return { fetchFn, seen };
+};
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+const problemRes = (code: Parameters<typeof problem>[0], status: number) =>
+  new Response(JSON.stringify(problem(code)), {
+    status,
+    headers: { 'content-type': 'application/problem+json' },
+  });
+
+const tokens = (over: Partial<TokenSource> = {}) => {
+  const log: string[] = [];
+  let token = 'token-1';
+  const source: TokenSource = {
+    accessToken: () => token,
+    refresh: async () => {
+      log.push('refresh');
+      token = 'token-2';
+      return true;
+    },
+    expired: () => log.push('expired'),
+    ...over,
+  };
+  return { source, log };
+};
+
+const noSleep = async () => {};
+
+describe('send', () => {
+  it('sends JSON with the token and the idempotency key, and reads JSON back', async () => {
+    const { fetchFn, seen } = scripted([json(201, { id: 'tx' })]);
+    const out = await send(fetchFn, 'https://api.example.com', {
+      method: 'POST',
+      path: '/v1/transfers',
+      body: { amount: 5 },
+      token: 't',
+      idempotencyKey: 'k',
+    });
+    expect(out).toEqual({ id: 'tx' });
+    expect(seen[0]).toEqual({
+      method: 'POST',
+      url: 'https://api.example.com/v1/transfers',
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/json',
+        authorization: 'Bearer t',
+        'idempotency-key': 'k',
+      },
+      body: { amount: 5 },
+    });
+  });
+
+  it('returns nothing for 204 and throws typed errors', async () => {
+    const { fetchFn } = scripted([
+      new Response(null, { status: 204 }),
+      problemRes('insufficient_funds', 422),
+      'offline',
+      new Response('<html>bad gateway</html>', { status: 502 }),
+    ]);
+    const o = { method: 'POST', path: '/x' } as const;
+    expect(await send(fetchFn, '', o)).toBeUndefined();
+    await expect(send(fetchFn, '', o)).rejects.toMatchObject({ status: 422, code: 'insufficient_funds' });
+    await expect(send(fetchFn, '', o)).rejects.toBeInstanceOf(NetworkError);
+    await expect(send(fetchFn, '', o)).rejects.toMatchObject({ status: 502, code: 'internal_error' });
+  });
+});
+
+describe('Api', () => {
+  it('renews the session once on a 401 and retries with the new token', async () => {
+    const { fetchFn, seen } = scripted([json(401, { message: 'Unauthorized' }), json(200, { items: [] })]);
+    const t = tokens();
+    const api = new Api({ baseUrl: '', tokens: t.source, fetch: fetchFn, sleep: noSleep });
+    expect(await api.accounts()).toEqual({ items: [] });
+    expect(t.log).toEqual(['refresh']);
+    expect(seen.map((s) => s.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
+  });
+
+  it('ends the session when the 401 cannot be cured', async () => {
+    const { fetchFn } = scripted([json(401, { message: 'Unauthorized' })]);
+    const t = tokens({ refresh: async () => false });
+    const api = new Api({ baseUrl: '', tokens: t.source, fetch: fetchFn, sleep: noSleep });
+    await expect(api.me()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(t.log).toEqual(['expired']);
+
+    const again = scripted([json(401, { message: 'Unauthorized' }), json(401, { message: 'Unauthorized' })]);
+    const t2 = tokens();
+    const api2 = new Api({ baseUrl: '', tokens: t2.source, fetch: again.fetchFn, sleep: noSleep });
+    await expect(api2.me()).rejects.toBeInstanceOf(ApiError);
+    expect(t2.log).toEqual(['refresh', 'expired']);
+  });
+
+  it('sends nothing without a token', async () => {
+    const { fetchFn, seen } = scripted([]);
+    const t = tokens({ accessToken: () => undefined });
+    const api = new Api({ baseUrl: '', tokens: t.source, fetch: fetchFn, sleep: noSleep });
+    await expect(api.me()).rejects.toMatchObject({ code: 'unauthorized' });
+    expect(seen).toEqual([]);
+    expect(t.log).toEqual(['expired']);
+  });
+
+  it('retries a money movement on a lost connection with the same key', async () => {
+    const { fetchFn, seen } = scripted([
+      'offline',
+      problemRes('idempotency_key_in_use', 409),
+      json(201, { id: 'tx' }),
+    ]);
+    const sleeps: number[] = [];
+    const api = new Api({
+      baseUrl: '',
+      tokens: tokens().source,
+      fetch: fetchFn,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
+    const body = { fromAccountId: 'a', toAccountNumber: '0000000000', amount: 5, currency: 'USD' as const };
+    expect(await api.transfer(body, 'key-1')).toEqual({ id: 'tx' });
+    expect(seen.map((s) => s.headers['idempotency-key'])).toEqual(['key-1', 'key-1', 'key-1']);
+    expect(sleeps).toEqual([300, 1000]);
+  });
+
+  it('gives up after three attempts, and never repeats a request without a key', async () => {
+    const three = scripted(['offline', 'offline', 'offline']);
+    const api = new Api({ baseUrl: '', tokens: tokens().source, fetch: three.fetchFn, sleep: noSleep });
+    await expect(api.history('id', 'c1', 10)).rejects.toBeInstanceOf(NetworkError);
+    expect(three.seen).toHaveLength(3);
+    expect(three.seen[0]?.url).toBe('/v1/accounts/id/transactions?limit=10&cursor=c1');
+
+    const once = scripted(['offline']);
+    const api2 = new Api({ baseUrl: '', tokens: tokens().source, fetch: once.fetchFn, sleep: noSleep });
+    await expect(api2.openAccount({ type: 'checking', currency: 'USD' })).rejects.toBeInstanceOf(
+      NetworkError,
+    );
+    expect(once.seen).toHaveLength(1);
+  });
+
+  it('does not retry a definite refusal', async () => {
+    const { fetchFn, seen } = scripted([problemRes('insufficient_funds', 422)]);
+    const api = new Api({ baseUrl: '', tokens: tokens().source, fetch: fetchFn, sleep: noSleep });
+    const err = await api.withdraw('a', { amount: 5 }, 'k').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'insufficient_funds' });
+    expect(seen).toHaveLength(1);
+    expect(outcomeUnknown(err)).toBe(false);
+    expect(outcomeUnknown(new NetworkError())).toBe(true);
+    expect(outcomeUnknown(new ApiError(409, 'idempotency_key_in_use'))).toBe(true);
+    expect(outcomeUnknown(new ApiError(500, 'internal_error'))).toBe(true);
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * The API client. Responses are typed from the server's own zod schemas (types only: no zod in the
+ * bundle). Requests that are safe to repeat (reads, and money movements with their Idempotency-Key)
+ * are retried on a lost connection or a busy server; a 401 renews the session once and retries.
+ */
+import type { z } from 'zod';
+import type * as s from '../../src/api/schemas.ts';
+import { ApiError, apiErrorFrom, NetworkError } from './errors.ts';
+
+export type Account = z.infer<typeof s.Account>;
+export type Transaction = z.infer<typeof s.Transaction>;
+export type HistoryEntry = z.infer<typeof s.HistoryEntry>;
+export type HistoryPage = z.infer<typeof s.HistoryPage>;
+export type Me = z.infer<typeof s.Me>;
+export type Tokens = z.infer<typeof s.Tokens>;
+export type RegisteredUser = z.infer<typeof s.UserOut>;
+export type OpenAccountBody = z.input<typeof s.OpenAccountBody>;
+export type MoneyBody = z.input<typeof s.MoneyBody>;
+export type TransferBody = z.input<typeof s.TransferBody>;
+export type RegisterBody = z.input<typeof s.RegisterBody>;
+export type ConfirmBody = z.input<typeof s.ConfirmBody>;
+
+export type Method = 'GET' | 'POST' | 'DELETE';
+
+export interface SendOptions {
+  method: Method;
+  path: string;
+  body?: unknown;
+  token?: string | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+/** One HTTP exchange: JSON in and out, errors as ApiError or NetworkError. */
+export const send = async <T>(fetchFn: typeof fetch, baseUrl: string, o: SendOptions): Promise<T> => {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (o.body !== undefined) headers['content-type'] = 'application/json';
+  if (o.token) headers.authorization = `Bearer ${o.token}`;
+  if (o.idempotencyKey) headers['idempotency-key'] = o.idempotencyKey;
+  let res: Response;
+  try {
+    res = await fetchFn(baseUrl + o.path, {
+      method: o.method,
+      headers,
+      credentials: 'omit',
+      cache: 'no-store',
+      ...(o.body === undefined ? {} : { body: JSON.stringify(o.body) }),
+    });
+  } catch {
+    throw new NetworkError();
+  }
+  const text = await res.text().catch(() => '');
+  let data: unknown;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = text;
+  }
+  if (!res.ok) throw apiErrorFrom(res.status, data, res.headers.get('retry-after'));
+  return data as T;
+};
+
+/** Where the client gets its access token, and what it does when the session cannot go on. */
+export interface TokenSource {
+  accessToken(): string | undefined;
+  /** Renews the access token; false when the session is over. */
+  refresh(): Promise<boolean>;
+  /** The session is over: back to the login screen. */
+  expired(): void;
+}
+
+const RETRY_DELAYS_MS = [300, 1000];
+
+const isTransient = (e: unknown): boolean =>
+  e instanceof NetworkError ||
+  (e instanceof ApiError && ([502, 503, 504].includes(e.status) || e.code === 'idempotency_key_in_use'));
+
+export interface ApiOptions {
+  baseUrl: string;
+  tokens: TokenSource;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export class Api {
+  readonly #baseUrl: string;
+  readonly #tokens: TokenSource;
+  readonly #fetch: typeof fetch;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(o: ApiOptions) {
+    this.#baseUrl = o.baseUrl;
+    this.#tokens = o.tokens;
+    this.#fetch = o.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /** An authenticated call. */
+  async request<T>(method: Method, path: string, body?: unknown, idempotencyKey?: string): Promise<T> {
+    const repeatable = method === 'GET' || idempotencyKey !== undefined;
+    let renewed = false;
+    for (let attempt = 0; ; attempt++) {
+      const token = this.#tokens.accessToken();
+      try {
+        if (!token) throw new ApiError(401, 'unauthorized');
+        return await send<T>(this.#fetch, this.#baseUrl, { method, path, body, token, idempotencyKey });
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) {
+          if (!renewed && token && (await this.#tokens.refresh())) {
+            renewed = true;
+            attempt--;
+            continue;
+          }
+          this.#tokens.expired();
+          throw e;
+        }
+        const delay = RETRY_DELAYS_MS[attempt];
+        if (!repeatable || delay === undefined || !isTransient(e)) throw e;
+        await this.#sleep(delay);
+      }
+    }
+  }
+
+  register = (body: RegisterBody) =>
+    send<RegisteredUser>(this.#fetch, this.#baseUrl, { method: 'POST', path: '/v1/auth/register', body });
+  confirm = (body: ConfirmBody) =>
+    send<void>(this.#fetch, this.#baseUrl, { method: 'POST', path: '/v1/auth/confirm', body });
+
+  me = () => this.request<Me>('GET', '/v1/me');
+  accounts = () => this.request<{ items: Account[] }>('GET', '/v1/accounts');
+  account = (id: string) => this.request<Account>('GET', `/v1/accounts/${encodeURIComponent(id)}`);
+  openAccount = (body: OpenAccountBody) => this.request<Account>('POST', '/v1/accounts', body);
+  closeAccount = (id: string) => this.request<Account>('DELETE', `/v1/accounts/${encodeURIComponent(id)}`);
+
+  history = (id: string, cursor?: string | null, limit = 20) => {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (cursor) q.set('cursor', cursor);
+    return this.request<HistoryPage>('GET', `/v1/accounts/${encodeURIComponent(id)}/transactions?${q}`);
+  };
+
+  deposit = (id: string, body: MoneyBody, key: string) =>
+    this.request<Transaction>('POST', `/v1/accounts/${encodeURIComponent(id)}/deposits`, body, key);
+  withdraw = (id: string, body: MoneyBody, key: string) =>
+    this.request<Transaction>('POST', `/v1/accounts/${encodeURIComponent(id)}/withdrawals`, body, key);
+  transfer = (body: TransferBody, key: string) =>
+    this.request<Transaction>('POST', '/v1/transfers', body, key);
+}
+
+/** Whether a failed money movement may have happened, so a retry must reuse its key. */
+export const outcomeUnknown = (e: unknown): boolean =>
+  e instanceof NetworkError ||
+  (e instanceof ApiError && (e.status >= 500 || [401, 409, 429].includes(e.status)));

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig } from './config.ts';
+
+describe('runtime config', () => {
+  it('reads the fields and defaults the idle timeout to 15 minutes', () => {
+    expect(
+      parseConfig({
+        apiBaseUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/',
+        region: 'eu-west-1',
+        userPoolId: 'eu-west-1_x',
+        userPoolClientId: 'c',
+      }),
+    ).toEqual({
+      apiBaseUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com',
+      region: 'eu-west-1',
+      userPoolId: 'eu-west-1_x',
+      userPoolClientId: 'c',
+      idleTimeoutSeconds: 900,
+    });
+    expect(parseConfig({ apiBaseUrl: '', idleTimeoutSeconds: 120 })).toMatchObject({
+      apiBaseUrl: '',
+      idleTimeoutSeconds: 120,
+    });
+    expect(parseConfig({ idleTimeoutSeconds: -1 }).idleTimeoutSeconds).toBe(900);
+    expect(parseConfig({ apiBaseUrl: 'http://localhost:3000' }).apiBaseUrl).toBe('http://localhost:3000');
+  });
+
+  it('refuses an API base that is not https', () => {
+    expect(() => parseConfig({ apiBaseUrl: 'http://api.example.com' })).toThrow(ConfigError);
+    expect(() => parseConfig({ apiBaseUrl: 'javascript:alert(1)' })).toThrow(ConfigError);
+    expect(() => parseConfig({ apiBaseUrl: 'not a url' })).toThrow(ConfigError);
+    expect(() => parseConfig([])).toThrow(ConfigError);
+  });
+
+  it('fetches /config.json without caching', async () => {
+    const calls: [string, RequestInit | undefined][] = [];
+    const fetchFn = (async (url: string, init?: RequestInit) => {
+      calls.push([url, init]);
+      return new Response(JSON.stringify({ apiBaseUrl: '', idleTimeoutSeconds: 900 }));
+    }) as typeof fetch;
+    expect((await loadConfig(fetchFn)).idleTimeoutSeconds).toBe(900);
+    expect(calls[0]?.[0]).toBe('/config.json');
+    expect(calls[0]?.[1]?.cache).toBe('no-store');
+    const missing = (async () => new Response('nope', { status: 404 })) as unknown as typeof fetch;
+    await expect(loadConfig(missing)).rejects.toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { problem } from '../../src/api/problem.ts';
+import { type ErrorCode, errorCatalog } from '../../src/domain/errors.ts';
+import { ApiError, apiErrorFrom, explain, MESSAGES, NetworkError, OFFLINE } from './errors.ts';
+
+const codes = Object.keys(errorCatalog) as ErrorCode[];
+
+describe('plain-words errors', () => {
+  it('has a sentence for every code, and never shows the code itself', () => {
+    for (const code of codes) {
+      const e = apiErrorFrom(errorCatalog[code].status, problem(code, 'internal detail at Foo.bar (x.ts:1)'));
+      const { message, fields } = explain(e);
+      expect(Object.keys(fields)).toEqual([]);
+      expect(message, code).toBe(MESSAGES[code]);
+      expect(message).toMatch(/^[A-Z].*\.$/);
+      expect(message).not.toContain(code);
+      expect(message).not.toContain('_');
+      expect(message).not.toContain('internal detail');
+    }
+  });
+
+  it('reads the gateway 401 and answers that are not problem+json', () => {
+    expect(apiErrorFrom(401, { message: 'Unauthorized' }).code).toBe('unauthorized');
+    expect(apiErrorFrom(502, 'Bad gateway').code).toBe('internal_error');
+    expect(apiErrorFrom(503, null).code).toBe('service_unavailable');
+    expect(explain(apiErrorFrom(500, { code: 'Some Weird Thing' })).message).toBe(MESSAGES.internal_error);
+    expect(explain(apiErrorFrom(418, { code: 'brand_new_code' })).message).toBe(MESSAGES.internal_error);
+  });
+
+  it('puts a refusal next to the field it concerns when the form has it', () => {
+    const e = apiErrorFrom(422, problem('insufficient_funds'));
+    expect(explain(e, ['amount', 'description'])).toEqual({
+      message: undefined,
+      fields: { amount: MESSAGES.insufficient_funds },
+    });
+    expect(explain(e, [])).toEqual({ message: MESSAGES.insufficient_funds, fields: {} });
+    expect(explain(apiErrorFrom(422, problem('recipient_not_found')), ['toAccountNumber', 'amount'])).toEqual(
+      {
+        message: undefined,
+        fields: { toAccountNumber: MESSAGES.recipient_not_found },
+      },
+    );
+  });
+
+  it('maps validation errors to fields in plain words', () => {
+    const e = apiErrorFrom(
+      400,
+      problem('validation_failed', 'The request is not valid', [
+        { path: 'body.amount', message: 'Too small: expected number to be >=1' },
+        { path: 'body.amount', message: 'Invalid input: expected int' },
+        { path: 'body.nickname', message: 'must not contain control characters' },
+      ]),
+    );
+    expect(explain(e, ['amount', 'nickname'])).toEqual({
+      message: undefined,
+      fields: {
+        amount: 'Enter an amount greater than zero.',
+        nickname: 'Use up to 50 ordinary characters for the nickname.',
+      },
+    });
+    expect(explain(e, ['email'])).toEqual({ message: MESSAGES.validation_failed, fields: {} });
+  });
+
+  it('says how long a login lock lasts when the server says so', () => {
+    const e = apiErrorFrom(429, problem('login_locked'), '1800');
+    expect(explain(e).message).toBe('Too many failed attempts. For your security, try again in 30 minutes.');
+  });
+
+  it('speaks of the connection when there was no answer, and hides anything else', () => {
+    expect(explain(new NetworkError()).message).toBe(OFFLINE);
+    const { message } = explain(new TypeError("Cannot read properties of undefined (reading 'x')"));
+    expect(message).toBe(MESSAGES.internal_error);
+    expect(new ApiError(400, 'x').fieldErrors).toEqual([]);
+  });
+});

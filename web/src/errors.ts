@@ -1,0 +1,162 @@
+/**
+ * What went wrong, in plain words. The API answers with problem+json and a stable `code`; the
+ * customer sees a sentence chosen here, next to the field it concerns or to the action. Codes,
+ * server details and stack traces are never shown.
+ */
+import type { ErrorCode } from '../../src/domain/errors.ts';
+
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+/** An HTTP error answer from the API. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly fieldErrors: FieldProblem[];
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(status: number, code: string, fieldErrors: FieldProblem[] = [], retryAfterSeconds?: number) {
+    super(`HTTP ${status} ${code}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.fieldErrors = fieldErrors;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The request never got an answer: offline, DNS, connection reset. */
+export class NetworkError extends Error {
+  constructor() {
+    super('network error');
+    this.name = 'NetworkError';
+  }
+}
+
+const codeFromStatus = (status: number): ErrorCode =>
+  status === 401
+    ? 'unauthorized'
+    : status === 404
+      ? 'not_found'
+      : status === 429
+        ? 'rate_limited'
+        : status === 503
+          ? 'service_unavailable'
+          : 'internal_error';
+
+/** Reads an error answer: problem+json, the gateway's `{"message":"Unauthorized"}`, or anything else. */
+export const apiErrorFrom = (status: number, body: unknown, retryAfter?: string | null): ApiError => {
+  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const code = typeof b.code === 'string' && /^[a-z_]+$/.test(b.code) ? b.code : codeFromStatus(status);
+  const fieldErrors = Array.isArray(b.errors)
+    ? b.errors.filter(
+        (e): e is FieldProblem =>
+          !!e && typeof e === 'object' && typeof e.path === 'string' && typeof e.message === 'string',
+      )
+    : [];
+  const seconds = retryAfter ? Number(retryAfter) : Number.NaN;
+  return new ApiError(status, code, fieldErrors, Number.isFinite(seconds) ? seconds : undefined);
+};
+
+const SOMETHING_WRONG = 'Something went wrong on our side. Please try again.';
+export const OFFLINE = 'We could not reach the bank. Check your connection and try again.';
+
+/** Every code the API can send, in plain words. */
+export const MESSAGES: Record<ErrorCode, string> = {
+  validation_failed: 'Some details are not valid. Check them and try again.',
+  malformed_json: SOMETHING_WRONG,
+  idempotency_key_required: SOMETHING_WRONG,
+  invalid_cursor: 'We could not load more of the history. Reload the page to start again.',
+  unauthorized: 'Your session has ended. Please log in again.',
+  invalid_credentials: 'The email or password is not correct.',
+  invalid_refresh_token: 'Your session has ended. Please log in again.',
+  invalid_code: 'That code is not correct. Check the email we sent you and try again.',
+  user_not_confirmed: 'Please confirm your email address before you log in.',
+  not_found: 'We could not find that. It may have been closed or removed.',
+  method_not_allowed: SOMETHING_WRONG,
+  user_exists: 'There is already a customer with this email. Try logging in instead.',
+  account_limit_reached: 'You already have the most open accounts allowed. Close one to open another.',
+  balance_not_zero: 'Only an account with a zero balance can be closed. Move the money out first.',
+  idempotency_key_in_use: 'This payment is still being processed. Wait a moment, then try again.',
+  payload_too_large: 'That is too much text. Please shorten it.',
+  unsupported_media_type: SOMETHING_WRONG,
+  insufficient_funds: 'There is not enough money in this account for that amount.',
+  currency_mismatch: 'That account holds a different currency. You can only transfer in the same currency.',
+  same_account: 'You cannot transfer money to the account it comes from.',
+  account_not_active: 'This account is not active, so money cannot move in or out of it.',
+  recipient_not_found: 'No account has that number. Check the number and try again.',
+  daily_limit_exceeded: 'This would go over your daily limit. Try a smaller amount, or try again tomorrow.',
+  idempotency_key_reused: 'This request clashes with an earlier one. Please start again.',
+  login_locked: 'Too many failed attempts. For your security, logging in is paused for a while.',
+  rate_limited: 'Too many requests at once. Wait a moment and try again.',
+  internal_error: SOMETHING_WRONG,
+  service_unavailable: 'The bank is busy right now. Please try again in a moment.',
+};
+
+/** Problems that belong to one field of the form rather than to the action. */
+const CODE_FIELD: Partial<Record<ErrorCode, string>> = {
+  user_exists: 'email',
+  invalid_code: 'code',
+  insufficient_funds: 'amount',
+  daily_limit_exceeded: 'amount',
+  recipient_not_found: 'toAccountNumber',
+  same_account: 'toAccountNumber',
+  currency_mismatch: 'toAccountNumber',
+};
+
+/** What to say about a field the server refused (its own words are written for developers). */
+const FIELD_MESSAGES: Record<string, string> = {
+  email: 'Enter a valid email address.',
+  password: 'The password does not meet the rules below.',
+  name: 'Enter your name (up to 100 characters).',
+  code: 'Enter the code from the email: 4 to 8 digits.',
+  amount: 'Enter an amount greater than zero.',
+  toAccountNumber: 'Enter the 10-digit account number.',
+  fromAccountId: 'Choose the account to send from.',
+  description: 'Use up to 140 ordinary characters for the description.',
+  nickname: 'Use up to 50 ordinary characters for the nickname.',
+  type: 'Choose an account type.',
+  currency: 'Choose a currency.',
+};
+
+export interface Explained {
+  /** For the action (shown next to the submit button), when no field takes it. */
+  message: string | undefined;
+  /** Per field name. */
+  fields: Record<string, string>;
+}
+
+const messageOf = (error: unknown): string => {
+  if (error instanceof NetworkError) return OFFLINE;
+  if (!(error instanceof ApiError)) return SOMETHING_WRONG;
+  if (error.code === 'login_locked' && error.retryAfterSeconds) {
+    const minutes = Math.ceil(error.retryAfterSeconds / 60);
+    return `Too many failed attempts. For your security, try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+  }
+  return (MESSAGES as Record<string, string>)[error.code] ?? SOMETHING_WRONG;
+};
+
+/**
+ * An error as plain words, placed on the form's `fields` where one fits and on the action otherwise.
+ */
+export const explain = (error: unknown, fields: readonly string[] = []): Explained => {
+  const fieldSet = new Set(fields);
+  const out: Explained = { message: undefined, fields: {} };
+  if (error instanceof ApiError) {
+    for (const fe of error.fieldErrors) {
+      const name = fe.path.replace(/^body\./, '').split('.')[0] ?? '';
+      if (fieldSet.has(name) && !out.fields[name])
+        out.fields[name] = FIELD_MESSAGES[name] ?? MESSAGES.validation_failed;
+    }
+    const field = CODE_FIELD[error.code as ErrorCode];
+    if (field && fieldSet.has(field)) {
+      out.fields[field] = messageOf(error);
+      return out;
+    }
+    if (error.code === 'validation_failed' && Object.keys(out.fields).length > 0) return out;
+  }
+  out.message = messageOf(error);
+  return out;
+};

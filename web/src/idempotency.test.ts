@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { createIntent, fingerprint } from './idempotency.ts';
+
+const keys = () => {
+  let n = 0;
+  return () => `key-${++n}`;
+};
+
+class Definite extends Error {}
+
+const deferred = <T>() => {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+};
+
+describe('createIntent', () => {
+  it('sends a double submission once', async () => {
+    const intent = createIntent<{ amount: number }, string>({ newKey: keys() });
+    const sent: string[] = [];
+    const d = deferred<string>();
+    const send = (key: string) => {
+      sent.push(key);
+      return d.promise;
+    };
+    const first = intent.submit({ amount: 5 }, send);
+    const second = intent.submit({ amount: 5 }, send);
+    expect(intent.inFlight).toBe(true);
+    d.resolve('done');
+    expect(await first).toBe('done');
+    expect(await second).toBe('done');
+    expect(sent).toEqual(['key-1']);
+    expect(intent.inFlight).toBe(false);
+  });
+
+  it('reuses the key when a retry follows an unknown outcome', async () => {
+    const intent = createIntent<{ amount: number }, string>({
+      newKey: keys(),
+      isRetryable: (e) => !(e instanceof Definite),
+    });
+    const sent: string[] = [];
+    await expect(
+      intent.submit({ amount: 5 }, async (k) => {
+        sent.push(k);
+        throw new TypeError('network down');
+      }),
+    ).rejects.toThrow('network down');
+    expect(intent.key).toBe('key-1');
+    await intent.submit({ amount: 5 }, async (k) => {
+      sent.push(k);
+      return 'ok';
+    });
+    expect(sent).toEqual(['key-1', 'key-1']);
+    expect(intent.key).toBeUndefined();
+  });
+
+  it('starts a new intent after success, after a definite refusal, and when the details change', async () => {
+    const intent = createIntent<{ amount: number; to?: string }, string>({
+      newKey: keys(),
+      isRetryable: (e) => !(e instanceof Definite),
+    });
+    const sent: string[] = [];
+    const ok = async (k: string) => {
+      sent.push(k);
+      return 'ok';
+    };
+    await intent.submit({ amount: 5 }, ok);
+    await intent.submit({ amount: 5 }, ok);
+    await expect(
+      intent.submit({ amount: 5 }, async (k) => {
+        sent.push(k);
+        throw new Definite('insufficient funds');
+      }),
+    ).rejects.toBeInstanceOf(Definite);
+    await expect(
+      intent.submit({ amount: 6 }, async (k) => {
+        sent.push(k);
+        throw new Error('timeout');
+      }),
+    ).rejects.toThrow();
+    await intent.submit({ to: 'x', amount: 6 }, ok);
+    await intent.submit({ amount: 6, to: 'x' }, ok);
+    expect(sent).toEqual(['key-1', 'key-2', 'key-3', 'key-4', 'key-5', 'key-6']);
+  });
+
+  it('keeps the key across the same details in any key order', async () => {
+    const intent = createIntent<Record<string, unknown>, string>({ newKey: keys() });
+    const sent: string[] = [];
+    const fail = async (k: string) => {
+      sent.push(k);
+      throw new Error('503');
+    };
+    await expect(intent.submit({ a: 1, b: { c: 2, d: 3 } }, fail)).rejects.toThrow();
+    await expect(intent.submit({ b: { d: 3, c: 2 }, a: 1 }, fail)).rejects.toThrow();
+    expect(sent).toEqual(['key-1', 'key-1']);
+    intent.reset();
+    expect(intent.key).toBeUndefined();
+  });
+
+  it('makes random UUID keys by default', async () => {
+    const intent = createIntent<number, string>();
+    const seen: string[] = [];
+    const record = async (k: string) => {
+      seen.push(k);
+      return 'ok';
+    };
+    await intent.submit(1, record);
+    await intent.submit(1, record);
+    expect(seen[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(seen[1]).not.toBe(seen[0]);
+  });
+});
+
+describe('fingerprint', () => {
+  it('ignores key order but not values', () => {
+    expect(fingerprint({ a: 1, b: [2, { y: 1, x: 2 }] })).toBe(fingerprint({ b: [2, { x: 2, y: 1 }], a: 1 }));
+    expect(fingerprint({ a: 1 })).not.toBe(fingerprint({ a: 2 }));
+  });
+});

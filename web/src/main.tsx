@@ -1,0 +1,47 @@
+/** Start-up: read /config.json, renew the session if this tab has one, then render. */
+import { render } from 'preact';
+import { Api } from './api.ts';
+import { App } from './app.tsx';
+import { systemClock } from './clock.ts';
+import { loadConfig } from './config.ts';
+import { Session, type SessionState } from './session.ts';
+
+const root = document.getElementById('app') as HTMLElement;
+
+const start = async () => {
+  const config = await loadConfig();
+  const listeners = new Set<(s: SessionState) => void>();
+  const session = new Session({
+    baseUrl: config.apiBaseUrl,
+    storage: sessionStorage,
+    clock: systemClock,
+    idleTimeoutMs: config.idleTimeoutSeconds * 1000,
+    onChange: (s) => {
+      for (const l of listeners) l(s);
+    },
+  });
+  const api = new Api({ baseUrl: config.apiBaseUrl, tokens: session });
+  await session.restore().catch(() => false);
+  root.textContent = '';
+  render(
+    <App
+      api={api}
+      session={session}
+      config={config}
+      onSession={(l) => {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      }}
+    />,
+    root,
+  );
+};
+
+start().catch(() => {
+  root.textContent = '';
+  const p = document.createElement('p');
+  p.className = 'boot form-error';
+  p.setAttribute('role', 'alert');
+  p.textContent = 'Serverless Bank could not start. Check your connection and reload the page.';
+  root.append(p);
+});

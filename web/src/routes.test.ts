@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { isPublic, loginPath, match, safeNext } from './routes.ts';
+
+const id = '3f9a2b1c-6a43-4c1e-9a55-5b7f0e2d8c11';
+
+describe('routes', () => {
+  it('matches every screen', () => {
+    expect(match('/')).toEqual({ name: 'dashboard' });
+    expect(match('/login')).toEqual({ name: 'login' });
+    expect(match('/register/')).toEqual({ name: 'register' });
+    expect(match('/confirm')).toEqual({ name: 'confirm' });
+    expect(match('/accounts/new')).toEqual({ name: 'open' });
+    expect(match('/transfer')).toEqual({ name: 'transfer' });
+    expect(match(`/accounts/${id}`)).toEqual({ name: 'account', id });
+    expect(match(`/accounts/${id}/deposit`)).toEqual({ name: 'deposit', id });
+    expect(match(`/accounts/${id}/withdraw`)).toEqual({ name: 'withdraw', id });
+    expect(match(`/accounts/${id}/close`)).toEqual({ name: 'close', id });
+    expect(match('/accounts/nope')).toEqual({ name: 'notFound' });
+    expect(isPublic(match('/login'))).toBe(true);
+    expect(isPublic(match('/'))).toBe(false);
+  });
+
+  it('only returns to paths of this app after login', () => {
+    expect(safeNext(`/accounts/${id}?x=1`)).toBe(`/accounts/${id}?x=1`);
+    expect(safeNext('/transfer')).toBe('/transfer');
+    for (const bad of [
+      null,
+      '',
+      'https://evil.example',
+      '//evil.example/x',
+      '/\\evil.example',
+      'javascript:alert(1)',
+      '/login',
+      '/nowhere',
+    ]) {
+      expect(safeNext(bad), String(bad)).toBe('/');
+    }
+  });
+
+  it('keeps the current path in the login link', () => {
+    expect(loginPath(`/accounts/${id}`)).toBe(`/login?next=%2Faccounts%2F${id}`);
+    expect(loginPath('/')).toBe('/login');
+    expect(loginPath('/login?next=/transfer')).toBe('/login');
+  });
+});

@@ -1,0 +1,63 @@
+/** The client's screens and their paths. The local gateway and CloudFront send every path to index.html. */
+export type Screen =
+  | { name: 'login' }
+  | { name: 'register' }
+  | { name: 'confirm' }
+  | { name: 'dashboard' }
+  | { name: 'open' }
+  | { name: 'transfer' }
+  | { name: 'account'; id: string }
+  | { name: 'deposit'; id: string }
+  | { name: 'withdraw'; id: string }
+  | { name: 'close'; id: string }
+  | { name: 'notFound' };
+
+const PUBLIC = new Set<Screen['name']>(['login', 'register', 'confirm']);
+export const isPublic = (s: Screen): boolean => PUBLIC.has(s.name);
+
+const ID = '([0-9a-fA-F-]{36})';
+const table: [RegExp, (m: RegExpExecArray) => Screen][] = [
+  [/^\/$/, () => ({ name: 'dashboard' })],
+  [/^\/login$/, () => ({ name: 'login' })],
+  [/^\/register$/, () => ({ name: 'register' })],
+  [/^\/confirm$/, () => ({ name: 'confirm' })],
+  [/^\/accounts\/new$/, () => ({ name: 'open' })],
+  [/^\/transfer$/, () => ({ name: 'transfer' })],
+  [new RegExp(`^/accounts/${ID}$`), (m) => ({ name: 'account', id: m[1] as string })],
+  [new RegExp(`^/accounts/${ID}/deposit$`), (m) => ({ name: 'deposit', id: m[1] as string })],
+  [new RegExp(`^/accounts/${ID}/withdraw$`), (m) => ({ name: 'withdraw', id: m[1] as string })],
+  [new RegExp(`^/accounts/${ID}/close$`), (m) => ({ name: 'close', id: m[1] as string })],
+];
+
+export const match = (pathname: string): Screen => {
+  const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
+  for (const [re, make] of table) {
+    const m = re.exec(path);
+    if (m) return make(m);
+  }
+  return { name: 'notFound' };
+};
+
+/**
+ * Where to go after logging in: only a path of this app (no other origin, no `//host`, no
+ * `javascript:`), and never back to a login screen.
+ */
+export const safeNext = (next: string | null | undefined): string => {
+  if (!next?.startsWith('/') || next.startsWith('//') || next.includes('\\')) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, 'https://app.invalid');
+  } catch {
+    return '/';
+  }
+  if (url.origin !== 'https://app.invalid') return '/';
+  const s = match(url.pathname);
+  if (s.name === 'notFound' || isPublic(s)) return '/';
+  return url.pathname + url.search;
+};
+
+/** The login path that brings the customer back to `current` afterwards. */
+export const loginPath = (current: string): string => {
+  const next = safeNext(current);
+  return next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`;
+};

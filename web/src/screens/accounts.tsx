@@ -1,0 +1,369 @@
+/** The dashboard, opening an account, one account with its history, and closing an account. */
+import { useRef, useState } from 'preact/hooks';
+import { lastDigits } from '../account-number.ts';
+import type { Account, HistoryEntry } from '../api.ts';
+import { explain } from '../errors.ts';
+import { type Currency, currencyCodes, formatMoney, totalsByCurrency } from '../money.ts';
+import {
+  accountName,
+  Empty,
+  Field,
+  FormError,
+  Link,
+  Loading,
+  LoadState,
+  Money,
+  SubmitButton,
+  Title,
+  useApp,
+  useForm,
+  useLoad,
+} from '../ui.tsx';
+
+const STATUS_LABEL: Record<Account['status'], string> = {
+  active: 'Active',
+  frozen: 'Frozen',
+  closed: 'Closed',
+};
+const TYPE_LABEL: Record<Account['type'], string> = { checking: 'Checking', savings: 'Savings' };
+
+export const Dashboard = () => {
+  const { api } = useApp();
+  const load = useLoad(() => api.accounts(), []);
+  const accounts = load.state === 'ok' ? load.data.items : [];
+  const open = accounts.filter((a) => a.status !== 'closed');
+  const closed = accounts.filter((a) => a.status === 'closed');
+  const totals = totalsByCurrency(open);
+
+  return (
+    <>
+      <Title>Your accounts</Title>
+      <LoadState load={load} what="your accounts" />
+      {load.state === 'ok' && open.length === 0 ? (
+        <Empty>
+          <p>You have no open accounts yet.</p>
+          <Link to="/accounts/new" class="button primary">
+            Open your first account
+          </Link>
+        </Empty>
+      ) : null}
+      {open.length > 0 ? (
+        <>
+          <section aria-labelledby="totals-title">
+            <h2 id="totals-title">Total per currency</h2>
+            <dl class="totals">
+              {totals.map((t) => (
+                <div key={t.currency} data-currency={t.currency}>
+                  <dt>
+                    {t.currency} ({t.count} {t.count === 1 ? 'account' : 'accounts'})
+                  </dt>
+                  <dd>
+                    <Money minor={t.total} currency={t.currency} />
+                  </dd>
+                </div>
+              ))}
+            </dl>
+          </section>
+          <section aria-labelledby="accounts-title">
+            <h2 id="accounts-title">Accounts</h2>
+            <AccountList accounts={open} />
+            <div class="actions">
+              <Link to="/accounts/new" class="button">
+                Open an account
+              </Link>
+              <Link to="/transfer" class="button primary">
+                Transfer money
+              </Link>
+            </div>
+          </section>
+        </>
+      ) : null}
+      {closed.length > 0 ? (
+        <section aria-labelledby="closed-title">
+          <h2 id="closed-title">Closed accounts</h2>
+          <AccountList accounts={closed} />
+        </section>
+      ) : null}
+    </>
+  );
+};
+
+const AccountList = ({ accounts }: { accounts: Account[] }) => (
+  <ul class="account-list">
+    {accounts.map((a) => (
+      <li key={a.id} data-account-number={a.number}>
+        <Link to={`/accounts/${a.id}`} class="account-link">
+          <span class="account-name">{accountName(a)}</span>
+          <span class="account-balance">
+            <span class="visually-hidden">Balance </span>
+            <Money minor={a.balance} currency={a.currency} />
+          </span>
+          <span class="account-meta">
+            {TYPE_LABEL[a.type]} · No. <span class="account-number">{a.number}</span> · {a.currency}
+            {a.status !== 'active' ? <span class="badge">{STATUS_LABEL[a.status]}</span> : null}
+          </span>
+        </Link>
+      </li>
+    ))}
+  </ul>
+);
+
+export const OpenAccount = () => {
+  const { api, navigate } = useApp();
+  const form = useForm({ type: 'checking', currency: 'USD', nickname: '' });
+  const { type, currency, nickname } = form.values;
+
+  const submit = form.submit(
+    () => ({
+      nickname: nickname.trim().length > 50 ? 'Use at most 50 characters for the nickname.' : undefined,
+    }),
+    async () => {
+      const a = await api.openAccount({
+        type: type as Account['type'],
+        currency: currency as Currency,
+        ...(nickname.trim() ? { nickname: nickname.trim() } : {}),
+      });
+      navigate('/', { flash: `Your new ${TYPE_LABEL[a.type].toLowerCase()} account ${a.number} is open.` });
+    },
+  );
+
+  return (
+    <div class="narrow">
+      <Title>Open an account</Title>
+      <form onSubmit={submit} noValidate>
+        <fieldset>
+          <legend>Account type</legend>
+          {(['checking', 'savings'] as const).map((t) => (
+            <label class="choice" key={t}>
+              <input
+                type="radio"
+                name="type"
+                value={t}
+                checked={type === t}
+                onChange={() => form.set('type', t)}
+              />
+              {TYPE_LABEL[t]}
+            </label>
+          ))}
+        </fieldset>
+        <div class="field">
+          <label for="f-currency">Currency</label>
+          <select
+            id="f-currency"
+            name="currency"
+            value={currency}
+            onChange={(e) => form.set('currency', e.currentTarget.value)}
+          >
+            {currencyCodes.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </div>
+        <Field
+          label="Nickname (optional)"
+          hint="For example: Rent, Holidays"
+          maxLength={50}
+          {...form.bind('nickname')}
+        />
+        <FormError message={form.message} id={form.formErrorId} />
+        <div class="actions">
+          <SubmitButton busy={form.busy} busyText="Opening…">
+            Open account
+          </SubmitButton>
+          <Link to="/">Cancel</Link>
+        </div>
+      </form>
+    </div>
+  );
+};
+
+/** The account header shared by the account screens. */
+export const AccountSummary = ({ account }: { account: Account }) => (
+  <dl class="summary">
+    <dt>Balance</dt>
+    <dd class="big" data-testid="balance">
+      <Money minor={account.balance} currency={account.currency} />
+    </dd>
+    <dt>Account number</dt>
+    <dd data-testid="account-number">{account.number}</dd>
+    <dt>Type</dt>
+    <dd>
+      {TYPE_LABEL[account.type]} · {account.currency}
+    </dd>
+    <dt>Status</dt>
+    <dd>{STATUS_LABEL[account.status]}</dd>
+  </dl>
+);
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+const TX_LABEL: Record<HistoryEntry['type'], string> = {
+  deposit: 'Deposit',
+  withdrawal: 'Withdrawal',
+  transfer: 'Transfer',
+};
+
+const counterpartyText = (e: HistoryEntry): string | null => {
+  if (!e.counterparty) return null;
+  return e.amount < 0
+    ? `To account ${e.counterparty.accountNumber}`
+    : `From account ${e.counterparty.accountNumber}`;
+};
+
+export const AccountDetail = ({ id }: { id: string }) => {
+  const { api } = useApp();
+  const load = useLoad(() => Promise.all([api.account(id), api.history(id)]), [id]);
+  const [more, setMore] = useState<{ items: HistoryEntry[]; cursor: string | null } | undefined>();
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<string | undefined>();
+  const listRef = useRef<HTMLOListElement>(null);
+
+  if (load.state !== 'ok') {
+    return (
+      <>
+        <Title>Account</Title>
+        <LoadState load={load} what="the account" />
+      </>
+    );
+  }
+  const [account, first] = load.data;
+  const items = [...first.items, ...(more?.items ?? [])];
+  const cursor = more ? more.cursor : first.nextCursor;
+
+  const loadMore = async () => {
+    if (loadingMore || !cursor) return;
+    setLoadingMore(true);
+    setMoreError(undefined);
+    const before = items.length;
+    try {
+      const page = await api.history(id, cursor);
+      setMore({ items: [...(more?.items ?? []), ...page.items], cursor: page.nextCursor });
+      if (!page.nextCursor) {
+        // The button goes away: keep keyboard focus in the list, on the first new entry.
+        requestAnimationFrame(() => (listRef.current?.children[before] as HTMLElement | undefined)?.focus());
+      }
+    } catch (e) {
+      setMoreError(explain(e).message);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  const active = account.status === 'active';
+  return (
+    <>
+      <Title>{accountName(account)}</Title>
+      <AccountSummary account={account} />
+      <div class="actions">
+        {active ? (
+          <>
+            <Link to={`/accounts/${id}/deposit`} class="button">
+              Deposit
+            </Link>
+            <Link to={`/accounts/${id}/withdraw`} class="button">
+              Withdraw
+            </Link>
+            <Link to={`/transfer?from=${id}`} class="button primary">
+              Transfer
+            </Link>
+          </>
+        ) : null}
+        {account.status !== 'closed' ? <Link to={`/accounts/${id}/close`}>Close account</Link> : null}
+        <Link to="/">All accounts</Link>
+      </div>
+      <section aria-labelledby="history-title">
+        <h2 id="history-title">Transactions</h2>
+        {items.length === 0 ? (
+          <Empty>
+            <p>No transactions yet.</p>
+          </Empty>
+        ) : (
+          <ol class="history" ref={listRef}>
+            {items.map((e) => (
+              <li key={e.transactionId} tabIndex={-1} data-type={e.type}>
+                <span class="what">{e.description || TX_LABEL[e.type]}</span>
+                <span class="amount">
+                  <Money minor={e.amount} currency={e.currency} signed />
+                </span>
+                <span class="meta">
+                  {TX_LABEL[e.type]}
+                  {counterpartyText(e) ? <span class="counterparty"> · {counterpartyText(e)}</span> : null}
+                  {' · '}
+                  <time dateTime={e.createdAt}>{dateFormat.format(new Date(e.createdAt))}</time>
+                </span>
+                <span class="after">Balance {formatMoney(e.balanceAfter, e.currency)}</span>
+              </li>
+            ))}
+          </ol>
+        )}
+        <FormError message={moreError} />
+        {cursor ? (
+          <div class="actions">
+            <SubmitButton
+              type="button"
+              class=""
+              busy={loadingMore}
+              busyText="Loading more…"
+              onClick={loadMore}
+            >
+              Load more
+            </SubmitButton>
+          </div>
+        ) : null}
+        {loadingMore ? <Loading>Loading more transactions…</Loading> : null}
+      </section>
+    </>
+  );
+};
+
+export const CloseAccount = ({ id }: { id: string }) => {
+  const { api, navigate } = useApp();
+  const load = useLoad(() => api.account(id), [id]);
+  const form = useForm({});
+  const submit = form.submit(
+    () => undefined,
+    async () => {
+      const closed = await api.closeAccount(id);
+      navigate('/', { flash: `Account ${lastDigits(closed.number)} is closed.` });
+    },
+  );
+
+  if (load.state !== 'ok') {
+    return (
+      <>
+        <Title>Close account</Title>
+        <LoadState load={load} what="the account" />
+      </>
+    );
+  }
+  const account = load.data;
+  return (
+    <div class="narrow">
+      <Title>Close {accountName(account)}</Title>
+      <AccountSummary account={account} />
+      {account.status === 'closed' ? (
+        <p>This account is already closed.</p>
+      ) : (
+        <form onSubmit={submit} noValidate>
+          {account.balance !== 0 ? (
+            <p class="warning">
+              Only an account with a zero balance can be closed. This account holds{' '}
+              {formatMoney(account.balance, account.currency)}.
+            </p>
+          ) : (
+            <p>Closing is permanent. The account number will not be used again.</p>
+          )}
+          <FormError message={form.message} id={form.formErrorId} />
+          <div class="actions">
+            <SubmitButton busy={form.busy} busyText="Closing…" class="danger">
+              Close account
+            </SubmitButton>
+            <Link to={`/accounts/${id}`}>Keep it open</Link>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+};

@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { problem } from '../../src/api/problem.ts';
+import { fakeClock } from './fake-clock.ts';
+import { ACTIVITY_KEY, REFRESH_KEY, Session, type SessionState } from './session.ts';
+
+const MIN = 60_000;
+
+/** An in-memory auth API: issues numbered access tokens valid for an hour. */
+const fakeAuth = () => {
+  const calls: string[] = [];
+  const revoked = new Set<string>();
+  let n = 0;
+  let mode: 'ok' | 'offline' | 'down' = 'ok';
+  const fetchFn = (async (url: string, init: RequestInit = {}) => {
+    const body = init.body ? JSON.parse(String(init.body)) : {};
+    const auth = (init.headers as Record<string, string>).authorization ?? '';
+    calls.push(`${url} ${auth}`.trim());
+    if (mode === 'offline') throw new TypeError('Failed to fetch');
+    if (mode === 'down') return new Response('', { status: 503 });
+    const tokens = (refresh: boolean) =>
+      Response.json({
+        accessToken: `access-${++n}`,
+        idToken: 'id',
+        ...(refresh ? { refreshToken: `refresh-${n}` } : {}),
+        expiresIn: 3600,
+        tokenType: 'Bearer',
+      });
+    if (url === '/v1/auth/login') {
+      if (body.password !== 'right') return Response.json(problem('invalid_credentials'), { status: 401 });
+      return tokens(true);
+    }
+    if (url === '/v1/auth/refresh') {
+      if (revoked.has(body.refreshToken))
+        return Response.json(problem('invalid_refresh_token'), { status: 401 });
+      return tokens(false);
+    }
+    if (url === '/v1/auth/logout') {
+      revoked.add(body.refreshToken);
+      return new Response(null, { status: 204 });
+    }
+    return new Response('', { status: 404 });
+  }) as typeof fetch;
+  return {
+    fetchFn,
+    calls,
+    revoked,
+    setMode: (m: typeof mode) => {
+      mode = m;
+    },
+  };
+};
+
+const memoryStorage = () => {
+  const m = new Map<string, string>();
+  return {
+    map: m,
+    getItem: (k: string) => m.get(k) ?? null,
+    setItem: (k: string, v: string) => void m.set(k, v),
+    removeItem: (k: string) => void m.delete(k),
+  };
+};
+
+const setup = (shared?: {
+  storage: ReturnType<typeof memoryStorage>;
+  clock: ReturnType<typeof fakeClock>;
+}) => {
+  const auth = fakeAuth();
+  const storage = shared?.storage ?? memoryStorage();
+  const clock = shared?.clock ?? fakeClock();
+  const states: SessionState[] = [];
+  const session = new Session({
+    baseUrl: '',
+    storage,
+    clock,
+    idleTimeoutMs: 15 * MIN,
+    fetch: auth.fetchFn,
+    onChange: (s) => states.push(s),
+  });
+  return { auth, storage, clock, states, session };
+};
+
+describe('Session', () => {
+  it('keeps the access token in memory and only the refresh token in sessionStorage', async () => {
+    const { session, storage, states } = setup();
+    await session.login('ada@example.com', 'right');
+    expect(session.accessToken()).toBe('access-1');
+    expect([...storage.map.keys()].sort()).toEqual([ACTIVITY_KEY, REFRESH_KEY]);
+    expect(storage.map.get(REFRESH_KEY)).toBe('refresh-1');
+    expect([...storage.map.values()].join()).not.toContain('access-');
+    expect(states).toEqual([{ signedIn: true }]);
+  });
+
+  it('does not sign in on wrong credentials', async () => {
+    const { session, storage } = setup();
+    await expect(session.login('ada@example.com', 'wrong')).rejects.toMatchObject({
+      code: 'invalid_credentials',
+    });
+    expect(session.signedIn).toBe(false);
+    expect(storage.map.size).toBe(0);
+  });
+
+  it('renews the access token a minute before it expires', async () => {
+    const { session, clock, auth } = setup();
+    await session.login('ada@example.com', 'right');
+    clock.advance(59 * MIN - 1);
+    expect(auth.calls).toEqual(['/v1/auth/login']);
+    clock.advance(1);
+    await session.refresh();
+    expect(session.accessToken()).toBe('access-2');
+    expect(auth.calls).toEqual(['/v1/auth/login', '/v1/auth/refresh']);
+  });
+
+  it('shares one renewal between concurrent callers', async () => {
+    const { session, auth } = setup();
+    await session.login('ada@example.com', 'right');
+    expect(await Promise.all([session.refresh(), session.refresh(), session.refresh()])).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(auth.calls.filter((c) => c === '/v1/auth/refresh')).toHaveLength(1);
+  });
+
+  it('renews the session after a reload from the stored refresh token', async () => {
+    const first = setup();
+    await first.session.login('ada@example.com', 'right');
+    first.clock.advance(5 * MIN);
+    first.session.recordActivity(first.clock.now());
+    first.clock.advance(9 * MIN);
+    const reloaded = setup({ storage: first.storage, clock: first.clock });
+    expect(reloaded.session.signedIn).toBe(false);
+    expect(await reloaded.session.restore()).toBe(true);
+    expect(reloaded.session.accessToken()).toBe('access-1');
+    expect(reloaded.states).toEqual([{ signedIn: true }]);
+  });
+
+  it('does not bring back a session idle for 15 minutes, and revokes it', async () => {
+    const first = setup();
+    await first.session.login('ada@example.com', 'right');
+    first.clock.advance(15 * MIN);
+    const reloaded = setup({ storage: first.storage, clock: first.clock });
+    expect(await reloaded.session.restore()).toBe(false);
+    expect(reloaded.states).toEqual([{ signedIn: false, reason: 'idle' }]);
+    expect(reloaded.auth.calls).toEqual(['/v1/auth/refresh', '/v1/auth/logout Bearer access-1']);
+    expect(reloaded.auth.revoked).toEqual(new Set(['refresh-1']));
+    expect(first.storage.map.size).toBe(0);
+  });
+
+  it('reports an expired session when the refresh token is refused', async () => {
+    const { session, states, storage, auth } = setup();
+    await session.login('ada@example.com', 'right');
+    auth.revoked.add('refresh-1');
+    expect(await session.refresh()).toBe(false);
+    expect(session.signedIn).toBe(false);
+    expect(storage.map.size).toBe(0);
+    expect(states).toEqual([{ signedIn: true }, { signedIn: false, reason: 'expired' }]);
+    session.expired();
+    expect(states).toHaveLength(2);
+  });
+
+  it('keeps the session through a network failure and tries again', async () => {
+    const { session, clock, auth } = setup();
+    await session.login('ada@example.com', 'right');
+    auth.setMode('offline');
+    clock.advance(59 * MIN);
+    expect(await session.refresh()).toBe(false);
+    expect(session.accessToken()).toBe('access-1');
+    auth.setMode('ok');
+    clock.advance(15_000);
+    await session.refresh();
+    expect(session.accessToken()).toBe('access-2');
+  });
+
+  it('logs out: revokes the refresh token and forgets everything', async () => {
+    const { session, storage, states, auth } = setup();
+    await session.login('ada@example.com', 'right');
+    auth.setMode('ok');
+    await session.end();
+    expect(session.signedIn).toBe(false);
+    expect(storage.map.size).toBe(0);
+    expect(auth.revoked).toEqual(new Set(['refresh-1']));
+    expect(auth.calls.at(-1)).toBe('/v1/auth/logout Bearer access-1');
+    expect(states.at(-1)).toEqual({ signedIn: false, reason: 'logged_out' });
+  });
+
+  it('logs out locally even when the server cannot be reached', async () => {
+    const { session, storage, auth } = setup();
+    await session.login('ada@example.com', 'right');
+    auth.setMode('down');
+    await session.end();
+    expect(session.signedIn).toBe(false);
+    expect(storage.map.size).toBe(0);
+  });
+});

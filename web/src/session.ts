@@ -1,0 +1,171 @@
+/**
+ * The session. The access token lives in memory only; the refresh token is kept in sessionStorage
+ * (this tab, until it closes; never localStorage) so that a reload can renew the session. The access
+ * token is renewed a minute before it expires, and whenever the API answers 401.
+ *
+ * The time of the last activity is kept beside the refresh token, so a reload after the idle timeout
+ * does not bring an idle session back.
+ */
+import { send, type TokenSource, type Tokens } from './api.ts';
+import type { Clock } from './clock.ts';
+import { ApiError, NetworkError } from './errors.ts';
+
+export const REFRESH_KEY = 'bank.refreshToken';
+export const ACTIVITY_KEY = 'bank.lastActivity';
+
+/** Why the customer is signed out: shown on the login screen. */
+export type EndReason = 'logged_out' | 'expired' | 'idle';
+
+export type SessionState = { signedIn: true } | { signedIn: false; reason?: EndReason };
+
+export interface SessionOptions {
+  baseUrl: string;
+  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+  clock: Clock;
+  idleTimeoutMs: number;
+  fetch?: typeof fetch;
+  onChange?: (state: SessionState) => void;
+}
+
+const RENEW_BEFORE_MS = 60_000;
+const RENEW_RETRY_MS = 15_000;
+
+export class Session implements TokenSource {
+  readonly #o: SessionOptions;
+  readonly #fetch: typeof fetch;
+  #access: { token: string; expiresAt: number } | undefined;
+  #refreshing: Promise<boolean> | undefined;
+  #timer: unknown;
+
+  constructor(o: SessionOptions) {
+    this.#o = o;
+    this.#fetch = o.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  get signedIn(): boolean {
+    return this.#access !== undefined;
+  }
+
+  accessToken(): string | undefined {
+    return this.#access?.token;
+  }
+
+  /** The last activity recorded before this page loaded, if any. */
+  lastActivity(): number | undefined {
+    const t = Number(this.#o.storage.getItem(ACTIVITY_KEY));
+    return Number.isFinite(t) && t > 0 ? t : undefined;
+  }
+
+  recordActivity(at: number): void {
+    if (this.signedIn) this.#o.storage.setItem(ACTIVITY_KEY, String(at));
+  }
+
+  async login(email: string, password: string): Promise<void> {
+    const tokens = await send<Tokens>(this.#fetch, this.#o.baseUrl, {
+      method: 'POST',
+      path: '/v1/auth/login',
+      body: { email, password },
+    });
+    if (tokens.refreshToken) this.#o.storage.setItem(REFRESH_KEY, tokens.refreshToken);
+    this.#o.storage.setItem(ACTIVITY_KEY, String(this.#o.clock.now()));
+    this.#accept(tokens);
+    this.#o.onChange?.({ signedIn: true });
+  }
+
+  /**
+   * After a reload: renews the session from the stored refresh token, unless it has been idle too
+   * long. Returns whether the customer is signed in.
+   */
+  async restore(): Promise<boolean> {
+    if (!this.#o.storage.getItem(REFRESH_KEY)) return false;
+    const last = this.lastActivity();
+    if (last === undefined || this.#o.clock.now() - last >= this.#o.idleTimeoutMs) {
+      await this.end('idle');
+      return false;
+    }
+    const ok = await this.refresh();
+    if (ok) this.#o.onChange?.({ signedIn: true });
+    return ok;
+  }
+
+  /** Renews the access token; concurrent callers share one request. */
+  refresh(): Promise<boolean> {
+    this.#refreshing ??= this.#renew().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #renew(): Promise<boolean> {
+    const refreshToken = this.#o.storage.getItem(REFRESH_KEY);
+    if (!refreshToken) return false;
+    try {
+      this.#accept(await this.#exchange(refreshToken));
+      return true;
+    } catch (e) {
+      if (e instanceof NetworkError || (e instanceof ApiError && e.status >= 500)) {
+        // Not an answer about the session: keep it, and try again soon if the token still works.
+        if (this.#access) this.#schedule(RENEW_RETRY_MS);
+        return false;
+      }
+      this.expired();
+      return false;
+    }
+  }
+
+  #exchange(refreshToken: string): Promise<Tokens> {
+    return send<Tokens>(this.#fetch, this.#o.baseUrl, {
+      method: 'POST',
+      path: '/v1/auth/refresh',
+      body: { refreshToken },
+    });
+  }
+
+  #accept(tokens: Tokens): void {
+    const ttl = tokens.expiresIn * 1000;
+    this.#access = { token: tokens.accessToken, expiresAt: this.#o.clock.now() + ttl };
+    this.#schedule(Math.max(ttl - RENEW_BEFORE_MS, ttl / 2));
+  }
+
+  #schedule(ms: number): void {
+    this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = this.#o.clock.setTimeout(() => void this.refresh(), ms);
+  }
+
+  #clear(): void {
+    this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#access = undefined;
+    this.#o.storage.removeItem(REFRESH_KEY);
+    this.#o.storage.removeItem(ACTIVITY_KEY);
+  }
+
+  /** The API refused the token and it could not be renewed. */
+  expired(): void {
+    const was = this.signedIn || this.#o.storage.getItem(REFRESH_KEY) !== null;
+    this.#clear();
+    if (was) this.#o.onChange?.({ signedIn: false, reason: 'expired' });
+  }
+
+  /** Logs out: revokes the refresh token (best effort) and forgets every token. */
+  async end(reason: EndReason = 'logged_out'): Promise<void> {
+    const refreshToken = this.#o.storage.getItem(REFRESH_KEY);
+    let token = this.#access?.token;
+    this.#clear();
+    // Revoking needs an access token: after a reload there is none yet, so get one first.
+    if (refreshToken && !token)
+      token = await this.#exchange(refreshToken).then(
+        (t) => t.accessToken,
+        () => undefined,
+      );
+    this.#o.onChange?.({ signedIn: false, reason });
+    if (refreshToken && token) {
+      await send(this.#fetch, this.#o.baseUrl, {
+        method: 'POST',
+        path: '/v1/auth/logout',
+        body: { refreshToken },
+        token,
+      }).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,295 @@
+/** Shared pieces of the screens: the app context, links, form fields, messages, money, loading. */
+import type { ComponentChildren } from 'preact';
+import { createContext } from 'preact';
+import { useContext, useEffect, useState } from 'preact/hooks';
+import type { Api } from './api.ts';
+import type { RuntimeConfig } from './config.ts';
+import { explain } from './errors.ts';
+import { type Currency, formatMoney } from './money.ts';
+import type { Session } from './session.ts';
+
+export interface NavigateOptions {
+  replace?: boolean;
+  /** A message for the next screen, such as "Account opened". */
+  flash?: string;
+}
+
+export interface AppContext {
+  api: Api;
+  session: Session;
+  config: RuntimeConfig;
+  navigate(to: string, options?: NavigateOptions): void;
+  /** Query parameters of the current location. */
+  query: URLSearchParams;
+}
+
+export const Ctx = createContext<AppContext | null>(null);
+
+export const useApp = (): AppContext => {
+  const ctx = useContext(Ctx);
+  if (!ctx) throw new Error('useApp outside <Ctx.Provider>');
+  return ctx;
+};
+
+/** A link inside the app: no page load, the router takes it. */
+export const Link = ({
+  to,
+  children,
+  class: cls,
+}: {
+  to: string;
+  children: ComponentChildren;
+  class?: string;
+}) => {
+  const { navigate } = useApp();
+  const onClick = (e: MouseEvent) => {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(to);
+  };
+  return (
+    <a href={to} class={cls} onClick={onClick}>
+      {children}
+    </a>
+  );
+};
+
+/** The screen's heading; the router moves focus to it after each navigation. */
+export const Title = ({ children }: { children: ComponentChildren }) => (
+  <h1 id="page-title" tabIndex={-1}>
+    {children}
+  </h1>
+);
+
+export const Money = ({
+  minor,
+  currency,
+  signed,
+}: {
+  minor: number;
+  currency: Currency;
+  signed?: boolean;
+}) => (
+  <span class={signed ? (minor < 0 ? 'debit' : 'credit') : undefined}>
+    {formatMoney(minor, currency, { signed: signed ?? false })}
+  </span>
+);
+
+export const Loading = ({ children = 'Loading…' }: { children?: ComponentChildren }) => (
+  <p class="status" role="status" aria-live="polite">
+    {children}
+  </p>
+);
+
+export const Empty = ({ children }: { children: ComponentChildren }) => <div class="empty">{children}</div>;
+
+/** A problem with the whole action, shown next to its button and announced. */
+export const FormError = ({ message, id }: { message: string | undefined; id?: string }) =>
+  message ? (
+    <p class="form-error" role="alert" id={id}>
+      {message}
+    </p>
+  ) : null;
+
+export interface FieldProps {
+  name: string;
+  label: string;
+  value: string;
+  onValue(value: string): void;
+  error?: string | undefined;
+  hint?: ComponentChildren;
+  /** Extra ids for aria-describedby (say, a live checklist). */
+  describedBy?: string;
+  type?: 'text' | 'email' | 'password';
+  autocomplete?: string;
+  inputMode?: 'text' | 'numeric' | 'decimal' | 'email';
+  maxLength?: number;
+}
+
+/** A labelled input with its hint and its error, tied together for assistive technology. */
+export const Field = ({
+  name,
+  label,
+  value,
+  onValue,
+  error,
+  hint,
+  describedBy,
+  type = 'text',
+  ...input
+}: FieldProps) => {
+  const id = `f-${name}`;
+  const ids = [hint ? `${id}-hint` : '', error ? `${id}-error` : '', describedBy ?? '']
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {hint ? (
+        <span class="hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
+      <input
+        {...input}
+        type={type as 'text'}
+        id={id}
+        name={name}
+        value={value}
+        onInput={(e) => onValue(e.currentTarget.value)}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={ids || undefined}
+      />
+      {error ? (
+        <span class="field-error" id={`${id}-error`}>
+          {error}
+        </span>
+      ) : null}
+    </div>
+  );
+};
+
+/** Moves focus to the first field with an error, or to the action's message. */
+export const focusFirstProblem = (fields: Record<string, string | undefined>, formErrorId?: string): void => {
+  requestAnimationFrame(() => {
+    const first = Object.entries(fields).find(([, v]) => v)?.[0];
+    const el = first
+      ? document.getElementById(`f-${first}`)
+      : formErrorId
+        ? document.getElementById(formErrorId)
+        : null;
+    if (el && !first) el.tabIndex = -1;
+    el?.focus();
+  });
+};
+
+export interface FormState {
+  fields: Record<string, string | undefined>;
+  message: string | undefined;
+}
+
+const NO_PROBLEMS: FormState = { fields: {}, message: undefined };
+
+/**
+ * A form's values, its problems (per field, and for the action), and its submission: `submit(check,
+ * action)` runs the client-side `check` first, then `action` once at a time, and turns a failure
+ * into plain words next to the right field. Focus moves to the first problem.
+ */
+export const useForm = <F extends string>(initial: Record<F, string>, formErrorId = 'form-error') => {
+  const [values, setValues] = useState(initial);
+  const [problems, setProblems] = useState<FormState>(NO_PROBLEMS);
+  const [busy, setBusy] = useState(false);
+  const show = (next: FormState) => {
+    setProblems(next);
+    focusFirstProblem(next.fields, formErrorId);
+  };
+  const fail = (e: unknown) => show(explain(e, Object.keys(initial)));
+  const set = (name: F, value: string) => setValues((v) => ({ ...v, [name]: value }));
+  return {
+    values,
+    busy,
+    fields: problems.fields,
+    message: problems.message,
+    formErrorId,
+    set,
+    reset: () => setValues(initial),
+    show,
+    fail,
+    clear: () => setProblems(NO_PROBLEMS),
+    /** The props that tie a <Field> to this form. */
+    bind: (name: F) => ({
+      name,
+      value: values[name],
+      onValue: (v: string) => set(name, v),
+      error: problems.fields[name],
+    }),
+    submit:
+      (check: () => Record<string, string | undefined> | undefined, action: () => Promise<unknown>) =>
+      async (e?: Event) => {
+        e?.preventDefault();
+        if (busy) return;
+        const fields = check();
+        if (fields && Object.values(fields).some(Boolean)) return show({ fields, message: undefined });
+        setProblems(NO_PROBLEMS);
+        setBusy(true);
+        try {
+          await action();
+        } catch (err) {
+          fail(err);
+        } finally {
+          setBusy(false);
+        }
+      },
+  };
+};
+
+export type Load<T> = { state: 'loading' } | { state: 'error'; message: string } | { state: 'ok'; data: T };
+
+/** Loads data for a screen; `reload` runs it again. Errors become plain words. */
+export const useLoad = <T,>(load: () => Promise<T>, deps: unknown[]): Load<T> & { reload(): void } => {
+  const [result, setResult] = useState<Load<T>>({ state: 'loading' });
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setResult({ state: 'loading' });
+    load().then(
+      (data) => live && setResult({ state: 'ok', data }),
+      (e: unknown) =>
+        live && setResult({ state: 'error', message: explain(e).message ?? 'Something went wrong.' }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, n]);
+  return { ...result, reload: () => setN((x) => x + 1) };
+};
+
+/** What to show while data loads or after it failed; null once it is there. */
+export const LoadState = ({ load, what }: { load: Load<unknown> & { reload(): void }; what: string }) => {
+  if (load.state === 'loading') return <Loading>Loading {what}…</Loading>;
+  if (load.state === 'error')
+    return (
+      <div>
+        <FormError message={load.message} />
+        <button type="button" onClick={load.reload}>
+          Try again
+        </button>
+      </div>
+    );
+  return null;
+};
+
+/** A submit button that stays focusable while its action runs (so keyboard focus is not lost). */
+export const SubmitButton = ({
+  busy,
+  children,
+  busyText,
+  class: cls = 'primary',
+  onClick,
+  type = 'submit',
+}: {
+  busy: boolean;
+  children: ComponentChildren;
+  busyText: string;
+  class?: string;
+  onClick?: () => void;
+  type?: 'submit' | 'button';
+}) => (
+  <button
+    type={type}
+    class={cls}
+    aria-disabled={busy ? 'true' : undefined}
+    onClick={(e) => {
+      if (busy) {
+        e.preventDefault();
+        return;
+      }
+      onClick?.();
+    }}
+  >
+    {busy ? busyText : children}
+  </button>
+);
+
+export const accountName = (a: { nickname: string | null; type: string }): string =>
+  a.nickname ?? (a.type === 'savings' ? 'Savings account' : 'Checking account');
