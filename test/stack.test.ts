@@ -74,28 +74,6 @@ describe('two stacks side by side', () => {
   });
 });
 
-describe('with BANK_AUTO_CONFIRM=false', () => {
-  it('prints the confirmation code cognito-local "emails", and the code confirms the registration', async () => {
-    const stack = await startStack({ env: { BANK_AUTO_CONFIRM: 'false' } });
-    try {
-      const user = { email: `confirm-${Date.now()}@example.com`, password: 'Confirm-Me-2026!' };
-      const reg = await post(stack, '/v1/auth/register', { ...user, name: 'Confirm' });
-      expect(await reg.json()).toMatchObject({ confirmed: false });
-      expect((await post(stack, '/v1/auth/login', user)).status).toBe(403);
-      let code: string | undefined;
-      for (let i = 0; i < 50 && !code; i++) {
-        code = /Code:\s+(\d{4,8})/.exec(stack.output().slice(stack.output().indexOf(user.email)))?.[1];
-        if (!code) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(code).toBeDefined();
-      expect((await post(stack, '/v1/auth/confirm', { email: user.email, code })).status).toBe(204);
-      expect((await post(stack, '/v1/auth/login', user)).status).toBe(200);
-    } finally {
-      await stack.stop();
-    }
-  }, 120_000);
-});
-
 describe('stopping', () => {
   // The signal goes to the whole process group, as Ctrl+C does. npm's `sh -c` dies of it at once,
   // so npm's own exit status says nothing about ours: the stack reports its exit code in its log.
