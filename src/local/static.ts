@@ -109,6 +109,7 @@ const DOCS_FILES: Record<string, string> = {
   '/docs/init.js': join(DOCS_DIR, 'init.js'),
   '/docs/swagger-ui.css': join(SWAGGER_DIR, 'swagger-ui.css'),
   '/docs/swagger-ui-bundle.js': join(SWAGGER_DIR, 'swagger-ui-bundle.js'),
+  '/docs/favicon.png': join(SWAGGER_DIR, 'favicon-32x32.png'),
 };
 
 export const serveDocs = async (urlPath: string): Promise<HttpResponse | undefined> => {
