@@ -35,6 +35,12 @@ export const queryParameters = (raw: string): Record<string, string> | undefined
   return out;
 };
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad = (n: number) => String(n).padStart(2, '0');
+/** `24/Nov/2026:08:00:00 +0000`: how API Gateway writes `requestContext.time`. */
+export const requestTime = (d: Date): string =>
+  `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+
 export const buildEvent = (input: EventInput): APIGatewayProxyEventV2WithJWTAuthorizer => {
   const now = input.now ?? new Date();
   const headers: Record<string, string> = {};
@@ -75,7 +81,7 @@ export const buildEvent = (input: EventInput): APIGatewayProxyEventV2WithJWTAuth
       requestId,
       routeKey: input.routeKey,
       stage: '$default',
-      time: now.toUTCString(),
+      time: requestTime(now),
       timeEpoch: now.getTime(),
       // HTTP API adds the authorizer only for routes behind the JWT authorizer.
       ...(input.claims
