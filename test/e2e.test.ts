@@ -163,6 +163,8 @@ describe('the bank, end to end through npm start', () => {
 
   it('keeps users and accounts across a restart', async () => {
     await stack.restart();
+    // The emulators come back on their previous ports, so the tokens' issuer still matches.
+    expect((await api('GET', '/v1/me', { token })).status).toBe(200);
     const login = await api('POST', '/v1/auth/login', { body: { email, password } });
     expect(login.status).toBe(200);
     token = login.body.accessToken;

@@ -12,7 +12,7 @@ import { createJwtVerifier } from '../identity/jwt.ts';
 import { bootstrap, LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { createGateway } from './gateway.ts';
-import { envPort } from './ports.ts';
+import { envPort, isPortFree } from './ports.ts';
 import { cursorSecret, isStackProcess, readStackFile, writeStackFile } from './stack-file.ts';
 
 const started = Date.now();
@@ -42,10 +42,16 @@ const { url } = await gateway
 const publicUrl = url.replace('://0.0.0.0:', '://localhost:');
 console.log(`Serverless Bank: starting on ${publicUrl} (data in ${dataDir})`);
 
+/** The port an emulator had last time, if still free: cognito-local's port is in the tokens' issuer. */
+const previousPort = async (endpoint: string | undefined): Promise<number | undefined> => {
+  const port = endpoint ? Number(new URL(endpoint).port) : undefined;
+  return port && (await isPortFree(port)) ? port : undefined;
+};
+
 const emulatorsStarting = startEmulators({
   dataDir,
-  dynamodbPort: envPort('BANK_DYNAMODB_PORT'),
-  cognitoPort: envPort('BANK_COGNITO_PORT'),
+  dynamodbPort: envPort('BANK_DYNAMODB_PORT') ?? (await previousPort(previous?.dynamodbEndpoint)),
+  cognitoPort: envPort('BANK_COGNITO_PORT') ?? (await previousPort(previous?.cognitoEndpoint)),
   // cognito-local prints the confirmation codes it "emails".
   onLine: (source, line) => {
     if (source === 'cognito') console.log(`[cognito-local] ${line}`);
