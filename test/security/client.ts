@@ -1,0 +1,282 @@
+/**
+ * What the security tests share: a raw HTTP client for a running stack (node:http, so every byte,
+ * header and content type is exactly what the test says, and nothing is added), test users, and the
+ * checks every response must pass: problem+json for errors, nothing internal in any body.
+ */
+import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { decodeJwt } from 'jose';
+import { expect } from 'vitest';
+import type { z } from 'zod';
+import type { RouteEntry } from '../../src/api/routes.ts';
+
+export interface Sent {
+  method: string;
+  /** Already encoded: sent as is. */
+  path: string;
+  headers?: Record<string, string | string[]>;
+  body?: string | Buffer;
+}
+
+export interface Received {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  /** The body parsed as JSON, or undefined when it is empty or not JSON. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read answers ad hoc, and check them with expect
+  json: any;
+}
+
+export interface Exchange {
+  req: Sent;
+  res: Received;
+}
+
+const parse = (text: string): unknown => {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** An HTTP client for one stack; it keeps every exchange, so a test can check all answers at once. */
+export class Client {
+  readonly exchanges: Exchange[] = [];
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly url: URL;
+
+  constructor(baseUrl: string) {
+    this.url = new URL(baseUrl);
+  }
+
+  /** Sends `req`; `fresh` uses a connection of its own (not a kept-alive one). */
+  send(req: Sent, opts: { fresh?: boolean } = {}): Promise<Received> {
+    return new Promise((resolve, reject) => {
+      const body = req.body === undefined ? undefined : Buffer.from(req.body);
+      const r = request(
+        {
+          host: this.url.hostname,
+          port: this.url.port,
+          method: req.method,
+          path: req.path,
+          agent: opts.fresh ? false : this.agent,
+          headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...req.headers },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const headers: Record<string, string> = {};
+            for (const [k, v] of Object.entries(res.headers)) {
+              if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+            }
+            const received = { status: res.statusCode ?? 0, headers, text, json: parse(text) };
+            this.exchanges.push({ req, res: received });
+            resolve(received);
+          });
+        },
+      );
+      r.on('error', reject);
+      r.end(body);
+    });
+  }
+
+  /** A JSON request: `body` is serialised, `token` becomes a Bearer Authorization header. */
+  call(
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Received> {
+    return this.send({
+      method,
+      path,
+      headers: {
+        ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+        ...opts.headers,
+      },
+      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+// ---------- users and accounts ----------
+
+export const PASSWORD = 'Security-Test-2026!';
+
+export interface TestUser {
+  email: string;
+  password: string;
+  sub: string;
+  token: string;
+  refreshToken: string;
+}
+
+export const newEmail = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}@example.com`;
+
+export const login = async (c: Client, email: string, password = PASSWORD): Promise<TestUser> => {
+  const r = await c.call('POST', '/v1/auth/login', { body: { email, password } });
+  expect(r.status, r.text).toBe(200);
+  const token = r.json.accessToken as string;
+  return { email, password, sub: String(decodeJwt(token).sub), token, refreshToken: r.json.refreshToken };
+};
+
+/** Registers (confirmed automatically by the local stack) and logs in. */
+export const newUser = async (c: Client, prefix: string): Promise<TestUser> => {
+  const email = newEmail(prefix);
+  const r = await c.call('POST', '/v1/auth/register', { body: { email, password: PASSWORD, name: prefix } });
+  expect(r.status, r.text).toBe(201);
+  return login(c, email);
+};
+
+export interface TestAccount {
+  id: string;
+  number: string;
+}
+
+export const openAccount = async (c: Client, user: TestUser, currency = 'USD'): Promise<TestAccount> => {
+  const r = await c.call('POST', '/v1/accounts', { token: user.token, body: { type: 'checking', currency } });
+  expect(r.status, r.text).toBe(201);
+  return { id: r.json.id, number: r.json.number };
+};
+
+/** A deposit with a fresh key; returns the transaction id. */
+export const deposit = async (c: Client, user: TestUser, accountId: string, amount: number) => {
+  const r = await c.call('POST', `/v1/accounts/${accountId}/deposits`, {
+    token: user.token,
+    body: { amount },
+    headers: { 'idempotency-key': randomUUID() },
+  });
+  expect(r.status, r.text).toBe(201);
+  return r.json.id as string;
+};
+
+// ---------- paths ----------
+
+/** Percent-encodes every byte that is not unreserved (a lone surrogate becomes U+FFFD, as in UTF-8). */
+export const encodeSegment = (s: string): string =>
+  [...Buffer.from(s, 'utf8')]
+    .map((b) =>
+      /[A-Za-z0-9\-._~]/.test(String.fromCharCode(b))
+        ? String.fromCharCode(b)
+        : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
+
+/** The route's path with its parameters filled in (encoded). */
+export const pathOf = (route: Pick<RouteEntry, 'path'>, params: Record<string, string> = {}): string =>
+  route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeSegment(params[name] ?? ''));
+
+/** The names of a route's path parameters. */
+export const paramNames = (route: Pick<RouteEntry, 'path'>): string[] =>
+  [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+
+// ---------- what every answer must satisfy ----------
+
+export const PROBLEM_TYPE = /^application\/problem\+json/;
+
+/** Asserts an RFC 9457 problem+json answer, with the status and code when given. */
+export const expectProblem = (r: Received, status?: number, code?: string): void => {
+  const what = `${r.status} ${r.text.slice(0, 500)}`;
+  expect(r.headers['content-type'], what).toMatch(PROBLEM_TYPE);
+  expect(r.json, what).toMatchObject({
+    type: expect.stringMatching(/^https:\/\//),
+    title: expect.any(String),
+    status: r.status,
+    detail: expect.any(String),
+    code: expect.stringMatching(/^[a-z]+(_[a-z]+)*$/),
+  });
+  if (status !== undefined) expect(r.status, what).toBe(status);
+  if (code !== undefined) expect(r.json.code, what).toBe(code);
+};
+
+/**
+ * Text that must never reach a client in an error: stack frames, file paths, SDK and emulator error
+ * names, the table's internal keys and attributes. (Success bodies may echo a customer's own text, such
+ * as a description, so they are checked by their keys instead: see `extraKeys`.)
+ */
+export const LEAK_PATTERNS: readonly RegExp[] = [
+  /\s+at \S.*:\d+:\d+/, // a stack frame
+  /node_modules|\/work\/|file:\/\/|\.ts:\d+/,
+  /\b[A-Z][A-Za-z]*(Exception|Error)\b/, // SDK error names: ConditionalCheckFailedException, TypeError...
+  /TransactionCanceled|ConditionalCheckFailed|ProvisionedThroughput|\$metadata|__type|\$fault/,
+  /amazonaws\.com|com\.amazon|dynamodb|DynamoDB|cognito-local/,
+  /"(pk|sk|gsi1pk|gsi1sk|ownerId|version|entity|expiresAt|journal|seq|fingerprint)"\s*:/,
+  /\b(USER|ACCOUNT|ACCTNUM|IDEM|LOGIN|SYSTEM)#/,
+];
+
+/** The leak patterns a body matches (none, for a clean body). */
+export const leaksIn = (text: string): string[] =>
+  LEAK_PATTERNS.filter((p) => p.test(text)).map((p) => `${p} in ${text.slice(0, 300)}`);
+
+interface Def {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  element?: z.ZodType;
+  innerType?: z.ZodType;
+}
+const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
+
+/**
+ * The paths of keys in `value` that its response schema does not declare (zod's objects strip unknown
+ * keys when parsing, so a parse alone would not notice an internal attribute riding along).
+ */
+export const extraKeys = (schema: z.ZodType, value: unknown, path = '$'): string[] => {
+  const def = defOf(schema);
+  if ((def.type === 'optional' || def.type === 'nullable') && def.innerType) {
+    return value === null || value === undefined ? [] : extraKeys(def.innerType, value, path);
+  }
+  if (def.type === 'array' && def.element && Array.isArray(value)) {
+    const element = def.element;
+    return value.flatMap((v, i) => extraKeys(element, v, `${path}[${i}]`));
+  }
+  if (def.type === 'object' && def.shape && value !== null && typeof value === 'object') {
+    const shape = def.shape;
+    return Object.entries(value).flatMap(([k, v]) => {
+      const field = Object.hasOwn(shape, k) ? shape[k] : undefined;
+      return field ? extraKeys(field, v, `${path}.${k}`) : [`${path}.${k}`];
+    });
+  }
+  return [];
+};
+
+/** Headers an API answer (a handler's or the gateway's own) always carries. */
+export const API_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
+
+/** Headers a handler adds to each of its answers. */
+export const HANDLER_HEADERS = {
+  ...API_HEADERS,
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+} as const;
+
+/**
+ * The answer to a request on a route must never be a 5xx: an error is problem+json with nothing
+ * internal in it; a success has the route's status, matches its response schema and carries no key
+ * the schema does not declare. (The JWT authorizer's 401 is API Gateway's own
+ * `{"message":"Unauthorized"}`, as on AWS; these checks are for requests that get past it.)
+ */
+export const expectSafeAnswer = (route: RouteEntry, r: Received): void => {
+  const what = `${route.method} ${route.path} -> ${r.status} ${r.text.slice(0, 500)}`;
+  expect(r.status, what).toBeGreaterThanOrEqual(200);
+  expect(r.status, what).toBeLessThan(500);
+  for (const [k, v] of Object.entries(API_HEADERS)) expect(r.headers[k], `${k}: ${what}`).toBe(v);
+  if (r.status >= 400) {
+    expectProblem(r);
+    expect(leaksIn(r.text), what).toEqual([]);
+    return;
+  }
+  expect(r.status, what).toBe(route.status);
+  if (route.response) {
+    expect(route.response.safeParse(r.json).success, what).toBe(true);
+    expect(extraKeys(route.response, r.json), what).toEqual([]);
+  }
+};
