@@ -8,7 +8,7 @@ import type { Api, Me } from './api.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { RuntimeConfig } from './config.ts';
 import { createIdleTimer, type IdleTimer, warnBeforeFor } from './idle.ts';
-import { isPublic, loginPath, match, type Screen } from './routes.ts';
+import { isPublic, loginPath, match, type Screen, safeNext } from './routes.ts';
 import { AccountDetail, CloseAccount, Dashboard, OpenAccount } from './screens/accounts.tsx';
 import { Confirm, Login, Register } from './screens/auth.tsx';
 import { MoneyForm, Transfer } from './screens/money.tsx';
@@ -90,9 +90,14 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
     [],
   );
 
-  // Screens that need a session send a signed-out visitor to login; login sends a signed-in one home.
+  // Screens that need a session send a signed-out visitor to login; once signed in, login sends the
+  // customer back where they were (`?next=`), or home.
   const redirect =
-    !signedIn && !isPublic(screen) ? loginPath(path) : signedIn && isPublic(screen) ? '/' : null;
+    !signedIn && !isPublic(screen)
+      ? loginPath(path)
+      : signedIn && isPublic(screen)
+        ? safeNext(url.searchParams.get('next'))
+        : null;
   useEffect(() => {
     if (redirect) navigate(redirect, { replace: true });
   }, [redirect]);

@@ -11,17 +11,22 @@ const root = document.getElementById('app') as HTMLElement;
 const start = async () => {
   const config = await loadConfig();
   const listeners = new Set<(s: SessionState) => void>();
+  // How a session ended while being restored at start-up (say, idle): told to the app once it renders.
+  let atStartup: SessionState | undefined;
+  let started = false;
   const session = new Session({
     baseUrl: config.apiBaseUrl,
     storage: sessionStorage,
     clock: systemClock,
     idleTimeoutMs: config.idleTimeoutSeconds * 1000,
     onChange: (s) => {
+      if (!started) atStartup = s;
       for (const l of listeners) l(s);
     },
   });
   const api = new Api({ baseUrl: config.apiBaseUrl, tokens: session });
   await session.restore().catch(() => false);
+  started = true;
   root.textContent = '';
   render(
     <App
@@ -29,6 +34,8 @@ const start = async () => {
       session={session}
       config={config}
       onSession={(l) => {
+        if (atStartup && !atStartup.signedIn) l(atStartup);
+        atStartup = undefined;
         listeners.add(l);
         return () => listeners.delete(l);
       }}

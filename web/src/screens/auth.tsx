@@ -2,7 +2,6 @@
 import type { ComponentChildren } from 'preact';
 import { ApiError } from '../errors.ts';
 import { checkPassword } from '../password.ts';
-import { safeNext } from '../routes.ts';
 import type { EndReason } from '../session.ts';
 import { Field, FormError, Link, SubmitButton, Title, useApp, useForm } from '../ui.tsx';
 
@@ -63,7 +62,7 @@ export const Login = ({ reason }: { reason: EndReason | undefined }) => {
         form.set('password', '');
         throw err;
       }
-      navigate(safeNext(query.get('next')), { replace: true });
+      // Signed in: the app takes the customer on to `?next=` (see app.tsx).
     },
   );
 

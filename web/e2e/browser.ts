@@ -1,0 +1,157 @@
+/**
+ * Helpers for the browser tests: Debian's Chromium through playwright-core (it never downloads a
+ * browser), screenshots into test-results/web/, and API shortcuts for setting up a customer.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+
+export const baseUrl = (): string => inject('webBaseUrl');
+
+export const CHROMIUM = process.env.BANK_CHROMIUM || '/usr/bin/chromium';
+
+export const launch = (): Promise<Browser> =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+
+export interface Watched {
+  context: BrowserContext;
+  page: Page;
+  /** CSP violations and uncaught page errors seen so far. */
+  problems: string[];
+  /** Requests the page sent, as `METHOD /path`. */
+  requests: string[];
+}
+
+/** A fresh context (its own sessionStorage) and page, watched for CSP violations and page errors. */
+export const openPage = async (
+  browser: Browser,
+  options: { width?: number; height?: number } = {},
+): Promise<Watched> => {
+  const context = await browser.newContext({
+    baseURL: baseUrl(),
+    locale: 'en-US',
+    timezoneId: 'UTC',
+    viewport: { width: options.width ?? 1024, height: options.height ?? 800 },
+  });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/v1/')) requests.push(`${r.method()} ${u.pathname}`);
+  });
+  return { context, page, problems, requests };
+};
+
+const SHOTS = fileURLToPath(new URL('../../test-results/web/', import.meta.url));
+
+/** A full-page screenshot into test-results/web/ (gitignored), never into the repository. */
+export const screenshot = async (page: Page, name: string): Promise<void> => {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+};
+
+// ---------- API shortcuts (Node's fetch against the same stack) ----------
+
+export interface Customer {
+  email: string;
+  password: string;
+  name: string;
+}
+
+const call = async <T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) => {
+  const res = await fetch(baseUrl() + path, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+};
+
+export const newCustomer = (): Customer => ({
+  email: `web-${randomUUID().slice(0, 12)}@example.com`,
+  password: 'Web-Client-2026!',
+  name: 'Ada Lovelace',
+});
+
+export interface Seeded extends Customer {
+  token: string;
+  accounts: { id: string; number: string }[];
+}
+
+/**
+ * A registered customer with accounts, made through the API; `deposits[i]` goes into account i.
+ */
+export const seedCustomer = async (
+  accounts: { currency: string; deposit?: number; nickname?: string }[] = [],
+): Promise<Seeded> => {
+  const c = newCustomer();
+  await call('POST', '/v1/auth/register', c);
+  const { accessToken } = await call<{ accessToken: string }>('POST', '/v1/auth/login', {
+    email: c.email,
+    password: c.password,
+  });
+  const auth = { authorization: `Bearer ${accessToken}` };
+  const made: { id: string; number: string }[] = [];
+  for (const a of accounts) {
+    const acc = await call<{ id: string; number: string }>(
+      'POST',
+      '/v1/accounts',
+      { type: 'checking', currency: a.currency, ...(a.nickname ? { nickname: a.nickname } : {}) },
+      auth,
+    );
+    if (a.deposit) {
+      await call(
+        'POST',
+        `/v1/accounts/${acc.id}/deposits`,
+        { amount: a.deposit },
+        { ...auth, 'idempotency-key': randomUUID() },
+      );
+    }
+    made.push(acc);
+  }
+  return { ...c, token: accessToken, accounts: made };
+};
+
+export const apiCall = call;
+
+/** Logs in through the login screen. */
+export const logIn = async (page: Page, c: Customer, path = '/login'): Promise<void> => {
+  await page.goto(path);
+  await page.getByLabel('Email').fill(c.email);
+  await page.getByLabel('Password').fill(c.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+};
+
+/** The focused element, described for assertions. */
+export const focused = (page: Page) =>
+  page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    return { tag: el?.tagName.toLowerCase(), text: el?.textContent?.trim() ?? '', id: el?.id ?? '' };
+  });

@@ -1,0 +1,36 @@
+/**
+ * Once for the browser tests: build the web client, start the whole stack (`npm start` on a free
+ * port with a temporary data directory), and hand its URL to the test files.
+ */
+import { spawnSync } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import { type StartedStack, startStack } from '../../test/harness.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    webBaseUrl: string;
+  }
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (process.env.BANK_E2E_SKIP_BUILD !== '1') {
+    const build = spawnSync('npm', ['run', 'build:web', '--silent'], { cwd: ROOT, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`npm run build:web failed:\n${build.stdout}${build.stderr}`);
+  }
+  let stack: StartedStack | undefined;
+  try {
+    stack = await startStack({ env: { BANK_AUTO_CONFIRM: 'true' } });
+  } catch (e) {
+    throw new Error(`could not start the stack: ${(e as Error).message}`);
+  }
+  project.provide('webBaseUrl', stack.baseUrl);
+  const started = stack;
+  return async () => {
+    await started.stop();
+    await rm(started.dataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * Sessions in the browser: a reload renews the session from sessionStorage; a session that ended
+ * (refresh token revoked, or a 401 that cannot be cured) returns to login and keeps the path; after
+ * 15 idle minutes the customer is logged out, warned a minute before (the page's clock is driven by
+ * Playwright, so nobody waits 15 minutes).
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { apiCall, type Customer, launch, logIn, openPage, screenshot, seedCustomer } from './browser.ts';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+const refreshTokenOf = (page: Page) => page.evaluate(() => sessionStorage.getItem('bank.refreshToken'));
+
+/** Revokes the page's refresh token on the server, as logging out elsewhere would. */
+const revoke = async (refreshToken: string) => {
+  const { accessToken } = await apiCall<{ accessToken: string }>('POST', '/v1/auth/refresh', {
+    refreshToken,
+  });
+  await apiCall('POST', '/v1/auth/logout', { refreshToken }, { authorization: `Bearer ${accessToken}` });
+};
+
+const loginAgain = async (page: Page, c: Customer) => {
+  await page.getByLabel('Email').fill(c.email);
+  await page.getByLabel('Password').fill(c.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+};
+
+it('keeps the session across a reload, by renewing it with the refresh token', async () => {
+  const c = await seedCustomer([{ currency: 'EUR', deposit: 1234, nickname: 'Travel' }]);
+  const { page, problems, requests, context } = await openPage(browser);
+  await logIn(page, c);
+  const accountPath = `/accounts/${c.accounts[0]?.id}`;
+  await page.goto(accountPath);
+  await page.getByRole('heading', { level: 1, name: 'Travel' }).waitFor();
+
+  requests.length = 0;
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Travel' }).waitFor();
+  expect(new URL(page.url()).pathname).toBe(accountPath);
+  expect(await page.getByTestId('balance').textContent()).toBe('€12.34');
+  expect(requests[0]).toBe('POST /v1/auth/refresh');
+  expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('returns an expired session to login, keeping the path, and comes back after logging in', async () => {
+  const c = await seedCustomer([{ currency: 'USD', nickname: 'Bills' }]);
+  const { page, problems, context } = await openPage(browser);
+  await logIn(page, c);
+  const accountPath = `/accounts/${c.accounts[0]?.id}`;
+  await page.goto(accountPath);
+  await page.getByRole('heading', { level: 1, name: 'Bills' }).waitFor();
+
+  await revoke((await refreshTokenOf(page)) as string);
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await page.getByText('Your session has ended. Please log in again.').waitFor();
+  const url = new URL(page.url());
+  expect(url.pathname).toBe('/login');
+  expect(url.searchParams.get('next')).toBe(accountPath);
+  expect(await refreshTokenOf(page)).toBeNull();
+  await screenshot(page, '13-login-session-expired');
+
+  await loginAgain(page, c);
+  await page.getByRole('heading', { level: 1, name: 'Bills' }).waitFor();
+  expect(new URL(page.url()).pathname).toBe(accountPath);
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('on a 401 that a renewal cannot cure, returns to login and keeps the path', async () => {
+  const c = await seedCustomer([{ currency: 'GBP', nickname: 'Savings pot' }]);
+  const { page, problems, context } = await openPage(browser);
+  await logIn(page, c);
+  await revoke((await refreshTokenOf(page)) as string);
+  // The gateway's answer to an access token that has expired meanwhile.
+  await page.route('**/v1/accounts/*', (route) =>
+    route.fulfill({ status: 401, contentType: 'application/json', body: '{"message":"Unauthorized"}' }),
+  );
+  await page.locator('.account-list a', { hasText: 'Savings pot' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await page.getByText('Your session has ended. Please log in again.').waitFor();
+  expect(new URL(page.url()).searchParams.get('next')).toBe(`/accounts/${c.accounts[0]?.id}`);
+  await page.unroute('**/v1/accounts/*');
+
+  await loginAgain(page, c);
+  await page.waitForTimeout(3000);
+  await screenshot(page, 'debug');
+  console.log(page.url(), problems);
+  await page.getByRole('heading', { level: 1, name: 'Savings pot' }).waitFor();
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('warns a minute before 15 idle minutes, lets the customer stay, then logs out and revokes the token', async () => {
+  const c = await seedCustomer([{ currency: 'CHF', nickname: 'Swiss' }]);
+  const { page, problems, context } = await openPage(browser);
+  await page.clock.install();
+  await logIn(page, c);
+  const accountPath = `/accounts/${c.accounts[0]?.id}`;
+  await page.goto(accountPath);
+  await page.getByRole('heading', { level: 1, name: 'Swiss' }).waitFor();
+  const dialog = page.getByRole('alertdialog', { name: 'Are you still there?' });
+
+  await page.clock.fastForward('13:50');
+  expect(await dialog.isVisible()).toBe(false);
+  await page.clock.fastForward('00:15');
+  await dialog.waitFor();
+  expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Stay logged in');
+  await screenshot(page, '14-idle-warning');
+
+  await page.getByRole('button', { name: 'Stay logged in' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await page.clock.fastForward('13:55');
+  expect(await dialog.isVisible()).toBe(false);
+  expect(new URL(page.url()).pathname).toBe(accountPath);
+
+  const refreshToken = (await refreshTokenOf(page)) as string;
+  await page.clock.fastForward('01:10');
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await page.getByText('You were logged out because there was no activity for a while.').waitFor();
+  expect(new URL(page.url()).searchParams.get('next')).toBe(accountPath);
+  expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
+  await expect
+    .poll(() =>
+      apiCall('POST', '/v1/auth/refresh', { refreshToken }).then(
+        () => 'valid',
+        () => 'revoked',
+      ),
+    )
+    .toBe('revoked');
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('does not bring back a session idle for 15 minutes on reload', async () => {
+  const c = await seedCustomer([]);
+  const { page, problems, context } = await openPage(browser);
+  await logIn(page, c);
+  // The tab was left alone: its last activity is 16 minutes old.
+  await page.evaluate(() => sessionStorage.setItem('bank.lastActivity', String(Date.now() - 16 * 60_000)));
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await page.getByText('You were logged out because there was no activity for a while.').waitFor();
+  expect(await refreshTokenOf(page)).toBeNull();
+  expect(problems).toEqual([]);
+  await context.close();
+});
