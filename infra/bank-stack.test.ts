@@ -1,0 +1,562 @@
+/**
+ * The synthesized template, checked with CDK assertions (bundling skipped, so no handler is built).
+ * Template.fromStack synthesizes the app, which runs the cdk-nag AwsSolutions plugin: any
+ * unacknowledged finding makes it throw.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type FunctionName, permissionsOf, routeKey, routeList } from '../src/api/routes.ts';
+import { PASSWORD_RULES } from '../src/api/schemas.ts';
+import { gsi1, tableKeys, ttlAttribute } from '../src/store/table.ts';
+import { accessTokenScope } from './api.ts';
+import { type BankApp, buildBankApp } from './bank-app.ts';
+import { repoRoot } from './bundling.ts';
+import { functionNames, tableActions } from './functions.ts';
+import { contentSecurityPolicy } from './web.ts';
+
+type Json = Record<string, unknown>;
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const cdkContext = (JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { context: Json })
+  .context;
+
+interface Synth extends BankApp {
+  template: Template;
+}
+
+const synth = (context: Json = {}, webDist?: string): Synth => {
+  const built = buildBankApp(
+    {
+      context: { ...cdkContext, 'aws:cdk:bundling-stacks': [], ...context },
+      builtinCloudFormationValidation: false,
+    },
+    webDist ? { webDist } : {},
+  );
+  return { ...built, template: Template.fromStack(built.stack) };
+};
+
+const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }): string =>
+  stack.getLogicalId(construct.node.defaultChild as Parameters<Stack['getLogicalId']>[0]);
+
+const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+/** Every IAM statement granted to a function's role (its policies and any managed policy). */
+const statementsOf = ({ stack, template }: Synth, fn: FunctionName): Statement[] => {
+  const role = stack.functions.byName[fn].role;
+  if (!role) throw new Error(`${fn} has no role`);
+  const roleId = logicalId(stack, role);
+  const roleResource = template.findResources('AWS::IAM::Role')[roleId] as { Properties: Json };
+  expect(roleResource.Properties.ManagedPolicyArns ?? []).toEqual([]);
+  const policies = Object.values(
+    template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+  ) as { Properties: { PolicyDocument: { Statement: Statement[] } } }[];
+  return policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+};
+
+const WRITE_ACTIONS =
+  /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|ConditionCheckItem|TransactWriteItems)$/;
+
+/** A temporary stand-in for web/dist, so the deployment can be synthesized without the web build. */
+const fakeWebDist = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'bank-web-dist-'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>bank</title>');
+  return dir;
+};
+
+describe('dev stage (with a web build)', () => {
+  let s: Synth;
+  beforeAll(() => {
+    s = synth({}, fakeWebDist());
+  });
+
+  it('gives every authenticated route the Cognito JWT authorizer with the access-token scope, and only those', () => {
+    const routes = s.template.findResources('AWS::ApiGatewayV2::Route');
+    expect(Object.keys(routes)).toHaveLength(routeList.length);
+    const authorizers = s.template.findResources('AWS::ApiGatewayV2::Authorizer');
+    const [authorizerId, authorizer] = Object.entries(authorizers)[0] ?? [];
+    expect(Object.keys(authorizers)).toHaveLength(1);
+    expect(authorizer).toMatchObject({
+      Properties: {
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: { Audience: [{ Ref: logicalId(s.stack, s.stack.identity.client) }] },
+      },
+    });
+    const byKey = new Map(
+      Object.values(routes).map((r) => {
+        const p = (r as { Properties: Json }).Properties;
+        return [p.RouteKey as string, p];
+      }),
+    );
+    for (const r of routeList) {
+      const props = byKey.get(routeKey(r));
+      expect(props, routeKey(r)).toBeDefined();
+      if (r.auth) {
+        expect(props, routeKey(r)).toMatchObject({
+          AuthorizationType: 'JWT',
+          AuthorizerId: { Ref: authorizerId },
+          AuthorizationScopes: [accessTokenScope],
+        });
+      } else {
+        expect(props?.AuthorizationType, routeKey(r)).toBe('NONE');
+        expect(props?.AuthorizerId, routeKey(r)).toBeUndefined();
+      }
+    }
+  });
+
+  it('routes each route to its own function group', () => {
+    const integrations = s.template.findResources('AWS::ApiGatewayV2::Integration');
+    const target = new Map(
+      Object.entries(integrations).map(([id, r]) => [
+        id,
+        JSON.stringify((r as { Properties: Json }).Properties.IntegrationUri),
+      ]),
+    );
+    for (const r of routeList) {
+      const [, route] = Object.entries(s.template.findResources('AWS::ApiGatewayV2::Route')).find(
+        ([, x]) => (x as { Properties: Json }).Properties.RouteKey === routeKey(r),
+      ) ?? [undefined, undefined];
+      const integrationId = JSON.stringify((route as { Properties: Json }).Properties.Target).match(
+        /integrations\/",\{"Ref":"([^"]+)"/,
+      )?.[1];
+      expect(target.get(integrationId ?? ''), routeKey(r)).toContain(
+        logicalId(s.stack, s.stack.functions.byName[r.fn]),
+      );
+    }
+  });
+
+  it('grants each function exactly the table actions its permissions name, never a wildcard', () => {
+    const tableId = logicalId(s.stack, s.stack.data.table);
+    for (const fn of functionNames) {
+      const perms = permissionsOf(fn);
+      const statements = statementsOf(s, fn);
+      for (const st of statements) {
+        expect(st.Effect).toBe('Allow');
+        for (const a of actionsOf(st)) expect(a, `${fn}: ${a}`).not.toContain('*');
+        for (const r of resourcesOf(st))
+          expect(JSON.stringify(r), `${fn}: resource`).not.toMatch(/^"\*"$|\/\*"|:\*"/);
+      }
+      const tableStatements = statements.filter((st) => JSON.stringify(st.Resource).includes(tableId));
+      const actions = new Set(tableStatements.flatMap(actionsOf));
+      const expected = new Set<string>([
+        ...(perms.includes('table:read') || perms.includes('table:write') ? tableActions.read : []),
+        ...(perms.includes('table:write') ? tableActions.write : []),
+      ]);
+      expect([...actions].sort(), fn).toEqual([...expected].sort());
+      if (!perms.includes('table:write')) {
+        expect(
+          [...actions].filter((a) => WRITE_ACTIONS.test(a)),
+          `${fn} must not write`,
+        ).toEqual([]);
+      }
+      // Only Query reaches the index; everything else is on the table itself.
+      for (const st of tableStatements) {
+        if (JSON.stringify(st.Resource).includes(`/index/${gsi1.indexName}`))
+          expect(actionsOf(st)).toEqual(['dynamodb:Query']);
+      }
+    }
+  });
+
+  it('gives read-only functions no write access and the health check no data access at all', () => {
+    const readOnly = functionNames.filter((fn) => {
+      const p = permissionsOf(fn);
+      return p.includes('table:read') && !p.includes('table:write');
+    });
+    expect(readOnly.length).toBeGreaterThan(0);
+    for (const fn of readOnly) {
+      expect(
+        statementsOf(s, fn)
+          .flatMap(actionsOf)
+          .filter((a) => WRITE_ACTIONS.test(a)),
+        fn,
+      ).toEqual([]);
+    }
+    expect(
+      statementsOf(s, 'health')
+        .flatMap(actionsOf)
+        .filter((a) => !a.startsWith('logs:')),
+    ).toEqual([]);
+  });
+
+  it('lets no function call Cognito while auto-confirm is off', () => {
+    for (const fn of functionNames) {
+      expect(
+        statementsOf(s, fn)
+          .flatMap(actionsOf)
+          .filter((a) => a.startsWith('cognito-idp:')),
+        fn,
+      ).toEqual([]);
+    }
+  });
+
+  it('runs every function on Node.js 22, arm64, with its own log group and the Powertools settings', () => {
+    for (const fn of functionNames) {
+      const id = logicalId(s.stack, s.stack.functions.byName[fn]);
+      const f = s.template.findResources('AWS::Lambda::Function')[id] as { Properties: Json };
+      expect(f.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/Logs/) } },
+        Environment: {
+          Variables: {
+            POWERTOOLS_SERVICE_NAME: 'serverless-bank',
+            POWERTOOLS_LOG_LEVEL: 'DEBUG',
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+        },
+      });
+    }
+    s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+  });
+
+  it('hands the cursor key only to the function that pages history, as a Secrets Manager reference', () => {
+    for (const fn of functionNames) {
+      const id = logicalId(s.stack, s.stack.functions.byName[fn]);
+      const vars = (
+        s.template.findResources('AWS::Lambda::Function')[id] as {
+          Properties: { Environment: { Variables: Json } };
+        }
+      ).Properties.Environment.Variables;
+      if (fn === 'accounts-read') {
+        expect(JSON.stringify(vars.BANK_CURSOR_SECRET)).toContain('{{resolve:secretsmanager:');
+      } else {
+        expect(vars.BANK_CURSOR_SECRET, fn).toBeUndefined();
+      }
+      const usesTable = permissionsOf(fn).some((p) => p.startsWith('table:'));
+      expect(vars.TABLE_NAME !== undefined, `${fn} TABLE_NAME`).toBe(usesTable);
+      const usesCognito = permissionsOf(fn).some((p) => p.startsWith('cognito:'));
+      expect(vars.USER_POOL_CLIENT_ID !== undefined, `${fn} USER_POOL_CLIENT_ID`).toBe(usesCognito);
+    }
+    s.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    });
+  });
+
+  it('has an on-demand table with point-in-time recovery, encryption, TTL and the store\u2019s GSI', () => {
+    s.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
+        DeletionProtectionEnabled: false,
+        KeySchema: [
+          { AttributeName: tableKeys.partitionKey, KeyType: 'HASH' },
+          { AttributeName: tableKeys.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: gsi1.indexName,
+            KeySchema: [
+              { AttributeName: gsi1.partitionKey, KeyType: 'HASH' },
+              { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      },
+    });
+  });
+
+  it('blocks public access and denies non-TLS requests on every bucket', () => {
+    const buckets = s.template.findResources('AWS::S3::Bucket');
+    expect(Object.keys(buckets).length).toBeGreaterThanOrEqual(3);
+    const policies = Object.values(s.template.findResources('AWS::S3::BucketPolicy')) as {
+      Properties: { Bucket: unknown; PolicyDocument: { Statement: Json[] } };
+    }[];
+    for (const [id, b] of Object.entries(buckets)) {
+      expect((b as { Properties: Json }).Properties, id).toMatchObject({
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [expect.anything()] },
+      });
+      const policy = policies.find(
+        (p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: id }),
+      );
+      expect(policy, `${id} has a bucket policy`).toBeDefined();
+      expect(policy?.Properties.PolicyDocument.Statement, id).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Principal: { AWS: '*' },
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    }
+  });
+
+  it('keeps statements in a KMS-encrypted bucket with lifecycle rules', () => {
+    const id = logicalId(s.stack, s.stack.data.statements);
+    const bucket = s.template.findResources('AWS::S3::Bucket')[id] as { Properties: Json };
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true },
+        ],
+      },
+      LifecycleConfiguration: {
+        Rules: expect.arrayContaining([expect.objectContaining({ Prefix: 'exports/', ExpirationInDays: 7 })]),
+      },
+    });
+  });
+
+  it('serves the web bucket only through CloudFront with Origin Access Control, HTTPS only, and security headers', () => {
+    s.template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    s.template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: { OriginAccessControlOriginType: 's3', SigningBehavior: 'always' },
+    });
+    s.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: {
+        DefaultRootObject: 'index.html',
+        Origins: [
+          Match.objectLike({
+            OriginAccessControlId: { 'Fn::GetAtt': [Match.anyValue(), 'Id'] },
+            S3OriginConfig: { OriginAccessIdentity: '' },
+          }),
+        ],
+        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'https-only' }),
+        CustomErrorResponses: [403, 404].map((code) => ({
+          ErrorCode: code,
+          ResponseCode: 200,
+          ResponsePagePath: '/index.html',
+          ErrorCachingMinTTL: 0,
+        })),
+      },
+    });
+    s.template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: {
+        SecurityHeadersConfig: {
+          StrictTransportSecurity: Match.objectLike({ IncludeSubdomains: true, Override: true }),
+          ContentTypeOptions: { Override: true },
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+          ContentSecurityPolicy: { ContentSecurityPolicy: Match.anyValue(), Override: true },
+        },
+      },
+    });
+    // The web bucket grants reads to this distribution alone, through the CloudFront service principal.
+    const webBucket = logicalId(s.stack, s.stack.web.bucket);
+    s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: webBucket },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Principal: { Service: 'cloudfront.amazonaws.com' },
+            Condition: { StringEquals: { 'AWS:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('sends the CSP the web client needs', () => {
+    expect(contentSecurityPolicy('https://api.example')).toBe(
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' https://api.example; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+    );
+  });
+
+  it('allows CORS from the web client\u2019s origin only, logs access as JSON and throttles the stage', () => {
+    const dist = logicalId(s.stack, s.stack.web.distribution);
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: {
+        AllowOrigins: [{ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [dist, 'DomainName'] }]] }],
+        AllowHeaders: Match.arrayWith(['authorization', 'idempotency-key']),
+      },
+    });
+    const stage = Object.values(s.template.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      Properties: Json;
+    };
+    expect(stage.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    const format = (stage.Properties.AccessLogSettings as { Format: string }).Format;
+    expect(JSON.parse(format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+  });
+
+  it('configures the user pool and the web app client as the app expects', () => {
+    s.template.hasResourceProperties('AWS::Cognito::UserPool', {
+      UsernameAttributes: ['email'],
+      AutoVerifiedAttributes: ['email'],
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      Policies: {
+        PasswordPolicy: {
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        },
+      },
+    });
+    const pool = Object.values(s.template.findResources('AWS::Cognito::UserPool'))[0] as {
+      Properties: { Policies: { PasswordPolicy: { MinimumLength: number } } };
+    };
+    const minLength = pool.Properties.Policies.PasswordPolicy.MinimumLength;
+    expect(minLength).toBeGreaterThanOrEqual(12);
+    // Cognito's minimum is the API's: the shortest password the API accepts is accepted by Cognito.
+    expect(PASSWORD_RULES[0].test('x'.repeat(minLength - 1))).toBe(false);
+    s.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+      AccessTokenValidity: 15,
+      TokenValidityUnits: Match.objectLike({ AccessToken: 'minutes' }),
+    });
+  });
+
+  it('uploads the web build with a runtime config.json carrying the API URL and the Cognito ids', () => {
+    const deployments = Object.values(s.template.findResources('Custom::CDKBucketDeployment')) as {
+      Properties: Json;
+    }[];
+    expect(deployments).toHaveLength(2);
+    const entry = deployments.find((d) => d.Properties.DistributionPaths !== undefined);
+    expect(entry?.Properties.DistributionPaths).toEqual(['/index.html', '/config.json']);
+    const markers = JSON.stringify(entry?.Properties.SourceMarkers);
+    const api = logicalId(s.stack, s.stack.api.httpApi);
+    for (const ref of [
+      api,
+      logicalId(s.stack, s.stack.identity.userPool),
+      logicalId(s.stack, s.stack.identity.client),
+    ]) {
+      expect(markers).toContain(ref);
+    }
+  });
+
+  it('alarms on API 5xx, Lambda errors and throttles and DynamoDB throttles, and has a dashboard', () => {
+    const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')) as {
+      Properties: Json;
+    }[];
+    const metrics = alarms.map((a) => JSON.stringify(a.Properties));
+    expect(metrics.some((m) => m.includes('"MetricName":"5xx"'))).toBe(true);
+    for (const name of ['Errors', 'Throttles']) {
+      expect(
+        metrics.filter((m) => m.includes(`"MetricName":"${name}"`) && m.includes('AWS/Lambda')),
+      ).toHaveLength(functionNames.length);
+    }
+    expect(metrics.some((m) => m.includes('ReadThrottleEvents') && m.includes('WriteThrottleEvents'))).toBe(
+      true,
+    );
+    for (const a of alarms) expect(a.Properties.AlarmActions, 'every alarm notifies').toHaveLength(1);
+    s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    s.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it('has no unacknowledged cdk-nag finding, and every acknowledgement matches a real finding', () => {
+    expect(new AwsSolutionsChecks().validateScope(s.app).violations).toEqual([]);
+    // The same pack, blind to acknowledgements (cdk-nag 3.0.2's private hook), lists the raw findings.
+    const blind = new AwsSolutionsChecks();
+    (blind as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
+    const raw = blind.validateScope(s.app);
+    const found = new Set(
+      raw.violations.flatMap((v) => v.violatingResources.map((r) => `${r.constructPath} ${v.ruleName}`)),
+    );
+    const acknowledged = s.app.node.findAll().flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+        .flatMap((m) => Object.entries(m.data as Record<string, string>))
+        .map(([id, reason]) => ({ path: c.node.path, id: id.replace(/^annotation::/i, ''), reason })),
+    );
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const a of acknowledged) {
+      expect(a.reason.length, `${a.id} needs a specific reason`).toBeGreaterThan(30);
+      const used = [...found].some((f) => f.startsWith(`${a.path}/`) && f.endsWith(` ${a.id}`));
+      expect(used, `${a.path}: ${a.id} acknowledges nothing`).toBe(true);
+    }
+  });
+});
+
+describe('prod stage', () => {
+  let s: Synth;
+  beforeAll(() => {
+    s = synth({ stage: 'prod', throttleRate: '300', throttleBurst: '600' });
+  });
+
+  it('retains data, protects the table and the user pool from deletion, and keeps logs a year', () => {
+    s.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { DeletionProtectionEnabled: true },
+    });
+    s.template.hasResource('AWS::Cognito::UserPool', {
+      DeletionPolicy: 'Retain',
+      Properties: { DeletionProtection: 'ACTIVE' },
+    });
+    for (const b of Object.values(s.template.findResources('AWS::S3::Bucket'))) {
+      expect((b as { DeletionPolicy: string }).DeletionPolicy).toBe('Retain');
+    }
+    s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+    // No auto-delete helper: prod buckets keep their objects.
+    expect(Object.keys(s.template.findResources('Custom::S3AutoDeleteObjects'))).toEqual([]);
+  });
+
+  it('takes the stage throttling from the context and logs at INFO', () => {
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 300, ThrottlingBurstLimit: 600 },
+    });
+    s.template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: 'INFO' }) },
+    });
+  });
+
+  it('deploys no web content when there is no web build, and still passes cdk-nag', () => {
+    expect(Object.keys(s.template.findResources('Custom::CDKBucketDeployment'))).toEqual([]);
+    expect(new AwsSolutionsChecks().validateScope(s.app).violations).toEqual([]);
+  });
+
+  it('refuses auto-confirm', () => {
+    expect(() => buildBankApp({ context: { ...cdkContext, stage: 'prod', autoConfirm: 'true' } })).toThrow(
+      /never in prod/,
+    );
+  });
+});
+
+describe('auto-confirm (local-like dev)', () => {
+  it('grants AdminConfirmSignUp on the user pool to the auth function only', () => {
+    const s = synth({ autoConfirm: 'true' });
+    const pool = logicalId(s.stack, s.stack.identity.userPool);
+    for (const fn of functionNames) {
+      const cognito = statementsOf(s, fn).filter((st) =>
+        actionsOf(st).some((a) => a.startsWith('cognito-idp:')),
+      );
+      if (fn === 'auth') {
+        expect(cognito).toEqual([
+          {
+            Effect: 'Allow',
+            Action: 'cognito-idp:AdminConfirmSignUp',
+            Resource: { 'Fn::GetAtt': [pool, 'Arn'] },
+          },
+        ]);
+      } else {
+        expect(cognito, fn).toEqual([]);
+      }
+    }
+  });
+});
+
+describe('stage context', () => {
+  it('rejects an unknown stage', () => {
+    expect(() => buildBankApp({ context: { ...cdkContext, stage: 'staging' } })).toThrow(/dev or prod/);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * The Serverless Bank stack: data, identity, functions, API, web client and monitoring.
+ * Everything stage-dependent comes from StageConfig (context `stage=dev|prod`).
+ */
+import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Api } from './api.ts';
+import { Data } from './data.ts';
+import { Functions } from './functions.ts';
+import { Identity } from './identity.ts';
+import { Monitoring } from './monitoring.ts';
+import type { StageConfig } from './stage.ts';
+import { Web } from './web.ts';
+
+/** The idle timeout the web client applies before it signs the customer out (seconds). */
+export const webIdleTimeoutSeconds = 900;
+
+export class BankStack extends Stack {
+  readonly data: Data;
+  readonly identity: Identity;
+  readonly functions: Functions;
+  readonly api: Api;
+  readonly web: Web;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, cfg: StageConfig, props?: StackProps) {
+    super(scope, id, {
+      description: `Serverless Bank (${cfg.stage}): HTTP API, Lambda, DynamoDB, Cognito, web client`,
+      ...props,
+    });
+
+    this.data = new Data(this, 'Data', cfg);
+    this.identity = new Identity(this, 'Identity', cfg);
+    this.functions = new Functions(this, 'Functions', {
+      cfg,
+      table: this.data.table,
+      userPool: this.identity.userPool,
+      client: this.identity.client,
+    });
+    // The distribution comes first: the API's CORS allows exactly its origin.
+    this.web = new Web(this, 'Web', { cfg, accessLogs: this.data.accessLogs });
+    this.api = new Api(this, 'Api', {
+      cfg,
+      functions: this.functions.byName,
+      userPool: this.identity.userPool,
+      client: this.identity.client,
+      webOrigin: this.web.origin,
+    });
+    if (cfg.webDist) {
+      this.web.deployContent(cfg.webDist, {
+        apiBaseUrl: this.api.url,
+        region: Aws.REGION,
+        userPoolId: this.identity.userPool.userPoolId,
+        userPoolClientId: this.identity.client.userPoolClientId,
+        idleTimeoutSeconds: webIdleTimeoutSeconds,
+      });
+    }
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      cfg,
+      api: this.api.httpApi,
+      functions: this.functions.byName,
+      table: this.data.table,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'HTTP API base URL' });
+    new CfnOutput(this, 'WebUrl', { value: this.web.origin, description: 'Web client (CloudFront)' });
+    new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.identity.client.userPoolClientId });
+    new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'StatementsBucket', { value: this.data.statements.bucketName });
+    new CfnOutput(this, 'AlarmTopic', { value: this.monitoring.topic.topicArn });
+  }
+}

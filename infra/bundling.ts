@@ -1,0 +1,78 @@
+/**
+ * How a Lambda function is bundled: ONE definition that the CDK app (NodejsFunction) and the size
+ * report (scripts/bundle-size.ts, esbuild's API) both use, so the reported sizes are the deployed ones.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
+import { type FunctionName, functions } from '../src/api/routes.ts';
+
+/** The repository root: entries, the lock file and web/dist are found from here, not from the cwd. */
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export const entryOf = (fn: FunctionName): string => join(repoRoot, functions[fn].entry);
+
+/** Node 22 on Lambda; esbuild targets the same. */
+export const nodeTarget = 'node22';
+
+/**
+ * ESM output still meets the odd CommonJS `require` of a built-in in a dependency; esbuild's shim
+ * throws "Dynamic require is not supported" unless a real `require` exists.
+ */
+const requireShim =
+  "import{createRequire as __bankCreateRequire}from'node:module';const require=__bankCreateRequire(import.meta.url);";
+
+/** Prefer packages' ES module builds so esbuild can tree-shake the AWS SDK and its dependencies. */
+const mainFields = ['module', 'main'];
+
+/**
+ * Module substitutions for the Lambda bundles (paths relative to the repository root, which is
+ * esbuild's working directory in both builds). See infra/lambda-credentials.ts.
+ */
+export const bundleAliases: Record<string, string> = {
+  '@aws-sdk/credential-provider-node': './infra/lambda-credentials.ts',
+};
+
+/**
+ * Left out of the bundles: Smithy loads its event-stream codec with a dynamic import() only for
+ * operations that stream events, and neither DynamoDB nor Cognito has one (about 19 KB saved).
+ */
+export const bundleExternals = ['@smithy/core/event-streams'];
+
+/** NodejsFunction's bundling: the AWS SDK is bundled (not the runtime's copy), minified, with source maps. */
+export const lambdaBundling: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: nodeTarget,
+  minify: true,
+  sourceMap: true,
+  mainFields,
+  bundleAwsSDK: true,
+  externalModules: bundleExternals,
+  metafile: true,
+  banner: requireShim,
+  esbuildArgs: {
+    '--alias': Object.entries(bundleAliases).map(([from, to]) => `${from}=${to}`),
+    '--legal-comments': 'none',
+  },
+};
+
+/** The same build through esbuild's API (what NodejsFunction runs as `esbuild --bundle <entry> ...`). */
+export const esbuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: nodeTarget,
+  minify: true,
+  sourcemap: true,
+  mainFields,
+  external: bundleExternals,
+  metafile: true,
+  banner: { js: requireShim },
+  alias: bundleAliases,
+  legalComments: 'none',
+  logLevel: 'warning',
+} as const satisfies BuildOptions;
+
+/** Environment every function gets so stack traces point into the TypeScript sources. */
+export const sourceMapEnvironment = { NODE_OPTIONS: '--enable-source-maps' } as const;

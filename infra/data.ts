@@ -1,0 +1,102 @@
+/**
+ * Data at rest: the single DynamoDB table (shape from src/store/table.ts), the private bucket for
+ * statements and exports, and the bucket that collects S3 server access logs and CloudFront logs.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type BucketProps,
+  ObjectOwnership,
+  StorageClass,
+} from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { gsi1, tableKeys, ttlAttribute } from '../src/store/table.ts';
+import type { StageConfig } from './stage.ts';
+
+/** What every bucket of the stack has: no public access, TLS only, versioned, encrypted, stage removal. */
+export const privateBucketProps = (cfg: StageConfig): BucketProps => ({
+  blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+  enforceSSL: true,
+  versioned: true,
+  encryption: BucketEncryption.S3_MANAGED,
+  removalPolicy: cfg.removalPolicy,
+  // In dev, `cdk destroy` empties the buckets so they can go; in prod they are retained with their data.
+  autoDeleteObjects: cfg.removalPolicy === RemovalPolicy.DESTROY,
+});
+
+export class Data extends Construct {
+  readonly table: Table;
+  /** Statements and exports: private, KMS-encrypted, with lifecycle rules. No function writes it yet. */
+  readonly statements: Bucket;
+  /** Server access logs of the other buckets and CloudFront's standard logs. */
+  readonly accessLogs: Bucket;
+
+  constructor(scope: Construct, id: string, cfg: StageConfig) {
+    super(scope, id);
+
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: tableKeys.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: tableKeys.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: ttlAttribute,
+      deletionProtection: cfg.deletionProtection,
+      removalPolicy: cfg.removalPolicy,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: gsi1.indexName,
+      partitionKey: { name: gsi1.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: gsi1.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+
+    this.accessLogs = new Bucket(this, 'AccessLogs', {
+      ...privateBucketProps(cfg),
+      // CloudFront's standard logging writes with ACLs, so this one bucket keeps object-writer ownership.
+      objectOwnership: ObjectOwnership.OBJECT_WRITER,
+      lifecycleRules: [
+        {
+          expiration: Duration.days(cfg.stage === 'prod' ? 365 : 30),
+          noncurrentVersionExpiration: Duration.days(7),
+        },
+      ],
+    });
+
+    const key = new Key(this, 'StatementsKey', {
+      description: 'Encrypts customer statements and exports',
+      enableKeyRotation: true,
+      removalPolicy: cfg.removalPolicy,
+    });
+    this.statements = new Bucket(this, 'Statements', {
+      ...privateBucketProps(cfg),
+      encryption: BucketEncryption.KMS,
+      encryptionKey: key,
+      bucketKeyEnabled: true,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'statements/',
+      lifecycleRules: [
+        // Exports are generated on request and downloaded soon after.
+        { id: 'expire-exports', prefix: 'exports/', expiration: Duration.days(7) },
+        // Statements are kept (the retention the bank owes), moving to cheaper storage as they age.
+        {
+          id: 'age-statements',
+          prefix: 'statements/',
+          transitions: [
+            { storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(90) },
+            { storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(365) },
+          ],
+        },
+        {
+          id: 'tidy',
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+          noncurrentVersionExpiration: Duration.days(30),
+        },
+      ],
+    });
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Customer identity: a Cognito user pool that signs in by email, and the web client's app client.
+ * The password policy matches the API's own check (PASSWORD_RULES in src/api/schemas.ts).
+ */
+import { Validations } from 'aws-cdk-lib';
+import { AccountRecovery, FeaturePlan, Mfa, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+import type { StageConfig } from './stage.ts';
+
+/** 12+ characters with all four classes: the same rule the API validates before calling Cognito. */
+export const passwordPolicy = {
+  minLength: 12,
+  requireLowercase: true,
+  requireUppercase: true,
+  requireDigits: true,
+  requireSymbols: true,
+} as const;
+
+export class Identity extends Construct {
+  readonly userPool: UserPool;
+  readonly client: UserPoolClient;
+
+  constructor(scope: Construct, id: string, cfg: StageConfig) {
+    super(scope, id);
+
+    this.userPool = new UserPool(this, 'UserPool', {
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      selfSignUpEnabled: true,
+      autoVerify: { email: true },
+      keepOriginal: { email: true },
+      standardAttributes: {
+        email: { required: true, mutable: true },
+        fullname: { required: true, mutable: true },
+      },
+      passwordPolicy,
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      // Lite covers email sign-in, TOTP and token revocation: nothing here needs the pricier tiers.
+      featurePlan: FeaturePlan.LITE,
+      deletionProtection: cfg.deletionProtection,
+      removalPolicy: cfg.removalPolicy,
+    });
+    Validations.of(this.userPool).acknowledge(
+      {
+        id: 'AwsSolutions-COG2',
+        reason:
+          'MFA is optional by design: customers may enrol a TOTP app; requiring it at sign-up would need an enrolment flow the API does not have yet.',
+      },
+      {
+        id: 'AwsSolutions-COG8',
+        reason:
+          'Plus-tier threat protection costs per active user; the API enforces its own failed-login lockout (BANK_LOGIN_MAX_FAILURES / BANK_LOGIN_LOCK_SECONDS).',
+      },
+    );
+
+    this.client = this.userPool.addClient('WebClient', {
+      // The browser cannot keep a secret; the API calls the public InitiateAuth with this client id.
+      generateSecret: false,
+      authFlows: { userPassword: true },
+      // No hosted UI or OAuth flows: the API signs customers in with USER_PASSWORD_AUTH and refresh tokens.
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: cfg.accessTokenValidity,
+      idTokenValidity: cfg.accessTokenValidity,
+      refreshTokenValidity: cfg.refreshTokenValidity,
+    });
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * CloudWatch alarms (API 5xx, Lambda errors and throttles, DynamoDB throttles) to an encrypted SNS
+ * topic, and one small dashboard.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { StageConfig } from './stage.ts';
+
+export interface MonitoringProps {
+  cfg: StageConfig;
+  api: HttpApi;
+  functions: Record<string, IFunction>;
+  table: Table;
+}
+
+const period = Duration.minutes(5);
+/** Metric options: 5-minute sums for counts, p99 for latencies. */
+const sum = { period, statistic: 'Sum' };
+const p99 = { period, statistic: 'p99' };
+
+export class Monitoring extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const { cfg, api, functions, table } = props;
+
+    const key = new Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: cfg.removalPolicy,
+    });
+    // CloudWatch publishes alarm notifications to the encrypted topic.
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new Topic(this, 'AlarmTopic', {
+      displayName: `Serverless Bank alarms (${cfg.stage})`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    if (cfg.alarmEmail) this.topic.addSubscription(new EmailSubscription(cfg.alarmEmail));
+    const action = new SnsAction(this.topic);
+
+    const alarm = (name: string, metric: IMetric, threshold: number, description: string): void => {
+      const a = new Alarm(this, name, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      a.addAlarmAction(action);
+      a.addOkAction(action);
+      this.alarms.push(a);
+    };
+
+    const api5xx = api.metricServerError(sum);
+    alarm('Api5xx', api5xx, 5, 'The HTTP API answered 5 or more 5xx responses in 5 minutes');
+
+    for (const [name, fn] of Object.entries(functions)) {
+      alarm(`${name}-Errors`, fn.metricErrors(sum), 1, `${name}: a Lambda invocation failed`);
+      alarm(`${name}-Throttles`, fn.metricThrottles(sum), 1, `${name}: Lambda throttled`);
+    }
+
+    const ddbThrottles = new MathExpression({
+      expression: 'reads + writes',
+      usingMetrics: {
+        reads: table.metric('ReadThrottleEvents', sum),
+        writes: table.metric('WriteThrottleEvents', sum),
+      },
+      period,
+      label: 'Throttled events',
+    });
+    alarm('TableThrottles', ddbThrottles, 1, 'DynamoDB throttled reads or writes on the bank table');
+
+    const fnMetrics = (f: (fn: IFunction, label: string) => IMetric): IMetric[] =>
+      Object.entries(functions).map(([name, fn]) => f(fn, name));
+    const dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    const graph = (title: string, left: IMetric[]): GraphWidget => new GraphWidget({ title, left });
+    dashboard.addWidgets(
+      graph('API requests and errors', [api.metricCount(sum), api.metricClientError(sum), api5xx]),
+      graph('API latency p99 (ms)', [api.metricLatency(p99), api.metricIntegrationLatency(p99)]),
+      graph(
+        'Lambda errors',
+        fnMetrics((fn, label) => fn.metricErrors({ ...sum, label })),
+      ),
+      graph(
+        'Lambda duration p99 (ms)',
+        fnMetrics((fn, label) => fn.metricDuration({ ...p99, label })),
+      ),
+      graph('DynamoDB consumed capacity', [
+        table.metricConsumedReadCapacityUnits(sum),
+        table.metricConsumedWriteCapacityUnits(sum),
+      ]),
+      graph('DynamoDB throttles and transaction conflicts', [
+        ddbThrottles,
+        table.metric('TransactionConflict', sum),
+      ]),
+    );
+  }
+}

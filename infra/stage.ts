@@ -1,0 +1,101 @@
+/**
+ * Stage configuration: everything that differs between `--context stage=dev` and `stage=prod`,
+ * plus the few knobs an operator may set with `--context key=value`.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+
+export type StageName = 'dev' | 'prod';
+
+export interface StageConfig {
+  stage: StageName;
+  /** RETAIN in prod (data outlives the stack), DESTROY in dev. */
+  removalPolicy: RemovalPolicy;
+  /** Table and user pool deletion protection. */
+  deletionProtection: boolean;
+  logRetention: RetentionDays;
+  /** Confirm sign-ups without the emailed code: grants cognito-idp:AdminConfirmSignUp. Never in prod. */
+  autoConfirm: boolean;
+  /** HTTP API stage throttling: steady requests per second and burst. */
+  throttle: { rateLimit: number; burstLimit: number };
+  /** Powertools log level. */
+  logLevel: string;
+  /** Reserved concurrency per function, when set: caps what one function may take from the account. */
+  reservedConcurrency?: number;
+  /** Where alarm notifications go, when set. */
+  alarmEmail?: string;
+  /**
+   * The built web client to upload. Absent: the stack deploys no web content (only the bucket and
+   * the distribution), which is what unit tests use; the app sets it when web/dist exists.
+   */
+  webDist?: string;
+  /** Bank settings passed to the functions' environment (see src/config.ts). */
+  bank: {
+    dailyLimit: number;
+    systemShards: number;
+    loginMaxFailures: number;
+    loginLockSeconds: number;
+    idempotencyTtlSeconds: number;
+  };
+  /** Access and id token lifetime (refresh tokens live longer). */
+  accessTokenValidity: Duration;
+  refreshTokenValidity: Duration;
+}
+
+/** Context values given on the command line arrive as strings; in tests they may be real values. */
+const str = (node: Node, key: string): string | undefined => {
+  const v: unknown = node.tryGetContext(key);
+  return v === undefined || v === null || v === '' ? undefined : String(v);
+};
+
+const num = (node: Node, key: string, fallback: number): number => {
+  const raw = str(node, key);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`context ${key} must be a non-negative integer`);
+  return n;
+};
+
+const bool = (node: Node, key: string, fallback: boolean): boolean => {
+  const raw = str(node, key);
+  if (raw === undefined) return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new Error(`context ${key} must be true or false`);
+  return raw === 'true';
+};
+
+/** The stage configuration from the app's context. */
+export const stageConfig = (node: Node): StageConfig => {
+  const stage = str(node, 'stage') ?? 'dev';
+  if (stage !== 'dev' && stage !== 'prod') throw new Error(`context stage must be dev or prod, not ${stage}`);
+  const prod = stage === 'prod';
+  const autoConfirm = bool(node, 'autoConfirm', false);
+  if (prod && autoConfirm) throw new Error('autoConfirm is for development only: never in prod');
+  const reserved = str(node, 'reservedConcurrency');
+  const alarmEmail = str(node, 'alarmEmail');
+  const webDist = str(node, 'webDist');
+  return {
+    stage,
+    removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    deletionProtection: prod,
+    logRetention: prod ? RetentionDays.ONE_YEAR : RetentionDays.ONE_WEEK,
+    autoConfirm,
+    throttle: {
+      rateLimit: num(node, 'throttleRate', prod ? 200 : 50),
+      burstLimit: num(node, 'throttleBurst', prod ? 400 : 100),
+    },
+    logLevel: str(node, 'logLevel') ?? (prod ? 'INFO' : 'DEBUG'),
+    ...(reserved === undefined ? {} : { reservedConcurrency: num(node, 'reservedConcurrency', 0) }),
+    ...(alarmEmail === undefined ? {} : { alarmEmail }),
+    ...(webDist === undefined ? {} : { webDist }),
+    bank: {
+      dailyLimit: num(node, 'dailyLimit', 1_000_000),
+      systemShards: num(node, 'systemShards', 16),
+      loginMaxFailures: num(node, 'loginMaxFailures', 10),
+      loginLockSeconds: num(node, 'loginLockSeconds', 30 * 60),
+      idempotencyTtlSeconds: num(node, 'idempotencyTtlSeconds', 48 * 3600),
+    },
+    accessTokenValidity: Duration.minutes(15),
+    refreshTokenValidity: Duration.hours(12),
+  };
+};

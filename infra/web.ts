@@ -1,0 +1,176 @@
+/**
+ * The web client: a private bucket served only through CloudFront (Origin Access Control, HTTPS only,
+ * security headers, SPA fallback), and the deployment that uploads web/dist with a runtime config.json.
+ */
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import {
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
+  HttpVersion,
+  PriceClass,
+  ResponseHeadersPolicy,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import { privateBucketProps } from './data.ts';
+import { acknowledgeBucketDeploymentProvider } from './nag.ts';
+import type { StageConfig } from './stage.ts';
+
+/** What the client reads from /config.json at start-up: written at deploy time, never baked into the build. */
+export interface WebRuntimeConfig {
+  apiBaseUrl: string;
+  region: string;
+  userPoolId: string;
+  userPoolClientId: string;
+  idleTimeoutSeconds: number;
+}
+
+/**
+ * The Content-Security-Policy. `connect-src` names the API by its regional execute-api host pattern:
+ * the API's own id cannot appear here, because the API's CORS names this distribution's domain and
+ * CloudFormation cannot resolve that cycle (see docs/aws.md).
+ */
+export const contentSecurityPolicy = (apiOrigin: string): string =>
+  [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self' ${apiOrigin}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "object-src 'none'",
+  ].join('; ');
+
+export const apiOriginPattern = `https://*.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`;
+
+export interface WebProps {
+  cfg: StageConfig;
+  accessLogs: IBucket;
+}
+
+export class Web extends Construct {
+  readonly bucket: Bucket;
+  readonly distribution: Distribution;
+  /** `https://<distribution>.cloudfront.net`: the origin the API's CORS allows. */
+  readonly origin: string;
+  private readonly cfg: StageConfig;
+
+  constructor(scope: Construct, id: string, props: WebProps) {
+    super(scope, id);
+    const { cfg, accessLogs } = props;
+    this.cfg = cfg;
+
+    this.bucket = new Bucket(this, 'Bucket', {
+      ...privateBucketProps(cfg),
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'web/',
+    });
+
+    const headers = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'Serverless Bank web client: HSTS, CSP, nosniff, frame deny',
+      securityHeadersBehavior: {
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(730),
+          includeSubdomains: true,
+          preload: true,
+          override: true,
+        },
+        contentSecurityPolicy: {
+          contentSecurityPolicy: contentSecurityPolicy(apiOriginPattern),
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
+      },
+    });
+
+    this.distribution = new Distribution(this, 'Distribution', {
+      comment: `Serverless Bank web client (${cfg.stage})`,
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
+        viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: headers,
+        compress: true,
+      },
+      // The SPA fallback: deep links (/accounts/123) are client routes. Through OAC a missing key is a 403.
+      errorResponses: [403, 404].map((httpStatus) => ({
+        httpStatus,
+        responseHttpStatus: 200,
+        responsePagePath: '/index.html',
+        ttl: Duration.seconds(0),
+      })),
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      priceClass: PriceClass.PRICE_CLASS_100,
+      enableLogging: true,
+      logBucket: accessLogs,
+      logFilePrefix: 'cloudfront/',
+    });
+    this.origin = `https://${this.distribution.distributionDomainName}`;
+
+    Validations.of(this.distribution).acknowledge(
+      {
+        id: 'AwsSolutions-CFR1',
+        reason:
+          'No geo restriction: the bank serves customers wherever they travel; access is controlled by sign-in.',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'The distribution serves only static files; the API has its own throttling and authorizer. AWS WAF (us-east-1, per-request cost) is a follow-up.',
+      },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'The default *.cloudfront.net certificate cannot pin a minimum TLS version; a custom domain with TLSv1.2_2021 is the follow-up.',
+      },
+    );
+  }
+
+  /**
+   * Uploads the built client. Hashed assets are immutable; index.html and config.json are never cached,
+   * so a deploy takes effect on the next page load.
+   */
+  deployContent(dist: string, config: WebRuntimeConfig): void {
+    // Both deployments share the CDK's singleton function, and so this log group.
+    const logGroup = new LogGroup(this, 'DeploymentLogs', {
+      retention: this.cfg.logRetention,
+      removalPolicy: this.cfg.removalPolicy,
+    });
+    const assets = new BucketDeployment(this, 'Assets', {
+      logGroup,
+      sources: [Source.asset(dist)],
+      destinationBucket: this.bucket,
+      exclude: ['index.html', 'config.json'],
+      // Old hashed files stay: a browser still on the previous index.html may ask for them.
+      prune: false,
+      cacheControl: [CacheControl.fromString('public, max-age=31536000, immutable')],
+    });
+    const entry = new BucketDeployment(this, 'Entry', {
+      logGroup,
+      sources: [Source.asset(dist), Source.jsonData('config.json', config)],
+      destinationBucket: this.bucket,
+      exclude: ['*'],
+      include: ['index.html', 'config.json'],
+      prune: false,
+      cacheControl: [CacheControl.noCache()],
+      distribution: this.distribution,
+      distributionPaths: ['/index.html', '/config.json'],
+    });
+    // index.html must never reference assets that are not uploaded yet.
+    entry.node.addDependency(assets);
+    acknowledgeBucketDeploymentProvider(this, this.bucket);
+  }
+}
