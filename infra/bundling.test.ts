@@ -1,0 +1,127 @@
+/**
+ * The Lambda bundles themselves: each function is built with the deployed esbuild options, loaded
+ * from its single .mjs file (as Lambda loads it), and called against the emulators. This is what
+ * proves the bundling choices safe: ESM output with the require shim, the env-only credential
+ * provider, and the event-stream codec left out.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { build, type Metafile } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEvent } from '../src/api/event.ts';
+import { type FunctionName, type OperationId, routeKey, routes } from '../src/api/routes.ts';
+import { createTestTable, createTestUserPool, useHandlerEnv } from '../test/harness.ts';
+import { bundleExternals, entryOf, esbuildOptions, repoRoot } from './bundling.ts';
+import { functionNames } from './functions.ts';
+
+type Handler = (event: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
+
+let dir: string;
+let restoreEnv: () => void;
+const handlers = new Map<FunctionName, Handler>();
+const metafiles = new Map<FunctionName, Metafile>();
+
+beforeAll(async () => {
+  const pool = await createTestUserPool('bundles');
+  restoreEnv = useHandlerEnv({
+    TABLE_NAME: await createTestTable('bundles'),
+    USER_POOL_ID: pool.userPoolId,
+    USER_POOL_CLIENT_ID: pool.clientId,
+    BANK_AUTO_CONFIRM: 'true',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  dir = await mkdtemp(join(tmpdir(), 'bank-bundles-'));
+  for (const fn of functionNames) {
+    const outfile = join(dir, fn, 'index.mjs');
+    const result = await build({
+      ...esbuildOptions,
+      entryPoints: [entryOf(fn)],
+      outfile,
+      absWorkingDir: repoRoot,
+    });
+    metafiles.set(fn, result.metafile);
+    handlers.set(fn, ((await import(pathToFileURL(outfile).href)) as { handler: Handler }).handler);
+  }
+});
+
+afterAll(async () => {
+  restoreEnv?.();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Calls an operation's bundled handler with an HTTP API event, as a caller `user` when given. */
+const call = async (
+  op: OperationId,
+  input: {
+    user?: string;
+    params?: Record<string, string>;
+    body?: unknown;
+    headers?: Record<string, string>;
+  } = {},
+) => {
+  const route = routes[op];
+  const handler = handlers.get(route.fn);
+  if (!handler) throw new Error(`no bundle for ${route.fn}`);
+  const body = input.body === undefined ? undefined : JSON.stringify(input.body);
+  const r = await handler(
+    buildEvent({
+      method: route.method,
+      path: route.path.replace(/\{(\w+)\}/g, (_, name: string) => input.params?.[name] ?? ''),
+      routeKey: routeKey(route),
+      pathParameters: input.params ?? {},
+      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...input.headers },
+      ...(body ? { body } : {}),
+      ...(input.user ? { claims: { sub: input.user, client_id: 'web', token_use: 'access' } } : {}),
+    }),
+  );
+  return { status: r.statusCode, body: r.body ? JSON.parse(r.body) : undefined };
+};
+
+describe('Lambda bundles', () => {
+  it('answers the health check', async () => {
+    expect(await call('health')).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('register, log in, open an account, deposit and read it back, each through its own bundle', async () => {
+    const email = `bundle-${randomUUID().slice(0, 8)}@example.com`;
+    const password = 'Correct-horse-42';
+    const registered = await call('register', { body: { email, password, name: 'Bundle Tester' } });
+    expect(registered).toMatchObject({ status: 201, body: { email, confirmed: true } });
+    const login = await call('login', { body: { email, password } });
+    expect(login).toMatchObject({
+      status: 200,
+      body: { tokenType: 'Bearer', accessToken: expect.any(String) },
+    });
+
+    const user = registered.body.userId as string;
+    const account = await call('openAccount', { user, body: { type: 'checking', currency: 'EUR' } });
+    expect(account.status).toBe(201);
+    const params = { id: account.body.id as string };
+    const deposit = await call('deposit', {
+      user,
+      params,
+      body: { amount: 2_500 },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    expect(deposit.status).toBe(201);
+    expect(await call('getBalance', { user, params })).toMatchObject({
+      status: 200,
+      body: { balance: 2_500 },
+    });
+    expect((await call('me', { user })).body).toMatchObject({ userId: user, email });
+  });
+
+  it('carry only the environment credential provider and no event-stream codec', () => {
+    for (const [fn, meta] of metafiles) {
+      const inputs = Object.keys(meta.inputs).join('\n');
+      expect(inputs, fn).not.toMatch(
+        /credential-provider-(sso|ini|process|web-identity|node)|nested-clients/,
+      );
+      for (const external of bundleExternals) expect(inputs, fn).not.toContain(`${external}/`);
+    }
+  });
+});
