@@ -280,3 +280,17 @@ export const expectSafeAnswer = (route: RouteEntry, r: Received): void => {
     expect(extraKeys(route.response, r.json), what).toEqual([]);
   }
 };
+
+const routePatterns = (routes: readonly RouteEntry[]) =>
+  routes.map((route) => ({
+    route,
+    pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, '[^/]+')}(\\?.*)?$`),
+  }));
+
+/** The route a request went to, as the gateway matches it (or undefined). */
+export const routeOf = (
+  routes: readonly RouteEntry[],
+  method: string,
+  path: string,
+): RouteEntry | undefined =>
+  routePatterns(routes).find((p) => p.route.method === method && p.pattern.test(path))?.route;
