@@ -2,7 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'infra/**/*.test.ts', 'test/**/*.test.ts', 'web/**/*.test.ts'],
+    include: [
+      'src/**/*.test.ts',
+      'infra/**/*.test.ts',
+      'test/**/*.test.ts',
+      'web/**/*.test.ts',
+      'bench/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**', 'web/e2e/**'],
     // One DynamoDB Local and one cognito-local serve the whole run; test files get their own tables/pools.
     // BANK_TEST_EMULATORS=off skips them for a quick run of the pure unit tests.
