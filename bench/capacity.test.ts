@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { localClientConfig } from '../src/local/bootstrap.ts';
+import { AccountStore } from '../src/store/accounts.ts';
+import { createDocumentClient } from '../src/store/db.ts';
+import { IdempotencyStore } from '../src/store/idempotency.ts';
+import { LedgerStore } from '../src/store/ledger.ts';
+import { createTestTable, emulators } from '../test/harness.ts';
+import {
+  describeCalls,
+  itemSize,
+  numberSize,
+  reportedCall,
+  tallyCapacity,
+  unitsOf,
+  valueSize,
+  writeUnits,
+} from './capacity.ts';
+
+describe('item sizes as DynamoDB counts them', () => {
+  it('numbers: one byte per two significant digits, plus one', () => {
+    expect(numberSize('0')).toBe(2);
+    expect(numberSize('7')).toBe(2);
+    expect(numberSize('1000000')).toBe(2);
+    expect(numberSize('123')).toBe(3);
+    expect(numberSize('-12.5')).toBe(3);
+    expect(numberSize('1762425600')).toBe(5);
+    expect(numberSize('1762425601')).toBe(6);
+  });
+
+  it('strings in UTF-8 bytes, lists and maps with their overhead', () => {
+    expect(valueSize({ S: 'héllo' })).toBe(6);
+    expect(valueSize({ BOOL: true })).toBe(1);
+    expect(valueSize({ NULL: true })).toBe(1);
+    // 3 + (1 + 1) + (1 + 2)
+    expect(valueSize({ L: [{ S: 'a' }, { N: '10' }] })).toBe(8);
+    // 3 + (1 + len('ab') + 1)
+    expect(valueSize({ M: { ab: { S: 'x' } } })).toBe(7);
+    expect(itemSize(marshall({ pk: 'USER#1', n: 5 }))).toBe(2 + 6 + 1 + 2);
+  });
+});
+
+describe('write units', () => {
+  const posting = (extra: number) =>
+    marshall({ pk: 'ACCOUNT#a', sk: 'TX#1', gsi1pk: 'TX#1', gsi1sk: 'a', pad: 'x'.repeat(extra) });
+
+  it('a new item with an index entry: its KB on the table and on the index', () => {
+    expect(writeUnits(undefined, posting(10))).toEqual({ table: 1, indexes: 1 });
+    expect(writeUnits(undefined, posting(1500))).toEqual({ table: 2, indexes: 2 });
+  });
+
+  it('an update counts the larger of before and after; no index entry, no index units', () => {
+    const small = marshall({ pk: 'USER#1', sk: 'ACCOUNT#1', balance: 1 });
+    const large = marshall({ pk: 'USER#1', sk: 'ACCOUNT#1', balance: 1, pad: 'x'.repeat(2000) });
+    expect(writeUnits(large, small)).toEqual({ table: 2, indexes: 0 });
+  });
+
+  it('an update that moves the index entry deletes and puts it', () => {
+    const before = marshall({ pk: 'P', sk: 'S', gsi1pk: 'A', gsi1sk: 'a' });
+    const after = marshall({ pk: 'P', sk: 'S', gsi1pk: 'B', gsi1sk: 'a' });
+    expect(writeUnits(before, after)).toEqual({ table: 1, indexes: 2 });
+  });
+
+  it('billing: transactions count their table units twice, index units once', () => {
+    const calls = [
+      reportedCall('GetItemCommand', { CapacityUnits: 1, Table: { CapacityUnits: 1 } }),
+      { command: 'TransactWriteItemsCommand', table: 6, indexes: 2, source: 'computed' as const },
+      reportedCall('PutItemCommand', {
+        CapacityUnits: 3,
+        Table: { CapacityUnits: 2 },
+        GlobalSecondaryIndexes: { gsi1: { CapacityUnits: 1 } },
+      }),
+    ];
+    expect(unitsOf(calls)).toEqual({ rru: 1, wru: 2 * 6 + 2 + 3 });
+    expect(describeCalls(calls)).toBe('GetItem×1 + TransactWriteItems×1 + PutItem×1');
+  });
+});
+
+describe('tallying the real stores on DynamoDB Local', () => {
+  it('a deposit and a transfer: the reads before, and every item of the transaction', async () => {
+    const table = await createTestTable('capacity');
+    const endpoint = emulators().dynamodbEndpoint;
+    const client = new DynamoDBClient(localClientConfig(endpoint));
+    const reader = new DynamoDBClient(localClientConfig(endpoint));
+    const tally = tallyCapacity(client, reader);
+    const db = createDocumentClient(client);
+    const stores = () => {
+      const accounts = new AccountStore(db, table);
+      const ledger = new LedgerStore(db, table, accounts, new IdempotencyStore(db, table, 3600), {
+        systemShards: 4,
+        dailyLimit: 1_000_000,
+      });
+      return { accounts, ledger };
+    };
+    const { accounts, ledger } = stores();
+    const [alice, bob] = [randomUUID(), randomUUID()];
+    const a = await accounts.open({ ownerId: alice, type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: bob, type: 'checking', currency: 'USD' });
+    tally.take();
+
+    const base = { user: alice, fingerprint: 'f', amount: 500 };
+    await ledger.deposit({ ...base, idempotencyKey: 'd1', accountId: a.id });
+    const deposit = tally.take();
+    expect(describeCalls(deposit)).toBe('GetItem×1 + TransactWriteItems×1');
+    expect(deposit.find((c) => c.command === 'TransactWriteItemsCommand')?.source).toBe('computed');
+    // 5 items under 1 KB, written twice (prepare, commit); 2 postings in the journal index.
+    expect(unitsOf(deposit)).toEqual({ rru: 1, wru: 2 * 5 + 2 });
+
+    await stores().ledger.transfer({
+      ...base,
+      amount: 100,
+      idempotencyKey: 't1',
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      currency: 'USD',
+    });
+    const transfer = tally.take();
+    // The sender, the number's owner and the recipient; then 6 items and 2 index entries.
+    expect(describeCalls(transfer)).toBe('GetItem×3 + TransactWriteItems×1');
+    expect(unitsOf(transfer)).toEqual({ rru: 3, wru: 2 * 6 + 2 });
+    client.destroy();
+    reader.destroy();
+  });
+});

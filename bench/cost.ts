@@ -1,0 +1,168 @@
+/**
+ * What a transfer costs on AWS: DynamoDB units per operation, measured on DynamoDB Local with the
+ * real stores (capacity.ts), and the list prices of the services one transfer goes through.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Config } from '../src/config.ts';
+import { localClientConfig } from '../src/local/bootstrap.ts';
+import { AccountStore } from '../src/store/accounts.ts';
+import { createDocumentClient } from '../src/store/db.ts';
+import { IdempotencyStore } from '../src/store/idempotency.ts';
+import { LedgerStore } from '../src/store/ledger.ts';
+import { type CapacityCall, describeCalls, tallyCapacity, type Units, unitsOf } from './capacity.ts';
+import type { BenchAccount, Customer } from './population.ts';
+import { median } from './stats.ts';
+
+/** List prices, us-east-1, as of the November 2024 DynamoDB on-demand price cut. */
+export const PRICES = {
+  region: 'us-east-1',
+  /** API Gateway HTTP API, per million requests (first 300 million a month). */
+  httpApiPerMillion: 1.0,
+  /** Lambda, per million requests. */
+  lambdaRequestsPerMillion: 0.2,
+  /** Lambda on arm64, per GB-second. */
+  lambdaArmPerGbSecond: 0.0000133334,
+  /** DynamoDB on-demand, per million write request units. */
+  dynamoWritePerMillion: 0.625,
+  /** DynamoDB on-demand, per million read request units. */
+  dynamoReadPerMillion: 0.125,
+} as const;
+
+export interface CostPerMillion {
+  apiGateway: number;
+  lambdaRequests: number;
+  lambdaDuration: number;
+  dynamodb: number;
+  total: number;
+}
+
+/** US dollars per million operations of `units` that keep a Lambda of `memoryMB` busy `lambdaMs`. */
+export const costPerMillion = (
+  input: { units: Units; lambdaMs: number; memoryMB: number },
+  prices: typeof PRICES = PRICES,
+): CostPerMillion => {
+  const cents = (v: number) => Math.round(v * 10_000) / 10_000;
+  // Lambda bills duration rounded up to the millisecond.
+  const gbSeconds = (Math.ceil(input.lambdaMs) / 1000) * (input.memoryMB / 1024);
+  const parts = {
+    apiGateway: prices.httpApiPerMillion,
+    lambdaRequests: prices.lambdaRequestsPerMillion,
+    lambdaDuration: gbSeconds * 1_000_000 * prices.lambdaArmPerGbSecond,
+    dynamodb: input.units.wru * prices.dynamoWritePerMillion + input.units.rru * prices.dynamoReadPerMillion,
+  };
+  return {
+    apiGateway: cents(parts.apiGateway),
+    lambdaRequests: cents(parts.lambdaRequests),
+    lambdaDuration: cents(parts.lambdaDuration),
+    dynamodb: cents(parts.dynamodb),
+    total: cents(parts.apiGateway + parts.lambdaRequests + parts.lambdaDuration + parts.dynamodb),
+  };
+};
+
+/** The functions' memory as infra/functions.ts configures it, else 512 MB (and says it assumed so). */
+export const lambdaMemory = async (root: string): Promise<{ memoryMB: number; source: string }> => {
+  try {
+    const text = await readFile(join(root, 'infra', 'functions.ts'), 'utf8');
+    const sizes = new Set([...text.matchAll(/memorySize:\s*(\d+)/g)].map((m) => Number(m[1])));
+    if (sizes.size === 1) return { memoryMB: [...sizes][0] as number, source: 'infra/functions.ts' };
+  } catch {
+    // no infra yet
+  }
+  return { memoryMB: 512, source: 'assumed: infra/functions.ts sets no single memorySize' };
+};
+
+export interface OperationUnits extends Units {
+  /** The calls one operation made, e.g. `GetItem×1 + TransactWriteItems×1`. */
+  calls: string;
+}
+
+export type CostedOperation =
+  | 'deposit'
+  | 'withdrawal'
+  | 'transfer'
+  | 'transferCachedRecipient'
+  | 'historyPage';
+
+/**
+ * Units per operation, each run `repeat` times with the real stores on the stack's table (median).
+ * `transfer` uses a fresh store, so the recipient's number is looked up as on a new Lambda instance;
+ * `transferCachedRecipient` is the same transfer again on a warm one.
+ */
+export const measureUnits = async (opts: {
+  endpoint: string;
+  table: string;
+  config: Config;
+  customer: Customer;
+  recipient: BenchAccount;
+  repeat: number;
+  keyPrefix: string;
+}): Promise<Record<CostedOperation, OperationUnits>> => {
+  const client = new DynamoDBClient(localClientConfig(opts.endpoint));
+  const reader = new DynamoDBClient(localClientConfig(opts.endpoint));
+  const tally = tallyCapacity(client, reader);
+  const db = createDocumentClient(client);
+  const stores = () => {
+    const accounts = new AccountStore(db, opts.table);
+    const idempotency = new IdempotencyStore(db, opts.table, opts.config.idempotencyTtlSeconds);
+    const ledger = new LedgerStore(db, opts.table, accounts, idempotency, {
+      systemShards: opts.config.systemShards,
+      dailyLimit: opts.config.dailyLimit,
+    });
+    return { accounts, ledger };
+  };
+  const { sub } = opts.customer;
+  const from = opts.customer.sending;
+  const runs: Record<CostedOperation, CapacityCall[][]> = {
+    deposit: [],
+    withdrawal: [],
+    transfer: [],
+    transferCachedRecipient: [],
+    historyPage: [],
+  };
+  const record = async (op: CostedOperation, fn: () => Promise<unknown>) => {
+    tally.take();
+    await fn();
+    runs[op].push(tally.take());
+  };
+  for (let i = 0; i < opts.repeat; i++) {
+    const key = (op: string) => `${opts.keyPrefix}-${op}-${i}`;
+    const base = { user: sub, fingerprint: `cost-${i}`, amount: 10 };
+    const { accounts, ledger } = stores();
+    await record('deposit', () =>
+      ledger.deposit({ ...base, idempotencyKey: key('deposit'), accountId: from.id }),
+    );
+    await record('withdrawal', () =>
+      ledger.withdraw({ ...base, idempotencyKey: key('withdrawal'), accountId: from.id }),
+    );
+    const transfer = (k: string) => () =>
+      ledger.transfer({
+        ...base,
+        idempotencyKey: key(k),
+        fromAccountId: from.id,
+        toAccountNumber: opts.recipient.number,
+        currency: from.currency,
+      });
+    await record('transfer', transfer('transfer'));
+    await record('transferCachedRecipient', transfer('transfer-again'));
+    await record('historyPage', async () => {
+      await accounts.mustGet(sub, from.id);
+      await ledger.postings(from.id, { limit: 25 });
+    });
+  }
+  client.destroy();
+  reader.destroy();
+  const summary = (calls: CapacityCall[][]): OperationUnits => {
+    const units = calls.map(unitsOf);
+    return {
+      rru: median(units.map((u) => u.rru)),
+      wru: median(units.map((u) => u.wru)),
+      calls: describeCalls(calls[0] ?? []),
+    };
+  };
+  return Object.fromEntries(Object.entries(runs).map(([op, calls]) => [op, summary(calls)])) as Record<
+    CostedOperation,
+    OperationUnits
+  >;
+};

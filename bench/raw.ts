@@ -1,0 +1,154 @@
+/**
+ * The ceiling: TransactWriteItems of the same shape and item count as a transfer (src/store/ledger.ts),
+ * sent straight to DynamoDB Local from the bench process, in a table of its own. No reads before it,
+ * no validation, no HTTP: what DynamoDB Local alone can commit. Account updates add to the balance
+ * (`balance = balance + :delta`) instead of the ledger's version-checked set, so no read is needed.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { utcDay } from '../src/domain/ledger.ts';
+import { ensureTable } from '../src/local/bootstrap.ts';
+import { cancellationCodes, type Db } from '../src/store/db.ts';
+import { keys } from '../src/store/keys.ts';
+import { type JournalInfo, viewOf } from '../src/store/ledger.ts';
+import { backoff, isTransient } from '../src/store/retry.ts';
+import type { OpResult } from './load.ts';
+import type { BenchAccount } from './population.ts';
+
+export const RAW_TABLE = 'bench-raw';
+
+/** A raw table with the single-table definition, holding copies of the bench's accounts. */
+export const prepareRawTable = async (
+  client: DynamoDBClient,
+  doc: Db,
+  table: string,
+  accounts: readonly BenchAccount[],
+): Promise<void> => {
+  await ensureTable(client, table);
+  for (let i = 0; i < accounts.length; i += 25) {
+    const batch = accounts.slice(i, i + 25).map((a) => ({
+      PutRequest: {
+        Item: { ...keys.account(a.ownerId, a.id), entity: 'account', ...a, version: 0 },
+      },
+    }));
+    await doc.send(new BatchWriteCommand({ RequestItems: { [table]: batch } }));
+  }
+};
+
+const party = (a: BenchAccount) => ({ accountId: a.id, number: a.number, ownerId: a.ownerId });
+
+/** The six items of a transfer: idempotency record, two accounts, limit counter, two postings. */
+export const rawTransferItems = (
+  table: string,
+  from: BenchAccount,
+  to: BenchAccount,
+  amount: number,
+  now = new Date(),
+) => {
+  const txId = randomUUID();
+  const createdAt = now.toISOString();
+  const journal: JournalInfo = {
+    txId,
+    type: 'transfer',
+    amount,
+    currency: from.currency,
+    description: '',
+    createdAt,
+    from: party(from),
+    to: party(to),
+  };
+  const view = viewOf(journal, from.ownerId, from.balance - amount);
+  const account = (a: BenchAccount, delta: number) => ({
+    Update: {
+      TableName: table,
+      Key: keys.account(a.ownerId, a.id),
+      UpdateExpression: 'SET balance = balance + :delta, version = version + :one',
+      ConditionExpression: 'attribute_exists(pk) AND #status = :active',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':delta': delta, ':one': 1, ':active': 'active' },
+    },
+  });
+  const posting = (a: BenchAccount, signed: number, counterparty: BenchAccount) => ({
+    Put: {
+      TableName: table,
+      Item: {
+        ...keys.posting(a.id, createdAt, txId),
+        entity: 'posting',
+        gsi1pk: keys.journalIndex(txId),
+        gsi1sk: a.id,
+        accountId: a.id,
+        system: false,
+        ownerId: a.ownerId,
+        amount: signed,
+        currency: a.currency,
+        balanceAfter: a.balance + signed,
+        seq: 1,
+        counterpartyNumber: counterparty.number,
+        journal,
+      },
+    },
+  });
+  return [
+    {
+      Put: {
+        TableName: table,
+        Item: {
+          ...keys.idempotency(from.ownerId, `raw-${txId}`),
+          entity: 'idempotency',
+          fingerprint: 'x'.repeat(43),
+          status: 201,
+          body: JSON.stringify(view),
+          createdAt,
+          expiresAt: Math.floor(now.getTime() / 1000) + 48 * 3600,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    account(from, -amount),
+    account(to, amount),
+    {
+      Update: {
+        TableName: table,
+        Key: keys.dailyLimit(from.ownerId, utcDay(now), from.currency),
+        UpdateExpression: 'SET spent = if_not_exists(spent, :zero) + :amount, expiresAt = :exp',
+        ConditionExpression: 'attribute_not_exists(spent) OR spent <= :room',
+        ExpressionAttributeValues: {
+          ':zero': 0,
+          ':amount': amount,
+          ':room': Number.MAX_SAFE_INTEGER,
+          ':exp': Math.floor(now.getTime() / 1000) + 3 * 24 * 3600,
+        },
+      },
+    },
+    posting(from, -amount, to),
+    posting(to, amount, from),
+  ];
+};
+
+/** One raw transfer; a conflict or throttle is retried with the ledger's backoff (up to 20 attempts). */
+export const rawTransfer = async (
+  doc: Db,
+  table: string,
+  from: BenchAccount,
+  to: BenchAccount,
+  amount: number,
+): Promise<OpResult> => {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      await doc.send(new TransactWriteCommand({ TransactItems: rawTransferItems(table, from, to, amount) }));
+      return { ok: true, outcome: 'committed', retries: attempt };
+    } catch (e) {
+      const codes = cancellationCodes(e);
+      if (!isTransient(e, codes)) {
+        return {
+          ok: false,
+          outcome: `${(e as Error).name} ${codes?.join(',') ?? ''}`.trim(),
+          retries: attempt,
+        };
+      }
+      await backoff(Math.min(attempt, 6), 5, 250);
+    }
+  }
+  return { ok: false, outcome: 'still conflicting after 20 attempts', retries: 19 };
+};
