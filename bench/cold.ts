@@ -1,0 +1,208 @@
+/**
+ * Bundle sizes and a cold-start proxy. Each function is bundled as it is deployed (infra/bundling.ts's
+ * esbuild options when present), then, in fresh Node processes, the bundle is imported and answers one
+ * request that needs no AWS call; the wall time of that process minus a bare `node -e 0` is the proxy.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type { BuildOptions, Metafile } from 'esbuild';
+import { buildEvent } from '../src/api/event.ts';
+import { type FunctionName, functions, type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
+import { median } from './stats.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+
+/** What the bench bundles with, and where that came from. */
+export interface Bundler {
+  source: string;
+  options: BuildOptions;
+}
+
+/** The CDK app's esbuild options if infra/bundling.ts exports them, else a mirror of NodejsFunction's. */
+export const loadBundler = async (): Promise<Bundler> => {
+  try {
+    const mod = (await import('../infra/bundling.ts')) as { esbuildOptions?: BuildOptions };
+    if (mod.esbuildOptions)
+      return { source: 'infra/bundling.ts esbuildOptions', options: mod.esbuildOptions };
+  } catch {
+    // infra/ not there (yet): fall through to the mirror
+  }
+  return {
+    source:
+      'bench mirror of NodejsFunction (bundle, minify, esm, node22, mainFields module,main, AWS SDK bundled)',
+    options: {
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      minify: true,
+      mainFields: ['module', 'main'],
+      external: [],
+      logLevel: 'warning',
+    },
+  };
+};
+
+/**
+ * A request for `fn` that its handler answers without AWS: invalid input for a route with a body or
+ * path parameters (validation runs before any store), no token for one without, /health as is.
+ */
+export const coldEvent = (fn: FunctionName) => {
+  const route = routeList.find((r) => r.fn === fn) as RouteEntry;
+  const invalid = route.body !== undefined || route.params !== undefined;
+  const params: Record<string, string> = route.params ? { id: 'not-a-uuid' } : {};
+  return buildEvent({
+    method: route.method,
+    path: route.path.replace('{id}', 'not-a-uuid'),
+    routeKey: routeKey(route),
+    pathParameters: params,
+    headers: {
+      ...(route.body ? { 'content-type': 'application/json' } : {}),
+      ...(route.idempotent ? { 'idempotency-key': 'cold-start' } : {}),
+    },
+    ...(route.body ? { body: '{}' } : {}),
+    ...(route.auth && invalid
+      ? { claims: { sub: 'cold-start', username: 'cold-start', client_id: 'bench', token_use: 'access' } }
+      : {}),
+  });
+};
+
+/** Imports the bundle, answers the event, prints the status code. */
+const CHILD = `
+import { readFileSync } from 'node:fs';
+const [bundle, eventFile] = process.argv.slice(1);
+const { handler } = await import(bundle);
+const event = JSON.parse(readFileSync(eventFile, 'utf8'));
+const context = { functionName: 'bench', functionVersion: '$LATEST', memoryLimitInMB: '512',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench', awsRequestId: 'cold-start',
+  getRemainingTimeInMillis: () => 10000 };
+const r = await handler(event, context);
+process.stdout.write('\\nstatus=' + r.statusCode + '\\n');
+`;
+
+export interface ColdResult {
+  fn: FunctionName;
+  /** The minified bundle, without its source map. */
+  sizeKB: number;
+  /** Median over the runs, minus the bare `node -e 0` median. */
+  coldMs: number;
+  /** The same with NODE_OPTIONS=--enable-source-maps, as the CDK app configures the functions. */
+  coldMsSourceMaps: number;
+  /** What the handler answered in the child process (any status below 500 is a clean answer). */
+  status: number;
+  /** The packages (or `src`) that take the most room in the bundle, KB of minified output. */
+  largestKB: Record<string, number>;
+}
+
+export interface ColdReport {
+  bundler: string;
+  runs: number;
+  baselineMs: number;
+  functions: ColdResult[];
+}
+
+/** Minified bytes in the output per package (node_modules/<pkg>, or `src` for ours), the `n` largest. */
+export const largestPackages = (metafile: Metafile, n: number): Record<string, number> => {
+  const bytes = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+      const key = m ? (m[1] as string) : path.startsWith('src/') ? 'src' : 'other';
+      bytes.set(key, (bytes.get(key) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return Object.fromEntries(
+    [...bytes]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => [k, Math.round((v / 1024) * 10) / 10]),
+  );
+};
+
+/** A clean environment: nothing of tsx or of this shell's NODE_OPTIONS. */
+const childEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? '/tmp',
+  AWS_REGION: 'us-east-1',
+  POWERTOOLS_SERVICE_NAME: 'serverless-bank',
+  ...extra,
+});
+
+const timeNode = (args: string[], env: NodeJS.ProcessEnv): { ms: number; stdout: string } => {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`node ${args[0]} failed (${r.status}): ${r.stderr}`);
+  return { ms, stdout: r.stdout };
+};
+
+export const measureColdStarts = async (opts: {
+  workDir: string;
+  runs: number;
+  only?: FunctionName[];
+}): Promise<ColdReport> => {
+  const { build } = await import('esbuild');
+  const bundler = await loadBundler();
+  const names = opts.only ?? (Object.keys(functions) as FunctionName[]);
+  const bundles = new Map<
+    FunctionName,
+    { file: string; eventFile: string; sizeKB: number; largest: Record<string, number> }
+  >();
+  for (const fn of names) {
+    const dir = join(opts.workDir, fn);
+    await mkdir(dir, { recursive: true });
+    const out = await build({
+      ...bundler.options,
+      metafile: true,
+      entryPoints: { index: join(ROOT, functions[fn].entry) },
+      outdir: dir,
+      outExtension: { '.js': '.mjs' },
+      write: true,
+    });
+    const file = join(dir, 'index.mjs');
+    const eventFile = join(dir, 'event.json');
+    await writeFile(eventFile, JSON.stringify(coldEvent(fn)));
+    bundles.set(fn, {
+      file,
+      eventFile,
+      sizeKB: Math.round(((await stat(file)).size / 1024) * 10) / 10,
+      largest: largestPackages(out.metafile, 4),
+    });
+  }
+  const bare: number[] = [];
+  const times = new Map<FunctionName, { plain: number[]; maps: number[]; status: number }>();
+  // Interleaved, so that a noisy moment of the machine spreads over every column.
+  for (let i = 0; i < opts.runs; i++) {
+    bare.push(timeNode(['-e', '0'], childEnv()).ms);
+    for (const [fn, b] of bundles) {
+      const args = ['--input-type=module', '-e', CHILD, pathToFileURL(b.file).href, b.eventFile];
+      const t = times.get(fn) ?? { plain: [], maps: [], status: 0 };
+      const plain = timeNode(args, childEnv());
+      t.plain.push(plain.ms);
+      t.maps.push(timeNode(args, childEnv({ NODE_OPTIONS: '--enable-source-maps' })).ms);
+      t.status = Number(/status=(\d+)/.exec(plain.stdout)?.[1] ?? 0);
+      times.set(fn, t);
+    }
+  }
+  const baselineMs = median(bare);
+  const round = (v: number) => Math.round(v * 10) / 10;
+  return {
+    bundler: bundler.source,
+    runs: opts.runs,
+    baselineMs: round(baselineMs),
+    functions: [...bundles].map(([fn, b]) => {
+      const t = times.get(fn) as { plain: number[]; maps: number[]; status: number };
+      return {
+        fn,
+        sizeKB: b.sizeKB,
+        coldMs: round(median(t.plain) - baselineMs),
+        coldMsSourceMaps: round(median(t.maps) - baselineMs),
+        status: t.status,
+        largestKB: b.largest,
+      };
+    }),
+  };
+};
