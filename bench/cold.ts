@@ -1,6 +1,6 @@
 /**
  * Bundle sizes and a cold-start proxy. Each function is bundled as it is deployed (infra/bundling.ts's
- * esbuild options when present), then, in fresh Node processes, the bundle is imported and answers one
+ * esbuild options, as `npm run size` does), then, in fresh Node processes, the bundle is imported and answers one
  * request that needs no AWS call; the wall time of that process minus a bare `node -e 0` is the proxy.
  */
 import { spawnSync } from 'node:child_process';
@@ -8,43 +8,13 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import type { BuildOptions, Metafile } from 'esbuild';
+import { esbuildOptions } from '../infra/bundling.ts';
+import { contributors } from '../scripts/bundle-size.ts';
 import { buildEvent } from '../src/api/event.ts';
 import { type FunctionName, functions, type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
 import { median } from './stats.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-
-/** What the bench bundles with, and where that came from. */
-export interface Bundler {
-  source: string;
-  options: BuildOptions;
-}
-
-/** The CDK app's esbuild options if infra/bundling.ts exports them, else a mirror of NodejsFunction's. */
-export const loadBundler = async (): Promise<Bundler> => {
-  try {
-    const mod = (await import('../infra/bundling.ts')) as { esbuildOptions?: BuildOptions };
-    if (mod.esbuildOptions)
-      return { source: 'infra/bundling.ts esbuildOptions', options: mod.esbuildOptions };
-  } catch {
-    // infra/ not there (yet): fall through to the mirror
-  }
-  return {
-    source:
-      'bench mirror of NodejsFunction (bundle, minify, esm, node22, mainFields module,main, AWS SDK bundled)',
-    options: {
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      minify: true,
-      mainFields: ['module', 'main'],
-      external: [],
-      logLevel: 'warning',
-    },
-  };
-};
 
 /**
  * A request for `fn` that its handler answers without AWS: invalid input for a route with a body or
@@ -94,7 +64,7 @@ export interface ColdResult {
   /** What the handler answered in the child process (any status below 500 is a clean answer). */
   status: number;
   /** The packages (or `src`) that take the most room in the bundle, KB of minified output. */
-  largestKB: Record<string, number>;
+  largest: { name: string; kb: number }[];
 }
 
 export interface ColdReport {
@@ -103,24 +73,6 @@ export interface ColdReport {
   baselineMs: number;
   functions: ColdResult[];
 }
-
-/** Minified bytes in the output per package (node_modules/<pkg>, or `src` for ours), the `n` largest. */
-export const largestPackages = (metafile: Metafile, n: number): Record<string, number> => {
-  const bytes = new Map<string, number>();
-  for (const output of Object.values(metafile.outputs)) {
-    for (const [path, input] of Object.entries(output.inputs)) {
-      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
-      const key = m ? (m[1] as string) : path.startsWith('src/') ? 'src' : 'other';
-      bytes.set(key, (bytes.get(key) ?? 0) + input.bytesInOutput);
-    }
-  }
-  return Object.fromEntries(
-    [...bytes]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(([k, v]) => [k, Math.round((v / 1024) * 10) / 10]),
-  );
-};
 
 /** A clean environment: nothing of tsx or of this shell's NODE_OPTIONS. */
 const childEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
@@ -145,18 +97,16 @@ export const measureColdStarts = async (opts: {
   only?: FunctionName[];
 }): Promise<ColdReport> => {
   const { build } = await import('esbuild');
-  const bundler = await loadBundler();
   const names = opts.only ?? (Object.keys(functions) as FunctionName[]);
   const bundles = new Map<
     FunctionName,
-    { file: string; eventFile: string; sizeKB: number; largest: Record<string, number> }
+    { file: string; eventFile: string; sizeKB: number; largest: { name: string; kb: number }[] }
   >();
   for (const fn of names) {
     const dir = join(opts.workDir, fn);
     await mkdir(dir, { recursive: true });
     const out = await build({
-      ...bundler.options,
-      metafile: true,
+      ...esbuildOptions,
       entryPoints: { index: join(ROOT, functions[fn].entry) },
       outdir: dir,
       outExtension: { '.js': '.mjs' },
@@ -169,7 +119,7 @@ export const measureColdStarts = async (opts: {
       file,
       eventFile,
       sizeKB: Math.round(((await stat(file)).size / 1024) * 10) / 10,
-      largest: largestPackages(out.metafile, 4),
+      largest: contributors(out.metafile, 4),
     });
   }
   const bare: number[] = [];
@@ -190,7 +140,7 @@ export const measureColdStarts = async (opts: {
   const baselineMs = median(bare);
   const round = (v: number) => Math.round(v * 10) / 10;
   return {
-    bundler: bundler.source,
+    bundler: 'infra/bundling.ts esbuildOptions',
     runs: opts.runs,
     baselineMs: round(baselineMs),
     functions: [...bundles].map(([fn, b]) => {
@@ -201,7 +151,7 @@ export const measureColdStarts = async (opts: {
         coldMs: round(median(t.plain) - baselineMs),
         coldMsSourceMaps: round(median(t.maps) - baselineMs),
         status: t.status,
-        largestKB: b.largest,
+        largest: b.largest,
       };
     }),
   };
