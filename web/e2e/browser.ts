@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 
 export const baseUrl = (): string => inject('webBaseUrl');
 
@@ -26,6 +26,21 @@ export const launch = (): Promise<Browser> =>
       '--disable-sync',
     ],
   });
+
+/** One browser for a test file: launched before its tests, closed after. */
+export const useBrowser = (): (() => Browser) => {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('the browser is not running');
+    return browser;
+  };
+};
 
 export interface Watched {
   context: BrowserContext;
@@ -149,9 +164,24 @@ export const logIn = async (page: Page, c: Customer, path = '/login'): Promise<v
   await page.getByRole('button', { name: 'Log out' }).waitFor();
 };
 
-/** The focused element, described for assertions. */
+/** The focused element: its tag, its text, and for a form control the text of its label. */
 export const focused = (page: Page) =>
   page.evaluate(() => {
-    const el = document.activeElement as HTMLElement | null;
-    return { tag: el?.tagName.toLowerCase(), text: el?.textContent?.trim() ?? '', id: el?.id ?? '' };
+    const el = document.activeElement as (HTMLElement & { labels?: NodeListOf<HTMLLabelElement> }) | null;
+    return {
+      tag: el?.tagName.toLowerCase() ?? '',
+      text: el?.textContent?.trim() ?? '',
+      label: el?.labels?.[0]?.textContent?.trim() ?? '',
+    };
   });
+
+/** Presses Tab until the focused element's label or text is `name`; fails after `max` presses. */
+export const tabTo = async (page: Page, name: string | RegExp, max = 40): Promise<void> => {
+  const hit = (f: { text: string; label: string }) =>
+    typeof name === 'string' ? f.label === name || f.text === name : name.test(f.label) || name.test(f.text);
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    if (hit(await focused(page))) return;
+  }
+  throw new Error(`Tab never reached ${name}`);
+};

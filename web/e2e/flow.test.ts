@@ -2,20 +2,13 @@
  * The main journey in a real browser: register, log in, open two accounts, deposit, transfer between
  * them, see both sides in the history, log out. Screenshots of each screen go to test-results/web/.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launch, newCustomer, openPage, screenshot } from './browser.ts';
+import { expect, it } from 'vitest';
+import { newCustomer, openPage, screenshot, useBrowser } from './browser.ts';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 it('registers, logs in, opens two accounts, deposits, transfers between them and logs out', async () => {
-  const { page, problems, context } = await openPage(browser);
+  const { page, problems, context } = await openPage(browser());
   const c = newCustomer();
 
   // A visitor is sent to the login screen.

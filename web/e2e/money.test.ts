@@ -3,17 +3,11 @@
  * retried with the same Idempotency-Key and posts once, and a transfer over the balance shows the
  * insufficient-funds message and moves nothing.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { apiCall, launch, logIn, openPage, type Seeded, screenshot, seedCustomer } from './browser.ts';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { apiCall, logIn, openPage, type Seeded, screenshot, seedCustomer, useBrowser } from './browser.ts';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 interface HistoryPage {
   items: { type: string; amount: number }[];
@@ -35,7 +29,7 @@ const fillTransfer = async (page: Page, c: Seeded, amount: string) => {
 
 it('posts a double-clicked "Confirm transfer" once', async () => {
   const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }, { currency: 'USD' }]);
-  const { page, problems, requests, context } = await openPage(browser);
+  const { page, problems, requests, context } = await openPage(browser());
   await logIn(page, c);
   // A slow network: the second click lands while the first is still in flight.
   await page.route('**/v1/transfers', async (route) => {
@@ -56,7 +50,7 @@ it('posts a double-clicked "Confirm transfer" once', async () => {
 
 it('retries a transfer whose response was lost with the same key, and it posts once', async () => {
   const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }, { currency: 'USD' }]);
-  const { page, problems, context } = await openPage(browser);
+  const { page, problems, context } = await openPage(browser());
   await logIn(page, c);
   const sent: { key: string | undefined; replayed: string | null }[] = [];
   let first = true;
@@ -86,7 +80,7 @@ it('retries a transfer whose response was lost with the same key, and it posts o
 
 it('shows the insufficient-funds message next to the amount and posts nothing', async () => {
   const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }, { currency: 'USD' }]);
-  const { page, problems, requests, context } = await openPage(browser);
+  const { page, problems, requests, context } = await openPage(browser());
   await logIn(page, c);
   await fillTransfer(page, c, '100.01');
   const error = page.locator('#f-amount-error');

@@ -4,17 +4,11 @@
  * 15 idle minutes the customer is logged out, warned a minute before (the page's clock is driven by
  * Playwright, so nobody waits 15 minutes).
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { apiCall, type Customer, launch, logIn, openPage, screenshot, seedCustomer } from './browser.ts';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { apiCall, type Customer, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 const refreshTokenOf = (page: Page) => page.evaluate(() => sessionStorage.getItem('bank.refreshToken'));
 
@@ -34,7 +28,7 @@ const loginAgain = async (page: Page, c: Customer) => {
 
 it('keeps the session across a reload, by renewing it with the refresh token', async () => {
   const c = await seedCustomer([{ currency: 'EUR', deposit: 1234, nickname: 'Travel' }]);
-  const { page, problems, requests, context } = await openPage(browser);
+  const { page, problems, requests, context } = await openPage(browser());
   await logIn(page, c);
   const accountPath = `/accounts/${c.accounts[0]?.id}`;
   await page.goto(accountPath);
@@ -53,7 +47,7 @@ it('keeps the session across a reload, by renewing it with the refresh token', a
 
 it('returns an expired session to login, keeping the path, and comes back after logging in', async () => {
   const c = await seedCustomer([{ currency: 'USD', nickname: 'Bills' }]);
-  const { page, problems, context } = await openPage(browser);
+  const { page, problems, context } = await openPage(browser());
   await logIn(page, c);
   const accountPath = `/accounts/${c.accounts[0]?.id}`;
   await page.goto(accountPath);
@@ -78,7 +72,7 @@ it('returns an expired session to login, keeping the path, and comes back after 
 
 it('on a 401 that a renewal cannot cure, returns to login and keeps the path', async () => {
   const c = await seedCustomer([{ currency: 'GBP', nickname: 'Savings pot' }]);
-  const { page, problems, context } = await openPage(browser);
+  const { page, problems, context } = await openPage(browser());
   await logIn(page, c);
   await revoke((await refreshTokenOf(page)) as string);
   // The gateway's answer to an access token that has expired meanwhile.
@@ -102,7 +96,7 @@ it('on a 401 that a renewal cannot cure, returns to login and keeps the path', a
 
 it('warns a minute before 15 idle minutes, lets the customer stay, then logs out and revokes the token', async () => {
   const c = await seedCustomer([{ currency: 'CHF', nickname: 'Swiss' }]);
-  const { page, problems, context } = await openPage(browser);
+  const { page, problems, context } = await openPage(browser());
   await page.clock.install();
   await logIn(page, c);
   const accountPath = `/accounts/${c.accounts[0]?.id}`;
@@ -143,7 +137,7 @@ it('warns a minute before 15 idle minutes, lets the customer stay, then logs out
 
 it('does not bring back a session idle for 15 minutes on reload', async () => {
   const c = await seedCustomer([]);
-  const { page, problems, context } = await openPage(browser);
+  const { page, problems, context } = await openPage(browser());
   await logIn(page, c);
   // The tab was left alone: its last activity is 16 minutes old.
   await page.evaluate(() => sessionStorage.setItem('bank.lastActivity', String(Date.now() - 16 * 60_000)));

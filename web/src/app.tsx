@@ -13,7 +13,7 @@ import { AccountDetail, CloseAccount, Dashboard, OpenAccount } from './screens/a
 import { Confirm, Login, Register } from './screens/auth.tsx';
 import { MoneyForm, Transfer } from './screens/money.tsx';
 import type { EndReason, Session, SessionState } from './session.ts';
-import { type AppContext, Ctx, Link, type NavigateOptions, Title } from './ui.tsx';
+import { type AppContext, Ctx, Link, type NavigateOptions, Page } from './ui.tsx';
 
 const TITLES: Record<Screen['name'], string> = {
   login: 'Log in',
@@ -233,12 +233,11 @@ const ScreenView = ({ screen, endReason }: { screen: Screen; endReason: EndReaso
       return <CloseAccount id={screen.id} key={screen.id} />;
     case 'notFound':
       return (
-        <>
-          <Title>Page not found</Title>
+        <Page title="Page not found">
           <p>
             There is nothing at this address. <Link to="/">Go to your accounts</Link>.
           </p>
-        </>
+        </Page>
       );
   }
 };

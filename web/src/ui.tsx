@@ -61,6 +61,25 @@ export const Title = ({ children }: { children: ComponentChildren }) => (
   </h1>
 );
 
+/**
+ * A screen: its heading, then its content. Every state of a screen (loading, failed, loaded) renders
+ * through this, so the heading stays the same element and keeps the focus the router gave it.
+ */
+export const Page = ({
+  title,
+  narrow,
+  children,
+}: {
+  title: ComponentChildren;
+  narrow?: boolean;
+  children?: ComponentChildren;
+}) => (
+  <div class={narrow ? 'narrow' : undefined}>
+    <Title>{title}</Title>
+    {children}
+  </div>
+);
+
 export const Money = ({
   minor,
   currency,

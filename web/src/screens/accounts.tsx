@@ -13,8 +13,8 @@ import {
   Loading,
   LoadState,
   Money,
+  Page,
   SubmitButton,
-  Title,
   useApp,
   useForm,
   useLoad,
@@ -36,8 +36,7 @@ export const Dashboard = () => {
   const totals = totalsByCurrency(open);
 
   return (
-    <>
-      <Title>Your accounts</Title>
+    <Page title="Your accounts">
       <LoadState load={load} what="your accounts" />
       {load.state === 'ok' && open.length === 0 ? (
         <Empty>
@@ -84,7 +83,7 @@ export const Dashboard = () => {
           <AccountList accounts={closed} />
         </section>
       ) : null}
-    </>
+    </Page>
   );
 };
 
@@ -128,8 +127,7 @@ export const OpenAccount = () => {
   );
 
   return (
-    <div class="narrow">
-      <Title>Open an account</Title>
+    <Page narrow title="Open an account">
       <form onSubmit={submit} noValidate>
         <fieldset>
           <legend>Account type</legend>
@@ -175,7 +173,7 @@ export const OpenAccount = () => {
           <Link to="/">Cancel</Link>
         </div>
       </form>
-    </div>
+    </Page>
   );
 };
 
@@ -222,10 +220,9 @@ export const AccountDetail = ({ id }: { id: string }) => {
 
   if (load.state !== 'ok') {
     return (
-      <>
-        <Title>Account</Title>
+      <Page title="Account">
         <LoadState load={load} what="the account" />
-      </>
+      </Page>
     );
   }
   const [account, first] = load.data;
@@ -253,8 +250,7 @@ export const AccountDetail = ({ id }: { id: string }) => {
 
   const active = account.status === 'active';
   return (
-    <>
-      <Title>{accountName(account)}</Title>
+    <Page title={accountName(account)}>
       <AccountSummary account={account} />
       <div class="actions">
         {active ? (
@@ -314,7 +310,7 @@ export const AccountDetail = ({ id }: { id: string }) => {
         ) : null}
         {loadingMore ? <Loading>Loading more transactions…</Loading> : null}
       </section>
-    </>
+    </Page>
   );
 };
 
@@ -332,16 +328,14 @@ export const CloseAccount = ({ id }: { id: string }) => {
 
   if (load.state !== 'ok') {
     return (
-      <>
-        <Title>Close account</Title>
+      <Page narrow title="Close account">
         <LoadState load={load} what="the account" />
-      </>
+      </Page>
     );
   }
   const account = load.data;
   return (
-    <div class="narrow">
-      <Title>Close {accountName(account)}</Title>
+    <Page narrow title={`Close ${accountName(account)}`}>
       <AccountSummary account={account} />
       {account.status === 'closed' ? (
         <p>This account is already closed.</p>
@@ -364,6 +358,6 @@ export const CloseAccount = ({ id }: { id: string }) => {
           </div>
         </form>
       )}
-    </div>
+    </Page>
   );
 };

@@ -3,7 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { ApiError } from '../errors.ts';
 import { checkPassword } from '../password.ts';
 import type { EndReason } from '../session.ts';
-import { Field, FormError, Link, SubmitButton, Title, useApp, useForm } from '../ui.tsx';
+import { Field, FormError, Link, Page, SubmitButton, useApp, useForm } from '../ui.tsx';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const emailProblem = (email: string) =>
@@ -26,8 +26,7 @@ const AuthForm = (p: {
   children: ComponentChildren;
   after?: ComponentChildren;
 }) => (
-  <div class="narrow">
-    <Title>{p.title}</Title>
+  <Page narrow title={p.title}>
     {p.intro}
     <form onSubmit={p.onSubmit} noValidate>
       {p.children}
@@ -39,7 +38,7 @@ const AuthForm = (p: {
       </div>
     </form>
     {p.after}
-  </div>
+  </Page>
 );
 
 export const Login = ({ reason }: { reason: EndReason | undefined }) => {

@@ -16,8 +16,8 @@ import {
   Link,
   LoadState,
   Money,
+  Page,
   SubmitButton,
-  Title,
   useApp,
   useForm,
   useLoad,
@@ -79,17 +79,13 @@ export const MoneyForm = ({ id, kind }: { id: string; kind: 'deposit' | 'withdra
 
   if (!account) {
     return (
-      <>
-        <Title>{verb}</Title>
+      <Page narrow title={verb}>
         <LoadState load={load} what="the account" />
-      </>
+      </Page>
     );
   }
   return (
-    <div class="narrow">
-      <Title>
-        {verb} {kind === 'deposit' ? 'into' : 'from'} {accountName(account)}
-      </Title>
+    <Page narrow title={`${verb} ${kind === 'deposit' ? 'into' : 'from'} ${accountName(account)}`}>
       <AccountSummary account={account} />
       <form onSubmit={submit} noValidate>
         <Field label={amountLabel(account)} inputMode="decimal" autocomplete="off" {...form.bind('amount')} />
@@ -102,7 +98,7 @@ export const MoneyForm = ({ id, kind }: { id: string; kind: 'deposit' | 'withdra
           <Link to={`/accounts/${id}`}>Cancel</Link>
         </div>
       </form>
-    </div>
+    </Page>
   );
 };
 
@@ -182,8 +178,7 @@ export const Transfer = () => {
 
   if (load.state !== 'ok' || !from) {
     return (
-      <>
-        <Title>Transfer money</Title>
+      <Page narrow title="Transfer money">
         <LoadState load={load} what="your accounts" />
         {load.state === 'ok' ? (
           <>
@@ -193,13 +188,12 @@ export const Transfer = () => {
             </Link>
           </>
         ) : null}
-      </>
+      </Page>
     );
   }
 
   return (
-    <div class="narrow">
-      <Title>Transfer money</Title>
+    <Page narrow title="Transfer money">
       {step === 'form' ? (
         <form onSubmit={toReview} noValidate>
           <h2 ref={stepFocus.ref} tabIndex={-1}>
@@ -301,6 +295,6 @@ export const Transfer = () => {
           </div>
         </section>
       ) : null}
-    </div>
+    </Page>
   );
 };
