@@ -432,7 +432,8 @@ describe('dev stage (with a web build)', () => {
     }[];
     expect(deployments).toHaveLength(2);
     const entry = deployments.find((d) => d.Properties.DistributionPaths !== undefined);
-    expect(entry?.Properties.DistributionPaths).toEqual(['/index.html', '/config.json']);
+    expect(entry?.Properties.DistributionPaths).toEqual(['/*']);
+    expect(entry?.Properties.Exclude).toEqual(['assets/*']);
     const markers = JSON.stringify(entry?.Properties.SourceMarkers);
     const api = logicalId(s.stack, s.stack.api.httpApi);
     for (const ref of [

@@ -140,8 +140,9 @@ export class Web extends Construct {
   }
 
   /**
-   * Uploads the built client. Hashed assets are immutable; index.html and config.json are never cached,
-   * so a deploy takes effect on the next page load.
+   * Uploads the built client. Vite's content-hashed files (assets/) are immutable; everything else
+   * (index.html, config.json, favicon...) is revalidated on every load, so a deploy takes effect on
+   * the next page load.
    */
   deployContent(dist: string, config: WebRuntimeConfig): void {
     // Both deployments share the CDK's singleton function, and so this log group.
@@ -153,7 +154,8 @@ export class Web extends Construct {
       logGroup,
       sources: [Source.asset(dist)],
       destinationBucket: this.bucket,
-      exclude: ['index.html', 'config.json'],
+      exclude: ['*'],
+      include: ['assets/*'],
       // Old hashed files stay: a browser still on the previous index.html may ask for them.
       prune: false,
       cacheControl: [CacheControl.fromString('public, max-age=31536000, immutable')],
@@ -162,12 +164,11 @@ export class Web extends Construct {
       logGroup,
       sources: [Source.asset(dist), Source.jsonData('config.json', config)],
       destinationBucket: this.bucket,
-      exclude: ['*'],
-      include: ['index.html', 'config.json'],
+      exclude: ['assets/*'],
       prune: false,
       cacheControl: [CacheControl.noCache()],
       distribution: this.distribution,
-      distributionPaths: ['/index.html', '/config.json'],
+      distributionPaths: ['/*'],
     });
     // index.html must never reference assets that are not uploaded yet.
     entry.node.addDependency(assets);
