@@ -494,7 +494,8 @@ describe('prod stage', () => {
     s = synth({ stage: 'prod', throttleRate: '300', throttleBurst: '600' });
   });
 
-  it('retains data, protects the table and the user pool from deletion, and keeps logs a year', () => {
+  it('retains data, protects the stack, the table and the user pool from deletion, and keeps logs a year', () => {
+    expect(s.stack.terminationProtection).toBe(true);
     s.template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',

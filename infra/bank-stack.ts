@@ -26,6 +26,8 @@ export class BankStack extends Stack {
   constructor(scope: Construct, id: string, cfg: StageConfig, props?: StackProps) {
     super(scope, id, {
       description: `Serverless Bank (${cfg.stage}): HTTP API, Lambda, DynamoDB, Cognito, web client`,
+      // A prod stack cannot be deleted until someone turns this off on purpose.
+      terminationProtection: cfg.stage === 'prod',
       ...props,
     });
 

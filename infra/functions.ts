@@ -3,6 +3,7 @@
  * Each gets its own role holding only the grants its routes' permissions name, its own log group,
  * and only the environment its permissions need.
  */
+import { join } from 'node:path';
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -117,7 +118,7 @@ export class Functions extends Construct {
         entry: entryOf(fn),
         handler: 'handler',
         projectRoot: repoRoot,
-        depsLockFilePath: `${repoRoot}/package-lock.json`,
+        depsLockFilePath: join(repoRoot, 'package-lock.json'),
         bundling: lambdaBundling,
         runtime: Runtime.NODEJS_22_X,
         architecture: Architecture.ARM_64,
