@@ -11,7 +11,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FunctionName, permissionsOf, routeKey, routeList } from '../src/api/routes.ts';
-import { PASSWORD_RULES } from '../src/api/schemas.ts';
+import { PASSWORD_RULES } from '../src/domain/password.ts';
 import { gsi1, tableKeys, ttlAttribute } from '../src/store/table.ts';
 import { accessTokenScope } from './api.ts';
 import { type BankApp, buildBankApp } from './bank-app.ts';

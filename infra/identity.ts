@@ -1,6 +1,6 @@
 /**
  * Customer identity: a Cognito user pool that signs in by email, and the web client's app client.
- * The password policy matches the API's own check (PASSWORD_RULES in src/api/schemas.ts).
+ * The password policy matches the API's own check (PASSWORD_RULES in src/domain/password.ts).
  */
 import { Validations } from 'aws-cdk-lib';
 import { AccountRecovery, FeaturePlan, Mfa, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';

@@ -11,8 +11,9 @@ bash scripts/prereqs.sh java chromium
 step "Lint and format (Biome)"
 npx biome check .
 
-step "Type check"
+step "Type check (server, infra, tests; web client)"
 npx tsc --noEmit
+npx tsc --noEmit -p web
 
 step "Web client build"
 npm run build:web --silent

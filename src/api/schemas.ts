@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { accountStatuses, accountTypes } from '../domain/account.ts';
 import { currencyCodes, MAX_AMOUNT } from '../domain/money.ts';
+import { brokenPasswordRules } from '../domain/password.ts';
 
 /** Unicode control characters, bidi overrides, and lone surrogates are never part of a name or text. */
 const UNSAFE_TEXT = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
@@ -16,14 +17,6 @@ export const safeText = (max: number) =>
     .max(max)
     .refine((s) => s.isWellFormed(), 'must be valid unicode text')
     .refine((s) => !UNSAFE_TEXT.test(s), 'must not contain control characters');
-
-export const PASSWORD_RULES = [
-  { test: (p: string) => p.length >= 12, message: 'at least 12 characters' },
-  { test: (p: string) => /[A-Z]/.test(p), message: 'an upper-case letter' },
-  { test: (p: string) => /[a-z]/.test(p), message: 'a lower-case letter' },
-  { test: (p: string) => /\d/.test(p), message: 'a digit' },
-  { test: (p: string) => /[^A-Za-z0-9\s]/.test(p), message: 'a symbol' },
-] as const;
 
 export const Email = z
   .string()
@@ -38,8 +31,8 @@ export const Password = z
   .max(256)
   .refine((s) => s.isWellFormed(), 'must be valid unicode text')
   .superRefine((p, ctx) => {
-    for (const rule of PASSWORD_RULES) {
-      if (!rule.test(p)) ctx.addIssue({ code: 'custom', message: `password needs ${rule.message}` });
+    for (const rule of brokenPasswordRules(p)) {
+      ctx.addIssue({ code: 'custom', message: `password needs: ${rule.label.toLowerCase()}` });
     }
   })
   .meta({

@@ -1,6 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { BankError } from './errors.ts';
+import { luhnDigit } from './luhn.ts';
 import type { Currency } from './money.ts';
+
+export { isWellFormedAccountNumber, luhnDigit } from './luhn.ts';
 
 export const accountTypes = ['checking', 'savings'] as const;
 export type AccountType = (typeof accountTypes)[number];
@@ -21,20 +24,6 @@ export interface Account {
   createdAt: string;
 }
 
-/** Luhn check digit over a string of digits. */
-export const luhnDigit = (digits: string): string => {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return String((10 - (sum % 10)) % 10);
-};
-
 /**
  * A new account number: 9 random digits (not derived from the id) and a Luhn check digit,
  * so that a mistyped digit in a transfer is caught before any lookup.
@@ -43,9 +32,6 @@ export const newAccountNumber = (): string => {
   const body = String(randomInt(100_000_000, 1_000_000_000));
   return body + luhnDigit(body);
 };
-
-export const isWellFormedAccountNumber = (n: string): boolean =>
-  /^\d{10}$/.test(n) && luhnDigit(n.slice(0, 9)) === n[9];
 
 /** Any money movement needs an active account. */
 export const assertActive = (account: Pick<Account, 'status'>): void => {

@@ -24,7 +24,7 @@ export const corsConfig = (origins: readonly string[]): CorsConfig => ({
   origins,
   methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
   headers: ['authorization', 'content-type', 'idempotency-key'],
-  exposeHeaders: ['x-request-id', 'retry-after', 'location'],
+  exposeHeaders: ['x-request-id', 'retry-after', 'location', 'idempotent-replayed'],
   maxAgeSeconds: 600,
 });
 
