@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (about 4 minutes) and `npm run bench -- --quick` (under 2 minutes): starts the
+ * `npm run bench` (about 2½ minutes) and `npm run bench -- --quick` (under 2 minutes): starts the
  * whole stack as `npm start` does, loads it, and writes bench/results.json plus the tables in
  * docs/performance.md. Separate from the test suite: nothing here asserts a timing.
  *
@@ -129,8 +129,9 @@ const main = async (): Promise<void> => {
     scenario: Scenario,
     concurrency: number,
     op: Operation,
-    durationMs = phaseSeconds * 1000,
+    opts: { durationMs?: number; label?: string } = {},
   ): Promise<PhaseSummary> => {
+    const durationMs = opts.durationMs ?? phaseSeconds * 1000;
     const logStart = stack?.output().length ?? 0;
     const result = await runLoad({ concurrency, durationMs, op });
     const summary: PhaseSummary = { scenario, path, ...result };
@@ -142,7 +143,8 @@ const main = async (): Promise<void> => {
     say(
       `${path.padEnd(5)} ${scenario.padEnd(13)} c=${String(concurrency).padEnd(2)} ${String(result.tps).padStart(6)}/s ` +
         `p50 ${result.latency.p50} p99 ${result.latency.p99} ms, errors ${result.errors}, 422s ${result.expected}` +
-        (other.length ? ` (${other.map(([o, n]) => `${n}× ${o}`).join(', ')})` : ''),
+        (other.length ? ` (${other.map(([o, n]) => `${n}× ${o}`).join(', ')})` : '') +
+        (opts.label ? ` [${opts.label}]` : ''),
     );
     return summary;
   };
@@ -152,8 +154,9 @@ const main = async (): Promise<void> => {
     rawOperation(rawDoc, pop, scenario, c, SEED + c);
 
   // 3. Warm-up (handlers loaded, JIT warm, connections open); not recorded.
-  await phase('stack', 'uniform', 8, stackOp('uniform', 8, 'warmup'), quick ? 1000 : 3000);
-  await phase('raw', 'uniform', 8, rawOp('uniform', 8), quick ? 1000 : 3000);
+  const warmUp = { durationMs: quick ? 1000 : 3000, label: 'warm-up, not recorded' };
+  await phase('stack', 'uniform', 8, stackOp('uniform', 8, 'warmup'), warmUp);
+  await phase('raw', 'uniform', 8, rawOp('uniform', 8), warmUp);
 
   // 4. Uniform transfers through the stack and the raw ceiling, at each concurrency.
   for (const c of CONCURRENCY) {
