@@ -69,6 +69,8 @@ export interface ColdResult {
 
 export interface ColdReport {
   bundler: string;
+  /** Cores' worth of CPU other processes used meanwhile (machine.ts), when measured. */
+  otherCores?: number;
   runs: number;
   baselineMs: number;
   functions: ColdResult[];

@@ -24,6 +24,7 @@ const phase = (p: Partial<PhaseSummary>): PhaseSummary => ({
   expected: 0,
   errors: 0,
   retries: 0,
+  otherCores: 0,
   ...p,
 });
 const units = { rru: 1, wru: 12, calls: 'GetItem×1 + TransactWriteItems×1' };
@@ -38,6 +39,7 @@ const results = (over: {
   mode: 'quick',
   phaseSeconds: 3,
   totalSeconds: 80,
+  code: { commit: 'abc1234', uncommitted: false },
   machine: {
     cpu: 'Test CPU',
     cores: 2,
@@ -141,6 +143,12 @@ describe('the Markdown report', () => {
     const md = renderMarkdown({ ...partial, goals: evaluateGoals(partial) });
     expect(md).toContain('| 1 | 100 | 10 | 20 | 30 |');
     expect(md).toContain('| hot-recipient | 8 | 90 |');
+    expect(md).toContain('commit abc1234.');
+    // Every row has as many cells as its header.
+    for (const block of md.split('\n\n').filter((b) => b.startsWith('|'))) {
+      const cells = block.trim().split('\n').map((line) => line.split(' | ').length);
+      expect(new Set(cells).size, block).toBe(1);
+    }
     expect(md).toContain('| money | 200 | 40 | 45 | 404 | zod 90 |');
     expect(md).toContain('| transfer | 1 | 12 | GetItem×1 + TransactWriteItems×1 |');
     expect(md).toContain('**$8.9250**');

@@ -12,6 +12,8 @@ export interface PhaseSummary extends Omit<LoadResult, 'latency'> {
   latency: LatencySummary;
   /** The handlers' own durations (their log lines), stack phases only. */
   handler?: LatencySummary & { n: number };
+  /** Cores' worth of CPU that processes other than the bench and its stack used during the phase. */
+  otherCores: number;
 }
 
 export interface Goal {
@@ -26,6 +28,8 @@ export interface Results {
   mode: 'full' | 'quick';
   phaseSeconds: number;
   totalSeconds: number;
+  /** The code measured: the commit, and whether src/ or infra/ had changes not committed yet. */
+  code: { commit: string; uncommitted: boolean };
   machine: {
     cpu: string;
     cores: number;
@@ -138,10 +142,13 @@ export const renderMarkdown = (r: Results): string => {
     r.phases.find((p) => p.path === path && p.scenario === scenario && p.concurrency === c);
   const money = (v: number) => `$${v.toFixed(4)}`;
   const sections = [
-    `Mode: **${r.mode}** (${r.phaseSeconds} s per phase, ${r.totalSeconds} s in all), ${r.generatedAt}. ` +
+    `Mode: **${r.mode}** (${r.phaseSeconds} s per phase, ${r.totalSeconds} s in all), ${r.generatedAt}, ` +
+      `commit ${r.code.commit}${r.code.uncommitted ? ' with uncommitted changes in src/ or infra/' : ''}. ` +
       `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.os}; ` +
       `load average ${r.machine.load.start} at the start, ${r.machine.load.end} at the end. ` +
-      `${r.setup.customers} customers, ${r.setup.receivingAccounts} receiving accounts; ${r.setup.emulators}.`,
+      `${r.setup.customers} customers, ${r.setup.receivingAccounts} receiving accounts; ${r.setup.emulators}. ` +
+      '*Other load* is the CPU (in cores) that processes other than the bench and its stack used meanwhile: ' +
+      'where it is not near 0, that phase measured less than the machine can do.',
     '#### Transfers through the full stack, and the raw DynamoDB Local ceiling',
     table(
       [
@@ -156,6 +163,7 @@ export const renderMarkdown = (r: Results): string => {
         'raw tx/s',
         'raw p50 ms',
         'stack / raw',
+        'other load (cores)',
       ],
       r.ceiling.map((c) => {
         const s = find('stack', 'uniform', c.concurrency);
@@ -172,6 +180,7 @@ export const renderMarkdown = (r: Results): string => {
           c.rawTps,
           ms(raw?.latency.p50),
           c.ratio,
+          Math.max(s?.otherCores ?? 0, raw?.otherCores ?? 0),
         ];
       }),
     ),
@@ -184,9 +193,10 @@ export const renderMarkdown = (r: Results): string => {
         'p50 ms',
         'p99 ms',
         'errors',
-        'retries / other outcomes',
+        'outcomes other than 201',
         'uniform/s',
         'ratio',
+        'other load (cores)',
       ],
       r.hot.map((h) => {
         const s = find('stack', h.scenario, h.concurrency);
@@ -200,6 +210,7 @@ export const renderMarkdown = (r: Results): string => {
           s ? outcomesOf(s) : '–',
           h.uniformTps,
           h.ratio,
+          s?.otherCores ?? '–',
         ];
       }),
     ),
@@ -208,9 +219,9 @@ export const renderMarkdown = (r: Results): string => {
       .map(
         (p) =>
           `Raw DynamoDB Local, all transfers into one account, c=${p.concurrency}: ${p.tps} tx/s ` +
-          `(p50 ${ms(p.latency.p50)} ms, ${p.retries} conflicts retried, ${p.errors} errors).`,
+          `(p50 ${ms(p.latency.p50)} ms, ${p.retries} conflicts retried, ${p.errors} errors; other load ${p.otherCores} cores).`,
       ),
-    `#### Bundles and cold start (${r.coldStart.bundler}; median of ${r.coldStart.runs} fresh processes minus bare \`node -e 0\` = ${r.coldStart.baselineMs} ms)`,
+    `#### Bundles and cold start (${r.coldStart.bundler}; median of ${r.coldStart.runs} fresh processes minus bare \`node -e 0\` = ${r.coldStart.baselineMs} ms; other load ${r.coldStart.otherCores ?? '–'} cores)`,
     table(
       [
         'function',

@@ -5,6 +5,7 @@
  *
  * Options: --quick (3 s phases), --seconds N (phase length), --no-docs (leave docs/performance.md).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
@@ -20,6 +21,7 @@ import { ApiClient } from './client.ts';
 import { measureColdStarts } from './cold.ts';
 import { costPerMillion, lambdaMemory, measureUnits, PRICES } from './cost.ts';
 import { type Operation, runLoad } from './load.ts';
+import { cpuSnapshot, otherCores, ownGroup } from './machine.ts';
 import { createPopulation } from './population.ts';
 import { prepareRawTable, RAW_TABLE } from './raw.ts';
 import {
@@ -78,6 +80,15 @@ process.once('SIGINT', () => {
   void stopStack().finally(() => process.exit(130));
 });
 
+/** The commit measured, and whether the code under it (src/, infra/) differs from it. */
+const codeVersion = (): Results['code'] => {
+  const git = (...a: string[]) => spawnSync('git', a, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+  return {
+    commit: git('rev-parse', '--short', 'HEAD') || 'unknown',
+    uncommitted: git('status', '--porcelain', '--', 'src', 'infra') !== '',
+  };
+};
+
 const load1 = () => Math.round((loadavg()[0] ?? 0) * 100) / 100;
 
 const main = async (): Promise<void> => {
@@ -91,7 +102,9 @@ const main = async (): Promise<void> => {
 
   // 1. Bundles and cold starts first, on a quiet machine.
   const coldDir = await mkdtemp(join(tmpdir(), 'bank-bench-cold-'));
+  const coldFrom = cpuSnapshot([ownGroup()]);
   const coldStart = await measureColdStarts({ workDir: coldDir, runs: 10 });
+  coldStart.otherCores = otherCores(coldFrom, cpuSnapshot([ownGroup()]));
   await rm(coldDir, { recursive: true, force: true });
   say(`cold starts measured (${coldStart.bundler})`);
 
@@ -133,8 +146,15 @@ const main = async (): Promise<void> => {
   ): Promise<PhaseSummary> => {
     const durationMs = opts.durationMs ?? phaseSeconds * 1000;
     const logStart = stack?.output().length ?? 0;
+    const groups = [ownGroup(), ...(stack ? [stack.pid] : [])];
+    const cpuFrom = cpuSnapshot(groups);
     const result = await runLoad({ concurrency, durationMs, op });
-    const summary: PhaseSummary = { scenario, path, ...result };
+    const summary: PhaseSummary = {
+      scenario,
+      path,
+      ...result,
+      otherCores: otherCores(cpuFrom, cpuSnapshot(groups)),
+    };
     if (path === 'stack') {
       const durations = handlerDurations(stack?.output().slice(logStart) ?? '', ROUTES[scenario]);
       summary.handler = { ...summarize(durations), n: durations.length };
@@ -144,6 +164,7 @@ const main = async (): Promise<void> => {
       `${path.padEnd(5)} ${scenario.padEnd(13)} c=${String(concurrency).padEnd(2)} ${String(result.tps).padStart(6)}/s ` +
         `p50 ${result.latency.p50} p99 ${result.latency.p99} ms, errors ${result.errors}, 422s ${result.expected}` +
         (other.length ? ` (${other.map(([o, n]) => `${n}× ${o}`).join(', ')})` : '') +
+        (summary.otherCores >= 0.2 ? `; other work used ${summary.otherCores} cores meanwhile` : '') +
         (opts.label ? ` [${opts.label}]` : ''),
     );
     return summary;
@@ -201,6 +222,7 @@ const main = async (): Promise<void> => {
   const cpu = cpus();
   const partial: Omit<Results, 'goals'> = {
     generatedAt: new Date().toISOString(),
+    code: codeVersion(),
     mode: quick ? 'quick' : 'full',
     phaseSeconds,
     totalSeconds: seconds(started),
