@@ -146,7 +146,10 @@ describe('the Markdown report', () => {
     expect(md).toContain('commit abc1234.');
     // Every row has as many cells as its header.
     for (const block of md.split('\n\n').filter((b) => b.startsWith('|'))) {
-      const cells = block.trim().split('\n').map((line) => line.split(' | ').length);
+      const cells = block
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' | ').length);
       expect(new Set(cells).size, block).toBe(1);
     }
     expect(md).toContain('| money | 200 | 40 | 45 | 404 | zod 90 |');
