@@ -9,6 +9,8 @@ export const PASSWORD_RULES = [
   { id: 'lower', label: 'A lower-case letter', test: (p: string) => /[a-z]/.test(p) },
   { id: 'digit', label: 'A digit', test: (p: string) => /\d/.test(p) },
   { id: 'symbol', label: 'A symbol, such as ! or #', test: (p: string) => /[^A-Za-z0-9\s]/.test(p) },
+  // Cognito refuses a password that starts or ends with white space (its pattern is ^[\S]+.*[\S]+$).
+  { id: 'edges', label: 'No space at the start or end', test: (p: string) => !/^\s|\s$/.test(p) },
 ] as const;
 
 /** The rules a password breaks (empty when it meets the policy). */

@@ -4,8 +4,17 @@ import { publicAccount } from '../store/accounts.ts';
 import { type JournalInfo, viewOf } from '../store/ledger.ts';
 import { accounts, cursors, ledger } from './context.ts';
 
-/** Normalises an ISO 8601 instant to the UTC form the sort keys use. */
-const utc = (iso: string | undefined) => (iso ? new Date(iso).toISOString() : undefined);
+const invalidQuery = (path: string, message: string) =>
+  new BankError('validation_failed', 'The request is not valid', { errors: [{ path, message }] });
+
+/** Normalises an ISO 8601 instant to the UTC form the sort keys use (years 0000 to 9999 only). */
+const utc = (iso: string | undefined, name: string) => {
+  if (!iso) return undefined;
+  const s = new Date(iso).toISOString();
+  if (!/^\d{4}-/.test(s))
+    throw invalidQuery(`query.${name}`, 'must be between the years 0000 and 9999 in UTC');
+  return s;
+};
 
 export const handler = createHandler('accounts-read', {
   listAccounts: async ({ caller }) => ({ body: { items: await accounts().list(caller.sub) } }),
@@ -23,8 +32,9 @@ export const handler = createHandler('accounts-read', {
 
   history: async ({ caller, params, query }) => {
     await accounts().mustGet(caller.sub, params.id);
-    const from = utc(query.from);
-    const to = utc(query.to);
+    const from = utc(query.from, 'from');
+    const to = utc(query.to, 'to');
+    if (from && to && from > to) throw invalidQuery('query.from', 'must not be after `to`');
     const binding = { user: caller.sub, account: params.id, filter: `${from ?? ''}|${to ?? ''}` };
     const start = query.cursor ? cursors().decode(query.cursor, binding) : undefined;
     const page = await ledger().postings(params.id, { limit: query.limit ?? 25, from, to, start });

@@ -45,6 +45,7 @@ describe('register', () => {
     ['no lower case', 'CORRECT-HORSE-9-BATTERY'],
     ['no digit', 'Correct-Horse-Battery'],
     ['no symbol', 'CorrectHorse9Battery'],
+    ['a space at the end', 'Correct-Horse-9-Battery '],
   ])('enforces the password policy ourselves: %s', async (_, password) => {
     const r = await register({ email: email(), password, name: 'A' });
     expect(r.status).toBe(400);
@@ -123,6 +124,16 @@ describe('login, refresh, logout, me', () => {
     expect(locked.status).toBe(429);
     expect(locked.body.code).toBe('login_locked');
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(1700);
+  });
+
+  it('a burst of parallel guesses cannot get past the limit', async () => {
+    const e = email();
+    await register({ email: e, password: PASSWORD, name: 'A' });
+    const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => login(e, `Wrong-Password-${i}`)));
+    const statuses = rs.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(30);
+    expect((await login(e)).status).toBe(429);
   });
 
   it('a successful login resets the count', async () => {

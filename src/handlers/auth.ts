@@ -1,11 +1,6 @@
 import { createHandler } from '../api/http.ts';
-import { BankError, isBankError } from '../domain/errors.ts';
+import { isBankError } from '../domain/errors.ts';
 import { identity, logins, users } from './context.ts';
-
-const locked = (seconds: number) =>
-  new BankError('login_locked', 'Too many failed logins: try again later', {
-    headers: { 'retry-after': String(seconds) },
-  });
 
 export const handler = createHandler('auth', {
   register: async ({ body }) => {
@@ -20,14 +15,14 @@ export const handler = createHandler('auth', {
   },
 
   login: async ({ body }) => {
-    const status = await logins().status(body.email);
-    if (status.lockedForSeconds > 0) throw locked(status.lockedForSeconds);
+    await logins().reserve(body.email);
     try {
       const tokens = await identity().login(body.email, body.password);
-      if (status.hasFailures) await logins().reset(body.email);
+      await logins().succeeded(body.email);
       return { body: tokens };
     } catch (e) {
-      if (isBankError(e) && e.code === 'invalid_credentials') await logins().recordFailure(body.email);
+      if (isBankError(e) && e.code === 'invalid_credentials') await logins().failed(body.email);
+      else await logins().release(body.email);
       throw e;
     }
   },

@@ -367,6 +367,44 @@ describe('exactly once', () => {
     expect(r.headers['idempotent-replayed']).toBeUndefined();
   });
 
+  it('treats a key whose record has expired (TTL not yet applied) as new', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const expire = (k: string) =>
+      dynamoClients().doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { pk: `IDEM#${u}#${k}`, sk: 'IDEM' },
+          UpdateExpression: 'SET expiresAt = :past',
+          ExpressionAttributeValues: { ':past': 1 },
+        }),
+      );
+    const k = key();
+    expect((await deposit(u, a.id, 10, k)).status).toBe(201);
+    await expire(k);
+    const again = await deposit(u, a.id, 10, k);
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    expect(await balance(u, a.id)).toBe(20);
+
+    const d = key();
+    expect((await withdraw(u, a.id, 1000, d)).body.code).toBe('insufficient_funds');
+    await expire(d);
+    const declinedAgain = await withdraw(u, a.id, 1000, d);
+    expect(declinedAgain.status).toBe(422);
+    expect(declinedAgain.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('says idempotency_key_reused before anything else when a used key names another account', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const k = key();
+    await deposit(u, a.id, 10, k);
+    const r = await deposit(u, randomUUID(), 10, k);
+    expect(r.status).toBe(422);
+    expect(r.body.code).toBe('idempotency_key_reused');
+  });
+
   it('10 concurrent identical requests post exactly once', async () => {
     const u = newUser();
     const a = await open(u);
@@ -433,6 +471,40 @@ describe('history', () => {
     expect((await history(u, a.id, { to: mid })).body.items.map((x: { amount: number }) => x.amount)).toEqual(
       [1],
     );
+  });
+
+  it('dates each posting after the account\u2019s previous one, whatever the clock says', async () => {
+    const u = newUser();
+    const a = await open(u);
+    await deposit(u, a.id, 1);
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    await dynamoClients().doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: `USER#${u}`, sk: `ACCOUNT#${a.id}` },
+        UpdateExpression: 'SET lastPostedAt = :t',
+        ExpressionAttributeValues: { ':t': future },
+      }),
+    );
+    const r = await deposit(u, a.id, 2);
+    expect(r.body.createdAt > future).toBe(true);
+    const items = (await history(u, a.id)).body.items;
+    expect(items.map((x: { balanceAfter: number }) => x.balanceAfter)).toEqual([3, 1]);
+    await ledgerIsClean();
+  });
+
+  it('refuses a period that ends before it starts, or leaves the years 0000-9999', async () => {
+    const u = newUser();
+    const a = await open(u);
+    for (const query of [
+      { from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' },
+      { from: '2026-01-01T00:00:00+01:00', to: '2026-01-01T00:00:00+02:00' },
+      { to: '9999-12-31T23:00:00-05:00' },
+    ]) {
+      const r = await history(u, a.id, query);
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe('validation_failed');
+    }
   });
 
   it('validates limit and instants', async () => {

@@ -31,6 +31,32 @@ export interface IdentityConfig {
 
 const nameOf = (e: unknown): string => (e as { name?: string })?.name ?? '';
 
+/** Cognito's exception names, per operation, to the API's errors. */
+type Translation = Record<string, () => BankError>;
+
+const busy = () =>
+  new BankError('service_unavailable', 'Sign-in is busy: try again shortly', {
+    headers: { 'retry-after': '1' },
+  });
+const THROTTLED: Translation = {
+  TooManyRequestsException: busy,
+  LimitExceededException: busy,
+};
+
+/** Throws the API's error for a Cognito exception the operation expects, or the exception itself. */
+const translate = (e: unknown, expected: Translation): never => {
+  const make = expected[nameOf(e)] ?? THROTTLED[nameOf(e)];
+  throw make ? make() : e;
+};
+
+const badPassword = () =>
+  new BankError('validation_failed', 'The password does not meet the policy', {
+    errors: [{ path: 'body.password', message: 'does not meet the password policy' }],
+  });
+const invalidCredentials = () => new BankError('invalid_credentials', 'The email or password is wrong');
+const invalidCode = () => new BankError('invalid_code', 'The code is wrong or has expired');
+const invalidRefresh = () => new BankError('invalid_refresh_token', 'The refresh token is not valid');
+
 /** Seconds until the access token expires: Cognito's ExpiresIn, or the token's own `exp` (cognito-local). */
 const expiresIn = (r: AuthenticationResultType, now = Date.now()): number => {
   if (r.ExpiresIn) return r.ExpiresIn;
@@ -61,8 +87,8 @@ export class Identity {
     password: string,
     name: string,
   ): Promise<{ userId: string; confirmed: boolean }> {
-    let userId: string;
-    let confirmed: boolean;
+    let userId = '';
+    let confirmed = false;
     try {
       const r = await this.cognito.send(
         new SignUpCommand({
@@ -78,14 +104,12 @@ export class Identity {
       userId = r.UserSub ?? '';
       confirmed = r.UserConfirmed ?? false;
     } catch (e) {
-      if (nameOf(e) === 'UsernameExistsException')
-        throw new BankError('user_exists', 'That email is already registered');
-      if (nameOf(e) === 'InvalidPasswordException') {
-        throw new BankError('validation_failed', 'The password does not meet the policy', {
-          errors: [{ path: 'body.password', message: 'does not meet the password policy' }],
-        });
-      }
-      throw e;
+      translate(e, {
+        UsernameExistsException: () => new BankError('user_exists', 'That email is already registered'),
+        InvalidPasswordException: badPassword,
+        // Cognito checks its own patterns (e.g. no white space around a password) this way.
+        InvalidParameterException: badPassword,
+      });
     }
     if (!confirmed && this.cfg.autoConfirm) {
       await this.cognito.send(
@@ -102,18 +126,12 @@ export class Identity {
         new ConfirmSignUpCommand({ ClientId: this.cfg.clientId, Username: email, ConfirmationCode: code }),
       );
     } catch (e) {
-      const n = nameOf(e);
-      if (
-        [
-          'CodeMismatchException',
-          'ExpiredCodeException',
-          'UserNotFoundException',
-          'NotAuthorizedException',
-        ].includes(n)
-      ) {
-        throw new BankError('invalid_code', 'The code is wrong or has expired');
-      }
-      throw e;
+      translate(e, {
+        CodeMismatchException: invalidCode,
+        ExpiredCodeException: invalidCode,
+        UserNotFoundException: invalidCode,
+        NotAuthorizedException: invalidCode,
+      });
     }
   }
 
@@ -129,21 +147,15 @@ export class Identity {
       );
       return tokensOf(r.AuthenticationResult);
     } catch (e) {
-      const n = nameOf(e);
-      if (n === 'UserNotConfirmedException')
-        throw new BankError('user_not_confirmed', 'Confirm your email first');
-      // cognito-local answers a wrong password with InvalidPasswordException, Cognito with NotAuthorizedException.
-      if (
-        [
-          'NotAuthorizedException',
-          'UserNotFoundException',
-          'InvalidPasswordException',
-          'PasswordResetRequiredException',
-        ].includes(n)
-      ) {
-        throw new BankError('invalid_credentials', 'The email or password is wrong');
-      }
-      throw e;
+      return translate(e, {
+        UserNotConfirmedException: () => new BankError('user_not_confirmed', 'Confirm your email first'),
+        NotAuthorizedException: invalidCredentials,
+        UserNotFoundException: invalidCredentials,
+        // cognito-local answers a wrong password with InvalidPasswordException, Cognito with NotAuthorizedException.
+        InvalidPasswordException: invalidCredentials,
+        PasswordResetRequiredException: invalidCredentials,
+        InvalidParameterException: invalidCredentials,
+      });
     }
   }
 
@@ -160,12 +172,11 @@ export class Identity {
       const { refreshToken: _unused, ...rest } = tokensOf(r.AuthenticationResult);
       return rest;
     } catch (e) {
-      if (
-        ['NotAuthorizedException', 'UserNotFoundException', 'InvalidParameterException'].includes(nameOf(e))
-      ) {
-        throw new BankError('invalid_refresh_token', 'The refresh token is not valid');
-      }
-      throw e;
+      return translate(e, {
+        NotAuthorizedException: invalidRefresh,
+        UserNotFoundException: invalidRefresh,
+        InvalidParameterException: invalidRefresh,
+      });
     }
   }
 
@@ -174,11 +185,8 @@ export class Identity {
     try {
       await this.cognito.send(new RevokeTokenCommand({ ClientId: this.cfg.clientId, Token: refreshToken }));
     } catch (e) {
-      const n = nameOf(e);
-      if (
-        !['NotAuthorizedException', 'UnsupportedTokenTypeException', 'InvalidParameterException'].includes(n)
-      )
-        throw e;
+      const ignore = ['NotAuthorizedException', 'UnsupportedTokenTypeException', 'InvalidParameterException'];
+      if (!ignore.includes(nameOf(e))) translate(e, {});
     }
   }
 }

@@ -5,11 +5,14 @@ import { BankError } from '../domain/errors.ts';
 import type { Currency } from '../domain/money.ts';
 import { cancellationCodes, type Db } from './db.ts';
 import { keys } from './keys.ts';
+import { backoff, isTransient } from './retry.ts';
 
 /** An account as stored: the public Account plus its owner and optimistic-lock version. */
 export interface AccountRecord extends Account {
   ownerId: string;
   version: number;
+  /** The time of the account's latest posting: the next one must come after it. */
+  lastPostedAt?: string;
 }
 
 export const toAccount = (r: Record<string, unknown>): Account => ({
@@ -24,12 +27,18 @@ export const toAccount = (r: Record<string, unknown>): Account => ({
 });
 
 /** The public view of a stored account. */
-export const publicAccount = ({ ownerId: _o, version: _v, ...account }: AccountRecord): Account => account;
+export const publicAccount = ({
+  ownerId: _o,
+  version: _v,
+  lastPostedAt: _l,
+  ...account
+}: AccountRecord): Account => account;
 
 const toRecord = (r: Record<string, unknown>): AccountRecord => ({
   ...toAccount(r),
   ownerId: r.ownerId as string,
   version: r.version as number,
+  ...(r.lastPostedAt ? { lastPostedAt: r.lastPostedAt as string } : {}),
 });
 
 export interface OpenAccountInput {
@@ -48,7 +57,7 @@ export class AccountStore {
   ) {}
 
   async open(input: OpenAccountInput, now = new Date()): Promise<Account> {
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < 8; attempt++) {
       const id = randomUUID();
       const number = newAccountNumber();
       const item = {
@@ -103,12 +112,18 @@ export class AccountStore {
             `A customer may have at most ${MAX_OPEN_ACCOUNTS} open accounts`,
           );
         }
-        // Any other check that failed is a number (or id) collision: draw again.
-        if (codes?.some((c) => c === 'ConditionalCheckFailed')) continue;
+        // Another check that failed is a number (or id) collision: draw again. A conflict or a
+        // throttle: wait a little and try again.
+        if (codes?.includes('ConditionalCheckFailed') || isTransient(e, codes)) {
+          await backoff(attempt);
+          continue;
+        }
         throw e;
       }
     }
-    throw new Error('could not allocate a unique account number');
+    throw new BankError('service_unavailable', 'Could not open the account now: try again', {
+      headers: { 'retry-after': '1' },
+    });
   }
 
   /** The caller's own account, or undefined: another user's account is indistinguishable from none. */
@@ -196,8 +211,11 @@ export class AccountStore {
         }),
       );
     } catch (e) {
-      // The account moved or changed between our read and the write: decide again on fresh data.
-      if (cancellationCodes(e)?.[0] === 'ConditionalCheckFailed' && attempt < 10) {
+      // The account moved or changed between our read and the write, or DynamoDB asked us to retry:
+      // decide again on fresh data.
+      const codes = cancellationCodes(e);
+      if ((codes?.[0] === 'ConditionalCheckFailed' || isTransient(e, codes)) && attempt < 10) {
+        await backoff(attempt);
         return this.close(ownerId, accountId, attempt + 1);
       }
       throw e;

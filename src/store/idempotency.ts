@@ -2,6 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import type { Db } from './db.ts';
 import { keys } from './keys.ts';
+import { backoff, isTransient } from './retry.ts';
 
 /** What a first request answered, kept so that a retry with the same key gets the same answer. */
 export interface StoredResponse {
@@ -24,8 +25,12 @@ export class IdempotencyStore {
     private readonly ttlSeconds: number,
   ) {}
 
-  /** The record item to commit with a movement. Fails the transaction if the key was used already. */
+  /**
+   * The record item to commit with a movement. Fails the transaction if the key holds a live record;
+   * an expired one (DynamoDB's TTL deletes lazily, up to days later) is overwritten.
+   */
   recordPut(user: string, key: string, fingerprint: string, response: StoredResponse, now: Date) {
+    const nowSeconds = Math.floor(now.getTime() / 1000);
     return {
       Put: {
         TableName: this.table,
@@ -36,9 +41,10 @@ export class IdempotencyStore {
           status: response.status,
           body: JSON.stringify(response.body),
           createdAt: now.toISOString(),
-          expiresAt: Math.floor(now.getTime() / 1000) + this.ttlSeconds,
+          expiresAt: nowSeconds + this.ttlSeconds,
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+        ExpressionAttributeValues: { ':now': nowSeconds },
       },
     };
   }
@@ -73,14 +79,21 @@ export class IdempotencyStore {
     response: StoredResponse,
     now = new Date(),
   ): Promise<Outcome> {
-    try {
-      await this.db.send(new PutCommand(this.recordPut(user, key, fingerprint, response, now).Put));
-      return { ...response, replayed: false };
-    } catch (e) {
-      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
-      const earlier = await this.replay(user, key, fingerprint, now);
-      if (!earlier) throw e;
-      return earlier;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await this.db.send(new PutCommand(this.recordPut(user, key, fingerprint, response, now).Put));
+        return { ...response, replayed: false };
+      } catch (e) {
+        if ((e as Error).name === 'ConditionalCheckFailedException') {
+          const earlier = await this.replay(user, key, fingerprint, now);
+          if (earlier) return earlier;
+        } else if (!isTransient(e, undefined)) {
+          throw e;
+        }
+        // A concurrent request holds the key in a transaction, or DynamoDB asked us to retry.
+        await backoff(attempt);
+      }
     }
+    throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
   }
 }

@@ -170,14 +170,20 @@ export class LedgerStore {
     // the common case, save a read.
     const txId = randomUUID();
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const now = new Date();
       let prepared: Prepared;
       try {
         prepared = await prepare(txId);
       } catch (e) {
-        if (isBankError(e) && e.status === 422) return this.decline(req, e, now);
+        if (isBankError(e) && e.status === 422) return this.decline(req, e, new Date());
+        // Not a decline (say, 404): still, a key already used for another request is the first thing to say.
+        if (isBankError(e)) {
+          const earlier = await this.idempotency.replay(req.user, req.idempotencyKey, req.fingerprint);
+          if (earlier) return earlier;
+        }
         throw e;
       }
+      // Taken after the reads: the posting's time must follow what it was planned on.
+      const now = new Date();
       const { items, view, limitIndex } = this.transaction(req, txId, prepared, now);
       try {
         await this.db.send(new TransactWriteCommand({ TransactItems: items }));
@@ -194,7 +200,7 @@ export class LedgerStore {
           return this.decline(
             req,
             new BankError('daily_limit_exceeded', 'This would exceed your daily outgoing limit'),
-            now,
+            new Date(),
           );
         }
         if (codes?.includes('ConditionalCheckFailed') || isTransient(e, codes)) {
@@ -223,7 +229,13 @@ export class LedgerStore {
   }
 
   private transaction(req: MovementRequest, txId: string, p: Prepared, now: Date) {
-    const createdAt = now.toISOString();
+    // A posting's time orders the account's history, so it must follow the account's last posting even
+    // when clocks disagree (another Lambda) or this request read late: history order = version order.
+    const after = Math.max(
+      now.getTime(),
+      ...p.accounts.map((a) => (a.lastPostedAt ? Date.parse(a.lastPostedAt) + 1 : 0)),
+    );
+    const createdAt = new Date(after).toISOString();
     const journal: JournalInfo = { ...p.journal, txId, createdAt, description: req.description ?? '' };
     const byId = new Map(p.accounts.map((a) => [a.id, a]));
     const view = viewOf(journal, req.user, p.plan.balances.get(p.callerAccount) ?? 0);
@@ -242,11 +254,12 @@ export class LedgerStore {
         Update: {
           TableName: this.table,
           Key: keys.account(a.ownerId, a.id),
-          UpdateExpression: 'SET balance = :balance, version = :next',
+          UpdateExpression: 'SET balance = :balance, version = :next, lastPostedAt = :at',
           ConditionExpression: 'version = :version AND #status = :active',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':balance': balance,
+            ':at': createdAt,
             ':next': a.version + 1,
             ':version': a.version,
             ':active': 'active',

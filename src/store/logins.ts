@@ -1,4 +1,5 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BankError } from '../domain/errors.ts';
 import type { Db } from './db.ts';
 import { keys } from './keys.ts';
 
@@ -7,10 +8,16 @@ export interface LockoutPolicy {
   lockSeconds: number;
 }
 
+const locked = (seconds: number) =>
+  new BankError('login_locked', 'Too many failed logins: try again later', {
+    headers: { 'retry-after': String(Math.max(1, seconds)) },
+  });
+
 /**
- * Failed-login counting per email (PCI DSS v4 8.3.4): after `maxFailures` failures in a row the
- * email is locked for `lockSeconds`, whatever the password. Kept for unknown emails too, so the
- * lock reveals nothing about which emails exist.
+ * Failed-login lockout per email (PCI DSS v4 8.3.4): after `maxFailures` failures in a row the
+ * email is locked for `lockSeconds`, whatever the password. Each attempt is reserved with one
+ * conditional write *before* the password is checked, so a burst of parallel guesses cannot get
+ * past the limit. Kept for unknown emails too, so the lock reveals nothing about which exist.
  */
 export class LoginStore {
   constructor(
@@ -19,50 +26,82 @@ export class LoginStore {
     private readonly policy: LockoutPolicy,
   ) {}
 
-  /** Seconds until the lock ends, or 0 when the email may try; and whether a counter exists. */
-  async status(email: string, now = Date.now()): Promise<{ lockedForSeconds: number; hasFailures: boolean }> {
-    const r = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.login(email), ConsistentRead: true }),
-    );
-    const lockedUntil = Number(r.Item?.lockedUntil ?? 0);
-    return {
-      lockedForSeconds: lockedUntil > now ? Math.ceil((lockedUntil - now) / 1000) : 0,
-      hasFailures: Number(r.Item?.failures ?? 0) > 0,
-    };
+  /** Counts an attempt, or throws login_locked (429, Retry-After) when the email may not try now. */
+  async reserve(email: string, now = Date.now()): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.login(email),
+          UpdateExpression: 'SET attempts = if_not_exists(attempts, :zero) + :one, expiresAt = :exp',
+          ConditionExpression:
+            '(attribute_not_exists(lockedUntil) OR lockedUntil <= :now) AND (attribute_not_exists(attempts) OR attempts < :max)',
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':one': 1,
+            ':now': now,
+            ':max': this.policy.maxFailures,
+            ':exp': Math.floor(now / 1000) + this.policy.lockSeconds + 24 * 3600,
+          },
+        }),
+      );
+    } catch (e) {
+      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+      const r = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: keys.login(email), ConsistentRead: true }),
+      );
+      const until = Number(r.Item?.lockedUntil ?? 0);
+      // Not locked yet, but as many attempts as allowed are already under way: they will lock it.
+      throw locked(until > now ? Math.ceil((until - now) / 1000) : this.policy.lockSeconds);
+    }
   }
 
-  /** Counts one failure; locks the email when it reaches the limit. Returns the lock in seconds, or 0. */
-  async recordFailure(email: string, now = Date.now()): Promise<number> {
-    const expiresAt = Math.floor(now / 1000) + this.policy.lockSeconds + 24 * 3600;
-    const r = await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: keys.login(email),
-        UpdateExpression: 'SET failures = if_not_exists(failures, :zero) + :one, expiresAt = :exp',
-        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':exp': expiresAt },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    if (Number(r.Attributes?.failures) < this.policy.maxFailures) return 0;
-    const lockedUntil = now + this.policy.lockSeconds * 1000;
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: keys.login(email),
-        UpdateExpression: 'SET failures = :zero, lockedUntil = :until',
-        ExpressionAttributeValues: { ':zero': 0, ':until': lockedUntil },
-      }),
-    );
-    return this.policy.lockSeconds;
+  /** The attempt failed on the password: at the limit, the email is locked. */
+  async failed(email: string, now = Date.now()): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.login(email),
+          UpdateExpression: 'SET attempts = :zero, lockedUntil = :until',
+          ConditionExpression: 'attempts >= :max',
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':until': now + this.policy.lockSeconds * 1000,
+            ':max': this.policy.maxFailures,
+          },
+        }),
+      );
+    } catch (e) {
+      // Below the limit: the reserved attempt simply stays counted.
+      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+    }
+  }
+
+  /** The attempt ended without judging the password (e.g. unconfirmed user, Cognito busy): uncount it. */
+  async release(email: string): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.login(email),
+          UpdateExpression: 'SET attempts = attempts - :one',
+          ConditionExpression: 'attempts > :zero',
+          ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+        }),
+      )
+      .catch((e: Error) => {
+        if (e.name !== 'ConditionalCheckFailedException') throw e;
+      });
   }
 
   /** A successful login resets the count. */
-  async reset(email: string): Promise<void> {
+  async succeeded(email: string): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: keys.login(email),
-        UpdateExpression: 'SET failures = :zero',
+        UpdateExpression: 'SET attempts = :zero',
         ExpressionAttributeValues: { ':zero': 0 },
       }),
     );

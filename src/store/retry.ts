@@ -10,6 +10,7 @@ const RETRYABLE_ERRORS = new Set([
   'ProvisionedThroughputExceededException',
   'RequestLimitExceeded',
   'TransactionInProgressException',
+  'TransactionConflictException',
   'InternalServerError',
 ]);
 const RETRYABLE_REASONS = new Set([

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from './db.ts';
 import { keys } from './keys.ts';
 
@@ -15,19 +15,28 @@ export class UserStore {
     private readonly table: string,
   ) {}
 
-  /** Creates the profile; a repeat for the same user keeps the first one. */
+  /**
+   * Creates the profile, or completes one that an account opening made first; a repeat for the same
+   * user keeps the first values.
+   */
   async create(p: Profile): Promise<void> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...keys.profile(p.userId), entity: 'profile', ...p, openAccounts: 0 },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (e) {
-      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
-    }
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.profile(p.userId),
+        UpdateExpression:
+          'SET entity = :entity, userId = :id, email = if_not_exists(email, :email), #name = if_not_exists(#name, :name), createdAt = if_not_exists(createdAt, :at), openAccounts = if_not_exists(openAccounts, :zero)',
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: {
+          ':entity': 'profile',
+          ':id': p.userId,
+          ':email': p.email,
+          ':name': p.name,
+          ':at': p.createdAt,
+          ':zero': 0,
+        },
+      }),
+    );
   }
 
   async get(userId: string): Promise<Profile | undefined> {

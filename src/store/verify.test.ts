@@ -60,6 +60,27 @@ describe('verify-ledger', () => {
     expect(r.problems.join('\n')).toMatch(/balance 1000 but its postings sum to 50/);
   });
 
+  it('catches history listed out of version order', async () => {
+    const { table, a } = await seed();
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...keys.posting(a.id, '2000-01-01T00:00:00.000Z', 'late'),
+          entity: 'posting',
+          accountId: a.id,
+          amount: 0,
+          currency: 'USD',
+          seq: 99,
+          balanceAfter: 50,
+          journal: { txId: 'late' },
+        },
+      }),
+    );
+    const r = await verifyLedger(db, table);
+    expect(r.problems.join('\n')).toMatch(/posting seq 99 is listed before an earlier one/);
+  });
+
   it('catches a journal that does not sum to zero, and a negative balance', async () => {
     const { table, b } = await seed();
     await db.send(

@@ -22,7 +22,7 @@ export const verifyLedger = async (db: Db, table: string): Promise<LedgerReport>
   const shards = new Map<string, { balance: number; currency: string }>();
   const postingsBy = new Map<
     string,
-    { amount: number; currency: string; seq?: number; balanceAfter?: number }[]
+    { amount: number; currency: string; seq?: number; balanceAfter?: number; sk: string }[]
   >();
   const journals = new Map<string, { amount: number; currency: string }[]>();
   let postings = 0;
@@ -47,6 +47,7 @@ export const verifyLedger = async (db: Db, table: string): Promise<LedgerReport>
           currency: item.currency,
           seq: item.seq,
           balanceAfter: item.balanceAfter,
+          sk: item.sk,
         };
         postingsBy.set(item.accountId, [...(postingsBy.get(item.accountId) ?? []), leg]);
         const txId = item.journal?.txId as string;
@@ -71,10 +72,15 @@ export const verifyLedger = async (db: Db, table: string): Promise<LedgerReport>
   };
   for (const [id, a] of accounts) {
     if (a.balance < 0) problems.push(`account ${id} is negative: ${a.balance}`);
-    // Each posting's balanceAfter must equal the running sum in version order.
+    // Each posting's balanceAfter must equal the running sum in version order, and the history's
+    // order (the sort key, by time) must be that same order.
     let running = 0;
+    let previousSk = '';
     for (const leg of check(id, a.balance, 'account').sort((x, y) => (x.seq ?? 0) - (y.seq ?? 0))) {
       running += leg.amount;
+      if (leg.sk <= previousSk)
+        problems.push(`account ${id} posting seq ${leg.seq} is listed before an earlier one`);
+      previousSk = leg.sk;
       if (leg.balanceAfter !== running) {
         problems.push(
           `account ${id} posting seq ${leg.seq} says balanceAfter ${leg.balanceAfter}, running sum ${running}`,
