@@ -10,7 +10,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import type { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
+import type { $ZodError, output } from 'zod/v4/core';
 import { BankError, type FieldError } from '../domain/errors.ts';
 import { JsonError, parseStrictJson } from './json.ts';
 import { logger } from './logger.ts';
@@ -34,7 +35,7 @@ export interface Caller {
   clientId: string;
 }
 
-type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+type Out<S> = S extends ZodMiniType ? output<S> : undefined;
 
 export interface Request<R extends RouteDef = RouteDef> {
   body: Out<R['body']>;
@@ -92,13 +93,13 @@ export const errorResult = (e: BankError, requestId: string): Result => ({
   body: JSON.stringify(problemOf(e)),
 });
 
-const issuesOf = (where: string, error: z.ZodError): FieldError[] =>
+const issuesOf = (where: string, error: $ZodError): FieldError[] =>
   error.issues.map((i) => ({
     path: [where, ...i.path.map(String)].join('.'),
     message: i.message,
   }));
 
-const validate = <S extends z.ZodType | undefined>(schema: S, value: unknown, where: string): Out<S> => {
+const validate = <S extends ZodMiniType | undefined>(schema: S, value: unknown, where: string): Out<S> => {
   if (!schema) return undefined as Out<S>;
   const r = schema.safeParse(value);
   if (r.success) return r.data as Out<S>;

@@ -1,23 +1,42 @@
 import { describe, expect, it } from 'vitest';
 import { errorCatalog } from '../domain/errors.ts';
+import { MAX_AMOUNT } from '../domain/money.ts';
 import { buildOpenApiDocument } from './openapi.ts';
-import { routeList } from './routes.ts';
+import { type RouteDef, routeList, routes } from './routes.ts';
 
+type Schema = {
+  $ref?: string;
+  type?: string;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  additionalProperties?: boolean;
+  minimum?: number;
+  maximum?: number;
+  pattern?: string;
+};
+type Content = Record<string, { schema: Schema }>;
 type Operation = {
   operationId?: string;
   security?: unknown[];
-  parameters?: { name: string; in: string; required?: boolean }[];
-  requestBody?: unknown;
-  responses: Record<string, { content?: Record<string, unknown> }>;
+  parameters?: { name: string; in: string; required?: boolean; schema: Schema }[];
+  requestBody?: { content: Content };
+  responses: Record<string, { content?: Content }>;
 };
 
 const doc = JSON.parse(JSON.stringify(buildOpenApiDocument())) as {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+  components: { schemas: Record<string, Schema>; securitySchemes: Record<string, unknown> };
 };
-const op = (r: (typeof routeList)[number]): Operation | undefined =>
+const op = (r: Pick<RouteDef, 'method' | 'path'>): Operation | undefined =>
   doc.paths[r.path]?.[r.method.toLowerCase()];
+const component = (ref: string | undefined): Schema | undefined =>
+  ref?.startsWith('#/components/schemas/') ? doc.components.schemas[ref.slice(21)] : undefined;
+const refsIn = (value: unknown): string[] =>
+  value && typeof value === 'object'
+    ? Object.entries(value).flatMap(([k, v]) => (k === '$ref' ? [String(v)] : refsIn(v)))
+    : [];
 
 describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1.0 JSON', () => {
@@ -44,5 +63,51 @@ describe('the OpenAPI document', () => {
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
     );
     expect(documented.sort()).toEqual(routeList.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it('documents the transfer body: amount is an integer from 1 to MAX_AMOUNT, unknown keys refused', () => {
+    const ref = op(routes.transfer)?.requestBody?.content['application/json']?.schema.$ref;
+    expect(ref).toBe('#/components/schemas/TransferRequest');
+    const body = component(ref);
+    expect(body?.properties?.amount).toMatchObject({ type: 'integer', minimum: 1, maximum: MAX_AMOUNT });
+    expect(body?.required).toEqual(['fromAccountId', 'toAccountNumber', 'amount', 'currency']);
+    expect(body?.additionalProperties).toBe(false);
+  });
+
+  it('documents the history query as clients send it: limit is an optional numeric string', () => {
+    const limit = op(routes.history)?.parameters?.find((p) => p.name === 'limit');
+    expect(limit).toMatchObject({
+      in: 'query',
+      required: false,
+      schema: { type: 'string', pattern: '^\\d{1,3}$' },
+    });
+    expect(op(routes.history)?.parameters?.find((p) => p.name === 'id')).toMatchObject({
+      in: 'path',
+      required: true,
+    });
+  });
+
+  it('names Account once, as a component every account response refers to', () => {
+    expect(component('#/components/schemas/Account')?.properties?.balance?.type).toBe('integer');
+    for (const r of [routes.getAccount, routes.openAccount, routes.closeAccount]) {
+      expect(op(r)?.responses[String(r.status)]?.content?.['application/json']?.schema).toEqual({
+        $ref: '#/components/schemas/Account',
+      });
+    }
+    expect(component('#/components/schemas/AccountList')?.properties?.items?.items).toEqual({
+      $ref: '#/components/schemas/Account',
+    });
+    // responses stay open to fields added later; zod's output mode would close them
+    expect(component('#/components/schemas/Account')?.additionalProperties).toBeUndefined();
+  });
+
+  it('has every $ref resolve to a component, and no JSON Schema document keywords inside components', () => {
+    const refs = refsIn(doc);
+    expect(refs.length).toBeGreaterThan(routeList.length);
+    for (const ref of refs) expect(component(ref), ref).toBeDefined();
+    for (const [id, schema] of Object.entries(doc.components.schemas)) {
+      expect(Object.keys(schema), id).not.toContain('$schema');
+      expect(Object.keys(schema), id).not.toContain('$id');
+    }
   });
 });

@@ -4,7 +4,7 @@
  *
  * It is data only (plus zod schemas), so a handler bundle that imports it stays small.
  */
-import type { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import type { ErrorCode } from '../domain/errors.ts';
 import * as s from './schemas.ts';
 
@@ -34,11 +34,11 @@ export interface RouteDef {
   permissions: readonly Permission[];
   /** Money-moving: requires the Idempotency-Key header. */
   idempotent?: boolean;
-  body?: z.ZodType;
-  params?: z.ZodType;
-  query?: z.ZodType;
+  body?: ZodMiniType;
+  params?: ZodMiniType;
+  query?: ZodMiniType;
   status: number;
-  response?: z.ZodType;
+  response?: ZodMiniType;
   errors: readonly ErrorCode[];
 }
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { decodeJwt } from 'jose';
 import { expect } from 'vitest';
-import type { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import type { RouteEntry } from '../../src/api/routes.ts';
 
 export interface Sent {
@@ -218,17 +218,17 @@ export const leaksIn = (text: string): string[] =>
 
 interface Def {
   type: string;
-  shape?: Record<string, z.ZodType>;
-  element?: z.ZodType;
-  innerType?: z.ZodType;
+  shape?: Record<string, $ZodType>;
+  element?: $ZodType;
+  innerType?: $ZodType;
 }
-const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
+const defOf = (schema: $ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
 /**
  * The paths of keys in `value` that its response schema does not declare (zod's objects strip unknown
  * keys when parsing, so a parse alone would not notice an internal attribute riding along).
  */
-export const extraKeys = (schema: z.ZodType, value: unknown, path = '$'): string[] => {
+export const extraKeys = (schema: $ZodType, value: unknown, path = '$'): string[] => {
   const def = defOf(schema);
   if ((def.type === 'optional' || def.type === 'nullable') && def.innerType) {
     return value === null || value === undefined ? [] : extraKeys(def.innerType, value, path);

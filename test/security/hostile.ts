@@ -4,7 +4,7 @@
  * Fields come from each route's own zod schemas, so a new route or field is fuzzed without edits here.
  */
 import fc from 'fast-check';
-import type { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import type { RouteEntry } from '../../src/api/routes.ts';
 import { MAX_AMOUNT } from '../../src/domain/money.ts';
 import { encodeSegment, PASSWORD, paramNames, pathOf, type Sent } from './client.ts';
@@ -248,10 +248,10 @@ const validValue = (field: string, ctx: FuzzContext): fc.Arbitrary<string> => {
 };
 
 interface ShapeDef {
-  _zod: { def: { shape?: Record<string, z.ZodType> } };
+  _zod: { def: { shape?: Record<string, $ZodType> } };
 }
 /** The field names of an object schema. */
-export const fieldsOf = (schema: z.ZodType | undefined): string[] =>
+export const fieldsOf = (schema: $ZodType | undefined): string[] =>
   schema ? Object.keys((schema as unknown as ShapeDef)._zod.def.shape ?? {}) : [];
 
 const objectText = (entries: [string, string][]) =>
