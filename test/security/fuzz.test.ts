@@ -144,19 +144,24 @@ describe('header abuse on every money route', () => {
     },
   );
 
-  it('a header block over the 16 KB server limit gets a 431 before any handler, and the stack keeps serving', async () => {
-    // Node's HTTP parser answers this one itself (bare, without a body), as API Gateway answers its own
-    // header limit with its own body; nothing reaches a handler.
-    const r = await client.send(
-      {
-        method: 'POST',
-        path: '/v1/transfers',
-        headers: { 'idempotency-key': 'k'.repeat(64 * 1024) },
-        body: '{}',
-      },
-      { fresh: true },
-    );
-    expect(r.status).toBe(431);
+  it('a header block over the 16 KB server limit is refused before any handler, and the stack keeps serving', async () => {
+    // Node's HTTP parser refuses it itself: a bare 431 (API Gateway also answers its own header limit
+    // itself), or, when the server closes while the client is still writing, a reset connection.
+    const outcome = await client
+      .send(
+        {
+          method: 'POST',
+          path: '/v1/transfers',
+          headers: { 'idempotency-key': 'k'.repeat(64 * 1024) },
+          body: '{}',
+        },
+        { fresh: true },
+      )
+      .then(
+        (r) => r.status,
+        (e: NodeJS.ErrnoException) => e.code,
+      );
+    expect([431, 'ECONNRESET', 'EPIPE']).toContain(outcome);
     expect((await client.call('GET', '/health')).status).toBe(200);
   });
 });
