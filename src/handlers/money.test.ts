@@ -496,11 +496,12 @@ describe('history', () => {
   it('refuses a period that ends before it starts, or leaves the years 0000-9999', async () => {
     const u = newUser();
     const a = await open(u);
-    for (const query of [
+    const queries: Record<string, string>[] = [
       { from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' },
       { from: '2026-01-01T00:00:00+01:00', to: '2026-01-01T00:00:00+02:00' },
       { to: '9999-12-31T23:00:00-05:00' },
-    ]) {
+    ];
+    for (const query of queries) {
       const r = await history(u, a.id, query);
       expect(r.status).toBe(400);
       expect(r.body.code).toBe('validation_failed');
