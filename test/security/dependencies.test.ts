@@ -82,6 +82,19 @@ describe('dependency hygiene', () => {
     }
   });
 
+  it('every runtime dependency ships in some bundle (else it belongs in devDependencies)', () => {
+    const used = new Set(
+      [...metafiles.values()].flatMap((m) =>
+        Object.keys(m.inputs)
+          .map(installPath)
+          .filter((p) => p !== undefined)
+          .map(nameOf),
+      ),
+    );
+    for (const dep of Object.keys(pkg.dependencies))
+      expect([...used], `${dep} is in no bundle`).toContain(dep);
+  });
+
   it('`npm ls --all` is clean (no missing, invalid or extraneous package)', async () => {
     const { stdout } = await promisify(execFile)('npm', ['ls', '--all', '--json'], {
       cwd: repoRoot,
