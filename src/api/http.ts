@@ -13,6 +13,7 @@ import type {
 import type { ZodMiniType } from 'zod/mini';
 import type { $ZodError, output } from 'zod/v4/core';
 import { BankError, type FieldError } from '../domain/errors.ts';
+import { securityHeaders } from './headers.ts';
 import { JsonError, parseStrictJson } from './json.ts';
 import { logger } from './logger.ts';
 import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.ts';
@@ -63,15 +64,6 @@ export type Result = APIGatewayProxyStructuredResultV2 & {
   headers: Record<string, string>;
 };
 
-const baseHeaders = (requestId: string): Record<string, string> => ({
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-  'x-request-id': requestId,
-});
-
 export const jsonResult = (
   status: number,
   body: unknown,
@@ -80,7 +72,7 @@ export const jsonResult = (
 ): Result => ({
   statusCode: status,
   headers: {
-    ...baseHeaders(requestId),
+    ...securityHeaders(requestId),
     ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
     ...headers,
   },
@@ -89,7 +81,7 @@ export const jsonResult = (
 
 export const errorResult = (e: BankError, requestId: string): Result => ({
   statusCode: e.status,
-  headers: { ...baseHeaders(requestId), 'content-type': PROBLEM_CONTENT_TYPE, ...e.headers },
+  headers: { ...securityHeaders(requestId), 'content-type': PROBLEM_CONTENT_TYPE, ...e.headers },
   body: JSON.stringify(problemOf(e)),
 });
 

@@ -3,6 +3,7 @@
  * Domain and store code throws `BankError`; the HTTP layer turns it into problem+json.
  */
 export const errorCatalog = {
+  bad_request: { status: 400, title: 'Bad request' },
   validation_failed: { status: 400, title: 'Validation failed' },
   malformed_json: { status: 400, title: 'Malformed JSON' },
   idempotency_key_required: { status: 400, title: 'Idempotency-Key header required' },
@@ -20,6 +21,7 @@ export const errorCatalog = {
   idempotency_key_in_use: { status: 409, title: 'Idempotency key in use' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  headers_too_large: { status: 431, title: 'Request headers too large' },
   insufficient_funds: { status: 422, title: 'Insufficient funds' },
   currency_mismatch: { status: 422, title: 'Currency mismatch' },
   same_account: { status: 422, title: 'Same account' },

@@ -223,6 +223,8 @@ const expectProblem = async (res: Response, status: number, code: string) => {
   expect(res.headers.get('cache-control')).toBe('no-store');
   expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   expect(res.headers.get('x-request-id')).toBeTruthy();
+  expect(res.headers.get('x-frame-options')).toBe('DENY');
+  expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
   expect(await res.json()).toMatchObject({
     status,
     code,
@@ -236,6 +238,14 @@ describe('routing and gateway errors', () => {
     await start();
     await expectProblem(await get('/v1/nope'), 404, 'not_found');
     await expectProblem(await fetch(`${base}/v1/accounts/x/y/z`, { method: 'POST' }), 404, 'not_found');
+  });
+
+  it('answers a request Node cannot parse with problem+json: 431 for oversized headers', async () => {
+    await start();
+    const r = await raw('GET', '/health', ['x-big', 'a'.repeat(20_000)]);
+    expect(r.status).toBe(431);
+    expect(r.headers['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(r.text).code).toBe('headers_too_large');
   });
 
   it('answers a known path with the wrong method with 405 and Allow', async () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { buildEvent } from '../api/event.ts';
+import { securityHeaders } from '../api/headers.ts';
 import { PROBLEM_CONTENT_TYPE, problem } from '../api/problem.ts';
 import { functions, type RouteEntry, routeKey, routeList } from '../api/routes.ts';
 import type { ErrorCode } from '../domain/errors.ts';
@@ -117,9 +118,7 @@ const isApiPath = (path: string) => path === '/health' || path === '/v1' || path
 // ---------- responses ----------
 
 const gatewayHeaders = (requestId: string): Record<string, string> => ({
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-  'x-request-id': requestId,
+  ...securityHeaders(requestId),
   'apigw-requestid': requestId,
 });
 
@@ -340,6 +339,25 @@ export const createGateway = (initial: GatewayOptions = {}): Gateway => {
 
   const server = createServer((req, res) => {
     void handle(req, res);
+  });
+  // A request Node cannot even parse (e.g. headers over 16 KB) still gets a problem+json answer.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_request';
+    const r = problemResponse(code, newRequestId());
+    const head = Object.entries({
+      ...r.headers,
+      'content-length': String(r.body.length),
+      connection: 'close',
+    })
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\r\n');
+    socket.end(
+      `HTTP/1.1 ${r.status} ${code === 'bad_request' ? 'Bad Request' : 'Request Header Fields Too Large'}\r\n${head}\r\n\r\n${r.body}`,
+    );
   });
 
   return {

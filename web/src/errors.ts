@@ -66,6 +66,8 @@ export const OFFLINE = 'We could not reach the bank. Check your connection and t
 /** Every code the API can send, in plain words. */
 export const MESSAGES: Record<ErrorCode, string> = {
   validation_failed: 'Some details are not valid. Check them and try again.',
+  bad_request: SOMETHING_WRONG,
+  headers_too_large: SOMETHING_WRONG,
   malformed_json: SOMETHING_WRONG,
   idempotency_key_required: SOMETHING_WRONG,
   invalid_cursor: 'We could not load more of the history. Reload the page to start again.',
