@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEvent } from '../src/api/event.ts';
 import { type FunctionName, type OperationId, routeKey, routes } from '../src/api/routes.ts';
 import { createTestTable, createTestUserPool, useHandlerEnv } from '../test/harness.ts';
-import { bundleExternals, entryOf, esbuildOptions, repoRoot } from './bundling.ts';
+import { bundleExternals, bundleFunction } from './bundling.ts';
 import { functionNames } from './functions.ts';
 
 type Handler = (event: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -37,13 +37,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bank-bundles-'));
   for (const fn of functionNames) {
     const outfile = join(dir, fn, 'index.mjs');
-    const result = await build({
-      ...esbuildOptions,
-      entryPoints: [entryOf(fn)],
-      outfile,
-      absWorkingDir: repoRoot,
-    });
-    metafiles.set(fn, result.metafile);
+    metafiles.set(fn, (await bundleFunction(fn, outfile)).metafile);
     handlers.set(fn, ((await import(pathToFileURL(outfile).href)) as { handler: Handler }).handler);
   }
 });

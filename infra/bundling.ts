@@ -76,3 +76,29 @@ export const esbuildOptions = {
 
 /** Environment every function gets so stack traces point into the TypeScript sources. */
 export const sourceMapEnvironment = { NODE_OPTIONS: '--enable-source-maps' } as const;
+
+/**
+ * Builds one function's bundle exactly as the CDK does. Written to `outfile` (with its source map) when
+ * given, otherwise kept in memory. The size report, the bundle tests and the benchmark all use this.
+ */
+export const bundleFunction = async (
+  fn: FunctionName,
+  outfile?: string,
+): Promise<{ bytes: number; metafile: import('esbuild').Metafile }> => {
+  const { build } = await import('esbuild');
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const result = await build({
+    ...esbuildOptions,
+    entryPoints: [entryOf(fn)],
+    outfile: outfile ?? join(repoRoot, 'dist', 'bundles', fn, 'index.mjs'),
+    write: false,
+    absWorkingDir: repoRoot,
+  });
+  const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
+  if (!js) throw new Error(`${fn}: esbuild produced no .mjs`);
+  if (outfile) {
+    await mkdir(dirname(outfile), { recursive: true });
+    await Promise.all(result.outputFiles.map((f) => writeFile(f.path, f.contents)));
+  }
+  return { bytes: js.contents.byteLength, metafile: result.metafile };
+};

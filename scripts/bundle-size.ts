@@ -5,8 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, type Metafile } from 'esbuild';
-import { entryOf, esbuildOptions, repoRoot } from '../infra/bundling.ts';
+import type { Metafile } from 'esbuild';
+import { bundleFunction, repoRoot } from '../infra/bundling.ts';
 import { type FunctionName, functions } from '../src/api/routes.ts';
 
 /** The per-function goal, in KB of minified JavaScript (source maps are not counted). */
@@ -46,17 +46,8 @@ export const contributors = (meta: Metafile, limit = 5): { name: string; kb: num
 };
 
 export const measure = async (fn: FunctionName): Promise<BundleSize> => {
-  const result = await build({
-    ...esbuildOptions,
-    entryPoints: [entryOf(fn)],
-    outfile: join(repoRoot, 'dist', 'bundles', fn, 'index.mjs'),
-    write: false,
-    absWorkingDir: repoRoot,
-  });
-  const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
-  if (!js) throw new Error(`${fn}: esbuild produced no .mjs`);
-  const bytes = js.contents.byteLength;
-  return { fn, bytes, kb: kb(bytes), withinGoal: kb(bytes) <= GOAL_KB, top: contributors(result.metafile) };
+  const { bytes, metafile } = await bundleFunction(fn);
+  return { fn, bytes, kb: kb(bytes), withinGoal: kb(bytes) <= GOAL_KB, top: contributors(metafile) };
 };
 
 const main = async (): Promise<void> => {

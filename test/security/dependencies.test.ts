@@ -8,9 +8,9 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { entryOf, esbuildOptions, repoRoot } from '../../infra/bundling.ts';
+import { bundleFunction, repoRoot } from '../../infra/bundling.ts';
 import { type FunctionName, functions } from '../../src/api/routes.ts';
 
 interface LockEntry {
@@ -28,14 +28,7 @@ beforeAll(async () => {
   lock = JSON.parse(await readFile(join(repoRoot, 'package-lock.json'), 'utf8'));
   await Promise.all(
     (Object.keys(functions) as FunctionName[]).map(async (fn) => {
-      const result = await build({
-        ...esbuildOptions,
-        entryPoints: [entryOf(fn)],
-        outfile: join(repoRoot, 'dist', 'bundles', fn, 'index.mjs'),
-        write: false,
-        absWorkingDir: repoRoot,
-      });
-      metafiles.set(fn, result.metafile);
+      metafiles.set(fn, (await bundleFunction(fn)).metafile);
     }),
   );
 }, 120_000);
