@@ -4,17 +4,15 @@
  * request that needs no AWS call; the wall time of that process minus a bare `node -e 0` is the proxy.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { esbuildOptions } from '../infra/bundling.ts';
+import { bundleFunction } from '../infra/bundling.ts';
 import { contributors } from '../scripts/bundle-size.ts';
 import { buildEvent } from '../src/api/event.ts';
 import { type FunctionName, functions, type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
 import { median } from './stats.ts';
-
-const ROOT = join(import.meta.dirname, '..');
 
 /**
  * A request for `fn` that its handler answers without AWS: invalid input for a route with a body or
@@ -98,29 +96,20 @@ export const measureColdStarts = async (opts: {
   runs: number;
   only?: FunctionName[];
 }): Promise<ColdReport> => {
-  const { build } = await import('esbuild');
   const names = opts.only ?? (Object.keys(functions) as FunctionName[]);
   const bundles = new Map<
     FunctionName,
     { file: string; eventFile: string; sizeKB: number; largest: { name: string; kb: number }[] }
   >();
   for (const fn of names) {
-    const dir = join(opts.workDir, fn);
-    await mkdir(dir, { recursive: true });
-    const out = await build({
-      ...esbuildOptions,
-      entryPoints: { index: join(ROOT, functions[fn].entry) },
-      outdir: dir,
-      outExtension: { '.js': '.mjs' },
-      write: true,
-    });
-    const file = join(dir, 'index.mjs');
-    const eventFile = join(dir, 'event.json');
+    const file = join(opts.workDir, fn, 'index.mjs');
+    const out = await bundleFunction(fn, file);
+    const eventFile = join(opts.workDir, fn, 'event.json');
     await writeFile(eventFile, JSON.stringify(coldEvent(fn)));
     bundles.set(fn, {
       file,
       eventFile,
-      sizeKB: Math.round(((await stat(file)).size / 1024) * 10) / 10,
+      sizeKB: Math.round((out.bytes / 1024) * 10) / 10,
       largest: contributors(out.metafile, 4),
     });
   }
@@ -142,7 +131,7 @@ export const measureColdStarts = async (opts: {
   const baselineMs = median(bare);
   const round = (v: number) => Math.round(v * 10) / 10;
   return {
-    bundler: 'infra/bundling.ts esbuildOptions',
+    bundler: "infra/bundling.ts bundleFunction (the CDK app's esbuild options)",
     runs: opts.runs,
     baselineMs: round(baselineMs),
     functions: [...bundles].map(([fn, b]) => {
