@@ -190,3 +190,28 @@ describe('the HTTP layer', () => {
     expect(r.body).not.toMatch(/10\.0\.0\.7|hunter2|ConnectionRefused|at /);
   });
 });
+
+describe('request logs', () => {
+  it('carry their own request id even when requests overlap in one process', async () => {
+    const slow = createHandler('health', {
+      health: async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        return { body: { status: 'ok' } };
+      },
+    });
+    const ids = Array.from({ length: 8 }, (_, i) => `req-${i}`);
+    const { logs } = await captureLogs(() =>
+      Promise.all(
+        ids.map((requestId) =>
+          slow(buildEvent({ method: 'GET', path: '/health', routeKey: 'GET /health', requestId })),
+        ),
+      ),
+    );
+    const lines = logs
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.requestId).sort()).toEqual(ids);
+    for (const l of lines) expect(l).toMatchObject({ message: 'request', status: 200, route: 'GET /health' });
+  });
+});

@@ -175,15 +175,23 @@ const buildRequest = (event: APIGatewayProxyEventV2, route: RouteEntry): Request
  * A Lambda handler for one function (route group). `operations` implements every route of the group,
  * keyed by operation id; the route table supplies the rest.
  */
+let coldStart = true;
+
 export const createHandler =
   <F extends FunctionName>(fn: F, operations: Operations<F>) =>
   async (event: APIGatewayProxyEventV2, context?: Context): Promise<Result> => {
     const started = Date.now();
     const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
     const route = findRouteByKey(event.routeKey);
-    logger.resetKeys();
-    if (context) logger.addContext(context);
-    logger.appendKeys({ requestId, route: event.routeKey, function: fn });
+    // Keys go on each line rather than on the shared logger: the local gateway runs many requests in
+    // one process at once, and keys appended to one logger would cross between them.
+    const keys = {
+      requestId,
+      route: event.routeKey,
+      function: fn,
+      ...(context ? { awsRequestId: context.awsRequestId, coldStart: coldStart } : {}),
+    };
+    coldStart = false;
     let result: Result;
     try {
       if (!route || route.fn !== fn) throw new BankError('not_found', 'No such route');
@@ -197,12 +205,14 @@ export const createHandler =
       } else {
         const err = e as Error;
         logger.error('unhandled error', {
+          ...keys,
           error: { name: err?.name, message: err?.message, stack: err?.stack },
         });
         result = errorResult(new BankError('internal_error', 'Something went wrong on our side'), requestId);
       }
     }
     logger.info('request', {
+      ...keys,
       method: event.requestContext?.http?.method,
       status: result.statusCode,
       errorCode: result.statusCode >= 400 ? JSON.parse(result.body ?? '{}').code : undefined,

@@ -60,7 +60,7 @@ export const buildContext = (input: ContextInput): Context => {
     functionName: input.functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:${input.region}:${LOCAL_ACCOUNT_ID}:function:${input.functionName}`,
-    memoryLimitInMB: String(input.memoryMb ?? 1024),
+    memoryLimitInMB: String(input.memoryMb ?? 512),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${input.functionName}`,
     logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
