@@ -136,7 +136,7 @@ const outcomesOf = (p: PhaseSummary): string => {
   return other.length ? other.map(([o, n]) => `${n}× ${o}`).join(', ') : 'none';
 };
 
-/** The tables, as Markdown (printed by the bench and kept in docs/performance.md). */
+/** The tables, as Markdown (printed by the bench and kept in the README's Performance section). */
 export const renderMarkdown = (r: Results): string => {
   const find = (path: 'stack' | 'raw', scenario: Scenario, c: number) =>
     r.phases.find((p) => p.path === path && p.scenario === scenario && p.concurrency === c);

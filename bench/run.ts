@@ -1,9 +1,9 @@
 /**
  * `npm run bench` (about 2½ minutes) and `npm run bench -- --quick` (under 2 minutes): starts the
  * whole stack as `npm start` does, loads it, and writes bench/results.json plus the tables in
- * docs/performance.md. Separate from the test suite: nothing here asserts a timing.
+ * the README's Performance section. Separate from the test suite: nothing here asserts a timing.
  *
- * Options: --quick (3 s phases), --seconds N (phase length), --no-docs (leave docs/performance.md).
+ * Options: --quick (3 s phases), --seconds N (phase length), --no-docs (leave the README's Performance section).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -278,9 +278,9 @@ const main = async (): Promise<void> => {
   await rename(`${file}.tmp`, file);
   const markdown = renderMarkdown(results);
   console.log(`\n${markdown}`);
-  const doc = join(ROOT, 'docs', 'performance.md');
+  const doc = join(ROOT, 'README.md');
   if (writeDocs && existsSync(doc)) await writeFile(doc, replaceBlock(await readFile(doc, 'utf8'), markdown));
-  say(`wrote bench/results.json${writeDocs ? ' and docs/performance.md' : ''}`);
+  say(`wrote bench/results.json${writeDocs ? " and the README's Performance section" : ''}`);
 };
 
 try {

@@ -35,7 +35,7 @@ export interface WebRuntimeConfig {
 /**
  * The Content-Security-Policy. `connect-src` names the API by its regional execute-api host pattern:
  * the API's own id cannot appear here, because the API's CORS names this distribution's domain and
- * CloudFormation cannot resolve that cycle (see docs/aws.md).
+ * CloudFormation cannot resolve that cycle (see the README (Running on AWS)).
  */
 export const contentSecurityPolicy = (apiOrigin: string): string =>
   [

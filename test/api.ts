@@ -21,6 +21,7 @@ export interface CallInput {
 export interface CallResult {
   status: number;
   headers: Record<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON body whose shape each test asserts
   body: any;
 }
 

@@ -2,7 +2,7 @@
  * Issue #6, part 4: dependency hygiene. Every Lambda function of the route table is bundled with the
  * esbuild options the CDK app deploys with (infra/bundling.ts), and the bundle's inputs are checked
  * against package-lock.json: nothing that only development needs may ship. `npm ls` must be clean, and
- * docs/security.md must explain every runtime dependency.
+ * The README's runtime-dependency table must explain every runtime dependency.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -97,9 +97,11 @@ describe('dependency hygiene', () => {
     expect(tree.problems ?? []).toEqual([]);
   }, 60_000);
 
-  it('docs/security.md names every runtime dependency and why it is there', async () => {
-    const doc = await readFile(join(repoRoot, 'docs', 'security.md'), 'utf8');
-    const section = doc.slice(doc.indexOf('### Runtime dependencies'));
+  it('the README names every runtime dependency and why it is there', async () => {
+    const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+    const start = readme.indexOf('### Runtime dependencies');
+    expect(start).toBeGreaterThan(0);
+    const section = readme.slice(start, readme.indexOf('\n## ', start));
     for (const dep of Object.keys(pkg.dependencies)) {
       expect(section, dep).toMatch(
         new RegExp(`\\|\\s*\`${dep.replace(/[/.]/g, '\\$&')}\`\\s*\\|[^|]*\\d[^|]*\\|\\s*\\S`),

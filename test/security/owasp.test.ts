@@ -1,7 +1,7 @@
 /**
  * Issue #6, part 2: the OWASP API Security Top 10 (2023), one or more tests per item that applies,
  * named after it, against real `npm start` stacks: one with throttling off (as for benchmarks), and a
- * small one with a low rate limit for API4. Items that do not apply are explained in docs/security.md.
+ * small one with a low rate limit for API4. Items that do not apply are explained in the README (Security and reliability).
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
