@@ -27,6 +27,7 @@ it('registers, logs in, opens two accounts, deposits, transfers between them and
     'An upper-case letter (done)',
     'A lower-case letter (done)',
     'A digit (done)',
+    'No space at the start or end (done)',
   ]);
   await screenshot(page, '02-register-password-feedback');
   await page.getByRole('button', { name: 'Register' }).click();
