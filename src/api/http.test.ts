@@ -214,4 +214,10 @@ describe('request logs', () => {
     expect(lines.map((l) => l.requestId).sort()).toEqual(ids);
     for (const l of lines) expect(l).toMatchObject({ message: 'request', status: 200, route: 'GET /health' });
   });
+
+  it('name the error code of a refused request', async () => {
+    const { logs } = await captureLogs(() => post('{"amount":'));
+    const line = JSON.parse(logs.trim().split('\n').pop() as string);
+    expect(line).toMatchObject({ message: 'request', status: 400, errorCode: 'malformed_json' });
+  });
 });

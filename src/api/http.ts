@@ -193,15 +193,19 @@ export const createHandler =
     };
     coldStart = false;
     let result: Result;
+    let errorCode: string | undefined;
     try {
       if (!route || route.fn !== fn) throw new BankError('not_found', 'No such route');
       const op = (operations as Record<string, Operation<RouteDef>>)[route.operationId];
       if (!op) throw new BankError('not_found', 'No such route');
       const reply = await op(buildRequest(event, route));
       result = jsonResult(reply.status ?? route.status, reply.body, requestId, reply.headers);
+      // A replayed decline is a reply, not a throw: its problem body carries the code.
+      if (result.statusCode >= 400) errorCode = (reply.body as { code?: string } | undefined)?.code;
     } catch (e) {
       if (e instanceof BankError) {
         result = errorResult(e, requestId);
+        errorCode = e.code;
       } else {
         const err = e as Error;
         logger.error('unhandled error', {
@@ -209,13 +213,14 @@ export const createHandler =
           error: { name: err?.name, message: err?.message, stack: err?.stack },
         });
         result = errorResult(new BankError('internal_error', 'Something went wrong on our side'), requestId);
+        errorCode = 'internal_error';
       }
     }
     logger.info('request', {
       ...keys,
       method: event.requestContext?.http?.method,
       status: result.statusCode,
-      errorCode: result.statusCode >= 400 ? JSON.parse(result.body ?? '{}').code : undefined,
+      errorCode,
       durationMs: Date.now() - started,
     });
     return result;
