@@ -4,6 +4,7 @@
  */
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { IDLE_TIMEOUT_SECONDS } from '../src/domain/session.ts';
 import { Api } from './api.ts';
 import { Data } from './data.ts';
 import { Functions } from './functions.ts';
@@ -11,9 +12,6 @@ import { Identity } from './identity.ts';
 import { Monitoring } from './monitoring.ts';
 import type { StageConfig } from './stage.ts';
 import { Web } from './web.ts';
-
-/** The idle timeout the web client applies before it signs the customer out (seconds). */
-export const webIdleTimeoutSeconds = 900;
 
 export class BankStack extends Stack {
   readonly data: Data;
@@ -54,7 +52,7 @@ export class BankStack extends Stack {
         region: Aws.REGION,
         userPoolId: this.identity.userPool.userPoolId,
         userPoolClientId: this.identity.client.userPoolClientId,
-        idleTimeoutSeconds: webIdleTimeoutSeconds,
+        idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
       });
     }
     this.monitoring = new Monitoring(this, 'Monitoring', {

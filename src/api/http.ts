@@ -104,6 +104,9 @@ const header = (event: APIGatewayProxyEventV2, name: string): string | undefined
   return undefined;
 };
 
+/** Refuses invalid UTF-8 (a base64 body can carry any bytes). Text bodies arrive as well-formed UTF-16. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 const readBody = (event: APIGatewayProxyEventV2, route: RouteEntry): unknown => {
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
@@ -118,8 +121,7 @@ const readBody = (event: APIGatewayProxyEventV2, route: RouteEntry): unknown => 
     }
   }
   if (bytes.length === 0) return undefined;
-  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  return parseStrictJson(text);
+  return parseStrictJson(utf8.decode(bytes));
 };
 
 const callerOf = (event: APIGatewayProxyEventV2): Caller | undefined => {

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { IDLE_TIMEOUT_SECONDS } from '../domain/session.ts';
 import { createJwtVerifier } from '../identity/jwt.ts';
 import { bootstrap, LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
@@ -118,7 +119,7 @@ const startUp = async (emulators: Emulators): Promise<void> => {
       region: LOCAL_REGION,
       userPoolId: ids.userPoolId,
       userPoolClientId: ids.userPoolClientId,
-      idleTimeoutSeconds: 900,
+      idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
     },
     region: LOCAL_REGION,
     ready: true,

@@ -22,10 +22,6 @@ export const isPortFree = (port: number, host = '127.0.0.1'): Promise<boolean> =
     () => false,
   );
 
-/** `preferred` if it is set and free, otherwise a free port. */
-export const pickPort = async (preferred: number | undefined, host = '127.0.0.1'): Promise<number> =>
-  preferred && (await isPortFree(preferred, host)) ? preferred : freePort(host);
-
 /** A port number from the environment, or undefined when unset. */
 export const envPort = (name: string): number | undefined => {
   const raw = process.env[name];

@@ -17,7 +17,7 @@ const target = (): { client: DynamoDBClient; table: string; where: string } => {
       where: `table ${process.env.TABLE_NAME}`,
     };
   }
-  const dataDir = process.env.BANK_DATA_DIR ?? '.data';
+  const dataDir = process.env.BANK_DATA_DIR || '.data';
   const stack = JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8'));
   return {
     client: new DynamoDBClient({

@@ -86,9 +86,6 @@ it('on a 401 that a renewal cannot cure, returns to login and keeps the path', a
   await page.unroute('**/v1/accounts/*');
 
   await loginAgain(page, c);
-  await page.waitForTimeout(3000);
-  await screenshot(page, 'debug');
-  console.log(page.url(), problems);
   await page.getByRole('heading', { level: 1, name: 'Savings pot' }).waitFor();
   expect(problems).toEqual([]);
   await context.close();

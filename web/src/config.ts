@@ -2,6 +2,7 @@
  * Runtime configuration, read from `/config.json` when the app starts: the local gateway serves it,
  * and the CDK deploy writes it next to the app on AWS. Nothing is baked in at build time.
  */
+import { IDLE_TIMEOUT_SECONDS } from '../../src/domain/session.ts';
 export interface RuntimeConfig {
   /** '' means the API is on the same origin as the app. No trailing slash. */
   apiBaseUrl: string;
@@ -11,7 +12,7 @@ export interface RuntimeConfig {
   idleTimeoutSeconds: number;
 }
 
-export const DEFAULT_IDLE_TIMEOUT_SECONDS = 900;
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = IDLE_TIMEOUT_SECONDS;
 
 export class ConfigError extends Error {}
 
