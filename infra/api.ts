@@ -17,7 +17,8 @@ import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type FunctionName, routeKey, routeList } from '../src/api/routes.ts';
+import { routeKey, routeList } from '../src/api/routes.ts';
+import type { HttpFunctionName as FunctionName } from '../src/functions.ts';
 import { corsConfig } from '../src/local/cors.ts';
 import type { StageConfig } from './stage.ts';
 

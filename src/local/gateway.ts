@@ -11,8 +11,9 @@ import type { Context } from 'aws-lambda';
 import { buildEvent } from '../api/event.ts';
 import { securityHeaders } from '../api/headers.ts';
 import { PROBLEM_CONTENT_TYPE, problem } from '../api/problem.ts';
-import { functions, type RouteEntry, routeKey, routeList } from '../api/routes.ts';
+import { type RouteEntry, routeKey, routeList } from '../api/routes.ts';
 import type { ErrorCode } from '../domain/errors.ts';
+import { functions } from '../functions.ts';
 import { bearerToken, type JwtVerifier } from '../identity/jwt.ts';
 import { type CorsConfig, corsConfig, corsHeaders, corsOriginsFromEnv, preflightHeaders } from './cors.ts';
 import {
