@@ -13,6 +13,7 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -306,6 +307,29 @@ describe('reads are never affected', () => {
     hold.release();
     await first;
     expect(emulator.counters()).toEqual({ transactWrites: 0, singleWrites: 0, transactGets: 1, total: 1 });
+  });
+});
+
+describe('BatchWriteItem', () => {
+  it('holds its items against TransactGetItems only; a write transaction on them passes', async () => {
+    const { doc, emulator, holdNext } = heldClient();
+    const [a, b] = [run('a'), run('b')];
+    const hold = holdNext();
+    const batch = doc.send(
+      new BatchWriteCommand({
+        RequestItems: { [table]: [{ PutRequest: { Item: key(a) } }, { DeleteRequest: { Key: key(b) } }] },
+      }),
+    );
+    await hold.sent;
+    const e = await caught(
+      doc.send(new TransactGetCommand({ TransactItems: [{ Get: { TableName: table, Key: key(b) } }] })),
+    );
+    expect(cancellationCodes(e)).toEqual(['TransactionConflict']);
+    await doc.send(new TransactWriteCommand({ TransactItems: [bump(a)] }));
+    hold.release();
+    await batch;
+    expect(emulator.counters()).toEqual({ transactWrites: 0, singleWrites: 0, transactGets: 1, total: 1 });
+    expect(emulator.inFlight()).toBe(0);
   });
 });
 
