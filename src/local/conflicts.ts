@@ -32,7 +32,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { tableKeys } from '../store/table.ts';
 
-/** What the emulation did since it was created (or since `reset`). */
+/** What the emulation did since it was created: readers take differences. */
 export interface ConflictCounts {
   /** TransactWriteItems cancelled with TransactionConflict (rule 2). */
   transactWrites: number;
@@ -107,16 +107,12 @@ const cancelled = (codes: readonly string[]): TransactionCanceledException =>
 export class ConflictEmulator {
   /** Item -> how many in-flight requests of each kind hold it. */
   private readonly held = new Map<string, Record<Kind, number>>();
-  private counts: ConflictCounts = { transactWrites: 0, singleWrites: 0, transactGets: 0, total: 0 };
+  private readonly counts: ConflictCounts = { transactWrites: 0, singleWrites: 0, transactGets: 0, total: 0 };
 
   constructor(private readonly schema: KeySchema = singleTableKeys) {}
 
   counters(): ConflictCounts {
     return { ...this.counts };
-  }
-
-  reset(): void {
-    this.counts = { transactWrites: 0, singleWrites: 0, transactGets: 0, total: 0 };
   }
 
   /** How many items are held by requests in flight (0 when the process is quiet). */
