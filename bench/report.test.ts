@@ -55,14 +55,16 @@ const results = (over: {
     populationSeconds: 8,
     systemShards: 16,
     emulators: 'emulators',
+    conflictsEmulated: true,
   },
   phases: [
     phase({
       errors: over.errors ?? 0,
       outcomes: { '201': 300, '503 service_unavailable': over.errors ?? 0 },
+      conflicts: 7,
     }),
-    phase({ path: 'raw', tps: over.rawTps ?? 110, outcomes: { committed: 330 } }),
-    phase({ scenario: 'hot-recipient', concurrency: 8, tps: over.hotTps ?? 90 }),
+    phase({ path: 'raw', tps: over.rawTps ?? 110, outcomes: { committed: 330 }, conflicts: 3 }),
+    phase({ scenario: 'hot-recipient', concurrency: 8, tps: over.hotTps ?? 90, conflicts: 41 }),
   ],
   ceiling: [
     { concurrency: 1, stackTps: 100, rawTps: over.rawTps ?? 110, ratio: ratio(100, over.rawTps ?? 110) },
@@ -156,6 +158,23 @@ describe('the Markdown report', () => {
     expect(md).toContain('| transfer | 1 | 12 | GetItem×1 + TransactWriteItems×1 |');
     expect(md).toContain('**$8.9250**');
     expect(md).toContain('| Errors in full-stack phases (422s allowed) | 0 | 2 | **no** |');
+  });
+
+  it('reports the conflicts retried per phase, and says when the emulation was off', () => {
+    const partial = results({});
+    const md = renderMarkdown({ ...partial, goals: evaluateGoals(partial) });
+    expect(md).toContain("AWS's transaction conflicts emulated in the stack and the raw path");
+    // stack c=1: 7 conflicts retried; its raw ceiling: 3; the hot recipient at c=8: 41.
+    expect(md).toMatch(/\| 1 \| 100 \| 10 \| 20 \| 30 \| – \| 0 \| 0 \| 7 \| 110 \| 10 \| 3 \| 0\.91 \|/);
+    expect(md).toMatch(/\| hot-recipient \| 8 \| 90 \| 10 \| 30 \| 0 \| none \| 41 \| 100 \| 0\.9 \|/);
+    const off = {
+      ...partial,
+      setup: { ...partial.setup, conflictsEmulated: false },
+      phases: partial.phases.map(({ conflicts: _, ...p }) => p),
+    };
+    const offMd = renderMarkdown({ ...off, goals: evaluateGoals(off) });
+    expect(offMd).toContain('**not emulated** (BANK_EMULATE_CONFLICTS=off)');
+    expect(offMd).toMatch(/\| 1 \| 100 \| 10 \| 20 \| 30 \| – \| 0 \| 0 \| – \| 110 \| 10 \| – \| 0\.91 \|/);
   });
 
   it('replaces only the text between the markers', () => {

@@ -14,6 +14,11 @@ export interface PhaseSummary extends Omit<LoadResult, 'latency'> {
   handler?: LatencySummary & { n: number };
   /** Cores' worth of CPU that processes other than the bench and its stack used during the phase. */
   otherCores: number;
+  /**
+   * Transaction conflicts the emulation (src/local/conflicts.ts) raised during the phase, each one
+   * retried by the ledger (stack) or the raw loop (raw); undefined when the emulation was off.
+   */
+  conflicts?: number;
 }
 
 export interface Goal {
@@ -46,6 +51,8 @@ export interface Results {
     populationSeconds: number;
     systemShards: number;
     emulators: string;
+    /** Whether AWS's transaction conflicts were emulated (BANK_EMULATE_CONFLICTS), in the stack and the raw path. */
+    conflictsEmulated: boolean;
   };
   phases: PhaseSummary[];
   ceiling: { concurrency: number; stackTps: number; rawTps: number; ratio: number }[];
@@ -136,6 +143,9 @@ const outcomesOf = (p: PhaseSummary): string => {
   return other.length ? other.map(([o, n]) => `${n}× ${o}`).join(', ') : 'none';
 };
 
+/** Conflicts retried in a phase; `–` when the emulation was off or the phase is missing. */
+const conflictsOf = (p: PhaseSummary | undefined): string | number => p?.conflicts ?? '–';
+
 /** The tables, as Markdown (printed by the bench and kept in the README's Performance section). */
 export const renderMarkdown = (r: Results): string => {
   const find = (path: 'stack' | 'raw', scenario: Scenario, c: number) =>
@@ -146,7 +156,8 @@ export const renderMarkdown = (r: Results): string => {
       `commit ${r.code.commit}${r.code.uncommitted ? ' with uncommitted changes in src/ or infra/' : ''}. ` +
       `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.os}; ` +
       `load average ${r.machine.load.start} at the start, ${r.machine.load.end} at the end. ` +
-      `${r.setup.customers} customers, ${r.setup.receivingAccounts} receiving accounts; ${r.setup.emulators}. ` +
+      `${r.setup.customers} customers, ${r.setup.receivingAccounts} receiving accounts; ${r.setup.emulators}; ` +
+      `AWS's transaction conflicts ${r.setup.conflictsEmulated ? 'emulated in the stack and the raw path (src/local/conflicts.ts)' : '**not emulated** (BANK_EMULATE_CONFLICTS=off)'}. ` +
       '*Other load* is the CPU (in cores) that processes other than the bench and its stack used meanwhile: ' +
       'where it is not near 0, that phase measured less than the machine can do.',
     '#### Transfers through the full stack, and the raw DynamoDB Local ceiling',
@@ -160,8 +171,10 @@ export const renderMarkdown = (r: Results): string => {
         'handler p50 ms',
         'errors',
         '422s',
+        'conflicts retried',
         'raw tx/s',
         'raw p50 ms',
+        'raw conflicts retried',
         'stack / raw',
         'other load (cores)',
       ],
@@ -177,8 +190,10 @@ export const renderMarkdown = (r: Results): string => {
           ms(s?.handler?.p50),
           s?.errors ?? '–',
           s?.expected ?? '–',
+          conflictsOf(s),
           c.rawTps,
           ms(raw?.latency.p50),
+          conflictsOf(raw),
           c.ratio,
           Math.max(s?.otherCores ?? 0, raw?.otherCores ?? 0),
         ];
@@ -194,6 +209,7 @@ export const renderMarkdown = (r: Results): string => {
         'p99 ms',
         'errors',
         'outcomes other than 201',
+        'conflicts retried',
         'uniform/s',
         'ratio',
         'other load (cores)',
@@ -208,6 +224,7 @@ export const renderMarkdown = (r: Results): string => {
           ms(s?.latency.p99),
           s?.errors ?? '–',
           s ? outcomesOf(s) : '–',
+          conflictsOf(s),
           h.uniformTps,
           h.ratio,
           s?.otherCores ?? '–',
@@ -219,7 +236,7 @@ export const renderMarkdown = (r: Results): string => {
       .map(
         (p) =>
           `Raw DynamoDB Local, all transfers into one account, c=${p.concurrency}: ${p.tps} tx/s ` +
-          `(p50 ${ms(p.latency.p50)} ms, ${p.retries} conflicts retried, ${p.errors} errors; other load ${p.otherCores} cores).`,
+          `(p50 ${ms(p.latency.p50)} ms, ${conflictsOf(p)} conflicts retried, ${p.errors} errors; other load ${p.otherCores} cores).`,
       ),
     `#### Bundles and cold start (${r.coldStart.bundler}; median of ${r.coldStart.runs} fresh processes minus bare \`node -e 0\` = ${r.coldStart.baselineMs} ms; other load ${r.coldStart.otherCores ?? '–'} cores)`,
     table(

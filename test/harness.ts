@@ -12,6 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { resetConfig } from '../src/config.ts';
+import { db } from '../src/handlers/context.ts';
 import {
   ensureTable,
   ensureUserPool,
@@ -19,6 +20,7 @@ import {
   LOCAL_REGION,
   localClientConfig,
 } from '../src/local/bootstrap.ts';
+import { emulateConflicts } from '../src/local/conflicts.ts';
 import { freePort } from '../src/local/ports.ts';
 import { createDocumentClient } from '../src/store/db.ts';
 import type { EmulatorEndpoints } from './global-setup.ts';
@@ -35,10 +37,14 @@ export const emulators = (): EmulatorEndpoints => {
 };
 
 let clients: { client: DynamoDBClient; doc: DynamoDBDocumentClient } | undefined;
-/** A DynamoDBClient and a DocumentClient (the handlers' settings) on the shared DynamoDB Local. */
+/**
+ * A DynamoDBClient and a DocumentClient (the handlers' settings) on the shared DynamoDB Local, with
+ * AWS's transaction conflicts emulated (src/local/conflicts.ts) unless BANK_EMULATE_CONFLICTS=off.
+ */
 export const dynamoClients = (): { client: DynamoDBClient; doc: DynamoDBDocumentClient } => {
   if (!clients) {
     const client = new DynamoDBClient(localClientConfig(emulators().dynamodbEndpoint));
+    emulateConflicts(client);
     clients = { client, doc: createDocumentClient(client) };
   }
   return clients;
@@ -78,7 +84,9 @@ export const createTestUserPool = async (prefix = 'test'): Promise<TestUserPool>
 
 /**
  * Sets process.env as the local stack sets it for handlers, pointed at the shared emulators, with
- * `vars` on top; clears the cached config. Returns a function that restores the previous values.
+ * `vars` on top; clears the cached config; puts the conflict emulation on the handlers' DynamoDB
+ * client as `npm start` does (off with BANK_EMULATE_CONFLICTS=off). Returns a function that
+ * restores the previous values.
  */
 export const useHandlerEnv = (vars: Record<string, string> = {}): (() => void) => {
   const e = emulators();
@@ -96,6 +104,7 @@ export const useHandlerEnv = (vars: Record<string, string> = {}): (() => void) =
   const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   resetConfig();
+  emulateConflicts(db());
   return () => {
     for (const [k, v] of Object.entries(previous)) {
       if (v === undefined) delete process.env[k];

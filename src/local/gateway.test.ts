@@ -8,6 +8,7 @@ import { routeList, routes } from '../api/routes.ts';
 import { TokenError } from '../identity/jwt.ts';
 import {
   createGateway,
+  DIAGNOSTICS_PATH,
   type Gateway,
   type GatewayOptions,
   type LambdaHandler,
@@ -477,5 +478,18 @@ describe('static content', () => {
       idleTimeoutSeconds: 900,
     });
     expect(cfg.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('local diagnostics', () => {
+  it('GET /_local/diagnostics answers what the stack reports (conflict counters), only when given', async () => {
+    let total = 3;
+    await start({ diagnostics: () => ({ conflicts: { emulated: true, total } }) });
+    expect(await (await get(DIAGNOSTICS_PATH)).json()).toEqual({ conflicts: { emulated: true, total: 3 } });
+    total = 5;
+    expect(await (await get(DIAGNOSTICS_PATH)).json()).toEqual({ conflicts: { emulated: true, total: 5 } });
+    await gateway?.close();
+    await start({ webDir: '/nonexistent' });
+    expect((await get(DIAGNOSTICS_PATH)).status).toBe(404);
   });
 });

@@ -61,7 +61,12 @@ export interface GatewayOptions {
   timeoutMs?: number;
   /** Where unexpected errors are reported. */
   onError?: (message: string, error: unknown) => void;
+  /** What GET /_local/diagnostics answers (local only: the bench and tests read the stack's counters). */
+  diagnostics?: () => unknown;
 }
+
+/** The local stack's own counters (conflicts emulated); no such path exists on AWS. */
+export const DIAGNOSTICS_PATH = '/_local/diagnostics';
 
 export interface Gateway {
   server: Server;
@@ -301,6 +306,8 @@ export const createGateway = (initial: GatewayOptions = {}): Gateway => {
       }
       return jsonResponse(200, opts.clientConfig, requestId);
     }
+    if (path === DIAGNOSTICS_PATH && opts.diagnostics)
+      return jsonResponse(200, opts.diagnostics(), requestId);
     if (path === '/docs' || path.startsWith('/docs/')) return serveDocs(path);
     if (isApiPath(path)) return undefined;
     const acceptsHtml = /text\/html/i.test(req.headers.accept ?? '');

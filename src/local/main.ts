@@ -3,15 +3,18 @@
  * the user pool if missing, and serves the API, its reference and the web client through the local
  * gateway. Env: PORT (3000), HOST (127.0.0.1), BANK_DATA_DIR (.data), BANK_DYNAMODB_PORT and
  * BANK_COGNITO_PORT (free ports otherwise), BANK_AUTO_CONFIRM ('false' to need the emailed code),
- * BANK_CORS_ORIGINS, BANK_RATE_LIMIT*, BANK_SWEEP_SECONDS (5: how often scheduled functions run).
- * Ctrl+C stops everything.
+ * BANK_CORS_ORIGINS, BANK_RATE_LIMIT*, BANK_SWEEP_SECONDS (5: how often scheduled functions run),
+ * BANK_EMULATE_CONFLICTS ('off' to let DynamoDB Local's transactions overlap without conflicts, as it
+ * does by itself). Ctrl+C stops everything.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { IDLE_TIMEOUT_SECONDS } from '../domain/session.ts';
+import { db } from '../handlers/context.ts';
 import { createJwtVerifier } from '../identity/jwt.ts';
 import { bootstrap, LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
+import { emulateConflicts } from './conflicts.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { createGateway } from './gateway.ts';
 import { envPort, isPortFree } from './ports.ts';
@@ -116,6 +119,9 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME || 'serverless-bank',
   });
   delete process.env.AWS_SESSION_TOKEN;
+  // AWS's transaction conflicts, on the handlers' DynamoDB client (the gateway runs them in this
+  // process; their DocumentClient shares its base client's middleware stack).
+  const conflicts = emulateConflicts(db());
   const issuer = `${emulators.cognitoEndpoint}/${ids.userPoolId}`;
   gateway.configure({
     verifier: createJwtVerifier({
@@ -131,6 +137,9 @@ const startUp = async (emulators: Emulators): Promise<void> => {
       idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
     },
     region: LOCAL_REGION,
+    diagnostics: () => ({
+      conflicts: conflicts ? { emulated: true, ...conflicts.counters() } : { emulated: false },
+    }),
     ready: true,
   });
   // Scheduled functions (src/functions.ts), as EventBridge would run them, every BANK_SWEEP_SECONDS.
@@ -159,6 +168,7 @@ const startUp = async (emulators: Emulators): Promise<void> => {
       `  Emulators   DynamoDB Local ${emulators.dynamodbEndpoint}, cognito-local ${emulators.cognitoEndpoint}`,
       `  Schedules   every ${sweepSeconds} s (BANK_SWEEP_SECONDS)`,
       `  Sign-up     ${autoConfirm === 'true' ? 'confirmed automatically' : 'confirmation codes appear in this log'}`,
+      `  Conflicts   ${conflicts ? "AWS's transaction conflicts emulated (BANK_EMULATE_CONFLICTS=off to stop)" : 'not emulated (BANK_EMULATE_CONFLICTS=off)'}`,
       'Press Ctrl+C to stop.',
     ].join('\n'),
   );

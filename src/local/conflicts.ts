@@ -1,0 +1,244 @@
+/**
+ * AWS's transaction-conflict rules, emulated offline. DynamoDB Local runs transactions one at a time
+ * and never reports a conflict; DynamoDB does (see "Transaction conflict handling in DynamoDB" in the
+ * developer guide). This middleware, added to a DynamoDB client's middleware stack (a DocumentClient
+ * shares its base client's stack), keeps the items of every request it has sent and not yet seen
+ * answered, and applies the documented rules to each new request:
+ *
+ *  1. a PutItem, UpdateItem or DeleteItem on an item that an in-flight TransactWriteItems includes
+ *     fails with TransactionConflictException;
+ *  2. a TransactWriteItems that includes an item of another in-flight TransactWriteItems is
+ *     cancelled: TransactionCanceledException, `TransactionConflict` at the position of each shared
+ *     item and `None` elsewhere;
+ *  3. a TransactGetItems that includes an item of an in-flight TransactWriteItems, BatchWriteItem,
+ *     PutItem, UpdateItem or DeleteItem is cancelled the same way.
+ *
+ * A rejected request never reaches DynamoDB Local. Anything else (GetItem, Query, Scan,
+ * BatchGetItem, a transaction that shares no item) passes untouched. Items are compared by table
+ * and by their marshalled key attributes, so DocumentClient and base-client requests agree.
+ *
+ * It runs inside the SDK's retry loop (after `retryMiddleware`): an item is in flight from the moment
+ * an attempt is sent until its answer arrives, as DynamoDB sees it, and the SDK's own retries are
+ * separate attempts. The exceptions are the SDK's own classes, shaped as its deserializer makes them.
+ *
+ * Local only: nothing under src/handlers or src/store imports this file.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  TransactionCanceledException,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
+import { tableKeys } from '../store/table.ts';
+
+/** What the emulation did since it was created: readers take differences. */
+export interface ConflictCounts {
+  /** TransactWriteItems cancelled with TransactionConflict (rule 2). */
+  transactWrites: number;
+  /** PutItem/UpdateItem/DeleteItem rejected with TransactionConflictException (rule 1). */
+  singleWrites: number;
+  /** TransactGetItems cancelled with TransactionConflict (rule 3). */
+  transactGets: number;
+  /** All of the above. */
+  total: number;
+}
+
+export const CONFLICT_MIDDLEWARE = 'bankTransactionConflictEmulation';
+/** The message DynamoDB gives for an item held by an ongoing transaction. */
+export const ONGOING_MESSAGE = 'Transaction is ongoing for the item';
+
+type Key = Record<string, AttributeValue>;
+type Input = Record<string, unknown>;
+type Kind = 'transaction' | 'write';
+
+/** The key attribute names of a table; every table here has the single-table key (pk, sk). */
+export type KeySchema = (table: string) => readonly string[];
+const singleTableKeys: KeySchema = () => [tableKeys.partitionKey, tableKeys.sortKey];
+
+const scalar = (v: AttributeValue | undefined): string => {
+  if (!v) return '-';
+  if (v.S !== undefined) return `S${v.S}`;
+  if (v.N !== undefined) return `N${v.N}`;
+  if (v.B !== undefined) return `B${Buffer.from(v.B).toString('base64')}`;
+  return JSON.stringify(v);
+};
+
+/** One string per item: the table and its key attributes, marshalled, in the schema's order. */
+const itemId = (schema: KeySchema, table: string, key: Key): string =>
+  JSON.stringify([table, ...schema(table).map((name) => scalar(key[name]))]);
+
+const asKey = (v: unknown): Key => (v ?? {}) as Key;
+
+interface Action {
+  TableName: string;
+  Key?: Key;
+  Item?: Key;
+}
+
+/** The items of a TransactWriteItems or TransactGetItems request, in its order. */
+const transactionItems = (schema: KeySchema, input: Input): string[] =>
+  ((input.TransactItems ?? []) as Record<string, Action | undefined>[]).map((entry) => {
+    const action = entry.Put ?? entry.Update ?? entry.Delete ?? entry.ConditionCheck ?? entry.Get;
+    if (!action) return '';
+    return itemId(schema, action.TableName, asKey(action.Key ?? action.Item));
+  });
+
+/** The items a BatchWriteItem writes. */
+const batchWriteItems = (schema: KeySchema, input: Input): string[] =>
+  Object.entries(
+    (input.RequestItems ?? {}) as Record<string, Record<string, { Item?: Key; Key?: Key }>[]>,
+  ).flatMap(([table, requests]) =>
+    requests.map((r) => itemId(schema, table, asKey(r.PutRequest?.Item ?? r.DeleteRequest?.Key))),
+  );
+
+const metadata = () => ({ httpStatusCode: 400, requestId: randomUUID(), attempts: 1, totalRetryDelay: 0 });
+
+const cancelled = (codes: readonly string[]): TransactionCanceledException =>
+  new TransactionCanceledException({
+    message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`,
+    $metadata: metadata(),
+    CancellationReasons: codes.map((Code) =>
+      Code === 'None' ? { Code } : { Code, Message: ONGOING_MESSAGE },
+    ),
+  });
+
+/** The conflict emulation: one per process is what AWS would see from this process's clients. */
+export class ConflictEmulator {
+  /** Item -> how many in-flight requests of each kind hold it. */
+  private readonly held = new Map<string, Record<Kind, number>>();
+  private readonly counts: ConflictCounts = { transactWrites: 0, singleWrites: 0, transactGets: 0, total: 0 };
+
+  constructor(private readonly schema: KeySchema = singleTableKeys) {}
+
+  counters(): ConflictCounts {
+    return { ...this.counts };
+  }
+
+  /** How many items are held by requests in flight (0 when the process is quiet). */
+  inFlight(): number {
+    return this.held.size;
+  }
+
+  private heldBy(id: string, kinds: readonly Kind[]): boolean {
+    const h = this.held.get(id);
+    return !!h && kinds.some((k) => h[k] > 0);
+  }
+
+  private hold(ids: readonly string[], kind: Kind): () => void {
+    for (const id of ids) {
+      const h = this.held.get(id) ?? { transaction: 0, write: 0 };
+      h[kind]++;
+      this.held.set(id, h);
+    }
+    return () => {
+      for (const id of ids) {
+        const h = this.held.get(id);
+        if (!h) continue;
+        h[kind]--;
+        if (h.transaction === 0 && h.write === 0) this.held.delete(id);
+      }
+    };
+  }
+
+  private count(kind: Exclude<keyof ConflictCounts, 'total'>): void {
+    this.counts[kind]++;
+    this.counts.total++;
+  }
+
+  /**
+   * The rule for one request: an error to answer with instead of sending it, or the items it holds
+   * while in flight (and as what).
+   */
+  admit(command: string, input: Input): { reject: Error } | { holds: string[]; as: Kind } | undefined {
+    const s = this.schema;
+    switch (command) {
+      case 'TransactWriteItemsCommand':
+      case 'TransactGetItemsCommand': {
+        const write = command === 'TransactWriteItemsCommand';
+        const ids = transactionItems(s, input);
+        // A write transaction yields to write transactions; a read transaction to any write.
+        const against: Kind[] = write ? ['transaction'] : ['transaction', 'write'];
+        const codes = ids.map((id) => (this.heldBy(id, against) ? 'TransactionConflict' : 'None'));
+        if (codes.includes('TransactionConflict')) {
+          this.count(write ? 'transactWrites' : 'transactGets');
+          return { reject: cancelled(codes) };
+        }
+        return write ? { holds: ids, as: 'transaction' } : undefined;
+      }
+      case 'PutItemCommand':
+      case 'UpdateItemCommand':
+      case 'DeleteItemCommand': {
+        const id = itemId(s, input.TableName as string, asKey(input.Key ?? input.Item));
+        if (this.heldBy(id, ['transaction'])) {
+          this.count('singleWrites');
+          return {
+            reject: new TransactionConflictException({ message: ONGOING_MESSAGE, $metadata: metadata() }),
+          };
+        }
+        return { holds: [id], as: 'write' };
+      }
+      case 'BatchWriteItemCommand':
+        // Rule 3 only: DynamoDB documents no conflict between a batch write and a write transaction.
+        return { holds: batchWriteItems(s, input), as: 'write' };
+      default:
+        return undefined;
+    }
+  }
+
+  /** The SDK middleware: for `clientStack.addRelativeTo(...)`, or use `attachTo`. */
+  middleware =
+    <Output>(next: (args: { input: object }) => Promise<Output>, context: { commandName?: string }) =>
+    async (args: { input: object }): Promise<Output> => {
+      const verdict = this.admit(context.commandName ?? '', args.input as Input);
+      if (!verdict) return next(args);
+      if ('reject' in verdict) throw verdict.reject;
+      const release = this.hold(verdict.holds, verdict.as);
+      try {
+        return await next(args);
+      } finally {
+        release();
+      }
+    };
+
+  /**
+   * Adds the emulation to a client's stack, inside the SDK's retry loop (a DocumentClient shares its
+   * base client's stack, so either may be given). Adding it again replaces it.
+   */
+  attachTo(client: Pick<DynamoDBClient, 'middlewareStack'>): void {
+    client.middlewareStack.addRelativeTo(this.middleware as never, {
+      name: CONFLICT_MIDDLEWARE,
+      relation: 'after',
+      toMiddleware: 'retryMiddleware',
+      override: true,
+    });
+  }
+}
+
+/** False when BANK_EMULATE_CONFLICTS is `off` (or `false`, `0`): the local stack's switch. */
+export const conflictsEmulated = (env: NodeJS.ProcessEnv = process.env): boolean =>
+  !['off', 'false', '0'].includes((env.BANK_EMULATE_CONFLICTS ?? '').trim().toLowerCase());
+
+let shared: ConflictEmulator | undefined;
+/** The process's emulator: every client of one process shares it, as they share one DynamoDB on AWS. */
+export const processConflicts = (): ConflictEmulator => {
+  shared ??= new ConflictEmulator();
+  return shared;
+};
+
+/**
+ * Adds the process's emulator to `client`, or takes it off when BANK_EMULATE_CONFLICTS=off.
+ * Returns the emulator when on.
+ */
+export const emulateConflicts = (
+  client: Pick<DynamoDBClient, 'middlewareStack'>,
+  env: NodeJS.ProcessEnv = process.env,
+): ConflictEmulator | undefined => {
+  if (!conflictsEmulated(env)) {
+    client.middlewareStack.remove(CONFLICT_MIDDLEWARE);
+    return undefined;
+  }
+  const emulator = processConflicts();
+  emulator.attachTo(client);
+  return emulator;
+};
