@@ -220,26 +220,41 @@ describe('dev stage (with a web build)', () => {
     s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
   });
 
-  it('hands the cursor key only to the function that pages history, as a Secrets Manager reference', () => {
+  it('gives the cursor secret\u2019s ARN (never its value) only to the function that pages history, with read access to it', () => {
+    const secret = logicalId(s.stack, s.stack.functions.cursorSecret);
+    const functions = s.template.findResources('AWS::Lambda::Function');
+    // No function's environment holds a resolved secret, anywhere in the template.
+    expect(JSON.stringify(functions)).not.toContain('resolve:secretsmanager');
     for (const fn of functionNames) {
       const id = logicalId(s.stack, s.stack.functions.byName[fn]);
-      const vars = (
-        s.template.findResources('AWS::Lambda::Function')[id] as {
-          Properties: { Environment: { Variables: Json } };
-        }
-      ).Properties.Environment.Variables;
+      const vars = (functions[id] as { Properties: { Environment: { Variables: Json } } }).Properties
+        .Environment.Variables;
+      const reads = statementsOf(s, fn).filter((st) =>
+        actionsOf(st).includes('secretsmanager:GetSecretValue'),
+      );
       if (fn === 'accounts-read') {
-        expect(JSON.stringify(vars.BANK_CURSOR_SECRET)).toContain('{{resolve:secretsmanager:');
+        expect(vars.BANK_CURSOR_SECRET_ID).toEqual({ Ref: secret });
+        expect(reads.map((st) => st.Resource)).toEqual([{ Ref: secret }]);
       } else {
-        expect(vars.BANK_CURSOR_SECRET, fn).toBeUndefined();
+        expect(vars.BANK_CURSOR_SECRET_ID, fn).toBeUndefined();
+        expect(reads, fn).toEqual([]);
       }
+      expect(
+        Object.keys(vars).filter((k) => /SECRET(?!_ID$)|KEY$/.test(k)),
+        fn,
+      ).toEqual([]);
       const usesTable = permissionsOf(fn).some((p) => p.startsWith('table:'));
       expect(vars.TABLE_NAME !== undefined, `${fn} TABLE_NAME`).toBe(usesTable);
       const usesCognito = permissionsOf(fn).some((p) => p.startsWith('cognito:'));
       expect(vars.USER_POOL_CLIENT_ID !== undefined, `${fn} USER_POOL_CLIENT_ID`).toBe(usesCognito);
     }
     s.template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      GenerateSecretString: {
+        PasswordLength: 64,
+        ExcludePunctuation: true,
+        SecretStringTemplate: '{}',
+        GenerateStringKey: 'current',
+      },
     });
   });
 
@@ -464,6 +479,76 @@ describe('dev stage (with a web build)', () => {
     s.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
 
+  it('lets CloudWatch publish to the alarm topic, for this account only, beside the TLS-only deny', () => {
+    const topic = logicalId(s.stack, s.stack.monitoring.topic);
+    const policies = Object.values(s.template.findResources('AWS::SNS::TopicPolicy')).filter((p) =>
+      JSON.stringify((p as { Properties: Json }).Properties.Topics).includes(topic),
+    ) as { Properties: { PolicyDocument: { Statement: (Statement & Json)[] } } }[];
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]?.Properties.PolicyDocument.Statement ?? [];
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: topic },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('names the CloudFront response-headers policy and origin access control by stage and region', () => {
+    const named = (type: string, path: string[]) =>
+      Object.values(s.template.findResources(type)).map((r) =>
+        path.reduce<unknown>((v, k) => (v as Json)[k], (r as { Properties: Json }).Properties),
+      );
+    const withRegion = (what: string) => ({
+      'Fn::Join': ['', [`serverless-bank-dev-${what}-`, { Ref: 'AWS::Region' }]],
+    });
+    expect(named('AWS::CloudFront::ResponseHeadersPolicy', ['ResponseHeadersPolicyConfig', 'Name'])).toEqual([
+      withRegion('web-headers'),
+    ]);
+    expect(named('AWS::CloudFront::OriginAccessControl', ['OriginAccessControlConfig', 'Name'])).toEqual([
+      withRegion('web-oac'),
+    ]);
+  });
+
+  it('throttles the public auth routes and the money routes per route, tighter than the stage', () => {
+    const stage = Object.values(s.template.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      Properties: { RouteSettings: Record<string, { ThrottlingRateLimit: number }> };
+      DependsOn: string[];
+    };
+    const expected = Object.fromEntries(
+      routeList
+        .filter((r) => (!r.auth && r.path !== '/health') || r.idempotent)
+        .map((r) => [
+          routeKey(r),
+          r.idempotent
+            ? { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 }
+            : { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+        ]),
+    );
+    expect(Object.keys(expected)).toContain('POST /v1/auth/login');
+    expect(Object.keys(expected)).toContain('POST /v1/transfers');
+    expect(stage.Properties.RouteSettings).toEqual(expected);
+    // Each throttled route exists before the stage names it.
+    const routes = s.template.findResources('AWS::ApiGatewayV2::Route');
+    for (const key of Object.keys(expected)) {
+      const id = Object.keys(routes).find(
+        (k) => (routes[k] as { Properties: Json }).Properties.RouteKey === key,
+      );
+      expect(stage.DependsOn, key).toContain(id);
+    }
+  });
+
+  it('has no API edge (CloudFront + WAF) unless the stage asks for it', () => {
+    s.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    s.template.resourceCountIs('AWS::CloudFront::Distribution', 1);
+  });
+
   it('has no unacknowledged cdk-nag finding, and every acknowledgement matches a real finding', () => {
     expect(new AwsSolutionsChecks().validateScope(s.app).violations).toEqual([]);
     // The same pack, blind to acknowledgements (cdk-nag 3.0.2's private hook), lists the raw findings.
@@ -531,6 +616,34 @@ describe('prod stage', () => {
     expect(() => buildBankApp({ context: { ...cdkContext, stage: 'prod', autoConfirm: 'true' } })).toThrow(
       /never in prod/,
     );
+  });
+});
+
+describe('API edge (apiEdge=true)', () => {
+  it('puts the API behind CloudFront with a WAF rate-based rule per source IP, and hands the client its URL', () => {
+    const s = synth({ apiEdge: 'true', apiEdgeRateLimit: '500' }, fakeWebDist());
+    s.template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'CLOUDFRONT',
+      DefaultAction: { Allow: {} },
+      Rules: [
+        Match.objectLike({
+          Action: { Block: {} },
+          Statement: { RateBasedStatement: { Limit: 500, AggregateKeyType: 'IP' } },
+        }),
+      ],
+    });
+    const acl = logicalId(s.stack, { node: { defaultChild: s.stack.api.edge?.webAcl } });
+    s.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        WebACLId: { 'Fn::GetAtt': [acl, 'Arn'] },
+        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'https-only' }),
+      }),
+    });
+    const edge = logicalId(s.stack, s.stack.api.edge?.distribution as never);
+    expect(s.stack.resolve(s.stack.api.url)).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [edge, 'DomainName'] }]],
+    });
+    expect(new AwsSolutionsChecks().validateScope(s.app).violations).toEqual([]);
   });
 });
 

@@ -36,7 +36,8 @@ export const handler = createHandler('accounts-read', {
     const to = utc(query.to, 'to');
     if (from && to && from > to) throw invalidQuery('query.from', 'must not be after `to`');
     const binding = { user: caller.sub, account: params.id, filter: `${from ?? ''}|${to ?? ''}` };
-    const start = query.cursor ? cursors().decode(query.cursor, binding) : undefined;
+    const codec = await cursors();
+    const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
     const page = await ledger().postings(params.id, { limit: query.limit ?? 25, from, to, start });
     return {
       body: {
@@ -50,7 +51,7 @@ export const handler = createHandler('accounts-read', {
           description: (p.journal as JournalInfo).description,
           createdAt: (p.journal as JournalInfo).createdAt,
         })),
-        nextCursor: page.last ? cursors().encode(binding, page.last) : null,
+        nextCursor: page.last ? codec.encode(binding, page.last) : null,
       },
     };
   },

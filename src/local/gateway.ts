@@ -14,7 +14,8 @@ import { PROBLEM_CONTENT_TYPE, problem } from '../api/problem.ts';
 import { functions, type RouteEntry, routeKey, routeList } from '../api/routes.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import { bearerToken, type JwtVerifier } from '../identity/jwt.ts';
-import { type CorsConfig, corsConfig, corsHeaders, corsOriginsFromEnv, preflightHeaders } from './cors.ts';
+import { type CorsConfig, corsConfig } from '../api/cors.ts';
+import { corsHeaders, corsOriginsFromEnv, preflightHeaders } from './cors.ts';
 import {
   authorizerClaims,
   buildContext,

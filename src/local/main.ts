@@ -10,10 +10,12 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { IDLE_TIMEOUT_SECONDS } from '../domain/session.ts';
 import { createJwtVerifier } from '../identity/jwt.ts';
+import { useCursorKeyProvider } from '../store/cursor.ts';
 import { bootstrap, LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { createGateway } from './gateway.ts';
 import { envPort, isPortFree } from './ports.ts';
+import { LOCAL_CURSOR_SECRET_ID, LocalSecretsProvider } from './secrets.ts';
 import { cursorSecret, isStackProcess, readStackFile, writeStackFile } from './stack-file.ts';
 
 const started = Date.now();
@@ -103,10 +105,17 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: emulators.cognitoEndpoint,
     BANK_AUTO_CONFIRM: autoConfirm,
-    BANK_CURSOR_SECRET: await cursorSecret(dataDir),
+    BANK_CURSOR_SECRET_ID: LOCAL_CURSOR_SECRET_ID,
     POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME || 'serverless-bank',
   });
   delete process.env.AWS_SESSION_TOKEN;
+  // No Secrets Manager emulator exists: the cursor key reaches the handlers through a Powertools
+  // provider of our own, by the same `get` they use on AWS (see the README, Local vs AWS).
+  useCursorKeyProvider(
+    new LocalSecretsProvider({
+      [LOCAL_CURSOR_SECRET_ID]: JSON.stringify({ current: await cursorSecret(dataDir) }),
+    }),
+  );
   const issuer = `${emulators.cognitoEndpoint}/${ids.userPoolId}`;
   gateway.configure({
     verifier: createJwtVerifier({
