@@ -154,7 +154,7 @@ export class Api extends Construct {
           ThrottlingBurstLimit: throttle.burstLimit,
         };
         // Route settings name existing routes: CloudFormation must create the route first.
-        cfnStage.addDependency(route.node.defaultChild as CfnStage);
+        cfnStage.addResourceDependency(route.node.defaultChild as CfnStage);
       }
       if (!r.auth && route) {
         Validations.of(route).acknowledge({

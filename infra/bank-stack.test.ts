@@ -17,6 +17,7 @@ import { accessTokenScope } from './api.ts';
 import { type BankApp, buildBankApp } from './bank-app.ts';
 import { repoRoot } from './bundling.ts';
 import { functionNames, tableActions } from './functions.ts';
+import { guardValidator } from './nag.ts';
 import { contentSecurityPolicy } from './web.ts';
 
 type Json = Record<string, unknown>;
@@ -616,6 +617,74 @@ describe('prod stage', () => {
     expect(() => buildBankApp({ context: { ...cdkContext, stage: 'prod', autoConfirm: 'true' } })).toThrow(
       /never in prod/,
     );
+  });
+});
+
+describe('cfn-guard (our rules, infra/guard)', () => {
+  /** The template of a stage, with `breakIt` applied, checked by the same plugin synth runs. */
+  const guard = (
+    stage: 'dev' | 'prod',
+    breakIt: (resources: Record<string, { Type: string; Properties: Json }>) => void,
+  ) => {
+    const s = synth({ stage });
+    const template = JSON.parse(JSON.stringify(s.template.toJSON())) as {
+      Resources: Record<string, { Type: string; Properties: Json }>;
+    };
+    breakIt(template.Resources);
+    const file = join(mkdtempSync(join(tmpdir(), 'bank-guard-')), 'template.json');
+    writeFileSync(file, JSON.stringify(template));
+    const report = guardValidator().validate({ templatePaths: [file], appConstruct: s.app });
+    return new Set(report.violations.map((v) => v.ruleName));
+  };
+  const ofType = (resources: Record<string, { Type: string; Properties: Json }>, type: string) =>
+    Object.values(resources).filter((r) => r.Type === type);
+
+  it('runs inside synth, beside cdk-nag: a secret in a function\u2019s environment fails the synth', () => {
+    const built = buildBankApp({
+      context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] },
+      builtinCloudFormationValidation: false,
+    });
+    built.stack.functions.byName.health.addEnvironment(
+      'LEAKED',
+      built.stack.functions.cursorSecret.secretValue.unsafeUnwrap(),
+    );
+    expect(() => built.app.synth()).toThrow(/BANK_LAMBDA_ENV_NO_SECRET/);
+  });
+
+  it.each(['dev', 'prod'] as const)('passes on the %s template', (stage) => {
+    expect(guard(stage, () => {})).toEqual(new Set());
+  });
+
+  it('fails a Lambda environment value that is a secret reference', () => {
+    const found = guard('dev', (r) => {
+      const fn = ofType(r, 'AWS::Lambda::Function').find((f) => f.Properties.Environment);
+      const vars = (fn as unknown as { Properties: { Environment: { Variables: Json } } }).Properties
+        .Environment.Variables;
+      vars.KEY = { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: 'S' }, ':SecretString:::}}']] };
+    });
+    expect(found).toEqual(new Set(['BANK_LAMBDA_ENV_NO_SECRET']));
+  });
+
+  it('fails a topic policy that allows no publisher (what enforceSSL alone writes)', () => {
+    const found = guard('dev', (r) => {
+      for (const p of ofType(r, 'AWS::SNS::TopicPolicy')) {
+        const doc = p.Properties.PolicyDocument as { Statement: { Effect: string }[] };
+        doc.Statement = doc.Statement.filter((st) => st.Effect === 'Deny');
+      }
+    });
+    expect(found).toEqual(new Set(['BANK_SNS_TOPIC_POLICY_ALLOWS_PUBLISHERS']));
+  });
+
+  it('fails a table without PITR anywhere, and without deletion protection in prod only', () => {
+    const noPitr = (r: Record<string, { Type: string; Properties: Json }>) => {
+      for (const t of ofType(r, 'AWS::DynamoDB::Table')) delete t.Properties.PointInTimeRecoverySpecification;
+    };
+    expect(guard('dev', noPitr)).toEqual(new Set(['BANK_TABLE_PITR']));
+    const unprotected = (r: Record<string, { Type: string; Properties: Json }>) => {
+      for (const t of ofType(r, 'AWS::DynamoDB::Table')) t.Properties.DeletionProtectionEnabled = false;
+    };
+    expect(guard('prod', unprotected)).toEqual(new Set(['BANK_TABLE_DELETION_PROTECTION_IN_PROD']));
+    expect(guard('dev', unprotected)).toEqual(new Set());
   });
 });
 

@@ -8,13 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { type CorsConfig, corsConfig } from '../api/cors.ts';
 import { buildEvent } from '../api/event.ts';
 import { securityHeaders } from '../api/headers.ts';
 import { PROBLEM_CONTENT_TYPE, problem } from '../api/problem.ts';
 import { functions, type RouteEntry, routeKey, routeList } from '../api/routes.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import { bearerToken, type JwtVerifier } from '../identity/jwt.ts';
-import { type CorsConfig, corsConfig } from '../api/cors.ts';
 import { corsHeaders, corsOriginsFromEnv, preflightHeaders } from './cors.ts';
 import {
   authorizerClaims,
