@@ -31,6 +31,7 @@ import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { corsConfig } from '../src/api/cors.ts';
 import { type FunctionName, type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
+import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
 import type { StageConfig, Throttle } from './stage.ts';
 
 /**
@@ -46,12 +47,6 @@ export const routeThrottle = (
   if (r.idempotent) return cfg.routeThrottle.money;
   return undefined;
 };
-
-/**
- * Cognito puts this scope in every access token and in no id token, so requiring it makes the
- * authorizer accept access tokens only (the local gateway checks `token_use: access` likewise).
- */
-export const accessTokenScope = 'aws.cognito.signin.user.admin';
 
 /** One JSON object per request; no request bodies or headers, so no secrets or tokens reach the log. */
 const accessLogFormat = AccessLogFormat.custom(
@@ -145,7 +140,7 @@ export class Api extends Construct {
         path: r.path,
         methods: [r.method as HttpMethod],
         integration: integrationOf(r.fn),
-        ...(r.auth ? { authorizer, authorizationScopes: [accessTokenScope] } : {}),
+        ...(r.auth ? { authorizer, authorizationScopes: [ACCESS_TOKEN_SCOPE] } : {}),
       });
       const throttle = routeThrottle(cfg, r);
       if (throttle && route) {

@@ -12,8 +12,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FunctionName, permissionsOf, routeKey, routeList } from '../src/api/routes.ts';
 import { PASSWORD_RULES } from '../src/domain/password.ts';
+import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
 import { gsi1, tableKeys, ttlAttribute } from '../src/store/table.ts';
-import { accessTokenScope } from './api.ts';
 import { type BankApp, buildBankApp } from './bank-app.ts';
 import { repoRoot } from './bundling.ts';
 import { functionNames, tableActions } from './functions.ts';
@@ -106,7 +106,7 @@ describe('dev stage (with a web build)', () => {
         expect(props, routeKey(r)).toMatchObject({
           AuthorizationType: 'JWT',
           AuthorizerId: { Ref: authorizerId },
-          AuthorizationScopes: [accessTokenScope],
+          AuthorizationScopes: [ACCESS_TOKEN_SCOPE],
         });
       } else {
         expect(props?.AuthorizationType, routeKey(r)).toBe('NONE');
