@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type FunctionName, functions } from '../src/api/routes.ts';
 import { resetConfig } from '../src/config.ts';
+import { type FunctionName, functions } from '../src/functions.ts';
 import { coldEvent, measureColdStarts } from './cold.ts';
 
 const names = Object.keys(functions) as FunctionName[];

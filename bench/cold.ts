@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { bundleFunction } from '../infra/bundling.ts';
 import { contributors } from '../scripts/bundle-size.ts';
 import { buildEvent } from '../src/api/event.ts';
-import { type FunctionName, functions, type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
+import { type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
+import { type FunctionName, functions } from '../src/functions.ts';
 import { median } from './stats.ts';
 
 /**

@@ -30,7 +30,8 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { corsConfig } from '../src/api/cors.ts';
-import { type FunctionName, type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
+import { type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
+import type { HttpFunctionName as FunctionName } from '../src/functions.ts';
 import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
 import type { StageConfig, Throttle } from './stage.ts';
 

@@ -10,13 +10,14 @@ import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FunctionName, permissionsOf, routeKey, routeList } from '../src/api/routes.ts';
+import { routeKey, routeList } from '../src/api/routes.ts';
 import { PASSWORD_RULES } from '../src/domain/password.ts';
+import { type FunctionName, functionNames, permissionsOf } from '../src/functions.ts';
 import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
 import { gsi1, tableKeys, ttlAttribute } from '../src/store/table.ts';
 import { type BankApp, buildBankApp } from './bank-app.ts';
 import { repoRoot } from './bundling.ts';
-import { functionNames, tableActions } from './functions.ts';
+import { tableActions } from './functions.ts';
 import { guardValidator } from './nag.ts';
 import { contentSecurityPolicy } from './web.ts';
 

@@ -13,10 +13,10 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEvent } from '../src/api/event.ts';
-import { type FunctionName, type OperationId, routeKey, routes } from '../src/api/routes.ts';
+import { type OperationId, routeKey, routes } from '../src/api/routes.ts';
+import { type FunctionName, functionNames } from '../src/functions.ts';
 import { createTestTable, createTestUserPool, useHandlerEnv } from '../test/harness.ts';
 import { bundleExternals, bundleFunction } from './bundling.ts';
-import { functionNames } from './functions.ts';
 
 type Handler = (event: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
 

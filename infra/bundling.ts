@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
-import { type FunctionName, functions } from '../src/api/routes.ts';
+import { type FunctionName, functions } from '../src/functions.ts';
 
 /** The repository root: entries, the lock file and web/dist are found from here, not from the cwd. */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,30 +1,33 @@
 /**
- * One Lambda function per route group, generated from the route table (src/api/routes.ts).
- * Each gets its own role holding only the grants its routes' permissions name, its own log group,
- * and only the environment its permissions need.
+ * One Lambda function per entry of the function registry (src/functions.ts). Each gets its own role
+ * holding only the grants its permissions name, its own log group, only the environment its
+ * permissions need, and its trigger: http functions are integrated by infra/api.ts; schedule
+ * functions get an EventBridge rule here.
  */
 import { join } from 'node:path';
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { routeList } from '../src/api/routes.ts';
 import {
+  type FunctionDef,
   type FunctionName,
+  functionNames,
   functions,
   type Permission,
   permissionsOf,
-  routeList,
-} from '../src/api/routes.ts';
+} from '../src/functions.ts';
 import { gsi1 } from '../src/store/table.ts';
 import { entryOf, lambdaBundling, repoRoot, sourceMapEnvironment } from './bundling.ts';
 import type { StageConfig } from './stage.ts';
-
-export const functionNames = Object.keys(functions) as FunctionName[];
 
 /** The DynamoDB actions behind each table permission. No wildcard: every action is named. */
 export const tableActions = {
@@ -110,11 +113,12 @@ export class Functions extends Construct {
     });
 
     const entries = functionNames.map((fn) => {
+      const def: FunctionDef = functions[fn];
       const perms = permissionsOf(fn);
       const name = pascal(fn);
       const role = new Role(this, `${name}Role`, {
         assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-        description: latin1(`${functions[fn].description}: ${perms.join(', ') || 'no data access'}`),
+        description: latin1(`${def.description}: ${perms.join(', ') || 'no data access'}`),
       });
       const logGroup = new LogGroup(this, `${name}Logs`, {
         retention: cfg.logRetention,
@@ -130,9 +134,9 @@ export class Functions extends Construct {
         bundling: lambdaBundling,
         runtime: Runtime.NODEJS_22_X,
         architecture: Architecture.ARM_64,
-        memorySize: 512,
-        timeout: Duration.seconds(10),
-        description: latin1(functions[fn].description),
+        memorySize: def.memoryMb,
+        timeout: Duration.seconds(def.timeoutSeconds),
+        description: latin1(def.description),
         role,
         logGroup,
         ...(cfg.reservedConcurrency === undefined
@@ -154,6 +158,13 @@ export class Functions extends Construct {
       });
       this.grant(role, perms, { cfg, table, userPool });
       if (pagesWithCursors(fn)) this.cursorSecret.grantRead(role);
+      if (def.trigger.type === 'schedule') {
+        new Rule(this, `${name}Schedule`, {
+          description: latin1(`${def.description}: every ${def.trigger.minutes} min`),
+          schedule: Schedule.rate(Duration.minutes(def.trigger.minutes)),
+          targets: [new LambdaFunction(f, { retryAttempts: 2 })],
+        });
+      }
       return [fn, f] as const;
     });
     this.byName = Object.fromEntries(entries) as Record<FunctionName, NodejsFunction>;

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { bundleFunction, repoRoot } from '../infra/bundling.ts';
-import { type FunctionName, functions } from '../src/api/routes.ts';
+import { type FunctionName, functions } from '../src/functions.ts';
 
 /** The per-function goal, in KB of minified JavaScript (source maps are not counted). */
 export const GOAL_KB = 300;

@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { buildEvent } from '../src/api/event.ts';
 import type { Result } from '../src/api/http.ts';
-import { functions, type OperationId, routeKey, routes } from '../src/api/routes.ts';
+import { type OperationId, routeKey, routes } from '../src/api/routes.ts';
+import { functions } from '../src/functions.ts';
 
 export interface CallInput {
   params?: Record<string, string>;

@@ -13,18 +13,12 @@ import type {
 import type { ZodMiniType } from 'zod/mini';
 import type { $ZodError, output } from 'zod/v4/core';
 import { BankError, type FieldError } from '../domain/errors.ts';
+import type { HttpFunctionName } from '../functions.ts';
 import { securityHeaders } from './headers.ts';
 import { JsonError, parseStrictJson } from './json.ts';
 import { logger } from './logger.ts';
 import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.ts';
-import {
-  type FunctionName,
-  findRouteByKey,
-  type OperationsOf,
-  type RouteDef,
-  type RouteEntry,
-  type Routes,
-} from './routes.ts';
+import { findRouteByKey, type OperationsOf, type RouteDef, type RouteEntry, type Routes } from './routes.ts';
 import { IdempotencyKey } from './schemas.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -58,7 +52,7 @@ export interface Reply {
 }
 
 export type Operation<R extends RouteDef> = (req: Request<R>) => Promise<Reply>;
-export type Operations<F extends FunctionName> = { [K in OperationsOf<F>]: Operation<Routes[K]> };
+export type Operations<F extends HttpFunctionName> = { [K in OperationsOf<F>]: Operation<Routes[K]> };
 export type Result = APIGatewayProxyStructuredResultV2 & {
   statusCode: number;
   headers: Record<string, string>;
@@ -180,7 +174,7 @@ const buildRequest = (event: APIGatewayProxyEventV2, route: RouteEntry): Request
 let coldStart = true;
 
 export const createHandler =
-  <F extends FunctionName>(fn: F, operations: Operations<F>) =>
+  <F extends HttpFunctionName>(fn: F, operations: Operations<F>) =>
   async (event: APIGatewayProxyEventV2, context?: Context): Promise<Result> => {
     const started = Date.now();
     const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';

@@ -10,8 +10,9 @@
 import * as z from 'zod/mini';
 import type { $ZodType, JSONSchema, ToJSONSchemaParams } from 'zod/v4/core';
 import { type ErrorCode, errorCatalog } from '../domain/errors.ts';
+import { functionsWith } from '../functions.ts';
 import { PROBLEM_CONTENT_TYPE } from './problem.ts';
-import { functions, type RouteEntry, routeList } from './routes.ts';
+import { type RouteEntry, routeList } from './routes.ts';
 import { IdempotencyKey, Problem } from './schemas.ts';
 
 type Schema = JSONSchema.JSONSchema;
@@ -169,7 +170,7 @@ export const buildOpenApiDocument = () => {
         'Retail banking: accounts, deposits, withdrawals, transfers. Money is in integer minor units.',
     },
     servers: [{ url: '/' }],
-    tags: Object.entries(functions).map(([name, f]) => ({ name, description: f.description })),
+    tags: functionsWith('http').map(({ name, def }) => ({ name, description: def.description })),
     paths,
     components: {
       schemas: components(),

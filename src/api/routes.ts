@@ -1,37 +1,25 @@
 /**
  * The route table: the one list of the API's routes. The local gateway, the Lambda handlers,
- * the OpenAPI document and the CDK app are all built from it. Nothing else lists routes.
+ * the OpenAPI document and the CDK app are all built from it. Each route names the http function
+ * (src/functions.ts) that serves it; permissions belong to the function.
  *
  * It is data only (plus zod schemas), so a handler bundle that imports it stays small.
  */
 import type { ZodMiniType } from 'zod/mini';
 import type { ErrorCode } from '../domain/errors.ts';
+import type { HttpFunctionName } from '../functions.ts';
 import * as s from './schemas.ts';
-
-/** What a function may do in AWS. The CDK app turns each into least-privilege IAM statements. */
-export type Permission = 'table:read' | 'table:write' | 'cognito:public' | 'cognito:admin';
-
-/** A function is a route group: one Lambda, one handler module. */
-export const functions = {
-  health: { entry: 'src/handlers/health.ts', description: 'Liveness' },
-  auth: { entry: 'src/handlers/auth.ts', description: 'Register, confirm, login, refresh, logout' },
-  profile: { entry: 'src/handlers/profile.ts', description: 'The caller\u2019s profile' },
-  'accounts-read': { entry: 'src/handlers/accounts-read.ts', description: 'Accounts, balances and history' },
-  'accounts-write': { entry: 'src/handlers/accounts-write.ts', description: 'Open and close accounts' },
-  money: { entry: 'src/handlers/money.ts', description: 'Deposits, withdrawals and transfers' },
-} as const;
-export type FunctionName = keyof typeof functions;
 
 export type Method = 'GET' | 'POST' | 'DELETE';
 
 export interface RouteDef {
   method: Method;
   path: string;
-  fn: FunctionName;
+  /** The function (src/functions.ts) that serves it. */
+  fn: HttpFunctionName;
   summary: string;
   /** Needs a valid Cognito access token (the HTTP API JWT authorizer). */
   auth: boolean;
-  permissions: readonly Permission[];
   /** Money-moving: requires the Idempotency-Key header. */
   idempotent?: boolean;
   body?: ZodMiniType;
@@ -62,7 +50,6 @@ export const routes = {
     path: '/health',
     fn: 'health',
     auth: false,
-    permissions: [],
     summary: 'Liveness check',
     status: 200,
     response: s.Health,
@@ -73,7 +60,6 @@ export const routes = {
     path: '/v1/auth/register',
     fn: 'auth',
     auth: false,
-    permissions: ['cognito:public', 'cognito:admin', 'table:write'],
     summary: 'Register a customer',
     body: s.RegisterBody,
     status: 201,
@@ -85,7 +71,6 @@ export const routes = {
     path: '/v1/auth/confirm',
     fn: 'auth',
     auth: false,
-    permissions: ['cognito:public'],
     summary: 'Confirm a registration with the emailed code',
     body: s.ConfirmBody,
     status: 204,
@@ -96,7 +81,6 @@ export const routes = {
     path: '/v1/auth/login',
     fn: 'auth',
     auth: false,
-    permissions: ['cognito:public', 'table:write'],
     summary: 'Log in with email and password',
     body: s.LoginBody,
     status: 200,
@@ -108,7 +92,6 @@ export const routes = {
     path: '/v1/auth/refresh',
     fn: 'auth',
     auth: false,
-    permissions: ['cognito:public'],
     summary: 'New access and id tokens from a refresh token',
     body: s.RefreshBody,
     status: 200,
@@ -120,7 +103,6 @@ export const routes = {
     path: '/v1/auth/logout',
     fn: 'auth',
     auth: true,
-    permissions: ['cognito:public'],
     summary: 'Revoke the refresh token',
     body: s.RefreshBody,
     status: 204,
@@ -131,7 +113,6 @@ export const routes = {
     path: '/v1/me',
     fn: 'profile',
     auth: true,
-    permissions: ['table:read'],
     summary: 'The caller\u2019s profile',
     status: 200,
     response: s.Me,
@@ -142,7 +123,6 @@ export const routes = {
     path: '/v1/accounts',
     fn: 'accounts-read',
     auth: true,
-    permissions: ['table:read'],
     summary: 'List the caller\u2019s accounts',
     status: 200,
     response: s.AccountList,
@@ -153,7 +133,6 @@ export const routes = {
     path: '/v1/accounts',
     fn: 'accounts-write',
     auth: true,
-    permissions: ['table:write'],
     summary: 'Open an account',
     body: s.OpenAccountBody,
     status: 201,
@@ -165,7 +144,6 @@ export const routes = {
     path: '/v1/accounts/{id}',
     fn: 'accounts-read',
     auth: true,
-    permissions: ['table:read'],
     summary: 'One account',
     params: s.AccountParams,
     status: 200,
@@ -177,7 +155,6 @@ export const routes = {
     path: '/v1/accounts/{id}',
     fn: 'accounts-write',
     auth: true,
-    permissions: ['table:write'],
     summary: 'Close an account with a zero balance',
     params: s.AccountParams,
     status: 200,
@@ -189,7 +166,6 @@ export const routes = {
     path: '/v1/accounts/{id}/balance',
     fn: 'accounts-read',
     auth: true,
-    permissions: ['table:read'],
     summary: 'An account\u2019s balance',
     params: s.AccountParams,
     status: 200,
@@ -201,7 +177,6 @@ export const routes = {
     path: '/v1/accounts/{id}/transactions',
     fn: 'accounts-read',
     auth: true,
-    permissions: ['table:read'],
     summary: 'An account\u2019s history, newest first, paged',
     params: s.AccountParams,
     query: s.HistoryQuery,
@@ -214,7 +189,6 @@ export const routes = {
     path: '/v1/transactions/{id}',
     fn: 'accounts-read',
     auth: true,
-    permissions: ['table:read'],
     summary: 'One transaction, to a caller who owns either side',
     params: s.TransactionParams,
     status: 200,
@@ -226,7 +200,6 @@ export const routes = {
     path: '/v1/accounts/{id}/deposits',
     fn: 'money',
     auth: true,
-    permissions: ['table:write'],
     idempotent: true,
     summary: 'Deposit into an account',
     params: s.AccountParams,
@@ -240,7 +213,6 @@ export const routes = {
     path: '/v1/accounts/{id}/withdrawals',
     fn: 'money',
     auth: true,
-    permissions: ['table:write'],
     idempotent: true,
     summary: 'Withdraw from an account',
     params: s.AccountParams,
@@ -254,7 +226,6 @@ export const routes = {
     path: '/v1/transfers',
     fn: 'money',
     auth: true,
-    permissions: ['table:write'],
     idempotent: true,
     summary: 'Transfer to an account number',
     body: s.TransferBody,
@@ -266,7 +237,7 @@ export const routes = {
 
 export type Routes = typeof routes;
 export type OperationId = keyof Routes;
-export type OperationsOf<F extends FunctionName> = {
+export type OperationsOf<F extends HttpFunctionName> = {
   [K in OperationId]: Routes[K]['fn'] extends F ? K : never;
 }[OperationId];
 
@@ -281,7 +252,3 @@ export type RouteEntry = (typeof routeList)[number];
 
 const byKey = new Map(routeList.map((r) => [routeKey(r), r]));
 export const findRouteByKey = (key: string): RouteEntry | undefined => byKey.get(key);
-
-/** The union of the permissions of a function's routes: what its IAM role is granted. */
-export const permissionsOf = (fn: FunctionName): Permission[] =>
-  [...new Set(routeList.filter((r) => r.fn === fn).flatMap((r) => r.permissions))].sort();

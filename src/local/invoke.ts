@@ -1,25 +1,19 @@
 /**
  * Lambda, as the HTTP API integration calls it: the handler module of the route's function (imported
- * in-process, or injected by a test), an invocation payload of at most 6 MB, and the function's
+ * in-process through the local runtime, src/local/functions.ts, or injected by a test), an invocation payload of at most 6 MB, and the function's
  * timeout. A payload over the limit is 413 `{"message":"Request Too Long"}`; a handler that throws,
  * returns nothing usable or runs past its timeout is 500 `{"message":"Internal Server Error"}`.
  */
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { buildEvent } from '../api/event.ts';
-import { functions } from '../api/routes.ts';
 import { gatewayError } from './answers.ts';
+import { contextFor, loadHandler } from './functions.ts';
 import { buildContext, type HttpResponse, toHttpResponse } from './lambda-event.ts';
 
 export type LambdaHandler = (event: ReturnType<typeof buildEvent>, context: Context) => Promise<unknown>;
 
 /** Lambda's synchronous invocation payload limit (request and response). */
 export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
-/** The function timeout when the function registry gives none: what infra/functions.ts deploys. */
-export const DEFAULT_TIMEOUT_MS = 10_000;
-
-const ROOT = join(import.meta.dirname, '..', '..');
 
 export interface InvokerOptions {
   handlers?: Partial<Record<string, LambdaHandler>>;
@@ -40,39 +34,22 @@ export interface Invocation {
 class TimeoutError extends Error {}
 
 export const createInvoker = (getOpts: () => InvokerOptions) => {
-  const modules = new Map<string, Promise<LambdaHandler>>();
-
   const handlerFor = (fn: string): Promise<LambdaHandler> => {
     const injected = getOpts().handlers?.[fn];
-    if (injected) return Promise.resolve(injected);
-    let loading = modules.get(fn);
-    if (!loading) {
-      const entry = (functions as Record<string, { entry: string }>)[fn]?.entry;
-      loading = (async () => {
-        if (!entry) throw new Error(`no function ${fn}`);
-        const mod = (await import(pathToFileURL(join(ROOT, entry)).href)) as { handler?: unknown };
-        if (typeof mod.handler !== 'function') throw new Error(`${entry} exports no handler`);
-        return mod.handler as LambdaHandler;
-      })();
-      loading.catch(() => modules.delete(fn));
-      modules.set(fn, loading);
-    }
-    return loading;
+    return injected ? Promise.resolve(injected) : (loadHandler(fn) as Promise<LambdaHandler>);
   };
-
-  const timeoutOf = (_fn: string): number => getOpts().timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   return async ({ fn, label, event, requestId }: Invocation): Promise<HttpResponse> => {
     const opts = getOpts();
     if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) {
       return gatewayError('tooLong', requestId);
     }
-    const timeoutMs = timeoutOf(fn);
-    const context = buildContext({
-      functionName: fn,
-      region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1',
-      timeoutMs,
-    });
+    const region = opts.region ?? process.env.AWS_REGION ?? 'us-east-1';
+    // The function's own timeout from the registry (src/functions.ts), as Lambda enforces it.
+    const context = opts.timeoutMs
+      ? buildContext({ functionName: fn, region, timeoutMs: opts.timeoutMs })
+      : contextFor(fn, region);
+    const timeoutMs = context.getRemainingTimeInMillis();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new TimeoutError(`Task timed out after ${timeoutMs} ms`)), timeoutMs);

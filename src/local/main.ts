@@ -3,7 +3,8 @@
  * the user pool if missing, and serves the API, its reference and the web client through the local
  * gateway. Env: PORT (3000), HOST (127.0.0.1), BANK_DATA_DIR (.data), BANK_DYNAMODB_PORT and
  * BANK_COGNITO_PORT (free ports otherwise), BANK_AUTO_CONFIRM ('false' to need the emailed code),
- * BANK_CORS_ORIGINS, BANK_RATE_LIMIT*. Ctrl+C stops everything.
+ * BANK_CORS_ORIGINS, BANK_RATE_LIMIT*, BANK_SWEEP_SECONDS (5: how often scheduled functions run).
+ * Ctrl+C stops everything.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { bootstrap, LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { createGateway } from './gateway.ts';
 import { envPort, isPortFree } from './ports.ts';
+import { type Scheduler, startScheduler } from './scheduler.ts';
 import { LOCAL_CURSOR_SECRET_ID, LocalSecretsProvider } from './secrets.ts';
 import { cursorSecret, isStackProcess, readStackFile, writeStackFile } from './stack-file.ts';
 
@@ -25,6 +27,12 @@ const port = envPort('PORT') ?? 3000;
 const host = process.env.HOST || '127.0.0.1';
 const dataDir = resolve(process.env.BANK_DATA_DIR || '.data');
 const root = join(import.meta.dirname, '..', '..');
+const sweepSeconds = Number(process.env.BANK_SWEEP_SECONDS || 5);
+if (!(sweepSeconds > 0)) {
+  console.error('npm start: BANK_SWEEP_SECONDS must be a positive number');
+  process.exit(1);
+}
+let scheduler: Scheduler | undefined;
 
 const fail = (message: string): never => {
   console.error(`npm start: ${message}`);
@@ -66,6 +74,7 @@ const shutdown = async (code: number, why: string): Promise<void> => {
   if (stopping) return;
   stopping = true;
   console.log(`Serverless Bank: stopping (${why})`);
+  await scheduler?.stop();
   await gateway.close();
   const emulators = await emulatorsStarting.catch(() => undefined);
   await emulators?.stop();
@@ -133,6 +142,8 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     region: LOCAL_REGION,
     ready: true,
   });
+  // Scheduled functions (src/functions.ts), as EventBridge would run them, every BANK_SWEEP_SECONDS.
+  scheduler = startScheduler({ intervalMs: sweepSeconds * 1000, region: LOCAL_REGION });
   await writeStackFile({
     apiUrl: publicUrl,
     port: Number(new URL(publicUrl).port),
@@ -155,6 +166,7 @@ const startUp = async (emulators: Emulators): Promise<void> => {
       `  API docs    ${publicUrl}/docs  (OpenAPI: ${publicUrl}/openapi.json)`,
       `  Web client  ${web}`,
       `  Emulators   DynamoDB Local ${emulators.dynamodbEndpoint}, cognito-local ${emulators.cognitoEndpoint}`,
+      `  Schedules   every ${sweepSeconds} s (BANK_SWEEP_SECONDS)`,
       `  Sign-up     ${autoConfirm === 'true' ? 'confirmed automatically' : 'confirmation codes appear in this log'}`,
       'Press Ctrl+C to stop.',
     ].join('\n'),

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { functions } from '../functions.ts';
 import { ACCESS_TOKEN_SCOPE, createJwtVerifier } from '../identity/jwt.ts';
 import {
   createGateway,
@@ -74,12 +75,7 @@ const start = async (handlers: Record<string, LambdaHandler>, timeoutMs?: number
   base = (await gateway.listen(0)).url;
 };
 
-const call = async (
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: string,
-) => {
+const call = async (method: string, path: string, headers: Record<string, string> = {}, body?: string) => {
   const res = await fetch(`${base}${path}`, { method, headers, ...(body ? { body } : {}) });
   return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
 };
@@ -193,19 +189,16 @@ describe('parity with API Gateway HTTP API', () => {
     });
   });
 
-  it('gives the function the deadline it will be stopped at', async () => {
+  it('gives the function the deadline of its registry timeout (src/functions.ts)', async () => {
     let remaining = -1;
-    await start(
-      {
-        health: async (_event, context) => {
-          remaining = context.getRemainingTimeInMillis();
-          return { statusCode: 200, body: '{}' };
-        },
+    await start({
+      health: async (_event, context) => {
+        remaining = context.getRemainingTimeInMillis();
+        return { statusCode: 200, body: '{}' };
       },
-      7000,
-    );
+    });
     expect((await call('GET', '/health')).status).toBe(200);
     expect(remaining).toBeGreaterThan(0);
-    expect(remaining).toBeLessThanOrEqual(7000);
+    expect(remaining).toBeLessThanOrEqual(functions.health.timeoutSeconds * 1000);
   });
 });

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundleFunction, repoRoot } from '../../infra/bundling.ts';
-import { type FunctionName, functions } from '../../src/api/routes.ts';
+import { type FunctionName, functions } from '../../src/functions.ts';
 
 interface LockEntry {
   version?: string;

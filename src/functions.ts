@@ -1,0 +1,112 @@
+/**
+ * The function registry: every Lambda function of the bank, with its trigger, its permissions and
+ * its limits. The CDK app (infra/functions.ts) and the local stack (src/local) are both built from
+ * it, so a function declared here runs the same way offline and on AWS:
+ *
+ * - `http`: a route group; its routes are the route table's entries whose `fn` names it
+ *   (src/api/routes.ts). On AWS: API Gateway HTTP API integrations. Offline: the local gateway.
+ * - `schedule`: on AWS an EventBridge rule at the given rate; offline, `npm start` invokes the same
+ *   handler with a ScheduledEvent every BANK_SWEEP_SECONDS (default 5).
+ * - `stream`: the table's DynamoDB stream. On AWS an event source mapping with bisect-on-error,
+ *   bounded retries and an SQS on-failure destination; offline, a poller of DynamoDB Local's stream.
+ *
+ * It is data only, so that a handler bundle importing it stays small.
+ */
+
+/** What a function may do in AWS. The CDK app turns each into least-privilege IAM statements. */
+export type Permission = 'table:read' | 'table:write' | 'cognito:public' | 'cognito:admin';
+
+export type Trigger =
+  | { type: 'http' }
+  /** Every `minutes` minutes on AWS (EventBridge); every BANK_SWEEP_SECONDS offline. */
+  | { type: 'schedule'; minutes: number }
+  | {
+      type: 'stream';
+      /** Records per invocation. */
+      batchSize: number;
+      /** Retries of a failing batch (halved each time by bisect-on-error) before it goes to the DLQ. */
+      retryAttempts: number;
+    };
+
+export interface FunctionDef {
+  /** The handler module, relative to the repository root; it exports `handler`. */
+  entry: string;
+  description: string;
+  trigger: Trigger;
+  permissions: readonly Permission[];
+  /** Lambda timeout. The local gateway enforces the same limit on http functions. */
+  timeoutSeconds: number;
+  memoryMb: number;
+}
+
+const http = { type: 'http' } as const;
+const defaults = { timeoutSeconds: 10, memoryMb: 512 } as const;
+const fn = <const F extends FunctionDef>(f: F): F => f;
+
+export const functions = {
+  health: fn({
+    ...defaults,
+    entry: 'src/handlers/health.ts',
+    description: 'Liveness',
+    trigger: http,
+    permissions: [],
+  }),
+  auth: fn({
+    ...defaults,
+    entry: 'src/handlers/auth.ts',
+    description: 'Register, confirm, login, refresh, logout',
+    trigger: http,
+    permissions: ['cognito:admin', 'cognito:public', 'table:write'],
+  }),
+  profile: fn({
+    ...defaults,
+    entry: 'src/handlers/profile.ts',
+    description: 'The caller\u2019s profile',
+    trigger: http,
+    permissions: ['table:read'],
+  }),
+  'accounts-read': fn({
+    ...defaults,
+    entry: 'src/handlers/accounts-read.ts',
+    description: 'Accounts, balances and history',
+    trigger: http,
+    permissions: ['table:read'],
+  }),
+  'accounts-write': fn({
+    ...defaults,
+    entry: 'src/handlers/accounts-write.ts',
+    description: 'Open and close accounts',
+    trigger: http,
+    permissions: ['table:write'],
+  }),
+  money: fn({
+    ...defaults,
+    entry: 'src/handlers/money.ts',
+    description: 'Deposits, withdrawals and transfers',
+    trigger: http,
+    permissions: ['table:write'],
+  }),
+} as const satisfies Record<string, FunctionDef>;
+
+export type Functions = typeof functions;
+export type FunctionName = keyof Functions;
+/** The functions behind the HTTP API: the route table's `fn` values. */
+export type HttpFunctionName = {
+  [K in FunctionName]: Functions[K]['trigger']['type'] extends 'http' ? K : never;
+}[FunctionName];
+
+export const functionNames = Object.keys(functions) as FunctionName[];
+
+export const functionsWith = <T extends Trigger['type']>(
+  type: T,
+): { name: FunctionName; def: FunctionDef & { trigger: Extract<Trigger, { type: T }> } }[] =>
+  functionNames
+    .map((name) => ({ name, def: functions[name] as FunctionDef }))
+    .filter(
+      (f): f is { name: FunctionName; def: FunctionDef & { trigger: Extract<Trigger, { type: T }> } } =>
+        f.def.trigger.type === type,
+    );
+
+/** A function's permissions, sorted: what its IAM role is granted. */
+export const permissionsOf = (name: FunctionName): Permission[] =>
+  [...(functions[name] as FunctionDef).permissions].sort();
