@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type CorsConfig, corsConfig } from '../api/cors.ts';
 import { buildEvent } from '../api/event.ts';
+import { securityHeaders } from '../api/headers.ts';
 import { type RouteEntry, routeKey, routeList } from '../api/routes.ts';
 import type { JwtVerifier } from '../identity/jwt.ts';
 import { emptyAnswer, gatewayError, jsonAnswer, problemAnswer } from './answers.ts';
@@ -101,7 +102,11 @@ const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | undefin
 /** What API Gateway answers a body over 10 MB: plain text, not JSON. */
 const payloadTooLarge = (requestId: string): HttpResponse => ({
   status: 413,
-  headers: { 'content-type': 'text/plain; charset=utf-8', 'apigw-requestid': requestId },
+  headers: {
+    ...securityHeaders(requestId),
+    'content-type': 'text/plain; charset=utf-8',
+    'apigw-requestid': requestId,
+  },
   body: Buffer.from(`HTTP content length exceeded ${MAX_REQUEST_BYTES} bytes.`),
 });
 
