@@ -17,7 +17,14 @@ const utc = (iso: string | undefined, name: string) => {
 };
 
 export const handler = createHandler('accounts-read', {
-  listAccounts: async ({ caller }) => ({ body: { items: await accounts().list(caller.sub) } }),
+  listAccounts: async ({ caller, query }) => {
+    const closed = query.status === 'closed';
+    const binding = { user: caller.sub, account: '*', filter: closed ? 'closed' : 'open' };
+    const codec = await cursors();
+    const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
+    const page = await accounts().list(caller.sub, { closed, limit: query.limit ?? 25, start });
+    return { body: { items: page.items, nextCursor: page.last ? codec.encode(binding, page.last) : null } };
+  },
 
   getAccount: async ({ caller, params }) => ({
     body: publicAccount(await accounts().mustGet(caller.sub, params.id)),
