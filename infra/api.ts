@@ -2,9 +2,10 @@
  * The HTTP API: one route per entry of the route table, a Cognito JWT authorizer on every route
  * that needs a customer, CORS for the web client's origin only, JSON access logs, stage throttling.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   type CorsHttpMethod,
   HttpApi,
   type HttpMethod,
@@ -13,20 +14,40 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  OriginProtocolPolicy,
+  OriginRequestPolicy,
+  PriceClass,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { routeKey, routeList } from '../src/api/routes.ts';
+import { corsConfig } from '../src/api/cors.ts';
+import { type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
 import type { HttpFunctionName as FunctionName } from '../src/functions.ts';
-import { corsConfig } from '../src/local/cors.ts';
-import type { StageConfig } from './stage.ts';
+import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
+import type { StageConfig, Throttle } from './stage.ts';
 
 /**
- * Cognito puts this scope in every access token and in no id token, so requiring it makes the
- * authorizer accept access tokens only (the local gateway checks `token_use: access` likewise).
+ * A route's own throttle, when tighter than the stage's: the public auth routes (callable by anyone,
+ * and each one a Cognito call) and the money-moving routes. API Gateway throttles per route, for all
+ * callers together; the per-user limit exists only in the local gateway.
  */
-export const accessTokenScope = 'aws.cognito.signin.user.admin';
+export const routeThrottle = (
+  cfg: StageConfig,
+  r: Pick<RouteEntry, 'auth' | 'idempotent' | 'path'>,
+): Throttle | undefined => {
+  if (!r.auth && r.path !== '/health') return cfg.routeThrottle.public;
+  if (r.idempotent) return cfg.routeThrottle.money;
+  return undefined;
+};
 
 /** One JSON object per request; no request bodies or headers, so no secrets or tokens reach the log. */
 const accessLogFormat = AccessLogFormat.custom(
@@ -62,8 +83,13 @@ export interface ApiProps {
 export class Api extends Construct {
   readonly httpApi: HttpApi;
   readonly stage: HttpStage;
-  /** `https://<id>.execute-api.<region>.amazonaws.com` (no trailing slash). */
+  /**
+   * The base URL clients use: `https://<id>.execute-api.<region>.amazonaws.com`, or the edge
+   * distribution's `https://<id>.cloudfront.net` when `apiEdge` is on (no trailing slash).
+   */
   readonly url: string;
+  /** The CloudFront distribution and WAF web ACL in front of the API, when `apiEdge` is on. */
+  readonly edge?: { distribution: Distribution; webAcl: CfnWebACL };
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -93,7 +119,8 @@ export class Api extends Construct {
       throttle: cfg.throttle,
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: accessLogFormat },
     });
-    this.url = this.httpApi.apiEndpoint;
+    const cfnStage = this.stage.node.defaultChild as CfnStage;
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
 
     const authorizer = new HttpUserPoolAuthorizer('CognitoAuthorizer', props.userPool, {
       userPoolClients: [props.client],
@@ -114,8 +141,17 @@ export class Api extends Construct {
         path: r.path,
         methods: [r.method as HttpMethod],
         integration: integrationOf(r.fn),
-        ...(r.auth ? { authorizer, authorizationScopes: [accessTokenScope] } : {}),
+        ...(r.auth ? { authorizer, authorizationScopes: [ACCESS_TOKEN_SCOPE] } : {}),
       });
+      const throttle = routeThrottle(cfg, r);
+      if (throttle && route) {
+        routeSettings[routeKey(r)] = {
+          ThrottlingRateLimit: throttle.rateLimit,
+          ThrottlingBurstLimit: throttle.burstLimit,
+        };
+        // Route settings name existing routes: CloudFormation must create the route first.
+        cfnStage.addResourceDependency(route.node.defaultChild as CfnStage);
+      }
       if (!r.auth && route) {
         Validations.of(route).acknowledge({
           id: 'AwsSolutions-APIG4',
@@ -123,5 +159,75 @@ export class Api extends Construct {
         });
       }
     }
+    cfnStage.routeSettings = routeSettings;
+
+    if (cfg.apiEdge) {
+      this.edge = this.createEdge(cfg);
+      this.url = `https://${this.edge.distribution.distributionDomainName}`;
+    } else {
+      this.url = this.httpApi.apiEndpoint;
+    }
+  }
+
+  /**
+   * CloudFront in front of the API with an AWS WAF rate-based rule per source IP: the per-client limit
+   * API Gateway does not have. Nothing is cached; every header but Host reaches the API.
+   */
+  private createEdge(cfg: StageConfig): { distribution: Distribution; webAcl: CfnWebACL } {
+    const webAcl = new CfnWebACL(this, 'EdgeWebAcl', {
+      scope: 'CLOUDFRONT',
+      defaultAction: { allow: {} },
+      visibilityConfig: {
+        cloudWatchMetricsEnabled: true,
+        metricName: `serverless-bank-${cfg.stage}-api`,
+        sampledRequestsEnabled: true,
+      },
+      rules: [
+        {
+          name: 'rate-per-ip',
+          priority: 0,
+          action: { block: {} },
+          statement: {
+            rateBasedStatement: { limit: cfg.apiEdgeRateLimit, aggregateKeyType: 'IP' },
+          },
+          visibilityConfig: {
+            cloudWatchMetricsEnabled: true,
+            metricName: `serverless-bank-${cfg.stage}-rate-per-ip`,
+            sampledRequestsEnabled: true,
+          },
+        },
+      ],
+    });
+    const apiHost = Fn.select(2, Fn.split('/', this.httpApi.apiEndpoint));
+    const distribution = new Distribution(this, 'Edge', {
+      comment: `Serverless Bank API edge (${cfg.stage}, ${Aws.REGION})`,
+      defaultBehavior: {
+        origin: new HttpOrigin(apiHost, { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY }),
+        viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+        allowedMethods: AllowedMethods.ALLOW_ALL,
+        cachePolicy: CachePolicy.CACHING_DISABLED,
+        originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      },
+      webAclId: webAcl.attrArn,
+      priceClass: PriceClass.PRICE_CLASS_100,
+    });
+    Validations.of(distribution).acknowledge(
+      {
+        id: 'AwsSolutions-CFR1',
+        reason:
+          'No geo restriction: customers use the bank wherever they travel; every route but health needs a token.',
+      },
+      {
+        id: 'AwsSolutions-CFR3',
+        reason:
+          'The API edge forwards every request to the HTTP API, whose own JSON access log records each one.',
+      },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'The default *.cloudfront.net certificate cannot pin a minimum TLS version; a custom domain with TLSv1.2_2021 is the follow-up.',
+      },
+    );
+    return { distribution, webAcl };
   }
 }

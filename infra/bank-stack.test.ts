@@ -13,11 +13,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { routeKey, routeList } from '../src/api/routes.ts';
 import { PASSWORD_RULES } from '../src/domain/password.ts';
 import { type FunctionName, functionNames, permissionsOf } from '../src/functions.ts';
+import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
 import { gsi1, tableKeys, ttlAttribute } from '../src/store/table.ts';
-import { accessTokenScope } from './api.ts';
 import { type BankApp, buildBankApp } from './bank-app.ts';
 import { repoRoot } from './bundling.ts';
 import { tableActions } from './functions.ts';
+import { guardValidator } from './nag.ts';
 import { contentSecurityPolicy } from './web.ts';
 
 type Json = Record<string, unknown>;
@@ -106,7 +107,7 @@ describe('dev stage (with a web build)', () => {
         expect(props, routeKey(r)).toMatchObject({
           AuthorizationType: 'JWT',
           AuthorizerId: { Ref: authorizerId },
-          AuthorizationScopes: [accessTokenScope],
+          AuthorizationScopes: [ACCESS_TOKEN_SCOPE],
         });
       } else {
         expect(props?.AuthorizationType, routeKey(r)).toBe('NONE');
@@ -221,26 +222,41 @@ describe('dev stage (with a web build)', () => {
     s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
   });
 
-  it('hands the cursor key only to the function that pages history, as a Secrets Manager reference', () => {
+  it('gives the cursor secret\u2019s ARN (never its value) only to the function that pages history, with read access to it', () => {
+    const secret = logicalId(s.stack, s.stack.functions.cursorSecret);
+    const functions = s.template.findResources('AWS::Lambda::Function');
+    // No function's environment holds a resolved secret, anywhere in the template.
+    expect(JSON.stringify(functions)).not.toContain('resolve:secretsmanager');
     for (const fn of functionNames) {
       const id = logicalId(s.stack, s.stack.functions.byName[fn]);
-      const vars = (
-        s.template.findResources('AWS::Lambda::Function')[id] as {
-          Properties: { Environment: { Variables: Json } };
-        }
-      ).Properties.Environment.Variables;
+      const vars = (functions[id] as { Properties: { Environment: { Variables: Json } } }).Properties
+        .Environment.Variables;
+      const reads = statementsOf(s, fn).filter((st) =>
+        actionsOf(st).includes('secretsmanager:GetSecretValue'),
+      );
       if (fn === 'accounts-read') {
-        expect(JSON.stringify(vars.BANK_CURSOR_SECRET)).toContain('{{resolve:secretsmanager:');
+        expect(vars.BANK_CURSOR_SECRET_ID).toEqual({ Ref: secret });
+        expect(reads.map((st) => st.Resource)).toEqual([{ Ref: secret }]);
       } else {
-        expect(vars.BANK_CURSOR_SECRET, fn).toBeUndefined();
+        expect(vars.BANK_CURSOR_SECRET_ID, fn).toBeUndefined();
+        expect(reads, fn).toEqual([]);
       }
+      expect(
+        Object.keys(vars).filter((k) => /SECRET(?!_ID$)|KEY$/.test(k)),
+        fn,
+      ).toEqual([]);
       const usesTable = permissionsOf(fn).some((p) => p.startsWith('table:'));
       expect(vars.TABLE_NAME !== undefined, `${fn} TABLE_NAME`).toBe(usesTable);
       const usesCognito = permissionsOf(fn).some((p) => p.startsWith('cognito:'));
       expect(vars.USER_POOL_CLIENT_ID !== undefined, `${fn} USER_POOL_CLIENT_ID`).toBe(usesCognito);
     }
     s.template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      GenerateSecretString: {
+        PasswordLength: 64,
+        ExcludePunctuation: true,
+        SecretStringTemplate: '{}',
+        GenerateStringKey: 'current',
+      },
     });
   });
 
@@ -465,6 +481,76 @@ describe('dev stage (with a web build)', () => {
     s.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
 
+  it('lets CloudWatch publish to the alarm topic, for this account only, beside the TLS-only deny', () => {
+    const topic = logicalId(s.stack, s.stack.monitoring.topic);
+    const policies = Object.values(s.template.findResources('AWS::SNS::TopicPolicy')).filter((p) =>
+      JSON.stringify((p as { Properties: Json }).Properties.Topics).includes(topic),
+    ) as { Properties: { PolicyDocument: { Statement: (Statement & Json)[] } } }[];
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]?.Properties.PolicyDocument.Statement ?? [];
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: topic },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('names the CloudFront response-headers policy and origin access control by stage and region', () => {
+    const named = (type: string, path: string[]) =>
+      Object.values(s.template.findResources(type)).map((r) =>
+        path.reduce<unknown>((v, k) => (v as Json)[k], (r as { Properties: Json }).Properties),
+      );
+    const withRegion = (what: string) => ({
+      'Fn::Join': ['', [`serverless-bank-dev-${what}-`, { Ref: 'AWS::Region' }]],
+    });
+    expect(named('AWS::CloudFront::ResponseHeadersPolicy', ['ResponseHeadersPolicyConfig', 'Name'])).toEqual([
+      withRegion('web-headers'),
+    ]);
+    expect(named('AWS::CloudFront::OriginAccessControl', ['OriginAccessControlConfig', 'Name'])).toEqual([
+      withRegion('web-oac'),
+    ]);
+  });
+
+  it('throttles the public auth routes and the money routes per route, tighter than the stage', () => {
+    const stage = Object.values(s.template.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      Properties: { RouteSettings: Record<string, { ThrottlingRateLimit: number }> };
+      DependsOn: string[];
+    };
+    const expected = Object.fromEntries(
+      routeList
+        .filter((r) => (!r.auth && r.path !== '/health') || r.idempotent)
+        .map((r) => [
+          routeKey(r),
+          r.idempotent
+            ? { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 }
+            : { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+        ]),
+    );
+    expect(Object.keys(expected)).toContain('POST /v1/auth/login');
+    expect(Object.keys(expected)).toContain('POST /v1/transfers');
+    expect(stage.Properties.RouteSettings).toEqual(expected);
+    // Each throttled route exists before the stage names it.
+    const routes = s.template.findResources('AWS::ApiGatewayV2::Route');
+    for (const key of Object.keys(expected)) {
+      const id = Object.keys(routes).find(
+        (k) => (routes[k] as { Properties: Json }).Properties.RouteKey === key,
+      );
+      expect(stage.DependsOn, key).toContain(id);
+    }
+  });
+
+  it('has no API edge (CloudFront + WAF) unless the stage asks for it', () => {
+    s.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    s.template.resourceCountIs('AWS::CloudFront::Distribution', 1);
+  });
+
   it('has no unacknowledged cdk-nag finding, and every acknowledgement matches a real finding', () => {
     expect(new AwsSolutionsChecks().validateScope(s.app).violations).toEqual([]);
     // The same pack, blind to acknowledgements (cdk-nag 3.0.2's private hook), lists the raw findings.
@@ -532,6 +618,102 @@ describe('prod stage', () => {
     expect(() => buildBankApp({ context: { ...cdkContext, stage: 'prod', autoConfirm: 'true' } })).toThrow(
       /never in prod/,
     );
+  });
+});
+
+describe('cfn-guard (our rules, infra/guard)', () => {
+  /** The template of a stage, with `breakIt` applied, checked by the same plugin synth runs. */
+  const guard = (
+    stage: 'dev' | 'prod',
+    breakIt: (resources: Record<string, { Type: string; Properties: Json }>) => void,
+  ) => {
+    const s = synth({ stage });
+    const template = JSON.parse(JSON.stringify(s.template.toJSON())) as {
+      Resources: Record<string, { Type: string; Properties: Json }>;
+    };
+    breakIt(template.Resources);
+    const file = join(mkdtempSync(join(tmpdir(), 'bank-guard-')), 'template.json');
+    writeFileSync(file, JSON.stringify(template));
+    const report = guardValidator().validate({ templatePaths: [file], appConstruct: s.app });
+    return new Set(report.violations.map((v) => v.ruleName));
+  };
+  const ofType = (resources: Record<string, { Type: string; Properties: Json }>, type: string) =>
+    Object.values(resources).filter((r) => r.Type === type);
+
+  it('runs inside synth, beside cdk-nag: a secret in a function\u2019s environment fails the synth', () => {
+    const built = buildBankApp({
+      context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] },
+      builtinCloudFormationValidation: false,
+    });
+    built.stack.functions.byName.health.addEnvironment(
+      'LEAKED',
+      built.stack.functions.cursorSecret.secretValue.unsafeUnwrap(),
+    );
+    expect(() => built.app.synth()).toThrow(/BANK_LAMBDA_ENV_NO_SECRET/);
+  });
+
+  it.each(['dev', 'prod'] as const)('passes on the %s template', (stage) => {
+    expect(guard(stage, () => {})).toEqual(new Set());
+  });
+
+  it('fails a Lambda environment value that is a secret reference', () => {
+    const found = guard('dev', (r) => {
+      const fn = ofType(r, 'AWS::Lambda::Function').find((f) => f.Properties.Environment);
+      const vars = (fn as unknown as { Properties: { Environment: { Variables: Json } } }).Properties
+        .Environment.Variables;
+      vars.KEY = { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: 'S' }, ':SecretString:::}}']] };
+    });
+    expect(found).toEqual(new Set(['BANK_LAMBDA_ENV_NO_SECRET']));
+  });
+
+  it('fails a topic policy that allows no publisher (what enforceSSL alone writes)', () => {
+    const found = guard('dev', (r) => {
+      for (const p of ofType(r, 'AWS::SNS::TopicPolicy')) {
+        const doc = p.Properties.PolicyDocument as { Statement: { Effect: string }[] };
+        doc.Statement = doc.Statement.filter((st) => st.Effect === 'Deny');
+      }
+    });
+    expect(found).toEqual(new Set(['BANK_SNS_TOPIC_POLICY_ALLOWS_PUBLISHERS']));
+  });
+
+  it('fails a table without PITR anywhere, and without deletion protection in prod only', () => {
+    const noPitr = (r: Record<string, { Type: string; Properties: Json }>) => {
+      for (const t of ofType(r, 'AWS::DynamoDB::Table')) delete t.Properties.PointInTimeRecoverySpecification;
+    };
+    expect(guard('dev', noPitr)).toEqual(new Set(['BANK_TABLE_PITR']));
+    const unprotected = (r: Record<string, { Type: string; Properties: Json }>) => {
+      for (const t of ofType(r, 'AWS::DynamoDB::Table')) t.Properties.DeletionProtectionEnabled = false;
+    };
+    expect(guard('prod', unprotected)).toEqual(new Set(['BANK_TABLE_DELETION_PROTECTION_IN_PROD']));
+    expect(guard('dev', unprotected)).toEqual(new Set());
+  });
+});
+
+describe('API edge (apiEdge=true)', () => {
+  it('puts the API behind CloudFront with a WAF rate-based rule per source IP, and hands the client its URL', () => {
+    const s = synth({ apiEdge: 'true', apiEdgeRateLimit: '500' }, fakeWebDist());
+    s.template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'CLOUDFRONT',
+      DefaultAction: { Allow: {} },
+      Rules: [
+        Match.objectLike({
+          Action: { Block: {} },
+          Statement: { RateBasedStatement: { Limit: 500, AggregateKeyType: 'IP' } },
+        }),
+      ],
+    });
+    const acl = logicalId(s.stack, { node: { defaultChild: s.stack.api.edge?.webAcl } });
+    s.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        WebACLId: { 'Fn::GetAtt': [acl, 'Arn'] },
+        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'https-only' }),
+      }),
+    });
+    const edge = logicalId(s.stack, s.stack.api.edge?.distribution as never);
+    expect(s.stack.resolve(s.stack.api.url)).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [edge, 'DomainName'] }]],
+    });
+    expect(new AwsSolutionsChecks().validateScope(s.app).violations).toEqual([]);
   });
 });
 

@@ -74,14 +74,22 @@ export class Functions extends Construct {
     const { cfg, table, userPool, client } = props;
 
     this.cursorSecret = new Secret(this, 'CursorSecret', {
-      description: 'HMAC key that makes history cursors tamper-proof',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      description:
+        'HMAC keys that make paging cursors tamper-proof: JSON {"current","previous"}, read at run time (src/store/cursor.ts)',
+      // Rotation writes {"current": <new>, "previous": <old current>}: old cursors stay valid for one rotation.
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'current',
+        passwordLength: 64,
+        excludePunctuation: true,
+        includeSpace: false,
+      },
       removalPolicy: cfg.removalPolicy,
     });
     Validations.of(this.cursorSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The cursor HMAC key is read into the functions at deploy time; rotating it only invalidates outstanding page cursors, which is done by replacing the secret and redeploying.',
+        'The cursor HMAC key is rotated by writing {"current": new, "previous": old} (put-secret-value); functions read it at run time with a 5-minute cache and accept both keys, so no rotation Lambda is needed.',
     });
 
     const permissionEnv = (perms: readonly Permission[]): Record<string, string> => ({
@@ -139,9 +147,8 @@ export class Functions extends Construct {
           POWERTOOLS_LOG_LEVEL: cfg.logLevel,
           ...sourceMapEnvironment,
           ...permissionEnv(perms),
-          ...(pagesWithCursors(fn)
-            ? { BANK_CURSOR_SECRET: this.cursorSecret.secretValue.unsafeUnwrap() }
-            : {}),
+          // The secret's ARN, not its value: the key is fetched at run time (never in the template or env).
+          ...(pagesWithCursors(fn) ? { BANK_CURSOR_SECRET_ID: this.cursorSecret.secretArn } : {}),
         },
       });
       Validations.of(f).acknowledge({
@@ -150,6 +157,7 @@ export class Functions extends Construct {
           'Node.js 22 is the project\u2019s pinned Lambda runtime (esbuild targets node22); moving to 24 is a deliberate upgrade, not a drift fix.',
       });
       this.grant(role, perms, { cfg, table, userPool });
+      if (pagesWithCursors(fn)) this.cursorSecret.grantRead(role);
       if (def.trigger.type === 'schedule') {
         new Rule(this, `${name}Schedule`, {
           description: latin1(`${def.description}: every ${def.trigger.minutes} min`),

@@ -2,7 +2,7 @@
  * CloudWatch alarms (API 5xx, Lambda errors and throttles, DynamoDB throttles) to an encrypted SNS
  * topic, and one small dashboard.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -15,7 +15,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -55,6 +55,18 @@ export class Monitoring extends Construct {
       masterKey: key,
       enforceSSL: true,
     });
+    // enforceSSL makes the CDK write a topic policy holding only its Deny, which replaces SNS's default
+    // policy: without this Allow, CloudWatch could never publish and no alarm would ever notify.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
     if (cfg.alarmEmail) this.topic.addSubscription(new EmailSubscription(cfg.alarmEmail));
     const action = new SnsAction(this.topic);
 

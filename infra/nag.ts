@@ -1,17 +1,30 @@
 /**
- * cdk-nag: the AwsSolutions checks run as a policy-validation plugin at synth, so any unacknowledged
- * finding fails `cdk synth`. Findings on our own constructs are acknowledged where they are made,
+ * cdk-nag and cfn-guard: the AwsSolutions checks and our Guard rules (infra/guard) run as
+ * policy-validation plugins at synth, so any unacknowledged finding or broken rule fails `cdk synth`. Findings on our own constructs are acknowledged where they are made,
  * each naming the rule (with its finding suffix) and the reason; this module holds the ones on the
  * helper the CDK itself provides for BucketDeployment.
  */
+import { join } from 'node:path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { type App, type CfnElement, DefaultStackSynthesizer, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
+/** Our own CloudFormation Guard rules (one file, each rule with its reason). */
+export const guardRules = join(import.meta.dirname, 'guard');
+
+/**
+ * cfn-guard with our rules only. The bundled Control Tower controls are off: they ask for things
+ * this stack decides otherwise, each already argued in a cdk-nag acknowledgement (KMS on log groups,
+ * X-Ray, custom certificates), and a second list of the same exceptions would drift.
+ */
+export const guardValidator = (): CfnGuardValidator =>
+  new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: [guardRules] });
+
 export const applyNag = (app: App): AwsSolutionsChecks => {
   const checks = new AwsSolutionsChecks(app);
-  Validations.of(app).addPlugins(checks);
+  Validations.of(app).addPlugins(checks, guardValidator());
   return checks;
 };
 

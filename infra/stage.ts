@@ -8,6 +8,11 @@ import type { Node } from 'constructs';
 
 export type StageName = 'dev' | 'prod';
 
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
 export interface StageConfig {
   stage: StageName;
   /** RETAIN in prod (data outlives the stack), DESTROY in dev. */
@@ -17,8 +22,21 @@ export interface StageConfig {
   logRetention: RetentionDays;
   /** Confirm sign-ups without the emailed code: grants cognito-idp:AdminConfirmSignUp. Never in prod. */
   autoConfirm: boolean;
-  /** HTTP API stage throttling: steady requests per second and burst. */
-  throttle: { rateLimit: number; burstLimit: number };
+  /** HTTP API stage throttling: steady requests per second and burst, per route, shared by all callers. */
+  throttle: Throttle;
+  /**
+   * Tighter per-route limits (HTTP API route settings): the public sign-up and sign-in routes, which
+   * anyone can call, and the money-moving routes. AWS throttles per route, never per caller.
+   */
+  routeThrottle: { public: Throttle; money: Throttle };
+  /**
+   * Put the API behind its own CloudFront distribution with an AWS WAF rate-based rule per source IP
+   * (WAF cannot attach to an HTTP API). Off by default: WAF and CloudFront cost money per request.
+   * The web ACL is CloudFront-scoped, so such a stack must be deployed in us-east-1.
+   */
+  apiEdge: boolean;
+  /** The WAF rule's limit: requests per source IP in any 5-minute window. */
+  apiEdgeRateLimit: number;
   /** Powertools log level. */
   logLevel: string;
   /** Reserved concurrency per function, when set: caps what one function may take from the account. */
@@ -84,6 +102,12 @@ export const stageConfig = (node: Node): StageConfig => {
       rateLimit: num(node, 'throttleRate', prod ? 200 : 50),
       burstLimit: num(node, 'throttleBurst', prod ? 400 : 100),
     },
+    routeThrottle: {
+      public: { rateLimit: prod ? 20 : 10, burstLimit: prod ? 40 : 20 },
+      money: { rateLimit: prod ? 100 : 25, burstLimit: prod ? 200 : 50 },
+    },
+    apiEdge: bool(node, 'apiEdge', false),
+    apiEdgeRateLimit: num(node, 'apiEdgeRateLimit', 1000),
     logLevel: str(node, 'logLevel') ?? (prod ? 'INFO' : 'DEBUG'),
     ...(reserved === undefined ? {} : { reservedConcurrency: num(node, 'reservedConcurrency', 0) }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),

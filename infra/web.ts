@@ -12,6 +12,7 @@ import {
   HttpVersion,
   PriceClass,
   ResponseHeadersPolicy,
+  S3OriginAccessControl,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -52,6 +53,13 @@ export const contentSecurityPolicy = (apiOrigin: string): string =>
 
 export const apiOriginPattern = `https://*.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`;
 
+/**
+ * CloudFront policies and origin access controls are global, named once per account: the name carries
+ * the stage and the region, so the same stage deploys to a second region (and dev beside prod).
+ */
+export const cloudFrontName = (cfg: Pick<StageConfig, 'stage'>, what: string): string =>
+  `serverless-bank-${cfg.stage}-${what}-${Aws.REGION}`;
+
 export interface WebProps {
   cfg: StageConfig;
   accessLogs: IBucket;
@@ -76,6 +84,7 @@ export class Web extends Construct {
     });
 
     const headers = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      responseHeadersPolicyName: cloudFrontName(cfg, 'web-headers'),
       comment: 'Serverless Bank web client: HSTS, CSP, nosniff, frame deny',
       securityHeadersBehavior: {
         strictTransportSecurity: {
@@ -85,7 +94,10 @@ export class Web extends Construct {
           override: true,
         },
         contentSecurityPolicy: {
-          contentSecurityPolicy: contentSecurityPolicy(apiOriginPattern),
+          // With the API edge on, the API is reached through its own *.cloudfront.net distribution.
+          contentSecurityPolicy: contentSecurityPolicy(
+            cfg.apiEdge ? `${apiOriginPattern} https://*.cloudfront.net` : apiOriginPattern,
+          ),
           override: true,
         },
         contentTypeOptions: { override: true },
@@ -98,7 +110,12 @@ export class Web extends Construct {
       comment: `Serverless Bank web client (${cfg.stage})`,
       defaultRootObject: 'index.html',
       defaultBehavior: {
-        origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
+        origin: S3BucketOrigin.withOriginAccessControl(this.bucket, {
+          originAccessControl: new S3OriginAccessControl(this, 'OriginAccessControl', {
+            originAccessControlName: cloudFrontName(cfg, 'web-oac'),
+            description: `Serverless Bank web bucket (${cfg.stage})`,
+          }),
+        }),
         viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
         allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
         cachePolicy: CachePolicy.CACHING_OPTIMIZED,

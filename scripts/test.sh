@@ -29,6 +29,8 @@ fi
 if [ -f cdk.json ]; then
   step "CDK synth with bundling and cdk-nag"
   npm run synth --silent
+  step "cfn-lint over every stage's template (dev, prod, dev with the API edge)"
+  bash scripts/cfn-lint.sh
   step "Lambda bundle sizes"
   npm run size --silent
 fi

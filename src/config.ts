@@ -23,8 +23,8 @@ export interface Config {
   systemShards: number;
   loginMaxFailures: number;
   loginLockSeconds: number;
-  /** HMAC key that makes history cursors tamper-proof. */
-  cursorSecret: string;
+  /** The Secrets Manager secret holding the cursor keys (its ARN on AWS): the id, never the key. */
+  cursorSecretId: string;
   /** Idempotency records live at least this long (DynamoDB TTL). */
   idempotencyTtlSeconds: number;
 }
@@ -38,7 +38,7 @@ export const loadConfig = (): Config => ({
   systemShards: Math.max(1, int('BANK_SYSTEM_SHARDS', 16)),
   loginMaxFailures: int('BANK_LOGIN_MAX_FAILURES', 10),
   loginLockSeconds: int('BANK_LOGIN_LOCK_SECONDS', 30 * 60),
-  cursorSecret: process.env.BANK_CURSOR_SECRET ?? '',
+  cursorSecretId: process.env.BANK_CURSOR_SECRET_ID ?? '',
   idempotencyTtlSeconds: int('BANK_IDEMPOTENCY_TTL_SECONDS', 48 * 3600),
 });
 

@@ -37,7 +37,18 @@ export interface FunctionDef {
   /** Lambda timeout. The local gateway enforces the same limit on http functions. */
   timeoutSeconds: number;
   memoryMb: number;
+  /**
+   * Every AWS API action the function's code calls (IAM action names; a TransactWriteItems is
+   * authorised per item, so its Put/Update/ConditionCheck are listed). `@index` marks a call on the
+   * table's GSI. infra/iam.test.ts simulates each against the synthesized role: each must be
+   * allowed, and calls not listed are checked to be denied. Cognito's public APIs (SignUp,
+   * InitiateAuth...) need no IAM and are not listed.
+   */
+  sdkActions: readonly SdkAction[];
 }
+
+/** An IAM action the code calls, on the table unless marked `@index` (the GSI). */
+export type SdkAction = `${'dynamodb' | 'secretsmanager' | 'cognito-idp'}:${string}`;
 
 const http = { type: 'http' } as const;
 const defaults = { timeoutSeconds: 10, memoryMb: 512 } as const;
@@ -50,6 +61,7 @@ export const functions = {
     description: 'Liveness',
     trigger: http,
     permissions: [],
+    sdkActions: [],
   }),
   auth: fn({
     ...defaults,
@@ -57,6 +69,7 @@ export const functions = {
     description: 'Register, confirm, login, refresh, logout',
     trigger: http,
     permissions: ['cognito:admin', 'cognito:public', 'table:write'],
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'cognito-idp:AdminConfirmSignUp'],
   }),
   profile: fn({
     ...defaults,
@@ -64,6 +77,7 @@ export const functions = {
     description: 'The caller\u2019s profile',
     trigger: http,
     permissions: ['table:read'],
+    sdkActions: ['dynamodb:GetItem'],
   }),
   'accounts-read': fn({
     ...defaults,
@@ -71,6 +85,12 @@ export const functions = {
     description: 'Accounts, balances and history',
     trigger: http,
     permissions: ['table:read'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Query@index',
+      'secretsmanager:GetSecretValue',
+    ],
   }),
   'accounts-write': fn({
     ...defaults,
@@ -78,6 +98,12 @@ export const functions = {
     description: 'Open and close accounts',
     trigger: http,
     permissions: ['table:write'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+    ],
   }),
   money: fn({
     ...defaults,
@@ -85,6 +111,12 @@ export const functions = {
     description: 'Deposits, withdrawals and transfers',
     trigger: http,
     permissions: ['table:write'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+    ],
   }),
 } as const satisfies Record<string, FunctionDef>;
 

@@ -22,6 +22,8 @@ import {
 } from '../src/local/bootstrap.ts';
 import { emulateConflicts } from '../src/local/conflicts.ts';
 import { freePort } from '../src/local/ports.ts';
+import { LOCAL_CURSOR_SECRET_ID, LocalSecretsProvider } from '../src/local/secrets.ts';
+import { useCursorKeyProvider } from '../src/store/cursor.ts';
 import { createDocumentClient } from '../src/store/db.ts';
 import type { EmulatorEndpoints } from './global-setup.ts';
 
@@ -82,6 +84,11 @@ export const createTestUserPool = async (prefix = 'test'): Promise<TestUserPool>
   };
 };
 
+/** The cursor key handler tests read, as the local stack provides it. */
+export const testCursorKeys = new LocalSecretsProvider({
+  [LOCAL_CURSOR_SECRET_ID]: JSON.stringify({ current: 'test-cursor-key-of-at-least-32-characters' }),
+});
+
 /**
  * Sets process.env as the local stack sets it for handlers, pointed at the shared emulators, with
  * `vars` on top; clears the cached config; puts the conflict emulation on the handlers' DynamoDB
@@ -98,13 +105,14 @@ export const useHandlerEnv = (vars: Record<string, string> = {}): (() => void) =
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: e.cognitoEndpoint,
     TABLE_NAME: 'bank',
     BANK_AUTO_CONFIRM: 'true',
-    BANK_CURSOR_SECRET: 'test-cursor-secret',
+    BANK_CURSOR_SECRET_ID: LOCAL_CURSOR_SECRET_ID,
     ...vars,
   };
   const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   resetConfig();
   emulateConflicts(db());
+  useCursorKeyProvider(testCursorKeys);
   return () => {
     for (const [k, v] of Object.entries(previous)) {
       if (v === undefined) delete process.env[k];

@@ -7,14 +7,15 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 
 export interface EventInput {
   method: string;
-  /** The concrete path, e.g. /v1/accounts/123. */
+  /** The concrete path, e.g. /v1/accounts/123, percent-decoded as API Gateway gives `rawPath`. */
   path: string;
   /** The matched route key, e.g. "GET /v1/accounts/{id}". */
   routeKey: string;
   pathParameters?: Record<string, string>;
   /** Raw query string without "?". */
   rawQueryString?: string;
-  headers?: Record<string, string>;
+  /** As sent: names in any case, a name may repeat (as pairs); folded as API Gateway folds them. */
+  headers?: Record<string, string> | readonly (readonly [string, string])[];
   cookies?: string[];
   body?: Buffer | string;
   /** Verified JWT claims: present only for routes behind the authorizer. */
@@ -44,7 +45,8 @@ export const requestTime = (d: Date): string =>
 export const buildEvent = (input: EventInput): APIGatewayProxyEventV2WithJWTAuthorizer => {
   const now = input.now ?? new Date();
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(input.headers ?? {})) {
+  const given = input.headers ?? {};
+  for (const [k, v] of Array.isArray(given) ? given : Object.entries(given)) {
     const key = k.toLowerCase();
     headers[key] = key in headers ? `${headers[key]},${v}` : v;
   }

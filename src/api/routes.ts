@@ -123,10 +123,11 @@ export const routes = {
     path: '/v1/accounts',
     fn: 'accounts-read',
     auth: true,
-    summary: 'List the caller\u2019s accounts',
+    summary: 'The caller\u2019s open accounts, or closed ones with status=closed, paged',
+    query: s.AccountListQuery,
     status: 200,
     response: s.AccountList,
-    errors: common,
+    errors: [...common, 'invalid_cursor'],
   }),
   openAccount: route({
     method: 'POST',

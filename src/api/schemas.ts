@@ -123,6 +123,14 @@ const digits = (min: number, max: number) =>
     z.int().check(z.minimum(min), z.maximum(max)),
   );
 
+export const AccountListQuery = z.strictObject({
+  limit: doc(z.optional(digits(1, 100)), { description: '1 to 100, default 25' }),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
+  status: doc(z.optional(z.enum(['closed'])), {
+    description: 'Without it: the open accounts (active, frozen). `closed`: the closed ones only.',
+  }),
+});
+
 export const HistoryQuery = z.strictObject({
   limit: doc(z.optional(digits(1, 100)), { description: '1 to 100, default 25' }),
   cursor: z.optional(z.string().check(z.maxLength(2048))),
@@ -169,7 +177,13 @@ export const Account = doc(
   }),
   { id: 'Account' },
 );
-export const AccountList = doc(z.object({ items: z.array(Account) }), { id: 'AccountList' });
+export const AccountList = doc(
+  z.object({
+    items: z.array(Account).check(z.maxLength(100)),
+    nextCursor: z.nullable(z.string().check(z.maxLength(2048))),
+  }),
+  { id: 'AccountList' },
+);
 export const Balance = doc(
   z.object({ accountId: Id, currency: CurrencyCode, balance: z.int(), asOf: Instant }),
   { id: 'Balance' },

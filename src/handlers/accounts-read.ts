@@ -17,7 +17,14 @@ const utc = (iso: string | undefined, name: string) => {
 };
 
 export const handler = createHandler('accounts-read', {
-  listAccounts: async ({ caller }) => ({ body: { items: await accounts().list(caller.sub) } }),
+  listAccounts: async ({ caller, query }) => {
+    const closed = query.status === 'closed';
+    const binding = { user: caller.sub, account: '*', filter: closed ? 'closed' : 'open' };
+    const codec = await cursors();
+    const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
+    const page = await accounts().list(caller.sub, { closed, limit: query.limit ?? 25, start });
+    return { body: { items: page.items, nextCursor: page.last ? codec.encode(binding, page.last) : null } };
+  },
 
   getAccount: async ({ caller, params }) => ({
     body: publicAccount(await accounts().mustGet(caller.sub, params.id)),
@@ -36,7 +43,8 @@ export const handler = createHandler('accounts-read', {
     const to = utc(query.to, 'to');
     if (from && to && from > to) throw invalidQuery('query.from', 'must not be after `to`');
     const binding = { user: caller.sub, account: params.id, filter: `${from ?? ''}|${to ?? ''}` };
-    const start = query.cursor ? cursors().decode(query.cursor, binding) : undefined;
+    const codec = await cursors();
+    const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
     const page = await ledger().postings(params.id, { limit: query.limit ?? 25, from, to, start });
     return {
       body: {
@@ -50,7 +58,7 @@ export const handler = createHandler('accounts-read', {
           description: (p.journal as JournalInfo).description,
           createdAt: (p.journal as JournalInfo).createdAt,
         })),
-        nextCursor: page.last ? cursors().encode(binding, page.last) : null,
+        nextCursor: page.last ? codec.encode(binding, page.last) : null,
       },
     };
   },

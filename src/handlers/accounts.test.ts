@@ -33,7 +33,8 @@ describe('accounts', () => {
     const b = (await open(user, { type: 'savings', currency: 'GBP' })).body;
     const list = await call('listAccounts', { user });
     expect(list.status).toBe(200);
-    expect(list.body.items.map((x: { id: string }) => x.id)).toEqual([a.id, b.id]);
+    expect(list.body.items.map((x: { id: string }) => x.id).sort()).toEqual([a.id, b.id].sort());
+    expect(list.body.nextCursor).toBeNull();
     expect((await call('getAccount', { user, params: { id: a.id } })).body).toEqual(a);
     const bal = await call('getBalance', { user, params: { id: b.id } });
     expect(bal.body).toEqual({ accountId: b.id, currency: 'GBP', balance: 0, asOf: expect.any(String) });
@@ -89,5 +90,51 @@ describe('accounts', () => {
     const rs = await Promise.all(Array.from({ length: 10 }, () => open(`u-${randomUUID()}`)));
     expect(rs.map((r) => r.status)).toEqual(Array(10).fill(201));
     expect(new Set(rs.map((r) => r.body.number)).size).toBe(10);
+  });
+
+  it('pages the list like history, lists closed accounts only with status=closed, and binds cursors', async () => {
+    const user = `u-${randomUUID()}`;
+    const opened = [];
+    for (let i = 0; i < 5; i++) opened.push((await open(user)).body);
+    for (const a of opened.slice(0, 2)) {
+      expect((await call('closeAccount', { user, params: { id: a.id } })).status).toBe(200);
+    }
+    const ids = (r: { body: { items: { id: string; status: string }[] } }) => r.body.items.map((x) => x.id);
+    const page = async (query: Record<string, string>) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const r = await call('listAccounts', { user, query: { ...query, ...(cursor ? { cursor } : {}) } });
+        expect(r.status).toBe(200);
+        expect(r.body.items.length).toBeLessThanOrEqual(Number(query.limit ?? 25));
+        seen.push(...ids(r));
+        cursor = r.body.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const openIds = opened.slice(2).map((a) => a.id);
+    const closedIds = opened.slice(0, 2).map((a) => a.id);
+    expect((await page({ limit: '2' })).sort()).toEqual([...openIds].sort());
+    expect((await page({ limit: '1', status: 'closed' })).sort()).toEqual([...closedIds].sort());
+    expect((await page({})).sort()).toEqual([...openIds].sort());
+    // A full page that is also the last says so.
+    expect((await call('listAccounts', { user, query: { limit: '3' } })).body.nextCursor).toBeNull();
+    // A cursor is bound to its user and its filter.
+    const first = await call('listAccounts', { user, query: { limit: '1' } });
+    const cursor = first.body.nextCursor as string;
+    for (const [who, query] of [
+      ['intruder', { cursor }],
+      [user, { cursor, status: 'closed' }],
+    ] as const) {
+      const r = await call('listAccounts', { user: who, query });
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe('invalid_cursor');
+    }
+    for (const query of [{ limit: '0' }, { limit: '101' }, { status: 'open' }, { other: 'x' }] as Record<
+      string,
+      string
+    >[]) {
+      expect((await call('listAccounts', { user, query })).status, JSON.stringify(query)).toBe(400);
+    }
   });
 });

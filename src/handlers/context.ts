@@ -6,7 +6,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { config } from '../config.ts';
 import { Identity } from '../identity/cognito.ts';
 import { AccountStore } from '../store/accounts.ts';
-import { createCursorCodec } from '../store/cursor.ts';
+import { createCursorCodec, cursorKeys } from '../store/cursor.ts';
 import { createDocumentClient, type Db } from '../store/db.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
 import { LedgerStore } from '../store/ledger.ts';
@@ -50,4 +50,4 @@ export const ledger = /* @__PURE__ */ once(
       dailyLimit: config().dailyLimit,
     }),
 );
-export const cursors = /* @__PURE__ */ once(() => createCursorCodec(config().cursorSecret));
+export const cursors = async () => createCursorCodec(await cursorKeys(config().cursorSecretId));

@@ -8,7 +8,7 @@ import {
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestUserPool, type TestUserPool } from '../../test/harness.ts';
-import { bearerToken, createJwtVerifier, TokenError } from './jwt.ts';
+import { ACCESS_TOKEN_SCOPE, bearerToken, createJwtVerifier, scopesOf, TokenError } from './jwt.ts';
 
 const ISSUER = 'http://127.0.0.1:1/local_pool';
 const CLIENT = 'client-a';
@@ -104,9 +104,40 @@ describe('createJwtVerifier', () => {
     await expect(verifier().verify(token)).rejects.toThrow('Token issued to another client');
   });
 
-  it('rejects an id token', async () => {
-    const token = await sign({ ...accessClaims(), token_use: 'id', aud: CLIENT });
-    await expect(verifier().verify(token)).rejects.toThrow('Not an access token');
+  it('accepts an id token for the client, which carries no scope (the gateway answers it 403)', async () => {
+    const { client_id: _c, scope: _s, ...rest } = accessClaims();
+    const claims = await verifier().verify(await sign({ ...rest, token_use: 'id', aud: CLIENT }));
+    expect(scopesOf(claims)).not.toContain(ACCESS_TOKEN_SCOPE);
+    await expect(
+      verifier().verify(await sign({ ...rest, token_use: 'id', aud: 'client-z' })),
+    ).rejects.toThrow('Token issued to another client');
+  });
+
+  it('rejects a token without kid, even when the JWKS has only one key', async () => {
+    const token = await new SignJWT(accessClaims())
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuer(ISSUER)
+      .setIssuedAt()
+      .setExpirationTime('15m')
+      .sign(key.privateKey);
+    await expect(verifier().verify(token)).rejects.toThrow(/kid/);
+  });
+
+  it('rejects a token issued in the future, and one without iat', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const future = await new SignJWT(accessClaims())
+      .setProtectedHeader({ alg: 'RS256', kid: KID })
+      .setIssuer(ISSUER)
+      .setIssuedAt(now + 120)
+      .setExpirationTime(now + 900)
+      .sign(key.privateKey);
+    await expect(verifier().verify(future)).rejects.toThrow(/iat|future/);
+    const noIat = await new SignJWT(accessClaims())
+      .setProtectedHeader({ alg: 'RS256', kid: KID })
+      .setIssuer(ISSUER)
+      .setExpirationTime(now + 900)
+      .sign(key.privateKey);
+    await expect(verifier().verify(noIat)).rejects.toThrow(/iat/);
   });
 
   it('rejects garbage', async () => {
@@ -147,7 +178,7 @@ describe.skipIf(!inject('emulators'))('with real cognito-local tokens', () => {
     return r.AuthenticationResult ?? {};
   };
 
-  it('accepts its access tokens, refuses its id tokens and tokens of another pool', async () => {
+  it('accepts its access tokens (with the scope) and id tokens (without), refuses tokens of another pool', async () => {
     const pool = await createTestUserPool('jwt');
     const other = await createTestUserPool('jwt-other');
     const verify = createJwtVerifier({
@@ -159,7 +190,8 @@ describe.skipIf(!inject('emulators'))('with real cognito-local tokens', () => {
     const claims = await verify.verify(mine.AccessToken ?? '');
     expect(claims).toMatchObject({ token_use: 'access', client_id: pool.clientId, iss: pool.issuer });
     expect(claims.sub).toMatch(/^[0-9a-f-]{36}$/);
-    await expect(verify.verify(mine.IdToken ?? '')).rejects.toThrow('Not an access token');
+    // Its id token is a valid token without the access-token scope: the gateway answers it 403.
+    expect(scopesOf(await verify.verify(mine.IdToken ?? ''))).not.toContain(ACCESS_TOKEN_SCOPE);
     // cognito-local signs every pool's tokens with one key: only the issuer and client tell them apart.
     const theirs = await login(other);
     await expect(verify.verify(theirs.AccessToken ?? '')).rejects.toThrow(/iss/);

@@ -2,13 +2,7 @@
  * CORS as the HTTP API's CORS configuration does it: the gateway answers preflights itself and adds
  * the allow headers to responses, only for an Origin on the allow-list (never echoing any other).
  */
-export interface CorsConfig {
-  origins: readonly string[];
-  methods: readonly string[];
-  headers: readonly string[];
-  exposeHeaders: readonly string[];
-  maxAgeSeconds: number;
-}
+import type { CorsConfig } from '../api/cors.ts';
 
 /** The allow-list from BANK_CORS_ORIGINS (comma-separated), else the gateway's own origin. */
 export const corsOriginsFromEnv = (ownOrigins: readonly string[], env = process.env): string[] => {
@@ -19,14 +13,6 @@ export const corsOriginsFromEnv = (ownOrigins: readonly string[], env = process.
     .map((o) => o.trim().replace(/\/+$/, ''))
     .filter(Boolean);
 };
-
-export const corsConfig = (origins: readonly string[]): CorsConfig => ({
-  origins,
-  methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-  headers: ['authorization', 'content-type', 'idempotency-key'],
-  exposeHeaders: ['x-request-id', 'retry-after', 'location', 'idempotent-replayed'],
-  maxAgeSeconds: 600,
-});
 
 /** The Access-Control-Allow-Origin value for `origin`, if it is allowed. */
 const allowOrigin = (cfg: CorsConfig, origin: string | undefined): string | undefined => {

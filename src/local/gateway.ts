@@ -1,33 +1,33 @@
 /**
  * The local stand-in for API Gateway HTTP API: routes from the route table, the JWT authorizer,
- * CORS, throttling, payload format 2.0 events to the Lambda handlers (imported in-process), and
- * the static content CloudFront serves on AWS (web client, API reference, runtime config).
+ * CORS, payload format 2.0 events to the Lambda handlers (imported in-process), API Gateway's own
+ * answers and limits, and the static content CloudFront serves on AWS (web client, API reference,
+ * runtime config). The pieces: routing.ts, authorizer.ts, invoke.ts, answers.ts, static.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Context } from 'aws-lambda';
+import { type CorsConfig, corsConfig } from '../api/cors.ts';
 import { buildEvent } from '../api/event.ts';
 import { securityHeaders } from '../api/headers.ts';
-import { PROBLEM_CONTENT_TYPE, problem } from '../api/problem.ts';
 import { type RouteEntry, routeKey, routeList } from '../api/routes.ts';
-import type { ErrorCode } from '../domain/errors.ts';
-import { functions } from '../functions.ts';
-import { bearerToken, type JwtVerifier } from '../identity/jwt.ts';
-import { type CorsConfig, corsConfig, corsHeaders, corsOriginsFromEnv, preflightHeaders } from './cors.ts';
+import type { JwtVerifier } from '../identity/jwt.ts';
+import { emptyAnswer, gatewayError, jsonAnswer, problemAnswer } from './answers.ts';
+import { authorize } from './authorizer.ts';
+import { corsHeaders, corsOriginsFromEnv, preflightHeaders } from './cors.ts';
+import { createInvoker, type LambdaHandler } from './invoke.ts';
 import {
   authorizerClaims,
-  buildContext,
   type HttpResponse,
   newRequestId,
   requestHeaders,
-  toHttpResponse,
+  requestLineAndHeadersBytes,
 } from './lambda-event.ts';
 import { createRateLimiter, type RateLimit, rateLimitFromEnv } from './rate-limit.ts';
+import { createRouter, decodePath, isApiPath, type RouteMatch, type Router } from './routing.ts';
 import { serveDocs, serveWeb } from './static.ts';
 
-export type LambdaHandler = (event: ReturnType<typeof buildEvent>, context: Context) => Promise<unknown>;
+export type { LambdaHandler } from './invoke.ts';
 
 /** What the web client reads at startup from /config.json. */
 export interface ClientConfig {
@@ -57,7 +57,7 @@ export interface GatewayOptions {
   /** Loaded on first GET /openapi.json. */
   openapi?: () => Promise<unknown>;
   region?: string;
-  /** The Lambda timeout that getRemainingTimeInMillis counts down from. */
+  /** Overrides every function's timeout (tests); else each function's own. */
   timeoutMs?: number;
   /** Where unexpected errors are reported. */
   onError?: (message: string, error: unknown) => void;
@@ -77,82 +77,11 @@ export interface Gateway {
   configure: (patch: Partial<GatewayOptions>) => void;
 }
 
+/** API Gateway's payload limit: a longer body is refused before any function runs. */
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/** API Gateway's limit on the request line plus the header names and values. */
+export const MAX_REQUEST_LINE_AND_HEADERS_BYTES = 10_240;
 const ROOT = join(import.meta.dirname, '..', '..');
-
-// ---------- routing ----------
-
-interface CompiledRoute {
-  route: RouteEntry;
-  pattern: RegExp;
-  names: string[];
-}
-
-const compile = (route: RouteEntry): CompiledRoute => {
-  const names: string[] = [];
-  const source = route.path
-    .split('/')
-    .map((seg) => {
-      const m = /^\{(\w+)\}$/.exec(seg);
-      if (!m) return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      names.push(m[1] as string);
-      return '([^/]+)';
-    })
-    .join('/');
-  return { route, pattern: new RegExp(`^${source}$`), names };
-};
-
-const decode = (s: string): string => {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-};
-
-/** The routes whose path template matches, with their path parameters. */
-const matchPath = (compiled: CompiledRoute[], path: string) =>
-  compiled.flatMap(({ route, pattern, names }) => {
-    const m = pattern.exec(path);
-    if (!m) return [];
-    const params = Object.fromEntries(names.map((n, i) => [n, decode(m[i + 1] as string)]));
-    return [{ route, params }];
-  });
-
-const isApiPath = (path: string) => path === '/health' || path === '/v1' || path.startsWith('/v1/');
-
-// ---------- responses ----------
-
-const gatewayHeaders = (requestId: string): Record<string, string> => ({
-  ...securityHeaders(requestId),
-  'apigw-requestid': requestId,
-});
-
-const problemResponse = (
-  code: ErrorCode,
-  requestId: string,
-  detail?: string,
-  headers: Record<string, string> = {},
-): HttpResponse => ({
-  status: problem(code).status,
-  headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...gatewayHeaders(requestId), ...headers },
-  body: Buffer.from(JSON.stringify(problem(code, detail))),
-});
-
-const jsonResponse = (status: number, body: unknown, requestId: string): HttpResponse => ({
-  status,
-  headers: { 'content-type': 'application/json', ...gatewayHeaders(requestId) },
-  body: Buffer.from(JSON.stringify(body)),
-});
-
-/** Exactly what the HTTP API JWT authorizer answers. */
-const unauthorized = (requestId: string, error?: string): HttpResponse => {
-  const r = jsonResponse(401, { message: 'Unauthorized' }, requestId);
-  r.headers['www-authenticate'] = error
-    ? `Bearer error="invalid_token" error_description="${error}"`
-    : 'Bearer';
-  return r;
-};
 
 const send = (res: ServerResponse, r: HttpResponse, extra: Record<string, string>): void => {
   res.statusCode = r.status;
@@ -160,8 +89,6 @@ const send = (res: ServerResponse, r: HttpResponse, extra: Record<string, string
   res.setHeader('content-length', r.body.length);
   res.end(r.body);
 };
-
-// ---------- request body ----------
 
 /** The body, or undefined when it is over the limit (the rest is read and dropped, so the client gets the answer). */
 const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | undefined> =>
@@ -177,169 +104,136 @@ const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | undefin
     req.on('error', reject);
   });
 
-// ---------- the gateway ----------
+/** What API Gateway answers a body over 10 MB: plain text, not JSON. */
+const payloadTooLarge = (requestId: string): HttpResponse => ({
+  status: 413,
+  headers: {
+    ...securityHeaders(requestId),
+    'content-type': 'text/plain; charset=utf-8',
+    'apigw-requestid': requestId,
+  },
+  body: Buffer.from(`HTTP content length exceeded ${MAX_REQUEST_BYTES} bytes.`),
+});
+
+const starting = (requestId: string) =>
+  problemAnswer('service_unavailable', requestId, 'The stack is starting', { 'retry-after': '1' });
+
+const makeLimiter = (opts: GatewayOptions) => {
+  const limit = opts.rateLimit ?? rateLimitFromEnv();
+  return limit ? createRateLimiter(limit, opts.now) : undefined;
+};
+
+interface Parts {
+  rawPath: string;
+  rawQueryString: string;
+  requestId: string;
+}
+
+const splitUrl = (url: string): { rawPath: string; rawQueryString: string } => {
+  const q = url.indexOf('?');
+  return { rawPath: q < 0 ? url : url.slice(0, q), rawQueryString: q < 0 ? '' : url.slice(q + 1) };
+};
 
 export const createGateway = (initial: GatewayOptions = {}): Gateway => {
   let opts: GatewayOptions = { ready: true, ...initial };
-  let compiled = (opts.routes ?? routeList).map(compile);
+  let router: Router = createRouter(opts.routes ?? routeList);
   let limiter = makeLimiter(opts);
   let cors: CorsConfig = corsConfig(opts.corsOrigins ?? corsOriginsFromEnv([]));
-  const modules = new Map<string, Promise<LambdaHandler>>();
   const report = (message: string, e: unknown) =>
     (opts.onError ?? ((m, err) => console.error(`[gateway] ${m}`, err)))(message, e);
+  const invoke = createInvoker(() => ({
+    ...(opts.handlers ? { handlers: opts.handlers } : {}),
+    ...(opts.region ? { region: opts.region } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    onError: report,
+  }));
 
-  const handlerFor = (fn: string): Promise<LambdaHandler> => {
-    const injected = opts.handlers?.[fn];
-    if (injected) return Promise.resolve(injected);
-    let loading = modules.get(fn);
-    if (!loading) {
-      const entry = (functions as Record<string, { entry: string }>)[fn]?.entry;
-      loading = (async () => {
-        if (!entry) throw new Error(`no function ${fn}`);
-        const mod = (await import(pathToFileURL(join(ROOT, entry)).href)) as { handler?: unknown };
-        if (typeof mod.handler !== 'function') throw new Error(`${entry} exports no handler`);
-        return mod.handler as LambdaHandler;
-      })();
-      loading.catch(() => modules.delete(fn));
-      modules.set(fn, loading);
-    }
-    return loading;
+  /** The local per-user (else per-IP) limit: an extra of the local stack, see the README. */
+  const throttled = (req: IncomingMessage, route: RouteEntry, sub: unknown, requestId: string) => {
+    if (!limiter || route.path === '/health') return undefined;
+    const wait = limiter.take(typeof sub === 'string' ? `sub:${sub}` : `ip:${req.socket.remoteAddress}`);
+    return wait > 0
+      ? problemAnswer('rate_limited', requestId, 'Slow down and retry later', { 'retry-after': String(wait) })
+      : undefined;
   };
 
-  const invoke = async (
-    req: IncomingMessage,
-    match: { route: RouteEntry; params: Record<string, string> },
-    parts: { rawPath: string; rawQueryString: string; body: Buffer; requestId: string },
-    claims: Record<string, unknown> | undefined,
-  ): Promise<HttpResponse> => {
+  const api = async (req: IncomingMessage, match: RouteMatch, parts: Parts): Promise<HttpResponse> => {
     const { route } = match;
+    const body = await readBody(req, MAX_REQUEST_BYTES);
+    if (!body) return payloadTooLarge(parts.requestId);
+    if (!opts.ready) return starting(parts.requestId);
+    let auth: { claims: Record<string, unknown>; scopes: string[] } | undefined;
+    if (route.auth) {
+      const a = await authorize(opts.verifier, req.headers.authorization, parts.requestId);
+      if ('refused' in a) return a.refused;
+      auth = a;
+    }
+    const limited = throttled(req, route, auth?.claims.sub, parts.requestId);
+    if (limited) return limited;
     const { headers, cookies } = requestHeaders(req);
     const event = buildEvent({
       method: route.method,
-      path: parts.rawPath,
+      path: decodePath(parts.rawPath),
       routeKey: routeKey(route),
       pathParameters: match.params,
       rawQueryString: parts.rawQueryString,
       headers,
       cookies,
-      ...(parts.body.length ? { body: parts.body } : {}),
-      ...(claims ? { claims: authorizerClaims(claims) } : {}),
-      ...(typeof claims?.scope === 'string' ? { scopes: claims.scope.split(' ') } : {}),
+      ...(body.length ? { body } : {}),
+      ...(auth ? { claims: authorizerClaims(auth.claims), scopes: auth.scopes } : {}),
       sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
       requestId: parts.requestId,
     });
-    const context = buildContext({
-      functionName: route.fn,
-      region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1',
-      timeoutMs: opts.timeoutMs ?? 29_000,
-    });
-    try {
-      const handler = await handlerFor(route.fn);
-      const out = toHttpResponse(await handler(event, context));
-      if (!('x-request-id' in out.headers)) out.headers['x-request-id'] = parts.requestId;
-      out.headers['apigw-requestid'] = parts.requestId;
-      return out;
-    } catch (e) {
-      report(`${route.fn} failed on ${routeKey(route)}`, e);
-      return problemResponse('internal_error', parts.requestId, 'Something went wrong on our side');
-    }
-  };
-
-  const api = async (
-    req: IncomingMessage,
-    matches: { route: RouteEntry; params: Record<string, string> }[],
-    rawPath: string,
-    rawQueryString: string,
-    requestId: string,
-  ): Promise<HttpResponse> => {
-    const method = req.method ?? 'GET';
-    const match = matches.find((m) => m.route.method === method);
-    if (!match) {
-      const allow = [...new Set(matches.map((m) => m.route.method))].join(', ');
-      return problemResponse('method_not_allowed', requestId, `${method} is not allowed here`, { allow });
-    }
-    const body = await readBody(req, MAX_REQUEST_BYTES);
-    if (!body)
-      return problemResponse('payload_too_large', requestId, 'The request body is larger than 10 MB');
-    if (!opts.ready) {
-      return problemResponse('service_unavailable', requestId, 'The stack is starting', {
-        'retry-after': '1',
-      });
-    }
-    let claims: Record<string, unknown> | undefined;
-    if (match.route.auth) {
-      const token = bearerToken(req.headers.authorization);
-      if (!token || !opts.verifier) return unauthorized(requestId);
-      try {
-        claims = await opts.verifier.verify(token);
-      } catch {
-        return unauthorized(requestId, 'the token is not valid');
-      }
-    }
-    if (limiter && match.route.path !== '/health') {
-      const key = typeof claims?.sub === 'string' ? `sub:${claims.sub}` : `ip:${req.socket.remoteAddress}`;
-      const wait = limiter.take(key);
-      if (wait > 0) {
-        return problemResponse('rate_limited', requestId, 'Slow down and retry later', {
-          'retry-after': String(wait),
-        });
-      }
-    }
-    return invoke(req, match, { rawPath, rawQueryString, body, requestId }, claims);
+    return invoke({ fn: route.fn, label: routeKey(route), event, requestId: parts.requestId });
   };
 
   /** GET/HEAD content that is not an API route: the OpenAPI document, docs, config, the web client. */
-  const content = async (
-    req: IncomingMessage,
-    path: string,
-    requestId: string,
-  ): Promise<HttpResponse | undefined> => {
+  const content = async (req: IncomingMessage, path: string, requestId: string) => {
     if (path === '/openapi.json') {
       const load = opts.openapi ?? (async () => (await import('../api/openapi.ts')).openApiDocument());
-      return jsonResponse(200, await load(), requestId);
+      return jsonAnswer(await load(), requestId);
     }
     if (path === '/config.json') {
-      if (!opts.ready || !opts.clientConfig) {
-        return problemResponse('service_unavailable', requestId, 'The stack is starting', {
-          'retry-after': '1',
-        });
-      }
-      return jsonResponse(200, opts.clientConfig, requestId);
+      return opts.ready && opts.clientConfig ? jsonAnswer(opts.clientConfig, requestId) : starting(requestId);
     }
-    if (path === DIAGNOSTICS_PATH && opts.diagnostics)
-      return jsonResponse(200, opts.diagnostics(), requestId);
+    if (path === DIAGNOSTICS_PATH && opts.diagnostics) return jsonAnswer(opts.diagnostics(), requestId);
     if (path === '/docs' || path.startsWith('/docs/')) return serveDocs(path);
     if (isApiPath(path)) return undefined;
     const acceptsHtml = /text\/html/i.test(req.headers.accept ?? '');
     return serveWeb(opts.webDir ?? join(ROOT, 'web', 'dist'), path, acceptsHtml);
   };
 
+  const route = async (req: IncomingMessage, parts: Parts): Promise<HttpResponse> => {
+    if (requestLineAndHeadersBytes(req) > MAX_REQUEST_LINE_AND_HEADERS_BYTES) {
+      return gatewayError('headersTooLarge', parts.requestId);
+    }
+    const method = req.method ?? 'GET';
+    const match = router.find(method, parts.rawPath);
+    if (match) return api(req, match, parts);
+    const isRead = method === 'GET' || method === 'HEAD';
+    const staticOut =
+      isRead && !router.hasPath(parts.rawPath)
+        ? await content(req, parts.rawPath, parts.requestId)
+        : undefined;
+    // No route for this path, or none for this method: API Gateway's 404 either way (no 405).
+    return staticOut ?? gatewayError('notFound', parts.requestId);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = newRequestId();
     const origin = req.headers.origin;
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const rawPath = q < 0 ? url : url.slice(0, q);
-    const rawQueryString = q < 0 ? '' : url.slice(q + 1);
+    const parts = { ...splitUrl(req.url ?? '/'), requestId };
+    if (req.method === 'OPTIONS') {
+      send(res, emptyAnswer(204, requestId), preflightHeaders(cors, origin));
+      req.resume();
+      return;
+    }
     let out: HttpResponse;
     try {
-      if (req.method === 'OPTIONS') {
-        out = { status: 204, headers: gatewayHeaders(requestId), body: Buffer.alloc(0) };
-        send(res, out, preflightHeaders(cors, origin));
-        req.resume();
-        return;
-      }
-      const matches = matchPath(compiled, rawPath);
-      const isRead = req.method === 'GET' || req.method === 'HEAD';
-      const staticOut = matches.length === 0 && isRead ? await content(req, rawPath, requestId) : undefined;
-      out =
-        staticOut ??
-        (matches.length
-          ? await api(req, matches, rawPath, rawQueryString, requestId)
-          : problemResponse('not_found', requestId, `No route for ${req.method} ${rawPath}`));
+      out = await route(req, parts);
     } catch (e) {
-      report(`request ${req.method} ${rawPath} failed`, e);
-      out = problemResponse('internal_error', requestId, 'Something went wrong on our side');
+      report(`request ${req.method} ${parts.rawPath} failed`, e);
+      out = gatewayError('internal', requestId);
     }
     req.resume();
     send(res, out, corsHeaders(cors, origin));
@@ -348,14 +242,16 @@ export const createGateway = (initial: GatewayOptions = {}): Gateway => {
   const server = createServer((req, res) => {
     void handle(req, res);
   });
-  // A request Node cannot even parse (e.g. headers over 16 KB) still gets a problem+json answer.
+  // A request Node cannot even parse (e.g. headers over its 16 KB) still gets API Gateway's answer.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) {
       socket.destroy();
       return;
     }
-    const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_request';
-    const r = problemResponse(code, newRequestId());
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const r = tooLarge
+      ? gatewayError('headersTooLarge', newRequestId())
+      : problemAnswer('bad_request', newRequestId());
     const head = Object.entries({
       ...r.headers,
       'content-length': String(r.body.length),
@@ -364,7 +260,7 @@ export const createGateway = (initial: GatewayOptions = {}): Gateway => {
       .map(([k, v]) => `${k}: ${v}`)
       .join('\r\n');
     socket.end(
-      `HTTP/1.1 ${r.status} ${code === 'bad_request' ? 'Bad Request' : 'Request Header Fields Too Large'}\r\n${head}\r\n\r\n${r.body}`,
+      `HTTP/1.1 ${r.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n${head}\r\n\r\n${r.body}`,
     );
   });
 
@@ -391,14 +287,9 @@ export const createGateway = (initial: GatewayOptions = {}): Gateway => {
       }),
     configure: (patch) => {
       opts = { ...opts, ...patch };
-      if (patch.routes) compiled = patch.routes.map(compile);
+      if (patch.routes) router = createRouter(patch.routes);
       if ('rateLimit' in patch || 'now' in patch) limiter = makeLimiter(opts);
       if (patch.corsOrigins) cors = corsConfig(patch.corsOrigins);
     },
   };
 };
-
-function makeLimiter(opts: GatewayOptions) {
-  const limit = opts.rateLimit ?? rateLimitFromEnv();
-  return limit ? createRateLimiter(limit, opts.now) : undefined;
-}

@@ -9,26 +9,37 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
 
-/** Lower-cased header names, repeated headers joined by commas; the Cookie header goes to `cookies`. */
-export const requestHeaders = (
-  req: IncomingMessage,
-): { headers: Record<string, string>; cookies: string[] } => {
-  const headers: Record<string, string> = {};
+/**
+ * The request's headers as sent (buildEvent lower-cases and folds repeated ones), with the Cookie
+ * header split into `cookies` as payload format 2.0 does.
+ */
+export const requestHeaders = (req: IncomingMessage): { headers: [string, string][]; cookies: string[] } => {
+  const headers: [string, string][] = [];
   const cookies: string[] = [];
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase();
+    const name = raw[i] as string;
     const value = raw[i + 1] as string;
-    if (name === 'cookie')
+    if (name.toLowerCase() === 'cookie') {
       cookies.push(
         ...value
           .split(';')
           .map((c) => c.trim())
           .filter(Boolean),
       );
-    else headers[name] = name in headers ? `${headers[name]},${value}` : value;
+    } else headers.push([name, value]);
   }
   return { headers, cookies };
+};
+
+/** The size API Gateway counts against its 10,240-byte limit: the request line and the header values. */
+export const requestLineAndHeadersBytes = (req: IncomingMessage): number => {
+  let size = Buffer.byteLength(`${req.method} ${req.url} HTTP/${req.httpVersion}`);
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    size += Buffer.byteLength(raw[i] as string) + Buffer.byteLength(raw[i + 1] as string);
+  }
+  return size;
 };
 
 /** API Gateway request ids look like `JLMGOjSmIAMEVbg=`; ours are unique and of the same shape. */

@@ -13,12 +13,14 @@ import { join, resolve } from 'node:path';
 import { IDLE_TIMEOUT_SECONDS } from '../domain/session.ts';
 import { db } from '../handlers/context.ts';
 import { createJwtVerifier } from '../identity/jwt.ts';
+import { useCursorKeyProvider } from '../store/cursor.ts';
 import { bootstrap, LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
 import { emulateConflicts } from './conflicts.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { createGateway } from './gateway.ts';
 import { envPort, isPortFree } from './ports.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';
+import { LOCAL_CURSOR_SECRET_ID, LocalSecretsProvider } from './secrets.ts';
 import { cursorSecret, isStackProcess, readStackFile, writeStackFile } from './stack-file.ts';
 
 const started = Date.now();
@@ -115,13 +117,20 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: emulators.cognitoEndpoint,
     BANK_AUTO_CONFIRM: autoConfirm,
-    BANK_CURSOR_SECRET: await cursorSecret(dataDir),
+    BANK_CURSOR_SECRET_ID: LOCAL_CURSOR_SECRET_ID,
     POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME || 'serverless-bank',
   });
   delete process.env.AWS_SESSION_TOKEN;
   // AWS's transaction conflicts, on the handlers' DynamoDB client (the gateway runs them in this
   // process; their DocumentClient shares its base client's middleware stack).
   const conflicts = emulateConflicts(db());
+  // No Secrets Manager emulator exists: the cursor key reaches the handlers through a Powertools
+  // provider of our own, by the same `get` they use on AWS (see the README, Local vs AWS).
+  useCursorKeyProvider(
+    new LocalSecretsProvider({
+      [LOCAL_CURSOR_SECRET_ID]: JSON.stringify({ current: await cursorSecret(dataDir) }),
+    }),
+  );
   const issuer = `${emulators.cognitoEndpoint}/${ids.userPoolId}`;
   gateway.configure({
     verifier: createJwtVerifier({

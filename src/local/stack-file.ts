@@ -43,9 +43,8 @@ export const isStackProcess = (pid: number | undefined): boolean => {
   }
 };
 
-/** BANK_CURSOR_SECRET if set, else the one generated on first start and kept in the data directory. */
+/** The cursor key generated on first start and kept in the data directory (never in the environment). */
 export const cursorSecret = async (dataDir: string): Promise<string> => {
-  if (process.env.BANK_CURSOR_SECRET) return process.env.BANK_CURSOR_SECRET;
   const file = join(dataDir, 'cursor-secret');
   try {
     const existing = (await readFile(file, 'utf8')).trim();

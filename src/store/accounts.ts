@@ -156,26 +156,42 @@ export class AccountStore {
     return this.get(owner.ownerId, owner.accountId);
   }
 
-  async list(ownerId: string): Promise<Account[]> {
+  /**
+   * One page of the owner's accounts in key order: the open ones (active, frozen), or with
+   * `closed: true` the closed ones only. `start` is the previous page's `last`.
+   */
+  async list(
+    ownerId: string,
+    opts: { closed: boolean; limit: number; start?: Record<string, unknown> },
+  ): Promise<{ items: Account[]; last?: Record<string, unknown> }> {
     const { pk, skPrefix } = keys.accountsOf(ownerId);
     const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
+    let start = opts.start;
+    // A filter applies after the read, so a page may come back short: read on until one more than
+    // asked is found (which tells whether another page exists) or the accounts end.
     do {
       const r = await this.db.send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+          FilterExpression: opts.closed ? '#status = :closed' : '#status <> :closed',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix, ':closed': 'closed' },
           ConsistentRead: true,
           ExclusiveStartKey: start,
+          Limit: opts.limit + 1,
         }),
       );
       items.push(...(r.Items ?? []));
       start = r.LastEvaluatedKey;
-    } while (start);
-    return items
-      .map(toAccount)
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    } while (start && items.length <= opts.limit);
+    const page = items.slice(0, opts.limit);
+    const lastItem = page[page.length - 1];
+    const more = items.length > opts.limit;
+    return {
+      items: page.map(toAccount),
+      ...(more && lastItem ? { last: { pk: lastItem.pk, sk: lastItem.sk } } : {}),
+    };
   }
 
   /** Closes an account whose balance is zero. Closing a closed account answers it as it is. */

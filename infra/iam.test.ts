@@ -1,0 +1,205 @@
+/**
+ * IAM simulation (@cloud-copilot/iam-simulate) of each function's synthesized role against the SDK
+ * actions its code calls (`sdkActions` in the function registry, src/functions.ts): every listed call
+ * is allowed on the resource it touches, and calls the function must never make are denied.
+ *
+ * There are no audit items yet: the stand-in for "no function can delete audit items" is that no
+ * function may delete any item of the table (no DeleteItem, no BatchWriteItem), which also covers
+ * the journal and postings, append-only by design.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type FunctionName, functionNames, functions, type SdkAction } from '../src/functions.ts';
+import { gsi1 } from '../src/store/table.ts';
+import { buildBankApp } from './bank-app.ts';
+import { repoRoot } from './bundling.ts';
+
+const ACCOUNT = '111122223333';
+const REGION = 'eu-west-1';
+const arns = {
+  table: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/bank`,
+  index: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/bank/index/${gsi1.indexName}`,
+  secret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:cursor-AbCdEf`,
+  otherSecret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:other-GhIjKl`,
+  userPool: `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${REGION}_Pool`,
+};
+
+type Json = Record<string, unknown>;
+type Policy = { Version: string; Statement: Json[] };
+
+interface Synth {
+  policies: Record<FunctionName, Policy>;
+}
+
+const cdkContext = (JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { context: Json })
+  .context;
+
+/** Replaces the template's references with concrete ARNs, as CloudFormation would. */
+const resolver = (template: Template) => {
+  const byType = (type: string) => Object.keys(template.findResources(type));
+  const known: Record<string, string> = {};
+  for (const id of byType('AWS::DynamoDB::Table')) known[id] = arns.table;
+  for (const id of byType('AWS::SecretsManager::Secret')) known[id] = arns.secret;
+  for (const id of byType('AWS::Cognito::UserPool')) known[id] = arns.userPool;
+  for (const id of byType('AWS::Logs::LogGroup'))
+    known[id] = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${id}:*`;
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': REGION,
+    'AWS::AccountId': ACCOUNT,
+    'AWS::URLSuffix': 'amazonaws.com',
+  };
+  const resolve = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(resolve);
+    if (v && typeof v === 'object') {
+      const o = v as Json;
+      if ('Ref' in o) return pseudo[o.Ref as string] ?? known[o.Ref as string] ?? `unresolved:${o.Ref}`;
+      if ('Fn::GetAtt' in o) {
+        const [id] = o['Fn::GetAtt'] as [string, string];
+        return known[id] ?? `unresolved:${id}`;
+      }
+      if ('Fn::Join' in o) {
+        const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+        return (resolve(parts) as string[]).join(sep);
+      }
+      return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
+    }
+    return v;
+  };
+  return resolve;
+};
+
+const synth = (context: Json = {}): Synth => {
+  const { stack } = buildBankApp({
+    context: { ...cdkContext, 'aws:cdk:bundling-stacks': [], ...context },
+    builtinCloudFormationValidation: false,
+  });
+  const template = Template.fromStack(stack);
+  const resolve = resolver(template);
+  const policies = Object.fromEntries(
+    functionNames.map((fn) => {
+      const role = stack.functions.byName[fn].role;
+      if (!role) throw new Error(`${fn} has no role`);
+      const roleId = stack.resolve((role.node.defaultChild as unknown as { ref: string }).ref) as {
+        Ref: string;
+      };
+      const statements = Object.values(
+        template.findResources('AWS::IAM::Policy', { Properties: { Roles: [roleId] } }),
+      ).flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: Json[] } } }).Properties.PolicyDocument
+            .Statement,
+      );
+      return [fn, { Version: '2012-10-17', Statement: resolve(statements) as Json[] }];
+    }),
+  ) as Record<FunctionName, Policy>;
+  return { policies };
+};
+
+const resourceOf = (action: SdkAction): string => {
+  const [name, where] = action.split('@');
+  if (where === 'index') return arns.index;
+  if (name?.startsWith('dynamodb:')) return arns.table;
+  if (name?.startsWith('secretsmanager:')) return arns.secret;
+  return arns.userPool;
+};
+
+const simulate = async (policy: Policy, action: SdkAction, resource = resourceOf(action)) => {
+  const r = await runSimulation(
+    {
+      identityPolicies: [{ name: 'role', policy }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      request: {
+        action: action.split('@')[0] as string,
+        principal: `arn:aws:sts::${ACCOUNT}:assumed-role/fn/session`,
+        resource: { accountId: ACCOUNT, resource },
+        contextVariables: {},
+      },
+    },
+    {},
+  );
+  if (r.resultType === 'error') throw new Error(`${action}: ${JSON.stringify(r.errors)}`);
+  return r.overallResult;
+};
+
+const sdkActionsOf = (fn: FunctionName): readonly SdkAction[] => functions[fn].sdkActions;
+const TABLE_WRITES: SdkAction[] = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
+/** What no function may ever do. */
+const NEVER: SdkAction[] = [
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:Scan',
+  'dynamodb:DeleteTable',
+  'dynamodb:UpdateTable',
+  'dynamodb:DeleteItem@index',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:DeleteSecret',
+  'cognito-idp:AdminDeleteUser',
+  'cognito-idp:AdminSetUserPassword',
+];
+
+describe('IAM simulation of each function role (auto-confirm on: every listed call is granted)', () => {
+  let s: Synth;
+  beforeAll(() => {
+    s = synth({ autoConfirm: 'true' });
+  });
+
+  it.each(functionNames)('%s: every SDK call its code makes is allowed', async (fn) => {
+    for (const action of sdkActionsOf(fn)) {
+      expect(await simulate(s.policies[fn], action), `${fn} ${action}`).toBe('Allowed');
+    }
+  });
+
+  it.each(functionNames)(
+    '%s: never deletes items, scans, changes the table, secrets or users',
+    async (fn) => {
+      for (const action of NEVER) {
+        expect(await simulate(s.policies[fn], action), `${fn} ${action}`).not.toBe('Allowed');
+      }
+    },
+  );
+
+  // Grants follow the registry's coarse permissions (table:read, table:write), so a function that
+  // writes may hold a write action it does not call (auth: PutItem, ConditionCheckItem); one whose
+  // code never writes holds none.
+  it.each(functionNames.filter((fn) => !TABLE_WRITES.some((a) => sdkActionsOf(fn).includes(a))))(
+    '%s: its code never writes, and it cannot write the table',
+    async (fn) => {
+      for (const action of TABLE_WRITES) {
+        expect(await simulate(s.policies[fn], action), `${fn} ${action}`).not.toBe('Allowed');
+      }
+    },
+  );
+
+  it('accounts-read cannot write; only it reads the cursor secret, and no other secret', async () => {
+    for (const action of TABLE_WRITES) {
+      expect(await simulate(s.policies['accounts-read'], action), action).not.toBe('Allowed');
+    }
+    for (const fn of functionNames) {
+      const reads = await simulate(s.policies[fn], 'secretsmanager:GetSecretValue');
+      expect(reads, fn).toBe(fn === 'accounts-read' ? 'Allowed' : 'ImplicitlyDenied');
+    }
+    expect(
+      await simulate(s.policies['accounts-read'], 'secretsmanager:GetSecretValue', arns.otherSecret),
+    ).not.toBe('Allowed');
+  });
+
+  it('the health check can do nothing at all', async () => {
+    for (const action of new Set(functionNames.flatMap(sdkActionsOf))) {
+      expect(await simulate(s.policies.health, action), action).not.toBe('Allowed');
+    }
+  });
+});
+
+describe('IAM simulation with auto-confirm off (every prod stack)', () => {
+  it('no function may confirm sign-ups itself', async () => {
+    const s = synth({ stage: 'prod' });
+    for (const fn of functionNames) {
+      expect(await simulate(s.policies[fn], 'cognito-idp:AdminConfirmSignUp'), fn).not.toBe('Allowed');
+    }
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * What the local gateway answers on its own, built by the same functions the handlers use
+ * (src/api/http.ts) so headers and bodies cannot drift. API Gateway's own answers are
+ * `{"message": "..."}` bodies; the problem+json ones are the local stack's extras (starting up,
+ * the per-user rate limit) and the static content's misses.
+ */
+import { errorResult, jsonResult } from '../api/http.ts';
+import { BankError, type ErrorCode } from '../domain/errors.ts';
+import { type HttpResponse, toHttpResponse } from './lambda-event.ts';
+
+const withGatewayId = (r: HttpResponse, requestId: string): HttpResponse => {
+  r.headers['apigw-requestid'] = requestId;
+  return r;
+};
+
+/** API Gateway's own answer: `{"message": ...}` as application/json. */
+export const gatewayAnswer = (
+  status: number,
+  message: string,
+  requestId: string,
+  headers: Record<string, string> = {},
+): HttpResponse =>
+  withGatewayId(
+    toHttpResponse(
+      jsonResult(status, { message }, requestId, { 'content-type': 'application/json', ...headers }),
+    ),
+    requestId,
+  );
+
+/** An answer without a body (CORS preflights). */
+export const emptyAnswer = (status: number, requestId: string): HttpResponse =>
+  withGatewayId(toHttpResponse(jsonResult(status, undefined, requestId)), requestId);
+
+/** The messages API Gateway HTTP APIs answer with. */
+export const gatewayMessages = {
+  unauthorized: [401, 'Unauthorized'],
+  forbidden: [403, 'Forbidden'],
+  notFound: [404, 'Not Found'],
+  tooLong: [413, 'Request Too Long'],
+  headersTooLarge: [431, 'Request Header Fields Too Large'],
+  internal: [500, 'Internal Server Error'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export const gatewayError = (
+  which: keyof typeof gatewayMessages,
+  requestId: string,
+  headers: Record<string, string> = {},
+): HttpResponse => {
+  const [status, message] = gatewayMessages[which];
+  return gatewayAnswer(status, message, requestId, headers);
+};
+
+/** A problem+json answer of the local stack itself. */
+export const problemAnswer = (
+  code: ErrorCode,
+  requestId: string,
+  detail?: string,
+  headers: Record<string, string> = {},
+): HttpResponse =>
+  withGatewayId(toHttpResponse(errorResult(new BankError(code, detail, { headers }), requestId)), requestId);
+
+/** A JSON document the gateway serves itself (the OpenAPI document, the client config). */
+export const jsonAnswer = (body: unknown, requestId: string): HttpResponse =>
+  withGatewayId(toHttpResponse(jsonResult(200, body, requestId)), requestId);
