@@ -9,7 +9,12 @@ import { verifyLedger } from '../store/verify.ts';
 let table: string;
 beforeAll(async () => {
   table = await createTestTable('money');
-  useHandlerEnv({ TABLE_NAME: table, BANK_DAILY_LIMIT: '500000', BANK_CURSOR_SECRET: 'test-cursor-secret' });
+  useHandlerEnv({
+    TABLE_NAME: table,
+    BANK_DAILY_LIMIT: '500000',
+    BANK_DAILY_DEPOSIT_LIMIT: '5000000',
+    BANK_CURSOR_SECRET: 'test-cursor-secret',
+  });
 });
 
 const newUser = () => `u-${randomUUID()}`;
@@ -57,6 +62,7 @@ describe('deposits and withdrawals', () => {
       toAccountNumber: a.number,
       description: 'Salary',
       createdAt: expect.any(String),
+      postedAt: expect.any(String),
       balanceAfter: 2500,
     });
     const w = await withdraw(u, a.id, 1000);
@@ -444,6 +450,7 @@ describe('history', () => {
     expect(p1.body.items[0]).toEqual({
       transactionId: expect.any(String),
       type: 'withdrawal',
+      status: 'posted',
       amount: -50,
       currency: 'USD',
       balanceAfter: 1450,

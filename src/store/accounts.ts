@@ -81,6 +81,8 @@ export class AccountStore {
   constructor(
     private readonly db: Db,
     private readonly table: string,
+    /** The clock that decides which holds have expired (tests inject one). */
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async open(input: OpenAccountInput, now = new Date()): Promise<Account> {
@@ -151,7 +153,7 @@ export class AccountStore {
     const r = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.account(ownerId, accountId), ConsistentRead: true }),
     );
-    return r.Item ? toRecord(r.Item, new Date()) : undefined;
+    return r.Item ? toRecord(r.Item, this.now()) : undefined;
   }
 
   async mustGet(ownerId: string, accountId: string): Promise<AccountRecord> {
@@ -193,7 +195,7 @@ export class AccountStore {
       items.push(...(r.Items ?? []));
       start = r.LastEvaluatedKey;
     } while (start);
-    const now = new Date();
+    const now = this.now();
     return items
       .map((i) => toAccount(i, now))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { isTransient } from './retry.ts';
 
 /**
  * Time limits on every DynamoDB call: a connection that does not open, or a request that does not
@@ -45,11 +46,12 @@ export interface Failure {
 
 export type Committed<N extends string> =
   | { ok: true }
-  | { ok: false; error: unknown; failed: Partial<Record<N, Failure>>; codes: string[] };
+  | { ok: false; error: unknown; failed: Partial<Record<N, Failure>>; codes?: string[] };
 
 /**
  * Commits the pieces in one TransactWriteItems. A cancelled transaction comes back as `ok: false`
- * with its reasons mapped to the pieces' names (never read by position); any other error is thrown.
+ * with its reasons mapped to the pieces' names (never read by position), and so does a retryable
+ * fault of the whole request (a throttle, a timeout); any other error is thrown.
  */
 export const transact = async <N extends string>(db: Db, pieces: readonly Piece<N>[]): Promise<Committed<N>> => {
   try {
@@ -57,6 +59,8 @@ export const transact = async <N extends string>(db: Db, pieces: readonly Piece<
     return { ok: true };
   } catch (e) {
     const codes = cancellationCodes(e);
+    // A throttle or a timeout of the whole request: the caller may try again.
+    if (!codes && isTransient(e, undefined)) return { ok: false, error: e, failed: {} };
     if (!codes) throw e;
     const failed: Partial<Record<N, Failure>> = {};
     pieces.forEach((p, i) => {

@@ -138,11 +138,19 @@ const toJournal = (item: Record<string, unknown>): Journal & { version: number }
   return { ...(j as unknown as Journal), version: Number(item.version) };
 };
 
+/**
+ * Contention on one account (every commit on it changes its version, so the others plan again) is
+ * resolved one writer per round: enough short, jittered attempts for a few dozen concurrent writers.
+ * The Lambda's deadline bounds them first when time runs short.
+ */
+const CONTENTION: Partial<RetryPolicy> = { maxAttempts: 40, baseMs: 5, capMs: 200 };
+
 const notFound = () => new BankError('not_found', 'No such transaction');
 
 export class LedgerStore {
   private readonly now: () => Date;
   private readonly depositLimit: number;
+  private readonly policy: Partial<RetryPolicy>;
 
   constructor(
     private readonly db: Db,
@@ -153,6 +161,7 @@ export class LedgerStore {
   ) {
     this.now = opts.now ?? (() => new Date());
     this.depositLimit = opts.dailyDepositLimit ?? DEFAULT_DAILY_DEPOSIT_LIMIT;
+    this.policy = { ...CONTENTION, ...opts.retry };
   }
 
   // ---------- movements ----------
@@ -259,7 +268,8 @@ export class LedgerStore {
         this.accounts.mustGet(jTo.ownerId, jTo.accountId),
       ]);
       const plan = planPost(j, from, to, req.amount, now);
-      const at = this.postingTime(now, [from, to]);
+      // After the hold's own history entry too (the posting replaces it).
+      const at = this.postingTime(new Date(Math.max(now.getTime(), Date.parse(j.createdAt) + 1)), [from, to]);
       const fromChange = plan.changes.get(from.id) as Change;
       const toChange = plan.changes.get(to.id) as Change;
       const amount = -(plan.postings[0]?.amount ?? 0);
@@ -305,7 +315,7 @@ export class LedgerStore {
       if (r.ok) return done(true);
       if (conditionFailed(r.failed).length > 0 || isTransient(r.error, r.codes)) return again;
       throw r.error;
-    }, this.opts.retry);
+    }, this.policy);
     return out ?? false;
   }
 
@@ -350,8 +360,14 @@ export class LedgerStore {
       ]);
       const plan = planRefund(original, refunder, sender, req.amount);
       const amount = plan.postings[1]?.amount ?? 0;
-      const attempt = this.instant(id, plan, now, { ...req, amount }, { from: [refunder, req.metadata], to: [sender] });
-      attempt.journal.refundOf = original.id;
+      const attempt = this.instant(
+        id,
+        plan,
+        now,
+        { ...req, amount },
+        { from: [refunder, req.metadata], to: [sender] },
+        { refundOf: original.id },
+      );
       attempt.pieces.push({
         name: 'original',
         item: {
@@ -540,7 +556,7 @@ export class LedgerStore {
       // An account or journal changed since we read it, or DynamoDB asked us to retry.
       if (failed.length > 0 || isTransient(r.error, r.codes)) return again;
       throw r.error;
-    }, this.opts.retry);
+    }, this.policy);
     if (!out) throw busy('The account is busy: retry with the same Idempotency-Key');
     return out;
   }
@@ -607,6 +623,7 @@ export class LedgerStore {
     now: Date,
     req: MovementRequest,
     sides: { from?: [AccountRecord, Metadata?]; to?: [AccountRecord, Metadata?] },
+    extra: Pick<Journal, 'refundOf'> = {},
   ): Attempt {
     const records = [sides.from?.[0], sides.to?.[0]].filter((a): a is AccountRecord => a !== undefined);
     const at = this.postingTime(now, records);
@@ -625,6 +642,7 @@ export class LedgerStore {
       postedAt: at,
       ...(plan.type === 'transfer' ? { refundedAmount: 0 } : {}),
       ...(plan.outgoing > 0 ? { limitDay: utcDay(now) } : {}),
+      ...extra,
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),
     };
