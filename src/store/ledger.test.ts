@@ -342,3 +342,274 @@ describe('refunds', () => {
     expect((await verifyLedger(db, table)).problems).toEqual([]);
   });
 });
+// ---------- model-based test ----------
+
+interface ModelHold {
+  acct: number;
+  to: number;
+  amount: number;
+  expiresAt: number;
+  settled: boolean;
+}
+interface Model {
+  balances: number[];
+  /** key -> fingerprint of the request that first used it */
+  keys: Map<string, string>;
+  journals: number;
+  holds: Map<string, ModelHold>;
+  holdIds: string[];
+  transfers: { id: string; acct: number; to: number; amount: number; refunded: number }[];
+}
+interface Real {
+  ledger: LedgerStore;
+  accounts: AccountStore;
+  ids: string[];
+  numbers: string[];
+  table: string;
+  clock: { now: number };
+}
+
+type Op =
+  | { kind: 'deposit'; acct: number; amount: number; key: string }
+  | { kind: 'withdraw'; acct: number; amount: number; key: string }
+  | { kind: 'transfer'; acct: number; to: number; amount: number; key: string }
+  | { kind: 'hold'; acct: number; to: number; amount: number; key: string; secs: number }
+  | { kind: 'post'; ref: number; amount?: number; key: string }
+  | { kind: 'void'; ref: number; key: string }
+  | { kind: 'refund'; ref: number; amount: number; key: string };
+
+const fingerprint = (op: Op) => JSON.stringify({ ...op, key: undefined });
+const live = (h: ModelHold, now: number) => !h.settled && h.expiresAt > now;
+const heldOf = (m: Model, acct: number, now: number) =>
+  [...m.holds.values()].filter((h) => h.acct === acct && live(h, now)).reduce((s, h) => s + h.amount, 0);
+const availableOf = (m: Model, acct: number, now: number) => (m.balances[acct] as number) - heldOf(m, acct, now);
+
+const run = async (m: Model, r: Real, op: Op): Promise<Outcome | BankError> => {
+  const base = { user: 'owner', idempotencyKey: op.key, fingerprint: fingerprint(op) };
+  try {
+    switch (op.kind) {
+      case 'deposit':
+        return await r.ledger.deposit({ ...base, amount: op.amount, accountId: r.ids[op.acct] as string });
+      case 'withdraw':
+        return await r.ledger.withdraw({ ...base, amount: op.amount, accountId: r.ids[op.acct] as string });
+      case 'transfer':
+      case 'hold':
+        return await r.ledger.transfer({
+          ...base,
+          amount: op.amount,
+          fromAccountId: r.ids[op.acct] as string,
+          toAccountNumber: r.numbers[op.to] as string,
+          currency: 'USD',
+          ...(op.kind === 'hold' ? { pending: true, expiresInSeconds: op.secs } : {}),
+        });
+      case 'post':
+        return await r.ledger.post({ ...base, journalId: m.holdIds[op.ref % m.holdIds.length] ?? randomUUID(), amount: op.amount });
+      case 'void':
+        return await r.ledger.void({ ...base, journalId: m.holdIds[op.ref % m.holdIds.length] ?? randomUUID() });
+      case 'refund':
+        return await r.ledger.refund({
+          ...base,
+          journalId: m.transfers[op.ref % m.transfers.length]?.id ?? randomUUID(),
+          amount: op.amount,
+        });
+    }
+  } catch (e) {
+    if (e instanceof BankError) return e;
+    throw e;
+  }
+};
+
+/** Applies a real outcome to the model; with `judge`, checks that a decline was allowed. */
+const apply = (m: Model, op: Op, out: Outcome | BankError, now: number, judge = true) => {
+  const known = m.keys.get(op.key);
+  if (known !== undefined && known !== fingerprint(op)) {
+    expect((out as BankError).code).toBe('idempotency_key_reused');
+    return;
+  }
+  if (known !== undefined) {
+    // A repeat: must be a replay, never a second posting.
+    if (!(out instanceof BankError)) expect(out.replayed).toBe(true);
+    return;
+  }
+  m.keys.set(op.key, fingerprint(op));
+  const hold = 'ref' in op && op.kind !== 'refund' ? m.holdIds[op.ref % m.holdIds.length] : undefined;
+  const transfer = op.kind === 'refund' ? m.transfers[op.ref % m.transfers.length] : undefined;
+  if (out instanceof BankError || out.kind === 'declined') {
+    if (!judge || out instanceof BankError) return;
+    if (op.kind === 'withdraw' || op.kind === 'hold' || (op.kind === 'transfer' && op.acct !== op.to)) {
+      expect(availableOf(m, op.acct, now)).toBeLessThan(op.amount);
+    }
+    if ((op.kind === 'hold' || op.kind === 'transfer') && op.acct === op.to) expect(out.code).toBe('same_account');
+    if ((op.kind === 'post' || op.kind === 'void') && hold) {
+      const h = m.holds.get(hold) as ModelHold;
+      const allowed = !h.settled && h.expiresAt > now && (op.kind === 'void' || (op.amount ?? 0) <= h.amount);
+      expect(allowed).toBe(false);
+    }
+    if (op.kind === 'refund' && transfer) {
+      const allowed = op.amount <= transfer.amount - transfer.refunded && availableOf(m, transfer.to, now) >= op.amount;
+      expect(allowed).toBe(false);
+    }
+    return;
+  }
+  const j = out.journal;
+  const add = (acct: number, v: number) => {
+    m.balances[acct] = (m.balances[acct] as number) + v;
+  };
+  switch (op.kind) {
+    case 'deposit':
+      add(op.acct, op.amount);
+      break;
+    case 'withdraw':
+      add(op.acct, -op.amount);
+      break;
+    case 'transfer':
+      add(op.acct, -op.amount);
+      add(op.to, op.amount);
+      m.transfers.push({ id: j.id, acct: op.acct, to: op.to, amount: op.amount, refunded: 0 });
+      break;
+    case 'hold':
+      m.holds.set(j.id, { acct: op.acct, to: op.to, amount: op.amount, expiresAt: Date.parse(j.expiresAt as string), settled: false });
+      m.holdIds.push(j.id);
+      return; // no postings yet
+    case 'post': {
+      const h = m.holds.get(j.id) as ModelHold;
+      expect(live(h, now)).toBe(true);
+      h.settled = true;
+      add(h.acct, -j.amount);
+      add(h.to, j.amount);
+      m.transfers.push({ id: j.id, acct: h.acct, to: h.to, amount: j.amount, refunded: 0 });
+      break;
+    }
+    case 'void': {
+      const h = m.holds.get(j.id) as ModelHold;
+      expect(live(h, now)).toBe(true);
+      h.settled = true;
+      return;
+    }
+    case 'refund': {
+      const t = m.transfers.find((x) => x.id === j.refundOf) as (typeof m.transfers)[number];
+      t.refunded += j.amount;
+      expect(t.refunded).toBeLessThanOrEqual(t.amount);
+      add(t.to, -j.amount);
+      add(t.acct, j.amount);
+      break;
+    }
+  }
+  m.journals++;
+};
+
+const check = async (m: Model, r: Real) => {
+  for (let i = 0; i < r.ids.length; i++) {
+    const a = await r.accounts.get('owner', r.ids[i] as string);
+    expect(a?.balance).toBe(m.balances[i]);
+    expect(a?.held).toBe(heldOf(m, i, r.clock.now));
+    expect(a?.available).toBe(availableOf(m, i, r.clock.now));
+    expect(a?.available).toBeGreaterThanOrEqual(0);
+  }
+  const report = await verifyLedger(db, r.table, { now: new Date(r.clock.now), sweepSeconds: 1e9 });
+  expect(report.problems).toEqual([]);
+  // Journals with postings: the model counts the posted ones.
+  expect([...(await postedJournals(r))]).toHaveLength(m.journals);
+};
+const postedJournals = async (r: Real) => {
+  const ids = new Set<string>();
+  for (const id of r.ids) for (const p of (await r.ledger.postings(id, { limit: 100, status: 'posted' })).items) ids.add(p.journalId);
+  return ids;
+};
+
+const N = 3;
+const acct = fc.integer({ min: 0, max: N - 1 });
+const amount = fc.integer({ min: 1, max: 400 });
+const ref = fc.nat(50);
+const keyArb = fc.constantFrom('k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8', 'k9', 'k10', 'k11', 'k12');
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant('deposit' as const), acct, amount, key: keyArb }),
+  fc.record({ kind: fc.constant('withdraw' as const), acct, amount, key: keyArb }),
+  fc.record({ kind: fc.constant('transfer' as const), acct, to: acct, amount, key: keyArb }),
+  fc.record({ kind: fc.constant('hold' as const), acct, to: acct, amount, key: keyArb, secs: fc.integer({ min: 60, max: 600 }) }),
+  fc.record({ kind: fc.constant('post' as const), ref, amount: fc.option(amount, { nil: undefined }), key: keyArb }),
+  fc.record({ kind: fc.constant('void' as const), ref, key: keyArb }),
+  fc.record({ kind: fc.constant('refund' as const), ref, amount: fc.integer({ min: 1, max: 200 }), key: keyArb }),
+);
+
+class Single implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly op: Op) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    apply(m, this.op, await run(m, r, this.op), r.clock.now);
+    await check(m, r);
+  }
+  toString = () => JSON.stringify(this.op);
+}
+
+class Batch implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly ops: Op[]) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    // Distinct keys inside one batch: concurrent duplicates are covered by the key-replay tests.
+    const ops = this.ops.map((op, i) => ({ ...op, key: `${op.key}-b${i}-${randomUUID()}` }));
+    const outs = await Promise.all([...ops.map((op) => run(m, r, op)), r.ledger.expireDue(new Date(r.clock.now))]);
+    // Successes commute, so the model applies them in any order; a decline depends on the order the
+    // race took, so it is not judged here: the balance checks below catch any wrong one.
+    ops.forEach((op, i) => apply(m, op, outs[i] as Outcome | BankError, r.clock.now, false));
+    await check(m, r);
+  }
+  toString = () => `batch(${this.ops.map((o) => JSON.stringify(o)).join(', ')})`;
+}
+
+class Repeat implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly op: Op) {}
+  check = (m: Readonly<Model>) => m.keys.has(this.op.key);
+  async run(m: Model, r: Real) {
+    apply(m, this.op, await run(m, r, this.op), r.clock.now);
+    await check(m, r);
+  }
+  toString = () => `repeat(${JSON.stringify(this.op)})`;
+}
+
+/** The clock moves on: holds past their time stop counting, whether or not the sweeper ran. */
+class Tick implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly seconds: number,
+    readonly sweep: boolean,
+  ) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    r.clock.now += this.seconds * 1000;
+    if (this.sweep) await r.ledger.expireDue(new Date(r.clock.now));
+    await check(m, r);
+  }
+  toString = () => `tick(${this.seconds}s${this.sweep ? ', sweep' : ''})`;
+}
+
+describe('model-based: movements, pending transfers, posts, voids, expiry, refunds, repeats, concurrent batches', () => {
+  it('keeps balance, held and available equal to the model after every step', async () => {
+    const commands = [
+      opArb.map((op) => new Single(op)),
+      opArb.map((op) => new Repeat(op)),
+      fc.array(opArb, { minLength: 2, maxLength: 6 }).map((ops) => new Batch(ops)),
+      fc.tuple(fc.integer({ min: 1, max: 400 }), fc.boolean()).map(([s, w]) => new Tick(s, w)),
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 14 }), async (cmds) => {
+        const table = await createTestTable('model');
+        const clock = { now: Date.parse('2026-11-30T12:00:00Z') };
+        const stores = storesFor(db, table, { now: () => new Date(clock.now) });
+        const opened = [];
+        for (let i = 0; i < N; i++)
+          opened.push(await stores.accounts.open({ ownerId: 'owner', type: 'checking', currency: 'USD' }));
+        const real: Real = { ...stores, ids: opened.map((a) => a.id), numbers: opened.map((a) => a.number), table, clock };
+        const model: Model = {
+          balances: Array(N).fill(0),
+          keys: new Map(),
+          journals: 0,
+          holds: new Map(),
+          holdIds: [],
+          transfers: [],
+        };
+        await fc.asyncModelRun(() => ({ model, real }), cmds);
+      }),
+      { seed: 20261130, numRuns: 15, endOnFailure: true },
+    );
+  }, 300_000);
+});
