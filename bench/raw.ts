@@ -7,11 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Journal } from '../src/domain/ledger.ts';
 import { utcDay } from '../src/domain/ledger.ts';
 import { ensureTable } from '../src/local/bootstrap.ts';
 import { cancellationCodes, type Db } from '../src/store/db.ts';
 import { keys } from '../src/store/keys.ts';
-import type { Journal } from '../src/domain/ledger.ts';
 import { backoff, isTransient } from '../src/store/retry.ts';
 import type { OpResult } from './load.ts';
 import type { BenchAccount } from './population.ts';
@@ -66,10 +66,16 @@ export const rawTransferItems = (
     Update: {
       TableName: table,
       Key: keys.account(a.ownerId, a.id),
-      UpdateExpression: 'SET balance = balance + :delta, available = available + :delta, version = version + :one',
+      UpdateExpression:
+        'SET balance = balance + :delta, available = available + :delta, version = version + :one',
       ConditionExpression: 'attribute_exists(pk) AND #status = :active AND available >= :debit',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':delta': delta, ':one': 1, ':active': 'active', ':debit': Math.max(0, -delta) },
+      ExpressionAttributeValues: {
+        ':delta': delta,
+        ':one': 1,
+        ':active': 'active',
+        ':debit': Math.max(0, -delta),
+      },
     },
   });
   const posting = (a: BenchAccount, signed: number, counterparty: BenchAccount) => ({

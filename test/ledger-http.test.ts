@@ -30,13 +30,23 @@ beforeAll(async () => {
   other = await login('other');
   const info = JSON.parse(readFileSync(join(stack.dataDir, 'stack.json'), 'utf8'));
   const db = createDocumentClient(
-    new DynamoDBClient({ endpoint: info.dynamodbEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+    new DynamoDBClient({
+      endpoint: info.dynamodbEndpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    }),
   );
   const accounts = new AccountStore(db, info.tableName);
-  sweeper = new LedgerStore(db, info.tableName, accounts, new IdempotencyStore(db, info.tableName, 48 * 3600), {
-    systemShards: 16,
-    dailyLimit: 1_000_000,
-  });
+  sweeper = new LedgerStore(
+    db,
+    info.tableName,
+    accounts,
+    new IdempotencyStore(db, info.tableName, 48 * 3600),
+    {
+      systemShards: 16,
+      dailyLimit: 1_000_000,
+    },
+  );
 }, 180_000);
 afterAll(async () => {
   await stack?.stop();
@@ -60,7 +70,12 @@ const get = async (path: string, as = token) =>
 const openWith = async (amount: number, as = token) => {
   const account = (await post('/v1/accounts', { type: 'checking', currency: 'USD' }, {}, as)).body;
   if (amount > 0)
-    await post(`/v1/accounts/${account.id}/deposits`, { amount }, { 'idempotency-key': `seed-${account.id}` }, as);
+    await post(
+      `/v1/accounts/${account.id}/deposits`,
+      { amount },
+      { 'idempotency-key': `seed-${account.id}` },
+      as,
+    );
   return account.id as string;
 };
 const numberOf = async (id: string, as = token) => (await get(`/v1/accounts/${id}`, as)).number as string;
@@ -109,7 +124,9 @@ describe('the ledger under concurrency, over HTTP', () => {
       ),
     );
     expect(rs.filter((r) => r.status === 201)).toHaveLength(10);
-    expect(rs.filter((r) => r.status === 201).every((r) => r.body.status === 'pending' && r.body.expiresAt)).toBe(true);
+    expect(
+      rs.filter((r) => r.status === 201).every((r) => r.body.status === 'pending' && r.body.expiresAt),
+    ).toBe(true);
     expect(rs.filter((r) => r.status === 422).every((r) => r.body.code === 'insufficient_funds')).toBe(true);
     expect(rs.filter((r) => r.status === 422)).toHaveLength(20);
     expect(await get(`/v1/accounts/${id}`)).toMatchObject({ balance: 100, held: 100, available: 0 });
@@ -127,7 +144,14 @@ describe('the ledger under concurrency, over HTTP', () => {
     for (let round = 0; round < 20; round++) {
       const hold = await post(
         '/v1/transfers',
-        { fromAccountId: id, toAccountNumber: to, amount: 10, currency: 'USD', pending: true, expiresInSeconds: 60 },
+        {
+          fromAccountId: id,
+          toAccountNumber: to,
+          amount: 10,
+          currency: 'USD',
+          pending: true,
+          expiresInSeconds: 60,
+        },
         { 'idempotency-key': `race-${id}-${round}` },
       );
       expect(hold.status).toBe(201);
@@ -152,7 +176,10 @@ describe('the ledger under concurrency, over HTTP', () => {
       if (posted.status === 200) expect(seen).toMatchObject({ status: 'posted', toAccountId: toId });
       else expect(seen.code).toBe('not_found');
     }
-    expect(await get(`/v1/accounts/${toId}`, other)).toMatchObject({ balance: received, available: received });
+    expect(await get(`/v1/accounts/${toId}`, other)).toMatchObject({
+      balance: received,
+      available: received,
+    });
   });
 
   it('20 concurrent refunds of 10 against a transfer of 100: exactly 10 succeed', async () => {
@@ -166,14 +193,23 @@ describe('the ledger under concurrency, over HTTP', () => {
     expect(t.status).toBe(201);
     const rs = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        post(`/v1/transactions/${t.body.id}/refunds`, { amount: 10 }, { 'idempotency-key': `r-${id}-${i}` }, other),
+        post(
+          `/v1/transactions/${t.body.id}/refunds`,
+          { amount: 10 },
+          { 'idempotency-key': `r-${id}-${i}` },
+          other,
+        ),
       ),
     );
     expect(rs.filter((r) => r.status === 201)).toHaveLength(10);
-    expect(rs.filter((r) => r.status === 201).every((r) => r.body.type === 'refund' && r.body.refundOf === t.body.id)).toBe(
+    expect(
+      rs
+        .filter((r) => r.status === 201)
+        .every((r) => r.body.type === 'refund' && r.body.refundOf === t.body.id),
+    ).toBe(true);
+    expect(rs.filter((r) => r.status === 422).every((r) => r.body.code === 'refund_exceeds_amount')).toBe(
       true,
     );
-    expect(rs.filter((r) => r.status === 422).every((r) => r.body.code === 'refund_exceeds_amount')).toBe(true);
     expect(await get(`/v1/transactions/${t.body.id}`)).toMatchObject({ refundedAmount: 100 });
     expect((await get(`/v1/accounts/${id}`)).balance).toBe(100);
   });

@@ -107,12 +107,17 @@ export const OpenAccountBody = doc(
 );
 
 export const Metadata = doc(
-  z.record(
-    z.string().check(z.regex(METADATA_KEY, 'keys must match ^[A-Za-z0-9_.-]{1,40}$')),
-    z.string().check(z.maxLength(METADATA_MAX_VALUE), wellFormed()),
-  ).check(
-    z.refine((m: Record<string, string>) => Object.keys(m).length <= METADATA_MAX_KEYS, `at most ${METADATA_MAX_KEYS} keys`),
-  ),
+  z
+    .record(
+      z.string().check(z.regex(METADATA_KEY, 'keys must match ^[A-Za-z0-9_.-]{1,40}$')),
+      z.string().check(z.maxLength(METADATA_MAX_VALUE), wellFormed()),
+    )
+    .check(
+      z.refine(
+        (m: Record<string, string>) => Object.keys(m).length <= METADATA_MAX_KEYS,
+        `at most ${METADATA_MAX_KEYS} keys`,
+      ),
+    ),
   {
     id: 'Metadata',
     description: `Up to ${METADATA_MAX_KEYS} keys (1 to 40 of A-Z a-z 0-9 _ . -), each a string of up to ${METADATA_MAX_VALUE} characters. Shown only to the side that set it.`,
@@ -134,7 +139,9 @@ export const TransferBody = doc(
       description: z.optional(Description),
       metadata: z.optional(Metadata),
       pending: z.optional(
-        doc(z.boolean(), { description: 'Hold the amount on the sender until the transfer is posted, voided or expires' }),
+        doc(z.boolean(), {
+          description: 'Hold the amount on the sender until the transfer is posted, voided or expires',
+        }),
       ),
       expiresInSeconds: z.optional(
         doc(z.int().check(z.minimum(MIN_HOLD_SECONDS), z.maximum(MAX_HOLD_SECONDS)), {
@@ -143,10 +150,14 @@ export const TransferBody = doc(
       ),
     })
     .check(
-      z.refine((b: { pending?: boolean; expiresInSeconds?: number }) => b.expiresInSeconds === undefined || b.pending === true, {
-        message: 'only a pending transfer expires',
-        path: ['expiresInSeconds'],
-      }),
+      z.refine(
+        (b: { pending?: boolean; expiresInSeconds?: number }) =>
+          b.expiresInSeconds === undefined || b.pending === true,
+        {
+          message: 'only a pending transfer expires',
+          path: ['expiresInSeconds'],
+        },
+      ),
     ),
   { id: 'TransferRequest' },
 );
@@ -278,7 +289,9 @@ export const HistoryEntry = doc(
       description: 'Signed: positive for money in, negative for money out (a pending transfer included)',
     }),
     currency: CurrencyCode,
-    balanceAfter: doc(z.nullable(z.int()), { description: 'Posted entries: the balance after; otherwise null' }),
+    balanceAfter: doc(z.nullable(z.int()), {
+      description: 'Posted entries: the balance after; otherwise null',
+    }),
     counterparty: z.nullable(z.object({ accountNumber: AccountNumber })),
     description: z.string(),
     createdAt: Instant,

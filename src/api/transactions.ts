@@ -5,8 +5,8 @@
 import type { output } from 'zod/v4/core';
 import { BankError } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
-import type { HistoryItem } from '../store/ledger.ts';
 import type { Outcome } from '../store/idempotency.ts';
+import type { HistoryItem } from '../store/ledger.ts';
 import type { Reply } from './http.ts';
 import type * as s from './schemas.ts';
 
@@ -24,7 +24,10 @@ export const visibleTo = (j: Journal, user: string): boolean =>
 export const transactionView = (j: Journal, user: string): TransactionView => {
   const mine = j.from?.ownerId === user ? j.from : j.to?.ownerId === user ? j.to : undefined;
   const isSender = j.from?.ownerId === user;
-  const metadata = { ...(j.to?.ownerId === user ? j.to.metadata : {}), ...(isSender ? j.from?.metadata : {}) };
+  const metadata = {
+    ...(j.to?.ownerId === user ? j.to.metadata : {}),
+    ...(isSender ? j.from?.metadata : {}),
+  };
   return {
     id: j.id,
     type: j.type,

@@ -81,4 +81,5 @@ export const isBankError = (e: unknown): e is BankError => e instanceof BankErro
  * are not, so a retry may succeed.
  */
 export const isDecline = (e: unknown): e is BankError =>
-  isBankError(e) && (e.status === 422 || e.code === 'transaction_not_pending' || e.code === 'transaction_expired');
+  isBankError(e) &&
+  (e.status === 422 || e.code === 'transaction_not_pending' || e.code === 'transaction_expired');

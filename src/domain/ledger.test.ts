@@ -38,7 +38,7 @@ const code = (f: () => unknown) => {
   }
   return 'none';
 };
-const after = (p: Plan, id: string) => p.changes.get(id)?.balanceAfter;
+const balanceAfterOf = (p: Plan, id: string) => p.changes.get(id)?.balanceAfter;
 
 describe('plans', () => {
   it('a debit within the available balance moves exactly the amount; beyond it, it is refused', () => {
@@ -47,7 +47,7 @@ describe('plans', () => {
         const a = acct('a', b1 + held, { held });
         const b = acct('b', b2);
         const dep = planDeposit(a, amt, 'cash-in#00', MAX_AMOUNT);
-        expect(after(dep, 'a')).toBe(b1 + held + amt);
+        expect(balanceAfterOf(dep, 'a')).toBe(b1 + held + amt);
         expect(isBalanced(dep.postings)).toBe(true);
         const debits = [
           () => planWithdrawal(a, amt, 'cash-out#01', MAX_AMOUNT),
@@ -66,13 +66,13 @@ describe('plans', () => {
           expect((c?.balance ?? 0) - (c?.held ?? 0)).toBe(-amt);
           expect(b1 - amt).toBeGreaterThanOrEqual(0);
           if (p.postings.length > 0) {
-            expect(after(p, 'a')).toBe(b1 + held - amt);
+            expect(balanceAfterOf(p, 'a')).toBe(b1 + held - amt);
             expect(p.postings.find((x) => x.account === 'a')?.amount).toBe(-amt);
           } else {
             expect(c?.held).toBe(amt);
-            expect(after(p, 'a')).toBe(b1 + held);
+            expect(balanceAfterOf(p, 'a')).toBe(b1 + held);
           }
-          if (p.changes.has('b')) expect(after(p, 'b')).toBe(b2 + amt);
+          if (p.changes.has('b')) expect(balanceAfterOf(p, 'b')).toBe(b2 + amt);
           expect(p.outgoing).toBe(amt);
         }
       }),
@@ -82,20 +82,22 @@ describe('plans', () => {
 
   it('a withdrawal subtracts, a transfer moves exactly the amount', () => {
     const w = planWithdrawal(acct('a', 500), 200, 'cash-out#00', 1000);
-    expect(after(w, 'a')).toBe(300);
+    expect(balanceAfterOf(w, 'a')).toBe(300);
     expect(w.postings).toEqual([
       { account: 'a', system: false, amount: -200, currency: 'USD' },
       { account: 'cash-out#00', system: true, amount: 200, currency: 'USD' },
     ]);
     const p = planTransfer(acct('a', 500), acct('b', 7), 200, 'USD', 1000);
-    expect(after(p, 'a')).toBe(300);
-    expect(after(p, 'b')).toBe(207);
+    expect(balanceAfterOf(p, 'a')).toBe(300);
+    expect(balanceAfterOf(p, 'b')).toBe(207);
     expect(p.outgoing).toBe(200);
   });
 
   it('counts held money out of what may be spent', () => {
-    expect(code(() => planWithdrawal(acct('a', 100, { held: 60 }), 41, 's', 1000))).toBe('insufficient_funds');
-    expect(after(planWithdrawal(acct('a', 100, { held: 60 }), 40, 's', 1000), 'a')).toBe(60);
+    expect(code(() => planWithdrawal(acct('a', 100, { held: 60 }), 41, 's', 1000))).toBe(
+      'insufficient_funds',
+    );
+    expect(balanceAfterOf(planWithdrawal(acct('a', 100, { held: 60 }), 40, 's', 1000), 'a')).toBe(60);
     expect(code(() => planWithdrawal(acct('a', 9), 10, 's', 1000))).toBe('insufficient_funds');
     expect(code(() => planTransfer(acct('a', 9), acct('b', 0), 10, 'USD', 1000))).toBe('insufficient_funds');
     expect(code(() => planTransfer(acct('a', 9), acct('b', 0), 10, 'USD', 1000, { pending: true }))).toBe(
@@ -106,7 +108,9 @@ describe('plans', () => {
   it('refuses what the rules forbid, with the stable codes', () => {
     expect(code(() => planWithdrawal(acct('a', 5000), 2000, 's', 1000))).toBe('daily_limit_exceeded');
     expect(code(() => planDeposit(acct('a', 0), 2000, 's', 1000))).toBe('deposit_limit_exceeded');
-    expect(code(() => planDeposit(acct('a', 0, { status: 'frozen' }), 1, 's', 1000))).toBe('account_not_active');
+    expect(code(() => planDeposit(acct('a', 0, { status: 'frozen' }), 1, 's', 1000))).toBe(
+      'account_not_active',
+    );
     expect(code(() => planTransfer(acct('a', 10), acct('a', 10), 1, 'USD', 1000))).toBe('same_account');
     expect(code(() => planTransfer(acct('a', 10), acct('b', 0, { currency: 'EUR' }), 1, 'USD', 1000))).toBe(
       'currency_mismatch',
@@ -140,11 +144,11 @@ describe('the lifecycle of a pending transfer', () => {
   it('posts all or part of the hold, releases the whole hold, gives the rest back', () => {
     const all = planPost(pending(), from, to, undefined, now);
     expect(all.changes.get('a')).toEqual({ balance: -100, held: -100, balanceAfter: 400 });
-    expect(after(all, 'b')).toBe(107);
+    expect(balanceAfterOf(all, 'b')).toBe(107);
     expect(all.released).toBe(0);
     const part = planPost(pending(), from, to, 30, now);
     expect(part.changes.get('a')).toEqual({ balance: -30, held: -100, balanceAfter: 470 });
-    expect(after(part, 'b')).toBe(37);
+    expect(balanceAfterOf(part, 'b')).toBe(37);
     expect(part.released).toBe(70);
     expect(isBalanced(part.postings)).toBe(true);
     expect(code(() => planPost(pending(), from, to, 101, now))).toBe('amount_exceeds_hold');
@@ -164,9 +168,13 @@ describe('the lifecycle of a pending transfer', () => {
     const later = new Date('2026-11-30T13:00:00Z');
     expect(code(() => planPost(pending(), from, to, undefined, later))).toBe('transaction_expired');
     expect(code(() => planRelease(pending(), from, later))).toBe('transaction_expired');
-    expect(code(() => planPost(pending({ status: 'expired' }), from, to, undefined, now))).toBe('transaction_expired');
+    expect(code(() => planPost(pending({ status: 'expired' }), from, to, undefined, now))).toBe(
+      'transaction_expired',
+    );
     for (const status of ['posted', 'voided'] as const) {
-      expect(code(() => planPost(pending({ status }), from, to, undefined, now))).toBe('transaction_not_pending');
+      expect(code(() => planPost(pending({ status }), from, to, undefined, now))).toBe(
+        'transaction_not_pending',
+      );
       expect(code(() => planRelease(pending({ status }), from, now))).toBe('transaction_not_pending');
     }
   });
@@ -187,16 +195,23 @@ describe('refunds', () => {
   it('moves back what is left, never more, from the refunder’s available money', () => {
     const p = planRefund(posted({ refundedAmount: 40 }), acct('b', 500), acct('a', 0), undefined);
     expect(p.postings[0]).toEqual({ account: 'b', system: false, amount: -60, currency: 'USD' });
-    expect(after(p, 'b')).toBe(440);
-    expect(after(p, 'a')).toBe(60);
+    expect(balanceAfterOf(p, 'b')).toBe(440);
+    expect(balanceAfterOf(p, 'a')).toBe(60);
     expect(p.outgoing).toBe(0);
     expect(code(() => planRefund(posted({ refundedAmount: 40 }), acct('b', 500), acct('a', 0), 61))).toBe(
       'refund_exceeds_amount',
     );
-    expect(code(() => planRefund(posted(), acct('b', 50, { held: 10 }), acct('a', 0), 41))).toBe('insufficient_funds');
+    expect(code(() => planRefund(posted(), acct('b', 50, { held: 10 }), acct('a', 0), 41))).toBe(
+      'insufficient_funds',
+    );
   });
   it('refuses what is not a posted transfer', () => {
-    for (const j of [posted({ status: 'pending' }), posted({ status: 'voided' }), posted({ type: 'refund' }), posted({ type: 'deposit' })]) {
+    for (const j of [
+      posted({ status: 'pending' }),
+      posted({ status: 'voided' }),
+      posted({ type: 'refund' }),
+      posted({ type: 'deposit' }),
+    ]) {
       expect(code(() => planRefund(j, acct('b', 500), acct('a', 0), 1))).toBe('not_refundable');
     }
   });

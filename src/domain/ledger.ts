@@ -148,7 +148,8 @@ const checked = (plan: Plan, read: readonly Moving[]): Plan => {
   if (!isBalanced(plan.postings)) throw new Error('unbalanced journal');
   for (const a of read) {
     const c = plan.changes.get(a.id);
-    if (c && c.balance - c.held < 0 && available(a) + c.balance - c.held < 0) throw new Error('overdraft planned');
+    if (c && c.balance - c.held < 0 && available(a) + c.balance - c.held < 0)
+      throw new Error('overdraft planned');
   }
   return plan;
 };
@@ -263,11 +264,18 @@ const heldOf = (j: Journal): number => j.heldAmount ?? j.amount;
  * balance to the recipient's; the whole hold is released, and the unposted rest goes back to the
  * sender's daily limit.
  */
-export const planPost = (j: Journal, from: Moving, to: Moving, amount: number | undefined, now: Date): Plan => {
+export const planPost = (
+  j: Journal,
+  from: Moving,
+  to: Moving,
+  amount: number | undefined,
+  now: Date,
+): Plan => {
   assertPending(j, now);
   const hold = heldOf(j);
   const amt = amount ?? hold;
-  if (amt > hold) throw new BankError('amount_exceeds_hold', 'The amount is more than the pending transfer holds');
+  if (amt > hold)
+    throw new BankError('amount_exceeds_hold', 'The amount is more than the pending transfer holds');
   assertActive(from);
   assertActive(to);
   return checked(
@@ -289,7 +297,12 @@ export const planPost = (j: Journal, from: Moving, to: Moving, amount: number | 
 };
 
 /** Voids a pending transfer (its owner), or expires it (`expire`, once its time has passed). */
-export const planRelease = (j: Journal, from: Pick<Moving, 'id' | 'balance'>, now: Date, expire = false): Plan => {
+export const planRelease = (
+  j: Journal,
+  from: Pick<Moving, 'id' | 'balance'>,
+  now: Date,
+  expire = false,
+): Plan => {
   if (expire) {
     if (j.status !== 'pending' || !j.expiresAt || !isExpired(j.expiresAt, now))
       throw new BankError('transaction_not_pending', 'The transfer is not a pending one past its expiry');
@@ -309,7 +322,12 @@ export const planRelease = (j: Journal, from: Pick<Moving, 'id' | 'balance'>, no
  * Refunds part or all of a posted transfer, from the account it credited (`refunder`) back to the
  * account it debited (`sender`). Refunds do not count against the refunder's daily limit.
  */
-export const planRefund = (original: Journal, refunder: Moving, sender: Moving, amount: number | undefined): Plan => {
+export const planRefund = (
+  original: Journal,
+  refunder: Moving,
+  sender: Moving,
+  amount: number | undefined,
+): Plan => {
   if (original.type !== 'transfer' || original.status !== 'posted')
     throw new BankError('not_refundable', 'Only a posted transfer can be refunded');
   const room = original.amount - (original.refundedAmount ?? 0);

@@ -11,10 +11,17 @@ const keyed = (req: { caller: { sub: string }; idempotencyKey: string; fingerpri
 
 export const handler = createHandler('money', {
   deposit: async (req) =>
-    outcomeReply(await ledger().deposit({ ...keyed(req), accountId: req.params.id, ...req.body }), req.caller.sub),
+    outcomeReply(
+      await ledger().deposit({ ...keyed(req), accountId: req.params.id, ...req.body }),
+      req.caller.sub,
+    ),
   withdraw: async (req) =>
-    outcomeReply(await ledger().withdraw({ ...keyed(req), accountId: req.params.id, ...req.body }), req.caller.sub),
-  transfer: async (req) => outcomeReply(await ledger().transfer({ ...keyed(req), ...req.body }), req.caller.sub),
+    outcomeReply(
+      await ledger().withdraw({ ...keyed(req), accountId: req.params.id, ...req.body }),
+      req.caller.sub,
+    ),
+  transfer: async (req) =>
+    outcomeReply(await ledger().transfer({ ...keyed(req), ...req.body }), req.caller.sub),
   postTransfer: async (req) =>
     outcomeReply(
       await ledger().post({ ...keyed(req), journalId: req.params.id, amount: req.body.amount }),
@@ -23,5 +30,8 @@ export const handler = createHandler('money', {
   voidTransfer: async (req) =>
     outcomeReply(await ledger().void({ ...keyed(req), journalId: req.params.id }), req.caller.sub),
   refund: async (req) =>
-    outcomeReply(await ledger().refund({ ...keyed(req), journalId: req.params.id, ...req.body }), req.caller.sub),
+    outcomeReply(
+      await ledger().refund({ ...keyed(req), journalId: req.params.id, ...req.body }),
+      req.caller.sub,
+    ),
 });

@@ -9,7 +9,10 @@ import { logger } from '../api/logger.ts';
 import { withDeadline } from '../store/retry.ts';
 import { ledger } from './context.ts';
 
-export const handler = async (event: ScheduledEvent, context?: Context): Promise<{ expired: number; seen: number }> => {
+export const handler = async (
+  event: ScheduledEvent,
+  context?: Context,
+): Promise<{ expired: number; seen: number }> => {
   const run = () => ledger().expireDue(new Date());
   const started = Date.now();
   const result = context

@@ -121,14 +121,21 @@ export class AccountStore {
         },
         {
           name: 'account',
-          item: { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+          item: {
+            Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+          },
         },
         {
           name: 'number',
           item: {
             Put: {
               TableName: this.table,
-              Item: { ...keys.accountNumber(number), entity: 'accountNumber', accountId: id, ownerId: input.ownerId },
+              Item: {
+                ...keys.accountNumber(number),
+                entity: 'accountNumber',
+                accountId: id,
+                ownerId: input.ownerId,
+              },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
@@ -137,7 +144,10 @@ export class AccountStore {
       if (r.ok) return done(toAccount(item, now));
       const failed = conditionFailed(r.failed);
       if (failed.includes('profile')) {
-        throw new BankError('account_limit_reached', `A customer may have at most ${MAX_OPEN_ACCOUNTS} open accounts`);
+        throw new BankError(
+          'account_limit_reached',
+          `A customer may have at most ${MAX_OPEN_ACCOUNTS} open accounts`,
+        );
       }
       // Another check that failed is a number (or id) collision: draw again. A conflict or a
       // throttle: wait a little and try again.
@@ -215,7 +225,8 @@ export class AccountStore {
               TableName: this.table,
               Key: keys.account(ownerId, accountId),
               UpdateExpression: 'SET #status = :closed, version = version + :one',
-              ConditionExpression: 'version = :v AND balance = :zero AND (attribute_not_exists(held) OR held = :zero)',
+              ConditionExpression:
+                'version = :v AND balance = :zero AND (attribute_not_exists(held) OR held = :zero)',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: { ':closed': 'closed', ':one': 1, ':v': a.version, ':zero': 0 },
             },

@@ -53,7 +53,10 @@ export type Committed<N extends string> =
  * with its reasons mapped to the pieces' names (never read by position), and so does a retryable
  * fault of the whole request (a throttle, a timeout); any other error is thrown.
  */
-export const transact = async <N extends string>(db: Db, pieces: readonly Piece<N>[]): Promise<Committed<N>> => {
+export const transact = async <N extends string>(
+  db: Db,
+  pieces: readonly Piece<N>[],
+): Promise<Committed<N>> => {
   try {
     await db.send(new TransactWriteCommand({ TransactItems: pieces.map((p) => p.item) }));
     return { ok: true };

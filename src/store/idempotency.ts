@@ -28,7 +28,8 @@ export class IdempotencyStore {
     private readonly ttlSeconds: number,
   ) {
     // A record that lives less than a day lets a late retry pass for a new request and post twice.
-    if (ttlSeconds < MIN_IDEMPOTENCY_TTL_SECONDS) throw new Error('Idempotency records must live at least 24 hours');
+    if (ttlSeconds < MIN_IDEMPOTENCY_TTL_SECONDS)
+      throw new Error('Idempotency records must live at least 24 hours');
   }
 
   /**
@@ -55,7 +56,12 @@ export class IdempotencyStore {
   }
 
   /** The earlier outcome for this key, or undefined. The same key for another request is refused. */
-  async replay(user: string, key: string, fingerprint: string, now = new Date()): Promise<Outcome | undefined> {
+  async replay(
+    user: string,
+    key: string,
+    fingerprint: string,
+    now = new Date(),
+  ): Promise<Outcome | undefined> {
     const r = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.idempotency(user, key), ConsistentRead: true }),
     );
@@ -63,7 +69,10 @@ export class IdempotencyStore {
     // DynamoDB's TTL deletes lazily: an expired record no longer counts.
     if (!item || Number(item.expiresAt) <= Math.floor(now.getTime() / 1000)) return undefined;
     if (item.fingerprint !== fingerprint) {
-      throw new BankError('idempotency_key_reused', 'This Idempotency-Key was already used for another request');
+      throw new BankError(
+        'idempotency_key_reused',
+        'This Idempotency-Key was already used for another request',
+      );
     }
     return { ...(JSON.parse(String(item.outcome)) as StoredOutcome), replayed: true };
   }
@@ -92,7 +101,8 @@ export class IdempotencyStore {
         return again;
       }
     });
-    if (!out) throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
+    if (!out)
+      throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
     return out;
   }
 }

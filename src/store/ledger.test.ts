@@ -126,9 +126,13 @@ describe('the retry helper', () => {
 
   it('is bounded without a deadline, and returns what an attempt finished with', async () => {
     let attempts = 0;
-    expect(await retry(async () => (++attempts < 3 ? again : done('ok')), { sleep: async () => {} })).toBe('ok');
+    expect(await retry(async () => (++attempts < 3 ? again : done('ok')), { sleep: async () => {} })).toBe(
+      'ok',
+    );
     attempts = 0;
-    expect(await retry(async () => (++attempts, again), { maxAttempts: 5, sleep: async () => {} })).toBeUndefined();
+    expect(
+      await retry(async () => (++attempts, again), { maxAttempts: 5, sleep: async () => {} }),
+    ).toBeUndefined();
     expect(attempts).toBe(5);
   });
 });
@@ -138,11 +142,17 @@ describe('the retry helper', () => {
 /** A DocumentClient whose transactions lose their version checks: plans built on stale reads commit. */
 const withoutVersionChecks = (db: Db): Db => {
   const wrapped = Object.create(db) as Db;
-  wrapped.send = (async (command: { constructor: { name: string }; input: { TransactItems?: unknown[] } }) => {
+  wrapped.send = (async (command: {
+    constructor: { name: string };
+    input: { TransactItems?: unknown[] };
+  }) => {
     if (command.constructor.name === 'TransactWriteCommand') {
       for (const item of command.input.TransactItems ?? []) {
-        const u = (item as { Update?: { ConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> } })
-          .Update;
+        const u = (
+          item as {
+            Update?: { ConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> };
+          }
+        ).Update;
         if (u?.ConditionExpression?.includes('version = :version')) {
           delete u.ExpressionAttributeValues?.[':version'];
           u.ConditionExpression = u.ConditionExpression.replace('version = :version AND ', '').replace(
@@ -167,7 +177,13 @@ describe('no overdraft, even without the version check', () => {
     const outs = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         i % 2 === 0
-          ? ledger.withdraw({ user: 'u', idempotencyKey: `w${i}`, fingerprint: `w${i}`, accountId: a.id, amount: 10 })
+          ? ledger.withdraw({
+              user: 'u',
+              idempotencyKey: `w${i}`,
+              fingerprint: `w${i}`,
+              accountId: a.id,
+              amount: 10,
+            })
           : ledger.transfer({
               user: 'u',
               idempotencyKey: `h${i}`,
@@ -181,7 +197,11 @@ describe('no overdraft, even without the version check', () => {
       ),
     );
     expect(outs.filter((o) => o.kind === 'journal')).toHaveLength(10);
-    expect(outs.filter((o) => o.kind === 'declined').every((o) => o.kind === 'declined' && o.code === 'insufficient_funds')).toBe(true);
+    expect(
+      outs
+        .filter((o) => o.kind === 'declined')
+        .every((o) => o.kind === 'declined' && o.code === 'insufficient_funds'),
+    ).toBe(true);
     const after = await accounts.get('u', a.id);
     expect(after?.available).toBe(0);
     expect((after?.balance ?? 0) - (after?.held ?? 0)).toBe(0);
@@ -236,11 +256,14 @@ describe('post, void and expiry race', () => {
       const winners = [post.kind === 'journal', voided.kind === 'journal', expired].filter(Boolean);
       expect(winners).toHaveLength(1);
       for (const lost of [post, voided]) {
-        if (lost.kind === 'declined') expect(['transaction_not_pending', 'transaction_expired']).toContain(lost.code);
+        if (lost.kind === 'declined')
+          expect(['transaction_not_pending', 'transaction_expired']).toContain(lost.code);
       }
       if (post.kind === 'journal') balance -= 10;
       const final = await ledger.getJournal(j.id);
-      expect(final?.status).toBe(post.kind === 'journal' ? 'posted' : voided.kind === 'journal' ? 'voided' : 'expired');
+      expect(final?.status).toBe(
+        post.kind === 'journal' ? 'posted' : voided.kind === 'journal' ? 'voided' : 'expired',
+      );
       const acct = await accounts.get('u', a.id);
       expect(acct).toMatchObject({ balance, held: 0, available: balance, storedHeld: 0 });
       now += 1000;
@@ -260,9 +283,22 @@ describe('post, void and expiry race', () => {
     const b = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'USD' });
     await ledger.deposit({ user: 'u', idempotencyKey: 'd', fingerprint: 'd', accountId: a.id, amount: 500 });
     const j = await pendingTransfer(ledger, a, b, 100, 'h');
-    const w = () => ledger.withdraw({ user: 'u', idempotencyKey: `w-${Math.random()}`, fingerprint: 'w', accountId: a.id, amount: 60 });
+    const w = () =>
+      ledger.withdraw({
+        user: 'u',
+        idempotencyKey: `w-${Math.random()}`,
+        fingerprint: 'w',
+        accountId: a.id,
+        amount: 60,
+      });
     expect((await w()).kind).toBe('declined'); // the hold used the whole daily limit
-    const posted = await ledger.post({ user: 'u', idempotencyKey: 'p', fingerprint: 'p', journalId: j.id, amount: 40 });
+    const posted = await ledger.post({
+      user: 'u',
+      idempotencyKey: 'p',
+      fingerprint: 'p',
+      journalId: j.id,
+      amount: 40,
+    });
     expect(posted).toMatchObject({ kind: 'journal', journal: { status: 'posted', amount: 40 } });
     expect(await accounts.get('u', a.id)).toMatchObject({ balance: 460, held: 0, available: 460 });
     expect(await accounts.get('v', b.id)).toMatchObject({ balance: 40 });
@@ -280,8 +316,19 @@ describe('post, void and expiry race', () => {
     const j = await pendingTransfer(ledger, a, b, 100, 'h', 60);
     expect(await accounts.get('u', a.id)).toMatchObject({ balance: 100, held: 100, available: 0 });
     now += 60_000;
-    expect(await accounts.get('u', a.id)).toMatchObject({ balance: 100, held: 0, available: 100, storedHeld: 100 });
-    const w = await ledger.withdraw({ user: 'u', idempotencyKey: 'w', fingerprint: 'w', accountId: a.id, amount: 100 });
+    expect(await accounts.get('u', a.id)).toMatchObject({
+      balance: 100,
+      held: 0,
+      available: 100,
+      storedHeld: 100,
+    });
+    const w = await ledger.withdraw({
+      user: 'u',
+      idempotencyKey: 'w',
+      fingerprint: 'w',
+      accountId: a.id,
+      amount: 100,
+    });
     expect(w.kind).toBe('journal');
     expect((await ledger.getJournal(j.id))?.status).toBe('expired');
     expect(await ledger.expireDue()).toEqual({ expired: 0, seen: 0 });
@@ -327,7 +374,13 @@ describe('refunds', () => {
     if (t.kind !== 'journal') throw new Error('transfer declined');
     const outs = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        ledger.refund({ user: 'v', idempotencyKey: `r${i}`, fingerprint: `r${i}`, journalId: t.journal.id, amount: 10 }),
+        ledger.refund({
+          user: 'v',
+          idempotencyKey: `r${i}`,
+          fingerprint: `r${i}`,
+          journalId: t.journal.id,
+          amount: 10,
+        }),
       ),
     );
     expect(outs.filter((o) => o.kind === 'journal')).toHaveLength(10);
@@ -382,7 +435,8 @@ const fingerprint = (op: Op) => JSON.stringify({ ...op, key: undefined });
 const live = (h: ModelHold, now: number) => !h.settled && h.expiresAt > now;
 const heldOf = (m: Model, acct: number, now: number) =>
   [...m.holds.values()].filter((h) => h.acct === acct && live(h, now)).reduce((s, h) => s + h.amount, 0);
-const availableOf = (m: Model, acct: number, now: number) => (m.balances[acct] as number) - heldOf(m, acct, now);
+const availableOf = (m: Model, acct: number, now: number) =>
+  (m.balances[acct] as number) - heldOf(m, acct, now);
 
 const run = async (m: Model, r: Real, op: Op): Promise<Outcome | BankError> => {
   const base = { user: 'owner', idempotencyKey: op.key, fingerprint: fingerprint(op) };
@@ -403,9 +457,16 @@ const run = async (m: Model, r: Real, op: Op): Promise<Outcome | BankError> => {
           ...(op.kind === 'hold' ? { pending: true, expiresInSeconds: op.secs } : {}),
         });
       case 'post':
-        return await r.ledger.post({ ...base, journalId: m.holdIds[op.ref % m.holdIds.length] ?? randomUUID(), amount: op.amount });
+        return await r.ledger.post({
+          ...base,
+          journalId: m.holdIds[op.ref % m.holdIds.length] ?? randomUUID(),
+          amount: op.amount,
+        });
       case 'void':
-        return await r.ledger.void({ ...base, journalId: m.holdIds[op.ref % m.holdIds.length] ?? randomUUID() });
+        return await r.ledger.void({
+          ...base,
+          journalId: m.holdIds[op.ref % m.holdIds.length] ?? randomUUID(),
+        });
       case 'refund':
         return await r.ledger.refund({
           ...base,
@@ -439,14 +500,16 @@ const apply = (m: Model, op: Op, out: Outcome | BankError, now: number, judge = 
     if (op.kind === 'withdraw' || op.kind === 'hold' || (op.kind === 'transfer' && op.acct !== op.to)) {
       expect(availableOf(m, op.acct, now)).toBeLessThan(op.amount);
     }
-    if ((op.kind === 'hold' || op.kind === 'transfer') && op.acct === op.to) expect(out.code).toBe('same_account');
+    if ((op.kind === 'hold' || op.kind === 'transfer') && op.acct === op.to)
+      expect(out.code).toBe('same_account');
     if ((op.kind === 'post' || op.kind === 'void') && hold) {
       const h = m.holds.get(hold) as ModelHold;
       const allowed = !h.settled && h.expiresAt > now && (op.kind === 'void' || (op.amount ?? 0) <= h.amount);
       expect(allowed).toBe(false);
     }
     if (op.kind === 'refund' && transfer) {
-      const allowed = op.amount <= transfer.amount - transfer.refunded && availableOf(m, transfer.to, now) >= op.amount;
+      const allowed =
+        op.amount <= transfer.amount - transfer.refunded && availableOf(m, transfer.to, now) >= op.amount;
       expect(allowed).toBe(false);
     }
     return;
@@ -468,7 +531,13 @@ const apply = (m: Model, op: Op, out: Outcome | BankError, now: number, judge = 
       m.transfers.push({ id: j.id, acct: op.acct, to: op.to, amount: op.amount, refunded: 0 });
       break;
     case 'hold':
-      m.holds.set(j.id, { acct: op.acct, to: op.to, amount: op.amount, expiresAt: Date.parse(j.expiresAt as string), settled: false });
+      m.holds.set(j.id, {
+        acct: op.acct,
+        to: op.to,
+        amount: op.amount,
+        expiresAt: Date.parse(j.expiresAt as string),
+        settled: false,
+      });
       m.holdIds.push(j.id);
       return; // no postings yet
     case 'post': {
@@ -513,7 +582,9 @@ const check = async (m: Model, r: Real) => {
 };
 const postedJournals = async (r: Real) => {
   const ids = new Set<string>();
-  for (const id of r.ids) for (const p of (await r.ledger.postings(id, { limit: 100, status: 'posted' })).items) ids.add(p.journalId);
+  for (const id of r.ids)
+    for (const p of (await r.ledger.postings(id, { limit: 100, status: 'posted' })).items)
+      ids.add(p.journalId);
   return ids;
 };
 
@@ -526,10 +597,27 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('deposit' as const), acct, amount, key: keyArb }),
   fc.record({ kind: fc.constant('withdraw' as const), acct, amount, key: keyArb }),
   fc.record({ kind: fc.constant('transfer' as const), acct, to: acct, amount, key: keyArb }),
-  fc.record({ kind: fc.constant('hold' as const), acct, to: acct, amount, key: keyArb, secs: fc.integer({ min: 60, max: 600 }) }),
-  fc.record({ kind: fc.constant('post' as const), ref, amount: fc.option(amount, { nil: undefined }), key: keyArb }),
+  fc.record({
+    kind: fc.constant('hold' as const),
+    acct,
+    to: acct,
+    amount,
+    key: keyArb,
+    secs: fc.integer({ min: 60, max: 600 }),
+  }),
+  fc.record({
+    kind: fc.constant('post' as const),
+    ref,
+    amount: fc.option(amount, { nil: undefined }),
+    key: keyArb,
+  }),
   fc.record({ kind: fc.constant('void' as const), ref, key: keyArb }),
-  fc.record({ kind: fc.constant('refund' as const), ref, amount: fc.integer({ min: 1, max: 200 }), key: keyArb }),
+  fc.record({
+    kind: fc.constant('refund' as const),
+    ref,
+    amount: fc.integer({ min: 1, max: 200 }),
+    key: keyArb,
+  }),
 );
 
 class Single implements fc.AsyncCommand<Model, Real> {
@@ -548,10 +636,15 @@ class Batch implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     // Distinct keys inside one batch: concurrent duplicates are covered by the key-replay tests.
     const ops = this.ops.map((op, i) => ({ ...op, key: `${op.key}-b${i}-${randomUUID()}` }));
-    const outs = await Promise.all([...ops.map((op) => run(m, r, op)), r.ledger.expireDue(new Date(r.clock.now))]);
+    const outs = await Promise.all([
+      ...ops.map((op) => run(m, r, op)),
+      r.ledger.expireDue(new Date(r.clock.now)),
+    ]);
     // Successes commute, so the model applies them in any order; a decline depends on the order the
     // race took, so it is not judged here: the balance checks below catch any wrong one.
-    ops.forEach((op, i) => apply(m, op, outs[i] as Outcome | BankError, r.clock.now, false));
+    ops.forEach((op, i) => {
+      apply(m, op, outs[i] as Outcome | BankError, r.clock.now, false);
+    });
     await check(m, r);
   }
   toString = () => `batch(${this.ops.map((o) => JSON.stringify(o)).join(', ')})`;
@@ -598,7 +691,13 @@ describe('model-based: movements, pending transfers, posts, voids, expiry, refun
         const opened = [];
         for (let i = 0; i < N; i++)
           opened.push(await stores.accounts.open({ ownerId: 'owner', type: 'checking', currency: 'USD' }));
-        const real: Real = { ...stores, ids: opened.map((a) => a.id), numbers: opened.map((a) => a.number), table, clock };
+        const real: Real = {
+          ...stores,
+          ids: opened.map((a) => a.id),
+          numbers: opened.map((a) => a.number),
+          table,
+          clock,
+        };
         const model: Model = {
           balances: Array(N).fill(0),
           keys: new Map(),

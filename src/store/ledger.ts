@@ -32,8 +32,8 @@ import {
   type Change,
   debitOf,
   type Journal,
-  type Metadata,
   MAX_HOLD_SECONDS,
+  type Metadata,
   type Party,
   type Plan,
   planDeposit,
@@ -200,9 +200,14 @@ export class LedgerStore {
       });
       if (!req.pending) return this.instant(id, plan, now, req, { from: [from, req.metadata], to: [to] });
       if (Object.keys(from.holds).length >= MAX_LIVE_HOLDS) {
-        throw new BankError('too_many_holds', `An account may have at most ${MAX_LIVE_HOLDS} pending transfers`);
+        throw new BankError(
+          'too_many_holds',
+          `An account may have at most ${MAX_LIVE_HOLDS} pending transfers`,
+        );
       }
-      const expiresAt = new Date(now.getTime() + (req.expiresInSeconds ?? MAX_HOLD_SECONDS) * 1000).toISOString();
+      const expiresAt = new Date(
+        now.getTime() + (req.expiresInSeconds ?? MAX_HOLD_SECONDS) * 1000,
+      ).toISOString();
       const journal: Journal = {
         id,
         type: 'transfer',
@@ -290,7 +295,10 @@ export class LedgerStore {
           this.accountPiece('from', from, fromChange, at, { id: j.id, remove: true }),
           this.accountPiece('to', to, toChange, at),
           ...this.limitPieces(req.user, journal, plan, now),
-          { name: 'entry', item: { Delete: { TableName: this.table, Key: keys.posting(from.id, j.createdAt, j.id) } } },
+          {
+            name: 'entry',
+            item: { Delete: { TableName: this.table, Key: keys.posting(from.id, j.createdAt, j.id) } },
+          },
           ...this.postingPieces(journal, plan, at, [from, to]),
         ],
       };
@@ -299,7 +307,9 @@ export class LedgerStore {
 
   /** Voids a pending transfer: only its sender may. The hold is released and given back to the daily limit. */
   void(req: Keyed & { journalId: string }): Promise<Outcome> {
-    return this.commit(req, async (now) => this.release(await this.ownPending(req.user, req.journalId), now, false));
+    return this.commit(req, async (now) =>
+      this.release(await this.ownPending(req.user, req.journalId), now, false),
+    );
   }
 
   /**
@@ -309,7 +319,8 @@ export class LedgerStore {
   async expire(journalId: string, now = this.now()): Promise<boolean> {
     const out = await retry(async () => {
       const j = await this.getJournal(journalId);
-      if (!j || j.status !== 'pending' || !j.expiresAt || Date.parse(j.expiresAt) > now.getTime()) return done(false);
+      if (j?.status !== 'pending' || !j.expiresAt || Date.parse(j.expiresAt) > now.getTime())
+        return done(false);
       const { pieces } = this.release(j, now, true);
       const r = await transact(this.db, pieces);
       if (r.ok) return done(true);
@@ -334,7 +345,10 @@ export class LedgerStore {
             TableName: this.table,
             IndexName: 'gsi1',
             KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :bound',
-            ExpressionAttributeValues: { ':pk': keys.pendingShard(shard), ':bound': `${now.toISOString()}#\uffff` },
+            ExpressionAttributeValues: {
+              ':pk': keys.pendingShard(shard),
+              ':bound': `${now.toISOString()}#\uffff`,
+            },
             ExclusiveStartKey: start,
           }),
         );
@@ -349,7 +363,14 @@ export class LedgerStore {
   }
 
   /** Refunds part or all of a posted transfer: only the owner of the account it credited may. */
-  refund(req: Keyed & { journalId: string; amount?: number | undefined; description?: string | undefined; metadata?: Metadata | undefined }): Promise<Outcome> {
+  refund(
+    req: Keyed & {
+      journalId: string;
+      amount?: number | undefined;
+      description?: string | undefined;
+      metadata?: Metadata | undefined;
+    },
+  ): Promise<Outcome> {
     const id = randomUUID();
     return this.commit(req, async (now) => {
       const original = await this.getJournal(req.journalId);
@@ -390,7 +411,9 @@ export class LedgerStore {
 
   /** A journal, read strongly consistent (never a 404 right after a 201). */
   async getJournal(id: string): Promise<(Journal & { version: number }) | undefined> {
-    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.journal(id), ConsistentRead: true }));
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.journal(id), ConsistentRead: true }),
+    );
     return r.Item ? toJournal(r.Item) : undefined;
   }
 
@@ -433,7 +456,9 @@ export class LedgerStore {
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-          ...(filters.length ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names } : {}),
+          ...(filters.length
+            ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names }
+            : {}),
           ExpressionAttributeValues: values,
           ScanIndexForward: false,
           ConsistentRead: true,
@@ -473,7 +498,12 @@ export class LedgerStore {
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
           FilterExpression: 'entity = :posting',
-          ExpressionAttributeValues: { ':pk': pk, ':lo': skPrefix, ':hi': `${skPrefix}${at}#\uffff`, ':posting': 'posting' },
+          ExpressionAttributeValues: {
+            ':pk': pk,
+            ':lo': skPrefix,
+            ':hi': `${skPrefix}${at}#\uffff`,
+            ':posting': 'posting',
+          },
           ScanIndexForward: false,
           ConsistentRead: true,
           Limit: 25,
@@ -545,12 +575,20 @@ export class LedgerStore {
       }
       if (failed.includes('limit')) {
         return done(
-          await this.decline(req, new BankError('daily_limit_exceeded', 'This would exceed your daily outgoing limit'), now),
+          await this.decline(
+            req,
+            new BankError('daily_limit_exceeded', 'This would exceed your daily outgoing limit'),
+            now,
+          ),
         );
       }
       if (failed.includes('deposits')) {
         return done(
-          await this.decline(req, new BankError('deposit_limit_exceeded', 'This would exceed your daily deposit limit'), now),
+          await this.decline(
+            req,
+            new BankError('deposit_limit_exceeded', 'This would exceed your daily deposit limit'),
+            now,
+          ),
         );
       }
       // An account or journal changed since we read it, or DynamoDB asked us to retry.
@@ -580,7 +618,7 @@ export class LedgerStore {
   /** The caller's own pending-transfer journal (as sender); anyone else's is not found. */
   private async ownPending(user: string, journalId: string): Promise<Journal & { version: number }> {
     const j = await this.getJournal(journalId);
-    if (!j || j.type !== 'transfer' || j.from?.ownerId !== user || !j.to) throw notFound();
+    if (j?.type !== 'transfer' || j.from?.ownerId !== user || !j.to) throw notFound();
     return j;
   }
 
@@ -647,9 +685,14 @@ export class LedgerStore {
       ...(to ? { to } : {}),
     };
     const pieces: Piece<Name>[] = [this.journalPut(journal, 1)];
-    if (sides.from) pieces.push(this.accountPiece('from', sides.from[0], plan.changes.get(sides.from[0].id) as Change, at));
-    if (sides.to) pieces.push(this.accountPiece('to', sides.to[0], plan.changes.get(sides.to[0].id) as Change, at));
-    pieces.push(...this.limitPieces(req.user, journal, plan, now), ...this.postingPieces(journal, plan, at, records));
+    if (sides.from)
+      pieces.push(this.accountPiece('from', sides.from[0], plan.changes.get(sides.from[0].id) as Change, at));
+    if (sides.to)
+      pieces.push(this.accountPiece('to', sides.to[0], plan.changes.get(sides.to[0].id) as Change, at));
+    pieces.push(
+      ...this.limitPieces(req.user, journal, plan, now),
+      ...this.postingPieces(journal, plan, at, records),
+    );
     return { journal, pieces };
   }
 
@@ -658,7 +701,10 @@ export class LedgerStore {
    * when clocks disagree (another Lambda) or this request read late: history order = version order.
    */
   private postingTime(now: Date, accounts: readonly AccountRecord[]): string {
-    const after = Math.max(now.getTime(), ...accounts.map((a) => (a.lastPostedAt ? Date.parse(a.lastPostedAt) + 1 : 0)));
+    const after = Math.max(
+      now.getTime(),
+      ...accounts.map((a) => (a.lastPostedAt ? Date.parse(a.lastPostedAt) + 1 : 0)),
+    );
     return new Date(after).toISOString();
   }
 
@@ -682,7 +728,10 @@ export class LedgerStore {
       ...extra,
     };
     if (!from) {
-      return { name: 'journal', item: { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } } };
+      return {
+        name: 'journal',
+        item: { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+      };
     }
     return {
       name: 'journal',
@@ -692,7 +741,11 @@ export class LedgerStore {
           Item: item,
           ConditionExpression: `#status = :pending AND version = :version AND expiresAt ${from.expire ? '<=' : '>'} :now`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':version': from.version, ':now': from.now.toISOString() },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':version': from.version,
+            ':now': from.now.toISOString(),
+          },
         },
       },
     };
@@ -761,7 +814,10 @@ export class LedgerStore {
         Update: {
           TableName: this.table,
           Key: keys.account(a.ownerId, a.id),
-          UpdateExpression: [set.length ? `SET ${set.join(', ')}` : '', remove.length ? `REMOVE ${remove.join(', ')}` : '']
+          UpdateExpression: [
+            set.length ? `SET ${set.join(', ')}` : '',
+            remove.length ? `REMOVE ${remove.join(', ')}` : '',
+          ]
             .filter(Boolean)
             .join(' '),
           ConditionExpression: conditions.join(' AND ') || 'attribute_exists(pk)',
@@ -777,7 +833,12 @@ export class LedgerStore {
     const day = utcDay(now);
     const expiresAt = Math.floor(now.getTime() / 1000) + 3 * 24 * 3600;
     const pieces: Piece<Name>[] = [];
-    const counter = (name: Name, key: Record<string, string>, amount: number, limit: number): Piece<Name> => ({
+    const counter = (
+      name: Name,
+      key: Record<string, string>,
+      amount: number,
+      limit: number,
+    ): Piece<Name> => ({
       name,
       item: {
         Update: {
@@ -785,16 +846,28 @@ export class LedgerStore {
           Key: key,
           UpdateExpression: 'SET spent = if_not_exists(spent, :zero) + :amount, expiresAt = :exp',
           ConditionExpression: 'attribute_not_exists(spent) OR spent <= :room',
-          ExpressionAttributeValues: { ':zero': 0, ':amount': amount, ':room': limit - amount, ':exp': expiresAt },
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':amount': amount,
+            ':room': limit - amount,
+            ':exp': expiresAt,
+          },
         },
       },
     });
     if (plan.outgoing > 0) {
-      pieces.push(counter('limit', keys.dailyLimit(owner, day, journal.currency), plan.outgoing, this.opts.dailyLimit));
+      pieces.push(
+        counter('limit', keys.dailyLimit(owner, day, journal.currency), plan.outgoing, this.opts.dailyLimit),
+      );
     }
     if (plan.deposited > 0) {
       pieces.push(
-        counter('deposits', keys.dailyDeposits(owner, day, journal.currency), plan.deposited, this.depositLimit),
+        counter(
+          'deposits',
+          keys.dailyDeposits(owner, day, journal.currency),
+          plan.deposited,
+          this.depositLimit,
+        ),
       );
     }
     // Given back only on the day it was taken: another day's counter no longer limits anything.
@@ -816,7 +889,12 @@ export class LedgerStore {
   }
 
   /** The postings of a posted journal (with the system shards they move), as history entries. */
-  private postingPieces(journal: Journal, plan: Plan, at: string, accounts: readonly AccountRecord[]): Piece<Name>[] {
+  private postingPieces(
+    journal: Journal,
+    plan: Plan,
+    at: string,
+    accounts: readonly AccountRecord[],
+  ): Piece<Name>[] {
     const byId = new Map(accounts.map((a) => [a.id, a]));
     const pieces: Piece<Name>[] = [];
     for (const posting of plan.postings) {
@@ -828,7 +906,11 @@ export class LedgerStore {
               TableName: this.table,
               Key: keys.systemShard(posting.account),
               UpdateExpression: 'ADD balance :amount SET currency = :currency, entity = :entity',
-              ExpressionAttributeValues: { ':amount': posting.amount, ':currency': posting.currency, ':entity': 'system' },
+              ExpressionAttributeValues: {
+                ':amount': posting.amount,
+                ':currency': posting.currency,
+                ':entity': 'system',
+              },
             },
           },
         });

@@ -29,7 +29,11 @@ const RETRYABLE_ERRORS = new Set([
   'InternalServerError',
   'TimeoutError',
 ]);
-const RETRYABLE_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
+const RETRYABLE_REASONS = new Set([
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+]);
 
 /** True for a throttle or a transaction conflict: the same request may succeed if sent again. */
 export const isTransient = (e: unknown, reasons: string[] | undefined): boolean =>

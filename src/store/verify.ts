@@ -53,7 +53,11 @@ interface StoredAccount {
   holds: Record<string, Hold>;
 }
 
-export const verifyLedger = async (db: Db, table: string, opts: VerifyOptions = {}): Promise<LedgerReport> => {
+export const verifyLedger = async (
+  db: Db,
+  table: string,
+  opts: VerifyOptions = {},
+): Promise<LedgerReport> => {
   const now = opts.now ?? new Date();
   const sweepMs = (opts.sweepSeconds ?? 5) * 1000;
   const accounts = new Map<string, StoredAccount>();
@@ -66,7 +70,9 @@ export const verifyLedger = async (db: Db, table: string, opts: VerifyOptions = 
 
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await db.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
+    const page = await db.send(
+      new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }),
+    );
     for (const item of page.Items ?? []) {
       if (item.entity === 'account') {
         accounts.set(item.id, {
@@ -77,7 +83,10 @@ export const verifyLedger = async (db: Db, table: string, opts: VerifyOptions = 
           holds: item.holds ?? {},
         });
       } else if (item.entity === 'system') {
-        shards.set(String(item.pk).slice(keys.systemPrefix.length), { balance: item.balance, currency: item.currency });
+        shards.set(String(item.pk).slice(keys.systemPrefix.length), {
+          balance: item.balance,
+          currency: item.currency,
+        });
       } else if (item.entity === 'journal') {
         journals.set(item.id, item as Journal);
       } else if (item.entity === 'hold') {
@@ -113,12 +122,14 @@ export const verifyLedger = async (db: Db, table: string, opts: VerifyOptions = 
         if (sum !== 0) problems.push(`journal ${id} sums to ${sum} ${currency}`);
       }
       const debit = legs.find((l) => l.amount < 0);
-      if (debit && -debit.amount !== j.amount) problems.push(`journal ${id} is for ${j.amount} but moved ${-debit.amount}`);
+      if (debit && -debit.amount !== j.amount)
+        problems.push(`journal ${id} is for ${j.amount} but moved ${-debit.amount}`);
       if (entry) problems.push(`journal ${id} is posted but its pending history entry is still there`);
     } else {
       if (legs.length > 0) problems.push(`journal ${id} is ${j.status} but has ${legs.length} posting(s)`);
       if (!entry) problems.push(`journal ${id} is ${j.status} but its sender has no history entry for it`);
-      else if (entry.status !== j.status) problems.push(`journal ${id} is ${j.status} but its history entry says ${entry.status}`);
+      else if (entry.status !== j.status)
+        problems.push(`journal ${id} is ${j.status} but its history entry says ${entry.status}`);
     }
     if (j.status === 'pending' && j.from) {
       const held = liveHeld.get(j.from.accountId) ?? new Map<string, number>();
@@ -131,7 +142,8 @@ export const verifyLedger = async (db: Db, table: string, opts: VerifyOptions = 
     if (j.refundOf) refunds.set(j.refundOf, (refunds.get(j.refundOf) ?? 0) + j.amount);
   }
   for (const id of legsOf.keys()) if (!journals.has(id)) problems.push(`postings for unknown journal ${id}`);
-  for (const id of entries.keys()) if (!journals.has(id)) problems.push(`history entry for unknown journal ${id}`);
+  for (const id of entries.keys())
+    if (!journals.has(id)) problems.push(`history entry for unknown journal ${id}`);
 
   // Refunds never exceed their original.
   for (const [id, j] of journals) {
@@ -139,11 +151,14 @@ export const verifyLedger = async (db: Db, table: string, opts: VerifyOptions = 
     const refunded = refunds.get(id) ?? 0;
     if (refunded > j.amount) problems.push(`transfer ${id} of ${j.amount} was refunded ${refunded}`);
     if ((j.refundedAmount ?? 0) !== refunded)
-      problems.push(`transfer ${id} says refundedAmount ${j.refundedAmount ?? 0}, its refunds sum to ${refunded}`);
+      problems.push(
+        `transfer ${id} says refundedAmount ${j.refundedAmount ?? 0}, its refunds sum to ${refunded}`,
+      );
     if (j.refundable !== undefined && j.refundable !== j.amount - refunded)
       problems.push(`transfer ${id} says refundable ${j.refundable}, expected ${j.amount - refunded}`);
   }
-  for (const original of refunds.keys()) if (!journals.has(original)) problems.push(`refund of unknown transfer ${original}`);
+  for (const original of refunds.keys())
+    if (!journals.has(original)) problems.push(`refund of unknown transfer ${original}`);
 
   const check = (id: string, balance: number, kind: string) => {
     const legs = postingsBy.get(id) ?? [];
@@ -158,20 +173,26 @@ export const verifyLedger = async (db: Db, table: string, opts: VerifyOptions = 
       problems.push(`account ${id} available ${a.available} is not balance ${a.balance} - held ${a.held}`);
     const pending = liveHeld.get(id) ?? new Map<string, number>();
     const pendingSum = [...pending.values()].reduce((s, v) => s + v, 0);
-    if (a.held !== pendingSum) problems.push(`account ${id} held ${a.held} but its pending transfers sum to ${pendingSum}`);
+    if (a.held !== pendingSum)
+      problems.push(`account ${id} held ${a.held} but its pending transfers sum to ${pendingSum}`);
     const mapped = Object.keys(a.holds).sort().join(',');
     if (mapped !== [...pending.keys()].sort().join(','))
-      problems.push(`account ${id} lists holds [${mapped}] but its pending transfers are [${[...pending.keys()].join(',')}]`);
+      problems.push(
+        `account ${id} lists holds [${mapped}] but its pending transfers are [${[...pending.keys()].join(',')}]`,
+      );
     // Each posting's balanceAfter must equal the running sum in version order, and the history's
     // order (the sort key, by time) must be that same order.
     let running = 0;
     let previousSk = '';
     for (const leg of check(id, a.balance, 'account').sort((x, y) => (x.seq ?? 0) - (y.seq ?? 0))) {
       running += leg.amount;
-      if (leg.sk <= previousSk) problems.push(`account ${id} posting seq ${leg.seq} is listed before an earlier one`);
+      if (leg.sk <= previousSk)
+        problems.push(`account ${id} posting seq ${leg.seq} is listed before an earlier one`);
       previousSk = leg.sk;
       if (leg.balanceAfter !== running) {
-        problems.push(`account ${id} posting seq ${leg.seq} says balanceAfter ${leg.balanceAfter}, running sum ${running}`);
+        problems.push(
+          `account ${id} posting seq ${leg.seq} says balanceAfter ${leg.balanceAfter}, running sum ${running}`,
+        );
       }
     }
   }
