@@ -592,7 +592,13 @@ const N = 3;
 const acct = fc.integer({ min: 0, max: N - 1 });
 const amount = fc.integer({ min: 1, max: 400 });
 const ref = fc.nat(50);
-const keyArb = fc.constantFrom('k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8', 'k9', 'k10', 'k11', 'k12');
+const big = fc.integer({ min: 100, max: 1000 });
+// Mostly fresh keys (so that most requests are new), sometimes one of a few shared ones (a key reused
+// for another request must be refused); Repeat commands send a used key with the same request again.
+const keyArb = fc.oneof(
+  { arbitrary: fc.uuid(), weight: 5 },
+  { arbitrary: fc.constantFrom('k1', 'k2', 'k3'), weight: 1 },
+);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('deposit' as const), acct, amount, key: keyArb }),
   fc.record({ kind: fc.constant('withdraw' as const), acct, amount, key: keyArb }),
@@ -684,13 +690,22 @@ describe('model-based: movements, pending transfers, posts, voids, expiry, refun
       fc.tuple(fc.integer({ min: 1, max: 400 }), fc.boolean()).map(([s, w]) => new Tick(s, w)),
     ];
     await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 14 }), async (cmds) => {
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 20, size: 'max' }), async (cmds) => {
         const table = await createTestTable('model');
         const clock = { now: Date.parse('2026-11-30T12:00:00Z') };
         const stores = storesFor(db, table, { now: () => new Date(clock.now) });
         const opened = [];
-        for (let i = 0; i < N; i++)
-          opened.push(await stores.accounts.open({ ownerId: 'owner', type: 'checking', currency: 'USD' }));
+        for (let i = 0; i < N; i++) {
+          const a = await stores.accounts.open({ ownerId: 'owner', type: 'checking', currency: 'USD' });
+          await stores.ledger.deposit({
+            user: 'owner',
+            idempotencyKey: `seed-${i}`,
+            fingerprint: 'seed',
+            accountId: a.id,
+            amount: 1500,
+          });
+          opened.push(a);
+        }
         const real: Real = {
           ...stores,
           ids: opened.map((a) => a.id),
@@ -699,9 +714,9 @@ describe('model-based: movements, pending transfers, posts, voids, expiry, refun
           clock,
         };
         const model: Model = {
-          balances: Array(N).fill(0),
+          balances: Array(N).fill(1500),
           keys: new Map(),
-          journals: 0,
+          journals: N,
           holds: new Map(),
           holdIds: [],
           transfers: [],
