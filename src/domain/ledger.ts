@@ -318,6 +318,12 @@ export const planRelease = (
   };
 };
 
+/** Only a posted transfer can be refunded (not a pending, voided or expired one, a deposit or a refund). */
+export const assertRefundable = (j: Pick<Journal, 'type' | 'status'>): void => {
+  if (j.type !== 'transfer' || j.status !== 'posted')
+    throw new BankError('not_refundable', 'Only a posted transfer can be refunded');
+};
+
 /**
  * Refunds part or all of a posted transfer, from the account it credited (`refunder`) back to the
  * account it debited (`sender`). Refunds do not count against the refunder's daily limit.
@@ -328,8 +334,7 @@ export const planRefund = (
   sender: Moving,
   amount: number | undefined,
 ): Plan => {
-  if (original.type !== 'transfer' || original.status !== 'posted')
-    throw new BankError('not_refundable', 'Only a posted transfer can be refunded');
+  assertRefundable(original);
   const room = original.amount - (original.refundedAmount ?? 0);
   const amt = amount ?? room;
   if (amt > room || amt <= 0)

@@ -29,6 +29,7 @@ import { DEFAULT_DAILY_DEPOSIT_LIMIT } from '../config.ts';
 import { expiredHolds, type Hold, MAX_LIVE_HOLDS } from '../domain/account.ts';
 import { BankError, isBankError, isDecline } from '../domain/errors.ts';
 import {
+  assertRefundable,
   type Change,
   debitOf,
   type Journal,
@@ -374,7 +375,9 @@ export class LedgerStore {
     const id = randomUUID();
     return this.commit(req, async (now) => {
       const original = await this.getJournal(req.journalId);
-      if (!original?.to || original.to.ownerId !== req.user || !original.from) throw notFound();
+      if (!original?.to || original.to.ownerId !== req.user) throw notFound();
+      assertRefundable(original);
+      if (!original.from) throw notFound();
       const [refunder, sender] = await Promise.all([
         this.debitable(original.to.ownerId, original.to.accountId, now),
         this.accounts.mustGet(original.from.ownerId, original.from.accountId),
