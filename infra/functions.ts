@@ -30,7 +30,7 @@ export const functionNames = Object.keys(functions) as FunctionName[];
 export const tableActions = {
   read: ['dynamodb:GetItem', 'dynamodb:Query'],
   /** TransactWriteItems is authorised per item action, so these cover the ledger's transactions. */
-  write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+  write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
 } as const;
 
 /** Cognito actions that need IAM. The public ones (SignUp, ConfirmSignUp, InitiateAuth, RevokeToken) need none. */
