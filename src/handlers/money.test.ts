@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../test/api.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { createDocumentClient } from '../store/db.ts';
+import { keys } from '../store/keys.ts';
 import { verifyLedger } from '../store/verify.ts';
 
 let table: string;
@@ -805,5 +806,77 @@ describe('deposit limit and balance at an instant', () => {
     expect(await types({ type: 'transfer', status: 'pending' })).toEqual(['transfer:pending']);
     expect(await types({ status: 'posted', limit: '1' })).toEqual(['withdrawal:posted']);
     expect((await history(u, a.id, { status: 'settled' })).status).toBe(400);
+  });
+});
+
+describe('the sweeper and accounts from before holds', () => {
+  it('the scheduled handler expires a hold past its time and releases it', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const b = await open(newUser());
+    await deposit(u, a.id, 100);
+    const h = await transfer(u, {
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      amount: 40,
+      pending: true,
+    });
+    // Move the hold's expiry into the past, where the clock cannot be: on the journal, its index
+    // entry and the account's holds map.
+    const past = '2020-01-01T00:00:00.000Z';
+    const { doc } = dynamoClients();
+    const journal = (await doc.send(new GetCommand({ TableName: table, Key: keys.journal(h.body.id) }))).Item;
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.journal(h.body.id),
+        UpdateExpression: 'SET expiresAt = :past, gsi1sk = :sk',
+        ExpressionAttributeValues: { ':past': past, ':sk': `${past}#${h.body.id}` },
+      }),
+    );
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.account(u, a.id),
+        UpdateExpression: 'SET holds.#h.expiresAt = :past',
+        ExpressionAttributeNames: { '#h': h.body.id },
+        ExpressionAttributeValues: { ':past': past },
+      }),
+    );
+    expect(journal?.gsi1pk).toMatch(/^HOLDS#/);
+    // Reads already count it out; the sweeper makes the stored figures agree.
+    expect((await call('getAccount', { user: u, params: { id: a.id } })).body).toMatchObject({
+      held: 0,
+      available: 100,
+    });
+    const { handler } = await import('./sweep.ts');
+    const r = await handler({ id: 'test' } as never);
+    expect(r.expired).toBeGreaterThanOrEqual(1);
+    expect((await call('getTransaction', { user: u, params: { id: h.body.id } })).body.status).toBe(
+      'expired',
+    );
+    const stored = (await doc.send(new GetCommand({ TableName: table, Key: keys.account(u, a.id) }))).Item;
+    expect(stored).toMatchObject({ held: 0, available: 100, holds: {} });
+    await ledgerIsClean();
+  });
+
+  it('an account stored before holds existed gets held and available on first use', async () => {
+    const u = newUser();
+    const a = await open(u);
+    await deposit(u, a.id, 70);
+    await dynamoClients().doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.account(u, a.id),
+        UpdateExpression: 'REMOVE held, available, holds',
+      }),
+    );
+    expect((await call('getAccount', { user: u, params: { id: a.id } })).body).toMatchObject({
+      balance: 70,
+      held: 0,
+      available: 70,
+    });
+    expect((await withdraw(u, a.id, 70)).status).toBe(201);
+    await ledgerIsClean();
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type Account,
   type AccountType,
@@ -163,7 +163,29 @@ export class AccountStore {
     const r = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.account(ownerId, accountId), ConsistentRead: true }),
     );
+    if (r.Item && r.Item.available === undefined) return this.upgrade(ownerId, accountId);
     return r.Item ? toRecord(r.Item, this.now()) : undefined;
+  }
+
+  /**
+   * An account written before holds existed gets `held`, `available` and `holds` once, so that the
+   * ledger's conditions (which read them) hold for it. Idempotent: only where `available` is missing.
+   */
+  private async upgrade(ownerId: string, accountId: string): Promise<AccountRecord | undefined> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.account(ownerId, accountId),
+          UpdateExpression: 'SET held = :zero, available = balance, holds = :none',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(available)',
+          ExpressionAttributeValues: { ':zero': 0, ':none': {} },
+        }),
+      )
+      .catch((e: Error) => {
+        if (e.name !== 'ConditionalCheckFailedException') throw e;
+      });
+    return this.get(ownerId, accountId);
   }
 
   async mustGet(ownerId: string, accountId: string): Promise<AccountRecord> {
