@@ -7,11 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Journal } from '../src/domain/ledger.ts';
 import { utcDay } from '../src/domain/ledger.ts';
 import { ensureTable } from '../src/local/bootstrap.ts';
 import { cancellationCodes, type Db } from '../src/store/db.ts';
 import { keys } from '../src/store/keys.ts';
-import { type JournalInfo, viewOf } from '../src/store/ledger.ts';
 import { backoff, isTransient } from '../src/store/retry.ts';
 import type { OpResult } from './load.ts';
 import type { BenchAccount } from './population.ts';
@@ -38,7 +38,7 @@ export const prepareRawTable = async (
 
 const party = (a: BenchAccount) => ({ accountId: a.id, number: a.number, ownerId: a.ownerId });
 
-/** The six items of a transfer: idempotency record, two accounts, limit counter, two postings. */
+/** The seven items of a transfer: idempotency record, journal, two accounts, limit counter, two postings. */
 export const rawTransferItems = (
   table: string,
   from: BenchAccount,
@@ -48,25 +48,34 @@ export const rawTransferItems = (
 ) => {
   const txId = randomUUID();
   const createdAt = now.toISOString();
-  const journal: JournalInfo = {
-    txId,
+  const journal: Journal = {
+    id: txId,
     type: 'transfer',
+    status: 'posted',
     amount,
     currency: from.currency,
     description: '',
     createdAt,
-    from: party(from),
-    to: party(to),
+    postedAt: createdAt,
+    refundedAmount: 0,
+    limitDay: utcDay(now),
+    from: { ...party(from), balanceAfter: from.balance - amount },
+    to: { ...party(to), balanceAfter: to.balance + amount },
   };
-  const view = viewOf(journal, from.ownerId, from.balance - amount);
   const account = (a: BenchAccount, delta: number) => ({
     Update: {
       TableName: table,
       Key: keys.account(a.ownerId, a.id),
-      UpdateExpression: 'SET balance = balance + :delta, version = version + :one',
-      ConditionExpression: 'attribute_exists(pk) AND #status = :active',
+      UpdateExpression:
+        'SET balance = balance + :delta, available = available + :delta, version = version + :one',
+      ConditionExpression: 'attribute_exists(pk) AND #status = :active AND available >= :debit',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':delta': delta, ':one': 1, ':active': 'active' },
+      ExpressionAttributeValues: {
+        ':delta': delta,
+        ':one': 1,
+        ':active': 'active',
+        ':debit': Math.max(0, -delta),
+      },
     },
   });
   const posting = (a: BenchAccount, signed: number, counterparty: BenchAccount) => ({
@@ -75,8 +84,6 @@ export const rawTransferItems = (
       Item: {
         ...keys.posting(a.id, createdAt, txId),
         entity: 'posting',
-        gsi1pk: keys.journalIndex(txId),
-        gsi1sk: a.id,
         accountId: a.id,
         system: false,
         ownerId: a.ownerId,
@@ -84,8 +91,12 @@ export const rawTransferItems = (
         currency: a.currency,
         balanceAfter: a.balance + signed,
         seq: 1,
+        journalId: txId,
+        type: 'transfer',
+        status: 'posted',
+        description: '',
         counterpartyNumber: counterparty.number,
-        journal,
+        createdAt,
       },
     },
   });
@@ -97,11 +108,17 @@ export const rawTransferItems = (
           ...keys.idempotency(from.ownerId, `raw-${txId}`),
           entity: 'idempotency',
           fingerprint: 'x'.repeat(43),
-          status: 201,
-          body: JSON.stringify(view),
+          outcome: JSON.stringify({ kind: 'journal', journal }),
           createdAt,
           expiresAt: Math.floor(now.getTime() / 1000) + 48 * 3600,
         },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    {
+      Put: {
+        TableName: table,
+        Item: { ...keys.journal(txId), entity: 'journal', ...journal, refundable: amount, version: 1 },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },

@@ -10,6 +10,8 @@ const account = (id: string): BenchAccount => ({
   nickname: null,
   status: 'active',
   balance: 1000,
+  held: 0,
+  available: 1000,
   createdAt: '2026-01-01T00:00:00.000Z',
   ownerId: `owner-${id}`,
 });

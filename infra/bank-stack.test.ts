@@ -12,7 +12,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routeKey, routeList } from '../src/api/routes.ts';
 import { PASSWORD_RULES } from '../src/domain/password.ts';
-import { type FunctionName, functionNames, permissionsOf } from '../src/functions.ts';
+import { type FunctionName, functionNames, functionsWith, permissionsOf } from '../src/functions.ts';
 import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
 import { gsi1, tableKeys, ttlAttribute } from '../src/store/table.ts';
 import { type BankApp, buildBankApp } from './bank-app.ts';
@@ -153,6 +153,7 @@ describe('dev stage (with a web build)', () => {
       const expected = new Set<string>([
         ...(perms.includes('table:read') || perms.includes('table:write') ? tableActions.read : []),
         ...(perms.includes('table:write') ? tableActions.write : []),
+        ...(perms.includes('table:delete-history') ? ['dynamodb:DeleteItem'] : []),
       ]);
       expect([...actions].sort(), fn).toEqual([...expected].sort());
       if (!perms.includes('table:write')) {
@@ -258,6 +259,20 @@ describe('dev stage (with a web build)', () => {
         GenerateStringKey: 'current',
       },
     });
+  });
+
+  it('runs every schedule function of the registry from an EventBridge rule at its rate', () => {
+    const scheduled = functionsWith('schedule');
+    expect(scheduled.length).toBeGreaterThan(0);
+    const rules = Object.values(s.template.findResources('AWS::Events::Rule')) as {
+      Properties: { ScheduleExpression: string; State?: string; Targets: { Arn: Json }[] };
+    }[];
+    for (const { name, def } of scheduled) {
+      const id = logicalId(s.stack, s.stack.functions.byName[name]);
+      const rule = rules.find((r) => JSON.stringify(r.Properties.Targets).includes(`"${id}"`));
+      const rate = def.trigger.minutes === 1 ? 'rate(1 minute)' : `rate(${def.trigger.minutes} minutes)`;
+      expect(rule?.Properties.ScheduleExpression, name).toBe(rate);
+    }
   });
 
   it('has an on-demand table with point-in-time recovery, encryption, TTL and the store\u2019s GSI', () => {

@@ -199,6 +199,21 @@ export class Functions extends Construct {
         }),
       );
     }
+    // Posting a pending transfer replaces its pending history entry (ledger.ts): DeleteItem, and only
+    // on items of an account's history partition (`ACCOUNT#<id>`), never a journal, balance or record.
+    if (perms.includes('table:delete-history')) {
+      role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['dynamodb:DeleteItem'],
+          resources: [table.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ACCOUNT#*'] },
+            Null: { 'dynamodb:LeadingKeys': 'false' },
+          },
+        }),
+      );
+    }
     // cognito:public needs no IAM grant at all; cognito:admin only while auto-confirm is on (never in prod).
     if (perms.includes('cognito:admin') && cfg.autoConfirm) {
       role.addToPolicy(

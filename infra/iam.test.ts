@@ -107,7 +107,18 @@ const resourceOf = (action: SdkAction): string => {
   return arns.userPool;
 };
 
-const simulate = async (policy: Policy, action: SdkAction, resource = resourceOf(action)) => {
+/** What DynamoDB puts in the request context: the partition keys the call touches. */
+const leadingKeysOf = (action: SdkAction, leadingKey?: string): Record<string, string[]> => {
+  const key = leadingKey ?? (action.endsWith('@history') ? 'ACCOUNT#0f8fad5b' : undefined);
+  return key ? { 'dynamodb:LeadingKeys': [key] } : {};
+};
+
+const simulate = async (
+  policy: Policy,
+  action: SdkAction,
+  resource = resourceOf(action),
+  leadingKey?: string,
+) => {
   const r = await runSimulation(
     {
       identityPolicies: [{ name: 'role', policy }],
@@ -117,7 +128,7 @@ const simulate = async (policy: Policy, action: SdkAction, resource = resourceOf
         action: action.split('@')[0] as string,
         principal: `arn:aws:sts::${ACCOUNT}:assumed-role/fn/session`,
         resource: { accountId: ACCOUNT, resource },
-        contextVariables: {},
+        contextVariables: leadingKeysOf(action, leadingKey),
       },
     },
     {},
@@ -174,6 +185,17 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       }
     },
   );
+
+  it('lets only the money function delete, and only history entries (never a journal, balance or record)', async () => {
+    for (const fn of functionNames) {
+      const history = await simulate(s.policies[fn], 'dynamodb:DeleteItem@history');
+      expect(history, fn).toBe(fn === 'money' ? 'Allowed' : 'ImplicitlyDenied');
+      for (const other of ['JOURNAL#0f8fad5b', 'USER#u-1', 'IDEM#u-1#k', 'SYSTEM#cash-in#USD#00']) {
+        const r = await simulate(s.policies[fn], 'dynamodb:DeleteItem', arns.table, other);
+        expect(r, `${fn} ${other}`).not.toBe('Allowed');
+      }
+    }
+  });
 
   it('accounts-read cannot write; only it reads the cursor secret, and no other secret', async () => {
     for (const action of TABLE_WRITES) {

@@ -11,6 +11,16 @@ const int = (name: string, fallback: number): number => {
   return n;
 };
 
+/** A retry a day later must still find its record, or it would pass for a new request and post again. */
+export const MIN_IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+export const DEFAULT_DAILY_DEPOSIT_LIMIT = 1_000_000;
+
+const atLeast = (name: string, fallback: number, min: number): number => {
+  const n = int(name, fallback);
+  if (n < min) throw new Error(`${name} must be at least ${min}`);
+  return n;
+};
+
 export interface Config {
   tableName: string;
   userPoolId: string;
@@ -19,13 +29,17 @@ export interface Config {
   autoConfirm: boolean;
   /** Per user, per currency, per UTC day: withdrawals plus outgoing transfers, in minor units. */
   dailyLimit: number;
+  /** Per user, per currency, per UTC day: self-service deposits, in minor units. */
+  dailyDepositLimit: number;
+  /** How often the sweeper releases expired holds (the local timer; on AWS a 1-minute schedule). */
+  sweepSeconds: number;
   /** Shard items per system account (cash-in, cash-out). */
   systemShards: number;
   loginMaxFailures: number;
   loginLockSeconds: number;
   /** The Secrets Manager secret holding the cursor keys (its ARN on AWS): the id, never the key. */
   cursorSecretId: string;
-  /** Idempotency records live at least this long (DynamoDB TTL). */
+  /** Idempotency records live this long (DynamoDB TTL): at least 24 hours. */
   idempotencyTtlSeconds: number;
 }
 
@@ -35,11 +49,13 @@ export const loadConfig = (): Config => ({
   userPoolClientId: process.env.USER_POOL_CLIENT_ID ?? '',
   autoConfirm: process.env.BANK_AUTO_CONFIRM === 'true',
   dailyLimit: int('BANK_DAILY_LIMIT', 1_000_000),
+  dailyDepositLimit: int('BANK_DAILY_DEPOSIT_LIMIT', DEFAULT_DAILY_DEPOSIT_LIMIT),
+  sweepSeconds: Math.max(1, int('BANK_SWEEP_SECONDS', 5)),
   systemShards: Math.max(1, int('BANK_SYSTEM_SHARDS', 16)),
   loginMaxFailures: int('BANK_LOGIN_MAX_FAILURES', 10),
   loginLockSeconds: int('BANK_LOGIN_LOCK_SECONDS', 30 * 60),
   cursorSecretId: process.env.BANK_CURSOR_SECRET_ID ?? '',
-  idempotencyTtlSeconds: int('BANK_IDEMPOTENCY_TTL_SECONDS', 48 * 3600),
+  idempotencyTtlSeconds: atLeast('BANK_IDEMPOTENCY_TTL_SECONDS', 48 * 3600, MIN_IDEMPOTENCY_TTL_SECONDS),
 });
 
 let cached: Config | undefined;

@@ -14,7 +14,13 @@
  */
 
 /** What a function may do in AWS. The CDK app turns each into least-privilege IAM statements. */
-export type Permission = 'table:read' | 'table:write' | 'cognito:public' | 'cognito:admin';
+export type Permission =
+  | 'table:read'
+  | 'table:write'
+  /** DeleteItem on an account's history partition only (a posted hold replaces its pending entry). */
+  | 'table:delete-history'
+  | 'cognito:public'
+  | 'cognito:admin';
 
 export type Trigger =
   | { type: 'http' }
@@ -47,7 +53,10 @@ export interface FunctionDef {
   sdkActions: readonly SdkAction[];
 }
 
-/** An IAM action the code calls, on the table unless marked `@index` (the GSI). */
+/**
+ * An IAM action the code calls, on the table unless marked `@index` (the GSI) or `@history` (only items
+ * whose partition key is an account's history, `ACCOUNT#<id>`: IAM's dynamodb:LeadingKeys).
+ */
 export type SdkAction = `${'dynamodb' | 'secretsmanager' | 'cognito-idp'}:${string}`;
 
 const http = { type: 'http' } as const;
@@ -108,11 +117,28 @@ export const functions = {
   money: fn({
     ...defaults,
     entry: 'src/handlers/money.ts',
-    description: 'Deposits, withdrawals and transfers',
+    description: 'Deposits, withdrawals, transfers (instant or pending), posts, voids and refunds',
     trigger: http,
+    permissions: ['table:write', 'table:delete-history'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DeleteItem@history',
+    ],
+  }),
+  sweep: fn({
+    ...defaults,
+    entry: 'src/handlers/sweep.ts',
+    description: 'Expires pending transfers past their time and releases their holds',
+    trigger: { type: 'schedule', minutes: 1 },
+    timeoutSeconds: 60,
     permissions: ['table:write'],
     sdkActions: [
       'dynamodb:GetItem',
+      'dynamodb:Query@index',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem',

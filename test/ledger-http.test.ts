@@ -4,43 +4,84 @@
  * conflict rules (src/local/conflicts.ts): without them DynamoDB Local never reports a conflict, and a
  * ledger that did not retry one would pass here and fail on AWS.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../src/local/bootstrap.ts';
+import { AccountStore } from '../src/store/accounts.ts';
+import { createDocumentClient } from '../src/store/db.ts';
+import { IdempotencyStore } from '../src/store/idempotency.ts';
+import { LedgerStore } from '../src/store/ledger.ts';
 import { type StartedStack, startStack } from './harness.ts';
 
 let stack: StartedStack;
 let token: string;
+let other: string;
+/** The stack's own table, for the sweeper's expiry (run here with a clock past the hold's time). */
+let sweeper: LedgerStore;
 beforeAll(async () => {
   // AWS's transaction conflicts emulated even if the caller turned it off: these promises are AWS's.
   stack = await startStack({ env: { BANK_RATE_LIMIT: 'off', BANK_EMULATE_CONFLICTS: 'on' } });
-  const email = `ledger-${Date.now()}@example.com`;
-  const password = 'Ledger-Http-2026!';
-  await post('/v1/auth/register', { email, password, name: 'Ledger' });
-  token = (await post('/v1/auth/login', { email, password })).body.accessToken;
+  const login = async (name: string) => {
+    const email = `${name}-${Date.now()}@example.com`;
+    const password = 'Ledger-Http-2026!';
+    await post('/v1/auth/register', { email, password, name });
+    return (await post('/v1/auth/login', { email, password })).body.accessToken as string;
+  };
+  token = await login('ledger');
+  other = await login('other');
+  const info = JSON.parse(readFileSync(join(stack.dataDir, 'stack.json'), 'utf8'));
+  const db = createDocumentClient(
+    new DynamoDBClient({
+      endpoint: info.dynamodbEndpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    }),
+  );
+  const accounts = new AccountStore(db, info.tableName);
+  sweeper = new LedgerStore(
+    db,
+    info.tableName,
+    accounts,
+    new IdempotencyStore(db, info.tableName, 48 * 3600),
+    {
+      systemShards: 16,
+      dailyLimit: 1_000_000,
+    },
+  );
 }, 180_000);
 afterAll(async () => {
   await stack?.stop();
 });
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+async function post(path: string, body: unknown, headers: Record<string, string> = {}, as = token) {
   const r = await fetch(`${stack.baseUrl}${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(as ? { authorization: `Bearer ${as}` } : {}),
       ...headers,
     },
     body: JSON.stringify(body),
   });
   return { status: r.status, headers: r.headers, body: await r.json() };
 }
-const get = async (path: string) =>
-  (await fetch(`${stack.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } })).json();
+const get = async (path: string, as = token) =>
+  (await fetch(`${stack.baseUrl}${path}`, { headers: { authorization: `Bearer ${as}` } })).json();
 
-const openWith = async (amount: number) => {
-  const account = (await post('/v1/accounts', { type: 'checking', currency: 'USD' })).body;
-  await post(`/v1/accounts/${account.id}/deposits`, { amount }, { 'idempotency-key': `seed-${account.id}` });
+const openWith = async (amount: number, as = token) => {
+  const account = (await post('/v1/accounts', { type: 'checking', currency: 'USD' }, {}, as)).body;
+  if (amount > 0)
+    await post(
+      `/v1/accounts/${account.id}/deposits`,
+      { amount },
+      { 'idempotency-key': `seed-${account.id}` },
+      as,
+    );
   return account.id as string;
 };
+const numberOf = async (id: string, as = token) => (await get(`/v1/accounts/${id}`, as)).number as string;
 
 describe('the ledger under concurrency, over HTTP', () => {
   it('50 concurrent withdrawals of 10 from a balance of 200: exactly 20 succeed, the rest 422, balance 0', async () => {
@@ -71,6 +112,109 @@ describe('the ledger under concurrency, over HTTP', () => {
     expect((await get(`/v1/accounts/${id}/balance`)).balance).toBe(77);
     const history = await get(`/v1/accounts/${id}/transactions`);
     expect(history.items.filter((t: { amount: number }) => t.amount === 77)).toHaveLength(1);
+  });
+
+  it('30 concurrent pending transfers of 10 against an available 100: exactly 10 succeed', async () => {
+    const id = await openWith(100);
+    const to = await numberOf(await openWith(0, other), other);
+    const rs = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        post(
+          '/v1/transfers',
+          { fromAccountId: id, toAccountNumber: to, amount: 10, currency: 'USD', pending: true },
+          { 'idempotency-key': `hold-${id}-${i}` },
+        ),
+      ),
+    );
+    expect(rs.filter((r) => r.status === 201)).toHaveLength(10);
+    expect(
+      rs.filter((r) => r.status === 201).every((r) => r.body.status === 'pending' && r.body.expiresAt),
+    ).toBe(true);
+    expect(rs.filter((r) => r.status === 422).every((r) => r.body.code === 'insufficient_funds')).toBe(true);
+    expect(rs.filter((r) => r.status === 422)).toHaveLength(20);
+    expect(await get(`/v1/accounts/${id}`)).toMatchObject({ balance: 100, held: 100, available: 0 });
+    const pending = await get(`/v1/accounts/${id}/transactions?status=pending`);
+    expect(pending.items).toHaveLength(10);
+    expect(pending.items.every((e: { amount: number }) => e.amount === -10)).toBe(true);
+  });
+
+  it('post against void against expiry, raced 20 times: one winner each time, the hold released once', async () => {
+    const id = await openWith(1000);
+    const toId = await openWith(0, other);
+    const to = await numberOf(toId, other);
+    let balance = 1000;
+    let received = 0;
+    for (let round = 0; round < 20; round++) {
+      const hold = await post(
+        '/v1/transfers',
+        {
+          fromAccountId: id,
+          toAccountNumber: to,
+          amount: 10,
+          currency: 'USD',
+          pending: true,
+          expiresInSeconds: 60,
+        },
+        { 'idempotency-key': `race-${id}-${round}` },
+      );
+      expect(hold.status).toBe(201);
+      const late = new Date(Date.parse(hold.body.expiresAt));
+      const [posted, voided, expired] = await Promise.all([
+        post(`/v1/transfers/${hold.body.id}/post`, {}, { 'idempotency-key': `p-${id}-${round}` }),
+        post(`/v1/transfers/${hold.body.id}/void`, {}, { 'idempotency-key': `v-${id}-${round}` }),
+        sweeper.expire(hold.body.id, late),
+      ]);
+      const wins = [posted.status === 200, voided.status === 200, expired];
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      for (const lost of [posted, voided].filter((r) => r.status !== 200)) {
+        expect(lost.status).toBe(409);
+        expect(['transaction_not_pending', 'transaction_expired']).toContain(lost.body.code);
+      }
+      if (posted.status === 200) {
+        balance -= 10;
+        received += 10;
+      }
+      expect(await get(`/v1/accounts/${id}`)).toMatchObject({ balance, held: 0, available: balance });
+      const seen = await get(`/v1/transactions/${hold.body.id}`, other);
+      if (posted.status === 200) expect(seen).toMatchObject({ status: 'posted', toAccountId: toId });
+      else expect(seen.code).toBe('not_found');
+    }
+    expect(await get(`/v1/accounts/${toId}`, other)).toMatchObject({
+      balance: received,
+      available: received,
+    });
+  });
+
+  it('20 concurrent refunds of 10 against a transfer of 100: exactly 10 succeed', async () => {
+    const id = await openWith(100);
+    const toId = await openWith(1000, other);
+    const t = await post(
+      '/v1/transfers',
+      { fromAccountId: id, toAccountNumber: await numberOf(toId, other), amount: 100, currency: 'USD' },
+      { 'idempotency-key': `t-${id}` },
+    );
+    expect(t.status).toBe(201);
+    const rs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        post(
+          `/v1/transactions/${t.body.id}/refunds`,
+          { amount: 10 },
+          { 'idempotency-key': `r-${id}-${i}` },
+          other,
+        ),
+      ),
+    );
+    expect(rs.filter((r) => r.status === 201)).toHaveLength(10);
+    expect(
+      rs
+        .filter((r) => r.status === 201)
+        .every((r) => r.body.type === 'refund' && r.body.refundOf === t.body.id),
+    ).toBe(true);
+    expect(rs.filter((r) => r.status === 422).every((r) => r.body.code === 'refund_exceeds_amount')).toBe(
+      true,
+    );
+    expect(await get(`/v1/transactions/${t.body.id}`)).toMatchObject({ refundedAmount: 100 });
+    expect((await get(`/v1/accounts/${id}`)).balance).toBe(100);
   });
 
   it("ran with AWS's transaction conflicts emulated (on by default), every one retried to success", async () => {

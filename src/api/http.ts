@@ -14,6 +14,7 @@ import type { ZodMiniType } from 'zod/mini';
 import type { $ZodError, output } from 'zod/v4/core';
 import { BankError, type FieldError } from '../domain/errors.ts';
 import type { HttpFunctionName } from '../functions.ts';
+import { withDeadline } from '../store/retry.ts';
 import { securityHeaders } from './headers.ts';
 import { JsonError, parseStrictJson } from './json.ts';
 import { logger } from './logger.ts';
@@ -194,7 +195,11 @@ export const createHandler =
       if (!route || route.fn !== fn) throw new BankError('not_found', 'No such route');
       const op = (operations as Record<string, Operation<RouteDef>>)[route.operationId];
       if (!op) throw new BankError('not_found', 'No such route');
-      const reply = await op(buildRequest(event, route));
+      const request = buildRequest(event, route);
+      // The stores' retries stop in time for this invocation to answer (src/store/retry.ts).
+      const reply = context
+        ? await withDeadline(Date.now() + context.getRemainingTimeInMillis(), () => op(request))
+        : await op(request);
       result = jsonResult(reply.status ?? route.status, reply.body, requestId, reply.headers);
       // A replayed decline is a reply, not a throw: its problem body carries the code.
       if (result.statusCode >= 400) errorCode = (reply.body as { code?: string } | undefined)?.code;

@@ -33,16 +33,16 @@ export interface RouteDef {
 const route = <const R extends RouteDef>(r: R): R => r;
 
 const common: ErrorCode[] = ['validation_failed', 'unauthorized'];
-const money: ErrorCode[] = [
+const keyed: ErrorCode[] = [
   ...common,
   'idempotency_key_required',
   'idempotency_key_reused',
   'idempotency_key_in_use',
   'not_found',
   'account_not_active',
-  'insufficient_funds',
-  'daily_limit_exceeded',
+  'service_unavailable',
 ];
+const money: ErrorCode[] = [...keyed, 'insufficient_funds', 'daily_limit_exceeded'];
 
 export const routes = {
   health: route({
@@ -167,8 +167,9 @@ export const routes = {
     path: '/v1/accounts/{id}/balance',
     fn: 'accounts-read',
     auth: true,
-    summary: 'An account\u2019s balance',
+    summary: 'An account\u2019s balance now (posted, held, available), or its posted balance at an instant',
     params: s.AccountParams,
+    query: s.BalanceQuery,
     status: 200,
     response: s.Balance,
     errors: [...common, 'not_found'],
@@ -190,7 +191,7 @@ export const routes = {
     path: '/v1/transactions/{id}',
     fn: 'accounts-read',
     auth: true,
-    summary: 'One transaction, to a caller who owns either side',
+    summary: 'One transaction, to its sender, or to its recipient once it is posted',
     params: s.TransactionParams,
     status: 200,
     response: s.Transaction,
@@ -202,12 +203,12 @@ export const routes = {
     fn: 'money',
     auth: true,
     idempotent: true,
-    summary: 'Deposit into an account',
+    summary: 'Deposit into an account (up to the daily deposit limit)',
     params: s.AccountParams,
     body: s.MoneyBody,
     status: 201,
     response: s.Transaction,
-    errors: money,
+    errors: [...keyed, 'deposit_limit_exceeded'],
   }),
   withdraw: route({
     method: 'POST',
@@ -228,11 +229,49 @@ export const routes = {
     fn: 'money',
     auth: true,
     idempotent: true,
-    summary: 'Transfer to an account number',
+    summary: 'Transfer to an account number, at once or pending (a hold until posted, voided or expired)',
     body: s.TransferBody,
     status: 201,
     response: s.Transaction,
-    errors: [...money, 'currency_mismatch', 'same_account', 'recipient_not_found'],
+    errors: [...money, 'currency_mismatch', 'same_account', 'recipient_not_found', 'too_many_holds'],
+  }),
+  postTransfer: route({
+    method: 'POST',
+    path: '/v1/transfers/{id}/post',
+    fn: 'money',
+    auth: true,
+    idempotent: true,
+    summary: 'Post a pending transfer, all of it or less; the rest is released',
+    params: s.TransactionParams,
+    body: s.PostTransferBody,
+    status: 200,
+    response: s.Transaction,
+    errors: [...keyed, 'amount_exceeds_hold', 'transaction_not_pending', 'transaction_expired'],
+  }),
+  voidTransfer: route({
+    method: 'POST',
+    path: '/v1/transfers/{id}/void',
+    fn: 'money',
+    auth: true,
+    idempotent: true,
+    summary: 'Void a pending transfer: its hold is released',
+    params: s.TransactionParams,
+    status: 200,
+    response: s.Transaction,
+    errors: [...keyed, 'transaction_not_pending', 'transaction_expired'],
+  }),
+  refund: route({
+    method: 'POST',
+    path: '/v1/transactions/{id}/refunds',
+    fn: 'money',
+    auth: true,
+    idempotent: true,
+    summary: 'Refund part or all of a posted transfer you received',
+    params: s.TransactionParams,
+    body: s.RefundBody,
+    status: 201,
+    response: s.Transaction,
+    errors: [...keyed, 'insufficient_funds', 'not_refundable', 'refund_exceeds_amount'],
   }),
 } as const satisfies Record<string, RouteDef>;
 

@@ -9,6 +9,15 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { accountStatuses, accountTypes } from '../domain/account.ts';
+import {
+  MAX_HOLD_SECONDS,
+  METADATA_KEY,
+  METADATA_MAX_KEYS,
+  METADATA_MAX_VALUE,
+  MIN_HOLD_SECONDS,
+  transactionStatuses,
+  transactionTypes,
+} from '../domain/ledger.ts';
 import { currencyCodes, MAX_AMOUNT } from '../domain/money.ts';
 import { brokenPasswordRules } from '../domain/password.ts';
 
@@ -97,22 +106,82 @@ export const OpenAccountBody = doc(
   { id: 'OpenAccountRequest' },
 );
 
-export const MoneyBody = doc(z.strictObject({ amount: Amount, description: z.optional(Description) }), {
-  id: 'MoneyRequest',
-});
+export const Metadata = doc(
+  z
+    .record(
+      z.string().check(z.regex(METADATA_KEY, 'keys must match ^[A-Za-z0-9_.-]{1,40}$')),
+      z.string().check(z.maxLength(METADATA_MAX_VALUE), wellFormed()),
+    )
+    .check(
+      z.refine(
+        (m: Record<string, string>) => Object.keys(m).length <= METADATA_MAX_KEYS,
+        `at most ${METADATA_MAX_KEYS} keys`,
+      ),
+    ),
+  {
+    id: 'Metadata',
+    description: `Up to ${METADATA_MAX_KEYS} keys (1 to 40 of A-Z a-z 0-9 _ . -), each a string of up to ${METADATA_MAX_VALUE} characters. Shown only to the side that set it.`,
+    example: { invoice: 'INV-2026-0042' },
+  },
+);
+
+export const MoneyBody = doc(
+  z.strictObject({ amount: Amount, description: z.optional(Description), metadata: z.optional(Metadata) }),
+  { id: 'MoneyRequest' },
+);
 export const TransferBody = doc(
-  z.strictObject({
-    fromAccountId: Id,
-    toAccountNumber: AccountNumber,
-    amount: Amount,
-    currency: CurrencyCode,
-    description: z.optional(Description),
-  }),
+  z
+    .strictObject({
+      fromAccountId: Id,
+      toAccountNumber: AccountNumber,
+      amount: Amount,
+      currency: CurrencyCode,
+      description: z.optional(Description),
+      metadata: z.optional(Metadata),
+      pending: z.optional(
+        doc(z.boolean(), {
+          description: 'Hold the amount on the sender until the transfer is posted, voided or expires',
+        }),
+      ),
+      expiresInSeconds: z.optional(
+        doc(z.int().check(z.minimum(MIN_HOLD_SECONDS), z.maximum(MAX_HOLD_SECONDS)), {
+          description: `Pending transfers only: ${MIN_HOLD_SECONDS} to ${MAX_HOLD_SECONDS}, default ${MAX_HOLD_SECONDS}`,
+        }),
+      ),
+    })
+    .check(
+      z.refine(
+        (b: { pending?: boolean; expiresInSeconds?: number }) =>
+          b.expiresInSeconds === undefined || b.pending === true,
+        {
+          message: 'only a pending transfer expires',
+          path: ['expiresInSeconds'],
+        },
+      ),
+    ),
   { id: 'TransferRequest' },
+);
+/** Optional: an empty body posts the whole hold. */
+export const PostTransferBody = doc(z._default(z.strictObject({ amount: z.optional(Amount) }), {}), {
+  id: 'PostTransferRequest',
+});
+export const RefundBody = doc(
+  z._default(
+    z.strictObject({
+      amount: z.optional(Amount),
+      description: z.optional(Description),
+      metadata: z.optional(Metadata),
+    }),
+    {},
+  ),
+  { id: 'RefundRequest', description: 'Optional: an empty body refunds what is left of the transfer' },
 );
 
 export const AccountParams = z.strictObject({ id: Id });
 export const TransactionParams = z.strictObject({ id: Id });
+export const BalanceQuery = z.strictObject({
+  at: z.optional(doc(Instant, { description: 'The posted balance as of this instant (not in the future)' })),
+});
 
 const digits = (min: number, max: number) =>
   z.pipe(
@@ -136,6 +205,8 @@ export const HistoryQuery = z.strictObject({
   cursor: z.optional(z.string().check(z.maxLength(2048))),
   from: z.optional(Instant),
   to: z.optional(Instant),
+  type: z.optional(z.enum(transactionTypes)),
+  status: z.optional(z.enum(transactionStatuses)),
 });
 
 /** The Idempotency-Key header: 1 to 255 printable ASCII characters. */
@@ -145,7 +216,8 @@ export const IdempotencyKey = doc(
 );
 
 // ---------- responses ----------
-const transactionType = () => z.enum(['deposit', 'withdrawal', 'transfer']);
+const transactionType = () => z.enum(transactionTypes);
+const transactionStatus = () => z.enum(transactionStatuses);
 
 export const UserOut = doc(z.object({ userId: z.string(), email: z.string(), confirmed: z.boolean() }), {
   id: 'RegisteredUser',
@@ -172,7 +244,9 @@ export const Account = doc(
     currency: CurrencyCode,
     nickname: z.nullable(z.string()),
     status: z.enum(accountStatuses),
-    balance: z.int(),
+    balance: doc(z.int(), { description: 'Posted balance' }),
+    held: doc(z.int(), { description: 'The sum of pending outgoing transfers that have not expired' }),
+    available: doc(z.int(), { description: 'What may be spent: balance - held' }),
     createdAt: Instant,
   }),
   { id: 'Account' },
@@ -185,23 +259,38 @@ export const AccountList = doc(
   { id: 'AccountList' },
 );
 export const Balance = doc(
-  z.object({ accountId: Id, currency: CurrencyCode, balance: z.int(), asOf: Instant }),
+  z.object({
+    accountId: Id,
+    currency: CurrencyCode,
+    balance: doc(z.int(), { description: 'Posted balance (as of `at` when asked)' }),
+    held: z.optional(z.int()),
+    available: z.optional(z.int()),
+    asOf: z.optional(doc(Instant, { description: 'Now: when no `at` was asked' })),
+    at: z.optional(doc(Instant, { description: 'The instant asked for' })),
+  }),
   { id: 'Balance' },
 );
 export const Transaction = doc(
   z.object({
     id: Id,
     type: transactionType(),
-    status: z.literal('posted'),
-    amount: z.int(),
+    status: transactionStatus(),
+    amount: doc(z.int(), { description: 'Posted amount; while pending, the amount held' }),
     currency: CurrencyCode,
     fromAccountId: z.optional(Id),
     toAccountId: z.optional(Id),
     fromAccountNumber: z.optional(AccountNumber),
     toAccountNumber: z.optional(AccountNumber),
     description: z.string(),
+    metadata: z.optional(Metadata),
     createdAt: Instant,
-    balanceAfter: z.int(),
+    postedAt: z.optional(Instant),
+    expiresAt: z.optional(doc(Instant, { description: 'Pending transfers: when the hold lapses' })),
+    refundedAmount: z.optional(doc(z.int(), { description: 'Transfers: the sum refunded so far' })),
+    refundOf: z.optional(doc(Id, { description: 'Refunds: the transfer refunded' })),
+    balanceAfter: z.optional(
+      doc(z.int(), { description: 'The posted balance of the caller\u2019s account after the posting' }),
+    ),
   }),
   { id: 'Transaction' },
 );
@@ -209,9 +298,14 @@ export const HistoryEntry = doc(
   z.object({
     transactionId: Id,
     type: transactionType(),
-    amount: doc(z.int(), { description: 'Signed: positive for money in, negative for money out' }),
+    status: transactionStatus(),
+    amount: doc(z.int(), {
+      description: 'Signed: positive for money in, negative for money out (a pending transfer included)',
+    }),
     currency: CurrencyCode,
-    balanceAfter: z.int(),
+    balanceAfter: doc(z.nullable(z.int()), {
+      description: 'Posted entries: the balance after; otherwise null',
+    }),
     counterparty: z.nullable(z.object({ accountNumber: AccountNumber })),
     description: z.string(),
     createdAt: Instant,

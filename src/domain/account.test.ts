@@ -45,7 +45,7 @@ describe('account rules', () => {
   });
 
   it('closes only a zero balance', () => {
-    expect(() => assertClosable({ balance: 0, status: 'active' })).not.toThrow();
-    expect(() => assertClosable({ balance: 1, status: 'active' })).toThrow(BankError);
+    expect(() => assertClosable({ balance: 0, held: 0 })).not.toThrow();
+    expect(() => assertClosable({ balance: 1, held: 0 })).toThrow(BankError);
   });
 });

@@ -20,9 +20,36 @@ export interface Account {
   currency: Currency;
   nickname: string | null;
   status: AccountStatus;
+  /** Posted balance, in minor units. */
   balance: number;
+  /** The sum of the account's live (pending, unexpired) outgoing transfers. */
+  held: number;
+  /** What may be spent: `balance - held`. */
+  available: number;
   createdAt: string;
 }
+
+/** A live hold on an account: a pending outgoing transfer, until it is posted, voided or expires. */
+export interface Hold {
+  amount: number;
+  /** ISO 8601 instant: from then on the hold no longer counts (even before the sweeper releases it). */
+  expiresAt: string;
+}
+
+/** An account may carry at most this many pending outgoing transfers at once. */
+export const MAX_LIVE_HOLDS = 100;
+
+export const isExpired = (expiresAt: string, now: Date): boolean => Date.parse(expiresAt) <= now.getTime();
+
+/** The held amount as of `now`: holds past their expiry no longer count. */
+export const heldAt = (holds: Readonly<Record<string, Hold>>, now: Date): number =>
+  Object.values(holds).reduce((sum, h) => (isExpired(h.expiresAt, now) ? sum : sum + h.amount), 0);
+
+/** The ids of holds past their expiry, which must be released before the account is debited. */
+export const expiredHolds = (holds: Readonly<Record<string, Hold>>, now: Date): string[] =>
+  Object.entries(holds)
+    .filter(([, h]) => isExpired(h.expiresAt, now))
+    .map(([id]) => id);
 
 /**
  * A new account number: 9 random digits (not derived from the id) and a Luhn check digit,
@@ -38,7 +65,7 @@ export const assertActive = (account: Pick<Account, 'status'>): void => {
   if (account.status !== 'active') throw new BankError('account_not_active', 'The account is not active');
 };
 
-export const assertClosable = (account: Pick<Account, 'balance' | 'status'>): void => {
-  if (account.balance !== 0)
-    throw new BankError('balance_not_zero', 'Only an account with a zero balance can be closed');
+export const assertClosable = (account: Pick<Account, 'balance' | 'held'>): void => {
+  if (account.balance !== 0 || account.held !== 0)
+    throw new BankError('balance_not_zero', 'Only an account with a zero balance and no holds can be closed');
 };

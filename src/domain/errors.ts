@@ -1,6 +1,7 @@
 /**
  * Every failure a client can see has a stable snake_case `code` and an HTTP status.
- * Domain and store code throws `BankError`; the HTTP layer turns it into problem+json.
+ * Domain and store code throws `BankError` (or, for a recorded decline, returns its code); only
+ * src/api turns a code into HTTP (status and problem+json).
  */
 export const errorCatalog = {
   bad_request: { status: 400, title: 'Bad request' },
@@ -19,6 +20,8 @@ export const errorCatalog = {
   account_limit_reached: { status: 409, title: 'Account limit reached' },
   balance_not_zero: { status: 409, title: 'Balance not zero' },
   idempotency_key_in_use: { status: 409, title: 'Idempotency key in use' },
+  transaction_not_pending: { status: 409, title: 'Transaction not pending' },
+  transaction_expired: { status: 409, title: 'Transaction expired' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   headers_too_large: { status: 431, title: 'Request headers too large' },
@@ -28,6 +31,11 @@ export const errorCatalog = {
   account_not_active: { status: 422, title: 'Account not active' },
   recipient_not_found: { status: 422, title: 'Recipient not found' },
   daily_limit_exceeded: { status: 422, title: 'Daily limit exceeded' },
+  deposit_limit_exceeded: { status: 422, title: 'Daily deposit limit exceeded' },
+  amount_exceeds_hold: { status: 422, title: 'Amount exceeds hold' },
+  refund_exceeds_amount: { status: 422, title: 'Refund exceeds amount' },
+  not_refundable: { status: 422, title: 'Not refundable' },
+  too_many_holds: { status: 422, title: 'Too many pending transfers' },
   idempotency_key_reused: { status: 422, title: 'Idempotency key reused' },
   login_locked: { status: 429, title: 'Login locked' },
   rate_limited: { status: 429, title: 'Too many requests' },
@@ -66,3 +74,12 @@ export class BankError extends Error {
 }
 
 export const isBankError = (e: unknown): e is BankError => e instanceof BankError;
+
+/**
+ * A decline: the bank's rules refused a well-formed money movement. Declines are recorded with the
+ * request's Idempotency-Key (a retry gets the same answer); other errors (404, 409 key in use, 503)
+ * are not, so a retry may succeed.
+ */
+export const isDecline = (e: unknown): e is BankError =>
+  isBankError(e) &&
+  (e.status === 422 || e.code === 'transaction_not_pending' || e.code === 'transaction_expired');

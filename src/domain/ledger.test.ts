@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   isBalanced,
+  type Journal,
+  type Plan,
   planDeposit,
+  planPost,
+  planRefund,
+  planRelease,
   planTransfer,
   planWithdrawal,
   shardOf,
@@ -14,55 +19,98 @@ import { MAX_AMOUNT } from './money.ts';
 const acct = (
   id: string,
   balance: number,
-  extra: Partial<{ status: 'active' | 'frozen' | 'closed'; currency: 'USD' | 'EUR' }> = {},
+  extra: Partial<{ status: 'active' | 'frozen' | 'closed'; currency: 'USD' | 'EUR'; held: number }> = {},
 ) => ({
   id,
   balance,
+  held: extra.held ?? 0,
   status: extra.status ?? ('active' as const),
   currency: extra.currency ?? ('USD' as const),
 });
 
 const amount = fc.integer({ min: 1, max: MAX_AMOUNT });
 const balance = fc.integer({ min: 0, max: 10 * MAX_AMOUNT });
+const code = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    return (e as { code?: string }).code ?? (e as Error).message;
+  }
+  return 'none';
+};
+const balanceAfterOf = (p: Plan, id: string) => p.changes.get(id)?.balanceAfter;
 
 describe('plans', () => {
-  it('every plan is balanced and leaves no customer balance negative', () => {
+  it('a debit within the available balance moves exactly the amount; beyond it, it is refused', () => {
     fc.assert(
-      fc.property(balance, balance, amount, (b1, b2, amt) => {
-        const plans = [];
-        plans.push(planDeposit(acct('a', b1), amt, 'cash-in#00'));
-        if (amt <= b1) {
-          plans.push(planWithdrawal(acct('a', b1), amt, 'cash-out#01', MAX_AMOUNT));
-          plans.push(planTransfer(acct('a', b1), acct('b', b2), amt, 'USD', MAX_AMOUNT));
-        }
-        for (const p of plans) {
+      fc.property(balance, balance, fc.integer({ min: 0, max: MAX_AMOUNT }), amount, (b1, b2, held, amt) => {
+        const a = acct('a', b1 + held, { held });
+        const b = acct('b', b2);
+        const dep = planDeposit(a, amt, 'cash-in#00', MAX_AMOUNT);
+        expect(balanceAfterOf(dep, 'a')).toBe(b1 + held + amt);
+        expect(isBalanced(dep.postings)).toBe(true);
+        const debits = [
+          () => planWithdrawal(a, amt, 'cash-out#01', MAX_AMOUNT),
+          () => planTransfer(a, b, amt, 'USD', MAX_AMOUNT),
+          () => planTransfer(a, b, amt, 'USD', MAX_AMOUNT, { pending: true }),
+        ];
+        for (const debit of debits) {
+          if (amt > b1) {
+            expect(code(debit)).toBe('insufficient_funds');
+            continue;
+          }
+          const p = debit();
           expect(isBalanced(p.postings)).toBe(true);
-          for (const v of p.balances.values()) expect(v).toBeGreaterThanOrEqual(0);
+          const c = p.changes.get('a');
+          // What may be spent falls by exactly the amount, and never below zero.
+          expect((c?.balance ?? 0) - (c?.held ?? 0)).toBe(-amt);
+          expect(b1 - amt).toBeGreaterThanOrEqual(0);
+          if (p.postings.length > 0) {
+            expect(balanceAfterOf(p, 'a')).toBe(b1 + held - amt);
+            expect(p.postings.find((x) => x.account === 'a')?.amount).toBe(-amt);
+          } else {
+            expect(c?.held).toBe(amt);
+            expect(balanceAfterOf(p, 'a')).toBe(b1 + held);
+          }
+          if (p.changes.has('b')) expect(balanceAfterOf(p, 'b')).toBe(b2 + amt);
+          expect(p.outgoing).toBe(amt);
         }
       }),
       { seed: 1, numRuns: 500 },
     );
   });
 
-  it('a transfer moves exactly the amount', () => {
+  it('a withdrawal subtracts, a transfer moves exactly the amount', () => {
+    const w = planWithdrawal(acct('a', 500), 200, 'cash-out#00', 1000);
+    expect(balanceAfterOf(w, 'a')).toBe(300);
+    expect(w.postings).toEqual([
+      { account: 'a', system: false, amount: -200, currency: 'USD' },
+      { account: 'cash-out#00', system: true, amount: 200, currency: 'USD' },
+    ]);
     const p = planTransfer(acct('a', 500), acct('b', 7), 200, 'USD', 1000);
-    expect(p.balances.get('a')).toBe(300);
-    expect(p.balances.get('b')).toBe(207);
+    expect(balanceAfterOf(p, 'a')).toBe(300);
+    expect(balanceAfterOf(p, 'b')).toBe(207);
     expect(p.outgoing).toBe(200);
   });
 
-  it('refuses what the rules forbid, with the stable codes', () => {
-    const code = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return (e as { code: string }).code;
-      }
-      return 'none';
-    };
+  it('counts held money out of what may be spent', () => {
+    expect(code(() => planWithdrawal(acct('a', 100, { held: 60 }), 41, 's', 1000))).toBe(
+      'insufficient_funds',
+    );
+    expect(balanceAfterOf(planWithdrawal(acct('a', 100, { held: 60 }), 40, 's', 1000), 'a')).toBe(60);
     expect(code(() => planWithdrawal(acct('a', 9), 10, 's', 1000))).toBe('insufficient_funds');
+    expect(code(() => planTransfer(acct('a', 9), acct('b', 0), 10, 'USD', 1000))).toBe('insufficient_funds');
+    expect(code(() => planTransfer(acct('a', 9), acct('b', 0), 10, 'USD', 1000, { pending: true }))).toBe(
+      'insufficient_funds',
+    );
+  });
+
+  it('refuses what the rules forbid, with the stable codes', () => {
     expect(code(() => planWithdrawal(acct('a', 5000), 2000, 's', 1000))).toBe('daily_limit_exceeded');
-    expect(code(() => planDeposit(acct('a', 0, { status: 'frozen' }), 1, 's'))).toBe('account_not_active');
+    expect(code(() => planDeposit(acct('a', 0), 2000, 's', 1000))).toBe('deposit_limit_exceeded');
+    expect(code(() => planDeposit(acct('a', 0, { status: 'frozen' }), 1, 's', 1000))).toBe(
+      'account_not_active',
+    );
     expect(code(() => planTransfer(acct('a', 10), acct('a', 10), 1, 'USD', 1000))).toBe('same_account');
     expect(code(() => planTransfer(acct('a', 10), acct('b', 0, { currency: 'EUR' }), 1, 'USD', 1000))).toBe(
       'currency_mismatch',
@@ -71,6 +119,101 @@ describe('plans', () => {
     expect(code(() => planTransfer(acct('a', 10), acct('b', 0, { status: 'closed' }), 1, 'USD', 1000))).toBe(
       'account_not_active',
     );
+  });
+});
+
+describe('the lifecycle of a pending transfer', () => {
+  const now = new Date('2026-11-30T12:00:00Z');
+  const pending = (extra: Partial<Journal> = {}): Journal => ({
+    id: 'j',
+    type: 'transfer',
+    status: 'pending',
+    amount: 100,
+    heldAmount: 100,
+    currency: 'USD',
+    description: '',
+    createdAt: '2026-11-30T11:00:00.000Z',
+    expiresAt: '2026-11-30T13:00:00.000Z',
+    from: { accountId: 'a', number: '1', ownerId: 'u' },
+    to: { accountId: 'b', number: '2', ownerId: 'v' },
+    ...extra,
+  });
+  const from = acct('a', 500, { held: 100 });
+  const to = acct('b', 7);
+
+  it('posts all or part of the hold, releases the whole hold, gives the rest back', () => {
+    const all = planPost(pending(), from, to, undefined, now);
+    expect(all.changes.get('a')).toEqual({ balance: -100, held: -100, balanceAfter: 400 });
+    expect(balanceAfterOf(all, 'b')).toBe(107);
+    expect(all.released).toBe(0);
+    const part = planPost(pending(), from, to, 30, now);
+    expect(part.changes.get('a')).toEqual({ balance: -30, held: -100, balanceAfter: 470 });
+    expect(balanceAfterOf(part, 'b')).toBe(37);
+    expect(part.released).toBe(70);
+    expect(isBalanced(part.postings)).toBe(true);
+    expect(code(() => planPost(pending(), from, to, 101, now))).toBe('amount_exceeds_hold');
+  });
+
+  it('voids or expires: releases the hold, moves nothing', () => {
+    const v = planRelease(pending(), from, now);
+    expect(v.changes.get('a')).toEqual({ balance: 0, held: -100, balanceAfter: 500 });
+    expect(v.postings).toEqual([]);
+    expect(v.released).toBe(100);
+    const later = new Date('2026-11-30T13:00:00Z');
+    expect(planRelease(pending(), from, later, true).released).toBe(100);
+    expect(code(() => planRelease(pending(), from, now, true))).toBe('transaction_not_pending');
+  });
+
+  it('only a pending transfer before its expiry may be posted or voided', () => {
+    const later = new Date('2026-11-30T13:00:00Z');
+    expect(code(() => planPost(pending(), from, to, undefined, later))).toBe('transaction_expired');
+    expect(code(() => planRelease(pending(), from, later))).toBe('transaction_expired');
+    expect(code(() => planPost(pending({ status: 'expired' }), from, to, undefined, now))).toBe(
+      'transaction_expired',
+    );
+    for (const status of ['posted', 'voided'] as const) {
+      expect(code(() => planPost(pending({ status }), from, to, undefined, now))).toBe(
+        'transaction_not_pending',
+      );
+      expect(code(() => planRelease(pending({ status }), from, now))).toBe('transaction_not_pending');
+    }
+  });
+});
+
+describe('refunds', () => {
+  const posted = (extra: Partial<Journal> = {}): Journal => ({
+    id: 't',
+    type: 'transfer',
+    status: 'posted',
+    amount: 100,
+    currency: 'USD',
+    description: '',
+    createdAt: '2026-11-30T11:00:00.000Z',
+    refundedAmount: 0,
+    ...extra,
+  });
+  it('moves back what is left, never more, from the refunder’s available money', () => {
+    const p = planRefund(posted({ refundedAmount: 40 }), acct('b', 500), acct('a', 0), undefined);
+    expect(p.postings[0]).toEqual({ account: 'b', system: false, amount: -60, currency: 'USD' });
+    expect(balanceAfterOf(p, 'b')).toBe(440);
+    expect(balanceAfterOf(p, 'a')).toBe(60);
+    expect(p.outgoing).toBe(0);
+    expect(code(() => planRefund(posted({ refundedAmount: 40 }), acct('b', 500), acct('a', 0), 61))).toBe(
+      'refund_exceeds_amount',
+    );
+    expect(code(() => planRefund(posted(), acct('b', 50, { held: 10 }), acct('a', 0), 41))).toBe(
+      'insufficient_funds',
+    );
+  });
+  it('refuses what is not a posted transfer', () => {
+    for (const j of [
+      posted({ status: 'pending' }),
+      posted({ status: 'voided' }),
+      posted({ type: 'refund' }),
+      posted({ type: 'deposit' }),
+    ]) {
+      expect(code(() => planRefund(j, acct('b', 500), acct('a', 0), 1))).toBe('not_refundable');
+    }
   });
 });
 

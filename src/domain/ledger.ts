@@ -1,16 +1,70 @@
 /**
- * Double-entry rules. A movement is a journal of postings that sum to zero per currency.
- * Customer accounts have a lower bound of zero; system accounts (cash-in for deposits, cash-out
- * for withdrawals) have none and are spread over shards so that no single item is hot.
+ * Double-entry rules. A movement is a journal with a lifecycle (pending -> posted | voided | expired;
+ * instant movements are posted at once). A posted journal has postings that sum to zero per currency.
+ * Customer accounts have a lower bound of zero on what they may spend (`available = balance - held`);
+ * system accounts (cash-in for deposits, cash-out for withdrawals) have none and are spread over
+ * shards so that no single item is hot.
+ *
+ * Plans are pure: they take what was read and say what changes. The store turns a plan into one
+ * DynamoDB transaction whose conditions enforce the same rules on the stored attributes.
  */
-import { type Account, assertActive } from './account.ts';
+import { type Account, assertActive, isExpired } from './account.ts';
 import { BankError } from './errors.ts';
 import { addMinor, type Currency } from './money.ts';
 
-export type TransactionType = 'deposit' | 'withdrawal' | 'transfer';
-export type SystemAccount = 'cash-in' | 'cash-out';
+export const transactionTypes = ['deposit', 'withdrawal', 'transfer', 'refund'] as const;
+export type TransactionType = (typeof transactionTypes)[number];
+export const transactionStatuses = ['pending', 'posted', 'voided', 'expired'] as const;
+export type TransactionStatus = (typeof transactionStatuses)[number];
+export const systemAccounts = ['cash-in', 'cash-out'] as const;
+export type SystemAccount = (typeof systemAccounts)[number];
 
-/** One leg of a journal. `account` is a customer account id or a system shard id. */
+/** Pending transfers expire after 60 s to 7 days; 7 days when not said. */
+export const MIN_HOLD_SECONDS = 60;
+export const MAX_HOLD_SECONDS = 7 * 24 * 3600;
+
+/** Caller-supplied metadata: at most 20 keys `^[A-Za-z0-9_.-]{1,40}$`, string values up to 500 chars. */
+export type Metadata = Record<string, string>;
+export const METADATA_MAX_KEYS = 20;
+export const METADATA_KEY = /^[A-Za-z0-9_.-]{1,40}$/;
+export const METADATA_MAX_VALUE = 500;
+
+/** One side of a journal. `metadata` is what that side's owner set; it is shown to that owner only. */
+export interface Party {
+  accountId: string;
+  number: string;
+  ownerId: string;
+  metadata?: Metadata;
+  /** The side's posted balance after the journal posted. */
+  balanceAfter?: number;
+}
+
+/** A journal: the record of one movement, with its status. Postings reference it by id. */
+export interface Journal {
+  id: string;
+  type: TransactionType;
+  status: TransactionStatus;
+  /** The amount posted; while pending, the amount held. */
+  amount: number;
+  currency: Currency;
+  description: string;
+  createdAt: string;
+  postedAt?: string;
+  /** Pending transfers: when the hold stops counting. */
+  expiresAt?: string;
+  /** Pending transfers: the amount first held (a partial post posts less). */
+  heldAmount?: number;
+  /** Transfers: the sum of the refunds made so far. */
+  refundedAmount?: number;
+  /** Refunds: the transfer refunded. */
+  refundOf?: string;
+  /** The UTC day whose outgoing limit the journal counted against (withdrawals, transfers). */
+  limitDay?: string;
+  from?: Party;
+  to?: Party;
+}
+
+/** One leg of a posted journal. `account` is a customer account id or a system shard id. */
 export interface Posting {
   account: string;
   system: boolean;
@@ -44,22 +98,39 @@ export const sumsByCurrency = (
 export const isBalanced = (postings: readonly { amount: number; currency: string }[]): boolean =>
   [...sumsByCurrency(postings).values()].every((s) => s === 0);
 
-/** The UTC day of an instant, `YYYY-MM-DD`: the period of the daily outgoing limit. */
+/** The UTC day of an instant, `YYYY-MM-DD`: the period of the daily limits. */
 export const utcDay = (d: Date): string => d.toISOString().slice(0, 10);
 
-type Moving = Pick<Account, 'id' | 'status' | 'currency' | 'balance'>;
+/** What a movement reads of an account: `held` is as of now (expired holds no longer count). */
+export type Moving = Pick<Account, 'id' | 'status' | 'currency' | 'balance' | 'held'>;
+
+/** How one customer account changes: deltas of its posted balance and its held amount. */
+export interface Change {
+  balance: number;
+  held: number;
+  /** The posted balance after the journal (what its posting records). */
+  balanceAfter: number;
+}
 
 export interface Plan {
   type: TransactionType;
+  /** The postings to write (none for a hold, a void or an expiry). */
   postings: Posting[];
-  /** Customer balances after the journal, by account id. */
-  balances: Map<string, number>;
-  /** The amount that counts against the owner's daily outgoing limit (0 for deposits). */
+  /** Customer accounts that change, by id. */
+  changes: Map<string, Change>;
+  /** Added to the owner's daily outgoing limit (0 when none). */
   outgoing: number;
+  /** Given back to the owner's daily outgoing limit (the unposted rest of a hold). */
+  released: number;
+  /** Added to the owner's daily deposit limit. */
+  deposited: number;
 }
 
-const assertFunds = (a: Moving, amount: number): void => {
-  if (a.balance < amount) throw new BankError('insufficient_funds', 'The balance is too low for this amount');
+const available = (a: Moving): number => a.balance - a.held;
+
+export const assertFunds = (a: Moving, amount: number): void => {
+  if (available(a) < amount)
+    throw new BankError('insufficient_funds', 'The available balance is too low for this amount');
 };
 
 const assertWithinLimit = (amount: number, dailyLimit: number): void => {
@@ -67,22 +138,46 @@ const assertWithinLimit = (amount: number, dailyLimit: number): void => {
     throw new BankError('daily_limit_exceeded', 'This would exceed your daily outgoing limit');
 };
 
-const balanced = (plan: Plan): Plan => {
+const assertWithinDepositLimit = (amount: number, depositLimit: number): void => {
+  if (amount > depositLimit)
+    throw new BankError('deposit_limit_exceeded', 'This would exceed your daily deposit limit');
+};
+
+/** Every plan goes through here: postings balance, and no customer account can spend below zero. */
+const checked = (plan: Plan, read: readonly Moving[]): Plan => {
   if (!isBalanced(plan.postings)) throw new Error('unbalanced journal');
+  for (const a of read) {
+    const c = plan.changes.get(a.id);
+    if (c && c.balance - c.held < 0 && available(a) + c.balance - c.held < 0)
+      throw new Error('overdraft planned');
+  }
   return plan;
 };
 
-export const planDeposit = (to: Moving, amount: number, cashInShard: string): Plan => {
+const posted = (a: Moving, delta: number): Change => ({
+  balance: delta,
+  held: 0,
+  balanceAfter: addMinor(a.balance, delta),
+});
+
+const empty = { postings: [], outgoing: 0, released: 0, deposited: 0 };
+
+export const planDeposit = (to: Moving, amount: number, cashInShard: string, depositLimit: number): Plan => {
   assertActive(to);
-  return balanced({
-    type: 'deposit',
-    postings: [
-      { account: cashInShard, system: true, amount: -amount, currency: to.currency },
-      { account: to.id, system: false, amount, currency: to.currency },
-    ],
-    balances: new Map([[to.id, addMinor(to.balance, amount)]]),
-    outgoing: 0,
-  });
+  assertWithinDepositLimit(amount, depositLimit);
+  return checked(
+    {
+      ...empty,
+      type: 'deposit',
+      postings: [
+        { account: cashInShard, system: true, amount: -amount, currency: to.currency },
+        { account: to.id, system: false, amount, currency: to.currency },
+      ],
+      changes: new Map([[to.id, posted(to, amount)]]),
+      deposited: amount,
+    },
+    [to],
+  );
 };
 
 export const planWithdrawal = (
@@ -94,23 +189,29 @@ export const planWithdrawal = (
   assertActive(from);
   assertFunds(from, amount);
   assertWithinLimit(amount, dailyLimit);
-  return balanced({
-    type: 'withdrawal',
-    postings: [
-      { account: from.id, system: false, amount: -amount, currency: from.currency },
-      { account: cashOutShard, system: true, amount, currency: from.currency },
-    ],
-    balances: new Map([[from.id, from.balance - amount]]),
-    outgoing: amount,
-  });
+  return checked(
+    {
+      ...empty,
+      type: 'withdrawal',
+      postings: [
+        { account: from.id, system: false, amount: -amount, currency: from.currency },
+        { account: cashOutShard, system: true, amount, currency: from.currency },
+      ],
+      changes: new Map([[from.id, posted(from, -amount)]]),
+      outgoing: amount,
+    },
+    [from],
+  );
 };
 
+/** A transfer: posted at once, or (pending) a hold on the sender that moves nothing yet. */
 export const planTransfer = (
   from: Moving,
   to: Moving,
   amount: number,
   currency: Currency,
   dailyLimit: number,
+  opts: { pending?: boolean } = {},
 ): Plan => {
   if (from.id === to.id) throw new BankError('same_account', 'Choose a different account to transfer to');
   if (from.currency !== currency || to.currency !== currency) {
@@ -120,16 +221,143 @@ export const planTransfer = (
   assertActive(to);
   assertFunds(from, amount);
   assertWithinLimit(amount, dailyLimit);
-  return balanced({
-    type: 'transfer',
-    postings: [
-      { account: from.id, system: false, amount: -amount, currency },
-      { account: to.id, system: false, amount, currency },
-    ],
-    balances: new Map([
-      [from.id, from.balance - amount],
-      [to.id, addMinor(to.balance, amount)],
-    ]),
-    outgoing: amount,
-  });
+  if (opts.pending) {
+    return checked(
+      {
+        ...empty,
+        type: 'transfer',
+        changes: new Map([[from.id, { balance: 0, held: amount, balanceAfter: from.balance }]]),
+        outgoing: amount,
+      },
+      [from],
+    );
+  }
+  return checked(
+    {
+      ...empty,
+      type: 'transfer',
+      postings: [
+        { account: from.id, system: false, amount: -amount, currency },
+        { account: to.id, system: false, amount, currency },
+      ],
+      changes: new Map([
+        [from.id, posted(from, -amount)],
+        [to.id, posted(to, amount)],
+      ]),
+      outgoing: amount,
+    },
+    [from, to],
+  );
 };
+
+/** A pending journal may still be posted or voided: refuses one that is settled or past its expiry. */
+export const assertPending = (j: Pick<Journal, 'status' | 'expiresAt'>, now: Date): void => {
+  if (j.status === 'expired' || (j.status === 'pending' && j.expiresAt && isExpired(j.expiresAt, now)))
+    throw new BankError('transaction_expired', 'The pending transfer has expired');
+  if (j.status !== 'pending') throw new BankError('transaction_not_pending', 'The transfer is not pending');
+};
+
+const heldOf = (j: Journal): number => j.heldAmount ?? j.amount;
+
+/**
+ * Posts a pending transfer: `amount` (default: all of the hold, never more) moves from the sender's
+ * balance to the recipient's; the whole hold is released, and the unposted rest goes back to the
+ * sender's daily limit.
+ */
+export const planPost = (
+  j: Journal,
+  from: Moving,
+  to: Moving,
+  amount: number | undefined,
+  now: Date,
+): Plan => {
+  assertPending(j, now);
+  const hold = heldOf(j);
+  const amt = amount ?? hold;
+  if (amt > hold)
+    throw new BankError('amount_exceeds_hold', 'The amount is more than the pending transfer holds');
+  assertActive(from);
+  assertActive(to);
+  return checked(
+    {
+      ...empty,
+      type: 'transfer',
+      postings: [
+        { account: from.id, system: false, amount: -amt, currency: j.currency },
+        { account: to.id, system: false, amount: amt, currency: j.currency },
+      ],
+      changes: new Map([
+        [from.id, { balance: -amt, held: -hold, balanceAfter: addMinor(from.balance, -amt) }],
+        [to.id, posted(to, amt)],
+      ]),
+      released: hold - amt,
+    },
+    [],
+  );
+};
+
+/** Voids a pending transfer (its owner), or expires it (`expire`, once its time has passed). */
+export const planRelease = (
+  j: Journal,
+  from: Pick<Moving, 'id' | 'balance'>,
+  now: Date,
+  expire = false,
+): Plan => {
+  if (expire) {
+    if (j.status !== 'pending' || !j.expiresAt || !isExpired(j.expiresAt, now))
+      throw new BankError('transaction_not_pending', 'The transfer is not a pending one past its expiry');
+  } else {
+    assertPending(j, now);
+  }
+  const hold = heldOf(j);
+  return {
+    ...empty,
+    type: 'transfer',
+    changes: new Map([[from.id, { balance: 0, held: -hold, balanceAfter: from.balance }]]),
+    released: hold,
+  };
+};
+
+/** Only a posted transfer can be refunded (not a pending, voided or expired one, a deposit or a refund). */
+export const assertRefundable = (j: Pick<Journal, 'type' | 'status'>): void => {
+  if (j.type !== 'transfer' || j.status !== 'posted')
+    throw new BankError('not_refundable', 'Only a posted transfer can be refunded');
+};
+
+/**
+ * Refunds part or all of a posted transfer, from the account it credited (`refunder`) back to the
+ * account it debited (`sender`). Refunds do not count against the refunder's daily limit.
+ */
+export const planRefund = (
+  original: Journal,
+  refunder: Moving,
+  sender: Moving,
+  amount: number | undefined,
+): Plan => {
+  assertRefundable(original);
+  const room = original.amount - (original.refundedAmount ?? 0);
+  const amt = amount ?? room;
+  if (amt > room || amt <= 0)
+    throw new BankError('refund_exceeds_amount', 'Refunds would exceed the amount of the transfer');
+  assertActive(refunder);
+  assertActive(sender);
+  assertFunds(refunder, amt);
+  return checked(
+    {
+      ...empty,
+      type: 'refund',
+      postings: [
+        { account: refunder.id, system: false, amount: -amt, currency: original.currency },
+        { account: sender.id, system: false, amount: amt, currency: original.currency },
+      ],
+      changes: new Map([
+        [refunder.id, posted(refunder, -amt)],
+        [sender.id, posted(sender, amt)],
+      ]),
+    },
+    [refunder, sender],
+  );
+};
+
+/** The amount a plan takes from what an account may spend (for the store's condition). */
+export const debitOf = (c: Change): number => Math.max(0, c.held - c.balance);

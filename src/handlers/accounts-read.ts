@@ -1,7 +1,7 @@
 import { createHandler } from '../api/http.ts';
+import { historyEntryView, transactionView, visibleTo } from '../api/transactions.ts';
 import { BankError } from '../domain/errors.ts';
 import { publicAccount } from '../store/accounts.ts';
-import { type JournalInfo, viewOf } from '../store/ledger.ts';
 import { accounts, cursors, ledger } from './context.ts';
 
 const invalidQuery = (path: string, message: string) =>
@@ -30,11 +30,18 @@ export const handler = createHandler('accounts-read', {
     body: publicAccount(await accounts().mustGet(caller.sub, params.id)),
   }),
 
-  getBalance: async ({ caller, params }) => {
+  getBalance: async ({ caller, params, query }) => {
     const a = await accounts().mustGet(caller.sub, params.id);
-    return {
-      body: { accountId: a.id, currency: a.currency, balance: a.balance, asOf: new Date().toISOString() },
-    };
+    const now = new Date();
+    const at = utc(query.at, 'at');
+    if (at === undefined) {
+      const { id: accountId, currency, balance, held, available } = a;
+      return { body: { accountId, currency, balance, held, available, asOf: now.toISOString() } };
+    }
+    if (Date.parse(at) > now.getTime()) throw invalidQuery('query.at', 'must not be in the future');
+    // Before the account was opened it held nothing.
+    const balance = at < a.createdAt ? 0 : await ledger().balanceAt(a.id, at);
+    return { body: { accountId: a.id, currency: a.currency, at, balance } };
   },
 
   history: async ({ caller, params, query }) => {
@@ -42,34 +49,30 @@ export const handler = createHandler('accounts-read', {
     const from = utc(query.from, 'from');
     const to = utc(query.to, 'to');
     if (from && to && from > to) throw invalidQuery('query.from', 'must not be after `to`');
-    const binding = { user: caller.sub, account: params.id, filter: `${from ?? ''}|${to ?? ''}` };
+    const filter = [from ?? '', to ?? '', query.type ?? '', query.status ?? ''].join('|');
+    const binding = { user: caller.sub, account: params.id, filter };
     const codec = await cursors();
     const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
-    const page = await ledger().postings(params.id, { limit: query.limit ?? 25, from, to, start });
+    const page = await ledger().postings(params.id, {
+      limit: query.limit ?? 25,
+      from,
+      to,
+      start,
+      type: query.type,
+      status: query.status,
+    });
     return {
       body: {
-        items: page.items.map((p) => ({
-          transactionId: (p.journal as JournalInfo).txId,
-          type: (p.journal as JournalInfo).type,
-          amount: p.amount,
-          currency: p.currency,
-          balanceAfter: p.balanceAfter,
-          counterparty: p.counterpartyNumber ? { accountNumber: p.counterpartyNumber } : null,
-          description: (p.journal as JournalInfo).description,
-          createdAt: (p.journal as JournalInfo).createdAt,
-        })),
+        items: page.items.map(historyEntryView),
         nextCursor: page.last ? codec.encode(binding, page.last) : null,
       },
     };
   },
 
   getTransaction: async ({ caller, params }) => {
-    const postings = await ledger().journal(params.id);
-    // The caller's own leg; for a transfer between two of their accounts, the debited one.
-    const mine = postings
-      .filter((p) => p.ownerId === caller.sub)
-      .sort((a, b) => Number(a.amount) - Number(b.amount))[0];
-    if (!mine) throw new BankError('not_found', 'No such transaction');
-    return { body: viewOf(mine.journal as JournalInfo, caller.sub, Number(mine.balanceAfter)) };
+    // A strongly consistent read of the journal item: never a 404 right after the 201.
+    const j = await ledger().getJournal(params.id);
+    if (!j || !visibleTo(j, caller.sub)) throw new BankError('not_found', 'No such transaction');
+    return { body: transactionView(j, caller.sub) };
   },
 });

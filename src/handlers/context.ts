@@ -48,6 +48,7 @@ export const ledger = /* @__PURE__ */ once(
     new LedgerStore(db(), config().tableName, accounts(), idempotency(), {
       systemShards: config().systemShards,
       dailyLimit: config().dailyLimit,
+      dailyDepositLimit: config().dailyDepositLimit,
     }),
 );
 export const cursors = async () => createCursorCodec(await cursorKeys(config().cursorSecretId));

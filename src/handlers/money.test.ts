@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../test/api.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { createDocumentClient } from '../store/db.ts';
+import { keys } from '../store/keys.ts';
 import { verifyLedger } from '../store/verify.ts';
 
 let table: string;
 beforeAll(async () => {
   table = await createTestTable('money');
-  useHandlerEnv({ TABLE_NAME: table, BANK_DAILY_LIMIT: '500000', BANK_CURSOR_SECRET: 'test-cursor-secret' });
+  useHandlerEnv({
+    TABLE_NAME: table,
+    BANK_DAILY_LIMIT: '500000',
+    BANK_DAILY_DEPOSIT_LIMIT: '5000000',
+    BANK_CURSOR_SECRET: 'test-cursor-secret',
+  });
 });
 
 const newUser = () => `u-${randomUUID()}`;
@@ -57,6 +63,7 @@ describe('deposits and withdrawals', () => {
       toAccountNumber: a.number,
       description: 'Salary',
       createdAt: expect.any(String),
+      postedAt: expect.any(String),
       balanceAfter: 2500,
     });
     const w = await withdraw(u, a.id, 1000);
@@ -444,6 +451,7 @@ describe('history', () => {
     expect(p1.body.items[0]).toEqual({
       transactionId: expect.any(String),
       type: 'withdrawal',
+      status: 'posted',
       amount: -50,
       currency: 'USD',
       balanceAfter: 1450,
@@ -542,5 +550,333 @@ describe('history', () => {
     }
     const other = newUser();
     expect((await history(other, a.id, { cursor })).status).toBe(404);
+  });
+});
+
+describe('pending transfers over the handlers', () => {
+  const hold = (user: string, body: Record<string, unknown>, k = key()) =>
+    transfer(user, { pending: true, ...body }, k);
+  const act = (op: 'postTransfer' | 'voidTransfer', user: string, id: string, body?: unknown, k = key()) =>
+    call(op, { user, params: { id }, ...(body ? { body } : {}), headers: { 'idempotency-key': k } });
+  const account = async (user: string, id: string) =>
+    (await call('getAccount', { user, params: { id } })).body;
+
+  it('holds, shows pending to the sender only, posts part, and releases the rest', async () => {
+    const alice = newUser();
+    const bob = newUser();
+    const a = await open(alice);
+    const b = await open(bob);
+    await deposit(alice, a.id, 1000);
+    const h = await hold(alice, {
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      amount: 300,
+      expiresInSeconds: 3600,
+    });
+    expect(h.status).toBe(201);
+    expect(h.body).toMatchObject({
+      status: 'pending',
+      amount: 300,
+      expiresAt: expect.any(String),
+      fromAccountId: a.id,
+    });
+    expect(h.body.balanceAfter).toBeUndefined();
+    expect(await account(alice, a.id)).toMatchObject({ balance: 1000, held: 300, available: 700 });
+    expect(await account(bob, b.id)).toMatchObject({ balance: 0, held: 0, available: 0 });
+    expect((await call('getTransaction', { user: bob, params: { id: h.body.id } })).status).toBe(404);
+    expect((await history(bob, b.id)).body.items).toEqual([]);
+    const mine = (await history(alice, a.id, { status: 'pending' })).body.items;
+    expect(mine).toEqual([
+      expect.objectContaining({
+        transactionId: h.body.id,
+        status: 'pending',
+        amount: -300,
+        balanceAfter: null,
+      }),
+    ]);
+    // Only the sender may act; more than the hold is refused.
+    expect((await act('postTransfer', bob, h.body.id)).status).toBe(404);
+    expect((await act('voidTransfer', bob, h.body.id)).status).toBe(404);
+    const over = await act('postTransfer', alice, h.body.id, { amount: 301 });
+    expect(over.status).toBe(422);
+    expect(over.body.code).toBe('amount_exceeds_hold');
+    const k = key();
+    const posted = await act('postTransfer', alice, h.body.id, { amount: 120 }, k);
+    expect(posted.status).toBe(200);
+    expect(posted.body).toMatchObject({
+      status: 'posted',
+      amount: 120,
+      balanceAfter: 880,
+      postedAt: expect.any(String),
+    });
+    const again = await act('postTransfer', alice, h.body.id, { amount: 120 }, k);
+    expect(again.body).toEqual(posted.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await account(alice, a.id)).toMatchObject({ balance: 880, held: 0, available: 880 });
+    expect(await account(bob, b.id)).toMatchObject({ balance: 120, available: 120 });
+    expect((await call('getTransaction', { user: bob, params: { id: h.body.id } })).body).toMatchObject({
+      status: 'posted',
+      amount: 120,
+      toAccountId: b.id,
+      balanceAfter: 120,
+    });
+    const late = await act('voidTransfer', alice, h.body.id);
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe('transaction_not_pending');
+    expect((await history(alice, a.id, { status: 'pending' })).body.items).toEqual([]);
+    expect((await history(alice, a.id)).body.items[0]).toMatchObject({
+      status: 'posted',
+      amount: -120,
+      balanceAfter: 880,
+    });
+    await ledgerIsClean();
+  });
+
+  it('voids: the hold is released and stays in the sender\u2019s history as voided', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const b = await open(newUser());
+    await deposit(u, a.id, 100);
+    const h = await hold(u, { fromAccountId: a.id, toAccountNumber: b.number, amount: 100 });
+    expect(h.body.expiresAt).toBeDefined();
+    expect((await withdraw(u, a.id, 1)).body.code).toBe('insufficient_funds');
+    const v = await act('voidTransfer', u, h.body.id);
+    expect(v.status).toBe(200);
+    expect(v.body.status).toBe('voided');
+    expect(await account(u, a.id)).toMatchObject({ balance: 100, held: 0, available: 100 });
+    expect((await history(u, a.id, { status: 'voided' })).body.items).toHaveLength(1);
+    expect((await act('postTransfer', u, h.body.id)).body.code).toBe('transaction_not_pending');
+    await ledgerIsClean();
+  });
+
+  it('validates pending fields', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const b = await open(newUser());
+    for (const extra of [{ expiresInSeconds: 59 }, { expiresInSeconds: 604801 }, { expiresInSeconds: 1.5 }]) {
+      expect(
+        (await hold(u, { fromAccountId: a.id, toAccountNumber: b.number, amount: 1, ...extra })).status,
+      ).toBe(400);
+    }
+    const notPending = await transfer(u, {
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      amount: 1,
+      expiresInSeconds: 60,
+    });
+    expect(notPending.status).toBe(400);
+  });
+});
+
+describe('refunds over the handlers', () => {
+  it('only the credited side refunds a posted transfer, partly, never more than it', async () => {
+    const alice = newUser();
+    const bob = newUser();
+    const a = await open(alice);
+    const b = await open(bob);
+    await deposit(alice, a.id, 500);
+    const t = await transfer(alice, { fromAccountId: a.id, toAccountNumber: b.number, amount: 100 });
+    const refund = (user: string, id: string, body: unknown = {}) =>
+      call('refund', { user, params: { id }, body, headers: { 'idempotency-key': key() } });
+    expect((await refund(alice, t.body.id)).status).toBe(404);
+    const r1 = await refund(bob, t.body.id, { amount: 30, description: 'Partial' });
+    expect(r1.status).toBe(201);
+    expect(r1.body).toMatchObject({
+      type: 'refund',
+      status: 'posted',
+      amount: 30,
+      refundOf: t.body.id,
+      fromAccountId: b.id,
+      balanceAfter: 70,
+    });
+    const over = await refund(bob, t.body.id, { amount: 71 });
+    expect(over.status).toBe(422);
+    expect(over.body.code).toBe('refund_exceeds_amount');
+    const rest = await refund(bob, t.body.id);
+    expect(rest.body.amount).toBe(70);
+    expect(
+      (await call('getTransaction', { user: alice, params: { id: t.body.id } })).body.refundedAmount,
+    ).toBe(100);
+    expect(await balance(alice, a.id)).toBe(500);
+    // A refund, a deposit and a pending transfer are not refundable.
+    expect((await refund(alice, r1.body.id)).body.code).toBe('not_refundable');
+    const d = await deposit(bob, b.id, 5);
+    expect((await refund(bob, d.body.id)).body.code).toBe('not_refundable');
+    const h = await transfer(alice, {
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      amount: 1,
+      pending: true,
+    });
+    expect((await refund(bob, h.body.id)).body.code).toBe('not_refundable');
+    await ledgerIsClean();
+  });
+});
+
+describe('metadata', () => {
+  it('is validated, and shown only to the side that set it', async () => {
+    const alice = newUser();
+    const bob = newUser();
+    const a = await open(alice);
+    const b = await open(bob);
+    await deposit(alice, a.id, 100);
+    const bad = [
+      Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])),
+      { 'bad key': 'v' },
+      { ['k'.repeat(41)]: 'v' },
+      { k: 'v'.repeat(501) },
+      { k: 5 },
+    ];
+    for (const metadata of bad) {
+      expect(
+        (await transfer(alice, { fromAccountId: a.id, toAccountNumber: b.number, amount: 1, metadata }))
+          .status,
+      ).toBe(400);
+    }
+    const metadata = Object.fromEntries(
+      Array.from({ length: 20 }, (_, i) => [`order.id_${i}`, 'v'.repeat(500)]),
+    );
+    const t = await transfer(alice, { fromAccountId: a.id, toAccountNumber: b.number, amount: 1, metadata });
+    expect(t.status).toBe(201);
+    expect(t.body.metadata).toEqual(metadata);
+    expect((await call('getTransaction', { user: alice, params: { id: t.body.id } })).body.metadata).toEqual(
+      metadata,
+    );
+    expect(
+      (await call('getTransaction', { user: bob, params: { id: t.body.id } })).body.metadata,
+    ).toBeUndefined();
+    const d = await call('deposit', {
+      user: bob,
+      params: { id: b.id },
+      body: { amount: 5, metadata: { source: 'atm' } },
+      headers: { 'idempotency-key': key() },
+    });
+    expect(d.body.metadata).toEqual({ source: 'atm' });
+  });
+});
+
+describe('deposit limit and balance at an instant', () => {
+  it('caps self-service deposits per day and currency', async () => {
+    const u = newUser();
+    const a = await open(u);
+    expect((await deposit(u, a.id, 3_000_000)).status).toBe(201);
+    const over = await deposit(u, a.id, 2_000_001);
+    expect(over.status).toBe(422);
+    expect(over.body.code).toBe('deposit_limit_exceeded');
+    expect((await deposit(u, a.id, 2_000_000)).status).toBe(201);
+    const e = await open(u, 'EUR');
+    expect((await deposit(u, e.id, 10)).status).toBe(201);
+  });
+
+  it('answers the posted balance as of an instant: 0 before opening, 400 in the future', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const first = await deposit(u, a.id, 10);
+    await deposit(u, a.id, 5);
+    const at = async (when: string) =>
+      call('getBalance', { user: u, params: { id: a.id }, query: { at: when } });
+    expect((await at(first.body.createdAt)).body).toMatchObject({
+      accountId: a.id,
+      at: first.body.createdAt,
+      balance: 10,
+    });
+    expect((await at(new Date().toISOString())).body.balance).toBe(15);
+    expect((await at('2000-01-01T00:00:00Z')).body.balance).toBe(0);
+    const future = await at(new Date(Date.now() + 3_600_000).toISOString());
+    expect(future.status).toBe(400);
+    expect((await call('getBalance', { user: u, params: { id: a.id } })).body).toMatchObject({
+      balance: 15,
+      held: 0,
+      available: 15,
+    });
+  });
+
+  it('filters history by type and status', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const b = await open(newUser());
+    await deposit(u, a.id, 100);
+    await withdraw(u, a.id, 10);
+    await transfer(u, { fromAccountId: a.id, toAccountNumber: b.number, amount: 5, pending: true });
+    const types = async (query: Record<string, string>) =>
+      (await history(u, a.id, query)).body.items.map(
+        (e: { type: string; status: string }) => `${e.type}:${e.status}`,
+      );
+    expect(await types({ type: 'deposit' })).toEqual(['deposit:posted']);
+    expect(await types({ type: 'transfer', status: 'pending' })).toEqual(['transfer:pending']);
+    expect(await types({ status: 'posted', limit: '1' })).toEqual(['withdrawal:posted']);
+    expect((await history(u, a.id, { status: 'settled' })).status).toBe(400);
+  });
+});
+
+describe('the sweeper and accounts from before holds', () => {
+  it('the scheduled handler expires a hold past its time and releases it', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const b = await open(newUser());
+    await deposit(u, a.id, 100);
+    const h = await transfer(u, {
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      amount: 40,
+      pending: true,
+    });
+    // Move the hold's expiry into the past, where the clock cannot be: on the journal, its index
+    // entry and the account's holds map.
+    const past = '2020-01-01T00:00:00.000Z';
+    const { doc } = dynamoClients();
+    const journal = (await doc.send(new GetCommand({ TableName: table, Key: keys.journal(h.body.id) }))).Item;
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.journal(h.body.id),
+        UpdateExpression: 'SET expiresAt = :past, gsi1sk = :sk',
+        ExpressionAttributeValues: { ':past': past, ':sk': `${past}#${h.body.id}` },
+      }),
+    );
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.account(u, a.id),
+        UpdateExpression: 'SET holds.#h.expiresAt = :past',
+        ExpressionAttributeNames: { '#h': h.body.id },
+        ExpressionAttributeValues: { ':past': past },
+      }),
+    );
+    expect(journal?.gsi1pk).toMatch(/^HOLDS#/);
+    // Reads already count it out; the sweeper makes the stored figures agree.
+    expect((await call('getAccount', { user: u, params: { id: a.id } })).body).toMatchObject({
+      held: 0,
+      available: 100,
+    });
+    const { handler } = await import('./sweep.ts');
+    const r = await handler({ id: 'test' } as never);
+    expect(r.expired).toBeGreaterThanOrEqual(1);
+    expect((await call('getTransaction', { user: u, params: { id: h.body.id } })).body.status).toBe(
+      'expired',
+    );
+    const stored = (await doc.send(new GetCommand({ TableName: table, Key: keys.account(u, a.id) }))).Item;
+    expect(stored).toMatchObject({ held: 0, available: 100, holds: {} });
+    await ledgerIsClean();
+  });
+
+  it('an account stored before holds existed gets held and available on first use', async () => {
+    const u = newUser();
+    const a = await open(u);
+    await deposit(u, a.id, 70);
+    await dynamoClients().doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.account(u, a.id),
+        UpdateExpression: 'REMOVE held, available, holds',
+      }),
+    );
+    expect((await call('getAccount', { user: u, params: { id: a.id } })).body).toMatchObject({
+      balance: 70,
+      held: 0,
+      available: 70,
+    });
+    expect((await withdraw(u, a.id, 70)).status).toBe(201);
+    await ledgerIsClean();
   });
 });

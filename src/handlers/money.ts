@@ -1,29 +1,37 @@
-import { createHandler, type Reply } from '../api/http.ts';
-import { PROBLEM_CONTENT_TYPE } from '../api/problem.ts';
-import type { Outcome } from '../store/idempotency.ts';
+import { createHandler } from '../api/http.ts';
+import { outcomeReply } from '../api/transactions.ts';
 import { ledger } from './context.ts';
 
 /** What every movement carries from the request: the caller and the request's identity. */
-const movement = (req: { caller: { sub: string }; idempotencyKey: string; fingerprint: string }) => ({
+const keyed = (req: { caller: { sub: string }; idempotencyKey: string; fingerprint: string }) => ({
   user: req.caller.sub,
   idempotencyKey: req.idempotencyKey,
   fingerprint: req.fingerprint,
 });
 
-/** A first answer as is; a replay with its original status and body, marked as replayed. */
-const reply = (o: Outcome): Reply => ({
-  status: o.status,
-  body: o.body,
-  headers: {
-    ...(o.replayed ? { 'idempotent-replayed': 'true' } : {}),
-    ...(o.status >= 400 ? { 'content-type': PROBLEM_CONTENT_TYPE } : {}),
-  },
-});
-
 export const handler = createHandler('money', {
   deposit: async (req) =>
-    reply(await ledger().deposit({ ...movement(req), accountId: req.params.id, ...req.body })),
+    outcomeReply(
+      await ledger().deposit({ ...keyed(req), accountId: req.params.id, ...req.body }),
+      req.caller.sub,
+    ),
   withdraw: async (req) =>
-    reply(await ledger().withdraw({ ...movement(req), accountId: req.params.id, ...req.body })),
-  transfer: async (req) => reply(await ledger().transfer({ ...movement(req), ...req.body })),
+    outcomeReply(
+      await ledger().withdraw({ ...keyed(req), accountId: req.params.id, ...req.body }),
+      req.caller.sub,
+    ),
+  transfer: async (req) =>
+    outcomeReply(await ledger().transfer({ ...keyed(req), ...req.body }), req.caller.sub),
+  postTransfer: async (req) =>
+    outcomeReply(
+      await ledger().post({ ...keyed(req), journalId: req.params.id, amount: req.body.amount }),
+      req.caller.sub,
+    ),
+  voidTransfer: async (req) =>
+    outcomeReply(await ledger().void({ ...keyed(req), journalId: req.params.id }), req.caller.sub),
+  refund: async (req) =>
+    outcomeReply(
+      await ledger().refund({ ...keyed(req), journalId: req.params.id, ...req.body }),
+      req.caller.sub,
+    ),
 });

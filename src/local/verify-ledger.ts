@@ -31,7 +31,8 @@ const target = (): { client: DynamoDBClient; table: string; where: string } => {
 };
 
 const { client, table, where } = target();
-const report = await verifyLedger(createDocumentClient(client), table);
+const sweepSeconds = Number(process.env.BANK_SWEEP_SECONDS || 5);
+const report = await verifyLedger(createDocumentClient(client), table, { sweepSeconds });
 console.log(`verify-ledger: ${where}`);
 console.log(
   `  ${report.accounts} accounts, ${report.systemShards} system shards, ${report.journals} journals, ${report.postings} postings`,

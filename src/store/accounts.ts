@@ -1,44 +1,71 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { type Account, type AccountType, MAX_OPEN_ACCOUNTS, newAccountNumber } from '../domain/account.ts';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type Account,
+  type AccountType,
+  assertClosable,
+  type Hold,
+  heldAt,
+  MAX_OPEN_ACCOUNTS,
+  newAccountNumber,
+} from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import type { Currency } from '../domain/money.ts';
-import { cancellationCodes, type Db } from './db.ts';
+import { conditionFailed, type Db, transact } from './db.ts';
 import { keys } from './keys.ts';
-import { backoff, isTransient } from './retry.ts';
+import { again, done, isTransient, retry } from './retry.ts';
 
-/** An account as stored: the public Account plus its owner and optimistic-lock version. */
+/**
+ * An account as stored. Besides the public fields: its owner, its optimistic-lock version, the time
+ * of its latest posting, and its live holds by journal id. The stored `held` and `available`
+ * (= balance - held, kept in every update because a DynamoDB condition cannot add two attributes)
+ * count every hold not yet released, expired or not; the public view counts only unexpired ones.
+ */
 export interface AccountRecord extends Account {
   ownerId: string;
   version: number;
   /** The time of the account's latest posting: the next one must come after it. */
   lastPostedAt?: string;
+  holds: Record<string, Hold>;
+  /** As stored: every unreleased hold, expired or not. */
+  storedHeld: number;
 }
 
-export const toAccount = (r: Record<string, unknown>): Account => ({
-  id: r.id as string,
-  number: r.number as string,
-  type: r.type as AccountType,
-  currency: r.currency as Currency,
-  nickname: (r.nickname as string | undefined) ?? null,
-  status: r.status as Account['status'],
-  balance: r.balance as number,
-  createdAt: r.createdAt as string,
-});
+/** The account as of `now`: a hold past its expiry is no longer held, even before the sweeper ran. */
+export const toAccount = (r: Record<string, unknown>, now = new Date()): Account => {
+  const balance = r.balance as number;
+  const held = heldAt((r.holds as Record<string, Hold> | undefined) ?? {}, now);
+  return {
+    id: r.id as string,
+    number: r.number as string,
+    type: r.type as AccountType,
+    currency: r.currency as Currency,
+    nickname: (r.nickname as string | undefined) ?? null,
+    status: r.status as Account['status'],
+    balance,
+    held,
+    available: balance - held,
+    createdAt: r.createdAt as string,
+  };
+};
 
 /** The public view of a stored account. */
 export const publicAccount = ({
   ownerId: _o,
   version: _v,
   lastPostedAt: _l,
+  holds: _h,
+  storedHeld: _s,
   ...account
 }: AccountRecord): Account => account;
 
-const toRecord = (r: Record<string, unknown>): AccountRecord => ({
-  ...toAccount(r),
+const toRecord = (r: Record<string, unknown>, now: Date): AccountRecord => ({
+  ...toAccount(r, now),
   ownerId: r.ownerId as string,
   version: r.version as number,
   ...(r.lastPostedAt ? { lastPostedAt: r.lastPostedAt as string } : {}),
+  holds: (r.holds as Record<string, Hold> | undefined) ?? {},
+  storedHeld: (r.held as number | undefined) ?? 0,
 });
 
 export interface OpenAccountInput {
@@ -54,10 +81,12 @@ export class AccountStore {
   constructor(
     private readonly db: Db,
     private readonly table: string,
+    /** The clock that decides which holds have expired (tests inject one). */
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async open(input: OpenAccountInput, now = new Date()): Promise<Account> {
-    for (let attempt = 0; attempt < 8; attempt++) {
+    const opened = await retry(async () => {
       const id = randomUUID();
       const number = newAccountNumber();
       const item = {
@@ -71,59 +100,62 @@ export class AccountStore {
         nickname: input.nickname ?? null,
         status: 'active',
         balance: 0,
+        held: 0,
+        available: 0,
+        holds: {},
         version: 0,
         createdAt: now.toISOString(),
       };
-      try {
-        await this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.table,
-                  Key: keys.profile(input.ownerId),
-                  UpdateExpression: 'SET openAccounts = if_not_exists(openAccounts, :zero) + :one',
-                  ConditionExpression: 'attribute_not_exists(openAccounts) OR openAccounts < :max',
-                  ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': MAX_OPEN_ACCOUNTS },
-                },
+      const r = await transact(this.db, [
+        {
+          name: 'profile',
+          item: {
+            Update: {
+              TableName: this.table,
+              Key: keys.profile(input.ownerId),
+              UpdateExpression: 'SET openAccounts = if_not_exists(openAccounts, :zero) + :one',
+              ConditionExpression: 'attribute_not_exists(openAccounts) OR openAccounts < :max',
+              ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': MAX_OPEN_ACCOUNTS },
+            },
+          },
+        },
+        {
+          name: 'account',
+          item: {
+            Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+          },
+        },
+        {
+          name: 'number',
+          item: {
+            Put: {
+              TableName: this.table,
+              Item: {
+                ...keys.accountNumber(number),
+                entity: 'accountNumber',
+                accountId: id,
+                ownerId: input.ownerId,
               },
-              { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-              {
-                Put: {
-                  TableName: this.table,
-                  Item: {
-                    ...keys.accountNumber(number),
-                    entity: 'accountNumber',
-                    accountId: id,
-                    ownerId: input.ownerId,
-                  },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-            ],
-          }),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        },
+      ]);
+      if (r.ok) return done(toAccount(item, now));
+      const failed = conditionFailed(r.failed);
+      if (failed.includes('profile')) {
+        throw new BankError(
+          'account_limit_reached',
+          `A customer may have at most ${MAX_OPEN_ACCOUNTS} open accounts`,
         );
-        return toAccount(item);
-      } catch (e) {
-        const codes = cancellationCodes(e);
-        if (codes?.[0] === 'ConditionalCheckFailed') {
-          throw new BankError(
-            'account_limit_reached',
-            `A customer may have at most ${MAX_OPEN_ACCOUNTS} open accounts`,
-          );
-        }
-        // Another check that failed is a number (or id) collision: draw again. A conflict or a
-        // throttle: wait a little and try again.
-        if (codes?.includes('ConditionalCheckFailed') || isTransient(e, codes)) {
-          await backoff(attempt);
-          continue;
-        }
-        throw e;
       }
-    }
-    throw new BankError('service_unavailable', 'Could not open the account now: try again', {
-      headers: { 'retry-after': '1' },
+      // Another check that failed is a number (or id) collision: draw again. A conflict or a
+      // throttle: wait a little and try again.
+      if (failed.length > 0 || isTransient(r.error, r.codes)) return again;
+      throw r.error;
     });
+    if (!opened) throw busy('Could not open the account now: try again');
+    return opened;
   }
 
   /** The caller's own account, or undefined: another user's account is indistinguishable from none. */
@@ -131,7 +163,29 @@ export class AccountStore {
     const r = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.account(ownerId, accountId), ConsistentRead: true }),
     );
-    return r.Item ? toRecord(r.Item) : undefined;
+    if (r.Item && r.Item.available === undefined) return this.upgrade(ownerId, accountId);
+    return r.Item ? toRecord(r.Item, this.now()) : undefined;
+  }
+
+  /**
+   * An account written before holds existed gets `held`, `available` and `holds` once, so that the
+   * ledger's conditions (which read them) hold for it. Idempotent: only where `available` is missing.
+   */
+  private async upgrade(ownerId: string, accountId: string): Promise<AccountRecord | undefined> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.account(ownerId, accountId),
+          UpdateExpression: 'SET held = :zero, available = balance, holds = :none',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(available)',
+          ExpressionAttributeValues: { ':zero': 0, ':none': {} },
+        }),
+      )
+      .catch((e: Error) => {
+        if (e.name !== 'ConditionalCheckFailedException') throw e;
+      });
+    return this.get(ownerId, accountId);
   }
 
   async mustGet(ownerId: string, accountId: string): Promise<AccountRecord> {
@@ -185,57 +239,61 @@ export class AccountStore {
       items.push(...(r.Items ?? []));
       start = r.LastEvaluatedKey;
     } while (start && items.length <= opts.limit);
+    const now = this.now();
     const page = items.slice(0, opts.limit);
     const lastItem = page[page.length - 1];
     const more = items.length > opts.limit;
     return {
-      items: page.map(toAccount),
+      items: page.map((i) => toAccount(i, now)),
       ...(more && lastItem ? { last: { pk: lastItem.pk, sk: lastItem.sk } } : {}),
     };
   }
 
-  /** Closes an account whose balance is zero. Closing a closed account answers it as it is. */
-  async close(ownerId: string, accountId: string, attempt = 0): Promise<Account> {
-    const a = await this.mustGet(ownerId, accountId);
-    if (a.status === 'closed') return publicAccount(a);
-    if (a.balance !== 0)
-      throw new BankError('balance_not_zero', 'Only an account with a zero balance can be closed');
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: keys.account(ownerId, accountId),
-                UpdateExpression: 'SET #status = :closed, version = version + :one',
-                ConditionExpression: 'version = :v',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':closed': 'closed', ':one': 1, ':v': a.version },
-              },
+  /** Closes an account whose balance is zero and that holds nothing. Closing a closed account answers it as it is. */
+  async close(ownerId: string, accountId: string): Promise<Account> {
+    const closed = await retry(async () => {
+      const a = await this.mustGet(ownerId, accountId);
+      if (a.status === 'closed') return done(publicAccount(a));
+      assertClosable({ balance: a.balance, held: a.storedHeld });
+      const r = await transact(this.db, [
+        {
+          name: 'account',
+          item: {
+            Update: {
+              TableName: this.table,
+              Key: keys.account(ownerId, accountId),
+              UpdateExpression: 'SET #status = :closed, version = version + :one',
+              ConditionExpression:
+                'version = :v AND balance = :zero AND (attribute_not_exists(held) OR held = :zero)',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':closed': 'closed', ':one': 1, ':v': a.version, ':zero': 0 },
             },
-            {
-              Update: {
-                TableName: this.table,
-                Key: keys.profile(ownerId),
-                UpdateExpression: 'SET openAccounts = openAccounts - :one',
-                ConditionExpression: 'openAccounts > :zero',
-                ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
-              },
+          },
+        },
+        {
+          name: 'profile',
+          item: {
+            Update: {
+              TableName: this.table,
+              Key: keys.profile(ownerId),
+              UpdateExpression: 'SET openAccounts = openAccounts - :one',
+              ConditionExpression: 'openAccounts > :zero',
+              ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
             },
-          ],
-        }),
-      );
-    } catch (e) {
-      // The account moved or changed between our read and the write, or DynamoDB asked us to retry:
-      // decide again on fresh data.
-      const codes = cancellationCodes(e);
-      if ((codes?.[0] === 'ConditionalCheckFailed' || isTransient(e, codes)) && attempt < 10) {
-        await backoff(attempt);
-        return this.close(ownerId, accountId, attempt + 1);
-      }
-      throw e;
-    }
-    return { ...publicAccount(a), status: 'closed' };
+          },
+        },
+      ]);
+      if (r.ok) return done({ ...publicAccount(a), status: 'closed' as const });
+      // The account changed between our read and the write (a posting, a hold), or DynamoDB asked us
+      // to retry: decide again on fresh data.
+      if (conditionFailed(r.failed).includes('account') || isTransient(r.error, r.codes)) return again;
+      throw r.error;
+    });
+    if (!closed) throw busy('Could not close the account now: try again');
+    return closed;
   }
 }
+
+/** 503 with Retry-After: the retries ran out (attempts or the Lambda's time). */
+export const busy = (detail: string): BankError =>
+  new BankError('service_unavailable', detail, { headers: { 'retry-after': '1' } });

@@ -1,13 +1,23 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { isTransient } from './retry.ts';
+
+/**
+ * Time limits on every DynamoDB call: a connection that does not open, or a request that does not
+ * answer, fails fast (as a retryable `TimeoutError`) instead of using up the Lambda's time.
+ * The SDK's own retries (3 attempts, with backoff) stay on for single calls.
+ */
+export const DYNAMODB_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000 } as const;
+
+/** The handlers' DynamoDB client: the SDK's standard configuration, plus the time limits above. */
+export const createDynamoClient = (): DynamoDBClient =>
+  new DynamoDBClient({ requestHandler: { ...DYNAMODB_TIMEOUTS } });
 
 /**
  * A DocumentClient. The endpoint comes from the SDK's standard configuration
  * (AWS_ENDPOINT_URL_DYNAMODB locally), so the same code runs against DynamoDB Local and AWS.
  */
-export const createDocumentClient = (
-  client: DynamoDBClient = new DynamoDBClient({}),
-): DynamoDBDocumentClient =>
+export const createDocumentClient = (client: DynamoDBClient = createDynamoClient()): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });
@@ -20,3 +30,50 @@ export const cancellationCodes = (e: unknown): string[] | undefined => {
   if (err?.name !== 'TransactionCanceledException') return undefined;
   return (err.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
 };
+
+export type TransactItem = NonNullable<NonNullable<TransactWriteCommand['input']['TransactItems']>[number]>;
+
+/** One item of a transaction, named for what it is, so that a cancellation reason can say which failed. */
+export interface Piece<N extends string = string> {
+  name: N;
+  item: TransactItem;
+}
+
+/** Why one piece failed: its reason code (`ConditionalCheckFailed`, `TransactionConflict`...). */
+export interface Failure {
+  code: string;
+}
+
+export type Committed<N extends string> =
+  | { ok: true }
+  | { ok: false; error: unknown; failed: Partial<Record<N, Failure>>; codes?: string[] };
+
+/**
+ * Commits the pieces in one TransactWriteItems. A cancelled transaction comes back as `ok: false`
+ * with its reasons mapped to the pieces' names (never read by position), and so does a retryable
+ * fault of the whole request (a throttle, a timeout); any other error is thrown.
+ */
+export const transact = async <N extends string>(
+  db: Db,
+  pieces: readonly Piece<N>[],
+): Promise<Committed<N>> => {
+  try {
+    await db.send(new TransactWriteCommand({ TransactItems: pieces.map((p) => p.item) }));
+    return { ok: true };
+  } catch (e) {
+    const codes = cancellationCodes(e);
+    // A throttle or a timeout of the whole request: the caller may try again.
+    if (!codes && isTransient(e, undefined)) return { ok: false, error: e, failed: {} };
+    if (!codes) throw e;
+    const failed: Partial<Record<N, Failure>> = {};
+    pieces.forEach((p, i) => {
+      const code = codes[i];
+      if (code && code !== 'None') failed[p.name] = { code };
+    });
+    return { ok: false, error: e, failed, codes };
+  }
+};
+
+/** The names of the pieces whose condition failed. */
+export const conditionFailed = <N extends string>(failed: Partial<Record<N, Failure>>): N[] =>
+  (Object.keys(failed) as N[]).filter((n) => failed[n]?.code === 'ConditionalCheckFailed');

@@ -1,35 +1,42 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { BankError } from '../domain/errors.ts';
-import type { Db } from './db.ts';
+import { MIN_IDEMPOTENCY_TTL_SECONDS } from '../config.ts';
+import { BankError, type ErrorCode } from '../domain/errors.ts';
+import type { Journal } from '../domain/ledger.ts';
+import type { Db, TransactItem } from './db.ts';
 import { keys } from './keys.ts';
-import { backoff, isTransient } from './retry.ts';
-
-/** What a first request answered, kept so that a retry with the same key gets the same answer. */
-export interface StoredResponse {
-  status: number;
-  body: unknown;
-}
-
-export interface Outcome extends StoredResponse {
-  replayed: boolean;
-}
+import { again, done, isTransient, retry } from './retry.ts';
 
 /**
- * Idempotency records, scoped to the user: `IDEM#<sub>#<key>`. A successful movement writes its
- * record inside the movement's own transaction (see ledger.ts); a declined one (422) writes it alone.
+ * What a money movement came to, in domain terms: posted (or, for a void, settled) with the journal
+ * as it stood right after, or declined with a stable error code. src/api renders it as HTTP, the
+ * first time and on every replay, so both answers are the same.
+ */
+export type StoredOutcome =
+  | { kind: 'journal'; journal: Journal }
+  | { kind: 'declined'; code: ErrorCode; detail: string };
+
+export type Outcome = StoredOutcome & { replayed: boolean };
+
+/**
+ * Idempotency records, scoped to the user: `IDEM#<sub>#<key>`. A movement writes its record inside
+ * the movement's own transaction (see ledger.ts); a declined one writes it alone.
  */
 export class IdempotencyStore {
   constructor(
     private readonly db: Db,
     private readonly table: string,
     private readonly ttlSeconds: number,
-  ) {}
+  ) {
+    // A record that lives less than a day lets a late retry pass for a new request and post twice.
+    if (ttlSeconds < MIN_IDEMPOTENCY_TTL_SECONDS)
+      throw new Error('Idempotency records must live at least 24 hours');
+  }
 
   /**
    * The record item to commit with a movement. Fails the transaction if the key holds a live record;
    * an expired one (DynamoDB's TTL deletes lazily, up to days later) is overwritten.
    */
-  recordPut(user: string, key: string, fingerprint: string, response: StoredResponse, now: Date) {
+  recordPut(user: string, key: string, fingerprint: string, outcome: StoredOutcome, now: Date) {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     return {
       Put: {
@@ -38,15 +45,14 @@ export class IdempotencyStore {
           ...keys.idempotency(user, key),
           entity: 'idempotency',
           fingerprint,
-          status: response.status,
-          body: JSON.stringify(response.body),
+          outcome: JSON.stringify(outcome),
           createdAt: now.toISOString(),
           expiresAt: nowSeconds + this.ttlSeconds,
         },
         ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
         ExpressionAttributeValues: { ':now': nowSeconds },
       },
-    };
+    } satisfies TransactItem;
   }
 
   /** The earlier outcome for this key, or undefined. The same key for another request is refused. */
@@ -68,32 +74,35 @@ export class IdempotencyStore {
         'This Idempotency-Key was already used for another request',
       );
     }
-    return { status: Number(item.status), body: JSON.parse(String(item.body)), replayed: true };
+    return { ...(JSON.parse(String(item.outcome)) as StoredOutcome), replayed: true };
   }
 
-  /** Records a declined request alone. If the key was taken meanwhile, answers what it holds. */
+  /** Records a decline alone. If the key was taken meanwhile, answers what it holds. */
   async recordDecline(
     user: string,
     key: string,
     fingerprint: string,
-    response: StoredResponse,
+    e: BankError,
     now = new Date(),
   ): Promise<Outcome> {
-    for (let attempt = 0; attempt < 5; attempt++) {
+    const outcome: StoredOutcome = { kind: 'declined', code: e.code, detail: e.detail };
+    const out = await retry<Outcome>(async () => {
       try {
-        await this.db.send(new PutCommand(this.recordPut(user, key, fingerprint, response, now).Put));
-        return { ...response, replayed: false };
-      } catch (e) {
-        if ((e as Error).name === 'ConditionalCheckFailedException') {
+        await this.db.send(new PutCommand(this.recordPut(user, key, fingerprint, outcome, now).Put));
+        return done({ ...outcome, replayed: false });
+      } catch (err) {
+        if ((err as Error).name === 'ConditionalCheckFailedException') {
           const earlier = await this.replay(user, key, fingerprint, now);
-          if (earlier) return earlier;
-        } else if (!isTransient(e, undefined)) {
-          throw e;
+          if (earlier) return done(earlier);
+        } else if (!isTransient(err, undefined)) {
+          throw err;
         }
         // A concurrent request holds the key in a transaction, or DynamoDB asked us to retry.
-        await backoff(attempt);
+        return again;
       }
-    }
-    throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
+    });
+    if (!out)
+      throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
+    return out;
   }
 }

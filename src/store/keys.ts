@@ -1,4 +1,6 @@
 /** Key builders: the only code that spells item keys (see table.ts for the layout). */
+const SYSTEM = 'SYSTEM#';
+
 export const keys = {
   profile: (sub: string) => ({ pk: `USER#${sub}`, sk: 'PROFILE' }),
   account: (sub: string, accountId: string) => ({ pk: `USER#${sub}`, sk: `ACCOUNT#${accountId}` }),
@@ -8,14 +10,23 @@ export const keys = {
     pk: `USER#${sub}`,
     sk: `LIMIT#${day}#${currency}`,
   }),
+  dailyDeposits: (sub: string, day: string, currency: string) => ({
+    pk: `USER#${sub}`,
+    sk: `DEPOSITS#${day}#${currency}`,
+  }),
+  journal: (id: string) => ({ pk: `JOURNAL#${id}`, sk: 'JOURNAL' }),
+  /** The sweeper's index of pending journals (gsi1), spread over shards: `HOLDS#07`. */
+  pendingShard: (shard: number) => `HOLDS#${String(shard).padStart(2, '0')}`,
+  /** A history entry (a posting, or the sender's entry for a pending transfer) sorts by time. */
   posting: (accountId: string, createdAt: string, txId: string) => ({
     pk: `ACCOUNT#${accountId}`,
     sk: `TX#${createdAt}#${txId}`,
   }),
   postingsOf: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, skPrefix: 'TX#' }),
   /** `shardId` as made by systemShardId(): `cash-in#USD#07`. */
-  systemShard: (shardId: string) => ({ pk: `SYSTEM#${shardId}`, sk: 'SYSTEM' }),
+  systemShard: (shardId: string) => ({ pk: `${SYSTEM}${shardId}`, sk: 'SYSTEM' }),
   idempotency: (sub: string, key: string) => ({ pk: `IDEM#${sub}#${key}`, sk: 'IDEM' }),
   login: (email: string) => ({ pk: `LOGIN#${email}`, sk: 'LOGIN' }),
-  journalIndex: (txId: string) => `TX#${txId}`,
+  /** The partition-key prefix of system shards (verify reads the shard id back from it). */
+  systemPrefix: SYSTEM,
 } as const;

@@ -7,18 +7,24 @@ import { AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db } from './db.ts';
 import { IdempotencyStore, type Outcome } from './idempotency.ts';
 import { LedgerStore } from './ledger.ts';
+import { again, done, retry, withDeadline } from './retry.ts';
 import { verifyLedger } from './verify.ts';
 
 const DAILY_LIMIT = 1_000_000;
 
-const storesFor = (db: Db, table: string, opts: { maxAttempts?: number; ledgerDb?: Db } = {}) => {
-  const accounts = new AccountStore(db, table);
+const storesFor = (
+  db: Db,
+  table: string,
+  opts: { maxAttempts?: number; ledgerDb?: Db; now?: () => Date } = {},
+) => {
+  const accounts = new AccountStore(db, table, opts.now);
   const ledgerDb = opts.ledgerDb ?? db;
-  const idem = new IdempotencyStore(ledgerDb, table, 3600);
+  const idem = new IdempotencyStore(ledgerDb, table, 48 * 3600);
   const ledger = new LedgerStore(ledgerDb, table, accounts, idem, {
     systemShards: 4,
     dailyLimit: DAILY_LIMIT,
-    ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+    ...(opts.maxAttempts ? { retry: { maxAttempts: opts.maxAttempts } } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
   });
   return { accounts, ledger };
 };
@@ -67,7 +73,7 @@ describe('retries (faults DynamoDB Local cannot produce, injected)', () => {
       accountId: a.id,
       amount: 5,
     });
-    expect(out.status).toBe(201);
+    expect(out.kind).toBe('journal');
     expect(flaky.injected).toBe(3);
     expect((await accounts.get('u', a.id))?.balance).toBe(5);
     expect((await verifyLedger(db, table)).journals).toBe(1);
@@ -99,13 +105,319 @@ describe('retries (faults DynamoDB Local cannot produce, injected)', () => {
   });
 });
 
+describe('the retry helper', () => {
+  it('stops before the deadline leaves no time for another attempt', async () => {
+    let clock = 0;
+    let attempts = 0;
+    const out = await withDeadline(5_000, () =>
+      retry(
+        async () => {
+          attempts++;
+          clock += 1_000; // each attempt takes a second
+          return again;
+        },
+        { maxAttempts: 100, reserveMs: 1_000, now: () => clock, sleep: async () => {}, baseMs: 0, capMs: 0 },
+      ),
+    );
+    expect(out).toBeUndefined();
+    // After the 4th (ending at 4 s), a 5th as slow would end at 5 s, inside the 1 s reserve: stop.
+    expect(attempts).toBe(4);
+  });
+
+  it('is bounded without a deadline, and returns what an attempt finished with', async () => {
+    let attempts = 0;
+    expect(await retry(async () => (++attempts < 3 ? again : done('ok')), { sleep: async () => {} })).toBe(
+      'ok',
+    );
+    attempts = 0;
+    expect(
+      await retry(
+        async () => {
+          attempts++;
+          return again;
+        },
+        { maxAttempts: 5, sleep: async () => {} },
+      ),
+    ).toBeUndefined();
+    expect(attempts).toBe(5);
+  });
+});
+
+// ---------- the no-overdraft rule is a condition on stored attributes ----------
+
+/** A DocumentClient whose transactions lose their version checks: plans built on stale reads commit. */
+const withoutVersionChecks = (db: Db): Db => {
+  const wrapped = Object.create(db) as Db;
+  wrapped.send = (async (command: {
+    constructor: { name: string };
+    input: { TransactItems?: unknown[] };
+  }) => {
+    if (command.constructor.name === 'TransactWriteCommand') {
+      for (const item of command.input.TransactItems ?? []) {
+        const u = (
+          item as {
+            Update?: { ConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> };
+          }
+        ).Update;
+        if (u?.ConditionExpression?.includes('version = :version')) {
+          delete u.ExpressionAttributeValues?.[':version'];
+          u.ConditionExpression = u.ConditionExpression.replace('version = :version AND ', '').replace(
+            ' AND version = :version',
+            '',
+          );
+        }
+      }
+    }
+    return db.send(command as never);
+  }) as Db['send'];
+  return wrapped;
+};
+
+describe('no overdraft, even without the version check', () => {
+  it('20 concurrent withdrawals and holds of 10 against 100 with no version checks: exactly 10 succeed', async () => {
+    const table = await createTestTable('noversion');
+    const { accounts, ledger } = storesFor(db, table, { ledgerDb: withoutVersionChecks(db) });
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'USD' });
+    await ledger.deposit({ user: 'u', idempotencyKey: 'd', fingerprint: 'd', accountId: a.id, amount: 100 });
+    const outs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        i % 2 === 0
+          ? ledger.withdraw({
+              user: 'u',
+              idempotencyKey: `w${i}`,
+              fingerprint: `w${i}`,
+              accountId: a.id,
+              amount: 10,
+            })
+          : ledger.transfer({
+              user: 'u',
+              idempotencyKey: `h${i}`,
+              fingerprint: `h${i}`,
+              fromAccountId: a.id,
+              toAccountNumber: b.number,
+              currency: 'USD',
+              amount: 10,
+              pending: true,
+            }),
+      ),
+    );
+    expect(outs.filter((o) => o.kind === 'journal')).toHaveLength(10);
+    expect(
+      outs
+        .filter((o) => o.kind === 'declined')
+        .every((o) => o.kind === 'declined' && o.code === 'insufficient_funds'),
+    ).toBe(true);
+    const after = await accounts.get('u', a.id);
+    expect(after?.available).toBe(0);
+    expect((after?.balance ?? 0) - (after?.held ?? 0)).toBe(0);
+    expect(after?.balance).toBeGreaterThanOrEqual(0);
+  });
+});
+
+// ---------- lifecycle races ----------
+
+const pendingTransfer = async (
+  ledger: LedgerStore,
+  from: { id: string },
+  to: { number: string },
+  amount: number,
+  key: string,
+  expiresInSeconds = 60,
+) => {
+  const out = await ledger.transfer({
+    user: 'u',
+    idempotencyKey: key,
+    fingerprint: key,
+    fromAccountId: from.id,
+    toAccountNumber: to.number,
+    currency: 'USD',
+    amount,
+    pending: true,
+    expiresInSeconds,
+  });
+  if (out.kind !== 'journal') throw new Error(`hold declined: ${out.code}`);
+  return out.journal;
+};
+
+describe('post, void and expiry race', () => {
+  it('exactly one wins, 20 times, and the hold is released once', async () => {
+    const table = await createTestTable('race');
+    let now = Date.parse('2026-11-30T12:00:00Z');
+    const clock = () => new Date(now);
+    const { accounts, ledger } = storesFor(db, table, { now: clock });
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'USD' });
+    await ledger.deposit({ user: 'u', idempotencyKey: 'd', fingerprint: 'd', accountId: a.id, amount: 1000 });
+    let balance = 1000;
+    for (let round = 0; round < 20; round++) {
+      const j = await pendingTransfer(ledger, a, b, 10, `hold-${round}`);
+      // The expiry runs as of a clock past the hold's time; post and void as of one before it.
+      const late = new Date(Date.parse(j.expiresAt as string));
+      const [post, voided, expired] = await Promise.all([
+        ledger.post({ user: 'u', idempotencyKey: `p-${round}`, fingerprint: 'p', journalId: j.id }),
+        ledger.void({ user: 'u', idempotencyKey: `v-${round}`, fingerprint: 'v', journalId: j.id }),
+        ledger.expire(j.id, late),
+      ]);
+      const winners = [post.kind === 'journal', voided.kind === 'journal', expired].filter(Boolean);
+      expect(winners).toHaveLength(1);
+      for (const lost of [post, voided]) {
+        if (lost.kind === 'declined')
+          expect(['transaction_not_pending', 'transaction_expired']).toContain(lost.code);
+      }
+      if (post.kind === 'journal') balance -= 10;
+      const final = await ledger.getJournal(j.id);
+      expect(final?.status).toBe(
+        post.kind === 'journal' ? 'posted' : voided.kind === 'journal' ? 'voided' : 'expired',
+      );
+      const acct = await accounts.get('u', a.id);
+      expect(acct).toMatchObject({ balance, held: 0, available: balance, storedHeld: 0 });
+      now += 1000;
+    }
+    const report = await verifyLedger(db, table, { now: clock() });
+    expect(report.problems).toEqual([]);
+  });
+
+  it('a partial post releases the rest and gives it back to the daily limit', async () => {
+    const table = await createTestTable('partial');
+    const accounts = new AccountStore(db, table);
+    const ledger = new LedgerStore(db, table, accounts, new IdempotencyStore(db, table, 48 * 3600), {
+      systemShards: 2,
+      dailyLimit: 100,
+    });
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'USD' });
+    await ledger.deposit({ user: 'u', idempotencyKey: 'd', fingerprint: 'd', accountId: a.id, amount: 500 });
+    const j = await pendingTransfer(ledger, a, b, 100, 'h');
+    const w = () =>
+      ledger.withdraw({
+        user: 'u',
+        idempotencyKey: `w-${Math.random()}`,
+        fingerprint: 'w',
+        accountId: a.id,
+        amount: 60,
+      });
+    expect((await w()).kind).toBe('declined'); // the hold used the whole daily limit
+    const posted = await ledger.post({
+      user: 'u',
+      idempotencyKey: 'p',
+      fingerprint: 'p',
+      journalId: j.id,
+      amount: 40,
+    });
+    expect(posted).toMatchObject({ kind: 'journal', journal: { status: 'posted', amount: 40 } });
+    expect(await accounts.get('u', a.id)).toMatchObject({ balance: 460, held: 0, available: 460 });
+    expect(await accounts.get('v', b.id)).toMatchObject({ balance: 40 });
+    expect((await w()).kind).toBe('journal'); // 60 of the limit came back
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
+  });
+
+  it('an expired hold is not held on reads, and never refuses a debit, before the sweeper ran', async () => {
+    const table = await createTestTable('expiry');
+    let now = Date.parse('2026-11-30T12:00:00Z');
+    const { accounts, ledger } = storesFor(db, table, { now: () => new Date(now) });
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'USD' });
+    await ledger.deposit({ user: 'u', idempotencyKey: 'd', fingerprint: 'd', accountId: a.id, amount: 100 });
+    const j = await pendingTransfer(ledger, a, b, 100, 'h', 60);
+    expect(await accounts.get('u', a.id)).toMatchObject({ balance: 100, held: 100, available: 0 });
+    now += 60_000;
+    expect(await accounts.get('u', a.id)).toMatchObject({
+      balance: 100,
+      held: 0,
+      available: 100,
+      storedHeld: 100,
+    });
+    const w = await ledger.withdraw({
+      user: 'u',
+      idempotencyKey: 'w',
+      fingerprint: 'w',
+      accountId: a.id,
+      amount: 100,
+    });
+    expect(w.kind).toBe('journal');
+    expect((await ledger.getJournal(j.id))?.status).toBe('expired');
+    expect(await ledger.expireDue()).toEqual({ expired: 0, seen: 0 });
+    const post = await ledger.post({ user: 'u', idempotencyKey: 'p', fingerprint: 'p', journalId: j.id });
+    expect(post).toMatchObject({ kind: 'declined', code: 'transaction_expired' });
+  });
+
+  it('the sweeper expires what is due, and only that', async () => {
+    const table = await createTestTable('sweep');
+    let now = Date.parse('2026-11-30T12:00:00Z');
+    const { accounts, ledger } = storesFor(db, table, { now: () => new Date(now) });
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'USD' });
+    await ledger.deposit({ user: 'u', idempotencyKey: 'd', fingerprint: 'd', accountId: a.id, amount: 100 });
+    const soon = await pendingTransfer(ledger, a, b, 10, 'h1', 60);
+    const later = await pendingTransfer(ledger, a, b, 20, 'h2', 600);
+    now += 61_000;
+    expect(await ledger.expireDue()).toEqual({ expired: 1, seen: 1 });
+    expect((await ledger.getJournal(soon.id))?.status).toBe('expired');
+    expect((await ledger.getJournal(later.id))?.status).toBe('pending');
+    expect(await accounts.get('u', a.id)).toMatchObject({ held: 20, storedHeld: 20, available: 80 });
+    expect((await verifyLedger(db, table, { now: new Date(now) })).problems).toEqual([]);
+  });
+});
+
+describe('refunds', () => {
+  it('20 concurrent refunds of 10 against a transfer of 100: exactly 10 succeed', async () => {
+    const table = await createTestTable('refunds');
+    const { accounts, ledger } = storesFor(db, table);
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'USD' });
+    await ledger.deposit({ user: 'u', idempotencyKey: 'd', fingerprint: 'd', accountId: a.id, amount: 100 });
+    await ledger.deposit({ user: 'v', idempotencyKey: 'd', fingerprint: 'd', accountId: b.id, amount: 1000 });
+    const t = await ledger.transfer({
+      user: 'u',
+      idempotencyKey: 't',
+      fingerprint: 't',
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      currency: 'USD',
+      amount: 100,
+    });
+    if (t.kind !== 'journal') throw new Error('transfer declined');
+    const outs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        ledger.refund({
+          user: 'v',
+          idempotencyKey: `r${i}`,
+          fingerprint: `r${i}`,
+          journalId: t.journal.id,
+          amount: 10,
+        }),
+      ),
+    );
+    expect(outs.filter((o) => o.kind === 'journal')).toHaveLength(10);
+    expect(outs.filter((o) => o.kind === 'declined' && o.code === 'refund_exceeds_amount')).toHaveLength(10);
+    expect((await ledger.getJournal(t.journal.id))?.refundedAmount).toBe(100);
+    expect(await accounts.get('u', a.id)).toMatchObject({ balance: 100 });
+    expect(await accounts.get('v', b.id)).toMatchObject({ balance: 1000 });
+    // Only the credited side may refund; anyone else is told there is no such transaction.
+    await expect(
+      ledger.refund({ user: 'u', idempotencyKey: 'x', fingerprint: 'x', journalId: t.journal.id, amount: 1 }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
+  });
+});
 // ---------- model-based test ----------
 
+interface ModelHold {
+  acct: number;
+  to: number;
+  amount: number;
+  expiresAt: number;
+  settled: boolean;
+}
 interface Model {
   balances: number[];
   /** key -> fingerprint of the request that first used it */
   keys: Map<string, string>;
   journals: number;
+  holds: Map<string, ModelHold>;
+  holdIds: string[];
+  transfers: { id: string; acct: number; to: number; amount: number; refunded: number }[];
 }
 interface Real {
   ledger: LedgerStore;
@@ -113,36 +425,69 @@ interface Real {
   ids: string[];
   numbers: string[];
   table: string;
+  clock: { now: number };
 }
 
 type Op =
   | { kind: 'deposit'; acct: number; amount: number; key: string }
   | { kind: 'withdraw'; acct: number; amount: number; key: string }
-  | { kind: 'transfer'; acct: number; to: number; amount: number; key: string };
+  | { kind: 'transfer'; acct: number; to: number; amount: number; key: string }
+  | { kind: 'hold'; acct: number; to: number; amount: number; key: string; secs: number }
+  | { kind: 'post'; ref: number; amount?: number; key: string }
+  | { kind: 'void'; ref: number; key: string }
+  | { kind: 'refund'; ref: number; amount: number; key: string };
 
 const fingerprint = (op: Op) => JSON.stringify({ ...op, key: undefined });
+const live = (h: ModelHold, now: number) => !h.settled && h.expiresAt > now;
+const heldOf = (m: Model, acct: number, now: number) =>
+  [...m.holds.values()].filter((h) => h.acct === acct && live(h, now)).reduce((s, h) => s + h.amount, 0);
+const availableOf = (m: Model, acct: number, now: number) =>
+  (m.balances[acct] as number) - heldOf(m, acct, now);
 
-const run = async (r: Real, op: Op): Promise<Outcome | BankError> => {
-  const base = { user: 'owner', idempotencyKey: op.key, fingerprint: fingerprint(op), amount: op.amount };
+const run = async (m: Model, r: Real, op: Op): Promise<Outcome | BankError> => {
+  const base = { user: 'owner', idempotencyKey: op.key, fingerprint: fingerprint(op) };
   try {
-    if (op.kind === 'deposit')
-      return await r.ledger.deposit({ ...base, accountId: r.ids[op.acct] as string });
-    if (op.kind === 'withdraw')
-      return await r.ledger.withdraw({ ...base, accountId: r.ids[op.acct] as string });
-    return await r.ledger.transfer({
-      ...base,
-      fromAccountId: r.ids[op.acct] as string,
-      toAccountNumber: r.numbers[op.to] as string,
-      currency: 'USD',
-    });
+    switch (op.kind) {
+      case 'deposit':
+        return await r.ledger.deposit({ ...base, amount: op.amount, accountId: r.ids[op.acct] as string });
+      case 'withdraw':
+        return await r.ledger.withdraw({ ...base, amount: op.amount, accountId: r.ids[op.acct] as string });
+      case 'transfer':
+      case 'hold':
+        return await r.ledger.transfer({
+          ...base,
+          amount: op.amount,
+          fromAccountId: r.ids[op.acct] as string,
+          toAccountNumber: r.numbers[op.to] as string,
+          currency: 'USD',
+          ...(op.kind === 'hold' ? { pending: true, expiresInSeconds: op.secs } : {}),
+        });
+      case 'post':
+        return await r.ledger.post({
+          ...base,
+          journalId: m.holdIds[op.ref % m.holdIds.length] ?? randomUUID(),
+          amount: op.amount,
+        });
+      case 'void':
+        return await r.ledger.void({
+          ...base,
+          journalId: m.holdIds[op.ref % m.holdIds.length] ?? randomUUID(),
+        });
+      case 'refund':
+        return await r.ledger.refund({
+          ...base,
+          journalId: m.transfers[op.ref % m.transfers.length]?.id ?? randomUUID(),
+          amount: op.amount,
+        });
+    }
   } catch (e) {
     if (e instanceof BankError) return e;
     throw e;
   }
 };
 
-/** Applies a real outcome to the model, checking it was allowed. */
-const apply = (m: Model, op: Op, out: Outcome | BankError) => {
+/** Applies a real outcome to the model; with `judge`, checks that a decline was allowed. */
+const apply = (m: Model, op: Op, out: Outcome | BankError, now: number, judge = true) => {
   const known = m.keys.get(op.key);
   if (known !== undefined && known !== fingerprint(op)) {
     expect((out as BankError).code).toBe('idempotency_key_reused');
@@ -154,48 +499,150 @@ const apply = (m: Model, op: Op, out: Outcome | BankError) => {
     return;
   }
   m.keys.set(op.key, fingerprint(op));
-  const status = out instanceof BankError ? out.status : out.status;
-  if (status !== 201) {
-    if (op.kind !== 'deposit') {
-      const from = m.balances[op.acct] as number;
-      // A decline is only allowed when the model agrees the money was not there (or it is the same account).
-      if (op.kind === 'transfer' && op.acct === op.to) return;
-      expect(from).toBeLessThan(op.amount);
+  const hold = 'ref' in op && op.kind !== 'refund' ? m.holdIds[op.ref % m.holdIds.length] : undefined;
+  const transfer = op.kind === 'refund' ? m.transfers[op.ref % m.transfers.length] : undefined;
+  if (out instanceof BankError || out.kind === 'declined') {
+    if (!judge || out instanceof BankError) return;
+    if (op.kind === 'withdraw' || ((op.kind === 'hold' || op.kind === 'transfer') && op.acct !== op.to)) {
+      expect(availableOf(m, op.acct, now)).toBeLessThan(op.amount);
+    }
+    if ((op.kind === 'hold' || op.kind === 'transfer') && op.acct === op.to)
+      expect(out.code).toBe('same_account');
+    if ((op.kind === 'post' || op.kind === 'void') && hold) {
+      const h = m.holds.get(hold) as ModelHold;
+      const allowed = !h.settled && h.expiresAt > now && (op.kind === 'void' || (op.amount ?? 0) <= h.amount);
+      expect(allowed).toBe(false);
+    }
+    if (op.kind === 'refund' && transfer) {
+      const allowed =
+        op.amount <= transfer.amount - transfer.refunded && availableOf(m, transfer.to, now) >= op.amount;
+      expect(allowed).toBe(false);
     }
     return;
   }
+  const j = out.journal;
+  const add = (acct: number, v: number) => {
+    m.balances[acct] = (m.balances[acct] as number) + v;
+  };
+  switch (op.kind) {
+    case 'deposit':
+      add(op.acct, op.amount);
+      break;
+    case 'withdraw':
+      add(op.acct, -op.amount);
+      break;
+    case 'transfer':
+      add(op.acct, -op.amount);
+      add(op.to, op.amount);
+      m.transfers.push({ id: j.id, acct: op.acct, to: op.to, amount: op.amount, refunded: 0 });
+      break;
+    case 'hold':
+      m.holds.set(j.id, {
+        acct: op.acct,
+        to: op.to,
+        amount: op.amount,
+        expiresAt: Date.parse(j.expiresAt as string),
+        settled: false,
+      });
+      m.holdIds.push(j.id);
+      return; // no postings yet
+    case 'post': {
+      const h = m.holds.get(j.id) as ModelHold;
+      expect(live(h, now)).toBe(true);
+      h.settled = true;
+      add(h.acct, -j.amount);
+      add(h.to, j.amount);
+      m.transfers.push({ id: j.id, acct: h.acct, to: h.to, amount: j.amount, refunded: 0 });
+      break;
+    }
+    case 'void': {
+      const h = m.holds.get(j.id) as ModelHold;
+      expect(live(h, now)).toBe(true);
+      h.settled = true;
+      return;
+    }
+    case 'refund': {
+      const t = m.transfers.find((x) => x.id === j.refundOf) as (typeof m.transfers)[number];
+      t.refunded += j.amount;
+      expect(t.refunded).toBeLessThanOrEqual(t.amount);
+      add(t.to, -j.amount);
+      add(t.acct, j.amount);
+      break;
+    }
+  }
   m.journals++;
-  if (op.kind === 'deposit') m.balances[op.acct] = (m.balances[op.acct] as number) + op.amount;
-  else m.balances[op.acct] = (m.balances[op.acct] as number) - op.amount;
-  if (op.kind === 'transfer') m.balances[op.to] = (m.balances[op.to] as number) + op.amount;
 };
 
 const check = async (m: Model, r: Real) => {
   for (let i = 0; i < r.ids.length; i++) {
     const a = await r.accounts.get('owner', r.ids[i] as string);
     expect(a?.balance).toBe(m.balances[i]);
-    expect(a?.balance).toBeGreaterThanOrEqual(0);
+    expect(a?.held).toBe(heldOf(m, i, r.clock.now));
+    expect(a?.available).toBe(availableOf(m, i, r.clock.now));
+    expect(a?.available).toBeGreaterThanOrEqual(0);
   }
-  const report = await verifyLedger(db, r.table);
+  const report = await verifyLedger(db, r.table, { now: new Date(r.clock.now), sweepSeconds: 1e9 });
   expect(report.problems).toEqual([]);
-  expect(report.journals).toBe(m.journals);
+  // Journals with postings: the model counts the posted ones.
+  expect([...(await postedJournals(r))]).toHaveLength(m.journals);
+};
+const postedJournals = async (r: Real) => {
+  const ids = new Set<string>();
+  for (const id of r.ids)
+    for (const p of (await r.ledger.postings(id, { limit: 100, status: 'posted' })).items)
+      ids.add(p.journalId);
+  return ids;
 };
 
 const N = 3;
 const acct = fc.integer({ min: 0, max: N - 1 });
 const amount = fc.integer({ min: 1, max: 400 });
-const keyArb = fc.constantFrom('k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8', 'k9', 'k10', 'k11', 'k12');
+const ref = fc.nat(50);
+// Mostly fresh keys (so that most requests are new), sometimes one of a few shared ones (a key reused
+// for another request must be refused); Repeat commands send a used key with the same request again.
+const keyArb = fc.oneof(
+  { arbitrary: fc.uuid(), weight: 5 },
+  { arbitrary: fc.constantFrom('k1', 'k2', 'k3'), weight: 1 },
+);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('deposit' as const), acct, amount, key: keyArb }),
   fc.record({ kind: fc.constant('withdraw' as const), acct, amount, key: keyArb }),
   fc.record({ kind: fc.constant('transfer' as const), acct, to: acct, amount, key: keyArb }),
+  {
+    // Pending transfers, posts and voids twice as often: they are what this test is about.
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('hold' as const),
+      acct,
+      to: acct,
+      amount,
+      key: keyArb,
+      secs: fc.integer({ min: 60, max: 600 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('post' as const),
+      ref,
+      amount: fc.option(amount, { nil: undefined }),
+      key: keyArb,
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('void' as const), ref, key: keyArb }) },
+  fc.record({
+    kind: fc.constant('refund' as const),
+    ref,
+    amount: fc.integer({ min: 1, max: 200 }),
+    key: keyArb,
+  }),
 );
 
 class Single implements fc.AsyncCommand<Model, Real> {
   constructor(readonly op: Op) {}
   check = () => true;
   async run(m: Model, r: Real) {
-    apply(m, this.op, await run(r, this.op));
+    apply(m, this.op, await run(m, r, this.op), r.clock.now);
     await check(m, r);
   }
   toString = () => JSON.stringify(this.op);
@@ -205,18 +652,16 @@ class Batch implements fc.AsyncCommand<Model, Real> {
   constructor(readonly ops: Op[]) {}
   check = () => true;
   async run(m: Model, r: Real) {
-    // Distinct keys inside one batch: concurrent duplicates are covered by the key-replay test above.
+    // Distinct keys inside one batch: concurrent duplicates are covered by the key-replay tests.
     const ops = this.ops.map((op, i) => ({ ...op, key: `${op.key}-b${i}-${randomUUID()}` }));
-    const outs = await Promise.all(ops.map((op) => run(r, op)));
+    const outs = await Promise.all([
+      ...ops.map((op) => run(m, r, op)),
+      r.ledger.expireDue(new Date(r.clock.now)),
+    ]);
     // Successes commute, so the model applies them in any order; a decline depends on the order the
     // race took, so it is not judged here: the balance checks below catch any wrong one.
     ops.forEach((op, i) => {
-      const out = outs[i] as Outcome | BankError;
-      if (!(out instanceof BankError) && out.status === 201) apply(m, op, out);
-    });
-    ops.forEach((op, i) => {
-      const out = outs[i] as Outcome | BankError;
-      if (out instanceof BankError || out.status !== 201) m.keys.set(op.key, fingerprint(op));
+      apply(m, op, outs[i] as Outcome | BankError, r.clock.now, false);
     });
     await check(m, r);
   }
@@ -227,36 +672,70 @@ class Repeat implements fc.AsyncCommand<Model, Real> {
   constructor(readonly op: Op) {}
   check = (m: Readonly<Model>) => m.keys.has(this.op.key);
   async run(m: Model, r: Real) {
-    apply(m, this.op, await run(r, this.op));
+    apply(m, this.op, await run(m, r, this.op), r.clock.now);
     await check(m, r);
   }
   toString = () => `repeat(${JSON.stringify(this.op)})`;
 }
 
-describe('model-based: random deposits, withdrawals, transfers, repeats and concurrent batches', () => {
-  it('keeps balances equal to the model, journals balanced, nothing negative, each key posted once', async () => {
+/** The clock moves on: holds past their time stop counting, whether or not the sweeper ran. */
+class Tick implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly seconds: number,
+    readonly sweep: boolean,
+  ) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    r.clock.now += this.seconds * 1000;
+    if (this.sweep) await r.ledger.expireDue(new Date(r.clock.now));
+    await check(m, r);
+  }
+  toString = () => `tick(${this.seconds}s${this.sweep ? ', sweep' : ''})`;
+}
+
+describe('model-based: movements, pending transfers, posts, voids, expiry, refunds, repeats, concurrent batches', () => {
+  it('keeps balance, held and available equal to the model after every step', async () => {
     const commands = [
       opArb.map((op) => new Single(op)),
       opArb.map((op) => new Repeat(op)),
       fc.array(opArb, { minLength: 2, maxLength: 6 }).map((ops) => new Batch(ops)),
+      fc.tuple(fc.integer({ min: 1, max: 400 }), fc.boolean()).map(([s, w]) => new Tick(s, w)),
     ];
     await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 12 }), async (cmds) => {
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 20, size: 'max' }), async (cmds) => {
         const table = await createTestTable('model');
-        const stores = storesFor(db, table);
+        const clock = { now: Date.parse('2026-11-30T12:00:00Z') };
+        const stores = storesFor(db, table, { now: () => new Date(clock.now) });
         const opened = [];
-        for (let i = 0; i < N; i++)
-          opened.push(await stores.accounts.open({ ownerId: 'owner', type: 'checking', currency: 'USD' }));
+        for (let i = 0; i < N; i++) {
+          const a = await stores.accounts.open({ ownerId: 'owner', type: 'checking', currency: 'USD' });
+          await stores.ledger.deposit({
+            user: 'owner',
+            idempotencyKey: `seed-${i}`,
+            fingerprint: 'seed',
+            accountId: a.id,
+            amount: 1500,
+          });
+          opened.push(a);
+        }
         const real: Real = {
           ...stores,
           ids: opened.map((a) => a.id),
           numbers: opened.map((a) => a.number),
           table,
+          clock,
         };
-        const model: Model = { balances: Array(N).fill(0), keys: new Map(), journals: 0 };
+        const model: Model = {
+          balances: Array(N).fill(1500),
+          keys: new Map(),
+          journals: N,
+          holds: new Map(),
+          holdIds: [],
+          transfers: [],
+        };
         await fc.asyncModelRun(() => ({ model, real }), cmds);
       }),
-      { seed: 20261124, numRuns: 12, endOnFailure: true },
+      { seed: 20261130, numRuns: 15, endOnFailure: true },
     );
-  });
+  }, 300_000);
 });

@@ -1,107 +1,157 @@
 /**
- * The ledger in the single table. One TransactWriteItems commits a whole movement: its postings
- * (which carry the journal), the balance updates, the daily-limit counter and the idempotency
- * record. Balance rules are condition expressions inside that transaction (an optimistic version
- * check on every customer account it touches), never a read followed by an unconditional write.
+ * The ledger in the single table. Every movement is one TransactWriteItems built from named pieces:
+ * the idempotency record (holding the domain outcome), the journal item (with its status and
+ * version), the accounts it changes, the daily-limit counters, system shards, and history entries.
+ * The rules are condition expressions on stored attributes inside that transaction:
+ *   - no overdraft: `available >= :debit` on the debited account (`available = balance - held` is
+ *     stored and kept in every update, because a condition cannot add two attributes); the version
+ *     check on top keeps each posting's running balance exact, but the money rule does not need it;
+ *   - post / void / expiry: `status = pending AND version = :v` on the journal, and the hold must be
+ *     in the account's `holds` map: exactly one of them wins, and the hold is released once;
+ *   - refunds: `refundable >= :amount` on the original transfer;
+ *   - daily limits: `spent <= :room` on the day's counter.
+ * Cancellation reasons are mapped back to the pieces by name (see db.ts `transact`).
  *
- * Items per movement (at most 6):
- *   deposit    idempotency, account, cash-in shard, 2 postings                  = 5
- *   withdrawal idempotency, account, cash-out shard, limit counter, 2 postings  = 6
- *   transfer   idempotency, 2 accounts, limit counter, 2 postings               = 6
+ * Items and round trips per movement (reads before the one TransactWriteItems):
+ *   deposit          idem, journal, account, deposit counter, cash-in shard, 2 postings = 7; 1 read
+ *   withdrawal       idem, journal, account, limit counter, cash-out shard, 2 postings = 7; 1 read
+ *   transfer         idem, journal, 2 accounts, limit counter, 2 postings             = 7; 2-3 reads
+ *   pending transfer idem, journal, sender, limit counter, sender's history entry     = 5; 2-3 reads
+ *   post             idem, journal, 2 accounts, [limit], history entry (delete), 2 postings = 7-8; 3 reads
+ *   void             idem, journal, sender, [limit], history entry                     = 4-5; 1 read
+ *   expiry           journal, sender, [limit], history entry                           = 3-4; 1 read
+ *   refund           idem, refund journal, original journal, 2 accounts, 2 postings    = 7; 3 reads
+ * ([limit]: the unposted rest is given back to the daily limit when it is still the same UTC day.)
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { problemOf } from '../api/problem.ts';
-import { BankError, isBankError } from '../domain/errors.ts';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_DAILY_DEPOSIT_LIMIT } from '../config.ts';
+import { expiredHolds, type Hold, MAX_LIVE_HOLDS } from '../domain/account.ts';
+import { BankError, isBankError, isDecline } from '../domain/errors.ts';
 import {
+  assertRefundable,
+  type Change,
+  debitOf,
+  type Journal,
+  MAX_HOLD_SECONDS,
+  type Metadata,
+  type Party,
   type Plan,
   planDeposit,
+  planPost,
+  planRefund,
+  planRelease,
   planTransfer,
   planWithdrawal,
   shardOf,
   systemShardId,
+  type TransactionStatus,
   type TransactionType,
   utcDay,
 } from '../domain/ledger.ts';
 import type { Currency } from '../domain/money.ts';
-import type { AccountRecord, AccountStore } from './accounts.ts';
-import { cancellationCodes, type Db } from './db.ts';
+import { type AccountRecord, type AccountStore, busy } from './accounts.ts';
+import { conditionFailed, type Db, type Piece, transact } from './db.ts';
 import type { IdempotencyStore, Outcome } from './idempotency.ts';
 import { keys } from './keys.ts';
-import { backoff, isTransient } from './retry.ts';
+import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
 
 export interface LedgerOptions {
+  /** Shards per system account (cash-in, cash-out), and of the sweeper's index of pending journals. */
   systemShards: number;
+  /** Per user, currency and UTC day: withdrawals and outgoing transfers, in minor units. */
   dailyLimit: number;
-  /** Attempts before giving up on contention (version conflicts, TransactionConflict, throttling). */
-  maxAttempts?: number;
+  /** Per user, currency and UTC day: self-service deposits, in minor units (default 1 000 000). */
+  dailyDepositLimit?: number;
+  /** Retries of contention (version conflicts, TransactionConflict, throttling). */
+  retry?: Partial<RetryPolicy>;
+  /** The clock (tests inject one). */
+  now?: () => Date;
 }
 
-/** What every movement request carries. */
-export interface MovementRequest {
+/** What every request that moves money carries: the caller and the request's identity. */
+export interface Keyed {
   user: string;
   idempotencyKey: string;
   fingerprint: string;
+}
+
+export interface MovementRequest extends Keyed {
   amount: number;
   description?: string | undefined;
+  metadata?: Metadata | undefined;
 }
 
-/** Both sides of a journal, as kept on each of its postings. */
-export interface JournalInfo {
-  txId: string;
+export interface TransferRequest extends MovementRequest {
+  fromAccountId: string;
+  toAccountNumber: string;
+  currency: Currency;
+  pending?: boolean | undefined;
+  expiresInSeconds?: number | undefined;
+}
+
+/** One entry of an account's history. */
+export interface HistoryItem {
+  journalId: string;
   type: TransactionType;
+  status: TransactionStatus;
+  /** Signed: negative for money out (a pending transfer's hold included). */
   amount: number;
   currency: Currency;
+  /** Posted entries only: the account's posted balance after it. */
+  balanceAfter?: number;
+  counterpartyNumber?: string;
   description: string;
   createdAt: string;
-  from?: { accountId: string; number: string; ownerId: string };
-  to?: { accountId: string; number: string; ownerId: string };
 }
 
-export interface TransactionView {
-  id: string;
-  type: TransactionType;
-  status: 'posted';
-  amount: number;
-  currency: Currency;
-  fromAccountId?: string;
-  toAccountId?: string;
-  fromAccountNumber?: string;
-  toAccountNumber?: string;
-  description: string;
-  createdAt: string;
-  balanceAfter: number;
+type Name =
+  | 'idempotency'
+  | 'journal'
+  | 'original'
+  | 'from'
+  | 'to'
+  | 'limit'
+  | 'limitRelease'
+  | 'deposits'
+  | 'system'
+  | 'entry'
+  | `posting:${string}`;
+
+/** A journal to commit: its pieces, and the journal as it stands once they commit. */
+interface Attempt {
+  journal: Journal;
+  pieces: Piece<Name>[];
 }
 
-/** The transaction as the given user sees it: another user's account ids are never shown. */
-export const viewOf = (j: JournalInfo, user: string, balanceAfter: number): TransactionView => ({
-  id: j.txId,
-  type: j.type,
-  status: 'posted',
-  amount: j.amount,
-  currency: j.currency,
-  ...(j.from?.ownerId === user ? { fromAccountId: j.from.accountId } : {}),
-  ...(j.to?.ownerId === user ? { toAccountId: j.to.accountId } : {}),
-  ...(j.from ? { fromAccountNumber: j.from.number } : {}),
-  ...(j.to ? { toAccountNumber: j.to.number } : {}),
-  description: j.description,
-  createdAt: j.createdAt,
-  balanceAfter,
+const party = (a: AccountRecord, metadata?: Metadata, balanceAfter?: number): Party => ({
+  accountId: a.id,
+  number: a.number,
+  ownerId: a.ownerId,
+  ...(metadata && Object.keys(metadata).length > 0 ? { metadata } : {}),
+  ...(balanceAfter !== undefined ? { balanceAfter } : {}),
 });
 
-interface Prepared {
-  plan: Plan;
-  /** The customer accounts the plan touches, as read (with their versions). */
-  accounts: AccountRecord[];
-  journal: Omit<JournalInfo, 'txId' | 'createdAt' | 'description'>;
-  /** The account whose balance the caller sees in `balanceAfter`. */
-  callerAccount: string;
-}
+const INTERNAL = ['pk', 'sk', 'entity', 'version', 'gsi1pk', 'gsi1sk', 'refundable'];
+const toJournal = (item: Record<string, unknown>): Journal & { version: number } => {
+  const j = { ...item };
+  for (const k of INTERNAL) delete j[k];
+  return { ...(j as unknown as Journal), version: Number(item.version) };
+};
 
-const party = (a: AccountRecord) => ({ accountId: a.id, number: a.number, ownerId: a.ownerId });
+/**
+ * Contention on one account (every commit on it changes its version, so the others plan again) is
+ * resolved one writer per round: enough short, jittered attempts for a few dozen concurrent writers.
+ * The Lambda's deadline bounds them first when time runs short.
+ */
+const CONTENTION: Partial<RetryPolicy> = { maxAttempts: 40, baseMs: 5, capMs: 200 };
+
+const notFound = () => new BankError('not_found', 'No such transaction');
 
 export class LedgerStore {
-  private readonly maxAttempts: number;
+  private readonly now: () => Date;
+  private readonly depositLimit: number;
+  private readonly policy: Partial<RetryPolicy>;
 
   constructor(
     private readonly db: Db,
@@ -110,262 +160,364 @@ export class LedgerStore {
     private readonly idempotency: IdempotencyStore,
     private readonly opts: LedgerOptions,
   ) {
-    this.maxAttempts = opts.maxAttempts ?? 60;
+    this.now = opts.now ?? (() => new Date());
+    this.depositLimit = opts.dailyDepositLimit ?? DEFAULT_DAILY_DEPOSIT_LIMIT;
+    this.policy = { ...CONTENTION, ...opts.retry };
   }
 
+  // ---------- movements ----------
+
   deposit(req: MovementRequest & { accountId: string }): Promise<Outcome> {
-    return this.move(req, async (txId) => {
+    const id = randomUUID();
+    return this.commit(req, async (now) => {
       const to = await this.accounts.mustGet(req.user, req.accountId);
-      const shard = systemShardId('cash-in', to.currency, shardOf(txId, this.opts.systemShards));
-      return {
-        plan: planDeposit(to, req.amount, shard),
-        accounts: [to],
-        journal: { type: 'deposit', amount: req.amount, currency: to.currency, to: party(to) },
-        callerAccount: to.id,
-      };
+      const shard = systemShardId('cash-in', to.currency, shardOf(id, this.opts.systemShards));
+      const plan = planDeposit(to, req.amount, shard, this.depositLimit);
+      return this.instant(id, plan, now, req, { to: [to, req.metadata] });
     });
   }
 
   withdraw(req: MovementRequest & { accountId: string }): Promise<Outcome> {
-    return this.move(req, async (txId) => {
-      const from = await this.accounts.mustGet(req.user, req.accountId);
-      const shard = systemShardId('cash-out', from.currency, shardOf(txId, this.opts.systemShards));
-      return {
-        plan: planWithdrawal(from, req.amount, shard, this.opts.dailyLimit),
-        accounts: [from],
-        journal: { type: 'withdrawal', amount: req.amount, currency: from.currency, from: party(from) },
-        callerAccount: from.id,
-      };
+    const id = randomUUID();
+    return this.commit(req, async (now) => {
+      const from = await this.debitable(req.user, req.accountId, now);
+      const shard = systemShardId('cash-out', from.currency, shardOf(id, this.opts.systemShards));
+      const plan = planWithdrawal(from, req.amount, shard, this.opts.dailyLimit);
+      return this.instant(id, plan, now, req, { from: [from, req.metadata] });
     });
   }
 
-  transfer(
-    req: MovementRequest & { fromAccountId: string; toAccountNumber: string; currency: Currency },
-  ): Promise<Outcome> {
-    return this.move(req, async () => {
+  /** A transfer: posted at once, or (`pending`) a hold on the sender until it is posted, voided or expires. */
+  transfer(req: TransferRequest): Promise<Outcome> {
+    const id = randomUUID();
+    return this.commit(req, async (now) => {
       const [from, to] = await Promise.all([
-        this.accounts.mustGet(req.user, req.fromAccountId),
+        this.debitable(req.user, req.fromAccountId, now),
         this.accounts.findByNumber(req.toAccountNumber),
       ]);
       if (!to) throw new BankError('recipient_not_found', 'No account has that number');
+      const plan = planTransfer(from, to, req.amount, req.currency, this.opts.dailyLimit, {
+        pending: req.pending === true,
+      });
+      if (!req.pending) return this.instant(id, plan, now, req, { from: [from, req.metadata], to: [to] });
+      if (Object.keys(from.holds).length >= MAX_LIVE_HOLDS) {
+        throw new BankError(
+          'too_many_holds',
+          `An account may have at most ${MAX_LIVE_HOLDS} pending transfers`,
+        );
+      }
+      const expiresAt = new Date(
+        now.getTime() + (req.expiresInSeconds ?? MAX_HOLD_SECONDS) * 1000,
+      ).toISOString();
+      const journal: Journal = {
+        id,
+        type: 'transfer',
+        status: 'pending',
+        amount: req.amount,
+        heldAmount: req.amount,
+        currency: req.currency,
+        description: req.description ?? '',
+        createdAt: now.toISOString(),
+        expiresAt,
+        limitDay: utcDay(now),
+        from: party(from, req.metadata),
+        to: party(to),
+      };
+      const shard = shardOf(id, this.opts.systemShards);
       return {
-        plan: planTransfer(from, to, req.amount, req.currency, this.opts.dailyLimit),
-        accounts: from.id === to.id ? [from] : [from, to],
-        journal: {
-          type: 'transfer',
-          amount: req.amount,
-          currency: req.currency,
-          from: party(from),
-          to: party(to),
-        },
-        callerAccount: from.id,
+        journal,
+        pieces: [
+          this.journalPut(journal, 1, undefined, {
+            gsi1pk: keys.pendingShard(shard),
+            gsi1sk: `${expiresAt}#${id}`,
+          }),
+          this.accountPiece('from', from, plan.changes.get(from.id) as Change, now.toISOString(), {
+            id,
+            set: { amount: req.amount, expiresAt },
+          }),
+          ...this.limitPieces(req.user, journal, plan, now),
+          {
+            name: 'entry',
+            item: {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  ...keys.posting(from.id, journal.createdAt, id),
+                  entity: 'hold',
+                  accountId: from.id,
+                  ownerId: from.ownerId,
+                  amount: -req.amount,
+                  currency: req.currency,
+                  journalId: id,
+                  type: 'transfer',
+                  status: 'pending',
+                  description: journal.description,
+                  counterpartyNumber: to.number,
+                  createdAt: journal.createdAt,
+                },
+              },
+            },
+          },
+        ],
       };
     });
   }
 
-  /** Plans and commits, retrying contention, or answers a repeat; declines (422) are recorded for replay too. */
-  private async move(req: MovementRequest, prepare: (txId: string) => Promise<Prepared>): Promise<Outcome> {
-    // No read of the idempotency record up front: the record's own condition in the transaction (or in
-    // the decline's write) detects a repeat, and then we answer what the key holds. First requests,
-    // the common case, save a read.
-    const txId = randomUUID();
-    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      let prepared: Prepared;
-      try {
-        prepared = await prepare(txId);
-      } catch (e) {
-        if (isBankError(e) && e.status === 422) return this.decline(req, e, new Date());
-        // Not a decline (say, 404): still, a key already used for another request is the first thing to say.
-        if (isBankError(e)) {
-          const earlier = await this.idempotency.replay(req.user, req.idempotencyKey, req.fingerprint);
-          if (earlier) return earlier;
-        }
-        throw e;
-      }
-      // Taken after the reads: the posting's time must follow what it was planned on.
-      const now = new Date();
-      const { items, view, limitIndex } = this.transaction(req, txId, prepared, now);
-      try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-        return { status: 201, body: view, replayed: false };
-      } catch (e) {
-        const codes = cancellationCodes(e);
-        if (codes?.[0] === 'ConditionalCheckFailed') {
-          // The key was committed by a concurrent duplicate: answer what it answered.
-          const replay = await this.idempotency.replay(req.user, req.idempotencyKey, req.fingerprint);
-          if (replay) return replay;
-          throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
-        }
-        if (limitIndex >= 0 && codes?.[limitIndex] === 'ConditionalCheckFailed') {
-          return this.decline(
-            req,
-            new BankError('daily_limit_exceeded', 'This would exceed your daily outgoing limit'),
-            new Date(),
-          );
-        }
-        if (codes?.includes('ConditionalCheckFailed') || isTransient(e, codes)) {
-          // An account changed since we read it, or DynamoDB asked us to retry: plan again on fresh data.
-          await backoff(Math.min(attempt, 6), 2, 100);
-          continue;
-        }
-        throw e;
-      }
-    }
-    throw new BankError('service_unavailable', 'The account is busy: retry with the same Idempotency-Key', {
-      headers: { 'retry-after': '1' },
+  /** Posts a pending transfer (all of it, or `amount` of it): only its sender may. */
+  post(req: Keyed & { journalId: string; amount?: number | undefined }): Promise<Outcome> {
+    return this.commit(req, async (now) => {
+      const j = await this.ownPending(req.user, req.journalId);
+      const jFrom = j.from as Party;
+      const jTo = j.to as Party;
+      const [from, to] = await Promise.all([
+        this.accounts.mustGet(jFrom.ownerId, jFrom.accountId),
+        this.accounts.mustGet(jTo.ownerId, jTo.accountId),
+      ]);
+      const plan = planPost(j, from, to, req.amount, now);
+      // After the hold's own history entry too (the posting replaces it).
+      const at = this.postingTime(new Date(Math.max(now.getTime(), Date.parse(j.createdAt) + 1)), [from, to]);
+      const fromChange = plan.changes.get(from.id) as Change;
+      const toChange = plan.changes.get(to.id) as Change;
+      const amount = -(plan.postings[0]?.amount ?? 0);
+      const { version, ...rest } = j;
+      const journal: Journal = {
+        ...rest,
+        status: 'posted',
+        amount,
+        postedAt: at,
+        refundedAmount: 0,
+        from: { ...jFrom, balanceAfter: fromChange.balanceAfter },
+        to: { ...jTo, balanceAfter: toChange.balanceAfter },
+      };
+      return {
+        journal,
+        pieces: [
+          this.journalPut(journal, version + 1, { version, now }),
+          this.accountPiece('from', from, fromChange, at, { id: j.id, remove: true }),
+          this.accountPiece('to', to, toChange, at),
+          ...this.limitPieces(req.user, journal, plan, now),
+          {
+            name: 'entry',
+            item: { Delete: { TableName: this.table, Key: keys.posting(from.id, j.createdAt, j.id) } },
+          },
+          ...this.postingPieces(journal, plan, at, [from, to]),
+        ],
+      };
     });
   }
 
-  private async decline(req: MovementRequest, e: BankError, now: Date): Promise<Outcome> {
-    const out = await this.idempotency.recordDecline(
-      req.user,
-      req.idempotencyKey,
-      req.fingerprint,
-      { status: e.status, body: problemOf(e) },
-      now,
+  /** Voids a pending transfer: only its sender may. The hold is released and given back to the daily limit. */
+  void(req: Keyed & { journalId: string }): Promise<Outcome> {
+    return this.commit(req, async (now) =>
+      this.release(await this.ownPending(req.user, req.journalId), now, false),
     );
-    if (!out.replayed) throw e;
-    return out;
   }
 
-  private transaction(req: MovementRequest, txId: string, p: Prepared, now: Date) {
-    // A posting's time orders the account's history, so it must follow the account's last posting even
-    // when clocks disagree (another Lambda) or this request read late: history order = version order.
-    const after = Math.max(
-      now.getTime(),
-      ...p.accounts.map((a) => (a.lastPostedAt ? Date.parse(a.lastPostedAt) + 1 : 0)),
-    );
-    const createdAt = new Date(after).toISOString();
-    const journal: JournalInfo = { ...p.journal, txId, createdAt, description: req.description ?? '' };
-    const byId = new Map(p.accounts.map((a) => [a.id, a]));
-    const view = viewOf(journal, req.user, p.plan.balances.get(p.callerAccount) ?? 0);
-    const items: NonNullable<TransactWriteCommand['input']['TransactItems']> = [
-      this.idempotency.recordPut(
-        req.user,
-        req.idempotencyKey,
-        req.fingerprint,
-        { status: 201, body: view },
+  /**
+   * Expires one pending journal whose time has passed: releases its hold and gives it back to the
+   * daily limit. False when it was not due, or post, void or another expiry got there first.
+   */
+  async expire(journalId: string, now = this.now()): Promise<boolean> {
+    const out = await retry(async () => {
+      const j = await this.getJournal(journalId);
+      if (j?.status !== 'pending' || !j.expiresAt || Date.parse(j.expiresAt) > now.getTime())
+        return done(false);
+      const { pieces } = this.release(j, now, true);
+      const r = await transact(this.db, pieces);
+      if (r.ok) return done(true);
+      if (conditionFailed(r.failed).length > 0 || isTransient(r.error, r.codes)) return again;
+      throw r.error;
+    }, this.policy);
+    return out ?? false;
+  }
+
+  /**
+   * The sweeper: expires every pending journal whose time has passed (found through the sparse
+   * index, which may lag; each expiry re-reads the journal and is conditional). Returns how many.
+   */
+  async expireDue(now = this.now()): Promise<{ expired: number; seen: number }> {
+    let expired = 0;
+    let seen = 0;
+    for (let shard = 0; shard < this.opts.systemShards; shard++) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const r = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :bound',
+            ExpressionAttributeValues: {
+              ':pk': keys.pendingShard(shard),
+              ':bound': `${now.toISOString()}#\uffff`,
+            },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of r.Items ?? []) {
+          seen++;
+          if (await this.expire(String(item.id), now)) expired++;
+        }
+        start = r.LastEvaluatedKey;
+      } while (start);
+    }
+    return { expired, seen };
+  }
+
+  /** Refunds part or all of a posted transfer: only the owner of the account it credited may. */
+  refund(
+    req: Keyed & {
+      journalId: string;
+      amount?: number | undefined;
+      description?: string | undefined;
+      metadata?: Metadata | undefined;
+    },
+  ): Promise<Outcome> {
+    const id = randomUUID();
+    return this.commit(req, async (now) => {
+      const original = await this.getJournal(req.journalId);
+      if (!original?.to || original.to.ownerId !== req.user) throw notFound();
+      assertRefundable(original);
+      if (!original.from) throw notFound();
+      const [refunder, sender] = await Promise.all([
+        this.debitable(original.to.ownerId, original.to.accountId, now),
+        this.accounts.mustGet(original.from.ownerId, original.from.accountId),
+      ]);
+      const plan = planRefund(original, refunder, sender, req.amount);
+      const amount = plan.postings[1]?.amount ?? 0;
+      const attempt = this.instant(
+        id,
+        plan,
         now,
-      ),
-    ];
-    for (const [id, balance] of p.plan.balances) {
-      const a = byId.get(id) as AccountRecord;
-      items.push({
-        Update: {
-          TableName: this.table,
-          Key: keys.account(a.ownerId, a.id),
-          UpdateExpression: 'SET balance = :balance, version = :next, lastPostedAt = :at',
-          ConditionExpression: 'version = :version AND #status = :active',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':balance': balance,
-            ':at': createdAt,
-            ':next': a.version + 1,
-            ':version': a.version,
-            ':active': 'active',
-          },
-        },
-      });
-    }
-    let limitIndex = -1;
-    if (p.plan.outgoing > 0) {
-      limitIndex = items.length;
-      items.push({
-        Update: {
-          TableName: this.table,
-          Key: keys.dailyLimit(req.user, utcDay(now), journal.currency),
-          UpdateExpression: 'SET spent = if_not_exists(spent, :zero) + :amount, expiresAt = :exp',
-          ConditionExpression: 'attribute_not_exists(spent) OR spent <= :room',
-          ExpressionAttributeValues: {
-            ':zero': 0,
-            ':amount': p.plan.outgoing,
-            ':room': this.opts.dailyLimit - p.plan.outgoing,
-            ':exp': Math.floor(now.getTime() / 1000) + 3 * 24 * 3600,
-          },
-        },
-      });
-    }
-    for (const posting of p.plan.postings) {
-      if (posting.system) {
-        items.push({
+        { ...req, amount },
+        { from: [refunder, req.metadata], to: [sender] },
+        { refundOf: original.id },
+      );
+      attempt.pieces.push({
+        name: 'original',
+        item: {
           Update: {
             TableName: this.table,
-            Key: keys.systemShard(posting.account),
-            UpdateExpression: 'ADD balance :amount SET currency = :currency, entity = :entity',
-            ExpressionAttributeValues: {
-              ':amount': posting.amount,
-              ':currency': posting.currency,
-              ':entity': 'system',
-            },
-          },
-        });
-      }
-      const a = byId.get(posting.account);
-      const counterparty = posting.amount < 0 ? journal.to : journal.from;
-      items.push({
-        Put: {
-          TableName: this.table,
-          Item: {
-            ...keys.posting(posting.account, createdAt, txId),
-            entity: 'posting',
-            gsi1pk: keys.journalIndex(txId),
-            gsi1sk: posting.account,
-            accountId: posting.account,
-            system: posting.system,
-            ownerId: a?.ownerId,
-            amount: posting.amount,
-            currency: posting.currency,
-            balanceAfter: a ? p.plan.balances.get(a.id) : undefined,
-            seq: a ? a.version + 1 : undefined,
-            counterpartyNumber: journal.type === 'transfer' ? counterparty?.number : undefined,
-            journal,
+            Key: keys.journal(original.id),
+            UpdateExpression:
+              'SET refundable = refundable - :amount, refundedAmount = refundedAmount + :amount, version = version + :one',
+            ConditionExpression: '#status = :posted AND refundable >= :amount',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':amount': amount, ':one': 1, ':posted': 'posted' },
           },
         },
       });
-    }
-    return { items, view, limitIndex };
+      return attempt;
+    });
   }
 
-  /** One page of an account's postings, newest first. */
+  // ---------- reads ----------
+
+  /** A journal, read strongly consistent (never a 404 right after a 201). */
+  async getJournal(id: string): Promise<(Journal & { version: number }) | undefined> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.journal(id), ConsistentRead: true }),
+    );
+    return r.Item ? toJournal(r.Item) : undefined;
+  }
+
+  /** One page of an account's history, newest first, optionally filtered by type and status. */
   async postings(
     accountId: string,
-    opts: { limit: number; from?: string; to?: string; start?: Record<string, unknown> },
-  ): Promise<{ items: Record<string, unknown>[]; last?: Record<string, unknown> }> {
+    opts: {
+      limit: number;
+      from?: string | undefined;
+      to?: string | undefined;
+      start?: Record<string, unknown> | undefined;
+      type?: TransactionType | undefined;
+      status?: TransactionStatus | undefined;
+    },
+  ): Promise<{ items: HistoryItem[]; last?: Record<string, unknown> }> {
     const { pk, skPrefix } = keys.postingsOf(accountId);
-    const r = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-        ExpressionAttributeValues: {
-          ':pk': pk,
-          ':lo': `${skPrefix}${opts.from ?? ''}`,
-          ':hi': `${skPrefix}${opts.to ?? ''}\uffff`,
-        },
-        ScanIndexForward: false,
-        ConsistentRead: true,
-        // One more than asked tells whether another page exists, so the last page says so.
-        Limit: opts.limit + 1,
-        ExclusiveStartKey: opts.start,
-      }),
-    );
-    const all = r.Items ?? [];
-    const items = all.slice(0, opts.limit);
+    const filters: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {
+      ':pk': pk,
+      ':lo': `${skPrefix}${opts.from ?? ''}`,
+      ':hi': `${skPrefix}${opts.to ?? ''}\uffff`,
+    };
+    if (opts.type) {
+      filters.push('#type = :type');
+      names['#type'] = 'type';
+      values[':type'] = opts.type;
+    }
+    if (opts.status) {
+      filters.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = opts.status;
+    }
+    const found: Record<string, unknown>[] = [];
+    let start = opts.start;
+    // A filter applies after DynamoDB's Limit: read on until one more than asked is found (which says
+    // whether another page exists) or the partition ends.
+    do {
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+          ...(filters.length
+            ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names }
+            : {}),
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: filters.length ? Math.max(50, opts.limit + 1) : opts.limit + 1,
+          ExclusiveStartKey: start,
+        }),
+      );
+      found.push(...(r.Items ?? []));
+      start = r.LastEvaluatedKey;
+    } while (start && found.length <= opts.limit);
+    const items = found.slice(0, opts.limit);
     const lastItem = items[items.length - 1];
-    const more = all.length > opts.limit;
-    return { items, ...(more && lastItem ? { last: { pk: lastItem.pk, sk: lastItem.sk } } : {}) };
+    const more = found.length > opts.limit || (start !== undefined && items.length === opts.limit);
+    return {
+      items: items.map((p) => ({
+        journalId: String(p.journalId),
+        type: p.type as TransactionType,
+        status: p.status as TransactionStatus,
+        amount: Number(p.amount),
+        currency: p.currency as Currency,
+        ...(p.entity === 'posting' ? { balanceAfter: Number(p.balanceAfter) } : {}),
+        ...(p.counterpartyNumber ? { counterpartyNumber: String(p.counterpartyNumber) } : {}),
+        description: String(p.description ?? ''),
+        createdAt: String(p.createdAt),
+      })),
+      ...(more && lastItem ? { last: { pk: lastItem.pk, sk: lastItem.sk } } : {}),
+    };
   }
 
-  /** The postings of one journal (eventually consistent: a global secondary index). */
-  async journal(txId: string): Promise<Record<string, unknown>[]> {
-    const r = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.journalIndex(txId) },
-      }),
-    );
-    return r.Items ?? [];
+  /** The posted balance of an account as of an instant: the balance after its last posting until then. */
+  async balanceAt(accountId: string, at: string): Promise<number> {
+    const { pk, skPrefix } = keys.postingsOf(accountId);
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+          FilterExpression: 'entity = :posting',
+          ExpressionAttributeValues: {
+            ':pk': pk,
+            ':lo': skPrefix,
+            ':hi': `${skPrefix}${at}#\uffff`,
+            ':posting': 'posting',
+          },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: 25,
+          ExclusiveStartKey: start,
+        }),
+      );
+      const last = r.Items?.[0];
+      if (last) return Number(last.balanceAfter);
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return 0;
   }
 
   /** A system account's balance in one currency: the sum of its shards. */
@@ -378,5 +530,423 @@ export class LedgerStore {
       total += Number(r.Item?.balance ?? 0);
     }
     return total;
+  }
+
+  // ---------- the engine ----------
+
+  /**
+   * Plans and commits, retrying contention (a changed account or journal means: plan again on fresh
+   * data), or answers a repeat from the idempotency record. A decline is recorded for replay and
+   * returned, never thrown. Gives up with 503 (Retry-After) when the retries or the Lambda's time run out.
+   */
+  private async commit(req: Keyed, attempt: (now: Date) => Promise<Attempt>): Promise<Outcome> {
+    // No read of the idempotency record up front: the record's own condition in the transaction (or in
+    // the decline's write) detects a repeat, and then we answer what the key holds. First requests,
+    // the common case, save a read.
+    const out = await retry<Outcome>(async () => {
+      const now = this.now();
+      let a: Attempt;
+      try {
+        a = await attempt(now);
+      } catch (e) {
+        if (isDecline(e)) return done(await this.decline(req, e, now));
+        // Not a decline (say, 404): still, a key already used for another request is the first thing to say.
+        if (isBankError(e)) {
+          const earlier = await this.idempotency.replay(req.user, req.idempotencyKey, req.fingerprint, now);
+          if (earlier) return done(earlier);
+        }
+        throw e;
+      }
+      const record: Piece<Name> = {
+        name: 'idempotency',
+        item: this.idempotency.recordPut(
+          req.user,
+          req.idempotencyKey,
+          req.fingerprint,
+          { kind: 'journal', journal: a.journal },
+          now,
+        ),
+      };
+      const r = await transact(this.db, [record, ...a.pieces]);
+      if (r.ok) return done({ kind: 'journal', journal: a.journal, replayed: false });
+      const failed = conditionFailed(r.failed);
+      if (failed.includes('idempotency')) {
+        // The key was committed by a concurrent duplicate: answer what it answered.
+        const earlier = await this.idempotency.replay(req.user, req.idempotencyKey, req.fingerprint, now);
+        if (earlier) return done(earlier);
+        throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
+      }
+      if (failed.includes('limit')) {
+        return done(
+          await this.decline(
+            req,
+            new BankError('daily_limit_exceeded', 'This would exceed your daily outgoing limit'),
+            now,
+          ),
+        );
+      }
+      if (failed.includes('deposits')) {
+        return done(
+          await this.decline(
+            req,
+            new BankError('deposit_limit_exceeded', 'This would exceed your daily deposit limit'),
+            now,
+          ),
+        );
+      }
+      // An account or journal changed since we read it, or DynamoDB asked us to retry.
+      if (failed.length > 0 || isTransient(r.error, r.codes)) return again;
+      throw r.error;
+    }, this.policy);
+    if (!out) throw busy('The account is busy: retry with the same Idempotency-Key');
+    return out;
+  }
+
+  private decline(req: Keyed, e: BankError, now: Date): Promise<Outcome> {
+    return this.idempotency.recordDecline(req.user, req.idempotencyKey, req.fingerprint, e, now);
+  }
+
+  /**
+   * An account about to be debited, read after releasing its holds that are past their expiry (the
+   * stored `available` still counts them until released): an unswept hold never refuses a debit.
+   */
+  private async debitable(owner: string, accountId: string, now: Date): Promise<AccountRecord> {
+    const a = await this.accounts.mustGet(owner, accountId);
+    const expired = expiredHolds(a.holds, now);
+    if (expired.length === 0) return a;
+    for (const id of expired) await this.expire(id, now);
+    return this.accounts.mustGet(owner, accountId);
+  }
+
+  /** The caller's own pending-transfer journal (as sender); anyone else's is not found. */
+  private async ownPending(user: string, journalId: string): Promise<Journal & { version: number }> {
+    const j = await this.getJournal(journalId);
+    if (j?.type !== 'transfer' || j.from?.ownerId !== user || !j.to) throw notFound();
+    return j;
+  }
+
+  /** Void (by its sender) or expiry (by time) of a pending journal: the pieces that release its hold. */
+  private release(j: Journal & { version: number }, now: Date, expire: boolean): Attempt {
+    const jFrom = j.from as Party;
+    const plan = planRelease(j, { id: jFrom.accountId, balance: 0 }, now, expire);
+    const { version, ...rest } = j;
+    const journal: Journal = { ...rest, status: expire ? 'expired' : 'voided' };
+    const change = plan.changes.get(jFrom.accountId) as Change;
+    return {
+      journal,
+      pieces: [
+        this.journalPut(journal, version + 1, { version, now, expire }),
+        this.accountPiece('from', { id: jFrom.accountId, ownerId: jFrom.ownerId }, change, undefined, {
+          id: j.id,
+          remove: true,
+        }),
+        ...this.limitPieces(jFrom.ownerId, journal, plan, now),
+        {
+          name: 'entry',
+          item: {
+            Update: {
+              TableName: this.table,
+              Key: keys.posting(jFrom.accountId, j.createdAt, j.id),
+              UpdateExpression: 'SET #status = :status',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':status': journal.status },
+            },
+          },
+        },
+      ],
+    };
+  }
+
+  /** The journal and pieces of a movement that posts at once (deposit, withdrawal, transfer, refund). */
+  private instant(
+    id: string,
+    plan: Plan,
+    now: Date,
+    req: MovementRequest,
+    sides: { from?: [AccountRecord, Metadata?]; to?: [AccountRecord, Metadata?] },
+    extra: Pick<Journal, 'refundOf'> = {},
+  ): Attempt {
+    const records = [sides.from?.[0], sides.to?.[0]].filter((a): a is AccountRecord => a !== undefined);
+    const at = this.postingTime(now, records);
+    const side = (s?: [AccountRecord, Metadata?]) =>
+      s ? party(s[0], s[1], plan.changes.get(s[0].id)?.balanceAfter) : undefined;
+    const from = side(sides.from);
+    const to = side(sides.to);
+    const journal: Journal = {
+      id,
+      type: plan.type,
+      status: 'posted',
+      amount: req.amount,
+      currency: (sides.from ?? sides.to)?.[0].currency as Currency,
+      description: req.description ?? '',
+      createdAt: at,
+      postedAt: at,
+      ...(plan.type === 'transfer' ? { refundedAmount: 0 } : {}),
+      ...(plan.outgoing > 0 ? { limitDay: utcDay(now) } : {}),
+      ...extra,
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+    };
+    const pieces: Piece<Name>[] = [this.journalPut(journal, 1)];
+    if (sides.from)
+      pieces.push(this.accountPiece('from', sides.from[0], plan.changes.get(sides.from[0].id) as Change, at));
+    if (sides.to)
+      pieces.push(this.accountPiece('to', sides.to[0], plan.changes.get(sides.to[0].id) as Change, at));
+    pieces.push(
+      ...this.limitPieces(req.user, journal, plan, now),
+      ...this.postingPieces(journal, plan, at, records),
+    );
+    return { journal, pieces };
+  }
+
+  /**
+   * A posting's time orders the account's history, so it must follow the account's last posting even
+   * when clocks disagree (another Lambda) or this request read late: history order = version order.
+   */
+  private postingTime(now: Date, accounts: readonly AccountRecord[]): string {
+    const after = Math.max(
+      now.getTime(),
+      ...accounts.map((a) => (a.lastPostedAt ? Date.parse(a.lastPostedAt) + 1 : 0)),
+    );
+    return new Date(after).toISOString();
+  }
+
+  /**
+   * The journal item, written whole. A new journal must not exist; a settled one (post, void, expiry)
+   * must still be the pending version that was read, and (post, void) not yet past its expiry, or
+   * (expiry) past it.
+   */
+  private journalPut(
+    journal: Journal,
+    version: number,
+    from?: { version: number; now: Date; expire?: boolean },
+    extra: Record<string, unknown> = {},
+  ): Piece<Name> {
+    const item = {
+      ...keys.journal(journal.id),
+      entity: 'journal',
+      ...journal,
+      ...(journal.type === 'transfer' && journal.status === 'posted' ? { refundable: journal.amount } : {}),
+      version,
+      ...extra,
+    };
+    if (!from) {
+      return {
+        name: 'journal',
+        item: { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+      };
+    }
+    return {
+      name: 'journal',
+      item: {
+        Put: {
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: `#status = :pending AND version = :version AND expiresAt ${from.expire ? '<=' : '>'} :now`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':version': from.version,
+            ':now': from.now.toISOString(),
+          },
+        },
+      },
+    };
+  }
+
+  /**
+   * The update of one customer account. Stored `balance`, `held` and `available` move together.
+   * A debit is conditioned on `available >= :debit` (the no-overdraft rule, on stored attributes); a
+   * change of the posted balance also on the version read (exact running balances) and stamps the
+   * posting time; a movement (not a release) needs an active account. A new hold goes into the
+   * `holds` map (bounded); releasing one requires it to be there, so it is released once.
+   */
+  private accountPiece(
+    name: 'from' | 'to',
+    a: Pick<AccountRecord, 'id' | 'ownerId'> & Partial<Pick<AccountRecord, 'version'>>,
+    c: Change,
+    at: string | undefined,
+    hold?: { id: string; set?: Hold; remove?: boolean },
+  ): Piece<Name> {
+    const set: string[] = [];
+    const remove: string[] = [];
+    const conditions: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const add = (attr: string, delta: number) => {
+      if (delta === 0) return;
+      set.push(`${attr} = ${attr} + :${attr}`);
+      values[`:${attr}`] = delta;
+    };
+    add('balance', c.balance);
+    add('held', c.held);
+    add('available', c.balance - c.held);
+    const debit = debitOf(c);
+    if (debit > 0) {
+      conditions.push('available >= :debit');
+      values[':debit'] = debit;
+    }
+    if (c.balance !== 0) {
+      set.push('version = :next', 'lastPostedAt = :at');
+      conditions.push('version = :version');
+      values[':version'] = a.version;
+      values[':next'] = (a.version ?? 0) + 1;
+      values[':at'] = at;
+    }
+    if (c.balance !== 0 || hold?.set) {
+      conditions.push('#status = :active');
+      names['#status'] = 'status';
+      values[':active'] = 'active';
+    }
+    if (hold) {
+      names['#hold'] = hold.id;
+      if (hold.set) {
+        set.push('holds.#hold = :hold');
+        values[':hold'] = hold.set;
+        conditions.push('size(holds) < :maxHolds');
+        values[':maxHolds'] = MAX_LIVE_HOLDS;
+      }
+      if (hold.remove) {
+        remove.push('holds.#hold');
+        conditions.push('attribute_exists(holds.#hold)');
+      }
+    }
+    return {
+      name,
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: keys.account(a.ownerId, a.id),
+          UpdateExpression: [
+            set.length ? `SET ${set.join(', ')}` : '',
+            remove.length ? `REMOVE ${remove.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
+          ConditionExpression: conditions.join(' AND ') || 'attribute_exists(pk)',
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+        },
+      },
+    };
+  }
+
+  /** Daily counters: the outgoing limit taken (or given back the same UTC day), the deposit limit taken. */
+  private limitPieces(owner: string, journal: Journal, plan: Plan, now: Date): Piece<Name>[] {
+    const day = utcDay(now);
+    const expiresAt = Math.floor(now.getTime() / 1000) + 3 * 24 * 3600;
+    const pieces: Piece<Name>[] = [];
+    const counter = (
+      name: Name,
+      key: Record<string, string>,
+      amount: number,
+      limit: number,
+    ): Piece<Name> => ({
+      name,
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET spent = if_not_exists(spent, :zero) + :amount, expiresAt = :exp',
+          ConditionExpression: 'attribute_not_exists(spent) OR spent <= :room',
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':amount': amount,
+            ':room': limit - amount,
+            ':exp': expiresAt,
+          },
+        },
+      },
+    });
+    if (plan.outgoing > 0) {
+      pieces.push(
+        counter('limit', keys.dailyLimit(owner, day, journal.currency), plan.outgoing, this.opts.dailyLimit),
+      );
+    }
+    if (plan.deposited > 0) {
+      pieces.push(
+        counter(
+          'deposits',
+          keys.dailyDeposits(owner, day, journal.currency),
+          plan.deposited,
+          this.depositLimit,
+        ),
+      );
+    }
+    // Given back only on the day it was taken: another day's counter no longer limits anything.
+    if (plan.released > 0 && journal.limitDay === day) {
+      pieces.push({
+        name: 'limitRelease',
+        item: {
+          Update: {
+            TableName: this.table,
+            Key: keys.dailyLimit(owner, day, journal.currency),
+            UpdateExpression: 'SET spent = spent - :amount',
+            ConditionExpression: 'spent >= :amount',
+            ExpressionAttributeValues: { ':amount': plan.released },
+          },
+        },
+      });
+    }
+    return pieces;
+  }
+
+  /** The postings of a posted journal (with the system shards they move), as history entries. */
+  private postingPieces(
+    journal: Journal,
+    plan: Plan,
+    at: string,
+    accounts: readonly AccountRecord[],
+  ): Piece<Name>[] {
+    const byId = new Map(accounts.map((a) => [a.id, a]));
+    const pieces: Piece<Name>[] = [];
+    for (const posting of plan.postings) {
+      if (posting.system) {
+        pieces.push({
+          name: 'system',
+          item: {
+            Update: {
+              TableName: this.table,
+              Key: keys.systemShard(posting.account),
+              UpdateExpression: 'ADD balance :amount SET currency = :currency, entity = :entity',
+              ExpressionAttributeValues: {
+                ':amount': posting.amount,
+                ':currency': posting.currency,
+                ':entity': 'system',
+              },
+            },
+          },
+        });
+      }
+      const a = byId.get(posting.account);
+      const change = plan.changes.get(posting.account);
+      const counterparty = posting.amount < 0 ? journal.to : journal.from;
+      pieces.push({
+        name: `posting:${posting.account}`,
+        item: {
+          Put: {
+            TableName: this.table,
+            Item: {
+              ...keys.posting(posting.account, at, journal.id),
+              entity: 'posting',
+              accountId: posting.account,
+              system: posting.system,
+              ownerId: a?.ownerId,
+              amount: posting.amount,
+              currency: posting.currency,
+              balanceAfter: change?.balanceAfter,
+              seq: a ? a.version + 1 : undefined,
+              journalId: journal.id,
+              type: journal.type,
+              status: 'posted',
+              description: journal.description,
+              counterpartyNumber: journal.from && journal.to ? counterparty?.number : undefined,
+              createdAt: at,
+            },
+          },
+        },
+      });
+    }
+    return pieces;
   }
 }

@@ -1,9 +1,24 @@
-/** Bounded retries with full jitter, for the faults DynamoDB asks callers to retry. */
+/**
+ * The one retry helper: bounded attempts with full-jitter backoff, aware of the Lambda deadline.
+ * Every retry loop of the stores goes through `retry()`.
+ *
+ * The deadline is the time the invocation must answer by. src/api/http.ts sets it per request from
+ * `context.getRemainingTimeInMillis()` (`withDeadline`); it travels through AsyncLocalStorage, so the
+ * stores need no extra parameter and concurrent requests in one process (the local gateway) keep
+ * their own. A retry that would not finish before the deadline (minus a reserve to answer) is not
+ * tried: the caller gets `undefined` back from `retry` and answers 503 with Retry-After.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Full-jitter backoff: a random delay in [0, min(cap, base * 2^attempt)). */
+/** A random delay in [0, min(cap, base * 2^attempt)): "full jitter". */
+export const jitter = (attempt: number, baseMs = 10, capMs = 500): number =>
+  Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
+
+/** Full-jitter backoff (for callers outside the stores, such as the bench's raw ceiling). */
 export const backoff = (attempt: number, baseMs = 10, capMs = 500): Promise<void> =>
-  sleep(Math.random() * Math.min(capMs, baseMs * 2 ** attempt));
+  sleep(jitter(attempt, baseMs, capMs));
 
 const RETRYABLE_ERRORS = new Set([
   'ThrottlingException',
@@ -12,6 +27,7 @@ const RETRYABLE_ERRORS = new Set([
   'TransactionInProgressException',
   'TransactionConflictException',
   'InternalServerError',
+  'TimeoutError',
 ]);
 const RETRYABLE_REASONS = new Set([
   'TransactionConflict',
@@ -22,3 +38,59 @@ const RETRYABLE_REASONS = new Set([
 /** True for a throttle or a transaction conflict: the same request may succeed if sent again. */
 export const isTransient = (e: unknown, reasons: string[] | undefined): boolean =>
   reasons ? reasons.some((r) => RETRYABLE_REASONS.has(r)) : RETRYABLE_ERRORS.has((e as Error)?.name);
+
+const deadlines = new AsyncLocalStorage<number>();
+
+/** Runs `fn` with a deadline (epoch ms) that every `retry` inside it respects. */
+export const withDeadline = <T>(deadline: number, fn: () => Promise<T>): Promise<T> =>
+  deadlines.run(deadline, fn);
+
+/** The current deadline (epoch ms), if one was set. */
+export const currentDeadline = (): number | undefined => deadlines.getStore();
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  baseMs: number;
+  capMs: number;
+  /** Time kept back before the deadline to answer (write the 503) instead of trying again. */
+  reserveMs: number;
+  /** The clock (tests inject one). */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const defaultPolicy: RetryPolicy = { maxAttempts: 8, baseMs: 10, capMs: 500, reserveMs: 1000 };
+
+/** What one attempt decided: done with a value, or try again. */
+export type Attempt<T> = { done: true; value: T } | { done: false };
+export const done = <T>(value: T): Attempt<T> => ({ done: true, value });
+export const again: Attempt<never> = { done: false };
+
+/**
+ * Calls `attempt(n)` until it is done, at most `maxAttempts` times, sleeping a full-jitter delay
+ * between attempts. Gives up early, before sleeping, when the deadline would not leave time for the
+ * delay, one more attempt as long as the slowest so far, and the reserve. Returns `undefined` when it
+ * gave up: the caller decides what that means (usually 503 service_unavailable with Retry-After).
+ */
+export const retry = async <T>(
+  attempt: (n: number) => Promise<Attempt<T>>,
+  policy: Partial<RetryPolicy> = {},
+): Promise<T | undefined> => {
+  const p = { ...defaultPolicy, ...policy };
+  const now = p.now ?? Date.now;
+  const pause = p.sleep ?? sleep;
+  const deadline = currentDeadline();
+  let slowest = 0;
+  for (let n = 0; n < p.maxAttempts; n++) {
+    const started = now();
+    const r = await attempt(n);
+    if (r.done) return r.value;
+    slowest = Math.max(slowest, now() - started);
+    if (n + 1 >= p.maxAttempts) break;
+    const delay = jitter(n, p.baseMs, p.capMs);
+    if (deadline !== undefined && now() + delay + slowest + p.reserveMs > deadline) break;
+    await pause(delay);
+  }
+  return undefined;
+};

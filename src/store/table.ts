@@ -6,14 +6,19 @@
  *   USER#<sub>            / PROFILE                 the customer's profile and open-account count
  *   USER#<sub>            / ACCOUNT#<id>            an account, with its balance and version
  *   USER#<sub>            / LIMIT#<day>#<currency>  the daily outgoing-limit counter (TTL)
+ *   USER#<sub>            / DEPOSITS#<day>#<currency> the daily self-service deposit counter (TTL)
+ *   JOURNAL#<id>          / JOURNAL                 a journal: type, status, version, amount, parties,
+ *                                                   per-side metadata, times, refunds (see domain/ledger.ts)
  *   ACCTNUM#<number>      / ACCTNUM                 account number -> owner and account id (uniqueness)
- *   ACCOUNT#<id>          / TX#<time>#<txId>        a posting: one leg of a journal, in the account's history
- *                                                   (for a system shard, <id> is the shard id)
+ *   ACCOUNT#<id>          / TX#<time>#<txId>        a history entry: a posting (one leg of a posted journal;
+ *                                                   for a system shard, <id> is the shard id), or the
+ *                                                   sender's entry for a pending transfer (entity `hold`)
  *   SYSTEM#<name>#<cur>#<n> / SYSTEM                a shard of a system account balance (cash-in, cash-out)
  *   IDEM#<sub>#<key>      / IDEM                    an idempotency record with the response to replay (TTL)
  *   LOGIN#<email>         / LOGIN                   failed-login counter and lock (TTL)
  *
- * GSI1 (gsi1pk = TX#<txId>, gsi1sk = account id) finds the postings of one journal.
+ * GSI1 (gsi1pk = HOLDS#<shard>, gsi1sk = <expiresAt>#<journalId>) is sparse: it lists the pending
+ * journals by expiry, for the sweeper. A journal leaves it when it stops being pending.
  */
 export const tableKeys = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const gsi1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;

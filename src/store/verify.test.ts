@@ -17,7 +17,7 @@ beforeAll(() => {
 const seed = async () => {
   const table = await createTestTable('verify');
   const accounts = new AccountStore(db, table);
-  const ledger = new LedgerStore(db, table, accounts, new IdempotencyStore(db, table, 3600), {
+  const ledger = new LedgerStore(db, table, accounts, new IdempotencyStore(db, table, 48 * 3600), {
     systemShards: 2,
     dailyLimit: 1_000_000,
   });
@@ -34,14 +34,41 @@ const seed = async () => {
     amount: 20,
     currency: 'USD',
   });
-  return { table, a, b };
+  const t = await ledger.transfer({
+    ...base,
+    idempotencyKey: 't2',
+    fromAccountId: a.id,
+    toAccountNumber: b.number,
+    amount: 10,
+    currency: 'USD',
+  });
+  if (t.kind !== 'journal') throw new Error('transfer declined');
+  await ledger.refund({
+    user: 'u2',
+    idempotencyKey: 'r',
+    fingerprint: 'r',
+    journalId: t.journal.id,
+    amount: 4,
+  });
+  const h = await ledger.transfer({
+    ...base,
+    idempotencyKey: 'h',
+    fromAccountId: a.id,
+    toAccountNumber: b.number,
+    amount: 15,
+    currency: 'USD',
+    pending: true,
+    expiresInSeconds: 60,
+  });
+  if (h.kind !== 'journal') throw new Error('hold declined');
+  return { table, a, b, transfer: t.journal, hold: h.journal };
 };
 
 describe('verify-ledger', () => {
   it('passes a ledger built by the store', async () => {
     const { table } = await seed();
     const r = await verifyLedger(db, table);
-    expect(r).toMatchObject({ ok: true, accounts: 2, journals: 3, postings: 6, problems: [] });
+    expect(r).toMatchObject({ ok: true, accounts: 2, journals: 6, postings: 10, problems: [] });
     expect(r.currencies.USD).toEqual({ customerBalance: 70, postingSum: 0 });
   });
 
@@ -57,7 +84,7 @@ describe('verify-ledger', () => {
     );
     const r = await verifyLedger(db, table);
     expect(r.ok).toBe(false);
-    expect(r.problems.join('\n')).toMatch(/balance 1000 but its postings sum to 50/);
+    expect(r.problems.join('\n')).toMatch(/balance 1000 but its postings sum to 44/);
   });
 
   it('catches history listed out of version order', async () => {
@@ -72,8 +99,8 @@ describe('verify-ledger', () => {
           amount: 0,
           currency: 'USD',
           seq: 99,
-          balanceAfter: 50,
-          journal: { txId: 'late' },
+          balanceAfter: 44,
+          journalId: 'late',
         },
       }),
     );
@@ -94,7 +121,20 @@ describe('verify-ledger', () => {
           currency: 'USD',
           seq: 99,
           balanceAfter: -480,
-          journal: { txId: 'forged' },
+          journalId: 'forged',
+        },
+      }),
+    );
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...keys.journal('forged'),
+          entity: 'journal',
+          id: 'forged',
+          type: 'transfer',
+          status: 'posted',
+          amount: 500,
         },
       }),
     );
@@ -112,5 +152,86 @@ describe('verify-ledger', () => {
     expect(text).toMatch(/journal forged sums to -500 USD/);
     expect(text).toMatch(/is negative: -480/);
     expect(text).toMatch(/postings in USD sum to -500/);
+  });
+
+  const set = (table: string, key: Record<string, string>, expr: string, values: Record<string, unknown>) =>
+    db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        UpdateExpression: expr,
+        ExpressionAttributeValues: values,
+      }),
+    );
+
+  it('catches a held amount that is not the sum of the live pending transfers', async () => {
+    const { table, a } = await seed();
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
+    await set(table, keys.account('u1', a.id), 'SET held = held + :d, available = available - :d', {
+      ':d': 5,
+    });
+    expect((await verifyLedger(db, table)).problems.join('\n')).toMatch(
+      /held 20 but its pending transfers sum to 15/,
+    );
+  });
+
+  it('catches a negative available', async () => {
+    const { table, a } = await seed();
+    await set(table, keys.account('u1', a.id), 'SET available = :v', { ':v': -1 });
+    expect((await verifyLedger(db, table)).problems.join('\n')).toMatch(/available is negative: -1/);
+  });
+
+  it('catches refunds that add up to more than the original', async () => {
+    const { table, transfer } = await seed();
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...keys.journal('extra'),
+          entity: 'journal',
+          id: 'extra',
+          type: 'refund',
+          status: 'voided',
+          amount: 7,
+          refundOf: transfer.id,
+        },
+      }),
+    );
+    expect((await verifyLedger(db, table)).problems.join('\n')).toMatch(/of 10 was refunded 11/);
+  });
+
+  it('catches a hold still counted more than two sweep intervals after its expiry', async () => {
+    const { table, hold } = await seed();
+    const expiry = Date.parse(hold.expiresAt as string);
+    expect(
+      (await verifyLedger(db, table, { now: new Date(expiry + 9_000), sweepSeconds: 5 })).problems,
+    ).toEqual([]);
+    const late = await verifyLedger(db, table, { now: new Date(expiry + 11_000), sweepSeconds: 5 });
+    expect(late.problems.join('\n')).toMatch(/expired at .* but its hold is still counted/);
+  });
+
+  it('catches a journal whose status disagrees with its postings', async () => {
+    const { table, hold, transfer } = await seed();
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.journal(hold.id),
+        UpdateExpression: 'SET #s = :s',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': 'posted' },
+      }),
+    );
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.journal(transfer.id),
+        UpdateExpression: 'SET #s = :s',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': 'voided' },
+      }),
+    );
+    const text = (await verifyLedger(db, table)).problems.join('\n');
+    expect(text).toMatch(new RegExp(`journal ${hold.id} is posted with 0 posting\\(s\\)`));
+    expect(text).toMatch(new RegExp(`journal ${transfer.id} is voided but has 2 posting\\(s\\)`));
   });
 });

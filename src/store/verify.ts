@@ -1,10 +1,22 @@
 /**
  * Reconciliation: recomputes every balance from the postings and checks the ledger's invariants.
  * Reads the whole table (a Scan), so it is an operator's tool, not a request path.
+ *
+ * Checks:
+ *   - every posted journal's postings sum to zero per currency, and its sides moved its amount;
+ *   - every account's balance (and system shard's) equals the sum of its postings, and each posting's
+ *     balanceAfter is the running sum in version order, listed in that order;
+ *   - no account's balance or available is negative, and available = balance - held;
+ *   - an account's held equals the sum of its live pending transfers, and its holds map lists them;
+ *   - no refund total exceeds its original, and each original's refundedAmount is its refunds' sum;
+ *   - no hold past its expiry is still counted more than two sweep intervals later;
+ *   - every journal's status agrees with its postings and its sender's history entry.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { sumsByCurrency } from '../domain/ledger.ts';
+import type { Hold } from '../domain/account.ts';
+import { type Journal, sumsByCurrency } from '../domain/ledger.ts';
 import type { Db } from './db.ts';
+import { keys } from './keys.ts';
 
 export interface LedgerReport {
   ok: boolean;
@@ -17,14 +29,43 @@ export interface LedgerReport {
   problems: string[];
 }
 
-export const verifyLedger = async (db: Db, table: string): Promise<LedgerReport> => {
-  const accounts = new Map<string, { balance: number; currency: string; version: number }>();
+export interface VerifyOptions {
+  /** The instant the check is made at (tests inject one). */
+  now?: Date;
+  /** The sweeper's interval: a hold past expiry by more than two of them is a problem. */
+  sweepSeconds?: number;
+}
+
+interface Leg {
+  amount: number;
+  currency: string;
+  seq?: number;
+  balanceAfter?: number;
+  sk: string;
+  accountId: string;
+}
+
+interface StoredAccount {
+  balance: number;
+  held: number;
+  available: number;
+  currency: string;
+  holds: Record<string, Hold>;
+}
+
+export const verifyLedger = async (
+  db: Db,
+  table: string,
+  opts: VerifyOptions = {},
+): Promise<LedgerReport> => {
+  const now = opts.now ?? new Date();
+  const sweepMs = (opts.sweepSeconds ?? 5) * 1000;
+  const accounts = new Map<string, StoredAccount>();
   const shards = new Map<string, { balance: number; currency: string }>();
-  const postingsBy = new Map<
-    string,
-    { amount: number; currency: string; seq?: number; balanceAfter?: number; sk: string }[]
-  >();
-  const journals = new Map<string, { amount: number; currency: string }[]>();
+  const postingsBy = new Map<string, Leg[]>();
+  const legsOf = new Map<string, Leg[]>();
+  const entries = new Map<string, { status: string; amount: number }>();
+  const journals = new Map<string, Journal & { refundable?: number }>();
   let postings = 0;
 
   let start: Record<string, unknown> | undefined;
@@ -34,36 +75,91 @@ export const verifyLedger = async (db: Db, table: string): Promise<LedgerReport>
     );
     for (const item of page.Items ?? []) {
       if (item.entity === 'account') {
-        accounts.set(item.id, { balance: item.balance, currency: item.currency, version: item.version });
+        accounts.set(item.id, {
+          balance: item.balance,
+          held: item.held ?? 0,
+          available: item.available ?? item.balance,
+          currency: item.currency,
+          holds: item.holds ?? {},
+        });
       } else if (item.entity === 'system') {
-        shards.set(String(item.pk).slice('SYSTEM#'.length), {
+        shards.set(String(item.pk).slice(keys.systemPrefix.length), {
           balance: item.balance,
           currency: item.currency,
         });
+      } else if (item.entity === 'journal') {
+        journals.set(item.id, item as Journal);
+      } else if (item.entity === 'hold') {
+        entries.set(item.journalId, { status: item.status, amount: item.amount });
       } else if (item.entity === 'posting') {
         postings++;
-        const leg = {
+        const leg: Leg = {
           amount: item.amount,
           currency: item.currency,
           seq: item.seq,
           balanceAfter: item.balanceAfter,
           sk: item.sk,
+          accountId: item.accountId,
         };
         postingsBy.set(item.accountId, [...(postingsBy.get(item.accountId) ?? []), leg]);
-        const txId = item.journal?.txId as string;
-        journals.set(txId, [...(journals.get(txId) ?? []), leg]);
+        legsOf.set(item.journalId, [...(legsOf.get(item.journalId) ?? []), leg]);
       }
     }
     start = page.LastEvaluatedKey;
   } while (start);
 
   const problems: string[] = [];
-  for (const [txId, legs] of journals) {
-    for (const [currency, sum] of sumsByCurrency(legs)) {
-      if (sum !== 0) problems.push(`journal ${txId} sums to ${sum} ${currency}`);
+
+  // Journals: status agrees with postings and history entries; posted ones balance.
+  const liveHeld = new Map<string, Map<string, number>>();
+  const refunds = new Map<string, number>();
+  for (const [id, j] of journals) {
+    const legs = legsOf.get(id) ?? [];
+    const entry = entries.get(id);
+    if (j.status === 'posted') {
+      if (legs.length < 2) problems.push(`journal ${id} is posted with ${legs.length} posting(s)`);
+      for (const [currency, sum] of sumsByCurrency(legs)) {
+        if (sum !== 0) problems.push(`journal ${id} sums to ${sum} ${currency}`);
+      }
+      const debit = legs.find((l) => l.amount < 0);
+      if (debit && -debit.amount !== j.amount)
+        problems.push(`journal ${id} is for ${j.amount} but moved ${-debit.amount}`);
+      if (entry) problems.push(`journal ${id} is posted but its pending history entry is still there`);
+    } else {
+      if (legs.length > 0) problems.push(`journal ${id} is ${j.status} but has ${legs.length} posting(s)`);
+      if (!entry) problems.push(`journal ${id} is ${j.status} but its sender has no history entry for it`);
+      else if (entry.status !== j.status)
+        problems.push(`journal ${id} is ${j.status} but its history entry says ${entry.status}`);
     }
-    if (legs.length < 2) problems.push(`journal ${txId} has ${legs.length} posting(s)`);
+    if (j.status === 'pending' && j.from) {
+      const held = liveHeld.get(j.from.accountId) ?? new Map<string, number>();
+      held.set(id, j.heldAmount ?? j.amount);
+      liveHeld.set(j.from.accountId, held);
+      if (j.expiresAt && Date.parse(j.expiresAt) + 2 * sweepMs < now.getTime()) {
+        problems.push(`journal ${id} expired at ${j.expiresAt} but its hold is still counted`);
+      }
+    }
+    if (j.refundOf) refunds.set(j.refundOf, (refunds.get(j.refundOf) ?? 0) + j.amount);
   }
+  for (const id of legsOf.keys()) if (!journals.has(id)) problems.push(`postings for unknown journal ${id}`);
+  for (const id of entries.keys())
+    if (!journals.has(id)) problems.push(`history entry for unknown journal ${id}`);
+
+  // Refunds never exceed their original.
+  for (const [id, j] of journals) {
+    if (j.type !== 'transfer' || j.status !== 'posted') continue;
+    const refunded = refunds.get(id) ?? 0;
+    if (refunded > j.amount) problems.push(`transfer ${id} of ${j.amount} was refunded ${refunded}`);
+    if ((j.refundedAmount ?? 0) !== refunded)
+      problems.push(
+        `transfer ${id} says refundedAmount ${j.refundedAmount ?? 0}, its refunds sum to ${refunded}`,
+      );
+    if (j.refundable !== undefined && j.refundable !== j.amount - refunded)
+      problems.push(`transfer ${id} says refundable ${j.refundable}, expected ${j.amount - refunded}`);
+  }
+  for (const original of refunds.keys())
+    if (!journals.has(original)) problems.push(`refund of unknown transfer ${original}`);
+
   const check = (id: string, balance: number, kind: string) => {
     const legs = postingsBy.get(id) ?? [];
     const sum = legs.reduce((s, l) => s + l.amount, 0);
@@ -72,6 +168,18 @@ export const verifyLedger = async (db: Db, table: string): Promise<LedgerReport>
   };
   for (const [id, a] of accounts) {
     if (a.balance < 0) problems.push(`account ${id} is negative: ${a.balance}`);
+    if (a.available < 0) problems.push(`account ${id} available is negative: ${a.available}`);
+    if (a.available !== a.balance - a.held)
+      problems.push(`account ${id} available ${a.available} is not balance ${a.balance} - held ${a.held}`);
+    const pending = liveHeld.get(id) ?? new Map<string, number>();
+    const pendingSum = [...pending.values()].reduce((s, v) => s + v, 0);
+    if (a.held !== pendingSum)
+      problems.push(`account ${id} held ${a.held} but its pending transfers sum to ${pendingSum}`);
+    const mapped = Object.keys(a.holds).sort().join(',');
+    if (mapped !== [...pending.keys()].sort().join(','))
+      problems.push(
+        `account ${id} lists holds [${mapped}] but its pending transfers are [${[...pending.keys()].join(',')}]`,
+      );
     // Each posting's balanceAfter must equal the running sum in version order, and the history's
     // order (the sort key, by time) must be that same order.
     let running = 0;

@@ -66,6 +66,13 @@ export const OFFLINE = 'We could not reach the bank. Check your connection and t
 /** Every code the API can send, in plain words. */
 export const MESSAGES: Record<ErrorCode, string> = {
   validation_failed: 'Some details are not valid. Check them and try again.',
+  transaction_not_pending: 'This transfer is no longer pending.',
+  transaction_expired: 'This pending transfer has expired.',
+  deposit_limit_exceeded: 'This would take you over today\u2019s deposit limit.',
+  amount_exceeds_hold: 'The amount is more than the pending transfer holds.',
+  refund_exceeds_amount: 'Refunds cannot add up to more than the original transfer.',
+  not_refundable: 'Only a completed transfer you received can be refunded.',
+  too_many_holds: 'This account has too many pending transfers. Wait for some to complete.',
   bad_request: SOMETHING_WRONG,
   headers_too_large: SOMETHING_WRONG,
   malformed_json: SOMETHING_WRONG,

@@ -180,8 +180,12 @@ export const OpenAccount = () => {
 /** The account header shared by the account screens. */
 export const AccountSummary = ({ account }: { account: Account }) => (
   <dl class="summary">
+    <dt>Available</dt>
+    <dd class="big" data-testid="available">
+      <Money minor={account.available} currency={account.currency} />
+    </dd>
     <dt>Balance</dt>
-    <dd class="big" data-testid="balance">
+    <dd data-testid="balance">
       <Money minor={account.balance} currency={account.currency} />
     </dd>
     <dt>Account number</dt>
@@ -201,6 +205,14 @@ const TX_LABEL: Record<HistoryEntry['type'], string> = {
   deposit: 'Deposit',
   withdrawal: 'Withdrawal',
   transfer: 'Transfer',
+  refund: 'Refund',
+};
+
+const STATUS_TEXT: Record<HistoryEntry['status'], string | null> = {
+  posted: null,
+  pending: 'Pending',
+  voided: 'Cancelled',
+  expired: 'Expired',
 };
 
 const counterpartyText = (e: HistoryEntry): string | null => {
@@ -278,18 +290,21 @@ export const AccountDetail = ({ id }: { id: string }) => {
         ) : (
           <ol class="history" ref={listRef}>
             {items.map((e) => (
-              <li key={e.transactionId} tabIndex={-1} data-type={e.type}>
+              <li key={e.transactionId} tabIndex={-1} data-type={e.type} data-status={e.status}>
                 <span class="what">{e.description || TX_LABEL[e.type]}</span>
                 <span class="amount">
                   <Money minor={e.amount} currency={e.currency} signed />
                 </span>
                 <span class="meta">
                   {TX_LABEL[e.type]}
+                  {STATUS_TEXT[e.status] ? <span class="badge"> {STATUS_TEXT[e.status]}</span> : null}
                   {counterpartyText(e) ? <span class="counterparty"> · {counterpartyText(e)}</span> : null}
                   {' · '}
                   <time dateTime={e.createdAt}>{dateFormat.format(new Date(e.createdAt))}</time>
                 </span>
-                <span class="after">Balance {formatMoney(e.balanceAfter, e.currency)}</span>
+                {e.balanceAfter !== null ? (
+                  <span class="after">Balance {formatMoney(e.balanceAfter, e.currency)}</span>
+                ) : null}
               </li>
             ))}
           </ol>

@@ -59,7 +59,7 @@ export const MoneyForm = ({ id, kind }: { id: string; kind: 'deposit' | 'withdra
     () => ({
       amount: !parsed?.ok
         ? parsed?.message
-        : kind === 'withdraw' && account && parsed.minor > account.balance
+        : kind === 'withdraw' && account && parsed.minor > account.available
           ? MESSAGES.insufficient_funds
           : undefined,
     }),
@@ -72,7 +72,7 @@ export const MoneyForm = ({ id, kind }: { id: string; kind: 'deposit' | 'withdra
       );
       const done = kind === 'deposit' ? 'Deposited' : 'Withdrew';
       navigate(`/accounts/${id}`, {
-        flash: `${done} ${formatMoney(tx.amount, tx.currency)}. New balance: ${formatMoney(tx.balanceAfter, tx.currency)}.`,
+        flash: `${done} ${formatMoney(tx.amount, tx.currency)}. New balance: ${formatMoney(tx.balanceAfter ?? 0, tx.currency)}.`,
       });
     },
   );
@@ -131,7 +131,7 @@ export const Transfer = () => {
         (normalizeAccountNumber(to) === from?.number ? MESSAGES.same_account : undefined),
       amount: !parsed?.ok
         ? parsed?.message
-        : from && parsed.minor > from.balance
+        : from && parsed.minor > from.available
           ? MESSAGES.insufficient_funds
           : undefined,
     }),
@@ -209,7 +209,7 @@ export const Transfer = () => {
             >
               {sources.map((a) => (
                 <option key={a.id} value={a.id}>
-                  {accountName(a)} {a.number} ({formatMoney(a.balance, a.currency)})
+                  {accountName(a)} {a.number} ({formatMoney(a.available, a.currency)})
                 </option>
               ))}
             </select>
@@ -223,7 +223,7 @@ export const Transfer = () => {
           />
           <Field
             label={amountLabel(from)}
-            hint={`Available: ${formatMoney(from.balance, from.currency)}`}
+            hint={`Available: ${formatMoney(from.available, from.currency)}`}
             inputMode="decimal"
             autocomplete="off"
             {...form.bind('amount')}
@@ -283,7 +283,7 @@ export const Transfer = () => {
           </h2>
           <p class="notice" role="status">
             You sent {formatMoney(result.amount, result.currency)} to account {result.toAccountNumber}. Your
-            new balance is {formatMoney(result.balanceAfter, result.currency)}.
+            new balance is {formatMoney(result.balanceAfter ?? 0, result.currency)}.
           </p>
           <div class="actions">
             <Link to={`/accounts/${result.fromAccountId}`} class="button primary">

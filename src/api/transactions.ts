@@ -1,0 +1,72 @@
+/**
+ * How journals and movement outcomes look over HTTP: the only place that turns the ledger's domain
+ * answers into Transaction bodies, statuses and problem+json, the first time and on replay alike.
+ */
+import type { output } from 'zod/v4/core';
+import { BankError } from '../domain/errors.ts';
+import type { Journal } from '../domain/ledger.ts';
+import type { Outcome } from '../store/idempotency.ts';
+import type { HistoryItem } from '../store/ledger.ts';
+import type { Reply } from './http.ts';
+import type * as s from './schemas.ts';
+
+export type TransactionView = output<typeof s.Transaction>;
+export type HistoryEntryView = output<typeof s.HistoryEntry>;
+
+/** Whether `user` may see the journal: the sender always; the recipient only once it is posted. */
+export const visibleTo = (j: Journal, user: string): boolean =>
+  j.from?.ownerId === user || (j.to?.ownerId === user && j.status === 'posted');
+
+/**
+ * The journal as `user` sees it: another user's account ids and metadata are never shown. When the
+ * user owns both sides (a transfer between their own accounts) they see the debited side's balance.
+ */
+export const transactionView = (j: Journal, user: string): TransactionView => {
+  const mine = j.from?.ownerId === user ? j.from : j.to?.ownerId === user ? j.to : undefined;
+  const isSender = j.from?.ownerId === user;
+  const metadata = {
+    ...(j.to?.ownerId === user ? j.to.metadata : {}),
+    ...(isSender ? j.from?.metadata : {}),
+  };
+  return {
+    id: j.id,
+    type: j.type,
+    status: j.status,
+    amount: j.amount,
+    currency: j.currency,
+    ...(j.from?.ownerId === user ? { fromAccountId: j.from.accountId } : {}),
+    ...(j.to?.ownerId === user ? { toAccountId: j.to.accountId } : {}),
+    ...(j.from ? { fromAccountNumber: j.from.number } : {}),
+    ...(j.to ? { toAccountNumber: j.to.number } : {}),
+    description: j.description,
+    ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
+    createdAt: j.createdAt,
+    ...(j.postedAt ? { postedAt: j.postedAt } : {}),
+    ...(j.expiresAt && isSender ? { expiresAt: j.expiresAt } : {}),
+    ...(j.refundedAmount !== undefined && j.status === 'posted' ? { refundedAmount: j.refundedAmount } : {}),
+    ...(j.refundOf ? { refundOf: j.refundOf } : {}),
+    ...(mine?.balanceAfter !== undefined ? { balanceAfter: mine.balanceAfter } : {}),
+  };
+};
+
+export const historyEntryView = (h: HistoryItem): HistoryEntryView => ({
+  transactionId: h.journalId,
+  type: h.type,
+  status: h.status,
+  amount: h.amount,
+  currency: h.currency,
+  balanceAfter: h.balanceAfter ?? null,
+  counterparty: h.counterpartyNumber ? { accountNumber: h.counterpartyNumber } : null,
+  description: h.description,
+  createdAt: h.createdAt,
+});
+
+/**
+ * A movement's outcome as HTTP: the journal as the caller sees it (with the route's status), or the
+ * decline as problem+json (thrown, so the one error path renders it). A replay says so in a header.
+ */
+export const outcomeReply = (o: Outcome, user: string, status?: number): Reply => {
+  const headers: Record<string, string> = o.replayed ? { 'idempotent-replayed': 'true' } : {};
+  if (o.kind === 'declined') throw new BankError(o.code, o.detail, { headers });
+  return { ...(status ? { status } : {}), body: transactionView(o.journal, user), headers };
+};
