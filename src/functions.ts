@@ -14,7 +14,13 @@
  */
 
 /** What a function may do in AWS. The CDK app turns each into least-privilege IAM statements. */
-export type Permission = 'table:read' | 'table:write' | 'cognito:public' | 'cognito:admin';
+export type Permission =
+  | 'table:read'
+  | 'table:write'
+  | 'cognito:public'
+  | 'cognito:admin'
+  /** Read and write statement files in the statements bucket (and use its KMS key). */
+  | 's3:statements';
 
 export type Trigger =
   | { type: 'http' }
@@ -85,6 +91,37 @@ export const functions = {
     description: 'Deposits, withdrawals and transfers',
     trigger: http,
     permissions: ['table:write'],
+  }),
+  statements: fn({
+    entry: 'src/handlers/statements.ts',
+    description: 'Monthly statements (PDF and CSV in S3) and CSV exports',
+    trigger: http,
+    permissions: ['table:read', 's3:statements'],
+    // A year's export or a long month's PDF is CPU work: more memory is more CPU on Lambda.
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+  }),
+  payees: fn({
+    ...defaults,
+    entry: 'src/handlers/payees.ts',
+    description: 'Saved payees and confirmation of payee',
+    trigger: http,
+    permissions: ['table:write'],
+  }),
+  'schedules-api': fn({
+    ...defaults,
+    entry: 'src/handlers/schedules-api.ts',
+    description: 'Scheduled and recurring transfers',
+    trigger: http,
+    permissions: ['table:write'],
+  }),
+  'scheduled-transfers': fn({
+    entry: 'src/handlers/scheduled-transfers.ts',
+    description: 'Runs the scheduled transfers that are due',
+    trigger: { type: 'schedule', minutes: 15 },
+    permissions: ['table:write'],
+    timeoutSeconds: 300,
+    memoryMb: 512,
   }),
 } as const satisfies Record<string, FunctionDef>;
 

@@ -8,7 +8,8 @@ export const pdfText = async (bytes: Uint8Array): Promise<string[][]> => {
   const doc = await PDFDocument.load(bytes);
   return doc.getPages().map((page) => {
     const contents = page.node.Contents();
-    const streams = contents instanceof PDFArray ? contents.asArray().map((r) => doc.context.lookup(r)) : [contents];
+    const streams =
+      contents instanceof PDFArray ? contents.asArray().map((r) => doc.context.lookup(r)) : [contents];
     const text: string[] = [];
     for (const s of streams) {
       if (!(s instanceof PDFRawStream)) continue;

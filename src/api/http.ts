@@ -48,6 +48,8 @@ export interface Request<R extends RouteDef = RouteDef> {
 export interface Reply {
   status?: number;
   body?: unknown;
+  /** A non-JSON body (say, CSV), sent as is; `headers` must give its content-type. */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -195,7 +197,14 @@ export const createHandler =
       const op = (operations as Record<string, Operation<RouteDef>>)[route.operationId];
       if (!op) throw new BankError('not_found', 'No such route');
       const reply = await op(buildRequest(event, route));
-      result = jsonResult(reply.status ?? route.status, reply.body, requestId, reply.headers);
+      result =
+        reply.text === undefined
+          ? jsonResult(reply.status ?? route.status, reply.body, requestId, reply.headers)
+          : {
+              statusCode: reply.status ?? route.status,
+              headers: { ...securityHeaders(requestId), ...reply.headers },
+              body: reply.text,
+            };
       // A replayed decline is a reply, not a throw: its problem body carries the code.
       if (result.statusCode >= 400) errorCode = (reply.body as { code?: string } | undefined)?.code;
     } catch (e) {

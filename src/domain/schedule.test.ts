@@ -25,8 +25,12 @@ describe('schedule dates', () => {
   it('ends after count runs, after endDate, and a one-off after its one run', () => {
     expect(runDate({ startDate: '2027-01-15', frequency: 'monthly', count: 3 }, 2)).toBe('2027-03-15');
     expect(runDate({ startDate: '2027-01-15', frequency: 'monthly', count: 3 }, 3)).toBeUndefined();
-    expect(runDate({ startDate: '2027-01-15', frequency: 'monthly', endDate: '2027-03-14' }, 2)).toBeUndefined();
-    expect(runDate({ startDate: '2027-01-15', frequency: 'monthly', endDate: '2027-03-15' }, 2)).toBe('2027-03-15');
+    expect(
+      runDate({ startDate: '2027-01-15', frequency: 'monthly', endDate: '2027-03-14' }, 2),
+    ).toBeUndefined();
+    expect(runDate({ startDate: '2027-01-15', frequency: 'monthly', endDate: '2027-03-15' }, 2)).toBe(
+      '2027-03-15',
+    );
     expect(runDate({ startDate: '2027-01-15', frequency: 'once' }, 0)).toBe('2027-01-15');
     expect(runDate({ startDate: '2027-01-15', frequency: 'once' }, 1)).toBeUndefined();
   });
@@ -36,11 +40,15 @@ describe('schedule dates', () => {
     expect(isDate('2028-02-29')).toBe(true);
     expect(isDate('2028-2-9')).toBe(false);
     expect(() => validateRule({ startDate: '2027-03-01', frequency: 'once' }, '2027-03-01')).not.toThrow();
-    expect(() => validateRule({ startDate: '2027-02-28', frequency: 'once' }, '2027-03-01')).toThrow(/not valid/);
+    expect(() => validateRule({ startDate: '2027-02-28', frequency: 'once' }, '2027-03-01')).toThrow(
+      /not valid/,
+    );
     expect(() =>
       validateRule({ startDate: '2027-03-05', frequency: 'monthly', endDate: '2027-03-04' }, '2027-03-01'),
     ).toThrow();
-    expect(() => validateRule({ startDate: '2027-03-05', frequency: 'once', count: 2 }, '2027-03-01')).toThrow();
+    expect(() =>
+      validateRule({ startDate: '2027-03-05', frequency: 'once', count: 2 }, '2027-03-01'),
+    ).toThrow();
     expect(() => validateRule({ startDate: '2029-03-05', frequency: 'once' }, '2027-03-01')).toThrow();
   });
 });

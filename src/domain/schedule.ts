@@ -41,7 +41,8 @@ const parse = (s: string): Date => new Date(`${s}T00:00:00.000Z`);
 
 export const addDays = (day: string, n: number): string => dayOf(new Date(parse(day).getTime() + n * DAY_MS));
 
-const daysInMonth = (year: number, month0: number): number => new Date(Date.UTC(year, month0 + 1, 0)).getUTCDate();
+const daysInMonth = (year: number, month0: number): number =>
+  new Date(Date.UTC(year, month0 + 1, 0)).getUTCDate();
 
 /** The `n`th monthly date from `start`, on the start's day of the month or the month's last day. */
 export const addMonthsClamped = (start: string, n: number): string => {

@@ -15,7 +15,12 @@ import {
   totalsOf,
 } from './statements.ts';
 
-const line = (n: number, amount: number, balance: number, extra: Partial<StatementLine> = {}): StatementLine => ({
+const line = (
+  n: number,
+  amount: number,
+  balance: number,
+  extra: Partial<StatementLine> = {},
+): StatementLine => ({
   txId: `tx-${n}`,
   type: amount > 0 ? 'deposit' : 'withdrawal',
   date: `2027-03-${String(1 + (n % 28)).padStart(2, '0')}T10:00:00.000Z`,
@@ -48,7 +53,10 @@ describe('statement periods', () => {
       '2027-01',
       '2027-02',
     ]);
-    expect(periodRange('2026-12')).toEqual({ start: '2026-12-01T00:00:00.000Z', end: '2027-01-01T00:00:00.000Z' });
+    expect(periodRange('2026-12')).toEqual({
+      start: '2026-12-01T00:00:00.000Z',
+      end: '2027-01-01T00:00:00.000Z',
+    });
   });
 
   it('closes a month a few minutes after it ends', () => {
@@ -87,16 +95,38 @@ describe('CSV', () => {
   it('writes a header, an opening and a closing record, and one record per posting', () => {
     const lines = [
       line(1, 10_000, 10_000, { description: '=cmd|" /C calc"!A0' }),
-      line(2, -2550, 7450, { type: 'transfer', counterparty: '4820193757', description: 'Rent, "March"\nflat 2' }),
+      line(2, -2550, 7450, {
+        type: 'transfer',
+        counterparty: '4820193757',
+        description: 'Rent, "March"\nflat 2',
+      }),
     ];
     const csv = statementCsv(statementOf(0, lines));
     expect(csv.endsWith('\r\n')).toBe(true);
     const rows = parseCsv(csv);
-    expect(rows[0]).toEqual(['Date', 'Type', 'Description', 'Counterparty', 'Amount', 'Balance', 'Currency', 'Transaction ID']);
+    expect(rows[0]).toEqual([
+      'Date',
+      'Type',
+      'Description',
+      'Counterparty',
+      'Amount',
+      'Balance',
+      'Currency',
+      'Transaction ID',
+    ]);
     expect(rows.every((r) => r.length === 8)).toBe(true);
     expect(rows[1]?.[1]).toBe('opening');
     expect(rows[1]?.[2]).toContain('Zoë Müller');
-    expect(rows[2]).toEqual(['2027-03-02T10:00:00.000Z', 'deposit', `'=cmd|" /C calc"!A0`, '', '100.00', '100.00', 'USD', 'tx-1']);
+    expect(rows[2]).toEqual([
+      '2027-03-02T10:00:00.000Z',
+      'deposit',
+      `'=cmd|" /C calc"!A0`,
+      '',
+      '100.00',
+      '100.00',
+      'USD',
+      'tx-1',
+    ]);
     expect(rows[3]?.slice(2, 6)).toEqual(['Rent, "March"\nflat 2', '4820193757', '-25.50', '74.50']);
     expect(rows[4]?.[1]).toBe('closing');
     expect(rows[4]?.[5]).toBe('74.50');
@@ -124,7 +154,9 @@ describe('PDF', () => {
       const header = page.join('|').indexOf('Date|Description|Counterparty|Amount|Balance');
       const firstLine = page.findIndex((t) => /^Line \d+$/.test(t));
       expect(header, `page ${i + 1}`).toBeGreaterThan(-1);
-      expect(page.slice(0, firstLine).join('|'), `page ${i + 1}`).toContain('Date|Description|Counterparty|Amount|Balance');
+      expect(page.slice(0, firstLine).join('|'), `page ${i + 1}`).toContain(
+        'Date|Description|Counterparty|Amount|Balance',
+      );
       expect(page).toContain(`Page ${i + 1} of ${read.length}`);
     }
     const all = read.flat();

@@ -5,7 +5,7 @@
  * The rule every statement keeps: opening + Σ amounts = closing, and each line's running balance is
  * the ledger's own balance after that posting (a disagreement is an error, never papered over).
  */
-import { currencies, type Currency } from './money.ts';
+import { type Currency, currencies } from './money.ts';
 
 export const BANK_NAME = 'Serverless Bank';
 

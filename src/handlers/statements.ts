@@ -1,0 +1,155 @@
+/**
+ * Statements and exports: its own function, so pdf-lib stays out of the other bundles.
+ *
+ * The CSV export is a buffered response: API Gateway's HTTP API with Lambda cannot stream, and a
+ * Lambda response is at most 6 MB, so an export stops at EXPORT_MAX_BYTES with 422 export_too_large
+ * (ask for a shorter range). A year of an everyday account is far below it.
+ */
+import { createHandler } from '../api/http.ts';
+import { BankError } from '../domain/errors.ts';
+import { addDays, dayOf } from '../domain/schedule.ts';
+import { renderStatementPdf } from '../domain/statement-pdf.ts';
+import {
+  BANK_NAME,
+  csvHeader,
+  csvLine,
+  isClosed,
+  type Period,
+  periodOf,
+  periodRange,
+  periodsBetween,
+  type Statement,
+  type StatementLine,
+  statementCsv,
+  type Totals,
+  totalsOf,
+} from '../domain/statements.ts';
+import type { AccountRecord } from '../store/accounts.ts';
+import { objectKey, type StatementFormat } from '../store/statements.ts';
+import { accounts, users } from './context.ts';
+import { statementFiles, statementSource } from './context-payments.ts';
+
+/** Under Lambda's 6 MB response limit, with room for headers and base64-free text. */
+export const EXPORT_MAX_BYTES = 5_500_000;
+export const EXPORT_MAX_DAYS = 366;
+
+const invalid = (path: string, message: string) =>
+  new BankError('validation_failed', 'The request is not valid', { errors: [{ path, message }] });
+
+/** Every period's totals, oldest first, from one read of the account's postings. */
+const summaries = async (a: AccountRecord, now: Date) => {
+  const periods = periodsBetween(a.createdAt, now);
+  const first = periodRange(periods[0] as Period).start;
+  const opening = await statementSource().balanceBefore(a.id, first);
+  const { lines } = await statementSource().lines(a.id, first, '\uffff');
+  const byPeriod = new Map<Period, StatementLine[]>();
+  for (const l of lines) {
+    const p = periodOf(l.date);
+    byPeriod.set(p, [...(byPeriod.get(p) ?? []), l]);
+  }
+  let balance = opening.balance;
+  return periods.map((period) => {
+    const t: Totals = totalsOf(balance, byPeriod.get(period) ?? []);
+    balance = t.closingBalance;
+    return { period, currency: a.currency, toDate: !isClosed(period, now), ...t };
+  });
+};
+
+const build = async (a: AccountRecord, sub: string, period: Period, now: Date) => {
+  const { start, end } = periodRange(period);
+  const toDate = !isClosed(period, now);
+  const [opening, { lines }, profile] = await Promise.all([
+    statementSource().balanceBefore(a.id, start),
+    statementSource().lines(a.id, start, end),
+    users().get(sub),
+  ]);
+  const last = lines[lines.length - 1];
+  const statement: Statement = {
+    bank: BANK_NAME,
+    customerName: profile?.name ?? '',
+    accountNumber: a.number,
+    currency: a.currency,
+    period,
+    toDate,
+    from: start,
+    to: toDate ? now.toISOString() : end,
+    lines,
+    ...totalsOf(opening.balance, lines),
+  };
+  const version = last ? `${last.date}#${last.txId}` : opening.lastKey;
+  return { statement, version };
+};
+
+export const handler = createHandler('statements', {
+  listStatements: async ({ caller, params }) => {
+    const a = await accounts().mustGet(caller.sub, params.id);
+    const items = await summaries(a, new Date());
+    return { body: { items: items.reverse() } };
+  },
+
+  getStatement: async ({ caller, params, query }) => {
+    const now = new Date();
+    const a = await accounts().mustGet(caller.sub, params.id);
+    const period = params.period;
+    if (period < periodOf(a.createdAt) || period > periodOf(now))
+      throw new BankError('not_found', 'No statement for that month');
+    const format: StatementFormat = query.format ?? 'pdf';
+    const files = statementFiles();
+    const filename = `statement-${a.number}-${period}.${format}`;
+    if (isClosed(period, now)) {
+      const key = objectKey(a.id, period, format);
+      if (await files.exists(key)) return { body: await files.presign(key, filename, now) };
+      const { statement } = await build(a, caller.sub, period, now);
+      await files.put(key, await render(statement, format, now), format);
+      return { body: await files.presign(key, filename, now) };
+    }
+    const { statement, version } = await build(a, caller.sub, period, now);
+    const key = objectKey(a.id, period, format, { lastPostingKey: version });
+    if (!(await files.exists(key))) await files.put(key, await render(statement, format, now), format);
+    return { body: await files.presign(key, filename, now) };
+  },
+
+  exportCsv: async ({ caller, params, query }) => {
+    const a = await accounts().mustGet(caller.sub, params.id);
+    const to = query.to ?? dayOf(new Date());
+    const from = query.from ?? addDays(to, -30);
+    for (const [name, d] of [
+      ['from', from],
+      ['to', to],
+    ] as const) {
+      if (dayOf(new Date(`${d}T00:00:00Z`)) !== d || Number.isNaN(Date.parse(d)))
+        throw invalid(`query.${name}`, 'must be a calendar date YYYY-MM-DD');
+    }
+    if (from > to) throw invalid('query.from', 'must not be after `to`');
+    if (addDays(from, EXPORT_MAX_DAYS - 1) < to)
+      throw invalid('query.to', 'the range may span at most a year');
+    const { lines } = await statementSource().lines(
+      a.id,
+      `${from}T00:00:00.000Z`,
+      `${addDays(to, 1)}T00:00:00.000Z`,
+    );
+    const rows = [csvHeader()];
+    let bytes = Buffer.byteLength(rows[0] as string);
+    for (const l of lines) {
+      const row = csvLine(l, a.currency);
+      rows.push(row);
+      bytes += Buffer.byteLength(row);
+      if (bytes > EXPORT_MAX_BYTES)
+        throw new BankError(
+          'export_too_large',
+          'The export is too large for one download: ask for a shorter range',
+        );
+    }
+    return {
+      text: rows.join(''),
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="transactions-${a.number}-${from}-${to}.csv"`,
+        'cache-control': 'no-store',
+      },
+    };
+  },
+});
+
+const render = async (s: Statement, format: StatementFormat, now: Date): Promise<Uint8Array | string> =>
+  format === 'csv' ? statementCsv(s) : (await renderStatementPdf(s, now)).bytes;
