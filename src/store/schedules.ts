@@ -261,8 +261,8 @@ export class ScheduleStore {
 
   /** Active schedules whose next run is on or before `today`, from the sparse index (may lag: claims re-check). */
   async due(today: string, limit = 100): Promise<{ ownerId: string; id: string }[]> {
-    const out: { ownerId: string; id: string }[] = [];
-    for (let shard = 0; shard < DUE_SHARDS; shard++) {
+    const shard = async (n: number) => {
+      const out: { ownerId: string; id: string }[] = [];
       let start: Record<string, unknown> | undefined;
       do {
         const r = await this.db.send(
@@ -270,16 +270,19 @@ export class ScheduleStore {
             TableName: this.table,
             IndexName: 'gsi1',
             KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :hi',
-            ExpressionAttributeValues: { ':pk': paymentKeys.dueShard(shard), ':hi': `${today}#\uffff` },
+            ExpressionAttributeValues: { ':pk': paymentKeys.dueShard(n), ':hi': `${today}#\uffff` },
             ProjectionExpression: 'ownerId, id',
+            Limit: limit,
             ExclusiveStartKey: start,
           }),
         );
         for (const i of r.Items ?? []) out.push({ ownerId: i.ownerId as string, id: i.id as string });
         start = r.LastEvaluatedKey;
       } while (start && out.length < limit);
-    }
-    return out.slice(0, limit);
+      return out;
+    };
+    const all = await Promise.all(Array.from({ length: DUE_SHARDS }, (_, n) => shard(n)));
+    return all.flat().slice(0, limit);
   }
 
   /**
