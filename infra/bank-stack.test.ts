@@ -190,7 +190,8 @@ describe('dev stage (with a web build)', () => {
       expect(resources.some((r) => r.includes('"/exports/statements/*"'))).toBe(true);
       expect(kms.flatMap(actionsOf).sort(), fn).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
     }
-    expect(permissionsOf('statements')).toContain('s3:statements');
+    expect(permissionsOf('statement-files')).toContain('s3:statements');
+    expect(permissionsOf('statements')).not.toContain('s3:statements');
   });
 
   it('gives read-only functions no write access and the health check no data access at all', () => {

@@ -94,10 +94,18 @@ export const functions = {
   }),
   statements: fn({
     entry: 'src/handlers/statements.ts',
-    description: 'Monthly statements (PDF and CSV in S3) and CSV exports',
+    description: 'Statement list and CSV exports',
+    trigger: http,
+    permissions: ['table:read'],
+    // A year's export is CPU work: more memory is more CPU on Lambda.
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+  }),
+  'statement-files': fn({
+    entry: 'src/handlers/statement-files.ts',
+    description: 'Statement files (PDF and CSV in S3) behind presigned URLs',
     trigger: http,
     permissions: ['table:read', 's3:statements'],
-    // A year's export or a long month's PDF is CPU work: more memory is more CPU on Lambda.
     timeoutSeconds: 29,
     memoryMb: 1024,
   }),

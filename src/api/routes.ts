@@ -247,7 +247,7 @@ export const routes = {
   getStatement: route({
     method: 'GET',
     path: '/v1/accounts/{id}/statements/{period}',
-    fn: 'statements',
+    fn: 'statement-files',
     auth: true,
     summary: 'A presigned URL (5 minutes) to download one month\u2019s statement as PDF or CSV',
     params: s.StatementParams,

@@ -1,5 +1,5 @@
 /**
- * Statements and exports: its own function, so pdf-lib stays out of the other bundles.
+ * The statement list and CSV exports (the files themselves: statement-files.ts, with pdf-lib and S3).
  *
  * The CSV export is a buffered response: API Gateway's HTTP API with Lambda cannot stream, and a
  * Lambda response is at most 6 MB, so an export stops at EXPORT_MAX_BYTES with 422 export_too_large
@@ -8,9 +8,7 @@
 import { createHandler } from '../api/http.ts';
 import { BankError } from '../domain/errors.ts';
 import { addDays, dayOf } from '../domain/schedule.ts';
-import { renderStatementPdf } from '../domain/statement-pdf.ts';
 import {
-  BANK_NAME,
   csvHeader,
   csvLine,
   isClosed,
@@ -18,16 +16,13 @@ import {
   periodOf,
   periodRange,
   periodsBetween,
-  type Statement,
   type StatementLine,
-  statementCsv,
   type Totals,
   totalsOf,
 } from '../domain/statements.ts';
 import type { AccountRecord } from '../store/accounts.ts';
-import { objectKey, type StatementFormat } from '../store/statements.ts';
-import { accounts, users } from './context.ts';
-import { statementFiles, statementSource } from './context-payments.ts';
+import { accounts } from './context.ts';
+import { statementSource } from './context-payments.ts';
 
 /** Under Lambda's 6 MB response limit, with room for headers and base64-free text. */
 export const EXPORT_MAX_BYTES = 5_500_000;
@@ -55,58 +50,11 @@ const summaries = async (a: AccountRecord, now: Date) => {
   });
 };
 
-const build = async (a: AccountRecord, sub: string, period: Period, now: Date) => {
-  const { start, end } = periodRange(period);
-  const toDate = !isClosed(period, now);
-  const [opening, { lines }, profile] = await Promise.all([
-    statementSource().balanceBefore(a.id, start),
-    statementSource().lines(a.id, start, end),
-    users().get(sub),
-  ]);
-  const last = lines[lines.length - 1];
-  const statement: Statement = {
-    bank: BANK_NAME,
-    customerName: profile?.name ?? '',
-    accountNumber: a.number,
-    currency: a.currency,
-    period,
-    toDate,
-    from: start,
-    to: toDate ? now.toISOString() : end,
-    lines,
-    ...totalsOf(opening.balance, lines),
-  };
-  const version = last ? `${last.date}#${last.txId}` : opening.lastKey;
-  return { statement, version };
-};
-
 export const handler = createHandler('statements', {
   listStatements: async ({ caller, params }) => {
     const a = await accounts().mustGet(caller.sub, params.id);
     const items = await summaries(a, new Date());
     return { body: { items: items.reverse() } };
-  },
-
-  getStatement: async ({ caller, params, query }) => {
-    const now = new Date();
-    const a = await accounts().mustGet(caller.sub, params.id);
-    const period = params.period;
-    if (period < periodOf(a.createdAt) || period > periodOf(now))
-      throw new BankError('not_found', 'No statement for that month');
-    const format: StatementFormat = query.format ?? 'pdf';
-    const files = statementFiles();
-    const filename = `statement-${a.number}-${period}.${format}`;
-    if (isClosed(period, now)) {
-      const key = objectKey(a.id, period, format);
-      if (await files.exists(key)) return { body: await files.presign(key, filename, now) };
-      const { statement } = await build(a, caller.sub, period, now);
-      await files.put(key, await render(statement, format, now), format);
-      return { body: await files.presign(key, filename, now) };
-    }
-    const { statement, version } = await build(a, caller.sub, period, now);
-    const key = objectKey(a.id, period, format, { lastPostingKey: version });
-    if (!(await files.exists(key))) await files.put(key, await render(statement, format, now), format);
-    return { body: await files.presign(key, filename, now) };
   },
 
   exportCsv: async ({ caller, params, query }) => {
@@ -150,6 +98,3 @@ export const handler = createHandler('statements', {
     };
   },
 });
-
-const render = async (s: Statement, format: StatementFormat, now: Date): Promise<Uint8Array | string> =>
-  format === 'csv' ? statementCsv(s) : (await renderStatementPdf(s, now)).bytes;
