@@ -139,6 +139,9 @@ export const handler = async (event: Partial<ScheduledEvent>): Promise<RunSummar
   const time = event.time ? new Date(event.time) : new Date();
   const today = dayOf(Number.isNaN(time.getTime()) ? new Date() : time);
   const summary = await runDue({ schedules: schedules(), accounts: accounts(), pay: payRun }, today);
-  logger.info('scheduled transfers', { today, ...summary });
+  // Every invocation on AWS (each 15 minutes) is worth a line; offline it runs every few seconds.
+  const busy = summary.succeeded + summary.failed + summary.skipped + summary.errors > 0;
+  if (busy) logger.info('scheduled transfers', { today, ...summary });
+  else logger.debug('scheduled transfers: none due', { today });
   return summary;
 };
