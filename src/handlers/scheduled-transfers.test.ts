@@ -6,7 +6,8 @@ import { addDays } from '../domain/schedule.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
 import { ScheduleStore } from '../store/schedules.ts';
-import { handler, payRun, type RunnerDeps, runDue } from './scheduled-transfers.ts';
+import { payRun } from './ledger-adapter.ts';
+import { handler, type RunnerDeps, runDue } from './scheduled-transfers.ts';
 
 let table: string;
 beforeAll(async () => {
@@ -97,13 +98,13 @@ describe('scheduled transfers', () => {
     // A runner paid the next run, then died before recording it: the next runner's payment replays it.
     const record = await new ScheduleStore(doc(), table).mustGet(payer, s.id);
     const first = await payRun(record, addDays(start, 7));
-    expect(first.status).toBe(201);
+    expect(first).toEqual({ transactionId: expect.any(String) });
     await runDue(deps(), addDays(start, 7));
     const d = await detail(payer, s.id);
     expect(d.runs[0]).toMatchObject({
       runDate: addDays(start, 7),
       outcome: 'succeeded',
-      transactionId: (first.body as { id: string }).id,
+      transactionId: (first as { transactionId: string }).transactionId,
     });
     expect(await balanceOf(payer, from.id)).toBe(980_00);
   });
@@ -247,5 +248,21 @@ describe('scheduled transfers', () => {
       ).status,
     ).toBe(404);
     expect((await detail(payer, s.id)).status).toBe('active');
+  });
+});
+
+describe('ledger outcomes', () => {
+  it('reads a run from either ledger shape: today\u2019s {status, body} and v2\u2019s {kind}', async () => {
+    const { resultOf } = await import('./ledger-adapter.ts');
+    expect(resultOf({ status: 201, body: { id: 't1' }, replayed: false })).toEqual({ transactionId: 't1' });
+    expect(resultOf({ status: 422, body: { code: 'insufficient_funds' }, replayed: true })).toEqual({
+      errorCode: 'insufficient_funds',
+    });
+    expect(resultOf({ kind: 'journal', journal: { id: 't2' }, replayed: false })).toEqual({
+      transactionId: 't2',
+    });
+    expect(resultOf({ kind: 'declined', code: 'daily_limit_exceeded', detail: '', replayed: true })).toEqual({
+      errorCode: 'daily_limit_exceeded',
+    });
   });
 });

@@ -11,22 +11,20 @@
  * "Today" is the invocation's clock: the EventBridge event's `time` on AWS (the real clock); offline,
  * `npm start` may shift it by BANK_CLOCK_OFFSET_DAYS; tests call runDue with any date.
  */
-import { createHash } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
-import { isBankError } from '../domain/errors.ts';
 import { dayOf } from '../domain/schedule.ts';
 import type { AccountStore } from '../store/accounts.ts';
-import type { Outcome } from '../store/idempotency.ts';
 import type { ScheduleRecord, ScheduleStore } from '../store/schedules.ts';
-import { accounts, ledger } from './context.ts';
+import { accounts } from './context.ts';
 import { schedules } from './context-payments.ts';
+import { payRun, type RunResult } from './ledger-adapter.ts';
 
 export interface RunnerDeps {
   schedules: ScheduleStore;
   accounts: AccountStore;
-  /** Pays one run through the ledger (see payRun). */
-  pay: (s: ScheduleRecord, runDate: string) => Promise<Outcome>;
+  /** Pays one run through the ledger (payRun in ledger-adapter.ts): a decline is a result, not a throw. */
+  pay: (s: ScheduleRecord, runDate: string) => Promise<RunResult>;
   /** Wall-clock milliseconds for claims (not the schedule's "today"). */
   nowMs?: () => number;
   /** Called after a run is recorded (the notifications hook: email the owner about a failed run). */
@@ -40,33 +38,6 @@ export interface RunSummary {
   skipped: number;
   errors: number;
 }
-
-export const idempotencyKeyOf = (id: string, runDate: string): string => `sched:${id}:${runDate}`;
-
-/** The ledger call for one run: the same request every time, so a repeat is a replay. */
-export const payRun = (s: ScheduleRecord, runDate: string): Promise<Outcome> =>
-  ledger().transfer({
-    user: s.ownerId,
-    idempotencyKey: idempotencyKeyOf(s.id, runDate),
-    fingerprint: createHash('sha256')
-      .update(
-        JSON.stringify([
-          'scheduled-transfer',
-          s.id,
-          runDate,
-          s.fromAccountId,
-          s.toAccountNumber,
-          s.amount,
-          s.currency,
-        ]),
-      )
-      .digest('base64url'),
-    fromAccountId: s.fromAccountId,
-    toAccountNumber: s.toAccountNumber,
-    amount: s.amount,
-    currency: s.currency,
-    description: s.description,
-  });
 
 /** Runs one schedule's due runs; returns what happened. */
 const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today: string, sum: RunSummary) => {
@@ -90,22 +61,17 @@ const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today:
       await deps.onRun?.(s, run);
       return;
     }
-    let outcome: Outcome;
+    let result: RunResult;
     try {
-      outcome = await deps.pay(s, date);
+      result = await deps.pay(s, date);
     } catch (e) {
-      if (isBankError(e) && e.status === 422) {
-        outcome = { status: 422, body: { code: e.code }, replayed: false };
-      } else {
-        await deps.schedules.release(s, token);
-        throw e;
-      }
+      await deps.schedules.release(s, token);
+      throw e;
     }
-    const body = outcome.body as { id?: string; code?: string };
     const run =
-      outcome.status === 201
-        ? { runDate: date, outcome: 'succeeded' as const, transactionId: body.id as string, at }
-        : { runDate: date, outcome: 'failed' as const, errorCode: body.code ?? 'declined', at };
+      'transactionId' in result
+        ? { runDate: date, outcome: 'succeeded' as const, transactionId: result.transactionId, at }
+        : { runDate: date, outcome: 'failed' as const, errorCode: result.errorCode, at };
     await deps.schedules.finish(s, token, run);
     if (run.outcome === 'succeeded') sum.succeeded++;
     else sum.failed++;
