@@ -64,7 +64,7 @@ export const payRun = async (s: ScheduleRecord, runDate: string): Promise<RunRes
       }),
     );
   } catch (e) {
-
+    if (isBankError(e) && e.status === 422) return { errorCode: e.code };
     throw e;
   }
 };
