@@ -145,8 +145,12 @@ describe('dev stage (with a web build)', () => {
       for (const st of statements) {
         expect(st.Effect).toBe('Allow');
         for (const a of actionsOf(st)) expect(a, `${fn}: ${a}`).not.toContain('*');
-        for (const r of resourcesOf(st))
+        for (const r of resourcesOf(st)) {
+          // Statement files: the objects under the statement prefixes of the statements bucket, nothing wider.
+          if (perms.includes('s3:statements') && /"\/(exports\/)?statements\/\*"/.test(JSON.stringify(r)))
+            continue;
           expect(JSON.stringify(r), `${fn}: resource`).not.toMatch(/^"\*"$|\/\*"|:\*"/);
+        }
       }
       const tableStatements = statements.filter((st) => JSON.stringify(st.Resource).includes(tableId));
       const actions = new Set(tableStatements.flatMap(actionsOf));
@@ -168,6 +172,28 @@ describe('dev stage (with a web build)', () => {
           expect(actionsOf(st)).toEqual(['dynamodb:Query']);
       }
     }
+  });
+
+  it('grants statement files (get and put under two prefixes, and the bucket key) to s3:statements functions only', () => {
+    const bucketId = logicalId(s.stack, s.stack.data.statements);
+    for (const fn of functionNames) {
+      const st = statementsOf(s, fn);
+      const s3 = st.filter((x) => actionsOf(x).some((a) => a.startsWith('s3:')));
+      const kms = st.filter((x) => actionsOf(x).some((a) => a.startsWith('kms:')));
+      if (!permissionsOf(fn).includes('s3:statements')) {
+        expect([...s3, ...kms], fn).toEqual([]);
+        continue;
+      }
+      expect(s3.flatMap(actionsOf).sort(), fn).toEqual(['s3:GetObject', 's3:PutObject']);
+      const resources = s3.flatMap(resourcesOf).map((r) => JSON.stringify(r));
+      expect(resources).toHaveLength(2);
+      for (const r of resources) expect(r).toContain(bucketId);
+      expect(resources.some((r) => r.includes('"/statements/*"'))).toBe(true);
+      expect(resources.some((r) => r.includes('"/exports/statements/*"'))).toBe(true);
+      expect(kms.flatMap(actionsOf).sort(), fn).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    }
+    expect(permissionsOf('statement-files')).toContain('s3:statements');
+    expect(permissionsOf('statements')).not.toContain('s3:statements');
   });
 
   it('gives read-only functions no write access and the health check no data access at all', () => {

@@ -36,6 +36,7 @@ export class BankStack extends Stack {
       table: this.data.table,
       userPool: this.identity.userPool,
       client: this.identity.client,
+      statements: this.data.statements,
     });
     // The distribution comes first: the API's CORS allows exactly its origin.
     this.web = new Web(this, 'Web', { cfg, accessLogs: this.data.accessLogs });

@@ -30,7 +30,7 @@ export const privateBucketProps = (cfg: StageConfig): BucketProps => ({
 
 export class Data extends Construct {
   readonly table: Table;
-  /** Statements and exports: private, KMS-encrypted, with lifecycle rules. No function writes it yet. */
+  /** Statements and exports: private, KMS-encrypted, with lifecycle rules; the statements function writes it. */
   readonly statements: Bucket;
   /** Server access logs of the other buckets and CloudFront's standard logs. */
   readonly accessLogs: Bucket;

@@ -5,7 +5,7 @@
  * functions get an EventBridge rule here.
  */
 import { join } from 'node:path';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -14,6 +14,7 @@ import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { routeList } from '../src/api/routes.ts';
@@ -36,6 +37,17 @@ export const tableActions = {
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
 } as const;
 
+/**
+ * What `s3:statements` grants: objects under the statement prefixes only (no list, no delete), and the
+ * bucket key's data-key and decrypt actions (SSE-KMS writes and reads, and presigned GETs signed with
+ * the function's credentials).
+ */
+export const statementActions = {
+  objects: ['s3:GetObject', 's3:PutObject'],
+  prefixes: ['statements/*', 'exports/statements/*'],
+  key: ['kms:Decrypt', 'kms:GenerateDataKey'],
+} as const;
+
 /** Cognito actions that need IAM. The public ones (SignUp, ConfirmSignUp, InitiateAuth, RevokeToken) need none. */
 export const cognitoAdminActions = ['cognito-idp:AdminConfirmSignUp'] as const;
 
@@ -52,6 +64,8 @@ export interface FunctionsProps {
   table: ITable;
   userPool: UserPool;
   client: UserPoolClient;
+  /** The statements bucket (KMS-encrypted), for functions with `s3:statements`. */
+  statements: IBucket;
 }
 
 /** IAM descriptions accept Latin-1 only. */
@@ -71,7 +85,7 @@ export class Functions extends Construct {
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
-    const { cfg, table, userPool, client } = props;
+    const { cfg, table, userPool, client, statements } = props;
 
     this.cursorSecret = new Secret(this, 'CursorSecret', {
       description:
@@ -103,6 +117,7 @@ export class Functions extends Construct {
             BANK_IDEMPOTENCY_TTL_SECONDS: String(cfg.bank.idempotencyTtlSeconds),
           }
         : {}),
+      ...(perms.includes('s3:statements') ? { STATEMENTS_BUCKET: statements.bucketName } : {}),
       ...(perms.some((p) => p.startsWith('cognito:'))
         ? {
             USER_POOL_ID: userPool.userPoolId,
@@ -156,7 +171,7 @@ export class Functions extends Construct {
         reason:
           'Node.js 22 is the project\u2019s pinned Lambda runtime (esbuild targets node22); moving to 24 is a deliberate upgrade, not a drift fix.',
       });
-      this.grant(role, perms, { cfg, table, userPool });
+      this.grant(role, perms, { cfg, table, userPool, statements });
       if (pagesWithCursors(fn)) this.cursorSecret.grantRead(role);
       if (def.trigger.type === 'schedule') {
         new Rule(this, `${name}Schedule`, {
@@ -174,8 +189,34 @@ export class Functions extends Construct {
   private grant(
     role: Role,
     perms: readonly Permission[],
-    { cfg, table, userPool }: Pick<FunctionsProps, 'cfg' | 'table' | 'userPool'>,
+    { cfg, table, userPool, statements }: Pick<FunctionsProps, 'cfg' | 'table' | 'userPool' | 'statements'>,
   ): void {
+    if (perms.includes('s3:statements')) {
+      role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: [...statementActions.objects],
+          resources: statementActions.prefixes.map((p) => statements.arnForObjects(p)),
+        }),
+      );
+      const bucket = `<${Stack.of(statements).getLogicalId(statements.node.defaultChild as CfnElement)}.Arn>`;
+      Validations.of(role).acknowledge(
+        ...statementActions.prefixes.map((p) => ({
+          id: `AwsSolutions-IAM5[Resource::${bucket}/${p}]`,
+          reason:
+            'Statement files are keyed by account and month (or by the last posting for the current month), so the function gets the objects under its two prefixes: get and put only, no list, no delete.',
+        })),
+      );
+      if (statements.encryptionKey) {
+        role.addToPolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: [...statementActions.key],
+            resources: [statements.encryptionKey.keyArn],
+          }),
+        );
+      }
+    }
     const indexArn = `${table.tableArn}/index/${gsi1.indexName}`;
     const canRead = perms.includes('table:read') || perms.includes('table:write');
     if (canRead) {

@@ -25,6 +25,8 @@ const arns = {
   secret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:cursor-AbCdEf`,
   otherSecret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:other-GhIjKl`,
   userPool: `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${REGION}_Pool`,
+  statementsBucket: 'arn:aws:s3:::bank-statements',
+  statementsKey: `arn:aws:kms:${REGION}:${ACCOUNT}:key/0f8fad5b-d9cb-469f-a165-70867728950e`,
 };
 
 type Json = Record<string, unknown>;
@@ -44,6 +46,10 @@ const resolver = (template: Template) => {
   for (const id of byType('AWS::DynamoDB::Table')) known[id] = arns.table;
   for (const id of byType('AWS::SecretsManager::Secret')) known[id] = arns.secret;
   for (const id of byType('AWS::Cognito::UserPool')) known[id] = arns.userPool;
+  for (const id of byType('AWS::S3::Bucket'))
+    known[id] = /Statements/.test(id) ? arns.statementsBucket : `arn:aws:s3:::${id.toLowerCase()}`;
+  for (const id of byType('AWS::KMS::Key'))
+    known[id] = /Statements/.test(id) ? arns.statementsKey : `arn:aws:kms:${REGION}:${ACCOUNT}:key/${id}`;
   for (const id of byType('AWS::Logs::LogGroup'))
     known[id] = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${id}:*`;
   const pseudo: Record<string, string> = {
@@ -104,6 +110,8 @@ const resourceOf = (action: SdkAction): string => {
   if (where === 'index') return arns.index;
   if (name?.startsWith('dynamodb:')) return arns.table;
   if (name?.startsWith('secretsmanager:')) return arns.secret;
+  if (name?.startsWith('s3:')) return `${arns.statementsBucket}/statements/0f8fad5b/2026-01.pdf`;
+  if (name?.startsWith('kms:')) return arns.statementsKey;
   return arns.userPool;
 };
 

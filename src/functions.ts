@@ -20,7 +20,9 @@ export type Permission =
   /** DeleteItem on an account's history partition only (a posted hold replaces its pending entry). */
   | 'table:delete-history'
   | 'cognito:public'
-  | 'cognito:admin';
+  | 'cognito:admin'
+  /** Read and write statement files in the statements bucket (and use its KMS key). */
+  | 's3:statements';
 
 export type Trigger =
   | { type: 'http' }
@@ -57,7 +59,7 @@ export interface FunctionDef {
  * An IAM action the code calls, on the table unless marked `@index` (the GSI) or `@history` (only items
  * whose partition key is an account's history, `ACCOUNT#<id>`: IAM's dynamodb:LeadingKeys).
  */
-export type SdkAction = `${'dynamodb' | 'secretsmanager' | 'cognito-idp'}:${string}`;
+export type SdkAction = `${'dynamodb' | 'secretsmanager' | 'cognito-idp' | 's3' | 'kms'}:${string}`;
 
 const http = { type: 'http' } as const;
 const defaults = { timeoutSeconds: 10, memoryMb: 512 } as const;
@@ -143,6 +145,64 @@ export const functions = {
       'dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem',
     ],
+  }),
+  statements: fn({
+    entry: 'src/handlers/statements.ts',
+    description: 'Statement list and CSV exports',
+    trigger: http,
+    permissions: ['table:read'],
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query'],
+    // A year's export is CPU work: more memory is more CPU on Lambda.
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+  }),
+  'statement-files': fn({
+    entry: 'src/handlers/statement-files.ts',
+    description: 'Statement files (PDF and CSV in S3) behind presigned URLs',
+    trigger: http,
+    permissions: ['table:read', 's3:statements'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      's3:GetObject',
+      's3:PutObject',
+      'kms:GenerateDataKey',
+      'kms:Decrypt',
+    ],
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+  }),
+  payees: fn({
+    ...defaults,
+    entry: 'src/handlers/payees.ts',
+    description: 'Saved payees and confirmation of payee',
+    trigger: http,
+    permissions: ['table:write'],
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  }),
+  'schedules-api': fn({
+    ...defaults,
+    entry: 'src/handlers/schedules-api.ts',
+    description: 'Scheduled and recurring transfers',
+    trigger: http,
+    permissions: ['table:write'],
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+  }),
+  'scheduled-transfers': fn({
+    entry: 'src/handlers/scheduled-transfers.ts',
+    description: 'Runs the scheduled transfers that are due',
+    trigger: { type: 'schedule', minutes: 15 },
+    permissions: ['table:write'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Query@index',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+    ],
+    timeoutSeconds: 300,
+    memoryMb: 512,
   }),
 } as const satisfies Record<string, FunctionDef>;
 

@@ -55,5 +55,10 @@ export const call = async (op: OperationId, input: CallInput = {}): Promise<Call
   };
   const r = await mod.handler(event);
   const text = r.body ?? '';
-  return { status: r.statusCode, headers: r.headers, body: text ? JSON.parse(text) : undefined };
+  const json = /json/.test(r.headers['content-type'] ?? '');
+  return {
+    status: r.statusCode,
+    headers: r.headers,
+    body: text ? (json ? JSON.parse(text) : text) : undefined,
+  };
 };

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmulators } from '../src/local/emulators.ts';
+import { type LocalS3, startS3 } from '../src/local/s3.ts';
 
 export interface EmulatorEndpoints {
   dynamodbEndpoint: string;
@@ -17,18 +18,24 @@ export interface EmulatorEndpoints {
 declare module 'vitest' {
   export interface ProvidedContext {
     emulators: EmulatorEndpoints;
+    /** s3rver with the statements bucket. */
+    s3: Pick<LocalS3, 'endpoint' | 'bucket'>;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bank-test-emulators-'));
-  const emulators = await startEmulators({ dataDir, inMemory: true });
+  const [emulators, s3] = await Promise.all([
+    startEmulators({ dataDir, inMemory: true }),
+    startS3({ dataDir }),
+  ]);
+  project.provide('s3', { endpoint: s3.endpoint, bucket: s3.bucket });
   project.provide('emulators', {
     dynamodbEndpoint: emulators.dynamodbEndpoint,
     cognitoEndpoint: emulators.cognitoEndpoint,
   });
   return async () => {
-    await emulators.stop();
+    await Promise.all([emulators.stop(), s3.stop()]);
     await rm(dataDir, { recursive: true, force: true });
   };
 }

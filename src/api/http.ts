@@ -49,6 +49,8 @@ export interface Request<R extends RouteDef = RouteDef> {
 export interface Reply {
   status?: number;
   body?: unknown;
+  /** A non-JSON body (say, CSV), sent as is; `headers` must give its content-type. */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -200,7 +202,14 @@ export const createHandler =
       const reply = context
         ? await withDeadline(Date.now() + context.getRemainingTimeInMillis(), () => op(request))
         : await op(request);
-      result = jsonResult(reply.status ?? route.status, reply.body, requestId, reply.headers);
+      result =
+        reply.text === undefined
+          ? jsonResult(reply.status ?? route.status, reply.body, requestId, reply.headers)
+          : {
+              statusCode: reply.status ?? route.status,
+              headers: { ...securityHeaders(requestId), ...reply.headers },
+              body: reply.text,
+            };
       // A replayed decline is a reply, not a throw: its problem body carries the code.
       if (result.statusCode >= 400) errorCode = (reply.body as { code?: string } | undefined)?.code;
     } catch (e) {

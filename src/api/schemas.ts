@@ -328,3 +328,131 @@ export const Problem = doc(
   }),
   { id: 'Problem' },
 );
+
+// ---------- statements, payees, scheduled transfers (issue 15) ----------
+const CalendarDate = doc(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')), {
+  description: 'A UTC calendar day',
+  example: '2027-01-31',
+});
+
+export const StatementParams = z.strictObject({
+  id: Id,
+  period: doc(z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM')), {
+    example: '2027-01',
+  }),
+});
+export const StatementQuery = z.strictObject({
+  format: doc(z.optional(z.enum(['pdf', 'csv'])), { description: 'pdf (default) or csv' }),
+});
+export const ExportQuery = z.strictObject({
+  from: doc(z.optional(CalendarDate), { description: 'First day (UTC), default 30 days before `to`' }),
+  to: doc(z.optional(CalendarDate), { description: 'Last day (UTC), included, default today' }),
+});
+export const StatementSummary = doc(
+  z.object({
+    period: z.string(),
+    currency: CurrencyCode,
+    toDate: doc(z.boolean(), { description: 'The current month, up to now' }),
+    openingBalance: z.int(),
+    closingBalance: z.int(),
+    totalIn: z.int(),
+    totalOut: z.int(),
+    count: z.int(),
+  }),
+  { id: 'StatementSummary' },
+);
+export const StatementList = doc(z.object({ items: z.array(StatementSummary) }), { id: 'StatementList' });
+export const DownloadLink = doc(
+  z.object({
+    url: doc(z.string(), { description: 'A presigned GET URL' }),
+    expiresAt: Instant,
+  }),
+  { id: 'DownloadLink' },
+);
+
+export const PayeeBody = doc(z.strictObject({ name: name(100), accountNumber: AccountNumber }), {
+  id: 'PayeeRequest',
+});
+export const PayeeParams = z.strictObject({ id: Id });
+const PayeeMatch = doc(z.enum(['exact', 'close', 'none']), {
+  description: 'How the name compares with the account holder\u2019s',
+});
+export const Payee = doc(
+  z.object({
+    id: Id,
+    name: z.string(),
+    accountNumber: AccountNumber,
+    match: PayeeMatch,
+    holderName: doc(z.optional(z.string()), {
+      description: 'The holder\u2019s name, for a close match only',
+    }),
+    createdAt: Instant,
+  }),
+  { id: 'Payee' },
+);
+export const PayeeList = doc(z.object({ items: z.array(Payee) }), { id: 'PayeeList' });
+export const PayeeCheck = doc(
+  z.object({
+    match: PayeeMatch,
+    name: doc(z.optional(z.string()), { description: 'The holder\u2019s name, for a close match only' }),
+  }),
+  { id: 'PayeeCheck' },
+);
+
+export const ScheduleBody = doc(
+  z
+    .strictObject({
+      fromAccountId: Id,
+      toAccountNumber: z.optional(AccountNumber),
+      payeeId: z.optional(Id),
+      amount: Amount,
+      currency: CurrencyCode,
+      description: z.optional(Description),
+      startDate: CalendarDate,
+      frequency: z.enum(['once', 'weekly', 'monthly']),
+      endDate: z.optional(CalendarDate),
+      count: z.optional(z.int().check(z.minimum(1), z.maximum(240))),
+    })
+    .check(
+      z.refine(
+        (b: { toAccountNumber?: string | undefined; payeeId?: string | undefined }) =>
+          (b.toAccountNumber === undefined) !== (b.payeeId === undefined),
+        { message: 'give exactly one of toAccountNumber and payeeId', path: ['toAccountNumber'] },
+      ),
+    ),
+  { id: 'ScheduledTransferRequest' },
+);
+export const ScheduleParams = z.strictObject({ id: Id });
+export const ScheduleRun = doc(
+  z.object({
+    runDate: CalendarDate,
+    outcome: z.enum(['succeeded', 'failed']),
+    transactionId: z.optional(Id),
+    errorCode: z.optional(z.string()),
+    at: Instant,
+  }),
+  { id: 'ScheduledTransferRun' },
+);
+export const Schedule = doc(
+  z.object({
+    id: Id,
+    fromAccountId: Id,
+    toAccountNumber: AccountNumber,
+    payeeId: z.optional(Id),
+    amount: z.int(),
+    currency: CurrencyCode,
+    description: z.string(),
+    startDate: CalendarDate,
+    frequency: z.enum(['once', 'weekly', 'monthly']),
+    endDate: z.optional(CalendarDate),
+    count: z.optional(z.int()),
+    status: z.enum(['active', 'ended', 'cancelled']),
+    nextRunDate: z.nullable(CalendarDate),
+    runsDone: z.int(),
+    endReason: z.optional(z.enum(['completed', 'source_closed'])),
+    createdAt: Instant,
+    runs: z.optional(z.array(ScheduleRun)),
+  }),
+  { id: 'ScheduledTransfer' },
+);
+export const ScheduleList = doc(z.object({ items: z.array(Schedule) }), { id: 'ScheduledTransferList' });

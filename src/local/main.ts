@@ -5,7 +5,9 @@
  * BANK_COGNITO_PORT (free ports otherwise), BANK_AUTO_CONFIRM ('false' to need the emailed code),
  * BANK_CORS_ORIGINS, BANK_RATE_LIMIT*, BANK_SWEEP_SECONDS (5: how often scheduled functions run),
  * BANK_EMULATE_CONFLICTS ('off' to let DynamoDB Local's transactions overlap without conflicts, as it
- * does by itself). Ctrl+C stops everything.
+ * does by itself), BANK_CLOCK_OFFSET_DAYS (0: scheduled functions see the clock this many days ahead;
+ * local only). s3rver serves the statements bucket (files under BANK_DATA_DIR/s3).
+ * Ctrl+C stops everything.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -19,6 +21,7 @@ import { emulateConflicts } from './conflicts.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { createGateway } from './gateway.ts';
 import { envPort, isPortFree } from './ports.ts';
+import { type LocalS3, s3Env, startS3 } from './s3.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';
 import { LOCAL_CURSOR_SECRET_ID, LocalSecretsProvider } from './secrets.ts';
 import { cursorSecret, isStackProcess, readStackFile, writeStackFile } from './stack-file.ts';
@@ -36,6 +39,13 @@ if (!(sweepSeconds > 0)) {
   process.exit(1);
 }
 let scheduler: Scheduler | undefined;
+let s3: LocalS3 | undefined;
+// Local only: scheduled functions see the clock this many days ahead (try a month of standing orders).
+const clockOffsetDays = Number(process.env.BANK_CLOCK_OFFSET_DAYS || 0);
+if (!Number.isFinite(clockOffsetDays)) {
+  console.error('npm start: BANK_CLOCK_OFFSET_DAYS must be a number');
+  process.exit(1);
+}
 
 const fail = (message: string): never => {
   console.error(`npm start: ${message}`);
@@ -79,6 +89,7 @@ const shutdown = async (code: number, why: string): Promise<void> => {
   console.log(`Serverless Bank: stopping (${why})`);
   await scheduler?.stop();
   await gateway.close();
+  await s3?.stop().catch(() => undefined);
   const emulators = await emulatorsStarting.catch(() => undefined);
   await emulators?.stop();
   console.log(`Serverless Bank: stopped (exit ${code})`);
@@ -105,6 +116,7 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     cognitoEndpoint: emulators.cognitoEndpoint,
     known: previous ?? {},
   });
+  s3 = await startS3({ dataDir, host: '127.0.0.1' });
   const autoConfirm = process.env.BANK_AUTO_CONFIRM === 'false' ? 'false' : 'true';
   // What the CDK app sets on AWS; the SDK finds the emulators through AWS_ENDPOINT_URL_*.
   Object.assign(process.env, {
@@ -118,6 +130,7 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: emulators.cognitoEndpoint,
     BANK_AUTO_CONFIRM: autoConfirm,
     BANK_CURSOR_SECRET_ID: LOCAL_CURSOR_SECRET_ID,
+    ...s3Env(s3),
     POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME || 'serverless-bank',
   });
   delete process.env.AWS_SESSION_TOKEN;
@@ -152,7 +165,11 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     ready: true,
   });
   // Scheduled functions (src/functions.ts), as EventBridge would run them, every BANK_SWEEP_SECONDS.
-  scheduler = startScheduler({ intervalMs: sweepSeconds * 1000, region: LOCAL_REGION });
+  scheduler = startScheduler({
+    intervalMs: sweepSeconds * 1000,
+    region: LOCAL_REGION,
+    now: () => new Date(Date.now() + clockOffsetDays * 86_400_000),
+  });
   await writeStackFile({
     apiUrl: publicUrl,
     port: Number(new URL(publicUrl).port),
@@ -174,7 +191,7 @@ const startUp = async (emulators: Emulators): Promise<void> => {
       `  API         ${publicUrl}/v1  (health: ${publicUrl}/health)`,
       `  API docs    ${publicUrl}/docs  (OpenAPI: ${publicUrl}/openapi.json)`,
       `  Web client  ${web}`,
-      `  Emulators   DynamoDB Local ${emulators.dynamodbEndpoint}, cognito-local ${emulators.cognitoEndpoint}`,
+      `  Emulators   DynamoDB Local ${emulators.dynamodbEndpoint}, cognito-local ${emulators.cognitoEndpoint}, s3rver ${s3.endpoint}`,
       `  Schedules   every ${sweepSeconds} s (BANK_SWEEP_SECONDS)`,
       `  Sign-up     ${autoConfirm === 'true' ? 'confirmed automatically' : 'confirmation codes appear in this log'}`,
       `  Conflicts   ${conflicts ? "AWS's transaction conflicts emulated (BANK_EMULATE_CONFLICTS=off to stop)" : 'not emulated (BANK_EMULATE_CONFLICTS=off)'}`,

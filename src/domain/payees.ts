@@ -1,0 +1,97 @@
+/**
+ * Confirmation of payee: how close the name a customer typed is to the name of the account's holder.
+ *
+ * - `exact`: equal after folding case, accents, punctuation and whitespace ("José  O'Neil" = "jose oneil").
+ * - `close`: the same tokens in another order, initials for given names ("J. Smith", "J R Smith" for
+ *   "John Robert Smith"), or a small edit distance (a typo: one edit per 5 letters, at least one,
+ *   at most 3; Damerau: a swap of two neighbours is one edit).
+ * - `none`: anything else.
+ */
+export type Match = 'exact' | 'close' | 'none';
+
+/** Most saved payees per customer. */
+export const MAX_PAYEES = 100;
+
+/** Lower case, no accents (NFKD without combining marks), no punctuation, single spaces. */
+export const foldName = (s: string): string =>
+  s
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/['\u2019`.]/g, '')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+
+/** Optimal string alignment distance (Damerau-Levenshtein without repeated edits of a substring). */
+export const editDistance = (a: string, b: string): number => {
+  const x = [...a];
+  const y = [...b];
+  const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) =>
+    Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= x.length; i++) {
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      const row = d[i] as number[];
+      const prev = d[i - 1] as number[];
+      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) {
+        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+      }
+    }
+  }
+  return (d[x.length] as number[])[y.length] as number;
+};
+
+/** Edits allowed between two folded names: one per 5 letters of the holder's name, 1 to 3. */
+const allowedEdits = (holder: string): number => Math.min(3, Math.max(1, Math.floor(holder.length / 5)));
+
+/**
+ * Initials: the given tokens equal the holder's, except that given names may be their first letter
+ * (or be left out in the middle), and the last token (the surname) must be whole.
+ */
+const initialsMatch = (given: string[], holder: string[]): boolean => {
+  if (given.length < 2 || holder.length < 2) return false;
+  if (given[given.length - 1] !== holder[holder.length - 1]) return false;
+  const g = given.slice(0, -1);
+  const h = holder.slice(0, -1);
+  // The first given name must be there (as itself or its initial); middle names may be dropped.
+  let j = 0;
+  for (let i = 0; i < g.length; i++) {
+    const token = g[i] as string;
+    let found = false;
+    while (j < h.length) {
+      const name = h[j++] as string;
+      if (token === name || (token.length === 1 && name.startsWith(token))) {
+        found = true;
+        break;
+      }
+      if (i === 0) return false;
+    }
+    if (!found) return false;
+  }
+  return (g[0] as string).charAt(0) === (h[0] as string).charAt(0);
+};
+
+const sameTokens = (a: string[], b: string[]): boolean =>
+  a.length === b.length && [...a].sort().join(' ') === [...b].sort().join(' ');
+
+export const matchName = (given: string, holder: string): Match => {
+  const g = foldName(given);
+  const h = foldName(holder);
+  if (g === '' || h === '') return 'none';
+  if (g === h) return 'exact';
+  const gt = g.split(' ');
+  const ht = h.split(' ');
+  if (sameTokens(gt, ht) || initialsMatch(gt, ht)) return 'close';
+  // Spaces do not count as a difference ("Mc Donald" = "McDonald" is close).
+  if (g.replace(/ /g, '') === h.replace(/ /g, '')) return 'close';
+  if (editDistance(g, h) <= allowedEdits(h)) return 'close';
+  return 'none';
+};
+
+/** What a check answers: the holder's name for `close` only; `none` reveals nothing. */
+export const confirmation = (given: string, holder: string): { match: Match; name?: string } => {
+  const match = matchName(given, holder);
+  return match === 'close' ? { match, name: holder } : { match };
+};

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { addMonthsClamped, isDate, runDate, validateRule } from './schedule.ts';
+
+describe('schedule dates', () => {
+  it('runs monthly from 31 January on the last day of shorter months, back on the 31st after', () => {
+    const rule = { startDate: '2027-01-31', frequency: 'monthly' as const };
+    expect([0, 1, 2, 3, 4].map((i) => runDate(rule, i))).toEqual([
+      '2027-01-31',
+      '2027-02-28',
+      '2027-03-31',
+      '2027-04-30',
+      '2027-05-31',
+    ]);
+    expect(runDate({ startDate: '2028-01-31', frequency: 'monthly' }, 1)).toBe('2028-02-29');
+    expect(addMonthsClamped('2027-12-31', 2)).toBe('2028-02-29');
+    expect(addMonthsClamped('2027-11-30', 1)).toBe('2027-12-30');
+  });
+
+  it('runs weekly every 7 days across months and years', () => {
+    const rule = { startDate: '2027-12-27', frequency: 'weekly' as const };
+    expect(runDate(rule, 1)).toBe('2028-01-03');
+    expect(runDate(rule, 9)).toBe('2028-02-28');
+  });
+
+  it('ends after count runs, after endDate, and a one-off after its one run', () => {
+    expect(runDate({ startDate: '2027-01-15', frequency: 'monthly', count: 3 }, 2)).toBe('2027-03-15');
+    expect(runDate({ startDate: '2027-01-15', frequency: 'monthly', count: 3 }, 3)).toBeUndefined();
+    expect(
+      runDate({ startDate: '2027-01-15', frequency: 'monthly', endDate: '2027-03-14' }, 2),
+    ).toBeUndefined();
+    expect(runDate({ startDate: '2027-01-15', frequency: 'monthly', endDate: '2027-03-15' }, 2)).toBe(
+      '2027-03-15',
+    );
+    expect(runDate({ startDate: '2027-01-15', frequency: 'once' }, 0)).toBe('2027-01-15');
+    expect(runDate({ startDate: '2027-01-15', frequency: 'once' }, 1)).toBeUndefined();
+  });
+
+  it('accepts real calendar dates only, from today on', () => {
+    expect(isDate('2027-02-29')).toBe(false);
+    expect(isDate('2028-02-29')).toBe(true);
+    expect(isDate('2028-2-9')).toBe(false);
+    expect(() => validateRule({ startDate: '2027-03-01', frequency: 'once' }, '2027-03-01')).not.toThrow();
+    expect(() => validateRule({ startDate: '2027-02-28', frequency: 'once' }, '2027-03-01')).toThrow(
+      /not valid/,
+    );
+    expect(() =>
+      validateRule({ startDate: '2027-03-05', frequency: 'monthly', endDate: '2027-03-04' }, '2027-03-01'),
+    ).toThrow();
+    expect(() =>
+      validateRule({ startDate: '2027-03-05', frequency: 'once', count: 2 }, '2027-03-01'),
+    ).toThrow();
+    expect(() => validateRule({ startDate: '2029-03-05', frequency: 'once' }, '2027-03-01')).toThrow();
+  });
+});

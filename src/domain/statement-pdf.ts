@@ -1,0 +1,145 @@
+/**
+ * A statement as a PDF (pdf-lib): A4 pages; the statement's header (bank, customer, account, currency,
+ * period, opening balance) on the first page; a table of postings whose column header repeats at the
+ * top of every page; totals and the closing balance at the end; "Page n of m" on every page.
+ *
+ * Returns the text it drew on each page too, so a test can check the document against the ledger.
+ * Helvetica (a standard PDF font) covers WinAnsi only: other characters are drawn as "?".
+ */
+import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from 'pdf-lib';
+import { formatAmount, type Statement } from './statements.ts';
+
+const PAGE: [number, number] = [595.28, 841.89]; // A4 in points
+const MARGIN = 40;
+const ROW = 14;
+const SIZE = 9;
+
+const COLUMNS = [
+  { title: 'Date', width: 62, align: 'left' },
+  { title: 'Description', width: 190, align: 'left' },
+  { title: 'Counterparty', width: 80, align: 'left' },
+  { title: 'Amount', width: 90, align: 'right' },
+  { title: 'Balance', width: 93, align: 'right' },
+] as const;
+
+export interface RenderedPdf {
+  bytes: Uint8Array;
+  /** Each page's drawn text, in drawing order. */
+  pages: string[][];
+}
+
+export const renderStatementPdf = async (s: Statement, generatedAt: Date): Promise<RenderedPdf> => {
+  const doc = await PDFDocument.create();
+  doc.setTitle(`${s.bank} statement ${s.period} ${s.accountNumber}`);
+  doc.setAuthor(s.bank);
+  doc.setCreationDate(generatedAt);
+  doc.setModificationDate(generatedAt);
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const bold = await doc.embedFont(StandardFonts.HelveticaBold);
+  const charset = new Set(font.getCharacterSet());
+  const printable = (t: string): string =>
+    [...t.normalize('NFC')].map((c) => (charset.has(c.codePointAt(0) as number) ? c : '?')).join('');
+
+  const pages: { page: PDFPage; text: string[] }[] = [];
+  let current!: { page: PDFPage; text: string[] };
+  let y = 0;
+
+  const draw = (text: string, x: number, f: PDFFont = font, size = SIZE, maxWidth?: number) => {
+    let t = printable(text);
+    if (maxWidth !== undefined) {
+      while (t.length > 1 && f.widthOfTextAtSize(t, size) > maxWidth) t = `${t.slice(0, -2)}\u2026`;
+      if (!charset.has(0x2026)) t = t.replace('\u2026', '.');
+    }
+    current.page.drawText(t, { x, y, size, font: f, color: rgb(0, 0, 0) });
+    current.text.push(t);
+  };
+
+  const cells = (values: string[], f: PDFFont) => {
+    let x = MARGIN;
+    COLUMNS.forEach((c, i) => {
+      const v = values[i] ?? '';
+      const width = c.width - 6;
+      if (c.align === 'right') {
+        const t = printable(v);
+        draw(t, x + c.width - 4 - f.widthOfTextAtSize(t, SIZE), f);
+      } else draw(v, x, f, SIZE, width);
+      x += c.width;
+    });
+    y -= ROW;
+  };
+
+  const tableHeader = () => {
+    cells(
+      COLUMNS.map((c) => c.title),
+      bold,
+    );
+    current.page.drawLine({
+      start: { x: MARGIN, y: y + ROW - 3 },
+      end: { x: PAGE[0] - MARGIN, y: y + ROW - 3 },
+      thickness: 0.5,
+    });
+  };
+
+  const newPage = () => {
+    current = { page: doc.addPage(PAGE), text: [] };
+    pages.push(current);
+    y = PAGE[1] - MARGIN;
+    if (pages.length > 1) {
+      draw(`${s.bank} - ${s.accountNumber} - ${s.period} (continued)`, MARGIN, bold, 10);
+      y -= ROW * 1.5;
+    }
+    tableHeader();
+  };
+
+  // First page: the statement's header, then the table.
+  current = { page: doc.addPage(PAGE), text: [] };
+  pages.push(current);
+  y = PAGE[1] - MARGIN;
+  draw(s.bank, MARGIN, bold, 16);
+  y -= 24;
+  const money = (n: number) => `${formatAmount(n, s.currency)} ${s.currency}`;
+  for (const line of [
+    `Statement for ${s.period}${s.toDate ? ` (to date, ${s.to.slice(0, 10)})` : ''}`,
+    `Customer: ${s.customerName}`,
+    `Account: ${s.accountNumber} (${s.currency})`,
+    `Period: ${s.from.slice(0, 10)} to ${s.to.slice(0, 10)}`,
+    `Opening balance: ${money(s.openingBalance)}`,
+  ]) {
+    draw(line, MARGIN, font, 10);
+    y -= ROW;
+  }
+  y -= ROW;
+  tableHeader();
+
+  for (const l of s.lines) {
+    if (y < MARGIN + ROW * 2) newPage();
+    cells(
+      [
+        l.date.slice(0, 10),
+        l.description || l.type,
+        l.counterparty ?? '',
+        formatAmount(l.amount, s.currency),
+        formatAmount(l.balance, s.currency),
+      ],
+      font,
+    );
+  }
+  if (y < MARGIN + ROW * 5) newPage();
+  y -= ROW / 2;
+  for (const line of [
+    `Total in: ${money(s.totalIn)}`,
+    `Total out: ${money(s.totalOut)}`,
+    `Transactions: ${s.count}`,
+    `Closing balance: ${money(s.closingBalance)}`,
+  ]) {
+    draw(line, MARGIN, bold, 10);
+    y -= ROW;
+  }
+  pages.forEach((p, i) => {
+    current = p;
+    y = MARGIN / 2;
+    draw(`Page ${i + 1} of ${pages.length}`, PAGE[0] - MARGIN - 60, font, 8);
+  });
+  const bytes = await doc.save();
+  return { bytes, pages: pages.map((p) => p.text) };
+};

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { parseCsv } from '../../test/csv.ts';
+import { pdfText } from '../../test/pdf-text.ts';
+import { renderStatementPdf } from './statement-pdf.ts';
+import {
+  formatAmount,
+  isClosed,
+  periodRange,
+  periodsBetween,
+  type Statement,
+  type StatementLine,
+  StatementMismatch,
+  statementCsv,
+  textCell,
+  totalsOf,
+} from './statements.ts';
+
+const line = (
+  n: number,
+  amount: number,
+  balance: number,
+  extra: Partial<StatementLine> = {},
+): StatementLine => ({
+  txId: `tx-${n}`,
+  type: amount > 0 ? 'deposit' : 'withdrawal',
+  date: `2027-03-${String(1 + (n % 28)).padStart(2, '0')}T10:00:00.000Z`,
+  description: `Line ${n}`,
+  counterparty: null,
+  amount,
+  balance,
+  ...extra,
+});
+
+const statementOf = (opening: number, lines: StatementLine[]): Statement => ({
+  bank: 'Serverless Bank',
+  customerName: 'Zoë Müller',
+  accountNumber: '4820193757',
+  currency: 'USD',
+  period: '2027-03',
+  toDate: false,
+  ...periodRange('2027-03'),
+  from: '2027-03-01T00:00:00.000Z',
+  to: '2027-04-01T00:00:00.000Z',
+  ...totalsOf(opening, lines),
+  lines,
+});
+
+describe('statement periods', () => {
+  it('lists calendar months from the opening to now, across a year end', () => {
+    expect(periodsBetween('2026-11-30T23:59:59.999Z', new Date('2027-02-01T00:00:00Z'))).toEqual([
+      '2026-11',
+      '2026-12',
+      '2027-01',
+      '2027-02',
+    ]);
+    expect(periodRange('2026-12')).toEqual({
+      start: '2026-12-01T00:00:00.000Z',
+      end: '2027-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('closes a month a few minutes after it ends', () => {
+    expect(isClosed('2027-03', new Date('2027-04-01T00:01:00Z'))).toBe(false);
+    expect(isClosed('2027-03', new Date('2027-04-01T00:06:00Z'))).toBe(true);
+  });
+});
+
+describe('totals', () => {
+  it('adds up and checks every running balance against the ledger', () => {
+    const t = totalsOf(1000, [line(1, 500, 1500), line(2, -200, 1300), line(3, -1300, 0)]);
+    expect(t).toEqual({ openingBalance: 1000, closingBalance: 0, totalIn: 500, totalOut: 1500, count: 3 });
+    expect(() => totalsOf(1000, [line(1, 500, 1501)])).toThrow(StatementMismatch);
+  });
+
+  it('formats minor units as plain signed decimals', () => {
+    expect(formatAmount(-1250, 'USD')).toBe('-12.50');
+    expect(formatAmount(5, 'EUR')).toBe('0.05');
+    expect(formatAmount(-7, 'USD')).toBe('-0.07');
+    expect(formatAmount(1250, 'JPY')).toBe('1250');
+  });
+});
+
+describe('CSV', () => {
+  it('escapes text cells that a spreadsheet would run as formulas', () => {
+    for (const evil of ['=HYPERLINK("http://x","y")', '+1+2', '-2+3', '@SUM(A1)', '\tx', '\rx']) {
+      const cell = textCell(evil);
+      expect(cell.startsWith(`"'`), evil).toBe(true);
+      expect(parseCsv(`${cell}\r\n`)[0]?.[0]).toBe(`'${evil}`);
+    }
+    expect(textCell('Rent, March')).toBe('"Rent, March"');
+    expect(textCell('say "hi"')).toBe('"say ""hi"""');
+    expect(textCell('plain')).toBe('plain');
+  });
+
+  it('writes a header, an opening and a closing record, and one record per posting', () => {
+    const lines = [
+      line(1, 10_000, 10_000, { description: '=cmd|" /C calc"!A0' }),
+      line(2, -2550, 7450, {
+        type: 'transfer',
+        counterparty: '4820193757',
+        description: 'Rent, "March"\nflat 2',
+      }),
+    ];
+    const csv = statementCsv(statementOf(0, lines));
+    expect(csv.endsWith('\r\n')).toBe(true);
+    const rows = parseCsv(csv);
+    expect(rows[0]).toEqual([
+      'Date',
+      'Type',
+      'Description',
+      'Counterparty',
+      'Amount',
+      'Balance',
+      'Currency',
+      'Transaction ID',
+    ]);
+    expect(rows.every((r) => r.length === 8)).toBe(true);
+    expect(rows[1]?.[1]).toBe('opening');
+    expect(rows[1]?.[2]).toContain('Zoë Müller');
+    expect(rows[2]).toEqual([
+      '2027-03-02T10:00:00.000Z',
+      'deposit',
+      `'=cmd|" /C calc"!A0`,
+      '',
+      '100.00',
+      '100.00',
+      'USD',
+      'tx-1',
+    ]);
+    expect(rows[3]?.slice(2, 6)).toEqual(['Rent, "March"\nflat 2', '4820193757', '-25.50', '74.50']);
+    expect(rows[4]?.[1]).toBe('closing');
+    expect(rows[4]?.[5]).toBe('74.50');
+    const sum = rows.slice(1).reduce((t, r) => t + (r[4] ? Math.round(Number(r[4]) * 100) : 0), 0);
+    expect(sum).toBe(7450);
+  });
+});
+
+describe('PDF', () => {
+  it('draws the header on every page and every line with its running balance', async () => {
+    const lines: StatementLine[] = [];
+    let balance = 0;
+    for (let i = 0; i < 120; i++) {
+      const amount = i % 3 === 2 ? -1500 : 2000;
+      balance += amount;
+      lines.push(line(i, amount, balance, { description: i === 5 ? 'Café 東京 rent' : `Line ${i}` }));
+    }
+    const s = statementOf(0, lines);
+    const { bytes, pages } = await renderStatementPdf(s, new Date('2027-04-02T00:00:00Z'));
+    expect(pages.length).toBeGreaterThan(2);
+    const read = await pdfText(bytes);
+    expect(read).toEqual(pages);
+    for (const [i, page] of read.entries()) {
+      // The table's header comes before the page's first line.
+      const header = page.join('|').indexOf('Date|Description|Counterparty|Amount|Balance');
+      const firstLine = page.findIndex((t) => /^Line \d+$/.test(t));
+      expect(header, `page ${i + 1}`).toBeGreaterThan(-1);
+      expect(page.slice(0, firstLine).join('|'), `page ${i + 1}`).toContain(
+        'Date|Description|Counterparty|Amount|Balance',
+      );
+      expect(page).toContain(`Page ${i + 1} of ${read.length}`);
+    }
+    const all = read.flat();
+    expect(all).toContain('Customer: Zo\u00eb M\u00fcller');
+    expect(all).toContain('Caf\u00e9 ?? rent');
+    // Every ledger line appears, in order, with its amount and running balance.
+    let at = 0;
+    for (const l of lines) {
+      const idx = all.indexOf(l.description === 'Café 東京 rent' ? 'Caf\u00e9 ?? rent' : l.description, at);
+      expect(idx, l.txId).toBeGreaterThan(-1);
+      expect(all[idx + 2]).toBe(formatAmount(l.amount, 'USD'));
+      expect(all[idx + 3]).toBe(formatAmount(l.balance, 'USD'));
+      at = idx;
+    }
+    expect(all).toContain(`Closing balance: ${formatAmount(s.closingBalance, 'USD')} USD`);
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * Statements: calendar months in UTC, their totals, and the CSV form (RFC 4180, with text cells
+ * escaped against formula injection). No AWS, no HTTP: the store reads postings, this shapes them.
+ *
+ * The rule every statement keeps: opening + Σ amounts = closing, and each line's running balance is
+ * the ledger's own balance after that posting (a disagreement is an error, never papered over).
+ */
+import { type Currency, currencies } from './money.ts';
+
+export const BANK_NAME = 'Serverless Bank';
+
+/** `YYYY-MM` */
+export type Period = string;
+const PERIOD = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+export const isPeriod = (s: string): boolean => PERIOD.test(s);
+export const periodOf = (iso: string | Date): Period =>
+  (typeof iso === 'string' ? new Date(iso) : iso).toISOString().slice(0, 7);
+
+/** The first instant of a period and of the next one: the period is [start, end). */
+export const periodRange = (p: Period): { start: string; end: string } => {
+  const [y, m] = p.split('-').map(Number) as [number, number];
+  return {
+    start: new Date(Date.UTC(y, m - 1, 1)).toISOString(),
+    end: new Date(Date.UTC(y, m, 1)).toISOString(),
+  };
+};
+
+/** Every period from the one holding `opened` to the one holding `now`, oldest first. */
+export const periodsBetween = (opened: string, now: Date): Period[] => {
+  const out: Period[] = [];
+  let p = periodOf(opened);
+  const last = periodOf(now);
+  while (p <= last) {
+    out.push(p);
+    p = periodOf(periodRange(p).end);
+  }
+  return out;
+};
+
+/**
+ * A period is closed (its statement can never change) once it ended a little while ago: posting
+ * times can run slightly ahead of a Lambda's clock (the ledger orders them after the account's last).
+ */
+export const CLOSE_GRACE_MS = 5 * 60_000;
+export const isClosed = (p: Period, now: Date): boolean =>
+  Date.parse(periodRange(p).end) + CLOSE_GRACE_MS <= now.getTime();
+
+/** A posted movement as a statement shows it. */
+export interface StatementLine {
+  txId: string;
+  type: string;
+  /** When it posted (ISO 8601, UTC). */
+  date: string;
+  description: string;
+  /** The other account's number (transfers only). */
+  counterparty: string | null;
+  /** Signed minor units: positive in, negative out. */
+  amount: number;
+  /** The ledger's balance after this posting. */
+  balance: number;
+}
+
+export interface Totals {
+  openingBalance: number;
+  closingBalance: number;
+  totalIn: number;
+  totalOut: number;
+  count: number;
+}
+
+export interface Statement extends Totals {
+  bank: string;
+  customerName: string;
+  accountNumber: string;
+  currency: Currency;
+  period: Period;
+  /** The current month: the statement runs to `asOf`. */
+  toDate: boolean;
+  from: string;
+  to: string;
+  lines: StatementLine[];
+}
+
+export class StatementMismatch extends Error {}
+
+/**
+ * Totals of lines that follow `opening`, oldest first; checks each running balance against the
+ * ledger's balanceAfter.
+ */
+export const totalsOf = (opening: number, lines: readonly StatementLine[]): Totals => {
+  let balance = opening;
+  let totalIn = 0;
+  let totalOut = 0;
+  for (const l of lines) {
+    balance += l.amount;
+    if (l.amount >= 0) totalIn += l.amount;
+    else totalOut -= l.amount;
+    if (balance !== l.balance)
+      throw new StatementMismatch(`running balance ${balance} != ledger ${l.balance} at ${l.txId}`);
+  }
+  return { openingBalance: opening, closingBalance: balance, totalIn, totalOut, count: lines.length };
+};
+
+/** Minor units as a plain signed decimal: -1250 USD -> "-12.50"; JPY has no decimals. */
+export const formatAmount = (minor: number, currency: Currency): string => {
+  const digits = currencies[currency].minorUnits;
+  const sign = minor < 0 ? '-' : '';
+  const abs = String(Math.abs(minor));
+  if (digits === 0) return `${sign}${abs}`;
+  const padded = abs.padStart(digits + 1, '0');
+  return `${sign}${padded.slice(0, -digits)}.${padded.slice(-digits)}`;
+};
+
+// ---------- CSV ----------
+
+/** Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** A text cell: escaped against formula injection with a leading `'`, then quoted as RFC 4180 needs. */
+export const textCell = (s: string): string => {
+  const safe = FORMULA_START.test(s) ? `'${s}` : s;
+  return /[",\r\n']/.test(safe) || safe !== s ? `"${safe.replace(/"/g, '""')}"` : safe;
+};
+
+/** A number cell, never escaped (its minus sign is a sign, not a formula). */
+const numberCell = (s: string): string => s;
+
+export const CSV_HEADER = [
+  'Date',
+  'Type',
+  'Description',
+  'Counterparty',
+  'Amount',
+  'Balance',
+  'Currency',
+  'Transaction ID',
+] as const;
+
+const row = (cells: string[]): string => `${cells.join(',')}\r\n`;
+
+/** One CSV record per line (RFC 4180: CRLF line ends, header first). */
+export const csvLine = (l: StatementLine, currency: Currency): string =>
+  row([
+    numberCell(l.date),
+    textCell(l.type),
+    textCell(l.description),
+    textCell(l.counterparty ?? ''),
+    numberCell(formatAmount(l.amount, currency)),
+    numberCell(formatAmount(l.balance, currency)),
+    textCell(currency),
+    textCell(l.txId),
+  ]);
+
+export const csvHeader = (): string => row(CSV_HEADER.map(textCell));
+
+/**
+ * A statement as CSV: the header; an `opening` record (the bank, customer and account in its
+ * description, the opening balance, no amount); one record per posting; a `closing` record with the
+ * totals in its description and the closing balance. Summing the Amount column gives closing - opening.
+ */
+export const statementCsv = (s: Statement): string => {
+  const summary = (type: string, date: string, description: string, balance: number) =>
+    row([
+      numberCell(date),
+      textCell(type),
+      textCell(description),
+      '',
+      '',
+      numberCell(formatAmount(balance, s.currency)),
+      textCell(s.currency),
+      '',
+    ]);
+  return [
+    csvHeader(),
+    summary(
+      'opening',
+      s.from,
+      `${s.bank} statement ${s.period}${s.toDate ? ' (to date)' : ''} for ${s.customerName}, account ${s.accountNumber} (${s.currency})`,
+      s.openingBalance,
+    ),
+    ...s.lines.map((l) => csvLine(l, s.currency)),
+    summary(
+      'closing',
+      s.to,
+      `Total in ${formatAmount(s.totalIn, s.currency)}, total out ${formatAmount(s.totalOut, s.currency)}, ${s.count} transactions`,
+      s.closingBalance,
+    ),
+  ].join('');
+};

@@ -1,0 +1,161 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../../test/api.ts';
+import { newUser, openAccount } from '../../test/banking.ts';
+import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { MAX_PAYEES } from '../domain/payees.ts';
+import { AccountStore } from '../store/accounts.ts';
+import { createDocumentClient } from '../store/db.ts';
+import { counterpartyNames, PayeeStore } from '../store/payees.ts';
+import { paymentKeys } from '../store/payment-keys.ts';
+
+let table: string;
+beforeAll(async () => {
+  table = await createTestTable('payees');
+  useHandlerEnv({ TABLE_NAME: table });
+});
+const doc = () => createDocumentClient(dynamoClients().client);
+
+describe('payees with confirmation of payee', () => {
+  it('saves payees with exact, close and none matches across accents, case and initials', async () => {
+    const me = await newUser(table, 'Me Myself');
+    const jose = await openAccount(await newUser(table, 'José Álvarez García'));
+    const john = await openAccount(await newUser(table, 'John Robert Smith'));
+
+    const exact = await call('createPayee', {
+      user: me,
+      body: { name: '  jose alvarez  GARCIA ', accountNumber: jose.number },
+    });
+    expect(exact.status).toBe(201);
+    expect(exact.body).toEqual({
+      id: expect.any(String),
+      name: 'jose alvarez  GARCIA',
+      accountNumber: jose.number,
+      match: 'exact',
+      createdAt: expect.any(String),
+    });
+    const close = await call('createPayee', {
+      user: me,
+      body: { name: 'J. R. Smith', accountNumber: john.number },
+    });
+    expect(close.body).toMatchObject({ match: 'close', holderName: 'John Robert Smith' });
+    const none = await call('createPayee', {
+      user: me,
+      body: { name: 'Jane Doe', accountNumber: john.number },
+    });
+    expect(none.body.match).toBe('none');
+    expect(JSON.stringify(none.body)).not.toContain('Robert');
+
+    const list = await call('listPayees', { user: me });
+    expect(list.body.items.map((p: { match: string }) => p.match).sort()).toEqual(['close', 'exact', 'none']);
+    expect((await call('getPayee', { user: me, params: { id: exact.body.id } })).body.name).toBe(
+      'jose alvarez  GARCIA',
+    );
+    expect((await call('deletePayee', { user: me, params: { id: exact.body.id } })).status).toBe(204);
+    expect((await call('getPayee', { user: me, params: { id: exact.body.id } })).status).toBe(404);
+    expect((await call('deletePayee', { user: me, params: { id: exact.body.id } })).status).toBe(404);
+    expect((await call('listPayees', { user: me })).body.items).toHaveLength(2);
+  });
+
+  it('checks without saving, and refuses an unknown number with recipient_not_found', async () => {
+    const me = await newUser(table);
+    const zoe = await openAccount(await newUser(table, 'Zoë Müller'));
+    expect(
+      (await call('checkPayee', { user: me, body: { name: 'ZOE MULLER', accountNumber: zoe.number } })).body,
+    ).toEqual({ match: 'exact' });
+    expect(
+      (await call('checkPayee', { user: me, body: { name: 'Zoe Muler', accountNumber: zoe.number } })).body,
+    ).toEqual({
+      match: 'close',
+      name: 'Zoë Müller',
+    });
+    expect(
+      (await call('checkPayee', { user: me, body: { name: 'Max Power', accountNumber: zoe.number } })).body,
+    ).toEqual({ match: 'none' });
+    const unknown = await call('checkPayee', { user: me, body: { name: 'X', accountNumber: '0000000000' } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.code).toBe('recipient_not_found');
+    const save = await call('createPayee', { user: me, body: { name: 'X', accountNumber: '0000000000' } });
+    expect(save.body.code).toBe('recipient_not_found');
+    expect((await call('listPayees', { user: me })).body.items).toEqual([]);
+  });
+
+  it('limits checks to 20 a minute per customer across instances, with Retry-After', async () => {
+    const me = await newUser(table);
+    const other = await newUser(table);
+    const target = await openAccount(await newUser(table, 'Ann Lee'));
+    const now = new Date('2027-05-01T10:00:30Z');
+    // Two Lambda instances: two stores, one counter item.
+    const one = new PayeeStore(doc(), table);
+    const two = new PayeeStore(doc(), table);
+    const results = await Promise.allSettled(
+      Array.from({ length: 25 }, (_, i) => (i % 2 ? one : two).check(me, 'Ann Lee', target.number, now)),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(20);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(refused).toHaveLength(5);
+    expect(refused[0]?.reason).toMatchObject({ code: 'rate_limited', headers: { 'retry-after': '30' } });
+    // Another customer has their own budget; the next minute starts a new one.
+    await expect(one.check(other, 'Ann Lee', target.number, now)).resolves.toEqual({ match: 'exact' });
+    await expect(one.check(me, 'Ann Lee', target.number, new Date('2027-05-01T10:01:00Z'))).resolves.toEqual({
+      match: 'exact',
+    });
+    // Through the handler, the 429 is problem+json.
+    for (let i = 0; i < 20; i++)
+      await call('checkPayee', { user: other, body: { name: 'Ann Lee', accountNumber: target.number } });
+    const r = await call('checkPayee', {
+      user: other,
+      body: { name: 'Ann Lee', accountNumber: target.number },
+    });
+    if (r.status !== 429) {
+      // The minute turned over during the loop: the next 20 must still stop.
+      for (let i = 0; i < 20; i++)
+        await call('checkPayee', { user: other, body: { name: 'Ann Lee', accountNumber: target.number } });
+    }
+    const last = await call('checkPayee', {
+      user: other,
+      body: { name: 'Ann Lee', accountNumber: target.number },
+    });
+    expect(last.status).toBe(429);
+    expect(last.body.code).toBe('rate_limited');
+    expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it(`keeps at most ${MAX_PAYEES} payees per customer`, async () => {
+    const me = await newUser(table);
+    const target = await openAccount(await newUser(table, 'Ann Lee'));
+    await doc().send(
+      new PutCommand({ TableName: table, Item: { ...paymentKeys.payeeCount(me), payees: MAX_PAYEES - 1 } }),
+    );
+    expect(
+      (await call('createPayee', { user: me, body: { name: 'Ann', accountNumber: target.number } })).status,
+    ).toBe(201);
+    const r = await call('createPayee', { user: me, body: { name: 'Ann', accountNumber: target.number } });
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe('payee_limit_reached');
+  });
+
+  it("another customer's payee is a 404, and names history counterparties by payee and nickname", async () => {
+    const me = await newUser(table);
+    const other = await newUser(table);
+    const target = await openAccount(await newUser(table, 'Ann Lee'));
+    const p = await call('createPayee', {
+      user: me,
+      body: { name: 'Landlord', accountNumber: target.number },
+    });
+    expect((await call('getPayee', { user: other, params: { id: p.body.id } })).status).toBe(404);
+    expect((await call('deletePayee', { user: other, params: { id: p.body.id } })).status).toBe(404);
+    expect((await call('getPayee', { user: me, params: { id: p.body.id } })).status).toBe(200);
+
+    const mine = await call('openAccount', {
+      user: me,
+      body: { type: 'savings', currency: 'USD', nickname: 'Rainy day' },
+    });
+    const names = await counterpartyNames(new PayeeStore(doc(), table), new AccountStore(doc(), table), me);
+    expect(names.get(target.number)).toBe('Landlord');
+    expect(names.get(mine.body.number)).toBe('Rainy day');
+    expect(
+      (await counterpartyNames(new PayeeStore(doc(), table), new AccountStore(doc(), table), other)).size,
+    ).toBe(0);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * The scheduled-transfer runner (a `schedule` function): pays every run that is due on or before
+ * today (UTC), each with the idempotency key `sched:{id}:{runDate}`.
+ *
+ * - Declined (insufficient funds, limit, frozen): a failed run is recorded with its error code and
+ *   the schedule goes on to its next date. A closed (or gone) source account ends the schedule.
+ * - Anything else (DynamoDB busy, a timeout): the claim is given back and a later invocation retries
+ *   with the same key.
+ * - Runs missed while nothing ran (an outage) are paid on the next invocation, oldest first.
+ *
+ * "Today" is the invocation's clock: the EventBridge event's `time` on AWS (the real clock); offline,
+ * `npm start` may shift it by BANK_CLOCK_OFFSET_DAYS; tests call runDue with any date.
+ */
+import type { ScheduledEvent } from 'aws-lambda';
+import { logger } from '../api/logger.ts';
+import { dayOf } from '../domain/schedule.ts';
+import type { AccountStore } from '../store/accounts.ts';
+import type { ScheduleRecord, ScheduleStore } from '../store/schedules.ts';
+import { accounts } from './context.ts';
+import { schedules } from './context-payments.ts';
+import { payRun, type RunResult } from './ledger-adapter.ts';
+
+export interface RunnerDeps {
+  schedules: ScheduleStore;
+  accounts: AccountStore;
+  /** Pays one run through the ledger (payRun in ledger-adapter.ts): a decline is a result, not a throw. */
+  pay: (s: ScheduleRecord, runDate: string) => Promise<RunResult>;
+  /** Wall-clock milliseconds for claims (not the schedule's "today"). */
+  nowMs?: () => number;
+  /** Called after a run is recorded (the notifications hook: email the owner about a failed run). */
+  onRun?: (s: ScheduleRecord, run: { runDate: string; outcome: string; errorCode?: string }) => Promise<void>;
+}
+
+export interface RunSummary {
+  succeeded: number;
+  failed: number;
+  ended: number;
+  skipped: number;
+  errors: number;
+}
+
+/** Runs one schedule's due runs; returns what happened. */
+const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today: string, sum: RunSummary) => {
+  const nowMs = deps.nowMs ?? Date.now;
+  for (let guard = 0; guard < 1000; guard++) {
+    const s = await deps.schedules.get(ownerId, id);
+    if (s?.status !== 'active' || !s.nextRunDate || s.nextRunDate > today) return;
+    const date = s.nextRunDate;
+    const token = await deps.schedules.claim(s, date, nowMs());
+    if (!token) {
+      sum.skipped++;
+      return;
+    }
+    const at = new Date(nowMs()).toISOString();
+    const source = await deps.accounts.get(ownerId, s.fromAccountId);
+    if (!source || source.status === 'closed') {
+      const run = { runDate: date, outcome: 'failed' as const, errorCode: 'account_closed', at };
+      await deps.schedules.finish(s, token, run, { end: 'source_closed' });
+      sum.failed++;
+      sum.ended++;
+      await deps.onRun?.(s, run);
+      return;
+    }
+    let result: RunResult;
+    try {
+      result = await deps.pay(s, date);
+    } catch (e) {
+      await deps.schedules.release(s, token);
+      throw e;
+    }
+    const run =
+      'transactionId' in result
+        ? { runDate: date, outcome: 'succeeded' as const, transactionId: result.transactionId, at }
+        : { runDate: date, outcome: 'failed' as const, errorCode: result.errorCode, at };
+    await deps.schedules.finish(s, token, run);
+    if (run.outcome === 'succeeded') sum.succeeded++;
+    else sum.failed++;
+    await deps.onRun?.(s, run);
+  }
+};
+
+/** Every due run on or before `today` (YYYY-MM-DD, UTC). */
+export const runDue = async (deps: RunnerDeps, today: string): Promise<RunSummary> => {
+  const sum: RunSummary = { succeeded: 0, failed: 0, ended: 0, skipped: 0, errors: 0 };
+  for (;;) {
+    const due = await deps.schedules.due(today);
+    const before = sum.succeeded + sum.failed + sum.skipped;
+    for (const { ownerId, id } of due) {
+      try {
+        await runSchedule(deps, ownerId, id, today, sum);
+      } catch (e) {
+        sum.errors++;
+        logger.error('scheduled transfer failed, will retry', {
+          scheduleId: id,
+          error: (e as Error).message,
+        });
+      }
+    }
+    // Another page only if this one did something (the index may list what is already done).
+    if (due.length < 100 || sum.succeeded + sum.failed + sum.skipped === before) return sum;
+  }
+};
+
+export const handler = async (event: Partial<ScheduledEvent>): Promise<RunSummary> => {
+  const time = event.time ? new Date(event.time) : new Date();
+  const today = dayOf(Number.isNaN(time.getTime()) ? new Date() : time);
+  const summary = await runDue({ schedules: schedules(), accounts: accounts(), pay: payRun }, today);
+  // Every invocation on AWS (each 15 minutes) is worth a line; offline it runs every few seconds.
+  const busy = summary.succeeded + summary.failed + summary.skipped + summary.errors > 0;
+  if (busy) logger.info('scheduled transfers', { today, ...summary });
+  else logger.debug('scheduled transfers: none due', { today });
+  return summary;
+};

@@ -1,0 +1,74 @@
+/**
+ * Statement files: its own function, so pdf-lib and the S3 client stay out of the other bundles.
+ * A closed month is generated once and served from S3 after that; the current month is generated
+ * again only when a posting landed since (its object is keyed by the last posting).
+ */
+import { createHandler } from '../api/http.ts';
+import { BankError } from '../domain/errors.ts';
+import { renderStatementPdf } from '../domain/statement-pdf.ts';
+import {
+  BANK_NAME,
+  isClosed,
+  type Period,
+  periodOf,
+  periodRange,
+  type Statement,
+  statementCsv,
+  totalsOf,
+} from '../domain/statements.ts';
+import type { AccountRecord } from '../store/accounts.ts';
+import { objectKey, type StatementFormat } from '../store/statements.ts';
+import { accounts, users } from './context.ts';
+import { statementFiles, statementSource } from './context-payments.ts';
+
+const build = async (a: AccountRecord, sub: string, period: Period, now: Date) => {
+  const { start, end } = periodRange(period);
+  const toDate = !isClosed(period, now);
+  const [opening, { lines }, profile] = await Promise.all([
+    statementSource().balanceBefore(a.id, start),
+    statementSource().lines(a.id, start, end),
+    users().get(sub),
+  ]);
+  const last = lines[lines.length - 1];
+  const statement: Statement = {
+    bank: BANK_NAME,
+    customerName: profile?.name ?? '',
+    accountNumber: a.number,
+    currency: a.currency,
+    period,
+    toDate,
+    from: start,
+    to: toDate ? now.toISOString() : end,
+    lines,
+    ...totalsOf(opening.balance, lines),
+  };
+  const version = last ? `${last.date}#${last.txId}` : opening.lastKey;
+  return { statement, version };
+};
+
+const render = async (s: Statement, format: StatementFormat, now: Date): Promise<Uint8Array | string> =>
+  format === 'csv' ? statementCsv(s) : (await renderStatementPdf(s, now)).bytes;
+
+export const handler = createHandler('statement-files', {
+  getStatement: async ({ caller, params, query }) => {
+    const now = new Date();
+    const a = await accounts().mustGet(caller.sub, params.id);
+    const period = params.period;
+    if (period < periodOf(a.createdAt) || period > periodOf(now))
+      throw new BankError('not_found', 'No statement for that month');
+    const format: StatementFormat = query.format ?? 'pdf';
+    const files = statementFiles();
+    const filename = `statement-${a.number}-${period}.${format}`;
+    if (isClosed(period, now)) {
+      const key = objectKey(a.id, period, format);
+      if (await files.exists(key)) return { body: await files.presign(key, filename, now) };
+      const { statement } = await build(a, caller.sub, period, now);
+      await files.put(key, await render(statement, format, now), format);
+      return { body: await files.presign(key, filename, now) };
+    }
+    const { statement, version } = await build(a, caller.sub, period, now);
+    const key = objectKey(a.id, period, format, { lastPostingKey: version });
+    if (!(await files.exists(key))) await files.put(key, await render(statement, format, now), format);
+    return { body: await files.presign(key, filename, now) };
+  },
+});

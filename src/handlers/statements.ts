@@ -1,0 +1,100 @@
+/**
+ * The statement list and CSV exports (the files themselves: statement-files.ts, with pdf-lib and S3).
+ *
+ * The CSV export is a buffered response: API Gateway's HTTP API with Lambda cannot stream, and a
+ * Lambda response is at most 6 MB, so an export stops at EXPORT_MAX_BYTES with 422 export_too_large
+ * (ask for a shorter range). A year of an everyday account is far below it.
+ */
+import { createHandler } from '../api/http.ts';
+import { BankError } from '../domain/errors.ts';
+import { addDays, dayOf } from '../domain/schedule.ts';
+import {
+  csvHeader,
+  csvLine,
+  isClosed,
+  type Period,
+  periodOf,
+  periodRange,
+  periodsBetween,
+  type StatementLine,
+  type Totals,
+  totalsOf,
+} from '../domain/statements.ts';
+import type { AccountRecord } from '../store/accounts.ts';
+import { accounts } from './context.ts';
+import { statementSource } from './context-payments.ts';
+
+/** Under Lambda's 6 MB response limit, with room for headers and base64-free text. */
+export const EXPORT_MAX_BYTES = 5_500_000;
+export const EXPORT_MAX_DAYS = 366;
+
+const invalid = (path: string, message: string) =>
+  new BankError('validation_failed', 'The request is not valid', { errors: [{ path, message }] });
+
+/** Every period's totals, oldest first, from one read of the account's postings. */
+const summaries = async (a: AccountRecord, now: Date) => {
+  const periods = periodsBetween(a.createdAt, now);
+  const first = periodRange(periods[0] as Period).start;
+  const opening = await statementSource().balanceBefore(a.id, first);
+  const { lines } = await statementSource().lines(a.id, first, '\uffff');
+  const byPeriod = new Map<Period, StatementLine[]>();
+  for (const l of lines) {
+    const p = periodOf(l.date);
+    byPeriod.set(p, [...(byPeriod.get(p) ?? []), l]);
+  }
+  let balance = opening.balance;
+  return periods.map((period) => {
+    const t: Totals = totalsOf(balance, byPeriod.get(period) ?? []);
+    balance = t.closingBalance;
+    return { period, currency: a.currency, toDate: !isClosed(period, now), ...t };
+  });
+};
+
+export const handler = createHandler('statements', {
+  listStatements: async ({ caller, params }) => {
+    const a = await accounts().mustGet(caller.sub, params.id);
+    const items = await summaries(a, new Date());
+    return { body: { items: items.reverse() } };
+  },
+
+  exportCsv: async ({ caller, params, query }) => {
+    const a = await accounts().mustGet(caller.sub, params.id);
+    const to = query.to ?? dayOf(new Date());
+    const from = query.from ?? addDays(to, -30);
+    for (const [name, d] of [
+      ['from', from],
+      ['to', to],
+    ] as const) {
+      if (dayOf(new Date(`${d}T00:00:00Z`)) !== d || Number.isNaN(Date.parse(d)))
+        throw invalid(`query.${name}`, 'must be a calendar date YYYY-MM-DD');
+    }
+    if (from > to) throw invalid('query.from', 'must not be after `to`');
+    if (addDays(from, EXPORT_MAX_DAYS - 1) < to)
+      throw invalid('query.to', 'the range may span at most a year');
+    const { lines } = await statementSource().lines(
+      a.id,
+      `${from}T00:00:00.000Z`,
+      `${addDays(to, 1)}T00:00:00.000Z`,
+    );
+    const rows = [csvHeader()];
+    let bytes = Buffer.byteLength(rows[0] as string);
+    for (const l of lines) {
+      const row = csvLine(l, a.currency);
+      rows.push(row);
+      bytes += Buffer.byteLength(row);
+      if (bytes > EXPORT_MAX_BYTES)
+        throw new BankError(
+          'export_too_large',
+          'The export is too large for one download: ask for a shorter range',
+        );
+    }
+    return {
+      text: rows.join(''),
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="transactions-${a.number}-${from}-${to}.csv"`,
+        'cache-control': 'no-store',
+      },
+    };
+  },
+});

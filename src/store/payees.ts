@@ -1,0 +1,245 @@
+/**
+ * Saved payees and confirmation of payee. The holder's name comes from the account number item
+ * (`ACCTNUM#<number>` -> owner) and the owner's profile (`USER#<owner>` / PROFILE `name`).
+ */
+import { randomUUID } from 'node:crypto';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { MAX_OPEN_ACCOUNTS } from '../domain/account.ts';
+import { BankError } from '../domain/errors.ts';
+import { confirmation, MAX_PAYEES, type Match } from '../domain/payees.ts';
+import type { AccountStore } from './accounts.ts';
+import { cancellationCodes, type Db } from './db.ts';
+import { keys } from './keys.ts';
+import { paymentKeys } from './payment-keys.ts';
+
+export interface Payee {
+  id: string;
+  name: string;
+  accountNumber: string;
+  /** The match when it was saved. */
+  match: Match;
+  createdAt: string;
+}
+
+/** A payee as created: `holderName` is there for `close` matches only. */
+export type SavedPayee = Payee & { holderName?: string };
+
+export interface RateLimit {
+  /** Requests per window. */
+  max: number;
+  windowSeconds: number;
+}
+
+const toPayee = (i: Record<string, unknown>): Payee => ({
+  id: i.id as string,
+  name: i.name as string,
+  accountNumber: i.accountNumber as string,
+  match: i.match as Match,
+  createdAt: i.createdAt as string,
+});
+
+export class PayeeStore {
+  constructor(
+    private readonly db: Db,
+    private readonly table: string,
+    private readonly checkLimit: RateLimit = { max: 20, windowSeconds: 60 },
+  ) {}
+
+  /** The name of the holder of an account number, or undefined for an unknown number. */
+  async holderName(accountNumber: string): Promise<string | undefined> {
+    const n = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.accountNumber(accountNumber), ConsistentRead: true }),
+    );
+    if (!n.Item) return undefined;
+    const p = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.profile(n.Item.ownerId as string) }),
+    );
+    return (p.Item?.name as string | undefined) ?? '';
+  }
+
+  private async confirm(name: string, accountNumber: string) {
+    const holder = await this.holderName(accountNumber);
+    if (holder === undefined) throw new BankError('recipient_not_found', 'No account has that number');
+    return confirmation(name, holder);
+  }
+
+  /**
+   * Checks a name against a number without saving: at most `checkLimit.max` a window per customer,
+   * counted in one DynamoDB item per window (a conditional update, so it holds across Lambda instances).
+   */
+  async check(
+    sub: string,
+    name: string,
+    accountNumber: string,
+    now = new Date(),
+  ): Promise<{ match: Match; name?: string }> {
+    await this.take(sub, 'payee-check', this.checkLimit, now);
+    return this.confirm(name, accountNumber);
+  }
+
+  private async take(sub: string, what: string, limit: RateLimit, now: Date): Promise<void> {
+    const seconds = Math.floor(now.getTime() / 1000);
+    const windowStart = seconds - (seconds % limit.windowSeconds);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: paymentKeys.rate(sub, what, windowStart),
+          UpdateExpression: 'ADD hits :one SET expiresAt = :exp, entity = :entity',
+          ConditionExpression: 'attribute_not_exists(hits) OR hits < :max',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':max': limit.max,
+            ':exp': windowStart + limit.windowSeconds * 2,
+            ':entity': 'rateLimit',
+          },
+        }),
+      );
+    } catch (e) {
+      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+      const retryAfter = Math.max(1, windowStart + limit.windowSeconds - seconds);
+      throw new BankError('rate_limited', `At most ${limit.max} checks a minute: try again later`, {
+        headers: { 'retry-after': String(retryAfter) },
+      });
+    }
+  }
+
+  async create(sub: string, name: string, accountNumber: string, now = new Date()): Promise<SavedPayee> {
+    const c = await this.confirm(name, accountNumber);
+    const payee: Payee = {
+      id: randomUUID(),
+      name,
+      accountNumber,
+      match: c.match,
+      createdAt: now.toISOString(),
+    };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: paymentKeys.payeeCount(sub),
+                UpdateExpression: 'SET payees = if_not_exists(payees, :zero) + :one, entity = :entity',
+                ConditionExpression: 'attribute_not_exists(payees) OR payees < :max',
+                ExpressionAttributeValues: {
+                  ':zero': 0,
+                  ':one': 1,
+                  ':max': MAX_PAYEES,
+                  ':entity': 'payeeCount',
+                },
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...paymentKeys.payee(sub, payee.id), entity: 'payee', ownerId: sub, ...payee },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (e) {
+      if (cancellationCodes(e)?.[0] === 'ConditionalCheckFailed')
+        throw new BankError('payee_limit_reached', `A customer may save at most ${MAX_PAYEES} payees`);
+      throw e;
+    }
+    return c.match === 'close' ? { ...payee, holderName: c.name as string } : payee;
+  }
+
+  async list(sub: string): Promise<Payee[]> {
+    const { pk, skPrefix } = paymentKeys.payeesOf(sub);
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+          ExpressionAttributeValues: { ':pk': pk, ':p': skPrefix },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(r.Items ?? []));
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return items.map(toPayee).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
+  /** The caller's payee; another customer's is indistinguishable from none (404). */
+  async mustGet(sub: string, id: string): Promise<Payee> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: paymentKeys.payee(sub, id), ConsistentRead: true }),
+    );
+    if (!r.Item) throw new BankError('not_found', 'No such payee');
+    return toPayee(r.Item);
+  }
+
+  async delete(sub: string, id: string): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.table,
+                Key: paymentKeys.payee(sub, id),
+                ConditionExpression: 'attribute_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.table,
+                Key: paymentKeys.payeeCount(sub),
+                UpdateExpression: 'SET payees = payees - :one',
+                ConditionExpression: 'payees > :zero',
+                ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (e) {
+      if (cancellationCodes(e)?.[0] === 'ConditionalCheckFailed')
+        throw new BankError('not_found', 'No such payee');
+      throw e;
+    }
+  }
+
+  /**
+   * What `POST /v1/transfers {payeeId}` pays: the payee's account number (404 for another's payee).
+   * Hook for the transfer handler: `toAccountNumber = (await payees().resolve(sub, body.payeeId)).accountNumber`.
+   */
+  async resolve(sub: string, payeeId: string): Promise<Payee> {
+    return this.mustGet(sub, payeeId);
+  }
+
+  /**
+   * Names for history counterparties: the caller's payees by account number. (The caller's own
+   * accounts' nicknames come from the account list; see counterpartyNames in handlers/payees.ts.)
+   */
+  async namesByNumber(sub: string): Promise<Map<string, string>> {
+    return new Map((await this.list(sub)).map((p) => [p.accountNumber, p.name]));
+  }
+}
+
+/**
+ * Names for a history's counterparties, by account number: the caller's payees, and the caller's own
+ * accounts by nickname (their type when they have none). Hook for the history handler:
+ * `counterparty: {accountNumber: n, ...(names.has(n) ? {name: names.get(n)} : {})}`.
+ */
+export const counterpartyNames = async (
+  payees: PayeeStore,
+  accounts: AccountStore,
+  sub: string,
+): Promise<Map<string, string>> => {
+  // A customer has at most MAX_OPEN_ACCOUNTS open accounts: one page holds them all.
+  const [names, own] = await Promise.all([
+    payees.namesByNumber(sub),
+    accounts.list(sub, { closed: false, limit: MAX_OPEN_ACCOUNTS }),
+  ]);
+  for (const a of own.items) names.set(a.number, a.nickname ?? a.type);
+  return names;
+};

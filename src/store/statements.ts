@@ -1,0 +1,92 @@
+/**
+ * Statement files in S3: put once, served by presigned GET URLs (5 minutes).
+ *
+ * Keys: a closed month `statements/<accountId>/<period>.<format>` (written once, kept under the
+ * bucket's `statements/` lifecycle rule); the current month `exports/statements/<accountId>/<period>/
+ * <version>.<format>`, where `<version>` names the account's last posting, so a new posting makes a
+ * new object and an unchanged month is served again (the `exports/` rule deletes them after 7 days).
+ *
+ * The endpoint comes from the SDK's standard AWS_ENDPOINT_URL_S3 (s3rver offline). Path-style
+ * addressing is used only where BANK_S3_PATH_STYLE=true (the local stack sets it); checksums are
+ * computed only when an operation requires them, which S3 accepts and s3rver needs.
+ */
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+
+export const URL_SECONDS = 300;
+
+export type StatementFormat = 'pdf' | 'csv';
+
+export const contentTypes: Record<StatementFormat, string> = {
+  pdf: 'application/pdf',
+  csv: 'text/csv; charset=utf-8',
+};
+
+export const createS3Client = (): S3Client =>
+  new S3Client({
+    forcePathStyle: process.env.BANK_S3_PATH_STYLE === 'true',
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+
+export const objectKey = (
+  accountId: string,
+  period: string,
+  format: StatementFormat,
+  current?: { lastPostingKey: string | undefined },
+): string => {
+  if (!current) return `statements/${accountId}/${period}.${format}`;
+  const version = current.lastPostingKey
+    ? createHash('sha256').update(current.lastPostingKey).digest('hex').slice(0, 24)
+    : 'empty';
+  return `exports/statements/${accountId}/${period}/${version}.${format}`;
+};
+
+export class StatementFiles {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (e) {
+      const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404) return false;
+      throw e;
+    }
+  }
+
+  async put(key: string, body: Uint8Array | string, format: StatementFormat): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentTypes[format],
+        // The bucket's default (SSE-KMS with its key) encrypts it on AWS.
+      }),
+    );
+  }
+
+  /** A GET URL valid for URL_SECONDS that downloads the object under `filename`. */
+  async presign(
+    key: string,
+    filename: string,
+    now = new Date(),
+  ): Promise<{ url: string; expiresAt: string }> {
+    const url = await getSignedUrl(
+      this.s3,
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ResponseContentDisposition: `attachment; filename="${filename}"`,
+      }),
+      { expiresIn: URL_SECONDS, signingDate: now },
+    );
+    return { url, expiresAt: new Date(now.getTime() + URL_SECONDS * 1000).toISOString() };
+  }
+}

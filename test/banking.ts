@@ -1,0 +1,73 @@
+/** Shared steps for the statements, payees and schedules handler tests (in-process handlers). */
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import { createDocumentClient } from '../src/store/db.ts';
+import { UserStore } from '../src/store/users.ts';
+import { call } from './api.ts';
+import { dynamoClients } from './harness.ts';
+
+export const newUser = async (table: string, name = 'Test Customer'): Promise<string> => {
+  const sub = `u-${randomUUID()}`;
+  await new UserStore(createDocumentClient(dynamoClients().client), table).create({
+    userId: sub,
+    email: `${sub}@example.com`,
+    name,
+    createdAt: new Date().toISOString(),
+  });
+  return sub;
+};
+
+export const openAccount = async (user: string, currency = 'USD') => {
+  const r = await call('openAccount', { user, body: { type: 'checking', currency } });
+  expect(r.status).toBe(201);
+  return r.body as { id: string; number: string; createdAt: string };
+};
+
+const key = () => randomUUID();
+
+export const deposit = async (user: string, id: string, amount: number, description = '') => {
+  const r = await call('deposit', {
+    user,
+    params: { id },
+    body: { amount, ...(description ? { description } : {}) },
+    headers: { 'idempotency-key': key() },
+  });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body as { id: string };
+};
+
+export const withdraw = async (user: string, id: string, amount: number) => {
+  const r = await call('withdraw', {
+    user,
+    params: { id },
+    body: { amount },
+    headers: { 'idempotency-key': key() },
+  });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body as { id: string };
+};
+
+export const transfer = async (
+  user: string,
+  fromAccountId: string,
+  toAccountNumber: string,
+  amount: number,
+  description = '',
+) => {
+  const r = await call('transfer', {
+    user,
+    body: {
+      fromAccountId,
+      toAccountNumber,
+      amount,
+      currency: 'USD',
+      ...(description ? { description } : {}),
+    },
+    headers: { 'idempotency-key': key() },
+  });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body as { id: string };
+};
+
+export const balanceOf = async (user: string, id: string): Promise<number> =>
+  (await call('getBalance', { user, params: { id } })).body.balance;
