@@ -34,6 +34,8 @@ type Policy = { Version: string; Statement: Json[] };
 
 interface Synth {
   policies: Record<FunctionName, Policy>;
+  /** The statements bucket key's policy. */
+  keyPolicy: Policy;
 }
 
 const cdkContext = (JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { context: Json })
@@ -102,7 +104,12 @@ const synth = (context: Json = {}): Synth => {
       return [fn, { Version: '2012-10-17', Statement: resolve(statements) as Json[] }];
     }),
   ) as Record<FunctionName, Policy>;
-  return { policies };
+  // KMS needs its key policy to allow the account before any identity policy counts (as on AWS).
+  const keys = Object.entries(template.findResources('AWS::KMS::Key')).filter(([id]) => /Statements/.test(id));
+  const keyPolicy = resolve(
+    (keys[0]?.[1] as { Properties: { KeyPolicy: Json } } | undefined)?.Properties.KeyPolicy,
+  ) as Policy;
+  return { policies, keyPolicy };
 };
 
 const resourceOf = (action: SdkAction): string => {
@@ -121,6 +128,8 @@ const leadingKeysOf = (action: SdkAction, leadingKey?: string): Record<string, s
   return key ? { 'dynamodb:LeadingKeys': [key] } : {};
 };
 
+let keyPolicy: Policy | undefined;
+
 const simulate = async (
   policy: Policy,
   action: SdkAction,
@@ -130,6 +139,7 @@ const simulate = async (
   const r = await runSimulation(
     {
       identityPolicies: [{ name: 'role', policy }],
+      ...(action.startsWith('kms:') && keyPolicy ? { resourcePolicy: keyPolicy } : {}),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       request: {
@@ -165,6 +175,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
   let s: Synth;
   beforeAll(() => {
     s = synth({ autoConfirm: 'true' });
+    keyPolicy = s.keyPolicy;
   });
 
   it.each(functionNames)('%s: every SDK call its code makes is allowed', async (fn) => {
