@@ -43,6 +43,7 @@ import {
   planRelease,
   planTransfer,
   planWithdrawal,
+  type SystemAccount,
   shardOf,
   systemShardId,
   type TransactionStatus,
@@ -521,7 +522,7 @@ export class LedgerStore {
   }
 
   /** A system account's balance in one currency: the sum of its shards. */
-  async systemBalance(name: 'cash-in' | 'cash-out', currency: Currency): Promise<number> {
+  async systemBalance(name: SystemAccount, currency: Currency): Promise<number> {
     let total = 0;
     for (let s = 0; s < this.opts.systemShards; s++) {
       const r = await this.db.send(

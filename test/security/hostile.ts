@@ -242,6 +242,12 @@ const validValue = (field: string, ctx: FuzzContext): fc.Arbitrary<string> => {
       return str(...ctx.accountIds, ctx.accountIds[0] ?? '');
     case 'toAccountNumber':
       return str(ctx.otherNumber, ctx.otherNumber, ...ctx.accountNumbers);
+    case 'metadata':
+      return fc.constantFrom('{"order":"A-1"}', '{}', '{"ref.no_1":"x","k-2":""}');
+    case 'pending':
+      return fc.constantFrom('true', 'true', 'false');
+    case 'expiresInSeconds':
+      return fc.integer({ min: 60, max: 604_800 }).map(String);
     default:
       return fc.jsonValue({ maxDepth: 1 }).map((v) => JSON.stringify(v));
   }
