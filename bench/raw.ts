@@ -29,7 +29,16 @@ export const prepareRawTable = async (
   for (let i = 0; i < accounts.length; i += 25) {
     const batch = accounts.slice(i, i + 25).map((a) => ({
       PutRequest: {
-        Item: { ...keys.account(a.ownerId, a.id), entity: 'account', ...a, version: 0 },
+        // Nothing held in the copy: all of the balance is available.
+        Item: {
+          ...keys.account(a.ownerId, a.id),
+          entity: 'account',
+          ...a,
+          held: 0,
+          available: a.balance,
+          holds: {},
+          version: 0,
+        },
       },
     }));
     await doc.send(new BatchWriteCommand({ RequestItems: { [table]: batch } }));

@@ -22,6 +22,8 @@ describe('accounts', () => {
       nickname: 'Rainy day',
       status: 'active',
       balance: 0,
+      held: 0,
+      available: 0,
       createdAt: expect.any(String),
     });
     expect(r.body.number).not.toContain(r.body.id.replace(/\D/g, '').slice(0, 10));
@@ -37,7 +39,14 @@ describe('accounts', () => {
     expect(list.body.nextCursor).toBeNull();
     expect((await call('getAccount', { user, params: { id: a.id } })).body).toEqual(a);
     const bal = await call('getBalance', { user, params: { id: b.id } });
-    expect(bal.body).toEqual({ accountId: b.id, currency: 'GBP', balance: 0, asOf: expect.any(String) });
+    expect(bal.body).toEqual({
+      accountId: b.id,
+      currency: 'GBP',
+      balance: 0,
+      held: 0,
+      available: 0,
+      asOf: expect.any(String),
+    });
   });
 
   it('answers 404, never 403, for someone else\u2019s account or one that does not exist', async () => {

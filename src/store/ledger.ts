@@ -43,6 +43,7 @@ import {
   planRelease,
   planTransfer,
   planWithdrawal,
+  type SystemAccount,
   shardOf,
   systemShardId,
   type TransactionStatus,
@@ -477,15 +478,18 @@ export class LedgerStore {
     const more = found.length > opts.limit || (start !== undefined && items.length === opts.limit);
     return {
       items: items.map((p) => ({
-        journalId: String(p.journalId),
-        type: p.type as TransactionType,
-        status: p.status as TransactionStatus,
+        // Postings written before journals had items of their own carry a copy of the journal.
+        journalId: String(p.journalId ?? (p.journal as { txId?: string } | undefined)?.txId),
+        type: (p.type ?? (p.journal as { type?: string } | undefined)?.type) as TransactionType,
+        status: (p.status ?? 'posted') as TransactionStatus,
         amount: Number(p.amount),
         currency: p.currency as Currency,
         ...(p.entity === 'posting' ? { balanceAfter: Number(p.balanceAfter) } : {}),
         ...(p.counterpartyNumber ? { counterpartyNumber: String(p.counterpartyNumber) } : {}),
-        description: String(p.description ?? ''),
-        createdAt: String(p.createdAt),
+        description: String(
+          p.description ?? (p.journal as { description?: string } | undefined)?.description ?? '',
+        ),
+        createdAt: String(p.createdAt ?? String(p.sk).slice(skPrefix.length).split('#')[0]),
       })),
       ...(more && lastItem ? { last: { pk: lastItem.pk, sk: lastItem.sk } } : {}),
     };
@@ -521,7 +525,7 @@ export class LedgerStore {
   }
 
   /** A system account's balance in one currency: the sum of its shards. */
-  async systemBalance(name: 'cash-in' | 'cash-out', currency: Currency): Promise<number> {
+  async systemBalance(name: SystemAccount, currency: Currency): Promise<number> {
     let total = 0;
     for (let s = 0; s < this.opts.systemShards; s++) {
       const r = await this.db.send(

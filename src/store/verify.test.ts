@@ -212,24 +212,18 @@ describe('verify-ledger', () => {
 
   it('catches a journal whose status disagrees with its postings', async () => {
     const { table, hold, transfer } = await seed();
-    await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: keys.journal(hold.id),
-        UpdateExpression: 'SET #s = :s',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':s': 'posted' },
-      }),
-    );
-    await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: keys.journal(transfer.id),
-        UpdateExpression: 'SET #s = :s',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':s': 'voided' },
-      }),
-    );
+    const setStatus = (id: string, status: string) =>
+      db.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: keys.journal(id),
+          UpdateExpression: 'SET #s = :s',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': status },
+        }),
+      );
+    await setStatus(hold.id, 'posted');
+    await setStatus(transfer.id, 'voided');
     const text = (await verifyLedger(db, table)).problems.join('\n');
     expect(text).toMatch(new RegExp(`journal ${hold.id} is posted with 0 posting\\(s\\)`));
     expect(text).toMatch(new RegExp(`journal ${transfer.id} is voided but has 2 posting\\(s\\)`));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * Issue #6, part 1: hostile input. Every route of the route table is fuzzed through the gateway of a
  * real `npm start` stack with a valid token, so the input reaches the handlers: malformed JSON, JSON of
@@ -55,6 +56,23 @@ beforeAll(async () => {
   const accounts = [await openAccount(client, user), await openAccount(client, user, 'EUR')];
   const theirs = await openAccount(client, other);
   const tx = await deposit(client, user, accounts[0]?.id ?? '', 50_000);
+  // Transactions the money routes can act on: pending transfers the user sent (post, void) and a
+  // transfer the user received (refund).
+  await deposit(client, other, theirs.id, 50_000);
+  const transfer = async (as: typeof user, from: string, to: string, extra: Record<string, unknown> = {}) => {
+    const r = await client.call('POST', '/v1/transfers', {
+      token: as.token,
+      body: { fromAccountId: from, toAccountNumber: to, amount: 100, currency: 'USD', ...extra },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    expect(r.status, r.text).toBe(201);
+    return r.json.id as string;
+  };
+  const pending = [
+    await transfer(user, accounts[0]?.id ?? '', theirs.number, { pending: true }),
+    await transfer(user, accounts[0]?.id ?? '', theirs.number, { pending: true }),
+  ];
+  const received = await transfer(other, theirs.id, accounts[0]?.number ?? '');
   ctx = {
     token: user.token,
     email: user.email,
@@ -62,7 +80,7 @@ beforeAll(async () => {
     accountIds: accounts.map((a) => a.id),
     accountNumbers: accounts.map((a) => a.number),
     otherNumber: theirs.number,
-    transactionIds: [tx],
+    transactionIds: [tx, ...pending, received],
   };
 }, 180_000);
 

@@ -242,6 +242,12 @@ const validValue = (field: string, ctx: FuzzContext): fc.Arbitrary<string> => {
       return str(...ctx.accountIds, ctx.accountIds[0] ?? '');
     case 'toAccountNumber':
       return str(ctx.otherNumber, ctx.otherNumber, ...ctx.accountNumbers);
+    case 'metadata':
+      return fc.constantFrom('{"order":"A-1"}', '{}', '{"ref.no_1":"x","k-2":""}');
+    case 'pending':
+      return fc.constantFrom('true', 'true', 'false');
+    case 'expiresInSeconds':
+      return fc.integer({ min: 60, max: 604_800 }).map(String);
     default:
       return fc.jsonValue({ maxDepth: 1 }).map((v) => JSON.stringify(v));
   }
@@ -366,9 +372,15 @@ const RAW_SEGMENTS = [
   '*',
 ];
 
-const paramValue = (ctx: FuzzContext): fc.Arbitrary<string> =>
+/** Real ids, mostly of the kind the route takes (account routes: accounts; the others: transactions). */
+const paramValue = (ctx: FuzzContext, route: RouteEntry): fc.Arbitrary<string> =>
   fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom(...ctx.accountIds, ...ctx.transactionIds) },
+    {
+      weight: 4,
+      arbitrary: route.path.startsWith('/v1/accounts/')
+        ? fc.constantFrom(...ctx.accountIds, ...ctx.accountIds, ...ctx.transactionIds)
+        : fc.constantFrom(...ctx.transactionIds, ...ctx.accountIds),
+    },
     { weight: 1, arbitrary: fc.uuid().map(encodeSegment) },
     { weight: 1, arbitrary: fc.constantFrom(...ctx.accountNumbers).map(encodeSegment) },
     { weight: 1, arbitrary: hostileString.map((s) => encodeSegment(s.slice(0, 300))) },
@@ -400,7 +412,7 @@ const queryString = (route: RouteEntry): fc.Arbitrary<string> => {
 export const requestOn = (route: RouteEntry, ctx: FuzzContext): fc.Arbitrary<Sent> =>
   fc
     .record({
-      params: fc.tuple(...paramNames(route).map((n) => paramValue(ctx).map((v) => [n, v] as const))),
+      params: fc.tuple(...paramNames(route).map((n) => paramValue(ctx, route).map((v) => [n, v] as const))),
       query: queryString(route),
       body: fc.option(bodyText(route, ctx), { freq: route.body ? 8 : 1, nil: undefined }),
       encode: encodeBody,
