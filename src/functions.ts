@@ -14,7 +14,16 @@
  */
 
 /** What a function may do in AWS. The CDK app turns each into least-privilege IAM statements. */
-export type Permission = 'table:read' | 'table:write' | 'cognito:public' | 'cognito:admin';
+export type Permission =
+  | 'table:read'
+  | 'table:write'
+  | 'cognito:public'
+  | 'cognito:admin'
+  /** Send email through SES v2 from the stage's verified identity. */
+  | 'ses:send';
+
+/** Stream record kinds, as DynamoDB Streams names them. */
+export type StreamEventName = 'INSERT' | 'MODIFY' | 'REMOVE';
 
 export type Trigger =
   | { type: 'http' }
@@ -26,6 +35,11 @@ export type Trigger =
       batchSize: number;
       /** Retries of a failing batch (halved each time by bisect-on-error) before it goes to the DLQ. */
       retryAttempts: number;
+      /**
+       * Which records the function is given: those of these kinds whose new image's `entity` is one
+       * of these (on AWS, the event source mapping's filter criteria; offline, the poller's filter).
+       */
+      filter: { eventNames: readonly StreamEventName[]; entities: readonly string[] };
     };
 
 export interface FunctionDef {
@@ -85,6 +99,56 @@ export const functions = {
     description: 'Deposits, withdrawals and transfers',
     trigger: http,
     permissions: ['table:write'],
+  }),
+  'events-api': fn({
+    ...defaults,
+    entry: 'src/handlers/events-api.ts',
+    description: 'The customer\u2019s events and email notification preferences',
+    trigger: http,
+    permissions: ['table:write'],
+  }),
+  'webhooks-api': fn({
+    ...defaults,
+    // A manual retry sends a delivery within the request: up to 10 s for the endpoint to answer.
+    timeoutSeconds: 15,
+    entry: 'src/handlers/webhooks-api.ts',
+    description: 'Webhook endpoints, their deliveries and manual retries',
+    trigger: http,
+    permissions: ['table:write'],
+  }),
+  stream: fn({
+    ...defaults,
+    timeoutSeconds: 30,
+    entry: 'src/handlers/stream.ts',
+    description: 'Turns table changes into customers\u2019 events and webhook deliveries',
+    trigger: {
+      type: 'stream',
+      batchSize: 100,
+      retryAttempts: 10,
+      filter: { eventNames: ['INSERT', 'MODIFY'], entities: ['account', 'journal', 'posting'] },
+    },
+    permissions: ['table:write'],
+  }),
+  dispatcher: fn({
+    ...defaults,
+    timeoutSeconds: 60,
+    entry: 'src/handlers/dispatcher.ts',
+    description: 'Delivers due webhook deliveries, signed, with retries',
+    trigger: { type: 'schedule', minutes: 1 },
+    permissions: ['table:write'],
+  }),
+  notifier: fn({
+    ...defaults,
+    timeoutSeconds: 30,
+    entry: 'src/handlers/notifier.ts',
+    description: 'Emails customers about the events they asked to hear of',
+    trigger: {
+      type: 'stream',
+      batchSize: 25,
+      retryAttempts: 5,
+      filter: { eventNames: ['INSERT'], entities: ['event'] },
+    },
+    permissions: ['table:write', 'ses:send'],
   }),
 } as const satisfies Record<string, FunctionDef>;
 

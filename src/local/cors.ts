@@ -22,7 +22,7 @@ export const corsOriginsFromEnv = (ownOrigins: readonly string[], env = process.
 
 export const corsConfig = (origins: readonly string[]): CorsConfig => ({
   origins,
-  methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+  methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
   headers: ['authorization', 'content-type', 'idempotency-key'],
   exposeHeaders: ['x-request-id', 'retry-after', 'location', 'idempotent-replayed'],
   maxAgeSeconds: 600,

@@ -1,0 +1,218 @@
+/**
+ * Events: what a customer would care about, derived from the change of one stored item (a DynamoDB
+ * stream record's old and new image). Pure: no AWS, no HTTP.
+ *
+ * Every change gives at most one event per customer concerned, each with that customer's own view of
+ * the resource (`data` is the resource as its owner would GET it): never the other side's account id
+ * or metadata. Event ids are derived from the change itself (the item, its new status or version, and
+ * the customer), so a stream record delivered twice gives the same ids, and storing them with a
+ * condition makes redelivery harmless.
+ *
+ * Items it reads (attributes relied on):
+ *   entity 'account'  id, number, type, currency, nickname, status, balance, createdAt, ownerId,
+ *                     version; `held` when the ledger keeps holds (then `available = balance - held`).
+ *   entity 'journal'  id, type, status (pending|posted|voided|expired), amount, currency, description,
+ *                     createdAt, postedAt?, expiresAt?, refundOf?, from?/to? {accountId, number, ownerId,
+ *                     metadata?, balanceAfter?}, updatedAt? (the time of its last status change).
+ *   entity 'posting'  (today's ledger, where the journal is copied on each posting) system, ownerId,
+ *                     balanceAfter, journal {txId, type, amount, currency, description, createdAt, from?, to?}.
+ *                     A posting without a `journal` copy is ignored: its journal item gives the event.
+ */
+import { createHash } from 'node:crypto';
+
+export const eventTypes = [
+  'transaction.pending',
+  'transaction.posted',
+  'transaction.voided',
+  'transaction.expired',
+  'transaction.refunded',
+  'account.opened',
+  'account.closed',
+  'account.frozen',
+  'account.unfrozen',
+] as const;
+export type EventType = (typeof eventTypes)[number];
+
+/** The event as customers see it (GET /v1/events, webhook bodies). */
+export interface BankEvent {
+  id: string;
+  type: EventType;
+  createdAt: string;
+  data: Record<string, unknown>;
+}
+
+/** An event and the customer it belongs to. */
+export interface CustomerEvent extends BankEvent {
+  customer: string;
+}
+
+export type Image = Record<string, unknown>;
+
+/** A deterministic event id: the same change and customer always give the same id. */
+export const eventId = (source: string, customer: string): string =>
+  `evt_${createHash('sha256').update(`${source}\u0000${customer}`).digest('base64url').slice(0, 26)}`;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+/** The account as its owner GETs it. */
+export const accountView = (a: Image): Record<string, unknown> => {
+  const balance = num(a.balance) ?? 0;
+  const held = num(a.held);
+  return {
+    id: a.id,
+    number: a.number,
+    type: a.type,
+    currency: a.currency,
+    nickname: a.nickname ?? null,
+    status: a.status,
+    balance,
+    ...(held === undefined ? {} : { held, available: balance - held }),
+    createdAt: a.createdAt,
+  };
+};
+
+interface Side {
+  accountId?: unknown;
+  number?: unknown;
+  ownerId?: unknown;
+  metadata?: unknown;
+  balanceAfter?: unknown;
+}
+
+/**
+ * A transaction as `user` sees it: the user's own account ids, metadata and balance after; of the
+ * other side only its account number (which the user typed or was paid from).
+ */
+export const transactionView = (j: Image, user: string): Record<string, unknown> => {
+  const from = j.from as Side | undefined;
+  const to = j.to as Side | undefined;
+  const mine = [from, to].filter((s): s is Side => s?.ownerId === user);
+  // A transfer between two of the user's own accounts: the debited side's balance, as GET shows it.
+  const own = mine[0];
+  const metadata = own?.metadata;
+  return {
+    id: j.id,
+    type: j.type,
+    status: j.status,
+    amount: j.amount,
+    currency: j.currency,
+    ...(from?.ownerId === user ? { fromAccountId: from.accountId } : {}),
+    ...(to?.ownerId === user ? { toAccountId: to.accountId } : {}),
+    ...(from ? { fromAccountNumber: from.number } : {}),
+    ...(to ? { toAccountNumber: to.number } : {}),
+    description: j.description ?? '',
+    ...(metadata && typeof metadata === 'object' ? { metadata } : {}),
+    ...(str(j.refundOf) ? { refundOf: j.refundOf } : {}),
+    createdAt: j.createdAt,
+    ...(str(j.postedAt) ? { postedAt: j.postedAt } : {}),
+    ...(str(j.expiresAt) && j.status === 'pending' ? { expiresAt: j.expiresAt } : {}),
+    ...(num(own?.balanceAfter) === undefined ? {} : { balanceAfter: own?.balanceAfter }),
+  };
+};
+
+const owners = (j: Image, who: 'both' | 'sender'): string[] => {
+  const from = str((j.from as Side | undefined)?.ownerId);
+  const to = str((j.to as Side | undefined)?.ownerId);
+  const list = who === 'sender' ? [from ?? to] : [from, to];
+  return [...new Set(list.filter((o): o is string => o !== undefined))];
+};
+
+const journalEvents = (old: Image | undefined, j: Image, at: string): CustomerEvent[] => {
+  const before = str(old?.status);
+  const status = str(j.status);
+  if (!status || before === status) return [];
+  const id = String(j.id);
+  const make = (type: EventType, who: 'both' | 'sender', createdAt: string): CustomerEvent[] =>
+    owners(j, who).map((customer) => ({
+      id: eventId(`journal:${id}:${type}`, customer),
+      customer,
+      type,
+      createdAt,
+      data: transactionView(j, customer),
+    }));
+  const changedAt = str(j.updatedAt) ?? at;
+  switch (status) {
+    case 'pending':
+      return before === undefined ? make('transaction.pending', 'sender', str(j.createdAt) ?? at) : [];
+    case 'posted': {
+      const postedAt = str(j.postedAt) ?? str(j.createdAt) ?? at;
+      return make(j.type === 'refund' ? 'transaction.refunded' : 'transaction.posted', 'both', postedAt);
+    }
+    case 'voided':
+      return before === 'pending' ? make('transaction.voided', 'sender', changedAt) : [];
+    case 'expired':
+      return before === 'pending' ? make('transaction.expired', 'sender', changedAt) : [];
+    default:
+      return [];
+  }
+};
+
+/** Today's ledger: a customer posting carries a copy of its journal; the journal was posted at once. */
+const postingEvents = (old: Image | undefined, p: Image): CustomerEvent[] => {
+  const j = p.journal as Image | undefined;
+  const customer = str(p.ownerId);
+  if (old || p.system === true || !j || !customer) return [];
+  const journal = { ...j, id: j.txId, status: 'posted' };
+  const view = { ...transactionView(journal, customer), balanceAfter: p.balanceAfter };
+  const type: EventType = j.type === 'refund' ? 'transaction.refunded' : 'transaction.posted';
+  return [
+    {
+      id: eventId(`journal:${String(j.txId)}:${type}`, customer),
+      customer,
+      type,
+      createdAt: str(j.createdAt) ?? '',
+      data: view,
+    },
+  ];
+};
+
+const accountEvents = (old: Image | undefined, a: Image, at: string): CustomerEvent[] => {
+  const customer = str(a.ownerId);
+  if (!customer) return [];
+  const before = str(old?.status);
+  const status = str(a.status);
+  let type: EventType | undefined;
+  if (!old) type = 'account.opened';
+  else if (before === status) type = undefined;
+  else if (status === 'closed') type = 'account.closed';
+  else if (status === 'frozen') type = 'account.frozen';
+  else if (before === 'frozen' && status === 'active') type = 'account.unfrozen';
+  if (!type) return [];
+  const version = num(a.version) ?? 0;
+  return [
+    {
+      id: eventId(`account:${String(a.id)}:${version}:${type}`, customer),
+      customer,
+      type,
+      createdAt: type === 'account.opened' ? (str(a.createdAt) ?? at) : at,
+      data: accountView(a),
+    },
+  ];
+};
+
+/**
+ * The events one item change gives, one per customer concerned. `oldImage` is undefined for an
+ * insert, `newImage` for a removal (removals give none: TTL expiry is not news). `at` is the time of
+ * the change (the stream record's), used where the item holds no time of its own.
+ */
+export const eventsFromChange = (
+  oldImage: Image | undefined,
+  newImage: Image | undefined,
+  at: string,
+): CustomerEvent[] => {
+  if (!newImage) return [];
+  switch (newImage.entity) {
+    case 'journal':
+      return journalEvents(oldImage, newImage, at);
+    case 'posting':
+      return postingEvents(oldImage, newImage);
+    case 'account':
+      return accountEvents(oldImage, newImage, at);
+    default:
+      return [];
+  }
+};
+
+/** The public event, without whom it belongs to. */
+export const publicEvent = ({ customer: _c, ...e }: CustomerEvent): BankEvent => e;
