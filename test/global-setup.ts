@@ -8,10 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmulators } from '../src/local/emulators.ts';
+import { startSes } from '../src/local/ses.ts';
 
 export interface EmulatorEndpoints {
   dynamodbEndpoint: string;
   cognitoEndpoint: string;
+  /** aws-ses-v2-local (the notifier's SES). */
+  sesEndpoint: string;
 }
 
 declare module 'vitest' {
@@ -22,13 +25,17 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bank-test-emulators-'));
-  const emulators = await startEmulators({ dataDir, inMemory: true });
+  const [emulators, ses] = await Promise.all([
+    startEmulators({ dataDir, inMemory: true }),
+    startSes({ dataDir }),
+  ]);
   project.provide('emulators', {
     dynamodbEndpoint: emulators.dynamodbEndpoint,
     cognitoEndpoint: emulators.cognitoEndpoint,
+    sesEndpoint: ses.endpoint,
   });
   return async () => {
-    await emulators.stop();
+    await Promise.all([emulators.stop(), ses.stop()]);
     await rm(dataDir, { recursive: true, force: true });
   };
 }

@@ -26,8 +26,12 @@ export const newWebhookSecret = (): string => `whsec_${randomBytes(32).toString(
 
 // ---------- URL rules ----------
 
-/** Addresses a webhook must never reach: loopback, private, link-local (cloud metadata), and the like. */
-const blocked = new BlockList();
+/**
+ * Addresses a webhook must never reach: loopback, private, link-local (cloud metadata), and the like.
+ * Two lists, as a BlockList matches IPv4 addresses against its IPv4-mapped IPv6 rules too.
+ */
+const blocked4 = new BlockList();
+const blocked6 = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
@@ -44,12 +48,12 @@ for (const [net, prefix] of [
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved, broadcast
 ] as const) {
-  blocked.addSubnet(net, prefix, 'ipv4');
+  blocked4.addSubnet(net, prefix, 'ipv4');
 }
 for (const [net, prefix] of [
   ['::', 128],
   ['::1', 128],
-  ['::ffff:0:0', 96], // IPv4-mapped: refused whatever the IPv4 address (they are checked as IPv4 first)
+  ['::ffff:0:0', 96], // IPv4-mapped: refused whatever the IPv4 address
   ['64:ff9b::', 96], // NAT64
   ['100::', 64],
   ['2001:db8::', 32],
@@ -57,18 +61,14 @@ for (const [net, prefix] of [
   ['fe80::', 10],
   ['ff00::', 8],
 ] as const) {
-  blocked.addSubnet(net, prefix, 'ipv6');
+  blocked6.addSubnet(net, prefix, 'ipv6');
 }
 
 /** True for an address no webhook may be delivered to. */
 export const isForbiddenAddress = (address: string): boolean => {
   const family = isIP(address);
-  if (family === 4) return blocked.check(address, 'ipv4');
-  if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped?.[1]) return true;
-    return blocked.check(address, 'ipv6');
-  }
+  if (family === 4) return blocked4.check(address, 'ipv4');
+  if (family === 6) return blocked6.check(address, 'ipv6');
   return true;
 };
 

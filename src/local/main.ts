@@ -3,7 +3,8 @@
  * the user pool if missing, and serves the API, its reference and the web client through the local
  * gateway. Env: PORT (3000), HOST (127.0.0.1), BANK_DATA_DIR (.data), BANK_DYNAMODB_PORT and
  * BANK_COGNITO_PORT (free ports otherwise), BANK_AUTO_CONFIRM ('false' to need the emailed code),
- * BANK_CORS_ORIGINS, BANK_RATE_LIMIT*, BANK_SWEEP_SECONDS (5: how often scheduled functions run).
+ * BANK_CORS_ORIGINS, BANK_RATE_LIMIT*, BANK_SWEEP_SECONDS (5: how often scheduled functions run),
+ * BANK_SES_PORT (aws-ses-v2-local, a free port otherwise), BANK_WEBHOOK_RETRY_SCALE (1).
  * Ctrl+C stops everything.
  */
 import { existsSync } from 'node:fs';
@@ -16,7 +17,9 @@ import { type Emulators, startEmulators } from './emulators.ts';
 import { createGateway } from './gateway.ts';
 import { envPort, isPortFree } from './ports.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';
+import { startSes } from './ses.ts';
 import { cursorSecret, isStackProcess, readStackFile, writeStackFile } from './stack-file.ts';
+import { type StreamPoller, startStreamPoller } from './streams.ts';
 
 const started = Date.now();
 // The stack runs on Node 20 by design (Lambda runs 22); the SDK's advance notice is noise here.
@@ -31,6 +34,7 @@ if (!(sweepSeconds > 0)) {
   process.exit(1);
 }
 let scheduler: Scheduler | undefined;
+let streams: StreamPoller | undefined;
 
 const fail = (message: string): never => {
   console.error(`npm start: ${message}`);
@@ -57,6 +61,8 @@ const previousPort = async (endpoint: string | undefined): Promise<number | unde
   return port && (await isPortFree(port)) ? port : undefined;
 };
 
+// Amazon SES offline: the notifier's emails, readable in its web UI.
+const sesStarting = startSes({ dataDir, port: envPort('BANK_SES_PORT') });
 const emulatorsStarting = startEmulators({
   dataDir,
   dynamodbPort: envPort('BANK_DYNAMODB_PORT') ?? (await previousPort(previous?.dynamodbEndpoint)),
@@ -73,9 +79,11 @@ const shutdown = async (code: number, why: string): Promise<void> => {
   stopping = true;
   console.log(`Serverless Bank: stopping (${why})`);
   await scheduler?.stop();
+  await streams?.stop();
   await gateway.close();
   const emulators = await emulatorsStarting.catch(() => undefined);
   await emulators?.stop();
+  await (await sesStarting.catch(() => undefined))?.stop();
   console.log(`Serverless Bank: stopped (exit ${code})`);
   process.exit(code);
 };
@@ -84,9 +92,11 @@ process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
 process.on('SIGHUP', () => void shutdown(0, 'SIGHUP'));
 
 const startUp = async (emulators: Emulators): Promise<void> => {
+  const ses = await sesStarting;
   for (const [name, emulator] of [
     ['DynamoDB Local', emulators.dynamodb],
     ['cognito-local', emulators.cognito],
+    ['aws-ses-v2-local', ses],
   ] as const) {
     void emulator.exited.then((code) => {
       if (!stopping) {
@@ -111,6 +121,10 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: emulators.cognitoEndpoint,
+    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+    // Offline only: webhooks to http://127.0.0.1:<port> (on AWS only https to public addresses).
+    BANK_WEBHOOK_ALLOW_LOOPBACK: 'true',
+    BANK_EMAIL_FROM: process.env.BANK_EMAIL_FROM || 'no-reply@bank.local',
     BANK_AUTO_CONFIRM: autoConfirm,
     BANK_CURSOR_SECRET: await cursorSecret(dataDir),
     POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME || 'serverless-bank',
@@ -135,6 +149,12 @@ const startUp = async (emulators: Emulators): Promise<void> => {
   });
   // Scheduled functions (src/functions.ts), as EventBridge would run them, every BANK_SWEEP_SECONDS.
   scheduler = startScheduler({ intervalMs: sweepSeconds * 1000, region: LOCAL_REGION });
+  // Stream functions, as their event source mappings would feed them, from the table's stream.
+  streams = await startStreamPoller({
+    dynamodbEndpoint: emulators.dynamodbEndpoint,
+    tableName: ids.tableName,
+    region: LOCAL_REGION,
+  });
   await writeStackFile({
     apiUrl: publicUrl,
     port: Number(new URL(publicUrl).port),
@@ -157,7 +177,8 @@ const startUp = async (emulators: Emulators): Promise<void> => {
       `  API docs    ${publicUrl}/docs  (OpenAPI: ${publicUrl}/openapi.json)`,
       `  Web client  ${web}`,
       `  Emulators   DynamoDB Local ${emulators.dynamodbEndpoint}, cognito-local ${emulators.cognitoEndpoint}`,
-      `  Schedules   every ${sweepSeconds} s (BANK_SWEEP_SECONDS)`,
+      `  Schedules   every ${sweepSeconds} s (BANK_SWEEP_SECONDS); table stream polled for events`,
+      `  Emails      ${ses.endpoint}/  (aws-ses-v2-local: every email the bank sends)`,
       `  Sign-up     ${autoConfirm === 'true' ? 'confirmed automatically' : 'confirmation codes appear in this log'}`,
       'Press Ctrl+C to stop.',
     ].join('\n'),
