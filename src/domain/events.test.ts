@@ -82,6 +82,15 @@ describe('account events', () => {
   ])('%s -> %s is %s', (before, after, type) => {
     const events = eventsFromChange(account({ status: before }), account({ status: after, version: 3 }), at);
     expect(events.map((e) => [e.type, e.customer, e.createdAt])).toEqual([[type, alice, at]]);
+    // Never before what the account shows happened (a record's time is in whole seconds).
+    const late = account({ status: after, version: 3, lastPostedAt: '2026-11-30T10:00:00.400Z' });
+    expect(eventsFromChange(account({ status: before }), late, at)[0]?.createdAt).toBe(
+      '2026-11-30T10:00:00.401Z',
+    );
+    const kept = account({ status: after, version: 3, updatedAt: '2026-11-30T10:00:00.250Z' });
+    expect(eventsFromChange(account({ status: before }), kept, at)[0]?.createdAt).toBe(
+      '2026-11-30T10:00:00.250Z',
+    );
     expect(events[0]?.data.status).toBe(after);
   });
 

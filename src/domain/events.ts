@@ -10,7 +10,8 @@
  *
  * Items it reads (attributes relied on):
  *   entity 'account'  id, number, type, currency, nickname, status, balance, createdAt, ownerId,
- *                     version; `held` when the ledger keeps holds (then `available = balance - held`).
+ *                     version, lastPostedAt?, updatedAt? (the time of its last status change, if kept);
+ *                     `held` when the ledger keeps holds (then `available = balance - held`).
  *   entity 'journal'  id, type, status (pending|posted|voided|expired), amount, currency, description,
  *                     createdAt, postedAt?, expiresAt?, refundOf?, from?/to? {accountId, number, ownerId,
  *                     metadata?, balanceAfter?}, updatedAt? (the time of its last status change).
@@ -180,12 +181,18 @@ const accountEvents = (old: Image | undefined, a: Image, at: string): CustomerEv
   else if (before === 'frozen' && status === 'active') type = 'account.unfrozen';
   if (!type) return [];
   const version = num(a.version) ?? 0;
+  // The change's own time if the item keeps one; else the record's (whole seconds on AWS), never
+  // before what the item already shows happened.
+  const after = [str(a.createdAt), str(a.lastPostedAt)]
+    .filter((t): t is string => t !== undefined)
+    .map((t) => new Date(Date.parse(t) + 1).toISOString());
+  const changedAt = str(a.updatedAt) ?? [at, ...after].sort().at(-1) ?? at;
   return [
     {
       id: eventId(`account:${String(a.id)}:${version}:${type}`, customer),
       customer,
       type,
-      createdAt: type === 'account.opened' ? (str(a.createdAt) ?? at) : at,
+      createdAt: type === 'account.opened' ? (str(a.createdAt) ?? at) : changedAt,
       data: accountView(a),
     },
   ];
