@@ -17,6 +17,8 @@
 export type Permission =
   | 'table:read'
   | 'table:write'
+  /** Delete items (webhook endpoints, an email's send mark). */
+  | 'table:delete'
   | 'cognito:public'
   | 'cognito:admin'
   /** Send email through SES v2 from the stage's verified identity. */
@@ -114,7 +116,7 @@ export const functions = {
     entry: 'src/handlers/webhooks-api.ts',
     description: 'Webhook endpoints, their deliveries and manual retries',
     trigger: http,
-    permissions: ['table:write'],
+    permissions: ['table:write', 'table:delete'],
   }),
   stream: fn({
     ...defaults,
@@ -148,7 +150,7 @@ export const functions = {
       retryAttempts: 5,
       filter: { eventNames: ['INSERT'], entities: ['event'] },
     },
-    permissions: ['table:write', 'ses:send'],
+    permissions: ['table:write', 'table:delete', 'ses:send'],
   }),
 } as const satisfies Record<string, FunctionDef>;
 
