@@ -1,3 +1,7 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import {
   checkWebhookUrl,
@@ -120,6 +124,26 @@ describe('signatures', () => {
     expect(verifySignature(header.replace(`t=${t}`, `t=${t + 1}`), body, secret, now)).toBe(false);
     expect(verifySignature(header, body, secret, now + 301_000)).toBe(false);
     expect(verifySignature('v1=abc', body, secret, now)).toBe(false);
+  });
+});
+
+describe('the README’s 10-line receiver check', () => {
+  it('accepts what we sign and refuses a changed body, another secret or an old signature', async () => {
+    const readme = await readFile(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const code = /<!-- webhook-verify -->\n```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(code?.trim().split('\n').length).toBeLessThanOrEqual(10);
+    const file = join(await mkdtemp(join(tmpdir(), 'verify-')), 'verify.mjs');
+    await writeFile(file, code ?? '');
+    const { verifyBankSignature } = (await import(pathToFileURL(file).href)) as {
+      verifyBankSignature: (h: string, body: string, secret: string) => boolean;
+    };
+    const secret = newWebhookSecret();
+    const body = '{"id":"evt_1"}';
+    const now = Math.floor(Date.now() / 1000);
+    expect(verifyBankSignature(signatureHeader(secret, body, now), body, secret)).toBe(true);
+    expect(verifyBankSignature(signatureHeader(secret, body, now), `${body}\n`, secret)).toBe(false);
+    expect(verifyBankSignature(signatureHeader(secret, body, now), body, newWebhookSecret())).toBe(false);
+    expect(verifyBankSignature(signatureHeader(secret, body, now - 600), body, secret)).toBe(false);
   });
 });
 
