@@ -98,7 +98,10 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     ['cognito-local', emulators.cognito],
     ['aws-ses-v2-local', ses],
   ] as const) {
-    void emulator.exited.then((code) => {
+    void emulator.exited.then(async (code) => {
+      // Ctrl+C or a kill of the process group reaches the emulators too, and a small one (SES) may be
+      // gone before our own signal handler has run: give the signal a moment to arrive.
+      await new Promise((r) => setTimeout(r, 500));
       if (!stopping) {
         console.error(`${name} exited unexpectedly (${code})`);
         void shutdown(1, `${name} exited`);
