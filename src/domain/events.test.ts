@@ -201,6 +201,18 @@ describe('transaction events', () => {
     expect(fromPosting?.data).not.toHaveProperty('fromAccountId');
   });
 
+  it('takes the resource views it is given (the API’s own, after the ledger merge)', () => {
+    const views = {
+      transaction: (j: Record<string, unknown>, user: string) => ({ id: j.id, seenBy: user }),
+      account: (a: Record<string, unknown>) => ({ id: a.id, custom: true }),
+    };
+    expect(eventsFromChange(undefined, journal(), at, views).map((e) => e.data)).toEqual([
+      { id: 'j1', seenBy: alice },
+      { id: 'j1', seenBy: bob },
+    ]);
+    expect(eventsFromChange(undefined, account(), at, views)[0]?.data).toEqual({ id: 'a1', custom: true });
+  });
+
   it('system postings, and postings without a journal copy (the journal item speaks for them), give nothing', () => {
     expect(
       eventsFromChange(undefined, { entity: 'posting', system: true, journal: { txId: 'x' } }, at),

@@ -83,34 +83,48 @@ interface Side {
 
 /**
  * A transaction as `user` sees it: the user's own account ids, metadata and balance after; of the
- * other side only its account number (which the user typed or was paid from).
+ * other side only its account number (which the user typed or was paid from). The same rules as the
+ * ledger's GET /v1/transactions/{id} view; the stream handler may pass that view instead (`views`).
  */
 export const transactionView = (j: Image, user: string): Record<string, unknown> => {
   const from = j.from as Side | undefined;
   const to = j.to as Side | undefined;
-  const mine = [from, to].filter((s): s is Side => s?.ownerId === user);
+  const isSender = from?.ownerId === user;
   // A transfer between two of the user's own accounts: the debited side's balance, as GET shows it.
-  const own = mine[0];
-  const metadata = own?.metadata;
+  const mine = isSender ? from : to?.ownerId === user ? to : undefined;
+  const metadata = {
+    ...(to?.ownerId === user ? (to.metadata as object | undefined) : {}),
+    ...(isSender ? (from?.metadata as object | undefined) : {}),
+  };
   return {
     id: j.id,
     type: j.type,
     status: j.status,
     amount: j.amount,
     currency: j.currency,
-    ...(from?.ownerId === user ? { fromAccountId: from.accountId } : {}),
+    ...(isSender ? { fromAccountId: from?.accountId } : {}),
     ...(to?.ownerId === user ? { toAccountId: to.accountId } : {}),
     ...(from ? { fromAccountNumber: from.number } : {}),
     ...(to ? { toAccountNumber: to.number } : {}),
     description: j.description ?? '',
-    ...(metadata && typeof metadata === 'object' ? { metadata } : {}),
-    ...(str(j.refundOf) ? { refundOf: j.refundOf } : {}),
+    ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
     createdAt: j.createdAt,
     ...(str(j.postedAt) ? { postedAt: j.postedAt } : {}),
-    ...(str(j.expiresAt) && j.status === 'pending' ? { expiresAt: j.expiresAt } : {}),
-    ...(num(own?.balanceAfter) === undefined ? {} : { balanceAfter: own?.balanceAfter }),
+    ...(str(j.expiresAt) && isSender ? { expiresAt: j.expiresAt } : {}),
+    ...(num(j.refundedAmount) !== undefined && j.status === 'posted'
+      ? { refundedAmount: j.refundedAmount }
+      : {}),
+    ...(str(j.refundOf) ? { refundOf: j.refundOf } : {}),
+    ...(num(mine?.balanceAfter) === undefined ? {} : { balanceAfter: mine?.balanceAfter }),
   };
 };
+
+/** How a resource looks to its owner; the defaults are this module's, a caller may pass the API's. */
+export interface Views {
+  transaction: (journal: Image, user: string) => Record<string, unknown>;
+  account: (account: Image) => Record<string, unknown>;
+}
+const defaultViews: Views = { transaction: transactionView, account: accountView };
 
 const owners = (j: Image, who: 'both' | 'sender'): string[] => {
   const from = str((j.from as Side | undefined)?.ownerId);
@@ -119,7 +133,7 @@ const owners = (j: Image, who: 'both' | 'sender'): string[] => {
   return [...new Set(list.filter((o): o is string => o !== undefined))];
 };
 
-const journalEvents = (old: Image | undefined, j: Image, at: string): CustomerEvent[] => {
+const journalEvents = (old: Image | undefined, j: Image, at: string, views: Views): CustomerEvent[] => {
   const before = str(old?.status);
   const status = str(j.status);
   if (!status || before === status) return [];
@@ -130,7 +144,7 @@ const journalEvents = (old: Image | undefined, j: Image, at: string): CustomerEv
       customer,
       type,
       createdAt,
-      data: transactionView(j, customer),
+      data: views.transaction(j, customer),
     }));
   const changedAt = str(j.updatedAt) ?? at;
   switch (status) {
@@ -150,12 +164,12 @@ const journalEvents = (old: Image | undefined, j: Image, at: string): CustomerEv
 };
 
 /** Today's ledger: a customer posting carries a copy of its journal; the journal was posted at once. */
-const postingEvents = (old: Image | undefined, p: Image): CustomerEvent[] => {
+const postingEvents = (old: Image | undefined, p: Image, views: Views): CustomerEvent[] => {
   const j = p.journal as Image | undefined;
   const customer = str(p.ownerId);
   if (old || p.system === true || !j || !customer) return [];
   const journal = { ...j, id: j.txId, status: 'posted' };
-  const view = { ...transactionView(journal, customer), balanceAfter: p.balanceAfter };
+  const view = { ...views.transaction(journal, customer), balanceAfter: p.balanceAfter };
   const type: EventType = j.type === 'refund' ? 'transaction.refunded' : 'transaction.posted';
   return [
     {
@@ -168,7 +182,7 @@ const postingEvents = (old: Image | undefined, p: Image): CustomerEvent[] => {
   ];
 };
 
-const accountEvents = (old: Image | undefined, a: Image, at: string): CustomerEvent[] => {
+const accountEvents = (old: Image | undefined, a: Image, at: string, views: Views): CustomerEvent[] => {
   const customer = str(a.ownerId);
   if (!customer) return [];
   const before = str(old?.status);
@@ -193,7 +207,7 @@ const accountEvents = (old: Image | undefined, a: Image, at: string): CustomerEv
       customer,
       type,
       createdAt: type === 'account.opened' ? (str(a.createdAt) ?? at) : changedAt,
-      data: accountView(a),
+      data: views.account(a),
     },
   ];
 };
@@ -207,15 +221,16 @@ export const eventsFromChange = (
   oldImage: Image | undefined,
   newImage: Image | undefined,
   at: string,
+  views: Views = defaultViews,
 ): CustomerEvent[] => {
   if (!newImage) return [];
   switch (newImage.entity) {
     case 'journal':
-      return journalEvents(oldImage, newImage, at);
+      return journalEvents(oldImage, newImage, at, views);
     case 'posting':
-      return postingEvents(oldImage, newImage);
+      return postingEvents(oldImage, newImage, views);
     case 'account':
-      return accountEvents(oldImage, newImage, at);
+      return accountEvents(oldImage, newImage, at, views);
     default:
       return [];
   }
