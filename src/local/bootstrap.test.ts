@@ -4,7 +4,11 @@ import {
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { dynamoClients, emulators } from '../../test/harness.ts';
 import { createTableInput, gsi1, ttlAttribute } from '../store/table.ts';
@@ -35,7 +39,10 @@ describe('ensureTable and the stream', () => {
     const table = name('stream');
     await ensureTable(client, table);
     const d = await client.send(new DescribeTableCommand({ TableName: table }));
-    expect(d.Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect(d.Table?.StreamSpecification).toEqual({
+      StreamEnabled: true,
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    });
     expect(d.Table?.LatestStreamArn).toBeTruthy();
   });
 

@@ -49,7 +49,9 @@ export const ensureTable = async (ddb: DynamoDBClient, tableName: string): Promi
           new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: false } }),
         );
       }
-      await ddb.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: streamSpecification }));
+      await ddb.send(
+        new UpdateTableCommand({ TableName: tableName, StreamSpecification: streamSpecification }),
+      );
     }
   } catch (e) {
     if (nameOf(e) !== 'ResourceNotFoundException') throw e;
