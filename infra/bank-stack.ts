@@ -5,6 +5,7 @@
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { IDLE_TIMEOUT_SECONDS } from '../src/domain/session.ts';
+import { functionsWith } from '../src/functions.ts';
 import { Api } from './api.ts';
 import { Data } from './data.ts';
 import { Functions } from './functions.ts';
@@ -61,6 +62,8 @@ export class BankStack extends Stack {
       api: this.api.httpApi,
       functions: this.functions.byName,
       table: this.data.table,
+      deadLetterQueues: this.functions.deadLetterQueues,
+      streamFunctions: functionsWith('stream').map((f) => f.name),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'HTTP API base URL' });
@@ -70,5 +73,9 @@ export class BankStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'StatementsBucket', { value: this.data.statements.bucketName });
     new CfnOutput(this, 'AlarmTopic', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'EmailIdentity', {
+      value: this.functions.emailIdentity.emailIdentityName,
+      description: 'The SES identity emails come from (verify it: DKIM records or the emailed link)',
+    });
   }
 }

@@ -3,7 +3,14 @@
  * statements and exports, and the bucket that collects S3 server access logs and CloudFront logs.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import {
   BlockPublicAccess,
@@ -14,7 +21,7 @@ import {
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { gsi1, tableKeys, ttlAttribute } from '../src/store/table.ts';
+import { gsi1, streamSpecification, tableKeys, ttlAttribute } from '../src/store/table.ts';
 import type { StageConfig } from './stage.ts';
 
 /** What every bucket of the stack has: no public access, TLS only, versioned, encrypted, stage removal. */
@@ -45,6 +52,8 @@ export class Data extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: ttlAttribute,
+      // The stream functions of the registry (events, emails) read it; same view type as offline.
+      stream: StreamViewType[streamSpecification.StreamViewType],
       deletionProtection: cfg.deletionProtection,
       removalPolicy: cfg.removalPolicy,
     });

@@ -12,7 +12,13 @@ import { join } from 'node:path';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FunctionName, functionNames, functions, type SdkAction } from '../src/functions.ts';
+import {
+  type FunctionDef,
+  type FunctionName,
+  functionNames,
+  functions,
+  type SdkAction,
+} from '../src/functions.ts';
 import { gsi1 } from '../src/store/table.ts';
 import { buildBankApp } from './bank-app.ts';
 import { repoRoot } from './bundling.ts';
@@ -105,7 +111,9 @@ const synth = (context: Json = {}): Synth => {
     }),
   ) as Record<FunctionName, Policy>;
   // KMS needs its key policy to allow the account before any identity policy counts (as on AWS).
-  const keys = Object.entries(template.findResources('AWS::KMS::Key')).filter(([id]) => /Statements/.test(id));
+  const keys = Object.entries(template.findResources('AWS::KMS::Key')).filter(([id]) =>
+    /Statements/.test(id),
+  );
   const keyPolicy = resolve(
     (keys[0]?.[1] as { Properties: { KeyPolicy: Json } } | undefined)?.Properties.KeyPolicy,
   ) as Policy;
@@ -119,14 +127,13 @@ const resourceOf = (action: SdkAction): string => {
   if (name?.startsWith('secretsmanager:')) return arns.secret;
   if (name?.startsWith('s3:')) return `${arns.statementsBucket}/statements/0f8fad5b/2026-01.pdf`;
   if (name?.startsWith('kms:')) return arns.statementsKey;
+  if (name?.startsWith('ses:')) return `arn:aws:ses:${REGION}:${ACCOUNT}:identity/bank.example.com`;
   return arns.userPool;
 };
 
 /** What DynamoDB puts in the request context: the partition keys the call touches. */
-const leadingKeysOf = (action: SdkAction, leadingKey?: string): Record<string, string[]> => {
-  const key = leadingKey ?? (action.endsWith('@history') ? 'ACCOUNT#0f8fad5b' : undefined);
-  return key ? { 'dynamodb:LeadingKeys': [key] } : {};
-};
+const leadingKeysOf = (leadingKey?: string): Record<string, string[]> =>
+  leadingKey ? { 'dynamodb:LeadingKeys': [leadingKey] } : {};
 
 let keyPolicy: Policy | undefined;
 
@@ -146,7 +153,7 @@ const simulate = async (
         action: action.split('@')[0] as string,
         principal: `arn:aws:sts::${ACCOUNT}:assumed-role/fn/session`,
         resource: { accountId: ACCOUNT, resource },
-        contextVariables: leadingKeysOf(action, leadingKey),
+        contextVariables: leadingKeysOf(leadingKey),
       },
     },
     {},
@@ -180,7 +187,12 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
 
   it.each(functionNames)('%s: every SDK call its code makes is allowed', async (fn) => {
     for (const action of sdkActionsOf(fn)) {
-      expect(await simulate(s.policies[fn], action), `${fn} ${action}`).toBe('Allowed');
+      // A delete is made in the function's own partitions (the request carries its leading key).
+      const key =
+        action === 'dynamodb:DeleteItem'
+          ? `${(functions[fn] as FunctionDef).deletePartitions?.[0]}0f8fad5b`
+          : undefined;
+      expect(await simulate(s.policies[fn], action, undefined, key), `${fn} ${action}`).toBe('Allowed');
     }
   });
 
@@ -205,15 +217,28 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     },
   );
 
-  it('lets only the money function delete, and only history entries (never a journal, balance or record)', async () => {
+  it('lets a function delete only in the partitions it declares, never a journal, balance shard or record', async () => {
+    const partitions = [
+      'ACCOUNT#a-1',
+      'USER#u-1',
+      'EMAIL#e-1',
+      'JOURNAL#j-1',
+      'IDEM#u-1#k',
+      'SYSTEM#cash-in#USD#00',
+    ];
     for (const fn of functionNames) {
-      const history = await simulate(s.policies[fn], 'dynamodb:DeleteItem@history');
-      expect(history, fn).toBe(fn === 'money' ? 'Allowed' : 'ImplicitlyDenied');
-      for (const other of ['JOURNAL#0f8fad5b', 'USER#u-1', 'IDEM#u-1#k', 'SYSTEM#cash-in#USD#00']) {
-        const r = await simulate(s.policies[fn], 'dynamodb:DeleteItem', arns.table, other);
-        expect(r, `${fn} ${other}`).not.toBe('Allowed');
+      const declared: readonly string[] = (functions[fn] as FunctionDef).deletePartitions ?? [];
+      for (const key of partitions) {
+        const r = await simulate(s.policies[fn], 'dynamodb:DeleteItem', arns.table, key);
+        const mine = declared.some((p) => key.startsWith(p));
+        expect(r, `${fn} ${key}`).toBe(mine ? 'Allowed' : 'ImplicitlyDenied');
       }
     }
+    expect(functionNames.filter((fn) => (functions[fn] as FunctionDef).deletePartitions)).toEqual([
+      'money',
+      'webhooks-api',
+      'notifier',
+    ]);
   });
 
   it('accounts-read cannot write; only it reads the cursor secret, and no other secret', async () => {

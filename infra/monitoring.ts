@@ -1,6 +1,6 @@
 /**
- * CloudWatch alarms (API 5xx, Lambda errors and throttles, DynamoDB throttles) to an encrypted SNS
- * topic, and one small dashboard.
+ * CloudWatch alarms (API 5xx, Lambda errors and throttles, DynamoDB throttles, dead-letter queue depth,
+ * stream iterator age) to an encrypted SNS topic, and one small dashboard.
  */
 import { Aws, Duration } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -20,14 +20,22 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageConfig } from './stage.ts';
+
+/** A stream function falling this far behind the table's changes is alarming (events, emails late). */
+export const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
 
 export interface MonitoringProps {
   cfg: StageConfig;
   api: HttpApi;
   functions: Record<string, IFunction>;
   table: Table;
+  /** Dead-letter queues by function: any message in one is alarming. */
+  deadLetterQueues?: Record<string, IQueue>;
+  /** The functions fed by the table's stream: their iterator age is watched. */
+  streamFunctions?: string[];
 }
 
 const period = Duration.minutes(5);
@@ -90,6 +98,25 @@ export class Monitoring extends Construct {
     for (const [name, fn] of Object.entries(functions)) {
       alarm(`${name}-Errors`, fn.metricErrors(sum), 1, `${name}: a Lambda invocation failed`);
       alarm(`${name}-Throttles`, fn.metricThrottles(sum), 1, `${name}: Lambda throttled`);
+    }
+
+    for (const [name, queue] of Object.entries(props.deadLetterQueues ?? {})) {
+      alarm(
+        `${name}-DeadLetters`,
+        queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        1,
+        `${name}: messages in its dead-letter queue (failed stream batches or invocations)`,
+      );
+    }
+    for (const name of props.streamFunctions ?? []) {
+      const fn = functions[name];
+      if (!fn) continue;
+      alarm(
+        `${name}-IteratorAge`,
+        fn.metric('IteratorAge', { period, statistic: 'Maximum' }),
+        ITERATOR_AGE_ALARM_MS,
+        `${name}: more than 5 minutes behind the table's stream`,
+      );
     }
 
     const ddbThrottles = new MathExpression({

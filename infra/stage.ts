@@ -48,6 +48,12 @@ export interface StageConfig {
    * the distribution), which is what unit tests use; the app sets it when web/dist exists.
    */
   webDist?: string;
+  /**
+   * The SES identity emails are sent from (context `sesIdentity`): a domain (`bank.example.com`) or
+   * an email address. Required in prod. `emailFrom` (context, default `no-reply@<domain>` or the
+   * address itself) is the From address; the notifier may send from it only.
+   */
+  ses: { identity: string; from: string };
   /** Bank settings passed to the functions' environment (see src/config.ts). */
   bank: {
     dailyLimit: number;
@@ -55,6 +61,8 @@ export interface StageConfig {
     loginMaxFailures: number;
     loginLockSeconds: number;
     idempotencyTtlSeconds: number;
+    /** Withdrawals above this many minor units are emailed. */
+    notifyWithdrawalOver: number;
   };
   /** Access and id token lifetime (refresh tokens live longer). */
   accessTokenValidity: Duration;
@@ -92,6 +100,11 @@ export const stageConfig = (node: Node): StageConfig => {
   const reserved = str(node, 'reservedConcurrency');
   const alarmEmail = str(node, 'alarmEmail');
   const webDist = str(node, 'webDist');
+  const sesIdentity = str(node, 'sesIdentity') ?? (prod ? undefined : 'bank.example.com');
+  if (!sesIdentity)
+    throw new Error('context sesIdentity (the verified SES domain or address) is required in prod');
+  const emailFrom =
+    str(node, 'emailFrom') ?? (sesIdentity.includes('@') ? sesIdentity : `no-reply@${sesIdentity}`);
   return {
     stage,
     removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -112,12 +125,14 @@ export const stageConfig = (node: Node): StageConfig => {
     ...(reserved === undefined ? {} : { reservedConcurrency: num(node, 'reservedConcurrency', 0) }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(webDist === undefined ? {} : { webDist }),
+    ses: { identity: sesIdentity, from: emailFrom },
     bank: {
       dailyLimit: num(node, 'dailyLimit', 1_000_000),
       systemShards: num(node, 'systemShards', 16),
       loginMaxFailures: num(node, 'loginMaxFailures', 10),
       loginLockSeconds: num(node, 'loginLockSeconds', 30 * 60),
       idempotencyTtlSeconds: num(node, 'idempotencyTtlSeconds', 48 * 3600),
+      notifyWithdrawalOver: num(node, 'notifyWithdrawalOver', 50_000),
     },
     accessTokenValidity: Duration.minutes(15),
     refreshTokenValidity: Duration.hours(12),

@@ -17,12 +17,20 @@
 export type Permission =
   | 'table:read'
   | 'table:write'
-  /** DeleteItem on an account's history partition only (a posted hold replaces its pending entry). */
-  | 'table:delete-history'
+  /**
+   * DeleteItem, only on items whose partition key starts with one of the function's
+   * `deletePartitions` (IAM's dynamodb:LeadingKeys): never a journal, a balance or a record.
+   */
+  | 'table:delete'
   | 'cognito:public'
   | 'cognito:admin'
   /** Read and write statement files in the statements bucket (and use its KMS key). */
-  | 's3:statements';
+  | 's3:statements'
+  /** Send email through SES v2 from the stage's verified identity. */
+  | 'ses:send';
+
+/** Stream record kinds, as DynamoDB Streams names them. */
+export type StreamEventName = 'INSERT' | 'MODIFY' | 'REMOVE';
 
 export type Trigger =
   | { type: 'http' }
@@ -34,6 +42,11 @@ export type Trigger =
       batchSize: number;
       /** Retries of a failing batch (halved each time by bisect-on-error) before it goes to the DLQ. */
       retryAttempts: number;
+      /**
+       * Which records the function is given: those of these kinds whose new image's `entity` is one
+       * of these (on AWS, the event source mapping's filter criteria; offline, the poller's filter).
+       */
+      filter: { eventNames: readonly StreamEventName[]; entities: readonly string[] };
     };
 
 export interface FunctionDef {
@@ -53,13 +66,15 @@ export interface FunctionDef {
    * InitiateAuth...) need no IAM and are not listed.
    */
   sdkActions: readonly SdkAction[];
+  /** With `table:delete`: the partition key prefixes (IAM dynamodb:LeadingKeys) it may delete in. */
+  deletePartitions?: readonly string[];
 }
 
 /**
- * An IAM action the code calls, on the table unless marked `@index` (the GSI) or `@history` (only items
- * whose partition key is an account's history, `ACCOUNT#<id>`: IAM's dynamodb:LeadingKeys).
+ * An IAM action the code calls, on the table unless marked `@index` (the GSI). DeleteItem is called
+ * only in the function's `deletePartitions`.
  */
-export type SdkAction = `${'dynamodb' | 'secretsmanager' | 'cognito-idp' | 's3' | 'kms'}:${string}`;
+export type SdkAction = `${'dynamodb' | 'secretsmanager' | 'cognito-idp' | 's3' | 'kms' | 'ses'}:${string}`;
 
 const http = { type: 'http' } as const;
 const defaults = { timeoutSeconds: 10, memoryMb: 512 } as const;
@@ -121,14 +136,16 @@ export const functions = {
     entry: 'src/handlers/money.ts',
     description: 'Deposits, withdrawals, transfers (instant or pending), posts, voids and refunds',
     trigger: http,
-    permissions: ['table:write', 'table:delete-history'],
+    permissions: ['table:write', 'table:delete'],
+    // A posted hold replaces the sender's pending history entry.
+    deletePartitions: ['ACCOUNT#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem',
-      'dynamodb:DeleteItem@history',
+      'dynamodb:DeleteItem',
     ],
   }),
   sweep: fn({
@@ -203,6 +220,77 @@ export const functions = {
     ],
     timeoutSeconds: 300,
     memoryMb: 512,
+  }),
+  'events-api': fn({
+    ...defaults,
+    entry: 'src/handlers/events-api.ts',
+    description: 'The customer\u2019s events and email notification preferences',
+    trigger: http,
+    permissions: ['table:write'],
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'secretsmanager:GetSecretValue'],
+  }),
+  'webhooks-api': fn({
+    ...defaults,
+    // A manual retry sends a delivery within the request: up to 10 s for the endpoint to answer.
+    timeoutSeconds: 15,
+    entry: 'src/handlers/webhooks-api.ts',
+    description: 'Webhook endpoints, their deliveries and manual retries',
+    trigger: http,
+    permissions: ['table:write', 'table:delete'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'secretsmanager:GetSecretValue',
+    ],
+    // Deleting an endpoint (USER#<sub>/WEBHOOK#<id>).
+    deletePartitions: ['USER#'],
+  }),
+  stream: fn({
+    ...defaults,
+    timeoutSeconds: 30,
+    entry: 'src/handlers/stream.ts',
+    description: 'Turns table changes into customers\u2019 events and webhook deliveries',
+    trigger: {
+      type: 'stream',
+      batchSize: 100,
+      retryAttempts: 10,
+      filter: { eventNames: ['INSERT', 'MODIFY'], entities: ['account', 'journal', 'posting'] },
+    },
+    permissions: ['table:write'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+    ],
+  }),
+  dispatcher: fn({
+    ...defaults,
+    timeoutSeconds: 60,
+    entry: 'src/handlers/dispatcher.ts',
+    description: 'Delivers due webhook deliveries, signed, with retries',
+    trigger: { type: 'schedule', minutes: 1 },
+    permissions: ['table:write'],
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query@index', 'dynamodb:UpdateItem'],
+  }),
+  notifier: fn({
+    ...defaults,
+    timeoutSeconds: 30,
+    entry: 'src/handlers/notifier.ts',
+    description: 'Emails customers about the events they asked to hear of',
+    trigger: {
+      type: 'stream',
+      batchSize: 25,
+      retryAttempts: 5,
+      filter: { eventNames: ['INSERT'], entities: ['event'] },
+    },
+    permissions: ['table:write', 'table:delete', 'ses:send'],
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'ses:SendEmail'],
+    // An email's send mark is removed when the send fails (EMAIL#<eventId>).
+    deletePartitions: ['EMAIL#'],
   }),
 } as const satisfies Record<string, FunctionDef>;
 

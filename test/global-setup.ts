@@ -9,10 +9,13 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmulators } from '../src/local/emulators.ts';
 import { type LocalS3, startS3 } from '../src/local/s3.ts';
+import { startSes } from '../src/local/ses.ts';
 
 export interface EmulatorEndpoints {
   dynamodbEndpoint: string;
   cognitoEndpoint: string;
+  /** aws-ses-v2-local (the notifier's SES). */
+  sesEndpoint: string;
 }
 
 declare module 'vitest' {
@@ -25,17 +28,19 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bank-test-emulators-'));
-  const [emulators, s3] = await Promise.all([
+  const [emulators, s3, ses] = await Promise.all([
     startEmulators({ dataDir, inMemory: true }),
     startS3({ dataDir }),
+    startSes({ dataDir }),
   ]);
   project.provide('s3', { endpoint: s3.endpoint, bucket: s3.bucket });
   project.provide('emulators', {
     dynamodbEndpoint: emulators.dynamodbEndpoint,
     cognitoEndpoint: emulators.cognitoEndpoint,
+    sesEndpoint: ses.endpoint,
   });
   return async () => {
-    await Promise.all([emulators.stop(), s3.stop()]);
+    await Promise.all([emulators.stop(), s3.stop(), ses.stop()]);
     await rm(dataDir, { recursive: true, force: true });
   };
 }

@@ -13,7 +13,7 @@ export interface CorsConfig {
 
 export const corsConfig = (origins: readonly string[]): CorsConfig => ({
   origins,
-  methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+  methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
   headers: ['authorization', 'content-type', 'idempotency-key'],
   exposeHeaders: ['x-request-id', 'retry-after', 'location', 'idempotent-replayed'],
   maxAgeSeconds: 600,

@@ -9,6 +9,7 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { accountStatuses, accountTypes } from '../domain/account.ts';
+import { eventTypes } from '../domain/events.ts';
 import {
   MAX_HOLD_SECONDS,
   METADATA_KEY,
@@ -456,3 +457,100 @@ export const Schedule = doc(
   { id: 'ScheduledTransfer' },
 );
 export const ScheduleList = doc(z.object({ items: z.array(Schedule) }), { id: 'ScheduledTransferList' });
+
+// ---------- events, webhooks and notifications ----------
+export const EventTypeName = doc(z.enum(eventTypes), { example: 'transaction.posted' });
+
+export const EventsQuery = z.strictObject({
+  after: doc(z.optional(z.string().check(z.maxLength(2048))), {
+    description: 'The `nextCursor` of an earlier page: events after it',
+  }),
+  limit: HistoryQuery.shape.limit,
+  type: z.optional(EventTypeName),
+});
+
+export const BankEvent = doc(
+  z.object({
+    id: doc(z.string(), { example: 'evt_3b1Vq0cZyq2m8cN6yQ1x7p0aTk' }),
+    type: EventTypeName,
+    createdAt: Instant,
+    data: doc(z.record(z.string(), z.unknown()), {
+      description: 'The resource (a Transaction or an Account) as its owner would GET it',
+    }),
+  }),
+  { id: 'Event' },
+);
+export const EventPage = doc(
+  z.object({
+    items: z.array(BankEvent),
+    nextCursor: doc(z.nullable(z.string()), {
+      description: 'Where to read on from (poll with it for newer events); null only before the first event',
+    }),
+    hasMore: z.boolean(),
+  }),
+  { id: 'EventPage' },
+);
+
+export const WebhookBody = doc(
+  z.strictObject({
+    url: doc(z.string().check(z.minLength(1), z.maxLength(2048)), {
+      description: 'https only, to a public address',
+      example: 'https://example.com/bank/webhooks',
+    }),
+    events: z.array(EventTypeName).check(z.minLength(1), z.maxLength(eventTypes.length)),
+  }),
+  { id: 'WebhookRequest' },
+);
+const webhookFields = {
+  id: doc(z.string(), { example: 'wh_4f0c2a9d3b7e4e61a8d5c0f1b2e3d4c5' }),
+  url: z.string(),
+  events: z.array(EventTypeName),
+  createdAt: Instant,
+};
+export const Webhook = doc(z.object(webhookFields), { id: 'Webhook' });
+export const WebhookCreated = doc(
+  z.object({
+    ...webhookFields,
+    secret: doc(z.string(), { description: 'whsec_…: shown only in this answer; signs every delivery' }),
+  }),
+  { id: 'WebhookCreated' },
+);
+export const WebhookList = doc(z.object({ items: z.array(Webhook) }), { id: 'WebhookList' });
+const WebhookId = z.string().check(z.regex(/^wh_[0-9a-f]{32}$/));
+export const WebhookParams = z.strictObject({ id: WebhookId });
+export const DeliveryParams = z.strictObject({
+  id: WebhookId,
+  deliveryId: z.string().check(z.regex(/^dlv_[0-9a-z]{9}[0-9a-f]{16}$/)),
+});
+export const DeliveriesQuery = z.strictObject({
+  limit: HistoryQuery.shape.limit,
+  cursor: HistoryQuery.shape.cursor,
+});
+export const Delivery = doc(
+  z.object({
+    id: z.string(),
+    eventId: z.string(),
+    eventType: EventTypeName,
+    status: z.enum(['pending', 'delivered', 'dead']),
+    attempts: z.array(
+      z.object({
+        at: Instant,
+        statusCode: z.optional(z.int()),
+        error: z.optional(z.string()),
+        manual: z.optional(z.boolean()),
+      }),
+    ),
+    nextAttemptAt: z.nullable(Instant),
+    createdAt: Instant,
+  }),
+  { id: 'Delivery' },
+);
+export const DeliveryPage = doc(z.object({ items: z.array(Delivery), nextCursor: z.nullable(z.string()) }), {
+  id: 'DeliveryPage',
+});
+export const NotificationPreferences = doc(
+  z.strictObject({
+    email: z.strictObject({ incoming: z.boolean(), withdrawals: z.boolean(), holds: z.boolean() }),
+  }),
+  { id: 'NotificationPreferences' },
+);

@@ -4,10 +4,14 @@ import {
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { dynamoClients, emulators } from '../../test/harness.ts';
-import { gsi1, ttlAttribute } from '../store/table.ts';
+import { createTableInput, gsi1, ttlAttribute } from '../store/table.ts';
 import { ensureTable, ensureUserPool, localClientConfig } from './bootstrap.ts';
 
 const name = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
@@ -26,6 +30,43 @@ describe('ensureTable', () => {
       TimeToLiveStatus: 'ENABLED',
       AttributeName: ttlAttribute,
     });
+  });
+});
+
+describe('ensureTable and the stream', () => {
+  it('gives a new table a NEW_AND_OLD_IMAGES stream', async () => {
+    const { client } = dynamoClients();
+    const table = name('stream');
+    await ensureTable(client, table);
+    const d = await client.send(new DescribeTableCommand({ TableName: table }));
+    expect(d.Table?.StreamSpecification).toEqual({
+      StreamEnabled: true,
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    });
+    expect(d.Table?.LatestStreamArn).toBeTruthy();
+  });
+
+  it('turns the stream on for a table made without one, and replaces a stream of another view type', async () => {
+    const { client } = dynamoClients();
+    const bare = name('nostream');
+    const { StreamSpecification: _, ...withoutStream } = createTableInput(bare);
+    await client.send(new CreateTableCommand(withoutStream));
+    await ensureTable(client, bare);
+    const keysOnly = name('keysonly');
+    await client.send(
+      new CreateTableCommand({
+        ...createTableInput(keysOnly),
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' },
+      }),
+    );
+    await ensureTable(client, keysOnly);
+    for (const t of [bare, keysOnly]) {
+      const d = await client.send(new DescribeTableCommand({ TableName: t }));
+      expect(d.Table?.StreamSpecification, t).toEqual({
+        StreamEnabled: true,
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      });
+    }
   });
 });
 

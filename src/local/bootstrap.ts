@@ -16,10 +16,11 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { createTableInput, ttlAttribute } from '../store/table.ts';
+import { createTableInput, streamSpecification, ttlAttribute } from '../store/table.ts';
 
 export const LOCAL_REGION = 'us-east-1';
 /** The emulators accept any credentials; the SDK only needs some. */
@@ -33,10 +34,25 @@ export const localClientConfig = (endpoint: string) => ({
 
 const nameOf = (e: unknown): string => (e as { name?: string })?.name ?? '';
 
-/** Creates the table from the single-table definition if it does not exist, and turns TTL on. */
+/**
+ * Creates the table from the single-table definition if it does not exist, and turns its stream
+ * (NEW_AND_OLD_IMAGES) and TTL on, also on a table made before they were part of the definition.
+ */
 export const ensureTable = async (ddb: DynamoDBClient, tableName: string): Promise<void> => {
   try {
-    await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+    const stream = Table?.StreamSpecification;
+    if (!stream?.StreamEnabled || stream.StreamViewType !== streamSpecification.StreamViewType) {
+      if (stream?.StreamEnabled) {
+        // Another view type: a stream cannot be changed, only turned off and on again.
+        await ddb.send(
+          new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: false } }),
+        );
+      }
+      await ddb.send(
+        new UpdateTableCommand({ TableName: tableName, StreamSpecification: streamSpecification }),
+      );
+    }
   } catch (e) {
     if (nameOf(e) !== 'ResourceNotFoundException') throw e;
     try {

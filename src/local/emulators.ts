@@ -62,7 +62,7 @@ export interface Emulators {
 const ADDRESS_IN_USE = /address already in use|EADDRINUSE|BindException/i;
 
 /** Starts a process on `port` (or a free one); when a free port is taken in the meantime, tries another. */
-const startOnPort = async (
+export const startOnPort = async (
   name: string,
   opts: EmulatorOptions,
   launch: (port: number, endpoint: string) => Promise<Supervised>,

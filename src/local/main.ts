@@ -6,7 +6,8 @@
  * BANK_CORS_ORIGINS, BANK_RATE_LIMIT*, BANK_SWEEP_SECONDS (5: how often scheduled functions run),
  * BANK_EMULATE_CONFLICTS ('off' to let DynamoDB Local's transactions overlap without conflicts, as it
  * does by itself), BANK_CLOCK_OFFSET_DAYS (0: scheduled functions see the clock this many days ahead;
- * local only). s3rver serves the statements bucket (files under BANK_DATA_DIR/s3).
+ * local only), BANK_SES_PORT (aws-ses-v2-local, a free port otherwise), BANK_WEBHOOK_RETRY_SCALE (1).
+ * s3rver serves the statements bucket (files under BANK_DATA_DIR/s3).
  * Ctrl+C stops everything.
  */
 import { existsSync } from 'node:fs';
@@ -24,7 +25,9 @@ import { envPort, isPortFree } from './ports.ts';
 import { type LocalS3, s3Env, startS3 } from './s3.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';
 import { LOCAL_CURSOR_SECRET_ID, LocalSecretsProvider } from './secrets.ts';
+import { startSes } from './ses.ts';
 import { cursorSecret, isStackProcess, readStackFile, writeStackFile } from './stack-file.ts';
+import { type StreamPoller, startStreamPoller } from './streams.ts';
 
 const started = Date.now();
 // The stack runs on Node 20 by design (Lambda runs 22); the SDK's advance notice is noise here.
@@ -46,6 +49,7 @@ if (!Number.isFinite(clockOffsetDays)) {
   console.error('npm start: BANK_CLOCK_OFFSET_DAYS must be a number');
   process.exit(1);
 }
+let streams: StreamPoller | undefined;
 
 const fail = (message: string): never => {
   console.error(`npm start: ${message}`);
@@ -72,6 +76,8 @@ const previousPort = async (endpoint: string | undefined): Promise<number | unde
   return port && (await isPortFree(port)) ? port : undefined;
 };
 
+// Amazon SES offline: the notifier's emails, readable in its web UI.
+const sesStarting = startSes({ dataDir, port: envPort('BANK_SES_PORT') });
 const emulatorsStarting = startEmulators({
   dataDir,
   dynamodbPort: envPort('BANK_DYNAMODB_PORT') ?? (await previousPort(previous?.dynamodbEndpoint)),
@@ -88,10 +94,12 @@ const shutdown = async (code: number, why: string): Promise<void> => {
   stopping = true;
   console.log(`Serverless Bank: stopping (${why})`);
   await scheduler?.stop();
+  await streams?.stop();
   await gateway.close();
   await s3?.stop().catch(() => undefined);
   const emulators = await emulatorsStarting.catch(() => undefined);
   await emulators?.stop();
+  await (await sesStarting.catch(() => undefined))?.stop();
   console.log(`Serverless Bank: stopped (exit ${code})`);
   process.exit(code);
 };
@@ -100,11 +108,16 @@ process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
 process.on('SIGHUP', () => void shutdown(0, 'SIGHUP'));
 
 const startUp = async (emulators: Emulators): Promise<void> => {
+  const ses = await sesStarting;
   for (const [name, emulator] of [
     ['DynamoDB Local', emulators.dynamodb],
     ['cognito-local', emulators.cognito],
+    ['aws-ses-v2-local', ses],
   ] as const) {
-    void emulator.exited.then((code) => {
+    void emulator.exited.then(async (code) => {
+      // Ctrl+C or a kill of the process group reaches the emulators too, and a small one (SES) may be
+      // gone before our own signal handler has run: give the signal a moment to arrive.
+      await new Promise((r) => setTimeout(r, 500));
       if (!stopping) {
         console.error(`${name} exited unexpectedly (${code})`);
         void shutdown(1, `${name} exited`);
@@ -128,6 +141,10 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: emulators.cognitoEndpoint,
+    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+    // Offline only: webhooks to http://127.0.0.1:<port> (on AWS only https to public addresses).
+    BANK_WEBHOOK_ALLOW_LOOPBACK: 'true',
+    BANK_EMAIL_FROM: process.env.BANK_EMAIL_FROM || 'no-reply@bank.local',
     BANK_AUTO_CONFIRM: autoConfirm,
     BANK_CURSOR_SECRET_ID: LOCAL_CURSOR_SECRET_ID,
     ...s3Env(s3),
@@ -170,6 +187,12 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     region: LOCAL_REGION,
     now: () => new Date(Date.now() + clockOffsetDays * 86_400_000),
   });
+  // Stream functions, as their event source mappings would feed them, from the table's stream.
+  streams = await startStreamPoller({
+    dynamodbEndpoint: emulators.dynamodbEndpoint,
+    tableName: ids.tableName,
+    region: LOCAL_REGION,
+  });
   await writeStackFile({
     apiUrl: publicUrl,
     port: Number(new URL(publicUrl).port),
@@ -192,7 +215,8 @@ const startUp = async (emulators: Emulators): Promise<void> => {
       `  API docs    ${publicUrl}/docs  (OpenAPI: ${publicUrl}/openapi.json)`,
       `  Web client  ${web}`,
       `  Emulators   DynamoDB Local ${emulators.dynamodbEndpoint}, cognito-local ${emulators.cognitoEndpoint}, s3rver ${s3.endpoint}`,
-      `  Schedules   every ${sweepSeconds} s (BANK_SWEEP_SECONDS)`,
+      `  Schedules   every ${sweepSeconds} s (BANK_SWEEP_SECONDS); table stream polled for events`,
+      `  Emails      ${ses.endpoint}/  (aws-ses-v2-local: every email the bank sends)`,
       `  Sign-up     ${autoConfirm === 'true' ? 'confirmed automatically' : 'confirmation codes appear in this log'}`,
       `  Conflicts   ${conflicts ? "AWS's transaction conflicts emulated (BANK_EMULATE_CONFLICTS=off to stop)" : 'not emulated (BANK_EMULATE_CONFLICTS=off)'}`,
       'Press Ctrl+C to stop.',

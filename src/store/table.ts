@@ -23,11 +23,14 @@
 export const tableKeys = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const gsi1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
 export const ttlAttribute = 'expiresAt';
+/** The table's stream: both images, so a consumer sees what changed (events, src/domain/events.ts). */
+export const streamSpecification = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' as const };
 
 /** The CreateTable input for this table (on-demand). Also used by tests and the local stack. */
 export const createTableInput = (tableName: string) => ({
   TableName: tableName,
   BillingMode: 'PAY_PER_REQUEST' as const,
+  StreamSpecification: streamSpecification,
   AttributeDefinitions: [
     { AttributeName: tableKeys.partitionKey, AttributeType: 'S' as const },
     { AttributeName: tableKeys.sortKey, AttributeType: 'S' as const },

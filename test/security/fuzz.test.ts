@@ -55,6 +55,12 @@ beforeAll(async () => {
   const other = await newUser(client, 'fuzz-other');
   const accounts = [await openAccount(client, user), await openAccount(client, user, 'EUR')];
   const theirs = await openAccount(client, other);
+  // A webhook endpoint (nothing listens there) and, from the deposit, one delivery to it.
+  const webhook = await client.call('POST', '/v1/webhooks', {
+    token: user.token,
+    body: { url: 'http://127.0.0.1:9/hooks', events: ['transaction.posted'] },
+  });
+  const webhookId = String(webhook.json?.id);
   const tx = await deposit(client, user, accounts[0]?.id ?? '', 50_000);
   // Transactions the money routes can act on: pending transfers the user sent (post, void) and a
   // transfer the user received (refund).
@@ -73,6 +79,12 @@ beforeAll(async () => {
     await transfer(user, accounts[0]?.id ?? '', theirs.number, { pending: true }),
   ];
   const received = await transfer(other, theirs.id, accounts[0]?.number ?? '');
+  let deliveryIds: string[] = [];
+  for (let i = 0; i < 200 && deliveryIds.length === 0; i++) {
+    const page = await client.call('GET', `/v1/webhooks/${webhookId}/deliveries`, { token: user.token });
+    deliveryIds = (page.json?.items ?? []).map((d: { id: string }) => d.id);
+    if (deliveryIds.length === 0) await new Promise((r) => setTimeout(r, 50));
+  }
   ctx = {
     token: user.token,
     email: user.email,
@@ -81,6 +93,8 @@ beforeAll(async () => {
     accountNumbers: accounts.map((a) => a.number),
     otherNumber: theirs.number,
     transactionIds: [tx, ...pending, received],
+    webhookIds: [webhookId],
+    deliveryIds,
   };
 }, 180_000);
 

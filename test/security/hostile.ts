@@ -209,13 +209,26 @@ export interface FuzzContext {
   /** Another user's account number: a real transfer recipient. */
   otherNumber: string;
   transactionIds: string[];
+  /** A webhook endpoint of the user and one of its deliveries, for the webhook routes. */
+  webhookIds?: string[];
+  deliveryIds?: string[];
 }
 
 const str = (...values: string[]) => fc.constantFrom(...values.map((v) => JSON.stringify(v)));
 
 /** A valid JSON value for a field of that name, so that the rest of a body can be what is tested. */
-const validValue = (field: string, ctx: FuzzContext): fc.Arbitrary<string> => {
+const validValue = (field: string, ctx: FuzzContext, route?: RouteEntry): fc.Arbitrary<string> => {
+  // Notification preferences: `email` is the set of email switches, not an address.
+  if (route?.operationId === 'putNotifications' && field === 'email')
+    return fc
+      .tuple(fc.boolean(), fc.boolean(), fc.boolean())
+      .map(([incoming, withdrawals, holds]) => JSON.stringify({ incoming, withdrawals, holds }));
   switch (field) {
+    case 'url':
+      // Offline the stack allows http://127.0.0.1:<port>; nothing listens on the discard port.
+      return str('http://127.0.0.1:9/hooks', 'https://169.254.169.254/latest');
+    case 'events':
+      return fc.constantFrom('["account.opened"]', '["transaction.posted","account.closed"]');
     case 'email':
       return fc.oneof(
         str(ctx.email),
@@ -303,10 +316,12 @@ export const bodyText = (route: RouteEntry, ctx: FuzzContext): fc.Arbitrary<stri
   const fields = fieldsOf(route.body);
   if (!fields.length)
     return fc.oneof(fc.constant('{}'), fc.constantFrom(...MALFORMED_JSON), hostileValueText);
-  const valid = fc.tuple(...fields.map((f) => validValue(f, ctx).map((v): [string, string] => [f, v])));
+  const valid = fc.tuple(
+    ...fields.map((f) => validValue(f, ctx, route).map((v): [string, string] => [f, v])),
+  );
   const anyValue = (f: string) =>
     fc
-      .option(fc.oneof(validValue(f, ctx), hostileValueText), { nil: undefined })
+      .option(fc.oneof(validValue(f, ctx, route), hostileValueText), { nil: undefined })
       .map((v): Entries => (v === undefined ? [] : [[f, v]]));
   return fc.oneof(
     { weight: 2, arbitrary: valid.map(objectText) },
@@ -372,15 +387,21 @@ const RAW_SEGMENTS = [
   '*',
 ];
 
-/** Real ids, mostly of the kind the route takes (account routes: accounts; the others: transactions). */
-const paramValue = (ctx: FuzzContext, route: RouteEntry): fc.Arbitrary<string> =>
+/** Real ids for the parameter: a webhook route's own ids (an endpoint, a delivery), else accounts and transactions. */
+const knownIds = (ctx: FuzzContext, route: RouteEntry, name: string): string[] => {
+  if (route.path.startsWith('/v1/webhooks/')) {
+    const ids = name === 'deliveryId' ? ctx.deliveryIds : ctx.webhookIds;
+    if (ids?.length) return ids;
+  }
+  // Account routes mostly get accounts; the others mostly transactions.
+  return route.path.startsWith('/v1/accounts/')
+    ? [...ctx.accountIds, ...ctx.accountIds, ...ctx.transactionIds]
+    : [...ctx.transactionIds, ...ctx.accountIds];
+};
+
+const paramValue = (ctx: FuzzContext, route: RouteEntry, name: string): fc.Arbitrary<string> =>
   fc.oneof(
-    {
-      weight: 4,
-      arbitrary: route.path.startsWith('/v1/accounts/')
-        ? fc.constantFrom(...ctx.accountIds, ...ctx.accountIds, ...ctx.transactionIds)
-        : fc.constantFrom(...ctx.transactionIds, ...ctx.accountIds),
-    },
+    { weight: 4, arbitrary: fc.constantFrom(...knownIds(ctx, route, name)) },
     { weight: 1, arbitrary: fc.uuid().map(encodeSegment) },
     { weight: 1, arbitrary: fc.constantFrom(...ctx.accountNumbers).map(encodeSegment) },
     { weight: 1, arbitrary: hostileString.map((s) => encodeSegment(s.slice(0, 300))) },
@@ -412,7 +433,9 @@ const queryString = (route: RouteEntry): fc.Arbitrary<string> => {
 export const requestOn = (route: RouteEntry, ctx: FuzzContext): fc.Arbitrary<Sent> =>
   fc
     .record({
-      params: fc.tuple(...paramNames(route).map((n) => paramValue(ctx, route).map((v) => [n, v] as const))),
+      params: fc.tuple(
+        ...paramNames(route).map((n) => paramValue(ctx, route, n).map((v) => [n, v] as const)),
+      ),
       query: queryString(route),
       body: fc.option(bodyText(route, ctx), { freq: route.body ? 8 : 1, nil: undefined }),
       encode: encodeBody,

@@ -99,7 +99,9 @@ describe('API1:2023 Broken Object Level Authorization', () => {
         ? [aliceDeposit]
         : [aliceUsd.id, aliceEur.id, aliceUsd.number, aliceEur.number];
       for (const id of ids) {
-        const r = await client.call(route.method, pathOf(route, { id }), {
+        // Every path parameter gets the owner's id (a webhook's deliveries take two).
+        const params = Object.fromEntries(paramNames(route).map((n) => [n, id]));
+        const r = await client.call(route.method, pathOf(route, params), {
           token: mallory.token,
           ...(route.body ? { body: { amount: 1 } } : {}),
           ...(route.idempotent ? { headers: key() } : {}),
@@ -473,7 +475,10 @@ describe('API5:2023 Broken Function Level Authorization', () => {
       const where = `${r.method} ${r.path}`;
       expect(where).not.toMatch(/admin|system|internal|users?\b|all/i);
       if (!r.auth) expect(r.path === '/health' || r.path.startsWith('/v1/auth/'), where).toBe(true);
-      else expect(r.path, where).toMatch(/^\/v1\/(me|accounts|transactions|transfers|auth\/logout)(\/|$)/);
+      else
+        expect(r.path, where).toMatch(
+          /^\/v1\/(me|accounts|transactions|transfers|events|webhooks|auth\/logout)(\/|$)/,
+        );
     }
   });
 

@@ -1,0 +1,240 @@
+/**
+ * Events: what a customer would care about, derived from the change of one stored item (a DynamoDB
+ * stream record's old and new image). Pure: no AWS, no HTTP.
+ *
+ * Every change gives at most one event per customer concerned, each with that customer's own view of
+ * the resource (`data` is the resource as its owner would GET it): never the other side's account id
+ * or metadata. Event ids are derived from the change itself (the item, its new status or version, and
+ * the customer), so a stream record delivered twice gives the same ids, and storing them with a
+ * condition makes redelivery harmless.
+ *
+ * Items it reads (attributes relied on):
+ *   entity 'account'  id, number, type, currency, nickname, status, balance, createdAt, ownerId,
+ *                     version, lastPostedAt?, updatedAt? (the time of its last status change, if kept);
+ *                     `held` when the ledger keeps holds (then `available = balance - held`).
+ *   entity 'journal'  id, type, status (pending|posted|voided|expired), amount, currency, description,
+ *                     createdAt, postedAt?, expiresAt?, refundOf?, from?/to? {accountId, number, ownerId,
+ *                     metadata?, balanceAfter?}, updatedAt? (the time of its last status change).
+ *   entity 'posting'  (today's ledger, where the journal is copied on each posting) system, ownerId,
+ *                     balanceAfter, journal {txId, type, amount, currency, description, createdAt, from?, to?}.
+ *                     A posting without a `journal` copy is ignored: its journal item gives the event.
+ */
+import { createHash } from 'node:crypto';
+
+export const eventTypes = [
+  'transaction.pending',
+  'transaction.posted',
+  'transaction.voided',
+  'transaction.expired',
+  'transaction.refunded',
+  'account.opened',
+  'account.closed',
+  'account.frozen',
+  'account.unfrozen',
+] as const;
+export type EventType = (typeof eventTypes)[number];
+
+/** The event as customers see it (GET /v1/events, webhook bodies). */
+export interface BankEvent {
+  id: string;
+  type: EventType;
+  createdAt: string;
+  data: Record<string, unknown>;
+}
+
+/** An event and the customer it belongs to. */
+export interface CustomerEvent extends BankEvent {
+  customer: string;
+}
+
+export type Image = Record<string, unknown>;
+
+/** A deterministic event id: the same change and customer always give the same id. */
+export const eventId = (source: string, customer: string): string =>
+  `evt_${createHash('sha256').update(`${source}\u0000${customer}`).digest('base64url').slice(0, 26)}`;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+/** The account as its owner GETs it. */
+export const accountView = (a: Image): Record<string, unknown> => {
+  const balance = num(a.balance) ?? 0;
+  const held = num(a.held);
+  return {
+    id: a.id,
+    number: a.number,
+    type: a.type,
+    currency: a.currency,
+    nickname: a.nickname ?? null,
+    status: a.status,
+    balance,
+    ...(held === undefined ? {} : { held, available: balance - held }),
+    createdAt: a.createdAt,
+  };
+};
+
+interface Side {
+  accountId?: unknown;
+  number?: unknown;
+  ownerId?: unknown;
+  metadata?: unknown;
+  balanceAfter?: unknown;
+}
+
+/**
+ * A transaction as `user` sees it: the user's own account ids, metadata and balance after; of the
+ * other side only its account number (which the user typed or was paid from). The same rules as the
+ * ledger's GET /v1/transactions/{id} view; the stream handler may pass that view instead (`views`).
+ */
+export const transactionView = (j: Image, user: string): Record<string, unknown> => {
+  const from = j.from as Side | undefined;
+  const to = j.to as Side | undefined;
+  const isSender = from?.ownerId === user;
+  // A transfer between two of the user's own accounts: the debited side's balance, as GET shows it.
+  const mine = isSender ? from : to?.ownerId === user ? to : undefined;
+  const metadata = {
+    ...(to?.ownerId === user ? (to.metadata as object | undefined) : {}),
+    ...(isSender ? (from?.metadata as object | undefined) : {}),
+  };
+  return {
+    id: j.id,
+    type: j.type,
+    status: j.status,
+    amount: j.amount,
+    currency: j.currency,
+    ...(isSender ? { fromAccountId: from?.accountId } : {}),
+    ...(to?.ownerId === user ? { toAccountId: to.accountId } : {}),
+    ...(from ? { fromAccountNumber: from.number } : {}),
+    ...(to ? { toAccountNumber: to.number } : {}),
+    description: j.description ?? '',
+    ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
+    createdAt: j.createdAt,
+    ...(str(j.postedAt) ? { postedAt: j.postedAt } : {}),
+    ...(str(j.expiresAt) && isSender ? { expiresAt: j.expiresAt } : {}),
+    ...(num(j.refundedAmount) !== undefined && j.status === 'posted'
+      ? { refundedAmount: j.refundedAmount }
+      : {}),
+    ...(str(j.refundOf) ? { refundOf: j.refundOf } : {}),
+    ...(num(mine?.balanceAfter) === undefined ? {} : { balanceAfter: mine?.balanceAfter }),
+  };
+};
+
+/** How a resource looks to its owner; the defaults are this module's, a caller may pass the API's. */
+export interface Views {
+  transaction: (journal: Image, user: string) => Record<string, unknown>;
+  account: (account: Image) => Record<string, unknown>;
+}
+const defaultViews: Views = { transaction: transactionView, account: accountView };
+
+const owners = (j: Image, who: 'both' | 'sender'): string[] => {
+  const from = str((j.from as Side | undefined)?.ownerId);
+  const to = str((j.to as Side | undefined)?.ownerId);
+  const list = who === 'sender' ? [from ?? to] : [from, to];
+  return [...new Set(list.filter((o): o is string => o !== undefined))];
+};
+
+const journalEvents = (old: Image | undefined, j: Image, at: string, views: Views): CustomerEvent[] => {
+  const before = str(old?.status);
+  const status = str(j.status);
+  if (!status || before === status) return [];
+  const id = String(j.id);
+  const make = (type: EventType, who: 'both' | 'sender', createdAt: string): CustomerEvent[] =>
+    owners(j, who).map((customer) => ({
+      id: eventId(`journal:${id}:${type}`, customer),
+      customer,
+      type,
+      createdAt,
+      data: views.transaction(j, customer),
+    }));
+  const changedAt = str(j.updatedAt) ?? at;
+  switch (status) {
+    case 'pending':
+      return before === undefined ? make('transaction.pending', 'sender', str(j.createdAt) ?? at) : [];
+    case 'posted': {
+      const postedAt = str(j.postedAt) ?? str(j.createdAt) ?? at;
+      return make(j.type === 'refund' ? 'transaction.refunded' : 'transaction.posted', 'both', postedAt);
+    }
+    case 'voided':
+      return before === 'pending' ? make('transaction.voided', 'sender', changedAt) : [];
+    case 'expired':
+      return before === 'pending' ? make('transaction.expired', 'sender', changedAt) : [];
+    default:
+      return [];
+  }
+};
+
+/** Today's ledger: a customer posting carries a copy of its journal; the journal was posted at once. */
+const postingEvents = (old: Image | undefined, p: Image, views: Views): CustomerEvent[] => {
+  const j = p.journal as Image | undefined;
+  const customer = str(p.ownerId);
+  if (old || p.system === true || !j || !customer) return [];
+  const journal = { ...j, id: j.txId, status: 'posted' };
+  const view = { ...views.transaction(journal, customer), balanceAfter: p.balanceAfter };
+  const type: EventType = j.type === 'refund' ? 'transaction.refunded' : 'transaction.posted';
+  return [
+    {
+      id: eventId(`journal:${String(j.txId)}:${type}`, customer),
+      customer,
+      type,
+      createdAt: str(j.createdAt) ?? '',
+      data: view,
+    },
+  ];
+};
+
+const accountEvents = (old: Image | undefined, a: Image, at: string, views: Views): CustomerEvent[] => {
+  const customer = str(a.ownerId);
+  if (!customer) return [];
+  const before = str(old?.status);
+  const status = str(a.status);
+  let type: EventType | undefined;
+  if (!old) type = 'account.opened';
+  else if (before === status) type = undefined;
+  else if (status === 'closed') type = 'account.closed';
+  else if (status === 'frozen') type = 'account.frozen';
+  else if (before === 'frozen' && status === 'active') type = 'account.unfrozen';
+  if (!type) return [];
+  const version = num(a.version) ?? 0;
+  // The change's own time if the item keeps one; else the record's (whole seconds on AWS), never
+  // before what the item already shows happened.
+  const after = [str(a.createdAt), str(a.lastPostedAt)]
+    .filter((t): t is string => t !== undefined)
+    .map((t) => new Date(Date.parse(t) + 1).toISOString());
+  const changedAt = str(a.updatedAt) ?? [at, ...after].sort().at(-1) ?? at;
+  return [
+    {
+      id: eventId(`account:${String(a.id)}:${version}:${type}`, customer),
+      customer,
+      type,
+      createdAt: type === 'account.opened' ? (str(a.createdAt) ?? at) : changedAt,
+      data: views.account(a),
+    },
+  ];
+};
+
+/**
+ * The events one item change gives, one per customer concerned. `oldImage` is undefined for an
+ * insert, `newImage` for a removal (removals give none: TTL expiry is not news). `at` is the time of
+ * the change (the stream record's), used where the item holds no time of its own.
+ */
+export const eventsFromChange = (
+  oldImage: Image | undefined,
+  newImage: Image | undefined,
+  at: string,
+  views: Views = defaultViews,
+): CustomerEvent[] => {
+  if (!newImage) return [];
+  switch (newImage.entity) {
+    case 'journal':
+      return journalEvents(oldImage, newImage, at, views);
+    case 'posting':
+      return postingEvents(oldImage, newImage, views);
+    case 'account':
+      return accountEvents(oldImage, newImage, at, views);
+    default:
+      return [];
+  }
+};
+
+/** The public event, without whom it belongs to. */
+export const publicEvent = ({ customer: _c, ...e }: CustomerEvent): BankEvent => e;

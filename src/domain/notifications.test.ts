@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { BankEvent } from './events.ts';
+import { emailFor, formatAmount, maskAccount } from './notifications.ts';
+
+const all = { incoming: true, withdrawals: true, holds: true };
+const opts = { withdrawalOver: 50_000 };
+const event = (type: BankEvent['type'], data: Record<string, unknown>): BankEvent => ({
+  id: 'evt_1',
+  type,
+  createdAt: '2026-11-30T10:00:00.000Z',
+  data,
+});
+const incoming = event('transaction.posted', {
+  type: 'transfer',
+  amount: 123456,
+  currency: 'EUR',
+  toAccountId: 'b1',
+  toAccountNumber: '5550001112',
+  fromAccountNumber: '4820193757',
+  description: 'Click https://evil.example to claim',
+});
+
+describe('emails', () => {
+  it('formats amounts in the currency, with its own decimals', () => {
+    expect(formatAmount(123456, 'EUR')).toBe('€1,234.56');
+    expect(formatAmount(5, 'USD')).toBe('$0.05');
+    expect(formatAmount(1500, 'JPY')).toBe('¥1,500');
+    expect(maskAccount('4820193757')).toBe('••••3757');
+  });
+
+  it('an incoming transfer: the amount and the last 4 digits, nothing the sender typed, text and HTML', () => {
+    const e = emailFor(incoming, all, opts);
+    expect(e?.subject).toBe('You received €1,234.56');
+    for (const body of [e?.text, e?.html]) {
+      expect(body).toContain('€1,234.56');
+      expect(body).toContain('••••1112');
+      expect(body).not.toContain('5550001112');
+      expect(body).not.toContain('482019');
+      expect(body).not.toContain('evil');
+    }
+    expect(e?.html).toMatch(/^<!doctype html>/);
+  });
+
+  it('follows the preferences and the withdrawal threshold', () => {
+    expect(emailFor(incoming, { ...all, incoming: false }, opts)).toBeUndefined();
+    const w = (amount: number) =>
+      event('transaction.posted', {
+        type: 'withdrawal',
+        amount,
+        currency: 'USD',
+        fromAccountId: 'a1',
+        fromAccountNumber: '4820193757',
+      });
+    expect(emailFor(w(50_000), all, opts)).toBeUndefined();
+    expect(emailFor(w(50_001), all, opts)?.text).toContain('$500.01');
+    expect(emailFor(w(50_001), { ...all, withdrawals: false }, opts)).toBeUndefined();
+    const expired = event('transaction.expired', {
+      type: 'transfer',
+      amount: 700,
+      currency: 'USD',
+      fromAccountNumber: '4820193757',
+    });
+    expect(emailFor(expired, all, opts)?.text).toContain('••••3757');
+    expect(emailFor(expired, { ...all, holds: false }, opts)).toBeUndefined();
+    const closed = event('account.closed', { type: 'savings', number: '4820193757', currency: 'GBP' });
+    expect(emailFor(closed, { incoming: false, withdrawals: false, holds: false }, opts)?.subject).toContain(
+      '••••3757',
+    );
+  });
+
+  it('the sender of a transfer, a deposit, and a transfer between one’s own accounts get no incoming email', () => {
+    const out = event('transaction.posted', {
+      type: 'transfer',
+      amount: 1,
+      currency: 'USD',
+      fromAccountId: 'a1',
+    });
+    const own = event('transaction.posted', {
+      type: 'transfer',
+      amount: 1,
+      currency: 'USD',
+      fromAccountId: 'a1',
+      toAccountId: 'a2',
+    });
+    const dep = event('transaction.posted', {
+      type: 'deposit',
+      amount: 1,
+      currency: 'USD',
+      toAccountId: 'a1',
+    });
+    for (const e of [out, own, dep]) expect(emailFor(e, all, opts)).toBeUndefined();
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Email notifications: which events a customer is emailed about, and the email itself (plain text and
+ * HTML). Pure. Amounts are formatted in the account's currency; an account number appears only as its
+ * last 4 digits; nothing the other party typed (a description, metadata) is put in an email from the
+ * bank, so that no one can send phishing text through it.
+ */
+import type { BankEvent } from './events.ts';
+import { type Currency, currencies } from './money.ts';
+
+export interface EmailPreferences {
+  /** A posted incoming transfer. */
+  incoming: boolean;
+  /** A posted withdrawal over the threshold. */
+  withdrawals: boolean;
+  /** A pending transfer whose hold expired. */
+  holds: boolean;
+}
+
+export interface Email {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** `1234.5 USD` in minor units -> `$12.35`, in the currency's own number of decimals. */
+export const formatAmount = (minor: number, currency: string): string => {
+  const digits = currencies[currency as Currency]?.minorUnits ?? 2;
+  return new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(minor / 10 ** digits);
+};
+
+/** Only the last 4 digits of an account number. */
+export const maskAccount = (number: unknown): string =>
+  `\u2022\u2022\u2022\u2022${String(number ?? '').slice(-4)}`;
+
+const escapeHtml = (s: string): string =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+
+const build = (subject: string, lines: string[]): Email => ({
+  subject,
+  text: `${lines.join('\n\n')}\n\nServerless Bank\n`,
+  html: `<!doctype html><html><body style="font-family:sans-serif">${lines
+    .map((l) => `<p>${escapeHtml(l)}</p>`)
+    .join('')}<p>Serverless Bank</p></body></html>`,
+});
+
+/**
+ * The email an event gives its owner, or undefined. Closing an account is always told; the others
+ * follow the preferences.
+ */
+export const emailFor = (
+  event: BankEvent,
+  prefs: EmailPreferences,
+  opts: { withdrawalOver: number },
+): Email | undefined => {
+  const d = event.data;
+  const amount = typeof d.amount === 'number' ? formatAmount(d.amount, String(d.currency)) : '';
+  switch (event.type) {
+    case 'transaction.posted':
+      if (d.type === 'transfer' && d.toAccountId && !d.fromAccountId && prefs.incoming) {
+        return build(`You received ${amount}`, [
+          `You received ${amount} into your account ${maskAccount(d.toAccountNumber)}.`,
+        ]);
+      }
+      if (
+        d.type === 'withdrawal' &&
+        d.fromAccountId &&
+        prefs.withdrawals &&
+        typeof d.amount === 'number' &&
+        d.amount > opts.withdrawalOver
+      ) {
+        return build(`Withdrawal of ${amount}`, [
+          `${amount} was withdrawn from your account ${maskAccount(d.fromAccountNumber)}.`,
+          'If this was not you, contact us at once.',
+        ]);
+      }
+      return undefined;
+    case 'transaction.expired':
+      if (!prefs.holds) return undefined;
+      return build(`Your pending transfer of ${amount} expired`, [
+        `Your pending transfer of ${amount} from your account ${maskAccount(d.fromAccountNumber)} expired before it was posted. The amount is available again.`,
+      ]);
+    case 'account.closed':
+      return build(`Your account ${maskAccount(d.number)} is closed`, [
+        `Your ${String(d.type ?? '')} account ${maskAccount(d.number)} (${String(d.currency ?? '')}) was closed.`,
+      ]);
+    default:
+      return undefined;
+  }
+};

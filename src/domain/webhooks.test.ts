@@ -1,0 +1,178 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  checkWebhookUrl,
+  isForbiddenAddress,
+  MAX_ATTEMPTS,
+  newWebhookSecret,
+  nextAttemptAt,
+  signatureHeader,
+  verifySignature,
+} from './webhooks.ts';
+
+/** A resolver that answers from a table and records what it was asked: no DNS, no traffic. */
+const fakeDns = (table: Record<string, string[]>) => vi.fn(async (host: string) => table[host] ?? []);
+
+const code = async (p: Promise<unknown>) => {
+  try {
+    await p;
+    return 'ok';
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+};
+
+describe('webhook URL rules', () => {
+  const onAws = (dns = fakeDns({})) => ({ allowLoopbackHttp: false, resolve: dns });
+  const offline = (dns = fakeDns({})) => ({ allowLoopbackHttp: true, resolve: dns });
+
+  it.each([
+    'http://169.254.169.254/',
+    'http://10.0.0.1/',
+    'https://10.0.0.1/hook',
+    'https://192.168.1.20/hook',
+    'https://172.16.5.4/hook',
+    'https://127.0.0.1/hook',
+    'https://169.254.169.254/latest/meta-data/',
+    'https://[::1]/hook',
+    'https://[fd00:ec2::254]/hook',
+    'https://[fe80::1]/hook',
+    'https://[::ffff:10.0.0.1]/hook',
+    'https://[::ffff:7f00:1]/hook',
+    'https://100.64.0.1/hook',
+    'https://0.0.0.0/hook',
+    'ftp://example.com/hook',
+    'https://user:pass@example.com/hook',
+    'not a url',
+  ])('refuses %s', async (url) => {
+    const dns = fakeDns({});
+    expect(await code(checkWebhookUrl(url, onAws(dns)))).toBe('invalid_webhook_url');
+    // An address literal is judged as is: nothing is looked up, nothing is sent.
+    if (/^https:\/\/[\d[]/.test(url)) expect(dns).not.toHaveBeenCalled();
+  });
+
+  it('refuses a name that resolves to a private or metadata address, even among public ones', async () => {
+    const dns = fakeDns({
+      'internal.example.com': ['10.1.2.3'],
+      'rebind.example.com': ['93.184.215.14', '169.254.169.254'],
+      'v6.example.com': ['2606:4700::6810:84e5', 'fc00::1'],
+      'nothing.example.com': [],
+    });
+    for (const host of ['internal', 'rebind', 'v6', 'nothing']) {
+      expect(await code(checkWebhookUrl(`https://${host}.example.com/h`, onAws(dns))), host).toBe(
+        'invalid_webhook_url',
+      );
+    }
+  });
+
+  it('accepts https to a name with only public addresses', async () => {
+    const dns = fakeDns({ 'hooks.example.com': ['93.184.215.14', '2606:4700::6810:84e5'] });
+    expect(await checkWebhookUrl('https://hooks.example.com/bank', onAws(dns))).toEqual([
+      '93.184.215.14',
+      '2606:4700::6810:84e5',
+    ]);
+  });
+
+  it('offline, and only offline, allows http://127.0.0.1:<port>', async () => {
+    expect(await code(checkWebhookUrl('http://127.0.0.1:4567/hook', offline()))).toBe('ok');
+    expect(await code(checkWebhookUrl('http://127.0.0.1:4567/hook', onAws()))).toBe('invalid_webhook_url');
+    // Not another loopback form, not without a port, not another private address.
+    for (const url of [
+      'http://localhost:4567/',
+      'http://127.0.0.1/',
+      'http://127.0.0.2:80/',
+      'http://10.0.0.1:80/',
+    ]) {
+      expect(await code(checkWebhookUrl(url, offline(fakeDns({ localhost: ['127.0.0.1'] })))), url).toBe(
+        'invalid_webhook_url',
+      );
+    }
+  });
+
+  it('classifies addresses', () => {
+    for (const a of ['8.8.8.8', '93.184.215.14', '2606:4700::6810:84e5'])
+      expect(isForbiddenAddress(a), a).toBe(false);
+    for (const a of ['127.0.0.1', '169.254.170.2', '::', 'fd00:ec2::254', 'ff02::1', 'garbage'])
+      expect(isForbiddenAddress(a), a).toBe(true);
+  });
+});
+
+describe('signatures', () => {
+  const secret = newWebhookSecret();
+  const body = '{"id":"evt_1","type":"account.opened"}';
+  const now = Date.parse('2026-11-30T10:00:00Z');
+  const t = now / 1000;
+
+  it('a secret is whsec_ and 32 random bytes, base64url', () => {
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(newWebhookSecret()).not.toBe(secret);
+  });
+
+  it('signs "<t>.<body>" with HMAC-SHA256, hex', () => {
+    const header = signatureHeader(secret, body, t);
+    expect(header).toMatch(new RegExp(`^t=${t},v1=[0-9a-f]{64}$`));
+    expect(verifySignature(header, body, secret, now)).toBe(true);
+  });
+
+  it('refuses another body, another secret, another time, or one too old', () => {
+    const header = signatureHeader(secret, body, t);
+    expect(verifySignature(header, `${body} `, secret, now)).toBe(false);
+    expect(verifySignature(header, body, newWebhookSecret(), now)).toBe(false);
+    expect(verifySignature(header.replace(`t=${t}`, `t=${t + 1}`), body, secret, now)).toBe(false);
+    expect(verifySignature(header, body, secret, now + 301_000)).toBe(false);
+    expect(verifySignature('v1=abc', body, secret, now)).toBe(false);
+  });
+});
+
+describe('the README’s 10-line receiver check', () => {
+  it('accepts what we sign and refuses a changed body, another secret or an old signature', async () => {
+    const readme = await readFile(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const code = /<!-- webhook-verify -->\n```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(code?.trim().split('\n').length).toBeLessThanOrEqual(10);
+    const file = join(await mkdtemp(join(tmpdir(), 'verify-')), 'verify.mjs');
+    await writeFile(file, code ?? '');
+    const { verifyBankSignature } = (await import(pathToFileURL(file).href)) as {
+      verifyBankSignature: (h: string, body: string, secret: string) => boolean;
+    };
+    const secret = newWebhookSecret();
+    const body = '{"id":"evt_1"}';
+    const now = Math.floor(Date.now() / 1000);
+    expect(verifyBankSignature(signatureHeader(secret, body, now), body, secret)).toBe(true);
+    expect(verifyBankSignature(signatureHeader(secret, body, now), `${body}\n`, secret)).toBe(false);
+    expect(verifyBankSignature(signatureHeader(secret, body, now), body, newWebhookSecret())).toBe(false);
+    expect(verifyBankSignature(signatureHeader(secret, body, now - 600), body, secret)).toBe(false);
+  });
+});
+
+describe('retry schedule', () => {
+  const start = new Date('2026-11-30T00:00:00Z');
+  const mid = () => 0.5;
+
+  it('backs off exponentially, with jitter, and gives up within 24 hours', () => {
+    let at = start;
+    const gaps: number[] = [];
+    let deadAfter = 0;
+    for (let attempts = 1; attempts <= 50 && !deadAfter; attempts++) {
+      const next = nextAttemptAt(attempts, at, { random: mid });
+      if (!next) deadAfter = attempts;
+      else {
+        gaps.push(next.getTime() - at.getTime());
+        at = next;
+      }
+    }
+    expect(deadAfter).toBe(MAX_ATTEMPTS);
+    for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThanOrEqual(gaps[i - 1] as number);
+    expect(gaps[0]).toBe(60_000);
+    expect(at.getTime() - start.getTime()).toBeLessThanOrEqual(24 * 3600 * 1000);
+    expect(at.getTime() - start.getTime()).toBeGreaterThan(12 * 3600 * 1000);
+  });
+
+  it('jitter stays within ±20 %, and the scale multiplies every delay', () => {
+    expect(nextAttemptAt(1, start, { random: () => 0 })?.getTime()).toBe(start.getTime() + 48_000);
+    expect(nextAttemptAt(1, start, { random: () => 1 })?.getTime()).toBe(start.getTime() + 72_000);
+    expect(nextAttemptAt(1, start, { random: mid, scale: 0.001 })?.getTime()).toBe(start.getTime() + 60);
+  });
+});

@@ -1,0 +1,429 @@
+/**
+ * Events, webhooks and emails offline, end to end on the emulators: DynamoDB Local's stream read by the
+ * local poller (src/local/streams.ts) feeding the real stream and notifier handlers, the dispatcher
+ * delivering to receivers on free ports, and aws-ses-v2-local receiving the emails.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { call } from '../../test/api.ts';
+import { createTestTable, dynamoClients, emulators, useHandlerEnv } from '../../test/harness.ts';
+import { verifySignature } from '../domain/webhooks.ts';
+import { LOCAL_REGION } from '../local/bootstrap.ts';
+import { contextFor } from '../local/functions.ts';
+import { scheduledEvent } from '../local/scheduler.ts';
+import { sentEmails } from '../local/ses.ts';
+import { type StreamPoller, startStreamPoller } from '../local/streams.ts';
+import { createDocumentClient } from '../store/db.ts';
+import { UserStore } from '../store/users.ts';
+import { dispatchDue } from './deliver.ts';
+import { handler as dispatcher } from './dispatcher.ts';
+import { webhooks } from './events-context.ts';
+import { handler as streamHandler } from './stream.ts';
+
+let table: string;
+let poller: StreamPoller;
+let restore: () => void;
+/** Every batch the poller gave the stream consumer. */
+const batches: DynamoDBRecord[][] = [];
+/** The event ids the notifier was given (and has processed). */
+const notified = new Set<string>();
+
+beforeAll(async () => {
+  table = await createTestTable('events');
+  restore = useHandlerEnv({
+    TABLE_NAME: table,
+    BANK_WEBHOOK_ALLOW_LOOPBACK: 'true',
+    BANK_WEBHOOK_RETRY_SCALE: '0.0001',
+    AWS_ENDPOINT_URL_SESV2: emulators().sesEndpoint,
+  });
+  poller = await startStreamPoller({
+    dynamodbEndpoint: emulators().dynamodbEndpoint,
+    tableName: table,
+    region: LOCAL_REGION,
+    pollMs: 50,
+    onBatch: (fn, records) => {
+      if (fn === 'stream') batches.push(records);
+      if (fn === 'notifier') for (const r of records) notified.add(r.dynamodb?.NewImage?.id?.S ?? '');
+    },
+  });
+});
+afterAll(async () => {
+  await poller?.stop();
+  restore?.();
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+});
+
+// ---------- receivers ----------
+
+interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+const servers: Server[] = [];
+
+/** A webhook receiver on a free port: answers each request with the next status of `script` (then the last). */
+const receiver = async (
+  script: (number | 'hang')[],
+  onRequest?: (r: Received) => void,
+): Promise<{ url: string; got: Received[]; open: () => number }> => {
+  const got: Received[] = [];
+  let open = 0;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      const r = { headers: req.headers, body };
+      const step = script[Math.min(got.length, script.length - 1)];
+      got.push(r);
+      onRequest?.(r);
+      if (step === 'hang') {
+        open++;
+        req.socket.on('close', () => open--);
+        return;
+      }
+      res.writeHead(step as number).end();
+    });
+  });
+  servers.push(server);
+  server.closeAllConnections?.();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hooks`, got, open: () => open };
+};
+
+// ---------- customers ----------
+
+const newUser = async () => {
+  const sub = `u-${randomUUID()}`;
+  await new UserStore(createDocumentClient(dynamoClients().client), table).create({
+    userId: sub,
+    email: `${sub}@example.com`,
+    name: 'Test',
+    createdAt: new Date().toISOString(),
+  });
+  return sub;
+};
+const open = async (user: string) =>
+  (await call('openAccount', { user, body: { type: 'checking', currency: 'EUR' } })).body as {
+    id: string;
+    number: string;
+  };
+const deposit = (user: string, id: string, amount: number) =>
+  call('deposit', { user, params: { id }, body: { amount }, headers: { 'idempotency-key': randomUUID() } });
+const transfer = (user: string, fromAccountId: string, toAccountNumber: string, amount: number) =>
+  call('transfer', {
+    user,
+    body: { fromAccountId, toAccountNumber, amount, currency: 'EUR' },
+    headers: { 'idempotency-key': randomUUID() },
+  });
+const hook = async (user: string, url: string, events: string[] = ['transaction.posted']) => {
+  const r = await call('createWebhook', { user, body: { url, events } });
+  expect(r.status).toBe(201);
+  return r.body as { id: string; secret: string };
+};
+// biome-ignore lint/suspicious/noExplicitAny: event bodies are asserted field by field
+const eventsOf = async (user: string, query: Record<string, string> = {}): Promise<any[]> =>
+  (await call('listEvents', { user, query })).body.items;
+const waitForEvents = (user: string, n: number, query: Record<string, string> = {}) =>
+  vi.waitFor(
+    async () => {
+      const items = await eventsOf(user, query);
+      expect(items.length).toBeGreaterThanOrEqual(n);
+      return items;
+    },
+    { timeout: 15_000, interval: 50 },
+  );
+const deliveriesOf = async (user: string, webhookId: string) =>
+  (await call('listDeliveries', { user, params: { id: webhookId } })).body.items as {
+    id: string;
+    eventId: string;
+    status: string;
+    attempts: { statusCode?: number; error?: string; manual?: boolean }[];
+  }[];
+const dispatch = () =>
+  dispatcher(scheduledEvent('dispatcher', LOCAL_REGION, new Date()), contextFor('dispatcher', LOCAL_REGION));
+
+/** Alice pays Bob; both have accounts. */
+const payment = async (amount = 2500) => {
+  const [alice, bob] = [await newUser(), await newUser()];
+  const [a, b] = [await open(alice), await open(bob)];
+  expect((await deposit(alice, a.id, Math.max(100_000, amount * 4))).status).toBe(201);
+  return { alice, bob, a, b, pay: () => transfer(alice, a.id, b.number, amount) };
+};
+
+describe('events', () => {
+  it('account.opened and the transfer’s own view for each side, oldest first, with a cursor', async () => {
+    const { alice, bob, a, b, pay } = await payment();
+    expect((await pay()).status).toBe(201);
+    const bobs = await waitForEvents(bob, 2);
+    expect(bobs.map((e) => e.type)).toEqual(['account.opened', 'transaction.posted']);
+    const incoming = bobs[1];
+    expect(incoming.data).toMatchObject({
+      type: 'transfer',
+      amount: 2500,
+      currency: 'EUR',
+      toAccountId: b.id,
+    });
+    expect(incoming.data.fromAccountNumber).toBe(a.number);
+    expect(JSON.stringify(incoming)).not.toContain(a.id);
+    const alices = await waitForEvents(alice, 3);
+    expect(alices.map((e) => e.type)).toEqual(['account.opened', 'transaction.posted', 'transaction.posted']);
+    expect(alices[2].data).toMatchObject({ fromAccountId: a.id, balanceAfter: 97_500 });
+    expect(JSON.stringify(alices)).not.toContain(b.id);
+
+    // Paging: one at a time, then polling on from the last cursor finds nothing new.
+    const first = (await call('listEvents', { user: alice, query: { limit: '1' } })).body;
+    expect(first.items.map((e: { id: string }) => e.id)).toEqual([alices[0].id]);
+    expect(first.hasMore).toBe(true);
+    const rest = (await call('listEvents', { user: alice, query: { after: first.nextCursor, limit: '5' } }))
+      .body;
+    expect(rest.items.map((e: { id: string }) => e.id)).toEqual([alices[1].id, alices[2].id]);
+    expect(rest.hasMore).toBe(false);
+    const none = (await call('listEvents', { user: alice, query: { after: rest.nextCursor } })).body;
+    expect(none).toEqual({ items: [], nextCursor: rest.nextCursor, hasMore: false });
+    // A type filter.
+    expect((await eventsOf(alice, { type: 'account.opened' })).map((e) => e.id)).toEqual([alices[0].id]);
+  });
+
+  it('closing an account gives account.closed', async () => {
+    const u = await newUser();
+    const acct = await open(u);
+    expect((await call('closeAccount', { user: u, params: { id: acct.id } })).status).toBe(200);
+    const items = await waitForEvents(u, 2);
+    expect(items.map((e) => [e.type, e.data.status])).toEqual([
+      ['account.opened', 'active'],
+      ['account.closed', 'closed'],
+    ]);
+  });
+
+  it('stream replay: the same batch given again makes no second event and no second delivery', async () => {
+    const { bob, pay } = await payment();
+    const r = await receiver([200]);
+    const w = await hook(bob, r.url);
+    const seen = batches.length;
+    expect((await pay()).status).toBe(201);
+    await waitForEvents(bob, 2);
+    const before = { events: await eventsOf(bob), deliveries: await deliveriesOf(bob, w.id) };
+    expect(before.deliveries).toHaveLength(1);
+    const replay = batches.slice(seen).flat();
+    expect(replay.length).toBeGreaterThan(0);
+    for (let i = 0; i < 2; i++) {
+      const res = await streamHandler({ Records: replay }, contextFor('stream', LOCAL_REGION));
+      expect(res.batchItemFailures).toEqual([]);
+    }
+    expect(await eventsOf(bob)).toEqual(before.events);
+    expect(await deliveriesOf(bob, w.id)).toEqual(before.deliveries);
+  });
+});
+
+describe('webhooks', () => {
+  it('a receiver gets the transfer’s event, signed: the signature and the id check out', async () => {
+    const { bob, b, pay } = await payment();
+    const r = await receiver([200]);
+    const w = await hook(bob, r.url);
+    expect(w.secret).toMatch(/^whsec_/);
+    expect((await pay()).status).toBe(201);
+    const [, posted] = await waitForEvents(bob, 2);
+    await vi.waitFor(
+      async () => {
+        await dispatch();
+        expect(r.got).toHaveLength(1);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    const got = r.got[0] as Received;
+    expect(got.headers['bank-event-id']).toBe(posted.id);
+    expect(verifySignature(String(got.headers['bank-signature']), got.body, w.secret)).toBe(true);
+    expect(verifySignature(String(got.headers['bank-signature']), got.body, `${w.secret}x`)).toBe(false);
+    expect(JSON.parse(got.body)).toEqual(posted);
+    expect(JSON.parse(got.body).data.toAccountId).toBe(b.id);
+    const [d] = await deliveriesOf(bob, w.id);
+    expect(d).toMatchObject({ eventId: posted.id, status: 'delivered', attempts: [{ statusCode: 200 }] });
+  });
+
+  it('500, 500, then 200: delivered on the third attempt', async () => {
+    const { bob, pay } = await payment();
+    const r = await receiver([500, 500, 200]);
+    const w = await hook(bob, r.url);
+    expect((await pay()).status).toBe(201);
+    await waitForEvents(bob, 2);
+    await vi.waitFor(
+      async () => {
+        await dispatch();
+        const [d] = await deliveriesOf(bob, w.id);
+        expect(d?.status).toBe('delivered');
+      },
+      { timeout: 15_000, interval: 50 },
+    );
+    const [d] = await deliveriesOf(bob, w.id);
+    expect(d?.attempts.map((a) => a.statusCode)).toEqual([500, 500, 200]);
+    expect(r.got.map((g) => g.headers['bank-event-id'])).toEqual(Array(3).fill(d?.eventId));
+  });
+
+  it('a receiver that never answers ends dead, and another endpoint keeps receiving meanwhile', async () => {
+    const { bob, pay } = await payment(100);
+    const hang = await receiver(['hang']);
+    const whileHanging: number[] = [];
+    const fine = await receiver([200], () => whileHanging.push(hang.open()));
+    const h = await hook(bob, hang.url);
+    const f = await hook(bob, fine.url);
+    for (let i = 0; i < 3; i++) expect((await pay()).status).toBe(201);
+    await waitForEvents(bob, 4);
+    await vi.waitFor(async () => expect(await deliveriesOf(bob, f.id)).toHaveLength(3));
+    const s = { allowLoopbackHttp: true, retryScale: 0.0001, timeoutMs: 300, pollMs: 20 };
+    await vi.waitFor(
+      async () => {
+        await dispatchDue(webhooks(), s);
+        const dead = await deliveriesOf(bob, h.id);
+        expect(dead.map((d) => d.status)).toEqual(['dead', 'dead', 'dead']);
+      },
+      { timeout: 25_000, interval: 50 },
+    );
+    const dead = await deliveriesOf(bob, h.id);
+    for (const d of dead) {
+      expect(d.attempts).toHaveLength(9);
+      expect(d.attempts.every((a) => a.statusCode === undefined && /no answer/.test(a.error ?? ''))).toBe(
+        true,
+      );
+    }
+    expect((await deliveriesOf(bob, f.id)).map((d) => d.status)).toEqual([
+      'delivered',
+      'delivered',
+      'delivered',
+    ]);
+    // The healthy endpoint was served while requests to the hanging one were open.
+    expect(whileHanging.some((n) => n > 0)).toBe(true);
+
+    // A manual retry of a dead delivery sends it now; it is kept, and its attempts show it.
+    const target = dead[0] as { id: string };
+    const retried = await call('retryDelivery', { user: bob, params: { id: h.id, deliveryId: target.id } });
+    expect(retried.status).toBe(200);
+    expect(retried.body.status).toBe('dead');
+    expect(retried.body.attempts.at(-1)).toMatchObject({ manual: true });
+  }, 60_000);
+
+  it('a manual retry that gets a 2xx delivers a dead delivery', async () => {
+    const { bob, pay } = await payment();
+    const r = await receiver([410, 410, 410, 410, 410, 410, 410, 410, 410, 204]);
+    const w = await hook(bob, r.url);
+    expect((await pay()).status).toBe(201);
+    await waitForEvents(bob, 2);
+    await vi.waitFor(
+      async () => {
+        await dispatch();
+        expect((await deliveriesOf(bob, w.id))[0]?.status).toBe('dead');
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    const [d] = await deliveriesOf(bob, w.id);
+    const r2 = await call('retryDelivery', { user: bob, params: { id: w.id, deliveryId: d?.id ?? '' } });
+    expect(r2.body).toMatchObject({ status: 'delivered', nextAttemptAt: null });
+    expect(r2.body.attempts.at(-1)).toMatchObject({ statusCode: 204, manual: true });
+  }, 40_000);
+
+  it('endpoints: the secret is shown once, at most 5, URL rules, delete', async () => {
+    const u = await newUser();
+    const bad = await call('createWebhook', {
+      user: u,
+      body: { url: 'http://169.254.169.254/latest', events: ['account.opened'] },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('invalid_webhook_url');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await hook(u, `http://127.0.0.1:${9000 + i}/h`)).id);
+    const sixth = await call('createWebhook', {
+      user: u,
+      body: { url: 'http://127.0.0.1:9999/h', events: ['account.opened'] },
+    });
+    expect(sixth.status).toBe(409);
+    expect(sixth.body.code).toBe('webhook_limit_reached');
+    const got = await call('getWebhook', { user: u, params: { id: ids[0] as string } });
+    expect(got.status).toBe(200);
+    expect(got.body).not.toHaveProperty('secret');
+    const list = await call('listWebhooks', { user: u });
+    expect(list.body.items.map((w: { id: string }) => w.id).sort()).toEqual([...ids].sort());
+    expect(JSON.stringify(list.body)).not.toContain('whsec_');
+    expect((await call('deleteWebhook', { user: u, params: { id: ids[0] as string } })).status).toBe(204);
+    expect((await call('getWebhook', { user: u, params: { id: ids[0] as string } })).status).toBe(404);
+    expect((await hook(u, 'http://127.0.0.1:9998/h')).id).toMatch(/^wh_/);
+  });
+});
+
+describe('BOLA', () => {
+  it('another customer’s webhook, deliveries and events give 404 or nothing', async () => {
+    const { bob, pay } = await payment();
+    const mallory = await newUser();
+    const r = await receiver([200]);
+    const w = await hook(bob, r.url);
+    expect((await pay()).status).toBe(201);
+    await waitForEvents(bob, 2);
+    await vi.waitFor(async () => expect(await deliveriesOf(bob, w.id)).toHaveLength(1));
+    const [d] = await deliveriesOf(bob, w.id);
+    for (const [op, params] of [
+      ['getWebhook', { id: w.id }],
+      ['deleteWebhook', { id: w.id }],
+      ['listDeliveries', { id: w.id }],
+      ['retryDelivery', { id: w.id, deliveryId: d?.id ?? '' }],
+    ] as const) {
+      const res = await call(op, { user: mallory, params });
+      expect(res.status, op).toBe(404);
+    }
+    expect((await call('listWebhooks', { user: mallory })).body.items).toEqual([]);
+    expect(await eventsOf(mallory)).toEqual([]);
+    const bobsCursor = (await call('listEvents', { user: bob, query: { limit: '1' } })).body.nextCursor;
+    const stolen = await call('listEvents', { user: mallory, query: { after: bobsCursor } });
+    expect(stolen.status).toBe(400);
+    expect(stolen.body.code).toBe('invalid_cursor');
+    // Bob's endpoint is still there.
+    expect((await call('getWebhook', { user: bob, params: { id: w.id } })).status).toBe(200);
+  });
+});
+
+describe('email notifications', () => {
+  it('the incoming transfer is emailed through SES: the amount and the last 4 digits only', async () => {
+    const since = Date.now() - 1000;
+    const { bob, a, b, pay } = await payment(123_456);
+    expect((await pay()).status).toBe(201);
+    const to = `${bob}@example.com`;
+    const email = await vi.waitFor(
+      async () => {
+        const mail = (await sentEmails(emulators().sesEndpoint, since)).filter((m) =>
+          m.destination.to.includes(to),
+        );
+        expect(mail).toHaveLength(1);
+        return mail[0];
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    expect(email?.subject).toBe('You received €1,234.56');
+    for (const body of [email?.body.text, email?.body.html]) {
+      expect(body).toContain('€1,234.56');
+      expect(body).toContain(`••••${b.number.slice(-4)}`);
+      expect(body).not.toContain(b.number);
+      expect(body).not.toContain(a.number);
+    }
+  });
+
+  it('preferences: GET the defaults, PUT them; an opted-out customer gets no email', async () => {
+    const since = Date.now() - 1000;
+    const { bob: u, pay } = await payment();
+    expect((await call('getNotifications', { user: u })).body).toEqual({
+      email: { incoming: true, withdrawals: true, holds: true },
+    });
+    const prefs = { email: { incoming: false, withdrawals: true, holds: false } };
+    expect((await call('putNotifications', { user: u, body: prefs })).body).toEqual(prefs);
+    expect((await call('getNotifications', { user: u })).body).toEqual(prefs);
+    const bad = await call('putNotifications', { user: u, body: { email: { incoming: 'yes' } } });
+    expect(bad.status).toBe(400);
+    expect((await pay()).status).toBe(201);
+    const [, posted] = await waitForEvents(u, 2);
+    await vi.waitFor(() => expect(notified.has(posted.id)).toBe(true), { timeout: 15_000, interval: 50 });
+    const mail = await sentEmails(emulators().sesEndpoint, since);
+    expect(mail.filter((m) => m.destination.to.includes(`${u}@example.com`))).toEqual([]);
+  });
+});

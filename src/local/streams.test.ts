@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestTable, dynamoClients, emulators } from '../../test/harness.ts';
+import { functions } from '../functions.ts';
+import { LOCAL_REGION } from './bootstrap.ts';
+import { type StreamPoller, startStreamPoller, toLambdaRecord } from './streams.ts';
+
+describe('stream records as Lambda delivers them', () => {
+  it('a TTL deletion (UNKNOWN_TO_SDK_VERSION) is a REMOVE by the DynamoDB service; times in seconds, binaries base64', () => {
+    const r = toLambdaRecord(
+      {
+        eventID: 'e1',
+        eventName: 'UNKNOWN_TO_SDK_VERSION' as never,
+        dynamodb: {
+          ApproximateCreationDateTime: new Date('2026-11-30T10:00:00.900Z'),
+          Keys: { pk: { S: 'A' }, sk: { S: 'B' } },
+          OldImage: { pk: { S: 'A' }, blob: { B: new Uint8Array([1, 2, 3]) }, n: { N: '5' } },
+          SequenceNumber: '100',
+          SizeBytes: 10,
+          StreamViewType: 'NEW_AND_OLD_IMAGES',
+        },
+      },
+      'arn:stream',
+      'us-east-1',
+    );
+    expect(r).toMatchObject({
+      eventName: 'REMOVE',
+      eventSource: 'aws:dynamodb',
+      eventSourceARN: 'arn:stream',
+      userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+      dynamodb: {
+        ApproximateCreationDateTime: Date.parse('2026-11-30T10:00:00Z') / 1000,
+        OldImage: { pk: { S: 'A' }, blob: { B: 'AQID' }, n: { N: '5' } },
+        SequenceNumber: '100',
+      },
+    });
+    expect(r.dynamodb?.NewImage).toBeUndefined();
+  });
+});
+
+describe('the local stream poller', () => {
+  let table: string;
+  let poller: StreamPoller;
+  const seen: DynamoDBRecord[][] = [];
+  const failures: { records: DynamoDBRecord[] }[] = [];
+  const calls: string[][] = [];
+
+  beforeAll(async () => {
+    table = await createTestTable('streams');
+    const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+      calls.push(event.Records.map((r) => r.dynamodb?.NewImage?.id?.S ?? ''));
+      seen.push(event.Records);
+      // A poison record: reported as a batch item failure every time.
+      const bad = event.Records.find((r) => r.dynamodb?.NewImage?.poison?.BOOL);
+      return { batchItemFailures: bad ? [{ itemIdentifier: bad.dynamodb?.SequenceNumber ?? '' }] : [] };
+    };
+    poller = await startStreamPoller({
+      dynamodbEndpoint: emulators().dynamodbEndpoint,
+      tableName: table,
+      region: LOCAL_REGION,
+      functions: ['notifier'],
+      handlers: { notifier: handler },
+      pollMs: 20,
+      onFailure: (_fn, records) => failures.push({ records }),
+    });
+  });
+  afterAll(() => poller?.stop());
+
+  const put = (item: Record<string, unknown>) =>
+    dynamoClients().doc.send(
+      new PutCommand({ TableName: table, Item: { pk: `P#${randomUUID()}`, sk: 'S', ...item } }),
+    );
+
+  it('gives the function a DynamoDBStreamEvent of the records its filter lets through', async () => {
+    const id = randomUUID();
+    await put({ entity: 'account', id: 'not-for-the-notifier' });
+    await put({ entity: 'event', id, amount: 5, tags: ['a'] });
+    const r = await vi.waitFor(
+      () => {
+        const found = seen.flat().find((x) => x.dynamodb?.NewImage?.id?.S === id);
+        expect(found).toBeDefined();
+        return found as DynamoDBRecord;
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+    expect(r).toMatchObject({
+      eventName: 'INSERT',
+      eventSource: 'aws:dynamodb',
+      awsRegion: LOCAL_REGION,
+      dynamodb: {
+        NewImage: { entity: { S: 'event' }, id: { S: id }, amount: { N: '5' }, tags: { L: [{ S: 'a' }] } },
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      },
+    });
+    expect(typeof r.dynamodb?.ApproximateCreationDateTime).toBe('number');
+    expect(seen.flat().some((x) => x.dynamodb?.NewImage?.id?.S === 'not-for-the-notifier')).toBe(false);
+  });
+
+  it('the function’s filter: an update of an event item (MODIFY) is not given to the notifier', async () => {
+    const id = randomUUID();
+    const key = { pk: `P#${id}`, sk: 'S' };
+    await dynamoClients().doc.send(
+      new PutCommand({ TableName: table, Item: { ...key, entity: 'event', id } }),
+    );
+    await dynamoClients().doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        UpdateExpression: 'SET n = :n',
+        ExpressionAttributeValues: { ':n': 1 },
+      }),
+    );
+    const marker = randomUUID();
+    await put({ entity: 'event', id: marker });
+    await vi.waitFor(
+      () => expect(seen.flat().some((x) => x.dynamodb?.NewImage?.id?.S === marker)).toBe(true),
+      {
+        timeout: 10_000,
+        interval: 20,
+      },
+    );
+    const mine = seen.flat().filter((x) => x.dynamodb?.NewImage?.id?.S === id);
+    expect(mine.map((x) => x.eventName)).toEqual(['INSERT']);
+  });
+
+  it('a record that keeps failing is retried, bisected down to itself, then sent to the on-failure destination; the rest go on', async () => {
+    const poison = randomUUID();
+    const after = randomUUID();
+    await put({ entity: 'event', id: poison, poison: true });
+    await put({ entity: 'event', id: after });
+    // It reaches the on-failure destination, and then the record after it is given on its own.
+    await vi.waitFor(() => expect(calls.some((c) => c[0] === after)).toBe(true), {
+      timeout: 20_000,
+      interval: 20,
+    });
+    const failed = failures.flatMap((f) => f.records.map((r) => r.dynamodb?.NewImage?.id?.S));
+    expect(failed).toEqual([poison]);
+    const tries = calls.filter((c) => c[0] === poison);
+    expect(tries.length).toBe(functions.notifier.trigger.retryAttempts + 1);
+    // The record after the poison one was not given to the on-failure destination.
+    expect(failed).not.toContain(after);
+  }, 30_000);
+});

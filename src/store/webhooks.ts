@@ -1,0 +1,475 @@
+/**
+ * Webhook endpoints and their deliveries in the single table (keys in event-keys.ts).
+ *
+ * The signing secret is stored in the endpoint's item as is, so that deliveries can be signed: the
+ * table is encrypted at rest, the secret is never logged, and no API answer but the creation's shows it.
+ *
+ * A delivery is durable: an item due at a time, in the sparse DUE index (gsi1) while it waits. The
+ * dispatcher claims a due delivery with a lease (a conditional update), attempts it, and records the
+ * outcome under the same lease; a dispatcher that dies mid-attempt leaves the lease to run out, and the
+ * delivery is attempted again (at least once).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { BankError } from '../domain/errors.ts';
+import type { EventType } from '../domain/events.ts';
+import { MAX_WEBHOOKS, newWebhookSecret, type Webhook } from '../domain/webhooks.ts';
+import { cancellationCodes, type Db } from './db.ts';
+import { DUE_SHARDS, eventKeys } from './event-keys.ts';
+import { gsi1 } from './table.ts';
+
+export const DELIVERY_TTL_SECONDS = 30 * 24 * 3600;
+
+export interface StoredWebhook extends Webhook {
+  ownerId: string;
+  secret: string;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+export interface Attempt {
+  at: string;
+  /** The endpoint's HTTP status, when it answered. */
+  statusCode?: number;
+  /** Why the attempt failed without an answer (timeout, refused, forbidden address). */
+  error?: string;
+  manual?: boolean;
+}
+
+export interface Delivery {
+  id: string;
+  webhookId: string;
+  ownerId: string;
+  eventId: string;
+  eventType: EventType;
+  /** The exact body sent, every attempt the same bytes. */
+  payload: string;
+  status: DeliveryStatus;
+  /** Automatic attempts made so far (manual retries not counted). */
+  attempts: number;
+  log: Attempt[];
+  nextAttemptAt: string | null;
+  createdAt: string;
+  leaseUntil?: string;
+}
+
+/** How many attempts a delivery's log keeps (the newest). */
+const LOG_SIZE = 20;
+/** How long a claimed delivery is kept from other dispatchers: more than one attempt can take. */
+export const LEASE_MS = 60_000;
+
+const toWebhook = (i: Record<string, unknown>): StoredWebhook => ({
+  id: i.id as string,
+  url: i.url as string,
+  events: i.events as EventType[],
+  createdAt: i.createdAt as string,
+  ownerId: i.ownerId as string,
+  secret: i.secret as string,
+});
+
+/** The endpoint as its owner sees it after creation: no secret. */
+export const publicWebhook = ({ ownerId: _o, secret: _s, ...w }: StoredWebhook): Webhook => w;
+
+const toDelivery = (i: Record<string, unknown>): Delivery => ({
+  id: i.id as string,
+  webhookId: i.webhookId as string,
+  ownerId: i.ownerId as string,
+  eventId: i.eventId as string,
+  eventType: i.eventType as EventType,
+  payload: i.payload as string,
+  status: i.status as DeliveryStatus,
+  attempts: i.attempts as number,
+  log: (i.log as Attempt[] | undefined) ?? [],
+  nextAttemptAt: (i.nextAttemptAt as string | null | undefined) ?? null,
+  createdAt: i.createdAt as string,
+  ...(i.leaseUntil ? { leaseUntil: i.leaseUntil as string } : {}),
+});
+
+/** The delivery as its owner sees it. */
+export const publicDelivery = (d: Delivery) => ({
+  id: d.id,
+  eventId: d.eventId,
+  eventType: d.eventType,
+  status: d.status,
+  attempts: d.log.map((a) => ({
+    at: a.at,
+    ...(a.statusCode === undefined ? {} : { statusCode: a.statusCode }),
+    ...(a.error === undefined ? {} : { error: a.error }),
+    ...(a.manual ? { manual: true } : {}),
+  })),
+  nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt : null,
+  createdAt: d.createdAt,
+});
+
+/** A delivery id: sorts by the event's time, and is the same for the same event and endpoint. */
+export const deliveryIdOf = (eventId: string, webhookId: string, createdAt: string): string => {
+  const time = Date.parse(createdAt).toString(36).padStart(9, '0');
+  const hash = createHash('sha256').update(`${eventId}\u0000${webhookId}`).digest('hex').slice(0, 16);
+  return `dlv_${time}${hash}`;
+};
+
+const shardOf = (id: string): number => Number.parseInt(id.slice(-2), 16) % DUE_SHARDS;
+const dueKey = (at: string, id: string) => `${at}#${id}`;
+
+export class WebhookStore {
+  constructor(
+    private readonly db: Db,
+    private readonly table: string,
+  ) {}
+
+  /** Registers an endpoint (the URL already checked); answers it with its secret, the only time. */
+  async create(
+    ownerId: string,
+    input: { url: string; events: EventType[] },
+    now = new Date(),
+  ): Promise<Webhook & { secret: string }> {
+    const id = `wh_${randomUUID().replaceAll('-', '')}`;
+    const secret = newWebhookSecret();
+    const item = {
+      ...eventKeys.webhook(ownerId, id),
+      entity: 'webhook',
+      id,
+      ownerId,
+      url: input.url,
+      events: [...new Set(input.events)].sort(),
+      secret,
+      createdAt: now.toISOString(),
+    };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: eventKeys.webhookCount(ownerId),
+                UpdateExpression: 'SET entity = :entity, webhooks = if_not_exists(webhooks, :zero) + :one',
+                ConditionExpression: 'attribute_not_exists(webhooks) OR webhooks < :max',
+                ExpressionAttributeValues: {
+                  ':entity': 'webhookCount',
+                  ':zero': 0,
+                  ':one': 1,
+                  ':max': MAX_WEBHOOKS,
+                },
+              },
+            },
+            { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+          ],
+        }),
+      );
+    } catch (e) {
+      if (cancellationCodes(e)?.[0] === 'ConditionalCheckFailed') {
+        throw new BankError(
+          'webhook_limit_reached',
+          `A customer may have at most ${MAX_WEBHOOKS} webhook endpoints`,
+        );
+      }
+      throw e;
+    }
+    return { ...publicWebhook(toWebhook(item)), secret };
+  }
+
+  async list(ownerId: string): Promise<StoredWebhook[]> {
+    const { pk, skPrefix } = eventKeys.webhooksOf(ownerId);
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+        ConsistentRead: true,
+      }),
+    );
+    return (r.Items ?? [])
+      .map(toWebhook)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  /** The owner's endpoint, or undefined: another customer's endpoint is indistinguishable from none. */
+  async get(ownerId: string, id: string): Promise<StoredWebhook | undefined> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: eventKeys.webhook(ownerId, id), ConsistentRead: true }),
+    );
+    return r.Item ? toWebhook(r.Item) : undefined;
+  }
+
+  async mustGet(ownerId: string, id: string): Promise<StoredWebhook> {
+    const w = await this.get(ownerId, id);
+    if (!w) throw new BankError('not_found', 'No such webhook');
+    return w;
+  }
+
+  /** Deletes an endpoint; its deliveries still waiting end dead when next due. */
+  async delete(ownerId: string, id: string): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.table,
+                Key: eventKeys.webhook(ownerId, id),
+                ConditionExpression: 'attribute_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.table,
+                Key: eventKeys.webhookCount(ownerId),
+                UpdateExpression: 'SET webhooks = webhooks - :one',
+                ConditionExpression: 'webhooks > :zero',
+                ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (e) {
+      if (cancellationCodes(e)?.[0] === 'ConditionalCheckFailed')
+        throw new BankError('not_found', 'No such webhook');
+      throw e;
+    }
+  }
+
+  /** The owner's endpoints that subscribe to an event type. */
+  async subscribers(ownerId: string, type: EventType): Promise<StoredWebhook[]> {
+    return (await this.list(ownerId)).filter((w) => w.events.includes(type));
+  }
+
+  /** A new delivery's item, due now: written in the same transaction as its event. */
+  deliveryItem(
+    webhook: Pick<StoredWebhook, 'id' | 'ownerId'>,
+    event: { id: string; type: EventType; createdAt: string },
+    payload: string,
+    now: Date,
+  ): Record<string, unknown> {
+    const id = deliveryIdOf(event.id, webhook.id, event.createdAt);
+    const at = now.toISOString();
+    return {
+      ...eventKeys.delivery(webhook.id, id),
+      entity: 'delivery',
+      id,
+      webhookId: webhook.id,
+      ownerId: webhook.ownerId,
+      eventId: event.id,
+      eventType: event.type,
+      payload,
+      status: 'pending',
+      attempts: 0,
+      log: [],
+      nextAttemptAt: at,
+      createdAt: at,
+      [gsi1.partitionKey]: eventKeys.dueShard(shardOf(id)),
+      [gsi1.sortKey]: dueKey(at, id),
+      expiresAt: Math.floor(now.getTime() / 1000) + DELIVERY_TTL_SECONDS,
+    };
+  }
+
+  /** One page of an endpoint's deliveries, newest first. */
+  async deliveries(
+    webhookId: string,
+    opts: { limit: number; start?: Record<string, unknown> },
+  ): Promise<{ items: Delivery[]; last?: Record<string, unknown> }> {
+    const { pk, skPrefix } = eventKeys.deliveriesOf(webhookId);
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: opts.limit + 1,
+        ExclusiveStartKey: opts.start,
+      }),
+    );
+    const all = r.Items ?? [];
+    const items = all.slice(0, opts.limit);
+    const lastItem = items[items.length - 1];
+    return {
+      items: items.map(toDelivery),
+      ...(all.length > opts.limit && lastItem ? { last: { pk: lastItem.pk, sk: lastItem.sk } } : {}),
+    };
+  }
+
+  async delivery(webhookId: string, id: string): Promise<Delivery | undefined> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: eventKeys.delivery(webhookId, id), ConsistentRead: true }),
+    );
+    return r.Item ? toDelivery(r.Item) : undefined;
+  }
+
+  /** Deliveries due by `now` (oldest first), from every shard of the DUE index. */
+  async due(now: Date, limit: number): Promise<Delivery[]> {
+    const pages = await Promise.all(
+      Array.from({ length: DUE_SHARDS }, (_, shard) =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: gsi1.indexName,
+            KeyConditionExpression: '#pk = :pk AND #sk <= :now',
+            ExpressionAttributeNames: { '#pk': gsi1.partitionKey, '#sk': gsi1.sortKey },
+            ExpressionAttributeValues: {
+              ':pk': eventKeys.dueShard(shard),
+              ':now': `${now.toISOString()}#\uffff`,
+            },
+            Limit: limit,
+          }),
+        ),
+      ),
+    );
+    return pages
+      .flatMap((p) => p.Items ?? [])
+      .map(toDelivery)
+      .sort((a, b) => (a.nextAttemptAt ?? '').localeCompare(b.nextAttemptAt ?? ''))
+      .slice(0, limit);
+  }
+
+  /**
+   * Takes a delivery for one attempt: no other dispatcher (or manual retry) attempts it until the
+   * lease is over. `due` claims only a pending delivery still due as read. Undefined if taken.
+   */
+  async claim(d: Delivery, now: Date, opts: { due: boolean }): Promise<Delivery | undefined> {
+    const lease = new Date(now.getTime() + LEASE_MS).toISOString();
+    const values: Record<string, unknown> = { ':now': now.toISOString(), ':lease': lease };
+    let condition = 'attribute_exists(pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)';
+    let update = 'SET leaseUntil = :lease';
+    if (opts.due) {
+      condition += ' AND #status = :pending AND nextAttemptAt = :next';
+      // While leased, the delivery is due again only when the lease runs out.
+      update += ', #gsk = :gsk';
+      Object.assign(values, {
+        ':pending': 'pending',
+        ':next': d.nextAttemptAt,
+        ':gsk': dueKey(lease, d.id),
+      });
+    }
+    try {
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: eventKeys.delivery(d.webhookId, d.id),
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: opts.due ? { '#status': 'status', '#gsk': gsi1.sortKey } : undefined,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return r.Attributes ? toDelivery(r.Attributes) : undefined;
+    } catch (e) {
+      if ((e as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Records an attempt of a claimed delivery and releases the lease: delivered, due again at `next`,
+   * or dead. A manual attempt that fails leaves the status and the schedule as they were.
+   */
+  async finish(
+    d: Delivery,
+    attempt: Attempt,
+    outcome: { delivered: boolean; next?: Date | undefined },
+  ): Promise<Delivery> {
+    const log = [...d.log, attempt].slice(-LOG_SIZE);
+    const attempts = d.attempts + (attempt.manual ? 0 : 1);
+    let status: DeliveryStatus = d.status;
+    let nextAttemptAt = d.nextAttemptAt;
+    if (outcome.delivered) {
+      status = 'delivered';
+      nextAttemptAt = null;
+    } else if (!attempt.manual) {
+      status = outcome.next ? 'pending' : 'dead';
+      nextAttemptAt = outcome.next?.toISOString() ?? null;
+    }
+    const due = status === 'pending' && nextAttemptAt;
+    const r = await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: eventKeys.delivery(d.webhookId, d.id),
+        UpdateExpression: `SET #log = :log, attempts = :attempts, #status = :status, nextAttemptAt = :next${
+          due ? ', #gsk = :gsk, #gpk = :gpk' : ''
+        } REMOVE leaseUntil${due ? '' : ', #gsk, #gpk'}`,
+        ConditionExpression: 'leaseUntil = :lease',
+        ExpressionAttributeNames: {
+          '#log': 'log',
+          '#status': 'status',
+          '#gsk': gsi1.sortKey,
+          '#gpk': gsi1.partitionKey,
+        },
+        ExpressionAttributeValues: {
+          ':log': log,
+          ':attempts': attempts,
+          ':status': status,
+          ':next': nextAttemptAt,
+          ':lease': d.leaseUntil,
+          ...(due
+            ? { ':gsk': dueKey(nextAttemptAt as string, d.id), ':gpk': eventKeys.dueShard(shardOf(d.id)) }
+            : {}),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toDelivery(r.Attributes ?? {});
+  }
+
+  // ---------- email notification preferences ----------
+
+  async preferences(ownerId: string): Promise<NotificationPreferences> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: eventKeys.notifications(ownerId), ConsistentRead: true }),
+    );
+    return { email: { ...defaultPreferences.email, ...(r.Item?.email as object | undefined) } };
+  }
+
+  async setPreferences(ownerId: string, prefs: NotificationPreferences): Promise<NotificationPreferences> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...eventKeys.notifications(ownerId), entity: 'notifications', email: prefs.email },
+      }),
+    );
+    return prefs;
+  }
+
+  /** Marks an event's email as being sent; false if it was already (a redelivered stream record). */
+  async claimEmail(eventId: string, now: Date): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...eventKeys.email(eventId),
+            entity: 'email',
+            sentAt: now.toISOString(),
+            expiresAt: Math.floor(now.getTime() / 1000) + DELIVERY_TTL_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (e) {
+      if ((e as Error).name === 'ConditionalCheckFailedException') return false;
+      throw e;
+    }
+  }
+
+  /** Gives an email's mark back when sending failed, so the retried record sends it. */
+  async releaseEmail(eventId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: eventKeys.email(eventId) }));
+  }
+}
+
+export interface NotificationPreferences {
+  email: { incoming: boolean; withdrawals: boolean; holds: boolean };
+}
+
+export const defaultPreferences: NotificationPreferences = {
+  email: { incoming: true, withdrawals: true, holds: true },
+};
