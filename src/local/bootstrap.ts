@@ -10,6 +10,7 @@ import {
   DescribeUserPoolCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
+  SetUserPoolMfaConfigCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
   CreateTableCommand,
@@ -75,6 +76,8 @@ export const userPoolInput = (poolName: string) => ({
     },
   },
   AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email' as const, Priority: 1 }] },
+  // As on AWS (infra/identity.ts): customers may turn on TOTP; no SMS.
+  MfaConfiguration: 'OPTIONAL' as const,
   AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
 });
 
@@ -153,6 +156,14 @@ export const ensureUserPool = async (
     if (!userPoolId) throw new Error('CreateUserPool returned no id');
   }
   const poolId = userPoolId;
+  // Pools made before MFA existed get it too (the call is idempotent).
+  await cognito.send(
+    new SetUserPoolMfaConfigCommand({
+      UserPoolId: poolId,
+      MfaConfiguration: 'OPTIONAL',
+      SoftwareTokenMfaConfiguration: { Enabled: true },
+    }),
+  );
   let userPoolClientId =
     known.userPoolClientId &&
     (await exists(() =>

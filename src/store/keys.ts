@@ -17,5 +17,12 @@ export const keys = {
   systemShard: (shardId: string) => ({ pk: `SYSTEM#${shardId}`, sk: 'SYSTEM' }),
   idempotency: (sub: string, key: string) => ({ pk: `IDEM#${sub}#${key}`, sk: 'IDEM' }),
   login: (email: string) => ({ pk: `LOGIN#${email}`, sk: 'LOGIN' }),
+  loginPair: (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `IP#${ip}` }),
+  loginKnownIp: (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `KNOWN#${ip}` }),
+  passwordReset: (email: string) => ({ pk: `LOGIN#${email}`, sk: 'RESET' }),
+  verification: (sub: string) => ({ pk: `USER#${sub}`, sk: 'VERIFY' }),
+  security: (sub: string) => ({ pk: `USER#${sub}`, sk: 'SECURITY' }),
+  refreshToken: (hash: string) => ({ pk: `REFRESH#${hash}`, sk: 'REFRESH' }),
+  mfaSession: (hash: string) => ({ pk: `MFA#${hash}`, sk: 'MFA' }),
   journalIndex: (txId: string) => `TX#${txId}`,
 } as const;
