@@ -74,10 +74,20 @@ export const passwordCore = (p: string): string => p.toLowerCase().replace(/^[^a
 /** The forms of a password to look up in the common list: as typed, its core, and their de-leeted forms. */
 export const commonPasswordCandidates = (p: string): string[] => {
   const lower = p.toLowerCase();
-  const unleet = [...lower].map((c) => LEET[c] ?? c).join('');
+  const deleet = (s: string) => [...s].map((c) => LEET[c] ?? c).join('');
+  const unleet = deleet(lower);
   // Separators inside a phrase ("pass word", "pass-word") do not make it less common.
   const squashed = lower.replace(/[^a-z0-9]/g, '');
-  const forms = [lower, passwordCore(lower), unleet, passwordCore(unleet), squashed, passwordCore(squashed)];
+  const forms = [
+    lower,
+    passwordCore(lower),
+    unleet,
+    passwordCore(unleet),
+    // "P@ssw0rd2024!": the digits around the word go first, then the letters inside are read back.
+    passwordCore(deleet(passwordCore(lower))),
+    squashed,
+    passwordCore(squashed),
+  ];
   return [...new Set(forms.filter((f) => f.length >= 3))];
 };
 

@@ -70,12 +70,12 @@ export class FailureCounter {
           ':exp': Math.floor(now / 1000) + this.policy.lockSeconds + DAY,
         },
         ReturnValues: 'UPDATED_OLD',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
       return { unlocked: r.Attributes?.lockedUntil !== undefined };
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
-      const old = (e as { Item?: Record<string, unknown> }).Item ?? {};
+      const current = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+      const old: Record<string, unknown> = current.Item ?? {};
       if (old.epoch !== undefined && old.epoch !== epoch) {
         // Cleared since (a password reset): this attempt is the first of the new generation.
         await this.update(key, {
