@@ -89,8 +89,8 @@ export const userPoolClientInput = (userPoolId: string, clientName: string) => (
   ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH' as const, 'ALLOW_REFRESH_TOKEN_AUTH' as const],
   EnableTokenRevocation: true,
   PreventUserExistenceErrors: 'ENABLED' as const,
-  AccessTokenValidity: 15,
-  IdTokenValidity: 15,
+  AccessTokenValidity: 5,
+  IdTokenValidity: 5,
   RefreshTokenValidity: 1,
   TokenValidityUnits: {
     AccessToken: 'minutes' as const,
