@@ -226,7 +226,7 @@ const SignOutEverywhere = () => {
         <FormError message={form.message} id={form.formErrorId} />
         <div class="actions">
           <SubmitButton busy={form.busy} busyText="Signing out…">
-            Log out everywhere
+            Sign out of every session
           </SubmitButton>
         </div>
       </form>
