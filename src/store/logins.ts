@@ -74,7 +74,9 @@ export class FailureCounter {
       return { unlocked: r.Attributes?.lockedUntil !== undefined };
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
-      const current = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+      const current = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
+      );
       const old: Record<string, unknown> = current.Item ?? {};
       if (old.epoch !== undefined && old.epoch !== epoch) {
         // Cleared since (a password reset): this attempt is the first of the new generation.
