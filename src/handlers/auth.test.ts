@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { decodeJwt } from 'jose';
 import { generateSync } from 'otplib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { createTestTable, createTestUserPool, useHandlerEnv } from '../../test/harness.ts';
 import { captureLogs } from '../../test/logs.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 
+let pool: Awaited<ReturnType<typeof createTestUserPool>>;
 beforeAll(async () => {
-  const pool = await createTestUserPool();
+  pool = await createTestUserPool();
   useHandlerEnv({
     TABLE_NAME: await createTestTable('auth'),
     USER_POOL_ID: pool.userPoolId,
@@ -58,6 +60,34 @@ describe('register', () => {
     // Nothing changed: the owner's password still works, the second one does not.
     expect((await login(e)).status).toBe(200);
     expect((await login(e, 'Another-Pass-77!')).status).toBe(401);
+  });
+
+  it('replaces an unconfirmed sign-up older than 24 hours, and keeps a younger one', async () => {
+    const e = email();
+    // A squatter's sign-up, never confirmed.
+    await pool.cognito.send(
+      new SignUpCommand({
+        ClientId: pool.clientId,
+        Username: e,
+        Password: 'Squatter-Pass-77!',
+        UserAttributes: [{ Name: 'email', Value: e }],
+      }),
+    );
+    const young = await register({ email: e, password: PASSWORD, name: 'Owner' });
+    expect(young.status).toBe(201);
+    expect((await login(e)).status).toBe(401);
+
+    const now = Date.now();
+    const later = vi.spyOn(Date, 'now').mockReturnValue(now + 25 * 3600 * 1000);
+    const { logs, result } = await captureLogs(() =>
+      register({ email: e, password: PASSWORD, name: 'Owner' }),
+    );
+    later.mockRestore();
+    expect(result.body).toEqual(young.body);
+    expect(logs).toContain('"event":"registration_replaced"');
+    // The owner's sign-up replaced the stale one (confirmed at once here), and it is the owner's password.
+    expect((await login(e)).status).toBe(200);
+    expect((await login(e, 'Squatter-Pass-77!')).status).toBe(401);
   });
 
   it.each([
