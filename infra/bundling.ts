@@ -40,6 +40,9 @@ export const bundleAliases: Record<string, string> = {
  */
 export const bundleExternals = ['@smithy/core/event-streams'];
 
+/** Files a handler reads at run time from its own directory: the common-password list. */
+export const bundleDataFiles = ['src/identity/common-passwords.txt.br'];
+
 /** NodejsFunction's bundling: the AWS SDK is bundled (not the runtime's copy), minified, with source maps. */
 export const lambdaBundling: BundlingOptions = {
   format: OutputFormat.ESM,
@@ -54,6 +57,13 @@ export const lambdaBundling: BundlingOptions = {
   esbuildArgs: {
     '--alias': Object.entries(bundleAliases).map(([from, to]) => `${from}=${to}`),
     '--legal-comments': 'none',
+  },
+  // Data files read beside the bundle (not bundled: they would not fit the 300 KB goal).
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) =>
+      bundleDataFiles.map((f) => `cp ${inputDir}/${f} ${outputDir}/`),
   },
 };
 
@@ -99,6 +109,11 @@ export const bundleFunction = async (
   if (outfile) {
     await mkdir(dirname(outfile), { recursive: true });
     await Promise.all(result.outputFiles.map((f) => writeFile(f.path, f.contents)));
+    const { copyFile } = await import('node:fs/promises');
+    const { basename } = await import('node:path');
+    await Promise.all(
+      bundleDataFiles.map((f) => copyFile(join(repoRoot, f), join(dirname(outfile), basename(f)))),
+    );
   }
   return { bytes: js.contents.byteLength, metafile: result.metafile };
 };

@@ -64,6 +64,15 @@ export const streamActions = [
 
 /** Cognito actions that need IAM. The public ones (SignUp, ConfirmSignUp, InitiateAuth, RevokeToken) need none. */
 export const cognitoAdminActions = ['cognito-idp:AdminConfirmSignUp'] as const;
+/**
+ * `cognito:users`: look up a user (registration without enumeration, reset), delete a stale
+ * unconfirmed sign-up, and sign a user out everywhere after a password reset.
+ */
+export const cognitoUserActions = [
+  'cognito-idp:AdminGetUser',
+  'cognito-idp:AdminDeleteUser',
+  'cognito-idp:AdminUserGlobalSignOut',
+] as const;
 
 /** A function needs the cursor key when one of its routes pages with a cursor (`cursor` or `after`). */
 export const pagesWithCursors = (fn: FunctionName): boolean =>
@@ -358,6 +367,15 @@ export class Functions extends Construct {
       );
     }
     // cognito:public needs no IAM grant at all; cognito:admin only while auto-confirm is on (never in prod).
+    if (perms.includes('cognito:users')) {
+      role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: [...cognitoUserActions],
+          resources: [userPool.userPoolArn],
+        }),
+      );
+    }
     if (perms.includes('cognito:admin') && cfg.autoConfirm) {
       role.addToPolicy(
         new PolicyStatement({

@@ -236,6 +236,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     }
     expect(functionNames.filter((fn) => (functions[fn] as FunctionDef).deletePartitions)).toEqual([
       'money',
+      'payees',
       'webhooks-api',
       'notifier',
     ]);

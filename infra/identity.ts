@@ -5,16 +5,11 @@
 import { Validations } from 'aws-cdk-lib';
 import { AccountRecovery, FeaturePlan, Mfa, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { PASSWORD_POLICY } from '../src/domain/password.ts';
 import type { StageConfig } from './stage.ts';
 
 /** 12+ characters with all four classes: the same rule the API validates before calling Cognito. */
-export const passwordPolicy = {
-  minLength: 12,
-  requireLowercase: true,
-  requireUppercase: true,
-  requireDigits: true,
-  requireSymbols: true,
-} as const;
+export const passwordPolicy = PASSWORD_POLICY;
 
 export class Identity extends Construct {
   readonly userPool: UserPool;
@@ -46,12 +41,12 @@ export class Identity extends Construct {
       {
         id: 'AwsSolutions-COG2',
         reason:
-          'MFA is optional by design: customers may enrol a TOTP app; requiring it at sign-up would need an enrolment flow the API does not have yet.',
+          'MFA is optional by design: customers turn on TOTP from the security settings (POST /v1/me/mfa/totp); SMS is off (it needs an origination number and costs money).',
       },
       {
         id: 'AwsSolutions-COG8',
         reason:
-          'Plus-tier threat protection costs per active user; the API enforces its own failed-login lockout (BANK_LOGIN_MAX_FAILURES / BANK_LOGIN_LOCK_SECONDS).',
+          'Plus-tier threat protection costs per active user; the API enforces its own lockout per (email, IP) and slow-down per email, and refuses common passwords (README: Plus tier).',
       },
     );
 

@@ -134,7 +134,8 @@ export const stageConfig = (node: Node): StageConfig => {
       idempotencyTtlSeconds: num(node, 'idempotencyTtlSeconds', 48 * 3600),
       notifyWithdrawalOver: num(node, 'notifyWithdrawalOver', 50_000),
     },
-    accessTokenValidity: Duration.minutes(15),
+    // Cognito's minimum: a stolen access token is good for 5 minutes at most; the web client renews quietly.
+    accessTokenValidity: Duration.minutes(5),
     refreshTokenValidity: Duration.hours(12),
   };
 };

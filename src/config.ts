@@ -35,8 +35,16 @@ export interface Config {
   sweepSeconds: number;
   /** Shard items per system account (cash-in, cash-out). */
   systemShards: number;
+  /** Failures per (email, source IP) before that pair is locked, and for how long. */
   loginMaxFailures: number;
   loginLockSeconds: number;
+  /** Failures per email (all IPs) before attempts on it are slowed (1 s, 2 s ... 30 s apart). */
+  loginSlowAfter: number;
+  /**
+   * The least time register, forgot-password and resend-code take, so a taken email cannot be told
+   * from a new one by timing.
+   */
+  authFloorMs: number;
   /** The Secrets Manager secret holding the cursor keys (its ARN on AWS): the id, never the key. */
   cursorSecretId: string;
   /** Idempotency records live this long (DynamoDB TTL): at least 24 hours. */
@@ -54,6 +62,8 @@ export const loadConfig = (): Config => ({
   systemShards: Math.max(1, int('BANK_SYSTEM_SHARDS', 16)),
   loginMaxFailures: int('BANK_LOGIN_MAX_FAILURES', 10),
   loginLockSeconds: int('BANK_LOGIN_LOCK_SECONDS', 30 * 60),
+  loginSlowAfter: int('BANK_LOGIN_SLOW_AFTER', 10),
+  authFloorMs: int('BANK_AUTH_FLOOR_MS', 400),
   cursorSecretId: process.env.BANK_CURSOR_SECRET_ID ?? '',
   idempotencyTtlSeconds: atLeast('BANK_IDEMPOTENCY_TTL_SECONDS', 48 * 3600, MIN_IDEMPOTENCY_TTL_SECONDS),
 });

@@ -24,6 +24,8 @@ export type Permission =
   | 'table:delete'
   | 'cognito:public'
   | 'cognito:admin'
+  /** Look up, delete (a stale unconfirmed sign-up) and globally sign out users. */
+  | 'cognito:users'
   /** Read and write statement files in the statements bucket (and use its KMS key). */
   | 's3:statements'
   /** Send email through SES v2 from the stage's verified identity. */
@@ -92,18 +94,25 @@ export const functions = {
   auth: fn({
     ...defaults,
     entry: 'src/handlers/auth.ts',
-    description: 'Register, confirm, login, refresh, logout',
+    description: 'Register, confirm, login (with MFA), refresh, logout, password reset',
     trigger: http,
-    permissions: ['cognito:admin', 'cognito:public', 'table:write'],
-    sdkActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'cognito-idp:AdminConfirmSignUp'],
+    permissions: ['cognito:admin', 'cognito:public', 'cognito:users', 'table:write'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'cognito-idp:AdminConfirmSignUp',
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:AdminDeleteUser',
+      'cognito-idp:AdminUserGlobalSignOut',
+    ],
   }),
   profile: fn({
     ...defaults,
     entry: 'src/handlers/profile.ts',
-    description: 'The caller\u2019s profile',
+    description: 'The caller\u2019s profile and security: password, TOTP MFA, sessions',
     trigger: http,
-    permissions: ['table:read'],
-    sdkActions: ['dynamodb:GetItem'],
+    permissions: ['cognito:public', 'table:write'],
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
   }),
   'accounts-read': fn({
     ...defaults,
@@ -194,8 +203,16 @@ export const functions = {
     entry: 'src/handlers/payees.ts',
     description: 'Saved payees and confirmation of payee',
     trigger: http,
-    permissions: ['table:write'],
-    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+    permissions: ['table:write', 'table:delete'],
+    // Deleting a saved payee (USER#<sub>/PAYEE#<id>).
+    deletePartitions: ['USER#'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+    ],
   }),
   'schedules-api': fn({
     ...defaults,

@@ -3,6 +3,7 @@
  * For handler integration tests; the end-to-end tests go through the real `npm start` instead.
  */
 import { join } from 'node:path';
+import { decodeJwt } from 'jose';
 import { buildEvent } from '../src/api/event.ts';
 import type { Result } from '../src/api/http.ts';
 import { type OperationId, routeKey, routes } from '../src/api/routes.ts';
@@ -17,6 +18,10 @@ export interface CallInput {
   headers?: Record<string, string>;
   /** The caller: becomes verified JWT claims. */
   user?: string;
+  /** The caller's real access token: its claims become the verified claims, and it is sent as Bearer. */
+  token?: string;
+  /** requestContext.http.sourceIp (127.0.0.1 by default). */
+  sourceIp?: string;
 }
 
 export interface CallResult {
@@ -36,8 +41,14 @@ export const call = async (op: OperationId, input: CallInput = {}): Promise<Call
   const body = input.raw ?? (input.body === undefined ? undefined : JSON.stringify(input.body));
   const headers = {
     ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    ...(input.token ? { authorization: `Bearer ${input.token}` } : {}),
     ...input.headers,
   };
+  const claims = input.token
+    ? (decodeJwt(input.token) as Record<string, string | number>)
+    : input.user
+      ? { sub: input.user, username: input.user, client_id: 'test', token_use: 'access' }
+      : undefined;
   const event = buildEvent({
     method: route.method,
     path,
@@ -46,9 +57,8 @@ export const call = async (op: OperationId, input: CallInput = {}): Promise<Call
     rawQueryString: new URLSearchParams(input.query ?? {}).toString(),
     headers,
     ...(body !== undefined ? { body } : {}),
-    ...(input.user
-      ? { claims: { sub: input.user, username: input.user, client_id: 'test', token_use: 'access' } }
-      : {}),
+    ...(claims ? { claims } : {}),
+    ...(input.sourceIp ? { sourceIp: input.sourceIp } : {}),
   });
   const mod = (await import(join(root, functions[route.fn].entry))) as {
     handler: (e: typeof event) => Promise<Result>;

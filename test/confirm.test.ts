@@ -28,8 +28,8 @@ describe('confirmation by code', () => {
     const email = `confirm-${Date.now()}@example.com`;
     const password = 'Confirm-Me-2026!';
     const reg = await post('/v1/auth/register', { email, password, name: 'Unconfirmed' });
-    expect(reg.status).toBe(201);
-    expect(reg.body.confirmed).toBe(false);
+    expect(reg.status).toBe(202);
+    expect(reg.body).toEqual({ email, status: 'pending_confirmation' });
 
     const early = await post('/v1/auth/login', { email, password });
     expect(early.status).toBe(403);

@@ -52,7 +52,7 @@ describe('the bank, end to end through npm start', () => {
   it('registers and logs in', async () => {
     const reg = await api('POST', '/v1/auth/register', { body: { email, password, name: 'E2E User' } });
     expect(reg.status).toBe(201);
-    expect(reg.body.confirmed).toBe(true);
+    expect(reg.body.status).toBe('confirmed');
     const login = await api('POST', '/v1/auth/login', { body: { email, password } });
     expect(login.status).toBe(200);
     token = login.body.accessToken;

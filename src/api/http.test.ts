@@ -56,7 +56,7 @@ describe('the HTTP layer', () => {
     });
     expect(r.headers['x-request-id']).toMatch(/.+/);
     expect(seen[0]?.idempotencyKey).toBe('k-1');
-    expect(seen[0]?.caller).toEqual({ sub: 'u1', username: 'u1', clientId: 'c' });
+    expect(seen[0]?.caller).toEqual({ sub: 'u1', username: 'u1', clientId: 'c', issuedAt: 0 });
   });
 
   it('gives the same request the same fingerprint, and another body another one', async () => {

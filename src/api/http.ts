@@ -29,6 +29,8 @@ export interface Caller {
   sub: string;
   username: string;
   clientId: string;
+  /** When the access token was issued (epoch seconds; 0 if unknown). */
+  issuedAt: number;
 }
 
 type Out<S> = S extends ZodMiniType ? output<S> : undefined;
@@ -38,6 +40,8 @@ export interface Request<R extends RouteDef = RouteDef> {
   params: Out<R['params']>;
   query: Out<R['query']>;
   caller: R['auth'] extends true ? Caller : undefined;
+  /** The caller's access token itself, for Cognito calls made on their behalf (ChangePassword, TOTP). */
+  accessToken: R['auth'] extends true ? string : undefined;
   idempotencyKey: R['idempotent'] extends true ? string : undefined;
   /** A hash of the operation and its validated input: the same request gets the same fingerprint. */
   fingerprint: string;
@@ -125,7 +129,12 @@ const callerOf = (event: APIGatewayProxyEventV2): Caller | undefined => {
   const claims = (event as APIGatewayProxyEventV2WithJWTAuthorizer).requestContext?.authorizer?.jwt?.claims;
   const sub = claims?.sub;
   if (typeof sub !== 'string' || sub === '') return undefined;
-  return { sub, username: String(claims?.username ?? ''), clientId: String(claims?.client_id ?? '') };
+  return {
+    sub,
+    username: String(claims?.username ?? ''),
+    clientId: String(claims?.client_id ?? ''),
+    issuedAt: Number(claims?.iat ?? 0) || 0,
+  };
 };
 
 const fingerprintOf = (route: RouteEntry, params: unknown, body: unknown): string =>
@@ -162,6 +171,7 @@ const buildRequest = (event: APIGatewayProxyEventV2, route: RouteEntry): Request
     params,
     query,
     caller,
+    accessToken: route.auth ? header(event, 'authorization')?.replace(/^Bearer\s+/i, '') : undefined,
     idempotencyKey,
     fingerprint: fingerprintOf(route, params, body),
     requestId: event.requestContext.requestId,

@@ -89,6 +89,29 @@ export const ConfirmBody = doc(
   }),
   { id: 'ConfirmRequest' },
 );
+const ConfirmationCode = z.string().check(z.regex(/^\d{4,8}$/, 'must be the numeric code'));
+const TotpCode = doc(z.string().check(z.regex(/^\d{6}$/, 'must be the 6-digit code from the app')), {
+  example: '123456',
+});
+const CurrentPassword = z.string().check(z.minLength(1), z.maxLength(256));
+
+export const EmailBody = doc(z.strictObject({ email: Email }), { id: 'EmailRequest' });
+export const ResetPasswordBody = doc(
+  z.strictObject({ email: Email, code: ConfirmationCode, newPassword: Password }),
+  { id: 'ResetPasswordRequest' },
+);
+export const ChangePasswordBody = doc(
+  z.strictObject({ currentPassword: CurrentPassword, newPassword: Password }),
+  { id: 'ChangePasswordRequest' },
+);
+export const MfaLoginBody = doc(
+  z.strictObject({ session: z.string().check(z.minLength(1), z.maxLength(4096)), code: TotpCode }),
+  { id: 'MfaLoginRequest' },
+);
+export const TotpCodeBody = doc(z.strictObject({ code: TotpCode }), { id: 'TotpCodeRequest' });
+export const DisableTotpBody = doc(z.strictObject({ code: TotpCode, password: CurrentPassword }), {
+  id: 'DisableTotpRequest',
+});
 export const LoginBody = doc(
   z.strictObject({ email: Email, password: z.string().check(z.minLength(1), z.maxLength(256)) }),
   { id: 'LoginRequest' },
@@ -220,9 +243,26 @@ export const IdempotencyKey = doc(
 const transactionType = () => z.enum(transactionTypes);
 const transactionStatus = () => z.enum(transactionStatuses);
 
-export const UserOut = doc(z.object({ userId: z.string(), email: z.string(), confirmed: z.boolean() }), {
-  id: 'RegisteredUser',
+export const Registration = doc(
+  z.object({ email: z.string(), status: z.enum(['pending_confirmation', 'confirmed']) }),
+  {
+    id: 'Registration',
+    description:
+      'The same for a new and a taken email. 202 pending_confirmation (a code is emailed); 201 confirmed where sign-ups are confirmed automatically (local development only).',
+  },
+);
+export const Accepted = doc(z.object({ status: z.literal('accepted') }), {
+  id: 'Accepted',
+  description: 'The same answer whether or not the email is registered',
 });
+export const MfaChallenge = doc(z.object({ challenge: z.literal('totp'), session: z.string() }), {
+  id: 'MfaChallenge',
+  description: 'MFA is on: send the code from the authenticator app to /v1/auth/login/mfa',
+});
+export const TotpEnrolment = doc(z.object({ secret: z.string(), otpauthUri: z.string() }), {
+  id: 'TotpEnrolment',
+});
+export const MfaStatus = doc(z.object({ totp: z.boolean() }), { id: 'MfaStatus' });
 export const Tokens = doc(
   z.object({
     accessToken: z.string(),
@@ -233,6 +273,7 @@ export const Tokens = doc(
   }),
   { id: 'Tokens' },
 );
+export const LoginResult = doc(z.union([Tokens, MfaChallenge]), { id: 'LoginResult' });
 export const Me = doc(
   z.object({ userId: z.string(), email: z.string(), name: z.string(), createdAt: Instant }),
   { id: 'Me' },

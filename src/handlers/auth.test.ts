@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { decodeJwt } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { generateSync } from 'otplib';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { createTestTable, createTestUserPool, useHandlerEnv } from '../../test/harness.ts';
 import { captureLogs } from '../../test/logs.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 
+let pool: Awaited<ReturnType<typeof createTestUserPool>>;
 beforeAll(async () => {
-  const pool = await createTestUserPool();
+  pool = await createTestUserPool();
   useHandlerEnv({
     TABLE_NAME: await createTestTable('auth'),
     USER_POOL_ID: pool.userPoolId,
@@ -16,27 +19,75 @@ beforeAll(async () => {
     BANK_AUTO_CONFIRM: 'true',
     BANK_LOGIN_MAX_FAILURES: '10',
     BANK_LOGIN_LOCK_SECONDS: '1800',
+    BANK_LOGIN_SLOW_AFTER: '10',
+    BANK_AUTH_FLOOR_MS: '50',
   });
 });
 
 const email = () => `user-${randomUUID().slice(0, 8)}@example.com`;
 const register = (body: Record<string, unknown>) => call('register', { body });
-const login = (e: string, password = PASSWORD) => call('login', { body: { email: e, password } });
+const login = (e: string, password = PASSWORD, sourceIp = '127.0.0.1') =>
+  call('login', { body: { email: e, password }, sourceIp });
+const registered = async (password = PASSWORD) => {
+  const e = email();
+  expect((await register({ email: e, password, name: 'A' })).status).toBe(201);
+  return e;
+};
+const tokensOf = async (e: string, password = PASSWORD) => {
+  const r = await login(e, password);
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body as { accessToken: string; refreshToken: string; idToken: string };
+};
 
 describe('register', () => {
   it('registers, trims and lower-cases the email, and confirms locally', async () => {
     const e = email();
     const r = await register({ email: `  ${e.toUpperCase()} `, password: PASSWORD, name: 'Ada Lovelace' });
     expect(r.status).toBe(201);
-    expect(r.body).toEqual({ userId: expect.any(String), email: e, confirmed: true });
+    expect(r.body).toEqual({ email: e, status: 'confirmed' });
   });
 
-  it('refuses a duplicate email with 409 user_exists', async () => {
+  it('answers a taken email exactly as a new one, creates nothing, and tells the owner', async () => {
     const e = email();
-    await register({ email: e, password: PASSWORD, name: 'A' });
-    const r = await register({ email: e, password: PASSWORD, name: 'B' });
-    expect(r.status).toBe(409);
-    expect(r.body.code).toBe('user_exists');
+    const first = await register({ email: e, password: PASSWORD, name: 'Owner' });
+    const { logs, result: again } = await captureLogs(() =>
+      register({ email: e, password: 'Another-Pass-77!', name: 'Squatter' }),
+    );
+    expect(again.status).toBe(first.status);
+    expect(again.body).toEqual(first.body);
+    expect(logs).toContain('"event":"registration_repeated"');
+    expect(logs).toContain('Someone tried to register with your address');
+    // Nothing changed: the owner's password still works, the second one does not.
+    expect((await login(e)).status).toBe(200);
+    expect((await login(e, 'Another-Pass-77!')).status).toBe(401);
+  });
+
+  it('replaces an unconfirmed sign-up older than 24 hours, and keeps a younger one', async () => {
+    const e = email();
+    // A squatter's sign-up, never confirmed.
+    await pool.cognito.send(
+      new SignUpCommand({
+        ClientId: pool.clientId,
+        Username: e,
+        Password: 'Squatter-Pass-77!',
+        UserAttributes: [{ Name: 'email', Value: e }],
+      }),
+    );
+    const young = await register({ email: e, password: PASSWORD, name: 'Owner' });
+    expect(young.status).toBe(201);
+    expect((await login(e)).status).toBe(401);
+
+    const now = Date.now();
+    const later = vi.spyOn(Date, 'now').mockReturnValue(now + 25 * 3600 * 1000);
+    const { logs, result } = await captureLogs(() =>
+      register({ email: e, password: PASSWORD, name: 'Owner' }),
+    );
+    later.mockRestore();
+    expect(result.body).toEqual(young.body);
+    expect(logs).toContain('"event":"registration_replaced"');
+    // The owner's sign-up replaced the stale one (confirmed at once here), and it is the owner's password.
+    expect((await login(e)).status).toBe(200);
+    expect((await login(e, 'Squatter-Pass-77!')).status).toBe(401);
   });
 
   it.each([
@@ -46,12 +97,24 @@ describe('register', () => {
     ['no digit', 'Correct-Horse-Battery'],
     ['no symbol', 'CorrectHorse9Battery'],
     ['a space at the end', 'Correct-Horse-9-Battery '],
+    ['an é, which Cognito refuses', 'Corrécte-Horse-9-Battery'],
+    ['a €, which Cognito refuses', 'Correct-Horse-9-Battery€'],
   ])('enforces the password policy ourselves: %s', async (_, password) => {
     const r = await register({ email: email(), password, name: 'A' });
     expect(r.status).toBe(400);
     expect(r.body.code).toBe('validation_failed');
     expect(r.body.errors[0].path).toBe('body.password');
   });
+
+  it.each(['Password123!', 'P@ssw0rd2024!', '!!Iloveyou1234', 'Qwertyuiop123#', 'Football-2025!'])(
+    'refuses a common password or a trivial variant: %s',
+    async (password) => {
+      const r = await register({ email: email(), password, name: 'A' });
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      expect(r.body.code).toBe('weak_password');
+      expect(r.body.detail).toMatch(/too common/);
+    },
+  );
 
   it('validates name and email, and refuses unknown fields', async () => {
     for (const body of [
@@ -67,47 +130,60 @@ describe('register', () => {
 
 describe('login, refresh, logout, me', () => {
   it('logs in, reads /me, refreshes, and after logout the refresh token is refused', async () => {
-    const e = email();
-    const reg = await register({ email: e, password: PASSWORD, name: 'Grace Hopper' });
-    const r = await login(e);
-    expect(r.status).toBe(200);
-    expect(r.body).toEqual({
-      accessToken: expect.any(String),
-      idToken: expect.any(String),
-      refreshToken: expect.any(String),
-      expiresIn: expect.any(Number),
-      tokenType: 'Bearer',
-    });
-    expect(r.body.expiresIn).toBeGreaterThan(0);
-    const claims = decodeJwt(r.body.accessToken);
-    expect(claims.sub).toBe(reg.body.userId);
+    const e = await registered();
+    const t = await tokensOf(e);
+    const sub = String(decodeJwt(t.accessToken).sub);
+    const me = await call('me', { token: t.accessToken });
+    expect(me.body).toEqual({ userId: sub, email: e, name: 'A', createdAt: expect.any(String) });
 
-    const me = await call('me', { user: reg.body.userId });
-    expect(me.body).toEqual({
-      userId: reg.body.userId,
-      email: e,
-      name: 'Grace Hopper',
-      createdAt: expect.any(String),
-    });
-
-    const refreshed = await call('refresh', { body: { refreshToken: r.body.refreshToken } });
+    const refreshed = await call('refresh', { body: { refreshToken: t.refreshToken } });
     expect(refreshed.status).toBe(200);
-    expect(refreshed.body.accessToken).toEqual(expect.any(String));
     expect(refreshed.body.tokenType).toBe('Bearer');
 
-    const out = await call('logout', { user: reg.body.userId, body: { refreshToken: r.body.refreshToken } });
+    const out = await call('logout', { token: t.accessToken, body: { refreshToken: t.refreshToken } });
     expect(out.status).toBe(204);
-    const after = await call('refresh', { body: { refreshToken: r.body.refreshToken } });
+    const after = await call('refresh', { body: { refreshToken: t.refreshToken } });
     expect(after.status).toBe(401);
     expect(after.body.code).toBe('invalid_refresh_token');
     const bogus = await call('refresh', { body: { refreshToken: 'not-a-token' } });
     expect(bogus.status).toBe(401);
-    expect(bogus.body).toEqual({ ...after.body, detail: after.body.detail });
+    expect(bogus.body).toEqual(after.body);
+  });
+
+  it('logout with another customer\u2019s refresh token is refused and revokes nothing', async () => {
+    const alice = await tokensOf(await registered());
+    const mallory = await tokensOf(await registered());
+    const r = await call('logout', {
+      token: mallory.accessToken,
+      body: { refreshToken: alice.refreshToken },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.code).toBe('invalid_token');
+    const garbage = await call('logout', { token: mallory.accessToken, body: { refreshToken: 'garbage' } });
+    expect(garbage.status).toBe(400);
+    expect(garbage.body.code).toBe('invalid_token');
+    expect((await call('refresh', { body: { refreshToken: alice.refreshToken } })).status).toBe(200);
+  });
+
+  it('sign out everywhere ends renewal for every session', async () => {
+    const e = await registered();
+    const a = await tokensOf(e);
+    const b = await tokensOf(e);
+    const { logs, result } = await captureLogs(() => call('revokeSessions', { token: a.accessToken }));
+    expect(result.status).toBe(204);
+    expect(logs).toContain('"event":"sessions_revoked"');
+    for (const t of [a, b]) {
+      const r = await call('refresh', { body: { refreshToken: t.refreshToken } });
+      expect(r.status).toBe(401);
+      expect(r.body.code).toBe('invalid_refresh_token');
+    }
+    // A new login works and renews.
+    const c = await tokensOf(e);
+    expect((await call('refresh', { body: { refreshToken: c.refreshToken } })).status).toBe(200);
   });
 
   it('answers an unknown email and a wrong password the same way', async () => {
-    const e = email();
-    await register({ email: e, password: PASSWORD, name: 'A' });
+    const e = await registered();
     const wrong = await login(e, 'Wrong-Password-1');
     const unknown = await login(email(), PASSWORD);
     expect(wrong.status).toBe(401);
@@ -116,19 +192,34 @@ describe('login, refresh, logout, me', () => {
     expect(wrong.body.code).toBe('invalid_credentials');
   });
 
-  it('locks an email after 10 failures in a row, even for the right password, with Retry-After', async () => {
-    const e = email();
-    await register({ email: e, password: PASSWORD, name: 'A' });
-    for (let i = 0; i < 10; i++) expect((await login(e, `Wrong-Password-${i}`)).status).toBe(401);
-    const locked = await login(e);
+  it('10 failures from one IP lock that IP for that email; the owner from a known IP still logs in', async () => {
+    const e = await registered();
+    expect((await login(e, PASSWORD, '10.0.0.2')).status).toBe(200);
+    const { logs } = await captureLogs(async () => {
+      for (let i = 0; i < 10; i++)
+        expect((await login(e, `Wrong-Password-${i}`, '10.0.0.66')).status).toBe(401);
+    });
+    expect(logs).toContain('"event":"login_locked"');
+    const locked = await login(e, PASSWORD, '10.0.0.66');
     expect(locked.status).toBe(429);
     expect(locked.body.code).toBe('login_locked');
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(1700);
+    // The owner's usual IP is neither locked nor slowed by the attacker's failures.
+    expect((await login(e, PASSWORD, '10.0.0.2')).status).toBe(200);
   });
 
-  it('a burst of parallel guesses cannot get past the limit', async () => {
-    const e = email();
-    await register({ email: e, password: PASSWORD, name: 'A' });
+  it('failures from many IPs slow the email down for unknown IPs, with Retry-After, but never lock it', async () => {
+    const e = await registered();
+    for (let i = 0; i < 10; i++) expect((await login(e, 'Wrong-Password-1', `10.1.0.${i}`)).status).toBe(401);
+    const slowed = await login(e, PASSWORD, '10.1.1.1');
+    expect(slowed.status).toBe(429);
+    expect(slowed.body.code).toBe('login_throttled');
+    expect(Number(slowed.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(slowed.headers['retry-after'])).toBeLessThanOrEqual(30);
+  });
+
+  it('a burst of parallel guesses from one IP cannot get past the limit', async () => {
+    const e = await registered();
     const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => login(e, `Wrong-Password-${i}`)));
     const statuses = rs.map((r) => r.status);
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10);
@@ -136,9 +227,8 @@ describe('login, refresh, logout, me', () => {
     expect((await login(e)).status).toBe(429);
   });
 
-  it('a successful login resets the count', async () => {
-    const e = email();
-    await register({ email: e, password: PASSWORD, name: 'A' });
+  it('a successful login resets the pair count', async () => {
+    const e = await registered();
     for (let i = 0; i < 9; i++) await login(e, 'Wrong-Password-1');
     expect((await login(e)).status).toBe(200);
     for (let i = 0; i < 9; i++) await login(e, 'Wrong-Password-1');
@@ -151,9 +241,113 @@ describe('login, refresh, logout, me', () => {
       await register({ email: e, password: PASSWORD, name: 'A' });
       return login(e);
     });
-    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).toContain('"event":"login_succeeded"');
     expect(logs).not.toContain(PASSWORD);
     for (const t of [result.body.accessToken, result.body.refreshToken, result.body.idToken])
       expect(logs).not.toContain(t);
+  });
+});
+
+describe('change password', () => {
+  it('changes with the current password; a wrong one is refused; a common new one is weak', async () => {
+    const e = await registered();
+    const t = await tokensOf(e);
+    const wrong = await call('changePassword', {
+      token: t.accessToken,
+      body: { currentPassword: 'Not-The-Password-1', newPassword: 'Brand-New-Secret-42' },
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.code).toBe('wrong_password');
+    const weak = await call('changePassword', {
+      token: t.accessToken,
+      body: { currentPassword: PASSWORD, newPassword: 'Password123!' },
+    });
+    expect(weak.body.code).toBe('weak_password');
+    const ok = await call('changePassword', {
+      token: t.accessToken,
+      body: { currentPassword: PASSWORD, newPassword: 'Brand-New-Secret-42' },
+    });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(204);
+    expect((await login(e)).status).toBe(401);
+    expect((await login(e, 'Brand-New-Secret-42')).status).toBe(200);
+  });
+});
+
+describe('TOTP MFA', () => {
+  const code = (secret: string) => generateSync({ secret });
+
+  it('enrols, turns on, asks for the code at login, counts wrong codes, turns off', async () => {
+    const e = await registered();
+    const t = await tokensOf(e);
+    expect((await call('mfaStatus', { token: t.accessToken })).body).toEqual({ totp: false });
+
+    const enrol = await call('enrolTotp', { token: t.accessToken });
+    expect(enrol.status, JSON.stringify(enrol.body)).toBe(200);
+    const { secret, otpauthUri } = enrol.body;
+    expect(otpauthUri).toMatch(/^otpauth:\/\/totp\/Serverless%20Bank:/);
+    expect(new URL(otpauthUri).searchParams.get('secret')).toBe(secret);
+
+    const bad = await call('verifyTotp', { token: t.accessToken, body: { code: '000000' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('invalid_code');
+    expect((await call('verifyTotp', { token: t.accessToken, body: { code: code(secret) } })).status).toBe(
+      204,
+    );
+    expect((await call('mfaStatus', { token: t.accessToken })).body).toEqual({ totp: true });
+    expect((await call('enrolTotp', { token: t.accessToken })).body.code).toBe('mfa_already_enabled');
+
+    // Login: a challenge instead of tokens.
+    const first = await login(e);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ challenge: 'totp', session: expect.any(String) });
+    expect(first.body.accessToken).toBeUndefined();
+    const wrong = await call('loginMfa', { body: { session: first.body.session, code: '000000' } });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.code).toBe('invalid_code');
+    const done = await call('loginMfa', { body: { session: first.body.session, code: code(secret) } });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(decodeJwt(done.body.accessToken).sub).toBe(decodeJwt(t.accessToken).sub);
+    // The waiting login is single use.
+    const replay = await call('loginMfa', { body: { session: first.body.session, code: code(secret) } });
+    expect(replay.status).toBe(401);
+    expect(replay.body.code).toBe('invalid_session');
+    expect((await call('loginMfa', { body: { session: 'made-up', code: '123456' } })).body.code).toBe(
+      'invalid_session',
+    );
+
+    // Turning it off needs the password and a current code.
+    const noPassword = await call('disableTotp', {
+      token: t.accessToken,
+      body: { code: code(secret), password: 'Not-The-Password-1' },
+    });
+    expect(noPassword.body.code).toBe('wrong_password');
+    const off = await call('disableTotp', {
+      token: t.accessToken,
+      body: { code: code(secret), password: PASSWORD },
+    });
+    expect(off.status, JSON.stringify(off.body)).toBe(204);
+    expect((await login(e)).body.accessToken).toEqual(expect.any(String));
+  });
+
+  it('wrong MFA codes count toward the lockout of that email and IP', async () => {
+    const e = await registered();
+    const t = await tokensOf(e);
+    const { secret } = (await call('enrolTotp', { token: t.accessToken })).body;
+    await call('verifyTotp', { token: t.accessToken, body: { code: code(secret) } });
+    let failures = 0;
+    while (failures < 10) {
+      const first = await login(e, PASSWORD, '10.9.9.9');
+      expect(first.status, JSON.stringify(first.body)).toBe(200);
+      for (let i = 0; i < 3 && failures < 10; i++, failures++) {
+        const r = await call('loginMfa', {
+          body: { session: first.body.session, code: '000000' },
+          sourceIp: '10.9.9.9',
+        });
+        expect(r.body.code).toBe('invalid_code');
+      }
+    }
+    const locked = await login(e, PASSWORD, '10.9.9.9');
+    expect(locked.status).toBe(429);
+    expect(locked.body.code).toBe('login_locked');
   });
 });

@@ -4,13 +4,16 @@
  */
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { config } from '../config.ts';
+import { BankError } from '../domain/errors.ts';
 import { Identity } from '../identity/cognito.ts';
+import { logSecurityEvents, type SecurityEvents } from '../identity/security-events.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createCursorCodec, cursorKeys } from '../store/cursor.ts';
 import { createDocumentClient, type Db } from '../store/db.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
 import { LedgerStore } from '../store/ledger.ts';
-import { LoginStore } from '../store/logins.ts';
+import { FailureCounter, LoginGuard } from '../store/logins.ts';
+import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
 
 const once = <T>(make: () => T): (() => T) => {
@@ -26,11 +29,36 @@ export const users = /* @__PURE__ */ once(() => new UserStore(db(), config().tab
 export const accounts = /* @__PURE__ */ once(() => new AccountStore(db(), config().tableName));
 export const logins = /* @__PURE__ */ once(
   () =>
-    new LoginStore(db(), config().tableName, {
+    new LoginGuard(db(), config().tableName, {
       maxFailures: config().loginMaxFailures,
       lockSeconds: config().loginLockSeconds,
+      slowAfter: config().loginSlowAfter,
+      maxDelaySeconds: 30,
+      windowSeconds: config().loginLockSeconds,
+      knownIpDays: 90,
     }),
 );
+/** 5 wrong answers lock for 15 minutes (Retry-After), with the given error code. */
+const fiveInFifteen = (code: 'reset_locked' | 'verification_locked', detail: string) =>
+  new FailureCounter(
+    db(),
+    config().tableName,
+    { maxFailures: 5, lockSeconds: 15 * 60 },
+    (s) => new BankError(code, detail, { headers: { 'retry-after': String(s) } }),
+  );
+/** Wrong password-reset codes, per email. */
+export const resetAttempts = /* @__PURE__ */ once(() =>
+  fiveInFifteen('reset_locked', 'Too many wrong codes: try again in a few minutes'),
+);
+/** Wrong passwords or codes in signed-in changes (password, MFA off), per customer. */
+export const verifyAttempts = /* @__PURE__ */ once(() =>
+  fiveInFifteen('verification_locked', 'Too many wrong passwords or codes: try again in a few minutes'),
+);
+/** Refresh-token registry, revocation markers and logins waiting for their TOTP code. */
+export const sessions = /* @__PURE__ */ once(
+  () => new SessionStore(db(), config().tableName, 30 * 24 * 3600),
+);
+export const securityEvents: SecurityEvents = logSecurityEvents;
 export const identity = /* @__PURE__ */ once(() => {
   const c = config();
   return new Identity(new CognitoIdentityProviderClient({}), {

@@ -1,11 +1,131 @@
+/**
+ * The signed-in customer: profile, and security (change password, TOTP MFA, sign out everywhere).
+ * Security changes need a current password or code, counted per customer (5 wrong in 15 minutes lock
+ * them), and every one of them is recorded as a security event.
+ */
+import type { Caller } from '../api/http.ts';
 import { createHandler } from '../api/http.ts';
-import { BankError } from '../domain/errors.ts';
-import { users } from './context.ts';
+import { BankError, isBankError } from '../domain/errors.ts';
+import { keys } from '../store/keys.ts';
+import { assertNotCommon, assertNotRevoked } from './checks.ts';
+import { identity, securityEvents, sessions, users, verifyAttempts } from './context.ts';
+
+const ISSUER = 'Serverless Bank';
+
+const profileOf = async (caller: Caller) => {
+  const profile = await users().get(caller.sub);
+  if (!profile) throw new BankError('not_found', 'No profile for this user');
+  return profile;
+};
+
+/**
+ * Runs a check of the customer's password or code, counted: a wrong one (`wrong` says which errors
+ * are wrong answers) counts toward the lock, a right one resets the count.
+ */
+const counted = async <T>(caller: Caller, wrong: readonly string[], check: () => Promise<T>): Promise<T> => {
+  const key = keys.verification(caller.sub);
+  await verifyAttempts().reserve(key);
+  try {
+    const result = await check();
+    await verifyAttempts().succeeded(key);
+    return result;
+  } catch (e) {
+    if (isBankError(e) && wrong.includes(e.code)) {
+      const f = await verifyAttempts().failed(key);
+      await securityEvents.record({ event: 'password_check_failed', userId: caller.sub, reason: e.code });
+      if (f.locked)
+        await securityEvents.record({
+          event: 'verification_locked',
+          userId: caller.sub,
+          until: new Date(f.until ?? 0).toISOString(),
+        });
+    } else await verifyAttempts().release(key);
+    throw e;
+  }
+};
+
+/** The otpauth:// URI authenticator apps read from a QR code (Key Uri Format: issuer, account, secret). */
+export const otpauthUri = (secret: string, account: string): string => {
+  const params = new URLSearchParams({
+    secret,
+    issuer: ISSUER,
+    algorithm: 'SHA1',
+    digits: '6',
+    period: '30',
+  });
+  return `otpauth://totp/${encodeURIComponent(ISSUER)}:${encodeURIComponent(account)}?${params}`;
+};
 
 export const handler = createHandler('profile', {
   me: async ({ caller }) => {
-    const profile = await users().get(caller.sub);
-    if (!profile) throw new BankError('not_found', 'No profile for this user');
-    return { body: profile };
+    await assertNotRevoked(caller);
+    return { body: await profileOf(caller) };
+  },
+
+  changePassword: async ({ caller, accessToken, body, sourceIp }) => {
+    await assertNotRevoked(caller);
+    assertNotCommon(body.newPassword, 'body.newPassword');
+    await counted(caller, ['wrong_password'], () =>
+      identity().changePassword(accessToken, body.currentPassword, body.newPassword),
+    );
+    await securityEvents.record({ event: 'password_changed', userId: caller.sub, sourceIp });
+    return {};
+  },
+
+  mfaStatus: async ({ caller, accessToken }) => {
+    await assertNotRevoked(caller);
+    return { body: { totp: await identity().totpEnabled(accessToken) } };
+  },
+
+  enrolTotp: async ({ caller, accessToken, sourceIp }) => {
+    await assertNotRevoked(caller);
+    if (await identity().totpEnabled(accessToken))
+      throw new BankError('mfa_already_enabled', 'TOTP is already on: turn it off first to enrol a new app');
+    const [profile, secret] = await Promise.all([profileOf(caller), identity().associateTotp(accessToken)]);
+    await securityEvents.record({ event: 'mfa_enrolment_started', userId: caller.sub, sourceIp });
+    return { body: { secret, otpauthUri: otpauthUri(secret, profile.email) } };
+  },
+
+  verifyTotp: async ({ caller, accessToken, body, sourceIp }) => {
+    await assertNotRevoked(caller);
+    await counted(caller, ['invalid_code'], () => identity().enableTotp(accessToken, body.code));
+    await securityEvents.record({ event: 'mfa_enabled', userId: caller.sub, sourceIp, reason: 'totp' });
+    return {};
+  },
+
+  disableTotp: async ({ caller, accessToken, body, sourceIp }) => {
+    await assertNotRevoked(caller);
+    if (!(await identity().totpEnabled(accessToken)))
+      throw new BankError('mfa_not_enabled', 'TOTP is not on');
+    const { email } = await profileOf(caller);
+    // Proof of both factors: a full sign-in with the password and the current code. Its tokens are
+    // not handed out, and its refresh token is revoked at once.
+    await counted(caller, ['wrong_password', 'invalid_code'], async () => {
+      const first = await identity()
+        .login(email, body.password)
+        .catch((e) => {
+          if (isBankError(e) && e.code === 'invalid_credentials')
+            throw new BankError('wrong_password', 'The password is wrong');
+          throw e;
+        });
+      if (!('challenge' in first)) throw new Error('Cognito did not ask for the TOTP code of an MFA user');
+      const tokens = await identity().respondTotp(email, first.session, body.code);
+      if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
+    });
+    await identity().setTotp(accessToken, false);
+    await securityEvents.record({ event: 'mfa_disabled', userId: caller.sub, sourceIp, reason: 'totp' });
+    return {};
+  },
+
+  revokeSessions: async ({ caller, accessToken, sourceIp }) => {
+    await sessions().revokeAllBefore(caller.sub);
+    const cognito = await identity().signOutEverywhere({ accessToken });
+    await securityEvents.record({
+      event: 'sessions_revoked',
+      userId: caller.sub,
+      sourceIp,
+      reason: cognito ? 'GlobalSignOut and revocation marker' : 'revocation marker (no GlobalSignOut here)',
+    });
+    return {};
   },
 });

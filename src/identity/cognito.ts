@@ -5,12 +5,25 @@
  */
 import {
   AdminConfirmSignUpCommand,
+  AdminDeleteUserCommand,
+  AdminGetUserCommand,
+  AdminUserGlobalSignOutCommand,
+  AssociateSoftwareTokenCommand,
   type AuthenticationResultType,
+  ChangePasswordCommand,
   type CognitoIdentityProviderClient,
+  ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
+  ForgotPasswordCommand,
+  GetUserCommand,
+  GlobalSignOutCommand,
   InitiateAuthCommand,
+  ResendConfirmationCodeCommand,
+  RespondToAuthChallengeCommand,
   RevokeTokenCommand,
+  SetUserMFAPreferenceCommand,
   SignUpCommand,
+  VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { decodeJwt } from 'jose';
 import { BankError } from '../domain/errors.ts';
@@ -56,6 +69,49 @@ const badPassword = () =>
 const invalidCredentials = () => new BankError('invalid_credentials', 'The email or password is wrong');
 const invalidCode = () => new BankError('invalid_code', 'The code is wrong or has expired');
 const invalidRefresh = () => new BankError('invalid_refresh_token', 'The refresh token is not valid');
+const weakPassword = () =>
+  new BankError('weak_password', 'Cognito refused the new password: choose a longer, less common one');
+const wrongPassword = () => new BankError('wrong_password', 'The password is wrong');
+const invalidSession = () =>
+  new BankError('invalid_session', 'The sign-in has expired or was already used: log in again');
+const tooManyCodes = () =>
+  new BankError('verification_locked', 'Too many attempts: wait a few minutes and try again', {
+    headers: { 'retry-after': '900' },
+  });
+
+/** A wrong or expired emailed code, or an unknown email: the same answer for all. */
+const WRONG_CODE: Translation = {
+  CodeMismatchException: invalidCode,
+  ExpiredCodeException: invalidCode,
+  UserNotFoundException: invalidCode,
+  NotAuthorizedException: invalidCode,
+};
+
+/** What a code-sending call may answer that must not tell whether the email exists. */
+const QUIET_ON_SEND = [
+  'UserNotFoundException',
+  'InvalidParameterException',
+  'NotAuthorizedException',
+  'LimitExceededException',
+  'CodeDeliveryFailureException',
+];
+
+/** An operation the emulator does not implement (cognito-local answers `CognitoLocal#Unsupported`). */
+export const isUnsupported = (e: unknown): boolean => /Unsupported/.test(nameOf(e));
+
+/** What a sign-up did. `exists`: the email is taken; nothing was created. */
+export type SignUpOutcome =
+  | { outcome: 'created'; userId: string; confirmed: boolean }
+  | { outcome: 'exists' };
+
+/** A login's first step: tokens, or (MFA on) Cognito's challenge session for the TOTP code. */
+export type LoginOutcome = { tokens: Tokens } | { challenge: 'totp'; session: string };
+
+export interface UserRecord {
+  sub: string;
+  status: string;
+  createdAt: Date | undefined;
+}
 
 /** Seconds until the access token expires: Cognito's ExpiresIn, or the token's own `exp` (cognito-local). */
 const expiresIn = (r: AuthenticationResultType, now = Date.now()): number => {
@@ -82,17 +138,21 @@ export class Identity {
     private readonly cfg: IdentityConfig,
   ) {}
 
-  async signUp(
-    email: string,
-    password: string,
-    name: string,
-  ): Promise<{ userId: string; confirmed: boolean }> {
+  private get client() {
+    return { ClientId: this.cfg.clientId };
+  }
+  private get pool() {
+    return { UserPoolId: this.cfg.userPoolId };
+  }
+
+  /** Signs up; a taken email is an outcome, not an error, so the caller can answer the same way. */
+  async signUp(email: string, password: string, name: string): Promise<SignUpOutcome> {
     let userId = '';
     let confirmed = false;
     try {
       const r = await this.cognito.send(
         new SignUpCommand({
-          ClientId: this.cfg.clientId,
+          ...this.client,
           Username: email,
           Password: password,
           UserAttributes: [
@@ -104,48 +164,84 @@ export class Identity {
       userId = r.UserSub ?? '';
       confirmed = r.UserConfirmed ?? false;
     } catch (e) {
+      if (nameOf(e) === 'UsernameExistsException') return { outcome: 'exists' };
       translate(e, {
-        UsernameExistsException: () => new BankError('user_exists', 'That email is already registered'),
         InvalidPasswordException: badPassword,
         // Cognito checks its own patterns (e.g. no white space around a password) this way.
         InvalidParameterException: badPassword,
       });
     }
     if (!confirmed && this.cfg.autoConfirm) {
-      await this.cognito.send(
-        new AdminConfirmSignUpCommand({ UserPoolId: this.cfg.userPoolId, Username: email }),
-      );
+      await this.cognito.send(new AdminConfirmSignUpCommand({ ...this.pool, Username: email }));
       confirmed = true;
     }
-    return { userId, confirmed };
+    return { outcome: 'created', userId, confirmed };
+  }
+
+  /** The user's status (UNCONFIRMED, CONFIRMED, ...) and creation time, or undefined if there is none. */
+  async user(email: string): Promise<UserRecord | undefined> {
+    try {
+      const r = await this.cognito.send(new AdminGetUserCommand({ ...this.pool, Username: email }));
+      const sub = r.UserAttributes?.find((a) => a.Name === 'sub')?.Value ?? r.Username ?? '';
+      return { sub, status: r.UserStatus ?? 'UNKNOWN', createdAt: r.UserCreateDate };
+    } catch (e) {
+      if (nameOf(e) === 'UserNotFoundException') return undefined;
+      return translate(e, {});
+    }
+  }
+
+  async deleteUser(email: string): Promise<void> {
+    try {
+      await this.cognito.send(new AdminDeleteUserCommand({ ...this.pool, Username: email }));
+    } catch (e) {
+      if (nameOf(e) !== 'UserNotFoundException') translate(e, {});
+    }
+  }
+
+  /**
+   * Sends a new confirmation code. cognito-local has no ResendConfirmationCode: there, ForgotPassword
+   * does the same for an unconfirmed user (a new code, stored where ConfirmSignUp checks it, "emailed"
+   * to the log). Unknown or confirmed emails are silently ignored.
+   */
+  async resendConfirmation(email: string): Promise<void> {
+    try {
+      await this.cognito.send(new ResendConfirmationCodeCommand({ ...this.client, Username: email }));
+    } catch (e) {
+      if (isUnsupported(e)) {
+        const u = await this.user(email);
+        if (u?.status === 'UNCONFIRMED') await this.forgotPassword(email);
+        return;
+      }
+      if (!QUIET_ON_SEND.includes(nameOf(e))) translate(e, {});
+    }
   }
 
   async confirm(email: string, code: string): Promise<void> {
     try {
       await this.cognito.send(
-        new ConfirmSignUpCommand({ ClientId: this.cfg.clientId, Username: email, ConfirmationCode: code }),
+        new ConfirmSignUpCommand({ ...this.client, Username: email, ConfirmationCode: code }),
       );
     } catch (e) {
       translate(e, {
-        CodeMismatchException: invalidCode,
-        ExpiredCodeException: invalidCode,
-        UserNotFoundException: invalidCode,
-        NotAuthorizedException: invalidCode,
+        ...WRONG_CODE,
       });
     }
   }
 
   /** Throws invalid_credentials for an unknown email and a wrong password alike. */
-  async login(email: string, password: string): Promise<Tokens> {
+  async login(email: string, password: string): Promise<LoginOutcome> {
     try {
       const r = await this.cognito.send(
         new InitiateAuthCommand({
-          ClientId: this.cfg.clientId,
+          ...this.client,
           AuthFlow: 'USER_PASSWORD_AUTH',
           AuthParameters: { USERNAME: email, PASSWORD: password },
         }),
       );
-      return tokensOf(r.AuthenticationResult);
+      if (r.ChallengeName === 'SOFTWARE_TOKEN_MFA' && r.Session)
+        return { challenge: 'totp', session: r.Session };
+      if (r.ChallengeName) throw new Error(`Cognito asked for an unexpected challenge: ${r.ChallengeName}`);
+      return { tokens: tokensOf(r.AuthenticationResult) };
     } catch (e) {
       return translate(e, {
         UserNotConfirmedException: () => new BankError('user_not_confirmed', 'Confirm your email first'),
@@ -159,11 +255,35 @@ export class Identity {
     }
   }
 
+  /** The second step of an MFA login: the TOTP code against Cognito's challenge session. */
+  async respondTotp(email: string, session: string, code: string): Promise<Tokens> {
+    try {
+      const r = await this.cognito.send(
+        new RespondToAuthChallengeCommand({
+          ...this.client,
+          ChallengeName: 'SOFTWARE_TOKEN_MFA',
+          Session: session,
+          ChallengeResponses: { USERNAME: email, SOFTWARE_TOKEN_MFA_CODE: code },
+        }),
+      );
+      return tokensOf(r.AuthenticationResult);
+    } catch (e) {
+      return translate(e, {
+        CodeMismatchException: invalidCode,
+        EnableSoftwareTokenMFAException: invalidCode,
+        ExpiredCodeException: invalidSession,
+        NotAuthorizedException: invalidSession,
+        InvalidParameterException: invalidSession,
+        UserNotFoundException: invalidSession,
+      });
+    }
+  }
+
   async refresh(refreshToken: string): Promise<Tokens> {
     try {
       const r = await this.cognito.send(
         new InitiateAuthCommand({
-          ClientId: this.cfg.clientId,
+          ...this.client,
           AuthFlow: 'REFRESH_TOKEN_AUTH',
           AuthParameters: { REFRESH_TOKEN: refreshToken },
         }),
@@ -183,10 +303,121 @@ export class Identity {
   /** Revokes a refresh token (and the tokens issued from it). Revoking an invalid token is not an error. */
   async revoke(refreshToken: string): Promise<void> {
     try {
-      await this.cognito.send(new RevokeTokenCommand({ ClientId: this.cfg.clientId, Token: refreshToken }));
+      await this.cognito.send(new RevokeTokenCommand({ ...this.client, Token: refreshToken }));
     } catch (e) {
       const ignore = ['NotAuthorizedException', 'UnsupportedTokenTypeException', 'InvalidParameterException'];
       if (!ignore.includes(nameOf(e))) translate(e, {});
     }
+  }
+
+  /**
+   * Signs the user out everywhere: GlobalSignOut with their access token, or AdminUserGlobalSignOut by
+   * email. Returns false where the emulator lacks both (cognito-local): the caller's revocation marker
+   * then does the job alone.
+   */
+  async signOutEverywhere(who: { accessToken: string } | { email: string }): Promise<boolean> {
+    try {
+      if ('accessToken' in who)
+        await this.cognito.send(new GlobalSignOutCommand({ AccessToken: who.accessToken }));
+      else await this.cognito.send(new AdminUserGlobalSignOutCommand({ ...this.pool, Username: who.email }));
+      return true;
+    } catch (e) {
+      if (isUnsupported(e)) return false;
+      if (nameOf(e) === 'UserNotFoundException') return true;
+      return translate(e, {});
+    }
+  }
+
+  /** Sends a reset code. Says nothing about whether the email exists (the caller always answers 202). */
+  async forgotPassword(email: string): Promise<void> {
+    try {
+      await this.cognito.send(new ForgotPasswordCommand({ ...this.client, Username: email }));
+    } catch (e) {
+      if (!QUIET_ON_SEND.includes(nameOf(e))) translate(e, {});
+    }
+  }
+
+  async resetPassword(email: string, code: string, password: string): Promise<void> {
+    try {
+      await this.cognito.send(
+        new ConfirmForgotPasswordCommand({
+          ...this.client,
+          Username: email,
+          ConfirmationCode: code,
+          Password: password,
+        }),
+      );
+    } catch (e) {
+      translate(e, {
+        ...WRONG_CODE,
+        InvalidPasswordException: weakPassword,
+        InvalidParameterException: weakPassword,
+        // Cognito's own limit on wrong codes.
+        LimitExceededException: tooManyCodes,
+      });
+    }
+  }
+
+  async changePassword(accessToken: string, current: string, next: string): Promise<void> {
+    try {
+      await this.cognito.send(
+        new ChangePasswordCommand({
+          AccessToken: accessToken,
+          PreviousPassword: current,
+          ProposedPassword: next,
+        }),
+      );
+    } catch (e) {
+      translate(e, {
+        NotAuthorizedException: wrongPassword,
+        // cognito-local answers a wrong current password this way; the API has checked the new one already.
+        InvalidPasswordException: wrongPassword,
+        InvalidParameterException: weakPassword,
+        LimitExceededException: tooManyCodes,
+      });
+    }
+  }
+
+  /** Starts TOTP enrolment: the secret to show (as a QR code) to the customer's authenticator app. */
+  async associateTotp(accessToken: string): Promise<string> {
+    const r = await this.cognito.send(new AssociateSoftwareTokenCommand({ AccessToken: accessToken }));
+    if (!r.SecretCode) throw new Error('Cognito returned no TOTP secret');
+    return r.SecretCode;
+  }
+
+  /** Checks the first code from the app and turns TOTP MFA on (required at every login from now on). */
+  async enableTotp(accessToken: string, code: string): Promise<void> {
+    try {
+      const r = await this.cognito.send(
+        new VerifySoftwareTokenCommand({
+          AccessToken: accessToken,
+          UserCode: code,
+          FriendlyDeviceName: 'Authenticator',
+        }),
+      );
+      if (r.Status !== 'SUCCESS') throw invalidCode();
+    } catch (e) {
+      translate(e, {
+        CodeMismatchException: invalidCode,
+        EnableSoftwareTokenMFAException: invalidCode,
+        InvalidParameterException: invalidCode,
+        NotAuthorizedException: invalidCode,
+      });
+    }
+    await this.setTotp(accessToken, true);
+  }
+
+  async setTotp(accessToken: string, enabled: boolean): Promise<void> {
+    await this.cognito.send(
+      new SetUserMFAPreferenceCommand({
+        AccessToken: accessToken,
+        SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled },
+      }),
+    );
+  }
+
+  async totpEnabled(accessToken: string): Promise<boolean> {
+    const r = await this.cognito.send(new GetUserCommand({ AccessToken: accessToken }));
+    return (r.UserMFASettingList ?? []).includes('SOFTWARE_TOKEN_MFA');
   }
 }

@@ -10,6 +10,7 @@ import {
   DescribeUserPoolCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
+  SetUserPoolMfaConfigCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
   CreateTableCommand,
@@ -91,6 +92,8 @@ export const userPoolInput = (poolName: string) => ({
     },
   },
   AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email' as const, Priority: 1 }] },
+  // As on AWS (infra/identity.ts): customers may turn on TOTP; no SMS.
+  MfaConfiguration: 'OPTIONAL' as const,
   AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
 });
 
@@ -102,8 +105,8 @@ export const userPoolClientInput = (userPoolId: string, clientName: string) => (
   ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH' as const, 'ALLOW_REFRESH_TOKEN_AUTH' as const],
   EnableTokenRevocation: true,
   PreventUserExistenceErrors: 'ENABLED' as const,
-  AccessTokenValidity: 15,
-  IdTokenValidity: 15,
+  AccessTokenValidity: 5,
+  IdTokenValidity: 5,
   RefreshTokenValidity: 1,
   TokenValidityUnits: {
     AccessToken: 'minutes' as const,
@@ -169,6 +172,14 @@ export const ensureUserPool = async (
     if (!userPoolId) throw new Error('CreateUserPool returned no id');
   }
   const poolId = userPoolId;
+  // Pools made before MFA existed get it too (the call is idempotent).
+  await cognito.send(
+    new SetUserPoolMfaConfigCommand({
+      UserPoolId: poolId,
+      MfaConfiguration: 'OPTIONAL',
+      SoftwareTokenMfaConfiguration: { Enabled: true },
+    }),
+  );
   let userPoolClientId =
     known.userPoolClientId &&
     (await exists(() =>

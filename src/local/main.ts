@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole bank offline. Starts DynamoDB Local and cognito-local, creates the table and
  * the user pool if missing, and serves the API, its reference and the web client through the local
- * gateway. Env: PORT (3000), HOST (127.0.0.1), BANK_DATA_DIR (.data), BANK_DYNAMODB_PORT and
+ * gateway. Env: PORT (3000), HOST (127.0.0.1; a non-loopback one needs BANK_ALLOW_REMOTE=true), BANK_DATA_DIR (.data), BANK_DYNAMODB_PORT and
  * BANK_COGNITO_PORT (free ports otherwise), BANK_AUTO_CONFIRM ('false' to need the emailed code),
  * BANK_CORS_ORIGINS, BANK_RATE_LIMIT*, BANK_SWEEP_SECONDS (5: how often scheduled functions run),
  * BANK_EMULATE_CONFLICTS ('off' to let DynamoDB Local's transactions overlap without conflicts, as it
@@ -55,6 +55,20 @@ const fail = (message: string): never => {
   console.error(`npm start: ${message}`);
   process.exit(1);
 };
+
+// cognito-local signs tokens with a key published in its source: whoever can reach this stack can
+// mint a token for any customer. So it listens on loopback only, unless told otherwise on purpose.
+const isLoopback = (h: string) => h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+if (!isLoopback(host)) {
+  if (process.env.BANK_ALLOW_REMOTE !== 'true') {
+    fail(
+      `HOST=${host} is not a loopback address. Anyone who can reach it could mint tokens with cognito-local's public signing key. Set BANK_ALLOW_REMOTE=true to do it anyway.`,
+    );
+  }
+  console.warn(
+    `Serverless Bank: WARNING: listening on ${host} (BANK_ALLOW_REMOTE=true). Anyone who can reach it can mint tokens for any customer with cognito-local's public signing key: never expose it to a network you do not trust.`,
+  );
+}
 
 await mkdir(dataDir, { recursive: true });
 const previous = await readStackFile(dataDir);

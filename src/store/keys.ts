@@ -29,4 +29,11 @@ export const keys = {
   login: (email: string) => ({ pk: `LOGIN#${email}`, sk: 'LOGIN' }),
   /** The partition-key prefix of system shards (verify reads the shard id back from it). */
   systemPrefix: SYSTEM,
+  loginPair: (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `IP#${ip}` }),
+  loginKnownIp: (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `KNOWN#${ip}` }),
+  passwordReset: (email: string) => ({ pk: `LOGIN#${email}`, sk: 'RESET' }),
+  verification: (sub: string) => ({ pk: `USER#${sub}`, sk: 'VERIFY' }),
+  security: (sub: string) => ({ pk: `USER#${sub}`, sk: 'SECURITY' }),
+  refreshToken: (hash: string) => ({ pk: `REFRESH#${hash}`, sk: 'REFRESH' }),
+  mfaSession: (hash: string) => ({ pk: `MFA#${hash}`, sk: 'MFA' }),
 } as const;

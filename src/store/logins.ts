@@ -1,108 +1,376 @@
+/**
+ * Failed-attempt counters that protect customers without handing attackers a way to lock them out.
+ *
+ * - `FailureCounter`: one item counts failures in a row and locks after `maxFailures` for
+ *   `lockSeconds` (PCI DSS v4 8.3.4). Each attempt is reserved with one conditional write *before* the
+ *   secret is checked, so a burst of parallel guesses cannot get past the limit. Used per
+ *   (email, source IP) for logins, per email for password-reset codes, per customer for the password
+ *   and code checks of signed-in changes.
+ * - `LoginGuard`: logins. Failures per (email, source IP) lock that pair; failures per email from all
+ *   IPs only *slow* further attempts (1 s, 2 s, 4 s ... 30 s between accepted attempts), never lock.
+ *   An IP the customer has logged in from before is not slowed, so the owner keeps a way in whatever
+ *   an attacker does elsewhere; a password reset clears both counters.
+ *
+ * Counters are kept for unknown emails too, so they reveal nothing about which emails exist.
+ */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import type { Db } from './db.ts';
 import { keys } from './keys.ts';
+
+type Key = { pk: string; sk: string };
 
 export interface LockoutPolicy {
   maxFailures: number;
   lockSeconds: number;
 }
 
-const locked = (seconds: number) =>
-  new BankError('login_locked', 'Too many failed logins: try again later', {
-    headers: { 'retry-after': String(Math.max(1, seconds)) },
-  });
+const isConditionFailure = (e: unknown) => (e as Error)?.name === 'ConditionalCheckFailedException';
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+const DAY = 24 * 3600;
 
-/**
- * Failed-login lockout per email (PCI DSS v4 8.3.4): after `maxFailures` failures in a row the
- * email is locked for `lockSeconds`, whatever the password. Each attempt is reserved with one
- * conditional write *before* the password is checked, so a burst of parallel guesses cannot get
- * past the limit. Kept for unknown emails too, so the lock reveals nothing about which exist.
- */
-export class LoginStore {
+export type LockedError = (retryAfterSeconds: number) => BankError;
+
+/** The outcome of a failure: whether it locked the counter, and until when (epoch ms). */
+export interface FailureOutcome {
+  locked: boolean;
+  until?: number;
+}
+
+export class FailureCounter {
   constructor(
     private readonly db: Db,
     private readonly table: string,
     private readonly policy: LockoutPolicy,
+    private readonly lockedError: LockedError,
   ) {}
 
-  /** Counts an attempt, or throws login_locked (429, Retry-After) when the email may not try now. */
-  async reserve(email: string, now = Date.now()): Promise<void> {
+  private update(key: Key, input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>) {
+    return this.db.send(new UpdateCommand({ TableName: this.table, Key: key, ...input }));
+  }
+
+  /**
+   * Counts an attempt, or throws the locked error (429, Retry-After) when the key may not try now.
+   * `epoch` is the generation the counter must belong to: a counter of an older generation (cleared
+   * by a password reset since) starts again from zero. Returns whether a lock had just expired.
+   */
+  async reserve(key: Key, now = Date.now(), epoch = 0): Promise<{ unlocked: boolean }> {
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.login(email),
-          UpdateExpression: 'SET attempts = if_not_exists(attempts, :zero) + :one, expiresAt = :exp',
-          ConditionExpression:
-            '(attribute_not_exists(lockedUntil) OR lockedUntil <= :now) AND (attribute_not_exists(attempts) OR attempts < :max)',
-          ExpressionAttributeValues: {
-            ':zero': 0,
-            ':one': 1,
-            ':now': now,
-            ':max': this.policy.maxFailures,
-            ':exp': Math.floor(now / 1000) + this.policy.lockSeconds + 24 * 3600,
-          },
-        }),
-      );
+      const r = await this.update(key, {
+        UpdateExpression:
+          'SET attempts = if_not_exists(attempts, :zero) + :one, epoch = :epoch, expiresAt = :exp REMOVE lockedUntil',
+        ConditionExpression:
+          '(attribute_not_exists(epoch) OR epoch = :epoch) AND (attribute_not_exists(lockedUntil) OR lockedUntil <= :now) AND (attribute_not_exists(attempts) OR attempts < :max)',
+        ExpressionAttributeValues: {
+          ':zero': 0,
+          ':one': 1,
+          ':now': now,
+          ':max': this.policy.maxFailures,
+          ':epoch': epoch,
+          ':exp': Math.floor(now / 1000) + this.policy.lockSeconds + DAY,
+        },
+        ReturnValues: 'UPDATED_OLD',
+      });
+      return { unlocked: r.Attributes?.lockedUntil !== undefined };
     } catch (e) {
-      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
-      const r = await this.db.send(
-        new GetCommand({ TableName: this.table, Key: keys.login(email), ConsistentRead: true }),
+      if (!isConditionFailure(e)) throw e;
+      const current = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
       );
-      const until = Number(r.Item?.lockedUntil ?? 0);
+      const old: Record<string, unknown> = current.Item ?? {};
+      if (old.epoch !== undefined && old.epoch !== epoch) {
+        // Cleared since (a password reset): this attempt is the first of the new generation.
+        await this.update(key, {
+          UpdateExpression: 'SET attempts = :one, epoch = :epoch, expiresAt = :exp REMOVE lockedUntil',
+          ConditionExpression: 'epoch = :old',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':epoch': epoch,
+            ':old': old.epoch,
+            ':exp': Math.floor(now / 1000) + this.policy.lockSeconds + DAY,
+          },
+        }).catch((err) => {
+          if (!isConditionFailure(err)) throw err;
+          throw this.lockedError(1);
+        });
+        return { unlocked: old.lockedUntil !== undefined };
+      }
+      const until = Number(old.lockedUntil ?? 0);
       // Not locked yet, but as many attempts as allowed are already under way: they will lock it.
-      throw locked(until > now ? Math.ceil((until - now) / 1000) : this.policy.lockSeconds);
+      throw this.lockedError(until > now ? seconds(until - now) : this.policy.lockSeconds);
     }
   }
 
-  /** The attempt failed on the password: at the limit, the email is locked. */
-  async failed(email: string, now = Date.now()): Promise<void> {
+  /** The reserved attempt failed: at the limit, the key is locked. */
+  async failed(key: Key, now = Date.now()): Promise<FailureOutcome> {
+    const until = now + this.policy.lockSeconds * 1000;
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.login(email),
-          UpdateExpression: 'SET attempts = :zero, lockedUntil = :until',
-          ConditionExpression: 'attempts >= :max',
-          ExpressionAttributeValues: {
-            ':zero': 0,
-            ':until': now + this.policy.lockSeconds * 1000,
-            ':max': this.policy.maxFailures,
-          },
-        }),
-      );
+      await this.update(key, {
+        UpdateExpression: 'SET attempts = :zero, lockedUntil = :until',
+        ConditionExpression: 'attempts >= :max',
+        ExpressionAttributeValues: { ':zero': 0, ':until': until, ':max': this.policy.maxFailures },
+      });
+      return { locked: true, until };
     } catch (e) {
       // Below the limit: the reserved attempt simply stays counted.
-      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+      if (!isConditionFailure(e)) throw e;
+      return { locked: false };
     }
   }
 
-  /** The attempt ended without judging the password (e.g. unconfirmed user, Cognito busy): uncount it. */
-  async release(email: string): Promise<void> {
-    await this.db
-      .send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.login(email),
-          UpdateExpression: 'SET attempts = attempts - :one',
-          ConditionExpression: 'attempts > :zero',
-          ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
-        }),
-      )
-      .catch((e: Error) => {
-        if (e.name !== 'ConditionalCheckFailedException') throw e;
-      });
+  /** The reserved attempt ended without judging the secret (e.g. Cognito busy): uncount it. */
+  async release(key: Key): Promise<void> {
+    await this.update(key, {
+      UpdateExpression: 'SET attempts = attempts - :one',
+      ConditionExpression: 'attempts > :zero',
+      ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+    }).catch((e) => {
+      if (!isConditionFailure(e)) throw e;
+    });
   }
 
-  /** A successful login resets the count. */
-  async succeeded(email: string): Promise<void> {
+  /** The secret was right: the count starts again. */
+  async succeeded(key: Key): Promise<void> {
+    await this.update(key, {
+      UpdateExpression: 'SET attempts = :zero',
+      ExpressionAttributeValues: { ':zero': 0 },
+    });
+  }
+}
+
+// ---------- logins ----------
+
+export interface LoginPolicy extends LockoutPolicy {
+  /** Failures per email (all IPs) before attempts on that email are slowed. */
+  slowAfter: number;
+  /** The longest delay between accepted attempts on a slowed email. */
+  maxDelaySeconds: number;
+  /** Per-email failures older than this are forgotten. */
+  windowSeconds: number;
+  /** How long an IP stays known after a successful login from it. */
+  knownIpDays: number;
+}
+
+/** 1 s, 2 s, 4 s ... up to the maximum, after the `slowAfter`-th failure. */
+export const slowDelaySeconds = (
+  failures: number,
+  policy: Pick<LoginPolicy, 'slowAfter' | 'maxDelaySeconds'>,
+) => (failures < policy.slowAfter ? 0 : Math.min(policy.maxDelaySeconds, 2 ** (failures - policy.slowAfter)));
+
+/** An attempt under way: what `failed`, `succeeded` and `release` need to settle it. */
+export interface LoginTicket {
+  email: string;
+  ip: string;
+  epoch: number;
+  /** This attempt took the email's slowed slot, and must give it back. */
+  claimed: boolean;
+  /** The pair's lock had expired: the caller records the unlock. */
+  unlocked: boolean;
+}
+
+export interface LoginFailure {
+  /** The (email, IP) pair is now locked until this time (epoch ms). */
+  pairLockedUntil?: number;
+  /** The email is now slowed: the next attempt from an unknown IP is accepted from this time. */
+  slowedUntil?: number;
+  failures: number;
+}
+
+export const loginThrottled = (retryAfter: number) =>
+  new BankError('login_throttled', 'Too many failed logins for this email: wait a moment and try again', {
+    headers: { 'retry-after': String(retryAfter) },
+  });
+export const loginLocked = (retryAfter: number) =>
+  new BankError('login_locked', 'Too many failed logins: try again later, or reset your password', {
+    headers: { 'retry-after': String(retryAfter) },
+  });
+
+export class LoginGuard {
+  private readonly pairs: FailureCounter;
+
+  constructor(
+    private readonly db: Db,
+    private readonly table: string,
+    private readonly policy: LoginPolicy,
+  ) {
+    this.pairs = new FailureCounter(db, table, policy, loginLocked);
+  }
+
+  private async emailState(email: string, now: number) {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.login(email), ConsistentRead: true }),
+    );
+    const item = r.Item ?? {};
+    const recent = Number(item.lastFailureAt ?? 0) > now - this.policy.windowSeconds * 1000;
+    return {
+      epoch: Number(item.epoch ?? 0),
+      failures: recent ? Number(item.failures ?? 0) : 0,
+      nextAt: item.nextAt === undefined ? undefined : Number(item.nextAt),
+    };
+  }
+
+  private async isKnown(email: string, ip: string, now: number): Promise<boolean> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.loginKnownIp(email, ip), ConsistentRead: true }),
+    );
+    return Number(r.Item?.expiresAt ?? 0) > now / 1000;
+  }
+
+  /** Reserves an attempt, or throws login_throttled / login_locked (429 with Retry-After). */
+  async reserve(email: string, ip: string, now = Date.now()): Promise<LoginTicket> {
+    const [state, known, pair] = await Promise.all([
+      this.emailState(email, now),
+      this.isKnown(email, ip, now),
+      this.db.send(
+        new GetCommand({ TableName: this.table, Key: keys.loginPair(email, ip), ConsistentRead: true }),
+      ),
+    ]);
+    // A locked pair says so first (a lock from an older generation was cleared by a reset).
+    const lockedUntil = Number(pair.Item?.lockedUntil ?? 0);
+    if (lockedUntil > now && Number(pair.Item?.epoch ?? 0) === state.epoch)
+      throw loginLocked(seconds(lockedUntil - now));
+    let claimed = false;
+    if (!known && state.failures >= this.policy.slowAfter) {
+      if (state.nextAt !== undefined && state.nextAt > now) throw loginThrottled(seconds(state.nextAt - now));
+      // Take the slot: until this attempt is judged, no other unknown IP may try this email.
+      await this.db
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: keys.login(email),
+            UpdateExpression: 'SET nextAt = :held',
+            ConditionExpression:
+              state.nextAt === undefined ? 'attribute_not_exists(nextAt)' : 'nextAt = :seen',
+            ExpressionAttributeValues: {
+              ':held': now + this.policy.maxDelaySeconds * 1000,
+              ...(state.nextAt === undefined ? {} : { ':seen': state.nextAt }),
+            },
+          }),
+        )
+        .catch((e) => {
+          if (isConditionFailure(e)) throw loginThrottled(1);
+          throw e;
+        });
+      claimed = true;
+    }
+    try {
+      const { unlocked } = await this.pairs.reserve(keys.loginPair(email, ip), now, state.epoch);
+      return { email, ip, epoch: state.epoch, claimed, unlocked };
+    } catch (e) {
+      if (claimed) await this.giveBack(email, now);
+      throw e;
+    }
+  }
+
+  private async giveBack(email: string, now: number): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: keys.login(email),
-        UpdateExpression: 'SET attempts = :zero',
-        ExpressionAttributeValues: { ':zero': 0 },
+        UpdateExpression: 'SET nextAt = :now',
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
+  }
+
+  /** The password (or MFA code) was wrong. */
+  async failed(t: LoginTicket, now = Date.now()): Promise<LoginFailure> {
+    const pair = await this.pairs.failed(keys.loginPair(t.email, t.ip), now);
+    const windowStart = now - this.policy.windowSeconds * 1000;
+    let failures: number;
+    try {
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.login(t.email),
+          UpdateExpression: 'SET failures = failures + :one, lastFailureAt = :now, expiresAt = :exp',
+          ConditionExpression: 'lastFailureAt > :windowStart AND epoch = :epoch',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':now': now,
+            ':windowStart': windowStart,
+            ':epoch': t.epoch,
+            ':exp': Math.floor(now / 1000) + this.policy.windowSeconds + DAY,
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      failures = Number(r.Attributes?.failures ?? 1);
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      // The first failure of a new window (or of a new generation after a reset).
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.login(t.email),
+          UpdateExpression:
+            'SET failures = :one, lastFailureAt = :now, epoch = if_not_exists(epoch, :zero), expiresAt = :exp REMOVE nextAt',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':zero': 0,
+            ':now': now,
+            ':exp': Math.floor(now / 1000) + this.policy.windowSeconds + DAY,
+          },
+        }),
+      );
+      failures = 1;
+    }
+    const delay = slowDelaySeconds(failures, this.policy);
+    let slowedUntil: number | undefined;
+    if (delay > 0) {
+      slowedUntil = now + delay * 1000;
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.login(t.email),
+          UpdateExpression: 'SET nextAt = :next',
+          ExpressionAttributeValues: { ':next': slowedUntil },
+        }),
+      );
+    } else if (t.claimed) await this.giveBack(t.email, now);
+    return {
+      failures,
+      ...(pair.locked ? { pairLockedUntil: pair.until } : {}),
+      ...(slowedUntil ? { slowedUntil } : {}),
+    };
+  }
+
+  /** The password was right: the pair's count starts again and the IP becomes known. */
+  async succeeded(t: LoginTicket, now = Date.now()): Promise<void> {
+    await Promise.all([
+      this.pairs.succeeded(keys.loginPair(t.email, t.ip)),
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.loginKnownIp(t.email, t.ip),
+          UpdateExpression: 'SET expiresAt = :exp',
+          ExpressionAttributeValues: { ':exp': Math.floor(now / 1000) + this.policy.knownIpDays * DAY },
+        }),
+      ),
+      t.claimed ? this.giveBack(t.email, now) : Promise.resolve(),
+    ]);
+  }
+
+  /** The attempt ended without judging the password (e.g. unconfirmed user, MFA step next, Cognito busy). */
+  async release(t: LoginTicket, now = Date.now()): Promise<void> {
+    await Promise.all([
+      this.pairs.release(keys.loginPair(t.email, t.ip)),
+      t.claimed ? this.giveBack(t.email, now) : Promise.resolve(),
+    ]);
+  }
+
+  /**
+   * After a password reset: every counter of this email starts again (the per-email one now, the
+   * per-IP ones on their next attempt, by the new generation number).
+   */
+  async clear(email: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.login(email),
+        UpdateExpression:
+          'SET failures = :zero, epoch = if_not_exists(epoch, :zero) + :one REMOVE nextAt, lastFailureAt',
+        ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
       }),
     );
   }

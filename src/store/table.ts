@@ -15,7 +15,14 @@
  *                                                   sender's entry for a pending transfer (entity `hold`)
  *   SYSTEM#<name>#<cur>#<n> / SYSTEM                a shard of a system account balance (cash-in, cash-out)
  *   IDEM#<sub>#<key>      / IDEM                    an idempotency record with the response to replay (TTL)
- *   LOGIN#<email>         / LOGIN                   failed-login counter and lock (TTL)
+ *   LOGIN#<email>         / LOGIN                   failures per email from all IPs: slows attempts (TTL)
+ *   LOGIN#<email>         / IP#<ip>                 failures per (email, source IP): locks the pair (TTL)
+ *   LOGIN#<email>         / KNOWN#<ip>              an IP the customer logged in from: not slowed (TTL)
+ *   LOGIN#<email>         / RESET                   wrong password-reset codes: locks resets (TTL)
+ *   USER#<sub>            / VERIFY                  wrong passwords/codes in signed-in changes (TTL)
+ *   USER#<sub>            / SECURITY                "tokens issued before T are revoked" marker
+ *   REFRESH#<sha256>      / REFRESH                 a refresh token we issued: owner, issue time (TTL)
+ *   MFA#<sha256>          / MFA                     a login waiting for its TOTP code, single use (TTL)
  *
  * GSI1 (gsi1pk = HOLDS#<shard>, gsi1sk = <expiresAt>#<journalId>) is sparse: it lists the pending
  * journals by expiry, for the sweeper. A journal leaves it when it stops being pending.

@@ -236,6 +236,14 @@ const validValue = (field: string, ctx: FuzzContext, route?: RouteEntry): fc.Arb
       );
     case 'password':
       return str(PASSWORD, 'wrong-Password-1!');
+    // A strong new password and a common one; the current password is never the real one, so the
+    // fuzz user keeps theirs.
+    case 'newPassword':
+      return str('Fuzzed-New-Secret-42', 'Password123!');
+    case 'currentPassword':
+      return str('wrong-Password-1!');
+    case 'session':
+      return str('not-a-pending-login');
     case 'name':
     case 'nickname':
     case 'description':

@@ -27,6 +27,7 @@ it('registers, logs in, opens two accounts, deposits, transfers between them and
     'An upper-case letter (done)',
     'A lower-case letter (done)',
     'A digit (done)',
+    'No other characters (such as é, € or a tab) (done)',
     'No space at the start or end (done)',
   ]);
   await screenshot(page, '02-register-password-feedback');

@@ -14,6 +14,12 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * cognito-local's codes (confirmation, password reset) in the browser tests: fixed with its own CODE
+ * setting, as the tests cannot read an inbox. `npm start` prints the real, random ones.
+ */
+export const EMAILED_CODE = '246810';
+
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -23,7 +29,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   let stack: StartedStack | undefined;
   try {
-    stack = await startStack({ env: { BANK_AUTO_CONFIRM: 'true' } });
+    stack = await startStack({ env: { BANK_AUTO_CONFIRM: 'true', CODE: EMAILED_CODE } });
   } catch (e) {
     throw new Error(`could not start the stack: ${(e as Error).message}`);
   }

@@ -13,7 +13,14 @@ export type HistoryEntry = z.infer<typeof s.HistoryEntry>;
 export type HistoryPage = z.infer<typeof s.HistoryPage>;
 export type Me = z.infer<typeof s.Me>;
 export type Tokens = z.infer<typeof s.Tokens>;
-export type RegisteredUser = z.infer<typeof s.UserOut>;
+export type Registration = z.infer<typeof s.Registration>;
+export type MfaChallenge = z.infer<typeof s.MfaChallenge>;
+export type LoginResult = Tokens | MfaChallenge;
+export type TotpEnrolment = z.infer<typeof s.TotpEnrolment>;
+export type MfaStatus = z.infer<typeof s.MfaStatus>;
+export type ResetPasswordBody = z.input<typeof s.ResetPasswordBody>;
+export type ChangePasswordBody = z.input<typeof s.ChangePasswordBody>;
+export type DisableTotpBody = z.input<typeof s.DisableTotpBody>;
 export type OpenAccountBody = z.input<typeof s.OpenAccountBody>;
 export type MoneyBody = z.input<typeof s.MoneyBody>;
 export type TransferBody = z.input<typeof s.TransferBody>;
@@ -120,10 +127,21 @@ export class Api {
     }
   }
 
-  register = (body: RegisterBody) =>
-    send<RegisteredUser>(this.#fetch, this.#baseUrl, { method: 'POST', path: '/v1/auth/register', body });
-  confirm = (body: ConfirmBody) =>
-    send<void>(this.#fetch, this.#baseUrl, { method: 'POST', path: '/v1/auth/confirm', body });
+  #public = <T>(path: string, body: unknown) =>
+    send<T>(this.#fetch, this.#baseUrl, { method: 'POST', path, body });
+
+  register = (body: RegisterBody) => this.#public<Registration>('/v1/auth/register', body);
+  confirm = (body: ConfirmBody) => this.#public<void>('/v1/auth/confirm', body);
+  resendConfirmation = (email: string) => this.#public<void>('/v1/auth/confirm/resend', { email });
+  forgotPassword = (email: string) => this.#public<void>('/v1/auth/password/forgot', { email });
+  resetPassword = (body: ResetPasswordBody) => this.#public<void>('/v1/auth/password/reset', body);
+
+  changePassword = (body: ChangePasswordBody) => this.request<void>('POST', '/v1/me/password', body);
+  mfaStatus = () => this.request<MfaStatus>('GET', '/v1/me/mfa');
+  enrolTotp = () => this.request<TotpEnrolment>('POST', '/v1/me/mfa/totp');
+  verifyTotp = (code: string) => this.request<void>('POST', '/v1/me/mfa/totp/verify', { code });
+  disableTotp = (body: DisableTotpBody) => this.request<void>('DELETE', '/v1/me/mfa/totp', body);
+  revokeAllSessions = () => this.request<void>('POST', '/v1/me/sessions/revoke-all');
 
   me = () => this.request<Me>('GET', '/v1/me');
   accounts = () => this.request<{ items: Account[] }>('GET', '/v1/accounts');

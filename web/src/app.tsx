@@ -10,8 +10,9 @@ import type { RuntimeConfig } from './config.ts';
 import { createIdleTimer, type IdleTimer, warnBeforeFor } from './idle.ts';
 import { isPublic, loginPath, match, type Screen, safeNext } from './routes.ts';
 import { AccountDetail, CloseAccount, Dashboard, OpenAccount } from './screens/accounts.tsx';
-import { Confirm, Login, Register } from './screens/auth.tsx';
+import { Confirm, ForgotPassword, Login, Register, ResetPassword } from './screens/auth.tsx';
 import { MoneyForm, Transfer } from './screens/money.tsx';
+import { Security } from './screens/security.tsx';
 import type { EndReason, Session, SessionState } from './session.ts';
 import { type AppContext, Ctx, Link, type NavigateOptions, Page } from './ui.tsx';
 
@@ -19,6 +20,9 @@ const TITLES: Record<Screen['name'], string> = {
   login: 'Log in',
   register: 'Register',
   confirm: 'Confirm your email',
+  forgot: 'Reset your password',
+  reset: 'Choose a new password',
+  security: 'Security',
   dashboard: 'Your accounts',
   open: 'Open an account',
   transfer: 'Transfer money',
@@ -171,6 +175,9 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
                 <li>
                   <Link to="/transfer">Transfer</Link>
                 </li>
+                <li>
+                  <Link to="/security">Security</Link>
+                </li>
                 {me ? (
                   <li class="who">
                     <span class="visually-hidden">Signed in as </span>
@@ -217,6 +224,12 @@ const ScreenView = ({ screen, endReason }: { screen: Screen; endReason: EndReaso
       return <Register />;
     case 'confirm':
       return <Confirm />;
+    case 'forgot':
+      return <ForgotPassword />;
+    case 'reset':
+      return <ResetPassword />;
+    case 'security':
+      return <Security />;
     case 'dashboard':
       return <Dashboard />;
     case 'open':

@@ -5,7 +5,15 @@ import { checkPassword, PASSWORD_RULES } from './password.ts';
 
 describe('password feedback', () => {
   it('lists each rule as met or not', () => {
-    expect(checkPassword('').rules.map((r) => r.met)).toEqual([false, false, false, false, false, true]);
+    expect(checkPassword('').rules.map((r) => r.met)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]);
     expect(
       checkPassword('abcDEF123!')
         .rules.filter((r) => !r.met)

@@ -3,6 +3,9 @@ export type Screen =
   | { name: 'login' }
   | { name: 'register' }
   | { name: 'confirm' }
+  | { name: 'forgot' }
+  | { name: 'reset' }
+  | { name: 'security' }
   | { name: 'dashboard' }
   | { name: 'open' }
   | { name: 'transfer' }
@@ -12,7 +15,7 @@ export type Screen =
   | { name: 'close'; id: string }
   | { name: 'notFound' };
 
-const PUBLIC = new Set<Screen['name']>(['login', 'register', 'confirm']);
+const PUBLIC = new Set<Screen['name']>(['login', 'register', 'confirm', 'forgot', 'reset']);
 export const isPublic = (s: Screen): boolean => PUBLIC.has(s.name);
 
 const ID = '([0-9a-fA-F-]{36})';
@@ -21,6 +24,9 @@ const table: [RegExp, (m: RegExpExecArray) => Screen][] = [
   [/^\/login$/, () => ({ name: 'login' })],
   [/^\/register$/, () => ({ name: 'register' })],
   [/^\/confirm$/, () => ({ name: 'confirm' })],
+  [/^\/forgot$/, () => ({ name: 'forgot' })],
+  [/^\/reset$/, () => ({ name: 'reset' })],
+  [/^\/security$/, () => ({ name: 'security' })],
   [/^\/accounts\/new$/, () => ({ name: 'open' })],
   [/^\/transfer$/, () => ({ name: 'transfer' })],
   [new RegExp(`^/accounts/${ID}$`), (m) => ({ name: 'account', id: m[1] as string })],

@@ -26,7 +26,14 @@ const fakeAuth = () => {
         tokenType: 'Bearer',
       });
     if (url === '/v1/auth/login') {
+      if (body.email === 'mfa@example.com' && body.password === 'right')
+        return Response.json({ challenge: 'totp', session: 'pending-1' });
       if (body.password !== 'right') return Response.json(problem('invalid_credentials'), { status: 401 });
+      return tokens(true);
+    }
+    if (url === '/v1/auth/login/mfa') {
+      if (body.session !== 'pending-1' || body.code !== '123456')
+        return Response.json(problem('invalid_code'), { status: 400 });
       return tokens(true);
     }
     if (url === '/v1/auth/refresh') {
@@ -87,6 +94,22 @@ describe('Session', () => {
     expect([...storage.map.keys()].sort()).toEqual([ACTIVITY_KEY, REFRESH_KEY]);
     expect(storage.map.get(REFRESH_KEY)).toBe('refresh-1');
     expect([...storage.map.values()].join()).not.toContain('access-');
+    expect(states).toEqual([{ signedIn: true }]);
+  });
+
+  it('with MFA on, signs in only after the TOTP step', async () => {
+    const { session, storage, states } = setup();
+    expect(await session.login('mfa@example.com', 'right')).toEqual({
+      challenge: 'totp',
+      session: 'pending-1',
+    });
+    expect(session.signedIn).toBe(false);
+    expect(storage.map.size).toBe(0);
+    await expect(session.completeMfa('pending-1', '000000')).rejects.toMatchObject({ code: 'invalid_code' });
+    expect(session.signedIn).toBe(false);
+    await session.completeMfa('pending-1', '123456');
+    expect(session.accessToken()).toBe('access-1');
+    expect(storage.map.get(REFRESH_KEY)).toBe('refresh-1');
     expect(states).toEqual([{ signedIn: true }]);
   });
 

@@ -1,12 +1,13 @@
 /**
  * The session. The access token lives in memory only; the refresh token is kept in sessionStorage
  * (this tab, until it closes; never localStorage) so that a reload can renew the session. The access
- * token is renewed a minute before it expires, and whenever the API answers 401.
+ * token is renewed quietly a minute before it expires (access tokens live 5 minutes on AWS), and
+ * whenever the API answers 401.
  *
  * The time of the last activity is kept beside the refresh token, so a reload after the idle timeout
  * does not bring an idle session back.
  */
-import { send, type TokenSource, type Tokens } from './api.ts';
+import { type LoginResult, type MfaChallenge, send, type TokenSource, type Tokens } from './api.ts';
 import type { Clock } from './clock.ts';
 import { ApiError, NetworkError } from './errors.ts';
 
@@ -60,12 +61,32 @@ export class Session implements TokenSource {
     if (this.signedIn) this.#o.storage.setItem(ACTIVITY_KEY, String(at));
   }
 
-  async login(email: string, password: string): Promise<void> {
-    const tokens = await send<Tokens>(this.#fetch, this.#o.baseUrl, {
+  /**
+   * Logs in. With MFA on, the API answers a challenge instead of tokens: this returns it, and
+   * `completeMfa` finishes the login with the code from the authenticator app.
+   */
+  async login(email: string, password: string): Promise<MfaChallenge | undefined> {
+    const r = await send<LoginResult>(this.#fetch, this.#o.baseUrl, {
       method: 'POST',
       path: '/v1/auth/login',
       body: { email, password },
     });
+    if ('challenge' in r) return r;
+    this.#start(r);
+    return undefined;
+  }
+
+  async completeMfa(session: string, code: string): Promise<void> {
+    this.#start(
+      await send<Tokens>(this.#fetch, this.#o.baseUrl, {
+        method: 'POST',
+        path: '/v1/auth/login/mfa',
+        body: { session, code },
+      }),
+    );
+  }
+
+  #start(tokens: Tokens): void {
     if (tokens.refreshToken) this.#o.storage.setItem(REFRESH_KEY, tokens.refreshToken);
     this.#o.storage.setItem(ACTIVITY_KEY, String(this.#o.clock.now()));
     this.#accept(tokens);

@@ -1,5 +1,9 @@
-/** Log in, register (with live password feedback) and confirm with the emailed code. */
+/**
+ * Log in (with the TOTP step when MFA is on), register (with live password feedback), confirm with
+ * the emailed code, and reset a forgotten password.
+ */
 import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
 import { ApiError } from '../errors.ts';
 import { checkPassword } from '../password.ts';
 import type { EndReason } from '../session.ts';
@@ -45,12 +49,15 @@ export const Login = ({ reason }: { reason: EndReason | undefined }) => {
   const { session, navigate, query } = useApp();
   const form = useForm({ email: query.get('email') ?? '', password: '' });
   const { email, password } = form.values;
+  const [challenge, setChallenge] = useState<string | undefined>();
 
   const submit = form.submit(
     () => ({ email: emailProblem(email), password: password ? undefined : 'Enter your password.' }),
     async () => {
       try {
-        await session.login(email.trim(), password);
+        const mfa = await session.login(email.trim(), password);
+        form.set('password', '');
+        if (mfa) setChallenge(mfa.session);
       } catch (err) {
         if (err instanceof ApiError && err.code === 'user_not_confirmed') {
           navigate(`/confirm?email=${encodeURIComponent(email.trim())}`, {
@@ -64,6 +71,8 @@ export const Login = ({ reason }: { reason: EndReason | undefined }) => {
       // Signed in: the app takes the customer on to `?next=` (see app.tsx).
     },
   );
+
+  if (challenge) return <MfaStep session={challenge} onRestart={() => setChallenge(undefined)} />;
 
   return (
     <AuthForm
@@ -80,9 +89,16 @@ export const Login = ({ reason }: { reason: EndReason | undefined }) => {
         ) : null
       }
       after={
-        <p>
-          New here? <Link to="/register">Register</Link>
-        </p>
+        <>
+          <p>
+            <Link to={`/forgot${email.trim() ? `?email=${encodeURIComponent(email.trim())}` : ''}`}>
+              Forgot your password?
+            </Link>
+          </p>
+          <p>
+            New here? <Link to="/register">Register</Link>
+          </p>
+        </>
       }
     >
       <Field label="Email" type="email" autocomplete="username" {...form.bind('email')} />
@@ -96,7 +112,6 @@ export const Register = () => {
   const form = useForm({ name: '', email: '', password: '' });
   const { name, email, password } = form.values;
   const policy = checkPassword(password);
-  const met = policy.rules.filter((r) => r.met).length;
 
   const submit = form.submit(
     () => ({
@@ -107,7 +122,7 @@ export const Register = () => {
     async () => {
       const user = await api.register({ name: name.trim(), email: email.trim(), password });
       const to = encodeURIComponent(user.email);
-      if (user.confirmed) {
+      if (user.status === 'confirmed') {
         navigate(`/login?email=${to}`, { flash: 'You are registered. Log in to open your first account.' });
       } else {
         navigate(`/confirm?email=${to}`, { flash: 'We sent a confirmation code to your email.' });
@@ -137,21 +152,31 @@ export const Register = () => {
         describedBy="password-rules"
         {...form.bind('password')}
       />
-      <div id="password-rules">
-        <p class="hint muted">Your password needs:</p>
-        <ul class="rules" aria-label="Password rules">
-          {policy.rules.map((r) => (
-            <li key={r.id} class={r.met ? 'met' : 'unmet'} data-rule={r.id}>
-              {r.label}
-              <span class="visually-hidden">{r.met ? ' (done)' : ' (not yet)'}</span>
-            </li>
-          ))}
-        </ul>
-        <p class="visually-hidden" aria-live="polite">
-          {password ? `${met} of ${policy.rules.length} password rules met.` : ''}
-        </p>
-      </div>
+      <PasswordRules password={password} />
     </AuthForm>
+  );
+};
+
+/** The live checklist of the password rule (the API's own rules; it also refuses common passwords). */
+export const PasswordRules = ({ password }: { password: string }) => {
+  const policy = checkPassword(password);
+  const met = policy.rules.filter((r) => r.met).length;
+  return (
+    <div id="password-rules">
+      <p class="hint muted">Your password needs:</p>
+      <ul class="rules" aria-label="Password rules">
+        {policy.rules.map((r) => (
+          <li key={r.id} class={r.met ? 'met' : 'unmet'} data-rule={r.id}>
+            {r.label}
+            <span class="visually-hidden">{r.met ? ' (done)' : ' (not yet)'}</span>
+          </li>
+        ))}
+      </ul>
+      <p class="hint muted">Common passwords and simple variants of them (like Password123!) are refused.</p>
+      <p class="visually-hidden" aria-live="polite">
+        {password ? `${met} of ${policy.rules.length} password rules met.` : ''}
+      </p>
+    </div>
   );
 };
 
@@ -189,6 +214,121 @@ export const Confirm = () => {
         autocomplete="one-time-code"
         {...form.bind('code')}
       />
+    </AuthForm>
+  );
+};
+
+const CODE6 = /^\d{6}$/;
+
+/** The second step of a login with MFA on: the code from the authenticator app. */
+const MfaStep = ({ session: challenge, onRestart }: { session: string; onRestart(): void }) => {
+  const { session } = useApp();
+  const form = useForm({ code: '' });
+  const submit = form.submit(
+    () => ({
+      code: CODE6.test(form.values.code.trim()) ? undefined : 'Enter the 6-digit code from your app.',
+    }),
+    async () => {
+      try {
+        await session.completeMfa(challenge, form.values.code.trim());
+      } catch (err) {
+        form.set('code', '');
+        if (err instanceof ApiError && err.code === 'invalid_session') onRestart();
+        throw err;
+      }
+    },
+  );
+  return (
+    <AuthForm
+      title="Enter your code"
+      intro={<p>Open your authenticator app and enter the 6-digit code it shows for Serverless Bank.</p>}
+      form={form}
+      onSubmit={submit}
+      button="Verify"
+      busyText="Verifying…"
+      after={
+        <p>
+          <button type="button" class="link" onClick={onRestart}>
+            Start again
+          </button>
+        </p>
+      }
+    >
+      <Field label="Code" inputMode="numeric" autocomplete="one-time-code" {...form.bind('code')} />
+    </AuthForm>
+  );
+};
+
+export const ForgotPassword = () => {
+  const { api, navigate, query } = useApp();
+  const form = useForm({ email: query.get('email') ?? '' });
+  const submit = form.submit(
+    () => ({ email: emailProblem(form.values.email) }),
+    async () => {
+      const email = form.values.email.trim();
+      await api.forgotPassword(email);
+      navigate(`/reset?email=${encodeURIComponent(email)}`, {
+        flash: 'If this email is registered, we have sent it a code to reset the password.',
+      });
+    },
+  );
+  return (
+    <AuthForm
+      title="Reset your password"
+      intro={<p>Enter your email and we will send you a code to set a new password.</p>}
+      form={form}
+      onSubmit={submit}
+      button="Send code"
+      busyText="Sending…"
+      after={
+        <p>
+          Remembered it? <Link to="/login">Log in</Link>
+        </p>
+      }
+    >
+      <Field label="Email" type="email" autocomplete="username" {...form.bind('email')} />
+    </AuthForm>
+  );
+};
+
+export const ResetPassword = () => {
+  const { api, navigate, query } = useApp();
+  const form = useForm({ email: query.get('email') ?? '', code: '', password: '' });
+  const { email, code, password } = form.values;
+  const submit = form.submit(
+    () => ({
+      email: emailProblem(email),
+      code: /^\d{4,8}$/.test(code.trim()) ? undefined : 'Enter the code from the email: 4 to 8 digits.',
+      password: checkPassword(password).ok
+        ? undefined
+        : 'The password does not meet all the rules below yet.',
+    }),
+    async () => {
+      await api.resetPassword({ email: email.trim(), code: code.trim(), newPassword: password });
+      navigate(`/login?email=${encodeURIComponent(email.trim())}`, {
+        flash: 'Your password is changed and every session is signed out. Log in with the new password.',
+      });
+    },
+  );
+  return (
+    <AuthForm
+      title="Choose a new password"
+      intro={<p>Enter the code we emailed you and a new password.</p>}
+      form={form}
+      onSubmit={submit}
+      button="Set new password"
+      busyText="Saving…"
+    >
+      <Field label="Email" type="email" autocomplete="username" {...form.bind('email')} />
+      <Field label="Code" inputMode="numeric" autocomplete="one-time-code" {...form.bind('code')} />
+      <Field
+        label="New password"
+        type="password"
+        autocomplete="new-password"
+        describedBy="password-rules"
+        {...form.bind('password')}
+      />
+      <PasswordRules password={password} />
     </AuthForm>
   );
 };

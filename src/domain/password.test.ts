@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import {
+  brokenPasswordRules,
+  COGNITO_SYMBOLS,
+  commonPasswordCandidates,
+  isCommonPassword,
+} from './password.ts';
+
+const list = new Set(['password', 'dragon', 'iloveyou']);
+const common = (p: string) => isCommonPassword(p, (e) => list.has(e));
+
+describe('the password rule', () => {
+  it('accepts every symbol on Cognito\u2019s list and nothing else', () => {
+    for (const c of COGNITO_SYMBOLS.replace(' ', ''))
+      expect(brokenPasswordRules(`Abcdefgh123${c}`), c).toEqual([]);
+    for (const c of ['é', '€', '£', '\u00a0', '\t', 'ß']) {
+      expect(
+        brokenPasswordRules(`Abcdefgh123!${c}x`).map((r) => r.id),
+        c,
+      ).toContain('charset');
+    }
+  });
+
+  it('counts a space inside as allowed but not as the symbol, and refuses one at an edge', () => {
+    expect(brokenPasswordRules('Correct horse 9 Battery').map((r) => r.id)).toEqual(['symbol']);
+    expect(brokenPasswordRules(' Correct-horse-9-Battery').map((r) => r.id)).toEqual(['edges']);
+  });
+});
+
+describe('common passwords', () => {
+  it.each(['Password123!', 'P@ssw0rd2024!', '!!Dragon2025', 'I-Love-You-1234', 'PASSWORD!!!!1234'])(
+    'refuses %s as a variant of a common one',
+    (p) => expect(common(p)).toBe(true),
+  );
+  it.each(['Correct-Horse-9-Battery', 'Passwordless-Login-42!', 'Dragonfly-Orbit-77'])('accepts %s', (p) =>
+    expect(common(p)).toBe(false),
+  );
+  it('looks up the core without the digits and symbols around it', () => {
+    expect(commonPasswordCandidates('Password123!')).toContain('password');
+  });
+});

@@ -1,0 +1,33 @@
+/** Checks the identity handlers share. */
+import type { Caller } from '../api/http.ts';
+import { BankError } from '../domain/errors.ts';
+import { isCommon } from '../identity/common-passwords.ts';
+import { sessions } from './context.ts';
+
+/** Refuses a common password, or a trivial variant of one, with 400 weak_password. */
+export const assertNotCommon = (password: string, path: string): void => {
+  if (isCommon(password))
+    throw new BankError('weak_password', 'That password is too common: choose one that is harder to guess', {
+      errors: [{ path, message: 'is a common password or a simple variant of one' }],
+    });
+};
+
+/**
+ * Runs `work` and answers no sooner than `ms` after it started, so that the fast path (e.g. a taken
+ * email) cannot be told from the slow one by timing. Errors wait too.
+ */
+export const atLeast = async <T>(ms: number, work: () => Promise<T>): Promise<T> => {
+  const floor = new Promise((resolve) => setTimeout(resolve, ms));
+  try {
+    return await work();
+  } finally {
+    await floor;
+  }
+};
+
+/** Refuses an access token issued before the caller signed out everywhere (or reset the password). */
+export const assertNotRevoked = async (caller: Caller): Promise<void> => {
+  const before = await sessions().revokedBefore(caller.sub);
+  if (before > 0 && caller.issuedAt < Math.floor(before / 1000))
+    throw new BankError('unauthorized', 'This session was signed out: log in again');
+};

@@ -1,0 +1,166 @@
+/**
+ * What the app keeps about sessions, beside Cognito:
+ * - every refresh token it hands out (by hash: owner and issue time), so that logout revokes only the
+ *   caller's own token and renewal can refuse tokens issued before a "sign out everywhere";
+ * - the per-customer marker "tokens issued before T are revoked" (cognito-local has no GlobalSignOut;
+ *   on AWS the marker stands beside it);
+ * - logins waiting for their TOTP code: single use, three minutes, as Cognito's own session.
+ * Tokens themselves are never stored: only their SHA-256.
+ */
+import { createHash } from 'node:crypto';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Db } from './db.ts';
+import { keys } from './keys.ts';
+
+export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('base64url');
+
+export interface IssuedRefreshToken {
+  sub: string;
+  issuedAt: number;
+  revoked: boolean;
+}
+
+export interface PendingMfaLogin {
+  email: string;
+  /** Cognito's challenge session. */
+  session: string;
+}
+
+export const MFA_SESSION_SECONDS = 180;
+/** Wrong codes allowed per waiting login (each also counts toward the login lockout). */
+export const MFA_TRIES = 3;
+
+const isConditionFailure = (e: unknown) => (e as Error)?.name === 'ConditionalCheckFailedException';
+
+export class SessionStore {
+  constructor(
+    private readonly db: Db,
+    private readonly table: string,
+    /** How long refresh tokens live (the registry keeps them as long). */
+    private readonly refreshSeconds: number,
+  ) {}
+
+  async issued(refreshToken: string, sub: string, now = Date.now()): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.refreshToken(tokenHash(refreshToken)),
+        UpdateExpression: 'SET #sub = :sub, issuedAt = :now, expiresAt = :exp',
+        ExpressionAttributeNames: { '#sub': 'sub' },
+        ExpressionAttributeValues: {
+          ':sub': sub,
+          ':now': now,
+          ':exp': Math.floor(now / 1000) + this.refreshSeconds,
+        },
+      }),
+    );
+  }
+
+  async refreshToken(refreshToken: string): Promise<IssuedRefreshToken | undefined> {
+    const r = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: keys.refreshToken(tokenHash(refreshToken)),
+        ConsistentRead: true,
+      }),
+    );
+    if (!r.Item) return undefined;
+    return {
+      sub: String(r.Item.sub),
+      issuedAt: Number(r.Item.issuedAt),
+      revoked: r.Item.revokedAt !== undefined,
+    };
+  }
+
+  async revoked(refreshToken: string, now = Date.now()): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.refreshToken(tokenHash(refreshToken)),
+          UpdateExpression: 'SET revokedAt = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      )
+      .catch((e) => {
+        if (!isConditionFailure(e)) throw e;
+      });
+  }
+
+  /** Every token of `sub` issued before `at` is revoked. */
+  async revokeAllBefore(sub: string, at = Date.now()): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.security(sub),
+        UpdateExpression: 'SET tokensRevokedBefore = :at',
+        ExpressionAttributeValues: { ':at': at },
+      }),
+    );
+  }
+
+  /** The time before which `sub`'s tokens are revoked (0: none). */
+  async revokedBefore(sub: string): Promise<number> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.security(sub), ConsistentRead: true }),
+    );
+    return Number(r.Item?.tokensRevokedBefore ?? 0);
+  }
+
+  async pendingMfa(id: string, login: PendingMfaLogin, now = Date.now()): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.mfaSession(tokenHash(id)),
+        UpdateExpression: 'SET email = :email, cognitoSession = :session, expiresAt = :exp',
+        ExpressionAttributeValues: {
+          ':email': login.email,
+          ':session': login.session,
+          ':exp': Math.floor(now / 1000) + MFA_SESSION_SECONDS,
+        },
+      }),
+    );
+  }
+
+  /**
+   * Takes a waiting login for one try of its code: at most `MFA_TRIES` tries, within its three
+   * minutes, and never after it succeeded. Undefined when it may not be tried.
+   */
+  async tryMfa(id: string, now = Date.now()): Promise<PendingMfaLogin | undefined> {
+    try {
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.mfaSession(tokenHash(id)),
+          UpdateExpression: 'SET tries = if_not_exists(tries, :zero) + :one',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(usedAt) AND expiresAt > :nowSeconds AND (attribute_not_exists(tries) OR tries < :max)',
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':one': 1,
+            ':max': MFA_TRIES,
+            ':nowSeconds': Math.floor(now / 1000),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { email: String(r.Attributes?.email), session: String(r.Attributes?.cognitoSession) };
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** The waiting login succeeded: it can never be used again. */
+  async mfaDone(id: string, now = Date.now()): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.mfaSession(tokenHash(id)),
+        UpdateExpression: 'SET usedAt = :now',
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * Security settings: change the password, turn two-step verification (TOTP) on with a QR code for
+ * the authenticator app, or off with a code and the password, and sign out everywhere.
+ */
+
+import { useEffect, useState } from 'preact/hooks';
+import { toDataURL } from 'qrcode';
+import type { TotpEnrolment } from '../api.ts';
+import { checkPassword } from '../password.ts';
+import { Field, FormError, LoadState, Page, SubmitButton, useApp, useForm, useLoad } from '../ui.tsx';
+import { PasswordRules } from './auth.tsx';
+
+const CODE6 = /^\d{6}$/;
+const codeProblem = (code: string) =>
+  CODE6.test(code.trim()) ? undefined : 'Enter the 6-digit code from your authenticator app.';
+
+export const Security = () => {
+  const { api } = useApp();
+  const mfa = useLoad(() => api.mfaStatus(), []);
+  return (
+    <Page title="Security">
+      <ChangePassword />
+      <section aria-labelledby="mfa-title">
+        <h2 id="mfa-title">Two-step verification</h2>
+        {mfa.state === 'ok' ? (
+          mfa.data.totp ? (
+            <TurnOff onDone={mfa.reload} />
+          ) : (
+            <TurnOn onDone={mfa.reload} />
+          )
+        ) : (
+          <LoadState load={mfa} what="your two-step verification settings" />
+        )}
+      </section>
+      <SignOutEverywhere />
+    </Page>
+  );
+};
+
+const ChangePassword = () => {
+  const { api } = useApp();
+  const [done, setDone] = useState(false);
+  const form = useForm({ currentPassword: '', password: '' }, 'password-form-error');
+  const { currentPassword, password } = form.values;
+  const submit = form.submit(
+    () => ({
+      currentPassword: currentPassword ? undefined : 'Enter your current password.',
+      password: checkPassword(password).ok
+        ? undefined
+        : 'The password does not meet all the rules below yet.',
+    }),
+    async () => {
+      setDone(false);
+      await api.changePassword({ currentPassword, newPassword: password });
+      form.reset();
+      setDone(true);
+    },
+  );
+  return (
+    <section aria-labelledby="password-title">
+      <h2 id="password-title">Password</h2>
+      <form onSubmit={submit} noValidate>
+        <Field
+          label="Current password"
+          type="password"
+          autocomplete="current-password"
+          {...form.bind('currentPassword')}
+        />
+        <Field
+          label="New password"
+          type="password"
+          autocomplete="new-password"
+          describedBy="password-rules"
+          {...form.bind('password')}
+        />
+        <PasswordRules password={password} />
+        <FormError message={form.message} id={form.formErrorId} />
+        {done ? (
+          <p class="notice" role="status">
+            Your password is changed.
+          </p>
+        ) : null}
+        <div class="actions">
+          <SubmitButton busy={form.busy} busyText="Changing…">
+            Change password
+          </SubmitButton>
+        </div>
+      </form>
+    </section>
+  );
+};
+
+/** Enrolment: the secret as a QR code (and as text), then a first code from the app turns it on. */
+const TurnOn = ({ onDone }: { onDone(): void }) => {
+  const { api } = useApp();
+  const [enrolment, setEnrolment] = useState<TotpEnrolment | undefined>();
+  const [qr, setQr] = useState<string | undefined>();
+  const start = useForm({}, 'mfa-start-error');
+  const verify = useForm({ code: '' }, 'mfa-verify-error');
+
+  useEffect(() => {
+    if (enrolment) void toDataURL(enrolment.otpauthUri, { margin: 1, width: 220 }).then(setQr);
+  }, [enrolment]);
+
+  const begin = start.submit(
+    () => undefined,
+    async () => setEnrolment(await api.enrolTotp()),
+  );
+  const finish = verify.submit(
+    () => ({ code: codeProblem(verify.values.code) }),
+    async () => {
+      await api.verifyTotp(verify.values.code.trim());
+      onDone();
+    },
+  );
+
+  if (!enrolment)
+    return (
+      <form onSubmit={begin} noValidate>
+        <p>
+          Two-step verification is off. Turn it on to ask for a code from an authenticator app at every login.
+        </p>
+        <FormError message={start.message} id={start.formErrorId} />
+        <div class="actions">
+          <SubmitButton busy={start.busy} busyText="Starting…">
+            Set up two-step verification
+          </SubmitButton>
+        </div>
+      </form>
+    );
+  return (
+    <form onSubmit={finish} noValidate>
+      <ol>
+        <li>Scan this QR code with an authenticator app (such as Google Authenticator or 1Password).</li>
+        <li>Enter the 6-digit code the app shows.</li>
+      </ol>
+      {qr ? (
+        <img
+          src={qr}
+          alt="QR code for your authenticator app"
+          width={220}
+          height={220}
+          data-testid="totp-qr"
+        />
+      ) : null}
+      <p>
+        Cannot scan it? Enter this key in the app:{' '}
+        <code data-testid="totp-secret" class="secret">
+          {enrolment.secret}
+        </code>
+      </p>
+      <Field
+        label="Code from the app"
+        inputMode="numeric"
+        autocomplete="one-time-code"
+        {...verify.bind('code')}
+      />
+      <FormError message={verify.message} id={verify.formErrorId} />
+      <div class="actions">
+        <SubmitButton busy={verify.busy} busyText="Turning on…">
+          Turn on
+        </SubmitButton>
+      </div>
+    </form>
+  );
+};
+
+const TurnOff = ({ onDone }: { onDone(): void }) => {
+  const { api } = useApp();
+  const form = useForm({ code: '', currentPassword: '' }, 'mfa-off-error');
+  const submit = form.submit(
+    () => ({
+      code: codeProblem(form.values.code),
+      currentPassword: form.values.currentPassword ? undefined : 'Enter your password.',
+    }),
+    async () => {
+      await api.disableTotp({ code: form.values.code.trim(), password: form.values.currentPassword });
+      onDone();
+    },
+  );
+  return (
+    <form onSubmit={submit} noValidate>
+      <p class="notice" role="status" data-testid="mfa-on">
+        Two-step verification is on: every login asks for a code from your app.
+      </p>
+      <p>To turn it off, enter a code from the app and your password.</p>
+      <Field
+        label="Code from the app"
+        inputMode="numeric"
+        autocomplete="one-time-code"
+        {...form.bind('code')}
+      />
+      <Field
+        label="Password"
+        type="password"
+        autocomplete="current-password"
+        {...form.bind('currentPassword')}
+      />
+      <FormError message={form.message} id={form.formErrorId} />
+      <div class="actions">
+        <SubmitButton busy={form.busy} busyText="Turning off…">
+          Turn off
+        </SubmitButton>
+      </div>
+    </form>
+  );
+};
+
+const SignOutEverywhere = () => {
+  const { api, session } = useApp();
+  const form = useForm({}, 'sessions-error');
+  const submit = form.submit(
+    () => undefined,
+    async () => {
+      await api.revokeAllSessions();
+      await session.end('logged_out');
+    },
+  );
+  return (
+    <section aria-labelledby="sessions-title">
+      <h2 id="sessions-title">Sessions</h2>
+      <form onSubmit={submit} noValidate>
+        <p>
+          Lost a device, or logged in somewhere you should not have? Sign out of every session, this one too.
+        </p>
+        <FormError message={form.message} id={form.formErrorId} />
+        <div class="actions">
+          <SubmitButton busy={form.busy} busyText="Signing out…">
+            Sign out of every session
+          </SubmitButton>
+        </div>
+      </form>
+    </section>
+  );
+};
