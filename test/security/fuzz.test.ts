@@ -19,6 +19,7 @@ import {
   deposit,
   expectProblem,
   expectSafeAnswer,
+  isGatewayAnswer,
   leaksIn,
   newUser,
   openAccount,
@@ -39,13 +40,15 @@ let ctx: FuzzContext;
 /** What each route answered, by status and code: printed, and checked to show the fuzz got past the edge. */
 const answers = new Map<string, Map<string, number>>();
 const tally = (op: string, r: Received) => {
-  const key = r.status >= 400 ? `${r.status} ${r.json?.code}` : String(r.status);
+  const key =
+    r.status >= 400 ? `${r.status} ${isGatewayAnswer(r) ? 'gateway' : r.json?.code}` : String(r.status);
   const m = answers.get(op) ?? new Map<string, number>();
   m.set(key, (m.get(key) ?? 0) + 1);
   answers.set(op, m);
 };
 /** Answers of the request layer (src/api/http.ts) before an operation runs. */
-const EDGE = /^(400 (validation_failed|malformed_json|idempotency_key_required)|404 not_found|413 |415 )/;
+const EDGE =
+  /^(400 (validation_failed|malformed_json|idempotency_key_required)|404 not_found|413 |415 |\d{3} gateway$)/;
 
 beforeAll(async () => {
   stack = await startStack({ env: { BANK_RATE_LIMIT: 'off' } });
