@@ -15,6 +15,9 @@ step "Type check (server, infra, tests; web client)"
 npx tsc --noEmit
 npx tsc --noEmit -p web
 
+step "OpenAPI document: Redocly and Spectral (OAS + OWASP) lint"
+bash scripts/lint-openapi.sh
+
 step "Web client build"
 npm run build:web --silent
 

@@ -32,7 +32,11 @@ const doc = JSON.parse(JSON.stringify(buildOpenApiDocument())) as {
 const op = (r: Pick<RouteDef, 'method' | 'path'>): Operation | undefined =>
   doc.paths[r.path]?.[r.method.toLowerCase()];
 const component = (ref: string | undefined): Schema | undefined =>
-  ref?.startsWith('#/components/schemas/') ? doc.components.schemas[ref.slice(21)] : undefined;
+  ref?.startsWith('#/components/schemas/')
+    ? doc.components.schemas[ref.slice(21)]
+    : ref?.startsWith('#/components/headers/')
+      ? (doc.components as unknown as { headers: Record<string, Schema> }).headers[ref.slice(21)]
+      : undefined;
 const refsIn = (value: unknown): string[] =>
   value && typeof value === 'object'
     ? Object.entries(value).flatMap(([k, v]) => (k === '$ref' ? [String(v)] : refsIn(v)))
@@ -48,7 +52,7 @@ describe('the OpenAPI document', () => {
     const o = op(r);
     expect(o?.operationId).toBe(r.operationId);
     expect(Object.keys(o?.responses ?? {})).toContain(String(r.status));
-    expect(o?.security !== undefined).toBe(r.auth);
+    expect(o?.security).toEqual(r.auth ? [{ cognitoAccessToken: [] }] : []);
     expect(o?.requestBody !== undefined).toBe(r.body !== undefined);
     const idem = o?.parameters?.find((p) => p.name === 'Idempotency-Key');
     expect(idem !== undefined).toBe(r.idempotent === true);
@@ -56,6 +60,51 @@ describe('the OpenAPI document', () => {
       const res = o?.responses[String(errorCatalog[code].status)];
       expect(res?.content?.['application/problem+json'], code).toBeDefined();
     }
+  });
+
+  it.each(routeList.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    'documents every status %s can answer, with its headers',
+    (_key, r) => {
+      const o = op(r) as Operation & {
+        responses: Record<string, { headers?: Record<string, unknown>; content?: Content }>;
+      };
+      const statuses = [
+        ...(r.auth ? ['401', '403'] : []),
+        '404',
+        '413',
+        ...(r.body ? ['415'] : []),
+        '429',
+        '500',
+        '503',
+      ];
+      for (const status of statuses) expect(Object.keys(o.responses), status).toContain(status);
+      for (const [status, res] of Object.entries(o.responses)) {
+        expect(Object.keys(res.headers ?? {}), status).toContain('X-Request-Id');
+        if (status === '429' || status === '503')
+          expect(Object.keys(res.headers ?? {})).toContain('Retry-After');
+      }
+      const success = Object.keys(o.responses[String(r.status)]?.headers ?? {});
+      expect(success.includes('Idempotent-Replayed'), 'Idempotent-Replayed').toBe(r.idempotent === true);
+      // API Gateway's own answers are documented beside the problem+json ones.
+      for (const status of ['404', '500', ...(r.auth ? ['401', '403'] : [])]) {
+        expect(o.responses[status]?.content?.['application/json']?.schema.$ref, status).toBe(
+          '#/components/schemas/GatewayMessage',
+        );
+      }
+    },
+  );
+
+  it('bounds every array', () => {
+    const arrays = (v: unknown, path: string): string[] =>
+      v && typeof v === 'object'
+        ? Object.entries(v).flatMap(([k, x]) => [
+            ...((x as Schema)?.type === 'array' && (x as { maxItems?: number }).maxItems === undefined
+              ? [`${path}/${k}`]
+              : []),
+            ...arrays(x, `${path}/${k}`),
+          ])
+        : [];
+    expect(arrays(doc, '')).toEqual([]);
   });
 
   it('has no operation that is not in the route table', () => {

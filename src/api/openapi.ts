@@ -27,13 +27,20 @@ interface Parameter {
   schema: Schema;
 }
 type Content = Record<string, { schema: Schema }>;
+interface Header {
+  description: string;
+  required?: boolean;
+  schema: Schema;
+}
 interface Response {
   description: string;
+  headers?: Record<string, Header | { $ref: string }>;
   content?: Content;
 }
 interface Operation {
   operationId: string;
   summary: string;
+  description: string;
   tags: string[];
   security?: Record<string, string[]>[];
   parameters?: Parameter[];
@@ -52,6 +59,8 @@ const componentUri = (id: string) => `#/components/schemas/${id}`;
 const keepStrippingObjectsOpen: ToJSONSchemaParams['override'] = ({ zodSchema, jsonSchema }) => {
   const def = zodSchema._zod.def;
   if (def.type === 'object' && !('catchall' in def && def.catchall)) delete jsonSchema.additionalProperties;
+  // Every integer of the API is a safe integer (money in minor units included): JSON's int64.
+  if (jsonSchema.type === 'integer' && !jsonSchema.format) jsonSchema.format = 'int64';
 };
 
 const generate = (schema: $ZodType, io: Io): Schema => {
@@ -101,28 +110,102 @@ const parameters = (where: Parameter['in'], schema: $ZodType | undefined): Param
 
 const idempotencyHeader = z.object({ 'Idempotency-Key': IdempotencyKey });
 
-const problemResponse = (codes: ErrorCode[], auth: boolean): Response => {
+const ref = (kind: 'schemas' | 'headers', id: string) => ({ $ref: `#/components/${kind}/${id}` });
+
+/** Response headers, documented once under components/headers. */
+const headerComponents: Record<string, Header> = {
+  'X-Request-Id': {
+    description: 'The request id: in every answer, in the logs, and to quote to support',
+    required: true,
+    schema: { type: 'string', maxLength: 64 },
+  },
+  'Retry-After': {
+    description: 'Seconds to wait before retrying',
+    required: true,
+    schema: { type: 'string', pattern: '^\\d{1,5}$', maxLength: 5 },
+  },
+  'Access-Control-Allow-Origin': {
+    description: 'The web client\u2019s origin, when the request came from it (CORS); absent otherwise',
+    schema: { type: 'string', format: 'uri', maxLength: 256 },
+  },
+  'Idempotent-Replayed': {
+    description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',
+    schema: { type: 'string', enum: ['true'] },
+  },
+};
+const requestId = {
+  'X-Request-Id': ref('headers', 'X-Request-Id'),
+  'Access-Control-Allow-Origin': ref('headers', 'Access-Control-Allow-Origin'),
+};
+const retryAfter = { ...requestId, 'Retry-After': ref('headers', 'Retry-After') };
+
+/**
+ * API Gateway's own answers, `{"message": ...}` as application/json: the authorizer (401, 403),
+ * unknown routes (404), the Lambda payload limit (413), throttling (429) and a failed or timed-out
+ * function (500). The local gateway answers the same (src/local/answers.ts).
+ */
+const GATEWAY_MESSAGE = 'GatewayMessage';
+const gatewayMessages: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  413: 'Request Too Long',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};
+const gatewayMessageSchema: Schema = {
+  type: 'object',
+  description: 'An answer of API Gateway itself, before or instead of the function',
+  required: ['message'],
+  properties: { message: { type: 'string', maxLength: 64 } },
+};
+
+/** The statuses every route documents beyond its own errors, with the codes the handlers use for them. */
+const implicitStatuses = (r: RouteEntry): [number, ErrorCode[]][] => [
+  ...(r.auth
+    ? ([
+        [401, ['unauthorized']],
+        [403, []],
+      ] as [number, ErrorCode[]][])
+    : []),
+  [404, []],
+  [413, ['payload_too_large']],
+  ...(r.body ? ([[415, ['unsupported_media_type']]] as [number, ErrorCode[]][]) : []),
+  [429, ['rate_limited']],
+  [500, ['internal_error']],
+  [503, ['service_unavailable']],
+];
+
+const errorResponse = (status: number, codes: ErrorCode[]): Response => {
   const lines = codes.map((c) => `\`${c}\`: ${errorCatalog[c].title}`);
-  if (auth && codes.includes('unauthorized')) {
-    lines.push(
-      'A missing or invalid access token is refused by the gateway with `{"message":"Unauthorized"}`.',
-    );
-  }
+  const gateway = gatewayMessages[status];
+  if (gateway) lines.push(`API Gateway itself answers \`{"message":"${gateway}"}\` (application/json).`);
+  if (status === 413) lines.push('Over 10 MB, API Gateway answers in plain text.');
+  if (status === 429)
+    lines.push('`rate_limited` (with Retry-After) is the local stack\u2019s per-user limit.');
+  const content: Content = {
+    ...(codes.length ? { [PROBLEM_CONTENT_TYPE]: { schema: schemaOf(Problem, 'output') } } : {}),
+    ...(gateway ? { 'application/json': { schema: ref('schemas', GATEWAY_MESSAGE) } } : {}),
+    ...(status === 413 ? { 'text/plain': { schema: { type: 'string', maxLength: 128 } } } : {}),
+  };
   return {
-    description: lines.join('\n\n'),
-    content: { [PROBLEM_CONTENT_TYPE]: { schema: schemaOf(Problem, 'output') } },
+    description: lines.join('\n\n') || errorCatalog.bad_request.title,
+    headers: status === 429 || status === 503 ? retryAfter : requestId,
+    content,
   };
 };
 
-/** The route's documented errors, one response per status. */
+/** Every status the route can answer besides success: its own errors and the implicit ones. */
 const errorResponses = (r: RouteEntry): Record<string, Response> => {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of r.errors) {
-    const status = errorCatalog[code].status;
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-  }
+  const add = (status: number, codes: ErrorCode[]) =>
+    byStatus.set(status, [...new Set([...(byStatus.get(status) ?? []), ...codes])]);
+  for (const code of r.errors) add(errorCatalog[code].status, [code]);
+  for (const [status, codes] of implicitStatuses(r)) add(status, codes);
   return Object.fromEntries(
-    [...byStatus].map(([status, codes]) => [String(status), problemResponse(codes, r.auth)]),
+    [...byStatus]
+      .sort(([a], [b]) => a - b)
+      .map(([status, codes]) => [String(status), errorResponse(status, codes)]),
   );
 };
 
@@ -135,8 +218,10 @@ const operation = (r: RouteEntry): Operation => {
   return {
     operationId: r.operationId,
     summary: r.summary,
+    description: `${r.summary}.${r.auth ? ' Needs a Cognito access token.' : ' Public: no token.'}${r.idempotent ? ' Money-moving: send an Idempotency-Key.' : ''}`,
     tags: [r.fn],
-    ...(r.auth ? { security: [{ [BEARER]: [] }] } : {}),
+    // Public operations say so: an empty list overrides nothing and means "no authentication".
+    security: r.auth ? [{ [BEARER]: [] }] : [],
     ...(params.length ? { parameters: params } : {}),
     ...(r.body
       ? {
@@ -149,6 +234,10 @@ const operation = (r: RouteEntry): Operation => {
     responses: {
       [String(r.status)]: {
         description: r.summary,
+        headers: {
+          ...requestId,
+          ...(r.idempotent ? { 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') } : {}),
+        },
         ...(r.response
           ? { content: { 'application/json': { schema: schemaOf(r.response, 'output') } } }
           : {}),
@@ -168,18 +257,29 @@ export const buildOpenApiDocument = () => {
       version: '1.0.0',
       description:
         'Retail banking: accounts, deposits, withdrawals, transfers. Money is in integer minor units.',
+      contact: { name: 'Serverless Bank engineering', url: 'https://docs.serverless-bank.dev' },
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
-    servers: [{ url: '/' }],
+    servers: [
+      {
+        url: '/',
+        description:
+          'The API of the deployment serving this document (production on AWS, local under npm start)',
+        'x-internal': false,
+      },
+    ],
     tags: functionsWith('http').map(({ name, def }) => ({ name, description: def.description })),
     paths,
     components: {
-      schemas: components(),
+      schemas: { ...components(), [GATEWAY_MESSAGE]: gatewayMessageSchema },
+      headers: headerComponents,
       securitySchemes: {
         [BEARER]: {
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'JWT',
-          description: 'A Cognito access token from POST /v1/auth/login',
+          description:
+            'A Cognito access token from POST /v1/auth/login: an RS256 JWS verified as RFC8725 advises (algorithm pinned, kid required, issuer, audience, expiry and scope checked). An id token is refused with 403.',
         },
       },
     },

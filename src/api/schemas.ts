@@ -71,12 +71,20 @@ export const Amount = doc(z.int().check(z.minimum(1), z.maximum(MAX_AMOUNT)), {
 });
 
 export const CurrencyCode = doc(z.enum(currencyCodes), { description: 'ISO 4217', example: 'USD' });
-export const Id = doc(z.uuid(), { example: '3f9a2b1c-6a43-4c1e-9a55-5b7f0e2d8c11' });
-export const AccountNumber = doc(z.string().check(z.regex(/^\d{10}$/, 'must be 10 digits')), {
-  example: '4820193757',
+/** A UUID, matched case-insensitively: upper-case input is lower-cased (ids are stored lower-case). */
+export const Id = doc(z.uuid().check(z.maxLength(36), z.toLowerCase()), {
+  example: '3f9a2b1c-6a43-4c1e-9a55-5b7f0e2d8c11',
 });
+export const AccountNumber = doc(
+  z.string().check(z.maxLength(10), z.regex(/^\d{10}$/, 'must be 10 digits')),
+  {
+    example: '4820193757',
+  },
+);
 export const Description = safeText(140);
-export const Instant = doc(z.iso.datetime({ offset: true }), { example: '2026-11-24T08:00:00.000Z' });
+export const Instant = doc(z.iso.datetime({ offset: true }).check(z.maxLength(40)), {
+  example: '2026-11-24T08:00:00.000Z',
+});
 
 // ---------- requests ----------
 export const RegisterBody = doc(z.strictObject({ email: Email, password: Password, name: name(100) }), {
@@ -85,7 +93,7 @@ export const RegisterBody = doc(z.strictObject({ email: Email, password: Passwor
 export const ConfirmBody = doc(
   z.strictObject({
     email: Email,
-    code: z.string().check(z.regex(/^\d{4,8}$/, 'must be the numeric code')),
+    code: z.string().check(z.maxLength(8), z.regex(/^\d{4,8}$/, 'must be the numeric code')),
   }),
   { id: 'ConfirmRequest' },
 );
@@ -210,7 +218,7 @@ export const BalanceQuery = z.strictObject({
 const digits = (min: number, max: number) =>
   z.pipe(
     z.pipe(
-      z.string().check(z.regex(/^\d{1,3}$/, 'must be an integer')),
+      z.string().check(z.maxLength(3), z.regex(/^\d{1,3}$/, 'must be an integer')),
       z.transform((s: string) => Number(s)),
     ),
     z.int().check(z.minimum(min), z.maximum(max)),
@@ -235,16 +243,20 @@ export const HistoryQuery = z.strictObject({
 
 /** The Idempotency-Key header: 1 to 255 printable ASCII characters. */
 export const IdempotencyKey = doc(
-  z.string().check(z.regex(/^[\x20-\x7E]{1,255}$/, 'must be 1 to 255 printable ASCII characters')),
+  z
+    .string()
+    .check(z.maxLength(255), z.regex(/^[\x20-\x7E]{1,255}$/, 'must be 1 to 255 printable ASCII characters')),
   { description: 'Unique per money movement; a retry with the same key and body replays the first result' },
 );
 
 // ---------- responses ----------
+/** A response string and its bound (documentation: responses are not validated at run time). */
+const str = (max: number) => z.string().check(z.maxLength(max));
 const transactionType = () => z.enum(transactionTypes);
 const transactionStatus = () => z.enum(transactionStatuses);
 
 export const Registration = doc(
-  z.object({ email: z.string(), status: z.enum(['pending_confirmation', 'confirmed']) }),
+  z.object({ email: str(254), status: z.enum(['pending_confirmation', 'confirmed']) }),
   {
     id: 'Registration',
     description:
@@ -265,26 +277,25 @@ export const TotpEnrolment = doc(z.object({ secret: z.string(), otpauthUri: z.st
 export const MfaStatus = doc(z.object({ totp: z.boolean() }), { id: 'MfaStatus' });
 export const Tokens = doc(
   z.object({
-    accessToken: z.string(),
-    idToken: z.string(),
-    refreshToken: z.optional(z.string()),
+    accessToken: str(8192),
+    idToken: str(8192),
+    refreshToken: z.optional(str(8192)),
     expiresIn: z.int(),
     tokenType: z.literal('Bearer'),
   }),
   { id: 'Tokens' },
 );
 export const LoginResult = doc(z.union([Tokens, MfaChallenge]), { id: 'LoginResult' });
-export const Me = doc(
-  z.object({ userId: z.string(), email: z.string(), name: z.string(), createdAt: Instant }),
-  { id: 'Me' },
-);
+export const Me = doc(z.object({ userId: str(64), email: str(254), name: str(100), createdAt: Instant }), {
+  id: 'Me',
+});
 export const Account = doc(
   z.object({
     id: Id,
     number: AccountNumber,
     type: z.enum(accountTypes),
     currency: CurrencyCode,
-    nickname: z.nullable(z.string()),
+    nickname: z.nullable(str(50)),
     status: z.enum(accountStatuses),
     balance: doc(z.int(), { description: 'Posted balance' }),
     held: doc(z.int(), { description: 'The sum of pending outgoing transfers that have not expired' }),
@@ -323,7 +334,7 @@ export const Transaction = doc(
     toAccountId: z.optional(Id),
     fromAccountNumber: z.optional(AccountNumber),
     toAccountNumber: z.optional(AccountNumber),
-    description: z.string(),
+    description: str(140),
     metadata: z.optional(Metadata),
     createdAt: Instant,
     postedAt: z.optional(Instant),
@@ -349,24 +360,24 @@ export const HistoryEntry = doc(
       description: 'Posted entries: the balance after; otherwise null',
     }),
     counterparty: z.nullable(z.object({ accountNumber: AccountNumber })),
-    description: z.string(),
+    description: str(140),
     createdAt: Instant,
   }),
   { id: 'HistoryEntry' },
 );
 export const HistoryPage = doc(
-  z.object({ items: z.array(HistoryEntry), nextCursor: z.nullable(z.string()) }),
+  z.object({ items: z.array(HistoryEntry).check(z.maxLength(100)), nextCursor: z.nullable(str(2048)) }),
   { id: 'HistoryPage' },
 );
 export const Health = doc(z.object({ status: z.literal('ok') }), { id: 'Health' });
 export const Problem = doc(
   z.object({
-    type: z.string(),
-    title: z.string(),
+    type: str(256),
+    title: str(128),
     status: z.int(),
-    detail: z.string(),
-    code: doc(z.string(), { description: 'Stable snake_case error code' }),
-    errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+    detail: str(1024),
+    code: doc(str(64), { description: 'Stable snake_case error code' }),
+    errors: z.optional(z.array(z.object({ path: str(256), message: str(512) })).check(z.maxLength(100))),
   }),
   { id: 'Problem' },
 );

@@ -1,0 +1,269 @@
+/**
+ * The contract test: every route driven over HTTP through the local gateway (real handlers, real
+ * emulators, real Cognito tokens), success and error answers alike, and each response checked
+ * against the OpenAPI document: its status is documented for the operation, its media type too,
+ * its body validates against the documented schema (Ajv, JSON Schema 2020-12 as OpenAPI 3.1), and
+ * the headers the document marks required are present. Any mismatch fails.
+ */
+import { randomUUID } from 'node:crypto';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import formatsPlugin from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOpenApiDocument } from '../src/api/openapi.ts';
+import { routeList } from '../src/api/routes.ts';
+import { createJwtVerifier } from '../src/identity/jwt.ts';
+import { createGateway, type Gateway } from '../src/local/gateway.ts';
+import { createTestTable, createTestUserPool, useHandlerEnv } from './harness.ts';
+
+type Json = Record<string, unknown>;
+interface Res {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+interface DocResponse {
+  headers?: Record<string, { $ref?: string }>;
+  content?: Record<string, { schema: Json }>;
+}
+
+const doc = JSON.parse(JSON.stringify(buildOpenApiDocument())) as {
+  paths: Record<string, Record<string, { responses: Record<string, DocResponse> }>>;
+  components: { schemas: Record<string, Json>; headers: Record<string, { required?: boolean }> };
+};
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+// ajv-formats is CommonJS: its plugin is the module itself or its `default`.
+const addFormats = ((formatsPlugin as unknown as { default?: unknown }).default ?? formatsPlugin) as (
+  a: Ajv2020,
+) => void;
+addFormats(ajv);
+ajv.addSchema({ $id: 'doc', components: doc.components }, 'doc');
+const schemaValidator = (schema: Json) =>
+  ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"doc#/components/')));
+
+let gateway: Gateway;
+let base = '';
+let restore: () => void = () => {};
+const checked = new Map<string, Set<number>>();
+
+beforeAll(async () => {
+  const pool = await createTestUserPool('contract');
+  restore = useHandlerEnv({
+    TABLE_NAME: await createTestTable('contract'),
+    USER_POOL_ID: pool.userPoolId,
+    USER_POOL_CLIENT_ID: pool.clientId,
+  });
+  gateway = createGateway({
+    verifier: createJwtVerifier({ issuer: pool.issuer, jwksUrl: pool.jwksUrl, clientIds: [pool.clientId] }),
+    rateLimit: false,
+  });
+  base = (await gateway.listen(0)).url;
+}, 60_000);
+afterAll(async () => {
+  await gateway?.close();
+  restore();
+});
+
+/** Calls the API and checks the answer against the document's operation for `route`. */
+const call = async (
+  route: string,
+  path: string,
+  opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<Res> => {
+  const [method, template] = route.split(' ') as [string, string];
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...opts.headers,
+    },
+    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+    ...(opts.raw !== undefined ? { body: opts.raw } : {}),
+  });
+  const text = await res.text();
+  const type = res.headers.get('content-type')?.split(';')[0] ?? '';
+  const body = type.endsWith('json') && text ? JSON.parse(text) : text;
+  const operation = doc.paths[template]?.[method.toLowerCase()];
+  const what = `${route} -> ${res.status} ${text.slice(0, 300)}`;
+  expect(operation, `${route} is documented`).toBeDefined();
+  const documented = operation?.responses[String(res.status)];
+  expect(documented, `${what}: status documented`).toBeDefined();
+  if (text) {
+    const media = documented?.content?.[type];
+    expect(media, `${what}: ${type} documented`).toBeDefined();
+    const validate = schemaValidator(media?.schema ?? {});
+    expect(validate(body) ? [] : validate.errors, what).toEqual([]);
+  } else {
+    expect(documented?.content?.['application/json'], `${what}: a body was documented`).toBeUndefined();
+  }
+  for (const [name, h] of Object.entries(documented?.headers ?? {})) {
+    const header = doc.components.headers[(h.$ref ?? '').split('/').pop() ?? ''];
+    if (header?.required) expect(res.headers.get(name), `${what}: ${name}`).not.toBeNull();
+  }
+  checked.set(route, (checked.get(route) ?? new Set()).add(res.status));
+  return { status: res.status, headers: res.headers, body };
+};
+
+describe('every route answers as the OpenAPI document says', () => {
+  it('drives every route, success and errors, and each answer matches the document', async () => {
+    expect((await call('GET /health', '/health')).status).toBe(200);
+
+    const email = `contract-${randomUUID()}@example.com`;
+    const password = 'Contract-Test-Password-1!';
+    const reg = await call('POST /v1/auth/register', '/v1/auth/register', {
+      body: { email, password, name: 'Ada Lovelace' },
+    });
+    expect(reg.status).toBe(201);
+    expect((await call('POST /v1/auth/register', '/v1/auth/register', { body: { email } })).status).toBe(400);
+    expect(
+      (
+        await call('POST /v1/auth/register', '/v1/auth/register', {
+          raw: 'email=x',
+          headers: { 'content-type': 'text/plain' },
+        })
+      ).status,
+    ).toBe(415);
+    expect(
+      (await call('POST /v1/auth/confirm', '/v1/auth/confirm', { body: { email, code: 'abc' } })).status,
+    ).toBe(400);
+    expect(
+      (
+        await call('POST /v1/auth/login', '/v1/auth/login', {
+          body: { email, password: 'Wrong-Password-1!' },
+        })
+      ).status,
+    ).toBe(401);
+    const login = await call('POST /v1/auth/login', '/v1/auth/login', { body: { email, password } });
+    expect(login.status).toBe(200);
+    const tokens = login.body as { accessToken: string; idToken: string; refreshToken: string };
+    const token = tokens.accessToken;
+    expect(
+      (
+        await call('POST /v1/auth/refresh', '/v1/auth/refresh', {
+          body: { refreshToken: tokens.refreshToken },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await call('POST /v1/auth/refresh', '/v1/auth/refresh', { body: { refreshToken: 'nope' } })).status,
+    ).toBe(401);
+
+    expect((await call('GET /v1/me', '/v1/me', { token })).status).toBe(200);
+    expect((await call('GET /v1/me', '/v1/me')).status).toBe(401);
+    expect((await call('GET /v1/me', '/v1/me', { token: tokens.idToken })).status).toBe(403);
+
+    const a = (
+      await call('POST /v1/accounts', '/v1/accounts', { token, body: { type: 'checking', currency: 'USD' } })
+    ).body as { id: string; number: string };
+    const b = (
+      await call('POST /v1/accounts', '/v1/accounts', { token, body: { type: 'savings', currency: 'USD' } })
+    ).body as { id: string; number: string };
+    expect((await call('POST /v1/accounts', '/v1/accounts', { token, body: { type: 'gold' } })).status).toBe(
+      400,
+    );
+    expect(
+      (
+        await call('POST /v1/accounts', '/v1/accounts', {
+          token,
+          raw: `{"nickname":"${'x'.repeat(70_000)}"}`,
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(413);
+
+    expect((await call('GET /v1/accounts', '/v1/accounts?limit=1', { token })).status).toBe(200);
+    expect((await call('GET /v1/accounts', '/v1/accounts?status=closed', { token })).status).toBe(200);
+    expect((await call('GET /v1/accounts', '/v1/accounts?cursor=forged', { token })).status).toBe(400);
+    expect((await call('GET /v1/accounts/{id}', `/v1/accounts/${a.id}`, { token })).status).toBe(200);
+    // Upper-case UUIDs are the same account.
+    expect(
+      (await call('GET /v1/accounts/{id}', `/v1/accounts/${a.id.toUpperCase()}`, { token })).status,
+    ).toBe(200);
+    expect((await call('GET /v1/accounts/{id}', `/v1/accounts/${randomUUID()}`, { token })).status).toBe(404);
+    expect(
+      (await call('GET /v1/accounts/{id}/balance', `/v1/accounts/${a.id}/balance`, { token })).status,
+    ).toBe(200);
+
+    const key = randomUUID();
+    const deposit = await call('POST /v1/accounts/{id}/deposits', `/v1/accounts/${a.id}/deposits`, {
+      token,
+      body: { amount: 5000 },
+      headers: { 'idempotency-key': key },
+    });
+    expect(deposit.status).toBe(201);
+    const replay = await call('POST /v1/accounts/{id}/deposits', `/v1/accounts/${a.id}/deposits`, {
+      token,
+      body: { amount: 5000 },
+      headers: { 'idempotency-key': key },
+    });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(
+      (
+        await call('POST /v1/accounts/{id}/deposits', `/v1/accounts/${a.id}/deposits`, {
+          token,
+          body: { amount: 1 },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await call('POST /v1/accounts/{id}/withdrawals', `/v1/accounts/${a.id}/withdrawals`, {
+          token,
+          body: { amount: 1000 },
+          headers: { 'idempotency-key': randomUUID() },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await call('POST /v1/accounts/{id}/withdrawals', `/v1/accounts/${a.id}/withdrawals`, {
+          token,
+          body: { amount: 999_999 },
+          headers: { 'idempotency-key': randomUUID() },
+        })
+      ).status,
+    ).toBe(422);
+    const transfer = await call('POST /v1/transfers', '/v1/transfers', {
+      token,
+      body: { fromAccountId: a.id, toAccountNumber: b.number, amount: 100, currency: 'USD' },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    expect(transfer.status).toBe(201);
+    const txId = (transfer.body as { id: string }).id;
+    expect(
+      (
+        await call('GET /v1/accounts/{id}/transactions', `/v1/accounts/${a.id}/transactions?limit=2`, {
+          token,
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await call('GET /v1/accounts/{id}/transactions', `/v1/accounts/${a.id}/transactions?limit=500`, {
+          token,
+        })
+      ).status,
+    ).toBe(400);
+    expect((await call('GET /v1/transactions/{id}', `/v1/transactions/${txId}`, { token })).status).toBe(200);
+    expect(
+      (await call('GET /v1/transactions/{id}', `/v1/transactions/${randomUUID()}`, { token })).status,
+    ).toBe(404);
+    expect((await call('DELETE /v1/accounts/{id}', `/v1/accounts/${a.id}`, { token })).status).toBe(409);
+    const c = (
+      await call('POST /v1/accounts', '/v1/accounts', { token, body: { type: 'checking', currency: 'EUR' } })
+    ).body as { id: string };
+    expect((await call('DELETE /v1/accounts/{id}', `/v1/accounts/${c.id}`, { token })).status).toBe(200);
+    expect(
+      (
+        await call('POST /v1/auth/logout', '/v1/auth/logout', {
+          token,
+          body: { refreshToken: tokens.refreshToken },
+        })
+      ).status,
+    ).toBe(204);
+
+    // Every route of the table was driven, and at least one error answer of each was checked.
+    const routes = routeList.map((r) => `${r.method} ${r.path}`);
+    expect([...checked.keys()].sort()).toEqual([...routes].sort());
+  }, 120_000);
+});
