@@ -97,10 +97,13 @@ export const ConfirmBody = doc(
   }),
   { id: 'ConfirmRequest' },
 );
-const ConfirmationCode = z.string().check(z.regex(/^\d{4,8}$/, 'must be the numeric code'));
-const TotpCode = doc(z.string().check(z.regex(/^\d{6}$/, 'must be the 6-digit code from the app')), {
-  example: '123456',
-});
+const ConfirmationCode = z.string().check(z.maxLength(8), z.regex(/^\d{4,8}$/, 'must be the numeric code'));
+const TotpCode = doc(
+  z.string().check(z.maxLength(6), z.regex(/^\d{6}$/, 'must be the 6-digit code from the app')),
+  {
+    example: '123456',
+  },
+);
 const CurrentPassword = z.string().check(z.minLength(1), z.maxLength(256));
 
 export const EmailBody = doc(z.strictObject({ email: Email }), { id: 'EmailRequest' });
@@ -141,7 +144,7 @@ export const OpenAccountBody = doc(
 export const Metadata = doc(
   z
     .record(
-      z.string().check(z.regex(METADATA_KEY, 'keys must match ^[A-Za-z0-9_.-]{1,40}$')),
+      z.string().check(z.maxLength(40), z.regex(METADATA_KEY, 'keys must match ^[A-Za-z0-9_.-]{1,40}$')),
       z.string().check(z.maxLength(METADATA_MAX_VALUE), wellFormed()),
     )
     .check(
@@ -267,11 +270,11 @@ export const Accepted = doc(z.object({ status: z.literal('accepted') }), {
   id: 'Accepted',
   description: 'The same answer whether or not the email is registered',
 });
-export const MfaChallenge = doc(z.object({ challenge: z.literal('totp'), session: z.string() }), {
+export const MfaChallenge = doc(z.object({ challenge: z.literal('totp'), session: str(4096) }), {
   id: 'MfaChallenge',
   description: 'MFA is on: send the code from the authenticator app to /v1/auth/login/mfa',
 });
-export const TotpEnrolment = doc(z.object({ secret: z.string(), otpauthUri: z.string() }), {
+export const TotpEnrolment = doc(z.object({ secret: str(64), otpauthUri: str(512) }), {
   id: 'TotpEnrolment',
 });
 export const MfaStatus = doc(z.object({ totp: z.boolean() }), { id: 'MfaStatus' });
@@ -383,14 +386,17 @@ export const Problem = doc(
 );
 
 // ---------- statements, payees, scheduled transfers (issue 15) ----------
-const CalendarDate = doc(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')), {
-  description: 'A UTC calendar day',
-  example: '2027-01-31',
-});
+const CalendarDate = doc(
+  z.string().check(z.maxLength(10), z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')),
+  {
+    description: 'A UTC calendar day',
+    example: '2027-01-31',
+  },
+);
 
 export const StatementParams = z.strictObject({
   id: Id,
-  period: doc(z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM')), {
+  period: doc(z.string().check(z.maxLength(7), z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM')), {
     example: '2027-01',
   }),
 });
@@ -403,7 +409,7 @@ export const ExportQuery = z.strictObject({
 });
 export const StatementSummary = doc(
   z.object({
-    period: z.string(),
+    period: str(2048),
     currency: CurrencyCode,
     toDate: doc(z.boolean(), { description: 'The current month, up to now' }),
     openingBalance: z.int(),
@@ -414,10 +420,12 @@ export const StatementSummary = doc(
   }),
   { id: 'StatementSummary' },
 );
-export const StatementList = doc(z.object({ items: z.array(StatementSummary) }), { id: 'StatementList' });
+export const StatementList = doc(z.object({ items: z.array(StatementSummary).check(z.maxLength(1200)) }), {
+  id: 'StatementList',
+});
 export const DownloadLink = doc(
   z.object({
-    url: doc(z.string(), { description: 'A presigned GET URL' }),
+    url: doc(str(2048), { description: 'A presigned GET URL' }),
     expiresAt: Instant,
   }),
   { id: 'DownloadLink' },
@@ -433,21 +441,23 @@ const PayeeMatch = doc(z.enum(['exact', 'close', 'none']), {
 export const Payee = doc(
   z.object({
     id: Id,
-    name: z.string(),
+    name: str(2048),
     accountNumber: AccountNumber,
     match: PayeeMatch,
-    holderName: doc(z.optional(z.string()), {
+    holderName: doc(z.optional(str(2048)), {
       description: 'The holder\u2019s name, for a close match only',
     }),
     createdAt: Instant,
   }),
   { id: 'Payee' },
 );
-export const PayeeList = doc(z.object({ items: z.array(Payee) }), { id: 'PayeeList' });
+export const PayeeList = doc(z.object({ items: z.array(Payee).check(z.maxLength(100)) }), {
+  id: 'PayeeList',
+});
 export const PayeeCheck = doc(
   z.object({
     match: PayeeMatch,
-    name: doc(z.optional(z.string()), { description: 'The holder\u2019s name, for a close match only' }),
+    name: doc(z.optional(str(2048)), { description: 'The holder\u2019s name, for a close match only' }),
   }),
   { id: 'PayeeCheck' },
 );
@@ -481,7 +491,7 @@ export const ScheduleRun = doc(
     runDate: CalendarDate,
     outcome: z.enum(['succeeded', 'failed']),
     transactionId: z.optional(Id),
-    errorCode: z.optional(z.string()),
+    errorCode: z.optional(str(2048)),
     at: Instant,
   }),
   { id: 'ScheduledTransferRun' },
@@ -494,7 +504,7 @@ export const Schedule = doc(
     payeeId: z.optional(Id),
     amount: z.int(),
     currency: CurrencyCode,
-    description: z.string(),
+    description: str(2048),
     startDate: CalendarDate,
     frequency: z.enum(['once', 'weekly', 'monthly']),
     endDate: z.optional(CalendarDate),
@@ -504,11 +514,13 @@ export const Schedule = doc(
     runsDone: z.int(),
     endReason: z.optional(z.enum(['completed', 'source_closed'])),
     createdAt: Instant,
-    runs: z.optional(z.array(ScheduleRun)),
+    runs: z.optional(z.array(ScheduleRun).check(z.maxLength(100))),
   }),
   { id: 'ScheduledTransfer' },
 );
-export const ScheduleList = doc(z.object({ items: z.array(Schedule) }), { id: 'ScheduledTransferList' });
+export const ScheduleList = doc(z.object({ items: z.array(Schedule).check(z.maxLength(1000)) }), {
+  id: 'ScheduledTransferList',
+});
 
 // ---------- events, webhooks and notifications ----------
 export const EventTypeName = doc(z.enum(eventTypes), { example: 'transaction.posted' });
@@ -523,10 +535,10 @@ export const EventsQuery = z.strictObject({
 
 export const BankEvent = doc(
   z.object({
-    id: doc(z.string(), { example: 'evt_3b1Vq0cZyq2m8cN6yQ1x7p0aTk' }),
+    id: doc(str(2048), { example: 'evt_3b1Vq0cZyq2m8cN6yQ1x7p0aTk' }),
     type: EventTypeName,
     createdAt: Instant,
-    data: doc(z.record(z.string(), z.unknown()), {
+    data: doc(z.record(str(64), z.unknown()), {
       description: 'The resource (a Transaction or an Account) as its owner would GET it',
     }),
   }),
@@ -534,8 +546,8 @@ export const BankEvent = doc(
 );
 export const EventPage = doc(
   z.object({
-    items: z.array(BankEvent),
-    nextCursor: doc(z.nullable(z.string()), {
+    items: z.array(BankEvent).check(z.maxLength(100)),
+    nextCursor: doc(z.nullable(str(2048)), {
       description: 'Where to read on from (poll with it for newer events); null only before the first event',
     }),
     hasMore: z.boolean(),
@@ -554,25 +566,27 @@ export const WebhookBody = doc(
   { id: 'WebhookRequest' },
 );
 const webhookFields = {
-  id: doc(z.string(), { example: 'wh_4f0c2a9d3b7e4e61a8d5c0f1b2e3d4c5' }),
-  url: z.string(),
-  events: z.array(EventTypeName),
+  id: doc(str(2048), { example: 'wh_4f0c2a9d3b7e4e61a8d5c0f1b2e3d4c5' }),
+  url: str(2048),
+  events: z.array(EventTypeName).check(z.maxLength(eventTypes.length)),
   createdAt: Instant,
 };
 export const Webhook = doc(z.object(webhookFields), { id: 'Webhook' });
 export const WebhookCreated = doc(
   z.object({
     ...webhookFields,
-    secret: doc(z.string(), { description: 'whsec_…: shown only in this answer; signs every delivery' }),
+    secret: doc(str(64), { description: 'whsec_…: shown only in this answer; signs every delivery' }),
   }),
   { id: 'WebhookCreated' },
 );
-export const WebhookList = doc(z.object({ items: z.array(Webhook) }), { id: 'WebhookList' });
-const WebhookId = z.string().check(z.regex(/^wh_[0-9a-f]{32}$/));
+export const WebhookList = doc(z.object({ items: z.array(Webhook).check(z.maxLength(5)) }), {
+  id: 'WebhookList',
+});
+const WebhookId = z.string().check(z.maxLength(35), z.regex(/^wh_[0-9a-f]{32}$/));
 export const WebhookParams = z.strictObject({ id: WebhookId });
 export const DeliveryParams = z.strictObject({
   id: WebhookId,
-  deliveryId: z.string().check(z.regex(/^dlv_[0-9a-z]{9}[0-9a-f]{16}$/)),
+  deliveryId: z.string().check(z.maxLength(29), z.regex(/^dlv_[0-9a-z]{9}[0-9a-f]{16}$/)),
 });
 export const DeliveriesQuery = z.strictObject({
   limit: HistoryQuery.shape.limit,
@@ -580,26 +594,31 @@ export const DeliveriesQuery = z.strictObject({
 });
 export const Delivery = doc(
   z.object({
-    id: z.string(),
-    eventId: z.string(),
+    id: str(2048),
+    eventId: str(2048),
     eventType: EventTypeName,
     status: z.enum(['pending', 'delivered', 'dead']),
-    attempts: z.array(
-      z.object({
-        at: Instant,
-        statusCode: z.optional(z.int()),
-        error: z.optional(z.string()),
-        manual: z.optional(z.boolean()),
-      }),
-    ),
+    attempts: z
+      .array(
+        z.object({
+          at: Instant,
+          statusCode: z.optional(z.int()),
+          error: z.optional(str(2048)),
+          manual: z.optional(z.boolean()),
+        }),
+      )
+      .check(z.maxLength(20)),
     nextAttemptAt: z.nullable(Instant),
     createdAt: Instant,
   }),
   { id: 'Delivery' },
 );
-export const DeliveryPage = doc(z.object({ items: z.array(Delivery), nextCursor: z.nullable(z.string()) }), {
-  id: 'DeliveryPage',
-});
+export const DeliveryPage = doc(
+  z.object({ items: z.array(Delivery).check(z.maxLength(100)), nextCursor: z.nullable(str(2048)) }),
+  {
+    id: 'DeliveryPage',
+  },
+);
 export const NotificationPreferences = doc(
   z.strictObject({
     email: z.strictObject({ incoming: z.boolean(), withdrawals: z.boolean(), holds: z.boolean() }),

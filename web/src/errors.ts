@@ -66,6 +66,11 @@ export const OFFLINE = 'We could not reach the bank. Check your connection and t
 /** Every code the API can send, in plain words. */
 export const MESSAGES: Record<ErrorCode, string> = {
   validation_failed: 'Some details are not valid. Check them and try again.',
+  invalid_webhook_url: 'Use an https address on the public internet for webhooks.',
+  webhook_limit_reached: 'You have the most webhooks allowed (5). Delete one to add another.',
+  payee_limit_reached: 'You have the most saved payees allowed (100). Delete one to add another.',
+  schedule_limit_reached: 'You have the most scheduled transfers allowed. Cancel one to add another.',
+  export_too_large: 'That range is too large to export at once. Choose a shorter range.',
   transaction_not_pending: 'This transfer is no longer pending.',
   transaction_expired: 'This pending transfer has expired.',
   deposit_limit_exceeded: 'This would take you over today\u2019s deposit limit.',
