@@ -632,10 +632,12 @@ describe('dev stage (with a web build)', () => {
     }
   });
 
-  it('gives the stream, dispatcher and notifier functions an encrypted SQS dead-letter queue, and alarms on depth and iterator age', () => {
+  it('gives every schedule and stream function an encrypted SQS dead-letter queue, and alarms on depth and iterator age', () => {
     const queued = Object.keys(s.stack.functions.deadLetterQueues).sort();
-    expect(queued).toEqual(['dispatcher', 'notifier', 'stream']);
-    s.template.resourceCountIs('AWS::SQS::Queue', 3);
+    // Every function that AWS invokes asynchronously (schedules) or from the stream has one.
+    const expected = [...functionsWith('schedule'), ...functionsWith('stream')].map((f) => f.name).sort();
+    expect(queued).toEqual(expected);
+    s.template.resourceCountIs('AWS::SQS::Queue', expected.length);
     s.template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     const dispatcherId = logicalId(s.stack, s.stack.functions.byName.dispatcher);
     const dispatcher = s.template.findResources('AWS::Lambda::Function')[dispatcherId] as {
@@ -645,7 +647,9 @@ describe('dev stage (with a web build)', () => {
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')).map((a) =>
       JSON.stringify((a as { Properties: Json }).Properties),
     );
-    expect(alarms.filter((a) => a.includes('ApproximateNumberOfMessagesVisible'))).toHaveLength(3);
+    expect(alarms.filter((a) => a.includes('ApproximateNumberOfMessagesVisible'))).toHaveLength(
+      expected.length,
+    );
     expect(alarms.filter((a) => a.includes('"MetricName":"IteratorAge"'))).toHaveLength(2);
     s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
   });
@@ -747,7 +751,7 @@ describe('cfn-guard (our rules, infra/guard)', () => {
     stage: 'dev' | 'prod',
     breakIt: (resources: Record<string, { Type: string; Properties: Json }>) => void,
   ) => {
-    const s = synth({ stage });
+    const s = synth({ stage, ...(stage === 'prod' ? { sesIdentity: 'bank.example.org' } : {}) });
     const template = JSON.parse(JSON.stringify(s.template.toJSON())) as {
       Resources: Record<string, { Type: string; Properties: Json }>;
     };

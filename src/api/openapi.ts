@@ -232,16 +232,21 @@ const operation = (r: RouteEntry): Operation => {
         }
       : {}),
     responses: {
-      [String(r.status)]: {
-        description: r.summary,
-        headers: {
-          ...requestId,
-          ...(r.idempotent ? { 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') } : {}),
-        },
-        ...(r.response
-          ? { content: { 'application/json': { schema: schemaOf(r.response, 'output') } } }
-          : {}),
-      },
+      ...Object.fromEntries(
+        [r.status, ...(r.alsoStatus ?? [])].map((status) => [
+          String(status),
+          {
+            description: r.summary,
+            headers: {
+              ...requestId,
+              ...(r.idempotent ? { 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') } : {}),
+            },
+            ...(r.response
+              ? { content: { 'application/json': { schema: schemaOf(r.response, 'output') } } }
+              : {}),
+          },
+        ]),
+      ),
       ...errorResponses(r),
     },
   };

@@ -26,6 +26,8 @@ export interface RouteDef {
   params?: ZodMiniType;
   query?: ZodMiniType;
   status: number;
+  /** Other success statuses the route may answer, with the same body (documented beside `status`). */
+  alsoStatus?: readonly number[];
   response?: ZodMiniType;
   errors: readonly ErrorCode[];
 }
@@ -63,6 +65,8 @@ export const routes = {
     summary: 'Register a customer (the same answer for a new and a taken email)',
     body: s.RegisterBody,
     status: 202,
+    // 201 `confirmed` where sign-ups are confirmed automatically (BANK_AUTO_CONFIRM, local development).
+    alsoStatus: [201],
     response: s.Registration,
     errors: ['validation_failed', 'weak_password'],
   }),
