@@ -1,6 +1,7 @@
 import { createHandler } from '../api/http.ts';
 import { outcomeReply } from '../api/transactions.ts';
 import { ledger } from './context.ts';
+import { payees } from './context-payments.ts';
 
 /** What every movement carries from the request: the caller and the request's identity. */
 const keyed = (req: { caller: { sub: string }; idempotencyKey: string; fingerprint: string }) => ({
@@ -20,8 +21,17 @@ export const handler = createHandler('money', {
       await ledger().withdraw({ ...keyed(req), accountId: req.params.id, ...req.body }),
       req.caller.sub,
     ),
-  transfer: async (req) =>
-    outcomeReply(await ledger().transfer({ ...keyed(req), ...req.body }), req.caller.sub),
+  transfer: async (req) => {
+    // A saved payee pays its account number; another customer's payee is a 404. The fingerprint is
+    // the request's own (with payeeId), so a repeat with the same payeeId replays.
+    const { payeeId, toAccountNumber, ...rest } = req.body;
+    const to = payeeId ? (await payees().resolve(req.caller.sub, payeeId)).accountNumber : toAccountNumber;
+    if (to === undefined) throw new Error('TransferBody guarantees toAccountNumber or payeeId');
+    return outcomeReply(
+      await ledger().transfer({ ...keyed(req), ...rest, toAccountNumber: to }),
+      req.caller.sub,
+    );
+  },
   postTransfer: async (req) =>
     outcomeReply(
       await ledger().post({ ...keyed(req), journalId: req.params.id, amount: req.body.amount }),
