@@ -6,8 +6,8 @@ import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harnes
 import { MAX_PAYEES } from '../domain/payees.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
+import { paymentKeys } from '../store/keys.ts';
 import { counterpartyNames, PayeeStore } from '../store/payees.ts';
-import { paymentKeys } from '../store/payment-keys.ts';
 
 let table: string;
 beforeAll(async () => {
