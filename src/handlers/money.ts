@@ -1,6 +1,7 @@
 import { createHandler } from '../api/http.ts';
 import { outcomeReply } from '../api/transactions.ts';
-import { ledger } from './context.ts';
+import { isBankError } from '../domain/errors.ts';
+import { idempotency, ledger } from './context.ts';
 import { payees } from './context-payments.ts';
 
 /** What every movement carries from the request: the caller and the request's identity. */
@@ -23,9 +24,22 @@ export const handler = createHandler('money', {
     ),
   transfer: async (req) => {
     // A saved payee pays its account number; another customer's payee is a 404. The fingerprint is
-    // the request's own (with payeeId), so a repeat with the same payeeId replays.
+    // the request's own (with payeeId), so a repeat with the same payeeId replays, even once the payee
+    // has been deleted.
     const { payeeId, toAccountNumber, ...rest } = req.body;
-    const to = payeeId ? (await payees().resolve(req.caller.sub, payeeId)).accountNumber : toAccountNumber;
+    let to = toAccountNumber;
+    if (payeeId) {
+      try {
+        to = (await payees().resolve(req.caller.sub, payeeId)).accountNumber;
+      } catch (e) {
+        const earlier =
+          isBankError(e) && e.code === 'not_found'
+            ? await idempotency().replay(req.caller.sub, req.idempotencyKey, req.fingerprint)
+            : undefined;
+        if (earlier) return outcomeReply(earlier, req.caller.sub);
+        throw e;
+      }
+    }
     if (to === undefined) throw new Error('TransferBody guarantees toAccountNumber or payeeId');
     return outcomeReply(
       await ledger().transfer({ ...keyed(req), ...rest, toAccountNumber: to }),

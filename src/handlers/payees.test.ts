@@ -182,6 +182,13 @@ describe('payees with confirmation of payee', () => {
     expect((await call('getBalance', { user: landlordUser, params: { id: landlord.id } })).body.balance).toBe(
       1_250,
     );
+    // Deleting the payee does not break the replay; a new key for it is a 404.
+    expect((await call('deletePayee', { user: me, params: { id: p.body.id } })).status).toBe(204);
+    const afterDelete = await call('transfer', { user: me, body, headers });
+    expect(afterDelete.status).toBe(201);
+    expect(afterDelete.body.id).toBe(first.body.id);
+    const fresh = await call('transfer', { user: me, body, headers: { 'idempotency-key': 'rent-2027-06' } });
+    expect(fresh.status).toBe(404);
     // The same key with another payee is another request: a conflict, not a replay.
     const p2 = await call('createPayee', { user: me, body: { name: 'Ann', accountNumber: landlord.number } });
     const changed = await call('transfer', { user: me, body: { ...body, payeeId: p2.body.id }, headers });
