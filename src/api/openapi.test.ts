@@ -119,7 +119,11 @@ describe('the OpenAPI document', () => {
     expect(ref).toBe('#/components/schemas/TransferRequest');
     const body = component(ref);
     expect(body?.properties?.amount).toMatchObject({ type: 'integer', minimum: 1, maximum: MAX_AMOUNT });
-    expect(body?.required).toEqual(['fromAccountId', 'toAccountNumber', 'amount', 'currency']);
+    // The recipient is one of toAccountNumber and payeeId (the handler's check says exactly one).
+    expect(body?.required).toEqual(['fromAccountId', 'amount', 'currency']);
+    expect(Object.keys(body?.properties ?? {})).toEqual(
+      expect.arrayContaining(['toAccountNumber', 'payeeId']),
+    );
     expect(body?.additionalProperties).toBe(false);
   });
 

@@ -168,7 +168,10 @@ export const TransferBody = doc(
   z
     .strictObject({
       fromAccountId: Id,
-      toAccountNumber: AccountNumber,
+      toAccountNumber: z.optional(AccountNumber),
+      payeeId: z.optional(
+        doc(Id, { description: 'One of the caller\u2019s saved payees: pays its account number' }),
+      ),
       amount: Amount,
       currency: CurrencyCode,
       description: z.optional(Description),
@@ -193,8 +196,16 @@ export const TransferBody = doc(
           path: ['expiresInSeconds'],
         },
       ),
+      z.refine(
+        (b: { toAccountNumber?: string; payeeId?: string }) =>
+          (b.toAccountNumber === undefined) !== (b.payeeId === undefined),
+        { message: 'give exactly one of toAccountNumber and payeeId', path: ['toAccountNumber'] },
+      ),
     ),
-  { id: 'TransferRequest' },
+  {
+    id: 'TransferRequest',
+    description: 'Pays `toAccountNumber`, or a saved payee by `payeeId` (exactly one)',
+  },
 );
 /** Optional: an empty body posts the whole hold. */
 export const PostTransferBody = doc(z._default(z.strictObject({ amount: z.optional(Amount) }), {}), {
@@ -362,7 +373,17 @@ export const HistoryEntry = doc(
     balanceAfter: doc(z.nullable(z.int()), {
       description: 'Posted entries: the balance after; otherwise null',
     }),
-    counterparty: z.nullable(z.object({ accountNumber: AccountNumber })),
+    counterparty: z.nullable(
+      z.object({
+        accountNumber: AccountNumber,
+        name: z.optional(
+          doc(str(140), {
+            description:
+              'The caller\u2019s payee name for this number, or the nickname of the caller\u2019s own account',
+          }),
+        ),
+      }),
+    ),
     description: str(140),
     createdAt: Instant,
   }),

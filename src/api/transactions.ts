@@ -49,14 +49,20 @@ export const transactionView = (j: Journal, user: string): TransactionView => {
   };
 };
 
-export const historyEntryView = (h: HistoryItem): HistoryEntryView => ({
+const counterpartyOf = (accountNumber: string, names?: ReadonlyMap<string, string>) => {
+  const name = names?.get(accountNumber);
+  return name === undefined ? { accountNumber } : { accountNumber, name };
+};
+
+/** `names`: what the caller calls a counterparty's account number (payees, own nicknames). */
+export const historyEntryView = (h: HistoryItem, names?: ReadonlyMap<string, string>): HistoryEntryView => ({
   transactionId: h.journalId,
   type: h.type,
   status: h.status,
   amount: h.amount,
   currency: h.currency,
   balanceAfter: h.balanceAfter ?? null,
-  counterparty: h.counterpartyNumber ? { accountNumber: h.counterpartyNumber } : null,
+  counterparty: h.counterpartyNumber ? counterpartyOf(h.counterpartyNumber, names) : null,
   description: h.description,
   createdAt: h.createdAt,
 });

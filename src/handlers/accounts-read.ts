@@ -2,7 +2,9 @@ import { createHandler } from '../api/http.ts';
 import { historyEntryView, transactionView, visibleTo } from '../api/transactions.ts';
 import { BankError } from '../domain/errors.ts';
 import { publicAccount } from '../store/accounts.ts';
+import { counterpartyNames } from '../store/payees.ts';
 import { accounts, cursors, ledger } from './context.ts';
+import { payees } from './context-payments.ts';
 
 const invalidQuery = (path: string, message: string) =>
   new BankError('validation_failed', 'The request is not valid', { errors: [{ path, message }] });
@@ -61,9 +63,13 @@ export const handler = createHandler('accounts-read', {
       type: query.type,
       status: query.status,
     });
+    // Counterparties named by the caller's payees and own accounts' nicknames: read only when needed.
+    const names = page.items.some((h) => h.counterpartyNumber)
+      ? await counterpartyNames(payees(), accounts(), caller.sub)
+      : new Map<string, string>();
     return {
       body: {
-        items: page.items.map(historyEntryView),
+        items: page.items.map((h) => historyEntryView(h, names)),
         nextCursor: page.last ? codec.encode(binding, page.last) : null,
       },
     };

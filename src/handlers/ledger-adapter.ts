@@ -1,16 +1,12 @@
 /**
  * The one place scheduled transfers touch the ledger: how a run is paid and how its outcome reads.
- *
- * Relies on `ledger().transfer({user, idempotencyKey, fingerprint, fromAccountId, toAccountNumber,
- * amount, currency, description})` answering an idempotent outcome, first time and on replay, in one
- * of two shapes:
- * - today's ledger: `{status: 201, body: {id}}`, or a decline as `{status: 422, body: {code}}` on
- *   replay (the first decline is thrown as a 422 BankError);
- * - the ledger v2 (issue 10): `{kind: 'journal', journal: {id}}` or `{kind: 'declined', code}`.
- * Once v2 has landed, the first shape (and the thrown decline) can go.
+ * `ledger().transfer(...)` answers a domain outcome, first time and on replay alike: a journal, or a
+ * decline with its code. What the ledger refuses before any money moves (an unknown or closed
+ * recipient, a currency mismatch) is thrown as a 422 and is a failed run too.
  */
 import { createHash } from 'node:crypto';
 import { isBankError } from '../domain/errors.ts';
+import type { Outcome } from '../store/idempotency.ts';
 import type { ScheduleRecord } from '../store/schedules.ts';
 import { ledger } from './context.ts';
 
@@ -19,19 +15,8 @@ export type RunResult = { transactionId: string } | { errorCode: string };
 export const idempotencyKeyOf = (id: string, runDate: string): string => `sched:${id}:${runDate}`;
 
 /** What a ledger outcome says about a run. */
-export const resultOf = (outcome: unknown): RunResult => {
-  const o = outcome as {
-    kind?: string;
-    journal?: { id: string };
-    code?: string;
-    status?: number;
-    body?: { id?: string; code?: string };
-  };
-  if (o.kind === 'journal' && o.journal) return { transactionId: o.journal.id };
-  if (o.kind === 'declined') return { errorCode: o.code ?? 'declined' };
-  if (o.status === 201 && o.body?.id) return { transactionId: o.body.id };
-  return { errorCode: o.body?.code ?? 'declined' };
-};
+export const resultOf = (outcome: Outcome): RunResult =>
+  outcome.kind === 'journal' ? { transactionId: outcome.journal.id } : { errorCode: outcome.code };
 
 /**
  * Pays one run: the same request every time (key and fingerprint from the schedule and the date), so

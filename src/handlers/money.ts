@@ -1,6 +1,8 @@
 import { createHandler } from '../api/http.ts';
 import { outcomeReply } from '../api/transactions.ts';
-import { ledger } from './context.ts';
+import { isBankError } from '../domain/errors.ts';
+import { idempotency, ledger } from './context.ts';
+import { payees } from './context-payments.ts';
 
 /** What every movement carries from the request: the caller and the request's identity. */
 const keyed = (req: { caller: { sub: string }; idempotencyKey: string; fingerprint: string }) => ({
@@ -20,8 +22,30 @@ export const handler = createHandler('money', {
       await ledger().withdraw({ ...keyed(req), accountId: req.params.id, ...req.body }),
       req.caller.sub,
     ),
-  transfer: async (req) =>
-    outcomeReply(await ledger().transfer({ ...keyed(req), ...req.body }), req.caller.sub),
+  transfer: async (req) => {
+    // A saved payee pays its account number; another customer's payee is a 404. The fingerprint is
+    // the request's own (with payeeId), so a repeat with the same payeeId replays, even once the payee
+    // has been deleted.
+    const { payeeId, toAccountNumber, ...rest } = req.body;
+    let to = toAccountNumber;
+    if (payeeId) {
+      try {
+        to = (await payees().resolve(req.caller.sub, payeeId)).accountNumber;
+      } catch (e) {
+        const earlier =
+          isBankError(e) && e.code === 'not_found'
+            ? await idempotency().replay(req.caller.sub, req.idempotencyKey, req.fingerprint)
+            : undefined;
+        if (earlier) return outcomeReply(earlier, req.caller.sub);
+        throw e;
+      }
+    }
+    if (to === undefined) throw new Error('TransferBody guarantees toAccountNumber or payeeId');
+    return outcomeReply(
+      await ledger().transfer({ ...keyed(req), ...rest, toAccountNumber: to }),
+      req.caller.sub,
+    );
+  },
   postTransfer: async (req) =>
     outcomeReply(
       await ledger().post({ ...keyed(req), journalId: req.params.id, amount: req.body.amount }),

@@ -1,13 +1,13 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../test/api.ts';
-import { newUser, openAccount } from '../../test/banking.ts';
+import { deposit, newUser, openAccount, transfer } from '../../test/banking.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { MAX_PAYEES } from '../domain/payees.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
+import { paymentKeys } from '../store/keys.ts';
 import { counterpartyNames, PayeeStore } from '../store/payees.ts';
-import { paymentKeys } from '../store/payment-keys.ts';
 
 let table: string;
 beforeAll(async () => {
@@ -157,5 +157,97 @@ describe('payees with confirmation of payee', () => {
     expect(
       (await counterpartyNames(new PayeeStore(doc(), table), new AccountStore(doc(), table), other)).size,
     ).toBe(0);
+  });
+
+  it('pays a saved payee by payeeId: a repeat replays, another customer\u2019s payee is a 404, one of the two only', async () => {
+    const me = await newUser(table);
+    const other = await newUser(table);
+    const from = await openAccount(me);
+    await deposit(me, from.id, 10_000);
+    const landlordUser = await newUser(table, 'Ann Lee');
+    const landlord = await openAccount(landlordUser);
+    const p = await call('createPayee', {
+      user: me,
+      body: { name: 'Ann Lee', accountNumber: landlord.number },
+    });
+    const body = { fromAccountId: from.id, payeeId: p.body.id, amount: 1_250, currency: 'USD' };
+    const headers = { 'idempotency-key': 'rent-2027-05' };
+
+    const first = await call('transfer', { user: me, body, headers });
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect(first.body.toAccountNumber).toBe(landlord.number);
+    const again = await call('transfer', { user: me, body, headers });
+    expect(again.status).toBe(201);
+    expect(again.body.id).toBe(first.body.id);
+    expect((await call('getBalance', { user: landlordUser, params: { id: landlord.id } })).body.balance).toBe(
+      1_250,
+    );
+    // Deleting the payee does not break the replay; a new key for it is a 404.
+    expect((await call('deletePayee', { user: me, params: { id: p.body.id } })).status).toBe(204);
+    const afterDelete = await call('transfer', { user: me, body, headers });
+    expect(afterDelete.status).toBe(201);
+    expect(afterDelete.body.id).toBe(first.body.id);
+    const fresh = await call('transfer', { user: me, body, headers: { 'idempotency-key': 'rent-2027-06' } });
+    expect(fresh.status).toBe(404);
+    // The same key with another payee is another request: a conflict, not a replay.
+    const p2 = await call('createPayee', { user: me, body: { name: 'Ann', accountNumber: landlord.number } });
+    const changed = await call('transfer', { user: me, body: { ...body, payeeId: p2.body.id }, headers });
+    expect(changed.status).toBe(422);
+    expect(changed.body.code).toBe('idempotency_key_reused');
+
+    // Another customer's payee (with their own account) is indistinguishable from none.
+    const theirs = await openAccount(other);
+    await deposit(other, theirs.id, 5_000);
+    const bola = await call('transfer', {
+      user: other,
+      body: { ...body, fromAccountId: theirs.id },
+      headers: { 'idempotency-key': 'bola-1' },
+    });
+    expect(bola.status).toBe(404);
+    expect(bola.body.code).toBe('not_found');
+    expect((await call('getBalance', { user: other, params: { id: theirs.id } })).body.balance).toBe(5_000);
+
+    for (const bad of [
+      { ...body, toAccountNumber: landlord.number },
+      { fromAccountId: from.id, amount: 1, currency: 'USD' },
+    ]) {
+      const r = await call('transfer', {
+        user: me,
+        body: bad,
+        headers: { 'idempotency-key': `bad-${bad.amount}` },
+      });
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe('validation_failed');
+    }
+  });
+
+  it('names history counterparties by the caller\u2019s payees and own accounts\u2019 nicknames', async () => {
+    const me = await newUser(table);
+    const checking = await openAccount(me);
+    const savings = await call('openAccount', {
+      user: me,
+      body: { type: 'savings', currency: 'USD', nickname: 'Rainy day' },
+    });
+    const annUser = await newUser(table, 'Ann Lee');
+    const ann = await openAccount(annUser);
+    const stranger = await openAccount(await newUser(table, 'Bo Stranger'));
+    await call('createPayee', { user: me, body: { name: 'Landlord', accountNumber: ann.number } });
+    await deposit(me, checking.id, 10_000);
+    await transfer(me, checking.id, ann.number, 100);
+    await transfer(me, checking.id, savings.body.number, 200);
+    await transfer(me, checking.id, stranger.number, 300);
+
+    const h = await call('history', { user: me, params: { id: checking.id } });
+    expect(h.status).toBe(200);
+    const byAmount = new Map(
+      h.body.items.map((i: { amount: number; counterparty: unknown }) => [i.amount, i.counterparty]),
+    );
+    expect(byAmount.get(-100)).toEqual({ accountNumber: ann.number, name: 'Landlord' });
+    expect(byAmount.get(-200)).toEqual({ accountNumber: savings.body.number, name: 'Rainy day' });
+    expect(byAmount.get(-300)).toEqual({ accountNumber: stranger.number });
+    expect(byAmount.get(10_000)).toBeNull();
+    // The payee is mine: Ann's own history does not see my name for her, nor mine for me.
+    const hers = await call('history', { user: annUser, params: { id: ann.id } });
+    expect(hers.body.items[0].counterparty).toEqual({ accountNumber: checking.number });
   });
 });

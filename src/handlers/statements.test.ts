@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { call } from '../../test/api.ts';
 import { balanceOf, deposit, newUser, openAccount, transfer, withdraw } from '../../test/banking.ts';
 import { parseCsv } from '../../test/csv.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { pdfText } from '../../test/pdf-text.ts';
+import { MIN_HOLD_SECONDS } from '../domain/ledger.ts';
 import { formatAmount, periodOf } from '../domain/statements.ts';
 import { s3Env } from '../local/s3.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
-import { keys } from '../store/keys.ts';
 import { createS3Client, StatementFiles } from '../store/statements.ts';
+import { ledger } from './context.ts';
 
 let table: string;
 const s3 = () => inject('s3');
@@ -38,19 +38,47 @@ const statementLink = async (user: string, id: string, period: string, format: '
 const cents = (s: string) => Math.round(Number(s) * 100);
 
 describe('statements', () => {
-  it('a month of deposits, withdrawals and transfers both ways agrees with the ledger in the list, the CSV and the PDF', async () => {
+  it('a month of deposits, transfers both ways, a refund and an expired hold agrees with the ledger in the list, the CSV, the PDF and balance?at=', async () => {
     const ada = await newUser(table, 'Ada Lovelace');
     const bob = await newUser(table, 'Bob Brown');
     const a = await openAccount(ada);
     const b = await openAccount(bob);
     await deposit(ada, a.id, 100_00, 'Salary');
     await deposit(bob, b.id, 50_00);
-    await transfer(ada, a.id, b.number, 25_50, '=HYPERLINK("http://evil","click")');
+    const paid = await transfer(ada, a.id, b.number, 25_50, '=HYPERLINK("http://evil","click")');
     await transfer(bob, b.id, a.number, 10_00, 'Dinner, "thanks"');
     await withdraw(ada, a.id, 5_25);
+    // Bob refunds part of what Ada paid him.
+    const refund = await call('refund', {
+      user: bob,
+      params: { id: paid.id },
+      body: { amount: 5_00, description: 'Overpaid' },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    expect(refund.status, JSON.stringify(refund.body)).toBe(201);
+    // A pending transfer from Ada that nobody posts: the sweeper expires it, releasing the hold.
+    const hold = await call('transfer', {
+      user: ada,
+      body: {
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        amount: 7_00,
+        currency: 'USD',
+        pending: true,
+        expiresInSeconds: MIN_HOLD_SECONDS,
+      },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    const swept = await ledger().expireDue(new Date(Date.parse(hold.body.expiresAt) + 1_000));
+    expect(swept.expired).toBeGreaterThanOrEqual(1);
+    expect((await call('getTransaction', { user: ada, params: { id: hold.body.id } })).body.status).toBe(
+      'expired',
+    );
+
     const period = periodOf(new Date());
     const balance = await balanceOf(ada, a.id);
-    expect(balance).toBe(79_25);
+    expect(balance).toBe(100_00 - 25_50 + 10_00 - 5_25 + 5_00);
 
     const list = await call('listStatements', { user: ada, params: { id: a.id } });
     expect(list.status).toBe(200);
@@ -61,31 +89,32 @@ describe('statements', () => {
         toDate: true,
         openingBalance: 0,
         closingBalance: balance,
-        totalIn: 110_00,
+        totalIn: 115_00,
         totalOut: 30_75,
-        count: 4,
+        count: 5,
       },
     ]);
+    // opening + Σ = closing, and closing is the ledger's own balance at that instant.
+    const [item] = list.body.items;
+    expect(item.openingBalance + item.totalIn - item.totalOut).toBe(item.closingBalance);
+    const at = new Date().toISOString();
+    const then = await call('getBalance', { user: ada, params: { id: a.id }, query: { at } });
+    expect(then.body.balance).toBe(item.closingBalance);
+    const monthStart = `${period}-01T00:00:00.000Z`;
+    const opening = await call('getBalance', { user: ada, params: { id: a.id }, query: { at: monthStart } });
+    expect(opening.body.balance).toBe(item.openingBalance);
 
-    // CSV: header, opening, one row per posting in order with the ledger's running balance, closing.
-    const history = (
+    // The ledger's posted entries, oldest first: the expired hold is in history but posted nothing.
+    const entries = (
       await call('history', { user: ada, params: { id: a.id }, query: { limit: '100' } })
     ).body.items
       .slice()
-      .reverse() as { transactionId: string; amount: number; balanceAfter: number }[];
-    // A pending transfer's entry (ledger v2 keeps one in the account's partition; today's history
-    // cannot read it, so it goes in after): it is not on a statement.
-    await doc().send(
-      new PutCommand({
-        TableName: table,
-        Item: {
-          ...keys.posting(a.id, new Date().toISOString(), randomUUID()),
-          entity: 'hold',
-          amount: -1_00,
-          balanceAfter: 79_25,
-        },
-      }),
-    );
+      .reverse() as { transactionId: string; status: string; amount: number; balanceAfter: number | null }[];
+    expect(entries.find((h) => h.transactionId === hold.body.id)?.status).toBe('expired');
+    const history = entries.filter((h) => h.status === 'posted' && h.balanceAfter !== null);
+    expect(history.map((h) => h.amount)).toEqual([100_00, -25_50, 10_00, -5_25, 5_00]);
+
+    // CSV: header, opening, one row per posting in order with the ledger's running balance, closing.
     const csvLink = await statementLink(ada, a.id, period, 'csv');
     expect(Date.parse(csvLink.expiresAt) - Date.now()).toBeLessThanOrEqual(300_000);
     const csv = await download(csvLink.url);
@@ -99,13 +128,15 @@ describe('statements', () => {
     expect(body.map((r) => [r[7], cents(r[4] as string), cents(r[5] as string)])).toEqual(
       history.map((h) => [h.transactionId, h.amount, h.balanceAfter]),
     );
+    expect(body.some((r) => r[7] === hold.body.id)).toBe(false);
     expect(body.find((r) => r[4] === '-25.50')?.[2]).toBe(`'=HYPERLINK("http://evil","click")`);
     expect(body.find((r) => r[4] === '-25.50')?.[3]).toBe(b.number);
     expect(body.find((r) => r[4] === '10.00')?.[2]).toBe('Dinner, "thanks"');
+    expect(body.find((r) => r[4] === '5.00')).toMatchObject({ 1: 'refund', 2: 'Overpaid', 3: b.number });
     expect(cents(rows.at(-1)?.[5] as string)).toBe(balance);
     expect((await call('listStatements', { user: ada, params: { id: a.id } })).body).toEqual(list.body);
 
-    // PDF: the same lines, amounts and running balances, read back from the file.
+    // PDF: the same lines, amounts and running balances, read back from the file; no expired hold.
     const pdf = await download((await statementLink(ada, a.id, period, 'pdf')).url);
     expect(pdf.status).toBe(200);
     const text = (await pdfText(pdf.bytes)).flat();
@@ -113,12 +144,13 @@ describe('statements', () => {
     expect(text).toContain(`Account: ${a.number} (USD)`);
     expect(text).toContain('Opening balance: 0.00 USD');
     expect(text).toContain(`Closing balance: ${formatAmount(balance, 'USD')} USD`);
-    let at = text.indexOf('Balance');
+    expect(text).not.toContain(formatAmount(-7_00, 'USD'));
+    let pos = text.indexOf('Balance');
     for (const h of history) {
-      const i = text.indexOf(formatAmount(h.amount, 'USD'), at);
-      expect(i, h.transactionId).toBeGreaterThan(at);
-      expect(text[i + 1]).toBe(formatAmount(h.balanceAfter, 'USD'));
-      at = i;
+      const i = text.indexOf(formatAmount(h.amount, 'USD'), pos);
+      expect(i, h.transactionId).toBeGreaterThan(pos);
+      expect(text[i + 1]).toBe(formatAmount(h.balanceAfter as number, 'USD'));
+      pos = i;
     }
   });
 

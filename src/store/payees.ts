@@ -9,8 +9,7 @@ import { BankError } from '../domain/errors.ts';
 import { confirmation, MAX_PAYEES, type Match } from '../domain/payees.ts';
 import type { AccountStore } from './accounts.ts';
 import { cancellationCodes, type Db } from './db.ts';
-import { keys } from './keys.ts';
-import { paymentKeys } from './payment-keys.ts';
+import { keys, paymentKeys } from './keys.ts';
 
 export interface Payee {
   id: string;
@@ -210,7 +209,6 @@ export class PayeeStore {
 
   /**
    * What `POST /v1/transfers {payeeId}` pays: the payee's account number (404 for another's payee).
-   * Hook for the transfer handler: `toAccountNumber = (await payees().resolve(sub, body.payeeId)).accountNumber`.
    */
   async resolve(sub: string, payeeId: string): Promise<Payee> {
     return this.mustGet(sub, payeeId);
@@ -218,7 +216,7 @@ export class PayeeStore {
 
   /**
    * Names for history counterparties: the caller's payees by account number. (The caller's own
-   * accounts' nicknames come from the account list; see counterpartyNames in handlers/payees.ts.)
+   * accounts' nicknames come from the account list; see counterpartyNames below.)
    */
   async namesByNumber(sub: string): Promise<Map<string, string>> {
     return new Map((await this.list(sub)).map((p) => [p.accountNumber, p.name]));
@@ -227,8 +225,7 @@ export class PayeeStore {
 
 /**
  * Names for a history's counterparties, by account number: the caller's payees, and the caller's own
- * accounts by nickname (their type when they have none). Hook for the history handler:
- * `counterparty: {accountNumber: n, ...(names.has(n) ? {name: names.get(n)} : {})}`.
+ * accounts by nickname (their type when they have none), which win over a payee of the same number.
  */
 export const counterpartyNames = async (
   payees: PayeeStore,

@@ -19,7 +19,7 @@ import { BankError } from '../domain/errors.ts';
 import type { Currency } from '../domain/money.ts';
 import { type Frequency, runDate, type ScheduleStatus } from '../domain/schedule.ts';
 import { cancellationCodes, type Db } from './db.ts';
-import { DUE_SHARDS, paymentKeys } from './payment-keys.ts';
+import { DUE_SHARDS, paymentKeys } from './keys.ts';
 
 /** Most active schedules per customer. */
 export const MAX_ACTIVE_SCHEDULES = 50;

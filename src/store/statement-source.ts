@@ -1,36 +1,30 @@
 /**
  * The one place statements read the ledger: an account's posted movements in a time range and the
- * balance before it. Everything here relies on (and only on) the posting items' layout:
+ * balance before it. It relies on (and only on) the ledger's posting items:
  *
- *   pk `ACCOUNT#<accountId>`, sk `TX#<ISO time>#<journal id>`, sorted by time, with
- *   `amount` (signed minor units), `balanceAfter` (the account's posted balance after it),
- *   `counterpartyNumber` (transfers), and the journal's `type`, `description` and id, read from the
- *   posting's `journal` copy when it has one, else from the posting's own `type`/`description`/`journalId`.
+ *   pk `ACCOUNT#<accountId>`, sk `TX#<ISO time>#<journal id>`, sorted by time, `entity: 'posting'`,
+ *   with `amount` (signed minor units), `balanceAfter` (the account's posted balance after it),
+ *   `journalId`, `type`, `description` and, for transfers and refunds, `counterpartyNumber`.
  *
- * Entries that are not postings (the ledger v2 keeps a pending transfer's `hold` entry in the same
- * partition) are skipped: a statement shows posted movements only.
+ * A pending transfer's `hold` entry shares the partition (until it is posted, voided or expires): a
+ * statement shows posted movements only, so anything but a posting is skipped.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { StatementLine } from '../domain/statements.ts';
 import type { Db } from './db.ts';
 import { keys } from './keys.ts';
 
-const isPosting = (i: Record<string, unknown>): boolean => i.entity === undefined || i.entity === 'posting';
+const isPosting = (i: Record<string, unknown>): boolean => i.entity === 'posting';
 
-export const lineOf = (i: Record<string, unknown>): StatementLine => {
-  const sk = i.sk as string;
-  const [, time, skId] = sk.split('#') as [string, string, string];
-  const j = (i.journal ?? {}) as Record<string, unknown>;
-  return {
-    txId: (j.txId ?? j.id ?? i.journalId ?? skId) as string,
-    type: (j.type ?? i.type ?? 'transfer') as string,
-    date: time,
-    description: (j.description ?? i.description ?? '') as string,
-    counterparty: (i.counterpartyNumber as string | undefined) ?? null,
-    amount: Number(i.amount),
-    balance: Number(i.balanceAfter),
-  };
-};
+export const lineOf = (i: Record<string, unknown>): StatementLine => ({
+  txId: String(i.journalId),
+  type: String(i.type),
+  date: String(i.sk).split('#')[1] as string,
+  description: String(i.description ?? ''),
+  counterparty: (i.counterpartyNumber as string | undefined) ?? null,
+  amount: Number(i.amount),
+  balance: Number(i.balanceAfter),
+});
 
 export class StatementSource {
   constructor(
