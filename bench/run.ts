@@ -21,7 +21,15 @@ import { createDocumentClient } from '../src/store/db.ts';
 import { type StartedStack, startStack } from '../test/harness.ts';
 import { ApiClient } from './client.ts';
 import { measureColdStarts } from './cold.ts';
-import { costPerMillion, lambdaMemory, measureUnits, PRICES } from './cost.ts';
+import {
+  type CostPerMillion,
+  costPerMillion,
+  lambdaMemory,
+  MOVEMENTS,
+  type Movement,
+  measureUnits,
+  PRICES,
+} from './cost.ts';
 import { type Operation, runLoad } from './load.ts';
 import { cpuSnapshot, otherCores, ownGroup } from './machine.ts';
 import { createPopulation } from './population.ts';
@@ -48,6 +56,7 @@ const HOT_CONCURRENCY = [8, 32] as const;
 const CUSTOMERS = 32;
 const ACCOUNTS_PER_CUSTOMER = 10;
 const SEED = 20_261_124;
+const DEPOSIT_CAP = 1_000_000_000_000;
 const ROUTES: Record<Scenario, string> = {
   uniform: 'POST /v1/transfers',
   'hot-recipient': 'POST /v1/transfers',
@@ -112,7 +121,10 @@ const main = async (): Promise<void> => {
 
   // 2. The stack, as `npm start` runs it, without the per-user rate limit.
   const stackStarted = performance.now();
-  stack = await startStack({ env: { BANK_RATE_LIMIT: 'off' } });
+  // The population's funding meets the default daily deposit cap: lift it, or every deposit phase is 422s.
+  stack = await startStack({
+    env: { BANK_RATE_LIMIT: 'off', BANK_DAILY_DEPOSIT_LIMIT: String(DEPOSIT_CAP) },
+  });
   const info = await waitForStackFile(stack.dataDir);
   const stackStartSeconds = seconds(stackStarted);
   say(`stack ready at ${stack.baseUrl} in ${stackStartSeconds} s`);
@@ -219,7 +231,8 @@ const main = async (): Promise<void> => {
     repeat: 3,
     keyPrefix: `bench-${runId}-cost`,
   });
-  say(`units per transfer: ${units.transfer.wru} WRU, ${units.transfer.rru} RRU`);
+  for (const op of MOVEMENTS)
+    say(`units per ${op}: ${units[op].wru} WRU, ${units[op].rru} RRU (${units[op].calls})`);
 
   // 7. The ledger still balances after all of it.
   const verify = await stack.verifyLedger();
@@ -286,6 +299,12 @@ const main = async (): Promise<void> => {
       lambdaMs,
       prices: PRICES,
       perMillionTransfers: costPerMillion({ units: units.transfer, lambdaMs, memoryMB: memory.memoryMB }),
+      perMillion: Object.fromEntries(
+        MOVEMENTS.map((op) => [
+          op,
+          costPerMillion({ units: units[op], lambdaMs, memoryMB: memory.memoryMB }),
+        ]),
+      ) as Record<Movement, CostPerMillion>,
     },
     ledger: { verified, detail: verify.output.trim().split('\n').slice(-3).join(' / ') },
   };
