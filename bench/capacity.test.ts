@@ -63,6 +63,18 @@ describe('write units', () => {
     expect(writeUnits(before, after)).toEqual({ table: 1, indexes: 2 });
   });
 
+  it('a delete counts the item it removes, and its index entry', () => {
+    // A post deletes the hold's history entry (no index) ...
+    const hold = marshall({ pk: 'ACCOUNT#a', sk: 'TX#1', amount: -10, pad: 'x'.repeat(1100) });
+    expect(writeUnits(hold, undefined)).toEqual({ table: 2, indexes: 0 });
+    // ... and a pending journal leaving the sweeper's index is one index delete, no put.
+    const pending = marshall({ pk: 'JOURNAL#1', sk: 'JOURNAL', gsi1pk: 'PENDING#3', gsi1sk: 'x' });
+    const posted = marshall({ pk: 'JOURNAL#1', sk: 'JOURNAL', status: 'posted' });
+    expect(writeUnits(pending, posted)).toEqual({ table: 1, indexes: 1 });
+    expect(writeUnits(pending, undefined)).toEqual({ table: 1, indexes: 1 });
+    expect(writeUnits(undefined, undefined)).toEqual({ table: 1, indexes: 0 });
+  });
+
   it('billing: transactions count their table units twice, index units once', () => {
     const calls = [
       reportedCall('GetItemCommand', { CapacityUnits: 1, Table: { CapacityUnits: 1 } }),
