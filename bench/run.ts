@@ -7,8 +7,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -112,7 +112,11 @@ const main = async (): Promise<void> => {
   }
 
   // 1. Bundles and cold starts first, on a quiet machine.
-  const coldDir = await mkdtemp(join(tmpdir(), 'bank-bench-cold-'));
+  // Under node_modules, so that what a bundle leaves external (the AWS SDK the Lambda runtime provides)
+  // resolves, as it does on Lambda.
+  const cacheDir = join(ROOT, 'node_modules', '.cache');
+  await mkdir(cacheDir, { recursive: true });
+  const coldDir = await mkdtemp(join(cacheDir, 'bank-bench-cold-'));
   const coldFrom = cpuSnapshot([ownGroup()]);
   const coldStart = await measureColdStarts({ workDir: coldDir, runs: 10 });
   coldStart.otherCores = otherCores(coldFrom, cpuSnapshot([ownGroup()]));
