@@ -2,10 +2,10 @@
  * What a transfer costs on AWS: DynamoDB units per operation, measured on DynamoDB Local with the
  * real stores (capacity.ts), and the list prices of the services one transfer goes through.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RouteEntry } from '../src/api/routes.ts';
 import type { Config } from '../src/config.ts';
+import { type FunctionDef, functions } from '../src/functions.ts';
 import { localClientConfig } from '../src/local/bootstrap.ts';
 import { AccountStore } from '../src/store/accounts.ts';
 import { createDocumentClient } from '../src/store/db.ts';
@@ -61,17 +61,11 @@ export const costPerMillion = (
   };
 };
 
-/** The functions' memory as infra/functions.ts configures it, else 512 MB (and says it assumed so). */
-export const lambdaMemory = async (root: string): Promise<{ memoryMB: number; source: string }> => {
-  try {
-    const text = await readFile(join(root, 'infra', 'functions.ts'), 'utf8');
-    const sizes = new Set([...text.matchAll(/memorySize:\s*(\d+)/g)].map((m) => Number(m[1])));
-    if (sizes.size === 1) return { memoryMB: [...sizes][0] as number, source: 'infra/functions.ts' };
-  } catch {
-    // no infra yet
-  }
-  return { memoryMB: 512, source: 'assumed: infra/functions.ts sets no single memorySize' };
-};
+/** The memory the function registry (src/functions.ts) gives the function behind `route`. */
+export const lambdaMemory = (route: Pick<RouteEntry, 'fn'>): { memoryMB: number; source: string } => ({
+  memoryMB: (functions[route.fn] as FunctionDef).memoryMb,
+  source: `src/functions.ts (${route.fn})`,
+});
 
 export interface OperationUnits extends Units {
   /** The calls one operation made, e.g. `GetItem×1 + TransactWriteItems×1`. */

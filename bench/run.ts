@@ -12,6 +12,7 @@ import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { routes } from '../src/api/routes.ts';
 import { loadConfig } from '../src/config.ts';
 import { localClientConfig } from '../src/local/bootstrap.ts';
 import { conflictsEmulated, emulateConflicts } from '../src/local/conflicts.ts';
@@ -84,7 +85,15 @@ let stack: StartedStack | undefined;
 const stopStack = async () => {
   const s = stack;
   stack = undefined;
-  await s?.stop().catch(() => s.kill());
+  if (!s) return;
+  // A stack that has not exited 20 s after SIGTERM (seen once on a loaded machine) is killed.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => {
+    timer = setTimeout(() => r('late'), 20_000);
+  });
+  const stopped = await Promise.race([s.stop().catch(() => 'failed' as const), late]);
+  clearTimeout(timer);
+  if (stopped === 'late' || stopped === 'failed') await s.kill();
 };
 process.once('SIGINT', () => {
   say('interrupted: stopping the stack');
@@ -250,7 +259,7 @@ const main = async (): Promise<void> => {
     phases.find((p) => p.path === path && p.scenario === scenario && p.concurrency === c);
   const tpsOf = (path: 'stack' | 'raw', scenario: Scenario, c: number) => find(path, scenario, c)?.tps ?? 0;
   const transfersAtOne = find('stack', 'uniform', 1);
-  const memory = await lambdaMemory(ROOT);
+  const memory = lambdaMemory(routes.transfer);
   // The handler's mean duration for a transfer at concurrency 1: what one Lambda invocation would bill.
   const lambdaMs = transfersAtOne?.handler?.mean ?? Number.NaN;
   const cpu = cpus();
