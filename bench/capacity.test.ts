@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { localClientConfig } from '../src/local/bootstrap.ts';
 import { AccountStore } from '../src/store/accounts.ts';
 import { createDocumentClient } from '../src/store/db.ts';
-import { IdempotencyStore } from '../src/store/idempotency.ts';
+import { IdempotencyStore, type Outcome } from '../src/store/idempotency.ts';
 import { LedgerStore } from '../src/store/ledger.ts';
 import { createTestTable, emulators } from '../test/harness.ts';
 import {
@@ -61,6 +61,18 @@ describe('write units', () => {
     const before = marshall({ pk: 'P', sk: 'S', gsi1pk: 'A', gsi1sk: 'a' });
     const after = marshall({ pk: 'P', sk: 'S', gsi1pk: 'B', gsi1sk: 'a' });
     expect(writeUnits(before, after)).toEqual({ table: 1, indexes: 2 });
+  });
+
+  it('a delete counts the item it removes, and its index entry', () => {
+    // A post deletes the hold's history entry (no index) ...
+    const hold = marshall({ pk: 'ACCOUNT#a', sk: 'TX#1', amount: -10, pad: 'x'.repeat(1100) });
+    expect(writeUnits(hold, undefined)).toEqual({ table: 2, indexes: 0 });
+    // ... and a pending journal leaving the sweeper's index is one index delete, no put.
+    const pending = marshall({ pk: 'JOURNAL#1', sk: 'JOURNAL', gsi1pk: 'PENDING#3', gsi1sk: 'x' });
+    const posted = marshall({ pk: 'JOURNAL#1', sk: 'JOURNAL', status: 'posted' });
+    expect(writeUnits(pending, posted)).toEqual({ table: 1, indexes: 1 });
+    expect(writeUnits(pending, undefined)).toEqual({ table: 1, indexes: 1 });
+    expect(writeUnits(undefined, undefined)).toEqual({ table: 1, indexes: 0 });
   });
 
   it('billing: transactions count their table units twice, index units once', () => {
@@ -121,6 +133,44 @@ describe('tallying the real stores on DynamoDB Local', () => {
     // The sender, the number's owner and the recipient; then 7 items (with the journal), no index entry.
     expect(describeCalls(transfer)).toBe('GetItem×3 + TransactWriteItems×1');
     expect(unitsOf(transfer)).toEqual({ rru: 3, wru: 2 * 7 });
+
+    // A pending transfer: the idempotency record, the journal (and its entry in the sweeper's index of
+    // pending journals), the sender's hold, the daily-limit counter and the hold's history entry.
+    const pending = (key: string) =>
+      ledger.transfer({
+        ...base,
+        amount: 100,
+        idempotencyKey: key,
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        pending: true,
+      });
+    const journalId = (o: Outcome) => (o.kind === 'journal' ? o.journal.id : expect.fail(o.code));
+    const toPost = journalId(await pending('p1'));
+    const pendingCalls = tally.take();
+    expect(describeCalls(pendingCalls)).toBe('GetItem×3 + TransactWriteItems×1');
+    expect(unitsOf(pendingCalls)).toEqual({ rru: 3, wru: 2 * 5 + 1 });
+
+    // Posting it in full: the record, the journal (leaving the index), both accounts, the hold's entry
+    // deleted and the two postings; the limit counter is untouched.
+    const toVoid = journalId(await pending('p2'));
+    tally.take();
+    journalId(
+      await ledger.post({ user: alice, fingerprint: 'f', idempotencyKey: 'post1', journalId: toPost }),
+    );
+    const post = tally.take();
+    expect(describeCalls(post)).toBe('GetItem×3 + TransactWriteItems×1');
+    expect(unitsOf(post)).toEqual({ rru: 3, wru: 2 * 7 + 1 });
+
+    // Voiding one: the record, the journal (leaving the index), the sender's hold released, the limit
+    // given back and the hold's entry deleted.
+    journalId(
+      await ledger.void({ user: alice, fingerprint: 'f', idempotencyKey: 'void1', journalId: toVoid }),
+    );
+    const voided = tally.take();
+    expect(describeCalls(voided)).toBe('GetItem×1 + TransactWriteItems×1');
+    expect(unitsOf(voided)).toEqual({ rru: 1, wru: 2 * 5 + 1 });
     client.destroy();
     reader.destroy();
   });

@@ -12,8 +12,14 @@ import { bundleFunction } from '../infra/bundling.ts';
 import { contributors } from '../scripts/bundle-size.ts';
 import { buildEvent } from '../src/api/event.ts';
 import { type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
-import { type FunctionName, functions } from '../src/functions.ts';
+import { type FunctionName, functionsWith } from '../src/functions.ts';
 import { median } from './stats.ts';
+
+/**
+ * The functions behind the HTTP API, whose cold start a request can time. Stream and schedule
+ * functions (src/functions.ts) have no such request and are not measured here.
+ */
+export const coldFunctions = (): FunctionName[] => functionsWith('http').map((f) => f.name);
 
 /**
  * A request for `fn` that its handler answers without AWS: invalid input for a route with a body or
@@ -97,7 +103,7 @@ export const measureColdStarts = async (opts: {
   runs: number;
   only?: FunctionName[];
 }): Promise<ColdReport> => {
-  const names = opts.only ?? (Object.keys(functions) as FunctionName[]);
+  const names = opts.only ?? coldFunctions();
   const bundles = new Map<
     FunctionName,
     { file: string; eventFile: string; sizeKB: number; largest: { name: string; kb: number }[] }

@@ -1,7 +1,6 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { routeList, routes } from '../src/api/routes.ts';
+import { functions } from '../src/functions.ts';
 import { costPerMillion, lambdaMemory, PRICES } from './cost.ts';
 
 describe('cost per million operations', () => {
@@ -24,14 +23,12 @@ describe('cost per million operations', () => {
 });
 
 describe('lambdaMemory', () => {
-  it('reads the one memorySize of infra/functions.ts, else assumes 512 MB and says so', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'bench-memory-'));
-    expect(await lambdaMemory(root)).toEqual({ memoryMB: 512, source: expect.stringMatching(/^assumed/) });
-    await mkdir(join(root, 'infra'));
-    await writeFile(
-      join(root, 'infra', 'functions.ts'),
-      'new NodejsFunction(this, id, { memorySize: 1024 });',
-    );
-    expect(await lambdaMemory(root)).toEqual({ memoryMB: 1024, source: 'infra/functions.ts' });
+  it("is the registry's memory of the function behind the route", () => {
+    expect(lambdaMemory(routes.transfer)).toEqual({
+      memoryMB: functions.money.memoryMb,
+      source: 'src/functions.ts (money)',
+    });
+    const statements = routeList.find((r) => r.fn === 'statement-files');
+    if (statements) expect(lambdaMemory(statements).memoryMB).toBe(functions['statement-files'].memoryMb);
   });
 });

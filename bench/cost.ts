@@ -2,14 +2,14 @@
  * What a transfer costs on AWS: DynamoDB units per operation, measured on DynamoDB Local with the
  * real stores (capacity.ts), and the list prices of the services one transfer goes through.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RouteEntry } from '../src/api/routes.ts';
 import type { Config } from '../src/config.ts';
+import { type FunctionDef, functions } from '../src/functions.ts';
 import { localClientConfig } from '../src/local/bootstrap.ts';
 import { AccountStore } from '../src/store/accounts.ts';
 import { createDocumentClient } from '../src/store/db.ts';
-import { IdempotencyStore } from '../src/store/idempotency.ts';
+import { IdempotencyStore, type Outcome } from '../src/store/idempotency.ts';
 import { LedgerStore } from '../src/store/ledger.ts';
 import { type CapacityCall, describeCalls, tallyCapacity, type Units, unitsOf } from './capacity.ts';
 import type { BenchAccount, Customer } from './population.ts';
@@ -61,17 +61,11 @@ export const costPerMillion = (
   };
 };
 
-/** The functions' memory as infra/functions.ts configures it, else 512 MB (and says it assumed so). */
-export const lambdaMemory = async (root: string): Promise<{ memoryMB: number; source: string }> => {
-  try {
-    const text = await readFile(join(root, 'infra', 'functions.ts'), 'utf8');
-    const sizes = new Set([...text.matchAll(/memorySize:\s*(\d+)/g)].map((m) => Number(m[1])));
-    if (sizes.size === 1) return { memoryMB: [...sizes][0] as number, source: 'infra/functions.ts' };
-  } catch {
-    // no infra yet
-  }
-  return { memoryMB: 512, source: 'assumed: infra/functions.ts sets no single memorySize' };
-};
+/** The memory the function registry (src/functions.ts) gives the function behind `route`. */
+export const lambdaMemory = (route: Pick<RouteEntry, 'fn'>): { memoryMB: number; source: string } => ({
+  memoryMB: (functions[route.fn] as FunctionDef).memoryMb,
+  source: `src/functions.ts (${route.fn})`,
+});
 
 export interface OperationUnits extends Units {
   /** The calls one operation made, e.g. `GetItem×1 + TransactWriteItems×1`. */
@@ -83,12 +77,31 @@ export type CostedOperation =
   | 'withdrawal'
   | 'transfer'
   | 'transferCachedRecipient'
+  | 'pendingTransfer'
+  | 'post'
+  | 'void'
+  | 'refund'
   | 'historyPage';
+
+/** The money movements, for the cost-per-million table (historyPage is a read). */
+export const MOVEMENTS = [
+  'transfer',
+  'deposit',
+  'withdrawal',
+  'pendingTransfer',
+  'post',
+  'void',
+  'refund',
+] as const satisfies readonly CostedOperation[];
+export type Movement = (typeof MOVEMENTS)[number];
 
 /**
  * Units per operation, each run `repeat` times with the real stores on the stack's table (median).
  * `transfer` uses a fresh store, so the recipient's number is looked up as on a new Lambda instance;
- * `transferCachedRecipient` is the same transfer again on a warm one.
+ * `transferCachedRecipient` is the same transfer again on a warm one. `pendingTransfer` places a hold;
+ * `post` posts a second pending transfer in full, `void` voids a third (so each is measured on a live
+ * hold); `refund` is the recipient refunding part of the posted `transfer`. Every operation must
+ * commit: a declined one (a limit, say) would measure the wrong transaction, so it throws.
  */
 export const measureUnits = async (opts: {
   endpoint: string;
@@ -109,6 +122,8 @@ export const measureUnits = async (opts: {
     const ledger = new LedgerStore(db, opts.table, accounts, idempotency, {
       systemShards: opts.config.systemShards,
       dailyLimit: opts.config.dailyLimit,
+      // The population's funding may have used the day's deposit cap; the counter is written either way.
+      dailyDepositLimit: Number.MAX_SAFE_INTEGER,
     });
     return { accounts, ledger };
   };
@@ -119,12 +134,32 @@ export const measureUnits = async (opts: {
     withdrawal: [],
     transfer: [],
     transferCachedRecipient: [],
+    pendingTransfer: [],
+    post: [],
+    void: [],
+    refund: [],
     historyPage: [],
   };
-  const record = async (op: CostedOperation, fn: () => Promise<unknown>) => {
+  const committed = (op: string, outcome: Outcome): string => {
+    if (outcome.kind !== 'journal')
+      throw new Error(`bench: ${op} declined (${outcome.code}): ${outcome.detail}`);
+    return outcome.journal.id;
+  };
+  const record = async (
+    op: CostedOperation,
+    fn: () => Promise<Outcome | undefined>,
+  ): Promise<string | undefined> => {
     tally.take();
-    await fn();
+    const outcome = await fn();
     runs[op].push(tally.take());
+    return outcome && committed(op, outcome);
+  };
+  /** Runs untallied (setting up what an operation acts on). */
+  const untallied = async (op: string, fn: () => Promise<Outcome>): Promise<string> => {
+    tally.take();
+    const id = committed(op, await fn());
+    tally.take();
+    return id;
   };
   for (let i = 0; i < opts.repeat; i++) {
     const key = (op: string) => `${opts.keyPrefix}-${op}-${i}`;
@@ -136,19 +171,41 @@ export const measureUnits = async (opts: {
     await record('withdrawal', () =>
       ledger.withdraw({ ...base, idempotencyKey: key('withdrawal'), accountId: from.id }),
     );
-    const transfer = (k: string) => () =>
-      ledger.transfer({
-        ...base,
-        idempotencyKey: key(k),
-        fromAccountId: from.id,
-        toAccountNumber: opts.recipient.number,
-        currency: from.currency,
-      });
-    await record('transfer', transfer('transfer'));
+    const transfer =
+      (k: string, pending = false) =>
+      () =>
+        ledger.transfer({
+          ...base,
+          idempotencyKey: key(k),
+          fromAccountId: from.id,
+          toAccountNumber: opts.recipient.number,
+          currency: from.currency,
+          ...(pending ? { pending: true } : {}),
+        });
+    const transferId = await record('transfer', transfer('transfer'));
     await record('transferCachedRecipient', transfer('transfer-again'));
+    await record('pendingTransfer', transfer('pending', true));
+    const toPost = await untallied('pending', transfer('pending-to-post', true));
+    await record('post', () =>
+      ledger.post({ user: sub, fingerprint: `cost-${i}`, idempotencyKey: key('post'), journalId: toPost }),
+    );
+    const toVoid = await untallied('pending', transfer('pending-to-void', true));
+    await record('void', () =>
+      ledger.void({ user: sub, fingerprint: `cost-${i}`, idempotencyKey: key('void'), journalId: toVoid }),
+    );
+    await record('refund', () =>
+      stores().ledger.refund({
+        user: opts.recipient.ownerId,
+        fingerprint: `cost-${i}`,
+        idempotencyKey: key('refund'),
+        journalId: transferId as string,
+        amount: 4,
+      }),
+    );
     await record('historyPage', async () => {
       await accounts.mustGet(sub, from.id);
       await ledger.postings(from.id, { limit: 25 });
+      return undefined;
     });
   }
   client.destroy();

@@ -99,6 +99,10 @@ const results = (over: {
       withdrawal: units,
       transfer: units,
       transferCachedRecipient: units,
+      pendingTransfer: units,
+      post: { ...units, wru: 30 },
+      void: units,
+      refund: units,
       historyPage: units,
     },
     unitsSource: 'test',
@@ -112,6 +116,9 @@ const results = (over: {
       lambdaDuration: 0.1,
       dynamodb: 7.625,
       total: 8.925,
+    },
+    perMillion: {
+      post: { apiGateway: 1, lambdaRequests: 0.2, lambdaDuration: 0.1, dynamodb: 18.75, total: 20.05 },
     },
   },
   ledger: { verified: true, detail: 'OK' },
@@ -155,7 +162,8 @@ describe('the Markdown report', () => {
       expect(new Set(cells).size, block).toBe(1);
     }
     expect(md).toContain('| money | 200 | 40 | 45 | 404 | zod 90 |');
-    expect(md).toContain('| transfer | 1 | 12 | GetItem×1 + TransactWriteItems×1 |');
+    expect(md).toContain('| transfer | 1 | 12 | GetItem×1 + TransactWriteItems×1 | – | – |');
+    expect(md).toContain('| post | 1 | 30 | GetItem×1 + TransactWriteItems×1 | $18.7500 | $20.0500 |');
     expect(md).toContain('**$8.9250**');
     expect(md).toContain('| Errors in full-stack phases (422s allowed) | 0 | 2 | **no** |');
   });

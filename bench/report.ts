@@ -1,6 +1,6 @@
 /** The bench's results: their shape in bench/results.json, the goals, and the tables it prints. */
 import type { ColdReport } from './cold.ts';
-import type { CostedOperation, CostPerMillion, OperationUnits, PRICES } from './cost.ts';
+import type { CostedOperation, CostPerMillion, Movement, OperationUnits, PRICES } from './cost.ts';
 import type { LoadResult } from './load.ts';
 import type { Scenario } from './scenarios.ts';
 import type { LatencySummary } from './stats.ts';
@@ -67,6 +67,11 @@ export interface Results {
     lambdaMs: number;
     prices: typeof PRICES;
     perMillionTransfers: CostPerMillion;
+    /**
+     * Per million of each money movement: its own units, with the transfer's Lambda duration as the
+     * estimate for all (only transfers are timed at concurrency 1). Absent in results before the ledger.
+     */
+    perMillion?: Partial<Record<Movement, CostPerMillion>>;
   };
   ledger: { verified: boolean; detail: string };
   goals: Goal[];
@@ -259,9 +264,13 @@ export const renderMarkdown = (r: Results): string => {
     ),
     `#### DynamoDB request units per operation (${r.cost.unitsSource})`,
     table(
-      ['operation', 'read units', 'write units', 'calls'],
-      Object.entries(r.cost.units).map(([op, u]) => [op, u.rru, u.wru, u.calls]),
+      ['operation', 'read units', 'write units', 'calls', 'DynamoDB USD per million', 'all USD per million'],
+      Object.entries(r.cost.units).map(([op, u]) => {
+        const c = r.cost.perMillion?.[op as Movement];
+        return [op, u.rru, u.wru, u.calls, c ? money(c.dynamodb) : '–', c ? money(c.total) : '–'];
+      }),
     ),
+    "*All USD per million*: API Gateway, Lambda requests and duration (a transfer's handler time at c=1, for every movement) and DynamoDB; `post` and `void` act on a live pending transfer, `refund` returns part of a posted one.",
     `#### AWS cost per million transfers (${r.cost.prices.region} list prices; Lambda arm64 ${r.cost.memoryMB} MB from ${r.cost.memorySource}, ${r.cost.lambdaMs} ms each)`,
     table(
       ['item', 'USD'],

@@ -7,11 +7,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { routes } from '../src/api/routes.ts';
 import { loadConfig } from '../src/config.ts';
 import { localClientConfig } from '../src/local/bootstrap.ts';
 import { conflictsEmulated, emulateConflicts } from '../src/local/conflicts.ts';
@@ -21,7 +22,15 @@ import { createDocumentClient } from '../src/store/db.ts';
 import { type StartedStack, startStack } from '../test/harness.ts';
 import { ApiClient } from './client.ts';
 import { measureColdStarts } from './cold.ts';
-import { costPerMillion, lambdaMemory, measureUnits, PRICES } from './cost.ts';
+import {
+  type CostPerMillion,
+  costPerMillion,
+  lambdaMemory,
+  MOVEMENTS,
+  type Movement,
+  measureUnits,
+  PRICES,
+} from './cost.ts';
 import { type Operation, runLoad } from './load.ts';
 import { cpuSnapshot, otherCores, ownGroup } from './machine.ts';
 import { createPopulation } from './population.ts';
@@ -48,6 +57,7 @@ const HOT_CONCURRENCY = [8, 32] as const;
 const CUSTOMERS = 32;
 const ACCOUNTS_PER_CUSTOMER = 10;
 const SEED = 20_261_124;
+const DEPOSIT_CAP = 1_000_000_000_000;
 const ROUTES: Record<Scenario, string> = {
   uniform: 'POST /v1/transfers',
   'hot-recipient': 'POST /v1/transfers',
@@ -75,7 +85,15 @@ let stack: StartedStack | undefined;
 const stopStack = async () => {
   const s = stack;
   stack = undefined;
-  await s?.stop().catch(() => s.kill());
+  if (!s) return;
+  // A stack that has not exited 20 s after SIGTERM (seen once on a loaded machine) is killed.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => {
+    timer = setTimeout(() => r('late'), 20_000);
+  });
+  const stopped = await Promise.race([s.stop().catch(() => 'failed' as const), late]);
+  clearTimeout(timer);
+  if (stopped === 'late' || stopped === 'failed') await s.kill();
 };
 process.once('SIGINT', () => {
   say('interrupted: stopping the stack');
@@ -103,7 +121,11 @@ const main = async (): Promise<void> => {
   }
 
   // 1. Bundles and cold starts first, on a quiet machine.
-  const coldDir = await mkdtemp(join(tmpdir(), 'bank-bench-cold-'));
+  // Under node_modules, so that what a bundle leaves external (the AWS SDK the Lambda runtime provides)
+  // resolves, as it does on Lambda.
+  const cacheDir = join(ROOT, 'node_modules', '.cache');
+  await mkdir(cacheDir, { recursive: true });
+  const coldDir = await mkdtemp(join(cacheDir, 'bank-bench-cold-'));
   const coldFrom = cpuSnapshot([ownGroup()]);
   const coldStart = await measureColdStarts({ workDir: coldDir, runs: 10 });
   coldStart.otherCores = otherCores(coldFrom, cpuSnapshot([ownGroup()]));
@@ -112,7 +134,10 @@ const main = async (): Promise<void> => {
 
   // 2. The stack, as `npm start` runs it, without the per-user rate limit.
   const stackStarted = performance.now();
-  stack = await startStack({ env: { BANK_RATE_LIMIT: 'off' } });
+  // The population's funding meets the default daily deposit cap: lift it, or every deposit phase is 422s.
+  stack = await startStack({
+    env: { BANK_RATE_LIMIT: 'off', BANK_DAILY_DEPOSIT_LIMIT: String(DEPOSIT_CAP) },
+  });
   const info = await waitForStackFile(stack.dataDir);
   const stackStartSeconds = seconds(stackStarted);
   say(`stack ready at ${stack.baseUrl} in ${stackStartSeconds} s`);
@@ -219,7 +244,8 @@ const main = async (): Promise<void> => {
     repeat: 3,
     keyPrefix: `bench-${runId}-cost`,
   });
-  say(`units per transfer: ${units.transfer.wru} WRU, ${units.transfer.rru} RRU`);
+  for (const op of MOVEMENTS)
+    say(`units per ${op}: ${units[op].wru} WRU, ${units[op].rru} RRU (${units[op].calls})`);
 
   // 7. The ledger still balances after all of it.
   const verify = await stack.verifyLedger();
@@ -233,7 +259,7 @@ const main = async (): Promise<void> => {
     phases.find((p) => p.path === path && p.scenario === scenario && p.concurrency === c);
   const tpsOf = (path: 'stack' | 'raw', scenario: Scenario, c: number) => find(path, scenario, c)?.tps ?? 0;
   const transfersAtOne = find('stack', 'uniform', 1);
-  const memory = await lambdaMemory(ROOT);
+  const memory = lambdaMemory(routes.transfer);
   // The handler's mean duration for a transfer at concurrency 1: what one Lambda invocation would bill.
   const lambdaMs = transfersAtOne?.handler?.mean ?? Number.NaN;
   const cpu = cpus();
@@ -286,6 +312,12 @@ const main = async (): Promise<void> => {
       lambdaMs,
       prices: PRICES,
       perMillionTransfers: costPerMillion({ units: units.transfer, lambdaMs, memoryMB: memory.memoryMB }),
+      perMillion: Object.fromEntries(
+        MOVEMENTS.map((op) => [
+          op,
+          costPerMillion({ units: units[op], lambdaMs, memoryMB: memory.memoryMB }),
+        ]),
+      ) as Record<Movement, CostPerMillion>,
     },
     ledger: { verified, detail: verify.output.trim().split('\n').slice(-3).join(' / ') },
   };
