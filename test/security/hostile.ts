@@ -262,7 +262,14 @@ const validValue = (field: string, ctx: FuzzContext, route?: RouteEntry): fc.Arb
     case 'fromAccountId':
       return str(...ctx.accountIds, ctx.accountIds[0] ?? '');
     case 'toAccountNumber':
+    case 'accountNumber':
       return str(ctx.otherNumber, ctx.otherNumber, ...ctx.accountNumbers);
+    case 'startDate': {
+      const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+      return str(day(1), day(31));
+    }
+    case 'frequency':
+      return str('once', 'weekly', 'monthly');
     case 'metadata':
       return fc.constantFrom('{"order":"A-1"}', '{}', '{"ref.no_1":"x","k-2":""}');
     case 'pending':
@@ -320,12 +327,18 @@ const mutate = (entries: Entries, at: number, m: Mutation): Entries => {
  * thing (a hostile value, a missing field, a duplicate key, a key that must be refused), every field at
  * random; or malformed JSON, JSON of another shape, a bare hostile value.
  */
+const OPTIONAL_IN_VALID = new Set(['payeeId', 'endDate', 'count']);
+
 export const bodyText = (route: RouteEntry, ctx: FuzzContext): fc.Arbitrary<string> => {
   const fields = fieldsOf(route.body);
   if (!fields.length)
     return fc.oneof(fc.constant('{}'), fc.constantFrom(...MALFORMED_JSON), hostileValueText);
+  // A valid body leaves out the alternatives and options that valid ones exclude (payeeId is the
+  // other way of naming a recipient; a one-off schedule takes neither endDate nor count).
   const valid = fc.tuple(
-    ...fields.map((f) => validValue(f, ctx, route).map((v): [string, string] => [f, v])),
+    ...fields
+      .filter((f) => !OPTIONAL_IN_VALID.has(f))
+      .map((f) => validValue(f, ctx, route).map((v): [string, string] => [f, v])),
   );
   const anyValue = (f: string) =>
     fc
