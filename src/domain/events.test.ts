@@ -128,6 +128,11 @@ describe('transaction events', () => {
     expect(
       change(pending, journal({ status: 'voided', version: 1 }), at).map((e) => [e.customer, e.type]),
     ).toEqual([[alice, 'transaction.voided']]);
+    // A record time in whole seconds never puts the void before the journal's creation.
+    const early = journal({ status: 'pending', createdAt: '2026-11-30T10:00:00.400Z' });
+    expect(change(early, { ...early, status: 'voided', version: 1 }, at)[0]?.createdAt).toBe(
+      '2026-11-30T10:00:00.401Z',
+    );
     expect(
       change(pending, journal({ status: 'expired', version: 1 }), at).map((e) => [e.customer, e.type]),
     ).toEqual([[alice, 'transaction.expired']]);

@@ -87,7 +87,13 @@ const journalEvents = (old: Image | undefined, j: Image, at: string, views: View
       createdAt,
       data: views.transaction(j, customer),
     }));
-  const changedAt = str(j.updatedAt) ?? at;
+  // The change's own time if the journal keeps one; else the record's (whole seconds on AWS), never
+  // before the journal was created (so a void or expiry never lists before its pending event).
+  const created = str(j.createdAt);
+  const changedAt =
+    str(j.updatedAt) ??
+    [at, ...(created ? [new Date(Date.parse(created) + 1).toISOString()] : [])].sort().at(-1) ??
+    at;
   switch (status) {
     case 'pending':
       return before === undefined ? make('transaction.pending', 'sender', str(j.createdAt) ?? at) : [];
