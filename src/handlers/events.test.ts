@@ -283,7 +283,7 @@ describe('the ledger lifecycle', () => {
     const key = (e: { type: string; data: { id: string } }) => `${e.type} ${e.data.id}`;
     const byKey = (list: { type: string; data: { id: string } }[]) =>
       Object.fromEntries(list.map((e) => [key(e), e.data]));
-    const movements = (list: { type: string; data: { id: string; type: string } }[]) =>
+    const movements = (list: { id: string; type: string; data: { id: string; type: string } }[]) =>
       list.filter((e) => e.type.startsWith('transaction.') && e.data.type !== 'deposit');
     const alices = movements(await waitForEvents(alice, 9));
     const bobs = movements(await waitForEvents(bob, 3));
