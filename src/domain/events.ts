@@ -9,15 +9,12 @@
  * condition makes redelivery harmless.
  *
  * Items it reads (attributes relied on):
- *   entity 'account'  id, number, type, currency, nickname, status, balance, createdAt, ownerId,
- *                     version, lastPostedAt?, updatedAt? (the time of its last status change, if kept);
- *                     `held` when the ledger keeps holds (then `available = balance - held`).
- *   entity 'journal'  id, type, status (pending|posted|voided|expired), amount, currency, description,
- *                     createdAt, postedAt?, expiresAt?, refundOf?, from?/to? {accountId, number, ownerId,
- *                     metadata?, balanceAfter?}, updatedAt? (the time of its last status change).
- *   entity 'posting'  (today's ledger, where the journal is copied on each posting) system, ownerId,
- *                     balanceAfter, journal {txId, type, amount, currency, description, createdAt, from?, to?}.
- *                     A posting without a `journal` copy is ignored: its journal item gives the event.
+ *   entity 'account'  id, ownerId, status, version, createdAt, lastPostedAt?, updatedAt? (the time of
+ *                     its last status change, if kept).
+ *   entity 'journal'  id, type, status (pending|posted|voided|expired), createdAt, postedAt?,
+ *                     updatedAt? (the time of its last status change), from?/to? {ownerId}.
+ * Postings give nothing: their journal item speaks for them. What `data` holds is the caller's
+ * renderers' business (`views`), never this module's.
  */
 import { createHash } from 'node:crypto';
 
@@ -56,75 +53,19 @@ export const eventId = (source: string, customer: string): string =>
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
-/** The account as its owner GETs it. */
-export const accountView = (a: Image): Record<string, unknown> => {
-  const balance = num(a.balance) ?? 0;
-  const held = num(a.held);
-  return {
-    id: a.id,
-    number: a.number,
-    type: a.type,
-    currency: a.currency,
-    nickname: a.nickname ?? null,
-    status: a.status,
-    balance,
-    ...(held === undefined ? {} : { held, available: balance - held }),
-    createdAt: a.createdAt,
-  };
-};
-
-interface Side {
-  accountId?: unknown;
-  number?: unknown;
-  ownerId?: unknown;
-  metadata?: unknown;
-  balanceAfter?: unknown;
-}
-
 /**
- * A transaction as `user` sees it: the user's own account ids, metadata and balance after; of the
- * other side only its account number (which the user typed or was paid from). The same rules as the
- * ledger's GET /v1/transactions/{id} view; the stream handler may pass that view instead (`views`).
+ * How a resource looks to its owner: the caller passes the API's own renderers (the stream handler
+ * passes src/api/transactions.ts's transactionView and the account store's toAccount), so an event's
+ * `data` is exactly what that customer would GET. `at` is the time of the change.
  */
-export const transactionView = (j: Image, user: string): Record<string, unknown> => {
-  const from = j.from as Side | undefined;
-  const to = j.to as Side | undefined;
-  const isSender = from?.ownerId === user;
-  // A transfer between two of the user's own accounts: the debited side's balance, as GET shows it.
-  const mine = isSender ? from : to?.ownerId === user ? to : undefined;
-  const metadata = {
-    ...(to?.ownerId === user ? (to.metadata as object | undefined) : {}),
-    ...(isSender ? (from?.metadata as object | undefined) : {}),
-  };
-  return {
-    id: j.id,
-    type: j.type,
-    status: j.status,
-    amount: j.amount,
-    currency: j.currency,
-    ...(isSender ? { fromAccountId: from?.accountId } : {}),
-    ...(to?.ownerId === user ? { toAccountId: to.accountId } : {}),
-    ...(from ? { fromAccountNumber: from.number } : {}),
-    ...(to ? { toAccountNumber: to.number } : {}),
-    description: j.description ?? '',
-    ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
-    createdAt: j.createdAt,
-    ...(str(j.postedAt) ? { postedAt: j.postedAt } : {}),
-    ...(str(j.expiresAt) && isSender ? { expiresAt: j.expiresAt } : {}),
-    ...(num(j.refundedAmount) !== undefined && j.status === 'posted'
-      ? { refundedAmount: j.refundedAmount }
-      : {}),
-    ...(str(j.refundOf) ? { refundOf: j.refundOf } : {}),
-    ...(num(mine?.balanceAfter) === undefined ? {} : { balanceAfter: mine?.balanceAfter }),
-  };
-};
-
-/** How a resource looks to its owner; the defaults are this module's, a caller may pass the API's. */
 export interface Views {
   transaction: (journal: Image, user: string) => Record<string, unknown>;
-  account: (account: Image) => Record<string, unknown>;
+  account: (account: Image, at: string) => Record<string, unknown>;
 }
-const defaultViews: Views = { transaction: transactionView, account: accountView };
+
+interface Side {
+  ownerId?: unknown;
+}
 
 const owners = (j: Image, who: 'both' | 'sender'): string[] => {
   const from = str((j.from as Side | undefined)?.ownerId);
@@ -146,7 +87,13 @@ const journalEvents = (old: Image | undefined, j: Image, at: string, views: View
       createdAt,
       data: views.transaction(j, customer),
     }));
-  const changedAt = str(j.updatedAt) ?? at;
+  // The change's own time if the journal keeps one; else the record's (whole seconds on AWS), never
+  // before the journal was created (so a void or expiry never lists before its pending event).
+  const created = str(j.createdAt);
+  const changedAt =
+    str(j.updatedAt) ??
+    [at, ...(created ? [new Date(Date.parse(created) + 1).toISOString()] : [])].sort().at(-1) ??
+    at;
   switch (status) {
     case 'pending':
       return before === undefined ? make('transaction.pending', 'sender', str(j.createdAt) ?? at) : [];
@@ -161,25 +108,6 @@ const journalEvents = (old: Image | undefined, j: Image, at: string, views: View
     default:
       return [];
   }
-};
-
-/** Today's ledger: a customer posting carries a copy of its journal; the journal was posted at once. */
-const postingEvents = (old: Image | undefined, p: Image, views: Views): CustomerEvent[] => {
-  const j = p.journal as Image | undefined;
-  const customer = str(p.ownerId);
-  if (old || p.system === true || !j || !customer) return [];
-  const journal = { ...j, id: j.txId, status: 'posted' };
-  const view = { ...views.transaction(journal, customer), balanceAfter: p.balanceAfter };
-  const type: EventType = j.type === 'refund' ? 'transaction.refunded' : 'transaction.posted';
-  return [
-    {
-      id: eventId(`journal:${String(j.txId)}:${type}`, customer),
-      customer,
-      type,
-      createdAt: str(j.createdAt) ?? '',
-      data: view,
-    },
-  ];
 };
 
 const accountEvents = (old: Image | undefined, a: Image, at: string, views: Views): CustomerEvent[] => {
@@ -201,13 +129,14 @@ const accountEvents = (old: Image | undefined, a: Image, at: string, views: View
     .filter((t): t is string => t !== undefined)
     .map((t) => new Date(Date.parse(t) + 1).toISOString());
   const changedAt = str(a.updatedAt) ?? [at, ...after].sort().at(-1) ?? at;
+  const createdAt = type === 'account.opened' ? (str(a.createdAt) ?? at) : changedAt;
   return [
     {
       id: eventId(`account:${String(a.id)}:${version}:${type}`, customer),
       customer,
       type,
-      createdAt: type === 'account.opened' ? (str(a.createdAt) ?? at) : changedAt,
-      data: views.account(a),
+      createdAt,
+      data: views.account(a, createdAt),
     },
   ];
 };
@@ -221,14 +150,12 @@ export const eventsFromChange = (
   oldImage: Image | undefined,
   newImage: Image | undefined,
   at: string,
-  views: Views = defaultViews,
+  views: Views,
 ): CustomerEvent[] => {
   if (!newImage) return [];
   switch (newImage.entity) {
     case 'journal':
       return journalEvents(oldImage, newImage, at, views);
-    case 'posting':
-      return postingEvents(oldImage, newImage, views);
     case 'account':
       return accountEvents(oldImage, newImage, at, views);
     default:

@@ -18,6 +18,7 @@ import { sentEmails } from '../local/ses.ts';
 import { type StreamPoller, startStreamPoller } from '../local/streams.ts';
 import { createDocumentClient } from '../store/db.ts';
 import { UserStore } from '../store/users.ts';
+import { ledger } from './context.ts';
 import { dispatchDue } from './deliver.ts';
 import { handler as dispatcher } from './dispatcher.ts';
 import { webhooks } from './events-context.ts';
@@ -219,6 +220,117 @@ describe('events', () => {
     expect(await eventsOf(bob)).toEqual(before.events);
     expect(await deliveriesOf(bob, w.id)).toEqual(before.deliveries);
   });
+});
+
+describe('the ledger lifecycle', () => {
+  it('pending, void, expiry (emailed), post and refund: one event per change per customer, each what that customer GETs', async () => {
+    const since = Date.now() - 1000;
+    const { alice, bob, a, b } = await payment();
+    const seen = batches.length;
+    const idem = () => ({ 'idempotency-key': randomUUID() });
+    const pending = async (amount: number, expiresInSeconds?: number) => {
+      const r = await call('transfer', {
+        user: alice,
+        body: {
+          fromAccountId: a.id,
+          toAccountNumber: b.number,
+          amount,
+          currency: 'EUR',
+          pending: true,
+          metadata: { ref: 'alice-secret' },
+          ...(expiresInSeconds ? { expiresInSeconds } : {}),
+        },
+        headers: idem(),
+      });
+      expect(r.status).toBe(201);
+      return r.body;
+    };
+    const asSeenBy = async (user: string, id: string) => {
+      const r = await call('getTransaction', { user, params: { id } });
+      expect(r.status).toBe(200);
+      return r.body;
+    };
+    // What each customer would GET right after each change: the events' data must be exactly that.
+    const voidMe = await pending(1000);
+    const expireMe = await pending(1100, 3600);
+    const postMe = await pending(1200);
+    const voided = await call('voidTransfer', { user: alice, params: { id: voidMe.id }, headers: idem() });
+    expect(voided.status).toBe(200);
+    const posted = await call('postTransfer', {
+      user: alice,
+      params: { id: postMe.id },
+      body: {},
+      headers: idem(),
+    });
+    expect(posted.status).toBe(200);
+    const bobsPosted = await asSeenBy(bob, postMe.id);
+    // The sweeper, with a clock past the one hold's expiry (and before the others').
+    expect(await ledger().expireDue(new Date(Date.parse(expireMe.expiresAt) + 1000))).toEqual({
+      expired: 1,
+      seen: 1,
+    });
+    const expired = await asSeenBy(alice, expireMe.id);
+    expect(expired.status).toBe('expired');
+    const refund = await call('refund', {
+      user: bob,
+      params: { id: postMe.id },
+      body: { amount: 200, metadata: { ref: 'bob-secret' } },
+      headers: idem(),
+    });
+    expect(refund.status).toBe(201);
+    const alicesRefund = await asSeenBy(alice, refund.body.id);
+
+    const key = (e: { type: string; data: { id: string } }) => `${e.type} ${e.data.id}`;
+    const byKey = (list: { type: string; data: { id: string } }[]) =>
+      Object.fromEntries(list.map((e) => [key(e), e.data]));
+    const movements = (list: { id: string; type: string; data: { id: string; type: string } }[]) =>
+      list.filter((e) => e.type.startsWith('transaction.') && e.data.type !== 'deposit');
+    const alices = movements(await waitForEvents(alice, 9));
+    const bobs = movements(await waitForEvents(bob, 3));
+    expect(byKey(alices)).toEqual({
+      [`transaction.pending ${voidMe.id}`]: voidMe,
+      [`transaction.pending ${expireMe.id}`]: expireMe,
+      [`transaction.pending ${postMe.id}`]: postMe,
+      [`transaction.voided ${voidMe.id}`]: voided.body,
+      [`transaction.expired ${expireMe.id}`]: expired,
+      [`transaction.posted ${postMe.id}`]: posted.body,
+      [`transaction.refunded ${refund.body.id}`]: alicesRefund,
+    });
+    expect(byKey(bobs)).toEqual({
+      [`transaction.posted ${postMe.id}`]: bobsPosted,
+      [`transaction.refunded ${refund.body.id}`]: refund.body,
+    });
+    // Exactly one event per change and customer (the maps above would hide a second one).
+    expect(alices).toHaveLength(7);
+    expect(bobs).toHaveLength(2);
+    expect(new Set([...alices, ...bobs].map((e) => e.id)).size).toBe(9);
+    // Never the other side's account id or metadata.
+    expect(bobsPosted).toMatchObject({ toAccountId: b.id, fromAccountNumber: a.number });
+    expect(JSON.stringify(bobs)).not.toMatch(new RegExp(`${a.id}|alice-secret`));
+    expect(JSON.stringify(alices)).not.toMatch(new RegExp(`${b.id}|bob-secret`));
+
+    // The expired hold is emailed to its sender, once.
+    const mail = await vi.waitFor(
+      async () => {
+        const got = (await sentEmails(emulators().sesEndpoint, since)).filter((m) =>
+          m.destination.to.includes(`${alice}@example.com`),
+        );
+        expect(got.map((m) => m.subject)).toContain('Your pending transfer of €11.00 expired');
+        return got;
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    expect(mail.filter((m) => /expired/.test(m.subject))).toHaveLength(1);
+
+    // Replaying every batch those changes gave adds no event.
+    const replay = batches.slice(seen).flat();
+    const before = [await eventsOf(alice), await eventsOf(bob)];
+    for (let i = 0; i < 2; i++) {
+      const res = await streamHandler({ Records: replay }, contextFor('stream', LOCAL_REGION));
+      expect(res.batchItemFailures).toEqual([]);
+    }
+    expect([await eventsOf(alice), await eventsOf(bob)]).toEqual(before);
+  }, 40_000);
 });
 
 describe('webhooks', () => {

@@ -9,7 +9,10 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
-import { eventsFromChange, type Image } from '../domain/events.ts';
+import { transactionView } from '../api/transactions.ts';
+import { eventsFromChange, type Image, type Views } from '../domain/events.ts';
+import type { Journal } from '../domain/ledger.ts';
+import { toAccount } from '../store/accounts.ts';
 import { events } from './events-context.ts';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
@@ -21,11 +24,22 @@ export const imageOf = (image: Record<string, AttributeValue> | undefined): Imag
 export const changedAt = (r: DynamoDBRecord): string =>
   new Date((r.dynamodb?.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000).toISOString();
 
+/**
+ * The resources as their owners GET them: the ledger's own transaction renderer (GET
+ * /v1/transactions/{id}) and the account as GET /v1/accounts/{id} shows it at the time of the change.
+ * Both pick their fields by name, so the item's own keys and internals never leak.
+ */
+export const views: Views = {
+  transaction: (j, user) => transactionView(j as unknown as Journal, user),
+  account: (a, at) => ({ ...toAccount(a, new Date(at)) }),
+};
+
 export const processRecord = async (r: DynamoDBRecord): Promise<number> => {
   const derived = eventsFromChange(
     imageOf(r.dynamodb?.OldImage),
     imageOf(r.dynamodb?.NewImage),
     changedAt(r),
+    views,
   );
   let stored = 0;
   for (const e of derived) if ((await events().record(e)) === 'stored') stored++;

@@ -38,6 +38,28 @@ describe('stream records as Lambda delivers them', () => {
     });
     expect(r.dynamodb?.NewImage).toBeUndefined();
   });
+
+  it('an empty map, which the SDK decodes to a value with no member, is an empty map again', () => {
+    const r = toLambdaRecord(
+      {
+        eventID: 'e2',
+        eventName: 'INSERT',
+        dynamodb: {
+          Keys: { pk: { S: 'A' }, sk: { S: 'B' } },
+          NewImage: { pk: { S: 'A' }, holds: {} as never, l: { L: [] }, n: { M: { x: {} as never } } },
+          SequenceNumber: '101',
+        },
+      },
+      'arn:stream',
+      'us-east-1',
+    );
+    expect(r.dynamodb?.NewImage).toEqual({
+      pk: { S: 'A' },
+      holds: { M: {} },
+      l: { L: [] },
+      n: { M: { x: { M: {} } } },
+    });
+  });
 });
 
 describe('the local stream poller', () => {

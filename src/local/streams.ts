@@ -61,6 +61,9 @@ const toLambdaValue = (v: StreamValue): AttributeValue => {
   if (v.L !== undefined) return { L: v.L.map(toLambdaValue) };
   if (v.M !== undefined) return { M: toLambdaImage(v.M) as Record<string, AttributeValue> };
   const { $unknown: _, ...rest } = v as StreamValue & { $unknown?: unknown };
+  // The SDK decodes an empty map ({"M":{}}, say an account with no holds) to a value with no member
+  // at all (an empty list keeps its {"L":[]}); Lambda delivers {"M":{}}, which unmarshalls.
+  if (Object.keys(rest).length === 0) return { M: {} };
   return rest as AttributeValue;
 };
 const toLambdaImage = (

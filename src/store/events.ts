@@ -1,5 +1,5 @@
 /**
- * Customers' events in the single table (keys in event-keys.ts), kept 30 days (TTL).
+ * Customers' events in the single table (keys in keys.ts), kept 30 days (TTL).
  *
  * An event is stored in one transaction with a delivery for each of its owner's endpoints that
  * subscribe to its type, on the condition that the event is new: a stream record delivered twice
@@ -9,7 +9,7 @@ import { PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dyn
 import type { BankEvent, CustomerEvent, EventType } from '../domain/events.ts';
 import { publicEvent } from '../domain/events.ts';
 import { cancellationCodes, type Db } from './db.ts';
-import { eventKeys } from './event-keys.ts';
+import { keys } from './keys.ts';
 import type { WebhookStore } from './webhooks.ts';
 
 export const EVENT_TTL_SECONDS = 30 * 24 * 3600;
@@ -28,7 +28,7 @@ export class EventStore {
     const event = publicEvent(e);
     const payload = JSON.stringify(event);
     const item = {
-      ...eventKeys.event(e.customer, e.createdAt, e.id),
+      ...keys.event(e.customer, e.createdAt, e.id),
       entity: 'event',
       ownerId: e.customer,
       ...event,
@@ -72,7 +72,7 @@ export class EventStore {
     customer: string,
     opts: { limit: number; type?: EventType | undefined; start?: Record<string, unknown> | undefined },
   ): Promise<{ items: BankEvent[]; last?: Record<string, unknown>; more: boolean }> {
-    const { pk, skPrefix } = eventKeys.eventsOf(customer);
+    const { pk, skPrefix } = keys.eventsOf(customer);
     const items: Record<string, unknown>[] = [];
     let start = opts.start;
     let more = false;

@@ -1,6 +1,9 @@
 /** Key builders: the only code that spells item keys (see table.ts for the layout). */
 const SYSTEM = 'SYSTEM#';
 
+/** Shards of the due-deliveries index (webhook retries): enough that no index partition is hot. */
+export const DUE_DELIVERY_SHARDS = 4;
+
 export const keys = {
   profile: (sub: string) => ({ pk: `USER#${sub}`, sk: 'PROFILE' }),
   account: (sub: string, accountId: string) => ({ pk: `USER#${sub}`, sk: `ACCOUNT#${accountId}` }),
@@ -36,6 +39,24 @@ export const keys = {
   security: (sub: string) => ({ pk: `USER#${sub}`, sk: 'SECURITY' }),
   refreshToken: (hash: string) => ({ pk: `REFRESH#${hash}`, sk: 'REFRESH' }),
   mfaSession: (hash: string) => ({ pk: `MFA#${hash}`, sk: 'MFA' }),
+  // Events, webhooks and email notifications (issue 12).
+  event: (sub: string, createdAt: string, eventId: string) => ({
+    pk: `USER#${sub}`,
+    sk: `EVENT#${createdAt}#${eventId}`,
+  }),
+  eventsOf: (sub: string) => ({ pk: `USER#${sub}`, skPrefix: 'EVENT#' }),
+  webhook: (sub: string, id: string) => ({ pk: `USER#${sub}`, sk: `WEBHOOK#${id}` }),
+  webhooksOf: (sub: string) => ({ pk: `USER#${sub}`, skPrefix: 'WEBHOOK#' }),
+  webhookCount: (sub: string) => ({ pk: `USER#${sub}`, sk: 'WEBHOOKS' }),
+  notifications: (sub: string) => ({ pk: `USER#${sub}`, sk: 'NOTIFICATIONS' }),
+  delivery: (webhookId: string, deliveryId: string) => ({
+    pk: `WEBHOOK#${webhookId}`,
+    sk: `DELIVERY#${deliveryId}`,
+  }),
+  deliveriesOf: (webhookId: string) => ({ pk: `WEBHOOK#${webhookId}`, skPrefix: 'DELIVERY#' }),
+  /** The dispatcher's index of deliveries due (gsi1): `DUE#3`. */
+  dueDeliveryShard: (shard: number) => `DUE#${shard}`,
+  email: (eventId: string) => ({ pk: `EMAIL#${eventId}`, sk: 'EMAIL' }),
 } as const;
 
 /**

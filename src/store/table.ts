@@ -23,9 +23,24 @@
  *   USER#<sub>            / SECURITY                "tokens issued before T are revoked" marker
  *   REFRESH#<sha256>      / REFRESH                 a refresh token we issued: owner, issue time (TTL)
  *   MFA#<sha256>          / MFA                     a login waiting for its TOTP code, single use (TTL)
+ *   USER#<sub>            / EVENT#<time>#<eventId>  an event of the customer, as GET /v1/events shows it (TTL 30 d)
+ *   USER#<sub>            / WEBHOOK#<webhookId>     a webhook endpoint, with its signing secret
+ *   USER#<sub>            / WEBHOOKS                how many endpoints the customer has (at most 5)
+ *   USER#<sub>            / NOTIFICATIONS           email notification preferences
+ *   WEBHOOK#<webhookId>   / DELIVERY#<deliveryId>   one event's delivery to one endpoint, its attempts (TTL 30 d)
+ *   EMAIL#<eventId>       / EMAIL                   the email an event gave: sent once (TTL 30 d)
  *
- * GSI1 (gsi1pk = HOLDS#<shard>, gsi1sk = <expiresAt>#<journalId>) is sparse: it lists the pending
- * journals by expiry, for the sweeper. A journal leaves it when it stops being pending.
+ * GSI1 is sparse, and three things use it (each under its own gsi1pk prefix):
+ *   HOLDS#<shard>     / <expiresAt>#<journalId>     pending journals by expiry, for the sweeper; a journal
+ *                                                   leaves it when it stops being pending
+ *   SCHEDULES#<shard> / <nextRunDate>#<scheduleId>  active scheduled transfers (payment-keys.ts)
+ *   DUE#<shard>       / <nextAttemptAt>#<deliveryId> webhook deliveries waiting for their next attempt;
+ *                                                   they leave it once delivered or dead
+ *
+ * TTL: the attribute `expiresAt`, a Number (epoch seconds), on the items marked (TTL) only. A journal
+ * and an account hold keep their own `expiresAt` too, as an ISO-8601 String (the hold's expiry): DynamoDB
+ * TTL skips any item whose TTL attribute is not a Number (AWS's TTL documentation), so a journal
+ * never expires by TTL. Keep it so: never store a journal's expiresAt as a Number.
  */
 export const tableKeys = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const gsi1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;

@@ -1,5 +1,5 @@
 /**
- * Webhook endpoints and their deliveries in the single table (keys in event-keys.ts).
+ * Webhook endpoints and their deliveries in the single table (keys in keys.ts).
  *
  * The signing secret is stored in the endpoint's item as is, so that deliveries can be signed: the
  * table is encrypted at rest, the secret is never logged, and no API answer but the creation's shows it.
@@ -22,7 +22,7 @@ import { BankError } from '../domain/errors.ts';
 import type { EventType } from '../domain/events.ts';
 import { MAX_WEBHOOKS, newWebhookSecret, type Webhook } from '../domain/webhooks.ts';
 import { cancellationCodes, type Db } from './db.ts';
-import { DUE_SHARDS, eventKeys } from './event-keys.ts';
+import { DUE_DELIVERY_SHARDS, keys } from './keys.ts';
 import { gsi1 } from './table.ts';
 
 export const DELIVERY_TTL_SECONDS = 30 * 24 * 3600;
@@ -115,7 +115,7 @@ export const deliveryIdOf = (eventId: string, webhookId: string, createdAt: stri
   return `dlv_${time}${hash}`;
 };
 
-const shardOf = (id: string): number => Number.parseInt(id.slice(-2), 16) % DUE_SHARDS;
+const shardOf = (id: string): number => Number.parseInt(id.slice(-2), 16) % DUE_DELIVERY_SHARDS;
 const dueKey = (at: string, id: string) => `${at}#${id}`;
 
 export class WebhookStore {
@@ -133,7 +133,7 @@ export class WebhookStore {
     const id = `wh_${randomUUID().replaceAll('-', '')}`;
     const secret = newWebhookSecret();
     const item = {
-      ...eventKeys.webhook(ownerId, id),
+      ...keys.webhook(ownerId, id),
       entity: 'webhook',
       id,
       ownerId,
@@ -149,7 +149,7 @@ export class WebhookStore {
             {
               Update: {
                 TableName: this.table,
-                Key: eventKeys.webhookCount(ownerId),
+                Key: keys.webhookCount(ownerId),
                 UpdateExpression: 'SET entity = :entity, webhooks = if_not_exists(webhooks, :zero) + :one',
                 ConditionExpression: 'attribute_not_exists(webhooks) OR webhooks < :max',
                 ExpressionAttributeValues: {
@@ -177,7 +177,7 @@ export class WebhookStore {
   }
 
   async list(ownerId: string): Promise<StoredWebhook[]> {
-    const { pk, skPrefix } = eventKeys.webhooksOf(ownerId);
+    const { pk, skPrefix } = keys.webhooksOf(ownerId);
     const r = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -194,7 +194,7 @@ export class WebhookStore {
   /** The owner's endpoint, or undefined: another customer's endpoint is indistinguishable from none. */
   async get(ownerId: string, id: string): Promise<StoredWebhook | undefined> {
     const r = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: eventKeys.webhook(ownerId, id), ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: keys.webhook(ownerId, id), ConsistentRead: true }),
     );
     return r.Item ? toWebhook(r.Item) : undefined;
   }
@@ -214,14 +214,14 @@ export class WebhookStore {
             {
               Delete: {
                 TableName: this.table,
-                Key: eventKeys.webhook(ownerId, id),
+                Key: keys.webhook(ownerId, id),
                 ConditionExpression: 'attribute_exists(pk)',
               },
             },
             {
               Update: {
                 TableName: this.table,
-                Key: eventKeys.webhookCount(ownerId),
+                Key: keys.webhookCount(ownerId),
                 UpdateExpression: 'SET webhooks = webhooks - :one',
                 ConditionExpression: 'webhooks > :zero',
                 ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
@@ -252,7 +252,7 @@ export class WebhookStore {
     const id = deliveryIdOf(event.id, webhook.id, event.createdAt);
     const at = now.toISOString();
     return {
-      ...eventKeys.delivery(webhook.id, id),
+      ...keys.delivery(webhook.id, id),
       entity: 'delivery',
       id,
       webhookId: webhook.id,
@@ -265,7 +265,7 @@ export class WebhookStore {
       log: [],
       nextAttemptAt: at,
       createdAt: at,
-      [gsi1.partitionKey]: eventKeys.dueShard(shardOf(id)),
+      [gsi1.partitionKey]: keys.dueDeliveryShard(shardOf(id)),
       [gsi1.sortKey]: dueKey(at, id),
       expiresAt: Math.floor(now.getTime() / 1000) + DELIVERY_TTL_SECONDS,
     };
@@ -276,7 +276,7 @@ export class WebhookStore {
     webhookId: string,
     opts: { limit: number; start?: Record<string, unknown> },
   ): Promise<{ items: Delivery[]; last?: Record<string, unknown> }> {
-    const { pk, skPrefix } = eventKeys.deliveriesOf(webhookId);
+    const { pk, skPrefix } = keys.deliveriesOf(webhookId);
     const r = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -299,7 +299,7 @@ export class WebhookStore {
 
   async delivery(webhookId: string, id: string): Promise<Delivery | undefined> {
     const r = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: eventKeys.delivery(webhookId, id), ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: keys.delivery(webhookId, id), ConsistentRead: true }),
     );
     return r.Item ? toDelivery(r.Item) : undefined;
   }
@@ -307,7 +307,7 @@ export class WebhookStore {
   /** Deliveries due by `now` (oldest first), from every shard of the DUE index. */
   async due(now: Date, limit: number): Promise<Delivery[]> {
     const pages = await Promise.all(
-      Array.from({ length: DUE_SHARDS }, (_, shard) =>
+      Array.from({ length: DUE_DELIVERY_SHARDS }, (_, shard) =>
         this.db.send(
           new QueryCommand({
             TableName: this.table,
@@ -315,7 +315,7 @@ export class WebhookStore {
             KeyConditionExpression: '#pk = :pk AND #sk <= :now',
             ExpressionAttributeNames: { '#pk': gsi1.partitionKey, '#sk': gsi1.sortKey },
             ExpressionAttributeValues: {
-              ':pk': eventKeys.dueShard(shard),
+              ':pk': keys.dueDeliveryShard(shard),
               ':now': `${now.toISOString()}#\uffff`,
             },
             Limit: limit,
@@ -353,7 +353,7 @@ export class WebhookStore {
       const r = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: eventKeys.delivery(d.webhookId, d.id),
+          Key: keys.delivery(d.webhookId, d.id),
           UpdateExpression: update,
           ConditionExpression: condition,
           ExpressionAttributeNames: opts.due ? { '#status': 'status', '#gsk': gsi1.sortKey } : undefined,
@@ -392,7 +392,7 @@ export class WebhookStore {
     const r = await this.db.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: eventKeys.delivery(d.webhookId, d.id),
+        Key: keys.delivery(d.webhookId, d.id),
         UpdateExpression: `SET #log = :log, attempts = :attempts, #status = :status, nextAttemptAt = :next${
           due ? ', #gsk = :gsk, #gpk = :gpk' : ''
         } REMOVE leaseUntil${due ? '' : ', #gsk, #gpk'}`,
@@ -410,7 +410,7 @@ export class WebhookStore {
           ':next': nextAttemptAt,
           ':lease': d.leaseUntil,
           ...(due
-            ? { ':gsk': dueKey(nextAttemptAt as string, d.id), ':gpk': eventKeys.dueShard(shardOf(d.id)) }
+            ? { ':gsk': dueKey(nextAttemptAt as string, d.id), ':gpk': keys.dueDeliveryShard(shardOf(d.id)) }
             : {}),
         },
         ReturnValues: 'ALL_NEW',
@@ -423,7 +423,7 @@ export class WebhookStore {
 
   async preferences(ownerId: string): Promise<NotificationPreferences> {
     const r = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: eventKeys.notifications(ownerId), ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: keys.notifications(ownerId), ConsistentRead: true }),
     );
     return { email: { ...defaultPreferences.email, ...(r.Item?.email as object | undefined) } };
   }
@@ -432,7 +432,7 @@ export class WebhookStore {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: { ...eventKeys.notifications(ownerId), entity: 'notifications', email: prefs.email },
+        Item: { ...keys.notifications(ownerId), entity: 'notifications', email: prefs.email },
       }),
     );
     return prefs;
@@ -445,7 +445,7 @@ export class WebhookStore {
         new PutCommand({
           TableName: this.table,
           Item: {
-            ...eventKeys.email(eventId),
+            ...keys.email(eventId),
             entity: 'email',
             sentAt: now.toISOString(),
             expiresAt: Math.floor(now.getTime() / 1000) + DELIVERY_TTL_SECONDS,
@@ -462,7 +462,7 @@ export class WebhookStore {
 
   /** Gives an email's mark back when sending failed, so the retried record sends it. */
   async releaseEmail(eventId: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: eventKeys.email(eventId) }));
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.email(eventId) }));
   }
 }
 
