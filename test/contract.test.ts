@@ -64,6 +64,21 @@ afterAll(async () => {
   restore();
 });
 
+/**
+ * Routes whose success answer this test cannot drive, with the reason; their error answers are still
+ * driven and checked. A new route is in neither list, so the final assertions fail until it is covered.
+ */
+const successNotDriven: Record<string, string> = {
+  'POST /v1/auth/confirm':
+    'needs the emailed code: the shared cognito-local was not started with CODE (test/identity.test.ts drives it)',
+  'POST /v1/auth/password/reset':
+    'needs the emailed code: the shared cognito-local was not started with CODE (test/identity.test.ts drives it)',
+  'GET /v1/accounts/{id}/statements/{period}':
+    'needs the statements bucket (s3rver), which this test does not start (the statements tests drive it)',
+  'POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry':
+    'needs a delivery, made by the stream poller, which this test does not run (the webhook tests drive it)',
+};
+
 /** Calls the API and checks the answer against the document's operation for `route`. */
 const call = async (
   route: string,
@@ -589,8 +604,11 @@ describe('every route answers as the OpenAPI document says', () => {
         .status,
     ).toBe(204);
 
-    // Every route of the table was driven, and at least one error answer of each was checked.
+    // Every route of the table was driven, and each answered with a documented success, except the
+    // routes listed in `successNotDriven` (only their error answers are checked here, for the reason given).
     const routes = routeList.map((r) => `${r.method} ${r.path}`);
     expect([...checked.keys()].sort()).toEqual([...routes].sort());
+    const succeeded = routes.filter((r) => [...(checked.get(r) ?? [])].some((status) => status < 300));
+    expect([...succeeded, ...Object.keys(successNotDriven)].sort()).toEqual([...routes].sort());
   }, 120_000);
 });
