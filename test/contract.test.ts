@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
+import { generateSync } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../src/api/openapi.ts';
 import { routeList } from '../src/api/routes.ts';
@@ -62,6 +63,21 @@ afterAll(async () => {
   await gateway?.close();
   restore();
 });
+
+/**
+ * Routes whose success answer this test cannot drive, with the reason; their error answers are still
+ * driven and checked. A new route is in neither list, so the final assertions fail until it is covered.
+ */
+const successNotDriven: Record<string, string> = {
+  'POST /v1/auth/confirm':
+    'needs the emailed code: the shared cognito-local was not started with CODE (test/identity.test.ts drives it)',
+  'POST /v1/auth/password/reset':
+    'needs the emailed code: the shared cognito-local was not started with CODE (test/identity.test.ts drives it)',
+  'GET /v1/accounts/{id}/statements/{period}':
+    'needs the statements bucket (s3rver), which this test does not start (the statements tests drive it)',
+  'POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry':
+    'needs a delivery, made by the stream poller, which this test does not run (the webhook tests drive it)',
+};
 
 /** Calls the API and checks the answer against the document's operation for `route`. */
 const call = async (
@@ -253,6 +269,328 @@ describe('every route answers as the OpenAPI document says', () => {
       await call('POST /v1/accounts', '/v1/accounts', { token, body: { type: 'checking', currency: 'EUR' } })
     ).body as { id: string };
     expect((await call('DELETE /v1/accounts/{id}', `/v1/accounts/${c.id}`, { token })).status).toBe(200);
+    // ---------- ledger: pending transfers, refunds, balance at an instant ----------
+    const idem = () => ({ 'idempotency-key': randomUUID() });
+    const pendingBody = {
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      amount: 200,
+      currency: 'USD',
+      pending: true,
+    };
+    const p1 = await call('POST /v1/transfers', '/v1/transfers', {
+      token,
+      body: pendingBody,
+      headers: idem(),
+    });
+    expect(p1.status).toBe(201);
+    const p1Id = (p1.body as { id: string }).id;
+    expect(
+      (
+        await call('POST /v1/transfers/{id}/post', `/v1/transfers/${p1Id}/post`, {
+          token,
+          body: { amount: 150 },
+          headers: idem(),
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await call('POST /v1/transfers/{id}/post', `/v1/transfers/${randomUUID()}/post`, {
+          token,
+          body: {},
+          headers: idem(),
+        })
+      ).status,
+    ).toBe(404);
+    const p2 = await call('POST /v1/transfers', '/v1/transfers', {
+      token,
+      body: pendingBody,
+      headers: idem(),
+    });
+    const p2Id = (p2.body as { id: string }).id;
+    expect(
+      (await call('POST /v1/transfers/{id}/void', `/v1/transfers/${p2Id}/void`, { token, headers: idem() }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await call('POST /v1/transfers/{id}/void', `/v1/transfers/${p2Id}/void`, { token, headers: idem() }))
+        .status,
+    ).toBe(409);
+    expect(
+      (
+        await call('POST /v1/transactions/{id}/refunds', `/v1/transactions/${txId}/refunds`, {
+          token,
+          body: { amount: 50 },
+          headers: idem(),
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await call('POST /v1/transactions/{id}/refunds', `/v1/transactions/${txId}/refunds`, {
+          token,
+          body: { amount: 999_999 },
+          headers: idem(),
+        })
+      ).status,
+    ).toBe(422);
+    expect(
+      (
+        await call(
+          'GET /v1/accounts/{id}/balance',
+          `/v1/accounts/${a.id}/balance?at=${new Date().toISOString()}`,
+          { token },
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (await call('GET /v1/accounts/{id}/balance', `/v1/accounts/${a.id}/balance?at=yesterday`, { token }))
+        .status,
+    ).toBe(400);
+
+    // ---------- statements and export ----------
+    const statements = await call('GET /v1/accounts/{id}/statements', `/v1/accounts/${a.id}/statements`, {
+      token,
+    });
+    expect(statements.status).toBe(200);
+    expect(
+      (await call('GET /v1/accounts/{id}/statements', `/v1/accounts/${randomUUID()}/statements`, { token }))
+        .status,
+    ).toBe(404);
+    // The download needs the statements bucket (s3rver), which this test does not start: only the
+    // rejected period (a bent path parameter is the function's 404 not_found, as on AWS) is driven
+    // here; the PDF/CSV download is covered by the statements tests.
+    expect(
+      (
+        await call('GET /v1/accounts/{id}/statements/{period}', `/v1/accounts/${a.id}/statements/2027-13`, {
+          token,
+        })
+      ).status,
+    ).toBe(404);
+    const csv = await call('GET /v1/accounts/{id}/export.csv', `/v1/accounts/${a.id}/export.csv`, { token });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(
+      (await call('GET /v1/accounts/{id}/export.csv', `/v1/accounts/${a.id}/export.csv?from=nope`, { token }))
+        .status,
+    ).toBe(400);
+
+    // ---------- payees and scheduled transfers ----------
+    const payeeBody = { name: 'Ada Lovelace', accountNumber: b.number };
+    expect((await call('POST /v1/payees/check', '/v1/payees/check', { token, body: payeeBody })).status).toBe(
+      200,
+    );
+    expect(
+      (await call('POST /v1/payees/check', '/v1/payees/check', { token, body: { name: 'x' } })).status,
+    ).toBe(400);
+    const payee = await call('POST /v1/payees', '/v1/payees', { token, body: payeeBody });
+    expect(payee.status).toBe(201);
+    const payeeId = (payee.body as { id: string }).id;
+    expect((await call('POST /v1/payees', '/v1/payees', { token, body: {} })).status).toBe(400);
+    expect((await call('GET /v1/payees', '/v1/payees', { token })).status).toBe(200);
+    expect((await call('GET /v1/payees', '/v1/payees')).status).toBe(401);
+    expect((await call('GET /v1/payees/{id}', `/v1/payees/${payeeId}`, { token })).status).toBe(200);
+    expect((await call('GET /v1/payees/{id}', `/v1/payees/${randomUUID()}`, { token })).status).toBe(404);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const sched = await call('POST /v1/scheduled-transfers', '/v1/scheduled-transfers', {
+      token,
+      body: {
+        fromAccountId: a.id,
+        payeeId,
+        amount: 100,
+        currency: 'USD',
+        startDate: tomorrow,
+        frequency: 'monthly',
+        count: 3,
+      },
+    });
+    expect(sched.status).toBe(201);
+    const schedId = (sched.body as { id: string }).id;
+    expect(
+      (
+        await call('POST /v1/scheduled-transfers', '/v1/scheduled-transfers', {
+          token,
+          body: { fromAccountId: a.id },
+        })
+      ).status,
+    ).toBe(400);
+    expect((await call('GET /v1/scheduled-transfers', '/v1/scheduled-transfers', { token })).status).toBe(
+      200,
+    );
+    expect(
+      (await call('GET /v1/scheduled-transfers/{id}', `/v1/scheduled-transfers/${schedId}`, { token }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await call('GET /v1/scheduled-transfers/{id}', `/v1/scheduled-transfers/${randomUUID()}`, { token }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await call('DELETE /v1/scheduled-transfers/{id}', `/v1/scheduled-transfers/${schedId}`, { token }))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await call('DELETE /v1/scheduled-transfers/{id}', `/v1/scheduled-transfers/${randomUUID()}`, {
+          token,
+        })
+      ).status,
+    ).toBe(404);
+    expect((await call('DELETE /v1/payees/{id}', `/v1/payees/${payeeId}`, { token })).status).toBe(204);
+    expect((await call('DELETE /v1/payees/{id}', `/v1/payees/${payeeId}`, { token })).status).toBe(404);
+
+    // ---------- events, notifications, webhooks ----------
+    expect((await call('GET /v1/events', '/v1/events?limit=5', { token })).status).toBe(200);
+    expect((await call('GET /v1/events', '/v1/events?type=nope', { token })).status).toBe(400);
+    const prefs = await call('GET /v1/me/notifications', '/v1/me/notifications', { token });
+    expect(prefs.status).toBe(200);
+    expect((await call('GET /v1/me/notifications', '/v1/me/notifications')).status).toBe(401);
+    expect(
+      (
+        await call('PUT /v1/me/notifications', '/v1/me/notifications', {
+          token,
+          body: { email: { incoming: false, withdrawals: true, holds: true } },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await call('PUT /v1/me/notifications', '/v1/me/notifications', { token, body: { email: {} } })).status,
+    ).toBe(400);
+    const hook = await call('POST /v1/webhooks', '/v1/webhooks', {
+      token,
+      body: { url: 'https://93.184.215.14/bank/webhooks', events: ['transaction.posted'] },
+    });
+    expect(hook.status, JSON.stringify(hook.body)).toBe(201);
+    const hookId = (hook.body as { id: string }).id;
+    expect(
+      (
+        await call('POST /v1/webhooks', '/v1/webhooks', {
+          token,
+          body: { url: 'http://127.0.0.1/x', events: ['transaction.posted'] },
+        })
+      ).status,
+    ).toBe(400);
+    expect((await call('GET /v1/webhooks', '/v1/webhooks', { token })).status).toBe(200);
+    expect((await call('GET /v1/webhooks/{id}', `/v1/webhooks/${hookId}`, { token })).status).toBe(200);
+    expect(
+      (await call('GET /v1/webhooks/{id}', '/v1/webhooks/wh_00000000000000000000000000000000', { token }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await call('GET /v1/webhooks/{id}/deliveries', `/v1/webhooks/${hookId}/deliveries`, { token })).status,
+    ).toBe(200);
+    expect(
+      (
+        await call(
+          'GET /v1/webhooks/{id}/deliveries',
+          '/v1/webhooks/wh_00000000000000000000000000000000/deliveries',
+          { token },
+        )
+      ).status,
+    ).toBe(404);
+    // No delivery exists here (no stream poller runs in this test): only the 404 answer is driven.
+    expect(
+      (
+        await call(
+          'POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry',
+          `/v1/webhooks/${hookId}/deliveries/dlv_00000000000000000000000000000000/retry`,
+          { token },
+        )
+      ).status,
+    ).toBe(404);
+    expect((await call('DELETE /v1/webhooks/{id}', `/v1/webhooks/${hookId}`, { token })).status).toBe(204);
+    expect((await call('DELETE /v1/webhooks/{id}', `/v1/webhooks/${hookId}`, { token })).status).toBe(404);
+
+    // ---------- identity: password, confirmation, MFA, sessions ----------
+    // The shared cognito-local was not started with CODE, so a valid reset code cannot be had:
+    // only the rejected reset is driven (the success path is in test/identity.test.ts).
+    expect(
+      (await call('POST /v1/auth/password/forgot', '/v1/auth/password/forgot', { body: { email } })).status,
+    ).toBe(202);
+    expect(
+      (await call('POST /v1/auth/password/forgot', '/v1/auth/password/forgot', { body: { email: 'x' } }))
+        .status,
+    ).toBe(400);
+    const reset = await call('POST /v1/auth/password/reset', '/v1/auth/password/reset', {
+      body: { email, code: '000000', newPassword: 'Another-Password-2!' },
+    });
+    expect([400, 422]).toContain(reset.status);
+    expect(
+      (await call('POST /v1/auth/password/reset', '/v1/auth/password/reset', { body: { email } })).status,
+    ).toBe(400);
+    expect(
+      (await call('POST /v1/auth/confirm/resend', '/v1/auth/confirm/resend', { body: { email } })).status,
+    ).toBe(202);
+    expect((await call('POST /v1/auth/confirm/resend', '/v1/auth/confirm/resend', { body: {} })).status).toBe(
+      400,
+    );
+    const newPassword = 'Changed-Password-3!';
+    expect(
+      (
+        await call('POST /v1/me/password', '/v1/me/password', {
+          token,
+          body: { currentPassword: 'Wrong-1!', newPassword },
+        })
+      ).status,
+    ).not.toBe(204);
+    expect(
+      (
+        await call('POST /v1/me/password', '/v1/me/password', {
+          token,
+          body: { currentPassword: password, newPassword },
+        })
+      ).status,
+    ).toBe(204);
+    expect((await call('GET /v1/me/mfa', '/v1/me/mfa', { token })).status).toBe(200);
+    expect((await call('GET /v1/me/mfa', '/v1/me/mfa')).status).toBe(401);
+    const enrol = await call('POST /v1/me/mfa/totp', '/v1/me/mfa/totp', { token });
+    expect(enrol.status).toBe(200);
+    expect((await call('POST /v1/me/mfa/totp', '/v1/me/mfa/totp')).status).toBe(401);
+    const secret = (enrol.body as { secret: string }).secret;
+    expect(
+      (await call('POST /v1/me/mfa/totp/verify', '/v1/me/mfa/totp/verify', { token, body: { code: 'abc' } }))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await call('POST /v1/me/mfa/totp/verify', '/v1/me/mfa/totp/verify', {
+          token,
+          body: { code: generateSync({ secret }) },
+        })
+      ).status,
+    ).toBe(204);
+    const challenge = await call('POST /v1/auth/login', '/v1/auth/login', {
+      body: { email, password: newPassword },
+    });
+    expect(challenge.status).toBe(200);
+    const session = (challenge.body as { session: string }).session;
+    expect(
+      (await call('POST /v1/auth/login/mfa', '/v1/auth/login/mfa', { body: { session, code: 'abc' } }))
+        .status,
+    ).toBe(400);
+    const mfa = await call('POST /v1/auth/login/mfa', '/v1/auth/login/mfa', {
+      body: { session, code: generateSync({ secret }) },
+    });
+    expect(mfa.status).toBe(200);
+    const mfaToken = (mfa.body as { accessToken: string }).accessToken;
+    expect(
+      (
+        await call('DELETE /v1/me/mfa/totp', '/v1/me/mfa/totp', {
+          token: mfaToken,
+          body: { code: 'abc', password: newPassword },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await call('DELETE /v1/me/mfa/totp', '/v1/me/mfa/totp', {
+          token: mfaToken,
+          body: { code: generateSync({ secret }), password: newPassword },
+        })
+      ).status,
+    ).toBe(204);
+    expect((await call('POST /v1/me/sessions/revoke-all', '/v1/me/sessions/revoke-all')).status).toBe(401);
     expect(
       (
         await call('POST /v1/auth/logout', '/v1/auth/logout', {
@@ -261,9 +599,16 @@ describe('every route answers as the OpenAPI document says', () => {
         })
       ).status,
     ).toBe(204);
+    expect(
+      (await call('POST /v1/me/sessions/revoke-all', '/v1/me/sessions/revoke-all', { token: mfaToken }))
+        .status,
+    ).toBe(204);
 
-    // Every route of the table was driven, and at least one error answer of each was checked.
+    // Every route of the table was driven, and each answered with a documented success, except the
+    // routes listed in `successNotDriven` (only their error answers are checked here, for the reason given).
     const routes = routeList.map((r) => `${r.method} ${r.path}`);
     expect([...checked.keys()].sort()).toEqual([...routes].sort());
+    const succeeded = routes.filter((r) => [...(checked.get(r) ?? [])].some((status) => status < 300));
+    expect([...succeeded, ...Object.keys(successNotDriven)].sort()).toEqual([...routes].sort());
   }, 120_000);
 });

@@ -241,15 +241,20 @@ const operation = (r: RouteEntry): Operation => {
               ...requestId,
               ...(r.idempotent ? { 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') } : {}),
             },
-            ...(r.response
-              ? { content: { 'application/json': { schema: schemaOf(r.response, 'output') } } }
-              : {}),
+            ...successContent(r),
           },
         ]),
       ),
       ...errorResponses(r),
     },
   };
+};
+
+/** The success body: the route's JSON schema, or a string in its own media type (e.g. text/csv). */
+const successContent = (r: RouteEntry): { content?: Content } => {
+  if (r.response) return { content: { 'application/json': { schema: schemaOf(r.response, 'output') } } };
+  if (r.produces) return { content: { [r.produces]: { schema: { type: 'string', maxLength: 10_000_000 } } } };
+  return {};
 };
 
 export const buildOpenApiDocument = () => {

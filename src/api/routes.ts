@@ -29,6 +29,8 @@ export interface RouteDef {
   /** Other success statuses the route may answer, with the same body (documented beside `status`). */
   alsoStatus?: readonly number[];
   response?: ZodMiniType;
+  /** A success body that is not JSON (its media type), documented as a string. */
+  produces?: 'text/csv';
   errors: readonly ErrorCode[];
 }
 
@@ -427,6 +429,7 @@ export const routes = {
     params: s.AccountParams,
     query: s.ExportQuery,
     status: 200,
+    produces: 'text/csv',
     errors: [...common, 'not_found', 'export_too_large'],
   }),
   createPayee: route({
