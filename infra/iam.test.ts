@@ -22,6 +22,7 @@ import {
 import { gsi1 } from '../src/store/table.ts';
 import { buildBankApp } from './bank-app.ts';
 import { repoRoot } from './bundling.ts';
+import { pagesWithCursors } from './functions.ts';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -132,8 +133,13 @@ const resourceOf = (action: SdkAction): string => {
 };
 
 /** What DynamoDB puts in the request context: the partition keys the call touches. */
-const leadingKeysOf = (leadingKey?: string): Record<string, string[]> =>
+const leadingKeysOf = (leadingKey?: string): Record<string, string | string[]> =>
   leadingKey ? { 'dynamodb:LeadingKeys': [leadingKey] } : {};
+/** SES puts the message's From address in the request context. */
+const contextOf = (action: SdkAction, leadingKey?: string): Record<string, string | string[]> => ({
+  ...leadingKeysOf(leadingKey),
+  ...(action.startsWith('ses:') ? { 'ses:FromAddress': 'no-reply@bank.example.com' } : {}),
+});
 
 let keyPolicy: Policy | undefined;
 
@@ -153,7 +159,7 @@ const simulate = async (
         action: action.split('@')[0] as string,
         principal: `arn:aws:sts::${ACCOUNT}:assumed-role/fn/session`,
         resource: { accountId: ACCOUNT, resource },
-        contextVariables: leadingKeysOf(leadingKey),
+        contextVariables: contextOf(action, leadingKey),
       },
     },
     {},
@@ -174,7 +180,6 @@ const NEVER: SdkAction[] = [
   'dynamodb:DeleteItem@index',
   'secretsmanager:PutSecretValue',
   'secretsmanager:DeleteSecret',
-  'cognito-idp:AdminDeleteUser',
   'cognito-idp:AdminSetUserPassword',
 ];
 
@@ -242,13 +247,20 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     ]);
   });
 
-  it('accounts-read cannot write; only it reads the cursor secret, and no other secret', async () => {
+  it('only auth may delete a user (a stale unconfirmed sign-up)', async () => {
+    for (const fn of functionNames) {
+      const r = await simulate(s.policies[fn], 'cognito-idp:AdminDeleteUser');
+      expect(r, fn).toBe(fn === 'auth' ? 'Allowed' : 'ImplicitlyDenied');
+    }
+  });
+
+  it('accounts-read cannot write; only the functions that page with cursors read the cursor secret, and no other secret', async () => {
     for (const action of TABLE_WRITES) {
       expect(await simulate(s.policies['accounts-read'], action), action).not.toBe('Allowed');
     }
     for (const fn of functionNames) {
       const reads = await simulate(s.policies[fn], 'secretsmanager:GetSecretValue');
-      expect(reads, fn).toBe(fn === 'accounts-read' ? 'Allowed' : 'ImplicitlyDenied');
+      expect(reads, fn).toBe(pagesWithCursors(fn) ? 'Allowed' : 'ImplicitlyDenied');
     }
     expect(
       await simulate(s.policies['accounts-read'], 'secretsmanager:GetSecretValue', arns.otherSecret),
@@ -264,7 +276,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
 
 describe('IAM simulation with auto-confirm off (every prod stack)', () => {
   it('no function may confirm sign-ups itself', async () => {
-    const s = synth({ stage: 'prod' });
+    const s = synth({ stage: 'prod', sesIdentity: 'bank.example.org' });
     for (const fn of functionNames) {
       expect(await simulate(s.policies[fn], 'cognito-idp:AdminConfirmSignUp'), fn).not.toBe('Allowed');
     }

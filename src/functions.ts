@@ -244,7 +244,7 @@ export const functions = {
     description: 'The customer\u2019s events and email notification preferences',
     trigger: http,
     permissions: ['table:write'],
-    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'secretsmanager:GetSecretValue'],
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'secretsmanager:GetSecretValue'],
   }),
   'webhooks-api': fn({
     ...defaults,
