@@ -91,7 +91,9 @@ describe('Lambda bundles', () => {
       body: { tokenType: 'Bearer', accessToken: expect.any(String) },
     });
 
-    const user = registered.body.userId as string;
+    // The registration answer no longer names the user (no enumeration): the token's subject does.
+    const token = login.body.accessToken as string;
+    const user = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).sub as string;
     const account = await call('openAccount', { user, body: { type: 'checking', currency: 'EUR' } });
     expect(account.status).toBe(201);
     const params = { id: account.body.id as string };
