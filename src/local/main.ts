@@ -107,13 +107,32 @@ const shutdown = async (code: number, why: string): Promise<void> => {
   if (stopping) return;
   stopping = true;
   console.log(`Serverless Bank: stopping (${why})`);
-  await scheduler?.stop();
-  await streams?.stop();
-  await gateway.close();
-  await s3?.stop().catch(() => undefined);
-  const emulators = await emulatorsStarting.catch(() => undefined);
-  await emulators?.stop();
-  await (await sesStarting.catch(() => undefined))?.stop();
+  // Ctrl+C signals the whole process group, so the emulators may already be going: no step may hang
+  // or throw the shutdown away. Each is bounded and its failure reported, then the next one runs.
+  const step = async (name: string, stop: () => Promise<unknown> | undefined): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        console.error(`Serverless Bank: ${name} did not stop within 5 s`);
+        resolve();
+      }, 5_000);
+    });
+    try {
+      await Promise.race([Promise.resolve().then(stop), bound]);
+    } catch (e) {
+      console.error(`Serverless Bank: stopping ${name} failed: ${(e as Error).message ?? e}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  await step('the scheduler', () => scheduler?.stop());
+  await step('the stream poller', () => streams?.stop());
+  await step('the gateway', () => gateway.close());
+  await Promise.all([
+    step('s3rver', () => s3?.stop()),
+    step('the emulators', async () => (await emulatorsStarting.catch(() => undefined))?.stop()),
+    step('aws-ses-v2-local', async () => (await sesStarting.catch(() => undefined))?.stop()),
+  ]);
   console.log(`Serverless Bank: stopped (exit ${code})`);
   process.exit(code);
 };

@@ -82,6 +82,25 @@ beforeAll(async () => {
     await transfer(user, accounts[0]?.id ?? '', theirs.number, { pending: true }),
   ];
   const received = await transfer(other, theirs.id, accounts[0]?.number ?? '');
+  // A saved payee and a monthly schedule, for the payee and schedule routes' ids.
+  const payee = await client.call('POST', '/v1/payees', {
+    token: user.token,
+    body: { name: 'Fuzz Other', accountNumber: theirs.number },
+  });
+  expect(payee.status, payee.text).toBe(201);
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  const schedule = await client.call('POST', '/v1/scheduled-transfers', {
+    token: user.token,
+    body: {
+      fromAccountId: accounts[0]?.id,
+      toAccountNumber: theirs.number,
+      amount: 100,
+      currency: 'USD',
+      startDate: tomorrow,
+      frequency: 'monthly',
+    },
+  });
+  expect(schedule.status, schedule.text).toBe(201);
   let deliveryIds: string[] = [];
   for (let i = 0; i < 200 && deliveryIds.length === 0; i++) {
     const page = await client.call('GET', `/v1/webhooks/${webhookId}/deliveries`, { token: user.token });
@@ -98,6 +117,8 @@ beforeAll(async () => {
     transactionIds: [tx, ...pending, received],
     webhookIds: [webhookId],
     deliveryIds,
+    payeeIds: [String(payee.json.id)],
+    scheduleIds: [String(schedule.json.id)],
   };
 }, 180_000);
 

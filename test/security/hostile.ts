@@ -212,6 +212,8 @@ export interface FuzzContext {
   /** A webhook endpoint of the user and one of its deliveries, for the webhook routes. */
   webhookIds?: string[];
   deliveryIds?: string[];
+  payeeIds?: string[];
+  scheduleIds?: string[];
 }
 
 const str = (...values: string[]) => fc.constantFrom(...values.map((v) => JSON.stringify(v)));
@@ -414,6 +416,10 @@ const knownIds = (ctx: FuzzContext, route: RouteEntry, name: string): string[] =
     const ids = name === 'deliveryId' ? ctx.deliveryIds : ctx.webhookIds;
     if (ids?.length) return ids;
   }
+  if (route.path.startsWith('/v1/payees/') && ctx.payeeIds?.length) return ctx.payeeIds;
+  if (route.path.startsWith('/v1/scheduled-transfers/') && ctx.scheduleIds?.length) return ctx.scheduleIds;
+  // A statement period: this month (the accounts were opened in it).
+  if (name === 'period') return [new Date().toISOString().slice(0, 7)];
   // Account routes mostly get accounts; the others mostly transactions.
   return route.path.startsWith('/v1/accounts/')
     ? [...ctx.accountIds, ...ctx.accountIds, ...ctx.transactionIds]
