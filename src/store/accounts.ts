@@ -244,7 +244,10 @@ export class AccountStore {
     const lastItem = page[page.length - 1];
     const more = items.length > opts.limit;
     return {
-      items: page.map((i) => toAccount(i, now)),
+      // Within a page, oldest first (a customer's open accounts, at most 10, fit one page).
+      items: page
+        .map((i) => toAccount(i, now))
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id)),
       ...(more && lastItem ? { last: { pk: lastItem.pk, sk: lastItem.sk } } : {}),
     };
   }

@@ -98,7 +98,7 @@ describe('Api', () => {
     const { fetchFn, seen } = scripted([json(401, { message: 'Unauthorized' }), json(200, { items: [] })]);
     const t = tokens();
     const api = new Api({ baseUrl: '', tokens: t.source, fetch: fetchFn, sleep: noSleep });
-    expect(await api.accounts()).toEqual({ items: [] });
+    expect(await api.me()).toEqual({ items: [] });
     expect(t.log).toEqual(['refresh']);
     expect(seen.map((s) => s.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
   });

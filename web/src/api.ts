@@ -144,7 +144,14 @@ export class Api {
   revokeAllSessions = () => this.request<void>('POST', '/v1/me/sessions/revoke-all');
 
   me = () => this.request<Me>('GET', '/v1/me');
-  accounts = () => this.request<{ items: Account[] }>('GET', '/v1/accounts');
+  /** The open accounts (at most 10, one page) and the 100 most recent closed ones. */
+  accounts = async (): Promise<{ items: Account[] }> => {
+    const [open, closed] = await Promise.all([
+      this.request<{ items: Account[] }>('GET', '/v1/accounts?limit=100'),
+      this.request<{ items: Account[] }>('GET', '/v1/accounts?status=closed&limit=100'),
+    ]);
+    return { items: [...open.items, ...closed.items] };
+  };
   account = (id: string) => this.request<Account>('GET', `/v1/accounts/${encodeURIComponent(id)}`);
   openAccount = (body: OpenAccountBody) => this.request<Account>('POST', '/v1/accounts', body);
   closeAccount = (id: string) => this.request<Account>('DELETE', `/v1/accounts/${encodeURIComponent(id)}`);
