@@ -93,7 +93,8 @@ it('shows a loading state while the accounts load', async () => {
   const held = new Promise<void>((r) => {
     release = r;
   });
-  await page.route('**/v1/accounts', async (route) => {
+  // The accounts list, open and closed pages alike (`/v1/accounts?…`).
+  await page.route(/\/v1\/accounts(\?.*)?$/, async (route) => {
     await held;
     await route.continue();
   });
