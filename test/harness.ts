@@ -258,9 +258,14 @@ export const startStack = async (opts: StartStackOptions = {}): Promise<StartedS
   let log = '';
   const output = () => log;
   let child: ChildProcess;
+  // npm exits at once on a group signal while the stack (its grandchild) still writes to the same
+  // pipes: the output is complete only when every writer has closed them, not when npm exits.
+  let drained: Promise<void>;
 
   const start = async () => {
     child = launch(port, dataDir, env);
+    const c = child;
+    drained = new Promise<void>((resolve) => c.once('close', () => resolve()));
     child.stdout?.on('data', (d) => {
       log += d;
     });
@@ -280,6 +285,7 @@ export const startStack = async (opts: StartStackOptions = {}): Promise<StartedS
     groupKill(pgid, signal);
     const result = await exited;
     await waitGroupGone(pgid);
+    await drained;
     return result;
   };
   const kill = async () => {
@@ -288,6 +294,7 @@ export const startStack = async (opts: StartStackOptions = {}): Promise<StartedS
     groupKill(pgid, 'SIGKILL');
     await exited;
     await waitGroupGone(pgid);
+    await drained;
   };
 
   await start();
