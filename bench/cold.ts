@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { bundleFunction } from '../infra/bundling.ts';
 import { contributors } from '../scripts/bundle-size.ts';
 import { buildEvent } from '../src/api/event.ts';
-import { type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
+import { needsToken, type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
 import { type FunctionName, functionsWith } from '../src/functions.ts';
 import { median } from './stats.ts';
 
@@ -39,7 +39,7 @@ export const coldEvent = (fn: FunctionName) => {
       ...(route.idempotent ? { 'idempotency-key': 'cold-start' } : {}),
     },
     ...(route.body ? { body: '{}' } : {}),
-    ...(route.auth && invalid
+    ...(needsToken(route) && invalid
       ? { claims: { sub: 'cold-start', username: 'cold-start', client_id: 'bench', token_use: 'access' } }
       : {}),
   });

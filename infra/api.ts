@@ -30,7 +30,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { corsConfig } from '../src/api/cors.ts';
-import { type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
+import { needsToken, type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
 import type { HttpFunctionName as FunctionName } from '../src/functions.ts';
 import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
 import type { StageConfig, Throttle } from './stage.ts';
@@ -42,9 +42,9 @@ import type { StageConfig, Throttle } from './stage.ts';
  */
 export const routeThrottle = (
   cfg: StageConfig,
-  r: Pick<RouteEntry, 'auth' | 'idempotent' | 'path'>,
+  r: Pick<RouteEntry, 'role' | 'idempotent' | 'path'>,
 ): Throttle | undefined => {
-  if (!r.auth && r.path !== '/health') return cfg.routeThrottle.public;
+  if (!needsToken(r) && r.path !== '/health') return cfg.routeThrottle.public;
   if (r.idempotent) return cfg.routeThrottle.money;
   return undefined;
 };
@@ -141,7 +141,7 @@ export class Api extends Construct {
         path: r.path,
         methods: [r.method as HttpMethod],
         integration: integrationOf(r.fn),
-        ...(r.auth ? { authorizer, authorizationScopes: [ACCESS_TOKEN_SCOPE] } : {}),
+        ...(needsToken(r) ? { authorizer, authorizationScopes: [ACCESS_TOKEN_SCOPE] } : {}),
       });
       const throttle = routeThrottle(cfg, r);
       if (throttle && route) {
@@ -152,7 +152,7 @@ export class Api extends Construct {
         // Route settings name existing routes: CloudFormation must create the route first.
         cfnStage.addResourceDependency(route.node.defaultChild as CfnStage);
       }
-      if (!r.auth && route) {
+      if (!needsToken(r) && route) {
         Validations.of(route).acknowledge({
           id: 'AwsSolutions-APIG4',
           reason: `${routeKey(r)} is public by design (${r.summary.toLowerCase()}): it runs before the caller has a token.`,

@@ -10,7 +10,7 @@ import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { routeKey, routeList } from '../src/api/routes.ts';
+import { needsToken, routeKey, routeList } from '../src/api/routes.ts';
 import { PASSWORD_RULES } from '../src/domain/password.ts';
 import { type FunctionName, functionNames, functionsWith, permissionsOf } from '../src/functions.ts';
 import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
@@ -103,7 +103,7 @@ describe('dev stage (with a web build)', () => {
     for (const r of routeList) {
       const props = byKey.get(routeKey(r));
       expect(props, routeKey(r)).toBeDefined();
-      if (r.auth) {
+      if (needsToken(r)) {
         expect(props, routeKey(r)).toMatchObject({
           AuthorizationType: 'JWT',
           AuthorizerId: { Ref: authorizerId },
@@ -571,7 +571,7 @@ describe('dev stage (with a web build)', () => {
     };
     const expected = Object.fromEntries(
       routeList
-        .filter((r) => (!r.auth && r.path !== '/health') || r.idempotent)
+        .filter((r) => (!needsToken(r) && r.path !== '/health') || r.idempotent)
         .map((r) => [
           routeKey(r),
           r.idempotent

@@ -56,7 +56,25 @@ describe('the HTTP layer', () => {
     });
     expect(r.headers['x-request-id']).toMatch(/.+/);
     expect(seen[0]?.idempotencyKey).toBe('k-1');
-    expect(seen[0]?.caller).toEqual({ sub: 'u1', username: 'u1', clientId: 'c', issuedAt: 0 });
+    expect(seen[0]?.caller).toEqual({ sub: 'u1', username: 'u1', clientId: 'c', issuedAt: 0, groups: [] });
+  });
+
+  it.each([
+    ['[admin]', ['admin']],
+    ['[admin tellers]', ['admin', 'tellers']],
+    ['[]', []],
+  ])('reads the groups the authorizer renders as %s', async (rendered, groups) => {
+    await handler(
+      buildEvent({
+        method: 'POST',
+        path: '/v1/transfers',
+        routeKey: routeKey(routes.transfer),
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'k-1' },
+        body: JSON.stringify(transferBody),
+        claims: { ...user, 'cognito:groups': rendered },
+      }),
+    );
+    expect(seen[0]?.caller?.groups).toEqual(groups);
   });
 
   it('gives the same request the same fingerprint, and another body another one', async () => {

@@ -19,7 +19,14 @@ import { securityHeaders } from './headers.ts';
 import { JsonError, parseStrictJson } from './json.ts';
 import { logger } from './logger.ts';
 import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.ts';
-import { findRouteByKey, type OperationsOf, type RouteDef, type RouteEntry, type Routes } from './routes.ts';
+import {
+  findRouteByKey,
+  needsToken,
+  type OperationsOf,
+  type RouteDef,
+  type RouteEntry,
+  type Routes,
+} from './routes.ts';
 import { IdempotencyKey } from './schemas.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -31,6 +38,8 @@ export interface Caller {
   clientId: string;
   /** When the access token was issued (epoch seconds; 0 if unknown). */
   issuedAt: number;
+  /** The Cognito groups of the token (`cognito:groups`), say `['admin']`; empty for none. */
+  groups: string[];
 }
 
 type Out<S> = S extends ZodMiniType ? output<S> : undefined;
@@ -39,9 +48,9 @@ export interface Request<R extends RouteDef = RouteDef> {
   body: Out<R['body']>;
   params: Out<R['params']>;
   query: Out<R['query']>;
-  caller: R['auth'] extends true ? Caller : undefined;
+  caller: R['role'] extends 'public' ? undefined : Caller;
   /** The caller's access token itself, for Cognito calls made on their behalf (ChangePassword, TOTP). */
-  accessToken: R['auth'] extends true ? string : undefined;
+  accessToken: R['role'] extends 'public' ? undefined : string;
   idempotencyKey: R['idempotent'] extends true ? string : undefined;
   /** A hash of the operation and its validated input: the same request gets the same fingerprint. */
   fingerprint: string;
@@ -125,6 +134,19 @@ const readBody = (event: APIGatewayProxyEventV2, route: RouteEntry): unknown => 
   return parseStrictJson(utf8.decode(bytes));
 };
 
+/**
+ * The HTTP API JWT authorizer renders an array claim as one string, `[a b]` (the local gateway does
+ * the same); a Lambda invoked otherwise may carry a real array.
+ */
+const groupsOf = (claim: unknown): string[] => {
+  if (Array.isArray(claim)) return claim.map(String);
+  if (typeof claim !== 'string') return [];
+  return claim
+    .replace(/^\[|\]$/g, '')
+    .split(/[\s,]+/)
+    .filter(Boolean);
+};
+
 const callerOf = (event: APIGatewayProxyEventV2): Caller | undefined => {
   const claims = (event as APIGatewayProxyEventV2WithJWTAuthorizer).requestContext?.authorizer?.jwt?.claims;
   const sub = claims?.sub;
@@ -134,6 +156,7 @@ const callerOf = (event: APIGatewayProxyEventV2): Caller | undefined => {
     username: String(claims?.username ?? ''),
     clientId: String(claims?.client_id ?? ''),
     issuedAt: Number(claims?.iat ?? 0) || 0,
+    groups: groupsOf(claims?.['cognito:groups']),
   };
 };
 
@@ -151,7 +174,7 @@ const buildRequest = (event: APIGatewayProxyEventV2, route: RouteEntry): Request
     throw e;
   }
   const caller = callerOf(event);
-  if (route.auth && !caller) throw new BankError('unauthorized', 'A valid access token is required');
+  if (needsToken(route) && !caller) throw new BankError('unauthorized', 'A valid access token is required');
   const params = validate(route.params, event.pathParameters ?? {}, 'params');
   const body = validate(route.body, rawBody, 'body');
   const query = validate(route.query, event.queryStringParameters ?? {}, 'query');
@@ -171,7 +194,7 @@ const buildRequest = (event: APIGatewayProxyEventV2, route: RouteEntry): Request
     params,
     query,
     caller,
-    accessToken: route.auth ? header(event, 'authorization')?.replace(/^Bearer\s+/i, '') : undefined,
+    accessToken: needsToken(route) ? header(event, 'authorization')?.replace(/^Bearer\s+/i, '') : undefined,
     idempotencyKey,
     fingerprint: fingerprintOf(route, params, body),
     requestId: event.requestContext.requestId,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { errorCatalog } from '../domain/errors.ts';
 import { MAX_AMOUNT } from '../domain/money.ts';
 import { buildOpenApiDocument } from './openapi.ts';
-import { type RouteDef, routeList, routes } from './routes.ts';
+import { needsToken, type RouteDef, routeList, routes } from './routes.ts';
 
 type Schema = {
   $ref?: string;
@@ -52,7 +52,7 @@ describe('the OpenAPI document', () => {
     const o = op(r);
     expect(o?.operationId).toBe(r.operationId);
     expect(Object.keys(o?.responses ?? {})).toContain(String(r.status));
-    expect(o?.security).toEqual(r.auth ? [{ cognitoAccessToken: [] }] : []);
+    expect(o?.security).toEqual(needsToken(r) ? [{ cognitoAccessToken: [] }] : []);
     expect(o?.requestBody !== undefined).toBe(r.body !== undefined);
     const idem = o?.parameters?.find((p) => p.name === 'Idempotency-Key');
     expect(idem !== undefined).toBe(r.idempotent === true);
@@ -69,7 +69,7 @@ describe('the OpenAPI document', () => {
         responses: Record<string, { headers?: Record<string, unknown>; content?: Content }>;
       };
       const statuses = [
-        ...(r.auth ? ['401', '403'] : []),
+        ...(needsToken(r) ? ['401', '403'] : []),
         '404',
         '413',
         ...(r.body ? ['415'] : []),
@@ -86,7 +86,7 @@ describe('the OpenAPI document', () => {
       const success = Object.keys(o.responses[String(r.status)]?.headers ?? {});
       expect(success.includes('Idempotent-Replayed'), 'Idempotent-Replayed').toBe(r.idempotent === true);
       // API Gateway's own answers are documented beside the problem+json ones.
-      for (const status of ['404', '500', ...(r.auth ? ['401', '403'] : [])]) {
+      for (const status of ['404', '500', ...(needsToken(r) ? ['401', '403'] : [])]) {
         expect(o.responses[status]?.content?.['application/json']?.schema.$ref, status).toBe(
           '#/components/schemas/GatewayMessage',
         );

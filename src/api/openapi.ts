@@ -12,7 +12,7 @@ import type { $ZodType, JSONSchema, ToJSONSchemaParams } from 'zod/v4/core';
 import { type ErrorCode, errorCatalog } from '../domain/errors.ts';
 import { functionsWith } from '../functions.ts';
 import { PROBLEM_CONTENT_TYPE } from './problem.ts';
-import { type RouteEntry, routeList } from './routes.ts';
+import { needsToken, type RouteEntry, routeList } from './routes.ts';
 import { IdempotencyKey, Problem } from './schemas.ts';
 
 type Schema = JSONSchema.JSONSchema;
@@ -162,7 +162,7 @@ const gatewayMessageSchema: Schema = {
 
 /** The statuses every route documents beyond its own errors, with the codes the handlers use for them. */
 const implicitStatuses = (r: RouteEntry): [number, ErrorCode[]][] => [
-  ...(r.auth
+  ...(needsToken(r)
     ? ([
         [401, ['unauthorized']],
         [403, []],
@@ -218,10 +218,10 @@ const operation = (r: RouteEntry): Operation => {
   return {
     operationId: r.operationId,
     summary: r.summary,
-    description: `${r.summary}.${r.auth ? ' Needs a Cognito access token.' : ' Public: no token.'}${r.idempotent ? ' Money-moving: send an Idempotency-Key.' : ''}`,
+    description: `${r.summary}.${needsToken(r) ? ' Needs a Cognito access token.' : ' Public: no token.'}${r.idempotent ? ' Money-moving: send an Idempotency-Key.' : ''}`,
     tags: [r.fn],
     // Public operations say so: an empty list overrides nothing and means "no authentication".
-    security: r.auth ? [{ [BEARER]: [] }] : [],
+    security: needsToken(r) ? [{ [BEARER]: [] }] : [],
     ...(params.length ? { parameters: params } : {}),
     ...(r.body
       ? {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { type CorsConfig, corsConfig } from '../api/cors.ts';
 import { buildEvent } from '../api/event.ts';
 import { securityHeaders } from '../api/headers.ts';
-import { type RouteEntry, routeKey, routeList } from '../api/routes.ts';
+import { needsToken, type RouteEntry, routeKey, routeList } from '../api/routes.ts';
 import type { JwtVerifier } from '../identity/jwt.ts';
 import { emptyAnswer, gatewayError, jsonAnswer, problemAnswer } from './answers.ts';
 import { authorize } from './authorizer.ts';
@@ -163,7 +163,7 @@ export const createGateway = (initial: GatewayOptions = {}): Gateway => {
     if (!body) return payloadTooLarge(parts.requestId);
     if (!opts.ready) return starting(parts.requestId);
     let auth: { claims: Record<string, unknown>; scopes: string[] } | undefined;
-    if (route.auth) {
+    if (needsToken(route)) {
       const a = await authorize(opts.verifier, req.headers.authorization, parts.requestId);
       if ('refused' in a) return a.refused;
       auth = a;

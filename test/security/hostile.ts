@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import type { $ZodType } from 'zod/v4/core';
-import type { RouteEntry } from '../../src/api/routes.ts';
+import { needsToken, type RouteEntry } from '../../src/api/routes.ts';
 import { MAX_AMOUNT } from '../../src/domain/money.ts';
 import { encodeSegment, PASSWORD, paramNames, pathOf, type Sent } from './client.ts';
 
@@ -487,7 +487,7 @@ export const requestOn = (route: RouteEntry, ctx: FuzzContext): fc.Arbitrary<Sen
         method: route.method,
         path: query ? `${path}?${query}` : path,
         headers: {
-          ...(route.auth ? { authorization: `Bearer ${ctx.token}` } : {}),
+          ...(needsToken(route) ? { authorization: `Bearer ${ctx.token}` } : {}),
           ...(contentType !== undefined ? { 'content-type': contentType } : {}),
           ...(key !== undefined ? { 'idempotency-key': key } : {}),
         },

@@ -19,7 +19,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stageConfig } from '../../infra/stage.ts';
 import { MAX_BODY_BYTES } from '../../src/api/http.ts';
-import { routeList } from '../../src/api/routes.ts';
+import { needsToken, routeList } from '../../src/api/routes.ts';
 import { MAX_REQUEST_BYTES } from '../../src/local/gateway.ts';
 import { rateLimitFromEnv } from '../../src/local/rate-limit.ts';
 import { type StartedStack, startStack } from '../harness.ts';
@@ -475,7 +475,7 @@ describe('API5:2023 Broken Function Level Authorization', () => {
       const where = `${r.method} ${r.path}`;
       // (`/v1/me/sessions/revoke-all` acts on the caller's own sessions only.)
       expect(where).not.toMatch(/admin|system|internal|users?\b|(?<!revoke-)all/i);
-      if (!r.auth) expect(r.path === '/health' || r.path.startsWith('/v1/auth/'), where).toBe(true);
+      if (!needsToken(r)) expect(r.path === '/health' || r.path.startsWith('/v1/auth/'), where).toBe(true);
       else
         expect(r.path, where).toMatch(
           /^\/v1\/(me|accounts|transactions|transfers|events|webhooks|payees|scheduled-transfers|auth\/logout)(\/|$)/,
