@@ -274,7 +274,10 @@ export const functions = {
       type: 'stream',
       batchSize: 100,
       retryAttempts: 10,
-      filter: { eventNames: ['INSERT', 'MODIFY'], entities: ['account', 'journal', 'posting'] },
+      filter: {
+        eventNames: ['INSERT', 'MODIFY'],
+        entities: ['account', 'journal', 'posting', 'scheduleRun'],
+      },
     },
     permissions: ['table:write'],
     sdkActions: [

@@ -168,3 +168,45 @@ describe('transaction events', () => {
     expect(change(undefined, { entity: 'posting', ownerId: alice, journalId: 'j1' }, at)).toEqual([]);
   });
 });
+
+describe('scheduled run events', () => {
+  const run = (over: Record<string, unknown> = {}) => ({
+    pk: `USER#${alice}`,
+    sk: 'SCHEDRUN#s1#2026-12-01',
+    entity: 'scheduleRun',
+    scheduleId: 's1',
+    ownerId: alice,
+    amount: 2500,
+    currency: 'USD',
+    fromAccountId: 'a1',
+    runDate: '2026-12-01',
+    outcome: 'failed',
+    errorCode: 'insufficient_funds',
+    at: '2026-12-01T00:15:00.000Z',
+    ...over,
+  });
+
+  it('a failed run tells its owner (only), once, with what failed', () => {
+    const [e, ...more] = change(undefined, run(), at);
+    expect(more).toEqual([]);
+    expect(e).toMatchObject({
+      customer: alice,
+      type: 'schedule.run_failed',
+      createdAt: '2026-12-01T00:15:00.000Z',
+      data: {
+        scheduleId: 's1',
+        runDate: '2026-12-01',
+        errorCode: 'insufficient_funds',
+        amount: 2500,
+        currency: 'USD',
+      },
+    });
+    expect(change(undefined, run(), at)[0]?.id).toBe(e?.id);
+    expect(change(undefined, run({ runDate: '2027-01-01' }), at)[0]?.id).not.toBe(e?.id);
+  });
+
+  it('a run that paid, or a later change of the run item, gives nothing', () => {
+    expect(change(undefined, run({ outcome: 'succeeded', errorCode: undefined }), at)).toEqual([]);
+    expect(change(run(), run(), at)).toEqual([]);
+  });
+});

@@ -13,6 +13,8 @@
  *                     its last status change, if kept).
  *   entity 'journal'  id, type, status (pending|posted|voided|expired), createdAt, postedAt?,
  *                     updatedAt? (the time of its last status change), from?/to? {ownerId}.
+ *   entity 'scheduleRun'  scheduleId, ownerId, runDate, outcome, errorCode?, amount, currency,
+ *                     fromAccountId, at: a failed run (inserted once per run) tells its owner.
  * Postings give nothing: their journal item speaks for them. What `data` holds is the caller's
  * renderers' business (`views`), never this module's.
  */
@@ -28,6 +30,7 @@ export const eventTypes = [
   'account.closed',
   'account.frozen',
   'account.unfrozen',
+  'schedule.run_failed',
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
@@ -141,6 +144,32 @@ const accountEvents = (old: Image | undefined, a: Image, at: string, views: View
   ];
 };
 
+const runEvents = (old: Image | undefined, r: Image, at: string): CustomerEvent[] => {
+  const customer = str(r.ownerId);
+  if (old || !customer || r.outcome !== 'failed') return [];
+  const scheduleId = String(r.scheduleId);
+  const runDate = String(r.runDate);
+  const createdAt = str(r.at) ?? at;
+  return [
+    {
+      id: eventId(`schedule:${scheduleId}:${runDate}:failed`, customer),
+      customer,
+      type: 'schedule.run_failed',
+      createdAt,
+      data: {
+        scheduleId,
+        runDate,
+        outcome: 'failed',
+        errorCode: str(r.errorCode) ?? 'unknown',
+        amount: num(r.amount),
+        currency: str(r.currency),
+        fromAccountId: str(r.fromAccountId),
+        at: createdAt,
+      },
+    },
+  ];
+};
+
 /**
  * The events one item change gives, one per customer concerned. `oldImage` is undefined for an
  * insert, `newImage` for a removal (removals give none: TTL expiry is not news). `at` is the time of
@@ -158,6 +187,8 @@ export const eventsFromChange = (
       return journalEvents(oldImage, newImage, at, views);
     case 'account':
       return accountEvents(oldImage, newImage, at, views);
+    case 'scheduleRun':
+      return runEvents(oldImage, newImage, at);
     default:
       return [];
   }

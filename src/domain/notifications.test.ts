@@ -90,4 +90,21 @@ describe('emails', () => {
     });
     for (const e of [out, own, dep]) expect(emailFor(e, all, opts)).toBeUndefined();
   });
+
+  it('a failed scheduled run is always told, in plain words, without the error code', () => {
+    const run = event('schedule.run_failed', {
+      scheduleId: 's1',
+      runDate: '2026-12-01',
+      errorCode: 'daily_limit_exceeded',
+      amount: 2500,
+      currency: 'USD',
+    });
+    const none = { incoming: false, withdrawals: false, holds: false };
+    const e = emailFor(run, none, opts);
+    expect(e?.subject).toBe('Your scheduled transfer of $25.00 was not paid');
+    expect(e?.text).toContain('due on 2026-12-01 was not paid: it would have gone over your daily limit.');
+    expect(e?.text).not.toContain('daily_limit_exceeded');
+    const odd = emailFor({ ...run, data: { ...run.data, errorCode: 'something_new' } }, none, opts);
+    expect(odd?.text).toContain('the bank could not make the payment');
+  });
 });

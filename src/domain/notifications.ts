@@ -51,9 +51,20 @@ const build = (subject: string, lines: string[]): Email => ({
     .join('')}<p>Serverless Bank</p></body></html>`,
 });
 
+/** Why a scheduled run failed, in plain words (error codes stay out of customers' mail). */
+const runFailure = (code: string): string =>
+  ({
+    insufficient_funds: 'there was not enough money available in the account',
+    daily_limit_exceeded: 'it would have gone over your daily limit',
+    account_not_active: 'the account is frozen or closed',
+    account_closed: 'the account is closed, so the schedule has ended',
+    recipient_not_found: 'the account it pays no longer exists',
+    currency_mismatch: 'the account it pays is in another currency',
+  })[code] ?? 'the bank could not make the payment';
+
 /**
- * The email an event gives its owner, or undefined. Closing an account is always told; the others
- * follow the preferences.
+ * The email an event gives its owner, or undefined. Closing an account and a failed scheduled run
+ * are always told; the others follow the preferences.
  */
 export const emailFor = (
   event: BankEvent,
@@ -86,6 +97,12 @@ export const emailFor = (
       if (!prefs.holds) return undefined;
       return build(`Your pending transfer of ${amount} expired`, [
         `Your pending transfer of ${amount} from your account ${maskAccount(d.fromAccountNumber)} expired before it was posted. The amount is available again.`,
+      ]);
+    case 'schedule.run_failed':
+      // Always told: a payment the customer counted on did not go.
+      return build(`Your scheduled transfer of ${amount} was not paid`, [
+        `Your scheduled transfer of ${amount} due on ${String(d.runDate)} was not paid: ${runFailure(String(d.errorCode))}.`,
+        'The schedule goes on to its next date. Check the account, then pay this one yourself if it is still due.',
       ]);
     case 'account.closed':
       return build(`Your account ${maskAccount(d.number)} is closed`, [

@@ -22,6 +22,7 @@ import { ledger } from './context.ts';
 import { dispatchDue } from './deliver.ts';
 import { handler as dispatcher } from './dispatcher.ts';
 import { webhooks } from './events-context.ts';
+import { handler as scheduledTransfers } from './scheduled-transfers.ts';
 import { handler as streamHandler } from './stream.ts';
 
 let table: string;
@@ -519,6 +520,55 @@ describe('email notifications', () => {
       expect(body).not.toContain(b.number);
       expect(body).not.toContain(a.number);
     }
+  });
+
+  it('a scheduled run that cannot pay: schedule.run_failed, and its owner is emailed why, even opted out of the rest', async () => {
+    const since = Date.now() - 1000;
+    const [alice, bob] = [await newUser(), await newUser()];
+    const [a, b] = [await open(alice), await open(bob)];
+    const off = { email: { incoming: false, withdrawals: false, holds: false } };
+    expect((await call('putNotifications', { user: alice, body: off })).status).toBe(200);
+    const today = new Date().toISOString().slice(0, 10);
+    const created = await call('createSchedule', {
+      user: alice,
+      body: {
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        amount: 2500,
+        currency: 'EUR',
+        startDate: today,
+        frequency: 'once',
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(await scheduledTransfers({ time: new Date().toISOString() })).toMatchObject({
+      failed: 1,
+      succeeded: 0,
+    });
+    const [failed] = await waitForEvents(alice, 1, { type: 'schedule.run_failed' });
+    expect(failed).toMatchObject({
+      type: 'schedule.run_failed',
+      data: {
+        scheduleId: created.body.id,
+        runDate: today,
+        errorCode: 'insufficient_funds',
+        amount: 2500,
+        currency: 'EUR',
+      },
+    });
+    const email = await vi.waitFor(
+      async () => {
+        const mail = (await sentEmails(emulators().sesEndpoint, since)).filter((m) =>
+          m.destination.to.includes(`${alice}@example.com`),
+        );
+        expect(mail).toHaveLength(1);
+        return mail[0];
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    expect(email?.subject).toBe('Your scheduled transfer of €25.00 was not paid');
+    expect(email?.body.text).toContain('not enough money available');
+    expect(await eventsOf(bob, { type: 'schedule.run_failed' })).toEqual([]);
   });
 
   it('preferences: GET the defaults, PUT them; an opted-out customer gets no email', async () => {

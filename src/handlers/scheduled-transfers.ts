@@ -27,8 +27,6 @@ export interface RunnerDeps {
   pay: (s: ScheduleRecord, runDate: string) => Promise<RunResult>;
   /** Wall-clock milliseconds for claims (not the schedule's "today"). */
   nowMs?: () => number;
-  /** Called after a run is recorded (the notifications hook: email the owner about a failed run). */
-  onRun?: (s: ScheduleRecord, run: { runDate: string; outcome: string; errorCode?: string }) => Promise<void>;
 }
 
 export interface RunSummary {
@@ -58,7 +56,6 @@ const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today:
       await deps.schedules.finish(s, token, run, { end: 'source_closed' });
       sum.failed++;
       sum.ended++;
-      await deps.onRun?.(s, run);
       return;
     }
     let result: RunResult;
@@ -75,7 +72,6 @@ const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today:
     await deps.schedules.finish(s, token, run);
     if (run.outcome === 'succeeded') sum.succeeded++;
     else sum.failed++;
-    await deps.onRun?.(s, run);
   }
 };
 

@@ -355,6 +355,11 @@ export class ScheduleStore {
           ...paymentKeys.run(s.ownerId, s.id, run.runDate),
           entity: 'scheduleRun',
           scheduleId: s.id,
+          // What the owner's notice of the run needs (the stream derives it from this item alone).
+          ownerId: s.ownerId,
+          amount: s.amount,
+          currency: s.currency,
+          fromAccountId: s.fromAccountId,
           ...run,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
