@@ -23,6 +23,7 @@ import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { routeList } from '../src/api/routes.ts';
+import { type SettingAudience, settings, settingsEnv, stageSettings } from '../src/config.ts';
 import {
   type FunctionDef,
   type FunctionName,
@@ -139,30 +140,27 @@ export class Functions extends Construct {
         : Identity.domain(cfg.ses.identity),
     });
 
+    /** The stage's settings for one audience, as the environment variables src/config.ts reads. */
+    const stageEnv = (audience: SettingAudience): Record<string, string> =>
+      settingsEnv(
+        Object.fromEntries(
+          stageSettings.filter((k) => settings[k].stage === audience).map((k) => [k, cfg.bank[k]]),
+        ),
+      );
     const permissionEnv = (perms: readonly Permission[]): Record<string, string> => ({
       ...(perms.some((p) => p.startsWith('table:'))
-        ? {
-            TABLE_NAME: table.tableName,
-            BANK_DAILY_LIMIT: String(cfg.bank.dailyLimit),
-            BANK_SYSTEM_SHARDS: String(cfg.bank.systemShards),
-            BANK_LOGIN_MAX_FAILURES: String(cfg.bank.loginMaxFailures),
-            BANK_LOGIN_LOCK_SECONDS: String(cfg.bank.loginLockSeconds),
-            BANK_IDEMPOTENCY_TTL_SECONDS: String(cfg.bank.idempotencyTtlSeconds),
-          }
+        ? { ...settingsEnv({ tableName: table.tableName }), ...stageEnv('table') }
         : {}),
-      ...(perms.includes('s3:statements') ? { STATEMENTS_BUCKET: statements.bucketName } : {}),
+      ...(perms.includes('s3:statements') ? settingsEnv({ statementsBucket: statements.bucketName }) : {}),
       ...(perms.some((p) => p.startsWith('cognito:'))
-        ? {
-            USER_POOL_ID: userPool.userPoolId,
-            USER_POOL_CLIENT_ID: client.userPoolClientId,
-            BANK_AUTO_CONFIRM: String(cfg.autoConfirm),
-          }
+        ? settingsEnv({
+            userPoolId: userPool.userPoolId,
+            userPoolClientId: client.userPoolClientId,
+            autoConfirm: cfg.autoConfirm,
+          })
         : {}),
       ...(perms.includes('ses:send')
-        ? {
-            BANK_EMAIL_FROM: cfg.ses.from,
-            BANK_NOTIFY_WITHDRAWAL_OVER: String(cfg.bank.notifyWithdrawalOver),
-          }
+        ? { ...settingsEnv({ emailFrom: cfg.ses.from }), ...stageEnv('ses') }
         : {}),
     });
 
@@ -234,7 +232,7 @@ export class Functions extends Construct {
           ...sourceMapEnvironment,
           ...permissionEnv(perms),
           // The secret's ARN, not its value: the key is fetched at run time (never in the template or env).
-          ...(pagesWithCursors(fn) ? { BANK_CURSOR_SECRET_ID: this.cursorSecret.secretArn } : {}),
+          ...(pagesWithCursors(fn) ? settingsEnv({ cursorSecretId: this.cursorSecret.secretArn }) : {}),
         },
       });
       Validations.of(f).acknowledge({

@@ -5,6 +5,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { type Config, readSetting, type StageSettingName, stageSettings } from '../src/config.ts';
 
 export type StageName = 'dev' | 'prod';
 
@@ -54,16 +55,11 @@ export interface StageConfig {
    * address itself) is the From address; the notifier may send from it only.
    */
   ses: { identity: string; from: string };
-  /** Bank settings passed to the functions' environment (see src/config.ts). */
-  bank: {
-    dailyLimit: number;
-    systemShards: number;
-    loginMaxFailures: number;
-    loginLockSeconds: number;
-    idempotencyTtlSeconds: number;
-    /** Withdrawals above this many minor units are emailed. */
-    notifyWithdrawalOver: number;
-  };
+  /**
+   * The bank settings a stage sets (src/config.ts `settings` with a `stage` audience): each from the
+   * context key of its name, checked and defaulted as the handlers check and default it.
+   */
+  bank: Pick<Config, StageSettingName>;
   /** Access and id token lifetime (refresh tokens live longer). */
   accessTokenValidity: Duration;
   refreshTokenValidity: Duration;
@@ -126,14 +122,9 @@ export const stageConfig = (node: Node): StageConfig => {
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(webDist === undefined ? {} : { webDist }),
     ses: { identity: sesIdentity, from: emailFrom },
-    bank: {
-      dailyLimit: num(node, 'dailyLimit', 1_000_000),
-      systemShards: num(node, 'systemShards', 16),
-      loginMaxFailures: num(node, 'loginMaxFailures', 10),
-      loginLockSeconds: num(node, 'loginLockSeconds', 30 * 60),
-      idempotencyTtlSeconds: num(node, 'idempotencyTtlSeconds', 48 * 3600),
-      notifyWithdrawalOver: num(node, 'notifyWithdrawalOver', 50_000),
-    },
+    bank: Object.fromEntries(
+      stageSettings.map((k) => [k, readSetting(k, node.tryGetContext(k), `context ${k}`)]),
+    ) as StageConfig['bank'],
     // Cognito's minimum: a stolen access token is good for 5 minutes at most; the web client renews quietly.
     accessTokenValidity: Duration.minutes(5),
     refreshTokenValidity: Duration.hours(12),

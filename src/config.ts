@@ -1,72 +1,142 @@
 /**
- * Handler configuration, read once per cold start from the environment.
- * The same variables are set by the CDK app on AWS and by the local stack offline;
- * AWS endpoints come from the SDK's own AWS_ENDPOINT_URL_* variables, so no code differs.
+ * The handlers' configuration: one schema, `settings`, read once per cold start from the environment.
+ * Each setting names its environment variable, how it is checked (zod), its default and, for those a
+ * stage may set, which functions get it. The CDK app (infra/stage.ts reads a stage's values from the
+ * app's context with these same checks and defaults; infra/functions.ts gives each function the
+ * variables its permissions need) and the local stack (src/local/main.ts) are both built from it, and
+ * the README's configuration table is tested against it. AWS endpoints come from the SDK's own
+ * AWS_ENDPOINT_URL_* variables, so no code differs.
  */
-const int = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
-  return n;
-};
+import * as z from 'zod/mini';
 
 /** A retry a day later must still find its record, or it would pass for a new request and post again. */
 export const MIN_IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
-export const DEFAULT_DAILY_DEPOSIT_LIMIT = 1_000_000;
 
-const atLeast = (name: string, fallback: number, min: number): number => {
-  const n = int(name, fallback);
-  if (n < min) throw new Error(`${name} must be at least ${min}`);
-  return n;
-};
+// zod/mini carries no locale, so each check says what it wants in its own words.
+const number = () => z.coerce.number({ error: 'must be a number' });
+const atLeast = (min: number) =>
+  number().check(
+    z.int({ error: 'must be a whole number' }),
+    z.minimum(min, { error: `must be at least ${min}` }),
+  );
+const count = atLeast(0);
+const positive = number().check(z.positive({ error: 'must be more than 0' }));
+const scale = number().check(z.minimum(0, { error: 'must be at least 0' }));
+const flag = z.pipe(
+  z.enum(['true', 'false'], { error: 'must be true or false' }),
+  z.transform((v) => v === 'true'),
+);
+const text = z.string();
 
-export interface Config {
-  tableName: string;
-  userPoolId: string;
-  userPoolClientId: string;
+/** Which functions a stage setting goes to: those with any table permission, or those that send email. */
+export type SettingAudience = 'table' | 'ses';
+
+interface Setting<T> {
+  env: string;
+  schema: z.ZodMiniType<T>;
+  default: T;
+  /** Set per stage by the CDK app (context key = the setting's name), for these functions. */
+  stage?: SettingAudience;
+}
+
+const setting = <T>(s: Setting<T>): Setting<T> => s;
+
+export const settings = {
+  tableName: setting({ env: 'TABLE_NAME', schema: text, default: 'bank' }),
+  userPoolId: setting({ env: 'USER_POOL_ID', schema: text, default: '' }),
+  userPoolClientId: setting({ env: 'USER_POOL_CLIENT_ID', schema: text, default: '' }),
   /** Confirm registrations without the emailed code (local development). */
-  autoConfirm: boolean;
+  autoConfirm: setting({ env: 'BANK_AUTO_CONFIRM', schema: flag, default: false }),
   /** Per user, per currency, per UTC day: withdrawals plus outgoing transfers, in minor units. */
-  dailyLimit: number;
+  dailyLimit: setting({ env: 'BANK_DAILY_LIMIT', schema: count, default: 1_000_000, stage: 'table' }),
   /** Per user, per currency, per UTC day: self-service deposits, in minor units. */
-  dailyDepositLimit: number;
+  dailyDepositLimit: setting({
+    env: 'BANK_DAILY_DEPOSIT_LIMIT',
+    schema: count,
+    default: 1_000_000,
+    stage: 'table',
+  }),
   /** How often the sweeper releases expired holds (the local timer; on AWS a 1-minute schedule). */
-  sweepSeconds: number;
+  sweepSeconds: setting({ env: 'BANK_SWEEP_SECONDS', schema: positive, default: 5 }),
   /** Shard items per system account (cash-in, cash-out). */
-  systemShards: number;
+  systemShards: setting({ env: 'BANK_SYSTEM_SHARDS', schema: atLeast(1), default: 16, stage: 'table' }),
   /** Failures per (email, source IP) before that pair is locked, and for how long. */
-  loginMaxFailures: number;
-  loginLockSeconds: number;
+  loginMaxFailures: setting({ env: 'BANK_LOGIN_MAX_FAILURES', schema: count, default: 10, stage: 'table' }),
+  loginLockSeconds: setting({
+    env: 'BANK_LOGIN_LOCK_SECONDS',
+    schema: count,
+    default: 30 * 60,
+    stage: 'table',
+  }),
   /** Failures per email (all IPs) before attempts on it are slowed (1 s, 2 s ... 30 s apart). */
-  loginSlowAfter: number;
+  loginSlowAfter: setting({ env: 'BANK_LOGIN_SLOW_AFTER', schema: count, default: 10, stage: 'table' }),
   /**
    * The least time register, forgot-password and resend-code take, so a taken email cannot be told
    * from a new one by timing.
    */
-  authFloorMs: number;
+  authFloorMs: setting({ env: 'BANK_AUTH_FLOOR_MS', schema: count, default: 400 }),
   /** The Secrets Manager secret holding the cursor keys (its ARN on AWS): the id, never the key. */
-  cursorSecretId: string;
+  cursorSecretId: setting({ env: 'BANK_CURSOR_SECRET_ID', schema: text, default: '' }),
   /** Idempotency records live this long (DynamoDB TTL): at least 24 hours. */
-  idempotencyTtlSeconds: number;
-}
+  idempotencyTtlSeconds: setting({
+    env: 'BANK_IDEMPOTENCY_TTL_SECONDS',
+    schema: atLeast(MIN_IDEMPOTENCY_TTL_SECONDS),
+    default: 48 * 3600,
+    stage: 'table',
+  }),
+  /** Multiplies every webhook retry delay (offline tests use 0.001 or less). */
+  webhookRetryScale: setting({ env: 'BANK_WEBHOOK_RETRY_SCALE', schema: scale, default: 1 }),
+  /** Offline only: http://127.0.0.1:<port> webhook endpoints are allowed. */
+  webhookAllowLoopback: setting({ env: 'BANK_WEBHOOK_ALLOW_LOOPBACK', schema: flag, default: false }),
+  /** Withdrawals above this many minor units are emailed. */
+  notifyWithdrawalOver: setting({
+    env: 'BANK_NOTIFY_WITHDRAWAL_OVER',
+    schema: count,
+    default: 50_000,
+    stage: 'ses',
+  }),
+  /** The statements bucket (set by the CDK app and the local stack for the functions that use it). */
+  statementsBucket: setting({ env: 'STATEMENTS_BUCKET', schema: text, default: '' }),
+  /** Offline only: s3rver wants path-style addresses. */
+  s3PathStyle: setting({ env: 'BANK_S3_PATH_STYLE', schema: flag, default: false }),
+  /** The verified SES identity emails come from (on AWS, the stage's). */
+  emailFrom: setting({ env: 'BANK_EMAIL_FROM', schema: text, default: 'no-reply@bank.local' }),
+};
 
-export const loadConfig = (): Config => ({
-  tableName: process.env.TABLE_NAME ?? 'bank',
-  userPoolId: process.env.USER_POOL_ID ?? '',
-  userPoolClientId: process.env.USER_POOL_CLIENT_ID ?? '',
-  autoConfirm: process.env.BANK_AUTO_CONFIRM === 'true',
-  dailyLimit: int('BANK_DAILY_LIMIT', 1_000_000),
-  dailyDepositLimit: int('BANK_DAILY_DEPOSIT_LIMIT', DEFAULT_DAILY_DEPOSIT_LIMIT),
-  sweepSeconds: Math.max(1, int('BANK_SWEEP_SECONDS', 5)),
-  systemShards: Math.max(1, int('BANK_SYSTEM_SHARDS', 16)),
-  loginMaxFailures: int('BANK_LOGIN_MAX_FAILURES', 10),
-  loginLockSeconds: int('BANK_LOGIN_LOCK_SECONDS', 30 * 60),
-  loginSlowAfter: int('BANK_LOGIN_SLOW_AFTER', 10),
-  authFloorMs: int('BANK_AUTH_FLOOR_MS', 400),
-  cursorSecretId: process.env.BANK_CURSOR_SECRET_ID ?? '',
-  idempotencyTtlSeconds: atLeast('BANK_IDEMPOTENCY_TTL_SECONDS', 48 * 3600, MIN_IDEMPOTENCY_TTL_SECONDS),
-});
+export type SettingName = keyof typeof settings;
+export const DEFAULT_DAILY_DEPOSIT_LIMIT = settings.dailyDepositLimit.default;
+export type Config = { [K in SettingName]: (typeof settings)[K]['default'] };
+
+/** The names of the settings a stage sets. */
+export const stageSettings = (Object.keys(settings) as SettingName[]).filter((k) => settings[k].stage);
+export type StageSettingName = (typeof stageSettings)[number];
+
+/**
+ * One setting from a raw value (an environment variable, a CDK context value): its default when
+ * unset or empty, else the checked value; a bad value throws, naming where it came from.
+ */
+export const readSetting = <K extends SettingName>(name: K, raw: unknown, where: string): Config[K] => {
+  const s = settings[name] as Setting<Config[K]>;
+  if (raw === undefined || raw === null || raw === '') return s.default;
+  const r = z.safeParse(s.schema, String(raw));
+  if (!r.success)
+    throw new Error(`${where} ${r.error.issues.map((i) => i.message).join(', ')}, not ${String(raw)}`);
+  return r.data;
+};
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config =>
+  Object.fromEntries(
+    (Object.keys(settings) as SettingName[]).map((k) => [
+      k,
+      readSetting(k, env[settings[k].env], settings[k].env),
+    ]),
+  ) as Config;
+
+/** The environment that gives these values (the CDK app and the local stack set it). */
+export const settingsEnv = (values: Partial<Config>): Record<string, string> =>
+  Object.fromEntries(
+    (Object.entries(values) as [SettingName, unknown][]).map(([k, v]) => [settings[k].env, String(v)]),
+  );
 
 let cached: Config | undefined;
 /** The configuration of this process, read on first use. */

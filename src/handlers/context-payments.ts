@@ -8,21 +8,13 @@ import { PayeeStore } from '../store/payees.ts';
 import { ScheduleStore } from '../store/schedules.ts';
 import { StatementSource } from '../store/statement-source.ts';
 import { createS3Client, StatementFiles } from '../store/statements.ts';
-import { db } from './context.ts';
-
-const once = <T>(make: () => T): (() => T) => {
-  let value: T | undefined;
-  return () => {
-    value ??= make();
-    return value;
-  };
-};
+import { db, once } from './context.ts';
 
 export const payees = /* @__PURE__ */ once(() => new PayeeStore(db(), config().tableName));
 export const schedules = /* @__PURE__ */ once(() => new ScheduleStore(db(), config().tableName));
 export const statementSource = /* @__PURE__ */ once(() => new StatementSource(db(), config().tableName));
 export const statementFiles = /* @__PURE__ */ once(() => {
-  const bucket = process.env.STATEMENTS_BUCKET;
-  if (!bucket) throw new Error('STATEMENTS_BUCKET is not set');
-  return new StatementFiles(createS3Client(), bucket);
+  const { statementsBucket, s3PathStyle } = config();
+  if (!statementsBucket) throw new Error('STATEMENTS_BUCKET is not set');
+  return new StatementFiles(createS3Client({ pathStyle: s3PathStyle }), statementsBucket);
 });

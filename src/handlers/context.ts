@@ -16,7 +16,8 @@ import { FailureCounter, LoginGuard } from '../store/logins.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
 
-const once = <T>(make: () => T): (() => T) => {
+/** A value made on first use, then kept for the life of the process (a cold start). */
+export const once = <T>(make: () => T): (() => T) => {
   let value: T | undefined;
   return () => {
     value ??= make();

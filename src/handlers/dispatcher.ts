@@ -5,14 +5,15 @@
  */
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
+import { config } from '../config.ts';
 import { type DispatchResult, dispatchDue } from './deliver.ts';
-import { eventsSettings, webhooks } from './events-context.ts';
+import { webhooks } from './events-context.ts';
 
 export const handler = async (_event: ScheduledEvent, context: Context): Promise<DispatchResult> => {
-  const s = eventsSettings();
+  const s = config();
   const result = await dispatchDue(webhooks(), {
-    allowLoopbackHttp: s.allowLoopbackHttp,
-    retryScale: s.retryScale,
+    allowLoopbackHttp: s.webhookAllowLoopback,
+    retryScale: s.webhookRetryScale,
     timeLeftMs: () => context.getRemainingTimeInMillis(),
     onError: (e) => logger.error('delivery not recorded', { error: (e as Error).message }),
   });

@@ -9,10 +9,11 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
+import { config } from '../config.ts';
 import type { BankEvent } from '../domain/events.ts';
 import { emailFor } from '../domain/notifications.ts';
 import { users } from './context.ts';
-import { eventsSettings, webhooks } from './events-context.ts';
+import { webhooks } from './events-context.ts';
 import { imageOf } from './stream.ts';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
@@ -28,9 +29,9 @@ export const processRecord = async (r: DynamoDBRecord): Promise<boolean> => {
     createdAt: item.createdAt as string,
     data: item.data as Record<string, unknown>,
   };
-  const settings = eventsSettings();
+  const settings = config();
   const prefs = await webhooks().preferences(owner);
-  const email = emailFor(event, prefs.email, { withdrawalOver: settings.withdrawalOver });
+  const email = emailFor(event, prefs.email, { withdrawalOver: settings.notifyWithdrawalOver });
   if (!email) return false;
   const profile = await users().get(owner);
   if (!profile?.email) return false;

@@ -191,7 +191,7 @@ describe('statements', () => {
     const key = decodeURIComponent(new URL(link.url).pathname.split('/').slice(2).join('/'));
     expect(key).toBe(`statements/${a.id}/${closed}.csv`);
     // Served from S3 from now on: what the bucket holds is what the next link downloads.
-    await createS3Client().send(
+    await createS3Client({ pathStyle: true }).send(
       new PutObjectCommand({ Bucket: s3().bucket, Key: key, Body: 'kept', ContentType: 'text/csv' }),
     );
     const second = await download((await statementLink(u, a.id, closed, 'csv')).url);
@@ -208,7 +208,7 @@ describe('statements', () => {
   });
 
   it('a presigned URL works, then fails once expired', async () => {
-    const files = new StatementFiles(createS3Client(), s3().bucket);
+    const files = new StatementFiles(createS3Client({ pathStyle: true }), s3().bucket);
     const key = `exports/statements/test/${randomUUID()}.csv`;
     await files.put(key, 'a,b\r\n', 'csv');
     const fresh = await files.presign(key, 'x.csv');

@@ -1,15 +1,16 @@
 import { createHandler } from '../api/http.ts';
+import { config } from '../config.ts';
 import { BankError } from '../domain/errors.ts';
 import { checkWebhookUrl } from '../domain/webhooks.ts';
 import { publicDelivery, publicWebhook } from '../store/webhooks.ts';
 import { cursors } from './context.ts';
 import { attempt, resolveAll } from './deliver.ts';
-import { eventsSettings, webhooks } from './events-context.ts';
+import { webhooks } from './events-context.ts';
 
 export const handler = createHandler('webhooks-api', {
   createWebhook: async ({ caller, body }) => {
     await checkWebhookUrl(body.url, {
-      allowLoopbackHttp: eventsSettings().allowLoopbackHttp,
+      allowLoopbackHttp: config().webhookAllowLoopback,
       resolve: resolveAll,
     });
     const created = await webhooks().create(caller.sub, body);
@@ -53,10 +54,10 @@ export const handler = createHandler('webhooks-api', {
         headers: { 'retry-after': '10' },
       });
     }
-    const s = eventsSettings();
+    const s = config();
     const after = await attempt(webhooks(), claimed, {
-      allowLoopbackHttp: s.allowLoopbackHttp,
-      retryScale: s.retryScale,
+      allowLoopbackHttp: s.webhookAllowLoopback,
+      retryScale: s.webhookRetryScale,
       manual: true,
     });
     return { body: publicDelivery(after) };

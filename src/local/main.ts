@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { type Config, readSetting, settingsEnv } from '../config.ts';
 import { IDLE_TIMEOUT_SECONDS } from '../domain/session.ts';
 import { db } from '../handlers/context.ts';
 import { createJwtVerifier } from '../identity/jwt.ts';
@@ -36,11 +37,20 @@ const port = envPort('PORT') ?? 3000;
 const host = process.env.HOST || '127.0.0.1';
 const dataDir = resolve(process.env.BANK_DATA_DIR || '.data');
 const root = join(import.meta.dirname, '..', '..');
-const sweepSeconds = Number(process.env.BANK_SWEEP_SECONDS || 5);
-if (!(sweepSeconds > 0)) {
-  console.error('npm start: BANK_SWEEP_SECONDS must be a positive number');
+// The handlers' settings (src/config.ts), checked here as the handlers check them, before anything starts.
+let local: Pick<Config, 'sweepSeconds' | 'emailFrom' | 'autoConfirm'>;
+try {
+  local = {
+    sweepSeconds: readSetting('sweepSeconds', process.env.BANK_SWEEP_SECONDS, 'BANK_SWEEP_SECONDS'),
+    emailFrom: readSetting('emailFrom', process.env.BANK_EMAIL_FROM, 'BANK_EMAIL_FROM'),
+    // Offline, sign-ups are confirmed unless told otherwise (the handlers' own default is false).
+    autoConfirm: readSetting('autoConfirm', process.env.BANK_AUTO_CONFIRM || 'true', 'BANK_AUTO_CONFIRM'),
+  };
+} catch (e) {
+  console.error(`npm start: ${(e as Error).message}`);
   process.exit(1);
 }
+const { sweepSeconds } = local;
 let scheduler: Scheduler | undefined;
 let s3: LocalS3 | undefined;
 // Local only: scheduled functions see the clock this many days ahead (try a month of standing orders).
@@ -163,23 +173,23 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     known: previous ?? {},
   });
   s3 = await startS3({ dataDir, host: '127.0.0.1' });
-  const autoConfirm = process.env.BANK_AUTO_CONFIRM === 'false' ? 'false' : 'true';
   // What the CDK app sets on AWS; the SDK finds the emulators through AWS_ENDPOINT_URL_*.
   Object.assign(process.env, {
-    TABLE_NAME: ids.tableName,
-    USER_POOL_ID: ids.userPoolId,
-    USER_POOL_CLIENT_ID: ids.userPoolClientId,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: emulators.cognitoEndpoint,
     AWS_ENDPOINT_URL_SESV2: ses.endpoint,
-    // Offline only: webhooks to http://127.0.0.1:<port> (on AWS only https to public addresses).
-    BANK_WEBHOOK_ALLOW_LOOPBACK: 'true',
-    BANK_EMAIL_FROM: process.env.BANK_EMAIL_FROM || 'no-reply@bank.local',
-    BANK_AUTO_CONFIRM: autoConfirm,
-    BANK_CURSOR_SECRET_ID: LOCAL_CURSOR_SECRET_ID,
+    ...settingsEnv({
+      ...local,
+      tableName: ids.tableName,
+      userPoolId: ids.userPoolId,
+      userPoolClientId: ids.userPoolClientId,
+      cursorSecretId: LOCAL_CURSOR_SECRET_ID,
+      // Offline only: webhooks to http://127.0.0.1:<port> (on AWS only https to public addresses).
+      webhookAllowLoopback: true,
+    }),
     ...s3Env(s3),
     POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME || 'serverless-bank',
   });
@@ -250,7 +260,7 @@ const startUp = async (emulators: Emulators): Promise<void> => {
       `  Emulators   DynamoDB Local ${emulators.dynamodbEndpoint}, cognito-local ${emulators.cognitoEndpoint}, s3rver ${s3.endpoint}`,
       `  Schedules   every ${sweepSeconds} s (BANK_SWEEP_SECONDS); table stream polled for events`,
       `  Emails      ${ses.endpoint}/  (aws-ses-v2-local: every email the bank sends)`,
-      `  Sign-up     ${autoConfirm === 'true' ? 'confirmed automatically' : 'confirmation codes appear in this log'}`,
+      `  Sign-up     ${local.autoConfirm ? 'confirmed automatically' : 'confirmation codes appear in this log'}`,
       `  Conflicts   ${conflicts ? "AWS's transaction conflicts emulated (BANK_EMULATE_CONFLICTS=off to stop)" : 'not emulated (BANK_EMULATE_CONFLICTS=off)'}`,
       'Press Ctrl+C to stop.',
     ].join('\n'),

@@ -7,10 +7,12 @@
  * registered on its one account here; it checks a presigned URL's expiry but never a SigV4
  * signature (a tampered URL still works offline: the README's local-vs-AWS table says so).
  */
+
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { settingsEnv } from '../config.ts';
 import { LOCAL_CREDENTIALS } from './bootstrap.ts';
 
 const require = createRequire(import.meta.url);
@@ -61,6 +63,5 @@ export const startS3 = async (opts: {
 /** What the handlers need to reach it, as the CDK app sets STATEMENTS_BUCKET on AWS. */
 export const s3Env = (s3: Pick<LocalS3, 'endpoint' | 'bucket'>): Record<string, string> => ({
   AWS_ENDPOINT_URL_S3: s3.endpoint,
-  BANK_S3_PATH_STYLE: 'true',
-  STATEMENTS_BUCKET: s3.bucket,
+  ...settingsEnv({ s3PathStyle: true, statementsBucket: s3.bucket }),
 });

@@ -23,9 +23,9 @@ export const contentTypes: Record<StatementFormat, string> = {
   csv: 'text/csv; charset=utf-8',
 };
 
-export const createS3Client = (): S3Client =>
+export const createS3Client = (opts: { pathStyle?: boolean } = {}): S3Client =>
   new S3Client({
-    forcePathStyle: process.env.BANK_S3_PATH_STYLE === 'true',
+    forcePathStyle: opts.pathStyle ?? false,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
