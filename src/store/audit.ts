@@ -71,6 +71,12 @@ const toRecord = (i: Record<string, unknown>): AuditRecord => ({
   hash: String(i.hash),
 });
 
+/**
+ * Appends to one subject race only with each other, and each round one of them wins: more (and
+ * shorter) tries than the stores' default, still bounded by the Lambda deadline.
+ */
+const APPEND_POLICY = { maxAttempts: 30, baseMs: 5, capMs: 100 };
+
 const busy = () =>
   new BankError('service_unavailable', 'The audit trail is busy: try again shortly', {
     headers: { 'retry-after': '1' },
@@ -146,7 +152,7 @@ export class AuditStore {
       if (c.ok) return done(c);
       if (auditMoved(c.failed) || isTransient(c.error, c.codes)) return again;
       return done(c);
-    });
+    }, APPEND_POLICY);
     if (!r) throw busy();
     return r;
   }
@@ -168,7 +174,7 @@ export class AuditStore {
         if (isConditionFailure(e) || isTransient(e, undefined)) return again;
         throw e;
       }
-    });
+    }, APPEND_POLICY);
     if (!r) throw busy();
     return r;
   }
@@ -214,7 +220,7 @@ export class AuditStore {
 
   /** What one actor did, newest first (the index: eventually consistent on AWS). */
   async byActor(actorId: string, q: AuditQuery & { subjectId?: string }): Promise<AuditPage> {
-    const from = q.from ?? '';
+    const from = q.from ?? '0';
     const to = `${q.to ?? '9999'}\uffff`;
     return this.page(
       {
