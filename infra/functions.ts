@@ -32,6 +32,7 @@ import {
   type Permission,
   permissionsOf,
 } from '../src/functions.ts';
+import { AUDIT_PREFIX } from '../src/store/keys.ts';
 import { gsi1 } from '../src/store/table.ts';
 import { entryOf, lambdaBundling, repoRoot, sourceMapEnvironment } from './bundling.ts';
 import type { StageConfig } from './stage.ts';
@@ -73,6 +74,26 @@ export const cognitoUserActions = [
   'cognito-idp:AdminGetUser',
   'cognito-idp:AdminDeleteUser',
   'cognito-idp:AdminUserGlobalSignOut',
+] as const;
+
+/**
+ * `cognito:manage`: the back office disables and enables logins, looks users up, and signs a
+ * disabled user out everywhere.
+ */
+export const cognitoManageActions = [
+  'cognito-idp:AdminGetUser',
+  'cognito-idp:AdminDisableUser',
+  'cognito-idp:AdminEnableUser',
+  'cognito-idp:AdminUserGlobalSignOut',
+] as const;
+
+/** The audit trail's partition-key prefix, as IAM's dynamodb:LeadingKeys sees it (src/store/keys.ts). */
+export const auditLeadingKeys = [`${AUDIT_PREFIX}*`];
+/** What no role may do to an audit item, whatever else it may write (an explicit Deny). */
+export const auditNeverActions = [
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
 ] as const;
 
 /** A function needs the cursor key when one of its routes pages with a cursor (`cursor` or `after`). */
@@ -348,6 +369,41 @@ export class Functions extends Construct {
             },
             Null: { 'dynamodb:LeadingKeys': 'false' },
           },
+        }),
+      );
+    }
+    // Audit items (AUDIT#...) are append-only: the writer may put them (a new record, conditioned on
+    // attribute_not_exists in the code), no role may update or delete them, and a role without
+    // audit:write may not put one either. Explicit Denies, so no later Allow can widen them.
+    if (perms.includes('audit:write')) {
+      role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['dynamodb:PutItem'],
+          resources: [table.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': auditLeadingKeys },
+            Null: { 'dynamodb:LeadingKeys': 'false' },
+          },
+        }),
+      );
+    }
+    if (perms.includes('table:write') || perms.includes('table:delete') || perms.includes('audit:write')) {
+      role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.DENY,
+          actions: [...auditNeverActions, ...(perms.includes('audit:write') ? [] : ['dynamodb:PutItem'])],
+          resources: [table.tableArn],
+          conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': auditLeadingKeys } },
+        }),
+      );
+    }
+    if (perms.includes('cognito:manage')) {
+      role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: [...cognitoManageActions],
+          resources: [userPool.userPoolArn],
         }),
       );
     }

@@ -3,9 +3,10 @@
  * actions its code calls (`sdkActions` in the function registry, src/functions.ts): every listed call
  * is allowed on the resource it touches, and calls the function must never make are denied.
  *
- * There are no audit items yet: the stand-in for "no function can delete audit items" is that no
- * function may delete any item of the table (no DeleteItem, no BatchWriteItem), which also covers
- * the journal and postings, append-only by design.
+ * Audit items (`AUDIT#...`, src/store/audit.ts) are append-only: no role may update or delete them, and
+ * only the functions with `audit:write` may put one (an explicit Deny on their leading key, whatever
+ * the role's table grants). Beyond them, no function may delete items outside the partitions it
+ * declares, which keeps the journal and postings append-only too.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -245,6 +246,46 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'webhooks-api',
       'notifier',
     ]);
+  });
+
+  it('audit items are append-only: no role updates or deletes one; only audit writers put one', async () => {
+    const writers = functionNames.filter((fn) =>
+      (functions[fn].permissions as readonly string[]).includes('audit:write'),
+    );
+    expect(writers).toEqual(['auth', 'profile', 'admin']);
+    for (const fn of functionNames) {
+      for (const action of [
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+      ] as const) {
+        const r = await simulate(
+          s.policies[fn],
+          action,
+          arns.table,
+          'AUDIT#0f8fad5b-d9cb-469f-a165-70867728950e',
+        );
+        expect(r, `${fn} ${action} on an audit item`).not.toBe('Allowed');
+      }
+      const put = await simulate(s.policies[fn], 'dynamodb:PutItem', arns.table, 'AUDIT#0f8fad5b');
+      if (writers.includes(fn)) expect(put, `${fn} PutItem on an audit item`).toBe('Allowed');
+      else expect(put, `${fn} PutItem on an audit item`).not.toBe('Allowed');
+      // The Deny is on audit items only: a writer still updates its own items.
+      if ((functions[fn].sdkActions as readonly string[]).includes('dynamodb:UpdateItem'))
+        expect(await simulate(s.policies[fn], 'dynamodb:UpdateItem', arns.table, 'USER#u-1'), fn).toBe(
+          'Allowed',
+        );
+    }
+  });
+
+  it('only the back office may disable or enable a user', async () => {
+    for (const fn of functionNames) {
+      for (const action of ['cognito-idp:AdminDisableUser', 'cognito-idp:AdminEnableUser'] as const) {
+        expect(await simulate(s.policies[fn], action), `${fn} ${action}`).toBe(
+          fn === 'admin' ? 'Allowed' : 'ImplicitlyDenied',
+        );
+      }
+    }
   });
 
   it('only auth may delete a user (a stale unconfirmed sign-up)', async () => {

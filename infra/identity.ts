@@ -3,7 +3,14 @@
  * The password policy matches the API's own check (PASSWORD_RULES in src/domain/password.ts).
  */
 import { Validations } from 'aws-cdk-lib';
-import { AccountRecovery, FeaturePlan, Mfa, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import {
+  AccountRecovery,
+  CfnUserPoolGroup,
+  FeaturePlan,
+  Mfa,
+  UserPool,
+  type UserPoolClient,
+} from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { PASSWORD_POLICY } from '../src/domain/password.ts';
 import type { StageConfig } from './stage.ts';
@@ -49,6 +56,14 @@ export class Identity extends Construct {
           'Plus-tier threat protection costs per active user; the API enforces its own lockout per (email, IP) and slow-down per email, and refuses common passwords (README: Plus tier).',
       },
     );
+
+    // Bank staff (the back office, /v1/admin/...): members are added with `npm run admin:create --
+    // --user-pool-id ...` (README, Back office); admin routes also require a TOTP login.
+    new CfnUserPoolGroup(this, 'AdminGroup', {
+      userPoolId: this.userPool.userPoolId,
+      groupName: 'admin',
+      description: 'Bank staff: the back office',
+    });
 
     this.client = this.userPool.addClient('WebClient', {
       // The browser cannot keep a secret; the API calls the public InitiateAuth with this client id.

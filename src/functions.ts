@@ -29,7 +29,14 @@ export type Permission =
   /** Read and write statement files in the statements bucket (and use its KMS key). */
   | 's3:statements'
   /** Send email through SES v2 from the stage's verified identity. */
-  | 'ses:send';
+  | 'ses:send'
+  /**
+   * Append audit records: PutItem on `AUDIT#` items only (dynamodb:LeadingKeys). No function may
+   * update or delete an audit item, and one without this permission may not put one either.
+   */
+  | 'audit:write'
+  /** Disable and enable users (AdminDisableUser, AdminEnableUser) and look them up: the back office. */
+  | 'cognito:manage';
 
 /** Stream record kinds, as DynamoDB Streams names them. */
 export type StreamEventName = 'INSERT' | 'MODIFY' | 'REMOVE';
@@ -96,10 +103,13 @@ export const functions = {
     entry: 'src/handlers/auth.ts',
     description: 'Register, confirm, login (with MFA), refresh, logout, password reset',
     trigger: http,
-    permissions: ['cognito:admin', 'cognito:public', 'cognito:users', 'table:write'],
+    permissions: ['cognito:admin', 'cognito:public', 'cognito:users', 'table:write', 'audit:write'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:UpdateItem',
+      // Security events: the audit chain's head, then the new record (src/store/audit.ts).
+      'dynamodb:Query',
+      'dynamodb:PutItem',
       'cognito-idp:AdminConfirmSignUp',
       'cognito-idp:AdminGetUser',
       'cognito-idp:AdminDeleteUser',
@@ -111,8 +121,15 @@ export const functions = {
     entry: 'src/handlers/profile.ts',
     description: 'The caller\u2019s profile and security: password, TOTP MFA, sessions',
     trigger: http,
-    permissions: ['cognito:public', 'table:write'],
-    sdkActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    permissions: ['cognito:public', 'table:write', 'audit:write'],
+    // Query and PutItem: security events into the audit trail, and the caller's activity.
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'secretsmanager:GetSecretValue',
+    ],
   }),
   'accounts-read': fn({
     ...defaults,
@@ -311,6 +328,25 @@ export const functions = {
     sdkActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'ses:SendEmail'],
     // An email's send mark is removed when the send fails (EMAIL#<eventId>).
     deletePartitions: ['EMAIL#'],
+  }),
+  admin: fn({
+    ...defaults,
+    entry: 'src/handlers/admin.ts',
+    description: 'Back office: find and view customers, unlock, disable and enable logins, the audit trail',
+    trigger: http,
+    permissions: ['table:write', 'audit:write', 'cognito:manage'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Query@index',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'secretsmanager:GetSecretValue',
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:AdminDisableUser',
+      'cognito-idp:AdminEnableUser',
+      'cognito-idp:AdminUserGlobalSignOut',
+    ],
   }),
 } as const satisfies Record<string, FunctionDef>;
 

@@ -22,6 +22,8 @@ export interface CallInput {
   token?: string;
   /** requestContext.http.sourceIp (127.0.0.1 by default). */
   sourceIp?: string;
+  /** With `user`: the Cognito groups of the claims, rendered `[a b]` as the authorizer does. */
+  groups?: string[];
 }
 
 export interface CallResult {
@@ -47,7 +49,13 @@ export const call = async (op: OperationId, input: CallInput = {}): Promise<Call
   const claims = input.token
     ? (decodeJwt(input.token) as Record<string, string | number>)
     : input.user
-      ? { sub: input.user, username: input.user, client_id: 'test', token_use: 'access' }
+      ? {
+          sub: input.user,
+          username: input.user,
+          client_id: 'test',
+          token_use: 'access',
+          ...(input.groups ? { 'cognito:groups': `[${input.groups.join(' ')}]` } : {}),
+        }
       : undefined;
   const event = buildEvent({
     method: route.method,

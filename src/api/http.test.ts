@@ -1,8 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureLogs } from '../../test/logs.ts';
 import { buildEvent } from './event.ts';
-import { createHandler, MAX_BODY_BYTES, type Request } from './http.ts';
+import { createHandler, MAX_BODY_BYTES, type Request, useGuard } from './http.ts';
 import { routeKey, routes } from './routes.ts';
+
+// The HTTP layer alone: the guard of token routes (src/handlers/gate.ts, which reads the table) is a
+// stand-in that records whom it saw; src/handlers/admin.test.ts tests the real one.
+const guarded: string[] = [];
+useGuard(async (g) => {
+  guarded.push(`${g.caller.sub} ${g.route.operationId}`);
+});
 
 const seen: Request[] = [];
 const ok = async (req: Request) => {
@@ -43,6 +50,7 @@ const problem = (r: { headers: Record<string, string>; body?: string }) => {
 
 afterEach(() => {
   seen.length = 0;
+  guarded.length = 0;
 });
 
 describe('the HTTP layer', () => {
@@ -75,6 +83,24 @@ describe('the HTTP layer', () => {
       }),
     );
     expect(seen[0]?.caller?.groups).toEqual(groups);
+  });
+
+  it('runs the guard of token routes before the input is validated', async () => {
+    useGuard(async () => {
+      throw new (await import('../domain/errors.ts')).BankError('forbidden');
+    });
+    try {
+      const r = await post('{not json at all');
+      expect(r.statusCode).toBe(403);
+      expect(problem(r).code).toBe('forbidden');
+      expect(seen).toEqual([]);
+    } finally {
+      useGuard(async (g) => {
+        guarded.push(`${g.caller.sub} ${g.route.operationId}`);
+      });
+    }
+    await post(JSON.stringify(transferBody));
+    expect(guarded).toEqual(['u1 transfer']);
   });
 
   it('gives the same request the same fingerprint, and another body another one', async () => {

@@ -14,11 +14,13 @@ import type { ZodMiniType } from 'zod/mini';
 import type { $ZodError, output } from 'zod/v4/core';
 import { BankError, type FieldError } from '../domain/errors.ts';
 import type { HttpFunctionName } from '../functions.ts';
+import { guard as defaultGuard, type GuardInput } from '../handlers/gate.ts';
 import { withDeadline } from '../store/retry.ts';
 import { securityHeaders } from './headers.ts';
 import { JsonError, parseStrictJson } from './json.ts';
 import { logger } from './logger.ts';
 import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.ts';
+import { withRequestContext } from './request-context.ts';
 import {
   findRouteByKey,
   needsToken,
@@ -165,7 +167,25 @@ const fingerprintOf = (route: RouteEntry, params: unknown, body: unknown): strin
     .update(JSON.stringify([route.operationId, params ?? null, body ?? null]))
     .digest('base64url');
 
-const buildRequest = (event: APIGatewayProxyEventV2, route: RouteEntry): Request => {
+/**
+ * The guard of token routes (src/handlers/gate.ts): the admin rules (group, MFA, refusals audited) and
+ * the disabled-login check, in one place. Tests of the HTTP layer alone put a stand-in here.
+ */
+let guard: (g: GuardInput) => Promise<void> = defaultGuard;
+export const useGuard = (g: ((g: GuardInput) => Promise<void>) | undefined): void => {
+  guard = g ?? defaultGuard;
+};
+
+const buildRequest = async (event: APIGatewayProxyEventV2, route: RouteEntry): Promise<Request> => {
+  const caller = callerOf(event);
+  if (needsToken(route) && !caller) throw new BankError('unauthorized', 'A valid access token is required');
+  const accessToken = needsToken(route)
+    ? header(event, 'authorization')?.replace(/^Bearer\s+/i, '')
+    : undefined;
+  const requestId = event.requestContext.requestId;
+  const sourceIp = event.requestContext.http?.sourceIp ?? '';
+  // Before any input is read: a caller the route refuses learns nothing of what it takes.
+  if (needsToken(route) && caller) await guard({ route, caller, accessToken, requestId, sourceIp });
   let rawBody: unknown;
   try {
     rawBody = readBody(event, route);
@@ -173,8 +193,6 @@ const buildRequest = (event: APIGatewayProxyEventV2, route: RouteEntry): Request
     if (e instanceof JsonError || e instanceof TypeError) throw new BankError('malformed_json', e.message);
     throw e;
   }
-  const caller = callerOf(event);
-  if (needsToken(route) && !caller) throw new BankError('unauthorized', 'A valid access token is required');
   const params = validate(route.params, event.pathParameters ?? {}, 'params');
   const body = validate(route.body, rawBody, 'body');
   const query = validate(route.query, event.queryStringParameters ?? {}, 'query');
@@ -194,11 +212,11 @@ const buildRequest = (event: APIGatewayProxyEventV2, route: RouteEntry): Request
     params,
     query,
     caller,
-    accessToken: needsToken(route) ? header(event, 'authorization')?.replace(/^Bearer\s+/i, '') : undefined,
+    accessToken,
     idempotencyKey,
     fingerprint: fingerprintOf(route, params, body),
-    requestId: event.requestContext.requestId,
-    sourceIp: event.requestContext.http?.sourceIp ?? '',
+    requestId,
+    sourceIp,
     route,
   } as Request;
 };
@@ -230,11 +248,16 @@ export const createHandler =
       if (!route || route.fn !== fn) throw new BankError('not_found', 'No such route');
       const op = (operations as Record<string, Operation<RouteDef>>)[route.operationId];
       if (!op) throw new BankError('not_found', 'No such route');
-      const request = buildRequest(event, route);
+      const served = { requestId, sourceIp: event.requestContext?.http?.sourceIp ?? '' };
+      const serve = () =>
+        withRequestContext(served, async () => {
+          const request = await buildRequest(event, route);
+          return op(request);
+        });
       // The stores' retries stop in time for this invocation to answer (src/store/retry.ts).
       const reply = context
-        ? await withDeadline(Date.now() + context.getRemainingTimeInMillis(), () => op(request))
-        : await op(request);
+        ? await withDeadline(Date.now() + context.getRemainingTimeInMillis(), serve)
+        : await serve();
       result =
         reply.text === undefined
           ? jsonResult(reply.status ?? route.status, reply.body, requestId, reply.headers)

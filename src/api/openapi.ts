@@ -165,7 +165,8 @@ const implicitStatuses = (r: RouteEntry): [number, ErrorCode[]][] => [
   ...(needsToken(r)
     ? ([
         [401, ['unauthorized']],
-        [403, []],
+        // The guard of token routes (src/handlers/gate.ts): a login the bank disabled, on every route.
+        [403, ['user_disabled']],
       ] as [number, ErrorCode[]][])
     : []),
   [404, []],

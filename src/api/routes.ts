@@ -8,6 +8,7 @@
 import type { ZodMiniType } from 'zod/mini';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { HttpFunctionName } from '../functions.ts';
+import * as a from './admin-schemas.ts';
 import * as s from './schemas.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -54,6 +55,9 @@ const keyed: ErrorCode[] = [
   'service_unavailable',
 ];
 const money: ErrorCode[] = [...keyed, 'insufficient_funds', 'daily_limit_exceeded'];
+/** What every admin route may answer: the guard's refusals (src/handlers/gate.ts) beside the common ones. */
+export const adminErrors: ErrorCode[] = [...common, 'forbidden', 'mfa_required', 'user_disabled'];
+const admin = adminErrors;
 
 export const routes = {
   health: route({
@@ -139,6 +143,7 @@ export const routes = {
       'user_not_confirmed',
       'login_locked',
       'login_throttled',
+      'user_disabled',
     ],
   }),
   loginMfa: route({
@@ -151,7 +156,14 @@ export const routes = {
     body: s.MfaLoginBody,
     status: 200,
     response: s.Tokens,
-    errors: ['validation_failed', 'invalid_code', 'invalid_session', 'login_locked', 'login_throttled'],
+    errors: [
+      'validation_failed',
+      'invalid_code',
+      'invalid_session',
+      'login_locked',
+      'login_throttled',
+      'user_disabled',
+    ],
   }),
   refresh: route({
     method: 'POST',
@@ -162,7 +174,7 @@ export const routes = {
     body: s.RefreshBody,
     status: 200,
     response: s.Tokens,
-    errors: ['validation_failed', 'invalid_refresh_token'],
+    errors: ['validation_failed', 'invalid_refresh_token', 'user_disabled'],
   }),
   logout: route({
     method: 'POST',
@@ -639,6 +651,87 @@ export const routes = {
     status: 200,
     response: s.Delivery,
     errors: [...common, 'not_found', 'service_unavailable'],
+  }),
+  // ---------- back office: customers and the audit trail (issue 13) ----------
+  myActivity: route({
+    method: 'GET',
+    path: '/v1/me/activity',
+    fn: 'profile',
+    role: 'customer',
+    summary: 'The caller\u2019s security activity (logins, failures, resets, MFA), newest first, paged',
+    query: a.ActivityQuery,
+    status: 200,
+    response: a.ActivityPage,
+    errors: [...common, 'invalid_cursor'],
+  }),
+  adminFindCustomers: route({
+    method: 'GET',
+    path: '/v1/admin/customers',
+    fn: 'admin',
+    role: 'admin',
+    summary: 'Find a customer by exact email',
+    query: a.CustomerSearchQuery,
+    status: 200,
+    response: a.CustomerSearchResult,
+    errors: admin,
+  }),
+  adminGetCustomer: route({
+    method: 'GET',
+    path: '/v1/admin/customers/{userId}',
+    fn: 'admin',
+    role: 'admin',
+    summary: 'A customer: profile, login status (enabled, locked until) and accounts',
+    params: a.CustomerParams,
+    status: 200,
+    response: a.AdminCustomer,
+    errors: [...admin, 'not_found'],
+  }),
+  adminUnlockCustomer: route({
+    method: 'POST',
+    path: '/v1/admin/customers/{userId}/unlock',
+    fn: 'admin',
+    role: 'admin',
+    summary: 'Clear the customer\u2019s login locks and slow-downs (audited)',
+    params: a.CustomerParams,
+    body: a.AdminReasonBody,
+    status: 200,
+    response: a.LoginStatus,
+    errors: [...admin, 'not_found'],
+  }),
+  adminDisableCustomer: route({
+    method: 'POST',
+    path: '/v1/admin/customers/{userId}/disable',
+    fn: 'admin',
+    role: 'admin',
+    summary: 'Disable the customer\u2019s login: no login or refresh, and their tokens are refused (audited)',
+    params: a.CustomerParams,
+    body: a.DisableCustomerBody,
+    status: 200,
+    response: a.LoginStatus,
+    errors: [...admin, 'not_found'],
+  }),
+  adminEnableCustomer: route({
+    method: 'POST',
+    path: '/v1/admin/customers/{userId}/enable',
+    fn: 'admin',
+    role: 'admin',
+    summary: 'Enable a disabled login again (the customer logs in anew; audited)',
+    params: a.CustomerParams,
+    body: a.AdminReasonBody,
+    status: 200,
+    response: a.LoginStatus,
+    errors: [...admin, 'not_found'],
+  }),
+  adminListAudit: route({
+    method: 'GET',
+    path: '/v1/admin/audit',
+    fn: 'admin',
+    role: 'admin',
+    summary: 'Audit records of a subject or of an actor (one of them required), newest first, paged',
+    query: a.AuditQuery,
+    status: 200,
+    response: a.AuditPage,
+    errors: [...admin, 'invalid_cursor'],
   }),
 } as const satisfies Record<string, RouteDef>;
 

@@ -18,9 +18,34 @@ const UNCONFIRMED_EXPIRES_MS = 24 * 3600 * 1000;
 
 const subOf = (t: Tokens): string => String(decodeJwt(t.accessToken).sub ?? '');
 
-/** Tokens leave only through here: their refresh token is registered to its owner first. */
-const issue = async (tokens: Tokens): Promise<Tokens> => {
-  if (tokens.refreshToken) await sessions().issued(tokens.refreshToken, subOf(tokens));
+/**
+ * An access token's expiry (epoch seconds): its `exp`, or its lifetime from now when it has none.
+ */
+const expOf = (t: Pick<Tokens, 'accessToken' | 'expiresIn'>): number =>
+  Number(decodeJwt(t.accessToken).exp ?? 0) || Math.floor(Date.now() / 1000) + t.expiresIn;
+
+/**
+ * Tokens leave only through here: their refresh token is registered to its owner first, and an
+ * access token from a TOTP login is marked as such (what the admin guard checks, src/handlers/gate.ts).
+ * A customer whose login an admin disabled gets none: the tokens Cognito issued are revoked.
+ */
+const issue = async (
+  tokens: Tokens,
+  opts: { mfa: boolean; email: string; sourceIp: string },
+): Promise<Tokens> => {
+  const sub = subOf(tokens);
+  if ((await sessions().status(sub)).disabled) {
+    if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
+    await securityEvents.record({
+      event: 'login_refused_disabled',
+      email: opts.email,
+      userId: sub,
+      sourceIp: opts.sourceIp,
+    });
+    throw new BankError('user_disabled', 'This login has been disabled by the bank');
+  }
+  if (tokens.refreshToken) await sessions().issued(tokens.refreshToken, sub, Date.now(), { mfa: opts.mfa });
+  if (opts.mfa) await sessions().mfaToken(tokens.accessToken, sub, expOf(tokens));
   return tokens;
 };
 
@@ -175,7 +200,7 @@ export const handler = createHandler('auth', {
       return { body: { challenge: 'totp', session } };
     }
     await logins().succeeded(t);
-    const tokens = await issue(out.tokens);
+    const tokens = await issue(out.tokens, { mfa: false, email: body.email, sourceIp });
     await securityEvents.record({
       event: 'login_succeeded',
       email: body.email,
@@ -199,7 +224,7 @@ export const handler = createHandler('auth', {
       throw e;
     }
     await Promise.all([logins().succeeded(t), sessions().mfaDone(body.session)]);
-    await issue(tokens);
+    await issue(tokens, { mfa: true, email: pending.email, sourceIp });
     await securityEvents.record({
       event: 'login_succeeded',
       email: pending.email,
@@ -213,11 +238,19 @@ export const handler = createHandler('auth', {
   refresh: async ({ body }) => {
     const issued = await sessions().refreshToken(body.refreshToken);
     if (!issued || issued.revoked) throw invalidRefresh();
-    if (issued.issuedAt < (await sessions().revokedBefore(issued.sub))) {
+    const status = await sessions().status(issued.sub);
+    if (status.disabled) {
+      await identity().revoke(body.refreshToken);
+      throw new BankError('user_disabled', 'This login has been disabled by the bank');
+    }
+    if (issued.issuedAt < status.revokedBefore) {
       await identity().revoke(body.refreshToken);
       throw invalidRefresh();
     }
-    return { body: await identity().refresh(body.refreshToken) };
+    const tokens = await identity().refresh(body.refreshToken);
+    // The refresh token of a TOTP login passes that on to the access tokens it renews.
+    if (issued.mfa) await sessions().mfaToken(tokens.accessToken, issued.sub, expOf(tokens));
+    return { body: tokens };
   },
 
   logout: async ({ body, caller, sourceIp }) => {

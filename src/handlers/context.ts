@@ -2,12 +2,14 @@
  * What handlers share: configuration and SDK clients, created once per cold start on first use
  * (lazily, so a test can set the environment before the first request).
  */
+import { randomUUID } from 'node:crypto';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { config } from '../config.ts';
 import { BankError } from '../domain/errors.ts';
 import { Identity } from '../identity/cognito.ts';
-import { logSecurityEvents, type SecurityEvents } from '../identity/security-events.ts';
+import { auditSecurityEvents, type SecurityEvents } from '../identity/security-events.ts';
 import { AccountStore } from '../store/accounts.ts';
+import { AuditStore } from '../store/audit.ts';
 import { createCursorCodec, cursorKeys } from '../store/cursor.ts';
 import { createDocumentClient, type Db } from '../store/db.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
@@ -59,7 +61,6 @@ export const verifyAttempts = /* @__PURE__ */ once(() =>
 export const sessions = /* @__PURE__ */ once(
   () => new SessionStore(db(), config().tableName, 30 * 24 * 3600),
 );
-export const securityEvents: SecurityEvents = logSecurityEvents;
 export const identity = /* @__PURE__ */ once(() => {
   const c = config();
   return new Identity(new CognitoIdentityProviderClient({}), {
@@ -68,6 +69,14 @@ export const identity = /* @__PURE__ */ once(() => {
     autoConfirm: c.autoConfirm,
   });
 });
+/** The audit trail (src/store/audit.ts). */
+export const audit = /* @__PURE__ */ once(() => new AuditStore(db(), config().tableName));
+/** Security events: a log line and an audit record each (subject: the customer, found by email if need be). */
+export const securityEvents: SecurityEvents = auditSecurityEvents(
+  audit,
+  async (email) => (await identity().user(email))?.sub,
+  randomUUID,
+);
 
 export const idempotency = /* @__PURE__ */ once(
   () => new IdempotencyStore(db(), config().tableName, config().idempotencyTtlSeconds),

@@ -5,10 +5,11 @@
  */
 import type { Caller } from '../api/http.ts';
 import { createHandler } from '../api/http.ts';
+import { ANONYMOUS, type AuditRecord } from '../domain/audit.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
 import { keys } from '../store/keys.ts';
 import { assertNotCommon, assertNotRevoked } from './checks.ts';
-import { identity, securityEvents, sessions, users, verifyAttempts } from './context.ts';
+import { audit, cursors, identity, securityEvents, sessions, users, verifyAttempts } from './context.ts';
 
 const ISSUER = 'Serverless Bank';
 
@@ -54,6 +55,31 @@ export const otpauthUri = (secret: string, account: string): string => {
     period: '30',
   });
   return `otpauth://totp/${encodeURIComponent(ISSUER)}:${encodeURIComponent(account)}?${params}`;
+};
+
+/**
+ * One record of the customer's own trail as they see it: staff are never named (`bank`, no IP, no
+ * reason: an admin's reason may hold investigation notes), a failed login by someone not signed in is
+ * `unknown` with its IP.
+ */
+export const activityOf = (r: AuditRecord, sub: string) => {
+  const by =
+    r.actor.role !== 'customer'
+      ? 'bank'
+      : r.actor.userId === sub
+        ? 'you'
+        : r.actor.userId === ANONYMOUS
+          ? 'unknown'
+          : 'bank';
+  return {
+    id: r.id,
+    at: r.at,
+    action: r.action,
+    outcome: r.outcome,
+    by,
+    sourceIp: by === 'bank' ? null : r.actor.sourceIp || null,
+    ...(by !== 'bank' && r.reason ? { reason: r.reason } : {}),
+  };
 };
 
 export const handler = createHandler('profile', {
@@ -115,6 +141,19 @@ export const handler = createHandler('profile', {
     await identity().setTotp(accessToken, false);
     await securityEvents.record({ event: 'mfa_disabled', userId: caller.sub, sourceIp, reason: 'totp' });
     return {};
+  },
+
+  myActivity: async ({ caller, query }) => {
+    const binding = { user: caller.sub, account: '', filter: 'activity' };
+    const codec = await cursors();
+    const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
+    const page = await audit().bySubject(caller.sub, { limit: query.limit ?? 25, start });
+    return {
+      body: {
+        items: page.items.map((r) => activityOf(r, caller.sub)),
+        nextCursor: page.last ? codec.encode(binding, page.last) : null,
+      },
+    };
   },
 
   revokeSessions: async ({ caller, accessToken, sourceIp }) => {

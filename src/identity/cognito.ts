@@ -6,6 +6,8 @@
 import {
   AdminConfirmSignUpCommand,
   AdminDeleteUserCommand,
+  AdminDisableUserCommand,
+  AdminEnableUserCommand,
   AdminGetUserCommand,
   AdminUserGlobalSignOutCommand,
   AssociateSoftwareTokenCommand,
@@ -111,6 +113,8 @@ export interface UserRecord {
   sub: string;
   status: string;
   createdAt: Date | undefined;
+  /** Cognito's own Enabled flag (AdminDisableUser turns it off). */
+  enabled: boolean;
 }
 
 /** Seconds until the access token expires: Cognito's ExpiresIn, or the token's own `exp` (cognito-local). */
@@ -183,10 +187,30 @@ export class Identity {
     try {
       const r = await this.cognito.send(new AdminGetUserCommand({ ...this.pool, Username: email }));
       const sub = r.UserAttributes?.find((a) => a.Name === 'sub')?.Value ?? r.Username ?? '';
-      return { sub, status: r.UserStatus ?? 'UNKNOWN', createdAt: r.UserCreateDate };
+      return {
+        sub,
+        status: r.UserStatus ?? 'UNKNOWN',
+        createdAt: r.UserCreateDate,
+        enabled: r.Enabled !== false,
+      };
     } catch (e) {
       if (nameOf(e) === 'UserNotFoundException') return undefined;
       return translate(e, {});
+    }
+  }
+
+  /**
+   * AdminDisableUser / AdminEnableUser. On AWS a disabled user cannot log in and their refresh tokens
+   * stop working; cognito-local ignores it (the app keeps its own status: src/handlers/gate.ts).
+   */
+  async setEnabled(email: string, enabled: boolean): Promise<void> {
+    const input = { ...this.pool, Username: email };
+    try {
+      await this.cognito.send(
+        enabled ? new AdminEnableUserCommand(input) : new AdminDisableUserCommand(input),
+      );
+    } catch (e) {
+      if (nameOf(e) !== 'UserNotFoundException') translate(e, {});
     }
   }
 

@@ -5,11 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../store/db.ts';
 import { verifyLedger } from '../store/verify.ts';
 
-const target = (): { client: DynamoDBClient; table: string; where: string } => {
+/** The table to check: a deployed one (TABLE_NAME and AWS configuration) or the local stack's. */
+export const verifyTarget = (): { client: DynamoDBClient; table: string; where: string } => {
   if (process.env.TABLE_NAME && !process.env.BANK_DATA_DIR) {
     return {
       client: new DynamoDBClient({}),
@@ -30,17 +32,21 @@ const target = (): { client: DynamoDBClient; table: string; where: string } => {
   };
 };
 
-const { client, table, where } = target();
-const sweepSeconds = Number(process.env.BANK_SWEEP_SECONDS || 5);
-const report = await verifyLedger(createDocumentClient(client), table, { sweepSeconds });
-console.log(`verify-ledger: ${where}`);
-console.log(
-  `  ${report.accounts} accounts, ${report.systemShards} system shards, ${report.journals} journals, ${report.postings} postings`,
-);
-for (const [currency, c] of Object.entries(report.currencies)) {
-  console.log(`  ${currency}: customers hold ${c.customerBalance}, postings sum to ${c.postingSum}`);
-}
-for (const p of report.problems.slice(0, 50)) console.log(`  MISMATCH ${p}`);
-console.log(report.ok ? 'OK: the ledger balances' : `FAILED: ${report.problems.length} problem(s)`);
-client.destroy();
-process.exit(report.ok ? 0 : 1);
+const main = async () => {
+  const { client, table, where } = verifyTarget();
+  const sweepSeconds = Number(process.env.BANK_SWEEP_SECONDS || 5);
+  const report = await verifyLedger(createDocumentClient(client), table, { sweepSeconds });
+  console.log(`verify-ledger: ${where}`);
+  console.log(
+    `  ${report.accounts} accounts, ${report.systemShards} system shards, ${report.journals} journals, ${report.postings} postings`,
+  );
+  for (const [currency, c] of Object.entries(report.currencies)) {
+    console.log(`  ${currency}: customers hold ${c.customerBalance}, postings sum to ${c.postingSum}`);
+  }
+  for (const p of report.problems.slice(0, 50)) console.log(`  MISMATCH ${p}`);
+  console.log(report.ok ? 'OK: the ledger balances' : `FAILED: ${report.problems.length} problem(s)`);
+  client.destroy();
+  process.exit(report.ok ? 0 : 1);
+};
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

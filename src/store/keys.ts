@@ -60,6 +60,25 @@ export const keys = {
 } as const;
 
 /**
+ * The audit trail (issue 13): its own partition-key prefix, so IAM can scope it (dynamodb:LeadingKeys):
+ *
+ *   AUDIT#<subjectId>     / SEQ#<000000000001>       one record of a subject's hash chain; by actor in
+ *                                                    gsi1 under AUDITBY#<actorId> / <at>#<id> (never expires)
+ *   MFAAUTH#<sha256>      / MFAAUTH                  an access token that came from a password+TOTP login
+ *                                                    (or a refresh of one): what the admin guard checks (TTL)
+ */
+export const AUDIT_PREFIX = 'AUDIT#';
+export const auditKeys = {
+  chainOf: (subjectId: string) => `${AUDIT_PREFIX}${subjectId}`,
+  record: (subjectId: string, seq: number) => ({
+    pk: `${AUDIT_PREFIX}${subjectId}`,
+    sk: `SEQ#${String(seq).padStart(12, '0')}`,
+  }),
+  byActor: (actorId: string) => `AUDITBY#${actorId}`,
+  mfaToken: (hash: string) => ({ pk: `MFAAUTH#${hash}`, sk: 'MFAAUTH' }),
+} as const;
+
+/**
  * Item keys of payees, schedules and their rate limits (issue 15):
  *
  *   USER#<sub> / PAYEE#<id>                     a saved payee: name, account number, match at saving

@@ -13,9 +13,9 @@
  *
  * Counters are kept for unknown emails too, so they reveal nothing about which emails exist.
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
-import type { Db } from './db.ts';
+import type { Db, Piece } from './db.ts';
 import { keys } from './keys.ts';
 
 type Key = { pk: string; sk: string };
@@ -364,14 +364,54 @@ export class LoginGuard {
    * per-IP ones on their next attempt, by the new generation number).
    */
   async clear(email: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: keys.login(email),
-        UpdateExpression:
-          'SET failures = :zero, epoch = if_not_exists(epoch, :zero) + :one REMOVE nextAt, lastFailureAt',
-        ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
-      }),
-    );
+    await this.db.send(new UpdateCommand(this.clearPiece(email).item.Update as UpdateCommand['input']));
+  }
+
+  /** `clear` as a transaction piece: an admin's unlock commits it with its audit record. */
+  clearPiece(email: string): Piece<'unlock'> {
+    return {
+      name: 'unlock',
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: keys.login(email),
+          UpdateExpression:
+            'SET failures = :zero, epoch = if_not_exists(epoch, :zero) + :one REMOVE nextAt, lastFailureAt',
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+        },
+      },
+    };
+  }
+
+  /**
+   * What holds this email's logins back now (epoch ms): the latest lock of an (email, IP) pair of the
+   * current generation, and the per-email slow-down.
+   */
+  async lockState(email: string, now = Date.now()): Promise<{ lockedUntil?: number; slowedUntil?: number }> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.login(email).pk },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(r.Items ?? []));
+      start = r.LastEvaluatedKey;
+    } while (start);
+    const login = items.find((i) => i.sk === keys.login(email).sk);
+    const epoch = Number(login?.epoch ?? 0);
+    let lockedUntil: number | undefined;
+    for (const i of items) {
+      const until = Number(i.lockedUntil ?? 0);
+      if (String(i.sk).startsWith('IP#') && Number(i.epoch ?? 0) === epoch && until > now)
+        lockedUntil = Math.max(lockedUntil ?? 0, until);
+    }
+    const nextAt = Number(login?.nextAt ?? 0);
+    return { ...(lockedUntil ? { lockedUntil } : {}), ...(nextAt > now ? { slowedUntil: nextAt } : {}) };
   }
 }

@@ -8,9 +8,9 @@
  * Tokens themselves are never stored: only their SHA-256.
  */
 import { createHash } from 'node:crypto';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Db } from './db.ts';
-import { keys } from './keys.ts';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Db, Piece } from './db.ts';
+import { auditKeys, keys } from './keys.ts';
 
 export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
@@ -18,6 +18,16 @@ export interface IssuedRefreshToken {
   sub: string;
   issuedAt: number;
   revoked: boolean;
+  /** The login that got it passed a TOTP challenge. */
+  mfa: boolean;
+}
+
+/** What the app keeps about a customer's login beside Cognito (the SECURITY item). */
+export interface LoginStatus {
+  /** Tokens issued before this time (epoch ms) are revoked; 0: none. */
+  revokedBefore: number;
+  /** Set while an admin has disabled the login. */
+  disabled?: { at: string; reason: string };
 }
 
 export interface PendingMfaLogin {
@@ -40,20 +50,87 @@ export class SessionStore {
     private readonly refreshSeconds: number,
   ) {}
 
-  async issued(refreshToken: string, sub: string, now = Date.now()): Promise<void> {
+  async issued(
+    refreshToken: string,
+    sub: string,
+    now = Date.now(),
+    opts: { mfa?: boolean } = {},
+  ): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: keys.refreshToken(tokenHash(refreshToken)),
-        UpdateExpression: 'SET #sub = :sub, issuedAt = :now, expiresAt = :exp',
+        UpdateExpression: 'SET #sub = :sub, issuedAt = :now, expiresAt = :exp, mfa = :mfa',
         ExpressionAttributeNames: { '#sub': 'sub' },
         ExpressionAttributeValues: {
           ':sub': sub,
           ':now': now,
           ':exp': Math.floor(now / 1000) + this.refreshSeconds,
+          ':mfa': opts.mfa === true,
         },
       }),
     );
+  }
+
+  /**
+   * Marks an access token as one that came from a password+TOTP login (or from refreshing the refresh
+   * token of one), until it expires (`exp`, epoch seconds). The admin guard asks `isMfaToken`.
+   */
+  async mfaToken(accessToken: string, sub: string, exp: number): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...auditKeys.mfaToken(tokenHash(accessToken)), sub, expiresAt: exp },
+      }),
+    );
+  }
+
+  /** Whether `accessToken` is `sub`'s and came from a TOTP login (and has not expired). */
+  async isMfaToken(accessToken: string, sub: string, now = Date.now()): Promise<boolean> {
+    const r = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: auditKeys.mfaToken(tokenHash(accessToken)),
+        ConsistentRead: true,
+      }),
+    );
+    return r.Item?.sub === sub && Number(r.Item?.expiresAt ?? 0) > now / 1000;
+  }
+
+  /** The customer's login status: revocation marker and whether an admin disabled the login. */
+  async status(sub: string): Promise<LoginStatus> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.security(sub), ConsistentRead: true }),
+    );
+    const i = r.Item ?? {};
+    return {
+      revokedBefore: Number(i.tokensRevokedBefore ?? 0),
+      ...(i.disabledAt
+        ? { disabled: { at: String(i.disabledAt), reason: String(i.disabledReason ?? '') } }
+        : {}),
+    };
+  }
+
+  /**
+   * The piece that disables a login (and revokes every token issued until now), or enables it again,
+   * for a transaction with its audit record.
+   */
+  statusPiece(
+    sub: string,
+    change: { disable: { at: string; reason: string } } | { enable: true },
+  ): Piece<'status'> {
+    const item =
+      'disable' in change
+        ? {
+            UpdateExpression: 'SET disabledAt = :at, disabledReason = :reason, tokensRevokedBefore = :ms',
+            ExpressionAttributeValues: {
+              ':at': change.disable.at,
+              ':reason': change.disable.reason,
+              ':ms': Date.parse(change.disable.at),
+            },
+          }
+        : { UpdateExpression: 'REMOVE disabledAt, disabledReason' };
+    return { name: 'status', item: { Update: { TableName: this.table, Key: keys.security(sub), ...item } } };
   }
 
   async refreshToken(refreshToken: string): Promise<IssuedRefreshToken | undefined> {
@@ -69,6 +146,7 @@ export class SessionStore {
       sub: String(r.Item.sub),
       issuedAt: Number(r.Item.issuedAt),
       revoked: r.Item.revokedAt !== undefined,
+      mfa: r.Item.mfa === true,
     };
   }
 

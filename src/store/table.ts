@@ -29,13 +29,17 @@
  *   USER#<sub>            / NOTIFICATIONS           email notification preferences
  *   WEBHOOK#<webhookId>   / DELIVERY#<deliveryId>   one event's delivery to one endpoint, its attempts (TTL 30 d)
  *   EMAIL#<eventId>       / EMAIL                   the email an event gave: sent once (TTL 30 d)
+ *   AUDIT#<subjectId>     / SEQ#<n>                 an audit record, hash-chained per subject (never expires)
+ *   MFAAUTH#<sha256>      / MFAAUTH                 an access token from a TOTP login (TTL; keys.ts auditKeys)
+ *   USER#<sub>            / SECURITY                also: disabledAt, disabledReason (an admin disabled the login)
  *
- * GSI1 is sparse, and three things use it (each under its own gsi1pk prefix):
+ * GSI1 is sparse, and four things use it (each under its own gsi1pk prefix):
  *   HOLDS#<shard>     / <expiresAt>#<journalId>     pending journals by expiry, for the sweeper; a journal
  *                                                   leaves it when it stops being pending
  *   SCHEDULES#<shard> / <nextRunDate>#<scheduleId>  active scheduled transfers (payment-keys.ts)
  *   DUE#<shard>       / <nextAttemptAt>#<deliveryId> webhook deliveries waiting for their next attempt;
  *                                                   they leave it once delivered or dead
+ *   AUDITBY#<actorId> / <at>#<recordId>             audit records by who acted (GET /v1/admin/audit?actorId=)
  *
  * TTL: the attribute `expiresAt`, a Number (epoch seconds), on the items marked (TTL) only. A journal
  * and an account hold keep their own `expiresAt` too, as an ISO-8601 String (the hold's expiry): DynamoDB

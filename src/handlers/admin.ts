@@ -1,0 +1,141 @@
+/**
+ * The back office's customer and audit routes (issue 13), all `role: 'admin'`: the guard in
+ * src/api/http.ts (src/handlers/gate.ts) has checked the admin group and the TOTP login before any of
+ * these runs. Every change is committed with its audit record in one transaction; reads are not
+ * audited (the request log has them).
+ */
+import type { Caller, Request } from '../api/http.ts';
+import { createHandler } from '../api/http.ts';
+import type { Routes } from '../api/routes.ts';
+import type { AuditEntry } from '../domain/audit.ts';
+import { BankError } from '../domain/errors.ts';
+import { auditEntry } from '../store/audit.ts';
+import { conditionFailed } from '../store/db.ts';
+import type { Profile } from '../store/users.ts';
+import { accounts, audit, cursors, identity, logins, sessions, users } from './context.ts';
+
+const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
+
+const customerOf = async (userId: string): Promise<Profile> => {
+  const p = await users().get(userId);
+  if (!p) throw new BankError('not_found', 'No such customer');
+  return p;
+};
+
+const loginStatusOf = async (p: Profile) => {
+  const [status, cognito, locks] = await Promise.all([
+    sessions().status(p.userId),
+    identity().user(p.email),
+    logins().lockState(p.email),
+  ]);
+  return {
+    enabled: !status.disabled,
+    cognitoEnabled: cognito?.enabled ?? false,
+    disabledAt: status.disabled?.at ?? null,
+    disabledReason: status.disabled?.reason ?? null,
+    lockedUntil: iso(locks.lockedUntil),
+    slowedUntil: iso(locks.slowedUntil),
+  };
+};
+
+/** The audit entry of an admin's action on a customer. */
+const adminAction = (
+  req: Pick<Request, 'requestId' | 'sourceIp'> & { caller: Caller },
+  action: string,
+  userId: string,
+  reason: string | undefined,
+): AuditEntry =>
+  auditEntry({
+    actor: { userId: req.caller.sub, role: 'admin', sourceIp: req.sourceIp },
+    action,
+    subject: { type: 'user', id: userId },
+    ...(reason ? { reason } : {}),
+    outcome: 'succeeded',
+    requestId: req.requestId,
+  });
+
+/** Commits an admin action's pieces with its audit record, or throws what failed. */
+const commit = async (entry: AuditEntry, pieces: Parameters<ReturnType<typeof audit>['transact']>[1]) => {
+  const r = await audit().transact(entry, pieces);
+  if (!r.ok) {
+    throw new Error(
+      `admin action ${entry.action} was cancelled: ${conditionFailed(r.failed).join(', ') || r.codes}`,
+    );
+  }
+};
+
+type AdminRequest<K extends keyof Routes> = Request<Routes[K]>;
+
+const setEnabled = async (
+  req: AdminRequest<'adminDisableCustomer'> | AdminRequest<'adminEnableCustomer'>,
+  enable: boolean,
+) => {
+  const p = await customerOf(req.params.userId);
+  const reason = req.body?.reason;
+  const at = new Date().toISOString();
+  // The app's own status first, with its audit record: it is what every handler checks, here and on
+  // AWS. Then Cognito's flag (a disabled user cannot log in or refresh there) and, on disable, a global
+  // sign-out of their refresh tokens; a retry after a Cognito fault repeats both safely.
+  await commit(adminAction(req, enable ? 'customer_enabled' : 'customer_disabled', p.userId, reason), [
+    sessions().statusPiece(p.userId, enable ? { enable: true } : { disable: { at, reason: reason ?? '' } }),
+  ]);
+  await identity().setEnabled(p.email, enable);
+  if (!enable) await identity().signOutEverywhere({ email: p.email });
+  return { body: await loginStatusOf(p) };
+};
+
+export const handler = createHandler('admin', {
+  adminFindCustomers: async ({ query }) => {
+    const found = await identity().user(query.email);
+    const p = found?.sub ? await users().get(found.sub) : undefined;
+    return {
+      body: { items: p ? [{ userId: p.userId, email: p.email, name: p.name, createdAt: p.createdAt }] : [] },
+    };
+  },
+
+  adminGetCustomer: async ({ params }) => {
+    const p = await customerOf(params.userId);
+    const [login, open, closed] = await Promise.all([
+      loginStatusOf(p),
+      accounts().list(p.userId, { closed: false, limit: 100 }),
+      accounts().list(p.userId, { closed: true, limit: 100 }),
+    ]);
+    return { body: { ...p, login, accounts: [...open.items, ...closed.items].slice(0, 100) } };
+  },
+
+  adminUnlockCustomer: async (req) => {
+    const p = await customerOf(req.params.userId);
+    await commit(adminAction(req, 'customer_unlocked', p.userId, req.body?.reason), [
+      logins().clearPiece(p.email),
+    ]);
+    return { body: await loginStatusOf(p) };
+  },
+
+  adminDisableCustomer: (req) => setEnabled(req, false),
+  adminEnableCustomer: (req) => setEnabled(req, true),
+
+  adminListAudit: async ({ caller, query }) => {
+    if (!query.subjectId && !query.actorId)
+      throw new BankError('validation_failed', 'Give a subjectId or an actorId', {
+        errors: [{ path: 'query.subjectId', message: 'subjectId or actorId is required' }],
+      });
+    const filter = JSON.stringify([
+      query.subjectId ?? '',
+      query.actorId ?? '',
+      query.from ?? '',
+      query.to ?? '',
+    ]);
+    const binding = { user: caller.sub, account: '', filter: `audit:${filter}` };
+    const codec = await cursors();
+    const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
+    // Stored times are UTC (toISOString): bounds given with an offset are compared as UTC too.
+    const utc = (t: string | undefined) => (t ? new Date(t).toISOString() : undefined);
+    const q = { limit: query.limit ?? 25, start, from: utc(query.from), to: utc(query.to) };
+    const page = query.actorId
+      ? await audit().byActor(query.actorId, { ...q, subjectId: query.subjectId })
+      : await audit().bySubject(query.subjectId ?? '', q);
+    return {
+      body: { items: page.items, nextCursor: page.last ? codec.encode(binding, page.last) : null },
+    };
+  },
+});

@@ -1,0 +1,63 @@
+/**
+ * The one guard every token route passes before its handler runs (src/api/http.ts calls it, after the
+ * token's claims are read and before the input is validated, so a refused caller learns nothing of
+ * the route's input):
+ *
+ * - `admin` routes: the caller's token carries the Cognito group `admin` (else 403 `forbidden`), and
+ *   the token itself came from a password+TOTP login, or from refreshing the refresh token of one
+ *   (else 403 `mfa_required`). Cognito access tokens carry no `amr`, so the login flow records each
+ *   such token (its SHA-256, until it expires: src/store/sessions.ts `mfaToken`). A token issued
+ *   before the admin turned TOTP on never qualifies: they log in again with the code. Every refusal is
+ *   an audit record (subject: the caller).
+ * - every token route: a customer whose login an admin disabled is refused (403 `user_disabled`), on
+ *   AWS too, where Cognito's AdminDisableUser stops logins and refreshes but not access tokens the JWT
+ *   authorizer has already accepted (they live until they expire).
+ */
+import type { Caller } from '../api/http.ts';
+import { type RouteEntry, routeKey } from '../api/routes.ts';
+import { BankError } from '../domain/errors.ts';
+import { auditEntry } from '../store/audit.ts';
+import { audit, sessions } from './context.ts';
+
+export const ADMIN_GROUP = 'admin';
+
+export interface GuardInput {
+  route: RouteEntry;
+  caller: Caller;
+  accessToken: string | undefined;
+  requestId: string;
+  sourceIp: string;
+}
+
+export const isAdmin = (caller: Caller): boolean => caller.groups.includes(ADMIN_GROUP);
+
+const refuse = async (g: GuardInput, code: 'forbidden' | 'mfa_required'): Promise<never> => {
+  await audit().append(
+    auditEntry({
+      actor: { userId: g.caller.sub, role: isAdmin(g.caller) ? 'admin' : 'customer', sourceIp: g.sourceIp },
+      action: 'admin_route_refused',
+      subject: { type: 'user', id: g.caller.sub },
+      reason: `${code}: ${routeKey(g.route)}`,
+      outcome: 'refused',
+      requestId: g.requestId,
+    }),
+  );
+  throw code === 'forbidden'
+    ? new BankError('forbidden', 'This route is for bank staff')
+    : new BankError('mfa_required', 'Admin routes need a login with TOTP MFA: turn it on, then log in again');
+};
+
+const assertEnabled = async (caller: Caller): Promise<void> => {
+  const status = await sessions().status(caller.sub);
+  if (status.disabled) throw new BankError('user_disabled', 'This login has been disabled by the bank');
+};
+
+export const guard = async (g: GuardInput): Promise<void> => {
+  if (g.route.role !== 'admin') return assertEnabled(g.caller);
+  if (!isAdmin(g.caller)) return refuse(g, 'forbidden');
+  const [mfa] = await Promise.all([
+    g.accessToken ? sessions().isMfaToken(g.accessToken, g.caller.sub) : false,
+    assertEnabled(g.caller),
+  ]);
+  if (!mfa) await refuse(g, 'mfa_required');
+};

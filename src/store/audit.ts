@@ -1,0 +1,316 @@
+/**
+ * The audit trail in the table: append-only records under `AUDIT#<subjectId>`, hash-chained per
+ * subject (src/domain/audit.ts), never expiring (no `expiresAt`).
+ *
+ * Appending is a PutItem of record n+1 conditioned on `attribute_not_exists(pk)`: two appends to one
+ * subject that read the same head both try to write the same `SEQ#n+1` item, one wins, the other
+ * reads the new head and tries again. The chain cannot fork, and no head item has to be updated, so
+ * the writer needs PutItem only (IAM: infra/functions.ts denies UpdateItem and DeleteItem on AUDIT#).
+ *
+ * An admin action that changes the table commits its record in the same transaction: `piece()`
+ * builds the record's Put (named `audit`), to go with the action's own pieces in one `transact()`.
+ */
+import { randomUUID } from 'node:crypto';
+import { PutCommand, QueryCommand, type QueryCommandInput, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ANONYMOUS, type AuditEntry, type AuditRecord, chainRecord, verifyChain } from '../domain/audit.ts';
+import { BankError } from '../domain/errors.ts';
+import { type Committed, type Db, type Failure, type Piece, transact } from './db.ts';
+import { AUDIT_PREFIX, auditKeys } from './keys.ts';
+import { again, done, isTransient, retry } from './retry.ts';
+import { gsi1 } from './table.ts';
+
+/** The name of the audit record's piece in a transaction. */
+export const AUDIT_PIECE = 'audit';
+export type AuditPieceName = typeof AUDIT_PIECE;
+
+/**
+ * True when a cancelled transaction failed only because another record was appended to the subject's
+ * chain first: build the audit piece again (`piece()` reads the new head) and retry.
+ */
+export const auditMoved = (failed: Partial<Record<string, Failure>>): boolean => {
+  const names = Object.keys(failed);
+  return (
+    names.length === 1 && names[0] === AUDIT_PIECE && failed[AUDIT_PIECE]?.code === 'ConditionalCheckFailed'
+  );
+};
+
+/** A new entry: an id and the time now, unless given. */
+export const auditEntry = (e: Omit<AuditEntry, 'id' | 'at'> & { id?: string; at?: string }): AuditEntry => ({
+  ...e,
+  id: e.id ?? randomUUID(),
+  at: e.at ?? new Date().toISOString(),
+});
+
+export interface AuditPage {
+  items: AuditRecord[];
+  /** Where the next page starts (a table or index key), when there may be more. */
+  last?: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  limit: number;
+  start?: Record<string, unknown>;
+  /** ISO 8601, inclusive. */
+  from?: string;
+  to?: string;
+}
+
+const isConditionFailure = (e: unknown) => (e as Error)?.name === 'ConditionalCheckFailedException';
+
+const toRecord = (i: Record<string, unknown>): AuditRecord => ({
+  id: String(i.id),
+  at: String(i.at),
+  actor: i.actor as AuditRecord['actor'],
+  action: String(i.action),
+  subject: i.subject as AuditRecord['subject'],
+  ...(i.reason === undefined ? {} : { reason: String(i.reason) }),
+  outcome: i.outcome as AuditRecord['outcome'],
+  requestId: String(i.requestId),
+  seq: Number(i.seq),
+  prevHash: String(i.prevHash),
+  hash: String(i.hash),
+});
+
+/**
+ * Appends to one subject race only with each other, and each round one of them wins: more (and
+ * shorter) tries than the stores' default, still bounded by the Lambda deadline.
+ */
+const APPEND_POLICY = { maxAttempts: 30, baseMs: 5, capMs: 100 };
+
+const busy = () =>
+  new BankError('service_unavailable', 'The audit trail is busy: try again shortly', {
+    headers: { 'retry-after': '1' },
+  });
+
+export class AuditStore {
+  constructor(
+    private readonly db: Db,
+    private readonly table: string,
+  ) {}
+
+  /** The last record of a subject's chain (strongly consistent), or undefined for a new chain. */
+  async head(subjectId: string): Promise<AuditRecord | undefined> {
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': auditKeys.chainOf(subjectId) },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: 1,
+      }),
+    );
+    const item = r.Items?.[0];
+    return item ? toRecord(item) : undefined;
+  }
+
+  private itemOf(record: AuditRecord) {
+    return {
+      ...auditKeys.record(record.subject.id, record.seq),
+      entity: 'audit',
+      ...record,
+      ...(record.actor.userId === ANONYMOUS
+        ? {}
+        : {
+            [gsi1.partitionKey]: auditKeys.byActor(record.actor.userId),
+            [gsi1.sortKey]: `${record.at}#${record.id}`,
+          }),
+    };
+  }
+
+  /**
+   * The record's Put, as the next link of its subject's chain, for a transaction with the action's own
+   * pieces. Build it again for each attempt: if another record was appended first, the transaction is
+   * cancelled with only this piece failed (`auditMoved(failed)`), and the next `piece()` links after it.
+   */
+  async piece(entry: AuditEntry): Promise<Piece<AuditPieceName>> {
+    const record = chainRecord(entry, await this.head(entry.subject.id));
+    return {
+      name: AUDIT_PIECE,
+      item: {
+        Put: {
+          TableName: this.table,
+          Item: this.itemOf(record),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    };
+  }
+
+  /**
+   * Commits the action's pieces and its audit record in one transaction, trying again (with the
+   * action's pieces built again, when given as a function) while only the chain moved, or the
+   * transaction conflicted. Any other cancellation comes back for the caller to map by name.
+   */
+  async transact<N extends string>(
+    entry: AuditEntry,
+    own: readonly Piece<N>[] | (() => Promise<readonly Piece<N>[]>),
+  ): Promise<Committed<N | AuditPieceName>> {
+    const r = await retry<Committed<N | AuditPieceName>>(async () => {
+      const mine = typeof own === 'function' ? await own() : own;
+      const c = await transact<N | AuditPieceName>(this.db, [...mine, await this.piece(entry)]);
+      if (c.ok) return done(c);
+      if (auditMoved(c.failed) || isTransient(c.error, c.codes)) return again;
+      return done(c);
+    }, APPEND_POLICY);
+    if (!r) throw busy();
+    return r;
+  }
+
+  /** Appends one record on its own (a refusal, a security event): no other item changes with it. */
+  async append(entry: AuditEntry): Promise<AuditRecord> {
+    const r = await retry(async () => {
+      const record = chainRecord(entry, await this.head(entry.subject.id));
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: this.itemOf(record),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return done(record);
+      } catch (e) {
+        if (isConditionFailure(e) || isTransient(e, undefined)) return again;
+        throw e;
+      }
+    }, APPEND_POLICY);
+    if (!r) throw busy();
+    return r;
+  }
+
+  /** Pages of a query, newest first, filtered on time; `last` is the key of the last item returned. */
+  private async page(
+    input: QueryCommandInput,
+    q: AuditQuery,
+    keyOf: (i: Record<string, unknown>) => Record<string, unknown>,
+  ) {
+    const items: Record<string, unknown>[] = [];
+    let start = q.start;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({ ...input, Limit: q.limit + 1 - items.length, ExclusiveStartKey: start }),
+      );
+      items.push(...(r.Items ?? []));
+      start = r.LastEvaluatedKey;
+    } while (items.length <= q.limit && start);
+    const page = items.slice(0, q.limit);
+    const lastItem = page[page.length - 1];
+    const more = items.length > q.limit || start !== undefined;
+    return { items: page.map(toRecord), ...(more && lastItem ? { last: keyOf(lastItem) } : {}) };
+  }
+
+  /** A subject's records, newest first. */
+  async bySubject(subjectId: string, q: AuditQuery): Promise<AuditPage> {
+    const range = timeFilter(q);
+    return this.page(
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ...(range.expression ? { FilterExpression: range.expression } : {}),
+        ExpressionAttributeValues: { ':pk': auditKeys.chainOf(subjectId), ...range.values },
+        ...(range.names ? { ExpressionAttributeNames: range.names } : {}),
+        ScanIndexForward: false,
+        ConsistentRead: true,
+      },
+      q,
+      (i) => ({ pk: i.pk, sk: i.sk }),
+    );
+  }
+
+  /** What one actor did, newest first (the index: eventually consistent on AWS). */
+  async byActor(actorId: string, q: AuditQuery & { subjectId?: string }): Promise<AuditPage> {
+    const from = q.from ?? '0';
+    const to = `${q.to ?? '9999'}\uffff`;
+    return this.page(
+      {
+        TableName: this.table,
+        IndexName: gsi1.indexName,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+        ...(q.subjectId ? { FilterExpression: '#subject.#id = :subject' } : {}),
+        ExpressionAttributeNames: {
+          '#pk': gsi1.partitionKey,
+          '#sk': gsi1.sortKey,
+          ...(q.subjectId ? { '#subject': 'subject', '#id': 'id' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':pk': auditKeys.byActor(actorId),
+          ':from': from,
+          ':to': to,
+          ...(q.subjectId ? { ':subject': q.subjectId } : {}),
+        },
+        ScanIndexForward: false,
+      },
+      q,
+      (i) => ({
+        pk: i.pk,
+        sk: i.sk,
+        [gsi1.partitionKey]: i[gsi1.partitionKey],
+        [gsi1.sortKey]: i[gsi1.sortKey],
+      }),
+    );
+  }
+}
+
+const timeFilter = (q: AuditQuery) => {
+  if (!q.from && !q.to) return { values: {} };
+  const parts: string[] = [];
+  const values: Record<string, string> = {};
+  if (q.from) {
+    parts.push('#at >= :from');
+    values[':from'] = q.from;
+  }
+  if (q.to) {
+    parts.push('#at <= :to');
+    values[':to'] = q.to;
+  }
+  return { expression: parts.join(' AND '), values, names: { '#at': 'at' } };
+};
+
+export interface AuditVerification {
+  ok: boolean;
+  chains: number;
+  records: number;
+  problems: string[];
+}
+
+/** Reads every audit record (a Scan: an operator's tool, not a Lambda's) and checks every chain. */
+export const verifyAudit = async (db: Db, table: string): Promise<AuditVerification> => {
+  const chains = new Map<string, { sk: string; record: AuditRecord }[]>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await db.send(
+      new ScanCommand({
+        TableName: table,
+        FilterExpression: 'begins_with(pk, :p)',
+        ExpressionAttributeValues: { ':p': AUDIT_PREFIX },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const i of r.Items ?? []) {
+      const subjectId = String(i.pk).slice(AUDIT_PREFIX.length);
+      const list = chains.get(subjectId) ?? [];
+      list.push({ sk: String(i.sk), record: toRecord(i) });
+      chains.set(subjectId, list);
+    }
+    start = r.LastEvaluatedKey;
+  } while (start);
+  const problems: string[] = [];
+  let records = 0;
+  for (const [subjectId, list] of chains) {
+    list.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
+    records += list.length;
+    for (const { sk, record } of list) {
+      if (sk !== auditKeys.record(subjectId, record.seq).sk)
+        problems.push(`${subjectId}: item ${sk} claims seq ${record.seq}`);
+    }
+    problems.push(
+      ...verifyChain(
+        subjectId,
+        list.map((x) => x.record),
+      ),
+    );
+  }
+  return { ok: problems.length === 0, chains: chains.size, records, problems };
+};
