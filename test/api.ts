@@ -18,6 +18,8 @@ export interface CallInput {
   headers?: Record<string, string>;
   /** The caller: becomes verified JWT claims. */
   user?: string;
+  /** More claims of `user`'s token, say `{ 'cognito:groups': '[admin]' }` (as the authorizer renders them). */
+  claims?: Record<string, string | number>;
   /** The caller's real access token: its claims become the verified claims, and it is sent as Bearer. */
   token?: string;
   /** requestContext.http.sourceIp (127.0.0.1 by default). */
@@ -47,7 +49,7 @@ export const call = async (op: OperationId, input: CallInput = {}): Promise<Call
   const claims = input.token
     ? (decodeJwt(input.token) as Record<string, string | number>)
     : input.user
-      ? { sub: input.user, username: input.user, client_id: 'test', token_use: 'access' }
+      ? { sub: input.user, username: input.user, client_id: 'test', token_use: 'access', ...input.claims }
       : undefined;
   const event = buildEvent({
     method: route.method,

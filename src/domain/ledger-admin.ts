@@ -87,7 +87,8 @@ export const planReversal = (original: Journal, sides: ReversalSides, amount: nu
   const read: Moving[] = [];
   const changes: Plan['changes'] = new Map();
   const leg = (side: Moving | { system: string }, delta: number) => {
-    if (isSystem(side)) return { account: side.system, system: true, amount: delta, currency: original.currency };
+    if (isSystem(side))
+      return { account: side.system, system: true, amount: delta, currency: original.currency };
     assertActive(side);
     if (delta < 0) assertFunds(side, -delta);
     read.push(side);

@@ -145,7 +145,13 @@ export class AccountStore {
           item: {
             Put: {
               TableName: this.table,
-              Item: { ...keys.accountId(id), entity: 'accountId', accountId: id, ownerId: input.ownerId, number },
+              Item: {
+                ...keys.accountId(id),
+                entity: 'accountId',
+                accountId: id,
+                ownerId: input.ownerId,
+                number,
+              },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },

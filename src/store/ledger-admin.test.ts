@@ -23,11 +23,17 @@ const setup = async (ledgerDb?: Db) => {
   const table = await createTestTable('admin-ledger');
   const accounts = new AccountStore(db, table);
   const ledgerAt = ledgerDb ?? db;
-  const ledger = new AdminLedgerStore(ledgerAt, table, accounts, new IdempotencyStore(ledgerAt, table, 48 * 3600), {
-    systemShards: 4,
-    dailyLimit: DAILY_LIMIT,
-    dailyDepositLimit: DEPOSIT_LIMIT,
-  });
+  const ledger = new AdminLedgerStore(
+    ledgerAt,
+    table,
+    accounts,
+    new IdempotencyStore(ledgerAt, table, 48 * 3600),
+    {
+      systemShards: 4,
+      dailyLimit: DAILY_LIMIT,
+      dailyDepositLimit: DEPOSIT_LIMIT,
+    },
+  );
   const open = (owner: string) => accounts.open({ ownerId: owner, type: 'checking', currency: 'USD' });
   const k = (user: string) => ({ user, idempotencyKey: randomUUID(), fingerprint: randomUUID() });
   const clean = async () => expect((await verifyLedger(db, table)).problems).toEqual([]);
@@ -84,7 +90,13 @@ describe('freeze', () => {
     await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 500 });
     await ledger.tellerDeposit({ ...k(ADMIN), accountId: b.id, amount: 500 });
     const received = journal(
-      await ledger.transfer({ ...k('v'), fromAccountId: b.id, toAccountNumber: a.number, currency: 'USD', amount: 50 }),
+      await ledger.transfer({
+        ...k('v'),
+        fromAccountId: b.id,
+        toAccountNumber: a.number,
+        currency: 'USD',
+        amount: 50,
+      }),
     );
     const pending = journal(
       await ledger.transfer({
@@ -107,13 +119,28 @@ describe('freeze', () => {
       }),
     );
     const frozen = await ledger.freeze({ admin: ADMIN, accountId: a.id, reason: 'investigation' });
-    expect(frozen).toMatchObject({ changed: true, account: { id: a.id, status: 'frozen', ownerId: 'u', balance: 550 } });
+    expect(frozen).toMatchObject({
+      changed: true,
+      account: { id: a.id, status: 'frozen', ownerId: 'u', balance: 550 },
+    });
 
     const refused = [
       await ledger.deposit({ ...k('u'), accountId: a.id, amount: 1 }),
       await ledger.withdraw({ ...k('u'), accountId: a.id, amount: 1 }),
-      await ledger.transfer({ ...k('u'), fromAccountId: a.id, toAccountNumber: b.number, currency: 'USD', amount: 1 }),
-      await ledger.transfer({ ...k('v'), fromAccountId: b.id, toAccountNumber: a.number, currency: 'USD', amount: 1 }),
+      await ledger.transfer({
+        ...k('u'),
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount: 1,
+      }),
+      await ledger.transfer({
+        ...k('v'),
+        fromAccountId: b.id,
+        toAccountNumber: a.number,
+        currency: 'USD',
+        amount: 1,
+      }),
       await ledger.transfer({
         ...k('u'),
         fromAccountId: a.id,
@@ -225,7 +252,13 @@ describe('reversals', () => {
     const a = await open('u');
     const dep = journal(await ledger.deposit({ ...k('u'), accountId: a.id, amount: 800 }));
     const rev = journal(await ledger.reverse({ ...k(ADMIN), journalId: dep.id, reason: 'bounced' }));
-    expect(rev).toMatchObject({ type: 'reversal', amount: 800, reverses: dep.id, tellerId: ADMIN, reason: 'bounced' });
+    expect(rev).toMatchObject({
+      type: 'reversal',
+      amount: 800,
+      reverses: dep.id,
+      tellerId: ADMIN,
+      reason: 'bounced',
+    });
     expect((await ledger.getJournal(dep.id))?.reversedAmount).toBe(800);
     expect((await accounts.get('u', a.id))?.balance).toBe(0);
     expect(code(await ledger.reverse({ ...k(ADMIN), journalId: dep.id, amount: 1, reason: 'x' }))).toBe(
@@ -244,7 +277,13 @@ describe('reversals', () => {
     const b = await open('v');
     await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 1_000 });
     const t = journal(
-      await ledger.transfer({ ...k('u'), fromAccountId: a.id, toAccountNumber: b.number, currency: 'USD', amount: 100 }),
+      await ledger.transfer({
+        ...k('u'),
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount: 100,
+      }),
     );
     journal(await ledger.refund({ ...k('v'), journalId: t.id, amount: 30 }));
     const rev = journal(await ledger.reverse({ ...k(ADMIN), journalId: t.id, amount: 50, reason: 'error' }));
@@ -253,12 +292,20 @@ describe('reversals', () => {
     expect(code(await ledger.reverse({ ...k(ADMIN), journalId: t.id, amount: 21, reason: 'x' }))).toBe(
       'reversal_exceeds_amount',
     );
-    expect(code(await ledger.refund({ ...k('v'), journalId: t.id, amount: 21 }))).toBe('refund_exceeds_amount');
-    expect(code(await ledger.reverse({ ...k(ADMIN), journalId: rev.id, reason: 'x' }))).toBe('not_reversible');
+    expect(code(await ledger.refund({ ...k('v'), journalId: t.id, amount: 21 }))).toBe(
+      'refund_exceeds_amount',
+    );
+    expect(code(await ledger.reverse({ ...k(ADMIN), journalId: rev.id, reason: 'x' }))).toBe(
+      'not_reversible',
+    );
     // b spends what it received: the rest cannot be taken back.
     await ledger.withdraw({ ...k('v'), accountId: b.id, amount: 15 });
-    expect(code(await ledger.reverse({ ...k(ADMIN), journalId: t.id, reason: 'x' }))).toBe('insufficient_funds');
-    expect(code(await ledger.reverse({ ...k(ADMIN), journalId: t.id, amount: 5, reason: 'x' }))).toBe('posted');
+    expect(code(await ledger.reverse({ ...k(ADMIN), journalId: t.id, reason: 'x' }))).toBe(
+      'insufficient_funds',
+    );
+    expect(code(await ledger.reverse({ ...k(ADMIN), journalId: t.id, amount: 5, reason: 'x' }))).toBe(
+      'posted',
+    );
     const original = await ledger.getJournal(t.id);
     expect(original).toMatchObject({ refundedAmount: 30, reversedAmount: 55 });
     await clean();
@@ -280,9 +327,9 @@ describe('reversals', () => {
       }),
     );
     expect(code(await ledger.reverse({ ...k(ADMIN), journalId: p.id, reason: 'x' }))).toBe('not_reversible');
-    await expect(ledger.reverse({ ...k(ADMIN), journalId: randomUUID(), reason: 'x' })).rejects.toBeInstanceOf(
-      BankError,
-    );
+    await expect(
+      ledger.reverse({ ...k(ADMIN), journalId: randomUUID(), reason: 'x' }),
+    ).rejects.toBeInstanceOf(BankError);
   });
 
   it('the cap is a stored condition: a reversal planned on a stale journal does not commit past it', async () => {
@@ -300,9 +347,9 @@ describe('reversals', () => {
       new IdempotencyStore(db, table, 48 * 3600),
       { systemShards: 4, dailyLimit: DAILY_LIMIT },
     );
-    expect(code(await staleLedger.reverse({ ...k(ADMIN), journalId: dep.id, amount: 60, reason: 'second' }))).toBe(
-      'reversal_exceeds_amount',
-    );
+    expect(
+      code(await staleLedger.reverse({ ...k(ADMIN), journalId: dep.id, amount: 60, reason: 'second' })),
+    ).toBe('reversal_exceeds_amount');
     expect((await ledger.getJournal(dep.id))?.reversedAmount).toBe(60);
     await clean();
   });
@@ -315,7 +362,13 @@ describe('teller deposit, customer transfer, admin reversal', () => {
     const b = await open('v');
     journal(await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 2_000, reference: 'r1' }));
     const t = journal(
-      await ledger.transfer({ ...k('u'), fromAccountId: a.id, toAccountNumber: b.number, currency: 'USD', amount: 700 }),
+      await ledger.transfer({
+        ...k('u'),
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount: 700,
+      }),
     );
     journal(await ledger.reverse({ ...k(ADMIN), journalId: t.id, reason: 'sent in error' }));
     expect((await accounts.get('u', a.id))?.balance).toBe(2_000);
@@ -343,11 +396,17 @@ describe('teller deposit, customer transfer, admin reversal', () => {
 /** A DocumentClient whose transactions lose their account-version checks (see ledger.test.ts). */
 function withoutVersionChecks(inner: Db): Db {
   const wrapped = Object.create(inner) as Db;
-  wrapped.send = (async (command: { constructor: { name: string }; input: { TransactItems?: unknown[] } }) => {
+  wrapped.send = (async (command: {
+    constructor: { name: string };
+    input: { TransactItems?: unknown[] };
+  }) => {
     if (command.constructor.name === 'TransactWriteCommand') {
       for (const item of command.input.TransactItems ?? []) {
-        const u = (item as { Update?: { ConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> } })
-          .Update;
+        const u = (
+          item as {
+            Update?: { ConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> };
+          }
+        ).Update;
         if (u?.ConditionExpression?.includes('version = :version')) {
           delete u.ExpressionAttributeValues?.[':version'];
           u.ConditionExpression = u.ConditionExpression.replace('version = :version AND ', '').replace(

@@ -24,6 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Account } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
+import { shardOf, systemShardId } from '../domain/ledger.ts';
 import {
   assertReversible,
   planReversal,
@@ -31,7 +32,6 @@ import {
   planTellerWithdrawal,
   statusChange,
 } from '../domain/ledger-admin.ts';
-import { shardOf, systemShardId } from '../domain/ledger.ts';
 import { type AccountRecord, busy, publicAccount } from './accounts.ts';
 import { conditionFailed, type Piece, transact } from './db.ts';
 import type { Outcome } from './idempotency.ts';
@@ -88,7 +88,10 @@ export class AdminLedgerStore extends LedgerStore {
    * account_not_active). Freezing a frozen account changes nothing (`changed: false`; `extra` still
    * commits, conditioned on the account being frozen). A closed account cannot be frozen.
    */
-  freeze(req: StatusRequest, extra: readonly Piece[] = []): Promise<{ account: AdminAccount; changed: boolean }> {
+  freeze(
+    req: StatusRequest,
+    extra: readonly Piece[] = [],
+  ): Promise<{ account: AdminAccount; changed: boolean }> {
     return this.setStatus(req, 'freeze', extra);
   }
 
