@@ -348,6 +348,29 @@ export const functions = {
       'cognito-idp:AdminUserGlobalSignOut',
     ],
   }),
+  // Back office (issue 13): staff's routes live in their own functions, with their own roles.
+  'admin-accounts': fn({
+    ...defaults,
+    entry: 'src/handlers/admin-accounts.ts',
+    description: 'Bank staff: any customer\u2019s account by id or number, its history, a transaction',
+    trigger: http,
+    permissions: ['table:read'],
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'secretsmanager:GetSecretValue'],
+  }),
+  'admin-money': fn({
+    ...defaults,
+    entry: 'src/handlers/admin-money.ts',
+    description: 'Bank staff: freeze and unfreeze accounts, teller cash, reversals',
+    trigger: http,
+    // No delete: teller cash and reversals post at once (a hold's expiry on the way updates its entry).
+    permissions: ['table:write'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+    ],
+  }),
 } as const satisfies Record<string, FunctionDef>;
 
 export type Functions = typeof functions;

@@ -18,6 +18,8 @@ export interface CallInput {
   headers?: Record<string, string>;
   /** The caller: becomes verified JWT claims. */
   user?: string;
+  /** More claims of `user`'s token, say `{ 'cognito:groups': '[admin]' }` (as the authorizer renders them). */
+  claims?: Record<string, string | number>;
   /** The caller's real access token: its claims become the verified claims, and it is sent as Bearer. */
   token?: string;
   /** requestContext.http.sourceIp (127.0.0.1 by default). */
@@ -55,6 +57,7 @@ export const call = async (op: OperationId, input: CallInput = {}): Promise<Call
           client_id: 'test',
           token_use: 'access',
           ...(input.groups ? { 'cognito:groups': `[${input.groups.join(' ')}]` } : {}),
+          ...input.claims,
         }
       : undefined;
   const event = buildEvent({

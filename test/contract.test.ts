@@ -6,6 +6,7 @@
  * the headers the document marks required are present. Any mismatch fails.
  */
 import { randomUUID } from 'node:crypto';
+import { AdminAddUserToGroupCommand, CreateGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
 import { generateSync } from 'otplib';
@@ -14,7 +15,7 @@ import { buildOpenApiDocument } from '../src/api/openapi.ts';
 import { routeList } from '../src/api/routes.ts';
 import { createJwtVerifier } from '../src/identity/jwt.ts';
 import { createGateway, type Gateway } from '../src/local/gateway.ts';
-import { createTestTable, createTestUserPool, useHandlerEnv } from './harness.ts';
+import { createTestTable, createTestUserPool, type TestUserPool, useHandlerEnv } from './harness.ts';
 
 type Json = Record<string, unknown>;
 interface Res {
@@ -44,10 +45,11 @@ const schemaValidator = (schema: Json) =>
 let gateway: Gateway;
 let base = '';
 let restore: () => void = () => {};
+let pool: TestUserPool;
 const checked = new Map<string, Set<number>>();
 
 beforeAll(async () => {
-  const pool = await createTestUserPool('contract');
+  pool = await createTestUserPool('contract');
   restore = useHandlerEnv({
     TABLE_NAME: await createTestTable('contract'),
     USER_POOL_ID: pool.userPoolId,
@@ -603,6 +605,133 @@ describe('every route answers as the OpenAPI document says', () => {
       (await call('POST /v1/me/sessions/revoke-all', '/v1/me/sessions/revoke-all', { token: mfaToken }))
         .status,
     ).toBe(204);
+
+    // ---------- back office: account reads, freeze, teller cash, reversals ----------
+    const staffEmail = `contract-staff-${randomUUID()}@example.com`;
+    await call('POST /v1/auth/register', '/v1/auth/register', {
+      body: { email: staffEmail, password, name: 'Grace Hopper' },
+    });
+    await pool.cognito
+      .send(new CreateGroupCommand({ UserPoolId: pool.userPoolId, GroupName: 'admin' }))
+      .catch((e: Error) => {
+        if (e.name !== 'GroupExistsException') throw e;
+      });
+    await pool.cognito.send(
+      new AdminAddUserToGroupCommand({
+        UserPoolId: pool.userPoolId,
+        Username: staffEmail,
+        GroupName: 'admin',
+      }),
+    );
+    const staff = (
+      (await call('POST /v1/auth/login', '/v1/auth/login', { body: { email: staffEmail, password } }))
+        .body as {
+        accessToken: string;
+      }
+    ).accessToken;
+    const admin = { token: staff };
+    const unknown = randomUUID();
+    expect((await call('GET /v1/admin/accounts/{id}', `/v1/admin/accounts/${a.id}`, admin)).status).toBe(200);
+    expect((await call('GET /v1/admin/accounts/{id}', `/v1/admin/accounts/${unknown}`, admin)).status).toBe(
+      404,
+    );
+    expect((await call('GET /v1/admin/accounts/{id}', `/v1/admin/accounts/${a.id}`)).status).toBe(401);
+    const byNumber = '/v1/admin/accounts/by-number/{number}';
+    expect((await call(`GET ${byNumber}`, `/v1/admin/accounts/by-number/${b.number}`, admin)).status).toBe(
+      200,
+    );
+    expect((await call(`GET ${byNumber}`, '/v1/admin/accounts/by-number/0000000000', admin)).status).toBe(
+      404,
+    );
+    const adminHistory = 'GET /v1/admin/accounts/{id}/transactions';
+    expect((await call(adminHistory, `/v1/admin/accounts/${a.id}/transactions?limit=2`, admin)).status).toBe(
+      200,
+    );
+    expect((await call(adminHistory, `/v1/admin/accounts/${a.id}/transactions?cursor=x`, admin)).status).toBe(
+      400,
+    );
+    const adminTx = 'GET /v1/admin/transactions/{id}';
+    expect((await call(adminTx, `/v1/admin/transactions/${txId}`, admin)).status).toBe(200);
+    expect((await call(adminTx, `/v1/admin/transactions/${unknown}`, admin)).status).toBe(404);
+    const freeze = 'POST /v1/admin/accounts/{id}/freeze';
+    const unfreeze = 'POST /v1/admin/accounts/{id}/unfreeze';
+    const why = { reason: 'Contract test' };
+    expect((await call(freeze, `/v1/admin/accounts/${b.id}/freeze`, { ...admin, body: why })).status).toBe(
+      200,
+    );
+    expect((await call(freeze, `/v1/admin/accounts/${b.id}/freeze`, { ...admin, body: {} })).status).toBe(
+      400,
+    );
+    expect((await call(freeze, `/v1/admin/accounts/${c.id}/freeze`, { ...admin, body: why })).status).toBe(
+      422,
+    );
+    expect(
+      (await call(unfreeze, `/v1/admin/accounts/${unknown}/unfreeze`, { ...admin, body: why })).status,
+    ).toBe(404);
+    expect(
+      (await call(unfreeze, `/v1/admin/accounts/${b.id}/unfreeze`, { ...admin, body: why })).status,
+    ).toBe(200);
+    const cashIn = 'POST /v1/admin/accounts/{id}/deposits';
+    const cashOut = 'POST /v1/admin/accounts/{id}/withdrawals';
+    const cash = (amount: number) => ({ amount, reference: 'slip-1', description: 'Counter' });
+    expect(
+      (await call(cashIn, `/v1/admin/accounts/${a.id}/deposits`, { ...admin, body: cash(900) })).status,
+    ).toBe(400);
+    expect(
+      (
+        await call(cashIn, `/v1/admin/accounts/${a.id}/deposits`, {
+          ...admin,
+          body: cash(900),
+          headers: idem(),
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await call(cashOut, `/v1/admin/accounts/${a.id}/withdrawals`, {
+          ...admin,
+          body: cash(400),
+          headers: idem(),
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await call(cashOut, `/v1/admin/accounts/${a.id}/withdrawals`, {
+          ...admin,
+          body: cash(99_999_999),
+          headers: idem(),
+        })
+      ).status,
+    ).toBe(422);
+    const reverse = 'POST /v1/admin/transactions/{id}/reversals';
+    expect(
+      (
+        await call(reverse, `/v1/admin/transactions/${txId}/reversals`, {
+          ...admin,
+          body: { amount: 10, reason: 'Contract test' },
+          headers: idem(),
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await call(reverse, `/v1/admin/transactions/${txId}/reversals`, {
+          ...admin,
+          body: { amount: 1_000_000, reason: 'Contract test' },
+          headers: idem(),
+        })
+      ).status,
+    ).toBe(422);
+    expect(
+      (
+        await call(reverse, `/v1/admin/transactions/${unknown}/reversals`, {
+          ...admin,
+          body: why,
+          headers: idem(),
+        })
+      ).status,
+    ).toBe(404);
 
     // Every route of the table was driven, and each answered with a documented success, except the
     // routes listed in `successNotDriven` (only their error answers are checked here, for the reason given).

@@ -12,6 +12,7 @@ import type * as s from './schemas.ts';
 
 export type TransactionView = output<typeof s.Transaction>;
 export type HistoryEntryView = output<typeof s.HistoryEntry>;
+export type AdminTransactionView = output<typeof s.AdminTransaction>;
 
 /** Whether `user` may see the journal: the sender always; the recipient only once it is posted. */
 export const visibleTo = (j: Journal, user: string): boolean =>
@@ -45,6 +46,9 @@ export const transactionView = (j: Journal, user: string): TransactionView => {
     ...(j.expiresAt && isSender ? { expiresAt: j.expiresAt } : {}),
     ...(j.refundedAmount !== undefined && j.status === 'posted' ? { refundedAmount: j.refundedAmount } : {}),
     ...(j.refundOf ? { refundOf: j.refundOf } : {}),
+    ...(j.reversedAmount ? { reversedAmount: j.reversedAmount } : {}),
+    ...(j.reverses ? { reverses: j.reverses } : {}),
+    // Never the member of staff, their reference or reason (adminTransactionView shows those).
     ...(mine?.balanceAfter !== undefined ? { balanceAfter: mine.balanceAfter } : {}),
   };
 };
@@ -67,12 +71,51 @@ export const historyEntryView = (h: HistoryItem, names?: ReadonlyMap<string, str
   createdAt: h.createdAt,
 });
 
+/** A journal as bank staff see it: both sides with their owners, and who at the bank made it. */
+export const adminTransactionView = (j: Journal): AdminTransactionView => {
+  const side = (p: Journal['from']) =>
+    p && {
+      accountId: p.accountId,
+      accountNumber: p.number,
+      ownerId: p.ownerId,
+      ...(p.balanceAfter !== undefined ? { balanceAfter: p.balanceAfter } : {}),
+    };
+  return {
+    id: j.id,
+    type: j.type,
+    status: j.status,
+    amount: j.amount,
+    currency: j.currency,
+    ...(j.from ? { from: side(j.from) } : {}),
+    ...(j.to ? { to: side(j.to) } : {}),
+    description: j.description,
+    createdAt: j.createdAt,
+    ...(j.postedAt ? { postedAt: j.postedAt } : {}),
+    ...(j.expiresAt ? { expiresAt: j.expiresAt } : {}),
+    ...(j.refundedAmount !== undefined ? { refundedAmount: j.refundedAmount } : {}),
+    ...(j.refundOf ? { refundOf: j.refundOf } : {}),
+    ...(j.reversedAmount !== undefined ? { reversedAmount: j.reversedAmount } : {}),
+    ...(j.reverses ? { reverses: j.reverses } : {}),
+    ...(j.tellerId ? { tellerId: j.tellerId } : {}),
+    ...(j.reference ? { reference: j.reference } : {}),
+    ...(j.reason ? { reason: j.reason } : {}),
+  };
+};
+
 /**
- * A movement's outcome as HTTP: the journal as the caller sees it (with the route's status), or the
+ * A movement's outcome as HTTP: the journal rendered for the caller (with the route's status), or the
  * decline as problem+json (thrown, so the one error path renders it). A replay says so in a header.
  */
-export const outcomeReply = (o: Outcome, user: string, status?: number): Reply => {
+const replyOf = (o: Outcome, render: (j: Journal) => unknown, status?: number): Reply => {
   const headers: Record<string, string> = o.replayed ? { 'idempotent-replayed': 'true' } : {};
   if (o.kind === 'declined') throw new BankError(o.code, o.detail, { headers });
-  return { ...(status ? { status } : {}), body: transactionView(o.journal, user), headers };
+  return { ...(status ? { status } : {}), body: render(o.journal), headers };
 };
+
+/** A customer's movement: the journal as `user` sees it. */
+export const outcomeReply = (o: Outcome, user: string, status?: number): Reply =>
+  replyOf(o, (j) => transactionView(j, user), status);
+
+/** A member of staff's movement: the journal as staff see it. */
+export const adminOutcomeReply = (o: Outcome, status?: number): Reply =>
+  replyOf(o, adminTransactionView, status);

@@ -45,7 +45,8 @@ describe('account rules', () => {
   });
 
   it('closes only a zero balance', () => {
-    expect(() => assertClosable({ balance: 0, held: 0 })).not.toThrow();
-    expect(() => assertClosable({ balance: 1, held: 0 })).toThrow(BankError);
+    expect(() => assertClosable({ status: 'active', balance: 0, held: 0 })).not.toThrow();
+    expect(() => assertClosable({ status: 'active', balance: 1, held: 0 })).toThrow(BankError);
+    expect(() => assertClosable({ status: 'frozen', balance: 0, held: 0 })).toThrow('not active');
   });
 });

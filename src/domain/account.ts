@@ -65,7 +65,9 @@ export const assertActive = (account: Pick<Account, 'status'>): void => {
   if (account.status !== 'active') throw new BankError('account_not_active', 'The account is not active');
 };
 
-export const assertClosable = (account: Pick<Account, 'balance' | 'held'>): void => {
+/** Only an active account with nothing in it closes: a frozen one stays open until staff unfreeze it. */
+export const assertClosable = (account: Pick<Account, 'status' | 'balance' | 'held'>): void => {
+  assertActive(account);
   if (account.balance !== 0 || account.held !== 0)
     throw new BankError('balance_not_zero', 'Only an account with a zero balance and no holds can be closed');
 };

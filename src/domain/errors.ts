@@ -46,6 +46,8 @@ export const errorCatalog = {
   amount_exceeds_hold: { status: 422, title: 'Amount exceeds hold' },
   refund_exceeds_amount: { status: 422, title: 'Refund exceeds amount' },
   not_refundable: { status: 422, title: 'Not refundable' },
+  reversal_exceeds_amount: { status: 422, title: 'Reversal exceeds amount' },
+  not_reversible: { status: 422, title: 'Not reversible' },
   too_many_holds: { status: 422, title: 'Too many pending transfers' },
   idempotency_key_reused: { status: 422, title: 'Idempotency key reused' },
   payee_limit_reached: { status: 409, title: 'Payee limit reached' },

@@ -12,7 +12,7 @@ import { type Account, assertActive, isExpired } from './account.ts';
 import { BankError } from './errors.ts';
 import { addMinor, type Currency } from './money.ts';
 
-export const transactionTypes = ['deposit', 'withdrawal', 'transfer', 'refund'] as const;
+export const transactionTypes = ['deposit', 'withdrawal', 'transfer', 'refund', 'reversal'] as const;
 export type TransactionType = (typeof transactionTypes)[number];
 export const transactionStatuses = ['pending', 'posted', 'voided', 'expired'] as const;
 export type TransactionStatus = (typeof transactionStatuses)[number];
@@ -58,6 +58,16 @@ export interface Journal {
   refundedAmount?: number;
   /** Refunds: the transfer refunded. */
   refundOf?: string;
+  /** The sum of the reversals of this journal so far (bank staff, src/domain/ledger-admin.ts). */
+  reversedAmount?: number;
+  /** Reversals: the journal reversed. */
+  reverses?: string;
+  /** Teller cash and reversals: the bank staff member who made it (shown to staff only). */
+  tellerId?: string;
+  /** Teller cash: the counter's reference (shown to staff only). */
+  reference?: string;
+  /** Reversals: why (shown to staff only). */
+  reason?: string;
   /** The UTC day whose outgoing limit the journal counted against (withdrawals, transfers). */
   limitDay?: string;
   from?: Party;
@@ -144,7 +154,7 @@ const assertWithinDepositLimit = (amount: number, depositLimit: number): void =>
 };
 
 /** Every plan goes through here: postings balance, and no customer account can spend below zero. */
-const checked = (plan: Plan, read: readonly Moving[]): Plan => {
+export const checked = (plan: Plan, read: readonly Moving[]): Plan => {
   if (!isBalanced(plan.postings)) throw new Error('unbalanced journal');
   for (const a of read) {
     const c = plan.changes.get(a.id);
@@ -154,13 +164,13 @@ const checked = (plan: Plan, read: readonly Moving[]): Plan => {
   return plan;
 };
 
-const posted = (a: Moving, delta: number): Change => ({
+export const posted = (a: Moving, delta: number): Change => ({
   balance: delta,
   held: 0,
   balanceAfter: addMinor(a.balance, delta),
 });
 
-const empty = { postings: [], outgoing: 0, released: 0, deposited: 0 };
+export const empty = { postings: [], outgoing: 0, released: 0, deposited: 0 };
 
 export const planDeposit = (to: Moving, amount: number, cashInShard: string, depositLimit: number): Plan => {
   assertActive(to);
@@ -318,6 +328,13 @@ export const planRelease = (
   };
 };
 
+/**
+ * What is left of a posted journal to give back: its amount less its refunds and reversals. Refunds
+ * and reversals share it (and the store keeps it as the stored `refundable`, conditioned in both).
+ */
+export const unreversed = (j: Pick<Journal, 'amount' | 'refundedAmount' | 'reversedAmount'>): number =>
+  j.amount - (j.refundedAmount ?? 0) - (j.reversedAmount ?? 0);
+
 /** Only a posted transfer can be refunded (not a pending, voided or expired one, a deposit or a refund). */
 export const assertRefundable = (j: Pick<Journal, 'type' | 'status'>): void => {
   if (j.type !== 'transfer' || j.status !== 'posted')
@@ -335,7 +352,7 @@ export const planRefund = (
   amount: number | undefined,
 ): Plan => {
   assertRefundable(original);
-  const room = original.amount - (original.refundedAmount ?? 0);
+  const room = unreversed(original);
   const amt = amount ?? room;
   if (amt > room || amt <= 0)
     throw new BankError('refund_exceeds_amount', 'Refunds would exceed the amount of the transfer');

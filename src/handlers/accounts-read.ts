@@ -1,22 +1,11 @@
 import { createHandler } from '../api/http.ts';
-import { historyEntryView, transactionView, visibleTo } from '../api/transactions.ts';
+import { transactionView, visibleTo } from '../api/transactions.ts';
 import { BankError } from '../domain/errors.ts';
 import { publicAccount } from '../store/accounts.ts';
 import { counterpartyNames } from '../store/payees.ts';
 import { accounts, cursors, ledger } from './context.ts';
 import { payees } from './context-payments.ts';
-
-const invalidQuery = (path: string, message: string) =>
-  new BankError('validation_failed', 'The request is not valid', { errors: [{ path, message }] });
-
-/** Normalises an ISO 8601 instant to the UTC form the sort keys use (years 0000 to 9999 only). */
-const utc = (iso: string | undefined, name: string) => {
-  if (!iso) return undefined;
-  const s = new Date(iso).toISOString();
-  if (!/^\d{4}-/.test(s))
-    throw invalidQuery(`query.${name}`, 'must be between the years 0000 and 9999 in UTC');
-  return s;
-};
+import { historyPage, invalidQuery, utc } from './history.ts';
 
 export const handler = createHandler('accounts-read', {
   listAccounts: async ({ caller, query }) => {
@@ -48,31 +37,10 @@ export const handler = createHandler('accounts-read', {
 
   history: async ({ caller, params, query }) => {
     await accounts().mustGet(caller.sub, params.id);
-    const from = utc(query.from, 'from');
-    const to = utc(query.to, 'to');
-    if (from && to && from > to) throw invalidQuery('query.from', 'must not be after `to`');
-    const filter = [from ?? '', to ?? '', query.type ?? '', query.status ?? ''].join('|');
-    const binding = { user: caller.sub, account: params.id, filter };
-    const codec = await cursors();
-    const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
-    const page = await ledger().postings(params.id, {
-      limit: query.limit ?? 25,
-      from,
-      to,
-      start,
-      type: query.type,
-      status: query.status,
-    });
-    // Counterparties named by the caller's payees and own accounts' nicknames: read only when needed.
-    const names = page.items.some((h) => h.counterpartyNumber)
-      ? await counterpartyNames(payees(), accounts(), caller.sub)
-      : new Map<string, string>();
-    return {
-      body: {
-        items: page.items.map((h) => historyEntryView(h, names)),
-        nextCursor: page.last ? codec.encode(binding, page.last) : null,
-      },
-    };
+    // Counterparties named by the caller's payees and own accounts' nicknames.
+    return historyPage(caller.sub, params.id, query, () =>
+      counterpartyNames(payees(), accounts(), caller.sub),
+    );
   },
 
   getTransaction: async ({ caller, params }) => {

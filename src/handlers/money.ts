@@ -3,13 +3,7 @@ import { outcomeReply } from '../api/transactions.ts';
 import { isBankError } from '../domain/errors.ts';
 import { idempotency, ledger } from './context.ts';
 import { payees } from './context-payments.ts';
-
-/** What every movement carries from the request: the caller and the request's identity. */
-const keyed = (req: { caller: { sub: string }; idempotencyKey: string; fingerprint: string }) => ({
-  user: req.caller.sub,
-  idempotencyKey: req.idempotencyKey,
-  fingerprint: req.fingerprint,
-});
+import { keyed } from './keyed.ts';
 
 export const handler = createHandler('money', {
   deposit: async (req) =>

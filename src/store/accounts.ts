@@ -140,6 +140,22 @@ export class AccountStore {
             },
           },
         },
+        {
+          name: 'id',
+          item: {
+            Put: {
+              TableName: this.table,
+              Item: {
+                ...keys.accountId(id),
+                entity: 'accountId',
+                accountId: id,
+                ownerId: input.ownerId,
+                number,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        },
       ]);
       if (r.ok) return done(toAccount(item, now));
       const failed = conditionFailed(r.failed);
@@ -192,6 +208,14 @@ export class AccountStore {
     const a = await this.get(ownerId, accountId);
     if (!a) throw new BankError('not_found', 'No such account');
     return a;
+  }
+
+  /** Looks an account up by its id alone (any owner): bank staff's lookup. */
+  async findById(accountId: string): Promise<AccountRecord | undefined> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.accountId(accountId), ConsistentRead: true }),
+    );
+    return r.Item ? this.get(String(r.Item.ownerId), accountId) : undefined;
   }
 
   /** Looks an account up by its number (any owner): used for transfer recipients. */
@@ -257,7 +281,7 @@ export class AccountStore {
     const closed = await retry(async () => {
       const a = await this.mustGet(ownerId, accountId);
       if (a.status === 'closed') return done(publicAccount(a));
-      assertClosable({ balance: a.balance, held: a.storedHeld });
+      assertClosable({ status: a.status, balance: a.balance, held: a.storedHeld });
       const r = await transact(this.db, [
         {
           name: 'account',
@@ -266,10 +290,17 @@ export class AccountStore {
               TableName: this.table,
               Key: keys.account(ownerId, accountId),
               UpdateExpression: 'SET #status = :closed, version = version + :one',
+              // A frozen account stays open until staff unfreeze it (the version alone would allow it).
               ConditionExpression:
-                'version = :v AND balance = :zero AND (attribute_not_exists(held) OR held = :zero)',
+                '#status = :active AND version = :v AND balance = :zero AND (attribute_not_exists(held) OR held = :zero)',
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':closed': 'closed', ':one': 1, ':v': a.version, ':zero': 0 },
+              ExpressionAttributeValues: {
+                ':closed': 'closed',
+                ':active': 'active',
+                ':one': 1,
+                ':v': a.version,
+                ':zero': 0,
+              },
             },
           },
         },

@@ -9,6 +9,8 @@ export const keys = {
   account: (sub: string, accountId: string) => ({ pk: `USER#${sub}`, sk: `ACCOUNT#${accountId}` }),
   accountsOf: (sub: string) => ({ pk: `USER#${sub}`, skPrefix: 'ACCOUNT#' }),
   accountNumber: (number: string) => ({ pk: `ACCTNUM#${number}`, sk: 'ACCTNUM' }),
+  /** Account id -> owner (bank staff find an account by its id alone). */
+  accountId: (accountId: string) => ({ pk: `ACCTID#${accountId}`, sk: 'ACCTID' }),
   dailyLimit: (sub: string, day: string, currency: string) => ({
     pk: `USER#${sub}`,
     sk: `LIMIT#${day}#${currency}`,

@@ -106,7 +106,7 @@ export interface HistoryItem {
   createdAt: string;
 }
 
-type Name =
+export type Name =
   | 'idempotency'
   | 'journal'
   | 'original'
@@ -119,10 +119,14 @@ type Name =
   | 'entry'
   | `posting:${string}`;
 
-/** A journal to commit: its pieces, and the journal as it stands once they commit. */
-interface Attempt {
+/**
+ * A journal to commit: its pieces, and the journal as it stands once they commit. `extra`: pieces a
+ * caller adds to the same transaction (say, an audit record); if one fails, the attempt is retried.
+ */
+export interface Attempt {
   journal: Journal;
   pieces: Piece<Name>[];
+  extra?: readonly Piece[];
 }
 
 const party = (a: AccountRecord, metadata?: Metadata, balanceAfter?: number): Party => ({
@@ -152,14 +156,14 @@ const notFound = () => new BankError('not_found', 'No such transaction');
 export class LedgerStore {
   private readonly now: () => Date;
   private readonly depositLimit: number;
-  private readonly policy: Partial<RetryPolicy>;
+  protected readonly policy: Partial<RetryPolicy>;
 
   constructor(
-    private readonly db: Db,
-    private readonly table: string,
-    private readonly accounts: AccountStore,
+    protected readonly db: Db,
+    protected readonly table: string,
+    protected readonly accounts: AccountStore,
     private readonly idempotency: IdempotencyStore,
-    private readonly opts: LedgerOptions,
+    protected readonly opts: LedgerOptions,
   ) {
     this.now = opts.now ?? (() => new Date());
     this.depositLimit = opts.dailyDepositLimit ?? DEFAULT_DAILY_DEPOSIT_LIMIT;
@@ -393,22 +397,36 @@ export class LedgerStore {
         { from: [refunder, req.metadata], to: [sender] },
         { refundOf: original.id },
       );
-      attempt.pieces.push({
-        name: 'original',
-        item: {
-          Update: {
-            TableName: this.table,
-            Key: keys.journal(original.id),
-            UpdateExpression:
-              'SET refundable = refundable - :amount, refundedAmount = refundedAmount + :amount, version = version + :one',
-            ConditionExpression: '#status = :posted AND refundable >= :amount',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':amount': amount, ':one': 1, ':posted': 'posted' },
-          },
-        },
-      });
+      attempt.pieces.push(this.givenBack(original.id, 'refundedAmount', amount));
       return attempt;
     });
+  }
+
+  /**
+   * The update of a posted journal that a refund or a reversal gives `amount` of back: the stored
+   * `refundable` (what is left to give back, shared by refunds and reversals) must cover it, and goes
+   * down by it. A journal that never had it (deposits, withdrawals, refunds, older items) starts from
+   * its amount. `field` sums the refunds or the reversals.
+   */
+  protected givenBack(
+    journalId: string,
+    field: 'refundedAmount' | 'reversedAmount',
+    amount: number,
+  ): Piece<Name> {
+    return {
+      name: 'original',
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: keys.journal(journalId),
+          UpdateExpression: `SET refundable = if_not_exists(refundable, amount) - :amount, ${field} = if_not_exists(${field}, :zero) + :amount, version = version + :one`,
+          ConditionExpression:
+            '#status = :posted AND (refundable >= :amount OR (attribute_not_exists(refundable) AND amount >= :amount))',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':amount': amount, ':zero': 0, ':one': 1, ':posted': 'posted' },
+        },
+      },
+    };
   }
 
   // ---------- reads ----------
@@ -543,7 +561,7 @@ export class LedgerStore {
    * data), or answers a repeat from the idempotency record. A decline is recorded for replay and
    * returned, never thrown. Gives up with 503 (Retry-After) when the retries or the Lambda's time run out.
    */
-  private async commit(req: Keyed, attempt: (now: Date) => Promise<Attempt>): Promise<Outcome> {
+  protected async commit(req: Keyed, attempt: (now: Date) => Promise<Attempt>): Promise<Outcome> {
     // No read of the idempotency record up front: the record's own condition in the transaction (or in
     // the decline's write) detects a repeat, and then we answer what the key holds. First requests,
     // the common case, save a read.
@@ -571,7 +589,7 @@ export class LedgerStore {
           now,
         ),
       };
-      const r = await transact(this.db, [record, ...a.pieces]);
+      const r = await transact<string>(this.db, [record, ...a.pieces, ...(a.extra ?? [])]);
       if (r.ok) return done({ kind: 'journal', journal: a.journal, replayed: false });
       const failed = conditionFailed(r.failed);
       if (failed.includes('idempotency')) {
@@ -614,7 +632,7 @@ export class LedgerStore {
    * An account about to be debited, read after releasing its holds that are past their expiry (the
    * stored `available` still counts them until released): an unswept hold never refuses a debit.
    */
-  private async debitable(owner: string, accountId: string, now: Date): Promise<AccountRecord> {
+  protected async debitable(owner: string, accountId: string, now: Date): Promise<AccountRecord> {
     const a = await this.accounts.mustGet(owner, accountId);
     const expired = expiredHolds(a.holds, now);
     if (expired.length === 0) return a;
@@ -662,13 +680,13 @@ export class LedgerStore {
   }
 
   /** The journal and pieces of a movement that posts at once (deposit, withdrawal, transfer, refund). */
-  private instant(
+  protected instant(
     id: string,
     plan: Plan,
     now: Date,
     req: MovementRequest,
     sides: { from?: [AccountRecord, Metadata?]; to?: [AccountRecord, Metadata?] },
-    extra: Pick<Journal, 'refundOf'> = {},
+    extra: Pick<Journal, 'refundOf' | 'reverses' | 'tellerId' | 'reference' | 'reason'> = {},
   ): Attempt {
     const records = [sides.from?.[0], sides.to?.[0]].filter((a): a is AccountRecord => a !== undefined);
     const at = this.postingTime(now, records);

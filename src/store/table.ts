@@ -10,6 +10,7 @@
  *   JOURNAL#<id>          / JOURNAL                 a journal: type, status, version, amount, parties,
  *                                                   per-side metadata, times, refunds (see domain/ledger.ts)
  *   ACCTNUM#<number>      / ACCTNUM                 account number -> owner and account id (uniqueness)
+ *   ACCTID#<id>           / ACCTID                  account id -> owner and number (bank staff's lookup)
  *   ACCOUNT#<id>          / TX#<time>#<txId>        a history entry: a posting (one leg of a posted journal;
  *                                                   for a system shard, <id> is the shard id), or the
  *                                                   sender's entry for a pending transfer (entity `hold`)

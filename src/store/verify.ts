@@ -8,7 +8,8 @@
  *     balanceAfter is the running sum in version order, listed in that order;
  *   - no account's balance or available is negative, and available = balance - held;
  *   - an account's held equals the sum of its live pending transfers, and its holds map lists them;
- *   - no refund total exceeds its original, and each original's refundedAmount is its refunds' sum;
+ *   - no journal's refunds and reversals together exceed it, and its refundedAmount, reversedAmount
+ *     and refundable (what is left to give back) agree with them;
  *   - no hold past its expiry is still counted more than two sweep intervals later;
  *   - every journal's status agrees with its postings and its sender's history entry.
  */
@@ -113,6 +114,7 @@ export const verifyLedger = async (
   // Journals: status agrees with postings and history entries; posted ones balance.
   const liveHeld = new Map<string, Map<string, number>>();
   const refunds = new Map<string, number>();
+  const reversals = new Map<string, number>();
   for (const [id, j] of journals) {
     const legs = legsOf.get(id) ?? [];
     const entry = entries.get(id);
@@ -140,25 +142,38 @@ export const verifyLedger = async (
       }
     }
     if (j.refundOf) refunds.set(j.refundOf, (refunds.get(j.refundOf) ?? 0) + j.amount);
+    if (j.reverses) reversals.set(j.reverses, (reversals.get(j.reverses) ?? 0) + j.amount);
   }
   for (const id of legsOf.keys()) if (!journals.has(id)) problems.push(`postings for unknown journal ${id}`);
   for (const id of entries.keys())
     if (!journals.has(id)) problems.push(`history entry for unknown journal ${id}`);
 
-  // Refunds never exceed their original.
+  // Refunds and reversals together never exceed their original.
   for (const [id, j] of journals) {
-    if (j.type !== 'transfer' || j.status !== 'posted') continue;
+    if (j.status !== 'posted') continue;
     const refunded = refunds.get(id) ?? 0;
-    if (refunded > j.amount) problems.push(`transfer ${id} of ${j.amount} was refunded ${refunded}`);
-    if ((j.refundedAmount ?? 0) !== refunded)
+    const reversed = reversals.get(id) ?? 0;
+    if (refunded + reversed > j.amount)
+      problems.push(
+        `${j.type} ${id} of ${j.amount} was refunded ${refunded}${reversed ? ` and reversed ${reversed}` : ''}`,
+      );
+    if (j.type === 'transfer' && (j.refundedAmount ?? 0) !== refunded)
       problems.push(
         `transfer ${id} says refundedAmount ${j.refundedAmount ?? 0}, its refunds sum to ${refunded}`,
       );
-    if (j.refundable !== undefined && j.refundable !== j.amount - refunded)
-      problems.push(`transfer ${id} says refundable ${j.refundable}, expected ${j.amount - refunded}`);
+    if ((j.reversedAmount ?? 0) !== reversed)
+      problems.push(
+        `${j.type} ${id} says reversedAmount ${j.reversedAmount ?? 0}, its reversals sum to ${reversed}`,
+      );
+    if (j.refundable !== undefined && j.refundable !== j.amount - refunded - reversed)
+      problems.push(
+        `${j.type} ${id} says refundable ${j.refundable}, expected ${j.amount - refunded - reversed}`,
+      );
   }
   for (const original of refunds.keys())
     if (!journals.has(original)) problems.push(`refund of unknown transfer ${original}`);
+  for (const original of reversals.keys())
+    if (!journals.has(original)) problems.push(`reversal of unknown transaction ${original}`);
 
   const check = (id: string, balance: number, kind: string) => {
     const legs = postingsBy.get(id) ?? [];

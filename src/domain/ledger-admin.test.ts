@@ -1,0 +1,103 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isBalanced, type Journal, planRefund } from './ledger.ts';
+import { planReversal, planTellerDeposit, planTellerWithdrawal, statusChange } from './ledger-admin.ts';
+import { MAX_AMOUNT } from './money.ts';
+
+const acct = (id: string, balance: number, status: 'active' | 'frozen' | 'closed' = 'active') => ({
+  id,
+  balance,
+  held: 0,
+  status,
+  currency: 'USD' as const,
+});
+const code = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    return (e as { code?: string }).code ?? (e as Error).message;
+  }
+  return 'none';
+};
+const journal = (over: Partial<Journal> = {}): Journal => ({
+  id: 't',
+  type: 'transfer',
+  status: 'posted',
+  amount: 100,
+  currency: 'USD',
+  description: '',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  ...over,
+});
+
+describe('freeze and unfreeze', () => {
+  it('moves between active and frozen, says when nothing changes, and never touches a closed account', () => {
+    expect(statusChange('active', 'freeze')).toEqual({ to: 'frozen', changed: true });
+    expect(statusChange('frozen', 'freeze')).toEqual({ to: 'frozen', changed: false });
+    expect(statusChange('frozen', 'unfreeze')).toEqual({ to: 'active', changed: true });
+    expect(statusChange('active', 'unfreeze')).toEqual({ to: 'active', changed: false });
+    expect(code(() => statusChange('closed', 'freeze'))).toBe('account_not_active');
+    expect(code(() => statusChange('closed', 'unfreeze'))).toBe('account_not_active');
+  });
+});
+
+describe('teller cash', () => {
+  it('counts against no daily limit, refuses a frozen account and never overdraws', () => {
+    const d = planTellerDeposit(acct('a', 0), MAX_AMOUNT, 'cash-in#USD#00');
+    expect(d).toMatchObject({ type: 'deposit', deposited: 0, outgoing: 0 });
+    const w = planTellerWithdrawal(acct('a', 500), 500, 'cash-out#USD#00');
+    expect(w).toMatchObject({ type: 'withdrawal', outgoing: 0 });
+    expect(code(() => planTellerWithdrawal(acct('a', 500), 501, 'x'))).toBe('insufficient_funds');
+    expect(code(() => planTellerDeposit(acct('a', 0, 'frozen'), 1, 'x'))).toBe('account_not_active');
+  });
+});
+
+describe('reversals', () => {
+  it('move money back from the side credited to the side debited, balanced', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100 }), (amt) => {
+        const p = planReversal(journal(), { debit: acct('b', 100), credit: acct('a', 0) }, amt);
+        expect(isBalanced(p.postings)).toBe(true);
+        expect(p.changes.get('b')?.balanceAfter).toBe(100 - amt);
+        expect(p.changes.get('a')?.balanceAfter).toBe(amt);
+        expect(p.type).toBe('reversal');
+      }),
+    );
+  });
+
+  it('of a deposit: the customer pays back the cash-in account', () => {
+    const p = planReversal(
+      journal({ type: 'deposit' }),
+      { debit: acct('a', 100), credit: { system: 'cash-in#USD#01' } },
+      undefined,
+    );
+    expect(p.postings).toEqual([
+      { account: 'a', system: false, amount: -100, currency: 'USD' },
+      { account: 'cash-in#USD#01', system: true, amount: 100, currency: 'USD' },
+    ]);
+  });
+
+  it('never exceed what refunds and earlier reversals left, nor overdraw, nor touch a frozen account', () => {
+    const sides = { debit: acct('b', 1_000), credit: acct('a', 0) };
+    const j = journal({ refundedAmount: 30, reversedAmount: 20 });
+    expect(planReversal(j, sides, undefined).postings[1]?.amount).toBe(50);
+    expect(code(() => planReversal(j, sides, 51))).toBe('reversal_exceeds_amount');
+    expect(code(() => planReversal(journal({ reversedAmount: 100 }), sides, undefined))).toBe(
+      'reversal_exceeds_amount',
+    );
+    expect(code(() => planReversal(journal(), { debit: acct('b', 99), credit: acct('a', 0) }, 100))).toBe(
+      'insufficient_funds',
+    );
+    expect(
+      code(() => planReversal(journal(), { debit: acct('b', 100), credit: acct('a', 0, 'frozen') }, 1)),
+    ).toBe('account_not_active');
+    expect(code(() => planReversal(journal({ type: 'reversal' }), sides, 1))).toBe('not_reversible');
+    expect(code(() => planReversal(journal({ status: 'pending' }), sides, 1))).toBe('not_reversible');
+  });
+
+  it('leave refunds only what is left of the transfer', () => {
+    const j = journal({ refundedAmount: 40, reversedAmount: 50 });
+    expect(planRefund(j, acct('b', 500), acct('a', 0), undefined).postings[1]?.amount).toBe(10);
+    expect(code(() => planRefund(j, acct('b', 500), acct('a', 0), 11))).toBe('refund_exceeds_amount');
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * The back office's banking rules (issue 13): freezing an account, cash at a counter, reversals.
+ * Pure, like src/domain/ledger.ts, whose plans they reuse: the store turns each plan into one
+ * transaction whose stored conditions enforce the same rules (see src/store/ledger-admin.ts).
+ *
+ *   - A frozen account refuses every movement in and out (422 account_not_active): the ledger's
+ *     `status = active` condition on every posting (and every new hold) is the rule, so a freeze is
+ *     only a change of the stored status. Releasing a hold (void, expiry) moves nothing and stays
+ *     allowed. A frozen account cannot be closed by its owner either (staff unfreeze it first).
+ *   - Teller cash is a deposit or a withdrawal without the customer's daily caps; it never overdraws.
+ *   - A reversal gives back all or part of a posted deposit, withdrawal, transfer or refund, in the
+ *     opposite direction. Refunds and reversals of one journal together never exceed its amount
+ *     (`unreversed`, shared with refunds), and no customer balance goes below zero.
+ */
+import { type AccountStatus, assertActive } from './account.ts';
+import { BankError } from './errors.ts';
+import {
+  assertFunds,
+  checked,
+  empty,
+  type Journal,
+  type Moving,
+  type Plan,
+  planDeposit,
+  planWithdrawal,
+  posted,
+  unreversed,
+} from './ledger.ts';
+
+/** What a freeze or an unfreeze leads to: the status to store, or none when it is already there. */
+export const statusChange = (
+  current: AccountStatus,
+  action: 'freeze' | 'unfreeze',
+): { to: AccountStatus; changed: boolean } => {
+  if (current === 'closed') throw new BankError('account_not_active', 'The account is closed');
+  const to: AccountStatus = action === 'freeze' ? 'frozen' : 'active';
+  return { to, changed: current !== to };
+};
+
+/** Cash paid in at a counter: a deposit that counts against no daily limit. */
+export const planTellerDeposit = (to: Moving, amount: number, cashInShard: string): Plan => ({
+  ...planDeposit(to, amount, cashInShard, Number.POSITIVE_INFINITY),
+  deposited: 0,
+});
+
+/** Cash paid out at a counter: a withdrawal that counts against no daily limit, and never overdraws. */
+export const planTellerWithdrawal = (from: Moving, amount: number, cashOutShard: string): Plan => ({
+  ...planWithdrawal(from, amount, cashOutShard, Number.POSITIVE_INFINITY),
+  outgoing: 0,
+});
+
+const REVERSIBLE: readonly Journal['type'][] = ['deposit', 'withdrawal', 'transfer', 'refund'];
+
+/** Only a posted deposit, withdrawal, transfer or refund can be reversed (not a reversal, nor a pending one). */
+export const assertReversible = (j: Pick<Journal, 'type' | 'status'>): void => {
+  if (!REVERSIBLE.includes(j.type) || j.status !== 'posted')
+    throw new BankError(
+      'not_reversible',
+      'Only a posted deposit, withdrawal, transfer or refund can be reversed',
+    );
+};
+
+/** The sides of a reversal: money goes back from the side the original credited to the one it debited. */
+export interface ReversalSides {
+  /** The customer account the original credited (it is debited now), or the system shard it came from. */
+  debit: Moving | { system: string };
+  /** The customer account the original debited (it is credited now), or the system shard it went to. */
+  credit: Moving | { system: string };
+}
+
+const isSystem = (s: Moving | { system: string }): s is { system: string } => 'system' in s;
+
+/**
+ * Reverses `amount` (default: all that is left) of a posted journal. The customer side debited must
+ * hold the money (422 insufficient_funds: staff freeze the account and follow up); every customer side
+ * must be active.
+ */
+export const planReversal = (original: Journal, sides: ReversalSides, amount: number | undefined): Plan => {
+  assertReversible(original);
+  const room = unreversed(original);
+  const amt = amount ?? room;
+  if (amt > room || amt <= 0)
+    throw new BankError(
+      'reversal_exceeds_amount',
+      'Refunds and reversals would exceed the amount of the transaction',
+    );
+  const read: Moving[] = [];
+  const changes: Plan['changes'] = new Map();
+  const leg = (side: Moving | { system: string }, delta: number) => {
+    if (isSystem(side))
+      return { account: side.system, system: true, amount: delta, currency: original.currency };
+    assertActive(side);
+    if (delta < 0) assertFunds(side, -delta);
+    read.push(side);
+    changes.set(side.id, posted(side, delta));
+    return { account: side.id, system: false, amount: delta, currency: original.currency };
+  };
+  const postings = [leg(sides.debit, -amt), leg(sides.credit, amt)];
+  return checked({ ...empty, type: 'reversal', postings, changes }, read);
+};

@@ -1,0 +1,31 @@
+/**
+ * Bank staff's reads: any customer's account (by id or number), its history (paged as the customer's
+ * is, by the same code) and any transaction with both sides. The admin guard (createHandler) has
+ * already refused anyone who is not staff.
+ */
+import { createHandler } from '../api/http.ts';
+import { adminTransactionView } from '../api/transactions.ts';
+import { BankError } from '../domain/errors.ts';
+import { adminAccount } from '../store/ledger-admin.ts';
+import { ledger } from './context.ts';
+import { adminLedger } from './context-admin.ts';
+import { historyPage } from './history.ts';
+
+export const handler = createHandler('admin-accounts', {
+  adminGetAccount: async ({ params }) => ({ body: adminAccount(await adminLedger().account(params.id)) }),
+
+  adminGetAccountByNumber: async ({ params }) => ({
+    body: adminAccount(await adminLedger().accountByNumber(params.number)),
+  }),
+
+  adminHistory: async ({ caller, params, query }) => {
+    await adminLedger().account(params.id);
+    return historyPage(caller.sub, params.id, query);
+  },
+
+  adminGetTransaction: async ({ params }) => {
+    const j = await ledger().getJournal(params.id);
+    if (!j) throw new BankError('not_found', 'No such transaction');
+    return { body: adminTransactionView(j) };
+  },
+});

@@ -1,0 +1,313 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type CallInput, call } from '../../test/api.ts';
+import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import type { OperationId } from '../api/routes.ts';
+import { eventsFromChange } from '../domain/events.ts';
+import { toAccount } from '../store/accounts.ts';
+import { createDocumentClient } from '../store/db.ts';
+import { keys } from '../store/keys.ts';
+import { verifyLedger } from '../store/verify.ts';
+
+let table: string;
+beforeAll(async () => {
+  table = await createTestTable('admin-ledger');
+  useHandlerEnv({
+    TABLE_NAME: table,
+    BANK_DAILY_LIMIT: '500000',
+    BANK_DAILY_DEPOSIT_LIMIT: '100000',
+  });
+});
+
+const ADMIN = `staff-${randomUUID()}`;
+const asAdmin = (op: OperationId, input: Omit<CallInput, 'user'> = {}) =>
+  call(op, { ...input, user: ADMIN, claims: { 'cognito:groups': '[admin]' } });
+const key = () => ({ 'idempotency-key': randomUUID() });
+const newUser = () => `u-${randomUUID()}`;
+const open = async (user: string) =>
+  (await call('openAccount', { user, body: { type: 'checking', currency: 'USD' } })).body as {
+    id: string;
+    number: string;
+  };
+const cashIn = (id: string, amount: number, headers: Record<string, string> = key()) =>
+  asAdmin('tellerDeposit', {
+    params: { id },
+    body: { amount, reference: 'slip-1', description: 'Cash' },
+    headers,
+  });
+const transfer = (user: string, fromAccountId: string, toAccountNumber: string, amount: number) =>
+  call('transfer', {
+    user,
+    body: { fromAccountId, toAccountNumber, amount, currency: 'USD' },
+    headers: key(),
+  });
+const balance = async (user: string, id: string) =>
+  (await call('getBalance', { user, params: { id } })).body.balance as number;
+const ledgerIsClean = async () =>
+  expect((await verifyLedger(createDocumentClient(dynamoClients().client), table)).problems).toEqual([]);
+
+describe('admin account reads', () => {
+  it('finds any customer account by id and by number, with its owner', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const byId = await asAdmin('adminGetAccount', { params: { id: a.id } });
+    expect(byId.status).toBe(200);
+    expect(byId.body).toMatchObject({ id: a.id, number: a.number, ownerId: u, status: 'active', balance: 0 });
+    const byNumber = await asAdmin('adminGetAccountByNumber', { params: { number: a.number } });
+    expect(byNumber.body).toEqual(byId.body);
+    expect((await asAdmin('adminGetAccount', { params: { id: randomUUID() } })).status).toBe(404);
+    expect((await asAdmin('adminGetAccountByNumber', { params: { number: '0000000000' } })).status).toBe(404);
+    expect((await asAdmin('adminGetAccountByNumber', { params: { number: 'abc' } })).status).toBe(404);
+  });
+
+  it('pages an account\u2019s history as the customer\u2019s is, with cursors of its own', async () => {
+    const u = newUser();
+    const a = await open(u);
+    for (const amount of [100, 200, 300]) expect((await cashIn(a.id, amount)).status).toBe(201);
+    const first = await asAdmin('adminHistory', { params: { id: a.id }, query: { limit: '2' } });
+    expect(first.status).toBe(200);
+    const customer = await call('history', { user: u, params: { id: a.id }, query: { limit: '2' } });
+    expect(first.body.items).toEqual(customer.body.items);
+    expect(first.body.items.map((h: { amount: number }) => h.amount)).toEqual([300, 200]);
+    const second = await asAdmin('adminHistory', {
+      params: { id: a.id },
+      query: { limit: '2', cursor: first.body.nextCursor },
+    });
+    expect(second.body).toMatchObject({ items: [{ amount: 100, balanceAfter: 100 }], nextCursor: null });
+    // A cursor is bound to its caller: the customer's does not page the admin's listing.
+    const foreign = await asAdmin('adminHistory', {
+      params: { id: a.id },
+      query: { limit: '2', cursor: customer.body.nextCursor },
+    });
+    expect(foreign).toMatchObject({ status: 400, body: { code: 'invalid_cursor' } });
+    expect((await asAdmin('adminHistory', { params: { id: randomUUID() } })).status).toBe(404);
+    expect(
+      (await asAdmin('adminHistory', { params: { id: a.id }, query: { type: 'reversal' } })).body.items,
+    ).toEqual([]);
+  });
+});
+
+describe('teller cash', () => {
+  it('deposits past the customer daily limit, once per key; the teller is shown to staff only', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const headers = key();
+    const r = await cashIn(a.id, 250_000, headers);
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({
+      type: 'deposit',
+      amount: 250_000,
+      tellerId: ADMIN,
+      reference: 'slip-1',
+      to: { accountId: a.id, ownerId: u, balanceAfter: 250_000 },
+    });
+    const replay = await cashIn(a.id, 250_000, headers);
+    expect(replay.status).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body.id).toBe(r.body.id);
+    expect(await balance(u, a.id)).toBe(250_000);
+    // The customer's own view: no member of staff, no counter reference.
+    const mine = await call('getTransaction', { user: u, params: { id: r.body.id } });
+    expect(mine.status).toBe(200);
+    expect(JSON.stringify(mine.body)).not.toContain(ADMIN);
+    expect(mine.body).not.toHaveProperty('tellerId');
+    expect(mine.body).not.toHaveProperty('reference');
+    const staff = await asAdmin('adminGetTransaction', { params: { id: r.body.id } });
+    expect(staff.body).toMatchObject({ tellerId: ADMIN, reference: 'slip-1' });
+    expect((await asAdmin('adminGetTransaction', { params: { id: randomUUID() } })).status).toBe(404);
+  });
+
+  it('needs an Idempotency-Key and a reference, and never overdraws', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const noKey = await asAdmin('tellerDeposit', {
+      params: { id: a.id },
+      body: { amount: 1, reference: 'x' },
+    });
+    expect(noKey).toMatchObject({ status: 400, body: { code: 'idempotency_key_required' } });
+    const noRef = await asAdmin('tellerDeposit', {
+      params: { id: a.id },
+      body: { amount: 1 },
+      headers: key(),
+    });
+    expect(noRef).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
+    await cashIn(a.id, 1_000);
+    const over = await asAdmin('tellerWithdraw', {
+      params: { id: a.id },
+      body: { amount: 1_001, reference: 'w1' },
+      headers: key(),
+    });
+    expect(over).toMatchObject({ status: 422, body: { code: 'insufficient_funds' } });
+    const out = await asAdmin('tellerWithdraw', {
+      params: { id: a.id },
+      body: { amount: 1_000, reference: 'w2' },
+      headers: key(),
+    });
+    expect(out).toMatchObject({ status: 201, body: { type: 'withdrawal', tellerId: ADMIN } });
+    expect(await balance(u, a.id)).toBe(0);
+    const missing = await asAdmin('tellerDeposit', {
+      params: { id: randomUUID() },
+      body: { amount: 1, reference: 'x' },
+      headers: key(),
+    });
+    expect(missing.status).toBe(404);
+  });
+});
+
+describe('freeze', () => {
+  it('refuses every movement with 422 account_not_active; the owner still sees it, frozen', async () => {
+    const u = newUser();
+    const v = newUser();
+    const a = await open(u);
+    const b = await open(v);
+    await cashIn(a.id, 1_000);
+    await cashIn(b.id, 1_000);
+    const before = await dynamoClients().doc.send(
+      new GetCommand({ TableName: table, Key: keys.account(u, a.id) }),
+    );
+    const frozen = await asAdmin('freezeAccount', {
+      params: { id: a.id },
+      body: { reason: 'Investigation' },
+    });
+    expect(frozen).toMatchObject({ status: 200, body: { id: a.id, status: 'frozen', ownerId: u } });
+    expect((await call('getAccount', { user: u, params: { id: a.id } })).body.status).toBe('frozen');
+    const listed = await call('listAccounts', { user: u });
+    expect(listed.body.items).toMatchObject([{ id: a.id, status: 'frozen' }]);
+
+    const refusals = [
+      await call('deposit', { user: u, params: { id: a.id }, body: { amount: 1 }, headers: key() }),
+      await call('withdraw', { user: u, params: { id: a.id }, body: { amount: 1 }, headers: key() }),
+      await transfer(u, a.id, b.number, 1),
+      await transfer(v, b.id, a.number, 1),
+      await cashIn(a.id, 1),
+    ];
+    for (const r of refusals) expect(r).toMatchObject({ status: 422, body: { code: 'account_not_active' } });
+    const close = await call('closeAccount', { user: u, params: { id: a.id } });
+    expect(close.status).toBe(422);
+
+    // The events pipeline sees a status change: account.frozen, then account.unfrozen.
+    const after = await dynamoClients().doc.send(
+      new GetCommand({ TableName: table, Key: keys.account(u, a.id) }),
+    );
+    const views = { transaction: () => ({}), account: (x: Record<string, unknown>) => ({ ...toAccount(x) }) };
+    const at = new Date().toISOString();
+    expect(eventsFromChange(before.Item, after.Item, at, views).map((e) => e.type)).toEqual([
+      'account.frozen',
+    ]);
+
+    expect((await asAdmin('freezeAccount', { params: { id: a.id }, body: { reason: 'again' } })).status).toBe(
+      200,
+    );
+    const un = await asAdmin('unfreezeAccount', { params: { id: a.id }, body: { reason: 'Cleared' } });
+    expect(un).toMatchObject({ status: 200, body: { status: 'active' } });
+    const later = await dynamoClients().doc.send(
+      new GetCommand({ TableName: table, Key: keys.account(u, a.id) }),
+    );
+    expect(eventsFromChange(after.Item, later.Item, at, views).map((e) => e.type)).toEqual([
+      'account.unfrozen',
+    ]);
+    expect((await transfer(u, a.id, b.number, 1)).status).toBe(201);
+
+    expect((await asAdmin('freezeAccount', { params: { id: a.id }, body: {} })).status).toBe(400);
+    expect(
+      (await asAdmin('freezeAccount', { params: { id: randomUUID() }, body: { reason: 'x' } })).status,
+    ).toBe(404);
+    await ledgerIsClean();
+  });
+
+  it('against a transfer, raced 20 times: no movement commits after the freeze\u2019s 200', async () => {
+    for (let race = 0; race < 20; race++) {
+      const u = newUser();
+      const v = newUser();
+      const a = await open(u);
+      const b = await open(v);
+      await cashIn(a.id, 1_000);
+      const target = race % 2 === 0 ? { user: u, ...a } : { user: v, ...b };
+      const sent = transfer(u, a.id, b.number, 100 + race);
+      const frozen = await asAdmin('freezeAccount', { params: { id: target.id }, body: { reason: 'race' } });
+      expect(frozen.status).toBe(200);
+      const t = await sent;
+      expect([201, 422]).toContain(t.status);
+      // The balance the freeze answered is the balance for good: nothing moved after it.
+      expect(await balance(target.user, target.id), `race ${race}`).toBe(frozen.body.balance);
+      expect((await transfer(u, a.id, b.number, 1)).body.code).toBe('account_not_active');
+    }
+    await ledgerIsClean();
+  }, 120_000);
+});
+
+describe('reversals', () => {
+  it('teller deposit, customer transfer, admin reversal: linked both ways, and the ledger is clean', async () => {
+    const u = newUser();
+    const v = newUser();
+    const a = await open(u);
+    const b = await open(v);
+    await cashIn(a.id, 5_000);
+    const t = (await transfer(u, a.id, b.number, 1_200)).body as { id: string };
+    const headers = key();
+    const rev = await asAdmin('reverseTransaction', {
+      params: { id: t.id },
+      body: { amount: 700, reason: 'Sent in error' },
+      headers,
+    });
+    expect(rev.status).toBe(201);
+    expect(rev.body).toMatchObject({
+      type: 'reversal',
+      amount: 700,
+      reverses: t.id,
+      tellerId: ADMIN,
+      reason: 'Sent in error',
+      from: { accountId: b.id, balanceAfter: 500 },
+      to: { accountId: a.id, balanceAfter: 4_500 },
+    });
+    const replay = await asAdmin('reverseTransaction', {
+      params: { id: t.id },
+      body: { amount: 700, reason: 'Sent in error' },
+      headers,
+    });
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    // Customers see the link, never who made it or why.
+    const original = await call('getTransaction', { user: u, params: { id: t.id } });
+    expect(original.body).toMatchObject({ reversedAmount: 700, refundedAmount: 0 });
+    const seen = await call('getTransaction', { user: v, params: { id: rev.body.id } });
+    expect(seen.body).toMatchObject({ type: 'reversal', reverses: t.id, amount: 700 });
+    expect(JSON.stringify(seen.body)).not.toMatch(new RegExp(`${ADMIN}|Sent in error`));
+    const history = await call('history', { user: v, params: { id: b.id }, query: { type: 'reversal' } });
+    expect(history.body.items).toMatchObject([{ type: 'reversal', amount: -700, balanceAfter: 500 }]);
+
+    const refund = await call('refund', {
+      user: v,
+      params: { id: t.id },
+      body: { amount: 501 },
+      headers: key(),
+    });
+    expect(refund).toMatchObject({ status: 422, body: { code: 'refund_exceeds_amount' } });
+    const past = await asAdmin('reverseTransaction', {
+      params: { id: t.id },
+      body: { amount: 501, reason: 'x' },
+      headers: key(),
+    });
+    expect(past).toMatchObject({ status: 422, body: { code: 'reversal_exceeds_amount' } });
+    await call('withdraw', { user: v, params: { id: b.id }, body: { amount: 400 }, headers: key() });
+    const broke = await asAdmin('reverseTransaction', {
+      params: { id: t.id },
+      body: { reason: 'x' },
+      headers: key(),
+    });
+    expect(broke).toMatchObject({ status: 422, body: { code: 'insufficient_funds' } });
+    const again = await asAdmin('reverseTransaction', {
+      params: { id: rev.body.id },
+      body: { reason: 'x' },
+      headers: key(),
+    });
+    expect(again).toMatchObject({ status: 422, body: { code: 'not_reversible' } });
+    const missing = await asAdmin('reverseTransaction', {
+      params: { id: randomUUID() },
+      body: { reason: 'x' },
+      headers: key(),
+    });
+    expect(missing.status).toBe(404);
+    await ledgerIsClean();
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * An account's history as the API pages it: one code for the customer's route and bank staff's
+ * (the cursor is bound to the caller, the account and the filters, so it cannot be replayed elsewhere).
+ */
+import type { output } from 'zod/v4/core';
+import type { HistoryQuery } from '../api/schemas.ts';
+import { historyEntryView } from '../api/transactions.ts';
+import { BankError } from '../domain/errors.ts';
+import type { HistoryItem } from '../store/ledger.ts';
+import { cursors, ledger } from './context.ts';
+
+export const invalidQuery = (path: string, message: string) =>
+  new BankError('validation_failed', 'The request is not valid', { errors: [{ path, message }] });
+
+/** Normalises an ISO 8601 instant to the UTC form the sort keys use (years 0000 to 9999 only). */
+export const utc = (iso: string | undefined, name: string) => {
+  if (!iso) return undefined;
+  const s = new Date(iso).toISOString();
+  if (!/^\d{4}-/.test(s))
+    throw invalidQuery(`query.${name}`, 'must be between the years 0000 and 9999 in UTC');
+  return s;
+};
+
+/**
+ * One page of `accountId`'s history (the caller has already been allowed to see the account).
+ * `names` says what the caller calls the counterparties on the page (read only when some are there).
+ */
+export const historyPage = async (
+  caller: string,
+  accountId: string,
+  query: output<typeof HistoryQuery>,
+  names?: () => Promise<ReadonlyMap<string, string>>,
+) => {
+  const from = utc(query.from, 'from');
+  const to = utc(query.to, 'to');
+  if (from && to && from > to) throw invalidQuery('query.from', 'must not be after `to`');
+  const filter = [from ?? '', to ?? '', query.type ?? '', query.status ?? ''].join('|');
+  const binding = { user: caller, account: accountId, filter };
+  const codec = await cursors();
+  const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
+  const page = await ledger().postings(accountId, {
+    limit: query.limit ?? 25,
+    from,
+    to,
+    start,
+    type: query.type,
+    status: query.status,
+  });
+  const named =
+    names && page.items.some((h: HistoryItem) => h.counterpartyNumber) ? await names() : undefined;
+  return {
+    body: {
+      items: page.items.map((h) => historyEntryView(h, named)),
+      nextCursor: page.last ? codec.encode(binding, page.last) : null,
+    },
+  };
+};

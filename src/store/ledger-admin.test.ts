@@ -1,0 +1,436 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTestTable, dynamoClients } from '../../test/harness.ts';
+import { BankError } from '../domain/errors.ts';
+import type { Journal } from '../domain/ledger.ts';
+import { AccountStore } from './accounts.ts';
+import { createDocumentClient, type Db, type Piece } from './db.ts';
+import { IdempotencyStore, type Outcome } from './idempotency.ts';
+import { keys } from './keys.ts';
+import { AdminLedgerStore } from './ledger-admin.ts';
+import { verifyLedger } from './verify.ts';
+
+const DAILY_LIMIT = 1_000;
+const DEPOSIT_LIMIT = 1_000;
+
+let db: Db;
+beforeAll(() => {
+  db = createDocumentClient(dynamoClients().client);
+});
+
+const setup = async (ledgerDb?: Db) => {
+  const table = await createTestTable('admin-ledger');
+  const accounts = new AccountStore(db, table);
+  const ledgerAt = ledgerDb ?? db;
+  const ledger = new AdminLedgerStore(
+    ledgerAt,
+    table,
+    accounts,
+    new IdempotencyStore(ledgerAt, table, 48 * 3600),
+    {
+      systemShards: 4,
+      dailyLimit: DAILY_LIMIT,
+      dailyDepositLimit: DEPOSIT_LIMIT,
+    },
+  );
+  const open = (owner: string) => accounts.open({ ownerId: owner, type: 'checking', currency: 'USD' });
+  const k = (user: string) => ({ user, idempotencyKey: randomUUID(), fingerprint: randomUUID() });
+  const clean = async () => expect((await verifyLedger(db, table)).problems).toEqual([]);
+  return { table, accounts, ledger, open, k, clean };
+};
+
+const code = (o: Outcome) => (o.kind === 'declined' ? o.code : 'posted');
+const journal = (o: Outcome): Journal => {
+  if (o.kind !== 'journal') throw new Error(`declined: ${o.code}`);
+  return o.journal;
+};
+const ADMIN = 'staff-1';
+
+describe('teller cash', () => {
+  it('deposits above the customer daily deposit limit, records the teller, and posts once per key', async () => {
+    const { ledger, accounts, open, clean } = await setup();
+    const a = await open('u');
+    const req = { user: ADMIN, idempotencyKey: 'cash-1', fingerprint: 'f', accountId: a.id, amount: 5_000 };
+    const first = journal(await ledger.tellerDeposit({ ...req, description: 'Cash', reference: 'slip-7' }));
+    expect(first).toMatchObject({ type: 'deposit', amount: 5_000, tellerId: ADMIN, reference: 'slip-7' });
+    expect(first.to?.balanceAfter).toBe(5_000);
+    const again = await ledger.tellerDeposit({ ...req, description: 'Cash', reference: 'slip-7' });
+    expect(again).toMatchObject({ kind: 'journal', replayed: true, journal: { id: first.id } });
+    expect((await accounts.get('u', a.id))?.balance).toBe(5_000);
+    await clean();
+  });
+
+  it('withdraws above the daily limit but never more than is available', async () => {
+    const { ledger, accounts, open, k, clean } = await setup();
+    const a = await open('u');
+    await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 3_000 });
+    expect(code(await ledger.tellerWithdraw({ ...k(ADMIN), accountId: a.id, amount: 3_001 }))).toBe(
+      'insufficient_funds',
+    );
+    const w = journal(await ledger.tellerWithdraw({ ...k(ADMIN), accountId: a.id, amount: 2_500 }));
+    expect(w).toMatchObject({ type: 'withdrawal', tellerId: ADMIN, from: { balanceAfter: 500 } });
+    expect((await accounts.get('u', a.id))?.balance).toBe(500);
+    await clean();
+  });
+
+  it('refuses an account that does not exist with 404 (not recorded)', async () => {
+    const { ledger, k } = await setup();
+    await expect(ledger.tellerDeposit({ ...k(ADMIN), accountId: randomUUID(), amount: 1 })).rejects.toThrow(
+      'No such account',
+    );
+  });
+});
+
+describe('freeze', () => {
+  it('refuses every movement in and out, and unfreezing restores them', async () => {
+    const { ledger, accounts, open, k, clean } = await setup();
+    const a = await open('u');
+    const b = await open('v');
+    await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 500 });
+    await ledger.tellerDeposit({ ...k(ADMIN), accountId: b.id, amount: 500 });
+    const received = journal(
+      await ledger.transfer({
+        ...k('v'),
+        fromAccountId: b.id,
+        toAccountNumber: a.number,
+        currency: 'USD',
+        amount: 50,
+      }),
+    );
+    const pending = journal(
+      await ledger.transfer({
+        ...k('u'),
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount: 20,
+        pending: true,
+      }),
+    );
+    const pending2 = journal(
+      await ledger.transfer({
+        ...k('u'),
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount: 10,
+        pending: true,
+      }),
+    );
+    const frozen = await ledger.freeze({ admin: ADMIN, accountId: a.id, reason: 'investigation' });
+    expect(frozen).toMatchObject({
+      changed: true,
+      account: { id: a.id, status: 'frozen', ownerId: 'u', balance: 550 },
+    });
+
+    const refused = [
+      await ledger.deposit({ ...k('u'), accountId: a.id, amount: 1 }),
+      await ledger.withdraw({ ...k('u'), accountId: a.id, amount: 1 }),
+      await ledger.transfer({
+        ...k('u'),
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount: 1,
+      }),
+      await ledger.transfer({
+        ...k('v'),
+        fromAccountId: b.id,
+        toAccountNumber: a.number,
+        currency: 'USD',
+        amount: 1,
+      }),
+      await ledger.transfer({
+        ...k('u'),
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount: 1,
+        pending: true,
+      }),
+      await ledger.post({ ...k('u'), journalId: pending.id }),
+      await ledger.refund({ ...k('u'), journalId: received.id, amount: 5 }),
+      await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 1 }),
+      await ledger.tellerWithdraw({ ...k(ADMIN), accountId: a.id, amount: 1 }),
+      await ledger.reverse({ ...k(ADMIN), journalId: received.id, amount: 1, reason: 'x' }),
+    ];
+    expect(refused.map(code)).toEqual(Array(refused.length).fill('account_not_active'));
+    // Releasing a hold moves nothing: the owner may still void.
+    expect(journal(await ledger.void({ ...k('u'), journalId: pending2.id })).status).toBe('voided');
+    // Still the owner's, with its status; and it cannot be closed while frozen.
+    expect((await accounts.get('u', a.id))?.status).toBe('frozen');
+    await expect(accounts.close('u', a.id)).rejects.toThrow('not active');
+
+    // Freezing again changes nothing.
+    expect((await ledger.freeze({ admin: ADMIN, accountId: a.id, reason: 'again' })).changed).toBe(false);
+    const un = await ledger.unfreeze({ admin: ADMIN, accountId: a.id, reason: 'cleared' });
+    expect(un).toMatchObject({ changed: true, account: { status: 'active' } });
+    expect(code(await ledger.post({ ...k('u'), journalId: pending.id }))).toBe('posted');
+    expect(code(await ledger.deposit({ ...k('u'), accountId: a.id, amount: 1 }))).toBe('posted');
+    await clean();
+  });
+
+  it('cannot freeze a closed account, nor one that does not exist', async () => {
+    const { ledger, accounts, open } = await setup();
+    const a = await open('u');
+    await accounts.close('u', a.id);
+    await expect(ledger.freeze({ admin: ADMIN, accountId: a.id, reason: 'x' })).rejects.toThrow('closed');
+    await expect(ledger.freeze({ admin: ADMIN, accountId: randomUUID(), reason: 'x' })).rejects.toThrow(
+      'No such account',
+    );
+  });
+
+  it('commits extra pieces in its own transaction, or not at all', async () => {
+    const { ledger, open, table } = await setup();
+    const a = await open('u');
+    const extra = (id: string): Piece => ({
+      name: 'audit',
+      item: {
+        Put: {
+          TableName: table,
+          Item: { pk: `TEST#${id}`, sk: 'TEST', entity: 'test' },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    });
+    await ledger.freeze({ admin: ADMIN, accountId: a.id, reason: 'x' }, [extra('one')]);
+    const got = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TEST#one', sk: 'TEST' } }));
+    expect(got.Item).toBeDefined();
+    // An extra piece that always fails: the action retries, gives up, and changes nothing.
+    await expect(
+      ledger.unfreeze({ admin: ADMIN, accountId: a.id, reason: 'x' }, [extra('one')]),
+    ).rejects.toMatchObject({ code: 'service_unavailable' });
+    expect((await ledger.account(a.id)).status).toBe('frozen');
+  });
+});
+
+describe('freeze against transfers, raced', () => {
+  it('20 races: nothing moves after the freeze commits, even with the version checks stripped', async () => {
+    // The transfers' own account-version checks are removed, so only the stored `status = active`
+    // condition can stop a transfer planned before the freeze from committing after it.
+    const { ledger, accounts, open, k } = await setup(withoutVersionChecks(db));
+    for (let race = 0; race < 20; race++) {
+      const a = await open(`u${race}`);
+      const b = await open(`v${race}`);
+      await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 1_000 });
+      await ledger.tellerDeposit({ ...k(ADMIN), accountId: b.id, amount: 1_000 });
+      // Freeze the sender in even races, the recipient in odd ones.
+      const target = race % 2 === 0 ? a : b;
+      const transfers = Array.from({ length: 4 }, (_, i) =>
+        i % 2 === 0
+          ? ledger.transfer({
+              ...k(`u${race}`),
+              fromAccountId: a.id,
+              toAccountNumber: b.number,
+              currency: 'USD',
+              amount: 10,
+            })
+          : ledger.transfer({
+              ...k(`v${race}`),
+              fromAccountId: b.id,
+              toAccountNumber: a.number,
+              currency: 'USD',
+              amount: 7,
+            }),
+      );
+      const freeze = ledger.freeze({ admin: ADMIN, accountId: target.id, reason: 'race' });
+      const frozen = await freeze;
+      // What the freeze's 200 says the balance is, it stays.
+      const outs = await Promise.all(transfers);
+      const after = await accounts.get(frozen.account.ownerId, target.id);
+      expect(after?.balance, `race ${race}`).toBe(frozen.account.balance);
+      for (const o of outs) expect(['posted', 'account_not_active']).toContain(code(o));
+    }
+    // (No verify here: without their version checks, concurrent postings' running balances interleave.)
+  }, 120_000);
+});
+
+describe('reversals', () => {
+  it('reverses a deposit in full and a withdrawal in part, linked both ways', async () => {
+    const { ledger, accounts, open, k, clean } = await setup();
+    const a = await open('u');
+    const dep = journal(await ledger.deposit({ ...k('u'), accountId: a.id, amount: 800 }));
+    const rev = journal(await ledger.reverse({ ...k(ADMIN), journalId: dep.id, reason: 'bounced' }));
+    expect(rev).toMatchObject({
+      type: 'reversal',
+      amount: 800,
+      reverses: dep.id,
+      tellerId: ADMIN,
+      reason: 'bounced',
+    });
+    expect((await ledger.getJournal(dep.id))?.reversedAmount).toBe(800);
+    expect((await accounts.get('u', a.id))?.balance).toBe(0);
+    expect(code(await ledger.reverse({ ...k(ADMIN), journalId: dep.id, amount: 1, reason: 'x' }))).toBe(
+      'reversal_exceeds_amount',
+    );
+    await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 100 });
+    const w = journal(await ledger.withdraw({ ...k('u'), accountId: a.id, amount: 60 }));
+    journal(await ledger.reverse({ ...k(ADMIN), journalId: w.id, amount: 25, reason: 'atm fault' }));
+    expect((await accounts.get('u', a.id))?.balance).toBe(65);
+    await clean();
+  });
+
+  it('refunds and reversals share the cap; a reversal never overdraws; reversals are not reversed', async () => {
+    const { ledger, open, k, clean } = await setup();
+    const a = await open('u');
+    const b = await open('v');
+    await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 1_000 });
+    const t = journal(
+      await ledger.transfer({
+        ...k('u'),
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount: 100,
+      }),
+    );
+    journal(await ledger.refund({ ...k('v'), journalId: t.id, amount: 30 }));
+    const rev = journal(await ledger.reverse({ ...k(ADMIN), journalId: t.id, amount: 50, reason: 'error' }));
+    expect(rev.from?.accountId).toBe(b.id);
+    expect(rev.to?.accountId).toBe(a.id);
+    expect(code(await ledger.reverse({ ...k(ADMIN), journalId: t.id, amount: 21, reason: 'x' }))).toBe(
+      'reversal_exceeds_amount',
+    );
+    expect(code(await ledger.refund({ ...k('v'), journalId: t.id, amount: 21 }))).toBe(
+      'refund_exceeds_amount',
+    );
+    expect(code(await ledger.reverse({ ...k(ADMIN), journalId: rev.id, reason: 'x' }))).toBe(
+      'not_reversible',
+    );
+    // b spends what it received: the rest cannot be taken back.
+    await ledger.withdraw({ ...k('v'), accountId: b.id, amount: 15 });
+    expect(code(await ledger.reverse({ ...k(ADMIN), journalId: t.id, reason: 'x' }))).toBe(
+      'insufficient_funds',
+    );
+    expect(code(await ledger.reverse({ ...k(ADMIN), journalId: t.id, amount: 5, reason: 'x' }))).toBe(
+      'posted',
+    );
+    const original = await ledger.getJournal(t.id);
+    expect(original).toMatchObject({ refundedAmount: 30, reversedAmount: 55 });
+    await clean();
+  });
+
+  it('a pending transfer is not reversible; an unknown one is not found', async () => {
+    const { ledger, open, k } = await setup();
+    const a = await open('u');
+    const b = await open('v');
+    await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 100 });
+    const p = journal(
+      await ledger.transfer({
+        ...k('u'),
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount: 10,
+        pending: true,
+      }),
+    );
+    expect(code(await ledger.reverse({ ...k(ADMIN), journalId: p.id, reason: 'x' }))).toBe('not_reversible');
+    await expect(
+      ledger.reverse({ ...k(ADMIN), journalId: randomUUID(), reason: 'x' }),
+    ).rejects.toBeInstanceOf(BankError);
+  });
+
+  it('the cap is a stored condition: a reversal planned on a stale journal does not commit past it', async () => {
+    const { ledger, open, k, table, clean } = await setup();
+    const a = await open('u');
+    const dep = journal(await ledger.deposit({ ...k('u'), accountId: a.id, amount: 100 }));
+    const stale = (await db.send(new GetCommand({ TableName: table, Key: keys.journal(dep.id) }))).Item;
+    journal(await ledger.reverse({ ...k(ADMIN), journalId: dep.id, amount: 60, reason: 'first' }));
+    await ledger.deposit({ ...k('u'), accountId: a.id, amount: 500 });
+    // The next reversal reads the journal as it was before the first (room 100, not 40).
+    const staleLedger = new AdminLedgerStore(
+      staleOnce(db, keys.journal(dep.id).pk, stale ?? {}),
+      table,
+      new AccountStore(db, table),
+      new IdempotencyStore(db, table, 48 * 3600),
+      { systemShards: 4, dailyLimit: DAILY_LIMIT },
+    );
+    expect(
+      code(await staleLedger.reverse({ ...k(ADMIN), journalId: dep.id, amount: 60, reason: 'second' })),
+    ).toBe('reversal_exceeds_amount');
+    expect((await ledger.getJournal(dep.id))?.reversedAmount).toBe(60);
+    await clean();
+  });
+});
+
+describe('teller deposit, customer transfer, admin reversal', () => {
+  it('leaves a clean ledger', async () => {
+    const { ledger, accounts, open, k, clean, table } = await setup();
+    const a = await open('u');
+    const b = await open('v');
+    journal(await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 2_000, reference: 'r1' }));
+    const t = journal(
+      await ledger.transfer({
+        ...k('u'),
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount: 700,
+      }),
+    );
+    journal(await ledger.reverse({ ...k(ADMIN), journalId: t.id, reason: 'sent in error' }));
+    expect((await accounts.get('u', a.id))?.balance).toBe(2_000);
+    expect((await accounts.get('v', b.id))?.balance).toBe(0);
+    await clean();
+    // And verify catches a reversal total past the original (written behind the ledger's back).
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...keys.journal(randomUUID()),
+          entity: 'journal',
+          id: 'forged',
+          type: 'reversal',
+          status: 'voided',
+          amount: 1,
+          reverses: t.id,
+        },
+      }),
+    );
+    expect((await verifyLedger(db, table)).problems.join('\n')).toMatch(/reversals sum to 701/);
+  });
+});
+
+/** A DocumentClient whose transactions lose their account-version checks (see ledger.test.ts). */
+function withoutVersionChecks(inner: Db): Db {
+  const wrapped = Object.create(inner) as Db;
+  wrapped.send = (async (command: {
+    constructor: { name: string };
+    input: { TransactItems?: unknown[] };
+  }) => {
+    if (command.constructor.name === 'TransactWriteCommand') {
+      for (const item of command.input.TransactItems ?? []) {
+        const u = (
+          item as {
+            Update?: { ConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> };
+          }
+        ).Update;
+        if (u?.ConditionExpression?.includes('version = :version')) {
+          delete u.ExpressionAttributeValues?.[':version'];
+          u.ConditionExpression = u.ConditionExpression.replace('version = :version AND ', '').replace(
+            ' AND version = :version',
+            '',
+          );
+        }
+      }
+    }
+    return inner.send(command as never);
+  }) as Db['send'];
+  return wrapped;
+}
+
+/** A DocumentClient whose first read of the item in partition `pk` answers `item` (a stale read). */
+function staleOnce(inner: Db, pk: string, item: Record<string, unknown>): Db {
+  let left = 1;
+  const wrapped = Object.create(inner) as Db;
+  wrapped.send = (async (command: { constructor: { name: string }; input: { Key?: { pk?: string } } }) => {
+    if (command.constructor.name === 'GetCommand' && command.input.Key?.pk === pk && left > 0) {
+      left--;
+      return { Item: item };
+    }
+    return inner.send(command as never);
+  }) as Db['send'];
+  return wrapped;
+}

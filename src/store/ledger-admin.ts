@@ -1,0 +1,232 @@
+/**
+ * The back office's ledger (issue 13): accounts found by id or number alone, freeze and unfreeze,
+ * teller cash and reversals. It is the customer ledger's engine (LedgerStore: the idempotency record in
+ * the same transaction, contention retries, declines recorded for replay) with staff's rules on top
+ * (src/domain/ledger-admin.ts).
+ *
+ * Every action that changes the table takes `extra`: named pieces appended to its own transaction
+ * (say, the audit record of the action), so they commit with it or not at all. If one of them fails
+ * its condition the action is tried again on fresh data (a chained record's head moved), up to the
+ * usual retry bound.
+ *
+ * The stored rules:
+ *   - freeze / unfreeze: `status = :from AND version = :v` on the account; the freeze bumps the
+ *     version, so a movement planned before it fails its own version condition, and every movement
+ *     after it fails `status = active` (which every posting and new hold already carries);
+ *   - teller cash: the customer ledger's account conditions (no overdraft, active); no daily counter;
+ *   - reversal: `refundable >= :amount` on the original (shared with refunds: see `givenBack`), and
+ *     the no-overdraft condition on the customer account debited.
+ *
+ * Items per action: freeze 1 (+extra); teller cash 7 (idem, journal, account, system shard, 2 postings
+ * ... as a deposit, without the counter = 6); reversal 7-8 (idem, journal, original, 1-2 accounts,
+ * 0-1 system shard, 2 postings).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Account } from '../domain/account.ts';
+import { BankError } from '../domain/errors.ts';
+import { shardOf, systemShardId } from '../domain/ledger.ts';
+import {
+  assertReversible,
+  planReversal,
+  planTellerDeposit,
+  planTellerWithdrawal,
+  statusChange,
+} from '../domain/ledger-admin.ts';
+import { type AccountRecord, busy, publicAccount } from './accounts.ts';
+import { conditionFailed, type Piece, transact } from './db.ts';
+import type { Outcome } from './idempotency.ts';
+import { keys } from './keys.ts';
+import { type Keyed, LedgerStore } from './ledger.ts';
+import { again, done, isTransient, retry } from './retry.ts';
+
+/** An account as staff see it: the customer's view and whose it is. */
+export type AdminAccount = Account & { ownerId: string };
+
+export const adminAccount = (a: AccountRecord): AdminAccount => ({ ...publicAccount(a), ownerId: a.ownerId });
+
+/** A teller's cash movement: `user` is the member of staff (its id is recorded on the journal). */
+export interface TellerRequest extends Keyed {
+  accountId: string;
+  amount: number;
+  description?: string | undefined;
+  reference?: string | undefined;
+}
+
+/** A reversal: `user` is the member of staff; `amount` defaults to all that is left. */
+export interface ReversalRequest extends Keyed {
+  journalId: string;
+  amount?: number | undefined;
+  reason: string;
+}
+
+export interface StatusRequest {
+  /** The member of staff. */
+  admin: string;
+  accountId: string;
+  reason: string;
+}
+
+const noAccount = () => new BankError('not_found', 'No such account');
+
+export class AdminLedgerStore extends LedgerStore {
+  /** Any customer's account by its id. */
+  async account(accountId: string): Promise<AccountRecord> {
+    const a = await this.accounts.findById(accountId);
+    if (!a) throw noAccount();
+    return a;
+  }
+
+  /** Any customer's account by its number. */
+  async accountByNumber(number: string): Promise<AccountRecord> {
+    const a = await this.accounts.findByNumber(number);
+    if (!a) throw noAccount();
+    return a;
+  }
+
+  /**
+   * Freezes an account: from its 200 on, every movement in or out of it is refused (422
+   * account_not_active). Freezing a frozen account changes nothing (`changed: false`; `extra` still
+   * commits, conditioned on the account being frozen). A closed account cannot be frozen.
+   */
+  freeze(
+    req: StatusRequest,
+    extra: readonly Piece[] = [],
+  ): Promise<{ account: AdminAccount; changed: boolean }> {
+    return this.setStatus(req, 'freeze', extra);
+  }
+
+  /** Unfreezes an account (back to `active`); unfreezing an active one changes nothing. */
+  unfreeze(
+    req: StatusRequest,
+    extra: readonly Piece[] = [],
+  ): Promise<{ account: AdminAccount; changed: boolean }> {
+    return this.setStatus(req, 'unfreeze', extra);
+  }
+
+  /** Cash paid in at a counter: no daily deposit limit. Exactly once per Idempotency-Key. */
+  tellerDeposit(req: TellerRequest, extra: readonly Piece[] = []): Promise<Outcome> {
+    const id = randomUUID();
+    return this.commit(req, async (now) => {
+      const to = await this.account(req.accountId);
+      const shard = systemShardId('cash-in', to.currency, shardOf(id, this.opts.systemShards));
+      const plan = planTellerDeposit(to, req.amount, shard);
+      return { ...this.instant(id, plan, now, req, { to: [to] }, this.teller(req)), extra };
+    });
+  }
+
+  /** Cash paid out at a counter: no daily limit, never more than the account has available. */
+  tellerWithdraw(req: TellerRequest, extra: readonly Piece[] = []): Promise<Outcome> {
+    const id = randomUUID();
+    return this.commit(req, async (now) => {
+      const found = await this.account(req.accountId);
+      const from = await this.debitable(found.ownerId, found.id, now);
+      const shard = systemShardId('cash-out', from.currency, shardOf(id, this.opts.systemShards));
+      const plan = planTellerWithdrawal(from, req.amount, shard);
+      return { ...this.instant(id, plan, now, req, { from: [from] }, this.teller(req)), extra };
+    });
+  }
+
+  /**
+   * Reverses all or part of a posted deposit, withdrawal, transfer or refund: a `reversal` journal
+   * (`reverses` the original) moves the money back, and the original's `reversedAmount` grows.
+   */
+  reverse(req: ReversalRequest, extra: readonly Piece[] = []): Promise<Outcome> {
+    const id = randomUUID();
+    return this.commit(req, async (now) => {
+      const original = await this.getJournal(req.journalId);
+      if (!original) throw new BankError('not_found', 'No such transaction');
+      assertReversible(original);
+      const shard = shardOf(id, this.opts.systemShards);
+      // The side the original credited gives the money back to the side it debited.
+      const [debited, credited] = await Promise.all([
+        original.to ? this.debitable(original.to.ownerId, original.to.accountId, now) : undefined,
+        original.from ? this.accounts.mustGet(original.from.ownerId, original.from.accountId) : undefined,
+      ]);
+      const plan = planReversal(
+        original,
+        {
+          debit: debited ?? { system: systemShardId('cash-out', original.currency, shard) },
+          credit: credited ?? { system: systemShardId('cash-in', original.currency, shard) },
+        },
+        req.amount,
+      );
+      const amount = plan.postings[1]?.amount ?? 0;
+      const attempt = this.instant(
+        id,
+        plan,
+        now,
+        {
+          ...req,
+          amount,
+          description: `Reversal of ${original.description || original.type}`.slice(0, 140),
+        },
+        { ...(debited ? { from: [debited] } : {}), ...(credited ? { to: [credited] } : {}) },
+        { reverses: original.id, tellerId: req.user, reason: req.reason },
+      );
+      attempt.pieces.push(this.givenBack(original.id, 'reversedAmount', amount));
+      return { ...attempt, extra };
+    });
+  }
+
+  private teller(req: TellerRequest) {
+    return { tellerId: req.user, ...(req.reference ? { reference: req.reference } : {}) };
+  }
+
+  private async setStatus(
+    req: StatusRequest,
+    action: 'freeze' | 'unfreeze',
+    extra: readonly Piece[],
+  ): Promise<{ account: AdminAccount; changed: boolean }> {
+    const out = await retry(async () => {
+      const a = await this.account(req.accountId);
+      const { to, changed } = statusChange(a.status, action);
+      const key = keys.account(a.ownerId, a.id);
+      const now = new Date().toISOString();
+      const piece: Piece = changed
+        ? {
+            name: 'account',
+            item: {
+              Update: {
+                TableName: this.table,
+                Key: key,
+                UpdateExpression:
+                  'SET #status = :to, version = version + :one, updatedAt = :now, statusReason = :reason, statusChangedBy = :admin',
+                ConditionExpression: '#status = :from AND version = :v',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':to': to,
+                  ':from': a.status,
+                  ':v': a.version,
+                  ':one': 1,
+                  ':now': now,
+                  ':reason': req.reason,
+                  ':admin': req.admin,
+                },
+              },
+            },
+          }
+        : {
+            name: 'account',
+            item: {
+              ConditionCheck: {
+                TableName: this.table,
+                Key: key,
+                ConditionExpression: '#status = :to',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':to': to },
+              },
+            },
+          };
+      const account = adminAccount({ ...a, status: to, version: a.version + (changed ? 1 : 0) });
+      if (!changed && extra.length === 0) return done({ account, changed });
+      const r = await transact(this.db, [piece, ...extra]);
+      if (r.ok) return done({ account, changed });
+      // The account moved (a posting, another status change) or a piece of `extra` found its item
+      // changed: decide again on fresh data.
+      if (conditionFailed(r.failed).length > 0 || isTransient(r.error, r.codes)) return again;
+      throw r.error;
+    }, this.policy);
+    if (!out) throw busy('The account is busy: try again');
+    return out;
+  }
+}
