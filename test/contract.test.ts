@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../src/api/openapi.ts';
 import { routeList } from '../src/api/routes.ts';
 import { createJwtVerifier } from '../src/identity/jwt.ts';
+import { createAdmin } from '../src/local/admins.ts';
 import { createGateway, type Gateway } from '../src/local/gateway.ts';
 import { createTestTable, createTestUserPool, type TestUserPool, useHandlerEnv } from './harness.ts';
 
@@ -608,26 +609,22 @@ describe('every route answers as the OpenAPI document says', () => {
 
     // ---------- back office: account reads, freeze, teller cash, reversals ----------
     const staffEmail = `contract-staff-${randomUUID()}@example.com`;
-    await call('POST /v1/auth/register', '/v1/auth/register', {
-      body: { email: staffEmail, password, name: 'Grace Hopper' },
-    });
-    await pool.cognito
-      .send(new CreateGroupCommand({ UserPoolId: pool.userPoolId, GroupName: 'admin' }))
-      .catch((e: Error) => {
-        if (e.name !== 'GroupExistsException') throw e;
-      });
-    await pool.cognito.send(
-      new AdminAddUserToGroupCommand({
-        UserPoolId: pool.userPoolId,
-        Username: staffEmail,
-        GroupName: 'admin',
-      }),
-    );
+    // A real admin: the group, TOTP turned on, and a login with password and code (src/local/admins.ts).
     const staff = (
-      (await call('POST /v1/auth/login', '/v1/auth/login', { body: { email: staffEmail, password } }))
-        .body as {
-        accessToken: string;
-      }
+      await createAdmin(base, { email: staffEmail, password, name: 'Grace Hopper' }, async (email) => {
+        await pool.cognito
+          .send(new CreateGroupCommand({ UserPoolId: pool.userPoolId, GroupName: 'admin' }))
+          .catch((e: Error) => {
+            if (e.name !== 'GroupExistsException') throw e;
+          });
+        await pool.cognito.send(
+          new AdminAddUserToGroupCommand({
+            UserPoolId: pool.userPoolId,
+            Username: email,
+            GroupName: 'admin',
+          }),
+        );
+      })
     ).accessToken;
     const admin = { token: staff };
     const unknown = randomUUID();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { adminCall, type TestAdmin, testAdmin } from '../../test/admin.ts';
 import { type CallInput, call } from '../../test/api.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import type { OperationId } from '../api/routes.ts';
@@ -18,11 +19,14 @@ beforeAll(async () => {
     BANK_DAILY_LIMIT: '500000',
     BANK_DAILY_DEPOSIT_LIMIT: '100000',
   });
+  staff = await testAdmin({ sub: ADMIN });
 });
 
 const ADMIN = `staff-${randomUUID()}`;
-const asAdmin = (op: OperationId, input: Omit<CallInput, 'user'> = {}) =>
-  call(op, { ...input, user: ADMIN, claims: { 'cognito:groups': '[admin]' } });
+/** Staff with the group and a TOTP-login token (test/admin.ts), as the admin guard requires. */
+let staff: TestAdmin;
+const asAdmin = (op: OperationId, input: Omit<CallInput, 'user' | 'token' | 'groups'> = {}) =>
+  adminCall(op, staff, input);
 const key = () => ({ 'idempotency-key': randomUUID() });
 const newUser = () => `u-${randomUUID()}`;
 const open = async (user: string) =>
