@@ -252,7 +252,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     const writers = functionNames.filter((fn) =>
       (functions[fn].permissions as readonly string[]).includes('audit:write'),
     );
-    expect(writers).toEqual(['auth', 'profile', 'admin']);
+    expect(writers).toEqual(['auth', 'profile', 'admin', 'admin-money']);
     for (const fn of functionNames) {
       for (const action of [
         'dynamodb:UpdateItem',

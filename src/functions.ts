@@ -363,9 +363,11 @@ export const functions = {
     description: 'Bank staff: freeze and unfreeze accounts, teller cash, reversals',
     trigger: http,
     // No delete: teller cash and reversals post at once (a hold's expiry on the way updates its entry).
-    permissions: ['table:write'],
+    // Each action's audit record is put in its own transaction, after its subject's chain head (Query).
+    permissions: ['table:write', 'audit:write'],
     sdkActions: [
       'dynamodb:GetItem',
+      'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem',

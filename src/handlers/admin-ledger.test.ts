@@ -7,6 +7,7 @@ import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harnes
 import type { OperationId } from '../api/routes.ts';
 import { eventsFromChange } from '../domain/events.ts';
 import { toAccount } from '../store/accounts.ts';
+import { AuditStore, verifyAudit } from '../store/audit.ts';
 import { createDocumentClient } from '../store/db.ts';
 import { keys } from '../store/keys.ts';
 import { verifyLedger } from '../store/verify.ts';
@@ -313,5 +314,43 @@ describe('reversals', () => {
     });
     expect(missing.status).toBe(404);
     await ledgerIsClean();
+
+    // The audit trail: the reversal once (its replay added nothing), the refusals once each, every
+    // chain intact.
+    const trail = await new AuditStore(createDocumentClient(dynamoClients().client), table).bySubject(t.id, {
+      limit: 50,
+    });
+    expect(trail.items.map((r) => [r.action, r.outcome, r.actor.userId])).toEqual([
+      ['transaction_reversed', 'refused', ADMIN],
+      ['transaction_reversed', 'refused', ADMIN],
+      ['transaction_reversed', 'succeeded', ADMIN],
+    ]);
+    expect(trail.items[0]?.reason).toBe('insufficient_funds: x');
+    expect(trail.items[2]?.reason).toBe('Sent in error');
+    expect(await verifyAudit(createDocumentClient(dynamoClients().client), table)).toMatchObject({
+      ok: true,
+      problems: [],
+    });
+  });
+
+  it('a freeze and its audit record commit together; raced freezes and unfreezes leave one unforked chain', async () => {
+    const a = await open(newUser());
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        asAdmin(i % 2 ? 'unfreezeAccount' : 'freezeAccount', {
+          params: { id: a.id },
+          body: { reason: `case ${i}` },
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    const trail = await new AuditStore(createDocumentClient(dynamoClients().client), table).bySubject(a.id, {
+      limit: 50,
+    });
+    expect(trail.items).toHaveLength(10);
+    expect(new Set(trail.items.map((r) => r.seq)).size).toBe(10);
+    expect(await verifyAudit(createDocumentClient(dynamoClients().client), table)).toMatchObject({
+      ok: true,
+    });
   });
 });

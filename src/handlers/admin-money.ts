@@ -3,29 +3,80 @@
  * src/domain/ledger-admin.ts and the store's conditions (src/store/ledger-admin.ts). The member of
  * staff is the caller: their id is recorded on the journal (teller cash, reversals) and the account
  * (freeze), and their Idempotency-Keys are their own.
+ *
+ * Every action is audited (src/store/audit.ts): a change commits its audit record in its own
+ * transaction (the record's piece is built again on each attempt, after its subject's chain head); a
+ * decline (say, insufficient funds) is recorded once as `refused`, never again on a replay.
  */
+import type { Caller, Request } from '../api/http.ts';
 import { createHandler } from '../api/http.ts';
 import { adminOutcomeReply } from '../api/transactions.ts';
+import type { AuditEntry, AuditSubject } from '../domain/audit.ts';
+import { auditEntry } from '../store/audit.ts';
+import type { Outcome } from '../store/idempotency.ts';
+import { audit } from './context.ts';
 import { adminLedger } from './context-admin.ts';
 import { keyed } from './keyed.ts';
 
+type Staff = Pick<Request, 'requestId' | 'sourceIp'> & { caller: Caller };
+
+const entryOf = (req: Staff, action: string, subject: AuditSubject, reason?: string): AuditEntry =>
+  auditEntry({
+    actor: { userId: req.caller.sub, role: 'admin', sourceIp: req.sourceIp },
+    action,
+    subject,
+    ...(reason ? { reason } : {}),
+    outcome: 'succeeded',
+    requestId: req.requestId,
+  });
+
+/** The audit record's piece, built for each attempt of the action's transaction. */
+const recorded = (entry: AuditEntry) => async () => [await audit().piece(entry)];
+
+/** A money action: committed with its record, or its first decline recorded as refused. */
+const audited = async (entry: AuditEntry, run: (extra: ReturnType<typeof recorded>) => Promise<Outcome>) => {
+  const outcome = await run(recorded(entry));
+  if (outcome.kind === 'declined' && !outcome.replayed) {
+    await audit().append({
+      ...entry,
+      outcome: 'refused',
+      reason: `${outcome.code}: ${entry.reason ?? ''}`.trim(),
+    });
+  }
+  return adminOutcomeReply(outcome);
+};
+
 export const handler = createHandler('admin-money', {
-  freezeAccount: async ({ caller, params, body }) => ({
-    body: (await adminLedger().freeze({ admin: caller.sub, accountId: params.id, reason: body.reason }))
-      .account,
-  }),
-  unfreezeAccount: async ({ caller, params, body }) => ({
-    body: (await adminLedger().unfreeze({ admin: caller.sub, accountId: params.id, reason: body.reason }))
-      .account,
-  }),
-  tellerDeposit: async (req) =>
-    adminOutcomeReply(
-      await adminLedger().tellerDeposit({ ...keyed(req), accountId: req.params.id, ...req.body }),
+  freezeAccount: async (req) => {
+    const entry = entryOf(req, 'account_frozen', { type: 'account', id: req.params.id }, req.body.reason);
+    const r = await adminLedger().freeze(
+      { admin: req.caller.sub, accountId: req.params.id, reason: req.body.reason },
+      recorded(entry),
+    );
+    return { body: r.account };
+  },
+  unfreezeAccount: async (req) => {
+    const entry = entryOf(req, 'account_unfrozen', { type: 'account', id: req.params.id }, req.body.reason);
+    const r = await adminLedger().unfreeze(
+      { admin: req.caller.sub, accountId: req.params.id, reason: req.body.reason },
+      recorded(entry),
+    );
+    return { body: r.account };
+  },
+  tellerDeposit: (req) =>
+    audited(
+      entryOf(req, 'teller_deposit', { type: 'account', id: req.params.id }, req.body.reference),
+      (extra) => adminLedger().tellerDeposit({ ...keyed(req), accountId: req.params.id, ...req.body }, extra),
     ),
-  tellerWithdraw: async (req) =>
-    adminOutcomeReply(
-      await adminLedger().tellerWithdraw({ ...keyed(req), accountId: req.params.id, ...req.body }),
+  tellerWithdraw: (req) =>
+    audited(
+      entryOf(req, 'teller_withdrawal', { type: 'account', id: req.params.id }, req.body.reference),
+      (extra) =>
+        adminLedger().tellerWithdraw({ ...keyed(req), accountId: req.params.id, ...req.body }, extra),
     ),
-  reverseTransaction: async (req) =>
-    adminOutcomeReply(await adminLedger().reverse({ ...keyed(req), journalId: req.params.id, ...req.body })),
+  reverseTransaction: (req) =>
+    audited(
+      entryOf(req, 'transaction_reversed', { type: 'transaction', id: req.params.id }, req.body.reason),
+      (extra) => adminLedger().reverse({ ...keyed(req), journalId: req.params.id, ...req.body }, extra),
+    ),
 });

@@ -39,6 +39,14 @@ import { keys } from './keys.ts';
 import { type Keyed, LedgerStore } from './ledger.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
+/**
+ * Pieces to commit with an action (its audit record, say): given as is, or built again for each
+ * attempt (a chained record must link after the head it reads, which may move between attempts).
+ */
+export type Extra = readonly Piece[] | (() => Promise<readonly Piece[]>);
+const piecesOf = async (extra: Extra): Promise<readonly Piece[]> =>
+  typeof extra === 'function' ? extra() : extra;
+
 /** An account as staff see it: the customer's view and whose it is. */
 export type AdminAccount = Account & { ownerId: string };
 
@@ -88,41 +96,41 @@ export class AdminLedgerStore extends LedgerStore {
    * account_not_active). Freezing a frozen account changes nothing (`changed: false`; `extra` still
    * commits, conditioned on the account being frozen). A closed account cannot be frozen.
    */
-  freeze(
-    req: StatusRequest,
-    extra: readonly Piece[] = [],
-  ): Promise<{ account: AdminAccount; changed: boolean }> {
+  freeze(req: StatusRequest, extra: Extra = []): Promise<{ account: AdminAccount; changed: boolean }> {
     return this.setStatus(req, 'freeze', extra);
   }
 
   /** Unfreezes an account (back to `active`); unfreezing an active one changes nothing. */
-  unfreeze(
-    req: StatusRequest,
-    extra: readonly Piece[] = [],
-  ): Promise<{ account: AdminAccount; changed: boolean }> {
+  unfreeze(req: StatusRequest, extra: Extra = []): Promise<{ account: AdminAccount; changed: boolean }> {
     return this.setStatus(req, 'unfreeze', extra);
   }
 
   /** Cash paid in at a counter: no daily deposit limit. Exactly once per Idempotency-Key. */
-  tellerDeposit(req: TellerRequest, extra: readonly Piece[] = []): Promise<Outcome> {
+  tellerDeposit(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
     const id = randomUUID();
     return this.commit(req, async (now) => {
       const to = await this.account(req.accountId);
       const shard = systemShardId('cash-in', to.currency, shardOf(id, this.opts.systemShards));
       const plan = planTellerDeposit(to, req.amount, shard);
-      return { ...this.instant(id, plan, now, req, { to: [to] }, this.teller(req)), extra };
+      return {
+        ...this.instant(id, plan, now, req, { to: [to] }, this.teller(req)),
+        extra: await piecesOf(extra),
+      };
     });
   }
 
   /** Cash paid out at a counter: no daily limit, never more than the account has available. */
-  tellerWithdraw(req: TellerRequest, extra: readonly Piece[] = []): Promise<Outcome> {
+  tellerWithdraw(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
     const id = randomUUID();
     return this.commit(req, async (now) => {
       const found = await this.account(req.accountId);
       const from = await this.debitable(found.ownerId, found.id, now);
       const shard = systemShardId('cash-out', from.currency, shardOf(id, this.opts.systemShards));
       const plan = planTellerWithdrawal(from, req.amount, shard);
-      return { ...this.instant(id, plan, now, req, { from: [from] }, this.teller(req)), extra };
+      return {
+        ...this.instant(id, plan, now, req, { from: [from] }, this.teller(req)),
+        extra: await piecesOf(extra),
+      };
     });
   }
 
@@ -130,7 +138,7 @@ export class AdminLedgerStore extends LedgerStore {
    * Reverses all or part of a posted deposit, withdrawal, transfer or refund: a `reversal` journal
    * (`reverses` the original) moves the money back, and the original's `reversedAmount` grows.
    */
-  reverse(req: ReversalRequest, extra: readonly Piece[] = []): Promise<Outcome> {
+  reverse(req: ReversalRequest, extra: Extra = []): Promise<Outcome> {
     const id = randomUUID();
     return this.commit(req, async (now) => {
       const original = await this.getJournal(req.journalId);
@@ -164,7 +172,7 @@ export class AdminLedgerStore extends LedgerStore {
         { reverses: original.id, tellerId: req.user, reason: req.reason },
       );
       attempt.pieces.push(this.givenBack(original.id, 'reversedAmount', amount));
-      return { ...attempt, extra };
+      return { ...attempt, extra: await piecesOf(extra) };
     });
   }
 
@@ -175,7 +183,7 @@ export class AdminLedgerStore extends LedgerStore {
   private async setStatus(
     req: StatusRequest,
     action: 'freeze' | 'unfreeze',
-    extra: readonly Piece[],
+    extra: Extra,
   ): Promise<{ account: AdminAccount; changed: boolean }> {
     const out = await retry(async () => {
       const a = await this.account(req.accountId);
@@ -218,8 +226,9 @@ export class AdminLedgerStore extends LedgerStore {
             },
           };
       const account = adminAccount({ ...a, status: to, version: a.version + (changed ? 1 : 0) });
-      if (!changed && extra.length === 0) return done({ account, changed });
-      const r = await transact(this.db, [piece, ...extra]);
+      const more = await piecesOf(extra);
+      if (!changed && more.length === 0) return done({ account, changed });
+      const r = await transact(this.db, [piece, ...more]);
       if (r.ok) return done({ account, changed });
       // The account moved (a posting, another status change) or a piece of `extra` found its item
       // changed: decide again on fresh data.
