@@ -46,23 +46,26 @@ const audited = async (entry: AuditEntry, run: (extra: ReturnType<typeof recorde
   return adminOutcomeReply(outcome);
 };
 
+/** Freeze or unfreeze, with its audit record in the same transaction. */
+const setStatus = async (
+  req: Staff & { params: { id: string }; body: { reason: string } },
+  action: 'freeze' | 'unfreeze',
+) => {
+  const subject = { type: 'account', id: req.params.id } as const;
+  const entry = entryOf(
+    req,
+    action === 'freeze' ? 'account_frozen' : 'account_unfrozen',
+    subject,
+    req.body.reason,
+  );
+  const status = { admin: req.caller.sub, accountId: req.params.id, reason: req.body.reason };
+  const r = await adminLedger()[action](status, recorded(entry));
+  return { body: r.account };
+};
+
 export const handler = createHandler('admin-money', {
-  freezeAccount: async (req) => {
-    const entry = entryOf(req, 'account_frozen', { type: 'account', id: req.params.id }, req.body.reason);
-    const r = await adminLedger().freeze(
-      { admin: req.caller.sub, accountId: req.params.id, reason: req.body.reason },
-      recorded(entry),
-    );
-    return { body: r.account };
-  },
-  unfreezeAccount: async (req) => {
-    const entry = entryOf(req, 'account_unfrozen', { type: 'account', id: req.params.id }, req.body.reason);
-    const r = await adminLedger().unfreeze(
-      { admin: req.caller.sub, accountId: req.params.id, reason: req.body.reason },
-      recorded(entry),
-    );
-    return { body: r.account };
-  },
+  freezeAccount: (req) => setStatus(req, 'freeze'),
+  unfreezeAccount: (req) => setStatus(req, 'unfreeze'),
   tellerDeposit: (req) =>
     audited(
       entryOf(req, 'teller_deposit', { type: 'account', id: req.params.id }, req.body.reference),
