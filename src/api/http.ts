@@ -221,11 +221,13 @@ const buildRequest = async (event: APIGatewayProxyEventV2, route: RouteEntry): P
   } as Request;
 };
 
+/** True until this process has served its first request (a Lambda cold start). */
+let coldStart = true;
+
 /**
  * A Lambda handler for one function (route group). `operations` implements every route of the group,
  * keyed by operation id; the route table supplies the rest.
  */
-let coldStart = true;
 
 export const createHandler =
   <F extends HttpFunctionName>(fn: F, operations: Operations<F>) =>
