@@ -228,7 +228,6 @@ let coldStart = true;
  * A Lambda handler for one function (route group). `operations` implements every route of the group,
  * keyed by operation id; the route table supplies the rest.
  */
-
 export const createHandler =
   <F extends HttpFunctionName>(fn: F, operations: Operations<F>) =>
   async (event: APIGatewayProxyEventV2, context?: Context): Promise<Result> => {
