@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../src/api/openapi.ts';
 import { routeList } from '../src/api/routes.ts';
 import { createJwtVerifier } from '../src/identity/jwt.ts';
+import { addToAdminGroup, createAdmin } from '../src/local/admins.ts';
 import { createGateway, type Gateway } from '../src/local/gateway.ts';
 import { createTestTable, createTestUserPool, useHandlerEnv } from './harness.ts';
 
@@ -46,8 +47,10 @@ let base = '';
 let restore: () => void = () => {};
 const checked = new Map<string, Set<number>>();
 
+let pool: Awaited<ReturnType<typeof createTestUserPool>>;
+
 beforeAll(async () => {
-  const pool = await createTestUserPool('contract');
+  pool = await createTestUserPool('contract');
   restore = useHandlerEnv({
     TABLE_NAME: await createTestTable('contract'),
     USER_POOL_ID: pool.userPoolId,
@@ -603,6 +606,81 @@ describe('every route answers as the OpenAPI document says', () => {
       (await call('POST /v1/me/sessions/revoke-all', '/v1/me/sessions/revoke-all', { token: mfaToken }))
         .status,
     ).toBe(204);
+
+    // ---------- the customer's activity and the back office (issue 13) ----------
+    const me = String(JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).sub);
+    expect((await call('GET /v1/me/activity', '/v1/me/activity?limit=2', { token })).status).toBe(200);
+    expect((await call('GET /v1/me/activity', '/v1/me/activity?cursor=forged', { token })).status).toBe(400);
+    expect((await call('GET /v1/me/activity', '/v1/me/activity')).status).toBe(401);
+    const adm = await createAdmin(base, { email: `admin-${randomUUID()}@example.com`, password }, (e) =>
+      addToAdminGroup(pool.cognito, pool.userPoolId, e),
+    );
+    const at = adm.accessToken;
+    const customerPath = `/v1/admin/customers/${me}`;
+    const admin = (route: string, path: string, opts: { body?: unknown } = {}) =>
+      call(route, path, { token: at, ...opts });
+    expect(
+      (await admin('GET /v1/admin/customers', `/v1/admin/customers?email=${encodeURIComponent(email)}`))
+        .status,
+    ).toBe(200);
+    expect((await admin('GET /v1/admin/customers', '/v1/admin/customers?email=nope')).status).toBe(400);
+    expect(
+      (
+        await call('GET /v1/admin/customers', `/v1/admin/customers?email=${encodeURIComponent(email)}`, {
+          token,
+        })
+      ).status,
+    ).toBe(403);
+    expect((await admin('GET /v1/admin/customers/{userId}', customerPath)).status).toBe(200);
+    expect(
+      (await admin('GET /v1/admin/customers/{userId}', `/v1/admin/customers/${randomUUID()}`)).status,
+    ).toBe(404);
+    expect((await call('GET /v1/admin/customers/{userId}', customerPath, { token })).status).toBe(403);
+    expect(
+      (await admin('POST /v1/admin/customers/{userId}/unlock', `${customerPath}/unlock`, { body: {} }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await call('POST /v1/admin/customers/{userId}/unlock', `${customerPath}/unlock`, { token, body: {} }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await admin('POST /v1/admin/customers/{userId}/disable', `${customerPath}/disable`, { body: {} }))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await admin('POST /v1/admin/customers/{userId}/disable', `${customerPath}/disable`, {
+          body: { reason: 'Contract test' },
+        })
+      ).status,
+    ).toBe(200);
+    // A disabled customer's token is refused everywhere (403 user_disabled, documented on every token route).
+    expect((await call('GET /v1/me/activity', '/v1/me/activity', { token })).status).toBe(403);
+    expect(
+      (
+        await call('POST /v1/admin/customers/{userId}/disable', `${customerPath}/disable`, {
+          token,
+          body: {},
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await admin('POST /v1/admin/customers/{userId}/enable', `${customerPath}/enable`, { body: {} }))
+        .status,
+    ).toBe(200);
+    expect((await call('POST /v1/admin/customers/{userId}/enable', `${customerPath}/enable`)).status).toBe(
+      401,
+    );
+    const audit = await admin('GET /v1/admin/audit', `/v1/admin/audit?subjectId=${me}&limit=1`);
+    expect(audit.status).toBe(200);
+    expect(
+      (await admin('GET /v1/admin/audit', `/v1/admin/audit?actorId=${adm.sub}&cursor=forged`)).status,
+    ).toBe(400);
+    expect((await admin('GET /v1/admin/audit', '/v1/admin/audit')).status).toBe(400);
+    expect((await call('GET /v1/admin/audit', `/v1/admin/audit?subjectId=${me}`, { token })).status).toBe(
+      403,
+    );
 
     // Every route of the table was driven, and each answered with a documented success, except the
     // routes listed in `successNotDriven` (only their error answers are checked here, for the reason given).

@@ -470,9 +470,12 @@ describe('API4:2023 Unrestricted Resource Consumption', () => {
 // ---------- API5 ----------
 
 describe('API5:2023 Broken Function Level Authorization', () => {
-  it('the route table has no admin or system route: public auth routes, /health, and customer routes', () => {
+  it('the route table: public auth routes, /health, customer routes, and admin routes only under /v1/admin with role admin', () => {
     for (const r of routeList) {
       const where = `${r.method} ${r.path}`;
+      // Staff routes live under /v1/admin, and every one of them has the admin role (the guard).
+      expect(r.path.startsWith('/v1/admin/') || r.path === '/v1/admin', where).toBe(r.role === 'admin');
+      if (r.role === 'admin') continue;
       // (`/v1/me/sessions/revoke-all` acts on the caller's own sessions only.)
       expect(where).not.toMatch(/admin|system|internal|users?\b|(?<!revoke-)all/i);
       if (!needsToken(r)) expect(r.path === '/health' || r.path.startsWith('/v1/auth/'), where).toBe(true);
@@ -483,12 +486,30 @@ describe('API5:2023 Broken Function Level Authorization', () => {
     }
   });
 
+  it('a customer token on every admin route of the table gets 403 forbidden, and each refusal is audited', async () => {
+    const admin = routeList.filter((r) => r.role === 'admin');
+    expect(admin.length).toBeGreaterThan(0);
+    for (const r of admin) {
+      const path = r.path.replace(/\{\w+\}/g, () => randomUUID());
+      const res = await client.send({
+        method: r.method,
+        path,
+        headers: { authorization: `Bearer ${mallory.token}`, 'content-type': 'application/json' },
+        ...(r.method === 'POST' ? { body: '{}' } : {}),
+      });
+      expect(res.status, `${r.method} ${r.path}`).toBe(403);
+      expectProblem(res, 403, 'forbidden');
+    }
+    const activity = await client.call('GET', '/v1/me/activity?limit=100', { token: mallory.token });
+    const refused = activity.json.items.filter((x: { action: string }) => x.action === 'admin_route_refused');
+    expect(refused.length).toBeGreaterThanOrEqual(admin.length);
+  });
+
   it('admin-looking paths answer 404 (never 401 or 403, which would reveal them), with a customer token or none', async () => {
     const paths = [
       '/admin',
       '/v1/admin',
       '/v1/admin/users',
-      '/v1/admin/accounts/freeze',
       '/v1/system',
       '/v1/system/accounts',
       '/v1/internal/metrics',
