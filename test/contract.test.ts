@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../src/api/openapi.ts';
 import { routeList } from '../src/api/routes.ts';
 import { createJwtVerifier } from '../src/identity/jwt.ts';
-import { createAdmin } from '../src/local/admins.ts';
+import { addToAdminGroup, createAdmin } from '../src/local/admins.ts';
 import { createGateway, type Gateway } from '../src/local/gateway.ts';
 import { createTestTable, createTestUserPool, type TestUserPool, useHandlerEnv } from './harness.ts';
 
@@ -46,8 +46,9 @@ const schemaValidator = (schema: Json) =>
 let gateway: Gateway;
 let base = '';
 let restore: () => void = () => {};
-let pool: TestUserPool;
 const checked = new Map<string, Set<number>>();
+
+let pool: Awaited<ReturnType<typeof createTestUserPool>>;
 
 beforeAll(async () => {
   pool = await createTestUserPool('contract');
@@ -607,77 +608,137 @@ describe('every route answers as the OpenAPI document says', () => {
         .status,
     ).toBe(204);
 
-    // ---------- back office: account reads, freeze, teller cash, reversals ----------
-    const staffEmail = `contract-staff-${randomUUID()}@example.com`;
-    // A real admin: the group, TOTP turned on, and a login with password and code (src/local/admins.ts).
-    const staff = (
-      await createAdmin(base, { email: staffEmail, password, name: 'Grace Hopper' }, async (email) => {
-        await pool.cognito
-          .send(new CreateGroupCommand({ UserPoolId: pool.userPoolId, GroupName: 'admin' }))
-          .catch((e: Error) => {
-            if (e.name !== 'GroupExistsException') throw e;
-          });
-        await pool.cognito.send(
-          new AdminAddUserToGroupCommand({
-            UserPoolId: pool.userPoolId,
-            Username: email,
-            GroupName: 'admin',
-          }),
-        );
-      })
-    ).accessToken;
-    const admin = { token: staff };
-    const unknown = randomUUID();
-    expect((await call('GET /v1/admin/accounts/{id}', `/v1/admin/accounts/${a.id}`, admin)).status).toBe(200);
-    expect((await call('GET /v1/admin/accounts/{id}', `/v1/admin/accounts/${unknown}`, admin)).status).toBe(
-      404,
+    // ---------- the customer's activity and the back office (issue 13) ----------
+    const me = String(JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).sub);
+    expect((await call('GET /v1/me/activity', '/v1/me/activity?limit=2', { token })).status).toBe(200);
+    expect((await call('GET /v1/me/activity', '/v1/me/activity?cursor=forged', { token })).status).toBe(400);
+    expect((await call('GET /v1/me/activity', '/v1/me/activity')).status).toBe(401);
+    const adm = await createAdmin(base, { email: `admin-${randomUUID()}@example.com`, password }, (e) =>
+      addToAdminGroup(pool.cognito, pool.userPoolId, e),
     );
-    expect((await call('GET /v1/admin/accounts/{id}', `/v1/admin/accounts/${a.id}`)).status).toBe(401);
-    const byNumber = '/v1/admin/accounts/by-number/{number}';
-    expect((await call(`GET ${byNumber}`, `/v1/admin/accounts/by-number/${b.number}`, admin)).status).toBe(
+    const at = adm.accessToken;
+    const customerPath = `/v1/admin/customers/${me}`;
+    const admin = (route: string, path: string, opts: { body?: unknown } = {}) =>
+      call(route, path, { token: at, ...opts });
+    expect(
+      (await admin('GET /v1/admin/customers', `/v1/admin/customers?email=${encodeURIComponent(email)}`))
+        .status,
+    ).toBe(200);
+    expect((await admin('GET /v1/admin/customers', '/v1/admin/customers?email=nope')).status).toBe(400);
+    expect(
+      (
+        await call('GET /v1/admin/customers', `/v1/admin/customers?email=${encodeURIComponent(email)}`, {
+          token,
+        })
+      ).status,
+    ).toBe(403);
+    expect((await admin('GET /v1/admin/customers/{userId}', customerPath)).status).toBe(200);
+    expect(
+      (await admin('GET /v1/admin/customers/{userId}', `/v1/admin/customers/${randomUUID()}`)).status,
+    ).toBe(404);
+    expect((await call('GET /v1/admin/customers/{userId}', customerPath, { token })).status).toBe(403);
+    expect(
+      (await admin('POST /v1/admin/customers/{userId}/unlock', `${customerPath}/unlock`, { body: {} }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await call('POST /v1/admin/customers/{userId}/unlock', `${customerPath}/unlock`, { token, body: {} }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await admin('POST /v1/admin/customers/{userId}/disable', `${customerPath}/disable`, { body: {} }))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await admin('POST /v1/admin/customers/{userId}/disable', `${customerPath}/disable`, {
+          body: { reason: 'Contract test' },
+        })
+      ).status,
+    ).toBe(200);
+    // A disabled customer's token is refused everywhere (403 user_disabled, documented on every token route).
+    expect((await call('GET /v1/me/activity', '/v1/me/activity', { token })).status).toBe(403);
+    expect(
+      (
+        await call('POST /v1/admin/customers/{userId}/disable', `${customerPath}/disable`, {
+          token,
+          body: {},
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await admin('POST /v1/admin/customers/{userId}/enable', `${customerPath}/enable`, { body: {} }))
+        .status,
+    ).toBe(200);
+    expect((await call('POST /v1/admin/customers/{userId}/enable', `${customerPath}/enable`)).status).toBe(
+      401,
+    );
+    const audit = await admin('GET /v1/admin/audit', `/v1/admin/audit?subjectId=${me}&limit=1`);
+    expect(audit.status).toBe(200);
+    expect(
+      (await admin('GET /v1/admin/audit', `/v1/admin/audit?actorId=${adm.sub}&cursor=forged`)).status,
+    ).toBe(400);
+    expect((await admin('GET /v1/admin/audit', '/v1/admin/audit')).status).toBe(400);
+    expect((await call('GET /v1/admin/audit', `/v1/admin/audit?subjectId=${me}`, { token })).status).toBe(
+      403,
+    );
+
+    // ---------- back office: account reads, freeze, teller cash, reversals ----------
+    const staff = at;
+    const staffAuth = { token: staff };
+    const unknown = randomUUID();
+    expect((await call('GET /v1/admin/accounts/{id}', `/v1/admin/accounts/${a.id}`, staffAuth)).status).toBe(
       200,
     );
-    expect((await call(`GET ${byNumber}`, '/v1/admin/accounts/by-number/0000000000', admin)).status).toBe(
+    expect(
+      (await call('GET /v1/admin/accounts/{id}', `/v1/admin/accounts/${unknown}`, staffAuth)).status,
+    ).toBe(404);
+    expect((await call('GET /v1/admin/accounts/{id}', `/v1/admin/accounts/${a.id}`)).status).toBe(401);
+    const byNumber = '/v1/admin/accounts/by-number/{number}';
+    expect(
+      (await call(`GET ${byNumber}`, `/v1/admin/accounts/by-number/${b.number}`, staffAuth)).status,
+    ).toBe(200);
+    expect((await call(`GET ${byNumber}`, '/v1/admin/accounts/by-number/0000000000', staffAuth)).status).toBe(
       404,
     );
     const adminHistory = 'GET /v1/admin/accounts/{id}/transactions';
-    expect((await call(adminHistory, `/v1/admin/accounts/${a.id}/transactions?limit=2`, admin)).status).toBe(
-      200,
-    );
-    expect((await call(adminHistory, `/v1/admin/accounts/${a.id}/transactions?cursor=x`, admin)).status).toBe(
-      400,
-    );
+    expect(
+      (await call(adminHistory, `/v1/admin/accounts/${a.id}/transactions?limit=2`, staffAuth)).status,
+    ).toBe(200);
+    expect(
+      (await call(adminHistory, `/v1/admin/accounts/${a.id}/transactions?cursor=x`, staffAuth)).status,
+    ).toBe(400);
     const adminTx = 'GET /v1/admin/transactions/{id}';
-    expect((await call(adminTx, `/v1/admin/transactions/${txId}`, admin)).status).toBe(200);
-    expect((await call(adminTx, `/v1/admin/transactions/${unknown}`, admin)).status).toBe(404);
+    expect((await call(adminTx, `/v1/admin/transactions/${txId}`, staffAuth)).status).toBe(200);
+    expect((await call(adminTx, `/v1/admin/transactions/${unknown}`, staffAuth)).status).toBe(404);
     const freeze = 'POST /v1/admin/accounts/{id}/freeze';
     const unfreeze = 'POST /v1/admin/accounts/{id}/unfreeze';
     const why = { reason: 'Contract test' };
-    expect((await call(freeze, `/v1/admin/accounts/${b.id}/freeze`, { ...admin, body: why })).status).toBe(
-      200,
-    );
-    expect((await call(freeze, `/v1/admin/accounts/${b.id}/freeze`, { ...admin, body: {} })).status).toBe(
+    expect(
+      (await call(freeze, `/v1/admin/accounts/${b.id}/freeze`, { ...staffAuth, body: why })).status,
+    ).toBe(200);
+    expect((await call(freeze, `/v1/admin/accounts/${b.id}/freeze`, { ...staffAuth, body: {} })).status).toBe(
       400,
     );
-    expect((await call(freeze, `/v1/admin/accounts/${c.id}/freeze`, { ...admin, body: why })).status).toBe(
-      422,
-    );
     expect(
-      (await call(unfreeze, `/v1/admin/accounts/${unknown}/unfreeze`, { ...admin, body: why })).status,
+      (await call(freeze, `/v1/admin/accounts/${c.id}/freeze`, { ...staffAuth, body: why })).status,
+    ).toBe(422);
+    expect(
+      (await call(unfreeze, `/v1/admin/accounts/${unknown}/unfreeze`, { ...staffAuth, body: why })).status,
     ).toBe(404);
     expect(
-      (await call(unfreeze, `/v1/admin/accounts/${b.id}/unfreeze`, { ...admin, body: why })).status,
+      (await call(unfreeze, `/v1/admin/accounts/${b.id}/unfreeze`, { ...staffAuth, body: why })).status,
     ).toBe(200);
     const cashIn = 'POST /v1/admin/accounts/{id}/deposits';
     const cashOut = 'POST /v1/admin/accounts/{id}/withdrawals';
     const cash = (amount: number) => ({ amount, reference: 'slip-1', description: 'Counter' });
     expect(
-      (await call(cashIn, `/v1/admin/accounts/${a.id}/deposits`, { ...admin, body: cash(900) })).status,
+      (await call(cashIn, `/v1/admin/accounts/${a.id}/deposits`, { ...staffAuth, body: cash(900) })).status,
     ).toBe(400);
     expect(
       (
         await call(cashIn, `/v1/admin/accounts/${a.id}/deposits`, {
-          ...admin,
+          ...staffAuth,
           body: cash(900),
           headers: idem(),
         })
@@ -686,7 +747,7 @@ describe('every route answers as the OpenAPI document says', () => {
     expect(
       (
         await call(cashOut, `/v1/admin/accounts/${a.id}/withdrawals`, {
-          ...admin,
+          ...staffAuth,
           body: cash(400),
           headers: idem(),
         })
@@ -695,7 +756,7 @@ describe('every route answers as the OpenAPI document says', () => {
     expect(
       (
         await call(cashOut, `/v1/admin/accounts/${a.id}/withdrawals`, {
-          ...admin,
+          ...staffAuth,
           body: cash(99_999_999),
           headers: idem(),
         })
@@ -705,7 +766,7 @@ describe('every route answers as the OpenAPI document says', () => {
     expect(
       (
         await call(reverse, `/v1/admin/transactions/${txId}/reversals`, {
-          ...admin,
+          ...staffAuth,
           body: { amount: 10, reason: 'Contract test' },
           headers: idem(),
         })
@@ -714,7 +775,7 @@ describe('every route answers as the OpenAPI document says', () => {
     expect(
       (
         await call(reverse, `/v1/admin/transactions/${txId}/reversals`, {
-          ...admin,
+          ...staffAuth,
           body: { amount: 1_000_000, reason: 'Contract test' },
           headers: idem(),
         })
@@ -723,7 +784,7 @@ describe('every route answers as the OpenAPI document says', () => {
     expect(
       (
         await call(reverse, `/v1/admin/transactions/${unknown}/reversals`, {
-          ...admin,
+          ...staffAuth,
           body: why,
           headers: idem(),
         })

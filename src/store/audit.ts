@@ -11,7 +11,9 @@
  * builds the record's Put (named `audit`), to go with the action's own pieces in one `transact()`.
  */
 import { randomUUID } from 'node:crypto';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, type QueryCommandInput, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ANONYMOUS, type AuditEntry, type AuditRecord, chainRecord, verifyChain } from '../domain/audit.ts';
 import { BankError } from '../domain/errors.ts';
 import { type Committed, type Db, type Failure, type Piece, transact } from './db.ts';
@@ -159,19 +161,31 @@ export class AuditStore {
 
   /** Appends one record on its own (a refusal, a security event): no other item changes with it. */
   async append(entry: AuditEntry): Promise<AuditRecord> {
+    // The record that took the place this append tried for: the next head to link after, without
+    // another read (a burst on one subject, say failed logins, costs one write per try).
+    let winner: AuditRecord | undefined;
     const r = await retry(async () => {
-      const record = chainRecord(entry, await this.head(entry.subject.id));
+      const head = winner ?? (await this.head(entry.subject.id));
+      winner = undefined;
+      const record = chainRecord(entry, head);
       try {
         await this.db.send(
           new PutCommand({
             TableName: this.table,
             Item: this.itemOf(record),
             ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
         return done(record);
       } catch (e) {
-        if (isConditionFailure(e) || isTransient(e, undefined)) return again;
+        if (isConditionFailure(e)) {
+          // The exception carries the item in DynamoDB's own JSON (the DocumentClient does not convert it).
+          const taken = (e as { Item?: Record<string, AttributeValue> }).Item;
+          if (taken?.hash) winner = toRecord(unmarshall(taken));
+          return again;
+        }
+        if (isTransient(e, undefined)) return again;
         throw e;
       }
     }, APPEND_POLICY);

@@ -470,15 +470,12 @@ describe('API4:2023 Unrestricted Resource Consumption', () => {
 // ---------- API5 ----------
 
 describe('API5:2023 Broken Function Level Authorization', () => {
-  it('the route table has no system route: public auth routes, /health, customer routes, and admin routes under /v1/admin', () => {
+  it('the route table: public auth routes, /health, customer routes, and admin routes only under /v1/admin with role admin', () => {
     for (const r of routeList) {
       const where = `${r.method} ${r.path}`;
-      // Staff routes declare the admin role (the admin guard refuses everyone else) and live under /v1/admin.
-      if (r.role === 'admin' || r.path.startsWith('/v1/admin')) {
-        expect(r.role, where).toBe('admin');
-        expect(r.path, where).toMatch(/^\/v1\/admin\//);
-        continue;
-      }
+      // Staff routes live under /v1/admin, and every one of them has the admin role (the guard).
+      expect(r.path.startsWith('/v1/admin/') || r.path === '/v1/admin', where).toBe(r.role === 'admin');
+      if (r.role === 'admin') continue;
       // (`/v1/me/sessions/revoke-all` acts on the caller's own sessions only.)
       expect(where).not.toMatch(/admin|system|internal|users?\b|(?<!revoke-)all/i);
       if (!needsToken(r)) expect(r.path === '/health' || r.path.startsWith('/v1/auth/'), where).toBe(true);
@@ -487,6 +484,25 @@ describe('API5:2023 Broken Function Level Authorization', () => {
           /^\/v1\/(me|accounts|transactions|transfers|events|webhooks|payees|scheduled-transfers|auth\/logout)(\/|$)/,
         );
     }
+  });
+
+  it('a customer token on every admin route of the table gets 403 forbidden, and each refusal is audited', async () => {
+    const admin = routeList.filter((r) => r.role === 'admin');
+    expect(admin.length).toBeGreaterThan(0);
+    for (const r of admin) {
+      const path = r.path.replace(/\{\w+\}/g, () => randomUUID());
+      const res = await client.send({
+        method: r.method,
+        path,
+        headers: { authorization: `Bearer ${mallory.token}`, 'content-type': 'application/json' },
+        ...(r.method === 'POST' ? { body: '{}' } : {}),
+      });
+      expect(res.status, `${r.method} ${r.path}`).toBe(403);
+      expectProblem(res, 403, 'forbidden');
+    }
+    const activity = await client.call('GET', '/v1/me/activity?limit=100', { token: mallory.token });
+    const refused = activity.json.items.filter((x: { action: string }) => x.action === 'admin_route_refused');
+    expect(refused.length).toBeGreaterThanOrEqual(admin.length);
   });
 
   it('admin-looking paths answer 404 (never 401 or 403, which would reveal them), with a customer token or none', async () => {
