@@ -5,7 +5,7 @@
 import type { output } from 'zod/v4/core';
 import { BankError } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
-import type { Outcome } from '../store/idempotency.ts';
+import type { BatchOutcome, Declined, Outcome } from '../store/idempotency.ts';
 import type { HistoryItem } from '../store/ledger.ts';
 import type { Reply } from './http.ts';
 import type * as s from './schemas.ts';
@@ -45,6 +45,7 @@ export const transactionView = (j: Journal, user: string): TransactionView => {
     ...(j.expiresAt && isSender ? { expiresAt: j.expiresAt } : {}),
     ...(j.refundedAmount !== undefined && j.status === 'posted' ? { refundedAmount: j.refundedAmount } : {}),
     ...(j.refundOf ? { refundOf: j.refundOf } : {}),
+    ...(j.batchId && isSender ? { batchId: j.batchId } : {}),
     ...(mine?.balanceAfter !== undefined ? { balanceAfter: mine.balanceAfter } : {}),
   };
 };
@@ -67,12 +68,25 @@ export const historyEntryView = (h: HistoryItem, names?: ReadonlyMap<string, str
   createdAt: h.createdAt,
 });
 
+const replayHeaders = (o: { replayed: boolean }): Record<string, string> =>
+  o.replayed ? { 'idempotent-replayed': 'true' } : {};
+
+const declined = (o: Declined, headers: Record<string, string>): BankError =>
+  new BankError(o.code, o.detail, { headers, ...(o.errors ? { errors: o.errors } : {}) });
+
 /**
  * A movement's outcome as HTTP: the journal as the caller sees it (with the route's status), or the
  * decline as problem+json (thrown, so the one error path renders it). A replay says so in a header.
  */
 export const outcomeReply = (o: Outcome, user: string, status?: number): Reply => {
-  const headers: Record<string, string> = o.replayed ? { 'idempotent-replayed': 'true' } : {};
-  if (o.kind === 'declined') throw new BankError(o.code, o.detail, { headers });
+  const headers = replayHeaders(o);
+  if (o.kind === 'declined') throw declined(o, headers);
   return { ...(status ? { status } : {}), body: transactionView(o.journal, user), headers };
+};
+
+/** A bulk payment's outcome as HTTP: `{id, transfers}` (each as the sender sees it), or the decline. */
+export const batchReply = (o: BatchOutcome, user: string): Reply => {
+  const headers = replayHeaders(o);
+  if (o.kind === 'declined') throw declined(o, headers);
+  return { body: { id: o.id, transfers: o.journals.map((j) => transactionView(j, user)) }, headers };
 };

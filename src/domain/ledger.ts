@@ -58,6 +58,8 @@ export interface Journal {
   refundedAmount?: number;
   /** Refunds: the transfer refunded. */
   refundOf?: string;
+  /** Bulk payments: the batch the transfer was posted in (src/domain/batch.ts). */
+  batchId?: string;
   /** The UTC day whose outgoing limit the journal counted against (withdrawals, transfers). */
   limitDay?: string;
   from?: Party;
