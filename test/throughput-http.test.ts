@@ -227,6 +227,56 @@ describe('bulk payments: POST /v1/transfers/batch', () => {
   });
 });
 
+describe('one shared item, many writers at once', () => {
+  it('32 concurrent deposits into 32 accounts (one system account): all 201', async () => {
+    const owners = await Promise.all(Array.from({ length: 4 }, (_, i) => customer(`d${i}`)));
+    const accounts: { id: string; as: string }[] = [];
+    for (const as of owners) for (let k = 0; k < 8; k++) accounts.push({ id: (await open(as)).id, as });
+    const rs = await Promise.all(
+      accounts.map(({ id, as }) =>
+        post(`/v1/accounts/${id}/deposits`, { amount: 250 }, { 'idempotency-key': `dep-${id}` }, as),
+      ),
+    );
+    expect(rs.map((r) => r.status)).toEqual(accounts.map(() => 201));
+    for (const { id, as } of accounts) expect(await balanceOf(id, as)).toBe(250);
+  });
+
+  it('32 concurrent transfers into one account: all 201, balances exact', async () => {
+    const to = await open(other);
+    const senders = await Promise.all(Array.from({ length: 4 }, (_, i) => customer(`s${i}`)));
+    const from: { id: string; as: string }[] = [];
+    for (const as of senders)
+      for (let k = 0; k < 8; k++) {
+        const a = await open(as);
+        await deposit(a.id, 1_000, as);
+        from.push({ id: a.id, as });
+      }
+    const rs = await Promise.all(
+      from.map(({ id, as }, i) =>
+        post(
+          '/v1/transfers',
+          { fromAccountId: id, toAccountNumber: to.number, amount: 10 + i, currency: 'USD' },
+          { 'idempotency-key': `hot-${id}` },
+          as,
+        ),
+      ),
+    );
+    expect(rs.map((r) => r.status)).toEqual(from.map(() => 201));
+    const total = from.reduce((s, _, i) => s + 10 + i, 0);
+    expect(await balanceOf(to.id, other)).toBe(total);
+    for (const [i, { id, as }] of from.entries()) expect(await balanceOf(id, as)).toBe(1_000 - 10 - i);
+    // Every credit is in the recipient's history with an exact running balance.
+    const history = await get(`/v1/accounts/${to.id}/transactions?limit=50`, other);
+    expect(history.items).toHaveLength(32);
+    const oldestFirst = [...history.items].reverse();
+    let running = 0;
+    for (const e of oldestFirst) {
+      running += e.amount;
+      expect(e.balanceAfter).toBe(running);
+    }
+  });
+});
+
 describe('verify-ledger', () => {
   it('is clean afterwards', async () => {
     const r = await stack.verifyLedger();
