@@ -43,7 +43,14 @@ import {
   renderMarkdown,
   replaceBlock,
 } from './report.ts';
-import { handlerDurations, rawOperation, type Scenario, stackOperation } from './scenarios.ts';
+import {
+  BULK_SIZE,
+  bulkOperation,
+  handlerDurations,
+  rawOperation,
+  type Scenario,
+  stackOperation,
+} from './scenarios.ts';
 import { summarize } from './stats.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -233,6 +240,27 @@ const main = async (): Promise<void> => {
   }
   phases.push(await phase('raw', 'hot-recipient', 32, rawOp('hot-recipient', 32)));
 
+  // 5b. Bulk payments: one sender's transfers per second, in batches of BULK_SIZE against one by one.
+  const bulkRun = async (mode: 'batch' | 'single') => {
+    const r = await runLoad({
+      concurrency: 1,
+      durationMs: phaseSeconds * 1000,
+      op: bulkOperation(api, pop, mode, `bench-${runId}-bulk-${mode}`),
+    });
+    const tps = mode === 'batch' ? Math.round(r.tps * BULK_SIZE * 10) / 10 : r.tps;
+    say(`stack bulk-${mode.padEnd(7)} c=1  ${String(tps).padStart(6)} transfers/s, errors ${r.errors}`);
+    return { tps, errors: r.errors };
+  };
+  const single = await bulkRun('single');
+  const batch = await bulkRun('batch');
+  const bulk = {
+    transfers: BULK_SIZE,
+    singleTps: single.tps,
+    batchTps: batch.tps,
+    ratio: ratio(batch.tps, single.tps),
+    errors: single.errors + batch.errors,
+  };
+
   // 6. DynamoDB units per operation, with the real stores on the stack's table.
   const config = loadConfig();
   const units = await measureUnits({
@@ -302,6 +330,7 @@ const main = async (): Promise<void> => {
         ratio: ratio(tpsOf('stack', scenario, c), tpsOf('stack', 'uniform', c)),
       })),
     ),
+    bulk,
     coldStart,
     cost: {
       units,

@@ -117,3 +117,41 @@ export const handlerDurations = (log: string, route: string): number[] => {
   }
   return out;
 };
+
+/** Bulk payments measured: how many transfers a batch carries (the issue's "bulk payment of 20"). */
+export const BULK_SIZE = 20;
+
+/**
+ * One sender (the first customer) paying the first BULK_SIZE receiving accounts: as one bulk payment
+ * per operation (`batch`), or one single transfer per operation, to each recipient in turn (`single`).
+ */
+export const bulkOperation = (
+  api: ApiClient,
+  pop: Population,
+  mode: 'batch' | 'single',
+  keyPrefix: string,
+): Operation => {
+  const sender = pop.customers[0] as Customer;
+  const recipients = pop.recipients.slice(0, BULK_SIZE);
+  return async (w, seq) => {
+    const headers = { 'idempotency-key': `${keyPrefix}-${w}-${seq}` };
+    const base = { fromAccountId: sender.sending.id, currency: sender.sending.currency };
+    const r =
+      mode === 'batch'
+        ? await api.send('POST', '/v1/transfers/batch', {
+            token: sender.token,
+            body: { ...base, transfers: recipients.map((to) => ({ toAccountNumber: to.number, amount: 1 })) },
+            headers,
+          })
+        : await api.send('POST', '/v1/transfers', {
+            token: sender.token,
+            body: {
+              ...base,
+              toAccountNumber: (recipients[seq % recipients.length] as BenchAccount).number,
+              amount: 1,
+            },
+            headers,
+          });
+    return outcomeOf(r);
+  };
+};

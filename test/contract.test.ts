@@ -250,6 +250,22 @@ describe('every route answers as the OpenAPI document says', () => {
     });
     expect(transfer.status).toBe(201);
     const txId = (transfer.body as { id: string }).id;
+    // Bulk payment: a success, and a rejected batch (one unknown recipient).
+    const batch = (transfers: { toAccountNumber: string; amount: number }[]) =>
+      call('POST /v1/transfers/batch', '/v1/transfers/batch', {
+        token,
+        body: { fromAccountId: a.id, currency: 'USD', transfers },
+        headers: { 'idempotency-key': randomUUID() },
+      });
+    expect((await batch([{ toAccountNumber: b.number, amount: 10 }])).status).toBe(201);
+    expect(
+      (
+        await batch([
+          { toAccountNumber: b.number, amount: 10 },
+          { toAccountNumber: '0000000000', amount: 10 },
+        ])
+      ).status,
+    ).toBe(422);
     expect(
       (
         await call('GET /v1/accounts/{id}/transactions', `/v1/accounts/${a.id}/transactions?limit=2`, {

@@ -14,6 +14,7 @@ import { createDocumentClient } from '../src/store/db.ts';
 import { IdempotencyStore } from '../src/store/idempotency.ts';
 import { LedgerStore } from '../src/store/ledger.ts';
 import { type StartedStack, startStack } from './harness.ts';
+import { stackHttp } from './stack-http.ts';
 
 let stack: StartedStack;
 let token: string;
@@ -55,20 +56,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}, as = token) {
-  const r = await fetch(`${stack.baseUrl}${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(as ? { authorization: `Bearer ${as}` } : {}),
-      ...headers,
-    },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, headers: r.headers, body: await r.json() };
-}
-const get = async (path: string, as = token) =>
-  (await fetch(`${stack.baseUrl}${path}`, { headers: { authorization: `Bearer ${as}` } })).json();
+const { post, get } = stackHttp(
+  () => stack.baseUrl,
+  () => token,
+);
 
 const openWith = async (amount: number, as = token) => {
   const account = (await post('/v1/accounts', { type: 'checking', currency: 'USD' }, {}, as)).body;

@@ -378,6 +378,18 @@ export const routes = {
     response: s.Transaction,
     errors: [...money, 'currency_mismatch', 'same_account', 'recipient_not_found', 'too_many_holds'],
   }),
+  transferBatch: route({
+    method: 'POST',
+    path: '/v1/transfers/batch',
+    fn: 'money',
+    role: 'customer',
+    idempotent: true,
+    summary: 'Bulk payment: one account pays up to 24 recipients, all posted together or none',
+    body: s.BatchTransferBody,
+    status: 201,
+    response: s.BatchTransferResult,
+    errors: [...money, 'currency_mismatch', 'batch_rejected'],
+  }),
   postTransfer: route({
     method: 'POST',
     path: '/v1/transfers/{id}/post',

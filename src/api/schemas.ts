@@ -9,6 +9,7 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { accountStatuses, accountTypes } from '../domain/account.ts';
+import { MAX_BATCH_TRANSFERS } from '../domain/batch.ts';
 import { eventTypes } from '../domain/events.ts';
 import {
   MAX_HOLD_SECONDS,
@@ -357,6 +358,9 @@ export const Transaction = doc(
     refundOf: z.optional(doc(Id, { description: 'Refunds: the transfer refunded' })),
     reversedAmount: z.optional(doc(z.int(), { description: 'The sum reversed by the bank so far' })),
     reverses: z.optional(doc(Id, { description: 'Reversals: the transaction reversed' })),
+    batchId: z.optional(
+      doc(Id, { description: 'Bulk payments: the batch it was posted in (shown to the sender)' }),
+    ),
     balanceAfter: z.optional(
       doc(z.int(), { description: 'The posted balance of the caller\u2019s account after the posting' }),
     ),
@@ -403,7 +407,24 @@ export const Problem = doc(
     status: z.int(),
     detail: str(1024),
     code: doc(str(64), { description: 'Stable snake_case error code' }),
-    errors: z.optional(z.array(z.object({ path: str(256), message: str(512) })).check(z.maxLength(100))),
+    errors: z.optional(
+      z
+        .array(
+          z.object({
+            path: str(256),
+            message: str(512),
+            index: z.optional(
+              doc(z.int(), {
+                description: '`batch_rejected`: the refused transfer\u2019s index in `transfers`',
+              }),
+            ),
+            code: z.optional(
+              doc(str(64), { description: '`batch_rejected`: why that transfer was refused' }),
+            ),
+          }),
+        )
+        .check(z.maxLength(100)),
+    ),
   }),
   { id: 'Problem' },
 );
@@ -705,4 +726,32 @@ export const AdminTransaction = doc(
     reason: z.optional(str(500)),
   }),
   { id: 'AdminTransaction', description: 'A transaction as bank staff see it: both sides, who made it' },
+);
+// ---------- bulk payments (issue 11) ----------
+export const BatchTransferBody = doc(
+  z.strictObject({
+    fromAccountId: Id,
+    currency: CurrencyCode,
+    transfers: doc(
+      z
+        .array(
+          z.strictObject({
+            toAccountNumber: AccountNumber,
+            amount: Amount,
+            description: z.optional(Description),
+            metadata: z.optional(Metadata),
+          }),
+        )
+        .check(z.minLength(1), z.maxLength(MAX_BATCH_TRANSFERS)),
+      { description: `1 to ${MAX_BATCH_TRANSFERS} transfers, posted all together or not at all` },
+    ),
+  }),
+  { id: 'BatchTransferRequest' },
+);
+export const BatchTransferResult = doc(
+  z.object({
+    id: doc(Id, { description: 'The batch' }),
+    transfers: z.array(Transaction).check(z.maxLength(MAX_BATCH_TRANSFERS)),
+  }),
+  { id: 'BatchTransfer', description: 'Every transfer of the batch, posted, in the order asked' },
 );

@@ -5,7 +5,7 @@
 import type { output } from 'zod/v4/core';
 import { BankError } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
-import type { Outcome } from '../store/idempotency.ts';
+import type { BatchOutcome, Declined, Outcome } from '../store/idempotency.ts';
 import type { HistoryItem } from '../store/ledger.ts';
 import type { Reply } from './http.ts';
 import type * as s from './schemas.ts';
@@ -49,6 +49,7 @@ export const transactionView = (j: Journal, user: string): TransactionView => {
     ...(j.reversedAmount ? { reversedAmount: j.reversedAmount } : {}),
     ...(j.reverses ? { reverses: j.reverses } : {}),
     // Never the member of staff, their reference or reason (adminTransactionView shows those).
+    ...(j.batchId && isSender ? { batchId: j.batchId } : {}),
     ...(mine?.balanceAfter !== undefined ? { balanceAfter: mine.balanceAfter } : {}),
   };
 };
@@ -101,14 +102,19 @@ export const adminTransactionView = (j: Journal): AdminTransactionView => {
     ...(j.reason ? { reason: j.reason } : {}),
   };
 };
+const replayHeaders = (o: { replayed: boolean }): Record<string, string> =>
+  o.replayed ? { 'idempotent-replayed': 'true' } : {};
+
+const declined = (o: Declined, headers: Record<string, string>): BankError =>
+  new BankError(o.code, o.detail, { headers, ...(o.errors ? { errors: o.errors } : {}) });
 
 /**
  * A movement's outcome as HTTP: the journal rendered for the caller (with the route's status), or the
  * decline as problem+json (thrown, so the one error path renders it). A replay says so in a header.
  */
 const replyOf = (o: Outcome, render: (j: Journal) => unknown, status?: number): Reply => {
-  const headers: Record<string, string> = o.replayed ? { 'idempotent-replayed': 'true' } : {};
-  if (o.kind === 'declined') throw new BankError(o.code, o.detail, { headers });
+  const headers = replayHeaders(o);
+  if (o.kind === 'declined') throw declined(o, headers);
   return { ...(status ? { status } : {}), body: render(o.journal), headers };
 };
 
@@ -119,3 +125,10 @@ export const outcomeReply = (o: Outcome, user: string, status?: number): Reply =
 /** A member of staff's movement: the journal as staff see it. */
 export const adminOutcomeReply = (o: Outcome, status?: number): Reply =>
   replyOf(o, adminTransactionView, status);
+
+/** A bulk payment's outcome as HTTP: `{id, transfers}` (each as the sender sees it), or the decline. */
+export const batchReply = (o: BatchOutcome, user: string): Reply => {
+  const headers = replayHeaders(o);
+  if (o.kind === 'declined') throw declined(o, headers);
+  return { body: { id: o.id, transfers: o.journals.map((j) => transactionView(j, user)) }, headers };
+};

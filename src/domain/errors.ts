@@ -49,6 +49,7 @@ export const errorCatalog = {
   reversal_exceeds_amount: { status: 422, title: 'Reversal exceeds amount' },
   not_reversible: { status: 422, title: 'Not reversible' },
   too_many_holds: { status: 422, title: 'Too many pending transfers' },
+  batch_rejected: { status: 422, title: 'Batch rejected' },
   idempotency_key_reused: { status: 422, title: 'Idempotency key reused' },
   payee_limit_reached: { status: 409, title: 'Payee limit reached' },
   schedule_limit_reached: { status: 409, title: 'Scheduled transfer limit reached' },
@@ -67,6 +68,10 @@ export type ErrorCode = keyof typeof errorCatalog;
 export interface FieldError {
   path: string;
   message: string;
+  /** A bulk payment's refused transfer: its index in the request's `transfers`. */
+  index?: number;
+  /** A bulk payment's refused transfer: why (`recipient_not_found`, `currency_mismatch`...). */
+  code?: ErrorCode;
 }
 
 export class BankError extends Error {

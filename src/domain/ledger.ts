@@ -68,6 +68,8 @@ export interface Journal {
   reference?: string;
   /** Reversals: why (shown to staff only). */
   reason?: string;
+  /** Bulk payments: the batch the transfer was posted in (src/domain/batch.ts). */
+  batchId?: string;
   /** The UTC day whose outgoing limit the journal counted against (withdrawals, transfers). */
   limitDay?: string;
   from?: Party;

@@ -13,7 +13,8 @@ import { AuditStore } from '../store/audit.ts';
 import { createCursorCodec, cursorKeys } from '../store/cursor.ts';
 import { createDocumentClient, type Db } from '../store/db.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
-import { LedgerStore } from '../store/ledger.ts';
+import { type LedgerOptions, LedgerStore } from '../store/ledger.ts';
+import { BatchLedgerStore } from '../store/ledger-batch.ts';
 import { FailureCounter, LoginGuard } from '../store/logins.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
@@ -81,12 +82,16 @@ export const securityEvents: SecurityEvents = auditSecurityEvents(
 export const idempotency = /* @__PURE__ */ once(
   () => new IdempotencyStore(db(), config().tableName, config().idempotencyTtlSeconds),
 );
+const ledgerOptions = (): LedgerOptions => ({
+  systemShards: config().systemShards,
+  dailyLimit: config().dailyLimit,
+  dailyDepositLimit: config().dailyDepositLimit,
+});
 export const ledger = /* @__PURE__ */ once(
-  () =>
-    new LedgerStore(db(), config().tableName, accounts(), idempotency(), {
-      systemShards: config().systemShards,
-      dailyLimit: config().dailyLimit,
-      dailyDepositLimit: config().dailyDepositLimit,
-    }),
+  () => new LedgerStore(db(), config().tableName, accounts(), idempotency(), ledgerOptions()),
+);
+/** Bulk payments: the ledger with transferBatch (only the money function uses it). */
+export const batchLedger = /* @__PURE__ */ once(
+  () => new BatchLedgerStore(db(), config().tableName, accounts(), idempotency(), ledgerOptions()),
 );
 export const cursors = async () => createCursorCodec(await cursorKeys(config().cursorSecretId));

@@ -1,7 +1,7 @@
 import { createHandler } from '../api/http.ts';
-import { outcomeReply } from '../api/transactions.ts';
+import { batchReply, outcomeReply } from '../api/transactions.ts';
 import { isBankError } from '../domain/errors.ts';
-import { idempotency, ledger } from './context.ts';
+import { batchLedger, idempotency, ledger } from './context.ts';
 import { payees } from './context-payments.ts';
 import { keyed } from './keyed.ts';
 
@@ -40,6 +40,8 @@ export const handler = createHandler('money', {
       req.caller.sub,
     );
   },
+  transferBatch: async (req) =>
+    batchReply(await batchLedger().transferBatch({ ...keyed(req), ...req.body }), req.caller.sub),
   postTransfer: async (req) =>
     outcomeReply(
       await ledger().post({ ...keyed(req), journalId: req.params.id, amount: req.body.amount }),

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { BankError, type ErrorCode } from '../domain/errors.ts';
+import { BankError, type ErrorCode, type FieldError } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
 import type { Db, TransactItem } from './db.ts';
 import { keys } from './keys.ts';
@@ -10,11 +10,18 @@ import { again, done, isTransient, retry } from './retry.ts';
  * as it stood right after, or declined with a stable error code. src/api renders it as HTTP, the
  * first time and on every replay, so both answers are the same.
  */
-export type StoredOutcome =
-  | { kind: 'journal'; journal: Journal }
-  | { kind: 'declined'; code: ErrorCode; detail: string };
+/** `errors`: a bulk payment's refused transfers (`batch_rejected`). */
+export type Declined = { kind: 'declined'; code: ErrorCode; detail: string; errors?: FieldError[] };
+export type StoredOutcome = { kind: 'journal'; journal: Journal } | Declined;
+/** A bulk payment (ledger-batch.ts): the batch's id and its transfers' journals, in request order. */
+export type StoredBatch = { kind: 'batch'; id: string; journals: Journal[] };
+/** What an idempotency record holds. */
+export type Recorded = StoredOutcome | StoredBatch;
+/** A recorded outcome (or a decline), and whether this answer replays it. */
+export type Replayed<S extends Recorded> = (S | Declined) & { replayed: boolean };
 
-export type Outcome = StoredOutcome & { replayed: boolean };
+export type Outcome = Replayed<StoredOutcome>;
+export type BatchOutcome = Replayed<StoredBatch>;
 
 /**
  * Idempotency records, scoped to the user: `IDEM#<sub>#<key>`. A movement writes its record inside
@@ -32,7 +39,7 @@ export class IdempotencyStore {
    * The record item to commit with a movement. Fails the transaction if the key holds a live record;
    * an expired one (DynamoDB's TTL deletes lazily, up to days later) is overwritten.
    */
-  recordPut(user: string, key: string, fingerprint: string, outcome: StoredOutcome, now: Date) {
+  recordPut(user: string, key: string, fingerprint: string, outcome: Recorded, now: Date) {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     return {
       Put: {
@@ -52,12 +59,12 @@ export class IdempotencyStore {
   }
 
   /** The earlier outcome for this key, or undefined. The same key for another request is refused. */
-  async replay(
+  async replay<S extends Recorded = StoredOutcome>(
     user: string,
     key: string,
     fingerprint: string,
     now = new Date(),
-  ): Promise<Outcome | undefined> {
+  ): Promise<Replayed<S> | undefined> {
     const r = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.idempotency(user, key), ConsistentRead: true }),
     );
@@ -70,25 +77,30 @@ export class IdempotencyStore {
         'This Idempotency-Key was already used for another request',
       );
     }
-    return { ...(JSON.parse(String(item.outcome)) as StoredOutcome), replayed: true };
+    return { ...(JSON.parse(String(item.outcome)) as S), replayed: true };
   }
 
   /** Records a decline alone. If the key was taken meanwhile, answers what it holds. */
-  async recordDecline(
+  async recordDecline<S extends Recorded = StoredOutcome>(
     user: string,
     key: string,
     fingerprint: string,
     e: BankError,
     now = new Date(),
-  ): Promise<Outcome> {
-    const outcome: StoredOutcome = { kind: 'declined', code: e.code, detail: e.detail };
-    const out = await retry<Outcome>(async () => {
+  ): Promise<Replayed<S>> {
+    const outcome: Declined = {
+      kind: 'declined',
+      code: e.code,
+      detail: e.detail,
+      ...(e.errors ? { errors: e.errors } : {}),
+    };
+    const out = await retry<Replayed<S>>(async () => {
       try {
         await this.db.send(new PutCommand(this.recordPut(user, key, fingerprint, outcome, now).Put));
         return done({ ...outcome, replayed: false });
       } catch (err) {
         if ((err as Error).name === 'ConditionalCheckFailedException') {
-          const earlier = await this.replay(user, key, fingerprint, now);
+          const earlier = await this.replay<S>(user, key, fingerprint, now);
           if (earlier) return done(earlier);
         } else if (!isTransient(err, undefined)) {
           throw err;

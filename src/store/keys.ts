@@ -1,5 +1,4 @@
 /** Key builders: the only code that spells item keys (see table.ts for the layout). */
-const SYSTEM = 'SYSTEM#';
 
 /** Shards of the due-deliveries index (webhook retries): enough that no index partition is hot. */
 export const DUE_DELIVERY_SHARDS = 4;
@@ -28,12 +27,8 @@ export const keys = {
     sk: `TX#${createdAt}#${txId}`,
   }),
   postingsOf: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, skPrefix: 'TX#' }),
-  /** `shardId` as made by systemShardId(): `cash-in#USD#07`. */
-  systemShard: (shardId: string) => ({ pk: `${SYSTEM}${shardId}`, sk: 'SYSTEM' }),
   idempotency: (sub: string, key: string) => ({ pk: `IDEM#${sub}#${key}`, sk: 'IDEM' }),
   login: (email: string) => ({ pk: `LOGIN#${email}`, sk: 'LOGIN' }),
-  /** The partition-key prefix of system shards (verify reads the shard id back from it). */
-  systemPrefix: SYSTEM,
   loginPair: (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `IP#${ip}` }),
   loginKnownIp: (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `KNOWN#${ip}` }),
   passwordReset: (email: string) => ({ pk: `LOGIN#${email}`, sk: 'RESET' }),

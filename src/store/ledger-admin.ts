@@ -17,9 +17,9 @@
  *   - reversal: `refundable >= :amount` on the original (shared with refunds: see `givenBack`), and
  *     the no-overdraft condition on the customer account debited.
  *
- * Items per action: freeze 1 (+extra); teller cash 7 (idem, journal, account, system shard, 2 postings
- * ... as a deposit, without the counter = 6); reversal 7-8 (idem, journal, original, 1-2 accounts,
- * 0-1 system shard, 2 postings).
+ * Items per action: freeze 1 (+extra); teller cash those of a customer deposit or withdrawal, without
+ * the daily counter; a reversal those of a movement between its two sides, plus the original journal
+ * (its `reversedAmount`). System accounts are append-only (their postings only, no balance item).
  */
 import { randomUUID } from 'node:crypto';
 import type { Account } from '../domain/account.ts';

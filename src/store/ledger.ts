@@ -13,8 +13,9 @@
  * Cancellation reasons are mapped back to the pieces by name (see db.ts `transact`).
  *
  * Items and round trips per movement (reads before the one TransactWriteItems):
- *   deposit          idem, journal, account, deposit counter, cash-in shard, 2 postings = 7; 1 read
- *   withdrawal       idem, journal, account, limit counter, cash-out shard, 2 postings = 7; 1 read
+ *   deposit          idem, journal, account, deposit counter, 2 postings               = 6; 1 read
+ *   withdrawal       idem, journal, account, limit counter, 2 postings                 = 6; 1 read
+ * (A system shard gets its posting only: system accounts are append-only, see systemBalance.)
  *   transfer         idem, journal, 2 accounts, limit counter, 2 postings             = 7; 2-3 reads
  *   pending transfer idem, journal, sender, limit counter, sender's history entry     = 5; 2-3 reads
  *   post             idem, journal, 2 accounts, [limit], history entry (delete), 2 postings = 7-8; 3 reads
@@ -50,10 +51,17 @@ import {
   type TransactionType,
   utcDay,
 } from '../domain/ledger.ts';
-import type { Currency } from '../domain/money.ts';
+import { addMinor, type Currency } from '../domain/money.ts';
 import { type AccountRecord, type AccountStore, busy } from './accounts.ts';
 import { conditionFailed, type Db, type Piece, transact } from './db.ts';
-import type { IdempotencyStore, Outcome } from './idempotency.ts';
+import type {
+  IdempotencyStore,
+  Outcome,
+  Recorded,
+  Replayed,
+  StoredBatch,
+  StoredOutcome,
+} from './idempotency.ts';
 import { keys } from './keys.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
 
@@ -115,19 +123,18 @@ export type Name =
   | 'limit'
   | 'limitRelease'
   | 'deposits'
-  | 'system'
   | 'entry'
   | `posting:${string}`;
 
 /**
- * A journal to commit: its pieces, and the journal as it stands once they commit. `extra`: pieces a
- * caller adds to the same transaction (say, an audit record); if one fails, the attempt is retried.
+ * A journal to commit: its pieces, and the journal as it stands once they commit; or (a bulk payment,
+ * ledger-batch.ts) the pieces and the outcome they record. `extra`: pieces a caller adds to the same
+ * transaction (say, an audit record); if one fails, the attempt is retried.
  */
-export interface Attempt {
-  journal: Journal;
-  pieces: Piece<Name>[];
-  extra?: readonly Piece[];
-}
+export type Attempt = (
+  | { journal: Journal; pieces: Piece<Name>[] }
+  | { outcome: StoredBatch; pieces: Piece<Name>[] }
+) & { extra?: readonly Piece[] };
 
 const party = (a: AccountRecord, metadata?: Metadata, balanceAfter?: number): Party => ({
   accountId: a.id,
@@ -542,14 +549,31 @@ export class LedgerStore {
     return 0;
   }
 
-  /** A system account's balance in one currency: the sum of its shards. */
+  /**
+   * A system account's balance in one currency: the sum of its shards' postings. System accounts
+   * (cash-in, cash-out) have no bound to check, so no movement needs their balance: they keep no
+   * balance item that every deposit would update (one hot item, a TransactionConflict on AWS for
+   * every overlapping pair), only their postings, spread over shards (partitions). An operator's
+   * read, not a request path: it pages through the postings.
+   */
   async systemBalance(name: SystemAccount, currency: Currency): Promise<number> {
     let total = 0;
     for (let s = 0; s < this.opts.systemShards; s++) {
-      const r = await this.db.send(
-        new GetCommand({ TableName: this.table, Key: keys.systemShard(systemShardId(name, currency, s)) }),
-      );
-      total += Number(r.Item?.balance ?? 0);
+      const { pk, skPrefix } = keys.postingsOf(systemShardId(name, currency, s));
+      let start: Record<string, unknown> | undefined;
+      do {
+        const r = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+            ProjectionExpression: 'amount',
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const p of r.Items ?? []) total = addMinor(total, Number(p.amount));
+        start = r.LastEvaluatedKey;
+      } while (start);
     }
     return total;
   }
@@ -561,46 +585,49 @@ export class LedgerStore {
    * data), or answers a repeat from the idempotency record. A decline is recorded for replay and
    * returned, never thrown. Gives up with 503 (Retry-After) when the retries or the Lambda's time run out.
    */
-  protected async commit(req: Keyed, attempt: (now: Date) => Promise<Attempt>): Promise<Outcome> {
+  protected async commit<S extends Recorded = StoredOutcome>(
+    req: Keyed,
+    attempt: (now: Date) => Promise<Attempt>,
+  ): Promise<Replayed<S>> {
     // No read of the idempotency record up front: the record's own condition in the transaction (or in
     // the decline's write) detects a repeat, and then we answer what the key holds. First requests,
     // the common case, save a read.
-    const out = await retry<Outcome>(async () => {
+    const out = await retry<Replayed<S>>(async () => {
       const now = this.now();
       let a: Attempt;
       try {
         a = await attempt(now);
       } catch (e) {
-        if (isDecline(e)) return done(await this.decline(req, e, now));
+        if (isDecline(e)) return done(await this.decline<S>(req, e, now));
         // Not a decline (say, 404): still, a key already used for another request is the first thing to say.
         if (isBankError(e)) {
-          const earlier = await this.idempotency.replay(req.user, req.idempotencyKey, req.fingerprint, now);
+          const earlier = await this.idempotency.replay<S>(
+            req.user,
+            req.idempotencyKey,
+            req.fingerprint,
+            now,
+          );
           if (earlier) return done(earlier);
         }
         throw e;
       }
+      const outcome = ('outcome' in a ? a.outcome : { kind: 'journal', journal: a.journal }) as S;
       const record: Piece<Name> = {
         name: 'idempotency',
-        item: this.idempotency.recordPut(
-          req.user,
-          req.idempotencyKey,
-          req.fingerprint,
-          { kind: 'journal', journal: a.journal },
-          now,
-        ),
+        item: this.idempotency.recordPut(req.user, req.idempotencyKey, req.fingerprint, outcome, now),
       };
       const r = await transact<string>(this.db, [record, ...a.pieces, ...(a.extra ?? [])]);
-      if (r.ok) return done({ kind: 'journal', journal: a.journal, replayed: false });
+      if (r.ok) return done({ ...outcome, replayed: false } as Replayed<S>);
       const failed = conditionFailed(r.failed);
       if (failed.includes('idempotency')) {
         // The key was committed by a concurrent duplicate: answer what it answered.
-        const earlier = await this.idempotency.replay(req.user, req.idempotencyKey, req.fingerprint, now);
+        const earlier = await this.idempotency.replay<S>(req.user, req.idempotencyKey, req.fingerprint, now);
         if (earlier) return done(earlier);
         throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
       }
       if (failed.includes('limit')) {
         return done(
-          await this.decline(
+          await this.decline<S>(
             req,
             new BankError('daily_limit_exceeded', 'This would exceed your daily outgoing limit'),
             now,
@@ -609,7 +636,7 @@ export class LedgerStore {
       }
       if (failed.includes('deposits')) {
         return done(
-          await this.decline(
+          await this.decline<S>(
             req,
             new BankError('deposit_limit_exceeded', 'This would exceed your daily deposit limit'),
             now,
@@ -624,8 +651,8 @@ export class LedgerStore {
     return out;
   }
 
-  private decline(req: Keyed, e: BankError, now: Date): Promise<Outcome> {
-    return this.idempotency.recordDecline(req.user, req.idempotencyKey, req.fingerprint, e, now);
+  private decline<S extends Recorded>(req: Keyed, e: BankError, now: Date): Promise<Replayed<S>> {
+    return this.idempotency.recordDecline<S>(req.user, req.idempotencyKey, req.fingerprint, e, now);
   }
 
   /**
@@ -686,8 +713,8 @@ export class LedgerStore {
     now: Date,
     req: MovementRequest,
     sides: { from?: [AccountRecord, Metadata?]; to?: [AccountRecord, Metadata?] },
-    extra: Pick<Journal, 'refundOf' | 'reverses' | 'tellerId' | 'reference' | 'reason'> = {},
-  ): Attempt {
+    extra: Pick<Journal, 'refundOf' | 'reverses' | 'tellerId' | 'reference' | 'reason' | 'batchId'> = {},
+  ): { journal: Journal; pieces: Piece<Name>[] } {
     const records = [sides.from?.[0], sides.to?.[0]].filter((a): a is AccountRecord => a !== undefined);
     const at = this.postingTime(now, records);
     const side = (s?: [AccountRecord, Metadata?]) =>
@@ -725,7 +752,7 @@ export class LedgerStore {
    * A posting's time orders the account's history, so it must follow the account's last posting even
    * when clocks disagree (another Lambda) or this request read late: history order = version order.
    */
-  private postingTime(now: Date, accounts: readonly AccountRecord[]): string {
+  protected postingTime(now: Date, accounts: readonly AccountRecord[]): string {
     const after = Math.max(
       now.getTime(),
       ...accounts.map((a) => (a.lastPostedAt ? Date.parse(a.lastPostedAt) + 1 : 0)),
@@ -781,14 +808,16 @@ export class LedgerStore {
    * A debit is conditioned on `available >= :debit` (the no-overdraft rule, on stored attributes); a
    * change of the posted balance also on the version read (exact running balances) and stamps the
    * posting time; a movement (not a release) needs an active account. A new hold goes into the
-   * `holds` map (bounded); releasing one requires it to be there, so it is released once.
+   * `holds` map (bounded); releasing one requires it to be there, so it is released once. `steps`:
+   * how many postings the change makes (a bulk payment posts several to one account at once).
    */
-  private accountPiece(
+  protected accountPiece(
     name: 'from' | 'to',
     a: Pick<AccountRecord, 'id' | 'ownerId'> & Partial<Pick<AccountRecord, 'version'>>,
     c: Change,
     at: string | undefined,
     hold?: { id: string; set?: Hold; remove?: boolean },
+    steps = 1,
   ): Piece<Name> {
     const set: string[] = [];
     const remove: string[] = [];
@@ -812,7 +841,7 @@ export class LedgerStore {
       set.push('version = :next', 'lastPostedAt = :at');
       conditions.push('version = :version');
       values[':version'] = a.version;
-      values[':next'] = (a.version ?? 0) + 1;
+      values[':next'] = (a.version ?? 0) + steps;
       values[':at'] = at;
     }
     if (c.balance !== 0 || hold?.set) {
@@ -854,7 +883,7 @@ export class LedgerStore {
   }
 
   /** Daily counters: the outgoing limit taken (or given back the same UTC day), the deposit limit taken. */
-  private limitPieces(owner: string, journal: Journal, plan: Plan, now: Date): Piece<Name>[] {
+  protected limitPieces(owner: string, journal: Journal, plan: Plan, now: Date): Piece<Name>[] {
     const day = utcDay(now);
     const expiresAt = Math.floor(now.getTime() / 1000) + 3 * 24 * 3600;
     const pieces: Piece<Name>[] = [];
@@ -913,7 +942,11 @@ export class LedgerStore {
     return pieces;
   }
 
-  /** The postings of a posted journal (with the system shards they move), as history entries. */
+  /**
+   * The postings of a posted journal, as history entries. A system shard's posting is all that a
+   * movement writes of it: system accounts are append-only (see systemBalance), so no item is shared
+   * by concurrent deposits or withdrawals and AWS has nothing to conflict on.
+   */
   private postingPieces(
     journal: Journal,
     plan: Plan,
@@ -923,23 +956,6 @@ export class LedgerStore {
     const byId = new Map(accounts.map((a) => [a.id, a]));
     const pieces: Piece<Name>[] = [];
     for (const posting of plan.postings) {
-      if (posting.system) {
-        pieces.push({
-          name: 'system',
-          item: {
-            Update: {
-              TableName: this.table,
-              Key: keys.systemShard(posting.account),
-              UpdateExpression: 'ADD balance :amount SET currency = :currency, entity = :entity',
-              ExpressionAttributeValues: {
-                ':amount': posting.amount,
-                ':currency': posting.currency,
-                ':entity': 'system',
-              },
-            },
-          },
-        });
-      }
       const a = byId.get(posting.account);
       const change = plan.changes.get(posting.account);
       const counterparty = posting.amount < 0 ? journal.to : journal.from;

@@ -14,7 +14,11 @@
  *   ACCOUNT#<id>          / TX#<time>#<txId>        a history entry: a posting (one leg of a posted journal;
  *                                                   for a system shard, <id> is the shard id), or the
  *                                                   sender's entry for a pending transfer (entity `hold`)
- *   SYSTEM#<name>#<cur>#<n> / SYSTEM                a shard of a system account balance (cash-in, cash-out)
+ *   ACCOUNT#<name>#<cur>#<n> / TX#<time>#<txId>    a posting of a system account shard (cash-in, cash-out):
+ *                                                   system accounts are append-only, their balance is the
+ *                                                   sum of their postings (no balance item to make hot);
+ *                                                   SYSTEM#<name>#<cur>#<n> / SYSTEM items of older
+ *                                                   versions are no longer written or read
  *   IDEM#<sub>#<key>      / IDEM                    an idempotency record with the response to replay (TTL)
  *   LOGIN#<email>         / LOGIN                   failures per email from all IPs: slows attempts (TTL)
  *   LOGIN#<email>         / IP#<ip>                 failures per (email, source IP): locks the pair (TTL)

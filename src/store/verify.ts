@@ -4,8 +4,9 @@
  *
  * Checks:
  *   - every posted journal's postings sum to zero per currency, and its sides moved its amount;
- *   - every account's balance (and system shard's) equals the sum of its postings, and each posting's
- *     balanceAfter is the running sum in version order, listed in that order;
+ *   - every account's balance equals the sum of its postings, and each posting's balanceAfter is the
+ *     running sum in version order, listed in that order; a system shard (append-only: no balance
+ *     item, see LedgerStore.systemBalance) is the sum of its postings, reported per currency;
  *   - no account's balance or available is negative, and available = balance - held;
  *   - an account's held equals the sum of its live pending transfers, and its holds map lists them;
  *   - no journal's refunds and reversals together exceed it, and its refundedAmount, reversedAmount
@@ -17,7 +18,6 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Hold } from '../domain/account.ts';
 import { type Journal, sumsByCurrency } from '../domain/ledger.ts';
 import type { Db } from './db.ts';
-import { keys } from './keys.ts';
 
 export interface LedgerReport {
   ok: boolean;
@@ -62,6 +62,7 @@ export const verifyLedger = async (
   const now = opts.now ?? new Date();
   const sweepMs = (opts.sweepSeconds ?? 5) * 1000;
   const accounts = new Map<string, StoredAccount>();
+  /** System shards seen in postings (`system: true`), with their postings' sum. */
   const shards = new Map<string, { balance: number; currency: string }>();
   const postingsBy = new Map<string, Leg[]>();
   const legsOf = new Map<string, Leg[]>();
@@ -83,11 +84,6 @@ export const verifyLedger = async (
           currency: item.currency,
           holds: item.holds ?? {},
         });
-      } else if (item.entity === 'system') {
-        shards.set(String(item.pk).slice(keys.systemPrefix.length), {
-          balance: item.balance,
-          currency: item.currency,
-        });
       } else if (item.entity === 'journal') {
         journals.set(item.id, item as Journal);
       } else if (item.entity === 'hold') {
@@ -103,6 +99,10 @@ export const verifyLedger = async (
           accountId: item.accountId,
         };
         postingsBy.set(item.accountId, [...(postingsBy.get(item.accountId) ?? []), leg]);
+        if (item.system) {
+          const shard = shards.get(item.accountId) ?? { balance: 0, currency: item.currency };
+          shards.set(item.accountId, { ...shard, balance: shard.balance + item.amount });
+        }
         legsOf.set(item.journalId, [...(legsOf.get(item.journalId) ?? []), leg]);
       }
     }
@@ -211,7 +211,6 @@ export const verifyLedger = async (
       }
     }
   }
-  for (const [id, s] of shards) check(id, s.balance, 'system shard');
   for (const id of postingsBy.keys()) {
     if (!accounts.has(id) && !shards.has(id)) problems.push(`postings for unknown account ${id}`);
   }

@@ -177,9 +177,20 @@ describe('header abuse on every money route', () => {
         'idempotency-key': key,
       },
       body: JSON.stringify(
-        fieldsOf(route.body).includes('fromAccountId')
-          ? { amount: 1, fromAccountId: ctx.accountIds[0], toAccountNumber: ctx.otherNumber, currency: 'USD' }
-          : { amount: 1 },
+        fieldsOf(route.body).includes('transfers')
+          ? {
+              fromAccountId: ctx.accountIds[0],
+              currency: 'USD',
+              transfers: [{ toAccountNumber: ctx.otherNumber, amount: 1 }],
+            }
+          : fieldsOf(route.body).includes('fromAccountId')
+            ? {
+                amount: 1,
+                fromAccountId: ctx.accountIds[0],
+                toAccountNumber: ctx.otherNumber,
+                currency: 'USD',
+              }
+            : { amount: 1 },
       ),
     });
 

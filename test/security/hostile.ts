@@ -278,6 +278,14 @@ const validValue = (field: string, ctx: FuzzContext, route?: RouteEntry): fc.Arb
       return fc.constantFrom('true', 'true', 'false');
     case 'expiresInSeconds':
       return fc.integer({ min: 60, max: 604_800 }).map(String);
+    // Bulk payments: one to three transfers to the other customer's account or the user's own.
+    case 'transfers':
+      return fc
+        .array(
+          fc.tuple(fc.constantFrom(ctx.otherNumber, ...ctx.accountNumbers), fc.integer({ min: 1, max: 50 })),
+          { minLength: 1, maxLength: 3 },
+        )
+        .map((ts) => JSON.stringify(ts.map(([toAccountNumber, amount]) => ({ toAccountNumber, amount }))));
     default:
       return fc.jsonValue({ maxDepth: 1 }).map((v) => JSON.stringify(v));
   }

@@ -1,0 +1,169 @@
+/**
+ * Bulk payments (the hot sender): one account pays up to MAX_BATCH_TRANSFERS recipients in ONE
+ * TransactWriteItems, so the batch posts all or nothing, and the sender's account is written once
+ * instead of once per transfer (transfers one by one would all serialize on it).
+ *
+ * Each transfer is a journal of its own (its own id, postings, history entries, refunds), built by
+ * the ledger's own `instant()` against running copies of the accounts: the n-th transfer sees the
+ * sender's balance and version after the n-1 before it, so every posting's `balanceAfter` and `seq`
+ * are exact and its time follows the previous one (history order = version order, as verify-ledger
+ * checks). The accounts are then written once each, with the batch's net change:
+ *   - the sender: `available >= :total` (the no-overdraft rule on the stored attribute), its version
+ *     read, and `status = active`; its version moves by the number of its postings;
+ *   - each recipient: its version read and `status = active` (a frozen or closed account takes no
+ *     money), its version moving by the number of its postings;
+ *   - the sender's daily-limit counter takes the batch's total: `spent <= limit - total`.
+ * The idempotency record commits in the same transaction and holds the whole outcome for replay.
+ *
+ * Declines (recorded with the key, replayed as they were): a transfer the rules refuse makes the whole
+ * batch `batch_rejected` with `errors: [{index, code}]` naming only those; the sender's own state and
+ * the totals (`insufficient_funds`, `daily_limit_exceeded`, `account_not_active`, `currency_mismatch`)
+ * are refused at the top level.
+ */
+import { randomUUID } from 'node:crypto';
+import { MAX_BATCH_TRANSFERS } from '../domain/batch.ts';
+import { BankError, type FieldError, isBankError } from '../domain/errors.ts';
+import { assertFunds, type Change, type Journal, type Metadata, planTransfer } from '../domain/ledger.ts';
+import { addMinor, type Currency } from '../domain/money.ts';
+import type { AccountRecord } from './accounts.ts';
+import type { Piece } from './db.ts';
+import type { BatchOutcome, StoredBatch } from './idempotency.ts';
+import { type Keyed, LedgerStore, type Name } from './ledger.ts';
+
+export interface BatchTransfer {
+  toAccountNumber: string;
+  amount: number;
+  description?: string | undefined;
+  metadata?: Metadata | undefined;
+}
+
+export interface BatchRequest extends Keyed {
+  fromAccountId: string;
+  currency: Currency;
+  transfers: readonly BatchTransfer[];
+}
+
+/** An account as it stands part-way through the batch: what the next transfer in it sees. */
+interface Running {
+  read: AccountRecord;
+  now: AccountRecord;
+  postings: number;
+}
+
+const advance = (r: Running, delta: number, at: string): void => {
+  r.now = {
+    ...r.now,
+    balance: addMinor(r.now.balance, delta),
+    available: addMinor(r.now.available, delta),
+    version: r.now.version + 1,
+    lastPostedAt: at,
+  };
+  r.postings++;
+};
+
+/** The net change of a running account since it was read, as one account update. */
+const netChange = (r: Running): Change => ({
+  balance: r.now.balance - r.read.balance,
+  held: 0,
+  balanceAfter: r.now.balance,
+});
+
+export class BatchLedgerStore extends LedgerStore {
+  /** Posts every transfer of the batch in one transaction, or none of them. */
+  transferBatch(req: BatchRequest): Promise<BatchOutcome> {
+    if (req.transfers.length === 0 || req.transfers.length > MAX_BATCH_TRANSFERS)
+      throw new BankError('validation_failed', `A batch has 1 to ${MAX_BATCH_TRANSFERS} transfers`);
+    const batchId = randomUUID();
+    const ids = req.transfers.map(() => randomUUID());
+    return this.commit<StoredBatch>(req, async (now) => {
+      const [from, recipients] = await Promise.all([
+        this.debitable(req.user, req.fromAccountId, now),
+        this.recipients(req.transfers),
+      ]);
+      // The sender itself: a frozen or closed account, or another currency, refuses the whole batch.
+      if (from.status !== 'active')
+        throw new BankError('account_not_active', 'The account is not active for this operation');
+      if (from.currency !== req.currency)
+        throw new BankError('currency_mismatch', 'Both accounts must be in the currency of the transfer');
+      // Each transfer by the single-transfer rules (recipient, currency, status, same account).
+      const errors: FieldError[] = [];
+      req.transfers.forEach((t, index) => {
+        const to = recipients.get(t.toAccountNumber);
+        try {
+          if (!to) throw new BankError('recipient_not_found', 'No account has that number');
+          // The funds and the limit are the totals' to check (below), so here they are made to pass.
+          planTransfer({ ...from, balance: t.amount, held: 0 }, to, t.amount, req.currency, t.amount);
+        } catch (e) {
+          if (!isBankError(e)) throw e;
+          errors.push({ path: `body.transfers.${index}`, message: e.detail, index, code: e.code });
+        }
+      });
+      if (errors.length > 0) {
+        const which = errors.map((e) => e.index).join(', ');
+        throw new BankError('batch_rejected', `Nothing was posted: transfers ${which} were refused`, {
+          errors,
+        });
+      }
+      // The totals: against what the sender may spend and against its daily limit.
+      const total = req.transfers.reduce((s, t) => addMinor(s, t.amount), 0);
+      assertFunds(from, total);
+      if (total > this.opts.dailyLimit)
+        throw new BankError('daily_limit_exceeded', 'This would exceed your daily outgoing limit');
+
+      const sender: Running = { read: from, now: from, postings: 0 };
+      const running = new Map<string, Running>();
+      const journals: Journal[] = [];
+      const pieces: Piece<Name>[] = [];
+      req.transfers.forEach((t, i) => {
+        const to = recipients.get(t.toAccountNumber) as AccountRecord;
+        let r = running.get(to.id);
+        if (!r) {
+          r = { read: to, now: to, postings: 0 };
+          running.set(to.id, r);
+        }
+        const plan = planTransfer(sender.now, r.now, t.amount, req.currency, this.opts.dailyLimit);
+        const single = this.instant(
+          ids[i] as string,
+          plan,
+          now,
+          { ...req, amount: t.amount, description: t.description, metadata: t.metadata },
+          { from: [sender.now, t.metadata], to: [r.now] },
+          { batchId },
+        );
+        // The journal and its postings; the accounts and the limit are written once, below.
+        pieces.push(...single.pieces.filter((p) => p.name === 'journal' || p.name.startsWith('posting:')));
+        journals.push(single.journal);
+        const at = single.journal.postedAt as string;
+        advance(sender, -t.amount, at);
+        advance(r, t.amount, at);
+      });
+      const last = (r: Running) => r.now.lastPostedAt;
+      pieces.push(
+        this.accountPiece('from', from, netChange(sender), last(sender), undefined, sender.postings),
+      );
+      for (const r of running.values())
+        pieces.push(this.accountPiece('to', r.read, netChange(r), last(r), undefined, r.postings));
+      pieces.push(
+        ...this.limitPieces(
+          req.user,
+          journals[0] as Journal,
+          { type: 'transfer', postings: [], changes: new Map(), outgoing: total, released: 0, deposited: 0 },
+          now,
+        ),
+      );
+      return { outcome: { kind: 'batch', id: batchId, journals }, pieces };
+    });
+  }
+
+  /** The recipients' accounts by number (each distinct number read once); unknown numbers are absent. */
+  private async recipients(transfers: readonly BatchTransfer[]): Promise<Map<string, AccountRecord>> {
+    const numbers = [...new Set(transfers.map((t) => t.toAccountNumber))];
+    const found = await Promise.all(numbers.map((n) => this.accounts.findByNumber(n)));
+    const byNumber = new Map<string, AccountRecord>();
+    numbers.forEach((n, i) => {
+      const a = found[i];
+      if (a) byNumber.set(n, a);
+    });
+    return byNumber;
+  }
+}
