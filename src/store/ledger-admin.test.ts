@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { withoutVersionChecks } from '../../test/faults.ts';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import { BankError } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
@@ -47,6 +48,26 @@ const journal = (o: Outcome): Journal => {
 };
 const ADMIN = 'staff-1';
 
+/** A customer's transfer (pending with `pending`). */
+const pay = (
+  ledger: AdminLedgerStore,
+  user: string,
+  from: string,
+  to: string,
+  amount: number,
+  pending = false,
+) =>
+  ledger.transfer({
+    user,
+    idempotencyKey: randomUUID(),
+    fingerprint: randomUUID(),
+    fromAccountId: from,
+    toAccountNumber: to,
+    currency: 'USD',
+    amount,
+    pending,
+  });
+
 describe('teller cash', () => {
   it('deposits above the customer daily deposit limit, records the teller, and posts once per key', async () => {
     const { ledger, accounts, open, clean } = await setup();
@@ -89,35 +110,9 @@ describe('freeze', () => {
     const b = await open('v');
     await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 500 });
     await ledger.tellerDeposit({ ...k(ADMIN), accountId: b.id, amount: 500 });
-    const received = journal(
-      await ledger.transfer({
-        ...k('v'),
-        fromAccountId: b.id,
-        toAccountNumber: a.number,
-        currency: 'USD',
-        amount: 50,
-      }),
-    );
-    const pending = journal(
-      await ledger.transfer({
-        ...k('u'),
-        fromAccountId: a.id,
-        toAccountNumber: b.number,
-        currency: 'USD',
-        amount: 20,
-        pending: true,
-      }),
-    );
-    const pending2 = journal(
-      await ledger.transfer({
-        ...k('u'),
-        fromAccountId: a.id,
-        toAccountNumber: b.number,
-        currency: 'USD',
-        amount: 10,
-        pending: true,
-      }),
-    );
+    const received = journal(await pay(ledger, 'v', b.id, a.number, 50));
+    const pending = journal(await pay(ledger, 'u', a.id, b.number, 20, true));
+    const pending2 = journal(await pay(ledger, 'u', a.id, b.number, 10, true));
     const frozen = await ledger.freeze({ admin: ADMIN, accountId: a.id, reason: 'investigation' });
     expect(frozen).toMatchObject({
       changed: true,
@@ -127,28 +122,9 @@ describe('freeze', () => {
     const refused = [
       await ledger.deposit({ ...k('u'), accountId: a.id, amount: 1 }),
       await ledger.withdraw({ ...k('u'), accountId: a.id, amount: 1 }),
-      await ledger.transfer({
-        ...k('u'),
-        fromAccountId: a.id,
-        toAccountNumber: b.number,
-        currency: 'USD',
-        amount: 1,
-      }),
-      await ledger.transfer({
-        ...k('v'),
-        fromAccountId: b.id,
-        toAccountNumber: a.number,
-        currency: 'USD',
-        amount: 1,
-      }),
-      await ledger.transfer({
-        ...k('u'),
-        fromAccountId: a.id,
-        toAccountNumber: b.number,
-        currency: 'USD',
-        amount: 1,
-        pending: true,
-      }),
+      await pay(ledger, 'u', a.id, b.number, 1),
+      await pay(ledger, 'v', b.id, a.number, 1),
+      await pay(ledger, 'u', a.id, b.number, 1, true),
       await ledger.post({ ...k('u'), journalId: pending.id }),
       await ledger.refund({ ...k('u'), journalId: received.id, amount: 5 }),
       await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 1 }),
@@ -219,20 +195,8 @@ describe('freeze against transfers, raced', () => {
       const target = race % 2 === 0 ? a : b;
       const transfers = Array.from({ length: 4 }, (_, i) =>
         i % 2 === 0
-          ? ledger.transfer({
-              ...k(`u${race}`),
-              fromAccountId: a.id,
-              toAccountNumber: b.number,
-              currency: 'USD',
-              amount: 10,
-            })
-          : ledger.transfer({
-              ...k(`v${race}`),
-              fromAccountId: b.id,
-              toAccountNumber: a.number,
-              currency: 'USD',
-              amount: 7,
-            }),
+          ? pay(ledger, `u${race}`, a.id, b.number, 10)
+          : pay(ledger, `v${race}`, b.id, a.number, 7),
       );
       const freeze = ledger.freeze({ admin: ADMIN, accountId: target.id, reason: 'race' });
       const frozen = await freeze;
@@ -276,15 +240,7 @@ describe('reversals', () => {
     const a = await open('u');
     const b = await open('v');
     await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 1_000 });
-    const t = journal(
-      await ledger.transfer({
-        ...k('u'),
-        fromAccountId: a.id,
-        toAccountNumber: b.number,
-        currency: 'USD',
-        amount: 100,
-      }),
-    );
+    const t = journal(await pay(ledger, 'u', a.id, b.number, 100));
     journal(await ledger.refund({ ...k('v'), journalId: t.id, amount: 30 }));
     const rev = journal(await ledger.reverse({ ...k(ADMIN), journalId: t.id, amount: 50, reason: 'error' }));
     expect(rev.from?.accountId).toBe(b.id);
@@ -316,16 +272,7 @@ describe('reversals', () => {
     const a = await open('u');
     const b = await open('v');
     await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 100 });
-    const p = journal(
-      await ledger.transfer({
-        ...k('u'),
-        fromAccountId: a.id,
-        toAccountNumber: b.number,
-        currency: 'USD',
-        amount: 10,
-        pending: true,
-      }),
-    );
+    const p = journal(await pay(ledger, 'u', a.id, b.number, 10, true));
     expect(code(await ledger.reverse({ ...k(ADMIN), journalId: p.id, reason: 'x' }))).toBe('not_reversible');
     await expect(
       ledger.reverse({ ...k(ADMIN), journalId: randomUUID(), reason: 'x' }),
@@ -361,15 +308,7 @@ describe('teller deposit, customer transfer, admin reversal', () => {
     const a = await open('u');
     const b = await open('v');
     journal(await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 2_000, reference: 'r1' }));
-    const t = journal(
-      await ledger.transfer({
-        ...k('u'),
-        fromAccountId: a.id,
-        toAccountNumber: b.number,
-        currency: 'USD',
-        amount: 700,
-      }),
-    );
+    const t = journal(await pay(ledger, 'u', a.id, b.number, 700));
     journal(await ledger.reverse({ ...k(ADMIN), journalId: t.id, reason: 'sent in error' }));
     expect((await accounts.get('u', a.id))?.balance).toBe(2_000);
     expect((await accounts.get('v', b.id))?.balance).toBe(0);
@@ -392,34 +331,6 @@ describe('teller deposit, customer transfer, admin reversal', () => {
     expect((await verifyLedger(db, table)).problems.join('\n')).toMatch(/reversals sum to 701/);
   });
 });
-
-/** A DocumentClient whose transactions lose their account-version checks (see ledger.test.ts). */
-function withoutVersionChecks(inner: Db): Db {
-  const wrapped = Object.create(inner) as Db;
-  wrapped.send = (async (command: {
-    constructor: { name: string };
-    input: { TransactItems?: unknown[] };
-  }) => {
-    if (command.constructor.name === 'TransactWriteCommand') {
-      for (const item of command.input.TransactItems ?? []) {
-        const u = (
-          item as {
-            Update?: { ConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> };
-          }
-        ).Update;
-        if (u?.ConditionExpression?.includes('version = :version')) {
-          delete u.ExpressionAttributeValues?.[':version'];
-          u.ConditionExpression = u.ConditionExpression.replace('version = :version AND ', '').replace(
-            ' AND version = :version',
-            '',
-          );
-        }
-      }
-    }
-    return inner.send(command as never);
-  }) as Db['send'];
-  return wrapped;
-}
 
 /** A DocumentClient whose first read of the item in partition `pk` answers `item` (a stale read). */
 function staleOnce(inner: Db, pk: string, item: Record<string, unknown>): Db {
