@@ -158,7 +158,7 @@ describe('freeze', () => {
   });
 
   it('commits extra pieces in its own transaction, or not at all', async () => {
-    const { ledger, open, table } = await setup();
+    const { ledger, open, table, k } = await setup();
     const a = await open('u');
     const extra = (id: string): Piece => ({
       name: 'audit',
@@ -170,6 +170,16 @@ describe('freeze', () => {
         },
       },
     });
+    // Teller cash and reversals: the extra piece commits with the journal.
+    const cash = await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 10 }, [extra('cash')]);
+    expect(cash.kind).toBe('journal');
+    const cashed = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TEST#cash', sk: 'TEST' } }));
+    expect(cashed.Item).toBeDefined();
+    // An extra piece that always fails: nothing posts (503, retry with the same key).
+    await expect(
+      ledger.reverse({ ...k(ADMIN), journalId: journal(cash).id, reason: 'x' }, [extra('cash')]),
+    ).rejects.toMatchObject({ code: 'service_unavailable' });
+    expect((await ledger.getJournal(journal(cash).id))?.reversedAmount).toBeUndefined();
     await ledger.freeze({ admin: ADMIN, accountId: a.id, reason: 'x' }, [extra('one')]);
     const got = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TEST#one', sk: 'TEST' } }));
     expect(got.Item).toBeDefined();
