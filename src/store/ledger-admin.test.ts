@@ -20,7 +20,7 @@ beforeAll(() => {
   db = createDocumentClient(dynamoClients().client);
 });
 
-const setup = async (ledgerDb?: Db) => {
+const setup = async (ledgerDb?: Db, maxAttempts?: number) => {
   const table = await createTestTable('admin-ledger');
   const accounts = new AccountStore(db, table);
   const ledgerAt = ledgerDb ?? db;
@@ -33,6 +33,7 @@ const setup = async (ledgerDb?: Db) => {
       systemShards: 4,
       dailyLimit: DAILY_LIMIT,
       dailyDepositLimit: DEPOSIT_LIMIT,
+      ...(maxAttempts ? { retry: { maxAttempts } } : {}),
     },
   );
   const open = (owner: string) => accounts.open({ ownerId: owner, type: 'checking', currency: 'USD' });
@@ -158,7 +159,7 @@ describe('freeze', () => {
   });
 
   it('commits extra pieces in its own transaction, or not at all', async () => {
-    const { ledger, open, table, k } = await setup();
+    const { ledger, open, table, k } = await setup(undefined, 4);
     const a = await open('u');
     const extra = (id: string): Piece => ({
       name: 'audit',
