@@ -71,7 +71,7 @@ const pay = (
 
 describe('teller cash', () => {
   it('deposits above the customer daily deposit limit, records the teller, and posts once per key', async () => {
-    const { ledger, accounts, open, clean } = await setup();
+    const { ledger, accounts, open, k, clean } = await setup();
     const a = await open('u');
     const req = { user: ADMIN, idempotencyKey: 'cash-1', fingerprint: 'f', accountId: a.id, amount: 5_000 };
     const first = journal(await ledger.tellerDeposit({ ...req, description: 'Cash', reference: 'slip-7' }));
@@ -80,6 +80,9 @@ describe('teller cash', () => {
     const again = await ledger.tellerDeposit({ ...req, description: 'Cash', reference: 'slip-7' });
     expect(again).toMatchObject({ kind: 'journal', replayed: true, journal: { id: first.id } });
     expect((await accounts.get('u', a.id))?.balance).toBe(5_000);
+    // Again past the limit, by the same member of staff: no daily counter anywhere.
+    expect(code(await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 5_000 }))).toBe('posted');
+    expect((await accounts.get('u', a.id))?.balance).toBe(10_000);
     await clean();
   });
 
