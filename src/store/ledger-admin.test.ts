@@ -96,6 +96,9 @@ describe('teller cash', () => {
     const w = journal(await ledger.tellerWithdraw({ ...k(ADMIN), accountId: a.id, amount: 2_500 }));
     expect(w).toMatchObject({ type: 'withdrawal', tellerId: ADMIN, from: { balanceAfter: 500 } });
     expect((await accounts.get('u', a.id))?.balance).toBe(500);
+    // Again past the daily limit, by the same member of staff.
+    await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 2_000 });
+    expect(code(await ledger.tellerWithdraw({ ...k(ADMIN), accountId: a.id, amount: 2_500 }))).toBe('posted');
     await clean();
   });
 
