@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../test/faults.ts';
 import { isBalanced, type Journal, planRefund } from './ledger.ts';
 import { planReversal, planTellerDeposit, planTellerWithdrawal, statusChange } from './ledger-admin.ts';
 import { MAX_AMOUNT } from './money.ts';
@@ -11,14 +12,7 @@ const acct = (id: string, balance: number, status: 'active' | 'frozen' | 'closed
   status,
   currency: 'USD' as const,
 });
-const code = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code ?? (e as Error).message;
-  }
-  return 'none';
-};
+const code = codeOf;
 const journal = (over: Partial<Journal> = {}): Journal => ({
   id: 't',
   type: 'transfer',

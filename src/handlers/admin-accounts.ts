@@ -10,22 +10,26 @@ import { adminAccount } from '../store/ledger-admin.ts';
 import { ledger } from './context.ts';
 import { adminLedger } from './context-admin.ts';
 import { historyPage } from './history.ts';
+import { staffOnly } from './staff.ts';
 
-export const handler = createHandler('admin-accounts', {
-  adminGetAccount: async ({ params }) => ({ body: adminAccount(await adminLedger().account(params.id)) }),
+export const handler = createHandler(
+  'admin-accounts',
+  staffOnly({
+    adminGetAccount: async ({ params }) => ({ body: adminAccount(await adminLedger().account(params.id)) }),
 
-  adminGetAccountByNumber: async ({ params }) => ({
-    body: adminAccount(await adminLedger().accountByNumber(params.number)),
+    adminGetAccountByNumber: async ({ params }) => ({
+      body: adminAccount(await adminLedger().accountByNumber(params.number)),
+    }),
+
+    adminHistory: async ({ caller, params, query }) => {
+      await adminLedger().account(params.id);
+      return historyPage(caller.sub, params.id, query);
+    },
+
+    adminGetTransaction: async ({ params }) => {
+      const j = await ledger().getJournal(params.id);
+      if (!j) throw new BankError('not_found', 'No such transaction');
+      return { body: adminTransactionView(j) };
+    },
   }),
-
-  adminHistory: async ({ caller, params, query }) => {
-    await adminLedger().account(params.id);
-    return historyPage(caller.sub, params.id, query);
-  },
-
-  adminGetTransaction: async ({ params }) => {
-    const j = await ledger().getJournal(params.id);
-    if (!j) throw new BankError('not_found', 'No such transaction');
-    return { body: adminTransactionView(j) };
-  },
-});
+);

@@ -52,6 +52,35 @@ const balance = async (user: string, id: string) =>
 const ledgerIsClean = async () =>
   expect((await verifyLedger(createDocumentClient(dynamoClients().client), table)).problems).toEqual([]);
 
+describe('staff only', () => {
+  it('a caller outside the admin group finds no staff route (404), and nothing moves', async () => {
+    const u = newUser();
+    const a = await open(u);
+    await cashIn(a.id, 500);
+    const attempts = [
+      await call('adminGetAccount', { user: u, params: { id: a.id } }),
+      await call('adminHistory', { user: u, params: { id: a.id } }),
+      await call('freezeAccount', { user: u, params: { id: a.id }, body: { reason: 'mine' } }),
+      await call('tellerDeposit', {
+        user: u,
+        params: { id: a.id },
+        body: { amount: 1_000_000, reference: 'x' },
+        headers: key(),
+      }),
+      await call('tellerWithdraw', {
+        user: u,
+        params: { id: a.id },
+        body: { amount: 500, reference: 'x' },
+        headers: key(),
+        claims: { 'cognito:groups': '[customers]' },
+      }),
+    ];
+    for (const r of attempts) expect(r).toMatchObject({ status: 404, body: { code: 'not_found' } });
+    expect(await balance(u, a.id)).toBe(500);
+    expect((await call('getAccount', { user: u, params: { id: a.id } })).body.status).toBe('active');
+  });
+});
+
 describe('admin account reads', () => {
   it('finds any customer account by id and by number, with its owner', async () => {
     const u = newUser();

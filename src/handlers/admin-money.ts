@@ -17,6 +17,7 @@ import type { Outcome } from '../store/idempotency.ts';
 import { audit } from './context.ts';
 import { adminLedger } from './context-admin.ts';
 import { keyed } from './keyed.ts';
+import { staffOnly } from './staff.ts';
 
 type Staff = Pick<Request, 'requestId' | 'sourceIp'> & { caller: Caller };
 
@@ -63,23 +64,27 @@ const setStatus = async (
   return { body: r.account };
 };
 
-export const handler = createHandler('admin-money', {
-  freezeAccount: (req) => setStatus(req, 'freeze'),
-  unfreezeAccount: (req) => setStatus(req, 'unfreeze'),
-  tellerDeposit: (req) =>
-    audited(
-      entryOf(req, 'teller_deposit', { type: 'account', id: req.params.id }, req.body.reference),
-      (extra) => adminLedger().tellerDeposit({ ...keyed(req), accountId: req.params.id, ...req.body }, extra),
-    ),
-  tellerWithdraw: (req) =>
-    audited(
-      entryOf(req, 'teller_withdrawal', { type: 'account', id: req.params.id }, req.body.reference),
-      (extra) =>
-        adminLedger().tellerWithdraw({ ...keyed(req), accountId: req.params.id, ...req.body }, extra),
-    ),
-  reverseTransaction: (req) =>
-    audited(
-      entryOf(req, 'transaction_reversed', { type: 'transaction', id: req.params.id }, req.body.reason),
-      (extra) => adminLedger().reverse({ ...keyed(req), journalId: req.params.id, ...req.body }, extra),
-    ),
-});
+export const handler = createHandler(
+  'admin-money',
+  staffOnly({
+    freezeAccount: (req) => setStatus(req, 'freeze'),
+    unfreezeAccount: (req) => setStatus(req, 'unfreeze'),
+    tellerDeposit: (req) =>
+      audited(
+        entryOf(req, 'teller_deposit', { type: 'account', id: req.params.id }, req.body.reference),
+        (extra) =>
+          adminLedger().tellerDeposit({ ...keyed(req), accountId: req.params.id, ...req.body }, extra),
+      ),
+    tellerWithdraw: (req) =>
+      audited(
+        entryOf(req, 'teller_withdrawal', { type: 'account', id: req.params.id }, req.body.reference),
+        (extra) =>
+          adminLedger().tellerWithdraw({ ...keyed(req), accountId: req.params.id, ...req.body }, extra),
+      ),
+    reverseTransaction: (req) =>
+      audited(
+        entryOf(req, 'transaction_reversed', { type: 'transaction', id: req.params.id }, req.body.reason),
+        (extra) => adminLedger().reverse({ ...keyed(req), journalId: req.params.id, ...req.body }, extra),
+      ),
+  }),
+);

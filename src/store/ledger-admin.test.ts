@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { withoutVersionChecks } from '../../test/faults.ts';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import { BankError } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
@@ -19,7 +20,7 @@ beforeAll(() => {
   db = createDocumentClient(dynamoClients().client);
 });
 
-const setup = async (ledgerDb?: Db) => {
+const setup = async (ledgerDb?: Db, maxAttempts?: number) => {
   const table = await createTestTable('admin-ledger');
   const accounts = new AccountStore(db, table);
   const ledgerAt = ledgerDb ?? db;
@@ -32,6 +33,7 @@ const setup = async (ledgerDb?: Db) => {
       systemShards: 4,
       dailyLimit: DAILY_LIMIT,
       dailyDepositLimit: DEPOSIT_LIMIT,
+      ...(maxAttempts ? { retry: { maxAttempts } } : {}),
     },
   );
   const open = (owner: string) => accounts.open({ ownerId: owner, type: 'checking', currency: 'USD' });
@@ -47,9 +49,29 @@ const journal = (o: Outcome): Journal => {
 };
 const ADMIN = 'staff-1';
 
+/** A customer's transfer (pending with `pending`). */
+const pay = (
+  ledger: AdminLedgerStore,
+  user: string,
+  from: string,
+  to: string,
+  amount: number,
+  pending = false,
+) =>
+  ledger.transfer({
+    user,
+    idempotencyKey: randomUUID(),
+    fingerprint: randomUUID(),
+    fromAccountId: from,
+    toAccountNumber: to,
+    currency: 'USD',
+    amount,
+    pending,
+  });
+
 describe('teller cash', () => {
   it('deposits above the customer daily deposit limit, records the teller, and posts once per key', async () => {
-    const { ledger, accounts, open, clean } = await setup();
+    const { ledger, accounts, open, k, clean } = await setup();
     const a = await open('u');
     const req = { user: ADMIN, idempotencyKey: 'cash-1', fingerprint: 'f', accountId: a.id, amount: 5_000 };
     const first = journal(await ledger.tellerDeposit({ ...req, description: 'Cash', reference: 'slip-7' }));
@@ -58,6 +80,9 @@ describe('teller cash', () => {
     const again = await ledger.tellerDeposit({ ...req, description: 'Cash', reference: 'slip-7' });
     expect(again).toMatchObject({ kind: 'journal', replayed: true, journal: { id: first.id } });
     expect((await accounts.get('u', a.id))?.balance).toBe(5_000);
+    // Again past the limit, by the same member of staff: no daily counter anywhere.
+    expect(code(await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 5_000 }))).toBe('posted');
+    expect((await accounts.get('u', a.id))?.balance).toBe(10_000);
     await clean();
   });
 
@@ -71,6 +96,9 @@ describe('teller cash', () => {
     const w = journal(await ledger.tellerWithdraw({ ...k(ADMIN), accountId: a.id, amount: 2_500 }));
     expect(w).toMatchObject({ type: 'withdrawal', tellerId: ADMIN, from: { balanceAfter: 500 } });
     expect((await accounts.get('u', a.id))?.balance).toBe(500);
+    // Again past the daily limit, by the same member of staff.
+    await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 2_000 });
+    expect(code(await ledger.tellerWithdraw({ ...k(ADMIN), accountId: a.id, amount: 2_500 }))).toBe('posted');
     await clean();
   });
 
@@ -89,35 +117,9 @@ describe('freeze', () => {
     const b = await open('v');
     await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 500 });
     await ledger.tellerDeposit({ ...k(ADMIN), accountId: b.id, amount: 500 });
-    const received = journal(
-      await ledger.transfer({
-        ...k('v'),
-        fromAccountId: b.id,
-        toAccountNumber: a.number,
-        currency: 'USD',
-        amount: 50,
-      }),
-    );
-    const pending = journal(
-      await ledger.transfer({
-        ...k('u'),
-        fromAccountId: a.id,
-        toAccountNumber: b.number,
-        currency: 'USD',
-        amount: 20,
-        pending: true,
-      }),
-    );
-    const pending2 = journal(
-      await ledger.transfer({
-        ...k('u'),
-        fromAccountId: a.id,
-        toAccountNumber: b.number,
-        currency: 'USD',
-        amount: 10,
-        pending: true,
-      }),
-    );
+    const received = journal(await pay(ledger, 'v', b.id, a.number, 50));
+    const pending = journal(await pay(ledger, 'u', a.id, b.number, 20, true));
+    const pending2 = journal(await pay(ledger, 'u', a.id, b.number, 10, true));
     const frozen = await ledger.freeze({ admin: ADMIN, accountId: a.id, reason: 'investigation' });
     expect(frozen).toMatchObject({
       changed: true,
@@ -127,28 +129,9 @@ describe('freeze', () => {
     const refused = [
       await ledger.deposit({ ...k('u'), accountId: a.id, amount: 1 }),
       await ledger.withdraw({ ...k('u'), accountId: a.id, amount: 1 }),
-      await ledger.transfer({
-        ...k('u'),
-        fromAccountId: a.id,
-        toAccountNumber: b.number,
-        currency: 'USD',
-        amount: 1,
-      }),
-      await ledger.transfer({
-        ...k('v'),
-        fromAccountId: b.id,
-        toAccountNumber: a.number,
-        currency: 'USD',
-        amount: 1,
-      }),
-      await ledger.transfer({
-        ...k('u'),
-        fromAccountId: a.id,
-        toAccountNumber: b.number,
-        currency: 'USD',
-        amount: 1,
-        pending: true,
-      }),
+      await pay(ledger, 'u', a.id, b.number, 1),
+      await pay(ledger, 'v', b.id, a.number, 1),
+      await pay(ledger, 'u', a.id, b.number, 1, true),
       await ledger.post({ ...k('u'), journalId: pending.id }),
       await ledger.refund({ ...k('u'), journalId: received.id, amount: 5 }),
       await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 1 }),
@@ -182,7 +165,7 @@ describe('freeze', () => {
   });
 
   it('commits extra pieces in its own transaction, or not at all', async () => {
-    const { ledger, open, table } = await setup();
+    const { ledger, open, table, k } = await setup(undefined, 4);
     const a = await open('u');
     const extra = (id: string): Piece => ({
       name: 'audit',
@@ -194,6 +177,16 @@ describe('freeze', () => {
         },
       },
     });
+    // Teller cash and reversals: the extra piece commits with the journal.
+    const cash = await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 10 }, [extra('cash')]);
+    expect(cash.kind).toBe('journal');
+    const cashed = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TEST#cash', sk: 'TEST' } }));
+    expect(cashed.Item).toBeDefined();
+    // An extra piece that always fails: nothing posts (503, retry with the same key).
+    await expect(
+      ledger.reverse({ ...k(ADMIN), journalId: journal(cash).id, reason: 'x' }, [extra('cash')]),
+    ).rejects.toMatchObject({ code: 'service_unavailable' });
+    expect((await ledger.getJournal(journal(cash).id))?.reversedAmount).toBeUndefined();
     await ledger.freeze({ admin: ADMIN, accountId: a.id, reason: 'x' }, [extra('one')]);
     const got = await db.send(new GetCommand({ TableName: table, Key: { pk: 'TEST#one', sk: 'TEST' } }));
     expect(got.Item).toBeDefined();
@@ -219,20 +212,8 @@ describe('freeze against transfers, raced', () => {
       const target = race % 2 === 0 ? a : b;
       const transfers = Array.from({ length: 4 }, (_, i) =>
         i % 2 === 0
-          ? ledger.transfer({
-              ...k(`u${race}`),
-              fromAccountId: a.id,
-              toAccountNumber: b.number,
-              currency: 'USD',
-              amount: 10,
-            })
-          : ledger.transfer({
-              ...k(`v${race}`),
-              fromAccountId: b.id,
-              toAccountNumber: a.number,
-              currency: 'USD',
-              amount: 7,
-            }),
+          ? pay(ledger, `u${race}`, a.id, b.number, 10)
+          : pay(ledger, `v${race}`, b.id, a.number, 7),
       );
       const freeze = ledger.freeze({ admin: ADMIN, accountId: target.id, reason: 'race' });
       const frozen = await freeze;
@@ -276,15 +257,7 @@ describe('reversals', () => {
     const a = await open('u');
     const b = await open('v');
     await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 1_000 });
-    const t = journal(
-      await ledger.transfer({
-        ...k('u'),
-        fromAccountId: a.id,
-        toAccountNumber: b.number,
-        currency: 'USD',
-        amount: 100,
-      }),
-    );
+    const t = journal(await pay(ledger, 'u', a.id, b.number, 100));
     journal(await ledger.refund({ ...k('v'), journalId: t.id, amount: 30 }));
     const rev = journal(await ledger.reverse({ ...k(ADMIN), journalId: t.id, amount: 50, reason: 'error' }));
     expect(rev.from?.accountId).toBe(b.id);
@@ -316,16 +289,7 @@ describe('reversals', () => {
     const a = await open('u');
     const b = await open('v');
     await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 100 });
-    const p = journal(
-      await ledger.transfer({
-        ...k('u'),
-        fromAccountId: a.id,
-        toAccountNumber: b.number,
-        currency: 'USD',
-        amount: 10,
-        pending: true,
-      }),
-    );
+    const p = journal(await pay(ledger, 'u', a.id, b.number, 10, true));
     expect(code(await ledger.reverse({ ...k(ADMIN), journalId: p.id, reason: 'x' }))).toBe('not_reversible');
     await expect(
       ledger.reverse({ ...k(ADMIN), journalId: randomUUID(), reason: 'x' }),
@@ -361,15 +325,7 @@ describe('teller deposit, customer transfer, admin reversal', () => {
     const a = await open('u');
     const b = await open('v');
     journal(await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 2_000, reference: 'r1' }));
-    const t = journal(
-      await ledger.transfer({
-        ...k('u'),
-        fromAccountId: a.id,
-        toAccountNumber: b.number,
-        currency: 'USD',
-        amount: 700,
-      }),
-    );
+    const t = journal(await pay(ledger, 'u', a.id, b.number, 700));
     journal(await ledger.reverse({ ...k(ADMIN), journalId: t.id, reason: 'sent in error' }));
     expect((await accounts.get('u', a.id))?.balance).toBe(2_000);
     expect((await accounts.get('v', b.id))?.balance).toBe(0);
@@ -392,34 +348,6 @@ describe('teller deposit, customer transfer, admin reversal', () => {
     expect((await verifyLedger(db, table)).problems.join('\n')).toMatch(/reversals sum to 701/);
   });
 });
-
-/** A DocumentClient whose transactions lose their account-version checks (see ledger.test.ts). */
-function withoutVersionChecks(inner: Db): Db {
-  const wrapped = Object.create(inner) as Db;
-  wrapped.send = (async (command: {
-    constructor: { name: string };
-    input: { TransactItems?: unknown[] };
-  }) => {
-    if (command.constructor.name === 'TransactWriteCommand') {
-      for (const item of command.input.TransactItems ?? []) {
-        const u = (
-          item as {
-            Update?: { ConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> };
-          }
-        ).Update;
-        if (u?.ConditionExpression?.includes('version = :version')) {
-          delete u.ExpressionAttributeValues?.[':version'];
-          u.ConditionExpression = u.ConditionExpression.replace('version = :version AND ', '').replace(
-            ' AND version = :version',
-            '',
-          );
-        }
-      }
-    }
-    return inner.send(command as never);
-  }) as Db['send'];
-  return wrapped;
-}
 
 /** A DocumentClient whose first read of the item in partition `pk` answers `item` (a stale read). */
 function staleOnce(inner: Db, pk: string, item: Record<string, unknown>): Db {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { withoutVersionChecks } from '../../test/faults.ts';
 import { createTestTable, dynamoClients, emulators } from '../../test/harness.ts';
 import { BankError } from '../domain/errors.ts';
 import { localClientConfig } from '../local/bootstrap.ts';
@@ -147,34 +148,6 @@ describe('the retry helper', () => {
 });
 
 // ---------- the no-overdraft rule is a condition on stored attributes ----------
-
-/** A DocumentClient whose transactions lose their version checks: plans built on stale reads commit. */
-const withoutVersionChecks = (db: Db): Db => {
-  const wrapped = Object.create(db) as Db;
-  wrapped.send = (async (command: {
-    constructor: { name: string };
-    input: { TransactItems?: unknown[] };
-  }) => {
-    if (command.constructor.name === 'TransactWriteCommand') {
-      for (const item of command.input.TransactItems ?? []) {
-        const u = (
-          item as {
-            Update?: { ConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown> };
-          }
-        ).Update;
-        if (u?.ConditionExpression?.includes('version = :version')) {
-          delete u.ExpressionAttributeValues?.[':version'];
-          u.ConditionExpression = u.ConditionExpression.replace('version = :version AND ', '').replace(
-            ' AND version = :version',
-            '',
-          );
-        }
-      }
-    }
-    return db.send(command as never);
-  }) as Db['send'];
-  return wrapped;
-};
 
 describe('no overdraft, even without the version check', () => {
   it('20 concurrent withdrawals and holds of 10 against 100 with no version checks: exactly 10 succeed', async () => {

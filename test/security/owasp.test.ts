@@ -91,7 +91,8 @@ afterAll(async () => {
 describe('API1:2023 Broken Object Level Authorization', () => {
   it('another user gets 404 from every account and transaction route, with the owner\u2019s ids and numbers', async () => {
     const before = [await balanceOf(alice, aliceUsd), await balanceOf(alice, aliceEur)];
-    const withParams = routeList.filter((r) => paramNames(r).length > 0);
+    // Staff routes (role admin) refuse a customer whatever the object: API5 below covers them.
+    const withParams = routeList.filter((r) => paramNames(r).length > 0 && r.role !== 'admin');
     expect(withParams.length).toBeGreaterThan(0);
     let tried = 0;
     for (const route of withParams) {
