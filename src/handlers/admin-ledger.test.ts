@@ -11,6 +11,7 @@ import { AuditStore, verifyAudit } from '../store/audit.ts';
 import { createDocumentClient } from '../store/db.ts';
 import { keys } from '../store/keys.ts';
 import { verifyLedger } from '../store/verify.ts';
+import { staffOnly } from './staff.ts';
 
 let table: string;
 beforeAll(async () => {
@@ -53,7 +54,7 @@ const ledgerIsClean = async () =>
   expect((await verifyLedger(createDocumentClient(dynamoClients().client), table)).problems).toEqual([]);
 
 describe('staff only', () => {
-  it('a caller outside the admin group finds no staff route (404), and nothing moves', async () => {
+  it('a caller outside the admin group is refused (403 by the guard), and nothing moves', async () => {
     const u = newUser();
     const a = await open(u);
     await cashIn(a.id, 500);
@@ -75,9 +76,21 @@ describe('staff only', () => {
         claims: { 'cognito:groups': '[customers]' },
       }),
     ];
-    for (const r of attempts) expect(r).toMatchObject({ status: 404, body: { code: 'not_found' } });
+    for (const r of attempts) expect(r).toMatchObject({ status: 403, body: { code: 'forbidden' } });
     expect(await balance(u, a.id)).toBe(500);
     expect((await call('getAccount', { user: u, params: { id: a.id } })).body.status).toBe('active');
+  });
+});
+
+describe('defence in depth', () => {
+  it('should the guard ever be bypassed, a staff operation finds nothing (404) for a caller outside the group', async () => {
+    let ran = 0;
+    const ops = staffOnly({ op: async (_req: { caller: { groups: string[] } }) => ++ran });
+    await expect(async () => ops.op({ caller: { groups: ['customers'] } })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    expect(ran).toBe(0);
+    expect(await ops.op({ caller: { groups: ['admin'] } })).toBe(1);
   });
 });
 
