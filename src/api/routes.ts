@@ -640,6 +640,16 @@ export const routes = {
     response: s.Delivery,
     errors: [...common, 'not_found', 'service_unavailable'],
   }),
+  getLimits: route({
+    method: 'GET',
+    path: '/v1/limits',
+    fn: 'accounts-read',
+    role: 'customer',
+    summary: 'The daily outgoing limit per currency and what is left of it today',
+    status: 200,
+    response: s.Limits,
+    errors: common,
+  }),
 } as const satisfies Record<string, RouteDef>;
 
 export type Routes = typeof routes;

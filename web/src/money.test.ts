@@ -65,7 +65,7 @@ describe('parseAmount', () => {
   });
 });
 
-describe('parseAmount in the browser\'s locale', () => {
+describe("parseAmount in the browser's locale", () => {
   const ok = (minor: number) => ({ ok: true, minor });
   it('en-US: point for decimals, comma for thousands', () => {
     expect(parseAmount('12.50', 'USD', 'en-US')).toEqual(ok(1250));
@@ -82,7 +82,10 @@ describe('parseAmount in the browser\'s locale', () => {
     expect(parseAmount('1.234', 'EUR', 'de-DE')).toEqual(ok(123400));
     // What the page shows for an amount is read back as the same amount.
     expect(parseAmount(formatPlain(98765432, 'USD', 'de-DE'), 'USD', 'de-DE')).toEqual(ok(98765432));
-    expect(parseAmount('12.50', 'EUR', 'de-DE')).toEqual({ ok: false, message: 'Enter an amount like 12,50.' });
+    expect(parseAmount('12.50', 'EUR', 'de-DE')).toEqual({
+      ok: false,
+      message: 'Enter an amount like 12,50.',
+    });
     expect(parseAmount('1,234', 'EUR', 'de-DE')).toEqual({
       ok: false,
       message: 'Use at most 2 digits after the decimal comma.',

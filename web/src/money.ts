@@ -130,7 +130,10 @@ export const parseAmount = (input: string, currency: Currency, locale?: string):
   }
   const minorText = (whole + fraction.padEnd(digits, '0')).replace(/^0+(?=\d)/, '');
   if (minorText.length > 16 || Number(minorText) > MAX_AMOUNT) {
-    return { ok: false, message: `The most you can move at once is ${formatMoney(MAX_AMOUNT, currency, { locale })}.` };
+    return {
+      ok: false,
+      message: `The most you can move at once is ${formatMoney(MAX_AMOUNT, currency, { locale })}.`,
+    };
   }
   const minor = Number(minorText);
   if (minor < 1) return { ok: false, message: 'Enter an amount greater than zero.' };
