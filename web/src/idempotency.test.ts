@@ -161,7 +161,11 @@ describe('an intent kept in sessionStorage', () => {
       since: 1000,
     });
     const sent: string[] = [];
-    expect(await page2.submit({ amount: 5 }, async (k) => (sent.push(k), 'posted'))).toBe('posted');
+    const send = async (k: string) => {
+      sent.push(k);
+      return 'posted';
+    };
+    expect(await page2.submit({ amount: 5 }, send)).toBe('posted');
     expect(sent).toEqual(['key-1']);
     // A definite outcome ends it: nothing is left to resume.
     expect(page2.held).toBeUndefined();
