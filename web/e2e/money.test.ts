@@ -23,6 +23,7 @@ const fillTransfer = async (page: Page, c: Seeded, amount: string) => {
   await page.goto(`/transfer?from=${c.accounts[0]?.id}`);
   await page.getByRole('heading', { level: 1, name: 'Transfer money' }).waitFor();
   await page.getByLabel('To account number').fill(c.accounts[1]?.number as string);
+  await page.getByLabel('Name on the account').fill(c.name);
   await page.getByLabel('Amount (USD)').fill(amount);
   await page.getByRole('button', { name: 'Review transfer' }).click();
 };

@@ -4,6 +4,7 @@
  * same details, a second click while a submission is in flight sends nothing, and a lost answer is
  * asked again with the same key (see idempotency.ts and held-intent.tsx).
  */
+import { useState } from 'preact/hooks';
 import type { Account, Transaction } from '../api.ts';
 import { moneyApi } from '../api-money.ts';
 import { ApiError, MESSAGES } from '../errors.ts';
@@ -43,7 +44,9 @@ export const MoneyForm = ({ id, kind }: { id: string; kind: 'deposit' | 'withdra
     },
   );
   const verb = kind === 'deposit' ? 'Deposit' : 'Withdraw';
-  const account = load.state === 'ok' ? load.data : undefined;
+  // After a refusal: the account as it is now, without blanking the form.
+  const [fresh, setFresh] = useState<Account | undefined>();
+  const account = fresh ?? (load.state === 'ok' ? load.data : undefined);
   const parsed = account ? parseAmount(form.values.amount, account.currency) : undefined;
 
   const submit = form.submit(
@@ -62,7 +65,7 @@ export const MoneyForm = ({ id, kind }: { id: string; kind: 'deposit' | 'withdra
         await held.submit({ id, ...body });
       } catch (e) {
         // Refused: show the balance as it is now.
-        load.reload();
+        api.account(id).then(setFresh, () => undefined);
         if (e instanceof ApiError && e.code === 'daily_limit_exceeded' && account) {
           const limits = await moneyApi(api)
             .limits()

@@ -149,6 +149,7 @@ export const Transfer = () => {
   const [repeat, setRepeat] = useState<{ at: number; outcome: string } | undefined>();
   const [result, setResult] = useState<{ tx: Transaction; intent: TransferIntent } | undefined>();
   const [limitsNow, setLimitsNow] = useState<Limits | undefined>();
+  const [accountsNow, setAccountsNow] = useState<Account[] | undefined>();
   const recent = useRef(recentTransfers()).current;
   const stepRef = useRef<HTMLHeadingElement>(null);
   const focusStep = () => requestAnimationFrame(() => stepRef.current?.focus());
@@ -172,13 +173,17 @@ export const Transfer = () => {
     },
   );
 
+  /** Balances and limits as they are now (after a refusal, say), without blanking the form. */
   const refresh = () => {
-    load.reload();
+    api.accounts().then(
+      (r) => setAccountsNow(r.items),
+      () => undefined,
+    );
     m.limits().then(setLimitsNow, () => undefined);
   };
 
   const data = load.state === 'ok' ? load.data : undefined;
-  const accounts = data?.[0].items ?? [];
+  const accounts = accountsNow ?? data?.[0].items ?? [];
   const payees = data?.[1].items ?? [];
   const limits = limitsNow ?? data?.[2];
   const sources = accounts.filter((a) => a.status === 'active');
@@ -434,7 +439,7 @@ export const Transfer = () => {
           {mode === 'new' ? (
             <>
               <Field
-                label="Account number"
+                label="To account number"
                 hint="10 digits"
                 inputMode="numeric"
                 autocomplete="off"
