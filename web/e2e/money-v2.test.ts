@@ -31,6 +31,9 @@ const axe = async (page: Page, screen: string) => {
   expect(bad).toEqual([]);
 };
 
+/** Waits for a value on a busy machine (vitest's default gives up after a second). */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000 });
+
 const auth = (c: Seeded) => ({ authorization: `Bearer ${c.token}` });
 const transfersOf = async (c: Seeded, i: number) =>
   (
@@ -76,7 +79,7 @@ describe.each([1280, 390])('at %i px', (width) => {
     const unknown = page.getByRole('heading', { name: 'We don\u2019t know yet whether this went through' });
     await unknown.waitFor();
     await page.getByRole('button', { name: 'Check again' }).waitFor();
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Checking' }).count()).toBe(0);
+    await poll(() => page.getByRole('status').filter({ hasText: 'Checking' }).count()).toBe(0);
     await axe(page, 'unknown outcome');
     await screenshot(page, `v2-${width}-unknown-outcome`);
     expect(await transfersOf(c, 0)).toHaveLength(1);
@@ -215,7 +218,7 @@ describe.each([1280, 390])('at %i px', (width) => {
       'Available is your balance minus money held for pending transfers ($42.00 held now).',
     );
     const pending = page.getByRole('list', { name: 'Pending transfers' });
-    await expect.poll(() => pending.locator('li').count()).toBe(2);
+    await poll(() => pending.locator('li').count()).toBe(2);
     await axe(page, 'account with pending');
     await screenshot(page, `v2-${width}-pending`);
 
@@ -281,11 +284,11 @@ describe.each([1280, 390])('at %i px', (width) => {
 
     await page.goto(`/accounts/${id}`);
     await page.getByRole('heading', { level: 1, name: 'Main' }).waitFor();
-    await expect.poll(() => page.locator('.history:not([aria-label]) li').count()).toBe(2);
+    await poll(() => page.locator('.history:not([aria-label]) li').count()).toBe(2);
     await page.getByText('Filter transactions').click();
     await page.getByLabel('Type').selectOption('withdrawal');
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    await expect.poll(() => page.locator('.history:not([aria-label]) li').count()).toBe(1);
+    await poll(() => page.locator('.history:not([aria-label]) li').count()).toBe(1);
     expect(requests.some((r) => r.startsWith('GET /v1/accounts/'))).toBe(true);
     const today = new Date().toISOString().slice(0, 10);
     await page.getByLabel('Type').selectOption('');
@@ -295,7 +298,7 @@ describe.each([1280, 390])('at %i px', (width) => {
     await page.getByText('No transactions match these filters.').waitFor();
     await page.getByLabel('To date').fill(today);
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    await expect.poll(() => page.locator('.history:not([aria-label]) li').count()).toBe(2);
+    await poll(() => page.locator('.history:not([aria-label]) li').count()).toBe(2);
     await axe(page, 'filtered history');
 
     await page.getByRole('link', { name: 'Cash for the market' }).click();
@@ -336,7 +339,7 @@ describe.each([1280, 390])('at %i px', (width) => {
     await page.getByRole('list', { name: 'Active scheduled transfers' }).getByRole('link').click();
     await page.getByRole('button', { name: 'Cancel scheduled transfer' }).click();
     await page.getByRole('button', { name: 'Yes, cancel it' }).click();
-    await expect.poll(() => page.getByTestId('schedule-status').textContent()).toBe('Cancelled');
+    await poll(() => page.getByTestId('schedule-status').textContent()).toBe('Cancelled');
     await screenshot(page, `v2-${width}-schedule-cancelled`);
     expect(problems).toEqual([]);
     await context.close();
