@@ -139,12 +139,16 @@ it('registers, logs in, opens two accounts, deposits, transfers between them and
   await expect.poll(() => page.locator('.totals [data-currency="USD"] dd').textContent()).toBe('$250.00');
   await screenshot(page, '11-dashboard');
 
-  // Tokens: nothing in localStorage; only the refresh token in sessionStorage.
+  // Tokens: nothing in localStorage; only the refresh token in sessionStorage (and the transfers this
+  // tab sent, for "You sent this already").
   const stored = await page.evaluate(() => ({
     local: Object.keys(localStorage),
     session: Object.keys(sessionStorage).sort(),
   }));
-  expect(stored).toEqual({ local: [], session: ['bank.lastActivity', 'bank.refreshToken'] });
+  expect(stored).toEqual({
+    local: [],
+    session: ['bank.lastActivity', 'bank.recent-transfers', 'bank.refreshToken'],
+  });
 
   // Log out.
   await page.getByRole('button', { name: 'Log out' }).click();

@@ -32,14 +32,19 @@ it('posts a double-clicked "Confirm transfer" once', async () => {
   const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }, { currency: 'USD' }]);
   const { page, problems, requests, context } = await openPage(browser());
   await logIn(page, c);
-  // A slow network: the second click lands while the first is still in flight.
+  // The first request is held until both clicks have landed: the second lands while it is in flight.
+  let release!: () => void;
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
   await page.route('**/v1/transfers', async (route) => {
-    await new Promise((r) => setTimeout(r, 400));
+    await held;
     await route.continue();
   });
   await fillTransfer(page, c, '30');
   await page.getByTestId('review').waitFor();
   await page.getByRole('button', { name: 'Confirm transfer' }).dblclick();
+  release();
   await page.getByRole('heading', { name: 'Transfer sent' }).waitFor();
 
   expect(requests.filter((r) => r === 'POST /v1/transfers')).toHaveLength(1);

@@ -8,6 +8,7 @@ import type { Api, Me } from './api.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { RuntimeConfig } from './config.ts';
 import { createIdleTimer, type IdleTimer, warnBeforeFor } from './idle.ts';
+import { forgetRecentTransfers } from './recent.ts';
 import { isPublic, loginPath, match, type Screen, safeNext } from './routes.ts';
 import { AccountDetail, CloseAccount, Dashboard, OpenAccount } from './screens/accounts.tsx';
 import { Confirm, ForgotPassword, Login, Register, ResetPassword } from './screens/auth.tsx';
@@ -94,6 +95,7 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
         setMe(undefined);
         setWarning(false);
         setEndReason(s.reason);
+        if (s.reason === 'logged_out') forgetRecentTransfers();
         const current = here();
         const target = s.reason === 'logged_out' ? '/login' : loginPath(current);
         history.replaceState(null, '', target);

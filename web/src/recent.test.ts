@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { isRepeatOf, REPEAT_WINDOW_MS, recentTransfers } from './recent.ts';
+import { forgetRecentTransfers, isRepeatOf, REPEAT_WINDOW_MS, recentTransfers } from './recent.ts';
 
 const memory = () => {
   const m = new Map<string, string>();
-  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) };
+  return {
+    getItem: (k: string) => m.get(k) ?? null,
+    setItem: (k: string, v: string) => void m.set(k, v),
+    removeItem: (k: string) => void m.delete(k),
+  };
 };
 
 describe('recentTransfers', () => {
@@ -30,6 +34,14 @@ describe('recentTransfers', () => {
     recent.record({ to: '1', amount: 1, currency: 'USD', at: t, outcome: 'unknown' });
     recent.record({ to: '1', amount: 1, currency: 'USD', at: t, outcome: 'succeeded' });
     expect(recent.find({ to: '1', amount: 1, currency: 'USD' })?.outcome).toBe('succeeded');
+  });
+
+  it('is forgotten on logout', () => {
+    const storage = memory();
+    const recent = recentTransfers(() => 0, storage);
+    recent.record({ to: '1', amount: 1, currency: 'USD', at: 0, outcome: 'succeeded' });
+    forgetRecentTransfers(storage);
+    expect(recent.find({ to: '1', amount: 1, currency: 'USD' })).toBeUndefined();
   });
 
   it('survives corrupt or missing storage', () => {

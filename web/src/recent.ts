@@ -15,7 +15,7 @@ export interface SentTransfer {
   outcome: 'succeeded' | 'unknown';
 }
 
-type KeyValue = Pick<Storage, 'getItem' | 'setItem'>;
+type KeyValue = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 const ITEM = 'bank.recent-transfers';
 
 const browserSession = (): KeyValue | undefined => {
@@ -86,3 +86,15 @@ export const isRepeatOf = (
   entry.currency === t.currency &&
   entry.counterparty?.accountNumber === t.to &&
   nowMs - Date.parse(entry.createdAt) < REPEAT_WINDOW_MS;
+
+/**
+ * Logging out forgets what this tab sent (a shared computer keeps no trace of it). A held intent whose
+ * outcome is unknown stays (idempotency.ts): it holds the key the same customer resumes with.
+ */
+export const forgetRecentTransfers = (storage: KeyValue | undefined = browserSession()): void => {
+  try {
+    storage?.removeItem(ITEM);
+  } catch {
+    // Storage disabled: nothing was kept.
+  }
+};
