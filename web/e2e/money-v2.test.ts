@@ -403,6 +403,46 @@ describe.each([1280, 390])('at %i px', (width) => {
   });
 });
 
+it('a cut answer that was a refusal: coming back shows the true outcome, nothing moved', async () => {
+  const c = await seedCustomer([{ currency: 'USD', deposit: 5_000 }]);
+  const payee = await seedCustomer([{ currency: 'USD' }]);
+  const { page, problems, context } = await openPage(browser(), { width: 1280 });
+  await logIn(page, c);
+  let cut = true;
+  await page.route('**/v1/transfers', async (route) => {
+    const response = await route.fetch();
+    if (cut) return route.abort('connectionreset');
+    return route.fulfill({ response });
+  });
+  await payTo(page, c.accounts[0]?.id as string, payee.accounts[0]?.number as string, payee.name, '40');
+  await page.getByTestId('review').waitFor();
+  // Behind the page's back the money goes: the server refuses, but the refusal never reaches the page.
+  await apiCall(
+    'POST',
+    `/v1/accounts/${c.accounts[0]?.id}/withdrawals`,
+    { amount: 2_000 },
+    {
+      ...auth(c),
+      'idempotency-key': randomUUID(),
+    },
+  );
+  await page.getByRole('button', { name: 'Confirm transfer' }).click();
+  await page.getByRole('button', { name: 'Check again' }).waitFor();
+  cut = false;
+  await page.reload();
+  const error = page.locator('#form-error');
+  await error.waitFor();
+  expect(await error.textContent()).toBe(
+    `Your transfer of $40.00 to ${payee.name} was not made. There is not enough money in this account for that amount.`,
+  );
+  await poll(() => page.getByLabel('From').locator('option').first().textContent()).toContain('($30.00)');
+  expect(await transfersOf(c, 0)).toEqual([]);
+  expect(await balanceOf(payee, 0)).toBe(0);
+  await axe(page, 'refused after coming back');
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
 it('takes amounts as a German browser shows them: "12,50" is 12.50', async () => {
   const c = await seedCustomer([{ currency: 'EUR', deposit: 200_000, nickname: 'Konto' }]);
   const other = await seedCustomer([{ currency: 'EUR' }]);

@@ -36,6 +36,8 @@ export const useHeldIntent = <P, R>(
   name: string,
   send: (payload: P, key: string) => Promise<R>,
   onDone: (result: R, payload: P) => void,
+  /** A held intent, asked again (after coming back, or "Check again"), was refused: it did not happen. */
+  onRefused?: (error: unknown, payload: P) => void,
 ): HeldIntentState<P, R> => {
   const intent = useMemo(
     () => createIntent<P, R>({ isRetryable: outcomeUnknown, store: sessionIntentStore<P>(name) }),
@@ -44,8 +46,8 @@ export const useHeldIntent = <P, R>(
   const [unknown, setUnknown] = useState<HeldIntent<P> | undefined>(intent.held);
   const [checking, setChecking] = useState(false);
   const [checkError, setCheckError] = useState<string | undefined>();
-  const latest = useRef({ send, onDone });
-  latest.current = { send, onDone };
+  const latest = useRef({ send, onDone, onRefused });
+  latest.current = { send, onDone, onRefused };
 
   /** One attempt; `undefined` when the outcome is still unknown. Refusals are thrown. */
   const attempt = async (payload: P): Promise<R | undefined> => {
@@ -74,6 +76,7 @@ export const useHeldIntent = <P, R>(
       await attempt(held.payload);
     } catch (e) {
       setCheckError(explain(e).message);
+      latest.current.onRefused?.(e, held.payload);
     } finally {
       setChecking(false);
     }

@@ -7,7 +7,7 @@
 import { useState } from 'preact/hooks';
 import type { Account, Transaction } from '../api.ts';
 import { moneyApi } from '../api-money.ts';
-import { ApiError, MESSAGES } from '../errors.ts';
+import { ApiError, explain, MESSAGES } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
 import { formatMoney, parseAmount } from '../money.ts';
 import {
@@ -41,6 +41,11 @@ export const MoneyForm = ({ id, kind }: { id: string; kind: 'deposit' | 'withdra
       navigate(`/accounts/${id}`, {
         flash: `${done} ${formatMoney(tx.amount, tx.currency)}. New balance: ${formatMoney(tx.balanceAfter ?? 0, tx.currency)}.`,
       });
+    },
+    (e) => {
+      // Asked again, it was refused: nothing moved. Say so, with the balance as it is now.
+      api.account(id).then(setFresh, () => undefined);
+      form.show({ fields: {}, message: `It was not done. ${explain(e).message ?? ''}` });
     },
   );
   const verb = kind === 'deposit' ? 'Deposit' : 'Withdraw';

@@ -171,6 +171,14 @@ export const Transfer = () => {
       setStep('done');
       focusStep();
     },
+    (e, p) => {
+      // The true outcome of a transfer asked again: it was refused, so no money moved.
+      refresh();
+      form.show({
+        fields: {},
+        message: `Your transfer of ${formatMoney(p.body.amount, p.body.currency)} to ${p.to.name} was not made. ${explain(e).message ?? ''}`,
+      });
+    },
   );
 
   /** Balances and limits as they are now (after a refusal, say), without blanking the form. */
