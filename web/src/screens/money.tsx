@@ -9,6 +9,7 @@ import type { Account, Transaction } from '../api.ts';
 import { moneyApi } from '../api-money.ts';
 import { ApiError, explain, MESSAGES } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
+import { dailyLimitMessage } from '../limits.ts';
 import { formatMoney, parseAmount } from '../money.ts';
 import {
   accountName,
@@ -23,7 +24,6 @@ import {
   useLoad,
 } from '../ui.tsx';
 import { AccountSummary } from './accounts.tsx';
-import { dailyLimitMessage } from './transfer.tsx';
 
 /** An amount field in the account's currency. */
 const amountLabel = (a: Account) => `Amount (${a.currency})`;

@@ -20,7 +20,8 @@ import {
 } from '../api-money.ts';
 import { ApiError, explain, MESSAGES } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
-import { type Currency, formatMoney, parseAmount } from '../money.ts';
+import { dailyLimitMessage, limitLine, remainingToday } from '../limits.ts';
+import { formatMoney, parseAmount } from '../money.ts';
 import { isRepeatOf, recentTransfers } from '../recent.ts';
 import {
   accountName,
@@ -59,22 +60,6 @@ export const HOLD_CHOICES = [
   { seconds: 3 * 24 * 3600, label: '3 days' },
   { seconds: 7 * 24 * 3600, label: '7 days' },
 ] as const;
-
-/** "You can send up to $X more today", for one currency. */
-export const remainingToday = (limits: Limits | undefined, currency: Currency): number | undefined =>
-  limits?.outgoing.find((l) => l.currency === currency)?.remaining;
-
-export const limitLine = (limits: Limits | undefined, currency: Currency): string | undefined => {
-  const left = remainingToday(limits, currency);
-  return left === undefined ? undefined : `You can send up to ${formatMoney(left, currency)} more today.`;
-};
-
-/** The daily-limit refusal, with the numbers. */
-export const dailyLimitMessage = (limits: Limits | undefined, currency: Currency): string => {
-  const l = limits?.outgoing.find((x) => x.currency === currency);
-  if (!l) return MESSAGES.daily_limit_exceeded;
-  return `That is more than your daily limit allows. Your limit is ${formatMoney(l.limit, currency)} a day, and you can send up to ${formatMoney(l.remaining, currency)} more today.`;
-};
 
 const MATCH_TEXT: Record<Match, string> = {
   exact: 'The name matches the account holder\u2019s name.',
