@@ -284,6 +284,8 @@ describe('every route answers as the OpenAPI document says', () => {
     expect(
       (await call('GET /v1/transactions/{id}', `/v1/transactions/${randomUUID()}`, { token })).status,
     ).toBe(404);
+    expect((await call('GET /v1/limits', '/v1/limits', { token })).status).toBe(200);
+    expect((await call('GET /v1/limits', '/v1/limits', {})).status).toBe(401);
     expect((await call('DELETE /v1/accounts/{id}', `/v1/accounts/${a.id}`, { token })).status).toBe(409);
     const c = (
       await call('POST /v1/accounts', '/v1/accounts', { token, body: { type: 'checking', currency: 'EUR' } })

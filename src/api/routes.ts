@@ -854,6 +854,16 @@ export const routes = {
     response: s.AdminTransaction,
     errors: [...keyed, 'insufficient_funds', 'not_reversible', 'reversal_exceeds_amount'],
   }),
+  getLimits: route({
+    method: 'GET',
+    path: '/v1/limits',
+    fn: 'accounts-read',
+    role: 'customer',
+    summary: 'The daily outgoing limit per currency and what is left of it today',
+    status: 200,
+    response: s.Limits,
+    errors: common,
+  }),
 } as const satisfies Record<string, RouteDef>;
 
 export type Routes = typeof routes;

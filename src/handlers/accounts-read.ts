@@ -1,6 +1,8 @@
 import { createHandler } from '../api/http.ts';
 import { transactionView, visibleTo } from '../api/transactions.ts';
 import { BankError } from '../domain/errors.ts';
+import { utcDay } from '../domain/ledger.ts';
+import { currencyCodes } from '../domain/money.ts';
 import { publicAccount } from '../store/accounts.ts';
 import { counterpartyNames } from '../store/payees.ts';
 import { accounts, cursors, ledger } from './context.ts';
@@ -48,5 +50,19 @@ export const handler = createHandler('accounts-read', {
     const j = await ledger().getJournal(params.id);
     if (!j || !visibleTo(j, caller.sub)) throw new BankError('not_found', 'No such transaction');
     return { body: transactionView(j, caller.sub) };
+  },
+
+  getLimits: async ({ caller }) => {
+    const now = new Date();
+    const day = utcDay(now);
+    const used = await ledger().outgoingOn(caller.sub, day);
+    const limit = ledger().dailyLimit;
+    const outgoing = currencyCodes.map((currency) => {
+      const u = used.get(currency) ?? 0;
+      return { currency, limit, used: u, remaining: Math.max(0, limit - u) };
+    });
+    const resetsAt = new Date(`${day}T00:00:00.000Z`);
+    resetsAt.setUTCDate(resetsAt.getUTCDate() + 1);
+    return { body: { day, resetsAt: resetsAt.toISOString(), outgoing } };
   },
 });

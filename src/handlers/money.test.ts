@@ -291,6 +291,42 @@ describe('daily limit', () => {
     expect((await withdraw(u, e.id, 10)).status).toBe(201);
   });
 
+  it('GET /v1/limits says what is left today per currency; a voided hold gives its amount back', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const b = await open(newUser());
+    await deposit(u, a.id, 900_000);
+    const limits = async () => (await call('getLimits', { user: u })).body;
+    const usd = async () => (await limits()).outgoing.find((l: { currency: string }) => l.currency === 'USD');
+    expect(await usd()).toEqual({ currency: 'USD', limit: 500_000, used: 0, remaining: 500_000 });
+    await withdraw(u, a.id, 120_000);
+    const held = await transfer(u, {
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      amount: 30_000,
+      pending: true,
+    });
+    expect(await usd()).toEqual({ currency: 'USD', limit: 500_000, used: 150_000, remaining: 350_000 });
+    await call('voidTransfer', {
+      user: u,
+      params: { id: held.body.id },
+      headers: { 'idempotency-key': key() },
+    });
+    expect(await usd()).toMatchObject({ used: 120_000, remaining: 380_000 });
+    const body = await limits();
+    const today = new Date().toISOString().slice(0, 10);
+    expect(body.day).toBe(today);
+    expect(Date.parse(body.resetsAt) - Date.parse(`${today}T00:00:00Z`)).toBe(24 * 3600 * 1000);
+    expect(body.outgoing.find((l: { currency: string }) => l.currency === 'EUR')).toEqual({
+      currency: 'EUR',
+      limit: 500_000,
+      used: 0,
+      remaining: 500_000,
+    });
+    // Another customer's counters are their own.
+    expect((await call('getLimits', { user: newUser() })).body.outgoing[0].used).toBe(0);
+  });
+
   it('holds under concurrency: never more than the limit', async () => {
     const u = newUser();
     const a = await open(u);

@@ -987,4 +987,30 @@ export class LedgerStore {
     }
     return pieces;
   }
+
+  // ---------- limits ----------
+
+  /** What the owner's outgoing movements took of the daily limit on `day`, per currency. */
+  async outgoingOn(owner: string, day: string): Promise<Map<string, number>> {
+    const { pk, sk } = keys.dailyLimit(owner, day, '');
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+        ExpressionAttributeValues: { ':pk': pk, ':sk': sk },
+        ConsistentRead: true,
+      }),
+    );
+    const used = new Map<string, number>();
+    for (const item of r.Items ?? []) {
+      const currency = String(item.sk).slice(sk.length);
+      used.set(currency, Number(item.spent ?? 0));
+    }
+    return used;
+  }
+
+  /** The daily outgoing limit (the same in every currency). */
+  get dailyLimit(): number {
+    return this.opts.dailyLimit;
+  }
 }

@@ -29,13 +29,15 @@ it('pages the history with "Load more", newest first', async () => {
   expect(await items.first().locator('.amount').textContent()).toBe('+¥2,300');
   expect(await page.getByTestId('balance').textContent()).toBe('¥27,600');
 
+  const historyReads = () => requests.filter((r) => r.endsWith('/transactions')).length;
+  const before = historyReads();
   await page.getByRole('button', { name: 'Load more' }).click();
   await expect.poll(() => items.count()).toBe(23);
   expect(await items.last().locator('.what').textContent()).toBe('Deposit 1');
   expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
   // The button went away: focus went to the first entry it loaded.
   expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('Deposit 3');
-  expect(requests.filter((r) => r.endsWith('/transactions'))).toHaveLength(2);
+  expect(historyReads()).toBe(before + 1);
   await screenshot(page, '15-history-paged');
   expect(problems).toEqual([]);
   await context.close();

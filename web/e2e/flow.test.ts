@@ -95,6 +95,7 @@ it('registers, logs in, opens two accounts, deposits, transfers between them and
   await page.getByRole('heading', { level: 1, name: 'Transfer money' }).waitFor();
   expect(await page.getByLabel('From').inputValue()).toBeTruthy();
   await page.getByLabel('To account number').fill(rainyNumber);
+  await page.getByLabel('Name on the account').fill('Ada Lovelace');
   await page.getByLabel('Amount (USD)').fill('75.5');
   await page.getByLabel('Description (optional)').fill('Rent share');
   await screenshot(page, '07-transfer-details');
@@ -106,7 +107,9 @@ it('registers, logs in, opens two accounts, deposits, transfers between them and
   await screenshot(page, '08-transfer-review');
   await page.getByRole('button', { name: 'Confirm transfer' }).click();
   await page.getByRole('heading', { name: 'Transfer sent' }).waitFor();
-  expect(await page.locator('.notice').textContent()).toContain(`You sent $75.50 to account ${rainyNumber}`);
+  expect(await page.locator('.notice').textContent()).toContain(
+    `You sent $75.50 to Ada Lovelace (account ${rainyNumber})`,
+  );
   await screenshot(page, '09-transfer-sent');
 
   // Both sides in the history, with signed amounts and the counterparty.
@@ -114,7 +117,7 @@ it('registers, logs in, opens two accounts, deposits, transfers between them and
   await page.getByRole('heading', { level: 1, name: 'Everyday' }).waitFor();
   const outgoing = page.locator('.history li', { hasText: 'Rent share' });
   expect(await outgoing.locator('.amount').textContent()).toBe('-$75.50');
-  expect(await outgoing.locator('.counterparty').textContent()).toContain(`To account ${rainyNumber}`);
+  expect(await outgoing.locator('.counterparty').textContent()).toContain(`To Rainy day (${rainyNumber})`);
   expect(await page.locator('.history li', { hasText: 'Salary' }).locator('.amount').textContent()).toBe(
     '+$250.00',
   );
@@ -126,7 +129,9 @@ it('registers, logs in, opens two accounts, deposits, transfers between them and
   await page.getByRole('heading', { level: 1, name: 'Rainy day' }).waitFor();
   const incoming = page.locator('.history li', { hasText: 'Rent share' });
   expect(await incoming.locator('.amount').textContent()).toBe('+$75.50');
-  expect(await incoming.locator('.counterparty').textContent()).toContain(`From account ${everydayNumber}`);
+  expect(await incoming.locator('.counterparty').textContent()).toContain(
+    `From Everyday (${everydayNumber})`,
+  );
   expect(await page.getByTestId('balance').textContent()).toBe('$75.50');
 
   await page.getByRole('link', { name: 'Accounts', exact: true }).click();
@@ -134,12 +139,16 @@ it('registers, logs in, opens two accounts, deposits, transfers between them and
   await expect.poll(() => page.locator('.totals [data-currency="USD"] dd').textContent()).toBe('$250.00');
   await screenshot(page, '11-dashboard');
 
-  // Tokens: nothing in localStorage; only the refresh token in sessionStorage.
+  // Tokens: nothing in localStorage; only the refresh token in sessionStorage (and the transfers this
+  // tab sent, for "You sent this already").
   const stored = await page.evaluate(() => ({
     local: Object.keys(localStorage),
     session: Object.keys(sessionStorage).sort(),
   }));
-  expect(stored).toEqual({ local: [], session: ['bank.lastActivity', 'bank.refreshToken'] });
+  expect(stored).toEqual({
+    local: [],
+    session: ['bank.lastActivity', 'bank.recent-transfers', 'bank.refreshToken'],
+  });
 
   // Log out.
   await page.getByRole('button', { name: 'Log out' }).click();

@@ -40,11 +40,12 @@ it('logs in and transfers with Tab, Enter and Space alone', async () => {
 
   await tabTo(page, 'From');
   expect(await page.getByLabel('From').inputValue()).toBe(c.accounts[0]?.id);
-  await kb.press('Tab');
-  expect((await focused(page)).label).toBe('To account number');
+  await tabTo(page, 'To account number');
   await kb.type(c.accounts[1]?.number as string);
   await kb.press('Tab');
-  expect((await focused(page)).label).toBe('Amount (USD)');
+  expect((await focused(page)).label).toBe('Name on the account');
+  await kb.type(c.name);
+  await tabTo(page, 'Amount (USD)');
   await kb.type('20.00');
   await tabTo(page, 'Review transfer');
   await kb.press('Space');

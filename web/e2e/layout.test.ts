@@ -74,6 +74,7 @@ it('fits every screen into 360 px, with a label on every control and no CSP viol
   await page.goto(`/transfer?from=${first?.id}`);
   await check('transfer', 'Transfer money');
   await page.getByLabel('To account number').fill(second?.number as string);
+  await page.getByLabel('Name on the account').fill('Ada Lovelace');
   await page.getByLabel('Amount (EUR)').fill('1000');
   await page
     .getByLabel('Description (optional)')

@@ -23,6 +23,7 @@ const fillTransfer = async (page: Page, c: Seeded, amount: string) => {
   await page.goto(`/transfer?from=${c.accounts[0]?.id}`);
   await page.getByRole('heading', { level: 1, name: 'Transfer money' }).waitFor();
   await page.getByLabel('To account number').fill(c.accounts[1]?.number as string);
+  await page.getByLabel('Name on the account').fill(c.name);
   await page.getByLabel('Amount (USD)').fill(amount);
   await page.getByRole('button', { name: 'Review transfer' }).click();
 };
@@ -31,14 +32,19 @@ it('posts a double-clicked "Confirm transfer" once', async () => {
   const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }, { currency: 'USD' }]);
   const { page, problems, requests, context } = await openPage(browser());
   await logIn(page, c);
-  // A slow network: the second click lands while the first is still in flight.
+  // The first request is held until both clicks have landed: the second lands while it is in flight.
+  let release!: () => void;
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
   await page.route('**/v1/transfers', async (route) => {
-    await new Promise((r) => setTimeout(r, 400));
+    await held;
     await route.continue();
   });
   await fillTransfer(page, c, '30');
   await page.getByTestId('review').waitFor();
   await page.getByRole('button', { name: 'Confirm transfer' }).dblclick();
+  release();
   await page.getByRole('heading', { name: 'Transfer sent' }).waitFor();
 
   expect(requests.filter((r) => r === 'POST /v1/transfers')).toHaveLength(1);

@@ -8,11 +8,16 @@ import type { Api, Me } from './api.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { RuntimeConfig } from './config.ts';
 import { createIdleTimer, type IdleTimer, warnBeforeFor } from './idle.ts';
+import { forgetRecentTransfers } from './recent.ts';
 import { isPublic, loginPath, match, type Screen, safeNext } from './routes.ts';
 import { AccountDetail, CloseAccount, Dashboard, OpenAccount } from './screens/accounts.tsx';
 import { Confirm, ForgotPassword, Login, Register, ResetPassword } from './screens/auth.tsx';
-import { MoneyForm, Transfer } from './screens/money.tsx';
+import { MoneyForm } from './screens/money.tsx';
+import { Payees } from './screens/payees.tsx';
+import { NewSchedule, ScheduleDetail, Schedules } from './screens/schedules.tsx';
 import { Security } from './screens/security.tsx';
+import { TransactionDetail } from './screens/transactions.tsx';
+import { Transfer } from './screens/transfer.tsx';
 import type { EndReason, Session, SessionState } from './session.ts';
 import { type AppContext, Ctx, Link, type NavigateOptions, Page } from './ui.tsx';
 
@@ -30,6 +35,11 @@ const TITLES: Record<Screen['name'], string> = {
   deposit: 'Deposit',
   withdraw: 'Withdraw',
   close: 'Close account',
+  payees: 'Payees',
+  transaction: 'Transaction',
+  schedules: 'Scheduled transfers',
+  newSchedule: 'Schedule a transfer',
+  schedule: 'Scheduled transfer',
   notFound: 'Page not found',
 };
 
@@ -85,6 +95,7 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
         setMe(undefined);
         setWarning(false);
         setEndReason(s.reason);
+        if (s.reason === 'logged_out') forgetRecentTransfers();
         const current = here();
         const target = s.reason === 'logged_out' ? '/login' : loginPath(current);
         history.replaceState(null, '', target);
@@ -176,6 +187,12 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
                   <Link to="/transfer">Transfer</Link>
                 </li>
                 <li>
+                  <Link to="/payees">Payees</Link>
+                </li>
+                <li>
+                  <Link to="/schedules">Scheduled</Link>
+                </li>
+                <li>
                   <Link to="/security">Security</Link>
                 </li>
                 {me ? (
@@ -244,6 +261,16 @@ const ScreenView = ({ screen, endReason }: { screen: Screen; endReason: EndReaso
       return <MoneyForm id={screen.id} kind="withdraw" key={`w${screen.id}`} />;
     case 'close':
       return <CloseAccount id={screen.id} key={screen.id} />;
+    case 'payees':
+      return <Payees />;
+    case 'transaction':
+      return <TransactionDetail id={screen.id} key={screen.id} />;
+    case 'schedules':
+      return <Schedules />;
+    case 'newSchedule':
+      return <NewSchedule />;
+    case 'schedule':
+      return <ScheduleDetail id={screen.id} key={screen.id} />;
     case 'notFound':
       return (
         <Page title="Page not found">

@@ -116,6 +116,13 @@ export const MESSAGES: Record<ErrorCode, string> = {
   rate_limited: 'Too many requests at once. Wait a moment and try again.',
   internal_error: SOMETHING_WRONG,
   service_unavailable: 'The bank is busy right now. Please try again in a moment.',
+  forbidden: 'This page is for bank staff only.',
+  mfa_required:
+    'Bank staff must log in with two-step verification to use the back office. Turn it on in Settings, then log in again.',
+  user_disabled: 'This login has been disabled. Please contact the bank.',
+  reversal_exceeds_amount: 'Reversals and refunds cannot add up to more than the original transaction.',
+  not_reversible: 'Only a completed deposit, withdrawal, transfer or refund can be reversed.',
+  batch_rejected: 'Some payments in this batch could not be made, so none were sent. Check the ones marked.',
 };
 
 /** Problems that belong to one field of the form rather than to the action. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createIntent, fingerprint } from './idempotency.ts';
+import { createIntent, fingerprint, sessionIntentStore } from './idempotency.ts';
 
 const keys = () => {
   let n = 0;
@@ -119,5 +119,83 @@ describe('fingerprint', () => {
   it('ignores key order but not values', () => {
     expect(fingerprint({ a: 1, b: [2, { y: 1, x: 2 }] })).toBe(fingerprint({ b: [2, { x: 2, y: 1 }], a: 1 }));
     expect(fingerprint({ a: 1 })).not.toBe(fingerprint({ a: 2 }));
+  });
+});
+
+describe('an intent kept in sessionStorage', () => {
+  const memory = () => {
+    const m = new Map<string, string>();
+    return {
+      getItem: (k: string) => m.get(k) ?? null,
+      setItem: (k: string, v: string) => void m.set(k, v),
+      removeItem: (k: string) => void m.delete(k),
+      m,
+    };
+  };
+
+  it('writes the key down before sending, and a new page resumes it with the same key', async () => {
+    const storage = memory();
+    const page1 = createIntent<{ amount: number }, string>({
+      newKey: keys(),
+      store: sessionIntentStore('transfer', storage),
+      now: () => 1000,
+    });
+    const seenInStorage: (string | null)[] = [];
+    await expect(
+      page1.submit({ amount: 5 }, async () => {
+        seenInStorage.push(storage.getItem('bank.intent.transfer'));
+        throw new TypeError('answer lost');
+      }),
+    ).rejects.toThrow('answer lost');
+    expect(JSON.parse(seenInStorage[0] ?? 'null')).toMatchObject({ key: 'key-1', payload: { amount: 5 } });
+
+    // The customer goes away and comes back (or reloads): a new page, a new intent object.
+    const page2 = createIntent<{ amount: number }, string>({
+      newKey: () => 'never-used',
+      store: sessionIntentStore('transfer', storage),
+    });
+    expect(page2.held).toEqual({
+      key: 'key-1',
+      print: fingerprint({ amount: 5 }),
+      payload: { amount: 5 },
+      since: 1000,
+    });
+    const sent: string[] = [];
+    const send = async (k: string) => {
+      sent.push(k);
+      return 'posted';
+    };
+    expect(await page2.submit({ amount: 5 }, send)).toBe('posted');
+    expect(sent).toEqual(['key-1']);
+    // A definite outcome ends it: nothing is left to resume.
+    expect(page2.held).toBeUndefined();
+    expect(storage.m.size).toBe(0);
+  });
+
+  it('forgets the key after a definite refusal, and keeps it after an unknown outcome', async () => {
+    const storage = memory();
+    const intent = createIntent<{ amount: number }, string>({
+      newKey: keys(),
+      isRetryable: (e) => !(e instanceof Definite),
+      store: sessionIntentStore('w', storage),
+    });
+    await expect(
+      intent.submit({ amount: 1 }, async () => Promise.reject(new TypeError('lost'))),
+    ).rejects.toThrow();
+    expect(storage.m.size).toBe(1);
+    await expect(
+      intent.submit({ amount: 1 }, async () => Promise.reject(new Definite('no'))),
+    ).rejects.toThrow();
+    expect(storage.m.size).toBe(0);
+    expect(intent.held).toBeUndefined();
+  });
+
+  it('reads a corrupt or missing entry as nothing held', () => {
+    const storage = memory();
+    storage.setItem('bank.intent.x', '{not json');
+    expect(sessionIntentStore('x', storage).load()).toBeUndefined();
+    storage.setItem('bank.intent.x', '{"key":1}');
+    expect(sessionIntentStore('x', storage).load()).toBeUndefined();
+    expect(sessionIntentStore('x', undefined).load()).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { currencyCodes, MAX_AMOUNT } from '../../src/domain/money.ts';
-import { formatMoney, parseAmount, toDecimalString, totalsByCurrency } from './money.ts';
+import { formatMoney, formatPlain, parseAmount, toDecimalString, totalsByCurrency } from './money.ts';
 
 const en = { locale: 'en-US' };
 
@@ -61,6 +61,75 @@ describe('parseAmount', () => {
         expect(parseAmount(toDecimalString(minor, c), c)).toEqual({ ok: true, minor });
       }),
       { seed: 20261124, numRuns: 500 },
+    );
+  });
+});
+
+describe("parseAmount in the browser's locale", () => {
+  const ok = (minor: number) => ({ ok: true, minor });
+  it('en-US: point for decimals, comma for thousands', () => {
+    expect(parseAmount('12.50', 'USD', 'en-US')).toEqual(ok(1250));
+    expect(parseAmount('234,567.89', 'USD', 'en-US')).toEqual(ok(23456789));
+    expect(parseAmount('$12.50', 'USD', 'en-US')).toEqual(ok(1250));
+    expect(parseAmount('12,50', 'USD', 'en-US').ok).toBe(false);
+    expect(parseAmount('1,2345', 'USD', 'en-US').ok).toBe(false);
+  });
+
+  it('de-DE: comma for decimals, point for thousands, as shown', () => {
+    expect(parseAmount('12,50', 'EUR', 'de-DE')).toEqual(ok(1250));
+    expect(parseAmount('987.654,32', 'EUR', 'de-DE')).toEqual(ok(98765432));
+    expect(parseAmount('987.654,32 €', 'EUR', 'de-DE')).toEqual(ok(98765432));
+    expect(parseAmount('1.234', 'EUR', 'de-DE')).toEqual(ok(123400));
+    // What the page shows for an amount is read back as the same amount.
+    expect(parseAmount(formatPlain(98765432, 'USD', 'de-DE'), 'USD', 'de-DE')).toEqual(ok(98765432));
+    expect(parseAmount('12.50', 'EUR', 'de-DE')).toEqual({
+      ok: false,
+      message: 'Enter an amount like 12,50.',
+    });
+    expect(parseAmount('1,234', 'EUR', 'de-DE')).toEqual({
+      ok: false,
+      message: 'Use at most 2 digits after the decimal comma.',
+    });
+  });
+
+  it('fr-FR: a narrow no-break space groups thousands; a typed space or no-break space does too', () => {
+    expect(formatPlain(23456789, 'EUR', 'fr-FR')).toBe('234\u202f567,89');
+    expect(parseAmount('234\u202f567,89', 'EUR', 'fr-FR')).toEqual(ok(23456789));
+    expect(parseAmount('234 567,89', 'EUR', 'fr-FR')).toEqual(ok(23456789));
+    expect(parseAmount('1\u00a0234,5\u00a0€', 'EUR', 'fr-FR')).toEqual(ok(123450));
+    expect(parseAmount('12,5', 'EUR', 'fr-FR')).toEqual(ok(1250));
+    expect(parseAmount('12 34,5', 'EUR', 'fr-FR').ok).toBe(false);
+  });
+
+  it('en-IN: lakh grouping', () => {
+    expect(parseAmount('1,00,000.50', 'USD', 'en-IN')).toEqual(ok(10000050));
+    expect(parseAmount('1,23,456', 'USD', 'en-IN')).toEqual(ok(12345600));
+    expect(parseAmount('100000', 'USD', 'en-IN')).toEqual(ok(10000000));
+    expect(parseAmount('100,000', 'USD', 'en-IN').ok).toBe(false);
+  });
+
+  it('ja-JP: yen has no minor units', () => {
+    expect(parseAmount('1,200', 'JPY', 'ja-JP')).toEqual(ok(1200));
+    expect(parseAmount('￥1,200', 'JPY', 'ja-JP')).toEqual(ok(1200));
+    expect(parseAmount('1200', 'JPY', 'ja-JP')).toEqual(ok(1200));
+    expect(parseAmount('1200.5', 'JPY', 'ja-JP')).toEqual({
+      ok: false,
+      message: 'This currency has no decimal places. Enter a whole amount.',
+    });
+  });
+
+  it('round-trips every amount as shown, in every locale, exactly', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: MAX_AMOUNT }),
+        fc.constantFrom(...currencyCodes),
+        fc.constantFrom('en-US', 'de-DE', 'fr-FR', 'en-IN', 'ja-JP', 'de-CH'),
+        (minor, c, locale) => {
+          expect(parseAmount(formatPlain(minor, c, locale), c, locale)).toEqual({ ok: true, minor });
+          expect(parseAmount(formatMoney(minor, c, { locale }), c, locale)).toEqual({ ok: true, minor });
+        },
+      ),
+      { seed: 20261130, numRuns: 600 },
     );
   });
 });

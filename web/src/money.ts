@@ -48,32 +48,94 @@ export const formatMoney = (minor: number, currency: Currency, options: FormatOp
 
 export type ParsedAmount = { ok: true; minor: number } | { ok: false; message: string };
 
-/**
- * What the customer typed, as minor units: `"12.5"` USD -> 1250. Digits with an optional decimal
- * point; spaces and thousands commas (before the point) are tolerated.
- */
-export const parseAmount = (input: string, currency: Currency): ParsedAmount => {
-  const digits = minorUnitsOf(currency);
-  const text = input.trim().replace(/\s+/g, '');
-  if (text === '') return { ok: false, message: 'Enter an amount.' };
-  const m = /^(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d*))?$/.exec(text);
-  if (!m || (m[1] === undefined && !m[2])) {
-    return { ok: false, message: digits ? 'Enter an amount like 12.50.' : 'Enter a whole amount like 1200.' };
+/** How a locale writes numbers: its decimal and group separators and its digits. */
+interface NumberStyle {
+  decimal: string;
+  group: string;
+  /** The locale's digits 0 to 9 (ASCII in most locales). */
+  digits: string[];
+  grouped: Intl.NumberFormat;
+}
+
+const styles = new Map<string, NumberStyle>();
+const styleOf = (locale: string | undefined): NumberStyle => {
+  const key = locale ?? '';
+  let st = styles.get(key);
+  if (!st) {
+    const parts = new Intl.NumberFormat(locale).formatToParts(1234567.5);
+    const plain = new Intl.NumberFormat(locale, { useGrouping: false });
+    st = {
+      decimal: parts.find((p) => p.type === 'decimal')?.value ?? '.',
+      group: parts.find((p) => p.type === 'group')?.value ?? ',',
+      digits: Array.from({ length: 10 }, (_, d) => plain.format(d)),
+      grouped: new Intl.NumberFormat(locale, { useGrouping: true, maximumFractionDigits: 0 }),
+    };
+    styles.set(key, st);
   }
-  const whole = (m[1] ?? '0').replaceAll(',', '');
+  return st;
+};
+
+/** Spaces people type for a space-like group separator (fr-FR's narrow no-break space, say). */
+const SPACES = /[\s\u00a0\u202f\u2009\u2007]/g;
+const isSpaceLike = (s: string) => s.replace(SPACES, '') === '';
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** `1250, 'EUR', 'de-DE'` -> `'12,50'`: an amount as the customer would type it (no symbol). */
+export const formatPlain = (minor: number, currency: Currency, locale?: string): string =>
+  new Intl.NumberFormat(locale, {
+    minimumFractionDigits: minorUnitsOf(currency),
+    maximumFractionDigits: minorUnitsOf(currency),
+  }).format(toDecimalString(minor, currency) as `${number}`);
+
+/**
+ * What the customer typed, as minor units, read the way the locale writes numbers (the way amounts
+ * are shown): `"12,50"` EUR in de-DE -> 1250, `"1 234,5"` in fr-FR -> 123450, `"1,00,000"` in en-IN.
+ * Group separators are optional, but where written they must sit where the locale puts them; a
+ * currency symbol or code around the number is ignored. Never a float: the digits are joined as text.
+ */
+export const parseAmount = (input: string, currency: Currency, locale?: string): ParsedAmount => {
+  const digits = minorUnitsOf(currency);
+  const st = styleOf(locale);
+  const example = formatPlain(digits ? 1250 : 1200, currency, locale);
+  const like = digits ? `Enter an amount like ${example}.` : `Enter a whole amount like ${example}.`;
+  // The locale's own digits become ASCII; a symbol or code is dropped; spaces become the group
+  // separator when it is a space, and go otherwise.
+  let text = input.trim();
+  st.digits.forEach((d, i) => {
+    if (d !== String(i)) text = text.replaceAll(d, String(i));
+  });
+  const symbol = formatMoney(0, currency, { locale }).replace(/[\d\s\u00a0\u202f.,'\u2019-]/g, '');
+  for (const s of [currency, symbol]) if (s) text = text.replaceAll(s, '');
+  const group = isSpaceLike(st.group) ? ' ' : st.group;
+  text = text.trim().replace(SPACES, isSpaceLike(st.group) ? ' ' : '');
+  if (st.group === '\u2019') text = text.replaceAll("'", group);
+  if (text === '') return { ok: false, message: 'Enter an amount.' };
+  const re = new RegExp(`^(\\d[\\d${escapeRe(group)}]*)?(?:${escapeRe(st.decimal)}(\\d*))?$`);
+  const m = re.exec(text);
+  if (!m || (m[1] === undefined && !m[2])) return { ok: false, message: like };
+  const whole = (m[1] ?? '0').replaceAll(group, '');
+  // Grouping as written must be the locale's own (en-IN: 1,00,000; en-US: 100,000).
+  if (m[1]?.includes(group)) {
+    const canonical = st.grouped.format(BigInt(whole)).replace(SPACES, isSpaceLike(st.group) ? ' ' : '');
+    if (canonical !== m[1]) return { ok: false, message: like };
+  }
   const fraction = (m[2] ?? '').replace(/0+$/, '');
   if (fraction.length > digits) {
     return {
       ok: false,
       message: digits
-        ? `Use at most ${digits} digits after the decimal point.`
+        ? `Use at most ${digits} digits after the decimal ${st.decimal === ',' ? 'comma' : 'point'}.`
         : 'This currency has no decimal places. Enter a whole amount.',
     };
   }
-  const minor = Number(whole + fraction.padEnd(digits, '0'));
-  if (!Number.isSafeInteger(minor) || minor > MAX_AMOUNT) {
-    return { ok: false, message: `The most you can move at once is ${formatMoney(MAX_AMOUNT, currency)}.` };
+  const minorText = (whole + fraction.padEnd(digits, '0')).replace(/^0+(?=\d)/, '');
+  if (minorText.length > 16 || Number(minorText) > MAX_AMOUNT) {
+    return {
+      ok: false,
+      message: `The most you can move at once is ${formatMoney(MAX_AMOUNT, currency, { locale })}.`,
+    };
   }
+  const minor = Number(minorText);
   if (minor < 1) return { ok: false, message: 'Enter an amount greater than zero.' };
   return { ok: true, minor };
 };

@@ -16,6 +16,12 @@ describe('routes', () => {
     expect(match(`/accounts/${id}/withdraw`)).toEqual({ name: 'withdraw', id });
     expect(match(`/accounts/${id}/close`)).toEqual({ name: 'close', id });
     expect(match('/accounts/nope')).toEqual({ name: 'notFound' });
+    expect(match('/payees')).toEqual({ name: 'payees' });
+    expect(match(`/transactions/${id}`)).toEqual({ name: 'transaction', id });
+    expect(match('/transactions/nope')).toEqual({ name: 'notFound' });
+    expect(match('/schedules')).toEqual({ name: 'schedules' });
+    expect(match('/schedules/new')).toEqual({ name: 'newSchedule' });
+    expect(match(`/schedules/${id}`)).toEqual({ name: 'schedule', id });
     expect(isPublic(match('/login'))).toBe(true);
     expect(isPublic(match('/'))).toBe(false);
   });

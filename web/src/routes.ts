@@ -13,6 +13,11 @@ export type Screen =
   | { name: 'deposit'; id: string }
   | { name: 'withdraw'; id: string }
   | { name: 'close'; id: string }
+  | { name: 'payees' }
+  | { name: 'transaction'; id: string }
+  | { name: 'schedules' }
+  | { name: 'newSchedule' }
+  | { name: 'schedule'; id: string }
   | { name: 'notFound' };
 
 const PUBLIC = new Set<Screen['name']>(['login', 'register', 'confirm', 'forgot', 'reset']);
@@ -33,6 +38,11 @@ const table: [RegExp, (m: RegExpExecArray) => Screen][] = [
   [new RegExp(`^/accounts/${ID}/deposit$`), (m) => ({ name: 'deposit', id: m[1] as string })],
   [new RegExp(`^/accounts/${ID}/withdraw$`), (m) => ({ name: 'withdraw', id: m[1] as string })],
   [new RegExp(`^/accounts/${ID}/close$`), (m) => ({ name: 'close', id: m[1] as string })],
+  [/^\/payees$/, () => ({ name: 'payees' })],
+  [new RegExp(`^/transactions/${ID}$`), (m) => ({ name: 'transaction', id: m[1] as string })],
+  [/^\/schedules$/, () => ({ name: 'schedules' })],
+  [/^\/schedules\/new$/, () => ({ name: 'newSchedule' })],
+  [new RegExp(`^/schedules/${ID}$`), (m) => ({ name: 'schedule', id: m[1] as string })],
 ];
 
 export const match = (pathname: string): Screen => {

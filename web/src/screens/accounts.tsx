@@ -1,8 +1,6 @@
 /** The dashboard, opening an account, one account with its history, and closing an account. */
-import { useRef, useState } from 'preact/hooks';
 import { lastDigits } from '../account-number.ts';
-import type { Account, HistoryEntry } from '../api.ts';
-import { explain } from '../errors.ts';
+import type { Account } from '../api.ts';
 import { type Currency, currencyCodes, formatMoney, totalsByCurrency } from '../money.ts';
 import {
   accountName,
@@ -10,7 +8,6 @@ import {
   Field,
   FormError,
   Link,
-  Loading,
   LoadState,
   Money,
   Page,
@@ -19,6 +16,7 @@ import {
   useForm,
   useLoad,
 } from '../ui.tsx';
+import { AccountHistory, PendingTransfers, RecentActivity } from './transactions.tsx';
 
 const STATUS_LABEL: Record<Account['status'], string> = {
   active: 'Active',
@@ -75,6 +73,7 @@ export const Dashboard = () => {
               </Link>
             </div>
           </section>
+          <RecentActivity accounts={open} />
         </>
       ) : null}
       {closed.length > 0 ? (
@@ -199,36 +198,9 @@ export const AccountSummary = ({ account }: { account: Account }) => (
   </dl>
 );
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
-const TX_LABEL: Record<HistoryEntry['type'], string> = {
-  deposit: 'Deposit',
-  withdrawal: 'Withdrawal',
-  transfer: 'Transfer',
-  refund: 'Refund',
-};
-
-const STATUS_TEXT: Record<HistoryEntry['status'], string | null> = {
-  posted: null,
-  pending: 'Pending',
-  voided: 'Cancelled',
-  expired: 'Expired',
-};
-
-const counterpartyText = (e: HistoryEntry): string | null => {
-  if (!e.counterparty) return null;
-  return e.amount < 0
-    ? `To account ${e.counterparty.accountNumber}`
-    : `From account ${e.counterparty.accountNumber}`;
-};
-
 export const AccountDetail = ({ id }: { id: string }) => {
   const { api } = useApp();
-  const load = useLoad(() => Promise.all([api.account(id), api.history(id)]), [id]);
-  const [more, setMore] = useState<{ items: HistoryEntry[]; cursor: string | null } | undefined>();
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<string | undefined>();
-  const listRef = useRef<HTMLOListElement>(null);
+  const load = useLoad(() => api.account(id), [id]);
 
   if (load.state !== 'ok') {
     return (
@@ -237,29 +209,7 @@ export const AccountDetail = ({ id }: { id: string }) => {
       </Page>
     );
   }
-  const [account, first] = load.data;
-  const items = [...first.items, ...(more?.items ?? [])];
-  const cursor = more ? more.cursor : first.nextCursor;
-
-  const loadMore = async () => {
-    if (loadingMore || !cursor) return;
-    setLoadingMore(true);
-    setMoreError(undefined);
-    const before = items.length;
-    try {
-      const page = await api.history(id, cursor);
-      setMore({ items: [...(more?.items ?? []), ...page.items], cursor: page.nextCursor });
-      if (!page.nextCursor) {
-        // The button goes away: keep keyboard focus in the list, on the first new entry.
-        requestAnimationFrame(() => (listRef.current?.children[before] as HTMLElement | undefined)?.focus());
-      }
-    } catch (e) {
-      setMoreError(explain(e).message);
-    } finally {
-      setLoadingMore(false);
-    }
-  };
-
+  const account = load.data;
   const active = account.status === 'active';
   return (
     <Page title={accountName(account)}>
@@ -281,50 +231,8 @@ export const AccountDetail = ({ id }: { id: string }) => {
         {account.status !== 'closed' ? <Link to={`/accounts/${id}/close`}>Close account</Link> : null}
         <Link to="/">All accounts</Link>
       </div>
-      <section aria-labelledby="history-title">
-        <h2 id="history-title">Transactions</h2>
-        {items.length === 0 ? (
-          <Empty>
-            <p>No transactions yet.</p>
-          </Empty>
-        ) : (
-          <ol class="history" ref={listRef}>
-            {items.map((e) => (
-              <li key={e.transactionId} tabIndex={-1} data-type={e.type} data-status={e.status}>
-                <span class="what">{e.description || TX_LABEL[e.type]}</span>
-                <span class="amount">
-                  <Money minor={e.amount} currency={e.currency} signed />
-                </span>
-                <span class="meta">
-                  {TX_LABEL[e.type]}
-                  {STATUS_TEXT[e.status] ? <span class="badge"> {STATUS_TEXT[e.status]}</span> : null}
-                  {counterpartyText(e) ? <span class="counterparty"> · {counterpartyText(e)}</span> : null}
-                  {' · '}
-                  <time dateTime={e.createdAt}>{dateFormat.format(new Date(e.createdAt))}</time>
-                </span>
-                {e.balanceAfter !== null ? (
-                  <span class="after">Balance {formatMoney(e.balanceAfter, e.currency)}</span>
-                ) : null}
-              </li>
-            ))}
-          </ol>
-        )}
-        <FormError message={moreError} />
-        {cursor ? (
-          <div class="actions">
-            <SubmitButton
-              type="button"
-              class=""
-              busy={loadingMore}
-              busyText="Loading more…"
-              onClick={loadMore}
-            >
-              Load more
-            </SubmitButton>
-          </div>
-        ) : null}
-        {loadingMore ? <Loading>Loading more transactions…</Loading> : null}
-      </section>
+      {account.status !== 'closed' ? <PendingTransfers account={account} /> : null}
+      <AccountHistory account={account} />
     </Page>
   );
 };

@@ -1,0 +1,58 @@
+/**
+ * The API client's money half beyond the basics: payees and confirmation of payee, transactions,
+ * pending transfers, refunds, scheduled transfers, limits and filtered history. Same transport as
+ * api.ts (`Api.request`: token renewal, safe retries); types from the server's own zod schemas.
+ */
+import type { z } from 'zod';
+import type * as s from '../../src/api/schemas.ts';
+import type { Api, HistoryPage, Transaction, TransferBody } from './api.ts';
+
+export type Payee = z.infer<typeof s.Payee>;
+export type PayeeBody = z.input<typeof s.PayeeBody>;
+export type PayeeCheck = z.infer<typeof s.PayeeCheck>;
+export type Schedule = z.infer<typeof s.Schedule>;
+export type ScheduleBody = z.input<typeof s.ScheduleBody>;
+export type Limits = z.infer<typeof s.Limits>;
+export type RefundBody = z.input<typeof s.RefundBody>;
+export type { Transaction, TransferBody };
+
+export interface HistoryFilters {
+  from?: string | undefined;
+  to?: string | undefined;
+  type?: string | undefined;
+  status?: string | undefined;
+}
+
+const enc = encodeURIComponent;
+
+export const moneyApi = (api: Api) => ({
+  payees: () => api.request<{ items: Payee[] }>('GET', '/v1/payees'),
+  createPayee: (body: PayeeBody) => api.request<Payee>('POST', '/v1/payees', body),
+  checkPayee: (body: PayeeBody) => api.request<PayeeCheck>('POST', '/v1/payees/check', body),
+  deletePayee: (id: string) => api.request<void>('DELETE', `/v1/payees/${enc(id)}`),
+
+  transaction: (id: string) => api.request<Transaction>('GET', `/v1/transactions/${enc(id)}`),
+  postTransfer: (id: string, amount: number | undefined, key: string) =>
+    api.request<Transaction>('POST', `/v1/transfers/${enc(id)}/post`, amount ? { amount } : {}, key),
+  voidTransfer: (id: string, key: string) =>
+    api.request<Transaction>('POST', `/v1/transfers/${enc(id)}/void`, undefined, key),
+  refund: (id: string, body: RefundBody, key: string) =>
+    api.request<Transaction>('POST', `/v1/transactions/${enc(id)}/refunds`, body, key),
+
+  schedules: () => api.request<{ items: Schedule[] }>('GET', '/v1/scheduled-transfers'),
+  schedule: (id: string) => api.request<Schedule>('GET', `/v1/scheduled-transfers/${enc(id)}`),
+  createSchedule: (body: ScheduleBody) => api.request<Schedule>('POST', '/v1/scheduled-transfers', body),
+  cancelSchedule: (id: string) => api.request<Schedule>('DELETE', `/v1/scheduled-transfers/${enc(id)}`),
+
+  limits: () => api.request<Limits>('GET', '/v1/limits'),
+
+  /** One account's history, newest first, filtered by date range, type and status (all optional). */
+  history: (id: string, filters: HistoryFilters = {}, cursor?: string | null, limit = 20) => {
+    const q = new URLSearchParams({ limit: String(limit) });
+    for (const [k, v] of Object.entries(filters)) if (v) q.set(k, v);
+    if (cursor) q.set('cursor', cursor);
+    return api.request<HistoryPage>('GET', `/v1/accounts/${enc(id)}/transactions?${q}`);
+  },
+});
+
+export type MoneyApi = ReturnType<typeof moneyApi>;

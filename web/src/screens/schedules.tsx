@@ -1,0 +1,402 @@
+/**
+ * Scheduled and recurring transfers: the list, a new one (once, weekly or monthly, to a payee or an
+ * account number), and one schedule with its runs and a way to cancel it.
+ */
+import { useState } from 'preact/hooks';
+import { accountNumberProblem, lastDigits, normalizeAccountNumber } from '../account-number.ts';
+import { moneyApi, type Schedule, type ScheduleBody } from '../api-money.ts';
+import { MESSAGES } from '../errors.ts';
+import { formatMoney, parseAmount } from '../money.ts';
+import {
+  accountName,
+  Empty,
+  Field,
+  FormError,
+  Link,
+  LoadState,
+  Money,
+  Page,
+  SubmitButton,
+  useApp,
+  useForm,
+  useLoad,
+} from '../ui.tsx';
+
+const FREQUENCY: Record<Schedule['frequency'], string> = {
+  once: 'Once',
+  weekly: 'Every week',
+  monthly: 'Every month',
+};
+const STATUS: Record<Schedule['status'], string> = {
+  active: 'Active',
+  ended: 'Ended',
+  cancelled: 'Cancelled',
+};
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
+/** A calendar date (`2026-12-01`) as the customer reads it. */
+const day = (d: string) => dayFormat.format(new Date(`${d}T00:00:00Z`));
+
+/** Tomorrow in the customer's time zone, as `YYYY-MM-DD`. */
+const tomorrow = () => {
+  const d = new Date();
+  d.setDate(d.getDate() + 1);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+};
+
+const useNames = () => {
+  const { api } = useApp();
+  return useLoad(async () => {
+    const [accounts, payees] = await Promise.all([api.accounts(), moneyApi(api).payees()]);
+    return { accounts: accounts.items, payees: payees.items };
+  }, []);
+};
+
+export const Schedules = () => {
+  const { api } = useApp();
+  const load = useLoad(() => moneyApi(api).schedules(), []);
+  const names = useNames();
+  const payeeName = (n: string) =>
+    names.state === 'ok' ? names.data.payees.find((p) => p.accountNumber === n)?.name : undefined;
+  const items = load.state === 'ok' ? load.data.items : [];
+  const active = items.filter((s) => s.status === 'active');
+  const past = items.filter((s) => s.status !== 'active');
+  const list = (xs: Schedule[], label: string) => (
+    <ul class="account-list" aria-label={label}>
+      {xs.map((s) => (
+        <li key={s.id} data-schedule={s.id}>
+          <Link to={`/schedules/${s.id}`} class="account-link">
+            <span class="account-name">
+              {payeeName(s.toAccountNumber) ?? `Account ${s.toAccountNumber}`}
+              {s.description ? ` · ${s.description}` : ''}
+            </span>
+            <span class="account-balance">
+              <Money minor={s.amount} currency={s.currency} />
+            </span>
+            <span class="account-meta">
+              {FREQUENCY[s.frequency]}
+              {s.nextRunDate ? ` · Next on ${day(s.nextRunDate)}` : ''}
+              {s.status !== 'active' ? <span class="badge">{STATUS[s.status]}</span> : null}
+            </span>
+          </Link>
+        </li>
+      ))}
+    </ul>
+  );
+  return (
+    <Page title="Scheduled transfers">
+      <div class="actions">
+        <Link to="/schedules/new" class="button primary">
+          Schedule a transfer
+        </Link>
+      </div>
+      <LoadState load={load} what="your scheduled transfers" />
+      {load.state === 'ok' && items.length === 0 ? (
+        <Empty>
+          <p>You have no scheduled transfers.</p>
+        </Empty>
+      ) : null}
+      {active.length > 0 ? (
+        <section aria-labelledby="active-title">
+          <h2 id="active-title">Active</h2>
+          {list(active, 'Active scheduled transfers')}
+        </section>
+      ) : null}
+      {past.length > 0 ? (
+        <section aria-labelledby="past-title">
+          <h2 id="past-title">Ended or cancelled</h2>
+          {list(past, 'Ended or cancelled scheduled transfers')}
+        </section>
+      ) : null}
+    </Page>
+  );
+};
+
+export const NewSchedule = () => {
+  const { api, navigate } = useApp();
+  const names = useNames();
+  const form = useForm({
+    fromAccountId: '',
+    payeeId: '',
+    toAccountNumber: '',
+    amount: '',
+    description: '',
+    startDate: tomorrow(),
+    frequency: 'monthly',
+    count: '',
+  });
+  const accounts = names.state === 'ok' ? names.data.accounts.filter((a) => a.status === 'active') : [];
+  const payees = names.state === 'ok' ? names.data.payees : [];
+  const from = accounts.find((a) => a.id === form.values.fromAccountId) ?? accounts[0];
+  const toPayee = form.values.payeeId !== 'new' && payees.length > 0;
+  const payee = payees.find((p) => p.id === form.values.payeeId) ?? payees[0];
+  const parsed = from ? parseAmount(form.values.amount, from.currency) : undefined;
+
+  const submit = form.submit(
+    () => ({
+      toAccountNumber: toPayee ? undefined : accountNumberProblem(form.values.toAccountNumber),
+      amount: parsed && !parsed.ok ? parsed.message : undefined,
+      startDate: !/^\d{4}-\d{2}-\d{2}$/.test(form.values.startDate)
+        ? 'Enter the date of the first transfer.'
+        : form.values.startDate < tomorrow()
+          ? 'Choose a date from tomorrow on.'
+          : undefined,
+      count:
+        form.values.count && !/^\d{1,3}$/.test(form.values.count.trim())
+          ? 'Enter a whole number of transfers, or leave it empty.'
+          : undefined,
+    }),
+    async () => {
+      if (!from || !parsed?.ok) return;
+      const description = form.values.description.trim();
+      const count = Number(form.values.count.trim());
+      const body: ScheduleBody = {
+        fromAccountId: from.id,
+        ...(toPayee && payee
+          ? { payeeId: payee.id }
+          : { toAccountNumber: normalizeAccountNumber(form.values.toAccountNumber) }),
+        amount: parsed.minor,
+        currency: from.currency,
+        startDate: form.values.startDate,
+        frequency: form.values.frequency as Schedule['frequency'],
+        ...(description ? { description } : {}),
+        ...(form.values.frequency !== 'once' && count > 0 ? { count } : {}),
+      };
+      const s = await moneyApi(api).createSchedule(body);
+      navigate(`/schedules/${s.id}`, {
+        flash: `Scheduled: ${formatMoney(s.amount, s.currency)}, ${FREQUENCY[s.frequency].toLowerCase()}, first on ${day(s.startDate)}.`,
+      });
+    },
+  );
+
+  if (names.state !== 'ok' || !from) {
+    return (
+      <Page narrow title="Schedule a transfer">
+        <LoadState load={names} what="your accounts" />
+        {names.state === 'ok' ? <p>You need an open account to send money from.</p> : null}
+      </Page>
+    );
+  }
+  return (
+    <Page narrow title="Schedule a transfer">
+      <form onSubmit={submit} noValidate>
+        <div class="field">
+          <label for="f-fromAccountId">From</label>
+          <select
+            id="f-fromAccountId"
+            value={from.id}
+            onChange={(e) => form.set('fromAccountId', e.currentTarget.value)}
+          >
+            {accounts.map((a) => (
+              <option key={a.id} value={a.id}>
+                {accountName(a)} {a.number} ({formatMoney(a.available, a.currency)})
+              </option>
+            ))}
+          </select>
+        </div>
+        {payees.length > 0 ? (
+          <div class="field">
+            <label for="f-payeeId">To</label>
+            <select
+              id="f-payeeId"
+              value={toPayee ? payee?.id : 'new'}
+              onChange={(e) => form.set('payeeId', e.currentTarget.value)}
+            >
+              {payees.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name} ({lastDigits(p.accountNumber)})
+                </option>
+              ))}
+              <option value="new">Another account number</option>
+            </select>
+          </div>
+        ) : null}
+        {toPayee ? null : (
+          <Field
+            label="To account number"
+            hint="10 digits"
+            inputMode="numeric"
+            autocomplete="off"
+            {...form.bind('toAccountNumber')}
+          />
+        )}
+        <Field
+          label={`Amount (${from.currency})`}
+          inputMode="decimal"
+          autocomplete="off"
+          {...form.bind('amount')}
+        />
+        <Field label="Description (optional)" maxLength={140} {...form.bind('description')} />
+        <div class="field">
+          <label for="f-startDate">First transfer on</label>
+          <input
+            id="f-startDate"
+            type="date"
+            value={form.values.startDate}
+            min={tomorrow()}
+            aria-invalid={form.fields.startDate ? 'true' : undefined}
+            aria-describedby={form.fields.startDate ? 'f-startDate-error' : undefined}
+            onInput={(e) => form.set('startDate', e.currentTarget.value)}
+          />
+          {form.fields.startDate ? (
+            <span class="field-error" id="f-startDate-error">
+              {form.fields.startDate}
+            </span>
+          ) : null}
+        </div>
+        <fieldset>
+          <legend>How often</legend>
+          {(Object.keys(FREQUENCY) as Schedule['frequency'][]).map((f) => (
+            <label class="choice" key={f}>
+              <input
+                type="radio"
+                name="frequency"
+                value={f}
+                checked={form.values.frequency === f}
+                onChange={() => form.set('frequency', f)}
+              />
+              {FREQUENCY[f]}
+            </label>
+          ))}
+        </fieldset>
+        {form.values.frequency !== 'once' ? (
+          <Field
+            label="Number of transfers (optional)"
+            hint="Leave it empty to go on until you cancel."
+            inputMode="numeric"
+            {...form.bind('count')}
+          />
+        ) : null}
+        <FormError message={form.message} id={form.formErrorId} />
+        <div class="actions">
+          <SubmitButton busy={form.busy} busyText="Scheduling…">
+            Schedule transfer
+          </SubmitButton>
+          <Link to="/schedules">Cancel</Link>
+        </div>
+      </form>
+    </Page>
+  );
+};
+
+export const ScheduleDetail = ({ id }: { id: string }) => {
+  const { api } = useApp();
+  const load = useLoad(() => moneyApi(api).schedule(id), [id]);
+  const [confirming, setConfirming] = useState(false);
+  const form = useForm({}, 'cancel-error');
+  const cancel = form.submit(
+    () => undefined,
+    async () => {
+      await moneyApi(api).cancelSchedule(id);
+      setConfirming(false);
+      load.reload();
+    },
+  );
+
+  if (load.state !== 'ok') {
+    return (
+      <Page narrow title="Scheduled transfer">
+        <LoadState load={load} what="the scheduled transfer" />
+      </Page>
+    );
+  }
+  const s = load.data;
+  const runs = s.runs ?? [];
+  return (
+    <Page narrow title={`${formatMoney(s.amount, s.currency)} to ${s.toAccountNumber}`}>
+      <dl class="summary" data-testid="schedule">
+        <dt>Status</dt>
+        <dd data-testid="schedule-status">{STATUS[s.status]}</dd>
+        <dt>How often</dt>
+        <dd>{FREQUENCY[s.frequency]}</dd>
+        <dt>First on</dt>
+        <dd>{day(s.startDate)}</dd>
+        {s.nextRunDate ? (
+          <>
+            <dt>Next on</dt>
+            <dd>{day(s.nextRunDate)}</dd>
+          </>
+        ) : null}
+        {s.count ? (
+          <>
+            <dt>Transfers</dt>
+            <dd>
+              {s.runsDone} of {s.count} done
+            </dd>
+          </>
+        ) : null}
+        {s.description ? (
+          <>
+            <dt>Description</dt>
+            <dd>{s.description}</dd>
+          </>
+        ) : null}
+      </dl>
+      {s.status === 'active' ? (
+        confirming ? (
+          <div class="warning">
+            <p id="cancel-q" tabIndex={-1}>
+              Cancel this scheduled transfer? No more transfers will be made.
+            </p>
+            <FormError message={form.message} id={form.formErrorId} />
+            <div class="actions">
+              <SubmitButton
+                type="button"
+                class="danger"
+                busy={form.busy}
+                busyText="Cancelling…"
+                onClick={cancel}
+              >
+                Yes, cancel it
+              </SubmitButton>
+              <button type="button" onClick={() => setConfirming(false)}>
+                No, keep it
+              </button>
+            </div>
+          </div>
+        ) : (
+          <div class="actions">
+            <button
+              type="button"
+              onClick={() => {
+                setConfirming(true);
+                requestAnimationFrame(() => document.getElementById('cancel-q')?.focus());
+              }}
+            >
+              Cancel scheduled transfer
+            </button>
+          </div>
+        )
+      ) : null}
+      <section aria-labelledby="runs-title">
+        <h2 id="runs-title">Runs</h2>
+        {runs.length === 0 ? (
+          <p>No transfers made yet.</p>
+        ) : (
+          <ol class="history">
+            {runs.map((r) => (
+              <li key={`${r.runDate}${r.at}`} data-outcome={r.outcome}>
+                <span class="what">
+                  {r.transactionId ? (
+                    <Link to={`/transactions/${r.transactionId}`}>{day(r.runDate)}</Link>
+                  ) : (
+                    day(r.runDate)
+                  )}
+                </span>
+                <span class="amount">{r.outcome === 'succeeded' ? 'Sent' : 'Failed'}</span>
+                {r.outcome === 'failed' && r.errorCode ? (
+                  <span class="meta">
+                    {(MESSAGES as Record<string, string>)[r.errorCode] ?? 'It could not be sent.'}
+                  </span>
+                ) : null}
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+      <div class="actions">
+        <Link to="/schedules">All scheduled transfers</Link>
+      </div>
+    </Page>
+  );
+};
