@@ -89,7 +89,7 @@ export const Money = ({
   currency: Currency;
   signed?: boolean;
 }) => (
-  <span class={signed ? (minor < 0 ? 'debit' : 'credit') : undefined}>
+  <span class={signed ? (minor < 0 ? 'money debit' : 'money credit') : 'money'}>
     {formatMoney(minor, currency, { signed: signed ?? false })}
   </span>
 );
