@@ -13,6 +13,11 @@ export type Screen =
   | { name: 'deposit'; id: string }
   | { name: 'withdraw'; id: string }
   | { name: 'close'; id: string }
+  | { name: 'statements'; id: string }
+  | { name: 'settings' }
+  | { name: 'developers' }
+  | { name: 'webhook'; id: string }
+  | { name: 'activity' }
   | { name: 'notFound' };
 
 const PUBLIC = new Set<Screen['name']>(['login', 'register', 'confirm', 'forgot', 'reset']);
@@ -33,6 +38,11 @@ const table: [RegExp, (m: RegExpExecArray) => Screen][] = [
   [new RegExp(`^/accounts/${ID}/deposit$`), (m) => ({ name: 'deposit', id: m[1] as string })],
   [new RegExp(`^/accounts/${ID}/withdraw$`), (m) => ({ name: 'withdraw', id: m[1] as string })],
   [new RegExp(`^/accounts/${ID}/close$`), (m) => ({ name: 'close', id: m[1] as string })],
+  [new RegExp(`^/accounts/${ID}/statements$`), (m) => ({ name: 'statements', id: m[1] as string })],
+  [/^\/settings$/, () => ({ name: 'settings' })],
+  [/^\/settings\/developers$/, () => ({ name: 'developers' })],
+  [/^\/settings\/developers\/(wh_[0-9a-f]{32})$/, (m) => ({ name: 'webhook', id: m[1] as string })],
+  [/^\/settings\/activity$/, () => ({ name: 'activity' })],
 ];
 
 export const match = (pathname: string): Screen => {
@@ -67,3 +77,22 @@ export const loginPath = (current: string): string => {
   const next = safeNext(current);
   return next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`;
 };
+
+/** The header's sections, for `aria-current` on the nav: which one a screen belongs to. */
+export type NavSection = 'accounts' | 'transfer' | 'settings';
+const SECTIONS: Partial<Record<Screen['name'], NavSection>> = {
+  dashboard: 'accounts',
+  open: 'accounts',
+  account: 'accounts',
+  deposit: 'accounts',
+  withdraw: 'accounts',
+  close: 'accounts',
+  statements: 'accounts',
+  transfer: 'transfer',
+  settings: 'settings',
+  security: 'settings',
+  developers: 'settings',
+  webhook: 'settings',
+  activity: 'settings',
+};
+export const navSection = (s: Screen): NavSection | undefined => SECTIONS[s.name];
