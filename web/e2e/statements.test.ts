@@ -20,18 +20,20 @@ describe.each(WIDTHS)('at %i px', (width) => {
     await page.getByRole('link', { name: 'Statements' }).click();
     await page.getByRole('heading', { level: 1, name: 'Statements for Household' }).waitFor();
 
-    const month = new Intl.DateTimeFormat('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
-      new Date(),
-    );
+    const month = new Intl.DateTimeFormat('en-US', {
+      month: 'long',
+      year: 'numeric',
+      timeZone: 'UTC',
+    }).format(new Date());
     const card = page.locator('[data-testid="statements"] > li').first();
     await card.getByRole('heading', { name: month }).waitFor();
     expect(await card.textContent()).toContain('So far this month');
     expect(await card.getByTestId('closing').textContent()).toBe('€1,234.56');
     // The nav marks the section the screen belongs to.
     if (width >= 1000)
-      expect(await page.getByRole('link', { name: 'Accounts', exact: true }).getAttribute('aria-current')).toBe(
-        'page',
-      );
+      expect(
+        await page.getByRole('link', { name: 'Accounts', exact: true }).getAttribute('aria-current'),
+      ).toBe('page');
     await checkScreen(page, `statements ${width}`);
     await screenshot(page, `statements-${width}`);
 
@@ -40,7 +42,11 @@ describe.each(WIDTHS)('at %i px', (width) => {
       card.getByRole('button', { name: `Download PDF for ${month}` }).click(),
     ]);
     expect(pdf.suggestedFilename()).toMatch(/\.pdf$/);
-    expect(readFileSync((await pdf.path()) as string).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(
+      readFileSync((await pdf.path()) as string)
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
 
     const [csv] = await Promise.all([
       page.waitForEvent('download'),
