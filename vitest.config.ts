@@ -8,6 +8,7 @@ export default defineConfig({
       'test/**/*.test.ts',
       'web/**/*.test.ts',
       'bench/**/*.test.ts',
+      'scripts/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**', 'web/e2e/**'],
     // One DynamoDB Local and one cognito-local serve the whole run; test files get their own tables/pools.

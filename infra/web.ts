@@ -181,7 +181,7 @@ export class Web extends Construct {
       logGroup,
       sources: [Source.asset(dist), Source.jsonData('config.json', config)],
       destinationBucket: this.bucket,
-      exclude: ['assets/*'],
+      exclude: ['assets/*', '.vite/*'], // .vite/manifest.json is for npm run size only
       prune: false,
       cacheControl: [CacheControl.noCache()],
       distribution: this.distribution,

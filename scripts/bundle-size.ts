@@ -1,13 +1,16 @@
 /**
  * Lambda bundle size report (`npm run size`): bundles every function of the route table with the
  * esbuild options the CDK app deploys with (infra/bundling.ts), prints minified KB per function with
- * its largest packages, and writes dist/bundle-sizes.json. Exits non-zero only if a build fails.
+ * its largest packages, and writes dist/bundle-sizes.json; then the web client's first screen, gzipped,
+ * against its 60 KB budget (scripts/web-size.ts). Exits non-zero if a build fails or the web client is
+ * over budget.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { bundleFunction, repoRoot } from '../infra/bundling.ts';
 import { type FunctionName, functions } from '../src/functions.ts';
+import { reportWebSize } from './web-size.ts';
 
 /** The per-function goal, in KB of minified JavaScript (source maps are not counted). */
 export const GOAL_KB = 300;
@@ -70,6 +73,9 @@ const main = async (): Promise<void> => {
     `${JSON.stringify({ goalKb: GOAL_KB, minified: true, sourceMapsExcluded: true, functions: sizes }, null, 2)}\n`,
   );
   console.log(`\nwrote ${file}`);
+  console.log('');
+  // The web client: fails (non-zero exit) when its first screen is over the 60 KB gzipped budget.
+  reportWebSize();
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -20,6 +20,8 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
     cssCodeSplit: false,
+    // Read by `npm run size` (scripts/web-size.ts) to tell the first screen's chunks from the lazy ones.
+    manifest: true,
     sourcemap: false,
   },
   server: {

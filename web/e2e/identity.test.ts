@@ -44,7 +44,8 @@ it('turns on two-step verification from the QR code, then a login asks for the c
   const c = await seedCustomer();
   const { page, problems, context } = await openPage(browser());
   await logIn(page, c);
-  await page.getByRole('link', { name: 'Security' }).click();
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
+  await page.getByRole('link', { name: 'Security', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Security' }).waitFor();
   await page.getByRole('button', { name: 'Set up two-step verification' }).click();
 

@@ -27,7 +27,7 @@ export type TransferBody = z.input<typeof s.TransferBody>;
 export type RegisterBody = z.input<typeof s.RegisterBody>;
 export type ConfirmBody = z.input<typeof s.ConfirmBody>;
 
-export type Method = 'GET' | 'POST' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface SendOptions {
   method: Method;
@@ -174,3 +174,42 @@ export class Api {
 export const outcomeUnknown = (e: unknown): boolean =>
   e instanceof NetworkError ||
   (e instanceof ApiError && (e.status >= 500 || [401, 409, 429].includes(e.status)));
+
+// ---------- settings and statements (web-settings) ----------
+
+export type NotificationPreferences = z.infer<typeof s.NotificationPreferences>;
+export type Webhook = z.infer<typeof s.Webhook>;
+export type WebhookCreated = z.infer<typeof s.WebhookCreated>;
+export type WebhookBody = z.input<typeof s.WebhookBody>;
+export type Delivery = z.infer<typeof s.Delivery>;
+export type DeliveryPage = z.infer<typeof s.DeliveryPage>;
+export type StatementSummary = z.infer<typeof s.StatementSummary>;
+export type DownloadLink = z.infer<typeof s.DownloadLink>;
+
+const enc = encodeURIComponent;
+
+/** The calls of the settings and statements screens, on the app's authenticated client. */
+export const settingsApi = (api: Api) => ({
+  notifications: () => api.request<NotificationPreferences>('GET', '/v1/me/notifications'),
+  setNotifications: (p: NotificationPreferences) =>
+    api.request<NotificationPreferences>('PUT', '/v1/me/notifications', p),
+  webhooks: () => api.request<{ items: Webhook[] }>('GET', '/v1/webhooks'),
+  webhook: (id: string) => api.request<Webhook>('GET', `/v1/webhooks/${enc(id)}`),
+  createWebhook: (body: WebhookBody) => api.request<WebhookCreated>('POST', '/v1/webhooks', body),
+  deleteWebhook: (id: string) => api.request<void>('DELETE', `/v1/webhooks/${enc(id)}`),
+  deliveries: (id: string, cursor?: string | null) =>
+    api.request<DeliveryPage>(
+      'GET',
+      `/v1/webhooks/${enc(id)}/deliveries?${new URLSearchParams({ limit: '20', ...(cursor ? { cursor } : {}) })}`,
+    ),
+  retryDelivery: (id: string, deliveryId: string) =>
+    api.request<Delivery>('POST', `/v1/webhooks/${enc(id)}/deliveries/${enc(deliveryId)}/retry`),
+  statements: (accountId: string) =>
+    api.request<{ items: StatementSummary[] }>('GET', `/v1/accounts/${enc(accountId)}/statements`),
+  statementLink: (accountId: string, period: string, format: 'pdf' | 'csv') =>
+    api.request<DownloadLink>(
+      'GET',
+      `/v1/accounts/${enc(accountId)}/statements/${enc(period)}?format=${format}`,
+    ),
+});
+export type SettingsApi = ReturnType<typeof settingsApi>;

@@ -7,19 +7,42 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Api, Me } from './api.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { RuntimeConfig } from './config.ts';
-import { createIdleTimer, type IdleTimer, warnBeforeFor } from './idle.ts';
+import {
+  createIdleTimer,
+  formatCountdown,
+  type IdleTimer,
+  secondsLeft,
+  startCountdown,
+  warnBeforeFor,
+} from './idle.ts';
+import { lazyScreen } from './lazy.tsx';
 import { forgetRecentTransfers } from './recent.ts';
-import { isPublic, loginPath, match, type Screen, safeNext } from './routes.ts';
+import { isPublic, loginPath, match, navSection, type Screen, safeNext } from './routes.ts';
 import { AccountDetail, CloseAccount, Dashboard, OpenAccount } from './screens/accounts.tsx';
 import { Confirm, ForgotPassword, Login, Register, ResetPassword } from './screens/auth.tsx';
 import { MoneyForm } from './screens/money.tsx';
 import { Payees } from './screens/payees.tsx';
 import { NewSchedule, ScheduleDetail, Schedules } from './screens/schedules.tsx';
-import { Security } from './screens/security.tsx';
 import { TransactionDetail } from './screens/transactions.tsx';
 import { Transfer } from './screens/transfer.tsx';
 import type { EndReason, Session, SessionState } from './session.ts';
 import { type AppContext, Ctx, Link, type NavigateOptions, Page } from './ui.tsx';
+
+// Heavy screens come as their own chunks, the first time they show (see lazy.tsx).
+const Security = lazyScreen('Security', () => import('./screens/security.tsx').then((m) => m.Security));
+const Settings = lazyScreen('Settings', () => import('./screens/settings.tsx').then((m) => m.Settings));
+const Developers = lazyScreen('Developers', () =>
+  import('./screens/developers.tsx').then((m) => m.Developers),
+);
+const WebhookDetail = lazyScreen('Webhook deliveries', () =>
+  import('./screens/developers.tsx').then((m) => m.WebhookDetail),
+);
+const Activity = lazyScreen('Security activity', () =>
+  import('./screens/activity.tsx').then((m) => m.Activity),
+);
+const Statements = lazyScreen('Statements', () =>
+  import('./screens/statements.tsx').then((m) => m.Statements),
+);
 
 const TITLES: Record<Screen['name'], string> = {
   login: 'Log in',
@@ -40,6 +63,11 @@ const TITLES: Record<Screen['name'], string> = {
   schedules: 'Scheduled transfers',
   newSchedule: 'Schedule a transfer',
   schedule: 'Scheduled transfer',
+  statements: 'Statements',
+  settings: 'Settings',
+  developers: 'Developers',
+  webhook: 'Webhook deliveries',
+  activity: 'Security activity',
   notFound: 'Page not found',
 };
 
@@ -63,7 +91,8 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
   const [signedIn, setSignedIn] = useState(session.signedIn);
   const [endReason, setEndReason] = useState<EndReason | undefined>();
   const [me, setMe] = useState<Me | undefined>();
-  const [warning, setWarning] = useState(false);
+  /** While the idle warning shows: when the session ends (clock time). */
+  const [warning, setWarning] = useState<number | false>(false);
   const idle = useRef<IdleTimer | undefined>(undefined);
   const url = new URL(path, location.origin);
   const screen = match(url.pathname);
@@ -117,12 +146,23 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
     if (redirect) navigate(redirect, { replace: true });
   }, [redirect]);
 
-  // Focus the new screen's heading and name the document after it.
+  // Name the document after the new screen. After a navigation inside the app, focus goes back to
+  // the top of the page (where a page load leaves it), to a hidden element that names the new screen:
+  // a screen reader reads it, and the next Tab reaches the skip link first, as on any page. A fresh
+  // page load moves no focus at all.
+  const firstScreen = useRef(true);
+  const [announce, setAnnounce] = useState('');
   useEffect(() => {
     if (redirect) return;
     const h1 = document.getElementById('page-title');
-    document.title = `${h1?.textContent || TITLES[screen.name]} – Serverless Bank`;
-    h1?.focus();
+    const title = h1?.textContent || TITLES[screen.name];
+    document.title = `${title} – Serverless Bank`;
+    if (firstScreen.current) {
+      firstScreen.current = false;
+      return;
+    }
+    setAnnounce(title);
+    document.getElementById('route-focus')?.focus();
   }, [path, redirect]);
 
   // Who is signed in, for the header.
@@ -139,7 +179,7 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
       warnBeforeMs: warnBeforeFor(timeoutMs),
       clock,
       lastActivity: session.lastActivity() ?? clock.now(),
-      onWarn: () => setWarning(true),
+      onWarn: (remainingMs) => setWarning(clock.now() + remainingMs),
       onExpire: () => {
         setWarning(false);
         void session.end('idle');
@@ -165,6 +205,9 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
 
   return (
     <Ctx.Provider value={ctx}>
+      <p id="route-focus" class="visually-hidden" tabIndex={-1} data-testid="route-focus">
+        {announce}
+      </p>
       <a class="skip-link" href="#main">
         Skip to content
       </a>
@@ -181,19 +224,29 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
             <nav aria-label="Main">
               <ul>
                 <li>
-                  <Link to="/">Accounts</Link>
+                  <Link to="/" current={navSection(screen) === 'accounts'}>
+                    Accounts
+                  </Link>
                 </li>
                 <li>
-                  <Link to="/transfer">Transfer</Link>
+                  <Link to="/transfer" current={navSection(screen) === 'transfer'}>
+                    Transfer
+                  </Link>
                 </li>
                 <li>
-                  <Link to="/payees">Payees</Link>
+                  <Link to="/payees" current={navSection(screen) === 'payees'}>
+                    Payees
+                  </Link>
                 </li>
                 <li>
-                  <Link to="/schedules">Scheduled</Link>
+                  <Link to="/schedules" current={navSection(screen) === 'schedules'}>
+                    Scheduled
+                  </Link>
                 </li>
                 <li>
-                  <Link to="/security">Security</Link>
+                  <Link to="/settings" current={navSection(screen) === 'settings'}>
+                    Settings
+                  </Link>
                 </li>
                 {me ? (
                   <li class="who">
@@ -219,9 +272,10 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
         ) : null}
         {redirect ? null : <ScreenView screen={screen} endReason={endReason} />}
       </main>
-      {warning ? (
+      {warning !== false ? (
         <IdleWarning
-          seconds={Math.round(warnBeforeFor(config.idleTimeoutSeconds * 1000) / 1000)}
+          deadline={warning}
+          clock={clock}
           onStay={() => {
             idle.current?.stayActive();
             setWarning(false);
@@ -271,6 +325,16 @@ const ScreenView = ({ screen, endReason }: { screen: Screen; endReason: EndReaso
       return <NewSchedule />;
     case 'schedule':
       return <ScheduleDetail id={screen.id} key={screen.id} />;
+    case 'statements':
+      return <Statements id={screen.id} key={screen.id} />;
+    case 'settings':
+      return <Settings />;
+    case 'developers':
+      return <Developers />;
+    case 'webhook':
+      return <WebhookDetail id={screen.id} key={screen.id} />;
+    case 'activity':
+      return <Activity />;
     case 'notFound':
       return (
         <Page title="Page not found">
@@ -282,18 +346,27 @@ const ScreenView = ({ screen, endReason }: { screen: Screen; endReason: EndReaso
   }
 };
 
-/** The warning before the idle logout: a modal dialog that takes focus and keeps it. */
+/**
+ * The warning before the idle logout: a modal dialog that takes focus and keeps it, with the time left
+ * counting down each second (visually; a screen reader hears the time with the warning, then at 30
+ * and at 10 seconds left, not every second).
+ */
 const IdleWarning = ({
-  seconds,
+  deadline,
+  clock,
   onStay,
   onLogout,
 }: {
-  seconds: number;
+  deadline: number;
+  clock: Clock;
   onStay(): void;
   onLogout(): void;
 }) => {
   const ref = useRef<HTMLDialogElement>(null);
   const stay = useRef<HTMLButtonElement>(null);
+  const [left, setLeft] = useState(() => secondsLeft(deadline, clock.now()));
+  const [spoken] = useState(left);
+  useEffect(() => startCountdown(clock, deadline, setLeft), [deadline]);
   useEffect(() => {
     const d = ref.current;
     const before = document.activeElement as HTMLElement | null;
@@ -317,7 +390,16 @@ const IdleWarning = ({
     >
       <h2 id="idle-title">Are you still there?</h2>
       <p id="idle-text">
-        For your security, you will be logged out in {seconds} seconds because there has been no activity.
+        For your security, you will be logged out in {spoken} seconds because there has been no activity.
+      </p>
+      <p>
+        Time left:{' '}
+        <span class="countdown" role="timer" aria-live="off" data-testid="idle-countdown">
+          {formatCountdown(left)}
+        </span>
+      </p>
+      <p class="visually-hidden" aria-live="assertive">
+        {left <= 10 ? 'Less than 10 seconds left.' : left <= 30 ? 'Less than 30 seconds left.' : ''}
       </p>
       <div class="actions">
         <button type="button" class="primary" ref={stay} onClick={onStay}>

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { contrast, paletteOf } from './contrast.ts';
+import { contrast, darkPaletteOf, paletteOf } from './contrast.ts';
 
-const palette = paletteOf(readFileSync(new URL('./styles.css', import.meta.url), 'utf8'));
+const css = readFileSync(new URL('./styles.css', import.meta.url), 'utf8');
+const themes = { light: paletteOf(css), dark: darkPaletteOf(css) };
+const palette = themes.light;
 
 /** Foreground on background, as the stylesheet uses them. */
 const TEXT_PAIRS: [string, string][] = [
@@ -22,12 +24,18 @@ const TEXT_PAIRS: [string, string][] = [
   ['text', 'error-bg'],
   ['text', 'ok-bg'],
   ['text', 'warn-bg'],
+  ['muted', 'error-bg'],
+  ['muted', 'ok-bg'],
+  ['muted', 'warn-bg'],
 ];
 /** Borders and focus rings: WCAG 1.4.11 asks 3:1 for user-interface components. */
 const UI_PAIRS: [string, string][] = [
   ['border', 'bg'],
   ['focus', 'bg'],
   ['error', 'bg'],
+  ['warn', 'bg'],
+  ['border', 'surface'],
+  ['focus', 'surface'],
 ];
 
 describe('colour contrast (WCAG AA)', () => {
@@ -37,11 +45,20 @@ describe('colour contrast (WCAG AA)', () => {
     expect(contrast('#777777', '#ffffff')).toBeCloseTo(4.48, 2);
   });
 
-  it.each(TEXT_PAIRS)('text %s on %s is at least 4.5:1', (fg, bg) => {
-    expect(contrast(palette[fg] as string, palette[bg] as string)).toBeGreaterThanOrEqual(4.5);
+  it('has a dark theme that sets every colour of the light one, each to a different value', () => {
+    expect(Object.keys(themes.dark).sort()).toEqual(Object.keys(themes.light).sort());
+    for (const [name, light] of Object.entries(themes.light)) {
+      expect(themes.dark[name], name).not.toBe(light);
+    }
   });
 
-  it.each(UI_PAIRS)('component %s on %s is at least 3:1', (fg, bg) => {
-    expect(contrast(palette[fg] as string, palette[bg] as string)).toBeGreaterThanOrEqual(3);
+  describe.each(Object.entries(themes))('%s theme', (_theme, colours) => {
+    it.each(TEXT_PAIRS)('text %s on %s is at least 4.5:1', (fg, bg) => {
+      expect(contrast(colours[fg] as string, colours[bg] as string)).toBeGreaterThanOrEqual(4.5);
+    });
+
+    it.each(UI_PAIRS)('component %s on %s is at least 3:1', (fg, bg) => {
+      expect(contrast(colours[fg] as string, colours[bg] as string)).toBeGreaterThanOrEqual(3);
+    });
   });
 });

@@ -16,10 +16,21 @@ export const contrast = (a: string, b: string): number => {
   return (hi + 0.05) / (lo + 0.05);
 };
 
-/** The `--color-*` custom properties declared in a stylesheet's `:root`. */
-export const paletteOf = (css: string): Record<string, string> => {
-  const root = /:root\s*\{([^}]*)\}/.exec(css)?.[1] ?? '';
-  return Object.fromEntries(
-    [...root.matchAll(/--color-([\w-]+):\s*(#[0-9a-fA-F]{6})\s*;/g)].map((m) => [m[1], m[2]]),
+const colours = (block: string): Record<string, string> =>
+  Object.fromEntries(
+    [...block.matchAll(/--color-([\w-]+):\s*(#[0-9a-fA-F]{6})\s*;/g)].map((m) => [m[1], m[2]]),
   );
+
+/** The `--color-*` custom properties declared in a stylesheet's first `:root` (the light theme). */
+export const paletteOf = (css: string): Record<string, string> =>
+  colours(/:root\s*\{([^}]*)\}/.exec(css)?.[1] ?? '');
+
+/**
+ * The dark theme: the light palette with the `:root` inside `@media (prefers-color-scheme: dark)`
+ * laid over it (a colour the dark theme does not set keeps its light value, and is checked as such).
+ */
+export const darkPaletteOf = (css: string): Record<string, string> => {
+  const dark = /@media\s*\(prefers-color-scheme:\s*dark\)\s*\{\s*:root\s*\{([^}]*)\}/.exec(css)?.[1];
+  if (dark === undefined) throw new Error('the stylesheet has no dark theme');
+  return { ...paletteOf(css), ...colours(dark) };
 };

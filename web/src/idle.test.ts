@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fakeClock } from './fake-clock.ts';
-import { createIdleTimer, warnBeforeFor } from './idle.ts';
+import { createIdleTimer, formatCountdown, secondsLeft, startCountdown, warnBeforeFor } from './idle.ts';
 
 const MIN = 60_000;
 
@@ -96,5 +96,50 @@ describe('idle timer', () => {
   it('warns a minute early, or halfway through short timeouts', () => {
     expect(warnBeforeFor(15 * MIN)).toBe(MIN);
     expect(warnBeforeFor(60_000)).toBe(30_000);
+  });
+});
+
+describe('the idle warning countdown', () => {
+  it('counts whole seconds, rounding up, and never below zero', () => {
+    expect(secondsLeft(10_000, 0)).toBe(10);
+    expect(secondsLeft(10_000, 1)).toBe(10);
+    expect(secondsLeft(10_000, 9_001)).toBe(1);
+    expect(secondsLeft(10_000, 10_000)).toBe(0);
+    expect(secondsLeft(10_000, 12_000)).toBe(0);
+    expect(formatCountdown(60)).toBe('1:00');
+    expect(formatCountdown(65)).toBe('1:05');
+    expect(formatCountdown(9)).toBe('0:09');
+    expect(formatCountdown(0)).toBe('0:00');
+  });
+
+  it('ticks once a second, on the second, from 60 down to 0, and stops there', () => {
+    const clock = fakeClock();
+    const ticks: number[] = [];
+    startCountdown(clock, clock.now() + MIN, (s) => ticks.push(s));
+    expect(ticks).toEqual([60]);
+    clock.advance(999);
+    expect(ticks).toEqual([60]);
+    clock.advance(1);
+    expect(ticks).toEqual([60, 59]);
+    clock.advance(58_000);
+    expect(ticks.at(-1)).toBe(1);
+    expect(ticks).toHaveLength(60);
+    clock.advance(1_000);
+    expect(ticks.at(-1)).toBe(0);
+    expect(ticks).toEqual(Array.from({ length: 61 }, (_, i) => 60 - i));
+    expect(clock.pending).toBe(0);
+  });
+
+  it('starts from the time left, not a full minute, and a stopped countdown ticks no more', () => {
+    const clock = fakeClock();
+    const ticks: number[] = [];
+    const stop = startCountdown(clock, clock.now() + 42_500, (s) => ticks.push(s));
+    expect(ticks).toEqual([43]);
+    clock.advance(500);
+    expect(ticks).toEqual([43, 42]);
+    stop();
+    clock.advance(5_000);
+    expect(ticks).toEqual([43, 42]);
+    expect(clock.pending).toBe(0);
   });
 });

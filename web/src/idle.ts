@@ -100,3 +100,40 @@ export const createIdleTimer = (o: IdleOptions): IdleTimer => {
     },
   };
 };
+
+// ---------- the warning's countdown ----------
+
+/** Whole seconds left until `deadline`, rounded up (so "1 second" shows until the very end); never below 0. */
+export const secondsLeft = (deadline: number, now: number): number =>
+  Math.max(0, Math.ceil((deadline - now) / 1000));
+
+/** `65` -> "1:05", `9` -> "0:09": as a countdown reads. */
+export const formatCountdown = (seconds: number): string =>
+  `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+
+/**
+ * Calls `onTick` with the seconds left now, then each time the whole number of seconds left changes,
+ * down to 0. Each tick is scheduled for the moment the number changes, read from the clock (not
+ * counted), so a late timer never drifts. Returns the stop function.
+ */
+export const startCountdown = (
+  clock: Clock,
+  deadline: number,
+  onTick: (seconds: number) => void,
+): (() => void) => {
+  let handle: unknown;
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    const left = secondsLeft(deadline, clock.now());
+    onTick(left);
+    if (left === 0) return;
+    // The next change comes when `deadline - now` drops to (left - 1) seconds.
+    handle = clock.setTimeout(tick, deadline - (left - 1) * 1000 - clock.now());
+  };
+  tick();
+  return () => {
+    stopped = true;
+    clock.clearTimeout(handle);
+  };
+};

@@ -44,11 +44,26 @@ const start = async () => {
   );
 };
 
-start().catch(() => {
-  root.textContent = '';
+/** The page when the app cannot start: still a page, with its main landmark and its heading. */
+const showCouldNotStart = (into: HTMLElement): void => {
+  into.textContent = '';
+  const main = document.createElement('main');
+  main.id = 'main';
+  main.className = 'boot';
+  const h1 = document.createElement('h1');
+  h1.textContent = 'Serverless Bank could not start';
   const p = document.createElement('p');
-  p.className = 'boot form-error';
+  p.className = 'form-error';
   p.setAttribute('role', 'alert');
-  p.textContent = 'Serverless Bank could not start. Check your connection and reload the page.';
-  root.append(p);
-});
+  p.textContent = 'Check your connection and reload the page.';
+  const reload = document.createElement('button');
+  reload.type = 'button';
+  reload.className = 'primary';
+  reload.textContent = 'Reload the page';
+  reload.addEventListener('click', () => location.reload());
+  main.append(h1, p, reload);
+  into.append(main);
+  document.title = 'Could not start – Serverless Bank';
+};
+
+start().catch(() => showCouldNotStart(root));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPublic, loginPath, match, safeNext } from './routes.ts';
+import { isPublic, loginPath, match, navSection, safeNext } from './routes.ts';
 
 const id = '3f9a2b1c-6a43-4c1e-9a55-5b7f0e2d8c11';
 
@@ -24,6 +24,23 @@ describe('routes', () => {
     expect(match(`/schedules/${id}`)).toEqual({ name: 'schedule', id });
     expect(isPublic(match('/login'))).toBe(true);
     expect(isPublic(match('/'))).toBe(false);
+  });
+
+  it('matches the settings and statements screens, and places them in the nav', () => {
+    const wh = `wh_${'0a'.repeat(16)}`;
+    expect(match(`/accounts/${id}/statements`)).toEqual({ name: 'statements', id });
+    expect(match('/settings')).toEqual({ name: 'settings' });
+    expect(match('/settings/developers/')).toEqual({ name: 'developers' });
+    expect(match(`/settings/developers/${wh}`)).toEqual({ name: 'webhook', id: wh });
+    expect(match('/settings/developers/wh_nope')).toEqual({ name: 'notFound' });
+    expect(match('/settings/activity')).toEqual({ name: 'activity' });
+    expect(navSection(match(`/accounts/${id}/statements`))).toBe('accounts');
+    expect(navSection(match('/'))).toBe('accounts');
+    expect(navSection(match('/transfer'))).toBe('transfer');
+    expect(navSection(match('/security'))).toBe('settings');
+    expect(navSection(match(`/settings/developers/${wh}`))).toBe('settings');
+    expect(navSection(match('/nowhere'))).toBeUndefined();
+    expect(safeNext('/settings/activity')).toBe('/settings/activity');
   });
 
   it('only returns to paths of this app after login', () => {

@@ -18,6 +18,11 @@ export type Screen =
   | { name: 'schedules' }
   | { name: 'newSchedule' }
   | { name: 'schedule'; id: string }
+  | { name: 'statements'; id: string }
+  | { name: 'settings' }
+  | { name: 'developers' }
+  | { name: 'webhook'; id: string }
+  | { name: 'activity' }
   | { name: 'notFound' };
 
 const PUBLIC = new Set<Screen['name']>(['login', 'register', 'confirm', 'forgot', 'reset']);
@@ -43,6 +48,11 @@ const table: [RegExp, (m: RegExpExecArray) => Screen][] = [
   [/^\/schedules$/, () => ({ name: 'schedules' })],
   [/^\/schedules\/new$/, () => ({ name: 'newSchedule' })],
   [new RegExp(`^/schedules/${ID}$`), (m) => ({ name: 'schedule', id: m[1] as string })],
+  [new RegExp(`^/accounts/${ID}/statements$`), (m) => ({ name: 'statements', id: m[1] as string })],
+  [/^\/settings$/, () => ({ name: 'settings' })],
+  [/^\/settings\/developers$/, () => ({ name: 'developers' })],
+  [/^\/settings\/developers\/(wh_[0-9a-f]{32})$/, (m) => ({ name: 'webhook', id: m[1] as string })],
+  [/^\/settings\/activity$/, () => ({ name: 'activity' })],
 ];
 
 export const match = (pathname: string): Screen => {
@@ -77,3 +87,27 @@ export const loginPath = (current: string): string => {
   const next = safeNext(current);
   return next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`;
 };
+
+/** The header's sections, for `aria-current` on the nav: which one a screen belongs to. */
+export type NavSection = 'accounts' | 'transfer' | 'payees' | 'schedules' | 'settings';
+const SECTIONS: Partial<Record<Screen['name'], NavSection>> = {
+  dashboard: 'accounts',
+  open: 'accounts',
+  account: 'accounts',
+  deposit: 'accounts',
+  withdraw: 'accounts',
+  close: 'accounts',
+  statements: 'accounts',
+  transfer: 'transfer',
+  transaction: 'accounts',
+  payees: 'payees',
+  schedules: 'schedules',
+  newSchedule: 'schedules',
+  schedule: 'schedules',
+  settings: 'settings',
+  security: 'settings',
+  developers: 'settings',
+  webhook: 'settings',
+  activity: 'settings',
+};
+export const navSection = (s: Screen): NavSection | undefined => SECTIONS[s.name];

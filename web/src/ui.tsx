@@ -36,10 +36,13 @@ export const Link = ({
   to,
   children,
   class: cls,
+  current,
 }: {
   to: string;
   children: ComponentChildren;
   class?: string;
+  /** The link to the page being shown (`aria-current="page"`). */
+  current?: boolean;
 }) => {
   const { navigate } = useApp();
   const onClick = (e: MouseEvent) => {
@@ -48,7 +51,7 @@ export const Link = ({
     navigate(to);
   };
   return (
-    <a href={to} class={cls} onClick={onClick}>
+    <a href={to} class={cls} onClick={onClick} aria-current={current ? 'page' : undefined}>
       {children}
     </a>
   );
@@ -89,7 +92,7 @@ export const Money = ({
   currency: Currency;
   signed?: boolean;
 }) => (
-  <span class={signed ? (minor < 0 ? 'debit' : 'credit') : undefined}>
+  <span class={signed ? (minor < 0 ? 'money debit' : 'money credit') : 'money'}>
     {formatMoney(minor, currency, { signed: signed ?? false })}
   </span>
 );

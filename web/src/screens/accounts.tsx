@@ -229,6 +229,7 @@ export const AccountDetail = ({ id }: { id: string }) => {
           </>
         ) : null}
         {account.status !== 'closed' ? <Link to={`/accounts/${id}/close`}>Close account</Link> : null}
+        <Link to={`/accounts/${id}/statements`}>Statements</Link>
         <Link to="/">All accounts</Link>
       </div>
       {account.status !== 'closed' ? <PendingTransfers account={account} /> : null}

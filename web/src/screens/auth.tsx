@@ -13,6 +13,53 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const emailProblem = (email: string) =>
   EMAIL.test(email.trim()) ? undefined : 'Enter your email address, like name@example.com.';
 
+/** Refusals that a password reset ends (the API clears every login lock when the password is reset). */
+const LOCKED = new Set(['login_locked', 'login_throttled', 'verification_locked']);
+
+/**
+ * "Send a new code": asks the API for another emailed code for the address in the form. The answer
+ * never says whether the address is registered, and neither does this.
+ */
+const ResendCode = ({
+  email,
+  send,
+  label,
+}: {
+  email: string;
+  send(email: string): Promise<unknown>;
+  label: string;
+}) => {
+  const form = useForm({}, 'resend-error');
+  const [sent, setSent] = useState<string | undefined>();
+  const submit = form.submit(
+    () => undefined,
+    async () => {
+      setSent(undefined);
+      const to = email.trim();
+      await send(to);
+      setSent(`If ${to} is waiting for a code, we have sent a new one. It may take a minute to arrive.`);
+    },
+  );
+  const resend = () =>
+    emailProblem(email)
+      ? form.show({ fields: {}, message: 'Enter your email address above first, then ask for a new code.' })
+      : submit();
+  return (
+    <div class="resend">
+      <p>
+        No email?{' '}
+        <SubmitButton type="button" class="link-button" busy={form.busy} busyText="Sending…" onClick={resend}>
+          {label}
+        </SubmitButton>
+      </p>
+      <FormError message={form.message} id={form.formErrorId} />
+      <p role="status" data-testid="resend-status">
+        {sent ?? ''}
+      </p>
+    </div>
+  );
+};
+
 const NOTICES: Record<EndReason, string> = {
   logged_out: 'You have logged out.',
   expired: 'Your session has ended. Please log in again.',
@@ -50,6 +97,7 @@ export const Login = ({ reason }: { reason: EndReason | undefined }) => {
   const form = useForm({ email: query.get('email') ?? '', password: '' });
   const { email, password } = form.values;
   const [challenge, setChallenge] = useState<string | undefined>();
+  const [locked, setLocked] = useState(false);
 
   const submit = form.submit(
     () => ({ email: emailProblem(email), password: password ? undefined : 'Enter your password.' }),
@@ -66,6 +114,7 @@ export const Login = ({ reason }: { reason: EndReason | undefined }) => {
           return;
         }
         form.set('password', '');
+        if (err instanceof ApiError && LOCKED.has(err.code)) setLocked(true);
         throw err;
       }
       // Signed in: the app takes the customer on to `?next=` (see app.tsx).
@@ -90,6 +139,14 @@ export const Login = ({ reason }: { reason: EndReason | undefined }) => {
       }
       after={
         <>
+          {locked ? (
+            <p class="warning" data-testid="locked-help">
+              Locked out? Resetting your password unlocks your login straight away.{' '}
+              <Link to={`/forgot${email.trim() ? `?email=${encodeURIComponent(email.trim())}` : ''}`}>
+                Reset your password
+              </Link>
+            </p>
+          ) : null}
           <p>
             <Link to={`/forgot${email.trim() ? `?email=${encodeURIComponent(email.trim())}` : ''}`}>
               Forgot your password?
@@ -206,6 +263,7 @@ export const Confirm = () => {
       onSubmit={submit}
       button="Confirm"
       busyText="Confirming…"
+      after={<ResendCode email={email} send={api.resendConfirmation} label="Send a new code" />}
     >
       <Field label="Email" type="email" autocomplete="username" {...form.bind('email')} />
       <Field
@@ -318,6 +376,7 @@ export const ResetPassword = () => {
       onSubmit={submit}
       button="Set new password"
       busyText="Saving…"
+      after={<ResendCode email={email} send={api.forgotPassword} label="Send a new code" />}
     >
       <Field label="Email" type="email" autocomplete="username" {...form.bind('email')} />
       <Field label="Code" inputMode="numeric" autocomplete="one-time-code" {...form.bind('code')} />

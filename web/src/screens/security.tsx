@@ -9,6 +9,7 @@ import type { TotpEnrolment } from '../api.ts';
 import { checkPassword } from '../password.ts';
 import { Field, FormError, LoadState, Page, SubmitButton, useApp, useForm, useLoad } from '../ui.tsx';
 import { PasswordRules } from './auth.tsx';
+import { SettingsNav } from './settings-nav.tsx';
 
 const CODE6 = /^\d{6}$/;
 const codeProblem = (code: string) =>
@@ -19,6 +20,7 @@ export const Security = () => {
   const mfa = useLoad(() => api.mfaStatus(), []);
   return (
     <Page title="Security">
+      <SettingsNav current="/security" />
       <ChangePassword />
       <section aria-labelledby="mfa-title">
         <h2 id="mfa-title">Two-step verification</h2>

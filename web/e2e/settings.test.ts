@@ -1,0 +1,234 @@
+/**
+ * Settings in the browser, at 1280 and 390 px, with axe in both themes on every screen: email
+ * notification preferences that persist; a webhook whose secret is shown once, whose failed delivery
+ * is listed and retried until delivered (to a real local receiver that checks the signature), then
+ * deleted; the security activity screen (its route, GET /v1/me/activity, comes from another branch, so
+ * its answer is stubbed here: this checks the screen, not the route).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifySignature } from '../../src/domain/webhooks.ts';
+import { checkScreen, WIDTHS } from './a11y.ts';
+import { apiCall, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+
+const browser = useBrowser();
+/** axe runs twice per screen (both themes): on 2 shared cores a journey can take over a minute. */
+const SLOW = 240_000;
+
+/** A webhook receiver on 127.0.0.1 (the local stack allows http there): answers `status`, keeps what it got. */
+let receiver: Server;
+let status = 500;
+const received: { signature: string; body: string }[] = [];
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      received.push({ signature: String(req.headers['bank-signature'] ?? ''), body });
+      res.statusCode = status;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+});
+afterAll(() => new Promise<void>((r) => receiver.close(() => r())));
+
+describe.each(WIDTHS)('at %i px', (width) => {
+  it(
+    'saves email notification preferences, and marks where the customer is',
+    async () => {
+      const c = await seedCustomer([]);
+      const { page, problems, context } = await openPage(browser(), { width, height: 900 });
+      await logIn(page, c);
+      await page.getByRole('link', { name: 'Settings', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+      const main = page.getByRole('navigation', { name: 'Main' });
+      expect(await main.getByRole('link', { name: 'Settings' }).getAttribute('aria-current')).toBe('page');
+      expect(await main.getByRole('link', { name: 'Accounts' }).getAttribute('aria-current')).toBeNull();
+      const sub = page.getByRole('navigation', { name: 'Settings' });
+      expect(await sub.getByRole('link', { name: 'Notifications' }).getAttribute('aria-current')).toBe(
+        'page',
+      );
+
+      const incoming = page.getByRole('checkbox', { name: 'Money received' });
+      await incoming.waitFor();
+      const before = await incoming.isChecked();
+      await incoming.setChecked(!before);
+      await page.getByRole('button', { name: 'Save email settings' }).click();
+      await page.getByTestId('notifications-saved').waitFor();
+      await checkScreen(page, `settings ${width}`);
+      await screenshot(page, `settings-${width}`);
+
+      const saved = await apiCall<{ email: { incoming: boolean } }>(
+        'GET',
+        '/v1/me/notifications',
+        undefined,
+        {
+          authorization: `Bearer ${c.token}`,
+        },
+      );
+      expect(saved.email.incoming).toBe(!before);
+      await page.reload();
+      await page.getByRole('checkbox', { name: 'Money received' }).waitFor();
+      expect(await page.getByRole('checkbox', { name: 'Money received' }).isChecked()).toBe(!before);
+
+      // Security sits under Settings too.
+      await sub.getByRole('link', { name: 'Security', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Security' }).waitFor();
+      expect(await main.getByRole('link', { name: 'Settings' }).getAttribute('aria-current')).toBe('page');
+      await page.getByRole('button', { name: 'Change password' }).waitFor();
+      await checkScreen(page, `security ${width}`);
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    SLOW,
+  );
+
+  it(
+    'adds a webhook, shows its secret once, retries a failed delivery until delivered, then deletes it',
+    async () => {
+      const c = await seedCustomer([{ currency: 'USD', nickname: 'Dev account' }]);
+      const { page, problems, context } = await openPage(browser(), { width, height: 900 });
+      await logIn(page, c);
+      await page.goto('/settings/developers');
+      await page.getByRole('heading', { level: 1, name: 'Developers' }).waitFor();
+      await page.getByText('No webhooks yet.').waitFor();
+
+      // The form checks what it can before asking the API.
+      await page.getByRole('checkbox', { name: /A transaction completes/ }).uncheck();
+      await page.getByRole('button', { name: 'Add webhook' }).click();
+      await page.getByText('Enter the address of your endpoint').waitFor();
+      await page.getByText('Choose at least one event.').waitFor();
+      await checkScreen(page, `developers with errors ${width}`);
+
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/${randomUUID()}`;
+      await page.getByLabel('Endpoint URL').fill(url);
+      await page.getByRole('checkbox', { name: /A transaction completes/ }).check();
+      await page.getByRole('button', { name: 'Add webhook' }).click();
+      const once = page.getByTestId('webhook-secret');
+      await once.waitFor();
+      const secret = ((await page.getByTestId('secret-value').textContent()) ?? '').trim();
+      expect(secret).toMatch(/^whsec_/);
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(
+        'Copy your signing secret now',
+      );
+      await checkScreen(page, `developers secret ${width}`);
+      await screenshot(page, `developers-secret-${width}`);
+      await page.getByRole('button', { name: 'I have stored the secret' }).click();
+      await once.waitFor({ state: 'detached' });
+      expect(await page.content()).not.toContain(secret);
+      const list = page.getByTestId('webhooks');
+      await list.getByRole('heading', { name: url }).waitFor();
+
+      // A deposit posts a transaction: the receiver answers 500 to the delivery.
+      status = 500;
+      const seen = received.length;
+      await apiCall(
+        'POST',
+        `/v1/accounts/${c.accounts[0]?.id}/deposits`,
+        { amount: 2_500 },
+        { authorization: `Bearer ${c.token}`, 'idempotency-key': randomUUID() },
+      );
+      await list.getByRole('link', { name: `Deliveries to ${url}` }).click();
+      await page.getByRole('heading', { level: 1, name: 'Webhook deliveries' }).waitFor();
+      const delivery = page.getByTestId('delivery').first();
+      const refresh = page.getByRole('button', { name: 'Refresh' });
+      // The delivery is listed as soon as it is queued; its first attempt follows.
+      await expect
+        .poll(
+          async () => {
+            if (await delivery.isVisible()) {
+              const text = (await delivery.textContent({ timeout: 1_000 }).catch(() => '')) ?? '';
+              if (text.includes('answered')) return text;
+            }
+            if (await refresh.isVisible()) await refresh.click({ timeout: 1_000 }).catch(() => undefined);
+            return 'no attempt yet';
+          },
+          { timeout: 30_000, interval: 500 },
+        )
+        .toContain('answered 500');
+      expect(await delivery.getByTestId('delivery-status').textContent()).toBe('Trying again soon');
+      expect(received.length).toBeGreaterThan(seen);
+      await checkScreen(page, `deliveries ${width}`);
+      await screenshot(page, `deliveries-${width}`);
+
+      status = 200;
+      await delivery.getByRole('button', { name: /^Retry now/ }).click();
+      await delivery.getByTestId('delivery-status').getByText('Delivered').waitFor();
+      expect(await delivery.textContent()).toContain('(sent by you)');
+      const last = received.at(-1);
+      expect(verifySignature(last?.signature ?? '', last?.body ?? '', secret)).toBe(true);
+      expect(verifySignature(last?.signature ?? '', last?.body ?? '', `${secret}x`)).toBe(false);
+      expect(JSON.parse(last?.body ?? '{}').type).toBe('transaction.posted');
+
+      await page.getByRole('link', { name: 'All webhooks' }).click();
+      await page.getByRole('button', { name: `Delete the webhook to ${url}` }).click();
+      await page.getByRole('button', { name: `Yes, delete the webhook to ${url}` }).click();
+      await page.getByText('No webhooks yet.').waitFor();
+      const left = await apiCall<{ items: unknown[] }>('GET', '/v1/webhooks', undefined, {
+        authorization: `Bearer ${c.token}`,
+      });
+      expect(left.items).toEqual([]);
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    SLOW,
+  );
+
+  it(
+    'shows the security activity in plain words, newest first, with the worrying ones marked',
+    async () => {
+      const c = await seedCustomer([]);
+      const { page, problems, context } = await openPage(browser(), { width, height: 900 });
+      await logIn(page, c);
+      // GET /v1/me/activity is not on this branch yet: its answer is stubbed in the shape it is built to.
+      await page.route('**/v1/me/activity*', (route) =>
+        route.fulfill({
+          status: 200,
+          contentType: 'application/json',
+          body: JSON.stringify({
+            items: [
+              {
+                id: 'a3',
+                at: '2026-11-30T07:10:00Z',
+                action: 'login_succeeded',
+                outcome: 'success',
+                sourceIp: '203.0.113.7',
+              },
+              {
+                id: 'a2',
+                at: '2026-11-30T07:09:00Z',
+                action: 'login_failed',
+                outcome: 'failure',
+                sourceIp: '198.51.100.4',
+              },
+              { id: 'a1', at: '2026-11-30T07:00:00Z', action: 'mfa_enabled', outcome: 'success' },
+            ],
+          }),
+        }),
+      );
+      await page.getByRole('link', { name: 'Settings', exact: true }).click();
+      await page
+        .getByRole('navigation', { name: 'Settings' })
+        .getByRole('link', { name: 'Security activity' })
+        .click();
+      await page.getByRole('heading', { level: 1, name: 'Security activity' }).waitFor();
+      const items = page.getByTestId('activity').locator('li');
+      await items.first().waitFor();
+      expect(await items.allTextContents()).toEqual([
+        expect.stringMatching(/^Logged in.*Succeeded · from 203\.0\.113\.7$/),
+        expect.stringMatching(/^Login failed: wrong passwordCheck this.*Failed · from 198\.51\.100\.4$/),
+        expect.stringMatching(/^Two-step verification turned on.*Succeeded$/),
+      ]);
+      await checkScreen(page, `activity ${width}`);
+      await screenshot(page, `activity-${width}`);
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    SLOW,
+  );
+});

@@ -1,0 +1,70 @@
+/**
+ * Statements in the browser, at 1280 and 390 px: from the account to its statements, this month's
+ * figures, and both downloads (a real PDF and a real CSV through the presigned link), with axe in both
+ * themes on the way.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checkScreen, WIDTHS } from './a11y.ts';
+import { logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+
+const browser = useBrowser();
+/** axe runs twice per screen (both themes): on 2 shared cores a journey can take over a minute. */
+const SLOW = 240_000;
+
+describe.each(WIDTHS)('at %i px', (width) => {
+  it(
+    'lists the statements of an account and downloads one as PDF and as CSV',
+    async () => {
+      const c = await seedCustomer([{ currency: 'EUR', deposit: 123_456, nickname: 'Household' }]);
+      const { page, problems, context } = await openPage(browser(), { width, height: 900 });
+      await logIn(page, c);
+      await page.goto(`/accounts/${c.accounts[0]?.id}`);
+      await page.getByRole('heading', { level: 1, name: 'Household' }).waitFor();
+      await page.getByRole('link', { name: 'Statements' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Statements for Household' }).waitFor();
+
+      const month = new Intl.DateTimeFormat('en-US', {
+        month: 'long',
+        year: 'numeric',
+        timeZone: 'UTC',
+      }).format(new Date());
+      const card = page.locator('[data-testid="statements"] > li').first();
+      await card.getByRole('heading', { name: month }).waitFor();
+      expect(await card.textContent()).toContain('So far this month');
+      expect(await card.getByTestId('closing').textContent()).toBe('€1,234.56');
+      // The nav marks the section the screen belongs to.
+      if (width >= 1000)
+        expect(
+          await page.getByRole('link', { name: 'Accounts', exact: true }).getAttribute('aria-current'),
+        ).toBe('page');
+      await checkScreen(page, `statements ${width}`);
+      await screenshot(page, `statements-${width}`);
+
+      const [pdf] = await Promise.all([
+        page.waitForEvent('download'),
+        card.getByRole('button', { name: `Download PDF for ${month}` }).click(),
+      ]);
+      expect(pdf.suggestedFilename()).toMatch(/\.pdf$/);
+      expect(
+        readFileSync((await pdf.path()) as string)
+          .subarray(0, 5)
+          .toString(),
+      ).toBe('%PDF-');
+
+      const [csv] = await Promise.all([
+        page.waitForEvent('download'),
+        card.getByRole('button', { name: `Download CSV for ${month}` }).click(),
+      ]);
+      expect(csv.suggestedFilename()).toMatch(/\.csv$/);
+      const text = readFileSync((await csv.path()) as string, 'utf8');
+      expect(text.split('\n').length).toBeGreaterThan(1);
+      expect(text).toContain('1234.56');
+      // The page stayed where it was.
+      expect(new URL(page.url()).pathname).toBe(`/accounts/${c.accounts[0]?.id}/statements`);
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    SLOW,
+  );
+});

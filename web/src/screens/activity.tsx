@@ -1,0 +1,78 @@
+/**
+ * The customer's own security activity, newest first (see ../activity.ts for the route and its
+ * adapter). Loaded lazily.
+ */
+import { useState } from 'preact/hooks';
+import { type ActivityItem, activityPage, describeAction, describeOutcome, isWorrying } from '../activity.ts';
+import { explain } from '../errors.ts';
+import { Empty, FormError, Link, LoadState, Page, SubmitButton, useApp, useLoad } from '../ui.tsx';
+import { when } from './developers.tsx';
+import { SettingsNav } from './settings-nav.tsx';
+
+export const Activity = () => {
+  const { api } = useApp();
+  const load = useLoad(() => activityPage(api), []);
+  const [more, setMore] = useState<{ items: ActivityItem[]; cursor: string | null } | undefined>();
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<string | undefined>();
+
+  if (load.state !== 'ok')
+    return (
+      <Page title="Security activity">
+        <SettingsNav current="/settings/activity" />
+        <LoadState load={load} what="your security activity" />
+      </Page>
+    );
+  const items = [...load.data.items, ...(more?.items ?? [])];
+  const cursor = more ? more.cursor : load.data.nextCursor;
+  const loadMore = async () => {
+    if (!cursor || loadingMore) return;
+    setLoadingMore(true);
+    setMoreError(undefined);
+    try {
+      const page = await activityPage(api, cursor);
+      setMore({ items: [...(more?.items ?? []), ...page.items], cursor: page.nextCursor });
+    } catch (e) {
+      setMoreError(explain(e).message);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+  return (
+    <Page title="Security activity">
+      <SettingsNav current="/settings/activity" />
+      <p>
+        Logins, failed attempts and changes to your password and two-step verification, newest first. See
+        something you did not do? <Link to="/security">Change your password and sign out everywhere</Link>.
+      </p>
+      {items.length === 0 ? (
+        <Empty>
+          <p>No activity yet.</p>
+        </Empty>
+      ) : (
+        <ol class="cards" data-testid="activity">
+          {items.map((i) => (
+            <li key={i.id} data-action={i.action}>
+              <h2 class="h3">
+                {describeAction(i.action)}
+                {isWorrying(i) ? <span class="badge">Check this</span> : null}
+              </h2>
+              <p class="muted">
+                <time dateTime={i.at}>{when(i.at)}</time> · {describeOutcome(i.outcome)}
+                {i.sourceIp ? ` · from ${i.sourceIp}` : ''}
+              </p>
+            </li>
+          ))}
+        </ol>
+      )}
+      <FormError message={moreError} />
+      {cursor ? (
+        <div class="actions">
+          <SubmitButton type="button" class="" busy={loadingMore} busyText="Loading…" onClick={loadMore}>
+            Show older activity
+          </SubmitButton>
+        </div>
+      ) : null}
+    </Page>
+  );
+};

@@ -1,0 +1,377 @@
+/**
+ * Webhooks for developers: register an endpoint (its signing secret is shown once, right after), list
+ * and delete endpoints, and per endpoint its deliveries with their attempts, each of which can be sent
+ * again. Loaded lazily.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { type Delivery, settingsApi, type Webhook, type WebhookCreated } from '../api.ts';
+import { explain } from '../errors.ts';
+import {
+  Empty,
+  Field,
+  FormError,
+  Link,
+  LoadState,
+  Page,
+  SubmitButton,
+  useApp,
+  useForm,
+  useLoad,
+} from '../ui.tsx';
+import { SettingsNav } from './settings-nav.tsx';
+
+type EventType = Webhook['events'][number];
+
+/** Every event type, in words (the type checker keeps this in step with the API's list). */
+export const EVENT_LABEL: Record<EventType, string> = {
+  'transaction.pending': 'A transfer is pending',
+  'transaction.posted': 'A transaction completes',
+  'transaction.voided': 'A pending transfer is cancelled',
+  'transaction.expired': 'A pending transfer expires',
+  'transaction.refunded': 'A transaction is refunded',
+  'account.opened': 'An account is opened',
+  'account.closed': 'An account is closed',
+  'account.frozen': 'An account is frozen',
+  'account.unfrozen': 'An account is unfrozen',
+  'schedule.run_failed': 'A scheduled transfer could not be paid',
+};
+const EVENT_TYPES = Object.keys(EVENT_LABEL) as EventType[];
+
+export const when = (iso: string): string =>
+  new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(iso));
+
+export const Developers = () => {
+  const { api } = useApp();
+  const list = useLoad(() => settingsApi(api).webhooks(), []);
+  const [created, setCreated] = useState<WebhookCreated | undefined>();
+  return (
+    <Page title="Developers">
+      <SettingsNav current="/settings/developers" />
+      <p>
+        A webhook sends your server an HTTPS POST when something happens in your accounts. Each request is
+        signed with the endpoint&rsquo;s secret in the <code>Bank-Signature</code> header.
+      </p>
+      {created ? <SecretOnce webhook={created} onDone={() => setCreated(undefined)} /> : null}
+      <section aria-labelledby="webhooks-title">
+        <h2 id="webhooks-title">Your webhooks</h2>
+        {list.state === 'ok' ? (
+          <WebhookList items={list.data.items} onChange={list.reload} />
+        ) : (
+          <LoadState load={list} what="your webhooks" />
+        )}
+      </section>
+      {created ? null : (
+        <NewWebhook
+          onCreated={(w) => {
+            setCreated(w);
+            list.reload();
+          }}
+        />
+      )}
+    </Page>
+  );
+};
+
+/** The secret, shown once: the API never returns it again. */
+const SecretOnce = ({ webhook, onDone }: { webhook: WebhookCreated; onDone(): void }) => {
+  const [copied, setCopied] = useState<'yes' | 'no' | undefined>();
+  const ref = useRef<HTMLHeadingElement>(null);
+  // Focus the news: the form the customer was in has gone.
+  useEffect(() => ref.current?.focus(), []);
+  return (
+    <section class="notice" aria-labelledby="secret-title" data-testid="webhook-secret">
+      <h2 id="secret-title" tabIndex={-1} ref={ref}>
+        Copy your signing secret now
+      </h2>
+      <p>
+        This is the only time we show the secret for <span class="secret">{webhook.url}</span>. Store it where
+        your server can read it; if you lose it, delete the webhook and add it again.
+      </p>
+      <code class="secret secret-box" data-testid="secret-value">
+        {webhook.secret}
+      </code>
+      <div class="actions">
+        <button
+          type="button"
+          onClick={() =>
+            navigator.clipboard?.writeText(webhook.secret).then(
+              () => setCopied('yes'),
+              () => setCopied('no'),
+            ) ?? setCopied('no')
+          }
+        >
+          Copy secret
+        </button>
+        <button type="button" class="primary" onClick={onDone}>
+          I have stored the secret
+        </button>
+      </div>
+      <p role="status">
+        {copied === 'yes'
+          ? 'Copied.'
+          : copied === 'no'
+            ? 'Could not copy: select the secret and copy it.'
+            : ''}
+      </p>
+    </section>
+  );
+};
+
+const WebhookList = ({ items, onChange }: { items: Webhook[]; onChange(): void }) =>
+  items.length === 0 ? (
+    <Empty>
+      <p>No webhooks yet.</p>
+    </Empty>
+  ) : (
+    <ul class="cards" data-testid="webhooks">
+      {items.map((w) => (
+        <WebhookCard key={w.id} webhook={w} onDeleted={onChange} />
+      ))}
+    </ul>
+  );
+
+const WebhookCard = ({ webhook: w, onDeleted }: { webhook: Webhook; onDeleted(): void }) => {
+  const { api } = useApp();
+  const [confirming, setConfirming] = useState(false);
+  const form = useForm({}, `delete-${w.id}-error`);
+  const remove = form.submit(
+    () => undefined,
+    async () => {
+      await settingsApi(api).deleteWebhook(w.id);
+      onDeleted();
+    },
+  );
+  return (
+    <li>
+      <h3 class="secret">{w.url}</h3>
+      <p class="muted">
+        {w.events.map((e) => EVENT_LABEL[e]).join(' · ')}
+        <br />
+        Added {when(w.createdAt)}
+      </p>
+      <FormError message={form.message} id={form.formErrorId} />
+      <div class="actions">
+        <Link to={`/settings/developers/${w.id}`}>
+          Deliveries<span class="visually-hidden"> to {w.url}</span>
+        </Link>
+        {confirming ? (
+          <>
+            <SubmitButton type="button" class="danger" busy={form.busy} busyText="Deleting…" onClick={remove}>
+              Yes, delete<span class="visually-hidden"> the webhook to {w.url}</span>
+            </SubmitButton>
+            <button type="button" onClick={() => setConfirming(false)}>
+              Keep it
+            </button>
+          </>
+        ) : (
+          <button type="button" onClick={() => setConfirming(true)}>
+            Delete<span class="visually-hidden"> the webhook to {w.url}</span>
+          </button>
+        )}
+      </div>
+    </li>
+  );
+};
+
+const NewWebhook = ({ onCreated }: { onCreated(w: WebhookCreated): void }) => {
+  const { api } = useApp();
+  const form = useForm({ url: '' }, 'webhook-form-error');
+  const [events, setEvents] = useState<EventType[]>(['transaction.posted']);
+  const submit = form.submit(
+    () => ({
+      // The format only: whether the address may receive webhooks is the API's call (offline it also
+      // takes http://127.0.0.1:<port>).
+      url: /^https?:\/\/[^\s/]+\S*$/i.test(form.values.url.trim())
+        ? undefined
+        : 'Enter the address of your endpoint, like https://example.com/bank/webhooks.',
+      events: events.length ? undefined : 'Choose at least one event.',
+    }),
+    async () => {
+      const w = await settingsApi(api).createWebhook({ url: form.values.url.trim(), events });
+      form.reset();
+      onCreated(w);
+    },
+  );
+  return (
+    <section aria-labelledby="new-webhook-title">
+      <h2 id="new-webhook-title">Add a webhook</h2>
+      <form onSubmit={submit} noValidate>
+        <Field
+          label="Endpoint URL"
+          type="text"
+          inputMode="text"
+          hint="An https address on the public internet. You can have up to 5 webhooks."
+          {...form.bind('url')}
+        />
+        <fieldset aria-describedby={form.fields.events ? 'events-error' : undefined}>
+          <legend>Events to send</legend>
+          {EVENT_TYPES.map((t, i) => (
+            <label class="choice" key={t}>
+              <input
+                type="checkbox"
+                id={i === 0 ? 'f-events' : `ev-${t}`}
+                name="events"
+                value={t}
+                checked={events.includes(t)}
+                onChange={(e) =>
+                  setEvents(
+                    e.currentTarget.checked
+                      ? EVENT_TYPES.filter((x) => x === t || events.includes(x))
+                      : events.filter((x) => x !== t),
+                  )
+                }
+              />
+              {EVENT_LABEL[t]} <span class="muted">({t})</span>
+            </label>
+          ))}
+          {form.fields.events ? (
+            <span class="field-error" id="events-error">
+              {form.fields.events}
+            </span>
+          ) : null}
+        </fieldset>
+        <FormError message={form.message} id={form.formErrorId} />
+        <div class="actions">
+          <SubmitButton busy={form.busy} busyText="Adding…">
+            Add webhook
+          </SubmitButton>
+        </div>
+      </form>
+    </section>
+  );
+};
+
+// ---------- one endpoint's deliveries ----------
+
+const STATUS_TEXT: Record<Delivery['status'], string> = {
+  pending: 'Trying again soon',
+  delivered: 'Delivered',
+  dead: 'Failed: no more automatic attempts',
+};
+
+const lastAttempt = (d: Delivery): string => {
+  const a = d.attempts.at(-1);
+  if (!a) return 'Not sent yet';
+  const result = a.statusCode ? `answered ${a.statusCode}` : a.error ? `failed: ${a.error}` : 'sent';
+  return `${when(a.at)}, ${result}${a.manual ? ' (sent by you)' : ''}`;
+};
+
+export const WebhookDetail = ({ id }: { id: string }) => {
+  const { api } = useApp();
+  const load = useLoad(
+    () => Promise.all([settingsApi(api).webhook(id), settingsApi(api).deliveries(id)]),
+    [id],
+  );
+  const [more, setMore] = useState<{ items: Delivery[]; cursor: string | null } | undefined>();
+  const [replaced, setReplaced] = useState<Record<string, Delivery>>({});
+  const [moreError, setMoreError] = useState<string | undefined>();
+  const [loadingMore, setLoadingMore] = useState(false);
+
+  if (load.state !== 'ok')
+    return (
+      <Page title="Webhook deliveries">
+        <SettingsNav current="/settings/developers" />
+        <LoadState load={load} what="the deliveries" />
+      </Page>
+    );
+  const [webhook, first] = load.data;
+  const items = [...first.items, ...(more?.items ?? [])].map((d) => replaced[d.id] ?? d);
+  const cursor = more ? more.cursor : first.nextCursor;
+  const loadMore = async () => {
+    if (!cursor || loadingMore) return;
+    setLoadingMore(true);
+    setMoreError(undefined);
+    try {
+      const page = await settingsApi(api).deliveries(id, cursor);
+      setMore({ items: [...(more?.items ?? []), ...page.items], cursor: page.nextCursor });
+    } catch (e) {
+      setMoreError(explain(e).message);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  return (
+    <Page title="Webhook deliveries">
+      <SettingsNav current="/settings/developers" />
+      <p>
+        To <span class="secret">{webhook.url}</span>, newest first.{' '}
+        <button type="button" class="link-button" onClick={load.reload}>
+          Refresh
+        </button>
+      </p>
+      {items.length === 0 ? (
+        <Empty>
+          <p>Nothing sent yet. Deliveries appear here when one of the chosen events happens.</p>
+        </Empty>
+      ) : (
+        <ul class="cards" data-testid="deliveries">
+          {items.map((d) => (
+            <DeliveryCard
+              key={d.id}
+              webhookId={id}
+              delivery={d}
+              onRetried={(next) => setReplaced((r) => ({ ...r, [d.id]: next }))}
+            />
+          ))}
+        </ul>
+      )}
+      <FormError message={moreError} />
+      {cursor ? (
+        <div class="actions">
+          <SubmitButton type="button" class="" busy={loadingMore} busyText="Loading…" onClick={loadMore}>
+            Show older deliveries
+          </SubmitButton>
+        </div>
+      ) : null}
+      <p>
+        <Link to="/settings/developers">All webhooks</Link>
+      </p>
+    </Page>
+  );
+};
+
+const DeliveryCard = ({
+  webhookId,
+  delivery: d,
+  onRetried,
+}: {
+  webhookId: string;
+  delivery: Delivery;
+  onRetried(d: Delivery): void;
+}) => {
+  const { api } = useApp();
+  const form = useForm({}, `retry-${d.id}-error`);
+  const retry = form.submit(
+    () => undefined,
+    async () => onRetried(await settingsApi(api).retryDelivery(webhookId, d.id)),
+  );
+  return (
+    <li data-status={d.status} data-testid="delivery">
+      <h3>
+        {EVENT_LABEL[d.eventType]} <span class="muted">({d.eventType})</span>
+      </h3>
+      <dl class="summary">
+        <dt>Status</dt>
+        <dd data-testid="delivery-status">{STATUS_TEXT[d.status]}</dd>
+        <dt>Attempts</dt>
+        <dd>{d.attempts.length}</dd>
+        <dt>Last attempt</dt>
+        <dd>{lastAttempt(d)}</dd>
+        {d.nextAttemptAt ? (
+          <>
+            <dt>Next attempt</dt>
+            <dd>{when(d.nextAttemptAt)}</dd>
+          </>
+        ) : null}
+        <dt>Event</dt>
+        <dd class="secret">{d.eventId}</dd>
+      </dl>
+      <FormError message={form.message} id={form.formErrorId} />
+      <SubmitButton type="button" class="" busy={form.busy} busyText="Sending…" onClick={retry}>
+        {d.status === 'delivered' ? 'Send again' : 'Retry now'}
+        <span class="visually-hidden"> {d.eventId}</span>
+      </SubmitButton>
+    </li>
+  );
+};
