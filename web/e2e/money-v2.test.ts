@@ -6,9 +6,9 @@
  * scheduled transfers, daily limits with numbers, and amounts typed in a German locale.
  */
 import { randomUUID } from 'node:crypto';
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { checkScreen } from './a11y.ts';
 import {
   apiCall,
   baseUrl,
@@ -22,14 +22,8 @@ import {
 
 const browser = useBrowser();
 
-/** axe-core on the page as it is: no violation of impact serious or critical. */
-const axe = async (page: Page, screen: string) => {
-  const r = await new AxeBuilder({ page: page as never }).analyze();
-  const bad = r.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${screen}: ${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(bad).toEqual([]);
-};
+/** axe-core in both themes, and the page's bones (web/e2e/a11y.ts), on the screen as it stands. */
+const axe = (page: Page, screen: string) => checkScreen(page, screen);
 
 /** Waits for a value on a busy machine (vitest's default gives up after a second). */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000 });
