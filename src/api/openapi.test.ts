@@ -52,7 +52,13 @@ describe('the OpenAPI document', () => {
     const o = op(r);
     expect(o?.operationId).toBe(r.operationId);
     expect(Object.keys(o?.responses ?? {})).toContain(String(r.status));
-    expect(o?.security).toEqual(needsToken(r) ? [{ cognitoAccessToken: [] }] : []);
+    expect(o?.security).toEqual(
+      r.role === 'admin'
+        ? [{ cognitoAdminAccessToken: [] }]
+        : needsToken(r)
+          ? [{ cognitoAccessToken: [] }]
+          : [],
+    );
     expect(o?.requestBody !== undefined).toBe(r.body !== undefined);
     const idem = o?.parameters?.find((p) => p.name === 'Idempotency-Key');
     expect(idem !== undefined).toBe(r.idempotent === true);

@@ -49,6 +49,8 @@ interface Operation {
 }
 
 const BEARER = 'cognitoAccessToken';
+/** Staff routes: the same kind of token, with more asked of it (the admin guard, src/handlers/gate.ts). */
+const ADMIN_BEARER = 'cognitoAdminAccessToken';
 const componentUri = (id: string) => `#/components/schemas/${id}`;
 
 /**
@@ -222,7 +224,7 @@ const operation = (r: RouteEntry): Operation => {
     description: `${r.summary}.${needsToken(r) ? ' Needs a Cognito access token.' : ' Public: no token.'}${r.idempotent ? ' Money-moving: send an Idempotency-Key.' : ''}`,
     tags: [r.fn],
     // Public operations say so: an empty list overrides nothing and means "no authentication".
-    security: needsToken(r) ? [{ [BEARER]: [] }] : [],
+    security: r.role === 'admin' ? [{ [ADMIN_BEARER]: [] }] : needsToken(r) ? [{ [BEARER]: [] }] : [],
     ...(params.length ? { parameters: params } : {}),
     ...(r.body
       ? {
@@ -291,6 +293,13 @@ export const buildOpenApiDocument = () => {
           bearerFormat: 'JWT',
           description:
             'A Cognito access token from POST /v1/auth/login: an RS256 JWS verified as RFC8725 advises (algorithm pinned, kid required, issuer, audience, expiry and scope checked). An id token is refused with 403.',
+        },
+        [ADMIN_BEARER]: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'A Cognito access token verified as RFC8725 advises (as cognitoAccessToken is), of a member of the `admin` group, from a login that answered a TOTP challenge (403 forbidden or mfa_required otherwise, and the refusal is audited).',
         },
       },
     },
