@@ -4,6 +4,8 @@
  * with its warning a minute before.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { isAdminToken } from './admin/access.ts';
+import { AdminLazy } from './admin/lazy.tsx';
 import type { Api, Me } from './api.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { RuntimeConfig } from './config.ts';
@@ -30,6 +32,7 @@ const TITLES: Record<Screen['name'], string> = {
   deposit: 'Deposit',
   withdraw: 'Withdraw',
   close: 'Close account',
+  admin: 'Back office',
   notFound: 'Page not found',
 };
 
@@ -151,6 +154,8 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
   );
 
   const logout = () => void session.end('logged_out');
+  // The back office shows only to a token in the admin group; the server enforces it regardless.
+  const admin = signedIn && isAdminToken(session.accessToken());
 
   return (
     <Ctx.Provider value={ctx}>
@@ -178,6 +183,11 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
                 <li>
                   <Link to="/security">Security</Link>
                 </li>
+                {admin ? (
+                  <li>
+                    <Link to="/admin">Back office</Link>
+                  </li>
+                ) : null}
                 {me ? (
                   <li class="who">
                     <span class="visually-hidden">Signed in as </span>
@@ -200,7 +210,9 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
             {flash}
           </p>
         ) : null}
-        {redirect ? null : <ScreenView screen={screen} endReason={endReason} />}
+        {redirect ? null : (
+          <ScreenView screen={screen} endReason={endReason} admin={admin} pathname={url.pathname} />
+        )}
       </main>
       {warning ? (
         <IdleWarning
@@ -216,7 +228,21 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
   );
 };
 
-const ScreenView = ({ screen, endReason }: { screen: Screen; endReason: EndReason | undefined }) => {
+const ScreenView = ({
+  screen,
+  endReason,
+  admin,
+  pathname,
+}: {
+  screen: Screen;
+  endReason: EndReason | undefined;
+  admin: boolean;
+  pathname: string;
+}) => {
+  if (screen.name === 'admin' && !admin)
+    return (
+      <ScreenView screen={{ name: 'notFound' }} endReason={endReason} admin={admin} pathname={pathname} />
+    );
   switch (screen.name) {
     case 'login':
       return <Login reason={endReason} />;
@@ -244,6 +270,8 @@ const ScreenView = ({ screen, endReason }: { screen: Screen; endReason: EndReaso
       return <MoneyForm id={screen.id} kind="withdraw" key={`w${screen.id}`} />;
     case 'close':
       return <CloseAccount id={screen.id} key={screen.id} />;
+    case 'admin':
+      return <AdminLazy pathname={pathname} />;
     case 'notFound':
       return (
         <Page title="Page not found">

@@ -116,6 +116,12 @@ export const MESSAGES: Record<ErrorCode, string> = {
   rate_limited: 'Too many requests at once. Wait a moment and try again.',
   internal_error: SOMETHING_WRONG,
   service_unavailable: 'The bank is busy right now. Please try again in a moment.',
+  forbidden: 'You do not have access to this. It is for bank staff only.',
+  mfa_required:
+    'The back office needs a login with your authenticator code. Log out, then log in again with two-step verification.',
+  user_disabled: 'This login has been disabled. Please contact the bank.',
+  not_reversible: 'Only a posted transaction can be reversed, and a reversal cannot itself be reversed.',
+  reversal_exceeds_amount: 'Reversals and refunds cannot add up to more than the original transaction.',
 };
 
 /** Problems that belong to one field of the form rather than to the action. */

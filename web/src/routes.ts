@@ -13,6 +13,7 @@ export type Screen =
   | { name: 'deposit'; id: string }
   | { name: 'withdraw'; id: string }
   | { name: 'close'; id: string }
+  | { name: 'admin' }
   | { name: 'notFound' };
 
 const PUBLIC = new Set<Screen['name']>(['login', 'register', 'confirm', 'forgot', 'reset']);
@@ -33,6 +34,8 @@ const table: [RegExp, (m: RegExpExecArray) => Screen][] = [
   [new RegExp(`^/accounts/${ID}/deposit$`), (m) => ({ name: 'deposit', id: m[1] as string })],
   [new RegExp(`^/accounts/${ID}/withdraw$`), (m) => ({ name: 'withdraw', id: m[1] as string })],
   [new RegExp(`^/accounts/${ID}/close$`), (m) => ({ name: 'close', id: m[1] as string })],
+  // The back office (web/src/admin): its own paths under /admin, for admins only.
+  [/^\/admin(\/.*)?$/, () => ({ name: 'admin' })],
 ];
 
 export const match = (pathname: string): Screen => {

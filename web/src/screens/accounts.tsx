@@ -206,6 +206,7 @@ const TX_LABEL: Record<HistoryEntry['type'], string> = {
   withdrawal: 'Withdrawal',
   transfer: 'Transfer',
   refund: 'Refund',
+  reversal: 'Reversal',
 };
 
 const STATUS_TEXT: Record<HistoryEntry['status'], string | null> = {
