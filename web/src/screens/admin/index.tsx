@@ -87,6 +87,7 @@ const BackLinks = ({ audit }: { audit?: string }) => (
 );
 
 export const AdminView = ({ pathname }: { pathname: string }) => {
+  const { query } = useApp();
   const screen = matchAdmin(pathname);
   switch (screen.name) {
     case 'search':
@@ -98,7 +99,7 @@ export const AdminView = ({ pathname }: { pathname: string }) => {
     case 'transaction':
       return <TransactionView id={screen.id} key={screen.id} />;
     case 'audit':
-      return <Audit />;
+      return <Audit key={query.toString()} />;
     case 'notFound':
       return (
         <Page title="Page not found">
