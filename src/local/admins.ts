@@ -7,29 +7,38 @@ import {
   AdminAddUserToGroupCommand,
   type CognitoIdentityProviderClient,
   CreateGroupCommand,
+  ListGroupsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { generateSync } from 'otplib';
 import { ADMIN_GROUP } from '../handlers/gate.ts';
 
 const nameOf = (e: unknown): string => (e as { name?: string })?.name ?? '';
 
-/** Creates the group if need be (CDK creates it on AWS) and adds the user (by email) to it. */
+/**
+ * Creates the group if need be (CDK creates it on AWS) and adds the user (by email) to it. The group
+ * is looked up first (ListGroups; a pool holds few groups): cognito-local's CreateGroup never answers GroupExistsException, it replaces the
+ * group and so drops every member already in it (the admins made before).
+ */
 export const addToAdminGroup = async (
   cognito: CognitoIdentityProviderClient,
   userPoolId: string,
   email: string,
 ): Promise<void> => {
-  try {
-    await cognito.send(
-      new CreateGroupCommand({
-        UserPoolId: userPoolId,
-        GroupName: ADMIN_GROUP,
-        Description: 'Bank staff: the back office (/v1/admin/...)',
-      }),
-    );
-  } catch (e) {
-    if (nameOf(e) !== 'GroupExistsException') throw e;
-  }
+  // ListGroups, not GetGroup: cognito-local answers GetGroup of a missing group with an UnknownError.
+  const { Groups = [] } = await cognito.send(new ListGroupsCommand({ UserPoolId: userPoolId, Limit: 60 }));
+  const exists = Groups.some((g) => g.GroupName === ADMIN_GROUP);
+  if (!exists)
+    try {
+      await cognito.send(
+        new CreateGroupCommand({
+          UserPoolId: userPoolId,
+          GroupName: ADMIN_GROUP,
+          Description: 'Bank staff: the back office (/v1/admin/...)',
+        }),
+      );
+    } catch (e) {
+      if (nameOf(e) !== 'GroupExistsException') throw e;
+    }
   await cognito.send(
     new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: email, GroupName: ADMIN_GROUP }),
   );

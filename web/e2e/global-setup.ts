@@ -11,6 +11,8 @@ import { type StartedStack, startStack } from '../../test/harness.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     webBaseUrl: string;
+    /** The stack's data directory (its stack.json names the Cognito endpoint and pool). */
+    webDataDir: string;
   }
 }
 
@@ -34,6 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw new Error(`could not start the stack: ${(e as Error).message}`);
   }
   project.provide('webBaseUrl', stack.baseUrl);
+  project.provide('webDataDir', stack.dataDir);
   const started = stack;
   return async () => {
     await started.stop();

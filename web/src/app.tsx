@@ -4,6 +4,8 @@
  * with its warning a minute before.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { isAdminToken } from './admin/access.ts';
+import { AdminLazy } from './admin/lazy.tsx';
 import type { Api, Me } from './api.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { RuntimeConfig } from './config.ts';
@@ -68,6 +70,7 @@ const TITLES: Record<Screen['name'], string> = {
   developers: 'Developers',
   webhook: 'Webhook deliveries',
   activity: 'Security activity',
+  admin: 'Back office',
   notFound: 'Page not found',
 };
 
@@ -202,6 +205,8 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
   );
 
   const logout = () => void session.end('logged_out');
+  // The back office shows only to a token in the admin group; the server enforces it regardless.
+  const admin = signedIn && isAdminToken(session.accessToken());
 
   return (
     <Ctx.Provider value={ctx}>
@@ -248,6 +253,13 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
                     Settings
                   </Link>
                 </li>
+                {admin ? (
+                  <li>
+                    <Link to="/admin" current={navSection(screen) === 'admin'}>
+                      Back office
+                    </Link>
+                  </li>
+                ) : null}
                 {me ? (
                   <li class="who">
                     <span class="visually-hidden">Signed in as </span>
@@ -270,7 +282,9 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
             {flash}
           </p>
         ) : null}
-        {redirect ? null : <ScreenView screen={screen} endReason={endReason} />}
+        {redirect ? null : (
+          <ScreenView screen={screen} endReason={endReason} admin={admin} pathname={url.pathname} />
+        )}
       </main>
       {warning !== false ? (
         <IdleWarning
@@ -287,7 +301,21 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
   );
 };
 
-const ScreenView = ({ screen, endReason }: { screen: Screen; endReason: EndReason | undefined }) => {
+const ScreenView = ({
+  screen,
+  endReason,
+  admin,
+  pathname,
+}: {
+  screen: Screen;
+  endReason: EndReason | undefined;
+  admin: boolean;
+  pathname: string;
+}) => {
+  if (screen.name === 'admin' && !admin)
+    return (
+      <ScreenView screen={{ name: 'notFound' }} endReason={endReason} admin={admin} pathname={pathname} />
+    );
   switch (screen.name) {
     case 'login':
       return <Login reason={endReason} />;
@@ -335,6 +363,8 @@ const ScreenView = ({ screen, endReason }: { screen: Screen; endReason: EndReaso
       return <WebhookDetail id={screen.id} key={screen.id} />;
     case 'activity':
       return <Activity />;
+    case 'admin':
+      return <AdminLazy pathname={pathname} />;
     case 'notFound':
       return (
         <Page title="Page not found">

@@ -23,6 +23,7 @@ export type Screen =
   | { name: 'developers' }
   | { name: 'webhook'; id: string }
   | { name: 'activity' }
+  | { name: 'admin' }
   | { name: 'notFound' };
 
 const PUBLIC = new Set<Screen['name']>(['login', 'register', 'confirm', 'forgot', 'reset']);
@@ -53,6 +54,8 @@ const table: [RegExp, (m: RegExpExecArray) => Screen][] = [
   [/^\/settings\/developers$/, () => ({ name: 'developers' })],
   [/^\/settings\/developers\/(wh_[0-9a-f]{32})$/, (m) => ({ name: 'webhook', id: m[1] as string })],
   [/^\/settings\/activity$/, () => ({ name: 'activity' })],
+  // The back office (web/src/admin): its own paths under /admin, for admins only.
+  [/^\/admin(\/.*)?$/, () => ({ name: 'admin' })],
 ];
 
 export const match = (pathname: string): Screen => {
@@ -89,7 +92,7 @@ export const loginPath = (current: string): string => {
 };
 
 /** The header's sections, for `aria-current` on the nav: which one a screen belongs to. */
-export type NavSection = 'accounts' | 'transfer' | 'payees' | 'schedules' | 'settings';
+export type NavSection = 'accounts' | 'transfer' | 'payees' | 'schedules' | 'settings' | 'admin';
 const SECTIONS: Partial<Record<Screen['name'], NavSection>> = {
   dashboard: 'accounts',
   open: 'accounts',
@@ -109,5 +112,6 @@ const SECTIONS: Partial<Record<Screen['name'], NavSection>> = {
   developers: 'settings',
   webhook: 'settings',
   activity: 'settings',
+  admin: 'admin',
 };
 export const navSection = (s: Screen): NavSection | undefined => SECTIONS[s.name];

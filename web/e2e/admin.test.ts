@@ -1,0 +1,244 @@
+/**
+ * The back office in the browser, at 1280 and 390 px: an admin (a real one: the admin group, TOTP on,
+ * a login with password and code) finds a customer by email, freezes and unfreezes an account with a
+ * reason, pays cash in at the counter, reverses it, and finds each step in the audit trail; axe finds
+ * no serious or critical problem on any screen. A customer's token shows no back office, and the
+ * server refuses the customer on an admin route in plain words.
+ */
+import { randomUUID } from 'node:crypto';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import AxeBuilder from '@axe-core/playwright';
+import { generateSync } from 'otplib';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type AdminLogin, addToAdminGroup, createAdmin } from '../../src/local/admins.ts';
+import { localClientConfig } from '../../src/local/bootstrap.ts';
+import { readStackFile } from '../../src/local/stack-file.ts';
+import { apiCall, baseUrl, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+
+const browser = useBrowser();
+const PASSWORD = 'Back-Office-2026!';
+let staff: { email: string; login: AdminLogin; secret: string };
+let cognito: CognitoIdentityProviderClient;
+
+beforeAll(async () => {
+  const stack = await readStackFile(inject('webDataDir'));
+  if (!stack?.cognitoEndpoint || !stack.userPoolId) throw new Error('no stack.json for the test stack');
+  cognito = new CognitoIdentityProviderClient(localClientConfig(stack.cognitoEndpoint));
+  const pool = stack.userPoolId;
+  const email = `staff-${randomUUID().slice(0, 12)}@example.com`;
+  const login = await createAdmin(baseUrl(), { email, password: PASSWORD, name: 'Grace Hopper' }, (e) =>
+    addToAdminGroup(cognito, pool, e),
+  );
+  staff = { email, login, secret: login.secret as string };
+});
+afterAll(() => cognito?.destroy());
+
+/** No serious or critical axe violation on the page as it is now. */
+const axe = async (page: Page, where: string) => {
+  const r = await new AxeBuilder({ page }).analyze();
+  const bad = r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${where}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(bad).toEqual([]);
+};
+
+/** The page does not scroll sideways (the 360 px rule). */
+const noSidewaysScroll = async (page: Page) =>
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
+
+/** Every screen: one main and one h1. */
+const landmarks = async (page: Page) => {
+  expect(await page.locator('main').count()).toBe(1);
+  expect(await page.locator('h1').count()).toBe(1);
+};
+
+const check = async (page: Page, name: string) => {
+  await landmarks(page);
+  await noSidewaysScroll(page);
+  await axe(page, name);
+};
+
+const adminLogIn = async (page: Page) => {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(staff.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByLabel('Code').fill(generateSync({ secret: staff.secret }));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+};
+
+describe.each([1280, 390])('the admin journey at %i px', (width) => {
+  it('finds a customer, freezes with a reason, pays cash in, reverses it and sees it audited', async () => {
+    const customer = await seedCustomer([{ currency: 'USD', deposit: 5_000 }]);
+    const account = customer.accounts[0] as { id: string; number: string };
+    const { page, problems, requests, context } = await openPage(browser(), { width, height: 900 });
+    await adminLogIn(page);
+
+    // The nav link, by keyboard: focus it and press Enter.
+    const nav = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Back office' });
+    await nav.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Back office' }).waitFor();
+    await check(page, 'search');
+
+    // Search by email, keyboard only.
+    await page.getByLabel('Customer email').focus();
+    await page.keyboard.type(customer.email);
+    await page.keyboard.press('Enter');
+    const hit = page.getByRole('link', { name: new RegExp(customer.name) });
+    await hit.waitFor();
+    await hit.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: `Customer: ${customer.name}` }).waitFor();
+    expect(await page.getByTestId('customer-email').textContent()).toBe(customer.email);
+    expect(await page.getByTestId('login-status').textContent()).toBe('Enabled');
+    await check(page, 'customer');
+
+    // The account: freeze with a reason (a reason is required first).
+    await page.getByRole('link', { name: new RegExp(account.number) }).click();
+    await page.getByRole('heading', { level: 1, name: `Account ${account.number}` }).waitFor();
+    await page.getByRole('button', { name: 'Freeze account' }).click();
+    await page.getByText('Give a reason').waitFor();
+    await page.getByLabel('Reason to freeze').fill('Suspected card fraud (ticket 4411)');
+    await page.getByRole('button', { name: 'Freeze account' }).click();
+    await page.getByRole('status').filter({ hasText: 'Account frozen' }).waitFor();
+    await page.getByTestId('account-status').filter({ hasText: 'Frozen' }).waitFor();
+    await check(page, 'account frozen');
+    await page.getByLabel('Reason to unfreeze').fill('Customer confirmed the payments');
+    await page.getByRole('button', { name: 'Unfreeze account' }).click();
+    await page.getByTestId('account-status').filter({ hasText: 'Active' }).waitFor();
+
+    // Teller deposit with a reference: one POST, with an Idempotency-Key.
+    const keys: (string | undefined)[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith(`/v1/admin/accounts/${account.id}/deposits`))
+        keys.push(r.headers()['idempotency-key']);
+    });
+    await page.getByLabel('Amount (USD)').fill('25.50');
+    await page.getByLabel('Reference').fill('BR12-000481');
+    await page.getByRole('button', { name: 'Pay in cash' }).click();
+    await page.getByRole('status').filter({ hasText: 'Paid in $25.50 (reference BR12-000481)' }).waitFor();
+    await page.getByTestId('balance').filter({ hasText: '$75.50' }).waitFor();
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    await check(page, 'account after deposit');
+
+    // Reverse it: the reason is required, the amount optional (all of it).
+    await page.getByRole('link', { name: 'View the transaction' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Deposit of $25.50' }).waitFor();
+    const depositId = new URL(page.url()).pathname.split('/').pop() as string;
+    await check(page, 'transaction');
+    await page.getByLabel('Reason for the reversal').fill('Counted twice at the counter');
+    await page.getByRole('button', { name: 'Reverse transaction' }).click();
+    await page.getByTestId('flash').filter({ hasText: 'Reversed $25.50' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Reversal of $25.50' }).waitFor();
+    const { balance } = await apiCall<{ balance: number }>('GET', `/v1/accounts/${account.id}`, undefined, {
+      authorization: `Bearer ${customer.token}`,
+    });
+    expect(balance).toBe(5_000);
+
+    // The audit trail: the account's records, newest first, then the staff member's own.
+    await page
+      .getByRole('link', { name: `Account ${account.number}` })
+      .first()
+      .click();
+    await page.getByRole('heading', { level: 1, name: `Account ${account.number}` }).waitFor();
+    await page.getByRole('link', { name: 'Audit trail' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();
+    const list = page.locator('.audit-list li');
+    await list.first().waitFor();
+    expect(await list.evaluateAll((li) => li.map((l) => l.getAttribute('data-action')))).toEqual([
+      'teller_deposit',
+      'account_unfrozen',
+      'account_frozen',
+    ]);
+    await page.getByText('Suspected card fraud (ticket 4411)', { exact: false }).waitFor();
+    await check(page, 'audit');
+    await page.getByRole('textbox', { name: 'Subject' }).fill('');
+    await page.getByRole('textbox', { name: 'Actor' }).fill(staff.login.sub);
+    await page.getByRole('button', { name: 'Show records' }).click();
+    // The reversal's record names the deposit it reversed (its subject).
+    await page
+      .locator('.audit-list li[data-action="transaction_reversed"]')
+      .filter({ hasText: depositId })
+      .waitFor();
+    await screenshot(page, `admin-audit-${width}`);
+    expect(
+      requests.filter((r) => r.startsWith('POST /v1/admin/accounts/') && r.endsWith('/deposits')),
+    ).toHaveLength(1);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+it('a customer sees no back office, and the server refuses them in plain words', async () => {
+  const customer = await seedCustomer([{ currency: 'USD' }]);
+  const { page, problems, requests, context } = await openPage(browser(), { width: 390 });
+  await logIn(page, customer);
+  expect(await page.getByRole('link', { name: 'Back office' }).count()).toBe(0);
+  await page.goto('/admin');
+  await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+  // Nothing of the back office was loaded or asked for.
+  expect(requests.some((r) => r.startsWith('GET /v1/admin'))).toBe(false);
+  const res = await fetch(`${baseUrl()}/v1/admin/customers?email=${encodeURIComponent(customer.email)}`, {
+    headers: { authorization: `Bearer ${customer.token}` },
+  });
+  expect(res.status).toBe(403);
+  expect(((await res.json()) as { code: string }).code).toBe('forbidden');
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('an admin whose login had no authenticator code is told so in plain words', async () => {
+  const c = await seedCustomer();
+  const stack = await readStackFile(inject('webDataDir'));
+  await addToAdminGroup(cognito, stack?.userPoolId as string, c.email);
+  const { page, problems, context } = await openPage(browser(), { width: 390 });
+  await logIn(page, c);
+  await page.getByRole('link', { name: 'Back office' }).click();
+  await page.getByLabel('Customer email').fill(c.email);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('alert').filter({ hasText: 'needs a login with your authenticator code' }).waitFor();
+  await check(page, 'mfa required');
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('teller cash keeps its Idempotency-Key across lost answers and a second click: it posts once', async () => {
+  const customer = await seedCustomer([{ currency: 'USD', deposit: 1_000 }]);
+  const account = customer.accounts[0] as { id: string; number: string };
+  const { page, problems, context } = await openPage(browser(), { width: 1280 });
+  await adminLogIn(page);
+  await page.getByRole('link', { name: 'Back office' }).click();
+  await page.getByLabel('Account number').fill(account.number);
+  await page.getByRole('button', { name: 'Open account' }).click();
+  await page.getByRole('heading', { level: 1, name: `Account ${account.number}` }).waitFor();
+  // The server posts every attempt, but the first three answers (the first try and the client's two
+  // automatic retries) never reach the browser; the staff member then clicks again.
+  const sent: { key: string | undefined; replayed: string | null }[] = [];
+  await page.route(`**/v1/admin/accounts/${account.id}/deposits`, async (route) => {
+    const key = route.request().headers()['idempotency-key'];
+    const response = await route.fetch();
+    sent.push({ key, replayed: response.headers()['idempotent-replayed'] ?? null });
+    if (sent.length <= 3) return route.abort('connectionreset');
+    return route.fulfill({ response });
+  });
+  await page.getByLabel('Amount (USD)').fill('40');
+  await page.getByLabel('Reference').fill('BR12-000482');
+  await page.getByRole('button', { name: 'Pay in cash' }).click();
+  await page.getByRole('alert').filter({ hasText: 'could not reach the bank' }).waitFor();
+  await page.getByRole('button', { name: 'Pay in cash' }).click();
+  await page.getByRole('status').filter({ hasText: 'Paid in $40.00' }).waitFor();
+
+  expect(sent).toHaveLength(4);
+  expect(new Set(sent.map((s) => s.key)).size).toBe(1);
+  expect(sent[3]?.replayed).toBe('true');
+  const { balance } = await apiCall<{ balance: number }>('GET', `/v1/accounts/${account.id}`, undefined, {
+    authorization: `Bearer ${customer.token}`,
+  });
+  expect(balance).toBe(5_000);
+  expect(problems).toEqual([]);
+  await context.close();
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import {
+  auditPath,
+  isAdminToken,
+  matchAdmin,
+  reasonProblem,
+  referenceProblem,
+  tokenGroups,
+} from './access.ts';
+
+const jwt = (payload: unknown) =>
+  ['{"alg":"RS256"}', JSON.stringify(payload), 'sig']
+    .map((p) => Buffer.from(p).toString('base64url'))
+    .join('.');
+
+const ID = '0b6f1c7e-3a52-4c1e-9d59-2f1a3b4c5d6e';
+
+describe('tokenGroups / isAdminToken', () => {
+  it('reads cognito:groups from the payload (base64url, no padding)', () => {
+    expect(tokenGroups(jwt({ sub: 'x', 'cognito:groups': ['admin', 'staff'] }))).toEqual(['admin', 'staff']);
+    expect(isAdminToken(jwt({ 'cognito:groups': ['admin'] }))).toBe(true);
+    // A payload whose base64url needs `-`/`_` and padding back.
+    expect(isAdminToken(jwt({ n: '>>>???', 'cognito:groups': ['admin'] }))).toBe(true);
+  });
+
+  it('is false for a customer token, another group, a malformed token or none', () => {
+    expect(isAdminToken(jwt({ sub: 'x' }))).toBe(false);
+    expect(isAdminToken(jwt({ 'cognito:groups': ['administrators'] }))).toBe(false);
+    expect(isAdminToken(jwt({ 'cognito:groups': 'admin' }))).toBe(false);
+    expect(isAdminToken('not-a-jwt')).toBe(false);
+    expect(isAdminToken('a.%%%.c')).toBe(false);
+    expect(isAdminToken(undefined)).toBe(false);
+  });
+});
+
+describe('matchAdmin', () => {
+  it('maps the back office paths', () => {
+    expect(matchAdmin('/admin')).toEqual({ name: 'search' });
+    expect(matchAdmin('/admin/')).toEqual({ name: 'search' });
+    expect(matchAdmin('/admin/audit')).toEqual({ name: 'audit' });
+    expect(matchAdmin(`/admin/customers/${ID}`)).toEqual({ name: 'customer', id: ID });
+    expect(matchAdmin(`/admin/accounts/${ID}`)).toEqual({ name: 'account', id: ID });
+    expect(matchAdmin(`/admin/transactions/${ID}`)).toEqual({ name: 'transaction', id: ID });
+  });
+  it('anything else is not found', () => {
+    expect(matchAdmin('/admin/accounts/123')).toEqual({ name: 'notFound' });
+    expect(matchAdmin(`/admin/customers/${ID}/x`)).toEqual({ name: 'notFound' });
+    expect(matchAdmin('/administrator')).toEqual({ name: 'notFound' });
+  });
+});
+
+describe('auditPath', () => {
+  it('takes the subject, else the actor, trimmed and encoded', () => {
+    expect(auditPath({ subjectId: ` ${ID} ` })).toBe(`/admin/audit?subjectId=${ID}`);
+    expect(auditPath({ subjectId: 'a b@x.com', actorId: 'z' })).toBe('/admin/audit?subjectId=a+b%40x.com');
+    expect(auditPath({ subjectId: ' ', actorId: 'sub-1' })).toBe('/admin/audit?actorId=sub-1');
+    expect(auditPath({})).toBe('/admin/audit');
+  });
+});
+
+describe('reasonProblem / referenceProblem', () => {
+  it('a reason is 3 to 500 characters; required only where the API requires it', () => {
+    expect(reasonProblem('', true)).toMatch(/Give a reason/);
+    expect(reasonProblem('  ', false)).toBeUndefined();
+    expect(reasonProblem('ab', false)).toMatch(/3 to 500/);
+    expect(reasonProblem(' abc ', true)).toBeUndefined();
+    expect(reasonProblem('x'.repeat(500), true)).toBeUndefined();
+    expect(reasonProblem('x'.repeat(501), true)).toMatch(/3 to 500/);
+  });
+  it('a reference is 1 to 64 characters', () => {
+    expect(referenceProblem(' ')).toMatch(/slip/);
+    expect(referenceProblem('BR12-000481')).toBeUndefined();
+    expect(referenceProblem('x'.repeat(65))).toMatch(/64/);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * The back office's pure pieces: who may see it (the access token's `cognito:groups`), and its own
+ * paths under /admin. The token is only read, never trusted: the server checks the group, the TOTP
+ * login and every rule on each request; this merely hides what an ordinary customer cannot use.
+ */
+
+export const ADMIN_GROUP = 'admin';
+
+/** The groups in a JWT's payload (`cognito:groups`), or none if the token cannot be read. */
+export const tokenGroups = (token: string | undefined): string[] => {
+  const payload = token?.split('.')[1];
+  if (!payload) return [];
+  try {
+    const b64 = payload.replace(/-/g, '+').replace(/_/g, '/');
+    const json = JSON.parse(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4))) as Record<string, unknown>;
+    const groups = json['cognito:groups'];
+    return Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [];
+  } catch {
+    return [];
+  }
+};
+
+export const isAdminToken = (token: string | undefined): boolean => tokenGroups(token).includes(ADMIN_GROUP);
+
+/** The back office's screens. */
+export type AdminScreen =
+  | { name: 'search' }
+  | { name: 'customer'; id: string }
+  | { name: 'account'; id: string }
+  | { name: 'transaction'; id: string }
+  | { name: 'audit' }
+  | { name: 'notFound' };
+
+const ID = '([0-9a-fA-F-]{36})';
+const table: [RegExp, (m: RegExpExecArray) => AdminScreen][] = [
+  [/^\/admin$/, () => ({ name: 'search' })],
+  [/^\/admin\/audit$/, () => ({ name: 'audit' })],
+  [new RegExp(`^/admin/customers/${ID}$`), (m) => ({ name: 'customer', id: m[1] as string })],
+  [new RegExp(`^/admin/accounts/${ID}$`), (m) => ({ name: 'account', id: m[1] as string })],
+  [new RegExp(`^/admin/transactions/${ID}$`), (m) => ({ name: 'transaction', id: m[1] as string })],
+];
+
+export const matchAdmin = (pathname: string): AdminScreen => {
+  const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
+  for (const [re, make] of table) {
+    const m = re.exec(path);
+    if (m) return make(m);
+  }
+  return { name: 'notFound' };
+};
+
+/** The audit list's address for a subject or an actor (one of them; the subject wins). */
+export const auditPath = (who: { subjectId?: string; actorId?: string }): string => {
+  const subject = who.subjectId?.trim();
+  const actor = who.actorId?.trim();
+  const q = new URLSearchParams();
+  if (subject) q.set('subjectId', subject);
+  else if (actor) q.set('actorId', actor);
+  const s = q.toString();
+  return s ? `/admin/audit?${s}` : '/admin/audit';
+};
+
+/** A reason the API accepts: 3 to 500 characters once trimmed. Returns the problem, if any. */
+export const reasonProblem = (reason: string, required: boolean): string | undefined => {
+  const r = reason.trim();
+  if (!r) return required ? 'Give a reason (3 to 500 characters); it goes into the audit trail.' : undefined;
+  if (r.length < 3 || r.length > 500) return 'A reason is 3 to 500 characters long.';
+  return undefined;
+};
+
+/** A teller's slip or receipt number: 1 to 64 characters. */
+export const referenceProblem = (reference: string): string | undefined => {
+  const r = reference.trim();
+  if (!r) return 'Enter the slip or receipt number.';
+  if (r.length > 64) return 'A reference is at most 64 characters long.';
+  return undefined;
+};

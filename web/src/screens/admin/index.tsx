@@ -1,0 +1,722 @@
+/**
+ * The back office (bank staff): find a customer, the customer view (profile, login status,
+ * accounts; unlock, disable, enable), an account (freeze and unfreeze with a reason, teller cash,
+ * history), a transaction (reversal) and the audit list. Loaded on demand (a dynamic import from
+ * app.tsx), so customers never download it. The server enforces every rule; refusals are shown in
+ * plain words (src/errors.ts).
+ */
+import { useRef, useState } from 'preact/hooks';
+import { auditPath, matchAdmin, reasonProblem, referenceProblem } from '../../admin/access.ts';
+import {
+  type AdminAccount,
+  type AdminApi,
+  type AdminTransaction,
+  type AuditRecord,
+  adminApi,
+  type CustomerSummary,
+} from '../../admin-api.ts';
+import { type HistoryEntry, outcomeUnknown } from '../../api.ts';
+import { explain } from '../../errors.ts';
+import { createIntent } from '../../idempotency.ts';
+import { formatMoney, parseAmount } from '../../money.ts';
+import {
+  accountName,
+  Field,
+  FormError,
+  Link,
+  type Load,
+  LoadState,
+  Money,
+  Page,
+  SubmitButton,
+  useApp,
+  useForm,
+  useLoad,
+} from '../../ui.tsx';
+
+const useAdmin = (): AdminApi => {
+  const { api } = useApp();
+  const ref = useRef<AdminApi | undefined>(undefined);
+  ref.current ??= adminApi(api);
+  return ref.current;
+};
+
+/** The data last loaded: kept on screen while a reload after an action runs. */
+const useLast = <T,>(load: Load<T>): T | undefined => {
+  const last = useRef<T | undefined>(undefined);
+  if (load.state === 'ok') last.current = load.data;
+  return last.current;
+};
+
+const useIntent = <P, R>() => useRef(createIntent<P, R>({ isRetryable: outcomeUnknown })).current;
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const when = (iso: string | null | undefined) => (iso ? dateFormat.format(new Date(iso)) : '—');
+
+const STATUS: Record<AdminAccount['status'], string> = {
+  active: 'Active',
+  frozen: 'Frozen',
+  closed: 'Closed',
+};
+const TX: Record<HistoryEntry['type'], string> = {
+  deposit: 'Deposit',
+  withdrawal: 'Withdrawal',
+  transfer: 'Transfer',
+  refund: 'Refund',
+  reversal: 'Reversal',
+};
+
+/** A result announced to screen readers, next to the action that caused it. */
+const Done = ({ message }: { message: string | undefined }) =>
+  message ? (
+    <p class="notice" role="status">
+      {message}
+    </p>
+  ) : null;
+
+const BackLinks = ({ audit }: { audit?: string }) => (
+  <p class="admin-links">
+    <Link to="/admin">Find a customer</Link>
+    {audit ? (
+      <>
+        {' · '}
+        <Link to={auditPath({ subjectId: audit })}>Audit trail</Link>
+      </>
+    ) : null}
+  </p>
+);
+
+export const AdminView = ({ pathname }: { pathname: string }) => {
+  const { query } = useApp();
+  const screen = matchAdmin(pathname);
+  switch (screen.name) {
+    case 'search':
+      return <Search />;
+    case 'customer':
+      return <Customer id={screen.id} key={screen.id} />;
+    case 'account':
+      return <AccountView id={screen.id} key={screen.id} />;
+    case 'transaction':
+      return <TransactionView id={screen.id} key={screen.id} />;
+    case 'audit':
+      return <Audit key={query.toString()} />;
+    case 'notFound':
+      return (
+        <Page title="Page not found">
+          <p>
+            There is nothing at this address. <Link to="/admin">Go to the back office</Link>.
+          </p>
+        </Page>
+      );
+  }
+};
+
+// ---------- search ----------
+
+const Search = () => {
+  const admin = useAdmin();
+  const { navigate } = useApp();
+  const form = useForm({ email: '' }, 'search-error');
+  const byNumber = useForm({ number: '' }, 'number-error');
+  const [found, setFound] = useState<{ email: string; items: CustomerSummary[] } | undefined>();
+
+  const search = form.submit(
+    () => ({ email: /^\S+@\S+$/.test(form.values.email.trim()) ? undefined : 'Enter an email address.' }),
+    async () => {
+      const email = form.values.email.trim();
+      setFound({ email, items: (await admin.findCustomer(email)).items });
+    },
+  );
+  const find = byNumber.submit(
+    () => ({
+      number: /^\d{10}$/.test(byNumber.values.number.replace(/\s/g, ''))
+        ? undefined
+        : 'Enter the 10-digit account number.',
+    }),
+    async () => {
+      const a = await admin.accountByNumber(byNumber.values.number.replace(/\s/g, ''));
+      navigate(`/admin/accounts/${a.id}`);
+    },
+  );
+
+  return (
+    <Page narrow title="Back office">
+      <form onSubmit={search} noValidate aria-labelledby="find-customer">
+        <h2 id="find-customer">Find a customer</h2>
+        <Field label="Customer email" type="email" autocomplete="off" {...form.bind('email')} />
+        <FormError message={form.message} id={form.formErrorId} />
+        <div class="actions">
+          <SubmitButton busy={form.busy} busyText="Searching…">
+            Search
+          </SubmitButton>
+        </div>
+      </form>
+      {found ? (
+        <section aria-labelledby="results">
+          <h2 id="results">Results</h2>
+          {found.items.length === 0 ? (
+            <p role="status">No customer has the email {found.email}.</p>
+          ) : (
+            <ul class="account-list">
+              {found.items.map((c) => (
+                <li key={c.userId}>
+                  <Link to={`/admin/customers/${c.userId}`} class="account-link">
+                    <span class="account-name">{c.name}</span>
+                    <span class="account-meta">
+                      {c.email} · customer since {when(c.createdAt)}
+                    </span>
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      ) : null}
+      <form onSubmit={find} noValidate aria-labelledby="find-account">
+        <h2 id="find-account">Find an account</h2>
+        <Field label="Account number" inputMode="numeric" autocomplete="off" {...byNumber.bind('number')} />
+        <FormError message={byNumber.message} id={byNumber.formErrorId} />
+        <div class="actions">
+          <SubmitButton busy={byNumber.busy} busyText="Finding…" class="">
+            Open account
+          </SubmitButton>
+        </div>
+      </form>
+      <p>
+        <Link to="/admin/audit">Audit trail</Link>
+      </p>
+    </Page>
+  );
+};
+
+// ---------- customer ----------
+
+const Customer = ({ id }: { id: string }) => {
+  const admin = useAdmin();
+  const load = useLoad(() => admin.customer(id), [id]);
+  const form = useForm({ reason: '' }, 'login-error');
+  const [done, setDone] = useState<string | undefined>();
+
+  const act = (kind: 'unlock' | 'disable' | 'enable') =>
+    form.submit(
+      () => ({ reason: reasonProblem(form.values.reason, kind === 'disable') }),
+      async () => {
+        setDone(undefined);
+        const reason = form.values.reason.trim();
+        if (kind === 'disable') await admin.disable(id, reason);
+        else if (kind === 'enable') await admin.enable(id, reason || undefined);
+        else await admin.unlock(id, reason || undefined);
+        form.reset();
+        setDone(
+          kind === 'disable'
+            ? 'Login disabled.'
+            : kind === 'enable'
+              ? 'Login enabled again.'
+              : 'Login locks cleared.',
+        );
+        load.reload();
+      },
+    );
+
+  const c = useLast(load);
+  return (
+    <Page title={c ? `Customer: ${c.name}` : 'Customer'}>
+      {!c ? (
+        <LoadState load={load} what="the customer" />
+      ) : (
+        <>
+          <BackLinks audit={c.userId} />
+          <dl class="summary">
+            <dt>Email</dt>
+            <dd data-testid="customer-email">{c.email}</dd>
+            <dt>Customer since</dt>
+            <dd>{when(c.createdAt)}</dd>
+            <dt>User id</dt>
+            <dd class="break">{c.userId}</dd>
+            <dt>Login</dt>
+            <dd data-testid="login-status">
+              {c.login.enabled ? 'Enabled' : `Disabled since ${when(c.login.disabledAt)}`}
+              {c.login.disabledReason ? ` (${c.login.disabledReason})` : ''}
+            </dd>
+            <dt>Locked until</dt>
+            <dd>{c.login.lockedUntil ? when(c.login.lockedUntil) : 'Not locked'}</dd>
+            <dt>Slowed until</dt>
+            <dd>{c.login.slowedUntil ? when(c.login.slowedUntil) : 'Not slowed'}</dd>
+          </dl>
+          <section aria-labelledby="accounts">
+            <h2 id="accounts">Accounts</h2>
+            {c.accounts.length === 0 ? (
+              <p>No accounts.</p>
+            ) : (
+              <ul class="account-list">
+                {c.accounts.map((a) => (
+                  <li key={a.id}>
+                    <Link to={`/admin/accounts/${a.id}`} class="account-link">
+                      <span class="account-name">{accountName(a)}</span>
+                      <span class="account-balance">
+                        <span class="visually-hidden">Balance </span>
+                        <Money minor={a.balance} currency={a.currency} />
+                      </span>
+                      <span class="account-meta">
+                        No. <span class="account-number">{a.number}</span> · {a.currency}
+                        {a.status !== 'active' ? <span class="badge">{STATUS[a.status]}</span> : null}
+                      </span>
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+          <section aria-labelledby="login-actions">
+            <h2 id="login-actions">Login</h2>
+            <form onSubmit={act(c.login.enabled ? 'disable' : 'enable')} noValidate>
+              <Field
+                label="Reason"
+                hint="Recorded in the audit trail. Required to disable."
+                maxLength={500}
+                {...form.bind('reason')}
+              />
+              <FormError message={form.message} id={form.formErrorId} />
+              <Done message={done} />
+              <div class="actions">
+                <SubmitButton
+                  busy={form.busy}
+                  busyText="Saving…"
+                  class={c.login.enabled ? 'danger' : 'primary'}
+                >
+                  {c.login.enabled ? 'Disable login' : 'Enable login'}
+                </SubmitButton>
+                <SubmitButton
+                  busy={form.busy}
+                  busyText="Saving…"
+                  class=""
+                  type="button"
+                  onClick={() => void act('unlock')()}
+                >
+                  Unlock login
+                </SubmitButton>
+              </div>
+            </form>
+          </section>
+        </>
+      )}
+    </Page>
+  );
+};
+
+// ---------- account ----------
+
+type TellerIntent = { id: string; kind: 'deposit' | 'withdraw'; amount: number; reference: string };
+
+const AccountView = ({ id }: { id: string }) => {
+  const admin = useAdmin();
+  const load = useLoad(() => admin.account(id), [id]);
+  const [n, setN] = useState(0);
+  const a = useLast(load);
+  const refresh = () => {
+    load.reload();
+    setN((x) => x + 1);
+  };
+  return (
+    <Page title={a ? `Account ${a.number}` : 'Account'}>
+      {!a ? (
+        <LoadState load={load} what="the account" />
+      ) : (
+        <>
+          <BackLinks audit={a.id} />
+          <dl class="summary">
+            <dt>Owner</dt>
+            <dd>
+              <Link to={`/admin/customers/${a.ownerId}`}>View the customer</Link>
+            </dd>
+            <dt>Status</dt>
+            <dd data-testid="account-status">{STATUS[a.status]}</dd>
+            <dt>Balance</dt>
+            <dd data-testid="balance">
+              <Money minor={a.balance} currency={a.currency} />
+            </dd>
+            <dt>Available</dt>
+            <dd>
+              <Money minor={a.available} currency={a.currency} />
+            </dd>
+            <dt>Type</dt>
+            <dd>
+              {accountName(a)} · {a.currency}
+            </dd>
+          </dl>
+          {a.status === 'closed' ? null : <FreezeForm account={a} onDone={refresh} />}
+          {a.status === 'closed' ? null : <TellerForm account={a} onDone={refresh} />}
+          <History id={a.id} key={n} />
+        </>
+      )}
+    </Page>
+  );
+};
+
+const FreezeForm = ({ account, onDone }: { account: AdminAccount; onDone(): void }) => {
+  const admin = useAdmin();
+  const form = useForm({ reason: '' }, 'freeze-error');
+  const [done, setDone] = useState<string | undefined>();
+  const frozen = account.status === 'frozen';
+  const submit = form.submit(
+    () => ({ reason: reasonProblem(form.values.reason, true) }),
+    async () => {
+      setDone(undefined);
+      const reason = form.values.reason.trim();
+      await (frozen ? admin.unfreeze(account.id, reason) : admin.freeze(account.id, reason));
+      form.reset();
+      setDone(
+        frozen ? 'Account unfrozen.' : 'Account frozen: no money moves in or out until it is unfrozen.',
+      );
+      onDone();
+    },
+  );
+  return (
+    <section aria-labelledby="freeze">
+      <h2 id="freeze">{frozen ? 'Unfreeze' : 'Freeze'}</h2>
+      <Done message={done} />
+      <form onSubmit={submit} noValidate>
+        <Field
+          name="reason"
+          label={frozen ? 'Reason to unfreeze' : 'Reason to freeze'}
+          hint="Recorded in the audit trail."
+          maxLength={500}
+          value={form.values.reason}
+          onValue={(v) => form.set('reason', v)}
+          error={form.fields.reason}
+        />
+        <FormError message={form.message} id={form.formErrorId} />
+        <div class="actions">
+          <SubmitButton busy={form.busy} busyText="Saving…" class={frozen ? 'primary' : 'danger'}>
+            {frozen ? 'Unfreeze account' : 'Freeze account'}
+          </SubmitButton>
+        </div>
+      </form>
+    </section>
+  );
+};
+
+const TellerForm = ({ account, onDone }: { account: AdminAccount; onDone(): void }) => {
+  const admin = useAdmin();
+  const form = useForm({ amount: '', reference: '', description: '' }, 'teller-error');
+  const [kind, setKind] = useState<'deposit' | 'withdraw'>('deposit');
+  const [done, setDone] = useState<{ text: string; tx: string } | undefined>();
+  const intent = useIntent<TellerIntent, AdminTransaction>();
+  const parsed = parseAmount(form.values.amount, account.currency);
+  const submit = form.submit(
+    () => ({
+      amount: parsed.ok ? undefined : parsed.message,
+      reference: referenceProblem(form.values.reference),
+    }),
+    async () => {
+      if (!parsed.ok) return;
+      setDone(undefined);
+      const reference = form.values.reference.trim();
+      const description = form.values.description.trim();
+      const body = { amount: parsed.minor, reference, ...(description ? { description } : {}) };
+      const tx = await intent.submit({ id: account.id, kind, ...body }, (key) =>
+        admin.teller(account.id, kind, body, key),
+      );
+      form.reset();
+      setDone({
+        text: `${kind === 'deposit' ? 'Paid in' : 'Paid out'} ${formatMoney(tx.amount, tx.currency)} (reference ${reference}).`,
+        tx: tx.id,
+      });
+      onDone();
+    },
+  );
+  return (
+    <section aria-labelledby="teller">
+      <h2 id="teller">Teller cash</h2>
+      {done ? (
+        <p class="notice" role="status">
+          {done.text} <Link to={`/admin/transactions/${done.tx}`}>View the transaction</Link>
+        </p>
+      ) : null}
+      <form onSubmit={submit} noValidate>
+        <fieldset>
+          <legend>Cash</legend>
+          {(['deposit', 'withdraw'] as const).map((k) => (
+            <label class="choice" key={k}>
+              <input type="radio" name="teller-kind" checked={kind === k} onChange={() => setKind(k)} />
+              {k === 'deposit' ? 'Paid in (deposit)' : 'Paid out (withdrawal)'}
+            </label>
+          ))}
+        </fieldset>
+        <Field
+          label={`Amount (${account.currency})`}
+          inputMode="decimal"
+          autocomplete="off"
+          {...form.bind('amount')}
+        />
+        <Field
+          label="Reference"
+          hint="The slip or receipt number."
+          maxLength={64}
+          autocomplete="off"
+          {...form.bind('reference')}
+        />
+        <Field label="Description (optional)" maxLength={140} {...form.bind('description')} />
+        <FormError message={form.message} id={form.formErrorId} />
+        <div class="actions">
+          <SubmitButton busy={form.busy} busyText="Posting…">
+            {kind === 'deposit' ? 'Pay in cash' : 'Pay out cash'}
+          </SubmitButton>
+        </div>
+      </form>
+    </section>
+  );
+};
+
+const History = ({ id }: { id: string }) => {
+  const admin = useAdmin();
+  const [pages, setPages] = useState<HistoryEntry[][]>([]);
+  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>();
+  const load = useLoad(async () => {
+    const p = await admin.history(id);
+    setPages([p.items]);
+    setCursor(p.nextCursor);
+    return p;
+  }, [id]);
+  const more = async () => {
+    try {
+      const p = await admin.history(id, cursor);
+      setPages((x) => [...x, p.items]);
+      setCursor(p.nextCursor);
+    } catch (e) {
+      setError(explain(e).message);
+    }
+  };
+  const items = pages.flat();
+  return (
+    <section aria-labelledby="history">
+      <h2 id="history">History</h2>
+      {load.state !== 'ok' ? (
+        <LoadState load={load} what="the history" />
+      ) : items.length === 0 ? (
+        <p>No transactions yet.</p>
+      ) : (
+        <ol class="history">
+          {items.map((e) => (
+            <li key={e.transactionId}>
+              <Link to={`/admin/transactions/${e.transactionId}`}>{e.description || TX[e.type]}</Link>
+              <span class="amount">
+                <Money minor={e.amount} currency={e.currency} signed />
+              </span>
+              <span class="meta">
+                {TX[e.type]} · {e.status}
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+      <FormError message={error} />
+      {cursor ? (
+        <button type="button" onClick={more}>
+          Show older
+        </button>
+      ) : null}
+    </section>
+  );
+};
+
+// ---------- transaction ----------
+
+const Side = ({ label, side }: { label: string; side: AdminTransaction['from'] }) =>
+  side ? (
+    <>
+      <dt>{label}</dt>
+      <dd>
+        <Link to={`/admin/accounts/${side.accountId}`}>Account {side.accountNumber}</Link>
+        {' · '}
+        <Link to={`/admin/customers/${side.ownerId}`}>owner</Link>
+      </dd>
+    </>
+  ) : null;
+
+const TransactionView = ({ id }: { id: string }) => {
+  const admin = useAdmin();
+  const { navigate } = useApp();
+  const load = useLoad(() => admin.transaction(id), [id]);
+  const form = useForm({ amount: '', reason: '' }, 'reverse-error');
+  const intent = useIntent<{ id: string; amount?: number; reason: string }, AdminTransaction>();
+  const t = load.state === 'ok' ? load.data : undefined;
+  const parsed = t && form.values.amount.trim() ? parseAmount(form.values.amount, t.currency) : undefined;
+  const submit = form.submit(
+    () => ({
+      amount: parsed && !parsed.ok ? parsed.message : undefined,
+      reason: reasonProblem(form.values.reason, true),
+    }),
+    async () => {
+      const body = {
+        ...(parsed?.ok ? { amount: parsed.minor } : {}),
+        reason: form.values.reason.trim(),
+      };
+      const r = await intent.submit({ id, ...body }, (key) => admin.reverse(id, body, key));
+      navigate(`/admin/transactions/${r.id}`, {
+        flash: `Reversed ${formatMoney(Math.abs(r.amount), r.currency)}. This is the reversal.`,
+      });
+    },
+  );
+  const title = t ? `${TX[t.type]} of ${formatMoney(Math.abs(t.amount), t.currency)}` : 'Transaction';
+  return (
+    <Page title={title}>
+      {!t ? (
+        <LoadState load={load} what="the transaction" />
+      ) : (
+        <>
+          <BackLinks audit={t.id} />
+          <dl class="summary">
+            <dt>Status</dt>
+            <dd data-testid="tx-status">{t.status}</dd>
+            <Side label="From" side={t.from} />
+            <Side label="To" side={t.to} />
+            <dt>Description</dt>
+            <dd>{t.description || '—'}</dd>
+            <dt>Created</dt>
+            <dd>{when(t.createdAt)}</dd>
+            {t.reversedAmount ? (
+              <>
+                <dt>Reversed so far</dt>
+                <dd data-testid="reversed">
+                  <Money minor={t.reversedAmount} currency={t.currency} />
+                </dd>
+              </>
+            ) : null}
+            {t.refundOf ? (
+              <>
+                <dt>Reverses or refunds</dt>
+                <dd>
+                  <Link to={`/admin/transactions/${t.refundOf}`}>The original transaction</Link>
+                </dd>
+              </>
+            ) : null}
+            <dt>Transaction id</dt>
+            <dd class="break">{t.id}</dd>
+          </dl>
+          {t.status === 'posted' && t.type !== 'reversal' ? (
+            <section aria-labelledby="reverse">
+              <h2 id="reverse">Reverse</h2>
+              <form onSubmit={submit} noValidate>
+                <Field
+                  label={`Amount to reverse (${t.currency}, optional)`}
+                  hint="Leave empty to reverse all that is left."
+                  inputMode="decimal"
+                  autocomplete="off"
+                  {...form.bind('amount')}
+                />
+                <Field
+                  label="Reason for the reversal"
+                  hint="Recorded in the audit trail."
+                  maxLength={500}
+                  {...form.bind('reason')}
+                />
+                <FormError message={form.message} id={form.formErrorId} />
+                <div class="actions">
+                  <SubmitButton busy={form.busy} busyText="Reversing…" class="danger">
+                    Reverse transaction
+                  </SubmitButton>
+                </div>
+              </form>
+            </section>
+          ) : null}
+        </>
+      )}
+    </Page>
+  );
+};
+
+// ---------- audit ----------
+
+const OUTCOME: Record<AuditRecord['outcome'], string> = {
+  succeeded: 'Done',
+  refused: 'Refused',
+  failed: 'Failed',
+};
+
+const Audit = () => {
+  const admin = useAdmin();
+  const { query, navigate } = useApp();
+  const subjectId = query.get('subjectId') ?? '';
+  const actorId = query.get('actorId') ?? '';
+  const form = useForm({ subjectId, actorId }, 'audit-error');
+  const [more, setMore] = useState<{ items: AuditRecord[]; cursor: string | null }>({
+    items: [],
+    cursor: null,
+  });
+  const [moreError, setMoreError] = useState<string | undefined>();
+  const asked = Boolean(subjectId || actorId);
+  const load = useLoad(async () => {
+    if (!asked) return undefined;
+    const p = await admin.audit({ subjectId, actorId });
+    setMore({ items: [], cursor: p.nextCursor });
+    return p;
+  }, [subjectId, actorId]);
+  const submit = form.submit(
+    () =>
+      form.values.subjectId.trim() || form.values.actorId.trim()
+        ? undefined
+        : { subjectId: 'Enter a subject or an actor.' },
+    async () => navigate(auditPath(form.values)),
+  );
+  const older = async () => {
+    try {
+      const p = await admin.audit({ subjectId, actorId, cursor: more.cursor });
+      setMore((m) => ({ items: [...m.items, ...p.items], cursor: p.nextCursor }));
+    } catch (e) {
+      setMoreError(explain(e).message);
+    }
+  };
+  const items = load.state === 'ok' && load.data ? [...load.data.items, ...more.items] : [];
+  return (
+    <Page title="Audit trail">
+      <BackLinks />
+      <form onSubmit={submit} noValidate>
+        <Field
+          label="Subject"
+          hint="A customer, account or transaction id, or an email."
+          autocomplete="off"
+          {...form.bind('subjectId')}
+        />
+        <Field label="Actor" hint="The user id of who acted." autocomplete="off" {...form.bind('actorId')} />
+        <FormError message={form.message} id={form.formErrorId} />
+        <div class="actions">
+          <SubmitButton busy={form.busy} busyText="Loading…">
+            Show records
+          </SubmitButton>
+        </div>
+      </form>
+      {!asked ? (
+        <p>Enter a subject or an actor to see their records, newest first.</p>
+      ) : load.state !== 'ok' ? (
+        <LoadState load={load} what="the audit records" />
+      ) : items.length === 0 ? (
+        <p role="status">No records.</p>
+      ) : (
+        <section aria-labelledby="records">
+          <h2 id="records">Records {subjectId ? 'about this subject' : 'by this actor'}</h2>
+          <ol class="history audit-list">
+            {items.map((r) => (
+              <li key={r.id} data-action={r.action}>
+                <span class="what">{r.action}</span>
+                <span class="amount">{OUTCOME[r.outcome]}</span>
+                <span class="meta">
+                  {when(r.at)} · {r.actor.role} <span class="break">{r.actor.userId}</span> · {r.subject.type}{' '}
+                  <span class="break">{r.subject.id}</span>
+                  {r.reason ? ` · “${r.reason}”` : ''}
+                </span>
+              </li>
+            ))}
+          </ol>
+          <FormError message={moreError} />
+          {more.cursor ? (
+            <button type="button" onClick={older}>
+              Show older
+            </button>
+          ) : null}
+        </section>
+      )}
+    </Page>
+  );
+};
