@@ -17,7 +17,15 @@ import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
 import { gsi1, tableKeys, ttlAttribute } from '../src/store/table.ts';
 import { type BankApp, buildBankApp } from './bank-app.ts';
 import { repoRoot } from './bundling.ts';
-import { cognitoUserActions, pagesWithCursors, streamActions, tableActions } from './functions.ts';
+import {
+  auditLeadingKeys,
+  auditNeverActions,
+  cognitoManageActions,
+  cognitoUserActions,
+  pagesWithCursors,
+  streamActions,
+  tableActions,
+} from './functions.ts';
 import { guardValidator } from './nag.ts';
 import { contentSecurityPolicy } from './web.ts';
 
@@ -26,6 +34,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  Condition?: unknown;
 }
 
 const cdkContext = (JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { context: Json })
@@ -143,6 +152,16 @@ describe('dev stage (with a web build)', () => {
       const perms = permissionsOf(fn);
       const statements = statementsOf(s, fn);
       for (const st of statements) {
+        // The one Deny: audit items are never updated or deleted, and put only by audit writers.
+        if (st.Effect === 'Deny') {
+          expect(actionsOf(st).sort(), fn).toEqual(
+            [...auditNeverActions, ...(perms.includes('audit:write') ? [] : ['dynamodb:PutItem'])].sort(),
+          );
+          expect(st.Condition, fn).toEqual({
+            'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': auditLeadingKeys },
+          });
+          continue;
+        }
         expect(st.Effect).toBe('Allow');
         for (const a of actionsOf(st)) expect(a, `${fn}: ${a}`).not.toContain('*');
         for (const r of resourcesOf(st)) {
@@ -152,12 +171,15 @@ describe('dev stage (with a web build)', () => {
           expect(JSON.stringify(r), `${fn}: resource`).not.toMatch(/^"\*"$|\/\*"|:\*"/);
         }
       }
-      const tableStatements = statements.filter((st) => JSON.stringify(st.Resource).includes(tableId));
+      const tableStatements = statements.filter(
+        (st) => st.Effect === 'Allow' && JSON.stringify(st.Resource).includes(tableId),
+      );
       const actions = new Set(tableStatements.flatMap(actionsOf));
       const expected = new Set<string>([
         ...(perms.includes('table:read') || perms.includes('table:write') ? tableActions.read : []),
         ...(perms.includes('table:write') ? tableActions.write : []),
         ...(perms.includes('table:delete') ? tableActions.delete : []),
+        ...(perms.includes('audit:write') ? ['dynamodb:PutItem'] : []),
         ...(functionsWith('stream').some((f) => f.name === fn) ? streamActions : []),
       ]);
       expect([...actions].sort(), fn).toEqual([...expected].sort());
@@ -224,7 +246,8 @@ describe('dev stage (with a web build)', () => {
         .flatMap(actionsOf)
         .filter((a) => a.startsWith('cognito-idp:'))
         .sort();
-      expect(actions, fn).toEqual(fn === 'auth' ? [...cognitoUserActions].sort() : []);
+      const expected = fn === 'auth' ? cognitoUserActions : fn === 'admin' ? cognitoManageActions : [];
+      expect([...new Set(actions)], fn).toEqual([...expected].sort());
     }
   });
 
@@ -252,7 +275,9 @@ describe('dev stage (with a web build)', () => {
   it('gives the cursor secret\u2019s ARN (never its value) only to the functions that page with cursors, with read access to it', () => {
     expect(functionNames.filter(pagesWithCursors).sort()).toEqual([
       'accounts-read',
+      'admin',
       'events-api',
+      'profile',
       'webhooks-api',
     ]);
     const secret = logicalId(s.stack, s.stack.functions.cursorSecret);
@@ -855,6 +880,8 @@ describe('auto-confirm (local-like dev)', () => {
         expect(cognito.flatMap(actionsOf).sort()).toEqual(
           ['cognito-idp:AdminConfirmSignUp', ...cognitoUserActions].sort(),
         );
+      } else if (fn === 'admin') {
+        expect([...new Set(cognito.flatMap(actionsOf))].sort()).toEqual([...cognitoManageActions].sort());
       } else {
         expect(cognito, fn).toEqual([]);
       }
