@@ -482,7 +482,7 @@ describe('API5:2023 Broken Function Level Authorization', () => {
       if (!needsToken(r)) expect(r.path === '/health' || r.path.startsWith('/v1/auth/'), where).toBe(true);
       else
         expect(r.path, where).toMatch(
-          /^\/v1\/(me|accounts|transactions|transfers|events|webhooks|payees|scheduled-transfers|auth\/logout)(\/|$)/,
+          /^\/v1\/(me|accounts|transactions|transfers|limits|events|webhooks|payees|scheduled-transfers|auth\/logout)(\/|$)/,
         );
     }
   });
