@@ -2,8 +2,8 @@
  * Settings in the browser, at 1280 and 390 px, with axe in both themes on every screen: email
  * notification preferences that persist; a webhook whose secret is shown once, whose failed delivery
  * is listed and retried until delivered (to a real local receiver that checks the signature), then
- * deleted; the security activity screen (its route, GET /v1/me/activity, comes from another branch, so
- * its answer is stubbed here: this checks the screen, not the route).
+ * deleted; the security activity screen, first from the real GET /v1/me/activity (the login just
+ * made), then from a stubbed two-page answer (the wording, the marks, and "Show older activity").
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -185,38 +185,62 @@ describe.each(WIDTHS)('at %i px', (width) => {
       const c = await seedCustomer([]);
       const { page, problems, context } = await openPage(browser(), { width, height: 900 });
       await logIn(page, c);
-      // GET /v1/me/activity is not on this branch yet: its answer is stubbed in the shape it is built to.
-      await page.route('**/v1/me/activity*', (route) =>
-        route.fulfill({
-          status: 200,
-          contentType: 'application/json',
-          body: JSON.stringify({
-            items: [
-              {
-                id: 'a3',
-                at: '2026-11-30T07:10:00Z',
-                action: 'login_succeeded',
-                outcome: 'success',
-                sourceIp: '203.0.113.7',
-              },
-              {
-                id: 'a2',
-                at: '2026-11-30T07:09:00Z',
-                action: 'login_failed',
-                outcome: 'failure',
-                sourceIp: '198.51.100.4',
-              },
-              { id: 'a1', at: '2026-11-30T07:00:00Z', action: 'mfa_enabled', outcome: 'success' },
-            ],
-          }),
-        }),
-      );
+      // First the real GET /v1/me/activity: the login just made is there.
       await page.getByRole('link', { name: 'Settings', exact: true }).click();
       await page
         .getByRole('navigation', { name: 'Settings' })
         .getByRole('link', { name: 'Security activity' })
         .click();
       await page.getByRole('heading', { level: 1, name: 'Security activity' }).waitFor();
+      await page.getByTestId('activity').getByText('Logged in').first().waitFor();
+      // Then a stubbed answer in two pages, to see the wording, the marks and "Show older activity".
+      await page.route('**/v1/me/activity*', (route) => {
+        const older = new URL(route.request().url()).searchParams.get('cursor') === 'page-2';
+        return route.fulfill({
+          status: 200,
+          contentType: 'application/json',
+          body: JSON.stringify(
+            older
+              ? {
+                  items: [
+                    { id: 'a1', at: '2026-11-30T07:00:00Z', action: 'mfa_enabled', outcome: 'success' },
+                  ],
+                  nextCursor: null,
+                }
+              : {
+                  items: [
+                    {
+                      id: 'a3',
+                      at: '2026-11-30T07:10:00Z',
+                      action: 'login_succeeded',
+                      outcome: 'success',
+                      sourceIp: '203.0.113.7',
+                    },
+                    {
+                      id: 'a2',
+                      at: '2026-11-30T07:09:00Z',
+                      action: 'login_failed',
+                      outcome: 'failure',
+                      sourceIp: '198.51.100.4',
+                    },
+                  ],
+                  nextCursor: 'page-2',
+                },
+          ),
+        });
+      });
+      await page
+        .getByRole('navigation', { name: 'Settings' })
+        .getByRole('link', { name: 'Security', exact: true })
+        .click();
+      await page.getByRole('heading', { level: 1, name: 'Security' }).waitFor();
+      await page
+        .getByRole('navigation', { name: 'Settings' })
+        .getByRole('link', { name: 'Security activity' })
+        .click();
+      await page.getByRole('heading', { level: 1, name: 'Security activity' }).waitFor();
+      await page.getByRole('button', { name: 'Show older activity' }).click();
+      await page.getByRole('button', { name: 'Show older activity' }).waitFor({ state: 'detached' });
       const items = page.getByTestId('activity').locator('li');
       await items.first().waitFor();
       expect(await items.allTextContents()).toEqual([

@@ -2,9 +2,8 @@
  * The customer's own security activity, newest first (see ../activity.ts for the route and its
  * adapter). Loaded lazily.
  */
-import { useState } from 'preact/hooks';
 import { type ActivityItem, activityPage, describeAction, describeOutcome, isWorrying } from '../activity.ts';
-import { explain } from '../errors.ts';
+import { useMore } from '../more.ts';
 import { Empty, FormError, Link, LoadState, Page, SubmitButton, useApp, useLoad } from '../ui.tsx';
 import { when } from './developers.tsx';
 import { SettingsNav } from './settings-nav.tsx';
@@ -12,9 +11,7 @@ import { SettingsNav } from './settings-nav.tsx';
 export const Activity = () => {
   const { api } = useApp();
   const load = useLoad(() => activityPage(api), []);
-  const [more, setMore] = useState<{ items: ActivityItem[]; cursor: string | null } | undefined>();
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<string | undefined>();
+  const more = useMore<ActivityItem>((cursor) => activityPage(api, cursor));
 
   if (load.state !== 'ok')
     return (
@@ -23,21 +20,8 @@ export const Activity = () => {
         <LoadState load={load} what="your security activity" />
       </Page>
     );
-  const items = [...load.data.items, ...(more?.items ?? [])];
-  const cursor = more ? more.cursor : load.data.nextCursor;
-  const loadMore = async () => {
-    if (!cursor || loadingMore) return;
-    setLoadingMore(true);
-    setMoreError(undefined);
-    try {
-      const page = await activityPage(api, cursor);
-      setMore({ items: [...(more?.items ?? []), ...page.items], cursor: page.nextCursor });
-    } catch (e) {
-      setMoreError(explain(e).message);
-    } finally {
-      setLoadingMore(false);
-    }
-  };
+  const { items, cursor } = more.after(load.data);
+  const loadMore = () => more.load(cursor);
   return (
     <Page title="Security activity">
       <SettingsNav current="/settings/activity" />
@@ -65,10 +49,10 @@ export const Activity = () => {
           ))}
         </ol>
       )}
-      <FormError message={moreError} />
+      <FormError message={more.error} />
       {cursor ? (
         <div class="actions">
-          <SubmitButton type="button" class="" busy={loadingMore} busyText="Loading…" onClick={loadMore}>
+          <SubmitButton type="button" class="" busy={more.loading} busyText="Loading…" onClick={loadMore}>
             Show older activity
           </SubmitButton>
         </div>

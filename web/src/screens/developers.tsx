@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Delivery, settingsApi, type Webhook, type WebhookCreated } from '../api.ts';
 import { explain } from '../errors.ts';
+import { useMore } from '../more.ts';
 import {
   Empty,
   Field,
@@ -262,10 +263,8 @@ export const WebhookDetail = ({ id }: { id: string }) => {
     () => Promise.all([settingsApi(api).webhook(id), settingsApi(api).deliveries(id)]),
     [id],
   );
-  const [more, setMore] = useState<{ items: Delivery[]; cursor: string | null } | undefined>();
+  const more = useMore<Delivery>((cursor) => settingsApi(api).deliveries(id, cursor));
   const [replaced, setReplaced] = useState<Record<string, Delivery>>({});
-  const [moreError, setMoreError] = useState<string | undefined>();
-  const [loadingMore, setLoadingMore] = useState(false);
 
   if (load.state !== 'ok')
     return (
@@ -275,21 +274,10 @@ export const WebhookDetail = ({ id }: { id: string }) => {
       </Page>
     );
   const [webhook, first] = load.data;
-  const items = [...first.items, ...(more?.items ?? [])].map((d) => replaced[d.id] ?? d);
-  const cursor = more ? more.cursor : first.nextCursor;
-  const loadMore = async () => {
-    if (!cursor || loadingMore) return;
-    setLoadingMore(true);
-    setMoreError(undefined);
-    try {
-      const page = await settingsApi(api).deliveries(id, cursor);
-      setMore({ items: [...(more?.items ?? []), ...page.items], cursor: page.nextCursor });
-    } catch (e) {
-      setMoreError(explain(e).message);
-    } finally {
-      setLoadingMore(false);
-    }
-  };
+  const shown = more.after(first);
+  const items = shown.items.map((d) => replaced[d.id] ?? d);
+  const { cursor } = shown;
+  const loadMore = () => more.load(cursor);
 
   return (
     <Page title="Webhook deliveries">
@@ -316,10 +304,10 @@ export const WebhookDetail = ({ id }: { id: string }) => {
           ))}
         </ul>
       )}
-      <FormError message={moreError} />
+      <FormError message={more.error} />
       {cursor ? (
         <div class="actions">
-          <SubmitButton type="button" class="" busy={loadingMore} busyText="Loading…" onClick={loadMore}>
+          <SubmitButton type="button" class="" busy={more.loading} busyText="Loading…" onClick={loadMore}>
             Show older deliveries
           </SubmitButton>
         </div>
