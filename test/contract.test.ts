@@ -6,7 +6,6 @@
  * the headers the document marks required are present. Any mismatch fails.
  */
 import { randomUUID } from 'node:crypto';
-import { AdminAddUserToGroupCommand, CreateGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
 import { generateSync } from 'otplib';
@@ -16,7 +15,7 @@ import { routeList } from '../src/api/routes.ts';
 import { createJwtVerifier } from '../src/identity/jwt.ts';
 import { addToAdminGroup, createAdmin } from '../src/local/admins.ts';
 import { createGateway, type Gateway } from '../src/local/gateway.ts';
-import { createTestTable, createTestUserPool, type TestUserPool, useHandlerEnv } from './harness.ts';
+import { createTestTable, createTestUserPool, useHandlerEnv } from './harness.ts';
 
 type Json = Record<string, unknown>;
 interface Res {

@@ -85,12 +85,23 @@ describe('the HTTP layer', () => {
     expect(seen[0]?.caller?.groups).toEqual(groups);
   });
 
-  it('runs the guard of token routes before the input is validated', async () => {
+  it('guards a staff route before the input is read: a refused caller learns nothing of what it takes', async () => {
+    const staff = createHandler('admin-money', { freezeAccount: ok } as never);
     useGuard(async () => {
       throw new (await import('../domain/errors.ts')).BankError('forbidden');
     });
     try {
-      const r = await post('{not json at all');
+      const r = await staff(
+        buildEvent({
+          method: 'POST',
+          path: '/v1/admin/accounts/x/freeze',
+          routeKey: routeKey(routes.freezeAccount),
+          pathParameters: { id: 'not-a-uuid' },
+          headers: { 'content-type': 'application/json' },
+          body: '{not json at all',
+          claims: user,
+        }),
+      );
       expect(r.statusCode).toBe(403);
       expect(problem(r).code).toBe('forbidden');
       expect(seen).toEqual([]);
@@ -99,6 +110,12 @@ describe('the HTTP layer', () => {
         guarded.push(`${g.caller.sub} ${g.route.operationId}`);
       });
     }
+  });
+
+  it('guards a customer route once its input is valid (malformed input needs no table read)', async () => {
+    const r = await post('{not json at all');
+    expect(r.statusCode).toBe(400);
+    expect(guarded).toEqual([]);
     await post(JSON.stringify(transferBody));
     expect(guarded).toEqual(['u1 transfer']);
   });

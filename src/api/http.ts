@@ -184,8 +184,9 @@ const buildRequest = async (event: APIGatewayProxyEventV2, route: RouteEntry): P
     : undefined;
   const requestId = event.requestContext.requestId;
   const sourceIp = event.requestContext.http?.sourceIp ?? '';
-  // Before any input is read: a caller the route refuses learns nothing of what it takes.
-  if (needsToken(route) && caller) await guard({ route, caller, accessToken, requestId, sourceIp });
+  const guarded = { route, caller, accessToken, requestId, sourceIp } as GuardInput;
+  // A staff route is guarded before any input is read: a customer learns nothing of what it takes.
+  if (route.role === 'admin' && caller) await guard(guarded);
   let rawBody: unknown;
   try {
     rawBody = readBody(event, route);
@@ -207,6 +208,9 @@ const buildRequest = async (event: APIGatewayProxyEventV2, route: RouteEntry): P
     }
     idempotencyKey = validate(IdempotencyKey, key, 'headers.idempotency-key');
   }
+  // A customer route's guard (is the login disabled?) reads the table: only for a well-formed request,
+  // so that malformed input is answered without a database call (the input's shape is public anyway).
+  if (route.role === 'customer' && caller) await guard(guarded);
   return {
     body,
     params,

@@ -1,7 +1,7 @@
 /**
- * The one guard every token route passes before its handler runs (src/api/http.ts calls it, after the
- * token's claims are read and before the input is validated, so a refused caller learns nothing of
- * the route's input):
+ * The one guard every token route passes before its handler runs (src/api/http.ts calls it: for a
+ * staff route after the token's claims are read and before the input is validated, so a refused
+ * caller learns nothing of the route's input; for a customer route once the input is valid):
  *
  * - `admin` routes: the caller's token carries the Cognito group `admin` (else 403 `forbidden`), and
  *   the token itself came from a password+TOTP login, or from refreshing the refresh token of one

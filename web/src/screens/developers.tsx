@@ -5,7 +5,6 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Delivery, settingsApi, type Webhook, type WebhookCreated } from '../api.ts';
-import { explain } from '../errors.ts';
 import { useMore } from '../more.ts';
 import {
   Empty,
