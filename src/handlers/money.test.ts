@@ -567,6 +567,10 @@ describe('history', () => {
   });
 
   it('refuses a cursor that was tampered with or used for another account, filter or user', async () => {
+    const tamper = (c: string) => {
+      const i = Math.floor(c.length / 2);
+      return `${c.slice(0, i)}${c[i] === 'A' ? 'B' : 'A'}${c.slice(i + 1)}`;
+    };
     const u = newUser();
     const a = await open(u);
     const b = await open(u);
@@ -576,7 +580,8 @@ describe('history', () => {
       history(u, b.id, { limit: '1', cursor }),
       history(u, a.id, { limit: '1', cursor, from: '2020-01-01T00:00:00Z' }),
       history(u, a.id, { limit: '1', cursor: `x${cursor}` }),
-      history(u, a.id, { limit: '1', cursor: cursor.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) }),
+      // One character in the middle changed (the last one's low bits may be padding that decodes the same).
+      history(u, a.id, { limit: '1', cursor: tamper(cursor) }),
     ];
     for (const r of await Promise.all(bad)) {
       expect(r.status).toBe(400);
