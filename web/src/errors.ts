@@ -118,7 +118,7 @@ export const MESSAGES: Record<ErrorCode, string> = {
   service_unavailable: 'The bank is busy right now. Please try again in a moment.',
   forbidden: 'This page is for bank staff only.',
   mfa_required:
-    'Bank staff must log in with two-step verification to use the back office. Turn it on in Settings, then log in again.',
+    'The back office needs a login with your authenticator code. Turn on two-step verification in Settings, then log out and log in again with the code.',
   user_disabled: 'This login has been disabled. Please contact the bank.',
   reversal_exceeds_amount: 'Reversals and refunds cannot add up to more than the original transaction.',
   not_reversible: 'Only a completed deposit, withdrawal, transfer or refund can be reversed.',
