@@ -145,6 +145,8 @@ it(
     await logIn(page, c);
     await page.goto(`/accounts/${id}`);
     await page.getByTestId('balance').getByText('€987,654,321.01').waitFor();
+    // The history loads after the header: wait for the deposit's row before counting amounts.
+    await page.locator('ol.history .money').first().waitFor();
     const account = await brokenNumbers(page);
     expect(account.count).toBeGreaterThanOrEqual(3);
     expect(account.problems).toEqual([]);
