@@ -10,6 +10,13 @@ export interface CursorPage<T> {
   nextCursor: string | null;
 }
 
+/** What the "show more" button needs of the hook, whatever the rows' type. */
+export interface More {
+  loading: boolean;
+  error: string | undefined;
+  load: (cursor: string | null) => Promise<void>;
+}
+
 export const useMore = <T>(fetchPage: (cursor: string) => Promise<CursorPage<T>>) => {
   const [more, setMore] = useState<{ items: T[]; cursor: string | null } | undefined>();
   const [loading, setLoading] = useState(false);

@@ -6,6 +6,7 @@ import type { Api } from './api.ts';
 import type { RuntimeConfig } from './config.ts';
 import { explain } from './errors.ts';
 import { type Currency, formatMoney } from './money.ts';
+import type { More } from './more.ts';
 import type { Session } from './session.ts';
 
 export interface NavigateOptions {
@@ -315,3 +316,31 @@ export const SubmitButton = ({
 
 export const accountName = (a: { nickname: string | null; type: string }): string =>
   a.nickname ?? (a.type === 'savings' ? 'Savings account' : 'Checking account');
+
+/** The error of the last "show more" request, and the button that loads the next page (none at the end). */
+export const ShowMore = ({
+  more,
+  cursor,
+  children,
+}: {
+  more: More;
+  cursor: string | null;
+  children: ComponentChildren;
+}) => (
+  <>
+    <FormError message={more.error} />
+    {cursor ? (
+      <div class="actions">
+        <SubmitButton
+          type="button"
+          class=""
+          busy={more.loading}
+          busyText="Loading…"
+          onClick={() => more.load(cursor)}
+        >
+          {children}
+        </SubmitButton>
+      </div>
+    ) : null}
+  </>
+);

@@ -4,7 +4,7 @@
  */
 import { type ActivityItem, activityPage, describeAction, describeOutcome, isWorrying } from '../activity.ts';
 import { useMore } from '../more.ts';
-import { Empty, FormError, Link, LoadState, Page, SubmitButton, useApp, useLoad } from '../ui.tsx';
+import { Empty, Link, LoadState, Page, ShowMore, useApp, useLoad } from '../ui.tsx';
 import { when } from './developers.tsx';
 import { SettingsNav } from './settings-nav.tsx';
 
@@ -21,7 +21,6 @@ export const Activity = () => {
       </Page>
     );
   const { items, cursor } = more.after(load.data);
-  const loadMore = () => more.load(cursor);
   return (
     <Page title="Security activity">
       <SettingsNav current="/settings/activity" />
@@ -49,14 +48,9 @@ export const Activity = () => {
           ))}
         </ol>
       )}
-      <FormError message={more.error} />
-      {cursor ? (
-        <div class="actions">
-          <SubmitButton type="button" class="" busy={more.loading} busyText="Loading…" onClick={loadMore}>
-            Show older activity
-          </SubmitButton>
-        </div>
-      ) : null}
+      <ShowMore more={more} cursor={cursor}>
+        Show older activity
+      </ShowMore>
     </Page>
   );
 };

@@ -13,6 +13,7 @@ import {
   Link,
   LoadState,
   Page,
+  ShowMore,
   SubmitButton,
   useApp,
   useForm,
@@ -276,7 +277,6 @@ export const WebhookDetail = ({ id }: { id: string }) => {
   const shown = more.after(first);
   const items = shown.items.map((d) => replaced[d.id] ?? d);
   const { cursor } = shown;
-  const loadMore = () => more.load(cursor);
 
   return (
     <Page title="Webhook deliveries">
@@ -303,14 +303,9 @@ export const WebhookDetail = ({ id }: { id: string }) => {
           ))}
         </ul>
       )}
-      <FormError message={more.error} />
-      {cursor ? (
-        <div class="actions">
-          <SubmitButton type="button" class="" busy={more.loading} busyText="Loading…" onClick={loadMore}>
-            Show older deliveries
-          </SubmitButton>
-        </div>
-      ) : null}
+      <ShowMore more={more} cursor={cursor}>
+        Show older deliveries
+      </ShowMore>
       <p>
         <Link to="/settings/developers">All webhooks</Link>
       </p>

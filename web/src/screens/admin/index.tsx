@@ -16,9 +16,9 @@ import {
   type CustomerSummary,
 } from '../../admin-api.ts';
 import { type HistoryEntry, outcomeUnknown } from '../../api.ts';
-import { explain } from '../../errors.ts';
 import { createIntent } from '../../idempotency.ts';
 import { formatMoney, parseAmount } from '../../money.ts';
+import { useMore } from '../../more.ts';
 import {
   accountName,
   Field,
@@ -28,6 +28,7 @@ import {
   LoadState,
   Money,
   Page,
+  ShowMore,
   SubmitButton,
   useApp,
   useForm,
@@ -470,25 +471,9 @@ const TellerForm = ({ account, onDone }: { account: AdminAccount; onDone(): void
 
 const History = ({ id }: { id: string }) => {
   const admin = useAdmin();
-  const [pages, setPages] = useState<HistoryEntry[][]>([]);
-  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
-  const [error, setError] = useState<string | undefined>();
-  const load = useLoad(async () => {
-    const p = await admin.history(id);
-    setPages([p.items]);
-    setCursor(p.nextCursor);
-    return p;
-  }, [id]);
-  const more = async () => {
-    try {
-      const p = await admin.history(id, cursor);
-      setPages((x) => [...x, p.items]);
-      setCursor(p.nextCursor);
-    } catch (e) {
-      setError(explain(e).message);
-    }
-  };
-  const items = pages.flat();
+  const load = useLoad(() => admin.history(id), [id]);
+  const more = useMore<HistoryEntry>((cursor) => admin.history(id, cursor));
+  const { items, cursor } = load.state === 'ok' ? more.after(load.data) : { items: [], cursor: null };
   return (
     <section aria-labelledby="history">
       <h2 id="history">History</h2>
@@ -511,12 +496,9 @@ const History = ({ id }: { id: string }) => {
           ))}
         </ol>
       )}
-      <FormError message={error} />
-      {cursor ? (
-        <button type="button" onClick={more}>
-          Show older
-        </button>
-      ) : null}
+      <ShowMore more={more} cursor={cursor}>
+        Show older
+      </ShowMore>
     </section>
   );
 };
@@ -636,23 +618,11 @@ const OUTCOME: Record<AuditRecord['outcome'], string> = {
 };
 
 const Audit = () => {
-  const admin = useAdmin();
   const { query, navigate } = useApp();
   const subjectId = query.get('subjectId') ?? '';
   const actorId = query.get('actorId') ?? '';
   const form = useForm({ subjectId, actorId }, 'audit-error');
-  const [more, setMore] = useState<{ items: AuditRecord[]; cursor: string | null }>({
-    items: [],
-    cursor: null,
-  });
-  const [moreError, setMoreError] = useState<string | undefined>();
   const asked = Boolean(subjectId || actorId);
-  const load = useLoad(async () => {
-    if (!asked) return undefined;
-    const p = await admin.audit({ subjectId, actorId });
-    setMore({ items: [], cursor: p.nextCursor });
-    return p;
-  }, [subjectId, actorId]);
   const submit = form.submit(
     () =>
       form.values.subjectId.trim() || form.values.actorId.trim()
@@ -660,15 +630,6 @@ const Audit = () => {
         : { subjectId: 'Enter a subject or an actor.' },
     async () => navigate(auditPath(form.values)),
   );
-  const older = async () => {
-    try {
-      const p = await admin.audit({ subjectId, actorId, cursor: more.cursor });
-      setMore((m) => ({ items: [...m.items, ...p.items], cursor: p.nextCursor }));
-    } catch (e) {
-      setMoreError(explain(e).message);
-    }
-  };
-  const items = load.state === 'ok' && load.data ? [...load.data.items, ...more.items] : [];
   return (
     <Page title="Audit trail">
       <BackLinks />
@@ -687,36 +648,42 @@ const Audit = () => {
           </SubmitButton>
         </div>
       </form>
-      {!asked ? (
-        <p>Enter a subject or an actor to see their records, newest first.</p>
-      ) : load.state !== 'ok' ? (
-        <LoadState load={load} what="the audit records" />
-      ) : items.length === 0 ? (
-        <p role="status">No records.</p>
+      {asked ? (
+        // Keyed by the question, so a new question starts from its first page.
+        <AuditRecords key={`${subjectId}|${actorId}`} subjectId={subjectId} actorId={actorId} />
       ) : (
-        <section aria-labelledby="records">
-          <h2 id="records">Records {subjectId ? 'about this subject' : 'by this actor'}</h2>
-          <ol class="history audit-list">
-            {items.map((r) => (
-              <li key={r.id} data-action={r.action}>
-                <span class="what">{r.action}</span>
-                <span class="amount">{OUTCOME[r.outcome]}</span>
-                <span class="meta">
-                  {when(r.at)} · {r.actor.role} <span class="break">{r.actor.userId}</span> · {r.subject.type}{' '}
-                  <span class="break">{r.subject.id}</span>
-                  {r.reason ? ` · “${r.reason}”` : ''}
-                </span>
-              </li>
-            ))}
-          </ol>
-          <FormError message={moreError} />
-          {more.cursor ? (
-            <button type="button" onClick={older}>
-              Show older
-            </button>
-          ) : null}
-        </section>
+        <p>Enter a subject or an actor to see their records, newest first.</p>
       )}
     </Page>
+  );
+};
+
+const AuditRecords = ({ subjectId, actorId }: { subjectId: string; actorId: string }) => {
+  const admin = useAdmin();
+  const load = useLoad(() => admin.audit({ subjectId, actorId }), [subjectId, actorId]);
+  const more = useMore<AuditRecord>((cursor) => admin.audit({ subjectId, actorId, cursor }));
+  if (load.state !== 'ok') return <LoadState load={load} what="the audit records" />;
+  const { items, cursor } = more.after(load.data);
+  if (items.length === 0) return <p role="status">No records.</p>;
+  return (
+    <section aria-labelledby="records">
+      <h2 id="records">Records {subjectId ? 'about this subject' : 'by this actor'}</h2>
+      <ol class="history audit-list">
+        {items.map((r) => (
+          <li key={r.id} data-action={r.action}>
+            <span class="what">{r.action}</span>
+            <span class="amount">{OUTCOME[r.outcome]}</span>
+            <span class="meta">
+              {when(r.at)} · {r.actor.role} <span class="break">{r.actor.userId}</span> · {r.subject.type}{' '}
+              <span class="break">{r.subject.id}</span>
+              {r.reason ? ` · “${r.reason}”` : ''}
+            </span>
+          </li>
+        ))}
+      </ol>
+      <ShowMore more={more} cursor={cursor}>
+        Show older
+      </ShowMore>
+    </section>
   );
 };
