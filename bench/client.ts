@@ -1,8 +1,9 @@
 /**
- * The bench's HTTP client for the local API: node:http with keep-alive (cheaper per request than
- * fetch, so the load generator takes less of the machine's CPU from the stack it measures).
+ * The bench's HTTP client for the local API: the local stack's raw client (node:http with keep-alive,
+ * cheaper per request than fetch, so the load generator takes less of the machine's CPU from the
+ * stack it measures), answering with the status and the body.
  */
-import { Agent, request } from 'node:http';
+import { RawClient } from '../src/local/http-client.ts';
 
 export interface Reply {
   status: number;
@@ -11,50 +12,24 @@ export interface Reply {
 }
 
 export class ApiClient {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 512 });
-  private readonly url: URL;
+  private readonly raw: RawClient;
 
   constructor(baseUrl: string) {
-    this.url = new URL(baseUrl);
+    this.raw = new RawClient(baseUrl, { maxSockets: 512 });
   }
 
-  send(
+  async send(
     method: 'GET' | 'POST' | 'DELETE',
     path: string,
     opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<Reply> {
-    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
-    const headers: Record<string, string | number> = {
-      ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
-      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-      ...opts.headers,
-    };
-    return new Promise((resolve, reject) => {
-      const req = request(
-        { host: this.url.hostname, port: this.url.port, method, path, headers, agent: this.agent },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let body: unknown = text;
-            try {
-              body = text ? JSON.parse(text) : undefined;
-            } catch {
-              // not JSON: keep the text
-            }
-            resolve({ status: res.statusCode ?? 0, body });
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
+    const r = await this.raw.call(method, path, opts);
+    // JSON parsed; any other text kept as it is; nothing for an empty body.
+    return { status: r.status, body: r.text === '' ? undefined : r.json !== undefined ? r.json : r.text };
   }
 
   close(): void {
-    this.agent.destroy();
+    this.raw.close();
   }
 }
 

@@ -4,106 +4,27 @@
  * checks every response must pass: problem+json for errors, nothing internal in any body.
  */
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import { decodeJwt } from 'jose';
 import { expect } from 'vitest';
 import type { $ZodType } from 'zod/v4/core';
 import type { RouteEntry } from '../../src/api/routes.ts';
+import { RawClient, type Received, type Sent } from '../../src/local/http-client.ts';
 
-export interface Sent {
-  method: string;
-  /** Already encoded: sent as is. */
-  path: string;
-  headers?: Record<string, string | string[]>;
-  body?: string | Buffer;
-}
-
-export interface Received {
-  status: number;
-  headers: Record<string, string>;
-  text: string;
-  /** The body parsed as JSON, or undefined when it is empty or not JSON. */
-  // biome-ignore lint/suspicious/noExplicitAny: tests read answers ad hoc, and check them with expect
-  json: any;
-}
+export type { Received, Sent } from '../../src/local/http-client.ts';
 
 export interface Exchange {
   req: Sent;
   res: Received;
 }
 
-const parse = (text: string): unknown => {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
-  }
-};
-
-/** An HTTP client for one stack; it keeps every exchange, so a test can check all answers at once. */
-export class Client {
+/** The local stack's raw client; it keeps every exchange, so a test can check all answers at once. */
+export class Client extends RawClient {
   readonly exchanges: Exchange[] = [];
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
-  private readonly url: URL;
 
-  constructor(baseUrl: string) {
-    this.url = new URL(baseUrl);
-  }
-
-  /** Sends `req`; `fresh` uses a connection of its own (not a kept-alive one). */
-  send(req: Sent, opts: { fresh?: boolean } = {}): Promise<Received> {
-    return new Promise((resolve, reject) => {
-      const body = req.body === undefined ? undefined : Buffer.from(req.body);
-      const r = request(
-        {
-          host: this.url.hostname,
-          port: this.url.port,
-          method: req.method,
-          path: req.path,
-          agent: opts.fresh ? false : this.agent,
-          headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...req.headers },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            const headers: Record<string, string> = {};
-            for (const [k, v] of Object.entries(res.headers)) {
-              if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-            }
-            const received = { status: res.statusCode ?? 0, headers, text, json: parse(text) };
-            this.exchanges.push({ req, res: received });
-            resolve(received);
-          });
-        },
-      );
-      r.on('error', reject);
-      r.end(body);
-    });
-  }
-
-  /** A JSON request: `body` is serialised, `token` becomes a Bearer Authorization header. */
-  call(
-    method: string,
-    path: string,
-    opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<Received> {
-    return this.send({
-      method,
-      path,
-      headers: {
-        ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-        ...opts.headers,
-      },
-      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-    });
-  }
-
-  close(): void {
-    this.agent.destroy();
+  override async send(req: Sent, opts: { fresh?: boolean } = {}): Promise<Received> {
+    const res = await super.send(req, opts);
+    this.exchanges.push({ req, res });
+    return res;
   }
 }
 
