@@ -65,10 +65,18 @@ if [ -f web/e2e/vitest.config.ts ]; then
 fi
 
 if [ -f cdk.json ]; then
-  step "CDK synth with bundling and cdk-nag"
-  npm run synth --silent
-  step "cfn-lint over every stage's template (dev, prod, dev with the API edge)"
-  bash scripts/cfn-lint.sh
-  step "Lambda bundle sizes"
-  npm run size --silent
+  step "CDK checks in two lanes: [synth with bundling and cdk-nag] and [cfn-lint; bundle sizes]"
+  cdk_a() {
+    step "CDK synth with bundling and cdk-nag"
+    npm run synth --silent
+  }
+  cdk_b() {
+    step "cfn-lint over every stage's template (dev, prod, dev with the API edge)"
+    bash scripts/cfn-lint.sh
+    step "Lambda bundle sizes"
+    npm run size --silent
+  }
+  lane cdk-a cdk_a
+  lane cdk-b cdk_b
+  finish cdk-a cdk-b
 fi
