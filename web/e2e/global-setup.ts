@@ -22,15 +22,6 @@ declare module 'vitest' {
  */
 export const EMAILED_CODE = '246810';
 
-/**
- * The stack's settings for the browser tests. BANK_AUTH_FLOOR_MS=0: login, registration and the
- * password reset otherwise answer no sooner than 400 ms (so that timing tells nobody whether an email
- * is known); every journey seeds customers and logs in, so that floor alone was over a minute of
- * waiting per run. No browser test reads the floor (they assert no timings), and the code path is the
- * same at 0; the floor itself is tested on a fake clock in test/auth-floor.test.ts.
- */
-export const E2E_STACK_ENV = { BANK_AUTO_CONFIRM: 'true', BANK_AUTH_FLOOR_MS: '0' } as const;
-
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -40,7 +31,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   let stack: StartedStack | undefined;
   try {
-    stack = await startStack({ env: { ...E2E_STACK_ENV, CODE: EMAILED_CODE } });
+    stack = await startStack({ env: { BANK_AUTO_CONFIRM: 'true', CODE: EMAILED_CODE } });
   } catch (e) {
     throw new Error(`could not start the stack: ${(e as Error).message}`);
   }
