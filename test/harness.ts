@@ -252,7 +252,10 @@ const run = (args: string[], env: NodeJS.ProcessEnv) =>
 export const startStack = async (opts: StartStackOptions = {}): Promise<StartedStack> => {
   const port = opts.port ?? (await freePort());
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'bank-stack-')));
-  const env = opts.env ?? {};
+  // The 400 ms floor on login, registration and resets (src/handlers/checks.ts `atLeast`) is only
+  // waiting here: no whole-stack test reads timings, and the floor is tested on a fake clock
+  // (test/auth-floor.test.ts). A test that wants it passes BANK_AUTH_FLOOR_MS itself.
+  const env = { BANK_AUTH_FLOOR_MS: '0', ...opts.env };
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const baseUrl = `http://127.0.0.1:${port}`;
   let log = '';

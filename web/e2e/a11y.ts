@@ -9,9 +9,23 @@ import { expect } from 'vitest';
 
 export const WIDTHS = [1280, 390] as const;
 
-/** axe's serious and critical violations on the page now, one line each. */
+/**
+ * axe's serious and critical violations on the page now, one line each.
+ *
+ * Every rule runs, as before; two settings only make it cheaper (measured: about 2.5 times faster
+ * per call, the same violations):
+ * - legacy mode runs `axe.run` in the page itself. The default (`runPartial` in each frame, then
+ *   `finishRun` in a new blank page) opens and closes a page per call, which costs more than the
+ *   checks. It differs only for cross-origin iframes, which legacy mode does not enter: a page with
+ *   any frame besides its own gets the default mode.
+ * - `resultTypes: ['violations']`: axe still runs every check, but details only the violations
+ *   (passes and inapplicable rules are what it would otherwise serialise, and nobody reads them).
+ */
 export const axeProblems = async (page: Page): Promise<string[]> => {
-  const result = await new AxeBuilder({ page }).analyze();
+  const result = await new AxeBuilder({ page })
+    .setLegacyMode(page.frames().length === 1)
+    .options({ resultTypes: ['violations'] })
+    .analyze();
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);

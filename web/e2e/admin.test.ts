@@ -7,13 +7,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import AxeBuilder from '@axe-core/playwright';
 import { generateSync } from 'otplib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type AdminLogin, addToAdminGroup, createAdmin } from '../../src/local/admins.ts';
 import { localClientConfig } from '../../src/local/bootstrap.ts';
 import { readStackFile } from '../../src/local/stack-file.ts';
+import { axeProblems } from './a11y.ts';
 import { apiCall, baseUrl, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
 
 const browser = useBrowser();
@@ -34,13 +34,9 @@ beforeAll(async () => {
 });
 afterAll(() => cognito?.destroy());
 
-/** No serious or critical axe violation on the page as it is now. */
+/** No serious or critical axe violation on the page as it is now (web/e2e/a11y.ts runs axe). */
 const axe = async (page: Page, where: string) => {
-  const r = await new AxeBuilder({ page }).analyze();
-  const bad = r.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${where}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(bad).toEqual([]);
+  expect(await axeProblems(page), where).toEqual([]);
 };
 
 /** The page does not scroll sideways (the 360 px rule). */

@@ -15,7 +15,10 @@ export default defineConfig({
     testTimeout: 90_000,
     hookTimeout: 240_000,
     pool: 'forks',
-    maxWorkers: 1,
-    fileParallelism: false,
+    // Two files at a time, each with its own Chromium, against the one stack: one journey at a time
+    // left a 2-core runner half idle (it waits on the stack, on axe and on the browser in turn).
+    // Every test makes its own customers, so files share nothing but the stack.
+    maxWorkers: 2,
+    fileParallelism: true,
   },
 });
