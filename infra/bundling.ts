@@ -32,6 +32,8 @@ const mainFields = ['module', 'main'];
  */
 export const bundleAliases: Record<string, string> = {
   '@aws-sdk/credential-provider-node': './infra/lambda-credentials.ts',
+  // The statement PDF's two fonts, not all 14 standard fonts' metrics (see infra/standard-fonts.ts).
+  '@pdf-lib/standard-fonts': './infra/standard-fonts.ts',
 };
 
 /**
