@@ -42,6 +42,18 @@ export const bundleAliases: Record<string, string> = {
  */
 export const bundleExternals = ['@smithy/core/event-streams'];
 
+/**
+ * Functions whose SDK clients import the event-stream codec statically, so it must be bundled: the
+ * S3 client does (SelectObjectContent streams events). Left external there, the function would fail
+ * to load on Lambda (nothing provides the package beside the bundle); infra/bundling.test.ts checks
+ * that no bundle imports an external statically.
+ */
+export const bundlesEventStreams: readonly FunctionName[] = ['statement-files'];
+
+/** What a function's bundle leaves out. */
+export const externalsOf = (fn: FunctionName): string[] =>
+  bundlesEventStreams.includes(fn) ? [] : [...bundleExternals];
+
 /** Files a handler reads at run time from its own directory: the common-password list. */
 export const bundleDataFiles = ['src/identity/common-passwords.txt.br'];
 
@@ -71,6 +83,12 @@ export const lambdaBundling: BundlingOptions = {
       bundleDataFiles.map((f) => `cp ${inputDir}/${f} ${outputDir}/`),
   },
 };
+
+/** A function's NodejsFunction bundling: the shared options with its own externals. */
+export const lambdaBundlingOf = (fn: FunctionName): BundlingOptions => ({
+  ...lambdaBundling,
+  externalModules: externalsOf(fn),
+});
 
 /** The same build through esbuild's API (what NodejsFunction runs as `esbuild --bundle <entry> ...`). */
 export const esbuildOptions = {
@@ -105,6 +123,7 @@ export const bundleFunction = async (
   const { mkdir, writeFile } = await import('node:fs/promises');
   const result = await build({
     ...esbuildOptions,
+    external: externalsOf(fn),
     entryPoints: [entryOf(fn)],
     outfile: outfile ?? join(repoRoot, 'dist', 'bundles', fn, 'index.mjs'),
     write: false,
