@@ -8,7 +8,7 @@ import { publicAccount } from '../store/accounts.ts';
 import { counterpartyNames } from '../store/payees.ts';
 import { accounts, cursors, ledger } from './context.ts';
 import { payees } from './context-payments.ts';
-import { guard } from './gate.ts';
+import { customerGuard } from './gate.ts';
 import { historyPage, invalidQuery, utc } from './history.ts';
 
 export const handler = createHandler(
@@ -70,5 +70,5 @@ export const handler = createHandler(
       return { body: { day, resetsAt: resetsAt.toISOString(), outgoing } };
     },
   },
-  { guard },
+  { guard: customerGuard },
 );

@@ -1,7 +1,7 @@
 import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/accounts-write.ts';
 import { accounts } from './context.ts';
-import { guard } from './gate.ts';
+import { customerGuard } from './gate.ts';
 
 export const handler = createHandler(
   routes,
@@ -11,5 +11,5 @@ export const handler = createHandler(
     }),
     closeAccount: async ({ caller, params }) => ({ body: await accounts().close(caller.sub, params.id) }),
   },
-  { guard },
+  { guard: customerGuard },
 );

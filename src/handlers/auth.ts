@@ -14,7 +14,7 @@ import { keys } from '../store/keys.ts';
 import type { LoginTicket } from '../store/logins.ts';
 import { assertNotCommon, atLeast } from './checks.ts';
 import { identity, logins, resetAttempts, securityEvents, sessions, users } from './context.ts';
-import { guard } from './gate.ts';
+import { customerGuard } from './gate.ts';
 
 const UNCONFIRMED_EXPIRES_MS = 24 * 3600 * 1000;
 
@@ -269,5 +269,5 @@ export const handler = createHandler(
       return {};
     },
   },
-  { guard },
+  { guard: customerGuard },
 );

@@ -2,7 +2,7 @@ import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/events-api.ts';
 import { cursors } from './context.ts';
 import { events, webhooks } from './events-context.ts';
-import { guard } from './gate.ts';
+import { customerGuard } from './gate.ts';
 
 export const handler = createHandler(
   routes,
@@ -29,5 +29,5 @@ export const handler = createHandler(
       body: await webhooks().setPreferences(caller.sub, body),
     }),
   },
-  { guard },
+  { guard: customerGuard },
 );

@@ -45,6 +45,17 @@ const assertEnabled = async (caller: Caller): Promise<void> => {
   if (status.disabled) throw new BankError('user_disabled', 'This login has been disabled by the bank');
 };
 
+/**
+ * The guard of the customer functions (they serve no staff route): the disabled-login check alone,
+ * so their bundles carry neither the audit store nor the admin rules. Handed a staff route by
+ * mistake, it refuses it (fails closed) rather than let it through unchecked.
+ */
+export const customerGuard: Guard = async (g) => {
+  if (g.route.role === 'admin') throw new BankError('forbidden', 'This route is for bank staff');
+  return assertEnabled(g.caller);
+};
+
+/** The guard of the staff functions (admin, admin-accounts, admin-money): every rule above. */
 export const guard: Guard = async (g) => {
   if (g.route.role !== 'admin') return assertEnabled(g.caller);
   if (!isAdmin(g.caller)) return refuse(g, 'forbidden');

@@ -4,7 +4,7 @@ import { batchReply, outcomeReply } from '../api/transactions.ts';
 import { isBankError } from '../domain/errors.ts';
 import { batchLedger, idempotency, ledger } from './context.ts';
 import { payees } from './context-payments.ts';
-import { guard } from './gate.ts';
+import { customerGuard } from './gate.ts';
 import { keyed } from './keyed.ts';
 
 export const handler = createHandler(
@@ -59,5 +59,5 @@ export const handler = createHandler(
         req.caller.sub,
       ),
   },
-  { guard },
+  { guard: customerGuard },
 );

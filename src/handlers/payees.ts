@@ -2,7 +2,7 @@ import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/payees.ts';
 
 import { payees } from './context-payments.ts';
-import { guard } from './gate.ts';
+import { customerGuard } from './gate.ts';
 
 export const handler = createHandler(
   routes,
@@ -20,5 +20,5 @@ export const handler = createHandler(
       return { status: 204 };
     },
   },
-  { guard },
+  { guard: customerGuard },
 );

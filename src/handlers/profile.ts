@@ -11,7 +11,7 @@ import { BankError, isBankError } from '../domain/errors.ts';
 import { keys } from '../store/keys.ts';
 import { assertNotCommon, assertNotRevoked } from './checks.ts';
 import { audit, cursors, identity, securityEvents, sessions, users, verifyAttempts } from './context.ts';
-import { guard } from './gate.ts';
+import { customerGuard } from './gate.ts';
 
 const ISSUER = 'Serverless Bank';
 
@@ -175,5 +175,5 @@ export const handler = createHandler(
       return {};
     },
   },
-  { guard },
+  { guard: customerGuard },
 );

@@ -6,7 +6,7 @@ import { dayOf, validateRule } from '../domain/schedule.ts';
 import { publicSchedule } from '../store/schedules.ts';
 import { accounts } from './context.ts';
 import { payees, schedules } from './context-payments.ts';
-import { guard } from './gate.ts';
+import { customerGuard } from './gate.ts';
 
 export const handler = createHandler(
   routes,
@@ -45,5 +45,5 @@ export const handler = createHandler(
     },
     cancelSchedule: async ({ caller, params }) => ({ body: await schedules().cancel(caller.sub, params.id) }),
   },
-  { guard },
+  { guard: customerGuard },
 );

@@ -21,7 +21,7 @@ import type { AccountRecord } from '../store/accounts.ts';
 import { objectKey, type StatementFormat } from '../store/statements.ts';
 import { accounts, users } from './context.ts';
 import { statementFiles, statementSource } from './context-payments.ts';
-import { guard } from './gate.ts';
+import { customerGuard } from './gate.ts';
 
 const build = async (a: AccountRecord, sub: string, period: Period, now: Date) => {
   const { start, end } = periodRange(period);
@@ -76,5 +76,5 @@ export const handler = createHandler(
       return { body: await files.presign(key, filename, now) };
     },
   },
-  { guard },
+  { guard: customerGuard },
 );

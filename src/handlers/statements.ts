@@ -24,7 +24,7 @@ import {
 import type { AccountRecord } from '../store/accounts.ts';
 import { accounts } from './context.ts';
 import { statementSource } from './context-payments.ts';
-import { guard } from './gate.ts';
+import { customerGuard } from './gate.ts';
 
 /** Under Lambda's 6 MB response limit, with room for headers and base64-free text. */
 export const EXPORT_MAX_BYTES = 5_500_000;
@@ -102,5 +102,5 @@ export const handler = createHandler(
       };
     },
   },
-  { guard },
+  { guard: customerGuard },
 );

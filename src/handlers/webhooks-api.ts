@@ -7,7 +7,7 @@ import { publicDelivery, publicWebhook } from '../store/webhooks.ts';
 import { cursors } from './context.ts';
 import { attempt, resolveAll } from './deliver.ts';
 import { webhooks } from './events-context.ts';
-import { guard } from './gate.ts';
+import { customerGuard } from './gate.ts';
 
 export const handler = createHandler(
   routes,
@@ -67,5 +67,5 @@ export const handler = createHandler(
       return { body: publicDelivery(after) };
     },
   },
-  { guard },
+  { guard: customerGuard },
 );
