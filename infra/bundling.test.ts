@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +17,7 @@ import { buildEvent } from '../src/api/event.ts';
 import { type OperationId, routeKey, routes } from '../src/api/routes.ts';
 import { type FunctionName, functionNames } from '../src/functions.ts';
 import { createTestTable, createTestUserPool, useHandlerEnv } from '../test/harness.ts';
-import { bundleExternals, bundleFunction } from './bundling.ts';
+import { bundleFunction, externalsOf } from './bundling.ts';
 
 type Handler = (event: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -117,7 +118,19 @@ describe('Lambda bundles', () => {
       expect(inputs, fn).not.toMatch(
         /credential-provider-(sso|ini|process|web-identity|node)|nested-clients/,
       );
-      for (const external of bundleExternals) expect(inputs, fn).not.toContain(`${external}/`);
+      for (const external of externalsOf(fn)) expect(inputs, fn).not.toContain(`${external}/`);
+    }
+  });
+
+  it('import nothing statically but Node built-ins: Lambda has no node_modules beside a bundle', () => {
+    const builtins = new Set(builtinModules);
+    for (const [fn, meta] of metafiles) {
+      const js = Object.entries(meta.outputs).find(([file]) => file.endsWith('.mjs'))?.[1];
+      const staticImports = (js?.imports ?? [])
+        .filter((i) => i.external && i.kind === 'import-statement')
+        .map((i) => i.path)
+        .filter((path) => !path.startsWith('node:') && !builtins.has(path));
+      expect(staticImports, fn).toEqual([]);
     }
   });
 });

@@ -32,6 +32,8 @@ const mainFields = ['module', 'main'];
  */
 export const bundleAliases: Record<string, string> = {
   '@aws-sdk/credential-provider-node': './infra/lambda-credentials.ts',
+  // The statement PDF's two fonts, not all 14 standard fonts' metrics (see infra/standard-fonts.ts).
+  '@pdf-lib/standard-fonts': './infra/standard-fonts.ts',
 };
 
 /**
@@ -39,6 +41,18 @@ export const bundleAliases: Record<string, string> = {
  * operations that stream events, and neither DynamoDB nor Cognito has one (about 19 KB saved).
  */
 export const bundleExternals = ['@smithy/core/event-streams'];
+
+/**
+ * Functions whose SDK clients import the event-stream codec statically, so it must be bundled: the
+ * S3 client does (SelectObjectContent streams events). Left external there, the function would fail
+ * to load on Lambda (nothing provides the package beside the bundle); infra/bundling.test.ts checks
+ * that no bundle imports an external statically.
+ */
+export const bundlesEventStreams: readonly FunctionName[] = ['statement-files'];
+
+/** What a function's bundle leaves out. */
+export const externalsOf = (fn: FunctionName): string[] =>
+  bundlesEventStreams.includes(fn) ? [] : [...bundleExternals];
 
 /** Files a handler reads at run time from its own directory: the common-password list. */
 export const bundleDataFiles = ['src/identity/common-passwords.txt.br'];
@@ -49,6 +63,9 @@ export const lambdaBundling: BundlingOptions = {
   target: nodeTarget,
   minify: true,
   sourceMap: true,
+  // The map keeps file names and positions (stack traces) but not the sources' text: a third of the
+  // size, which --enable-source-maps reads at every cold start.
+  sourcesContent: false,
   mainFields,
   bundleAwsSDK: true,
   externalModules: bundleExternals,
@@ -67,6 +84,12 @@ export const lambdaBundling: BundlingOptions = {
   },
 };
 
+/** A function's NodejsFunction bundling: the shared options with its own externals. */
+export const lambdaBundlingOf = (fn: FunctionName): BundlingOptions => ({
+  ...lambdaBundling,
+  externalModules: externalsOf(fn),
+});
+
 /** The same build through esbuild's API (what NodejsFunction runs as `esbuild --bundle <entry> ...`). */
 export const esbuildOptions = {
   bundle: true,
@@ -75,6 +98,7 @@ export const esbuildOptions = {
   target: nodeTarget,
   minify: true,
   sourcemap: true,
+  sourcesContent: false,
   mainFields,
   external: bundleExternals,
   metafile: true,
@@ -99,6 +123,7 @@ export const bundleFunction = async (
   const { mkdir, writeFile } = await import('node:fs/promises');
   const result = await build({
     ...esbuildOptions,
+    external: externalsOf(fn),
     entryPoints: [entryOf(fn)],
     outfile: outfile ?? join(repoRoot, 'dist', 'bundles', fn, 'index.mjs'),
     write: false,

@@ -34,7 +34,7 @@ import {
 } from '../src/functions.ts';
 import { AUDIT_PREFIX } from '../src/store/keys.ts';
 import { gsi1 } from '../src/store/table.ts';
-import { entryOf, lambdaBundling, repoRoot, sourceMapEnvironment } from './bundling.ts';
+import { entryOf, lambdaBundlingOf, repoRoot, sourceMapEnvironment } from './bundling.ts';
 import type { StageConfig } from './stage.ts';
 
 /** The DynamoDB actions behind each table permission. No wildcard: every action is named. */
@@ -234,7 +234,7 @@ export class Functions extends Construct {
         handler: 'handler',
         projectRoot: repoRoot,
         depsLockFilePath: join(repoRoot, 'package-lock.json'),
-        bundling: lambdaBundling,
+        bundling: lambdaBundlingOf(fn),
         runtime: Runtime.NODEJS_22_X,
         architecture: Architecture.ARM_64,
         memorySize: def.memoryMb,

@@ -2,8 +2,8 @@
  * Lambda bundle size report (`npm run size`): bundles every function of the route table with the
  * esbuild options the CDK app deploys with (infra/bundling.ts), prints minified KB per function with
  * its largest packages, and writes dist/bundle-sizes.json; then the web client's first screen, gzipped,
- * against its 60 KB budget (scripts/web-size.ts). Exits non-zero if a build fails or the web client is
- * over budget.
+ * against its 60 KB budget (scripts/web-size.ts). Exits non-zero if a build fails, a function is over
+ * its budget (the 300 KB goal, or its documented exception below) or the web client is over budget.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,11 +15,43 @@ import { reportWebSize } from './web-size.ts';
 /** The per-function goal, in KB of minified JavaScript (source maps are not counted). */
 export const GOAL_KB = 300;
 
+/**
+ * The functions that do not meet the goal yet, each with its own ceiling (KB, about its size when
+ * measured plus a few KB for small changes) and why: CI fails if one grows past it, and the README's
+ * "Throughput at DynamoDB's limit" table says by how much each misses the goal. Lower a ceiling when a
+ * bundle shrinks; remove the entry when it meets the goal.
+ */
+export const BUDGET_EXCEPTIONS: Partial<Record<FunctionName, { kb: number; why: string }>> = {
+  'statement-files': {
+    kb: 820,
+    why: 'pdf-lib (222 KB with pako and UPNG), the S3 client with its XML protocol and event-stream codec (about 235 KB with their Smithy parts)',
+  },
+  admin: { kb: 375, why: 'the Cognito client (40 KB) beside DynamoDB, Secrets Manager and the audit store' },
+  profile: { kb: 370, why: 'the Cognito client (40 KB) beside DynamoDB and Secrets Manager' },
+  auth: { kb: 355, why: 'the Cognito client (40 KB) beside DynamoDB' },
+  'accounts-read': {
+    kb: 345,
+    why: 'the ledger store (14 KB), Secrets Manager (cursor keys) and every account schema',
+  },
+  'admin-accounts': { kb: 340, why: 'the ledger and back-office stores, Secrets Manager (cursor keys)' },
+  notifier: { kb: 335, why: 'the SES v2 client (60 KB) beside DynamoDB' },
+  money: { kb: 320, why: 'the ledger and batch stores (17 KB) beside DynamoDB, zod and the schemas' },
+  'webhooks-api': { kb: 320, why: 'Secrets Manager (cursor keys) beside DynamoDB, zod and the schemas' },
+  'admin-money': { kb: 320, why: 'the ledger, back-office and audit stores beside DynamoDB and zod' },
+  'events-api': { kb: 315, why: 'Secrets Manager (cursor keys) beside DynamoDB, zod and the schemas' },
+};
+
+/** A function's ceiling: its exception's, or the goal. */
+export const budgetOf = (fn: FunctionName): number => BUDGET_EXCEPTIONS[fn]?.kb ?? GOAL_KB;
+
 export interface BundleSize {
   fn: FunctionName;
   bytes: number;
   kb: number;
   withinGoal: boolean;
+  /** Its ceiling (budgetOf) and whether it is within it: CI fails when it is not. */
+  budgetKb: number;
+  withinBudget: boolean;
   /** The largest contributors, by package (or `src` for our own code), in KB. */
   top: { name: string; kb: number }[];
 }
@@ -50,20 +82,39 @@ export const contributors = (meta: Metafile, limit = 5): { name: string; kb: num
 
 export const measure = async (fn: FunctionName): Promise<BundleSize> => {
   const { bytes, metafile } = await bundleFunction(fn);
-  return { fn, bytes, kb: kb(bytes), withinGoal: kb(bytes) <= GOAL_KB, top: contributors(metafile) };
+  return sizeOf(fn, bytes, contributors(metafile));
 };
+
+export const sizeOf = (fn: FunctionName, bytes: number, top: BundleSize['top'] = []): BundleSize => ({
+  fn,
+  bytes,
+  kb: kb(bytes),
+  withinGoal: kb(bytes) <= GOAL_KB,
+  budgetKb: budgetOf(fn),
+  withinBudget: kb(bytes) <= budgetOf(fn),
+  top,
+});
+
+/** The lines that fail the build: each function over its budget. */
+export const overBudget = (sizes: BundleSize[]): string[] =>
+  sizes
+    .filter((s) => !s.withinBudget)
+    .map((s) =>
+      BUDGET_EXCEPTIONS[s.fn]
+        ? `${s.fn}: ${s.kb} KB is over its own budget of ${s.budgetKb} KB (${BUDGET_EXCEPTIONS[s.fn]?.why})`
+        : `${s.fn}: ${s.kb} KB is over the ${GOAL_KB} KB goal`,
+    );
 
 const main = async (): Promise<void> => {
   const sizes: BundleSize[] = [];
   for (const fn of Object.keys(functions) as FunctionName[]) sizes.push(await measure(fn));
 
   const width = Math.max(...sizes.map((s) => s.fn.length), 'function'.length);
-  console.log(`${'function'.padEnd(width)}  ${'KB'.padStart(7)}  goal ${GOAL_KB} KB  largest parts`);
+  console.log(`${'function'.padEnd(width)}  ${'KB'.padStart(7)}  goal ${GOAL_KB} KB (budget)  largest parts`);
   for (const s of sizes) {
     const parts = s.top.map((t) => `${t.name} ${t.kb}`).join(', ');
-    console.log(
-      `${s.fn.padEnd(width)}  ${s.kb.toFixed(1).padStart(7)}  ${(s.withinGoal ? 'ok' : 'OVER').padEnd(12)}  ${parts}`,
-    );
+    const verdict = s.withinGoal ? 'ok' : `OVER (${s.budgetKb}${s.withinBudget ? '' : '!'})`;
+    console.log(`${s.fn.padEnd(width)}  ${s.kb.toFixed(1).padStart(7)}  ${verdict.padEnd(19)}  ${parts}`);
   }
 
   mkdirSync(join(repoRoot, 'dist'), { recursive: true });
@@ -73,6 +124,9 @@ const main = async (): Promise<void> => {
     `${JSON.stringify({ goalKb: GOAL_KB, minified: true, sourceMapsExcluded: true, functions: sizes }, null, 2)}\n`,
   );
   console.log(`\nwrote ${file}`);
+  const over = overBudget(sizes);
+  for (const line of over) console.error(`Lambda bundle over budget: ${line}`);
+  if (over.length > 0) process.exitCode = 1;
   console.log('');
   // The web client: fails (non-zero exit) when its first screen is over the 60 KB gzipped budget.
   reportWebSize();

@@ -1,23 +1,26 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureLogs } from '../../test/logs.ts';
 import { buildEvent } from './event.ts';
-import { createHandler, MAX_BODY_BYTES, type Request, useGuard } from './http.ts';
+import { createHandler, type Guard, MAX_BODY_BYTES, type Request } from './http.ts';
+import { routes as adminMoneyRoutes } from './routes/admin-money.ts';
+import { routes as healthRoutes } from './routes/health.ts';
+import { routes as moneyRoutes } from './routes/money.ts';
 import { routeKey, routes } from './routes.ts';
 
 // The HTTP layer alone: the guard of token routes (src/handlers/gate.ts, which reads the table) is a
 // stand-in that records whom it saw; src/handlers/admin.test.ts tests the real one.
 const guarded: string[] = [];
-useGuard(async (g) => {
+const guard: Guard = async (g) => {
   guarded.push(`${g.caller.sub} ${g.route.operationId}`);
-});
+};
 
 const seen: Request[] = [];
 const ok = async (req: Request) => {
   seen.push(req);
   return { body: { ok: true } };
 };
-const handler = createHandler('money', { deposit: ok, withdraw: ok, transfer: ok } as never);
-const boom = createHandler('health', {
+const handler = createHandler(moneyRoutes, { deposit: ok, withdraw: ok, transfer: ok } as never, { guard });
+const boom = createHandler(healthRoutes, {
   health: async () => {
     throw new Error('ConnectionRefused: dynamodb at 10.0.0.7:8000 secret=hunter2');
   },
@@ -86,11 +89,12 @@ describe('the HTTP layer', () => {
   });
 
   it('guards a staff route before the input is read: a refused caller learns nothing of what it takes', async () => {
-    const staff = createHandler('admin-money', { freezeAccount: ok } as never);
-    useGuard(async () => {
-      throw new (await import('../domain/errors.ts')).BankError('forbidden');
+    const staff = createHandler(adminMoneyRoutes, { freezeAccount: ok } as never, {
+      guard: async () => {
+        throw new (await import('../domain/errors.ts')).BankError('forbidden');
+      },
     });
-    try {
+    {
       const r = await staff(
         buildEvent({
           method: 'POST',
@@ -105,10 +109,6 @@ describe('the HTTP layer', () => {
       expect(r.statusCode).toBe(403);
       expect(problem(r).code).toBe('forbidden');
       expect(seen).toEqual([]);
-    } finally {
-      useGuard(async (g) => {
-        guarded.push(`${g.caller.sub} ${g.route.operationId}`);
-      });
     }
   });
 
@@ -240,6 +240,15 @@ describe('the HTTP layer', () => {
     expect(r.statusCode).toBe(404);
   });
 
+  it('refuses to build a handler whose token routes have no guard, or a table of two functions', () => {
+    expect(() => createHandler(moneyRoutes, { deposit: ok } as never)).toThrow(/guard/);
+    expect(() =>
+      createHandler({ ...healthRoutes, ...moneyRoutes } as never, { health: ok } as never, { guard }),
+    ).toThrow(/one function/);
+    // A table of public routes only (health) needs none.
+    expect(() => createHandler(healthRoutes, { health: ok } as never)).not.toThrow();
+  });
+
   it('turns an unexpected error into a 500 with no internals, and logs it', async () => {
     const { result: r, logs } = await captureLogs(() =>
       boom(buildEvent({ method: 'GET', path: '/health', routeKey: 'GET /health' })),
@@ -254,7 +263,7 @@ describe('the HTTP layer', () => {
 
 describe('request logs', () => {
   it('carry their own request id even when requests overlap in one process', async () => {
-    const slow = createHandler('health', {
+    const slow = createHandler(healthRoutes, {
       health: async () => {
         await new Promise((r) => setTimeout(r, 5));
         return { body: { status: 'ok' } };

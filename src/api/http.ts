@@ -14,21 +14,14 @@ import type { ZodMiniType } from 'zod/mini';
 import type { $ZodError, output } from 'zod/v4/core';
 import { BankError, type FieldError } from '../domain/errors.ts';
 import type { HttpFunctionName } from '../functions.ts';
-import { guard as defaultGuard, type GuardInput } from '../handlers/gate.ts';
 import { withDeadline } from '../store/retry.ts';
 import { securityHeaders } from './headers.ts';
 import { JsonError, parseStrictJson } from './json.ts';
 import { logger } from './logger.ts';
 import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.ts';
 import { withRequestContext } from './request-context.ts';
-import {
-  findRouteByKey,
-  needsToken,
-  type OperationsOf,
-  type RouteDef,
-  type RouteEntry,
-  type Routes,
-} from './routes.ts';
+import { needsToken, type RouteDef, type RouteEntry, routeKey } from './route-def.ts';
+import type { OperationId } from './routes.ts';
 import { IdempotencyKey } from './schemas.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -70,7 +63,26 @@ export interface Reply {
 }
 
 export type Operation<R extends RouteDef> = (req: Request<R>) => Promise<Reply>;
-export type Operations<F extends HttpFunctionName> = { [K in OperationsOf<F>]: Operation<Routes[K]> };
+/** One function's routes (src/api/routes/<function>.ts), by operation id. */
+export type RouteTable<F extends HttpFunctionName = HttpFunctionName> = Record<string, RouteDef & { fn: F }>;
+/** Every route of a table, implemented. */
+export type Operations<T extends RouteTable> = { [K in keyof T]: Operation<T[K]> };
+
+/** What the guard of token routes is given. */
+export interface GuardInput {
+  route: RouteEntry;
+  caller: Caller;
+  accessToken: string | undefined;
+  requestId: string;
+  sourceIp: string;
+}
+
+/**
+ * The guard of token routes: resolves to let the request through, throws a BankError to refuse it.
+ * The handlers supply it (src/handlers/gate.ts: the admin rules and the disabled-login check); the
+ * HTTP layer only decides when it runs.
+ */
+export type Guard = (g: GuardInput) => Promise<void>;
 export type Result = APIGatewayProxyStructuredResultV2 & {
   statusCode: number;
   headers: Record<string, string>;
@@ -167,16 +179,11 @@ const fingerprintOf = (route: RouteEntry, params: unknown, body: unknown): strin
     .update(JSON.stringify([route.operationId, params ?? null, body ?? null]))
     .digest('base64url');
 
-/**
- * The guard of token routes (src/handlers/gate.ts): the admin rules (group, MFA, refusals audited) and
- * the disabled-login check, in one place. Tests of the HTTP layer alone put a stand-in here.
- */
-let guard: (g: GuardInput) => Promise<void> = defaultGuard;
-export const useGuard = (g: ((g: GuardInput) => Promise<void>) | undefined): void => {
-  guard = g ?? defaultGuard;
-};
-
-const buildRequest = async (event: APIGatewayProxyEventV2, route: RouteEntry): Promise<Request> => {
+const buildRequest = async (
+  event: APIGatewayProxyEventV2,
+  route: RouteEntry,
+  guard: Guard | undefined,
+): Promise<Request> => {
   const caller = callerOf(event);
   if (needsToken(route) && !caller) throw new BankError('unauthorized', 'A valid access token is required');
   const accessToken = needsToken(route)
@@ -185,8 +192,10 @@ const buildRequest = async (event: APIGatewayProxyEventV2, route: RouteEntry): P
   const requestId = event.requestContext.requestId;
   const sourceIp = event.requestContext.http?.sourceIp ?? '';
   const guarded = { route, caller, accessToken, requestId, sourceIp } as GuardInput;
+  // createHandler refuses a table with token routes and no guard: this never passes unguarded.
+  if (needsToken(route) && !guard) throw new Error(`${route.operationId}: no guard`);
   // A staff route is guarded before any input is read: a customer learns nothing of what it takes.
-  if (route.role === 'admin' && caller) await guard(guarded);
+  if (route.role === 'admin' && caller) await guard?.(guarded);
   let rawBody: unknown;
   try {
     rawBody = readBody(event, route);
@@ -210,7 +219,7 @@ const buildRequest = async (event: APIGatewayProxyEventV2, route: RouteEntry): P
   }
   // A customer route's guard (is the login disabled?) reads the table: only for a well-formed request,
   // so that malformed input is answered without a database call (the input's shape is public anyway).
-  if (route.role === 'customer' && caller) await guard(guarded);
+  if (route.role === 'customer' && caller) await guard?.(guarded);
   return {
     body,
     params,
@@ -229,15 +238,29 @@ const buildRequest = async (event: APIGatewayProxyEventV2, route: RouteEntry): P
 let coldStart = true;
 
 /**
- * A Lambda handler for one function (route group). `operations` implements every route of the group,
- * keyed by operation id; the route table supplies the rest.
+ * A Lambda handler for one function: `routes` is its route table (src/api/routes/<function>.ts, only
+ * that function's routes), `operations` implements each of them, keyed by operation id. A table with
+ * token routes needs `guard` (src/handlers/gate.ts); one without (health) needs none.
  */
-export const createHandler =
-  <F extends HttpFunctionName>(fn: F, operations: Operations<F>) =>
-  async (event: APIGatewayProxyEventV2, context?: Context): Promise<Result> => {
+export const createHandler = <T extends RouteTable>(
+  routes: T,
+  operations: Operations<T>,
+  options: { guard?: Guard } = {},
+) => {
+  const entries: RouteEntry[] = Object.entries(routes).map(([operationId, r]) => ({
+    operationId: operationId as OperationId,
+    ...r,
+  }));
+  const fn = entries[0]?.fn;
+  if (!fn || entries.some((r) => r.fn !== fn))
+    throw new Error("createHandler: give it one function's routes");
+  const guard = options.guard;
+  if (!guard && entries.some(needsToken)) throw new Error(`${fn}: token routes need createHandler's guard`);
+  const byKey = new Map(entries.map((r) => [routeKey(r), r]));
+  return async (event: APIGatewayProxyEventV2, context?: Context): Promise<Result> => {
     const started = Date.now();
     const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
-    const route = findRouteByKey(event.routeKey);
+    const route = byKey.get(event.routeKey);
     // Keys go on each line rather than on the shared logger: the local gateway runs many requests in
     // one process at once, and keys appended to one logger would cross between them.
     const keys = {
@@ -250,13 +273,13 @@ export const createHandler =
     let result: Result;
     let errorCode: string | undefined;
     try {
-      if (!route || route.fn !== fn) throw new BankError('not_found', 'No such route');
+      if (!route) throw new BankError('not_found', 'No such route');
       const op = (operations as Record<string, Operation<RouteDef>>)[route.operationId];
       if (!op) throw new BankError('not_found', 'No such route');
       const served = { requestId, sourceIp: event.requestContext?.http?.sourceIp ?? '' };
       const serve = () =>
         withRequestContext(served, async () => {
-          const request = await buildRequest(event, route);
+          const request = await buildRequest(event, route, guard);
           return op(request);
         });
       // The stores' retries stop in time for this invocation to answer (src/store/retry.ts).
@@ -296,3 +319,4 @@ export const createHandler =
     });
     return result;
   };
+};

@@ -1,885 +1,167 @@
 /**
- * The route table: the one list of the API's routes. The local gateway, the Lambda handlers,
- * the OpenAPI document and the CDK app are all built from it. Each route names the http function
- * (src/functions.ts) that serves it; permissions belong to the function.
- *
- * It is data only (plus zod schemas), so a handler bundle that imports it stays small.
+ * The route table: the one list of the API's routes. Each http function (src/functions.ts) declares
+ * the routes it serves in its own module, src/api/routes/<function>.ts, and its Lambda handler imports
+ * only that one (so a bundle carries its own routes and their schemas, not the API's). This file
+ * assembles them into the whole table, from which the local gateway, the OpenAPI document and the
+ * CDK app are built. Permissions belong to the function.
  */
-import type { ZodMiniType } from 'zod/mini';
-import type { ErrorCode } from '../domain/errors.ts';
 import type { HttpFunctionName } from '../functions.ts';
-import * as a from './admin-schemas.ts';
-import * as s from './schemas.ts';
+import type { RouteDef, RouteEntry } from './route-def.ts';
+import { routes as accountsRead } from './routes/accounts-read.ts';
+import { routes as accountsWrite } from './routes/accounts-write.ts';
+import { routes as admin } from './routes/admin.ts';
+import { routes as adminAccounts } from './routes/admin-accounts.ts';
+import { routes as adminMoney } from './routes/admin-money.ts';
+import { routes as auth } from './routes/auth.ts';
+import { routes as eventsApi } from './routes/events-api.ts';
+import { routes as health } from './routes/health.ts';
+import { routes as money } from './routes/money.ts';
+import { routes as payees } from './routes/payees.ts';
+import { routes as profile } from './routes/profile.ts';
+import { routes as schedulesApi } from './routes/schedules-api.ts';
+import { routes as statementFiles } from './routes/statement-files.ts';
+import { routes as statements } from './routes/statements.ts';
+import { routes as webhooksApi } from './routes/webhooks-api.ts';
 
-export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-export type Role = 'public' | 'customer' | 'admin';
+export {
+  adminErrors,
+  type Method,
+  needsToken,
+  type Role,
+  type RouteDef,
+  type RouteEntry,
+  route,
+  routeKey,
+} from './route-def.ts';
 
-export interface RouteDef {
-  method: Method;
-  path: string;
-  /** The function (src/functions.ts) that serves it. */
-  fn: HttpFunctionName;
-  summary: string;
-  /**
-   * Who may call it. `public`: no token. `customer`: a valid Cognito access token (the HTTP API JWT
-   * authorizer). `admin`: that, plus the `admin` group (and the rules of the admin guard).
-   */
-  role: Role;
-  /** Money-moving: requires the Idempotency-Key header. */
-  idempotent?: boolean;
-  body?: ZodMiniType;
-  params?: ZodMiniType;
-  query?: ZodMiniType;
-  status: number;
-  /** Other success statuses the route may answer, with the same body (documented beside `status`). */
-  alsoStatus?: readonly number[];
-  response?: ZodMiniType;
-  /** A success body that is not JSON (its media type), documented as a string. */
-  produces?: 'text/csv';
-  errors: readonly ErrorCode[];
+/** Every function's routes, by function. */
+export const routeGroups = {
+  health,
+  auth,
+  profile,
+  'accounts-read': accountsRead,
+  'accounts-write': accountsWrite,
+  money,
+  statements,
+  'statement-files': statementFiles,
+  payees,
+  'schedules-api': schedulesApi,
+  'events-api': eventsApi,
+  'webhooks-api': webhooksApi,
+  admin,
+  'admin-accounts': adminAccounts,
+  'admin-money': adminMoney,
+} as const satisfies { [F in HttpFunctionName]: Record<string, RouteDef & { fn: F }> };
+
+type Groups = typeof routeGroups;
+/** Every route, by operation id. */
+export type Routes = typeof health &
+  typeof auth &
+  typeof profile &
+  typeof accountsRead &
+  typeof accountsWrite &
+  typeof money &
+  typeof statements &
+  typeof statementFiles &
+  typeof payees &
+  typeof schedulesApi &
+  typeof eventsApi &
+  typeof webhooksApi &
+  typeof admin &
+  typeof adminAccounts &
+  typeof adminMoney;
+export type OperationId = keyof Routes;
+export type OperationsOf<F extends HttpFunctionName> = keyof Groups[F];
+
+/**
+ * The API's order (of the OpenAPI document's paths, the local gateway's table and the CDK's routes):
+ * every operation once.
+ */
+const order = [
+  'health',
+  'register',
+  'confirm',
+  'resendConfirmation',
+  'forgotPassword',
+  'resetPassword',
+  'login',
+  'loginMfa',
+  'refresh',
+  'logout',
+  'me',
+  'changePassword',
+  'mfaStatus',
+  'enrolTotp',
+  'verifyTotp',
+  'disableTotp',
+  'revokeSessions',
+  'listAccounts',
+  'openAccount',
+  'getAccount',
+  'closeAccount',
+  'getBalance',
+  'history',
+  'getTransaction',
+  'deposit',
+  'withdraw',
+  'transfer',
+  'transferBatch',
+  'postTransfer',
+  'voidTransfer',
+  'refund',
+  'listStatements',
+  'getStatement',
+  'exportCsv',
+  'createPayee',
+  'listPayees',
+  'checkPayee',
+  'getPayee',
+  'deletePayee',
+  'createSchedule',
+  'listSchedules',
+  'getSchedule',
+  'cancelSchedule',
+  'listEvents',
+  'getNotifications',
+  'putNotifications',
+  'createWebhook',
+  'listWebhooks',
+  'getWebhook',
+  'deleteWebhook',
+  'listDeliveries',
+  'retryDelivery',
+  'myActivity',
+  'adminFindCustomers',
+  'adminGetCustomer',
+  'adminUnlockCustomer',
+  'adminDisableCustomer',
+  'adminEnableCustomer',
+  'adminListAudit',
+  'adminGetAccount',
+  'adminGetAccountByNumber',
+  'adminHistory',
+  'adminGetTransaction',
+  'freezeAccount',
+  'unfreezeAccount',
+  'tellerDeposit',
+  'tellerWithdraw',
+  'reverseTransaction',
+  'getLimits',
+] as const satisfies readonly OperationId[];
+
+const all = Object.assign({}, ...Object.values(routeGroups)) as Routes;
+const declared = Object.values(routeGroups).reduce((n, g) => n + Object.keys(g).length, 0);
+const missing = Object.keys(all).filter((k) => !(order as readonly string[]).includes(k));
+if (declared !== Object.keys(all).length || missing.length > 0 || new Set(order).size !== order.length) {
+  throw new Error(`route table: an operation id is declared twice or left out of the order (${missing})`);
 }
 
-const route = <const R extends RouteDef>(r: R): R => r;
+export const routes = Object.fromEntries(order.map((k) => [k, all[k]])) as Routes;
 
-/** Whether the route sits behind the JWT authorizer (every role but `public`). */
-export const needsToken = (r: { role: Role }): boolean => r.role !== 'public';
-
-const common: ErrorCode[] = ['validation_failed', 'unauthorized'];
-const keyed: ErrorCode[] = [
-  ...common,
-  'idempotency_key_required',
-  'idempotency_key_reused',
-  'idempotency_key_in_use',
-  'not_found',
-  'account_not_active',
-  'service_unavailable',
-];
-const money: ErrorCode[] = [...keyed, 'insufficient_funds', 'daily_limit_exceeded'];
-/** What every admin route may answer: the guard's refusals (src/handlers/gate.ts) beside the common ones. */
-export const adminErrors: ErrorCode[] = [...common, 'forbidden', 'mfa_required', 'user_disabled'];
-const admin = adminErrors;
-
-export const routes = {
-  health: route({
-    method: 'GET',
-    path: '/health',
-    fn: 'health',
-    role: 'public',
-    summary: 'Liveness check',
-    status: 200,
-    response: s.Health,
-    errors: [],
-  }),
-  register: route({
-    method: 'POST',
-    path: '/v1/auth/register',
-    fn: 'auth',
-    role: 'public',
-    summary: 'Register a customer (the same answer for a new and a taken email)',
-    body: s.RegisterBody,
-    status: 202,
-    // 201 `confirmed` where sign-ups are confirmed automatically (BANK_AUTO_CONFIRM, local development).
-    alsoStatus: [201],
-    response: s.Registration,
-    errors: ['validation_failed', 'weak_password'],
-  }),
-  confirm: route({
-    method: 'POST',
-    path: '/v1/auth/confirm',
-    fn: 'auth',
-    role: 'public',
-    summary: 'Confirm a registration with the emailed code',
-    body: s.ConfirmBody,
-    status: 204,
-    errors: ['validation_failed', 'invalid_code'],
-  }),
-  resendConfirmation: route({
-    method: 'POST',
-    path: '/v1/auth/confirm/resend',
-    fn: 'auth',
-    role: 'public',
-    permissions: ['cognito:public', 'cognito:users'],
-    summary: 'Email a new confirmation code (always 202)',
-    body: s.EmailBody,
-    status: 202,
-    response: s.Accepted,
-    errors: ['validation_failed'],
-  }),
-  forgotPassword: route({
-    method: 'POST',
-    path: '/v1/auth/password/forgot',
-    fn: 'auth',
-    role: 'public',
-    permissions: ['cognito:public'],
-    summary: 'Email a password-reset code (always 202)',
-    body: s.EmailBody,
-    status: 202,
-    response: s.Accepted,
-    errors: ['validation_failed'],
-  }),
-  resetPassword: route({
-    method: 'POST',
-    path: '/v1/auth/password/reset',
-    fn: 'auth',
-    role: 'public',
-    permissions: ['cognito:public', 'cognito:users', 'table:write'],
-    summary: 'Set a new password with the emailed code; signs out every session and clears login locks',
-    body: s.ResetPasswordBody,
-    status: 204,
-    errors: ['validation_failed', 'invalid_code', 'weak_password', 'reset_locked', 'verification_locked'],
-  }),
-  login: route({
-    method: 'POST',
-    path: '/v1/auth/login',
-    fn: 'auth',
-    role: 'public',
-    summary: 'Log in with email and password (MFA on: a TOTP challenge instead of tokens)',
-    body: s.LoginBody,
-    status: 200,
-    response: s.LoginResult,
-    errors: [
-      'validation_failed',
-      'invalid_credentials',
-      'user_not_confirmed',
-      'login_locked',
-      'login_throttled',
-      'user_disabled',
-    ],
-  }),
-  loginMfa: route({
-    method: 'POST',
-    path: '/v1/auth/login/mfa',
-    fn: 'auth',
-    role: 'public',
-    permissions: ['cognito:public', 'table:write'],
-    summary: 'Finish an MFA login with the code from the authenticator app',
-    body: s.MfaLoginBody,
-    status: 200,
-    response: s.Tokens,
-    errors: [
-      'validation_failed',
-      'invalid_code',
-      'invalid_session',
-      'login_locked',
-      'login_throttled',
-      'user_disabled',
-    ],
-  }),
-  refresh: route({
-    method: 'POST',
-    path: '/v1/auth/refresh',
-    fn: 'auth',
-    role: 'public',
-    summary: 'New access and id tokens from a refresh token',
-    body: s.RefreshBody,
-    status: 200,
-    response: s.Tokens,
-    errors: ['validation_failed', 'invalid_refresh_token', 'user_disabled'],
-  }),
-  logout: route({
-    method: 'POST',
-    path: '/v1/auth/logout',
-    fn: 'auth',
-    role: 'customer',
-    summary: 'Revoke one of the caller\u2019s refresh tokens',
-    body: s.RefreshBody,
-    status: 204,
-    errors: [...common, 'invalid_token'],
-  }),
-  me: route({
-    method: 'GET',
-    path: '/v1/me',
-    fn: 'profile',
-    role: 'customer',
-    summary: 'The caller\u2019s profile',
-    status: 200,
-    response: s.Me,
-    errors: common,
-  }),
-  changePassword: route({
-    method: 'POST',
-    path: '/v1/me/password',
-    fn: 'profile',
-    role: 'customer',
-    permissions: ['cognito:public', 'table:write'],
-    summary: 'Change the password',
-    body: s.ChangePasswordBody,
-    status: 204,
-    errors: [...common, 'wrong_password', 'weak_password', 'verification_locked'],
-  }),
-  mfaStatus: route({
-    method: 'GET',
-    path: '/v1/me/mfa',
-    fn: 'profile',
-    role: 'customer',
-    permissions: ['cognito:public', 'table:read'],
-    summary: 'Which second factors are on',
-    status: 200,
-    response: s.MfaStatus,
-    errors: common,
-  }),
-  enrolTotp: route({
-    method: 'POST',
-    path: '/v1/me/mfa/totp',
-    fn: 'profile',
-    role: 'customer',
-    permissions: ['cognito:public', 'table:read'],
-    summary: 'Start TOTP enrolment: a secret and an otpauth:// URI for the authenticator app',
-    status: 200,
-    response: s.TotpEnrolment,
-    errors: [...common, 'mfa_already_enabled'],
-  }),
-  verifyTotp: route({
-    method: 'POST',
-    path: '/v1/me/mfa/totp/verify',
-    fn: 'profile',
-    role: 'customer',
-    permissions: ['cognito:public', 'table:write'],
-    summary: 'Turn TOTP MFA on with a first code from the app',
-    body: s.TotpCodeBody,
-    status: 204,
-    errors: [...common, 'invalid_code', 'verification_locked'],
-  }),
-  disableTotp: route({
-    method: 'DELETE',
-    path: '/v1/me/mfa/totp',
-    fn: 'profile',
-    role: 'customer',
-    permissions: ['cognito:public', 'table:write'],
-    summary: 'Turn TOTP MFA off (needs a current code and the password)',
-    body: s.DisableTotpBody,
-    status: 204,
-    errors: [...common, 'invalid_code', 'wrong_password', 'mfa_not_enabled', 'verification_locked'],
-  }),
-  revokeSessions: route({
-    method: 'POST',
-    path: '/v1/me/sessions/revoke-all',
-    fn: 'profile',
-    role: 'customer',
-    permissions: ['cognito:public', 'table:write'],
-    summary: 'Sign out everywhere: every refresh token of the caller stops working',
-    status: 204,
-    errors: common,
-  }),
-  listAccounts: route({
-    method: 'GET',
-    path: '/v1/accounts',
-    fn: 'accounts-read',
-    role: 'customer',
-    summary: 'The caller\u2019s open accounts, or closed ones with status=closed, paged',
-    query: s.AccountListQuery,
-    status: 200,
-    response: s.AccountList,
-    errors: [...common, 'invalid_cursor'],
-  }),
-  openAccount: route({
-    method: 'POST',
-    path: '/v1/accounts',
-    fn: 'accounts-write',
-    role: 'customer',
-    summary: 'Open an account',
-    body: s.OpenAccountBody,
-    status: 201,
-    response: s.Account,
-    errors: [...common, 'account_limit_reached'],
-  }),
-  getAccount: route({
-    method: 'GET',
-    path: '/v1/accounts/{id}',
-    fn: 'accounts-read',
-    role: 'customer',
-    summary: 'One account',
-    params: s.AccountParams,
-    status: 200,
-    response: s.Account,
-    errors: [...common, 'not_found'],
-  }),
-  closeAccount: route({
-    method: 'DELETE',
-    path: '/v1/accounts/{id}',
-    fn: 'accounts-write',
-    role: 'customer',
-    summary: 'Close an account with a zero balance (not while it is frozen)',
-    params: s.AccountParams,
-    status: 200,
-    response: s.Account,
-    errors: [...common, 'not_found', 'balance_not_zero', 'account_not_active'],
-  }),
-  getBalance: route({
-    method: 'GET',
-    path: '/v1/accounts/{id}/balance',
-    fn: 'accounts-read',
-    role: 'customer',
-    summary: 'An account\u2019s balance now (posted, held, available), or its posted balance at an instant',
-    params: s.AccountParams,
-    query: s.BalanceQuery,
-    status: 200,
-    response: s.Balance,
-    errors: [...common, 'not_found'],
-  }),
-  history: route({
-    method: 'GET',
-    path: '/v1/accounts/{id}/transactions',
-    fn: 'accounts-read',
-    role: 'customer',
-    summary: 'An account\u2019s history, newest first, paged',
-    params: s.AccountParams,
-    query: s.HistoryQuery,
-    status: 200,
-    response: s.HistoryPage,
-    errors: [...common, 'not_found', 'invalid_cursor'],
-  }),
-  getTransaction: route({
-    method: 'GET',
-    path: '/v1/transactions/{id}',
-    fn: 'accounts-read',
-    role: 'customer',
-    summary: 'One transaction, to its sender, or to its recipient once it is posted',
-    params: s.TransactionParams,
-    status: 200,
-    response: s.Transaction,
-    errors: [...common, 'not_found'],
-  }),
-  deposit: route({
-    method: 'POST',
-    path: '/v1/accounts/{id}/deposits',
-    fn: 'money',
-    role: 'customer',
-    idempotent: true,
-    summary: 'Deposit into an account (up to the daily deposit limit)',
-    params: s.AccountParams,
-    body: s.MoneyBody,
-    status: 201,
-    response: s.Transaction,
-    errors: [...keyed, 'deposit_limit_exceeded'],
-  }),
-  withdraw: route({
-    method: 'POST',
-    path: '/v1/accounts/{id}/withdrawals',
-    fn: 'money',
-    role: 'customer',
-    idempotent: true,
-    summary: 'Withdraw from an account',
-    params: s.AccountParams,
-    body: s.MoneyBody,
-    status: 201,
-    response: s.Transaction,
-    errors: money,
-  }),
-  transfer: route({
-    method: 'POST',
-    path: '/v1/transfers',
-    fn: 'money',
-    role: 'customer',
-    idempotent: true,
-    summary: 'Transfer to an account number, at once or pending (a hold until posted, voided or expired)',
-    body: s.TransferBody,
-    status: 201,
-    response: s.Transaction,
-    errors: [...money, 'currency_mismatch', 'same_account', 'recipient_not_found', 'too_many_holds'],
-  }),
-  transferBatch: route({
-    method: 'POST',
-    path: '/v1/transfers/batch',
-    fn: 'money',
-    role: 'customer',
-    idempotent: true,
-    summary: 'Bulk payment: one account pays up to 24 recipients, all posted together or none',
-    body: s.BatchTransferBody,
-    status: 201,
-    response: s.BatchTransferResult,
-    errors: [...money, 'currency_mismatch', 'batch_rejected'],
-  }),
-  postTransfer: route({
-    method: 'POST',
-    path: '/v1/transfers/{id}/post',
-    fn: 'money',
-    role: 'customer',
-    idempotent: true,
-    summary: 'Post a pending transfer, all of it or less; the rest is released',
-    params: s.TransactionParams,
-    body: s.PostTransferBody,
-    status: 200,
-    response: s.Transaction,
-    errors: [...keyed, 'amount_exceeds_hold', 'transaction_not_pending', 'transaction_expired'],
-  }),
-  voidTransfer: route({
-    method: 'POST',
-    path: '/v1/transfers/{id}/void',
-    fn: 'money',
-    role: 'customer',
-    idempotent: true,
-    summary: 'Void a pending transfer: its hold is released',
-    params: s.TransactionParams,
-    status: 200,
-    response: s.Transaction,
-    errors: [...keyed, 'transaction_not_pending', 'transaction_expired'],
-  }),
-  refund: route({
-    method: 'POST',
-    path: '/v1/transactions/{id}/refunds',
-    fn: 'money',
-    role: 'customer',
-    idempotent: true,
-    summary: 'Refund part or all of a posted transfer you received',
-    params: s.TransactionParams,
-    body: s.RefundBody,
-    status: 201,
-    response: s.Transaction,
-    errors: [...keyed, 'insufficient_funds', 'not_refundable', 'refund_exceeds_amount'],
-  }),
-  listStatements: route({
-    method: 'GET',
-    path: '/v1/accounts/{id}/statements',
-    fn: 'statements',
-    role: 'customer',
-    summary: 'Monthly statements since the account opened, the current month to date',
-    params: s.AccountParams,
-    status: 200,
-    response: s.StatementList,
-    errors: [...common, 'not_found'],
-  }),
-  getStatement: route({
-    method: 'GET',
-    path: '/v1/accounts/{id}/statements/{period}',
-    fn: 'statement-files',
-    role: 'customer',
-    summary: 'A presigned URL (5 minutes) to download one month\u2019s statement as PDF or CSV',
-    params: s.StatementParams,
-    query: s.StatementQuery,
-    status: 200,
-    response: s.DownloadLink,
-    errors: [...common, 'not_found'],
-  }),
-  exportCsv: route({
-    method: 'GET',
-    path: '/v1/accounts/{id}/export.csv',
-    fn: 'statements',
-    role: 'customer',
-    summary: 'The account\u2019s postings in a range of up to a year, as CSV (text/csv)',
-    params: s.AccountParams,
-    query: s.ExportQuery,
-    status: 200,
-    produces: 'text/csv',
-    errors: [...common, 'not_found', 'export_too_large'],
-  }),
-  createPayee: route({
-    method: 'POST',
-    path: '/v1/payees',
-    fn: 'payees',
-    role: 'customer',
-    summary: 'Save a payee; the name is checked against the account holder\u2019s (confirmation of payee)',
-    body: s.PayeeBody,
-    status: 201,
-    response: s.Payee,
-    errors: [...common, 'recipient_not_found', 'payee_limit_reached'],
-  }),
-  listPayees: route({
-    method: 'GET',
-    path: '/v1/payees',
-    fn: 'payees',
-    role: 'customer',
-    summary: 'The caller\u2019s saved payees',
-    status: 200,
-    response: s.PayeeList,
-    errors: common,
-  }),
-  checkPayee: route({
-    method: 'POST',
-    path: '/v1/payees/check',
-    fn: 'payees',
-    role: 'customer',
-    summary: 'Check a name against an account number without saving (20 a minute)',
-    body: s.PayeeBody,
-    status: 200,
-    response: s.PayeeCheck,
-    errors: [...common, 'recipient_not_found', 'rate_limited'],
-  }),
-  getPayee: route({
-    method: 'GET',
-    path: '/v1/payees/{id}',
-    fn: 'payees',
-    role: 'customer',
-    summary: 'One saved payee',
-    params: s.PayeeParams,
-    status: 200,
-    response: s.Payee,
-    errors: [...common, 'not_found'],
-  }),
-  deletePayee: route({
-    method: 'DELETE',
-    path: '/v1/payees/{id}',
-    fn: 'payees',
-    role: 'customer',
-    summary: 'Delete a saved payee',
-    params: s.PayeeParams,
-    status: 204,
-    errors: [...common, 'not_found'],
-  }),
-  createSchedule: route({
-    method: 'POST',
-    path: '/v1/scheduled-transfers',
-    fn: 'schedules-api',
-    role: 'customer',
-    summary: 'Schedule a one-off, weekly or monthly transfer',
-    body: s.ScheduleBody,
-    status: 201,
-    response: s.Schedule,
-    errors: [
-      ...common,
-      'not_found',
-      'account_not_active',
-      'currency_mismatch',
-      'same_account',
-      'recipient_not_found',
-      'schedule_limit_reached',
-    ],
-  }),
-  listSchedules: route({
-    method: 'GET',
-    path: '/v1/scheduled-transfers',
-    fn: 'schedules-api',
-    role: 'customer',
-    summary: 'The caller\u2019s scheduled transfers',
-    status: 200,
-    response: s.ScheduleList,
-    errors: common,
-  }),
-  getSchedule: route({
-    method: 'GET',
-    path: '/v1/scheduled-transfers/{id}',
-    fn: 'schedules-api',
-    role: 'customer',
-    summary: 'One scheduled transfer with its runs, newest first',
-    params: s.ScheduleParams,
-    status: 200,
-    response: s.Schedule,
-    errors: [...common, 'not_found'],
-  }),
-  cancelSchedule: route({
-    method: 'DELETE',
-    path: '/v1/scheduled-transfers/{id}',
-    fn: 'schedules-api',
-    role: 'customer',
-    summary: 'Cancel a scheduled transfer: no later run starts',
-    params: s.ScheduleParams,
-    status: 200,
-    response: s.Schedule,
-    errors: [...common, 'not_found'],
-  }),
-  listEvents: route({
-    method: 'GET',
-    path: '/v1/events',
-    fn: 'events-api',
-    role: 'customer',
-    summary: 'The caller\u2019s events, oldest first, from a cursor (kept 30 days)',
-    query: s.EventsQuery,
-    status: 200,
-    response: s.EventPage,
-    errors: [...common, 'invalid_cursor'],
-  }),
-  getNotifications: route({
-    method: 'GET',
-    path: '/v1/me/notifications',
-    fn: 'events-api',
-    role: 'customer',
-    summary: 'The caller\u2019s email notification preferences',
-    status: 200,
-    response: s.NotificationPreferences,
-    errors: common,
-  }),
-  putNotifications: route({
-    method: 'PUT',
-    path: '/v1/me/notifications',
-    fn: 'events-api',
-    role: 'customer',
-    summary: 'Set the caller\u2019s email notification preferences',
-    body: s.NotificationPreferences,
-    status: 200,
-    response: s.NotificationPreferences,
-    errors: common,
-  }),
-  createWebhook: route({
-    method: 'POST',
-    path: '/v1/webhooks',
-    fn: 'webhooks-api',
-    role: 'customer',
-    summary: 'Register a webhook endpoint (its secret is shown only in this answer)',
-    body: s.WebhookBody,
-    status: 201,
-    response: s.WebhookCreated,
-    errors: [...common, 'invalid_webhook_url', 'webhook_limit_reached'],
-  }),
-  listWebhooks: route({
-    method: 'GET',
-    path: '/v1/webhooks',
-    fn: 'webhooks-api',
-    role: 'customer',
-    summary: 'The caller\u2019s webhook endpoints',
-    status: 200,
-    response: s.WebhookList,
-    errors: common,
-  }),
-  getWebhook: route({
-    method: 'GET',
-    path: '/v1/webhooks/{id}',
-    fn: 'webhooks-api',
-    role: 'customer',
-    summary: 'One webhook endpoint',
-    params: s.WebhookParams,
-    status: 200,
-    response: s.Webhook,
-    errors: [...common, 'not_found'],
-  }),
-  deleteWebhook: route({
-    method: 'DELETE',
-    path: '/v1/webhooks/{id}',
-    fn: 'webhooks-api',
-    role: 'customer',
-    summary: 'Delete a webhook endpoint',
-    params: s.WebhookParams,
-    status: 204,
-    errors: [...common, 'not_found'],
-  }),
-  listDeliveries: route({
-    method: 'GET',
-    path: '/v1/webhooks/{id}/deliveries',
-    fn: 'webhooks-api',
-    role: 'customer',
-    summary: 'An endpoint\u2019s deliveries and their attempts, newest first, paged',
-    params: s.WebhookParams,
-    query: s.DeliveriesQuery,
-    status: 200,
-    response: s.DeliveryPage,
-    errors: [...common, 'not_found', 'invalid_cursor'],
-  }),
-  retryDelivery: route({
-    method: 'POST',
-    path: '/v1/webhooks/{id}/deliveries/{deliveryId}/retry',
-    fn: 'webhooks-api',
-    role: 'customer',
-    summary: 'Send a delivery again now; answers the delivery with this attempt',
-    params: s.DeliveryParams,
-    status: 200,
-    response: s.Delivery,
-    errors: [...common, 'not_found', 'service_unavailable'],
-  }),
-  // ---------- back office: customers and the audit trail (issue 13) ----------
-  myActivity: route({
-    method: 'GET',
-    path: '/v1/me/activity',
-    fn: 'profile',
-    role: 'customer',
-    summary: 'The caller\u2019s security activity (logins, failures, resets, MFA), newest first, paged',
-    query: a.ActivityQuery,
-    status: 200,
-    response: a.ActivityPage,
-    errors: [...common, 'invalid_cursor'],
-  }),
-  adminFindCustomers: route({
-    method: 'GET',
-    path: '/v1/admin/customers',
-    fn: 'admin',
-    role: 'admin',
-    summary: 'Find a customer by exact email',
-    query: a.CustomerSearchQuery,
-    status: 200,
-    response: a.CustomerSearchResult,
-    errors: admin,
-  }),
-  adminGetCustomer: route({
-    method: 'GET',
-    path: '/v1/admin/customers/{userId}',
-    fn: 'admin',
-    role: 'admin',
-    summary: 'A customer: profile, login status (enabled, locked until) and accounts',
-    params: a.CustomerParams,
-    status: 200,
-    response: a.AdminCustomer,
-    errors: [...admin, 'not_found'],
-  }),
-  adminUnlockCustomer: route({
-    method: 'POST',
-    path: '/v1/admin/customers/{userId}/unlock',
-    fn: 'admin',
-    role: 'admin',
-    summary: 'Clear the customer\u2019s login locks and slow-downs (audited)',
-    params: a.CustomerParams,
-    body: a.AdminReasonBody,
-    status: 200,
-    response: a.LoginStatus,
-    errors: [...admin, 'not_found'],
-  }),
-  adminDisableCustomer: route({
-    method: 'POST',
-    path: '/v1/admin/customers/{userId}/disable',
-    fn: 'admin',
-    role: 'admin',
-    summary: 'Disable the customer\u2019s login: no login or refresh, and their tokens are refused (audited)',
-    params: a.CustomerParams,
-    body: a.DisableCustomerBody,
-    status: 200,
-    response: a.LoginStatus,
-    errors: [...admin, 'not_found'],
-  }),
-  adminEnableCustomer: route({
-    method: 'POST',
-    path: '/v1/admin/customers/{userId}/enable',
-    fn: 'admin',
-    role: 'admin',
-    summary: 'Enable a disabled login again (the customer logs in anew; audited)',
-    params: a.CustomerParams,
-    body: a.AdminReasonBody,
-    status: 200,
-    response: a.LoginStatus,
-    errors: [...admin, 'not_found'],
-  }),
-  adminListAudit: route({
-    method: 'GET',
-    path: '/v1/admin/audit',
-    fn: 'admin',
-    role: 'admin',
-    summary: 'Audit records of a subject or of an actor (one of them required), newest first, paged',
-    query: a.AuditQuery,
-    status: 200,
-    response: a.AuditPage,
-    errors: [...admin, 'invalid_cursor'],
-  }),
-  // ---------- back office: accounts, freeze, teller cash, reversals (issue 13) ----------
-  adminGetAccount: route({
-    method: 'GET',
-    path: '/v1/admin/accounts/{id}',
-    fn: 'admin-accounts',
-    role: 'admin',
-    summary: 'Any customer\u2019s account, with its owner',
-    params: s.AccountParams,
-    status: 200,
-    response: s.AdminAccount,
-    errors: [...common, 'not_found'],
-  }),
-  adminGetAccountByNumber: route({
-    method: 'GET',
-    path: '/v1/admin/accounts/by-number/{number}',
-    fn: 'admin-accounts',
-    role: 'admin',
-    summary: 'Any customer\u2019s account by its number, with its owner',
-    params: s.AccountNumberParams,
-    status: 200,
-    response: s.AdminAccount,
-    errors: [...common, 'not_found'],
-  }),
-  adminHistory: route({
-    method: 'GET',
-    path: '/v1/admin/accounts/{id}/transactions',
-    fn: 'admin-accounts',
-    role: 'admin',
-    summary: 'Any account\u2019s history, newest first, paged as the customer\u2019s is',
-    params: s.AccountParams,
-    query: s.HistoryQuery,
-    status: 200,
-    response: s.HistoryPage,
-    errors: [...common, 'not_found', 'invalid_cursor'],
-  }),
-  adminGetTransaction: route({
-    method: 'GET',
-    path: '/v1/admin/transactions/{id}',
-    fn: 'admin-accounts',
-    role: 'admin',
-    summary: 'Any transaction, both sides, and who at the bank made it',
-    params: s.TransactionParams,
-    status: 200,
-    response: s.AdminTransaction,
-    errors: [...common, 'not_found'],
-  }),
-  freezeAccount: route({
-    method: 'POST',
-    path: '/v1/admin/accounts/{id}/freeze',
-    fn: 'admin-money',
-    role: 'admin',
-    summary: 'Freeze an account: every movement in and out is refused until it is unfrozen',
-    params: s.AccountParams,
-    body: s.ReasonBody,
-    status: 200,
-    response: s.AdminAccount,
-    errors: [...common, 'not_found', 'account_not_active', 'service_unavailable'],
-  }),
-  unfreezeAccount: route({
-    method: 'POST',
-    path: '/v1/admin/accounts/{id}/unfreeze',
-    fn: 'admin-money',
-    role: 'admin',
-    summary: 'Unfreeze an account',
-    params: s.AccountParams,
-    body: s.ReasonBody,
-    status: 200,
-    response: s.AdminAccount,
-    errors: [...common, 'not_found', 'account_not_active', 'service_unavailable'],
-  }),
-  tellerDeposit: route({
-    method: 'POST',
-    path: '/v1/admin/accounts/{id}/deposits',
-    fn: 'admin-money',
-    role: 'admin',
-    idempotent: true,
-    summary: 'Cash paid in at a counter (no customer daily limit)',
-    params: s.AccountParams,
-    body: s.TellerBody,
-    status: 201,
-    response: s.AdminTransaction,
-    errors: keyed,
-  }),
-  tellerWithdraw: route({
-    method: 'POST',
-    path: '/v1/admin/accounts/{id}/withdrawals',
-    fn: 'admin-money',
-    role: 'admin',
-    idempotent: true,
-    summary: 'Cash paid out at a counter (no daily limit; never overdraws)',
-    params: s.AccountParams,
-    body: s.TellerBody,
-    status: 201,
-    response: s.AdminTransaction,
-    errors: [...keyed, 'insufficient_funds'],
-  }),
-  reverseTransaction: route({
-    method: 'POST',
-    path: '/v1/admin/transactions/{id}/reversals',
-    fn: 'admin-money',
-    role: 'admin',
-    idempotent: true,
-    summary: 'Reverse all or part of a posted transaction (refunds and reversals never exceed it)',
-    params: s.TransactionParams,
-    body: s.ReversalBody,
-    status: 201,
-    response: s.AdminTransaction,
-    errors: [...keyed, 'insufficient_funds', 'not_reversible', 'reversal_exceeds_amount'],
-  }),
-  getLimits: route({
-    method: 'GET',
-    path: '/v1/limits',
-    fn: 'accounts-read',
-    role: 'customer',
-    summary: 'The daily outgoing limit per currency and what is left of it today',
-    status: 200,
-    response: s.Limits,
-    errors: common,
-  }),
-} as const satisfies Record<string, RouteDef>;
-
-export type Routes = typeof routes;
-export type OperationId = keyof Routes;
-export type OperationsOf<F extends HttpFunctionName> = {
-  [K in OperationId]: Routes[K]['fn'] extends F ? K : never;
-}[OperationId];
-
-/** `"POST /v1/accounts/{id}/deposits"`: the HTTP API route key. */
-export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>): string => `${r.method} ${r.path}`;
-
-export const routeList = Object.entries(routes).map(([operationId, r]) => ({
-  operationId: operationId as OperationId,
-  ...(r as RouteDef),
+export const routeList: RouteEntry[] = order.map((operationId) => ({
+  operationId,
+  ...(routes[operationId] as RouteDef),
 }));
-export type RouteEntry = (typeof routeList)[number];
 
-const byKey = new Map(routeList.map((r) => [routeKey(r), r]));
+const byKey = new Map(routeList.map((r) => [`${r.method} ${r.path}`, r]));
 export const findRouteByKey = (key: string): RouteEntry | undefined => byKey.get(key);

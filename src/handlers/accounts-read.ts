@@ -1,4 +1,5 @@
 import { createHandler } from '../api/http.ts';
+import { routes } from '../api/routes/accounts-read.ts';
 import { transactionView, visibleTo } from '../api/transactions.ts';
 import { BankError } from '../domain/errors.ts';
 import { utcDay } from '../domain/ledger.ts';
@@ -7,62 +8,67 @@ import { publicAccount } from '../store/accounts.ts';
 import { counterpartyNames } from '../store/payees.ts';
 import { accounts, cursors, ledger } from './context.ts';
 import { payees } from './context-payments.ts';
+import { customerGuard } from './gate.ts';
 import { historyPage, invalidQuery, utc } from './history.ts';
 
-export const handler = createHandler('accounts-read', {
-  listAccounts: async ({ caller, query }) => {
-    const closed = query.status === 'closed';
-    const binding = { user: caller.sub, account: '*', filter: closed ? 'closed' : 'open' };
-    const codec = await cursors();
-    const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
-    const page = await accounts().list(caller.sub, { closed, limit: query.limit ?? 25, start });
-    return { body: { items: page.items, nextCursor: page.last ? codec.encode(binding, page.last) : null } };
-  },
+export const handler = createHandler(
+  routes,
+  {
+    listAccounts: async ({ caller, query }) => {
+      const closed = query.status === 'closed';
+      const binding = { user: caller.sub, account: '*', filter: closed ? 'closed' : 'open' };
+      const codec = await cursors();
+      const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
+      const page = await accounts().list(caller.sub, { closed, limit: query.limit ?? 25, start });
+      return { body: { items: page.items, nextCursor: page.last ? codec.encode(binding, page.last) : null } };
+    },
 
-  getAccount: async ({ caller, params }) => ({
-    body: publicAccount(await accounts().mustGet(caller.sub, params.id)),
-  }),
+    getAccount: async ({ caller, params }) => ({
+      body: publicAccount(await accounts().mustGet(caller.sub, params.id)),
+    }),
 
-  getBalance: async ({ caller, params, query }) => {
-    const a = await accounts().mustGet(caller.sub, params.id);
-    const now = new Date();
-    const at = utc(query.at, 'at');
-    if (at === undefined) {
-      const { id: accountId, currency, balance, held, available } = a;
-      return { body: { accountId, currency, balance, held, available, asOf: now.toISOString() } };
-    }
-    if (Date.parse(at) > now.getTime()) throw invalidQuery('query.at', 'must not be in the future');
-    // Before the account was opened it held nothing.
-    const balance = at < a.createdAt ? 0 : await ledger().balanceAt(a.id, at);
-    return { body: { accountId: a.id, currency: a.currency, at, balance } };
-  },
+    getBalance: async ({ caller, params, query }) => {
+      const a = await accounts().mustGet(caller.sub, params.id);
+      const now = new Date();
+      const at = utc(query.at, 'at');
+      if (at === undefined) {
+        const { id: accountId, currency, balance, held, available } = a;
+        return { body: { accountId, currency, balance, held, available, asOf: now.toISOString() } };
+      }
+      if (Date.parse(at) > now.getTime()) throw invalidQuery('query.at', 'must not be in the future');
+      // Before the account was opened it held nothing.
+      const balance = at < a.createdAt ? 0 : await ledger().balanceAt(a.id, at);
+      return { body: { accountId: a.id, currency: a.currency, at, balance } };
+    },
 
-  history: async ({ caller, params, query }) => {
-    await accounts().mustGet(caller.sub, params.id);
-    // Counterparties named by the caller's payees and own accounts' nicknames.
-    return historyPage(caller.sub, params.id, query, () =>
-      counterpartyNames(payees(), accounts(), caller.sub),
-    );
-  },
+    history: async ({ caller, params, query }) => {
+      await accounts().mustGet(caller.sub, params.id);
+      // Counterparties named by the caller's payees and own accounts' nicknames.
+      return historyPage(caller.sub, params.id, query, () =>
+        counterpartyNames(payees(), accounts(), caller.sub),
+      );
+    },
 
-  getTransaction: async ({ caller, params }) => {
-    // A strongly consistent read of the journal item: never a 404 right after the 201.
-    const j = await ledger().getJournal(params.id);
-    if (!j || !visibleTo(j, caller.sub)) throw new BankError('not_found', 'No such transaction');
-    return { body: transactionView(j, caller.sub) };
-  },
+    getTransaction: async ({ caller, params }) => {
+      // A strongly consistent read of the journal item: never a 404 right after the 201.
+      const j = await ledger().getJournal(params.id);
+      if (!j || !visibleTo(j, caller.sub)) throw new BankError('not_found', 'No such transaction');
+      return { body: transactionView(j, caller.sub) };
+    },
 
-  getLimits: async ({ caller }) => {
-    const now = new Date();
-    const day = utcDay(now);
-    const used = await ledger().outgoingOn(caller.sub, day);
-    const limit = ledger().dailyLimit;
-    const outgoing = currencyCodes.map((currency) => {
-      const u = used.get(currency) ?? 0;
-      return { currency, limit, used: u, remaining: Math.max(0, limit - u) };
-    });
-    const resetsAt = new Date(`${day}T00:00:00.000Z`);
-    resetsAt.setUTCDate(resetsAt.getUTCDate() + 1);
-    return { body: { day, resetsAt: resetsAt.toISOString(), outgoing } };
+    getLimits: async ({ caller }) => {
+      const now = new Date();
+      const day = utcDay(now);
+      const used = await ledger().outgoingOn(caller.sub, day);
+      const limit = ledger().dailyLimit;
+      const outgoing = currencyCodes.map((currency) => {
+        const u = used.get(currency) ?? 0;
+        return { currency, limit, used: u, remaining: Math.max(0, limit - u) };
+      });
+      const resetsAt = new Date(`${day}T00:00:00.000Z`);
+      resetsAt.setUTCDate(resetsAt.getUTCDate() + 1);
+      return { body: { day, resetsAt: resetsAt.toISOString(), outgoing } };
+    },
   },
-});
+  { guard: customerGuard },
+);

@@ -4,16 +4,18 @@
  * already refused anyone who is not staff.
  */
 import { createHandler } from '../api/http.ts';
+import { routes } from '../api/routes/admin-accounts.ts';
 import { adminTransactionView } from '../api/transactions.ts';
 import { BankError } from '../domain/errors.ts';
 import { adminAccount } from '../store/ledger-admin.ts';
 import { ledger } from './context.ts';
 import { adminLedger } from './context-admin.ts';
+import { guard } from './gate.ts';
 import { historyPage } from './history.ts';
 import { staffOnly } from './staff.ts';
 
 export const handler = createHandler(
-  'admin-accounts',
+  routes,
   staffOnly({
     adminGetAccount: async ({ params }) => ({ body: adminAccount(await adminLedger().account(params.id)) }),
 
@@ -32,4 +34,5 @@ export const handler = createHandler(
       return { body: adminTransactionView(j) };
     },
   }),
+  { guard },
 );

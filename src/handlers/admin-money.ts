@@ -10,12 +10,14 @@
  */
 import type { Caller, Request } from '../api/http.ts';
 import { createHandler } from '../api/http.ts';
+import { routes } from '../api/routes/admin-money.ts';
 import { adminOutcomeReply } from '../api/transactions.ts';
 import type { AuditEntry, AuditSubject } from '../domain/audit.ts';
 import { auditEntry } from '../store/audit.ts';
 import type { Outcome } from '../store/idempotency.ts';
 import { audit } from './context.ts';
 import { adminLedger } from './context-admin.ts';
+import { guard } from './gate.ts';
 import { keyed } from './keyed.ts';
 import { staffOnly } from './staff.ts';
 
@@ -65,7 +67,7 @@ const setStatus = async (
 };
 
 export const handler = createHandler(
-  'admin-money',
+  routes,
   staffOnly({
     freezeAccount: (req) => setStatus(req, 'freeze'),
     unfreezeAccount: (req) => setStatus(req, 'unfreeze'),
@@ -87,4 +89,5 @@ export const handler = createHandler(
         (extra) => adminLedger().reverse({ ...keyed(req), journalId: req.params.id, ...req.body }, extra),
       ),
   }),
+  { guard },
 );

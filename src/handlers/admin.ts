@@ -6,6 +6,7 @@
  */
 import type { Caller, Request } from '../api/http.ts';
 import { createHandler } from '../api/http.ts';
+import { routes } from '../api/routes/admin.ts';
 import type { Routes } from '../api/routes.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 import { BankError } from '../domain/errors.ts';
@@ -13,6 +14,7 @@ import { auditEntry } from '../store/audit.ts';
 import { conditionFailed } from '../store/db.ts';
 import type { Profile } from '../store/users.ts';
 import { accounts, audit, cursors, identity, logins, sessions, users } from './context.ts';
+import { guard } from './gate.ts';
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
 
@@ -84,58 +86,64 @@ const setEnabled = async (
   return { body: await loginStatusOf(p) };
 };
 
-export const handler = createHandler('admin', {
-  adminFindCustomers: async ({ query }) => {
-    const found = await identity().user(query.email);
-    const p = found?.sub ? await users().get(found.sub) : undefined;
-    return {
-      body: { items: p ? [{ userId: p.userId, email: p.email, name: p.name, createdAt: p.createdAt }] : [] },
-    };
-  },
+export const handler = createHandler(
+  routes,
+  {
+    adminFindCustomers: async ({ query }) => {
+      const found = await identity().user(query.email);
+      const p = found?.sub ? await users().get(found.sub) : undefined;
+      return {
+        body: {
+          items: p ? [{ userId: p.userId, email: p.email, name: p.name, createdAt: p.createdAt }] : [],
+        },
+      };
+    },
 
-  adminGetCustomer: async ({ params }) => {
-    const p = await customerOf(params.userId);
-    const [login, open, closed] = await Promise.all([
-      loginStatusOf(p),
-      accounts().list(p.userId, { closed: false, limit: 100 }),
-      accounts().list(p.userId, { closed: true, limit: 100 }),
-    ]);
-    return { body: { ...p, login, accounts: [...open.items, ...closed.items].slice(0, 100) } };
-  },
+    adminGetCustomer: async ({ params }) => {
+      const p = await customerOf(params.userId);
+      const [login, open, closed] = await Promise.all([
+        loginStatusOf(p),
+        accounts().list(p.userId, { closed: false, limit: 100 }),
+        accounts().list(p.userId, { closed: true, limit: 100 }),
+      ]);
+      return { body: { ...p, login, accounts: [...open.items, ...closed.items].slice(0, 100) } };
+    },
 
-  adminUnlockCustomer: async (req) => {
-    const p = await customerOf(req.params.userId);
-    await commit(adminAction(req, 'customer_unlocked', p.userId, req.body?.reason), [
-      logins().clearPiece(p.email),
-    ]);
-    return { body: await loginStatusOf(p) };
-  },
+    adminUnlockCustomer: async (req) => {
+      const p = await customerOf(req.params.userId);
+      await commit(adminAction(req, 'customer_unlocked', p.userId, req.body?.reason), [
+        logins().clearPiece(p.email),
+      ]);
+      return { body: await loginStatusOf(p) };
+    },
 
-  adminDisableCustomer: (req) => setEnabled(req, false),
-  adminEnableCustomer: (req) => setEnabled(req, true),
+    adminDisableCustomer: (req) => setEnabled(req, false),
+    adminEnableCustomer: (req) => setEnabled(req, true),
 
-  adminListAudit: async ({ caller, query }) => {
-    if (!query.subjectId && !query.actorId)
-      throw new BankError('validation_failed', 'Give a subjectId or an actorId', {
-        errors: [{ path: 'query.subjectId', message: 'subjectId or actorId is required' }],
-      });
-    const filter = JSON.stringify([
-      query.subjectId ?? '',
-      query.actorId ?? '',
-      query.from ?? '',
-      query.to ?? '',
-    ]);
-    const binding = { user: caller.sub, account: '', filter: `audit:${filter}` };
-    const codec = await cursors();
-    const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
-    // Stored times are UTC (toISOString): bounds given with an offset are compared as UTC too.
-    const utc = (t: string | undefined) => (t ? new Date(t).toISOString() : undefined);
-    const q = { limit: query.limit ?? 25, start, from: utc(query.from), to: utc(query.to) };
-    const page = query.actorId
-      ? await audit().byActor(query.actorId, { ...q, subjectId: query.subjectId })
-      : await audit().bySubject(query.subjectId ?? '', q);
-    return {
-      body: { items: page.items, nextCursor: page.last ? codec.encode(binding, page.last) : null },
-    };
+    adminListAudit: async ({ caller, query }) => {
+      if (!query.subjectId && !query.actorId)
+        throw new BankError('validation_failed', 'Give a subjectId or an actorId', {
+          errors: [{ path: 'query.subjectId', message: 'subjectId or actorId is required' }],
+        });
+      const filter = JSON.stringify([
+        query.subjectId ?? '',
+        query.actorId ?? '',
+        query.from ?? '',
+        query.to ?? '',
+      ]);
+      const binding = { user: caller.sub, account: '', filter: `audit:${filter}` };
+      const codec = await cursors();
+      const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
+      // Stored times are UTC (toISOString): bounds given with an offset are compared as UTC too.
+      const utc = (t: string | undefined) => (t ? new Date(t).toISOString() : undefined);
+      const q = { limit: query.limit ?? 25, start, from: utc(query.from), to: utc(query.to) };
+      const page = query.actorId
+        ? await audit().byActor(query.actorId, { ...q, subjectId: query.subjectId })
+        : await audit().bySubject(query.subjectId ?? '', q);
+      return {
+        body: { items: page.items, nextCursor: page.last ? codec.encode(binding, page.last) : null },
+      };
+    },
   },
-});
+  { guard },
+);

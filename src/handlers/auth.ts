@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { createHandler } from '../api/http.ts';
+import { routes } from '../api/routes/auth.ts';
 import { config } from '../config.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
 import type { Tokens } from '../identity/cognito.ts';
@@ -13,6 +14,7 @@ import { keys } from '../store/keys.ts';
 import type { LoginTicket } from '../store/logins.ts';
 import { assertNotCommon, atLeast } from './checks.ts';
 import { identity, logins, resetAttempts, securityEvents, sessions, users } from './context.ts';
+import { customerGuard } from './gate.ts';
 
 const UNCONFIRMED_EXPIRES_MS = 24 * 3600 * 1000;
 
@@ -72,195 +74,200 @@ const loginFailed = async (t: LoginTicket, event: 'login_failed' | 'mfa_login_fa
 
 const invalidRefresh = () => new BankError('invalid_refresh_token', 'The refresh token is not valid');
 
-export const handler = createHandler('auth', {
-  register: async ({ body }) =>
-    atLeast(config().authFloorMs, async () => {
-      const { email, password, name } = body;
-      assertNotCommon(password, 'body.password');
-      let r = await identity().signUp(email, password, name);
-      if (r.outcome === 'exists') {
-        const u = await identity().user(email);
-        const stale = u?.createdAt && Date.now() - u.createdAt.getTime() > UNCONFIRMED_EXPIRES_MS;
-        if (u?.status === 'UNCONFIRMED' && stale) {
-          // A sign-up nobody confirmed in 24 hours no longer holds the address: this one replaces it.
-          await identity().deleteUser(email);
-          r = await identity().signUp(email, password, name);
-          await securityEvents.record({
-            event: 'registration_replaced',
-            email,
-            reason: 'unconfirmed for 24 hours',
-          });
-        } else if (u?.status === 'UNCONFIRMED') {
-          await identity().resendConfirmation(email);
-          await securityEvents.record({ event: 'confirmation_resent', email, reason: 'registered again' });
-        } else {
-          await securityEvents.record({
-            event: 'registration_repeated',
-            email,
-            notice:
-              'Someone tried to register with your address. If it was you, log in or reset your password; if not, you need do nothing.',
-          });
+export const handler = createHandler(
+  routes,
+  {
+    register: async ({ body }) =>
+      atLeast(config().authFloorMs, async () => {
+        const { email, password, name } = body;
+        assertNotCommon(password, 'body.password');
+        let r = await identity().signUp(email, password, name);
+        if (r.outcome === 'exists') {
+          const u = await identity().user(email);
+          const stale = u?.createdAt && Date.now() - u.createdAt.getTime() > UNCONFIRMED_EXPIRES_MS;
+          if (u?.status === 'UNCONFIRMED' && stale) {
+            // A sign-up nobody confirmed in 24 hours no longer holds the address: this one replaces it.
+            await identity().deleteUser(email);
+            r = await identity().signUp(email, password, name);
+            await securityEvents.record({
+              event: 'registration_replaced',
+              email,
+              reason: 'unconfirmed for 24 hours',
+            });
+          } else if (u?.status === 'UNCONFIRMED') {
+            await identity().resendConfirmation(email);
+            await securityEvents.record({ event: 'confirmation_resent', email, reason: 'registered again' });
+          } else {
+            await securityEvents.record({
+              event: 'registration_repeated',
+              email,
+              notice:
+                'Someone tried to register with your address. If it was you, log in or reset your password; if not, you need do nothing.',
+            });
+          }
         }
+        if (r.outcome === 'created') {
+          await users().create({ userId: r.userId, email, name, createdAt: new Date().toISOString() });
+          await securityEvents.record({ event: 'registration_started', email, userId: r.userId });
+        }
+        // The same answer for a new and a taken email.
+        return config().autoConfirm
+          ? { status: 201, body: { email, status: 'confirmed' } }
+          : { status: 202, body: { email, status: 'pending_confirmation' } };
+      }),
+
+    confirm: async ({ body }) => {
+      await identity().confirm(body.email, body.code);
+      return {};
+    },
+
+    resendConfirmation: async ({ body }) =>
+      atLeast(config().authFloorMs, async () => {
+        await identity().resendConfirmation(body.email);
+        await securityEvents.record({ event: 'confirmation_resent', email: body.email, reason: 'asked for' });
+        return { body: { status: 'accepted' } };
+      }),
+
+    forgotPassword: async ({ body, sourceIp }) =>
+      atLeast(config().authFloorMs, async () => {
+        await identity().forgotPassword(body.email);
+        await securityEvents.record({ event: 'password_reset_requested', email: body.email, sourceIp });
+        return { body: { status: 'accepted' } };
+      }),
+
+    resetPassword: async ({ body, sourceIp }) => {
+      const { email, code, newPassword } = body;
+      assertNotCommon(newPassword, 'body.newPassword');
+      const key = keys.passwordReset(email);
+      await resetAttempts().reserve(key);
+      try {
+        await identity().resetPassword(email, code, newPassword);
+      } catch (e) {
+        if (isBankError(e) && e.code === 'invalid_code') {
+          const f = await resetAttempts().failed(key);
+          await securityEvents.record({ event: 'password_reset_failed', email, sourceIp });
+          if (f.locked)
+            await securityEvents.record({
+              event: 'password_reset_locked',
+              email,
+              sourceIp,
+              until: new Date(f.until ?? 0).toISOString(),
+            });
+        } else await resetAttempts().release(key);
+        throw e;
       }
-      if (r.outcome === 'created') {
-        await users().create({ userId: r.userId, email, name, createdAt: new Date().toISOString() });
-        await securityEvents.record({ event: 'registration_started', email, userId: r.userId });
+      await Promise.all([resetAttempts().succeeded(key), logins().clear(email)]);
+      // Every session ends: refresh tokens issued before now are refused (and Cognito signs them out).
+      const user = await identity().user(email);
+      if (user?.sub) {
+        await sessions().revokeAllBefore(user.sub);
+        await identity().signOutEverywhere({ email });
       }
-      // The same answer for a new and a taken email.
-      return config().autoConfirm
-        ? { status: 201, body: { email, status: 'confirmed' } }
-        : { status: 202, body: { email, status: 'pending_confirmation' } };
-    }),
-
-  confirm: async ({ body }) => {
-    await identity().confirm(body.email, body.code);
-    return {};
-  },
-
-  resendConfirmation: async ({ body }) =>
-    atLeast(config().authFloorMs, async () => {
-      await identity().resendConfirmation(body.email);
-      await securityEvents.record({ event: 'confirmation_resent', email: body.email, reason: 'asked for' });
-      return { body: { status: 'accepted' } };
-    }),
-
-  forgotPassword: async ({ body, sourceIp }) =>
-    atLeast(config().authFloorMs, async () => {
-      await identity().forgotPassword(body.email);
-      await securityEvents.record({ event: 'password_reset_requested', email: body.email, sourceIp });
-      return { body: { status: 'accepted' } };
-    }),
-
-  resetPassword: async ({ body, sourceIp }) => {
-    const { email, code, newPassword } = body;
-    assertNotCommon(newPassword, 'body.newPassword');
-    const key = keys.passwordReset(email);
-    await resetAttempts().reserve(key);
-    try {
-      await identity().resetPassword(email, code, newPassword);
-    } catch (e) {
-      if (isBankError(e) && e.code === 'invalid_code') {
-        const f = await resetAttempts().failed(key);
-        await securityEvents.record({ event: 'password_reset_failed', email, sourceIp });
-        if (f.locked)
-          await securityEvents.record({
-            event: 'password_reset_locked',
-            email,
-            sourceIp,
-            until: new Date(f.until ?? 0).toISOString(),
-          });
-      } else await resetAttempts().release(key);
-      throw e;
-    }
-    await Promise.all([resetAttempts().succeeded(key), logins().clear(email)]);
-    // Every session ends: refresh tokens issued before now are refused (and Cognito signs them out).
-    const user = await identity().user(email);
-    if (user?.sub) {
-      await sessions().revokeAllBefore(user.sub);
-      await identity().signOutEverywhere({ email });
-    }
-    await securityEvents.record({ event: 'password_reset', email, userId: user?.sub, sourceIp });
-    await securityEvents.record({
-      event: 'login_unlocked',
-      email,
-      reason: 'password reset clears every lock',
-    });
-    await securityEvents.record({
-      event: 'sessions_revoked',
-      email,
-      userId: user?.sub,
-      reason: 'password reset',
-    });
-    return {};
-  },
-
-  login: async ({ body, sourceIp }) => {
-    const t = await logins().reserve(body.email, sourceIp);
-    if (t.unlocked)
+      await securityEvents.record({ event: 'password_reset', email, userId: user?.sub, sourceIp });
       await securityEvents.record({
         event: 'login_unlocked',
-        email: t.email,
-        sourceIp,
-        reason: 'lock expired',
+        email,
+        reason: 'password reset clears every lock',
       });
-    let out: Awaited<ReturnType<ReturnType<typeof identity>['login']>>;
-    try {
-      out = await identity().login(body.email, body.password);
-    } catch (e) {
-      if (isBankError(e) && e.code === 'invalid_credentials') await loginFailed(t, 'login_failed', sourceIp);
-      else await logins().release(t);
-      throw e;
-    }
-    if ('challenge' in out) {
-      // The password was right, but the login is not done: the attempt is neither a failure nor a success.
-      await logins().release(t);
-      const session = randomBytes(32).toString('base64url');
-      await sessions().pendingMfa(session, { email: body.email, session: out.session });
-      await securityEvents.record({ event: 'login_challenged', email: body.email, sourceIp });
-      return { body: { challenge: 'totp', session } };
-    }
-    await logins().succeeded(t);
-    const tokens = await issue(out.tokens, { mfa: false, email: body.email, sourceIp });
-    await securityEvents.record({
-      event: 'login_succeeded',
-      email: body.email,
-      userId: subOf(tokens),
-      sourceIp,
-    });
-    return { body: tokens };
-  },
+      await securityEvents.record({
+        event: 'sessions_revoked',
+        email,
+        userId: user?.sub,
+        reason: 'password reset',
+      });
+      return {};
+    },
 
-  loginMfa: async ({ body, sourceIp }) => {
-    const pending = await sessions().tryMfa(body.session);
-    if (!pending)
-      throw new BankError('invalid_session', 'The sign-in has expired or was already used: log in again');
-    const t = await logins().reserve(pending.email, sourceIp);
-    let tokens: Tokens;
-    try {
-      tokens = await identity().respondTotp(pending.email, pending.session, body.code);
-    } catch (e) {
-      if (isBankError(e) && e.code === 'invalid_code') await loginFailed(t, 'mfa_login_failed', sourceIp);
-      else await logins().release(t);
-      throw e;
-    }
-    await Promise.all([logins().succeeded(t), sessions().mfaDone(body.session)]);
-    await issue(tokens, { mfa: true, email: pending.email, sourceIp });
-    await securityEvents.record({
-      event: 'login_succeeded',
-      email: pending.email,
-      userId: subOf(tokens),
-      sourceIp,
-      reason: 'password and TOTP',
-    });
-    return { body: tokens };
-  },
+    login: async ({ body, sourceIp }) => {
+      const t = await logins().reserve(body.email, sourceIp);
+      if (t.unlocked)
+        await securityEvents.record({
+          event: 'login_unlocked',
+          email: t.email,
+          sourceIp,
+          reason: 'lock expired',
+        });
+      let out: Awaited<ReturnType<ReturnType<typeof identity>['login']>>;
+      try {
+        out = await identity().login(body.email, body.password);
+      } catch (e) {
+        if (isBankError(e) && e.code === 'invalid_credentials')
+          await loginFailed(t, 'login_failed', sourceIp);
+        else await logins().release(t);
+        throw e;
+      }
+      if ('challenge' in out) {
+        // The password was right, but the login is not done: the attempt is neither a failure nor a success.
+        await logins().release(t);
+        const session = randomBytes(32).toString('base64url');
+        await sessions().pendingMfa(session, { email: body.email, session: out.session });
+        await securityEvents.record({ event: 'login_challenged', email: body.email, sourceIp });
+        return { body: { challenge: 'totp', session } };
+      }
+      await logins().succeeded(t);
+      const tokens = await issue(out.tokens, { mfa: false, email: body.email, sourceIp });
+      await securityEvents.record({
+        event: 'login_succeeded',
+        email: body.email,
+        userId: subOf(tokens),
+        sourceIp,
+      });
+      return { body: tokens };
+    },
 
-  refresh: async ({ body }) => {
-    const issued = await sessions().refreshToken(body.refreshToken);
-    if (!issued || issued.revoked) throw invalidRefresh();
-    const status = await sessions().status(issued.sub);
-    if (status.disabled) {
+    loginMfa: async ({ body, sourceIp }) => {
+      const pending = await sessions().tryMfa(body.session);
+      if (!pending)
+        throw new BankError('invalid_session', 'The sign-in has expired or was already used: log in again');
+      const t = await logins().reserve(pending.email, sourceIp);
+      let tokens: Tokens;
+      try {
+        tokens = await identity().respondTotp(pending.email, pending.session, body.code);
+      } catch (e) {
+        if (isBankError(e) && e.code === 'invalid_code') await loginFailed(t, 'mfa_login_failed', sourceIp);
+        else await logins().release(t);
+        throw e;
+      }
+      await Promise.all([logins().succeeded(t), sessions().mfaDone(body.session)]);
+      await issue(tokens, { mfa: true, email: pending.email, sourceIp });
+      await securityEvents.record({
+        event: 'login_succeeded',
+        email: pending.email,
+        userId: subOf(tokens),
+        sourceIp,
+        reason: 'password and TOTP',
+      });
+      return { body: tokens };
+    },
+
+    refresh: async ({ body }) => {
+      const issued = await sessions().refreshToken(body.refreshToken);
+      if (!issued || issued.revoked) throw invalidRefresh();
+      const status = await sessions().status(issued.sub);
+      if (status.disabled) {
+        await identity().revoke(body.refreshToken);
+        throw new BankError('user_disabled', 'This login has been disabled by the bank');
+      }
+      if (issued.issuedAt < status.revokedBefore) {
+        await identity().revoke(body.refreshToken);
+        throw invalidRefresh();
+      }
+      const tokens = await identity().refresh(body.refreshToken);
+      // The refresh token of a TOTP login passes that on to the access tokens it renews.
+      if (issued.mfa) await sessions().mfaToken(tokens.accessToken, issued.sub, expOf(tokens));
+      return { body: tokens };
+    },
+
+    logout: async ({ body, caller, sourceIp }) => {
+      const issued = await sessions().refreshToken(body.refreshToken);
+      // Only the caller's own token: a foreign or unknown one is refused and nothing is revoked.
+      if (!issued || issued.sub !== caller.sub)
+        throw new BankError('invalid_token', 'That is not a refresh token of yours');
       await identity().revoke(body.refreshToken);
-      throw new BankError('user_disabled', 'This login has been disabled by the bank');
-    }
-    if (issued.issuedAt < status.revokedBefore) {
-      await identity().revoke(body.refreshToken);
-      throw invalidRefresh();
-    }
-    const tokens = await identity().refresh(body.refreshToken);
-    // The refresh token of a TOTP login passes that on to the access tokens it renews.
-    if (issued.mfa) await sessions().mfaToken(tokens.accessToken, issued.sub, expOf(tokens));
-    return { body: tokens };
+      await sessions().revoked(body.refreshToken);
+      await securityEvents.record({ event: 'logout', userId: caller.sub, sourceIp });
+      return {};
+    },
   },
-
-  logout: async ({ body, caller, sourceIp }) => {
-    const issued = await sessions().refreshToken(body.refreshToken);
-    // Only the caller's own token: a foreign or unknown one is refused and nothing is revoked.
-    if (!issued || issued.sub !== caller.sub)
-      throw new BankError('invalid_token', 'That is not a refresh token of yours');
-    await identity().revoke(body.refreshToken);
-    await sessions().revoked(body.refreshToken);
-    await securityEvents.record({ event: 'logout', userId: caller.sub, sourceIp });
-    return {};
-  },
-});
+  { guard: customerGuard },
+);

@@ -73,7 +73,7 @@ export const identity = /* @__PURE__ */ once(() => {
 /** The audit trail (src/store/audit.ts). */
 export const audit = /* @__PURE__ */ once(() => new AuditStore(db(), config().tableName));
 /** Security events: a log line and an audit record each (subject: the customer, found by email if need be). */
-export const securityEvents: SecurityEvents = auditSecurityEvents(
+export const securityEvents: SecurityEvents = /* @__PURE__ */ auditSecurityEvents(
   audit,
   async (email) => (await identity().user(email))?.sub,
   randomUUID,

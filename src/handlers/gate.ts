@@ -1,5 +1,6 @@
 /**
- * The one guard every token route passes before its handler runs (src/api/http.ts calls it: for a
+ * The one guard every token route passes before its handler runs (each handler gives it to
+ * createHandler, and src/api/http.ts calls it: for a
  * staff route after the token's claims are read and before the input is validated, so a refused
  * caller learns nothing of the route's input; for a customer route once the input is valid):
  *
@@ -13,25 +14,17 @@
  *   AWS too, where Cognito's AdminDisableUser stops logins and refreshes but not access tokens the JWT
  *   authorizer has already accepted (they live until they expire).
  */
-import type { Caller } from '../api/http.ts';
-import { type RouteEntry, routeKey } from '../api/routes.ts';
+import type { Caller, Guard } from '../api/http.ts';
+import { routeKey } from '../api/route-def.ts';
 import { BankError } from '../domain/errors.ts';
 import { auditEntry } from '../store/audit.ts';
 import { audit, sessions } from './context.ts';
 
 export const ADMIN_GROUP = 'admin';
 
-export interface GuardInput {
-  route: RouteEntry;
-  caller: Caller;
-  accessToken: string | undefined;
-  requestId: string;
-  sourceIp: string;
-}
-
 export const isAdmin = (caller: Caller): boolean => caller.groups.includes(ADMIN_GROUP);
 
-const refuse = async (g: GuardInput, code: 'forbidden' | 'mfa_required'): Promise<never> => {
+const refuse = async (g: Parameters<Guard>[0], code: 'forbidden' | 'mfa_required'): Promise<never> => {
   await audit().append(
     auditEntry({
       actor: { userId: g.caller.sub, role: isAdmin(g.caller) ? 'admin' : 'customer', sourceIp: g.sourceIp },
@@ -52,7 +45,18 @@ const assertEnabled = async (caller: Caller): Promise<void> => {
   if (status.disabled) throw new BankError('user_disabled', 'This login has been disabled by the bank');
 };
 
-export const guard = async (g: GuardInput): Promise<void> => {
+/**
+ * The guard of the customer functions (they serve no staff route): the disabled-login check alone,
+ * so their bundles carry neither the audit store nor the admin rules. Handed a staff route by
+ * mistake, it refuses it (fails closed) rather than let it through unchecked.
+ */
+export const customerGuard: Guard = async (g) => {
+  if (g.route.role === 'admin') throw new BankError('forbidden', 'This route is for bank staff');
+  return assertEnabled(g.caller);
+};
+
+/** The guard of the staff functions (admin, admin-accounts, admin-money): every rule above. */
+export const guard: Guard = async (g) => {
   if (g.route.role !== 'admin') return assertEnabled(g.caller);
   if (!isAdmin(g.caller)) return refuse(g, 'forbidden');
   const [mfa] = await Promise.all([

@@ -5,11 +5,13 @@
  */
 import type { Caller } from '../api/http.ts';
 import { createHandler } from '../api/http.ts';
+import { routes } from '../api/routes/profile.ts';
 import { ANONYMOUS, type AuditRecord } from '../domain/audit.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
 import { keys } from '../store/keys.ts';
 import { assertNotCommon, assertNotRevoked } from './checks.ts';
 import { audit, cursors, identity, securityEvents, sessions, users, verifyAttempts } from './context.ts';
+import { customerGuard } from './gate.ts';
 
 const ISSUER = 'Serverless Bank';
 
@@ -82,89 +84,96 @@ export const activityOf = (r: AuditRecord, sub: string) => {
   };
 };
 
-export const handler = createHandler('profile', {
-  me: async ({ caller }) => {
-    await assertNotRevoked(caller);
-    return { body: await profileOf(caller) };
-  },
+export const handler = createHandler(
+  routes,
+  {
+    me: async ({ caller }) => {
+      await assertNotRevoked(caller);
+      return { body: await profileOf(caller) };
+    },
 
-  changePassword: async ({ caller, accessToken, body, sourceIp }) => {
-    await assertNotRevoked(caller);
-    assertNotCommon(body.newPassword, 'body.newPassword');
-    await counted(caller, ['wrong_password'], () =>
-      identity().changePassword(accessToken, body.currentPassword, body.newPassword),
-    );
-    await securityEvents.record({ event: 'password_changed', userId: caller.sub, sourceIp });
-    return {};
-  },
+    changePassword: async ({ caller, accessToken, body, sourceIp }) => {
+      await assertNotRevoked(caller);
+      assertNotCommon(body.newPassword, 'body.newPassword');
+      await counted(caller, ['wrong_password'], () =>
+        identity().changePassword(accessToken, body.currentPassword, body.newPassword),
+      );
+      await securityEvents.record({ event: 'password_changed', userId: caller.sub, sourceIp });
+      return {};
+    },
 
-  mfaStatus: async ({ caller, accessToken }) => {
-    await assertNotRevoked(caller);
-    return { body: { totp: await identity().totpEnabled(accessToken) } };
-  },
+    mfaStatus: async ({ caller, accessToken }) => {
+      await assertNotRevoked(caller);
+      return { body: { totp: await identity().totpEnabled(accessToken) } };
+    },
 
-  enrolTotp: async ({ caller, accessToken, sourceIp }) => {
-    await assertNotRevoked(caller);
-    if (await identity().totpEnabled(accessToken))
-      throw new BankError('mfa_already_enabled', 'TOTP is already on: turn it off first to enrol a new app');
-    const [profile, secret] = await Promise.all([profileOf(caller), identity().associateTotp(accessToken)]);
-    await securityEvents.record({ event: 'mfa_enrolment_started', userId: caller.sub, sourceIp });
-    return { body: { secret, otpauthUri: otpauthUri(secret, profile.email) } };
-  },
+    enrolTotp: async ({ caller, accessToken, sourceIp }) => {
+      await assertNotRevoked(caller);
+      if (await identity().totpEnabled(accessToken))
+        throw new BankError(
+          'mfa_already_enabled',
+          'TOTP is already on: turn it off first to enrol a new app',
+        );
+      const [profile, secret] = await Promise.all([profileOf(caller), identity().associateTotp(accessToken)]);
+      await securityEvents.record({ event: 'mfa_enrolment_started', userId: caller.sub, sourceIp });
+      return { body: { secret, otpauthUri: otpauthUri(secret, profile.email) } };
+    },
 
-  verifyTotp: async ({ caller, accessToken, body, sourceIp }) => {
-    await assertNotRevoked(caller);
-    await counted(caller, ['invalid_code'], () => identity().enableTotp(accessToken, body.code));
-    await securityEvents.record({ event: 'mfa_enabled', userId: caller.sub, sourceIp, reason: 'totp' });
-    return {};
-  },
+    verifyTotp: async ({ caller, accessToken, body, sourceIp }) => {
+      await assertNotRevoked(caller);
+      await counted(caller, ['invalid_code'], () => identity().enableTotp(accessToken, body.code));
+      await securityEvents.record({ event: 'mfa_enabled', userId: caller.sub, sourceIp, reason: 'totp' });
+      return {};
+    },
 
-  disableTotp: async ({ caller, accessToken, body, sourceIp }) => {
-    await assertNotRevoked(caller);
-    if (!(await identity().totpEnabled(accessToken)))
-      throw new BankError('mfa_not_enabled', 'TOTP is not on');
-    const { email } = await profileOf(caller);
-    // Proof of both factors: a full sign-in with the password and the current code. Its tokens are
-    // not handed out, and its refresh token is revoked at once.
-    await counted(caller, ['wrong_password', 'invalid_code'], async () => {
-      const first = await identity()
-        .login(email, body.password)
-        .catch((e) => {
-          if (isBankError(e) && e.code === 'invalid_credentials')
-            throw new BankError('wrong_password', 'The password is wrong');
-          throw e;
-        });
-      if (!('challenge' in first)) throw new Error('Cognito did not ask for the TOTP code of an MFA user');
-      const tokens = await identity().respondTotp(email, first.session, body.code);
-      if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
-    });
-    await identity().setTotp(accessToken, false);
-    await securityEvents.record({ event: 'mfa_disabled', userId: caller.sub, sourceIp, reason: 'totp' });
-    return {};
-  },
+    disableTotp: async ({ caller, accessToken, body, sourceIp }) => {
+      await assertNotRevoked(caller);
+      if (!(await identity().totpEnabled(accessToken)))
+        throw new BankError('mfa_not_enabled', 'TOTP is not on');
+      const { email } = await profileOf(caller);
+      // Proof of both factors: a full sign-in with the password and the current code. Its tokens are
+      // not handed out, and its refresh token is revoked at once.
+      await counted(caller, ['wrong_password', 'invalid_code'], async () => {
+        const first = await identity()
+          .login(email, body.password)
+          .catch((e) => {
+            if (isBankError(e) && e.code === 'invalid_credentials')
+              throw new BankError('wrong_password', 'The password is wrong');
+            throw e;
+          });
+        if (!('challenge' in first)) throw new Error('Cognito did not ask for the TOTP code of an MFA user');
+        const tokens = await identity().respondTotp(email, first.session, body.code);
+        if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
+      });
+      await identity().setTotp(accessToken, false);
+      await securityEvents.record({ event: 'mfa_disabled', userId: caller.sub, sourceIp, reason: 'totp' });
+      return {};
+    },
 
-  myActivity: async ({ caller, query }) => {
-    const binding = { user: caller.sub, account: '', filter: 'activity' };
-    const codec = await cursors();
-    const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
-    const page = await audit().bySubject(caller.sub, { limit: query.limit ?? 25, start });
-    return {
-      body: {
-        items: page.items.map((r) => activityOf(r, caller.sub)),
-        nextCursor: page.last ? codec.encode(binding, page.last) : null,
-      },
-    };
-  },
+    myActivity: async ({ caller, query }) => {
+      const binding = { user: caller.sub, account: '', filter: 'activity' };
+      const codec = await cursors();
+      const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
+      const page = await audit().bySubject(caller.sub, { limit: query.limit ?? 25, start });
+      return {
+        body: {
+          items: page.items.map((r) => activityOf(r, caller.sub)),
+          nextCursor: page.last ? codec.encode(binding, page.last) : null,
+        },
+      };
+    },
 
-  revokeSessions: async ({ caller, accessToken, sourceIp }) => {
-    await sessions().revokeAllBefore(caller.sub);
-    const cognito = await identity().signOutEverywhere({ accessToken });
-    await securityEvents.record({
-      event: 'sessions_revoked',
-      userId: caller.sub,
-      sourceIp,
-      reason: cognito ? 'GlobalSignOut and revocation marker' : 'revocation marker (no GlobalSignOut here)',
-    });
-    return {};
+    revokeSessions: async ({ caller, accessToken, sourceIp }) => {
+      await sessions().revokeAllBefore(caller.sub);
+      const cognito = await identity().signOutEverywhere({ accessToken });
+      await securityEvents.record({
+        event: 'sessions_revoked',
+        userId: caller.sub,
+        sourceIp,
+        reason: cognito ? 'GlobalSignOut and revocation marker' : 'revocation marker (no GlobalSignOut here)',
+      });
+      return {};
+    },
   },
-});
+  { guard: customerGuard },
+);

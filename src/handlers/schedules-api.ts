@@ -1,43 +1,49 @@
 import { createHandler } from '../api/http.ts';
+import { routes } from '../api/routes/schedules-api.ts';
 import { assertActive } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import { dayOf, validateRule } from '../domain/schedule.ts';
 import { publicSchedule } from '../store/schedules.ts';
 import { accounts } from './context.ts';
 import { payees, schedules } from './context-payments.ts';
+import { customerGuard } from './gate.ts';
 
-export const handler = createHandler('schedules-api', {
-  createSchedule: async ({ caller, body }) => {
-    validateRule(body, dayOf(new Date()));
-    const from = await accounts().mustGet(caller.sub, body.fromAccountId);
-    assertActive(from);
-    const toAccountNumber = body.payeeId
-      ? (await payees().resolve(caller.sub, body.payeeId)).accountNumber
-      : (body.toAccountNumber as string);
-    const to = await accounts().findByNumber(toAccountNumber);
-    if (!to) throw new BankError('recipient_not_found', 'No account has that number');
-    if (to.id === from.id) throw new BankError('same_account', 'Choose a different account to transfer to');
-    if (from.currency !== body.currency || to.currency !== body.currency)
-      throw new BankError('currency_mismatch', 'Both accounts must be in the transfer\u2019s currency');
-    const created = await schedules().create(caller.sub, {
-      fromAccountId: from.id,
-      toAccountNumber,
-      ...(body.payeeId ? { payeeId: body.payeeId } : {}),
-      amount: body.amount,
-      currency: body.currency,
-      description: body.description ?? '',
-      startDate: body.startDate,
-      frequency: body.frequency,
-      ...(body.endDate !== undefined ? { endDate: body.endDate } : {}),
-      ...(body.count !== undefined ? { count: body.count } : {}),
-    });
-    return { body: created };
+export const handler = createHandler(
+  routes,
+  {
+    createSchedule: async ({ caller, body }) => {
+      validateRule(body, dayOf(new Date()));
+      const from = await accounts().mustGet(caller.sub, body.fromAccountId);
+      assertActive(from);
+      const toAccountNumber = body.payeeId
+        ? (await payees().resolve(caller.sub, body.payeeId)).accountNumber
+        : (body.toAccountNumber as string);
+      const to = await accounts().findByNumber(toAccountNumber);
+      if (!to) throw new BankError('recipient_not_found', 'No account has that number');
+      if (to.id === from.id) throw new BankError('same_account', 'Choose a different account to transfer to');
+      if (from.currency !== body.currency || to.currency !== body.currency)
+        throw new BankError('currency_mismatch', 'Both accounts must be in the transfer\u2019s currency');
+      const created = await schedules().create(caller.sub, {
+        fromAccountId: from.id,
+        toAccountNumber,
+        ...(body.payeeId ? { payeeId: body.payeeId } : {}),
+        amount: body.amount,
+        currency: body.currency,
+        description: body.description ?? '',
+        startDate: body.startDate,
+        frequency: body.frequency,
+        ...(body.endDate !== undefined ? { endDate: body.endDate } : {}),
+        ...(body.count !== undefined ? { count: body.count } : {}),
+      });
+      return { body: created };
+    },
+    listSchedules: async ({ caller }) => ({ body: { items: await schedules().list(caller.sub) } }),
+    getSchedule: async ({ caller, params }) => {
+      const s = await schedules().mustGet(caller.sub, params.id);
+      const runs = await schedules().runs(caller.sub, params.id);
+      return { body: { ...publicSchedule(s as unknown as Record<string, unknown>), runs } };
+    },
+    cancelSchedule: async ({ caller, params }) => ({ body: await schedules().cancel(caller.sub, params.id) }),
   },
-  listSchedules: async ({ caller }) => ({ body: { items: await schedules().list(caller.sub) } }),
-  getSchedule: async ({ caller, params }) => {
-    const s = await schedules().mustGet(caller.sub, params.id);
-    const runs = await schedules().runs(caller.sub, params.id);
-    return { body: { ...publicSchedule(s as unknown as Record<string, unknown>), runs } };
-  },
-  cancelSchedule: async ({ caller, params }) => ({ body: await schedules().cancel(caller.sub, params.id) }),
-});
+  { guard: customerGuard },
+);

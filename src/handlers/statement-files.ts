@@ -4,6 +4,7 @@
  * again only when a posting landed since (its object is keyed by the last posting).
  */
 import { createHandler } from '../api/http.ts';
+import { routes } from '../api/routes/statement-files.ts';
 import { BankError } from '../domain/errors.ts';
 import { renderStatementPdf } from '../domain/statement-pdf.ts';
 import {
@@ -20,6 +21,7 @@ import type { AccountRecord } from '../store/accounts.ts';
 import { objectKey, type StatementFormat } from '../store/statements.ts';
 import { accounts, users } from './context.ts';
 import { statementFiles, statementSource } from './context-payments.ts';
+import { customerGuard } from './gate.ts';
 
 const build = async (a: AccountRecord, sub: string, period: Period, now: Date) => {
   const { start, end } = periodRange(period);
@@ -49,26 +51,30 @@ const build = async (a: AccountRecord, sub: string, period: Period, now: Date) =
 const render = async (s: Statement, format: StatementFormat, now: Date): Promise<Uint8Array | string> =>
   format === 'csv' ? statementCsv(s) : (await renderStatementPdf(s, now)).bytes;
 
-export const handler = createHandler('statement-files', {
-  getStatement: async ({ caller, params, query }) => {
-    const now = new Date();
-    const a = await accounts().mustGet(caller.sub, params.id);
-    const period = params.period;
-    if (period < periodOf(a.createdAt) || period > periodOf(now))
-      throw new BankError('not_found', 'No statement for that month');
-    const format: StatementFormat = query.format ?? 'pdf';
-    const files = statementFiles();
-    const filename = `statement-${a.number}-${period}.${format}`;
-    if (isClosed(period, now)) {
-      const key = objectKey(a.id, period, format);
-      if (await files.exists(key)) return { body: await files.presign(key, filename, now) };
-      const { statement } = await build(a, caller.sub, period, now);
-      await files.put(key, await render(statement, format, now), format);
+export const handler = createHandler(
+  routes,
+  {
+    getStatement: async ({ caller, params, query }) => {
+      const now = new Date();
+      const a = await accounts().mustGet(caller.sub, params.id);
+      const period = params.period;
+      if (period < periodOf(a.createdAt) || period > periodOf(now))
+        throw new BankError('not_found', 'No statement for that month');
+      const format: StatementFormat = query.format ?? 'pdf';
+      const files = statementFiles();
+      const filename = `statement-${a.number}-${period}.${format}`;
+      if (isClosed(period, now)) {
+        const key = objectKey(a.id, period, format);
+        if (await files.exists(key)) return { body: await files.presign(key, filename, now) };
+        const { statement } = await build(a, caller.sub, period, now);
+        await files.put(key, await render(statement, format, now), format);
+        return { body: await files.presign(key, filename, now) };
+      }
+      const { statement, version } = await build(a, caller.sub, period, now);
+      const key = objectKey(a.id, period, format, { lastPostingKey: version });
+      if (!(await files.exists(key))) await files.put(key, await render(statement, format, now), format);
       return { body: await files.presign(key, filename, now) };
-    }
-    const { statement, version } = await build(a, caller.sub, period, now);
-    const key = objectKey(a.id, period, format, { lastPostingKey: version });
-    if (!(await files.exists(key))) await files.put(key, await render(statement, format, now), format);
-    return { body: await files.presign(key, filename, now) };
+    },
   },
-});
+  { guard: customerGuard },
+);

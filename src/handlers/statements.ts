@@ -6,6 +6,7 @@
  * (ask for a shorter range). A year of an everyday account is far below it.
  */
 import { createHandler } from '../api/http.ts';
+import { routes } from '../api/routes/statements.ts';
 import { BankError } from '../domain/errors.ts';
 import { addDays, dayOf } from '../domain/schedule.ts';
 import {
@@ -23,6 +24,7 @@ import {
 import type { AccountRecord } from '../store/accounts.ts';
 import { accounts } from './context.ts';
 import { statementSource } from './context-payments.ts';
+import { customerGuard } from './gate.ts';
 
 /** Under Lambda's 6 MB response limit, with room for headers and base64-free text. */
 export const EXPORT_MAX_BYTES = 5_500_000;
@@ -50,51 +52,55 @@ const summaries = async (a: AccountRecord, now: Date) => {
   });
 };
 
-export const handler = createHandler('statements', {
-  listStatements: async ({ caller, params }) => {
-    const a = await accounts().mustGet(caller.sub, params.id);
-    const items = await summaries(a, new Date());
-    return { body: { items: items.reverse() } };
-  },
+export const handler = createHandler(
+  routes,
+  {
+    listStatements: async ({ caller, params }) => {
+      const a = await accounts().mustGet(caller.sub, params.id);
+      const items = await summaries(a, new Date());
+      return { body: { items: items.reverse() } };
+    },
 
-  exportCsv: async ({ caller, params, query }) => {
-    const a = await accounts().mustGet(caller.sub, params.id);
-    const to = query.to ?? dayOf(new Date());
-    const from = query.from ?? addDays(to, -30);
-    for (const [name, d] of [
-      ['from', from],
-      ['to', to],
-    ] as const) {
-      if (dayOf(new Date(`${d}T00:00:00Z`)) !== d || Number.isNaN(Date.parse(d)))
-        throw invalid(`query.${name}`, 'must be a calendar date YYYY-MM-DD');
-    }
-    if (from > to) throw invalid('query.from', 'must not be after `to`');
-    if (addDays(from, EXPORT_MAX_DAYS - 1) < to)
-      throw invalid('query.to', 'the range may span at most a year');
-    const { lines } = await statementSource().lines(
-      a.id,
-      `${from}T00:00:00.000Z`,
-      `${addDays(to, 1)}T00:00:00.000Z`,
-    );
-    const rows = [csvHeader()];
-    let bytes = Buffer.byteLength(rows[0] as string);
-    for (const l of lines) {
-      const row = csvLine(l, a.currency);
-      rows.push(row);
-      bytes += Buffer.byteLength(row);
-      if (bytes > EXPORT_MAX_BYTES)
-        throw new BankError(
-          'export_too_large',
-          'The export is too large for one download: ask for a shorter range',
-        );
-    }
-    return {
-      text: rows.join(''),
-      headers: {
-        'content-type': 'text/csv; charset=utf-8',
-        'content-disposition': `attachment; filename="transactions-${a.number}-${from}-${to}.csv"`,
-        'cache-control': 'no-store',
-      },
-    };
+    exportCsv: async ({ caller, params, query }) => {
+      const a = await accounts().mustGet(caller.sub, params.id);
+      const to = query.to ?? dayOf(new Date());
+      const from = query.from ?? addDays(to, -30);
+      for (const [name, d] of [
+        ['from', from],
+        ['to', to],
+      ] as const) {
+        if (dayOf(new Date(`${d}T00:00:00Z`)) !== d || Number.isNaN(Date.parse(d)))
+          throw invalid(`query.${name}`, 'must be a calendar date YYYY-MM-DD');
+      }
+      if (from > to) throw invalid('query.from', 'must not be after `to`');
+      if (addDays(from, EXPORT_MAX_DAYS - 1) < to)
+        throw invalid('query.to', 'the range may span at most a year');
+      const { lines } = await statementSource().lines(
+        a.id,
+        `${from}T00:00:00.000Z`,
+        `${addDays(to, 1)}T00:00:00.000Z`,
+      );
+      const rows = [csvHeader()];
+      let bytes = Buffer.byteLength(rows[0] as string);
+      for (const l of lines) {
+        const row = csvLine(l, a.currency);
+        rows.push(row);
+        bytes += Buffer.byteLength(row);
+        if (bytes > EXPORT_MAX_BYTES)
+          throw new BankError(
+            'export_too_large',
+            'The export is too large for one download: ask for a shorter range',
+          );
+      }
+      return {
+        text: rows.join(''),
+        headers: {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="transactions-${a.number}-${from}-${to}.csv"`,
+          'cache-control': 'no-store',
+        },
+      };
+    },
   },
-});
+  { guard: customerGuard },
+);

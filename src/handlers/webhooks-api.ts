@@ -1,4 +1,5 @@
 import { createHandler } from '../api/http.ts';
+import { routes } from '../api/routes/webhooks-api.ts';
 import { config } from '../config.ts';
 import { BankError } from '../domain/errors.ts';
 import { checkWebhookUrl } from '../domain/webhooks.ts';
@@ -6,60 +7,65 @@ import { publicDelivery, publicWebhook } from '../store/webhooks.ts';
 import { cursors } from './context.ts';
 import { attempt, resolveAll } from './deliver.ts';
 import { webhooks } from './events-context.ts';
+import { customerGuard } from './gate.ts';
 
-export const handler = createHandler('webhooks-api', {
-  createWebhook: async ({ caller, body }) => {
-    await checkWebhookUrl(body.url, {
-      allowLoopbackHttp: config().webhookAllowLoopback,
-      resolve: resolveAll,
-    });
-    const created = await webhooks().create(caller.sub, body);
-    return { status: 201, body: created, headers: { location: `/v1/webhooks/${created.id}` } };
-  },
-
-  listWebhooks: async ({ caller }) => ({
-    body: { items: (await webhooks().list(caller.sub)).map(publicWebhook) },
-  }),
-
-  getWebhook: async ({ caller, params }) => ({
-    body: publicWebhook(await webhooks().mustGet(caller.sub, params.id)),
-  }),
-
-  deleteWebhook: async ({ caller, params }) => {
-    await webhooks().delete(caller.sub, params.id);
-    return { status: 204 };
-  },
-
-  listDeliveries: async ({ caller, params, query }) => {
-    await webhooks().mustGet(caller.sub, params.id);
-    const binding = { user: caller.sub, account: params.id, filter: 'deliveries' };
-    const codec = await cursors();
-    const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
-    const page = await webhooks().deliveries(params.id, { limit: query.limit ?? 25, start });
-    return {
-      body: {
-        items: page.items.map(publicDelivery),
-        nextCursor: page.last ? codec.encode(binding, page.last) : null,
-      },
-    };
-  },
-
-  retryDelivery: async ({ caller, params }) => {
-    await webhooks().mustGet(caller.sub, params.id);
-    const d = await webhooks().delivery(params.id, params.deliveryId);
-    if (!d || d.ownerId !== caller.sub) throw new BankError('not_found', 'No such delivery');
-    const claimed = await webhooks().claim(d, new Date(), { due: false });
-    if (!claimed) {
-      throw new BankError('service_unavailable', 'The delivery is being attempted now: try again shortly', {
-        headers: { 'retry-after': '10' },
+export const handler = createHandler(
+  routes,
+  {
+    createWebhook: async ({ caller, body }) => {
+      await checkWebhookUrl(body.url, {
+        allowLoopbackHttp: config().webhookAllowLoopback,
+        resolve: resolveAll,
       });
-    }
-    const s = config();
-    const after = await attempt(webhooks(), claimed, {
-      allowLoopbackHttp: s.webhookAllowLoopback,
-      retryScale: s.webhookRetryScale,
-      manual: true,
-    });
-    return { body: publicDelivery(after) };
+      const created = await webhooks().create(caller.sub, body);
+      return { status: 201, body: created, headers: { location: `/v1/webhooks/${created.id}` } };
+    },
+
+    listWebhooks: async ({ caller }) => ({
+      body: { items: (await webhooks().list(caller.sub)).map(publicWebhook) },
+    }),
+
+    getWebhook: async ({ caller, params }) => ({
+      body: publicWebhook(await webhooks().mustGet(caller.sub, params.id)),
+    }),
+
+    deleteWebhook: async ({ caller, params }) => {
+      await webhooks().delete(caller.sub, params.id);
+      return { status: 204 };
+    },
+
+    listDeliveries: async ({ caller, params, query }) => {
+      await webhooks().mustGet(caller.sub, params.id);
+      const binding = { user: caller.sub, account: params.id, filter: 'deliveries' };
+      const codec = await cursors();
+      const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
+      const page = await webhooks().deliveries(params.id, { limit: query.limit ?? 25, start });
+      return {
+        body: {
+          items: page.items.map(publicDelivery),
+          nextCursor: page.last ? codec.encode(binding, page.last) : null,
+        },
+      };
+    },
+
+    retryDelivery: async ({ caller, params }) => {
+      await webhooks().mustGet(caller.sub, params.id);
+      const d = await webhooks().delivery(params.id, params.deliveryId);
+      if (!d || d.ownerId !== caller.sub) throw new BankError('not_found', 'No such delivery');
+      const claimed = await webhooks().claim(d, new Date(), { due: false });
+      if (!claimed) {
+        throw new BankError('service_unavailable', 'The delivery is being attempted now: try again shortly', {
+          headers: { 'retry-after': '10' },
+        });
+      }
+      const s = config();
+      const after = await attempt(webhooks(), claimed, {
+        allowLoopbackHttp: s.webhookAllowLoopback,
+        retryScale: s.webhookRetryScale,
+        manual: true,
+      });
+      return { body: publicDelivery(after) };
+    },
   },
-});
+  { guard: customerGuard },
+);

@@ -1,0 +1,30 @@
+/** The Lambda bundle budget (scripts/bundle-size.ts): what makes `npm run size`, and so CI, fail. */
+import { describe, expect, it } from 'vitest';
+import { functionNames } from '../src/functions.ts';
+import { BUDGET_EXCEPTIONS, budgetOf, GOAL_KB, overBudget, sizeOf } from './bundle-size.ts';
+
+describe('the Lambda bundle budget', () => {
+  it('fails a function over the 300 KB goal that has no exception', () => {
+    expect(overBudget([sizeOf('health', 300 * 1024)])).toEqual([]);
+    expect(overBudget([sizeOf('health', 301 * 1024)])).toEqual(['health: 301 KB is over the 300 KB goal']);
+  });
+
+  it('holds an exception to its own ceiling, and says why', () => {
+    const ceiling = budgetOf('statement-files');
+    expect(ceiling).toBeGreaterThan(GOAL_KB);
+    const within = sizeOf('statement-files', ceiling * 1024);
+    expect(within).toMatchObject({ withinGoal: false, withinBudget: true });
+    expect(overBudget([within])).toEqual([]);
+    const [line] = overBudget([sizeOf('statement-files', (ceiling + 1) * 1024)]);
+    expect(line).toContain(`over its own budget of ${ceiling} KB`);
+    expect(line).toContain('pdf-lib');
+  });
+
+  it('names real functions only, each above the goal (an exception under it is stale)', () => {
+    for (const [fn, e] of Object.entries(BUDGET_EXCEPTIONS)) {
+      expect(functionNames).toContain(fn);
+      expect(e?.kb, fn).toBeGreaterThan(GOAL_KB);
+      expect(e?.why, fn).not.toBe('');
+    }
+  });
+});

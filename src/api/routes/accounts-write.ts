@@ -1,0 +1,28 @@
+/** The routes the `accounts-write` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
+import { common, type RouteDef, route } from '../route-def.ts';
+import * as s from '../schemas.ts';
+
+export const routes = {
+  openAccount: route({
+    method: 'POST',
+    path: '/v1/accounts',
+    fn: 'accounts-write',
+    role: 'customer',
+    summary: 'Open an account',
+    body: s.OpenAccountBody,
+    status: 201,
+    response: s.Account,
+    errors: [...common, 'account_limit_reached'],
+  }),
+  closeAccount: route({
+    method: 'DELETE',
+    path: '/v1/accounts/{id}',
+    fn: 'accounts-write',
+    role: 'customer',
+    summary: 'Close an account with a zero balance (not while it is frozen)',
+    params: s.AccountParams,
+    status: 200,
+    response: s.Account,
+    errors: [...common, 'not_found', 'balance_not_zero', 'account_not_active'],
+  }),
+} as const satisfies Record<string, RouteDef>;

@@ -1,0 +1,57 @@
+/** The routes the `schedules-api` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
+import { common, type RouteDef, route } from '../route-def.ts';
+import * as s from '../schemas.ts';
+
+export const routes = {
+  createSchedule: route({
+    method: 'POST',
+    path: '/v1/scheduled-transfers',
+    fn: 'schedules-api',
+    role: 'customer',
+    summary: 'Schedule a one-off, weekly or monthly transfer',
+    body: s.ScheduleBody,
+    status: 201,
+    response: s.Schedule,
+    errors: [
+      ...common,
+      'not_found',
+      'account_not_active',
+      'currency_mismatch',
+      'same_account',
+      'recipient_not_found',
+      'schedule_limit_reached',
+    ],
+  }),
+  listSchedules: route({
+    method: 'GET',
+    path: '/v1/scheduled-transfers',
+    fn: 'schedules-api',
+    role: 'customer',
+    summary: 'The caller\u2019s scheduled transfers',
+    status: 200,
+    response: s.ScheduleList,
+    errors: common,
+  }),
+  getSchedule: route({
+    method: 'GET',
+    path: '/v1/scheduled-transfers/{id}',
+    fn: 'schedules-api',
+    role: 'customer',
+    summary: 'One scheduled transfer with its runs, newest first',
+    params: s.ScheduleParams,
+    status: 200,
+    response: s.Schedule,
+    errors: [...common, 'not_found'],
+  }),
+  cancelSchedule: route({
+    method: 'DELETE',
+    path: '/v1/scheduled-transfers/{id}',
+    fn: 'schedules-api',
+    role: 'customer',
+    summary: 'Cancel a scheduled transfer: no later run starts',
+    params: s.ScheduleParams,
+    status: 200,
+    response: s.Schedule,
+    errors: [...common, 'not_found'],
+  }),
+} as const satisfies Record<string, RouteDef>;

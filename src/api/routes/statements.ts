@@ -1,0 +1,29 @@
+/** The routes the `statements` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
+import { common, type RouteDef, route } from '../route-def.ts';
+import * as s from '../schemas.ts';
+
+export const routes = {
+  listStatements: route({
+    method: 'GET',
+    path: '/v1/accounts/{id}/statements',
+    fn: 'statements',
+    role: 'customer',
+    summary: 'Monthly statements since the account opened, the current month to date',
+    params: s.AccountParams,
+    status: 200,
+    response: s.StatementList,
+    errors: [...common, 'not_found'],
+  }),
+  exportCsv: route({
+    method: 'GET',
+    path: '/v1/accounts/{id}/export.csv',
+    fn: 'statements',
+    role: 'customer',
+    summary: 'The account\u2019s postings in a range of up to a year, as CSV (text/csv)',
+    params: s.AccountParams,
+    query: s.ExportQuery,
+    status: 200,
+    produces: 'text/csv',
+    errors: [...common, 'not_found', 'export_too_large'],
+  }),
+} as const satisfies Record<string, RouteDef>;
