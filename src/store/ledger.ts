@@ -63,6 +63,7 @@ import type {
   StoredOutcome,
 } from './idempotency.ts';
 import { keys } from './keys.ts';
+import { creditPut } from './ledger-settle.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
 
 export interface LedgerOptions {
@@ -76,6 +77,12 @@ export interface LedgerOptions {
   retry?: Partial<RetryPolicy>;
   /** The clock (tests inject one). */
   now?: () => Date;
+  /**
+   * Hot recipients (ledger-settle.ts): a transfer's credit is written as a credit item under the
+   * recipient and settled into the account by the settler, instead of updating the recipient's
+   * account item in the transfer's own transaction (which conflicts on AWS for concurrent credits).
+   */
+  deferCredits?: boolean;
 }
 
 /** What every request that moves money carries: the caller and the request's identity. */
@@ -124,6 +131,7 @@ export type Name =
   | 'limitRelease'
   | 'deposits'
   | 'entry'
+  | 'credit'
   | `posting:${string}`;
 
 /**
@@ -211,7 +219,16 @@ export class LedgerStore {
       const plan = planTransfer(from, to, req.amount, req.currency, this.opts.dailyLimit, {
         pending: req.pending === true,
       });
-      if (!req.pending) return this.instant(id, plan, now, req, { from: [from, req.metadata], to: [to] });
+      if (!req.pending)
+        return this.instant(
+          id,
+          plan,
+          now,
+          req,
+          { from: [from, req.metadata], to: [to] },
+          {},
+          this.opts.deferCredits === true,
+        );
       if (Object.keys(from.holds).length >= MAX_LIVE_HOLDS) {
         throw new BankError(
           'too_many_holds',
@@ -428,7 +445,7 @@ export class LedgerStore {
           Key: keys.journal(journalId),
           UpdateExpression: `SET refundable = if_not_exists(refundable, amount) - :amount, ${field} = if_not_exists(${field}, :zero) + :amount, version = version + :one`,
           ConditionExpression:
-            '#status = :posted AND (refundable >= :amount OR (attribute_not_exists(refundable) AND amount >= :amount))',
+            '#status = :posted AND attribute_not_exists(unsettled) AND (refundable >= :amount OR (attribute_not_exists(refundable) AND amount >= :amount))',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':amount': amount, ':zero': 0, ':one': 1, ':posted': 'posted' },
         },
@@ -714,11 +731,18 @@ export class LedgerStore {
     req: MovementRequest,
     sides: { from?: [AccountRecord, Metadata?]; to?: [AccountRecord, Metadata?] },
     extra: Pick<Journal, 'refundOf' | 'reverses' | 'tellerId' | 'reference' | 'reason' | 'batchId'> = {},
+    /** The recipient's side as a credit item, settled later (ledger-settle.ts): its account is not written. */
+    deferTo = false,
   ): { journal: Journal; pieces: Piece<Name>[] } {
-    const records = [sides.from?.[0], sides.to?.[0]].filter((a): a is AccountRecord => a !== undefined);
+    const deferred = deferTo && sides.to ? sides.to[0] : undefined;
+    const records = [sides.from?.[0], deferred ? undefined : sides.to?.[0]].filter(
+      (a): a is AccountRecord => a !== undefined,
+    );
     const at = this.postingTime(now, records);
     const side = (s?: [AccountRecord, Metadata?]) =>
-      s ? party(s[0], s[1], plan.changes.get(s[0].id)?.balanceAfter) : undefined;
+      s
+        ? party(s[0], s[1], s[0] === deferred ? undefined : plan.changes.get(s[0].id)?.balanceAfter)
+        : undefined;
     const from = side(sides.from);
     const to = side(sides.to);
     const journal: Journal = {
@@ -735,16 +759,37 @@ export class LedgerStore {
       ...extra,
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),
+      ...(deferred ? { unsettled: true } : {}),
     };
     const pieces: Piece<Name>[] = [this.journalPut(journal, 1)];
     if (sides.from)
       pieces.push(this.accountPiece('from', sides.from[0], plan.changes.get(sides.from[0].id) as Change, at));
-    if (sides.to)
+    if (sides.to && !deferred)
       pieces.push(this.accountPiece('to', sides.to[0], plan.changes.get(sides.to[0].id) as Change, at));
     pieces.push(
       ...this.limitPieces(req.user, journal, plan, now),
-      ...this.postingPieces(journal, plan, at, records),
+      ...this.postingPieces(journal, plan, at, records, deferred?.id),
     );
+    if (deferred) {
+      const credit = plan.postings.find((p) => p.account === deferred.id);
+      pieces.push(
+        creditPut(
+          this.table,
+          {
+            accountId: deferred.id,
+            ownerId: deferred.ownerId,
+            journalId: id,
+            amount: credit?.amount ?? 0,
+            currency: journal.currency,
+            type: journal.type,
+            description: journal.description,
+            ...(from ? { counterpartyNumber: from.number } : {}),
+            createdAt: at,
+          },
+          shardOf(id, this.opts.systemShards),
+        ),
+      );
+    }
     return { journal, pieces };
   }
 
@@ -952,10 +997,13 @@ export class LedgerStore {
     plan: Plan,
     at: string,
     accounts: readonly AccountRecord[],
+    /** A side posted later by the settler (its credit item stands for it until then). */
+    deferred?: string,
   ): Piece<Name>[] {
     const byId = new Map(accounts.map((a) => [a.id, a]));
     const pieces: Piece<Name>[] = [];
     for (const posting of plan.postings) {
+      if (posting.account === deferred) continue;
       const a = byId.get(posting.account);
       const change = plan.changes.get(posting.account);
       const counterparty = posting.amount < 0 ? journal.to : journal.from;
