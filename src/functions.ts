@@ -177,7 +177,8 @@ export const functions = {
   sweep: fn({
     ...defaults,
     entry: 'src/handlers/sweep.ts',
-    description: 'Expires pending transfers past their time and releases their holds; settles credits left behind',
+    description:
+      'Expires pending transfers past their time and releases their holds; settles credits left behind',
     trigger: { type: 'schedule', minutes: 1 },
     timeoutSeconds: 60,
     permissions: ['table:write', 'table:delete'],

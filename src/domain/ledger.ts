@@ -358,7 +358,10 @@ export const assertRefundable = (j: Pick<Journal, 'type' | 'status' | 'unsettled
  */
 export const assertSettled = (j: Pick<Journal, 'unsettled'>): void => {
   if (j.unsettled)
-    throw new BankError('credit_not_settled', 'The transfer has not settled into the account yet: retry shortly');
+    throw new BankError(
+      'credit_not_settled',
+      'The transfer has not settled into the account yet: retry shortly',
+    );
 };
 
 /** How many credits one settlement folds into an account: 3 items each + the account, within 100. */

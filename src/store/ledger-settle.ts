@@ -93,11 +93,7 @@ export const incomingOf = async (db: Db, table: string, accountId: string): Prom
   (await unsettledCredits(db, table, accountId)).reduce((s, c) => addMinor(s, c.amount), 0);
 
 /** The credit item of a transfer (a piece of its transaction), indexed for the sweeper. */
-export const creditPut = (
-  table: string,
-  c: Omit<Credit, 'sk'>,
-  shard: number,
-): Piece<'credit'> => ({
+export const creditPut = (table: string, c: Omit<Credit, 'sk'>, shard: number): Piece<'credit'> => ({
   name: 'credit',
   item: {
     Put: {
