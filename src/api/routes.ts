@@ -426,7 +426,7 @@ export const routes = {
     body: s.RefundBody,
     status: 201,
     response: s.Transaction,
-    errors: [...keyed, 'insufficient_funds', 'not_refundable', 'refund_exceeds_amount'],
+    errors: [...keyed, 'insufficient_funds', 'not_refundable', 'refund_exceeds_amount', 'credit_not_settled'],
   }),
   listStatements: route({
     method: 'GET',
@@ -852,7 +852,13 @@ export const routes = {
     body: s.ReversalBody,
     status: 201,
     response: s.AdminTransaction,
-    errors: [...keyed, 'insufficient_funds', 'not_reversible', 'reversal_exceeds_amount'],
+    errors: [
+      ...keyed,
+      'insufficient_funds',
+      'not_reversible',
+      'reversal_exceeds_amount',
+      'credit_not_settled',
+    ],
   }),
   getLimits: route({
     method: 'GET',

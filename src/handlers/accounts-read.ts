@@ -1,11 +1,13 @@
 import { createHandler } from '../api/http.ts';
 import { transactionView, visibleTo } from '../api/transactions.ts';
+import { config } from '../config.ts';
 import { BankError } from '../domain/errors.ts';
 import { utcDay } from '../domain/ledger.ts';
 import { currencyCodes } from '../domain/money.ts';
 import { publicAccount } from '../store/accounts.ts';
+import { incomingOf } from '../store/ledger-settle.ts';
 import { counterpartyNames } from '../store/payees.ts';
-import { accounts, cursors, ledger } from './context.ts';
+import { accounts, cursors, db, ledger } from './context.ts';
 import { payees } from './context-payments.ts';
 import { historyPage, invalidQuery, utc } from './history.ts';
 
@@ -19,9 +21,10 @@ export const handler = createHandler('accounts-read', {
     return { body: { items: page.items, nextCursor: page.last ? codec.encode(binding, page.last) : null } };
   },
 
-  getAccount: async ({ caller, params }) => ({
-    body: publicAccount(await accounts().mustGet(caller.sub, params.id)),
-  }),
+  getAccount: async ({ caller, params }) => {
+    const a = await accounts().mustGet(caller.sub, params.id);
+    return { body: { ...publicAccount(a), incoming: await incomingOf(db(), config().tableName, a.id) } };
+  },
 
   getBalance: async ({ caller, params, query }) => {
     const a = await accounts().mustGet(caller.sub, params.id);
@@ -29,7 +32,8 @@ export const handler = createHandler('accounts-read', {
     const at = utc(query.at, 'at');
     if (at === undefined) {
       const { id: accountId, currency, balance, held, available } = a;
-      return { body: { accountId, currency, balance, held, available, asOf: now.toISOString() } };
+      const incoming = await incomingOf(db(), config().tableName, a.id);
+      return { body: { accountId, currency, balance, held, available, incoming, asOf: now.toISOString() } };
     }
     if (Date.parse(at) > now.getTime()) throw invalidQuery('query.at', 'must not be in the future');
     // Before the account was opened it held nothing.
