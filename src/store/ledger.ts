@@ -63,7 +63,7 @@ import type {
   StoredOutcome,
 } from './idempotency.ts';
 import { keys } from './keys.ts';
-import { creditPut } from './ledger-settle.ts';
+import { creditPut, unsettledCredits } from './ledger-settle.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
 
 export interface LedgerOptions {
@@ -465,6 +465,43 @@ export class LedgerStore {
 
   /** One page of an account's history, newest first, optionally filtered by type and status. */
   async postings(
+    accountId: string,
+    opts: {
+      limit: number;
+      from?: string | undefined;
+      to?: string | undefined;
+      start?: Record<string, unknown> | undefined;
+      type?: TransactionType | undefined;
+      status?: TransactionStatus | undefined;
+    },
+  ): Promise<{ items: HistoryItem[]; last?: Record<string, unknown> }> {
+    // The first page starts with the account's unsettled credits (hot recipients): pending, with no
+    // balanceAfter yet. They settle after every posting there is, so they are the newest entries. At
+    // most limit - 1 of them, so the page still shows (and pages on from) the postings.
+    const incoming =
+      opts.start || (opts.type && opts.type !== 'transfer') || (opts.status && opts.status !== 'pending')
+        ? []
+        : (await unsettledCredits(this.db, this.table, accountId))
+            .filter((c) => (!opts.from || c.createdAt >= opts.from) && (!opts.to || c.createdAt <= opts.to))
+            .reverse()
+            .slice(0, Math.max(0, opts.limit - 1))
+            .map(
+              (c): HistoryItem => ({
+                journalId: c.journalId,
+                type: c.type as TransactionType,
+                status: 'pending',
+                amount: c.amount,
+                currency: c.currency,
+                ...(c.counterpartyNumber ? { counterpartyNumber: c.counterpartyNumber } : {}),
+                description: c.description,
+                createdAt: c.createdAt,
+              }),
+            );
+    const page = await this.settledPostings(accountId, { ...opts, limit: opts.limit - incoming.length });
+    return { ...page, items: [...incoming, ...page.items] };
+  }
+
+  private async settledPostings(
     accountId: string,
     opts: {
       limit: number;
