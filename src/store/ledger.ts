@@ -445,7 +445,7 @@ export class LedgerStore {
           Key: keys.journal(journalId),
           UpdateExpression: `SET refundable = if_not_exists(refundable, amount) - :amount, ${field} = if_not_exists(${field}, :zero) + :amount, version = version + :one`,
           ConditionExpression:
-            '#status = :posted AND attribute_not_exists(unsettled) AND (refundable >= :amount OR (attribute_not_exists(refundable) AND amount >= :amount))',
+            '#status = :posted AND (refundable >= :amount OR (attribute_not_exists(refundable) AND amount >= :amount))',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':amount': amount, ':zero': 0, ':one': 1, ':posted': 'posted' },
         },
