@@ -318,7 +318,7 @@ export const Account = doc(
     incoming: z.optional(
       doc(z.int(), {
         description:
-          'Transfers received but not settled into the balance yet (a moment, offline within a second): not in `balance` or `available` until then. Shown when the account is read by id.',
+          'Transfers received but not settled into the balance yet (a moment; offline within a second): not in `balance` or `available` until then. Present, when not zero, on the account read by id.',
       }),
     ),
     createdAt: Instant,
@@ -340,7 +340,10 @@ export const Balance = doc(
     held: z.optional(z.int()),
     available: z.optional(z.int()),
     incoming: z.optional(
-      doc(z.int(), { description: 'Transfers received but not settled into the balance yet (now only)' }),
+      doc(z.int(), {
+        description:
+          'Transfers received but not settled into the balance yet (now only; present when not zero)',
+      }),
     ),
     asOf: z.optional(doc(Instant, { description: 'Now: when no `at` was asked' })),
     at: z.optional(doc(Instant, { description: 'The instant asked for' })),

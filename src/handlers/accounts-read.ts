@@ -23,7 +23,9 @@ export const handler = createHandler('accounts-read', {
 
   getAccount: async ({ caller, params }) => {
     const a = await accounts().mustGet(caller.sub, params.id);
-    return { body: { ...publicAccount(a), incoming: await incomingOf(db(), config().tableName, a.id) } };
+    // Present when something is on its way (hot-recipient credits not settled yet): additive.
+    const incoming = await incomingOf(db(), config().tableName, a.id);
+    return { body: { ...publicAccount(a), ...(incoming ? { incoming } : {}) } };
   },
 
   getBalance: async ({ caller, params, query }) => {
@@ -33,7 +35,17 @@ export const handler = createHandler('accounts-read', {
     if (at === undefined) {
       const { id: accountId, currency, balance, held, available } = a;
       const incoming = await incomingOf(db(), config().tableName, a.id);
-      return { body: { accountId, currency, balance, held, available, incoming, asOf: now.toISOString() } };
+      return {
+        body: {
+          accountId,
+          currency,
+          balance,
+          held,
+          available,
+          ...(incoming ? { incoming } : {}),
+          asOf: now.toISOString(),
+        },
+      };
     }
     if (Date.parse(at) > now.getTime()) throw invalidQuery('query.at', 'must not be in the future');
     // Before the account was opened it held nothing.

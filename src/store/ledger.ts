@@ -17,6 +17,8 @@
  *   withdrawal       idem, journal, account, limit counter, 2 postings                 = 6; 1 read
  * (A system shard gets its posting only: system accounts are append-only, see systemBalance.)
  *   transfer         idem, journal, 2 accounts, limit counter, 2 postings             = 7; 2-3 reads
+ *   deferred transfer idem, journal, sender, limit counter, sender's posting, credit = 6; 2-3 reads
+ *                    (`deferCredits`: the recipient's side is settled later, see ledger-settle.ts)
  *   pending transfer idem, journal, sender, limit counter, sender's history entry     = 5; 2-3 reads
  *   post             idem, journal, 2 accounts, [limit], history entry (delete), 2 postings = 7-8; 3 reads
  *   void             idem, journal, sender, [limit], history entry                     = 4-5; 1 read
