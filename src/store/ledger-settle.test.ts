@@ -4,9 +4,12 @@
  * real handler, fed by the local stream poller as its event source mapping would feed it on AWS)
  * folds them into the account. No fixed sleeps: the tests wait on the poller's batches.
  */
+import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../../test/api.ts';
 import { createTestTable, emulators, useHandlerEnv } from '../../test/harness.ts';
 import type { Account } from '../domain/account.ts';
 import type { BankError } from '../domain/errors.ts';
@@ -20,6 +23,7 @@ import { createDocumentClient, type Db } from './db.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { LedgerStore } from './ledger.ts';
 import { CreditSettler, incomingOf, unsettledCredits } from './ledger-settle.ts';
+import { UserStore } from './users.ts';
 import { verifyLedger } from './verify.ts';
 
 let db: Db;
@@ -53,7 +57,12 @@ beforeAll(async () => {
   db = createDocumentClient(client);
   table = await createTestTable('settle');
   // The real settler handler works on this table (its context reads TABLE_NAME).
-  restore = useHandlerEnv({ TABLE_NAME: table, BANK_SYSTEM_SHARDS: '4', BANK_EMULATE_CONFLICTS: 'on' });
+  restore = useHandlerEnv({
+    TABLE_NAME: table,
+    BANK_SYSTEM_SHARDS: '4',
+    BANK_EMULATE_CONFLICTS: 'on',
+    BANK_DEFER_CREDITS: 'true',
+  });
   poller = await startStreamPoller({
     dynamodbEndpoint: emulators().dynamodbEndpoint,
     tableName: table,
@@ -290,4 +299,74 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect((await accounts.mustGet('crash-b', b.id)).balance).toBe(25);
     expect((await verifyLedger(db, t, { now: later, sweepSeconds: 5 })).problems).toEqual([]);
   });
+});
+
+describe('through the handlers (BANK_DEFER_CREDITS=true), the stream stopped to look before settlement', () => {
+  it('the sender sees it posted; the recipient sees incoming and a pending entry, then the settled posting', async () => {
+    await poller.stop();
+    const users = new UserStore(db, table);
+    const [alice, bob] = [`u-${randomUUID()}`, `u-${randomUUID()}`];
+    for (const sub of [alice, bob])
+      await users.create({
+        userId: sub,
+        email: `${sub}@example.com`,
+        name: 'T',
+        createdAt: new Date().toISOString(),
+      });
+    const open = async (user: string) =>
+      (await call('openAccount', { user, body: { type: 'checking', currency: 'EUR' } })).body as {
+        id: string;
+        number: string;
+      };
+    const key = () => ({ 'idempotency-key': randomUUID() });
+    const a = await open(alice);
+    const b = await open(bob);
+    expect(
+      (await call('deposit', { user: alice, params: { id: a.id }, body: { amount: 100 }, headers: key() }))
+        .status,
+    ).toBe(201);
+    const sent = await call('transfer', {
+      user: alice,
+      body: { fromAccountId: a.id, toAccountNumber: b.number, amount: 30, currency: 'EUR' },
+      headers: key(),
+    });
+    expect(sent.status).toBe(201);
+    expect(sent.body).toMatchObject({ status: 'posted', balanceAfter: 70 });
+    const id = sent.body.id as string;
+
+    const before = await call('getAccount', { user: bob, params: { id: b.id } });
+    expect(before.body).toMatchObject({ balance: 0, available: 0, incoming: 30 });
+    expect((await call('getBalance', { user: bob, params: { id: b.id } })).body).toMatchObject({
+      balance: 0,
+      incoming: 30,
+    });
+    const pending = await call('history', { user: bob, params: { id: b.id } });
+    expect(pending.body.items).toEqual([
+      expect.objectContaining({ transactionId: id, status: 'pending', amount: 30, balanceAfter: null }),
+    ]);
+    expect((await call('getTransaction', { user: bob, params: { id } })).body.balanceAfter).toBeUndefined();
+    const refund = { user: bob, params: { id }, body: { amount: 5 }, headers: key() };
+    const early = await call('refund', refund);
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('credit_not_settled');
+
+    // The record the stream would give the settler.
+    const [credit] = await unsettledCredits(db, table, b.id);
+    const record: DynamoDBRecord = {
+      eventName: 'INSERT',
+      dynamodb: { NewImage: marshall({ ...credit, entity: 'credit' }) as never },
+    };
+    expect(await processRecord(record)).toBe(1);
+    const after = await call('getAccount', { user: bob, params: { id: b.id } });
+    expect(after.body).toMatchObject({ balance: 30, available: 30 });
+    expect(after.body.incoming).toBeUndefined();
+    const settled = await call('history', { user: bob, params: { id: b.id } });
+    expect(settled.body.items).toEqual([
+      expect.objectContaining({ transactionId: id, status: 'posted', balanceAfter: 30 }),
+    ]);
+    expect((await call('getTransaction', { user: bob, params: { id } })).body.balanceAfter).toBe(30);
+    // The same key, now that it settled: the refund goes through.
+    expect((await call('refund', refund)).status).toBe(201);
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
+  }, 60_000);
 });
