@@ -168,7 +168,7 @@ export class CreditSettler {
     let sum = 0;
     let at = '';
     for (const c of credits) {
-      // After the account's last posting and after the credit itself (its key must differ).
+      // After the account's last posting (history order = version order) and after the credit itself.
       const t = Math.max(now.getTime(), last + 1, Date.parse(c.createdAt) + 1);
       last = t;
       at = new Date(t).toISOString();
