@@ -150,8 +150,10 @@ export const functions = {
     description: 'Open and close accounts',
     trigger: http,
     permissions: ['table:write'],
+    // Query: a close first looks for credits not settled yet (hot recipients).
     sdkActions: [
       'dynamodb:GetItem',
+      'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem',

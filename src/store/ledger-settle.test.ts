@@ -267,6 +267,8 @@ describe('settlement without the stream (a table no settler reads)', () => {
       amount: 1,
     });
     expect(spend).toMatchObject({ kind: 'declined', code: 'insufficient_funds' });
+    // Nor can the account be closed with money on its way in.
+    await expect(accounts.close('wait-b', b.id)).rejects.toMatchObject({ code: 'balance_not_zero' });
     const refund = () =>
       ledger.refund({
         user: 'wait-b',
