@@ -677,7 +677,9 @@ describe('dev stage (with a web build)', () => {
     expect(alarms.filter((a) => a.includes('ApproximateNumberOfMessagesVisible'))).toHaveLength(
       expected.length,
     );
-    expect(alarms.filter((a) => a.includes('"MetricName":"IteratorAge"'))).toHaveLength(2);
+    expect(alarms.filter((a) => a.includes('"MetricName":"IteratorAge"'))).toHaveLength(
+      functionsWith('stream').length,
+    );
     s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
   });
 

@@ -242,9 +242,11 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     }
     expect(functionNames.filter((fn) => (functions[fn] as FunctionDef).deletePartitions)).toEqual([
       'money',
+      'sweep',
       'payees',
       'webhooks-api',
       'notifier',
+      'settler',
     ]);
   });
 

@@ -60,6 +60,12 @@ export const settings = {
   sweepSeconds: setting({ env: 'BANK_SWEEP_SECONDS', schema: positive, default: 5 }),
   /** Shard items per system account (cash-in, cash-out). */
   systemShards: setting({ env: 'BANK_SYSTEM_SHARDS', schema: atLeast(1), default: 16, stage: 'table' }),
+  /**
+   * Hot recipients (issue 11): a transfer writes its credit as an item of its own, settled into the
+   * recipient's account by the `settler` stream function (src/store/ledger-settle.ts), so concurrent
+   * credits to one account never conflict on AWS. The recipient's balance then shows it a moment later.
+   */
+  deferCredits: setting({ env: 'BANK_DEFER_CREDITS', schema: flag, default: false, stage: 'table' }),
   /** Failures per (email, source IP) before that pair is locked, and for how long. */
   loginMaxFailures: setting({ env: 'BANK_LOGIN_MAX_FAILURES', schema: count, default: 10, stage: 'table' }),
   loginLockSeconds: setting({

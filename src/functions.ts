@@ -150,8 +150,10 @@ export const functions = {
     description: 'Open and close accounts',
     trigger: http,
     permissions: ['table:write'],
+    // Query: a close first looks for credits not settled yet (hot recipients).
     sdkActions: [
       'dynamodb:GetItem',
+      'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem',
@@ -177,16 +179,21 @@ export const functions = {
   sweep: fn({
     ...defaults,
     entry: 'src/handlers/sweep.ts',
-    description: 'Expires pending transfers past their time and releases their holds',
+    description:
+      'Expires pending transfers past their time and releases their holds; settles credits left behind',
     trigger: { type: 'schedule', minutes: 1 },
     timeoutSeconds: 60,
-    permissions: ['table:write'],
+    permissions: ['table:write', 'table:delete'],
+    // A credit the settler missed is settled (its item deleted, ACCOUNT#<id>/IN#...).
+    deletePartitions: ['ACCOUNT#'],
     sdkActions: [
       'dynamodb:GetItem',
+      'dynamodb:Query',
       'dynamodb:Query@index',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem',
+      'dynamodb:DeleteItem',
     ],
   }),
   statements: fn({
@@ -371,6 +378,29 @@ export const functions = {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem',
+    ],
+  }),
+  // Hot recipients (issue 11): deferred credits folded into their accounts (src/store/ledger-settle.ts).
+  settler: fn({
+    ...defaults,
+    timeoutSeconds: 30,
+    entry: 'src/handlers/settler.ts',
+    description: 'Settles transfers\u2019 credits into their recipients\u2019 accounts, many in one write',
+    trigger: {
+      type: 'stream',
+      batchSize: 100,
+      retryAttempts: 10,
+      filter: { eventNames: ['INSERT'], entities: ['credit'] },
+    },
+    permissions: ['table:write', 'table:delete'],
+    // A settled credit item is deleted (ACCOUNT#<id>/IN#...) in the settlement's transaction.
+    deletePartitions: ['ACCOUNT#'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
     ],
   }),
 } as const satisfies Record<string, FunctionDef>;

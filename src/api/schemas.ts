@@ -315,6 +315,12 @@ export const Account = doc(
     balance: doc(z.int(), { description: 'Posted balance' }),
     held: doc(z.int(), { description: 'The sum of pending outgoing transfers that have not expired' }),
     available: doc(z.int(), { description: 'What may be spent: balance - held' }),
+    incoming: z.optional(
+      doc(z.int(), {
+        description:
+          'Transfers received but not settled into the balance yet (a moment; offline within a second): not in `balance` or `available` until then. Present, when not zero, on the account read by id.',
+      }),
+    ),
     createdAt: Instant,
   }),
   { id: 'Account' },
@@ -333,6 +339,12 @@ export const Balance = doc(
     balance: doc(z.int(), { description: 'Posted balance (as of `at` when asked)' }),
     held: z.optional(z.int()),
     available: z.optional(z.int()),
+    incoming: z.optional(
+      doc(z.int(), {
+        description:
+          'Transfers received but not settled into the balance yet (now only; present when not zero)',
+      }),
+    ),
     asOf: z.optional(doc(Instant, { description: 'Now: when no `at` was asked' })),
     at: z.optional(doc(Instant, { description: 'The instant asked for' })),
   }),

@@ -33,6 +33,7 @@ export const errorCatalog = {
   idempotency_key_in_use: { status: 409, title: 'Idempotency key in use' },
   transaction_not_pending: { status: 409, title: 'Transaction not pending' },
   transaction_expired: { status: 409, title: 'Transaction expired' },
+  credit_not_settled: { status: 409, title: 'Credit not settled yet' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   headers_too_large: { status: 431, title: 'Request headers too large' },

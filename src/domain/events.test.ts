@@ -210,3 +210,22 @@ describe('scheduled run events', () => {
     expect(change(run(), run(), at)).toEqual([]);
   });
 });
+
+describe('a transfer with a deferred credit (hot recipients)', () => {
+  const unsettled = journal({ unsettled: true, to: { ...journal().to, balanceAfter: undefined } });
+  const settled = journal({ settledAt: '2026-11-30T09:30:00.020Z' });
+
+  it('tells the sender when it is written, and the recipient when it settles, once each', () => {
+    const written = change(undefined, unsettled, at);
+    expect(written.map((e) => [e.customer, e.type])).toEqual([[alice, 'transaction.posted']]);
+    const settles = change(unsettled, settled, at);
+    expect(settles.map((e) => [e.customer, e.type, e.createdAt])).toEqual([
+      [bob, 'transaction.posted', '2026-11-30T09:30:00.020Z'],
+    ]);
+    // The same ids as a transfer posted at once would give: a redelivery stores nothing twice.
+    const direct = change(undefined, journal(), at);
+    expect([...written, ...settles].map((e) => e.id).sort()).toEqual(direct.map((e) => e.id).sort());
+    // Another change of the settled journal (a refund's bookkeeping) tells no one again.
+    expect(change(settled, { ...settled, version: 2, refundedAmount: 10 }, at)).toEqual([]);
+  });
+});

@@ -70,19 +70,18 @@ interface Side {
   ownerId?: unknown;
 }
 
-const owners = (j: Image, who: 'both' | 'sender'): string[] => {
+const owners = (j: Image, who: 'both' | 'sender' | 'recipient'): string[] => {
   const from = str((j.from as Side | undefined)?.ownerId);
   const to = str((j.to as Side | undefined)?.ownerId);
-  const list = who === 'sender' ? [from ?? to] : [from, to];
+  const list = who === 'sender' ? [from ?? to] : who === 'recipient' ? [to] : [from, to];
   return [...new Set(list.filter((o): o is string => o !== undefined))];
 };
 
 const journalEvents = (old: Image | undefined, j: Image, at: string, views: Views): CustomerEvent[] => {
   const before = str(old?.status);
   const status = str(j.status);
-  if (!status || before === status) return [];
   const id = String(j.id);
-  const make = (type: EventType, who: 'both' | 'sender', createdAt: string): CustomerEvent[] =>
+  const make = (type: EventType, who: 'both' | 'sender' | 'recipient', createdAt: string): CustomerEvent[] =>
     owners(j, who).map((customer) => ({
       id: eventId(`journal:${id}:${type}`, customer),
       customer,
@@ -90,6 +89,11 @@ const journalEvents = (old: Image | undefined, j: Image, at: string, views: View
       createdAt,
       data: views.transaction(j, customer),
     }));
+  // A transfer's deferred credit settled: the recipient's `transaction.posted` comes now, with the
+  // balance the credit settled at (the sender had theirs when the journal was written).
+  if (status === 'posted' && old?.unsettled === true && j.unsettled !== true)
+    return make('transaction.posted', 'recipient', str(j.settledAt) ?? at);
+  if (!status || before === status) return [];
   // The change's own time if the journal keeps one; else the record's (whole seconds on AWS), never
   // before the journal was created (so a void or expiry never lists before its pending event).
   const created = str(j.createdAt);
@@ -102,7 +106,9 @@ const journalEvents = (old: Image | undefined, j: Image, at: string, views: View
       return before === undefined ? make('transaction.pending', 'sender', str(j.createdAt) ?? at) : [];
     case 'posted': {
       const postedAt = str(j.postedAt) ?? str(j.createdAt) ?? at;
-      return make(j.type === 'refund' ? 'transaction.refunded' : 'transaction.posted', 'both', postedAt);
+      // A deferred credit: only the sender hears of it now; the recipient at its settlement.
+      const who = j.unsettled === true ? 'sender' : 'both';
+      return make(j.type === 'refund' ? 'transaction.refunded' : 'transaction.posted', who, postedAt);
     }
     case 'voided':
       return before === 'pending' ? make('transaction.voided', 'sender', changedAt) : [];

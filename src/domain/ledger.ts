@@ -72,6 +72,14 @@ export interface Journal {
   batchId?: string;
   /** The UTC day whose outgoing limit the journal counted against (withdrawals, transfers). */
   limitDay?: string;
+  /**
+   * A transfer whose credit to the recipient is not settled yet (hot-recipient credits, see the
+   * store's `settle`): the sender's side is posted, the recipient's is a credit item until the settler
+   * folds it into the account, sets `to.balanceAfter` and `settledAt`, and removes this flag.
+   */
+  unsettled?: boolean;
+  /** When the recipient's side of a transfer with a deferred credit was settled. */
+  settledAt?: string;
   from?: Party;
   to?: Party;
 }
@@ -338,10 +346,26 @@ export const unreversed = (j: Pick<Journal, 'amount' | 'refundedAmount' | 'rever
   j.amount - (j.refundedAmount ?? 0) - (j.reversedAmount ?? 0);
 
 /** Only a posted transfer can be refunded (not a pending, voided or expired one, a deposit or a refund). */
-export const assertRefundable = (j: Pick<Journal, 'type' | 'status'>): void => {
+export const assertRefundable = (j: Pick<Journal, 'type' | 'status' | 'unsettled'>): void => {
   if (j.type !== 'transfer' || j.status !== 'posted')
     throw new BankError('not_refundable', 'Only a posted transfer can be refunded');
+  assertSettled(j);
 };
+
+/**
+ * A transfer whose credit is not settled yet cannot be given back (refund, reversal): the recipient's
+ * balance does not hold it yet. Not a decline (not recorded with the key): a retry in a moment succeeds.
+ */
+export const assertSettled = (j: Pick<Journal, 'unsettled'>): void => {
+  if (j.unsettled)
+    throw new BankError(
+      'credit_not_settled',
+      'The transfer has not settled into the account yet: retry shortly',
+    );
+};
+
+/** How many credits one settlement folds into an account: 3 items each + the account, within 100. */
+export const MAX_SETTLE = 32;
 
 /**
  * Refunds part or all of a posted transfer, from the account it credited (`refunder`) back to the

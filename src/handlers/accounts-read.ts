@@ -1,12 +1,14 @@
 import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/accounts-read.ts';
 import { transactionView, visibleTo } from '../api/transactions.ts';
+import { config } from '../config.ts';
 import { BankError } from '../domain/errors.ts';
 import { utcDay } from '../domain/ledger.ts';
 import { currencyCodes } from '../domain/money.ts';
 import { publicAccount } from '../store/accounts.ts';
+import { incomingOf } from '../store/ledger-settle.ts';
 import { counterpartyNames } from '../store/payees.ts';
-import { accounts, cursors, ledger } from './context.ts';
+import { accounts, cursors, db, ledger } from './context.ts';
 import { payees } from './context-payments.ts';
 import { customerGuard } from './gate.ts';
 import { historyPage, invalidQuery, utc } from './history.ts';
@@ -23,9 +25,12 @@ export const handler = createHandler(
       return { body: { items: page.items, nextCursor: page.last ? codec.encode(binding, page.last) : null } };
     },
 
-    getAccount: async ({ caller, params }) => ({
-      body: publicAccount(await accounts().mustGet(caller.sub, params.id)),
-    }),
+    getAccount: async ({ caller, params }) => {
+      const a = await accounts().mustGet(caller.sub, params.id);
+      // Present when something is on its way (hot-recipient credits not settled yet): additive.
+      const incoming = await incomingOf(db(), config().tableName, a.id);
+      return { body: { ...publicAccount(a), ...(incoming ? { incoming } : {}) } };
+    },
 
     getBalance: async ({ caller, params, query }) => {
       const a = await accounts().mustGet(caller.sub, params.id);
@@ -33,7 +38,18 @@ export const handler = createHandler(
       const at = utc(query.at, 'at');
       if (at === undefined) {
         const { id: accountId, currency, balance, held, available } = a;
-        return { body: { accountId, currency, balance, held, available, asOf: now.toISOString() } };
+        const incoming = await incomingOf(db(), config().tableName, a.id);
+        return {
+          body: {
+            accountId,
+            currency,
+            balance,
+            held,
+            available,
+            ...(incoming ? { incoming } : {}),
+            asOf: now.toISOString(),
+          },
+        };
       }
       if (Date.parse(at) > now.getTime()) throw invalidQuery('query.at', 'must not be in the future');
       // Before the account was opened it held nothing.

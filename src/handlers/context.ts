@@ -15,6 +15,7 @@ import { createDocumentClient, type Db } from '../store/db.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
 import { type LedgerOptions, LedgerStore } from '../store/ledger.ts';
 import { BatchLedgerStore } from '../store/ledger-batch.ts';
+import { CreditSettler } from '../store/ledger-settle.ts';
 import { FailureCounter, LoginGuard } from '../store/logins.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
@@ -86,6 +87,7 @@ const ledgerOptions = (): LedgerOptions => ({
   systemShards: config().systemShards,
   dailyLimit: config().dailyLimit,
   dailyDepositLimit: config().dailyDepositLimit,
+  deferCredits: config().deferCredits,
 });
 export const ledger = /* @__PURE__ */ once(
   () => new LedgerStore(db(), config().tableName, accounts(), idempotency(), ledgerOptions()),
@@ -93,5 +95,9 @@ export const ledger = /* @__PURE__ */ once(
 /** Bulk payments: the ledger with transferBatch (only the money function uses it). */
 export const batchLedger = /* @__PURE__ */ once(
   () => new BatchLedgerStore(db(), config().tableName, accounts(), idempotency(), ledgerOptions()),
+);
+/** The settler of deferred credits (hot recipients): the settler and sweep functions use it. */
+export const settler = /* @__PURE__ */ once(
+  () => new CreditSettler(db(), config().tableName, accounts(), { systemShards: config().systemShards }),
 );
 export const cursors = async () => createCursorCodec(await cursorKeys(config().cursorSecretId));

@@ -38,10 +38,12 @@ const main = async () => {
   const report = await verifyLedger(createDocumentClient(client), table, { sweepSeconds });
   console.log(`verify-ledger: ${where}`);
   console.log(
-    `  ${report.accounts} accounts, ${report.systemShards} system shards, ${report.journals} journals, ${report.postings} postings`,
+    `  ${report.accounts} accounts, ${report.systemShards} system shards, ${report.journals} journals, ${report.postings} postings, ${report.credits} unsettled credits`,
   );
   for (const [currency, c] of Object.entries(report.currencies)) {
-    console.log(`  ${currency}: customers hold ${c.customerBalance}, postings sum to ${c.postingSum}`);
+    console.log(
+      `  ${currency}: customers hold ${c.customerBalance} (+ ${c.incoming} incoming), postings and credits sum to ${c.postingSum}`,
+    );
   }
   for (const p of report.problems.slice(0, 50)) console.log(`  MISMATCH ${p}`);
   console.log(report.ok ? 'OK: the ledger balances' : `FAILED: ${report.problems.length} problem(s)`);

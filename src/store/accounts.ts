@@ -289,6 +289,24 @@ export class AccountStore {
       const a = await this.mustGet(ownerId, accountId);
       if (a.status === 'closed') return done(publicAccount(a));
       assertClosable({ status: a.status, balance: a.balance, held: a.storedHeld });
+      // Money on its way in (a transfer's credit not settled yet, hot recipients) would land in a
+      // closed account: wait for it. A credit committed after this read still settles into the
+      // closed account (no condition can see it without making every credit touch this item).
+      const { pk, skPrefix } = keys.creditsOf(accountId);
+      const incoming = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+          ConsistentRead: true,
+          Limit: 1,
+        }),
+      );
+      if ((incoming.Items ?? []).length > 0)
+        throw new BankError(
+          'balance_not_zero',
+          'Money is on its way into this account: try again once it has settled',
+        );
       const r = await transact(this.db, [
         {
           name: 'account',

@@ -27,6 +27,14 @@ export const keys = {
     sk: `TX#${createdAt}#${txId}`,
   }),
   postingsOf: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, skPrefix: 'TX#' }),
+  /** An unsettled credit to a customer account (a transfer's deferred credit side), until settled. */
+  credit: (accountId: string, createdAt: string, txId: string) => ({
+    pk: `ACCOUNT#${accountId}`,
+    sk: `IN#${createdAt}#${txId}`,
+  }),
+  creditsOf: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, skPrefix: 'IN#' }),
+  /** The sweeper's index of unsettled credits (gsi1), spread over shards: `CREDITS#07`. */
+  creditShard: (shard: number) => `CREDITS#${String(shard).padStart(2, '0')}`,
   idempotency: (sub: string, key: string) => ({ pk: `IDEM#${sub}#${key}`, sk: 'IDEM' }),
   login: (email: string) => ({ pk: `LOGIN#${email}`, sk: 'LOGIN' }),
   loginPair: (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `IP#${ip}` }),

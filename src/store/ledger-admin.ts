@@ -24,7 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Account } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
-import { shardOf, systemShardId } from '../domain/ledger.ts';
+import { assertSettled, shardOf, systemShardId } from '../domain/ledger.ts';
 import {
   assertReversible,
   planReversal,
@@ -144,6 +144,7 @@ export class AdminLedgerStore extends LedgerStore {
       const original = await this.getJournal(req.journalId);
       if (!original) throw new BankError('not_found', 'No such transaction');
       assertReversible(original);
+      assertSettled(original);
       const shard = shardOf(id, this.opts.systemShards);
       // The side the original credited gives the money back to the side it debited.
       const [debited, credited] = await Promise.all([

@@ -11,6 +11,7 @@ import { AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db } from './db.ts';
 import { IdempotencyStore, type Outcome } from './idempotency.ts';
 import { LedgerStore } from './ledger.ts';
+import { CreditSettler } from './ledger-settle.ts';
 import { again, done, retry, withDeadline } from './retry.ts';
 import { verifyLedger } from './verify.ts';
 
@@ -19,7 +20,7 @@ const DAILY_LIMIT = 1_000_000;
 const storesFor = (
   db: Db,
   table: string,
-  opts: { maxAttempts?: number; ledgerDb?: Db; now?: () => Date } = {},
+  opts: { maxAttempts?: number; ledgerDb?: Db; now?: () => Date; deferCredits?: boolean } = {},
 ) => {
   const accounts = new AccountStore(db, table, opts.now);
   const ledgerDb = opts.ledgerDb ?? db;
@@ -29,8 +30,15 @@ const storesFor = (
     dailyLimit: DAILY_LIMIT,
     ...(opts.maxAttempts ? { retry: { maxAttempts: opts.maxAttempts } } : {}),
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.deferCredits ? { deferCredits: true } : {}),
   });
-  return { accounts, ledger };
+  const settler = opts.deferCredits
+    ? new CreditSettler(ledgerDb, table, accounts, {
+        systemShards: 4,
+        ...(opts.now ? { now: opts.now } : {}),
+      })
+    : undefined;
+  return { accounts, ledger, settler };
 };
 
 /** A DocumentClient that fails the first `n` TransactWriteItems with `fault`, then behaves. */
@@ -397,6 +405,8 @@ interface Model {
 }
 interface Real {
   ledger: LedgerStore;
+  /** Deferred credits (hot recipients): settled before each check, as the settler would. */
+  settler?: CreditSettler | undefined;
   accounts: AccountStore;
   ids: string[];
   numbers: string[];
@@ -550,6 +560,12 @@ const apply = (m: Model, op: Op, out: Outcome | BankError, now: number, judge = 
 };
 
 const check = async (m: Model, r: Real) => {
+  if (r.settler) {
+    // Before settlement the ledger balances with the credits as incoming; then the settler runs.
+    const unsettled = await verifyLedger(db, r.table, { now: new Date(r.clock.now), sweepSeconds: 1e9 });
+    expect(unsettled.problems).toEqual([]);
+    for (const id of r.ids) await r.settler.settle('owner', id);
+  }
   for (let i = 0; i < r.ids.length; i++) {
     const a = await r.accounts.get('owner', r.ids[i] as string);
     expect(a?.balance).toBe(m.balances[i]);
@@ -669,58 +685,69 @@ class Tick implements fc.AsyncCommand<Model, Real> {
   toString = () => `tick(${this.seconds}s${this.sweep ? ', sweep' : ''})`;
 }
 
+const modelRun = async (opts: { deferCredits: boolean; numRuns: number }) => {
+  // AWS's transaction conflicts emulated whatever BANK_EMULATE_CONFLICTS says: the concurrent
+  // batches must hold under AWS's rules, not only DynamoDB Local's one-at-a-time.
+  const client = new DynamoDBClient(localClientConfig(emulators().dynamodbEndpoint));
+  const emulator = emulateConflicts(client, { BANK_EMULATE_CONFLICTS: 'on' });
+  const db = createDocumentClient(client);
+  const before = emulator?.counters().total ?? 0;
+  const commands = [
+    opArb.map((op) => new Single(op)),
+    opArb.map((op) => new Repeat(op)),
+    fc.array(opArb, { minLength: 2, maxLength: 6 }).map((ops) => new Batch(ops)),
+    fc.tuple(fc.integer({ min: 1, max: 400 }), fc.boolean()).map(([s, w]) => new Tick(s, w)),
+  ];
+  await fc.assert(
+    fc.asyncProperty(fc.commands(commands, { maxCommands: 20, size: 'max' }), async (cmds) => {
+      const table = await createTestTable('model');
+      const clock = { now: Date.parse('2026-11-30T12:00:00Z') };
+      const stores = storesFor(db, table, {
+        now: () => new Date(clock.now),
+        deferCredits: opts.deferCredits,
+      });
+      const opened = [];
+      for (let i = 0; i < N; i++) {
+        const a = await stores.accounts.open({ ownerId: 'owner', type: 'checking', currency: 'USD' });
+        await stores.ledger.deposit({
+          user: 'owner',
+          idempotencyKey: `seed-${i}`,
+          fingerprint: 'seed',
+          accountId: a.id,
+          amount: 1500,
+        });
+        opened.push(a);
+      }
+      const real: Real = {
+        ...stores,
+        ids: opened.map((a) => a.id),
+        numbers: opened.map((a) => a.number),
+        table,
+        clock,
+      };
+      const model: Model = {
+        balances: Array(N).fill(1500),
+        keys: new Map(),
+        journals: N,
+        holds: new Map(),
+        holdIds: [],
+        transfers: [],
+      };
+      await fc.asyncModelRun(() => ({ model, real }), cmds);
+    }),
+    { seed: 20261130, numRuns: opts.numRuns, endOnFailure: true },
+  );
+  // The emulation was on and the concurrent batches met it (conflicts raised, and retried).
+  console.log(`model run: ${(emulator?.counters().total ?? 0) - before} conflicts emulated and retried`);
+  expect((emulator?.counters().total ?? 0) - before).toBeGreaterThan(0);
+};
+
 describe('model-based: movements, pending transfers, posts, voids, expiry, refunds, repeats, concurrent batches', () => {
   it('keeps balance, held and available equal to the model after every step', async () => {
-    // AWS's transaction conflicts emulated whatever BANK_EMULATE_CONFLICTS says: the concurrent
-    // batches must hold under AWS's rules, not only DynamoDB Local's one-at-a-time.
-    const client = new DynamoDBClient(localClientConfig(emulators().dynamodbEndpoint));
-    const emulator = emulateConflicts(client, { BANK_EMULATE_CONFLICTS: 'on' });
-    const db = createDocumentClient(client);
-    const before = emulator?.counters().total ?? 0;
-    const commands = [
-      opArb.map((op) => new Single(op)),
-      opArb.map((op) => new Repeat(op)),
-      fc.array(opArb, { minLength: 2, maxLength: 6 }).map((ops) => new Batch(ops)),
-      fc.tuple(fc.integer({ min: 1, max: 400 }), fc.boolean()).map(([s, w]) => new Tick(s, w)),
-    ];
-    await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 20, size: 'max' }), async (cmds) => {
-        const table = await createTestTable('model');
-        const clock = { now: Date.parse('2026-11-30T12:00:00Z') };
-        const stores = storesFor(db, table, { now: () => new Date(clock.now) });
-        const opened = [];
-        for (let i = 0; i < N; i++) {
-          const a = await stores.accounts.open({ ownerId: 'owner', type: 'checking', currency: 'USD' });
-          await stores.ledger.deposit({
-            user: 'owner',
-            idempotencyKey: `seed-${i}`,
-            fingerprint: 'seed',
-            accountId: a.id,
-            amount: 1500,
-          });
-          opened.push(a);
-        }
-        const real: Real = {
-          ...stores,
-          ids: opened.map((a) => a.id),
-          numbers: opened.map((a) => a.number),
-          table,
-          clock,
-        };
-        const model: Model = {
-          balances: Array(N).fill(1500),
-          keys: new Map(),
-          journals: N,
-          holds: new Map(),
-          holdIds: [],
-          transfers: [],
-        };
-        await fc.asyncModelRun(() => ({ model, real }), cmds);
-      }),
-      { seed: 20261130, numRuns: 15, endOnFailure: true },
-    );
-    // The emulation was on and the concurrent batches met it (conflicts raised, and retried).
-    console.log(`model run: ${(emulator?.counters().total ?? 0) - before} conflicts emulated and retried`);
-    expect((emulator?.counters().total ?? 0) - before).toBeGreaterThan(0);
+    await modelRun({ deferCredits: false, numRuns: 15 });
+  }, 300_000);
+
+  it('the same with deferred credits (hot recipients), settled before each check', async () => {
+    await modelRun({ deferCredits: true, numRuns: 8 });
   }, 300_000);
 });

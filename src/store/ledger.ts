@@ -17,6 +17,8 @@
  *   withdrawal       idem, journal, account, limit counter, 2 postings                 = 6; 1 read
  * (A system shard gets its posting only: system accounts are append-only, see systemBalance.)
  *   transfer         idem, journal, 2 accounts, limit counter, 2 postings             = 7; 2-3 reads
+ *   deferred transfer idem, journal, sender, limit counter, sender's posting, credit = 6; 2-3 reads
+ *                    (`deferCredits`: the recipient's side is settled later, see ledger-settle.ts)
  *   pending transfer idem, journal, sender, limit counter, sender's history entry     = 5; 2-3 reads
  *   post             idem, journal, 2 accounts, [limit], history entry (delete), 2 postings = 7-8; 3 reads
  *   void             idem, journal, sender, [limit], history entry                     = 4-5; 1 read
@@ -63,6 +65,7 @@ import type {
   StoredOutcome,
 } from './idempotency.ts';
 import { keys } from './keys.ts';
+import { creditPut, unsettledCredits } from './ledger-settle.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
 
 export interface LedgerOptions {
@@ -76,6 +79,12 @@ export interface LedgerOptions {
   retry?: Partial<RetryPolicy>;
   /** The clock (tests inject one). */
   now?: () => Date;
+  /**
+   * Hot recipients (ledger-settle.ts): a transfer's credit is written as a credit item under the
+   * recipient and settled into the account by the settler, instead of updating the recipient's
+   * account item in the transfer's own transaction (which conflicts on AWS for concurrent credits).
+   */
+  deferCredits?: boolean;
 }
 
 /** What every request that moves money carries: the caller and the request's identity. */
@@ -124,6 +133,7 @@ export type Name =
   | 'limitRelease'
   | 'deposits'
   | 'entry'
+  | 'credit'
   | `posting:${string}`;
 
 /**
@@ -211,7 +221,16 @@ export class LedgerStore {
       const plan = planTransfer(from, to, req.amount, req.currency, this.opts.dailyLimit, {
         pending: req.pending === true,
       });
-      if (!req.pending) return this.instant(id, plan, now, req, { from: [from, req.metadata], to: [to] });
+      if (!req.pending)
+        return this.instant(
+          id,
+          plan,
+          now,
+          req,
+          { from: [from, req.metadata], to: [to] },
+          {},
+          this.opts.deferCredits === true,
+        );
       if (Object.keys(from.holds).length >= MAX_LIVE_HOLDS) {
         throw new BankError(
           'too_many_holds',
@@ -448,6 +467,43 @@ export class LedgerStore {
 
   /** One page of an account's history, newest first, optionally filtered by type and status. */
   async postings(
+    accountId: string,
+    opts: {
+      limit: number;
+      from?: string | undefined;
+      to?: string | undefined;
+      start?: Record<string, unknown> | undefined;
+      type?: TransactionType | undefined;
+      status?: TransactionStatus | undefined;
+    },
+  ): Promise<{ items: HistoryItem[]; last?: Record<string, unknown> }> {
+    // The first page starts with the account's unsettled credits (hot recipients): pending, with no
+    // balanceAfter yet. They settle after every posting there is, so they are the newest entries. At
+    // most limit - 1 of them, so the page still shows (and pages on from) the postings.
+    const incoming =
+      opts.start || (opts.type && opts.type !== 'transfer') || (opts.status && opts.status !== 'pending')
+        ? []
+        : (await unsettledCredits(this.db, this.table, accountId))
+            .filter((c) => (!opts.from || c.createdAt >= opts.from) && (!opts.to || c.createdAt <= opts.to))
+            .reverse()
+            .slice(0, Math.max(0, opts.limit - 1))
+            .map(
+              (c): HistoryItem => ({
+                journalId: c.journalId,
+                type: c.type as TransactionType,
+                status: 'pending',
+                amount: c.amount,
+                currency: c.currency,
+                ...(c.counterpartyNumber ? { counterpartyNumber: c.counterpartyNumber } : {}),
+                description: c.description,
+                createdAt: c.createdAt,
+              }),
+            );
+    const page = await this.settledPostings(accountId, { ...opts, limit: opts.limit - incoming.length });
+    return { ...page, items: [...incoming, ...page.items] };
+  }
+
+  private async settledPostings(
     accountId: string,
     opts: {
       limit: number;
@@ -714,11 +770,18 @@ export class LedgerStore {
     req: MovementRequest,
     sides: { from?: [AccountRecord, Metadata?]; to?: [AccountRecord, Metadata?] },
     extra: Pick<Journal, 'refundOf' | 'reverses' | 'tellerId' | 'reference' | 'reason' | 'batchId'> = {},
+    /** The recipient's side as a credit item, settled later (ledger-settle.ts): its account is not written. */
+    deferTo = false,
   ): { journal: Journal; pieces: Piece<Name>[] } {
-    const records = [sides.from?.[0], sides.to?.[0]].filter((a): a is AccountRecord => a !== undefined);
+    const deferred = deferTo && sides.to ? sides.to[0] : undefined;
+    const records = [sides.from?.[0], deferred ? undefined : sides.to?.[0]].filter(
+      (a): a is AccountRecord => a !== undefined,
+    );
     const at = this.postingTime(now, records);
     const side = (s?: [AccountRecord, Metadata?]) =>
-      s ? party(s[0], s[1], plan.changes.get(s[0].id)?.balanceAfter) : undefined;
+      s
+        ? party(s[0], s[1], s[0] === deferred ? undefined : plan.changes.get(s[0].id)?.balanceAfter)
+        : undefined;
     const from = side(sides.from);
     const to = side(sides.to);
     const journal: Journal = {
@@ -735,16 +798,37 @@ export class LedgerStore {
       ...extra,
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),
+      ...(deferred ? { unsettled: true } : {}),
     };
     const pieces: Piece<Name>[] = [this.journalPut(journal, 1)];
     if (sides.from)
       pieces.push(this.accountPiece('from', sides.from[0], plan.changes.get(sides.from[0].id) as Change, at));
-    if (sides.to)
+    if (sides.to && !deferred)
       pieces.push(this.accountPiece('to', sides.to[0], plan.changes.get(sides.to[0].id) as Change, at));
     pieces.push(
       ...this.limitPieces(req.user, journal, plan, now),
-      ...this.postingPieces(journal, plan, at, records),
+      ...this.postingPieces(journal, plan, at, records, deferred?.id),
     );
+    if (deferred) {
+      const credit = plan.postings.find((p) => p.account === deferred.id);
+      pieces.push(
+        creditPut(
+          this.table,
+          {
+            accountId: deferred.id,
+            ownerId: deferred.ownerId,
+            journalId: id,
+            amount: credit?.amount ?? 0,
+            currency: journal.currency,
+            type: journal.type,
+            description: journal.description,
+            ...(from ? { counterpartyNumber: from.number } : {}),
+            createdAt: at,
+          },
+          shardOf(id, this.opts.systemShards),
+        ),
+      );
+    }
     return { journal, pieces };
   }
 
@@ -952,10 +1036,13 @@ export class LedgerStore {
     plan: Plan,
     at: string,
     accounts: readonly AccountRecord[],
+    /** A side posted later by the settler (its credit item stands for it until then). */
+    deferred?: string,
   ): Piece<Name>[] {
     const byId = new Map(accounts.map((a) => [a.id, a]));
     const pieces: Piece<Name>[] = [];
     for (const posting of plan.postings) {
+      if (posting.account === deferred) continue;
       const a = byId.get(posting.account);
       const change = plan.changes.get(posting.account);
       const counterparty = posting.amount < 0 ? journal.to : journal.from;

@@ -14,6 +14,8 @@
  *   ACCOUNT#<id>          / TX#<time>#<txId>        a history entry: a posting (one leg of a posted journal;
  *                                                   for a system shard, <id> is the shard id), or the
  *                                                   sender's entry for a pending transfer (entity `hold`)
+ *   ACCOUNT#<id>          / IN#<time>#<txId>        an unsettled credit (entity `credit`): a transfer's
+ *                                                   recipient side until the settler posts it (then deleted)
  *   ACCOUNT#<name>#<cur>#<n> / TX#<time>#<txId>    a posting of a system account shard (cash-in, cash-out):
  *                                                   system accounts are append-only, their balance is the
  *                                                   sum of their postings (no balance item to make hot);
@@ -38,9 +40,11 @@
  *   MFAAUTH#<sha256>      / MFAAUTH                 an access token from a TOTP login (TTL; keys.ts auditKeys)
  *   USER#<sub>            / SECURITY                also: disabledAt, disabledReason (an admin disabled the login)
  *
- * GSI1 is sparse, and four things use it (each under its own gsi1pk prefix):
+ * GSI1 is sparse, and five things use it (each under its own gsi1pk prefix):
  *   HOLDS#<shard>     / <expiresAt>#<journalId>     pending journals by expiry, for the sweeper; a journal
  *                                                   leaves it when it stops being pending
+ *   CREDITS#<shard>   / <createdAt>#<journalId>     unsettled credits (ACCOUNT#<id> / IN#<time>#<txId>),
+ *                                                   for the sweeper: one the settler missed is settled
  *   SCHEDULES#<shard> / <nextRunDate>#<scheduleId>  active scheduled transfers (payment-keys.ts)
  *   DUE#<shard>       / <nextAttemptAt>#<deliveryId> webhook deliveries waiting for their next attempt;
  *                                                   they leave it once delivered or dead

@@ -1,4 +1,4 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import { AccountStore } from './accounts.ts';
@@ -69,7 +69,7 @@ describe('verify-ledger', () => {
     const { table } = await seed();
     const r = await verifyLedger(db, table);
     expect(r).toMatchObject({ ok: true, accounts: 2, journals: 6, postings: 10, problems: [] });
-    expect(r.currencies.USD).toEqual({ customerBalance: 70, postingSum: 0 });
+    expect(r.currencies.USD).toEqual({ customerBalance: 70, incoming: 0, postingSum: 0 });
   });
 
   it('catches a balance that does not match its postings', async () => {
@@ -227,5 +227,58 @@ describe('verify-ledger', () => {
     const text = (await verifyLedger(db, table)).problems.join('\n');
     expect(text).toMatch(new RegExp(`journal ${hold.id} is posted with 0 posting\\(s\\)`));
     expect(text).toMatch(new RegExp(`journal ${transfer.id} is voided but has 2 posting\\(s\\)`));
+  });
+
+  it('catches a deferred credit lost or doubled (hot recipients)', async () => {
+    const table = await createTestTable('verify-credit');
+    const accounts = new AccountStore(db, table);
+    const ledger = new LedgerStore(db, table, accounts, new IdempotencyStore(db, table, 48 * 3600), {
+      systemShards: 2,
+      dailyLimit: 1_000_000,
+      deferCredits: true,
+    });
+    const a = await accounts.open({ ownerId: 'u1', type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: 'u2', type: 'checking', currency: 'USD' });
+    await ledger.deposit({ user: 'u1', fingerprint: 'f', idempotencyKey: 'd', accountId: a.id, amount: 100 });
+    const pay = async (key: string, amount: number) => {
+      const t = await ledger.transfer({
+        user: 'u1',
+        fingerprint: key,
+        idempotencyKey: key,
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        amount,
+        currency: 'USD',
+      });
+      if (t.kind !== 'journal') throw new Error('transfer declined');
+      return t.journal;
+    };
+    const lost = await pay('t1', 20);
+    const doubled = await pay('t2', 10);
+    const clean = await verifyLedger(db, table);
+    expect(clean.problems).toEqual([]);
+    expect(clean.currencies.USD).toEqual({ customerBalance: 70, incoming: 30, postingSum: 0 });
+    // Lost: its credit item deleted without a posting. Doubled: a second credit item for one journal
+    // (another time in its key).
+    await db.send(new DeleteCommand({ TableName: table, Key: keys.credit(b.id, lost.createdAt, lost.id) }));
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...keys.credit(b.id, '2026-01-01T00:00:00.000Z', doubled.id),
+          entity: 'credit',
+          accountId: b.id,
+          ownerId: 'u2',
+          journalId: doubled.id,
+          amount: 10,
+          currency: 'USD',
+          createdAt: '2026-01-01T00:00:00.000Z',
+        },
+      }),
+    );
+    const text = (await verifyLedger(db, table, { sweepSeconds: 1e9 })).problems.join('\n');
+    expect(text).toMatch(new RegExp(`journal ${lost.id} is unsettled but has no credit item`));
+    expect(text).toMatch(new RegExp(`journal ${doubled.id} has two credit items`));
+    expect(text).toMatch(/postings in USD sum to/);
   });
 });

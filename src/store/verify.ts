@@ -12,7 +12,13 @@
  *   - no journal's refunds and reversals together exceed it, and its refundedAmount, reversedAmount
  *     and refundable (what is left to give back) agree with them;
  *   - no hold past its expiry is still counted more than two sweep intervals later;
- *   - every journal's status agrees with its postings and its sender's history entry.
+ *   - every journal's status agrees with its postings and its sender's history entry;
+ *   - deferred credits (hot recipients, ledger-settle.ts): a posted transfer marked `unsettled` has
+ *     its sender's posting and exactly one credit item (for its amount, under its recipient), and one
+ *     not so marked has none; postings and credit items together sum to zero per journal and per
+ *     currency; an account's balance + its unsettled credits = the sum of its postings + the sum of its
+ *     credit items (its balance is its postings' sum, its `incoming` its credits' sum); no credit is
+ *     still unsettled two sweep intervals after it was written.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Hold } from '../domain/account.ts';
@@ -25,8 +31,13 @@ export interface LedgerReport {
   systemShards: number;
   journals: number;
   postings: number;
-  /** Per currency: customer money held, and the sum of all postings (must be 0). */
-  currencies: Record<string, { customerBalance: number; postingSum: number }>;
+  /** Unsettled credits (hot recipients), not yet in their accounts' balances. */
+  credits: number;
+  /**
+   * Per currency: customer money held (posted balances), money on its way to customers (unsettled
+   * credits), and the sum of all postings and credits (must be 0).
+   */
+  currencies: Record<string, { customerBalance: number; incoming: number; postingSum: number }>;
   problems: string[];
 }
 
@@ -67,8 +78,11 @@ export const verifyLedger = async (
   const postingsBy = new Map<string, Leg[]>();
   const legsOf = new Map<string, Leg[]>();
   const entries = new Map<string, { status: string; amount: number }>();
+  /** Unsettled credits by journal id. */
+  const credits = new Map<string, Leg & { createdAt: string }>();
   const journals = new Map<string, Journal & { refundable?: number }>();
   let postings = 0;
+  const problems: string[] = [];
 
   let start: Record<string, unknown> | undefined;
   do {
@@ -86,6 +100,15 @@ export const verifyLedger = async (
         });
       } else if (item.entity === 'journal') {
         journals.set(item.id, item as Journal);
+      } else if (item.entity === 'credit') {
+        if (credits.has(item.journalId)) problems.push(`journal ${item.journalId} has two credit items`);
+        credits.set(item.journalId, {
+          amount: item.amount,
+          currency: item.currency,
+          sk: item.sk,
+          accountId: item.accountId,
+          createdAt: item.createdAt,
+        });
       } else if (item.entity === 'hold') {
         entries.set(item.journalId, { status: item.status, amount: item.amount });
       } else if (item.entity === 'posting') {
@@ -109,15 +132,31 @@ export const verifyLedger = async (
     start = page.LastEvaluatedKey;
   } while (start);
 
-  const problems: string[] = [];
-
   // Journals: status agrees with postings and history entries; posted ones balance.
   const liveHeld = new Map<string, Map<string, number>>();
   const refunds = new Map<string, number>();
   const reversals = new Map<string, number>();
   for (const [id, j] of journals) {
-    const legs = legsOf.get(id) ?? [];
+    const posted = legsOf.get(id) ?? [];
+    const credit = credits.get(id);
+    // An unsettled credit stands for its recipient's posting until the settler writes it.
+    const legs = credit ? [...posted, credit] : posted;
     const entry = entries.get(id);
+    if (j.unsettled) {
+      if (!credit) problems.push(`journal ${id} is unsettled but has no credit item`);
+      else if (credit.accountId !== j.to?.accountId)
+        problems.push(
+          `journal ${id} credits ${j.to?.accountId} but its credit item is under ${credit.accountId}`,
+        );
+      if (posted.length !== 1)
+        problems.push(`journal ${id} is unsettled with ${posted.length} posting(s), not its sender's one`);
+      if (j.to?.balanceAfter !== undefined)
+        problems.push(`journal ${id} is unsettled but its recipient side has a balanceAfter`);
+    } else if (credit) {
+      problems.push(`journal ${id} is settled but its credit item is still there`);
+    }
+    if (credit && Date.parse(credit.createdAt) + 2 * sweepMs < now.getTime())
+      problems.push(`journal ${id}'s credit of ${credit.createdAt} is still unsettled`);
     if (j.status === 'posted') {
       if (legs.length < 2) problems.push(`journal ${id} is posted with ${legs.length} posting(s)`);
       for (const [currency, sum] of sumsByCurrency(legs)) {
@@ -145,6 +184,8 @@ export const verifyLedger = async (
     if (j.reverses) reversals.set(j.reverses, (reversals.get(j.reverses) ?? 0) + j.amount);
   }
   for (const id of legsOf.keys()) if (!journals.has(id)) problems.push(`postings for unknown journal ${id}`);
+  for (const id of credits.keys())
+    if (!journals.has(id)) problems.push(`credit item for unknown journal ${id}`);
   for (const id of entries.keys())
     if (!journals.has(id)) problems.push(`history entry for unknown journal ${id}`);
 
@@ -214,15 +255,27 @@ export const verifyLedger = async (
   for (const id of postingsBy.keys()) {
     if (!accounts.has(id) && !shards.has(id)) problems.push(`postings for unknown account ${id}`);
   }
+  for (const [id, c] of credits) {
+    const a = accounts.get(c.accountId);
+    if (!a) problems.push(`credit ${id} for unknown account ${c.accountId}`);
+    else if (a.currency !== c.currency)
+      problems.push(`credit ${id} is in ${c.currency}, its account ${c.accountId} in ${a.currency}`);
+    if (c.amount <= 0) problems.push(`credit ${id} is for ${c.amount}`);
+  }
 
   const currencies: LedgerReport['currencies'] = {};
-  const all = [...postingsBy.values()].flat();
+  const pending = [...credits.values()];
+  const all = [...[...postingsBy.values()].flat(), ...pending];
   for (const [currency, postingSum] of sumsByCurrency(all)) {
     const customerBalance = [...accounts.values()]
       .filter((a) => a.currency === currency)
       .reduce((s, a) => s + a.balance, 0);
-    currencies[currency] = { customerBalance, postingSum };
-    if (postingSum !== 0) problems.push(`postings in ${currency} sum to ${postingSum}`);
+    const incoming = pending.filter((c) => c.currency === currency).reduce((s, c) => s + c.amount, 0);
+    currencies[currency] = { customerBalance, incoming, postingSum };
+    if (postingSum !== 0)
+      problems.push(
+        `postings in ${currency} sum to ${postingSum}${incoming ? ` (unsettled credits included)` : ''}`,
+      );
   }
   return {
     ok: problems.length === 0,
@@ -230,6 +283,7 @@ export const verifyLedger = async (
     systemShards: shards.size,
     journals: journals.size,
     postings,
+    credits: credits.size,
     currencies,
     problems,
   };

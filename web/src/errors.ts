@@ -73,6 +73,7 @@ export const MESSAGES: Record<ErrorCode, string> = {
   export_too_large: 'That range is too large to export at once. Choose a shorter range.',
   transaction_not_pending: 'This transfer is no longer pending.',
   transaction_expired: 'This pending transfer has expired.',
+  credit_not_settled: 'This transfer is still settling into the account. Try again in a moment.',
   deposit_limit_exceeded: 'This would take you over today\u2019s deposit limit.',
   amount_exceeds_hold: 'The amount is more than the pending transfer holds.',
   refund_exceeds_amount: 'Refunds cannot add up to more than the original transfer.',

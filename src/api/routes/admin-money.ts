@@ -64,6 +64,12 @@ export const routes = {
     body: s.ReversalBody,
     status: 201,
     response: s.AdminTransaction,
-    errors: [...keyed, 'insufficient_funds', 'not_reversible', 'reversal_exceeds_amount'],
+    errors: [
+      ...keyed,
+      'insufficient_funds',
+      'not_reversible',
+      'reversal_exceeds_amount',
+      'credit_not_settled',
+    ],
   }),
 } as const satisfies Record<string, RouteDef>;

@@ -89,6 +89,6 @@ export const routes = {
     body: s.RefundBody,
     status: 201,
     response: s.Transaction,
-    errors: [...keyed, 'insufficient_funds', 'not_refundable', 'refund_exceeds_amount'],
+    errors: [...keyed, 'insufficient_funds', 'not_refundable', 'refund_exceeds_amount', 'credit_not_settled'],
   }),
 } as const satisfies Record<string, RouteDef>;

@@ -187,6 +187,14 @@ export const AccountSummary = ({ account }: { account: Account }) => (
     <dd data-testid="balance">
       <Money minor={account.balance} currency={account.currency} />
     </dd>
+    {account.incoming ? (
+      <>
+        <dt>Incoming</dt>
+        <dd data-testid="incoming">
+          <Money minor={account.incoming} currency={account.currency} />
+        </dd>
+      </>
+    ) : null}
     <dt>Account number</dt>
     <dd data-testid="account-number">{account.number}</dd>
     <dt>Type</dt>

@@ -1,0 +1,374 @@
+/**
+ * Hot recipients (issue 11) on the emulators, with AWS's transaction conflicts emulated
+ * (src/local/conflicts.ts): transfers write their credits as items of their own, and the settler (the
+ * real handler, fed by the local stream poller as its event source mapping would feed it on AWS)
+ * folds them into the account. No fixed sleeps: the tests wait on the poller's batches.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../../test/api.ts';
+import { createTestTable, emulators, useHandlerEnv } from '../../test/harness.ts';
+import type { Account } from '../domain/account.ts';
+import type { BankError } from '../domain/errors.ts';
+import { processRecord, handler as settlerHandler } from '../handlers/settler.ts';
+import { LOCAL_REGION, localClientConfig } from '../local/bootstrap.ts';
+import { type ConflictEmulator, emulateConflicts } from '../local/conflicts.ts';
+import { contextFor } from '../local/functions.ts';
+import { type StreamPoller, startStreamPoller } from '../local/streams.ts';
+import { AccountStore } from './accounts.ts';
+import { createDocumentClient, type Db } from './db.ts';
+import { IdempotencyStore } from './idempotency.ts';
+import { LedgerStore } from './ledger.ts';
+import { CreditSettler, incomingOf, unsettledCredits } from './ledger-settle.ts';
+import { UserStore } from './users.ts';
+import { verifyLedger } from './verify.ts';
+
+let db: Db;
+let emulator: ConflictEmulator;
+let table: string;
+let poller: StreamPoller;
+let restore: () => void;
+/** Every settler batch, and a wake-up for whoever waits on the next one. */
+const batches: DynamoDBRecord[][] = [];
+let wake: () => void = () => {};
+
+const stores = (t: string, maxAttempts?: number) => {
+  const accounts = new AccountStore(db, t);
+  const ledger = new LedgerStore(db, t, accounts, new IdempotencyStore(db, t, 48 * 3600), {
+    systemShards: 4,
+    dailyLimit: 1_000_000,
+    deferCredits: true,
+    ...(maxAttempts ? { retry: { maxAttempts } } : {}),
+  });
+  return { accounts, ledger, settler: new CreditSettler(db, t, accounts, { systemShards: 4 }) };
+};
+
+/** Waits, batch by batch of the settler, until `done()` holds (the test's timeout bounds it). */
+const until = async (done: () => Promise<boolean>) => {
+  while (!(await done())) await new Promise<void>((r) => (wake = r));
+};
+
+beforeAll(async () => {
+  const client = new DynamoDBClient(localClientConfig(emulators().dynamodbEndpoint));
+  emulator = emulateConflicts(client, { BANK_EMULATE_CONFLICTS: 'on' }) as ConflictEmulator;
+  db = createDocumentClient(client);
+  table = await createTestTable('settle');
+  // The real settler handler works on this table (its context reads TABLE_NAME).
+  restore = useHandlerEnv({
+    TABLE_NAME: table,
+    BANK_SYSTEM_SHARDS: '4',
+    BANK_EMULATE_CONFLICTS: 'on',
+    BANK_DEFER_CREDITS: 'true',
+  });
+  poller = await startStreamPoller({
+    dynamodbEndpoint: emulators().dynamodbEndpoint,
+    tableName: table,
+    region: LOCAL_REGION,
+    functions: ['settler'],
+    pollMs: 20,
+    onBatch: (_fn, records) => {
+      batches.push(records);
+      wake();
+    },
+  });
+});
+afterAll(async () => {
+  await poller?.stop();
+  restore?.();
+});
+
+const N = 32;
+
+describe('hot recipient: credits as items of their own, settled by the stream', () => {
+  it(`${N} concurrent transfers into one account: all posted at once with zero conflicts, then settled exactly`, async () => {
+    const { accounts, ledger } = stores(table, 1);
+    const merchant = await accounts.open({ ownerId: 'merchant', type: 'checking', currency: 'USD' });
+    const senders: Account[] = [];
+    for (let i = 0; i < N; i++) {
+      const a = await accounts.open({ ownerId: `payer-${i}`, type: 'checking', currency: 'USD' });
+      await ledger.deposit({
+        user: `payer-${i}`,
+        idempotencyKey: 'seed',
+        fingerprint: 's',
+        accountId: a.id,
+        amount: 1000,
+      });
+      senders.push(a);
+    }
+    const before = emulator.counters().total;
+    // One attempt each (no retries): a single conflict would fail a transfer.
+    const outs = await Promise.all(
+      senders.map((a, i) =>
+        ledger.transfer({
+          user: `payer-${i}`,
+          idempotencyKey: `pay-${i}`,
+          fingerprint: 'pay',
+          fromAccountId: a.id,
+          toAccountNumber: merchant.number,
+          currency: 'USD',
+          amount: i + 1,
+        }),
+      ),
+    );
+    const total = (N * (N + 1)) / 2;
+    for (const [i, o] of outs.entries()) {
+      expect(o.kind).toBe('journal');
+      if (o.kind !== 'journal') continue;
+      // The sender sees it posted at once, with its own balance after it.
+      expect(o.journal).toMatchObject({
+        status: 'posted',
+        unsettled: true,
+        from: { balanceAfter: 1000 - (i + 1) },
+      });
+      expect(o.journal.to?.balanceAfter).toBeUndefined();
+    }
+    for (const [i, a] of senders.entries())
+      expect((await accounts.mustGet(`payer-${i}`, a.id)).balance).toBe(1000 - (i + 1));
+
+    // Settled by the settler on the stream (the same client's conflict emulation): wait for it.
+    await until(async () => (await incomingOf(db, table, merchant.id)) === 0);
+    expect(emulator.counters().total - before).toBe(0);
+    const m = await accounts.mustGet('merchant', merchant.id);
+    expect(m.balance).toBe(total);
+    expect(m.available).toBe(total);
+    expect(m.version).toBe(N);
+    // Its history: N postings, each with its exact running balance, in the order they settled.
+    const history = (await ledger.postings(merchant.id, { limit: 100 })).items;
+    expect(history).toHaveLength(N);
+    expect(history.every((h) => h.status === 'posted')).toBe(true);
+    const oldestFirst = [...history].reverse();
+    let running = 0;
+    for (const h of oldestFirst) {
+      running += h.amount;
+      expect(h.balanceAfter).toBe(running);
+    }
+    // Every journal's recipient side now says what the account held after it.
+    for (const o of outs) {
+      if (o.kind !== 'journal') continue;
+      const j = await ledger.getJournal(o.journal.id);
+      expect(j?.unsettled).toBeUndefined();
+      expect(j?.settledAt).toBeDefined();
+      expect(history.find((h) => h.journalId === o.journal.id)?.balanceAfter).toBe(j?.to?.balanceAfter);
+    }
+    const report = await verifyLedger(db, table);
+    expect(report.problems).toEqual([]);
+    expect(report.credits).toBe(0);
+    console.log(
+      `hot recipient: ${N} credits settled in ${batches.length} settler invocation(s), ${emulator.counters().total - before} conflicts`,
+    );
+  }, 120_000);
+
+  it('a stream record delivered again settles nothing twice', async () => {
+    const { accounts, ledger } = stores(table);
+    const a = await accounts.open({ ownerId: 'replay-a', type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: 'replay-b', type: 'checking', currency: 'USD' });
+    await ledger.deposit({
+      user: 'replay-a',
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: a.id,
+      amount: 100,
+    });
+    const seen = batches.length;
+    const out = await ledger.transfer({
+      user: 'replay-a',
+      idempotencyKey: 't',
+      fingerprint: 't',
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      currency: 'USD',
+      amount: 40,
+    });
+    await until(async () => (await accounts.mustGet('replay-b', b.id)).balance === 40);
+    const record = batches
+      .slice(seen)
+      .flat()
+      .find((r) => r.dynamodb?.NewImage?.accountId?.S === b.id) as DynamoDBRecord;
+    expect(record.eventName).toBe('INSERT');
+    // The same record again, alone and in a batch: nothing left to settle.
+    expect(await processRecord(record)).toBe(0);
+    const r = await settlerHandler({ Records: [record, record] }, contextFor('settler', LOCAL_REGION));
+    expect(r).toEqual({ batchItemFailures: [] });
+    expect((await accounts.mustGet('replay-b', b.id)).balance).toBe(40);
+    expect((await ledger.postings(b.id, { limit: 10 })).items.map((h) => h.journalId)).toEqual([
+      out.kind === 'journal' ? out.journal.id : '',
+    ]);
+  }, 60_000);
+});
+
+describe('settlement without the stream (a table no settler reads)', () => {
+  let quiet: string;
+  beforeAll(async () => {
+    quiet = await createTestTable('settle-quiet');
+  });
+
+  const pair = async (t: string, prefix: string, seed = 100) => {
+    const s = stores(t);
+    const a = await s.accounts.open({ ownerId: `${prefix}-a`, type: 'checking', currency: 'USD' });
+    const b = await s.accounts.open({ ownerId: `${prefix}-b`, type: 'checking', currency: 'USD' });
+    await s.ledger.deposit({
+      user: `${prefix}-a`,
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: a.id,
+      amount: seed,
+    });
+    let n = 0;
+    const pay = (amount: number) =>
+      s.ledger.transfer({
+        user: `${prefix}-a`,
+        idempotencyKey: `t${n++}`,
+        fingerprint: `t${n}`,
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount,
+      });
+    return { ...s, a, b, pay };
+  };
+
+  it('a credit read stale (already settled) is refused by its attribute_exists: exactly once', async () => {
+    const { accounts, settler, b, pay } = await pair(quiet, 'stale');
+    await pay(30);
+    await pay(20);
+    const stale = await unsettledCredits(db, quiet, b.id);
+    expect(stale).toHaveLength(2);
+    expect(await settler.settle('stale-b', b.id)).toBe(2);
+    // The account read fresh (its version passes), the credits read before they were settled.
+    const fresh = await accounts.mustGet('stale-b', b.id);
+    expect(await settler.settleOnce(fresh, stale, new Date())).toBe(false);
+    expect((await accounts.mustGet('stale-b', b.id)).balance).toBe(50);
+    expect((await verifyLedger(db, quiet)).problems).toEqual([]);
+  });
+
+  it('unsettled: verify-ledger balances it as incoming; the recipient cannot spend it; a refund waits for it', async () => {
+    const { accounts, ledger, settler, b, pay } = await pair(quiet, 'wait');
+    const out = await pay(60);
+    if (out.kind !== 'journal') throw new Error('not posted');
+    expect(await incomingOf(db, quiet, b.id)).toBe(60);
+    const report = await verifyLedger(db, quiet);
+    expect(report.problems).toEqual([]);
+    expect(report.credits).toBeGreaterThan(0);
+    expect(report.currencies.USD?.incoming).toBeGreaterThanOrEqual(60);
+    // The history lists it first, pending, with no running balance yet.
+    const [first] = (await ledger.postings(b.id, { limit: 10 })).items;
+    expect(first).toMatchObject({ journalId: out.journal.id, status: 'pending', amount: 60 });
+    expect(first?.balanceAfter).toBeUndefined();
+    expect((await ledger.postings(b.id, { limit: 10, status: 'posted' })).items).toEqual([]);
+    // Nothing to spend yet.
+    const spend = await ledger.withdraw({
+      user: 'wait-b',
+      idempotencyKey: 'w',
+      fingerprint: 'w',
+      accountId: b.id,
+      amount: 1,
+    });
+    expect(spend).toMatchObject({ kind: 'declined', code: 'insufficient_funds' });
+    // Nor can the account be closed with money on its way in.
+    await expect(accounts.close('wait-b', b.id)).rejects.toMatchObject({ code: 'balance_not_zero' });
+    const refund = () =>
+      ledger.refund({
+        user: 'wait-b',
+        idempotencyKey: 'r',
+        fingerprint: 'r',
+        journalId: out.journal.id,
+        amount: 10,
+      });
+    await expect(refund()).rejects.toMatchObject({ code: 'credit_not_settled' } satisfies Partial<BankError>);
+    expect(await settler.settle('wait-b', b.id)).toBe(1);
+    // Not recorded as a decline: the same key succeeds once settled.
+    expect(await refund()).toMatchObject({ kind: 'journal', journal: { status: 'posted', amount: 10 } });
+    expect((await accounts.mustGet('wait-b', b.id)).balance).toBe(50);
+    const [settled] = (await ledger.postings(b.id, { limit: 10, type: 'transfer' })).items;
+    expect(settled).toMatchObject({ journalId: out.journal.id, status: 'posted', balanceAfter: 60 });
+    expect((await verifyLedger(db, quiet)).problems).toEqual([]);
+  });
+
+  it('a crash between credit and settlement: verify-ledger flags the stranded credit, the sweeper settles it', async () => {
+    const t = await createTestTable('settle-crash');
+    const { accounts, settler, b, pay } = await pair(t, 'crash');
+    await pay(25);
+    const now = Date.now();
+    // Nothing settles a credit younger than the grace period (the stream's to settle).
+    expect(await settler.settleDue(new Date(now))).toEqual({ settled: 0, accounts: 0 });
+    const later = new Date(now + 60_000);
+    const stranded = await verifyLedger(db, t, { now: later, sweepSeconds: 5 });
+    expect(stranded.problems.join('\n')).toMatch(/credit of .* is still unsettled/);
+    expect(await settler.settleDue(later)).toEqual({ settled: 1, accounts: 1 });
+    expect((await accounts.mustGet('crash-b', b.id)).balance).toBe(25);
+    expect((await verifyLedger(db, t, { now: later, sweepSeconds: 5 })).problems).toEqual([]);
+  });
+});
+
+describe('through the handlers (BANK_DEFER_CREDITS=true), the stream stopped to look before settlement', () => {
+  it('the sender sees it posted; the recipient sees incoming and a pending entry, then the settled posting', async () => {
+    await poller.stop();
+    const users = new UserStore(db, table);
+    const [alice, bob] = [`u-${randomUUID()}`, `u-${randomUUID()}`];
+    for (const sub of [alice, bob])
+      await users.create({
+        userId: sub,
+        email: `${sub}@example.com`,
+        name: 'T',
+        createdAt: new Date().toISOString(),
+      });
+    const open = async (user: string) =>
+      (await call('openAccount', { user, body: { type: 'checking', currency: 'EUR' } })).body as {
+        id: string;
+        number: string;
+      };
+    const key = () => ({ 'idempotency-key': randomUUID() });
+    const a = await open(alice);
+    const b = await open(bob);
+    expect(
+      (await call('deposit', { user: alice, params: { id: a.id }, body: { amount: 100 }, headers: key() }))
+        .status,
+    ).toBe(201);
+    const sent = await call('transfer', {
+      user: alice,
+      body: { fromAccountId: a.id, toAccountNumber: b.number, amount: 30, currency: 'EUR' },
+      headers: key(),
+    });
+    expect(sent.status).toBe(201);
+    expect(sent.body).toMatchObject({ status: 'posted', balanceAfter: 70 });
+    const id = sent.body.id as string;
+
+    const before = await call('getAccount', { user: bob, params: { id: b.id } });
+    expect(before.body).toMatchObject({ balance: 0, available: 0, incoming: 30 });
+    expect((await call('getBalance', { user: bob, params: { id: b.id } })).body).toMatchObject({
+      balance: 0,
+      incoming: 30,
+    });
+    const pending = await call('history', { user: bob, params: { id: b.id } });
+    expect(pending.body.items).toEqual([
+      expect.objectContaining({ transactionId: id, status: 'pending', amount: 30, balanceAfter: null }),
+    ]);
+    expect((await call('getTransaction', { user: bob, params: { id } })).body.balanceAfter).toBeUndefined();
+    const refund = { user: bob, params: { id }, body: { amount: 5 }, headers: key() };
+    const early = await call('refund', refund);
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('credit_not_settled');
+
+    // The record the stream would give the settler.
+    const [credit] = await unsettledCredits(db, table, b.id);
+    const record: DynamoDBRecord = {
+      eventName: 'INSERT',
+      dynamodb: { NewImage: marshall({ ...credit, entity: 'credit' }) as never },
+    };
+    expect(await processRecord(record)).toBe(1);
+    const after = await call('getAccount', { user: bob, params: { id: b.id } });
+    expect(after.body).toMatchObject({ balance: 30, available: 30 });
+    expect(after.body.incoming).toBeUndefined();
+    const settled = await call('history', { user: bob, params: { id: b.id } });
+    expect(settled.body.items).toEqual([
+      expect.objectContaining({ transactionId: id, status: 'posted', balanceAfter: 30 }),
+    ]);
+    expect((await call('getTransaction', { user: bob, params: { id } })).body.balanceAfter).toBe(30);
+    // The same key, now that it settled: the refund goes through.
+    expect((await call('refund', refund)).status).toBe(201);
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,280 @@
+/**
+ * Hot recipients (issue 11): deferred credits and their settlement.
+ *
+ * On AWS two overlapping transactions that touch one item conflict, so a transfer that updates its
+ * recipient's account item serializes every sender paying that account. With `deferCredits` on, a
+ * transfer posts the sender's side at once and writes its credit as a NEW item under the recipient
+ * (`ACCOUNT#<id> / IN#<time>#<journalId>`, entity `credit`) in the same transaction as the debit, the
+ * journal (`unsettled: true`), the daily limit and the idempotency record: no item another credit
+ * touches. The recipient's `available` does not include it, so nothing can be overdrawn.
+ *
+ * The settler (src/handlers/settler.ts, on the table's stream: INSERT of a `credit`) folds an
+ * account's unsettled credits into it, up to MAX_SETTLE at a time, in ONE transaction:
+ *   - the account: `balance`/`available` += their sum, `version` += k, on the condition that the
+ *     version is the one read (so every posting's `balanceAfter` and `seq` are exact);
+ *   - per credit: its posting (exact `balanceAfter`, `seq`, and a time after the account's last
+ *     posting, so history order = version order), the `Delete` of the credit item with
+ *     `attribute_exists` (the exactly-once rule: a credit read stale, or a replayed stream record,
+ *     settles nothing twice), and the journal's recipient side (`to.balanceAfter`, `settledAt`, the
+ *     `unsettled` flag removed: the recipient's `transaction.posted` event comes from that change).
+ * A credit the stream never settled (a crash, a record sent to the on-failure queue) is in gsi1
+ * under `CREDITS#<shard>` until settled: the sweeper settles those older than a grace period.
+ *
+ * A credit accepted while its account was active settles even if the account was frozen meanwhile
+ * (freezing stops spending, which needs `status = active`; the money was already on its way).
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { MAX_SETTLE } from '../domain/ledger.ts';
+import { addMinor, type Currency } from '../domain/money.ts';
+import { type AccountRecord, type AccountStore, busy } from './accounts.ts';
+import { conditionFailed, type Db, type Piece, transact } from './db.ts';
+import { keys } from './keys.ts';
+import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
+
+/** An unsettled credit, as stored. */
+export interface Credit {
+  accountId: string;
+  ownerId: string;
+  journalId: string;
+  amount: number;
+  currency: Currency;
+  type: string;
+  description: string;
+  counterpartyNumber?: string;
+  createdAt: string;
+  sk: string;
+}
+
+const toCredit = (i: Record<string, unknown>): Credit => ({
+  accountId: String(i.accountId),
+  ownerId: String(i.ownerId),
+  journalId: String(i.journalId),
+  amount: Number(i.amount),
+  currency: i.currency as Currency,
+  type: String(i.type),
+  description: String(i.description ?? ''),
+  ...(i.counterpartyNumber ? { counterpartyNumber: String(i.counterpartyNumber) } : {}),
+  createdAt: String(i.createdAt),
+  sk: String(i.sk),
+});
+
+/**
+ * An account's unsettled credits, oldest first, read strongly consistent: at most `limit`, or all
+ * of them (pages) without one.
+ */
+export const unsettledCredits = async (
+  db: Db,
+  table: string,
+  accountId: string,
+  limit?: number,
+): Promise<Credit[]> => {
+  const { pk, skPrefix } = keys.creditsOf(accountId);
+  const out: Credit[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+        ConsistentRead: true,
+        ...(limit ? { Limit: limit - out.length } : {}),
+        ExclusiveStartKey: start,
+      }),
+    );
+    out.push(...(r.Items ?? []).map(toCredit));
+    start = r.LastEvaluatedKey;
+  } while (start && (!limit || out.length < limit));
+  return out;
+};
+
+/** What is on its way into an account: the sum of its unsettled credits. */
+export const incomingOf = async (db: Db, table: string, accountId: string): Promise<number> =>
+  (await unsettledCredits(db, table, accountId)).reduce((s, c) => addMinor(s, c.amount), 0);
+
+/** The credit item of a transfer (a piece of its transaction), indexed for the sweeper. */
+export const creditPut = (table: string, c: Omit<Credit, 'sk'>, shard: number): Piece<'credit'> => ({
+  name: 'credit',
+  item: {
+    Put: {
+      TableName: table,
+      Item: {
+        ...keys.credit(c.accountId, c.createdAt, c.journalId),
+        entity: 'credit',
+        ...c,
+        status: 'pending',
+        gsi1pk: keys.creditShard(shard),
+        gsi1sk: `${c.createdAt}#${c.journalId}`,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  },
+});
+
+export interface SettlerOptions {
+  /** Shards of the sweeper's index of credits (the ledger's systemShards). */
+  systemShards: number;
+  retry?: Partial<RetryPolicy>;
+  now?: () => Date;
+}
+
+/** Several settlers (the stream's, the sweeper's) may race on one account: each round one wins. */
+const CONTENTION: Partial<RetryPolicy> = { maxAttempts: 40, baseMs: 5, capMs: 200 };
+
+export class CreditSettler {
+  private readonly now: () => Date;
+  private readonly policy: Partial<RetryPolicy>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly table: string,
+    private readonly accounts: AccountStore,
+    private readonly opts: SettlerOptions,
+  ) {
+    this.now = opts.now ?? (() => new Date());
+    this.policy = { ...CONTENTION, ...opts.retry };
+  }
+
+  /**
+   * Settles every unsettled credit of the account, MAX_SETTLE per transaction; returns how many.
+   * Throws 503 (busy) when contention outlasts the retries: the stream retries the record.
+   */
+  async settle(ownerId: string, accountId: string): Promise<number> {
+    let settled = 0;
+    for (;;) {
+      const n = await retry(async () => {
+        const [account, credits] = await Promise.all([
+          this.accounts.mustGet(ownerId, accountId),
+          unsettledCredits(this.db, this.table, accountId, MAX_SETTLE),
+        ]);
+        if (credits.length === 0) return done(0);
+        return (await this.settleOnce(account, credits, this.now())) ? done(credits.length) : again;
+      }, this.policy);
+      if (n === undefined) throw busy('The account is busy settling credits');
+      settled += n;
+      if (n < MAX_SETTLE) return settled;
+    }
+  }
+
+  /**
+   * One settlement of `credits` into `account` as read. False when the account changed since (its
+   * version), a credit is already settled (its `attribute_exists`), or DynamoDB asked to retry.
+   */
+  async settleOnce(account: AccountRecord, credits: readonly Credit[], now: Date): Promise<boolean> {
+    const pieces: Piece[] = [];
+    let balance = account.balance;
+    let version = account.version;
+    let last = account.lastPostedAt ? Date.parse(account.lastPostedAt) : 0;
+    let sum = 0;
+    let at = '';
+    for (const c of credits) {
+      // After the account's last posting (history order = version order) and after the credit itself.
+      const t = Math.max(now.getTime(), last + 1, Date.parse(c.createdAt) + 1);
+      last = t;
+      at = new Date(t).toISOString();
+      balance = addMinor(balance, c.amount);
+      sum = addMinor(sum, c.amount);
+      version += 1;
+      pieces.push(
+        {
+          name: `posting:${c.journalId}`,
+          item: {
+            Put: {
+              TableName: this.table,
+              Item: {
+                ...keys.posting(c.accountId, at, c.journalId),
+                entity: 'posting',
+                accountId: c.accountId,
+                system: false,
+                ownerId: c.ownerId,
+                amount: c.amount,
+                currency: c.currency,
+                balanceAfter: balance,
+                seq: version,
+                journalId: c.journalId,
+                type: c.type,
+                status: 'posted',
+                description: c.description,
+                counterpartyNumber: c.counterpartyNumber,
+                createdAt: at,
+              },
+            },
+          },
+        },
+        {
+          name: `credit:${c.journalId}`,
+          item: {
+            Delete: {
+              TableName: this.table,
+              Key: { pk: keys.creditsOf(c.accountId).pk, sk: c.sk },
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          },
+        },
+        {
+          name: `journal:${c.journalId}`,
+          item: {
+            Update: {
+              TableName: this.table,
+              Key: keys.journal(c.journalId),
+              UpdateExpression: 'SET #to.balanceAfter = :after, settledAt = :at REMOVE unsettled',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeNames: { '#to': 'to' },
+              ExpressionAttributeValues: { ':after': balance, ':at': at },
+            },
+          },
+        },
+      );
+    }
+    pieces.unshift({
+      name: 'account',
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: keys.account(account.ownerId, account.id),
+          UpdateExpression:
+            'SET balance = balance + :sum, available = available + :sum, version = :next, lastPostedAt = :at',
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: {
+            ':sum': sum,
+            ':next': version,
+            ':version': account.version,
+            ':at': at,
+          },
+        },
+      },
+    });
+    const r = await transact(this.db, pieces);
+    if (r.ok) return true;
+    if (conditionFailed(r.failed).length > 0 || isTransient(r.error, r.codes)) return false;
+    throw r.error;
+  }
+
+  /**
+   * The sweeper's part: settles the accounts of credits older than `graceMs` (ones the stream missed:
+   * a crash, a record sent to the on-failure queue). The index may lag; `settle` reads consistently.
+   */
+  async settleDue(now = this.now(), graceMs = 5_000): Promise<{ settled: number; accounts: number }> {
+    const bound = new Date(now.getTime() - graceMs).toISOString();
+    const due = new Map<string, string>();
+    for (let shard = 0; shard < this.opts.systemShards; shard++) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const r = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :bound',
+            ExpressionAttributeValues: { ':pk': keys.creditShard(shard), ':bound': `${bound}#\uffff` },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of r.Items ?? []) due.set(String(item.accountId), String(item.ownerId));
+        start = r.LastEvaluatedKey;
+      } while (start);
+    }
+    let settled = 0;
+    for (const [accountId, ownerId] of due) settled += await this.settle(ownerId, accountId);
+    return { settled, accounts: due.size };
+  }
+}
