@@ -61,11 +61,18 @@ export const settings = {
   /** Shard items per system account (cash-in, cash-out). */
   systemShards: setting({ env: 'BANK_SYSTEM_SHARDS', schema: atLeast(1), default: 16, stage: 'table' }),
   /**
-   * Hot recipients (issue 11): a transfer writes its credit as an item of its own, settled into the
-   * recipient's account by the `settler` stream function (src/store/ledger-settle.ts), so concurrent
-   * credits to one account never conflict on AWS. The recipient's balance then shows it a moment later.
+   * Hot recipients (issue 11): a deferred transfer writes its credit as an item of its own, settled into
+   * the recipient's account by the `settler` stream function (src/store/ledger-settle.ts), so concurrent
+   * credits to one account never conflict on AWS; the recipient's balance shows it a moment later.
+   * `contended` (the default) credits the account at once and defers only a transfer whose attempt lost
+   * a race on the recipient's account item; `always` defers every transfer; `off` never does.
    */
-  deferCredits: setting({ env: 'BANK_DEFER_CREDITS', schema: flag, default: false, stage: 'table' }),
+  deferCredits: setting({
+    env: 'BANK_DEFER_CREDITS',
+    schema: z.enum(['off', 'contended', 'always'], { error: 'must be off, contended or always' }),
+    default: 'contended' as const,
+    stage: 'table',
+  }),
   /** Failures per (email, source IP) before that pair is locked, and for how long. */
   loginMaxFailures: setting({ env: 'BANK_LOGIN_MAX_FAILURES', schema: count, default: 10, stage: 'table' }),
   loginLockSeconds: setting({

@@ -2,7 +2,7 @@
  * Throughput at DynamoDB's limit (issue 11), through HTTP on the local stack with AWS's transaction
  * conflicts emulated (src/local/conflicts.ts): bulk payments (all or nothing, replay, totals), and
  * many concurrent movements on one shared item. verify-ledger must be clean afterwards. The stack
- * defers credits (BANK_DEFER_CREDITS=true, hot recipients): a transfer's credit settles a moment later,
+ * defers credits (BANK_DEFER_CREDITS=always, hot recipients): a transfer's credit settles a moment later,
  * by the settler on the stack's stream; bulk payments and deposits write their accounts directly.
  */
 import { randomUUID } from 'node:crypto';
@@ -20,7 +20,7 @@ beforeAll(async () => {
       BANK_RATE_LIMIT: 'off',
       BANK_EMULATE_CONFLICTS: 'on',
       BANK_DAILY_LIMIT: '500000',
-      BANK_DEFER_CREDITS: 'true',
+      BANK_DEFER_CREDITS: 'always',
     },
   });
   token = await customer('payer');

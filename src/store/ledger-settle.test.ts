@@ -21,7 +21,7 @@ import { type StreamPoller, startStreamPoller } from '../local/streams.ts';
 import { AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db } from './db.ts';
 import { IdempotencyStore } from './idempotency.ts';
-import { LedgerStore } from './ledger.ts';
+import { type DeferCredits, LedgerStore } from './ledger.ts';
 import { CreditSettler, incomingOf, unsettledCredits } from './ledger-settle.ts';
 import { UserStore } from './users.ts';
 import { verifyLedger } from './verify.ts';
@@ -35,12 +35,12 @@ let restore: () => void;
 const batches: DynamoDBRecord[][] = [];
 let wake: () => void = () => {};
 
-const stores = (t: string, maxAttempts?: number) => {
+const stores = (t: string, maxAttempts?: number, deferCredits: DeferCredits = 'always') => {
   const accounts = new AccountStore(db, t);
   const ledger = new LedgerStore(db, t, accounts, new IdempotencyStore(db, t, 48 * 3600), {
     systemShards: 4,
     dailyLimit: 1_000_000,
-    deferCredits: true,
+    deferCredits,
     ...(maxAttempts ? { retry: { maxAttempts } } : {}),
   });
   return { accounts, ledger, settler: new CreditSettler(db, t, accounts, { systemShards: 4 }) };
@@ -61,7 +61,7 @@ beforeAll(async () => {
     TABLE_NAME: table,
     BANK_SYSTEM_SHARDS: '4',
     BANK_EMULATE_CONFLICTS: 'on',
-    BANK_DEFER_CREDITS: 'true',
+    BANK_DEFER_CREDITS: 'always',
   });
   poller = await startStreamPoller({
     dynamodbEndpoint: emulators().dynamodbEndpoint,
@@ -159,6 +159,63 @@ describe('hot recipient: credits as items of their own, settled by the stream', 
     console.log(
       `hot recipient: ${N} credits settled in ${batches.length} settler invocation(s), ${emulator.counters().total - before} conflicts`,
     );
+  }, 120_000);
+
+  it('contended (the default): an uncontended transfer is credited at once; only those that lost a race on the recipient are deferred', async () => {
+    const { accounts, ledger } = stores(table, undefined, 'contended');
+    const shop = await accounts.open({ ownerId: 'shop', type: 'checking', currency: 'USD' });
+    const payers: Account[] = [];
+    for (let i = 0; i < 16; i++) {
+      const a = await accounts.open({ ownerId: `buyer-${i}`, type: 'checking', currency: 'USD' });
+      await ledger.deposit({
+        user: `buyer-${i}`,
+        idempotencyKey: 'seed',
+        fingerprint: 's',
+        accountId: a.id,
+        amount: 1000,
+      });
+      payers.push(a);
+    }
+    const pay = (i: number, key: string, amount: number) =>
+      ledger.transfer({
+        user: `buyer-${i}`,
+        idempotencyKey: key,
+        fingerprint: key,
+        fromAccountId: (payers[i] as Account).id,
+        toAccountNumber: shop.number,
+        currency: 'USD',
+        amount,
+      });
+    // Alone: the recipient's account is credited in the transfer's own transaction.
+    const alone = await pay(0, 'alone', 1);
+    expect(alone.kind === 'journal' && alone.journal).toMatchObject({
+      status: 'posted',
+      to: { balanceAfter: 1 },
+    });
+    expect(alone.kind === 'journal' && alone.journal.unsettled).toBeFalsy();
+    expect(await incomingOf(db, table, shop.id)).toBe(0);
+    expect((await accounts.mustGet('shop', shop.id)).balance).toBe(1);
+
+    // Raced: every transfer posts; those that lost a race on the shop's account item were deferred.
+    const outs = await Promise.all(payers.map((_, i) => pay(i, `race-${i}`, 10 + i)));
+    const journals = outs.map((o) => (o.kind === 'journal' ? o.journal : undefined));
+    expect(journals.every((j) => j?.status === 'posted')).toBe(true);
+    const deferred = journals.filter((j) => j?.unsettled);
+    expect(deferred.length).toBeGreaterThan(0);
+    for (const j of journals) if (!j?.unsettled) expect(j?.to?.balanceAfter).toBeGreaterThan(0);
+
+    await until(async () => (await incomingOf(db, table, shop.id)) === 0);
+    const total = 1 + payers.reduce((n, _, i) => n + 10 + i, 0);
+    expect((await accounts.mustGet('shop', shop.id)).balance).toBe(total);
+    const history = (await ledger.postings(shop.id, { limit: 100 })).items;
+    expect(history).toHaveLength(17);
+    let running = 0;
+    for (const h of [...history].reverse()) {
+      running += h.amount;
+      expect(h.balanceAfter).toBe(running);
+    }
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
+    console.log(`contended: ${deferred.length} of 16 raced transfers deferred`);
   }, 120_000);
 
   it('a stream record delivered again settles nothing twice', async () => {
@@ -303,7 +360,7 @@ describe('settlement without the stream (a table no settler reads)', () => {
   });
 });
 
-describe('through the handlers (BANK_DEFER_CREDITS=true), the stream stopped to look before settlement', () => {
+describe('through the handlers (BANK_DEFER_CREDITS=always), the stream stopped to look before settlement', () => {
   it('the sender sees it posted; the recipient sees incoming and a pending entry, then the settled posting', async () => {
     await poller.stop();
     const users = new UserStore(db, table);

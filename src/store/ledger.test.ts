@@ -30,7 +30,7 @@ const storesFor = (
     dailyLimit: DAILY_LIMIT,
     ...(opts.maxAttempts ? { retry: { maxAttempts: opts.maxAttempts } } : {}),
     ...(opts.now ? { now: opts.now } : {}),
-    ...(opts.deferCredits ? { deferCredits: true } : {}),
+    ...(opts.deferCredits ? { deferCredits: 'always' as const } : {}),
   });
   const settler = opts.deferCredits
     ? new CreditSettler(ledgerDb, table, accounts, {

@@ -68,6 +68,9 @@ import { keys } from './keys.ts';
 import { creditPut, unsettledCredits } from './ledger-settle.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
 
+/** When a transfer's credit is deferred to the settler (see LedgerOptions.deferCredits). */
+export type DeferCredits = 'off' | 'contended' | 'always';
+
 export interface LedgerOptions {
   /** Shards per system account (cash-in, cash-out), and of the sweeper's index of pending journals. */
   systemShards: number;
@@ -80,11 +83,14 @@ export interface LedgerOptions {
   /** The clock (tests inject one). */
   now?: () => Date;
   /**
-   * Hot recipients (ledger-settle.ts): a transfer's credit is written as a credit item under the
-   * recipient and settled into the account by the settler, instead of updating the recipient's
+   * Hot recipients (ledger-settle.ts): a deferred transfer's credit is written as a credit item under
+   * the recipient and settled into the account by the settler, instead of updating the recipient's
    * account item in the transfer's own transaction (which conflicts on AWS for concurrent credits).
+   * `contended`: only a transfer whose earlier attempt lost a race on the recipient's account item
+   * (a transaction conflict, or its version moved) is deferred; `always`: every transfer; `off`
+   * (the default here): none.
    */
-  deferCredits?: boolean;
+  deferCredits?: DeferCredits;
 }
 
 /** What every request that moves money carries: the caller and the request's identity. */
@@ -212,7 +218,7 @@ export class LedgerStore {
   /** A transfer: posted at once, or (`pending`) a hold on the sender until it is posted, voided or expires. */
   transfer(req: TransferRequest): Promise<Outcome> {
     const id = randomUUID();
-    return this.commit(req, async (now) => {
+    return this.commit(req, async (now, contended) => {
       const [from, to] = await Promise.all([
         this.debitable(req.user, req.fromAccountId, now),
         this.accounts.findByNumber(req.toAccountNumber),
@@ -229,7 +235,7 @@ export class LedgerStore {
           req,
           { from: [from, req.metadata], to: [to] },
           {},
-          this.opts.deferCredits === true,
+          this.deferCredit(contended),
         );
       if (Object.keys(from.holds).length >= MAX_LIVE_HOLDS) {
         throw new BankError(
@@ -643,8 +649,10 @@ export class LedgerStore {
    */
   protected async commit<S extends Recorded = StoredOutcome>(
     req: Keyed,
-    attempt: (now: Date) => Promise<Attempt>,
+    /** `contended`: the pieces that failed (a condition, or a transaction conflict) in earlier attempts. */
+    attempt: (now: Date, contended: ReadonlySet<Name>) => Promise<Attempt>,
   ): Promise<Replayed<S>> {
+    const contended = new Set<Name>();
     // No read of the idempotency record up front: the record's own condition in the transaction (or in
     // the decline's write) detects a repeat, and then we answer what the key holds. First requests,
     // the common case, save a read.
@@ -652,7 +660,7 @@ export class LedgerStore {
       const now = this.now();
       let a: Attempt;
       try {
-        a = await attempt(now);
+        a = await attempt(now, contended);
       } catch (e) {
         if (isDecline(e)) return done(await this.decline<S>(req, e, now));
         // Not a decline (say, 404): still, a key already used for another request is the first thing to say.
@@ -674,6 +682,7 @@ export class LedgerStore {
       };
       const r = await transact<string>(this.db, [record, ...a.pieces, ...(a.extra ?? [])]);
       if (r.ok) return done({ ...outcome, replayed: false } as Replayed<S>);
+      for (const name of Object.keys(r.failed) as Name[]) contended.add(name);
       const failed = conditionFailed(r.failed);
       if (failed.includes('idempotency')) {
         // The key was committed by a concurrent duplicate: answer what it answered.
@@ -705,6 +714,12 @@ export class LedgerStore {
     }, this.policy);
     if (!out) throw busy('The account is busy: retry with the same Idempotency-Key');
     return out;
+  }
+
+  /** Whether this attempt of a transfer defers its credit (LedgerOptions.deferCredits). */
+  private deferCredit(contended: ReadonlySet<Name>): boolean {
+    const mode = this.opts.deferCredits ?? 'off';
+    return mode === 'always' || (mode === 'contended' && contended.has('to'));
   }
 
   private decline<S extends Recorded>(req: Keyed, e: BankError, now: Date): Promise<Replayed<S>> {

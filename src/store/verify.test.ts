@@ -235,7 +235,7 @@ describe('verify-ledger', () => {
     const ledger = new LedgerStore(db, table, accounts, new IdempotencyStore(db, table, 48 * 3600), {
       systemShards: 2,
       dailyLimit: 1_000_000,
-      deferCredits: true,
+      deferCredits: 'always',
     });
     const a = await accounts.open({ ownerId: 'u1', type: 'checking', currency: 'USD' });
     const b = await accounts.open({ ownerId: 'u2', type: 'checking', currency: 'USD' });
