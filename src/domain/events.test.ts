@@ -228,4 +228,14 @@ describe('a transfer with a deferred credit (hot recipients)', () => {
     // Another change of the settled journal (a refund's bookkeeping) tells no one again.
     expect(change(settled, { ...settled, version: 2, refundedAmount: 10 }, at)).toEqual([]);
   });
+
+  it("between one customer's own accounts: one event, when it is written, as for a transfer posted at once", () => {
+    const own = (over: Record<string, unknown>) =>
+      journal({ ...over, to: { ...journal().to, ownerId: alice, ...(over.to as object) } });
+    const mine = own({ unsettled: true, to: { balanceAfter: undefined } });
+    const written = change(undefined, mine, at);
+    expect(written.map((e) => [e.customer, e.type])).toEqual([[alice, 'transaction.posted']]);
+    expect(change(mine, own({ settledAt: '2026-11-30T09:30:00.020Z' }), at)).toEqual([]);
+    expect(written.map((e) => e.id)).toEqual(change(undefined, own({}), at).map((e) => e.id));
+  });
 });

@@ -91,8 +91,12 @@ const journalEvents = (old: Image | undefined, j: Image, at: string, views: View
     }));
   // A transfer's deferred credit settled: the recipient's `transaction.posted` comes now, with the
   // balance the credit settled at (the sender had theirs when the journal was written).
-  if (status === 'posted' && old?.unsettled === true && j.unsettled !== true)
-    return make('transaction.posted', 'recipient', str(j.settledAt) ?? at);
+  // Between one customer's own accounts they heard of it when it was written (one event per customer
+  // and transaction, as for a transfer posted at once; the same id again would be dropped as a repeat).
+  if (status === 'posted' && old?.unsettled === true && j.unsettled !== true) {
+    const sameOwner = owners(j, 'sender')[0] === owners(j, 'recipient')[0];
+    return sameOwner ? [] : make('transaction.posted', 'recipient', str(j.settledAt) ?? at);
+  }
   if (!status || before === status) return [];
   // The change's own time if the journal keeps one; else the record's (whole seconds on AWS), never
   // before the journal was created (so a void or expiry never lists before its pending event).

@@ -9,6 +9,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
+import { isBankError } from '../domain/errors.ts';
+import { withDeadline } from '../store/retry.ts';
 import { settler } from './context.ts';
 import { imageOf } from './stream.ts';
 
@@ -17,10 +19,24 @@ const processor = new BatchProcessor(EventType.DynamoDBStreams);
 export const processRecord = async (r: DynamoDBRecord): Promise<number> => {
   const item = imageOf(r.dynamodb?.NewImage);
   if (r.eventName !== 'INSERT' || item?.entity !== 'credit') return 0;
-  const settled = await settler().settle(String(item.ownerId), String(item.accountId));
+  let settled: number;
+  try {
+    settled = await settler().settle(String(item.ownerId), String(item.accountId));
+  } catch (e) {
+    // A closed account's credit stays a credit item (verify-ledger flags it): retrying cannot help.
+    if (isBankError(e) && e.code === 'account_not_active') {
+      logger.error('credit for a closed account left unsettled', { accountId: item.accountId });
+      return 0;
+    }
+    throw e;
+  }
   if (settled > 0) logger.info('settled', { accountId: item.accountId, settled });
   return settled;
 };
 
+// The retries know the Lambda's deadline: a settlement that cannot finish in time fails its record
+// (retried by the stream, or settled by the sweeper) instead of being cut off mid-batch.
 export const handler = async (event: DynamoDBStreamEvent, context: Context) =>
-  processPartialResponse(event, processRecord, processor, { context, processInParallel: false });
+  withDeadline(Date.now() + context.getRemainingTimeInMillis(), () =>
+    processPartialResponse(event, processRecord, processor, { context, processInParallel: false }),
+  );

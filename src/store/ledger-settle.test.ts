@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,7 @@ import { type StreamPoller, startStreamPoller } from '../local/streams.ts';
 import { AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db } from './db.ts';
 import { IdempotencyStore } from './idempotency.ts';
+import { keys } from './keys.ts';
 import { type DeferCredits, LedgerStore } from './ledger.ts';
 import { CreditSettler, incomingOf, unsettledCredits } from './ledger-settle.ts';
 import { UserStore } from './users.ts';
@@ -301,6 +303,36 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect((await verifyLedger(db, quiet)).problems).toEqual([]);
   });
 
+  it("a credit that raced its account's close is never folded into the closed account; the sweeper goes on with the others", async () => {
+    const { accounts, settler, b, pay } = await pair(quiet, 'shut');
+    const other = await pair(quiet, 'open');
+    await pay(40);
+    await other.pay(15);
+    const read = await accounts.mustGet('shut-b', b.id);
+    const credits = await unsettledCredits(db, quiet, b.id);
+    // The close committed after the close's own check saw no credit (the race): as stored, closed.
+    await db.send(
+      new UpdateCommand({
+        TableName: quiet,
+        Key: keys.account('shut-b', b.id),
+        UpdateExpression: 'SET #s = :closed',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':closed': 'closed' },
+      }),
+    );
+    // A settler that read the account before the close is refused by the stored status.
+    expect(await settler.settleOnce(read, credits, new Date())).toBe(false);
+    // One that reads it closed leaves the credit as it is, and says why.
+    await expect(settler.settle('shut-b', b.id)).rejects.toMatchObject({ code: 'account_not_active' });
+    expect((await accounts.mustGet('shut-b', b.id)).balance).toBe(0);
+    expect(await incomingOf(db, quiet, b.id)).toBe(40);
+    // The sweeper settles the other account's credit all the same, and names the one it could not.
+    const swept = await settler.settleDue(new Date(Date.now() + 60_000));
+    expect(swept.failed.map((f) => f.accountId)).toContain(b.id);
+    expect((await accounts.mustGet('open-b', other.b.id)).balance).toBe(15);
+    expect(await incomingOf(db, quiet, b.id)).toBe(40);
+  });
+
   it('unsettled: verify-ledger balances it as incoming; the recipient cannot spend it; a refund waits for it', async () => {
     const { accounts, ledger, settler, b, pay } = await pair(quiet, 'wait');
     const out = await pay(60);
@@ -350,11 +382,11 @@ describe('settlement without the stream (a table no settler reads)', () => {
     await pay(25);
     const now = Date.now();
     // Nothing settles a credit younger than the grace period (the stream's to settle).
-    expect(await settler.settleDue(new Date(now))).toEqual({ settled: 0, accounts: 0 });
+    expect(await settler.settleDue(new Date(now))).toEqual({ settled: 0, accounts: 0, failed: [] });
     const later = new Date(now + 60_000);
     const stranded = await verifyLedger(db, t, { now: later, sweepSeconds: 5 });
     expect(stranded.problems.join('\n')).toMatch(/credit of .* is still unsettled/);
-    expect(await settler.settleDue(later)).toEqual({ settled: 1, accounts: 1 });
+    expect(await settler.settleDue(later)).toEqual({ settled: 1, accounts: 1, failed: [] });
     expect((await accounts.mustGet('crash-b', b.id)).balance).toBe(25);
     expect((await verifyLedger(db, t, { now: later, sweepSeconds: 5 })).problems).toEqual([]);
   });

@@ -24,6 +24,7 @@
  * (freezing stops spending, which needs `status = active`; the money was already on its way).
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BankError } from '../domain/errors.ts';
 import { MAX_SETTLE } from '../domain/ledger.ts';
 import { addMinor, type Currency } from '../domain/money.ts';
 import { type AccountRecord, type AccountStore, busy } from './accounts.ts';
@@ -148,6 +149,15 @@ export class CreditSettler {
           unsettledCredits(this.db, this.table, accountId, MAX_SETTLE),
         ]);
         if (credits.length === 0) return done(0);
+        // A credit that raced its account's close (the close saw no credit yet) is never folded into a
+        // closed account, where nothing could move it again: it stays a credit item, counted by
+        // verify-ledger (and flagged once older than two sweeps) for staff to return.
+        if (account.status === 'closed') {
+          throw new BankError(
+            'account_not_active',
+            `Account ${accountId} is closed: its credits stay unsettled`,
+          );
+        }
         return (await this.settleOnce(account, credits, this.now())) ? done(credits.length) : again;
       }, this.policy);
       if (n === undefined) throw busy('The account is busy settling credits');
@@ -234,8 +244,12 @@ export class CreditSettler {
           Key: keys.account(account.ownerId, account.id),
           UpdateExpression:
             'SET balance = balance + :sum, available = available + :sum, version = :next, lastPostedAt = :at',
-          ConditionExpression: 'version = :version',
+          // The version read, and never into a closed account (a close between this read and the write
+          // moves the version too: this is the rule as stored).
+          ConditionExpression: 'version = :version AND #status <> :closed',
+          ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
+            ':closed': 'closed',
             ':sum': sum,
             ':next': version,
             ':version': account.version,
@@ -254,7 +268,10 @@ export class CreditSettler {
    * The sweeper's part: settles the accounts of credits older than `graceMs` (ones the stream missed:
    * a crash, a record sent to the on-failure queue). The index may lag; `settle` reads consistently.
    */
-  async settleDue(now = this.now(), graceMs = 5_000): Promise<{ settled: number; accounts: number }> {
+  async settleDue(
+    now = this.now(),
+    graceMs = 5_000,
+  ): Promise<{ settled: number; accounts: number; failed: { accountId: string; error: string }[] }> {
     const bound = new Date(now.getTime() - graceMs).toISOString();
     const due = new Map<string, string>();
     for (let shard = 0; shard < this.opts.systemShards; shard++) {
@@ -273,8 +290,16 @@ export class CreditSettler {
         start = r.LastEvaluatedKey;
       } while (start);
     }
+    // One account that cannot settle now (busy, or closed) does not hold up the others.
     let settled = 0;
-    for (const [accountId, ownerId] of due) settled += await this.settle(ownerId, accountId);
-    return { settled, accounts: due.size };
+    const failed: { accountId: string; error: string }[] = [];
+    for (const [accountId, ownerId] of due) {
+      try {
+        settled += await this.settle(ownerId, accountId);
+      } catch (e) {
+        failed.push({ accountId, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    return { settled, accounts: due.size, failed };
   }
 }

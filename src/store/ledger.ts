@@ -484,8 +484,10 @@ export class LedgerStore {
     },
   ): Promise<{ items: HistoryItem[]; last?: Record<string, unknown> }> {
     // The first page starts with the account's unsettled credits (hot recipients): pending, with no
-    // balanceAfter yet. They settle after every posting there is, so they are the newest entries. At
-    // most limit - 1 of them, so the page still shows (and pages on from) the postings.
+    // balanceAfter yet. Each settles after every posting there is, so once settled it is the newest;
+    // until then a posting made after it (a credit taken at once, the account's own debit) lists below
+    // it, as pending transfers list above posted ones. At most limit - 1 of them, so the page still
+    // shows (and pages on from) the postings.
     const incoming =
       opts.start || (opts.type && opts.type !== 'transfer') || (opts.status && opts.status !== 'pending')
         ? []

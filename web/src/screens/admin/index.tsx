@@ -347,7 +347,7 @@ const AccountView = ({ id }: { id: string }) => {
           </dl>
           {a.status === 'closed' ? null : <FreezeForm account={a} onDone={refresh} />}
           {a.status === 'closed' ? null : <TellerForm account={a} onDone={refresh} />}
-          <History id={a.id} key={n} />
+          <History id={a.id} key={`${a.id}:${n}`} />
         </>
       )}
     </Page>
