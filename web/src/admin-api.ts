@@ -29,10 +29,20 @@ export const adminApi = (api: Api) => ({
     api.request<LoginStatus>('POST', `/v1/admin/customers/${e(userId)}/disable`, { reason }),
   enable: (userId: string, reason?: string) =>
     api.request<LoginStatus>('POST', `/v1/admin/customers/${e(userId)}/enable`, reason ? { reason } : {}),
-  audit: (q: { subjectId?: string; actorId?: string; cursor?: string | null; limit?: number }) => {
+  audit: (q: {
+    subjectId?: string;
+    actorId?: string;
+    /** Instants (ISO 8601), both optional. */
+    from?: string;
+    to?: string;
+    cursor?: string | null;
+    limit?: number;
+  }) => {
     const p = new URLSearchParams({ limit: String(q.limit ?? 20) });
     if (q.subjectId) p.set('subjectId', q.subjectId);
     if (q.actorId) p.set('actorId', q.actorId);
+    if (q.from) p.set('from', q.from);
+    if (q.to) p.set('to', q.to);
     if (q.cursor) p.set('cursor', q.cursor);
     return api.request<AuditPage>('GET', `/v1/admin/audit?${p}`);
   },

@@ -123,7 +123,7 @@ export interface FieldProps {
   hint?: ComponentChildren;
   /** Extra ids for aria-describedby (say, a live checklist). */
   describedBy?: string;
-  type?: 'text' | 'email' | 'password';
+  type?: 'text' | 'email' | 'password' | 'date';
   autocomplete?: string;
   inputMode?: 'text' | 'numeric' | 'decimal' | 'email';
   maxLength?: number;

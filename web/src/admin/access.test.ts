@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   auditPath,
+  dayRange,
+  dayRangeProblem,
   isAdminToken,
   matchAdmin,
   reasonProblem,
@@ -55,6 +57,36 @@ describe('auditPath', () => {
     expect(auditPath({ subjectId: 'a b@x.com', actorId: 'z' })).toBe('/admin/audit?subjectId=a+b%40x.com');
     expect(auditPath({ subjectId: ' ', actorId: 'sub-1' })).toBe('/admin/audit?actorId=sub-1');
     expect(auditPath({})).toBe('/admin/audit');
+  });
+
+  it('keeps the days of a range in the address, and leaves out what is not a day', () => {
+    expect(auditPath({ actorId: 'sub-1', from: '2026-11-01', to: '2026-11-30' })).toBe(
+      '/admin/audit?actorId=sub-1&from=2026-11-01&to=2026-11-30',
+    );
+    expect(auditPath({ actorId: 'sub-1', from: '1 Nov', to: '2026-13-45' })).toBe(
+      '/admin/audit?actorId=sub-1',
+    );
+  });
+});
+
+describe('day ranges', () => {
+  it("runs from the first UTC day's start to the last one's end", () => {
+    expect(dayRange('2026-11-01', '2026-11-30')).toEqual({
+      from: '2026-11-01T00:00:00.000Z',
+      to: '2026-11-30T23:59:59.999Z',
+    });
+    expect(dayRange('', '2026-11-30')).toEqual({ to: '2026-11-30T23:59:59.999Z' });
+    expect(dayRange()).toEqual({});
+  });
+
+  it('refuses a last day before the first, and what is not a date', () => {
+    expect(dayRangeProblem('2026-11-02', '2026-11-01')).toEqual({
+      to: 'The last day must be on or after the first.',
+    });
+    expect(dayRangeProblem('2026-11-01', '2026-11-01')).toBeUndefined();
+    expect(dayRangeProblem('', '')).toBeUndefined();
+    expect(dayRangeProblem('yesterday', '')).toEqual({ from: 'Enter a date as YYYY-MM-DD.' });
+    expect(dayRangeProblem('', '2026-02-30x')).toEqual({ to: 'Enter a date as YYYY-MM-DD.' });
   });
 });
 

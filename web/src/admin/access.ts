@@ -49,16 +49,45 @@ export const matchAdmin = (pathname: string): AdminScreen => {
   return { name: 'notFound' };
 };
 
-/** The audit list's address for a subject or an actor (one of them; the subject wins). */
-export const auditPath = (who: { subjectId?: string; actorId?: string }): string => {
+/** The audit list's question: a subject or an actor (one of them; the subject wins), and UTC days. */
+export interface AuditQuestion {
+  subjectId?: string;
+  actorId?: string;
+  /** First and last UTC day (YYYY-MM-DD), both optional. */
+  from?: string;
+  to?: string;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const isDay = (d: string | undefined): d is string =>
+  d !== undefined && DAY.test(d) && !Number.isNaN(Date.parse(d));
+
+/** The audit list's address for a question (days that are not YYYY-MM-DD are left out). */
+export const auditPath = (who: AuditQuestion): string => {
   const subject = who.subjectId?.trim();
   const actor = who.actorId?.trim();
   const q = new URLSearchParams();
   if (subject) q.set('subjectId', subject);
   else if (actor) q.set('actorId', actor);
+  if (isDay(who.from)) q.set('from', who.from);
+  if (isDay(who.to)) q.set('to', who.to);
   const s = q.toString();
   return s ? `/admin/audit?${s}` : '/admin/audit';
 };
+
+/** What is wrong with a day range, by field (nothing when both are empty or fine). */
+export const dayRangeProblem = (from: string, to: string): { from?: string; to?: string } | undefined => {
+  if (from && !isDay(from)) return { from: 'Enter a date as YYYY-MM-DD.' };
+  if (to && !isDay(to)) return { to: 'Enter a date as YYYY-MM-DD.' };
+  if (from && to && to < from) return { to: 'The last day must be on or after the first.' };
+  return undefined;
+};
+
+/** The API's instants for UTC days: from the first day's start to the last day's end. */
+export const dayRange = (from?: string, to?: string): { from?: string; to?: string } => ({
+  ...(isDay(from) ? { from: `${from}T00:00:00.000Z` } : {}),
+  ...(isDay(to) ? { to: `${to}T23:59:59.999Z` } : {}),
+});
 
 /** A reason the API accepts: 3 to 500 characters once trimmed. Returns the problem, if any. */
 export const reasonProblem = (reason: string, required: boolean): string | undefined => {

@@ -6,7 +6,14 @@
  * plain words (src/errors.ts).
  */
 import { useRef, useState } from 'preact/hooks';
-import { auditPath, matchAdmin, reasonProblem, referenceProblem } from '../../admin/access.ts';
+import {
+  auditPath,
+  dayRange,
+  dayRangeProblem,
+  matchAdmin,
+  reasonProblem,
+  referenceProblem,
+} from '../../admin/access.ts';
 import {
   type AdminAccount,
   type AdminApi,
@@ -621,12 +628,14 @@ const Audit = () => {
   const { query, navigate } = useApp();
   const subjectId = query.get('subjectId') ?? '';
   const actorId = query.get('actorId') ?? '';
-  const form = useForm({ subjectId, actorId }, 'audit-error');
+  const from = query.get('from') ?? '';
+  const to = query.get('to') ?? '';
+  const form = useForm({ subjectId, actorId, from, to }, 'audit-error');
   const asked = Boolean(subjectId || actorId);
   const submit = form.submit(
     () =>
       form.values.subjectId.trim() || form.values.actorId.trim()
-        ? undefined
+        ? dayRangeProblem(form.values.from, form.values.to)
         : { subjectId: 'Enter a subject or an actor.' },
     async () => navigate(auditPath(form.values)),
   );
@@ -641,6 +650,8 @@ const Audit = () => {
           {...form.bind('subjectId')}
         />
         <Field label="Actor" hint="The user id of who acted." autocomplete="off" {...form.bind('actorId')} />
+        <Field label="From" type="date" hint="First day, in UTC (optional)." {...form.bind('from')} />
+        <Field label="To" type="date" hint="Last day, in UTC (optional)." {...form.bind('to')} />
         <FormError message={form.message} id={form.formErrorId} />
         <div class="actions">
           <SubmitButton busy={form.busy} busyText="Loading…">
@@ -650,7 +661,13 @@ const Audit = () => {
       </form>
       {asked ? (
         // Keyed by the question, so a new question starts from its first page.
-        <AuditRecords key={`${subjectId}|${actorId}`} subjectId={subjectId} actorId={actorId} />
+        <AuditRecords
+          key={`${subjectId}|${actorId}|${from}|${to}`}
+          subjectId={subjectId}
+          actorId={actorId}
+          from={from}
+          to={to}
+        />
       ) : (
         <p>Enter a subject or an actor to see their records, newest first.</p>
       )}
@@ -658,10 +675,21 @@ const Audit = () => {
   );
 };
 
-const AuditRecords = ({ subjectId, actorId }: { subjectId: string; actorId: string }) => {
+const AuditRecords = ({
+  subjectId,
+  actorId,
+  from,
+  to,
+}: {
+  subjectId: string;
+  actorId: string;
+  from: string;
+  to: string;
+}) => {
   const admin = useAdmin();
-  const load = useLoad(() => admin.audit({ subjectId, actorId }), [subjectId, actorId]);
-  const more = useMore<AuditRecord>((cursor) => admin.audit({ subjectId, actorId, cursor }));
+  const range = dayRange(from, to);
+  const load = useLoad(() => admin.audit({ subjectId, actorId, ...range }), [subjectId, actorId, from, to]);
+  const more = useMore<AuditRecord>((cursor) => admin.audit({ subjectId, actorId, ...range, cursor }));
   if (load.state !== 'ok') return <LoadState load={load} what="the audit records" />;
   const { items, cursor } = more.after(load.data);
   if (items.length === 0) return <p role="status">No records.</p>;
