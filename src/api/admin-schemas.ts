@@ -4,12 +4,8 @@
  */
 import * as z from 'zod/mini';
 import { auditOutcomes, auditRoles, auditSubjectTypes } from '../domain/audit.ts';
-import { Account, Email, HistoryQuery, Id, Instant, safeText } from './schemas.ts';
+import { Account, doc, Email, HistoryQuery, Id, Instant, safeText } from './schemas.ts';
 
-const doc = <S extends z.ZodMiniType>(schema: S, meta: z.core.GlobalMeta): S => {
-  z.globalRegistry.add(schema as z.ZodMiniType, meta);
-  return schema;
-};
 const str = (max: number) => z.string().check(z.maxLength(max));
 
 /** Why an admin acts: required on disable, recorded in the audit trail. */

@@ -14,6 +14,7 @@ type Schema = {
   minimum?: number;
   maximum?: number;
   pattern?: string;
+  description?: string;
 };
 type Content = Record<string, { schema: Schema }>;
 type Operation = {
@@ -158,6 +159,30 @@ describe('the OpenAPI document', () => {
     });
     // responses stay open to fields added later; zod's output mode would close them
     expect(component('#/components/schemas/Account')?.additionalProperties).toBeUndefined();
+  });
+
+  it('lists the components by id, whatever order their modules were loaded in', () => {
+    const ids = Object.keys(doc.components.schemas).filter((id) => id !== 'GatewayMessage');
+    expect(ids).toEqual([...ids].sort());
+  });
+
+  it('gives a shared schema documented where it is used that description there only', () => {
+    const props = (id: string) => component(`#/components/schemas/${id}`)?.properties ?? {};
+    // Id, Instant and Amount are shared: each use documents its own copy, and the others keep the example
+    expect(props('Transaction').refundOf?.description).toBe('Refunds: the transfer refunded');
+    expect(props('Transaction').reverses?.description).toBe('Reversals: the transaction reversed');
+    expect(props('Transaction').id?.description).toBeUndefined();
+    expect(props('Account').id).toMatchObject({
+      format: 'uuid',
+      example: '3f9a2b1c-6a43-4c1e-9a55-5b7f0e2d8c11',
+    });
+    expect(props('Balance').at?.description).toBe('The instant asked for');
+    expect(props('Balance').asOf?.description).toBe('Now: when no `at` was asked');
+    expect(props('Account').createdAt?.description).toBeUndefined();
+    expect(props('MoneyRequest').amount?.description).toBe('Integer minor units (cents)');
+    expect(props('ReversalRequest').amount?.description).toBe(
+      'Default: all that is left (less refunds and reversals)',
+    );
   });
 
   it('has every $ref resolve to a component, and no JSON Schema document keywords inside components', () => {

@@ -77,7 +77,11 @@ const schemaOf = (schema: $ZodType, io: Io): Schema => {
   return id ? { $ref: componentUri(id) } : generate(schema, io);
 };
 
-/** Every schema registered with an id; request bodies in input mode, the rest in output mode. */
+/**
+ * Every schema registered with an id, by id in code-unit order (the registry's own order is that of
+ * module evaluation, which differs between the gateway, the tools and the tests); request bodies in
+ * input mode, the rest in output mode.
+ */
 const components = (): Record<string, Schema> => {
   const all = (io: Io) =>
     z.toJSONSchema(z.globalRegistry, { io, uri: componentUri, override: keepStrippingObjectsOpen }).schemas;
@@ -86,10 +90,12 @@ const components = (): Record<string, Schema> => {
   if (input.__shared || output.__shared) throw new Error('Unexpected shared definitions');
   const requestIds = new Set(routeList.map((r) => r.body && z.globalRegistry.get(r.body)?.id));
   return Object.fromEntries(
-    Object.keys(output).map((id) => {
-      const { $schema: _s, $id: _i, ...schema } = (requestIds.has(id) ? input : output)[id] as Schema;
-      return [id, schema];
-    }),
+    Object.keys(output)
+      .sort()
+      .map((id) => {
+        const { $schema: _s, $id: _i, ...schema } = (requestIds.has(id) ? input : output)[id] as Schema;
+        return [id, schema];
+      }),
   );
 };
 

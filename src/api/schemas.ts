@@ -26,10 +26,16 @@ import { brokenPasswordRules } from '../domain/password.ts';
 // Classic zod installs the English messages on import; mini leaves that to us (else: "Invalid input").
 z.config(en());
 
-/** Documentation for a schema: `id` names an OpenAPI component. */
-const doc = <S extends z.ZodMiniType>(schema: S, meta: z.core.GlobalMeta): S => {
-  z.globalRegistry.add(schema as z.ZodMiniType, meta);
-  return schema;
+/**
+ * Documentation for a schema: `id` names an OpenAPI component. A schema documented already (a shared
+ * one such as `Id` or `Instant`, given a description where it is used) is documented as a copy that
+ * inherits its metadata: registering the shared schema itself again would replace its documentation
+ * everywhere it is used, with whichever module happened to be evaluated last.
+ */
+export const doc = <S extends z.ZodMiniType>(schema: S, meta: z.core.GlobalMeta): S => {
+  const documented = z.globalRegistry.has(schema) ? (schema.clone() as S) : schema;
+  z.globalRegistry.add(documented as z.ZodMiniType, meta);
+  return documented;
 };
 
 /** Unicode control characters, bidi overrides, and lone surrogates are never part of a name or text. */
