@@ -15,7 +15,7 @@ import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEvent } from '../src/api/event.ts';
 import { type OperationId, routeKey, routes } from '../src/api/routes.ts';
-import { type FunctionName, functionNames } from '../src/functions.ts';
+import { type FunctionName, functionNames, functions } from '../src/functions.ts';
 import { createTestTable, createTestUserPool, useHandlerEnv } from '../test/harness.ts';
 import { bundleFunction, externalsOf } from './bundling.ts';
 
@@ -119,6 +119,17 @@ describe('Lambda bundles', () => {
         /credential-provider-(sso|ini|process|web-identity|node)|nested-clients/,
       );
       for (const external of externalsOf(fn)) expect(inputs, fn).not.toContain(`${external}/`);
+    }
+  });
+
+  it('carry the schema modules of their own routes, never the barrels of every schema', () => {
+    for (const [fn, meta] of metafiles) {
+      const inputs = Object.keys(meta.inputs);
+      // src/api/schemas.ts and admin-schemas.ts re-export every area: a bundle importing one keeps them all
+      expect(inputs, fn).not.toContain('src/api/schemas.ts');
+      expect(inputs, fn).not.toContain('src/api/admin-schemas.ts');
+      if (functions[fn].trigger.type === 'http')
+        expect(inputs, fn).toContain('src/api/schemas/primitives.ts');
     }
   });
 

@@ -22,7 +22,7 @@ import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.ts';
 import { withRequestContext } from './request-context.ts';
 import { needsToken, type RouteDef, type RouteEntry, routeKey } from './route-def.ts';
 import type { OperationId } from './routes.ts';
-import { IdempotencyKey } from './schemas.ts';
+import { IdempotencyKey } from './schemas/primitives.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 

@@ -13,7 +13,8 @@ import { type ErrorCode, errorCatalog } from '../domain/errors.ts';
 import { functionsWith } from '../functions.ts';
 import { PROBLEM_CONTENT_TYPE } from './problem.ts';
 import { needsToken, type RouteEntry, routeList } from './routes.ts';
-import { IdempotencyKey, Problem } from './schemas.ts';
+import { IdempotencyKey } from './schemas/primitives.ts';
+import { Problem } from './schemas/problem.ts';
 
 type Schema = JSONSchema.JSONSchema;
 /** Requests are documented as clients send them (before transforms), responses as they are sent. */

@@ -3,7 +3,7 @@
  * (the cursor is bound to the caller, the account and the filters, so it cannot be replayed elsewhere).
  */
 import type { output } from 'zod/v4/core';
-import type { HistoryQuery } from '../api/schemas.ts';
+import type { HistoryQuery } from '../api/schemas/transactions.ts';
 import { historyEntryView } from '../api/transactions.ts';
 import { BankError } from '../domain/errors.ts';
 import type { HistoryItem } from '../store/ledger.ts';

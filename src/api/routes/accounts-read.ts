@@ -1,6 +1,9 @@
 /** The routes the `accounts-read` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { common, type RouteDef, route } from '../route-def.ts';
-import * as s from '../schemas.ts';
+import { Account, AccountList, AccountListQuery, Balance, BalanceQuery } from '../schemas/accounts.ts';
+import { Limits } from '../schemas/limits.ts';
+import { AccountParams, TransactionParams } from '../schemas/primitives.ts';
+import { HistoryPage, HistoryQuery, Transaction } from '../schemas/transactions.ts';
 
 export const routes = {
   listAccounts: route({
@@ -9,9 +12,9 @@ export const routes = {
     fn: 'accounts-read',
     role: 'customer',
     summary: 'The caller\u2019s open accounts, or closed ones with status=closed, paged',
-    query: s.AccountListQuery,
+    query: AccountListQuery,
     status: 200,
-    response: s.AccountList,
+    response: AccountList,
     errors: [...common, 'invalid_cursor'],
   }),
   getAccount: route({
@@ -20,9 +23,9 @@ export const routes = {
     fn: 'accounts-read',
     role: 'customer',
     summary: 'One account',
-    params: s.AccountParams,
+    params: AccountParams,
     status: 200,
-    response: s.Account,
+    response: Account,
     errors: [...common, 'not_found'],
   }),
   getBalance: route({
@@ -31,10 +34,10 @@ export const routes = {
     fn: 'accounts-read',
     role: 'customer',
     summary: 'An account\u2019s balance now (posted, held, available), or its posted balance at an instant',
-    params: s.AccountParams,
-    query: s.BalanceQuery,
+    params: AccountParams,
+    query: BalanceQuery,
     status: 200,
-    response: s.Balance,
+    response: Balance,
     errors: [...common, 'not_found'],
   }),
   history: route({
@@ -43,10 +46,10 @@ export const routes = {
     fn: 'accounts-read',
     role: 'customer',
     summary: 'An account\u2019s history, newest first, paged',
-    params: s.AccountParams,
-    query: s.HistoryQuery,
+    params: AccountParams,
+    query: HistoryQuery,
     status: 200,
-    response: s.HistoryPage,
+    response: HistoryPage,
     errors: [...common, 'not_found', 'invalid_cursor'],
   }),
   getTransaction: route({
@@ -55,9 +58,9 @@ export const routes = {
     fn: 'accounts-read',
     role: 'customer',
     summary: 'One transaction, to its sender, or to its recipient once it is posted',
-    params: s.TransactionParams,
+    params: TransactionParams,
     status: 200,
-    response: s.Transaction,
+    response: Transaction,
     errors: [...common, 'not_found'],
   }),
   getLimits: route({
@@ -67,7 +70,7 @@ export const routes = {
     role: 'customer',
     summary: 'The daily outgoing limit per currency and what is left of it today',
     status: 200,
-    response: s.Limits,
+    response: Limits,
     errors: common,
   }),
 } as const satisfies Record<string, RouteDef>;

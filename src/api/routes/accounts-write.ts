@@ -1,6 +1,7 @@
 /** The routes the `accounts-write` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { common, type RouteDef, route } from '../route-def.ts';
-import * as s from '../schemas.ts';
+import { Account, OpenAccountBody } from '../schemas/accounts.ts';
+import { AccountParams } from '../schemas/primitives.ts';
 
 export const routes = {
   openAccount: route({
@@ -9,9 +10,9 @@ export const routes = {
     fn: 'accounts-write',
     role: 'customer',
     summary: 'Open an account',
-    body: s.OpenAccountBody,
+    body: OpenAccountBody,
     status: 201,
-    response: s.Account,
+    response: Account,
     errors: [...common, 'account_limit_reached'],
   }),
   closeAccount: route({
@@ -20,9 +21,9 @@ export const routes = {
     fn: 'accounts-write',
     role: 'customer',
     summary: 'Close an account with a zero balance (not while it is frozen)',
-    params: s.AccountParams,
+    params: AccountParams,
     status: 200,
-    response: s.Account,
+    response: Account,
     errors: [...common, 'not_found', 'balance_not_zero', 'account_not_active'],
   }),
 } as const satisfies Record<string, RouteDef>;

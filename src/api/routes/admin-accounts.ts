@@ -1,6 +1,8 @@
 /** The routes the `admin-accounts` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { common, type RouteDef, route } from '../route-def.ts';
-import * as s from '../schemas.ts';
+import { AccountNumberParams, AdminAccount, AdminTransaction } from '../schemas/back-office.ts';
+import { AccountParams, TransactionParams } from '../schemas/primitives.ts';
+import { HistoryPage, HistoryQuery } from '../schemas/transactions.ts';
 
 export const routes = {
   adminGetAccount: route({
@@ -9,9 +11,9 @@ export const routes = {
     fn: 'admin-accounts',
     role: 'admin',
     summary: 'Any customer\u2019s account, with its owner',
-    params: s.AccountParams,
+    params: AccountParams,
     status: 200,
-    response: s.AdminAccount,
+    response: AdminAccount,
     errors: [...common, 'not_found'],
   }),
   adminGetAccountByNumber: route({
@@ -20,9 +22,9 @@ export const routes = {
     fn: 'admin-accounts',
     role: 'admin',
     summary: 'Any customer\u2019s account by its number, with its owner',
-    params: s.AccountNumberParams,
+    params: AccountNumberParams,
     status: 200,
-    response: s.AdminAccount,
+    response: AdminAccount,
     errors: [...common, 'not_found'],
   }),
   adminHistory: route({
@@ -31,10 +33,10 @@ export const routes = {
     fn: 'admin-accounts',
     role: 'admin',
     summary: 'Any account\u2019s history, newest first, paged as the customer\u2019s is',
-    params: s.AccountParams,
-    query: s.HistoryQuery,
+    params: AccountParams,
+    query: HistoryQuery,
     status: 200,
-    response: s.HistoryPage,
+    response: HistoryPage,
     errors: [...common, 'not_found', 'invalid_cursor'],
   }),
   adminGetTransaction: route({
@@ -43,9 +45,9 @@ export const routes = {
     fn: 'admin-accounts',
     role: 'admin',
     summary: 'Any transaction, both sides, and who at the bank made it',
-    params: s.TransactionParams,
+    params: TransactionParams,
     status: 200,
-    response: s.AdminTransaction,
+    response: AdminTransaction,
     errors: [...common, 'not_found'],
   }),
 } as const satisfies Record<string, RouteDef>;

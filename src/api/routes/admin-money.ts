@@ -1,6 +1,13 @@
 /** The routes the `admin-money` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { common, keyed, type RouteDef, route } from '../route-def.ts';
-import * as s from '../schemas.ts';
+import {
+  AdminAccount,
+  AdminTransaction,
+  ReasonBody,
+  ReversalBody,
+  TellerBody,
+} from '../schemas/back-office.ts';
+import { AccountParams, TransactionParams } from '../schemas/primitives.ts';
 
 export const routes = {
   freezeAccount: route({
@@ -9,10 +16,10 @@ export const routes = {
     fn: 'admin-money',
     role: 'admin',
     summary: 'Freeze an account: every movement in and out is refused until it is unfrozen',
-    params: s.AccountParams,
-    body: s.ReasonBody,
+    params: AccountParams,
+    body: ReasonBody,
     status: 200,
-    response: s.AdminAccount,
+    response: AdminAccount,
     errors: [...common, 'not_found', 'account_not_active', 'service_unavailable'],
   }),
   unfreezeAccount: route({
@@ -21,10 +28,10 @@ export const routes = {
     fn: 'admin-money',
     role: 'admin',
     summary: 'Unfreeze an account',
-    params: s.AccountParams,
-    body: s.ReasonBody,
+    params: AccountParams,
+    body: ReasonBody,
     status: 200,
-    response: s.AdminAccount,
+    response: AdminAccount,
     errors: [...common, 'not_found', 'account_not_active', 'service_unavailable'],
   }),
   tellerDeposit: route({
@@ -34,10 +41,10 @@ export const routes = {
     role: 'admin',
     idempotent: true,
     summary: 'Cash paid in at a counter (no customer daily limit)',
-    params: s.AccountParams,
-    body: s.TellerBody,
+    params: AccountParams,
+    body: TellerBody,
     status: 201,
-    response: s.AdminTransaction,
+    response: AdminTransaction,
     errors: keyed,
   }),
   tellerWithdraw: route({
@@ -47,10 +54,10 @@ export const routes = {
     role: 'admin',
     idempotent: true,
     summary: 'Cash paid out at a counter (no daily limit; never overdraws)',
-    params: s.AccountParams,
-    body: s.TellerBody,
+    params: AccountParams,
+    body: TellerBody,
     status: 201,
-    response: s.AdminTransaction,
+    response: AdminTransaction,
     errors: [...keyed, 'insufficient_funds'],
   }),
   reverseTransaction: route({
@@ -60,10 +67,10 @@ export const routes = {
     role: 'admin',
     idempotent: true,
     summary: 'Reverse all or part of a posted transaction (refunds and reversals never exceed it)',
-    params: s.TransactionParams,
-    body: s.ReversalBody,
+    params: TransactionParams,
+    body: ReversalBody,
     status: 201,
-    response: s.AdminTransaction,
+    response: AdminTransaction,
     errors: [
       ...keyed,
       'insufficient_funds',

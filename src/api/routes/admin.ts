@@ -1,7 +1,17 @@
 /** The routes the `admin` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 
-import * as a from '../admin-schemas.ts';
 import { admin, type RouteDef, route } from '../route-def.ts';
+import {
+  AdminCustomer,
+  AdminReasonBody,
+  AuditPage,
+  AuditQuery,
+  CustomerParams,
+  CustomerSearchQuery,
+  CustomerSearchResult,
+  DisableCustomerBody,
+  LoginStatus,
+} from '../schemas/admin.ts';
 
 export const routes = {
   adminFindCustomers: route({
@@ -10,9 +20,9 @@ export const routes = {
     fn: 'admin',
     role: 'admin',
     summary: 'Find a customer by exact email',
-    query: a.CustomerSearchQuery,
+    query: CustomerSearchQuery,
     status: 200,
-    response: a.CustomerSearchResult,
+    response: CustomerSearchResult,
     errors: admin,
   }),
   adminGetCustomer: route({
@@ -21,9 +31,9 @@ export const routes = {
     fn: 'admin',
     role: 'admin',
     summary: 'A customer: profile, login status (enabled, locked until) and accounts',
-    params: a.CustomerParams,
+    params: CustomerParams,
     status: 200,
-    response: a.AdminCustomer,
+    response: AdminCustomer,
     errors: [...admin, 'not_found'],
   }),
   adminUnlockCustomer: route({
@@ -32,10 +42,10 @@ export const routes = {
     fn: 'admin',
     role: 'admin',
     summary: 'Clear the customer\u2019s login locks and slow-downs (audited)',
-    params: a.CustomerParams,
-    body: a.AdminReasonBody,
+    params: CustomerParams,
+    body: AdminReasonBody,
     status: 200,
-    response: a.LoginStatus,
+    response: LoginStatus,
     errors: [...admin, 'not_found'],
   }),
   adminDisableCustomer: route({
@@ -44,10 +54,10 @@ export const routes = {
     fn: 'admin',
     role: 'admin',
     summary: 'Disable the customer\u2019s login: no login or refresh, and their tokens are refused (audited)',
-    params: a.CustomerParams,
-    body: a.DisableCustomerBody,
+    params: CustomerParams,
+    body: DisableCustomerBody,
     status: 200,
-    response: a.LoginStatus,
+    response: LoginStatus,
     errors: [...admin, 'not_found'],
   }),
   adminEnableCustomer: route({
@@ -56,10 +66,10 @@ export const routes = {
     fn: 'admin',
     role: 'admin',
     summary: 'Enable a disabled login again (the customer logs in anew; audited)',
-    params: a.CustomerParams,
-    body: a.AdminReasonBody,
+    params: CustomerParams,
+    body: AdminReasonBody,
     status: 200,
-    response: a.LoginStatus,
+    response: LoginStatus,
     errors: [...admin, 'not_found'],
   }),
   adminListAudit: route({
@@ -68,9 +78,9 @@ export const routes = {
     fn: 'admin',
     role: 'admin',
     summary: 'Audit records of a subject or of an actor (one of them required), newest first, paged',
-    query: a.AuditQuery,
+    query: AuditQuery,
     status: 200,
-    response: a.AuditPage,
+    response: AuditPage,
     errors: [...admin, 'invalid_cursor'],
   }),
 } as const satisfies Record<string, RouteDef>;

@@ -1,6 +1,18 @@
 /** The routes the `auth` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { common, type RouteDef, route } from '../route-def.ts';
-import * as s from '../schemas.ts';
+import {
+  Accepted,
+  ConfirmBody,
+  EmailBody,
+  LoginBody,
+  LoginResult,
+  MfaLoginBody,
+  RefreshBody,
+  RegisterBody,
+  Registration,
+  ResetPasswordBody,
+  Tokens,
+} from '../schemas/auth.ts';
 
 export const routes = {
   register: route({
@@ -9,11 +21,11 @@ export const routes = {
     fn: 'auth',
     role: 'public',
     summary: 'Register a customer (the same answer for a new and a taken email)',
-    body: s.RegisterBody,
+    body: RegisterBody,
     status: 202,
     // 201 `confirmed` where sign-ups are confirmed automatically (BANK_AUTO_CONFIRM, local development).
     alsoStatus: [201],
-    response: s.Registration,
+    response: Registration,
     errors: ['validation_failed', 'weak_password'],
   }),
   confirm: route({
@@ -22,7 +34,7 @@ export const routes = {
     fn: 'auth',
     role: 'public',
     summary: 'Confirm a registration with the emailed code',
-    body: s.ConfirmBody,
+    body: ConfirmBody,
     status: 204,
     errors: ['validation_failed', 'invalid_code'],
   }),
@@ -33,9 +45,9 @@ export const routes = {
     role: 'public',
     permissions: ['cognito:public', 'cognito:users'],
     summary: 'Email a new confirmation code (always 202)',
-    body: s.EmailBody,
+    body: EmailBody,
     status: 202,
-    response: s.Accepted,
+    response: Accepted,
     errors: ['validation_failed'],
   }),
   forgotPassword: route({
@@ -45,9 +57,9 @@ export const routes = {
     role: 'public',
     permissions: ['cognito:public'],
     summary: 'Email a password-reset code (always 202)',
-    body: s.EmailBody,
+    body: EmailBody,
     status: 202,
-    response: s.Accepted,
+    response: Accepted,
     errors: ['validation_failed'],
   }),
   resetPassword: route({
@@ -57,7 +69,7 @@ export const routes = {
     role: 'public',
     permissions: ['cognito:public', 'cognito:users', 'table:write'],
     summary: 'Set a new password with the emailed code; signs out every session and clears login locks',
-    body: s.ResetPasswordBody,
+    body: ResetPasswordBody,
     status: 204,
     errors: ['validation_failed', 'invalid_code', 'weak_password', 'reset_locked', 'verification_locked'],
   }),
@@ -67,9 +79,9 @@ export const routes = {
     fn: 'auth',
     role: 'public',
     summary: 'Log in with email and password (MFA on: a TOTP challenge instead of tokens)',
-    body: s.LoginBody,
+    body: LoginBody,
     status: 200,
-    response: s.LoginResult,
+    response: LoginResult,
     errors: [
       'validation_failed',
       'invalid_credentials',
@@ -86,9 +98,9 @@ export const routes = {
     role: 'public',
     permissions: ['cognito:public', 'table:write'],
     summary: 'Finish an MFA login with the code from the authenticator app',
-    body: s.MfaLoginBody,
+    body: MfaLoginBody,
     status: 200,
-    response: s.Tokens,
+    response: Tokens,
     errors: [
       'validation_failed',
       'invalid_code',
@@ -104,9 +116,9 @@ export const routes = {
     fn: 'auth',
     role: 'public',
     summary: 'New access and id tokens from a refresh token',
-    body: s.RefreshBody,
+    body: RefreshBody,
     status: 200,
-    response: s.Tokens,
+    response: Tokens,
     errors: ['validation_failed', 'invalid_refresh_token', 'user_disabled'],
   }),
   logout: route({
@@ -115,7 +127,7 @@ export const routes = {
     fn: 'auth',
     role: 'customer',
     summary: 'Revoke one of the caller\u2019s refresh tokens',
-    body: s.RefreshBody,
+    body: RefreshBody,
     status: 204,
     errors: [...common, 'invalid_token'],
   }),

@@ -1,6 +1,6 @@
 /** The routes the `events-api` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { common, type RouteDef, route } from '../route-def.ts';
-import * as s from '../schemas.ts';
+import { EventPage, EventsQuery, NotificationPreferences } from '../schemas/events.ts';
 
 export const routes = {
   listEvents: route({
@@ -9,9 +9,9 @@ export const routes = {
     fn: 'events-api',
     role: 'customer',
     summary: 'The caller\u2019s events, oldest first, from a cursor (kept 30 days)',
-    query: s.EventsQuery,
+    query: EventsQuery,
     status: 200,
-    response: s.EventPage,
+    response: EventPage,
     errors: [...common, 'invalid_cursor'],
   }),
   getNotifications: route({
@@ -21,7 +21,7 @@ export const routes = {
     role: 'customer',
     summary: 'The caller\u2019s email notification preferences',
     status: 200,
-    response: s.NotificationPreferences,
+    response: NotificationPreferences,
     errors: common,
   }),
   putNotifications: route({
@@ -30,9 +30,9 @@ export const routes = {
     fn: 'events-api',
     role: 'customer',
     summary: 'Set the caller\u2019s email notification preferences',
-    body: s.NotificationPreferences,
+    body: NotificationPreferences,
     status: 200,
-    response: s.NotificationPreferences,
+    response: NotificationPreferences,
     errors: common,
   }),
 } as const satisfies Record<string, RouteDef>;

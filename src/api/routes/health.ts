@@ -1,6 +1,6 @@
 /** The routes the `health` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { type RouteDef, route } from '../route-def.ts';
-import * as s from '../schemas.ts';
+import { Health } from '../schemas/health.ts';
 
 export const routes = {
   health: route({
@@ -10,7 +10,7 @@ export const routes = {
     role: 'public',
     summary: 'Liveness check',
     status: 200,
-    response: s.Health,
+    response: Health,
     errors: [],
   }),
 } as const satisfies Record<string, RouteDef>;

@@ -1,6 +1,15 @@
 /** The routes the `money` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { keyed, money, type RouteDef, route } from '../route-def.ts';
-import * as s from '../schemas.ts';
+import {
+  BatchTransferBody,
+  BatchTransferResult,
+  MoneyBody,
+  PostTransferBody,
+  RefundBody,
+  TransferBody,
+} from '../schemas/money.ts';
+import { AccountParams, TransactionParams } from '../schemas/primitives.ts';
+import { Transaction } from '../schemas/transactions.ts';
 
 export const routes = {
   deposit: route({
@@ -10,10 +19,10 @@ export const routes = {
     role: 'customer',
     idempotent: true,
     summary: 'Deposit into an account (up to the daily deposit limit)',
-    params: s.AccountParams,
-    body: s.MoneyBody,
+    params: AccountParams,
+    body: MoneyBody,
     status: 201,
-    response: s.Transaction,
+    response: Transaction,
     errors: [...keyed, 'deposit_limit_exceeded'],
   }),
   withdraw: route({
@@ -23,10 +32,10 @@ export const routes = {
     role: 'customer',
     idempotent: true,
     summary: 'Withdraw from an account',
-    params: s.AccountParams,
-    body: s.MoneyBody,
+    params: AccountParams,
+    body: MoneyBody,
     status: 201,
-    response: s.Transaction,
+    response: Transaction,
     errors: money,
   }),
   transfer: route({
@@ -36,9 +45,9 @@ export const routes = {
     role: 'customer',
     idempotent: true,
     summary: 'Transfer to an account number, at once or pending (a hold until posted, voided or expired)',
-    body: s.TransferBody,
+    body: TransferBody,
     status: 201,
-    response: s.Transaction,
+    response: Transaction,
     errors: [...money, 'currency_mismatch', 'same_account', 'recipient_not_found', 'too_many_holds'],
   }),
   transferBatch: route({
@@ -48,9 +57,9 @@ export const routes = {
     role: 'customer',
     idempotent: true,
     summary: 'Bulk payment: one account pays up to 24 recipients, all posted together or none',
-    body: s.BatchTransferBody,
+    body: BatchTransferBody,
     status: 201,
-    response: s.BatchTransferResult,
+    response: BatchTransferResult,
     errors: [...money, 'currency_mismatch', 'batch_rejected'],
   }),
   postTransfer: route({
@@ -60,10 +69,10 @@ export const routes = {
     role: 'customer',
     idempotent: true,
     summary: 'Post a pending transfer, all of it or less; the rest is released',
-    params: s.TransactionParams,
-    body: s.PostTransferBody,
+    params: TransactionParams,
+    body: PostTransferBody,
     status: 200,
-    response: s.Transaction,
+    response: Transaction,
     errors: [...keyed, 'amount_exceeds_hold', 'transaction_not_pending', 'transaction_expired'],
   }),
   voidTransfer: route({
@@ -73,9 +82,9 @@ export const routes = {
     role: 'customer',
     idempotent: true,
     summary: 'Void a pending transfer: its hold is released',
-    params: s.TransactionParams,
+    params: TransactionParams,
     status: 200,
-    response: s.Transaction,
+    response: Transaction,
     errors: [...keyed, 'transaction_not_pending', 'transaction_expired'],
   }),
   refund: route({
@@ -85,10 +94,10 @@ export const routes = {
     role: 'customer',
     idempotent: true,
     summary: 'Refund part or all of a posted transfer you received',
-    params: s.TransactionParams,
-    body: s.RefundBody,
+    params: TransactionParams,
+    body: RefundBody,
     status: 201,
-    response: s.Transaction,
+    response: Transaction,
     errors: [...keyed, 'insufficient_funds', 'not_refundable', 'refund_exceeds_amount', 'credit_not_settled'],
   }),
 } as const satisfies Record<string, RouteDef>;

@@ -1,6 +1,6 @@
 /** The routes the `payees` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { common, type RouteDef, route } from '../route-def.ts';
-import * as s from '../schemas.ts';
+import { Payee, PayeeBody, PayeeCheck, PayeeList, PayeeParams } from '../schemas/payees.ts';
 
 export const routes = {
   createPayee: route({
@@ -9,9 +9,9 @@ export const routes = {
     fn: 'payees',
     role: 'customer',
     summary: 'Save a payee; the name is checked against the account holder\u2019s (confirmation of payee)',
-    body: s.PayeeBody,
+    body: PayeeBody,
     status: 201,
-    response: s.Payee,
+    response: Payee,
     errors: [...common, 'recipient_not_found', 'payee_limit_reached'],
   }),
   listPayees: route({
@@ -21,7 +21,7 @@ export const routes = {
     role: 'customer',
     summary: 'The caller\u2019s saved payees',
     status: 200,
-    response: s.PayeeList,
+    response: PayeeList,
     errors: common,
   }),
   checkPayee: route({
@@ -30,9 +30,9 @@ export const routes = {
     fn: 'payees',
     role: 'customer',
     summary: 'Check a name against an account number without saving (20 a minute)',
-    body: s.PayeeBody,
+    body: PayeeBody,
     status: 200,
-    response: s.PayeeCheck,
+    response: PayeeCheck,
     errors: [...common, 'recipient_not_found', 'rate_limited'],
   }),
   getPayee: route({
@@ -41,9 +41,9 @@ export const routes = {
     fn: 'payees',
     role: 'customer',
     summary: 'One saved payee',
-    params: s.PayeeParams,
+    params: PayeeParams,
     status: 200,
-    response: s.Payee,
+    response: Payee,
     errors: [...common, 'not_found'],
   }),
   deletePayee: route({
@@ -52,7 +52,7 @@ export const routes = {
     fn: 'payees',
     role: 'customer',
     summary: 'Delete a saved payee',
-    params: s.PayeeParams,
+    params: PayeeParams,
     status: 204,
     errors: [...common, 'not_found'],
   }),

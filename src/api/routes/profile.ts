@@ -1,8 +1,16 @@
 /** The routes the `profile` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 
-import * as a from '../admin-schemas.ts';
 import { common, type RouteDef, route } from '../route-def.ts';
-import * as s from '../schemas.ts';
+import {
+  ActivityPage,
+  ActivityQuery,
+  ChangePasswordBody,
+  DisableTotpBody,
+  Me,
+  MfaStatus,
+  TotpCodeBody,
+  TotpEnrolment,
+} from '../schemas/profile.ts';
 
 export const routes = {
   me: route({
@@ -12,7 +20,7 @@ export const routes = {
     role: 'customer',
     summary: 'The caller\u2019s profile',
     status: 200,
-    response: s.Me,
+    response: Me,
     errors: common,
   }),
   changePassword: route({
@@ -22,7 +30,7 @@ export const routes = {
     role: 'customer',
     permissions: ['cognito:public', 'table:write'],
     summary: 'Change the password',
-    body: s.ChangePasswordBody,
+    body: ChangePasswordBody,
     status: 204,
     errors: [...common, 'wrong_password', 'weak_password', 'verification_locked'],
   }),
@@ -34,7 +42,7 @@ export const routes = {
     permissions: ['cognito:public', 'table:read'],
     summary: 'Which second factors are on',
     status: 200,
-    response: s.MfaStatus,
+    response: MfaStatus,
     errors: common,
   }),
   enrolTotp: route({
@@ -45,7 +53,7 @@ export const routes = {
     permissions: ['cognito:public', 'table:read'],
     summary: 'Start TOTP enrolment: a secret and an otpauth:// URI for the authenticator app',
     status: 200,
-    response: s.TotpEnrolment,
+    response: TotpEnrolment,
     errors: [...common, 'mfa_already_enabled'],
   }),
   verifyTotp: route({
@@ -55,7 +63,7 @@ export const routes = {
     role: 'customer',
     permissions: ['cognito:public', 'table:write'],
     summary: 'Turn TOTP MFA on with a first code from the app',
-    body: s.TotpCodeBody,
+    body: TotpCodeBody,
     status: 204,
     errors: [...common, 'invalid_code', 'verification_locked'],
   }),
@@ -66,7 +74,7 @@ export const routes = {
     role: 'customer',
     permissions: ['cognito:public', 'table:write'],
     summary: 'Turn TOTP MFA off (needs a current code and the password)',
-    body: s.DisableTotpBody,
+    body: DisableTotpBody,
     status: 204,
     errors: [...common, 'invalid_code', 'wrong_password', 'mfa_not_enabled', 'verification_locked'],
   }),
@@ -86,9 +94,9 @@ export const routes = {
     fn: 'profile',
     role: 'customer',
     summary: 'The caller\u2019s security activity (logins, failures, resets, MFA), newest first, paged',
-    query: a.ActivityQuery,
+    query: ActivityQuery,
     status: 200,
-    response: a.ActivityPage,
+    response: ActivityPage,
     errors: [...common, 'invalid_cursor'],
   }),
 } as const satisfies Record<string, RouteDef>;

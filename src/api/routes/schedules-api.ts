@@ -1,6 +1,6 @@
 /** The routes the `schedules-api` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { common, type RouteDef, route } from '../route-def.ts';
-import * as s from '../schemas.ts';
+import { Schedule, ScheduleBody, ScheduleList, ScheduleParams } from '../schemas/schedules.ts';
 
 export const routes = {
   createSchedule: route({
@@ -9,9 +9,9 @@ export const routes = {
     fn: 'schedules-api',
     role: 'customer',
     summary: 'Schedule a one-off, weekly or monthly transfer',
-    body: s.ScheduleBody,
+    body: ScheduleBody,
     status: 201,
-    response: s.Schedule,
+    response: Schedule,
     errors: [
       ...common,
       'not_found',
@@ -29,7 +29,7 @@ export const routes = {
     role: 'customer',
     summary: 'The caller\u2019s scheduled transfers',
     status: 200,
-    response: s.ScheduleList,
+    response: ScheduleList,
     errors: common,
   }),
   getSchedule: route({
@@ -38,9 +38,9 @@ export const routes = {
     fn: 'schedules-api',
     role: 'customer',
     summary: 'One scheduled transfer with its runs, newest first',
-    params: s.ScheduleParams,
+    params: ScheduleParams,
     status: 200,
-    response: s.Schedule,
+    response: Schedule,
     errors: [...common, 'not_found'],
   }),
   cancelSchedule: route({
@@ -49,9 +49,9 @@ export const routes = {
     fn: 'schedules-api',
     role: 'customer',
     summary: 'Cancel a scheduled transfer: no later run starts',
-    params: s.ScheduleParams,
+    params: ScheduleParams,
     status: 200,
-    response: s.Schedule,
+    response: Schedule,
     errors: [...common, 'not_found'],
   }),
 } as const satisfies Record<string, RouteDef>;

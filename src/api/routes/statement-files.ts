@@ -1,6 +1,6 @@
 /** The routes the `statement-files` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { common, type RouteDef, route } from '../route-def.ts';
-import * as s from '../schemas.ts';
+import { DownloadLink, StatementParams, StatementQuery } from '../schemas/statements.ts';
 
 export const routes = {
   getStatement: route({
@@ -9,10 +9,10 @@ export const routes = {
     fn: 'statement-files',
     role: 'customer',
     summary: 'A presigned URL (5 minutes) to download one month\u2019s statement as PDF or CSV',
-    params: s.StatementParams,
-    query: s.StatementQuery,
+    params: StatementParams,
+    query: StatementQuery,
     status: 200,
-    response: s.DownloadLink,
+    response: DownloadLink,
     errors: [...common, 'not_found'],
   }),
 } as const satisfies Record<string, RouteDef>;

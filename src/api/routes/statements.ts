@@ -1,6 +1,7 @@
 /** The routes the `statements` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { common, type RouteDef, route } from '../route-def.ts';
-import * as s from '../schemas.ts';
+import { AccountParams } from '../schemas/primitives.ts';
+import { ExportQuery, StatementList } from '../schemas/statements.ts';
 
 export const routes = {
   listStatements: route({
@@ -9,9 +10,9 @@ export const routes = {
     fn: 'statements',
     role: 'customer',
     summary: 'Monthly statements since the account opened, the current month to date',
-    params: s.AccountParams,
+    params: AccountParams,
     status: 200,
-    response: s.StatementList,
+    response: StatementList,
     errors: [...common, 'not_found'],
   }),
   exportCsv: route({
@@ -20,8 +21,8 @@ export const routes = {
     fn: 'statements',
     role: 'customer',
     summary: 'The account\u2019s postings in a range of up to a year, as CSV (text/csv)',
-    params: s.AccountParams,
-    query: s.ExportQuery,
+    params: AccountParams,
+    query: ExportQuery,
     status: 200,
     produces: 'text/csv',
     errors: [...common, 'not_found', 'export_too_large'],

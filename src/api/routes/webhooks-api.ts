@@ -1,6 +1,16 @@
 /** The routes the `webhooks-api` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { common, type RouteDef, route } from '../route-def.ts';
-import * as s from '../schemas.ts';
+import {
+  DeliveriesQuery,
+  Delivery,
+  DeliveryPage,
+  DeliveryParams,
+  Webhook,
+  WebhookBody,
+  WebhookCreated,
+  WebhookList,
+  WebhookParams,
+} from '../schemas/webhooks.ts';
 
 export const routes = {
   createWebhook: route({
@@ -9,9 +19,9 @@ export const routes = {
     fn: 'webhooks-api',
     role: 'customer',
     summary: 'Register a webhook endpoint (its secret is shown only in this answer)',
-    body: s.WebhookBody,
+    body: WebhookBody,
     status: 201,
-    response: s.WebhookCreated,
+    response: WebhookCreated,
     errors: [...common, 'invalid_webhook_url', 'webhook_limit_reached'],
   }),
   listWebhooks: route({
@@ -21,7 +31,7 @@ export const routes = {
     role: 'customer',
     summary: 'The caller\u2019s webhook endpoints',
     status: 200,
-    response: s.WebhookList,
+    response: WebhookList,
     errors: common,
   }),
   getWebhook: route({
@@ -30,9 +40,9 @@ export const routes = {
     fn: 'webhooks-api',
     role: 'customer',
     summary: 'One webhook endpoint',
-    params: s.WebhookParams,
+    params: WebhookParams,
     status: 200,
-    response: s.Webhook,
+    response: Webhook,
     errors: [...common, 'not_found'],
   }),
   deleteWebhook: route({
@@ -41,7 +51,7 @@ export const routes = {
     fn: 'webhooks-api',
     role: 'customer',
     summary: 'Delete a webhook endpoint',
-    params: s.WebhookParams,
+    params: WebhookParams,
     status: 204,
     errors: [...common, 'not_found'],
   }),
@@ -51,10 +61,10 @@ export const routes = {
     fn: 'webhooks-api',
     role: 'customer',
     summary: 'An endpoint\u2019s deliveries and their attempts, newest first, paged',
-    params: s.WebhookParams,
-    query: s.DeliveriesQuery,
+    params: WebhookParams,
+    query: DeliveriesQuery,
     status: 200,
-    response: s.DeliveryPage,
+    response: DeliveryPage,
     errors: [...common, 'not_found', 'invalid_cursor'],
   }),
   retryDelivery: route({
@@ -63,9 +73,9 @@ export const routes = {
     fn: 'webhooks-api',
     role: 'customer',
     summary: 'Send a delivery again now; answers the delivery with this attempt',
-    params: s.DeliveryParams,
+    params: DeliveryParams,
     status: 200,
-    response: s.Delivery,
+    response: Delivery,
     errors: [...common, 'not_found', 'service_unavailable'],
   }),
 } as const satisfies Record<string, RouteDef>;

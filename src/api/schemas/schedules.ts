@@ -1,0 +1,73 @@
+/** Scheduled transfers: the `schedules-api` function's routes (issue 15). */
+import * as z from 'zod/mini';
+import {
+  AccountNumber,
+  Amount,
+  CalendarDate,
+  CurrencyCode,
+  Description,
+  doc,
+  Id,
+  Instant,
+  str,
+} from './primitives.ts';
+
+export const ScheduleBody = doc(
+  z
+    .strictObject({
+      fromAccountId: Id,
+      toAccountNumber: z.optional(AccountNumber),
+      payeeId: z.optional(Id),
+      amount: Amount,
+      currency: CurrencyCode,
+      description: z.optional(Description),
+      startDate: CalendarDate,
+      frequency: z.enum(['once', 'weekly', 'monthly']),
+      endDate: z.optional(CalendarDate),
+      count: z.optional(z.int().check(z.minimum(1), z.maximum(240))),
+    })
+    .check(
+      z.refine(
+        (b: { toAccountNumber?: string | undefined; payeeId?: string | undefined }) =>
+          (b.toAccountNumber === undefined) !== (b.payeeId === undefined),
+        { message: 'give exactly one of toAccountNumber and payeeId', path: ['toAccountNumber'] },
+      ),
+    ),
+  { id: 'ScheduledTransferRequest' },
+);
+export const ScheduleParams = z.strictObject({ id: Id });
+export const ScheduleRun = doc(
+  z.object({
+    runDate: CalendarDate,
+    outcome: z.enum(['succeeded', 'failed']),
+    transactionId: z.optional(Id),
+    errorCode: z.optional(str(2048)),
+    at: Instant,
+  }),
+  { id: 'ScheduledTransferRun' },
+);
+export const Schedule = doc(
+  z.object({
+    id: Id,
+    fromAccountId: Id,
+    toAccountNumber: AccountNumber,
+    payeeId: z.optional(Id),
+    amount: z.int(),
+    currency: CurrencyCode,
+    description: str(2048),
+    startDate: CalendarDate,
+    frequency: z.enum(['once', 'weekly', 'monthly']),
+    endDate: z.optional(CalendarDate),
+    count: z.optional(z.int()),
+    status: z.enum(['active', 'ended', 'cancelled']),
+    nextRunDate: z.nullable(CalendarDate),
+    runsDone: z.int(),
+    endReason: z.optional(z.enum(['completed', 'source_closed'])),
+    createdAt: Instant,
+    runs: z.optional(z.array(ScheduleRun).check(z.maxLength(100))),
+  }),
+  { id: 'ScheduledTransfer' },
+);
+export const ScheduleList = doc(z.object({ items: z.array(Schedule).check(z.maxLength(1000)) }), {
+  id: 'ScheduledTransferList',
+});
