@@ -24,7 +24,7 @@ import { createDocumentClient, type Db } from './db.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { keys } from './keys.ts';
 import { type DeferCredits, LedgerStore } from './ledger.ts';
-import { CreditSettler, incomingOf, unsettledCredits } from './ledger-settle.ts';
+import { CreditSettler, incomingOf, unsettledCredits, withIncoming } from './ledger-settle.ts';
 import { UserStore } from './users.ts';
 import { verifyLedger } from './verify.ts';
 
@@ -310,6 +310,59 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect((await verifyLedger(db, quiet)).problems).toEqual([]);
   });
 
+  it('the account and its incoming credits are read consistent with each other, whenever a settlement comes', async () => {
+    const { accounts, settler, b, pay } = await pair(quiet, 'view');
+    await pay(30);
+    const first = await accounts.mustGet('view-b', b.id);
+    expect(first).toMatchObject({ balance: 0 });
+    // The settlement lands after the credits were read and before the account is read again: read
+    // once each, the view would show the 30 twice (in the balance and as incoming).
+    let reads = 0;
+    const reread = async () => {
+      if (reads++ === 0) expect(await settler.settle('view-b', b.id)).toBe(1);
+      return accounts.mustGet('view-b', b.id);
+    };
+    const view = await withIncoming(db, quiet, first, reread);
+    expect(view.account.balance + view.incoming).toBe(30);
+    expect(view).toMatchObject({ account: { balance: 30 }, incoming: 0 });
+    expect(reads).toBe(2);
+    // Nothing moves: one pass.
+    await pay(20);
+    reads = 1;
+    const quietView = await withIncoming(db, quiet, await accounts.mustGet('view-b', b.id), reread);
+    expect(quietView).toMatchObject({ account: { balance: 30 }, incoming: 20 });
+    expect(reads).toBe(2);
+  });
+
+  it("history: a credit settled between the credits' read and the postings' read is listed once, posted", async () => {
+    const { accounts, settler, b, pay } = await pair(quiet, 'hist');
+    const out = await pay(25);
+    if (out.kind !== 'journal') throw new Error('not posted');
+    // The ledger's reads go through a client that settles the account just before the second Query
+    // (the postings'), after the first (the credits') saw the credit unsettled.
+    let queries = 0;
+    const racing = new Proxy(db, {
+      get: (target, prop, receiver) =>
+        prop === 'send'
+          ? async (command: { constructor: { name: string } }) => {
+              if (command.constructor.name === 'QueryCommand' && ++queries === 2)
+                expect(await settler.settle('hist-b', b.id)).toBe(1);
+              return target.send(command as never);
+            }
+          : Reflect.get(target, prop, receiver),
+    });
+    const ledger = new LedgerStore(racing, quiet, accounts, new IdempotencyStore(racing, quiet, 48 * 3600), {
+      systemShards: 4,
+      dailyLimit: 1_000_000,
+      deferCredits: 'always',
+    });
+    const page = await ledger.postings(b.id, { limit: 10 });
+    expect(queries).toBe(2);
+    expect(page.items).toEqual([
+      expect.objectContaining({ journalId: out.journal.id, status: 'posted', balanceAfter: 25 }),
+    ]);
+  });
+
   it("a credit that raced its account's close is never folded into the closed account; the sweeper goes on with the others", async () => {
     const { accounts, settler, b, pay } = await pair(quiet, 'shut');
     const other = await pair(quiet, 'open');
@@ -442,7 +495,13 @@ describe('through the handlers (BANK_DEFER_CREDITS=always), the stream stopped t
     expect(pending.body.items).toEqual([
       expect.objectContaining({ transactionId: id, status: 'pending', amount: 30, balanceAfter: null }),
     ]);
-    expect((await call('getTransaction', { user: bob, params: { id } })).body.balanceAfter).toBeUndefined();
+    const unsettled = await call('getTransaction', { user: bob, params: { id } });
+    expect(unsettled.body).toMatchObject({ status: 'pending', amount: 30 });
+    expect(unsettled.body.balanceAfter).toBeUndefined();
+    expect((await call('getTransaction', { user: alice, params: { id } })).body).toMatchObject({
+      status: 'posted',
+      balanceAfter: 70,
+    });
     const refund = { user: bob, params: { id }, body: { amount: 5 }, headers: key() };
     const early = await call('refund', refund);
     expect(early.status).toBe(409);
@@ -462,7 +521,10 @@ describe('through the handlers (BANK_DEFER_CREDITS=always), the stream stopped t
     expect(settled.body.items).toEqual([
       expect.objectContaining({ transactionId: id, status: 'posted', balanceAfter: 30 }),
     ]);
-    expect((await call('getTransaction', { user: bob, params: { id } })).body.balanceAfter).toBe(30);
+    expect((await call('getTransaction', { user: bob, params: { id } })).body).toMatchObject({
+      status: 'posted',
+      balanceAfter: 30,
+    });
     // The same key, now that it settled: the refund goes through.
     expect((await call('refund', refund)).status).toBe(201);
     expect((await verifyLedger(db, table)).problems).toEqual([]);
