@@ -4,7 +4,8 @@
  * On AWS two overlapping transactions that touch one item conflict, so a transfer that updates its
  * recipient's account item serializes every sender paying that account. With `deferCredits` on, a
  * transfer posts the sender's side at once and writes its credit as a NEW item under the recipient
- * (`ACCOUNT#<id> / IN#<time>#<journalId>`, entity `credit`) in the same transaction as the debit, the
+ * (`CREDIT#<accountId> / IN#<time>#<journalId>`, entity `credit`: a partition of its own, so that
+ * the functions that delete credits may delete nothing else) in the same transaction as the debit, the
  * journal (`unsettled: true`), the daily limit and the idempotency record: no item another credit
  * touches. The recipient's `available` does not include it, so nothing can be overdrawn.
  *
