@@ -20,10 +20,11 @@ import { type ConflictEmulator, emulateConflicts } from '../local/conflicts.ts';
 import { contextFor } from '../local/functions.ts';
 import { type StreamPoller, startStreamPoller } from '../local/streams.ts';
 import { AccountStore } from './accounts.ts';
-import { createDocumentClient, type Db } from './db.ts';
+import { createDocumentClient, type Db, type TransactItem } from './db.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { keys } from './keys.ts';
 import { type DeferCredits, LedgerStore } from './ledger.ts';
+import { BatchLedgerStore } from './ledger-batch.ts';
 import { CreditSettler, incomingOf, unsettledCredits, withIncoming } from './ledger-settle.ts';
 import { UserStore } from './users.ts';
 import { verifyLedger } from './verify.ts';
@@ -434,6 +435,107 @@ describe('settlement without the stream (a table no settler reads)', () => {
     const [settled] = (await ledger.postings(b.id, { limit: 10, type: 'transfer' })).items;
     expect(settled).toMatchObject({ journalId: out.journal.id, status: 'posted', balanceAfter: 60 });
     expect((await verifyLedger(db, quiet)).problems).toEqual([]);
+  });
+
+  /** A bulk payment of 3 from `<prefix>-a` (funded 100): twice to one recipient, once to another. */
+  const bulk = async (prefix: string, deferCredits: DeferCredits, ledgerDb?: (db: Db) => Db) => {
+    const accounts = new AccountStore(db, quiet);
+    const l = ledgerDb ? ledgerDb(db) : db;
+    const ledger = new BatchLedgerStore(l, quiet, accounts, new IdempotencyStore(l, quiet, 48 * 3600), {
+      systemShards: 4,
+      dailyLimit: 1_000_000,
+      deferCredits,
+    });
+    const settler = new CreditSettler(db, quiet, accounts, { systemShards: 4 });
+    const open = (o: string) =>
+      accounts.open({ ownerId: `${prefix}-${o}`, type: 'checking', currency: 'USD' });
+    const [a, b, c] = [await open('a'), await open('b'), await open('c')];
+    await ledger.deposit({
+      user: `${prefix}-a`,
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: a.id,
+      amount: 100,
+    });
+    const out = await ledger.transferBatch({
+      user: `${prefix}-a`,
+      idempotencyKey: 'bulk',
+      fingerprint: 'bulk',
+      fromAccountId: a.id,
+      currency: 'USD',
+      transfers: [
+        { toAccountNumber: b.number, amount: 10 },
+        { toAccountNumber: c.number, amount: 20 },
+        { toAccountNumber: b.number, amount: 30 },
+      ],
+    });
+    if (out.kind !== 'batch') throw new Error(`not posted: ${JSON.stringify(out)}`);
+    return { accounts, settler, a, b, c, journals: out.journals };
+  };
+
+  it('bulk payment, every credit deferred: the recipients are not written; the settler folds the credits in exactly', async () => {
+    const { accounts, settler, a, b, c, journals } = await bulk('bulk-all', 'always');
+    expect(journals.map((j) => [j.unsettled, j.from?.balanceAfter, j.to?.balanceAfter])).toEqual([
+      [true, 90, undefined],
+      [true, 70, undefined],
+      [true, 40, undefined],
+    ]);
+    expect(await accounts.mustGet('bulk-all-b', b.id)).toMatchObject({ balance: 0, version: 0 });
+    expect(await incomingOf(db, quiet, b.id)).toBe(40);
+    expect(await incomingOf(db, quiet, c.id)).toBe(20);
+    expect((await verifyLedger(db, quiet)).problems).toEqual([]);
+    expect(await settler.settle('bulk-all-b', b.id)).toBe(2);
+    expect(await settler.settle('bulk-all-c', c.id)).toBe(1);
+    expect((await accounts.mustGet('bulk-all-a', a.id)).balance).toBe(40);
+    expect((await accounts.mustGet('bulk-all-b', b.id)).balance).toBe(40);
+    expect((await accounts.mustGet('bulk-all-c', c.id)).balance).toBe(20);
+    expect((await verifyLedger(db, quiet)).problems).toEqual([]);
+  });
+
+  it('bulk payment, contended (the default): a batch that lost a race on a recipient is planned again with its credits deferred', async () => {
+    let lost = 0;
+    // The first transaction is cancelled as AWS cancels it when another credit to that recipient is in
+    // flight: TransactionConflict at the recipient's account item (the emulation gives the same).
+    const racing = (inner: Db): Db =>
+      new Proxy(inner, {
+        get: (target, prop, receiver) =>
+          prop === 'send'
+            ? async (command: {
+                constructor: { name: string };
+                input: { TransactItems?: TransactItem[] };
+              }) => {
+                const items = command.input.TransactItems ?? [];
+                const at = items.findIndex(
+                  (i) =>
+                    String(i.Update?.Key?.sk ?? '').startsWith('ACCOUNT#') &&
+                    String(i.Update?.Key?.pk).startsWith('USER#bulk-race-b'),
+                );
+                if (command.constructor.name === 'TransactWriteCommand' && at >= 0 && lost++ === 0)
+                  throw Object.assign(new Error('Transaction cancelled'), {
+                    name: 'TransactionCanceledException',
+                    CancellationReasons: items.map((_, i) => ({
+                      Code: i === at ? 'TransactionConflict' : 'None',
+                    })),
+                  });
+                return target.send(command as never);
+              }
+            : Reflect.get(target, prop, receiver),
+      });
+    const { accounts, settler, b, c, journals } = await bulk('bulk-race', 'contended', racing);
+    expect(lost).toBe(1);
+    expect(journals.every((j) => j.unsettled)).toBe(true);
+    expect(await incomingOf(db, quiet, b.id)).toBe(40);
+    expect(await settler.settle('bulk-race-b', b.id)).toBe(2);
+    expect(await settler.settle('bulk-race-c', c.id)).toBe(1);
+    expect((await accounts.mustGet('bulk-race-b', b.id)).balance).toBe(40);
+    expect((await verifyLedger(db, quiet)).problems).toEqual([]);
+    // Uncontended, the same batch credits its recipients at once.
+    const calm = await bulk('bulk-calm', 'contended');
+    expect(calm.journals.map((j) => [j.unsettled, j.to?.balanceAfter])).toEqual([
+      [undefined, 10],
+      [undefined, 20],
+      [undefined, 40],
+    ]);
   });
 
   it('a crash between credit and settlement: verify-ledger flags the stranded credit, the sweeper settles it', async () => {

@@ -722,7 +722,7 @@ export class LedgerStore {
   }
 
   /** Whether this attempt of a transfer defers its credit (LedgerOptions.deferCredits). */
-  private deferCredit(contended: ReadonlySet<Name>): boolean {
+  protected deferCredit(contended: ReadonlySet<Name>): boolean {
     const mode = this.opts.deferCredits ?? 'off';
     return mode === 'always' || (mode === 'contended' && contended.has('to'));
   }
