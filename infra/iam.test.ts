@@ -226,6 +226,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
   it('lets a function delete only in the partitions it declares, never a journal, balance shard or record', async () => {
     const partitions = [
       'ACCOUNT#a-1',
+      'CREDIT#a-1',
       'USER#u-1',
       'EMAIL#e-1',
       'JOURNAL#j-1',
@@ -248,6 +249,15 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'notifier',
       'settler',
     ]);
+    // The functions that settle credits may delete a credit, never a posting or an account.
+    for (const fn of ['settler', 'sweep'] as const) {
+      expect(await simulate(s.policies[fn], 'dynamodb:DeleteItem', arns.table, 'CREDIT#a-1'), fn).toBe(
+        'Allowed',
+      );
+      expect(await simulate(s.policies[fn], 'dynamodb:DeleteItem', arns.table, 'ACCOUNT#a-1'), fn).toBe(
+        'ImplicitlyDenied',
+      );
+    }
   });
 
   it('audit items are append-only: no role updates or deletes one; only audit writers put one', async () => {

@@ -184,8 +184,8 @@ export const functions = {
     trigger: { type: 'schedule', minutes: 1 },
     timeoutSeconds: 60,
     permissions: ['table:write', 'table:delete'],
-    // A credit the settler missed is settled (its item deleted, ACCOUNT#<id>/IN#...).
-    deletePartitions: ['ACCOUNT#'],
+    // A credit the settler missed is settled (its item deleted, CREDIT#<accountId>/IN#...).
+    deletePartitions: ['CREDIT#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',
@@ -393,8 +393,9 @@ export const functions = {
       filter: { eventNames: ['INSERT'], entities: ['credit'] },
     },
     permissions: ['table:write', 'table:delete'],
-    // A settled credit item is deleted (ACCOUNT#<id>/IN#...) in the settlement's transaction.
-    deletePartitions: ['ACCOUNT#'],
+    // A settled credit item is deleted (CREDIT#<accountId>/IN#...) in the settlement's transaction:
+    // credits have a partition of their own, so neither may delete a posting or an account.
+    deletePartitions: ['CREDIT#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

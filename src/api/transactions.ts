@@ -21,6 +21,8 @@ export const visibleTo = (j: Journal, user: string): boolean =>
 /**
  * The journal as `user` sees it: another user's account ids and metadata are never shown. When the
  * user owns both sides (a transfer between their own accounts) they see the debited side's balance.
+ * A hot recipient's credit not settled yet (`unsettled`) is `pending` to its recipient, as in their
+ * history, and has no `balanceAfter`; the sender sees it `posted`.
  */
 export const transactionView = (j: Journal, user: string): TransactionView => {
   const mine = j.from?.ownerId === user ? j.from : j.to?.ownerId === user ? j.to : undefined;
@@ -32,7 +34,7 @@ export const transactionView = (j: Journal, user: string): TransactionView => {
   return {
     id: j.id,
     type: j.type,
-    status: j.status,
+    status: j.unsettled && !isSender ? 'pending' : j.status,
     amount: j.amount,
     currency: j.currency,
     ...(j.from?.ownerId === user ? { fromAccountId: j.from.accountId } : {}),

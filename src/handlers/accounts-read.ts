@@ -6,12 +6,18 @@ import { BankError } from '../domain/errors.ts';
 import { utcDay } from '../domain/ledger.ts';
 import { currencyCodes } from '../domain/money.ts';
 import { publicAccount } from '../store/accounts.ts';
-import { incomingOf } from '../store/ledger-settle.ts';
+import { withIncoming } from '../store/ledger-settle.ts';
 import { counterpartyNames } from '../store/payees.ts';
 import { accounts, cursors, db, ledger } from './context.ts';
 import { payees } from './context-payments.ts';
 import { customerGuard } from './gate.ts';
 import { historyPage, invalidQuery, utc } from './history.ts';
+
+/** The caller's account and its unsettled credits, read consistent with each other. */
+const accountWithIncoming = async (owner: string, id: string) =>
+  withIncoming(db(), config().tableName, await accounts().mustGet(owner, id), () =>
+    accounts().mustGet(owner, id),
+  );
 
 export const handler = createHandler(
   routes,
@@ -26,19 +32,17 @@ export const handler = createHandler(
     },
 
     getAccount: async ({ caller, params }) => {
-      const a = await accounts().mustGet(caller.sub, params.id);
+      const { account: a, incoming } = await accountWithIncoming(caller.sub, params.id);
       // Present when something is on its way (hot-recipient credits not settled yet): additive.
-      const incoming = await incomingOf(db(), config().tableName, a.id);
       return { body: { ...publicAccount(a), ...(incoming ? { incoming } : {}) } };
     },
 
     getBalance: async ({ caller, params, query }) => {
-      const a = await accounts().mustGet(caller.sub, params.id);
       const now = new Date();
       const at = utc(query.at, 'at');
       if (at === undefined) {
-        const { id: accountId, currency, balance, held, available } = a;
-        const incoming = await incomingOf(db(), config().tableName, a.id);
+        const { account, incoming } = await accountWithIncoming(caller.sub, params.id);
+        const { id: accountId, currency, balance, held, available } = account;
         return {
           body: {
             accountId,
@@ -52,6 +56,7 @@ export const handler = createHandler(
         };
       }
       if (Date.parse(at) > now.getTime()) throw invalidQuery('query.at', 'must not be in the future');
+      const a = await accounts().mustGet(caller.sub, params.id);
       // Before the account was opened it held nothing.
       const balance = at < a.createdAt ? 0 : await ledger().balanceAt(a.id, at);
       return { body: { accountId: a.id, currency: a.currency, at, balance } };

@@ -29,10 +29,10 @@ export const keys = {
   postingsOf: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, skPrefix: 'TX#' }),
   /** An unsettled credit to a customer account (a transfer's deferred credit side), until settled. */
   credit: (accountId: string, createdAt: string, txId: string) => ({
-    pk: `ACCOUNT#${accountId}`,
+    pk: `CREDIT#${accountId}`,
     sk: `IN#${createdAt}#${txId}`,
   }),
-  creditsOf: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, skPrefix: 'IN#' }),
+  creditsOf: (accountId: string) => ({ pk: `CREDIT#${accountId}`, skPrefix: 'IN#' }),
   /** The sweeper's index of unsettled credits (gsi1), spread over shards: `CREDITS#07`. */
   creditShard: (shard: number) => `CREDITS#${String(shard).padStart(2, '0')}`,
   idempotency: (sub: string, key: string) => ({ pk: `IDEM#${sub}#${key}`, sk: 'IDEM' }),

@@ -15,6 +15,11 @@
  *   - the sender's daily-limit counter takes the batch's total: `spent <= limit - total`.
  * The idempotency record commits in the same transaction and holds the whole outcome for replay.
  *
+ * Hot recipients (ledger-settle.ts): when an attempt loses a race on a recipient's account item (a
+ * piece named `to`), or with `deferCredits: 'always'`, the batch is planned again with every credit
+ * deferred: each transfer writes its credit as an item of its own under its recipient instead of the
+ * recipients' account items, and the settler folds them in. The sender's side is unchanged.
+ *
  * Declines (recorded with the key, replayed as they were): a transfer the rules refuse makes the whole
  * batch `batch_rejected` with `errors: [{index, code}]` naming only those; the sender's own state and
  * the totals (`insufficient_funds`, `daily_limit_exceeded`, `account_not_active`, `currency_mismatch`)
@@ -75,7 +80,8 @@ export class BatchLedgerStore extends LedgerStore {
       throw new BankError('validation_failed', `A batch has 1 to ${MAX_BATCH_TRANSFERS} transfers`);
     const batchId = randomUUID();
     const ids = req.transfers.map(() => randomUUID());
-    return this.commit<StoredBatch>(req, async (now) => {
+    return this.commit<StoredBatch>(req, async (now, contended) => {
+      const defer = this.deferCredit(contended);
       const [from, recipients] = await Promise.all([
         this.debitable(req.user, req.fromAccountId, now),
         this.recipients(req.transfers),
@@ -119,7 +125,8 @@ export class BatchLedgerStore extends LedgerStore {
         let r = running.get(to.id);
         if (!r) {
           r = { read: to, now: to, postings: 0 };
-          running.set(to.id, r);
+          // A deferred credit leaves its recipient's account item alone: nothing to write there.
+          if (!defer) running.set(to.id, r);
         }
         const plan = planTransfer(sender.now, r.now, t.amount, req.currency, this.opts.dailyLimit);
         const single = this.instant(
@@ -129,13 +136,19 @@ export class BatchLedgerStore extends LedgerStore {
           { ...req, amount: t.amount, description: t.description, metadata: t.metadata },
           { from: [sender.now, t.metadata], to: [r.now] },
           { batchId },
+          defer,
         );
-        // The journal and its postings; the accounts and the limit are written once, below.
-        pieces.push(...single.pieces.filter((p) => p.name === 'journal' || p.name.startsWith('posting:')));
+        // The journal, its postings and its credit (deferred); the accounts and the limit are written
+        // once, below.
+        pieces.push(
+          ...single.pieces.filter(
+            (p) => p.name === 'journal' || p.name === 'credit' || p.name.startsWith('posting:'),
+          ),
+        );
         journals.push(single.journal);
         const at = single.journal.postedAt as string;
         advance(sender, -t.amount, at);
-        advance(r, t.amount, at);
+        if (!defer) advance(r, t.amount, at);
       });
       const last = (r: Running) => r.now.lastPostedAt;
       pieces.push(

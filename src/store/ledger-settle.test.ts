@@ -20,11 +20,12 @@ import { type ConflictEmulator, emulateConflicts } from '../local/conflicts.ts';
 import { contextFor } from '../local/functions.ts';
 import { type StreamPoller, startStreamPoller } from '../local/streams.ts';
 import { AccountStore } from './accounts.ts';
-import { createDocumentClient, type Db } from './db.ts';
+import { createDocumentClient, type Db, type TransactItem } from './db.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { keys } from './keys.ts';
 import { type DeferCredits, LedgerStore } from './ledger.ts';
-import { CreditSettler, incomingOf, unsettledCredits } from './ledger-settle.ts';
+import { BatchLedgerStore } from './ledger-batch.ts';
+import { CreditSettler, incomingOf, unsettledCredits, withIncoming } from './ledger-settle.ts';
 import { UserStore } from './users.ts';
 import { verifyLedger } from './verify.ts';
 
@@ -310,6 +311,59 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect((await verifyLedger(db, quiet)).problems).toEqual([]);
   });
 
+  it('the account and its incoming credits are read consistent with each other, whenever a settlement comes', async () => {
+    const { accounts, settler, b, pay } = await pair(quiet, 'view');
+    await pay(30);
+    const first = await accounts.mustGet('view-b', b.id);
+    expect(first).toMatchObject({ balance: 0 });
+    // The settlement lands after the credits were read and before the account is read again: read
+    // once each, the view would show the 30 twice (in the balance and as incoming).
+    let reads = 0;
+    const reread = async () => {
+      if (reads++ === 0) expect(await settler.settle('view-b', b.id)).toBe(1);
+      return accounts.mustGet('view-b', b.id);
+    };
+    const view = await withIncoming(db, quiet, first, reread);
+    expect(view.account.balance + view.incoming).toBe(30);
+    expect(view).toMatchObject({ account: { balance: 30 }, incoming: 0 });
+    expect(reads).toBe(2);
+    // Nothing moves: one pass.
+    await pay(20);
+    reads = 1;
+    const quietView = await withIncoming(db, quiet, await accounts.mustGet('view-b', b.id), reread);
+    expect(quietView).toMatchObject({ account: { balance: 30 }, incoming: 20 });
+    expect(reads).toBe(2);
+  });
+
+  it("history: a credit settled between the credits' read and the postings' read is listed once, posted", async () => {
+    const { accounts, settler, b, pay } = await pair(quiet, 'hist');
+    const out = await pay(25);
+    if (out.kind !== 'journal') throw new Error('not posted');
+    // The ledger's reads go through a client that settles the account just before the second Query
+    // (the postings'), after the first (the credits') saw the credit unsettled.
+    let queries = 0;
+    const racing = new Proxy(db, {
+      get: (target, prop, receiver) =>
+        prop === 'send'
+          ? async (command: { constructor: { name: string } }) => {
+              if (command.constructor.name === 'QueryCommand' && ++queries === 2)
+                expect(await settler.settle('hist-b', b.id)).toBe(1);
+              return target.send(command as never);
+            }
+          : Reflect.get(target, prop, receiver),
+    });
+    const ledger = new LedgerStore(racing, quiet, accounts, new IdempotencyStore(racing, quiet, 48 * 3600), {
+      systemShards: 4,
+      dailyLimit: 1_000_000,
+      deferCredits: 'always',
+    });
+    const page = await ledger.postings(b.id, { limit: 10 });
+    expect(queries).toBe(2);
+    expect(page.items).toEqual([
+      expect.objectContaining({ journalId: out.journal.id, status: 'posted', balanceAfter: 25 }),
+    ]);
+  });
+
   it("a credit that raced its account's close is never folded into the closed account; the sweeper goes on with the others", async () => {
     const { accounts, settler, b, pay } = await pair(quiet, 'shut');
     const other = await pair(quiet, 'open');
@@ -383,6 +437,107 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect((await verifyLedger(db, quiet)).problems).toEqual([]);
   });
 
+  /** A bulk payment of 3 from `<prefix>-a` (funded 100): twice to one recipient, once to another. */
+  const bulk = async (prefix: string, deferCredits: DeferCredits, ledgerDb?: (db: Db) => Db) => {
+    const accounts = new AccountStore(db, quiet);
+    const l = ledgerDb ? ledgerDb(db) : db;
+    const ledger = new BatchLedgerStore(l, quiet, accounts, new IdempotencyStore(l, quiet, 48 * 3600), {
+      systemShards: 4,
+      dailyLimit: 1_000_000,
+      deferCredits,
+    });
+    const settler = new CreditSettler(db, quiet, accounts, { systemShards: 4 });
+    const open = (o: string) =>
+      accounts.open({ ownerId: `${prefix}-${o}`, type: 'checking', currency: 'USD' });
+    const [a, b, c] = [await open('a'), await open('b'), await open('c')];
+    await ledger.deposit({
+      user: `${prefix}-a`,
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: a.id,
+      amount: 100,
+    });
+    const out = await ledger.transferBatch({
+      user: `${prefix}-a`,
+      idempotencyKey: 'bulk',
+      fingerprint: 'bulk',
+      fromAccountId: a.id,
+      currency: 'USD',
+      transfers: [
+        { toAccountNumber: b.number, amount: 10 },
+        { toAccountNumber: c.number, amount: 20 },
+        { toAccountNumber: b.number, amount: 30 },
+      ],
+    });
+    if (out.kind !== 'batch') throw new Error(`not posted: ${JSON.stringify(out)}`);
+    return { accounts, settler, a, b, c, journals: out.journals };
+  };
+
+  it('bulk payment, every credit deferred: the recipients are not written; the settler folds the credits in exactly', async () => {
+    const { accounts, settler, a, b, c, journals } = await bulk('bulk-all', 'always');
+    expect(journals.map((j) => [j.unsettled, j.from?.balanceAfter, j.to?.balanceAfter])).toEqual([
+      [true, 90, undefined],
+      [true, 70, undefined],
+      [true, 40, undefined],
+    ]);
+    expect(await accounts.mustGet('bulk-all-b', b.id)).toMatchObject({ balance: 0, version: 0 });
+    expect(await incomingOf(db, quiet, b.id)).toBe(40);
+    expect(await incomingOf(db, quiet, c.id)).toBe(20);
+    expect((await verifyLedger(db, quiet)).problems).toEqual([]);
+    expect(await settler.settle('bulk-all-b', b.id)).toBe(2);
+    expect(await settler.settle('bulk-all-c', c.id)).toBe(1);
+    expect((await accounts.mustGet('bulk-all-a', a.id)).balance).toBe(40);
+    expect((await accounts.mustGet('bulk-all-b', b.id)).balance).toBe(40);
+    expect((await accounts.mustGet('bulk-all-c', c.id)).balance).toBe(20);
+    expect((await verifyLedger(db, quiet)).problems).toEqual([]);
+  });
+
+  it('bulk payment, contended (the default): a batch that lost a race on a recipient is planned again with its credits deferred', async () => {
+    let lost = 0;
+    // The first transaction is cancelled as AWS cancels it when another credit to that recipient is in
+    // flight: TransactionConflict at the recipient's account item (the emulation gives the same).
+    const racing = (inner: Db): Db =>
+      new Proxy(inner, {
+        get: (target, prop, receiver) =>
+          prop === 'send'
+            ? async (command: {
+                constructor: { name: string };
+                input: { TransactItems?: TransactItem[] };
+              }) => {
+                const items = command.input.TransactItems ?? [];
+                const at = items.findIndex(
+                  (i) =>
+                    String(i.Update?.Key?.sk ?? '').startsWith('ACCOUNT#') &&
+                    String(i.Update?.Key?.pk).startsWith('USER#bulk-race-b'),
+                );
+                if (command.constructor.name === 'TransactWriteCommand' && at >= 0 && lost++ === 0)
+                  throw Object.assign(new Error('Transaction cancelled'), {
+                    name: 'TransactionCanceledException',
+                    CancellationReasons: items.map((_, i) => ({
+                      Code: i === at ? 'TransactionConflict' : 'None',
+                    })),
+                  });
+                return target.send(command as never);
+              }
+            : Reflect.get(target, prop, receiver),
+      });
+    const { accounts, settler, b, c, journals } = await bulk('bulk-race', 'contended', racing);
+    expect(lost).toBe(1);
+    expect(journals.every((j) => j.unsettled)).toBe(true);
+    expect(await incomingOf(db, quiet, b.id)).toBe(40);
+    expect(await settler.settle('bulk-race-b', b.id)).toBe(2);
+    expect(await settler.settle('bulk-race-c', c.id)).toBe(1);
+    expect((await accounts.mustGet('bulk-race-b', b.id)).balance).toBe(40);
+    expect((await verifyLedger(db, quiet)).problems).toEqual([]);
+    // Uncontended, the same batch credits its recipients at once.
+    const calm = await bulk('bulk-calm', 'contended');
+    expect(calm.journals.map((j) => [j.unsettled, j.to?.balanceAfter])).toEqual([
+      [undefined, 10],
+      [undefined, 20],
+      [undefined, 40],
+    ]);
+  });
+
   it('a crash between credit and settlement: verify-ledger flags the stranded credit, the sweeper settles it', async () => {
     const t = await createTestTable('settle-crash');
     const { accounts, settler, b, pay } = await pair(t, 'crash');
@@ -442,7 +597,13 @@ describe('through the handlers (BANK_DEFER_CREDITS=always), the stream stopped t
     expect(pending.body.items).toEqual([
       expect.objectContaining({ transactionId: id, status: 'pending', amount: 30, balanceAfter: null }),
     ]);
-    expect((await call('getTransaction', { user: bob, params: { id } })).body.balanceAfter).toBeUndefined();
+    const unsettled = await call('getTransaction', { user: bob, params: { id } });
+    expect(unsettled.body).toMatchObject({ status: 'pending', amount: 30 });
+    expect(unsettled.body.balanceAfter).toBeUndefined();
+    expect((await call('getTransaction', { user: alice, params: { id } })).body).toMatchObject({
+      status: 'posted',
+      balanceAfter: 70,
+    });
     const refund = { user: bob, params: { id }, body: { amount: 5 }, headers: key() };
     const early = await call('refund', refund);
     expect(early.status).toBe(409);
@@ -462,7 +623,10 @@ describe('through the handlers (BANK_DEFER_CREDITS=always), the stream stopped t
     expect(settled.body.items).toEqual([
       expect.objectContaining({ transactionId: id, status: 'posted', balanceAfter: 30 }),
     ]);
-    expect((await call('getTransaction', { user: bob, params: { id } })).body.balanceAfter).toBe(30);
+    expect((await call('getTransaction', { user: bob, params: { id } })).body).toMatchObject({
+      status: 'posted',
+      balanceAfter: 30,
+    });
     // The same key, now that it settled: the refund goes through.
     expect((await call('refund', refund)).status).toBe(201);
     expect((await verifyLedger(db, table)).problems).toEqual([]);

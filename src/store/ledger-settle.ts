@@ -4,7 +4,8 @@
  * On AWS two overlapping transactions that touch one item conflict, so a transfer that updates its
  * recipient's account item serializes every sender paying that account. With `deferCredits` on, a
  * transfer posts the sender's side at once and writes its credit as a NEW item under the recipient
- * (`ACCOUNT#<id> / IN#<time>#<journalId>`, entity `credit`) in the same transaction as the debit, the
+ * (`CREDIT#<accountId> / IN#<time>#<journalId>`, entity `credit`: a partition of its own, so that
+ * the functions that delete credits may delete nothing else) in the same transaction as the debit, the
  * journal (`unsettled: true`), the daily limit and the idempotency record: no item another credit
  * touches. The recipient's `available` does not include it, so nothing can be overdrawn.
  *
@@ -92,6 +93,33 @@ export const unsettledCredits = async (
 /** What is on its way into an account: the sum of its unsettled credits. */
 export const incomingOf = async (db: Db, table: string, accountId: string): Promise<number> =>
   (await unsettledCredits(db, table, accountId)).reduce((s, c) => addMinor(s, c.amount), 0);
+
+/**
+ * An account and what is on its way into it, consistent with each other. A settlement deletes credits
+ * and moves them into the balance with the account's version in one transaction, so the account read
+ * before and after the credits are read at one version means no settlement came between: the credits
+ * read are exactly those not in that balance. (Read side by side, a credit settled in between would
+ * show in both, or in neither.) `first` is the account as already read; `reread` reads it again.
+ * Under a settlement at every attempt it gives up with 503, as the writers do.
+ */
+export const withIncoming = async <A extends { id: string; version: number }>(
+  db: Db,
+  table: string,
+  first: A,
+  reread: () => Promise<A>,
+  policy: Partial<RetryPolicy> = { baseMs: 2, capMs: 50 },
+): Promise<{ account: A; incoming: number }> => {
+  let before = first;
+  const r = await retry(async () => {
+    const incoming = await incomingOf(db, table, before.id);
+    const after = await reread();
+    if (after.version === before.version) return done({ account: after, incoming });
+    before = after;
+    return again;
+  }, policy);
+  if (!r) throw busy('The account is being updated: try again');
+  return r;
+};
 
 /** The credit item of a transfer (a piece of its transaction), indexed for the sweeper. */
 export const creditPut = (table: string, c: Omit<Credit, 'sk'>, shard: number): Piece<'credit'> => ({

@@ -508,7 +508,10 @@ export class LedgerStore {
               }),
             );
     const page = await this.settledPostings(accountId, { ...opts, limit: opts.limit - incoming.length });
-    return { ...page, items: [...incoming, ...page.items] };
+    // A credit settled between the two reads is in both: its posting (the newest, so on this page)
+    // stands, and its pending entry goes.
+    const posted = new Set(page.items.map((i) => i.journalId));
+    return { ...page, items: [...incoming.filter((c) => !posted.has(c.journalId)), ...page.items] };
   }
 
   private async settledPostings(
@@ -719,7 +722,7 @@ export class LedgerStore {
   }
 
   /** Whether this attempt of a transfer defers its credit (LedgerOptions.deferCredits). */
-  private deferCredit(contended: ReadonlySet<Name>): boolean {
+  protected deferCredit(contended: ReadonlySet<Name>): boolean {
     const mode = this.opts.deferCredits ?? 'off';
     return mode === 'always' || (mode === 'contended' && contended.has('to'));
   }

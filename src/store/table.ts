@@ -14,7 +14,7 @@
  *   ACCOUNT#<id>          / TX#<time>#<txId>        a history entry: a posting (one leg of a posted journal;
  *                                                   for a system shard, <id> is the shard id), or the
  *                                                   sender's entry for a pending transfer (entity `hold`)
- *   ACCOUNT#<id>          / IN#<time>#<txId>        an unsettled credit (entity `credit`): a transfer's
+ *   CREDIT#<accountId>    / IN#<time>#<txId>        an unsettled credit (entity `credit`): a transfer's
  *                                                   recipient side until the settler posts it (then deleted)
  *   ACCOUNT#<name>#<cur>#<n> / TX#<time>#<txId>    a posting of a system account shard (cash-in, cash-out):
  *                                                   system accounts are append-only, their balance is the
@@ -43,7 +43,7 @@
  * GSI1 is sparse, and five things use it (each under its own gsi1pk prefix):
  *   HOLDS#<shard>     / <expiresAt>#<journalId>     pending journals by expiry, for the sweeper; a journal
  *                                                   leaves it when it stops being pending
- *   CREDITS#<shard>   / <createdAt>#<journalId>     unsettled credits (ACCOUNT#<id> / IN#<time>#<txId>),
+ *   CREDITS#<shard>   / <createdAt>#<journalId>     unsettled credits (CREDIT#<accountId> / IN#<time>#<txId>),
  *                                                   for the sweeper: one the settler missed is settled
  *   SCHEDULES#<shard> / <nextRunDate>#<scheduleId>  active scheduled transfers (payment-keys.ts)
  *   DUE#<shard>       / <nextAttemptAt>#<deliveryId> webhook deliveries waiting for their next attempt;
