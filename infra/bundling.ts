@@ -34,8 +34,6 @@ export const bundleAliases: Record<string, string> = {
   '@aws-sdk/credential-provider-node': './infra/lambda-credentials.ts',
   // The statement PDF's two fonts, not all 14 standard fonts' metrics (see infra/standard-fonts.ts).
   '@pdf-lib/standard-fonts': './infra/standard-fonts.ts',
-  // The LRU map under the SDK's endpoint cache, which DynamoDB clients build (see infra/lru-cache.ts).
-  'mnemonist/lru-cache': './infra/lru-cache.ts',
 };
 
 /**

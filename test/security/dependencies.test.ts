@@ -67,10 +67,10 @@ describe('dependency hygiene', () => {
       const own = Object.keys(meta.inputs).filter((i) => !i.includes('node_modules/'));
       expect(own.length, fn).toBeGreaterThan(0);
       for (const input of own) {
-        // Our runtime code, plus the three stand-ins the bundling aliases in for Lambda only (the
-        // credentials provider, the two standard fonts a statement uses, the endpoint cache's LRU map).
+        // Our runtime code, plus the two stand-ins the bundling aliases in for Lambda only (the
+        // credentials provider, the two standard fonts a statement uses).
         expect(input, fn).toMatch(
-          /^(src\/(api|domain|handlers|identity|store)\/|src\/config\.ts$|infra\/(lambda-credentials|standard-fonts|lru-cache)\.ts$)/,
+          /^(src\/(api|domain|handlers|identity|store)\/|src\/config\.ts$|infra\/(lambda-credentials|standard-fonts)\.ts$)/,
         );
         expect(input, fn).not.toMatch(/\.test\.ts$/);
       }
