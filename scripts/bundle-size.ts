@@ -24,21 +24,23 @@ export const GOAL_KB = 300;
  */
 export const BUDGET_EXCEPTIONS: Partial<Record<FunctionName, { kb: number; why: string }>> = {
   'statement-files': {
-    kb: 787,
+    kb: 794,
     why: 'pdf-lib (222 KB with pako and UPNG), the S3 client with its XML protocol and event-stream codec (about 235 KB with their Smithy parts)',
   },
-  admin: { kb: 350, why: 'the Cognito client (40 KB) beside DynamoDB, Secrets Manager and the audit store' },
-  profile: { kb: 339, why: 'the Cognito client (40 KB) beside DynamoDB and Secrets Manager' },
-  auth: { kb: 328, why: 'the Cognito client (40 KB) beside DynamoDB' },
-  notifier: { kb: 327, why: 'the SES v2 client (60 KB) beside DynamoDB' },
+  admin: { kb: 357, why: 'the Cognito client (40 KB) beside DynamoDB, Secrets Manager and the audit store' },
+  profile: { kb: 346, why: 'the Cognito client (40 KB) beside DynamoDB and Secrets Manager' },
+  auth: { kb: 335, why: 'the Cognito client (40 KB) beside DynamoDB' },
+  notifier: { kb: 334, why: 'the SES v2 client (60 KB) beside DynamoDB' },
   'admin-accounts': {
-    kb: 321,
+    kb: 328,
     why: 'the ledger store (15 KB, one class: its write paths too), Secrets Manager (cursor keys, 18 KB with Powertools parameters)',
   },
   'accounts-read': {
-    kb: 319,
+    kb: 326,
     why: 'the ledger store (15 KB, one class: its write paths too), Secrets Manager (cursor keys, 18 KB with Powertools parameters)',
   },
+  'admin-money': { kb: 309, why: 'the ledger, back-office and audit stores beside DynamoDB and zod' },
+  money: { kb: 308, why: 'the ledger and batch stores (17 KB) beside DynamoDB and zod' },
 };
 
 /** A function's ceiling: its exception's, or the goal. */
