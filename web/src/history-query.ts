@@ -16,21 +16,23 @@ export interface HistoryQuery {
   status: string;
 }
 
-// Records, so that a type or status the API gains must be added here too (tsc says so).
-const TYPES: Record<HistoryEntry['type'], true> = {
-  deposit: true,
-  withdrawal: true,
-  transfer: true,
-  refund: true,
-  reversal: true,
+/** What the customer reads for each type and status; their keys are the filters' choices. */
+export const TX_LABEL: Record<HistoryEntry['type'], string> = {
+  deposit: 'Deposit',
+  withdrawal: 'Withdrawal',
+  transfer: 'Transfer',
+  refund: 'Refund',
+  reversal: 'Reversal by the bank',
 };
-const STATUSES: Record<HistoryEntry['status'], true> = {
-  posted: true,
-  pending: true,
-  voided: true,
-  expired: true,
+
+export const STATUS_LABEL: Record<HistoryEntry['status'], string> = {
+  posted: 'Completed',
+  pending: 'Pending',
+  voided: 'Cancelled',
+  expired: 'Expired',
 };
-const known = (set: Record<string, true>, v: string | null | undefined): string =>
+
+const known = (set: Record<string, string>, v: string | null | undefined): string =>
   v && Object.hasOwn(set, v) ? v : '';
 
 /**
@@ -40,7 +42,7 @@ const known = (set: Record<string, true>, v: string | null | undefined): string 
 export const cleanHistoryQuery = (q: Partial<Record<keyof HistoryQuery, string | null>>): HistoryQuery => {
   const from = isDay(q.from) ? q.from : '';
   const to = isDay(q.to) && !(from && q.to < from) ? q.to : '';
-  return { from, to, type: known(TYPES, q.type), status: known(STATUSES, q.status) };
+  return { from, to, type: known(TX_LABEL, q.type), status: known(STATUS_LABEL, q.status) };
 };
 
 export const readHistoryQuery = (query: URLSearchParams): HistoryQuery =>

@@ -130,7 +130,7 @@ export const OpenAccount = () => {
       <form onSubmit={submit} noValidate>
         <fieldset>
           <legend>Account type</legend>
-          {(['checking', 'savings'] as const).map((t) => (
+          {(Object.keys(TYPE_LABEL) as Account['type'][]).map((t) => (
             <label class="choice" key={t}>
               <input
                 type="radio"

@@ -9,7 +9,14 @@ import type { Account, HistoryEntry } from '../api.ts';
 import { moneyApi, type Transaction } from '../api-money.ts';
 import { explain } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
-import { historyFilters, historyPath, isFiltered, readHistoryQuery } from '../history-query.ts';
+import {
+  historyFilters,
+  historyPath,
+  isFiltered,
+  readHistoryQuery,
+  STATUS_LABEL,
+  TX_LABEL,
+} from '../history-query.ts';
 import { formatMoney, parseAmount } from '../money.ts';
 import {
   accountName,
@@ -29,21 +36,6 @@ import {
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const when = (iso: string) => dateFormat.format(new Date(iso));
-
-export const TX_LABEL: Record<HistoryEntry['type'], string> = {
-  deposit: 'Deposit',
-  withdrawal: 'Withdrawal',
-  transfer: 'Transfer',
-  refund: 'Refund',
-  reversal: 'Reversal by the bank',
-};
-
-export const STATUS_LABEL: Record<HistoryEntry['status'], string> = {
-  posted: 'Completed',
-  pending: 'Pending',
-  voided: 'Cancelled',
-  expired: 'Expired',
-};
 
 const counterpartyText = (e: HistoryEntry): string | null => {
   if (!e.counterparty) return null;
