@@ -297,10 +297,13 @@ it('unlocks a locked-out customer, disables one with a reason (refused at once),
   expect(await status.textContent()).toMatch(/^Disabled since /);
   await check(page, 'customer disabled');
 
-  // The customer's open session is refused (its renewal is), and so is a new login.
-  await own.page.reload();
+  // The customer's open session ends at its next request, saying why; a new login is refused.
+  await own.page.getByRole('link', { name: 'Payees' }).first().click();
   await own.page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
-  await own.page.getByRole('status').filter({ hasText: 'Your session has ended' }).waitFor();
+  await own.page
+    .getByRole('status')
+    .filter({ hasText: 'You were logged out because this login has been disabled' })
+    .waitFor();
   await own.page.getByLabel('Email').fill(customer.email);
   await own.page.getByLabel('Password').fill(customer.password);
   await own.page.getByRole('button', { name: 'Log in' }).click();
