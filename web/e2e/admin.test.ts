@@ -243,3 +243,97 @@ it('teller cash keeps its Idempotency-Key across lost answers and a second click
   expect(problems).toEqual([]);
   await context.close();
 });
+
+it('unlocks a locked-out customer, disables one with a reason (refused at once), enables them: all audited', async () => {
+  const customer = await seedCustomer([{ currency: 'USD' }]);
+  const staffSide = await openPage(browser(), { width: 1280, height: 900 });
+  const own = await openPage(browser(), { width: 390 });
+  const { page } = staffSide;
+
+  // Wrong passwords from this address until the login is locked; then the right one is refused too.
+  const statuses: number[] = [];
+  for (let i = 0; i < 15 && statuses.at(-1) !== 429; i++) {
+    const res = await fetch(`${baseUrl()}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: customer.email, password: `Wrong-Password-${i}!` }),
+    });
+    statuses.push(res.status);
+  }
+  expect(statuses[0]).toBe(401);
+  expect(statuses.at(-1)).toBe(429);
+  await own.page.goto('/login');
+  await own.page.getByLabel('Email').fill(customer.email);
+  await own.page.getByLabel('Password').fill(customer.password);
+  await own.page.getByRole('button', { name: 'Log in' }).click();
+  await own.page.getByRole('alert').filter({ hasText: 'failed attempts' }).waitFor();
+
+  // The admin finds the customer, sees the lock and clears it; the customer is let in.
+  await adminLogIn(page);
+  await page.getByRole('link', { name: 'Back office' }).click();
+  await page.getByLabel('Customer email').fill(customer.email);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('link', { name: new RegExp(customer.name) }).click();
+  await page.getByRole('heading', { level: 1, name: `Customer: ${customer.name}` }).waitFor();
+  const locked = page.getByTestId('locked-until');
+  expect(await locked.textContent()).not.toBe('Not locked');
+  await page.getByRole('button', { name: 'Unlock login' }).click();
+  await page.getByRole('status').filter({ hasText: 'Login locks cleared.' }).waitFor();
+  await locked.filter({ hasText: 'Not locked' }).waitFor();
+  await own.page.getByLabel('Password').fill(customer.password);
+  await own.page.getByRole('button', { name: 'Log in' }).click();
+  await own.page.getByRole('button', { name: 'Log out' }).waitFor();
+
+  // Disable: a reason is required first, then the login is disabled with it.
+  const status = page.getByTestId('login-status');
+  expect(await status.textContent()).toBe('Enabled');
+  await page.getByRole('button', { name: 'Disable login' }).click();
+  await page.getByText('Give a reason').waitFor();
+  const reason = 'Phone stolen, reported by the customer (ticket 5120)';
+  await page.getByLabel('Reason', { exact: true }).fill(reason);
+  await page.getByRole('button', { name: 'Disable login' }).click();
+  await page.getByRole('status').filter({ hasText: 'Login disabled.' }).waitFor();
+  await status.filter({ hasText: `(${reason})` }).waitFor();
+  expect(await status.textContent()).toMatch(/^Disabled since /);
+  await check(page, 'customer disabled');
+
+  // The customer's open session ends at its next request, saying why; a new login is refused.
+  await own.page.getByRole('link', { name: 'Payees' }).first().click();
+  await own.page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await own.page
+    .getByRole('status')
+    .filter({ hasText: 'You were logged out because this login has been disabled' })
+    .waitFor();
+  await own.page.getByLabel('Email').fill(customer.email);
+  await own.page.getByLabel('Password').fill(customer.password);
+  await own.page.getByRole('button', { name: 'Log in' }).click();
+  await own.page.getByRole('alert').filter({ hasText: 'This login has been disabled' }).waitFor();
+  expect(await own.page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
+
+  // Enable (the reason is optional): the customer logs in again.
+  await page.getByLabel('Reason', { exact: true }).fill('Identity checked at the branch');
+  await page.getByRole('button', { name: 'Enable login' }).click();
+  await page.getByRole('status').filter({ hasText: 'Login enabled again.' }).waitFor();
+  await status.filter({ hasText: /^Enabled$/ }).waitFor();
+  await own.page.getByLabel('Password').fill(customer.password);
+  await own.page.getByRole('button', { name: 'Log in' }).click();
+  await own.page.getByRole('button', { name: 'Log out' }).waitFor();
+
+  // The customer's audit trail: the three actions, newest first, the disable with its reason.
+  await page.getByRole('link', { name: 'Audit trail' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();
+  const records = page.locator('.audit-list li');
+  await records.first().waitFor();
+  const seen = await records.evaluateAll((li) => li.map((l) => l.getAttribute('data-action')));
+  expect(seen.filter((a) => a?.startsWith('customer_'))).toEqual([
+    'customer_enabled',
+    'customer_disabled',
+    'customer_unlocked',
+  ]);
+  await page.locator('.audit-list li[data-action="customer_disabled"]').filter({ hasText: reason }).waitFor();
+  await check(page, 'customer audit');
+  expect(staffSide.problems).toEqual([]);
+  expect(own.problems).toEqual([]);
+  await own.context.close();
+  await staffSide.context.close();
+});

@@ -46,7 +46,7 @@ const tokens = (over: Partial<TokenSource> = {}) => {
       token = 'token-2';
       return true;
     },
-    expired: () => log.push('expired'),
+    expired: (reason?: string) => log.push(reason ? `expired ${reason}` : 'expired'),
     ...over,
   };
   return { source, log };
@@ -115,6 +115,15 @@ describe('Api', () => {
     const api2 = new Api({ baseUrl: '', tokens: t2.source, fetch: again.fetchFn, sleep: noSleep });
     await expect(api2.me()).rejects.toBeInstanceOf(ApiError);
     expect(t2.log).toEqual(['refresh', 'expired']);
+  });
+
+  it('ends the session, saying why, when the bank has disabled the login (403 user_disabled)', async () => {
+    const { fetchFn, seen } = scripted([problemRes('user_disabled', 403)]);
+    const t = tokens();
+    const api = new Api({ baseUrl: '', tokens: t.source, fetch: fetchFn, sleep: noSleep });
+    await expect(api.me()).rejects.toMatchObject({ status: 403, code: 'user_disabled' });
+    expect(t.log).toEqual(['expired disabled']);
+    expect(seen).toHaveLength(1);
   });
 
   it('sends nothing without a token', async () => {

@@ -71,8 +71,8 @@ export interface TokenSource {
   accessToken(): string | undefined;
   /** Renews the access token; false when the session is over. */
   refresh(): Promise<boolean>;
-  /** The session is over: back to the login screen. */
-  expired(): void;
+  /** The session is over: back to the login screen (`disabled`: the bank disabled the login). */
+  expired(reason?: 'expired' | 'disabled'): void;
 }
 
 const RETRY_DELAYS_MS = [300, 1000];
@@ -118,6 +118,11 @@ export class Api {
             continue;
           }
           this.#tokens.expired();
+          throw e;
+        }
+        // A login the bank disabled is refused on every call (403): the session cannot go on.
+        if (e instanceof ApiError && e.code === 'user_disabled') {
+          this.#tokens.expired('disabled');
           throw e;
         }
         const delay = RETRY_DELAYS_MS[attempt];

@@ -10,7 +10,7 @@ const fakeAuth = () => {
   const calls: string[] = [];
   const revoked = new Set<string>();
   let n = 0;
-  let mode: 'ok' | 'offline' | 'down' = 'ok';
+  let mode: 'ok' | 'offline' | 'down' | 'disabled' = 'ok';
   const fetchFn = (async (url: string, init: RequestInit = {}) => {
     const body = init.body ? JSON.parse(String(init.body)) : {};
     const auth = (init.headers as Record<string, string>).authorization ?? '';
@@ -37,6 +37,7 @@ const fakeAuth = () => {
       return tokens(true);
     }
     if (url === '/v1/auth/refresh') {
+      if (mode === 'disabled') return Response.json(problem('user_disabled'), { status: 403 });
       if (revoked.has(body.refreshToken))
         return Response.json(problem('invalid_refresh_token'), { status: 401 });
       return tokens(false);
@@ -179,6 +180,16 @@ describe('Session', () => {
     expect(states).toEqual([{ signedIn: true }, { signedIn: false, reason: 'expired' }]);
     session.expired();
     expect(states).toHaveLength(2);
+  });
+
+  it('says the login was disabled when the renewal is refused for that', async () => {
+    const { session, states, storage, auth } = setup();
+    await session.login('ada@example.com', 'right');
+    auth.setMode('disabled');
+    expect(await session.refresh()).toBe(false);
+    expect(session.signedIn).toBe(false);
+    expect(storage.map.size).toBe(0);
+    expect(states).toEqual([{ signedIn: true }, { signedIn: false, reason: 'disabled' }]);
   });
 
   it('keeps the session through a network failure and tries again', async () => {

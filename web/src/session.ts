@@ -15,7 +15,7 @@ export const REFRESH_KEY = 'bank.refreshToken';
 export const ACTIVITY_KEY = 'bank.lastActivity';
 
 /** Why the customer is signed out: shown on the login screen. */
-export type EndReason = 'logged_out' | 'expired' | 'idle';
+export type EndReason = 'logged_out' | 'expired' | 'idle' | 'disabled';
 
 export type SessionState = { signedIn: true } | { signedIn: false; reason?: EndReason };
 
@@ -129,7 +129,8 @@ export class Session implements TokenSource {
         if (this.#access) this.#schedule(RENEW_RETRY_MS);
         return false;
       }
-      this.expired();
+      // The bank disabled this login (403 user_disabled): the customer is told so, not "session ended".
+      this.expired(e instanceof ApiError && e.code === 'user_disabled' ? 'disabled' : 'expired');
       return false;
     }
   }
@@ -161,11 +162,11 @@ export class Session implements TokenSource {
     this.#o.storage.removeItem(ACTIVITY_KEY);
   }
 
-  /** The API refused the token and it could not be renewed. */
-  expired(): void {
+  /** The API refused the token and it could not be renewed (or the bank disabled the login). */
+  expired(reason: 'expired' | 'disabled' = 'expired'): void {
     const was = this.signedIn || this.#o.storage.getItem(REFRESH_KEY) !== null;
     this.#clear();
-    if (was) this.#o.onChange?.({ signedIn: false, reason: 'expired' });
+    if (was) this.#o.onChange?.({ signedIn: false, reason });
   }
 
   /** Logs out: revokes the refresh token (best effort) and forgets every token. */

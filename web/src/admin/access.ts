@@ -4,6 +4,8 @@
  * login and every rule on each request; this merely hides what an ordinary customer cannot use.
  */
 
+import { isDay } from '../days.ts';
+
 export const ADMIN_GROUP = 'admin';
 
 /** The groups in a JWT's payload (`cognito:groups`), or none if the token cannot be read. */
@@ -57,10 +59,6 @@ export interface AuditQuestion {
   from?: string;
   to?: string;
 }
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const isDay = (d: string | undefined): d is string =>
-  d !== undefined && DAY.test(d) && !Number.isNaN(Date.parse(d));
 
 /** The audit list's address for a question (days that are not YYYY-MM-DD are left out). */
 export const auditPath = (who: AuditQuestion): string => {

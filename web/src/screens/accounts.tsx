@@ -130,7 +130,7 @@ export const OpenAccount = () => {
       <form onSubmit={submit} noValidate>
         <fieldset>
           <legend>Account type</legend>
-          {(['checking', 'savings'] as const).map((t) => (
+          {(Object.keys(TYPE_LABEL) as Account['type'][]).map((t) => (
             <label class="choice" key={t}>
               <input
                 type="radio"
@@ -207,7 +207,7 @@ export const AccountSummary = ({ account }: { account: Account }) => (
 );
 
 export const AccountDetail = ({ id }: { id: string }) => {
-  const { api } = useApp();
+  const { api, query } = useApp();
   const load = useLoad(() => api.account(id), [id]);
 
   if (load.state !== 'ok') {
@@ -241,7 +241,7 @@ export const AccountDetail = ({ id }: { id: string }) => {
         <Link to="/">All accounts</Link>
       </div>
       {account.status !== 'closed' ? <PendingTransfers account={account} /> : null}
-      <AccountHistory account={account} />
+      <AccountHistory account={account} key={query.toString()} />
     </Page>
   );
 };

@@ -64,6 +64,7 @@ const NOTICES: Record<EndReason, string> = {
   logged_out: 'You have logged out.',
   expired: 'Your session has ended. Please log in again.',
   idle: 'You were logged out because there was no activity for a while. Please log in again.',
+  disabled: 'You were logged out because this login has been disabled. Please contact the bank.',
 };
 
 /** The frame every auth screen shares: title, form, action message and button. */

@@ -6,9 +6,17 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import type { Account, HistoryEntry } from '../api.ts';
-import { type HistoryFilters, moneyApi, type Transaction } from '../api-money.ts';
+import { moneyApi, type Transaction } from '../api-money.ts';
 import { explain } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
+import {
+  historyFilters,
+  historyPath,
+  isFiltered,
+  readHistoryQuery,
+  STATUS_LABEL,
+  TX_LABEL,
+} from '../history-query.ts';
 import { formatMoney, parseAmount } from '../money.ts';
 import {
   accountName,
@@ -28,21 +36,6 @@ import {
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const when = (iso: string) => dateFormat.format(new Date(iso));
-
-export const TX_LABEL: Record<HistoryEntry['type'], string> = {
-  deposit: 'Deposit',
-  withdrawal: 'Withdrawal',
-  transfer: 'Transfer',
-  refund: 'Refund',
-  reversal: 'Reversal by the bank',
-};
-
-export const STATUS_LABEL: Record<HistoryEntry['status'], string> = {
-  posted: 'Completed',
-  pending: 'Pending',
-  voided: 'Cancelled',
-  expired: 'Expired',
-};
 
 const counterpartyText = (e: HistoryEntry): string | null => {
   if (!e.counterparty) return null;
@@ -76,16 +69,16 @@ export const HistoryRow = ({ e, showAfter = true }: { e: HistoryEntry; showAfter
   </li>
 );
 
-/** A local calendar day as the instant it starts (or ends): the API filters on instants. */
-const dayStart = (d: string) => (d ? new Date(`${d}T00:00:00`).toISOString() : undefined);
-const dayEnd = (d: string) => (d ? new Date(`${d}T23:59:59.999`).toISOString() : undefined);
-
-/** An account's history: filters, newest first, "Load more". */
+/**
+ * An account's history: filters (kept in the address, see history-query.ts), newest first, "Load
+ * more". Its parent keys it by the address's query, so Back and Forward show their own filters.
+ */
 export const AccountHistory = ({ account }: { account: Account }) => {
-  const { api } = useApp();
+  const { api, query, navigate } = useApp();
   const m = moneyApi(api);
-  const form = useForm({ from: '', to: '', type: '', status: '' }, 'filter-error');
-  const [filters, setFilters] = useState<HistoryFilters>({});
+  const asked = readHistoryQuery(query);
+  const form = useForm(asked, 'filter-error');
+  const filters = historyFilters(asked);
   const load = useLoad(() => m.history(account.id, filters), [account.id, JSON.stringify(filters)]);
   const [more, setMore] = useState<{ items: HistoryEntry[]; cursor: string | null } | undefined>();
   const [loadingMore, setLoadingMore] = useState(false);
@@ -99,22 +92,10 @@ export const AccountHistory = ({ account }: { account: Account }) => {
           ? 'The end date must not be before the start date.'
           : undefined,
     }),
-    async () => {
-      setMore(undefined);
-      setFilters({
-        from: dayStart(form.values.from),
-        to: dayEnd(form.values.to),
-        type: form.values.type || undefined,
-        status: form.values.status || undefined,
-      });
-    },
+    async () => navigate(historyPath(account.id, form.values)),
   );
-  const clear = () => {
-    form.reset();
-    setMore(undefined);
-    setFilters({});
-  };
-  const filtered = Object.values(filters).some(Boolean);
+  const clear = () => navigate(historyPath(account.id));
+  const filtered = isFiltered(asked);
 
   const first = load.state === 'ok' ? load.data : undefined;
   const items = [...(first?.items ?? []), ...(more?.items ?? [])];

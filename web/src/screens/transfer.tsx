@@ -133,6 +133,7 @@ export const Transfer = () => {
   const [review, setReview] = useState<TransferIntent | undefined>();
   const [repeat, setRepeat] = useState<{ at: number; outcome: string } | undefined>();
   const [result, setResult] = useState<{ tx: Transaction; intent: TransferIntent } | undefined>();
+  const [saved, setSaved] = useState<PayeeSaving | undefined>();
   const [limitsNow, setLimitsNow] = useState<Limits | undefined>();
   const [accountsNow, setAccountsNow] = useState<Account[] | undefined>();
   const recent = useRef(recentTransfers()).current;
@@ -150,8 +151,16 @@ export const Transfer = () => {
         at: Date.now(),
         outcome: 'succeeded',
       });
-      if (p.savePayee && !p.to.own)
-        m.createPayee({ name: p.to.name, accountNumber: p.to.number }).catch(() => undefined);
+      if (p.savePayee && !p.to.own) {
+        // The money has moved whatever happens here: the payee is saved after, and the done screen
+        // says whether it was.
+        const name = p.to.name;
+        setSaved({ name, state: 'saving' });
+        m.createPayee({ name, accountNumber: p.to.number }).then(
+          () => setSaved({ name, state: 'saved' }),
+          (e) => setSaved({ name, state: 'failed', message: explain(e).message }),
+        );
+      }
       setResult({ tx, intent: p });
       setStep('done');
       focusStep();
@@ -328,6 +337,7 @@ export const Transfer = () => {
   const again = () => {
     form.reset();
     setResult(undefined);
+    setSaved(undefined);
     setReview(undefined);
     setRepeat(undefined);
     setStep('form');
@@ -604,6 +614,7 @@ export const Transfer = () => {
               ? ` Your new balance is ${formatMoney(result.tx.balanceAfter, result.tx.currency)}.`
               : ''}
           </p>
+          {saved ? <PayeeSaved saving={saved} /> : null}
           <div class="actions">
             <Link to={`/transactions/${result.tx.id}`} class="button primary">
               View receipt
@@ -620,6 +631,31 @@ export const Transfer = () => {
     </Page>
   );
 };
+
+/** "Save as a payee" after a transfer: under way, done, or not done (the transfer stands either way). */
+type PayeeSaving =
+  | { name: string; state: 'saving' | 'saved' }
+  | { name: string; state: 'failed'; message?: string | undefined };
+
+const PayeeSaved = ({ saving }: { saving: PayeeSaving }) => (
+  <p
+    class={saving.state === 'failed' ? 'warning' : 'muted'}
+    role="status"
+    data-testid="payee-saved"
+    data-state={saving.state}
+  >
+    {saving.state === 'saving' ? (
+      `Saving ${saving.name} as a payee\u2026`
+    ) : saving.state === 'saved' ? (
+      `${saving.name} is saved as a payee.`
+    ) : (
+      <>
+        We could not save {saving.name} as a payee. {saving.message ?? ''}{' '}
+        <Link to="/payees">Add them on the payees screen</Link>.
+      </>
+    )}
+  </p>
+);
 
 /** What is being sent, to whom, from where. */
 export const TransferSummary = ({ intent }: { intent: TransferIntent }) => (

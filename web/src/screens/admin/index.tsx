@@ -247,7 +247,9 @@ const Customer = ({ id }: { id: string }) => {
               {c.login.disabledReason ? ` (${c.login.disabledReason})` : ''}
             </dd>
             <dt>Locked until</dt>
-            <dd>{c.login.lockedUntil ? when(c.login.lockedUntil) : 'Not locked'}</dd>
+            <dd data-testid="locked-until">
+              {c.login.lockedUntil ? when(c.login.lockedUntil) : 'Not locked'}
+            </dd>
             <dt>Slowed until</dt>
             <dd>{c.login.slowedUntil ? when(c.login.slowedUntil) : 'Not slowed'}</dd>
           </dl>
