@@ -634,7 +634,8 @@ export const Transfer = () => {
 
 /** "Save as a payee" after a transfer: under way, done, or not done (the transfer stands either way). */
 type PayeeSaving =
-  | { name: string; state: 'saving' | 'saved' }
+  | { name: string; state: 'saving' }
+  | { name: string; state: 'saved' }
   | { name: string; state: 'failed'; message?: string | undefined };
 
 const PayeeSaved = ({ saving }: { saving: PayeeSaving }) => (
