@@ -764,10 +764,10 @@ const modelRun = async (opts: { deferCredits: DeferCredits; numRuns: number }) =
 
 describe('model-based: movements, pending transfers, posts, voids, expiry, refunds, repeats, concurrent batches', () => {
   it('keeps balance, held and available equal to the model after every step (contended credits deferred, the default)', async () => {
-    await modelRun({ deferCredits: 'contended', numRuns: 15 });
+    await modelRun({ deferCredits: 'contended', numRuns: 12 });
   }, 300_000);
 
   it('the same with every credit deferred (hot recipients), settled before each check', async () => {
-    await modelRun({ deferCredits: 'always', numRuns: 8 });
+    await modelRun({ deferCredits: 'always', numRuns: 6 });
   }, 300_000);
 });
