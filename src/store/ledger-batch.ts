@@ -16,9 +16,10 @@
  * The idempotency record commits in the same transaction and holds the whole outcome for replay.
  *
  * Hot recipients (ledger-settle.ts): when an attempt loses a race on a recipient's account item (a
- * piece named `to`), or with `deferCredits: 'always'`, the batch is planned again with every credit
- * deferred: each transfer writes its credit as an item of its own under its recipient instead of the
- * recipients' account items, and the settler folds them in. The sender's side is unchanged.
+ * piece named `to`), when one of its recipients lost one lately, or with `deferCredits: 'always'`,
+ * the batch is planned (again) with every credit deferred: each transfer writes its credit as an item
+ * of its own under its recipient instead of the recipients' account items, and the settler folds them
+ * in. The sender's side is unchanged.
  *
  * Declines (recorded with the key, replayed as they were): a transfer the rules refuse makes the whole
  * batch `batch_rejected` with `errors: [{index, code}]` naming only those; the sender's own state and
@@ -81,7 +82,6 @@ export class BatchLedgerStore extends LedgerStore {
     const batchId = randomUUID();
     const ids = req.transfers.map(() => randomUUID());
     return this.commit<StoredBatch>(req, async (now, contended) => {
-      const defer = this.deferCredit(contended);
       const [from, recipients] = await Promise.all([
         this.debitable(req.user, req.fromAccountId, now),
         this.recipients(req.transfers),
@@ -116,6 +116,11 @@ export class BatchLedgerStore extends LedgerStore {
       if (total > this.opts.dailyLimit)
         throw new BankError('daily_limit_exceeded', 'This would exceed your daily outgoing limit');
 
+      const defer = this.deferCredit(
+        contended,
+        [...recipients.values()].map((a) => a.id),
+        now,
+      );
       const sender: Running = { read: from, now: from, postings: 0 };
       const running = new Map<string, Running>();
       const journals: Journal[] = [];

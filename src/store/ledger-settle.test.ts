@@ -23,7 +23,7 @@ import { AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db, type TransactItem } from './db.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { keys } from './keys.ts';
-import { type DeferCredits, LedgerStore } from './ledger.ts';
+import { type DeferCredits, HOT_RECIPIENT_MS, LedgerStore } from './ledger.ts';
 import { BatchLedgerStore } from './ledger-batch.ts';
 import { CreditSettler, incomingOf, unsettledCredits, withIncoming } from './ledger-settle.ts';
 import { UserStore } from './users.ts';
@@ -472,6 +472,75 @@ describe('settlement without the stream (a table no settler reads)', () => {
     if (out.kind !== 'batch') throw new Error(`not posted: ${JSON.stringify(out)}`);
     return { accounts, settler, a, b, c, journals: out.journals };
   };
+
+  it('contended: a recipient that lost a race stays hot for a while, so its next transfers defer at once; others do not', async () => {
+    const accounts = new AccountStore(db, quiet);
+    const open = (o: string) => accounts.open({ ownerId: `hot-${o}`, type: 'checking', currency: 'USD' });
+    const [a, b, c] = [await open('a'), await open('b'), await open('c')];
+    // The first transaction that credits b is cancelled as AWS cancels it under a concurrent credit.
+    let lost = 0;
+    let writes = 0;
+    const racing = new Proxy(db, {
+      get: (target, prop, receiver) =>
+        prop === 'send'
+          ? async (command: { constructor: { name: string }; input: { TransactItems?: TransactItem[] } }) => {
+              const items = command.input.TransactItems ?? [];
+              if (command.constructor.name === 'TransactWriteCommand') writes++;
+              const at = items.findIndex((i) => i.Update?.Key?.pk === keys.account('hot-b', b.id).pk);
+              if (at >= 0 && lost++ === 0)
+                throw Object.assign(new Error('Transaction cancelled'), {
+                  name: 'TransactionCanceledException',
+                  CancellationReasons: items.map((_, i) => ({
+                    Code: i === at ? 'TransactionConflict' : 'None',
+                  })),
+                });
+              return target.send(command as never);
+            }
+          : Reflect.get(target, prop, receiver),
+    });
+    let offset = 0;
+    const ledger = new LedgerStore(racing, quiet, accounts, new IdempotencyStore(racing, quiet, 48 * 3600), {
+      systemShards: 4,
+      dailyLimit: 1_000_000,
+      deferCredits: 'contended',
+      now: () => new Date(Date.now() + offset),
+    });
+    await ledger.deposit({
+      user: 'hot-a',
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: a.id,
+      amount: 100,
+    });
+    const pay = async (to: Account, amount: number) => {
+      const before = writes;
+      const out = await ledger.transfer({
+        user: 'hot-a',
+        idempotencyKey: `p${amount}`,
+        fingerprint: `p${amount}`,
+        fromAccountId: a.id,
+        toAccountNumber: to.number,
+        currency: 'USD',
+        amount,
+      });
+      if (out.kind !== 'journal') throw new Error('not posted');
+      return { deferred: out.journal.unsettled === true, attempts: writes - before };
+    };
+    // Lost its race, retried deferred.
+    expect(await pay(b, 10)).toEqual({ deferred: true, attempts: 2 });
+    // Hot now: deferred at the first attempt, with no race to lose.
+    expect(await pay(b, 20)).toEqual({ deferred: true, attempts: 1 });
+    // Another recipient is credited at once.
+    expect(await pay(c, 5)).toEqual({ deferred: false, attempts: 1 });
+    // Once the hot time is over, b is credited at once again.
+    offset = HOT_RECIPIENT_MS + 1;
+    expect(await pay(b, 7)).toEqual({ deferred: false, attempts: 1 });
+    // b's account item was in two transactions only: the one that lost, and the last.
+    expect(lost).toBe(2);
+    expect(await incomingOf(db, quiet, b.id)).toBe(30);
+    expect((await accounts.mustGet('hot-b', b.id)).balance).toBe(7);
+    expect((await verifyLedger(db, quiet)).problems).toEqual([]);
+  });
 
   it('bulk payment, every credit deferred: the recipients are not written; the settler folds the credits in exactly', async () => {
     const { accounts, settler, a, b, c, journals } = await bulk('bulk-all', 'always');

@@ -71,6 +71,12 @@ import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
 /** When a transfer's credit is deferred to the settler (see LedgerOptions.deferCredits). */
 export type DeferCredits = 'off' | 'contended' | 'always';
 
+/**
+ * Under `contended`, how long a recipient that lost a race stays hot in this instance's memory: its
+ * next transfers defer their credit at the first attempt instead of losing a race first.
+ */
+export const HOT_RECIPIENT_MS = 5_000;
+
 export interface LedgerOptions {
   /** Shards per system account (cash-in, cash-out), and of the sweeper's index of pending journals. */
   systemShards: number;
@@ -87,8 +93,9 @@ export interface LedgerOptions {
    * the recipient and settled into the account by the settler, instead of updating the recipient's
    * account item in the transfer's own transaction (which conflicts on AWS for concurrent credits).
    * `contended`: only a transfer whose earlier attempt lost a race on the recipient's account item
-   * (a transaction conflict, or its version moved) is deferred; `always`: every transfer; `off`
-   * (the default here): none.
+   * (a transaction conflict, or its version moved) is deferred, and, for HOT_RECIPIENT_MS after that,
+   * every transfer this instance makes to that recipient; `always`: every transfer; `off` (the
+   * default here): none.
    */
   deferCredits?: DeferCredits;
 }
@@ -179,6 +186,8 @@ const notFound = () => new BankError('not_found', 'No such transaction');
 export class LedgerStore {
   private readonly now: () => Date;
   private readonly depositLimit: number;
+  /** Recipients that lost a race lately (`contended`): account id -> until when (epoch ms) they are hot. */
+  private readonly hot = new Map<string, number>();
   protected readonly policy: Partial<RetryPolicy>;
 
   constructor(
@@ -235,7 +244,7 @@ export class LedgerStore {
           req,
           { from: [from, req.metadata], to: [to] },
           {},
-          this.deferCredit(contended),
+          this.deferCredit(contended, [to.id], now),
         );
       if (Object.keys(from.holds).length >= MAX_LIVE_HOLDS) {
         throw new BankError(
@@ -721,10 +730,21 @@ export class LedgerStore {
     return out;
   }
 
-  /** Whether this attempt of a transfer defers its credit (LedgerOptions.deferCredits). */
-  protected deferCredit(contended: ReadonlySet<Name>): boolean {
+  /**
+   * Whether this attempt of a transfer (or a batch) to `recipients` defers its credits
+   * (LedgerOptions.deferCredits). Under `contended`, an attempt after one that lost a race on a
+   * recipient defers and marks the recipients hot; a recipient still hot defers at once.
+   */
+  protected deferCredit(contended: ReadonlySet<Name>, recipients: readonly string[], now: Date): boolean {
     const mode = this.opts.deferCredits ?? 'off';
-    return mode === 'always' || (mode === 'contended' && contended.has('to'));
+    if (mode !== 'contended') return mode === 'always';
+    const t = now.getTime();
+    if (contended.has('to')) {
+      if (this.hot.size > 10_000) for (const [id, until] of this.hot) if (until <= t) this.hot.delete(id);
+      for (const id of recipients) this.hot.set(id, t + HOT_RECIPIENT_MS);
+      return true;
+    }
+    return recipients.some((id) => (this.hot.get(id) ?? 0) > t);
   }
 
   private decline<S extends Recorded>(req: Keyed, e: BankError, now: Date): Promise<Replayed<S>> {
