@@ -54,6 +54,36 @@ const until = async (done: () => Promise<boolean>) => {
   while (!(await done())) await new Promise<void>((r) => (wake = r));
 };
 
+/**
+ * A client that cancels the first transaction updating an item that `hot` picks, as AWS cancels it
+ * under a concurrent credit (TransactionConflict at that item); `counts` says how many transactions
+ * were sent and how many touched such an item.
+ */
+const racingOn = (inner: Db, hot: (key: Record<string, unknown>) => boolean) => {
+  const counts = { writes: 0, touched: 0 };
+  const client = new Proxy(inner, {
+    get: (target, prop, receiver) =>
+      prop === 'send'
+        ? async (command: { constructor: { name: string }; input: { TransactItems?: TransactItem[] } }) => {
+            if (command.constructor.name === 'TransactWriteCommand') {
+              counts.writes++;
+              const items = command.input.TransactItems ?? [];
+              const at = items.findIndex((i) => i.Update?.Key !== undefined && hot(i.Update.Key));
+              if (at >= 0 && counts.touched++ === 0)
+                throw Object.assign(new Error('Transaction cancelled'), {
+                  name: 'TransactionCanceledException',
+                  CancellationReasons: items.map((_, i) => ({
+                    Code: i === at ? 'TransactionConflict' : 'None',
+                  })),
+                });
+            }
+            return target.send(command as never);
+          }
+        : Reflect.get(target, prop, receiver),
+  });
+  return { client, counts };
+};
+
 beforeAll(async () => {
   const client = new DynamoDBClient(localClientConfig(emulators().dynamodbEndpoint));
   emulator = emulateConflicts(client, { BANK_EMULATE_CONFLICTS: 'on' }) as ConflictEmulator;
@@ -478,26 +508,7 @@ describe('settlement without the stream (a table no settler reads)', () => {
     const open = (o: string) => accounts.open({ ownerId: `hot-${o}`, type: 'checking', currency: 'USD' });
     const [a, b, c] = [await open('a'), await open('b'), await open('c')];
     // The first transaction that credits b is cancelled as AWS cancels it under a concurrent credit.
-    let lost = 0;
-    let writes = 0;
-    const racing = new Proxy(db, {
-      get: (target, prop, receiver) =>
-        prop === 'send'
-          ? async (command: { constructor: { name: string }; input: { TransactItems?: TransactItem[] } }) => {
-              const items = command.input.TransactItems ?? [];
-              if (command.constructor.name === 'TransactWriteCommand') writes++;
-              const at = items.findIndex((i) => i.Update?.Key?.pk === keys.account('hot-b', b.id).pk);
-              if (at >= 0 && lost++ === 0)
-                throw Object.assign(new Error('Transaction cancelled'), {
-                  name: 'TransactionCanceledException',
-                  CancellationReasons: items.map((_, i) => ({
-                    Code: i === at ? 'TransactionConflict' : 'None',
-                  })),
-                });
-              return target.send(command as never);
-            }
-          : Reflect.get(target, prop, receiver),
-    });
+    const { client: racing, counts } = racingOn(db, (k) => k.pk === keys.account('hot-b', b.id).pk);
     let offset = 0;
     const ledger = new LedgerStore(racing, quiet, accounts, new IdempotencyStore(racing, quiet, 48 * 3600), {
       systemShards: 4,
@@ -513,7 +524,7 @@ describe('settlement without the stream (a table no settler reads)', () => {
       amount: 100,
     });
     const pay = async (to: Account, amount: number) => {
-      const before = writes;
+      const before = counts.writes;
       const out = await ledger.transfer({
         user: 'hot-a',
         idempotencyKey: `p${amount}`,
@@ -524,7 +535,7 @@ describe('settlement without the stream (a table no settler reads)', () => {
         amount,
       });
       if (out.kind !== 'journal') throw new Error('not posted');
-      return { deferred: out.journal.unsettled === true, attempts: writes - before };
+      return { deferred: out.journal.unsettled === true, attempts: counts.writes - before };
     };
     // Lost its race, retried deferred.
     expect(await pay(b, 10)).toEqual({ deferred: true, attempts: 2 });
@@ -536,7 +547,7 @@ describe('settlement without the stream (a table no settler reads)', () => {
     offset = HOT_RECIPIENT_MS + 1;
     expect(await pay(b, 7)).toEqual({ deferred: false, attempts: 1 });
     // b's account item was in two transactions only: the one that lost, and the last.
-    expect(lost).toBe(2);
+    expect(counts.touched).toBe(2);
     expect(await incomingOf(db, quiet, b.id)).toBe(30);
     expect((await accounts.mustGet('hot-b', b.id)).balance).toBe(7);
     expect((await verifyLedger(db, quiet)).problems).toEqual([]);
@@ -562,36 +573,19 @@ describe('settlement without the stream (a table no settler reads)', () => {
   });
 
   it('bulk payment, contended (the default): a batch that lost a race on a recipient is planned again with its credits deferred', async () => {
-    let lost = 0;
     // The first transaction is cancelled as AWS cancels it when another credit to that recipient is in
     // flight: TransactionConflict at the recipient's account item (the emulation gives the same).
-    const racing = (inner: Db): Db =>
-      new Proxy(inner, {
-        get: (target, prop, receiver) =>
-          prop === 'send'
-            ? async (command: {
-                constructor: { name: string };
-                input: { TransactItems?: TransactItem[] };
-              }) => {
-                const items = command.input.TransactItems ?? [];
-                const at = items.findIndex(
-                  (i) =>
-                    String(i.Update?.Key?.sk ?? '').startsWith('ACCOUNT#') &&
-                    String(i.Update?.Key?.pk).startsWith('USER#bulk-race-b'),
-                );
-                if (command.constructor.name === 'TransactWriteCommand' && at >= 0 && lost++ === 0)
-                  throw Object.assign(new Error('Transaction cancelled'), {
-                    name: 'TransactionCanceledException',
-                    CancellationReasons: items.map((_, i) => ({
-                      Code: i === at ? 'TransactionConflict' : 'None',
-                    })),
-                  });
-                return target.send(command as never);
-              }
-            : Reflect.get(target, prop, receiver),
-      });
+    let counts = { writes: 0, touched: 0 };
+    const racing = (inner: Db): Db => {
+      const r = racingOn(
+        inner,
+        (k) => String(k.pk).startsWith('USER#bulk-race-b') && String(k.sk).startsWith('ACCOUNT#'),
+      );
+      counts = r.counts;
+      return r.client;
+    };
     const { accounts, settler, b, c, journals } = await bulk('bulk-race', 'contended', racing);
-    expect(lost).toBe(1);
+    expect(counts.touched).toBe(1);
     expect(journals.every((j) => j.unsettled)).toBe(true);
     expect(await incomingOf(db, quiet, b.id)).toBe(40);
     expect(await settler.settle('bulk-race-b', b.id)).toBe(2);
