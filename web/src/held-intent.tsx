@@ -38,6 +38,11 @@ export const useHeldIntent = <P, R>(
   onDone: (result: R, payload: P) => void,
   /** A held intent, asked again (after coming back, or "Check again"), was refused: it did not happen. */
   onRefused?: (error: unknown, payload: P) => void,
+  /**
+   * Whether the screen can show the answer yet (its data loaded): coming back, the intent is asked
+   * again only then, so that a refusal lands on the form it is shown in, not on a screen still loading.
+   */
+  ready = true,
 ): HeldIntentState<P, R> => {
   const intent = useMemo(
     () => createIntent<P, R>({ isRetryable: outcomeUnknown, store: sessionIntentStore<P>(name) }),
@@ -82,10 +87,14 @@ export const useHeldIntent = <P, R>(
     }
   };
 
-  // Coming back to a form whose intent is held: ask again once, with the same key.
+  // Coming back to a form whose intent is held: ask again once (once the screen is ready), with the
+  // same key.
+  const asked = useRef(false);
   useEffect(() => {
+    if (!ready || asked.current) return;
+    asked.current = true;
     if (intent.held) void check();
-  }, [intent]);
+  }, [intent, ready]);
 
   return {
     unknown,
