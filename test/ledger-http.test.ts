@@ -13,6 +13,7 @@ import { AccountStore } from '../src/store/accounts.ts';
 import { createDocumentClient } from '../src/store/db.ts';
 import { IdempotencyStore } from '../src/store/idempotency.ts';
 import { LedgerStore } from '../src/store/ledger.ts';
+import { untilNotBusy } from './busy.ts';
 import { type StartedStack, startStack } from './harness.ts';
 import { stackHttp } from './stack-http.ts';
 
@@ -79,7 +80,9 @@ describe('the ledger under concurrency, over HTTP', () => {
     const id = await openWith(200);
     const rs = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        post(`/v1/accounts/${id}/withdrawals`, { amount: 10 }, { 'idempotency-key': `w-${id}-${i}` }),
+        untilNotBusy(() =>
+          post(`/v1/accounts/${id}/withdrawals`, { amount: 10 }, { 'idempotency-key': `w-${id}-${i}` }),
+        ),
       ),
     );
     const statuses = rs.map((r) => r.status);

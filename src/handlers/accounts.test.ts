@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../test/api.ts';
+import { untilNotBusy } from '../../test/busy.ts';
 import { createTestTable, useHandlerEnv } from '../../test/harness.ts';
 
 beforeAll(async () => {
@@ -81,7 +82,7 @@ describe('accounts', () => {
 
   it('allows at most 10 open accounts, and closing one frees a place', async () => {
     const user = `u-${randomUUID()}`;
-    const opened = await Promise.all(Array.from({ length: 10 }, () => open(user)));
+    const opened = await Promise.all(Array.from({ length: 10 }, () => untilNotBusy(() => open(user))));
     expect(opened.every((r) => r.status === 201)).toBe(true);
     const eleventh = await open(user);
     expect(eleventh.status).toBe(409);

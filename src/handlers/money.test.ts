@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../test/api.ts';
+import { untilNotBusy } from '../../test/busy.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { createDocumentClient } from '../store/db.ts';
 import { keys } from '../store/keys.ts';
@@ -466,7 +467,13 @@ describe('concurrency', () => {
     const u = newUser();
     const a = await open(u);
     await deposit(u, a.id, 200);
-    const rs = await Promise.all(Array.from({ length: 50 }, () => withdraw(u, a.id, 10)));
+    // Each with its own key, resent with that key when busy (as a client told 503 does).
+    const rs = await Promise.all(
+      Array.from({ length: 50 }, () => {
+        const k = key();
+        return untilNotBusy(() => withdraw(u, a.id, 10, k));
+      }),
+    );
     expect(rs.filter((r) => r.status === 201)).toHaveLength(20);
     expect(rs.filter((r) => r.status === 422).every((r) => r.body.code === 'insufficient_funds')).toBe(true);
     expect(rs.filter((r) => r.status === 422)).toHaveLength(30);
