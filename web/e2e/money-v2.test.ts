@@ -42,6 +42,15 @@ const balanceOf = async (c: Seeded, i: number) =>
   (await apiCall<{ balance: number }>('GET', `/v1/accounts/${c.accounts[i]?.id}`, undefined, auth(c)))
     .balance;
 
+/** Money leaves the first account behind the page's back (another device, a card). */
+const withdrawBehind = (c: Seeded, amount: number) =>
+  apiCall(
+    'POST',
+    `/v1/accounts/${c.accounts[0]?.id}/withdrawals`,
+    { amount },
+    { ...auth(c), 'idempotency-key': randomUUID() },
+  );
+
 const payTo = async (page: Page, fromId: string, number: string, name: string, amount: string) => {
   await page.goto(`/transfer?from=${fromId}`);
   await page.getByRole('heading', { level: 1, name: 'Transfer money' }).waitFor();
@@ -397,32 +406,79 @@ describe.each([1280, 390])('at %i px', (width) => {
   });
 });
 
+/** A request held until the test lets it go: orders the page's events without sleeping. */
+const gate = () => {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
+  return { open, opened };
+};
+
+/** Cuts the answers to `pattern` while `cut.on`: the server acts, the page never hears. */
+const cutAnswers = async (page: Page, pattern: string) => {
+  const cut = { on: true };
+  await page.route(pattern, async (route) => {
+    const response = await route.fetch();
+    if (cut.on) return route.abort('connectionreset');
+    return route.fulfill({ response });
+  });
+  return cut;
+};
+
+/** Holds the next request matching `match` (one per call of the result) until its gate opens. */
+const holdNext = async (page: Page, match: (u: URL) => boolean) => {
+  let next: ReturnType<typeof gate> | undefined;
+  await page.route(match, async (route) => {
+    const h = next;
+    next = undefined;
+    if (h) await h.opened;
+    await route.continue();
+  });
+  return () => {
+    next = gate();
+    return next;
+  };
+};
+
+/**
+ * The customer comes back (a reload) with the answers no longer cut and the screen's data held:
+ * resolves once the replay of the held intent (the refusal) has reached the page.
+ */
+const comeBackWithDataHeld = async (
+  page: Page,
+  cut: { on: boolean },
+  hold: () => ReturnType<typeof gate>,
+  path: string,
+) => {
+  cut.on = false;
+  const held = hold();
+  const replay = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith(path));
+  await page.reload();
+  expect((await replay).status()).toBe(422);
+  return held;
+};
+
+/** The outcome is unknown, and the page has stopped asking (nothing in flight). */
+const unknownAndIdle = async (page: Page) => {
+  await page.getByRole('button', { name: 'Check again' }).waitFor();
+  await poll(() => page.getByRole('status').filter({ hasText: 'Checking' }).count()).toBe(0);
+};
+
 it('a cut answer that was a refusal: coming back shows the true outcome, nothing moved', async () => {
   const c = await seedCustomer([{ currency: 'USD', deposit: 5_000 }]);
   const payee = await seedCustomer([{ currency: 'USD' }]);
   const { page, problems, context } = await openPage(browser(), { width: 1280 });
   await logIn(page, c);
-  let cut = true;
-  await page.route('**/v1/transfers', async (route) => {
-    const response = await route.fetch();
-    if (cut) return route.abort('connectionreset');
-    return route.fulfill({ response });
-  });
+  const cut = await cutAnswers(page, '**/v1/transfers');
   await payTo(page, c.accounts[0]?.id as string, payee.accounts[0]?.number as string, payee.name, '40');
   await page.getByTestId('review').waitFor();
   // Behind the page's back the money goes: the server refuses, but the refusal never reaches the page.
-  await apiCall(
-    'POST',
-    `/v1/accounts/${c.accounts[0]?.id}/withdrawals`,
-    { amount: 2_000 },
-    {
-      ...auth(c),
-      'idempotency-key': randomUUID(),
-    },
-  );
+  await withdrawBehind(c, 2_000);
   await page.getByRole('button', { name: 'Confirm transfer' }).click();
   await page.getByRole('button', { name: 'Check again' }).waitFor();
-  cut = false;
+  // Reloaded at once: the page may still be asking again (the replay may reach this page, or the next).
+  cut.on = false;
   await page.reload();
   const error = page.locator('#form-error');
   await error.waitFor();
@@ -433,6 +489,117 @@ it('a cut answer that was a refusal: coming back shows the true outcome, nothing
   expect(await transfersOf(c, 0)).toEqual([]);
   expect(await balanceOf(payee, 0)).toBe(0);
   await axe(page, 'refused after coming back');
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('a replayed refusal that comes back before the form has loaded is shown, and again after a reload', async () => {
+  const c = await seedCustomer([{ currency: 'USD', deposit: 5_000 }]);
+  const payee = await seedCustomer([{ currency: 'USD' }]);
+  const { page, problems, context } = await openPage(browser(), { width: 1280 });
+  await logIn(page, c);
+  const cut = await cutAnswers(page, '**/v1/transfers');
+  // The transfer screen's own data (open accounts).
+  const hold = await holdNext(
+    page,
+    (u) =>
+      u.pathname === '/v1/accounts' && u.searchParams.get('limit') === '100' && !u.searchParams.has('status'),
+  );
+  await payTo(page, c.accounts[0]?.id as string, payee.accounts[0]?.number as string, payee.name, '40');
+  await page.getByTestId('review').waitFor();
+  await withdrawBehind(c, 2_000);
+  await page.getByRole('button', { name: 'Confirm transfer' }).click();
+  await unknownAndIdle(page);
+
+  // Coming back: the replay's answer (the refusal) arrives while the screen's data is still held.
+  const accounts = await comeBackWithDataHeld(page, cut, hold, '/v1/transfers');
+  await page.getByText(/^Loading your accounts/).waitFor();
+  expect(await page.getByTestId('unknown-outcome').count()).toBe(0);
+  accounts.open();
+  const said = `Your transfer of $40.00 to ${payee.name} was not made. There is not enough money in this account for that amount.`;
+  const error = page.locator('#form-error');
+  await error.waitFor();
+  expect(await error.textContent()).toBe(said);
+
+  // Reloaded while the form shows it (or just as it arrived): the refusal is still what the form says.
+  await page.reload();
+  await error.waitFor();
+  expect(await error.textContent()).toBe(said);
+
+  // Left within the app and come back to: the form starts afresh.
+  await page.getByRole('link', { name: 'Accounts', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your accounts' }).waitFor();
+  await page.getByRole('link', { name: 'Transfer', exact: true }).click();
+  await page.getByRole('button', { name: 'Review transfer' }).waitFor();
+  expect(await error.count()).toBe(0);
+  expect(await transfersOf(c, 0)).toEqual([]);
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('a withdrawal refused while its answer was cut: shown on the form while its own load is held, and after a reload', async () => {
+  const c = await seedCustomer([{ currency: 'USD', deposit: 5_000, nickname: 'Main' }]);
+  const id = c.accounts[0]?.id as string;
+  const { page, problems, context } = await openPage(browser(), { width: 390 });
+  await logIn(page, c);
+  const cut = await cutAnswers(page, '**/v1/accounts/*/withdrawals');
+  const hold = await holdNext(page, (u) => u.pathname === `/v1/accounts/${id}`);
+  await page.goto(`/accounts/${id}/withdraw`);
+  await page.getByLabel('Amount (USD)').fill('40');
+  // Behind the page's back the balance goes down: the server refuses the page's withdrawal.
+  await withdrawBehind(c, 2_000);
+  await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
+  await unknownAndIdle(page);
+
+  const account = await comeBackWithDataHeld(page, cut, hold, '/withdrawals');
+  // The refusal fetches the account as it is now: the form shows it while its own load is still held.
+  const said = 'It was not done. There is not enough money in this account for that amount.';
+  const error = page.locator('#form-error');
+  await error.waitFor();
+  expect(await error.textContent()).toBe(said);
+  account.open();
+  await page.reload();
+  await error.waitFor();
+  expect(await error.textContent()).toBe(said);
+  expect(await balanceOf(c, 0)).toBe(3_000);
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('releasing a pending transfer cancelled behind the page, its answer cut: asked again, the refusal is shown', async () => {
+  const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }]);
+  const bob = await seedCustomer([{ currency: 'USD' }]);
+  const tx = await apiCall<{ id: string }>(
+    'POST',
+    '/v1/transfers',
+    {
+      fromAccountId: c.accounts[0]?.id,
+      toAccountNumber: bob.accounts[0]?.number,
+      amount: 1_500,
+      currency: 'USD',
+      pending: true,
+      expiresInSeconds: 3600,
+    },
+    { ...auth(c), 'idempotency-key': randomUUID() },
+  );
+  const { page, problems, context } = await openPage(browser(), { width: 1280 });
+  await logIn(page, c);
+  const cut = await cutAnswers(page, '**/v1/transfers/*/post');
+  await page.goto(`/transactions/${tx.id}`);
+  await page.getByRole('heading', { level: 1, name: 'Transfer (pending)' }).waitFor();
+  await apiCall('POST', `/v1/transfers/${tx.id}/void`, undefined, {
+    ...auth(c),
+    'idempotency-key': randomUUID(),
+  });
+  await page.getByRole('button', { name: 'Release the money' }).click();
+  await unknownAndIdle(page);
+  cut.on = false;
+  await page.getByRole('button', { name: 'Check again' }).click();
+  const error = page.locator('#pending-error');
+  await error.waitFor();
+  expect(await error.textContent()).toBe('The money was not released. This transfer is no longer pending.');
+  expect(await page.getByTestId('unknown-outcome').count()).toBe(0);
+  expect(await balanceOf(bob, 0)).toBe(0);
   expect(problems).toEqual([]);
   await context.close();
 });

@@ -178,6 +178,10 @@ describe('Api', () => {
     expect(outcomeUnknown(err)).toBe(false);
     expect(outcomeUnknown(new NetworkError())).toBe(true);
     expect(outcomeUnknown(new ApiError(409, 'idempotency_key_in_use'))).toBe(true);
+    expect(outcomeUnknown(new ApiError(409, 'internal_error'))).toBe(true);
+    // A pending transfer no longer pending (or expired) is a decline: definite, nothing moved.
+    expect(outcomeUnknown(new ApiError(409, 'transaction_not_pending'))).toBe(false);
+    expect(outcomeUnknown(new ApiError(409, 'transaction_expired'))).toBe(false);
     expect(outcomeUnknown(new ApiError(500, 'internal_error'))).toBe(true);
   });
 });

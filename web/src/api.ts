@@ -175,10 +175,19 @@ export class Api {
     this.request<Transaction>('POST', '/v1/transfers', body, key);
 }
 
+/**
+ * Conflicts that are the bank's definite answer (nothing moved; the server records its declines with
+ * the key, so asking again gets the same): every other 409, such as a key still in use, may yet move.
+ */
+const DEFINITE_CONFLICTS = new Set(['transaction_not_pending', 'transaction_expired', 'credit_not_settled']);
+
 /** Whether a failed money movement may have happened, so a retry must reuse its key. */
 export const outcomeUnknown = (e: unknown): boolean =>
   e instanceof NetworkError ||
-  (e instanceof ApiError && (e.status >= 500 || [401, 409, 429].includes(e.status)));
+  (e instanceof ApiError &&
+    (e.status >= 500 ||
+      [401, 429].includes(e.status) ||
+      (e.status === 409 && !DEFINITE_CONFLICTS.has(e.code))));
 
 // ---------- settings and statements (web-settings) ----------
 

@@ -4,12 +4,19 @@
  * know yet whether this went through"), asks again with the same Idempotency-Key at once, then
  * offers a button; coming back to the form later (or reloading) resumes the same intent, so the
  * server answers what it did the first time.
+ *
+ * The answer, once definite, is written down in the intent's place and handed to the screen
+ * (`onDone`, `onRefused`) only while the screen is mounted: an answer that reaches a page about to
+ * reload, or a screen already left, stays written down and the next mount of the form shows it. A
+ * success is taken as it is handed over (its screen moves on: a receipt, another page); a refusal
+ * stays written down while its form shows it, so a reload shows it again, and is taken when the
+ * customer leaves the form within the app, starts a new intent on it, or gives up on it.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { outcomeUnknown } from './api.ts';
-import { explain } from './errors.ts';
-import { createIntent, type HeldIntent, sessionIntentStore } from './idempotency.ts';
+import { ApiError, explain } from './errors.ts';
+import { createIntent, type HeldIntent, type SettledIntent, sessionIntentStore } from './idempotency.ts';
 import { FormError } from './ui.tsx';
 
 export const UNKNOWN_TITLE = 'We don\u2019t know yet whether this went through';
@@ -18,7 +25,7 @@ export interface HeldIntentState<P, R> {
   /** Sends `payload`; resolves its result, or undefined when the outcome is unknown; throws a refusal. */
   submit(payload: P): Promise<R | undefined>;
   /** The intent whose outcome is unknown (after a reload too). */
-  unknown: HeldIntent<P> | undefined;
+  unknown: HeldIntent<P, R> | undefined;
   /** Asks again with the same key. */
   check(): Promise<void>;
   checking: boolean;
@@ -28,47 +35,93 @@ export interface HeldIntentState<P, R> {
   forget(): void;
 }
 
+/** A refusal as written down with its intent (sessionStorage keeps JSON, not an ApiError). */
+interface RefusalRecord {
+  status: number;
+  code: string;
+  fieldErrors?: ApiError['fieldErrors'];
+}
+
+const recordRefusal = (e: unknown): RefusalRecord | undefined =>
+  e instanceof ApiError ? { status: e.status, code: e.code, fieldErrors: e.fieldErrors } : undefined;
+
+const refusalOf = (r: unknown): unknown => {
+  const rec = r as Partial<RefusalRecord> | undefined;
+  return rec && typeof rec.status === 'number' && typeof rec.code === 'string'
+    ? new ApiError(rec.status, rec.code, Array.isArray(rec.fieldErrors) ? rec.fieldErrors : [])
+    : new Error('refused');
+};
+
+/** How many mounted forms hold each intent name: a form mounted again at once keeps its refusal. */
+const mounted = new Map<string, number>();
+
 /**
  * `name` says which intent (`transfer`, `deposit:<account>`...); `send` moves the money with a key;
- * `onDone` gets the true outcome, however late it arrives (a resumed intent included).
+ * `onDone` gets the true outcome, however late it arrives (a resumed intent, or one answered while
+ * the form was away, included); `onRefused` gets the refusal of an intent asked again, or answered
+ * while the form was away: it did not happen, and the form must say so.
  */
 export const useHeldIntent = <P, R>(
   name: string,
   send: (payload: P, key: string) => Promise<R>,
   onDone: (result: R, payload: P) => void,
-  /** A held intent, asked again (after coming back, or "Check again"), was refused: it did not happen. */
-  onRefused?: (error: unknown, payload: P) => void,
-  /**
-   * Whether the screen can show the answer yet (its data loaded): coming back, the intent is asked
-   * again only then, so that a refusal lands on the form it is shown in, not on a screen still loading.
-   */
-  ready = true,
+  onRefused: (error: unknown, payload: P) => void,
 ): HeldIntentState<P, R> => {
   const intent = useMemo(
-    () => createIntent<P, R>({ isRetryable: outcomeUnknown, store: sessionIntentStore<P>(name) }),
+    () =>
+      createIntent<P, R>({ isRetryable: outcomeUnknown, recordRefusal, store: sessionIntentStore<P>(name) }),
     [name],
   );
-  const [unknown, setUnknown] = useState<HeldIntent<P> | undefined>(intent.held);
+  const [unknown, setUnknown] = useState<HeldIntent<P, R> | undefined>(intent.held);
   const [checking, setChecking] = useState(false);
   const [checkError, setCheckError] = useState<string | undefined>();
   const latest = useRef({ send, onDone, onRefused });
   latest.current = { send, onDone, onRefused };
+  /** Whether this form is on screen: answers are handed over only then. */
+  const live = useRef(true);
+  /** The key of the refusal this form showed: taken when the form is left. */
+  const shown = useRef<string | undefined>(undefined);
+
+  /** A success reaches the screen: taken at once (the screen moves on: a receipt, another page). */
+  const done = (result: R, payload: P, key: string | undefined) => {
+    setUnknown(undefined);
+    setCheckError(undefined);
+    if (key !== undefined) intent.take(key);
+    latest.current.onDone(result, payload);
+  };
+  /** A refusal reaches the screen: written down while the form shows it, taken once the form is left. */
+  const refused = (error: unknown, payload: P, key: string | undefined) => {
+    setUnknown(undefined);
+    setCheckError(undefined);
+    shown.current = key;
+    latest.current.onRefused(error, payload);
+  };
+  /** An outcome written down and not taken yet (an earlier page, a form left before its answer came). */
+  const deliver = (s: SettledIntent<P, R>) =>
+    s.outcome.ok
+      ? done(s.outcome.result, s.payload, s.key)
+      : refused(refusalOf(s.outcome.refusal), s.payload, s.key);
 
   /** One attempt; `undefined` when the outcome is still unknown. Refusals are thrown. */
   const attempt = async (payload: P): Promise<R | undefined> => {
     try {
       const r = await intent.submit(payload, (key) => latest.current.send(payload, key));
-      setUnknown(undefined);
-      setCheckError(undefined);
-      latest.current.onDone(r, payload);
+      // A form no longer on screen hands nothing over: the outcome stays written down for its next mount.
+      if (live.current) done(r, payload, intent.settled?.key);
       return r;
     } catch (e) {
       if (!outcomeUnknown(e)) {
-        setUnknown(undefined);
+        if (live.current) {
+          setUnknown(undefined);
+          // The screen shows the refusal it is thrown: taken once the form is left.
+          shown.current = intent.settled?.key;
+        }
         throw e;
       }
-      setUnknown(intent.held);
-      setCheckError(explain(e).message);
+      if (live.current) {
+        setUnknown(intent.held);
+        setCheckError(explain(e).message);
+      }
       return undefined;
     }
   };
@@ -80,21 +133,36 @@ export const useHeldIntent = <P, R>(
     try {
       await attempt(held.payload);
     } catch (e) {
-      setCheckError(explain(e).message);
-      latest.current.onRefused?.(e, held.payload);
+      if (live.current) refused(e, held.payload, intent.settled?.key);
     } finally {
-      setChecking(false);
+      if (live.current) setChecking(false);
     }
   };
 
-  // Coming back to a form whose intent is held: ask again once (once the screen is ready), with the
-  // same key.
-  const asked = useRef(false);
+  // On screen: counted, so that a form mounted again at once (a remount) keeps the refusal shown.
+  useLayoutEffect(() => {
+    live.current = true;
+    mounted.set(name, (mounted.get(name) ?? 0) + 1);
+    return () => {
+      live.current = false;
+      mounted.set(name, (mounted.get(name) ?? 1) - 1);
+      const key = shown.current;
+      // Left within the app (a reload runs no cleanup, so the refusal is shown again after it).
+      if (key !== undefined)
+        setTimeout(() => {
+          if (!mounted.get(name)) intent.take(key);
+        }, 0);
+    };
+  }, [intent]);
+
+  // Coming to the form: an outcome written down and not shown yet is shown (whether or not the
+  // screen's own data has loaded: what the screen does with it is state of the screen, kept while it
+  // loads); an intent still unknown is asked again once, with the same key.
   useEffect(() => {
-    if (!ready || asked.current) return;
-    asked.current = true;
-    if (intent.held) void check();
-  }, [intent, ready]);
+    const s = intent.settled;
+    if (s) deliver(s);
+    else if (intent.held) void check();
+  }, [intent]);
 
   return {
     unknown,
@@ -103,10 +171,12 @@ export const useHeldIntent = <P, R>(
     check,
     forget: () => {
       intent.reset();
+      shown.current = undefined;
       setUnknown(undefined);
       setCheckError(undefined);
     },
     async submit(payload) {
+      shown.current = undefined;
       const first = await attempt(payload);
       if (first !== undefined || !intent.held) return first;
       // The answer was lost: ask again once at once, with the same key.
@@ -114,7 +184,7 @@ export const useHeldIntent = <P, R>(
       try {
         return await attempt(payload);
       } finally {
-        setChecking(false);
+        if (live.current) setChecking(false);
       }
     },
   };

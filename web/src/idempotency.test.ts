@@ -167,8 +167,10 @@ describe('an intent kept in sessionStorage', () => {
     };
     expect(await page2.submit({ amount: 5 }, send)).toBe('posted');
     expect(sent).toEqual(['key-1']);
-    // A definite outcome ends it: nothing is left to resume.
+    // A definite outcome ends it: nothing is left to resume, only an outcome to show.
     expect(page2.held).toBeUndefined();
+    expect(page2.settled?.outcome).toEqual({ ok: true, result: 'posted' });
+    page2.take();
     expect(storage.m.size).toBe(0);
   });
 
@@ -186,8 +188,69 @@ describe('an intent kept in sessionStorage', () => {
     await expect(
       intent.submit({ amount: 1 }, async () => Promise.reject(new Definite('no'))),
     ).rejects.toThrow();
-    expect(storage.m.size).toBe(0);
     expect(intent.held).toBeUndefined();
+    expect(intent.key).toBeUndefined();
+    // The same details again are a new intent, with a new key.
+    const sent: string[] = [];
+    await intent.submit({ amount: 1 }, async (k) => {
+      sent.push(k);
+      return 'ok';
+    });
+    expect(sent).toEqual(['key-2']);
+  });
+
+  it('writes a definite refusal down in the intent\u2019s place until a screen takes it, on any page', async () => {
+    const storage = memory();
+    const page1 = createIntent<{ amount: number }, string>({
+      newKey: keys(),
+      isRetryable: (e) => !(e instanceof Definite),
+      recordRefusal: (e) => ({ code: (e as Error).message }),
+      store: sessionIntentStore('transfer', storage),
+      now: () => 1000,
+    });
+    // The answer reaches a page that reloads before showing it: the next page still has it.
+    await expect(
+      page1.submit({ amount: 5 }, async () => Promise.reject(new Definite('insufficient_funds'))),
+    ).rejects.toThrow();
+    const page2 = createIntent<{ amount: number }, string>({
+      store: sessionIntentStore('transfer', storage),
+    });
+    expect(page2.held).toBeUndefined();
+    expect(page2.settled).toEqual({
+      key: 'key-1',
+      print: fingerprint({ amount: 5 }),
+      payload: { amount: 5 },
+      since: 1000,
+      outcome: { ok: false, refusal: { code: 'insufficient_funds' } },
+    });
+    // Taking another intent's outcome takes nothing.
+    page2.take('key-0');
+    expect(createIntent({ store: sessionIntentStore('transfer', storage) }).settled?.key).toBe('key-1');
+    // Taken by the page that showed it (page1's key, though page1 is gone): nothing is left.
+    page2.take('key-1');
+    expect(page2.settled).toBeUndefined();
+    expect(storage.m.size).toBe(0);
+  });
+
+  it('never takes a newer intent, and a new submission replaces an outcome not taken', async () => {
+    const storage = memory();
+    const store = sessionIntentStore<{ amount: number }>('transfer', storage);
+    const first = createIntent<{ amount: number }, string>({ newKey: keys(), store });
+    await first.submit({ amount: 5 }, async () => 'posted');
+    expect(first.settled?.key).toBe('key-1');
+    const d = deferred<string>();
+    const second = createIntent<{ amount: number }, string>({ newKey: () => 'key-9', store });
+    expect(second.settled?.key).toBe('key-1');
+    const sending = second.submit({ amount: 7 }, () => d.promise);
+    expect(second.settled).toBeUndefined();
+    expect(store.load()).toMatchObject({ key: 'key-9', payload: { amount: 7 } });
+    // The first screen, left late, takes its own outcome: the intent in flight stays written down.
+    first.take('key-1');
+    expect(store.load()).toMatchObject({ key: 'key-9' });
+    expect(store.load()?.outcome).toBeUndefined();
+    d.resolve('posted');
+    await sending;
+    expect(store.load()?.outcome).toEqual({ ok: true, result: 'posted' });
   });
 
   it('reads a corrupt or missing entry as nothing held', () => {

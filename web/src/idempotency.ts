@@ -10,20 +10,34 @@
  * With a `store` (sessionStorage in the app), the key and the details are written down before the
  * request leaves, and kept until the outcome is definite: a reload, or going away and coming back,
  * finds the intent still held and resumes it with the same key, so a lost answer never pays twice.
+ *
+ * The definite outcome is written down in its place, and stays there until the screen that shows it
+ * takes it (`take`): an answer that reaches a page about to reload, or a screen no longer mounted,
+ * is still there for the next page or screen to show. The page that received it is not trusted to
+ * have shown it.
  */
-/** An intent sent at least once whose outcome is not yet known. */
-export interface HeldIntent<P> {
+
+/** The definite answer to an intent: what it did, or why it was refused (nothing moved). */
+export type Outcome<R> = { ok: true; result: R } | { ok: false; refusal: unknown };
+
+/** An intent sent at least once: its outcome is not yet known, or (with `outcome`) not yet shown. */
+export interface HeldIntent<P, R = unknown> {
   key: string;
   print: string;
   payload: P;
   /** When it was first sent (epoch ms). */
   since: number;
+  /** The definite answer, once there is one: the intent is over (the same details again are a new intent). */
+  outcome?: Outcome<R>;
 }
 
+/** An intent whose definite answer has not been taken by a screen yet. */
+export type SettledIntent<P, R> = HeldIntent<P, R> & { outcome: Outcome<R> };
+
 /** Where a held intent is written down: it must outlive the page (sessionStorage). */
-export interface IntentStore<P> {
-  load(): HeldIntent<P> | undefined;
-  save(held: HeldIntent<P> | undefined): void;
+export interface IntentStore<P, R = unknown> {
+  load(): HeldIntent<P, R> | undefined;
+  save(held: HeldIntent<P, R> | undefined): void;
 }
 
 type KeyValue = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
@@ -37,13 +51,16 @@ const browserSession = (): KeyValue | undefined => {
 };
 
 /** An intent store under `bank.intent.<name>` in sessionStorage (this tab, until it closes). */
-export const sessionIntentStore = <P>(name: string, storage: KeyValue | undefined = browserSession()) => {
+export const sessionIntentStore = <P, R = unknown>(
+  name: string,
+  storage: KeyValue | undefined = browserSession(),
+) => {
   const item = `bank.intent.${name}`;
-  const store: IntentStore<P> = {
+  const store: IntentStore<P, R> = {
     load() {
       try {
         const raw = storage?.getItem(item);
-        const h = raw ? (JSON.parse(raw) as HeldIntent<P>) : undefined;
+        const h = raw ? (JSON.parse(raw) as HeldIntent<P, R>) : undefined;
         return h && typeof h.key === 'string' && typeof h.print === 'string' ? h : undefined;
       } catch {
         return undefined;
@@ -67,8 +84,12 @@ export interface Intent<P, R> {
   /** The key the next submission of `payload` would use, if one is held. */
   readonly key: string | undefined;
   /** The intent sent whose outcome is not known yet (after a reload too, with a store). */
-  readonly held: HeldIntent<P> | undefined;
+  readonly held: HeldIntent<P, R> | undefined;
+  /** The last intent's definite outcome, until a screen takes it (after a reload too, with a store). */
+  readonly settled: SettledIntent<P, R> | undefined;
   readonly inFlight: boolean;
+  /** Forgets the outcome of the intent with `key` (this one's by default): a screen has shown it. */
+  take(key?: string): void;
   reset(): void;
 }
 
@@ -76,6 +97,8 @@ export interface IntentOptions<P = unknown> {
   newKey?: () => string;
   /** Whether a failure leaves the outcome unknown, so a retry must reuse the key. */
   isRetryable?: (error: unknown) => boolean;
+  /** How a refusal is written down with the outcome (the store keeps JSON). */
+  recordRefusal?: (error: unknown) => unknown;
   store?: IntentStore<P>;
   now?: () => number;
 }
@@ -91,14 +114,19 @@ export const fingerprint = (value: unknown): string =>
 export const createIntent = <P, R>(options: IntentOptions<P> = {}): Intent<P, R> => {
   const newKey = options.newKey ?? (() => crypto.randomUUID());
   const isRetryable = options.isRetryable ?? (() => true);
+  const recordRefusal = options.recordRefusal ?? ((e: unknown) => e);
   const now = options.now ?? (() => Date.now());
-  const store = options.store;
-  let held: HeldIntent<P> | undefined = store?.load();
+  const store = options.store as IntentStore<P, R> | undefined;
+  const stored = store?.load();
+  let held: HeldIntent<P, R> | undefined = stored && !stored.outcome ? stored : undefined;
+  let settled = stored?.outcome ? (stored as SettledIntent<P, R>) : undefined;
   let pending: Promise<R> | undefined;
-  const drop = (attempt: HeldIntent<P>) => {
+  /** The answer is definite: the key is done with, and the outcome is written down in its place. */
+  const settle = (attempt: HeldIntent<P, R>, outcome: Outcome<R>) => {
     if (held !== attempt) return;
     held = undefined;
-    store?.save(undefined);
+    settled = { ...attempt, outcome };
+    store?.save(settled);
   };
 
   return {
@@ -108,11 +136,22 @@ export const createIntent = <P, R>(options: IntentOptions<P> = {}): Intent<P, R>
     get held() {
       return held;
     },
+    get settled() {
+      return settled;
+    },
     get inFlight() {
       return pending !== undefined;
     },
+    take(key = settled?.key) {
+      if (key === undefined) return;
+      if (settled?.key === key) settled = undefined;
+      // Whoever wrote it down (another screen, an earlier page): only that outcome, never a newer intent.
+      const written = store?.load();
+      if (written?.outcome && written.key === key) store?.save(undefined);
+    },
     reset() {
       held = undefined;
+      settled = undefined;
       store?.save(undefined);
     },
     submit(payload, send) {
@@ -120,6 +159,7 @@ export const createIntent = <P, R>(options: IntentOptions<P> = {}): Intent<P, R>
       const print = fingerprint(payload);
       if (held?.print !== print) {
         held = { key: newKey(), print, payload, since: now() };
+        settled = undefined;
         // Written down before the request leaves: a reload mid-flight still knows the key.
         store?.save(held);
       }
@@ -127,10 +167,10 @@ export const createIntent = <P, R>(options: IntentOptions<P> = {}): Intent<P, R>
       const run = async (): Promise<R> => {
         try {
           const result = await send(attempt.key);
-          drop(attempt);
+          settle(attempt, { ok: true, result });
           return result;
         } catch (e) {
-          if (!isRetryable(e)) drop(attempt);
+          if (!isRetryable(e)) settle(attempt, { ok: false, refusal: recordRefusal(e) });
           throw e;
         } finally {
           pending = undefined;

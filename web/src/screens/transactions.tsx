@@ -420,15 +420,20 @@ const PendingActions = ({ tx, onDone }: { tx: Transaction; onDone(message: strin
   const { api } = useApp();
   const m = moneyApi(api);
   const form = useForm({}, 'pending-error');
+  // Asked again (or answered while the customer was away), it was refused: nothing moved. Say so.
+  const refused = (what: string) => (e: unknown) =>
+    form.show({ fields: {}, message: `${what} ${explain(e).message ?? ''}`.trim() });
   const post = useHeldIntent<{ id: string }, Transaction>(
     `post:${tx.id}`,
     (p, key) => m.postTransfer(p.id, undefined, key),
     (r) => onDone(`Released: ${formatMoney(r.amount, r.currency)} went to account ${r.toAccountNumber}.`),
+    refused('The money was not released.'),
   );
   const cancel = useHeldIntent<{ id: string }, Transaction>(
     `void:${tx.id}`,
     (p, key) => m.voidTransfer(p.id, key),
     (r) => onDone(`Cancelled: ${formatMoney(r.amount, r.currency)} is available again.`),
+    refused('The transfer was not cancelled.'),
   );
   const unknown = post.unknown ? post : cancel.unknown ? cancel : undefined;
   if (unknown) return <UnknownOutcome state={unknown} />;
@@ -479,6 +484,7 @@ const RefundForm = ({ tx, onDone }: { tx: Transaction; onDone(message: string): 
     `refund:${tx.id}`,
     ({ id, ...body }, key) => m.refund(id, body, key),
     (r) => onDone(`Refunded ${formatMoney(r.amount, r.currency)}.`),
+    (e) => form.show({ fields: {}, message: `The refund was not made. ${explain(e).message ?? ''}`.trim() }),
   );
   const parsed = form.values.amount.trim() ? parseAmount(form.values.amount, tx.currency) : undefined;
   const submit = form.submit(

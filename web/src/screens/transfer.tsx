@@ -173,7 +173,6 @@ export const Transfer = () => {
         message: `Your transfer of ${formatMoney(p.body.amount, p.body.currency)} to ${p.to.name} was not made. ${explain(e).message ?? ''}`,
       });
     },
-    load.state === 'ok',
   );
 
   /** Balances and limits as they are now (after a refusal, say), without blanking the form. */
