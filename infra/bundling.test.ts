@@ -133,6 +133,23 @@ describe('Lambda bundles', () => {
     }
   });
 
+  it('split the ledger: read-only functions carry none of its write paths, money-moving ones none of its reads', () => {
+    /** Our modules whose code is in a bundle (tree-shaken ones are not listed). */
+    const carried = (fn: FunctionName) =>
+      Object.keys(
+        Object.entries(metafiles.get(fn)?.outputs ?? {}).find(([f]) => f.endsWith('.mjs'))?.[1].inputs ?? {},
+      );
+    for (const fn of ['accounts-read', 'admin-accounts'] as const) {
+      expect(carried(fn), fn).toContain('src/store/ledger-read.ts');
+      expect(carried(fn), fn).not.toContain('src/store/ledger.ts');
+      expect(carried(fn), fn).not.toContain('src/store/ledger-batch.ts');
+    }
+    for (const fn of ['money', 'admin-money'] as const) {
+      expect(carried(fn), fn).toContain('src/store/ledger.ts');
+      expect(carried(fn), fn).not.toContain('src/store/ledger-read.ts');
+    }
+  });
+
   it('import nothing statically but Node built-ins: Lambda has no node_modules beside a bundle', () => {
     const builtins = new Set(builtinModules);
     for (const [fn, meta] of metafiles) {

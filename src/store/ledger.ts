@@ -25,9 +25,14 @@
  *   expiry           journal, sender, [limit], history entry                           = 3-4; 1 read
  *   refund           idem, refund journal, original journal, 2 accounts, 2 postings    = 7; 3 reads
  * ([limit]: the unposted rest is given back to the daily limit when it is still the same UTC day.)
+ *
+ * The write side is LedgerWriter (with the journal read of ledger-journal.ts); the reads (history,
+ * balances, limits used) are ledger-read.ts's LedgerReader; LedgerStore offers both and the sweeper.
+ * Each function takes the side it needs, so a read-only bundle carries no write path and the money
+ * function's no history reads (infra/bundling.test.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_DAILY_DEPOSIT_LIMIT } from '../config.ts';
 import { expiredHolds, type Hold, MAX_LIVE_HOLDS } from '../domain/account.ts';
 import { BankError, isBankError, isDecline } from '../domain/errors.ts';
@@ -49,11 +54,9 @@ import {
   type SystemAccount,
   shardOf,
   systemShardId,
-  type TransactionStatus,
-  type TransactionType,
   utcDay,
 } from '../domain/ledger.ts';
-import { addMinor, type Currency } from '../domain/money.ts';
+import type { Currency } from '../domain/money.ts';
 import { type AccountRecord, type AccountStore, busy } from './accounts.ts';
 import { conditionFailed, type Db, type Piece, transact } from './db.ts';
 import type {
@@ -65,8 +68,12 @@ import type {
   StoredOutcome,
 } from './idempotency.ts';
 import { keys } from './keys.ts';
-import { creditPut, unsettledCredits } from './ledger-settle.ts';
+import { readJournal } from './ledger-journal.ts';
+import { type HistoryPage, type HistoryPageQuery, LedgerReader } from './ledger-read.ts';
+import { creditPut } from './ledger-settle.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
+
+export type { HistoryItem } from './ledger-read.ts';
 
 /** When a transfer's credit is deferred to the settler (see LedgerOptions.deferCredits). */
 export type DeferCredits = 'off' | 'contended' | 'always';
@@ -121,21 +128,6 @@ export interface TransferRequest extends MovementRequest {
   expiresInSeconds?: number | undefined;
 }
 
-/** One entry of an account's history. */
-export interface HistoryItem {
-  journalId: string;
-  type: TransactionType;
-  status: TransactionStatus;
-  /** Signed: negative for money out (a pending transfer's hold included). */
-  amount: number;
-  currency: Currency;
-  /** Posted entries only: the account's posted balance after it. */
-  balanceAfter?: number;
-  counterpartyNumber?: string;
-  description: string;
-  createdAt: string;
-}
-
 export type Name =
   | 'idempotency'
   | 'journal'
@@ -167,13 +159,6 @@ const party = (a: AccountRecord, metadata?: Metadata, balanceAfter?: number): Pa
   ...(balanceAfter !== undefined ? { balanceAfter } : {}),
 });
 
-const INTERNAL = ['pk', 'sk', 'entity', 'version', 'gsi1pk', 'gsi1sk', 'refundable'];
-const toJournal = (item: Record<string, unknown>): Journal & { version: number } => {
-  const j = { ...item };
-  for (const k of INTERNAL) delete j[k];
-  return { ...(j as unknown as Journal), version: Number(item.version) };
-};
-
 /**
  * Contention on one account (every commit on it changes its version, so the others plan again) is
  * resolved one writer per round: enough short, jittered attempts for a few dozen concurrent writers.
@@ -183,8 +168,14 @@ const CONTENTION: Partial<RetryPolicy> = { maxAttempts: 40, baseMs: 5, capMs: 20
 
 const notFound = () => new BankError('not_found', 'No such transaction');
 
-export class LedgerStore {
-  private readonly now: () => Date;
+/**
+ * The write side of the ledger: every customer movement, the engine that commits it (idempotency,
+ * contention retries, declines recorded for replay) and the journal read it needs. The money function
+ * uses it (through BatchLedgerStore), and the back office's AdminLedgerStore builds on it; neither
+ * carries the history and balance reads (ledger-read.ts).
+ */
+export class LedgerWriter {
+  protected readonly now: () => Date;
   private readonly depositLimit: number;
   /** Recipients that lost a race lately (`contended`): account id -> until when (epoch ms) they are hot. */
   private readonly hot = new Map<string, number>();
@@ -377,38 +368,6 @@ export class LedgerStore {
     return out ?? false;
   }
 
-  /**
-   * The sweeper: expires every pending journal whose time has passed (found through the sparse
-   * index, which may lag; each expiry re-reads the journal and is conditional). Returns how many.
-   */
-  async expireDue(now = this.now()): Promise<{ expired: number; seen: number }> {
-    let expired = 0;
-    let seen = 0;
-    for (let shard = 0; shard < this.opts.systemShards; shard++) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const r = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :bound',
-            ExpressionAttributeValues: {
-              ':pk': keys.pendingShard(shard),
-              ':bound': `${now.toISOString()}#\uffff`,
-            },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of r.Items ?? []) {
-          seen++;
-          if (await this.expire(String(item.id), now)) expired++;
-        }
-        start = r.LastEvaluatedKey;
-      } while (start);
-    }
-    return { expired, seen };
-  }
-
   /** Refunds part or all of a posted transfer: only the owner of the account it credited may. */
   refund(
     req: Keyed & {
@@ -473,185 +432,8 @@ export class LedgerStore {
   // ---------- reads ----------
 
   /** A journal, read strongly consistent (never a 404 right after a 201). */
-  async getJournal(id: string): Promise<(Journal & { version: number }) | undefined> {
-    const r = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.journal(id), ConsistentRead: true }),
-    );
-    return r.Item ? toJournal(r.Item) : undefined;
-  }
-
-  /** One page of an account's history, newest first, optionally filtered by type and status. */
-  async postings(
-    accountId: string,
-    opts: {
-      limit: number;
-      from?: string | undefined;
-      to?: string | undefined;
-      start?: Record<string, unknown> | undefined;
-      type?: TransactionType | undefined;
-      status?: TransactionStatus | undefined;
-    },
-  ): Promise<{ items: HistoryItem[]; last?: Record<string, unknown> }> {
-    // The first page starts with the account's unsettled credits (hot recipients): pending, with no
-    // balanceAfter yet. Each settles after every posting there is, so once settled it is the newest;
-    // until then a posting made after it (a credit taken at once, the account's own debit) lists below
-    // it, as pending transfers list above posted ones. At most limit - 1 of them, so the page still
-    // shows (and pages on from) the postings.
-    const incoming =
-      opts.start || (opts.type && opts.type !== 'transfer') || (opts.status && opts.status !== 'pending')
-        ? []
-        : (await unsettledCredits(this.db, this.table, accountId))
-            .filter((c) => (!opts.from || c.createdAt >= opts.from) && (!opts.to || c.createdAt <= opts.to))
-            .reverse()
-            .slice(0, Math.max(0, opts.limit - 1))
-            .map(
-              (c): HistoryItem => ({
-                journalId: c.journalId,
-                type: c.type as TransactionType,
-                status: 'pending',
-                amount: c.amount,
-                currency: c.currency,
-                ...(c.counterpartyNumber ? { counterpartyNumber: c.counterpartyNumber } : {}),
-                description: c.description,
-                createdAt: c.createdAt,
-              }),
-            );
-    const page = await this.settledPostings(accountId, { ...opts, limit: opts.limit - incoming.length });
-    // A credit settled between the two reads is in both: its posting (the newest, so on this page)
-    // stands, and its pending entry goes.
-    const posted = new Set(page.items.map((i) => i.journalId));
-    return { ...page, items: [...incoming.filter((c) => !posted.has(c.journalId)), ...page.items] };
-  }
-
-  private async settledPostings(
-    accountId: string,
-    opts: {
-      limit: number;
-      from?: string | undefined;
-      to?: string | undefined;
-      start?: Record<string, unknown> | undefined;
-      type?: TransactionType | undefined;
-      status?: TransactionStatus | undefined;
-    },
-  ): Promise<{ items: HistoryItem[]; last?: Record<string, unknown> }> {
-    const { pk, skPrefix } = keys.postingsOf(accountId);
-    const filters: string[] = [];
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {
-      ':pk': pk,
-      ':lo': `${skPrefix}${opts.from ?? ''}`,
-      ':hi': `${skPrefix}${opts.to ?? ''}\uffff`,
-    };
-    if (opts.type) {
-      filters.push('#type = :type');
-      names['#type'] = 'type';
-      values[':type'] = opts.type;
-    }
-    if (opts.status) {
-      filters.push('#status = :status');
-      names['#status'] = 'status';
-      values[':status'] = opts.status;
-    }
-    const found: Record<string, unknown>[] = [];
-    let start = opts.start;
-    // A filter applies after DynamoDB's Limit: read on until one more than asked is found (which says
-    // whether another page exists) or the partition ends.
-    do {
-      const r = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-          ...(filters.length
-            ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names }
-            : {}),
-          ExpressionAttributeValues: values,
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          Limit: filters.length ? Math.max(50, opts.limit + 1) : opts.limit + 1,
-          ExclusiveStartKey: start,
-        }),
-      );
-      found.push(...(r.Items ?? []));
-      start = r.LastEvaluatedKey;
-    } while (start && found.length <= opts.limit);
-    const items = found.slice(0, opts.limit);
-    const lastItem = items[items.length - 1];
-    const more = found.length > opts.limit || (start !== undefined && items.length === opts.limit);
-    return {
-      items: items.map((p) => ({
-        // Postings written before journals had items of their own carry a copy of the journal.
-        journalId: String(p.journalId ?? (p.journal as { txId?: string } | undefined)?.txId),
-        type: (p.type ?? (p.journal as { type?: string } | undefined)?.type) as TransactionType,
-        status: (p.status ?? 'posted') as TransactionStatus,
-        amount: Number(p.amount),
-        currency: p.currency as Currency,
-        ...(p.entity === 'posting' ? { balanceAfter: Number(p.balanceAfter) } : {}),
-        ...(p.counterpartyNumber ? { counterpartyNumber: String(p.counterpartyNumber) } : {}),
-        description: String(
-          p.description ?? (p.journal as { description?: string } | undefined)?.description ?? '',
-        ),
-        createdAt: String(p.createdAt ?? String(p.sk).slice(skPrefix.length).split('#')[0]),
-      })),
-      ...(more && lastItem ? { last: { pk: lastItem.pk, sk: lastItem.sk } } : {}),
-    };
-  }
-
-  /** The posted balance of an account as of an instant: the balance after its last posting until then. */
-  async balanceAt(accountId: string, at: string): Promise<number> {
-    const { pk, skPrefix } = keys.postingsOf(accountId);
-    let start: Record<string, unknown> | undefined;
-    do {
-      const r = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-          FilterExpression: 'entity = :posting',
-          ExpressionAttributeValues: {
-            ':pk': pk,
-            ':lo': skPrefix,
-            ':hi': `${skPrefix}${at}#\uffff`,
-            ':posting': 'posting',
-          },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          Limit: 25,
-          ExclusiveStartKey: start,
-        }),
-      );
-      const last = r.Items?.[0];
-      if (last) return Number(last.balanceAfter);
-      start = r.LastEvaluatedKey;
-    } while (start);
-    return 0;
-  }
-
-  /**
-   * A system account's balance in one currency: the sum of its shards' postings. System accounts
-   * (cash-in, cash-out) have no bound to check, so no movement needs their balance: they keep no
-   * balance item that every deposit would update (one hot item, a TransactionConflict on AWS for
-   * every overlapping pair), only their postings, spread over shards (partitions). An operator's
-   * read, not a request path: it pages through the postings.
-   */
-  async systemBalance(name: SystemAccount, currency: Currency): Promise<number> {
-    let total = 0;
-    for (let s = 0; s < this.opts.systemShards; s++) {
-      const { pk, skPrefix } = keys.postingsOf(systemShardId(name, currency, s));
-      let start: Record<string, unknown> | undefined;
-      do {
-        const r = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-            ProjectionExpression: 'amount',
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const p of r.Items ?? []) total = addMinor(total, Number(p.amount));
-        start = r.LastEvaluatedKey;
-      } while (start);
-    }
-    return total;
+  getJournal(id: string): Promise<(Journal & { version: number }) | undefined> {
+    return readJournal(this.db, this.table, id);
   }
 
   // ---------- the engine ----------
@@ -1114,30 +896,70 @@ export class LedgerStore {
     }
     return pieces;
   }
+}
 
-  // ---------- limits ----------
+/**
+ * The whole ledger: the write side, the reads of LedgerReader (one code for both) and the sweeper.
+ * Tests, scripts, the bench and the functions that need more than one side (sweep, scheduled
+ * transfers) use it; a function that needs one side only takes that side, for a smaller bundle.
+ */
+export class LedgerStore extends LedgerWriter {
+  private readonly reads = new LedgerReader(this.db, this.table, this.opts);
 
-  /** What the owner's outgoing movements took of the daily limit on `day`, per currency. */
-  async outgoingOn(owner: string, day: string): Promise<Map<string, number>> {
-    const { pk, sk } = keys.dailyLimit(owner, day, '');
-    const r = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
-        ExpressionAttributeValues: { ':pk': pk, ':sk': sk },
-        ConsistentRead: true,
-      }),
-    );
-    const used = new Map<string, number>();
-    for (const item of r.Items ?? []) {
-      const currency = String(item.sk).slice(sk.length);
-      used.set(currency, Number(item.spent ?? 0));
-    }
-    return used;
+  /** One page of an account's history, newest first (LedgerReader.postings). */
+  postings(accountId: string, opts: HistoryPageQuery): Promise<HistoryPage> {
+    return this.reads.postings(accountId, opts);
+  }
+
+  /** The posted balance of an account as of an instant (LedgerReader.balanceAt). */
+  balanceAt(accountId: string, at: string): Promise<number> {
+    return this.reads.balanceAt(accountId, at);
+  }
+
+  /** A system account's balance in one currency (LedgerReader.systemBalance). */
+  systemBalance(name: SystemAccount, currency: Currency): Promise<number> {
+    return this.reads.systemBalance(name, currency);
+  }
+
+  /** What the owner's outgoing movements took of the daily limit on `day` (LedgerReader.outgoingOn). */
+  outgoingOn(owner: string, day: string): Promise<Map<string, number>> {
+    return this.reads.outgoingOn(owner, day);
   }
 
   /** The daily outgoing limit (the same in every currency). */
   get dailyLimit(): number {
     return this.opts.dailyLimit;
+  }
+
+  /**
+   * The sweeper: expires every pending journal whose time has passed (found through the sparse
+   * index, which may lag; each expiry re-reads the journal and is conditional). Returns how many.
+   */
+  async expireDue(now = this.now()): Promise<{ expired: number; seen: number }> {
+    let expired = 0;
+    let seen = 0;
+    for (let shard = 0; shard < this.opts.systemShards; shard++) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const r = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :bound',
+            ExpressionAttributeValues: {
+              ':pk': keys.pendingShard(shard),
+              ':bound': `${now.toISOString()}#\uffff`,
+            },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of r.Items ?? []) {
+          seen++;
+          if (await this.expire(String(item.id), now)) expired++;
+        }
+        start = r.LastEvaluatedKey;
+      } while (start);
+    }
+    return { expired, seen };
   }
 }
