@@ -1,6 +1,6 @@
 /**
  * The back office's ledger (issue 13): accounts found by id or number alone, freeze and unfreeze,
- * teller cash and reversals. It is the customer ledger's engine (LedgerWriter: the idempotency record in
+ * teller cash and reversals. It is the customer ledger's engine (LedgerEngine: the idempotency record in
  * the same transaction, contention retries, declines recorded for replay) with staff's rules on top
  * (src/domain/ledger-admin.ts).
  *
@@ -37,6 +37,7 @@ import { conditionFailed, type Piece, transact } from './db.ts';
 import type { Outcome } from './idempotency.ts';
 import { keys } from './keys.ts';
 import { type Keyed, LedgerWriter } from './ledger.ts';
+import { LedgerEngine } from './ledger-engine.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
 /**
@@ -93,7 +94,11 @@ export interface StatusRequest {
   reason: string;
 }
 
-export class AdminLedgerStore extends LedgerWriter {
+/**
+ * The back office's actions on the ledger's engine, without the customer's movements: the admin-money
+ * function uses it.
+ */
+export class StaffLedger extends LedgerEngine {
   /** Any customer's account by its id. */
   account(accountId: string): Promise<AccountRecord> {
     return anyAccount(this.accounts, accountId);
@@ -251,5 +256,48 @@ export class AdminLedgerStore extends LedgerWriter {
     }, this.policy);
     if (!out) throw busy('The account is busy: try again');
     return out;
+  }
+}
+
+/**
+ * The back office's actions beside the customer's movements, on one ledger (StaffLedger's code, one
+ * code for both): what tests and scripts use to set up and check both sides through one store.
+ */
+export class AdminLedgerStore extends LedgerWriter {
+  private readonly staff = new StaffLedger(this.db, this.table, this.accounts, this.idempotency, this.opts);
+
+  /** Any customer's account by its id. */
+  account(accountId: string): Promise<AccountRecord> {
+    return this.staff.account(accountId);
+  }
+
+  /** Any customer's account by its number. */
+  accountByNumber(number: string): Promise<AccountRecord> {
+    return this.staff.accountByNumber(number);
+  }
+
+  /** StaffLedger.freeze. */
+  freeze(req: StatusRequest, extra: Extra = []): Promise<{ account: AdminAccount; changed: boolean }> {
+    return this.staff.freeze(req, extra);
+  }
+
+  /** StaffLedger.unfreeze. */
+  unfreeze(req: StatusRequest, extra: Extra = []): Promise<{ account: AdminAccount; changed: boolean }> {
+    return this.staff.unfreeze(req, extra);
+  }
+
+  /** StaffLedger.tellerDeposit. */
+  tellerDeposit(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
+    return this.staff.tellerDeposit(req, extra);
+  }
+
+  /** StaffLedger.tellerWithdraw. */
+  tellerWithdraw(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
+    return this.staff.tellerWithdraw(req, extra);
+  }
+
+  /** StaffLedger.reverse. */
+  reverse(req: ReversalRequest, extra: Extra = []): Promise<Outcome> {
+    return this.staff.reverse(req, extra);
   }
 }
