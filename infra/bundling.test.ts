@@ -133,6 +133,29 @@ describe('Lambda bundles', () => {
     }
   });
 
+  it('split the ledger: each function carries only the side of it that it serves', () => {
+    /** Our modules whose code is in a bundle (a module tree-shaken away adds no bytes). */
+    const carried = (fn: FunctionName) =>
+      Object.entries(
+        Object.entries(metafiles.get(fn)?.outputs ?? {}).find(([f]) => f.endsWith('.mjs'))?.[1].inputs ?? {},
+      )
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([file]) => file);
+    // The read-only functions: the reads, no engine, no movements.
+    for (const fn of ['accounts-read', 'admin-accounts'] as const) {
+      expect(carried(fn), fn).toContain('src/store/ledger-read.ts');
+      expect(carried(fn), fn).not.toContain('src/store/ledger-engine.ts');
+      expect(carried(fn), fn).not.toContain('src/store/ledger.ts');
+    }
+    // The customer's movements: no history reads.
+    expect(carried('money')).toContain('src/store/ledger.ts');
+    expect(carried('money')).not.toContain('src/store/ledger-read.ts');
+    // The back office's actions: the engine, neither the customer's movements nor the reads.
+    expect(carried('admin-money')).toContain('src/store/ledger-engine.ts');
+    expect(carried('admin-money')).not.toContain('src/store/ledger.ts');
+    expect(carried('admin-money')).not.toContain('src/store/ledger-read.ts');
+  });
+
   it('import nothing statically but Node built-ins: Lambda has no node_modules beside a bundle', () => {
     const builtins = new Set(builtinModules);
     for (const [fn, meta] of metafiles) {

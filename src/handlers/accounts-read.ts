@@ -8,7 +8,7 @@ import { currencyCodes } from '../domain/money.ts';
 import { publicAccount } from '../store/accounts.ts';
 import { withIncoming } from '../store/ledger-settle.ts';
 import { counterpartyNames } from '../store/payees.ts';
-import { accounts, cursors, db, ledger } from './context.ts';
+import { accounts, cursors, db, ledgerReader } from './context.ts';
 import { payees } from './context-payments.ts';
 import { customerGuard } from './gate.ts';
 import { historyPage, invalidQuery, utc } from './history.ts';
@@ -58,7 +58,7 @@ export const handler = createHandler(
       if (Date.parse(at) > now.getTime()) throw invalidQuery('query.at', 'must not be in the future');
       const a = await accounts().mustGet(caller.sub, params.id);
       // Before the account was opened it held nothing.
-      const balance = at < a.createdAt ? 0 : await ledger().balanceAt(a.id, at);
+      const balance = at < a.createdAt ? 0 : await ledgerReader().balanceAt(a.id, at);
       return { body: { accountId: a.id, currency: a.currency, at, balance } };
     },
 
@@ -72,7 +72,7 @@ export const handler = createHandler(
 
     getTransaction: async ({ caller, params }) => {
       // A strongly consistent read of the journal item: never a 404 right after the 201.
-      const j = await ledger().getJournal(params.id);
+      const j = await ledgerReader().getJournal(params.id);
       if (!j || !visibleTo(j, caller.sub)) throw new BankError('not_found', 'No such transaction');
       return { body: transactionView(j, caller.sub) };
     },
@@ -80,8 +80,8 @@ export const handler = createHandler(
     getLimits: async ({ caller }) => {
       const now = new Date();
       const day = utcDay(now);
-      const used = await ledger().outgoingOn(caller.sub, day);
-      const limit = ledger().dailyLimit;
+      const used = await ledgerReader().outgoingOn(caller.sub, day);
+      const limit = ledgerReader().dailyLimit;
       const outgoing = currencyCodes.map((currency) => {
         const u = used.get(currency) ?? 0;
         return { currency, limit, used: u, remaining: Math.max(0, limit - u) };

@@ -7,9 +7,8 @@ import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/admin-accounts.ts';
 import { adminTransactionView } from '../api/transactions.ts';
 import { BankError } from '../domain/errors.ts';
-import { adminAccount } from '../store/ledger-admin.ts';
-import { ledger } from './context.ts';
-import { adminLedger } from './context-admin.ts';
+import { adminAccount, anyAccount, anyAccountByNumber } from '../store/ledger-admin.ts';
+import { accounts, ledgerReader } from './context.ts';
 import { guard } from './gate.ts';
 import { historyPage } from './history.ts';
 import { staffOnly } from './staff.ts';
@@ -17,19 +16,19 @@ import { staffOnly } from './staff.ts';
 export const handler = createHandler(
   routes,
   staffOnly({
-    adminGetAccount: async ({ params }) => ({ body: adminAccount(await adminLedger().account(params.id)) }),
+    adminGetAccount: async ({ params }) => ({ body: adminAccount(await anyAccount(accounts(), params.id)) }),
 
     adminGetAccountByNumber: async ({ params }) => ({
-      body: adminAccount(await adminLedger().accountByNumber(params.number)),
+      body: adminAccount(await anyAccountByNumber(accounts(), params.number)),
     }),
 
     adminHistory: async ({ caller, params, query }) => {
-      await adminLedger().account(params.id);
+      await anyAccount(accounts(), params.id);
       return historyPage(caller.sub, params.id, query);
     },
 
     adminGetTransaction: async ({ params }) => {
-      const j = await ledger().getJournal(params.id);
+      const j = await ledgerReader().getJournal(params.id);
       if (!j) throw new BankError('not_found', 'No such transaction');
       return { body: adminTransactionView(j) };
     },

@@ -15,6 +15,7 @@ import { createDocumentClient, type Db } from '../store/db.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
 import { type LedgerOptions, LedgerStore } from '../store/ledger.ts';
 import { BatchLedgerStore } from '../store/ledger-batch.ts';
+import { LedgerReader } from '../store/ledger-read.ts';
 import { CreditSettler } from '../store/ledger-settle.ts';
 import { FailureCounter, LoginGuard } from '../store/logins.ts';
 import { SessionStore } from '../store/sessions.ts';
@@ -89,12 +90,24 @@ const ledgerOptions = (): LedgerOptions => ({
   dailyDepositLimit: config().dailyDepositLimit,
   deferCredits: config().deferCredits,
 });
+/**
+ * The whole ledger (writes, reads and the sweeper): the sweep and scheduled-transfer functions use it.
+ * The others take only the side they need (below), so their bundles leave the rest out.
+ */
 export const ledger = /* @__PURE__ */ once(
   () => new LedgerStore(db(), config().tableName, accounts(), idempotency(), ledgerOptions()),
 );
-/** Bulk payments: the ledger with transferBatch (only the money function uses it). */
-export const batchLedger = /* @__PURE__ */ once(
+/** The money function's ledger: every customer movement and bulk payments, none of the history reads. */
+export const moneyLedger = /* @__PURE__ */ once(
   () => new BatchLedgerStore(db(), config().tableName, accounts(), idempotency(), ledgerOptions()),
+);
+/** The read side alone (journals, history, balances, limits used): the read-only functions use it. */
+export const ledgerReader = /* @__PURE__ */ once(
+  () =>
+    new LedgerReader(db(), config().tableName, {
+      systemShards: config().systemShards,
+      dailyLimit: config().dailyLimit,
+    }),
 );
 /** The settler of deferred credits (hot recipients): the settler and sweep functions use it. */
 export const settler = /* @__PURE__ */ once(

@@ -6,8 +6,8 @@ import type { output } from 'zod/v4/core';
 import type { HistoryQuery } from '../api/schemas/transactions.ts';
 import { historyEntryView } from '../api/transactions.ts';
 import { BankError } from '../domain/errors.ts';
-import type { HistoryItem } from '../store/ledger.ts';
-import { cursors, ledger } from './context.ts';
+import type { HistoryItem } from '../store/ledger-read.ts';
+import { cursors, ledgerReader } from './context.ts';
 
 export const invalidQuery = (path: string, message: string) =>
   new BankError('validation_failed', 'The request is not valid', { errors: [{ path, message }] });
@@ -38,7 +38,7 @@ export const historyPage = async (
   const binding = { user: caller, account: accountId, filter };
   const codec = await cursors();
   const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
-  const page = await ledger().postings(accountId, {
+  const page = await ledgerReader().postings(accountId, {
     limit: query.limit ?? 25,
     from,
     to,

@@ -2,7 +2,7 @@ import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/money.ts';
 import { batchReply, outcomeReply } from '../api/transactions.ts';
 import { isBankError } from '../domain/errors.ts';
-import { batchLedger, idempotency, ledger } from './context.ts';
+import { idempotency, moneyLedger } from './context.ts';
 import { payees } from './context-payments.ts';
 import { customerGuard } from './gate.ts';
 import { keyed } from './keyed.ts';
@@ -12,12 +12,12 @@ export const handler = createHandler(
   {
     deposit: async (req) =>
       outcomeReply(
-        await ledger().deposit({ ...keyed(req), accountId: req.params.id, ...req.body }),
+        await moneyLedger().deposit({ ...keyed(req), accountId: req.params.id, ...req.body }),
         req.caller.sub,
       ),
     withdraw: async (req) =>
       outcomeReply(
-        await ledger().withdraw({ ...keyed(req), accountId: req.params.id, ...req.body }),
+        await moneyLedger().withdraw({ ...keyed(req), accountId: req.params.id, ...req.body }),
         req.caller.sub,
       ),
     transfer: async (req) => {
@@ -40,22 +40,22 @@ export const handler = createHandler(
       }
       if (to === undefined) throw new Error('TransferBody guarantees toAccountNumber or payeeId');
       return outcomeReply(
-        await ledger().transfer({ ...keyed(req), ...rest, toAccountNumber: to }),
+        await moneyLedger().transfer({ ...keyed(req), ...rest, toAccountNumber: to }),
         req.caller.sub,
       );
     },
     transferBatch: async (req) =>
-      batchReply(await batchLedger().transferBatch({ ...keyed(req), ...req.body }), req.caller.sub),
+      batchReply(await moneyLedger().transferBatch({ ...keyed(req), ...req.body }), req.caller.sub),
     postTransfer: async (req) =>
       outcomeReply(
-        await ledger().post({ ...keyed(req), journalId: req.params.id, amount: req.body.amount }),
+        await moneyLedger().post({ ...keyed(req), journalId: req.params.id, amount: req.body.amount }),
         req.caller.sub,
       ),
     voidTransfer: async (req) =>
-      outcomeReply(await ledger().void({ ...keyed(req), journalId: req.params.id }), req.caller.sub),
+      outcomeReply(await moneyLedger().void({ ...keyed(req), journalId: req.params.id }), req.caller.sub),
     refund: async (req) =>
       outcomeReply(
-        await ledger().refund({ ...keyed(req), journalId: req.params.id, ...req.body }),
+        await moneyLedger().refund({ ...keyed(req), journalId: req.params.id, ...req.body }),
         req.caller.sub,
       ),
   },

@@ -1,6 +1,6 @@
 /**
  * The back office's ledger (issue 13): accounts found by id or number alone, freeze and unfreeze,
- * teller cash and reversals. It is the customer ledger's engine (LedgerStore: the idempotency record in
+ * teller cash and reversals. It is the customer ledger's engine (LedgerEngine: the idempotency record in
  * the same transaction, contention retries, declines recorded for replay) with staff's rules on top
  * (src/domain/ledger-admin.ts).
  *
@@ -32,11 +32,12 @@ import {
   planTellerWithdrawal,
   statusChange,
 } from '../domain/ledger-admin.ts';
-import { type AccountRecord, busy, publicAccount } from './accounts.ts';
+import { type AccountRecord, type AccountStore, busy, publicAccount } from './accounts.ts';
 import { conditionFailed, type Piece, transact } from './db.ts';
 import type { Outcome } from './idempotency.ts';
 import { keys } from './keys.ts';
-import { type Keyed, LedgerStore } from './ledger.ts';
+import { type Keyed, LedgerWriter } from './ledger.ts';
+import { LedgerEngine } from './ledger-engine.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
 /**
@@ -51,6 +52,25 @@ const piecesOf = async (extra: Extra): Promise<readonly Piece[]> =>
 export type AdminAccount = Account & { ownerId: string };
 
 export const adminAccount = (a: AccountRecord): AdminAccount => ({ ...publicAccount(a), ownerId: a.ownerId });
+
+const noAccount = () => new BankError('not_found', 'No such account');
+
+/**
+ * Any customer's account by its id: staff's read (admin-accounts) and the start of their actions. A
+ * function, not only a method, so the read-only function's bundle leaves AdminLedgerStore out.
+ */
+export const anyAccount = async (accounts: AccountStore, accountId: string): Promise<AccountRecord> => {
+  const a = await accounts.findById(accountId);
+  if (!a) throw noAccount();
+  return a;
+};
+
+/** Any customer's account by its number (bank staff). */
+export const anyAccountByNumber = async (accounts: AccountStore, number: string): Promise<AccountRecord> => {
+  const a = await accounts.findByNumber(number);
+  if (!a) throw noAccount();
+  return a;
+};
 
 /** A teller's cash movement: `user` is the member of staff (its id is recorded on the journal). */
 export interface TellerRequest extends Keyed {
@@ -74,21 +94,19 @@ export interface StatusRequest {
   reason: string;
 }
 
-const noAccount = () => new BankError('not_found', 'No such account');
-
-export class AdminLedgerStore extends LedgerStore {
+/**
+ * The back office's actions on the ledger's engine, without the customer's movements: the admin-money
+ * function uses it.
+ */
+export class StaffLedger extends LedgerEngine {
   /** Any customer's account by its id. */
-  async account(accountId: string): Promise<AccountRecord> {
-    const a = await this.accounts.findById(accountId);
-    if (!a) throw noAccount();
-    return a;
+  account(accountId: string): Promise<AccountRecord> {
+    return anyAccount(this.accounts, accountId);
   }
 
   /** Any customer's account by its number. */
-  async accountByNumber(number: string): Promise<AccountRecord> {
-    const a = await this.accounts.findByNumber(number);
-    if (!a) throw noAccount();
-    return a;
+  accountByNumber(number: string): Promise<AccountRecord> {
+    return anyAccountByNumber(this.accounts, number);
   }
 
   /**
@@ -238,5 +256,48 @@ export class AdminLedgerStore extends LedgerStore {
     }, this.policy);
     if (!out) throw busy('The account is busy: try again');
     return out;
+  }
+}
+
+/**
+ * The back office's actions beside the customer's movements, on one ledger (StaffLedger's code, one
+ * code for both): what tests and scripts use to set up and check both sides through one store.
+ */
+export class AdminLedgerStore extends LedgerWriter {
+  private readonly staff = new StaffLedger(this.db, this.table, this.accounts, this.idempotency, this.opts);
+
+  /** Any customer's account by its id. */
+  account(accountId: string): Promise<AccountRecord> {
+    return this.staff.account(accountId);
+  }
+
+  /** Any customer's account by its number. */
+  accountByNumber(number: string): Promise<AccountRecord> {
+    return this.staff.accountByNumber(number);
+  }
+
+  /** StaffLedger.freeze. */
+  freeze(req: StatusRequest, extra: Extra = []): Promise<{ account: AdminAccount; changed: boolean }> {
+    return this.staff.freeze(req, extra);
+  }
+
+  /** StaffLedger.unfreeze. */
+  unfreeze(req: StatusRequest, extra: Extra = []): Promise<{ account: AdminAccount; changed: boolean }> {
+    return this.staff.unfreeze(req, extra);
+  }
+
+  /** StaffLedger.tellerDeposit. */
+  tellerDeposit(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
+    return this.staff.tellerDeposit(req, extra);
+  }
+
+  /** StaffLedger.tellerWithdraw. */
+  tellerWithdraw(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
+    return this.staff.tellerWithdraw(req, extra);
+  }
+
+  /** StaffLedger.reverse. */
+  reverse(req: ReversalRequest, extra: Extra = []): Promise<Outcome> {
+    return this.staff.reverse(req, extra);
   }
 }

@@ -34,7 +34,7 @@ import { addMinor, type Currency } from '../domain/money.ts';
 import type { AccountRecord } from './accounts.ts';
 import type { Piece } from './db.ts';
 import type { BatchOutcome, StoredBatch } from './idempotency.ts';
-import { type Keyed, LedgerStore, type Name } from './ledger.ts';
+import { type Keyed, LedgerWriter, type Name } from './ledger.ts';
 
 export interface BatchTransfer {
   toAccountNumber: string;
@@ -74,7 +74,7 @@ const netChange = (r: Running): Change => ({
   balanceAfter: r.now.balance,
 });
 
-export class BatchLedgerStore extends LedgerStore {
+export class BatchLedgerStore extends LedgerWriter {
   /** Posts every transfer of the batch in one transaction, or none of them. */
   transferBatch(req: BatchRequest): Promise<BatchOutcome> {
     if (req.transfers.length === 0 || req.transfers.length > MAX_BATCH_TRANSFERS)

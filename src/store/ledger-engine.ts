@@ -1,0 +1,632 @@
+import { DEFAULT_DAILY_DEPOSIT_LIMIT } from '../config.ts';
+import { expiredHolds, type Hold, MAX_LIVE_HOLDS } from '../domain/account.ts';
+import { BankError, isBankError, isDecline } from '../domain/errors.ts';
+import {
+  type Change,
+  debitOf,
+  type Journal,
+  type Metadata,
+  type Party,
+  type Plan,
+  planRelease,
+  shardOf,
+  utcDay,
+} from '../domain/ledger.ts';
+import type { Currency } from '../domain/money.ts';
+import { type AccountRecord, type AccountStore, busy } from './accounts.ts';
+import { conditionFailed, type Db, type Piece, transact } from './db.ts';
+import type { IdempotencyStore, Recorded, Replayed, StoredBatch, StoredOutcome } from './idempotency.ts';
+import { keys } from './keys.ts';
+import { readJournal } from './ledger-journal.ts';
+import { creditPut } from './ledger-settle.ts';
+import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
+
+/** When a transfer's credit is deferred to the settler (see LedgerOptions.deferCredits). */
+export type DeferCredits = 'off' | 'contended' | 'always';
+
+/**
+ * Under `contended`, how long a recipient that lost a race stays hot in this instance's memory: its
+ * next transfers defer their credit at the first attempt instead of losing a race first.
+ */
+export const HOT_RECIPIENT_MS = 5_000;
+
+export interface LedgerOptions {
+  /** Shards per system account (cash-in, cash-out), and of the sweeper's index of pending journals. */
+  systemShards: number;
+  /** Per user, currency and UTC day: withdrawals and outgoing transfers, in minor units. */
+  dailyLimit: number;
+  /** Per user, currency and UTC day: self-service deposits, in minor units (default 1 000 000). */
+  dailyDepositLimit?: number;
+  /** Retries of contention (version conflicts, TransactionConflict, throttling). */
+  retry?: Partial<RetryPolicy>;
+  /** The clock (tests inject one). */
+  now?: () => Date;
+  /**
+   * Hot recipients (ledger-settle.ts): a deferred transfer's credit is written as a credit item under
+   * the recipient and settled into the account by the settler, instead of updating the recipient's
+   * account item in the transfer's own transaction (which conflicts on AWS for concurrent credits).
+   * `contended`: only a transfer whose earlier attempt lost a race on the recipient's account item
+   * (a transaction conflict, or its version moved) is deferred, and, for HOT_RECIPIENT_MS after that,
+   * every transfer this instance makes to that recipient; `always`: every transfer; `off` (the
+   * default here): none.
+   */
+  deferCredits?: DeferCredits;
+}
+
+/** What every request that moves money carries: the caller and the request's identity. */
+export interface Keyed {
+  user: string;
+  idempotencyKey: string;
+  fingerprint: string;
+}
+
+export interface MovementRequest extends Keyed {
+  amount: number;
+  description?: string | undefined;
+  metadata?: Metadata | undefined;
+}
+
+export type Name =
+  | 'idempotency'
+  | 'journal'
+  | 'original'
+  | 'from'
+  | 'to'
+  | 'limit'
+  | 'limitRelease'
+  | 'deposits'
+  | 'entry'
+  | 'credit'
+  | `posting:${string}`;
+
+/**
+ * A journal to commit: its pieces, and the journal as it stands once they commit; or (a bulk payment,
+ * ledger-batch.ts) the pieces and the outcome they record. `extra`: pieces a caller adds to the same
+ * transaction (say, an audit record); if one fails, the attempt is retried.
+ */
+export type Attempt = (
+  | { journal: Journal; pieces: Piece<Name>[] }
+  | { outcome: StoredBatch; pieces: Piece<Name>[] }
+) & { extra?: readonly Piece[] };
+
+export const party = (a: AccountRecord, metadata?: Metadata, balanceAfter?: number): Party => ({
+  accountId: a.id,
+  number: a.number,
+  ownerId: a.ownerId,
+  ...(metadata && Object.keys(metadata).length > 0 ? { metadata } : {}),
+  ...(balanceAfter !== undefined ? { balanceAfter } : {}),
+});
+
+/**
+ * Contention on one account (every commit on it changes its version, so the others plan again) is
+ * resolved one writer per round: enough short, jittered attempts for a few dozen concurrent writers.
+ * The Lambda's deadline bounds them first when time runs short.
+ */
+const CONTENTION: Partial<RetryPolicy> = { maxAttempts: 40, baseMs: 5, capMs: 200 };
+
+/** The engine that every movement of the ledger is committed by (see the top of this module). */
+export class LedgerEngine {
+  protected readonly now: () => Date;
+  protected readonly depositLimit: number;
+  /** Recipients that lost a race lately (`contended`): account id -> until when (epoch ms) they are hot. */
+  private readonly hot = new Map<string, number>();
+  protected readonly policy: Partial<RetryPolicy>;
+
+  constructor(
+    protected readonly db: Db,
+    protected readonly table: string,
+    protected readonly accounts: AccountStore,
+    protected readonly idempotency: IdempotencyStore,
+    protected readonly opts: LedgerOptions,
+  ) {
+    this.now = opts.now ?? (() => new Date());
+    this.depositLimit = opts.dailyDepositLimit ?? DEFAULT_DAILY_DEPOSIT_LIMIT;
+    this.policy = { ...CONTENTION, ...opts.retry };
+  }
+
+  /**
+   * Expires one pending journal whose time has passed: releases its hold and gives it back to the
+   * daily limit. False when it was not due, or post, void or another expiry got there first.
+   */
+  async expire(journalId: string, now = this.now()): Promise<boolean> {
+    const out = await retry(async () => {
+      const j = await this.getJournal(journalId);
+      if (j?.status !== 'pending' || !j.expiresAt || Date.parse(j.expiresAt) > now.getTime())
+        return done(false);
+      const { pieces } = this.release(j, now, true);
+      const r = await transact(this.db, pieces);
+      if (r.ok) return done(true);
+      if (conditionFailed(r.failed).length > 0 || isTransient(r.error, r.codes)) return again;
+      throw r.error;
+    }, this.policy);
+    return out ?? false;
+  }
+
+  /**
+   * The update of a posted journal that a refund or a reversal gives `amount` of back: the stored
+   * `refundable` (what is left to give back, shared by refunds and reversals) must cover it, and goes
+   * down by it. A journal that never had it (deposits, withdrawals, refunds, older items) starts from
+   * its amount. `field` sums the refunds or the reversals.
+   */
+  protected givenBack(
+    journalId: string,
+    field: 'refundedAmount' | 'reversedAmount',
+    amount: number,
+  ): Piece<Name> {
+    return {
+      name: 'original',
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: keys.journal(journalId),
+          UpdateExpression: `SET refundable = if_not_exists(refundable, amount) - :amount, ${field} = if_not_exists(${field}, :zero) + :amount, version = version + :one`,
+          ConditionExpression:
+            '#status = :posted AND (refundable >= :amount OR (attribute_not_exists(refundable) AND amount >= :amount))',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':amount': amount, ':zero': 0, ':one': 1, ':posted': 'posted' },
+        },
+      },
+    };
+  }
+
+  // ---------- reads ----------
+
+  /** A journal, read strongly consistent (never a 404 right after a 201). */
+  getJournal(id: string): Promise<(Journal & { version: number }) | undefined> {
+    return readJournal(this.db, this.table, id);
+  }
+
+  // ---------- the engine ----------
+
+  /**
+   * Plans and commits, retrying contention (a changed account or journal means: plan again on fresh
+   * data), or answers a repeat from the idempotency record. A decline is recorded for replay and
+   * returned, never thrown. Gives up with 503 (Retry-After) when the retries or the Lambda's time run out.
+   */
+  protected async commit<S extends Recorded = StoredOutcome>(
+    req: Keyed,
+    /** `contended`: the pieces that failed (a condition, or a transaction conflict) in earlier attempts. */
+    attempt: (now: Date, contended: ReadonlySet<Name>) => Promise<Attempt>,
+  ): Promise<Replayed<S>> {
+    const contended = new Set<Name>();
+    // No read of the idempotency record up front: the record's own condition in the transaction (or in
+    // the decline's write) detects a repeat, and then we answer what the key holds. First requests,
+    // the common case, save a read.
+    const out = await retry<Replayed<S>>(async () => {
+      const now = this.now();
+      let a: Attempt;
+      try {
+        a = await attempt(now, contended);
+      } catch (e) {
+        if (isDecline(e)) return done(await this.decline<S>(req, e, now));
+        // Not a decline (say, 404): still, a key already used for another request is the first thing to say.
+        if (isBankError(e)) {
+          const earlier = await this.idempotency.replay<S>(
+            req.user,
+            req.idempotencyKey,
+            req.fingerprint,
+            now,
+          );
+          if (earlier) return done(earlier);
+        }
+        throw e;
+      }
+      const outcome = ('outcome' in a ? a.outcome : { kind: 'journal', journal: a.journal }) as S;
+      const record: Piece<Name> = {
+        name: 'idempotency',
+        item: this.idempotency.recordPut(req.user, req.idempotencyKey, req.fingerprint, outcome, now),
+      };
+      const r = await transact<string>(this.db, [record, ...a.pieces, ...(a.extra ?? [])]);
+      if (r.ok) return done({ ...outcome, replayed: false } as Replayed<S>);
+      for (const name of Object.keys(r.failed) as Name[]) contended.add(name);
+      const failed = conditionFailed(r.failed);
+      if (failed.includes('idempotency')) {
+        // The key was committed by a concurrent duplicate: answer what it answered.
+        const earlier = await this.idempotency.replay<S>(req.user, req.idempotencyKey, req.fingerprint, now);
+        if (earlier) return done(earlier);
+        throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
+      }
+      if (failed.includes('limit')) {
+        return done(
+          await this.decline<S>(
+            req,
+            new BankError('daily_limit_exceeded', 'This would exceed your daily outgoing limit'),
+            now,
+          ),
+        );
+      }
+      if (failed.includes('deposits')) {
+        return done(
+          await this.decline<S>(
+            req,
+            new BankError('deposit_limit_exceeded', 'This would exceed your daily deposit limit'),
+            now,
+          ),
+        );
+      }
+      // An account or journal changed since we read it, or DynamoDB asked us to retry.
+      if (failed.length > 0 || isTransient(r.error, r.codes)) return again;
+      throw r.error;
+    }, this.policy);
+    if (!out) throw busy('The account is busy: retry with the same Idempotency-Key');
+    return out;
+  }
+
+  /**
+   * Whether this attempt of a transfer (or a batch) to `recipients` defers its credits
+   * (LedgerOptions.deferCredits). Under `contended`, an attempt after one that lost a race on a
+   * recipient defers and marks the recipients hot; a recipient still hot defers at once.
+   */
+  protected deferCredit(contended: ReadonlySet<Name>, recipients: readonly string[], now: Date): boolean {
+    const mode = this.opts.deferCredits ?? 'off';
+    if (mode !== 'contended') return mode === 'always';
+    const t = now.getTime();
+    if (contended.has('to')) {
+      if (this.hot.size > 10_000) for (const [id, until] of this.hot) if (until <= t) this.hot.delete(id);
+      for (const id of recipients) this.hot.set(id, t + HOT_RECIPIENT_MS);
+      return true;
+    }
+    return recipients.some((id) => (this.hot.get(id) ?? 0) > t);
+  }
+
+  private decline<S extends Recorded>(req: Keyed, e: BankError, now: Date): Promise<Replayed<S>> {
+    return this.idempotency.recordDecline<S>(req.user, req.idempotencyKey, req.fingerprint, e, now);
+  }
+
+  /**
+   * An account about to be debited, read after releasing its holds that are past their expiry (the
+   * stored `available` still counts them until released): an unswept hold never refuses a debit.
+   */
+  protected async debitable(owner: string, accountId: string, now: Date): Promise<AccountRecord> {
+    const a = await this.accounts.mustGet(owner, accountId);
+    const expired = expiredHolds(a.holds, now);
+    if (expired.length === 0) return a;
+    for (const id of expired) await this.expire(id, now);
+    return this.accounts.mustGet(owner, accountId);
+  }
+
+  /** Void (by its sender) or expiry (by time) of a pending journal: the pieces that release its hold. */
+  protected release(j: Journal & { version: number }, now: Date, expire: boolean): Attempt {
+    const jFrom = j.from as Party;
+    const plan = planRelease(j, { id: jFrom.accountId, balance: 0 }, now, expire);
+    const { version, ...rest } = j;
+    const journal: Journal = { ...rest, status: expire ? 'expired' : 'voided' };
+    const change = plan.changes.get(jFrom.accountId) as Change;
+    return {
+      journal,
+      pieces: [
+        this.journalPut(journal, version + 1, { version, now, expire }),
+        this.accountPiece('from', { id: jFrom.accountId, ownerId: jFrom.ownerId }, change, undefined, {
+          id: j.id,
+          remove: true,
+        }),
+        ...this.limitPieces(jFrom.ownerId, journal, plan, now),
+        {
+          name: 'entry',
+          item: {
+            Update: {
+              TableName: this.table,
+              Key: keys.posting(jFrom.accountId, j.createdAt, j.id),
+              UpdateExpression: 'SET #status = :status',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':status': journal.status },
+            },
+          },
+        },
+      ],
+    };
+  }
+
+  /** The journal and pieces of a movement that posts at once (deposit, withdrawal, transfer, refund). */
+  protected instant(
+    id: string,
+    plan: Plan,
+    now: Date,
+    req: MovementRequest,
+    sides: { from?: [AccountRecord, Metadata?]; to?: [AccountRecord, Metadata?] },
+    extra: Pick<Journal, 'refundOf' | 'reverses' | 'tellerId' | 'reference' | 'reason' | 'batchId'> = {},
+    /** The recipient's side as a credit item, settled later (ledger-settle.ts): its account is not written. */
+    deferTo = false,
+  ): { journal: Journal; pieces: Piece<Name>[] } {
+    const deferred = deferTo && sides.to ? sides.to[0] : undefined;
+    const records = [sides.from?.[0], deferred ? undefined : sides.to?.[0]].filter(
+      (a): a is AccountRecord => a !== undefined,
+    );
+    const at = this.postingTime(now, records);
+    const side = (s?: [AccountRecord, Metadata?]) =>
+      s
+        ? party(s[0], s[1], s[0] === deferred ? undefined : plan.changes.get(s[0].id)?.balanceAfter)
+        : undefined;
+    const from = side(sides.from);
+    const to = side(sides.to);
+    const journal: Journal = {
+      id,
+      type: plan.type,
+      status: 'posted',
+      amount: req.amount,
+      currency: (sides.from ?? sides.to)?.[0].currency as Currency,
+      description: req.description ?? '',
+      createdAt: at,
+      postedAt: at,
+      ...(plan.type === 'transfer' ? { refundedAmount: 0 } : {}),
+      ...(plan.outgoing > 0 ? { limitDay: utcDay(now) } : {}),
+      ...extra,
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+      ...(deferred ? { unsettled: true } : {}),
+    };
+    const pieces: Piece<Name>[] = [this.journalPut(journal, 1)];
+    if (sides.from)
+      pieces.push(this.accountPiece('from', sides.from[0], plan.changes.get(sides.from[0].id) as Change, at));
+    if (sides.to && !deferred)
+      pieces.push(this.accountPiece('to', sides.to[0], plan.changes.get(sides.to[0].id) as Change, at));
+    pieces.push(
+      ...this.limitPieces(req.user, journal, plan, now),
+      ...this.postingPieces(journal, plan, at, records, deferred?.id),
+    );
+    if (deferred) {
+      const credit = plan.postings.find((p) => p.account === deferred.id);
+      pieces.push(
+        creditPut(
+          this.table,
+          {
+            accountId: deferred.id,
+            ownerId: deferred.ownerId,
+            journalId: id,
+            amount: credit?.amount ?? 0,
+            currency: journal.currency,
+            type: journal.type,
+            description: journal.description,
+            ...(from ? { counterpartyNumber: from.number } : {}),
+            createdAt: at,
+          },
+          shardOf(id, this.opts.systemShards),
+        ),
+      );
+    }
+    return { journal, pieces };
+  }
+
+  /**
+   * A posting's time orders the account's history, so it must follow the account's last posting even
+   * when clocks disagree (another Lambda) or this request read late: history order = version order.
+   */
+  protected postingTime(now: Date, accounts: readonly AccountRecord[]): string {
+    const after = Math.max(
+      now.getTime(),
+      ...accounts.map((a) => (a.lastPostedAt ? Date.parse(a.lastPostedAt) + 1 : 0)),
+    );
+    return new Date(after).toISOString();
+  }
+
+  /**
+   * The journal item, written whole. A new journal must not exist; a settled one (post, void, expiry)
+   * must still be the pending version that was read, and (post, void) not yet past its expiry, or
+   * (expiry) past it.
+   */
+  protected journalPut(
+    journal: Journal,
+    version: number,
+    from?: { version: number; now: Date; expire?: boolean },
+    extra: Record<string, unknown> = {},
+  ): Piece<Name> {
+    const item = {
+      ...keys.journal(journal.id),
+      entity: 'journal',
+      ...journal,
+      ...(journal.type === 'transfer' && journal.status === 'posted' ? { refundable: journal.amount } : {}),
+      version,
+      ...extra,
+    };
+    if (!from) {
+      return {
+        name: 'journal',
+        item: { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+      };
+    }
+    return {
+      name: 'journal',
+      item: {
+        Put: {
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: `#status = :pending AND version = :version AND expiresAt ${from.expire ? '<=' : '>'} :now`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':version': from.version,
+            ':now': from.now.toISOString(),
+          },
+        },
+      },
+    };
+  }
+
+  /**
+   * The update of one customer account. Stored `balance`, `held` and `available` move together.
+   * A debit is conditioned on `available >= :debit` (the no-overdraft rule, on stored attributes); a
+   * change of the posted balance also on the version read (exact running balances) and stamps the
+   * posting time; a movement (not a release) needs an active account. A new hold goes into the
+   * `holds` map (bounded); releasing one requires it to be there, so it is released once. `steps`:
+   * how many postings the change makes (a bulk payment posts several to one account at once).
+   */
+  protected accountPiece(
+    name: 'from' | 'to',
+    a: Pick<AccountRecord, 'id' | 'ownerId'> & Partial<Pick<AccountRecord, 'version'>>,
+    c: Change,
+    at: string | undefined,
+    hold?: { id: string; set?: Hold; remove?: boolean },
+    steps = 1,
+  ): Piece<Name> {
+    const set: string[] = [];
+    const remove: string[] = [];
+    const conditions: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const add = (attr: string, delta: number) => {
+      if (delta === 0) return;
+      set.push(`${attr} = ${attr} + :${attr}`);
+      values[`:${attr}`] = delta;
+    };
+    add('balance', c.balance);
+    add('held', c.held);
+    add('available', c.balance - c.held);
+    const debit = debitOf(c);
+    if (debit > 0) {
+      conditions.push('available >= :debit');
+      values[':debit'] = debit;
+    }
+    if (c.balance !== 0) {
+      set.push('version = :next', 'lastPostedAt = :at');
+      conditions.push('version = :version');
+      values[':version'] = a.version;
+      values[':next'] = (a.version ?? 0) + steps;
+      values[':at'] = at;
+    }
+    if (c.balance !== 0 || hold?.set) {
+      conditions.push('#status = :active');
+      names['#status'] = 'status';
+      values[':active'] = 'active';
+    }
+    if (hold) {
+      names['#hold'] = hold.id;
+      if (hold.set) {
+        set.push('holds.#hold = :hold');
+        values[':hold'] = hold.set;
+        conditions.push('size(holds) < :maxHolds');
+        values[':maxHolds'] = MAX_LIVE_HOLDS;
+      }
+      if (hold.remove) {
+        remove.push('holds.#hold');
+        conditions.push('attribute_exists(holds.#hold)');
+      }
+    }
+    return {
+      name,
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: keys.account(a.ownerId, a.id),
+          UpdateExpression: [
+            set.length ? `SET ${set.join(', ')}` : '',
+            remove.length ? `REMOVE ${remove.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
+          ConditionExpression: conditions.join(' AND ') || 'attribute_exists(pk)',
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+        },
+      },
+    };
+  }
+
+  /** Daily counters: the outgoing limit taken (or given back the same UTC day), the deposit limit taken. */
+  protected limitPieces(owner: string, journal: Journal, plan: Plan, now: Date): Piece<Name>[] {
+    const day = utcDay(now);
+    const expiresAt = Math.floor(now.getTime() / 1000) + 3 * 24 * 3600;
+    const pieces: Piece<Name>[] = [];
+    const counter = (
+      name: Name,
+      key: Record<string, string>,
+      amount: number,
+      limit: number,
+    ): Piece<Name> => ({
+      name,
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET spent = if_not_exists(spent, :zero) + :amount, expiresAt = :exp',
+          ConditionExpression: 'attribute_not_exists(spent) OR spent <= :room',
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':amount': amount,
+            ':room': limit - amount,
+            ':exp': expiresAt,
+          },
+        },
+      },
+    });
+    if (plan.outgoing > 0) {
+      pieces.push(
+        counter('limit', keys.dailyLimit(owner, day, journal.currency), plan.outgoing, this.opts.dailyLimit),
+      );
+    }
+    if (plan.deposited > 0) {
+      pieces.push(
+        counter(
+          'deposits',
+          keys.dailyDeposits(owner, day, journal.currency),
+          plan.deposited,
+          this.depositLimit,
+        ),
+      );
+    }
+    // Given back only on the day it was taken: another day's counter no longer limits anything.
+    if (plan.released > 0 && journal.limitDay === day) {
+      pieces.push({
+        name: 'limitRelease',
+        item: {
+          Update: {
+            TableName: this.table,
+            Key: keys.dailyLimit(owner, day, journal.currency),
+            UpdateExpression: 'SET spent = spent - :amount',
+            ConditionExpression: 'spent >= :amount',
+            ExpressionAttributeValues: { ':amount': plan.released },
+          },
+        },
+      });
+    }
+    return pieces;
+  }
+
+  /**
+   * The postings of a posted journal, as history entries. A system shard's posting is all that a
+   * movement writes of it: system accounts are append-only (see systemBalance), so no item is shared
+   * by concurrent deposits or withdrawals and AWS has nothing to conflict on.
+   */
+  protected postingPieces(
+    journal: Journal,
+    plan: Plan,
+    at: string,
+    accounts: readonly AccountRecord[],
+    /** A side posted later by the settler (its credit item stands for it until then). */
+    deferred?: string,
+  ): Piece<Name>[] {
+    const byId = new Map(accounts.map((a) => [a.id, a]));
+    const pieces: Piece<Name>[] = [];
+    for (const posting of plan.postings) {
+      if (posting.account === deferred) continue;
+      const a = byId.get(posting.account);
+      const change = plan.changes.get(posting.account);
+      const counterparty = posting.amount < 0 ? journal.to : journal.from;
+      pieces.push({
+        name: `posting:${posting.account}`,
+        item: {
+          Put: {
+            TableName: this.table,
+            Item: {
+              ...keys.posting(posting.account, at, journal.id),
+              entity: 'posting',
+              accountId: posting.account,
+              system: posting.system,
+              ownerId: a?.ownerId,
+              amount: posting.amount,
+              currency: posting.currency,
+              balanceAfter: change?.balanceAfter,
+              seq: a ? a.version + 1 : undefined,
+              journalId: journal.id,
+              type: journal.type,
+              status: 'posted',
+              description: journal.description,
+              counterpartyNumber: journal.from && journal.to ? counterparty?.number : undefined,
+              createdAt: at,
+            },
+          },
+        },
+      });
+    }
+    return pieces;
+  }
+}

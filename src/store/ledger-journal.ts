@@ -1,0 +1,26 @@
+/**
+ * A journal item read back: what both sides of the ledger share. The write side (ledger.ts) reads a
+ * journal to post, void, expire, refund or reverse it; the read side (ledger-read.ts) to show it. Kept
+ * apart so that neither side's bundle carries the other (infra/bundling.test.ts).
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { Journal } from '../domain/ledger.ts';
+import type { Db } from './db.ts';
+import { keys } from './keys.ts';
+
+const INTERNAL = ['pk', 'sk', 'entity', 'version', 'gsi1pk', 'gsi1sk', 'refundable'];
+const toJournal = (item: Record<string, unknown>): Journal & { version: number } => {
+  const j = { ...item };
+  for (const k of INTERNAL) delete j[k];
+  return { ...(j as unknown as Journal), version: Number(item.version) };
+};
+
+/** A journal, read strongly consistent (never a 404 right after a 201). */
+export const readJournal = async (
+  db: Db,
+  table: string,
+  id: string,
+): Promise<(Journal & { version: number }) | undefined> => {
+  const r = await db.send(new GetCommand({ TableName: table, Key: keys.journal(id), ConsistentRead: true }));
+  return r.Item ? toJournal(r.Item) : undefined;
+};

@@ -1,0 +1,250 @@
+/**
+ * The read side of the ledger: journals, an account's history, balances as of an instant, system
+ * accounts' balances and the daily limit used. The read-only
+ * functions (accounts-read, admin-accounts) use it alone, so their bundles carry none of the write
+ * paths (ledger.ts); LedgerStore offers the same reads beside its movements (tests, scripts, bench).
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type Journal,
+  type SystemAccount,
+  systemShardId,
+  type TransactionStatus,
+  type TransactionType,
+} from '../domain/ledger.ts';
+import { addMinor, type Currency } from '../domain/money.ts';
+import type { Db } from './db.ts';
+import { keys } from './keys.ts';
+import { readJournal } from './ledger-journal.ts';
+import { unsettledCredits } from './ledger-settle.ts';
+
+/** One entry of an account's history. */
+export interface HistoryItem {
+  journalId: string;
+  type: TransactionType;
+  status: TransactionStatus;
+  /** Signed: negative for money out (a pending transfer's hold included). */
+  amount: number;
+  currency: Currency;
+  /** Posted entries only: the account's posted balance after it. */
+  balanceAfter?: number;
+  counterpartyNumber?: string;
+  description: string;
+  createdAt: string;
+}
+
+/** Which page of an account's history: up to `limit` entries, optionally between two instants and filtered. */
+export interface HistoryPageQuery {
+  limit: number;
+  from?: string | undefined;
+  to?: string | undefined;
+  /** Where the previous page ended (its `last`). */
+  start?: Record<string, unknown> | undefined;
+  type?: TransactionType | undefined;
+  status?: TransactionStatus | undefined;
+}
+
+/** A page of history, and where it ended when there is more. */
+export interface HistoryPage {
+  items: HistoryItem[];
+  last?: Record<string, unknown>;
+}
+
+/** What the reads need of the ledger's options (LedgerOptions has them too). */
+export interface LedgerReadOptions {
+  /** Shards per system account (cash-in, cash-out). */
+  systemShards: number;
+  /** Per user, currency and UTC day: withdrawals and outgoing transfers, in minor units. */
+  dailyLimit: number;
+}
+
+export class LedgerReader {
+  constructor(
+    protected readonly db: Db,
+    protected readonly table: string,
+    protected readonly opts: LedgerReadOptions,
+  ) {}
+
+  /** A journal, read strongly consistent (never a 404 right after a 201). */
+  getJournal(id: string): Promise<(Journal & { version: number }) | undefined> {
+    return readJournal(this.db, this.table, id);
+  }
+
+  /** One page of an account's history, newest first, optionally filtered by type and status. */
+  async postings(accountId: string, opts: HistoryPageQuery): Promise<HistoryPage> {
+    // The first page starts with the account's unsettled credits (hot recipients): pending, with no
+    // balanceAfter yet. Each settles after every posting there is, so once settled it is the newest;
+    // until then a posting made after it (a credit taken at once, the account's own debit) lists below
+    // it, as pending transfers list above posted ones. At most limit - 1 of them, so the page still
+    // shows (and pages on from) the postings.
+    const incoming =
+      opts.start || (opts.type && opts.type !== 'transfer') || (opts.status && opts.status !== 'pending')
+        ? []
+        : (await unsettledCredits(this.db, this.table, accountId))
+            .filter((c) => (!opts.from || c.createdAt >= opts.from) && (!opts.to || c.createdAt <= opts.to))
+            .reverse()
+            .slice(0, Math.max(0, opts.limit - 1))
+            .map(
+              (c): HistoryItem => ({
+                journalId: c.journalId,
+                type: c.type as TransactionType,
+                status: 'pending',
+                amount: c.amount,
+                currency: c.currency,
+                ...(c.counterpartyNumber ? { counterpartyNumber: c.counterpartyNumber } : {}),
+                description: c.description,
+                createdAt: c.createdAt,
+              }),
+            );
+    const page = await this.settledPostings(accountId, { ...opts, limit: opts.limit - incoming.length });
+    // A credit settled between the two reads is in both: its posting (the newest, so on this page)
+    // stands, and its pending entry goes.
+    const posted = new Set(page.items.map((i) => i.journalId));
+    return { ...page, items: [...incoming.filter((c) => !posted.has(c.journalId)), ...page.items] };
+  }
+
+  private async settledPostings(accountId: string, opts: HistoryPageQuery): Promise<HistoryPage> {
+    const { pk, skPrefix } = keys.postingsOf(accountId);
+    const filters: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {
+      ':pk': pk,
+      ':lo': `${skPrefix}${opts.from ?? ''}`,
+      ':hi': `${skPrefix}${opts.to ?? ''}\uffff`,
+    };
+    if (opts.type) {
+      filters.push('#type = :type');
+      names['#type'] = 'type';
+      values[':type'] = opts.type;
+    }
+    if (opts.status) {
+      filters.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = opts.status;
+    }
+    const found: Record<string, unknown>[] = [];
+    let start = opts.start;
+    // A filter applies after DynamoDB's Limit: read on until one more than asked is found (which says
+    // whether another page exists) or the partition ends.
+    do {
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+          ...(filters.length
+            ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names }
+            : {}),
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: filters.length ? Math.max(50, opts.limit + 1) : opts.limit + 1,
+          ExclusiveStartKey: start,
+        }),
+      );
+      found.push(...(r.Items ?? []));
+      start = r.LastEvaluatedKey;
+    } while (start && found.length <= opts.limit);
+    const items = found.slice(0, opts.limit);
+    const lastItem = items[items.length - 1];
+    const more = found.length > opts.limit || (start !== undefined && items.length === opts.limit);
+    return {
+      items: items.map((p) => ({
+        // Postings written before journals had items of their own carry a copy of the journal.
+        journalId: String(p.journalId ?? (p.journal as { txId?: string } | undefined)?.txId),
+        type: (p.type ?? (p.journal as { type?: string } | undefined)?.type) as TransactionType,
+        status: (p.status ?? 'posted') as TransactionStatus,
+        amount: Number(p.amount),
+        currency: p.currency as Currency,
+        ...(p.entity === 'posting' ? { balanceAfter: Number(p.balanceAfter) } : {}),
+        ...(p.counterpartyNumber ? { counterpartyNumber: String(p.counterpartyNumber) } : {}),
+        description: String(
+          p.description ?? (p.journal as { description?: string } | undefined)?.description ?? '',
+        ),
+        createdAt: String(p.createdAt ?? String(p.sk).slice(skPrefix.length).split('#')[0]),
+      })),
+      ...(more && lastItem ? { last: { pk: lastItem.pk, sk: lastItem.sk } } : {}),
+    };
+  }
+
+  /** The posted balance of an account as of an instant: the balance after its last posting until then. */
+  async balanceAt(accountId: string, at: string): Promise<number> {
+    const { pk, skPrefix } = keys.postingsOf(accountId);
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+          FilterExpression: 'entity = :posting',
+          ExpressionAttributeValues: {
+            ':pk': pk,
+            ':lo': skPrefix,
+            ':hi': `${skPrefix}${at}#\uffff`,
+            ':posting': 'posting',
+          },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: 25,
+          ExclusiveStartKey: start,
+        }),
+      );
+      const last = r.Items?.[0];
+      if (last) return Number(last.balanceAfter);
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return 0;
+  }
+
+  /**
+   * A system account's balance in one currency: the sum of its shards' postings. System accounts
+   * (cash-in, cash-out) have no bound to check, so no movement needs their balance: they keep no
+   * balance item that every deposit would update (one hot item, a TransactionConflict on AWS for
+   * every overlapping pair), only their postings, spread over shards (partitions). An operator's
+   * read, not a request path: it pages through the postings.
+   */
+  async systemBalance(name: SystemAccount, currency: Currency): Promise<number> {
+    let total = 0;
+    for (let s = 0; s < this.opts.systemShards; s++) {
+      const { pk, skPrefix } = keys.postingsOf(systemShardId(name, currency, s));
+      let start: Record<string, unknown> | undefined;
+      do {
+        const r = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+            ProjectionExpression: 'amount',
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const p of r.Items ?? []) total = addMinor(total, Number(p.amount));
+        start = r.LastEvaluatedKey;
+      } while (start);
+    }
+    return total;
+  }
+
+  /** What the owner's outgoing movements took of the daily limit on `day`, per currency. */
+  async outgoingOn(owner: string, day: string): Promise<Map<string, number>> {
+    const { pk, sk } = keys.dailyLimit(owner, day, '');
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+        ExpressionAttributeValues: { ':pk': pk, ':sk': sk },
+        ConsistentRead: true,
+      }),
+    );
+    const used = new Map<string, number>();
+    for (const item of r.Items ?? []) {
+      const currency = String(item.sk).slice(sk.length);
+      used.set(currency, Number(item.spent ?? 0));
+    }
+    return used;
+  }
+
+  /** The daily outgoing limit (the same in every currency). */
+  get dailyLimit(): number {
+    return this.opts.dailyLimit;
+  }
+}
