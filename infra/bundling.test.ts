@@ -133,14 +133,15 @@ describe('Lambda bundles', () => {
     }
   });
 
+  /** Our modules whose code is in a bundle (a module tree-shaken away adds no bytes). */
+  const carried = (fn: FunctionName) =>
+    Object.entries(
+      Object.entries(metafiles.get(fn)?.outputs ?? {}).find(([f]) => f.endsWith('.mjs'))?.[1].inputs ?? {},
+    )
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([file]) => file);
+
   it('split the ledger: each function carries only the side of it that it serves', () => {
-    /** Our modules whose code is in a bundle (a module tree-shaken away adds no bytes). */
-    const carried = (fn: FunctionName) =>
-      Object.entries(
-        Object.entries(metafiles.get(fn)?.outputs ?? {}).find(([f]) => f.endsWith('.mjs'))?.[1].inputs ?? {},
-      )
-        .filter(([, input]) => input.bytesInOutput > 0)
-        .map(([file]) => file);
     // The read-only functions: the reads, no engine, no movements.
     for (const fn of ['accounts-read', 'admin-accounts'] as const) {
       expect(carried(fn), fn).toContain('src/store/ledger-read.ts');
@@ -154,6 +155,17 @@ describe('Lambda bundles', () => {
     expect(carried('admin-money')).toContain('src/store/ledger-engine.ts');
     expect(carried('admin-money')).not.toContain('src/store/ledger.ts');
     expect(carried('admin-money')).not.toContain('src/store/ledger-read.ts');
+  });
+
+  it('the guard reads the login status (and the MFA token) alone: only the identity functions carry the session store, only the payee functions the payee store', () => {
+    const identity = new Set<FunctionName>(['auth', 'profile', 'admin']);
+    for (const fn of metafiles.keys()) {
+      if (identity.has(fn)) expect(carried(fn), fn).toContain('src/store/sessions.ts');
+      else expect(carried(fn), fn).not.toContain('src/store/sessions.ts');
+    }
+    // History names its counterparties from the payee list, not the payee store (writes, confirmation).
+    expect(carried('accounts-read')).toContain('src/store/payee-list.ts');
+    expect(carried('accounts-read')).not.toContain('src/store/payees.ts');
   });
 
   it('import nothing statically but Node built-ins: Lambda has no node_modules beside a bundle', () => {

@@ -7,16 +7,15 @@ import { utcDay } from '../domain/ledger.ts';
 import { currencyCodes } from '../domain/money.ts';
 import { publicAccount } from '../store/accounts.ts';
 import { withIncoming } from '../store/ledger-settle.ts';
-import { counterpartyNames } from '../store/payees.ts';
-import { accounts, cursors, db, ledgerReader } from './context.ts';
-import { payees } from './context-payments.ts';
+import { counterpartyNames, payeeNames } from '../store/payee-list.ts';
+import { accountReader, cursors, db, ledgerReader } from './context.ts';
 import { customerGuard } from './gate.ts';
 import { historyPage, invalidQuery, utc } from './history.ts';
 
 /** The caller's account and its unsettled credits, read consistent with each other. */
 const accountWithIncoming = async (owner: string, id: string) =>
-  withIncoming(db(), config().tableName, await accounts().mustGet(owner, id), () =>
-    accounts().mustGet(owner, id),
+  withIncoming(db(), config().tableName, await accountReader().mustGet(owner, id), () =>
+    accountReader().mustGet(owner, id),
   );
 
 export const handler = createHandler(
@@ -27,7 +26,7 @@ export const handler = createHandler(
       const binding = { user: caller.sub, account: '*', filter: closed ? 'closed' : 'open' };
       const codec = await cursors();
       const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
-      const page = await accounts().list(caller.sub, { closed, limit: query.limit ?? 25, start });
+      const page = await accountReader().list(caller.sub, { closed, limit: query.limit ?? 25, start });
       return { body: { items: page.items, nextCursor: page.last ? codec.encode(binding, page.last) : null } };
     },
 
@@ -56,17 +55,17 @@ export const handler = createHandler(
         };
       }
       if (Date.parse(at) > now.getTime()) throw invalidQuery('query.at', 'must not be in the future');
-      const a = await accounts().mustGet(caller.sub, params.id);
+      const a = await accountReader().mustGet(caller.sub, params.id);
       // Before the account was opened it held nothing.
       const balance = at < a.createdAt ? 0 : await ledgerReader().balanceAt(a.id, at);
       return { body: { accountId: a.id, currency: a.currency, at, balance } };
     },
 
     history: async ({ caller, params, query }) => {
-      await accounts().mustGet(caller.sub, params.id);
+      await accountReader().mustGet(caller.sub, params.id);
       // Counterparties named by the caller's payees and own accounts' nicknames.
       return historyPage(caller.sub, params.id, query, () =>
-        counterpartyNames(payees(), accounts(), caller.sub),
+        counterpartyNames(payeeNames(db(), config().tableName), accountReader(), caller.sub),
       );
     },
 

@@ -8,7 +8,7 @@ import { routes } from '../api/routes/admin-accounts.ts';
 import { adminTransactionView } from '../api/transactions.ts';
 import { BankError } from '../domain/errors.ts';
 import { adminAccount, anyAccount, anyAccountByNumber } from '../store/ledger-admin.ts';
-import { accounts, ledgerReader } from './context.ts';
+import { accountReader, ledgerReader } from './context.ts';
 import { guard } from './gate.ts';
 import { historyPage } from './history.ts';
 import { staffOnly } from './staff.ts';
@@ -16,14 +16,16 @@ import { staffOnly } from './staff.ts';
 export const handler = createHandler(
   routes,
   staffOnly({
-    adminGetAccount: async ({ params }) => ({ body: adminAccount(await anyAccount(accounts(), params.id)) }),
+    adminGetAccount: async ({ params }) => ({
+      body: adminAccount(await anyAccount(accountReader(), params.id)),
+    }),
 
     adminGetAccountByNumber: async ({ params }) => ({
-      body: adminAccount(await anyAccountByNumber(accounts(), params.number)),
+      body: adminAccount(await anyAccountByNumber(accountReader(), params.number)),
     }),
 
     adminHistory: async ({ caller, params, query }) => {
-      await anyAccount(accounts(), params.id);
+      await anyAccount(accountReader(), params.id);
       return historyPage(caller.sub, params.id, query);
     },
 

@@ -8,7 +8,7 @@ import { config } from '../config.ts';
 import { BankError } from '../domain/errors.ts';
 import { Identity } from '../identity/cognito.ts';
 import { auditSecurityEvents, type SecurityEvents } from '../identity/security-events.ts';
-import { AccountStore } from '../store/accounts.ts';
+import { AccountReader, AccountStore } from '../store/accounts.ts';
 import { AuditStore } from '../store/audit.ts';
 import { createCursorCodec, cursorKeys } from '../store/cursor.ts';
 import { createDocumentClient, type Db } from '../store/db.ts';
@@ -17,6 +17,7 @@ import { type LedgerOptions, LedgerStore } from '../store/ledger.ts';
 import { BatchLedgerStore } from '../store/ledger-batch.ts';
 import { LedgerReader } from '../store/ledger-read.ts';
 import { CreditSettler } from '../store/ledger-settle.ts';
+import { type LoginStatus, readLoginStatus, readMfaToken } from '../store/login-status.ts';
 import { FailureCounter, LoginGuard } from '../store/logins.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
@@ -33,6 +34,8 @@ export const once = <T>(make: () => T): (() => T) => {
 export const db = /* @__PURE__ */ once((): Db => createDocumentClient());
 export const users = /* @__PURE__ */ once(() => new UserStore(db(), config().tableName));
 export const accounts = /* @__PURE__ */ once(() => new AccountStore(db(), config().tableName));
+/** The account reads alone (the account readers: their bundles carry no opening or closing). */
+export const accountReader = /* @__PURE__ */ once(() => new AccountReader(db(), config().tableName));
 export const logins = /* @__PURE__ */ once(
   () =>
     new LoginGuard(db(), config().tableName, {
@@ -64,6 +67,12 @@ export const verifyAttempts = /* @__PURE__ */ once(() =>
 export const sessions = /* @__PURE__ */ once(
   () => new SessionStore(db(), config().tableName, 30 * 24 * 3600),
 );
+/** A customer's login status alone (what every guard reads), without the session store's other methods. */
+export const loginStatus = (sub: string): Promise<LoginStatus> =>
+  readLoginStatus(db(), config().tableName, sub);
+/** Whether the access token came from a TOTP login (the staff guard's question). */
+export const isMfaToken = (accessToken: string, sub: string): Promise<boolean> =>
+  readMfaToken(db(), config().tableName, accessToken, sub);
 export const identity = /* @__PURE__ */ once(() => {
   const c = config();
   return new Identity(new CognitoIdentityProviderClient({}), {

@@ -18,7 +18,7 @@ import type { Caller, Guard } from '../api/http.ts';
 import { routeKey } from '../api/route-def.ts';
 import { BankError } from '../domain/errors.ts';
 import { auditEntry } from '../store/audit.ts';
-import { audit, sessions } from './context.ts';
+import { audit, isMfaToken, loginStatus } from './context.ts';
 
 export const ADMIN_GROUP = 'admin';
 
@@ -41,7 +41,7 @@ const refuse = async (g: Parameters<Guard>[0], code: 'forbidden' | 'mfa_required
 };
 
 const assertEnabled = async (caller: Caller): Promise<void> => {
-  const status = await sessions().status(caller.sub);
+  const status = await loginStatus(caller.sub);
   if (status.disabled) throw new BankError('user_disabled', 'This login has been disabled by the bank');
 };
 
@@ -60,7 +60,7 @@ export const guard: Guard = async (g) => {
   if (g.route.role !== 'admin') return assertEnabled(g.caller);
   if (!isAdmin(g.caller)) return refuse(g, 'forbidden');
   const [mfa] = await Promise.all([
-    g.accessToken ? sessions().isMfaToken(g.accessToken, g.caller.sub) : false,
+    g.accessToken ? isMfaToken(g.accessToken, g.caller.sub) : false,
     assertEnabled(g.caller),
   ]);
   if (!mfa) await refuse(g, 'mfa_required');

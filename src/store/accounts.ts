@@ -82,104 +82,19 @@ export interface OpenAccountInput {
  */
 const OPEN_POLICY = { maxAttempts: 20, baseMs: 5, capMs: 200 };
 
-export class AccountStore {
+/**
+ * The account reads: what the account readers (accounts-read, admin-accounts) need, without opening
+ * and closing (AccountStore, below), so their bundles carry only this.
+ */
+export class AccountReader {
   private readonly numbers = new Map<string, { ownerId: string; accountId: string }>();
 
   constructor(
-    private readonly db: Db,
-    private readonly table: string,
+    protected readonly db: Db,
+    protected readonly table: string,
     /** The clock that decides which holds have expired (tests inject one). */
-    private readonly now: () => Date = () => new Date(),
+    protected readonly now: () => Date = () => new Date(),
   ) {}
-
-  async open(input: OpenAccountInput, now = new Date()): Promise<Account> {
-    const opened = await retry(async () => {
-      const id = randomUUID();
-      const number = newAccountNumber();
-      const item = {
-        ...keys.account(input.ownerId, id),
-        entity: 'account',
-        id,
-        number,
-        ownerId: input.ownerId,
-        type: input.type,
-        currency: input.currency,
-        nickname: input.nickname ?? null,
-        status: 'active',
-        balance: 0,
-        held: 0,
-        available: 0,
-        holds: {},
-        version: 0,
-        createdAt: now.toISOString(),
-      };
-      const r = await transact(this.db, [
-        {
-          name: 'profile',
-          item: {
-            Update: {
-              TableName: this.table,
-              Key: keys.profile(input.ownerId),
-              UpdateExpression: 'SET openAccounts = if_not_exists(openAccounts, :zero) + :one',
-              ConditionExpression: 'attribute_not_exists(openAccounts) OR openAccounts < :max',
-              ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': MAX_OPEN_ACCOUNTS },
-            },
-          },
-        },
-        {
-          name: 'account',
-          item: {
-            Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
-          },
-        },
-        {
-          name: 'number',
-          item: {
-            Put: {
-              TableName: this.table,
-              Item: {
-                ...keys.accountNumber(number),
-                entity: 'accountNumber',
-                accountId: id,
-                ownerId: input.ownerId,
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        },
-        {
-          name: 'id',
-          item: {
-            Put: {
-              TableName: this.table,
-              Item: {
-                ...keys.accountId(id),
-                entity: 'accountId',
-                accountId: id,
-                ownerId: input.ownerId,
-                number,
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        },
-      ]);
-      if (r.ok) return done(toAccount(item, now));
-      const failed = conditionFailed(r.failed);
-      if (failed.includes('profile')) {
-        throw new BankError(
-          'account_limit_reached',
-          `A customer may have at most ${MAX_OPEN_ACCOUNTS} open accounts`,
-        );
-      }
-      // Another check that failed is a number (or id) collision: draw again. A conflict or a
-      // throttle: wait a little and try again.
-      if (failed.length > 0 || isTransient(r.error, r.codes)) return again;
-      throw r.error;
-    }, OPEN_POLICY);
-    if (!opened) throw busy('Could not open the account now: try again');
-    return opened;
-  }
 
   /** The caller's own account, or undefined: another user's account is indistinguishable from none. */
   async get(ownerId: string, accountId: string): Promise<AccountRecord | undefined> {
@@ -281,6 +196,98 @@ export class AccountStore {
         .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id)),
       ...(more && lastItem ? { last: { pk: lastItem.pk, sk: lastItem.sk } } : {}),
     };
+  }
+}
+
+/** The accounts: their reads, and opening and closing. */
+export class AccountStore extends AccountReader {
+  async open(input: OpenAccountInput, now = new Date()): Promise<Account> {
+    const opened = await retry(async () => {
+      const id = randomUUID();
+      const number = newAccountNumber();
+      const item = {
+        ...keys.account(input.ownerId, id),
+        entity: 'account',
+        id,
+        number,
+        ownerId: input.ownerId,
+        type: input.type,
+        currency: input.currency,
+        nickname: input.nickname ?? null,
+        status: 'active',
+        balance: 0,
+        held: 0,
+        available: 0,
+        holds: {},
+        version: 0,
+        createdAt: now.toISOString(),
+      };
+      const r = await transact(this.db, [
+        {
+          name: 'profile',
+          item: {
+            Update: {
+              TableName: this.table,
+              Key: keys.profile(input.ownerId),
+              UpdateExpression: 'SET openAccounts = if_not_exists(openAccounts, :zero) + :one',
+              ConditionExpression: 'attribute_not_exists(openAccounts) OR openAccounts < :max',
+              ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': MAX_OPEN_ACCOUNTS },
+            },
+          },
+        },
+        {
+          name: 'account',
+          item: {
+            Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+          },
+        },
+        {
+          name: 'number',
+          item: {
+            Put: {
+              TableName: this.table,
+              Item: {
+                ...keys.accountNumber(number),
+                entity: 'accountNumber',
+                accountId: id,
+                ownerId: input.ownerId,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        },
+        {
+          name: 'id',
+          item: {
+            Put: {
+              TableName: this.table,
+              Item: {
+                ...keys.accountId(id),
+                entity: 'accountId',
+                accountId: id,
+                ownerId: input.ownerId,
+                number,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        },
+      ]);
+      if (r.ok) return done(toAccount(item, now));
+      const failed = conditionFailed(r.failed);
+      if (failed.includes('profile')) {
+        throw new BankError(
+          'account_limit_reached',
+          `A customer may have at most ${MAX_OPEN_ACCOUNTS} open accounts`,
+        );
+      }
+      // Another check that failed is a number (or id) collision: draw again. A conflict or a
+      // throttle: wait a little and try again.
+      if (failed.length > 0 || isTransient(r.error, r.codes)) return again;
+      throw r.error;
+    }, OPEN_POLICY);
+    if (!opened) throw busy('Could not open the account now: try again');
+    return opened;
   }
 
   /** Closes an account whose balance is zero and that holds nothing. Closing a closed account answers it as it is. */

@@ -32,7 +32,7 @@ import {
   planTellerWithdrawal,
   statusChange,
 } from '../domain/ledger-admin.ts';
-import { type AccountRecord, type AccountStore, busy, publicAccount } from './accounts.ts';
+import { type AccountReader, type AccountRecord, busy, publicAccount } from './accounts.ts';
 import { conditionFailed, type Piece, transact } from './db.ts';
 import type { Outcome } from './idempotency.ts';
 import { keys } from './keys.ts';
@@ -59,14 +59,14 @@ const noAccount = () => new BankError('not_found', 'No such account');
  * Any customer's account by its id: staff's read (admin-accounts) and the start of their actions. A
  * function, not only a method, so the read-only function's bundle leaves AdminLedgerStore out.
  */
-export const anyAccount = async (accounts: AccountStore, accountId: string): Promise<AccountRecord> => {
+export const anyAccount = async (accounts: AccountReader, accountId: string): Promise<AccountRecord> => {
   const a = await accounts.findById(accountId);
   if (!a) throw noAccount();
   return a;
 };
 
 /** Any customer's account by its number (bank staff). */
-export const anyAccountByNumber = async (accounts: AccountStore, number: string): Promise<AccountRecord> => {
+export const anyAccountByNumber = async (accounts: AccountReader, number: string): Promise<AccountRecord> => {
   const a = await accounts.findByNumber(number);
   if (!a) throw noAccount();
   return a;

@@ -3,22 +3,14 @@
  * (`ACCTNUM#<number>` -> owner) and the owner's profile (`USER#<owner>` / PROFILE `name`).
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { MAX_OPEN_ACCOUNTS } from '../domain/account.ts';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import { confirmation, MAX_PAYEES, type Match } from '../domain/payees.ts';
-import type { AccountStore } from './accounts.ts';
 import { cancellationCodes, type Db } from './db.ts';
 import { keys, paymentKeys } from './keys.ts';
+import { listPayees, type Payee, payeeNames, toPayee } from './payee-list.ts';
 
-export interface Payee {
-  id: string;
-  name: string;
-  accountNumber: string;
-  /** The match when it was saved. */
-  match: Match;
-  createdAt: string;
-}
+export { counterpartyNames, type Payee } from './payee-list.ts';
 
 /** A payee as created: `holderName` is there for `close` matches only. */
 export type SavedPayee = Payee & { holderName?: string };
@@ -28,14 +20,6 @@ export interface RateLimit {
   max: number;
   windowSeconds: number;
 }
-
-const toPayee = (i: Record<string, unknown>): Payee => ({
-  id: i.id as string,
-  name: i.name as string,
-  accountNumber: i.accountNumber as string,
-  match: i.match as Match,
-  createdAt: i.createdAt as string,
-});
 
 export class PayeeStore {
   constructor(
@@ -149,22 +133,7 @@ export class PayeeStore {
   }
 
   async list(sub: string): Promise<Payee[]> {
-    const { pk, skPrefix } = paymentKeys.payeesOf(sub);
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const r = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':pk': pk, ':p': skPrefix },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(r.Items ?? []));
-      start = r.LastEvaluatedKey;
-    } while (start);
-    return items.map(toPayee).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    return listPayees(this.db, this.table, sub);
   }
 
   /** The caller's payee; another customer's is indistinguishable from none (404). */
@@ -218,25 +187,7 @@ export class PayeeStore {
    * Names for history counterparties: the caller's payees by account number. (The caller's own
    * accounts' nicknames come from the account list; see counterpartyNames below.)
    */
-  async namesByNumber(sub: string): Promise<Map<string, string>> {
-    return new Map((await this.list(sub)).map((p) => [p.accountNumber, p.name]));
+  namesByNumber(sub: string): Promise<Map<string, string>> {
+    return payeeNames(this.db, this.table).namesByNumber(sub);
   }
 }
-
-/**
- * Names for a history's counterparties, by account number: the caller's payees, and the caller's own
- * accounts by nickname (their type when they have none), which win over a payee of the same number.
- */
-export const counterpartyNames = async (
-  payees: PayeeStore,
-  accounts: AccountStore,
-  sub: string,
-): Promise<Map<string, string>> => {
-  // A customer has at most MAX_OPEN_ACCOUNTS open accounts: one page holds them all.
-  const [names, own] = await Promise.all([
-    payees.namesByNumber(sub),
-    accounts.list(sub, { closed: false, limit: MAX_OPEN_ACCOUNTS }),
-  ]);
-  for (const a of own.items) names.set(a.number, a.nickname ?? a.type);
-  return names;
-};

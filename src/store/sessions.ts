@@ -7,12 +7,12 @@
  * - logins waiting for their TOTP code: single use, three minutes, as Cognito's own session.
  * Tokens themselves are never stored: only their SHA-256.
  */
-import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db, Piece } from './db.ts';
 import { auditKeys, keys } from './keys.ts';
+import { type LoginStatus, readLoginStatus, readMfaToken, tokenHash } from './login-status.ts';
 
-export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('base64url');
+export { tokenHash } from './login-status.ts';
 
 export interface IssuedRefreshToken {
   sub: string;
@@ -22,13 +22,7 @@ export interface IssuedRefreshToken {
   mfa: boolean;
 }
 
-/** What the app keeps about a customer's login beside Cognito (the SECURITY item). */
-export interface LoginStatus {
-  /** Tokens issued before this time (epoch ms) are revoked; 0: none. */
-  revokedBefore: number;
-  /** Set while an admin has disabled the login. */
-  disabled?: { at: string; reason: string };
-}
+export type { LoginStatus } from './login-status.ts';
 
 export interface PendingMfaLogin {
   email: string;
@@ -86,29 +80,13 @@ export class SessionStore {
   }
 
   /** Whether `accessToken` is `sub`'s and came from a TOTP login (and has not expired). */
-  async isMfaToken(accessToken: string, sub: string, now = Date.now()): Promise<boolean> {
-    const r = await this.db.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: auditKeys.mfaToken(tokenHash(accessToken)),
-        ConsistentRead: true,
-      }),
-    );
-    return r.Item?.sub === sub && Number(r.Item?.expiresAt ?? 0) > now / 1000;
+  isMfaToken(accessToken: string, sub: string, now = Date.now()): Promise<boolean> {
+    return readMfaToken(this.db, this.table, accessToken, sub, now);
   }
 
   /** The customer's login status: revocation marker and whether an admin disabled the login. */
-  async status(sub: string): Promise<LoginStatus> {
-    const r = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.security(sub), ConsistentRead: true }),
-    );
-    const i = r.Item ?? {};
-    return {
-      revokedBefore: Number(i.tokensRevokedBefore ?? 0),
-      ...(i.disabledAt
-        ? { disabled: { at: String(i.disabledAt), reason: String(i.disabledReason ?? '') } }
-        : {}),
-    };
+  status(sub: string): Promise<LoginStatus> {
+    return readLoginStatus(this.db, this.table, sub);
   }
 
   /**
