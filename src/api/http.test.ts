@@ -261,6 +261,42 @@ describe('the HTTP layer', () => {
   });
 });
 
+describe('a dependency that fails on its side', () => {
+  const failing = (error: unknown) =>
+    createHandler(healthRoutes, {
+      health: async () => {
+        throw error;
+      },
+    });
+  const health = () => buildEvent({ method: 'GET', path: '/health', routeKey: 'GET /health' });
+  const sdkError = (name: string, extra: Record<string, unknown>) =>
+    Object.assign(new Error(`${name} at 10.0.0.7 secret=hunter2`), { name, ...extra });
+
+  it('answers 503 service_unavailable with Retry-After for a 5xx, a throttle, a timeout or a broken connection, and logs it', async () => {
+    for (const error of [
+      sdkError('InternalServerError', { $fault: 'server', $metadata: { httpStatusCode: 500 } }),
+      sdkError('InternalErrorException', { $fault: 'server', $metadata: { httpStatusCode: 500 } }),
+      sdkError('ThrottlingException', { $fault: 'client', $retryable: { throttling: true } }),
+      sdkError('TimeoutError', {}),
+      sdkError('Error', { code: 'ECONNRESET' }),
+    ]) {
+      const { result: r, logs } = await captureLogs(() => failing(error)(health()));
+      expect(r.statusCode, String((error as Error).name)).toBe(503);
+      expect(problem(r).code).toBe('service_unavailable');
+      expect(r.headers?.['retry-after']).toBe('1');
+      expect(r.body).not.toMatch(/10\.0\.0\.7|hunter2/);
+      expect(logs).toMatch(/"level":"ERROR","message":"dependency unavailable"/);
+    }
+  });
+
+  it('keeps a client fault (a request of ours the service refused) a 500: it is a bug, not an outage', async () => {
+    const error = sdkError('ValidationException', { $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    const { result: r } = await captureLogs(() => failing(error)(health()));
+    expect(r.statusCode).toBe(500);
+    expect(problem(r).code).toBe('internal_error');
+  });
+});
+
 describe('request logs', () => {
   it('carry their own request id even when requests overlap in one process', async () => {
     const slow = createHandler(healthRoutes, {

@@ -237,6 +237,31 @@ const buildRequest = async (
 /** True until this process has served its first request (a Lambda cold start). */
 let coldStart = true;
 
+/** Connection failures Node reports by `code`: the request did not get an answer. */
+const CONNECTION_FAILURES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+/**
+ * An AWS service that failed on its side (a 5xx: the SDK marks it `$fault: 'server'`), throttled or
+ * otherwise said to retry (`$retryable`), timed out, or a connection that broke, once the SDK's own
+ * retries are spent. Not a fault of ours: the answer is 503 with Retry-After, and the client sends
+ * the request again (a money movement with the same Idempotency-Key, which replays it if it was
+ * done). Anything else unexpected stays a 500.
+ */
+export const isDependencyOutage = (e: unknown): boolean => {
+  const err = e as { $fault?: unknown; $retryable?: unknown; name?: unknown; code?: unknown } | undefined;
+  return (
+    err?.$fault === 'server' ||
+    Boolean(err?.$retryable) ||
+    err?.name === 'TimeoutError' ||
+    CONNECTION_FAILURES.has(String(err?.code ?? ''))
+  );
+};
+
+const unavailable = () =>
+  new BankError('service_unavailable', 'A service the bank depends on did not answer: try again shortly', {
+    headers: { 'retry-after': '1' },
+  });
+
 /**
  * A Lambda handler for one function: `routes` is its route table (src/api/routes/<function>.ts, only
  * that function's routes), `operations` implements each of them, keyed by operation id. A table with
@@ -300,6 +325,14 @@ export const createHandler = <T extends RouteTable>(
       if (e instanceof BankError) {
         result = errorResult(e, requestId);
         errorCode = e.code;
+      } else if (isDependencyOutage(e)) {
+        const err = e as Error;
+        logger.error('dependency unavailable', {
+          ...keys,
+          error: { name: err?.name, message: err?.message },
+        });
+        result = errorResult(unavailable(), requestId);
+        errorCode = 'service_unavailable';
       } else {
         const err = e as Error;
         logger.error('unhandled error', {
