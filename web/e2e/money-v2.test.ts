@@ -566,7 +566,11 @@ it('a withdrawal refused while its answer was cut: shown on the form while its o
   await context.close();
 });
 
-it('releasing a pending transfer cancelled behind the page, its answer cut: asked again, the refusal is shown', async () => {
+/**
+ * A customer on a pending transfer's page, which was cancelled behind it (another tab, the API):
+ * With `cutRelease`, the answers to releasing it are cut (`cut.on`).
+ */
+const pendingCancelledBehindThePage = async (cutRelease: boolean) => {
   const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }]);
   const bob = await seedCustomer([{ currency: 'USD' }]);
   const tx = await apiCall<{ id: string }>(
@@ -582,23 +586,44 @@ it('releasing a pending transfer cancelled behind the page, its answer cut: aske
     },
     { ...auth(c), 'idempotency-key': randomUUID() },
   );
-  const { page, problems, context } = await openPage(browser(), { width: 1280 });
+  const opened = await openPage(browser(), { width: 1280 });
+  const { page } = opened;
   await logIn(page, c);
-  const cut = await cutAnswers(page, '**/v1/transfers/*/post');
+  const cut = cutRelease ? await cutAnswers(page, '**/v1/transfers/*/post') : undefined;
   await page.goto(`/transactions/${tx.id}`);
   await page.getByRole('heading', { level: 1, name: 'Transfer (pending)' }).waitFor();
   await apiCall('POST', `/v1/transfers/${tx.id}/void`, undefined, {
     ...auth(c),
     'idempotency-key': randomUUID(),
   });
+  return { ...opened, bob, cut };
+};
+
+/** The refusal is shown, and the receipt, read again, says what the transfer is now. */
+const expectRefusedAndCancelled = async (page: Page) => {
+  const error = page.locator('#pending-error');
+  await page.getByRole('heading', { level: 1, name: 'Transfer (cancelled)' }).waitFor();
+  expect(await error.textContent()).toBe('The money was not released. This transfer is no longer pending.');
+  expect(await page.getByRole('button', { name: 'Release the money' }).count()).toBe(0);
+  expect(await page.getByTestId('unknown-outcome').count()).toBe(0);
+};
+
+it('releasing a pending transfer cancelled behind the page, its answer cut: asked again, the refusal is shown', async () => {
+  const { page, problems, context, bob, cut } = await pendingCancelledBehindThePage(true);
   await page.getByRole('button', { name: 'Release the money' }).click();
   await unknownAndIdle(page);
-  cut.on = false;
+  if (cut) cut.on = false;
   await page.getByRole('button', { name: 'Check again' }).click();
-  const error = page.locator('#pending-error');
-  await error.waitFor();
-  expect(await error.textContent()).toBe('The money was not released. This transfer is no longer pending.');
-  expect(await page.getByTestId('unknown-outcome').count()).toBe(0);
+  await expectRefusedAndCancelled(page);
+  expect(await balanceOf(bob, 0)).toBe(0);
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('releasing a pending transfer cancelled behind the page: the refusal is shown, and the receipt says what it is now', async () => {
+  const { page, problems, context, bob } = await pendingCancelledBehindThePage(false);
+  await page.getByRole('button', { name: 'Release the money' }).click();
+  await expectRefusedAndCancelled(page);
   expect(await balanceOf(bob, 0)).toBe(0);
   expect(problems).toEqual([]);
   await context.close();

@@ -275,6 +275,8 @@ export const TransactionDetail = ({ id }: { id: string }) => {
   const m = moneyApi(api);
   const load = useLoad(() => Promise.all([m.transaction(id), api.accounts()]), [id]);
   const [flash, setFlash] = useState<string | undefined>();
+  const [refusal, setRefusal] = useState<string | undefined>();
+  const lastRefusal = useRef<string | undefined>(undefined);
 
   if (load.state !== 'ok') {
     return (
@@ -292,7 +294,19 @@ export const TransactionDetail = ({ id }: { id: string }) => {
   const refundable =
     recipient && tx.type === 'transfer' && tx.status === 'posted' && (tx.refundedAmount ?? 0) < tx.amount;
   const done = (message: string) => {
+    setRefusal(undefined);
     setFlash(message);
+    load.reload();
+  };
+  // A release or cancel refused (the transfer was cancelled, released or expired meanwhile): say why,
+  // and read the transfer again, so the receipt shows what it is now, not "pending".
+  // (Once per refusal: a refusal written down is handed again to a form mounted at once, and must not
+  // read the transfer again each time.)
+  const refused = (message: string) => {
+    setFlash(undefined);
+    setRefusal(message);
+    if (lastRefusal.current === message) return;
+    lastRefusal.current = message;
     load.reload();
   };
 
@@ -306,6 +320,7 @@ export const TransactionDetail = ({ id }: { id: string }) => {
           {flash}
         </p>
       ) : null}
+      <FormError message={refusal} id="pending-error" />
       <Receipt tx={tx} from={from} to={to} />
       <div class="actions no-print">
         <button type="button" onClick={() => print()}>
@@ -314,7 +329,9 @@ export const TransactionDetail = ({ id }: { id: string }) => {
         {from ? <Link to={`/accounts/${from.id}`}>Back to {accountName(from)}</Link> : null}
         {!from && to ? <Link to={`/accounts/${to.id}`}>Back to {accountName(to)}</Link> : null}
       </div>
-      {sender && tx.status === 'pending' ? <PendingActions tx={tx} onDone={done} /> : null}
+      {sender && tx.status === 'pending' ? (
+        <PendingActions tx={tx} onDone={done} onRefused={refused} />
+      ) : null}
       {refundable ? <RefundForm tx={tx} onDone={done} /> : null}
     </Page>
   );
@@ -416,13 +433,21 @@ const Receipt = ({
 );
 
 /** Post (release the money) or void (cancel) a pending transfer. */
-const PendingActions = ({ tx, onDone }: { tx: Transaction; onDone(message: string): void }) => {
+const PendingActions = ({
+  tx,
+  onDone,
+  onRefused,
+}: {
+  tx: Transaction;
+  onDone(message: string): void;
+  onRefused(message: string): void;
+}) => {
   const { api } = useApp();
   const m = moneyApi(api);
-  const form = useForm({}, 'pending-error');
-  // Asked again (or answered while the customer was away), it was refused: nothing moved. Say so.
-  const refused = (what: string) => (e: unknown) =>
-    form.show({ fields: {}, message: `${what} ${explain(e).message ?? ''}`.trim() });
+  const form = useForm({}, 'pending-actions-error');
+  // Refused, at once or when asked again (or answered while the customer was away): nothing moved. The
+  // page says why and reads the transfer again.
+  const refused = (what: string) => (e: unknown) => onRefused(`${what} ${explain(e).message ?? ''}`.trim());
   const post = useHeldIntent<{ id: string }, Transaction>(
     `post:${tx.id}`,
     (p, key) => m.postTransfer(p.id, undefined, key),
@@ -452,7 +477,7 @@ const PendingActions = ({ tx, onDone }: { tx: Transaction; onDone(message: strin
           busyText="Working…"
           onClick={form.submit(
             () => undefined,
-            () => post.submit({ id: tx.id }),
+            () => post.submit({ id: tx.id }).catch(refused('The money was not released.')),
           )}
         >
           Release the money
@@ -464,7 +489,7 @@ const PendingActions = ({ tx, onDone }: { tx: Transaction; onDone(message: strin
           busyText="Working…"
           onClick={form.submit(
             () => undefined,
-            () => cancel.submit({ id: tx.id }),
+            () => cancel.submit({ id: tx.id }).catch(refused('The transfer was not cancelled.')),
           )}
         >
           Cancel the transfer
