@@ -5,12 +5,64 @@ import { withoutVersionChecks } from '../../test/faults.ts';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import { BankError } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
-import { AccountStore } from './accounts.ts';
+import { type AccountRecord, AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db, type Piece } from './db.ts';
 import { IdempotencyStore, type Outcome } from './idempotency.ts';
 import { keys } from './keys.ts';
-import { AdminLedgerStore } from './ledger-admin.ts';
+import { LedgerWriter } from './ledger.ts';
+import {
+  type AdminAccount,
+  type Extra,
+  type ReversalRequest,
+  StaffLedger,
+  type StatusRequest,
+  type TellerRequest,
+} from './ledger-admin.ts';
 import { verifyLedger } from './verify.ts';
+
+/**
+ * The back office's actions beside the customer's movements, on one ledger (StaffLedger's code, one
+ * code for both): these tests set up and check both sides through one store. (Production runs
+ * StaffLedger alone, in admin-money.)
+ */
+class AdminLedgerStore extends LedgerWriter {
+  private readonly staff = new StaffLedger(this.db, this.table, this.accounts, this.idempotency, this.opts);
+
+  /** Any customer's account by its id. */
+  account(accountId: string): Promise<AccountRecord> {
+    return this.staff.account(accountId);
+  }
+
+  /** Any customer's account by its number. */
+  accountByNumber(number: string): Promise<AccountRecord> {
+    return this.staff.accountByNumber(number);
+  }
+
+  /** StaffLedger.freeze. */
+  freeze(req: StatusRequest, extra: Extra = []): Promise<{ account: AdminAccount; changed: boolean }> {
+    return this.staff.freeze(req, extra);
+  }
+
+  /** StaffLedger.unfreeze. */
+  unfreeze(req: StatusRequest, extra: Extra = []): Promise<{ account: AdminAccount; changed: boolean }> {
+    return this.staff.unfreeze(req, extra);
+  }
+
+  /** StaffLedger.tellerDeposit. */
+  tellerDeposit(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
+    return this.staff.tellerDeposit(req, extra);
+  }
+
+  /** StaffLedger.tellerWithdraw. */
+  tellerWithdraw(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
+    return this.staff.tellerWithdraw(req, extra);
+  }
+
+  /** StaffLedger.reverse. */
+  reverse(req: ReversalRequest, extra: Extra = []): Promise<Outcome> {
+    return this.staff.reverse(req, extra);
+  }
+}
 
 const DAILY_LIMIT = 1_000;
 const DEPOSIT_LIMIT = 1_000;

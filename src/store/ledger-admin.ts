@@ -36,7 +36,7 @@ import { type AccountReader, type AccountRecord, busy, publicAccount } from './a
 import { conditionFailed, type Piece, transact } from './db.ts';
 import type { Outcome } from './idempotency.ts';
 import { keys } from './keys.ts';
-import { type Keyed, LedgerWriter } from './ledger.ts';
+import type { Keyed } from './ledger.ts';
 import { LedgerEngine } from './ledger-engine.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
@@ -57,7 +57,7 @@ const noAccount = () => new BankError('not_found', 'No such account');
 
 /**
  * Any customer's account by its id: staff's read (admin-accounts) and the start of their actions. A
- * function, not only a method, so the read-only function's bundle leaves AdminLedgerStore out.
+ * function, not only a method, so the read-only function's bundle leaves StaffLedger out.
  */
 export const anyAccount = async (accounts: AccountReader, accountId: string): Promise<AccountRecord> => {
   const a = await accounts.findById(accountId);
@@ -256,48 +256,5 @@ export class StaffLedger extends LedgerEngine {
     }, this.policy);
     if (!out) throw busy('The account is busy: try again');
     return out;
-  }
-}
-
-/**
- * The back office's actions beside the customer's movements, on one ledger (StaffLedger's code, one
- * code for both): what tests and scripts use to set up and check both sides through one store.
- */
-export class AdminLedgerStore extends LedgerWriter {
-  private readonly staff = new StaffLedger(this.db, this.table, this.accounts, this.idempotency, this.opts);
-
-  /** Any customer's account by its id. */
-  account(accountId: string): Promise<AccountRecord> {
-    return this.staff.account(accountId);
-  }
-
-  /** Any customer's account by its number. */
-  accountByNumber(number: string): Promise<AccountRecord> {
-    return this.staff.accountByNumber(number);
-  }
-
-  /** StaffLedger.freeze. */
-  freeze(req: StatusRequest, extra: Extra = []): Promise<{ account: AdminAccount; changed: boolean }> {
-    return this.staff.freeze(req, extra);
-  }
-
-  /** StaffLedger.unfreeze. */
-  unfreeze(req: StatusRequest, extra: Extra = []): Promise<{ account: AdminAccount; changed: boolean }> {
-    return this.staff.unfreeze(req, extra);
-  }
-
-  /** StaffLedger.tellerDeposit. */
-  tellerDeposit(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
-    return this.staff.tellerDeposit(req, extra);
-  }
-
-  /** StaffLedger.tellerWithdraw. */
-  tellerWithdraw(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
-    return this.staff.tellerWithdraw(req, extra);
-  }
-
-  /** StaffLedger.reverse. */
-  reverse(req: ReversalRequest, extra: Extra = []): Promise<Outcome> {
-    return this.staff.reverse(req, extra);
   }
 }

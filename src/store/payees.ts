@@ -185,7 +185,7 @@ export class PayeeStore {
 
   /**
    * Names for history counterparties: the caller's payees by account number. (The caller's own
-   * accounts' nicknames come from the account list; see counterpartyNames below.)
+   * accounts' nicknames come from the account list; see counterpartyNames in payee-list.ts.)
    */
   namesByNumber(sub: string): Promise<Map<string, string>> {
     return payeeNames(this.db, this.table).namesByNumber(sub);
