@@ -219,16 +219,29 @@ const launch = (port: number, dataDir: string, extra: Record<string, string>) =>
   return child;
 };
 
-const waitHealthy = async (baseUrl: string, child: ChildProcess, output: () => string, timeoutMs: number) => {
+/**
+ * Healthy when /health is 200 and the stack said it listens on `baseUrl`: until then an answer on the
+ * port may come from another stack that took the port between our pick and the gateway's bind.
+ */
+const waitHealthy = async (
+  baseUrl: string,
+  child: ChildProcess,
+  output: () => string,
+  /** What this run of the stack printed (a restart appends to `output`). */
+  printed: () => string,
+  timeoutMs: number,
+) => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`npm start exited (${child.exitCode ?? child.signalCode}):\n${output()}`);
     }
-    const ok = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2000) }).then(
-      (r) => r.status === 200,
-      () => false,
-    );
+    const ok =
+      printed().includes(`Serverless Bank: starting on ${baseUrl} `) &&
+      (await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2000) }).then(
+        (r) => r.status === 200,
+        () => false,
+      ));
     if (ok) return;
     await sleep(100);
   }
@@ -250,14 +263,14 @@ const run = (args: string[], env: NodeJS.ProcessEnv) =>
 
 /** Runs `npm start` on a free port with a temporary data directory and waits until /health is 200. */
 export const startStack = async (opts: StartStackOptions = {}): Promise<StartedStack> => {
-  const port = opts.port ?? (await freePort());
+  let port = opts.port ?? (await freePort());
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'bank-stack-')));
   // The 400 ms floor on login, registration and resets (src/handlers/checks.ts `atLeast`) is only
   // waiting here: no whole-stack test reads timings, and the floor is tested on a fake clock
   // (test/auth-floor.test.ts). A test that wants it passes BANK_AUTH_FLOOR_MS itself.
   const env = { BANK_AUTH_FLOOR_MS: '0', ...opts.env };
   const timeoutMs = opts.timeoutMs ?? 120_000;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  let baseUrl = `http://127.0.0.1:${port}`;
   let log = '';
   const output = () => log;
   let child: ChildProcess;
@@ -268,6 +281,7 @@ export const startStack = async (opts: StartStackOptions = {}): Promise<StartedS
   const start = async () => {
     child = launch(port, dataDir, env);
     const c = child;
+    const mark = log.length;
     drained = new Promise<void>((resolve) => c.once('close', () => resolve()));
     child.stdout?.on('data', (d) => {
       log += d;
@@ -276,7 +290,7 @@ export const startStack = async (opts: StartStackOptions = {}): Promise<StartedS
       log += d;
     });
     try {
-      await waitHealthy(baseUrl, child, output, timeoutMs);
+      await waitHealthy(baseUrl, child, output, () => log.slice(mark), timeoutMs);
     } catch (e) {
       await kill();
       throw e;
@@ -300,7 +314,17 @@ export const startStack = async (opts: StartStackOptions = {}): Promise<StartedS
     await drained;
   };
 
-  await start();
+  // A free port may be taken by another stack before the gateway binds it: then try another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (e) {
+      if (opts.port !== undefined || attempt >= 3 || !/cannot listen on \S+: .*EADDRINUSE/.test(log)) throw e;
+      port = await freePort();
+      baseUrl = `http://127.0.0.1:${port}`;
+    }
+  }
   return {
     baseUrl,
     port,

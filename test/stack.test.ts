@@ -3,6 +3,7 @@
  * each with its own emulators, and a clean stop on SIGINT and SIGTERM with nothing left running.
  */
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StartedStack, startStack } from './harness.ts';
@@ -72,6 +73,22 @@ describe('two stacks side by side', () => {
     expect((await fetch(`${a.baseUrl}/docs`)).status).toBe(200);
     expect((await (await fetch(`${a.baseUrl}/openapi.json`)).json()).openapi).toBe('3.1.0');
   });
+});
+
+describe('the harness', () => {
+  it('does not take another server on its port for its stack', async () => {
+    // Another stack that took the port first answers /health 200 too; its answer is not ours.
+    const other = createServer((_q, r) => r.end('{"status":"ok"}'));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const { port } = other.address() as { port: number };
+    try {
+      await expect(startStack({ port, timeoutMs: 60_000 })).rejects.toThrow(
+        /cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/,
+      );
+    } finally {
+      other.close();
+    }
+  }, 90_000);
 });
 
 describe('stopping', () => {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -10,7 +11,9 @@ import {
 import { DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { bootstrap, localClientConfig } from './bootstrap.ts';
-import { type Emulators, startEmulators } from './emulators.ts';
+import { type Emulators, startEmulators, startOnPort } from './emulators.ts';
+import { freePort } from './ports.ts';
+import { supervise } from './process.ts';
 
 /** Processes whose command line or working directory is inside `dir` (Linux /proc). */
 const processesUsing = (dir: string): number[] =>
@@ -134,4 +137,37 @@ describe('startEmulators', () => {
     child.kill('SIGKILL');
     expect(await waitNoneUsing(dataDir)).toEqual([]);
   }, 60_000);
+});
+
+describe('startOnPort', () => {
+  // A child that serves "mine" on its port, or exits printing EADDRINUSE when the port is taken.
+  const SERVE = `require('node:http').createServer((q, r) => r.end('mine')).on('error', (e) => { console.error(e.message); process.exit(1); }).listen(Number(process.argv[1]), '127.0.0.1')`;
+
+  it('does not take another server on the picked port for its child: it tries another port', async () => {
+    const foreign = createServer((_q, r) => r.end('foreign'));
+    await new Promise<void>((r) => foreign.listen(0, '127.0.0.1', r));
+    const taken = (foreign.address() as { port: number }).port;
+    const picks: number[] = [];
+    // The first pick is the port the other server took after we picked it (the race, made certain).
+    const pickPort = async (host: string) => {
+      const port = picks.length === 0 ? taken : await freePort(host);
+      picks.push(port);
+      return port;
+    };
+    const started = await startOnPort(
+      'test child',
+      { dataDir: tmpdir() },
+      async (port) => supervise(process.execPath, ['-e', SERVE, String(port)], { cwd: tmpdir() }),
+      (endpoint) => `${endpoint}/`,
+      pickPort,
+    );
+    try {
+      expect(picks[0]).toBe(taken);
+      expect(started.port).not.toBe(taken);
+      expect(await (await fetch(started.endpoint)).text()).toBe('mine');
+    } finally {
+      await started.stop();
+      foreign.close();
+    }
+  });
 });

@@ -5,7 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { freePort, isPortFree } from './ports.ts';
+import { freePort, holdsPort, isPortFree } from './ports.ts';
 import { httpAnswers, type Supervised, supervise, waitReady } from './process.ts';
 
 const require = createRequire(import.meta.url);
@@ -61,23 +61,33 @@ export interface Emulators {
 
 const ADDRESS_IN_USE = /address already in use|EADDRINUSE|BindException/i;
 
-/** Starts a process on `port` (or a free one); when a free port is taken in the meantime, tries another. */
+/**
+ * Starts a process on `port` (or a free one); when a free port is taken in the meantime, tries another.
+ * It is ready when it answers HTTP and (on Linux) holds the port itself: with stacks starting side by
+ * side, a free port can be taken by another server between our pick and the child's bind, and that
+ * server's answer must not pass for our child being ready.
+ */
 export const startOnPort = async (
   name: string,
   opts: EmulatorOptions,
   launch: (port: number, endpoint: string) => Promise<Supervised>,
   readyUrl: (endpoint: string) => string,
+  pickPort: (host: string) => Promise<number> = freePort,
 ): Promise<Emulator> => {
   const host = opts.host ?? '127.0.0.1';
   for (let attempt = 1; ; attempt++) {
     // Something else answering on a fixed port would pass for a ready emulator: refuse it up front.
     if (opts.port && !(await isPortFree(opts.port, host)))
       throw new Error(`${name}: port ${opts.port} is in use`);
-    const port = opts.port || (await freePort(host));
+    const port = opts.port || (await pickPort(host));
     const endpoint = `http://${host}:${port}`;
     const proc = await launch(port, endpoint);
+    const answers = httpAnswers(readyUrl(endpoint));
+    const pid = proc.child.pid;
+    const ready = async () =>
+      (await answers()) && (pid === undefined || (await holdsPort(pid, port)) !== false);
     try {
-      await waitReady(name, proc, httpAnswers(readyUrl(endpoint)));
+      await waitReady(name, proc, ready);
       return { endpoint, port, exited: proc.exited, stop: () => proc.stop() };
     } catch (e) {
       await proc.stop();

@@ -1,4 +1,5 @@
 /** Local TCP port helpers for the offline stack. */
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 
 const listenOn = (port: number, host: string): Promise<number> =>
@@ -29,4 +30,33 @@ export const envPort = (name: string): number | undefined => {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number`);
   return n;
+};
+
+const LISTEN = '0A';
+
+/**
+ * Whether process `pid` itself holds the listening TCP socket on `port` (Linux, from /proc), so an
+ * answer on the port is known to come from it and not from whatever else took the port first.
+ * Elsewhere undefined: it cannot tell.
+ */
+export const holdsPort = async (pid: number, port: number): Promise<boolean | undefined> => {
+  if (process.platform !== 'linux') return undefined;
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const text = await readFile(table, 'utf8').catch(() => '');
+    for (const line of text.split('\n').slice(1)) {
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+      const [, local, , state, , , , , , inode] = line.trim().split(/\s+/);
+      if (inode && local?.endsWith(hexPort) && state === LISTEN) inodes.add(inode);
+    }
+  }
+  if (inodes.size === 0) return false;
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+  for (const fd of fds) {
+    const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+    if (inode && inodes.has(inode)) return true;
+  }
+  return false;
 };
