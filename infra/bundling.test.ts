@@ -5,11 +5,13 @@
  * provider, and the event-stream codec left out.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import { Function as LambdaFn, Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +19,7 @@ import { buildEvent } from '../src/api/event.ts';
 import { type OperationId, routeKey, routes } from '../src/api/routes.ts';
 import { type FunctionName, functionNames, functions } from '../src/functions.ts';
 import { createTestTable, createTestUserPool, useHandlerEnv } from '../test/harness.ts';
-import { bundleFunction, externalsOf } from './bundling.ts';
+import { bundleFunction, externalsOf, lambdaCode } from './bundling.ts';
 
 type Handler = (event: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -86,6 +88,11 @@ describe('Lambda bundles', () => {
     const password = 'Correct-horse-42';
     const registered = await call('register', { body: { email, password, name: 'Bundle Tester' } });
     expect(registered).toMatchObject({ status: 201, body: { email, status: 'confirmed' } });
+    // Cognito's error, deserialized by the bundle's (rewritten) schemas into its class: a 401, not a 500.
+    expect(await call('login', { body: { email, password: 'Wrong-horse-42' } })).toMatchObject({
+      status: 401,
+      body: { code: 'invalid_credentials' },
+    });
     const login = await call('login', { body: { email, password } });
     expect(login).toMatchObject({
       status: 200,
@@ -179,4 +186,39 @@ describe('Lambda bundles', () => {
       expect(staticImports, fn).toEqual([]);
     }
   });
+});
+
+describe('the CDK asset of each function', () => {
+  it('is this build: the same index.mjs, its source map and the data files, one asset per function', async () => {
+    const outdir = join(dir, 'cdk.out');
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'Assets');
+    const names = ['health', 'auth'] as const;
+    for (const fn of names) {
+      new LambdaFn(stack, fn, {
+        code: lambdaCode(fn),
+        handler: 'index.handler',
+        runtime: Runtime.NODEJS_22_X,
+      });
+    }
+    app.synth();
+    // The stack's assets: each function's code as bundled at synth, not one function's for all.
+    const assets = (await readdir(outdir)).filter((e) => e.startsWith('asset.')).map((a) => join(outdir, a));
+    expect(assets).toHaveLength(names.length);
+    // The map's source paths are relative to where it was written; what they point at is the same.
+    const map = async (file: string) => {
+      const m = JSON.parse(await readFile(file, 'utf8')) as { sources: string[]; mappings: string };
+      return { mappings: m.mappings, sources: m.sources.map((f) => f.replace(/^(\.\.\/)+/, '')) };
+    };
+    for (const fn of names) {
+      const built = join(dir, fn, 'index.mjs');
+      const code = await readFile(built);
+      const matching: string[] = [];
+      for (const a of assets) if ((await readFile(join(a, 'index.mjs'))).equals(code)) matching.push(a);
+      expect(matching, fn).toHaveLength(1);
+      const assetDir = matching[0] as string;
+      expect(await map(join(assetDir, 'index.mjs.map')), fn).toEqual(await map(`${built}.map`));
+      expect((await readFile(join(assetDir, 'common-passwords.txt.br'))).length, fn).toBeGreaterThan(0);
+    }
+  }, 60_000);
 });

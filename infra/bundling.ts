@@ -1,11 +1,16 @@
 /**
- * How a Lambda function is bundled: ONE definition that the CDK app (NodejsFunction) and the size
- * report (scripts/bundle-size.ts, esbuild's API) both use, so the reported sizes are the deployed ones.
+ * How a Lambda function is bundled: ONE build (`bundleFunction`, esbuild's API) that the CDK app runs
+ * for each function's asset (`lambdaCode`) and that the size report (scripts/bundle-size.ts), the
+ * bundle tests and the benchmark run, so the reported sizes are the deployed ones.
  */
+
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { BuildOptions } from 'esbuild';
+import { AssetHashType, DockerImage } from 'aws-cdk-lib';
+import { Code } from 'aws-cdk-lib/aws-lambda';
+import type { BuildOptions, Plugin } from 'esbuild';
 import { type FunctionName, functions } from '../src/functions.ts';
 
 /** The repository root: entries, the lock file and web/dist are found from here, not from the cwd. */
@@ -57,40 +62,49 @@ export const externalsOf = (fn: FunctionName): string[] =>
 /** Files a handler reads at run time from its own directory: the common-password list. */
 export const bundleDataFiles = ['src/identity/common-passwords.txt.br'];
 
-/** NodejsFunction's bundling: the AWS SDK is bundled (not the runtime's copy), minified, with source maps. */
-export const lambdaBundling: BundlingOptions = {
-  format: OutputFormat.ESM,
-  target: nodeTarget,
-  minify: true,
-  sourceMap: true,
-  // The map keeps file names and positions (stack traces) but not the sources' text: a third of the
-  // size, which --enable-source-maps reads at every cold start.
-  sourcesContent: false,
-  mainFields,
-  bundleAwsSDK: true,
-  externalModules: bundleExternals,
-  metafile: true,
-  banner: requireShim,
-  esbuildArgs: {
-    '--alias': Object.entries(bundleAliases).map(([from, to]) => `${from}=${to}`),
-    '--legal-comments': 'none',
-  },
-  // Data files read beside the bundle (not bundled: they would not fit the 300 KB goal).
-  commandHooks: {
-    beforeBundling: () => [],
-    beforeInstall: () => [],
-    afterBundling: (inputDir: string, outputDir: string) =>
-      bundleDataFiles.map((f) => `cp ${inputDir}/${f} ${outputDir}/`),
+/** A `const _x = "…";` of the SDK's generated schema modules: the names of their string table. */
+const STRING_CONST = /^const (_\w+) = ("[^"\\\n]*");$/gm;
+
+/**
+ * The SDK's generated schema modules (`@aws-sdk/client-<service>/dist-es/schemas/schemas_0.js`) write
+ * trait objects with computed keys from their string table, `{ [_e]: _c, [_hE]: 400 }`. esbuild cannot
+ * prove a computed key free of side effects (it might call a getter or `toString`), so it keeps every
+ * schema that contains one, and through their references every shape and operation of the service:
+ * 47 KB of SES v2 schemas for the one SendEmail we call (aws/aws-sdk-js-v3#7607). This writes those
+ * keys as the string literals they name, `{ "error": _c, "httpError": 400 }`, which is the fix proposed
+ * upstream (smithy-lang/smithy-typescript#1889) applied at build time; the values are identical
+ * (infra/schema-keys.test.ts compares every export of each client's schemas, before and after).
+ * A key whose name is not a string constant of the same module is left as it is.
+ */
+export const literalSchemaKeys = (source: string): { code: string; replaced: number } => {
+  const strings = new Map<string, string>();
+  for (const [, name, literal] of source.matchAll(STRING_CONST))
+    strings.set(name as string, literal as string);
+  let replaced = 0;
+  const code = source.replace(/\[(_\w+)\]:/g, (whole, name: string) => {
+    const literal = strings.get(name);
+    if (literal === undefined) return whole;
+    replaced++;
+    return `${literal}:`;
+  });
+  return { code, replaced };
+};
+
+/** The SDK's generated schema modules, where `literalSchemaKeys` applies. */
+export const SDK_SCHEMA_MODULE = /[\\/]node_modules[\\/]@aws-sdk[\\/].+[\\/]schemas[\\/]schemas_\d+\.js$/;
+
+/** `literalSchemaKeys` as an esbuild plugin, for every SDK schema module a bundle loads. */
+export const treeShakeableSchemas: Plugin = {
+  name: 'tree-shakeable-sdk-schemas',
+  setup(build) {
+    build.onLoad({ filter: SDK_SCHEMA_MODULE }, async (args) => ({
+      contents: literalSchemaKeys(await readFile(args.path, 'utf8')).code,
+      loader: 'js',
+    }));
   },
 };
 
-/** A function's NodejsFunction bundling: the shared options with its own externals. */
-export const lambdaBundlingOf = (fn: FunctionName): BundlingOptions => ({
-  ...lambdaBundling,
-  externalModules: externalsOf(fn),
-});
-
-/** The same build through esbuild's API (what NodejsFunction runs as `esbuild --bundle <entry> ...`). */
+/** The esbuild options of every Lambda bundle (the plugin is added by `bundleFunction`). */
 export const esbuildOptions = {
   bundle: true,
   platform: 'node',
@@ -128,6 +142,7 @@ export const bundleFunction = async (
     outfile: outfile ?? join(repoRoot, 'dist', 'bundles', fn, 'index.mjs'),
     write: false,
     absWorkingDir: repoRoot,
+    plugins: [treeShakeableSchemas],
   });
   const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
   if (!js) throw new Error(`${fn}: esbuild produced no .mjs`);
@@ -142,3 +157,35 @@ export const bundleFunction = async (
   }
   return { bytes: js.contents.byteLength, metafile: result.metafile };
 };
+
+/**
+ * A function's Lambda code as the CDK app deploys it: `bundleFunction`'s output (index.mjs, its map and
+ * the data files), built at synth time in a child process (CDK's local bundling is synchronous, and
+ * esbuild plugins need its asynchronous API). The asset's hash is the output's. Bundling never falls
+ * back to Docker: a failed build fails the synth.
+ */
+export const lambdaCode = (fn: FunctionName): Code =>
+  Code.fromAsset(repoRoot, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Required by the type; never pulled, since local bundling either succeeds or throws.
+      image: DockerImage.fromRegistry('scratch'),
+      // Part of the bundling's cache key: without the name, every function has the same source (the
+      // repository) and options, and CDK would reuse the first function's bundle for all of them.
+      command: ['bundle', fn],
+      local: {
+        tryBundle(outputDir: string): boolean {
+          const script = `const { bundleFunction } = await import(${JSON.stringify(join(repoRoot, 'infra', 'bundling.ts'))});
+            await bundleFunction(${JSON.stringify(fn)}, ${JSON.stringify(join(outputDir, 'index.mjs'))});`;
+          const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+            cwd: repoRoot,
+            encoding: 'utf8',
+            stdio: ['ignore', 'inherit', 'pipe'],
+          });
+          if (r.status !== 0)
+            throw new Error(`bundling ${fn} failed (${r.status ?? r.signal}):\n${r.stderr}`);
+          return true;
+        },
+      },
+    },
+  });

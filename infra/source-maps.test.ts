@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleFunction, lambdaBundling, sourceMapEnvironment } from './bundling.ts';
+import { bundleFunction, esbuildOptions, sourceMapEnvironment } from './bundling.ts';
 
 let dir: string;
 let bundle: string;
@@ -26,8 +26,8 @@ afterAll(async () => {
 
 describe('source maps of the Lambda bundles', () => {
   it('are separate files that name our sources but leave their text out', async () => {
-    expect(lambdaBundling.sourceMap).toBe(true);
-    expect(lambdaBundling.sourcesContent).toBe(false);
+    expect(esbuildOptions.sourcemap).toBe(true);
+    expect(esbuildOptions.sourcesContent).toBe(false);
     const js = await readFile(bundle, 'utf8');
     expect(js).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
     const map = JSON.parse(await readFile(`${bundle}.map`, 'utf8')) as {
