@@ -43,8 +43,13 @@ export const holdsPort = async (pid: number, port: number): Promise<boolean | un
   if (process.platform !== 'linux') return undefined;
   const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   const inodes = new Set<string>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    const text = await readFile(table, 'utf8').catch(() => '');
+  const tables = await Promise.all(
+    ['/proc/net/tcp', '/proc/net/tcp6'].map((t) => readFile(t, 'utf8').catch(() => undefined)),
+  );
+  // A /proc that does not show them (a restricted container): it cannot tell.
+  if (tables.every((t) => t === undefined)) return undefined;
+  for (const text of tables) {
+    if (text === undefined) continue;
     for (const line of text.split('\n').slice(1)) {
       // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
       const [, local, , state, , , , , , inode] = line.trim().split(/\s+/);
@@ -52,7 +57,14 @@ export const holdsPort = async (pid: number, port: number): Promise<boolean | un
     }
   }
   if (inodes.size === 0) return false;
-  const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+  let fds: string[];
+  try {
+    fds = await readdir(`/proc/${pid}/fd`);
+  } catch (e) {
+    // Gone (it exited): it holds nothing. Not ours to read: it cannot tell.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    return undefined;
+  }
   for (const fd of fds) {
     const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
     const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
