@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import type { BuildOptions, Plugin } from 'esbuild';
@@ -175,15 +175,19 @@ export const lambdaCode = (fn: FunctionName): Code =>
       command: ['bundle', fn],
       local: {
         tryBundle(outputDir: string): boolean {
-          const script = `const { bundleFunction } = await import(${JSON.stringify(join(repoRoot, 'infra', 'bundling.ts'))});
+          const self = pathToFileURL(join(repoRoot, 'infra', 'bundling.ts')).href;
+          const script = `const { bundleFunction } = await import(${JSON.stringify(self)});
             await bundleFunction(${JSON.stringify(fn)}, ${JSON.stringify(join(outputDir, 'index.mjs'))});`;
           const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
             cwd: repoRoot,
             encoding: 'utf8',
             stdio: ['ignore', 'inherit', 'pipe'],
+            timeout: 300_000,
           });
-          if (r.status !== 0)
-            throw new Error(`bundling ${fn} failed (${r.status ?? r.signal}):\n${r.stderr}`);
+          // esbuild's warnings, as a synth with NodejsFunction printed them.
+          if (r.stderr) process.stderr.write(r.stderr);
+          if (r.error || r.status !== 0)
+            throw new Error(`bundling ${fn} failed (${r.error?.message ?? r.status ?? r.signal})`);
           return true;
         },
       },

@@ -277,11 +277,13 @@ export const startStack = async (opts: StartStackOptions = {}): Promise<StartedS
   // npm exits at once on a group signal while the stack (its grandchild) still writes to the same
   // pipes: the output is complete only when every writer has closed them, not when npm exits.
   let drained: Promise<void>;
+  /** Where the output of the latest start begins (a restart appends to `log`). */
+  let mark = 0;
 
   const start = async () => {
     child = launch(port, dataDir, env);
     const c = child;
-    const mark = log.length;
+    mark = log.length;
     drained = new Promise<void>((resolve) => c.once('close', () => resolve()));
     child.stdout?.on('data', (d) => {
       log += d;
@@ -320,7 +322,8 @@ export const startStack = async (opts: StartStackOptions = {}): Promise<StartedS
       await start();
       break;
     } catch (e) {
-      if (opts.port !== undefined || attempt >= 3 || !/cannot listen on \S+: .*EADDRINUSE/.test(log)) throw e;
+      const taken = /cannot listen on \S+: .*EADDRINUSE/.test(log.slice(mark));
+      if (opts.port !== undefined || attempt >= 3 || !taken) throw e;
       port = await freePort();
       baseUrl = `http://127.0.0.1:${port}`;
     }

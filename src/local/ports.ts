@@ -35,28 +35,27 @@ export const envPort = (name: string): number | undefined => {
 const LISTEN = '0A';
 
 /**
- * Whether process `pid` itself holds the listening TCP socket on `port` (Linux, from /proc), so an
- * answer on the port is known to come from it and not from whatever else took the port first.
- * Elsewhere undefined: it cannot tell.
+ * Whether process `pid` alone holds the listening TCP sockets on `port` (Linux, from /proc), so an
+ * answer on the port is known to come from it and not from whatever else took the port first (on any
+ * address: another server on 127.0.0.1:P beside ours on [::1]:P could answer "localhost" too).
+ * Undefined where it cannot tell: not Linux, or a /proc that shows no listener on the port (it is
+ * asked once something answered there) or not the process's descriptors.
  */
 export const holdsPort = async (pid: number, port: number): Promise<boolean | undefined> => {
   if (process.platform !== 'linux') return undefined;
   const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  const inodes = new Set<string>();
+  const listeners = new Set<string>();
   const tables = await Promise.all(
-    ['/proc/net/tcp', '/proc/net/tcp6'].map((t) => readFile(t, 'utf8').catch(() => undefined)),
+    ['/proc/net/tcp', '/proc/net/tcp6'].map((t) => readFile(t, 'utf8').catch(() => '')),
   );
-  // A /proc that does not show them (a restricted container): it cannot tell.
-  if (tables.every((t) => t === undefined)) return undefined;
   for (const text of tables) {
-    if (text === undefined) continue;
     for (const line of text.split('\n').slice(1)) {
       // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
       const [, local, , state, , , , , , inode] = line.trim().split(/\s+/);
-      if (inode && local?.endsWith(hexPort) && state === LISTEN) inodes.add(inode);
+      if (inode && local?.endsWith(hexPort) && state === LISTEN) listeners.add(inode);
     }
   }
-  if (inodes.size === 0) return false;
+  if (listeners.size === 0) return undefined;
   let fds: string[];
   try {
     fds = await readdir(`/proc/${pid}/fd`);
@@ -65,10 +64,10 @@ export const holdsPort = async (pid: number, port: number): Promise<boolean | un
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
     return undefined;
   }
+  const own = new Set<string>();
   for (const fd of fds) {
-    const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-    const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
-    if (inode && inodes.has(inode)) return true;
+    const inode = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${pid}/fd/${fd}`).catch(() => ''))?.[1];
+    if (inode) own.add(inode);
   }
-  return false;
+  return [...listeners].every((inode) => own.has(inode));
 };
