@@ -130,6 +130,8 @@ export interface StartStackOptions {
   env?: Record<string, string>;
   /** How long to wait for /health to answer 200. */
   timeoutMs?: number;
+  /** Picks the port when `port` is not given (a free one; a test of the retry injects a taken one). */
+  pickPort?: () => Promise<number>;
 }
 
 export interface StartedStack {
@@ -263,7 +265,8 @@ const run = (args: string[], env: NodeJS.ProcessEnv) =>
 
 /** Runs `npm start` on a free port with a temporary data directory and waits until /health is 200. */
 export const startStack = async (opts: StartStackOptions = {}): Promise<StartedStack> => {
-  let port = opts.port ?? (await freePort());
+  const pickPort = opts.pickPort ?? (() => freePort());
+  let port = opts.port ?? (await pickPort());
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'bank-stack-')));
   // The 400 ms floor on login, registration and resets (src/handlers/checks.ts `atLeast`) is only
   // waiting here: no whole-stack test reads timings, and the floor is tested on a fake clock
@@ -324,7 +327,7 @@ export const startStack = async (opts: StartStackOptions = {}): Promise<StartedS
     } catch (e) {
       const taken = /cannot listen on \S+: .*EADDRINUSE/.test(log.slice(mark));
       if (opts.port !== undefined || attempt >= 3 || !taken) throw e;
-      port = await freePort();
+      port = await pickPort();
       baseUrl = `http://127.0.0.1:${port}`;
     }
   }

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../src/local/ports.ts';
 import { type StartedStack, startStack } from './harness.ts';
 
 let a: StartedStack;
@@ -89,6 +90,32 @@ describe('the harness', () => {
       other.close();
     }
   }, 90_000);
+
+  it('starts on another port when the one it picked is taken before the gateway binds it', async () => {
+    const other = createServer((_q, r) => r.end('{"status":"ok"}'));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const { port: taken } = other.address() as { port: number };
+    const picks: number[] = [];
+    // The first pick is a port another server took after we picked it (the race, made certain).
+    const pickPort = async () => {
+      const port = picks.length === 0 ? taken : await freePort();
+      picks.push(port);
+      return port;
+    };
+    const stack = await startStack({ pickPort });
+    try {
+      expect(picks).toHaveLength(2);
+      expect(stack.port).toBe(picks[1]);
+      expect(stack.output()).toMatch(/cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+      // Our stack answers there: its runtime config names its own user pool.
+      const cfg = await (await fetch(`${stack.baseUrl}/config.json`)).json();
+      const file = JSON.parse(await readFile(join(stack.dataDir, 'stack.json'), 'utf8'));
+      expect(cfg.userPoolId).toBe(file.userPoolId);
+    } finally {
+      await stack.stop();
+      other.close();
+    }
+  }, 180_000);
 });
 
 describe('stopping', () => {
