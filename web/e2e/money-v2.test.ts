@@ -1,276 +1,210 @@
-/**
- * The money journeys of web client v2 at 1280 px (web/e2e/money-journeys.ts; 390 px in
- * money-v2-narrow.test.ts), then what the page does when an answer is cut or refused behind its
- * back, and amounts typed in a German locale.
- */
-import { randomUUID } from 'node:crypto';
-import type { Page } from 'playwright-core';
-import { expect, it } from 'vitest';
-import { apiCall, baseUrl, logIn, openPage, seedCustomer, useBrowser } from './browser.ts';
-
-import {
-  auth,
-  axe,
-  balanceOf,
-  moneyJourneys,
-  payTo,
-  poll,
-  transfersOf,
-  withdrawBehind,
-} from './money-journeys.ts';
+import { describe, expect, it } from 'vitest';
+import { logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import { axe, balanceOf, payTo, poll, transfersOf } from './money-helpers.ts';
 
 const browser = useBrowser();
 
-moneyJourneys(browser, 1280);
+describe.each([1280, 390])('at %i px', (width) => {
+  it('never pays twice: a cut answer, away and back, the money moved once; then "You sent this already"', async () => {
+    const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }]);
+    const payee = await seedCustomer([{ currency: 'USD' }]);
+    const { page, problems, context } = await openPage(browser(), { width });
+    await logIn(page, c);
+    const keys: string[] = [];
+    let cut = true;
+    await page.route('**/v1/transfers', async (route) => {
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      const response = await route.fetch();
+      // The server answered (and moved the money), but the answer never reaches the page.
+      if (cut) return route.abort('connectionreset');
+      return route.fulfill({ response });
+    });
+    await payTo(page, c.accounts[0]?.id as string, payee.accounts[0]?.number as string, payee.name, '20');
+    await page.getByTestId('review').waitFor();
+    await page.getByRole('button', { name: 'Confirm transfer' }).click();
+    const unknown = page.getByRole('heading', { name: 'We don\u2019t know yet whether this went through' });
+    await unknown.waitFor();
+    await page.getByRole('button', { name: 'Check again' }).waitFor();
+    await poll(() => page.getByRole('status').filter({ hasText: 'Checking' }).count()).toBe(0);
+    await axe(page, 'unknown outcome');
+    await screenshot(page, `v2-${width}-unknown-outcome`);
+    expect(await transfersOf(c, 0)).toHaveLength(1);
 
-/** A request held until the test lets it go: orders the page's events without sleeping. */
-const gate = () => {
-  let open!: () => void;
-  const opened = new Promise<void>((r) => {
-    open = r;
+    // Away to the accounts, and back to "Transfer": the same intent resumes with the same key.
+    cut = false;
+    await page.getByRole('link', { name: 'Accounts', exact: true }).first().click();
+    await page.getByRole('heading', { level: 1, name: 'Your accounts' }).waitFor();
+    await page.goto('/transfer');
+    await page.getByRole('heading', { name: 'Transfer sent' }).waitFor();
+    expect(new Set(keys).size).toBe(1);
+    expect(await transfersOf(c, 0)).toEqual([expect.objectContaining({ amount: -2000 })]);
+    expect(await balanceOf(payee, 0)).toBe(2000);
+
+    // A new transfer with the same payee and amount within 10 minutes is questioned.
+    await page.getByRole('button', { name: 'Make another transfer' }).click();
+    await payTo(page, c.accounts[0]?.id as string, payee.accounts[0]?.number as string, payee.name, '20.00');
+    await page.getByTestId('repeat-warning').getByText('You sent this already. Send again?').waitFor();
+    await axe(page, 'repeat warning');
+    await page.getByRole('button', { name: 'No, don\u2019t send it' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Checking account' }).waitFor();
+    expect(await transfersOf(c, 0)).toHaveLength(1);
+    expect(problems).toEqual([]);
+    await context.close();
   });
-  return { open, opened };
-};
 
-/** Cuts the answers to `pattern` while `cut.on`: the server acts, the page never hears. */
-const cutAnswers = async (page: Page, pattern: string) => {
-  const cut = { on: true };
-  await page.route(pattern, async (route) => {
-    const response = await route.fetch();
-    if (cut.on) return route.abort('connectionreset');
-    return route.fulfill({ response });
+  it('knows who you pay: unknown number refused first, close and no-match names, payees, between my accounts', async () => {
+    const c = await seedCustomer([
+      { currency: 'USD', deposit: 10_000, nickname: 'Main' },
+      { currency: 'USD', nickname: 'Spare' },
+    ]);
+    const jane = await seedCustomer([{ currency: 'USD' }]);
+    const janeNumber = jane.accounts[0]?.number as string;
+    const { page, problems, requests, context } = await openPage(browser(), { width });
+    await logIn(page, c);
+
+    // An unknown (well-formed) number is refused on the first step.
+    await payTo(page, c.accounts[0]?.id as string, '0000000000', 'Nobody', '5');
+    const numberError = page.locator('#f-toAccountNumber-error');
+    await numberError.waitFor();
+    expect(await numberError.textContent()).toBe(
+      'No account has that number. Check the number and try again.',
+    );
+    expect(await page.getByTestId('review').count()).toBe(0);
+
+    // Close: "Did you mean …?", and the holder's name can be taken.
+    await page.getByLabel('To account number').fill(janeNumber);
+    await page.getByLabel('Name on the account').fill('Lovelace Ada');
+    await page.getByRole('button', { name: 'Review transfer' }).click();
+    const match = page.getByTestId('payee-match');
+    await match.waitFor();
+    expect(await match.getAttribute('data-match')).toBe('close');
+    expect(await match.textContent()).toContain('Did you mean Ada Lovelace?');
+    await axe(page, 'close match');
+    await page.getByRole('button', { name: 'Yes, pay Ada Lovelace' }).click();
+    expect(await match.getAttribute('data-match')).toBe('exact');
+    await page.getByRole('button', { name: 'Change details' }).click();
+
+    // No match.
+    await page.getByLabel('Name on the account').fill('Grace Hopper');
+    await page.getByRole('button', { name: 'Review transfer' }).click();
+    await match.waitFor();
+    expect(await match.getAttribute('data-match')).toBe('none');
+    expect(await match.textContent()).toContain('does not match');
+    await screenshot(page, `v2-${width}-no-match`);
+
+    // Payees: add one (checked), pay it from its screen.
+    await page.getByRole('link', { name: 'Payees' }).first().click();
+    await page.getByRole('heading', { level: 1, name: 'Payees' }).waitFor();
+    await page.getByLabel('Name on the account').fill('Ada Lovelace');
+    await page.getByLabel('Account number').fill(janeNumber);
+    await page.getByRole('button', { name: 'Save payee' }).click();
+    await page.getByTestId('payee-added').waitFor();
+    expect(await page.getByTestId('payee-added').getAttribute('data-match')).toBe('exact');
+    await axe(page, 'payees');
+    await screenshot(page, `v2-${width}-payees`);
+    await page.getByRole('link', { name: 'Pay Ada Lovelace' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Transfer money' }).waitFor();
+    expect(await page.getByLabel('A saved payee').isChecked()).toBe(true);
+    await page.getByLabel(/^Amount/).fill('7.25');
+    await axe(page, 'transfer form');
+    await page.getByRole('button', { name: 'Review transfer' }).click();
+    await page.getByTestId('review').waitFor();
+    expect(await page.getByTestId('payee-match').getAttribute('data-match')).toBe('exact');
+    await page.getByRole('button', { name: 'Confirm transfer' }).click();
+    await page.getByRole('heading', { name: 'Transfer sent' }).waitFor();
+    expect(await page.getByRole('status').first().textContent()).toContain('You sent $7.25 to Ada Lovelace');
+    expect(await balanceOf(jane, 0)).toBe(725);
+    expect(requests.filter((r) => r === 'POST /v1/transfers')).toHaveLength(1);
+
+    // Between my accounts: a choice, no typing.
+    await page.getByRole('button', { name: 'Make another transfer' }).click();
+    await page.getByLabel('Between my accounts').check();
+    expect(await page.getByLabel('To account number').count()).toBe(0);
+    await page.getByLabel('To', { exact: true }).selectOption(c.accounts[1]?.id as string);
+    await page.getByLabel(/^Amount/).fill('1');
+    await page.getByRole('button', { name: 'Review transfer' }).click();
+    await page.getByRole('button', { name: 'Confirm transfer' }).click();
+    await page.getByRole('heading', { name: 'Transfer sent' }).waitFor();
+    expect(await balanceOf(c, 1)).toBe(100);
+
+    // Deleting the payee.
+    await page.goto('/payees');
+    await page.getByRole('button', { name: 'Delete Ada Lovelace' }).click();
+    await page.getByText('You have no saved payees yet.').waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
   });
-  return cut;
-};
 
-/** Holds the next request matching `match` (one per call of the result) until its gate opens. */
-const holdNext = async (page: Page, match: (u: URL) => boolean) => {
-  let next: ReturnType<typeof gate> | undefined;
-  await page.route(match, async (route) => {
-    const h = next;
-    next = undefined;
-    if (h) await h.opened;
-    await route.continue();
+  it('pending transfers: held with a note, explained, released and cancelled; the recipient refunds', async () => {
+    const c = await seedCustomer([{ currency: 'USD', deposit: 10_000, nickname: 'Main' }]);
+    const bob = await seedCustomer([{ currency: 'USD' }]);
+    const bobNumber = bob.accounts[0]?.number as string;
+    const { page, problems, context } = await openPage(browser(), { width });
+    await logIn(page, c);
+
+    for (const amount of ['30', '12']) {
+      await page.goto(`/transfer?from=${c.accounts[0]?.id}`);
+      await page.getByLabel('Someone new').check();
+      await page.getByLabel('To account number').fill(bobNumber);
+      await page.getByLabel('Name on the account').fill(bob.name);
+      await page.getByLabel(/^Amount/).fill(amount);
+      await page.getByLabel('Note for yourself (optional)').fill(`deposit for the flat ${amount}`);
+      await page.getByLabel('Hold the money until I release it (a pending transfer)').check();
+      await page.getByLabel('Cancel it automatically after').selectOption(String(24 * 3600));
+      await page.getByRole('button', { name: 'Review transfer' }).click();
+      const confirm = page.getByRole('button', { name: /Confirm transfer|Yes, send again/ });
+      await confirm.click();
+      await page.getByRole('heading', { name: 'Transfer pending' }).waitFor();
+    }
+    await page.getByRole('link', { name: 'View account' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Main' }).waitFor();
+    expect(await page.getByTestId('available').textContent()).toBe('$58.00');
+    expect(await page.getByTestId('balance').textContent()).toBe('$100.00');
+    expect(await page.getByTestId('available-explained').textContent()).toBe(
+      'Available is your balance minus money held for pending transfers ($42.00 held now).',
+    );
+    const pending = page.getByRole('list', { name: 'Pending transfers' });
+    await poll(() => pending.locator('li').count()).toBe(2);
+    await axe(page, 'account with pending');
+    await screenshot(page, `v2-${width}-pending`);
+
+    // Release the $30 one.
+    await pending.locator('li', { hasText: '-$30.00' }).getByRole('link').click();
+    await page.getByRole('heading', { level: 1, name: 'Transfer (pending)' }).waitFor();
+    expect(await page.getByTestId('receipt').textContent()).toContain('deposit for the flat 30');
+    await axe(page, 'pending transaction');
+    await page.getByRole('button', { name: 'Release the money' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Transfer', exact: true }).waitFor();
+    expect(await page.getByTestId('receipt').textContent()).toContain('Completed');
+
+    // Cancel the $12 one.
+    await page.getByRole('link', { name: 'Back to Main' }).click();
+    await page
+      .getByRole('list', { name: 'Pending transfers' })
+      .locator('li', { hasText: '-$12.00' })
+      .getByRole('link')
+      .click();
+    await page.getByRole('button', { name: 'Cancel the transfer' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Transfer (cancelled)' }).waitFor();
+    expect(await balanceOf(c, 0)).toBe(7000);
+    expect(await balanceOf(bob, 0)).toBe(3000);
+
+    // Bob refunds $10 of the $30 he received.
+    const received = (await transfersOf(bob, 0))[0] as unknown as { transactionId: string };
+    const bobPage = await openPage(browser(), { width });
+    await logIn(bobPage.page, bob);
+    await bobPage.page.goto(`/transactions/${received.transactionId}`);
+    await bobPage.page.getByRole('heading', { name: 'Refund this transfer' }).waitFor();
+    await axe(bobPage.page, 'received transfer');
+    await bobPage.page.getByLabel('Amount to refund (USD)').fill('10');
+    await bobPage.page.getByRole('button', { name: 'Refund', exact: true }).click();
+    await bobPage.page.getByText('Refunded $10.00.').waitFor();
+    // The message comes with the refund's answer; the receipt, once the transfer is read again.
+    await poll(() => bobPage.page.getByTestId('receipt').textContent()).toContain('Refunded$10.00');
+    expect(await balanceOf(bob, 0)).toBe(2000);
+    expect(await balanceOf(c, 0)).toBe(8000);
+    expect([...problems, ...bobPage.problems]).toEqual([]);
+    await bobPage.context.close();
+    await context.close();
   });
-  return () => {
-    next = gate();
-    return next;
-  };
-};
-
-/**
- * The customer comes back (a reload) with the answers no longer cut and the screen's data held:
- * resolves once the replay of the held intent (the refusal) has reached the page.
- */
-const comeBackWithDataHeld = async (
-  page: Page,
-  cut: { on: boolean },
-  hold: () => ReturnType<typeof gate>,
-  path: string,
-) => {
-  cut.on = false;
-  const held = hold();
-  const replay = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith(path));
-  await page.reload();
-  expect((await replay).status()).toBe(422);
-  return held;
-};
-
-/** The outcome is unknown, and the page has stopped asking (nothing in flight). */
-const unknownAndIdle = async (page: Page) => {
-  await page.getByRole('button', { name: 'Check again' }).waitFor();
-  await poll(() => page.getByRole('status').filter({ hasText: 'Checking' }).count()).toBe(0);
-};
-
-it('a cut answer that was a refusal: coming back shows the true outcome, nothing moved', async () => {
-  const c = await seedCustomer([{ currency: 'USD', deposit: 5_000 }]);
-  const payee = await seedCustomer([{ currency: 'USD' }]);
-  const { page, problems, context } = await openPage(browser(), { width: 1280 });
-  await logIn(page, c);
-  const cut = await cutAnswers(page, '**/v1/transfers');
-  await payTo(page, c.accounts[0]?.id as string, payee.accounts[0]?.number as string, payee.name, '40');
-  await page.getByTestId('review').waitFor();
-  // Behind the page's back the money goes: the server refuses, but the refusal never reaches the page.
-  await withdrawBehind(c, 2_000);
-  await page.getByRole('button', { name: 'Confirm transfer' }).click();
-  await page.getByRole('button', { name: 'Check again' }).waitFor();
-  // Reloaded at once: the page may still be asking again (the replay may reach this page, or the next).
-  cut.on = false;
-  await page.reload();
-  const error = page.locator('#form-error');
-  await error.waitFor();
-  expect(await error.textContent()).toBe(
-    `Your transfer of $40.00 to ${payee.name} was not made. There is not enough money in this account for that amount.`,
-  );
-  await poll(() => page.getByLabel('From').locator('option').first().textContent()).toContain('($30.00)');
-  expect(await transfersOf(c, 0)).toEqual([]);
-  expect(await balanceOf(payee, 0)).toBe(0);
-  await axe(page, 'refused after coming back');
-  expect(problems).toEqual([]);
-  await context.close();
-});
-
-it('a replayed refusal that comes back before the form has loaded is shown, and again after a reload', async () => {
-  const c = await seedCustomer([{ currency: 'USD', deposit: 5_000 }]);
-  const payee = await seedCustomer([{ currency: 'USD' }]);
-  const { page, problems, context } = await openPage(browser(), { width: 1280 });
-  await logIn(page, c);
-  const cut = await cutAnswers(page, '**/v1/transfers');
-  // The transfer screen's own data (open accounts).
-  const hold = await holdNext(
-    page,
-    (u) =>
-      u.pathname === '/v1/accounts' && u.searchParams.get('limit') === '100' && !u.searchParams.has('status'),
-  );
-  await payTo(page, c.accounts[0]?.id as string, payee.accounts[0]?.number as string, payee.name, '40');
-  await page.getByTestId('review').waitFor();
-  await withdrawBehind(c, 2_000);
-  await page.getByRole('button', { name: 'Confirm transfer' }).click();
-  await unknownAndIdle(page);
-
-  // Coming back: the replay's answer (the refusal) arrives while the screen's data is still held.
-  const accounts = await comeBackWithDataHeld(page, cut, hold, '/v1/transfers');
-  await page.getByText(/^Loading your accounts/).waitFor();
-  expect(await page.getByTestId('unknown-outcome').count()).toBe(0);
-  accounts.open();
-  const said = `Your transfer of $40.00 to ${payee.name} was not made. There is not enough money in this account for that amount.`;
-  const error = page.locator('#form-error');
-  await error.waitFor();
-  expect(await error.textContent()).toBe(said);
-
-  // Reloaded while the form shows it (or just as it arrived): the refusal is still what the form says.
-  await page.reload();
-  await error.waitFor();
-  expect(await error.textContent()).toBe(said);
-
-  // Left within the app and come back to: the form starts afresh.
-  await page.getByRole('link', { name: 'Accounts', exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: 'Your accounts' }).waitFor();
-  await page.getByRole('link', { name: 'Transfer', exact: true }).click();
-  await page.getByRole('button', { name: 'Review transfer' }).waitFor();
-  expect(await error.count()).toBe(0);
-  expect(await transfersOf(c, 0)).toEqual([]);
-  expect(problems).toEqual([]);
-  await context.close();
-});
-
-it('a withdrawal refused while its answer was cut: shown on the form while its own load is held, and after a reload', async () => {
-  const c = await seedCustomer([{ currency: 'USD', deposit: 5_000, nickname: 'Main' }]);
-  const id = c.accounts[0]?.id as string;
-  const { page, problems, context } = await openPage(browser(), { width: 390 });
-  await logIn(page, c);
-  const cut = await cutAnswers(page, '**/v1/accounts/*/withdrawals');
-  const hold = await holdNext(page, (u) => u.pathname === `/v1/accounts/${id}`);
-  await page.goto(`/accounts/${id}/withdraw`);
-  await page.getByLabel('Amount (USD)').fill('40');
-  // Behind the page's back the balance goes down: the server refuses the page's withdrawal.
-  await withdrawBehind(c, 2_000);
-  await page.getByRole('button', { name: 'Withdraw', exact: true }).click();
-  await unknownAndIdle(page);
-
-  const account = await comeBackWithDataHeld(page, cut, hold, '/withdrawals');
-  // The refusal fetches the account as it is now: the form shows it while its own load is still held.
-  const said = 'It was not done. There is not enough money in this account for that amount.';
-  const error = page.locator('#form-error');
-  await error.waitFor();
-  expect(await error.textContent()).toBe(said);
-  account.open();
-  await page.reload();
-  await error.waitFor();
-  expect(await error.textContent()).toBe(said);
-  expect(await balanceOf(c, 0)).toBe(3_000);
-  expect(problems).toEqual([]);
-  await context.close();
-});
-
-/**
- * A customer on a pending transfer's page, which was cancelled behind it (another tab, the API):
- * With `cutRelease`, the answers to releasing it are cut (`cut.on`).
- */
-const pendingCancelledBehindThePage = async (cutRelease: boolean) => {
-  const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }]);
-  const bob = await seedCustomer([{ currency: 'USD' }]);
-  const tx = await apiCall<{ id: string }>(
-    'POST',
-    '/v1/transfers',
-    {
-      fromAccountId: c.accounts[0]?.id,
-      toAccountNumber: bob.accounts[0]?.number,
-      amount: 1_500,
-      currency: 'USD',
-      pending: true,
-      expiresInSeconds: 3600,
-    },
-    { ...auth(c), 'idempotency-key': randomUUID() },
-  );
-  const opened = await openPage(browser(), { width: 1280 });
-  const { page } = opened;
-  await logIn(page, c);
-  const cut = cutRelease ? await cutAnswers(page, '**/v1/transfers/*/post') : undefined;
-  await page.goto(`/transactions/${tx.id}`);
-  await page.getByRole('heading', { level: 1, name: 'Transfer (pending)' }).waitFor();
-  await apiCall('POST', `/v1/transfers/${tx.id}/void`, undefined, {
-    ...auth(c),
-    'idempotency-key': randomUUID(),
-  });
-  return { ...opened, bob, cut };
-};
-
-/** The refusal is shown, and the receipt, read again, says what the transfer is now. */
-const expectRefusedAndCancelled = async (page: Page) => {
-  const error = page.locator('#pending-error');
-  await page.getByRole('heading', { level: 1, name: 'Transfer (cancelled)' }).waitFor();
-  expect(await error.textContent()).toBe('The money was not released. This transfer is no longer pending.');
-  expect(await page.getByRole('button', { name: 'Release the money' }).count()).toBe(0);
-  expect(await page.getByTestId('unknown-outcome').count()).toBe(0);
-};
-
-it('releasing a pending transfer cancelled behind the page, its answer cut: asked again, the refusal is shown', async () => {
-  const { page, problems, context, bob, cut } = await pendingCancelledBehindThePage(true);
-  await page.getByRole('button', { name: 'Release the money' }).click();
-  await unknownAndIdle(page);
-  if (cut) cut.on = false;
-  await page.getByRole('button', { name: 'Check again' }).click();
-  await expectRefusedAndCancelled(page);
-  expect(await balanceOf(bob, 0)).toBe(0);
-  expect(problems).toEqual([]);
-  await context.close();
-});
-
-it('releasing a pending transfer cancelled behind the page: the refusal is shown, and the receipt says what it is now', async () => {
-  const { page, problems, context, bob } = await pendingCancelledBehindThePage(false);
-  await page.getByRole('button', { name: 'Release the money' }).click();
-  await expectRefusedAndCancelled(page);
-  expect(await balanceOf(bob, 0)).toBe(0);
-  expect(problems).toEqual([]);
-  await context.close();
-});
-
-it('takes amounts as a German browser shows them: "12,50" is 12.50', async () => {
-  const c = await seedCustomer([{ currency: 'EUR', deposit: 200_000, nickname: 'Konto' }]);
-  const other = await seedCustomer([{ currency: 'EUR' }]);
-  const context = await browser().newContext({
-    baseURL: baseUrl(),
-    locale: 'de-DE',
-    timezoneId: 'Europe/Berlin',
-    viewport: { width: 390, height: 800 },
-  });
-  const page = await context.newPage();
-  await logIn(page, c);
-  await page.goto(`/transfer?from=${c.accounts[0]?.id}`);
-  await page.getByLabel('Someone new').check();
-  await page.getByLabel('To account number').fill(other.accounts[0]?.number as string);
-  await page.getByLabel('Name on the account').fill(other.name);
-  await page.getByLabel('Amount (EUR)').fill('12.50');
-  await page.getByRole('button', { name: 'Review transfer' }).click();
-  expect(await page.locator('#f-amount-error').textContent()).toBe('Enter an amount like 12,50.');
-  await page.getByLabel('Amount (EUR)').fill('1.012,50');
-  await page.getByRole('button', { name: 'Review transfer' }).click();
-  const review = page.getByTestId('review');
-  await review.waitFor();
-  expect(await review.textContent()).toContain('1.012,50\u00a0€');
-  await page.getByRole('button', { name: 'Confirm transfer' }).click();
-  await page.getByRole('heading', { name: 'Transfer sent' }).waitFor();
-  expect(await balanceOf(other, 0)).toBe(101_250);
-  await context.close();
 });

@@ -1,0 +1,48 @@
+/**
+ * Helpers of the money journeys' browser tests (money-v2.test.ts and money-v2-history.test.ts): axe on
+ * a screen, polling on a busy machine, and the API calls that look behind the page.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { checkScreen } from './a11y.ts';
+import { apiCall, type Seeded } from './browser.ts';
+
+/** axe-core in both themes, and the page's bones (web/e2e/a11y.ts), on the screen as it stands. */
+export const axe = (page: Page, screen: string) => checkScreen(page, screen);
+
+/** Waits for a value on a busy machine (vitest's default gives up after a second). */
+export const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000 });
+
+export const auth = (c: Seeded) => ({ authorization: `Bearer ${c.token}` });
+export const transfersOf = async (c: Seeded, i: number) =>
+  (
+    await apiCall<{ items: { type: string; amount: number; status: string }[] }>(
+      'GET',
+      `/v1/accounts/${c.accounts[i]?.id}/transactions`,
+      undefined,
+      auth(c),
+    )
+  ).items.filter((t) => t.type === 'transfer');
+export const balanceOf = async (c: Seeded, i: number) =>
+  (await apiCall<{ balance: number }>('GET', `/v1/accounts/${c.accounts[i]?.id}`, undefined, auth(c)))
+    .balance;
+
+/** Money leaves the first account behind the page's back (another device, a card). */
+export const withdrawBehind = (c: Seeded, amount: number) =>
+  apiCall(
+    'POST',
+    `/v1/accounts/${c.accounts[0]?.id}/withdrawals`,
+    { amount },
+    { ...auth(c), 'idempotency-key': randomUUID() },
+  );
+
+export const payTo = async (page: Page, fromId: string, number: string, name: string, amount: string) => {
+  await page.goto(`/transfer?from=${fromId}`);
+  await page.getByRole('heading', { level: 1, name: 'Transfer money' }).waitFor();
+  await page.getByLabel('Someone new').check();
+  await page.getByLabel('To account number').fill(number);
+  await page.getByLabel('Name on the account').fill(name);
+  await page.getByLabel(/^Amount/).fill(amount);
+  await page.getByRole('button', { name: 'Review transfer' }).click();
+};
