@@ -139,7 +139,7 @@ export const measureColdStarts = async (opts: {
   const baselineMs = median(bare);
   const round = (v: number) => Math.round(v * 10) / 10;
   return {
-    bundler: "infra/bundling.ts bundleFunction (the CDK app's esbuild options)",
+    bundler: 'infra/bundling.ts bundleFunction (the build the CDK app deploys)',
     runs: opts.runs,
     baselineMs: round(baselineMs),
     functions: [...bundles].map(([fn, b]) => {

@@ -33,7 +33,7 @@ const mainFields = ['module', 'main'];
 
 /**
  * Module substitutions for the Lambda bundles (paths relative to the repository root, which is
- * esbuild's working directory in both builds). See infra/lambda-credentials.ts.
+ * esbuild's working directory). See infra/lambda-credentials.ts.
  */
 export const bundleAliases: Record<string, string> = {
   '@aws-sdk/credential-provider-node': './infra/lambda-credentials.ts',
@@ -126,8 +126,9 @@ export const esbuildOptions = {
 export const sourceMapEnvironment = { NODE_OPTIONS: '--enable-source-maps' } as const;
 
 /**
- * Builds one function's bundle exactly as the CDK does. Written to `outfile` (with its source map) when
- * given, otherwise kept in memory. The size report, the bundle tests and the benchmark all use this.
+ * Builds one function's bundle: what the CDK app deploys (`lambdaCode`). Written to `outfile` (with its
+ * source map) when given, otherwise kept in memory. The size report, the bundle tests and the benchmark
+ * all use this.
  */
 export const bundleFunction = async (
   fn: FunctionName,

@@ -1,6 +1,6 @@
 /**
  * Lambda bundle size report (`npm run size`): bundles every function of the route table with the
- * esbuild options the CDK app deploys with (infra/bundling.ts), prints minified KB per function with
+ * build the CDK app deploys (infra/bundling.ts `bundleFunction`), prints minified KB per function with
  * its largest packages, and writes dist/bundle-sizes.json; then the web client's first screen, gzipped,
  * against its 60 KB budget (scripts/web-size.ts). Exits non-zero if a build fails, a function is over
  * its budget (the 300 KB goal, or its documented exception below), an exception is no longer needed
