@@ -44,7 +44,8 @@ import type { StageConfig } from './stage.ts';
 
 /** The DynamoDB actions behind each table permission. No wildcard: every action is named. */
 export const tableActions = {
-  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  /** BatchGetItem: a bulk payment's recipients (AccountReader.findByNumbers), read like GetItem. */
+  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
   /** TransactWriteItems is authorised per item action, so these cover the ledger's transactions. */
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
   delete: ['dynamodb:DeleteItem'],

@@ -169,6 +169,8 @@ export const functions = {
     deletePartitions: ['ACCOUNT#'],
     sdkActions: [
       'dynamodb:GetItem',
+      // A bulk payment's recipients, read together (src/store/accounts.ts findByNumbers).
+      'dynamodb:BatchGetItem',
       'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',

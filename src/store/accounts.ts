@@ -59,7 +59,8 @@ export const publicAccount = ({
   ...account
 }: AccountRecord): Account => account;
 
-const toRecord = (r: Record<string, unknown>, now: Date): AccountRecord => ({
+/** An account item as read (one that has `available`: see AccountReader.get). */
+export const toRecord = (r: Record<string, unknown>, now: Date): AccountRecord => ({
   ...toAccount(r, now),
   ownerId: r.ownerId as string,
   version: r.version as number,
@@ -149,11 +150,20 @@ export class AccountReader {
       );
       if (!r.Item) return undefined;
       owner = { ownerId: r.Item.ownerId as string, accountId: r.Item.accountId as string };
-      // A number never moves to another account, so its owner can be remembered (bounded).
-      if (this.numbers.size >= 10_000) this.numbers.clear();
-      this.numbers.set(number, owner);
+      this.remember(number, owner);
     }
     return this.get(owner.ownerId, owner.accountId);
+  }
+
+  /** The owner of a number, when this instance has looked it up before. */
+  ownerOf(number: string): { ownerId: string; accountId: string } | undefined {
+    return this.numbers.get(number);
+  }
+
+  /** Remembers a number's owner: a number never moves to another account (bounded). */
+  remember(number: string, owner: { ownerId: string; accountId: string }): void {
+    if (this.numbers.size >= 10_000) this.numbers.clear();
+    this.numbers.set(number, owner);
   }
 
   /**

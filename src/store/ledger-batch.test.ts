@@ -4,7 +4,7 @@
  * total, each recipient's `status`), not only checks of what was read.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, emulators } from '../../test/harness.ts';
 import type { Account } from '../domain/account.ts';
@@ -100,6 +100,84 @@ describe('bulk payments in the store', () => {
       'insufficient_funds',
     ]);
     expect(await accounts.mustGet('payer', from.id)).toMatchObject({ balance: 100, available: 100 });
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
+  });
+
+  it('reads its recipients in BatchGetItems, not one GetItem each, and asks again for keys left unprocessed', async () => {
+    const table = await createTestTable('batch');
+    const sent: string[] = [];
+    let halve = true;
+    // Counts the requests; DynamoDB answers a BatchGetItem of all 12 recipients' keys (the first of
+    // each kind) for half of them.
+    const counting = Object.create(db) as Db;
+    counting.send = (async (command: BatchGetCommand) => {
+      sent.push(command.constructor.name);
+      if (command.constructor.name !== 'BatchGetCommand' || !halve) return db.send(command as never);
+      const [name, ask] = Object.entries(command.input.RequestItems ?? {})[0] as [string, { Keys: object[] }];
+      if (ask.Keys.length < 12) return db.send(command as never);
+      const half = Math.ceil(ask.Keys.length / 2);
+      const r = await db.send(
+        new (command.constructor as typeof BatchGetCommand)({
+          RequestItems: { [name]: { ...ask, Keys: ask.Keys.slice(0, half) } },
+        }),
+      );
+      return { ...r, UnprocessedKeys: { [name]: { Keys: ask.Keys.slice(half) } } };
+    }) as Db['send'];
+    const opening = new AccountStore(db, table);
+    const open = (ownerId: string) => opening.open({ ownerId, type: 'checking', currency: 'USD' });
+    const from = await open('payer');
+    const payees = await Promise.all(Array.from({ length: 12 }, (_, i) => open(`payee-${i}`)));
+    // A new store: no owner of a number remembered yet (a cold Lambda instance).
+    const accounts = new AccountStore(counting, table);
+    const ledger = new BatchLedgerStore(
+      counting,
+      table,
+      accounts,
+      new IdempotencyStore(counting, table, 48 * 3600),
+      {
+        systemShards: 2,
+        dailyLimit: 1_000_000,
+      },
+    );
+    await new BatchLedgerStore(db, table, opening, new IdempotencyStore(db, table, 48 * 3600), {
+      systemShards: 2,
+      dailyLimit: 1_000_000,
+    }).deposit({
+      user: 'payer',
+      idempotencyKey: 'fund',
+      fingerprint: 'f',
+      accountId: from.id,
+      amount: 1_000,
+    });
+    const transfer = (idempotencyKey: string) =>
+      ledger.transferBatch({
+        user: 'payer',
+        idempotencyKey,
+        fingerprint: idempotencyKey,
+        fromAccountId: from.id,
+        currency: 'USD',
+        // 13 transfers, 12 recipients: the first one twice.
+        transfers: [...payees, payees[0] as Account].map((p) => ({ toAccountNumber: p.number, amount: 10 })),
+      });
+    expect(await transfer('cold')).toMatchObject({ kind: 'batch' });
+    // The sender's GetItem; the numbers' owners and then the accounts, each asked twice (half left
+    // unprocessed the first time); the transaction.
+    expect(sent.sort()).toEqual([
+      'BatchGetCommand',
+      'BatchGetCommand',
+      'BatchGetCommand',
+      'BatchGetCommand',
+      'GetCommand',
+      'TransactWriteCommand',
+    ]);
+    // A warm instance remembers the owners: one BatchGetItem for the accounts.
+    sent.length = 0;
+    halve = false;
+    expect(await transfer('warm')).toMatchObject({ kind: 'batch' });
+    expect(sent.sort()).toEqual(['BatchGetCommand', 'GetCommand', 'TransactWriteCommand']);
+    for (const [i, p] of payees.entries())
+      expect((await opening.mustGet(`payee-${i}`, p.id)).balance).toBe(i === 0 ? 40 : 20);
+    expect((await opening.mustGet('payer', from.id)).balance).toBe(1_000 - 2 * 130);
     expect((await verifyLedger(db, table)).problems).toEqual([]);
   });
 
