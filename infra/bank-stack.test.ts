@@ -12,7 +12,13 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { needsToken, routeKey, routeList } from '../src/api/routes.ts';
 import { PASSWORD_RULES } from '../src/domain/password.ts';
-import { type FunctionName, functionNames, functionsWith, permissionsOf } from '../src/functions.ts';
+import {
+  type FunctionName,
+  functionNames,
+  functions,
+  functionsWith,
+  permissionsOf,
+} from '../src/functions.ts';
 import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
 import { gsi1, tableKeys, ttlAttribute } from '../src/store/table.ts';
 import { type BankApp, buildBankApp } from './bank-app.ts';
@@ -20,6 +26,7 @@ import { repoRoot } from './bundling.ts';
 import {
   auditLeadingKeys,
   auditNeverActions,
+  batchReads,
   cognitoManageActions,
   cognitoUserActions,
   pagesWithCursors,
@@ -176,7 +183,9 @@ describe('dev stage (with a web build)', () => {
       );
       const actions = new Set(tableStatements.flatMap(actionsOf));
       const expected = new Set<string>([
-        ...(perms.includes('table:read') || perms.includes('table:write') ? tableActions.read : []),
+        ...(perms.includes('table:read') || perms.includes('table:write')
+          ? [...tableActions.read, ...batchReads(functions[fn])]
+          : []),
         ...(perms.includes('table:write') ? tableActions.write : []),
         ...(perms.includes('table:delete') ? tableActions.delete : []),
         ...(perms.includes('audit:write') ? ['dynamodb:PutItem'] : []),

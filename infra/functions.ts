@@ -44,12 +44,18 @@ import type { StageConfig } from './stage.ts';
 
 /** The DynamoDB actions behind each table permission. No wildcard: every action is named. */
 export const tableActions = {
-  /** BatchGetItem: a bulk payment's recipients (AccountReader.findByNumbers), read like GetItem. */
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+  read: ['dynamodb:GetItem', 'dynamodb:Query'],
   /** TransactWriteItems is authorised per item action, so these cover the ledger's transactions. */
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
   delete: ['dynamodb:DeleteItem'],
 } as const;
+
+/**
+ * BatchGetItem, only to a function whose code calls it (declared in its `sdkActions`): the money
+ * function, for a bulk payment's recipients (BatchLedgerStore.recipients, src/store/ledger-batch.ts).
+ */
+export const batchReads = (def: Pick<FunctionDef, 'sdkActions'>): string[] =>
+  def.sdkActions.includes('dynamodb:BatchGetItem') ? ['dynamodb:BatchGetItem'] : [];
 
 /**
  * What `s3:statements` grants: objects under the statement prefixes only (no list, no delete), and the
@@ -341,7 +347,7 @@ export class Functions extends Construct {
       role.addToPolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,
-          actions: [...tableActions.read],
+          actions: [...tableActions.read, ...batchReads(def)],
           resources: [table.tableArn],
         }),
       );

@@ -300,6 +300,16 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     }
   });
 
+  it('only the functions whose code reads items in batches (money: bulk payments) may BatchGetItem', async () => {
+    for (const fn of functionNames) {
+      const r = await simulate(s.policies[fn], 'dynamodb:BatchGetItem');
+      expect(r, fn).toBe(sdkActionsOf(fn).includes('dynamodb:BatchGetItem') ? 'Allowed' : 'ImplicitlyDenied');
+    }
+    expect(functionNames.filter((fn) => sdkActionsOf(fn).includes('dynamodb:BatchGetItem'))).toEqual([
+      'money',
+    ]);
+  });
+
   it('only auth may delete a user (a stale unconfirmed sign-up)', async () => {
     for (const fn of functionNames) {
       const r = await simulate(s.policies[fn], 'cognito-idp:AdminDeleteUser');

@@ -169,7 +169,7 @@ export const functions = {
     deletePartitions: ['ACCOUNT#'],
     sdkActions: [
       'dynamodb:GetItem',
-      // A bulk payment's recipients, read together (src/store/accounts.ts findByNumbers).
+      // A bulk payment's recipients, read together (BatchLedgerStore.recipients, src/store/ledger-batch.ts).
       'dynamodb:BatchGetItem',
       'dynamodb:Query',
       'dynamodb:PutItem',

@@ -307,8 +307,9 @@ export class AccountStore extends AccountReader {
       if (a.status === 'closed') return done(publicAccount(a));
       assertClosable({ status: a.status, balance: a.balance, held: a.storedHeld });
       // Money on its way in (a transfer's credit not settled yet, hot recipients) would land in a
-      // closed account: wait for it. A credit committed after this read still settles into the
-      // closed account (no condition can see it without making every credit touch this item).
+      // closed account: wait for it. A credit committed after this read (no condition can see it
+      // without making every credit touch this item) is never settled into the closed account: it
+      // stays a credit item, which verify-ledger flags for staff to return (ledger-settle.ts).
       const { pk, skPrefix } = keys.creditsOf(accountId);
       const incoming = await this.db.send(
         new QueryCommand({

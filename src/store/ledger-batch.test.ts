@@ -181,6 +181,60 @@ describe('bulk payments in the store', () => {
     expect((await verifyLedger(db, table)).problems).toEqual([]);
   });
 
+  it('pays recipients whose owners it had remembered when the bounded cache of owners is emptied mid-lookup', async () => {
+    const { accounts, ledger, open, fund, table } = await setup();
+    const from = await open('payer');
+    await fund(from, 'payer', 1_000);
+    const payees = [await open('payee-0'), await open('payee-1'), await open('payee-2')];
+    const batch = (idempotencyKey: string, to: Account[]) =>
+      ledger.transferBatch({
+        user: 'payer',
+        idempotencyKey,
+        fingerprint: idempotencyKey,
+        fromAccountId: from.id,
+        currency: 'USD',
+        transfers: to.map((p) => ({ toAccountNumber: p.number, amount: 10 })),
+      });
+    // 9,998 numbers remembered, then payee-0 by a first batch: the cache is one short of its bound.
+    for (let i = 0; i < 9_998; i++) accounts.remember(`other-${i}`, { ownerId: 'o', accountId: `a-${i}` });
+    expect(await batch('first', [payees[0] as Account])).toMatchObject({ kind: 'batch' });
+    // Looking up payee-1 fills it; payee-2 empties it, payee-0 and payee-1 with it.
+    const o = await batch('second', payees);
+    expect(o).toMatchObject({ kind: 'batch' });
+    expect(o.kind === 'batch' && o.journals.map((j) => j.to?.number)).toEqual(payees.map((p) => p.number));
+    expect((await accounts.mustGet('payee-0', (payees[0] as Account).id)).balance).toBe(20);
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
+  });
+
+  it('pays a recipient stored before holds existed (no `available`): upgraded once, credited exactly', async () => {
+    const { accounts, ledger, open, fund, table } = await setup();
+    const from = await open('payer');
+    await fund(from, 'payer', 1_000);
+    const old = await open('old-payee');
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.account('old-payee', old.id),
+        UpdateExpression: 'REMOVE available, held, holds',
+      }),
+    );
+    const o = await ledger.transferBatch({
+      user: 'payer',
+      idempotencyKey: 'old',
+      fingerprint: 'old',
+      fromAccountId: from.id,
+      currency: 'USD',
+      transfers: [{ toAccountNumber: old.number, amount: 250 }],
+    });
+    expect(o).toMatchObject({ kind: 'batch' });
+    expect(await accounts.mustGet('old-payee', old.id)).toMatchObject({
+      balance: 250,
+      available: 250,
+      held: 0,
+    });
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
+  });
+
   it('a recipient frozen after it was read: the stored status refuses the credit, nothing posts', async () => {
     let frozen = false;
     let table = '';

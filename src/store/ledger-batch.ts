@@ -184,19 +184,29 @@ export class BatchLedgerStore extends LedgerWriter {
    * numbers are absent from the map.
    */
   private async recipients(numbers: readonly string[], now: Date): Promise<Map<string, AccountRecord>> {
-    const distinct = [...new Set(numbers)];
-    const unknown = distinct.filter((n) => !this.accounts.ownerOf(n));
+    // The owners are kept here, not read back from the instance's cache: the cache may be emptied
+    // (it is bounded) by this lookup or by a concurrent request during the await.
+    const owners = new Map<string, { ownerId: string; accountId: string }>();
+    const unknown: string[] = [];
+    for (const n of new Set(numbers)) {
+      const o = this.accounts.ownerOf(n);
+      if (o) owners.set(n, o);
+      else unknown.push(n);
+    }
     if (unknown.length > 0) {
       const byPk = new Map(unknown.map((n) => [keys.accountNumber(n).pk, n]));
       for (const item of await this.readAll(unknown.map(keys.accountNumber))) {
         const n = byPk.get(item.pk as string);
-        if (n)
-          this.accounts.remember(n, { ownerId: item.ownerId as string, accountId: item.accountId as string });
+        if (!n) continue;
+        const o = { ownerId: item.ownerId as string, accountId: item.accountId as string };
+        owners.set(n, o);
+        this.accounts.remember(n, o);
       }
     }
-    const owners = distinct.flatMap((n) => this.accounts.ownerOf(n) ?? []);
     const found = new Map<string, AccountRecord>();
-    for (const item of await this.readAll(owners.map((o) => keys.account(o.ownerId, o.accountId)))) {
+    for (const item of await this.readAll(
+      [...owners.values()].map((o) => keys.account(o.ownerId, o.accountId)),
+    )) {
       // An account written before holds existed is upgraded once, by the single read.
       const a =
         item.available === undefined
