@@ -55,20 +55,33 @@ const freeze = (db: Db, table: string, ownerId: string, id: string) =>
     }),
   );
 
+/** The payer's bulk payment from `from`, under `key`: [recipient, amount] per transfer. */
+const payFrom = (
+  ledger: BatchLedgerStore,
+  from: Account,
+  key: string,
+  transfers: readonly (readonly [Account, number])[],
+) =>
+  ledger.transferBatch({
+    user: 'payer',
+    idempotencyKey: key,
+    fingerprint: key,
+    fromAccountId: from.id,
+    currency: 'USD',
+    transfers: transfers.map(([to, amount]) => ({ toAccountNumber: to.number, amount })),
+  });
+
 describe('bulk payments in the store', () => {
   it('the sender is written once per batch: its version moves by the number of transfers', async () => {
     const { table, accounts, ledger, open, fund } = await setup();
     const from = await open('payer');
     await fund(from, 'payer', 1_000);
     const to = await open('payee');
-    const o = await ledger.transferBatch({
-      user: 'payer',
-      idempotencyKey: 'b1',
-      fingerprint: 'b1',
-      fromAccountId: from.id,
-      currency: 'USD',
-      transfers: [100, 200, 300].map((amount) => ({ toAccountNumber: to.number, amount })),
-    });
+    const o = await payFrom(ledger, from, 'b1', [
+      [to, 100],
+      [to, 200],
+      [to, 300],
+    ]);
     expect(o.kind).toBe('batch');
     const sender = await accounts.mustGet('payer', from.id);
     expect(sender).toMatchObject({ balance: 400, available: 400, version: 4 });
@@ -83,14 +96,11 @@ describe('bulk payments in the store', () => {
     const to = await open('payee');
     const outs = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        ledger.transferBatch({
-          user: 'payer',
-          idempotencyKey: `c${i}`,
-          fingerprint: `c${i}`,
-          fromAccountId: from.id,
-          currency: 'USD',
-          transfers: [100, 100, 100].map((amount) => ({ toAccountNumber: to.number, amount })),
-        }),
+        payFrom(ledger, from, `c${i}`, [
+          [to, 100],
+          [to, 100],
+          [to, 100],
+        ]),
       ),
     );
     expect(outs.filter((o) => o.kind === 'batch')).toHaveLength(3);
@@ -150,15 +160,13 @@ describe('bulk payments in the store', () => {
       amount: 1_000,
     });
     const transfer = (idempotencyKey: string) =>
-      ledger.transferBatch({
-        user: 'payer',
+      // 13 transfers, 12 recipients: the first one twice.
+      payFrom(
+        ledger,
+        from,
         idempotencyKey,
-        fingerprint: idempotencyKey,
-        fromAccountId: from.id,
-        currency: 'USD',
-        // 13 transfers, 12 recipients: the first one twice.
-        transfers: [...payees, payees[0] as Account].map((p) => ({ toAccountNumber: p.number, amount: 10 })),
-      });
+        [...payees, payees[0] as Account].map((p) => [p, 10] as const),
+      );
     expect(await transfer('cold')).toMatchObject({ kind: 'batch' });
     // The sender's GetItem; the numbers' owners and then the accounts, each asked twice (half left
     // unprocessed the first time); the transaction.
@@ -187,14 +195,12 @@ describe('bulk payments in the store', () => {
     await fund(from, 'payer', 1_000);
     const payees = [await open('payee-0'), await open('payee-1'), await open('payee-2')];
     const batch = (idempotencyKey: string, to: Account[]) =>
-      ledger.transferBatch({
-        user: 'payer',
+      payFrom(
+        ledger,
+        from,
         idempotencyKey,
-        fingerprint: idempotencyKey,
-        fromAccountId: from.id,
-        currency: 'USD',
-        transfers: to.map((p) => ({ toAccountNumber: p.number, amount: 10 })),
-      });
+        to.map((p) => [p, 10] as const),
+      );
     // 9,998 numbers remembered, then payee-0 by a first batch: the cache is one short of its bound.
     for (let i = 0; i < 9_998; i++) accounts.remember(`other-${i}`, { ownerId: 'o', accountId: `a-${i}` });
     expect(await batch('first', [payees[0] as Account])).toMatchObject({ kind: 'batch' });
@@ -218,14 +224,7 @@ describe('bulk payments in the store', () => {
         UpdateExpression: 'REMOVE available, held, holds',
       }),
     );
-    const o = await ledger.transferBatch({
-      user: 'payer',
-      idempotencyKey: 'old',
-      fingerprint: 'old',
-      fromAccountId: from.id,
-      currency: 'USD',
-      transfers: [{ toAccountNumber: old.number, amount: 250 }],
-    });
+    const o = await payFrom(ledger, from, 'old', [[old, 250]]);
     expect(o).toMatchObject({ kind: 'batch' });
     expect(await accounts.mustGet('old-payee', old.id)).toMatchObject({
       balance: 250,
@@ -257,17 +256,10 @@ describe('bulk payments in the store', () => {
     await s.fund(from, 'payer', 1_000);
     const ok = await s.open('payee-1');
     victim = await s.open('payee-2');
-    const o = await s.ledger.transferBatch({
-      user: 'payer',
-      idempotencyKey: 'race',
-      fingerprint: 'race',
-      fromAccountId: from.id,
-      currency: 'USD',
-      transfers: [
-        { toAccountNumber: ok.number, amount: 100 },
-        { toAccountNumber: victim.number, amount: 100 },
-      ],
-    });
+    const o = await payFrom(s.ledger, from, 'race', [
+      [ok, 100],
+      [victim, 100],
+    ]);
     expect(frozen).toBe(true);
     expect(o).toMatchObject({ kind: 'declined', code: 'batch_rejected' });
     expect(o.kind === 'declined' && o.errors?.map((e) => [e.index, e.code])).toEqual([
