@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import { AccountStore } from './accounts.ts';
@@ -106,6 +106,45 @@ describe('verify-ledger', () => {
     );
     const r = await verifyLedger(db, table);
     expect(r.problems.join('\n')).toMatch(/posting seq 99 is listed before an earlier one/);
+  });
+
+  it('catches two postings with one seq, and a seq beyond the account version', async () => {
+    const { table, a } = await seed();
+    const history = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tx)',
+        ExpressionAttributeValues: { ':pk': keys.postingsOf(a.id).pk, ':tx': keys.postingsOf(a.id).skPrefix },
+        ConsistentRead: true,
+      }),
+    );
+    const [first, second] = (history.Items ?? []).filter((i) => i.entity === 'posting');
+    expect(first?.seq).toBe(1);
+    // The second posting claims the first one's seq: in scan order the running sums still hold.
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: second?.pk, sk: second?.sk },
+        UpdateExpression: 'SET seq = :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+    const doubled = await verifyLedger(db, table);
+    expect(doubled.problems).toEqual([`account ${a.id} has two postings with seq 1`]);
+    // The account's version moved back below its last posting's seq (5: deposit, withdrawal, two
+    // transfers, a refund).
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.account('u1', a.id),
+        UpdateExpression: 'SET version = :v',
+        ExpressionAttributeValues: { ':v': 2 },
+      }),
+    );
+    expect((await verifyLedger(db, table)).problems).toEqual([
+      `account ${a.id} has two postings with seq 1`,
+      `account ${a.id} has a posting seq 5 beyond its version 2`,
+    ]);
   });
 
   it('catches a journal that does not sum to zero, and a negative balance', async () => {

@@ -5,7 +5,9 @@
  * Checks:
  *   - every posted journal's postings sum to zero per currency, and its sides moved its amount;
  *   - every account's balance equals the sum of its postings, and each posting's balanceAfter is the
- *     running sum in version order, listed in that order; a system shard (append-only: no balance
+ *     running sum in version order, listed in that order; each posting has its own seq (the account's
+ *     version it made), none beyond the account's stored version (a freeze or close moves the
+ *     version without a posting, so seqs may skip); a system shard (append-only: no balance
  *     item, see LedgerStore.systemBalance) is the sum of its postings, reported per currency;
  *   - no account's balance or available is negative, and available = balance - held;
  *   - an account's held equals the sum of its live pending transfers, and its holds map lists them;
@@ -58,6 +60,7 @@ interface Leg {
 }
 
 interface StoredAccount {
+  version: number;
   balance: number;
   held: number;
   available: number;
@@ -92,6 +95,7 @@ export const verifyLedger = async (
     for (const item of page.Items ?? []) {
       if (item.entity === 'account') {
         accounts.set(item.id, {
+          version: item.version ?? 0,
           balance: item.balance,
           held: item.held ?? 0,
           available: item.available ?? item.balance,
@@ -240,8 +244,12 @@ export const verifyLedger = async (
     // order (the sort key, by time) must be that same order.
     let running = 0;
     let previousSk = '';
+    let previousSeq = 0;
     for (const leg of check(id, a.balance, 'account').sort((x, y) => (x.seq ?? 0) - (y.seq ?? 0))) {
       running += leg.amount;
+      if (leg.seq === undefined) problems.push(`account ${id} has a posting without seq`);
+      else if (leg.seq === previousSeq) problems.push(`account ${id} has two postings with seq ${leg.seq}`);
+      previousSeq = leg.seq ?? previousSeq;
       if (leg.sk <= previousSk)
         problems.push(`account ${id} posting seq ${leg.seq} is listed before an earlier one`);
       previousSk = leg.sk;
@@ -251,6 +259,8 @@ export const verifyLedger = async (
         );
       }
     }
+    if (previousSeq > a.version)
+      problems.push(`account ${id} has a posting seq ${previousSeq} beyond its version ${a.version}`);
   }
   for (const id of postingsBy.keys()) {
     if (!accounts.has(id) && !shards.has(id)) problems.push(`postings for unknown account ${id}`);
