@@ -13,6 +13,17 @@ beforeAll(() => {
   db = createDocumentClient(dynamoClients().client);
 });
 
+/** Sets attributes of one item, behind the stores' backs. */
+const set = (table: string, key: Record<string, unknown>, expr: string, values: Record<string, unknown>) =>
+  db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: key,
+      UpdateExpression: expr,
+      ExpressionAttributeValues: values,
+    }),
+  );
+
 /** A small ledger: two accounts, a deposit, a withdrawal and a transfer. */
 const seed = async () => {
   const table = await createTestTable('verify');
@@ -74,14 +85,7 @@ describe('verify-ledger', () => {
 
   it('catches a balance that does not match its postings', async () => {
     const { table, a } = await seed();
-    await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: keys.account('u1', a.id),
-        UpdateExpression: 'SET balance = :b',
-        ExpressionAttributeValues: { ':b': 1_000 },
-      }),
-    );
+    await set(table, keys.account('u1', a.id), 'SET balance = :b', { ':b': 1_000 });
     const r = await verifyLedger(db, table);
     expect(r.ok).toBe(false);
     expect(r.problems.join('\n')).toMatch(/balance 1000 but its postings sum to 44/);
@@ -121,26 +125,12 @@ describe('verify-ledger', () => {
     const [first, second] = (history.Items ?? []).filter((i) => i.entity === 'posting');
     expect(first?.seq).toBe(1);
     // The second posting claims the first one's seq: in scan order the running sums still hold.
-    await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: { pk: second?.pk, sk: second?.sk },
-        UpdateExpression: 'SET seq = :one',
-        ExpressionAttributeValues: { ':one': 1 },
-      }),
-    );
+    await set(table, { pk: second?.pk, sk: second?.sk }, 'SET seq = :one', { ':one': 1 });
     const doubled = await verifyLedger(db, table);
     expect(doubled.problems).toEqual([`account ${a.id} has two postings with seq 1`]);
     // The account's version moved back below its last posting's seq (5: deposit, withdrawal, two
     // transfers, a refund).
-    await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: keys.account('u1', a.id),
-        UpdateExpression: 'SET version = :v',
-        ExpressionAttributeValues: { ':v': 2 },
-      }),
-    );
+    await set(table, keys.account('u1', a.id), 'SET version = :v', { ':v': 2 });
     expect((await verifyLedger(db, table)).problems).toEqual([
       `account ${a.id} has two postings with seq 1`,
       `account ${a.id} has a posting seq 5 beyond its version 2`,
@@ -177,14 +167,7 @@ describe('verify-ledger', () => {
         },
       }),
     );
-    await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: keys.account('u2', b.id),
-        UpdateExpression: 'SET balance = :b',
-        ExpressionAttributeValues: { ':b': -480 },
-      }),
-    );
+    await set(table, keys.account('u2', b.id), 'SET balance = :b', { ':b': -480 });
     const r = await verifyLedger(db, table);
     expect(r.ok).toBe(false);
     const text = r.problems.join('\n');
@@ -192,16 +175,6 @@ describe('verify-ledger', () => {
     expect(text).toMatch(/is negative: -480/);
     expect(text).toMatch(/postings in USD sum to -500/);
   });
-
-  const set = (table: string, key: Record<string, string>, expr: string, values: Record<string, unknown>) =>
-    db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: key,
-        UpdateExpression: expr,
-        ExpressionAttributeValues: values,
-      }),
-    );
 
   it('catches a held amount that is not the sum of the live pending transfers', async () => {
     const { table, a } = await seed();
