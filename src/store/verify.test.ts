@@ -14,13 +14,20 @@ beforeAll(() => {
 });
 
 /** Sets attributes of one item, behind the stores' backs. */
-const set = (table: string, key: Record<string, unknown>, expr: string, values: Record<string, unknown>) =>
+const set = (
+  table: string,
+  key: Record<string, unknown>,
+  expr: string,
+  values: Record<string, unknown>,
+  names?: Record<string, string>,
+) =>
   db.send(
     new UpdateCommand({
       TableName: table,
       Key: key,
       UpdateExpression: expr,
       ExpressionAttributeValues: values,
+      ...(names ? { ExpressionAttributeNames: names } : {}),
     }),
   );
 
@@ -134,6 +141,14 @@ describe('verify-ledger', () => {
     expect((await verifyLedger(db, table)).problems).toEqual([
       `account ${a.id} has two postings with seq 1`,
       `account ${a.id} has a posting seq 5 beyond its version 2`,
+    ]);
+  });
+
+  it("catches a journal whose side's balanceAfter is not its posting's", async () => {
+    const { table, transfer } = await seed();
+    await set(table, keys.journal(transfer.id), 'SET #to.balanceAfter = :b', { ':b': 999 }, { '#to': 'to' });
+    expect((await verifyLedger(db, table)).problems).toEqual([
+      `journal ${transfer.id} says to.balanceAfter 999, its posting ${transfer.to?.balanceAfter}`,
     ]);
   });
 

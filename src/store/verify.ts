@@ -14,7 +14,8 @@
  *   - no journal's refunds and reversals together exceed it, and its refundedAmount, reversedAmount
  *     and refundable (what is left to give back) agree with them;
  *   - no hold past its expiry is still counted more than two sweep intervals later;
- *   - every journal's status agrees with its postings and its sender's history entry;
+ *   - every journal's status agrees with its postings and its sender's history entry, and each
+ *     side's balanceAfter on a posted journal (the transaction's view) is its posting's;
  *   - deferred credits (hot recipients, ledger-settle.ts): a posted transfer marked `unsettled` has
  *     its sender's posting and exactly one credit item (for its amount, under its recipient), and one
  *     not so marked has none; postings and credit items together sum to zero per journal and per
@@ -170,6 +171,18 @@ export const verifyLedger = async (
       if (debit && -debit.amount !== j.amount)
         problems.push(`journal ${id} is for ${j.amount} but moved ${-debit.amount}`);
       if (entry) problems.push(`journal ${id} is posted but its pending history entry is still there`);
+      // Each side's balanceAfter (what the API shows on the transaction) is its posting's.
+      for (const [side, p] of [
+        ['from', j.from],
+        ['to', j.to],
+      ] as const) {
+        if (p?.balanceAfter === undefined) continue;
+        const leg = posted.find((l) => l.accountId === p.accountId && l.amount < 0 === (side === 'from'));
+        if (leg && leg.balanceAfter !== p.balanceAfter)
+          problems.push(
+            `journal ${id} says ${side}.balanceAfter ${p.balanceAfter}, its posting ${leg.balanceAfter}`,
+          );
+      }
     } else {
       if (legs.length > 0) problems.push(`journal ${id} is ${j.status} but has ${legs.length} posting(s)`);
       if (!entry) problems.push(`journal ${id} is ${j.status} but its sender has no history entry for it`);
