@@ -5,6 +5,12 @@
  * settlement already took, settles nothing (each credit's delete is conditioned on its existence). A
  * settlement that keeps losing to contention throws, and the record is retried (bisect-on-error, then
  * the on-failure queue); the sweeper settles any credit left behind.
+ *
+ * One settlement per account per invocation: `settle` drains every credit of the account that exists
+ * when it reads (strongly consistent), and each record of a batch was written before the batch was
+ * read, so the account's later records in the same batch share the first one's settlement (and its
+ * failure) instead of reading the account and its credits again to find nothing. Under a hot
+ * recipient a batch holds many records of one account: this saves a GetItem and a Query for each.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -16,27 +22,48 @@ import { imageOf } from './stream.ts';
 
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
-export const processRecord = async (r: DynamoDBRecord): Promise<number> => {
+/** An invocation's settlements, by account id (see the top of this module). */
+export type Settlements = Map<string, Promise<number>>;
+
+export const processRecord = async (r: DynamoDBRecord, seen: Settlements = new Map()): Promise<number> => {
   const item = imageOf(r.dynamodb?.NewImage);
   if (r.eventName !== 'INSERT' || item?.entity !== 'credit') return 0;
+  const accountId = String(item.accountId);
+  const earlier = seen.get(accountId);
+  if (earlier) {
+    // Settled by this batch already, or failed with it (then this record fails and is retried too).
+    await earlier;
+    return 0;
+  }
+  const settlement = settleAccount(String(item.ownerId), accountId);
+  seen.set(accountId, settlement);
+  return settlement;
+};
+
+const settleAccount = async (ownerId: string, accountId: string): Promise<number> => {
   let settled: number;
   try {
-    settled = await settler().settle(String(item.ownerId), String(item.accountId));
+    settled = await settler().settle(ownerId, accountId);
   } catch (e) {
     // A closed account's credit stays a credit item (verify-ledger flags it): retrying cannot help.
     if (isBankError(e) && e.code === 'account_not_active') {
-      logger.error('credit for a closed account left unsettled', { accountId: item.accountId });
+      logger.error('credit for a closed account left unsettled', { accountId });
       return 0;
     }
     throw e;
   }
-  if (settled > 0) logger.info('settled', { accountId: item.accountId, settled });
+  if (settled > 0) logger.info('settled', { accountId, settled });
   return settled;
 };
 
 // The retries know the Lambda's deadline: a settlement that cannot finish in time fails its record
 // (retried by the stream, or settled by the sweeper) instead of being cut off mid-batch.
-export const handler = async (event: DynamoDBStreamEvent, context: Context) =>
-  withDeadline(Date.now() + context.getRemainingTimeInMillis(), () =>
-    processPartialResponse(event, processRecord, processor, { context, processInParallel: false }),
+export const handler = async (event: DynamoDBStreamEvent, context: Context) => {
+  const seen: Settlements = new Map();
+  return withDeadline(Date.now() + context.getRemainingTimeInMillis(), () =>
+    processPartialResponse(event, (r: DynamoDBRecord) => processRecord(r, seen), processor, {
+      context,
+      processInParallel: false,
+    }),
   );
+};

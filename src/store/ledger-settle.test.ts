@@ -9,11 +9,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { createTestTable, emulators, useHandlerEnv } from '../../test/harness.ts';
 import type { Account } from '../domain/account.ts';
 import type { BankError } from '../domain/errors.ts';
+import { db as handlerDb, settler as handlerSettler } from '../handlers/context.ts';
 import { processRecord, handler as settlerHandler } from '../handlers/settler.ts';
 import { LOCAL_REGION, localClientConfig } from '../local/bootstrap.ts';
 import { type ConflictEmulator, emulateConflicts } from '../local/conflicts.ts';
@@ -52,6 +53,32 @@ const stores = (t: string, maxAttempts?: number, deferCredits: DeferCredits = 'a
 /** Waits, batch by batch of the settler, until `done()` holds (the test's timeout bounds it). */
 const until = async (done: () => Promise<boolean>) => {
   while (!(await done())) await new Promise<void>((r) => (wake = r));
+};
+
+/** Two accounts, a (funded with `seed`) and b, and a transfer from a to b. */
+const pair = async (t: string, prefix: string, seed = 100) => {
+  const s = stores(t);
+  const a = await s.accounts.open({ ownerId: `${prefix}-a`, type: 'checking', currency: 'USD' });
+  const b = await s.accounts.open({ ownerId: `${prefix}-b`, type: 'checking', currency: 'USD' });
+  await s.ledger.deposit({
+    user: `${prefix}-a`,
+    idempotencyKey: 'd',
+    fingerprint: 'd',
+    accountId: a.id,
+    amount: seed,
+  });
+  let n = 0;
+  const pay = (amount: number) =>
+    s.ledger.transfer({
+      user: `${prefix}-a`,
+      idempotencyKey: `t${n++}`,
+      fingerprint: `t${n}`,
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      currency: 'USD',
+      amount,
+    });
+  return { ...s, a, b, pay };
 };
 
 /**
@@ -259,26 +286,9 @@ describe('hot recipient: credits as items of their own, settled by the stream', 
   }, 120_000);
 
   it('a stream record delivered again settles nothing twice', async () => {
-    const { accounts, ledger } = stores(table);
-    const a = await accounts.open({ ownerId: 'replay-a', type: 'checking', currency: 'USD' });
-    const b = await accounts.open({ ownerId: 'replay-b', type: 'checking', currency: 'USD' });
-    await ledger.deposit({
-      user: 'replay-a',
-      idempotencyKey: 'd',
-      fingerprint: 'd',
-      accountId: a.id,
-      amount: 100,
-    });
+    const { accounts, ledger, b, pay } = await pair(table, 'replay');
     const seen = batches.length;
-    const out = await ledger.transfer({
-      user: 'replay-a',
-      idempotencyKey: 't',
-      fingerprint: 't',
-      fromAccountId: a.id,
-      toAccountNumber: b.number,
-      currency: 'USD',
-      amount: 40,
-    });
+    const out = await pay(40);
     await until(async () => (await accounts.mustGet('replay-b', b.id)).balance === 40);
     const record = batches
       .slice(seen)
@@ -294,6 +304,69 @@ describe('hot recipient: credits as items of their own, settled by the stream', 
       out.kind === 'journal' ? out.journal.id : '',
     ]);
   }, 60_000);
+
+  it("a batch settles each account once: the account's other records share its settlement, and its failure", async () => {
+    const { accounts, a, b, pay } = await pair(table, 'once');
+    // The handler alone reads these credits: the stream's settler waits until the end.
+    await poller.stop();
+    let seq = 0;
+    /** Three deferred transfers into b, and their credits' stream records (what the settler reads of them). */
+    const threeCredits = async (): Promise<DynamoDBRecord[]> => {
+      const records: DynamoDBRecord[] = [];
+      for (let i = 0; i < 3; i++) {
+        const out = await pay(10);
+        expect(out).toMatchObject({ kind: 'journal', journal: { unsettled: true } });
+        records.push({
+          eventName: 'INSERT',
+          dynamodb: {
+            SequenceNumber: String(++seq),
+            NewImage: marshall({ entity: 'credit', ownerId: 'once-b', accountId: b.id }) as never,
+          },
+        });
+      }
+      return records;
+    };
+    const sent: string[] = [];
+    const client = handlerDb();
+    const real = client.send.bind(client);
+    const send = vi.spyOn(client, 'send').mockImplementation(((command: {
+      constructor: { name: string };
+    }) => {
+      sent.push(command.constructor.name);
+      return real(command as never);
+    }) as never);
+    try {
+      // Three records of one account: one settlement (one read of the account and of its credits).
+      const records = await threeCredits();
+      expect(await settlerHandler({ Records: records }, contextFor('settler', LOCAL_REGION))).toEqual({
+        batchItemFailures: [],
+      });
+      expect(sent.sort()).toEqual(['GetCommand', 'QueryCommand', 'TransactWriteCommand']);
+      expect((await accounts.mustGet('once-b', b.id)).balance).toBe(30);
+
+      // A settlement that fails fails every record of its account in the batch: each is retried.
+      // (With a record of another account, which settles: a batch that fails whole throws instead.)
+      const again = await threeCredits();
+      const other: DynamoDBRecord = {
+        eventName: 'INSERT',
+        dynamodb: {
+          SequenceNumber: '7',
+          NewImage: marshall({ entity: 'credit', ownerId: 'once-a', accountId: a.id }) as never,
+        },
+      };
+      const settle = vi.spyOn(handlerSettler(), 'settle').mockRejectedValueOnce(new Error('throttled'));
+      const r = await settlerHandler({ Records: [...again, other] }, contextFor('settler', LOCAL_REGION));
+      expect(settle).toHaveBeenCalledTimes(2);
+      expect(r?.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['4', '5', '6']);
+      settle.mockRestore();
+    } finally {
+      send.mockRestore();
+      poller = await startSettler();
+    }
+    // The stream's settler, from the start of the stream, settles what is left: once.
+    await until(async () => (await incomingOf(db, table, b.id)) === 0);
+    expect((await accounts.mustGet('once-b', b.id)).balance).toBe(60);
+  }, 60_000);
 });
 
 describe('settlement without the stream (a table no settler reads)', () => {
@@ -306,31 +379,6 @@ describe('settlement without the stream (a table no settler reads)', () => {
   // earlier test would fail a later one's check. These checks are of the books; staleness has its own
   // test, with an injected clock ('a crash between credit and settlement').
   const verifyBooks = () => verifyLedger(db, quiet, { sweepSeconds: 24 * 3600 });
-
-  const pair = async (t: string, prefix: string, seed = 100) => {
-    const s = stores(t);
-    const a = await s.accounts.open({ ownerId: `${prefix}-a`, type: 'checking', currency: 'USD' });
-    const b = await s.accounts.open({ ownerId: `${prefix}-b`, type: 'checking', currency: 'USD' });
-    await s.ledger.deposit({
-      user: `${prefix}-a`,
-      idempotencyKey: 'd',
-      fingerprint: 'd',
-      accountId: a.id,
-      amount: seed,
-    });
-    let n = 0;
-    const pay = (amount: number) =>
-      s.ledger.transfer({
-        user: `${prefix}-a`,
-        idempotencyKey: `t${n++}`,
-        fingerprint: `t${n}`,
-        fromAccountId: a.id,
-        toAccountNumber: b.number,
-        currency: 'USD',
-        amount,
-      });
-    return { ...s, a, b, pay };
-  };
 
   it('a credit read stale (already settled) is refused by its attribute_exists: exactly once', async () => {
     const { accounts, settler, b, pay } = await pair(quiet, 'stale');
