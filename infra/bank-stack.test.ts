@@ -647,6 +647,7 @@ describe('dev stage (with a web build)', () => {
       const m = mappings.find((x) => JSON.stringify(x.Properties.FunctionName).includes(fnId));
       expect(m?.Properties, name).toMatchObject({
         BatchSize: def.trigger.batchSize,
+        MaximumBatchingWindowInSeconds: def.trigger.batchingWindowSeconds,
         BisectBatchOnFunctionError: true,
         MaximumRetryAttempts: def.trigger.retryAttempts,
         FunctionResponseTypes: ['ReportBatchItemFailures'],

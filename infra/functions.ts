@@ -290,7 +290,7 @@ export class Functions extends Construct {
           eventSourceArn: streamArn,
           startingPosition: StartingPosition.TRIM_HORIZON,
           batchSize: trigger.batchSize,
-          maxBatchingWindow: Duration.seconds(1),
+          maxBatchingWindow: Duration.seconds(trigger.batchingWindowSeconds),
           bisectBatchOnError: true,
           retryAttempts: trigger.retryAttempts,
           reportBatchItemFailures: true,

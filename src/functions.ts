@@ -52,6 +52,12 @@ export type Trigger =
       /** Retries of a failing batch (halved each time by bisect-on-error) before it goes to the DLQ. */
       retryAttempts: number;
       /**
+       * How long the event source mapping gathers records before it invokes (AWS's
+       * MaximumBatchingWindowInSeconds; 0: as soon as a poll finds some, about 4 polls a second).
+       * Offline the poller delivers what each read finds at once (README, local vs AWS).
+       */
+      batchingWindowSeconds: number;
+      /**
        * Which records the function is given: those of these kinds whose new image's `entity` is one
        * of these (on AWS, the event source mapping's filter criteria; offline, the poller's filter).
        */
@@ -300,6 +306,8 @@ export const functions = {
       type: 'stream',
       batchSize: 100,
       retryAttempts: 10,
+      // Events and webhook deliveries may wait a second: fewer, fuller invocations.
+      batchingWindowSeconds: 1,
       filter: {
         eventNames: ['INSERT', 'MODIFY'],
         entities: ['account', 'journal', 'posting', 'scheduleRun'],
@@ -331,6 +339,7 @@ export const functions = {
       type: 'stream',
       batchSize: 25,
       retryAttempts: 5,
+      batchingWindowSeconds: 1,
       filter: { eventNames: ['INSERT'], entities: ['event'] },
     },
     permissions: ['table:write', 'table:delete', 'ses:send'],
@@ -392,6 +401,10 @@ export const functions = {
       type: 'stream',
       batchSize: 100,
       retryAttempts: 10,
+      // No window: the recipient's balance waits for the settlement, so credits settle as soon as a
+      // poll finds them; under a hot recipient the records that arrive between polls still settle
+      // together, one settlement per account per invocation.
+      batchingWindowSeconds: 0,
       filter: { eventNames: ['INSERT'], entities: ['credit'] },
     },
     permissions: ['table:write', 'table:delete'],
