@@ -316,6 +316,8 @@ export const functions = {
     permissions: ['table:write'],
     sdkActions: [
       'dynamodb:GetItem',
+      // The customer's webhook endpoints, for each event (src/store/webhooks.ts subscribers).
+      'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem',
@@ -372,8 +374,10 @@ export const functions = {
     entry: 'src/handlers/admin-accounts.ts',
     description: 'Bank staff: any customer\u2019s account by id or number, its history, a transaction',
     trigger: http,
-    permissions: ['table:read'],
-    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'secretsmanager:GetSecretValue'],
+    // A refused caller (not staff, or no MFA) is an audit record (src/handlers/gate.ts): the chain's
+    // head (Query), then the record (PutItem, on AUDIT#... only: audit:write without table:write).
+    permissions: ['table:read', 'audit:write'],
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'secretsmanager:GetSecretValue'],
   }),
   'admin-money': fn({
     ...defaults,
