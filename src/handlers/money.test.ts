@@ -922,7 +922,12 @@ describe('the sweeper and accounts from before holds', () => {
       held: 0,
       available: 70,
     });
+    // A read writes nothing (accounts-read's role may not): the money function's first use upgrades it.
+    const stored = () =>
+      dynamoClients().doc.send(new GetCommand({ TableName: table, Key: keys.account(u, a.id) }));
+    expect((await stored()).Item?.available).toBeUndefined();
     expect((await withdraw(u, a.id, 70)).status).toBe(201);
+    expect((await stored()).Item).toMatchObject({ balance: 0, held: 0, available: 0, holds: {} });
     await ledgerIsClean();
   });
 });

@@ -19,7 +19,7 @@ import {
 } from '../domain/statements.ts';
 import type { AccountRecord } from '../store/accounts.ts';
 import { objectKey, type StatementFormat } from '../store/statements.ts';
-import { accounts, users } from './context.ts';
+import { accountReader, users } from './context.ts';
 import { statementFiles, statementSource } from './context-payments.ts';
 import { customerGuard } from './gate.ts';
 
@@ -56,7 +56,7 @@ export const handler = createHandler(
   {
     getStatement: async ({ caller, params, query }) => {
       const now = new Date();
-      const a = await accounts().mustGet(caller.sub, params.id);
+      const a = await accountReader().mustGet(caller.sub, params.id);
       const period = params.period;
       if (period < periodOf(a.createdAt) || period > periodOf(now))
         throw new BankError('not_found', 'No statement for that month');

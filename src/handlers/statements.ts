@@ -22,7 +22,7 @@ import {
   totalsOf,
 } from '../domain/statements.ts';
 import type { AccountRecord } from '../store/accounts.ts';
-import { accounts } from './context.ts';
+import { accountReader } from './context.ts';
 import { statementSource } from './context-payments.ts';
 import { customerGuard } from './gate.ts';
 
@@ -56,13 +56,13 @@ export const handler = createHandler(
   routes,
   {
     listStatements: async ({ caller, params }) => {
-      const a = await accounts().mustGet(caller.sub, params.id);
+      const a = await accountReader().mustGet(caller.sub, params.id);
       const items = await summaries(a, new Date());
       return { body: { items: items.reverse() } };
     },
 
     exportCsv: async ({ caller, params, query }) => {
-      const a = await accounts().mustGet(caller.sub, params.id);
+      const a = await accountReader().mustGet(caller.sub, params.id);
       const to = query.to ?? dayOf(new Date());
       const from = query.from ?? addDays(to, -30);
       for (const [name, d] of [

@@ -102,29 +102,21 @@ export class AccountReader {
     const r = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.account(ownerId, accountId), ConsistentRead: true }),
     );
-    if (r.Item && r.Item.available === undefined) return this.upgrade(ownerId, accountId);
+    if (r.Item && r.Item.available === undefined) return this.legacy(ownerId, accountId, r.Item);
     return r.Item ? toRecord(r.Item, this.now()) : undefined;
   }
 
   /**
-   * An account written before holds existed gets `held`, `available` and `holds` once, so that the
-   * ledger's conditions (which read them) hold for it. Idempotent: only where `available` is missing.
+   * An account written before holds existed, as a reader sees it: nothing held, `available` its
+   * balance (what the writers' upgrade stores, AccountStore). A read writes nothing: the readers'
+   * roles (accounts-read, admin-accounts, statements) may not.
    */
-  private async upgrade(ownerId: string, accountId: string): Promise<AccountRecord | undefined> {
-    await this.db
-      .send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.account(ownerId, accountId),
-          UpdateExpression: 'SET held = :zero, available = balance, holds = :none',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(available)',
-          ExpressionAttributeValues: { ':zero': 0, ':none': {} },
-        }),
-      )
-      .catch((e: Error) => {
-        if (e.name !== 'ConditionalCheckFailedException') throw e;
-      });
-    return this.get(ownerId, accountId);
+  protected legacy(
+    _ownerId: string,
+    _accountId: string,
+    item: Record<string, unknown>,
+  ): Promise<AccountRecord | undefined> {
+    return Promise.resolve(toRecord({ ...item, held: 0, available: item.balance, holds: {} }, this.now()));
   }
 
   async mustGet(ownerId: string, accountId: string): Promise<AccountRecord> {
@@ -211,6 +203,27 @@ export class AccountReader {
 
 /** The accounts: their reads, and opening and closing. */
 export class AccountStore extends AccountReader {
+  /**
+   * An account written before holds existed gets `held`, `available` and `holds` once, so that the
+   * ledger's conditions (which read them) hold for it. Idempotent: only where `available` is missing.
+   */
+  protected override async legacy(ownerId: string, accountId: string): Promise<AccountRecord | undefined> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.account(ownerId, accountId),
+          UpdateExpression: 'SET held = :zero, available = balance, holds = :none',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(available)',
+          ExpressionAttributeValues: { ':zero': 0, ':none': {} },
+        }),
+      )
+      .catch((e: Error) => {
+        if (e.name !== 'ConditionalCheckFailedException') throw e;
+      });
+    return this.get(ownerId, accountId);
+  }
+
   async open(input: OpenAccountInput, now = new Date()): Promise<Account> {
     const opened = await retry(async () => {
       const id = randomUUID();
