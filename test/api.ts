@@ -8,6 +8,7 @@ import { buildEvent } from '../src/api/event.ts';
 import type { Result } from '../src/api/http.ts';
 import { type OperationId, routeKey, routes } from '../src/api/routes.ts';
 import { functions } from '../src/functions.ts';
+import { runAs } from '../src/local/iam.ts';
 
 export interface CallInput {
   params?: Record<string, string>;
@@ -74,7 +75,8 @@ export const call = async (op: OperationId, input: CallInput = {}): Promise<Call
   const mod = (await import(join(root, functions[route.fn].entry))) as {
     handler: (e: typeof event) => Promise<Result>;
   };
-  const r = await mod.handler(event);
+  // As the function: the offline IAM refuses what its registry entry does not declare (src/local/iam.ts).
+  const r = await runAs(route.fn, () => mod.handler(event));
   const text = r.body ?? '';
   const json = /json/.test(r.headers['content-type'] ?? '');
   return {

@@ -21,6 +21,7 @@ import {
   localClientConfig,
 } from '../src/local/bootstrap.ts';
 import { emulateConflicts } from '../src/local/conflicts.ts';
+import { emulateIam } from '../src/local/iam.ts';
 import { freePort } from '../src/local/ports.ts';
 import { LOCAL_CURSOR_SECRET_ID, LocalSecretsProvider } from '../src/local/secrets.ts';
 import { useCursorKeyProvider } from '../src/store/cursor.ts';
@@ -92,7 +93,8 @@ export const testCursorKeys = new LocalSecretsProvider({
 /**
  * Sets process.env as the local stack sets it for handlers, pointed at the shared emulators, with
  * `vars` on top; clears the cached config; puts the conflict emulation on the handlers' DynamoDB
- * client as `npm start` does (off with BANK_EMULATE_CONFLICTS=off). Returns a function that
+ * client as `npm start` does (off with BANK_EMULATE_CONFLICTS=off), and the offline IAM (src/local/iam.ts:
+ * it checks what a handler run through the registry, `loadHandler`, calls). Returns a function that
  * restores the previous values.
  */
 export const useHandlerEnv = (vars: Record<string, string> = {}): (() => void) => {
@@ -112,6 +114,7 @@ export const useHandlerEnv = (vars: Record<string, string> = {}): (() => void) =
   Object.assign(process.env, env);
   resetConfig();
   emulateConflicts(db());
+  emulateIam(db());
   useCursorKeyProvider(testCursorKeys);
   return () => {
     for (const [k, v] of Object.entries(previous)) {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { type FunctionDef, functions } from '../functions.ts';
+import { runAs } from './iam.ts';
 import { buildContext } from './lambda-event.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -25,7 +26,9 @@ export const loadHandler = (name: string): Promise<LambdaHandler> => {
       if (!def) throw new Error(`no function ${name}`);
       const mod = (await import(pathToFileURL(join(ROOT, def.entry)).href)) as { handler?: unknown };
       if (typeof mod.handler !== 'function') throw new Error(`${def.entry} exports no handler`);
-      return mod.handler as LambdaHandler;
+      const handler = mod.handler as LambdaHandler;
+      // Each invocation runs as its function: the offline IAM checks its calls (iam.ts).
+      return (event, context) => runAs(name, () => handler(event, context));
     })();
     loading.catch(() => modules.delete(name));
     modules.set(name, loading);
