@@ -193,10 +193,16 @@ describe('dev stage (with a web build)', () => {
       ]);
       expect([...actions].sort(), fn).toEqual([...expected].sort());
       if (!perms.includes('table:write') && !perms.includes('table:delete')) {
+        // Without table:write a function writes nothing, or (audit:write alone: admin-accounts, its
+        // audited refusals) puts audit items only.
         expect(
           [...actions].filter((a) => WRITE_ACTIONS.test(a)),
           `${fn} must not write`,
-        ).toEqual([]);
+        ).toEqual(perms.includes('audit:write') ? ['dynamodb:PutItem'] : []);
+        for (const st of tableStatements.filter((x) => actionsOf(x).some((a) => WRITE_ACTIONS.test(a))))
+          expect(st.Condition, `${fn}: audit items only`).toMatchObject({
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': auditLeadingKeys },
+          });
       }
       // Only Query reaches the index; everything else is on the table itself.
       for (const st of tableStatements) {
@@ -235,13 +241,16 @@ describe('dev stage (with a web build)', () => {
     });
     expect(readOnly.length).toBeGreaterThan(0);
     for (const fn of readOnly) {
+      // What it is allowed to write: nothing, or (audit:write) audit items alone (the test above).
       expect(
         statementsOf(s, fn)
+          .filter((st) => st.Effect === 'Allow')
           .flatMap(actionsOf)
           .filter((a) => WRITE_ACTIONS.test(a)),
         fn,
-      ).toEqual([]);
+      ).toEqual(permissionsOf(fn).includes('audit:write') ? ['dynamodb:PutItem'] : []);
     }
+    expect(readOnly.filter((fn) => permissionsOf(fn).includes('audit:write'))).toEqual(['admin-accounts']);
     expect(
       statementsOf(s, 'health')
         .flatMap(actionsOf)
