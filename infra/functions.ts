@@ -30,25 +30,22 @@ import { Construct } from 'constructs';
 import { routeList } from '../src/api/routes.ts';
 import { type SettingAudience, settings, settingsEnv, stageSettings } from '../src/config.ts';
 import {
+  auditNeverActions,
   type FunctionDef,
   type FunctionName,
   functionNames,
   functions,
   type Permission,
   permissionsOf,
+  tableActions,
 } from '../src/functions.ts';
 import { AUDIT_PREFIX } from '../src/store/keys.ts';
 import { gsi1 } from '../src/store/table.ts';
 import { lambdaCode, sourceMapEnvironment } from './bundling.ts';
 import type { StageConfig } from './stage.ts';
 
-/** The DynamoDB actions behind each table permission. No wildcard: every action is named. */
-export const tableActions = {
-  read: ['dynamodb:GetItem', 'dynamodb:Query'],
-  /** TransactWriteItems is authorised per item action, so these cover the ledger's transactions. */
-  write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
-  delete: ['dynamodb:DeleteItem'],
-} as const;
+// The table permissions' actions live with the registry (the offline IAM, src/local/iam.ts, reads them too).
+export { auditNeverActions, tableActions } from '../src/functions.ts';
 
 /**
  * BatchGetItem, only to a function whose code calls it (declared in its `sdkActions`): the money
@@ -101,12 +98,6 @@ export const cognitoManageActions = [
 
 /** The audit trail's partition-key prefix, as IAM's dynamodb:LeadingKeys sees it (src/store/keys.ts). */
 export const auditLeadingKeys = [`${AUDIT_PREFIX}*`];
-/** What no role may do to an audit item, whatever else it may write (an explicit Deny). */
-export const auditNeverActions = [
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-] as const;
 
 /** A function needs the cursor key when one of its routes pages with a cursor (`cursor` or `after`). */
 export const pagesWithCursors = (fn: FunctionName): boolean =>

@@ -19,6 +19,7 @@ import {
   functionNames,
   functions,
   type SdkAction,
+  tableActions,
 } from '../src/functions.ts';
 import { gsi1 } from '../src/store/table.ts';
 import { buildBankApp } from './bank-app.ts';
@@ -170,7 +171,7 @@ const simulate = async (
 };
 
 const sdkActionsOf = (fn: FunctionName): readonly SdkAction[] => functions[fn].sdkActions;
-const TABLE_WRITES: SdkAction[] = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
+const TABLE_WRITES: readonly SdkAction[] = tableActions.write;
 /** What no function may ever do. */
 const NEVER: SdkAction[] = [
   'dynamodb:DeleteItem',

@@ -91,6 +91,24 @@ export interface FunctionDef {
  */
 export type SdkAction = `${'dynamodb' | 'secretsmanager' | 'cognito-idp' | 's3' | 'kms' | 'ses'}:${string}`;
 
+/**
+ * The DynamoDB actions behind each table permission (infra/functions.ts builds the roles from them;
+ * src/local/iam.ts emulates them offline). No wildcard: every action is named.
+ */
+export const tableActions = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  /** TransactWriteItems is authorised per item action, so these cover the ledger's transactions. */
+  write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+  delete: ['dynamodb:DeleteItem'],
+} as const satisfies Record<string, readonly SdkAction[]>;
+
+/** What no role may do to an audit item, whatever else it may write (an explicit Deny). */
+export const auditNeverActions = [
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const satisfies readonly SdkAction[];
+
 const http = { type: 'http' } as const;
 const defaults = { timeoutSeconds: 10, memoryMb: 512 } as const;
 const fn = <const F extends FunctionDef>(f: F): F => f;

@@ -19,13 +19,10 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type FunctionDef, functions } from '../functions.ts';
+import { auditNeverActions, type FunctionDef, functions, tableActions } from '../functions.ts';
 import { AUDIT_PREFIX } from '../store/keys.ts';
 
 export const IAM_MIDDLEWARE = 'localIamEmulation';
-
-/** What `table:write` grants (infra/functions.ts tableActions.write). */
-const TABLE_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
 
 const running = new AsyncLocalStorage<string>();
 
@@ -95,14 +92,18 @@ export const refusal = (fn: string, r: Request): string | undefined => {
   const def = (functions as Record<string, FunctionDef>)[fn];
   if (!def) return `${fn} is not a registry function`;
   const audit = r.pk?.startsWith(AUDIT_PREFIX) ?? false;
-  if (audit && (r.action === 'dynamodb:UpdateItem' || r.action === 'dynamodb:DeleteItem'))
+  if (audit && (auditNeverActions as readonly string[]).includes(r.action))
     return `audit items are append-only: no role may ${r.action} them`;
   if (audit && r.action === 'dynamodb:PutItem' && !def.permissions.includes('audit:write'))
     return `${fn} has no audit:write`;
   if (!(def.sdkActions as readonly string[]).includes(r.action))
     return `${fn} does not declare ${r.action} in its sdkActions`;
   // audit:write alone puts audit items only (IAM: PutItem on AUDIT#* leading keys).
-  if (!audit && TABLE_WRITES.includes(r.action) && !def.permissions.includes('table:write'))
+  if (
+    !audit &&
+    (tableActions.write as readonly string[]).includes(r.action) &&
+    !def.permissions.includes('table:write')
+  )
     return `${fn} has no table:write: it may put audit items only`;
   if (r.action === 'dynamodb:DeleteItem') {
     const allowed = def.deletePartitions ?? [];
