@@ -93,12 +93,72 @@ export const literalSchemaKeys = (source: string): { code: string; replaced: num
 /** The SDK's generated schema modules, where `literalSchemaKeys` applies. */
 export const SDK_SCHEMA_MODULE = /[\\/]node_modules[\\/]@aws-sdk[\\/].+[\\/]schemas[\\/]schemas_\d+\.js$/;
 
-/** `literalSchemaKeys` as an esbuild plugin, for every SDK schema module a bundle loads. */
+/**
+ * The modelled errors a client's bundles keep, for the clients whose others they leave out.
+ *
+ * A schema module registers a class for every error of its service, `n0_registry.registerError(X$, X)`,
+ * at load time, so every bundle carries them all: 60 classes for Cognito (16 KB), 35 for DynamoDB (9 KB),
+ * nearly all for operations we never call. An error without a registered class still arrives whole:
+ * the SDK throws the service's base exception (`DynamoDBServiceException`, registered apart) with the
+ * error's `name`, `message`, `$fault`, `$metadata` and every other field of its body
+ * (`ProtocolLib.getErrorSchemaOrThrowBaseException`), and the retry strategy classifies throttling and
+ * transient errors by that name. Only `instanceof` a dropped class would differ, and our code tells
+ * errors apart by name alone (src/identity/cognito.ts, src/store/db.ts).
+ *
+ * Kept: the errors whose members need their schema to be read (the item of a failed condition and the
+ * cancellation reasons of a transaction are attribute maps, whose binary values would otherwise stay
+ * base64 strings), and one that only its class marks retryable. infra/sdk-errors.test.ts throws every
+ * kind through a bundle and through the plain SDK and compares what the caller sees.
+ */
+export const keptSdkErrors: Readonly<Record<string, readonly string[]>> = {
+  'client-dynamodb': [
+    'ConditionalCheckFailedException',
+    'TransactionCanceledException',
+    'ReplicatedWriteConflictException',
+  ],
+  'client-cognito-identity-provider': [],
+  'client-secrets-manager': [],
+  'client-sesv2': [],
+};
+
+/** A modelled error's registration in a schema module (the synthetic base exception's registry, `_s_registry`, is not matched). */
+const ERROR_REGISTRATION = /^n\d+_registry\.registerError\((\w+)\$, (\w+)\);$/gm;
+
+/** Removes the registrations of the errors not in `keep`, so esbuild can drop their classes. */
+export const unregisterErrors = (
+  source: string,
+  keep: readonly string[],
+): { code: string; kept: string[]; removed: string[] } => {
+  const kept: string[] = [];
+  const removed: string[] = [];
+  const code = source.replace(ERROR_REGISTRATION, (whole, schema: string, ctor: string) => {
+    if (schema !== ctor || keep.includes(ctor)) {
+      kept.push(ctor);
+      return whole;
+    }
+    removed.push(ctor);
+    return '';
+  });
+  return { code, kept, removed };
+};
+
+/** The `client-…` package a schema module belongs to. */
+const clientOf = (path: string): string | undefined =>
+  /[\\/]@aws-sdk[\\/](client-[\w-]+)[\\/]/.exec(path)?.[1];
+
+/** A schema module as the bundles load it: literal trait keys, and only the kept errors registered. */
+export const bundledSchemaModule = (path: string, source: string): string => {
+  const { code } = literalSchemaKeys(source);
+  const keep = keptSdkErrors[clientOf(path) ?? ''];
+  return keep ? unregisterErrors(code, keep).code : code;
+};
+
+/** `bundledSchemaModule` as an esbuild plugin, for every SDK schema module a bundle loads. */
 export const treeShakeableSchemas: Plugin = {
   name: 'tree-shakeable-sdk-schemas',
   setup(build) {
     build.onLoad({ filter: SDK_SCHEMA_MODULE }, async (args) => ({
-      contents: literalSchemaKeys(await readFile(args.path, 'utf8')).code,
+      contents: bundledSchemaModule(args.path, await readFile(args.path, 'utf8')),
       loader: 'js',
     }));
   },
