@@ -21,7 +21,7 @@ import {
   localClientConfig,
 } from '../src/local/bootstrap.ts';
 import { emulateConflicts } from '../src/local/conflicts.ts';
-import { emulateIam } from '../src/local/iam.ts';
+import { emulateIamEverywhere } from '../src/local/iam.ts';
 import { freePort } from '../src/local/ports.ts';
 import { LOCAL_CURSOR_SECRET_ID, LocalSecretsProvider } from '../src/local/secrets.ts';
 import { useCursorKeyProvider } from '../src/store/cursor.ts';
@@ -114,7 +114,7 @@ export const useHandlerEnv = (vars: Record<string, string> = {}): (() => void) =
   Object.assign(process.env, env);
   resetConfig();
   emulateConflicts(db());
-  emulateIam(db());
+  emulateIamEverywhere();
   useCursorKeyProvider(testCursorKeys);
   return () => {
     for (const [k, v] of Object.entries(previous)) {

@@ -2,16 +2,29 @@
  * The offline IAM (src/local/iam.ts) on DynamoDB Local: a function's calls are refused, as AWS
  * refuses them, when its registry entry does not declare them; calls outside any function pass.
  */
+import { AdminGetUserCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { DescribeStreamCommand, DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { createTestTable, createTestUserPool, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { buildEvent } from '../api/event.ts';
 import { routeKey, routes } from '../api/routes.ts';
 import { functions } from '../functions.ts';
 import { db } from '../handlers/context.ts';
 import { LOCAL_REGION } from './bootstrap.ts';
 import { contextFor, loadHandler } from './functions.ts';
-import { emulateIam, IAM_MIDDLEWARE, refusal, requestsOf, runAs, runningFunction } from './iam.ts';
+import {
+  emulateIam,
+  emulateIamEverywhere,
+  IAM_MIDDLEWARE,
+  refusal,
+  requestsOf,
+  runAs,
+  runningFunction,
+} from './iam.ts';
+import { LocalSecretsProvider } from './secrets.ts';
 
 let table: string;
 let client: ReturnType<typeof dynamoClients>['client'];
@@ -21,6 +34,7 @@ beforeAll(async () => {
   ({ client, doc } = dynamoClients());
   table = await createTestTable('iam');
   emulateIam(client);
+  emulateIamEverywhere();
 });
 
 const denied = { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } };
@@ -108,7 +122,6 @@ describe('offline IAM', () => {
       { step: 'initialize', name: 'iamTestRecorder', override: true },
     );
     try {
-      expect(db().middlewareStack.identify().join()).toContain(IAM_MIDDLEWARE);
       const handler = await loadHandler('accounts-read');
       const route = routes.listAccounts;
       const r = (await handler(
@@ -121,6 +134,8 @@ describe('offline IAM', () => {
         contextFor('accounts-read', LOCAL_REGION),
       )) as { statusCode: number };
       expect(r.statusCode).toBe(200);
+      // The check was put on the handlers' client at its first call.
+      expect(db().middlewareStack.identify().join()).toContain(IAM_MIDDLEWARE);
       expect(callers.length).toBeGreaterThan(0);
       expect(new Set(callers)).toEqual(new Set(['accounts-read']));
       expect(runningFunction()).toBeUndefined();
@@ -128,5 +143,73 @@ describe('offline IAM', () => {
       db().middlewareStack.remove('iamTestRecorder');
       restore();
     }
+  });
+});
+
+describe('offline IAM for the other services', () => {
+  /** Clients made after emulateIamEverywhere, as a handler makes its own; nothing listens on port 9. */
+  const nowhere = {
+    region: LOCAL_REGION,
+    endpoint: 'http://127.0.0.1:9',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  };
+  const notDenied = (p: Promise<unknown>) =>
+    p.then(
+      () => 'sent',
+      (e: Error) => (e.name === 'AccessDeniedException' ? `denied: ${e.message}` : 'sent'),
+    );
+
+  it("refuses Cognito's IAM operations to a function that does not declare them, and never its public ones", async () => {
+    const pool = await createTestUserPool('iam');
+    const get = new AdminGetUserCommand({ UserPoolId: pool.userPoolId, Username: 'nobody@example.com' });
+    expect(functions.profile.sdkActions).not.toContain('cognito-idp:AdminGetUser');
+    await expect(runAs('profile', () => pool.cognito.send(get))).rejects.toMatchObject(denied);
+    // admin declares it: the emulator answers (no such user), IAM let it through.
+    await expect(runAs('admin', () => pool.cognito.send(get))).rejects.toMatchObject({
+      name: 'UserNotFoundException',
+    });
+    // InitiateAuth is public: health declares nothing and still reaches Cognito.
+    const login = new InitiateAuthCommand({
+      ClientId: pool.clientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: 'nobody@example.com', PASSWORD: 'x' },
+    });
+    expect(await runAs('health', () => notDenied(pool.cognito.send(login)))).toBe('sent');
+  });
+
+  it('refuses S3, SES and Secrets Manager calls by action, on clients created after it was installed', async () => {
+    const s3 = new S3Client({ ...nowhere, forcePathStyle: true });
+    const head = new HeadObjectCommand({ Bucket: 'b', Key: 'k' });
+    const put = new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: 'x' });
+    // HeadObject is authorised as s3:GetObject.
+    expect(await runAs('statements', () => notDenied(s3.send(head)))).toMatch(/denied: .*s3:GetObject/);
+    expect(await runAs('statement-files', () => notDenied(s3.send(head)))).toBe('sent');
+    expect(await runAs('statement-files', () => notDenied(s3.send(put)))).toBe('sent');
+    const ses = new SESv2Client(nowhere);
+    const email = new SendEmailCommand({ Destination: { ToAddresses: ['a@example.com'] }, Content: {} });
+    expect(await runAs('money', () => notDenied(ses.send(email)))).toMatch(/denied: .*ses:SendEmail/);
+    expect(await runAs('notifier', () => notDenied(ses.send(email)))).toBe('sent');
+    // A client the registry knows nothing of is refused inside any function.
+    const streams = new DynamoDBStreamsClient(nowhere);
+    const describe = new DescribeStreamCommand({ StreamArn: 'arn' });
+    expect(await runAs('stream', () => notDenied(streams.send(describe)))).toMatch(/denied/);
+    // Outside any function nothing is checked.
+    expect(await notDenied(ses.send(email))).toBe('sent');
+    const secrets = new LocalSecretsProvider({ s: 'v' });
+    expect(functions.settler.sdkActions).not.toContain('secretsmanager:GetSecretValue');
+    await expect(runAs('settler', () => secrets.get('s'))).rejects.toMatchObject(denied);
+    expect(await runAs('profile', () => secrets.get('s'))).toBe('v');
+  });
+
+  it('maps each operation to the action IAM authorises', () => {
+    expect(requestsOf('AdminDisableUserCommand', {}, 'CognitoIdentityProviderClient')).toEqual([
+      { action: 'cognito-idp:AdminDisableUser' },
+    ]);
+    expect(requestsOf('RevokeTokenCommand', {}, 'CognitoIdentityProviderClient')).toEqual([]);
+    expect(requestsOf('ListObjectsV2Command', {}, 'S3Client')).toEqual([{ action: 's3:ListBucket' }]);
+    expect(requestsOf('GetSecretValueCommand', {}, 'SecretsManagerClient')).toEqual([
+      { action: 'secretsmanager:GetSecretValue' },
+    ]);
   });
 });

@@ -12,13 +12,20 @@
  *   - audit items (`AUDIT#...`) updated or deleted by anyone, or put by a function without
  *     `audit:write` (the roles' explicit Denies); any other item written by a function without
  *     `table:write` (one with `audit:write` alone may put audit items only).
+ * The other services a function calls are checked by action alone: Cognito's IAM-authorised
+ * operations (`cognito-idp:Admin...`; its public ones, called with the app client's id or the user's
+ * own token, need no IAM, as on AWS), S3 (HeadObject as s3:GetObject), SES v2, and Secrets Manager
+ * (offline a provider of our own, src/local/secrets.ts, asks `authorize`). `emulateIamEverywhere`
+ * puts the check on every SDK client a function creates, so a client added later is covered too.
  * Stricter than AWS where a role grants more than the code declares (a permission grants a family of
  * actions): declared ⊆ allowed is proved by infra/iam.test.ts, called ⊆ declared here, so every call
  * the tests make is one the role allows. Calls made outside any function (bootstrap, the tests' own
- * setup) are not checked. Other services (Cognito, SES, S3) are not checked offline.
+ * setup) are not checked. Not modelled: resource scoping other than the table's (which pool, bucket
+ * prefix or secret; the CDK grants each on its one resource).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Client } from '@smithy/core/client';
 import { auditNeverActions, type FunctionDef, functions, tableActions } from '../functions.ts';
 import { AUDIT_PREFIX } from '../store/keys.ts';
 
@@ -56,9 +63,51 @@ type Input = {
   }[];
 };
 
-/** What a DynamoDB command asks IAM for, per item where IAM checks per item. */
-export const requestsOf = (commandName: string, input: Input): Request[] => {
+/** The IAM service of each SDK client a function may use (the middleware context's `clientName`). */
+const SERVICES: Record<string, string> = {
+  DynamoDBClient: 'dynamodb',
+  DynamoDBDocumentClient: 'dynamodb',
+  CognitoIdentityProviderClient: 'cognito-idp',
+  S3Client: 's3',
+  SESv2Client: 'ses',
+  SecretsManagerClient: 'secretsmanager',
+};
+
+/**
+ * Cognito's operations that IAM does not authorise: the public API, called with the app client's id
+ * (sign-up, sign-in, codes) or with the user's own access token. Every other operation is IAM's.
+ */
+const COGNITO_PUBLIC = new Set([
+  'SignUp',
+  'ConfirmSignUp',
+  'ResendConfirmationCode',
+  'InitiateAuth',
+  'RespondToAuthChallenge',
+  'ForgotPassword',
+  'ConfirmForgotPassword',
+  'ChangePassword',
+  'GetUser',
+  'AssociateSoftwareToken',
+  'VerifySoftwareToken',
+  'SetUserMFAPreference',
+  'GlobalSignOut',
+  'RevokeToken',
+]);
+
+/** S3 operations authorised under another action's name. */
+const S3_ACTIONS: Record<string, string> = { HeadObject: 'GetObject', ListObjectsV2: 'ListBucket' };
+
+/**
+ * What a command asks IAM for, per item where IAM checks per item (DynamoDB's transactions). A client
+ * not in SERVICES asks for an action no function declares, so it is refused inside a function.
+ */
+export const requestsOf = (commandName: string, input: Input, clientName = 'DynamoDBClient'): Request[] => {
   const op = commandName.replace(/Command$/, '');
+  const service = SERVICES[clientName];
+  if (service === undefined) return [{ action: `${clientName}:${op}` }];
+  if (service === 'cognito-idp') return COGNITO_PUBLIC.has(op) ? [] : [{ action: `cognito-idp:${op}` }];
+  if (service === 's3') return [{ action: `s3:${S3_ACTIONS[op] ?? op}` }];
+  if (service !== 'dynamodb') return [{ action: `${service}:${op}` }];
   const index = input.IndexName ? '@index' : '';
   switch (op) {
     case 'Query':
@@ -122,23 +171,52 @@ export const accessDenied = (fn: string, action: string, why: string): Error =>
     { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } },
   );
 
+/** Refuses `action` (AccessDeniedException) when the running function, if any, may not make it. */
+export const authorize = (action: string, pk?: string): void => {
+  const fn = running.getStore();
+  if (fn === undefined) return;
+  const why = refusal(fn, pk === undefined ? { action } : { action, pk });
+  if (why) throw accessDenied(fn, action, why);
+};
+
 /**
  * Checks every command the client sends from inside a function (`runAs`) before it is sent, as IAM
- * does before DynamoDB runs it. A DocumentClient shares its base client's stack: either may be given.
+ * does before the service runs it. A DocumentClient shares its base client's stack: either may be given.
  */
 export const emulateIam = (client: Pick<DynamoDBClient, 'middlewareStack'>): void => {
   client.middlewareStack.add(
-    ((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+    ((next: (args: unknown) => Promise<unknown>, context: { commandName?: string; clientName?: string }) =>
       async (args: { input: Input }) => {
-        const fn = running.getStore();
-        if (fn !== undefined) {
-          for (const r of requestsOf(context.commandName ?? '', args.input)) {
-            const why = refusal(fn, r);
-            if (why) throw accessDenied(fn, r.action, why);
-          }
+        if (running.getStore() !== undefined) {
+          for (const r of requestsOf(context.commandName ?? '', args.input, context.clientName))
+            authorize(r.action, r.pk);
         }
         return next(args);
       }) as never,
     { step: 'initialize', name: IAM_MIDDLEWARE, override: true },
   );
+};
+
+const checked = new WeakSet<object>();
+let everywhere = false;
+
+/**
+ * `emulateIam` on every SDK client, each the first time it sends: the handlers create their clients
+ * (DynamoDB, Cognito, S3, SES) lazily in their own modules, and one created later is covered without
+ * being listed here. Offline only (the local stack and the tests call it); idempotent.
+ */
+export const emulateIamEverywhere = (): void => {
+  if (everywhere) return;
+  everywhere = true;
+  const send = Client.prototype.send as (
+    this: Client<never, never, never, never>,
+    ...a: unknown[]
+  ) => unknown;
+  Client.prototype.send = function (this: Client<never, never, never, never>, ...a: unknown[]) {
+    if (!checked.has(this.middlewareStack)) {
+      checked.add(this.middlewareStack);
+      emulateIam(this as never);
+    }
+    return send.apply(this, a);
+  } as never;
 };

@@ -22,7 +22,7 @@ import { bootstrap, LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
 import { emulateConflicts } from './conflicts.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { createGateway } from './gateway.ts';
-import { emulateIam } from './iam.ts';
+import { emulateIamEverywhere } from './iam.ts';
 import { envPort, isPortFree } from './ports.ts';
 import { type LocalS3, s3Env, startS3 } from './s3.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';
@@ -198,8 +198,9 @@ const startUp = async (emulators: Emulators): Promise<void> => {
   // AWS's transaction conflicts, on the handlers' DynamoDB client (the gateway runs them in this
   // process; their DocumentClient shares its base client's middleware stack).
   const conflicts = emulateConflicts(db());
-  // IAM's refusals: each function may make only the DynamoDB calls its registry entry declares.
-  emulateIam(db());
+  // IAM's refusals: each function may make only the calls its registry entry declares, on every
+  // SDK client it creates.
+  emulateIamEverywhere();
   // No Secrets Manager emulator exists: the cursor key reaches the handlers through a Powertools
   // provider of our own, by the same `get` they use on AWS (see the README, Local vs AWS).
   useCursorKeyProvider(

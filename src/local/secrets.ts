@@ -5,6 +5,7 @@
  * cache and JSON transform, the value from memory instead of the AWS API.
  */
 import { BaseProvider } from '@aws-lambda-powertools/parameters/base';
+import { authorize } from './iam.ts';
 
 export class LocalSecretsProvider extends BaseProvider {
   readonly #values: Map<string, string>;
@@ -17,6 +18,12 @@ export class LocalSecretsProvider extends BaseProvider {
   /** Replaces a secret's value, as `aws secretsmanager put-secret-value` does. */
   put(name: string, value: string): void {
     this.#values.set(name, value);
+  }
+
+  /** Refused, as IAM refuses it on AWS, to a function that does not declare GetSecretValue. */
+  override async get(...args: Parameters<BaseProvider['get']>): ReturnType<BaseProvider['get']> {
+    authorize('secretsmanager:GetSecretValue');
+    return super.get(...args);
   }
 
   protected async _get(name: string): Promise<string | undefined> {
