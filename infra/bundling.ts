@@ -164,7 +164,30 @@ export const treeShakeableSchemas: Plugin = {
   },
 };
 
-/** The esbuild options of every Lambda bundle (the plugin is added by `bundleFunction`). */
+/** An SDK client's package.json. */
+export const SDK_PACKAGE_JSON = /[\\/]node_modules[\\/]@aws-sdk[\\/]client-[\w-]+[\\/]package\.json$/;
+
+/**
+ * An SDK client's runtime config imports its whole package.json (`import packageInfo from
+ * "../package.json"`) to read `packageInfo.version` for the user agent, and esbuild keeps every field
+ * of a default-imported JSON module: 1.5–2.3 KB of scripts, dependencies and metadata per client.
+ * This loads it as `{ version }` alone. infra/sdk-package-json.test.ts checks that the clients read
+ * no other field and that a bundled client sends the same user agent as one built without this.
+ */
+export const versionOnlyPackageJson: Plugin = {
+  name: 'version-only-sdk-package-json',
+  setup(build) {
+    build.onLoad({ filter: SDK_PACKAGE_JSON }, async (args) => {
+      const { version } = JSON.parse(await readFile(args.path, 'utf8')) as { version: string };
+      return { contents: JSON.stringify({ version }), loader: 'json' };
+    });
+  },
+};
+
+/** What every Lambda bundle's build adds to esbuild: the SDK trims above. */
+export const bundlePlugins: Plugin[] = [treeShakeableSchemas, versionOnlyPackageJson];
+
+/** The esbuild options of every Lambda bundle (the plugins are added by `bundleFunction`). */
 export const esbuildOptions = {
   bundle: true,
   platform: 'node',
@@ -203,7 +226,7 @@ export const bundleFunction = async (
     outfile: outfile ?? join(repoRoot, 'dist', 'bundles', fn, 'index.mjs'),
     write: false,
     absWorkingDir: repoRoot,
-    plugins: [treeShakeableSchemas],
+    plugins: bundlePlugins,
   });
   const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
   if (!js) throw new Error(`${fn}: esbuild produced no .mjs`);

@@ -19,11 +19,11 @@ import * as sesSdk from '@aws-sdk/client-sesv2';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  bundlePlugins,
   esbuildOptions,
   keptSdkErrors,
   repoRoot,
   SDK_SCHEMA_MODULE,
-  treeShakeableSchemas,
   unregisterErrors,
 } from './bundling.ts';
 
@@ -77,7 +77,7 @@ beforeAll(async () => {
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   dir = await mkdtemp(join(tmpdir(), 'bank-sdk-errors-'));
   const outfile = join(dir, 'clients.mjs');
-  // The four clients whose errors the bundles trim, bundled with the functions' options and plugin.
+  // The four clients whose errors the bundles trim, bundled with the functions' options and plugins.
   await build({
     ...esbuildOptions,
     stdin: {
@@ -96,7 +96,7 @@ beforeAll(async () => {
     outfile,
     sourcemap: false,
     absWorkingDir: repoRoot,
-    plugins: [treeShakeableSchemas],
+    plugins: bundlePlugins,
   });
   bundleText = await readFile(outfile, 'utf8');
   bundled = (await import(pathToFileURL(outfile).href)) as Sdk;
