@@ -164,6 +164,16 @@ describe('Lambda bundles', () => {
     expect(carried('admin-money')).not.toContain('src/store/ledger-read.ts');
   });
 
+  it('the Cognito adapter: admin carries the user look-ups alone, not the sign-in and its SDK commands', () => {
+    const signIn =
+      'node_modules/@aws-sdk/client-cognito-identity-provider/dist-es/commands/InitiateAuthCommand.js';
+    const lookUp =
+      'node_modules/@aws-sdk/client-cognito-identity-provider/dist-es/commands/AdminGetUserCommand.js';
+    expect(carried('auth')).toContain(signIn);
+    expect(carried('admin')).toContain(lookUp);
+    expect(carried('admin')).not.toContain(signIn);
+  });
+
   it('the guard reads the login status (and the MFA token) alone: only the identity functions carry the session store, only the payee functions the payee store', () => {
     const identity = new Set<FunctionName>(['auth', 'profile', 'admin']);
     for (const fn of metafiles.keys()) {

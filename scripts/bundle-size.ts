@@ -27,10 +27,6 @@ export const BUDGET_EXCEPTIONS: Partial<Record<FunctionName, { kb: number; why: 
     kb: 711,
     why: 'pdf-lib (222 KB with pako and UPNG), the S3 client with its XML protocol and event-stream codec (about 180 KB with their Smithy parts)',
   },
-  admin: {
-    kb: 313,
-    why: 'the Cognito client (about 20 KB) beside DynamoDB, Secrets Manager and the audit store',
-  },
 };
 
 /** A function's ceiling: its exception's, or the goal. */

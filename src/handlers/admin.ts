@@ -13,7 +13,7 @@ import { BankError } from '../domain/errors.ts';
 import { auditEntry } from '../store/audit.ts';
 import { conditionFailed } from '../store/db.ts';
 import type { Profile } from '../store/users.ts';
-import { accounts, audit, cursors, identity, logins, sessions, users } from './context.ts';
+import { accounts, audit, cursors, directory, logins, sessions, users } from './context.ts';
 import { guard } from './gate.ts';
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
@@ -27,7 +27,7 @@ const customerOf = async (userId: string): Promise<Profile> => {
 const loginStatusOf = async (p: Profile) => {
   const [status, cognito, locks] = await Promise.all([
     sessions().status(p.userId),
-    identity().user(p.email),
+    directory().user(p.email),
     logins().lockState(p.email),
   ]);
   return {
@@ -81,8 +81,8 @@ const setEnabled = async (
   await commit(adminAction(req, enable ? 'customer_enabled' : 'customer_disabled', p.userId, reason), [
     sessions().statusPiece(p.userId, enable ? { enable: true } : { disable: { at, reason: reason ?? '' } }),
   ]);
-  await identity().setEnabled(p.email, enable);
-  if (!enable) await identity().signOutEverywhere({ email: p.email });
+  await directory().setEnabled(p.email, enable);
+  if (!enable) await directory().signOutEverywhere({ email: p.email });
   return { body: await loginStatusOf(p) };
 };
 
@@ -90,7 +90,7 @@ export const handler = createHandler(
   routes,
   {
     adminFindCustomers: async ({ query }) => {
-      const found = await identity().user(query.email);
+      const found = await directory().user(query.email);
       const p = found?.sub ? await users().get(found.sub) : undefined;
       return {
         body: {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { config } from '../config.ts';
 import { BankError } from '../domain/errors.ts';
-import { Identity } from '../identity/cognito.ts';
+import { Identity, UserDirectory } from '../identity/cognito.ts';
 import { auditSecurityEvents, type SecurityEvents } from '../identity/security-events.ts';
 import { AccountReader, AccountStore } from '../store/accounts.ts';
 import { AuditStore } from '../store/audit.ts';
@@ -73,14 +73,15 @@ export const loginStatus = (sub: string): Promise<LoginStatus> =>
 /** Whether the access token came from a TOTP login (the staff guard's question). */
 export const isMfaToken = (accessToken: string, sub: string): Promise<boolean> =>
   readMfaToken(db(), config().tableName, accessToken, sub);
-export const identity = /* @__PURE__ */ once(() => {
+const cognito = /* @__PURE__ */ once(() => new CognitoIdentityProviderClient({}));
+const identityConfig = () => {
   const c = config();
-  return new Identity(new CognitoIdentityProviderClient({}), {
-    userPoolId: c.userPoolId,
-    clientId: c.userPoolClientId,
-    autoConfirm: c.autoConfirm,
-  });
-});
+  return { userPoolId: c.userPoolId, clientId: c.userPoolClientId, autoConfirm: c.autoConfirm };
+};
+/** The Cognito adapter, whole: sign-up, log-in, tokens, passwords, MFA and the user look-ups. */
+export const identity = /* @__PURE__ */ once(() => new Identity(cognito(), identityConfig()));
+/** The user look-ups and switches alone (the admin function: its bundle carries no sign-in). */
+export const directory = /* @__PURE__ */ once(() => new UserDirectory(cognito(), identityConfig()));
 /** The audit trail (src/store/audit.ts). */
 export const audit = /* @__PURE__ */ once(() => new AuditStore(db(), config().tableName));
 /** Security events: a log line and an audit record each (subject: the customer, found by email if need be). */

@@ -136,50 +136,22 @@ const tokensOf = (r: AuthenticationResultType | undefined, refreshToken?: string
   };
 };
 
-export class Identity {
+/**
+ * The user look-ups and switches that staff need (src/handlers/admin.ts): find a user by email, disable
+ * or enable them, sign them out everywhere. Apart from `Identity` (which extends it) so that a function
+ * calling only these carries neither the other methods nor the SDK commands and schemas they import.
+ */
+export class UserDirectory {
   constructor(
-    private readonly cognito: CognitoIdentityProviderClient,
-    private readonly cfg: IdentityConfig,
+    protected readonly cognito: CognitoIdentityProviderClient,
+    protected readonly cfg: IdentityConfig,
   ) {}
 
-  private get client() {
+  protected get client() {
     return { ClientId: this.cfg.clientId };
   }
-  private get pool() {
+  protected get pool() {
     return { UserPoolId: this.cfg.userPoolId };
-  }
-
-  /** Signs up; a taken email is an outcome, not an error, so the caller can answer the same way. */
-  async signUp(email: string, password: string, name: string): Promise<SignUpOutcome> {
-    let userId = '';
-    let confirmed = false;
-    try {
-      const r = await this.cognito.send(
-        new SignUpCommand({
-          ...this.client,
-          Username: email,
-          Password: password,
-          UserAttributes: [
-            { Name: 'email', Value: email },
-            { Name: 'name', Value: name },
-          ],
-        }),
-      );
-      userId = r.UserSub ?? '';
-      confirmed = r.UserConfirmed ?? false;
-    } catch (e) {
-      if (nameOf(e) === 'UsernameExistsException') return { outcome: 'exists' };
-      translate(e, {
-        InvalidPasswordException: badPassword,
-        // Cognito checks its own patterns (e.g. no white space around a password) this way.
-        InvalidParameterException: badPassword,
-      });
-    }
-    if (!confirmed && this.cfg.autoConfirm) {
-      await this.cognito.send(new AdminConfirmSignUpCommand({ ...this.pool, Username: email }));
-      confirmed = true;
-    }
-    return { outcome: 'created', userId, confirmed };
   }
 
   /** The user's status (UNCONFIRMED, CONFIRMED, ...) and creation time, or undefined if there is none. */
@@ -212,6 +184,60 @@ export class Identity {
     } catch (e) {
       if (nameOf(e) !== 'UserNotFoundException') translate(e, {});
     }
+  }
+
+  /**
+   * Signs the user out everywhere: GlobalSignOut with their access token, or AdminUserGlobalSignOut by
+   * email. Returns false where the emulator lacks both (cognito-local): the caller's revocation marker
+   * then does the job alone.
+   */
+  async signOutEverywhere(who: { accessToken: string } | { email: string }): Promise<boolean> {
+    try {
+      if ('accessToken' in who)
+        await this.cognito.send(new GlobalSignOutCommand({ AccessToken: who.accessToken }));
+      else await this.cognito.send(new AdminUserGlobalSignOutCommand({ ...this.pool, Username: who.email }));
+      return true;
+    } catch (e) {
+      if (isUnsupported(e)) return false;
+      if (nameOf(e) === 'UserNotFoundException') return true;
+      return translate(e, {});
+    }
+  }
+}
+
+/** Everything else: sign-up and confirmation, log-in (with TOTP), refresh, revoke, passwords and MFA. */
+export class Identity extends UserDirectory {
+  /** Signs up; a taken email is an outcome, not an error, so the caller can answer the same way. */
+  async signUp(email: string, password: string, name: string): Promise<SignUpOutcome> {
+    let userId = '';
+    let confirmed = false;
+    try {
+      const r = await this.cognito.send(
+        new SignUpCommand({
+          ...this.client,
+          Username: email,
+          Password: password,
+          UserAttributes: [
+            { Name: 'email', Value: email },
+            { Name: 'name', Value: name },
+          ],
+        }),
+      );
+      userId = r.UserSub ?? '';
+      confirmed = r.UserConfirmed ?? false;
+    } catch (e) {
+      if (nameOf(e) === 'UsernameExistsException') return { outcome: 'exists' };
+      translate(e, {
+        InvalidPasswordException: badPassword,
+        // Cognito checks its own patterns (e.g. no white space around a password) this way.
+        InvalidParameterException: badPassword,
+      });
+    }
+    if (!confirmed && this.cfg.autoConfirm) {
+      await this.cognito.send(new AdminConfirmSignUpCommand({ ...this.pool, Username: email }));
+      confirmed = true;
+    }
+    return { outcome: 'created', userId, confirmed };
   }
 
   async deleteUser(email: string): Promise<void> {
@@ -331,24 +357,6 @@ export class Identity {
     } catch (e) {
       const ignore = ['NotAuthorizedException', 'UnsupportedTokenTypeException', 'InvalidParameterException'];
       if (!ignore.includes(nameOf(e))) translate(e, {});
-    }
-  }
-
-  /**
-   * Signs the user out everywhere: GlobalSignOut with their access token, or AdminUserGlobalSignOut by
-   * email. Returns false where the emulator lacks both (cognito-local): the caller's revocation marker
-   * then does the job alone.
-   */
-  async signOutEverywhere(who: { accessToken: string } | { email: string }): Promise<boolean> {
-    try {
-      if ('accessToken' in who)
-        await this.cognito.send(new GlobalSignOutCommand({ AccessToken: who.accessToken }));
-      else await this.cognito.send(new AdminUserGlobalSignOutCommand({ ...this.pool, Username: who.email }));
-      return true;
-    } catch (e) {
-      if (isUnsupported(e)) return false;
-      if (nameOf(e) === 'UserNotFoundException') return true;
-      return translate(e, {});
     }
   }
 
