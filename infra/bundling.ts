@@ -103,7 +103,9 @@ export const SDK_SCHEMA_MODULE = /[\\/]node_modules[\\/]@aws-sdk[\\/].+[\\/]sche
  * error's `name`, `message`, `$fault`, `$metadata` and every other field of its body
  * (`ProtocolLib.getErrorSchemaOrThrowBaseException`), and the retry strategy classifies throttling and
  * transient errors by that name. Only `instanceof` a dropped class would differ, and our code tells
- * errors apart by name alone (src/identity/cognito.ts, src/store/db.ts).
+ * errors apart by name alone (src/identity/cognito.ts, src/store/db.ts). Of the libraries we bundle,
+ * Powertools' SecretsProvider does not: under `throwOnMissing` it tells a missing secret by
+ * `instanceof ResourceNotFoundException`, so Secrets Manager keeps that one.
  *
  * Kept: the errors whose members need their schema to be read (the item of a failed condition and the
  * cancellation reasons of a transaction are attribute maps, whose binary values would otherwise stay
@@ -117,7 +119,7 @@ export const keptSdkErrors: Readonly<Record<string, readonly string[]>> = {
     'ReplicatedWriteConflictException',
   ],
   'client-cognito-identity-provider': [],
-  'client-secrets-manager': [],
+  'client-secrets-manager': ['ResourceNotFoundException'],
   'client-sesv2': [],
 };
 

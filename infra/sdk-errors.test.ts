@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import * as powertoolsSecrets from '@aws-lambda-powertools/parameters/secrets';
 import * as cognitoSdk from '@aws-sdk/client-cognito-identity-provider';
 import * as dynamoSdk from '@aws-sdk/client-dynamodb';
 import * as secretsSdk from '@aws-sdk/client-secrets-manager';
@@ -65,6 +66,7 @@ type Sdk = {
   cognito: typeof cognitoSdk;
   secrets: typeof secretsSdk;
   ses: typeof sesSdk;
+  powertools: { SecretsProvider: typeof powertoolsSecrets.SecretsProvider };
 };
 
 let dir: string;
@@ -86,10 +88,12 @@ beforeAll(async () => {
         import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
         import { SecretsManagerClient, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
         import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+        import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
         export const dynamo = { DynamoDBClient, PutItemCommand, TransactWriteItemsCommand };
         export const cognito = { CognitoIdentityProviderClient, InitiateAuthCommand };
         export const secrets = { SecretsManagerClient, GetSecretValueCommand };
-        export const ses = { SESv2Client, SendEmailCommand };`,
+        export const ses = { SESv2Client, SendEmailCommand };
+        export const powertools = { SecretsProvider };`,
       resolveDir: repoRoot,
       sourcefile: 'clients.mjs',
     },
@@ -134,6 +138,9 @@ const calling = {
     ),
   secret: (s: Sdk) =>
     new s.secrets.SecretsManagerClient(config()).send(new s.secrets.GetSecretValueCommand({ SecretId: 's' })),
+  /** The cursor keys' read (src/store/cursor.ts), through Powertools, with a missing secret refused. */
+  powertools: (s: Sdk) =>
+    new s.powertools.SecretsProvider({ clientConfig: config() }).get('s', { throwOnMissing: true }),
   email: (s: Sdk) =>
     new s.ses.SESv2Client(config()).send(
       new s.ses.SendEmailCommand({ Destination: { ToAddresses: ['a@example.com'] }, Content: {} }),
@@ -149,7 +156,7 @@ const seen = async (call: (s: Sdk) => Promise<unknown>, sdk: Sdk, a: Answer) => 
     (err: unknown) => err,
   )) as (Error & Record<string, unknown> & { $metadata: Record<string, unknown> }) | undefined;
   if (!e) throw new Error('the call succeeded against an endpoint that only refuses');
-  const { requestId, totalRetryDelay, ...metadata } = e.$metadata;
+  const { requestId, totalRetryDelay, ...metadata } = e.$metadata ?? {};
   const members = Object.fromEntries(
     Object.entries(e).filter(([k]) => k !== '$metadata' && k !== '$response'),
   );
@@ -217,7 +224,12 @@ const cases: [string, keyof typeof calling, Answer][] = [
     'login',
     { status: 429, type: 'TooManyRequestsException' },
   ],
-  ['a secret not found (left out)', 'secret', { status: 400, type: 'ResourceNotFoundException' }],
+  ['a secret not found (kept)', 'secret', { status: 400, type: 'ResourceNotFoundException' }],
+  [
+    'a secret not found through Powertools, which tells it by class (kept)',
+    'powertools',
+    { status: 400, type: 'ResourceNotFoundException' },
+  ],
   ['an email rejected, restJson (left out)', 'email', { status: 400, type: 'MessageRejected' }],
 ];
 
@@ -225,14 +237,23 @@ describe('SDK errors in the Lambda bundles', () => {
   it.each(cases)('%s: the same through a bundle as through the SDK', async (_, call, a) => {
     const plain = await seen(
       calling[call],
-      { dynamo: dynamoSdk, cognito: cognitoSdk, secrets: secretsSdk, ses: sesSdk },
+      {
+        dynamo: dynamoSdk,
+        cognito: cognitoSdk,
+        secrets: secretsSdk,
+        ses: sesSdk,
+        powertools: { SecretsProvider: powertoolsSecrets.SecretsProvider },
+      },
       a,
     );
     const fromBundle = await seen(calling[call], bundled, a);
     expect(fromBundle).toEqual(plain);
-    // Not vacuous: the error is the one the endpoint named, with its message.
-    expect(plain.name).toBe(a.type.split('#').pop());
-    expect(plain.message).toBe('refused');
+    // Not vacuous: the error is the one the endpoint named, with its message (Powertools names its own).
+    if (call === 'powertools') expect(plain.name).toBe('ParameterNotFoundError');
+    else {
+      expect(plain.name).toBe(a.type.split('#').pop());
+      expect(plain.message).toBe('refused');
+    }
   });
 
   it('decode the kept members: the cancellation reasons and the failed item', async () => {
@@ -257,7 +278,8 @@ describe('SDK errors in the Lambda bundles', () => {
     expect(has('com.amazonaws.dynamodb#TransactionConflictException')).toBe(false);
     expect(has('com.amazonaws.dynamodb#BackupInUseException')).toBe(false);
     expect(has('com.amazonaws.cognitoidentityprovider#NotAuthorizedException')).toBe(false);
-    expect(has('com.amazonaws.secretsmanager#ResourceNotFoundException')).toBe(false);
+    expect(has('com.amazonaws.secretsmanager#ResourceNotFoundException')).toBe(true);
+    expect(has('com.amazonaws.secretsmanager#DecryptionFailure')).toBe(false);
     expect(has('com.amazonaws.sesv2#MessageRejected')).toBe(false);
   });
 
