@@ -212,7 +212,7 @@ describe('dev stage (with a web build)', () => {
     }
   });
 
-  it('grants statement files (get and put under two prefixes, and the bucket key) to s3:statements functions only', () => {
+  it('grants statement files (get and put under two prefixes, list on the bucket, and the bucket key) to s3:statements functions only', () => {
     const bucketId = logicalId(s.stack, s.stack.data.statements);
     for (const fn of functionNames) {
       const st = statementsOf(s, fn);
@@ -222,12 +222,20 @@ describe('dev stage (with a web build)', () => {
         expect([...s3, ...kms], fn).toEqual([]);
         continue;
       }
-      expect(s3.flatMap(actionsOf).sort(), fn).toEqual(['s3:GetObject', 's3:PutObject']);
-      const resources = s3.flatMap(resourcesOf).map((r) => JSON.stringify(r));
+      const objects = s3.filter((x) => !actionsOf(x).includes('s3:ListBucket'));
+      expect(objects.flatMap(actionsOf).sort(), fn).toEqual(['s3:GetObject', 's3:PutObject']);
+      const resources = objects.flatMap(resourcesOf).map((r) => JSON.stringify(r));
       expect(resources).toHaveLength(2);
       for (const r of resources) expect(r).toContain(bucketId);
       expect(resources.some((r) => r.includes('"/statements/*"'))).toBe(true);
       expect(resources.some((r) => r.includes('"/exports/statements/*"'))).toBe(true);
+      // ListBucket (so that a missing key is 404, not 403) on the statements bucket alone.
+      const list = s3.filter((x) => actionsOf(x).includes('s3:ListBucket'));
+      expect(list.flatMap(actionsOf), fn).toEqual(['s3:ListBucket']);
+      const listed = list.flatMap(resourcesOf).map((r) => JSON.stringify(r));
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toContain(bucketId);
+      expect(listed[0]).not.toContain('/');
       expect(kms.flatMap(actionsOf).sort(), fn).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
     }
     expect(permissionsOf('statement-files')).toContain('s3:statements');

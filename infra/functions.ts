@@ -55,12 +55,15 @@ export const batchReads = (def: Pick<FunctionDef, 'sdkActions'>): string[] =>
   def.sdkActions.includes('dynamodb:BatchGetItem') ? ['dynamodb:BatchGetItem'] : [];
 
 /**
- * What `s3:statements` grants: objects under the statement prefixes only (no list, no delete), and the
+ * What `s3:statements` grants: objects under the statement prefixes only (get and put, no delete), the
  * bucket key's data-key and decrypt actions (SSE-KMS writes and reads, and presigned GETs signed with
- * the function's credentials).
+ * the function's credentials), and ListBucket on the statements bucket. The code lists nothing, but
+ * without ListBucket S3 answers a HeadObject (or GetObject) of a missing key with 403 instead of 404,
+ * and the function asks whether a statement file exists before it makes one.
  */
 export const statementActions = {
   objects: ['s3:GetObject', 's3:PutObject'],
+  bucket: ['s3:ListBucket'],
   prefixes: ['statements/*', 'exports/statements/*'],
   key: ['kms:Decrypt', 'kms:GenerateDataKey'],
 } as const;
@@ -314,12 +317,19 @@ export class Functions extends Construct {
           resources: statementActions.prefixes.map((p) => statements.arnForObjects(p)),
         }),
       );
+      role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: [...statementActions.bucket],
+          resources: [statements.bucketArn],
+        }),
+      );
       const bucket = `<${Stack.of(statements).getLogicalId(statements.node.defaultChild as CfnElement)}.Arn>`;
       Validations.of(role).acknowledge(
         ...statementActions.prefixes.map((p) => ({
           id: `AwsSolutions-IAM5[Resource::${bucket}/${p}]`,
           reason:
-            'Statement files are keyed by account and month (or by the last posting for the current month), so the function gets the objects under its two prefixes: get and put only, no list, no delete.',
+            'Statement files are keyed by account and month (or by the last posting for the current month), so the function gets the objects under its two prefixes: get and put only, no delete.',
         })),
       );
       if (statements.encryptionKey) {

@@ -128,6 +128,7 @@ const resourceOf = (action: SdkAction): string => {
   if (where === 'index') return arns.index;
   if (name?.startsWith('dynamodb:')) return arns.table;
   if (name?.startsWith('secretsmanager:')) return arns.secret;
+  if (name === 's3:ListBucket') return arns.statementsBucket;
   if (name?.startsWith('s3:')) return `${arns.statementsBucket}/statements/0f8fad5b/2026-01.pdf`;
   if (name?.startsWith('kms:')) return arns.statementsKey;
   if (name?.startsWith('ses:')) return `arn:aws:ses:${REGION}:${ACCOUNT}:identity/bank.example.com`;

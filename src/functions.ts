@@ -242,6 +242,9 @@ export const functions = {
       'dynamodb:Query',
       's3:GetObject',
       's3:PutObject',
+      // Never called, but without it S3 answers a HeadObject of a missing key 403, not 404
+      // (StatementFiles.exists); src/local/iam.ts answers offline as S3 does.
+      's3:ListBucket',
       'kms:GenerateDataKey',
       'kms:Decrypt',
     ],

@@ -2,6 +2,9 @@
  * The offline IAM (src/local/iam.ts) on DynamoDB Local: a function's calls are refused, as AWS
  * refuses them, when its registry entry does not declare them; calls outside any function pass.
  */
+
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AdminGetUserCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DescribeStreamCommand, DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -200,6 +203,41 @@ describe('offline IAM for the other services', () => {
     expect(functions.settler.sdkActions).not.toContain('secretsmanager:GetSecretValue');
     await expect(runAs('settler', () => secrets.get('s'))).rejects.toMatchObject(denied);
     expect(await runAs('profile', () => secrets.get('s'))).toBe('v');
+  });
+
+  it('answers a missing S3 key 403, not 404, to a function without s3:ListBucket, as S3 does', async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(404);
+        res.end();
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const s3 = new S3Client({
+      ...nowhere,
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      forcePathStyle: true,
+    });
+    const head = () => s3.send(new HeadObjectCommand({ Bucket: 'b', Key: 'missing' }));
+    const def = functions['statement-files'] as unknown as { sdkActions: readonly string[] };
+    const declared = def.sdkActions;
+    try {
+      expect(declared).toContain('s3:ListBucket');
+      await expect(runAs('statement-files', head)).rejects.toMatchObject({
+        $metadata: { httpStatusCode: 404 },
+      });
+      def.sdkActions = declared.filter((a) => a !== 's3:ListBucket');
+      await expect(runAs('statement-files', head)).rejects.toMatchObject({
+        name: 'Forbidden',
+        $metadata: { httpStatusCode: 403 },
+      });
+      // Outside any function the emulator's own answer stands.
+      await expect(head()).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    } finally {
+      def.sdkActions = declared;
+      await new Promise((ok) => server.close(ok));
+    }
   });
 
   it('maps each operation to the action IAM authorises', () => {

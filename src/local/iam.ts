@@ -14,7 +14,8 @@
  *     `table:write` (one with `audit:write` alone may put audit items only).
  * The other services a function calls are checked by action alone: Cognito's IAM-authorised
  * operations (`cognito-idp:Admin...`; its public ones, called with the app client's id or the user's
- * own token, need no IAM, as on AWS), S3 (HeadObject as s3:GetObject), SES v2, and Secrets Manager
+ * own token, need no IAM, as on AWS), S3 (HeadObject as s3:GetObject; and a missing key is 403, not
+ * 404, to a function without s3:ListBucket, as S3 answers it), SES v2, and Secrets Manager
  * (offline a provider of our own, src/local/secrets.ts, asks `authorize`). `emulateIamEverywhere`
  * puts the check on every SDK client a function creates, so a client added later is covered too.
  * Stricter than AWS where a role grants more than the code declares (a permission grants a family of
@@ -187,14 +188,37 @@ export const emulateIam = (client: Pick<DynamoDBClient, 'middlewareStack'>): voi
   client.middlewareStack.add(
     ((next: (args: unknown) => Promise<unknown>, context: { commandName?: string; clientName?: string }) =>
       async (args: { input: Input }) => {
-        if (running.getStore() !== undefined) {
-          for (const r of requestsOf(context.commandName ?? '', args.input, context.clientName))
-            authorize(r.action, r.pk);
-        }
+        const fn = running.getStore();
+        if (fn === undefined) return next(args);
+        for (const r of requestsOf(context.commandName ?? '', args.input, context.clientName))
+          authorize(r.action, r.pk);
+        if (context.clientName === 'S3Client' && /^(Head|Get)Object/.test(context.commandName ?? ''))
+          return missingKeyAsS3Answers(fn, context.commandName ?? '', next(args));
         return next(args);
       }) as never,
     { step: 'initialize', name: IAM_MIDDLEWARE, override: true },
   );
+};
+
+/**
+ * S3's answer to a HeadObject or GetObject of a missing key: 404 to a caller allowed s3:ListBucket on
+ * the bucket, else 403 (so that a caller cannot learn which keys exist). The emulator always says 404.
+ */
+const missingKeyAsS3Answers = async (fn: string, command: string, sent: Promise<unknown>) => {
+  try {
+    return await sent;
+  } catch (e) {
+    const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status !== 404 || refusal(fn, { action: 's3:ListBucket' }) === undefined) throw e;
+    throw Object.assign(
+      new Error(`${fn} has no s3:ListBucket: S3 answers a missing key with 403 (offline IAM)`),
+      {
+        name: command.startsWith('Head') ? 'Forbidden' : 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+      },
+    );
+  }
 };
 
 const checked = new WeakSet<object>();
