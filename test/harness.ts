@@ -20,6 +20,7 @@ import {
   LOCAL_REGION,
   localClientConfig,
 } from '../src/local/bootstrap.ts';
+import { emulateCognitoDisabledUsers } from '../src/local/cognito.ts';
 import { emulateConflicts } from '../src/local/conflicts.ts';
 import { emulateIamEverywhere } from '../src/local/iam.ts';
 import { freePort } from '../src/local/ports.ts';
@@ -115,6 +116,7 @@ export const useHandlerEnv = (vars: Record<string, string> = {}): (() => void) =
   resetConfig();
   emulateConflicts(db());
   emulateIamEverywhere();
+  emulateCognitoDisabledUsers();
   useCursorKeyProvider(testCursorKeys);
   return () => {
     for (const [k, v] of Object.entries(previous)) {

@@ -210,7 +210,8 @@ describe('customers in the back office', () => {
       expect(r.status, op).toBe(403);
       expect(r.body.code, op).toBe('user_disabled');
     }
-    // cognito-local ignores AdminDisableUser: the app's own status refuses.
+    // Cognito refuses a disabled user's sign-in before the password, as a wrong one (offline too:
+    // src/local/cognito.ts); the login answers 403 user_disabled all the same, and counts no failure.
     const l = await login(c.email);
     expect(l.status).toBe(403);
     expect(l.body.code).toBe('user_disabled');

@@ -38,17 +38,17 @@ const issue = async (
   const sub = subOf(tokens);
   if ((await sessions().status(sub)).disabled) {
     if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
-    await securityEvents.record({
-      event: 'login_refused_disabled',
-      email: opts.email,
-      userId: sub,
-      sourceIp: opts.sourceIp,
-    });
-    throw new BankError('user_disabled', 'This login has been disabled by the bank');
+    return refuseDisabled({ email: opts.email, userId: sub, sourceIp: opts.sourceIp });
   }
   if (tokens.refreshToken) await sessions().issued(tokens.refreshToken, sub, Date.now(), { mfa: opts.mfa });
   if (opts.mfa) await sessions().mfaToken(tokens.accessToken, sub, expOf(tokens));
   return tokens;
+};
+
+/** Records a disabled customer's refused login and answers 403 `user_disabled`. */
+const refuseDisabled = async (who: { email: string; userId?: string | undefined; sourceIp: string }) => {
+  await securityEvents.record({ event: 'login_refused_disabled', ...who });
+  throw new BankError('user_disabled', 'This login has been disabled by the bank');
 };
 
 /** Settles a login attempt that failed on its secret, and records what it locked or slowed. */
@@ -191,9 +191,19 @@ export const handler = createHandler(
       try {
         out = await identity().login(body.email, body.password);
       } catch (e) {
-        if (isBankError(e) && e.code === 'invalid_credentials')
-          await loginFailed(t, 'login_failed', sourceIp);
-        else await logins().release(t);
+        if (!isBankError(e) || e.code !== 'invalid_credentials') {
+          await logins().release(t);
+          throw e;
+        }
+        // On AWS Cognito refuses a user the bank disabled (AdminDisableUser) as it refuses a wrong
+        // password, and before it checks the password: not a failure of the customer's, and not
+        // invalid credentials. (Offline, src/local/cognito.ts makes cognito-local answer the same.)
+        const user = await identity().user(body.email);
+        if (user?.enabled === false) {
+          await logins().release(t);
+          return refuseDisabled({ email: body.email, userId: user.sub, sourceIp });
+        }
+        await loginFailed(t, 'login_failed', sourceIp);
         throw e;
       }
       if ('challenge' in out) {

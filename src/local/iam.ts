@@ -221,26 +221,41 @@ const missingKeyAsS3Answers = async (fn: string, command: string, sent: Promise<
   }
 };
 
-const checked = new WeakSet<object>();
-let everywhere = false;
+type ClientInstaller = (client: Pick<DynamoDBClient, 'middlewareStack'>) => void;
+const installers: ClientInstaller[] = [];
+const installed = new WeakMap<object, Set<ClientInstaller>>();
+let patched = false;
 
 /**
- * `emulateIam` on every SDK client, each the first time it sends: the handlers create their clients
+ * Runs `install` on every SDK client, each the first time it sends: the handlers create their clients
  * (DynamoDB, Cognito, S3, SES) lazily in their own modules, and one created later is covered without
- * being listed here. Offline only (the local stack and the tests call it); idempotent.
+ * being listed here. Offline only (the local stack and the tests call it); idempotent per installer.
  */
-export const emulateIamEverywhere = (): void => {
-  if (everywhere) return;
-  everywhere = true;
+export const onEveryClient = (install: ClientInstaller): void => {
+  if (!installers.includes(install)) installers.push(install);
+  if (patched) return;
+  patched = true;
   const send = Client.prototype.send as (
     this: Client<never, never, never, never>,
     ...a: unknown[]
   ) => unknown;
   Client.prototype.send = function (this: Client<never, never, never, never>, ...a: unknown[]) {
-    if (!checked.has(this.middlewareStack)) {
-      checked.add(this.middlewareStack);
-      emulateIam(this as never);
+    let done = installed.get(this.middlewareStack);
+    if (!done) {
+      done = new Set();
+      installed.set(this.middlewareStack, done);
+    }
+    for (const i of installers) {
+      if (done.has(i)) continue;
+      done.add(i);
+      i(this as never);
     }
     return send.apply(this, a);
   } as never;
 };
+
+/** `emulateIam` on every SDK client (see onEveryClient). */
+export const emulateIamEverywhere = (): void => onEveryClient(emulateIam);
+
+/** Runs `f` outside any function: the emulation's own calls to an emulator are not the function's. */
+export const outsideFunctions = <T>(f: () => T): T => running.exit(f);

@@ -19,6 +19,7 @@ import { db } from '../handlers/context.ts';
 import { createJwtVerifier } from '../identity/jwt.ts';
 import { useCursorKeyProvider } from '../store/cursor.ts';
 import { bootstrap, LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
+import { emulateCognitoDisabledUsers } from './cognito.ts';
 import { emulateConflicts } from './conflicts.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { createGateway } from './gateway.ts';
@@ -201,6 +202,8 @@ const startUp = async (emulators: Emulators): Promise<void> => {
   // IAM's refusals: each function may make only the calls its registry entry declares, on every
   // SDK client it creates.
   emulateIamEverywhere();
+  // Cognito refuses a disabled user's sign-in on AWS; cognito-local does not (src/local/cognito.ts).
+  emulateCognitoDisabledUsers();
   // No Secrets Manager emulator exists: the cursor key reaches the handlers through a Powertools
   // provider of our own, by the same `get` they use on AWS (see the README, Local vs AWS).
   useCursorKeyProvider(
