@@ -417,18 +417,25 @@ export class Functions extends Construct {
         }),
       );
     }
-    // SendEmail from the stage's identity, and only with its configured From address.
+    // SendEmail only with the stage's configured From address (an identity it verifies). The resource
+    // is every identity of the account: in the SES sandbox (a new account's, and a dev stage's) SES
+    // authorises the call against each recipient's identity as well as the sender's, so a role
+    // scoped to the sender's identity alone is refused every email, even to verified recipients.
     if (perms.includes('ses:send')) {
+      const identities = `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/*`;
       role.addToPolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,
           actions: ['ses:SendEmail'],
-          resources: [
-            `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/${cfg.ses.identity}`,
-          ],
+          resources: [identities],
           conditions: { StringEquals: { 'ses:FromAddress': cfg.ses.from } },
         }),
       );
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+        reason:
+          "SendEmail is authorised against the recipients' identities too in the SES sandbox; the ses:FromAddress condition keeps the sender to the stage's own address.",
+      });
     }
     // cognito:public needs no IAM grant at all; cognito:admin only while auto-confirm is on (never in prod).
     if (perms.includes('cognito:users')) {

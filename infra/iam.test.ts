@@ -210,6 +210,13 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     }
   });
 
+  it('notifier: SendEmail is allowed on a recipient’s identity too (the SES sandbox authorises each recipient)', async () => {
+    const recipient = `arn:aws:ses:${REGION}:${ACCOUNT}:identity/customer@example.org`;
+    expect(await simulate(s.policies.notifier, 'ses:SendEmail', recipient)).toBe('Allowed');
+    // Nobody else sends email.
+    expect(await simulate(s.policies.money, 'ses:SendEmail', recipient)).not.toBe('Allowed');
+  });
+
   it.each(functionNames)(
     '%s: never deletes items, scans, changes the table, secrets or users',
     async (fn) => {
