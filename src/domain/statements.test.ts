@@ -3,8 +3,12 @@ import { parseCsv } from '../../test/csv.ts';
 import { pdfText } from '../../test/pdf-text.ts';
 import { renderStatementPdf } from './statement-pdf.ts';
 import {
+  csvHeader,
+  csvLine,
+  exportCsv,
   formatAmount,
   isClosed,
+  jsonBytes,
   periodRange,
   periodsBetween,
   type Statement,
@@ -132,6 +136,28 @@ describe('CSV', () => {
     expect(rows[4]?.[5]).toBe('74.50');
     const sum = rows.slice(1).reduce((t, r) => t + (r[4] ? Math.round(Number(r[4]) * 100) : 0), 0);
     expect(sum).toBe(7450);
+  });
+});
+
+describe('export CSV and its size in a Lambda response', () => {
+  it('counts the bytes the text takes once the response is JSON', () => {
+    expect(jsonBytes('plain')).toBe(5);
+    // A quote, a CR and an LF take two bytes each; é takes its two UTF-8 bytes.
+    expect(jsonBytes('a"b\r\n')).toBe(8);
+    expect(jsonBytes('é')).toBe(2);
+  });
+
+  it('refuses an export whose JSON would pass the limit though its text would not', () => {
+    const quoted = Array.from({ length: 20 }, (_, n) =>
+      line(n, 100, 100 * (n + 1), { description: '"'.repeat(40) }),
+    );
+    const text = [csvHeader(), ...quoted.map((l) => csvLine(l, 'USD'))].join('');
+    const raw = Buffer.byteLength(text);
+    const encoded = jsonBytes(text);
+    expect(encoded).toBeGreaterThan(raw + 20 * 80);
+    // Between the two: the text fits, its JSON does not.
+    expect(exportCsv(quoted, 'USD', raw + 10)).toBeUndefined();
+    expect(exportCsv(quoted, 'USD', encoded)).toBe(text);
   });
 });
 

@@ -155,6 +155,32 @@ export const csvLine = (l: StatementLine, currency: Currency): string =>
 export const csvHeader = (): string => row(CSV_HEADER.map(textCell));
 
 /**
+ * The bytes `text` takes in a Lambda response, which is JSON: a quote, a backslash or a line break
+ * takes two bytes there (a control character six), the rest its UTF-8 bytes.
+ */
+export const jsonBytes = (text: string): number => Buffer.byteLength(JSON.stringify(text)) - 2;
+
+/**
+ * An export's CSV (the header and one record per line), or undefined when it would take more than
+ * `maxBytes` of the response once encoded as JSON (`jsonBytes`).
+ */
+export const exportCsv = (
+  lines: readonly StatementLine[],
+  currency: Currency,
+  maxBytes: number,
+): string | undefined => {
+  const rows = [csvHeader()];
+  let bytes = jsonBytes(rows[0] as string);
+  for (const l of lines) {
+    const r = csvLine(l, currency);
+    rows.push(r);
+    bytes += jsonBytes(r);
+    if (bytes > maxBytes) return undefined;
+  }
+  return rows.join('');
+};
+
+/**
  * A statement as CSV: the header; an `opening` record (the bank, customer and account in its
  * description, the opening balance, no amount); one record per posting; a `closing` record with the
  * totals in its description and the closing balance. Summing the Amount column gives closing - opening.

@@ -58,7 +58,9 @@ export const createInvoker = (getOpts: () => InvokerOptions) => {
       const handler = await handlerFor(fn);
       const result = await Promise.race([handler(event, context), deadline]);
       const out = toHttpResponse(result);
-      if (out.body.length > MAX_INVOKE_PAYLOAD_BYTES) throw new Error('response payload over 6 MB');
+      // Lambda counts the response as the JSON it sends: escapes included.
+      if (Buffer.byteLength(JSON.stringify(result)) > MAX_INVOKE_PAYLOAD_BYTES)
+        throw new Error('response payload over 6 MB');
       if (!('x-request-id' in out.headers)) out.headers['x-request-id'] = requestId;
       out.headers['apigw-requestid'] = requestId;
       return out;

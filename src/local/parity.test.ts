@@ -172,6 +172,21 @@ describe('parity with API Gateway HTTP API', () => {
     expect((await call('POST', '/v1/auth/login', {}, 'a'.repeat(1024 * 1024))).status).toBe(200);
   });
 
+  it('fails a response over Lambda\u2019s 6 MB counted as the JSON it is sent as, escapes included', async () => {
+    // 4 MB of quotes: 4 MB of text, 8 MB of JSON.
+    const quotes: LambdaHandler = async () => ({ statusCode: 200, body: '"'.repeat(4 * 1024 * 1024) });
+    const letters: LambdaHandler = async () => ({ statusCode: 200, body: 'a'.repeat(4 * 1024 * 1024) });
+    await start({ health: quotes, auth: letters });
+    expect(await call('GET', '/health')).toEqual({
+      status: 500,
+      type: 'application/json',
+      text: '{"message":"Internal Server Error"}',
+    });
+    expect((await call('POST', '/v1/auth/login', { 'content-type': 'application/json' }, '{}')).status).toBe(
+      200,
+    );
+  });
+
   it('ends a function that runs past its timeout with 500 {"message":"Internal Server Error"}', async () => {
     let release: () => void = () => {};
     const stuck: LambdaHandler = () =>
