@@ -81,6 +81,13 @@ const tooManyCodes = () =>
     headers: { 'retry-after': '900' },
   });
 
+/** What Cognito says when its own lockout refuses a sign-in. */
+const COGNITO_LOCKOUT = /password attempts exceeded/i;
+const cognitoLocked = () =>
+  new BankError('login_locked', 'Too many failed sign-ins for this email: try again in a few minutes', {
+    headers: { 'retry-after': '60' },
+  });
+
 /** A wrong or expired emailed code, or an unknown email: the same answer for all. */
 const WRONG_CODE: Translation = {
   CodeMismatchException: invalidCode,
@@ -293,6 +300,10 @@ export class Identity extends UserDirectory {
       if (r.ChallengeName) throw new Error(`Cognito asked for an unexpected challenge: ${r.ChallengeName}`);
       return { tokens: tokensOf(r.AuthenticationResult) };
     } catch (e) {
+      // Cognito's own lockout (AWS only): after 5 failed sign-ins it refuses the user's next ones for a
+      // while, whatever the password, with this message. Not the customer's failure: no wrong password.
+      if (nameOf(e) === 'NotAuthorizedException' && COGNITO_LOCKOUT.test((e as Error).message))
+        throw cognitoLocked();
       return translate(e, {
         UserNotConfirmedException: () => new BankError('user_not_confirmed', 'Confirm your email first'),
         NotAuthorizedException: invalidCredentials,
