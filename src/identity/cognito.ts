@@ -179,8 +179,10 @@ export class UserDirectory {
   }
 
   /**
-   * AdminDisableUser / AdminEnableUser. On AWS a disabled user cannot log in and their refresh tokens
-   * stop working; cognito-local ignores it (the app keeps its own status: src/handlers/gate.ts).
+   * AdminDisableUser / AdminEnableUser. On AWS a disabled user cannot log in (Cognito refuses the
+   * sign-in, before the password, as a wrong one: src/handlers/auth.ts tells them apart) and their
+   * refresh tokens stop working. Offline, src/local/cognito.ts makes cognito-local refuse the sign-in
+   * too; the app's own status (src/handlers/gate.ts) refuses the rest either way.
    */
   async setEnabled(email: string, enabled: boolean): Promise<void> {
     const input = { ...this.pool, Username: email };
