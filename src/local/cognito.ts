@@ -13,12 +13,12 @@ import {
 import { config } from '../config.ts';
 import { onEveryClient, outsideFunctions } from './iam.ts';
 
-export const COGNITO_DISABLED_MIDDLEWARE = 'localCognitoDisabledUsers';
+const COGNITO_DISABLED_MIDDLEWARE = 'localCognitoDisabledUsers';
 
 type Input = { AuthFlow?: string; AuthParameters?: Record<string, string> };
 
 /** Cognito's answer to a disabled user's sign-in. */
-export const userDisabled = (): Error =>
+const userDisabled = (): Error =>
   Object.assign(new Error('User is disabled.'), {
     name: 'NotAuthorizedException',
     $fault: 'client',
