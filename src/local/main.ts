@@ -229,7 +229,6 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     diagnostics: () => ({
       conflicts: conflicts ? { emulated: true, ...conflicts.counters() } : { emulated: false },
     }),
-    ready: true,
   });
   // Scheduled functions (src/functions.ts), as EventBridge would run them, every BANK_SWEEP_SECONDS.
   scheduler = startScheduler({
@@ -255,6 +254,9 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     region: LOCAL_REGION,
     dataDir,
   });
+  // Ready (API routes, /config.json and /health answer) only once everything above runs and
+  // stack.json names it: a client that saw /health 200 may read stack.json at once.
+  gateway.configure({ ready: true });
   const web = existsSync(join(root, 'web', 'dist', 'index.html'))
     ? `${publicUrl}/`
     : `${publicUrl}/ (not built yet: npm run build:web)`;
