@@ -416,6 +416,7 @@ describe('every route answers as the OpenAPI document says', () => {
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     const sched = await call('POST /v1/scheduled-transfers', '/v1/scheduled-transfers', {
       token,
+      headers: { 'idempotency-key': randomUUID() },
       body: {
         fromAccountId: a.id,
         payeeId,
@@ -432,6 +433,7 @@ describe('every route answers as the OpenAPI document says', () => {
       (
         await call('POST /v1/scheduled-transfers', '/v1/scheduled-transfers', {
           token,
+          headers: { 'idempotency-key': randomUUID() },
           body: { fromAccountId: a.id },
         })
       ).status,

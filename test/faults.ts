@@ -41,3 +41,38 @@ export const withoutVersionChecks = (db: Db): Db => {
   }) as Db['send'];
   return wrapped;
 };
+
+/** A cancelled transaction with one reason per item, as DynamoDB reports it. */
+export const cancelledWith = (...codes: string[]): Error =>
+  Object.assign(new Error('Transaction cancelled'), {
+    name: 'TransactionCanceledException',
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
+
+/** What AWS's SDK throws when its attempts at a request got no answer in time. */
+export const timeout = (): Error => Object.assign(new Error('Request timed out'), { name: 'TimeoutError' });
+
+/**
+ * A DocumentClient whose next `n` TransactWriteItems fail with `fault()`: `before` DynamoDB sees them
+ * (nothing written: a conflict, a throttle), or `after` they committed (the answer lost, as when the
+ * SDK times out on AWS after DynamoDB wrote). `injected` counts them.
+ */
+export const failingTransactions = (
+  db: Db,
+  n: number,
+  fault: () => Error,
+  when: 'before' | 'after' = 'before',
+): Db & { injected: number } => {
+  let left = n;
+  const wrapped = Object.create(db) as Db & { injected: number };
+  wrapped.injected = 0;
+  wrapped.send = (async (command: { constructor: { name: string } }) => {
+    if (command.constructor.name !== 'TransactWriteCommand' || left <= 0) return db.send(command as never);
+    // A transaction DynamoDB itself refuses answers as it does: only one that committed loses its answer.
+    if (when === 'after') await db.send(command as never);
+    left--;
+    wrapped.injected++;
+    throw fault();
+  }) as Db['send'];
+  return wrapped;
+};

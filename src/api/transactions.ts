@@ -5,8 +5,9 @@
 import type { output } from 'zod/v4/core';
 import { BankError } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
-import type { BatchOutcome, Declined, Outcome } from '../store/idempotency.ts';
+import type { BatchOutcome, Declined, Outcome, Replayed } from '../store/idempotency.ts';
 import type { HistoryItem } from '../store/ledger.ts';
+import type { StoredSchedule } from '../store/schedules.ts';
 import type { Reply } from './http.ts';
 import type * as s from './schemas.ts';
 
@@ -133,4 +134,11 @@ export const batchReply = (o: BatchOutcome, user: string): Reply => {
   const headers = replayHeaders(o);
   if (o.kind === 'declined') throw declined(o, headers);
   return { body: { id: o.id, transfers: o.journals.map((j) => transactionView(j, user)) }, headers };
+};
+
+/** A scheduled transfer's creation as HTTP: the schedule as first created, the first time and on replay. */
+export const scheduleReply = (o: Replayed<StoredSchedule>): Reply => {
+  const headers = replayHeaders(o);
+  if (o.kind === 'declined') throw declined(o, headers);
+  return { body: o.schedule, headers };
 };

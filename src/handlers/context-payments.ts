@@ -8,10 +8,12 @@ import { PayeeStore } from '../store/payees.ts';
 import { ScheduleStore } from '../store/schedules.ts';
 import { StatementSource } from '../store/statement-source.ts';
 import { createS3Client, StatementFiles } from '../store/statements.ts';
-import { db, once } from './context.ts';
+import { db, idempotency, once } from './context.ts';
 
 export const payees = /* @__PURE__ */ once(() => new PayeeStore(db(), config().tableName));
-export const schedules = /* @__PURE__ */ once(() => new ScheduleStore(db(), config().tableName));
+export const schedules = /* @__PURE__ */ once(
+  () => new ScheduleStore(db(), config().tableName, idempotency()),
+);
 export const statementSource = /* @__PURE__ */ once(() => new StatementSource(db(), config().tableName));
 export const statementFiles = /* @__PURE__ */ once(() => {
   const { statementsBucket, s3PathStyle } = config();

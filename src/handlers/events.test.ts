@@ -531,6 +531,7 @@ describe('email notifications', () => {
     const today = new Date().toISOString().slice(0, 10);
     const created = await call('createSchedule', {
       user: alice,
+      headers: { 'idempotency-key': randomUUID() },
       body: {
         fromAccountId: a.id,
         toAccountNumber: b.number,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../test/api.ts';
 import { balanceOf, deposit, newUser, openAccount, withdraw } from '../../test/banking.ts';
@@ -9,6 +10,14 @@ import { createDocumentClient } from '../store/db.ts';
 import { ScheduleStore } from '../store/schedules.ts';
 import { payRun } from './ledger-adapter.ts';
 import { handler, type RunnerDeps, runDue } from './scheduled-transfers.ts';
+
+/**
+ * The year the schedules run in: the next one that is not a leap year (the month ends below include
+ * 28 February), so every date is in the future whenever the suite runs.
+ */
+const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+let Y = new Date().getUTCFullYear() + 1;
+while (leap(Y)) Y++;
 
 let table: string;
 beforeAll(async () => {
@@ -33,7 +42,11 @@ const setup = async (funds: number) => {
 };
 
 const schedule = async (user: string, body: Record<string, unknown>) => {
-  const r = await call('createSchedule', { user, body: { currency: 'USD', ...body } });
+  const r = await call('createSchedule', {
+    user,
+    body: { currency: 'USD', ...body },
+    headers: { 'idempotency-key': randomUUID() },
+  });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   return r.body as { id: string; nextRunDate: string; status: string };
 };
@@ -47,31 +60,31 @@ describe('scheduled transfers', () => {
       toAccountNumber: to.number,
       amount: 100_00,
       description: 'Rent',
-      startDate: '2027-01-31',
+      startDate: `${Y}-01-31`,
       frequency: 'monthly',
       count: 12,
     });
-    expect(s).toMatchObject({ status: 'active', nextRunDate: '2027-01-31' });
+    expect(s).toMatchObject({ status: 'active', nextRunDate: `${Y}-01-31` });
     // The clock moves a day at a time through the year.
-    for (let day = '2027-01-30'; day <= '2028-02-01'; day = addDays(day, 1)) await runDue(deps(), day);
+    for (let day = `${Y}-01-30`; day <= `${Y + 1}-02-01`; day = addDays(day, 1)) await runDue(deps(), day);
     const d = await detail(payer, s.id);
     expect(d.status).toBe('ended');
     expect(d.endReason).toBe('completed');
     expect(d.runsDone).toBe(12);
     expect(d.nextRunDate).toBeNull();
     expect(d.runs.map((r: { runDate: string }) => r.runDate).reverse()).toEqual([
-      '2027-01-31',
-      '2027-02-28',
-      '2027-03-31',
-      '2027-04-30',
-      '2027-05-31',
-      '2027-06-30',
-      '2027-07-31',
-      '2027-08-31',
-      '2027-09-30',
-      '2027-10-31',
-      '2027-11-30',
-      '2027-12-31',
+      `${Y}-01-31`,
+      `${Y}-02-28`,
+      `${Y}-03-31`,
+      `${Y}-04-30`,
+      `${Y}-05-31`,
+      `${Y}-06-30`,
+      `${Y}-07-31`,
+      `${Y}-08-31`,
+      `${Y}-09-30`,
+      `${Y}-10-31`,
+      `${Y}-11-30`,
+      `${Y}-12-31`,
     ]);
     expect(
       d.runs.every(
@@ -116,15 +129,15 @@ describe('scheduled transfers', () => {
       fromAccountId: from.id,
       toAccountNumber: to.number,
       amount: 100_00,
-      startDate: '2027-03-15',
+      startDate: `${Y}-03-15`,
       frequency: 'monthly',
     });
-    await runDue(deps(), '2027-03-15');
+    await runDue(deps(), `${Y}-03-15`);
     // The decline is recorded by the run that met it, and the schedule moves on at once.
-    expect(await runDue(deps(), '2027-04-15')).toMatchObject({ failed: 1, errors: 0 });
-    expect(await detail(payer, s.id)).toMatchObject({ nextRunDate: '2027-05-15', runsDone: 2 });
+    expect(await runDue(deps(), `${Y}-04-15`)).toMatchObject({ failed: 1, errors: 0 });
+    expect(await detail(payer, s.id)).toMatchObject({ nextRunDate: `${Y}-05-15`, runsDone: 2 });
     await deposit(payer, from.id, 100_00);
-    await runDue(deps(), '2027-05-15');
+    await runDue(deps(), `${Y}-05-15`);
     const d = await detail(payer, s.id);
     expect(
       d.runs.map((r: { runDate: string; outcome: string; errorCode?: string }) => [
@@ -133,11 +146,11 @@ describe('scheduled transfers', () => {
         r.errorCode,
       ]),
     ).toEqual([
-      ['2027-05-15', 'succeeded', undefined],
-      ['2027-04-15', 'failed', 'insufficient_funds'],
-      ['2027-03-15', 'succeeded', undefined],
+      [`${Y}-05-15`, 'succeeded', undefined],
+      [`${Y}-04-15`, 'failed', 'insufficient_funds'],
+      [`${Y}-03-15`, 'succeeded', undefined],
     ]);
-    expect(d).toMatchObject({ status: 'active', nextRunDate: '2027-06-15', runsDone: 3 });
+    expect(d).toMatchObject({ status: 'active', nextRunDate: `${Y}-06-15`, runsDone: 3 });
     expect(await balanceOf(payer, from.id)).toBe(50_00);
   });
 
@@ -147,13 +160,13 @@ describe('scheduled transfers', () => {
       fromAccountId: from.id,
       toAccountNumber: to.number,
       amount: 10_00,
-      startDate: '2027-06-01',
+      startDate: `${Y}-06-01`,
       frequency: 'weekly',
     });
-    await runDue(deps(), '2027-06-01');
+    await runDue(deps(), `${Y}-06-01`);
     const cancelled = await call('cancelSchedule', { user: payer, params: { id: s.id } });
     expect(cancelled.body).toMatchObject({ status: 'cancelled', nextRunDate: null });
-    await runDue(deps(), '2027-07-01');
+    await runDue(deps(), `${Y}-07-01`);
     expect((await detail(payer, s.id)).runs).toHaveLength(1);
     expect(await balanceOf(payer, from.id)).toBe(490_00);
     // Cancelling again answers it as it is.
@@ -165,12 +178,12 @@ describe('scheduled transfers', () => {
       fromAccountId: from.id,
       toAccountNumber: to.number,
       amount: 10_00,
-      startDate: '2027-08-01',
+      startDate: `${Y}-08-01`,
       frequency: 'monthly',
     });
     await withdraw(payer, from.id, 490_00);
     expect((await call('closeAccount', { user: payer, params: { id: from.id } })).status).toBe(200);
-    await runDue(deps(), '2027-08-01');
+    await runDue(deps(), `${Y}-08-01`);
     const d = await detail(payer, t.id);
     expect(d).toMatchObject({ status: 'ended', endReason: 'source_closed', nextRunDate: null });
     expect(d.runs[0]).toMatchObject({ outcome: 'failed', errorCode: 'account_closed' });
@@ -186,13 +199,13 @@ describe('scheduled transfers', () => {
       fromAccountId: from.id,
       payeeId: payee.body.id,
       amount: 7_00,
-      startDate: '2027-09-09',
+      startDate: `${Y}-09-09`,
       frequency: 'once',
     });
     expect((await detail(payer, s.id)).toAccountNumber).toBe(to.number);
-    await handler({ time: '2027-09-08T23:59:59Z' });
+    await handler({ time: `${Y}-09-08T23:59:59Z` });
     expect(await balanceOf(landlord, to.id)).toBe(0);
-    await handler({ time: '2027-09-09T00:00:01Z' });
+    await handler({ time: `${Y}-09-09T00:00:01Z` });
     expect(await balanceOf(landlord, to.id)).toBe(7_00);
     expect((await detail(payer, s.id)).status).toBe('ended');
 
@@ -200,6 +213,7 @@ describe('scheduled transfers', () => {
     const bad = async (body: Record<string, unknown>, status = 400) => {
       const r = await call('createSchedule', {
         user: payer,
+        headers: { 'idempotency-key': randomUUID() },
         body: {
           currency: 'USD',
           fromAccountId: from.id,
@@ -213,11 +227,44 @@ describe('scheduled transfers', () => {
       return r.body.code;
     };
     await bad({ toAccountNumber: to.number, startDate: addDays(today, -1) });
-    await bad({ toAccountNumber: to.number, startDate: '2027-02-30' });
+    await bad({ toAccountNumber: to.number, startDate: `${Y}-02-30` });
     await bad({});
     await bad({ toAccountNumber: to.number, payeeId: payee.body.id });
     expect(await bad({ toAccountNumber: '0000000000' }, 422)).toBe('recipient_not_found');
     expect(await bad({ toAccountNumber: from.number }, 422)).toBe('same_account');
+  });
+
+  it('is created once per Idempotency-Key: a repeat answers the same schedule, and a key is required', async () => {
+    const { payer, from, to } = await setup(0);
+    const body = {
+      currency: 'USD',
+      fromAccountId: from.id,
+      toAccountNumber: to.number,
+      amount: 5_00,
+      startDate: `${Y}-02-01`,
+      frequency: 'weekly',
+    };
+    const headers = { 'idempotency-key': randomUUID() };
+    const first = await call('createSchedule', { user: payer, body, headers });
+    expect(first.status).toBe(201);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const again = await call('createSchedule', { user: payer, body, headers });
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect((await call('listSchedules', { user: payer })).body.items).toHaveLength(1);
+    // The same key for another schedule, no key, or a key of the scheduler's own form: refused.
+    const other = await call('createSchedule', { user: payer, body: { ...body, amount: 6_00 }, headers });
+    expect([other.status, other.body.code]).toEqual([422, 'idempotency_key_reused']);
+    const none = await call('createSchedule', { user: payer, body });
+    expect([none.status, none.body.code]).toEqual([400, 'idempotency_key_required']);
+    const theirs = await call('createSchedule', {
+      user: payer,
+      body,
+      headers: { 'idempotency-key': `sched:${first.body.id}:${Y}-02-01` },
+    });
+    expect([theirs.status, theirs.body.code]).toEqual([400, 'validation_failed']);
+    expect((await call('listSchedules', { user: payer })).body.items).toHaveLength(1);
   });
 
   it("another customer's schedule is a 404", async () => {
@@ -227,7 +274,7 @@ describe('scheduled transfers', () => {
       fromAccountId: from.id,
       toAccountNumber: to.number,
       amount: 1_00,
-      startDate: '2027-10-01',
+      startDate: `${Y}-10-01`,
       frequency: 'once',
     });
     expect((await call('getSchedule', { user: other, params: { id: s.id } })).status).toBe(404);
@@ -237,12 +284,13 @@ describe('scheduled transfers', () => {
       (
         await call('createSchedule', {
           user: other,
+          headers: { 'idempotency-key': randomUUID() },
           body: {
             currency: 'USD',
             fromAccountId: from.id,
             toAccountNumber: to.number,
             amount: 1,
-            startDate: '2027-10-01',
+            startDate: `${Y}-10-01`,
             frequency: 'once',
           },
         })

@@ -1,5 +1,6 @@
 import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/schedules-api.ts';
+import { scheduleReply } from '../api/transactions.ts';
 import { assertActive } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import { dayOf, validateRule } from '../domain/schedule.ts';
@@ -11,7 +12,11 @@ import { customerGuard } from './gate.ts';
 export const handler = createHandler(
   routes,
   {
-    createSchedule: async ({ caller, body }) => {
+    createSchedule: async ({ caller, body, idempotencyKey, fingerprint }) => {
+      const key = { key: idempotencyKey, fingerprint };
+      // A repeat answers the schedule it made, whatever changed since (a payee deleted, an account frozen).
+      const earlier = await schedules().replay(caller.sub, key);
+      if (earlier) return scheduleReply(earlier);
       validateRule(body, dayOf(new Date()));
       const from = await accounts().mustGet(caller.sub, body.fromAccountId);
       assertActive(from);
@@ -23,19 +28,23 @@ export const handler = createHandler(
       if (to.id === from.id) throw new BankError('same_account', 'Choose a different account to transfer to');
       if (from.currency !== body.currency || to.currency !== body.currency)
         throw new BankError('currency_mismatch', 'Both accounts must be in the transfer\u2019s currency');
-      const created = await schedules().create(caller.sub, {
-        fromAccountId: from.id,
-        toAccountNumber,
-        ...(body.payeeId ? { payeeId: body.payeeId } : {}),
-        amount: body.amount,
-        currency: body.currency,
-        description: body.description ?? '',
-        startDate: body.startDate,
-        frequency: body.frequency,
-        ...(body.endDate !== undefined ? { endDate: body.endDate } : {}),
-        ...(body.count !== undefined ? { count: body.count } : {}),
-      });
-      return { body: created };
+      const created = await schedules().create(
+        caller.sub,
+        {
+          fromAccountId: from.id,
+          toAccountNumber,
+          ...(body.payeeId ? { payeeId: body.payeeId } : {}),
+          amount: body.amount,
+          currency: body.currency,
+          description: body.description ?? '',
+          startDate: body.startDate,
+          frequency: body.frequency,
+          ...(body.endDate !== undefined ? { endDate: body.endDate } : {}),
+          ...(body.count !== undefined ? { count: body.count } : {}),
+        },
+        key,
+      );
+      return scheduleReply(created);
     },
     listSchedules: async ({ caller }) => ({ body: { items: await schedules().list(caller.sub) } }),
     getSchedule: async ({ caller, params }) => {

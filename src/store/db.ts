@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BankError } from '../domain/errors.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
 /**
@@ -117,3 +118,41 @@ export const transact = async <N extends string>(
 /** The names of the pieces whose condition failed. */
 export const conditionFailed = <N extends string>(failed: Partial<Record<N, Failure>>): N[] =>
   (Object.keys(failed) as N[]).filter((n) => failed[n]?.code === 'ConditionalCheckFailed');
+
+/** The answer when the retries or the Lambda's time ran out: 503, to be sent again as it was. */
+export const busy = (detail: string): BankError =>
+  new BankError('service_unavailable', detail, { headers: { 'retry-after': '1' } });
+
+/** What `commit` came to: the names of the pieces whose condition failed (none: committed). */
+export interface Settled<N extends string> {
+  failed: N[];
+  /**
+   * An earlier attempt of this call failed without an answer (a timeout, a fault of DynamoDB's):
+   * it may have committed, so a piece that failed may have failed on this call's own earlier write.
+   */
+  uncertain: boolean;
+}
+
+/**
+ * Commits pieces that depend on no read, trying again (the one retry helper) while the transaction
+ * fails for a transient reason only: a conflict with another transaction (AWS cancels one of two that
+ * overlap on an item), a throttle, a timeout. A condition that fails is an answer, not a retry.
+ * `undefined`: the retries or the Lambda's time ran out (the caller answers 503). Pieces that depend
+ * on a read go through `retry` and `transact` themselves, reading again on each attempt.
+ */
+export const commit = async <N extends string>(
+  db: Db,
+  pieces: readonly Piece<N>[],
+): Promise<Settled<N> | undefined> => {
+  let uncertain = false;
+  return retry(async () => {
+    const r = await transact(db, pieces);
+    if (r.ok) return done({ failed: [], uncertain });
+    const failed = conditionFailed(r.failed);
+    if (failed.length > 0) return done({ failed, uncertain });
+    if (!isTransient(r.error, r.codes)) throw r.error;
+    // Cancelled (a conflict) means nothing was written; no answer at all may mean it was.
+    if (!r.codes) uncertain = true;
+    return again;
+  });
+};

@@ -5,10 +5,10 @@
  * subscribe to its type, on the condition that the event is new: a stream record delivered twice
  * (or two records giving the same event) makes neither a second event nor a second delivery.
  */
-import { PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { BankEvent, CustomerEvent, EventType } from '../domain/events.ts';
 import { publicEvent } from '../domain/events.ts';
-import { cancellationCodes, type Db } from './db.ts';
+import { busy, commit, type Db } from './db.ts';
 import { keys } from './keys.ts';
 import type { WebhookStore } from './webhooks.ts';
 
@@ -36,32 +36,34 @@ export class EventStore {
     };
     const endpoints = await this.webhooks.subscribers(e.customer, e.type);
     const put = { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' };
-    try {
-      if (endpoints.length === 0) {
+    if (endpoints.length === 0) {
+      try {
         await this.db.send(new PutCommand(put));
-      } else {
-        await this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Put: put },
-              ...endpoints.map((w) => ({
-                Put: {
-                  TableName: this.table,
-                  Item: this.webhooks.deliveryItem(w, event, payload, now),
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              })),
-            ],
-          }),
-        );
+        return 'stored';
+      } catch (err) {
+        if ((err as Error).name === 'ConditionalCheckFailedException') return 'duplicate';
+        throw err;
       }
-      return 'stored';
-    } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') return 'duplicate';
-      const codes = cancellationCodes(err);
-      if (codes?.[0] === 'ConditionalCheckFailed') return 'duplicate';
-      throw err;
     }
+    const r = await commit(this.db, [
+      { name: 'event', item: { Put: put } },
+      ...endpoints.map((w) => ({
+        name: 'delivery' as const,
+        item: {
+          Put: {
+            TableName: this.table,
+            Item: this.webhooks.deliveryItem(w, event, payload, now),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      })),
+    ]);
+    // Out of retries: the stream delivers the record again.
+    if (!r) throw busy('Could not store the event now');
+    if (r.failed.includes('event')) return 'duplicate';
+    if (r.failed.length > 0)
+      throw new Error(`event ${e.id}: a delivery already existed (${r.failed.join(', ')})`);
+    return 'stored';
   }
 
   /**

@@ -4,6 +4,7 @@ import type { Journal } from '../domain/ledger.ts';
 import type { Db, TransactItem } from './db.ts';
 import { keys } from './keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
+import type { StoredSchedule } from './schedules.ts';
 
 /**
  * What a money movement came to, in domain terms: posted (or, for a void, settled) with the journal
@@ -15,8 +16,8 @@ export type Declined = { kind: 'declined'; code: ErrorCode; detail: string; erro
 export type StoredOutcome = { kind: 'journal'; journal: Journal } | Declined;
 /** A bulk payment (ledger-batch.ts): the batch's id and its transfers' journals, in request order. */
 export type StoredBatch = { kind: 'batch'; id: string; journals: Journal[] };
-/** What an idempotency record holds. */
-export type Recorded = StoredOutcome | StoredBatch;
+/** What an idempotency record holds (a scheduled transfer's creation: schedules.ts). */
+export type Recorded = StoredOutcome | StoredBatch | StoredSchedule;
 /** A recorded outcome (or a decline), and whether this answer replays it. */
 export type Replayed<S extends Recorded> = (S | Declined) & { replayed: boolean };
 

@@ -3,10 +3,10 @@
  * (`ACCTNUM#<number>` -> owner) and the owner's profile (`USER#<owner>` / PROFILE `name`).
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import { confirmation, MAX_PAYEES, type Match } from '../domain/payees.ts';
-import { cancellationCodes, type Db } from './db.ts';
+import { busy, commit, type Db } from './db.ts';
 import { keys, paymentKeys } from './keys.ts';
 import { listPayees, type Payee, payeeNames, toPayee } from './payee-list.ts';
 
@@ -96,39 +96,34 @@ export class PayeeStore {
       match: c.match,
       createdAt: now.toISOString(),
     };
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: paymentKeys.payeeCount(sub),
-                UpdateExpression: 'SET payees = if_not_exists(payees, :zero) + :one, entity = :entity',
-                ConditionExpression: 'attribute_not_exists(payees) OR payees < :max',
-                ExpressionAttributeValues: {
-                  ':zero': 0,
-                  ':one': 1,
-                  ':max': MAX_PAYEES,
-                  ':entity': 'payeeCount',
-                },
-              },
-            },
-            {
-              Put: {
-                TableName: this.table,
-                Item: { ...paymentKeys.payee(sub, payee.id), entity: 'payee', ownerId: sub, ...payee },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      );
-    } catch (e) {
-      if (cancellationCodes(e)?.[0] === 'ConditionalCheckFailed')
-        throw new BankError('payee_limit_reached', `A customer may save at most ${MAX_PAYEES} payees`);
-      throw e;
-    }
+    const r = await commit(this.db, [
+      {
+        name: 'count',
+        item: {
+          Update: {
+            TableName: this.table,
+            Key: paymentKeys.payeeCount(sub),
+            UpdateExpression: 'SET payees = if_not_exists(payees, :zero) + :one, entity = :entity',
+            ConditionExpression: 'attribute_not_exists(payees) OR payees < :max',
+            ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': MAX_PAYEES, ':entity': 'payeeCount' },
+          },
+        },
+      },
+      {
+        name: 'payee',
+        item: {
+          Put: {
+            TableName: this.table,
+            Item: { ...paymentKeys.payee(sub, payee.id), entity: 'payee', ownerId: sub, ...payee },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      },
+    ]);
+    if (!r) throw busy('Could not save the payee now: try again');
+    // The payee's id is new: only this call's own earlier attempt (its answer lost) can have written it.
+    if (!r.failed.includes('payee') && r.failed.includes('count'))
+      throw new BankError('payee_limit_reached', `A customer may save at most ${MAX_PAYEES} payees`);
     return c.match === 'close' ? { ...payee, holderName: c.name as string } : payee;
   }
 
@@ -146,34 +141,33 @@ export class PayeeStore {
   }
 
   async delete(sub: string, id: string): Promise<void> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: this.table,
-                Key: paymentKeys.payee(sub, id),
-                ConditionExpression: 'attribute_exists(pk)',
-              },
-            },
-            {
-              Update: {
-                TableName: this.table,
-                Key: paymentKeys.payeeCount(sub),
-                UpdateExpression: 'SET payees = payees - :one',
-                ConditionExpression: 'payees > :zero',
-                ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
-              },
-            },
-          ],
-        }),
-      );
-    } catch (e) {
-      if (cancellationCodes(e)?.[0] === 'ConditionalCheckFailed')
-        throw new BankError('not_found', 'No such payee');
-      throw e;
-    }
+    const r = await commit(this.db, [
+      {
+        name: 'payee',
+        item: {
+          Delete: {
+            TableName: this.table,
+            Key: paymentKeys.payee(sub, id),
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+      },
+      {
+        name: 'count',
+        item: {
+          Update: {
+            TableName: this.table,
+            Key: paymentKeys.payeeCount(sub),
+            UpdateExpression: 'SET payees = payees - :one',
+            ConditionExpression: 'payees > :zero',
+            ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+          },
+        },
+      },
+    ]);
+    if (!r) throw busy('Could not delete the payee now: try again');
+    // Gone already: a 404, unless this call's own earlier attempt (its answer lost) deleted it.
+    if (r.failed.length > 0 && !r.uncertain) throw new BankError('not_found', 'No such payee');
   }
 
   /**

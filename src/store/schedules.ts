@@ -11,15 +11,16 @@ import { randomUUID } from 'node:crypto';
 import {
   GetCommand,
   QueryCommand,
-  TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import type { Currency } from '../domain/money.ts';
 import { type Frequency, runDate, type ScheduleStatus } from '../domain/schedule.ts';
-import { cancellationCodes, type Db } from './db.ts';
+import { busy, commit, type Db, type Piece, transact } from './db.ts';
+import type { IdempotencyStore, Replayed } from './idempotency.ts';
 import { DUE_SHARDS, paymentKeys } from './keys.ts';
+import { again, done, isTransient, retry } from './retry.ts';
 
 /** Most active schedules per customer. */
 export const MAX_ACTIVE_SCHEDULES = 50;
@@ -66,6 +67,15 @@ export type NewSchedule = Omit<
   Schedule,
   'id' | 'status' | 'nextRunDate' | 'runsDone' | 'createdAt' | 'endReason'
 >;
+
+/** What the idempotency record of a schedule's creation holds: the schedule as first answered. */
+export type StoredSchedule = { kind: 'schedule'; schedule: Schedule };
+
+/** The creating request's Idempotency-Key and fingerprint (src/api/http.ts). */
+export interface ScheduleKey {
+  key: string;
+  fingerprint: string;
+}
 
 const shardOf = (id: string): number => Number.parseInt(id.slice(0, 2), 16) % DUE_SHARDS;
 const indexed = (id: string, next: string) => ({
@@ -119,6 +129,8 @@ export class ScheduleStore {
   constructor(
     private readonly db: Db,
     private readonly table: string,
+    /** Records each creation with its Idempotency-Key (the runner's own stores need none). */
+    private readonly idempotency?: IdempotencyStore,
   ) {}
 
   private countUpdate(sub: string, delta: 1 | -1): Items[number] {
@@ -140,7 +152,26 @@ export class ScheduleStore {
     };
   }
 
-  async create(sub: string, input: NewSchedule, now = new Date()): Promise<Schedule> {
+  /**
+   * The schedule that a repeat of the creating request answers with, if this key made one (within the
+   * idempotency window). The same key for another request is refused (`idempotency_key_reused`).
+   */
+  replay(sub: string, k: ScheduleKey, now = new Date()): Promise<Replayed<StoredSchedule> | undefined> {
+    return this.store().replay<StoredSchedule>(sub, k.key, k.fingerprint, now);
+  }
+
+  /**
+   * Creates a schedule, exactly once per Idempotency-Key: its record commits in the same transaction
+   * (a schedule made twice would pay every run twice). A repeat answers the schedule as it was first
+   * created. A refusal (the limit) is not recorded: a retry after the customer cancels one is checked
+   * again.
+   */
+  async create(
+    sub: string,
+    input: NewSchedule,
+    k: ScheduleKey,
+    now = new Date(),
+  ): Promise<Replayed<StoredSchedule>> {
     const id = randomUUID();
     const first = runDate(input, 0) as string;
     const item = {
@@ -155,24 +186,32 @@ export class ScheduleStore {
       runsDone: 0,
       createdAt: now.toISOString(),
     };
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            this.countUpdate(sub, 1),
-            { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-          ],
-        }),
-      );
-    } catch (e) {
-      if (cancellationCodes(e)?.[0] === 'ConditionalCheckFailed')
-        throw new BankError(
-          'schedule_limit_reached',
-          `A customer may have at most ${MAX_ACTIVE_SCHEDULES} active scheduled transfers`,
-        );
-      throw e;
+    const outcome: StoredSchedule = { kind: 'schedule', schedule: publicSchedule(item) };
+    const r = await commit(this.db, [
+      { name: 'idempotency', item: this.store().recordPut(sub, k.key, k.fingerprint, outcome, now) },
+      { name: 'count', item: this.countUpdate(sub, 1) },
+      {
+        name: 'schedule',
+        item: { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+      },
+    ]);
+    if (!r) throw busy('Could not create the scheduled transfer now: retry with the same Idempotency-Key');
+    if (r.failed.length === 0) return { ...outcome, replayed: false };
+    // The key holds a record: a concurrent repeat, or this call's own earlier attempt (its answer lost).
+    if (r.failed.includes('idempotency')) {
+      const earlier = await this.replay(sub, k, now);
+      if (earlier) return earlier;
+      throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
     }
-    return publicSchedule(item);
+    throw new BankError(
+      'schedule_limit_reached',
+      `A customer may have at most ${MAX_ACTIVE_SCHEDULES} active scheduled transfers`,
+    );
+  }
+
+  private store(): IdempotencyStore {
+    if (!this.idempotency) throw new Error('ScheduleStore: no IdempotencyStore to record creations with');
+    return this.idempotency;
   }
 
   async get(sub: string, id: string): Promise<ScheduleRecord | undefined> {
@@ -225,37 +264,41 @@ export class ScheduleStore {
     return (await this.queryAll(pk, skPrefix, true)).map(toRun);
   }
 
-  /** Cancels an active schedule (no later run starts); a schedule already over is answered as it is. */
+  /**
+   * Cancels an active schedule (no later run starts); a schedule already over is answered as it is.
+   * A conflict with the runner (recording a run on the same item) is tried again on a fresh read.
+   */
   async cancel(sub: string, id: string, now = new Date()): Promise<Schedule> {
-    const s = await this.mustGet(sub, id);
-    if (s.status !== 'active') return publicSchedule(s as unknown as Record<string, unknown>);
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: paymentKeys.schedule(sub, id),
-                UpdateExpression:
-                  'SET #status = :cancelled, cancelledAt = :at REMOVE nextRunDate, gsi1pk, gsi1sk',
-                ConditionExpression: '#status = :active',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':cancelled': 'cancelled',
-                  ':active': 'active',
-                  ':at': now.toISOString(),
-                },
+    const settled = await retry(async () => {
+      const s = await this.mustGet(sub, id);
+      if (s.status !== 'active') return done(true);
+      const r = await transact(this.db, [
+        {
+          name: 'schedule',
+          item: {
+            Update: {
+              TableName: this.table,
+              Key: paymentKeys.schedule(sub, id),
+              UpdateExpression:
+                'SET #status = :cancelled, cancelledAt = :at REMOVE nextRunDate, gsi1pk, gsi1sk',
+              ConditionExpression: '#status = :active',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':cancelled': 'cancelled',
+                ':active': 'active',
+                ':at': now.toISOString(),
               },
             },
-            this.countUpdate(sub, -1),
-          ],
-        }),
-      );
-    } catch (e) {
-      // Ended or cancelled meanwhile: answer what it is now.
-      if (cancellationCodes(e)?.[0] !== 'ConditionalCheckFailed') throw e;
-    }
+          },
+        },
+        { name: 'count', item: this.countUpdate(sub, -1) },
+      ]);
+      if (r.ok) return done(true);
+      // Ended or cancelled meanwhile: the next read answers what it is now.
+      if (r.failed.schedule?.code === 'ConditionalCheckFailed' || isTransient(r.error, r.codes)) return again;
+      throw r.error;
+    });
+    if (!settled) throw busy('Could not cancel the scheduled transfer now: try again');
     return publicSchedule((await this.mustGet(sub, id)) as unknown as Record<string, unknown>);
   }
 
@@ -348,21 +391,24 @@ export class ScheduleStore {
     const runsDone = s.runsDone + 1;
     const next = opts.end ? undefined : runDate(s, runsDone);
     const endReason = opts.end ?? (next ? undefined : 'completed');
-    const runPut: Items[number] = {
-      Put: {
-        TableName: this.table,
-        Item: {
-          ...paymentKeys.run(s.ownerId, s.id, run.runDate),
-          entity: 'scheduleRun',
-          scheduleId: s.id,
-          // What the owner's notice of the run needs (the stream derives it from this item alone).
-          ownerId: s.ownerId,
-          amount: s.amount,
-          currency: s.currency,
-          fromAccountId: s.fromAccountId,
-          ...run,
+    const runPut: Piece<'run'> = {
+      name: 'run',
+      item: {
+        Put: {
+          TableName: this.table,
+          Item: {
+            ...paymentKeys.run(s.ownerId, s.id, run.runDate),
+            entity: 'scheduleRun',
+            scheduleId: s.id,
+            // What the owner's notice of the run needs (the stream derives it from this item alone).
+            ownerId: s.ownerId,
+            amount: s.amount,
+            currency: s.currency,
+            fromAccountId: s.fromAccountId,
+            ...run,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
     const key = paymentKeys.schedule(s.ownerId, s.id);
@@ -388,37 +434,37 @@ export class ScheduleStore {
         },
       },
     };
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [runPut, update, ...(next ? [] : [this.countUpdate(s.ownerId, -1)])],
-        }),
-      );
-    } catch (e) {
-      const codes = cancellationCodes(e);
-      if (codes?.[0] === 'ConditionalCheckFailed') return; // this run was recorded already
-      if (codes?.[1] !== 'ConditionalCheckFailed') throw e;
-      // Cancelled while in flight (or the claim was lost): keep the record of what happened.
-      await this.db
-        .send(
-          new TransactWriteCommand({
-            TransactItems: [
-              runPut,
-              {
-                Update: {
-                  TableName: this.table,
-                  Key: key,
-                  UpdateExpression: 'SET runsDone = :runs REMOVE claimToken, claimUntil',
-                  ConditionExpression: 'claimToken = :token',
-                  ExpressionAttributeValues: { ':runs': runsDone, ':token': token },
-                },
-              },
-            ],
-          }),
-        )
-        .catch((err: unknown) => {
-          if (!cancellationCodes(err)?.includes('ConditionalCheckFailed')) throw err;
-        });
-    }
+    // A conflict (the owner cancelling at the same moment writes the same item) or a timeout is tried
+    // again: a run that was paid must be recorded, whatever the schedule became meanwhile.
+    const r = await commit(this.db, [
+      runPut,
+      { name: 'schedule', item: update },
+      ...(next ? [] : [{ name: 'count' as const, item: this.countUpdate(s.ownerId, -1) }]),
+    ]);
+    if (!r) throw unrecorded(s, run);
+    if (r.failed.length === 0 || r.failed.includes('run')) return; // recorded now, or before
+    if (!r.failed.includes('schedule')) throw new Error(`schedule ${s.id}: its active count is wrong`);
+    // Cancelled while in flight (or the claim was lost): keep the record of what happened.
+    const kept = await commit(this.db, [
+      runPut,
+      {
+        name: 'schedule',
+        item: {
+          Update: {
+            TableName: this.table,
+            Key: key,
+            UpdateExpression: 'SET runsDone = :runs REMOVE claimToken, claimUntil',
+            ConditionExpression: 'claimToken = :token',
+            ExpressionAttributeValues: { ':runs': runsDone, ':token': token },
+          },
+        },
+      },
+    ]);
+    // A condition that fails here: recorded already, or another runner holds the run now and records it.
+    if (!kept) throw unrecorded(s, run);
   }
 }
+
+/** Out of retries: the claim expires and the next runner pays again with the same key (a replay) and records it. */
+const unrecorded = (s: ScheduleRecord, run: Run) =>
+  new Error(`schedule ${s.id}: the run of ${run.runDate} could not be recorded now`);

@@ -10,18 +10,11 @@
  * delivery is attempted again (at least once).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import type { EventType } from '../domain/events.ts';
 import { MAX_WEBHOOKS, newWebhookSecret, type Webhook } from '../domain/webhooks.ts';
-import { cancellationCodes, type Db } from './db.ts';
+import { busy, commit, type Db } from './db.ts';
 import { DUE_DELIVERY_SHARDS, keys } from './keys.ts';
 import { gsi1 } from './table.ts';
 
@@ -142,36 +135,36 @@ export class WebhookStore {
       secret,
       createdAt: now.toISOString(),
     };
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: keys.webhookCount(ownerId),
-                UpdateExpression: 'SET entity = :entity, webhooks = if_not_exists(webhooks, :zero) + :one',
-                ConditionExpression: 'attribute_not_exists(webhooks) OR webhooks < :max',
-                ExpressionAttributeValues: {
-                  ':entity': 'webhookCount',
-                  ':zero': 0,
-                  ':one': 1,
-                  ':max': MAX_WEBHOOKS,
-                },
-              },
+    const r = await commit(this.db, [
+      {
+        name: 'count',
+        item: {
+          Update: {
+            TableName: this.table,
+            Key: keys.webhookCount(ownerId),
+            UpdateExpression: 'SET entity = :entity, webhooks = if_not_exists(webhooks, :zero) + :one',
+            ConditionExpression: 'attribute_not_exists(webhooks) OR webhooks < :max',
+            ExpressionAttributeValues: {
+              ':entity': 'webhookCount',
+              ':zero': 0,
+              ':one': 1,
+              ':max': MAX_WEBHOOKS,
             },
-            { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-          ],
-        }),
+          },
+        },
+      },
+      {
+        name: 'webhook',
+        item: { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+      },
+    ]);
+    if (!r) throw busy('Could not add the webhook now: try again');
+    // The id is new: only this call's own earlier attempt (its answer lost) can have written it.
+    if (!r.failed.includes('webhook') && r.failed.includes('count')) {
+      throw new BankError(
+        'webhook_limit_reached',
+        `A customer may have at most ${MAX_WEBHOOKS} webhook endpoints`,
       );
-    } catch (e) {
-      if (cancellationCodes(e)?.[0] === 'ConditionalCheckFailed') {
-        throw new BankError(
-          'webhook_limit_reached',
-          `A customer may have at most ${MAX_WEBHOOKS} webhook endpoints`,
-        );
-      }
-      throw e;
     }
     return { ...publicWebhook(toWebhook(item)), secret };
   }
@@ -207,34 +200,33 @@ export class WebhookStore {
 
   /** Deletes an endpoint; its deliveries still waiting end dead when next due. */
   async delete(ownerId: string, id: string): Promise<void> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: this.table,
-                Key: keys.webhook(ownerId, id),
-                ConditionExpression: 'attribute_exists(pk)',
-              },
-            },
-            {
-              Update: {
-                TableName: this.table,
-                Key: keys.webhookCount(ownerId),
-                UpdateExpression: 'SET webhooks = webhooks - :one',
-                ConditionExpression: 'webhooks > :zero',
-                ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
-              },
-            },
-          ],
-        }),
-      );
-    } catch (e) {
-      if (cancellationCodes(e)?.[0] === 'ConditionalCheckFailed')
-        throw new BankError('not_found', 'No such webhook');
-      throw e;
-    }
+    const r = await commit(this.db, [
+      {
+        name: 'webhook',
+        item: {
+          Delete: {
+            TableName: this.table,
+            Key: keys.webhook(ownerId, id),
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+      },
+      {
+        name: 'count',
+        item: {
+          Update: {
+            TableName: this.table,
+            Key: keys.webhookCount(ownerId),
+            UpdateExpression: 'SET webhooks = webhooks - :one',
+            ConditionExpression: 'webhooks > :zero',
+            ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+          },
+        },
+      },
+    ]);
+    if (!r) throw busy('Could not delete the webhook now: try again');
+    // Gone already: a 404, unless this call's own earlier attempt (its answer lost) deleted it.
+    if (r.failed.length > 0 && !r.uncertain) throw new BankError('not_found', 'No such webhook');
   }
 
   /** The owner's endpoints that subscribe to an event type. */

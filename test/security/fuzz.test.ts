@@ -91,6 +91,7 @@ beforeAll(async () => {
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
   const schedule = await client.call('POST', '/v1/scheduled-transfers', {
     token: user.token,
+    headers: { 'idempotency-key': randomUUID() },
     body: {
       fromAccountId: accounts[0]?.id,
       toAccountNumber: theirs.number,
@@ -191,6 +192,13 @@ describe('header abuse on every money route', () => {
                 fromAccountId: ctx.accountIds[0],
                 toAccountNumber: ctx.otherNumber,
                 currency: 'USD',
+                // A scheduled transfer's body is valid too: the key is what is refused.
+                ...(fieldsOf(route.body).includes('frequency')
+                  ? {
+                      startDate: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
+                      frequency: 'once',
+                    }
+                  : {}),
               }
             : { amount: 1 },
       ),

@@ -101,7 +101,7 @@ describe.each([1280, 390])('at %i px', (width) => {
           frequency: 'weekly',
           count: 2,
         },
-        auth(c),
+        { ...auth(c), 'idempotency-key': randomUUID() },
       );
     const rent = await schedule(4_000, 'Rent');
     const boat = await schedule(50_000, 'A boat');

@@ -2,6 +2,7 @@
  * Keyboard only (Tab, Enter, Space), after logging in: pay a saved payee, and cancel a scheduled
  * transfer. Focus moves to each new screen's heading, and to the question before a cancel.
  */
+import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { apiCall, focused, logIn, openPage, seedCustomer, tabTo, useBrowser } from './browser.ts';
 
@@ -31,7 +32,7 @@ it('pays a payee and cancels a schedule with the keyboard alone', async () => {
       startDate: tomorrow(),
       frequency: 'monthly',
     },
-    auth,
+    { ...auth, 'idempotency-key': randomUUID() },
   );
   const { page, problems, context } = await openPage(browser());
   const kb = page.keyboard;

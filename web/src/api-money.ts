@@ -41,7 +41,9 @@ export const moneyApi = (api: Api) => ({
 
   schedules: () => api.request<{ items: Schedule[] }>('GET', '/v1/scheduled-transfers'),
   schedule: (id: string) => api.request<Schedule>('GET', `/v1/scheduled-transfers/${enc(id)}`),
-  createSchedule: (body: ScheduleBody) => api.request<Schedule>('POST', '/v1/scheduled-transfers', body),
+  /** Created once per key: a repeat with the same key answers the same schedule. */
+  createSchedule: (body: ScheduleBody, key: string) =>
+    api.request<Schedule>('POST', '/v1/scheduled-transfers', body, key),
   cancelSchedule: (id: string) => api.request<Schedule>('DELETE', `/v1/scheduled-transfers/${enc(id)}`),
 
   limits: () => api.request<Limits>('GET', '/v1/limits'),

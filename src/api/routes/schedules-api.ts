@@ -1,5 +1,5 @@
 /** The routes the `schedules-api` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
-import { common, type RouteDef, route } from '../route-def.ts';
+import { common, keyed, type RouteDef, route } from '../route-def.ts';
 import { Schedule, ScheduleBody, ScheduleList, ScheduleParams } from '../schemas/schedules.ts';
 
 export const routes = {
@@ -9,11 +9,13 @@ export const routes = {
     fn: 'schedules-api',
     role: 'customer',
     summary: 'Schedule a one-off, weekly or monthly transfer',
+    // Created once per key: a schedule made twice would pay every run twice.
+    idempotent: true,
     body: ScheduleBody,
     status: 201,
     response: Schedule,
     errors: [
-      ...common,
+      ...keyed,
       'not_found',
       'account_not_active',
       'currency_mismatch',

@@ -97,8 +97,11 @@ export const PageCursor = z.optional(z.string().check(z.maxLength(2048)));
 
 /** The Idempotency-Key header: 1 to 255 printable ASCII characters. */
 export const IdempotencyKey = doc(
-  z
-    .string()
-    .check(z.maxLength(255), z.regex(/^[\x20-\x7E]{1,255}$/, 'must be 1 to 255 printable ASCII characters')),
+  z.string().check(
+    z.maxLength(255),
+    z.regex(/^[\x20-\x7E]{1,255}$/, 'must be 1 to 255 printable ASCII characters'),
+    // The scheduler pays each run with `sched:<schedule>:<date>` in its owner's keys (ledger-adapter.ts).
+    z.refine((k) => !k.startsWith('sched:'), 'must not begin with "sched:" (the bank\u2019s own keys)'),
+  ),
   { description: 'Unique per money movement; a retry with the same key and body replays the first result' },
 );

@@ -5,7 +5,8 @@
 import { useState } from 'preact/hooks';
 import { accountNumberProblem, lastDigits, normalizeAccountNumber } from '../account-number.ts';
 import { moneyApi, type Schedule, type ScheduleBody } from '../api-money.ts';
-import { MESSAGES } from '../errors.ts';
+import { explain, MESSAGES } from '../errors.ts';
+import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
 import { formatMoney, parseAmount } from '../money.ts';
 import {
   accountName,
@@ -125,6 +126,17 @@ export const NewSchedule = () => {
     frequency: 'monthly',
     count: '',
   });
+  // Created once per intent: a schedule made twice would pay every run twice. A lost answer is asked
+  // again with the same Idempotency-Key, after a reload too (useHeldIntent).
+  const held = useHeldIntent<ScheduleBody, Schedule>(
+    'schedule',
+    (body, key) => moneyApi(api).createSchedule(body, key),
+    (s) =>
+      navigate(`/schedules/${s.id}`, {
+        flash: `Scheduled: ${formatMoney(s.amount, s.currency)}, ${FREQUENCY[s.frequency].toLowerCase()}, first on ${day(s.startDate)}.`,
+      }),
+    (e) => form.show({ fields: {}, message: `The transfer was not scheduled. ${explain(e).message ?? ''}` }),
+  );
   const accounts = names.state === 'ok' ? names.data.accounts.filter((a) => a.status === 'active') : [];
   const payees = names.state === 'ok' ? names.data.payees : [];
   const from = accounts.find((a) => a.id === form.values.fromAccountId) ?? accounts[0];
@@ -162,12 +174,25 @@ export const NewSchedule = () => {
         ...(description ? { description } : {}),
         ...(form.values.frequency !== 'once' && count > 0 ? { count } : {}),
       };
-      const s = await moneyApi(api).createSchedule(body);
-      navigate(`/schedules/${s.id}`, {
-        flash: `Scheduled: ${formatMoney(s.amount, s.currency)}, ${FREQUENCY[s.frequency].toLowerCase()}, first on ${day(s.startDate)}.`,
-      });
+      // Success moves on to the schedule (the intent's onDone); a refusal is thrown for the form to show.
+      await held.submit(body);
     },
   );
+
+  // A schedule whose creation has no answer yet comes first: it is asked again, never made twice.
+  if (held.unknown) {
+    const p = held.unknown.payload;
+    return (
+      <Page narrow title="Schedule a transfer">
+        <UnknownOutcome state={held} forgetLabel="Leave it and schedule another">
+          <p>
+            {formatMoney(p.amount, p.currency)}, {FREQUENCY[p.frequency ?? 'monthly'].toLowerCase()}, first on{' '}
+            {day(p.startDate)}.
+          </p>
+        </UnknownOutcome>
+      </Page>
+    );
+  }
 
   if (names.state !== 'ok' || !from) {
     return (

@@ -1,0 +1,165 @@
+/**
+ * Transactions outside the ledger (schedules, payees, webhooks) under faults that DynamoDB Local
+ * cannot produce, injected: AWS cancels one of two transactions that overlap on an item
+ * (`TransactionConflict`), and a transaction can commit while its answer is lost (the SDK times out).
+ * A conflict is tried again; a lost answer must not make a second schedule, payee or webhook, nor turn
+ * a delete that happened into a 404.
+ */
+import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cancelledWith, failingTransactions, timeout } from '../../test/faults.ts';
+import { createTestTable, dynamoClients } from '../../test/harness.ts';
+import type { BankError } from '../domain/errors.ts';
+import { createDocumentClient, type Db } from './db.ts';
+import { IdempotencyStore } from './idempotency.ts';
+import { keys, paymentKeys } from './keys.ts';
+import { PayeeStore } from './payees.ts';
+import { type NewSchedule, ScheduleStore } from './schedules.ts';
+import { WebhookStore } from './webhooks.ts';
+
+let db: Db;
+let table: string;
+beforeAll(async () => {
+  db = createDocumentClient(dynamoClients().client);
+  table = await createTestTable('commit');
+});
+
+const schedulesWith = (d: Db) => new ScheduleStore(d, table, new IdempotencyStore(d, table, 48 * 3600));
+const rent = (): NewSchedule => ({
+  fromAccountId: randomUUID(),
+  toAccountNumber: '1234567890',
+  amount: 100_00,
+  currency: 'USD',
+  description: 'Rent',
+  startDate: '2030-01-31',
+  frequency: 'monthly',
+});
+const counter = async (key: { pk: string; sk: string }, attr: string) =>
+  (await db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item?.[attr];
+const conflict = () => cancelledWith('None', 'TransactionConflict', 'None');
+
+describe('scheduled transfers', () => {
+  it('a creation whose answer was lost makes one schedule, and the repeat of the request answers it', async () => {
+    const sub = `u-${randomUUID()}`;
+    const lossy = failingTransactions(db, 1, timeout, 'after');
+    const key = { key: 'k1', fingerprint: 'f1' };
+    const made = await schedulesWith(lossy).create(sub, rent(), key);
+    expect(lossy.injected).toBe(1);
+    expect(made).toMatchObject({
+      kind: 'schedule',
+      schedule: { status: 'active', nextRunDate: '2030-01-31' },
+    });
+    const store = schedulesWith(db);
+    expect(await store.list(sub)).toHaveLength(1);
+    expect(await counter({ pk: `USER#${sub}`, sk: 'SCHEDULES' }, 'active')).toBe(1);
+    // The client's retry with its key: the same schedule, said to be a replay; nothing new.
+    const again = await store.create(sub, rent(), key);
+    expect(again).toEqual({ ...made, replayed: true });
+    expect(await store.replay(sub, key)).toEqual({ ...made, replayed: true });
+    expect(await store.list(sub)).toHaveLength(1);
+    // The same key for another request is refused.
+    const reused = await store.create(sub, rent(), { key: 'k1', fingerprint: 'other' }).catch((e) => e);
+    expect((reused as BankError).code).toBe('idempotency_key_reused');
+  });
+
+  it('a creation that lost a conflict is tried again', async () => {
+    const sub = `u-${randomUUID()}`;
+    const flaky = failingTransactions(db, 2, conflict);
+    const made = await schedulesWith(flaky).create(sub, rent(), { key: 'k', fingerprint: 'f' });
+    expect(flaky.injected).toBe(2);
+    expect(made.replayed).toBe(false);
+    expect(await schedulesWith(db).list(sub)).toHaveLength(1);
+  });
+
+  it('a run paid while its owner cancels is recorded though its first write lost to the cancel', async () => {
+    const sub = `u-${randomUUID()}`;
+    const store = schedulesWith(db);
+    const made = await store.create(sub, rent(), { key: 'k', fingerprint: 'f' });
+    if (made.kind !== 'schedule') throw new Error('not created');
+    const s = await store.mustGet(sub, made.schedule.id);
+    const token = (await store.claim(s, '2030-01-31', Date.now())) as string;
+    expect(token).toBeDefined();
+    // The owner's cancel commits; the runner's record of the run, overlapping it, was cancelled.
+    await store.cancel(sub, s.id);
+    const flaky = failingTransactions(db, 1, conflict);
+    await schedulesWith(flaky).finish(s, token, {
+      runDate: '2030-01-31',
+      outcome: 'succeeded',
+      transactionId: 't1',
+      at: new Date().toISOString(),
+    });
+    expect(flaky.injected).toBe(1);
+    expect(await store.runs(sub, s.id)).toMatchObject([{ runDate: '2030-01-31', transactionId: 't1' }]);
+    expect(await store.mustGet(sub, s.id)).toMatchObject({ status: 'cancelled', runsDone: 1 });
+    expect(await counter({ pk: `USER#${sub}`, sk: 'SCHEDULES' }, 'active')).toBe(0);
+  });
+
+  it('a cancel that lost a conflict with the runner is tried again on a fresh read', async () => {
+    const sub = `u-${randomUUID()}`;
+    const made = await schedulesWith(db).create(sub, rent(), { key: 'k', fingerprint: 'f' });
+    if (made.kind !== 'schedule') throw new Error('not created');
+    const flaky = failingTransactions(db, 1, () => cancelledWith('TransactionConflict', 'None'));
+    expect(await schedulesWith(flaky).cancel(sub, made.schedule.id)).toMatchObject({ status: 'cancelled' });
+    expect(flaky.injected).toBe(1);
+    expect(await counter({ pk: `USER#${sub}`, sk: 'SCHEDULES' }, 'active')).toBe(0);
+  });
+});
+
+describe('payees', () => {
+  const holder = async () => {
+    const owner = `u-${randomUUID()}`;
+    const number = String(Math.floor(Math.random() * 1e10)).padStart(10, '0');
+    await db.send(
+      new PutCommand({ TableName: table, Item: { ...keys.accountNumber(number), ownerId: owner } }),
+    );
+    await db.send(
+      new PutCommand({ TableName: table, Item: { ...keys.profile(owner), name: 'Lee Landlord' } }),
+    );
+    return number;
+  };
+
+  it('a save whose answer was lost saves one payee, and a delete whose answer was lost is no 404', async () => {
+    const sub = `u-${randomUUID()}`;
+    const number = await holder();
+    const lossy = failingTransactions(db, 1, timeout, 'after');
+    const saved = await new PayeeStore(lossy, table).create(sub, 'Lee Landlord', number);
+    expect(lossy.injected).toBe(1);
+    const store = new PayeeStore(db, table);
+    expect(await store.list(sub)).toEqual([expect.objectContaining({ id: saved.id })]);
+    expect(await counter(paymentKeys.payeeCount(sub), 'payees')).toBe(1);
+    const lost = failingTransactions(db, 1, timeout, 'after');
+    await new PayeeStore(lost, table).delete(sub, saved.id);
+    expect(lost.injected).toBe(1);
+    expect(await store.list(sub)).toEqual([]);
+    expect(await counter(paymentKeys.payeeCount(sub), 'payees')).toBe(0);
+    // A delete of what is not there is still a 404.
+    expect(((await store.delete(sub, saved.id).catch((e) => e)) as BankError).code).toBe('not_found');
+  });
+
+  it('a save that lost a conflict is tried again', async () => {
+    const sub = `u-${randomUUID()}`;
+    const flaky = failingTransactions(db, 1, () => cancelledWith('TransactionConflict', 'None'));
+    await new PayeeStore(flaky, table).create(sub, 'Lee Landlord', await holder());
+    expect(flaky.injected).toBe(1);
+    expect(await new PayeeStore(db, table).list(sub)).toHaveLength(1);
+  });
+});
+
+describe('webhooks', () => {
+  const hook = { url: 'https://example.com/hook', events: ['transaction.posted' as const] };
+
+  it('a registration whose answer was lost makes one endpoint; a conflict is tried again', async () => {
+    const sub = `u-${randomUUID()}`;
+    const lossy = failingTransactions(db, 1, timeout, 'after');
+    const made = await new WebhookStore(lossy, table).create(sub, hook);
+    const store = new WebhookStore(db, table);
+    expect((await store.list(sub)).map((w) => w.id)).toEqual([made.id]);
+    expect(await counter(keys.webhookCount(sub), 'webhooks')).toBe(1);
+    const flaky = failingTransactions(db, 1, () => cancelledWith('None', 'TransactionConflict'));
+    await new WebhookStore(flaky, table).delete(sub, made.id);
+    expect(flaky.injected).toBe(1);
+    expect(await store.list(sub)).toEqual([]);
+    expect(await counter(keys.webhookCount(sub), 'webhooks')).toBe(0);
+  });
+});
