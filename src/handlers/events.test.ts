@@ -269,6 +269,7 @@ describe('the ledger lifecycle', () => {
     expect(await ledger().expireDue(new Date(Date.parse(expireMe.expiresAt) + 1000))).toEqual({
       expired: 1,
       seen: 1,
+      failed: [],
     });
     const expired = await asSeenBy(alice, expireMe.id);
     expect(expired.status).toBe('expired');

@@ -4,11 +4,21 @@
  * `npm start` runs it every BANK_SWEEP_SECONDS. Reads never count an expired hold even before it
  * runs (see domain/account.ts heldAt), so the sweeper only tidies the stored figures. It also settles
  * deferred credits (hot recipients) older than a few seconds that the settler did not.
+ *
+ * A pending transfer that fails to expire (an error that is not a lost race or a throttle: those
+ * `expire` retries) does not stop the others, nor the settlement: each failure is logged, all the
+ * work is done, and then the run fails, so that the function's Errors alarm (infra/monitoring.ts)
+ * tells on-call, Lambda retries the run twice (every step is idempotent) and a run that still fails
+ * lands in the dead-letter queue. Credits that cannot settle now (a busy or closed account) are
+ * logged and left for the next run, as before: they do not fail the run.
  */
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
+import type { LedgerStore } from '../store/ledger.ts';
 import { withDeadline } from '../store/retry.ts';
 import { ledger, settler } from './context.ts';
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export const handler = async (
   event: ScheduledEvent,
@@ -17,17 +27,42 @@ export const handler = async (
   const run = async () => {
     const now = new Date();
     // Holds first: releasing expired holds never waits on a busy account's credits.
-    const expired = await ledger().expireDue(now);
+    let expiry: Awaited<ReturnType<LedgerStore['expireDue']>> = { expired: 0, seen: 0, failed: [] };
+    let stopped: unknown;
+    try {
+      expiry = await ledger().expireDue(now);
+    } catch (e) {
+      // The pending transfers could not be listed: the settlement still runs, the run fails below.
+      stopped = e;
+      logger.error('expiry pass stopped', { error: message(e) });
+    }
+    for (const f of expiry.failed) logger.error('pending transfer not expired', f);
     // Credits the settler missed (a crash, a record sent to the on-failure queue): settled here. An
     // account that cannot settle now is logged and left for the next run; the others go on.
     const { settled, failed } = await settler().settleDue(now);
     for (const f of failed) logger.error('credits not settled', f);
-    return { ...expired, settled };
+    return {
+      result: { expired: expiry.expired, seen: expiry.seen, settled },
+      notExpired: expiry.failed.length,
+      notSettled: failed.length,
+      stopped,
+    };
   };
   const started = Date.now();
-  const result = context
+  const { result, notExpired, notSettled, stopped } = context
     ? await withDeadline(Date.now() + context.getRemainingTimeInMillis(), run)
     : await run();
-  logger.info('sweep', { ...result, durationMs: Date.now() - started, eventId: event?.id });
+  logger.info('sweep', {
+    ...result,
+    notExpired,
+    notSettled,
+    ...(stopped === undefined ? {} : { expiryStopped: true }),
+    durationMs: Date.now() - started,
+    eventId: event?.id,
+  });
+  if (stopped !== undefined) throw stopped;
+  if (notExpired > 0) {
+    throw new Error(`${notExpired} pending transfer(s) past their time could not be expired (logged above)`);
+  }
   return result;
 };

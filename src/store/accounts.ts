@@ -224,10 +224,18 @@ export class AccountStore extends AccountReader {
     return this.get(ownerId, accountId);
   }
 
+  /**
+   * Opens an account. The id is drawn once per call: a TransactWriteItems can commit and its answer
+   * be lost (a `TimeoutError` after the SDK's attempts, a `TransactionInProgressException`), and the
+   * next attempt must then find that account rather than open a second one. The id is a fresh random
+   * UUID, so an `account` (or `id`) item already under it can only be an earlier attempt of this call:
+   * it is read back and answered. The number is drawn again only when the `number` piece alone fails
+   * (another account has it).
+   */
   async open(input: OpenAccountInput, now = new Date()): Promise<Account> {
+    const id = randomUUID();
+    let number = newAccountNumber();
     const opened = await retry(async () => {
-      const id = randomUUID();
-      const number = newAccountNumber();
       const item = {
         ...keys.account(input.ownerId, id),
         entity: 'account',
@@ -298,15 +306,32 @@ export class AccountStore extends AccountReader {
       ]);
       if (r.ok) return done(toAccount(item, now));
       const failed = conditionFailed(r.failed);
+      // The id is this call's own: an item under it is an earlier attempt that committed and whose
+      // answer was lost. It took a place on the profile too, so this attempt's profile check may fail
+      // as well (it was the last place): look before answering the limit.
+      if (failed.includes('account') || failed.includes('id') || failed.includes('profile')) {
+        const earlier = await this.get(input.ownerId, id);
+        if (earlier?.ownerId === input.ownerId) return done(publicAccount(earlier));
+      }
       if (failed.includes('profile')) {
         throw new BankError(
           'account_limit_reached',
           `A customer may have at most ${MAX_OPEN_ACCOUNTS} open accounts`,
         );
       }
-      // Another check that failed is a number (or id) collision: draw again. A conflict or a
-      // throttle: wait a little and try again.
-      if (failed.length > 0 || isTransient(r.error, r.codes)) return again;
+      // The `account` and `id` items are written together, so an earlier attempt of this call left
+      // both or neither; either one failing here, with no account read back above, is not ours.
+      if (failed.includes('account') || failed.includes('id')) {
+        throw new Error(`Account id ${id} is already in use: not opened`);
+      }
+      // Another account has this number: draw another (the id stays: nothing was written under it).
+      if (failed.includes('number')) {
+        number = newAccountNumber();
+        return again;
+      }
+      // A conflict, a throttle, or an answer lost in a timeout (committed or not: the next attempt
+      // finds out): wait a little and try again with the same id and number.
+      if (isTransient(r.error, r.codes)) return again;
       throw r.error;
     }, OPEN_POLICY);
     if (!opened) throw busy('Could not open the account now: try again');

@@ -322,7 +322,7 @@ describe('post, void and expiry race', () => {
     });
     expect(w.kind).toBe('journal');
     expect((await ledger.getJournal(j.id))?.status).toBe('expired');
-    expect(await ledger.expireDue()).toEqual({ expired: 0, seen: 0 });
+    expect(await ledger.expireDue()).toEqual({ expired: 0, seen: 0, failed: [] });
     const post = await ledger.post({ user: 'u', idempotencyKey: 'p', fingerprint: 'p', journalId: j.id });
     expect(post).toMatchObject({ kind: 'declined', code: 'transaction_expired' });
   });
@@ -337,10 +337,43 @@ describe('post, void and expiry race', () => {
     const soon = await pendingTransfer(ledger, a, b, 10, 'h1', 60);
     const later = await pendingTransfer(ledger, a, b, 20, 'h2', 600);
     now += 61_000;
-    expect(await ledger.expireDue()).toEqual({ expired: 1, seen: 1 });
+    expect(await ledger.expireDue()).toEqual({ expired: 1, seen: 1, failed: [] });
     expect((await ledger.getJournal(soon.id))?.status).toBe('expired');
     expect((await ledger.getJournal(later.id))?.status).toBe('pending');
     expect(await accounts.get('u', a.id)).toMatchObject({ held: 20, storedHeld: 20, available: 80 });
+    expect((await verifyLedger(db, table, { now: new Date(now) })).problems).toEqual([]);
+  });
+
+  it('a journal whose expiry fails (an error that is not transient) is reported, and the others still expire', async () => {
+    const table = await createTestTable('sweep');
+    let now = Date.parse('2026-11-30T12:00:00Z');
+    const clock = { now: () => new Date(now) };
+    const { accounts, ledger } = storesFor(db, table, clock);
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'USD' });
+    await ledger.deposit({ user: 'u', idempotencyKey: 'd', fingerprint: 'd', accountId: a.id, amount: 100 });
+    const held = new Map<string, number>();
+    for (const [amount, key] of [
+      [10, 'h1'],
+      [20, 'h2'],
+    ] as const)
+      held.set((await pendingTransfer(ledger, a, b, amount, key, 60)).id, amount);
+    now += 61_000;
+    // The first expiry's write fails as a connection reset does after the SDK's own retries.
+    const reset = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    const flaky = faulty(db, 1, reset);
+    const sweeper = storesFor(db, table, { ...clock, ledgerDb: flaky }).ledger;
+    const r = await sweeper.expireDue();
+    expect(flaky.injected).toBe(1);
+    expect(r).toMatchObject({ expired: 1, seen: 2 });
+    expect(r.failed).toEqual([{ journalId: expect.any(String), error: 'read ECONNRESET' }]);
+    const failedId = r.failed[0]?.journalId as string;
+    for (const id of held.keys())
+      expect((await ledger.getJournal(id))?.status).toBe(id === failedId ? 'pending' : 'expired');
+    // Only the failed one's hold is still stored (reads count it out already); the next run takes it.
+    expect(await accounts.get('u', a.id)).toMatchObject({ held: 0, storedHeld: held.get(failedId) });
+    expect(await ledger.expireDue()).toEqual({ expired: 1, seen: 1, failed: [] });
+    expect(await accounts.get('u', a.id)).toMatchObject({ held: 0, storedHeld: 0, available: 100 });
     expect((await verifyLedger(db, table, { now: new Date(now) })).problems).toEqual([]);
   });
 });

@@ -318,11 +318,18 @@ export class LedgerStore extends LedgerWriter {
 
   /**
    * The sweeper: expires every pending journal whose time has passed (found through the sparse
-   * index, which may lag; each expiry re-reads the journal and is conditional). Returns how many.
+   * index, which may lag; each expiry re-reads the journal and is conditional). Returns how many
+   * expired, how many were seen, and the ones that failed with an error that is not a lost race or a
+   * throttle (those `expire` retries or leaves): one failing journal does not hold up the others, and
+   * the caller reports the failures (the sweep handler logs them and fails its run). A failed one
+   * stays pending, its hold counted out by reads (heldAt), for the next run.
    */
-  async expireDue(now = this.now()): Promise<{ expired: number; seen: number }> {
+  async expireDue(
+    now = this.now(),
+  ): Promise<{ expired: number; seen: number; failed: { journalId: string; error: string }[] }> {
     let expired = 0;
     let seen = 0;
+    const failed: { journalId: string; error: string }[] = [];
     for (let shard = 0; shard < this.opts.systemShards; shard++) {
       let start: Record<string, unknown> | undefined;
       do {
@@ -340,11 +347,16 @@ export class LedgerStore extends LedgerWriter {
         );
         for (const item of r.Items ?? []) {
           seen++;
-          if (await this.expire(String(item.id), now)) expired++;
+          const journalId = String(item.id);
+          try {
+            if (await this.expire(journalId, now)) expired++;
+          } catch (e) {
+            failed.push({ journalId, error: e instanceof Error ? e.message : String(e) });
+          }
         }
         start = r.LastEvaluatedKey;
       } while (start);
     }
-    return { expired, seen };
+    return { expired, seen, failed };
   }
 }

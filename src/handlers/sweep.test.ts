@@ -1,0 +1,120 @@
+/**
+ * The scheduled sweep handler on DynamoDB Local, with a fault DynamoDB Local cannot produce injected
+ * into the handlers' own client: a failure in the expiry pass must not stop the rest of it, nor the
+ * settlement of credits, and the run must still fail so that the function's Errors alarm sees it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ScheduledEvent } from 'aws-lambda';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { logger } from '../api/logger.ts';
+import { config } from '../config.ts';
+import { AccountStore } from '../store/accounts.ts';
+import { createDocumentClient, type Db } from '../store/db.ts';
+import { IdempotencyStore } from '../store/idempotency.ts';
+import { LedgerStore } from '../store/ledger.ts';
+import { verifyLedger } from '../store/verify.ts';
+import { db as handlersDb } from './context.ts';
+import { handler } from './sweep.ts';
+
+let table: string;
+let doc: Db;
+beforeAll(async () => {
+  table = await createTestTable('sweep');
+  useHandlerEnv({ TABLE_NAME: table });
+  doc = createDocumentClient(dynamoClients().client);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const event = { id: 'test-sweep' } as ScheduledEvent;
+
+/**
+ * A payer with two pending transfers (10 and 20) whose time has passed, and a transfer of 30 to a
+ * third account whose credit is deferred to the settler and was never settled: all written ten
+ * minutes ago, so that the handler (on the real clock) finds them due.
+ */
+const due = async () => {
+  const past = new Date(Date.now() - 10 * 60_000);
+  const accounts = new AccountStore(doc, table);
+  const ledger = new LedgerStore(doc, table, accounts, new IdempotencyStore(doc, table, 48 * 3600), {
+    systemShards: config().systemShards,
+    dailyLimit: config().dailyLimit,
+    deferCredits: 'always',
+    now: () => past,
+  });
+  const owner = `payer-${randomUUID()}`;
+  const open = (ownerId: string) => accounts.open({ ownerId, type: 'checking', currency: 'USD' });
+  const [a, b, c] = [await open(owner), await open(`payee-${owner}`), await open(`credited-${owner}`)];
+  await ledger.deposit({ user: owner, idempotencyKey: 'd', fingerprint: 'd', accountId: a.id, amount: 100 });
+  const move = async (to: string, amount: number, pending: boolean) => {
+    const key = `${to}-${amount}`;
+    const out = await ledger.transfer({
+      user: owner,
+      idempotencyKey: key,
+      fingerprint: key,
+      fromAccountId: a.id,
+      toAccountNumber: to,
+      currency: 'USD',
+      amount,
+      ...(pending ? { pending: true, expiresInSeconds: 60 } : {}),
+    });
+    if (out.kind !== 'journal') throw new Error(`declined: ${out.code}`);
+    return out.journal.id;
+  };
+  const pending = [await move(b.number, 10, true), await move(b.number, 20, true)];
+  await move(c.number, 30, false);
+  expect((await accounts.mustGet(`credited-${owner}`, c.id)).balance).toBe(0);
+  return { ledger, accounts, pending, credited: () => accounts.mustGet(`credited-${owner}`, c.id) };
+};
+
+/** Makes the handlers' DynamoDB client throw `fault` for the first request `matches` picks. */
+const failFirst = (matches: (command: { constructor: { name: string } }) => boolean, fault: () => Error) => {
+  const client = handlersDb();
+  const send = client.send.bind(client);
+  let left = 1;
+  vi.spyOn(client, 'send').mockImplementation((async (command: { constructor: { name: string } }) => {
+    if (left > 0 && matches(command)) {
+      left--;
+      throw fault();
+    }
+    return send(command as never);
+  }) as never);
+};
+
+const reset = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+
+describe('the sweep handler', () => {
+  it('a pending transfer that fails to expire: the other still expires, credits still settle, the run fails', async () => {
+    const { ledger, pending, credited } = await due();
+    const errors = vi.spyOn(logger, 'error');
+    failFirst((c) => c.constructor.name === 'TransactWriteCommand', reset);
+    await expect(handler(event)).rejects.toThrow(
+      '1 pending transfer(s) past their time could not be expired',
+    );
+    const statuses = await Promise.all(pending.map(async (id) => (await ledger.getJournal(id))?.status));
+    expect([...statuses].sort()).toEqual(['expired', 'pending']);
+    const failedId = pending[statuses.indexOf('pending')];
+    expect(errors).toHaveBeenCalledWith('pending transfer not expired', {
+      journalId: failedId,
+      error: 'read ECONNRESET',
+    });
+    expect((await credited()).balance).toBe(30);
+    // The next run (the fault gone) expires the one left, and succeeds.
+    vi.restoreAllMocks();
+    expect(await handler(event)).toEqual({ expired: 1, seen: 1, settled: 0 });
+    expect((await ledger.getJournal(failedId as string))?.status).toBe('expired');
+    expect((await verifyLedger(doc, table)).problems).toEqual([]);
+  });
+
+  it('when the pending transfers cannot even be listed, credits still settle and the run fails with that error', async () => {
+    const { ledger, pending, credited } = await due();
+    failFirst((c) => c.constructor.name === 'QueryCommand', reset);
+    await expect(handler(event)).rejects.toThrow('read ECONNRESET');
+    expect((await credited()).balance).toBe(30);
+    vi.restoreAllMocks();
+    await expect(handler(event)).resolves.toMatchObject({ expired: expect.any(Number) });
+    for (const id of pending) expect((await ledger.getJournal(id))?.status).toBe('expired');
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * Opening accounts on DynamoDB Local, with faults DynamoDB Local cannot produce injected: a
+ * TransactWriteItems that commits and whose answer is lost, and an account number already taken.
+ */
+import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestTable, dynamoClients } from '../../test/harness.ts';
+import { MAX_OPEN_ACCOUNTS } from '../domain/account.ts';
+import { BankError } from '../domain/errors.ts';
+import { AccountStore } from './accounts.ts';
+import { createDocumentClient, type Db } from './db.ts';
+import { keys } from './keys.ts';
+
+/** Account numbers the next opens draw first (then random ones, as in production). */
+const drawn = vi.hoisted(() => ({ numbers: [] as string[] }));
+vi.mock(import('../domain/account.ts'), async (original) => {
+  const m = await original();
+  return { ...m, newAccountNumber: () => drawn.numbers.shift() ?? m.newAccountNumber() };
+});
+
+type Sent = {
+  constructor: { name: string };
+  input: { TransactItems?: { Put?: { Item?: Record<string, unknown> } }[] };
+};
+
+/**
+ * A DocumentClient that records the account each TransactWriteItems puts and, for the `lose` named
+ * ones (1 = the first), sends it to DynamoDB Local and then throws `fault` to the caller instead of
+ * its answer: the write committed, the caller cannot know. With `firstReasonOnly`, a cancelled
+ * transaction reports its first failed condition alone (DynamoDB Local reports every one; the code
+ * must not depend on that).
+ */
+const losingAnswers = (
+  db: Db,
+  lose: number[],
+  fault: () => Error,
+  opts: { firstReasonOnly?: boolean } = {},
+) => {
+  const puts: { id: unknown; number: unknown }[] = [];
+  const wrapped = Object.create(db) as Db;
+  wrapped.send = (async (command: Sent) => {
+    if (command.constructor.name !== 'TransactWriteCommand') return db.send(command as never);
+    const account = command.input.TransactItems?.map((i) => i.Put?.Item).find((i) => i?.entity === 'account');
+    puts.push({ id: account?.id, number: account?.number });
+    const answer = await db
+      .send(command as never)
+      .catch((e: { CancellationReasons?: { Code?: string }[] }) => {
+        if (opts.firstReasonOnly && e.CancellationReasons) {
+          const first = e.CancellationReasons.findIndex((r) => r.Code && r.Code !== 'None');
+          e.CancellationReasons = e.CancellationReasons.map((r, i) => (i === first ? r : { Code: 'None' }));
+        }
+        throw e;
+      });
+    if (lose.includes(puts.length)) throw fault();
+    return answer;
+  }) as Db['send'];
+  return { db: wrapped, puts };
+};
+
+const timeout = () =>
+  Object.assign(new Error('Socket timed out without establishing a connection'), { name: 'TimeoutError' });
+const inProgress = () =>
+  Object.assign(new Error('Transaction is in progress'), { name: 'TransactionInProgressException' });
+
+let db: Db;
+let table: string;
+beforeAll(async () => {
+  db = createDocumentClient(dynamoClients().client);
+  table = await createTestTable('accounts');
+});
+
+const openAccounts = async (ownerId: string) =>
+  (await db.send(new GetCommand({ TableName: table, Key: keys.profile(ownerId), ConsistentRead: true }))).Item
+    ?.openAccounts;
+const listed = async (ownerId: string) =>
+  (await new AccountStore(db, table).list(ownerId, { closed: false, limit: 20 })).items;
+const item = async (key: { pk: string; sk: string }) =>
+  (await db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+
+describe('opening an account', () => {
+  it.each([
+    ['TimeoutError', timeout],
+    ['TransactionInProgressException', inProgress],
+  ])('a write that committed and whose answer was lost (%s) opens one account, not two', async (_, fault) => {
+    const owner = `u-${randomUUID()}`;
+    const flaky = losingAnswers(db, [1], fault);
+    const a = await new AccountStore(flaky.db, table).open({
+      ownerId: owner,
+      type: 'checking',
+      currency: 'USD',
+    });
+    // One account, counted once, is the customer's: the one the lost write committed.
+    expect((await listed(owner)).map((x) => x.id)).toEqual([a.id]);
+    expect(await openAccounts(owner)).toBe(1);
+    expect(a).toMatchObject({
+      id: flaky.puts[0]?.id,
+      number: flaky.puts[0]?.number,
+      status: 'active',
+      balance: 0,
+    });
+    expect(await item(keys.accountNumber(a.number))).toMatchObject({ accountId: a.id, ownerId: owner });
+    expect(await item(keys.accountId(a.id))).toMatchObject({ number: a.number, ownerId: owner });
+    // The retry asked again for the same account (it was told the first one's answer was lost).
+    expect(flaky.puts).toHaveLength(2);
+    expect(flaky.puts[1]).toEqual(flaky.puts[0]);
+  });
+
+  it.each([
+    ['every failed condition reported', false],
+    ['the first failed condition (the profile) reported alone', true],
+  ])(
+    'the answer of the last allowed account lost (%s): that account, not account_limit_reached; the next is refused',
+    async (_, firstReasonOnly) => {
+      const owner = `u-${randomUUID()}`;
+      const open = (s: AccountStore) => s.open({ ownerId: owner, type: 'savings', currency: 'EUR' });
+      for (let i = 1; i < MAX_OPEN_ACCOUNTS; i++) await open(new AccountStore(db, table));
+      const flaky = losingAnswers(db, [1], timeout, { firstReasonOnly });
+      const last = await open(new AccountStore(flaky.db, table));
+      expect(last.id).toBe(flaky.puts[0]?.id);
+      expect(await listed(owner)).toHaveLength(MAX_OPEN_ACCOUNTS);
+      expect(await openAccounts(owner)).toBe(MAX_OPEN_ACCOUNTS);
+      const refused = await open(new AccountStore(db, table)).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(BankError);
+      expect((refused as BankError).code).toBe('account_limit_reached');
+      expect(await listed(owner)).toHaveLength(MAX_OPEN_ACCOUNTS);
+    },
+  );
+
+  it('a number another account has is drawn again, under the same id; the other account keeps its number', async () => {
+    const other = await new AccountStore(db, table).open({
+      ownerId: `u-${randomUUID()}`,
+      type: 'checking',
+      currency: 'USD',
+    });
+    const owner = `u-${randomUUID()}`;
+    drawn.numbers.push(other.number);
+    const seen = losingAnswers(db, [], timeout);
+    const a = await new AccountStore(seen.db, table).open({
+      ownerId: owner,
+      type: 'checking',
+      currency: 'USD',
+    });
+    expect(seen.puts.map((p) => p.number)).toEqual([other.number, a.number]);
+    expect(seen.puts.map((p) => p.id)).toEqual([a.id, a.id]);
+    expect(a.number).not.toBe(other.number);
+    expect((await listed(owner)).map((x) => x.id)).toEqual([a.id]);
+    expect(await openAccounts(owner)).toBe(1);
+    expect(await item(keys.accountNumber(other.number))).toMatchObject({ accountId: other.id });
+    expect(await item(keys.accountNumber(a.number))).toMatchObject({ accountId: a.id, ownerId: owner });
+  });
+});
