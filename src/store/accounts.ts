@@ -11,7 +11,7 @@ import {
 } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import type { Currency } from '../domain/money.ts';
-import { conditionFailed, type Db, transact } from './db.ts';
+import { busy, conditionFailed, type Db, transact } from './db.ts';
 import { keys } from './keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
@@ -410,5 +410,3 @@ export class AccountStore extends AccountReader {
 }
 
 /** 503 with Retry-After: the retries ran out (attempts or the Lambda's time). */
-export const busy = (detail: string): BankError =>
-  new BankError('service_unavailable', detail, { headers: { 'retry-after': '1' } });

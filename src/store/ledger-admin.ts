@@ -32,8 +32,8 @@ import {
   planTellerWithdrawal,
   statusChange,
 } from '../domain/ledger-admin.ts';
-import { type AccountReader, type AccountRecord, busy, publicAccount } from './accounts.ts';
-import { conditionFailed, type Piece, transact } from './db.ts';
+import { type AccountReader, type AccountRecord, publicAccount } from './accounts.ts';
+import { busy, conditionFailed, type Piece, transact } from './db.ts';
 import type { Outcome } from './idempotency.ts';
 import { keys } from './keys.ts';
 import type { Keyed } from './ledger.ts';

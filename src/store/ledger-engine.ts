@@ -13,8 +13,8 @@ import {
   utcDay,
 } from '../domain/ledger.ts';
 import type { Currency } from '../domain/money.ts';
-import { type AccountRecord, type AccountStore, busy } from './accounts.ts';
-import { conditionFailed, type Db, type Piece, transact } from './db.ts';
+import type { AccountRecord, AccountStore } from './accounts.ts';
+import { busy, conditionFailed, type Db, type Piece, transact } from './db.ts';
 import type { IdempotencyStore, Recorded, Replayed, StoredBatch, StoredOutcome } from './idempotency.ts';
 import { keys } from './keys.ts';
 import { readJournal } from './ledger-journal.ts';

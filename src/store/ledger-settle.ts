@@ -28,8 +28,8 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import { MAX_SETTLE } from '../domain/ledger.ts';
 import { addMinor, type Currency } from '../domain/money.ts';
-import { type AccountRecord, type AccountStore, busy } from './accounts.ts';
-import { conditionFailed, type Db, type Piece, transact } from './db.ts';
+import type { AccountRecord, AccountStore } from './accounts.ts';
+import { busy, conditionFailed, type Db, type Piece, transact } from './db.ts';
 import { keys } from './keys.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
 

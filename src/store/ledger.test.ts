@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withoutVersionChecks } from '../../test/faults.ts';
+import { cancelledWith, failingTransactions, withoutVersionChecks } from '../../test/faults.ts';
 import { createTestTable, dynamoClients, emulators } from '../../test/harness.ts';
 import { BankError } from '../domain/errors.ts';
 import { localClientConfig } from '../local/bootstrap.ts';
@@ -42,27 +42,7 @@ const storesFor = (
   return { accounts, ledger, settler };
 };
 
-/** A DocumentClient that fails the first `n` TransactWriteItems with `fault`, then behaves. */
-const faulty = (db: Db, n: number, fault: () => Error): Db & { injected: number } => {
-  let left = n;
-  const wrapped = Object.create(db) as Db & { injected: number };
-  wrapped.injected = 0;
-  wrapped.send = (async (command: { constructor: { name: string } }) => {
-    if (command.constructor.name === 'TransactWriteCommand' && left > 0) {
-      left--;
-      wrapped.injected++;
-      throw fault();
-    }
-    return db.send(command as never);
-  }) as Db['send'];
-  return wrapped;
-};
-
-const cancelled = (reason: string) =>
-  Object.assign(new Error('Transaction cancelled'), {
-    name: 'TransactionCanceledException',
-    CancellationReasons: [{ Code: 'None' }, { Code: reason }, { Code: 'None' }],
-  });
+const cancelled = (reason: string) => cancelledWith('None', reason, 'None');
 
 let db: Db;
 beforeAll(() => {
@@ -76,7 +56,7 @@ describe('retries (faults DynamoDB Local cannot produce, injected)', () => {
     ['ThrottlingException', () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })],
   ])('retries %s and posts once', async (_, fault) => {
     const table = await createTestTable('retry');
-    const flaky = faulty(db, 3, fault);
+    const flaky = failingTransactions(db, 3, fault);
     const { accounts, ledger } = storesFor(db, table, { ledgerDb: flaky });
     const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
     const out = await ledger.deposit({
@@ -94,7 +74,7 @@ describe('retries (faults DynamoDB Local cannot produce, injected)', () => {
 
   it('gives up after a bounded number of attempts with 503 and Retry-After, having posted nothing', async () => {
     const table = await createTestTable('retry');
-    const flaky = faulty(db, 1000, () => cancelled('TransactionConflict'));
+    const flaky = failingTransactions(db, 1000, () => cancelled('TransactionConflict'));
     const { accounts, ledger } = storesFor(db, table, { ledgerDb: flaky, maxAttempts: 4 });
     const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
     const err = await ledger
@@ -109,7 +89,9 @@ describe('retries (faults DynamoDB Local cannot produce, injected)', () => {
 
   it('does not retry an error that is not transient', async () => {
     const table = await createTestTable('retry');
-    const flaky = faulty(db, 1, () => Object.assign(new Error('bad'), { name: 'ValidationException' }));
+    const flaky = failingTransactions(db, 1, () =>
+      Object.assign(new Error('bad'), { name: 'ValidationException' }),
+    );
     const { accounts, ledger } = storesFor(db, table, { ledgerDb: flaky });
     const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
     await expect(
@@ -361,7 +343,7 @@ describe('post, void and expiry race', () => {
     now += 61_000;
     // The first expiry's write fails as a connection reset does after the SDK's own retries.
     const reset = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
-    const flaky = faulty(db, 1, reset);
+    const flaky = failingTransactions(db, 1, reset);
     const sweeper = storesFor(db, table, { ...clock, ledgerDb: flaky }).ledger;
     const r = await sweeper.expireDue();
     expect(flaky.injected).toBe(1);
