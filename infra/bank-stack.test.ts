@@ -544,6 +544,8 @@ describe('dev stage (with a web build)', () => {
       ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       PreventUserExistenceErrors: 'ENABLED',
       EnableTokenRevocation: true,
+      // A token may change the name only: never the email (where codes and resets go).
+      WriteAttributes: ['name'],
       AccessTokenValidity: 5,
       TokenValidityUnits: Match.objectLike({ AccessToken: 'minutes' }),
     });

@@ -6,6 +6,7 @@ import { Validations } from 'aws-cdk-lib';
 import {
   AccountRecovery,
   CfnUserPoolGroup,
+  ClientAttributes,
   FeaturePlan,
   Mfa,
   UserPool,
@@ -73,6 +74,11 @@ export class Identity extends Construct {
       disableOAuth: true,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
+      // Every access token may call Cognito's self-service API (UpdateUserAttributes...) with this public
+      // client id: only the name may change that way. The email (the sign-in name, where codes go) may
+      // not, or a stolen 5-minute token could move the account's email, and its password resets, to
+      // the thief's mailbox.
+      writeAttributes: new ClientAttributes().withStandardAttributes({ fullname: true }),
       accessTokenValidity: cfg.accessTokenValidity,
       idTokenValidity: cfg.accessTokenValidity,
       refreshTokenValidity: cfg.refreshTokenValidity,

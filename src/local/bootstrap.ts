@@ -105,6 +105,8 @@ export const userPoolClientInput = (userPoolId: string, clientName: string) => (
   ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH' as const, 'ALLOW_REFRESH_TOKEN_AUTH' as const],
   EnableTokenRevocation: true,
   PreventUserExistenceErrors: 'ENABLED' as const,
+  // As infra/identity.ts: a token may change the name only (cognito-local keeps it, never checks it).
+  WriteAttributes: ['name'],
   AccessTokenValidity: 5,
   IdTokenValidity: 5,
   RefreshTokenValidity: 1,
