@@ -27,6 +27,16 @@ import {
   unreversed,
 } from './ledger.ts';
 
+/**
+ * Staff never act on their own money: no teller cash into or out of an account they own, no reversal
+ * of a movement of theirs, no freeze or unfreeze of their own account (another member of staff does
+ * it). One compromised staff login cannot credit itself.
+ */
+export const assertNotOwn = (staff: string, ...owners: (string | undefined)[]): void => {
+  if (owners.includes(staff))
+    throw new BankError('forbidden', 'Bank staff may not act on their own accounts: ask a colleague');
+};
+
 /** What a freeze or an unfreeze leads to: the status to store, or none when it is already there. */
 export const statusChange = (
   current: AccountStatus,

@@ -165,6 +165,40 @@ describe('teller cash', () => {
     expect((await asAdmin('adminGetTransaction', { params: { id: randomUUID() } })).status).toBe(404);
   });
 
+  it('refuses staff their own accounts (403): no teller cash, no reversal, no freeze; nothing moves', async () => {
+    const mine = await open(ADMIN);
+    const other = newUser();
+    const theirs = await open(other);
+    const refused = (r: { status: number; body: { code?: string } }) =>
+      expect([r.status, r.body.code]).toEqual([403, 'forbidden']);
+    refused(await cashIn(mine.id, 500));
+    expect((await cashIn(theirs.id, 1_000)).status).toBe(201);
+    const sent = await transfer(other, theirs.id, mine.number, 400);
+    expect(sent.status).toBe(201);
+    refused(
+      await asAdmin('tellerWithdraw', {
+        params: { id: mine.id },
+        body: { amount: 100, reference: 'w' },
+        headers: key(),
+      }),
+    );
+    refused(
+      await asAdmin('reverseTransaction', {
+        params: { id: sent.body.id },
+        body: { reason: 'mine' },
+        headers: key(),
+      }),
+    );
+    refused(await asAdmin('freezeAccount', { params: { id: mine.id }, body: { reason: 'mine' } }));
+    expect(await balance(ADMIN, mine.id)).toBe(400);
+    expect(await balance(other, theirs.id)).toBe(600);
+    // Another customer's account, as ever: the same member of staff may act on it.
+    expect(
+      (await asAdmin('freezeAccount', { params: { id: theirs.id }, body: { reason: 'x' } })).status,
+    ).toBe(200);
+    await ledgerIsClean();
+  });
+
   it('needs an Idempotency-Key and a reference, and never overdraws', async () => {
     const u = newUser();
     const a = await open(u);

@@ -26,6 +26,7 @@ import type { Account } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import { assertSettled, shardOf, systemShardId } from '../domain/ledger.ts';
 import {
+  assertNotOwn,
   assertReversible,
   planReversal,
   planTellerDeposit,
@@ -128,6 +129,7 @@ export class StaffLedger extends LedgerEngine {
     const id = randomUUID();
     return this.commit(req, async (now) => {
       const to = await this.account(req.accountId);
+      assertNotOwn(req.user, to.ownerId);
       const shard = systemShardId('cash-in', to.currency, shardOf(id, this.opts.systemShards));
       const plan = planTellerDeposit(to, req.amount, shard);
       return {
@@ -142,6 +144,7 @@ export class StaffLedger extends LedgerEngine {
     const id = randomUUID();
     return this.commit(req, async (now) => {
       const found = await this.account(req.accountId);
+      assertNotOwn(req.user, found.ownerId);
       const from = await this.debitable(found.ownerId, found.id, now);
       const shard = systemShardId('cash-out', from.currency, shardOf(id, this.opts.systemShards));
       const plan = planTellerWithdrawal(from, req.amount, shard);
@@ -161,6 +164,7 @@ export class StaffLedger extends LedgerEngine {
     return this.commit(req, async (now) => {
       const original = await this.getJournal(req.journalId);
       if (!original) throw new BankError('not_found', 'No such transaction');
+      assertNotOwn(req.user, original.from?.ownerId, original.to?.ownerId);
       assertReversible(original);
       assertSettled(original);
       const shard = shardOf(id, this.opts.systemShards);
@@ -206,6 +210,7 @@ export class StaffLedger extends LedgerEngine {
   ): Promise<{ account: AdminAccount; changed: boolean }> {
     const out = await retry(async () => {
       const a = await this.account(req.accountId);
+      assertNotOwn(req.admin, a.ownerId);
       const { to, changed } = statusChange(a.status, action);
       const key = keys.account(a.ownerId, a.id);
       const now = new Date().toISOString();
