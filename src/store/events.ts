@@ -1,108 +1,222 @@
 /**
  * Customers' events in the single table (keys in keys.ts), kept 30 days (TTL).
  *
- * An event is stored in one transaction with a delivery for each of its owner's endpoints that
- * subscribe to its type, on the condition that the event is new: a stream record delivered twice
- * (or two records giving the same event) makes neither a second event nor a second delivery.
+ * Order. A customer's events are numbered 1, 2, 3... in the order they are stored, and listed in that
+ * order, not by `createdAt` (the time of the change they tell of). On AWS one customer's records come
+ * from several stream shards handled concurrently, and a failed record is retried later, so an event
+ * with an earlier `createdAt` can be stored after one with a later one: keyed by time, it would sort
+ * before a cursor already handed out, and a poller would never see it. Keyed by its number, an event
+ * always sorts after every cursor handed out before it was stored.
+ *
+ * Storing. Read the customer's counter (strongly consistent), then one transaction: the counter set to
+ * n + 1 on the condition that it still holds n; the event put at number n + 1; a mark of the event's
+ * id put on the condition that it is new; a delivery for each endpoint that subscribes to the event's
+ * type. Two writers for one customer serialize: the one whose counter moved (its condition fails, or
+ * DynamoDB cancels it for a conflict) reads the counter again and takes the next number. A stream
+ * record delivered twice (or two records giving the same event) finds the mark: no second event, no
+ * second delivery.
+ *
+ * Reading. Numbers are dense, so a hole in a customer's list is events that expired (TTL), or an event
+ * whose transaction committed but which a Query does not show yet: a Query is only read-committed (it
+ * may show some items of a committed transaction and not others yet). Each event keeps the expiry of
+ * the one before it (`prevExpiresAt`): a hole before an event whose predecessor has not expired is one
+ * being written, and the page ends before it, so no cursor passes it.
  */
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BankError } from '../domain/errors.ts';
 import type { BankEvent, CustomerEvent, EventType } from '../domain/events.ts';
 import { publicEvent } from '../domain/events.ts';
-import { busy, commit, type Db } from './db.ts';
+import { busy, conditionFailed, type Db, type Piece, transact } from './db.ts';
 import { keys } from './keys.ts';
+import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
 import type { WebhookStore } from './webhooks.ts';
 
 export const EVENT_TTL_SECONDS = 30 * 24 * 3600;
 
+/** At most this many events are read for one page (a type filter skips the others): then `more`. */
+export const EVENTS_SCAN_MAX = 1000;
+
 export type RecordOutcome = 'stored' | 'duplicate';
+
+type PieceName = 'counter' | 'mark' | 'event' | 'delivery';
+
+/** A position in a customer's events (a cursor's content): the key of the last event accounted for. */
+export type EventPosition = Record<string, unknown>;
+
+const SEQ_SK = /^EVT#(\d{12})$/;
 
 export class EventStore {
   constructor(
     private readonly db: Db,
     private readonly table: string,
     private readonly webhooks: WebhookStore,
+    private readonly opts: { retry?: Partial<RetryPolicy>; scanMax?: number } = {},
   ) {}
 
-  /** Stores one customer's event and its deliveries, unless the event is already stored. */
-  async record(e: CustomerEvent, now = new Date()): Promise<RecordOutcome> {
-    const event = publicEvent(e);
-    const payload = JSON.stringify(event);
-    const item = {
-      ...keys.event(e.customer, e.createdAt, e.id),
-      entity: 'event',
-      ownerId: e.customer,
-      ...event,
-      expiresAt: Math.floor(now.getTime() / 1000) + EVENT_TTL_SECONDS,
-    };
-    const endpoints = await this.webhooks.subscribers(e.customer, e.type);
-    const put = { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' };
-    if (endpoints.length === 0) {
-      try {
-        await this.db.send(new PutCommand(put));
-        return 'stored';
-      } catch (err) {
-        if ((err as Error).name === 'ConditionalCheckFailedException') return 'duplicate';
-        throw err;
-      }
-    }
-    const r = await commit(this.db, [
-      { name: 'event', item: { Put: put } },
-      ...endpoints.map((w) => ({
-        name: 'delivery' as const,
-        item: {
-          Put: {
-            TableName: this.table,
-            Item: this.webhooks.deliveryItem(w, event, payload, now),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-      })),
-    ]);
-    // Out of retries: the stream delivers the record again.
-    if (!r) throw busy('Could not store the event now');
-    if (r.failed.includes('event')) return 'duplicate';
-    if (r.failed.length > 0)
-      throw new Error(`event ${e.id}: a delivery already existed (${r.failed.join(', ')})`);
-    return 'stored';
+  /** The number of the customer's last stored event (0: none yet), and when that event expires. */
+  private async counter(customer: string): Promise<{ seq: number; expiresAt?: number }> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.eventSeq(customer), ConsistentRead: true }),
+    );
+    const seq = typeof r.Item?.seq === 'number' ? r.Item.seq : 0;
+    const expiresAt = r.Item?.lastExpiresAt;
+    return typeof expiresAt === 'number' ? { seq, expiresAt } : { seq };
   }
 
   /**
-   * A customer's events, oldest first, after a position (exclusive). `last` is the position of the
-   * page's last event (to poll on from), `more` whether more events are already there.
+   * Stores one customer's event, as the next of their events, with its deliveries, unless it is already
+   * stored. Throws when it could not (out of retries under contention, or a fault): the stream handler
+   * reports the record, and Lambda gives it again.
+   */
+  async record(e: CustomerEvent, now = new Date()): Promise<RecordOutcome> {
+    const event = publicEvent(e);
+    const payload = JSON.stringify(event);
+    const expiresAt = Math.floor(now.getTime() / 1000) + EVENT_TTL_SECONDS;
+    const endpoints = await this.webhooks.subscribers(e.customer, e.type);
+    const deliveries: Piece<PieceName>[] = endpoints.map((w) => ({
+      name: 'delivery',
+      item: {
+        Put: {
+          TableName: this.table,
+          Item: this.webhooks.deliveryItem(w, event, payload, now),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    }));
+    const outcome = await retry(async () => {
+      // The counter as it is now: every attempt reads it again (another writer may have moved it).
+      const last = await this.counter(e.customer);
+      const seq = last.seq + 1;
+      const pieces: Piece<PieceName>[] = [
+        {
+          name: 'counter',
+          item: {
+            Update: {
+              TableName: this.table,
+              Key: keys.eventSeq(e.customer),
+              UpdateExpression: 'SET seq = :seq, lastExpiresAt = :expiresAt, entity = :entity',
+              ConditionExpression: last.seq === 0 ? 'attribute_not_exists(pk)' : 'seq = :last',
+              ExpressionAttributeValues: {
+                ':seq': seq,
+                ':expiresAt': expiresAt,
+                ':entity': 'eventCounter',
+                ...(last.seq === 0 ? {} : { ':last': last.seq }),
+              },
+            },
+          },
+        },
+        {
+          name: 'mark',
+          item: {
+            Put: {
+              TableName: this.table,
+              Item: {
+                ...keys.eventMark(e.customer, e.id),
+                entity: 'eventMark',
+                seq,
+                expiresAt,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        },
+        {
+          name: 'event',
+          item: {
+            Put: {
+              TableName: this.table,
+              Item: {
+                ...keys.event(e.customer, seq),
+                entity: 'event',
+                ownerId: e.customer,
+                ...event,
+                seq,
+                expiresAt,
+                // How a reader tells a hole left by expired events from an event still being written.
+                ...(last.expiresAt !== undefined ? { prevExpiresAt: last.expiresAt } : {}),
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        },
+        ...deliveries,
+      ];
+      const r = await transact(this.db, pieces);
+      if (r.ok) return done<RecordOutcome>('stored');
+      const failed = conditionFailed(r.failed);
+      // Already stored (by a delivery of the record before, or an attempt of ours whose answer was lost).
+      if (failed.includes('mark')) return done<RecordOutcome>('duplicate');
+      // Another event took this number first: read the counter again.
+      if (failed.includes('counter')) return again;
+      if (failed.includes('event')) {
+        throw new Error(`event ${e.id}: number ${seq} of ${e.customer}'s events is taken (counter behind)`);
+      }
+      if (failed.length > 0)
+        throw new Error(`event ${e.id}: a delivery already existed (${failed.join(', ')})`);
+      // A conflict with another transaction on the counter, a throttle, a timeout: try again.
+      if (!isTransient(r.error, r.codes)) throw r.error;
+      return again;
+    }, this.opts.retry);
+    // Out of retries: the stream delivers the record again.
+    if (!outcome) throw busy('Could not store the event now');
+    return outcome;
+  }
+
+  /**
+   * A customer's events in the order they were stored, after a position (exclusive). `last` is the
+   * position to read on from (the last event this page accounted for: returned, or skipped by the type
+   * filter), `more` whether more events are already there.
    */
   async list(
     customer: string,
-    opts: { limit: number; type?: EventType | undefined; start?: Record<string, unknown> | undefined },
-  ): Promise<{ items: BankEvent[]; last?: Record<string, unknown>; more: boolean }> {
+    opts: { limit: number; type?: EventType | undefined; start?: EventPosition | undefined },
+  ): Promise<{ items: BankEvent[]; last?: EventPosition; more: boolean }> {
     const { pk, skPrefix } = keys.eventsOf(customer);
-    const items: Record<string, unknown>[] = [];
-    let start = opts.start;
+    const after = opts.start ? this.seqOf(customer, opts.start) : 0;
+    const scanMax = this.opts.scanMax ?? EVENTS_SCAN_MAX;
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const page: Record<string, unknown>[] = [];
+    let expected = after + 1;
+    let last: Record<string, unknown> | undefined;
+    let scanned = 0;
     let more = false;
-    // A type filter is applied after the read: read on until a page is full or nothing is left.
-    do {
+    let start: Record<string, unknown> | undefined = opts.start ? keys.event(customer, after) : undefined;
+    read: do {
       const r = await this.db.send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ...(opts.type
-            ? { FilterExpression: '#type = :type', ExpressionAttributeNames: { '#type': 'type' } }
-            : {}),
-          ExpressionAttributeValues: {
-            ':pk': pk,
-            ':prefix': skPrefix,
-            ...(opts.type ? { ':type': opts.type } : {}),
-          },
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
           ConsistentRead: true,
-          Limit: opts.limit + 1 - items.length,
+          // The type filter is applied here, not by DynamoDB: every number must be seen (holes).
+          // One more than a page (or than the events left to read): to know whether there are more.
+          Limit: Math.min(opts.limit + 1 - page.length, scanMax + 1 - scanned),
           ExclusiveStartKey: start,
         }),
       );
-      items.push(...(r.Items ?? []));
+      for (const item of r.Items ?? []) {
+        const seq = item.seq as number;
+        // A hole before an event whose predecessor has not expired: that one is being written.
+        if (seq !== expected && !(typeof item.prevExpiresAt === 'number' && item.prevExpiresAt <= nowSeconds))
+          break read;
+        // Enough read for one request: the caller reads on from the last event seen.
+        if (scanned === scanMax) {
+          more = true;
+          break read;
+        }
+        expected = seq + 1;
+        if (!opts.type || item.type === opts.type) {
+          if (page.length === opts.limit) {
+            more = true;
+            break read;
+          }
+          page.push(item);
+        }
+        last = item;
+        scanned++;
+      }
       start = r.LastEvaluatedKey;
-      more = items.length > opts.limit;
     } while (start && !more);
-    const page = items.slice(0, opts.limit);
-    const lastItem = page[page.length - 1];
     return {
       items: page.map((i) => ({
         id: i.id as string,
@@ -110,8 +224,17 @@ export class EventStore {
         createdAt: i.createdAt as string,
         data: i.data as Record<string, unknown>,
       })),
-      ...(lastItem ? { last: { pk: lastItem.pk, sk: lastItem.sk } } : {}),
+      ...(last ? { last: { pk: last.pk, sk: last.sk } } : {}),
       more,
     };
+  }
+
+  /** The number of the event at a position given back (a cursor's), which must be one of this list's. */
+  private seqOf(customer: string, position: EventPosition): number {
+    const m = typeof position.sk === 'string' ? SEQ_SK.exec(position.sk) : null;
+    if (position.pk !== keys.eventsOf(customer).pk || !m?.[1]) {
+      throw new BankError('invalid_cursor', 'The cursor is not valid for this request');
+    }
+    return Number(m[1]);
   }
 }

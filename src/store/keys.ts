@@ -45,11 +45,16 @@ export const keys = {
   refreshToken: (hash: string) => ({ pk: `REFRESH#${hash}`, sk: 'REFRESH' }),
   mfaSession: (hash: string) => ({ pk: `MFA#${hash}`, sk: 'MFA' }),
   // Events, webhooks and email notifications (issue 12).
-  event: (sub: string, createdAt: string, eventId: string) => ({
-    pk: `USER#${sub}`,
-    sk: `EVENT#${createdAt}#${eventId}`,
-  }),
-  eventsOf: (sub: string) => ({ pk: `USER#${sub}`, skPrefix: 'EVENT#' }),
+  /**
+   * A customer's event at its place in their feed: a per-customer sequence number, taken from
+   * `eventSeq` in the event's own transaction, so the feed's order is the order events were stored.
+   */
+  event: (sub: string, seq: number) => ({ pk: `USER#${sub}`, sk: `EVT#${String(seq).padStart(12, '0')}` }),
+  eventsOf: (sub: string) => ({ pk: `USER#${sub}`, skPrefix: 'EVT#' }),
+  /** The customer's event counter: the sequence number of their last stored event (never expires). */
+  eventSeq: (sub: string) => ({ pk: `USER#${sub}`, sk: 'EVTSEQ' }),
+  /** The mark that an event id was stored (a stream record given again stores nothing twice). */
+  eventMark: (sub: string, eventId: string) => ({ pk: `USER#${sub}`, sk: `EVTID#${eventId}` }),
   webhook: (sub: string, id: string) => ({ pk: `USER#${sub}`, sk: `WEBHOOK#${id}` }),
   webhooksOf: (sub: string) => ({ pk: `USER#${sub}`, skPrefix: 'WEBHOOK#' }),
   webhookCount: (sub: string) => ({ pk: `USER#${sub}`, sk: 'WEBHOOKS' }),

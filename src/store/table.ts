@@ -30,7 +30,10 @@
  *   USER#<sub>            / SECURITY                "tokens issued before T are revoked" marker
  *   REFRESH#<sha256>      / REFRESH                 a refresh token we issued: owner, issue time (TTL)
  *   MFA#<sha256>          / MFA                     a login waiting for its TOTP code, single use (TTL)
- *   USER#<sub>            / EVENT#<time>#<eventId>  an event of the customer, as GET /v1/events shows it (TTL 30 d)
+ *   USER#<sub>            / EVT#<n>                 the customer's n-th stored event (12 digits), as GET /v1/events
+ *                                                   shows it (TTL 30 d); see store/events.ts
+ *   USER#<sub>            / EVTSEQ                  the number of the customer's last stored event (never expires)
+ *   USER#<sub>            / EVTID#<eventId>         the mark that an event id was stored: once only (TTL 30 d)
  *   USER#<sub>            / WEBHOOK#<webhookId>     a webhook endpoint, with its signing secret
  *   USER#<sub>            / WEBHOOKS                how many endpoints the customer has (at most 5)
  *   USER#<sub>            / NOTIFICATIONS           email notification preferences
