@@ -1,21 +1,28 @@
 /**
  * The stream consumer: turns each change of the table that a customer would care about into events
  * (src/domain/events.ts), stored per customer with their webhook deliveries (src/store/events.ts).
- * Records are processed in order; a record that fails is reported back (partial batch response), so
- * Lambda retries from it, halving the batch (bisect-on-error) before it sends it to the on-failure
- * queue. Storing is idempotent: a record delivered again gives no second event or delivery.
+ * Records are processed in order, and the batch stops at the first that fails: it and the records
+ * after it are reported back (partial batch response, ./in-order.ts), so Lambda retries from it,
+ * halving the batch (bisect-on-error) before it sends it to the on-failure queue. A later change of
+ * an item is never stored before an earlier one that failed (a journal's `transaction.pending` after
+ * its `transaction.posted`). Storing is idempotent: a record delivered again gives no second event or
+ * delivery.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue, Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type {
+  AttributeValue,
+  Context,
+  DynamoDBBatchResponse,
+  DynamoDBRecord,
+  DynamoDBStreamEvent,
+} from 'aws-lambda';
 import { logger } from '../api/logger.ts';
 import { transactionView } from '../api/transactions.ts';
 import { eventsFromChange, type Image, type Views } from '../domain/events.ts';
 import type { Journal } from '../domain/ledger.ts';
 import { toAccount } from '../store/accounts.ts';
 import { events } from './events-context.ts';
-
-const processor = new BatchProcessor(EventType.DynamoDBStreams);
+import { processInOrder } from './in-order.ts';
 
 export const imageOf = (image: Record<string, AttributeValue> | undefined): Image | undefined =>
   image ? (unmarshall(image as Parameters<typeof unmarshall>[0]) as Image) : undefined;
@@ -47,5 +54,7 @@ export const processRecord = async (r: DynamoDBRecord): Promise<number> => {
   return stored;
 };
 
-export const handler = async (event: DynamoDBStreamEvent, context: Context) =>
-  processPartialResponse(event, processRecord, processor, { context, processInParallel: false });
+export const handler = async (
+  event: DynamoDBStreamEvent,
+  _context?: Context,
+): Promise<DynamoDBBatchResponse> => processInOrder(event.Records, processRecord);

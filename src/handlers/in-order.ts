@@ -1,0 +1,38 @@
+/**
+ * A DynamoDB stream batch, record by record in stream order, stopping at the first record that fails.
+ * The failed record and every record after it (not attempted) are reported as batch item failures.
+ * Lambda (ReportBatchItemFailures) and the offline poller (src/local/streams.ts) then retry from the
+ * lowest failed sequence number, so a record is never handled after a later one of the same batch:
+ * a journal's `pending` change is not stored after its `posted` one because the first was throttled.
+ *
+ * Powertools' BatchProcessor for streams goes on after a failed record (it handled the rest, then
+ * Lambda handed them over again from the failed one, out of order); its only processor that stops
+ * at the first failure is for SQS FIFO queues. Hence this loop, for the `stream` and `notifier`
+ * functions.
+ */
+import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import { logger } from '../api/logger.ts';
+
+export const processInOrder = async (
+  records: readonly DynamoDBRecord[],
+  processRecord: (r: DynamoDBRecord) => Promise<unknown>,
+): Promise<DynamoDBBatchResponse> => {
+  for (const [i, r] of records.entries()) {
+    try {
+      await processRecord(r);
+    } catch (error) {
+      const rest = records.slice(i);
+      const ids = rest.map((x) => x.dynamodb?.SequenceNumber);
+      logger.error('stream record failed: the batch stops here and is retried from it', {
+        sequenceNumber: ids[0],
+        eventID: r.eventID,
+        notProcessed: rest.length,
+        error,
+      });
+      // Without sequence numbers nothing can be reported: the whole batch fails and is retried.
+      if (ids.some((id) => !id)) throw error;
+      return { batchItemFailures: ids.map((id) => ({ itemIdentifier: id as string })) };
+    }
+  }
+  return { batchItemFailures: [] };
+};

@@ -1,0 +1,239 @@
+/**
+ * The notifier when sending goes wrong, on DynamoDB Local (the email marks, the owner's profile and
+ * preferences) with a stand-in SES client and clock injected (useNotifierDeps): a send that hangs
+ * until the invocation dies, a send that fails, SES throttling in the middle of a batch, and marks
+ * already `sent`. Each invocation runs as the `notifier` function, so the offline IAM checks its calls.
+ */
+import { randomUUID } from 'node:crypto';
+import type { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { functions } from '../functions.ts';
+import { runAs } from '../local/iam.ts';
+import { createDocumentClient } from '../store/db.ts';
+import { EMAIL_LEASE_MS } from '../store/email-marks.ts';
+import { keys } from '../store/keys.ts';
+import { UserStore } from '../store/users.ts';
+import {
+  handler,
+  type NotifierDeps,
+  SEND_DEADLINE_MS,
+  SES_MAX_ATTEMPTS,
+  SES_TIMEOUTS,
+  useNotifierDeps,
+} from './notifier.ts';
+
+let table: string;
+let restoreEnv: () => void;
+let restoreDeps: () => void;
+const doc = () => createDocumentClient(dynamoClients().client);
+
+// ---------- the stand-ins ----------
+
+let clock: Date;
+const later = (ms: number) => {
+  clock = new Date(clock.getTime() + ms);
+};
+
+type Step = 'ok' | 'hang' | Error;
+/** A SES client that answers each SendEmail with the next step of its script ('ok' once it is spent). */
+const fakeSes = () => {
+  const script: Step[] = [];
+  /** Every SendEmail it was given, as "to: subject", and those it accepted. */
+  const attempted: string[] = [];
+  const accepted: string[] = [];
+  const signals: (AbortSignal | undefined)[] = [];
+  let onAttempt: (() => void) | undefined;
+  const send = async (command: SendEmailCommand, options?: { abortSignal?: AbortSignal }) => {
+    const i = command.input;
+    const what = `${i.Destination?.ToAddresses?.join(',')}: ${i.Content?.Simple?.Subject?.Data}`;
+    attempted.push(what);
+    signals.push(options?.abortSignal);
+    onAttempt?.();
+    const step = script.shift() ?? 'ok';
+    if (step === 'hang') return new Promise<never>(() => {});
+    if (step instanceof Error) throw step;
+    accepted.push(what);
+    return { MessageId: randomUUID(), $metadata: {} };
+  };
+  return {
+    client: { send } as unknown as NotifierDeps['ses'],
+    script,
+    attempted,
+    accepted,
+    signals,
+    /** Resolves once the next SendEmail has been given to SES. */
+    nextAttempt: () =>
+      new Promise<void>((resolve) => {
+        onAttempt = resolve;
+      }),
+  };
+};
+let ses: ReturnType<typeof fakeSes>;
+
+const awsError = (name: string) => Object.assign(new Error(name), { name, $fault: 'client' });
+
+// ---------- customers and their events ----------
+
+const newUser = async () => {
+  const sub = `u-${randomUUID()}`;
+  await new UserStore(doc(), table).create({
+    userId: sub,
+    email: `${sub}@example.com`,
+    name: 'Test',
+    createdAt: new Date().toISOString(),
+  });
+  return sub;
+};
+
+let seq = 1000;
+/** The stream record of a newly stored `schedule.run_failed` event (always emailed) of `owner`. */
+const runFailed = (owner: string, amount = 2500) => {
+  const id = `evt_${randomUUID()}`;
+  const item = {
+    pk: `USER#${owner}`,
+    sk: `EVENT#2026-03-01T06:00:00.000Z#${id}`,
+    entity: 'event',
+    id,
+    type: 'schedule.run_failed',
+    createdAt: '2026-03-01T06:00:00.000Z',
+    ownerId: owner,
+    data: {
+      scheduleId: 's-1',
+      runDate: '2026-03-01',
+      errorCode: 'insufficient_funds',
+      amount,
+      currency: 'EUR',
+    },
+  };
+  const record: DynamoDBRecord = {
+    eventID: `rec-${seq}`,
+    eventName: 'INSERT',
+    eventSource: 'aws:dynamodb',
+    dynamodb: {
+      SequenceNumber: String(seq++),
+      NewImage: marshall(item) as Record<string, AttributeValue>,
+    },
+  };
+  return { id, record };
+};
+
+const notify = (...records: DynamoDBRecord[]) => runAs('notifier', () => handler({ Records: records }));
+const failedIds = async (p: ReturnType<typeof notify>) =>
+  (await p).batchItemFailures.map((f) => f.itemIdentifier);
+const seqOf = (r: DynamoDBRecord) => r.dynamodb?.SequenceNumber;
+
+beforeAll(async () => {
+  table = await createTestTable('notifier');
+  restoreEnv = useHandlerEnv({ TABLE_NAME: table });
+});
+afterAll(() => {
+  restoreDeps?.();
+  restoreEnv?.();
+});
+beforeEach(() => {
+  restoreDeps?.();
+  clock = new Date('2026-03-01T06:00:01.000Z');
+  ses = fakeSes();
+  restoreDeps = useNotifierDeps({ ses: ses.client, now: () => clock });
+});
+
+describe('notifier: an email is neither lost nor sent twice', () => {
+  it('a send that hangs until the invocation dies: a retry within the lease fails the record, one after it sends', async () => {
+    const owner = await newUser();
+    const { record } = runFailed(owner);
+    const subject = `${owner}@example.com: Your scheduled transfer of €25.00 was not paid`;
+    ses.script.push('hang');
+    const attempt = ses.nextAttempt();
+    // The first invocation claims the email and never hears back from SES (Lambda ends it at its timeout).
+    void notify(record);
+    await attempt;
+    expect(ses.attempted).toEqual([subject]);
+
+    // Retried while the claim's lease lasts: not sent (that send may still be on its way), not dropped.
+    later(EMAIL_LEASE_MS - 1000);
+    expect(await failedIds(notify(record))).toEqual([seqOf(record)]);
+    expect(ses.attempted).toHaveLength(1);
+
+    // Retried after the lease: sent.
+    later(2000);
+    expect(await failedIds(notify(record))).toEqual([]);
+    expect(ses.accepted).toEqual([subject]);
+
+    // Delivered again later: it was sent, so nothing more.
+    later(EMAIL_LEASE_MS * 10);
+    expect(await failedIds(notify(record))).toEqual([]);
+    expect(ses.attempted).toHaveLength(2);
+  });
+
+  it('a send that fails gives its claim back: the record fails and its retry sends at once', async () => {
+    const owner = await newUser();
+    const { record } = runFailed(owner);
+    ses.script.push(awsError('TimeoutError'));
+    expect(await failedIds(notify(record))).toEqual([seqOf(record)]);
+    expect(ses.accepted).toEqual([]);
+    // The same instant: no lease to wait out.
+    expect(await failedIds(notify(record))).toEqual([]);
+    expect(ses.accepted).toHaveLength(1);
+  });
+
+  it('a `sent` mark never sends again, nor does a mark from before marks had states', async () => {
+    const owner = await newUser();
+    const { record } = runFailed(owner);
+    expect(await failedIds(notify(record))).toEqual([]);
+    expect(ses.accepted).toHaveLength(1);
+    for (const wait of [0, EMAIL_LEASE_MS + 1, 24 * 3600_000]) {
+      later(wait);
+      expect(await failedIds(notify(record))).toEqual([]);
+    }
+    expect(ses.attempted).toHaveLength(1);
+
+    // The mark as the notifier wrote it before (sent before SendEmail, no state): taken as sent.
+    const legacy = runFailed(owner);
+    await doc().send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...keys.email(legacy.id),
+          entity: 'email',
+          sentAt: clock.toISOString(),
+          expiresAt: 2_000_000_000,
+        },
+      }),
+    );
+    expect(await failedIds(notify(legacy.record))).toEqual([]);
+    expect(ses.attempted).toHaveLength(1);
+  });
+
+  it('SES throttling stops the batch: the emails after it are not attempted, and Lambda’s retry sends each once', async () => {
+    const owner = await newUser();
+    const batch = [runFailed(owner, 100), runFailed(owner, 200), runFailed(owner, 300)].map((e) => e.record);
+    ses.script.push('ok', awsError('TooManyRequestsException'));
+    const res = await failedIds(notify(...batch));
+    expect(res).toEqual(batch.slice(1).map(seqOf));
+    expect(ses.attempted.map((s) => s.match(/€\d\.\d\d/)?.[0])).toEqual(['€1.00', '€2.00']);
+    // Lambda retries from the lowest sequence number reported.
+    expect(await failedIds(notify(...batch.slice(1)))).toEqual([]);
+    expect(ses.accepted.map((s) => s.match(/€\d\.\d\d/)?.[0])).toEqual(['€1.00', '€2.00', '€3.00']);
+  });
+
+  it('a send is bounded well inside the lease, and the lease outlasts the invocation that claimed', async () => {
+    const owner = await newUser();
+    expect(await failedIds(notify(runFailed(owner).record))).toEqual([]);
+    // Every SendEmail goes with a deadline on the whole call (its retries included).
+    expect(ses.signals).toHaveLength(1);
+    expect(ses.signals[0]).toBeInstanceOf(AbortSignal);
+    expect(ses.signals[0]?.aborted).toBe(false);
+    // The client's own limits throw (this SDK only warns at the request timeout without the flag).
+    expect(SES_TIMEOUTS.throwOnRequestTimeout).toBe(true);
+    expect((SES_TIMEOUTS.connectionTimeout + SES_TIMEOUTS.requestTimeout) * SES_MAX_ATTEMPTS).toBeLessThan(
+      EMAIL_LEASE_MS,
+    );
+    expect(SEND_DEADLINE_MS).toBeLessThan(EMAIL_LEASE_MS);
+    // Once the lease is over the invocation that claimed has ended, whatever it was doing.
+    expect(EMAIL_LEASE_MS).toBeGreaterThanOrEqual(functions.notifier.timeoutSeconds * 1000);
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * The stream consumer handles a batch in order and stops at the first record that fails: the records
+ * after it are not handled in that invocation but reported with it, so Lambda's retry (from the lowest
+ * failed sequence number) gives them again in order. The store is a stand-in (no DynamoDB): what
+ * matters is the order in which events reach it across invocations.
+ */
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CustomerEvent } from '../domain/events.ts';
+import { events } from './events-context.ts';
+import { handler } from './stream.ts';
+
+const image = (item: Record<string, unknown>) =>
+  marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue>;
+
+const record = (
+  seq: string,
+  eventName: 'INSERT' | 'MODIFY',
+  newImage: Record<string, unknown>,
+  oldImage?: Record<string, unknown>,
+): DynamoDBRecord => ({
+  eventID: `id-${seq}`,
+  eventName,
+  eventSource: 'aws:dynamodb',
+  dynamodb: {
+    ApproximateCreationDateTime: 1_767_000_000,
+    SequenceNumber: seq,
+    NewImage: image(newImage),
+    ...(oldImage ? { OldImage: image(oldImage) } : {}),
+  },
+});
+
+const journal = (status: string) => ({
+  entity: 'journal',
+  id: 'j-1',
+  type: 'transfer',
+  status,
+  amount: 1100,
+  currency: 'EUR',
+  description: 'rent',
+  from: { ownerId: 'alice', accountId: 'a-1', number: '1111' },
+  to: { ownerId: 'bob', accountId: 'b-1', number: '2222' },
+  createdAt: '2026-01-01T10:00:00.000Z',
+  ...(status === 'posted' ? { postedAt: '2026-01-01T10:00:05.000Z' } : {}),
+});
+const account = {
+  entity: 'account',
+  id: 'c-1',
+  ownerId: 'carol',
+  status: 'active',
+  type: 'checking',
+  currency: 'EUR',
+  number: '3333',
+  balance: 0,
+  version: 1,
+  createdAt: '2026-01-01T10:00:06.000Z',
+};
+
+/** A journal created pending (100), then posted (200), then another customer's account opened (300). */
+const batch = (): DynamoDBRecord[] => [
+  record('100', 'INSERT', journal('pending')),
+  record('200', 'MODIFY', journal('posted'), journal('pending')),
+  record('300', 'INSERT', account),
+];
+
+/** The events the store was given, in order, as "type customer". */
+let stored: string[];
+/** How many more calls to `record` fail (a throttle), and after how many calls the first fails. */
+let failures: { after: number; left: number };
+
+beforeEach(() => {
+  stored = [];
+  failures = { after: 0, left: 0 };
+  let calls = 0;
+  vi.spyOn(events(), 'record').mockImplementation(async (e: CustomerEvent) => {
+    if (calls++ >= failures.after && failures.left > 0) {
+      failures.left--;
+      throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    }
+    stored.push(`${e.type} ${e.customer}`);
+    return 'stored';
+  });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Invokes the handler as Lambda does: again from the lowest failed sequence number, until none fails. */
+const deliver = async (records: DynamoDBRecord[]) => {
+  const responses = [];
+  let pending = records;
+  while (pending.length > 0) {
+    const res = await handler({ Records: pending });
+    responses.push(res.batchItemFailures.map((f) => f.itemIdentifier));
+    const failed = new Set(res.batchItemFailures.map((f) => f.itemIdentifier));
+    const from = pending.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''));
+    pending = from < 0 ? [] : pending.slice(from);
+  }
+  return responses;
+};
+
+describe('stream: a batch in order, stopping at the first failure', () => {
+  it('the first of 3 records fails: the 2nd and 3rd are not handled, and the response names the first', async () => {
+    failures = { after: 0, left: 1 };
+    const res = await handler({ Records: batch() });
+    expect(stored).toEqual([]);
+    expect(res.batchItemFailures[0]).toEqual({ itemIdentifier: '100' });
+    // The records not attempted are reported too (Lambda retries from the lowest of them all).
+    expect(res).toEqual({
+      batchItemFailures: [{ itemIdentifier: '100' }, { itemIdentifier: '200' }, { itemIdentifier: '300' }],
+    });
+  });
+
+  it('a throttled pending event is stored before the posted one, once Lambda retries from it', async () => {
+    failures = { after: 0, left: 1 };
+    expect(await deliver(batch())).toEqual([['100', '200', '300'], []]);
+    expect(stored).toEqual([
+      'transaction.pending alice',
+      'transaction.posted alice',
+      'transaction.posted bob',
+      'account.opened carol',
+    ]);
+  });
+
+  it('a record failing in the middle: those before it are done, those after it wait for the retry', async () => {
+    // The posted journal's first event (alice's) fails: the pending one was stored, the account's waits.
+    failures = { after: 1, left: 1 };
+    const res = await handler({ Records: batch() });
+    expect(stored).toEqual(['transaction.pending alice']);
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: '200' }, { itemIdentifier: '300' }]);
+  });
+
+  it('a batch that passes reports nothing', async () => {
+    expect(await handler({ Records: batch() })).toEqual({ batchItemFailures: [] });
+    expect(stored).toHaveLength(4);
+  });
+});
