@@ -90,7 +90,9 @@ export const useCursorKeyProvider = (p: BaseProvider | undefined): void => {
 
 const secretsProvider = (): BaseProvider =>
   new SecretsProvider({
-    clientConfig: { requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 } },
+    clientConfig: {
+      requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
+    },
   });
 
 /** The current and previous cursor keys of secret `secretId`, from the provider's TTL cache. */

@@ -2,12 +2,19 @@
  * getMany (db.ts): strongly consistent BatchGetItem reads in requests of at most 100 keys, with the
  * keys DynamoDB leaves unprocessed asked again, on DynamoDB Local.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { type BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, emulators } from '../../test/harness.ts';
 import { localClientConfig } from '../local/bootstrap.ts';
-import { BATCH_GET_MAX, createDocumentClient, type Db, getMany, type ItemKey } from './db.ts';
+import {
+  BATCH_GET_MAX,
+  createDocumentClient,
+  type Db,
+  DYNAMODB_TIMEOUTS,
+  getMany,
+  type ItemKey,
+} from './db.ts';
 
 let db: Db;
 beforeAll(() => {
@@ -66,4 +73,27 @@ describe('getMany', () => {
     expect(await getMany(s, table, [{ pk: 'T#1', sk: 'T' }])).toBeUndefined();
     expect(requests.length).toBeGreaterThan(1);
   });
+});
+
+describe('time limits', () => {
+  it('a request that gets no answer fails with TimeoutError instead of waiting for the Lambda to time out', async () => {
+    // A server that takes the connection and never answers.
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as { port: number };
+    try {
+      const client = new DynamoDBClient({
+        ...localClientConfig(`http://127.0.0.1:${port}`),
+        requestHandler: { ...DYNAMODB_TIMEOUTS },
+        maxAttempts: 1,
+      });
+      const err = await client.send(new ListTablesCommand({})).catch((e: Error) => e);
+      expect((err as Error).name).toBe('TimeoutError');
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  }, 20_000);
 });

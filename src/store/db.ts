@@ -8,7 +8,12 @@ import { again, done, isTransient, retry } from './retry.ts';
  * answer, fails fast (as a retryable `TimeoutError`) instead of using up the Lambda's time.
  * The SDK's own retries (3 attempts, with backoff) stay on for single calls.
  */
-export const DYNAMODB_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000 } as const;
+export const DYNAMODB_TIMEOUTS = {
+  connectionTimeout: 1_000,
+  requestTimeout: 3_000,
+  // Without it this SDK only logs a warning when the request timeout passes, and goes on waiting.
+  throwOnRequestTimeout: true,
+} as const;
 
 /** The handlers' DynamoDB client: the SDK's standard configuration, plus the time limits above. */
 export const createDynamoClient = (): DynamoDBClient =>
