@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MAX_BATCH_TRANSFERS } from '../src/domain/batch.ts';
+import { untilNotBusy } from './busy.ts';
 import { type StartedStack, startStack } from './harness.ts';
 import { stackHttp } from './stack-http.ts';
 
@@ -253,7 +254,9 @@ describe('one shared item, many writers at once', () => {
     for (const as of owners) for (let k = 0; k < 8; k++) accounts.push({ id: (await open(as)).id, as });
     const rs = await Promise.all(
       accounts.map(({ id, as }) =>
-        post(`/v1/accounts/${id}/deposits`, { amount: 250 }, { 'idempotency-key': `dep-${id}` }, as),
+        untilNotBusy(() =>
+          post(`/v1/accounts/${id}/deposits`, { amount: 250 }, { 'idempotency-key': `dep-${id}` }, as),
+        ),
       ),
     );
     expect(rs.map((r) => r.status)).toEqual(accounts.map(() => 201));

@@ -332,7 +332,13 @@ describe('daily limit', () => {
     const u = newUser();
     const a = await open(u);
     await deposit(u, a.id, 2_000_000);
-    const rs = await Promise.all(Array.from({ length: 12 }, () => withdraw(u, a.id, 100_000)));
+    // Each with its own key, resent with that key when busy (as a client told 503 does).
+    const rs = await Promise.all(
+      Array.from({ length: 12 }, () => {
+        const k = key();
+        return untilNotBusy(() => withdraw(u, a.id, 100_000, k));
+      }),
+    );
     expect(rs.filter((r) => r.status === 201)).toHaveLength(5);
     expect(rs.filter((r) => r.status === 422).every((r) => r.body.code === 'daily_limit_exceeded')).toBe(
       true,
