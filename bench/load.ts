@@ -40,25 +40,28 @@ export const runLoad = async (opts: {
   concurrency: number;
   durationMs: number;
   op: Operation;
+  /** The clock, milliseconds: `performance.now` unless a test drives its own. */
+  now?: () => number;
 }): Promise<LoadResult> => {
+  const now = opts.now ?? (() => performance.now());
   const latencies: number[] = [];
   const outcomes: Record<string, number> = {};
   let ok = 0;
   let expected = 0;
   let errors = 0;
   let retries = 0;
-  const start = performance.now();
+  const start = now();
   const deadline = start + opts.durationMs;
   const worker = async (w: number) => {
-    for (let seq = 0; performance.now() < deadline; seq++) {
-      const t0 = performance.now();
+    for (let seq = 0; now() < deadline; seq++) {
+      const t0 = now();
       let r: OpResult;
       try {
         r = await opts.op(w, seq);
       } catch (e) {
         r = { ok: false, outcome: `exception ${nameOf(e)}: ${(e as Error)?.message ?? ''}`.slice(0, 160) };
       }
-      const ms = performance.now() - t0;
+      const ms = now() - t0;
       outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
       retries += r.retries ?? 0;
       if (r.ok) {
@@ -69,7 +72,7 @@ export const runLoad = async (opts: {
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency }, (_, w) => worker(w)));
-  const elapsedMs = performance.now() - start;
+  const elapsedMs = now() - start;
   return {
     concurrency: opts.concurrency,
     elapsedMs: Math.round(elapsedMs),

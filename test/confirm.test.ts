@@ -1,13 +1,19 @@
 /**
  * With BANK_AUTO_CONFIRM=false the local stack does not confirm registrations: cognito-local
- * prints the code in the stack's log, and POST /v1/auth/confirm takes it.
+ * "emails" a code (`npm start` prints it), and POST /v1/auth/confirm takes it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StartedStack, startStack } from './harness.ts';
 
+/**
+ * The code cognito-local sends, fixed with its own CODE setting (as test/identity.test.ts does): its
+ * logger may hold the line with the code back until its next one, so reading it from the log failed
+ * now and then. The code still goes through cognito-local: only the one it issued confirms.
+ */
+const CODE = '246810';
 let stack: StartedStack;
 beforeAll(async () => {
-  stack = await startStack({ env: { BANK_AUTO_CONFIRM: 'false' } });
+  stack = await startStack({ env: { BANK_AUTO_CONFIRM: 'false', CODE } });
 }, 180_000);
 afterAll(async () => {
   await stack?.stop();
@@ -24,7 +30,7 @@ const post = async (path: string, body: unknown) => {
 };
 
 describe('confirmation by code', () => {
-  it('refuses login until confirmed, refuses a wrong code, accepts the logged code', async () => {
+  it('refuses login until confirmed, refuses a wrong code, accepts the code sent', async () => {
     const email = `confirm-${Date.now()}@example.com`;
     const password = 'Confirm-Me-2026!';
     const reg = await post('/v1/auth/register', { email, password, name: 'Unconfirmed' });
@@ -39,15 +45,7 @@ describe('confirmation by code', () => {
     expect(wrong.status).toBe(400);
     expect(wrong.body.code).toBe('invalid_code');
 
-    // cognito-local prints the message it would have emailed, code included.
-    let code: string | undefined;
-    for (let i = 0; i < 50 && !code; i++) {
-      const logged = stack.output().split(email).slice(1).join(' ');
-      code = logged.match(/\b(\d{6})\b/)?.[1];
-      if (!code) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(code).toMatch(/^\d{6}$/);
-    expect((await post('/v1/auth/confirm', { email, code })).status).toBe(204);
+    expect((await post('/v1/auth/confirm', { email, code: CODE })).status).toBe(204);
     expect((await post('/v1/auth/login', { email, password })).status).toBe(200);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
@@ -23,7 +23,7 @@ import {
 import { emulateCognitoDisabledUsers } from '../src/local/cognito.ts';
 import { emulateConflicts } from '../src/local/conflicts.ts';
 import { emulateIamEverywhere } from '../src/local/iam.ts';
-import { freePort } from '../src/local/ports.ts';
+import { freePort, isPortFree } from '../src/local/ports.ts';
 import { LOCAL_CURSOR_SECRET_ID, LocalSecretsProvider } from '../src/local/secrets.ts';
 import { useCursorKeyProvider } from '../src/store/cursor.ts';
 import { createDocumentClient } from '../src/store/db.ts';
@@ -140,8 +140,9 @@ export interface StartStackOptions {
 }
 
 export interface StartedStack {
-  baseUrl: string;
-  port: number;
+  /** Where the gateway listens now (a restart may move it: read it after one). */
+  readonly baseUrl: string;
+  readonly port: number;
   dataDir: string;
   /** The group id of the `npm start` process tree. */
   pid: number;
@@ -151,7 +152,12 @@ export interface StartedStack {
   stop: (signal?: NodeJS.Signals) => Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGKILL to the whole process group: a crash. Resolves when every process of it is gone. */
   kill: () => Promise<void>;
-  /** Stops (SIGTERM) and starts again on the same port and data directory. */
+  /**
+   * Stops (SIGTERM) and starts again on the same data directory and port; if another process took the
+   * port meanwhile, on another free one, as startStack does (`baseUrl` and `port` then change). The
+   * emulators come back on their previous ports if still free, else on others (a moved cognito-local
+   * is a new issuer: the old tokens answer 401; quietPort pins it where nothing else takes it).
+   */
   restart: () => Promise<void>;
   /** `npm run verify-ledger` against this stack. */
   verifyLedger: () => Promise<{ code: number | null; output: string }>;
@@ -268,6 +274,24 @@ const run = (args: string[], env: NodeJS.ProcessEnv) =>
     child.once('exit', (code) => resolve({ code, output }));
   });
 
+/**
+ * A free port below the OS's ephemeral range (Linux: ip_local_port_range), for an emulator that must
+ * get its port back after a restart (BANK_COGNITO_PORT: cognito-local's port is in its tokens' issuer).
+ * The OS never hands such a port to a bind on port 0 or to an outgoing connection, which is how every
+ * other stack, emulator and client of a test run gets its ports, so none of them takes it while the
+ * stack is down. Elsewhere than Linux, any free port.
+ */
+export const quietPort = async (): Promise<number> => {
+  const range = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '');
+  const low = Number(range.trim().split(/\s+/)[0]);
+  if (!Number.isInteger(low) || low < 4096) return freePort();
+  for (let i = 0; i < 100; i++) {
+    const port = Math.floor(low / 2) + Math.floor(Math.random() * Math.floor(low / 2));
+    if (await isPortFree(port)) return port;
+  }
+  throw new Error(`no free port below ${low}`);
+};
+
 /** Runs `npm start` on a free port with a temporary data directory and waits until /health is 200. */
 export const startStack = async (opts: StartStackOptions = {}): Promise<StartedStack> => {
   const pickPort = opts.pickPort ?? (() => freePort());
@@ -324,21 +348,29 @@ export const startStack = async (opts: StartStackOptions = {}): Promise<StartedS
     await drained;
   };
 
-  // A free port may be taken by another stack before the gateway binds it: then try another one.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await start();
-      break;
-    } catch (e) {
-      const taken = /cannot listen on \S+: .*EADDRINUSE/.test(log.slice(mark));
-      if (opts.port !== undefined || attempt >= 3 || !taken) throw e;
-      port = await pickPort();
-      baseUrl = `http://127.0.0.1:${port}`;
+  // A free port may be taken by another stack before the gateway binds it (or, on a restart, while
+  // the stack was down): then try another one. A port the caller fixed is never changed.
+  const startOnFreePort = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await start();
+        return;
+      } catch (e) {
+        const taken = /cannot listen on \S+: .*EADDRINUSE/.test(log.slice(mark));
+        if (opts.port !== undefined || attempt >= 3 || !taken) throw e;
+        port = await pickPort();
+        baseUrl = `http://127.0.0.1:${port}`;
+      }
     }
-  }
+  };
+  await startOnFreePort();
   return {
-    baseUrl,
-    port,
+    get baseUrl() {
+      return baseUrl;
+    },
+    get port() {
+      return port;
+    },
     dataDir,
     get pid() {
       return child.pid as number;
@@ -348,7 +380,7 @@ export const startStack = async (opts: StartStackOptions = {}): Promise<StartedS
     kill,
     restart: async () => {
       await stop('SIGTERM');
-      await start();
+      await startOnFreePort();
     },
     verifyLedger: () => run(['run', 'verify-ledger', '--silent'], stackEnv(port, dataDir, env)),
   };

@@ -113,10 +113,12 @@ describe('the ledger under concurrency, over HTTP', () => {
     const to = await numberOf(await openWith(0, other), other);
     const rs = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        post(
-          '/v1/transfers',
-          { fromAccountId: id, toAccountNumber: to, amount: 10, currency: 'USD', pending: true },
-          { 'idempotency-key': `hold-${id}-${i}` },
+        untilNotBusy(() =>
+          post(
+            '/v1/transfers',
+            { fromAccountId: id, toAccountNumber: to, amount: 10, currency: 'USD', pending: true },
+            { 'idempotency-key': `hold-${id}-${i}` },
+          ),
         ),
       ),
     );
@@ -190,11 +192,13 @@ describe('the ledger under concurrency, over HTTP', () => {
     expect(t.status).toBe(201);
     const rs = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        post(
-          `/v1/transactions/${t.body.id}/refunds`,
-          { amount: 10 },
-          { 'idempotency-key': `r-${id}-${i}` },
-          other,
+        untilNotBusy(() =>
+          post(
+            `/v1/transactions/${t.body.id}/refunds`,
+            { amount: 10 },
+            { 'idempotency-key': `r-${id}-${i}` },
+            other,
+          ),
         ),
       ),
     );

@@ -118,6 +118,33 @@ describe('the harness', () => {
   }, 180_000);
 });
 
+describe('restarting', () => {
+  it('comes back on another port when its own was taken while it was down', async () => {
+    const stack = await startStack();
+    const other = createServer((_q, r) => r.end('{"status":"ok"}'));
+    try {
+      const first = stack.port;
+      await stack.stop();
+      // Taken by this server, or by whatever took it first: either way the restart cannot have it.
+      await new Promise<void>((resolve) => {
+        other.once('error', () => resolve());
+        other.listen(first, '127.0.0.1', resolve);
+      });
+      await stack.restart();
+      expect(stack.port).not.toBe(first);
+      expect(stack.baseUrl).toBe(`http://127.0.0.1:${stack.port}`);
+      expect(stack.output()).toMatch(/cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+      // Our stack answers there, on the same data: its runtime config names its own user pool.
+      const cfg = await (await fetch(`${stack.baseUrl}/config.json`)).json();
+      const file = JSON.parse(await readFile(join(stack.dataDir, 'stack.json'), 'utf8'));
+      expect(cfg.userPoolId).toBe(file.userPoolId);
+    } finally {
+      await stack.stop();
+      other.close();
+    }
+  }, 240_000);
+});
+
 describe('stopping', () => {
   // The signal goes to the whole process group, as Ctrl+C does. npm's `sh -c` dies of it at once,
   // so npm's own exit status says nothing about ours: the stack reports its exit code in its log.
