@@ -15,6 +15,7 @@ import {
   checkWebhookUrl,
   DELIVERY_TIMEOUT_MS,
   isForbiddenAddress,
+  MAX_ATTEMPTS,
   nextAttemptAt,
   type Resolver,
   signatureHeader,
@@ -120,10 +121,11 @@ export const attempt = async (
     : { error: 'the webhook endpoint was deleted' };
   const entry: Attempt = { at, ...result, ...(opts.manual ? { manual: true } : {}) };
   const delivered = ok(result);
+  // The claim counted this attempt (a manual one is not counted, and its `next` is not used).
   const next =
     delivered || !webhook
       ? undefined
-      : nextAttemptAt(d.attempts + 1, now(), { scale: opts.retryScale, random: opts.random });
+      : nextAttemptAt(d.attempts, now(), { scale: opts.retryScale, random: opts.random });
   return store.finish(d, entry, { delivered, next });
 };
 
@@ -131,6 +133,8 @@ export interface DispatchResult {
   attempted: number;
   delivered: number;
   failed: number;
+  /** Due deliveries whose last attempt never recorded an outcome: now dead. */
+  abandoned: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -152,16 +156,26 @@ export const dispatchDue = async (
   const now = opts.now ?? (() => new Date());
   const limit = opts.concurrency ?? 25;
   const timeLeft = opts.timeLeftMs ?? (() => Number.POSITIVE_INFINITY);
-  const result: DispatchResult = { attempted: 0, delivered: 0, failed: 0 };
+  const retry = { scale: opts.retryScale, random: opts.random };
+  const result: DispatchResult = { attempted: 0, delivered: 0, failed: 0, abandoned: 0 };
   const running = new Set<Promise<void>>();
   while (timeLeft() > (opts.timeoutMs ?? DELIVERY_TIMEOUT_MS) + 5_000) {
     let started = 0;
     if (running.size < limit) {
       for (const d of await store.due(now(), limit - running.size)) {
-        const claimed = await store.claim(d, now(), { due: true }).catch((e) => {
-          opts.onError?.(e);
-          return undefined;
-        });
+        if (d.attempts >= MAX_ATTEMPTS) {
+          // Its last attempt was claimed and never recorded an outcome.
+          const dead = await store.abandon(d, now()).catch((e) => opts.onError?.(e));
+          if (dead) result.abandoned++;
+          continue;
+        }
+        const at = now();
+        const claimed = await store
+          .claim(d, at, { due: true, retryAt: nextAttemptAt(d.attempts + 1, at, retry) })
+          .catch((e) => {
+            opts.onError?.(e);
+            return undefined;
+          });
         if (!claimed) continue;
         started++;
         result.attempted++;
@@ -170,7 +184,8 @@ export const dispatchDue = async (
             if (after.status === 'delivered') result.delivered++;
             else result.failed++;
           })
-          // One delivery's trouble (say, a throttled write) must not stop the others; its lease runs out.
+          // One delivery's trouble (say, a throttled write) must not stop the others: it is due again later.
+
           .catch((e) => opts.onError?.(e))
           .finally(() => running.delete(run));
         running.add(run);
