@@ -1,22 +1,24 @@
 /**
- * The webhook dispatcher under faults, on DynamoDB Local with an injected clock (no sleeps): an attempt
- * that never records its outcome.
+ * The webhook dispatcher under faults, on DynamoDB Local with injected clocks, deadlines and DNS
+ * resolvers (no sleeps): an attempt that never records its outcome, a nameserver that never answers,
+ * and DNS answers that name internal addresses.
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import { MAX_ATTEMPTS, nextAttemptAt } from '../domain/webhooks.ts';
 import { type Delivery, LEASE_MS, type StoredWebhook, WebhookStore } from '../store/webhooks.ts';
-import { dispatchDue } from './deliver.ts';
+import { type DispatchOptions, type DnsResolver, dispatchDue, httpSender } from './deliver.ts';
 
 const T0 = new Date('2030-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 /** Jitter 0.5 makes every retry delay exactly its nominal value. */
 const base = { allowLoopbackHttp: true, retryScale: 1, random: () => 0.5, pollMs: 5 };
 
-const servers: Server[] = [];
+const servers: (Server | TcpServer)[] = [];
 afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
 });
@@ -61,6 +63,51 @@ const setup = async () => {
   const of = async (w: StoredWebhook): Promise<Delivery[]> =>
     (await store.deliveries(w.id, { limit: 50 })).items.reverse();
   return { store, hook, deliveries, of };
+};
+
+/** Deadlines the test ends: each waits until `expire()` (after it, at once), unless its attempt ends first. */
+const deadlines = () => {
+  let expired = false;
+  const waiting = new Set<() => void>();
+  return {
+    timer: (_ms: number, signal: AbortSignal) =>
+      new Promise<void>((resolve, reject) => {
+        if (expired) return resolve();
+        const fire = () => {
+          waiting.delete(fire);
+          resolve();
+        };
+        waiting.add(fire);
+        signal.addEventListener(
+          'abort',
+          () => {
+            waiting.delete(fire);
+            reject(signal.reason);
+          },
+          { once: true },
+        );
+      }),
+    expire: () => {
+      expired = true;
+      for (const fire of [...waiting]) fire();
+    },
+  };
+};
+
+/** Runs a dispatch while the test looks on; `finish` ends its deadlines and waits for it (bounded). */
+const dispatching = (store: WebhookStore, opts: DispatchOptions, expire: () => void) => {
+  let result: Awaited<ReturnType<typeof dispatchDue>> | undefined;
+  const run = dispatchDue(store, opts).then((r) => {
+    result = r;
+    return r;
+  });
+  return {
+    finish: async () => {
+      expire();
+      await vi.waitFor(() => expect(result).toBeDefined(), { timeout: 5_000, interval: 10 });
+      return run;
+    },
+  };
 };
 
 describe('an attempt that never records its outcome', () => {
@@ -114,5 +161,115 @@ describe('an attempt that never records its outcome', () => {
     const [d] = await of(w);
     expect(d).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: at(60_000).toISOString() });
     expect(d?.log).toEqual([{ at: T0.toISOString(), statusCode: 503 }]);
+  });
+});
+
+describe('DNS', () => {
+  /** A resolver whose queries never answer; `cancel` ends them, as c-ares does. */
+  const silentResolver = () => {
+    const r = { queries: 0, cancelled: 0 };
+    const pending = new Set<(e: Error) => void>();
+    const query = () =>
+      new Promise<string[]>((_, reject) => {
+        r.queries++;
+        pending.add(reject);
+      });
+    const resolver: DnsResolver = {
+      resolve4: query,
+      resolve6: query,
+      cancel: () => {
+        r.cancelled++;
+        for (const reject of pending) reject(Object.assign(new Error('cancelled'), { code: 'ECANCELLED' }));
+        pending.clear();
+      },
+    };
+    return { r, resolver };
+  };
+
+  it('a nameserver that never answers: the attempt fails at its deadline, and the other deliveries proceed', async () => {
+    const { store, hook, deliveries, of } = await setup();
+    const silent = await hook('owner-dns', 'https://silent-ns.example/hooks');
+    await deliveries(silent, 1, at(-60_000));
+    const r = await receiver();
+    const fine = await hook('owner-fine', r.url);
+    await deliveries(fine, 3, at(-1_000));
+    const dns = silentResolver();
+    const { timer, expire } = deadlines();
+    const run = dispatching(
+      store,
+      { ...base, concurrency: 2, resolver: () => dns.resolver, timer, now: () => T0 },
+      expire,
+    );
+
+    try {
+      await vi.waitFor(() => expect(r.got).toHaveLength(3), { timeout: 5_000 });
+      expect(dns.r.queries).toBe(2); // A and AAAA of the one attempt, both still unanswered
+      expect(dns.r.cancelled).toBe(0);
+    } finally {
+      await run.finish();
+    }
+    // At the deadline the queries were cancelled and the attempt recorded as unanswered.
+    expect(dns.r.cancelled).toBe(1);
+    const [d] = await of(silent);
+    expect(d?.log).toEqual([{ at: T0.toISOString(), error: 'no answer within 10000 ms' }]);
+
+    expect((await of(fine)).map((d) => d.status)).toEqual(Array(3).fill('delivered'));
+  });
+
+  /** A resolver answering each query with the next of `answers` (then the last) for its family. */
+  const answering = (answers: { v4: string[]; v6: string[] }[]) => {
+    let n4 = 0;
+    let n6 = 0;
+    const pick = (n: number) => answers[Math.min(n, answers.length - 1)] as { v4: string[]; v6: string[] };
+    const resolver: DnsResolver = {
+      resolve4: async () => pick(n4++).v4,
+      resolve6: async () => pick(n6++).v6,
+      cancel: () => undefined,
+    };
+    return () => resolver;
+  };
+  /** A TCP listener that counts the connections made to it. */
+  const listener = async () => {
+    let connections = 0;
+    const server = createTcpServer((s) => {
+      connections++;
+      s.destroy();
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { port: (server.address() as AddressInfo).port, connections: () => connections };
+  };
+  const sendTo = (url: string, resolver: () => DnsResolver) =>
+    httpSender({ allowLoopbackHttp: false, resolver })(
+      { url, secret: 'whsec_x' },
+      { payload: '{}', eventId: 'evt_1' },
+      new AbortController().signal,
+    );
+
+  it('every address a host resolves to is checked, in the URL check and in the connection’s own lookup', async () => {
+    const tcp = await listener();
+    const url = `https://rebind.example:${tcp.port}/hooks`;
+    const publicOnly = { v4: ['93.184.216.34'], v6: ['2606:2800:220:1:248:1893:25c8:1946'] };
+    // One internal address among public ones, of either family: refused before connecting.
+    for (const internal of [
+      { v4: ['93.184.216.34', '10.0.0.7'], v6: [] },
+      { v4: ['93.184.216.34'], v6: ['fd00:ec2::254'] },
+    ]) {
+      expect(await sendTo(url, answering([internal]))).toEqual({
+        error: 'The webhook URL is not allowed: the host is a private or reserved address',
+      });
+    }
+    // Public when checked, then the metadata service or loopback when the socket resolves it (DNS
+    // rebinding): the connection's lookup refuses it.
+    for (const rebound of [
+      { v4: ['127.0.0.1'], v6: [] },
+      { v4: ['169.254.169.254'], v6: [] },
+      { v4: ['93.184.216.34'], v6: ['::1'] },
+    ]) {
+      expect(await sendTo(url, answering([publicOnly, rebound]))).toEqual({
+        error: 'refused address for rebind.example',
+      });
+    }
+    expect(tcp.connections()).toBe(0);
   });
 });
