@@ -1,136 +1,265 @@
 /**
  * Sending webhook deliveries: the one code path of the scheduled dispatcher and of a manual retry.
  *
+ * Each attempt has one deadline that covers all of it: the URL check's DNS resolution, the connection
+ * and the answer. DNS is asked through c-ares (`dns.promises.Resolver`, with its own timeout and tries,
+ * cancelled at the deadline), never `dns.lookup`: getaddrinfo runs on libuv's four-thread pool, where a
+ * nameserver that never answers would hold a thread past any deadline, and with it the lookups of
+ * other attempts and of the SDK's new connections.
+ *
  * Each attempt checks the URL again, and the connection itself resolves the host through a lookup that
- * refuses private, loopback, link-local and metadata addresses: the address connected to is the address
- * checked, so DNS rebinding between the check and the connection gets nowhere. Redirects are not
- * followed (a 3xx is a failed attempt). Each attempt has its own deadline, and attempts run
- * concurrently, so one endpoint that hangs delays no other.
+ * refuses the host if any address it resolves to is private, loopback, link-local or metadata: the
+ * address connected to is an address checked, so DNS rebinding between the check and the connection
+ * gets nowhere. Redirects are not followed (a 3xx is a failed attempt). Attempts run concurrently,
+ * each under its own deadline.
  */
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { Resolver as CaresResolver } from 'node:dns/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import {
   checkWebhookUrl,
   DELIVERY_TIMEOUT_MS,
   isForbiddenAddress,
+  MAX_ATTEMPTS,
   nextAttemptAt,
   type Resolver,
   signatureHeader,
 } from '../domain/webhooks.ts';
-import type { Attempt, Delivery, WebhookStore } from '../store/webhooks.ts';
+import type { Attempt, Delivery, StoredWebhook, WebhookStore } from '../store/webhooks.ts';
+
+/** What one DNS query may take (c-ares's timeout, per try), and how many tries. */
+export const DNS_TIMEOUT_MS = 2_000;
+export const DNS_TRIES = 2;
+
+/** The part of `dns.promises.Resolver` an attempt uses (tests give a fake). */
+export interface DnsResolver {
+  resolve4(host: string): Promise<string[]>;
+  resolve6(host: string): Promise<string[]>;
+  /** Ends the outstanding queries (they reject with ECANCELLED). */
+  cancel(): void;
+}
+
+const newResolver = (): DnsResolver => new CaresResolver({ timeout: DNS_TIMEOUT_MS, tries: DNS_TRIES });
+
+/** What an attempt got: the status code, or an error text when nothing came back. */
+export interface SendResult {
+  statusCode?: number;
+  error?: string;
+}
+
+/**
+ * Sends one delivery to one endpoint. `signal` aborts it at the attempt's deadline: whatever it is doing
+ * then (resolving, connecting, waiting for the answer) stops.
+ */
+export type Sender = (
+  to: Pick<StoredWebhook, 'url' | 'secret'>,
+  d: Pick<Delivery, 'payload' | 'eventId'>,
+  signal: AbortSignal,
+) => Promise<SendResult>;
 
 export interface DeliveryOptions {
   /** Offline only: http://127.0.0.1:<port> endpoints. */
   allowLoopbackHttp: boolean;
   /** Multiplies every retry delay (offline tests: 0.001 makes 24 hours about 86 s). */
   retryScale: number;
+  /** The deadline of one attempt, DNS included. */
   timeoutMs?: number;
   now?: () => Date;
   random?: () => number;
+  /** A new DNS resolver for each attempt (tests: a fake). */
+  resolver?: () => DnsResolver;
+  /** Sends a delivery (default: an HTTPS POST, {@link httpSender}). */
+  send?: Sender;
+  /** Resolves when `ms` have passed, rejects once `signal` aborts (tests: a deadline they control). */
+  timer?: (ms: number, signal: AbortSignal) => Promise<unknown>;
 }
 
-export const resolveAll: Resolver = (host) =>
-  new Promise((resolve, reject) =>
-    dnsLookup(host, { all: true, verbatim: true }, (err, addresses) =>
-      err ? reject(err) : resolve(addresses.map((a) => a.address)),
-    ),
-  );
+interface Resolved {
+  address: string;
+  family: 4 | 6;
+}
 
-/** The socket's DNS lookup: the same rule as the URL check, on the addresses actually connected to. */
-const guardedLookup: LookupFunction = (hostname, options, callback) => {
-  dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
-    if (err) return callback(err, '', 4);
-    const bad = addresses.find((a) => isForbiddenAddress(a.address));
-    if (bad || addresses.length === 0) {
-      const e = Object.assign(new Error(`refused address for ${hostname}`), { code: 'EFORBIDDEN' });
-      return callback(e, '', 4);
-    }
-    if ((options as { all?: boolean }).all)
-      return (callback as (e: null, a: LookupAddress[]) => void)(null, addresses);
-    const first = addresses[0] as LookupAddress;
-    callback(null, first.address, first.family);
-  });
+/** Every address of a host, IPv4 and IPv6; rejects when it has none. */
+const resolveHost = async (host: string, dns: DnsResolver): Promise<Resolved[]> => {
+  const [v4, v6] = await Promise.allSettled([dns.resolve4(host), dns.resolve6(host)]);
+  const found: Resolved[] = [
+    ...(v4.status === 'fulfilled' ? v4.value.map((address) => ({ address, family: 4 as const })) : []),
+    ...(v6.status === 'fulfilled' ? v6.value.map((address) => ({ address, family: 6 as const })) : []),
+  ];
+  if (found.length > 0) return found;
+  throw v4.status === 'rejected'
+    ? v4.reason
+    : Object.assign(new Error(`${host} has no address`), { code: 'ENOTFOUND' });
 };
 
-/** POSTs a payload, signed; resolves with the status code, or an error text when nothing came back. */
-export const send = async (
-  url: string,
-  secret: string,
-  payload: string,
-  eventId: string,
-  opts: Pick<DeliveryOptions, 'allowLoopbackHttp' | 'timeoutMs' | 'now'>,
-): Promise<{ statusCode?: number; error?: string }> => {
-  try {
-    await checkWebhookUrl(url, { allowLoopbackHttp: opts.allowLoopbackHttp, resolve: resolveAll });
-  } catch (e) {
-    return { error: (e as Error).message };
-  }
-  const now = opts.now?.() ?? new Date();
-  const t = Math.floor(now.getTime() / 1000);
-  const u = new URL(url);
-  const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
-  const timeoutMs = opts.timeoutMs ?? DELIVERY_TIMEOUT_MS;
-  return new Promise((resolve) => {
-    const req = request(
-      u,
-      {
-        method: 'POST',
-        lookup: guardedLookup,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-          'user-agent': 'ServerlessBank-Webhooks/1.0',
-          'bank-event-id': eventId,
-          'bank-signature': signatureHeader(secret, payload, t),
-        },
+/** The URL check's resolver (also at registration): c-ares, bounded by its own timeout and tries. */
+export const resolveAll: Resolver = async (host) =>
+  (await resolveHost(host, newResolver())).map((a) => a.address);
+
+/**
+ * The socket's DNS lookup: the same rule as the URL check, on the addresses actually connected to. Every
+ * address the host resolves to is checked, of both families, whichever the socket asked for.
+ */
+const guardedLookup =
+  (dns: DnsResolver): LookupFunction =>
+  (hostname, options, callback) => {
+    const fail = (message: string, code: string) =>
+      callback(Object.assign(new Error(message), { code }), '', 4);
+    resolveHost(hostname, dns).then(
+      (found) => {
+        if (found.some((a) => isForbiddenAddress(a.address))) {
+          return fail(`refused address for ${hostname}`, 'EFORBIDDEN');
+        }
+        const family =
+          options.family === 4 || options.family === 'IPv4'
+            ? 4
+            : options.family === 6 || options.family === 'IPv6'
+              ? 6
+              : 0;
+        const usable = family ? found.filter((a) => a.family === family) : found;
+        const first = usable[0];
+        if (!first) return fail(`no IPv${family} address for ${hostname}`, 'ENOTFOUND');
+        if (options.all) return callback(null, usable);
+        callback(null, first.address, first.family);
       },
-      (res) => {
-        clearTimeout(timer);
-        res.resume();
-        res.on('error', () => undefined);
-        resolve({ statusCode: res.statusCode ?? 0 });
-        req.destroy();
-      },
+      (e: NodeJS.ErrnoException) => callback(e, '', 4),
     );
-    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    req.on('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      resolve({ error: e.code && e.code !== 'EFORBIDDEN' ? `${e.code}: ${e.message}` : e.message });
-    });
-    req.end(payload);
-  });
+  };
+
+/** POSTs a payload, signed, checking the URL (and every address connected to) first. */
+export const httpSender =
+  (opts: Pick<DeliveryOptions, 'allowLoopbackHttp' | 'now' | 'resolver'>): Sender =>
+  async (to, d, signal) => {
+    const dns = (opts.resolver ?? newResolver)();
+    const cancel = () => dns.cancel();
+    signal.addEventListener('abort', cancel, { once: true });
+    try {
+      try {
+        await checkWebhookUrl(to.url, {
+          allowLoopbackHttp: opts.allowLoopbackHttp,
+          resolve: async (host) => (await resolveHost(host, dns)).map((a) => a.address),
+        });
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+      if (signal.aborted) return { error: 'aborted' };
+      const t = Math.floor((opts.now?.() ?? new Date()).getTime() / 1000);
+      const u = new URL(to.url);
+      const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
+      return await new Promise<SendResult>((resolve) => {
+        const req = request(
+          u,
+          {
+            method: 'POST',
+            lookup: guardedLookup(dns),
+            signal,
+            headers: {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(d.payload),
+              'user-agent': 'ServerlessBank-Webhooks/1.0',
+              'bank-event-id': d.eventId,
+              'bank-signature': signatureHeader(to.secret, d.payload, t),
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on('error', () => undefined);
+            resolve({ statusCode: res.statusCode ?? 0 });
+            req.destroy();
+          },
+        );
+        req.on('error', (e: NodeJS.ErrnoException) =>
+          resolve({ error: e.code && e.code !== 'EFORBIDDEN' ? `${e.code}: ${e.message}` : e.message }),
+        );
+        req.end(d.payload);
+      });
+    } finally {
+      signal.removeEventListener('abort', cancel);
+    }
+  };
+
+const ok = (r: SendResult) => r.statusCode !== undefined && r.statusCode >= 200 && r.statusCode < 300;
+
+/** `send`, cut at `timeoutMs`: the deadline starts before anything of the attempt, DNS included. */
+const sendWithin = async (
+  send: Sender,
+  to: StoredWebhook,
+  d: Delivery,
+  opts: DeliveryOptions,
+): Promise<SendResult & { timedOut: boolean }> => {
+  const timeoutMs = opts.timeoutMs ?? DELIVERY_TIMEOUT_MS;
+  const stop = new AbortController();
+  const deadline = (opts.timer ?? ((ms, signal) => sleepFor(ms, undefined, { signal })))(
+    timeoutMs,
+    stop.signal,
+  ).then(
+    () => ({ error: `no answer within ${timeoutMs} ms`, timedOut: true }),
+    // Cancelled once the attempt ended first: the race is over.
+    () => new Promise<never>(() => undefined),
+  );
+  try {
+    return await Promise.race([
+      send(to, d, stop.signal).then(
+        (r) => ({ ...r, timedOut: false }),
+        (e: Error) => ({ error: e.message, timedOut: false }),
+      ),
+      deadline,
+    ]);
+  } finally {
+    stop.abort();
+  }
 };
 
-const ok = (r: { statusCode?: number }) =>
-  r.statusCode !== undefined && r.statusCode >= 200 && r.statusCode < 300;
+/** One attempt of a claimed delivery, recorded; `timedOut` when it ran into its deadline. */
+const attemptOnce = async (
+  store: WebhookStore,
+  d: Delivery,
+  opts: DeliveryOptions & { manual?: boolean },
+): Promise<{ delivery: Delivery; timedOut: boolean }> => {
+  const now = opts.now ?? (() => new Date());
+  const webhook = await store.get(d.ownerId, d.webhookId);
+  const at = now().toISOString();
+  const result = webhook
+    ? await sendWithin(opts.send ?? httpSender(opts), webhook, d, opts)
+    : { error: 'the webhook endpoint was deleted', timedOut: false };
+  const entry: Attempt = {
+    at,
+    ...(result.statusCode === undefined ? {} : { statusCode: result.statusCode }),
+    ...(result.error === undefined ? {} : { error: result.error }),
+    ...(opts.manual ? { manual: true } : {}),
+  };
+  const delivered = ok(result);
+  // The claim counted this attempt (a manual one is not counted, and its `next` is not used).
+  const next =
+    delivered || !webhook
+      ? undefined
+      : nextAttemptAt(d.attempts, now(), { scale: opts.retryScale, random: opts.random });
+  return { delivery: await store.finish(d, entry, { delivered, next }), timedOut: result.timedOut };
+};
 
 /** One attempt of a claimed delivery, recorded: delivered, due again later, or dead. */
 export const attempt = async (
   store: WebhookStore,
   d: Delivery,
   opts: DeliveryOptions & { manual?: boolean },
-): Promise<Delivery> => {
-  const now = opts.now ?? (() => new Date());
-  const webhook = await store.get(d.ownerId, d.webhookId);
-  const at = now().toISOString();
-  const result = webhook
-    ? await send(webhook.url, webhook.secret, d.payload, d.eventId, opts)
-    : { error: 'the webhook endpoint was deleted' };
-  const entry: Attempt = { at, ...result, ...(opts.manual ? { manual: true } : {}) };
-  const delivered = ok(result);
-  const next =
-    delivered || !webhook
-      ? undefined
-      : nextAttemptAt(d.attempts + 1, now(), { scale: opts.retryScale, random: opts.random });
-  return store.finish(d, entry, { delivered, next });
-};
+): Promise<Delivery> => (await attemptOnce(store, d, opts)).delivery;
 
 export interface DispatchResult {
   attempted: number;
   delivered: number;
   failed: number;
+  /** Due deliveries whose last attempt never recorded an outcome: now dead. */
+  abandoned: number;
+}
+
+export interface DispatchOptions extends DeliveryOptions {
+  /** Attempts in flight at once. */
+  concurrency?: number;
+  timeLeftMs?: () => number;
+  pollMs?: number;
+  onError?: (e: unknown) => void;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -140,28 +269,30 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * (retries included) while attempts run: a slow endpoint holds one lane, never a round. Stops when
  * nothing is due or running, or when `timeLeftMs` says no further attempt fits.
  */
-export const dispatchDue = async (
-  store: WebhookStore,
-  opts: DeliveryOptions & {
-    concurrency?: number;
-    timeLeftMs?: () => number;
-    pollMs?: number;
-    onError?: (e: unknown) => void;
-  },
-): Promise<DispatchResult> => {
+export const dispatchDue = async (store: WebhookStore, opts: DispatchOptions): Promise<DispatchResult> => {
   const now = opts.now ?? (() => new Date());
   const limit = opts.concurrency ?? 25;
   const timeLeft = opts.timeLeftMs ?? (() => Number.POSITIVE_INFINITY);
-  const result: DispatchResult = { attempted: 0, delivered: 0, failed: 0 };
+  const retry = { scale: opts.retryScale, random: opts.random };
+  const result: DispatchResult = { attempted: 0, delivered: 0, failed: 0, abandoned: 0 };
   const running = new Set<Promise<void>>();
   while (timeLeft() > (opts.timeoutMs ?? DELIVERY_TIMEOUT_MS) + 5_000) {
     let started = 0;
     if (running.size < limit) {
       for (const d of await store.due(now(), limit - running.size)) {
-        const claimed = await store.claim(d, now(), { due: true }).catch((e) => {
-          opts.onError?.(e);
-          return undefined;
-        });
+        if (d.attempts >= MAX_ATTEMPTS) {
+          // Its last attempt was claimed and never recorded an outcome.
+          const dead = await store.abandon(d, now()).catch((e) => opts.onError?.(e));
+          if (dead) result.abandoned++;
+          continue;
+        }
+        const at = now();
+        const claimed = await store
+          .claim(d, at, { due: true, retryAt: nextAttemptAt(d.attempts + 1, at, retry) })
+          .catch((e) => {
+            opts.onError?.(e);
+            return undefined;
+          });
         if (!claimed) continue;
         started++;
         result.attempted++;
@@ -170,7 +301,7 @@ export const dispatchDue = async (
             if (after.status === 'delivered') result.delivered++;
             else result.failed++;
           })
-          // One delivery's trouble (say, a throttled write) must not stop the others; its lease runs out.
+          // One delivery's trouble (say, a throttled write) must not stop the others: it is due again later.
           .catch((e) => opts.onError?.(e))
           .finally(() => running.delete(run));
         running.add(run);

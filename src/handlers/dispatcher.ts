@@ -1,7 +1,7 @@
 /**
  * The webhook dispatcher, a scheduled function: attempts every delivery that is due, concurrently,
- * each with its own 10-second deadline, and records each outcome (delivered, due again with backoff
- * and jitter, or dead). It keeps taking due deliveries while the Lambda has time left.
+ * each with its own 10-second deadline (DNS included), and records each outcome (delivered, due again
+ * with backoff and jitter, or dead). It keeps taking due deliveries while the Lambda has time left.
  */
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { logger } from '../api/logger.ts';

@@ -6,14 +6,16 @@
  *
  * A delivery is durable: an item due at a time, in the sparse DUE index (gsi1) while it waits. The
  * dispatcher claims a due delivery with a lease (a conditional update), attempts it, and records the
- * outcome under the same lease; a dispatcher that dies mid-attempt leaves the lease to run out, and the
- * delivery is attempted again (at least once).
+ * outcome under the same lease. The claim counts the attempt and makes the delivery due again when its
+ * next retry would be (never before the lease ends): a dispatcher that dies mid-attempt (or whose record
+ * of the outcome fails) leaves the delivery to be attempted again on the usual schedule, at least once,
+ * and a delivery whose last attempt never finished ends dead.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import type { EventType } from '../domain/events.ts';
-import { MAX_WEBHOOKS, newWebhookSecret, type Webhook } from '../domain/webhooks.ts';
+import { MAX_ATTEMPTS, MAX_WEBHOOKS, newWebhookSecret, type Webhook } from '../domain/webhooks.ts';
 import { busy, commit, type Db } from './db.ts';
 import { DUE_DELIVERY_SHARDS, keys } from './keys.ts';
 import { gsi1 } from './table.ts';
@@ -45,7 +47,10 @@ export interface Delivery {
   /** The exact body sent, every attempt the same bytes. */
   payload: string;
   status: DeliveryStatus;
-  /** Automatic attempts made so far (manual retries not counted). */
+  /**
+   * Automatic attempts made so far, the one in progress included (counted when claimed, so that an
+   * attempt that never finishes counts too); manual retries not counted.
+   */
   attempts: number;
   log: Attempt[];
   nextAttemptAt: string | null;
@@ -107,6 +112,12 @@ export const deliveryIdOf = (eventId: string, webhookId: string, createdAt: stri
   const hash = createHash('sha256').update(`${eventId}\u0000${webhookId}`).digest('hex').slice(0, 16);
   return `dlv_${time}${hash}`;
 };
+
+/** The log entry of an attempt whose lease ran out before it recorded an outcome. */
+const lostAttempt = (leaseUntil: string): Attempt => ({
+  at: new Date(Date.parse(leaseUntil) - LEASE_MS).toISOString(),
+  error: 'no outcome recorded: the attempt did not finish',
+});
 
 const shardOf = (id: string): number => Number.parseInt(id.slice(-2), 16) % DUE_DELIVERY_SHARDS;
 const dueKey = (at: string, id: string) => `${at}#${id}`;
@@ -324,22 +335,44 @@ export class WebhookStore {
 
   /**
    * Takes a delivery for one attempt: no other dispatcher (or manual retry) attempts it until the
-   * lease is over. `due` claims only a pending delivery still due as read. Undefined if taken.
+   * lease is over. Undefined if taken.
+   *
+   * `due` claims only a pending delivery still as read (due, the same attempts), and counts the attempt
+   * now: the delivery is due again at `retryAt` (when a failed attempt would be retried; undefined for
+   * the last attempt), or when the lease ends if that is later. So an attempt that never records its
+   * outcome (the dispatcher died, or the record failed) is retried on the usual schedule, and after the
+   * last one the delivery is found due with no attempt left ({@link abandon}). A claim that finds the
+   * previous lease run out logs that attempt as lost. A manual claim (`due: false`) counts nothing and
+   * leaves the schedule as it is.
    */
-  async claim(d: Delivery, now: Date, opts: { due: boolean }): Promise<Delivery | undefined> {
-    const lease = new Date(now.getTime() + LEASE_MS).toISOString();
-    const values: Record<string, unknown> = { ':now': now.toISOString(), ':lease': lease };
-    let condition = 'attribute_exists(pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)';
+  async claim(
+    d: Delivery,
+    now: Date,
+    opts: { due: false } | { due: true; retryAt: Date | undefined },
+  ): Promise<Delivery | undefined> {
+    const lease = new Date(now.getTime() + LEASE_MS);
+    const values: Record<string, unknown> = { ':now': now.toISOString(), ':lease': lease.toISOString() };
+    const names: Record<string, string> = {};
+    let condition = 'attribute_exists(pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now)';
     let update = 'SET leaseUntil = :lease';
     if (opts.due) {
-      condition += ' AND #status = :pending AND nextAttemptAt = :next';
-      // While leased, the delivery is due again only when the lease runs out.
-      update += ', #gsk = :gsk';
+      const next = (opts.retryAt && opts.retryAt > lease ? opts.retryAt : lease).toISOString();
+      condition += ' AND #status = :pending AND nextAttemptAt = :next AND attempts = :attempts';
+      update += ', attempts = :counted, nextAttemptAt = :retry, #gsk = :gsk';
+      Object.assign(names, { '#status': 'status', '#gsk': gsi1.sortKey });
       Object.assign(values, {
         ':pending': 'pending',
         ':next': d.nextAttemptAt,
-        ':gsk': dueKey(lease, d.id),
+        ':attempts': d.attempts,
+        ':counted': d.attempts + 1,
+        ':retry': next,
+        ':gsk': dueKey(next, d.id),
       });
+      if (d.leaseUntil) {
+        update += ', #log = list_append(if_not_exists(#log, :none), :lost)';
+        Object.assign(names, { '#log': 'log' });
+        Object.assign(values, { ':none': [], ':lost': [lostAttempt(d.leaseUntil)] });
+      }
     }
     try {
       const r = await this.db.send(
@@ -348,7 +381,7 @@ export class WebhookStore {
           Key: keys.delivery(d.webhookId, d.id),
           UpdateExpression: update,
           ConditionExpression: condition,
-          ExpressionAttributeNames: opts.due ? { '#status': 'status', '#gsk': gsi1.sortKey } : undefined,
+          ExpressionAttributeNames: opts.due ? names : undefined,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
@@ -361,8 +394,50 @@ export class WebhookStore {
   }
 
   /**
+   * A due delivery with no attempt left ({@link MAX_ATTEMPTS} counted: its last attempt never recorded
+   * an outcome) becomes dead, that attempt logged as lost. Undefined if it changed since it was read.
+   */
+  async abandon(d: Delivery, now: Date): Promise<Delivery | undefined> {
+    if (d.attempts < MAX_ATTEMPTS) throw new Error(`delivery ${d.id} has attempts left`);
+    try {
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.delivery(d.webhookId, d.id),
+          UpdateExpression:
+            'SET #log = list_append(if_not_exists(#log, :none), :lost), #status = :dead, nextAttemptAt = :null REMOVE leaseUntil, #gsk, #gpk',
+          ConditionExpression:
+            'attribute_exists(pk) AND #status = :pending AND nextAttemptAt = :next AND attempts = :attempts AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now)',
+          ExpressionAttributeNames: {
+            '#log': 'log',
+            '#status': 'status',
+            '#gsk': gsi1.sortKey,
+            '#gpk': gsi1.partitionKey,
+          },
+          ExpressionAttributeValues: {
+            ':none': [],
+            ':lost': [lostAttempt(d.leaseUntil ?? now.toISOString())],
+            ':dead': 'dead',
+            ':null': null,
+            ':pending': 'pending',
+            ':next': d.nextAttemptAt,
+            ':attempts': d.attempts,
+            ':now': now.toISOString(),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return r.Attributes ? toDelivery(r.Attributes) : undefined;
+    } catch (e) {
+      if ((e as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw e;
+    }
+  }
+
+  /**
    * Records an attempt of a claimed delivery and releases the lease: delivered, due again at `next`,
-   * or dead. A manual attempt that fails leaves the status and the schedule as they were.
+   * or dead. A manual attempt that fails leaves the status and the schedule as they were. (An automatic
+   * attempt was counted by its claim.)
    */
   async finish(
     d: Delivery,
@@ -370,7 +445,6 @@ export class WebhookStore {
     outcome: { delivered: boolean; next?: Date | undefined },
   ): Promise<Delivery> {
     const log = [...d.log, attempt].slice(-LOG_SIZE);
-    const attempts = d.attempts + (attempt.manual ? 0 : 1);
     let status: DeliveryStatus = d.status;
     let nextAttemptAt = d.nextAttemptAt;
     if (outcome.delivered) {
@@ -385,7 +459,7 @@ export class WebhookStore {
       new UpdateCommand({
         TableName: this.table,
         Key: keys.delivery(d.webhookId, d.id),
-        UpdateExpression: `SET #log = :log, attempts = :attempts, #status = :status, nextAttemptAt = :next${
+        UpdateExpression: `SET #log = :log, #status = :status, nextAttemptAt = :next${
           due ? ', #gsk = :gsk, #gpk = :gpk' : ''
         } REMOVE leaseUntil${due ? '' : ', #gsk, #gpk'}`,
         ConditionExpression: 'leaseUntil = :lease',
@@ -397,7 +471,6 @@ export class WebhookStore {
         },
         ExpressionAttributeValues: {
           ':log': log,
-          ':attempts': attempts,
           ':status': status,
           ':next': nextAttemptAt,
           ':lease': d.leaseUntil,

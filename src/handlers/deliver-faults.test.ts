@@ -1,0 +1,275 @@
+/**
+ * The webhook dispatcher under faults, on DynamoDB Local with injected clocks, deadlines and DNS
+ * resolvers (no sleeps): an attempt that never records its outcome, a nameserver that never answers,
+ * and DNS answers that name internal addresses.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { createTestTable, dynamoClients } from '../../test/harness.ts';
+import { MAX_ATTEMPTS, nextAttemptAt } from '../domain/webhooks.ts';
+import { type Delivery, LEASE_MS, type StoredWebhook, WebhookStore } from '../store/webhooks.ts';
+import { type DispatchOptions, type DnsResolver, dispatchDue, httpSender } from './deliver.ts';
+
+const T0 = new Date('2030-01-01T00:00:00.000Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+/** Jitter 0.5 makes every retry delay exactly its nominal value. */
+const base = { allowLoopbackHttp: true, retryScale: 1, random: () => 0.5, pollMs: 5 };
+
+const servers: (Server | TcpServer)[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+});
+
+/** A receiver on a free local port: answers `status` and keeps the event ids it was sent. */
+const receiver = async (status = 204) => {
+  const got: string[] = [];
+  const server = createHttpServer((req, res) => {
+    got.push(String(req.headers['bank-event-id']));
+    req.resume();
+    req.on('end', () => res.writeHead(status).end());
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, got };
+};
+
+/** A store on a table of its own, and a way to add due deliveries to it. */
+const setup = async () => {
+  const table = await createTestTable('deliver');
+  const { doc } = dynamoClients();
+  const store = new WebhookStore(doc, table);
+  let n = 0;
+  const hook = async (ownerId: string, url = `https://${ownerId}-${++n}.example/hooks`) => {
+    const created = await store.create(ownerId, { url, events: ['transaction.posted'] });
+    return { ...created, ownerId } as StoredWebhook;
+  };
+  /** `count` deliveries to `w`, due from `due` on (1 ms apart, in order). */
+  const deliveries = async (w: StoredWebhook, count: number, due: Date) => {
+    for (let i = 0; i < count; i++) {
+      const now = new Date(due.getTime() + i);
+      const event = {
+        id: `evt_${w.id}_${i}`,
+        type: 'transaction.posted' as const,
+        createdAt: now.toISOString(),
+      };
+      await doc.send(
+        new PutCommand({ TableName: table, Item: store.deliveryItem(w, event, JSON.stringify(event), now) }),
+      );
+    }
+  };
+  const of = async (w: StoredWebhook): Promise<Delivery[]> =>
+    (await store.deliveries(w.id, { limit: 50 })).items.reverse();
+  return { store, hook, deliveries, of };
+};
+
+/** Deadlines the test ends: each waits until `expire()` (after it, at once), unless its attempt ends first. */
+const deadlines = () => {
+  let expired = false;
+  const waiting = new Set<() => void>();
+  return {
+    timer: (_ms: number, signal: AbortSignal) =>
+      new Promise<void>((resolve, reject) => {
+        if (expired) return resolve();
+        const fire = () => {
+          waiting.delete(fire);
+          resolve();
+        };
+        waiting.add(fire);
+        signal.addEventListener(
+          'abort',
+          () => {
+            waiting.delete(fire);
+            reject(signal.reason);
+          },
+          { once: true },
+        );
+      }),
+    expire: () => {
+      expired = true;
+      for (const fire of [...waiting]) fire();
+    },
+  };
+};
+
+/** Runs a dispatch while the test looks on; `finish` ends its deadlines and waits for it (bounded). */
+const dispatching = (store: WebhookStore, opts: DispatchOptions, expire: () => void) => {
+  let result: Awaited<ReturnType<typeof dispatchDue>> | undefined;
+  const run = dispatchDue(store, opts).then((r) => {
+    result = r;
+    return r;
+  });
+  return {
+    finish: async () => {
+      expire();
+      await vi.waitFor(() => expect(result).toBeDefined(), { timeout: 5_000, interval: 10 });
+      return run;
+    },
+  };
+};
+
+describe('an attempt that never records its outcome', () => {
+  it('is counted when claimed, due again at its backoff, and after the last one the delivery is dead', async () => {
+    const { store, hook, deliveries, of } = await setup();
+    const r = await receiver(500);
+    const w = await hook('owner-crash', r.url);
+    await deliveries(w, 1, T0);
+    // Every record of an outcome fails: as if the Lambda timed out, or the write was throttled, each time.
+    const crashing = Object.create(store) as WebhookStore;
+    crashing.finish = async () => {
+      throw new Error('Task timed out');
+    };
+    let clock = T0;
+    const run = () => dispatchDue(crashing, { ...base, now: () => clock, onError: () => undefined });
+
+    for (let n = 1; n <= MAX_ATTEMPTS; n++) {
+      expect(await run()).toMatchObject({ attempted: 1 });
+      const [d] = await of(w);
+      expect(d).toMatchObject({ status: 'pending', attempts: n });
+      // Due again when a failed attempt would be retried (never before the lease ends; after the last
+      // attempt, when the lease ends).
+      const retry = nextAttemptAt(n, clock, { random: base.random });
+      const leaseEnd = clock.getTime() + LEASE_MS;
+      const due = new Date(Math.max(retry?.getTime() ?? 0, leaseEnd));
+      expect(d?.nextAttemptAt).toBe(due.toISOString());
+      expect(await store.due(new Date(due.getTime() - 1), 10)).toEqual([]);
+      expect((await store.due(due, 10)).map((x) => x.id)).toEqual([d?.id]);
+      clock = due;
+    }
+    // Found due with no attempt left: dead, not sent again.
+    expect(await run()).toMatchObject({ attempted: 0, abandoned: 1 });
+    expect(r.got).toHaveLength(MAX_ATTEMPTS);
+    const [dead] = await of(w);
+    expect(dead).toMatchObject({ status: 'dead', attempts: MAX_ATTEMPTS, nextAttemptAt: null });
+    // Each lost attempt is logged as such.
+    expect(dead?.log).toHaveLength(MAX_ATTEMPTS);
+    expect(dead?.log.every((a) => /no outcome recorded/.test(a.error ?? ''))).toBe(true);
+    expect(await store.due(at(100 * 24 * 3600_000), 10)).toEqual([]);
+    expect(await run()).toMatchObject({ attempted: 0, abandoned: 0 });
+  });
+
+  it('an attempt that is recorded is counted once', async () => {
+    const { store, hook, deliveries, of } = await setup();
+    const w = await hook('owner-once', (await receiver(503)).url);
+    await deliveries(w, 1, T0);
+    expect(await dispatchDue(store, { ...base, now: () => T0 })).toMatchObject({
+      attempted: 1,
+      failed: 1,
+    });
+    const [d] = await of(w);
+    expect(d).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: at(60_000).toISOString() });
+    expect(d?.log).toEqual([{ at: T0.toISOString(), statusCode: 503 }]);
+  });
+});
+
+describe('DNS', () => {
+  /** A resolver whose queries never answer; `cancel` ends them, as c-ares does. */
+  const silentResolver = () => {
+    const r = { queries: 0, cancelled: 0 };
+    const pending = new Set<(e: Error) => void>();
+    const query = () =>
+      new Promise<string[]>((_, reject) => {
+        r.queries++;
+        pending.add(reject);
+      });
+    const resolver: DnsResolver = {
+      resolve4: query,
+      resolve6: query,
+      cancel: () => {
+        r.cancelled++;
+        for (const reject of pending) reject(Object.assign(new Error('cancelled'), { code: 'ECANCELLED' }));
+        pending.clear();
+      },
+    };
+    return { r, resolver };
+  };
+
+  it('a nameserver that never answers: the attempt fails at its deadline, and the other deliveries proceed', async () => {
+    const { store, hook, deliveries, of } = await setup();
+    const silent = await hook('owner-dns', 'https://silent-ns.example/hooks');
+    await deliveries(silent, 1, at(-60_000));
+    const r = await receiver();
+    const fine = await hook('owner-fine', r.url);
+    await deliveries(fine, 3, at(-1_000));
+    const dns = silentResolver();
+    const { timer, expire } = deadlines();
+    const run = dispatching(
+      store,
+      { ...base, concurrency: 2, resolver: () => dns.resolver, timer, now: () => T0 },
+      expire,
+    );
+
+    try {
+      await vi.waitFor(() => expect(r.got).toHaveLength(3), { timeout: 5_000 });
+      expect(dns.r.queries).toBe(2); // A and AAAA of the one attempt, both still unanswered
+      expect(dns.r.cancelled).toBe(0);
+    } finally {
+      await run.finish();
+    }
+    // At the deadline the queries were cancelled and the attempt recorded as unanswered.
+    expect(dns.r.cancelled).toBe(1);
+    const [d] = await of(silent);
+    expect(d?.log).toEqual([{ at: T0.toISOString(), error: 'no answer within 10000 ms' }]);
+
+    expect((await of(fine)).map((d) => d.status)).toEqual(Array(3).fill('delivered'));
+  });
+
+  /** A resolver answering each query with the next of `answers` (then the last) for its family. */
+  const answering = (answers: { v4: string[]; v6: string[] }[]) => {
+    let n4 = 0;
+    let n6 = 0;
+    const pick = (n: number) => answers[Math.min(n, answers.length - 1)] as { v4: string[]; v6: string[] };
+    const resolver: DnsResolver = {
+      resolve4: async () => pick(n4++).v4,
+      resolve6: async () => pick(n6++).v6,
+      cancel: () => undefined,
+    };
+    return () => resolver;
+  };
+  /** A TCP listener that counts the connections made to it. */
+  const listener = async () => {
+    let connections = 0;
+    const server = createTcpServer((s) => {
+      connections++;
+      s.destroy();
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { port: (server.address() as AddressInfo).port, connections: () => connections };
+  };
+  const sendTo = (url: string, resolver: () => DnsResolver) =>
+    httpSender({ allowLoopbackHttp: false, resolver })(
+      { url, secret: 'whsec_x' },
+      { payload: '{}', eventId: 'evt_1' },
+      new AbortController().signal,
+    );
+
+  it('every address a host resolves to is checked, in the URL check and in the connection’s own lookup', async () => {
+    const tcp = await listener();
+    const url = `https://rebind.example:${tcp.port}/hooks`;
+    const publicOnly = { v4: ['93.184.216.34'], v6: ['2606:2800:220:1:248:1893:25c8:1946'] };
+    // One internal address among public ones, of either family: refused before connecting.
+    for (const internal of [
+      { v4: ['93.184.216.34', '10.0.0.7'], v6: [] },
+      { v4: ['93.184.216.34'], v6: ['fd00:ec2::254'] },
+    ]) {
+      expect(await sendTo(url, answering([internal]))).toEqual({
+        error: 'The webhook URL is not allowed: the host is a private or reserved address',
+      });
+    }
+    // Public when checked, then the metadata service or loopback when the socket resolves it (DNS
+    // rebinding): the connection's lookup refuses it.
+    for (const rebound of [
+      { v4: ['127.0.0.1'], v6: [] },
+      { v4: ['169.254.169.254'], v6: [] },
+      { v4: ['93.184.216.34'], v6: ['::1'] },
+    ]) {
+      expect(await sendTo(url, answering([publicOnly, rebound]))).toEqual({
+        error: 'refused address for rebind.example',
+      });
+    }
+    expect(tcp.connections()).toBe(0);
+  });
+});
