@@ -182,6 +182,42 @@ describe('login, refresh, logout, me', () => {
     expect((await call('refresh', { body: { refreshToken: c.refreshToken } })).status).toBe(200);
   });
 
+  it('sign out everywhere refuses the old access tokens on every route; a login right after works', async () => {
+    const e = await registered();
+    const a = await tokensOf(e);
+    const b = await tokensOf(e);
+    const checking = { body: { type: 'checking', currency: 'USD' } };
+    const opened = await call('openAccount', { token: a.accessToken, ...checking });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    const deposit = (token: string) =>
+      call('deposit', {
+        token,
+        params: { id: opened.body.id },
+        body: { amount: 100 },
+        headers: { 'idempotency-key': randomUUID() },
+      });
+    expect((await deposit(a.accessToken)).status).toBe(201);
+    expect((await call('revokeSessions', { token: a.accessToken })).status).toBe(204);
+    for (const t of [a, b])
+      for (const [op, r] of [
+        ['me', await call('me', { token: t.accessToken })],
+        ['openAccount', await call('openAccount', { token: t.accessToken, ...checking })],
+        ['listAccounts', await call('listAccounts', { token: t.accessToken })],
+        ['deposit', await deposit(t.accessToken)],
+      ] as const) {
+        expect(r.status, op).toBe(401);
+        expect(r.body.code, op).toBe('unauthorized');
+      }
+    // Logging in again at once (as a rule within the marker's second, whose tokens are refused unless
+    // the login admitted them) gives tokens that work, and renew into tokens that work.
+    const c = await tokensOf(e);
+    expect((await call('openAccount', { token: c.accessToken, ...checking })).status).toBe(201);
+    expect((await deposit(c.accessToken)).status).toBe(201);
+    const renewed = await call('refresh', { body: { refreshToken: c.refreshToken } });
+    expect(renewed.status).toBe(200);
+    expect((await call('me', { token: renewed.body.accessToken })).status).toBe(200);
+  });
+
   it('answers an unknown email and a wrong password the same way', async () => {
     const e = await registered();
     const wrong = await login(e, 'Wrong-Password-1');
