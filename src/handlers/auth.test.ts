@@ -309,6 +309,44 @@ describe('change password', () => {
   });
 });
 
+describe('password reset codes', () => {
+  const reset = (e: string, code = '000000') =>
+    call('resetPassword', { body: { email: e, code, newPassword: 'Brand-New-Secret-42' } });
+  const forgot = (e: string) => call('forgotPassword', { body: { email: e } });
+
+  it('wrong codes sent with no code asked for lock nothing: the owner can still ask for one', async () => {
+    const e = await registered();
+    for (let i = 0; i < 8; i++) {
+      const r = await reset(e);
+      expect(r.status, String(i)).toBe(400);
+      expect(r.body.code).toBe('invalid_code');
+    }
+    expect((await forgot(e)).status).toBe(202);
+    // The code just asked for has its own five tries.
+    expect((await reset(e)).body.code).toBe('invalid_code');
+  });
+
+  it('5 wrong tries spend the code asked for, for a known and an unknown email alike; a new request opens a new one', async () => {
+    const answers = async (e: string) => {
+      const seen: unknown[] = [];
+      expect((await forgot(e)).status).toBe(202);
+      for (let i = 0; i < 5; i++) seen.push((await reset(e)).body.code);
+      const { logs, result: spent } = await captureLogs(() => reset(e, '123456'));
+      seen.push(spent.status, spent.body.code, spent.headers['retry-after'] !== undefined);
+      // Spent: the right code or not, nothing reaches Cognito until a new one is asked for.
+      expect(logs).not.toContain('"event":"password_reset_failed"');
+      expect((await forgot(e)).status).toBe(202);
+      seen.push((await reset(e)).body.code);
+      return seen;
+    };
+    const known = await answers(await registered());
+    const unknown = await answers(email());
+    const five = Array(5).fill('invalid_code');
+    expect(known).toEqual([...five, 429, 'reset_locked', true, 'invalid_code']);
+    expect(unknown).toEqual(known);
+  });
+});
+
 describe('TOTP MFA', () => {
   const code = (secret: string) => generateSync({ secret });
 

@@ -10,7 +10,6 @@ import { routes } from '../api/routes/auth.ts';
 import { config } from '../config.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
 import type { Tokens } from '../identity/cognito.ts';
-import { keys } from '../store/keys.ts';
 import { type LoginStatus, mayPredate } from '../store/login-status.ts';
 import type { LoginTicket } from '../store/logins.ts';
 import { assertNotCommon, atLeast } from './checks.ts';
@@ -150,6 +149,9 @@ export const handler = createHandler(
     forgotPassword: async ({ body, sourceIp }) =>
       atLeast(config().authFloorMs, async () => {
         await identity().forgotPassword(body.email);
+        // A new code: a new generation of the wrong-code count (for any email, known or not). After
+        // Cognito's answer, so that a failed request gives nobody fresh guesses at the last code.
+        await resetAttempts().issued(body.email);
         await securityEvents.record({ event: 'password_reset_requested', email: body.email, sourceIp });
         return { body: { status: 'accepted' } };
       }),
@@ -157,25 +159,25 @@ export const handler = createHandler(
     resetPassword: async ({ body, sourceIp }) => {
       const { email, code, newPassword } = body;
       assertNotCommon(newPassword, 'body.newPassword');
-      const key = keys.passwordReset(email);
-      await resetAttempts().reserve(key);
+      // Counted against the code asked for last; with none asked for here, Cognito refuses the
+      // guess anyway (and limits guesses itself), so it counts nothing and locks nothing.
+      const t = await resetAttempts().reserve(email);
       try {
         await identity().resetPassword(email, code, newPassword);
       } catch (e) {
         if (isBankError(e) && e.code === 'invalid_code') {
-          const f = await resetAttempts().failed(key);
           await securityEvents.record({ event: 'password_reset_failed', email, sourceIp });
-          if (f.locked)
+          if (t && resetAttempts().failed(t).spent)
             await securityEvents.record({
               event: 'password_reset_locked',
               email,
               sourceIp,
-              until: new Date(f.until ?? 0).toISOString(),
+              reason: 'too many wrong tries of this code: a new one must be asked for',
             });
-        } else await resetAttempts().release(key);
+        } else if (t) await resetAttempts().release(t);
         throw e;
       }
-      await Promise.all([resetAttempts().succeeded(key), logins().clear(email)]);
+      await Promise.all([resetAttempts().succeeded(email), logins().clear(email)]);
       // Every session ends: refresh tokens issued before now are refused (and Cognito signs them out).
       const user = await identity().user(email);
       if (user?.sub) {
