@@ -627,10 +627,20 @@ describe('every route answers as the OpenAPI document says', () => {
         .status,
     ).toBe(204);
 
+    // Sign out everywhere revoked the access tokens too: the customer logs in again.
+    expect((await call('GET /v1/me/activity', '/v1/me/activity', { token })).status).toBe(401);
+    const again = await call('POST /v1/auth/login', '/v1/auth/login', {
+      body: { email, password: newPassword },
+    });
+    expect(again.status).toBe(200);
+    const fresh = (again.body as { accessToken: string }).accessToken;
+
     // ---------- the customer's activity and the back office (issue 13) ----------
     const me = String(JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).sub);
-    expect((await call('GET /v1/me/activity', '/v1/me/activity?limit=2', { token })).status).toBe(200);
-    expect((await call('GET /v1/me/activity', '/v1/me/activity?cursor=forged', { token })).status).toBe(400);
+    expect((await call('GET /v1/me/activity', '/v1/me/activity?limit=2', { token: fresh })).status).toBe(200);
+    expect(
+      (await call('GET /v1/me/activity', '/v1/me/activity?cursor=forged', { token: fresh })).status,
+    ).toBe(400);
     expect((await call('GET /v1/me/activity', '/v1/me/activity')).status).toBe(401);
     const adm = await createAdmin(base, { email: `admin-${randomUUID()}@example.com`, password }, (e) =>
       addToAdminGroup(pool.cognito, pool.userPoolId, e),

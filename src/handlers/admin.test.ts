@@ -221,11 +221,24 @@ describe('customers in the back office', () => {
 
     const on = await adminCall('adminEnableCustomer', admin, { params: { userId: c.sub }, body: {} });
     expect(on.body).toMatchObject({ enabled: true, cognitoEnabled: true, disabledAt: null });
-    expect((await login(c.email)).status).toBe(200);
-    // What was issued before the disable stays revoked.
+    const again = await login(c.email);
+    expect(again.status).toBe(200);
+    // What was issued before the disable stays revoked: the refresh token, and the access token on
+    // every route (Cognito's global sign-out does not reach the JWT authorizer).
     expect((await call('refresh', { body: { refreshToken: c.refreshToken } })).body.code).toBe(
       'invalid_refresh_token',
     );
+    for (const [op, input] of [
+      ['me', {}],
+      ['listAccounts', {}],
+      ['openAccount', { body: { type: 'checking', currency: 'USD' } }],
+    ] as const) {
+      const old = await call(op, { token: c.accessToken, ...input });
+      expect(old.status, op).toBe(401);
+      expect(old.body.code, op).toBe('unauthorized');
+      // The login after the enable (as a rule within the second of the disable's marker) works.
+      expect((await call(op, { token: again.body.accessToken, ...input })).status, op).toBeLessThan(300);
+    }
 
     const audit = await adminCall('adminListAudit', admin, { query: { subjectId: c.sub } });
     const actions = audit.body.items.map((x: { action: string }) => x.action);

@@ -182,6 +182,42 @@ describe('login, refresh, logout, me', () => {
     expect((await call('refresh', { body: { refreshToken: c.refreshToken } })).status).toBe(200);
   });
 
+  it('sign out everywhere refuses the old access tokens on every route; a login right after works', async () => {
+    const e = await registered();
+    const a = await tokensOf(e);
+    const b = await tokensOf(e);
+    const checking = { body: { type: 'checking', currency: 'USD' } };
+    const opened = await call('openAccount', { token: a.accessToken, ...checking });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    const deposit = (token: string) =>
+      call('deposit', {
+        token,
+        params: { id: opened.body.id },
+        body: { amount: 100 },
+        headers: { 'idempotency-key': randomUUID() },
+      });
+    expect((await deposit(a.accessToken)).status).toBe(201);
+    expect((await call('revokeSessions', { token: a.accessToken })).status).toBe(204);
+    for (const t of [a, b])
+      for (const [op, r] of [
+        ['me', await call('me', { token: t.accessToken })],
+        ['openAccount', await call('openAccount', { token: t.accessToken, ...checking })],
+        ['listAccounts', await call('listAccounts', { token: t.accessToken })],
+        ['deposit', await deposit(t.accessToken)],
+      ] as const) {
+        expect(r.status, op).toBe(401);
+        expect(r.body.code, op).toBe('unauthorized');
+      }
+    // Logging in again at once (as a rule within the marker's second, whose tokens are refused unless
+    // the login admitted them) gives tokens that work, and renew into tokens that work.
+    const c = await tokensOf(e);
+    expect((await call('openAccount', { token: c.accessToken, ...checking })).status).toBe(201);
+    expect((await deposit(c.accessToken)).status).toBe(201);
+    const renewed = await call('refresh', { body: { refreshToken: c.refreshToken } });
+    expect(renewed.status).toBe(200);
+    expect((await call('me', { token: renewed.body.accessToken })).status).toBe(200);
+  });
+
   it('answers an unknown email and a wrong password the same way', async () => {
     const e = await registered();
     const wrong = await login(e, 'Wrong-Password-1');
@@ -270,6 +306,44 @@ describe('change password', () => {
     expect(ok.status, JSON.stringify(ok.body)).toBe(204);
     expect((await login(e)).status).toBe(401);
     expect((await login(e, 'Brand-New-Secret-42')).status).toBe(200);
+  });
+});
+
+describe('password reset codes', () => {
+  const reset = (e: string, code = '000000') =>
+    call('resetPassword', { body: { email: e, code, newPassword: 'Brand-New-Secret-42' } });
+  const forgot = (e: string) => call('forgotPassword', { body: { email: e } });
+
+  it('wrong codes sent with no code asked for lock nothing: the owner can still ask for one', async () => {
+    const e = await registered();
+    for (let i = 0; i < 8; i++) {
+      const r = await reset(e);
+      expect(r.status, String(i)).toBe(400);
+      expect(r.body.code).toBe('invalid_code');
+    }
+    expect((await forgot(e)).status).toBe(202);
+    // The code just asked for has its own five tries.
+    expect((await reset(e)).body.code).toBe('invalid_code');
+  });
+
+  it('5 wrong tries spend the code asked for, for a known and an unknown email alike; a new request opens a new one', async () => {
+    const answers = async (e: string) => {
+      const seen: unknown[] = [];
+      expect((await forgot(e)).status).toBe(202);
+      for (let i = 0; i < 5; i++) seen.push((await reset(e)).body.code);
+      const { logs, result: spent } = await captureLogs(() => reset(e, '123456'));
+      seen.push(spent.status, spent.body.code, spent.headers['retry-after'] !== undefined);
+      // Spent: the right code or not, nothing reaches Cognito until a new one is asked for.
+      expect(logs).not.toContain('"event":"password_reset_failed"');
+      expect((await forgot(e)).status).toBe(202);
+      seen.push((await reset(e)).body.code);
+      return seen;
+    };
+    const known = await answers(await registered());
+    const unknown = await answers(email());
+    const five = Array(5).fill('invalid_code');
+    expect(known).toEqual([...five, 429, 'reset_locked', true, 'invalid_code']);
+    expect(unknown).toEqual(known);
   });
 });
 

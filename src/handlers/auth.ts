@@ -10,7 +10,7 @@ import { routes } from '../api/routes/auth.ts';
 import { config } from '../config.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
 import type { Tokens } from '../identity/cognito.ts';
-import { keys } from '../store/keys.ts';
+import { type LoginStatus, mayPredate } from '../store/login-status.ts';
 import type { LoginTicket } from '../store/logins.ts';
 import { assertNotCommon, atLeast } from './checks.ts';
 import { identity, logins, resetAttempts, securityEvents, sessions, users } from './context.ts';
@@ -26,21 +26,39 @@ const subOf = (t: Tokens): string => String(decodeJwt(t.accessToken).sub ?? '');
 const expOf = (t: Pick<Tokens, 'accessToken' | 'expiresIn'>): number =>
   Number(decodeJwt(t.accessToken).exp ?? 0) || Math.floor(Date.now() / 1000) + t.expiresIn;
 
+/** When an access token was issued (`iat`, epoch seconds; 0 if it has none). */
+const iatOf = (t: Pick<Tokens, 'accessToken'>): number => Number(decodeJwt(t.accessToken).iat ?? 0);
+
+/**
+ * An access token from a Cognito call that began at `startedAt` (epoch ms), after the customer's
+ * revocation marker, whose `iat` (whole seconds, Cognito's clock) still falls within the marker's
+ * margin: it is admitted, so that logging in again right after "sign out everywhere" (or a reset, or
+ * an enable) works. A call that began before the marker admits nothing: its tokens stay revoked.
+ */
+const admitFresh = async (sub: string, t: Tokens, status: LoginStatus, startedAt: number) => {
+  if (startedAt >= status.revokedBefore && mayPredate(iatOf(t), status.revokedBefore))
+    await sessions().admit(sub, t.accessToken, status.revokedBefore);
+};
+
 /**
  * Tokens leave only through here: their refresh token is registered to its owner first, and an
  * access token from a TOTP login is marked as such (what the admin guard checks, src/handlers/gate.ts).
  * A customer whose login an admin disabled gets none: the tokens Cognito issued are revoked.
+ * `startedAt`: when the Cognito call that issued them began (the refresh token counts as issued then).
  */
 const issue = async (
   tokens: Tokens,
-  opts: { mfa: boolean; email: string; sourceIp: string },
+  opts: { mfa: boolean; email: string; sourceIp: string; startedAt: number },
 ): Promise<Tokens> => {
   const sub = subOf(tokens);
-  if ((await sessions().status(sub)).disabled) {
+  const status = await sessions().status(sub);
+  if (status.disabled) {
     if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
     return refuseDisabled({ email: opts.email, userId: sub, sourceIp: opts.sourceIp });
   }
-  if (tokens.refreshToken) await sessions().issued(tokens.refreshToken, sub, Date.now(), { mfa: opts.mfa });
+  if (tokens.refreshToken)
+    await sessions().issued(tokens.refreshToken, sub, opts.startedAt, { mfa: opts.mfa });
+  await admitFresh(sub, tokens, status, opts.startedAt);
   if (opts.mfa) await sessions().mfaToken(tokens.accessToken, sub, expOf(tokens));
   return tokens;
 };
@@ -131,6 +149,9 @@ export const handler = createHandler(
     forgotPassword: async ({ body, sourceIp }) =>
       atLeast(config().authFloorMs, async () => {
         await identity().forgotPassword(body.email);
+        // A new code: a new generation of the wrong-code count (for any email, known or not). After
+        // Cognito's answer, so that a failed request gives nobody fresh guesses at the last code.
+        await resetAttempts().issued(body.email);
         await securityEvents.record({ event: 'password_reset_requested', email: body.email, sourceIp });
         return { body: { status: 'accepted' } };
       }),
@@ -138,25 +159,25 @@ export const handler = createHandler(
     resetPassword: async ({ body, sourceIp }) => {
       const { email, code, newPassword } = body;
       assertNotCommon(newPassword, 'body.newPassword');
-      const key = keys.passwordReset(email);
-      await resetAttempts().reserve(key);
+      // Counted against the code asked for last; with none asked for here, Cognito refuses the
+      // guess anyway (and limits guesses itself), so it counts nothing and locks nothing.
+      const t = await resetAttempts().reserve(email);
       try {
         await identity().resetPassword(email, code, newPassword);
       } catch (e) {
         if (isBankError(e) && e.code === 'invalid_code') {
-          const f = await resetAttempts().failed(key);
           await securityEvents.record({ event: 'password_reset_failed', email, sourceIp });
-          if (f.locked)
+          if (t && resetAttempts().failed(t).spent)
             await securityEvents.record({
               event: 'password_reset_locked',
               email,
               sourceIp,
-              until: new Date(f.until ?? 0).toISOString(),
+              reason: 'too many wrong tries of this code: a new one must be asked for',
             });
-        } else await resetAttempts().release(key);
+        } else if (t) await resetAttempts().release(t);
         throw e;
       }
-      await Promise.all([resetAttempts().succeeded(key), logins().clear(email)]);
+      await Promise.all([resetAttempts().succeeded(email), logins().clear(email)]);
       // Every session ends: refresh tokens issued before now are refused (and Cognito signs them out).
       const user = await identity().user(email);
       if (user?.sub) {
@@ -188,6 +209,7 @@ export const handler = createHandler(
           reason: 'lock expired',
         });
       let out: Awaited<ReturnType<ReturnType<typeof identity>['login']>>;
+      const startedAt = Date.now();
       try {
         out = await identity().login(body.email, body.password);
       } catch (e) {
@@ -215,7 +237,7 @@ export const handler = createHandler(
         return { body: { challenge: 'totp', session } };
       }
       await logins().succeeded(t);
-      const tokens = await issue(out.tokens, { mfa: false, email: body.email, sourceIp });
+      const tokens = await issue(out.tokens, { mfa: false, email: body.email, sourceIp, startedAt });
       await securityEvents.record({
         event: 'login_succeeded',
         email: body.email,
@@ -231,6 +253,7 @@ export const handler = createHandler(
         throw new BankError('invalid_session', 'The sign-in has expired or was already used: log in again');
       const t = await logins().reserve(pending.email, sourceIp);
       let tokens: Tokens;
+      const startedAt = Date.now();
       try {
         tokens = await identity().respondTotp(pending.email, pending.session, body.code);
       } catch (e) {
@@ -239,7 +262,7 @@ export const handler = createHandler(
         throw e;
       }
       await Promise.all([logins().succeeded(t), sessions().mfaDone(body.session)]);
-      await issue(tokens, { mfa: true, email: pending.email, sourceIp });
+      await issue(tokens, { mfa: true, email: pending.email, sourceIp, startedAt });
       await securityEvents.record({
         event: 'login_succeeded',
         email: pending.email,
@@ -262,7 +285,9 @@ export const handler = createHandler(
         await identity().revoke(body.refreshToken);
         throw invalidRefresh();
       }
+      const startedAt = Date.now();
       const tokens = await identity().refresh(body.refreshToken);
+      await admitFresh(issued.sub, tokens, status, startedAt);
       // The refresh token of a TOTP login passes that on to the access tokens it renews.
       if (issued.mfa) await sessions().mfaToken(tokens.accessToken, issued.sub, expOf(tokens));
       return { body: tokens };

@@ -1,8 +1,6 @@
 /** Checks the identity handlers share. */
-import type { Caller } from '../api/http.ts';
 import { BankError } from '../domain/errors.ts';
 import { isCommon } from '../identity/common-passwords.ts';
-import { sessions } from './context.ts';
 
 /** Refuses a common password, or a trivial variant of one, with 400 weak_password. */
 export const assertNotCommon = (password: string, path: string): void => {
@@ -23,11 +21,4 @@ export const atLeast = async <T>(ms: number, work: () => Promise<T>): Promise<T>
   } finally {
     await floor;
   }
-};
-
-/** Refuses an access token issued before the caller signed out everywhere (or reset the password). */
-export const assertNotRevoked = async (caller: Caller): Promise<void> => {
-  const before = await sessions().revokedBefore(caller.sub);
-  if (before > 0 && caller.issuedAt < Math.floor(before / 1000))
-    throw new BankError('unauthorized', 'This session was signed out: log in again');
 };

@@ -18,7 +18,7 @@ import { BatchLedgerStore } from '../store/ledger-batch.ts';
 import { LedgerReader } from '../store/ledger-read.ts';
 import { CreditSettler } from '../store/ledger-settle.ts';
 import { type LoginStatus, readLoginStatus, readMfaToken } from '../store/login-status.ts';
-import { FailureCounter, LoginGuard } from '../store/logins.ts';
+import { FailureCounter, LoginGuard, ResetCodeCounter } from '../store/logins.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
 
@@ -48,16 +48,28 @@ export const logins = /* @__PURE__ */ once(
     }),
 );
 /** 5 wrong answers lock for 15 minutes (Retry-After), with the given error code. */
-const fiveInFifteen = (code: 'reset_locked' | 'verification_locked', detail: string) =>
+const fiveInFifteen = (code: 'verification_locked', detail: string) =>
   new FailureCounter(
     db(),
     config().tableName,
     { maxFailures: 5, lockSeconds: 15 * 60 },
     (s) => new BankError(code, detail, { headers: { 'retry-after': String(s) } }),
   );
-/** Wrong password-reset codes, per email. */
-export const resetAttempts = /* @__PURE__ */ once(() =>
-  fiveInFifteen('reset_locked', 'Too many wrong codes: try again in a few minutes'),
+/**
+ * Wrong password-reset codes, per issued code: 5 spend it, and the owner asks for a new one (an
+ * attacker's guesses, with no code asked for, lock nothing).
+ */
+export const resetAttempts = /* @__PURE__ */ once(
+  () =>
+    new ResetCodeCounter(
+      db(),
+      config().tableName,
+      { maxFailures: 5, codeSeconds: 3600 },
+      () =>
+        new BankError('reset_locked', 'Too many wrong tries of this code: ask for a new code', {
+          headers: { 'retry-after': '1' },
+        }),
+    ),
 );
 /** Wrong passwords or codes in signed-in changes (password, MFA off), per customer. */
 export const verifyAttempts = /* @__PURE__ */ once(() =>

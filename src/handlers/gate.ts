@@ -13,11 +13,18 @@
  * - every token route: a customer whose login an admin disabled is refused (403 `user_disabled`), on
  *   AWS too, where Cognito's AdminDisableUser stops logins and refreshes but not access tokens the JWT
  *   authorizer has already accepted (they live until they expire).
+ * - every token route: an access token issued before the customer's revocation marker (sign out
+ *   everywhere, a password reset, a disable, which an enable does not undo) is refused (401
+ *   `unauthorized`), for the same reason: Cognito's GlobalSignOut does not stop the JWT authorizer
+ *   from accepting it. `iat` is in whole seconds, so a token from the marker's second (or the next,
+ *   for clock skew) counts as earlier unless a login that began after the marker admitted it
+ *   (src/store/login-status.ts `isRevoked`). Both read the one SECURITY item.
  */
-import type { Caller, Guard } from '../api/http.ts';
+import type { Caller, Guard, GuardInput } from '../api/http.ts';
 import { routeKey } from '../api/route-def.ts';
 import { BankError } from '../domain/errors.ts';
 import { auditEntry } from '../store/audit.ts';
+import { isRevoked } from '../store/login-status.ts';
 import { audit, isMfaToken, loginStatus } from './context.ts';
 
 export const ADMIN_GROUP = 'admin';
@@ -40,28 +47,30 @@ const refuse = async (g: Parameters<Guard>[0], code: 'forbidden' | 'mfa_required
     : new BankError('mfa_required', 'Admin routes need a login with TOTP MFA: turn it on, then log in again');
 };
 
-const assertEnabled = async (caller: Caller): Promise<void> => {
+const assertEnabled = async ({ caller, accessToken }: GuardInput): Promise<void> => {
   const status = await loginStatus(caller.sub);
   if (status.disabled) throw new BankError('user_disabled', 'This login has been disabled by the bank');
+  if (isRevoked(status, caller.issuedAt, accessToken))
+    throw new BankError('unauthorized', 'This session was signed out: log in again');
 };
 
 /**
- * The guard of the customer functions (they serve no staff route): the disabled-login check alone,
+ * The guard of the customer functions (they serve no staff route): the disabled and revoked checks alone,
  * so their bundles carry neither the audit store nor the admin rules. Handed a staff route by
  * mistake, it refuses it (fails closed) rather than let it through unchecked.
  */
 export const customerGuard: Guard = async (g) => {
   if (g.route.role === 'admin') throw new BankError('forbidden', 'This route is for bank staff');
-  return assertEnabled(g.caller);
+  return assertEnabled(g);
 };
 
 /** The guard of the staff functions (admin, admin-accounts, admin-money): every rule above. */
 export const guard: Guard = async (g) => {
-  if (g.route.role !== 'admin') return assertEnabled(g.caller);
+  if (g.route.role !== 'admin') return assertEnabled(g);
   if (!isAdmin(g.caller)) return refuse(g, 'forbidden');
   const [mfa] = await Promise.all([
     g.accessToken ? isMfaToken(g.accessToken, g.caller.sub) : false,
-    assertEnabled(g.caller),
+    assertEnabled(g),
   ]);
   if (!mfa) await refuse(g, 'mfa_required');
 };

@@ -9,7 +9,7 @@ import { routes } from '../api/routes/profile.ts';
 import { ANONYMOUS, type AuditRecord } from '../domain/audit.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
 import { keys } from '../store/keys.ts';
-import { assertNotCommon, assertNotRevoked } from './checks.ts';
+import { assertNotCommon } from './checks.ts';
 import { audit, cursors, identity, securityEvents, sessions, users, verifyAttempts } from './context.ts';
 import { customerGuard } from './gate.ts';
 
@@ -88,12 +88,10 @@ export const handler = createHandler(
   routes,
   {
     me: async ({ caller }) => {
-      await assertNotRevoked(caller);
       return { body: await profileOf(caller) };
     },
 
     changePassword: async ({ caller, accessToken, body, sourceIp }) => {
-      await assertNotRevoked(caller);
       assertNotCommon(body.newPassword, 'body.newPassword');
       await counted(caller, ['wrong_password'], () =>
         identity().changePassword(accessToken, body.currentPassword, body.newPassword),
@@ -102,13 +100,11 @@ export const handler = createHandler(
       return {};
     },
 
-    mfaStatus: async ({ caller, accessToken }) => {
-      await assertNotRevoked(caller);
+    mfaStatus: async ({ accessToken }) => {
       return { body: { totp: await identity().totpEnabled(accessToken) } };
     },
 
     enrolTotp: async ({ caller, accessToken, sourceIp }) => {
-      await assertNotRevoked(caller);
       if (await identity().totpEnabled(accessToken))
         throw new BankError(
           'mfa_already_enabled',
@@ -120,14 +116,12 @@ export const handler = createHandler(
     },
 
     verifyTotp: async ({ caller, accessToken, body, sourceIp }) => {
-      await assertNotRevoked(caller);
       await counted(caller, ['invalid_code'], () => identity().enableTotp(accessToken, body.code));
       await securityEvents.record({ event: 'mfa_enabled', userId: caller.sub, sourceIp, reason: 'totp' });
       return {};
     },
 
     disableTotp: async ({ caller, accessToken, body, sourceIp }) => {
-      await assertNotRevoked(caller);
       if (!(await identity().totpEnabled(accessToken)))
         throw new BankError('mfa_not_enabled', 'TOTP is not on');
       const { email } = await profileOf(caller);

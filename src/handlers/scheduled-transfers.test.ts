@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../test/api.ts';
 import { balanceOf, deposit, newUser, openAccount, withdraw } from '../../test/banking.ts';
@@ -8,6 +9,8 @@ import { addDays } from '../domain/schedule.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
 import { ScheduleStore } from '../store/schedules.ts';
+import { SessionStore } from '../store/sessions.ts';
+import { loginStatus } from './context.ts';
 import { payRun } from './ledger-adapter.ts';
 import { handler, type RunnerDeps, runDue } from './scheduled-transfers.ts';
 
@@ -29,6 +32,7 @@ const deps = (extra: Partial<RunnerDeps> = {}): RunnerDeps => ({
   schedules: new ScheduleStore(doc(), table),
   accounts: new AccountStore(doc(), table),
   pay: payRun,
+  loginStatus,
   ...extra,
 });
 
@@ -187,6 +191,53 @@ describe('scheduled transfers', () => {
     const d = await detail(payer, t.id);
     expect(d).toMatchObject({ status: 'ended', endReason: 'source_closed', nextRunDate: null });
     expect(d.runs[0]).toMatchObject({ outcome: 'failed', errorCode: 'account_closed' });
+  });
+
+  it('pays nothing while the bank has disabled the owner\u2019s login: a failed run (user_disabled), then on', async () => {
+    const { payer, landlord, from, to } = await setup(500_00);
+    const s = await schedule(payer, {
+      fromAccountId: from.id,
+      toAccountNumber: to.number,
+      amount: 10_00,
+      startDate: `${Y}-10-01`,
+      frequency: 'weekly',
+    });
+    // As the admin's disable and enable set it (the SECURITY item every guard reads).
+    const setEnabled = async (enable: boolean) => {
+      const change = enable
+        ? { enable: true as const }
+        : { disable: { at: new Date().toISOString(), reason: 'Account takeover (ticket 9)' } };
+      const piece = new SessionStore(doc(), table, 3600).statusPiece(payer, change);
+      await doc().send(new TransactWriteCommand({ TransactItems: [piece.item] }));
+    };
+    await setEnabled(false);
+    await runDue(deps(), `${Y}-10-01`);
+    // Through the function as deployed (its own dependencies) too.
+    await handler({ time: `${Y}-10-08T00:00:01Z` });
+    await setEnabled(true);
+    // The owner, logged in again after the enable (a token issued after the disable's marker).
+    const owner = { user: payer, claims: { iat: Math.floor(Date.now() / 1000) + 60 } };
+    const balance = async (user: string, id: string) =>
+      (await call('getBalance', { ...owner, user, params: { id } })).body.balance;
+    expect(await balance(payer, from.id)).toBe(500_00);
+    expect(await balanceOf(landlord, to.id)).toBe(0);
+    // Runs missed while it was disabled are not paid after: the next date is.
+    await runDue(deps(), `${Y}-10-15`);
+    const d = (await call('getSchedule', { ...owner, params: { id: s.id } })).body;
+    expect(d).toMatchObject({ status: 'active', nextRunDate: `${Y}-10-22`, runsDone: 3 });
+    expect(
+      d.runs.map((r: { runDate: string; outcome: string; errorCode?: string }) => [
+        r.runDate,
+        r.outcome,
+        r.errorCode,
+      ]),
+    ).toEqual([
+      [`${Y}-10-15`, 'succeeded', undefined],
+      [`${Y}-10-08`, 'failed', 'user_disabled'],
+      [`${Y}-10-01`, 'failed', 'user_disabled'],
+    ]);
+    expect(await balance(payer, from.id)).toBe(490_00);
+    expect(await balanceOf(landlord, to.id)).toBe(10_00);
   });
 
   it('runs from the scheduled event\u2019s time, pays a payee, and validates what it is given', async () => {

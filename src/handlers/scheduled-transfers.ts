@@ -4,6 +4,11 @@
  *
  * - Declined (insufficient funds, limit, frozen): a failed run is recorded with its error code and
  *   the schedule goes on to its next date. A closed (or gone) source account ends the schedule.
+ * - An owner whose login the bank disabled (the SECURITY item every guard reads): nothing is paid, a
+ *   failed run is recorded (`user_disabled`, the code the API answers them) and the schedule goes on
+ *   to its next date, so that what someone set up with a stolen login stops paying the moment staff
+ *   disable it, and runs missed meanwhile are not all paid at once after an enable (the owner then
+ *   cancels what they did not set up).
  * - Anything else (DynamoDB busy, a timeout): the claim is given back and a later invocation retries
  *   with the same key.
  * - Runs missed while nothing ran (an outage) are paid on the next invocation, oldest first.
@@ -15,8 +20,9 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
 import { dayOf } from '../domain/schedule.ts';
 import type { AccountStore } from '../store/accounts.ts';
+import type { LoginStatus } from '../store/login-status.ts';
 import type { ScheduleRecord, ScheduleStore } from '../store/schedules.ts';
-import { accounts } from './context.ts';
+import { accounts, loginStatus } from './context.ts';
 import { schedules } from './context-payments.ts';
 import { payRun, type RunResult } from './ledger-adapter.ts';
 
@@ -25,6 +31,8 @@ export interface RunnerDeps {
   accounts: AccountStore;
   /** Pays one run through the ledger (payRun in ledger-adapter.ts): a decline is a result, not a throw. */
   pay: (s: ScheduleRecord, runDate: string) => Promise<RunResult>;
+  /** The owner's login status (context.ts `loginStatus`): a disabled owner's runs are not paid. */
+  loginStatus: (ownerId: string) => Promise<Pick<LoginStatus, 'disabled'>>;
   /** Wall-clock milliseconds for claims (not the schedule's "today"). */
   nowMs?: () => number;
 }
@@ -60,7 +68,9 @@ const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today:
     }
     let result: RunResult;
     try {
-      result = await deps.pay(s, date);
+      result = (await deps.loginStatus(ownerId)).disabled
+        ? { errorCode: 'user_disabled' }
+        : await deps.pay(s, date);
     } catch (e) {
       await deps.schedules.release(s, token);
       throw e;
@@ -100,7 +110,10 @@ export const runDue = async (deps: RunnerDeps, today: string): Promise<RunSummar
 export const handler = async (event: Partial<ScheduledEvent>): Promise<RunSummary> => {
   const time = event.time ? new Date(event.time) : new Date();
   const today = dayOf(Number.isNaN(time.getTime()) ? new Date() : time);
-  const summary = await runDue({ schedules: schedules(), accounts: accounts(), pay: payRun }, today);
+  const summary = await runDue(
+    { schedules: schedules(), accounts: accounts(), pay: payRun, loginStatus },
+    today,
+  );
   // Every invocation on AWS (each 15 minutes) is worth a line; offline it runs every few seconds.
   const busy = summary.succeeded + summary.failed + summary.skipped + summary.errors > 0;
   if (busy) logger.info('scheduled transfers', { today, ...summary });

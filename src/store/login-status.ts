@@ -16,9 +16,40 @@ export const tokenHash = (token: string): string => createHash('sha256').update(
 export interface LoginStatus {
   /** Tokens issued before this time (epoch ms) are revoked; 0: none. */
   revokedBefore: number;
+  /**
+   * Access tokens issued after the marker but within its margin (`mayPredate`), which their login or
+   * renewal admitted (`admission`): only those of the current marker count.
+   */
+  admitted: ReadonlySet<string>;
   /** Set while an admin has disabled the login. */
   disabled?: { at: string; reason: string };
 }
+
+/**
+ * How far a token's `iat` may lie after the marker and still be from before it: `iat` is in whole
+ * seconds (a token issued in the marker's own second reads as issued at its start), and Cognito's
+ * clock, which sets it, may run somewhat ahead of the function's, which sets the marker.
+ */
+export const REVOCATION_MARGIN_MS = 1000;
+
+/** Whether an access token issued at `iat` (epoch seconds; 0 if unknown) may predate the marker. */
+export const mayPredate = (iat: number, revokedBefore: number): boolean =>
+  revokedBefore > 0 && iat * 1000 <= revokedBefore + REVOCATION_MARGIN_MS;
+
+/**
+ * What an access token is admitted under when its login (or renewal) began after the marker but its
+ * `iat` falls within the margin: the marker and the token's hash, so that a later marker voids it.
+ */
+export const admission = (revokedBefore: number, accessToken: string): string =>
+  `${revokedBefore}:${tokenHash(accessToken)}`;
+
+/**
+ * Whether "sign out everywhere", a password reset or a disable (the marker) revoked this access
+ * token: issued before the marker, or in its margin and not admitted.
+ */
+export const isRevoked = (status: LoginStatus, iat: number, accessToken: string | undefined): boolean =>
+  mayPredate(iat, status.revokedBefore) &&
+  !(accessToken && status.admitted.has(admission(status.revokedBefore, accessToken)));
 
 /** The customer's login status: revocation marker and whether an admin disabled the login. */
 export const readLoginStatus = async (db: Db, table: string, sub: string): Promise<LoginStatus> => {
@@ -28,6 +59,7 @@ export const readLoginStatus = async (db: Db, table: string, sub: string): Promi
   const i = r.Item ?? {};
   return {
     revokedBefore: Number(i.tokensRevokedBefore ?? 0),
+    admitted: i.admittedTokens instanceof Set ? (i.admittedTokens as Set<string>) : new Set(),
     ...(i.disabledAt
       ? { disabled: { at: String(i.disabledAt), reason: String(i.disabledReason ?? '') } }
       : {}),

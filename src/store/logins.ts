@@ -4,8 +4,11 @@
  * - `FailureCounter`: one item counts failures in a row and locks after `maxFailures` for
  *   `lockSeconds` (PCI DSS v4 8.3.4). Each attempt is reserved with one conditional write *before* the
  *   secret is checked, so a burst of parallel guesses cannot get past the limit. Used per
- *   (email, source IP) for logins, per email for password-reset codes, per customer for the password
- *   and code checks of signed-in changes.
+ *   (email, source IP) for logins, per customer for the password and code checks of signed-in changes.
+ * - `ResetCodeCounter`: wrong password-reset codes, per code rather than per email, so that nobody can
+ *   keep an owner from resetting by sending wrong codes: each forgot-password request opens a new code
+ *   generation, 5 wrong answers spend that code (even the right one is refused after), and the
+ *   owner's next request opens a fresh one. Guesses when no code was asked for count nothing.
  * - `LoginGuard`: logins. Failures per (email, source IP) lock that pair; failures per email from all
  *   IPs only *slow* further attempts (1 s, 2 s, 4 s ... 30 s between accepted attempts), never lock.
  *   An IP the customer has logged in from before is not slowed, so the owner keeps a way in whatever
@@ -135,6 +138,125 @@ export class FailureCounter {
       UpdateExpression: 'SET attempts = :zero',
       ExpressionAttributeValues: { ':zero': 0 },
     });
+  }
+}
+
+// ---------- password-reset codes ----------
+
+export interface ResetCodePolicy {
+  /** Wrong answers that spend a code. */
+  maxFailures: number;
+  /** How long a code is valid (Cognito's reset codes: 1 hour): after it, guesses count nothing. */
+  codeSeconds: number;
+}
+
+/** A reset attempt under way, counted against one code generation. */
+export interface ResetTicket {
+  email: string;
+  generation: number;
+  /** This attempt's number within its generation (1 for the first). */
+  attempt: number;
+}
+
+/**
+ * Wrong password-reset codes, counted per issued code (a generation of the email's RESET item):
+ * `issued` opens a generation when a code is asked for (for any email, known or not, so the answers
+ * tell nothing); `reserve` counts an attempt against the current one before Cognito checks the code,
+ * so parallel guesses cannot get past the limit. The code whose generation is spent is refused here
+ * until a new one is asked for; a code that was never asked for here (or has expired, or was used)
+ * counts nothing: Cognito refuses it anyway.
+ */
+export class ResetCodeCounter {
+  constructor(
+    private readonly db: Db,
+    private readonly table: string,
+    private readonly policy: ResetCodePolicy,
+    private readonly spentError: () => BankError,
+  ) {}
+
+  /** A code was asked for: a new generation starts, with no attempts. */
+  async issued(email: string, now = Date.now()): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.passwordReset(email),
+        UpdateExpression:
+          'SET codeGeneration = if_not_exists(codeGeneration, :zero) + :one, codeAttempts = :zero, codeExpiresAt = :until, expiresAt = :exp',
+        ExpressionAttributeValues: {
+          ':zero': 0,
+          ':one': 1,
+          ':until': now + this.policy.codeSeconds * 1000,
+          ':exp': Math.floor(now / 1000) + this.policy.codeSeconds + DAY,
+        },
+      }),
+    );
+  }
+
+  /**
+   * Counts an attempt against the current code; undefined when there is none to count against (no
+   * code asked for, or it expired or was used); throws the spent error when the code has had its
+   * wrong answers.
+   */
+  async reserve(email: string, now = Date.now()): Promise<ResetTicket | undefined> {
+    try {
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.passwordReset(email),
+          UpdateExpression: 'SET codeAttempts = codeAttempts + :one',
+          ConditionExpression:
+            'attribute_exists(codeGeneration) AND codeExpiresAt > :now AND codeAttempts < :max',
+          ExpressionAttributeValues: { ':one': 1, ':now': now, ':max': this.policy.maxFailures },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return {
+        email,
+        generation: Number(r.Attributes?.codeGeneration),
+        attempt: Number(r.Attributes?.codeAttempts),
+      };
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      const current = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: keys.passwordReset(email), ConsistentRead: true }),
+      );
+      const item = current.Item ?? {};
+      if (item.codeGeneration === undefined || Number(item.codeExpiresAt ?? 0) <= now) return undefined;
+      throw this.spentError();
+    }
+  }
+
+  /** The code was wrong: the attempt stays counted. Whether it was the one that spent the code. */
+  failed(t: ResetTicket): { spent: boolean } {
+    return { spent: t.attempt >= this.policy.maxFailures };
+  }
+
+  /** The attempt ended without judging the code (e.g. Cognito busy): uncount it, if its code stands. */
+  async release(t: ResetTicket): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.passwordReset(t.email),
+          UpdateExpression: 'SET codeAttempts = codeAttempts - :one',
+          ConditionExpression: 'codeGeneration = :gen AND codeAttempts > :zero',
+          ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':gen': t.generation },
+        }),
+      )
+      .catch((e) => {
+        if (!isConditionFailure(e)) throw e;
+      });
+  }
+
+  /** The password was reset: the code is used, and guesses until the next request count nothing. */
+  async succeeded(email: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.passwordReset(email),
+        UpdateExpression: 'REMOVE codeGeneration, codeAttempts, codeExpiresAt',
+      }),
+    );
   }
 }
 

@@ -10,7 +10,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db, Piece } from './db.ts';
 import { auditKeys, keys } from './keys.ts';
-import { type LoginStatus, readLoginStatus, readMfaToken, tokenHash } from './login-status.ts';
+import { admission, type LoginStatus, readLoginStatus, readMfaToken, tokenHash } from './login-status.ts';
 
 export { tokenHash } from './login-status.ts';
 
@@ -100,7 +100,8 @@ export class SessionStore {
     const item =
       'disable' in change
         ? {
-            UpdateExpression: 'SET disabledAt = :at, disabledReason = :reason, tokensRevokedBefore = :ms',
+            UpdateExpression:
+              'SET disabledAt = :at, disabledReason = :reason, tokensRevokedBefore = :ms REMOVE admittedTokens',
             ExpressionAttributeValues: {
               ':at': change.disable.at,
               ':reason': change.disable.reason,
@@ -144,24 +145,42 @@ export class SessionStore {
       });
   }
 
-  /** Every token of `sub` issued before `at` is revoked. */
+  /** Every token of `sub` issued before `at` is revoked (and none admitted under an older marker). */
   async revokeAllBefore(sub: string, at = Date.now()): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: keys.security(sub),
-        UpdateExpression: 'SET tokensRevokedBefore = :at',
+        UpdateExpression: 'SET tokensRevokedBefore = :at REMOVE admittedTokens',
         ExpressionAttributeValues: { ':at': at },
       }),
     );
   }
 
-  /** The time before which `sub`'s tokens are revoked (0: none). */
-  async revokedBefore(sub: string): Promise<number> {
-    const r = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.security(sub), ConsistentRead: true }),
-    );
-    return Number(r.Item?.tokensRevokedBefore ?? 0);
+  /**
+   * Admits an access token whose `iat` falls in the margin of the marker `revokedBefore` although the
+   * login (or renewal) that got it began after the marker was set (see login-status.ts `isRevoked`).
+   * Only while that marker stands: false when a newer one replaced it (the token predates that one).
+   */
+  async admit(sub: string, accessToken: string, revokedBefore: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.security(sub),
+          UpdateExpression: 'ADD admittedTokens :token',
+          ConditionExpression: 'tokensRevokedBefore = :marker',
+          ExpressionAttributeValues: {
+            ':token': new Set([admission(revokedBefore, accessToken)]),
+            ':marker': revokedBefore,
+          },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
   }
 
   async pendingMfa(id: string, login: PendingMfaLogin, now = Date.now()): Promise<void> {

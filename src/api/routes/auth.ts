@@ -55,7 +55,7 @@ export const routes = {
     path: '/v1/auth/password/forgot',
     fn: 'auth',
     role: 'public',
-    permissions: ['cognito:public'],
+    permissions: ['cognito:public', 'table:write'],
     summary: 'Email a password-reset code (always 202)',
     body: EmailBody,
     status: 202,
