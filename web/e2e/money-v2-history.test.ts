@@ -406,3 +406,38 @@ it('takes amounts as a German browser shows them: "12,50" is 12.50', async () =>
   expect(await balanceOf(other, 0)).toBe(101_250);
   await context.close();
 });
+
+it('a scheduled transfer whose answer was cut is asked again with the same key: one schedule is made', async () => {
+  const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }]);
+  const landlord = await seedCustomer([{ currency: 'USD' }]);
+  const { page, problems, context } = await openPage(browser(), { width: 1280 });
+  await logIn(page, c);
+  // The server makes the schedule; its answers never reach the page until `cut.on` is false.
+  const keys: string[] = [];
+  const cut = { on: true };
+  await page.route('**/v1/scheduled-transfers', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    keys.push(route.request().headers()['idempotency-key'] ?? '');
+    const response = await route.fetch();
+    if (cut.on) return route.abort('connectionreset');
+    return route.fulfill({ response });
+  });
+  await page.getByRole('link', { name: 'Scheduled' }).first().click();
+  await page.getByRole('link', { name: 'Schedule a transfer' }).click();
+  await page.getByLabel('To account number').fill(landlord.accounts[0]?.number as string);
+  await page.getByLabel(/^Amount/).fill('25');
+  await page.getByLabel('Every month').check();
+  await page.getByRole('button', { name: 'Schedule transfer' }).click();
+  await unknownAndIdle(page);
+  await axe(page, 'schedule outcome unknown');
+  cut.on = false;
+  await page.getByRole('button', { name: 'Check again' }).click();
+  await page.getByTestId('schedule').waitFor();
+  expect(await page.getByTestId('schedule-status').textContent()).toBe('Active');
+  expect(keys.length).toBeGreaterThanOrEqual(2);
+  expect(new Set(keys).size).toBe(1);
+  const mine = await apiCall<{ items: unknown[] }>('GET', '/v1/scheduled-transfers', undefined, auth(c));
+  expect(mine.items).toHaveLength(1);
+  expect(problems).toEqual([]);
+  await context.close();
+});
