@@ -12,7 +12,7 @@
  * and a delivery whose last attempt never finished ends dead.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import type { EventType } from '../domain/events.ts';
 import { MAX_ATTEMPTS, MAX_WEBHOOKS, newWebhookSecret, type Webhook } from '../domain/webhooks.ts';
@@ -523,33 +523,6 @@ export class WebhookStore {
       }),
     );
     return prefs;
-  }
-
-  /** Marks an event's email as being sent; false if it was already (a redelivered stream record). */
-  async claimEmail(eventId: string, now: Date): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            ...keys.email(eventId),
-            entity: 'email',
-            sentAt: now.toISOString(),
-            expiresAt: Math.floor(now.getTime() / 1000) + DELIVERY_TTL_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (e) {
-      if ((e as Error).name === 'ConditionalCheckFailedException') return false;
-      throw e;
-    }
-  }
-
-  /** Gives an email's mark back when sending failed, so the retried record sends it. */
-  async releaseEmail(eventId: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.email(eventId) }));
   }
 }
 
