@@ -16,7 +16,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEvent } from '../src/api/event.ts';
-import { type OperationId, routeKey, routes } from '../src/api/routes.ts';
+import { type OperationId, routeKey, routeList, routes } from '../src/api/routes.ts';
 import { type FunctionName, functionNames, functions } from '../src/functions.ts';
 import { createTestTable, createTestUserPool, useHandlerEnv } from '../test/harness.ts';
 import { bundleFunction, externalsOf, lambdaCode } from './bundling.ts';
@@ -117,6 +117,20 @@ describe('Lambda bundles', () => {
       body: { balance: 2_500 },
     });
     expect((await call('me', { user })).body).toMatchObject({ userId: user, email });
+  });
+
+  it('carry their routes with empty summaries (documentation, read at build time only)', async () => {
+    // As esbuild writes a string: non-ASCII as \uXXXX, in double quotes.
+    const asBundled = (t: string) =>
+      t
+        .replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+        .replaceAll('"', '\\"');
+    for (const fn of functionNames.filter((f) => functions[f].trigger.type === 'http')) {
+      const text = await readFile(join(dir, fn, 'index.mjs'), 'utf8');
+      const own = routeList.filter((r) => r.fn === fn);
+      expect(own.length, fn).toBeGreaterThan(0);
+      for (const r of own) expect(text, `${fn}: ${r.summary}`).not.toContain(asBundled(r.summary));
+    }
   });
 
   it('carry only the environment credential provider and no event-stream codec', () => {
