@@ -4,6 +4,11 @@
  * (find, view, unlock, disable, enable), the audit list and the customer's own activity.
  */
 import { randomUUID } from 'node:crypto';
+import {
+  AdminConfirmSignUpCommand,
+  InitiateAuthCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { decodeJwt } from 'jose';
 import { generateSync } from 'otplib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -251,6 +256,48 @@ describe('customers in the back office', () => {
       outcome: 'succeeded',
       hash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
+  });
+
+  it('finds, shows and disables a user who signed up at Cognito directly and never logged in through the bank', async () => {
+    const email = `d-${randomUUID()}@example.com`;
+    const signUp = await pool.cognito.send(
+      new SignUpCommand({
+        ClientId: pool.clientId,
+        Username: email,
+        Password: PASSWORD,
+        UserAttributes: [
+          { Name: 'email', Value: email },
+          { Name: 'name', Value: 'Dan Direct' },
+        ],
+      }),
+    );
+    await pool.cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: pool.userPoolId, Username: email }));
+    const sub = String(signUp.UserSub);
+    // Tokens straight from Cognito (the public client id): the JWT authorizer takes them, and no
+    // login of the bank's ever saw this user, so no profile exists.
+    const auth = await pool.cognito.send(
+      new InitiateAuthCommand({
+        ClientId: pool.clientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: email, PASSWORD },
+      }),
+    );
+    const token = String(auth.AuthenticationResult?.AccessToken);
+    expect((await call('listAccounts', { token })).status).toBe(200);
+
+    const summary = { userId: sub, email, name: 'Dan Direct', createdAt: expect.any(String) };
+    const found = await adminCall('adminFindCustomers', admin, { query: { email } });
+    expect(found.body.items).toEqual([summary]);
+    const view = await adminCall('adminGetCustomer', admin, { params: { userId: sub } });
+    expect(view.status, JSON.stringify(view.body)).toBe(200);
+    expect(view.body).toMatchObject({ ...summary, login: { enabled: true }, accounts: [] });
+    const off = await adminCall('adminDisableCustomer', admin, {
+      params: { userId: sub },
+      body: { reason: 'Signed up outside our registration' },
+    });
+    expect(off.status, JSON.stringify(off.body)).toBe(200);
+    expect(off.body).toMatchObject({ enabled: false, cognitoEnabled: false });
+    expect((await call('listAccounts', { token })).body.code).toBe('user_disabled');
   });
 
   it('unlock clears the login locks of every IP', async () => {

@@ -10,6 +10,7 @@ import { routes } from '../api/routes/admin.ts';
 import type { Routes } from '../api/routes.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 import { BankError } from '../domain/errors.ts';
+import type { UserRecord } from '../identity/cognito.ts';
 import { auditEntry } from '../store/audit.ts';
 import { conditionFailed } from '../store/db.ts';
 import type { Profile } from '../store/users.ts';
@@ -18,9 +19,26 @@ import { guard } from './gate.ts';
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
 
+/**
+ * A Cognito user with no profile (signed up at Cognito directly and never logged in through the
+ * bank, which creates one at the first login: src/handlers/auth.ts `firstLogin`), as staff see them,
+ * so that they can be found and disabled like anyone else.
+ */
+const fromCognito = (u: UserRecord | undefined, email?: string): Profile | undefined => {
+  const address = u?.email ?? email;
+  if (!u?.sub || !address) return undefined;
+  return {
+    userId: u.sub,
+    email: address,
+    name: (u.name ?? '').slice(0, 100),
+    createdAt: (u.createdAt ?? new Date(0)).toISOString(),
+  };
+};
+
+/** The customer's profile, or (rarely: only then is Cognito asked) their Cognito user's. */
 const customerOf = async (userId: string): Promise<Profile> => {
-  const p = await users().get(userId);
-  if (!p) throw new BankError('not_found', 'No such customer');
+  const p = (await users().get(userId)) ?? fromCognito(await directory().user(userId));
+  if (p?.userId !== userId) throw new BankError('not_found', 'No such customer');
   return p;
 };
 
@@ -91,7 +109,7 @@ export const handler = createHandler(
   {
     adminFindCustomers: async ({ query }) => {
       const found = await directory().user(query.email);
-      const p = found?.sub ? await users().get(found.sub) : undefined;
+      const p = found?.sub ? ((await users().get(found.sub)) ?? fromCognito(found, query.email)) : undefined;
       return {
         body: {
           items: p ? [{ userId: p.userId, email: p.email, name: p.name, createdAt: p.createdAt }] : [],

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminConfirmSignUpCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { decodeJwt } from 'jose';
 import { generateSync } from 'otplib';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
-import { createTestTable, createTestUserPool, useHandlerEnv } from '../../test/harness.ts';
+import { createTestTable, createTestUserPool, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { captureLogs } from '../../test/logs.ts';
+import { config } from '../config.ts';
+import { UserStore } from '../store/users.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 
@@ -306,6 +308,48 @@ describe('change password', () => {
     expect(ok.status, JSON.stringify(ok.body)).toBe(204);
     expect((await login(e)).status).toBe(401);
     expect((await login(e, 'Brand-New-Secret-42')).status).toBe(200);
+  });
+});
+
+describe('a user who signed up at Cognito directly (the public client allows it)', () => {
+  const direct = async (password: string, name?: string) => {
+    const e = email();
+    const r = await pool.cognito.send(
+      new SignUpCommand({
+        ClientId: pool.clientId,
+        Username: e,
+        Password: password,
+        UserAttributes: [{ Name: 'email', Value: e }, ...(name ? [{ Name: 'name', Value: name }] : [])],
+      }),
+    );
+    await pool.cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: pool.userPoolId, Username: e }));
+    return { e, sub: String(r.UserSub) };
+  };
+  const profile = (sub: string) => new UserStore(dynamoClients().doc, config().tableName).get(sub);
+
+  it('gets a profile at the first login through the bank, recorded, and is a customer like any other', async () => {
+    const { e, sub } = await direct(PASSWORD, 'Dee Direct');
+    expect(await profile(sub)).toBeUndefined();
+    const { logs, result } = await captureLogs(() => login(e));
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    expect(logs).toContain('profile created at first login');
+    const me = await call('me', { token: result.body.accessToken });
+    expect(me.body).toEqual({ userId: sub, email: e, name: 'Dee Direct', createdAt: expect.any(String) });
+    const activity = await call('myActivity', { token: result.body.accessToken });
+    expect(activity.body.items.map((i: { action: string }) => i.action)).toContain('registration_started');
+    // The next login finds it.
+    const again = await captureLogs(() => login(e));
+    expect(again.result.status).toBe(200);
+    expect(again.logs).not.toContain('profile created at first login');
+  });
+
+  it('with a common password (registration refuses those) gets no tokens and no profile until it resets it', async () => {
+    const { e, sub } = await direct('Password123!');
+    const r = await login(e, 'Password123!');
+    expect(r.status).toBe(400);
+    expect(r.body.code).toBe('weak_password');
+    expect(r.body.accessToken).toBeUndefined();
+    expect(await profile(sub)).toBeUndefined();
   });
 });
 

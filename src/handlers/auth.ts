@@ -10,6 +10,7 @@ import { routes } from '../api/routes/auth.ts';
 import { config } from '../config.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
 import type { Tokens } from '../identity/cognito.ts';
+import { isCommon } from '../identity/common-passwords.ts';
 import { type LoginStatus, mayPredate } from '../store/login-status.ts';
 import type { LoginTicket } from '../store/logins.ts';
 import { assertNotCommon, atLeast } from './checks.ts';
@@ -40,22 +41,61 @@ const admitFresh = async (sub: string, t: Tokens, status: LoginStatus, startedAt
     await sessions().admit(sub, t.accessToken, status.revokedBefore);
 };
 
+interface IssueOptions {
+  mfa: boolean;
+  email: string;
+  sourceIp: string;
+  /** When the Cognito call that issued the tokens began (the refresh token counts as issued then). */
+  startedAt: number;
+  /** The login's password is a common one (registration refuses those). */
+  commonPassword: boolean;
+}
+
+/**
+ * A login whose user has no profile: someone who signed up at Cognito directly (the app client is
+ * public, so SignUp and ConfirmSignUp need nothing of ours), or a registration whose profile write
+ * failed after Cognito's SignUp (registering again finds the email taken and does not repair it). The
+ * profile is created now, with the name Cognito holds, and recorded, so that staff find the customer like
+ * any other; but only for a password registration would have taken: a common one is refused (400
+ * `weak_password`, the tokens revoked) until the customer resets it, which checks the new one.
+ */
+const firstLogin = async (tokens: Tokens, sub: string, opts: IssueOptions): Promise<void> => {
+  const who = { email: opts.email, userId: sub, sourceIp: opts.sourceIp };
+  if (opts.commonPassword) {
+    if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
+    await securityEvents.record({
+      event: 'password_check_failed',
+      ...who,
+      reason: 'a common password, at the first login of a user with no profile',
+    });
+    throw new BankError('weak_password', 'That password is too common: reset it, then log in', {
+      errors: [{ path: 'body.password', message: 'is a common password or a simple variant of one' }],
+    });
+  }
+  // Cognito's own record (cognito-local's id tokens carry no `name`); only at a first login.
+  const name = ((await identity().user(opts.email))?.name ?? '').slice(0, 100);
+  await users().create({ userId: sub, email: opts.email, name, createdAt: new Date().toISOString() });
+  await securityEvents.record({
+    event: 'registration_started',
+    ...who,
+    reason: 'profile created at first login (signed up at Cognito directly, or the registration lost it)',
+  });
+};
+
 /**
  * Tokens leave only through here: their refresh token is registered to its owner first, and an
  * access token from a TOTP login is marked as such (what the admin guard checks, src/handlers/gate.ts).
- * A customer whose login an admin disabled gets none: the tokens Cognito issued are revoked.
- * `startedAt`: when the Cognito call that issued them began (the refresh token counts as issued then).
+ * A customer whose login an admin disabled gets none: the tokens Cognito issued are revoked. A user
+ * with no profile gets one first (`firstLogin`).
  */
-const issue = async (
-  tokens: Tokens,
-  opts: { mfa: boolean; email: string; sourceIp: string; startedAt: number },
-): Promise<Tokens> => {
+const issue = async (tokens: Tokens, opts: IssueOptions): Promise<Tokens> => {
   const sub = subOf(tokens);
-  const status = await sessions().status(sub);
+  const [status, profile] = await Promise.all([sessions().status(sub), users().get(sub)]);
   if (status.disabled) {
     if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
     return refuseDisabled({ email: opts.email, userId: sub, sourceIp: opts.sourceIp });
   }
+  if (!profile) await firstLogin(tokens, sub, opts);
   if (tokens.refreshToken)
     await sessions().issued(tokens.refreshToken, sub, opts.startedAt, { mfa: opts.mfa });
   await admitFresh(sub, tokens, status, opts.startedAt);
@@ -232,12 +272,22 @@ export const handler = createHandler(
         // The password was right, but the login is not done: the attempt is neither a failure nor a success.
         await logins().release(t);
         const session = randomBytes(32).toString('base64url');
-        await sessions().pendingMfa(session, { email: body.email, session: out.session });
+        await sessions().pendingMfa(session, {
+          email: body.email,
+          session: out.session,
+          commonPassword: isCommon(body.password),
+        });
         await securityEvents.record({ event: 'login_challenged', email: body.email, sourceIp });
         return { body: { challenge: 'totp', session } };
       }
       await logins().succeeded(t);
-      const tokens = await issue(out.tokens, { mfa: false, email: body.email, sourceIp, startedAt });
+      const tokens = await issue(out.tokens, {
+        mfa: false,
+        email: body.email,
+        sourceIp,
+        startedAt,
+        commonPassword: isCommon(body.password),
+      });
       await securityEvents.record({
         event: 'login_succeeded',
         email: body.email,
@@ -262,7 +312,13 @@ export const handler = createHandler(
         throw e;
       }
       await Promise.all([logins().succeeded(t), sessions().mfaDone(body.session)]);
-      await issue(tokens, { mfa: true, email: pending.email, sourceIp, startedAt });
+      await issue(tokens, {
+        mfa: true,
+        email: pending.email,
+        sourceIp,
+        startedAt,
+        commonPassword: pending.commonPassword === true,
+      });
       await securityEvents.record({
         event: 'login_succeeded',
         email: pending.email,

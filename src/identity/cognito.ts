@@ -118,6 +118,9 @@ export type LoginOutcome = { tokens: Tokens } | { challenge: 'totp'; session: st
 
 export interface UserRecord {
   sub: string;
+  /** Its `email` and `name` attributes (staff see a user with no profile through them). */
+  email?: string;
+  name?: string;
   status: string;
   createdAt: Date | undefined;
   /** Cognito's own Enabled flag (AdminDisableUser turns it off). */
@@ -162,12 +165,20 @@ export class UserDirectory {
   }
 
   /** The user's status (UNCONFIRMED, CONFIRMED, ...) and creation time, or undefined if there is none. */
+  /**
+   * AdminGetUser by email, or by sub: the pool signs in with the email (an alias), its usernames are
+   * the subs, and cognito-local matches a sub too.
+   */
   async user(email: string): Promise<UserRecord | undefined> {
     try {
       const r = await this.cognito.send(new AdminGetUserCommand({ ...this.pool, Username: email }));
-      const sub = r.UserAttributes?.find((a) => a.Name === 'sub')?.Value ?? r.Username ?? '';
+      const attr = (name: string) => r.UserAttributes?.find((a) => a.Name === name)?.Value;
+      const sub = attr('sub') ?? r.Username ?? '';
+      const [address, name] = [attr('email'), attr('name')];
       return {
         sub,
+        ...(address !== undefined ? { email: address } : {}),
+        ...(name !== undefined ? { name } : {}),
         status: r.UserStatus ?? 'UNKNOWN',
         createdAt: r.UserCreateDate,
         enabled: r.Enabled !== false,

@@ -28,6 +28,8 @@ export interface PendingMfaLogin {
   email: string;
   /** Cognito's challenge session. */
   session: string;
+  /** The password was a common one (src/handlers/auth.ts refuses it for a login that has no profile). */
+  commonPassword?: boolean;
 }
 
 export const MFA_SESSION_SECONDS = 180;
@@ -188,10 +190,12 @@ export class SessionStore {
       new UpdateCommand({
         TableName: this.table,
         Key: keys.mfaSession(tokenHash(id)),
-        UpdateExpression: 'SET email = :email, cognitoSession = :session, expiresAt = :exp',
+        UpdateExpression:
+          'SET email = :email, cognitoSession = :session, commonPassword = :common, expiresAt = :exp',
         ExpressionAttributeValues: {
           ':email': login.email,
           ':session': login.session,
+          ':common': login.commonPassword === true,
           ':exp': Math.floor(now / 1000) + MFA_SESSION_SECONDS,
         },
       }),
@@ -220,7 +224,11 @@ export class SessionStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return { email: String(r.Attributes?.email), session: String(r.Attributes?.cognitoSession) };
+      return {
+        email: String(r.Attributes?.email),
+        session: String(r.Attributes?.cognitoSession),
+        commonPassword: r.Attributes?.commonPassword === true,
+      };
     } catch (e) {
       if (isConditionFailure(e)) return undefined;
       throw e;

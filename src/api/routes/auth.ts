@@ -89,6 +89,7 @@ export const routes = {
       'login_locked',
       'login_throttled',
       'user_disabled',
+      'weak_password',
     ],
   }),
   loginMfa: route({
@@ -108,6 +109,7 @@ export const routes = {
       'login_locked',
       'login_throttled',
       'user_disabled',
+      'weak_password',
     ],
   }),
   refresh: route({
