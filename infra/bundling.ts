@@ -189,8 +189,8 @@ export const versionOnlyPackageJson: Plugin = {
 /** What every Lambda bundle's build adds to esbuild: the SDK trims above. */
 /** A route file of src/api/routes/. */
 const ROUTE_FILE = /[\\/]src[\\/]api[\\/]routes[\\/][^\\/]+\.ts$/;
-/** A route's one-line `summary: '...'` (every route file spells it so). */
-const SUMMARY = /summary: *'(?:[^'\\]|\\.)*'/g;
+/** A route's `summary: '...'` (every route file spells it as one string literal). */
+const SUMMARY = /summary:\s*'(?:[^'\\]|\\.)*'/g;
 
 /**
  * A route's `summary` is documentation: the OpenAPI document and the CDK app's notes read it at build

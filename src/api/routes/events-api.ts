@@ -8,7 +8,7 @@ export const routes = {
     path: '/v1/events',
     fn: 'events-api',
     role: 'customer',
-    summary: 'The caller\u2019s events in the order they were stored, from a cursor that never passes one stored later (kept 30 days)',
+    summary: 'The caller\u2019s events in stored order: a cursor never skips one (kept 30 days)',
     query: EventsQuery,
     status: 200,
     response: EventPage,
