@@ -1,7 +1,8 @@
 /**
- * The webhook dispatcher under faults, on DynamoDB Local with injected clocks, deadlines and DNS
- * resolvers (no sleeps): an attempt that never records its outcome, a nameserver that never answers,
- * and DNS answers that name internal addresses.
+ * The webhook dispatcher under faults, on DynamoDB Local with injected clocks, deadlines, senders and
+ * DNS resolvers (no sleeps): an attempt that never records its outcome, an endpoint that hangs, a
+ * customer whose endpoints all hang, a nameserver that never answers, and DNS answers that name
+ * internal addresses.
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +12,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import { MAX_ATTEMPTS, nextAttemptAt } from '../domain/webhooks.ts';
 import { type Delivery, LEASE_MS, type StoredWebhook, WebhookStore } from '../store/webhooks.ts';
-import { type DispatchOptions, type DnsResolver, dispatchDue, httpSender } from './deliver.ts';
+import { type DispatchOptions, type DnsResolver, dispatchDue, httpSender, type Sender } from './deliver.ts';
 
 const T0 = new Date('2030-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -94,7 +95,49 @@ const deadlines = () => {
   };
 };
 
+/**
+ * A sender whose `hanging` URLs never answer (until their attempt's deadline aborts them) and whose others
+ * answer 204 at once; it counts what it sent and how many requests to each URL were open at once.
+ */
+const fakeSender = (hanging: Set<string>) => {
+  const open = new Map<string, number>();
+  const most = new Map<string, number>();
+  const sent: { url: string; eventId: string }[] = [];
+  const send: Sender = async (to, d, signal) => {
+    sent.push({ url: to.url, eventId: d.eventId });
+    if (!hanging.has(to.url)) return { statusCode: 204 };
+    open.set(to.url, (open.get(to.url) ?? 0) + 1);
+    most.set(to.url, Math.max(most.get(to.url) ?? 0, open.get(to.url) ?? 0));
+    await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
+    open.set(to.url, (open.get(to.url) ?? 0) - 1);
+    return { error: 'aborted' };
+  };
+  const to = (urls: string[]) => sent.filter((s) => urls.includes(s.url));
+  return {
+    send,
+    sent,
+    to,
+    most: (url: string) => most.get(url) ?? 0,
+    open: (url: string) => open.get(url) ?? 0,
+  };
+};
+
+/**
+ * Waits until each endpoint's `n` deliveries are recorded delivered (their attempts over, so that
+ * ending the deadlines then ends only those still running).
+ */
+const delivered = (of: (w: StoredWebhook) => Promise<Delivery[]>, endpoints: StoredWebhook[], n: number) =>
+  vi.waitFor(
+    async () => {
+      for (const w of endpoints) {
+        expect((await of(w)).map((d) => d.status)).toEqual(Array(n).fill('delivered'));
+      }
+    },
+    { timeout: 5_000, interval: 20 },
+  );
+
 /** Runs a dispatch while the test looks on; `finish` ends its deadlines and waits for it (bounded). */
+
 const dispatching = (store: WebhookStore, opts: DispatchOptions, expire: () => void) => {
   let result: Awaited<ReturnType<typeof dispatchDue>> | undefined;
   const run = dispatchDue(store, opts).then((r) => {
@@ -164,6 +207,77 @@ describe('an attempt that never records its outcome', () => {
   });
 });
 
+describe('an endpoint that hangs', () => {
+  it('holds at most one lane, once: every other endpoint is served meanwhile, its other deliveries are not sent', async () => {
+    const { store, hook, deliveries, of } = await setup();
+    // The hanging endpoint's deliveries are the oldest: first in the due queue.
+    const hang = await hook('owner-h');
+    await deliveries(hang, 4, at(-60_000));
+    const fine = [await hook('owner-b'), await hook('owner-b'), await hook('owner-c')];
+    for (const w of fine) await deliveries(w, 3, at(-30_000));
+    const fake = fakeSender(new Set([hang.url]));
+    const { timer, expire } = deadlines();
+    const run = dispatching(
+      store,
+      { ...base, concurrency: 4, send: fake.send, timer, now: () => T0 },
+      expire,
+    );
+
+    try {
+      // All 9 healthy deliveries are sent while the hanging endpoint's attempt is still open.
+      await delivered(of, fine, 3);
+      expect(fake.to(fine.map((w) => w.url))).toHaveLength(9);
+      expect(fake.open(hang.url)).toBe(1);
+    } finally {
+      await run.finish();
+    }
+    expect(fake.most(hang.url)).toBe(1);
+    // Sent once: after its deadline, its other due deliveries are failed without being sent.
+    expect(fake.to([hang.url])).toHaveLength(1);
+    expect(await run.finish()).toEqual({ attempted: 10, delivered: 9, failed: 1, notSent: 3, abandoned: 0 });
+    for (const w of fine) {
+      expect((await of(w)).map((d) => [d.status, d.attempts])).toEqual(Array(3).fill(['delivered', 1]));
+    }
+    const hung = await of(hang);
+    expect(hung.map((d) => [d.status, d.attempts, d.nextAttemptAt])).toEqual(
+      Array(4).fill(['pending', 1, at(60_000).toISOString()]),
+    );
+    expect(hung.map((d) => d.log[0]?.error)).toEqual([
+      `no answer within 10000 ms`,
+      ...Array(3).fill(
+        'not sent: no answer within 10000 ms to another delivery to this endpoint just before',
+      ),
+    ]);
+  });
+
+  it('a customer whose every endpoint hangs takes no more than its share of the lanes: another is served meanwhile', async () => {
+    const { store, hook, deliveries, of } = await setup();
+    const hanging: StoredWebhook[] = [];
+    for (let i = 0; i < 5; i++) hanging.push(await hook('owner-slow'));
+    for (const w of hanging) await deliveries(w, 2, at(-60_000));
+    const other = await hook('owner-other');
+    await deliveries(other, 4, at(-1_000));
+    const fake = fakeSender(new Set(hanging.map((w) => w.url)));
+    const { timer, expire } = deadlines();
+    const run = dispatching(
+      store,
+      { ...base, concurrency: 3, send: fake.send, timer, now: () => T0 },
+      expire,
+    );
+
+    try {
+      await delivered(of, [other], 4);
+      // The slow customer holds its fair share of the lanes (half of 4, two customers being due), one
+      // per endpoint, though it has 5 endpoints with deliveries due before the other's.
+      expect(fake.to(hanging.map((w) => w.url))).toHaveLength(2);
+    } finally {
+      await run.finish();
+    }
+    for (const w of hanging) expect(fake.most(w.url)).toBeLessThanOrEqual(1);
+    expect((await of(other)).map((d) => d.status)).toEqual(Array(4).fill('delivered'));
+  });
+});
+
 describe('DNS', () => {
   /** A resolver whose queries never answer; `cancel` ends them, as c-ares does. */
   const silentResolver = () => {
@@ -202,7 +316,8 @@ describe('DNS', () => {
     );
 
     try {
-      await vi.waitFor(() => expect(r.got).toHaveLength(3), { timeout: 5_000 });
+      await delivered(of, [fine], 3);
+      expect(r.got).toHaveLength(3);
       expect(dns.r.queries).toBe(2); // A and AAAA of the one attempt, both still unanswered
       expect(dns.r.cancelled).toBe(0);
     } finally {
@@ -212,7 +327,6 @@ describe('DNS', () => {
     expect(dns.r.cancelled).toBe(1);
     const [d] = await of(silent);
     expect(d?.log).toEqual([{ at: T0.toISOString(), error: 'no answer within 10000 ms' }]);
-
     expect((await of(fine)).map((d) => d.status)).toEqual(Array(3).fill('delivered'));
   });
 

@@ -10,8 +10,16 @@
  * Each attempt checks the URL again, and the connection itself resolves the host through a lookup that
  * refuses the host if any address it resolves to is private, loopback, link-local or metadata: the
  * address connected to is an address checked, so DNS rebinding between the check and the connection
- * gets nowhere. Redirects are not followed (a 3xx is a failed attempt). Attempts run concurrently,
- * each under its own deadline.
+ * gets nowhere. Redirects are not followed (a 3xx is a failed attempt).
+ *
+ * The dispatcher shares its lanes (concurrent attempts) between endpoints and customers: at most
+ * `perEndpoint` (1) attempt in flight per endpoint, due deliveries taken round-robin by owner (the
+ * owner holding the fewest lanes first), no owner more than a fair share of the lanes (the lanes
+ * divided among the owners with deliveries due or in flight), and an endpoint that let an attempt run
+ * into its deadline is sent nothing more in that run: its other due deliveries are recorded as failed
+ * attempts without being sent, retried on the usual schedule. So a customer whose endpoints all hang
+ * holds one lane per endpoint (at most 5 of 25) for one deadline per run, and every other endpoint is
+ * served meanwhile.
  */
 import { Resolver as CaresResolver } from 'node:dns/promises';
 import { request as httpRequest } from 'node:http';
@@ -247,39 +255,118 @@ export const attempt = async (
 ): Promise<Delivery> => (await attemptOnce(store, d, opts)).delivery;
 
 export interface DispatchResult {
+  /** Deliveries sent (their outcome counted below). */
   attempted: number;
   delivered: number;
   failed: number;
+  /** Due deliveries of an endpoint that ran into its deadline in this run: failed without being sent. */
+  notSent: number;
   /** Due deliveries whose last attempt never recorded an outcome: now dead. */
   abandoned: number;
 }
 
 export interface DispatchOptions extends DeliveryOptions {
-  /** Attempts in flight at once. */
+  /** Lanes: attempts in flight at once. */
   concurrency?: number;
+  /** Attempts in flight at once to one endpoint. */
+  perEndpoint?: number;
   timeLeftMs?: () => number;
+  /** The shortest time between two reads of the due queue (200 ms). */
   pollMs?: number;
   onError?: (e: unknown) => void;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const sleep = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
+
+/** Round-robin by owner, the owners holding the fewest lanes first; each owner's deliveries oldest first. */
+const fairOrder = (due: Delivery[], lanesOf: (owner: string) => number): Delivery[] => {
+  const queues = new Map<string, Delivery[]>();
+  for (const d of due) {
+    const q = queues.get(d.ownerId);
+    if (q) q.push(d);
+    else queues.set(d.ownerId, [d]);
+  }
+  // A stable sort: owners holding as many lanes stay in the order of their oldest due delivery.
+  const owners = [...queues.values()].sort(
+    (a, b) => lanesOf(a[0]?.ownerId ?? '') - lanesOf(b[0]?.ownerId ?? ''),
+  );
+  const order: Delivery[] = [];
+  for (let i = 0; order.length < due.length; i++) {
+    for (const q of owners) {
+      const d = q[i];
+      if (d) order.push(d);
+    }
+  }
+  return order;
+};
 
 /**
- * Attempts the deliveries that are due, up to `concurrency` at a time, and keeps looking for due ones
- * (retries included) while attempts run: a slow endpoint holds one lane, never a round. Stops when
- * nothing is due or running, or when `timeLeftMs` says no further attempt fits.
+ * Attempts the deliveries that are due, up to `concurrency` at a time, `perEndpoint` at a time to one
+ * endpoint and a fair share of `concurrency` to one owner, and keeps looking for due ones (retries
+ * included) while attempts run: a slow endpoint holds one lane, never a round. An endpoint whose
+ * attempt runs into its deadline is sent nothing more in this run: its due deliveries are failed
+ * without being sent (the circuit is open until the next run). Stops when nothing is due or running,
+ * or when `timeLeftMs` says no further attempt fits.
  */
 export const dispatchDue = async (store: WebhookStore, opts: DispatchOptions): Promise<DispatchResult> => {
   const now = opts.now ?? (() => new Date());
-  const limit = opts.concurrency ?? 25;
+  const lanes = opts.concurrency ?? 25;
+  const perEndpoint = opts.perEndpoint ?? 1;
+  const timeoutMs = opts.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   const timeLeft = opts.timeLeftMs ?? (() => Number.POSITIVE_INFINITY);
+  const pollMs = opts.pollMs ?? 200;
   const retry = { scale: opts.retryScale, random: opts.random };
-  const result: DispatchResult = { attempted: 0, delivered: 0, failed: 0, abandoned: 0 };
+  const result: DispatchResult = { attempted: 0, delivered: 0, failed: 0, notSent: 0, abandoned: 0 };
   const running = new Set<Promise<void>>();
-  while (timeLeft() > (opts.timeoutMs ?? DELIVERY_TIMEOUT_MS) + 5_000) {
+  const byEndpoint = new Map<string, number>();
+  const byOwner = new Map<string, number>();
+  /** Endpoints that let an attempt run into its deadline in this run. */
+  const tripped = new Set<string>();
+  const add = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
+  // A tripped endpoint's deliveries are not sent, so they need no limit.
+  const busy = (d: Delivery) =>
+    !tripped.has(d.webhookId) && (byEndpoint.get(d.webhookId) ?? 0) >= perEndpoint;
+  /** For a read of the due queue: what `busy` refuses, and more of an endpoint than it could take. */
+  const unwanted = () => {
+    const read = new Map<string, number>();
+    return (d: Delivery) => {
+      if (busy(d)) return true;
+      if (tripped.has(d.webhookId)) return false;
+      add(read, d.webhookId, 1);
+      return (byEndpoint.get(d.webhookId) ?? 0) + (read.get(d.webhookId) ?? 0) > perEndpoint;
+    };
+  };
+  const start = (d: Delivery, task: () => Promise<void>) => {
+    add(byEndpoint, d.webhookId, 1);
+    add(byOwner, d.ownerId, 1);
+    const run: Promise<void> = task()
+      // One delivery's trouble (say, a throttled write) must not stop the others: it is due again later.
+      .catch((e) => opts.onError?.(e))
+      .finally(() => {
+        add(byEndpoint, d.webhookId, -1);
+        add(byOwner, d.ownerId, -1);
+        running.delete(run);
+      });
+    running.add(run);
+  };
+
+  while (timeLeft() > timeoutMs + 5_000) {
+    const polled = performance.now();
     let started = 0;
-    if (running.size < limit) {
-      for (const d of await store.due(now(), limit - running.size)) {
+    if (running.size < lanes) {
+      // Twice the lanes, to choose among owners: no more of an endpoint than it could take now, reading
+      // past the rest, so that one endpoint's or customer's backlog hides no other.
+      const due = await store.due(now(), lanes * 2, { skip: unwanted, scan: lanes * 16 });
+      // A fair share of the lanes for each owner with deliveries due or in flight.
+      const owners = new Set([
+        ...due.map((d) => d.ownerId),
+        ...[...byOwner].filter(([, n]) => n > 0).map(([o]) => o),
+      ]);
+      const share = Math.ceil(lanes / Math.max(owners.size, 1));
+      for (const d of fairOrder(due, (owner) => byOwner.get(owner) ?? 0)) {
+        if (running.size >= lanes) break;
+        if (busy(d) || (byOwner.get(d.ownerId) ?? 0) >= share) continue;
+
         if (d.attempts >= MAX_ATTEMPTS) {
           // Its last attempt was claimed and never recorded an outcome.
           const dead = await store.abandon(d, now()).catch((e) => opts.onError?.(e));
@@ -295,20 +382,35 @@ export const dispatchDue = async (store: WebhookStore, opts: DispatchOptions): P
           });
         if (!claimed) continue;
         started++;
+        if (tripped.has(claimed.webhookId)) {
+          result.notSent++;
+          start(claimed, async () => {
+            const entry = {
+              at: now().toISOString(),
+              error: `not sent: no answer within ${timeoutMs} ms to another delivery to this endpoint just before`,
+            };
+            await store.finish(claimed, entry, {
+              delivered: false,
+              next: nextAttemptAt(claimed.attempts, now(), retry),
+            });
+          });
+          continue;
+        }
         result.attempted++;
-        const run: Promise<void> = attempt(store, claimed, opts)
-          .then((after) => {
-            if (after.status === 'delivered') result.delivered++;
-            else result.failed++;
-          })
-          // One delivery's trouble (say, a throttled write) must not stop the others: it is due again later.
-          .catch((e) => opts.onError?.(e))
-          .finally(() => running.delete(run));
-        running.add(run);
+        start(claimed, async () => {
+          const { delivery, timedOut } = await attemptOnce(store, claimed, opts);
+          if (timedOut) tripped.add(claimed.webhookId);
+          if (delivery.status === 'delivered') result.delivered++;
+          else result.failed++;
+        });
       }
     }
     if (running.size === 0 && started === 0) break;
-    await Promise.race([...running, sleep(opts.pollMs ?? 200)]);
+    // Nothing could start (lanes full, or what is due waits for a busy endpoint): wait for an attempt to
+    // end rather than read the same due deliveries again.
+    if (started === 0) await Promise.race(running);
+    // At most one read of the due queue per `pollMs`: lanes that free meanwhile are filled together.
+    await sleep(pollMs - (performance.now() - polled));
   }
   await Promise.all(running);
   return result;

@@ -307,29 +307,51 @@ export class WebhookStore {
     return r.Item ? toDelivery(r.Item) : undefined;
   }
 
-  /** Deliveries due by `now` (oldest first), from every shard of the DUE index. */
-  async due(now: Date, limit: number): Promise<Delivery[]> {
-    const pages = await Promise.all(
-      Array.from({ length: DUE_DELIVERY_SHARDS }, (_, shard) =>
-        this.db.send(
+  /**
+   * Deliveries due by `now`, oldest first, from every shard of the DUE index: up to `limit` of those
+   * not skipped. `skip` makes a predicate, asked once per delivery read, oldest first: one for each
+   * shard, and one more for the shards' deliveries together. Skipped ones are read past (further pages,
+   * up to `scan` read per shard), so that a backlog the caller cannot take now (an endpoint already
+   * busy) does not hide the rest.
+   */
+  async due(
+    now: Date,
+    limit: number,
+    opts: { skip?: () => (d: Delivery) => boolean; scan?: number } = {},
+  ): Promise<Delivery[]> {
+    const scan = opts.scan ?? limit;
+    const shard = async (n: number): Promise<Delivery[]> => {
+      const skip = opts.skip?.();
+      const kept: Delivery[] = [];
+      let read = 0;
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.send(
           new QueryCommand({
             TableName: this.table,
             IndexName: gsi1.indexName,
             KeyConditionExpression: '#pk = :pk AND #sk <= :now',
             ExpressionAttributeNames: { '#pk': gsi1.partitionKey, '#sk': gsi1.sortKey },
             ExpressionAttributeValues: {
-              ':pk': keys.dueDeliveryShard(shard),
+              ':pk': keys.dueDeliveryShard(n),
               ':now': `${now.toISOString()}#\uffff`,
             },
             Limit: limit,
+            ExclusiveStartKey: start,
           }),
-        ),
-      ),
-    );
-    return pages
-      .flatMap((p) => p.Items ?? [])
-      .map(toDelivery)
+        );
+        read += page.Items?.length ?? 0;
+        for (const d of (page.Items ?? []).map(toDelivery)) if (!skip?.(d)) kept.push(d);
+        start = page.LastEvaluatedKey;
+      } while (start && kept.length < limit && read < scan);
+      return kept;
+    };
+    const shards = await Promise.all(Array.from({ length: DUE_DELIVERY_SHARDS }, (_, n) => shard(n)));
+    const skip = opts.skip?.();
+    return shards
+      .flat()
       .sort((a, b) => (a.nextAttemptAt ?? '').localeCompare(b.nextAttemptAt ?? ''))
+      .filter((d) => !skip?.(d))
       .slice(0, limit);
   }
 
