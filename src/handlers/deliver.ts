@@ -13,11 +13,13 @@
  * gets nowhere. Redirects are not followed (a 3xx is a failed attempt).
  *
  * The dispatcher shares its lanes (concurrent attempts) between endpoints and customers: at most
- * `perEndpoint` (1) attempt in flight per endpoint, due deliveries taken round-robin by owner (the owner
- * holding the fewest lanes first), and an endpoint that let an attempt run into its deadline is sent
- * nothing more in that run: its other due deliveries are recorded as failed attempts without being sent,
- * retried on the usual schedule. So a customer whose endpoints all hang holds one lane per endpoint
- * (at most 5 of 25) for one deadline per run, and every other endpoint is served meanwhile.
+ * `perEndpoint` (1) attempt in flight per endpoint, due deliveries taken round-robin by owner (the
+ * owner holding the fewest lanes first), no owner more than a fair share of the lanes (the lanes
+ * divided among the owners with deliveries due or in flight), and an endpoint that let an attempt run
+ * into its deadline is sent nothing more in that run: its other due deliveries are recorded as failed
+ * attempts without being sent, retried on the usual schedule. So a customer whose endpoints all hang
+ * holds one lane per endpoint (at most 5 of 25) for one deadline per run, and every other endpoint is
+ * served meanwhile.
  */
 import { Resolver as CaresResolver } from 'node:dns/promises';
 import { request as httpRequest } from 'node:http';
@@ -299,11 +301,12 @@ const fairOrder = (due: Delivery[], lanesOf: (owner: string) => number): Deliver
 };
 
 /**
- * Attempts the deliveries that are due, up to `concurrency` at a time and `perEndpoint` at a time to one
- * endpoint, and keeps looking for due ones (retries included) while attempts run: a slow endpoint holds
- * one lane, never a round. An endpoint whose attempt runs into its deadline is sent nothing more in this
- * run: its due deliveries are failed without being sent (the circuit is open until the next run). Stops
- * when nothing is due or running, or when `timeLeftMs` says no further attempt fits.
+ * Attempts the deliveries that are due, up to `concurrency` at a time, `perEndpoint` at a time to one
+ * endpoint and a fair share of `concurrency` to one owner, and keeps looking for due ones (retries
+ * included) while attempts run: a slow endpoint holds one lane, never a round. An endpoint whose
+ * attempt runs into its deadline is sent nothing more in this run: its due deliveries are failed
+ * without being sent (the circuit is open until the next run). Stops when nothing is due or running,
+ * or when `timeLeftMs` says no further attempt fits.
  */
 export const dispatchDue = async (store: WebhookStore, opts: DispatchOptions): Promise<DispatchResult> => {
   const now = opts.now ?? (() => new Date());
@@ -354,9 +357,16 @@ export const dispatchDue = async (store: WebhookStore, opts: DispatchOptions): P
       // Twice the lanes, to choose among owners: no more of an endpoint than it could take now, reading
       // past the rest, so that one endpoint's or customer's backlog hides no other.
       const due = await store.due(now(), lanes * 2, { skip: unwanted, scan: lanes * 16 });
+      // A fair share of the lanes for each owner with deliveries due or in flight.
+      const owners = new Set([
+        ...due.map((d) => d.ownerId),
+        ...[...byOwner].filter(([, n]) => n > 0).map(([o]) => o),
+      ]);
+      const share = Math.ceil(lanes / Math.max(owners.size, 1));
       for (const d of fairOrder(due, (owner) => byOwner.get(owner) ?? 0)) {
         if (running.size >= lanes) break;
-        if (busy(d)) continue;
+        if (busy(d) || (byOwner.get(d.ownerId) ?? 0) >= share) continue;
+
         if (d.attempts >= MAX_ATTEMPTS) {
           // Its last attempt was claimed and never recorded an outcome.
           const dead = await store.abandon(d, now()).catch((e) => opts.onError?.(e));
