@@ -22,6 +22,7 @@ import {
   expectSafeAnswer,
   isGatewayAnswer,
   leaksIn,
+  login,
   newUser,
   openAccount,
   pathOf,
@@ -128,6 +129,18 @@ afterAll(async () => {
   await stack?.stop();
 }, 60_000);
 
+/**
+ * A route's fuzz may sign the user out everywhere (POST /v1/me/sessions/revoke-all takes no body):
+ * from then on every route refuses the old token (401). Signing in again keeps the next routes'
+ * requests reaching their operations.
+ */
+const keepSignedIn = async () => {
+  if ((await client.call('GET', '/v1/me', { token: ctx.token })).status !== 401) return;
+  const again = await login(client, ctx.email);
+  ctx.token = again.token;
+  ctx.refreshToken = again.refreshToken;
+};
+
 // DELETE routes last, so that closing accounts does not stop the other routes' requests from reaching
 // an open account.
 const fuzzOrder = [...routeList].sort(
@@ -146,6 +159,7 @@ describe('hostile input through the gateway', () => {
         }),
         { seed, numRuns: RUNS_PER_ROUTE },
       );
+      await keepSignedIn();
     }, 120_000);
   });
 
