@@ -16,7 +16,7 @@ import { PutCommand, QueryCommand, type QueryCommandInput, ScanCommand } from '@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ANONYMOUS, type AuditEntry, type AuditRecord, chainRecord, verifyChain } from '../domain/audit.ts';
 import { BankError } from '../domain/errors.ts';
-import { type Committed, type Db, type Failure, type Piece, transact } from './db.ts';
+import { type Committed, type Db, type Failure, isConditionFailure, type Piece, transact } from './db.ts';
 import { AUDIT_PREFIX, auditKeys } from './keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 import { gsi1 } from './table.ts';
@@ -56,8 +56,6 @@ export interface AuditQuery {
   from?: string;
   to?: string;
 }
-
-const isConditionFailure = (e: unknown) => (e as Error)?.name === 'ConditionalCheckFailedException';
 
 const toRecord = (i: Record<string, unknown>): AuditRecord => ({
   id: String(i.id),

@@ -70,6 +70,10 @@ export const getMany = async (
   return read ? found : undefined;
 };
 
+/** A single write's condition failed (ConditionalCheckFailedException). */
+export const isConditionFailure = (e: unknown): boolean =>
+  (e as Error)?.name === 'ConditionalCheckFailedException';
+
 /** The reason codes of a cancelled transaction, one per action (`None` for actions that passed). */
 export const cancellationCodes = (e: unknown): string[] | undefined => {
   const err = e as { name?: string; CancellationReasons?: { Code?: string }[] };

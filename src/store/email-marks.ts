@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Db } from './db.ts';
+import { type Db, isConditionFailure } from './db.ts';
 import { keys } from './keys.ts';
 
 export const EMAIL_MARK_TTL_SECONDS = 30 * 24 * 3600;
@@ -31,8 +31,6 @@ export type EmailClaim =
   /** Another caller claimed it and its lease is not over. */
   | { state: 'sending'; leaseUntil?: string }
   | { state: 'sent' };
-
-const isConditionFailure = (e: unknown) => (e as Error)?.name === 'ConditionalCheckFailedException';
 
 export class EmailMarks {
   constructor(

@@ -18,7 +18,7 @@
  */
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
-import type { Db, Piece } from './db.ts';
+import { type Db, isConditionFailure, type Piece } from './db.ts';
 import { keys } from './keys.ts';
 
 type Key = { pk: string; sk: string };
@@ -28,7 +28,6 @@ export interface LockoutPolicy {
   lockSeconds: number;
 }
 
-const isConditionFailure = (e: unknown) => (e as Error)?.name === 'ConditionalCheckFailedException';
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 const DAY = 24 * 3600;
 

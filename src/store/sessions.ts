@@ -8,7 +8,7 @@
  * Tokens themselves are never stored: only their SHA-256.
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Db, Piece } from './db.ts';
+import { type Db, isConditionFailure, type Piece } from './db.ts';
 import { auditKeys, keys } from './keys.ts';
 import { admission, type LoginStatus, readLoginStatus, readMfaToken, tokenHash } from './login-status.ts';
 
@@ -35,8 +35,6 @@ export interface PendingMfaLogin {
 export const MFA_SESSION_SECONDS = 180;
 /** Wrong codes allowed per waiting login (each also counts toward the login lockout). */
 export const MFA_TRIES = 3;
-
-const isConditionFailure = (e: unknown) => (e as Error)?.name === 'ConditionalCheckFailedException';
 
 export class SessionStore {
   constructor(
