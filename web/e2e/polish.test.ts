@@ -230,6 +230,37 @@ it(
 );
 
 it(
+  'keeps a click made the moment login succeeds: the way home does not undo it',
+  async () => {
+    const c = await seedCustomer([{ currency: 'USD', nickname: 'Main' }]);
+    const { page, problems, context } = await openPage(browser(), { width: 1280, height: 800 });
+    // As quick as anyone can be: Settings is clicked in the task that shows the signed-in header,
+    // before the app's effects (the redirect away from /login among them) have run.
+    await page.addInitScript(() => {
+      const watch = new MutationObserver(() => {
+        const link = [...document.querySelectorAll<HTMLElement>('nav a')].find(
+          (a) => a.textContent === 'Settings',
+        );
+        if (!link) return;
+        watch.disconnect();
+        link.click();
+      });
+      watch.observe(document, { childList: true, subtree: true });
+    });
+    await logIn(page, c);
+    const title = page.getByRole('heading', { level: 1, name: /^(Settings|Your accounts)$/ });
+    await title.waitFor();
+    expect(await title.textContent()).toBe('Settings');
+    await page.getByRole('heading', { level: 2, name: 'Email notifications' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/settings');
+    expect(await title.textContent()).toBe('Settings');
+    expect(problems).toEqual([]);
+    await context.close();
+  },
+  SLOW,
+);
+
+it(
   'loads settings, security and statements only when they are first shown',
   async () => {
     const c = await seedCustomer([{ currency: 'USD', nickname: 'Main' }]);

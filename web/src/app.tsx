@@ -145,8 +145,10 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
       : signedIn && isPublic(screen)
         ? safeNext(url.searchParams.get('next'))
         : null;
+  // Only from the page it was worked out for: the header's links show as soon as login succeeds, so a
+  // click can land between this render and its effect, and must not be undone by a redirect to home.
   useEffect(() => {
-    if (redirect) navigate(redirect, { replace: true });
+    if (redirect && here() === path) navigate(redirect, { replace: true });
   }, [redirect]);
 
   // Name the document after the new screen. After a navigation inside the app, focus goes back to
