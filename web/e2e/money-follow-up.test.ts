@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
-import { checkScreen } from './a11y.ts';
+import { describe, expect } from 'vitest';
+import { checkScreen, takeTurns, WIDTHS } from './a11y.ts';
 import { apiCall, logIn, openPage, type Seeded, seedCustomer, useBrowser } from './browser.ts';
 
 const browser = useBrowser();
@@ -42,8 +42,9 @@ const oneRun = async (page: Page) => {
   return runs;
 };
 
-describe.each([1280, 390])('at %i px', (width) => {
-  it('saves someone new as a payee with the transfer, says so, and offers them next time', async () => {
+describe.each(WIDTHS)('at %i px', (width) => {
+  const journey = takeTurns(width, 0);
+  journey('saves someone new as a payee with the transfer, says so, and offers them next time', async () => {
     const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }]);
     const jane = await seedCustomer([{ currency: 'USD' }]);
     const janeNumber = jane.accounts[0]?.number as string;
@@ -82,57 +83,60 @@ describe.each([1280, 390])('at %i px', (width) => {
     await context.close();
   });
 
-  it("shows a scheduled transfer's runs as the scheduler makes them: one paid, one refused", async () => {
-    const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }]);
-    const landlord = await seedCustomer([{ currency: 'USD' }]);
-    // The form offers days from tomorrow on; the API takes today (UTC), so the next sweep runs it.
-    const today = new Date().toISOString().slice(0, 10);
-    const schedule = (amount: number, description: string) =>
-      apiCall<{ id: string }>(
-        'POST',
-        '/v1/scheduled-transfers',
-        {
-          fromAccountId: c.accounts[0]?.id,
-          toAccountNumber: landlord.accounts[0]?.number,
-          amount,
-          currency: 'USD',
-          description,
-          startDate: today,
-          frequency: 'weekly',
-          count: 2,
-        },
-        { ...auth(c), 'idempotency-key': randomUUID() },
-      );
-    const rent = await schedule(4_000, 'Rent');
-    const boat = await schedule(50_000, 'A boat');
-    const { page, problems, context } = await openPage(browser(), { width });
-    await logIn(page, c);
+  journey(
+    "shows a scheduled transfer's runs as the scheduler makes them: one paid, one refused",
+    async () => {
+      const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }]);
+      const landlord = await seedCustomer([{ currency: 'USD' }]);
+      // The form offers days from tomorrow on; the API takes today (UTC), so the next sweep runs it.
+      const today = new Date().toISOString().slice(0, 10);
+      const schedule = (amount: number, description: string) =>
+        apiCall<{ id: string }>(
+          'POST',
+          '/v1/scheduled-transfers',
+          {
+            fromAccountId: c.accounts[0]?.id,
+            toAccountNumber: landlord.accounts[0]?.number,
+            amount,
+            currency: 'USD',
+            description,
+            startDate: today,
+            frequency: 'weekly',
+            count: 2,
+          },
+          { ...auth(c), 'idempotency-key': randomUUID() },
+        );
+      const rent = await schedule(4_000, 'Rent');
+      const boat = await schedule(50_000, 'A boat');
+      const { page, problems, context } = await openPage(browser(), { width });
+      await logIn(page, c);
 
-    // The run is the scheduler's: the page shows it once it has happened (a reload asks again).
-    await page.goto(`/schedules/${rent.id}`);
-    const runs = await oneRun(page);
-    expect(await runs.first().getAttribute('data-outcome')).toBe('succeeded');
-    expect(await runs.first().textContent()).toContain('Sent');
-    expect(await page.getByTestId('schedule').textContent()).toContain('1 of 2 done');
-    await checkScreen(page, 'schedule with a run');
-    expect(await balanceOf(landlord, 0)).toBe(4_000);
-    // The run opens the transfer it made.
-    await runs.first().getByRole('link').click();
-    await page.getByTestId('receipt').waitFor();
-    expect(await page.getByTestId('receipt').textContent()).toContain('$40.00');
+      // The run is the scheduler's: the page shows it once it has happened (a reload asks again).
+      await page.goto(`/schedules/${rent.id}`);
+      const runs = await oneRun(page);
+      expect(await runs.first().getAttribute('data-outcome')).toBe('succeeded');
+      expect(await runs.first().textContent()).toContain('Sent');
+      expect(await page.getByTestId('schedule').textContent()).toContain('1 of 2 done');
+      await checkScreen(page, 'schedule with a run');
+      expect(await balanceOf(landlord, 0)).toBe(4_000);
+      // The run opens the transfer it made.
+      await runs.first().getByRole('link').click();
+      await page.getByTestId('receipt').waitFor();
+      expect(await page.getByTestId('receipt').textContent()).toContain('$40.00');
 
-    await page.goto(`/schedules/${boat.id}`);
-    await oneRun(page);
-    expect(await runs.first().getAttribute('data-outcome')).toBe('failed');
-    expect(await runs.first().textContent()).toContain('not enough money');
-    expect(await page.getByTestId('schedule-status').textContent()).toBe('Active');
-    await checkScreen(page, 'schedule with a refused run');
-    expect(await balanceOf(c, 0)).toBe(6_000);
-    expect(problems).toEqual([]);
-    await context.close();
-  });
+      await page.goto(`/schedules/${boat.id}`);
+      await oneRun(page);
+      expect(await runs.first().getAttribute('data-outcome')).toBe('failed');
+      expect(await runs.first().textContent()).toContain('not enough money');
+      expect(await page.getByTestId('schedule-status').textContent()).toBe('Active');
+      await checkScreen(page, 'schedule with a refused run');
+      expect(await balanceOf(c, 0)).toBe(6_000);
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+  );
 
-  it('keeps the history filters in the address: a reload shows the same filtered list', async () => {
+  journey('keeps the history filters in the address: a reload shows the same filtered list', async () => {
     const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }]);
     const id = c.accounts[0]?.id as string;
     await apiCall(

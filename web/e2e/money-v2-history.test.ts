@@ -7,66 +7,71 @@
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { takeTurns, WIDTHS } from './a11y.ts';
 import { apiCall, baseUrl, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
 import { auth, axe, balanceOf, payTo, poll, transfersOf, withdrawBehind } from './money-helpers.ts';
 
 const browser = useBrowser();
 
-describe.each([1280, 390])('at %i px', (width) => {
-  it('history filters, clickable rows with a printable receipt, and recent activity on the dashboard', async () => {
-    const c = await seedCustomer([{ currency: 'USD', deposit: 10_000, nickname: 'Main' }]);
-    const id = c.accounts[0]?.id as string;
-    await apiCall(
-      'POST',
-      `/v1/accounts/${id}/withdrawals`,
-      { amount: 1_500, description: 'Cash for the market' },
-      {
-        ...auth(c),
-        'idempotency-key': randomUUID(),
-      },
-    );
-    const { page, problems, requests, context } = await openPage(browser(), { width });
-    await logIn(page, c);
-    const recent = page.getByTestId('recent-activity');
-    await recent.waitFor();
-    expect(await recent.locator('li').count()).toBe(2);
-    expect(await recent.locator('li').first().textContent()).toContain('Cash for the market');
-    await axe(page, 'dashboard');
-    await screenshot(page, `v2-${width}-dashboard`);
+describe.each(WIDTHS)('at %i px', (width) => {
+  const journey = takeTurns(width, 1);
+  journey(
+    'history filters, clickable rows with a printable receipt, and recent activity on the dashboard',
+    async () => {
+      const c = await seedCustomer([{ currency: 'USD', deposit: 10_000, nickname: 'Main' }]);
+      const id = c.accounts[0]?.id as string;
+      await apiCall(
+        'POST',
+        `/v1/accounts/${id}/withdrawals`,
+        { amount: 1_500, description: 'Cash for the market' },
+        {
+          ...auth(c),
+          'idempotency-key': randomUUID(),
+        },
+      );
+      const { page, problems, requests, context } = await openPage(browser(), { width });
+      await logIn(page, c);
+      const recent = page.getByTestId('recent-activity');
+      await recent.waitFor();
+      expect(await recent.locator('li').count()).toBe(2);
+      expect(await recent.locator('li').first().textContent()).toContain('Cash for the market');
+      await axe(page, 'dashboard');
+      await screenshot(page, `v2-${width}-dashboard`);
 
-    await page.goto(`/accounts/${id}`);
-    await page.getByRole('heading', { level: 1, name: 'Main' }).waitFor();
-    await poll(() => page.locator('.history:not([aria-label]) li').count()).toBe(2);
-    await page.getByText('Filter transactions').click();
-    await page.getByLabel('Type').selectOption('withdrawal');
-    await page.getByRole('button', { name: 'Apply filters' }).click();
-    await poll(() => page.locator('.history:not([aria-label]) li').count()).toBe(1);
-    expect(requests.some((r) => r.startsWith('GET /v1/accounts/'))).toBe(true);
-    const today = new Date().toISOString().slice(0, 10);
-    await page.getByLabel('Type').selectOption('');
-    await page.getByLabel('From date').fill('2020-01-01');
-    await page.getByLabel('To date').fill('2020-01-31');
-    await page.getByRole('button', { name: 'Apply filters' }).click();
-    await page.getByText('No transactions match these filters.').waitFor();
-    await page.getByLabel('To date').fill(today);
-    await page.getByRole('button', { name: 'Apply filters' }).click();
-    await poll(() => page.locator('.history:not([aria-label]) li').count()).toBe(2);
-    await axe(page, 'filtered history');
+      await page.goto(`/accounts/${id}`);
+      await page.getByRole('heading', { level: 1, name: 'Main' }).waitFor();
+      await poll(() => page.locator('.history:not([aria-label]) li').count()).toBe(2);
+      await page.getByText('Filter transactions').click();
+      await page.getByLabel('Type').selectOption('withdrawal');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await poll(() => page.locator('.history:not([aria-label]) li').count()).toBe(1);
+      expect(requests.some((r) => r.startsWith('GET /v1/accounts/'))).toBe(true);
+      const today = new Date().toISOString().slice(0, 10);
+      await page.getByLabel('Type').selectOption('');
+      await page.getByLabel('From date').fill('2020-01-01');
+      await page.getByLabel('To date').fill('2020-01-31');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.getByText('No transactions match these filters.').waitFor();
+      await page.getByLabel('To date').fill(today);
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await poll(() => page.locator('.history:not([aria-label]) li').count()).toBe(2);
+      await axe(page, 'filtered history');
 
-    await page.getByRole('link', { name: 'Cash for the market' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Withdrawal' }).waitFor();
-    expect(await page.getByTestId('receipt').textContent()).toContain('$15.00');
-    await page.getByRole('button', { name: 'Print receipt' }).waitFor();
-    await page.emulateMedia({ media: 'print' });
-    expect(await page.locator('.site-header').isVisible()).toBe(false);
-    await page.emulateMedia({ media: 'screen' });
-    await axe(page, 'receipt');
-    await screenshot(page, `v2-${width}-receipt`);
-    expect(problems).toEqual([]);
-    await context.close();
-  });
+      await page.getByRole('link', { name: 'Cash for the market' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Withdrawal' }).waitFor();
+      expect(await page.getByTestId('receipt').textContent()).toContain('$15.00');
+      await page.getByRole('button', { name: 'Print receipt' }).waitFor();
+      await page.emulateMedia({ media: 'print' });
+      expect(await page.locator('.site-header').isVisible()).toBe(false);
+      await page.emulateMedia({ media: 'screen' });
+      await axe(page, 'receipt');
+      await screenshot(page, `v2-${width}-receipt`);
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+  );
 
-  it('scheduled transfers: create monthly, list, see, cancel', async () => {
+  journey('scheduled transfers: create monthly, list, see, cancel', async () => {
     const c = await seedCustomer([{ currency: 'USD', deposit: 10_000, nickname: 'Main' }]);
     const landlord = await seedCustomer([{ currency: 'USD' }]);
     const { page, problems, context } = await openPage(browser(), { width });
@@ -97,7 +102,7 @@ describe.each([1280, 390])('at %i px', (width) => {
     await context.close();
   });
 
-  it('daily limit: what is left today, a refusal with numbers, and the balance refreshed', async () => {
+  journey('daily limit: what is left today, a refusal with numbers, and the balance refreshed', async () => {
     const c = await seedCustomer([{ currency: 'USD', deposit: 1_000_000, nickname: 'Main' }]);
     const rich = await seedCustomer([{ currency: 'USD', deposit: 1_000_000 }]);
     const other = await seedCustomer([{ currency: 'USD' }]);

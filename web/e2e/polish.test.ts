@@ -195,6 +195,37 @@ it(
 );
 
 it(
+  'finds what the axe check is there to find, in either theme, with axe freshly injected or already in the page',
+  async () => {
+    const { page, context } = await openPage(browser(), { width: 1280, height: 800 });
+    await page.goto('/login');
+    await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+    // Text dark enough for the light theme and far too dark for the dark one, and an image with no text.
+    const spoil = () =>
+      page.evaluate(() => {
+        const p = document.createElement('p');
+        p.textContent = 'Hard to read in the dark';
+        p.style.color = 'rgb(40, 40, 40)';
+        document.querySelector('main')?.append(p, document.createElement('img'));
+      });
+    const ids = async () => (await axeProblems(page)).map((p) => p.split(':')[0]);
+    await spoil();
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await page.evaluate(() => 'axe' in window)).toBe(false);
+    expect(await ids()).toEqual(['critical image-alt']);
+    expect(await page.evaluate(() => 'axe' in window)).toBe(true);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect((await ids()).sort()).toEqual(['critical image-alt', 'serious color-contrast']);
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+    await spoil();
+    expect((await ids()).sort()).toEqual(['critical image-alt', 'serious color-contrast']);
+    await context.close();
+  },
+  SLOW,
+);
+
+it(
   'gives the could-not-start page, the not-found page and a screen that cannot load a main and an h1',
   async () => {
     const c = await seedCustomer([{ currency: 'USD', nickname: 'Main' }]);

@@ -1,5 +1,5 @@
 /**
- * Settings in the browser, at 1280 and 390 px, with axe in both themes on every screen: email
+ * Settings in the browser, each journey at 1280 or 390 px (a11y.ts `takeTurns`), with axe in both themes on every screen: email
  * notification preferences that persist; a webhook whose secret is shown once, whose failed delivery
  * is listed and retried until delivered (to a real local receiver that checks the signature), then
  * deleted; the security activity screen, first from the real GET /v1/me/activity (the login just
@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { verifySignature } from '../../src/domain/webhooks.ts';
-import { checkScreen, WIDTHS } from './a11y.ts';
+import { checkScreen, takeTurns, WIDTHS } from './a11y.ts';
 import { apiCall, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
 
 const browser = useBrowser();
@@ -38,7 +38,8 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((r) => receiver.close(() => r())));
 
 describe.each(WIDTHS)('at %i px', (width) => {
-  it(
+  const journey = takeTurns(width, 1);
+  journey(
     'saves email notification preferences, and marks where the customer is',
     async () => {
       const c = await seedCustomer([]);
@@ -88,7 +89,7 @@ describe.each(WIDTHS)('at %i px', (width) => {
     SLOW,
   );
 
-  it(
+  journey(
     'adds a webhook, shows its secret once, retries a failed delivery until delivered, then deletes it',
     async () => {
       const c = await seedCustomer([{ currency: 'USD', nickname: 'Dev account' }]);
@@ -179,7 +180,7 @@ describe.each(WIDTHS)('at %i px', (width) => {
     SLOW,
   );
 
-  it(
+  journey(
     'shows the security activity in plain words, newest first, with the worrying ones marked',
     async () => {
       const c = await seedCustomer([]);
