@@ -396,7 +396,7 @@ describe('webhooks', () => {
         const dead = await deliveriesOf(bob, h.id);
         expect(dead.map((d) => d.status)).toEqual(['dead', 'dead', 'dead']);
       },
-      { timeout: 25_000, interval: 50 },
+      { timeout: 45_000, interval: 50 },
     );
     const dead = await deliveriesOf(bob, h.id);
     for (const d of dead) {
