@@ -482,6 +482,7 @@ describe('every route answers as the OpenAPI document says', () => {
     ).toBe(400);
     const hook = await call('POST /v1/webhooks', '/v1/webhooks', {
       token,
+      headers: { 'idempotency-key': randomUUID() },
       body: { url: 'https://93.184.215.14/bank/webhooks', events: ['transaction.posted'] },
     });
     expect(hook.status, JSON.stringify(hook.body)).toBe(201);
@@ -490,6 +491,7 @@ describe('every route answers as the OpenAPI document says', () => {
       (
         await call('POST /v1/webhooks', '/v1/webhooks', {
           token,
+          headers: { 'idempotency-key': randomUUID() },
           body: { url: 'http://127.0.0.1/x', events: ['transaction.posted'] },
         })
       ).status,

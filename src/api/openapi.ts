@@ -228,7 +228,7 @@ const operation = (r: RouteEntry): Operation => {
   return {
     operationId: r.operationId,
     summary: r.summary,
-    description: `${r.summary}.${needsToken(r) ? ' Needs a Cognito access token.' : ' Public: no token.'}${r.idempotent ? ' Money-moving: send an Idempotency-Key.' : ''}`,
+    description: `${r.summary}.${needsToken(r) ? ' Needs a Cognito access token.' : ' Public: no token.'}${r.idempotent ? ' Send an Idempotency-Key: it takes effect once per key, and a repeat answers the same.' : ''}`,
     tags: [r.fn],
     // Public operations say so: an empty list overrides nothing and means "no authentication".
     security: r.role === 'admin' ? [{ [ADMIN_BEARER]: [] }] : needsToken(r) ? [{ [BEARER]: [] }] : [],

@@ -8,6 +8,7 @@ import type { Journal } from '../domain/ledger.ts';
 import type { BatchOutcome, Declined, Outcome, Replayed } from '../store/idempotency.ts';
 import type { HistoryItem } from '../store/ledger.ts';
 import type { StoredSchedule } from '../store/schedules.ts';
+import type { WebhookRegistration } from '../store/webhooks.ts';
 import type { Reply } from './http.ts';
 import type * as s from './schemas.ts';
 
@@ -141,4 +142,11 @@ export const scheduleReply = (o: Replayed<StoredSchedule>): Reply => {
   const headers = replayHeaders(o);
   if (o.kind === 'declined') throw declined(o, headers);
   return { body: o.schedule, headers };
+};
+
+/** A webhook's registration as HTTP: the endpoint with its secret, the first time and on replay. */
+export const webhookReply = (o: Replayed<WebhookRegistration>): Reply => {
+  const headers = replayHeaders(o);
+  if (o.kind === 'declined') throw declined(o, headers);
+  return { status: 201, body: o.webhook, headers: { ...headers, location: `/v1/webhooks/${o.webhook.id}` } };
 };

@@ -4,6 +4,7 @@
  * customer whose endpoints all hang, a nameserver that never answers, and DNS answers that name
  * internal addresses.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
@@ -11,6 +12,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import { MAX_ATTEMPTS, nextAttemptAt } from '../domain/webhooks.ts';
+import { IdempotencyStore } from '../store/idempotency.ts';
 import { type Delivery, LEASE_MS, type StoredWebhook, WebhookStore } from '../store/webhooks.ts';
 import { type DispatchOptions, type DnsResolver, dispatchDue, httpSender, type Sender } from './deliver.ts';
 
@@ -41,11 +43,16 @@ const receiver = async (status = 204) => {
 const setup = async () => {
   const table = await createTestTable('deliver');
   const { doc } = dynamoClients();
-  const store = new WebhookStore(doc, table);
+  const store = new WebhookStore(doc, table, new IdempotencyStore(doc, table, 48 * 3600));
   let n = 0;
   const hook = async (ownerId: string, url = `https://${ownerId}-${++n}.example/hooks`) => {
-    const created = await store.create(ownerId, { url, events: ['transaction.posted'] });
-    return { ...created, ownerId } as StoredWebhook;
+    const created = await store.create(
+      ownerId,
+      { url, events: ['transaction.posted'] },
+      { key: randomUUID(), fingerprint: 'f' },
+    );
+    if (created.kind !== 'webhook') throw new Error(created.code);
+    return { ...created.webhook, ownerId } satisfies StoredWebhook;
   };
   /** `count` deliveries to `w`, due from `due` on (1 ms apart, in order). */
   const deliveries = async (w: StoredWebhook, count: number, due: Date) => {

@@ -4,6 +4,7 @@
  */
 import { config } from '../config.ts';
 import { EventStore } from '../store/events.ts';
+import { IdempotencyStore } from '../store/idempotency.ts';
 import { WebhookStore } from '../store/webhooks.ts';
 import { db } from './context.ts';
 
@@ -11,7 +12,11 @@ let stores: { table: string; webhooks: WebhookStore; events: EventStore } | unde
 const storesFor = () => {
   const table = config().tableName;
   if (stores?.table !== table) {
-    const webhooks = new WebhookStore(db(), table);
+    const webhooks = new WebhookStore(
+      db(),
+      table,
+      new IdempotencyStore(db(), table, config().idempotencyTtlSeconds),
+    );
     stores = { table, webhooks, events: new EventStore(db(), table, webhooks) };
   }
   return stores;

@@ -124,7 +124,11 @@ const transfer = (user: string, fromAccountId: string, toAccountNumber: string, 
     headers: { 'idempotency-key': randomUUID() },
   });
 const hook = async (user: string, url: string, events: string[] = ['transaction.posted']) => {
-  const r = await call('createWebhook', { user, body: { url, events } });
+  const r = await call('createWebhook', {
+    user,
+    body: { url, events },
+    headers: { 'idempotency-key': randomUUID() },
+  });
   expect(r.status).toBe(201);
   return r.body as { id: string; secret: string };
 };
@@ -440,11 +444,30 @@ describe('webhooks', () => {
     expect(r2.body.attempts.at(-1)).toMatchObject({ statusCode: 204, manual: true });
   }, 40_000);
 
+  it('a manual retry while an attempt holds the delivery is 409 delivery_in_progress, not a 5xx', async () => {
+    const { bob, pay } = await payment();
+    const w = await hook(bob, 'http://127.0.0.1:9/h');
+    expect((await pay()).status).toBe(201);
+    const [listed] = await vi.waitFor(async () => {
+      const ds = await deliveriesOf(bob, w.id);
+      expect(ds).toHaveLength(1);
+      return ds;
+    });
+    const stored = await webhooks().delivery(w.id, listed?.id ?? '');
+    if (!stored) throw new Error('no delivery stored');
+    expect(await webhooks().claim(stored, new Date(), { due: false })).toBeDefined();
+    const r = await call('retryDelivery', { user: bob, params: { id: w.id, deliveryId: stored.id } });
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe('delivery_in_progress');
+    expect(r.headers['retry-after']).toBe('10');
+  });
+
   it('endpoints: the secret is shown once, at most 5, URL rules, delete', async () => {
     const u = await newUser();
     const bad = await call('createWebhook', {
       user: u,
       body: { url: 'http://169.254.169.254/latest', events: ['account.opened'] },
+      headers: { 'idempotency-key': randomUUID() },
     });
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('invalid_webhook_url');
@@ -453,6 +476,7 @@ describe('webhooks', () => {
     const sixth = await call('createWebhook', {
       user: u,
       body: { url: 'http://127.0.0.1:9999/h', events: ['account.opened'] },
+      headers: { 'idempotency-key': randomUUID() },
     });
     expect(sixth.status).toBe(409);
     expect(sixth.body.code).toBe('webhook_limit_reached');
@@ -465,6 +489,34 @@ describe('webhooks', () => {
     expect((await call('deleteWebhook', { user: u, params: { id: ids[0] as string } })).status).toBe(204);
     expect((await call('getWebhook', { user: u, params: { id: ids[0] as string } })).status).toBe(404);
     expect((await hook(u, 'http://127.0.0.1:9998/h')).id).toMatch(/^wh_/);
+
+    // Registered once per Idempotency-Key: a repeat answers the same endpoint and secret, and says so.
+    const keyless = await call('createWebhook', {
+      user: u,
+      body: { url: 'http://127.0.0.1:9997/h', events: ['account.opened'] },
+    });
+    expect(keyless.status).toBe(400);
+    expect(keyless.body.code).toBe('idempotency_key_required');
+    await call('deleteWebhook', { user: u, params: { id: ids[1] as string } });
+    const key = { 'idempotency-key': randomUUID() };
+    const body = { url: 'http://127.0.0.1:9996/h', events: ['account.opened'] };
+    const first = await call('createWebhook', { user: u, body, headers: key });
+    const again = await call('createWebhook', { user: u, body, headers: key });
+    expect(first.status).toBe(201);
+    expect(first.headers?.['idempotent-replayed']).toBeUndefined();
+    expect(again.status).toBe(201);
+    expect(again.headers?.['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(again.headers?.location).toBe(`/v1/webhooks/${first.body.id}`);
+    const listed = await call('listWebhooks', { user: u });
+    expect(listed.body.items.filter((w: { url: string }) => w.url === body.url)).toHaveLength(1);
+    const other = await call('createWebhook', {
+      user: u,
+      body: { ...body, url: 'http://127.0.0.1:9995/h' },
+      headers: key,
+    });
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('idempotency_key_reused');
   });
 });
 

@@ -1,5 +1,6 @@
 import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/webhooks-api.ts';
+import { webhookReply } from '../api/transactions.ts';
 import { config } from '../config.ts';
 import { BankError } from '../domain/errors.ts';
 import { checkWebhookUrl } from '../domain/webhooks.ts';
@@ -12,13 +13,16 @@ import { customerGuard } from './gate.ts';
 export const handler = createHandler(
   routes,
   {
-    createWebhook: async ({ caller, body }) => {
+    createWebhook: async ({ caller, body, idempotencyKey, fingerprint }) => {
+      const key = { key: idempotencyKey, fingerprint };
+      // A repeat answers the endpoint it registered (with its secret), whatever changed since.
+      const earlier = await webhooks().replay(caller.sub, key);
+      if (earlier) return webhookReply(earlier);
       await checkWebhookUrl(body.url, {
         allowLoopbackHttp: config().webhookAllowLoopback,
         resolve: resolveAll,
       });
-      const created = await webhooks().create(caller.sub, body);
-      return { status: 201, body: created, headers: { location: `/v1/webhooks/${created.id}` } };
+      return webhookReply(await webhooks().create(caller.sub, body, key));
     },
 
     listWebhooks: async ({ caller }) => ({
@@ -54,9 +58,14 @@ export const handler = createHandler(
       if (!d || d.ownerId !== caller.sub) throw new BankError('not_found', 'No such delivery');
       const claimed = await webhooks().claim(d, new Date(), { due: false });
       if (!claimed) {
-        throw new BankError('service_unavailable', 'The delivery is being attempted now: try again shortly', {
-          headers: { 'retry-after': '10' },
-        });
+        // Not a fault of the bank (a 5xx would page someone): the scheduled attempt holds it right now.
+        throw new BankError(
+          'delivery_in_progress',
+          'The delivery is being attempted now: try again shortly',
+          {
+            headers: { 'retry-after': '10' },
+          },
+        );
       }
       const s = config();
       const after = await attempt(webhooks(), claimed, {

@@ -148,18 +148,63 @@ describe('payees', () => {
 
 describe('webhooks', () => {
   const hook = { url: 'https://example.com/hook', events: ['transaction.posted' as const] };
+  const webhooksWith = (d: Db) => new WebhookStore(d, table, new IdempotencyStore(d, table, 48 * 3600));
 
-  it('a registration whose answer was lost makes one endpoint; a conflict is tried again', async () => {
+  it('a registration whose answer was lost makes one endpoint, and its repeat answers it with the secret', async () => {
     const sub = `u-${randomUUID()}`;
+    const key = { key: 'k1', fingerprint: 'f1' };
     const lossy = failingTransactions(db, 1, timeout, 'after');
-    const made = await new WebhookStore(lossy, table).create(sub, hook);
-    const store = new WebhookStore(db, table);
-    expect((await store.list(sub)).map((w) => w.id)).toEqual([made.id]);
+    const made = await webhooksWith(lossy).create(sub, hook, key);
+    expect(lossy.injected).toBe(1);
+    if (made.kind !== 'webhook') throw new Error('not registered');
+    expect(made.webhook).toMatchObject({
+      id: expect.stringMatching(/^wh_/),
+      secret: expect.stringMatching(/^whsec_/),
+    });
+    const store = webhooksWith(db);
+    expect((await store.list(sub)).map((w) => w.id)).toEqual([made.webhook.id]);
     expect(await counter(keys.webhookCount(sub), 'webhooks')).toBe(1);
-    const flaky = failingTransactions(db, 1, () => cancelledWith('None', 'TransactionConflict'));
-    await new WebhookStore(flaky, table).delete(sub, made.id);
-    expect(flaky.injected).toBe(1);
+    // The client's retry with its key: the same endpoint and secret, said to be a replay; nothing new.
+    const again = await store.create(sub, hook, key);
+    expect(again).toEqual({ ...made, replayed: true });
+    expect(await store.replay(sub, key)).toEqual({ ...made, replayed: true });
+    expect(await store.list(sub)).toHaveLength(1);
+    expect(await counter(keys.webhookCount(sub), 'webhooks')).toBe(1);
+    // The same key for another request is refused.
+    const reused = await store.create(sub, hook, { key: 'k1', fingerprint: 'other' }).catch((e) => e);
+    expect((reused as BankError).code).toBe('idempotency_key_reused');
+  });
+
+  it('a registration or a delete that lost a conflict is tried again', async () => {
+    const sub = `u-${randomUUID()}`;
+    const flaky = failingTransactions(db, 2, () => cancelledWith('None', 'TransactionConflict', 'None'));
+    const made = await webhooksWith(flaky).create(sub, hook, { key: 'k', fingerprint: 'f' });
+    expect(flaky.injected).toBe(2);
+    expect(made.replayed).toBe(false);
+    if (made.kind !== 'webhook') throw new Error('not registered');
+    const store = webhooksWith(db);
+    expect((await store.list(sub)).map((w) => w.id)).toEqual([made.webhook.id]);
+    const deleting = failingTransactions(db, 1, () => cancelledWith('None', 'TransactionConflict'));
+    await webhooksWith(deleting).delete(sub, made.webhook.id);
+    expect(deleting.injected).toBe(1);
     expect(await store.list(sub)).toEqual([]);
     expect(await counter(keys.webhookCount(sub), 'webhooks')).toBe(0);
+  });
+
+  it('the limit is not recorded: the same key registers once one endpoint is deleted', async () => {
+    const sub = `u-${randomUUID()}`;
+    const store = webhooksWith(db);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const w = await store.create(sub, hook, { key: `k${i}`, fingerprint: 'f' });
+      if (w.kind === 'webhook') ids.push(w.webhook.id);
+    }
+    const key = { key: 'sixth', fingerprint: 'f' };
+    expect(((await store.create(sub, hook, key).catch((e) => e)) as BankError).code).toBe(
+      'webhook_limit_reached',
+    );
+    expect(await store.replay(sub, key)).toBeUndefined();
+    await store.delete(sub, ids[0] as string);
+    expect(await store.create(sub, hook, key)).toMatchObject({ kind: 'webhook', replayed: false });
   });
 });

@@ -5,6 +5,7 @@ import type { Db, TransactItem } from './db.ts';
 import { keys } from './keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 import type { StoredSchedule } from './schedules.ts';
+import type { WebhookRegistration } from './webhooks.ts';
 
 /**
  * What a money movement came to, in domain terms: posted (or, for a void, settled) with the journal
@@ -16,12 +17,18 @@ export type Declined = { kind: 'declined'; code: ErrorCode; detail: string; erro
 export type StoredOutcome = { kind: 'journal'; journal: Journal } | Declined;
 /** A bulk payment (ledger-batch.ts): the batch's id and its transfers' journals, in request order. */
 export type StoredBatch = { kind: 'batch'; id: string; journals: Journal[] };
-/** What an idempotency record holds (a scheduled transfer's creation: schedules.ts). */
-export type Recorded = StoredOutcome | StoredBatch | StoredSchedule;
+/** What an idempotency record holds (a scheduled transfer's creation: schedules.ts; a webhook's: webhooks.ts). */
+export type Recorded = StoredOutcome | StoredBatch | StoredSchedule | WebhookRegistration;
 /** A recorded outcome (or a decline), and whether this answer replays it. */
 export type Replayed<S extends Recorded> = (S | Declined) & { replayed: boolean };
 
 export type Outcome = Replayed<StoredOutcome>;
+
+/** A creating request's Idempotency-Key and fingerprint (src/api/http.ts). */
+export interface RequestKey {
+  key: string;
+  fingerprint: string;
+}
 export type BatchOutcome = Replayed<StoredBatch>;
 
 /**
@@ -79,6 +86,17 @@ export class IdempotencyStore {
       );
     }
     return { ...(JSON.parse(String(item.outcome)) as S), replayed: true };
+  }
+
+  /**
+   * After a keyed creation whose record could not be put (the key holds one: a concurrent repeat, or
+   * this call's own earlier attempt whose answer was lost): what the record holds, or, if it is not
+   * readable yet, `idempotency_key_in_use`.
+   */
+  async repeatOf<S extends Recorded>(user: string, k: RequestKey, now = new Date()): Promise<Replayed<S>> {
+    const earlier = await this.replay<S>(user, k.key, k.fingerprint, now);
+    if (earlier) return earlier;
+    throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
   }
 
   /** Records a decline alone. If the key was taken meanwhile, answers what it holds. */

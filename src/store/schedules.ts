@@ -18,7 +18,7 @@ import { BankError } from '../domain/errors.ts';
 import type { Currency } from '../domain/money.ts';
 import { type Frequency, runDate, type ScheduleStatus } from '../domain/schedule.ts';
 import { busy, commit, type Db, type Piece, transact } from './db.ts';
-import type { IdempotencyStore, Replayed } from './idempotency.ts';
+import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
 import { DUE_SHARDS, paymentKeys } from './keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
@@ -70,12 +70,6 @@ export type NewSchedule = Omit<
 
 /** What the idempotency record of a schedule's creation holds: the schedule as first answered. */
 export type StoredSchedule = { kind: 'schedule'; schedule: Schedule };
-
-/** The creating request's Idempotency-Key and fingerprint (src/api/http.ts). */
-export interface ScheduleKey {
-  key: string;
-  fingerprint: string;
-}
 
 const shardOf = (id: string): number => Number.parseInt(id.slice(0, 2), 16) % DUE_SHARDS;
 const indexed = (id: string, next: string) => ({
@@ -156,7 +150,7 @@ export class ScheduleStore {
    * The schedule that a repeat of the creating request answers with, if this key made one (within the
    * idempotency window). The same key for another request is refused (`idempotency_key_reused`).
    */
-  replay(sub: string, k: ScheduleKey, now = new Date()): Promise<Replayed<StoredSchedule> | undefined> {
+  replay(sub: string, k: RequestKey, now = new Date()): Promise<Replayed<StoredSchedule> | undefined> {
     return this.store().replay<StoredSchedule>(sub, k.key, k.fingerprint, now);
   }
 
@@ -169,7 +163,7 @@ export class ScheduleStore {
   async create(
     sub: string,
     input: NewSchedule,
-    k: ScheduleKey,
+    k: RequestKey,
     now = new Date(),
   ): Promise<Replayed<StoredSchedule>> {
     const id = randomUUID();
@@ -197,12 +191,7 @@ export class ScheduleStore {
     ]);
     if (!r) throw busy('Could not create the scheduled transfer now: retry with the same Idempotency-Key');
     if (r.failed.length === 0) return { ...outcome, replayed: false };
-    // The key holds a record: a concurrent repeat, or this call's own earlier attempt (its answer lost).
-    if (r.failed.includes('idempotency')) {
-      const earlier = await this.replay(sub, k, now);
-      if (earlier) return earlier;
-      throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
-    }
+    if (r.failed.includes('idempotency')) return this.store().repeatOf<StoredSchedule>(sub, k, now);
     throw new BankError(
       'schedule_limit_reached',
       `A customer may have at most ${MAX_ACTIVE_SCHEDULES} active scheduled transfers`,

@@ -17,6 +17,7 @@ import { BankError } from '../domain/errors.ts';
 import type { EventType } from '../domain/events.ts';
 import { MAX_ATTEMPTS, MAX_WEBHOOKS, newWebhookSecret, type Webhook } from '../domain/webhooks.ts';
 import { busy, commit, type Db } from './db.ts';
+import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
 import { DUE_DELIVERY_SHARDS, keys } from './keys.ts';
 import { gsi1 } from './table.ts';
 
@@ -122,18 +123,42 @@ const lostAttempt = (leaseUntil: string): Attempt => ({
 const shardOf = (id: string): number => Number.parseInt(id.slice(-2), 16) % DUE_DELIVERY_SHARDS;
 const dueKey = (at: string, id: string) => `${at}#${id}`;
 
+/**
+ * A webhook's registration as its idempotency record holds it: the endpoint with its secret, so that a
+ * repeat whose first answer was lost still learns the secret (the record lives as long as any
+ * idempotency record, in the same encrypted table as the endpoint's own item).
+ */
+export type WebhookRegistration = { kind: 'webhook'; webhook: Webhook & { secret: string } };
+
 export class WebhookStore {
   constructor(
     private readonly db: Db,
     private readonly table: string,
+    /** Records registrations (create); the functions that only deliver need none. */
+    private readonly idempotency?: IdempotencyStore,
   ) {}
 
-  /** Registers an endpoint (the URL already checked); answers it with its secret, the only time. */
+  /** The registration this key made, or undefined. The same key for another request is refused. */
+  replay(
+    ownerId: string,
+    k: RequestKey,
+    now = new Date(),
+  ): Promise<Replayed<WebhookRegistration> | undefined> {
+    return this.store().replay<WebhookRegistration>(ownerId, k.key, k.fingerprint, now);
+  }
+
+  /**
+   * Registers an endpoint (the URL already checked), exactly once per Idempotency-Key: the record
+   * commits in the same transaction, so a registration whose answer was lost, asked again, answers the
+   * same endpoint and secret instead of adding a second endpoint whose secret nobody has. A refusal
+   * (the limit) is not recorded: a retry after the customer deletes one is checked again.
+   */
   async create(
     ownerId: string,
     input: { url: string; events: EventType[] },
+    k: RequestKey,
     now = new Date(),
-  ): Promise<Webhook & { secret: string }> {
+  ): Promise<Replayed<WebhookRegistration>> {
     const id = `wh_${randomUUID().replaceAll('-', '')}`;
     const secret = newWebhookSecret();
     const item = {
@@ -146,7 +171,12 @@ export class WebhookStore {
       secret,
       createdAt: now.toISOString(),
     };
+    const outcome: WebhookRegistration = {
+      kind: 'webhook',
+      webhook: { ...publicWebhook(toWebhook(item)), secret },
+    };
     const r = await commit(this.db, [
+      { name: 'idempotency', item: this.store().recordPut(ownerId, k.key, k.fingerprint, outcome, now) },
       {
         name: 'count',
         item: {
@@ -169,15 +199,22 @@ export class WebhookStore {
         item: { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
       },
     ]);
-    if (!r) throw busy('Could not add the webhook now: try again');
-    // The id is new: only this call's own earlier attempt (its answer lost) can have written it.
-    if (!r.failed.includes('webhook') && r.failed.includes('count')) {
+    if (!r) throw busy('Could not add the webhook now: retry with the same Idempotency-Key');
+    if (r.failed.length === 0) return { ...outcome, replayed: false };
+    if (r.failed.includes('idempotency')) return this.store().repeatOf<WebhookRegistration>(ownerId, k, now);
+    if (r.failed.includes('count')) {
       throw new BankError(
         'webhook_limit_reached',
         `A customer may have at most ${MAX_WEBHOOKS} webhook endpoints`,
       );
     }
-    return { ...publicWebhook(toWebhook(item)), secret };
+    // Only the endpoint's own put is left, and its id is new: nothing but a fault can fail it.
+    throw new Error(`webhook ${id} already exists`);
+  }
+
+  private store(): IdempotencyStore {
+    if (!this.idempotency) throw new Error('WebhookStore: no IdempotencyStore to record registrations with');
+    return this.idempotency;
   }
 
   async list(ownerId: string): Promise<StoredWebhook[]> {

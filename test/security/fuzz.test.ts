@@ -62,6 +62,7 @@ beforeAll(async () => {
   // A webhook endpoint (nothing listens there) and, from the deposit, one delivery to it.
   const webhook = await client.call('POST', '/v1/webhooks', {
     token: user.token,
+    headers: { 'idempotency-key': randomUUID() },
     body: { url: 'http://127.0.0.1:9/hooks', events: ['transaction.posted'] },
   });
   const webhookId = String(webhook.json?.id);

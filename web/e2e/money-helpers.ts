@@ -46,3 +46,25 @@ export const payTo = async (page: Page, fromId: string, number: string, name: st
   await page.getByLabel(/^Amount/).fill(amount);
   await page.getByRole('button', { name: 'Review transfer' }).click();
 };
+
+/**
+ * Cuts the answers to POSTs matching `pattern` while `on` is true: the server acts on each, and the
+ * page learns nothing. Records each request's Idempotency-Key, to show a retry asked with the same one.
+ */
+export const cutKeyedPosts = async (page: Page, pattern: string) => {
+  const cut = { on: true, keys: [] as string[] };
+  await page.route(pattern, async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    cut.keys.push(route.request().headers()['idempotency-key'] ?? '');
+    const response = await route.fetch();
+    if (cut.on) return route.abort('connectionreset');
+    return route.fulfill({ response });
+  });
+  return cut;
+};
+
+/** The outcome is unknown, and the page has stopped asking (nothing in flight). */
+export const unknownAndIdle = async (page: Page) => {
+  await page.getByRole('button', { name: 'Check again' }).waitFor();
+  await poll(() => page.getByRole('status').filter({ hasText: 'Checking' }).count()).toBe(0);
+};

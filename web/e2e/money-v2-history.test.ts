@@ -9,7 +9,17 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { takeTurns, WIDTHS } from './a11y.ts';
 import { apiCall, baseUrl, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
-import { auth, axe, balanceOf, payTo, poll, transfersOf, withdrawBehind } from './money-helpers.ts';
+import {
+  auth,
+  axe,
+  balanceOf,
+  cutKeyedPosts,
+  payTo,
+  poll,
+  transfersOf,
+  unknownAndIdle,
+  withdrawBehind,
+} from './money-helpers.ts';
 
 const browser = useBrowser();
 
@@ -213,12 +223,6 @@ const comeBackWithDataHeld = async (
   return held;
 };
 
-/** The outcome is unknown, and the page has stopped asking (nothing in flight). */
-const unknownAndIdle = async (page: Page) => {
-  await page.getByRole('button', { name: 'Check again' }).waitFor();
-  await poll(() => page.getByRole('status').filter({ hasText: 'Checking' }).count()).toBe(0);
-};
-
 it('a cut answer that was a refusal: coming back shows the true outcome, nothing moved', async () => {
   const c = await seedCustomer([{ currency: 'USD', deposit: 5_000 }]);
   const payee = await seedCustomer([{ currency: 'USD' }]);
@@ -418,15 +422,7 @@ it('a scheduled transfer whose answer was cut is asked again with the same key: 
   const { page, problems, context } = await openPage(browser(), { width: 1280 });
   await logIn(page, c);
   // The server makes the schedule; its answers never reach the page until `cut.on` is false.
-  const keys: string[] = [];
-  const cut = { on: true };
-  await page.route('**/v1/scheduled-transfers', async (route) => {
-    if (route.request().method() !== 'POST') return route.continue();
-    keys.push(route.request().headers()['idempotency-key'] ?? '');
-    const response = await route.fetch();
-    if (cut.on) return route.abort('connectionreset');
-    return route.fulfill({ response });
-  });
+  const cut = await cutKeyedPosts(page, '**/v1/scheduled-transfers');
   await page.getByRole('link', { name: 'Scheduled' }).first().click();
   await page.getByRole('link', { name: 'Schedule a transfer' }).click();
   await page.getByLabel('To account number').fill(landlord.accounts[0]?.number as string);
@@ -439,8 +435,8 @@ it('a scheduled transfer whose answer was cut is asked again with the same key: 
   await page.getByRole('button', { name: 'Check again' }).click();
   await page.getByTestId('schedule').waitFor();
   expect(await page.getByTestId('schedule-status').textContent()).toBe('Active');
-  expect(keys.length).toBeGreaterThanOrEqual(2);
-  expect(new Set(keys).size).toBe(1);
+  expect(cut.keys.length).toBeGreaterThanOrEqual(2);
+  expect(new Set(cut.keys).size).toBe(1);
   const mine = await apiCall<{ items: unknown[] }>('GET', '/v1/scheduled-transfers', undefined, auth(c));
   expect(mine.items).toHaveLength(1);
   expect(problems).toEqual([]);

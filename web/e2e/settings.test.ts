@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { verifySignature } from '../../src/domain/webhooks.ts';
 import { checkScreen, takeTurns, WIDTHS } from './a11y.ts';
 import { apiCall, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import { cutKeyedPosts, unknownAndIdle } from './money-helpers.ts';
 
 const browser = useBrowser();
 /** axe runs twice per screen (both themes): on 2 shared cores a journey can take over a minute. */
@@ -109,9 +110,21 @@ describe.each(WIDTHS)('at %i px', (width) => {
       const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/${randomUUID()}`;
       await page.getByLabel('Endpoint URL').fill(url);
       await page.getByRole('checkbox', { name: /A transaction completes/ }).check();
+      // The registration's answers are cut until `cut.on` is false: the server registers it, the page
+      // learns nothing, and asks again with the same key, which answers the one endpoint and its secret.
+      const cut = await cutKeyedPosts(page, '**/v1/webhooks');
       await page.getByRole('button', { name: 'Add webhook' }).click();
+      await unknownAndIdle(page);
+      cut.on = false;
+      await page.getByRole('button', { name: 'Check again' }).click();
       const once = page.getByTestId('webhook-secret');
       await once.waitFor();
+      expect(cut.keys.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(cut.keys).size).toBe(1);
+      const registered = await apiCall<{ items: { url: string }[] }>('GET', '/v1/webhooks', undefined, {
+        authorization: `Bearer ${c.token}`,
+      });
+      expect(registered.items.map((w) => w.url)).toEqual([url]);
       const secret = ((await page.getByTestId('secret-value').textContent()) ?? '').trim();
       expect(secret).toMatch(/^whsec_/);
       expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(

@@ -209,7 +209,9 @@ export const settingsApi = (api: Api) => ({
     api.request<NotificationPreferences>('PUT', '/v1/me/notifications', p),
   webhooks: () => api.request<{ items: Webhook[] }>('GET', '/v1/webhooks'),
   webhook: (id: string) => api.request<Webhook>('GET', `/v1/webhooks/${enc(id)}`),
-  createWebhook: (body: WebhookBody) => api.request<WebhookCreated>('POST', '/v1/webhooks', body),
+  /** Registered once per key: a repeat with the same key answers the same endpoint and secret. */
+  createWebhook: (body: WebhookBody, key: string) =>
+    api.request<WebhookCreated>('POST', '/v1/webhooks', body, key),
   deleteWebhook: (id: string) => api.request<void>('DELETE', `/v1/webhooks/${enc(id)}`),
   deliveries: (id: string, cursor?: string | null) =>
     api.request<DeliveryPage>(

@@ -1,5 +1,5 @@
 /** The routes the `webhooks-api` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
-import { common, type RouteDef, route } from '../route-def.ts';
+import { common, keyed, type RouteDef, route } from '../route-def.ts';
 import {
   DeliveriesQuery,
   Delivery,
@@ -18,11 +18,13 @@ export const routes = {
     path: '/v1/webhooks',
     fn: 'webhooks-api',
     role: 'customer',
-    summary: 'Register a webhook endpoint (its secret is shown only in this answer)',
+    summary: 'Register a webhook endpoint (its secret is shown only in this answer, and its replays)',
+    // Registered once per key: a lost answer asked again must not add an endpoint whose secret nobody has.
+    idempotent: true,
     body: WebhookBody,
     status: 201,
     response: WebhookCreated,
-    errors: [...common, 'invalid_webhook_url', 'webhook_limit_reached'],
+    errors: [...keyed, 'invalid_webhook_url', 'webhook_limit_reached'],
   }),
   listWebhooks: route({
     method: 'GET',
@@ -76,6 +78,6 @@ export const routes = {
     params: DeliveryParams,
     status: 200,
     response: Delivery,
-    errors: [...common, 'not_found', 'service_unavailable'],
+    errors: [...common, 'not_found', 'delivery_in_progress'],
   }),
 } as const satisfies Record<string, RouteDef>;

@@ -4,7 +4,9 @@
  * again. Loaded lazily.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type Delivery, settingsApi, type Webhook, type WebhookCreated } from '../api.ts';
+import { type Delivery, settingsApi, type Webhook, type WebhookBody, type WebhookCreated } from '../api.ts';
+import { explain } from '../errors.ts';
+import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
 import { useMore } from '../more.ts';
 import {
   Empty,
@@ -178,6 +180,17 @@ const NewWebhook = ({ onCreated }: { onCreated(w: WebhookCreated): void }) => {
   const { api } = useApp();
   const form = useForm({ url: '' }, 'webhook-form-error');
   const [events, setEvents] = useState<EventType[]>(['transaction.posted']);
+  // Registered once per intent: a lost answer is asked again with the same Idempotency-Key, after a
+  // reload too, and its answer still carries the secret (a second endpoint would have one nobody has).
+  const held = useHeldIntent<WebhookBody, WebhookCreated>(
+    'webhook',
+    (body, key) => settingsApi(api).createWebhook(body, key),
+    (w) => {
+      form.reset();
+      onCreated(w);
+    },
+    (e) => form.show({ fields: {}, message: `The webhook was not added. ${explain(e).message ?? ''}` }),
+  );
   const submit = form.submit(
     () => ({
       // The format only: whether the address may receive webhooks is the API's call (offline it also
@@ -188,11 +201,23 @@ const NewWebhook = ({ onCreated }: { onCreated(w: WebhookCreated): void }) => {
       events: events.length ? undefined : 'Choose at least one event.',
     }),
     async () => {
-      const w = await settingsApi(api).createWebhook({ url: form.values.url.trim(), events });
-      form.reset();
-      onCreated(w);
+      // Success shows the secret (the intent's onDone); a refusal is thrown for the form to show.
+      await held.submit({ url: form.values.url.trim(), events });
     },
   );
+  // A registration whose answer is lost comes first: it is asked again, never made twice.
+  if (held.unknown) {
+    return (
+      <section aria-labelledby="new-webhook-title">
+        <h2 id="new-webhook-title">Add a webhook</h2>
+        <UnknownOutcome state={held} forgetLabel="Leave it and add another">
+          <p>
+            A webhook to <span class="secret">{held.unknown.payload.url}</span>.
+          </p>
+        </UnknownOutcome>
+      </section>
+    );
+  }
   return (
     <section aria-labelledby="new-webhook-title">
       <h2 id="new-webhook-title">Add a webhook</h2>
