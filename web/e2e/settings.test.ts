@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/domain/webhooks.ts';
 import { checkScreen, takeTurns, WIDTHS } from './a11y.ts';
 import { apiCall, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
@@ -270,3 +270,49 @@ describe.each(WIDTHS)('at %i px', (width) => {
     SLOW,
   );
 });
+
+it(
+  'keeps a held registration to the customer who made it: another login on the tab neither sees nor sends it',
+  async () => {
+    const [ada, bea] = [await seedCustomer([]), await seedCustomer([])];
+    const { page, problems, context } = await openPage(browser(), { width: 1280, height: 900 });
+    const cut = await cutKeyedPosts(page, '**/v1/webhooks');
+    await logIn(page, ada);
+    await page.goto('/settings/developers');
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/${randomUUID()}`;
+    await page.getByLabel('Endpoint URL').fill(url);
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    await unknownAndIdle(page);
+    const asked = cut.keys.length;
+
+    // Ada logs out with her registration's outcome unknown; Bea logs in on the same tab.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+    await logIn(page, bea);
+    await page.goto('/settings/developers');
+    await page.getByText('No webhooks yet.').waitFor();
+    await page.getByRole('button', { name: 'Add webhook' }).waitFor();
+    expect(await page.getByTestId('unknown-outcome').count()).toBe(0);
+    await page.waitForLoadState('networkidle');
+    expect(cut.keys.length).toBe(asked);
+    const beas = await apiCall<{ items: unknown[] }>('GET', '/v1/webhooks', undefined, {
+      authorization: `Bearer ${bea.token}`,
+    });
+    expect(beas.items).toEqual([]);
+
+    // Ada back: her registration is asked again with its key, and answers her one endpoint.
+    cut.on = false;
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await logIn(page, ada);
+    await page.goto('/settings/developers');
+    await page.getByTestId('webhook-secret').waitFor();
+    expect(new Set(cut.keys).size).toBe(1);
+    const adas = await apiCall<{ items: { url: string }[] }>('GET', '/v1/webhooks', undefined, {
+      authorization: `Bearer ${ada.token}`,
+    });
+    expect(adas.items.map((w) => w.url)).toEqual([url]);
+    expect(problems).toEqual([]);
+    await context.close();
+  },
+  SLOW,
+);

@@ -17,7 +17,8 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/ho
 import { outcomeUnknown } from './api.ts';
 import { ApiError, explain } from './errors.ts';
 import { createIntent, type HeldIntent, type SettledIntent, sessionIntentStore } from './idempotency.ts';
-import { FormError } from './ui.tsx';
+import { tokenClaims } from './session.ts';
+import { FormError, useApp } from './ui.tsx';
 
 export const UNKNOWN_TITLE = 'We don\u2019t know yet whether this went through';
 
@@ -67,10 +68,19 @@ export const useHeldIntent = <P, R>(
   onDone: (result: R, payload: P) => void,
   onRefused: (error: unknown, payload: P) => void,
 ): HeldIntentState<P, R> => {
+  // Held per customer: another customer who signs in on this tab (a shared computer) neither sees nor
+  // resumes this one's intents, which would send them under their own login.
+  const { session } = useApp();
+  const sub = tokenClaims(session.accessToken()).sub;
+  const owner = typeof sub === 'string' ? sub : 'signed-out';
   const intent = useMemo(
     () =>
-      createIntent<P, R>({ isRetryable: outcomeUnknown, recordRefusal, store: sessionIntentStore<P>(name) }),
-    [name],
+      createIntent<P, R>({
+        isRetryable: outcomeUnknown,
+        recordRefusal,
+        store: sessionIntentStore<P>(`${owner}.${name}`),
+      }),
+    [owner, name],
   );
   const [unknown, setUnknown] = useState<HeldIntent<P, R> | undefined>(intent.held);
   const [checking, setChecking] = useState(false);

@@ -50,7 +50,7 @@ const browserSession = (): KeyValue | undefined => {
   }
 };
 
-/** An intent store under `bank.intent.<name>` in sessionStorage (this tab, until it closes). */
+/** An intent store under `bank.intent.<name>` in sessionStorage (this tab, until it closes); useHeldIntent names it `<customer>.<form>`. */
 export const sessionIntentStore = <P, R = unknown>(
   name: string,
   storage: KeyValue | undefined = browserSession(),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { problem } from '../../src/api/problem.ts';
 import { fakeClock } from './fake-clock.ts';
-import { ACTIVITY_KEY, REFRESH_KEY, Session, type SessionState } from './session.ts';
+import { ACTIVITY_KEY, REFRESH_KEY, Session, type SessionState, tokenClaims } from './session.ts';
 
 const MIN = 60_000;
 
@@ -86,6 +86,26 @@ const setup = (shared?: {
   });
   return { auth, storage, clock, states, session };
 };
+
+describe('tokenClaims', () => {
+  const jwt = (payload: unknown) =>
+    `h.${btoa(JSON.stringify(payload)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}.s`;
+
+  it("reads a token's payload, base64url without padding included", () => {
+    expect(tokenClaims(jwt({ sub: 'a-b', 'cognito:groups': ['admin'], n: '??>>' }))).toEqual({
+      sub: 'a-b',
+      'cognito:groups': ['admin'],
+      n: '??>>',
+    });
+  });
+
+  it('reads nothing from no token, a broken one, or one whose payload is not an object', () => {
+    expect(tokenClaims(undefined)).toEqual({});
+    expect(tokenClaims('not-a-jwt')).toEqual({});
+    expect(tokenClaims('h.%%%.s')).toEqual({});
+    expect(tokenClaims(jwt('just a string'))).toEqual({});
+  });
+});
 
 describe('Session', () => {
   it('keeps the access token in memory and only the refresh token in sessionStorage', async () => {

@@ -11,6 +11,22 @@ import { type LoginResult, type MfaChallenge, send, type TokenSource, type Token
 import type { Clock } from './clock.ts';
 import { ApiError, NetworkError } from './errors.ts';
 
+/**
+ * A JWT's payload as read here, never trusted (the server verifies every token and checks every rule),
+ * or nothing if it cannot be read: what the page shows or keeps apart (the back office, whose intents).
+ */
+export const tokenClaims = (token: string | undefined): Record<string, unknown> => {
+  const payload = token?.split('.')[1];
+  if (!payload) return {};
+  try {
+    const b64 = payload.replace(/-/g, '+').replace(/_/g, '/');
+    const json: unknown = JSON.parse(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)));
+    return json && typeof json === 'object' ? (json as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+};
+
 export const REFRESH_KEY = 'bank.refreshToken';
 export const ACTIVITY_KEY = 'bank.lastActivity';
 

@@ -5,21 +5,14 @@
  */
 
 import { isDay } from '../days.ts';
+import { tokenClaims } from '../session.ts';
 
 export const ADMIN_GROUP = 'admin';
 
 /** The groups in a JWT's payload (`cognito:groups`), or none if the token cannot be read. */
 export const tokenGroups = (token: string | undefined): string[] => {
-  const payload = token?.split('.')[1];
-  if (!payload) return [];
-  try {
-    const b64 = payload.replace(/-/g, '+').replace(/_/g, '/');
-    const json = JSON.parse(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4))) as Record<string, unknown>;
-    const groups = json['cognito:groups'];
-    return Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [];
-  } catch {
-    return [];
-  }
+  const groups = tokenClaims(token)['cognito:groups'];
+  return Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [];
 };
 
 export const isAdminToken = (token: string | undefined): boolean => tokenGroups(token).includes(ADMIN_GROUP);
