@@ -229,6 +229,27 @@ describe('a transfer with a deferred credit (hot recipients)', () => {
     expect(change(settled, { ...settled, version: 2, refundedAmount: 10 }, at)).toEqual([]);
   });
 
+  it('returned to its sender (the recipient closed first): the recipient hears nothing; the reversal tells the sender', () => {
+    const returned = journal({
+      to: { ...journal().to, balanceAfter: undefined },
+      settledAt: '2026-11-30T09:30:00.020Z',
+      returned: true,
+      reversedAmount: 100,
+    });
+    expect(change(unsettled, returned, at)).toEqual([]);
+    // From the returns shard (no customer side) to the sender's account.
+    const reversal = journal({
+      id: 'rev1',
+      type: 'reversal',
+      reverses: 'j1',
+      from: undefined,
+      to: journal().from,
+    });
+    expect(change(undefined, reversal, at).map((e) => [e.customer, e.type])).toEqual([
+      [alice, 'transaction.posted'],
+    ]);
+  });
+
   it("between one customer's own accounts: one event, when it is written, as for a transfer posted at once", () => {
     const own = (over: Record<string, unknown>) =>
       journal({ ...over, to: { ...journal().to, ownerId: alice, ...(over.to as object) } });

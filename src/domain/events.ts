@@ -94,6 +94,9 @@ const journalEvents = (old: Image | undefined, j: Image, at: string, views: View
   // Between one customer's own accounts they heard of it when it was written (one event per customer
   // and transaction, as for a transfer posted at once; the same id again would be dropped as a repeat).
   if (status === 'posted' && old?.unsettled === true && j.unsettled !== true) {
+    // Returned to its sender (the recipient's account was closed): the recipient never received it,
+    // and the sender hears of the reversal that gave it back.
+    if (j.returned === true) return [];
     const sameOwner = owners(j, 'sender')[0] === owners(j, 'recipient')[0];
     return sameOwner ? [] : make('transaction.posted', 'recipient', str(j.settledAt) ?? at);
   }

@@ -2,7 +2,8 @@
  * Double-entry rules. A movement is a journal with a lifecycle (pending -> posted | voided | expired;
  * instant movements are posted at once). A posted journal has postings that sum to zero per currency.
  * Customer accounts have a lower bound of zero on what they may spend (`available = balance - held`);
- * system accounts (cash-in for deposits, cash-out for withdrawals) have none and are spread over
+ * system accounts (cash-in for deposits, cash-out for withdrawals, returns for credits given back to
+ * their senders) have none and are spread over
  * shards so that no single item is hot.
  *
  * Plans are pure: they take what was read and say what changes. The store turns a plan into one
@@ -16,7 +17,7 @@ export const transactionTypes = ['deposit', 'withdrawal', 'transfer', 'refund', 
 export type TransactionType = (typeof transactionTypes)[number];
 export const transactionStatuses = ['pending', 'posted', 'voided', 'expired'] as const;
 export type TransactionStatus = (typeof transactionStatuses)[number];
-export const systemAccounts = ['cash-in', 'cash-out'] as const;
+export const systemAccounts = ['cash-in', 'cash-out', 'returns'] as const;
 export type SystemAccount = (typeof systemAccounts)[number];
 
 /** Pending transfers expire after 60 s to 7 days; 7 days when not said. */
@@ -78,8 +79,13 @@ export interface Journal {
    * folds it into the account, sets `to.balanceAfter` and `settledAt`, and removes this flag.
    */
   unsettled?: boolean;
-  /** When the recipient's side of a transfer with a deferred credit was settled. */
+  /** When the recipient's side of a transfer with a deferred credit was settled (or returned). */
   settledAt?: string;
+  /**
+   * A deferred credit that was returned to its sender: the recipient's account was closed before it
+   * settled (src/store/ledger-return.ts). The recipient never received it; a reversal gave it back.
+   */
+  returned?: boolean;
   from?: Party;
   to?: Party;
 }

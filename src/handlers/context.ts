@@ -16,6 +16,7 @@ import { IdempotencyStore } from '../store/idempotency.ts';
 import { type LedgerOptions, LedgerStore } from '../store/ledger.ts';
 import { BatchLedgerStore } from '../store/ledger-batch.ts';
 import { LedgerReader } from '../store/ledger-read.ts';
+import { CreditReturns } from '../store/ledger-return.ts';
 import { CreditSettler } from '../store/ledger-settle.ts';
 import { type LoginStatus, readLoginStatus, readMfaToken } from '../store/login-status.ts';
 import { FailureCounter, LoginGuard, ResetCodeCounter } from '../store/logins.ts';
@@ -133,6 +134,11 @@ export const ledgerReader = /* @__PURE__ */ once(
 );
 /** The settler of deferred credits (hot recipients): the settler and sweep functions use it. */
 export const settler = /* @__PURE__ */ once(
-  () => new CreditSettler(db(), config().tableName, accounts(), { systemShards: config().systemShards }),
+  () =>
+    new CreditSettler(db(), config().tableName, accounts(), {
+      systemShards: config().systemShards,
+      // A credit whose account was closed before it settled goes back to its sender.
+      returns: new CreditReturns(db(), config().tableName, accounts(), idempotency(), ledgerOptions()),
+    }),
 );
 export const cursors = async () => createCursorCodec(await cursorKeys(config().cursorSecretId));

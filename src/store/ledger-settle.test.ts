@@ -26,6 +26,7 @@ import { IdempotencyStore } from './idempotency.ts';
 import { keys } from './keys.ts';
 import { type DeferCredits, HOT_RECIPIENT_MS, LedgerStore } from './ledger.ts';
 import { BatchLedgerStore } from './ledger-batch.ts';
+import { CreditReturns } from './ledger-return.ts';
 import { CreditSettler, incomingOf, unsettledCredits, withIncoming } from './ledger-settle.ts';
 import { UserStore } from './users.ts';
 import { verifyLedger } from './verify.ts';
@@ -47,7 +48,11 @@ const stores = (t: string, maxAttempts?: number, deferCredits: DeferCredits = 'a
     deferCredits,
     ...(maxAttempts ? { retry: { maxAttempts } } : {}),
   });
-  return { accounts, ledger, settler: new CreditSettler(db, t, accounts, { systemShards: 4 }) };
+  const returns = new CreditReturns(db, t, accounts, new IdempotencyStore(db, t, 48 * 3600), {
+    systemShards: 4,
+    dailyLimit: 1_000_000,
+  });
+  return { accounts, ledger, settler: new CreditSettler(db, t, accounts, { systemShards: 4, returns }) };
 };
 
 /** Waits, batch by batch of the settler, until `done()` holds (the test's timeout bounds it). */
@@ -447,34 +452,70 @@ describe('settlement without the stream (a table no settler reads)', () => {
     ]);
   });
 
-  it("a credit that raced its account's close is never folded into the closed account; the sweeper goes on with the others", async () => {
-    const { accounts, settler, b, pay } = await pair(quiet, 'shut');
+  const setStatus = (ownerId: string, id: string, status: 'closed' | 'frozen' | 'active') =>
+    db.send(
+      new UpdateCommand({
+        TableName: quiet,
+        Key: keys.account(ownerId, id),
+        UpdateExpression: 'SET #s = :s, version = version + :one',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': status, ':one': 1 },
+      }),
+    );
+
+  it("a credit that raced its account's close is never folded into the closed account: it goes back to its sender, once", async () => {
+    const { accounts, ledger, settler, a, b, pay } = await pair(quiet, 'shut');
     const other = await pair(quiet, 'open');
-    await pay(40);
+    const out = await pay(40);
+    if (out.kind !== 'journal') throw new Error('not posted');
     await other.pay(15);
     const read = await accounts.mustGet('shut-b', b.id);
     const credits = await unsettledCredits(db, quiet, b.id);
     // The close committed after the close's own check saw no credit (the race): as stored, closed.
-    await db.send(
-      new UpdateCommand({
-        TableName: quiet,
-        Key: keys.account('shut-b', b.id),
-        UpdateExpression: 'SET #s = :closed',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':closed': 'closed' },
-      }),
-    );
+    await setStatus('shut-b', b.id, 'closed');
     // A settler that read the account before the close is refused by the stored status.
     expect(await settler.settleOnce(read, credits, new Date())).toBe(false);
-    // One that reads it closed leaves the credit as it is, and says why.
-    await expect(settler.settle('shut-b', b.id)).rejects.toMatchObject({ code: 'account_not_active' });
+    expect((await accounts.mustGet('shut-a', a.id)).balance).toBe(60);
+    // The stream's settler and the sweeper find it closed at once: the credit goes back one time.
+    const [byStream, swept] = await Promise.all([
+      settler.settle('shut-b', b.id),
+      settler.settleDue(new Date(Date.now() + 60_000)),
+    ]);
+    expect(byStream + swept.settled).toBeGreaterThanOrEqual(1);
+    expect(swept.failed).toEqual([]);
+    expect(await accounts.mustGet('shut-a', a.id)).toMatchObject({ balance: 100, available: 100 });
     expect((await accounts.mustGet('shut-b', b.id)).balance).toBe(0);
-    expect(await incomingOf(db, quiet, b.id)).toBe(40);
-    // The sweeper settles the other account's credit all the same, and names the one it could not.
-    const swept = await settler.settleDue(new Date(Date.now() + 60_000));
-    expect(swept.failed.map((f) => f.accountId)).toContain(b.id);
+    expect(await incomingOf(db, quiet, b.id)).toBe(0);
+    // The other account's credit settled all the same.
     expect((await accounts.mustGet('open-b', other.b.id)).balance).toBe(15);
-    expect(await incomingOf(db, quiet, b.id)).toBe(40);
+    // The transfer says so; a reversal gave the money back, in the sender's history with its balance.
+    const journal = await ledger.getJournal(out.journal.id);
+    expect(journal).toMatchObject({ status: 'posted', returned: true, reversedAmount: 40 });
+    expect(journal?.unsettled).toBeUndefined();
+    const [back] = (await ledger.postings(a.id, { limit: 1 })).items;
+    expect(back).toMatchObject({ type: 'reversal', amount: 40, balanceAfter: 100, status: 'posted' });
+    const reversal = await ledger.getJournal(back?.journalId as string);
+    expect(reversal).toMatchObject({ type: 'reversal', reverses: out.journal.id, amount: 40 });
+    expect(reversal?.to).toMatchObject({ accountId: a.id, balanceAfter: 100 });
+    // Nothing is left to return, and the books balance: the returns shard nets to zero.
+    expect(await settler.settle('shut-b', b.id)).toBe(0);
+    const report = await verifyBooks();
+    expect(report.problems).toEqual([]);
+    expect(await ledger.systemBalance('returns', 'USD')).toBe(0);
+  });
+
+  it('a sender that cannot take its money back (frozen) leaves the credit where it is until it can', async () => {
+    const { accounts, settler, a, b, pay } = await pair(quiet, 'stuck');
+    await pay(25);
+    await setStatus('stuck-b', b.id, 'closed');
+    await setStatus('stuck-a', a.id, 'frozen');
+    await expect(settler.settle('stuck-b', b.id)).rejects.toMatchObject({ code: 'account_not_active' });
+    expect(await incomingOf(db, quiet, b.id)).toBe(25);
+    expect((await accounts.mustGet('stuck-a', a.id)).balance).toBe(75);
+    await setStatus('stuck-a', a.id, 'active');
+    expect(await settler.settle('stuck-b', b.id)).toBe(1);
+    expect((await accounts.mustGet('stuck-a', a.id)).balance).toBe(100);
+    expect((await verifyBooks()).problems).toEqual([]);
   });
 
   it('unsettled: verify-ledger balances it as incoming; the recipient cannot spend it; a refund waits for it', async () => {
@@ -671,7 +712,8 @@ describe('settlement without the stream (a table no settler reads)', () => {
 });
 
 describe('through the handlers (BANK_DEFER_CREDITS=always), the stream stopped to look before settlement', () => {
-  it('the sender sees it posted; the recipient sees incoming and a pending entry, then the settled posting', async () => {
+  /** Alice (her account funded with 100 EUR) pays Bob 30, through the handlers; the poller stopped. */
+  const httpPair = async () => {
     await poller.stop();
     const users = new UserStore(db, table);
     const [alice, bob] = [`u-${randomUUID()}`, `u-${randomUUID()}`];
@@ -700,8 +742,12 @@ describe('through the handlers (BANK_DEFER_CREDITS=always), the stream stopped t
       headers: key(),
     });
     expect(sent.status).toBe(201);
+    return { alice, bob, a, b, key, sent, id: sent.body.id as string };
+  };
+
+  it('the sender sees it posted; the recipient sees incoming and a pending entry, then the settled posting', async () => {
+    const { alice, bob, b, key, sent, id } = await httpPair();
     expect(sent.body).toMatchObject({ status: 'posted', balanceAfter: 70 });
-    const id = sent.body.id as string;
 
     const before = await call('getAccount', { user: bob, params: { id: b.id } });
     expect(before.body).toMatchObject({ balance: 0, available: 0, incoming: 30 });
@@ -745,6 +791,46 @@ describe('through the handlers (BANK_DEFER_CREDITS=always), the stream stopped t
     });
     // The same key, now that it settled: the refund goes through.
     expect((await call('refund', refund)).status).toBe(201);
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
+  }, 60_000);
+
+  it('a transfer whose recipient closed before it settled: the sender gets it back; the recipient never sees it', async () => {
+    const { alice, bob, a, b, id } = await httpPair();
+    // Bob's close raced the credit (it saw none yet): as stored, closed.
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.account(bob, b.id),
+        UpdateExpression: 'SET #s = :closed, version = version + :one',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':closed': 'closed', ':one': 1 },
+      }),
+    );
+    const [credit] = await unsettledCredits(db, table, b.id);
+    const record: DynamoDBRecord = {
+      eventName: 'INSERT',
+      dynamodb: { NewImage: marshall({ ...credit, entity: 'credit' }) as never },
+    };
+    // The real settler function (its context's settler returns credits of closed accounts).
+    expect(await processRecord(record)).toBe(1);
+    expect((await call('getAccount', { user: alice, params: { id: a.id } })).body).toMatchObject({
+      balance: 100,
+      available: 100,
+    });
+    expect((await call('getTransaction', { user: alice, params: { id } })).body).toMatchObject({
+      status: 'posted',
+      reversedAmount: 30,
+    });
+    const [back] = (await call('history', { user: alice, params: { id: a.id } })).body.items as {
+      transactionId: string;
+    }[];
+    expect(back).toMatchObject({ type: 'reversal', amount: 30, balanceAfter: 100, status: 'posted' });
+    expect(
+      (await call('getTransaction', { user: alice, params: { id: back?.transactionId as string } })).body,
+    ).toMatchObject({ type: 'reversal', reverses: id, toAccountId: a.id, amount: 30 });
+    // Bob never received it: no such transaction, nothing in his history.
+    expect((await call('getTransaction', { user: bob, params: { id } })).status).toBe(404);
+    expect((await call('history', { user: bob, params: { id: b.id } })).body.items).toEqual([]);
     expect((await verifyLedger(db, table)).problems).toEqual([]);
   }, 60_000);
 });

@@ -22,7 +22,8 @@
  * under `CREDITS#<shard>` until settled: the sweeper settles those older than a grace period.
  *
  * A credit accepted while its account was active settles even if the account was frozen meanwhile
- * (freezing stops spending, which needs `status = active`; the money was already on its way).
+ * (freezing stops spending, which needs `status = active`; the money was already on its way). One
+ * whose account was closed meanwhile goes back to its sender instead (ledger-return.ts).
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
@@ -140,9 +141,31 @@ export const creditPut = (table: string, c: Omit<Credit, 'sk'>, shard: number): 
   },
 });
 
+/**
+ * The end of a credit: its item deleted on the condition that it is still there, so that a credit is
+ * settled (or returned) once, and never both.
+ */
+export const creditDelete = (table: string, c: Pick<Credit, 'accountId' | 'sk'>): Piece<'credit'> => ({
+  name: 'credit',
+  item: {
+    Delete: {
+      TableName: table,
+      Key: { pk: keys.creditsOf(c.accountId).pk, sk: c.sk },
+      ConditionExpression: 'attribute_exists(pk)',
+    },
+  },
+});
+
+/** Gives a closed account's credit back to its sender (ledger-return.ts). */
+export interface CreditReturner {
+  returnCredit(credit: Credit, now: Date): Promise<boolean>;
+}
+
 export interface SettlerOptions {
   /** Shards of the sweeper's index of credits (the ledger's systemShards). */
   systemShards: number;
+  /** Returns the credits of an account found closed; without it they stay credit items. */
+  returns?: CreditReturner;
   retry?: Partial<RetryPolicy>;
   now?: () => Date;
 }
@@ -178,13 +201,19 @@ export class CreditSettler {
         ]);
         if (credits.length === 0) return done(0);
         // A credit that raced its account's close (the close saw no credit yet) is never folded into a
-        // closed account, where nothing could move it again: it stays a credit item, counted by
-        // verify-ledger (and flagged once older than two sweeps) for staff to return.
+        // closed account, where nothing could move it again: it goes back to its sender, one
+        // transaction per credit (ledger-return.ts). Without a returner, or when the sender cannot
+        // take it back, it stays a credit item, counted by verify-ledger (and flagged once older than
+        // two sweeps) for staff.
         if (account.status === 'closed') {
-          throw new BankError(
-            'account_not_active',
-            `Account ${accountId} is closed: its credits stay unsettled`,
-          );
+          const { returns } = this.opts;
+          if (!returns)
+            throw new BankError(
+              'account_not_active',
+              `Account ${accountId} is closed: its credits stay unsettled`,
+            );
+          for (const c of credits) if (!(await returns.returnCredit(c, this.now()))) return again;
+          return done(credits.length);
         }
         return (await this.settleOnce(account, credits, this.now())) ? done(credits.length) : again;
       }, this.policy);
@@ -239,16 +268,7 @@ export class CreditSettler {
             },
           },
         },
-        {
-          name: `credit:${c.journalId}`,
-          item: {
-            Delete: {
-              TableName: this.table,
-              Key: { pk: keys.creditsOf(c.accountId).pk, sk: c.sk },
-              ConditionExpression: 'attribute_exists(pk)',
-            },
-          },
-        },
+        { ...creditDelete(this.table, c), name: `credit:${c.journalId}` },
         {
           name: `journal:${c.journalId}`,
           item: {

@@ -1,0 +1,107 @@
+/**
+ * Returns to its sender a deferred credit (ledger-settle.ts) whose recipient's account was closed
+ * before it settled.
+ *
+ * A transfer to a hot recipient reads the recipient (active) and writes its credit as an item of its
+ * own, with no ConditionCheck on the recipient's account item (on AWS that would bring the hot item's
+ * conflicts back). An account closed between that read and the credit's write (its close saw no
+ * credit yet) can then never take the credit: settling into a closed account would leave money where
+ * nothing can move it. So the settler returns it, as a bank returns a payment to a closed account,
+ * in ONE transaction:
+ *   - the credit item is deleted on `attribute_exists` (returned once, never also settled);
+ *   - the transfer's recipient side lands on a `returns` system shard (the journal still sums to zero:
+ *     the sender's debit, the shard's credit) and the journal is marked `returned`, with the amount
+ *     in `reversedAmount` (nothing is left to refund or reverse) and `unsettled` removed, on the
+ *     condition that it is still unsettled;
+ *   - a `reversal` journal (`reverses` the transfer) moves it from the shard back to the sender's
+ *     account: the sender's balance, version and history as any posting makes them (exact
+ *     `balanceAfter`), the account `active` (a frozen or closed sender leaves the credit where it is,
+ *     for staff: verify-ledger flags it).
+ * The sender hears of it through the reversal's `transaction.posted`; the recipient never saw the
+ * money arrive and gets no event.
+ */
+import { randomUUID } from 'node:crypto';
+import { shardOf, systemShardId } from '../domain/ledger.ts';
+import { planReversal } from '../domain/ledger-admin.ts';
+import { conditionFailed, type Piece, transact } from './db.ts';
+import { keys } from './keys.ts';
+import { LedgerEngine } from './ledger-engine.ts';
+import { type Credit, creditDelete } from './ledger-settle.ts';
+import { isTransient } from './retry.ts';
+
+/** Why the bank gave a transfer back (shown to staff with the reversal, and to the sender as its description). */
+export const RETURNED_REASON = 'The recipient account was closed before the transfer reached it';
+
+export class CreditReturns extends LedgerEngine {
+  /**
+   * Returns one credit of a closed account to its sender. True once returned (or already settled or
+   * returned by another: nothing is left to do); false when it lost a race and should be tried again.
+   * Throws `account_not_active` when the sender's account cannot take it back.
+   */
+  async returnCredit(credit: Credit, now: Date): Promise<boolean> {
+    const original = await this.getJournal(credit.journalId);
+    if (!original?.unsettled || !original.from) return true;
+    const sender = await this.accounts.mustGet(original.from.ownerId, original.from.accountId);
+    const id = randomUUID();
+    const shard = systemShardId('returns', original.currency, shardOf(original.id, this.opts.systemShards));
+    const plan = planReversal(original, { debit: { system: shard }, credit: sender }, credit.amount);
+    const reversal = this.instant(
+      id,
+      plan,
+      now,
+      {
+        user: original.from.ownerId,
+        idempotencyKey: '',
+        fingerprint: '',
+        amount: credit.amount,
+        description: `Returned: ${original.description || 'transfer'}`.slice(0, 140),
+      },
+      { to: [sender] },
+      { reverses: original.id, reason: RETURNED_REASON },
+    );
+    const at = reversal.journal.postedAt as string;
+    const given = this.givenBack(original.id, 'reversedAmount', credit.amount);
+    const update = given.item.Update as NonNullable<typeof given.item.Update>;
+    const pieces: Piece[] = [
+      creditDelete(this.table, credit),
+      {
+        name: 'original',
+        item: {
+          Update: {
+            ...update,
+            UpdateExpression: `${update.UpdateExpression}, settledAt = :at, returned = :true REMOVE unsettled`,
+            ConditionExpression: `(${update.ConditionExpression}) AND unsettled = :true`,
+            ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':at': at, ':true': true },
+          },
+        },
+      },
+      // The transfer's recipient side, on the returns shard instead of the closed account.
+      {
+        name: 'posting:returned',
+        item: {
+          Put: {
+            TableName: this.table,
+            Item: {
+              ...keys.posting(shard, at, original.id),
+              entity: 'posting',
+              accountId: shard,
+              system: true,
+              amount: credit.amount,
+              currency: original.currency,
+              journalId: original.id,
+              type: original.type,
+              status: 'posted',
+              description: original.description,
+              createdAt: at,
+            },
+          },
+        },
+      },
+      ...reversal.pieces,
+    ];
+    const r = await transact(this.db, pieces);
+    if (r.ok) return true;
+    if (conditionFailed(r.failed).length > 0 || isTransient(r.error, r.codes)) return false;
+    throw r.error;
+  }
+}
