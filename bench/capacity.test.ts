@@ -18,6 +18,7 @@ import {
   valueSize,
   writeUnits,
 } from './capacity.ts';
+import { eventsOfJournal, storeEvents } from './cost.ts';
 
 describe('item sizes as DynamoDB counts them', () => {
   it('numbers: one byte per two significant digits, plus one', () => {
@@ -133,6 +134,23 @@ describe('tallying the real stores on DynamoDB Local', () => {
     // The sender, the number's owner and the recipient; then 7 items (with the journal), no index entry.
     expect(describeCalls(transfer)).toBe('GetItem×3 + TransactWriteItems×1');
     expect(unitsOf(transfer)).toEqual({ rru: 3, wru: 2 * 7 });
+
+    // What the stream function stores for it: an event for each customer, each with the look-up of
+    // the customer's webhook endpoints, the read of their event counter, and one transaction of the
+    // counter, the event and its id's mark (3 items under 1 KB, written twice).
+    const transferId = (await ledger.postings(a.id, { limit: 1 })).items[0]?.journalId as string;
+    const events = await eventsOfJournal(db, table, transferId);
+    expect(events.map((e) => [e.customer, e.type])).toEqual([
+      [alice, 'transaction.posted'],
+      [bob, 'transaction.posted'],
+    ]);
+    tally.take();
+    await storeEvents(db, table, events);
+    const stored = tally.take();
+    expect(describeCalls(stored)).toBe('Query×2 + GetItem×2 + TransactWriteItems×2');
+    // Reads as DynamoDB Local reports them: 1 per counter read, 0 for a look-up that finds no endpoint
+    // (AWS bills such a Query 0.5 at least).
+    expect(unitsOf(stored)).toEqual({ rru: 2, wru: 2 * 2 * 3 });
 
     // A pending transfer: the idempotency record, the journal (and its entry in the sweeper's index of
     // pending journals), the sender's hold, the daily-limit counter and the hold's history entry.

@@ -3,14 +3,20 @@
  * real stores (capacity.ts), and the list prices of the services one transfer goes through.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { RouteEntry } from '../src/api/routes.ts';
 import type { Config } from '../src/config.ts';
+import { type CustomerEvent, eventsFromChange, type Image } from '../src/domain/events.ts';
 import { type FunctionDef, functions } from '../src/functions.ts';
+import { views } from '../src/handlers/stream.ts';
 import { localClientConfig } from '../src/local/bootstrap.ts';
 import { AccountStore } from '../src/store/accounts.ts';
-import { createDocumentClient } from '../src/store/db.ts';
+import { createDocumentClient, type Db } from '../src/store/db.ts';
+import { EventStore } from '../src/store/events.ts';
 import { IdempotencyStore, type Outcome } from '../src/store/idempotency.ts';
+import { keys } from '../src/store/keys.ts';
 import { LedgerStore } from '../src/store/ledger.ts';
+import { WebhookStore } from '../src/store/webhooks.ts';
 import { type CapacityCall, describeCalls, tallyCapacity, type Units, unitsOf } from './capacity.ts';
 import type { BenchAccount, Customer } from './population.ts';
 import { median } from './stats.ts';
@@ -67,6 +73,23 @@ export const lambdaMemory = (route: Pick<RouteEntry, 'fn'>): { memoryMB: number;
   source: `src/functions.ts (${route.fn})`,
 });
 
+/**
+ * The events the stream function derives from a journal's INSERT (src/handlers/stream.ts), from the
+ * journal as stored: a posted transfer gives both customers a `transaction.posted`.
+ */
+export const eventsOfJournal = async (db: Db, table: string, journalId: string): Promise<CustomerEvent[]> => {
+  const stored = await db.send(
+    new GetCommand({ TableName: table, Key: keys.journal(journalId), ConsistentRead: true }),
+  );
+  return eventsFromChange(undefined, stored.Item as Image, new Date().toISOString(), views);
+};
+
+/** Stores events as the stream function does, with the real EventStore (and no webhook endpoints). */
+export const storeEvents = async (db: Db, table: string, events: readonly CustomerEvent[]): Promise<void> => {
+  const store = new EventStore(db, table, new WebhookStore(db, table));
+  for (const e of events) await store.record(e);
+};
+
 export interface OperationUnits extends Units {
   /** The calls one operation made, e.g. `GetItem×1 + TransactWriteItems×1`. */
   calls: string;
@@ -81,7 +104,8 @@ export type CostedOperation =
   | 'post'
   | 'void'
   | 'refund'
-  | 'historyPage';
+  | 'historyPage'
+  | 'transferEvents';
 
 /** The money movements, for the cost-per-million table (historyPage is a read). */
 export const MOVEMENTS = [
@@ -139,6 +163,7 @@ export const measureUnits = async (opts: {
     void: [],
     refund: [],
     historyPage: [],
+    transferEvents: [],
   };
   const committed = (op: string, outcome: Outcome): string => {
     if (outcome.kind !== 'journal')
@@ -183,6 +208,16 @@ export const measureUnits = async (opts: {
           ...(pending ? { pending: true } : {}),
         });
     const transferId = await record('transfer', transfer('transfer'));
+    // What the stream function stores for that transfer: its journal's INSERT gives both customers a
+    // `transaction.posted`, each stored with the real EventStore (webhook look-up, counter read, and
+    // the counter, event and mark in one transaction). The journal is read as stored, untallied.
+    const derived = await eventsOfJournal(db, opts.table, transferId as string);
+    tally.take();
+    if (derived.length !== 2) throw new Error(`bench: a transfer gave ${derived.length} events, not 2`);
+    await record('transferEvents', async () => {
+      await storeEvents(db, opts.table, derived);
+      return undefined;
+    });
     await record('transferCachedRecipient', transfer('transfer-again'));
     await record('pendingTransfer', transfer('pending', true));
     const toPost = await untallied('pending', transfer('pending-to-post', true));

@@ -113,6 +113,7 @@ const results = (over: {
       void: units,
       refund: units,
       historyPage: units,
+      transferEvents: { rru: 4, wru: 12, calls: 'Query×2 + GetItem×2 + TransactWriteItems×2' },
     },
     unitsSource: 'test',
     memoryMB: 512,
@@ -125,6 +126,13 @@ const results = (over: {
       lambdaDuration: 0.1,
       dynamodb: 6.25,
       total: 7.45,
+    },
+    perMillionTransfersWithEvents: {
+      apiGateway: 1,
+      lambdaRequests: 0.2,
+      lambdaDuration: 0.1,
+      dynamodb: 14,
+      total: 15.2,
     },
     perMillion: {
       post: { apiGateway: 1, lambdaRequests: 0.2, lambdaDuration: 0.1, dynamodb: 18.75, total: 20.05 },
@@ -178,6 +186,12 @@ describe('the Markdown report', () => {
     expect(md).toContain('| transfer | 1 | 10 | GetItem×1 + TransactWriteItems×1 | – | – |');
     expect(md).toContain('| post | 1 | 30 | GetItem×1 + TransactWriteItems×1 | $18.7500 | $20.0500 |');
     expect(md).toContain('**$7.4500**');
+    // The events each transfer gives, their DynamoDB cost apart and in a total of their own.
+    expect(md).toContain(
+      '| DynamoDB for the 2 events the stream function stores per transfer (12 WRU + 4 RRU) | $7.7500 |',
+    );
+    expect(md).toContain('**$15.2000**');
+    expect(md).toContain('| $7.45 ($15.20 with the events it gives) | yes |');
     expect(md).toContain(
       '300 transfers/s in batches of 20, against 30/s one by one from the same account: 10x',
     );

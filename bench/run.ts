@@ -343,6 +343,14 @@ const main = async (): Promise<void> => {
       lambdaMs,
       prices: PRICES,
       perMillionTransfers: costPerMillion({ units: units.transfer, lambdaMs, memoryMB: memory.memoryMB }),
+      perMillionTransfersWithEvents: costPerMillion({
+        units: {
+          wru: units.transfer.wru + units.transferEvents.wru,
+          rru: units.transfer.rru + units.transferEvents.rru,
+        },
+        lambdaMs,
+        memoryMB: memory.memoryMB,
+      }),
       perMillion: Object.fromEntries(
         MOVEMENTS.map((op) => [
           op,
