@@ -270,7 +270,8 @@ const main = async (): Promise<void> => {
     table: info.tableName,
     config,
     customer: pop.customers[0] as (typeof pop.customers)[0],
-    recipient: pop.recipients[1] as (typeof pop.recipients)[0],
+    // Another customer's account: a transfer between two customers (both hear of it: transferEvents).
+    recipient: pop.recipients.find((r) => r.ownerId !== pop.customers[0]?.sub) as (typeof pop.recipients)[0],
     repeat: 3,
     keyPrefix: `bench-${runId}-cost`,
   });
