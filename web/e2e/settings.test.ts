@@ -316,3 +316,48 @@ it(
   },
   SLOW,
 );
+
+it(
+  'forgets on logout an answer its form never showed (a webhook secret), and nothing that is still unknown',
+  async () => {
+    const ada = await seedCustomer([]);
+    const { page, problems, context } = await openPage(browser(), { width: 1280, height: 900 });
+    // The registration's answer is held until the form has been left.
+    let release: () => void = () => {};
+    const left = new Promise<void>((r) => {
+      release = r;
+    });
+    let answered = false;
+    await page.route('**/v1/webhooks', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const response = await route.fetch();
+      await left;
+      await route.fulfill({ response });
+      answered = true;
+    });
+    await logIn(page, ada);
+    await page.goto('/settings/developers');
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/${randomUUID()}`;
+    await page.getByLabel('Endpoint URL').fill(url);
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    await page.getByRole('link', { name: 'Accounts' }).first().click();
+    await page.getByRole('heading', { level: 1, name: 'Your accounts' }).waitFor();
+    release();
+    await expect.poll(() => answered).toBe(true);
+    const intents = () =>
+      page.evaluate(() =>
+        Object.keys(sessionStorage)
+          .filter((k) => k.startsWith('bank.intent.'))
+          .map((k) => sessionStorage.getItem(k) ?? ''),
+      );
+    // Written down for the form's next visit, secret and all.
+    await expect.poll(async () => (await intents()).some((v) => v.includes('whsec_'))).toBe(true);
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+    expect(await intents()).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  },
+  SLOW,
+);

@@ -9,6 +9,7 @@ import { AdminLazy } from './admin/lazy.tsx';
 import type { Api, Me } from './api.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { RuntimeConfig } from './config.ts';
+import { dropSettledIntents } from './idempotency.ts';
 import {
   createIdleTimer,
   formatCountdown,
@@ -127,7 +128,10 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
         setMe(undefined);
         setWarning(false);
         setEndReason(s.reason);
-        if (s.reason === 'logged_out') forgetRecentTransfers();
+        if (s.reason === 'logged_out') {
+          forgetRecentTransfers();
+          dropSettledIntents();
+        }
         const current = here();
         const target = s.reason === 'logged_out' ? '/login' : loginPath(current);
         history.replaceState(null, '', target);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createIntent, fingerprint, sessionIntentStore } from './idempotency.ts';
+import { createIntent, dropSettledIntents, fingerprint, sessionIntentStore } from './idempotency.ts';
 
 const keys = () => {
   let n = 0;
@@ -260,5 +260,35 @@ describe('an intent kept in sessionStorage', () => {
     storage.setItem('bank.intent.x', '{"key":1}');
     expect(sessionIntentStore('x', storage).load()).toBeUndefined();
     expect(sessionIntentStore('x', undefined).load()).toBeUndefined();
+  });
+
+  it('on logout forgets every outcome not shown yet, and keeps the intents still unknown', async () => {
+    const storage = memory();
+    const listed = {
+      ...storage,
+      get length() {
+        return storage.m.size;
+      },
+      key: (i: number) => [...storage.m.keys()][i] ?? null,
+    };
+    const hold = (name: string) =>
+      createIntent<{ url: string }, { secret: string }>({
+        store: sessionIntentStore(name, storage),
+        isRetryable: (e) => e === 'lost',
+      });
+    // Alice's registration answered while its form was away (its secret written down, not shown yet),
+    // and Bob's whose answer was lost; something else the tab keeps.
+    await hold('alice.webhook').submit({ url: 'https://a.example' }, async () => ({ secret: 'whsec_a' }));
+    await expect(
+      hold('bob.webhook').submit({ url: 'https://b.example' }, async () => Promise.reject('lost')),
+    ).rejects.toBe('lost');
+    storage.setItem('bank.intent.carol.transfer', '{not json');
+    storage.setItem('bank.refreshToken', 'r');
+    expect(hold('alice.webhook').settled?.outcome).toEqual({ ok: true, result: { secret: 'whsec_a' } });
+    dropSettledIntents(listed);
+    expect([...storage.m.keys()].sort()).toEqual(['bank.intent.bob.webhook', 'bank.refreshToken']);
+    expect(hold('alice.webhook').settled).toBeUndefined();
+    expect(hold('bob.webhook').held?.payload).toEqual({ url: 'https://b.example' });
+    dropSettledIntents(undefined);
   });
 });

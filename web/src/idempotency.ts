@@ -78,6 +78,39 @@ export const sessionIntentStore = <P, R = unknown>(
   return store;
 };
 
+/**
+ * On logout: forgets every definite outcome written down in this tab (every customer's) that no form
+ * has shown yet, so that an answer (a webhook's signing secret among them) does not outlive the session
+ * in sessionStorage. Intents whose outcome is still unknown are kept: they hold only what was sent, and
+ * are what lets the customer check, once back, whether it went through.
+ */
+export const dropSettledIntents = (
+  storage: Pick<Storage, 'length' | 'key' | 'getItem' | 'removeItem'> | undefined = browserSession() as
+    | Storage
+    | undefined,
+): void => {
+  try {
+    if (!storage) return;
+    const names: string[] = [];
+    for (let i = 0; i < storage.length; i++) {
+      const name = storage.key(i);
+      if (name?.startsWith('bank.intent.')) names.push(name);
+    }
+    for (const name of names) {
+      let settled = true;
+      try {
+        settled =
+          (JSON.parse(storage.getItem(name) ?? 'null') as HeldIntent<unknown> | null)?.outcome !== undefined;
+      } catch {
+        // Unreadable: nothing a form could resume; dropped.
+      }
+      if (settled) storage.removeItem(name);
+    }
+  } catch {
+    // Storage disabled: nothing was written down.
+  }
+};
+
 export interface Intent<P, R> {
   /** Sends `payload` with this intent's key, or joins the submission already in flight. */
   submit(payload: P, send: (key: string) => Promise<R>): Promise<R>;
