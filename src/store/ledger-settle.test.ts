@@ -504,14 +504,33 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect(await ledger.systemBalance('returns', 'USD')).toBe(0);
   });
 
-  it('a sender that cannot take its money back (frozen) leaves the credit where it is until it can', async () => {
-    const { accounts, settler, a, b, pay } = await pair(quiet, 'stuck');
+  it("a sender that cannot take its money back (frozen) leaves the credit where it is until it can, and holds up no other sender's", async () => {
+    const { accounts, ledger, settler, a, b, pay } = await pair(quiet, 'stuck');
     await pay(25);
+    // Another sender's credit to the same account.
+    const c = await accounts.open({ ownerId: 'stuck-c', type: 'checking', currency: 'USD' });
+    await ledger.deposit({
+      user: 'stuck-c',
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: c.id,
+      amount: 50,
+    });
+    await ledger.transfer({
+      user: 'stuck-c',
+      idempotencyKey: 't',
+      fingerprint: 't',
+      fromAccountId: c.id,
+      toAccountNumber: b.number,
+      currency: 'USD',
+      amount: 10,
+    });
     await setStatus('stuck-b', b.id, 'closed');
     await setStatus('stuck-a', a.id, 'frozen');
     await expect(settler.settle('stuck-b', b.id)).rejects.toMatchObject({ code: 'account_not_active' });
     expect(await incomingOf(db, quiet, b.id)).toBe(25);
     expect((await accounts.mustGet('stuck-a', a.id)).balance).toBe(75);
+    expect((await accounts.mustGet('stuck-c', c.id)).balance).toBe(50);
     await setStatus('stuck-a', a.id, 'active');
     expect(await settler.settle('stuck-b', b.id)).toBe(1);
     expect((await accounts.mustGet('stuck-a', a.id)).balance).toBe(100);

@@ -26,7 +26,7 @@
  * whose account was closed meanwhile goes back to its sender instead (ledger-return.ts).
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { BankError } from '../domain/errors.ts';
+import { BankError, isBankError } from '../domain/errors.ts';
 import { MAX_SETTLE } from '../domain/ledger.ts';
 import { addMinor, type Currency } from '../domain/money.ts';
 import type { AccountRecord, AccountStore } from './accounts.ts';
@@ -212,8 +212,20 @@ export class CreditSettler {
               'account_not_active',
               `Account ${accountId} is closed: its credits stay unsettled`,
             );
-          for (const c of credits) if (!(await returns.returnCredit(c, this.now()))) return again;
-          return done(credits.length);
+          let stuck: unknown;
+          let returned = 0;
+          for (const c of credits) {
+            try {
+              if (!(await returns.returnCredit(c, this.now()))) return again;
+              returned++;
+            } catch (e) {
+              // A sender that cannot take its money back does not hold up the other senders'.
+              if (!isBankError(e)) throw e;
+              stuck ??= e;
+            }
+          }
+          if (stuck) throw stuck;
+          return done(returned);
         }
         return (await this.settleOnce(account, credits, this.now())) ? done(credits.length) : again;
       }, this.policy);
