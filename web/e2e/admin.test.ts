@@ -1,7 +1,8 @@
 /**
  * The back office in the browser, at 1280 px and (the short journeys) 390 px: an admin (a real one: the admin group, TOTP on,
  * a login with password and code) finds a customer by email, freezes and unfreezes an account with a
- * reason, pays cash in at the counter, reverses it, and finds each step in the audit trail; axe finds
+ * reason, pays cash in at the counter, reverses it (which the customer then sees on both transactions),
+ * and finds each step in the audit trail; axe finds
  * no serious or critical problem on any screen. A customer's token shows no back office, and the
  * server refuses the customer on an admin route in plain words.
  */
@@ -135,6 +136,17 @@ describe('the admin journey at 1280 px', () => {
       authorization: `Bearer ${customer.token}`,
     });
     expect(balance).toBe(5_000);
+
+    // The customer sees it too: the reversal links to the deposit, which says what the bank reversed.
+    const reversalId = new URL(page.url()).pathname.split('/').pop() as string;
+    const mine = await openPage(browser(), { width, height: 900 });
+    await logIn(mine.page, customer);
+    await mine.page.goto(`/transactions/${reversalId}`);
+    await mine.page.getByRole('link', { name: 'the original transaction' }).click();
+    await mine.page.waitForURL(`**/transactions/${depositId}`);
+    expect(await mine.page.getByTestId('reversed-amount').textContent()).toBe('$25.50');
+    expect(mine.problems).toEqual([]);
+    await mine.context.close();
 
     // The audit trail: the account's records, newest first, then the staff member's own.
     await page

@@ -4,6 +4,7 @@
  * voids it and the recipient of a transfer refunds it. Also the account's pending transfers and the
  * dashboard's recent activity.
  */
+import type { ComponentChildren } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import type { Account, HistoryEntry } from '../api.ts';
 import { moneyApi, type Transaction } from '../api-money.ts';
@@ -337,6 +338,22 @@ export const TransactionDetail = ({ id }: { id: string }) => {
   );
 };
 
+/** One line of the receipt: its label and what it says. */
+const Line = ({
+  label,
+  testId,
+  children,
+}: {
+  label: string;
+  testId?: string;
+  children: ComponentChildren;
+}) => (
+  <>
+    <dt>{label}</dt>
+    <dd data-testid={testId}>{children}</dd>
+  </>
+);
+
 const Receipt = ({
   tx,
   from,
@@ -404,28 +421,29 @@ const Receipt = ({
       </>
     ) : null}
     {tx.refundedAmount ? (
-      <>
-        <dt>Refunded</dt>
-        <dd>
-          <Money minor={tx.refundedAmount} currency={tx.currency} />
-        </dd>
-      </>
+      <Line label="Refunded">
+        <Money minor={tx.refundedAmount} currency={tx.currency} />
+      </Line>
     ) : null}
     {tx.refundOf ? (
-      <>
-        <dt>Refund of</dt>
-        <dd>
-          <Link to={`/transactions/${tx.refundOf}`}>the original transfer</Link>
-        </dd>
-      </>
+      <Line label="Refund of">
+        <Link to={`/transactions/${tx.refundOf}`}>the original transfer</Link>
+      </Line>
+    ) : null}
+    {tx.reversedAmount ? (
+      <Line label="Reversed by the bank" testId="reversed-amount">
+        <Money minor={tx.reversedAmount} currency={tx.currency} />
+      </Line>
+    ) : null}
+    {tx.reverses ? (
+      <Line label="Reversal of">
+        <Link to={`/transactions/${tx.reverses}`}>the original transaction</Link>
+      </Line>
     ) : null}
     {tx.balanceAfter !== undefined ? (
-      <>
-        <dt>Balance after</dt>
-        <dd>
-          <Money minor={tx.balanceAfter} currency={tx.currency} />
-        </dd>
-      </>
+      <Line label="Balance after">
+        <Money minor={tx.balanceAfter} currency={tx.currency} />
+      </Line>
     ) : null}
     <dt>Reference</dt>
     <dd class="reference">{tx.id}</dd>
