@@ -19,6 +19,7 @@ import { processRecord, handler as settlerHandler } from '../handlers/settler.ts
 import { LOCAL_REGION, localClientConfig } from '../local/bootstrap.ts';
 import { type ConflictEmulator, emulateConflicts } from '../local/conflicts.ts';
 import { contextFor } from '../local/functions.ts';
+import { emulateIam, runAs } from '../local/iam.ts';
 import { type StreamPoller, startStreamPoller } from '../local/streams.ts';
 import { AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db, type TransactItem } from './db.ts';
@@ -830,8 +831,10 @@ describe('through the handlers (BANK_DEFER_CREDITS=always), the stream stopped t
       eventName: 'INSERT',
       dynamodb: { NewImage: marshall({ ...credit, entity: 'credit' }) as never },
     };
-    // The real settler function (its context's settler returns credits of closed accounts).
-    expect(await processRecord(record)).toBe(1);
+    // The real settler function (its context's settler returns credits of closed accounts), run as
+    // the settler under the offline IAM: every item of the return is one its role allows.
+    emulateIam(handlerDb());
+    expect(await runAs('settler', () => processRecord(record))).toBe(1);
     expect((await call('getAccount', { user: alice, params: { id: a.id } })).body).toMatchObject({
       balance: 100,
       available: 100,
