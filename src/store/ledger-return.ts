@@ -59,6 +59,10 @@ export class CreditReturns extends LedgerEngine {
       { to: [sender] },
       { reverses: original.id, reason: RETURNED_REASON },
     );
+    // The sender's history names the account the money came back from, as the transfer's did.
+    for (const p of reversal.pieces)
+      if (p.name === `posting:${sender.id}` && p.item.Put)
+        p.item.Put.Item = { ...p.item.Put.Item, counterpartyNumber: original.to?.number };
     const at = reversal.journal.postedAt as string;
     const given = this.givenBack(original.id, 'reversedAmount', credit.amount);
     const update = given.item.Update as NonNullable<typeof given.item.Update>;

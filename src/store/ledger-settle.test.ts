@@ -494,7 +494,13 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect(journal).toMatchObject({ status: 'posted', returned: true, reversedAmount: 40 });
     expect(journal?.unsettled).toBeUndefined();
     const [back] = (await ledger.postings(a.id, { limit: 1 })).items;
-    expect(back).toMatchObject({ type: 'reversal', amount: 40, balanceAfter: 100, status: 'posted' });
+    expect(back).toMatchObject({
+      type: 'reversal',
+      amount: 40,
+      balanceAfter: 100,
+      status: 'posted',
+      counterpartyNumber: b.number,
+    });
     const reversal = await ledger.getJournal(back?.journalId as string);
     expect(reversal).toMatchObject({ type: 'reversal', reverses: out.journal.id, amount: 40 });
     expect(reversal?.to).toMatchObject({ accountId: a.id, balanceAfter: 100 });
@@ -846,7 +852,13 @@ describe('through the handlers (BANK_DEFER_CREDITS=always), the stream stopped t
     const [back] = (await call('history', { user: alice, params: { id: a.id } })).body.items as {
       transactionId: string;
     }[];
-    expect(back).toMatchObject({ type: 'reversal', amount: 30, balanceAfter: 100, status: 'posted' });
+    expect(back).toMatchObject({
+      type: 'reversal',
+      amount: 30,
+      balanceAfter: 100,
+      status: 'posted',
+      counterparty: { accountNumber: b.number },
+    });
     expect(
       (await call('getTransaction', { user: alice, params: { id: back?.transactionId as string } })).body,
     ).toMatchObject({ type: 'reversal', reverses: id, toAccountId: a.id, amount: 30 });
