@@ -191,6 +191,43 @@ describe('verify-ledger', () => {
     expect(text).toMatch(/postings in USD sum to -500/);
   });
 
+  it('catches money left on a returns shard (a return given back to no one)', async () => {
+    const { table } = await seed();
+    // A journal that sums to zero, but parks 7 on a returns shard.
+    const leg = (account: string, amount: number) =>
+      db.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            ...keys.posting(account, '2026-01-01T00:00:00.000Z', 'parked'),
+            entity: 'posting',
+            accountId: account,
+            system: true,
+            amount,
+            currency: 'USD',
+            journalId: 'parked',
+          },
+        }),
+      );
+    await leg('cash-in#USD#00', -7);
+    await leg('returns#USD#00', 7);
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...keys.journal('parked'),
+          entity: 'journal',
+          id: 'parked',
+          type: 'deposit',
+          status: 'posted',
+          amount: 7,
+        },
+      }),
+    );
+    const r = await verifyLedger(db, table);
+    expect(r.problems).toEqual(['returns shard returns#USD#00 holds 7: money returned to no one']);
+  });
+
   it('catches a held amount that is not the sum of the live pending transfers', async () => {
     const { table, a } = await seed();
     expect((await verifyLedger(db, table)).problems).toEqual([]);

@@ -278,6 +278,11 @@ export const verifyLedger = async (
   for (const id of postingsBy.keys()) {
     if (!accounts.has(id) && !shards.has(id)) problems.push(`postings for unknown account ${id}`);
   }
+  // A return (ledger-return.ts) puts the money on its returns shard and takes it off again in one
+  // transaction: a returns shard that holds anything kept money that reached no one.
+  for (const [id, shard] of shards)
+    if (id.startsWith('returns#') && shard.balance !== 0)
+      problems.push(`returns shard ${id} holds ${shard.balance}: money returned to no one`);
   for (const [id, c] of credits) {
     const a = accounts.get(c.accountId);
     if (!a) problems.push(`credit ${id} for unknown account ${c.accountId}`);
