@@ -91,6 +91,44 @@ describe('emails', () => {
     for (const e of [out, own, dep]) expect(emailFor(e, all, opts)).toBeUndefined();
   });
 
+  it('a reversal by the bank (a transfer returned from a closed account) is always told, either way, without the description', () => {
+    const none = { incoming: false, withdrawals: false, holds: false };
+    const back = emailFor(
+      event('transaction.posted', {
+        type: 'reversal',
+        amount: 4000,
+        currency: 'USD',
+        toAccountId: 'a1',
+        toAccountNumber: '4820193757',
+        description: 'Returned: Click https://evil.example',
+        reverses: 'j1',
+      }),
+      none,
+      opts,
+    );
+    expect(back?.subject).toBe('$40.00 was returned to your account');
+    expect(back?.text).toContain('returned $40.00 to your account ••••3757');
+    const taken = emailFor(
+      event('transaction.posted', {
+        type: 'reversal',
+        amount: 2550,
+        currency: 'USD',
+        fromAccountId: 'a1',
+        fromAccountNumber: '4820193757',
+        description: 'Reversal of Cash deposit',
+        reverses: 'd1',
+      }),
+      none,
+      opts,
+    );
+    expect(taken?.subject).toBe('The bank reversed $25.50 from your account');
+    expect(taken?.text).toContain('took $25.50 back from your account ••••3757');
+    for (const body of [back?.text, back?.html, taken?.text, taken?.html]) {
+      expect(body).not.toContain('evil');
+      expect(body).not.toContain('Cash deposit');
+    }
+  });
+
   it('a failed scheduled run is always told, in plain words, without the error code', () => {
     const run = event('schedule.run_failed', {
       scheduleId: 's1',

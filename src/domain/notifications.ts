@@ -63,8 +63,8 @@ const runFailure = (code: string): string =>
   })[code] ?? 'the bank could not make the payment';
 
 /**
- * The email an event gives its owner, or undefined. Closing an account and a failed scheduled run
- * are always told; the others follow the preferences.
+ * The email an event gives its owner, or undefined. Closing an account, a failed scheduled run and a
+ * reversal by the bank are always told; the others follow the preferences.
  */
 export const emailFor = (
   event: BankEvent,
@@ -75,6 +75,20 @@ export const emailFor = (
   const amount = typeof d.amount === 'number' ? formatAmount(d.amount, String(d.currency)) : '';
   switch (event.type) {
     case 'transaction.posted':
+      // Money the bank moved, not the customer (a transfer returned from a closed account, a staff
+      // reversal): always told. Nothing the other side typed (the description) is in it.
+      if (d.type === 'reversal' && d.toAccountId) {
+        return build(`${amount} was returned to your account`, [
+          `The bank reversed a transaction and returned ${amount} to your account ${maskAccount(d.toAccountNumber)}.`,
+          'Your account\u2019s history shows which one.',
+        ]);
+      }
+      if (d.type === 'reversal' && d.fromAccountId) {
+        return build(`The bank reversed ${amount} from your account`, [
+          `The bank reversed a transaction and took ${amount} back from your account ${maskAccount(d.fromAccountNumber)}.`,
+          'Your account\u2019s history shows which one. If you do not recognise it, contact us.',
+        ]);
+      }
       if (d.type === 'transfer' && d.toAccountId && !d.fromAccountId && prefs.incoming) {
         return build(`You received ${amount}`, [
           `You received ${amount} into your account ${maskAccount(d.toAccountNumber)}.`,
