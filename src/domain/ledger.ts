@@ -102,6 +102,9 @@ export interface Posting {
 export const systemShardId = (name: SystemAccount, currency: Currency, shard: number): string =>
   `${name}#${currency}#${String(shard).padStart(2, '0')}`;
 
+/** Whether `id` is a shard of the system account `name` (any currency). */
+export const isShardOf = (name: SystemAccount, id: string): boolean => id.startsWith(`${name}#`);
+
 /** A stable shard in [0, n) from the journal id (FNV-1a), so retries of a journal land on the same shard. */
 export const shardOf = (journalId: string, n: number): number => {
   let h = 0x811c9dc5;

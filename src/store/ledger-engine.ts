@@ -146,24 +146,39 @@ export class LedgerEngine {
    * The update of a posted journal that a refund or a reversal gives `amount` of back: the stored
    * `refundable` (what is left to give back, shared by refunds and reversals) must cover it, and goes
    * down by it. A journal that never had it (deposits, withdrawals, refunds, older items) starts from
-   * its amount. `field` sums the refunds or the reversals.
+   * its amount. `field` sums the refunds or the reversals. `also`: more of the same update (a return
+   * of a deferred credit also settles the journal's recipient side, on the condition that it is unsettled).
    */
   protected givenBack(
     journalId: string,
     field: 'refundedAmount' | 'reversedAmount',
     amount: number,
+    also: { set?: string; remove?: string; condition?: string; values?: Record<string, unknown> } = {},
   ): Piece<Name> {
+    const set = `SET refundable = if_not_exists(refundable, amount) - :amount, ${field} = if_not_exists(${field}, :zero) + :amount, version = version + :one`;
+    const condition =
+      '#status = :posted AND (refundable >= :amount OR (attribute_not_exists(refundable) AND amount >= :amount))';
     return {
       name: 'original',
       item: {
         Update: {
           TableName: this.table,
           Key: keys.journal(journalId),
-          UpdateExpression: `SET refundable = if_not_exists(refundable, amount) - :amount, ${field} = if_not_exists(${field}, :zero) + :amount, version = version + :one`,
-          ConditionExpression:
-            '#status = :posted AND (refundable >= :amount OR (attribute_not_exists(refundable) AND amount >= :amount))',
+          UpdateExpression: [
+            also.set ? `${set}, ${also.set}` : set,
+            also.remove ? `REMOVE ${also.remove}` : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
+          ConditionExpression: also.condition ? `${condition} AND ${also.condition}` : condition,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':amount': amount, ':zero': 0, ':one': 1, ':posted': 'posted' },
+          ExpressionAttributeValues: {
+            ':amount': amount,
+            ':zero': 0,
+            ':one': 1,
+            ':posted': 'posted',
+            ...also.values,
+          },
         },
       },
     };

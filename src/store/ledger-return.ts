@@ -64,21 +64,14 @@ export class CreditReturns extends LedgerEngine {
       if (p.name === `posting:${sender.id}` && p.item.Put)
         p.item.Put.Item = { ...p.item.Put.Item, counterpartyNumber: original.to?.number };
     const at = reversal.journal.postedAt as string;
-    const given = this.givenBack(original.id, 'reversedAmount', credit.amount);
-    const update = given.item.Update as NonNullable<typeof given.item.Update>;
     const pieces: Piece[] = [
       creditDelete(this.table, credit),
-      {
-        name: 'original',
-        item: {
-          Update: {
-            ...update,
-            UpdateExpression: `${update.UpdateExpression}, settledAt = :at, returned = :true REMOVE unsettled`,
-            ConditionExpression: `(${update.ConditionExpression}) AND unsettled = :true`,
-            ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':at': at, ':true': true },
-          },
-        },
-      },
+      this.givenBack(original.id, 'reversedAmount', credit.amount, {
+        set: 'settledAt = :at, returned = :true',
+        remove: 'unsettled',
+        condition: 'unsettled = :true',
+        values: { ':at': at, ':true': true },
+      }),
       // The transfer's recipient side, on the returns shard instead of the closed account.
       {
         name: 'posting:returned',

@@ -25,7 +25,7 @@
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Hold } from '../domain/account.ts';
-import { type Journal, sumsByCurrency } from '../domain/ledger.ts';
+import { isShardOf, type Journal, sumsByCurrency } from '../domain/ledger.ts';
 import type { Db } from './db.ts';
 
 export interface LedgerReport {
@@ -281,7 +281,7 @@ export const verifyLedger = async (
   // A return (ledger-return.ts) puts the money on its returns shard and takes it off again in one
   // transaction: a returns shard that holds anything kept money that reached no one.
   for (const [id, shard] of shards)
-    if (id.startsWith('returns#') && shard.balance !== 0)
+    if (isShardOf('returns', id) && shard.balance !== 0)
       problems.push(`returns shard ${id} holds ${shard.balance}: money returned to no one`);
   for (const [id, c] of credits) {
     const a = accounts.get(c.accountId);

@@ -50,12 +50,15 @@ const browserSession = (): KeyValue | undefined => {
   }
 };
 
+/** Where held intents are written down in sessionStorage: `bank.intent.<name>`. */
+const INTENT_PREFIX = 'bank.intent.';
+
 /** An intent store under `bank.intent.<name>` in sessionStorage (this tab, until it closes); useHeldIntent names it `<customer>.<form>`. */
 export const sessionIntentStore = <P, R = unknown>(
   name: string,
   storage: KeyValue | undefined = browserSession(),
 ) => {
-  const item = `bank.intent.${name}`;
+  const item = `${INTENT_PREFIX}${name}`;
   const store: IntentStore<P, R> = {
     load() {
       try {
@@ -85,26 +88,21 @@ export const sessionIntentStore = <P, R = unknown>(
  * are what lets the customer check, once back, whether it went through.
  */
 export const dropSettledIntents = (
-  storage: Pick<Storage, 'length' | 'key' | 'getItem' | 'removeItem'> | undefined = browserSession() as
-    | Storage
-    | undefined,
+  storage: (KeyValue & Pick<Storage, 'length' | 'key'>) | undefined = browserSession() as Storage | undefined,
 ): void => {
   try {
     if (!storage) return;
     const names: string[] = [];
     for (let i = 0; i < storage.length; i++) {
       const name = storage.key(i);
-      if (name?.startsWith('bank.intent.')) names.push(name);
+      if (name?.startsWith(INTENT_PREFIX)) names.push(name.slice(INTENT_PREFIX.length));
     }
     for (const name of names) {
-      let settled = true;
-      try {
-        settled =
-          (JSON.parse(storage.getItem(name) ?? 'null') as HeldIntent<unknown> | null)?.outcome !== undefined;
-      } catch {
-        // Unreadable: nothing a form could resume; dropped.
-      }
-      if (settled) storage.removeItem(name);
+      const store = sessionIntentStore(name, storage);
+      const held = store.load();
+      // Still unknown: kept. Settled, or unreadable (nothing a form could resume): dropped.
+      if (held && held.outcome === undefined) continue;
+      store.save(undefined);
     }
   } catch {
     // Storage disabled: nothing was written down.
