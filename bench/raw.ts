@@ -47,7 +47,7 @@ export const prepareRawTable = async (
 
 const party = (a: BenchAccount) => ({ accountId: a.id, number: a.number, ownerId: a.ownerId });
 
-/** The seven items of a transfer: idempotency record, journal, two accounts, limit counter, two postings. */
+/** The six items of a transfer: the journal (its idempotency record), two accounts, limit counter, two postings. */
 export const rawTransferItems = (
   table: string,
   from: BenchAccount,
@@ -111,23 +111,18 @@ export const rawTransferItems = (
   });
   return [
     {
+      // The journal is the transfer's idempotency record (src/store/idempotency.ts): it carries the
+      // request's fingerprint, and its condition is the repeat check.
       Put: {
         TableName: table,
         Item: {
-          ...keys.idempotency(from.ownerId, `raw-${txId}`),
-          entity: 'idempotency',
+          ...keys.journal(txId),
+          entity: 'journal',
+          ...journal,
+          refundable: amount,
+          version: 1,
           fingerprint: 'x'.repeat(43),
-          outcome: JSON.stringify({ kind: 'journal', journal }),
-          createdAt,
-          expiresAt: Math.floor(now.getTime() / 1000) + 48 * 3600,
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    },
-    {
-      Put: {
-        TableName: table,
-        Item: { ...keys.journal(txId), entity: 'journal', ...journal, refundable: amount, version: 1 },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },

@@ -243,8 +243,8 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'CREDIT#a-1',
       'USER#u-1',
       'EMAIL#e-1',
+      // A journal, and an idempotency record (at the journal id its key names: src/store/keys.ts).
       'JOURNAL#j-1',
-      'IDEM#u-1#k',
       'SYSTEM#cash-in#USD#00',
     ];
     for (const fn of functionNames) {

@@ -138,7 +138,8 @@ const headerComponents: Record<string, Header> = {
     schema: { type: 'string', format: 'uri', maxLength: 256 },
   },
   'Idempotent-Replayed': {
-    description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',
+    description:
+      '`true` when this answers an earlier request with the same Idempotency-Key (a transaction it created, as it stands now, or its stored answer)',
     schema: { type: 'string', enum: ['true'] },
   },
 };

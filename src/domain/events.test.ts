@@ -59,6 +59,27 @@ const journal = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
+describe("a journal put over its key's expired decline record (src/store/idempotency.ts)", () => {
+  it('is told as a new journal: the record before it had no status', () => {
+    const record = {
+      pk: 'JOURNAL#j1',
+      sk: 'JOURNAL',
+      entity: 'idempotency',
+      fingerprint: 'f',
+      outcome: '{"kind":"declined","code":"insufficient_funds"}',
+      createdAt: '2026-11-28T09:30:00.000Z',
+      expiresAt: 1,
+    };
+    expect(change(record, journal(), at)).toEqual(change(undefined, journal(), at));
+    expect(change(record, journal(), at).map((e) => [e.customer, e.type])).toEqual([
+      [alice, 'transaction.posted'],
+      [bob, 'transaction.posted'],
+    ]);
+    const pending = journal({ status: 'pending' });
+    expect(change(record, pending, at).map((e) => e.type)).toEqual(['transaction.pending']);
+  });
+});
+
 describe('account events', () => {
   it('an inserted account is opened, with the account as its owner GETs it', () => {
     const [e, ...rest] = change(undefined, account(), at);

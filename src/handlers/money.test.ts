@@ -425,32 +425,47 @@ describe('exactly once', () => {
     expect(r.headers['idempotent-replayed']).toBeUndefined();
   });
 
-  it('treats a key whose record has expired (TTL not yet applied) as new', async () => {
+  it('treats a key whose decline record has expired (TTL not yet applied) as new; a posted one replays for good', async () => {
     const u = newUser();
     const a = await open(u);
     const expire = (k: string) =>
       dynamoClients().doc.send(
         new UpdateCommand({
           TableName: table,
-          Key: { pk: `IDEM#${u}#${k}`, sk: 'IDEM' },
+          Key: keys.idempotency(u, k),
           UpdateExpression: 'SET expiresAt = :past',
-          ExpressionAttributeValues: { ':past': 1 },
+          ConditionExpression: 'entity = :record',
+          ExpressionAttributeValues: { ':past': 1, ':record': 'idempotency' },
         }),
       );
     const k = key();
-    expect((await deposit(u, a.id, 10, k)).status).toBe(201);
-    await expire(k);
+    const first = await deposit(u, a.id, 10, k);
+    expect(first.status).toBe(201);
+    // The journal is the deposit's record: there is no record item to expire, and the key replays.
+    await expect(expire(k)).rejects.toThrow(/conditional/i);
     const again = await deposit(u, a.id, 10, k);
     expect(again.status).toBe(201);
-    expect(again.headers['idempotent-replayed']).toBeUndefined();
-    expect(await balance(u, a.id)).toBe(20);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.id).toBe(first.body.id);
+    expect(await balance(u, a.id)).toBe(10);
 
     const d = key();
     expect((await withdraw(u, a.id, 1000, d)).body.code).toBe('insufficient_funds');
+    expect((await withdraw(u, a.id, 1000, d)).headers['idempotent-replayed']).toBe('true');
     await expire(d);
     const declinedAgain = await withdraw(u, a.id, 1000, d);
     expect(declinedAgain.status).toBe(422);
     expect(declinedAgain.headers['idempotent-replayed']).toBeUndefined();
+    // Once its decline has expired, the key is free, here for another request, which posts: its
+    // journal takes the record's place, and the key is taken for good.
+    await expire(d);
+    const paid = await withdraw(u, a.id, 4, d);
+    expect(paid.status).toBe(201);
+    expect(paid.headers['idempotent-replayed']).toBeUndefined();
+    await expect(expire(d)).rejects.toThrow(/conditional/i);
+    expect((await withdraw(u, a.id, 4, d)).headers['idempotent-replayed']).toBe('true');
+    expect((await withdraw(u, a.id, 1000, d)).body.code).toBe('idempotency_key_reused');
+    expect(await balance(u, a.id)).toBe(6);
   });
 
   it('says idempotency_key_reused before anything else when a used key names another account', async () => {

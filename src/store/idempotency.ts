@@ -3,6 +3,7 @@ import { BankError, type ErrorCode, type FieldError } from '../domain/errors.ts'
 import type { Journal } from '../domain/ledger.ts';
 import type { Db, TransactItem } from './db.ts';
 import { keys } from './keys.ts';
+import { toJournal } from './ledger-journal.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 import type { StoredSchedule } from './schedules.ts';
 import type { WebhookRegistration } from './webhooks.ts';
@@ -34,6 +35,11 @@ export type BatchOutcome = Replayed<StoredBatch>;
 /**
  * Idempotency records, scoped to the user: `IDEM#<sub>#<key>`. A movement writes its record inside
  * the movement's own transaction (see ledger.ts); a declined one writes it alone.
+ *
+ * `at`: where the record is. A movement that creates a journal keeps its record at the journal's key
+ * (`journalIdFor`): posted, the journal item itself is the record (`asRecord`), and it lives as long as
+ * the journal, so its key is never taken for another movement; declined, a record item at that key
+ * (TTL) stands for it, so that a repeat finds the decline where it would find the journal.
  */
 export class IdempotencyStore {
   constructor(
@@ -66,6 +72,28 @@ export class IdempotencyStore {
     } satisfies TransactItem;
   }
 
+  /**
+   * A new journal's Put (its condition `attribute_not_exists`), made the movement's record: it carries
+   * the request's fingerprint, and may replace only a decline's record at its key that has expired.
+   */
+  asRecord(journalPut: TransactItem, fingerprint: string, now: Date): TransactItem {
+    const put = journalPut.Put;
+    if (put?.ConditionExpression !== 'attribute_not_exists(pk)')
+      throw new Error("Only a new journal can be its movement's idempotency record");
+    return {
+      Put: {
+        ...put,
+        Item: { ...put.Item, fingerprint },
+        ConditionExpression: 'attribute_not_exists(pk) OR (entity = :record AND expiresAt <= :nowSeconds)',
+        ExpressionAttributeValues: {
+          ...put.ExpressionAttributeValues,
+          ':record': 'idempotency',
+          ':nowSeconds': Math.floor(now.getTime() / 1000),
+        },
+      },
+    };
+  }
+
   /** The earlier outcome for this key, or undefined. The same key for another request is refused. */
   async replay<S extends Recorded = StoredOutcome>(
     user: string,
@@ -77,13 +105,20 @@ export class IdempotencyStore {
       new GetCommand({ TableName: this.table, Key: keys.idempotency(user, key), ConsistentRead: true }),
     );
     const item = r.Item;
-    // DynamoDB's TTL deletes lazily: an expired record no longer counts.
-    if (!item || Number(item.expiresAt) <= Math.floor(now.getTime() / 1000)) return undefined;
+    if (!item) return undefined;
+    // A journal that is its movement's record (`asRecord`) never expires. DynamoDB's TTL deletes
+    // lazily: an expired record item no longer counts.
+    const journal = item.entity === 'journal';
+    if (!journal && Number(item.expiresAt) <= Math.floor(now.getTime() / 1000)) return undefined;
     if (item.fingerprint !== fingerprint) {
       throw new BankError(
         'idempotency_key_reused',
         'This Idempotency-Key was already used for another request',
       );
+    }
+    if (journal) {
+      const { version: _, ...j } = toJournal(item);
+      return { kind: 'journal', journal: j, replayed: true } as Replayed<S>;
     }
     return { ...(JSON.parse(String(item.outcome)) as S), replayed: true };
   }

@@ -1,4 +1,17 @@
 /** Key builders: the only code that spells item keys (see table.ts for the layout). */
+import { createHash } from 'node:crypto';
+
+/**
+ * The journal id that a caller's Idempotency-Key names: a name-based UUID (version 8, RFC 9562) of
+ * the two. A movement that creates a journal creates it under this id, so the journal item is its
+ * idempotency record; any other keyed request keeps its record item at this journal's key (see
+ * idempotency.ts). Another caller, or another key, gives another id.
+ */
+export const journalIdFor = (sub: string, key: string): string => {
+  const h = createHash('sha256').update(`journal\0${sub}\0${key}`).digest('hex');
+  const variant = ((Number.parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
 
 /** Shards of the due-deliveries index (webhook retries): enough that no index partition is hot. */
 export const DUE_DELIVERY_SHARDS = 4;
@@ -35,7 +48,8 @@ export const keys = {
   creditsOf: (accountId: string) => ({ pk: `CREDIT#${accountId}`, skPrefix: 'IN#' }),
   /** The sweeper's index of unsettled credits (gsi1), spread over shards: `CREDITS#07`. */
   creditShard: (shard: number) => `CREDITS#${String(shard).padStart(2, '0')}`,
-  idempotency: (sub: string, key: string) => ({ pk: `IDEM#${sub}#${key}`, sk: 'IDEM' }),
+  /** A request's idempotency record: at the journal id its key names (journalIdFor). */
+  idempotency: (sub: string, key: string) => keys.journal(journalIdFor(sub, key)),
   login: (email: string) => ({ pk: `LOGIN#${email}`, sk: 'LOGIN' }),
   loginPair: (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `IP#${ip}` }),
   loginKnownIp: (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `KNOWN#${ip}` }),

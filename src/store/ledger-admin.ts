@@ -21,7 +21,6 @@
  * the daily counter; a reversal those of a movement between its two sides, plus the original journal
  * (its `reversedAmount`). System accounts are append-only (their postings only, no balance item).
  */
-import { randomUUID } from 'node:crypto';
 import type { Account } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import { assertSettled, shardOf, systemShardId } from '../domain/ledger.ts';
@@ -36,7 +35,7 @@ import {
 import { type AccountReader, type AccountRecord, publicAccount } from './accounts.ts';
 import { busy, conditionFailed, type Piece, transact } from './db.ts';
 import type { Outcome } from './idempotency.ts';
-import { keys } from './keys.ts';
+import { journalIdFor, keys } from './keys.ts';
 import type { Keyed } from './ledger.ts';
 import { LedgerEngine } from './ledger-engine.ts';
 import { again, done, isTransient, retry } from './retry.ts';
@@ -126,7 +125,7 @@ export class StaffLedger extends LedgerEngine {
 
   /** Cash paid in at a counter: no daily deposit limit. Exactly once per Idempotency-Key. */
   tellerDeposit(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
-    const id = randomUUID();
+    const id = journalIdFor(req.user, req.idempotencyKey);
     return this.commit(req, async (now) => {
       const to = await this.account(req.accountId);
       assertNotOwn(req.user, to.ownerId);
@@ -141,7 +140,7 @@ export class StaffLedger extends LedgerEngine {
 
   /** Cash paid out at a counter: no daily limit, never more than the account has available. */
   tellerWithdraw(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
-    const id = randomUUID();
+    const id = journalIdFor(req.user, req.idempotencyKey);
     return this.commit(req, async (now) => {
       const found = await this.account(req.accountId);
       assertNotOwn(req.user, found.ownerId);
@@ -160,7 +159,7 @@ export class StaffLedger extends LedgerEngine {
    * (`reverses` the original) moves the money back, and the original's `reversedAmount` grows.
    */
   reverse(req: ReversalRequest, extra: Extra = []): Promise<Outcome> {
-    const id = randomUUID();
+    const id = journalIdFor(req.user, req.idempotencyKey);
     return this.commit(req, async (now) => {
       const original = await this.getJournal(req.journalId);
       if (!original) throw new BankError('not_found', 'No such transaction');

@@ -16,7 +16,7 @@ import type { Currency } from '../domain/money.ts';
 import type { AccountRecord, AccountStore } from './accounts.ts';
 import { busy, conditionFailed, type Db, type Piece, transact } from './db.ts';
 import type { IdempotencyStore, Recorded, Replayed, StoredBatch, StoredOutcome } from './idempotency.ts';
-import { keys } from './keys.ts';
+import { journalIdFor, keys } from './keys.ts';
 import { readJournal } from './ledger-journal.ts';
 import { creditPut } from './ledger-settle.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
@@ -197,6 +197,9 @@ export class LedgerEngine {
    * Plans and commits, retrying contention (a changed account or journal means: plan again on fresh
    * data), or answers a repeat from the idempotency record. A decline is recorded for replay and
    * returned, never thrown. Gives up with 503 (Retry-After) when the retries or the Lambda's time run out.
+   *
+   * A movement that creates a journal creates it under the id the caller's key names (`journalIdFor`):
+   * the journal is then its record (see `recorded`).
    */
   protected async commit<S extends Recorded = StoredOutcome>(
     req: Keyed,
@@ -204,6 +207,8 @@ export class LedgerEngine {
     attempt: (now: Date, contended: ReadonlySet<Name>) => Promise<Attempt>,
   ): Promise<Replayed<S>> {
     const contended = new Set<Name>();
+    const earlier = (now: Date) =>
+      this.idempotency.replay<S>(req.user, req.idempotencyKey, req.fingerprint, now);
     // No read of the idempotency record up front: the record's own condition in the transaction (or in
     // the decline's write) detects a repeat, and then we answer what the key holds. First requests,
     // the common case, save a read.
@@ -216,29 +221,20 @@ export class LedgerEngine {
         if (isDecline(e)) return done(await this.decline<S>(req, e, now));
         // Not a decline (say, 404): still, a key already used for another request is the first thing to say.
         if (isBankError(e)) {
-          const earlier = await this.idempotency.replay<S>(
-            req.user,
-            req.idempotencyKey,
-            req.fingerprint,
-            now,
-          );
-          if (earlier) return done(earlier);
+          const replayed = await earlier(now);
+          if (replayed) return done(replayed);
         }
         throw e;
       }
       const outcome = ('outcome' in a ? a.outcome : { kind: 'journal', journal: a.journal }) as S;
-      const record: Piece<Name> = {
-        name: 'idempotency',
-        item: this.idempotency.recordPut(req.user, req.idempotencyKey, req.fingerprint, outcome, now),
-      };
-      const r = await transact<string>(this.db, [record, ...a.pieces, ...(a.extra ?? [])]);
+      const r = await transact<string>(this.db, [...this.recorded(req, a, outcome, now), ...(a.extra ?? [])]);
       if (r.ok) return done({ ...outcome, replayed: false } as Replayed<S>);
       for (const name of Object.keys(r.failed) as Name[]) contended.add(name);
       const failed = conditionFailed(r.failed);
       if (failed.includes('idempotency')) {
         // The key was committed by a concurrent duplicate: answer what it answered.
-        const earlier = await this.idempotency.replay<S>(req.user, req.idempotencyKey, req.fingerprint, now);
-        if (earlier) return done(earlier);
+        const replayed = await earlier(now);
+        if (replayed) return done(replayed);
         throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
       }
       if (failed.includes('limit')) {
@@ -265,6 +261,32 @@ export class LedgerEngine {
     }, this.policy);
     if (!out) throw busy('The account is busy: retry with the same Idempotency-Key');
     return out;
+  }
+
+  /**
+   * An attempt's pieces with its idempotency record, the piece named `idempotency`. A movement whose
+   * new journal has the id its key names (`journalIdFor`) is recorded by that journal: the journal's
+   * Put carries the fingerprint, and its condition is the repeat check (2 write units less than a
+   * record item; a record item there too would be a second write of one item, which DynamoDB refuses).
+   * Any other (post, void, a bulk payment) writes a record item at that id.
+   */
+  private recorded(req: Keyed, a: Attempt, outcome: Recorded, now: Date): Piece<Name>[] {
+    const journalId = journalIdFor(req.user, req.idempotencyKey);
+    const journal = a.pieces.find((p) => p.name === 'journal');
+    if (!('journal' in a) || a.journal.id !== journalId || !journal) {
+      return [
+        {
+          name: 'idempotency',
+          item: this.idempotency.recordPut(req.user, req.idempotencyKey, req.fingerprint, outcome, now),
+        },
+        ...a.pieces,
+      ];
+    }
+    return a.pieces.map((p) =>
+      p === journal
+        ? { name: 'idempotency', item: this.idempotency.asRecord(p.item, req.fingerprint, now) }
+        : p,
+    );
   }
 
   /**

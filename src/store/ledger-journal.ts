@@ -8,19 +8,23 @@ import type { Journal } from '../domain/ledger.ts';
 import type { Db } from './db.ts';
 import { keys } from './keys.ts';
 
-const INTERNAL = ['pk', 'sk', 'entity', 'version', 'gsi1pk', 'gsi1sk', 'refundable'];
-const toJournal = (item: Record<string, unknown>): Journal & { version: number } => {
+/** `fingerprint`: the request's, on a journal that is its movement's idempotency record (idempotency.ts). */
+const INTERNAL = ['pk', 'sk', 'entity', 'version', 'gsi1pk', 'gsi1sk', 'refundable', 'fingerprint'];
+export const toJournal = (item: Record<string, unknown>): Journal & { version: number } => {
   const j = { ...item };
   for (const k of INTERNAL) delete j[k];
   return { ...(j as unknown as Journal), version: Number(item.version) };
 };
 
-/** A journal, read strongly consistent (never a 404 right after a 201). */
+/**
+ * A journal, read strongly consistent (never a 404 right after a 201). A declined movement's record
+ * at a journal's key (idempotency.ts) is no journal.
+ */
 export const readJournal = async (
   db: Db,
   table: string,
   id: string,
 ): Promise<(Journal & { version: number }) | undefined> => {
   const r = await db.send(new GetCommand({ TableName: table, Key: keys.journal(id), ConsistentRead: true }));
-  return r.Item ? toJournal(r.Item) : undefined;
+  return r.Item?.entity === 'journal' ? toJournal(r.Item) : undefined;
 };

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cancelledWith, failingTransactions, withoutVersionChecks } from '../../test/faults.ts';
+import { cancelledWith, failingTransactions, timeout, withoutVersionChecks } from '../../test/faults.ts';
 import { createTestTable, dynamoClients, emulators } from '../../test/harness.ts';
 import { BankError } from '../domain/errors.ts';
 import { localClientConfig } from '../local/bootstrap.ts';
@@ -10,6 +11,7 @@ import { emulateConflicts } from '../local/conflicts.ts';
 import { AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db } from './db.ts';
 import { IdempotencyStore, type Outcome } from './idempotency.ts';
+import { journalIdFor, keys } from './keys.ts';
 import { type DeferCredits, LedgerStore } from './ledger.ts';
 import { CreditSettler } from './ledger-settle.ts';
 import { again, done, retry, withDeadline } from './retry.ts';
@@ -97,6 +99,122 @@ describe('retries (faults DynamoDB Local cannot produce, injected)', () => {
     await expect(
       ledger.deposit({ user: 'u', idempotencyKey: 'k', fingerprint: 'f', accountId: a.id, amount: 5 }),
     ).rejects.toThrow('bad');
+  });
+});
+
+describe("a movement's journal is its idempotency record", () => {
+  it('a transfer writes no record item: its journal, at the id its key names, carries the fingerprint and answers repeats', async () => {
+    const table = await createTestTable('record');
+    const { accounts, ledger } = storesFor(db, table);
+    const [alice, bob] = [`u-${randomUUID()}`, `u-${randomUUID()}`];
+    const a = await accounts.open({ ownerId: alice, type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: bob, type: 'checking', currency: 'USD' });
+    await ledger.deposit({
+      user: alice,
+      idempotencyKey: 'd',
+      fingerprint: 'fd',
+      accountId: a.id,
+      amount: 100,
+    });
+    const req = {
+      user: alice,
+      idempotencyKey: 't',
+      fingerprint: 'ft',
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      currency: 'USD' as const,
+      amount: 30,
+    };
+    // The answer is lost after the commit: the retry finds the journal and answers it.
+    const lossy = failingTransactions(db, 1, timeout, 'after');
+    const first = await storesFor(db, table, { ledgerDb: lossy }).ledger.transfer(req);
+    expect(lossy.injected).toBe(1);
+    if (first.kind !== 'journal') throw new Error(first.code);
+    expect(first.replayed).toBe(true);
+    expect(first.journal.id).toBe(journalIdFor(alice, 't'));
+    expect((await accounts.get(alice, a.id))?.balance).toBe(70);
+
+    const item = await db.send(
+      new GetCommand({ TableName: table, Key: keys.journal(first.journal.id), ConsistentRead: true }),
+    );
+    expect(item.Item).toMatchObject({ entity: 'journal', fingerprint: 'ft', status: 'posted' });
+    expect(await ledger.getJournal(first.journal.id)).not.toHaveProperty('fingerprint');
+    const records = await db.send(
+      new ScanCommand({
+        TableName: table,
+        FilterExpression: 'entity = :record',
+        ExpressionAttributeValues: { ':record': 'idempotency' },
+        ConsistentRead: true,
+      }),
+    );
+    expect(records.Items).toEqual([]);
+
+    // A repeat answers the journal as it stands now (here, part refunded since).
+    await ledger.refund({
+      user: bob,
+      idempotencyKey: 'r',
+      fingerprint: 'fr',
+      journalId: first.journal.id,
+      amount: 10,
+    });
+    const again = await ledger.transfer(req);
+    expect(again).toMatchObject({
+      kind: 'journal',
+      replayed: true,
+      journal: { id: first.journal.id, refundedAmount: 10 },
+    });
+    expect((await accounts.get(alice, a.id))?.balance).toBe(80);
+
+    // One key names one request, whatever it is: another transfer, or a post, with it is refused.
+    const reused = (p: Promise<unknown>) =>
+      p.then(
+        () => 'none',
+        (e: BankError) => e.code,
+      );
+    expect(await reused(ledger.transfer({ ...req, fingerprint: 'other', amount: 31 }))).toBe(
+      'idempotency_key_reused',
+    );
+    expect(
+      await reused(
+        ledger.post({ user: alice, idempotencyKey: 't', fingerprint: 'fp', journalId: randomUUID() }),
+      ),
+    ).toBe('idempotency_key_reused');
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
+  });
+
+  it('a decline is a record item at the journal id its key names, and never reads as a journal', async () => {
+    const table = await createTestTable('record');
+    const { accounts, ledger } = storesFor(db, table);
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    const req = { user: 'u', idempotencyKey: 'w', fingerprint: 'fw', accountId: a.id, amount: 5 };
+    expect(await ledger.withdraw(req)).toMatchObject({
+      kind: 'declined',
+      code: 'insufficient_funds',
+      replayed: false,
+    });
+    const id = journalIdFor('u', 'w');
+    const item = await db.send(
+      new GetCommand({ TableName: table, Key: keys.journal(id), ConsistentRead: true }),
+    );
+    expect(item.Item).toMatchObject({ entity: 'idempotency', fingerprint: 'fw' });
+    expect(await ledger.getJournal(id)).toBeUndefined();
+    // Money arrives; the repeat still answers the decline, as the key's record holds it.
+    await ledger.deposit({ user: 'u', idempotencyKey: 'd', fingerprint: 'fd', accountId: a.id, amount: 50 });
+    expect(await ledger.withdraw(req)).toMatchObject({
+      kind: 'declined',
+      code: 'insufficient_funds',
+      replayed: true,
+    });
+    expect((await accounts.get('u', a.id))?.balance).toBe(50);
+  });
+
+  it('names a journal per caller and key', () => {
+    const id = journalIdFor('u', 'k');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(journalIdFor('u', 'k')).toBe(id);
+    expect(
+      new Set([id, journalIdFor('v', 'k'), journalIdFor('u', 'k2'), journalIdFor('u\0k', '')]).size,
+    ).toBe(4);
   });
 });
 

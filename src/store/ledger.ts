@@ -32,7 +32,6 @@
  * function takes the side it needs, so a read-only bundle carries no write path, the money function's
  * no history reads and admin-money's no customer movements (infra/bundling.test.ts).
  */
-import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_LIVE_HOLDS } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
@@ -55,7 +54,7 @@ import {
 } from '../domain/ledger.ts';
 import type { Currency } from '../domain/money.ts';
 import type { Outcome } from './idempotency.ts';
-import { keys } from './keys.ts';
+import { journalIdFor, keys } from './keys.ts';
 import { type Keyed, LedgerEngine, type MovementRequest, party } from './ledger-engine.ts';
 import { type HistoryPage, type HistoryPageQuery, LedgerReader } from './ledger-read.ts';
 
@@ -87,7 +86,7 @@ const notFound = () => new BankError('not_found', 'No such transaction');
  */
 export class LedgerWriter extends LedgerEngine {
   deposit(req: MovementRequest & { accountId: string }): Promise<Outcome> {
-    const id = randomUUID();
+    const id = journalIdFor(req.user, req.idempotencyKey);
     return this.commit(req, async (now) => {
       const to = await this.accounts.mustGet(req.user, req.accountId);
       const shard = systemShardId('cash-in', to.currency, shardOf(id, this.opts.systemShards));
@@ -97,7 +96,7 @@ export class LedgerWriter extends LedgerEngine {
   }
 
   withdraw(req: MovementRequest & { accountId: string }): Promise<Outcome> {
-    const id = randomUUID();
+    const id = journalIdFor(req.user, req.idempotencyKey);
     return this.commit(req, async (now) => {
       const from = await this.debitable(req.user, req.accountId, now);
       const shard = systemShardId('cash-out', from.currency, shardOf(id, this.opts.systemShards));
@@ -108,7 +107,7 @@ export class LedgerWriter extends LedgerEngine {
 
   /** A transfer: posted at once, or (`pending`) a hold on the sender until it is posted, voided or expires. */
   transfer(req: TransferRequest): Promise<Outcome> {
-    const id = randomUUID();
+    const id = journalIdFor(req.user, req.idempotencyKey);
     return this.commit(req, async (now, contended) => {
       const [from, to] = await Promise.all([
         this.debitable(req.user, req.fromAccountId, now),
@@ -250,7 +249,7 @@ export class LedgerWriter extends LedgerEngine {
       metadata?: Metadata | undefined;
     },
   ): Promise<Outcome> {
-    const id = randomUUID();
+    const id = journalIdFor(req.user, req.idempotencyKey);
     return this.commit(req, async (now) => {
       const original = await this.getJournal(req.journalId);
       if (!original?.to || original.to.ownerId !== req.user) throw notFound();

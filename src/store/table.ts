@@ -8,7 +8,15 @@
  *   USER#<sub>            / LIMIT#<day>#<currency>  the daily outgoing-limit counter (TTL)
  *   USER#<sub>            / DEPOSITS#<day>#<currency> the daily self-service deposit counter (TTL)
  *   JOURNAL#<id>          / JOURNAL                 a journal: type, status, version, amount, parties,
- *                                                   per-side metadata, times, refunds (see domain/ledger.ts)
+ *                                                   per-side metadata, times, refunds (see domain/ledger.ts).
+ *                                                   A customer's or teller's movement creates its journal
+ *                                                   at the id its Idempotency-Key names (keys.ts
+ *                                                   journalIdFor), and the journal is its idempotency record
+ *                                                   (with the request's `fingerprint`): no record item
+ *   JOURNAL#<id>          / JOURNAL                 or, at the id a key names, that key's idempotency record
+ *                                                   (entity `idempotency`) when the request created no journal:
+ *                                                   a decline, post, void, bulk payment, schedule or webhook
+ *                                                   creation, with the outcome to replay (TTL)
  *   ACCTNUM#<number>      / ACCTNUM                 account number -> owner and account id (uniqueness)
  *   ACCTID#<id>           / ACCTID                  account id -> owner and number (bank staff's lookup)
  *   ACCOUNT#<id>          / TX#<time>#<txId>        a history entry: a posting (one leg of a posted journal;
@@ -21,7 +29,6 @@
  *                                                   sum of their postings (no balance item to make hot);
  *                                                   SYSTEM#<name>#<cur>#<n> / SYSTEM items of older
  *                                                   versions are no longer written or read
- *   IDEM#<sub>#<key>      / IDEM                    an idempotency record with the response to replay (TTL)
  *   LOGIN#<email>         / LOGIN                   failures per email from all IPs: slows attempts (TTL)
  *   LOGIN#<email>         / IP#<ip>                 failures per (email, source IP): locks the pair (TTL)
  *   LOGIN#<email>         / KNOWN#<ip>              an IP the customer logged in from: not slowed (TTL)

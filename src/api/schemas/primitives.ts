@@ -103,5 +103,8 @@ export const IdempotencyKey = doc(
     // The scheduler pays each run with `sched:<schedule>:<date>` in its owner's keys (ledger-adapter.ts).
     z.refine((k) => !k.startsWith('sched:'), 'must not begin with "sched:" (the bank\u2019s own keys)'),
   ),
-  { description: 'Unique per money movement; a retry with the same key and body replays the first result' },
+  {
+    description:
+      'Unique per request: a retry with the same key and body replays the result. A key that created a transaction names it for good (the replay shows the transaction as it stands); any other result is kept 48 hours by default',
+  },
 );
