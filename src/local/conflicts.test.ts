@@ -29,7 +29,13 @@ import { db } from '../handlers/context.ts';
 import { cancellationCodes, createDocumentClient } from '../store/db.ts';
 import { isTransient } from '../store/retry.ts';
 import { localClientConfig } from './bootstrap.ts';
-import { CONFLICT_MIDDLEWARE, ConflictEmulator, conflictsEmulated, emulateConflicts } from './conflicts.ts';
+import {
+  CONFLICT_MIDDLEWARE,
+  ConflictEmulator,
+  conflictsEmulated,
+  emulateConflicts,
+  MULTIPLE_OPERATIONS_MESSAGE,
+} from './conflicts.ts';
 
 /** A client with its own emulator and a gate that can hold the next request's network send. */
 const heldClient = () => {
@@ -186,6 +192,24 @@ describe('overlapping TransactWriteItems', () => {
     expect(emulator.inFlight()).toBe(0);
     await doc.send(new TransactWriteCommand({ TransactItems: [put(a)] }));
     expect(emulator.counters().total).toBe(0);
+  });
+});
+
+describe('two actions on one item in a transaction', () => {
+  it('is refused up front as AWS refuses it, even when a condition would fail (DynamoDB Local cancels it then)', async () => {
+    const { doc, emulator } = heldClient();
+    const a = run('a');
+    await doc.send(new TransactWriteCommand({ TransactItems: [put(a)] }));
+    const fresh = { Put: { ...put(a).Put, ConditionExpression: 'attribute_not_exists(pk)' } };
+    const e = await caught(doc.send(new TransactWriteCommand({ TransactItems: [fresh, bump(a)] })));
+    expect((e as Error).name).toBe('ValidationException');
+    expect((e as Error).message).toBe(MULTIPLE_OPERATIONS_MESSAGE);
+    expect(isTransient(e, undefined)).toBe(false);
+    expect(emulator.inFlight()).toBe(0);
+    // Without the emulation, DynamoDB Local answers the failed condition instead.
+    const bare = createDocumentClient(new DynamoDBClient(localClientConfig(emulators().dynamodbEndpoint)));
+    const local = await caught(bare.send(new TransactWriteCommand({ TransactItems: [fresh, bump(a)] })));
+    expect(cancellationCodes(local)).toEqual(['ConditionalCheckFailed', 'None']);
   });
 });
 

@@ -13,6 +13,12 @@
  *  3. a TransactGetItems that includes an item of an in-flight TransactWriteItems, BatchWriteItem,
  *     PutItem, UpdateItem or DeleteItem is cancelled the same way.
  *
+ * One more rule of AWS's transactions that DynamoDB Local applies only when every condition passes:
+ * a TransactWriteItems with two actions on one item is refused up front (ValidationException,
+ * "Transaction request cannot include multiple operations on one item"), whatever its conditions. DynamoDB
+ * Local cancels it instead when a condition fails, so code that makes such a request could pass
+ * offline and fail on AWS.
+ *
  * A rejected request never reaches DynamoDB Local. Anything else (GetItem, Query, Scan,
  * BatchGetItem, a transaction that shares no item) passes untouched. Items are compared by table
  * and by their marshalled key attributes, so DocumentClient and base-client requests agree.
@@ -27,6 +33,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type AttributeValue,
   type DynamoDBClient,
+  DynamoDBServiceException,
   TransactionCanceledException,
   TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
@@ -103,6 +110,17 @@ const cancelled = (codes: readonly string[]): TransactionCanceledException =>
     ),
   });
 
+/** AWS's answer to a transaction with two actions on one item. */
+export const MULTIPLE_OPERATIONS_MESSAGE =
+  'Transaction request cannot include multiple operations on one item';
+const multipleOperations = () =>
+  new DynamoDBServiceException({
+    name: 'ValidationException',
+    $fault: 'client',
+    message: MULTIPLE_OPERATIONS_MESSAGE,
+    $metadata: metadata(),
+  });
+
 /** The conflict emulation: one per process is what AWS would see from this process's clients. */
 export class ConflictEmulator {
   /** Item -> how many in-flight requests of each kind hold it. */
@@ -157,6 +175,7 @@ export class ConflictEmulator {
       case 'TransactGetItemsCommand': {
         const write = command === 'TransactWriteItemsCommand';
         const ids = transactionItems(s, input);
+        if (new Set(ids).size < ids.length) return { reject: multipleOperations() };
         // A write transaction yields to write transactions; a read transaction to any write.
         const against: Kind[] = write ? ['transaction'] : ['transaction', 'write'];
         const codes = ids.map((id) => (this.heldBy(id, against) ? 'TransactionConflict' : 'None'));

@@ -83,6 +83,14 @@ export const cancellationCodes = (e: unknown): string[] | undefined => {
 
 export type TransactItem = NonNullable<NonNullable<TransactWriteCommand['input']['TransactItems']>[number]>;
 
+/** The key of the item a transaction's action writes or checks. */
+export const itemKeyOf = (t: TransactItem): ItemKey | undefined => {
+  const k = (t.Put?.Item ?? t.Update?.Key ?? t.Delete?.Key ?? t.ConditionCheck?.Key) as
+    | Partial<ItemKey>
+    | undefined;
+  return k?.pk !== undefined && k.sk !== undefined ? { pk: String(k.pk), sk: String(k.sk) } : undefined;
+};
+
 /** One item of a transaction, named for what it is, so that a cancellation reason can say which failed. */
 export interface Piece<N extends string = string> {
   name: N;

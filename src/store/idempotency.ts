@@ -11,7 +11,8 @@ import type { WebhookRegistration } from './webhooks.ts';
 /**
  * What a money movement came to, in domain terms: posted (or, for a void, settled) with the journal
  * as it stood right after, or declined with a stable error code. src/api renders it as HTTP, the
- * first time and on every replay, so both answers are the same.
+ * first time and on every replay. A record item answers the same every time; a journal that is its
+ * movement's record answers as it stands (say, part refunded since).
  */
 /** `errors`: a bulk payment's refused transfers (`batch_rejected`). */
 export type Declined = { kind: 'declined'; code: ErrorCode; detail: string; errors?: FieldError[] };
@@ -33,13 +34,13 @@ export interface RequestKey {
 export type BatchOutcome = Replayed<StoredBatch>;
 
 /**
- * Idempotency records, scoped to the user: `IDEM#<sub>#<key>`. A movement writes its record inside
- * the movement's own transaction (see ledger.ts); a declined one writes it alone.
- *
- * `at`: where the record is. A movement that creates a journal keeps its record at the journal's key
- * (`journalIdFor`): posted, the journal item itself is the record (`asRecord`), and it lives as long as
- * the journal, so its key is never taken for another movement; declined, a record item at that key
- * (TTL) stands for it, so that a repeat finds the decline where it would find the journal.
+ * Idempotency records, scoped to the user, at the journal id that the caller's key names
+ * (keys.idempotency, `journalIdFor`). A movement writes its record inside the movement's own
+ * transaction (see ledger.ts); a declined one writes it alone. A movement that creates a journal
+ * creates it under that id, and the journal item is its record (`asRecord`): no record item is
+ * written, and the key is never free again, as a journal is never deleted. Anything else keyed (a
+ * decline, a post or void, a bulk payment, a schedule's or a webhook's creation) writes a record item
+ * there (TTL), so that one key names one request, whatever it was.
  */
 export class IdempotencyStore {
   constructor(
@@ -74,7 +75,7 @@ export class IdempotencyStore {
 
   /**
    * A new journal's Put (its condition `attribute_not_exists`), made the movement's record: it carries
-   * the request's fingerprint, and may replace only a decline's record at its key that has expired.
+   * the request's fingerprint, and may replace only a record item at its key that has expired.
    */
   asRecord(journalPut: TransactItem, fingerprint: string, now: Date): TransactItem {
     const put = journalPut.Put;

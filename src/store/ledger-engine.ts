@@ -14,10 +14,10 @@ import {
 } from '../domain/ledger.ts';
 import type { Currency } from '../domain/money.ts';
 import type { AccountRecord, AccountStore } from './accounts.ts';
-import { busy, conditionFailed, type Db, type Piece, transact } from './db.ts';
+import { busy, conditionFailed, type Db, itemKeyOf, type Piece, transact } from './db.ts';
 import type { IdempotencyStore, Recorded, Replayed, StoredBatch, StoredOutcome } from './idempotency.ts';
-import { journalIdFor, keys } from './keys.ts';
-import { readJournal } from './ledger-journal.ts';
+import { keys } from './keys.ts';
+import { readJournal, readStoredJournal, type StoredJournal } from './ledger-journal.ts';
 import { creditPut } from './ledger-settle.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
 
@@ -130,7 +130,7 @@ export class LedgerEngine {
    */
   async expire(journalId: string, now = this.now()): Promise<boolean> {
     const out = await retry(async () => {
-      const j = await this.getJournal(journalId);
+      const j = await this.storedJournal(journalId);
       if (j?.status !== 'pending' || !j.expiresAt || Date.parse(j.expiresAt) > now.getTime())
         return done(false);
       const { pieces } = this.release(j, now, true);
@@ -189,6 +189,11 @@ export class LedgerEngine {
   /** A journal, read strongly consistent (never a 404 right after a 201). */
   getJournal(id: string): Promise<(Journal & { version: number }) | undefined> {
     return readJournal(this.db, this.table, id);
+  }
+
+  /** A journal to write again whole, with the fingerprint it keeps (StoredJournal). */
+  protected storedJournal(id: string): Promise<StoredJournal | undefined> {
+    return readStoredJournal(this.db, this.table, id);
   }
 
   // ---------- the engine ----------
@@ -268,12 +273,16 @@ export class LedgerEngine {
    * new journal has the id its key names (`journalIdFor`) is recorded by that journal: the journal's
    * Put carries the fingerprint, and its condition is the repeat check (2 write units less than a
    * record item; a record item there too would be a second write of one item, which DynamoDB refuses).
-   * Any other (post, void, a bulk payment) writes a record item at that id.
+   * Any other (post, void, a bulk payment) writes a record item at that id; one that would act on the
+   * journal the key already names is refused (`idempotency_key_reused`).
    */
   private recorded(req: Keyed, a: Attempt, outcome: Recorded, now: Date): Piece<Name>[] {
-    const journalId = journalIdFor(req.user, req.idempotencyKey);
-    const journal = a.pieces.find((p) => p.name === 'journal');
-    if (!('journal' in a) || a.journal.id !== journalId || !journal) {
+    const record = keys.idempotency(req.user, req.idempotencyKey);
+    const onRecord = a.pieces.filter((p) => {
+      const k = itemKeyOf(p.item);
+      return k?.pk === record.pk && k.sk === record.sk;
+    });
+    if (onRecord.length === 0) {
       return [
         {
           name: 'idempotency',
@@ -282,6 +291,18 @@ export class LedgerEngine {
         ...a.pieces,
       ];
     }
+    // The key already names a journal that this attempt acts on (a post or void of the pending
+    // transfer the key created; a refund or reversal of the movement it created): another request.
+    const [journal] = onRecord;
+    if (
+      onRecord.length > 1 ||
+      journal?.name !== 'journal' ||
+      journal.item.Put?.ConditionExpression !== 'attribute_not_exists(pk)'
+    )
+      throw new BankError(
+        'idempotency_key_reused',
+        'This Idempotency-Key was already used for another request',
+      );
     return a.pieces.map((p) =>
       p === journal
         ? { name: 'idempotency', item: this.idempotency.asRecord(p.item, req.fingerprint, now) }
@@ -323,16 +344,16 @@ export class LedgerEngine {
   }
 
   /** Void (by its sender) or expiry (by time) of a pending journal: the pieces that release its hold. */
-  protected release(j: Journal & { version: number }, now: Date, expire: boolean): Attempt {
+  protected release(j: StoredJournal, now: Date, expire: boolean): Attempt {
     const jFrom = j.from as Party;
     const plan = planRelease(j, { id: jFrom.accountId, balance: 0 }, now, expire);
-    const { version, ...rest } = j;
+    const { version, fingerprint, ...rest } = j;
     const journal: Journal = { ...rest, status: expire ? 'expired' : 'voided' };
     const change = plan.changes.get(jFrom.accountId) as Change;
     return {
       journal,
       pieces: [
-        this.journalPut(journal, version + 1, { version, now, expire }),
+        this.journalPut(journal, version + 1, { version, now, expire, fingerprint }),
         this.accountPiece('from', { id: jFrom.accountId, ownerId: jFrom.ownerId }, change, undefined, {
           id: j.id,
           remove: true,
@@ -444,7 +465,8 @@ export class LedgerEngine {
   protected journalPut(
     journal: Journal,
     version: number,
-    from?: { version: number; now: Date; expire?: boolean },
+    /** `fingerprint`: the pending journal's, when it is its movement's idempotency record (kept). */
+    from?: { version: number; now: Date; expire?: boolean; fingerprint?: string | undefined },
     extra: Record<string, unknown> = {},
   ): Piece<Name> {
     const item = {
@@ -453,6 +475,7 @@ export class LedgerEngine {
       ...journal,
       ...(journal.type === 'transfer' && journal.status === 'posted' ? { refundable: journal.amount } : {}),
       version,
+      ...(from?.fingerprint ? { fingerprint: from.fingerprint } : {}),
       ...extra,
     };
     if (!from) {

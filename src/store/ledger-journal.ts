@@ -17,6 +17,17 @@ export const toJournal = (item: Record<string, unknown>): Journal & { version: n
 };
 
 /**
+ * A journal as the write side reads it to write it again whole (post, void, expiry): with the
+ * fingerprint of the request it is the idempotency record of, which the write must keep.
+ */
+export type StoredJournal = Journal & { version: number; fingerprint?: string };
+
+const read = async (db: Db, table: string, id: string) => {
+  const r = await db.send(new GetCommand({ TableName: table, Key: keys.journal(id), ConsistentRead: true }));
+  return r.Item?.entity === 'journal' ? r.Item : undefined;
+};
+
+/**
  * A journal, read strongly consistent (never a 404 right after a 201). A declined movement's record
  * at a journal's key (idempotency.ts) is no journal.
  */
@@ -25,6 +36,17 @@ export const readJournal = async (
   table: string,
   id: string,
 ): Promise<(Journal & { version: number }) | undefined> => {
-  const r = await db.send(new GetCommand({ TableName: table, Key: keys.journal(id), ConsistentRead: true }));
-  return r.Item?.entity === 'journal' ? toJournal(r.Item) : undefined;
+  const item = await read(db, table, id);
+  return item ? toJournal(item) : undefined;
+};
+
+/** A journal with the fingerprint it keeps (StoredJournal). */
+export const readStoredJournal = async (
+  db: Db,
+  table: string,
+  id: string,
+): Promise<StoredJournal | undefined> => {
+  const item = await read(db, table, id);
+  if (!item) return undefined;
+  return { ...toJournal(item), ...(item.fingerprint ? { fingerprint: String(item.fingerprint) } : {}) };
 };

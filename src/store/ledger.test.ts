@@ -182,6 +182,68 @@ describe("a movement's journal is its idempotency record", () => {
     expect((await verifyLedger(db, table)).problems).toEqual([]);
   });
 
+  it('a pending transfer stays its own record once posted, voided or expired; acting on it with its own key is another request', async () => {
+    const table = await createTestTable('record');
+    const { accounts, ledger } = storesFor(db, table);
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    const a2 = await accounts.open({ ownerId: 'u', type: 'savings', currency: 'USD' });
+    const b = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'USD' });
+    await ledger.deposit({ user: 'u', idempotencyKey: 'd', fingerprint: 'fd', accountId: a.id, amount: 100 });
+    const pending = (key: string) => ({
+      user: 'u',
+      idempotencyKey: key,
+      fingerprint: `f-${key}`,
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      currency: 'USD' as const,
+      amount: 10,
+      pending: true,
+      expiresInSeconds: 60,
+    });
+    const idOf = (o: Outcome) => (o.kind === 'journal' ? o.journal.id : expect.fail(o.code));
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'none',
+        (e: BankError) => e.code,
+      );
+
+    const posted = idOf(await ledger.transfer(pending('p1')));
+    idOf(await ledger.post({ user: 'u', idempotencyKey: 'post1', fingerprint: 'fp', journalId: posted }));
+    const voided = idOf(await ledger.transfer(pending('p2')));
+    idOf(await ledger.void({ user: 'u', idempotencyKey: 'void2', fingerprint: 'fv', journalId: voided }));
+    const expired = idOf(await ledger.transfer(pending('p3')));
+    expect(await ledger.expire(expired, new Date(Date.now() + 3_600_000))).toBe(true);
+    for (const [key, status] of [
+      ['p1', 'posted'],
+      ['p2', 'voided'],
+      ['p3', 'expired'],
+    ] as const) {
+      expect(await ledger.transfer(pending(key)), key).toMatchObject({ replayed: true, journal: { status } });
+    }
+
+    // A post or void with the key that created the pending transfer: refused, and nothing moves.
+    const live = idOf(await ledger.transfer(pending('p4')));
+    expect(
+      await code(ledger.post({ user: 'u', idempotencyKey: 'p4', fingerprint: 'fp4', journalId: live })),
+    ).toBe('idempotency_key_reused');
+    expect(
+      await code(ledger.void({ user: 'u', idempotencyKey: 'p4', fingerprint: 'fv4', journalId: live })),
+    ).toBe('idempotency_key_reused');
+    expect(await ledger.getJournal(live)).toMatchObject({ status: 'pending' });
+    // A refund, between the customer's own accounts, with the key of the transfer it refunds.
+    const own = idOf(
+      await ledger.transfer({ ...pending('own'), toAccountNumber: a2.number, pending: false, amount: 30 }),
+    );
+    expect(
+      await code(
+        ledger.refund({ user: 'u', idempotencyKey: 'own', fingerprint: 'fr', journalId: own, amount: 5 }),
+      ),
+    ).toBe('idempotency_key_reused');
+    expect(await ledger.getJournal(own)).toMatchObject({ refundedAmount: 0 });
+    expect((await accounts.get('u', a2.id))?.balance).toBe(30);
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
+  });
+
   it('a decline is a record item at the journal id its key names, and never reads as a journal', async () => {
     const table = await createTestTable('record');
     const { accounts, ledger } = storesFor(db, table);

@@ -1,7 +1,7 @@
 /**
  * The ledger in the single table. Every movement is one TransactWriteItems built from named pieces:
- * the idempotency record (holding the domain outcome), the journal item (with its status and
- * version), the accounts it changes, the daily-limit counters, system shards, and history entries.
+ * the idempotency record (a movement's new journal is its own record; otherwise an item holding the
+ * domain outcome: idempotency.ts), the journal item (with its status and version), the accounts it changes, the daily-limit counters, system shards, and history entries.
  * The rules are condition expressions on stored attributes inside that transaction:
  *   - no overdraft: `available >= :debit` on the debited account (`available = balance - held` is
  *     stored and kept in every update, because a condition cannot add two attributes); the version
@@ -12,18 +12,19 @@
  *   - daily limits: `spent <= :room` on the day's counter.
  * Cancellation reasons are mapped back to the pieces by name (see db.ts `transact`).
  *
- * Items and round trips per movement (reads before the one TransactWriteItems):
- *   deposit          idem, journal, account, deposit counter, 2 postings               = 6; 1 read
- *   withdrawal       idem, journal, account, limit counter, 2 postings                 = 6; 1 read
+ * Items and round trips per movement (reads before the one TransactWriteItems; `journal*`: the new
+ * journal, which is the movement's idempotency record; `idem`: a record item):
+ *   deposit          journal*, account, deposit counter, 2 postings                    = 5; 1 read
+ *   withdrawal       journal*, account, limit counter, 2 postings                      = 5; 1 read
  * (A system shard gets its posting only: system accounts are append-only, see systemBalance.)
- *   transfer         idem, journal, 2 accounts, limit counter, 2 postings             = 7; 2-3 reads
- *   deferred transfer idem, journal, sender, limit counter, sender's posting, credit = 6; 2-3 reads
+ *   transfer         journal*, 2 accounts, limit counter, 2 postings                   = 6; 2-3 reads
+ *   deferred transfer journal*, sender, limit counter, sender's posting, credit        = 5; 2-3 reads
  *                    (`deferCredits`: the recipient's side is settled later, see ledger-settle.ts)
- *   pending transfer idem, journal, sender, limit counter, sender's history entry     = 5; 2-3 reads
+ *   pending transfer journal*, sender, limit counter, sender's history entry            = 4; 2-3 reads
  *   post             idem, journal, 2 accounts, [limit], history entry (delete), 2 postings = 7-8; 3 reads
  *   void             idem, journal, sender, [limit], history entry                     = 4-5; 1 read
  *   expiry           journal, sender, [limit], history entry                           = 3-4; 1 read
- *   refund           idem, refund journal, original journal, 2 accounts, 2 postings    = 7; 3 reads
+ *   refund           refund journal*, original journal, 2 accounts, 2 postings         = 6; 3 reads
  * ([limit]: the unposted rest is given back to the daily limit when it is still the same UTC day.)
  *
  * Here: the customer's movements (LedgerWriter), on the engine that commits them (ledger-engine.ts,
@@ -56,6 +57,7 @@ import type { Currency } from '../domain/money.ts';
 import type { Outcome } from './idempotency.ts';
 import { journalIdFor, keys } from './keys.ts';
 import { type Keyed, LedgerEngine, type MovementRequest, party } from './ledger-engine.ts';
+import type { StoredJournal } from './ledger-journal.ts';
 import { type HistoryPage, type HistoryPageQuery, LedgerReader } from './ledger-read.ts';
 
 export {
@@ -206,7 +208,7 @@ export class LedgerWriter extends LedgerEngine {
       const fromChange = plan.changes.get(from.id) as Change;
       const toChange = plan.changes.get(to.id) as Change;
       const amount = -(plan.postings[0]?.amount ?? 0);
-      const { version, ...rest } = j;
+      const { version, fingerprint, ...rest } = j;
       const journal: Journal = {
         ...rest,
         status: 'posted',
@@ -219,7 +221,7 @@ export class LedgerWriter extends LedgerEngine {
       return {
         journal,
         pieces: [
-          this.journalPut(journal, version + 1, { version, now }),
+          this.journalPut(journal, version + 1, { version, now, fingerprint }),
           this.accountPiece('from', from, fromChange, at, { id: j.id, remove: true }),
           this.accountPiece('to', to, toChange, at),
           ...this.limitPieces(req.user, journal, plan, now),
@@ -275,8 +277,8 @@ export class LedgerWriter extends LedgerEngine {
   }
 
   /** The caller's own pending-transfer journal (as sender); anyone else's is not found. */
-  private async ownPending(user: string, journalId: string): Promise<Journal & { version: number }> {
-    const j = await this.getJournal(journalId);
+  private async ownPending(user: string, journalId: string): Promise<StoredJournal> {
+    const j = await this.storedJournal(journalId);
     if (j?.type !== 'transfer' || j.from?.ownerId !== user || !j.to) throw notFound();
     return j;
   }
