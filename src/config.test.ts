@@ -18,6 +18,13 @@ describe('config', () => {
     expect(loadConfig().idempotencyTtlSeconds).toBe(86400);
   });
 
+  it('reads the end of an upgrade window as an ISO 8601 instant; none by default', () => {
+    expect(loadConfig({}).legacyIdempotencyUntil).toBe('');
+    expect(loadConfig({ BANK_LEGACY_IDEMPOTENCY_UNTIL: '2026-12-03T18:00:00Z' }).legacyIdempotencyUntil).toBe(
+      '2026-12-03T18:00:00Z',
+    );
+  });
+
   it('reads the deposit cap and the sweep interval, with their defaults', () => {
     delete process.env.BANK_DAILY_DEPOSIT_LIMIT;
     delete process.env.BANK_SWEEP_SECONDS;
@@ -34,6 +41,8 @@ describe('config', () => {
     ['BANK_SWEEP_SECONDS', '0'],
     ['BANK_AUTO_CONFIRM', 'yes'],
     ['BANK_WEBHOOK_RETRY_SCALE', 'fast'],
+    ['BANK_LEGACY_IDEMPOTENCY_UNTIL', 'tomorrow'],
+    ['BANK_LEGACY_IDEMPOTENCY_UNTIL', '2026-12-03'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(
       new RegExp(`^${name} must be .+, not ${value.replace('.', '\\.')}$`),

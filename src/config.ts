@@ -27,6 +27,11 @@ const flag = z.pipe(
   z.transform((v) => v === 'true'),
 );
 const text = z.string();
+const instant = z.string().check(
+  z.refine((v) => /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v)), {
+    error: 'must be an ISO 8601 date and time',
+  }),
+);
 
 /** Which functions a stage setting goes to: those with any table permission, or those that send email. */
 export type SettingAudience = 'table' | 'ses';
@@ -95,6 +100,19 @@ export const settings = {
     env: 'BANK_IDEMPOTENCY_TTL_SECONDS',
     schema: atLeast(MIN_IDEMPOTENCY_TTL_SECONDS),
     default: 48 * 3600,
+    stage: 'table',
+  }),
+  /**
+   * Upgrading a table written before a movement's journal became its idempotency record
+   * (src/store/idempotency.ts): until this instant (ISO 8601), a keyed request also looks for a record
+   * item where that layout kept it (`IDEM#<sub>#<key>`) and answers it, so a retry of a request
+   * answered before the upgrade is still a repeat. Set it to the upgrade's time plus the records' TTL;
+   * empty (the default): no such table, no extra read.
+   */
+  legacyIdempotencyUntil: setting({
+    env: 'BANK_LEGACY_IDEMPOTENCY_UNTIL',
+    schema: instant,
+    default: '',
     stage: 'table',
   }),
   /** Multiplies every webhook retry delay (offline tests use 0.001 or less). */

@@ -105,7 +105,13 @@ export const securityEvents: SecurityEvents = /* @__PURE__ */ auditSecurityEvent
 );
 
 export const idempotency = /* @__PURE__ */ once(
-  () => new IdempotencyStore(db(), config().tableName, config().idempotencyTtlSeconds),
+  () =>
+    new IdempotencyStore(
+      db(),
+      config().tableName,
+      config().idempotencyTtlSeconds,
+      config().legacyIdempotencyUntil,
+    ),
 );
 const ledgerOptions = (): LedgerOptions => ({
   systemShards: config().systemShards,

@@ -15,7 +15,7 @@ const storesFor = () => {
     const webhooks = new WebhookStore(
       db(),
       table,
-      new IdempotencyStore(db(), table, config().idempotencyTtlSeconds),
+      new IdempotencyStore(db(), table, config().idempotencyTtlSeconds, config().legacyIdempotencyUntil),
     );
     stores = { table, webhooks, events: new EventStore(db(), table, webhooks) };
   }

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError, type ErrorCode, type FieldError } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
-import type { Db, TransactItem } from './db.ts';
+import type { Db, ItemKey, TransactItem } from './db.ts';
 import { keys } from './keys.ts';
 import { toJournal } from './ledger-journal.ts';
 import { again, done, isTransient, retry } from './retry.ts';
@@ -48,6 +48,11 @@ export class IdempotencyStore {
     private readonly table: string,
     /** Seconds a record lives. src/config.ts refuses less than 24 hours: a late retry must find it. */
     private readonly ttlSeconds: number,
+    /**
+     * Upgrading a table written with records at `IDEM#<sub>#<key>` (src/config.ts
+     * legacyIdempotencyUntil): until then, those records are answered too. Empty: none.
+     */
+    private readonly legacyUntil = '',
   ) {}
 
   /**
@@ -102,9 +107,30 @@ export class IdempotencyStore {
     fingerprint: string,
     now = new Date(),
   ): Promise<Replayed<S> | undefined> {
-    const r = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.idempotency(user, key), ConsistentRead: true }),
-    );
+    const found = await this.answer<S>(keys.idempotency(user, key), fingerprint, now);
+    return found ?? this.legacyReplay<S>(user, key, fingerprint, now);
+  }
+
+  /**
+   * While upgrading (`legacyUntil`), what a record at the layout before holds for this key: a movement
+   * answered before the upgrade is not posted again by its retry. Undefined after that, with no read.
+   */
+  async legacyReplay<S extends Recorded = StoredOutcome>(
+    user: string,
+    key: string,
+    fingerprint: string,
+    now = new Date(),
+  ): Promise<Replayed<S> | undefined> {
+    if (!this.legacyUntil || now.getTime() >= Date.parse(this.legacyUntil)) return undefined;
+    return this.answer<S>(keys.legacyIdempotency(user, key), fingerprint, now);
+  }
+
+  private async answer<S extends Recorded>(
+    at: ItemKey,
+    fingerprint: string,
+    now: Date,
+  ): Promise<Replayed<S> | undefined> {
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: at, ConsistentRead: true }));
     const item = r.Item;
     if (!item) return undefined;
     // A journal that is its movement's record (`asRecord`) never expires. DynamoDB's TTL deletes

@@ -48,6 +48,8 @@ export const keys = {
   creditsOf: (accountId: string) => ({ pk: `CREDIT#${accountId}`, skPrefix: 'IN#' }),
   /** The sweeper's index of unsettled credits (gsi1), spread over shards: `CREDITS#07`. */
   creditShard: (shard: number) => `CREDITS#${String(shard).padStart(2, '0')}`,
+  /** Where records were kept before that (read only while upgrading: idempotency.ts `legacyReplay`). */
+  legacyIdempotency: (sub: string, key: string) => ({ pk: `IDEM#${sub}#${key}`, sk: 'IDEM' }),
   /** A request's idempotency record: at the journal id its key names (journalIdFor). */
   idempotency: (sub: string, key: string) => keys.journal(journalIdFor(sub, key)),
   login: (email: string) => ({ pk: `LOGIN#${email}`, sk: 'LOGIN' }),

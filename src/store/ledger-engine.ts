@@ -214,6 +214,15 @@ export class LedgerEngine {
     const contended = new Set<Name>();
     const earlier = (now: Date) =>
       this.idempotency.replay<S>(req.user, req.idempotencyKey, req.fingerprint, now);
+    // Upgrading a table whose records were kept elsewhere (IdempotencyStore.legacyReplay): a request
+    // answered before the upgrade is a repeat, though its record is not where this transaction looks.
+    const before = await this.idempotency.legacyReplay<S>(
+      req.user,
+      req.idempotencyKey,
+      req.fingerprint,
+      this.now(),
+    );
+    if (before) return before;
     // No read of the idempotency record up front: the record's own condition in the transaction (or in
     // the decline's write) detects a repeat, and then we answer what the key holds. First requests,
     // the common case, save a read.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cancelledWith, failingTransactions, timeout, withoutVersionChecks } from '../../test/faults.ts';
@@ -267,6 +267,51 @@ describe("a movement's journal is its idempotency record", () => {
       code: 'insufficient_funds',
       replayed: true,
     });
+    expect((await accounts.get('u', a.id))?.balance).toBe(50);
+  });
+
+  it('while upgrading a table, answers a record kept where the layout before kept it; not after the window', async () => {
+    const table = await createTestTable('record');
+    let clock = new Date('2026-12-01T12:00:00.000Z');
+    const accounts = new AccountStore(db, table);
+    const ledgerWith = (until: string) =>
+      new LedgerStore(db, table, accounts, new IdempotencyStore(db, table, 48 * 3600, until), {
+        systemShards: 4,
+        dailyLimit: DAILY_LIMIT,
+        now: () => clock,
+      });
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    // Deposits answered before the upgrade, recorded as that code recorded them (the second one's
+    // record lives longer than the window: only the window stops it being read).
+    const journal = { id: randomUUID(), type: 'deposit', status: 'posted', amount: 25, currency: 'USD' };
+    const legacyRecord = (key: string, hours: number) =>
+      db.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            ...keys.legacyIdempotency('u', key),
+            entity: 'idempotency',
+            fingerprint: 'f-old',
+            outcome: JSON.stringify({ kind: 'journal', journal }),
+            createdAt: clock.toISOString(),
+            expiresAt: Math.floor(clock.getTime() / 1000) + hours * 3600,
+          },
+        }),
+      );
+    await legacyRecord('old', 48);
+    await legacyRecord('old2', 96);
+    const retry = { user: 'u', idempotencyKey: 'old', fingerprint: 'f-old', accountId: a.id, amount: 25 };
+    const upgrading = ledgerWith('2026-12-03T12:00:00.000Z');
+    expect(await upgrading.deposit(retry)).toEqual({ kind: 'journal', journal, replayed: true });
+    await expect(upgrading.deposit({ ...retry, fingerprint: 'other' })).rejects.toThrow(
+      expect.objectContaining({ code: 'idempotency_key_reused' }),
+    );
+    expect((await accounts.get('u', a.id))?.balance).toBe(0);
+    // Without the setting, or once its time has passed, the old place is not read.
+    expect(await ledgerWith('').deposit(retry)).toMatchObject({ kind: 'journal', replayed: false });
+    expect(await upgrading.deposit({ ...retry, idempotencyKey: 'old2' })).toMatchObject({ replayed: true });
+    clock = new Date('2026-12-03T12:00:00.000Z');
+    expect(await upgrading.deposit({ ...retry, idempotencyKey: 'old2' })).toMatchObject({ replayed: false });
     expect((await accounts.get('u', a.id))?.balance).toBe(50);
   });
 
