@@ -43,6 +43,7 @@ describe('config', () => {
     ['BANK_WEBHOOK_RETRY_SCALE', 'fast'],
     ['BANK_LEGACY_IDEMPOTENCY_UNTIL', 'tomorrow'],
     ['BANK_LEGACY_IDEMPOTENCY_UNTIL', '2026-12-03'],
+    ['BANK_LEGACY_IDEMPOTENCY_UNTIL', '2026-12-03T18:00:00'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(
       new RegExp(`^${name} must be .+, not ${value.replace('.', '\\.')}$`),

@@ -27,11 +27,16 @@ const flag = z.pipe(
   z.transform((v) => v === 'true'),
 );
 const text = z.string();
-const instant = z.string().check(
-  z.refine((v) => /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v)), {
-    error: 'must be an ISO 8601 date and time',
-  }),
-);
+const instant = z
+  .string()
+  .check(
+    z.refine(
+      (v) =>
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) &&
+        !Number.isNaN(Date.parse(v)),
+      { error: 'must be an ISO 8601 date and time with Z or an offset' },
+    ),
+  );
 
 /** Which functions a stage setting goes to: those with any table permission, or those that send email. */
 export type SettingAudience = 'table' | 'ses';

@@ -175,7 +175,7 @@ export class ConflictEmulator {
       case 'TransactGetItemsCommand': {
         const write = command === 'TransactWriteItemsCommand';
         const ids = transactionItems(s, input);
-        if (new Set(ids).size < ids.length) return { reject: multipleOperations() };
+        if (write && new Set(ids).size < ids.length) return { reject: multipleOperations() };
         // A write transaction yields to write transactions; a read transaction to any write.
         const against: Kind[] = write ? ['transaction'] : ['transaction', 'write'];
         const codes = ids.map((id) => (this.heldBy(id, against) ? 'TransactionConflict' : 'None'));

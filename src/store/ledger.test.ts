@@ -310,6 +310,16 @@ describe("a movement's journal is its idempotency record", () => {
     // Without the setting, or once its time has passed, the old place is not read.
     expect(await ledgerWith('').deposit(retry)).toMatchObject({ kind: 'journal', replayed: false });
     expect(await upgrading.deposit({ ...retry, idempotencyKey: 'old2' })).toMatchObject({ replayed: true });
+    // The look-up that schedules, webhooks and a payee's transfer make before they act finds it too.
+    const store = new IdempotencyStore(db, table, 48 * 3600, '2026-12-03T12:00:00.000Z');
+    expect(await store.replay('u', 'old2', 'f-old', clock)).toEqual({
+      kind: 'journal',
+      journal,
+      replayed: true,
+    });
+    expect(
+      await new IdempotencyStore(db, table, 48 * 3600).replay('u', 'old2', 'f-old', clock),
+    ).toBeUndefined();
     clock = new Date('2026-12-03T12:00:00.000Z');
     expect(await upgrading.deposit({ ...retry, idempotencyKey: 'old2' })).toMatchObject({ replayed: false });
     expect((await accounts.get('u', a.id))?.balance).toBe(50);

@@ -130,7 +130,7 @@ export const LEAK_PATTERNS: readonly RegExp[] = [
   /TransactionCanceled|ConditionalCheckFailed|ProvisionedThroughput|\$metadata|__type|\$fault/,
   /amazonaws\.com|com\.amazon|dynamodb|DynamoDB|cognito-local/,
   /"(pk|sk|gsi1pk|gsi1sk|ownerId|version|entity|expiresAt|journal|seq|fingerprint)"\s*:/,
-  /\b(USER|ACCOUNT|ACCTNUM|JOURNAL|LOGIN|SYSTEM)#/,
+  /\b(USER|ACCOUNT|ACCTNUM|JOURNAL|IDEM|LOGIN|SYSTEM)#/,
 ];
 
 /** The leak patterns a body matches (none, for a clean body). */
