@@ -91,6 +91,10 @@ export const itemKeyOf = (t: TransactItem): ItemKey | undefined => {
   return k?.pk !== undefined && k.sk !== undefined ? { pk: String(k.pk), sk: String(k.sk) } : undefined;
 };
 
+/** Whether an action creates its item: a Put on `attribute_not_exists` (a new journal, say). */
+export const createsItem = (t: TransactItem): boolean =>
+  t.Put?.ConditionExpression === 'attribute_not_exists(pk)';
+
 /** One item of a transaction, named for what it is, so that a cancellation reason can say which failed. */
 export interface Piece<N extends string = string> {
   name: N;

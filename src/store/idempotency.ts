@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError, type ErrorCode, type FieldError } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
-import type { Db, ItemKey, TransactItem } from './db.ts';
+import { createsItem, type Db, type ItemKey, type TransactItem } from './db.ts';
 import { keys } from './keys.ts';
 import { toJournal } from './ledger-journal.ts';
 import { again, done, isTransient, retry } from './retry.ts';
@@ -25,6 +25,13 @@ export type Recorded = StoredOutcome | StoredBatch | StoredSchedule | WebhookReg
 export type Replayed<S extends Recorded> = (S | Declined) & { replayed: boolean };
 
 export type Outcome = Replayed<StoredOutcome>;
+
+/** The key names another request (its fingerprint differs, or it names a journal the request acts on). */
+export const keyReused = (): BankError =>
+  new BankError('idempotency_key_reused', 'This Idempotency-Key was already used for another request');
+/** The key's request is committing and its answer cannot be read yet. */
+export const keyInUse = (): BankError =>
+  new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
 
 /** A creating request's Idempotency-Key and fingerprint (src/api/http.ts). */
 export interface RequestKey {
@@ -84,7 +91,7 @@ export class IdempotencyStore {
    */
   asRecord(journalPut: TransactItem, fingerprint: string, now: Date): TransactItem {
     const put = journalPut.Put;
-    if (put?.ConditionExpression !== 'attribute_not_exists(pk)')
+    if (!put || !createsItem(journalPut))
       throw new Error("Only a new journal can be its movement's idempotency record");
     return {
       Put: {
@@ -138,10 +145,7 @@ export class IdempotencyStore {
     const journal = item.entity === 'journal';
     if (!journal && Number(item.expiresAt) <= Math.floor(now.getTime() / 1000)) return undefined;
     if (item.fingerprint !== fingerprint) {
-      throw new BankError(
-        'idempotency_key_reused',
-        'This Idempotency-Key was already used for another request',
-      );
+      throw keyReused();
     }
     if (journal) {
       const { version: _, ...j } = toJournal(item);
@@ -158,7 +162,7 @@ export class IdempotencyStore {
   async repeatOf<S extends Recorded>(user: string, k: RequestKey, now = new Date()): Promise<Replayed<S>> {
     const earlier = await this.replay<S>(user, k.key, k.fingerprint, now);
     if (earlier) return earlier;
-    throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
+    throw keyInUse();
   }
 
   /** Records a decline alone. If the key was taken meanwhile, answers what it holds. */
@@ -190,8 +194,7 @@ export class IdempotencyStore {
         return again;
       }
     });
-    if (!out)
-      throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
+    if (!out) throw keyInUse();
     return out;
   }
 }

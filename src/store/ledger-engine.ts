@@ -14,8 +14,16 @@ import {
 } from '../domain/ledger.ts';
 import type { Currency } from '../domain/money.ts';
 import type { AccountRecord, AccountStore } from './accounts.ts';
-import { busy, conditionFailed, type Db, itemKeyOf, type Piece, transact } from './db.ts';
-import type { IdempotencyStore, Recorded, Replayed, StoredBatch, StoredOutcome } from './idempotency.ts';
+import { busy, conditionFailed, createsItem, type Db, itemKeyOf, type Piece, transact } from './db.ts';
+import {
+  type IdempotencyStore,
+  keyInUse,
+  keyReused,
+  type Recorded,
+  type Replayed,
+  type StoredBatch,
+  type StoredOutcome,
+} from './idempotency.ts';
 import { keys } from './keys.ts';
 import { readJournal, readStoredJournal, type StoredJournal } from './ledger-journal.ts';
 import { creditPut } from './ledger-settle.ts';
@@ -249,7 +257,7 @@ export class LedgerEngine {
         // The key was committed by a concurrent duplicate: answer what it answered.
         const replayed = await earlier(now);
         if (replayed) return done(replayed);
-        throw new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
+        throw keyInUse();
       }
       if (failed.includes('limit')) {
         return done(
@@ -303,15 +311,7 @@ export class LedgerEngine {
     // The key already names a journal that this attempt acts on (a post or void of the pending
     // transfer the key created; a refund or reversal of the movement it created): another request.
     const [journal] = onRecord;
-    if (
-      onRecord.length > 1 ||
-      journal?.name !== 'journal' ||
-      journal.item.Put?.ConditionExpression !== 'attribute_not_exists(pk)'
-    )
-      throw new BankError(
-        'idempotency_key_reused',
-        'This Idempotency-Key was already used for another request',
-      );
+    if (onRecord.length > 1 || journal?.name !== 'journal' || !createsItem(journal.item)) throw keyReused();
     return a.pieces.map((p) =>
       p === journal
         ? { name: 'idempotency', item: this.idempotency.asRecord(p.item, req.fingerprint, now) }

@@ -28,8 +28,8 @@ const read = async (db: Db, table: string, id: string) => {
 };
 
 /**
- * A journal, read strongly consistent (never a 404 right after a 201). A declined movement's record
- * at a journal's key (idempotency.ts) is no journal.
+ * A journal, read strongly consistent (never a 404 right after a 201). A record item at a journal's
+ * key (a decline's, a post's...: idempotency.ts) is no journal.
  */
 export const readJournal = async (
   db: Db,

@@ -1,7 +1,8 @@
 /**
  * The ledger in the single table. Every movement is one TransactWriteItems built from named pieces:
  * the idempotency record (a movement's new journal is its own record; otherwise an item holding the
- * domain outcome: idempotency.ts), the journal item (with its status and version), the accounts it changes, the daily-limit counters, system shards, and history entries.
+ * domain outcome: idempotency.ts), the journal item (with its status and version), the accounts it
+ * changes, the daily-limit counters, system shards, and history entries.
  * The rules are condition expressions on stored attributes inside that transaction:
  *   - no overdraft: `available >= :debit` on the debited account (`available = balance - held` is
  *     stored and kept in every update, because a condition cannot add two attributes); the version
