@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  checked,
   isBalanced,
   type Journal,
   type Plan,
@@ -64,7 +65,6 @@ describe('plans', () => {
           const c = p.changes.get('a');
           // What may be spent falls by exactly the amount, and never below zero.
           expect((c?.balance ?? 0) - (c?.held ?? 0)).toBe(-amt);
-          expect(b1 - amt).toBeGreaterThanOrEqual(0);
           if (p.postings.length > 0) {
             expect(balanceAfterOf(p, 'a')).toBe(b1 + held - amt);
             expect(p.postings.find((x) => x.account === 'a')?.amount).toBe(-amt);
@@ -119,6 +119,43 @@ describe('plans', () => {
     expect(code(() => planTransfer(acct('a', 10), acct('b', 0, { status: 'closed' }), 1, 'USD', 1000))).toBe(
       'account_not_active',
     );
+    expect(code(() => planTransfer(acct('a', 5000), acct('b', 0), 2000, 'USD', 1000))).toBe(
+      'daily_limit_exceeded',
+    );
+    expect(
+      code(() => planTransfer(acct('a', 5000), acct('b', 0), 2000, 'USD', 1000, { pending: true })),
+    ).toBe('daily_limit_exceeded');
+    // At the limit exactly is allowed.
+    expect(planTransfer(acct('a', 5000), acct('b', 0), 1000, 'USD', 1000).outgoing).toBe(1000);
+  });
+
+  it('refuses to write an unbalanced journal or a planned overdraft (the last check of every plan)', () => {
+    const a = acct('a', 100);
+    const ok = planWithdrawal(a, 40, 'cash-out#00', 1000);
+    expect(checked(ok, [a])).toBe(ok);
+    const unbalanced: Plan = {
+      ...ok,
+      postings: ok.postings.map((p) => (p.system ? { ...p, amount: p.amount + 1 } : p)),
+    };
+    expect(code(() => checked(unbalanced, [a]))).toBe('unbalanced journal');
+    const overdraft: Plan = {
+      ...ok,
+      postings: ok.postings.map((p) => ({ ...p, amount: p.system ? 101 : -101 })),
+      changes: new Map([['a', { balance: -101, held: 0, balanceAfter: -1 }]]),
+    };
+    expect(code(() => checked(overdraft, [a]))).toBe('overdraft planned');
+    // A hold counts too: holding more than is available is an overdraft.
+    const hold: Plan = {
+      ...ok,
+      postings: [],
+      changes: new Map([['a', { balance: 0, held: 101, balanceAfter: 100 }]]),
+    };
+    expect(code(() => checked(hold, [a]))).toBe('overdraft planned');
+    expect(
+      code(() =>
+        checked({ ...hold, changes: new Map([['a', { balance: 0, held: 100, balanceAfter: 100 }]]) }, [a]),
+      ),
+    ).toBe('none');
   });
 });
 
@@ -204,6 +241,14 @@ describe('refunds', () => {
     expect(code(() => planRefund(posted(), acct('b', 50, { held: 10 }), acct('a', 0), 41))).toBe(
       'insufficient_funds',
     );
+    // Nothing or less than nothing is no refund (the API's schema stops these first; the rule stands alone).
+    for (const amt of [0, -5])
+      expect(code(() => planRefund(posted(), acct('b', 500), acct('a', 0), amt))).toBe(
+        'refund_exceeds_amount',
+      );
+    expect(
+      code(() => planRefund(posted({ refundedAmount: 100 }), acct('b', 500), acct('a', 0), undefined)),
+    ).toBe('refund_exceeds_amount');
   });
   it('refuses what is not a posted transfer', () => {
     for (const j of [
