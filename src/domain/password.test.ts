@@ -21,6 +21,18 @@ describe('the password rule', () => {
     }
   });
 
+  it.each([
+    ['Abcdefgh12!', ['length']],
+    ['abcdefgh123!', ['upper']],
+    ['ABCDEFGH123!', ['lower']],
+    ['Abcdefghijk!', ['digit']],
+    ['Abcdefgh1234', ['symbol']],
+    ['Abcdefgh123!', []],
+    ['ab', ['length', 'upper', 'digit', 'symbol']],
+  ])('%s breaks %j', (p, ids) => {
+    expect(brokenPasswordRules(p).map((r) => r.id)).toEqual(ids);
+  });
+
   it('counts a space inside as allowed but not as the symbol, and refuses one at an edge', () => {
     expect(brokenPasswordRules('Correct horse 9 Battery').map((r) => r.id)).toEqual(['symbol']);
     expect(brokenPasswordRules(' Correct-horse-9-Battery').map((r) => r.id)).toEqual(['edges']);

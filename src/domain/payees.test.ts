@@ -35,6 +35,18 @@ describe('confirmation of payee', () => {
     expect(confirmation('john smith', 'John Smith')).toEqual({ match: 'exact' });
   });
 
+  it('allows one edit per 5 letters of the holder’s name, never more than 3', () => {
+    // 'maximilian oberhausen' has 21 characters: 4 by the length, capped at 3.
+    const holder = 'Maximilian Oberhausen';
+    expect(editDistance(foldName('Maxamilian Obarhausan'), foldName(holder))).toBe(3);
+    expect(matchName('Maxamilian Obarhausan', holder)).toBe('close');
+    expect(editDistance(foldName('Maxamilyan Obarhausan'), foldName(holder))).toBe(4);
+    expect(matchName('Maxamilyan Obarhausan', holder)).toBe('none');
+    // A short name allows one: 'ann lee' (7) takes one edit, not two.
+    expect(matchName('Ann Lea', 'Ann Lee')).toBe('close');
+    expect(matchName('Anm Lea', 'Ann Lee')).toBe('none');
+  });
+
   it('counts a swap of neighbours as one edit', () => {
     expect(editDistance('smith', 'smtih')).toBe(1);
     expect(editDistance('kitten', 'sitting')).toBe(3);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addMonthsClamped, isDate, runDate, validateRule } from './schedule.ts';
+import { addMonthsClamped, isDate, MAX_RUNS, runDate, validateRule } from './schedule.ts';
 
 describe('schedule dates', () => {
   it('runs monthly from 31 January on the last day of shorter months, back on the 31st after', () => {
@@ -32,6 +32,11 @@ describe('schedule dates', () => {
       '2027-03-15',
     );
     expect(runDate({ startDate: '2027-01-15', frequency: 'once' }, 0)).toBe('2027-01-15');
+    // A schedule with no count and no end stops after MAX_RUNS runs (20 years of months).
+    const open = { startDate: '2027-01-15', frequency: 'monthly' as const };
+    expect(MAX_RUNS).toBe(240);
+    expect(runDate(open, MAX_RUNS - 1)).toBe('2046-12-15');
+    expect(runDate(open, MAX_RUNS)).toBeUndefined();
     expect(runDate({ startDate: '2027-01-15', frequency: 'once' }, 1)).toBeUndefined();
   });
 
