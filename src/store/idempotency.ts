@@ -63,10 +63,22 @@ export class IdempotencyStore {
   ) {}
 
   /**
-   * The record item to commit with a movement. Fails the transaction if the key holds a live record;
+   * The record item to commit with a request. Fails the transaction if the key holds a live record;
    * an expired one (DynamoDB's TTL deletes lazily, up to days later) is overwritten.
+   *
+   * `kept`: the record of a committed movement (a post, a void, a bulk payment) has no expiry, as a
+   * journal that is its own record has none: a retry of it, however late, is answered, never posted
+   * again (a bulk payment's transfers have journals of their own, which nothing else would stop).
+   * Declines and other records expire after the TTL, and their key is free again.
    */
-  recordPut(user: string, key: string, fingerprint: string, outcome: Recorded, now: Date) {
+  recordPut(
+    user: string,
+    key: string,
+    fingerprint: string,
+    outcome: Recorded,
+    now: Date,
+    opts: { kept?: boolean } = {},
+  ) {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     return {
       Put: {
@@ -77,7 +89,7 @@ export class IdempotencyStore {
           fingerprint,
           outcome: JSON.stringify(outcome),
           createdAt: now.toISOString(),
-          expiresAt: nowSeconds + this.ttlSeconds,
+          ...(opts.kept ? {} : { expiresAt: nowSeconds + this.ttlSeconds }),
         },
         ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
         ExpressionAttributeValues: { ':now': nowSeconds },
@@ -140,10 +152,15 @@ export class IdempotencyStore {
     const r = await this.db.send(new GetCommand({ TableName: this.table, Key: at, ConsistentRead: true }));
     const item = r.Item;
     if (!item) return undefined;
-    // A journal that is its movement's record (`asRecord`) never expires. DynamoDB's TTL deletes
-    // lazily: an expired record item no longer counts.
+    // A journal that is its movement's record (`asRecord`), or a kept record, never expires.
+    // DynamoDB's TTL deletes lazily: an expired record item no longer counts.
     const journal = item.entity === 'journal';
-    if (!journal && Number(item.expiresAt) <= Math.floor(now.getTime() / 1000)) return undefined;
+    if (
+      !journal &&
+      item.expiresAt !== undefined &&
+      Number(item.expiresAt) <= Math.floor(now.getTime() / 1000)
+    )
+      return undefined;
     if (item.fingerprint !== fingerprint) {
       throw keyReused();
     }

@@ -271,3 +271,53 @@ describe('bulk payments in the store', () => {
     expect((await verifyLedger(db, table)).problems).toEqual([]);
   });
 });
+
+describe('a bulk payment’s key, after its record’s 48 hours', () => {
+  it('a retry days later replays the batch: nothing posts twice, another request is refused', async () => {
+    const table = await createTestTable('batch-late');
+    const accounts = new AccountStore(db, table);
+    let clock = new Date('2026-12-01T10:00:00.000Z');
+    const ledger = new BatchLedgerStore(db, table, accounts, new IdempotencyStore(db, table, 48 * 3600), {
+      systemShards: 2,
+      dailyLimit: 1_000_000,
+      now: () => clock,
+    });
+    const from = await accounts.open({ ownerId: 'payer', type: 'checking', currency: 'USD' });
+    const to = await accounts.open({ ownerId: 'payee', type: 'checking', currency: 'USD' });
+    await ledger.deposit({
+      user: 'payer',
+      idempotencyKey: 'fund',
+      fingerprint: 'f',
+      accountId: from.id,
+      amount: 1_000,
+    });
+    const first = await payFrom(ledger, from, 'late', [
+      [to, 100],
+      [to, 50],
+    ]);
+    expect(first.replayed).toBe(false);
+    // Three days on: DynamoDB's TTL would have deleted a record that expired (it deletes lazily: here
+    // the item is still there, and its `expiresAt` is what would let the key be taken again).
+    clock = new Date('2026-12-04T10:00:00.000Z');
+    const again = await payFrom(ledger, from, 'late', [
+      [to, 100],
+      [to, 50],
+    ]);
+    expect(again.replayed).toBe(true);
+    expect(again).toMatchObject({ id: (first as { id: string }).id });
+    expect((await accounts.mustGet('payer', from.id)).balance).toBe(850);
+    expect((await accounts.mustGet('payee', to.id)).balance).toBe(150);
+    // The same key for another batch is another request.
+    await expect(
+      ledger.transferBatch({
+        user: 'payer',
+        idempotencyKey: 'late',
+        fingerprint: 'another body',
+        fromAccountId: from.id,
+        currency: 'USD',
+        transfers: [{ toAccountNumber: to.number, amount: 1 }],
+      }),
+    ).rejects.toMatchObject({ code: 'idempotency_key_reused' });
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
+  });
+});

@@ -290,8 +290,9 @@ export class LedgerEngine {
    * new journal has the id its key names (`journalIdFor`) is recorded by that journal: the journal's
    * Put carries the fingerprint, and its condition is the repeat check (2 write units less than a
    * record item; a record item there too would be a second write of one item, which DynamoDB refuses).
-   * Any other (post, void, a bulk payment) writes a record item at that id; one that would act on the
-   * journal the key already names is refused (`idempotency_key_reused`).
+   * Any other (post, void, a bulk payment) writes a record item at that id, kept for good as the
+   * journal is (`recordPut`'s `kept`); one that would act on the journal the key already names is
+   * refused (`idempotency_key_reused`).
    */
   private recorded(req: Keyed, a: Attempt, outcome: Recorded, now: Date): Piece<Name>[] {
     const record = keys.idempotency(req.user, req.idempotencyKey);
@@ -303,7 +304,9 @@ export class LedgerEngine {
       return [
         {
           name: 'idempotency',
-          item: this.idempotency.recordPut(req.user, req.idempotencyKey, req.fingerprint, outcome, now),
+          item: this.idempotency.recordPut(req.user, req.idempotencyKey, req.fingerprint, outcome, now, {
+            kept: true,
+          }),
         },
         ...a.pieces,
       ];
