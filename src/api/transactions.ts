@@ -16,9 +16,7 @@ export type TransactionView = output<typeof s.Transaction>;
 export type HistoryEntryView = output<typeof s.HistoryEntry>;
 export type AdminTransactionView = output<typeof s.AdminTransaction>;
 
-/** Whether `user` may see the journal: the sender always; the recipient only once it is posted. */
-export const visibleTo = (j: Journal, user: string): boolean =>
-  j.from?.ownerId === user || (j.to?.ownerId === user && j.status === 'posted' && !j.returned);
+export { visibleTo } from '../domain/ledger.ts';
 
 /**
  * The journal as `user` sees it: another user's account ids and metadata are never shown. When the

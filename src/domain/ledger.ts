@@ -354,6 +354,14 @@ export const planRelease = (
 export const unreversed = (j: Pick<Journal, 'amount' | 'refundedAmount' | 'reversedAmount'>): number =>
   j.amount - (j.refundedAmount ?? 0) - (j.reversedAmount ?? 0);
 
+/**
+ * Whether `user` may see the journal: the sender always; the recipient only once it is posted (a
+ * pending, voided or expired transfer, or one returned to its sender, is not theirs to see). What
+ * they may not see is a 404 to them on every route, reading or acting.
+ */
+export const visibleTo = (j: Journal, user: string): boolean =>
+  j.from?.ownerId === user || (j.to?.ownerId === user && j.status === 'posted' && !j.returned);
+
 /** Only a posted transfer can be refunded (not a pending, voided or expired one, a deposit or a refund). */
 export const assertRefundable = (j: Pick<Journal, 'type' | 'status' | 'unsettled'>): void => {
   if (j.type !== 'transfer' || j.status !== 'posted')

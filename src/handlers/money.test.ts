@@ -773,7 +773,7 @@ describe('refunds over the handlers', () => {
       (await call('getTransaction', { user: alice, params: { id: t.body.id } })).body.refundedAmount,
     ).toBe(100);
     expect(await balance(alice, a.id)).toBe(500);
-    // A refund, a deposit and a pending transfer are not refundable.
+    // A refund and a deposit are not refundable; a pending transfer is not even the recipient's to see.
     expect((await refund(alice, r1.body.id)).body.code).toBe('not_refundable');
     const d = await deposit(bob, b.id, 5);
     expect((await refund(bob, d.body.id)).body.code).toBe('not_refundable');
@@ -783,7 +783,9 @@ describe('refunds over the handlers', () => {
       amount: 1,
       pending: true,
     });
-    expect((await refund(bob, h.body.id)).body.code).toBe('not_refundable');
+    expect((await refund(bob, h.body.id)).body.code).toBe('not_found');
+    // Its sender sees it, and it is no transfer of theirs to refund (only its recipient refunds).
+    expect((await refund(alice, h.body.id)).body.code).toBe('not_found');
     await ledgerIsClean();
   });
 });

@@ -53,6 +53,7 @@ import {
   shardOf,
   systemShardId,
   utcDay,
+  visibleTo,
 } from '../domain/ledger.ts';
 import type { Currency } from '../domain/money.ts';
 import type { Outcome } from './idempotency.ts';
@@ -255,7 +256,9 @@ export class LedgerWriter extends LedgerEngine {
     const id = journalIdFor(req.user, req.idempotencyKey);
     return this.commit(req, async (now) => {
       const original = await this.getJournal(req.journalId);
-      if (!original?.to || original.to.ownerId !== req.user) throw notFound();
+      // Only the recipient refunds, and only what they can see (a pending transfer to them is a 404).
+      if (!original?.to || original.to.ownerId !== req.user || !visibleTo(original, req.user))
+        throw notFound();
       assertRefundable(original);
       if (!original.from) throw notFound();
       const [refunder, sender] = await Promise.all([

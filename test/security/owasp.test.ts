@@ -131,6 +131,44 @@ describe('API1:2023 Broken Object Level Authorization', () => {
     expect([await balanceOf(alice, aliceUsd), await balanceOf(mallory, malloryUsd)]).toEqual(before);
   });
 
+  it('a transfer its recipient may not see yet (pending, then voided) is a 404 to them on every route, refunds included', async () => {
+    const t = await client.call('POST', '/v1/transfers', {
+      token: alice.token,
+      headers: key(),
+      body: {
+        fromAccountId: aliceUsd.id,
+        toAccountNumber: malloryUsd.number,
+        amount: 300,
+        currency: 'USD',
+        pending: true,
+      },
+    });
+    expect(t.status, t.text).toBe(201);
+    const asMallory = () =>
+      Promise.all([
+        client.call('GET', `/v1/transactions/${t.json.id}`, { token: mallory.token }),
+        client.call('POST', `/v1/transactions/${t.json.id}/refunds`, {
+          token: mallory.token,
+          headers: key(),
+          body: { amount: 1 },
+        }),
+      ]);
+    for (const r of await asMallory()) expectProblem(r, 404, 'not_found');
+    const voided = await client.call('POST', `/v1/transfers/${t.json.id}/void`, {
+      token: alice.token,
+      headers: key(),
+    });
+    expect(voided.status, voided.text).toBe(200);
+    for (const r of await asMallory()) expectProblem(r, 404, 'not_found');
+    // Control: a posted transfer to them is theirs to see and refund.
+    const posted = await client.call('POST', `/v1/transactions/${aliceTransfer}/refunds`, {
+      token: mallory.token,
+      headers: key(),
+      body: { amount: 1 },
+    });
+    expect(posted.status, posted.text).toBe(201);
+  });
+
   it('an Idempotency-Key is the caller\u2019s own: reusing another user\u2019s key replays nothing of theirs', async () => {
     const k = randomUUID();
     const first = await client.call('POST', `/v1/accounts/${aliceUsd.id}/deposits`, {
