@@ -299,13 +299,20 @@ describe('a dependency that fails on its side', () => {
 
 describe('request logs', () => {
   it('carry their own request id even when requests overlap in one process', async () => {
+    const ids = Array.from({ length: 8 }, (_, i) => `req-${i}`);
+    // No request answers before every one of them has started: they all overlap.
+    let release!: () => void;
+    const allStarted = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = 0;
     const slow = createHandler(healthRoutes, {
       health: async () => {
-        await new Promise((r) => setTimeout(r, 5));
+        if (++started === ids.length) release();
+        await allStarted;
         return { body: { status: 'ok' } };
       },
     });
-    const ids = Array.from({ length: 8 }, (_, i) => `req-${i}`);
     const { logs } = await captureLogs(() =>
       Promise.all(
         ids.map((requestId) =>

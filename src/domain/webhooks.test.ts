@@ -29,29 +29,62 @@ describe('webhook URL rules', () => {
   const onAws = (dns = fakeDns({})) => ({ allowLoopbackHttp: false, resolve: dns });
   const offline = (dns = fakeDns({})) => ({ allowLoopbackHttp: true, resolve: dns });
 
+  /** Every name the refusals below use resolves to a public address: DNS is never why they fail. */
+  const publicDns = () =>
+    fakeDns({
+      'example.com': ['93.184.215.14'],
+      'hooks.example.com': ['93.184.215.14', '2606:4700::6810:84e5'],
+    });
+  /** A URL of exactly `length` characters to a public name. */
+  const urlOfLength = (length: number) => {
+    const start = 'https://hooks.example.com/';
+    return start + 'a'.repeat(length - start.length);
+  };
+
   it.each([
-    'http://169.254.169.254/',
-    'http://10.0.0.1/',
-    'https://10.0.0.1/hook',
-    'https://192.168.1.20/hook',
-    'https://172.16.5.4/hook',
-    'https://127.0.0.1/hook',
-    'https://169.254.169.254/latest/meta-data/',
-    'https://[::1]/hook',
-    'https://[fd00:ec2::254]/hook',
-    'https://[fe80::1]/hook',
-    'https://[::ffff:10.0.0.1]/hook',
-    'https://[::ffff:7f00:1]/hook',
-    'https://100.64.0.1/hook',
-    'https://0.0.0.0/hook',
-    'ftp://example.com/hook',
-    'https://user:pass@example.com/hook',
-    'not a url',
-  ])('refuses %s', async (url) => {
-    const dns = fakeDns({});
-    expect(await code(checkWebhookUrl(url, onAws(dns)))).toBe('invalid_webhook_url');
+    ['http://169.254.169.254/', 'only https URLs'],
+    ['http://10.0.0.1/', 'only https URLs'],
+    ['https://10.0.0.1/hook', 'private or reserved'],
+    ['https://192.168.1.20/hook', 'private or reserved'],
+    ['https://172.16.5.4/hook', 'private or reserved'],
+    ['https://127.0.0.1/hook', 'private or reserved'],
+    ['https://169.254.169.254/latest/meta-data/', 'private or reserved'],
+    ['https://[::1]/hook', 'private or reserved'],
+    ['https://[fd00:ec2::254]/hook', 'private or reserved'],
+    ['https://[fe80::1]/hook', 'private or reserved'],
+    ['https://[::ffff:10.0.0.1]/hook', 'private or reserved'],
+    ['https://[::ffff:7f00:1]/hook', 'private or reserved'],
+    ['https://100.64.0.1/hook', 'private or reserved'],
+    ['https://0.0.0.0/hook', 'private or reserved'],
+    ['ftp://example.com/hook', 'only https URLs'],
+    ['http://hooks.example.com/', 'only https URLs'],
+    ['https://user:pass@example.com/hook', 'credentials in the URL'],
+    ['https://user@example.com/hook', 'credentials in the URL'],
+    ['not a url', 'not a URL'],
+  ])('refuses %s (%s)', async (url, why) => {
+    const dns = publicDns();
+    const refusal = await checkWebhookUrl(url, onAws(dns)).then(
+      () => undefined,
+      (e: { code?: string; message?: string }) => e,
+    );
+    expect(refusal?.code).toBe('invalid_webhook_url');
+    expect(refusal?.message).toContain(why);
     // An address literal is judged as is: nothing is looked up, nothing is sent.
     if (/^https:\/\/[\d[]/.test(url)) expect(dns).not.toHaveBeenCalled();
+  });
+
+  it('accepts, with the same DNS as the refusals, https to those names', async () => {
+    for (const url of ['https://example.com/hook', 'https://hooks.example.com/']) {
+      expect(await code(checkWebhookUrl(url, onAws(publicDns()))), url).toBe('ok');
+    }
+  });
+
+  it('refuses a URL longer than 2048 characters, and accepts one of 2048', async () => {
+    await expect(checkWebhookUrl(urlOfLength(2049), onAws(publicDns()))).rejects.toMatchObject({
+      code: 'invalid_webhook_url',
+      message: expect.stringContaining('longer than 2048 characters'),
+    });
+    expect(await code(checkWebhookUrl(urlOfLength(2048), onAws(publicDns())))).toBe('ok');
   });
 
   it('refuses a name that resolves to a private or metadata address, even among public ones', async () => {

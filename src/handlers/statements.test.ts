@@ -130,8 +130,14 @@ describe('statements', () => {
       expect(history.map((h) => h.amount)).toEqual([100_00, -25_50, 10_00, -5_25, 5_00]);
 
       // CSV: header, opening, one row per posting in order with the ledger's running balance, closing.
+      const asked = Date.now();
       const csvLink = await statementLink(ada, a.id, period, 'csv');
-      expect(Date.parse(csvLink.expiresAt) - Date.now()).toBeLessThanOrEqual(300_000);
+      const answered = Date.now();
+      // The link lives the documented 5 minutes from when it is made: not already expired, not longer.
+      const expiresAt = Date.parse(csvLink.expiresAt);
+      expect(expiresAt).toBeGreaterThanOrEqual(asked + 300_000);
+      expect(expiresAt).toBeLessThanOrEqual(answered + 300_000);
+      expect(new URL(csvLink.url).searchParams.get('X-Amz-Expires')).toBe('300');
       const csv = await download(csvLink.url);
       expect(csv.status).toBe(200);
       const rows = parseCsv(Buffer.from(csv.bytes).toString('utf8'));

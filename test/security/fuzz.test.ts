@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
  * shrunk counterexample on failure.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { routeList } from '../../src/api/routes.ts';
 import { type StartedStack, startStack } from '../harness.ts';
 import {
@@ -65,6 +65,7 @@ beforeAll(async () => {
     headers: { 'idempotency-key': randomUUID() },
     body: { url: 'http://127.0.0.1:9/hooks', events: ['transaction.posted'] },
   });
+  expect(webhook.status, webhook.text).toBe(201);
   const webhookId = String(webhook.json?.id);
   const tx = await deposit(client, user, accounts[0]?.id ?? '', 50_000);
   // Transactions the money routes can act on: pending transfers the user sent (post, void) and a
@@ -104,12 +105,18 @@ beforeAll(async () => {
     },
   });
   expect(schedule.status, schedule.text).toBe(201);
-  let deliveryIds: string[] = [];
-  for (let i = 0; i < 200 && deliveryIds.length === 0; i++) {
-    const page = await client.call('GET', `/v1/webhooks/${webhookId}/deliveries`, { token: user.token });
-    deliveryIds = (page.json?.items ?? []).map((d: { id: string }) => d.id);
-    if (deliveryIds.length === 0) await new Promise((r) => setTimeout(r, 50));
-  }
+  // The deposit's delivery is recorded asynchronously (by the table stream's poller): wait until it is
+  // listed. The delivery routes' fuzz needs a real delivery id, so setup fails without one.
+  const deliveryIds = await vi.waitFor(
+    async () => {
+      const page = await client.call('GET', `/v1/webhooks/${webhookId}/deliveries`, { token: user.token });
+      expect(page.status, page.text).toBe(200);
+      const ids: string[] = (page.json?.items ?? []).map((d: { id: string }) => d.id);
+      expect(ids).not.toHaveLength(0);
+      return ids;
+    },
+    { timeout: 30_000, interval: 50 },
+  );
   ctx = {
     token: user.token,
     email: user.email,
