@@ -1,11 +1,15 @@
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import { AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db } from './db.ts';
-import { IdempotencyStore } from './idempotency.ts';
+import { IdempotencyStore, type Outcome } from './idempotency.ts';
 import { keys } from './keys.ts';
-import { LedgerStore } from './ledger.ts';
+import { LedgerStore, type LedgerWriter } from './ledger.ts';
+import { StaffLedger } from './ledger-admin.ts';
+import { BatchLedgerStore } from './ledger-batch.ts';
+import { CreditReturns } from './ledger-return.ts';
+import { CreditSettler } from './ledger-settle.ts';
 import { verifyLedger } from './verify.ts';
 
 let db: Db;
@@ -80,6 +84,177 @@ const seed = async () => {
   });
   if (h.kind !== 'journal') throw new Error('hold declined');
   return { table, a, b, transfer: t.journal, hold: h.journal };
+};
+
+/** A customer account as the forged items name it. */
+interface Owned {
+  id: string;
+  ownerId: string;
+  number: string;
+}
+
+const party = (a: Owned) => ({ accountId: a.id, number: a.number, ownerId: a.ownerId });
+
+let forgedAt = 0;
+/**
+ * Writes a posted journal and its postings behind the stores' backs, as the stores would keep them
+ * otherwise: on a customer account each posting follows the last one (time, seq) with its exact
+ * balanceAfter, and the account's balance, available and version move with it. So only what the test
+ * makes wrong is wrong. A leg on a string is on that system shard. Returns each leg's seq.
+ */
+const forge = async (
+  table: string,
+  journal: Record<string, unknown> & { id: string },
+  legs: readonly (readonly [account: Owned | string, amount: number, currency?: string])[],
+) => {
+  const seqs: (number | undefined)[] = [];
+  for (const [account, amount, currency = 'USD'] of legs) {
+    const at = new Date(Date.now() + 86_400_000 + forgedAt++).toISOString();
+    const posting = {
+      entity: 'posting',
+      amount,
+      currency,
+      journalId: journal.id,
+      status: 'posted',
+      createdAt: at,
+    };
+    if (typeof account === 'string') {
+      await db.send(
+        new PutCommand({
+          TableName: table,
+          Item: { ...keys.posting(account, at, journal.id), ...posting, accountId: account, system: true },
+        }),
+      );
+      seqs.push(undefined);
+      continue;
+    }
+    const key = keys.account(account.ownerId, account.id);
+    const read = await db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
+    const seq = Number(read.Item?.version) + 1;
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...keys.posting(account.id, at, journal.id),
+          ...posting,
+          accountId: account.id,
+          system: false,
+          ownerId: account.ownerId,
+          seq,
+          balanceAfter: Number(read.Item?.balance) + amount,
+        },
+      }),
+    );
+    await set(table, key, 'SET balance = balance + :d, available = available + :d, version = :v', {
+      ':d': amount,
+      ':v': seq,
+    });
+    seqs.push(seq);
+  }
+  await db.send(
+    new PutCommand({
+      TableName: table,
+      Item: {
+        ...keys.journal(journal.id),
+        entity: 'journal',
+        status: 'posted',
+        currency: 'USD',
+        description: '',
+        version: 1,
+        ...journal,
+      },
+    }),
+  );
+  return seqs;
+};
+
+const posted = (o: Outcome) => {
+  if (o.kind !== 'journal') throw new Error(`not posted: ${JSON.stringify(o)}`);
+  return o.journal;
+};
+
+/**
+ * A ledger with every kind of journal the code writes, through the stores: deposit, withdrawal,
+ * transfer, a pending transfer posted in part and one voided, a refund, a bulk payment, teller cash
+ * in and out, reversals of a deposit, a withdrawal, a transfer and a refund, a deferred transfer
+ * settled, one still unsettled, and one returned to its sender (its recipient closed) with the
+ * reversal that gave it back.
+ */
+const everyKind = async () => {
+  const table = await createTestTable('verify-kinds');
+  const accounts = new AccountStore(db, table);
+  const idempotency = new IdempotencyStore(db, table, 48 * 3600);
+  const opts = { systemShards: 2, dailyLimit: 1_000_000 };
+  const ledger = new BatchLedgerStore(db, table, accounts, idempotency, opts);
+  const deferring = new LedgerStore(db, table, accounts, idempotency, { ...opts, deferCredits: 'always' });
+  const staff = new StaffLedger(db, table, accounts, idempotency, opts);
+  const returns = new CreditReturns(db, table, accounts, idempotency, opts);
+  const settler = new CreditSettler(db, table, accounts, { systemShards: 2, returns });
+  const open = async (ownerId: string): Promise<Owned> => ({
+    ...(await accounts.open({ ownerId, type: 'checking', currency: 'USD' })),
+    ownerId,
+  });
+  const [a, b, c] = [await open('u1'), await open('u2'), await open('u3')];
+  const k = (key: string) => ({ idempotencyKey: key, fingerprint: key });
+  const pay = (
+    key: string,
+    to: Owned,
+    amount: number,
+    more: { pending?: boolean } = {},
+    via: LedgerWriter = ledger,
+  ) =>
+    via
+      .transfer({
+        user: 'u1',
+        ...k(key),
+        fromAccountId: a.id,
+        toAccountNumber: to.number,
+        amount,
+        currency: 'USD',
+        ...more,
+      })
+      .then(posted);
+  const deposit = posted(await ledger.deposit({ user: 'u1', ...k('d'), accountId: a.id, amount: 1_000 }));
+  const withdrawal = posted(await ledger.withdraw({ user: 'u1', ...k('w'), accountId: a.id, amount: 50 }));
+  const transfer = await pay('t', b, 100);
+  const hold = await pay('h', b, 60, { pending: true });
+  posted(await ledger.post({ user: 'u1', ...k('p'), journalId: hold.id, amount: 25 }));
+  const voided = await pay('h2', b, 10, { pending: true });
+  await ledger.void({ user: 'u1', ...k('v'), journalId: voided.id });
+  const refund = posted(await ledger.refund({ user: 'u2', ...k('r'), journalId: transfer.id, amount: 30 }));
+  await ledger.transferBatch({
+    user: 'u1',
+    ...k('batch'),
+    fromAccountId: a.id,
+    currency: 'USD',
+    transfers: [
+      { toAccountNumber: b.number, amount: 5 },
+      { toAccountNumber: c.number, amount: 7 },
+      { toAccountNumber: b.number, amount: 6 },
+    ],
+  });
+  posted(await staff.tellerDeposit({ user: 'staff', ...k('td'), accountId: b.id, amount: 40 }));
+  posted(await staff.tellerWithdraw({ user: 'staff', ...k('tw'), accountId: b.id, amount: 15 }));
+  for (const [key, original, amount] of [
+    ['rd', deposit, 10],
+    ['rw', withdrawal, 5],
+    ['rt', transfer, 20],
+    ['rr', refund, 3],
+  ] as const)
+    posted(await staff.reverse({ user: 'staff', ...k(key), journalId: original.id, amount, reason: 'test' }));
+  await pay('settled', b, 12, {}, deferring);
+  expect(await settler.settle('u2', b.id)).toBe(1);
+  const returned = await pay('returned', c, 9, {}, deferring);
+  await set(
+    table,
+    keys.account('u3', c.id),
+    'SET #s = :closed, version = version + :one',
+    { ':closed': 'closed', ':one': 1 },
+    { '#s': 'status' },
+  );
+  expect(await settler.settle('u3', c.id)).toBe(1);
+  const unsettled = await pay('unsettled', b, 8, {}, deferring);
+  return { table, a, b, c, returned, unsettled };
 };
 
 describe('verify-ledger', () => {
@@ -225,7 +400,11 @@ describe('verify-ledger', () => {
       }),
     );
     const r = await verifyLedger(db, table);
-    expect(r.problems).toEqual(['returns shard returns#USD#00 holds 7: money returned to no one']);
+    expect(r.problems).toEqual([
+      // A deposit credits its `to` side: this forged one has none.
+      'journal parked (deposit) has no to side for its credit',
+      'returns shard returns#USD#00 holds 7: money returned to no one',
+    ]);
   });
 
   it('catches a held amount that is not the sum of the live pending transfers', async () => {
@@ -344,5 +523,134 @@ describe('verify-ledger', () => {
     expect(text).toMatch(new RegExp(`journal ${lost.id} is unsettled but has no credit item`));
     expect(text).toMatch(new RegExp(`journal ${doubled.id} has two credit items`));
     expect(text).toMatch(/postings in USD sum to/);
+  });
+
+  it('passes every kind of journal the code writes', async () => {
+    const { table, returned } = await everyKind();
+    const r = await verifyLedger(db, table, { sweepSeconds: 1e9 });
+    expect(r.problems).toEqual([]);
+    expect(r).toMatchObject({ ok: true, accounts: 3, journals: 19, credits: 1 });
+    expect(r.currencies.USD?.incoming).toBe(8);
+    const stored = await db.send(new GetCommand({ TableName: table, Key: keys.journal(returned.id) }));
+    expect(stored.Item).toMatchObject({ returned: true, reversedAmount: 9 });
+  });
+
+  it('catches a journal whose debits together move more than its amount, or move it in pieces', async () => {
+    const { table, a, b } = await seed();
+    const A = { ...a, ownerId: 'u1' };
+    const B = { ...b, ownerId: 'u2' };
+    const sides = { type: 'transfer', from: party(A), to: party(B) };
+    // Sums to zero, two legs or more, and its first debit is its amount: all the old check looked at.
+    await forge(table, { id: 'twice', ...sides, amount: 6 }, [
+      [A, -6],
+      [B, 6],
+      [A, -6],
+      [B, 6],
+    ]);
+    // Moves its amount, but from the sender in two debits.
+    await forge(table, { id: 'split', ...sides, amount: 10 }, [
+      [A, -5],
+      [A, -5],
+      [B, 10],
+    ]);
+    expect((await verifyLedger(db, table)).problems.sort()).toEqual(
+      [
+        'journal twice is for 6 but moved 12',
+        `journal twice (transfer) has 2 debits (-6 on ${a.id}, -6 on ${a.id}), expected one on ${a.id}`,
+        `journal twice (transfer) has 2 credits (6 on ${b.id}, 6 on ${b.id}), expected one on ${b.id}`,
+        `journal split (transfer) has 2 debits (-5 on ${a.id}, -5 on ${a.id}), expected one on ${a.id}`,
+      ].sort(),
+    );
+  });
+
+  it("catches a posting on an account that is not the journal's side", async () => {
+    const { table, a, b } = await seed();
+    const A = { ...a, ownerId: 'u1' };
+    const B = { ...b, ownerId: 'u2' };
+    const c = {
+      ...(await new AccountStore(db, table).open({ ownerId: 'u3', type: 'checking', currency: 'USD' })),
+      ownerId: 'u3',
+    };
+    // A transfer from a to b whose credit went to c.
+    await forge(table, { id: 'astray', type: 'transfer', amount: 10, from: party(A), to: party(B) }, [
+      [A, -10],
+      [c, 10],
+    ]);
+    // A withdrawal whose cash went to a customer, and a deposit paid out of a cash-out shard.
+    await forge(table, { id: 'pocketed', type: 'withdrawal', amount: 5, from: party(A) }, [
+      [A, -5],
+      [c, 5],
+    ]);
+    await forge(table, { id: 'misfiled', type: 'deposit', amount: 3, to: party(B) }, [
+      ['cash-out#USD#01', -3],
+      [B, 3],
+    ]);
+    // A deposit that names a sender; a leg of nothing on a third account; a reversal of no one's money.
+    await forge(table, { id: 'sent', type: 'deposit', amount: 2, from: party(A), to: party(B) }, [
+      ['cash-in#USD#00', -2],
+      [B, 2],
+    ]);
+    await forge(table, { id: 'nil', type: 'transfer', amount: 1, from: party(A), to: party(B) }, [
+      [A, -1],
+      [B, 1],
+      [c, 0],
+    ]);
+    await forge(table, { id: 'orphan', type: 'reversal', amount: 1 }, [
+      ['cash-out#USD#00', -1],
+      ['cash-in#USD#01', 1],
+    ]);
+    expect((await verifyLedger(db, table)).problems.sort()).toEqual(
+      [
+        `journal astray (transfer) credits ${c.id}, expected ${b.id}`,
+        `journal pocketed (withdrawal) credits ${c.id}, expected a cash-out shard`,
+        'journal misfiled (deposit) debits cash-out#USD#01, expected a cash-in shard',
+        'journal sent is a deposit with a from side',
+        `journal nil has a posting of 0 on ${c.id}`,
+        'journal orphan is a reversal with no customer side',
+      ].sort(),
+    );
+  });
+
+  it("catches a posting in another currency than its account's or its journal's", async () => {
+    const { table, a, b } = await seed();
+    const A = { ...a, ownerId: 'u1' };
+    const B = { ...b, ownerId: 'u2' };
+    const sides = { type: 'transfer', from: party(A), to: party(B) };
+    // A transfer in EUR between two USD accounts: it sums to zero in EUR, and the balances (sums of
+    // amounts) still match.
+    const [fromSeq, toSeq] = await forge(table, { id: 'euro', ...sides, amount: 3, currency: 'EUR' }, [
+      [A, -3, 'EUR'],
+      [B, 3, 'EUR'],
+    ]);
+    // A deposit booked on a EUR shard in USD.
+    await forge(table, { id: 'shard', type: 'deposit', amount: 2, to: party(B) }, [
+      ['cash-in#EUR#00', -2],
+      [B, 2],
+    ]);
+    // A journal that says EUR over postings in USD.
+    await forge(table, { id: 'relabelled', ...sides, amount: 1, currency: 'EUR' }, [
+      [A, -1],
+      [B, 1],
+    ]);
+    expect((await verifyLedger(db, table)).problems.sort()).toEqual(
+      [
+        `account ${a.id} posting seq ${fromSeq} (journal euro) is in EUR, its account in USD`,
+        `account ${b.id} posting seq ${toSeq} (journal euro) is in EUR, its account in USD`,
+        'system shard cash-in#EUR#00 has a posting in USD (journal shard)',
+        `journal relabelled is in EUR but its posting on ${a.id} is in USD`,
+        `journal relabelled is in EUR but its posting on ${b.id} is in USD`,
+      ].sort(),
+    );
+  });
+
+  it('catches a side with a balanceAfter but no posting behind it', async () => {
+    const { table, c, returned } = await everyKind();
+    expect((await verifyLedger(db, table, { sweepSeconds: 1e9 })).problems).toEqual([]);
+    // A returned transfer's recipient never got the money (its credit went to a returns shard): a
+    // balanceAfter on that side is a balance no posting made.
+    await set(table, keys.journal(returned.id), 'SET #to.balanceAfter = :b', { ':b': 9 }, { '#to': 'to' });
+    expect((await verifyLedger(db, table, { sweepSeconds: 1e9 })).problems).toEqual([
+      `journal ${returned.id} says to.balanceAfter 9 but has no credit posting on ${c.id}`,
+    ]);
   });
 });

@@ -4,6 +4,11 @@
  *
  * Checks:
  *   - every posted journal's postings sum to zero per currency, and its sides moved its amount;
+ *   - every posted journal's postings are exactly what its kind and sides say (placesOf): one debit
+ *     and one credit, each for its amount, in its currency, on its side's account or, where it has
+ *     no customer side there, on a shard of the system account its kind uses; a side with a
+ *     balanceAfter has its posting (a deferred credit not settled yet has none);
+ *   - every posting is in its account's currency (a system shard's is in its id);
  *   - every account's balance equals the sum of its postings, and each posting's balanceAfter is the
  *     running sum in version order, listed in that order; each posting has its own seq (the account's
  *     version it made), none beyond the account's stored version (a freeze or close moves the
@@ -25,7 +30,7 @@
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Hold } from '../domain/account.ts';
-import { isShardOf, type Journal, sumsByCurrency } from '../domain/ledger.ts';
+import { isShardOf, type Journal, type Party, type SystemAccount, sumsByCurrency } from '../domain/ledger.ts';
 import type { Db } from './db.ts';
 
 export interface LedgerReport {
@@ -58,7 +63,59 @@ interface Leg {
   balanceAfter?: number;
   sk: string;
   accountId: string;
+  journalId?: string;
 }
+
+/** Where one leg of a posted journal must be: a customer account, a shard of a system account, or a side it lacks. */
+type Place = { account: string } | { system: SystemAccount } | { missing: 'from' | 'to' };
+
+const placeName = (p: Place): string =>
+  'account' in p ? p.account : 'system' in p ? `a ${p.system} shard` : `its ${p.missing} side`;
+
+const isAt = (p: Place, accountId: string): boolean =>
+  'account' in p ? accountId === p.account : 'system' in p && isShardOf(p.system, accountId);
+
+/**
+ * Where a posted journal's debit and its credit must be, as the writers make each kind
+ * (ledger.ts, ledger-admin.ts, ledger-return.ts, ledger-settle.ts, ledger-batch.ts):
+ *   - deposit, teller deposit: a cash-in shard -> `to`;
+ *   - withdrawal, teller withdrawal: `from` -> a cash-out shard;
+ *   - transfer (instant, in a batch, a pending one posted in full or in part, deferred: its credit
+ *     item until settled, then its posting): `from` -> `to`; once returned (`returned`, its recipient
+ *     closed) `from` -> a returns shard;
+ *   - refund: `from` (the refunder) -> `to` (the original's sender);
+ *   - reversal: `from` (the side the original credited), or a cash-out shard (a withdrawal reversed)
+ *     or a returns shard (a return, ledger-return.ts) -> `to` (the side it debited), or a cash-in
+ *     shard (a deposit reversed).
+ * `extra`: a side the kind never has.
+ */
+const placesOf = (
+  j: Journal,
+  original: Journal | undefined,
+): { debit: Place; credit: Place; extra?: 'from' | 'to' } => {
+  const side = (name: 'from' | 'to', p: Party | undefined): Place =>
+    p ? { account: p.accountId } : { missing: name };
+  switch (j.type) {
+    case 'deposit':
+      return { debit: { system: 'cash-in' }, credit: side('to', j.to), ...(j.from ? { extra: 'from' } : {}) };
+    case 'withdrawal':
+      return {
+        debit: side('from', j.from),
+        credit: { system: 'cash-out' },
+        ...(j.to ? { extra: 'to' } : {}),
+      };
+    case 'reversal':
+      return {
+        debit: j.from ? side('from', j.from) : { system: original?.returned ? 'returns' : 'cash-out' },
+        credit: j.to ? side('to', j.to) : { system: 'cash-in' },
+      };
+    default:
+      return {
+        debit: side('from', j.from),
+        credit: j.type === 'transfer' && j.returned ? { system: 'returns' } : side('to', j.to),
+      };
+  }
+};
 
 interface StoredAccount {
   version: number;
@@ -125,6 +182,7 @@ export const verifyLedger = async (
           balanceAfter: item.balanceAfter,
           sk: item.sk,
           accountId: item.accountId,
+          journalId: item.journalId,
         };
         postingsBy.set(item.accountId, [...(postingsBy.get(item.accountId) ?? []), leg]);
         if (item.system) {
@@ -167,9 +225,41 @@ export const verifyLedger = async (
       for (const [currency, sum] of sumsByCurrency(legs)) {
         if (sum !== 0) problems.push(`journal ${id} sums to ${sum} ${currency}`);
       }
-      const debit = legs.find((l) => l.amount < 0);
-      if (debit && -debit.amount !== j.amount)
-        problems.push(`journal ${id} is for ${j.amount} but moved ${-debit.amount}`);
+      if (legs.length > 0) {
+        // Its postings are exactly what its kind and its sides say: all its debits together moved its
+        // amount, one debit and one credit, each where placesOf puts it, in the journal's currency.
+        const moved = -legs.reduce((s, l) => s + Math.min(l.amount, 0), 0);
+        if (moved !== j.amount) problems.push(`journal ${id} is for ${j.amount} but moved ${moved}`);
+        const places = placesOf(j, j.reverses ? journals.get(j.reverses) : undefined);
+        if (places.extra) problems.push(`journal ${id} is a ${j.type} with a ${places.extra} side`);
+        if (j.type === 'reversal' && !j.from && !j.to)
+          problems.push(`journal ${id} is a reversal with no customer side`);
+        for (const [what, place, some] of [
+          ['debit', places.debit, legs.filter((l) => l.amount < 0)],
+          ['credit', places.credit, legs.filter((l) => l.amount > 0)],
+        ] as const) {
+          if ('missing' in place) {
+            problems.push(`journal ${id} (${j.type}) has no ${place.missing} side for its ${what}`);
+            continue;
+          }
+          if (some.length !== 1)
+            problems.push(
+              `journal ${id} (${j.type}) has ${some.length} ${what}s (${some.map((l) => `${l.amount} on ${l.accountId}`).join(', ')}), expected one on ${placeName(place)}`,
+            );
+          for (const l of some)
+            if (!isAt(place, l.accountId))
+              problems.push(
+                `journal ${id} (${j.type}) ${what}s ${l.accountId}, expected ${placeName(place)}`,
+              );
+        }
+        for (const l of legs) {
+          if (l.amount === 0) problems.push(`journal ${id} has a posting of 0 on ${l.accountId}`);
+          if (j.currency !== undefined && l.currency !== j.currency)
+            problems.push(
+              `journal ${id} is in ${j.currency} but its posting on ${l.accountId} is in ${l.currency}`,
+            );
+        }
+      }
       if (entry) problems.push(`journal ${id} is posted but its pending history entry is still there`);
       // Each side's balanceAfter (what the API shows on the transaction) is its posting's.
       for (const [side, p] of [
@@ -178,7 +268,14 @@ export const verifyLedger = async (
       ] as const) {
         if (p?.balanceAfter === undefined) continue;
         const leg = posted.find((l) => l.accountId === p.accountId && l.amount < 0 === (side === 'from'));
-        if (leg && leg.balanceAfter !== p.balanceAfter)
+        // A side that says what its balance became has the posting that made it (an unsettled
+        // recipient's balanceAfter is reported above).
+        if (!leg) {
+          if (!(j.unsettled && side === 'to'))
+            problems.push(
+              `journal ${id} says ${side}.balanceAfter ${p.balanceAfter} but has no ${side === 'from' ? 'debit' : 'credit'} posting on ${p.accountId}`,
+            );
+        } else if (leg.balanceAfter !== p.balanceAfter)
           problems.push(
             `journal ${id} says ${side}.balanceAfter ${p.balanceAfter}, its posting ${leg.balanceAfter}`,
           );
@@ -258,6 +355,11 @@ export const verifyLedger = async (
     let running = 0;
     let previousSk = '';
     let previousSeq = 0;
+    for (const leg of postingsBy.get(id) ?? [])
+      if (leg.currency !== a.currency)
+        problems.push(
+          `account ${id} posting seq ${leg.seq} (journal ${leg.journalId}) is in ${leg.currency}, its account in ${a.currency}`,
+        );
     for (const leg of check(id, a.balance, 'account').sort((x, y) => (x.seq ?? 0) - (y.seq ?? 0))) {
       running += leg.amount;
       if (leg.seq === undefined) problems.push(`account ${id} has a posting without seq`);
@@ -275,8 +377,13 @@ export const verifyLedger = async (
     if (previousSeq > a.version)
       problems.push(`account ${id} has a posting seq ${previousSeq} beyond its version ${a.version}`);
   }
-  for (const id of postingsBy.keys()) {
+  for (const [id, legs] of postingsBy) {
     if (!accounts.has(id) && !shards.has(id)) problems.push(`postings for unknown account ${id}`);
+    // A system shard's currency is in its id (systemShardId: `cash-in#USD#07`).
+    if (!accounts.has(id) && shards.has(id))
+      for (const leg of legs)
+        if (leg.currency !== id.split('#')[1])
+          problems.push(`system shard ${id} has a posting in ${leg.currency} (journal ${leg.journalId})`);
   }
   // A return (ledger-return.ts) puts the money on its returns shard and takes it off again in one
   // transaction: a returns shard that holds anything kept money that reached no one.
