@@ -1,5 +1,5 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { deposit, newUser, openAccount, transfer } from '../../test/banking.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
@@ -119,6 +119,57 @@ describe('payees with confirmation of payee', () => {
     expect(last.status).toBe(429);
     expect(last.body.code).toBe('rate_limited');
     expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('counts saving a payee against the same 20 a minute as checks: a save-and-delete loop is no way around it', async () => {
+    const me = await newUser(table);
+    const other = await newUser(table);
+    const target = await openAccount(await newUser(table, 'Ann Lee'));
+    const body = { name: 'Ann Lee', accountNumber: target.number };
+    const now = new Date('2027-05-01T10:00:30Z');
+    const store = new PayeeStore(doc(), table);
+    // 20 saves, each deleted again (the payee limit never stops them): the 21st is refused before
+    // the holder is looked up, and so is a check (one count for both).
+    for (let i = 0; i < 20; i++) {
+      const saved = await store.create(me, 'Ann Lee', target.number, now);
+      await store.delete(me, saved.id);
+    }
+    await expect(store.create(me, 'Ann Lee', target.number, now)).rejects.toMatchObject({
+      code: 'rate_limited',
+      headers: { 'retry-after': '30' },
+    });
+    await expect(store.create(me, 'X', '0000000000', now)).rejects.toMatchObject({ code: 'rate_limited' });
+    await expect(store.check(me, 'Ann Lee', target.number, now)).rejects.toMatchObject({
+      code: 'rate_limited',
+    });
+    expect(await store.list(me)).toEqual([]);
+    // Mixed: 10 checks and 10 saves spend the other customer's 20; the next save is refused.
+    for (let i = 0; i < 10; i++) {
+      await store.check(other, 'Ann Lee', target.number, now);
+      await store.delete(other, (await store.create(other, 'Ann Lee', target.number, now)).id);
+    }
+    await expect(store.create(other, 'Ann Lee', target.number, now)).rejects.toMatchObject({
+      code: 'rate_limited',
+    });
+    // The next minute starts a new count.
+    const next = new Date('2027-05-01T10:01:00Z');
+    await expect(store.create(me, 'Ann Lee', target.number, next)).resolves.toMatchObject({ match: 'exact' });
+
+    // Through the handler (the clock frozen, so one minute holds every request): 20 checks spend the
+    // count, and POST /v1/payees is then a 429 problem+json that saves nothing.
+    const third = await newUser(table);
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2027-05-01T11:00:15Z') });
+    try {
+      for (let i = 0; i < 20; i++) expect((await call('checkPayee', { user: third, body })).status).toBe(200);
+      const r = await call('createPayee', { user: third, body });
+      expect(r.status, JSON.stringify(r.body)).toBe(429);
+      expect(r.headers['content-type']).toMatch(/problem\+json/);
+      expect(r.body.code).toBe('rate_limited');
+      expect(r.headers['retry-after']).toBe('45');
+      expect((await call('listPayees', { user: third })).body.items).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it(`keeps at most ${MAX_PAYEES} payees per customer`, async () => {

@@ -49,6 +49,7 @@ export class PayeeStore {
   /**
    * Checks a name against a number without saving: at most `checkLimit.max` a window per customer,
    * counted in one DynamoDB item per window (a conditional update, so it holds across Lambda instances).
+   * Saving a payee (`create`) answers the same and takes from the same count.
    */
   async check(
     sub: string,
@@ -81,13 +82,23 @@ export class PayeeStore {
     } catch (e) {
       if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
       const retryAfter = Math.max(1, windowStart + limit.windowSeconds - seconds);
-      throw new BankError('rate_limited', `At most ${limit.max} checks a minute: try again later`, {
-        headers: { 'retry-after': String(retryAfter) },
-      });
+      throw new BankError(
+        'rate_limited',
+        `At most ${limit.max} name checks (checked or saved payees) a minute: try again later`,
+        {
+          headers: { 'retry-after': String(retryAfter) },
+        },
+      );
     }
   }
 
+  /**
+   * Saves a payee after confirming its name. That answers what `check` does (no such number, the
+   * match, the holder's name on a close one), so it takes from `check`'s count first: a save and a
+   * delete in a loop is no way around the limit.
+   */
   async create(sub: string, name: string, accountNumber: string, now = new Date()): Promise<SavedPayee> {
+    await this.take(sub, 'payee-check', this.checkLimit, now);
     const c = await this.confirm(name, accountNumber);
     const payee: Payee = {
       id: randomUUID(),

@@ -12,7 +12,7 @@ export const routes = {
     body: PayeeBody,
     status: 201,
     response: Payee,
-    errors: [...common, 'recipient_not_found', 'payee_limit_reached'],
+    errors: [...common, 'recipient_not_found', 'payee_limit_reached', 'rate_limited'],
   }),
   listPayees: route({
     method: 'GET',
