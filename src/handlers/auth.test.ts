@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AdminConfirmSignUpCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import fc from 'fast-check';
 import { decodeJwt } from 'jose';
 import { generateSync } from 'otplib';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,15 +8,19 @@ import { call } from '../../test/api.ts';
 import { createTestTable, createTestUserPool, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { captureLogs } from '../../test/logs.ts';
 import { config } from '../config.ts';
+import { createDocumentClient } from '../store/db.ts';
+import { ipLockKey, LoginGuard } from '../store/logins.ts';
 import { UserStore } from '../store/users.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 
 let pool: Awaited<ReturnType<typeof createTestUserPool>>;
+let table: string;
 beforeAll(async () => {
   pool = await createTestUserPool();
+  table = await createTestTable('auth');
   useHandlerEnv({
-    TABLE_NAME: await createTestTable('auth'),
+    TABLE_NAME: table,
     USER_POOL_ID: pool.userPoolId,
     USER_POOL_CLIENT_ID: pool.clientId,
     BANK_AUTO_CONFIRM: 'true',
@@ -246,6 +251,27 @@ describe('login, refresh, logout, me', () => {
     expect((await login(e, PASSWORD, '10.0.0.2')).status).toBe(200);
   });
 
+  it('an IPv6 client counts as its /64: 10 failures over one /64 lock every address of it', async () => {
+    const e = await registered();
+    // The owner logs in from one address of their own /64.
+    expect((await login(e, PASSWORD, '2001:db8:aaaa:2::10')).status).toBe(200);
+    // The attacker picks a new address of its /64 for every guess, written any way it likes.
+    const attacker = (i: number) =>
+      [`2001:db8:aaaa:1::${i + 1}`, `2001:DB8:AAAA:1:${i}:0:0:7`, `2001:0db8:aaaa:0001:ffff:${i}::`][i % 3];
+    const { logs } = await captureLogs(async () => {
+      for (let i = 0; i < 10; i++)
+        expect((await login(e, `Wrong-Password-${i}`, attacker(i))).status).toBe(401);
+    });
+    expect(logs).toContain('"event":"login_locked"');
+    expect(logs).toContain('too many failures from 2001:db8:aaaa:1::/64');
+    const locked = await login(e, PASSWORD, '2001:db8:aaaa:1:dead:beef:0:1');
+    expect(locked.status).toBe(429);
+    expect(locked.body.code).toBe('login_locked');
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(1700);
+    // Another address of the owner's /64 is the owner's known network: neither locked nor slowed.
+    expect((await login(e, PASSWORD, '2001:db8:aaaa:2:1234::99')).status).toBe(200);
+  });
+
   it('failures from many IPs slow the email down for unknown IPs, with Retry-After, but never lock it', async () => {
     const e = await registered();
     for (let i = 0; i < 10; i++) expect((await login(e, 'Wrong-Password-1', `10.1.0.${i}`)).status).toBe(401);
@@ -283,6 +309,104 @@ describe('login, refresh, logout, me', () => {
     expect(logs).not.toContain(PASSWORD);
     for (const t of [result.body.accessToken, result.body.refreshToken, result.body.idToken])
       expect(logs).not.toContain(t);
+  });
+});
+
+describe('login locks by network: an IPv6 source counts as its /64', () => {
+  it.each([
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['2001:0DB8:0000:0000:FFFF:0000:0000:0001', '2001:db8:0:0::/64'],
+    ['2001:db8:1:2:3::', '2001:db8:1:2::/64'],
+    ['2001:db8:1::2:3:4:5', '2001:db8:1:0::/64'],
+    ['2001:db8:1:2::', '2001:db8:1:2::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['FE80::ABCD:1%25', 'fe80:0:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['::', '0:0:0:0::/64'],
+    [' 2001:db8::1 ', '2001:db8:0:0::/64'],
+    // IPv4-mapped: the IPv4 address itself, whichever way it is written.
+    ['::ffff:1.2.3.4', '1.2.3.4'],
+    ['::FFFF:1.2.3.4', '1.2.3.4'],
+    ['0:0:0:0:0:ffff:1.2.3.4', '1.2.3.4'],
+    ['::ffff:102:304', '1.2.3.4'],
+    ['::ffff:0a00:00ff', '10.0.0.255'],
+    ['::ffff:1.2.3.4%eth0', '1.2.3.4'],
+    ['fe80::%1', 'fe80:0:0:0::/64'],
+    // Other IPv4-in-IPv6 forms are plain IPv6.
+    ['64:ff9b::1.2.3.4', '64:ff9b:0:0::/64'],
+    ['::1.2.3.4', '0:0:0:0::/64'],
+    ['1.2.3.4', '1.2.3.4'],
+    ['10.0.0.66', '10.0.0.66'],
+    ['not-an-ip', 'not-an-ip'],
+    ['', ''],
+  ])('ipLockKey(%j) is %j', (ip, key) => {
+    expect(ipLockKey(ip)).toBe(key);
+  });
+
+  it('gives every way of writing an IPv6 address the key of its first four hextets', () => {
+    const hextet = fc.integer({ min: 0, max: 0xffff });
+    fc.assert(
+      fc.property(fc.array(hextet, { minLength: 8, maxLength: 8 }), fc.boolean(), (h, zone) => {
+        fc.pre(!(h.slice(0, 5).every((x) => x === 0) && h[5] === 0xffff));
+        const full = h.map((x) => x.toString(16).padStart(4, '0')).join(':');
+        // WHATWG URL's own serialization: the compressed, lower-case form.
+        const compressed = new URL(`http://[${full}]`).hostname.slice(1, -1);
+        const key = `${h
+          .slice(0, 4)
+          .map((x) => x.toString(16))
+          .join(':')}::/64`;
+        expect(ipLockKey(full)).toBe(key);
+        expect(ipLockKey(full.toUpperCase())).toBe(key);
+        expect(ipLockKey(compressed + (zone ? '%eth0' : ''))).toBe(key);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }), (b) => {
+        const v4 = b.join('.');
+        expect(ipLockKey(`::ffff:${v4}`)).toBe(v4);
+        expect(ipLockKey(new URL(`http://[::ffff:${v4}]`).hostname.slice(1, -1))).toBe(v4);
+        expect(ipLockKey(v4)).toBe(v4);
+      }),
+    );
+  });
+
+  const guard = (slowAfter: number) =>
+    new LoginGuard(createDocumentClient(dynamoClients().client), table, {
+      maxFailures: 10,
+      lockSeconds: 1800,
+      slowAfter,
+      maxDelaySeconds: 30,
+      windowSeconds: 1800,
+      knownIpDays: 90,
+    });
+  const now = Date.parse('2027-05-01T10:00:00Z');
+  const fail = async (g: LoginGuard, e: string, ip: string) => g.failed(await g.reserve(e, ip, now), now);
+
+  it('10 failures spread over one /64 lock the 11th address of it, not another /64', async () => {
+    const g = guard(100);
+    const e = email();
+    for (let i = 0; i < 10; i++) await fail(g, e, `2001:db8:5:6:${i}::${i + 1}`);
+    await expect(g.reserve(e, '2001:DB8:5:6:FFFF::1', now)).rejects.toMatchObject({ code: 'login_locked' });
+    await expect(g.reserve(e, '2001:db8:5:7::1', now)).resolves.toMatchObject({ ip: '2001:db8:5:7::/64' });
+    // IPv4 stays per address, and its IPv4-mapped form is the same address.
+    for (let i = 0; i < 10; i++) await fail(g, e, i % 2 ? '192.0.2.9' : '::ffff:192.0.2.9');
+    await expect(g.reserve(e, '192.0.2.9', now)).rejects.toMatchObject({ code: 'login_locked' });
+    await expect(g.reserve(e, '::ffff:c000:209', now)).rejects.toMatchObject({ code: 'login_locked' });
+    await expect(g.reserve(e, '192.0.2.10', now)).resolves.toMatchObject({ ip: '192.0.2.10' });
+  });
+
+  it('an IP the customer logged in from is known by its /64: other addresses of it are not slowed', async () => {
+    const g = guard(10);
+    const e = email();
+    await g.succeeded(await g.reserve(e, '2001:db8:9:1::10', now), now);
+    for (let i = 0; i < 10; i++) await fail(g, e, `2001:db8:9:2::${i + 1}`);
+    // The email is slowed for unknown networks (the clock stands still: the 1 s wait has not passed) ...
+    await expect(g.reserve(e, '2001:db8:9:3::1', now)).rejects.toMatchObject({ code: 'login_throttled' });
+    // ... but not for a new address of the owner's /64.
+    await expect(g.reserve(e, '2001:db8:9:1:abcd::77', now)).resolves.toMatchObject({
+      ip: '2001:db8:9:1::/64',
+      claimed: false,
+    });
   });
 });
 

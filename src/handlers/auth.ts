@@ -118,7 +118,8 @@ const loginFailed = async (t: LoginTicket, event: 'login_failed' | 'mfa_login_fa
     await securityEvents.record({
       event: 'login_locked',
       ...base,
-      reason: 'too many failures from this IP',
+      // The lock's key: the IP, or for IPv6 the /64 it belongs to (src/store/logins.ts, ipLockKey).
+      reason: t.ip === sourceIp ? 'too many failures from this IP' : `too many failures from ${t.ip}`,
       until: new Date(f.pairLockedUntil).toISOString(),
     });
   if (f.slowedUntil)

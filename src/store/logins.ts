@@ -12,10 +12,12 @@
  * - `LoginGuard`: logins. Failures per (email, source IP) lock that pair; failures per email from all
  *   IPs only *slow* further attempts (1 s, 2 s, 4 s ... 30 s between accepted attempts), never lock.
  *   An IP the customer has logged in from before is not slowed, so the owner keeps a way in whatever
- *   an attacker does elsewhere; a password reset clears both counters.
+ *   an attacker does elsewhere; a password reset clears both counters. An IPv6 source counts as its
+ *   /64 for both (`ipLockKey`): one client holds the whole /64.
  *
  * Counters are kept for unknown emails too, so they reveal nothing about which emails exist.
  */
+import { isIPv6 } from 'node:net';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import { type Db, isConditionFailure, type Piece } from './db.ts';
@@ -261,6 +263,43 @@ export class ResetCodeCounter {
 
 // ---------- logins ----------
 
+/**
+ * An IPv6 address's 8 hextets (the text must be one: `isIPv6`, no zone id). The WHATWG URL parser
+ * writes the address in its canonical form (lower case, at most one `::`, a dotted quad as hextets),
+ * which leaves only the `::` to expand.
+ */
+const hextets = (ip: string): number[] => {
+  const canonical = new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  const [head = '', tail] = canonical.split('::');
+  const hex = (text: string) => (text === '' ? [] : text.split(':').map((h) => Number.parseInt(h, 16)));
+  const left = hex(head);
+  if (tail === undefined) return left;
+  const right = hex(tail);
+  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+};
+
+/**
+ * What the login lock and the known-IP exemption count a source IP as. An IPv4 address is itself; an
+ * IPv6 client is given a whole /64 (it picks any address in it, new ones at will), so an IPv6 address
+ * counts as its /64 prefix, written `2001:db8:0:1::/64`: case, compression and a zone id (`%eth0`)
+ * make no difference. An IPv4-mapped IPv6 address (`::ffff:1.2.3.4`) is the IPv4 address it maps.
+ * Anything else (not an IP address) is kept as it is.
+ */
+export const ipLockKey = (sourceIp: string): string => {
+  // A zone id (`fe80::1%eth0`) names the receiver's interface, not the client's address.
+  const ip = sourceIp.trim().replace(/%.*$/, '');
+  if (!isIPv6(ip)) return sourceIp.trim();
+  const h = hextets(ip);
+  if (h.slice(0, 5).every((x) => x === 0) && h[5] === 0xffff) {
+    const [hi = 0, lo = 0] = h.slice(6);
+    return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.');
+  }
+  return `${h
+    .slice(0, 4)
+    .map((x) => x.toString(16))
+    .join(':')}::/64`;
+};
+
 export interface LoginPolicy extends LockoutPolicy {
   /** Failures per email (all IPs) before attempts on that email are slowed. */
   slowAfter: number;
@@ -281,6 +320,7 @@ export const slowDelaySeconds = (
 /** An attempt under way: what `failed`, `succeeded` and `release` need to settle it. */
 export interface LoginTicket {
   email: string;
+  /** The source IP as the lock counts it (`ipLockKey`: an IPv6 address's /64). */
   ip: string;
   epoch: number;
   /** This attempt took the email's slowed slot, and must give it back. */
@@ -337,8 +377,12 @@ export class LoginGuard {
     return Number(r.Item?.expiresAt ?? 0) > now / 1000;
   }
 
-  /** Reserves an attempt, or throws login_throttled / login_locked (429 with Retry-After). */
-  async reserve(email: string, ip: string, now = Date.now()): Promise<LoginTicket> {
+  /**
+   * Reserves an attempt, or throws login_throttled / login_locked (429 with Retry-After). The pair's
+   * lock and the known-IP exemption both go by `ipLockKey(sourceIp)`.
+   */
+  async reserve(email: string, sourceIp: string, now = Date.now()): Promise<LoginTicket> {
+    const ip = ipLockKey(sourceIp);
     const [state, known, pair] = await Promise.all([
       this.emailState(email, now),
       this.isKnown(email, ip, now),

@@ -30,8 +30,10 @@
  *                                                   SYSTEM#<name>#<cur>#<n> / SYSTEM items of older
  *                                                   versions are no longer written or read
  *   LOGIN#<email>         / LOGIN                   failures per email from all IPs: slows attempts (TTL)
- *   LOGIN#<email>         / IP#<ip>                 failures per (email, source IP): locks the pair (TTL)
- *   LOGIN#<email>         / KNOWN#<ip>              an IP the customer logged in from: not slowed (TTL)
+ *   LOGIN#<email>         / IP#<ip>                 failures per (email, source IP; an IPv6 one by its
+ *                                                   /64, logins.ts ipLockKey): locks the pair (TTL)
+ *   LOGIN#<email>         / KNOWN#<ip>              an IP (IPv6: its /64) the customer logged in from:
+ *                                                   not slowed (TTL)
  *   LOGIN#<email>         / RESET                   wrong password-reset codes: locks resets (TTL)
  *   USER#<sub>            / VERIFY                  wrong passwords/codes in signed-in changes (TTL)
  *   USER#<sub>            / SECURITY                "tokens issued before T are revoked" marker
