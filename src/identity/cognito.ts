@@ -76,6 +76,7 @@ const weakPassword = () =>
 const wrongPassword = () => new BankError('wrong_password', 'The password is wrong');
 const invalidSession = () =>
   new BankError('invalid_session', 'The sign-in has expired or was already used: log in again');
+const emailTaken = () => new BankError('user_exists', 'That email is already in use by another login');
 const tooManyCodes = () =>
   new BankError('verification_locked', 'Too many attempts: wait a few minutes and try again', {
     headers: { 'retry-after': '900' },
@@ -294,6 +295,10 @@ export class Identity extends UserDirectory {
     } catch (e) {
       translate(e, {
         ...WRONG_CODE,
+        // Cognito's own limit on wrong confirmation codes.
+        TooManyFailedAttemptsException: tooManyCodes,
+        // The email is already another confirmed user's (sign-in alias): this one cannot have it.
+        AliasExistsException: emailTaken,
       });
     }
   }
@@ -408,8 +413,9 @@ export class Identity extends UserDirectory {
         ...WRONG_CODE,
         InvalidPasswordException: weakPassword,
         InvalidParameterException: weakPassword,
-        // Cognito's own limit on wrong codes.
+        // Cognito's own limits on wrong codes.
         LimitExceededException: tooManyCodes,
+        TooManyFailedAttemptsException: tooManyCodes,
       });
     }
   }

@@ -36,7 +36,7 @@ export const routes = {
     summary: 'Confirm a registration with the emailed code',
     body: ConfirmBody,
     status: 204,
-    errors: ['validation_failed', 'invalid_code'],
+    errors: ['validation_failed', 'invalid_code', 'verification_locked', 'user_exists'],
   }),
   resendConfirmation: route({
     method: 'POST',
