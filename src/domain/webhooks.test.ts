@@ -130,6 +130,19 @@ describe('webhook URL rules', () => {
       expect(isForbiddenAddress(a), a).toBe(false);
     for (const a of ['127.0.0.1', '169.254.170.2', '::', 'fd00:ec2::254', 'ff02::1', 'garbage'])
       expect(isForbiddenAddress(a), a).toBe(true);
+    // IPv6 forms that carry an IPv4 address: IPv4-compatible (::127.0.0.1, ::169.254.169.254), local
+    // NAT64, Teredo and 6to4 (2002:7f00:1:: tunnels to 127.0.0.1).
+    for (const a of [
+      '::7f00:1',
+      '::a9fe:a9fe',
+      '::1',
+      '64:ff9b:1::a00:1',
+      '2001:0:4136:e378::1',
+      '2002:7f00:1::1',
+    ])
+      expect(isForbiddenAddress(a), a).toBe(true);
+    // Their neighbours stay open: global unicast just outside each range.
+    for (const a of ['2001:1::1', '2003::1', '64:ff9b:2::1']) expect(isForbiddenAddress(a), a).toBe(false);
   });
 });
 

@@ -51,11 +51,13 @@ for (const [net, prefix] of [
   blocked4.addSubnet(net, prefix, 'ipv4');
 }
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  ['::', 96], // unspecified, loopback and the deprecated IPv4-compatible ::a.b.c.d (::7f00:1 is 127.0.0.1)
   ['::ffff:0:0', 96], // IPv4-mapped: refused whatever the IPv4 address
   ['64:ff9b::', 96], // NAT64
+  ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215)
   ['100::', 64],
+  ['2001::', 32], // Teredo: tunnels to an IPv4 address inside it
+  ['2002::', 16], // 6to4: the same
   ['2001:db8::', 32],
   ['fc00::', 7], // unique local, incl. the EC2 metadata service fd00:ec2::254
   ['fe80::', 10],
