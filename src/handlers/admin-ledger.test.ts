@@ -192,6 +192,23 @@ describe('teller cash', () => {
     refused(await asAdmin('freezeAccount', { params: { id: mine.id }, body: { reason: 'mine' } }));
     expect(await balance(ADMIN, mine.id)).toBe(400);
     expect(await balance(other, theirs.id)).toBe(600);
+    // Each attempt at self-dealing is in the audit trail, refused, under the member of staff.
+    const trail = new AuditStore(createDocumentClient(dynamoClients().client), table);
+    const of = async (id: string) =>
+      (await trail.bySubject(id, { limit: 50 })).items.map((r) => [
+        r.action,
+        r.outcome,
+        r.actor.userId,
+        r.reason,
+      ]);
+    expect(await of(mine.id)).toEqual(
+      expect.arrayContaining([
+        ['teller_deposit', 'refused', ADMIN, expect.stringMatching(/^forbidden/)],
+        ['teller_withdrawal', 'refused', ADMIN, 'forbidden: w'],
+        ['account_frozen', 'refused', ADMIN, 'forbidden: mine'],
+      ]),
+    );
+    expect(await of(sent.body.id)).toEqual([['transaction_reversed', 'refused', ADMIN, 'forbidden: mine']]);
     // Another customer's account, as ever: the same member of staff may act on it.
     expect(
       (await asAdmin('freezeAccount', { params: { id: theirs.id }, body: { reason: 'x' } })).status,

@@ -6,13 +6,15 @@
  *
  * Every action is audited (src/store/audit.ts): a change commits its audit record in its own
  * transaction (the record's piece is built again on each attempt, after its subject's chain head); a
- * decline (say, insufficient funds) is recorded once as `refused`, never again on a replay.
+ * decline (say, insufficient funds) is recorded once as `refused`, never again on a replay; a refusal
+ * that is not a decline (staff on their own account, 403) is recorded as `refused` at each attempt.
  */
 import type { Caller, Request } from '../api/http.ts';
 import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/admin-money.ts';
 import { adminOutcomeReply } from '../api/transactions.ts';
 import type { AuditEntry, AuditSubject } from '../domain/audit.ts';
+import { isBankError } from '../domain/errors.ts';
 import { auditEntry } from '../store/audit.ts';
 import type { Outcome } from '../store/idempotency.ts';
 import { audit } from './context.ts';
@@ -36,16 +38,30 @@ const entryOf = (req: Staff, action: string, subject: AuditSubject, reason?: str
 /** The audit record's piece, built for each attempt of the action's transaction. */
 const recorded = (entry: AuditEntry) => async () => [await audit().piece(entry)];
 
+/** Appends the entry as refused, with the code that refused it before its reason. */
+const refusedAs = (entry: AuditEntry, code: string) =>
+  audit().append({ ...entry, outcome: 'refused', reason: `${code}: ${entry.reason ?? ''}`.trim() });
+
+/**
+ * Runs a staff action and records a refusal that is thrown rather than recorded as a decline: a
+ * member of staff acting on their own account (403), or a status change the account refuses (422
+ * account_not_active for a closed one). Those are what the audit trail is for. A 404 (nothing by that
+ * id) and a failure of ours (5xx) are not refusals of the action, and are not recorded.
+ */
+const auditingRefusals = async <T>(entry: AuditEntry, run: () => Promise<T>): Promise<T> => {
+  try {
+    return await run();
+  } catch (e) {
+    if (isBankError(e) && e.status >= 400 && e.status < 500 && e.status !== 404)
+      await refusedAs(entry, e.code);
+    throw e;
+  }
+};
+
 /** A money action: committed with its record, or its first decline recorded as refused. */
 const audited = async (entry: AuditEntry, run: (extra: ReturnType<typeof recorded>) => Promise<Outcome>) => {
-  const outcome = await run(recorded(entry));
-  if (outcome.kind === 'declined' && !outcome.replayed) {
-    await audit().append({
-      ...entry,
-      outcome: 'refused',
-      reason: `${outcome.code}: ${entry.reason ?? ''}`.trim(),
-    });
-  }
+  const outcome = await auditingRefusals(entry, () => run(recorded(entry)));
+  if (outcome.kind === 'declined' && !outcome.replayed) await refusedAs(entry, outcome.code);
   return adminOutcomeReply(outcome);
 };
 
@@ -62,7 +78,7 @@ const setStatus = async (
     req.body.reason,
   );
   const status = { admin: req.caller.sub, accountId: req.params.id, reason: req.body.reason };
-  const r = await adminLedger()[action](status, recorded(entry));
+  const r = await auditingRefusals(entry, () => adminLedger()[action](status, recorded(entry)));
   return { body: r.account };
 };
 
