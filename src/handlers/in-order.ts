@@ -16,8 +16,25 @@ import { logger } from '../api/logger.ts';
 export const processInOrder = async (
   records: readonly DynamoDBRecord[],
   processRecord: (r: DynamoDBRecord) => Promise<unknown>,
+  /**
+   * Asked before each record: false when the invocation has too little time left to see one through.
+   * That record and the rest are then reported as failures, unattempted, rather than cut off midway by
+   * the Lambda timeout (which fails the whole batch and leaves the record half done).
+   */
+  timeLeft: () => boolean = () => true,
 ): Promise<DynamoDBBatchResponse> => {
   for (const [i, r] of records.entries()) {
+    if (!timeLeft()) {
+      const rest = records.slice(i);
+      logger.warn('stream batch stopped before its time ran out: the rest is retried', {
+        sequenceNumber: rest[0]?.dynamodb?.SequenceNumber,
+        notProcessed: rest.length,
+      });
+      if (rest.some((x) => !x.dynamodb?.SequenceNumber)) throw new Error('out of time in a stream batch');
+      return {
+        batchItemFailures: rest.map((x) => ({ itemIdentifier: x.dynamodb?.SequenceNumber as string })),
+      };
+    }
     try {
       await processRecord(r);
     } catch (error) {

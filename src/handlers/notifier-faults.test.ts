@@ -5,10 +5,12 @@
  * already `sent`. Each invocation runs as the `notifier` function, so the offline IAM checks its calls.
  */
 import { randomUUID } from 'node:crypto';
-import type { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import type { AttributeValue, Context, DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { functions } from '../functions.ts';
@@ -20,6 +22,8 @@ import { UserStore } from '../store/users.ts';
 import {
   handler,
   type NotifierDeps,
+  newSesClient,
+  RECORD_BUDGET_MS,
   SEND_DEADLINE_MS,
   SES_MAX_ATTEMPTS,
   SES_TIMEOUTS,
@@ -122,6 +126,11 @@ const runFailed = (owner: string, amount = 2500) => {
 };
 
 const notify = (...records: DynamoDBRecord[]) => runAs('notifier', () => handler({ Records: records }));
+/** An invocation with `remainingMs` of its time left (Lambda's context; the clock stands still within it). */
+const notifyWithin = (remainingMs: number, ...records: DynamoDBRecord[]) =>
+  runAs('notifier', () =>
+    handler({ Records: records }, { getRemainingTimeInMillis: () => remainingMs } as unknown as Context),
+  );
 const failedIds = async (p: ReturnType<typeof notify>) =>
   (await p).batchItemFailures.map((f) => f.itemIdentifier);
 const seqOf = (r: DynamoDBRecord) => r.dynamodb?.SequenceNumber;
@@ -167,6 +176,81 @@ describe('notifier: an email is neither lost nor sent twice', () => {
     later(EMAIL_LEASE_MS * 10);
     expect(await failedIds(notify(record))).toEqual([]);
     expect(ses.attempted).toHaveLength(2);
+  });
+
+  it('the lease ends with the invocation that claimed: its retry after a timeout sends, however late in it the claim was', async () => {
+    const owner = await newUser();
+    const { record } = runFailed(owner);
+    ses.script.push('hang');
+    const attempt = ses.nextAttempt();
+    // Claimed with 20 s of the invocation left (its lease would be 30 s from the claim without the deadline).
+    void notifyWithin(20_000, record);
+    await attempt;
+    // Before that invocation's end: it may still be sending, so the record fails.
+    later(19_000);
+    expect(await failedIds(notifyWithin(30_000, record))).toEqual([seqOf(record)]);
+    // Past its end (Lambda's retries come after the invocation that timed out): sent, once.
+    later(1_001);
+    expect(await failedIds(notifyWithin(30_000, record))).toEqual([]);
+    expect(ses.attempted).toHaveLength(2);
+    expect(ses.accepted).toHaveLength(1);
+  });
+
+  it('a record is not begun without the time to see it through: it and the rest are retried, nothing claimed', async () => {
+    const owner = await newUser();
+    const batch = [runFailed(owner, 100), runFailed(owner, 200)].map((e) => e.record);
+    expect(await failedIds(notifyWithin(RECORD_BUDGET_MS + 1, ...batch))).toEqual([]);
+    expect(ses.attempted).toHaveLength(2);
+    const more = [runFailed(owner, 300), runFailed(owner, 400)].map((e) => e.record);
+    expect(await failedIds(notifyWithin(RECORD_BUDGET_MS, ...more))).toEqual(more.map(seqOf));
+    expect(ses.attempted).toHaveLength(2);
+    // No claim was left behind: the retry, at once, sends both.
+    expect(await failedIds(notifyWithin(30_000, ...more))).toEqual([]);
+    expect(ses.accepted).toHaveLength(4);
+    // The budget covers a whole send, with room for the reads, the claim and the mark.
+    expect(RECORD_BUDGET_MS).toBeGreaterThan(SEND_DEADLINE_MS);
+    expect(RECORD_BUDGET_MS).toBeLessThan(functions.notifier.timeoutSeconds * 1000);
+  });
+
+  it('SendEmail is not sent again after a timeout (SES may have taken it), and is after throttling', async () => {
+    const seen: string[] = [];
+    let answer: 'never' | 'throttle' = 'never';
+    const server = createServer((_req, res) => {
+      seen.push(answer);
+      if (answer === 'never') return; // SES took it, and its answer never comes
+      res.writeHead(429, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': 'TooManyRequestsException',
+      });
+      res.end(JSON.stringify({ message: 'Maximum sending rate exceeded' }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const client = newSesClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      timeouts: { requestTimeout: 200 },
+    });
+    const send = () =>
+      client.send(
+        new SendEmailCommand({
+          FromEmailAddress: 'bank@example.com',
+          Destination: { ToAddresses: ['a@example.com'] },
+          Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 't' } } } },
+        }),
+      );
+    try {
+      await expect(send()).rejects.toMatchObject({ name: 'TimeoutError' });
+      expect(seen).toEqual(['never']);
+      answer = 'throttle';
+      await expect(send()).rejects.toMatchObject({ name: 'TooManyRequestsException' });
+      expect(seen).toEqual(['never', ...Array(SES_MAX_ATTEMPTS).fill('throttle')]);
+    } finally {
+      client.destroy();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('a send that fails gives its claim back: the record fails and its retry sends at once', async () => {

@@ -15,7 +15,8 @@
  * and stops at the first record that fails (./in-order.ts): SES throttling (or any failure) leaves
  * that record and the rest of the batch to Lambda's retry instead of sending on into the throttle.
  */
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { SESv2Client, type SESv2ClientConfig, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { StandardRetryStrategy } from '@smithy/core/retry';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
@@ -37,10 +38,15 @@ export const SES_TIMEOUTS = {
   requestTimeout: 3_000,
   throwOnRequestTimeout: true,
 } as const;
-/** SendEmail's attempts (the SDK's default, stated): retried within the deadline below. */
+/** SendEmail's attempts (the SDK's default, stated): retried within the deadline below, never after a timeout. */
 export const SES_MAX_ATTEMPTS = 3;
 /** The most one send may take, retries included; well inside the claim's lease (EMAIL_LEASE_MS). */
 export const SEND_DEADLINE_MS = 10_000;
+/**
+ * The time a record may need (its reads, the claim, the send and the mark): a record is begun only with
+ * this much of the invocation left, so the Lambda timeout never cuts a send off between claim and mark.
+ */
+export const RECORD_BUDGET_MS = SEND_DEADLINE_MS + 5_000;
 
 /** What the notifier sends with and reads the time from: SES and the wall clock unless a test injects its own. */
 export interface NotifierDeps {
@@ -57,10 +63,41 @@ export const useNotifierDeps = (deps: Partial<NotifierDeps>): (() => void) => {
   };
 };
 
+/**
+ * The SDK's standard retries (throttling, 5xx, a connection that broke), except after a timeout:
+ * SES may have accepted the email whose answer did not come, and sending it again in the same call
+ * would send it twice or three times. After a timeout the call fails, its claim is given back, and
+ * the record's retry sends it once more: at most one duplicate, when SES's answer itself was lost.
+ */
+export class NoResendAfterTimeout extends StandardRetryStrategy {
+  override async refreshRetryTokenForRetry(
+    token: Parameters<StandardRetryStrategy['refreshRetryTokenForRetry']>[0],
+    errorInfo: Parameters<StandardRetryStrategy['refreshRetryTokenForRetry']>[1],
+  ) {
+    if ((errorInfo.error as Error | undefined)?.name === 'TimeoutError') throw errorInfo.error;
+    return super.refreshRetryTokenForRetry(token, errorInfo);
+  }
+}
+
+/** The notifier's SES client (tests give it an endpoint, timeouts and credentials of their own). */
+export const newSesClient = (
+  opts: { timeouts?: { connectionTimeout?: number; requestTimeout?: number } } & Pick<
+    SESv2ClientConfig,
+    'endpoint' | 'region' | 'credentials'
+  > = {},
+) => {
+  const { timeouts, ...rest } = opts;
+  return new SESv2Client({
+    retryStrategy: new NoResendAfterTimeout(SES_MAX_ATTEMPTS),
+    requestHandler: { ...SES_TIMEOUTS, ...timeouts },
+    ...rest,
+  });
+};
+
 let ses: SESv2Client | undefined;
 const sesClient = (): Pick<SESv2Client, 'send'> => {
   if (injected.ses) return injected.ses;
-  ses ??= new SESv2Client({ maxAttempts: SES_MAX_ATTEMPTS, requestHandler: { ...SES_TIMEOUTS } });
+  ses ??= newSesClient();
   return ses;
 };
 const now = (): Date => injected.now?.() ?? new Date();
@@ -80,7 +117,8 @@ export class EmailBeingSent extends Error {
   }
 }
 
-export const processRecord = async (r: DynamoDBRecord): Promise<boolean> => {
+/** `deadline`: when the invocation must have ended (the claim's lease ends then), if known. */
+export const processRecord = async (r: DynamoDBRecord, deadline?: Date): Promise<boolean> => {
   const item = imageOf(r.dynamodb?.NewImage);
   if (r.eventName !== 'INSERT' || item?.entity !== 'event') return false;
   const owner = item.ownerId as string;
@@ -96,7 +134,7 @@ export const processRecord = async (r: DynamoDBRecord): Promise<boolean> => {
   if (!email) return false;
   const profile = await users().get(owner);
   if (!profile?.email) return false;
-  const claim = await emailMarks().claim(event.id, now());
+  const claim = await emailMarks().claim(event.id, now(), deadline);
   if (claim.state === 'sent') return false;
   if (claim.state === 'sending') throw new EmailBeingSent(event.id, claim.leaseUntil);
   try {
@@ -138,5 +176,12 @@ export const processRecord = async (r: DynamoDBRecord): Promise<boolean> => {
 
 export const handler = async (
   event: DynamoDBStreamEvent,
-  _context?: Context,
-): Promise<DynamoDBBatchResponse> => processInOrder(event.Records, processRecord);
+  context?: Context,
+): Promise<DynamoDBBatchResponse> => {
+  const deadline = context ? new Date(now().getTime() + context.getRemainingTimeInMillis()) : undefined;
+  return processInOrder(
+    event.Records,
+    (r) => processRecord(r, deadline),
+    () => !context || context.getRemainingTimeInMillis() > RECORD_BUDGET_MS,
+  );
+};

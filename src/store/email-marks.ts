@@ -43,10 +43,14 @@ export class EmailMarks {
     return Math.floor(now.getTime() / 1000) + EMAIL_MARK_TTL_SECONDS;
   }
 
-  /** Claims an event's email for sending: free, or `sending` with its lease over. */
-  async claim(eventId: string, now: Date): Promise<EmailClaim> {
+  /**
+   * Claims an event's email for sending: free, or `sending` with its lease over. `until`: when the
+   * claiming invocation must have ended (its Lambda deadline): the lease ends then, so a retry after
+   * that invocation timed out claims at once, however little of the lease it had used.
+   */
+  async claim(eventId: string, now: Date, until?: Date): Promise<EmailClaim> {
     const token = randomUUID();
-    const leaseUntil = new Date(now.getTime() + this.leaseMs).toISOString();
+    const leaseUntil = (until ?? new Date(now.getTime() + this.leaseMs)).toISOString();
     try {
       await this.db.send(
         new PutCommand({
