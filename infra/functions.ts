@@ -37,6 +37,7 @@ import {
   functions,
   type Permission,
   permissionsOf,
+  type SdkAction,
   tableActions,
 } from '../src/functions.ts';
 import { AUDIT_PREFIX } from '../src/store/keys.ts';
@@ -53,6 +54,14 @@ export { auditNeverActions, tableActions } from '../src/functions.ts';
  */
 export const batchReads = (def: Pick<FunctionDef, 'sdkActions'>): string[] =>
   def.sdkActions.includes('dynamodb:BatchGetItem') ? ['dynamodb:BatchGetItem'] : [];
+
+/**
+ * Of a permission's family of table actions, those the function's code calls (its `sdkActions`): a
+ * role is granted no action its function does not make (a notifier that only puts and deletes marks
+ * may not update an account's balance), and the index only to the functions that query it.
+ */
+export const declaredOf = (def: Pick<FunctionDef, 'sdkActions'>, family: readonly SdkAction[]): SdkAction[] =>
+  family.filter((a) => def.sdkActions.includes(a));
 
 /**
  * What `s3:statements` grants: objects under the statement prefixes only (get and put, no delete), the
@@ -344,25 +353,21 @@ export class Functions extends Construct {
     }
     const indexArn = `${table.tableArn}/index/${gsi1.indexName}`;
     const canRead = perms.includes('table:read') || perms.includes('table:write');
-    if (canRead) {
+    const reads = [...declaredOf(def, tableActions.read), ...batchReads(def)];
+    if (canRead && reads.length > 0) {
       role.addToPolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: [...tableActions.read, ...batchReads(def)],
-          resources: [table.tableArn],
-        }),
+        new PolicyStatement({ effect: Effect.ALLOW, actions: reads, resources: [table.tableArn] }),
       );
+    }
+    if (canRead && def.sdkActions.includes('dynamodb:Query@index')) {
       role.addToPolicy(
         new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources: [indexArn] }),
       );
     }
-    if (perms.includes('table:write')) {
+    const writes = declaredOf(def, tableActions.write);
+    if (perms.includes('table:write') && writes.length > 0) {
       role.addToPolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: [...tableActions.write],
-          resources: [table.tableArn],
-        }),
+        new PolicyStatement({ effect: Effect.ALLOW, actions: writes, resources: [table.tableArn] }),
       );
     }
     // DeleteItem only in the partitions the function declares (dynamodb:LeadingKeys): never a

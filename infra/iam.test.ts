@@ -314,6 +314,26 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     }
   });
 
+  it('no role may make a table call its code does not make (the index included)', async () => {
+    const tableCalls: SdkAction[] = [
+      ...tableActions.read,
+      ...tableActions.write,
+      'dynamodb:Query@index',
+      'dynamodb:BatchGetItem',
+    ];
+    let denied = 0;
+    for (const fn of functionNames)
+      for (const action of tableCalls.filter((a) => !sdkActionsOf(fn).includes(a))) {
+        expect(await simulate(s.policies[fn], action), `${fn} ${action}`).toBe('ImplicitlyDenied');
+        denied++;
+      }
+    expect(denied).toBeGreaterThan(0);
+    // Say, the notifier puts and deletes its marks and reads: it may not update an account's balance;
+    // only the functions that query the index may read it (it holds audit records and deliveries).
+    expect(await simulate(s.policies.notifier, 'dynamodb:UpdateItem')).toBe('ImplicitlyDenied');
+    expect(await simulate(s.policies.auth, 'dynamodb:Query@index')).toBe('ImplicitlyDenied');
+  });
+
   it('only the functions whose code reads items in batches (money: bulk payments) may BatchGetItem', async () => {
     for (const fn of functionNames) {
       const r = await simulate(s.policies[fn], 'dynamodb:BatchGetItem');
