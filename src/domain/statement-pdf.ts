@@ -98,6 +98,7 @@ export const renderStatementPdf = async (s: Statement, generatedAt: Date): Promi
   draw(s.bank, MARGIN, bold, 16);
   y -= 24;
   const money = (n: number) => `${formatAmount(n, s.currency)} ${s.currency}`;
+  // `to` is the last instant covered (inclusive): a closed month's last day, else the day it was made.
   for (const line of [
     `Statement for ${s.period}${s.toDate ? ` (to date, ${s.to.slice(0, 10)})` : ''}`,
     `Customer: ${s.customerName}`,

@@ -9,12 +9,15 @@ import {
   formatAmount,
   isClosed,
   jsonBytes,
+  lastInstantOf,
+  periodOf,
   periodRange,
   periodsBetween,
   type Statement,
   type StatementLine,
   StatementMismatch,
   statementCsv,
+  statementSpan,
   textCell,
   totalsOf,
 } from './statements.ts';
@@ -35,16 +38,18 @@ const line = (
   ...extra,
 });
 
-const statementOf = (opening: number, lines: StatementLine[]): Statement => ({
+/** March 2027's statement, made on 2 April (closed) unless `now` says otherwise. */
+const statementOf = (
+  opening: number,
+  lines: StatementLine[],
+  now = new Date('2027-04-02T00:00:00Z'),
+): Statement => ({
   bank: 'Serverless Bank',
   customerName: 'Zoë Müller',
   accountNumber: '4820193757',
   currency: 'USD',
   period: '2027-03',
-  toDate: false,
-  ...periodRange('2027-03'),
-  from: '2027-03-01T00:00:00.000Z',
-  to: '2027-04-01T00:00:00.000Z',
+  ...statementSpan('2027-03', now, lines.at(-1)?.date),
   ...totalsOf(opening, lines),
   lines,
 });
@@ -66,6 +71,38 @@ describe('statement periods', () => {
   it('closes a month a few minutes after it ends', () => {
     expect(isClosed('2027-03', new Date('2027-04-01T00:01:00Z'))).toBe(false);
     expect(isClosed('2027-03', new Date('2027-04-01T00:06:00Z'))).toBe(true);
+  });
+
+  it("ends a closed month's statement on the month's last instant, never the next month's first", () => {
+    expect(lastInstantOf('2027-01')).toBe('2027-01-31T23:59:59.999Z');
+    expect(lastInstantOf('2028-02')).toBe('2028-02-29T23:59:59.999Z');
+    expect(lastInstantOf('2026-12')).toBe('2026-12-31T23:59:59.999Z');
+    for (const now of ['2027-04-01T00:06:00Z', '2029-07-15T12:00:00Z']) {
+      const span = statementSpan('2027-03', new Date(now), '2027-03-31T23:59:00.000Z');
+      expect(span, now).toEqual({
+        from: '2027-03-01T00:00:00.000Z',
+        to: '2027-03-31T23:59:59.999Z',
+        toDate: false,
+      });
+      expect(periodOf(span.to)).toBe('2027-03');
+    }
+  });
+
+  it('runs the current month to now, to a posting ahead of the clock, and never past its last day', () => {
+    const now = new Date('2027-03-20T09:30:00.000Z');
+    expect(statementSpan('2027-03', now)).toEqual({
+      from: '2027-03-01T00:00:00.000Z',
+      to: '2027-03-20T09:30:00.000Z',
+      toDate: true,
+    });
+    expect(statementSpan('2027-03', now, '2027-03-03T10:00:00.000Z').to).toBe('2027-03-20T09:30:00.000Z');
+    expect(statementSpan('2027-03', now, '2027-03-20T09:30:00.250Z').to).toBe('2027-03-20T09:30:00.250Z');
+    // Within the grace after the month ends: still to date, as of the month's last instant.
+    expect(statementSpan('2027-03', new Date('2027-04-01T00:01:00Z'))).toEqual({
+      from: '2027-03-01T00:00:00.000Z',
+      to: '2027-03-31T23:59:59.999Z',
+      toDate: true,
+    });
   });
 });
 
@@ -134,6 +171,9 @@ describe('CSV', () => {
     expect(rows[3]?.slice(2, 6)).toEqual(['Rent, "March"\nflat 2', '4820193757', '-25.50', '74.50']);
     expect(rows[4]?.[1]).toBe('closing');
     expect(rows[4]?.[5]).toBe('74.50');
+    // The opening record is dated the month's first instant, the closing one its last: both in March.
+    expect(rows[1]?.[0]).toBe('2027-03-01T00:00:00.000Z');
+    expect(rows[4]?.[0]).toBe('2027-03-31T23:59:59.999Z');
     const sum = rows.slice(1).reduce((t, r) => t + (r[4] ? Math.round(Number(r[4]) * 100) : 0), 0);
     expect(sum).toBe(7450);
   });
@@ -198,5 +238,15 @@ describe('PDF', () => {
       at = idx;
     }
     expect(all).toContain(`Closing balance: ${formatAmount(s.closingBalance, 'USD')} USD`);
+    // A closed month prints its own last day as the end of the period.
+    expect(all).toContain('Statement for 2027-03');
+    expect(all).toContain('Period: 2027-03-01 to 2027-03-31');
+  });
+
+  it('prints the day a current-month statement runs to', async () => {
+    const s = statementOf(0, [line(1, 500, 500)], new Date('2027-03-20T09:30:00Z'));
+    const all = (await renderStatementPdf(s, new Date('2027-03-20T09:30:00Z'))).pages.flat();
+    expect(all).toContain('Statement for 2027-03 (to date, 2027-03-20)');
+    expect(all).toContain('Period: 2027-03-01 to 2027-03-20');
   });
 });

@@ -26,6 +26,10 @@ export const periodRange = (p: Period): { start: string; end: string } => {
   };
 };
 
+/** The last instant (millisecond) of a period: the day before `end`, at 23:59:59.999. */
+export const lastInstantOf = (p: Period): string =>
+  new Date(Date.parse(periodRange(p).end) - 1).toISOString();
+
 /** Every period from the one holding `opened` to the one holding `now`, oldest first. */
 export const periodsBetween = (opened: string, now: Date): Period[] => {
   const out: Period[] = [];
@@ -45,6 +49,27 @@ export const periodsBetween = (opened: string, now: Date): Period[] => {
 export const CLOSE_GRACE_MS = 5 * 60_000;
 export const isClosed = (p: Period, now: Date): boolean =>
   Date.parse(periodRange(p).end) + CLOSE_GRACE_MS <= now.getTime();
+
+/**
+ * What a statement of `p` covers, both ends inclusive, as of `now`: `from` is the period's first
+ * instant; `to` its last instant once the period is closed (January ends 31 January 23:59:59.999, never
+ * 1 February), else `now` ("to date"), moved on to the latest posting shown if that is later (a
+ * posting's time can run slightly ahead of the clock) and never past the period's last instant (a
+ * month within its grace is still "to date", as of its last day). `lastPosting` is the date of the
+ * statement's last line, if any.
+ */
+export const statementSpan = (
+  p: Period,
+  now: Date,
+  lastPosting?: string,
+): { from: string; to: string; toDate: boolean } => {
+  const from = periodRange(p).start;
+  const last = lastInstantOf(p);
+  if (isClosed(p, now)) return { from, to: last, toDate: false };
+  const at = now.toISOString();
+  const seen = lastPosting && lastPosting > at ? lastPosting : at;
+  return { from, to: seen < last ? seen : last, toDate: true };
+};
 
 /** A posted movement as a statement shows it. */
 export interface StatementLine {
@@ -75,9 +100,14 @@ export interface Statement extends Totals {
   accountNumber: string;
   currency: Currency;
   period: Period;
-  /** The current month: the statement runs to `asOf`. */
+  /** The current month: the statement runs to `to`, the moment it was made (statementSpan). */
   toDate: boolean;
+  /** The first instant covered (ISO 8601, UTC): the period's start. */
   from: string;
+  /**
+   * The last instant covered, inclusive (ISO 8601, UTC): a closed period's last millisecond, else when
+   * the statement was made. The closing balance is the balance at `to`; the PDF prints its day.
+   */
   to: string;
   lines: StatementLine[];
 }
@@ -182,8 +212,8 @@ export const exportCsv = (
 
 /**
  * A statement as CSV: the header; an `opening` record (the bank, customer and account in its
- * description, the opening balance, no amount); one record per posting; a `closing` record with the
- * totals in its description and the closing balance. Summing the Amount column gives closing - opening.
+ * description, the opening balance, no amount) dated `from`; one record per posting; a `closing` record
+ * dated `to` (within the period) with the totals in its description and the closing balance. Summing the Amount column gives closing - opening.
  */
 export const statementCsv = (s: Statement): string => {
   const summary = (type: string, date: string, description: string, balance: number) =>

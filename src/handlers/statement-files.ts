@@ -1,7 +1,8 @@
 /**
  * Statement files: its own function, so pdf-lib and the S3 client stay out of the other bundles.
- * A closed month is generated once and served from S3 after that; the current month is generated
- * again only when a posting landed since (its object is keyed by the last posting).
+ * A closed month is generated once and served from S3 after that; it runs to the month's last instant.
+ * The current month runs "to date" (to now) and is generated again when a posting landed since or on a
+ * new UTC day (its object is keyed by the last posting and the day it prints), so it always says today.
  */
 import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/statement-files.ts';
@@ -15,6 +16,7 @@ import {
   periodRange,
   type Statement,
   statementCsv,
+  statementSpan,
   totalsOf,
 } from '../domain/statements.ts';
 import type { AccountRecord } from '../store/accounts.ts';
@@ -23,9 +25,21 @@ import { accountReader, users } from './context.ts';
 import { statementFiles, statementSource } from './context-payments.ts';
 import { customerGuard } from './gate.ts';
 
+let clock: () => Date = () => new Date();
+/**
+ * Replaces the clock statements are made by (tests: a later day of the month, with the S3 client still
+ * on the real clock); returns a function that puts the previous one back.
+ */
+export const useStatementClock = (now: () => Date): (() => void) => {
+  const previous = clock;
+  clock = now;
+  return () => {
+    clock = previous;
+  };
+};
+
 const build = async (a: AccountRecord, sub: string, period: Period, now: Date) => {
   const { start, end } = periodRange(period);
-  const toDate = !isClosed(period, now);
   const [opening, { lines }, profile] = await Promise.all([
     statementSource().balanceBefore(a.id, start),
     statementSource().lines(a.id, start, end),
@@ -38,9 +52,8 @@ const build = async (a: AccountRecord, sub: string, period: Period, now: Date) =
     accountNumber: a.number,
     currency: a.currency,
     period,
-    toDate,
-    from: start,
-    to: toDate ? now.toISOString() : end,
+    // `to` is the last instant covered: a closed month's last millisecond, else now (statementSpan).
+    ...statementSpan(period, now, last?.date),
     lines,
     ...totalsOf(opening.balance, lines),
   };
@@ -55,7 +68,7 @@ export const handler = createHandler(
   routes,
   {
     getStatement: async ({ caller, params, query }) => {
-      const now = new Date();
+      const now = clock();
       const a = await accountReader().mustGet(caller.sub, params.id);
       const period = params.period;
       if (period < periodOf(a.createdAt) || period > periodOf(now))
@@ -71,7 +84,9 @@ export const handler = createHandler(
         return { body: await files.presign(key, filename, now) };
       }
       const { statement, version } = await build(a, caller.sub, period, now);
-      const key = objectKey(a.id, period, format, { lastPostingKey: version });
+      // Keyed by the day it prints as well as the last posting: a file made on the 3rd is not served
+      // on the 20th still saying "to date, the 3rd".
+      const key = objectKey(a.id, period, format, { lastPostingKey: version, asOf: statement.to });
       if (!(await files.exists(key))) await files.put(key, await render(statement, format, now), format);
       return { body: await files.presign(key, filename, now) };
     },

@@ -1,19 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { balanceOf, deposit, newUser, openAccount, transfer, withdraw } from '../../test/banking.ts';
 import { parseCsv } from '../../test/csv.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { pdfText } from '../../test/pdf-text.ts';
-import { withinOnePeriod } from '../../test/periods.ts';
+import { utcDay, withinOnePeriod } from '../../test/periods.ts';
 import { MIN_HOLD_SECONDS } from '../domain/ledger.ts';
-import { formatAmount, periodOf } from '../domain/statements.ts';
+import { formatAmount, lastInstantOf, periodOf } from '../domain/statements.ts';
 import { s3Env } from '../local/s3.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
 import { createS3Client, StatementFiles } from '../store/statements.ts';
 import { ledger } from './context.ts';
+import { useStatementClock } from './statement-files.ts';
 
 let table: string;
 const s3 = () => inject('s3');
@@ -175,10 +176,11 @@ describe('statements', () => {
       }
     }));
 
+  // The current month's file is kept per UTC day: a run across midnight is skipped (test/periods.ts).
   it('regenerates the current month when a posting lands, and serves it unchanged otherwise', async ({
     skip,
   }) =>
-    withinOnePeriod(skip, periodOf, async () => {
+    withinOnePeriod(skip, utcDay, async () => {
       const u = await newUser(table);
       const a = await openAccount(u);
       await deposit(u, a.id, 1_00);
@@ -192,6 +194,94 @@ describe('statements', () => {
       const rows = parseCsv(Buffer.from((await download(after.url)).bytes).toString('utf8'));
       expect(rows.at(-1)?.[5]).toBe('3.00');
     }));
+
+  it('regenerates the current month on a later day with no new posting, so it says that day', async () => {
+    // A month ahead: the account opened and paid into on its 3rd (Date faked for the ledger alone),
+    // then statements made by the function's clock on the 3rd and the 20th, nothing posted between.
+    // S3 stays on the real clock (its requests are signed with it); a future link is still valid.
+    const real = new Date();
+    const third = new Date(Date.UTC(real.getUTCFullYear() + 1, real.getUTCMonth(), 3, 9, 30));
+    const twentieth = new Date(Date.UTC(real.getUTCFullYear() + 1, real.getUTCMonth(), 20, 16, 45));
+    const period = periodOf(third);
+    const u = await newUser(table);
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date(third.getTime() - 3600_000) });
+    let a: { id: string; number: string };
+    try {
+      a = await openAccount(u);
+      await deposit(u, a.id, 12_00);
+    } finally {
+      vi.useRealTimers();
+    }
+    let now = third;
+    const restore = useStatementClock(() => now);
+    try {
+      const csvOf = async () => {
+        const link = await statementLink(u, a.id, period, 'csv');
+        const rows = parseCsv(Buffer.from((await download(link.url)).bytes).toString('utf8'));
+        return { path: new URL(link.url).pathname, closing: rows.at(-1) };
+      };
+      const pdfOf = async () =>
+        (await pdfText((await download((await statementLink(u, a.id, period, 'pdf')).url)).bytes)).flat();
+
+      const early = await csvOf();
+      expect(early.closing?.slice(0, 2)).toEqual([third.toISOString(), 'closing']);
+      expect(await pdfOf()).toContain(`Statement for ${period} (to date, ${period}-03)`);
+
+      now = twentieth;
+      const later = await csvOf();
+      expect(later.closing?.slice(0, 2)).toEqual([twentieth.toISOString(), 'closing']);
+      expect(later.path).not.toBe(early.path);
+      expect(later.closing?.[5]).toBe('12.00');
+      const pdf = await pdfOf();
+      expect(pdf).toContain(`Statement for ${period} (to date, ${period}-20)`);
+      expect(pdf).toContain(`Period: ${period}-01 to ${period}-20`);
+      // Later the same day, nothing posted: the same file.
+      now = new Date(twentieth.getTime() + 3600_000);
+      expect((await csvOf()).path).toBe(later.path);
+    } finally {
+      restore();
+    }
+  });
+
+  it('ends a closed month on its last day: the CSV closing record and the PDF period', async () => {
+    // Postings made with the clock in a month of last year; the statement asked for now (closed).
+    const real = new Date();
+    const period = periodOf(new Date(Date.UTC(real.getUTCFullYear() - 1, real.getUTCMonth(), 1)));
+    const last = lastInstantOf(period);
+    const lastDay = last.slice(0, 10);
+    const u = await newUser(table, 'Cleo Closed');
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date(`${period}-10T08:00:00Z`) });
+    let a: { id: string; number: string };
+    try {
+      a = await openAccount(u);
+      await deposit(u, a.id, 40_00, 'Salary');
+      vi.setSystemTime(new Date(`${lastDay}T22:15:00Z`));
+      await withdraw(u, a.id, 15_25);
+    } finally {
+      vi.useRealTimers();
+    }
+
+    const csv = await download((await statementLink(u, a.id, period, 'csv')).url);
+    const rows = parseCsv(Buffer.from(csv.bytes).toString('utf8'));
+    expect(rows.map((r) => [r[1], r[4], r[5]])).toEqual([
+      ['Type', 'Amount', 'Balance'],
+      ['opening', '', '0.00'],
+      ['deposit', '40.00', '40.00'],
+      ['withdrawal', '-15.25', '24.75'],
+      ['closing', '', '24.75'],
+    ]);
+    expect(rows[1]?.[0]).toBe(`${period}-01T00:00:00.000Z`);
+    // The closing balance is as of the month's last instant: in the month, never the next one's first.
+    expect(rows.at(-1)?.[0]).toBe(last);
+    expect(periodOf(rows.at(-1)?.[0] as string)).toBe(period);
+
+    const pdf = (
+      await pdfText((await download((await statementLink(u, a.id, period, 'pdf')).url)).bytes)
+    ).flat();
+    expect(pdf).toContain(`Statement for ${period}`);
+    expect(pdf).toContain(`Period: ${period}-01 to ${lastDay}`);
+    expect(pdf).toContain('Closing balance: 24.75 USD');
+  });
 
   it('lists every month since opening and generates a closed month once, then serves it from S3', async ({
     skip,

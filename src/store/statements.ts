@@ -3,8 +3,9 @@
  *
  * Keys: a closed month `statements/<accountId>/<period>.<format>` (written once, kept under the
  * bucket's `statements/` lifecycle rule); the current month `exports/statements/<accountId>/<period>/
- * <version>.<format>`, where `<version>` names the account's last posting, so a new posting makes a
- * new object and an unchanged month is served again (the `exports/` rule deletes them after 7 days).
+ * <day>/<version>.<format>`, where `<day>` is the UTC day the statement runs to (it prints "to date,
+ * <day>") and `<version>` names the account's last posting, so a new posting or a new day makes a new
+ * object and an unchanged month is served again that day (the `exports/` rule deletes them after 7 days).
  *
  * The endpoint comes from the SDK's standard AWS_ENDPOINT_URL_S3 (s3rver offline). Path-style
  * addressing is used only where BANK_S3_PATH_STYLE=true (the local stack sets it); checksums are
@@ -34,13 +35,14 @@ export const objectKey = (
   accountId: string,
   period: string,
   format: StatementFormat,
-  current?: { lastPostingKey: string | undefined },
+  /** The current month: its last posting's key, and the instant (ISO 8601) the statement runs to. */
+  current?: { lastPostingKey: string | undefined; asOf: string },
 ): string => {
   if (!current) return `statements/${accountId}/${period}.${format}`;
   const version = current.lastPostingKey
     ? createHash('sha256').update(current.lastPostingKey).digest('hex').slice(0, 24)
     : 'empty';
-  return `exports/statements/${accountId}/${period}/${version}.${format}`;
+  return `exports/statements/${accountId}/${period}/${current.asOf.slice(0, 10)}/${version}.${format}`;
 };
 
 export class StatementFiles {
