@@ -11,6 +11,7 @@
  */
 import type { Caller, Request } from '../api/http.ts';
 import { createHandler } from '../api/http.ts';
+import { logger } from '../api/logger.ts';
 import { routes } from '../api/routes/admin-money.ts';
 import { adminOutcomeReply } from '../api/transactions.ts';
 import type { AuditEntry, AuditSubject } from '../domain/audit.ts';
@@ -43,17 +44,26 @@ const refusedAs = (entry: AuditEntry, code: string) =>
   audit().append({ ...entry, outcome: 'refused', reason: `${code}: ${entry.reason ?? ''}`.trim() });
 
 /**
+ * The refusals of a staff action that are thrown rather than recorded as declines. Not a key in use
+ * or reused (a retry's, not a refusal of the action), a 404 or a failure of ours.
+ */
+const THROWN_REFUSALS = new Set(['forbidden', 'account_not_active']);
+
+/**
  * Runs a staff action and records a refusal that is thrown rather than recorded as a decline: a
  * member of staff acting on their own account (403), or a status change the account refuses (422
- * account_not_active for a closed one). Those are what the audit trail is for. A 404 (nothing by that
- * id) and a failure of ours (5xx) are not refusals of the action, and are not recorded.
+ * account_not_active for a closed one). Those are what the audit trail is for.
  */
 const auditingRefusals = async <T>(entry: AuditEntry, run: () => Promise<T>): Promise<T> => {
   try {
     return await run();
   } catch (e) {
-    if (isBankError(e) && e.status >= 400 && e.status < 500 && e.status !== 404)
-      await refusedAs(entry, e.code);
+    if (isBankError(e) && THROWN_REFUSALS.has(e.code)) {
+      // The caller is told what refused them even if the record cannot be written; that is logged.
+      await refusedAs(entry, e.code).catch((error) =>
+        logger.error('a refused staff action was not audited', { action: entry.action, code: e.code, error }),
+      );
+    }
     throw e;
   }
 };
