@@ -306,7 +306,7 @@ describe('statements', () => {
       const closed = periodOf(opened);
       const link = await statementLink(u, a.id, closed, 'csv');
       const key = decodeURIComponent(new URL(link.url).pathname.split('/').slice(2).join('/'));
-      expect(key).toBe(`statements/${a.id}/${closed}.csv`);
+      expect(key).toBe(`statements/${a.id}/${closed}.v2.csv`);
       // Served from S3 from now on: what the bucket holds is what the next link downloads.
       await createS3Client({ pathStyle: true }).send(
         new PutObjectCommand({ Bucket: s3().bucket, Key: key, Body: 'kept', ContentType: 'text/csv' }),

@@ -38,7 +38,9 @@ export const objectKey = (
   /** The current month: its last posting's key, and the instant (ISO 8601) the statement runs to. */
   current?: { lastPostingKey: string | undefined; asOf: string },
 ): string => {
-  if (!current) return `statements/${accountId}/${period}.${format}`;
+  // `v2`: a closed month ends on its last day (statementSpan); files made before said the first
+  // instant of the next month, and are left where they are rather than served again.
+  if (!current) return `statements/${accountId}/${period}.v2.${format}`;
   const version = current.lastPostingKey
     ? createHash('sha256').update(current.lastPostingKey).digest('hex').slice(0, 24)
     : 'empty';
