@@ -16,7 +16,8 @@
  *   JOURNAL#<id>          / JOURNAL                 or, at the id a key names, that key's idempotency record
  *                                                   (entity `idempotency`) when the request created no journal:
  *                                                   a decline, post, void, bulk payment, schedule or webhook
- *                                                   creation, with the outcome to replay (TTL)
+ *                                                   creation, with the outcome to replay (TTL; a post's,
+ *                                                   void's or bulk payment's is kept, with none)
  *   ACCTNUM#<number>      / ACCTNUM                 account number -> owner and account id (uniqueness)
  *   ACCTID#<id>           / ACCTID                  account id -> owner and number (bank staff's lookup)
  *   ACCOUNT#<id>          / TX#<time>#<txId>        a history entry: a posting (one leg of a posted journal;
