@@ -13,6 +13,20 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
 
+/**
+ * The records from the `i`-th on, reported as batch item failures: retried from the first of them.
+ * Without sequence numbers nothing can be reported: the whole batch fails (`error`) and is retried.
+ */
+const retriedFrom = (
+  records: readonly DynamoDBRecord[],
+  i: number,
+  error: unknown,
+): DynamoDBBatchResponse => {
+  const ids = records.slice(i).map((x) => x.dynamodb?.SequenceNumber);
+  if (ids.some((id) => !id)) throw error;
+  return { batchItemFailures: ids.map((id) => ({ itemIdentifier: id as string })) };
+};
+
 export const processInOrder = async (
   records: readonly DynamoDBRecord[],
   processRecord: (r: DynamoDBRecord) => Promise<unknown>,
@@ -24,31 +38,20 @@ export const processInOrder = async (
   timeLeft: () => boolean = () => true,
 ): Promise<DynamoDBBatchResponse> => {
   for (const [i, r] of records.entries()) {
+    const where = {
+      sequenceNumber: r.dynamodb?.SequenceNumber,
+      eventID: r.eventID,
+      notProcessed: records.length - i,
+    };
     if (!timeLeft()) {
-      const rest = records.slice(i);
-      logger.warn('stream batch stopped before its time ran out: the rest is retried', {
-        sequenceNumber: rest[0]?.dynamodb?.SequenceNumber,
-        notProcessed: rest.length,
-      });
-      if (rest.some((x) => !x.dynamodb?.SequenceNumber)) throw new Error('out of time in a stream batch');
-      return {
-        batchItemFailures: rest.map((x) => ({ itemIdentifier: x.dynamodb?.SequenceNumber as string })),
-      };
+      logger.warn('stream batch stopped before its time ran out: the rest is retried', where);
+      return retriedFrom(records, i, new Error('out of time in a stream batch'));
     }
     try {
       await processRecord(r);
     } catch (error) {
-      const rest = records.slice(i);
-      const ids = rest.map((x) => x.dynamodb?.SequenceNumber);
-      logger.error('stream record failed: the batch stops here and is retried from it', {
-        sequenceNumber: ids[0],
-        eventID: r.eventID,
-        notProcessed: rest.length,
-        error,
-      });
-      // Without sequence numbers nothing can be reported: the whole batch fails and is retried.
-      if (ids.some((id) => !id)) throw error;
-      return { batchItemFailures: ids.map((id) => ({ itemIdentifier: id as string })) };
+      logger.error('stream record failed: the batch stops here and is retried from it', { ...where, error });
+      return retriedFrom(records, i, error);
     }
   }
   return { batchItemFailures: [] };
