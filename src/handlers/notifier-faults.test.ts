@@ -253,6 +253,15 @@ describe('notifier: an email is neither lost nor sent twice', () => {
     }
   });
 
+  it('an email SES refuses for good (MessageRejected) is passed over: the emails behind it are sent', async () => {
+    const owner = await newUser();
+    const batch = [runFailed(owner, 100), runFailed(owner, 200)].map((e) => e.record);
+    ses.script.push(awsError('MessageRejected'));
+    expect(await failedIds(notify(...batch))).toEqual([]);
+    expect(ses.attempted).toHaveLength(2);
+    expect(ses.accepted.map((s) => s.match(/€\d\.\d\d/)?.[0])).toEqual(['€2.00']);
+  });
+
   it('a send that fails gives its claim back: the record fails and its retry sends at once', async () => {
     const owner = await newUser();
     const { record } = runFailed(owner);

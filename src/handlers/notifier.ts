@@ -48,6 +48,9 @@ export const SEND_DEADLINE_MS = 10_000;
  */
 export const RECORD_BUDGET_MS = SEND_DEADLINE_MS + 5_000;
 
+/** The SendEmail error that no retry can change (SES v2's `MessageRejected`). */
+export const REFUSED_FOR_GOOD = 'MessageRejected';
+
 /** What the notifier sends with and reads the time from: SES and the wall clock unless a test injects its own. */
 export interface NotifierDeps {
   ses: Pick<SESv2Client, 'send'>;
@@ -159,6 +162,13 @@ export const processRecord = async (r: DynamoDBRecord, deadline?: Date): Promise
     await emailMarks()
       .release(event.id, claim.token)
       .catch((error) => logger.warn('email claim not released', { eventId: event.id, error }));
+    if ((e as Error).name === REFUSED_FOR_GOOD) {
+      // SES will refuse this email however often it is sent (in the sandbox: a recipient not verified).
+      // Failing the record would hold back the emails behind it in the batch until its retries ran
+      // out, and then lose it all the same: it is logged (an error, for the alarm) and passed over.
+      logger.error('email refused by SES for good: not sent', { eventId: event.id, error: e });
+      return false;
+    }
     throw e;
   }
   // SES accepted it. A mark left `sending` (the write failed, or the lease was taken over) could send
