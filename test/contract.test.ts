@@ -567,20 +567,30 @@ describe('every route answers as the OpenAPI document says', () => {
         })
       ).status,
     ).toBe(204);
-    expect((await call('GET /v1/me/mfa', '/v1/me/mfa', { token })).status).toBe(200);
+    // A password change signs every session out, this one too: the customer logs in again.
+    expect((await call('GET /v1/me/mfa', '/v1/me/mfa', { token })).status).toBe(401);
+    const relogin = (
+      await call('POST /v1/auth/login', '/v1/auth/login', { body: { email, password: newPassword } })
+    ).body as { accessToken: string; refreshToken: string };
+    const token2 = relogin.accessToken;
+    expect((await call('GET /v1/me/mfa', '/v1/me/mfa', { token: token2 })).status).toBe(200);
     expect((await call('GET /v1/me/mfa', '/v1/me/mfa')).status).toBe(401);
-    const enrol = await call('POST /v1/me/mfa/totp', '/v1/me/mfa/totp', { token });
+    const enrol = await call('POST /v1/me/mfa/totp', '/v1/me/mfa/totp', { token: token2 });
     expect(enrol.status).toBe(200);
     expect((await call('POST /v1/me/mfa/totp', '/v1/me/mfa/totp')).status).toBe(401);
     const secret = (enrol.body as { secret: string }).secret;
     expect(
-      (await call('POST /v1/me/mfa/totp/verify', '/v1/me/mfa/totp/verify', { token, body: { code: 'abc' } }))
-        .status,
+      (
+        await call('POST /v1/me/mfa/totp/verify', '/v1/me/mfa/totp/verify', {
+          token: token2,
+          body: { code: 'abc' },
+        })
+      ).status,
     ).toBe(400);
     expect(
       (
         await call('POST /v1/me/mfa/totp/verify', '/v1/me/mfa/totp/verify', {
-          token,
+          token: token2,
           body: { code: generateSync({ secret }) },
         })
       ).status,
@@ -619,8 +629,8 @@ describe('every route answers as the OpenAPI document says', () => {
     expect(
       (
         await call('POST /v1/auth/logout', '/v1/auth/logout', {
-          token,
-          body: { refreshToken: tokens.refreshToken },
+          token: token2,
+          body: { refreshToken: relogin.refreshToken },
         })
       ).status,
     ).toBe(204);
@@ -630,7 +640,7 @@ describe('every route answers as the OpenAPI document says', () => {
     ).toBe(204);
 
     // Sign out everywhere revoked the access tokens too: the customer logs in again.
-    expect((await call('GET /v1/me/activity', '/v1/me/activity', { token })).status).toBe(401);
+    expect((await call('GET /v1/me/activity', '/v1/me/activity', { token: token2 })).status).toBe(401);
     const again = await call('POST /v1/auth/login', '/v1/auth/login', {
       body: { email, password: newPassword },
     });

@@ -425,13 +425,29 @@ describe('change password', () => {
       body: { currentPassword: PASSWORD, newPassword: 'Password123!' },
     });
     expect(weak.body.code).toBe('weak_password');
-    const ok = await call('changePassword', {
-      token: t.accessToken,
-      body: { currentPassword: PASSWORD, newPassword: 'Brand-New-Secret-42' },
-    });
+    const other = await tokensOf(e);
+    const { logs, result: ok } = await captureLogs(() =>
+      call('changePassword', {
+        token: t.accessToken,
+        body: { currentPassword: PASSWORD, newPassword: 'Brand-New-Secret-42' },
+      }),
+    );
     expect(ok.status, JSON.stringify(ok.body)).toBe(204);
+    expect(logs).toContain('"event":"sessions_revoked"');
+    expect(logs).toContain('"reason":"password change: ');
+    // Every session ends, the caller's and the other device's: no route, no renewal.
+    for (const s of [t, other]) {
+      const me = await call('me', { token: s.accessToken });
+      expect(me.status).toBe(401);
+      expect(me.body.code).toBe('unauthorized');
+      const renewed = await call('refresh', { body: { refreshToken: s.refreshToken } });
+      expect(renewed.status).toBe(401);
+      expect(renewed.body.code).toBe('invalid_refresh_token');
+    }
     expect((await login(e)).status).toBe(401);
-    expect((await login(e, 'Brand-New-Secret-42')).status).toBe(200);
+    const again = await login(e, 'Brand-New-Secret-42');
+    expect(again.status).toBe(200);
+    expect((await call('me', { token: again.body.accessToken })).status).toBe(200);
   });
 });
 

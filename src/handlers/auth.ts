@@ -16,6 +16,7 @@ import type { LoginTicket } from '../store/logins.ts';
 import { assertNotCommon, atLeast } from './checks.ts';
 import { identity, logins, resetAttempts, securityEvents, sessions, users } from './context.ts';
 import { customerGuard } from './gate.ts';
+import { endEverySession } from './sign-out.ts';
 
 const UNCONFIRMED_EXPIRES_MS = 24 * 3600 * 1000;
 
@@ -221,21 +222,12 @@ export const handler = createHandler(
       await Promise.all([resetAttempts().succeeded(email), logins().clear(email)]);
       // Every session ends: refresh tokens issued before now are refused (and Cognito signs them out).
       const user = await identity().user(email);
-      if (user?.sub) {
-        await sessions().revokeAllBefore(user.sub);
-        await identity().signOutEverywhere({ email });
-      }
+      if (user?.sub) await endEverySession(user.sub, { email }, 'password reset');
       await securityEvents.record({ event: 'password_reset', email, userId: user?.sub, sourceIp });
       await securityEvents.record({
         event: 'login_unlocked',
         email,
         reason: 'password reset clears every lock',
-      });
-      await securityEvents.record({
-        event: 'sessions_revoked',
-        email,
-        userId: user?.sub,
-        reason: 'password reset',
       });
       return {};
     },

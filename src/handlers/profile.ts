@@ -10,8 +10,9 @@ import { ANONYMOUS, type AuditRecord } from '../domain/audit.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
 import { keys } from '../store/keys.ts';
 import { assertNotCommon } from './checks.ts';
-import { audit, cursors, identity, securityEvents, sessions, users, verifyAttempts } from './context.ts';
+import { audit, cursors, identity, securityEvents, users, verifyAttempts } from './context.ts';
 import { customerGuard } from './gate.ts';
+import { endEverySession } from './sign-out.ts';
 
 const ISSUER = 'Serverless Bank';
 
@@ -96,6 +97,8 @@ export const handler = createHandler(
       await counted(caller, ['wrong_password'], () =>
         identity().changePassword(accessToken, body.currentPassword, body.newPassword),
       );
+      // Whoever else holds a session (a stolen token, a forgotten device) loses it, this one included.
+      await endEverySession(caller.sub, { accessToken }, 'password change', sourceIp);
       await securityEvents.record({ event: 'password_changed', userId: caller.sub, sourceIp });
       return {};
     },
@@ -158,14 +161,7 @@ export const handler = createHandler(
     },
 
     revokeSessions: async ({ caller, accessToken, sourceIp }) => {
-      await sessions().revokeAllBefore(caller.sub);
-      const cognito = await identity().signOutEverywhere({ accessToken });
-      await securityEvents.record({
-        event: 'sessions_revoked',
-        userId: caller.sub,
-        sourceIp,
-        reason: cognito ? 'GlobalSignOut and revocation marker' : 'revocation marker (no GlobalSignOut here)',
-      });
+      await endEverySession(caller.sub, { accessToken }, 'asked for', sourceIp);
       return {};
     },
   },

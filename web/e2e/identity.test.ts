@@ -1,7 +1,7 @@
 /**
- * Identity in a real browser: a forgotten password reset with the emailed code, TOTP enrolment from
- * the QR code's secret (otplib computes the codes an authenticator app would), and a login that asks
- * for the code.
+ * Identity in a real browser: a forgotten password reset with the emailed code, a password change that
+ * signs every session out, TOTP enrolment from the QR code's secret (otplib computes the codes an
+ * authenticator app would), and a login that asks for the code.
  */
 import { generateSync } from 'otplib';
 import { expect, it } from 'vitest';
@@ -37,6 +37,36 @@ it('resets a forgotten password with the emailed code, then logs in with the new
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('button', { name: 'Log out' }).waitFor();
   expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('changes the password: every session ends, this tab and another alike; the new one logs in', async () => {
+  const c = await seedCustomer();
+  const { page, problems, context } = await openPage(browser());
+  await logIn(page, c);
+  // A second session of the same customer, in a browser context of its own.
+  const other = await openPage(browser());
+  await logIn(other.page, c);
+
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
+  await page.getByRole('link', { name: 'Security', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Security' }).waitFor();
+  await page.getByLabel('Current password').fill(c.password);
+  await page.getByLabel('New password').fill('Changed-Here-2026!');
+  await page.getByRole('button', { name: 'Change password' }).click();
+
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await page.getByText('Your password is changed and every session, this one too, is signed out.').waitFor();
+  // The other session's next request is refused, and it cannot renew: it lands on login too.
+  await other.page.reload();
+  await other.page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+
+  await page.getByLabel('Email').fill(c.email);
+  await page.getByLabel('Password').fill('Changed-Here-2026!');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+  expect(problems).toEqual([]);
+  await other.context.close();
   await context.close();
 });
 

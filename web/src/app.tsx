@@ -128,12 +128,13 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
         setMe(undefined);
         setWarning(false);
         setEndReason(s.reason);
-        if (s.reason === 'logged_out') {
+        const ownDoing = s.reason === 'logged_out' || s.reason === 'password_changed';
+        if (ownDoing) {
           forgetRecentTransfers();
           dropSettledIntents();
         }
         const current = here();
-        const target = s.reason === 'logged_out' ? '/login' : loginPath(current);
+        const target = ownDoing ? '/login' : loginPath(current);
         history.replaceState(null, '', target);
         setFlash(undefined);
         setPath(here());

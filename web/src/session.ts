@@ -31,7 +31,8 @@ export const REFRESH_KEY = 'bank.refreshToken';
 export const ACTIVITY_KEY = 'bank.lastActivity';
 
 /** Why the customer is signed out: shown on the login screen. */
-export type EndReason = 'logged_out' | 'expired' | 'idle' | 'disabled';
+/** Why a session ended: `logged_out` and `password_changed` are the customer's own doing. */
+export type EndReason = 'logged_out' | 'password_changed' | 'expired' | 'idle' | 'disabled';
 
 export type SessionState = { signedIn: true } | { signedIn: false; reason?: EndReason };
 

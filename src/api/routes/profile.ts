@@ -29,7 +29,7 @@ export const routes = {
     fn: 'profile',
     role: 'customer',
     permissions: ['cognito:public', 'table:write'],
-    summary: 'Change the password',
+    summary: 'Change the password; every session, the caller\u2019s too, is signed out',
     body: ChangePasswordBody,
     status: 204,
     errors: [...common, 'wrong_password', 'weak_password', 'verification_locked'],

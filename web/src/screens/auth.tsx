@@ -62,6 +62,8 @@ const ResendCode = ({
 
 const NOTICES: Record<EndReason, string> = {
   logged_out: 'You have logged out.',
+  password_changed:
+    'Your password is changed and every session, this one too, is signed out. Log in with the new password.',
   expired: 'Your session has ended. Please log in again.',
   idle: 'You were logged out because there was no activity for a while. Please log in again.',
   disabled: 'You were logged out because this login has been disabled. Please contact the bank.',

@@ -39,9 +39,9 @@ export const Security = () => {
   );
 };
 
+/** A changed password signs every session out, this one too (the API revokes them): back to login. */
 const ChangePassword = () => {
-  const { api } = useApp();
-  const [done, setDone] = useState(false);
+  const { api, session } = useApp();
   const form = useForm({ currentPassword: '', password: '' }, 'password-form-error');
   const { currentPassword, password } = form.values;
   const submit = form.submit(
@@ -52,10 +52,9 @@ const ChangePassword = () => {
         : 'The password does not meet all the rules below yet.',
     }),
     async () => {
-      setDone(false);
       await api.changePassword({ currentPassword, newPassword: password });
       form.reset();
-      setDone(true);
+      await session.end('password_changed');
     },
   );
   return (
@@ -77,11 +76,7 @@ const ChangePassword = () => {
         />
         <PasswordRules password={password} />
         <FormError message={form.message} id={form.formErrorId} />
-        {done ? (
-          <p class="notice" role="status">
-            Your password is changed.
-          </p>
-        ) : null}
+        <p>Changing it signs you out of every session, this one too.</p>
         <div class="actions">
           <SubmitButton busy={form.busy} busyText="Changing…">
             Change password
