@@ -20,7 +20,11 @@ import { stackHttp } from './stack-http.ts';
 let stack: StartedStack;
 let token: string;
 let other: string;
-/** The stack's own table, for the sweeper's expiry (run here with a clock past the hold's time). */
+/**
+ * The stack's own table, for the sweeper's expiry (run here with a clock past the hold's time). Its
+ * client is this process's, outside the stack's conflict emulation (which sees one process's requests
+ * only): the expiry neither meets nor causes a conflict; the stack's /post and /void meet each other's.
+ */
 let sweeper: LedgerStore;
 beforeAll(async () => {
   // AWS's transaction conflicts emulated even if the caller turned it off: these promises are AWS's.

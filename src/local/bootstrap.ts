@@ -109,11 +109,11 @@ export const userPoolClientInput = (userPoolId: string, clientName: string) => (
   WriteAttributes: ['name'],
   AccessTokenValidity: 5,
   IdTokenValidity: 5,
-  RefreshTokenValidity: 1,
+  RefreshTokenValidity: 12,
   TokenValidityUnits: {
     AccessToken: 'minutes' as const,
     IdToken: 'minutes' as const,
-    RefreshToken: 'days' as const,
+    RefreshToken: 'hours' as const,
   },
 });
 

@@ -27,7 +27,7 @@
  * an attempt is sent until its answer arrives, as DynamoDB sees it, and the SDK's own retries are
  * separate attempts. The exceptions are the SDK's own classes, shaped as its deserializer makes them.
  *
- * Local only: nothing under src/handlers or src/store imports this file.
+ * Local only: no Lambda code imports this file (under src/store only tests do), and no bundle holds it.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -121,13 +121,39 @@ const multipleOperations = () =>
     $metadata: metadata(),
   });
 
+/**
+ * How long the items of a request the client gave up on stay held: past the store's request timeout
+ * (src/store/db.ts, 3 s), long enough for DynamoDB Local to have run what it had queued.
+ */
+export const ABANDONED_HOLD_MS = 10_000;
+
+/** The SDK's error for a request it stopped waiting for (its request timeout, or an abort signal). */
+const gaveUp = (e: unknown): boolean => {
+  const name = (e as { name?: unknown } | undefined)?.name;
+  return name === 'TimeoutError' || name === 'AbortError' || name === 'RequestTimeout';
+};
+
 /** The conflict emulation: one per process is what AWS would see from this process's clients. */
 export class ConflictEmulator {
   /** Item -> how many in-flight requests of each kind hold it. */
   private readonly held = new Map<string, Record<Kind, number>>();
   private readonly counts: ConflictCounts = { transactWrites: 0, singleWrites: 0, transactGets: 0, total: 0 };
+  private readonly conflicts: boolean;
+  private readonly lingerMs: number;
 
-  constructor(private readonly schema: KeySchema = singleTableKeys) {}
+  /**
+   * `conflicts: false` keeps only the up-front refusal of two actions on one item (an AWS validation
+   * rule, not a conflict: BANK_EMULATE_CONFLICTS=off keeps it). `lingerMs`: how long the items of a
+   * request the client gave up on (its request timeout) stay held, since DynamoDB Local may still be
+   * running it, as AWS's coordinator would be.
+   */
+  constructor(
+    private readonly schema: KeySchema = singleTableKeys,
+    opts: { conflicts?: boolean; lingerMs?: number } = {},
+  ) {
+    this.conflicts = opts.conflicts ?? true;
+    this.lingerMs = opts.lingerMs ?? ABANDONED_HOLD_MS;
+  }
 
   counters(): ConflictCounts {
     return { ...this.counts };
@@ -176,6 +202,7 @@ export class ConflictEmulator {
         const write = command === 'TransactWriteItemsCommand';
         const ids = transactionItems(s, input);
         if (write && new Set(ids).size < ids.length) return { reject: multipleOperations() };
+        if (!this.conflicts) return undefined;
         // A write transaction yields to write transactions; a read transaction to any write.
         const against: Kind[] = write ? ['transaction'] : ['transaction', 'write'];
         const codes = ids.map((id) => (this.heldBy(id, against) ? 'TransactionConflict' : 'None'));
@@ -188,6 +215,7 @@ export class ConflictEmulator {
       case 'PutItemCommand':
       case 'UpdateItemCommand':
       case 'DeleteItemCommand': {
+        if (!this.conflicts) return undefined;
         const id = itemId(s, input.TableName as string, asKey(input.Key ?? input.Item));
         if (this.heldBy(id, ['transaction'])) {
           this.count('singleWrites');
@@ -198,6 +226,7 @@ export class ConflictEmulator {
         return { holds: [id], as: 'write' };
       }
       case 'BatchWriteItemCommand':
+        if (!this.conflicts) return undefined;
         // Rule 3 only: DynamoDB documents no conflict between a batch write and a write transaction.
         return { holds: batchWriteItems(s, input), as: 'write' };
       default:
@@ -214,9 +243,16 @@ export class ConflictEmulator {
       if ('reject' in verdict) throw verdict.reject;
       const release = this.hold(verdict.holds, verdict.as);
       try {
-        return await next(args);
-      } finally {
+        const out = await next(args);
         release();
+        return out;
+      } catch (e) {
+        // The client stopped waiting, not DynamoDB Local: the request may still be running there (one
+        // transaction at a time, so behind others), and on AWS its items would stay held until the
+        // coordinator is done. Held a while longer, not released at once.
+        if (gaveUp(e)) setTimeout(release, this.lingerMs).unref();
+        else release();
+        throw e;
       }
     };
 
@@ -246,15 +282,16 @@ export const processConflicts = (): ConflictEmulator => {
 };
 
 /**
- * Adds the process's emulator to `client`, or takes it off when BANK_EMULATE_CONFLICTS=off.
- * Returns the emulator when on.
+ * Adds the process's emulator to `client`. With BANK_EMULATE_CONFLICTS=off, one that applies no
+ * conflict rule and keeps only AWS's refusal of two actions on one item (a validation rule that off
+ * does not turn off). Returns the emulator when on.
  */
 export const emulateConflicts = (
   client: Pick<DynamoDBClient, 'middlewareStack'>,
   env: NodeJS.ProcessEnv = process.env,
 ): ConflictEmulator | undefined => {
   if (!conflictsEmulated(env)) {
-    client.middlewareStack.remove(CONFLICT_MIDDLEWARE);
+    new ConflictEmulator(singleTableKeys, { conflicts: false }).attachTo(client);
     return undefined;
   }
   const emulator = processConflicts();
