@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { isBankError } from '../domain/errors.ts';
 import type { Outcome } from '../store/idempotency.ts';
 import type { ScheduleRecord } from '../store/schedules.ts';
-import { ledger } from './context.ts';
+import { idempotency, ledger } from './context.ts';
 
 export type RunResult = { transactionId: string } | { errorCode: string };
 
@@ -17,6 +17,36 @@ export const idempotencyKeyOf = (id: string, runDate: string): string => `sched:
 /** What a ledger outcome says about a run. */
 export const resultOf = (outcome: Outcome): RunResult =>
   outcome.kind === 'journal' ? { transactionId: outcome.journal.id } : { errorCode: outcome.code };
+
+/** The run's request, as a fingerprint: the same for every attempt at one run. */
+const fingerprintOf = (s: ScheduleRecord, runDate: string): string =>
+  createHash('sha256')
+    .update(
+      JSON.stringify([
+        'scheduled-transfer',
+        s.id,
+        runDate,
+        s.fromAccountId,
+        s.toAccountNumber,
+        s.amount,
+        s.currency,
+      ]),
+    )
+    .digest('base64url');
+
+/**
+ * What the ledger answered this run before (paid, or declined), read and not posted; undefined if it
+ * never reached the ledger. For a runner that will not pay (source closed, owner disabled): a runner
+ * that died after paying must not leave the run recorded as failed.
+ */
+export const earlierRun = async (s: ScheduleRecord, runDate: string): Promise<RunResult | undefined> => {
+  const earlier = await idempotency().replay(
+    s.ownerId,
+    idempotencyKeyOf(s.id, runDate),
+    fingerprintOf(s, runDate),
+  );
+  return earlier ? resultOf(earlier) : undefined;
+};
 
 /**
  * Pays one run: the same request every time (key and fingerprint from the schedule and the date), so
@@ -28,19 +58,7 @@ export const payRun = async (s: ScheduleRecord, runDate: string): Promise<RunRes
       await ledger().transfer({
         user: s.ownerId,
         idempotencyKey: idempotencyKeyOf(s.id, runDate),
-        fingerprint: createHash('sha256')
-          .update(
-            JSON.stringify([
-              'scheduled-transfer',
-              s.id,
-              runDate,
-              s.fromAccountId,
-              s.toAccountNumber,
-              s.amount,
-              s.currency,
-            ]),
-          )
-          .digest('base64url'),
+        fingerprint: fingerprintOf(s, runDate),
         fromAccountId: s.fromAccountId,
         toAccountNumber: s.toAccountNumber,
         amount: s.amount,

@@ -11,7 +11,7 @@ import { createDocumentClient } from '../store/db.ts';
 import { ScheduleStore } from '../store/schedules.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { loginStatus } from './context.ts';
-import { payRun } from './ledger-adapter.ts';
+import { earlierRun, payRun } from './ledger-adapter.ts';
 import { handler, type RunnerDeps, runDue } from './scheduled-transfers.ts';
 
 /**
@@ -32,6 +32,7 @@ const deps = (extra: Partial<RunnerDeps> = {}): RunnerDeps => ({
   schedules: new ScheduleStore(doc(), table),
   accounts: new AccountStore(doc(), table),
   pay: payRun,
+  earlier: earlierRun,
   loginStatus,
   ...extra,
 });
@@ -125,6 +126,46 @@ describe('scheduled transfers', () => {
       transactionId: (first as { transactionId: string }).transactionId,
     });
     expect(await balanceOf(payer, from.id)).toBe(980_00);
+  });
+
+  it('a run paid by a runner that died is recorded as paid, though the owner was disabled or the source closed since', async () => {
+    const { payer, from, to } = await setup(100_00);
+    const start = `${Y}-11-02`;
+    const s = await schedule(payer, {
+      fromAccountId: from.id,
+      toAccountNumber: to.number,
+      amount: 10_00,
+      startDate: start,
+      frequency: 'weekly',
+    });
+    const record = await new ScheduleStore(doc(), table).mustGet(payer, s.id);
+    // Paid, then the runner died before recording it; staff disable the login meanwhile.
+    const first = (await payRun(record, start)) as { transactionId: string };
+    const disabled = { disabled: { at: new Date().toISOString(), reason: 'Account takeover (ticket 12)' } };
+    await runDue(deps({ loginStatus: async () => disabled }), start);
+    expect((await detail(payer, s.id)).runs[0]).toMatchObject({
+      runDate: start,
+      outcome: 'succeeded',
+      transactionId: first.transactionId,
+    });
+    // Paid again the next week, then the owner empties and closes the source before it is recorded.
+    const second = (await payRun(record, addDays(start, 7))) as { transactionId: string };
+    await withdraw(payer, from.id, 80_00);
+    expect((await call('closeAccount', { user: payer, params: { id: from.id } })).status).toBe(200);
+    await runDue(deps(), addDays(start, 14));
+    const d = await detail(payer, s.id);
+    expect(d).toMatchObject({ status: 'ended', endReason: 'source_closed', nextRunDate: null });
+    expect(
+      d.runs.map((r: { runDate: string; outcome: string; errorCode?: string; transactionId?: string }) => [
+        r.runDate,
+        r.outcome,
+        r.errorCode ?? r.transactionId,
+      ]),
+    ).toEqual([
+      [addDays(start, 14), 'failed', 'account_closed'],
+      [addDays(start, 7), 'succeeded', second.transactionId],
+      [start, 'succeeded', first.transactionId],
+    ]);
   });
 
   it('records a failed run for insufficient funds and still runs the next month', async () => {

@@ -24,13 +24,15 @@ import type { LoginStatus } from '../store/login-status.ts';
 import type { ScheduleRecord, ScheduleStore } from '../store/schedules.ts';
 import { accounts, loginStatus } from './context.ts';
 import { schedules } from './context-payments.ts';
-import { payRun, type RunResult } from './ledger-adapter.ts';
+import { earlierRun, payRun, type RunResult } from './ledger-adapter.ts';
 
 export interface RunnerDeps {
   schedules: ScheduleStore;
   accounts: AccountStore;
   /** Pays one run through the ledger (payRun in ledger-adapter.ts): a decline is a result, not a throw. */
   pay: (s: ScheduleRecord, runDate: string) => Promise<RunResult>;
+  /** What the ledger answered a run before, if anything (earlierRun in ledger-adapter.ts): read, never posted. */
+  earlier: (s: ScheduleRecord, runDate: string) => Promise<RunResult | undefined>;
   /** The owner's login status (context.ts `loginStatus`): a disabled owner's runs are not paid. */
   loginStatus: (ownerId: string) => Promise<Pick<LoginStatus, 'disabled'>>;
   /** Wall-clock milliseconds for claims (not the schedule's "today"). */
@@ -58,19 +60,21 @@ const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today:
       return;
     }
     const at = new Date(nowMs()).toISOString();
-    const source = await deps.accounts.get(ownerId, s.fromAccountId);
-    if (!source || source.status === 'closed') {
-      const run = { runDate: date, outcome: 'failed' as const, errorCode: 'account_closed', at };
-      await deps.schedules.finish(s, token, run, { end: 'source_closed' });
-      sum.failed++;
-      sum.ended++;
-      return;
-    }
     let result: RunResult;
+    let ends = false;
     try {
-      result = (await deps.loginStatus(ownerId)).disabled
-        ? { errorCode: 'user_disabled' }
-        : await deps.pay(s, date);
+      const source = await deps.accounts.get(ownerId, s.fromAccountId);
+      const refusal =
+        !source || source.status === 'closed'
+          ? 'account_closed'
+          : (await deps.loginStatus(ownerId)).disabled
+            ? 'user_disabled'
+            : undefined;
+      // A runner that paid this run and died before recording it (its claim ran out): the run was
+      // paid, whatever happened to the account or the login since, and is recorded so.
+      const earlier = refusal ? await deps.earlier(s, date) : undefined;
+      result = earlier ?? (refusal ? { errorCode: refusal } : await deps.pay(s, date));
+      ends = !earlier && refusal === 'account_closed';
     } catch (e) {
       await deps.schedules.release(s, token);
       throw e;
@@ -79,9 +83,13 @@ const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today:
       'transactionId' in result
         ? { runDate: date, outcome: 'succeeded' as const, transactionId: result.transactionId, at }
         : { runDate: date, outcome: 'failed' as const, errorCode: result.errorCode, at };
-    await deps.schedules.finish(s, token, run);
+    await deps.schedules.finish(s, token, run, ends ? { end: 'source_closed' } : undefined);
     if (run.outcome === 'succeeded') sum.succeeded++;
     else sum.failed++;
+    if (ends) {
+      sum.ended++;
+      return;
+    }
   }
 };
 
@@ -111,7 +119,7 @@ export const handler = async (event: Partial<ScheduledEvent>): Promise<RunSummar
   const time = event.time ? new Date(event.time) : new Date();
   const today = dayOf(Number.isNaN(time.getTime()) ? new Date() : time);
   const summary = await runDue(
-    { schedules: schedules(), accounts: accounts(), pay: payRun, loginStatus },
+    { schedules: schedules(), accounts: accounts(), pay: payRun, earlier: earlierRun, loginStatus },
     today,
   );
   // Every invocation on AWS (each 15 minutes) is worth a line; offline it runs every few seconds.
