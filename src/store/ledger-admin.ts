@@ -111,7 +111,8 @@ export class StaffLedger extends LedgerEngine {
 
   /**
    * Freezes an account: from its 200 on, every movement in or out of it is refused (422
-   * account_not_active). Freezing a frozen account changes nothing (`changed: false`; `extra` still
+   * account_not_active), but for a deferred credit (ledger-settle.ts): a transfer to a hot recipient
+   * that read it active before the freeze may commit after it, and settles. Freezing a frozen account changes nothing (`changed: false`; `extra` still
    * commits, conditioned on the account being frozen). A closed account cannot be frozen.
    */
   freeze(req: StatusRequest, extra: Extra = []): Promise<{ account: AdminAccount; changed: boolean }> {
