@@ -7,19 +7,29 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { functions } from '../functions.ts';
 import { createDocumentClient } from '../store/db.ts';
 import { verifyLedger } from '../store/verify.ts';
 
-/** The table to check: a deployed one (TABLE_NAME and AWS configuration) or the local stack's. */
-export const verifyTarget = (): { client: DynamoDBClient; table: string; where: string } => {
-  if (process.env.TABLE_NAME && !process.env.BANK_DATA_DIR) {
+/**
+ * The table to check: a deployed one (TABLE_NAME and AWS configuration) or the local stack's, and how
+ * often its sweeper runs (holds and credits younger than two runs are not yet overdue): the registry's
+ * schedule on AWS, BANK_SWEEP_SECONDS offline; BANK_SWEEP_SECONDS overrides either.
+ */
+export const verifyTarget = (
+  env: NodeJS.ProcessEnv = process.env,
+): { client: DynamoDBClient; table: string; where: string; sweepSeconds: number } => {
+  const every = (fallback: number) => Number(env.BANK_SWEEP_SECONDS || fallback);
+  if (env.TABLE_NAME && !env.BANK_DATA_DIR) {
+    const sweep = functions.sweep.trigger as { minutes: number };
     return {
       client: new DynamoDBClient({}),
-      table: process.env.TABLE_NAME,
-      where: `table ${process.env.TABLE_NAME}`,
+      table: env.TABLE_NAME,
+      where: `table ${env.TABLE_NAME}`,
+      sweepSeconds: every(sweep.minutes * 60),
     };
   }
-  const dataDir = process.env.BANK_DATA_DIR || '.data';
+  const dataDir = env.BANK_DATA_DIR || '.data';
   const stack = JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8'));
   return {
     client: new DynamoDBClient({
@@ -29,12 +39,12 @@ export const verifyTarget = (): { client: DynamoDBClient; table: string; where: 
     }),
     table: stack.tableName,
     where: `local stack in ${dataDir}`,
+    sweepSeconds: every(5),
   };
 };
 
 const main = async () => {
-  const { client, table, where } = verifyTarget();
-  const sweepSeconds = Number(process.env.BANK_SWEEP_SECONDS || 5);
+  const { client, table, where, sweepSeconds } = verifyTarget();
   const report = await verifyLedger(createDocumentClient(client), table, { sweepSeconds });
   console.log(`verify-ledger: ${where}`);
   console.log(
