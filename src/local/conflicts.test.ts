@@ -23,7 +23,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, dynamoClients, emulators, useHandlerEnv } from '../../test/harness.ts';
 import { db } from '../handlers/context.ts';
 import { cancellationCodes, createDocumentClient } from '../store/db.ts';
@@ -331,35 +331,6 @@ describe('reads are never affected', () => {
     hold.release();
     await first;
     expect(emulator.counters()).toEqual({ transactWrites: 0, singleWrites: 0, transactGets: 1, total: 1 });
-  });
-});
-
-describe('a request the client gave up on', () => {
-  it('keeps its items held a while (DynamoDB Local may still be running it), then lets them go', async () => {
-    // One attempt: the SDK would otherwise retry the timed-out attempt (and meet its own items).
-    const client = new DynamoDBClient({ ...localClientConfig(emulators().dynamodbEndpoint), maxAttempts: 1 });
-    const emulator = new ConflictEmulator(undefined, { lingerMs: 200 });
-    emulator.attachTo(client);
-    let giveUp = true;
-    // The SDK's request timeout, as the client sees it: the request left, no answer came in time.
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        if (!giveUp) return next(args);
-        giveUp = false;
-        void next(args).catch(() => undefined);
-        throw Object.assign(new Error('Connection timed out after 3000 ms'), { name: 'TimeoutError' });
-      },
-      { step: 'deserialize', name: 'testGiveUp' },
-    );
-    const doc = createDocumentClient(client);
-    const a = run('a');
-    const e1 = await caught(doc.send(new TransactWriteCommand({ TransactItems: [bump(a)] })));
-    expect((e1 as Error).name).toBe('TimeoutError');
-    const e2 = await caught(doc.send(new TransactWriteCommand({ TransactItems: [bump(a)] })));
-    expect(cancellationCodes(e2)).toEqual(['TransactionConflict']);
-    await vi.waitFor(() => expect(emulator.inFlight()).toBe(0));
-    await doc.send(new TransactWriteCommand({ TransactItems: [bump(a)] }));
-    expect(emulator.counters().transactWrites).toBe(1);
   });
 });
 

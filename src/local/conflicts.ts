@@ -121,38 +121,22 @@ const multipleOperations = () =>
     $metadata: metadata(),
   });
 
-/**
- * How long the items of a request the client gave up on stay held: past the store's request timeout
- * (src/store/db.ts, 3 s), long enough for DynamoDB Local to have run what it had queued.
- */
-export const ABANDONED_HOLD_MS = 10_000;
-
-/** The SDK's error for a request it stopped waiting for (its request timeout, or an abort signal). */
-const gaveUp = (e: unknown): boolean => {
-  const name = (e as { name?: unknown } | undefined)?.name;
-  return name === 'TimeoutError' || name === 'AbortError' || name === 'RequestTimeout';
-};
-
 /** The conflict emulation: one per process is what AWS would see from this process's clients. */
 export class ConflictEmulator {
   /** Item -> how many in-flight requests of each kind hold it. */
   private readonly held = new Map<string, Record<Kind, number>>();
   private readonly counts: ConflictCounts = { transactWrites: 0, singleWrites: 0, transactGets: 0, total: 0 };
   private readonly conflicts: boolean;
-  private readonly lingerMs: number;
 
   /**
    * `conflicts: false` keeps only the up-front refusal of two actions on one item (an AWS validation
-   * rule, not a conflict: BANK_EMULATE_CONFLICTS=off keeps it). `lingerMs`: how long the items of a
-   * request the client gave up on (its request timeout) stay held, since DynamoDB Local may still be
-   * running it, as AWS's coordinator would be.
+   * rule, not a conflict: BANK_EMULATE_CONFLICTS=off keeps it).
    */
   constructor(
     private readonly schema: KeySchema = singleTableKeys,
-    opts: { conflicts?: boolean; lingerMs?: number } = {},
+    opts: { conflicts?: boolean } = {},
   ) {
     this.conflicts = opts.conflicts ?? true;
-    this.lingerMs = opts.lingerMs ?? ABANDONED_HOLD_MS;
   }
 
   counters(): ConflictCounts {
@@ -242,17 +226,12 @@ export class ConflictEmulator {
       if (!verdict) return next(args);
       if ('reject' in verdict) throw verdict.reject;
       const release = this.hold(verdict.holds, verdict.as);
+      // Released when the answer comes, or when the client stops waiting for it (its request timeout):
+      // DynamoDB Local may still run such a request later, behind the others (see the README's limits).
       try {
-        const out = await next(args);
+        return await next(args);
+      } finally {
         release();
-        return out;
-      } catch (e) {
-        // The client stopped waiting, not DynamoDB Local: the request may still be running there (one
-        // transaction at a time, so behind others), and on AWS its items would stay held until the
-        // coordinator is done. Held a while longer, not released at once.
-        if (gaveUp(e)) setTimeout(release, this.lingerMs).unref();
-        else release();
-        throw e;
       }
     };
 
