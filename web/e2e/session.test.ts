@@ -7,6 +7,7 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { apiCall, type Customer, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import { cutKeyedPosts, payTo, unknownAndIdle } from './money-helpers.ts';
 
 const browser = useBrowser();
 
@@ -166,6 +167,102 @@ it('does not bring back a session idle for 15 minutes on reload', async () => {
   await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
   await page.getByText('You were logged out because there was no activity for a while.').waitFor();
   expect(await refreshTokenOf(page)).toBeNull();
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('a session that ends by itself leaves nothing of the customer to the next, but their unknown intents to resume', async () => {
+  const ada = await seedCustomer([{ currency: 'USD', deposit: 10_000, nickname: 'Main' }]);
+  const payee = await seedCustomer([{ currency: 'USD' }]);
+  const bea = await seedCustomer([]);
+  const id = ada.accounts[0]?.id as string;
+  const { page, problems, context } = await openPage(browser());
+  await logIn(page, ada);
+  // A transfer sent (noted for "You sent this already"), and a deposit whose answer is lost.
+  await payTo(page, id, payee.accounts[0]?.number as string, payee.name, '20');
+  await page.getByRole('button', { name: 'Confirm transfer' }).click();
+  await page.getByRole('heading', { name: 'Transfer sent' }).waitFor();
+  const cut = await cutKeyedPosts(page, '**/v1/accounts/*/deposits');
+  await page.goto(`/accounts/${id}/deposit`);
+  await page.getByLabel('Amount (USD)').fill('15');
+  await page.getByRole('button', { name: 'Deposit', exact: true }).click();
+  await unknownAndIdle(page);
+  const stored = () => page.evaluate(() => Object.keys(sessionStorage).sort());
+  const deposit = (await stored()).find((k) => k.startsWith('bank.intent.')) as string;
+  expect(deposit).toMatch(/^bank\.intent\.[^.]+\.deposit:/);
+  const adaSub = deposit.split('.')[2] as string;
+  // An answer written down for a form not shown yet (a webhook's secret, say).
+  const answered = (owner: string) =>
+    page.evaluate((item) => {
+      const outcome = { ok: true, result: { secret: 'whsec_ada' } };
+      sessionStorage.setItem(item, JSON.stringify({ key: 'k', print: 'p', payload: {}, since: 0, outcome }));
+    }, `bank.intent.${owner}.webhook`);
+  await answered(adaSub);
+  expect(await stored()).toContain('bank.recent-transfers');
+
+  // The session expires (the refresh token refused): back to login, and only the unknown intent stays.
+  await revoke((await refreshTokenOf(page)) as string);
+  const accounts = (url: URL) => url.pathname.startsWith('/v1/accounts');
+  await page.route(accounts, (route) =>
+    route.fulfill({ status: 401, contentType: 'application/json', body: '{"message":"Unauthorized"}' }),
+  );
+  await page.getByRole('link', { name: 'Accounts', exact: true }).click();
+  await page.getByText('Your session has ended. Please log in again.').waitFor();
+  await page.unroute(accounts);
+  expect(await stored()).toEqual([deposit]);
+
+  // An answer that reaches the tab only after Ada's session ended is gone once Bea signs in.
+  await answered(adaSub);
+  await page.goto('/login');
+  await loginAgain(page, bea);
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+  expect((await stored()).filter((k) => k.startsWith('bank.intent.'))).toEqual([deposit]);
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+
+  // Ada back: her deposit is asked again with its key, and answered.
+  cut.on = false;
+  await loginAgain(page, ada);
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+  await page.goto(`/accounts/${id}/deposit`);
+  await page.getByTestId('flash').filter({ hasText: 'Deposited $15.00' }).waitFor();
+  expect(new Set(cut.keys).size).toBe(1);
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('says on the login form, with focus, that the two-step sign-in took too long', async () => {
+  const { page, problems, context } = await openPage(browser());
+  // The password accepted with a code to follow; the code comes after the sign-in has expired.
+  await page.route('**/v1/auth/login', (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      body: '{"challenge":"totp","session":"s"}',
+    }),
+  );
+  await page.route('**/v1/auth/login/mfa', (route) =>
+    route.fulfill({
+      status: 401,
+      contentType: 'application/problem+json',
+      body: JSON.stringify({
+        title: 'Invalid or expired sign-in session',
+        status: 401,
+        code: 'invalid_session',
+      }),
+    }),
+  );
+  await page.goto('/login');
+  await loginAgain(page, { email: 'ada@example.com', password: 'Web-Client-2026!', name: 'Ada' });
+  await page.getByRole('heading', { level: 1, name: 'Enter your code' }).waitFor();
+  await page.getByLabel('Code').fill('123456');
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  const said = 'The sign-in took too long or the code was wrong too often. Please log in again.';
+  expect(await alert.textContent()).toBe(said);
+  await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe(said);
   expect(problems).toEqual([]);
   await context.close();
 });

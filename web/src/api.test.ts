@@ -117,6 +117,36 @@ describe('Api', () => {
     expect(t2.log).toEqual(['refresh', 'expired']);
   });
 
+  it('keeps the session when the renewal after a 401 cannot reach the bank, and says so instead', async () => {
+    // A GET is retried (the renewal is asked again each time); a POST without a key is not.
+    const { fetchFn, seen } = scripted([
+      json(401, { message: 'Unauthorized' }),
+      json(401, { message: 'Unauthorized' }),
+      json(401, { message: 'Unauthorized' }),
+      json(401, { message: 'Unauthorized' }),
+    ]);
+    const sleeps: number[] = [];
+    const t = tokens({
+      refresh: async () => {
+        t.log.push('refresh');
+        throw new NetworkError();
+      },
+    });
+    const api = new Api({
+      baseUrl: '',
+      tokens: t.source,
+      fetch: fetchFn,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
+    await expect(api.me()).rejects.toBeInstanceOf(NetworkError);
+    expect(t.log).toEqual(['refresh', 'refresh', 'refresh']);
+    expect(sleeps).toEqual([300, 1000]);
+    expect(seen).toHaveLength(3);
+    await expect(api.openAccount({ type: 'checking', currency: 'USD' })).rejects.toBeInstanceOf(NetworkError);
+    // Never 'expired': the customer stays signed in and may try again.
+    expect(t.log).toEqual(['refresh', 'refresh', 'refresh', 'refresh']);
+  });
+
   it('ends the session, saying why, when the bank has disabled the login (403 user_disabled)', async () => {
     const { fetchFn, seen } = scripted([problemRes('user_disabled', 403)]);
     const t = tokens();

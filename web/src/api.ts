@@ -69,7 +69,10 @@ export const send = async <T>(fetchFn: typeof fetch, baseUrl: string, o: SendOpt
 /** Where the client gets its access token, and what it does when the session cannot go on. */
 export interface TokenSource {
   accessToken(): string | undefined;
-  /** Renews the access token; false when the session is over. */
+  /**
+   * Renews the access token; false when the session is over. Throws when the renewal got no answer
+   * about the session (the bank unreachable or failing): the session goes on, and the call may be tried again.
+   */
   refresh(): Promise<boolean>;
   /** The session is over: back to the login screen (`disabled`: the bank disabled the login). */
   expired(reason?: 'expired' | 'disabled'): void;
@@ -110,15 +113,22 @@ export class Api {
       try {
         if (!token) throw new ApiError(401, 'unauthorized');
         return await send<T>(this.#fetch, this.#baseUrl, { method, path, body, token, idempotencyKey });
-      } catch (e) {
+      } catch (caught) {
+        let e = caught;
         if (e instanceof ApiError && e.status === 401) {
-          if (!renewed && token && (await this.#tokens.refresh())) {
+          // Only a refresh token the bank refuses ends the session. A renewal that could not reach the
+          // bank says nothing about it: its failure is this call's, retried below like any other.
+          const renewal = !renewed && token ? await this.#tokens.refresh().catch((r: unknown) => r) : false;
+          if (renewal === true) {
             renewed = true;
             attempt--;
             continue;
           }
-          this.#tokens.expired();
-          throw e;
+          if (renewal === false) {
+            this.#tokens.expired();
+            throw e;
+          }
+          e = renewal;
         }
         // A login the bank disabled is refused on every call (403): the session cannot go on.
         if (e instanceof ApiError && e.code === 'user_disabled') {

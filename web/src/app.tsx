@@ -28,7 +28,7 @@ import { Payees } from './screens/payees.tsx';
 import { NewSchedule, ScheduleDetail, Schedules } from './screens/schedules.tsx';
 import { TransactionDetail } from './screens/transactions.tsx';
 import { Transfer } from './screens/transfer.tsx';
-import type { EndReason, Session, SessionState } from './session.ts';
+import { type EndReason, type Session, type SessionState, tokenClaims } from './session.ts';
 import { type AppContext, Ctx, Link, type NavigateOptions, Page } from './ui.tsx';
 
 // Heavy screens come as their own chunks, the first time they show (see lazy.tsx).
@@ -120,19 +120,25 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
   }, []);
 
   // The session ends (401 that could not be renewed, idle, logout): back to login, keeping the path.
+  // Whatever the reason, nothing of this customer's that the next one could read stays in the tab (the
+  // transfers sent lately, answers not shown yet, a webhook's secret among them); only intents whose
+  // outcome is unknown stay, under this customer's name, to be asked again once they are back.
   useEffect(
     () =>
       onSession((s) => {
         setSignedIn(s.signedIn);
-        if (s.signedIn) return;
+        if (s.signedIn) {
+          // An answer that reached the tab after its own customer's session had ended is not this one's.
+          const sub = tokenClaims(session.accessToken()).sub;
+          if (typeof sub === 'string') dropSettledIntents(undefined, sub);
+          return;
+        }
         setMe(undefined);
         setWarning(false);
         setEndReason(s.reason);
+        forgetRecentTransfers();
+        dropSettledIntents();
         const ownDoing = s.reason === 'logged_out' || s.reason === 'password_changed';
-        if (ownDoing) {
-          forgetRecentTransfers();
-          dropSettledIntents();
-        }
         const current = here();
         const target = ownDoing ? '/login' : loginPath(current);
         history.replaceState(null, '', target);

@@ -61,12 +61,17 @@ const mounted = new Map<string, number>();
  * `onDone` gets the true outcome, however late it arrives (a resumed intent, or one answered while
  * the form was away, included); `onRefused` gets the refusal of an intent asked again, or answered
  * while the form was away: it did not happen, and the form must say so.
+ *
+ * `onForgotten` gets the intent the customer gave up on (it may still have gone through): the screen
+ * starts afresh from it, an empty form, never the details or the review that sent it, where one more
+ * click would send them again under a new key.
  */
 export const useHeldIntent = <P, R>(
   name: string,
   send: (payload: P, key: string) => Promise<R>,
   onDone: (result: R, payload: P) => void,
   onRefused: (error: unknown, payload: P) => void,
+  onForgotten: (held: HeldIntent<P, R>) => void,
 ): HeldIntentState<P, R> => {
   // Held per customer: another customer who signs in on this tab (a shared computer) neither sees nor
   // resumes this one's intents, which would send them under their own login.
@@ -85,8 +90,8 @@ export const useHeldIntent = <P, R>(
   const [unknown, setUnknown] = useState<HeldIntent<P, R> | undefined>(intent.held);
   const [checking, setChecking] = useState(false);
   const [checkError, setCheckError] = useState<string | undefined>();
-  const latest = useRef({ send, onDone, onRefused });
-  latest.current = { send, onDone, onRefused };
+  const latest = useRef({ send, onDone, onRefused, onForgotten });
+  latest.current = { send, onDone, onRefused, onForgotten };
   /** Whether this form is on screen: answers are handed over only then. */
   const live = useRef(true);
   /** The key of the refusal this form showed: taken when the form is left. */
@@ -180,10 +185,12 @@ export const useHeldIntent = <P, R>(
     checkError,
     check,
     forget: () => {
+      const given = intent.held;
       intent.reset();
       shown.current = undefined;
       setUnknown(undefined);
       setCheckError(undefined);
+      if (given) latest.current.onForgotten(given);
     },
     async submit(payload) {
       shown.current = undefined;

@@ -101,6 +101,34 @@ describe('createIntent', () => {
     expect(intent.key).toBeUndefined();
   });
 
+  it('after a reset, sends the next submission with its own key instead of joining the old request', async () => {
+    const intent = createIntent<{ amount: number }, string>({ newKey: keys() });
+    const sent: string[] = [];
+    const old = deferred<string>();
+    const first = intent.submit({ amount: 5 }, (k) => {
+      sent.push(k);
+      return old.promise;
+    });
+    // Given up while its request is still out (say, "Forget" while checking again).
+    intent.reset();
+    expect(intent.inFlight).toBe(false);
+    const fresh = deferred<string>();
+    const second = intent.submit({ amount: 7 }, (k) => {
+      sent.push(k);
+      return fresh.promise;
+    });
+    expect(sent).toEqual(['key-1', 'key-2']);
+    // The old answer arriving settles nothing of the new intent, which stays in flight.
+    old.resolve('old');
+    expect(await first).toBe('old');
+    expect(intent.inFlight).toBe(true);
+    expect(intent.held?.key).toBe('key-2');
+    fresh.resolve('new');
+    expect(await second).toBe('new');
+    expect(intent.inFlight).toBe(false);
+    expect(intent.settled).toMatchObject({ key: 'key-2', outcome: { ok: true, result: 'new' } });
+  });
+
   it('makes random UUID keys by default', async () => {
     const intent = createIntent<number, string>();
     const seen: string[] = [];
@@ -262,7 +290,8 @@ describe('an intent kept in sessionStorage', () => {
     expect(sessionIntentStore('x', undefined).load()).toBeUndefined();
   });
 
-  it('on logout forgets every outcome not shown yet, and keeps the intents still unknown', async () => {
+  /** A memory storage, and a view of it that lists its keys (`length`, `key`) as sessionStorage does. */
+  const listedMemory = () => {
     const storage = memory();
     const listed = {
       ...storage,
@@ -271,6 +300,11 @@ describe('an intent kept in sessionStorage', () => {
       },
       key: (i: number) => [...storage.m.keys()][i] ?? null,
     };
+    return { storage, listed };
+  };
+
+  it('on logout forgets every outcome not shown yet, and keeps the intents still unknown', async () => {
+    const { storage, listed } = listedMemory();
     const hold = (name: string) =>
       createIntent<{ url: string }, { secret: string }>({
         store: sessionIntentStore(name, storage),
@@ -290,5 +324,17 @@ describe('an intent kept in sessionStorage', () => {
     expect(hold('alice.webhook').settled).toBeUndefined();
     expect(hold('bob.webhook').held?.payload).toEqual({ url: 'https://b.example' });
     dropSettledIntents(undefined);
+  });
+
+  it('on signing in forgets the outcomes of other customers only (an answer that came after their logout)', async () => {
+    const { storage, listed } = listedMemory();
+    const answered = (name: string, secret: string) =>
+      createIntent<{ url: string }, { secret: string }>({
+        store: sessionIntentStore(name, storage),
+      }).submit({ url: 'https://x.example' }, async () => ({ secret }));
+    await answered('alice.webhook', 'whsec_a');
+    await answered('bob.webhook', 'whsec_b');
+    dropSettledIntents(listed, 'bob');
+    expect([...storage.m.keys()]).toEqual(['bank.intent.bob.webhook']);
   });
 });

@@ -82,13 +82,16 @@ export const sessionIntentStore = <P, R = unknown>(
 };
 
 /**
- * On logout: forgets every definite outcome written down in this tab (every customer's) that no form
- * has shown yet, so that an answer (a webhook's signing secret among them) does not outlive the session
- * in sessionStorage. Intents whose outcome is still unknown are kept: they hold only what was sent, and
- * are what lets the customer check, once back, whether it went through.
+ * When a session ends, whatever the reason: forgets every definite outcome written down in this tab
+ * (every customer's) that no form has shown yet, so that an answer (a webhook's signing secret among
+ * them) does not outlive the session in sessionStorage. Intents whose outcome is still unknown are
+ * kept: they hold only what was sent, and are what lets the customer check, once back, whether it went
+ * through. With `except` (a customer, on signing in), that customer's own outcomes are kept: it drops
+ * an answer that reached the tab after its customer's session had ended.
  */
 export const dropSettledIntents = (
   storage: (KeyValue & Pick<Storage, 'length' | 'key'>) | undefined = browserSession() as Storage | undefined,
+  except?: string,
 ): void => {
   try {
     if (!storage) return;
@@ -98,6 +101,7 @@ export const dropSettledIntents = (
       if (name?.startsWith(INTENT_PREFIX)) names.push(name.slice(INTENT_PREFIX.length));
     }
     for (const name of names) {
+      if (except !== undefined && name.startsWith(`${except}.`)) continue;
       const store = sessionIntentStore(name, storage);
       const held = store.load();
       // Still unknown: kept. Settled, or unreadable (nothing a form could resume): dropped.
@@ -183,6 +187,9 @@ export const createIntent = <P, R>(options: IntentOptions<P> = {}): Intent<P, R>
     reset() {
       held = undefined;
       settled = undefined;
+      // A request still in flight belongs to the intent given up: the next submission is a new intent
+      // with its own key, never joined to that request (whose answer no longer settles anything here).
+      pending = undefined;
       store?.save(undefined);
     },
     submit(payload, send) {
@@ -203,12 +210,16 @@ export const createIntent = <P, R>(options: IntentOptions<P> = {}): Intent<P, R>
         } catch (e) {
           if (!isRetryable(e)) settle(attempt, { ok: false, refusal: recordRefusal(e) });
           throw e;
-        } finally {
-          pending = undefined;
         }
       };
-      pending = run();
-      return pending;
+      const running = run();
+      pending = running;
+      // Over: no longer joined. Only its own, though: after a reset a newer submission may be in flight.
+      const over = () => {
+        if (pending === running) pending = undefined;
+      };
+      running.then(over, over);
+      return running;
     },
   };
 };

@@ -36,6 +36,30 @@ describe('recentTransfers', () => {
     expect(recent.find({ to: '1', amount: 1, currency: 'USD' })?.outcome).toBe('succeeded');
   });
 
+  it('forgets a transfer perhaps sent once the bank refuses it, and only that one', () => {
+    let t = 5_000;
+    const recent = recentTransfers(() => t, memory());
+    const same = { to: '1', amount: 1, currency: 'USD' };
+    recent.record({ ...same, at: t, outcome: 'unknown' });
+    recent.refused(same);
+    expect(recent.find(same)).toBeUndefined();
+
+    // One that went through, then the same again refused: the one that went through still counts.
+    recent.record({ ...same, at: t, outcome: 'succeeded' });
+    t += 1;
+    recent.record({ ...same, at: t, outcome: 'unknown' });
+    recent.refused(same);
+    expect(recent.find(same)).toMatchObject({ at: t - 1, outcome: 'succeeded' });
+
+    // An earlier one never answered stays when a later one is refused.
+    t += 1;
+    recent.record({ ...same, at: t, outcome: 'unknown' });
+    t += 1;
+    recent.record({ ...same, at: t, outcome: 'unknown' });
+    recent.refused(same);
+    expect(recent.find(same)).toMatchObject({ at: t - 1, outcome: 'unknown' });
+  });
+
   it('is forgotten on logout', () => {
     const storage = memory();
     const recent = recentTransfers(() => 0, storage);

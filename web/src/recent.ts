@@ -43,7 +43,21 @@ export interface RecentTransfers {
   record(t: SentTransfer): void;
   /** The latest matching transfer in the last 10 minutes, if any. */
   find(t: Pick<SentTransfer, 'to' | 'amount' | 'currency'>): SentTransfer | undefined;
+  /**
+   * The bank refused the transfer last noted as perhaps sent (not enough money, say): nothing moved, so
+   * sending it again is no repeat. Its note goes; one that went through, or an earlier one never
+   * answered, stays.
+   */
+  refused(t: Pick<SentTransfer, 'to' | 'amount' | 'currency'>): void;
 }
+
+const write = (storage: KeyValue | undefined, list: SentTransfer[]) => {
+  try {
+    storage?.setItem(ITEM, JSON.stringify(list.slice(-50)));
+  } catch {
+    // Storage full or disabled: the server's history still answers for transfers that went through.
+  }
+};
 
 export const recentTransfers = (
   now: () => number = () => Date.now(),
@@ -53,16 +67,21 @@ export const recentTransfers = (
     const keep = read(storage).filter(
       (r) => now() - r.at < REPEAT_WINDOW_MS && !(same(r, t) && r.at === t.at),
     );
-    try {
-      storage?.setItem(ITEM, JSON.stringify([...keep, t].slice(-50)));
-    } catch {
-      // Storage full or disabled: the server's history still answers for transfers that went through.
-    }
+    write(storage, [...keep, t]);
   },
   find(t) {
     return read(storage)
       .filter((r) => same(r, t) && now() - r.at < REPEAT_WINDOW_MS && r.at <= now())
       .sort((a, b) => b.at - a.at)[0];
+  },
+  refused(t) {
+    const list = read(storage);
+    const last = list.filter((r) => same(r, t) && r.outcome === 'unknown').sort((a, b) => b.at - a.at)[0];
+    if (last)
+      write(
+        storage,
+        list.filter((r) => r !== last),
+      );
   },
 });
 
@@ -88,7 +107,8 @@ export const isRepeatOf = (
   nowMs - Date.parse(entry.createdAt) < REPEAT_WINDOW_MS;
 
 /**
- * Logging out forgets what this tab sent (a shared computer keeps no trace of it). A held intent whose
+ * The end of a session, for whatever reason (a logout, the idle timeout, a session expired), forgets
+ * what this tab sent: the next customer on a shared computer finds no trace of it. A held intent whose
  * outcome is unknown stays (idempotency.ts): it holds the key the same customer resumes with.
  */
 export const forgetRecentTransfers = (storage: KeyValue | undefined = browserSession()): void => {

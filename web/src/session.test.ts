@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { problem } from '../../src/api/problem.ts';
+import { Api } from './api.ts';
+import { NetworkError } from './errors.ts';
 import { fakeClock } from './fake-clock.ts';
 import { ACTIVITY_KEY, REFRESH_KEY, Session, type SessionState, tokenClaims } from './session.ts';
 
@@ -213,16 +215,94 @@ describe('Session', () => {
   });
 
   it('keeps the session through a network failure and tries again', async () => {
-    const { session, clock, auth } = setup();
+    const { session, clock, auth, states } = setup();
     await session.login('ada@example.com', 'right');
     auth.setMode('offline');
     clock.advance(59 * MIN);
-    expect(await session.refresh()).toBe(false);
+    // No answer about the session: thrown for the caller to show, the session kept.
+    await expect(session.refresh()).rejects.toBeInstanceOf(NetworkError);
     expect(session.accessToken()).toBe('access-1');
+    expect(states).toEqual([{ signedIn: true }]);
     auth.setMode('ok');
     clock.advance(15_000);
     await session.refresh();
     expect(session.accessToken()).toBe('access-2');
+  });
+
+  it('keeps the customer signed in when a 401 is followed by a renewal the bank cannot answer', async () => {
+    const auth = fakeAuth();
+    let refreshDown = true;
+    // Every call is refused (the access token was revoked server-side, say); the renewal fails on the way.
+    const fetchFn = (async (url: string, init?: RequestInit) => {
+      if (url === '/v1/me') return Response.json(problem('unauthorized'), { status: 401 });
+      if (url === '/v1/auth/refresh' && refreshDown) throw new TypeError('Failed to fetch');
+      return auth.fetchFn(url, init);
+    }) as typeof fetch;
+    const states: SessionState[] = [];
+    const storage = memoryStorage();
+    const session = new Session({
+      baseUrl: '',
+      storage,
+      clock: fakeClock(),
+      idleTimeoutMs: 15 * MIN,
+      fetch: fetchFn,
+      onChange: (s) => states.push(s),
+    });
+    const api = new Api({ baseUrl: '', tokens: session, fetch: fetchFn, sleep: async () => {} });
+    await session.login('ada@example.com', 'right');
+    await expect(api.me()).rejects.toBeInstanceOf(NetworkError);
+    expect(session.signedIn).toBe(true);
+    expect(storage.map.get(REFRESH_KEY)).toBe('refresh-1');
+    expect(states).toEqual([{ signedIn: true }]);
+    // A definite refusal of the refresh token does end it.
+    refreshDown = false;
+    auth.revoked.add('refresh-1');
+    await expect(api.me()).rejects.toMatchObject({ status: 401 });
+    expect(session.signedIn).toBe(false);
+    expect(states).toEqual([{ signedIn: true }, { signedIn: false, reason: 'expired' }]);
+  });
+
+  it('brings nothing back from a renewal that lands after logout', async () => {
+    const auth = fakeAuth();
+    // The renewal's answer (new tokens) waits until the test lets it through.
+    let release: () => void = () => {};
+    let reached: () => void = () => {};
+    const inFlight = new Promise<void>((r) => {
+      reached = r;
+    });
+    let held = false;
+    const fetchFn = (async (url: string, init?: RequestInit) => {
+      const answer = await auth.fetchFn(url, init);
+      if (url !== '/v1/auth/refresh' || held) return answer;
+      held = true;
+      reached();
+      return new Promise<Response>((resolve) => {
+        release = () => resolve(answer);
+      });
+    }) as typeof fetch;
+    const states: SessionState[] = [];
+    const first = memoryStorage();
+    const clock = fakeClock();
+    const make = () =>
+      new Session({
+        baseUrl: '',
+        storage: first,
+        clock,
+        idleTimeoutMs: 15 * MIN,
+        fetch: fetchFn,
+        onChange: (s) => states.push(s),
+      });
+    await make().login('ada@example.com', 'right');
+    // A reload: the session is being restored when the customer logs out.
+    const session = make();
+    const restoring = session.restore();
+    await inFlight;
+    await session.end();
+    release();
+    expect(await restoring).toBe(false);
+    expect(session.accessToken()).toBeUndefined();
+    expect(session.signedIn).toBe(false);
+    expect(states.slice(1)).toEqual([{ signedIn: false, reason: 'logged_out' }]);
   });
 
   it('logs out: revokes the refresh token and forgets everything', async () => {

@@ -54,6 +54,11 @@ export class Session implements TokenSource {
   #access: { token: string; expiresAt: number } | undefined;
   #refreshing: Promise<boolean> | undefined;
   #timer: unknown;
+  /**
+   * Which session this is: moved on when one starts or ends. A renewal that set out in an earlier one
+   * (a logout while it was in flight) brings nothing back when it lands.
+   */
+  #epoch = 0;
 
   constructor(o: SessionOptions) {
     this.#o = o;
@@ -104,6 +109,8 @@ export class Session implements TokenSource {
   }
 
   #start(tokens: Tokens): void {
+    this.#epoch++;
+    this.#refreshing = undefined;
     if (tokens.refreshToken) this.#o.storage.setItem(REFRESH_KEY, tokens.refreshToken);
     this.#o.storage.setItem(ACTIVITY_KEY, String(this.#o.clock.now()));
     this.#accept(tokens);
@@ -121,30 +128,42 @@ export class Session implements TokenSource {
       await this.end('idle');
       return false;
     }
-    const ok = await this.refresh();
+    // The bank out of reach: not signed in for now, and the refresh token kept for the next reload.
+    const ok = await this.refresh().catch(() => false);
     if (ok) this.#o.onChange?.({ signedIn: true });
     return ok;
   }
 
-  /** Renews the access token; concurrent callers share one request. */
+  /**
+   * Renews the access token; concurrent callers share one request. True once renewed, false when the
+   * bank refused the refresh token (the session is over, and has been ended); a failure that is no
+   * answer about the session (the bank unreachable or failing) is thrown, and the session kept.
+   */
   refresh(): Promise<boolean> {
-    this.#refreshing ??= this.#renew().finally(() => {
-      this.#refreshing = undefined;
+    if (this.#refreshing) return this.#refreshing;
+    const renewing = this.#renew().finally(() => {
+      if (this.#refreshing === renewing) this.#refreshing = undefined;
     });
-    return this.#refreshing;
+    this.#refreshing = renewing;
+    return renewing;
   }
 
   async #renew(): Promise<boolean> {
     const refreshToken = this.#o.storage.getItem(REFRESH_KEY);
     if (!refreshToken) return false;
+    const epoch = this.#epoch;
     try {
-      this.#accept(await this.#exchange(refreshToken));
+      const tokens = await this.#exchange(refreshToken);
+      // Logged out (or another login) while it was in flight: those tokens belong to a session gone.
+      if (epoch !== this.#epoch) return false;
+      this.#accept(tokens);
       return true;
     } catch (e) {
+      if (epoch !== this.#epoch) return false;
       if (e instanceof NetworkError || (e instanceof ApiError && e.status >= 500)) {
         // Not an answer about the session: keep it, and try again soon if the token still works.
         if (this.#access) this.#schedule(RENEW_RETRY_MS);
-        return false;
+        throw e;
       }
       // The bank disabled this login (403 user_disabled): the customer is told so, not "session ended".
       this.expired(e instanceof ApiError && e.code === 'user_disabled' ? 'disabled' : 'expired');
@@ -168,10 +187,13 @@ export class Session implements TokenSource {
 
   #schedule(ms: number): void {
     this.#o.clock.clearTimeout(this.#timer);
-    this.#timer = this.#o.clock.setTimeout(() => void this.refresh(), ms);
+    // A renewal that could not reach the bank has already scheduled the next try.
+    this.#timer = this.#o.clock.setTimeout(() => void this.refresh().catch(() => undefined), ms);
   }
 
   #clear(): void {
+    this.#epoch++;
+    this.#refreshing = undefined;
     this.#o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#access = undefined;

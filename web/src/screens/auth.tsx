@@ -124,7 +124,17 @@ export const Login = ({ reason }: { reason: EndReason | undefined }) => {
     },
   );
 
-  if (challenge) return <MfaStep session={challenge} onRestart={() => setChallenge(undefined)} />;
+  if (challenge)
+    return (
+      <MfaStep
+        session={challenge}
+        onRestart={(why) => {
+          setChallenge(undefined);
+          // Sent back by the bank (the sign-in took too long): said on the login form, which takes focus.
+          if (why) form.fail(why);
+        }}
+      />
+    );
 
   return (
     <AuthForm
@@ -282,7 +292,14 @@ export const Confirm = () => {
 const CODE6 = /^\d{6}$/;
 
 /** The second step of a login with MFA on: the code from the authenticator app. */
-const MfaStep = ({ session: challenge, onRestart }: { session: string; onRestart(): void }) => {
+const MfaStep = ({
+  session: challenge,
+  onRestart,
+}: {
+  session: string;
+  /** Back to the login form; `why` is the refusal that sends the customer there, for it to show. */
+  onRestart(why?: unknown): void;
+}) => {
   const { session } = useApp();
   const form = useForm({ code: '' });
   const submit = form.submit(
@@ -294,7 +311,8 @@ const MfaStep = ({ session: challenge, onRestart }: { session: string; onRestart
         await session.completeMfa(challenge, form.values.code.trim());
       } catch (err) {
         form.set('code', '');
-        if (err instanceof ApiError && err.code === 'invalid_session') onRestart();
+        // This step is gone once back at the login form: the form shows why, not this one.
+        if (err instanceof ApiError && err.code === 'invalid_session') return onRestart(err);
         throw err;
       }
     },
@@ -309,7 +327,7 @@ const MfaStep = ({ session: challenge, onRestart }: { session: string; onRestart
       busyText="Verifying…"
       after={
         <p>
-          <button type="button" class="link" onClick={onRestart}>
+          <button type="button" class="link" onClick={() => onRestart()}>
             Start again
           </button>
         </p>

@@ -190,6 +190,13 @@ const NewWebhook = ({ onCreated }: { onCreated(w: WebhookCreated): void }) => {
       onCreated(w);
     },
     (e) => form.show({ fields: {}, message: `The webhook was not added. ${explain(e).message ?? ''}` }),
+    () => {
+      // Given up (it may have been added): an empty form, not the address one more click would add again.
+      form.reset();
+      form.clear();
+      setEvents(['transaction.posted']);
+      requestAnimationFrame(() => document.getElementById('f-url')?.focus());
+    },
   );
   const submit = form.submit(
     () => ({

@@ -47,6 +47,14 @@ export const MoneyForm = ({ id, kind }: { id: string; kind: 'deposit' | 'withdra
       api.account(id).then(setFresh, () => undefined);
       form.show({ fields: {}, message: `It was not done. ${explain(e).message ?? ''}` });
     },
+    () => {
+      // Given up (it may have gone through): an empty form, not the amount that one more click would
+      // send again under a new key.
+      form.reset();
+      form.clear();
+      api.account(id).then(setFresh, () => undefined);
+      requestAnimationFrame(() => document.getElementById('f-amount')?.focus());
+    },
   );
   const verb = kind === 'deposit' ? 'Deposit' : 'Withdraw';
   // After a refusal: the account as it is now, without blanking the form.

@@ -136,6 +136,13 @@ export const NewSchedule = () => {
         flash: `Scheduled: ${formatMoney(s.amount, s.currency)}, ${FREQUENCY[s.frequency].toLowerCase()}, first on ${day(s.startDate)}.`,
       }),
     (e) => form.show({ fields: {}, message: `The transfer was not scheduled. ${explain(e).message ?? ''}` }),
+    () => {
+      // Given up (it may have been made): an empty form, not the details one more click would schedule
+      // a second time.
+      form.reset();
+      form.clear();
+      requestAnimationFrame(() => document.getElementById('f-fromAccountId')?.focus());
+    },
   );
   const accounts = names.state === 'ok' ? names.data.accounts.filter((a) => a.status === 'active') : [];
   const payees = names.state === 'ok' ? names.data.payees : [];
@@ -174,8 +181,22 @@ export const NewSchedule = () => {
         ...(description ? { description } : {}),
         ...(form.values.frequency !== 'once' && count > 0 ? { count } : {}),
       };
-      // Success moves on to the schedule (the intent's onDone); a refusal is thrown for the form to show.
-      await held.submit(body);
+      // Success moves on to the schedule (the intent's onDone); a refusal is shown here. Next to its
+      // field when that field is on screen; otherwise (the account number of a saved payee, gone or in
+      // another currency) for the whole form, or nobody would see it.
+      try {
+        await held.submit(body);
+      } catch (e) {
+        form.show(
+          explain(e, [
+            'amount',
+            'description',
+            'startDate',
+            'count',
+            ...(toPayee ? [] : ['toAccountNumber']),
+          ]),
+        );
+      }
     },
   );
 

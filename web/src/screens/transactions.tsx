@@ -310,6 +310,13 @@ export const TransactionDetail = ({ id }: { id: string }) => {
     lastRefusal.current = message;
     load.reload();
   };
+  // A release, cancel or refund given up (it may have been done): read the transfer again, so the
+  // screen offers what is still left to do with it, not the action that one more click would repeat.
+  const forgotten = () => {
+    setFlash(undefined);
+    setRefusal(undefined);
+    load.reload();
+  };
 
   return (
     <Page
@@ -331,9 +338,9 @@ export const TransactionDetail = ({ id }: { id: string }) => {
         {!from && to ? <Link to={`/accounts/${to.id}`}>Back to {accountName(to)}</Link> : null}
       </div>
       {sender && tx.status === 'pending' ? (
-        <PendingActions tx={tx} onDone={done} onRefused={refused} />
+        <PendingActions tx={tx} onDone={done} onRefused={refused} onForgotten={forgotten} />
       ) : null}
-      {refundable ? <RefundForm tx={tx} onDone={done} /> : null}
+      {refundable ? <RefundForm tx={tx} onDone={done} onForgotten={forgotten} /> : null}
     </Page>
   );
 };
@@ -455,10 +462,12 @@ const PendingActions = ({
   tx,
   onDone,
   onRefused,
+  onForgotten,
 }: {
   tx: Transaction;
   onDone(message: string): void;
   onRefused(message: string): void;
+  onForgotten(): void;
 }) => {
   const { api } = useApp();
   const m = moneyApi(api);
@@ -471,12 +480,14 @@ const PendingActions = ({
     (p, key) => m.postTransfer(p.id, undefined, key),
     (r) => onDone(`Released: ${formatMoney(r.amount, r.currency)} went to account ${r.toAccountNumber}.`),
     refused('The money was not released.'),
+    onForgotten,
   );
   const cancel = useHeldIntent<{ id: string }, Transaction>(
     `void:${tx.id}`,
     (p, key) => m.voidTransfer(p.id, key),
     (r) => onDone(`Cancelled: ${formatMoney(r.amount, r.currency)} is available again.`),
     refused('The transfer was not cancelled.'),
+    onForgotten,
   );
   const unknown = post.unknown ? post : cancel.unknown ? cancel : undefined;
   if (unknown) return <UnknownOutcome state={unknown} />;
@@ -518,7 +529,15 @@ const PendingActions = ({
 };
 
 /** Refund part or all of a transfer received. */
-const RefundForm = ({ tx, onDone }: { tx: Transaction; onDone(message: string): void }) => {
+const RefundForm = ({
+  tx,
+  onDone,
+  onForgotten,
+}: {
+  tx: Transaction;
+  onDone(message: string): void;
+  onForgotten(): void;
+}) => {
   const { api } = useApp();
   const m = moneyApi(api);
   const left = tx.amount - (tx.refundedAmount ?? 0);
@@ -528,6 +547,7 @@ const RefundForm = ({ tx, onDone }: { tx: Transaction; onDone(message: string): 
     ({ id, ...body }, key) => m.refund(id, body, key),
     (r) => onDone(`Refunded ${formatMoney(r.amount, r.currency)}.`),
     (e) => form.show({ fields: {}, message: `The refund was not made. ${explain(e).message ?? ''}`.trim() }),
+    onForgotten,
   );
   const parsed = form.values.amount.trim() ? parseAmount(form.values.amount, tx.currency) : undefined;
   const submit = form.submit(

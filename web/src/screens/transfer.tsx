@@ -107,6 +107,9 @@ export const MatchNotice = ({
 
 type Step = 'form' | 'review' | 'done';
 
+/** Refusals about whom the money goes to: the customer must change the details, not confirm again. */
+const PAYEE_PROBLEMS = new Set(['recipient_not_found', 'same_account', 'currency_mismatch']);
+
 export const Transfer = () => {
   const { api, query, navigate } = useApp();
   const m = moneyApi(api);
@@ -166,12 +169,29 @@ export const Transfer = () => {
       focusStep();
     },
     (e, p) => {
-      // The true outcome of a transfer asked again: it was refused, so no money moved.
+      // The true outcome of a transfer asked again: it was refused, so no money moved (and the same
+      // transfer sent now is no repeat).
+      recent.refused({ to: p.to.number, amount: p.body.amount, currency: p.body.currency });
       refresh();
       form.show({
         fields: {},
         message: `Your transfer of ${formatMoney(p.body.amount, p.body.currency)} to ${p.to.name} was not made. ${explain(e).message ?? ''}`,
       });
+    },
+    (given) => {
+      // Given up, though it may have gone through: a new transfer starts from empty details, and the
+      // same payee and amount sent again are questioned ("perhaps sent"), after a logout too.
+      const p = given.payload;
+      recent.record({
+        to: p.to.number,
+        amount: p.body.amount,
+        currency: p.body.currency,
+        at: given.since,
+        outcome: 'unknown',
+      });
+      again();
+      form.clear();
+      focusStep();
     },
   );
 
@@ -195,6 +215,13 @@ export const Transfer = () => {
   const ownTargets = sources.filter((a) => a.id !== from?.id);
   const own = ownTargets.find((a) => a.id === form.values.ownAccountId) ?? ownTargets[0];
   const parsed = from ? parseAmount(form.values.amount, from.currency) : undefined;
+  // The fields that show their own error in this mode: a refusal about any other (the account number
+  // of a saved payee, which is not on screen) is said for the whole form, or nobody would see it.
+  const fieldsShown = [
+    'amount',
+    'description',
+    ...(mode === 'new' ? ['toAccountNumber', 'toName'] : mode === 'own' ? ['ownAccountId'] : []),
+  ];
 
   const toReview = form.submit(
     () => {
@@ -299,19 +326,16 @@ export const Transfer = () => {
     () => undefined,
     async () => {
       if (!review) return;
-      recent.record({
-        to: review.to.number,
-        amount: review.body.amount,
-        currency: review.body.currency,
-        at: Date.now(),
-        outcome: 'unknown',
-      });
+      const same = { to: review.to.number, amount: review.body.amount, currency: review.body.currency };
+      recent.record({ ...same, at: Date.now(), outcome: 'unknown' });
       try {
         await held.submit(review);
       } catch (err) {
-        // A refusal: the balance and the limit may have changed behind the page's back.
+        // A refusal: nothing moved (sending it again is no repeat), and the balance and the limit may
+        // have changed behind the page's back.
+        recent.refused(same);
         refresh();
-        const fields = explain(err, Object.keys(form.values)).fields;
+        const problems = explain(err, fieldsShown);
         if (err instanceof ApiError && err.code === 'daily_limit_exceeded') {
           const fresh = await m.limits().catch(() => limits);
           if (fresh) setLimitsNow(fresh);
@@ -322,8 +346,14 @@ export const Transfer = () => {
           setStep('form');
           return;
         }
-        if (Object.keys(fields).length > 0) setStep('form');
-        throw err;
+        // Back to the details when one of them is wrong, or when the payee itself is (a saved payee's
+        // account closed, or in another currency: not a field on screen, so said for the whole form).
+        if (
+          Object.keys(problems.fields).length > 0 ||
+          (err instanceof ApiError && PAYEE_PROBLEMS.has(err.code))
+        )
+          setStep('form');
+        form.show(problems);
       }
     },
   );
