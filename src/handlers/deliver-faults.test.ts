@@ -285,6 +285,44 @@ describe('an endpoint that hangs', () => {
   });
 });
 
+describe('a backlog longer than one read of the due queue', () => {
+  it('hides no other endpoint: each read goes on from where the last one stopped', async () => {
+    const { store, hook, deliveries, of } = await setup();
+    // A busy endpoint's 200 oldest deliveries: about 50 in each of the 4 shards, more than a poll of
+    // 2 lanes reads past (32 a shard) while its one attempt is open.
+    const slow = await hook('owner-s');
+    await deliveries(slow, 200, at(-60_000));
+    const fine = await hook('owner-f');
+    await deliveries(fine, 3, at(-30_000));
+    const fake = fakeSender(new Set([slow.url]));
+    const { timer, expire } = deadlines();
+    let stopping = false;
+    const run = dispatching(
+      store,
+      {
+        ...base,
+        concurrency: 2,
+        send: fake.send,
+        timer,
+        now: () => T0,
+        // No more claims once the test is done (the backlog's 199 others are not its subject).
+        timeLeftMs: () => (stopping ? 0 : 60_000),
+      },
+      () => {
+        stopping = true;
+        expire();
+      },
+    );
+    try {
+      await delivered(of, [fine], 3);
+      expect(fake.open(slow.url)).toBe(1);
+    } finally {
+      await run.finish();
+    }
+    expect(fake.to([slow.url])).toHaveLength(1);
+  });
+});
+
 describe('DNS', () => {
   /** A resolver whose queries never answer; `cancel` ends them, as c-ares does. */
   const silentResolver = () => {

@@ -35,7 +35,13 @@ import {
   type Resolver,
   signatureHeader,
 } from '../domain/webhooks.ts';
-import type { Attempt, Delivery, StoredWebhook, WebhookStore } from '../store/webhooks.ts';
+import {
+  type Attempt,
+  type Delivery,
+  DueLap,
+  type StoredWebhook,
+  type WebhookStore,
+} from '../store/webhooks.ts';
 
 /** What one DNS query may take (c-ares's timeout, per try), and how many tries. */
 export const DNS_TIMEOUT_MS = 2_000;
@@ -318,6 +324,8 @@ export const dispatchDue = async (store: WebhookStore, opts: DispatchOptions): P
   const retry = { scale: opts.retryScale, random: opts.random };
   const result: DispatchResult = { attempted: 0, delivered: 0, failed: 0, notSent: 0, abandoned: 0 };
   const running = new Set<Promise<void>>();
+  /** The run's way through the due queue (past one endpoint's long backlog, in turns). */
+  const lap = new DueLap();
   const byEndpoint = new Map<string, number>();
   const byOwner = new Map<string, number>();
   /** Endpoints that let an attempt run into its deadline in this run. */
@@ -353,10 +361,14 @@ export const dispatchDue = async (store: WebhookStore, opts: DispatchOptions): P
   while (timeLeft() > timeoutMs + 5_000) {
     const polled = performance.now();
     let started = 0;
+    /** Whether this read stopped partway through the due queue (a long backlog read past): more to read. */
+    let more = false;
     if (running.size < lanes) {
       // Twice the lanes, to choose among owners: no more of an endpoint than it could take now, reading
       // past the rest, so that one endpoint's or customer's backlog hides no other.
-      const due = await store.due(now(), lanes * 2, { skip: unwanted, scan: lanes * 16 });
+      lap.begin();
+      const due = await store.due(now(), lanes * 2, { skip: unwanted, scan: lanes * 16, lap });
+      more = lap.more();
       // A fair share of the lanes for each owner with deliveries due or in flight.
       const owners = new Set([
         ...due.map((d) => d.ownerId),
@@ -405,10 +417,14 @@ export const dispatchDue = async (store: WebhookStore, opts: DispatchOptions): P
         });
       }
     }
-    if (running.size === 0 && started === 0) break;
-    // Nothing could start (lanes full, or what is due waits for a busy endpoint): wait for an attempt to
-    // end rather than read the same due deliveries again.
-    if (started === 0) await Promise.race(running);
+    if (running.size === 0 && started === 0 && !more) break;
+    // Nothing could start (lanes full, or what is due waits for a busy endpoint) and the read has been
+    // through the whole due queue: wait for an attempt to end rather than read the same deliveries
+    // again, then read from the oldest. A read that stopped partway goes on first.
+    if (started === 0 && !more) {
+      await Promise.race(running);
+      lap.restart();
+    }
     // At most one read of the due queue per `pollMs`: lanes that free meanwhile are filled together.
     await sleep(pollMs - (performance.now() - polled));
   }

@@ -350,18 +350,26 @@ export class WebhookStore {
    * shard, and one more for the shards' deliveries together. Skipped ones are read past (further pages,
    * up to `scan` read per shard), so that a backlog the caller cannot take now (an endpoint already
    * busy) does not hide the rest.
+   *
+   * A backlog longer than `scan` would still hide what is due after it, call after call: with a `lap`
+   * (see DueLap) each read goes on where the last one stopped.
    */
   async due(
     now: Date,
     limit: number,
-    opts: { skip?: () => (d: Delivery) => boolean; scan?: number } = {},
+    opts: {
+      skip?: () => (d: Delivery) => boolean;
+      scan?: number;
+      lap?: DueLap;
+    } = {},
   ): Promise<Delivery[]> {
     const scan = opts.scan ?? limit;
     const shard = async (n: number): Promise<Delivery[]> => {
       const skip = opts.skip?.();
       const kept: Delivery[] = [];
       let read = 0;
-      let start: Record<string, unknown> | undefined;
+      if (opts.lap?.finished(n)) return [];
+      let start = opts.lap?.from(n);
       do {
         const page = await this.db.send(
           new QueryCommand({
@@ -381,6 +389,7 @@ export class WebhookStore {
         for (const d of (page.Items ?? []).map(toDelivery)) if (!skip?.(d)) kept.push(d);
         start = page.LastEvaluatedKey;
       } while (start && kept.length < limit && read < scan);
+      opts.lap?.stopped(n, kept.length < limit ? start : 'full');
       return kept;
     };
     const shards = await Promise.all(Array.from({ length: DUE_DELIVERY_SHARDS }, (_, n) => shard(n)));
@@ -570,3 +579,50 @@ export interface NotificationPreferences {
 export const defaultPreferences: NotificationPreferences = {
   email: { incoming: true, withdrawals: true, holds: true },
 };
+
+/**
+ * One reader's way through the due queue, `scan` at a time, from one read to the next (the dispatcher
+ * keeps one for its run). A shard whose read stopped at `scan` with room left (it found only deliveries
+ * the reader could not take: one endpoint's long backlog) goes on from there the next time; one that
+ * reached its end is not read again until no shard has anything left to go on with (the lap is over),
+ * then all start from their oldest again. So whatever one endpoint has waiting, what is due after it is
+ * reached within a lap.
+ */
+export class DueLap {
+  private readonly at = new Map<number, Record<string, unknown> | 'end'>();
+
+  /** Where shard `n`'s next read begins (undefined: its oldest). */
+  from(n: number): Record<string, unknown> | undefined {
+    const a = this.at.get(n);
+    return a === 'end' ? undefined : a;
+  }
+
+  /** Shard `n` reached its end in this lap. */
+  finished(n: number): boolean {
+    return this.at.get(n) === 'end';
+  }
+
+  /**
+   * A read of shard `n` stopped: at `start` with room left, at its end (undefined), or with enough found
+   * ('full': the next read of it begins at its oldest again).
+   */
+  stopped(n: number, start: Record<string, unknown> | undefined | 'full'): void {
+    if (start === 'full') this.at.delete(n);
+    else this.at.set(n, start ?? 'end');
+  }
+
+  /** Some shard's read stopped partway: the next read goes on there (the lap is not over). */
+  more(): boolean {
+    return [...this.at.values()].some((a) => a !== 'end');
+  }
+
+  /** Before a read: a new lap if the last one is over. */
+  begin(): void {
+    if (!this.more()) this.at.clear();
+  }
+
+  /** Starts a new lap now: every shard from its oldest. */
+  restart(): void {
+    this.at.clear();
+  }
+}
