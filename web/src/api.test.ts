@@ -46,7 +46,7 @@ const tokens = (over: Partial<TokenSource> = {}) => {
       token = 'token-2';
       return true;
     },
-    expired: (reason?: string) => log.push(reason ? `expired ${reason}` : 'expired'),
+    expired: (reason?: string) => log.push(reason && reason !== 'expired' ? `expired ${reason}` : 'expired'),
     ...over,
   };
   return { source, log };

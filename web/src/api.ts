@@ -74,8 +74,12 @@ export interface TokenSource {
    * about the session (the bank unreachable or failing): the session goes on, and the call may be tried again.
    */
   refresh(): Promise<boolean>;
-  /** The session is over: back to the login screen (`disabled`: the bank disabled the login). */
-  expired(reason?: 'expired' | 'disabled'): void;
+  /**
+   * The session is over: back to the login screen (`disabled`: the bank disabled the login). `token`:
+   * the access token the refused call carried; a session that no longer holds it (a logout, another
+   * login since the call set out) is not the one that ended, and goes on.
+   */
+  expired(reason?: 'expired' | 'disabled', token?: string): void;
 }
 
 const RETRY_DELAYS_MS = [300, 1000];
@@ -125,14 +129,14 @@ export class Api {
             continue;
           }
           if (renewal === false) {
-            this.#tokens.expired();
+            this.#tokens.expired('expired', token);
             throw e;
           }
           e = renewal;
         }
         // A login the bank disabled is refused on every call (403): the session cannot go on.
         if (e instanceof ApiError && e.code === 'user_disabled') {
-          this.#tokens.expired('disabled');
+          this.#tokens.expired('disabled', token);
           throw e;
         }
         const delay = RETRY_DELAYS_MS[attempt];

@@ -305,6 +305,52 @@ describe('Session', () => {
     expect(states.slice(1)).toEqual([{ signedIn: false, reason: 'logged_out' }]);
   });
 
+  it('a renewal that lands after a logout and another login ends nothing of the new session', async () => {
+    const auth = fakeAuth();
+    // The first customer's call is refused (its token lapsed); the renewal it asks for waits.
+    let release: () => void = () => {};
+    let reached: () => void = () => {};
+    const inFlight = new Promise<void>((r) => {
+      reached = r;
+    });
+    let refreshes = 0;
+    const fetchFn = (async (url: string, init?: RequestInit) => {
+      if (url === '/v1/me') return Response.json(problem('unauthorized'), { status: 401 });
+      const answer = await auth.fetchFn(url, init);
+      if (url !== '/v1/auth/refresh' || refreshes++ > 0) return answer;
+      reached();
+      return new Promise<Response>((resolve) => {
+        release = () => resolve(answer);
+      });
+    }) as typeof fetch;
+    const states: SessionState[] = [];
+    const session = new Session({
+      baseUrl: '',
+      storage: memoryStorage(),
+      clock: fakeClock(),
+      idleTimeoutMs: 15 * MIN,
+      fetch: fetchFn,
+      onChange: (s) => states.push(s),
+    });
+    const api = new Api({ baseUrl: '', tokens: session, fetch: fetchFn, sleep: async () => {} });
+    await session.login('ada@example.com', 'right');
+    const call = api.me();
+    await inFlight;
+    await session.end();
+    await session.login('bea@example.com', 'right');
+    const bea = session.accessToken();
+    release();
+    await expect(call).rejects.toMatchObject({ status: 401 });
+    // Bea is still signed in, with her own token: Ada's late renewal neither ended nor replaced it.
+    expect(session.signedIn).toBe(true);
+    expect(session.accessToken()).toBe(bea);
+    expect(states).toEqual([
+      { signedIn: true },
+      { signedIn: false, reason: 'logged_out' },
+      { signedIn: true },
+    ]);
+  });
+
   it('logs out: revokes the refresh token and forgets everything', async () => {
     const { session, storage, states, auth } = setup();
     await session.login('ada@example.com', 'right');

@@ -30,8 +30,7 @@ export const tokenClaims = (token: string | undefined): Record<string, unknown> 
 export const REFRESH_KEY = 'bank.refreshToken';
 export const ACTIVITY_KEY = 'bank.lastActivity';
 
-/** Why the customer is signed out: shown on the login screen. */
-/** Why a session ended: `logged_out` and `password_changed` are the customer's own doing. */
+/** Why a session ended, shown on the login screen: `logged_out` and `password_changed` are the customer's own doing. */
 export type EndReason = 'logged_out' | 'password_changed' | 'expired' | 'idle' | 'disabled';
 
 export type SessionState = { signedIn: true } | { signedIn: false; reason?: EndReason };
@@ -201,8 +200,13 @@ export class Session implements TokenSource {
     this.#o.storage.removeItem(ACTIVITY_KEY);
   }
 
-  /** The API refused the token and it could not be renewed (or the bank disabled the login). */
-  expired(reason: 'expired' | 'disabled' = 'expired'): void {
+  /**
+   * The API refused the token and it could not be renewed (or the bank disabled the login). With the
+   * `token` the refused call carried: only if this session still holds it, so that a call (or its
+   * renewal) that set out before a logout and a new login cannot end the new customer's session.
+   */
+  expired(reason: 'expired' | 'disabled' = 'expired', token?: string): void {
+    if (token !== undefined && token !== this.#access?.token) return;
     const was = this.signedIn || this.#o.storage.getItem(REFRESH_KEY) !== null;
     this.#clear();
     if (was) this.#o.onChange?.({ signedIn: false, reason });

@@ -180,7 +180,7 @@ export const Transfer = () => {
     },
     (given) => {
       // Given up, though it may have gone through: a new transfer starts from empty details, and the
-      // same payee and amount sent again are questioned ("perhaps sent"), after a logout too.
+      // same payee and amount sent again are questioned ("perhaps sent") while this session lasts.
       const p = given.payload;
       recent.record({
         to: p.to.number,
