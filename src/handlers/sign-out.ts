@@ -1,5 +1,7 @@
 /** Signing a customer out of every session: the one way a reset, a password change and "sign out everywhere" do it. */
-import { identity, securityEvents, sessions } from './context.ts';
+import { config } from '../config.ts';
+import { revokeAllBefore } from '../store/login-status.ts';
+import { db, identity, securityEvents } from './context.ts';
 
 /**
  * Every token of `sub` issued until now stops working: the revocation marker refuses the access tokens
@@ -13,7 +15,7 @@ export const endEverySession = async (
   why: string,
   sourceIp?: string,
 ): Promise<void> => {
-  await sessions().revokeAllBefore(sub);
+  await revokeAllBefore(db(), config().tableName, sub);
   const cognito = await identity().signOutEverywhere(who);
   await securityEvents.record({
     event: 'sessions_revoked',

@@ -5,9 +5,10 @@
  * (src/store/sessions.ts, whose other methods only the identity functions call).
  */
 import { createHash } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { Db } from './db.ts';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { busy, type Db } from './db.ts';
 import { auditKeys, keys } from './keys.ts';
+import { again, done, isTransient, retry } from './retry.ts';
 
 /** Tokens are never stored: only their SHA-256. */
 export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('base64url');
@@ -82,4 +83,31 @@ export const readMfaToken = async (
     }),
   );
   return r.Item?.sub === sub && Number(r.Item?.expiresAt ?? 0) > now / 1000;
+};
+
+/**
+ * Every token of `sub` issued before `at` is revoked (and none admitted under an older marker): the
+ * marker a password change or reset, "sign out everywhere" and a disable set. Throttled, it is tried
+ * again while the Lambda has time (a password already changed must not leave the sessions it should
+ * end); 503 only when that runs out. A function of its own, as the reads above, so that the profile
+ * function carries it without the session store.
+ */
+export const revokeAllBefore = async (db: Db, table: string, sub: string, at = Date.now()): Promise<void> => {
+  const set = await retry(async () => {
+    try {
+      await db.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: keys.security(sub),
+          UpdateExpression: 'SET tokensRevokedBefore = :at REMOVE admittedTokens',
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+      return done(true);
+    } catch (e) {
+      if (isTransient(e, undefined)) return again;
+      throw e;
+    }
+  });
+  if (!set) throw busy('Signing out every session did not go through: try again');
 };

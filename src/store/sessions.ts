@@ -10,7 +10,14 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Db, isConditionFailure, type Piece } from './db.ts';
 import { auditKeys, keys } from './keys.ts';
-import { admission, type LoginStatus, readLoginStatus, readMfaToken, tokenHash } from './login-status.ts';
+import {
+  admission,
+  type LoginStatus,
+  readLoginStatus,
+  readMfaToken,
+  revokeAllBefore,
+  tokenHash,
+} from './login-status.ts';
 
 export { tokenHash } from './login-status.ts';
 
@@ -145,16 +152,9 @@ export class SessionStore {
       });
   }
 
-  /** Every token of `sub` issued before `at` is revoked (and none admitted under an older marker). */
-  async revokeAllBefore(sub: string, at = Date.now()): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: keys.security(sub),
-        UpdateExpression: 'SET tokensRevokedBefore = :at REMOVE admittedTokens',
-        ExpressionAttributeValues: { ':at': at },
-      }),
-    );
+  /** Every token of `sub` issued before `at` is revoked (login-status.ts `revokeAllBefore`). */
+  revokeAllBefore(sub: string, at = Date.now()): Promise<void> {
+    return revokeAllBefore(this.db, this.table, sub, at);
   }
 
   /**
