@@ -418,13 +418,11 @@ export const dispatchDue = async (store: WebhookStore, opts: DispatchOptions): P
       }
     }
     if (running.size === 0 && started === 0 && !more) break;
-    // Nothing could start (lanes full, or what is due waits for a busy endpoint) and the read has been
-    // through the whole due queue: wait for an attempt to end rather than read the same deliveries
-    // again, then read from the oldest. A read that stopped partway goes on first.
-    if (started === 0 && !more) {
-      await Promise.race(running);
-      lap.restart();
-    }
+    // Nothing could start (lanes full, or what is due waits for a busy endpoint) and no read stopped
+    // partway through the due queue: wait for an attempt to end rather than read the same deliveries
+    // again. A read that stopped partway goes on first; the lap (and where it stopped) outlives waits
+    // with the lanes full, and starts over from the oldest once it is done (DueLap.begin).
+    if (started === 0 && !more) await Promise.race(running);
     // At most one read of the due queue per `pollMs`: lanes that free meanwhile are filled together.
     await sleep(pollMs - (performance.now() - polled));
   }

@@ -620,9 +620,4 @@ export class DueLap {
   begin(): void {
     if (!this.more()) this.at.clear();
   }
-
-  /** Starts a new lap now: every shard from its oldest. */
-  restart(): void {
-    this.at.clear();
-  }
 }
