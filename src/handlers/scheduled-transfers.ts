@@ -74,7 +74,8 @@ const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today:
       // paid, whatever happened to the account or the login since, and is recorded so.
       const earlier = refusal ? await deps.earlier(s, date) : undefined;
       result = earlier ?? (refusal ? { errorCode: refusal } : await deps.pay(s, date));
-      ends = !earlier && refusal === 'account_closed';
+      // A closed source ends the schedule now, with this run recorded as it went (paid or failed).
+      ends = refusal === 'account_closed';
     } catch (e) {
       await deps.schedules.release(s, token);
       throw e;
