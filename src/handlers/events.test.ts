@@ -70,6 +70,8 @@ const servers: Server[] = [];
 const receiver = async (
   script: (number | 'hang')[],
   onRequest?: (r: Received) => void,
+  /** Awaited before an answer is sent. */
+  beforeAnswer?: () => Promise<void>,
 ): Promise<{ url: string; got: Received[]; open: () => number }> => {
   const got: Received[] = [];
   let open = 0;
@@ -88,7 +90,7 @@ const receiver = async (
         req.socket.on('close', () => open--);
         return;
       }
-      res.writeHead(step as number).end();
+      void (beforeAnswer?.() ?? Promise.resolve()).then(() => res.writeHead(step as number).end());
     });
   });
   servers.push(server);
@@ -387,7 +389,14 @@ describe('webhooks', () => {
     const { bob, pay } = await payment(100);
     const hang = await receiver(['hang']);
     const whileHanging: number[] = [];
-    const fine = await receiver([200], () => whileHanging.push(hang.open()));
+    // The healthy endpoint answers once a request to the hanging one is open (2 s at most), then notes
+    // how many are: only a dispatcher that sends to both at once gets an answer from it with one open.
+    const fine = await receiver([200], undefined, async () => {
+      await vi
+        .waitFor(() => expect(hang.open()).toBeGreaterThan(0), { timeout: 2_000, interval: 5 })
+        .catch(() => undefined);
+      whileHanging.push(hang.open());
+    });
     const h = await hook(bob, hang.url);
     const f = await hook(bob, fine.url);
     for (let i = 0; i < 3; i++) expect((await pay()).status).toBe(201);
