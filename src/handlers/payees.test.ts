@@ -103,19 +103,14 @@ describe('payees with confirmation of payee', () => {
     // Through the handler, the 429 is problem+json.
     for (let i = 0; i < 20; i++)
       await call('checkPayee', { user: other, body: { name: 'Ann Lee', accountNumber: target.number } });
-    const r = await call('checkPayee', {
-      user: other,
-      body: { name: 'Ann Lee', accountNumber: target.number },
-    });
-    if (r.status !== 429) {
+    const check = () =>
+      call('checkPayee', { user: other, body: { name: 'Ann Lee', accountNumber: target.number } });
+    let last = await check();
+    if (last.status !== 429) {
       // The minute turned over during the loop: the next 20 must still stop.
-      for (let i = 0; i < 20; i++)
-        await call('checkPayee', { user: other, body: { name: 'Ann Lee', accountNumber: target.number } });
+      for (let i = 0; i < 20; i++) await check();
+      last = await check();
     }
-    const last = await call('checkPayee', {
-      user: other,
-      body: { name: 'Ann Lee', accountNumber: target.number },
-    });
     expect(last.status).toBe(429);
     expect(last.body.code).toBe('rate_limited');
     expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
