@@ -133,14 +133,19 @@ const fakeSender = (hanging: Set<string>) => {
  * Waits until each endpoint's `n` deliveries are recorded delivered (their attempts over, so that
  * ending the deadlines then ends only those still running).
  */
-const delivered = (of: (w: StoredWebhook) => Promise<Delivery[]>, endpoints: StoredWebhook[], n: number) =>
+const delivered = (
+  of: (w: StoredWebhook) => Promise<Delivery[]>,
+  endpoints: StoredWebhook[],
+  n: number,
+  timeout = 5_000,
+) =>
   vi.waitFor(
     async () => {
       for (const w of endpoints) {
         expect((await of(w)).map((d) => d.status)).toEqual(Array(n).fill('delivered'));
       }
     },
-    { timeout: 5_000, interval: 20 },
+    { timeout, interval: 20 },
   );
 
 /** Runs a dispatch while the test looks on; `finish` ends its deadlines and waits for it (bounded). */
@@ -314,7 +319,8 @@ describe('a backlog longer than one read of the due queue', () => {
       },
     );
     try {
-      await delivered(of, [fine], 3);
+      // Several laps through the backlog, one for each of the 3 (one at a time to an endpoint).
+      await delivered(of, [fine], 3, 20_000);
       expect(fake.open(slow.url)).toBe(1);
     } finally {
       await run.finish();

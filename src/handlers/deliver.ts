@@ -282,6 +282,9 @@ export interface DispatchOptions extends DeliveryOptions {
   onError?: (e: unknown) => void;
 }
 
+/** The longest pause between two laps through a due backlog that found nothing to start. */
+export const LAP_PAUSE_MS = 1_000;
+
 const sleep = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
 
 /** Round-robin by owner, the owners holding the fewest lanes first; each owner's deliveries oldest first. */
@@ -363,12 +366,18 @@ export const dispatchDue = async (store: WebhookStore, opts: DispatchOptions): P
     let started = 0;
     /** Whether this read stopped partway through the due queue (a long backlog read past): more to read. */
     let more = false;
+    /** Whether this read ended a lap begun by an earlier one. */
+    let lapEnded = false;
     if (running.size < lanes) {
       // Twice the lanes, to choose among owners: no more of an endpoint than it could take now, reading
       // past the rest, so that one endpoint's or customer's backlog hides no other.
-      lap.begin();
+      const fresh = lap.begin();
       const due = await store.due(now(), lanes * 2, { skip: unwanted, scan: lanes * 16, lap });
-      more = lap.more();
+      // A read that went on with a lap begun earlier may have passed deliveries of an endpoint that was
+      // busy then and is free now: only a whole lap read at once, finding nothing to start, is a
+      // reason to wait.
+      lapEnded = !fresh && !lap.more();
+      more = lap.more() || lapEnded;
       // A fair share of the lanes for each owner with deliveries due or in flight.
       const owners = new Set([
         ...due.map((d) => d.ownerId),
@@ -423,6 +432,10 @@ export const dispatchDue = async (store: WebhookStore, opts: DispatchOptions): P
     // again. A read that stopped partway goes on first; the lap (and where it stopped) outlives waits
     // with the lanes full, and starts over from the oldest once it is done (DueLap.begin).
     if (started === 0 && !more) await Promise.race(running);
+    // A lap through a backlog ended with nothing to start: the next begins after an attempt ends, or
+    // after LAP_PAUSE_MS at most (an attempt may hang to its deadline), not at once: a backlog's reads
+    // are paced, not repeated back to back.
+    else if (started === 0 && lapEnded) await Promise.race([...running, sleep(LAP_PAUSE_MS)]);
     // At most one read of the due queue per `pollMs`: lanes that free meanwhile are filled together.
     await sleep(pollMs - (performance.now() - polled));
   }

@@ -616,8 +616,10 @@ export class DueLap {
     return [...this.at.values()].some((a) => a !== 'end');
   }
 
-  /** Before a read: a new lap if the last one is over. */
-  begin(): void {
-    if (!this.more()) this.at.clear();
+  /** Before a read: a new lap if the last one is over. True when this read begins one (every shard from its oldest). */
+  begin(): boolean {
+    if (this.more()) return false;
+    this.at.clear();
+    return true;
   }
 }
