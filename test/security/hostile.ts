@@ -209,6 +209,8 @@ export interface FuzzContext {
   /** Another user's account number: a real transfer recipient. */
   otherNumber: string;
   transactionIds: string[];
+  /** Of those, the ones a refund can act on (a transfer the user received). */
+  refundableIds?: string[];
   /** A webhook endpoint of the user and one of its deliveries, for the webhook routes. */
   webhookIds?: string[];
   deliveryIds?: string[];
@@ -428,6 +430,10 @@ const knownIds = (ctx: FuzzContext, route: RouteEntry, name: string): string[] =
   if (route.path.startsWith('/v1/scheduled-transfers/') && ctx.scheduleIds?.length) return ctx.scheduleIds;
   // A statement period: this month (the accounts were opened in it).
   if (name === 'period') return [new Date().toISOString().slice(0, 7)];
+  // Refunds: mostly the transfer received (the only one a refund acts on; the others answer 404, as
+  // for a stranger's), so that some of the requests reach the refund itself.
+  if (route.path.endsWith('/refunds') && ctx.refundableIds?.length)
+    return [...ctx.refundableIds, ...ctx.refundableIds, ...ctx.transactionIds];
   // Account routes mostly get accounts; the others mostly transactions.
   return route.path.startsWith('/v1/accounts/')
     ? [...ctx.accountIds, ...ctx.accountIds, ...ctx.transactionIds]
