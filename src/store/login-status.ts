@@ -87,7 +87,8 @@ export const readMfaToken = async (
 
 /**
  * Every token of `sub` issued before `at` is revoked (and none admitted under an older marker): the
- * marker a password change or reset, "sign out everywhere" and a disable set. Throttled, it is tried
+ * marker a password change or reset and "sign out everywhere" set (a disable sets its own, inside the
+ * disable's transaction: sessions.ts `statusPiece`). Throttled, it is tried
  * again while the Lambda has time (a password already changed must not leave the sessions it should
  * end); 503 only when that runs out. A function of its own, as the reads above, so that the profile
  * function carries it without the session store.
