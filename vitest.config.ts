@@ -17,11 +17,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Three files at a time (vitest's default on 2 cores is one): most files wait on the emulators
-    // (other processes) more than they compute. Measured on a quiet 2-core machine, 109 files and
-    // 1,337 tests all passing: two at a time 718 s, three 647 s; either way the processes' CPU time
-    // summed to about three quarters of both cores. Files share only the emulators; each makes its own
-    // tables, pools and customers.
+    // Three files at a time (vitest's default on 2 cores is one): many files wait on the emulators
+    // and on the stacks they start (other processes). Measured on a quiet 2-core machine, 109 files
+    // and 1,337 tests all passing: two at a time 718 s, three 647 s. Files share only the emulators;
+    // each makes its own tables, pools and customers.
     maxWorkers: 3,
     // The SDK warns once per process that Node 20 support ends in 2027; the Lambda runtime is Node 22.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
