@@ -54,7 +54,31 @@ it('"Forget it and start again" on a deposit empties the form', async () => {
   await page.getByRole('button', { name: 'Deposit', exact: true }).click();
   await unknownAndIdle(page);
 
-  await page.getByRole('button', { name: 'Forget it and start again' }).click();
+  // While a check is in flight there is nothing to forget yet: its answer may say the bank did it.
+  let release!: () => void;
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  await page.route(
+    '**/v1/accounts/*/deposits',
+    async (route) => {
+      await released;
+      await route.fallback();
+    },
+    { times: 1 },
+  );
+  await page.getByRole('button', { name: 'Check again' }).click();
+  await page.getByRole('status').filter({ hasText: 'Checking with the bank' }).waitFor();
+  const forget = page.getByRole('button', { name: 'Forget it and start again' });
+  expect(await forget.getAttribute('aria-disabled')).toBe('true');
+  await forget.dispatchEvent('click');
+  expect(await page.getByTestId('unknown-outcome').count()).toBe(1);
+  release();
+  // The check's answer is cut too: still unknown, and now it can be forgotten.
+  await unknownAndIdle(page);
+  expect(await forget.getAttribute('aria-disabled')).toBeNull();
+
+  await forget.click();
   const amount = page.getByLabel('Amount (USD)');
   await amount.waitFor();
   expect(await amount.inputValue()).toBe('');

@@ -185,6 +185,9 @@ export const useHeldIntent = <P, R>(
     checkError,
     check,
     forget: () => {
+      // Not while a check is in flight: its answer may say the bank did it, and forgetting then would
+      // leave the customer to start again what is done.
+      if (checking) return;
       const given = intent.held;
       intent.reset();
       shown.current = undefined;
@@ -242,7 +245,7 @@ export const UnknownOutcome = ({
         >
           Check again
         </button>
-        <button type="button" onClick={state.forget}>
+        <button type="button" aria-disabled={state.checking ? 'true' : undefined} onClick={state.forget}>
           {forgetLabel}
         </button>
       </div>
