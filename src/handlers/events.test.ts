@@ -153,6 +153,19 @@ const deliveriesOf = async (user: string, webhookId: string) =>
     status: string;
     attempts: { statusCode?: number; error?: string; manual?: boolean }[];
   }[];
+/**
+ * Waits until the webhook has `n` deliveries, which the stream function makes a moment after the
+ * events: as long as the events themselves may take on a busy machine, not vi.waitFor's 1 s default.
+ */
+const waitForDeliveries = (user: string, webhookId: string, n: number) =>
+  vi.waitFor(
+    async () => {
+      const ds = await deliveriesOf(user, webhookId);
+      expect(ds).toHaveLength(n);
+      return ds;
+    },
+    { timeout: 15_000, interval: 50 },
+  );
 const dispatch = () =>
   dispatcher(scheduledEvent('dispatcher', LOCAL_REGION, new Date()), contextFor('dispatcher', LOCAL_REGION));
 
@@ -404,7 +417,7 @@ describe('webhooks', () => {
     const f = await hook(bob, fine.url);
     for (let i = 0; i < 3; i++) expect((await pay()).status).toBe(201);
     await waitForEvents(bob, 4);
-    await vi.waitFor(async () => expect(await deliveriesOf(bob, f.id)).toHaveLength(3));
+    await waitForDeliveries(bob, f.id, 3);
     const s = { allowLoopbackHttp: true, retryScale: 0.0001, timeoutMs: 300, pollMs: 20 };
     await vi.waitFor(
       async () => {
@@ -460,11 +473,7 @@ describe('webhooks', () => {
     const { bob, pay } = await payment();
     const w = await hook(bob, 'http://127.0.0.1:9/h');
     expect((await pay()).status).toBe(201);
-    const [listed] = await vi.waitFor(async () => {
-      const ds = await deliveriesOf(bob, w.id);
-      expect(ds).toHaveLength(1);
-      return ds;
-    });
+    const [listed] = await waitForDeliveries(bob, w.id, 1);
     const stored = await webhooks().delivery(w.id, listed?.id ?? '');
     if (!stored) throw new Error('no delivery stored');
     expect(await webhooks().claim(stored, new Date(), { due: false })).toBeDefined();
@@ -540,8 +549,7 @@ describe('BOLA', () => {
     const w = await hook(bob, r.url);
     expect((await pay()).status).toBe(201);
     await waitForEvents(bob, 2);
-    await vi.waitFor(async () => expect(await deliveriesOf(bob, w.id)).toHaveLength(1));
-    const [d] = await deliveriesOf(bob, w.id);
+    const [d] = await waitForDeliveries(bob, w.id, 1);
     for (const [op, params] of [
       ['getWebhook', { id: w.id }],
       ['deleteWebhook', { id: w.id }],
