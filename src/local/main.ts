@@ -241,6 +241,10 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     dynamodbEndpoint: emulators.dynamodbEndpoint,
     tableName: ids.tableName,
     region: LOCAL_REGION,
+    // Idle, a read every 2 s at most; the handlers' writes (the API's, the scheduled and the stream
+    // functions') wake the readers. A write from another process is read within 2 s.
+    idleMs: 2000,
+    wakeOn: [db()],
   });
   await writeStackFile({
     apiUrl: publicUrl,
