@@ -68,3 +68,35 @@ export const unknownAndIdle = async (page: Page) => {
   await page.getByRole('button', { name: 'Check again' }).waitFor();
   await poll(() => page.getByRole('status').filter({ hasText: 'Checking' }).count()).toBe(0);
 };
+
+/** A request held until the test lets it go: orders the page's events without sleeping. */
+export interface Gate {
+  open: () => void;
+  opened: Promise<void>;
+}
+
+const gate = (): Gate => {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
+  return { open, opened };
+};
+
+/**
+ * Holds the next request matching `match` (one per call of the result) until its gate opens, then
+ * passes it on to the page's other routes (if any: a cut answer stays cut), else to the network.
+ */
+export const holdNext = async (page: Page, match: (u: URL) => boolean): Promise<() => Gate> => {
+  let next: Gate | undefined;
+  await page.route(match, async (route) => {
+    const h = next;
+    next = undefined;
+    if (h) await h.opened;
+    await route.fallback();
+  });
+  return () => {
+    next = gate();
+    return next;
+  };
+};

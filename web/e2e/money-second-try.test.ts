@@ -7,7 +7,16 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { apiCall, focused, logIn, openPage, seedCustomer, useBrowser } from './browser.ts';
-import { auth, balanceOf, cutKeyedPosts, payTo, poll, transfersOf, unknownAndIdle } from './money-helpers.ts';
+import {
+  auth,
+  balanceOf,
+  cutKeyedPosts,
+  holdNext,
+  payTo,
+  poll,
+  transfersOf,
+  unknownAndIdle,
+} from './money-helpers.ts';
 
 const browser = useBrowser();
 
@@ -48,6 +57,7 @@ it('"Forget it and start again" on a deposit empties the form', async () => {
   const { page, problems, context } = await openPage(browser(), { width: 390 });
   await logIn(page, c);
   await cutKeyedPosts(page, '**/v1/accounts/*/deposits');
+  const hold = await holdNext(page, (u) => u.pathname === `/v1/accounts/${id}/deposits`);
   await page.goto(`/accounts/${id}/deposit`);
   await page.getByLabel('Amount (USD)').fill('15');
   await page.getByLabel('Description (optional)').fill('Birthday money');
@@ -55,25 +65,14 @@ it('"Forget it and start again" on a deposit empties the form', async () => {
   await unknownAndIdle(page);
 
   // While a check is in flight there is nothing to forget yet: its answer may say the bank did it.
-  let release!: () => void;
-  const released = new Promise<void>((r) => {
-    release = r;
-  });
-  await page.route(
-    '**/v1/accounts/*/deposits',
-    async (route) => {
-      await released;
-      await route.fallback();
-    },
-    { times: 1 },
-  );
+  const check = hold();
   await page.getByRole('button', { name: 'Check again' }).click();
   await page.getByRole('status').filter({ hasText: 'Checking with the bank' }).waitFor();
   const forget = page.getByRole('button', { name: 'Forget it and start again' });
   expect(await forget.getAttribute('aria-disabled')).toBe('true');
   await forget.dispatchEvent('click');
   expect(await page.getByTestId('unknown-outcome').count()).toBe(1);
-  release();
+  check.open();
   // The check's answer is cut too: still unknown, and now it can be forgotten.
   await unknownAndIdle(page);
   expect(await forget.getAttribute('aria-disabled')).toBeNull();

@@ -14,6 +14,8 @@ import {
   axe,
   balanceOf,
   cutKeyedPosts,
+  type Gate,
+  holdNext,
   payTo,
   poll,
   transfersOf,
@@ -170,15 +172,6 @@ describe.each(WIDTHS)('at %i px', (width) => {
   });
 });
 
-/** A request held until the test lets it go: orders the page's events without sleeping. */
-const gate = () => {
-  let open!: () => void;
-  const opened = new Promise<void>((r) => {
-    open = r;
-  });
-  return { open, opened };
-};
-
 /** Cuts the answers to `pattern` while `cut.on`: the server acts, the page never hears. */
 const cutAnswers = async (page: Page, pattern: string) => {
   const cut = { on: true };
@@ -190,31 +183,11 @@ const cutAnswers = async (page: Page, pattern: string) => {
   return cut;
 };
 
-/** Holds the next request matching `match` (one per call of the result) until its gate opens. */
-const holdNext = async (page: Page, match: (u: URL) => boolean) => {
-  let next: ReturnType<typeof gate> | undefined;
-  await page.route(match, async (route) => {
-    const h = next;
-    next = undefined;
-    if (h) await h.opened;
-    await route.continue();
-  });
-  return () => {
-    next = gate();
-    return next;
-  };
-};
-
 /**
  * The customer comes back (a reload) with the answers no longer cut and the screen's data held:
  * resolves once the replay of the held intent (the refusal) has reached the page.
  */
-const comeBackWithDataHeld = async (
-  page: Page,
-  cut: { on: boolean },
-  hold: () => ReturnType<typeof gate>,
-  path: string,
-) => {
+const comeBackWithDataHeld = async (page: Page, cut: { on: boolean }, hold: () => Gate, path: string) => {
   cut.on = false;
   const held = hold();
   const replay = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith(path));
