@@ -84,7 +84,6 @@ export class Pacer {
   constructor(
     private readonly pollMs: number,
     private readonly idleMs: number,
-    private readonly clock: { now(): number } = Date,
   ) {}
 
   /** The next wait: `pollMs` for the first second of empty reads, then doubling up to `idleMs`. */
@@ -111,7 +110,7 @@ export class Pacer {
         this.waiting = undefined;
         resolve();
       };
-      this.waiting = { timer: setTimeout(done, ms).unref(), done, endsAt: this.clock.now() + ms, ms };
+      this.waiting = { timer: setTimeout(done, ms).unref(), done, endsAt: Date.now() + ms, ms };
     });
   }
 
@@ -123,10 +122,10 @@ export class Pacer {
   wake(): void {
     this.empty = 0;
     const w = this.waiting;
-    if (!w || w.ms <= this.pollMs || w.endsAt - this.clock.now() <= WAKE_MS) return;
+    if (!w || w.ms <= this.pollMs || w.endsAt - Date.now() <= WAKE_MS) return;
     clearTimeout(w.timer);
     w.timer = setTimeout(w.done, WAKE_MS).unref();
-    w.endsAt = this.clock.now() + WAKE_MS;
+    w.endsAt = Date.now() + WAKE_MS;
   }
 
   /** Ends the wait under way now, and any later one at once (the poller stops). */
