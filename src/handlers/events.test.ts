@@ -403,13 +403,14 @@ describe('webhooks', () => {
     const hang = await receiver(['hang']);
     const whileHanging: number[] = [];
     // The healthy endpoint's first request is answered once a request to the hanging one is open
-    // (200 ms at most, within the attempts' 300 ms deadline; a fine attempt that still misses it is
+    // (450 ms at most, within the attempts' 600 ms deadline; a fine attempt that still misses it is
     // retried at once), and notes how many are: only a dispatcher that sends to both
-    // at once gets that answer with one open. The others are answered at once.
+    // at once gets that answer with one open. The others are answered at once. (200 ms of 300 was
+    // too little on a loaded 2-core runner: the hanging request was not open yet, and it failed.)
     const fine = await receiver([200], undefined, async () => {
       if (whileHanging.length === 0)
         await vi
-          .waitFor(() => expect(hang.open()).toBeGreaterThan(0), { timeout: 200, interval: 5 })
+          .waitFor(() => expect(hang.open()).toBeGreaterThan(0), { timeout: 450, interval: 5 })
           .catch(() => undefined);
       whileHanging.push(hang.open());
     });
@@ -418,7 +419,7 @@ describe('webhooks', () => {
     for (let i = 0; i < 3; i++) expect((await pay()).status).toBe(201);
     await waitForEvents(bob, 4);
     await waitForDeliveries(bob, f.id, 3);
-    const s = { allowLoopbackHttp: true, retryScale: 0.0001, timeoutMs: 300, pollMs: 20 };
+    const s = { allowLoopbackHttp: true, retryScale: 0.0001, timeoutMs: 600, pollMs: 20 };
     await vi.waitFor(
       async () => {
         await dispatchDue(webhooks(), s);
