@@ -56,10 +56,15 @@ export const dynamoClients = (): { client: DynamoDBClient; doc: DynamoDBDocument
 
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-/** A new, uniquely named table from the single-table definition (with TTL on); returns its name. */
-export const createTestTable = async (prefix = 'test'): Promise<string> => {
+/**
+ * A new, uniquely named table from the single-table definition (with TTL on); returns its name.
+ * Without its stream unless `stream: true`: the shared DynamoDB Local's writes to tables with streams
+ * slow down as their records pile up over the run (see ensureTable), so only tests that read the
+ * stream (a stream poller, the settler) turn it on.
+ */
+export const createTestTable = async (prefix = 'test', opts: { stream?: boolean } = {}): Promise<string> => {
   const name = unique(prefix);
-  await ensureTable(dynamoClients().client, name);
+  await ensureTable(dynamoClients().client, name, { stream: opts.stream ?? false });
   return name;
 };
 

@@ -34,7 +34,7 @@ const batches: DynamoDBRecord[][] = [];
 const notified = new Set<string>();
 
 beforeAll(async () => {
-  table = await createTestTable('events');
+  table = await createTestTable('events', { stream: true });
   restore = useHandlerEnv({
     TABLE_NAME: table,
     BANK_WEBHOOK_ALLOW_LOOPBACK: 'true',

@@ -68,6 +68,18 @@ describe('ensureTable and the stream', () => {
       });
     }
   });
+
+  it('makes a test table without its stream when told (stream: false), with its index and TTL still', async () => {
+    const { client } = dynamoClients();
+    const table = name('quiet');
+    await ensureTable(client, table, { stream: false });
+    const d = await client.send(new DescribeTableCommand({ TableName: table }));
+    expect(d.Table?.StreamSpecification?.StreamEnabled ?? false).toBe(false);
+    expect(d.Table?.LatestStreamArn).toBeUndefined();
+    expect(d.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual([gsi1.indexName]);
+    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
+    expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toBe('ENABLED');
+  });
 });
 
 describe('ensureUserPool', () => {

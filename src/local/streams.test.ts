@@ -70,7 +70,7 @@ describe('the local stream poller', () => {
   const calls: string[][] = [];
 
   beforeAll(async () => {
-    table = await createTestTable('streams');
+    table = await createTestTable('streams', { stream: true });
     const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
       calls.push(event.Records.map((r) => r.dynamodb?.NewImage?.id?.S ?? ''));
       seen.push(event.Records);

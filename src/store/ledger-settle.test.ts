@@ -121,7 +121,7 @@ beforeAll(async () => {
   const client = new DynamoDBClient(localClientConfig(emulators().dynamodbEndpoint));
   emulator = emulateConflicts(client, { BANK_EMULATE_CONFLICTS: 'on' }) as ConflictEmulator;
   db = createDocumentClient(client);
-  table = await createTestTable('settle');
+  table = await createTestTable('settle', { stream: true });
   // The real settler handler works on this table (its context reads TABLE_NAME).
   restore = useHandlerEnv({
     TABLE_NAME: table,
@@ -378,7 +378,7 @@ describe('hot recipient: credits as items of their own, settled by the stream', 
 describe('settlement without the stream (a table no settler reads)', () => {
   let quiet: string;
   beforeAll(async () => {
-    quiet = await createTestTable('settle-quiet');
+    quiet = await createTestTable('settle-quiet', { stream: true });
   });
   // The tests below share one table, and some leave a credit unsettled on purpose. Whether a credit
   // is stale depends on the wall clock (two sweep intervals), so on a slow run a credit left by an
@@ -722,7 +722,7 @@ describe('settlement without the stream (a table no settler reads)', () => {
   });
 
   it('a crash between credit and settlement: verify-ledger flags the stranded credit, the sweeper settles it', async () => {
-    const t = await createTestTable('settle-crash');
+    const t = await createTestTable('settle-crash', { stream: true });
     const { accounts, settler, b, pay } = await pair(t, 'crash');
     await pay(25);
     const now = Date.now();
