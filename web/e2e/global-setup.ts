@@ -1,18 +1,21 @@
 /**
  * Once for the browser tests: build the web client, start the whole stack (`npm start` on a free
- * port with a temporary data directory), and hand its URL to the test files.
+ * port with a temporary data directory) and one Chromium, and hand their addresses to the test files.
  */
 import { spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { type StartedStack, startStack } from '../../test/harness.ts';
+import { launchServer } from './browser.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     webBaseUrl: string;
     /** The stack's data directory (its stack.json names the Cognito endpoint and pool). */
     webDataDir: string;
+    /** The run's one Chromium, which every test file connects to (browser.ts useBrowser). */
+    browserWsEndpoint: string;
   }
 }
 
@@ -38,7 +41,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('webBaseUrl', stack.baseUrl);
   project.provide('webDataDir', stack.dataDir);
   const started = stack;
+  const chromium = await launchServer().catch(async (e: Error) => {
+    await started.stop();
+    throw new Error(`could not start Chromium: ${e.message}`);
+  });
+  project.provide('browserWsEndpoint', chromium.wsEndpoint());
   return async () => {
+    await chromium.close();
     await started.stop();
     await rm(started.dataDir, { recursive: true, force: true });
   };
