@@ -181,6 +181,17 @@ export const focused = (page: Page) =>
     };
   });
 
+/**
+ * After a move between screens inside the app (not a page load), waits for the new screen's h1 (when
+ * named) and then for the app to put focus at the top of the page (app.tsx, `route-focus`). On a busy
+ * machine that effect can run after the h1 shows, and a Tab pressed before it is undone
+ * (keyboard-mfa.test.ts once typed its password into nothing and never reached the code screen).
+ */
+export const arrived = async (page: Page, heading?: string): Promise<void> => {
+  if (heading) await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'route-focus');
+};
+
 /** Presses Tab until the focused element's label or text is `name`; fails after `max` presses. */
 export const tabTo = async (page: Page, name: string | RegExp, max = 40): Promise<void> => {
   const hit = (f: { text: string; label: string }) =>

@@ -4,21 +4,10 @@
  * log in again with a code: Tab, type and Enter, no mouse.
  */
 import { generateSync } from 'otplib';
-import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { focused, newCustomer, openPage, tabTo, useBrowser } from './browser.ts';
+import { arrived, focused, newCustomer, openPage, tabTo, useBrowser } from './browser.ts';
 
 const browser = useBrowser();
-
-/**
- * After a move between screens inside the app, its effect puts focus at the top of the page (app.tsx,
- * `route-focus`), sometimes after the new h1 shows on a busy machine: a Tab pressed before that was
- * undone (this test once typed its password into nothing and never reached the code screen).
- */
-const arrived = async (page: Page, heading: string) => {
-  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-  await page.waitForFunction(() => document.activeElement?.id === 'route-focus');
-};
 
 it('registers, turns on two-step verification and logs in with a code, by keyboard alone', async () => {
   const c = newCustomer();

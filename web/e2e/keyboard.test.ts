@@ -3,7 +3,7 @@
  * each new screen's heading.
  */
 import { expect, it } from 'vitest';
-import { apiCall, focused, openPage, seedCustomer, tabTo, useBrowser } from './browser.ts';
+import { apiCall, arrived, focused, openPage, seedCustomer, tabTo, useBrowser } from './browser.ts';
 
 const browser = useBrowser();
 
@@ -34,7 +34,7 @@ it('logs in and transfers with Tab, Enter and Space alone', async () => {
   // To the transfer screen through the dashboard's link, with Enter.
   await tabTo(page, 'Transfer money');
   await kb.press('Enter');
-  await page.getByRole('heading', { level: 1, name: 'Transfer money' }).waitFor();
+  await arrived(page, 'Transfer money');
   await expect.poll(async () => (await focused(page)).text).toBe('Transfer money');
 
   await tabTo(page, 'From');
@@ -58,7 +58,7 @@ it('logs in and transfers with Tab, Enter and Space alone', async () => {
   await expect.poll(async () => (await focused(page)).text).toBe('Transfer sent');
   await tabTo(page, 'View account');
   await kb.press('Enter');
-  await page.getByRole('heading', { level: 1, name: 'Main' }).waitFor();
+  await arrived(page, 'Main');
   expect(await page.getByTestId('balance').textContent()).toBe('$30.00');
 
   const spare = await apiCall<{ balance: number }>('GET', `/v1/accounts/${c.accounts[1]?.id}`, undefined, {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { apiCall, focused, logIn, openPage, seedCustomer, tabTo, useBrowser } from './browser.ts';
+import { apiCall, arrived, focused, logIn, openPage, seedCustomer, tabTo, useBrowser } from './browser.ts';
 
 const browser = useBrowser();
 
@@ -43,10 +43,10 @@ it('pays a payee and cancels a schedule with the keyboard alone', async () => {
   // Pay the payee.
   await tabTo(page, 'Payees', 80);
   await kb.press('Enter');
-  await page.getByRole('heading', { level: 1, name: 'Payees' }).waitFor();
+  await arrived(page, 'Payees');
   await tabTo(page, 'Pay Ada Lovelace');
   await kb.press('Enter');
-  await page.getByRole('heading', { level: 1, name: 'Transfer money' }).waitFor();
+  await arrived(page, 'Transfer money');
   await tabTo(page, 'Amount (USD)');
   await kb.type('15');
   await tabTo(page, 'Review transfer');
@@ -71,10 +71,11 @@ it('pays a payee and cancels a schedule with the keyboard alone', async () => {
   // Cancel the schedule.
   await tabTo(page, 'Scheduled', 80);
   await kb.press('Enter');
-  await page.getByRole('heading', { level: 1, name: 'Scheduled transfers' }).waitFor();
+  await arrived(page, 'Scheduled transfers');
   await tabTo(page, /Rent/);
   await kb.press('Enter');
   await page.getByTestId('schedule').waitFor();
+  await arrived(page);
   await tabTo(page, 'Cancel scheduled transfer');
   await kb.press('Enter');
   await expect
