@@ -378,7 +378,7 @@ describe('hot recipient: credits as items of their own, settled by the stream', 
 describe('settlement without the stream (a table no settler reads)', () => {
   let quiet: string;
   beforeAll(async () => {
-    quiet = await createTestTable('settle-quiet', { stream: true });
+    quiet = await createTestTable('settle-quiet');
   });
   // The tests below share one table, and some leave a credit unsettled on purpose. Whether a credit
   // is stale depends on the wall clock (two sweep intervals), so on a slow run a credit left by an
@@ -722,7 +722,7 @@ describe('settlement without the stream (a table no settler reads)', () => {
   });
 
   it('a crash between credit and settlement: verify-ledger flags the stranded credit, the sweeper settles it', async () => {
-    const t = await createTestTable('settle-crash', { stream: true });
+    const t = await createTestTable('settle-crash');
     const { accounts, settler, b, pay } = await pair(t, 'crash');
     await pay(25);
     const now = Date.now();

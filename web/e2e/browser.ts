@@ -26,8 +26,11 @@ const LAUNCH = {
   ],
 };
 
-/** One Chromium for the whole run (global-setup.ts): test files connect to it. */
-export const launchServer = () => chromium.launchServer(LAUNCH);
+/**
+ * One Chromium for the whole run (global-setup.ts): test files connect to it. Whoever reaches its
+ * socket drives the browser, so it listens on loopback only (Playwright's default, said here).
+ */
+export const launchServer = () => chromium.launchServer({ ...LAUNCH, host: '127.0.0.1' });
 
 /**
  * The run's Chromium for a test file: connected before its tests, and after them disconnected, which
