@@ -16,6 +16,7 @@ const bytesOf = async (download: Download): Promise<Buffer> => {
   for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 };
+
 /** axe runs twice per screen (both themes): on 2 shared cores a journey can take over a minute. */
 const SLOW = 240_000;
 
