@@ -53,26 +53,45 @@ export const cancelledWith = (...codes: string[]): Error =>
 export const timeout = (): Error => Object.assign(new Error('Request timed out'), { name: 'TimeoutError' });
 
 /**
- * A DocumentClient whose next `n` TransactWriteItems fail with `fault()`: `before` DynamoDB sees them
- * (nothing written: a conflict, a throttle), or `after` they committed (the answer lost, as when the
- * SDK times out on AWS after DynamoDB wrote). `injected` counts them.
+ * A DocumentClient whose next `n` TransactWriteItems (or PutItems, with `command`) fail with `fault()`:
+ * `before` DynamoDB sees them (nothing written: a conflict, a throttle), or `after` they committed (the
+ * answer lost, as when the SDK times out on AWS after DynamoDB wrote). `injected` counts them.
  */
 export const failingTransactions = (
   db: Db,
   n: number,
   fault: () => Error,
   when: 'before' | 'after' = 'before',
+  command: 'TransactWriteCommand' | 'PutCommand' = 'TransactWriteCommand',
 ): Db & { injected: number } => {
   let left = n;
   const wrapped = Object.create(db) as Db & { injected: number };
   wrapped.injected = 0;
-  wrapped.send = (async (command: { constructor: { name: string } }) => {
-    if (command.constructor.name !== 'TransactWriteCommand' || left <= 0) return db.send(command as never);
-    // A transaction DynamoDB itself refuses answers as it does: only one that committed loses its answer.
-    if (when === 'after') await db.send(command as never);
+  wrapped.send = (async (sent: { constructor: { name: string } }) => {
+    if (sent.constructor.name !== command || left <= 0) return db.send(sent as never);
+    // A write DynamoDB itself refuses answers as it does: only one that committed loses its answer.
+    if (when === 'after') await db.send(sent as never);
     left--;
     wrapped.injected++;
     throw fault();
+  }) as Db['send'];
+  return wrapped;
+};
+
+/**
+ * A DocumentClient that sends its next PutItem twice, as the SDK does when the first answer was lost
+ * on the way back: the caller gets the second answer (a conditional Put's own item in its way).
+ */
+export const putSentTwice = (db: Db): Db & { injected: number } => {
+  let left = 1;
+  const wrapped = Object.create(db) as Db & { injected: number };
+  wrapped.injected = 0;
+  wrapped.send = (async (sent: { constructor: { name: string } }) => {
+    if (sent.constructor.name !== 'PutCommand' || left <= 0) return db.send(sent as never);
+    left--;
+    wrapped.injected++;
+    await db.send(sent as never);
+    return db.send(sent as never);
   }) as Db['send'];
   return wrapped;
 };

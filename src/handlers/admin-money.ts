@@ -6,8 +6,10 @@
  *
  * Every action is audited (src/store/audit.ts): a change commits its audit record in its own
  * transaction (the record's piece is built again on each attempt, after its subject's chain head); a
- * decline (say, insufficient funds) is recorded once as `refused`, never again on a replay; a refusal
- * that is not a decline (staff on their own account, 403) is recorded as `refused` at each attempt.
+ * decline (say, insufficient funds) commits its record as `refused` with the decline's own record, so
+ * it is recorded once, never again on a replay; a refusal that is not a decline (staff on their own
+ * account, 403) is recorded as `refused` at each attempt. An attempt after a lost answer finds its
+ * request's record already in the chain and does not record it again (AuditStore.piece, append).
  */
 import type { Caller, Request } from '../api/http.ts';
 import { createHandler } from '../api/http.ts';
@@ -17,7 +19,7 @@ import { adminOutcomeReply } from '../api/transactions.ts';
 import type { AuditEntry, AuditSubject } from '../domain/audit.ts';
 import { isBankError } from '../domain/errors.ts';
 import { auditEntry } from '../store/audit.ts';
-import type { Outcome } from '../store/idempotency.ts';
+import type { Declined, DeclineExtra, Outcome } from '../store/idempotency.ts';
 import { audit } from './context.ts';
 import { adminLedger } from './context-admin.ts';
 import { guard } from './gate.ts';
@@ -39,9 +41,20 @@ const entryOf = (req: Staff, action: string, subject: AuditSubject, reason?: str
 /** The audit record's piece, built for each attempt of the action's transaction. */
 const recorded = (entry: AuditEntry) => async () => [await audit().piece(entry)];
 
-/** Appends the entry as refused, with the code that refused it before its reason. */
-const refusedAs = (entry: AuditEntry, code: string) =>
-  audit().append({ ...entry, outcome: 'refused', reason: `${code}: ${entry.reason ?? ''}`.trim() });
+/** The entry as refused, with the code that refused it before its reason (same id: one per request). */
+const refusal = (entry: AuditEntry, code: string): AuditEntry => ({
+  ...entry,
+  outcome: 'refused',
+  reason: `${code}: ${entry.reason ?? ''}`.trim(),
+});
+
+/** Appends the entry as refused, on its own. */
+const refusedAs = (entry: AuditEntry, code: string) => audit().append(refusal(entry, code));
+
+/** The refusal's record, to commit with the record of the decline (DeclineExtra). */
+const recordedRefusal = (entry: AuditEntry) => async (d: Declined) => [
+  await audit().piece(refusal(entry, d.code)),
+];
 
 /**
  * The refusals of a staff action that are thrown rather than recorded as declines. Not a key in use
@@ -68,12 +81,14 @@ const auditingRefusals = async <T>(entry: AuditEntry, run: () => Promise<T>): Pr
   }
 };
 
-/** A money action: committed with its record, or its first decline recorded as refused. */
-const audited = async (entry: AuditEntry, run: (extra: ReturnType<typeof recorded>) => Promise<Outcome>) => {
-  const outcome = await auditingRefusals(entry, () => run(recorded(entry)));
-  if (outcome.kind === 'declined' && !outcome.replayed) await refusedAs(entry, outcome.code);
-  return adminOutcomeReply(outcome);
-};
+/**
+ * A money action: committed with its record, or declined with its record as refused (in the decline
+ * record's own write, so a replay, or a retry after a lost answer, records nothing more).
+ */
+const audited = async (
+  entry: AuditEntry,
+  run: (extra: ReturnType<typeof recorded>, declined: DeclineExtra) => Promise<Outcome>,
+) => adminOutcomeReply(await auditingRefusals(entry, () => run(recorded(entry), recordedRefusal(entry))));
 
 /** Freeze or unfreeze, with its audit record in the same transaction. */
 const setStatus = async (
@@ -100,19 +115,28 @@ export const handler = createHandler(
     tellerDeposit: (req) =>
       audited(
         entryOf(req, 'teller_deposit', { type: 'account', id: req.params.id }, req.body.reference),
-        (extra) =>
-          adminLedger().tellerDeposit({ ...keyed(req), accountId: req.params.id, ...req.body }, extra),
+        (extra, declined) =>
+          adminLedger().tellerDeposit(
+            { ...keyed(req), accountId: req.params.id, ...req.body },
+            extra,
+            declined,
+          ),
       ),
     tellerWithdraw: (req) =>
       audited(
         entryOf(req, 'teller_withdrawal', { type: 'account', id: req.params.id }, req.body.reference),
-        (extra) =>
-          adminLedger().tellerWithdraw({ ...keyed(req), accountId: req.params.id, ...req.body }, extra),
+        (extra, declined) =>
+          adminLedger().tellerWithdraw(
+            { ...keyed(req), accountId: req.params.id, ...req.body },
+            extra,
+            declined,
+          ),
       ),
     reverseTransaction: (req) =>
       audited(
         entryOf(req, 'transaction_reversed', { type: 'transaction', id: req.params.id }, req.body.reason),
-        (extra) => adminLedger().reverse({ ...keyed(req), journalId: req.params.id, ...req.body }, extra),
+        (extra, declined) =>
+          adminLedger().reverse({ ...keyed(req), journalId: req.params.id, ...req.body }, extra, declined),
       ),
   }),
   { guard },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { failingTransactions, putSentTwice, timeout } from '../../test/faults.ts';
 import { createTestTable, dynamoClients, emulators } from '../../test/harness.ts';
 import { auditHash, canonicalJson, GENESIS_HASH, verifyChain } from '../domain/audit.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/bootstrap.ts';
@@ -23,6 +24,20 @@ const entry = (subjectId: string, action = 'login_succeeded', actor = 'u-actor')
     outcome: 'succeeded',
     requestId: 'req-1',
   });
+
+/** A change to record with its audit record: the customer disabled (on `cond`, if given). */
+const disabling = (subject: string, cond?: string) => ({
+  name: 'status' as const,
+  item: {
+    Update: {
+      TableName: table,
+      Key: keys.security(subject),
+      UpdateExpression: 'SET disabledAt = :at',
+      ...(cond ? { ConditionExpression: cond } : {}),
+      ExpressionAttributeValues: { ':at': '2026-01-01T00:00:00.000Z' },
+    },
+  },
+});
 
 beforeAll(async () => {
   table = await createTestTable('audit');
@@ -82,18 +97,7 @@ describe('AuditStore', () => {
 
   it('commits a record in the same transaction as the change it records, or not at all', async () => {
     const subject = randomUUID();
-    const change = (cond: string) => ({
-      name: 'status' as const,
-      item: {
-        Update: {
-          TableName: table,
-          Key: keys.security(subject),
-          UpdateExpression: 'SET disabledAt = :at',
-          ConditionExpression: cond,
-          ExpressionAttributeValues: { ':at': '2026-01-01T00:00:00.000Z' },
-        },
-      },
-    });
+    const change = (cond: string) => disabling(subject, cond);
     const refused = await store.transact(entry(subject, 'customer_disabled'), [
       change('attribute_exists(pk)'),
     ]);
@@ -119,6 +123,47 @@ describe('AuditStore', () => {
     const again = await transact(db(), [await store.piece(entry(subject, 'first'))]);
     expect(again.ok).toBe(true);
     expect((await store.head(subject))?.seq).toBe(2);
+  });
+
+  it('an append whose Put committed but lost its answer is not appended again', async () => {
+    const subject = randomUUID();
+    await store.append(entry(subject, 'before'));
+    const lossy = failingTransactions(db(), 1, timeout, 'after', 'PutCommand');
+    const e = entry(subject, 'login_failed');
+    const r = await new AuditStore(lossy, table).append(e);
+    expect(lossy.injected).toBe(1);
+    expect(r).toMatchObject({ id: e.id, seq: 2 });
+    const chain = (await store.bySubject(subject, { limit: 10 })).items;
+    expect(chain.map((x) => [x.seq, x.action])).toEqual([
+      [2, 'login_failed'],
+      [1, 'before'],
+    ]);
+  });
+
+  it('an append whose Put the SDK sent again after a lost answer is not appended twice', async () => {
+    const subject = randomUUID();
+    const twice = putSentTwice(db());
+    const e = entry(subject, 'login_failed');
+    const r = await new AuditStore(twice, table).append(e);
+    expect(twice.injected).toBe(1);
+    expect(r).toMatchObject({ id: e.id, seq: 1 });
+    expect((await store.bySubject(subject, { limit: 10 })).items.map((x) => x.id)).toEqual([e.id]);
+  });
+
+  it('a change committed with its record, its answer lost, is recorded once', async () => {
+    const subject = randomUUID();
+    await store.append(entry(subject, 'before'));
+    const lossy = failingTransactions(db(), 1, timeout, 'after');
+    const e = entry(subject, 'customer_disabled');
+    const r = await new AuditStore(lossy, table).transact(e, [disabling(subject)]);
+    expect(lossy.injected).toBe(1);
+    expect(r.ok).toBe(true);
+    const chain = (await store.bySubject(subject, { limit: 10 })).items;
+    expect(chain.map((x) => [x.seq, x.action])).toEqual([
+      [2, 'customer_disabled'],
+      [1, 'before'],
+    ]);
+    expect(verifyChain(subject, [...chain].reverse())).toEqual([]);
   });
 
   it('lists by actor in time order, newest first, filtered by time and paged', async () => {

@@ -77,6 +77,13 @@ const toRecord = (i: Record<string, unknown>): AuditRecord => ({
  */
 const APPEND_POLICY = { maxAttempts: 30, baseMs: 5, capMs: 100 };
 
+/**
+ * How many of a chain's newest records are searched for an entry before it is written: an entry's id
+ * is fixed for its request, so an earlier attempt of the request that committed with its answer lost
+ * is found there, unless that many other records were appended to the subject meanwhile.
+ */
+const RECORDED_WITHIN = 10;
+
 const busy = () =>
   new BankError('service_unavailable', 'The audit trail is busy: try again shortly', {
     headers: { 'retry-after': '1' },
@@ -90,6 +97,11 @@ export class AuditStore {
 
   /** The last record of a subject's chain (strongly consistent), or undefined for a new chain. */
   async head(subjectId: string): Promise<AuditRecord | undefined> {
+    return (await this.latest(subjectId, 1))[0];
+  }
+
+  /** The newest `n` records of a subject's chain (strongly consistent), newest first. */
+  private async latest(subjectId: string, n: number): Promise<AuditRecord[]> {
     const r = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -97,11 +109,20 @@ export class AuditStore {
         ExpressionAttributeValues: { ':pk': auditKeys.chainOf(subjectId) },
         ScanIndexForward: false,
         ConsistentRead: true,
-        Limit: 1,
+        Limit: n,
       }),
     );
-    const item = r.Items?.[0];
-    return item ? toRecord(item) : undefined;
+    return (r.Items ?? []).map(toRecord);
+  }
+
+  /**
+   * Where the entry goes: after the chain's head, or nowhere if an earlier attempt of this request
+   * already recorded it (its id among the chain's newest records; see `RECORDED_WITHIN`).
+   */
+  private async place(entry: AuditEntry): Promise<{ head?: AuditRecord; recorded?: AuditRecord }> {
+    const newest = await this.latest(entry.subject.id, RECORDED_WITHIN);
+    const recorded = newest.find((r) => r.id === entry.id);
+    return recorded ? { recorded } : newest[0] ? { head: newest[0] } : {};
   }
 
   private itemOf(record: AuditRecord) {
@@ -124,7 +145,24 @@ export class AuditStore {
    * cancelled with only this piece failed (`auditMoved(failed)`), and the next `piece()` links after it.
    */
   async piece(entry: AuditEntry): Promise<Piece<AuditPieceName>> {
-    const record = chainRecord(entry, await this.head(entry.subject.id));
+    const { head, recorded } = await this.place(entry);
+    if (recorded) {
+      // An earlier attempt of this request committed it and lost its answer: check it is still
+      // there instead of recording it twice.
+      return {
+        name: AUDIT_PIECE,
+        item: {
+          ConditionCheck: {
+            TableName: this.table,
+            Key: auditKeys.record(recorded.subject.id, recorded.seq),
+            ConditionExpression: '#id = :id',
+            ExpressionAttributeNames: { '#id': 'id' },
+            ExpressionAttributeValues: { ':id': entry.id },
+          },
+        },
+      };
+    }
+    const record = chainRecord(entry, head);
     return {
       name: AUDIT_PIECE,
       item: {
@@ -163,7 +201,11 @@ export class AuditStore {
     // another read (a burst on one subject, say failed logins, costs one write per try).
     let winner: AuditRecord | undefined;
     const r = await retry(async () => {
-      const head = winner ?? (await this.head(entry.subject.id));
+      // The record in the way is this entry's own: the SDK sent the Put again after a lost answer.
+      if (winner?.id === entry.id) return done(winner);
+      const { head, recorded } = winner ? { head: winner } : await this.place(entry);
+      // An earlier attempt committed it and its answer was lost: it is not appended twice.
+      if (recorded) return done(recorded);
       winner = undefined;
       const record = chainRecord(entry, head);
       try {

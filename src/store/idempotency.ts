@@ -1,7 +1,15 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError, type ErrorCode, type FieldError } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
-import { createsItem, type Db, type ItemKey, type TransactItem } from './db.ts';
+import {
+  conditionFailed,
+  createsItem,
+  type Db,
+  type ItemKey,
+  type Piece,
+  type TransactItem,
+  transact,
+} from './db.ts';
 import { keys } from './keys.ts';
 import { toJournal } from './ledger-journal.ts';
 import { again, done, isTransient, retry } from './retry.ts';
@@ -25,6 +33,9 @@ export type Recorded = StoredOutcome | StoredBatch | StoredSchedule | WebhookReg
 export type Replayed<S extends Recorded> = (S | Declined) & { replayed: boolean };
 
 export type Outcome = Replayed<StoredOutcome>;
+
+/** Pieces to commit with a decline's record (IdempotencyStore.recordDecline), built for each attempt. */
+export type DeclineExtra = (declined: Declined) => Promise<readonly Piece[]>;
 
 /** The key names another request (its fingerprint differs, or it names a journal the request acts on). */
 export const keyReused = (): BankError =>
@@ -182,13 +193,18 @@ export class IdempotencyStore {
     throw keyInUse();
   }
 
-  /** Records a decline alone. If the key was taken meanwhile, answers what it holds. */
+  /**
+   * Records a decline. If the key was taken meanwhile, answers what it holds. `also` builds pieces to
+   * commit with the record, for each attempt (a staff decline's audit record: recorded with the
+   * decline or not at all, so a replay, or an attempt after a lost answer, records nothing more).
+   */
   async recordDecline<S extends Recorded = StoredOutcome>(
     user: string,
     key: string,
     fingerprint: string,
     e: BankError,
     now = new Date(),
+    also?: DeclineExtra,
   ): Promise<Replayed<S>> {
     const outcome: Declined = {
       kind: 'declined',
@@ -196,18 +212,30 @@ export class IdempotencyStore {
       detail: e.detail,
       ...(e.errors ? { errors: e.errors } : {}),
     };
+    const record = this.recordPut(user, key, fingerprint, outcome, now);
+    const taken = async () => {
+      const earlier = await this.replay<S>(user, key, fingerprint, now);
+      // Not readable yet: a concurrent request holds the key in a transaction.
+      return earlier ? done(earlier) : again;
+    };
     const out = await retry<Replayed<S>>(async () => {
+      const more = also ? await also(outcome) : [];
+      if (more.length > 0) {
+        const r = await transact<string>(this.db, [{ name: 'idempotency', item: record }, ...more]);
+        if (r.ok) return done({ ...outcome, replayed: false });
+        const failed = conditionFailed(r.failed);
+        if (failed.includes('idempotency')) return taken();
+        // A piece of `also` found its item changed (an audit chain's head moved), or a conflict.
+        if (failed.length > 0 || isTransient(r.error, r.codes)) return again;
+        throw r.error;
+      }
       try {
-        await this.db.send(new PutCommand(this.recordPut(user, key, fingerprint, outcome, now).Put));
+        await this.db.send(new PutCommand(record.Put));
         return done({ ...outcome, replayed: false });
       } catch (err) {
-        if ((err as Error).name === 'ConditionalCheckFailedException') {
-          const earlier = await this.replay<S>(user, key, fingerprint, now);
-          if (earlier) return done(earlier);
-        } else if (!isTransient(err, undefined)) {
-          throw err;
-        }
-        // A concurrent request holds the key in a transaction, or DynamoDB asked us to retry.
+        if ((err as Error).name === 'ConditionalCheckFailedException') return taken();
+        if (!isTransient(err, undefined)) throw err;
+        // DynamoDB asked us to retry.
         return again;
       }
     });

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withoutVersionChecks } from '../../test/faults.ts';
+import { failingTransactions, timeout, withoutVersionChecks } from '../../test/faults.ts';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import { BankError } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
 import { type AccountRecord, AccountStore } from './accounts.ts';
+import { AuditStore, auditEntry } from './audit.ts';
 import { createDocumentClient, type Db, type Piece } from './db.ts';
-import { IdempotencyStore, type Outcome } from './idempotency.ts';
+import { type Declined, type DeclineExtra, IdempotencyStore, type Outcome } from './idempotency.ts';
 import { keys } from './keys.ts';
 import { LedgerWriter } from './ledger.ts';
 import {
@@ -49,18 +50,18 @@ class AdminLedgerStore extends LedgerWriter {
   }
 
   /** StaffLedger.tellerDeposit. */
-  tellerDeposit(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
-    return this.staff.tellerDeposit(req, extra);
+  tellerDeposit(req: TellerRequest, extra: Extra = [], declined?: DeclineExtra): Promise<Outcome> {
+    return this.staff.tellerDeposit(req, extra, declined);
   }
 
   /** StaffLedger.tellerWithdraw. */
-  tellerWithdraw(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
-    return this.staff.tellerWithdraw(req, extra);
+  tellerWithdraw(req: TellerRequest, extra: Extra = [], declined?: DeclineExtra): Promise<Outcome> {
+    return this.staff.tellerWithdraw(req, extra, declined);
   }
 
   /** StaffLedger.reverse. */
-  reverse(req: ReversalRequest, extra: Extra = []): Promise<Outcome> {
-    return this.staff.reverse(req, extra);
+  reverse(req: ReversalRequest, extra: Extra = [], declined?: DeclineExtra): Promise<Outcome> {
+    return this.staff.reverse(req, extra, declined);
   }
 }
 
@@ -247,6 +248,66 @@ describe('freeze', () => {
       ledger.unfreeze({ admin: ADMIN, accountId: a.id, reason: 'x' }, [extra('one')]),
     ).rejects.toMatchObject({ code: 'service_unavailable' });
     expect((await ledger.account(a.id)).status).toBe('frozen');
+  });
+});
+
+describe('audit records after a lost answer', () => {
+  const staffEntry = (action: string, accountId: string, reason: string) =>
+    auditEntry({
+      actor: { userId: ADMIN, role: 'admin', sourceIp: '203.0.113.9' },
+      action,
+      subject: { type: 'account', id: accountId },
+      reason,
+      outcome: 'succeeded',
+      requestId: 'req-1',
+    });
+  const trail = async (table: string, accountId: string) =>
+    (await new AuditStore(db, table).bySubject(accountId, { limit: 20 })).items.map((r) => [
+      r.action,
+      r.outcome,
+      r.reason,
+    ]);
+
+  it('a freeze whose transaction committed but lost its answer is recorded once', async () => {
+    const lossy = failingTransactions(db, 1, timeout, 'after');
+    const { ledger, open, table } = await setup(lossy);
+    const a = await open('u');
+    const audit = new AuditStore(lossy, table);
+    const entry = staffEntry('account_frozen', a.id, 'fraud');
+    const r = await ledger.freeze({ admin: ADMIN, accountId: a.id, reason: 'fraud' }, async () => [
+      await audit.piece(entry),
+    ]);
+    expect(lossy.injected).toBe(1);
+    expect(r.account.status).toBe('frozen');
+    expect(await trail(table, a.id)).toEqual([['account_frozen', 'succeeded', 'fraud']]);
+  });
+
+  it('a declined withdrawal commits its refusal record with the decline: once, after a lost answer and on replay', async () => {
+    const lossy = failingTransactions(db, 1, timeout, 'after');
+    const { ledger, open, table, k, clean } = await setup(lossy);
+    const a = await open('u');
+    const audit = new AuditStore(lossy, table);
+    const entry = staffEntry('teller_withdrawal', a.id, 'slip-9');
+    const refusedPiece = async (d: Declined) => [
+      await audit.piece({ ...entry, outcome: 'refused', reason: `${d.code}: slip-9` }),
+    ];
+    const req = { ...k(ADMIN), accountId: a.id, amount: 1 };
+    // Nothing to withdraw: declined; the decline's own write loses its answer.
+    const first = await ledger.tellerWithdraw(req, async () => [await audit.piece(entry)], refusedPiece);
+    expect(lossy.injected).toBe(1);
+    expect(code(first)).toBe('insufficient_funds');
+    expect(await trail(table, a.id)).toEqual([
+      ['teller_withdrawal', 'refused', 'insufficient_funds: slip-9'],
+    ]);
+    // The member of staff sends it again with the key: the same decline, recorded nothing more.
+    const again = await ledger.tellerWithdraw(
+      req,
+      async () => [await audit.piece(entry)],
+      async (d) => [await audit.piece({ ...entry, id: randomUUID(), outcome: 'refused', reason: d.code })],
+    );
+    expect(again).toMatchObject({ kind: 'declined', code: 'insufficient_funds', replayed: true });
+    expect(await trail(table, a.id)).toHaveLength(1);
+    await clean();
   });
 });
 

@@ -7,7 +7,8 @@
  * Every action that changes the table takes `extra`: named pieces appended to its own transaction
  * (say, the audit record of the action), so they commit with it or not at all. If one of them fails
  * its condition the action is tried again on fresh data (a chained record's head moved), up to the
- * usual retry bound.
+ * usual retry bound. A keyed action (teller cash, a reversal) also takes `declined`: pieces to commit
+ * with the record of its decline (the audit record of the refusal), in the same way.
  *
  * The stored rules:
  *   - freeze / unfreeze: `status = :from AND version = :v` on the account; the freeze bumps the
@@ -34,7 +35,7 @@ import {
 } from '../domain/ledger-admin.ts';
 import { type AccountReader, type AccountRecord, publicAccount } from './accounts.ts';
 import { busy, conditionFailed, type Piece, transact } from './db.ts';
-import type { Outcome } from './idempotency.ts';
+import type { DeclineExtra, Outcome } from './idempotency.ts';
 import { journalIdFor, keys } from './keys.ts';
 import type { Keyed } from './ledger.ts';
 import { LedgerEngine } from './ledger-engine.ts';
@@ -125,78 +126,90 @@ export class StaffLedger extends LedgerEngine {
   }
 
   /** Cash paid in at a counter: no daily deposit limit. Exactly once per Idempotency-Key. */
-  tellerDeposit(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
+  tellerDeposit(req: TellerRequest, extra: Extra = [], declined?: DeclineExtra): Promise<Outcome> {
     const id = journalIdFor(req.user, req.idempotencyKey);
-    return this.commit(req, async (now) => {
-      const to = await this.account(req.accountId);
-      assertNotOwn(req.user, to.ownerId);
-      const shard = systemShardId('cash-in', to.currency, shardOf(id, this.opts.systemShards));
-      const plan = planTellerDeposit(to, req.amount, shard);
-      return {
-        ...this.instant(id, plan, now, req, { to: [to] }, this.teller(req)),
-        extra: await piecesOf(extra),
-      };
-    });
+    return this.commit(
+      req,
+      async (now) => {
+        const to = await this.account(req.accountId);
+        assertNotOwn(req.user, to.ownerId);
+        const shard = systemShardId('cash-in', to.currency, shardOf(id, this.opts.systemShards));
+        const plan = planTellerDeposit(to, req.amount, shard);
+        return {
+          ...this.instant(id, plan, now, req, { to: [to] }, this.teller(req)),
+          extra: await piecesOf(extra),
+        };
+      },
+      declined,
+    );
   }
 
   /** Cash paid out at a counter: no daily limit, never more than the account has available. */
-  tellerWithdraw(req: TellerRequest, extra: Extra = []): Promise<Outcome> {
+  tellerWithdraw(req: TellerRequest, extra: Extra = [], declined?: DeclineExtra): Promise<Outcome> {
     const id = journalIdFor(req.user, req.idempotencyKey);
-    return this.commit(req, async (now) => {
-      const found = await this.account(req.accountId);
-      assertNotOwn(req.user, found.ownerId);
-      const from = await this.debitable(found.ownerId, found.id, now);
-      const shard = systemShardId('cash-out', from.currency, shardOf(id, this.opts.systemShards));
-      const plan = planTellerWithdrawal(from, req.amount, shard);
-      return {
-        ...this.instant(id, plan, now, req, { from: [from] }, this.teller(req)),
-        extra: await piecesOf(extra),
-      };
-    });
+    return this.commit(
+      req,
+      async (now) => {
+        const found = await this.account(req.accountId);
+        assertNotOwn(req.user, found.ownerId);
+        const from = await this.debitable(found.ownerId, found.id, now);
+        const shard = systemShardId('cash-out', from.currency, shardOf(id, this.opts.systemShards));
+        const plan = planTellerWithdrawal(from, req.amount, shard);
+        return {
+          ...this.instant(id, plan, now, req, { from: [from] }, this.teller(req)),
+          extra: await piecesOf(extra),
+        };
+      },
+      declined,
+    );
   }
 
   /**
    * Reverses all or part of a posted deposit, withdrawal, transfer or refund: a `reversal` journal
    * (`reverses` the original) moves the money back, and the original's `reversedAmount` grows.
    */
-  reverse(req: ReversalRequest, extra: Extra = []): Promise<Outcome> {
+  reverse(req: ReversalRequest, extra: Extra = [], declined?: DeclineExtra): Promise<Outcome> {
     const id = journalIdFor(req.user, req.idempotencyKey);
-    return this.commit(req, async (now) => {
-      const original = await this.getJournal(req.journalId);
-      if (!original) throw new BankError('not_found', 'No such transaction');
-      assertNotOwn(req.user, original.from?.ownerId, original.to?.ownerId);
-      assertReversible(original);
-      assertSettled(original);
-      const shard = shardOf(id, this.opts.systemShards);
-      // The side the original credited gives the money back to the side it debited.
-      const [debited, credited] = await Promise.all([
-        original.to ? this.debitable(original.to.ownerId, original.to.accountId, now) : undefined,
-        original.from ? this.accounts.mustGet(original.from.ownerId, original.from.accountId) : undefined,
-      ]);
-      const plan = planReversal(
-        original,
-        {
-          debit: debited ?? { system: systemShardId('cash-out', original.currency, shard) },
-          credit: credited ?? { system: systemShardId('cash-in', original.currency, shard) },
-        },
-        req.amount,
-      );
-      const amount = plan.postings[1]?.amount ?? 0;
-      const attempt = this.instant(
-        id,
-        plan,
-        now,
-        {
-          ...req,
-          amount,
-          description: `Reversal of ${original.description || original.type}`.slice(0, 140),
-        },
-        { ...(debited ? { from: [debited] } : {}), ...(credited ? { to: [credited] } : {}) },
-        { reverses: original.id, tellerId: req.user, reason: req.reason },
-      );
-      attempt.pieces.push(this.givenBack(original.id, 'reversedAmount', amount));
-      return { ...attempt, extra: await piecesOf(extra) };
-    });
+    return this.commit(
+      req,
+      async (now) => {
+        const original = await this.getJournal(req.journalId);
+        if (!original) throw new BankError('not_found', 'No such transaction');
+        assertNotOwn(req.user, original.from?.ownerId, original.to?.ownerId);
+        assertReversible(original);
+        assertSettled(original);
+        const shard = shardOf(id, this.opts.systemShards);
+        // The side the original credited gives the money back to the side it debited.
+        const [debited, credited] = await Promise.all([
+          original.to ? this.debitable(original.to.ownerId, original.to.accountId, now) : undefined,
+          original.from ? this.accounts.mustGet(original.from.ownerId, original.from.accountId) : undefined,
+        ]);
+        const plan = planReversal(
+          original,
+          {
+            debit: debited ?? { system: systemShardId('cash-out', original.currency, shard) },
+            credit: credited ?? { system: systemShardId('cash-in', original.currency, shard) },
+          },
+          req.amount,
+        );
+        const amount = plan.postings[1]?.amount ?? 0;
+        const attempt = this.instant(
+          id,
+          plan,
+          now,
+          {
+            ...req,
+            amount,
+            description: `Reversal of ${original.description || original.type}`.slice(0, 140),
+          },
+          { ...(debited ? { from: [debited] } : {}), ...(credited ? { to: [credited] } : {}) },
+          { reverses: original.id, tellerId: req.user, reason: req.reason },
+        );
+        attempt.pieces.push(this.givenBack(original.id, 'reversedAmount', amount));
+        return { ...attempt, extra: await piecesOf(extra) };
+      },
+      declined,
+    );
   }
 
   private teller(req: TellerRequest) {

@@ -16,6 +16,7 @@ import type { Currency } from '../domain/money.ts';
 import type { AccountRecord, AccountStore } from './accounts.ts';
 import { busy, conditionFailed, createsItem, type Db, itemKeyOf, type Piece, transact } from './db.ts';
 import {
+  type DeclineExtra,
   type IdempotencyStore,
   keyInUse,
   keyReused,
@@ -218,6 +219,8 @@ export class LedgerEngine {
     req: Keyed,
     /** `contended`: the pieces that failed (a condition, or a transaction conflict) in earlier attempts. */
     attempt: (now: Date, contended: ReadonlySet<Name>) => Promise<Attempt>,
+    /** Pieces to commit with a decline's record (a staff action's audit record of its refusal). */
+    declined?: DeclineExtra,
   ): Promise<Replayed<S>> {
     const contended = new Set<Name>();
     const earlier = (now: Date) =>
@@ -240,7 +243,7 @@ export class LedgerEngine {
       try {
         a = await attempt(now, contended);
       } catch (e) {
-        if (isDecline(e)) return done(await this.decline<S>(req, e, now));
+        if (isDecline(e)) return done(await this.decline<S>(req, e, now, declined));
         // Not a decline (say, 404): still, a key already used for another request is the first thing to say.
         if (isBankError(e)) {
           const replayed = await earlier(now);
@@ -265,6 +268,7 @@ export class LedgerEngine {
             req,
             new BankError('daily_limit_exceeded', 'This would exceed your daily outgoing limit'),
             now,
+            declined,
           ),
         );
       }
@@ -274,6 +278,7 @@ export class LedgerEngine {
             req,
             new BankError('deposit_limit_exceeded', 'This would exceed your daily deposit limit'),
             now,
+            declined,
           ),
         );
       }
@@ -339,8 +344,13 @@ export class LedgerEngine {
     return recipients.some((id) => (this.hot.get(id) ?? 0) > t);
   }
 
-  private decline<S extends Recorded>(req: Keyed, e: BankError, now: Date): Promise<Replayed<S>> {
-    return this.idempotency.recordDecline<S>(req.user, req.idempotencyKey, req.fingerprint, e, now);
+  private decline<S extends Recorded>(
+    req: Keyed,
+    e: BankError,
+    now: Date,
+    declined: DeclineExtra | undefined,
+  ): Promise<Replayed<S>> {
+    return this.idempotency.recordDecline<S>(req.user, req.idempotencyKey, req.fingerprint, e, now, declined);
   }
 
   /**
