@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import {
+  type DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestTable, dynamoClients, emulators } from '../../test/harness.ts';
 import { functions } from '../functions.ts';
-import { LOCAL_REGION } from './bootstrap.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
 import { type StreamPoller, startStreamPoller, toLambdaRecord } from './streams.ts';
 
 describe('stream records as Lambda delivers them', () => {
@@ -163,5 +169,93 @@ describe('the local stream poller', () => {
     expect(tries.length).toBe(functions.notifier.trigger.retryAttempts + 1);
     // The record after the poison one was not given to the on-failure destination.
     expect(failed).not.toContain(after);
+  }, 30_000);
+});
+
+describe('the local stream poller, behind a stream that trimmed what it had not read', () => {
+  it('loses the trimmed records, says so, and goes on from the oldest record kept', async () => {
+    const table = await createTestTable('streams-trim', { stream: true });
+    const real = new DynamoDBStreamsClient({
+      endpoint: emulators().dynamodbEndpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    // The stream as it stands a day later: while `asleep` the reader reads nothing (its iterator
+    // stays where it was); `trimAll()` then drops every record written so far, as 24 hours would,
+    // and the reader's iterator expires.
+    let asleep = false;
+    let expire = false;
+    let newest = 0n;
+    let trimmedTo = -1n;
+    const unread: string[] = [];
+    const fault = (name: string) => Object.assign(new Error(name), { name });
+    const streams = {
+      send: async (command: GetRecordsCommand | GetShardIteratorCommand | DescribeStreamCommand) => {
+        if (command instanceof GetShardIteratorCommand) {
+          const after = command.input.SequenceNumber;
+          if (after !== undefined && BigInt(after) <= trimmedTo) throw fault('TrimmedDataAccessException');
+          return real.send(command);
+        }
+        if (command instanceof GetRecordsCommand) {
+          if (expire) {
+            expire = false;
+            throw fault('ExpiredIteratorException');
+          }
+          const r = await real.send(command);
+          for (const x of r.Records ?? []) {
+            const n = BigInt(x.dynamodb?.SequenceNumber ?? '0');
+            if (n > newest) newest = n;
+          }
+          if (asleep) {
+            unread.push(...(r.Records ?? []).map((x) => x.dynamodb?.NewImage?.id?.S ?? ''));
+            return { Records: [], NextShardIterator: command.input.ShardIterator };
+          }
+          const kept = (r.Records ?? []).filter((x) => BigInt(x.dynamodb?.SequenceNumber ?? '0') > trimmedTo);
+          return { ...r, Records: kept };
+        }
+        return real.send(command as DescribeStreamCommand);
+      },
+    } as unknown as DynamoDBStreamsClient;
+    const delivered: string[] = [];
+    const trimmed: { fn: string; after: string }[] = [];
+    const poller = await startStreamPoller({
+      dynamodbEndpoint: emulators().dynamodbEndpoint,
+      tableName: table,
+      region: LOCAL_REGION,
+      functions: ['notifier'],
+      handlers: {
+        notifier: async (event: DynamoDBStreamEvent) => {
+          delivered.push(...event.Records.map((r) => r.dynamodb?.NewImage?.id?.S ?? ''));
+          return { batchItemFailures: [] };
+        },
+      },
+      pollMs: 20,
+      streams,
+      onTrimmed: (fn, _shard, after) => trimmed.push({ fn, after }),
+    });
+    try {
+      const put = (id: string) =>
+        dynamoClients().doc.send(
+          new PutCommand({ TableName: table, Item: { pk: `P#${id}`, sk: 'S', entity: 'event', id } }),
+        );
+      await put('read');
+      await vi.waitFor(() => expect(delivered).toContain('read'), { timeout: 10_000, interval: 20 });
+      asleep = true;
+      await put('lost');
+      // The reader has looked at the stream since and, asleep, read nothing.
+      await vi.waitFor(() => expect(unread).toContain('lost'), { timeout: 10_000, interval: 20 });
+      trimmedTo = newest;
+      expire = true;
+      asleep = false;
+      await put('after');
+      await vi.waitFor(() => expect(delivered).toContain('after'), { timeout: 10_000, interval: 20 });
+      expect(delivered).not.toContain('lost');
+      expect(trimmed).toHaveLength(1);
+      expect(trimmed[0]?.fn).toBe('notifier');
+      expect(BigInt(trimmed[0]?.after ?? '0')).toBeLessThanOrEqual(trimmedTo);
+    } finally {
+      await poller.stop();
+      real.destroy();
+    }
   }, 30_000);
 });

@@ -9,9 +9,10 @@
  * Like the mapping: a batch item failure (partial batch response) or a thrown error retries from the
  * first failed record, up to `retryAttempts` times, halving the batch each time (bisect-on-error); a
  * batch still failing then goes to the on-failure destination, here `onFailure` (the log by default),
- * and the reader moves on. Differences: DynamoDB Local has one shard that never rotates (closed shards
- * and their children are still followed); its iterators expire after 15 minutes (a new one is taken
- * after the last record read); TTL deletions come as `UNKNOWN_TO_SDK_VERSION`, given to the handlers
+ * and the reader moves on; records trimmed before they were read (kept 24 hours) are lost, and the
+ * reader goes on from the oldest record kept (`onTrimmed`). Differences: DynamoDB Local has one shard
+ * that never rotates (closed shards and their children are still followed); its iterators expire after
+ * 15 minutes (a new one is taken after the last record read); TTL deletions come as `UNKNOWN_TO_SDK_VERSION`, given to the handlers
  * as `REMOVE` by the DynamoDB service, as AWS does.
  */
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -53,6 +54,13 @@ export interface StreamPollerOptions {
   onFailure?: (fn: string, records: DynamoDBRecord[], error: unknown) => void;
   /** After each invocation (tests wait on it). */
   onBatch?: (fn: string, records: DynamoDBRecord[]) => void;
+  /**
+   * A reader found the records after its position trimmed (a stream keeps them 24 hours): those not
+   * read are lost, and it goes on from the oldest record kept, as Lambda's mapping does. The log by default.
+   */
+  onTrimmed?: (fn: string, shard: string, after: string) => void;
+  /** The Streams client (tests wrap it to inject faults); by default one on `dynamodbEndpoint`. */
+  streams?: Pick<DynamoDBStreamsClient, 'send'>;
 }
 
 export interface StreamPoller {
@@ -228,7 +236,14 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
   ddb.destroy();
   const streamArn = table.Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${opts.tableName} has no stream`);
-  const streams = new DynamoDBStreamsClient(config);
+  const own = opts.streams ? undefined : new DynamoDBStreamsClient(config);
+  const streams = opts.streams ?? (own as DynamoDBStreamsClient);
+  const onTrimmed =
+    opts.onTrimmed ??
+    ((fn, shard, after) =>
+      console.error(
+        `[streams] ${fn}: the records of ${shard} after ${after} were trimmed before they were read; going on from the oldest kept`,
+      ));
   const onFailure =
     opts.onFailure ??
     ((fn, records, e) =>
@@ -300,16 +315,24 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
               d.StreamDescription?.Shards?.some((p) => p.ShardId === s.ParentShardId)
             )
               continue;
+            const iterator = (after?: string) =>
+              streams.send(
+                new GetShardIteratorCommand({
+                  StreamArn: streamArn,
+                  ShardId: id,
+                  ...(after
+                    ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+                    : { ShardIteratorType: 'TRIM_HORIZON' }),
+                }),
+              );
             const after = positions.get(id);
-            const it = await streams.send(
-              new GetShardIteratorCommand({
-                StreamArn: streamArn,
-                ShardId: id,
-                ...(after
-                  ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
-                  : { ShardIteratorType: 'TRIM_HORIZON' }),
-              }),
-            );
+            const it = await iterator(after).catch((e: Error) => {
+              if (!after || e.name !== 'TrimmedDataAccessException') throw e;
+              // The last record read, and perhaps more after it, are past the stream's 24 hours.
+              onTrimmed(name, id, after);
+              positions.delete(id);
+              return iterator();
+            });
             if (it.ShardIterator) iterators.set(id, it.ShardIterator);
           }
           if (iterators.size === 0) {
@@ -324,8 +347,10 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
           try {
             r = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
           } catch (e) {
-            // An iterator lives 15 minutes: take a new one after the last record read.
-            if ((e as Error).name === 'ExpiredIteratorException') {
+            // An iterator lives 15 minutes, and one at records since trimmed reads nothing: take a new
+            // one after the last record read.
+            const gone = ['ExpiredIteratorException', 'TrimmedDataAccessException'];
+            if (gone.includes((e as Error).name)) {
               iterators.delete(shard);
               continue;
             }
@@ -362,7 +387,7 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
       stopped = true;
       for (const p of pacers) p.end();
       await Promise.all(loops);
-      streams.destroy();
+      own?.destroy();
     },
     wake() {
       for (const p of pacers) p.wake();
