@@ -12,8 +12,8 @@
  * and the reader moves on; records trimmed before they were read (kept 24 hours) are lost, and the
  * reader goes on from the oldest record kept (`onTrimmed`). Differences: DynamoDB Local has one shard
  * that never rotates (closed shards and their children are still followed); its iterators expire after
- * 15 minutes (a new one is taken after the last record read); TTL deletions come as `UNKNOWN_TO_SDK_VERSION`, given to the handlers
- * as `REMOVE` by the DynamoDB service, as AWS does.
+ * 15 minutes (a new one is taken after the last record read); TTL deletions come as
+ * `UNKNOWN_TO_SDK_VERSION`, given to the handlers as `REMOVE` by the DynamoDB service, as AWS does.
  */
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -242,7 +242,8 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
     opts.onTrimmed ??
     ((fn, shard, after) =>
       console.error(
-        `[streams] ${fn}: the records of ${shard} after ${after} were trimmed before they were read; going on from the oldest kept`,
+        `[streams] ${fn}: ${shard} no longer holds its records after ${after} (kept 24 hours): any not read ` +
+          'are lost; going on from the oldest record kept',
       ));
   const onFailure =
     opts.onFailure ??

@@ -9,6 +9,12 @@
  *
  * An admin action that changes the table commits its record in the same transaction: `piece()`
  * builds the record's Put (named `audit`), to go with the action's own pieces in one `transact()`.
+ *
+ * Exactly once: an entry's `id` is fixed for the invocation that writes it (a client sending its
+ * request again is another invocation, with another record), and before it is written the chain's
+ * newest records are searched for it (`RECORDED_WITHIN`). An attempt after a write that committed but
+ * lost its answer finds it: `append` answers the record, and `piece` throws AlreadyCommitted (the
+ * action committed with it), so its caller answers the action as done instead of doing it again.
  */
 import { randomUUID } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -16,7 +22,15 @@ import { PutCommand, QueryCommand, type QueryCommandInput, ScanCommand } from '@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ANONYMOUS, type AuditEntry, type AuditRecord, chainRecord, verifyChain } from '../domain/audit.ts';
 import { BankError } from '../domain/errors.ts';
-import { type Committed, type Db, type Failure, isConditionFailure, type Piece, transact } from './db.ts';
+import {
+  AlreadyCommitted,
+  type Committed,
+  type Db,
+  type Failure,
+  isConditionFailure,
+  type Piece,
+  transact,
+} from './db.ts';
 import { AUDIT_PREFIX, auditKeys } from './keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 import { gsi1 } from './table.ts';
@@ -78,9 +92,9 @@ const toRecord = (i: Record<string, unknown>): AuditRecord => ({
 const APPEND_POLICY = { maxAttempts: 30, baseMs: 5, capMs: 100 };
 
 /**
- * How many of a chain's newest records are searched for an entry before it is written: an entry's id
- * is fixed for its request, so an earlier attempt of the request that committed with its answer lost
- * is found there, unless that many other records were appended to the subject meanwhile.
+ * How many of a chain's newest records are searched for an entry before it is written again: an
+ * entry's id is fixed for its invocation, so an earlier attempt that committed with its answer lost is
+ * found there, unless that many other records were appended to the subject meanwhile.
  */
 const RECORDED_WITHIN = 10;
 
@@ -116,11 +130,15 @@ export class AuditStore {
   }
 
   /**
-   * Where the entry goes: after the chain's head, or nowhere if an earlier attempt of this request
-   * already recorded it (its id among the chain's newest records; see `RECORDED_WITHIN`).
+   * Where the entry goes: after the chain's head, or nowhere if an earlier attempt of this invocation
+   * already recorded it (its id among the chain's newest records; see `RECORDED_WITHIN`). `search`
+   * false: the head only (a first attempt, which cannot have written it).
    */
-  private async place(entry: AuditEntry): Promise<{ head?: AuditRecord; recorded?: AuditRecord }> {
-    const newest = await this.latest(entry.subject.id, RECORDED_WITHIN);
+  private async place(
+    entry: AuditEntry,
+    search = true,
+  ): Promise<{ head?: AuditRecord; recorded?: AuditRecord }> {
+    const newest = await this.latest(entry.subject.id, search ? RECORDED_WITHIN : 1);
     const recorded = newest.find((r) => r.id === entry.id);
     return recorded ? { recorded } : newest[0] ? { head: newest[0] } : {};
   }
@@ -143,25 +161,12 @@ export class AuditStore {
    * The record's Put, as the next link of its subject's chain, for a transaction with the action's own
    * pieces. Build it again for each attempt: if another record was appended first, the transaction is
    * cancelled with only this piece failed (`auditMoved(failed)`), and the next `piece()` links after it.
+   * Throws AlreadyCommitted when the entry is in the chain already: an earlier attempt committed the
+   * action with it and lost its answer.
    */
   async piece(entry: AuditEntry): Promise<Piece<AuditPieceName>> {
     const { head, recorded } = await this.place(entry);
-    if (recorded) {
-      // An earlier attempt of this request committed it and lost its answer: check it is still
-      // there instead of recording it twice.
-      return {
-        name: AUDIT_PIECE,
-        item: {
-          ConditionCheck: {
-            TableName: this.table,
-            Key: auditKeys.record(recorded.subject.id, recorded.seq),
-            ConditionExpression: '#id = :id',
-            ExpressionAttributeNames: { '#id': 'id' },
-            ExpressionAttributeValues: { ':id': entry.id },
-          },
-        },
-      };
-    }
+    if (recorded) throw new AlreadyCommitted(`audit record ${recorded.id} is written already`);
     const record = chainRecord(entry, head);
     return {
       name: AUDIT_PIECE,
@@ -186,7 +191,15 @@ export class AuditStore {
   ): Promise<Committed<N | AuditPieceName>> {
     const r = await retry<Committed<N | AuditPieceName>>(async () => {
       const mine = typeof own === 'function' ? await own() : own;
-      const c = await transact<N | AuditPieceName>(this.db, [...mine, await this.piece(entry)]);
+      let record: Piece<AuditPieceName>;
+      try {
+        record = await this.piece(entry);
+      } catch (e) {
+        // Committed by an earlier attempt whose answer was lost: not done again.
+        if (e instanceof AlreadyCommitted) return done({ ok: true as const });
+        throw e;
+      }
+      const c = await transact<N | AuditPieceName>(this.db, [...mine, record]);
       if (c.ok) return done(c);
       if (auditMoved(c.failed) || isTransient(c.error, c.codes)) return again;
       return done(c);
@@ -200,11 +213,9 @@ export class AuditStore {
     // The record that took the place this append tried for: the next head to link after, without
     // another read (a burst on one subject, say failed logins, costs one write per try).
     let winner: AuditRecord | undefined;
-    const r = await retry(async () => {
-      // The record in the way is this entry's own: the SDK sent the Put again after a lost answer.
-      if (winner?.id === entry.id) return done(winner);
-      const { head, recorded } = winner ? { head: winner } : await this.place(entry);
-      // An earlier attempt committed it and its answer was lost: it is not appended twice.
+    const r = await retry(async (n) => {
+      // An earlier attempt may have committed it and lost its answer: then it is not appended twice.
+      const { head, recorded } = winner ? { head: winner } : await this.place(entry, n > 0);
       if (recorded) return done(recorded);
       winner = undefined;
       const record = chainRecord(entry, head);
@@ -223,6 +234,8 @@ export class AuditStore {
           // The exception carries the item in DynamoDB's own JSON (the DocumentClient does not convert it).
           const taken = (e as { Item?: Record<string, AttributeValue> }).Item;
           if (taken?.hash) winner = toRecord(unmarshall(taken));
+          // The record in the way is this entry's own: the SDK sent the Put again after a lost answer.
+          if (winner?.id === entry.id) return done(winner);
           return again;
         }
         if (isTransient(e, undefined)) return again;

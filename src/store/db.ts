@@ -136,6 +136,15 @@ export const transact = async <N extends string>(
   }
 };
 
+/**
+ * Thrown while building a piece that finds its action already committed: an earlier attempt of the
+ * same request wrote it and lost its answer (an audit record already in its chain: AuditStore.piece).
+ * The action is done; the caller answers what it did instead of writing it again.
+ */
+export class AlreadyCommitted extends Error {
+  override name = 'AlreadyCommitted';
+}
+
 /** The names of the pieces whose condition failed. */
 export const conditionFailed = <N extends string>(failed: Partial<Record<N, Failure>>): N[] =>
   (Object.keys(failed) as N[]).filter((n) => failed[n]?.code === 'ConditionalCheckFailed');

@@ -2,6 +2,8 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError, type ErrorCode, type FieldError } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
 import {
+  AlreadyCommitted,
+  busy,
   conditionFailed,
   createsItem,
   type Db,
@@ -215,11 +217,23 @@ export class IdempotencyStore {
     const record = this.recordPut(user, key, fingerprint, outcome, now);
     const taken = async () => {
       const earlier = await this.replay<S>(user, key, fingerprint, now);
+      if (earlier) return done(earlier);
       // Not readable yet: a concurrent request holds the key in a transaction.
-      return earlier ? done(earlier) : again;
+      inUse = true;
+      return again;
     };
+    // Why the last attempt did not record it: the key held by a request not readable yet, or a conflict.
+    let inUse = false;
     const out = await retry<Replayed<S>>(async () => {
-      const more = also ? await also(outcome) : [];
+      inUse = false;
+      let more: readonly Piece[] = [];
+      try {
+        more = also ? await also(outcome) : [];
+      } catch (e) {
+        // An earlier attempt committed the decline with these pieces and lost its answer.
+        if (e instanceof AlreadyCommitted) return taken();
+        throw e;
+      }
       if (more.length > 0) {
         const r = await transact<string>(this.db, [{ name: 'idempotency', item: record }, ...more]);
         if (r.ok) return done({ ...outcome, replayed: false });
@@ -239,7 +253,7 @@ export class IdempotencyStore {
         return again;
       }
     });
-    if (!out) throw keyInUse();
+    if (!out) throw inUse || !also ? keyInUse() : busy('The audit trail is busy: try again shortly');
     return out;
   }
 }

@@ -282,6 +282,60 @@ describe('audit records after a lost answer', () => {
     expect(await trail(table, a.id)).toEqual([['account_frozen', 'succeeded', 'fraud']]);
   });
 
+  it('teller cash whose transaction committed but lost its answer posts once and is recorded once', async () => {
+    const lossy = failingTransactions(db, 1, timeout, 'after');
+    const { ledger, accounts, open, table, k, clean } = await setup(lossy);
+    const a = await open('u');
+    const audit = new AuditStore(lossy, table);
+    const entry = staffEntry('teller_deposit', a.id, 'slip-3');
+    const r = await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 700 }, async () => [
+      await audit.piece(entry),
+    ]);
+    expect(lossy.injected).toBe(1);
+    expect(r).toMatchObject({ kind: 'journal', replayed: true, journal: { amount: 700 } });
+    expect((await accounts.get('u', a.id))?.balance).toBe(700);
+    expect(await trail(table, a.id)).toEqual([['teller_deposit', 'succeeded', 'slip-3']]);
+    await clean();
+  });
+
+  it('a freeze whose answer was lost is not done again by its retry, though another unfroze the account meanwhile', async () => {
+    // The freeze commits, another member of staff unfreezes, then the freeze's answer is lost.
+    let unfreezeBetween: () => Promise<unknown> = async () => undefined;
+    let left = 1;
+    const raced = Object.create(db) as Db;
+    raced.send = (async (command: { constructor: { name: string } }) => {
+      if (command.constructor.name !== 'TransactWriteCommand' || left <= 0) return db.send(command as never);
+      left--;
+      await db.send(command as never);
+      await unfreezeBetween();
+      throw timeout();
+    }) as Db['send'];
+    const { ledger, open, table } = await setup(raced);
+    const a = await open('u');
+    const audit = new AuditStore(db, table);
+    const colleague = staffEntry('account_unfrozen', a.id, 'cleared');
+    unfreezeBetween = () =>
+      new StaffLedger(db, table, new AccountStore(db, table), new IdempotencyStore(db, table, 3600), {
+        systemShards: 4,
+        dailyLimit: DAILY_LIMIT,
+        dailyDepositLimit: DEPOSIT_LIMIT,
+      }).unfreeze({ admin: 'staff-2', accountId: a.id, reason: 'cleared' }, async () => [
+        await audit.piece({ ...colleague, actor: { ...colleague.actor, userId: 'staff-2' } }),
+      ]);
+    const entry = staffEntry('account_frozen', a.id, 'fraud');
+    const r = await ledger.freeze({ admin: ADMIN, accountId: a.id, reason: 'fraud' }, async () => [
+      await audit.piece(entry),
+    ]);
+    expect(left).toBe(0);
+    // The freeze is answered as done; the account is as the colleague left it, and the trail says so.
+    expect(r.account.status).toBe('active');
+    expect((await ledger.account(a.id)).status).toBe('active');
+    expect(await trail(table, a.id)).toEqual([
+      ['account_unfrozen', 'succeeded', 'cleared'],
+      ['account_frozen', 'succeeded', 'fraud'],
+    ]);
+  });
+
   it('a declined withdrawal commits its refusal record with the decline: once, after a lost answer and on replay', async () => {
     const lossy = failingTransactions(db, 1, timeout, 'after');
     const { ledger, open, table, k, clean } = await setup(lossy);
@@ -296,6 +350,8 @@ describe('audit records after a lost answer', () => {
     const first = await ledger.tellerWithdraw(req, async () => [await audit.piece(entry)], refusedPiece);
     expect(lossy.injected).toBe(1);
     expect(code(first)).toBe('insufficient_funds');
+    // Its own retry found the decline recorded: it answers it, as a repeat of the key.
+    expect(first.replayed).toBe(true);
     expect(await trail(table, a.id)).toEqual([
       ['teller_withdrawal', 'refused', 'insufficient_funds: slip-9'],
     ]);

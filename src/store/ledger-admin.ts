@@ -34,7 +34,7 @@ import {
   statusChange,
 } from '../domain/ledger-admin.ts';
 import { type AccountReader, type AccountRecord, publicAccount } from './accounts.ts';
-import { busy, conditionFailed, type Piece, transact } from './db.ts';
+import { AlreadyCommitted, busy, conditionFailed, type Piece, transact } from './db.ts';
 import type { DeclineExtra, Outcome } from './idempotency.ts';
 import { journalIdFor, keys } from './keys.ts';
 import type { Keyed } from './ledger.ts';
@@ -263,7 +263,15 @@ export class StaffLedger extends LedgerEngine {
             },
           };
       const account = adminAccount({ ...a, status: to, version: a.version + (changed ? 1 : 0) });
-      const more = await piecesOf(extra);
+      let more: readonly Piece[];
+      try {
+        more = await piecesOf(extra);
+      } catch (e) {
+        // An earlier attempt committed (its audit record is written) and lost its answer: done, and
+        // not done again, whatever happened to the account since. The account as it stands.
+        if (e instanceof AlreadyCommitted) return done({ account: adminAccount(a), changed: true });
+        throw e;
+      }
       if (!changed && more.length === 0) return done({ account, changed });
       const r = await transact(this.db, [piece, ...more]);
       if (r.ok) return done({ account, changed });

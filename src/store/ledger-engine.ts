@@ -14,7 +14,16 @@ import {
 } from '../domain/ledger.ts';
 import type { Currency } from '../domain/money.ts';
 import type { AccountRecord, AccountStore } from './accounts.ts';
-import { busy, conditionFailed, createsItem, type Db, itemKeyOf, type Piece, transact } from './db.ts';
+import {
+  AlreadyCommitted,
+  busy,
+  conditionFailed,
+  createsItem,
+  type Db,
+  itemKeyOf,
+  type Piece,
+  transact,
+} from './db.ts';
 import {
   type DeclineExtra,
   type IdempotencyStore,
@@ -244,6 +253,11 @@ export class LedgerEngine {
         a = await attempt(now, contended);
       } catch (e) {
         if (isDecline(e)) return done(await this.decline<S>(req, e, now, declined));
+        // An extra piece found the request committed by an earlier attempt that lost its answer.
+        if (e instanceof AlreadyCommitted) {
+          const replayed = await earlier(now);
+          if (replayed) return done(replayed);
+        }
         // Not a decline (say, 404): still, a key already used for another request is the first thing to say.
         if (isBankError(e)) {
           const replayed = await earlier(now);
