@@ -36,6 +36,8 @@ const results = (over: {
   sizeKB?: number;
   bulkTps?: number;
   wru?: number;
+  settleMaxMs?: number;
+  unsettled?: number;
 }): Omit<Results, 'goals'> => ({
   generatedAt: '2026-01-01T00:00:00.000Z',
   mode: 'quick',
@@ -87,6 +89,15 @@ const results = (over: {
     ratio: ratio(over.bulkTps ?? 300, 30),
     errors: 0,
   },
+  settlement: [8, 32].map((concurrency) => ({
+    concurrency,
+    transfers: 270,
+    deferred: 260,
+    unsettled: concurrency === 32 ? (over.unsettled ?? 0) : 0,
+    p50Ms: 30,
+    p99Ms: 120,
+    maxMs: concurrency === 32 ? (over.settleMaxMs ?? 400) : 200,
+  })),
   coldStart: {
     bundler: 'test',
     runs: 10,
@@ -159,6 +170,9 @@ describe('goals', () => {
       "Bulk payment of 20: the sender's transfers/s / 20 single transfers one after another",
     ]);
     expect(failed({ wru: 12 })).toEqual(['Write units per transfer']);
+    const settle = "Hot recipient: a deferred credit in the recipient's balance, offline";
+    expect(failed({ settleMaxMs: 1001 })).toEqual([settle]);
+    expect(failed({ unsettled: 1 })).toEqual([settle]);
   });
 
   it('ratio is 0 rather than infinite when the ceiling measured nothing', () => {
@@ -173,6 +187,9 @@ describe('the Markdown report', () => {
     const md = renderMarkdown({ ...partial, goals: evaluateGoals(partial) });
     expect(md).toContain('| 1 | 100 | 10 | 20 | 30 |');
     expect(md).toContain('| hot-recipient | 8 | 90 |');
+    expect(md).toContain(
+      "Hot recipient, c=32: 260 of 270 credits deferred, in the recipient's balance after p50 30 ms, p99 120 ms, max 400 ms",
+    );
     expect(md).toContain('commit abc1234.');
     // Every row has as many cells as its header.
     for (const block of md.split('\n\n').filter((b) => b.startsWith('|'))) {

@@ -3,6 +3,7 @@ import type { ColdReport } from './cold.ts';
 import type { CostedOperation, CostPerMillion, Movement, OperationUnits, PRICES } from './cost.ts';
 import type { LoadResult } from './load.ts';
 import type { Scenario } from './scenarios.ts';
+import type { Settlement } from './settlement.ts';
 import type { LatencySummary } from './stats.ts';
 
 export interface PhaseSummary extends Omit<LoadResult, 'latency'> {
@@ -62,6 +63,8 @@ export interface Results {
    * number of single transfers one after another from the same account (concurrency 1 both).
    */
   bulk?: { transfers: number; singleTps: number; batchTps: number; ratio: number; errors: number };
+  /** Per hot-recipient phase: how soon its deferred credits reached the recipient's balance. */
+  settlement?: Settlement[];
   coldStart: ColdReport;
   cost: {
     units: Record<CostedOperation, OperationUnits>;
@@ -97,6 +100,25 @@ const worst = <T>(items: readonly T[], value: (t: T) => number, pick: 'min' | 'm
   );
 
 /** The issue's goals (issue 11's table, one row each), judged on what was measured. */
+/** A deferred credit is in the recipient's balance within a second offline (issue 11), and none is left. */
+const SETTLE_MS = 1000;
+
+const settlementRow = (s: Settlement[] | undefined): Goal => {
+  const deferred = s?.filter((x) => x.deferred > 0) ?? [];
+  const slowest = Math.max(...deferred.map((x) => x.maxMs));
+  const left = s?.reduce((n, x) => n + x.unsettled, 0) ?? 0;
+  return {
+    name: "Hot recipient: a deferred credit in the recipient's balance, offline",
+    target: `<= ${SETTLE_MS} ms, none left`,
+    measured: !s
+      ? 'not measured'
+      : deferred.length === 0
+        ? `no credit deferred; ${left} unsettled`
+        : `max ${slowest} ms (${deferred.map((x) => `c=${x.concurrency}: p50 ${x.p50Ms}, p99 ${x.p99Ms} of ${x.deferred}`).join('; ')}); ${left} unsettled`,
+    met: s !== undefined && left === 0 && (deferred.length === 0 || slowest <= SETTLE_MS),
+  };
+};
+
 export const evaluateGoals = (r: Omit<Results, 'goals'>): Goal[] => {
   const stack = r.phases.filter((p) => p.path === 'stack');
   const errors = stack.reduce((s, p) => s + p.errors, 0);
@@ -155,6 +177,7 @@ export const evaluateGoals = (r: Omit<Results, 'goals'>): Goal[] => {
         : 'not measured',
       met: r.bulk !== undefined && r.bulk.ratio >= 5 && r.bulk.errors === 0,
     },
+    settlementRow(r.settlement),
     { name: 'Write units per transfer', target: '<= 10 WRU', measured: `${wru} WRU`, met: wru <= 10 },
     {
       name: 'Cost per million transfers (list price)',
@@ -292,6 +315,11 @@ export const renderMarkdown = (r: Results): string => {
           `Raw DynamoDB Local, all transfers into one account, c=${p.concurrency}: ${p.tps} tx/s ` +
           `(p50 ${ms(p.latency.p50)} ms, ${conflictsOf(p)} conflicts retried, ${p.errors} errors; other load ${p.otherCores} cores).`,
       ),
+    ...(r.settlement ?? []).map(
+      (x) =>
+        `Hot recipient, c=${x.concurrency}: ${x.deferred} of ${x.transfers} credits deferred, in the recipient's balance ` +
+        `after p50 ${ms(x.p50Ms)} ms, p99 ${ms(x.p99Ms)} ms, max ${ms(x.maxMs)} ms (settledAt - createdAt on the stack's clock); ${x.unsettled} left unsettled.`,
+    ),
     ...(r.bulk
       ? [
           `Bulk payments (one sender, c=1): ${r.bulk.batchTps} transfers/s in batches of ${r.bulk.transfers}, ` +

@@ -51,6 +51,7 @@ import {
   type Scenario,
   stackOperation,
 } from './scenarios.ts';
+import { measureSettlement, type Settlement } from './settlement.ts';
 import { summarize } from './stats.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -220,8 +221,8 @@ const main = async (): Promise<void> => {
     );
     return summary;
   };
-  const stackOp = (scenario: Scenario, c: number, name: string) =>
-    stackOperation(api, pop, scenario, c, `bench-${runId}-${name}`, SEED + c);
+  const stackOp = (scenario: Scenario, c: number, name: string, posted?: string[]) =>
+    stackOperation(api, pop, scenario, c, `bench-${runId}-${name}`, SEED + c, posted);
   const rawOp = (scenario: 'uniform' | 'hot-recipient', c: number) =>
     rawOperation(rawDoc, pop, scenario, c, SEED + c);
 
@@ -236,8 +237,17 @@ const main = async (): Promise<void> => {
     phases.push(await phase('raw', 'uniform', c, rawOp('uniform', c)));
   }
   // 5. Hot spots: one recipient for every transfer; deposits that all meet on the cash-in shards.
+  const settlement: Settlement[] = [];
   for (const c of HOT_CONCURRENCY) {
-    phases.push(await phase('stack', 'hot-recipient', c, stackOp('hot-recipient', c, `hot-${c}`)));
+    const posted: string[] = [];
+    phases.push(await phase('stack', 'hot-recipient', c, stackOp('hot-recipient', c, `hot-${c}`, posted)));
+    // How soon its deferred credits reached the balance (waits for the last ones to settle).
+    const s = await measureSettlement(rawDoc, info.tableName, c, posted);
+    say(
+      `stack settlement    c=${String(c).padEnd(2)} ${s.deferred} of ${s.transfers} credits deferred, ` +
+        `in the balance after p50 ${s.p50Ms} ms, max ${s.maxMs} ms; ${s.unsettled} unsettled`,
+    );
+    settlement.push(s);
     phases.push(await phase('stack', 'deposits', c, stackOp('deposits', c, `deposits-${c}`)));
   }
   phases.push(await phase('raw', 'hot-recipient', 32, rawOp('hot-recipient', 32)));
@@ -334,6 +344,7 @@ const main = async (): Promise<void> => {
       })),
     ),
     bulk,
+    settlement,
     coldStart,
     cost: {
       units,

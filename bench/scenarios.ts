@@ -60,6 +60,8 @@ export const stackOperation = (
   concurrency: number,
   keyPrefix: string,
   seed: number,
+  /** Receives the id of each transfer posted (201), when given. */
+  posted?: string[],
 ): Operation => {
   const next = picker(pop, scenario, concurrency, seed);
   return async (w, seq) => {
@@ -82,6 +84,7 @@ export const stackOperation = (
             },
             headers,
           });
+    if (r.status === 201 && typeof r.body?.id === 'string') posted?.push(r.body.id);
     return outcomeOf(r);
   };
 };
