@@ -43,5 +43,7 @@ describe('bundles', () => {
     expect(report.functions).toHaveLength(1);
     expect(report.functions[0]).toMatchObject({ fn: 'health', status: 200 });
     expect(report.functions[0]?.sizeKB).toBeGreaterThan(0);
+    // The baseline (a handler that does nothing, in the same harness) and a bare node ran and were timed.
+    expect(Number.isFinite(report.baselineMs) && Number.isFinite(report.bareMs)).toBe(true);
   }, 60_000);
 });

@@ -97,6 +97,8 @@ const results = (over: {
     p50Ms: 30,
     p99Ms: 120,
     maxMs: concurrency === 32 ? (over.settleMaxMs ?? 400) : 200,
+    stampedP50Ms: 300,
+    stampedMaxMs: 1500,
   })),
   coldStart: {
     bundler: 'test',
@@ -188,7 +190,10 @@ describe('the Markdown report', () => {
     expect(md).toContain('| 1 | 100 | 10 | 20 | 30 |');
     expect(md).toContain('| hot-recipient | 8 | 90 |');
     expect(md).toContain(
-      "Hot recipient, c=32: 260 of 270 credits deferred, in the recipient's balance after p50 30 ms, p99 120 ms, max 400 ms",
+      "Hot recipient, c=32: 260 of 270 credits deferred, in the recipient's balance after p50 30 ms, p99 120 ms, max 400 ms from the sender's 201",
+    );
+    expect(md).toContain(
+      "(the settler's log); the journals' own stamps, settledAt - createdAt, say p50 300 ms, max 1500 ms",
     );
     expect(md).toContain('commit abc1234.');
     // Every row has as many cells as its header.

@@ -33,7 +33,7 @@ import {
 } from './cost.ts';
 import { type Operation, runLoad } from './load.ts';
 import { cpuSnapshot, otherCores, ownGroup } from './machine.ts';
-import { createPopulation } from './population.ts';
+import { type BenchAccount, createPopulation } from './population.ts';
 import { prepareRawTable, RAW_TABLE } from './raw.ts';
 import {
   evaluateGoals,
@@ -51,7 +51,7 @@ import {
   type Scenario,
   stackOperation,
 } from './scenarios.ts';
-import { measureSettlement, type Settlement } from './settlement.ts';
+import { measureSettlement, type Posted, type Settlement } from './settlement.ts';
 import { summarize } from './stats.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -221,7 +221,7 @@ const main = async (): Promise<void> => {
     );
     return summary;
   };
-  const stackOp = (scenario: Scenario, c: number, name: string, posted?: string[]) =>
+  const stackOp = (scenario: Scenario, c: number, name: string, posted?: Posted[]) =>
     stackOperation(api, pop, scenario, c, `bench-${runId}-${name}`, SEED + c, posted);
   const rawOp = (scenario: 'uniform' | 'hot-recipient', c: number) =>
     rawOperation(rawDoc, pop, scenario, c, SEED + c);
@@ -239,13 +239,19 @@ const main = async (): Promise<void> => {
   // 5. Hot spots: one recipient for every transfer; deposits that all meet on the cash-in shards.
   const settlement: Settlement[] = [];
   for (const c of HOT_CONCURRENCY) {
-    const posted: string[] = [];
+    const posted: Posted[] = [];
+    const hot = pop.recipients[0] as BenchAccount;
+    const logFrom = stack?.output().length ?? 0;
     phases.push(await phase('stack', 'hot-recipient', c, stackOp('hot-recipient', c, `hot-${c}`, posted)));
     // How soon its deferred credits reached the balance (waits for the last ones to settle).
-    const s = await measureSettlement(rawDoc, info.tableName, c, posted);
+    const s = await measureSettlement(rawDoc, info.tableName, c, posted, {
+      accountId: hot.id,
+      log: () => stack?.output().slice(logFrom) ?? '',
+    });
     say(
       `stack settlement    c=${String(c).padEnd(2)} ${s.deferred} of ${s.transfers} credits deferred, ` +
-        `in the balance after p50 ${s.p50Ms} ms, max ${s.maxMs} ms; ${s.unsettled} unsettled`,
+        `in the balance after p50 ${s.p50Ms} ms, max ${s.maxMs} ms from the 201 (` +
+        `stamps: p50 ${s.stampedP50Ms} ms, max ${s.stampedMaxMs} ms); ${s.unsettled} unsettled`,
     );
     settlement.push(s);
     phases.push(await phase('stack', 'deposits', c, stackOp('deposits', c, `deposits-${c}`)));

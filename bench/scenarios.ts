@@ -11,6 +11,7 @@ import type { ApiClient, Reply } from './client.ts';
 import type { Operation, OpResult } from './load.ts';
 import type { BenchAccount, Customer, Population } from './population.ts';
 import { RAW_TABLE, rawTransfer } from './raw.ts';
+import type { Posted } from './settlement.ts';
 import { seededRandom } from './stats.ts';
 
 export type Scenario = 'uniform' | 'hot-recipient' | 'deposits';
@@ -60,8 +61,8 @@ export const stackOperation = (
   concurrency: number,
   keyPrefix: string,
   seed: number,
-  /** Receives the id of each transfer posted (201), when given. */
-  posted?: string[],
+  /** Receives each transfer posted (201) and when its answer arrived, when given. */
+  posted?: Posted[],
 ): Operation => {
   const next = picker(pop, scenario, concurrency, seed);
   return async (w, seq) => {
@@ -84,7 +85,8 @@ export const stackOperation = (
             },
             headers,
           });
-    if (r.status === 201 && typeof r.body?.id === 'string') posted?.push(r.body.id);
+    if (r.status === 201 && typeof r.body?.id === 'string')
+      posted?.push({ id: r.body.id, answeredAt: Date.now() });
     return outcomeOf(r);
   };
 };

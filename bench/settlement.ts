@@ -1,15 +1,37 @@
 /**
  * How soon a hot recipient sees its money: issue 11 asks that a credit posted a moment later (a
- * deferred credit, src/store/ledger-settle.ts) be in the recipient's balance within 1 s offline. For
- * each transfer a phase posted, its journal says when it was written (`createdAt`) and, for a deferred
- * credit, when the settler folded it into the account's balance (`settledAt`, in the same transaction
- * as the balance): the difference, both on the stack's clock, is how long the credit was `incoming`.
+ * deferred credit, src/store/ledger-settle.ts) be in the recipient's balance within 1 s offline.
+ *
+ * Measured as a customer would see it: from the moment the sender had its 201 (the bench's clock) to
+ * the commit of the settlement that put the credit in the recipient's balance. The settler logs a line
+ * as each settlement commits (`settled`, with the account's version after it: src/handlers/settler.ts),
+ * and a settled credit's posting carries the version it made (`seq`), so the credit was in the balance
+ * by the first such line whose version reached it. The line is written once the commit has answered:
+ * an upper bound, to the millisecond, on the same machine's clock, and the bench adds no load to see it.
+ * A credit already in the balance when its sender had the 201 counts as 0.
+ *
+ * The journals' own stamps (`settledAt - createdAt`) are reported beside it, not as the goal: `createdAt`
+ * is taken before the transfer's reads and its commit, so it counts the sender's own wait for its 201,
+ * and `settledAt` is taken before the settlement commits, so it leaves out the settlement's wait.
  * A transfer credited at once has no `settledAt`: it was in the balance with its 201.
  */
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../src/store/db.ts';
 import { getMany } from '../src/store/db.ts';
 import { keys } from '../src/store/keys.ts';
 import { percentile } from './stats.ts';
+
+/** A transfer answered 201, and when (Date.now() as the answer arrived). */
+export interface Posted {
+  id: string;
+  answeredAt: number;
+}
+
+/** A settlement of the recipient's account: when it had committed, and the account's version after it. */
+export interface Sighting {
+  at: number;
+  version: number;
+}
 
 export interface Settlement {
   concurrency: number;
@@ -17,51 +39,137 @@ export interface Settlement {
   transfers: number;
   /** Of them, those whose credit was deferred and then settled. */
   deferred: number;
-  /** Deferred credits still not settled when the bench stopped waiting (`waitMs`). */
+  /** Deferred credits not settled, or settled by no logged settlement, when the bench stopped waiting. */
   unsettled: number;
-  /** Milliseconds from the transfer to its credit in the balance, over the deferred ones. */
+  /** Milliseconds from the sender's 201 to the commit of the settlement that put it in the balance. */
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** The journals' stamps, settledAt - createdAt (see the top of this module): for comparison. */
+  stampedP50Ms: number;
+  stampedMaxMs: number;
 }
 
-/** The settlement of journals as read: `createdAt`, `settledAt` and `unsettled` of each. */
+const ms = (v: number) => (Number.isNaN(v) ? v : Math.round(v));
+
+/**
+ * The settlement of a phase: `journals` as read once settled (`id`, `createdAt`, `settledAt`,
+ * `unsettled`), when each was answered (`posted`), the version each settled credit's posting made
+ * (`seqs`, by journal id) and the account's settlements (`sightings`), in the order they committed.
+ */
 export const summarizeSettlement = (
   concurrency: number,
   journals: readonly Record<string, unknown>[],
+  posted: readonly Posted[],
+  seqs: ReadonlyMap<string, number>,
+  sightings: readonly Sighting[],
 ): Settlement => {
-  const waited = journals
-    .filter((j) => typeof j.settledAt === 'string')
-    .map((j) => Date.parse(String(j.settledAt)) - Date.parse(String(j.createdAt)));
-  const ms = (v: number) => (Number.isNaN(v) ? v : Math.round(v));
+  const answered = new Map(posted.map((p) => [p.id, p.answeredAt]));
+  const settled = journals.filter((j) => typeof j.settledAt === 'string');
+  const waited: number[] = [];
+  let unseen = 0;
+  for (const j of settled) {
+    const seq = seqs.get(String(j.id));
+    const answeredAt = answered.get(String(j.id));
+    const seen = seq === undefined ? undefined : sightings.find((s) => s.version >= seq);
+    if (!seen || answeredAt === undefined) {
+      unseen++;
+      continue;
+    }
+    waited.push(Math.max(0, seen.at - answeredAt));
+  }
+  const stamped = settled.map((j) => Date.parse(String(j.settledAt)) - Date.parse(String(j.createdAt)));
   return {
     concurrency,
     transfers: journals.length,
-    deferred: waited.length,
-    unsettled: journals.filter((j) => j.unsettled === true).length,
+    deferred: settled.length,
+    unsettled: journals.filter((j) => j.unsettled === true).length + unseen,
     p50Ms: ms(percentile(waited, 50)),
     p99Ms: ms(percentile(waited, 99)),
     maxMs: ms(percentile(waited, 100)),
+    stampedP50Ms: ms(percentile(stamped, 50)),
+    stampedMaxMs: ms(percentile(stamped, 100)),
   };
 };
 
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
- * Reads the journals of `ids` until none is unsettled (or `waitMs` passed), then summarizes them. The
- * settler runs on the stream, so the last credits of a phase settle just after it.
+ * The settlements of an account as its settler logged them (JSON lines `settled` with `accountId`,
+ * `version` and the logger's `timestamp`), in the order they were written.
+ */
+export const settlementsLogged = (log: string, accountId: string): Sighting[] => {
+  const out: Sighting[] = [];
+  for (const line of log.split('\n')) {
+    if (!line.startsWith('{') || !line.includes('"settled"')) continue;
+    try {
+      const e = JSON.parse(line) as {
+        message?: string;
+        accountId?: string;
+        version?: number;
+        timestamp?: string;
+      };
+      if (
+        e.message === 'settled' &&
+        e.accountId === accountId &&
+        typeof e.version === 'number' &&
+        e.timestamp
+      ) {
+        out.push({ at: Date.parse(e.timestamp), version: e.version });
+      }
+    } catch {
+      // Not a log line of ours.
+    }
+  }
+  return out;
+};
+
+/** The version each posting of an account made (`seq`), by journal id. */
+export const postingSeqs = async (db: Db, table: string, accountId: string): Promise<Map<string, number>> => {
+  const { pk, skPrefix } = keys.postingsOf(accountId);
+  const out = new Map<string, number>();
+  for await (const page of paginateQuery(
+    { client: db },
+    {
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+      ProjectionExpression: 'journalId, seq',
+      ConsistentRead: true,
+    },
+  )) {
+    for (const i of page.Items ?? []) if (typeof i.seq === 'number') out.set(String(i.journalId), i.seq);
+  }
+  return out;
+};
+
+/**
+ * Waits until none of the `posted` transfers' journals is unsettled (or `waitMs` passed), then
+ * summarizes them with the settlements the stack's `log` shows for the recipient. The settler runs on
+ * the stream, so the last credits of a phase settle just after it.
  */
 export const measureSettlement = async (
   db: Db,
   table: string,
   concurrency: number,
-  ids: readonly string[],
+  posted: readonly Posted[],
+  recipient: { accountId: string; log: () => string },
   opts: { waitMs?: number; pollMs?: number } = {},
 ): Promise<Settlement> => {
   const deadline = Date.now() + (opts.waitMs ?? 30_000);
-  const read = async () => (await getMany(db, table, ids.map(keys.journal))) ?? [];
+  const ids = posted.map((p) => keys.journal(p.id));
+  const read = async () => (await getMany(db, table, ids)) ?? [];
   let journals = await read();
   while (journals.some((j) => j.unsettled === true) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
+    await pause(opts.pollMs ?? 100);
     journals = await read();
   }
-  return summarizeSettlement(concurrency, journals);
+  const seqs = await postingSeqs(db, table, recipient.accountId);
+  return summarizeSettlement(
+    concurrency,
+    journals,
+    posted,
+    seqs,
+    settlementsLogged(recipient.log(), recipient.accountId),
+  );
 };

@@ -14,6 +14,7 @@ import { call } from '../../test/api.ts';
 import { createTestTable, emulators, useHandlerEnv } from '../../test/harness.ts';
 import type { Account } from '../domain/account.ts';
 import type { BankError } from '../domain/errors.ts';
+import { MAX_SETTLE } from '../domain/ledger.ts';
 import { db as handlerDb, settler as handlerSettler } from '../handlers/context.ts';
 import { processRecord, handler as settlerHandler } from '../handlers/settler.ts';
 import { LOCAL_REGION, localClientConfig } from '../local/bootstrap.ts';
@@ -385,6 +386,23 @@ describe('settlement without the stream (a table no settler reads)', () => {
   // earlier test would fail a later one's check. These checks are of the books; staleness has its own
   // test, with an injected clock ('a crash between credit and settlement').
   const verifyBooks = () => verifyLedger(db, quiet, { sweepSeconds: 24 * 3600 });
+
+  it('tells of each settlement as it commits, with the account version that holds its credits', async () => {
+    const { accounts, settler, b, pay } = await pair(quiet, 'heard', 1000);
+    // One more credit than a settlement carries: two settlements.
+    for (let i = 0; i < MAX_SETTLE + 1; i++) await pay(1);
+    const before = (await accounts.mustGet('heard-b', b.id)).version;
+    const heard: { settled: number; version: number }[] = [];
+    const n = await settler.settle('heard-b', b.id, (s) => heard.push(s));
+    expect(n).toBe(MAX_SETTLE + 1);
+    expect(heard).toEqual([
+      { settled: MAX_SETTLE, version: before + MAX_SETTLE },
+      { settled: 1, version: before + MAX_SETTLE + 1 },
+    ]);
+    // The version told last is the account's as read now.
+    expect((await accounts.mustGet('heard-b', b.id)).version).toBe(before + MAX_SETTLE + 1);
+    expect((await verifyBooks()).problems).toEqual([]);
+  }, 60_000);
 
   it('a credit read stale (already settled) is refused by its attribute_exists: exactly once', async () => {
     const { accounts, settler, b, pay } = await pair(quiet, 'stale');

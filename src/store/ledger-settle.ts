@@ -189,9 +189,16 @@ export class CreditSettler {
 
   /**
    * Settles every unsettled credit of the account, MAX_SETTLE per transaction; returns how many.
-   * Throws 503 (busy) when contention outlasts the retries: the stream retries the record.
+   * `onSettled` hears of each settlement as it commits: how many credits, and the account's version
+   * after it (a settled credit's posting carries its own version as `seq`, so from then on any read of
+   * an account at that version or later holds it). Throws 503 (busy) when contention outlasts the
+   * retries: the stream retries the record.
    */
-  async settle(ownerId: string, accountId: string): Promise<number> {
+  async settle(
+    ownerId: string,
+    accountId: string,
+    onSettled?: (s: { settled: number; version: number }) => void,
+  ): Promise<number> {
     let settled = 0;
     for (;;) {
       const n = await retry(async () => {
@@ -227,7 +234,9 @@ export class CreditSettler {
           if (stuck) throw stuck;
           return done(returned);
         }
-        return (await this.settleOnce(account, credits, this.now())) ? done(credits.length) : again;
+        if (!(await this.settleOnce(account, credits, this.now()))) return again;
+        onSettled?.({ settled: credits.length, version: account.version + credits.length });
+        return done(credits.length);
       }, this.policy);
       if (n === undefined) throw busy('The account is busy settling credits');
       settled += n;
