@@ -339,7 +339,7 @@ export const functions = {
     permissions: ['table:write'],
     sdkActions: [
       'dynamodb:GetItem',
-      // The customer's webhook endpoints, for each event (src/store/webhooks.ts subscribers).
+      // The customer's webhook endpoints, once per customer and batch (src/store/events.ts recordAll).
       'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',

@@ -7,8 +7,8 @@
  *
  * Powertools' BatchProcessor for streams goes on after a failed record (it handled the rest, then
  * Lambda handed them over again from the failed one, out of order); its only processor that stops
- * at the first failure is for SQS FIFO queues. Hence this loop, for the `stream` and `notifier`
- * functions.
+ * at the first failure is for SQS FIFO queues. Hence this loop, for the `notifier` function, and
+ * `retriedFrom` for the `stream` function, which stores a batch's events per customer (stream.ts).
  */
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
@@ -17,7 +17,7 @@ import { logger } from '../api/logger.ts';
  * The records from the `i`-th on, reported as batch item failures: retried from the first of them.
  * Without sequence numbers nothing can be reported: the whole batch fails (`error`) and is retried.
  */
-const retriedFrom = (
+export const retriedFrom = (
   records: readonly DynamoDBRecord[],
   i: number,
   error: unknown,

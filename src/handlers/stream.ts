@@ -1,8 +1,9 @@
 /**
  * The stream consumer: turns each change of the table that a customer would care about into events
  * (src/domain/events.ts), stored per customer with their webhook deliveries (src/store/events.ts).
- * Records are processed in order, and the batch stops at the first that fails: it and the records
- * after it are reported back (partial batch response, ./in-order.ts), so Lambda retries from it,
+ * Each customer's events are stored in stream order, and the batch stops at the first record with an
+ * event that could not be stored: it and the records after it are reported back (partial batch
+ * response, ./in-order.ts `retriedFrom`; see processRecords below), so Lambda retries from it,
  * halving the batch (bisect-on-error) before it sends it to the on-failure queue. A later change of
  * an item is never stored before an earlier one that failed (a journal's `transaction.pending` after
  * its `transaction.posted`). Storing is idempotent: a record delivered again gives no second event or
@@ -18,11 +19,11 @@ import type {
 } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
 import { transactionView } from '../api/transactions.ts';
-import { eventsFromChange, type Image, type Views } from '../domain/events.ts';
+import { type CustomerEvent, eventsFromChange, type Image, type Views } from '../domain/events.ts';
 import type { Journal } from '../domain/ledger.ts';
 import { toAccount } from '../store/accounts.ts';
 import { events } from './events-context.ts';
-import { processInOrder } from './in-order.ts';
+import { retriedFrom } from './in-order.ts';
 
 export const imageOf = (image: Record<string, AttributeValue> | undefined): Image | undefined =>
   image ? (unmarshall(image as Parameters<typeof unmarshall>[0]) as Image) : undefined;
@@ -41,20 +42,66 @@ export const views: Views = {
   account: (a, at) => ({ ...toAccount(a, new Date(at)) }),
 };
 
-export const processRecord = async (r: DynamoDBRecord): Promise<number> => {
-  const derived = eventsFromChange(
-    imageOf(r.dynamodb?.OldImage),
-    imageOf(r.dynamodb?.NewImage),
-    changedAt(r),
-    views,
-  );
+/** The events a record's change gives. */
+const eventsOf = (r: DynamoDBRecord): CustomerEvent[] =>
+  eventsFromChange(imageOf(r.dynamodb?.OldImage), imageOf(r.dynamodb?.NewImage), changedAt(r), views);
+
+/**
+ * A batch's events, stored per customer: each customer's in stream order, as few transactions as they
+ * fit in (EventStore.recordAll), so a customer many records reach at once (a hot recipient's settled
+ * credits, a bulk payment's sender) moves their event counter once per transaction, not once per
+ * event. Customers are independent (each has their own numbering), so the batch stops, as
+ * processInOrder does, at the earliest record with an event that could not be stored: it and every
+ * record after it are reported, and no customer's events from those records are attempted after
+ * that. Events of later records another customer stored first are found by their marks on the retry.
+ */
+export const processRecords = async (records: readonly DynamoDBRecord[]): Promise<DynamoDBBatchResponse> => {
+  const byCustomer = new Map<string, { e: CustomerEvent; at: number }[]>();
+  let stopAt = records.length;
+  let error: unknown;
+  for (const [at, r] of records.entries()) {
+    let derived: CustomerEvent[];
+    try {
+      derived = eventsOf(r);
+    } catch (e) {
+      // A change that gives no events it can tell: the batch stops at it, as at a failed store.
+      stopAt = at;
+      error = e;
+      break;
+    }
+    for (const e of derived) {
+      const list = byCustomer.get(e.customer) ?? [];
+      list.push({ e, at });
+      byCustomer.set(e.customer, list);
+    }
+  }
   let stored = 0;
-  for (const e of derived) if ((await events().record(e)) === 'stored') stored++;
-  if (derived.length > 0) logger.info('events', { eventIds: derived.map((e) => e.id), stored });
-  return stored;
+  const eventIds: string[] = [];
+  for (const list of byCustomer.values()) {
+    const todo = list.filter((x) => x.at < stopAt);
+    if (todo.length === 0) continue;
+    const r = await events().recordAll(todo.map((x) => x.e));
+    stored += r.outcomes.filter((o) => o === 'stored').length;
+    eventIds.push(...todo.slice(0, r.outcomes.length).map((x) => x.e.id));
+    const failed = 'error' in r ? todo[r.outcomes.length] : undefined;
+    if (failed && failed.at < stopAt) {
+      stopAt = failed.at;
+      error = 'error' in r ? r.error : undefined;
+    }
+  }
+  if (eventIds.length > 0) logger.info('events', { eventIds, stored });
+  if (stopAt === records.length) return { batchItemFailures: [] };
+  const r = records[stopAt];
+  logger.error('stream record failed: the batch stops here and is retried from it', {
+    sequenceNumber: r?.dynamodb?.SequenceNumber,
+    eventID: r?.eventID,
+    notProcessed: records.length - stopAt,
+    error,
+  });
+  return retriedFrom(records, stopAt, error);
 };
 
 export const handler = async (
   event: DynamoDBStreamEvent,
   _context?: Context,
-): Promise<DynamoDBBatchResponse> => processInOrder(event.Records, processRecord);
+): Promise<DynamoDBBatchResponse> => processRecords(event.Records);

@@ -13,6 +13,7 @@ import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import type { CustomerEvent, EventType } from '../domain/events.ts';
 import { createDocumentClient, type Db } from './db.ts';
 import { EVENT_TTL_SECONDS, EventStore } from './events.ts';
+import { IdempotencyStore } from './idempotency.ts';
 import { keys } from './keys.ts';
 import { WebhookStore } from './webhooks.ts';
 
@@ -140,6 +141,118 @@ describe('replay', () => {
       { seq: 2, id: f.id },
     ]);
     expect(await counterOf(who)).toBe(2);
+  });
+});
+
+describe('several events of one customer at once', () => {
+  /** A client that counts the transactions it sends. */
+  const counting = (inner: Db) => {
+    const seen = { transactions: 0, items: [] as number[] };
+    const client = new Proxy(inner, {
+      get: (target, prop, receiver) =>
+        prop === 'send'
+          ? (command: { constructor: { name: string }; input: { TransactItems?: unknown[] } }) => {
+              if (command.constructor.name === 'TransactWriteCommand') {
+                seen.transactions++;
+                seen.items.push(command.input.TransactItems?.length ?? 0);
+              }
+              return (target.send as (c: unknown) => Promise<unknown>)(command);
+            }
+          : Reflect.get(target, prop, receiver),
+    });
+    return { client: client as Db, seen };
+  };
+  const itemOf = async (who: string, seq: number) =>
+    (await db.send(new GetCommand({ TableName: table, Key: keys.event(who, seq), ConsistentRead: true })))
+      .Item;
+
+  it('are numbered in order with their deliveries, as many in one transaction as fit under 100 items', async () => {
+    const who = customer();
+    const hooks = new WebhookStore(db, table, new IdempotencyStore(db, table, 48 * 3600));
+    // Two endpoints for transaction.posted: such an event is 4 items (its mark, itself, 2 deliveries).
+    for (const n of [1, 2])
+      await hooks.create(
+        who,
+        { url: `https://example.com/${n}`, events: ['transaction.posted'] },
+        { key: `k${n}`, fingerprint: `f${n}` },
+      );
+    const { client, seen } = counting(db);
+    const list = Array.from({ length: 30 }, (_, i) =>
+      event(who, i, i % 3 === 2 ? 'account.frozen' : 'transaction.posted'),
+    );
+    const r = await storeWith(client).recordAll(list);
+    expect(r).toEqual({ outcomes: list.map(() => 'stored') });
+    // 20 posted events of 4 items and 10 others of 2: 29 fit with the counter (99 items), then 1.
+    expect(seen.items.every((n) => n <= 100)).toBe(true);
+    expect(seen.items.reduce((a, b) => a + b, 0)).toBe(seen.transactions + 20 * 4 + 10 * 2);
+    expect(seen.transactions).toBe(2);
+    expect(await stored(who)).toEqual(list.map((e, i) => ({ seq: i + 1, id: e.id })));
+    expect(await counterOf(who)).toBe(30);
+    // Each event keeps the expiry of the one before it, across the two transactions too.
+    for (let seq = 2; seq <= 30; seq++)
+      expect((await itemOf(who, seq))?.prevExpiresAt).toBe((await itemOf(who, seq - 1))?.expiresAt);
+    expect((await itemOf(who, 1))?.prevExpiresAt).toBeUndefined();
+    const deliveries = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.delivery((await hooks.list(who))[0]?.id ?? '', 'x').pk },
+        ConsistentRead: true,
+      }),
+    );
+    expect(deliveries.Items).toHaveLength(20);
+  });
+
+  it('one transaction for many events: the counter moves once', async () => {
+    const who = customer();
+    const { client, seen } = counting(db);
+    const list = Array.from({ length: 32 }, (_, i) => event(who, i));
+    expect(await storeWith(client).recordAll(list)).toEqual({ outcomes: list.map(() => 'stored') });
+    expect(seen.transactions).toBe(1);
+    expect(seen.items).toEqual([1 + 32 * 2]);
+  });
+
+  it('events already stored are left as they are and the others still go, in order after them', async () => {
+    const who = customer();
+    const list = Array.from({ length: 5 }, (_, i) => event(who, i));
+    const store = storeWith(db);
+    expect(await store.record(list[1] as CustomerEvent)).toBe('stored');
+    expect(await store.record(list[3] as CustomerEvent)).toBe('stored');
+    expect(await store.recordAll(list)).toEqual({
+      outcomes: ['stored', 'duplicate', 'stored', 'duplicate', 'stored'],
+    });
+    expect(ids(await stored(who))).toEqual(ids([1, 3, 0, 2, 4].map((i) => list[i] as CustomerEvent)));
+    expect(await counterOf(who)).toBe(5);
+  });
+
+  it('stops at the first transaction it cannot commit: the outcomes before it, and why', async () => {
+    const who = customer();
+    const hooks = new WebhookStore(db, table, new IdempotencyStore(db, table, 48 * 3600));
+    await hooks.create(
+      who,
+      { url: 'https://example.com/h', events: ['transaction.posted'] },
+      { key: 'k', fingerprint: 'f' },
+    );
+    // 60 events of 3 items each: 33 fit in the first transaction (1 + 33 × 3 = 100), the rest in a second.
+    const list = Array.from({ length: 60 }, (_, i) => event(who, i));
+    const stuck = failingTransactions(db, 100, () => cancelledWith('TransactionConflict'), 'before');
+    let sent = 0;
+    const second = new Proxy(db, {
+      get: (target, prop, receiver) =>
+        prop === 'send'
+          ? (command: { constructor: { name: string } }) =>
+              command.constructor.name === 'TransactWriteCommand' && sent++ > 0
+                ? (stuck.send as (c: unknown) => Promise<unknown>)(command)
+                : (target.send as (c: unknown) => Promise<unknown>)(command)
+          : Reflect.get(target, prop, receiver),
+    }) as Db;
+    const r = await storeWith(second, { retry: { maxAttempts: 2, baseMs: 1, capMs: 2 } }).recordAll(list);
+    expect(r.outcomes).toEqual(list.slice(0, 33).map(() => 'stored'));
+    expect('error' in r && r.error).toMatchObject({ code: 'service_unavailable' });
+    expect(await counterOf(who)).toBe(33);
+    await expect(storeWith(db).recordAll([event(customer(), 0), event(who, 1)])).rejects.toThrow(
+      /one customer/,
+    );
   });
 });
 

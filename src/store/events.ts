@@ -14,7 +14,8 @@
  * type. Two writers for one customer serialize: the one whose counter moved (its condition fails, or
  * DynamoDB cancels it for a conflict) reads the counter again and takes the next number. A stream
  * record delivered twice (or two records giving the same event) finds the mark: no second event, no
- * second delivery.
+ * second delivery. Several events of one customer (a stream batch's) share one transaction: the counter
+ * moves by their number once, and each event has its own mark, number and deliveries (`recordAll`).
  *
  * Reading. Numbers are dense, so a hole in a customer's list is events that expired (TTL), or an event
  * whose transaction committed but which a Query does not show yet: a Query is only read-committed (it
@@ -38,7 +39,15 @@ export const EVENTS_SCAN_MAX = 1000;
 
 export type RecordOutcome = 'stored' | 'duplicate';
 
-type PieceName = 'counter' | 'mark' | 'event' | 'delivery';
+/** DynamoDB's most items in one transaction. */
+const MAX_ITEMS = 100;
+
+/** An event ready to store: its public form and its deliveries' Puts. */
+interface Ready {
+  e: CustomerEvent;
+  event: ReturnType<typeof publicEvent>;
+  deliveries: { TableName: string; Item: Record<string, unknown>; ConditionExpression: string }[];
+}
 
 /** A position in a customer's events (a cursor's content): the key of the last event accounted for. */
 export type EventPosition = Record<string, unknown>;
@@ -69,35 +78,85 @@ export class EventStore {
    * reports the record, and Lambda gives it again.
    */
   async record(e: CustomerEvent, now = new Date()): Promise<RecordOutcome> {
-    const event = publicEvent(e);
-    const payload = JSON.stringify(event);
+    const r = await this.recordAll([e], now);
+    if ('error' in r) throw r.error;
+    return r.outcomes[0] as RecordOutcome;
+  }
+
+  /**
+   * Stores one customer's events, in the order given, as the next of their events: as many as one
+   * transaction carries at a time (the counter once; each event, its mark and its deliveries), so a
+   * customer many changes reach at once (a hot recipient's settled credits, a bulk payment's sender)
+   * moves their counter once per transaction, not once per event. An event already stored is left as
+   * it is (`duplicate`) and the others still go. Stops at the first event it could not store:
+   * `outcomes` are those of the events before it, each stored or already there, and `error` says why.
+   */
+  async recordAll(
+    events: readonly CustomerEvent[],
+    now = new Date(),
+  ): Promise<{ outcomes: RecordOutcome[] } | { outcomes: RecordOutcome[]; error: unknown }> {
+    const customer = events[0]?.customer;
+    if (customer === undefined) return { outcomes: [] };
+    if (events.some((e) => e.customer !== customer)) throw new Error("recordAll takes one customer's events");
     const expiresAt = Math.floor(now.getTime() / 1000) + EVENT_TTL_SECONDS;
-    const endpoints = await this.webhooks.subscribers(e.customer, e.type);
-    const deliveries: Piece<PieceName>[] = endpoints.map((w) => ({
-      name: 'delivery',
-      item: {
-        Put: {
-          TableName: this.table,
-          Item: this.webhooks.deliveryItem(w, event, payload, now),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-    }));
-    const outcome = await retry(async () => {
+    const outcomes: RecordOutcome[] = [];
+    try {
+      const endpoints = await this.webhooks.list(customer);
+      const ready: Ready[] = events.map((e) => {
+        const event = publicEvent(e);
+        const payload = JSON.stringify(event);
+        const deliveries = endpoints
+          .filter((w) => w.events.includes(e.type))
+          .map((w) => ({
+            TableName: this.table,
+            Item: this.webhooks.deliveryItem(w, event, payload, now),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }));
+        return { e, event, deliveries };
+      });
+      for (let i = 0; i < ready.length; ) {
+        // The counter, then each event with its mark and deliveries while they fit in one transaction.
+        let items = 1;
+        let j = i;
+        while (
+          j < ready.length &&
+          (j === i || items + 2 + (ready[j] as Ready).deliveries.length <= MAX_ITEMS)
+        ) {
+          items += 2 + (ready[j] as Ready).deliveries.length;
+          j++;
+        }
+        outcomes.push(...(await this.storeInOne(customer, ready.slice(i, j), expiresAt)));
+        i = j;
+      }
+    } catch (error) {
+      return { outcomes, error };
+    }
+    return { outcomes };
+  }
+
+  /** Events of one customer stored in one transaction (retried while another writer takes numbers). */
+  private async storeInOne(
+    customer: string,
+    chunk: readonly Ready[],
+    expiresAt: number,
+  ): Promise<RecordOutcome[]> {
+    const outcomes: (RecordOutcome | undefined)[] = chunk.map(() => undefined);
+    const stored = await retry(async () => {
+      const left = chunk.flatMap((c, k) => (outcomes[k] === undefined ? [{ c, k }] : []));
+      if (left.length === 0) return done(true);
       // The counter as it is now: every attempt reads it again (another writer may have moved it).
-      const last = await this.counter(e.customer);
-      const seq = last.seq + 1;
-      const pieces: Piece<PieceName>[] = [
+      const last = await this.counter(customer);
+      const pieces: Piece[] = [
         {
           name: 'counter',
           item: {
             Update: {
               TableName: this.table,
-              Key: keys.eventSeq(e.customer),
+              Key: keys.eventSeq(customer),
               UpdateExpression: 'SET seq = :seq, lastExpiresAt = :expiresAt, entity = :entity',
               ConditionExpression: last.seq === 0 ? 'attribute_not_exists(pk)' : 'seq = :last',
               ExpressionAttributeValues: {
-                ':seq': seq,
+                ':seq': last.seq + left.length,
                 ':expiresAt': expiresAt,
                 ':entity': 'eventCounter',
                 ...(last.seq === 0 ? {} : { ':last': last.seq }),
@@ -105,61 +164,73 @@ export class EventStore {
             },
           },
         },
-        {
-          name: 'mark',
-          item: {
-            Put: {
-              TableName: this.table,
-              Item: {
-                ...keys.eventMark(e.customer, e.id),
-                entity: 'eventMark',
-                seq,
-                expiresAt,
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        },
-        {
-          name: 'event',
-          item: {
-            Put: {
-              TableName: this.table,
-              Item: {
-                ...keys.event(e.customer, seq),
-                entity: 'event',
-                ownerId: e.customer,
-                ...event,
-                seq,
-                expiresAt,
-                // How a reader tells a hole left by expired events from an event still being written.
-                ...(last.expiresAt !== undefined ? { prevExpiresAt: last.expiresAt } : {}),
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        },
-        ...deliveries,
       ];
+      for (const [n, { c, k }] of left.entries()) {
+        const seq = last.seq + 1 + n;
+        // How a reader tells a hole left by expired events from an event still being written: the
+        // expiry of the event before it (the counter's for the first, this transaction's after that).
+        const prevExpiresAt = n === 0 ? last.expiresAt : expiresAt;
+        pieces.push(
+          {
+            name: `mark:${k}`,
+            item: {
+              Put: {
+                TableName: this.table,
+                Item: { ...keys.eventMark(customer, c.e.id), entity: 'eventMark', seq, expiresAt },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          },
+          {
+            name: `event:${k}`,
+            item: {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  ...keys.event(customer, seq),
+                  entity: 'event',
+                  ownerId: customer,
+                  ...c.event,
+                  seq,
+                  expiresAt,
+                  ...(prevExpiresAt !== undefined ? { prevExpiresAt } : {}),
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          },
+          ...c.deliveries.map((Put, d) => ({ name: `delivery:${k}:${d}`, item: { Put } })),
+        );
+      }
       const r = await transact(this.db, pieces);
-      if (r.ok) return done<RecordOutcome>('stored');
+      if (r.ok) {
+        for (const { k } of left) outcomes[k] = 'stored';
+        return done(true);
+      }
       const failed = conditionFailed(r.failed);
-      // Already stored (by a delivery of the record before, or an attempt of ours whose answer was lost).
-      if (failed.includes('mark')) return done<RecordOutcome>('duplicate');
-      // Another event took this number first: read the counter again.
+      // Already stored (by a delivery of the record before, or an attempt of ours whose answer was
+      // lost): those are done, the others go again.
+      const marked = failed.filter((n) => n.startsWith('mark:'));
+      if (marked.length > 0) {
+        for (const n of marked) outcomes[Number(n.slice('mark:'.length))] = 'duplicate';
+        return again;
+      }
+      // Another event took a number first: read the counter again.
       if (failed.includes('counter')) return again;
-      if (failed.includes('event')) {
-        throw new Error(`event ${e.id}: number ${seq} of ${e.customer}'s events is taken (counter behind)`);
+      const taken = failed.find((n) => n.startsWith('event:'));
+      if (taken) {
+        const e = (chunk[Number(taken.slice('event:'.length))] as Ready).e;
+        throw new Error(`event ${e.id}: a number of ${customer}'s events is taken (counter behind)`);
       }
       if (failed.length > 0)
-        throw new Error(`event ${e.id}: a delivery already existed (${failed.join(', ')})`);
+        throw new Error(`events of ${customer}: a delivery already existed (${failed.join(', ')})`);
       // A conflict with another transaction on the counter, a throttle, a timeout: try again.
       if (!isTransient(r.error, r.codes)) throw r.error;
       return again;
     }, this.opts.retry);
     // Out of retries: the stream delivers the record again.
-    if (!outcome) throw busy('Could not store the event now');
-    return outcome;
+    if (!stored) throw busy('Could not store the event now');
+    return outcomes as RecordOutcome[];
   }
 
   /**

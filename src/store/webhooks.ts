@@ -277,11 +277,6 @@ export class WebhookStore {
     if (r.failed.length > 0 && !r.uncertain) throw new BankError('not_found', 'No such webhook');
   }
 
-  /** The owner's endpoints that subscribe to an event type. */
-  async subscribers(ownerId: string, type: EventType): Promise<StoredWebhook[]> {
-    return (await this.list(ownerId)).filter((w) => w.events.includes(type));
-  }
-
   /** A new delivery's item, due now: written in the same transaction as its event. */
   deliveryItem(
     webhook: Pick<StoredWebhook, 'id' | 'ownerId'>,
