@@ -165,11 +165,14 @@ export const measureSettlement = async (
     journals = await read();
   }
   const seqs = await postingSeqs(db, table, recipient.accountId);
-  return summarizeSettlement(
-    concurrency,
-    journals,
-    posted,
-    seqs,
-    settlementsLogged(recipient.log(), recipient.accountId),
-  );
+  // The settler logs a settlement just after it commits, and the line comes through the stack's
+  // output a moment later: wait (a few seconds at most) for the line of the last settled credit.
+  const last = Math.max(0, ...journals.filter((j) => j.settledAt).map((j) => seqs.get(String(j.id)) ?? 0));
+  const logDeadline = Date.now() + 5000;
+  let sightings = settlementsLogged(recipient.log(), recipient.accountId);
+  while (!sightings.some((x) => x.version >= last) && Date.now() < logDeadline) {
+    await pause(50);
+    sightings = settlementsLogged(recipient.log(), recipient.accountId);
+  }
+  return summarizeSettlement(concurrency, journals, posted, seqs, sightings);
 };

@@ -42,9 +42,8 @@ export const processRecord = async (r: DynamoDBRecord, seen: Settlements = new M
 
 const settleAccount = async (ownerId: string, accountId: string): Promise<number> => {
   try {
-    // A line as each settlement commits, with the account's version after it (the bench times a
-    // credit's way into the balance by it: bench/settlement.ts).
-    return await settler().settle(ownerId, accountId, (s) => logger.info('settled', { accountId, ...s }));
+    // Each settlement logs a line as it commits (./context.ts).
+    return await settler().settle(ownerId, accountId);
   } catch (e) {
     // A closed account's credit stays a credit item (verify-ledger flags it): retrying cannot help.
     if (isBankError(e) && e.code === 'account_not_active') {

@@ -225,6 +225,30 @@ describe('several events of one customer at once', () => {
     expect(await counterOf(who)).toBe(5);
   });
 
+  it('an event given twice in one call is stored once, its repeat answered as a duplicate', async () => {
+    const who = customer();
+    const [e, x] = [event(who, 0), event(who, 1)];
+    expect(await storeWith(db).recordAll([e, x, e])).toEqual({ outcomes: ['stored', 'stored', 'duplicate'] });
+    expect(ids(await stored(who))).toEqual([e.id, x.id]);
+    expect(await counterOf(who)).toBe(2);
+  });
+
+  it('events found stored do not use up the attempts that contention needs', async () => {
+    const who = customer();
+    const list = [event(who, 0), event(who, 1), event(who, 2)];
+    await storeWith(db).recordAll(list.slice(0, 2));
+    // One conflict, then the marks of the first two: with two attempts, the third event still goes.
+    const once = failingTransactions(db, 1, () => cancelledWith('None', 'TransactionConflict'));
+    const tight = { retry: { maxAttempts: 2, baseMs: 1, capMs: 2 } };
+    expect(await storeWith(once, tight).recordAll(list)).toEqual({
+      outcomes: ['duplicate', 'duplicate', 'stored'],
+    });
+    // And when all were stored already, finding them on the last attempt is done, not a failure.
+    const again = failingTransactions(db, 1, () => cancelledWith('None', 'TransactionConflict'));
+    expect(await storeWith(again, tight).recordAll(list)).toEqual({ outcomes: list.map(() => 'duplicate') });
+    expect(ids(await stored(who))).toEqual(ids(list));
+  });
+
   it('stops at the first transaction it cannot commit: the outcomes before it, and why', async () => {
     const who = customer();
     const hooks = new WebhookStore(db, table, new IdempotencyStore(db, table, 48 * 3600));

@@ -99,6 +99,23 @@ export class EventStore {
     if (customer === undefined) return { outcomes: [] };
     if (events.some((e) => e.customer !== customer)) throw new Error("recordAll takes one customer's events");
     const expiresAt = Math.floor(now.getTime() / 1000) + EVENT_TTL_SECONDS;
+    // An event given twice (two records giving the same event) is stored once: one transaction may
+    // not hold two writes of its mark. The repeats are answered `duplicate` where they stand.
+    const first = new Map<string, number>();
+    for (const [i, e] of events.entries()) if (!first.has(e.id)) first.set(e.id, i);
+    const unique = events.filter((e, i) => first.get(e.id) === i);
+    if (unique.length < events.length) {
+      const r = await this.recordAll(unique, now);
+      const byId = new Map(r.outcomes.map((o, i) => [(unique[i] as CustomerEvent).id, o]));
+      // Up to the first event not stored: an earlier event's repeat counts once that event is stored.
+      const outcomes: RecordOutcome[] = [];
+      for (const [i, e] of events.entries()) {
+        const o = byId.get(e.id);
+        if (o === undefined) break;
+        outcomes.push(first.get(e.id) === i ? o : 'duplicate');
+      }
+      return 'error' in r ? { outcomes, error: r.error } : { outcomes };
+    }
     const outcomes: RecordOutcome[] = [];
     try {
       const endpoints = await this.webhooks.list(customer);
@@ -141,9 +158,27 @@ export class EventStore {
     expiresAt: number,
   ): Promise<RecordOutcome[]> {
     const outcomes: (RecordOutcome | undefined)[] = chunk.map(() => undefined);
-    const stored = await retry(async () => {
+    // Each round stores what is left, or finds some of it already stored (then the next round goes on
+    // without them): found events do not use up the attempts that contention on the counter needs,
+    // and every round that finds one leaves fewer, so the rounds end.
+    for (;;) {
+      const round = await this.storeLeft(customer, chunk, expiresAt, outcomes);
+      // Out of retries: the stream delivers the record again.
+      if (round === undefined) throw busy('Could not store the event now');
+      if (round === 'done') return outcomes as RecordOutcome[];
+    }
+  }
+
+  /** One round of storeInOne: 'done', 'found' (some were stored already), or undefined (out of retries). */
+  private storeLeft(
+    customer: string,
+    chunk: readonly Ready[],
+    expiresAt: number,
+    outcomes: (RecordOutcome | undefined)[],
+  ): Promise<'done' | 'found' | undefined> {
+    return retry<'done' | 'found'>(async () => {
       const left = chunk.flatMap((c, k) => (outcomes[k] === undefined ? [{ c, k }] : []));
-      if (left.length === 0) return done(true);
+      if (left.length === 0) return done('done');
       // The counter as it is now: every attempt reads it again (another writer may have moved it).
       const last = await this.counter(customer);
       const pieces: Piece[] = [
@@ -205,7 +240,7 @@ export class EventStore {
       const r = await transact(this.db, pieces);
       if (r.ok) {
         for (const { k } of left) outcomes[k] = 'stored';
-        return done(true);
+        return done('done');
       }
       const failed = conditionFailed(r.failed);
       // Already stored (by a delivery of the record before, or an attempt of ours whose answer was
@@ -213,7 +248,7 @@ export class EventStore {
       const marked = failed.filter((n) => n.startsWith('mark:'));
       if (marked.length > 0) {
         for (const n of marked) outcomes[Number(n.slice('mark:'.length))] = 'duplicate';
-        return again;
+        return done(outcomes.every((o) => o !== undefined) ? 'done' : 'found');
       }
       // Another event took a number first: read the counter again.
       if (failed.includes('counter')) return again;
@@ -228,9 +263,6 @@ export class EventStore {
       if (!isTransient(r.error, r.codes)) throw r.error;
       return again;
     }, this.opts.retry);
-    // Out of retries: the stream delivers the record again.
-    if (!stored) throw busy('Could not store the event now');
-    return outcomes as RecordOutcome[];
   }
 
   /**

@@ -388,16 +388,20 @@ describe('settlement without the stream (a table no settler reads)', () => {
   const verifyBooks = () => verifyLedger(db, quiet, { sweepSeconds: 24 * 3600 });
 
   it('tells of each settlement as it commits, with the account version that holds its credits', async () => {
-    const { accounts, settler, b, pay } = await pair(quiet, 'heard', 1000);
+    const { accounts, b, pay } = await pair(quiet, 'heard', 1000);
     // One more credit than a settlement carries: two settlements.
     for (let i = 0; i < MAX_SETTLE + 1; i++) await pay(1);
     const before = (await accounts.mustGet('heard-b', b.id)).version;
-    const heard: { settled: number; version: number }[] = [];
-    const n = await settler.settle('heard-b', b.id, (s) => heard.push(s));
+    const heard: { accountId: string; settled: number; version: number }[] = [];
+    const settler = new CreditSettler(db, quiet, accounts, {
+      systemShards: 4,
+      onSettled: (s) => heard.push(s),
+    });
+    const n = await settler.settle('heard-b', b.id);
     expect(n).toBe(MAX_SETTLE + 1);
     expect(heard).toEqual([
-      { settled: MAX_SETTLE, version: before + MAX_SETTLE },
-      { settled: 1, version: before + MAX_SETTLE + 1 },
+      { accountId: b.id, settled: MAX_SETTLE, version: before + MAX_SETTLE },
+      { accountId: b.id, settled: 1, version: before + MAX_SETTLE + 1 },
     ]);
     // The version told last is the account's as read now.
     expect((await accounts.mustGet('heard-b', b.id)).version).toBe(before + MAX_SETTLE + 1);

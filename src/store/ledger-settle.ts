@@ -168,6 +168,12 @@ export interface SettlerOptions {
   returns?: CreditReturner;
   retry?: Partial<RetryPolicy>;
   now?: () => Date;
+  /**
+   * Hears of each settlement as it commits (the stream's and the sweeper's): how many credits, and the
+   * account's version after it. A settled credit's posting carries its own version as `seq`, so from
+   * then on any read of the account at that version or later holds it.
+   */
+  onSettled?: (s: { accountId: string; settled: number; version: number }) => void;
 }
 
 /** Several settlers (the stream's, the sweeper's) may race on one account: each round one wins. */
@@ -189,16 +195,9 @@ export class CreditSettler {
 
   /**
    * Settles every unsettled credit of the account, MAX_SETTLE per transaction; returns how many.
-   * `onSettled` hears of each settlement as it commits: how many credits, and the account's version
-   * after it (a settled credit's posting carries its own version as `seq`, so from then on any read of
-   * an account at that version or later holds it). Throws 503 (busy) when contention outlasts the
-   * retries: the stream retries the record.
+   * Throws 503 (busy) when contention outlasts the retries: the stream retries the record.
    */
-  async settle(
-    ownerId: string,
-    accountId: string,
-    onSettled?: (s: { settled: number; version: number }) => void,
-  ): Promise<number> {
+  async settle(ownerId: string, accountId: string): Promise<number> {
     let settled = 0;
     for (;;) {
       const n = await retry(async () => {
@@ -235,7 +234,11 @@ export class CreditSettler {
           return done(returned);
         }
         if (!(await this.settleOnce(account, credits, this.now()))) return again;
-        onSettled?.({ settled: credits.length, version: account.version + credits.length });
+        this.opts.onSettled?.({
+          accountId,
+          settled: credits.length,
+          version: account.version + credits.length,
+        });
         return done(credits.length);
       }, this.policy);
       if (n === undefined) throw busy('The account is busy settling credits');
