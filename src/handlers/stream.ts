@@ -64,7 +64,7 @@ export const processRecords = async (records: readonly DynamoDBRecord[]): Promis
     try {
       derived = eventsOf(r);
     } catch (e) {
-      // A change that gives no events it can tell: the batch stops at it, as at a failed store.
+      // A change whose images cannot be read: the batch stops at it, as at an event not stored.
       stopAt = at;
       error = e;
       break;
