@@ -107,15 +107,19 @@ export const rawOperation = (
 };
 
 /** The handler's own durations (its `request` log lines) for a route, from a slice of the stack's log. */
-export const handlerDurations = (log: string, route: string): number[] => {
-  const out: number[] = [];
+export const handlerDurations = (log: string, route: string): number[] =>
+  logEntries(log, 'request')
+    .filter((e) => e.route === route && typeof e.durationMs === 'number')
+    .map((e) => e.durationMs as number);
+
+/** The JSON log lines (Powertools') of a slice of the stack's output whose message is `message`, in order. */
+export const logEntries = (log: string, message: string): Record<string, unknown>[] => {
+  const out: Record<string, unknown>[] = [];
   for (const line of log.split('\n')) {
-    if (!line.startsWith('{') || !line.includes('"durationMs"')) continue;
+    if (!line.startsWith('{') || !line.includes(`"${message}"`)) continue;
     try {
-      const entry = JSON.parse(line) as { message?: string; route?: string; durationMs?: number };
-      if (entry.message === 'request' && entry.route === route && typeof entry.durationMs === 'number') {
-        out.push(entry.durationMs);
-      }
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      if (entry.message === message) out.push(entry);
     } catch {
       // not a log line of ours
     }

@@ -4,7 +4,7 @@
  *
  * Measured as a customer would see it: from the moment the sender had its 201 (the bench's clock) to
  * the commit of the settlement that put the credit in the recipient's balance. The settler logs a line
- * as each settlement commits (`settled`, with the account's version after it: src/handlers/settler.ts),
+ * as each settlement commits (`settled`, with the account's version after it: src/handlers/context.ts),
  * and a settled credit's posting carries the version it made (`seq`), so the credit was in the balance
  * by the first such line whose version reached it. The line is written once the commit has answered:
  * an upper bound, to the millisecond, on the same machine's clock, and the bench adds no load to see it.
@@ -19,6 +19,7 @@ import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../src/store/db.ts';
 import { getMany } from '../src/store/db.ts';
 import { keys } from '../src/store/keys.ts';
+import { logEntries } from './scenarios.ts';
 import { percentile } from './stats.ts';
 
 /** A transfer answered 201, and when (Date.now() as the answer arrived). */
@@ -92,37 +93,32 @@ export const summarizeSettlement = (
   };
 };
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Reads again, `pollMs` apart, until `enough` says so or `waitMs` passed; gives the last read. */
+const readUntil = async <T>(
+  read: () => Promise<T>,
+  enough: (v: T) => boolean,
+  waitMs: number,
+  pollMs: number,
+): Promise<T> => {
+  const deadline = Date.now() + waitMs;
+  let v = await read();
+  while (!enough(v) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, pollMs));
+    v = await read();
+  }
+  return v;
+};
 
 /**
  * The settlements of an account as its settler logged them (JSON lines `settled` with `accountId`,
  * `version` and the logger's `timestamp`), in the order they were written.
  */
-export const settlementsLogged = (log: string, accountId: string): Sighting[] => {
-  const out: Sighting[] = [];
-  for (const line of log.split('\n')) {
-    if (!line.startsWith('{') || !line.includes('"settled"')) continue;
-    try {
-      const e = JSON.parse(line) as {
-        message?: string;
-        accountId?: string;
-        version?: number;
-        timestamp?: string;
-      };
-      if (
-        e.message === 'settled' &&
-        e.accountId === accountId &&
-        typeof e.version === 'number' &&
-        e.timestamp
-      ) {
-        out.push({ at: Date.parse(e.timestamp), version: e.version });
-      }
-    } catch {
-      // Not a log line of ours.
-    }
-  }
-  return out;
-};
+export const settlementsLogged = (log: string, accountId: string): Sighting[] =>
+  logEntries(log, 'settled')
+    .filter(
+      (e) => e.accountId === accountId && typeof e.version === 'number' && typeof e.timestamp === 'string',
+    )
+    .map((e) => ({ at: Date.parse(e.timestamp as string), version: e.version as number }));
 
 /** The version each posting of an account made (`seq`), by journal id. */
 export const postingSeqs = async (db: Db, table: string, accountId: string): Promise<Map<string, number>> => {
@@ -156,23 +152,22 @@ export const measureSettlement = async (
   recipient: { accountId: string; log: () => string },
   opts: { waitMs?: number; pollMs?: number } = {},
 ): Promise<Settlement> => {
-  const deadline = Date.now() + (opts.waitMs ?? 30_000);
   const ids = posted.map((p) => keys.journal(p.id));
-  const read = async () => (await getMany(db, table, ids)) ?? [];
-  let journals = await read();
-  while (journals.some((j) => j.unsettled === true) && Date.now() < deadline) {
-    await pause(opts.pollMs ?? 100);
-    journals = await read();
-  }
+  const journals = await readUntil(
+    async () => (await getMany(db, table, ids)) ?? [],
+    (js) => !js.some((j) => j.unsettled === true),
+    opts.waitMs ?? 30_000,
+    opts.pollMs ?? 100,
+  );
   const seqs = await postingSeqs(db, table, recipient.accountId);
   // The settler logs a settlement just after it commits, and the line comes through the stack's
   // output a moment later: wait (a few seconds at most) for the line of the last settled credit.
   const last = Math.max(0, ...journals.filter((j) => j.settledAt).map((j) => seqs.get(String(j.id)) ?? 0));
-  const logDeadline = Date.now() + 5000;
-  let sightings = settlementsLogged(recipient.log(), recipient.accountId);
-  while (!sightings.some((x) => x.version >= last) && Date.now() < logDeadline) {
-    await pause(50);
-    sightings = settlementsLogged(recipient.log(), recipient.accountId);
-  }
+  const sightings = await readUntil(
+    async () => settlementsLogged(recipient.log(), recipient.accountId),
+    (seen) => seen.some((x) => x.version >= last),
+    5000,
+    50,
+  );
   return summarizeSettlement(concurrency, journals, posted, seqs, sightings);
 };

@@ -83,10 +83,10 @@ export const processRecords = async (records: readonly DynamoDBRecord[]): Promis
     const r = await events().recordAll(todo.map((x) => x.e));
     stored += r.outcomes.filter((o) => o === 'stored').length;
     eventIds.push(...todo.slice(0, r.outcomes.length).map((x) => x.e.id));
-    const failed = 'error' in r ? todo[r.outcomes.length] : undefined;
-    if (failed && failed.at < stopAt) {
+    const failed = todo[r.outcomes.length];
+    if ('error' in r && failed && failed.at < stopAt) {
       stopAt = failed.at;
-      error = 'error' in r ? r.error : undefined;
+      error = r.error;
     }
   }
   if (eventIds.length > 0) logger.info('events', { eventIds, stored });
