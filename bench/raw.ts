@@ -37,6 +37,7 @@ export const prepareRawTable = async (
           held: 0,
           available: a.balance,
           holds: {},
+          limitHost: a.id,
           version: 0,
         },
       },
@@ -47,7 +48,10 @@ export const prepareRawTable = async (
 
 const party = (a: BenchAccount) => ({ accountId: a.id, number: a.number, ownerId: a.ownerId });
 
-/** The six items of a transfer: the journal (its idempotency record), two accounts, limit counter, two postings. */
+/**
+ * The five items of a transfer: the journal (its idempotency record), two accounts (the sender's with
+ * its owner's daily counter: the sender is its owner's limit host, AccountRecord.limitHost), two postings.
+ */
 export const rawTransferItems = (
   table: string,
   from: BenchAccount,
@@ -68,25 +72,32 @@ export const rawTransferItems = (
     postedAt: createdAt,
     refundedAmount: 0,
     limitDay: utcDay(now),
+    limitHost: from.id,
     from: { ...party(from), balanceAfter: from.balance - amount },
     to: { ...party(to), balanceAfter: to.balance + amount },
   };
-  const account = (a: BenchAccount, delta: number) => ({
-    Update: {
-      TableName: table,
-      Key: keys.account(a.ownerId, a.id),
-      UpdateExpression:
-        'SET balance = balance + :delta, available = available + :delta, version = version + :one',
-      ConditionExpression: 'attribute_exists(pk) AND #status = :active AND available >= :debit',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':delta': delta,
-        ':one': 1,
-        ':active': 'active',
-        ':debit': Math.max(0, -delta),
+  const account = (a: BenchAccount, delta: number) => {
+    const counter = delta < 0;
+    return {
+      Update: {
+        TableName: table,
+        Key: keys.account(a.ownerId, a.id),
+        UpdateExpression: `SET balance = balance + :delta, available = available + :delta, version = version + :one${counter ? ', #day = if_not_exists(#day, :zero) + :amount' : ''}`,
+        ConditionExpression: `attribute_exists(pk) AND #status = :active AND available >= :debit${counter ? ' AND (attribute_not_exists(#day) OR #day <= :room)' : ''}`,
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          ...(counter ? { '#day': keys.dailyAttr('out', utcDay(now)) } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':delta': delta,
+          ':one': 1,
+          ':active': 'active',
+          ':debit': Math.max(0, -delta),
+          ...(counter ? { ':zero': 0, ':amount': -delta, ':room': Number.MAX_SAFE_INTEGER } : {}),
+        },
       },
-    },
-  });
+    };
+  };
   const posting = (a: BenchAccount, signed: number, counterparty: BenchAccount) => ({
     Put: {
       TableName: table,
@@ -128,20 +139,6 @@ export const rawTransferItems = (
     },
     account(from, -amount),
     account(to, amount),
-    {
-      Update: {
-        TableName: table,
-        Key: keys.dailyLimit(from.ownerId, utcDay(now), from.currency),
-        UpdateExpression: 'SET spent = if_not_exists(spent, :zero) + :amount, expiresAt = :exp',
-        ConditionExpression: 'attribute_not_exists(spent) OR spent <= :room',
-        ExpressionAttributeValues: {
-          ':zero': 0,
-          ':amount': amount,
-          ':room': Number.MAX_SAFE_INTEGER,
-          ':exp': Math.floor(now.getTime() / 1000) + 3 * 24 * 3600,
-        },
-      },
-    },
     posting(from, -amount, to),
     posting(to, amount, from),
   ];

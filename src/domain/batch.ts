@@ -3,6 +3,8 @@
  *
  * How many transfers fit: one DynamoDB TransactWriteItems carries at most 100 items. A batch writes
  *   fixed:        the idempotency record, the sender's account, the sender's daily-limit counter = 3
+ *                 (2 when the sender carries its owner's counters itself: store/accounts.ts limitHost;
+ *                 counted as 3, the most)
  *   per transfer: its journal, the sender's posting, the recipient's posting                    = 3
  *   per distinct recipient: its account                                                          = 1
  * so at worst (every recipient distinct) 3 + 4n <= 100, n <= 24.

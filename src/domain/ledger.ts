@@ -74,6 +74,11 @@ export interface Journal {
   /** The UTC day whose outgoing limit the journal counted against (withdrawals, transfers). */
   limitDay?: string;
   /**
+   * The account whose item carries that counter (its owner's limit host in the currency); absent when
+   * the counter is an item of its own (accounts opened before hosts).
+   */
+  limitHost?: string;
+  /**
    * A transfer whose credit to the recipient is not settled yet (hot-recipient credits, see the
    * store's `settle`): the sender's side is posted, the recipient's is a credit item until the settler
    * folds it into the account, sets `to.balanceAfter` and `settledAt`, and removes this flag.

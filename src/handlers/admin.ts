@@ -14,7 +14,7 @@ import type { UserRecord } from '../identity/cognito.ts';
 import { auditEntry } from '../store/audit.ts';
 import { conditionFailed } from '../store/db.ts';
 import type { Profile } from '../store/users.ts';
-import { accounts, audit, cursors, directory, logins, sessions, users } from './context.ts';
+import { accountReader, audit, cursors, directory, logins, sessions, users } from './context.ts';
 import { guard } from './gate.ts';
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
@@ -121,8 +121,8 @@ export const handler = createHandler(
       const p = await customerOf(params.userId);
       const [login, open, closed] = await Promise.all([
         loginStatusOf(p),
-        accounts().list(p.userId, { closed: false, limit: 100 }),
-        accounts().list(p.userId, { closed: true, limit: 100 }),
+        accountReader().list(p.userId, { closed: false, limit: 100 }),
+        accountReader().list(p.userId, { closed: true, limit: 100 }),
       ]);
       return { body: { ...p, login, accounts: [...open.items, ...closed.items].slice(0, 100) } };
     },

@@ -355,6 +355,42 @@ describe('daily limit', () => {
       expect(refused.map((r) => r.body.code)).toEqual(Array(7).fill('daily_limit_exceeded'));
       expect(await balance(u, a.id)).toBe(1_500_000);
     }));
+
+  it("is the customer's, not an account's: two accounts in one currency share it, concurrently too", async ({
+    skip,
+  }) =>
+    withinOnePeriod(skip, utcDay, async () => {
+      const u = newUser();
+      // The first account in USD carries the customer's USD counters; the second's movements take
+      // from the same counter, on the first's item.
+      const a = await open(u);
+      const c = await open(u);
+      await deposit(u, a.id, 1_000_000);
+      await deposit(u, c.id, 1_000_000);
+      const rs = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => {
+          const k = key();
+          return untilNotBusy(() => withdraw(u, i % 2 ? c.id : a.id, 100_000, k));
+        }),
+      );
+      expect(rs.filter((r) => r.status === 201)).toHaveLength(5);
+      expect(rs.filter((r) => r.body.code === 'daily_limit_exceeded')).toHaveLength(7);
+      expect((await balance(u, a.id)) + (await balance(u, c.id))).toBe(1_500_000);
+      const used = (await call('getLimits', { user: u })).body.outgoing.find(
+        (l: { currency: string }) => l.currency === 'USD',
+      );
+      expect(used).toMatchObject({ used: 500_000, remaining: 0 });
+      // A transfer from the second account into the first (whose item carries the counter and is
+      // written by the transfer too) is refused for the limit as well, not left to retry until busy.
+      const into = await transfer(u, { fromAccountId: c.id, toAccountNumber: a.number, amount: 1 });
+      expect(into.status).toBe(422);
+      expect(into.body.code).toBe('daily_limit_exceeded');
+      // Another customer's first account has a counter of its own.
+      const v = newUser();
+      const b = await open(v);
+      await deposit(v, b.id, 100_000);
+      expect((await withdraw(v, b.id, 100_000)).status).toBe(201);
+    }));
 });
 
 describe('exactly once', () => {

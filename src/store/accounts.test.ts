@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
+import { openedBeforeHosts } from '../../test/legacy.ts';
 import { MAX_OPEN_ACCOUNTS } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import { AccountStore } from './accounts.ts';
@@ -148,5 +149,75 @@ describe('opening an account', () => {
     expect(await openAccounts(owner)).toBe(1);
     expect(await item(keys.accountNumber(other.number))).toMatchObject({ accountId: other.id });
     expect(await item(keys.accountNumber(a.number))).toMatchObject({ accountId: a.id, ownerId: owner });
+  });
+});
+
+describe("the host of a customer's daily counters (AccountRecord.limitHost)", () => {
+  const hostOf = async (owner: string, id: string) => (await item(keys.account(owner, id)))?.limitHost;
+
+  it('is the first account in each currency, for every later account in it, and is named on the profile', async () => {
+    const owner = `u-${randomUUID()}`;
+    const store = new AccountStore(db, table);
+    const usd = await store.open({ ownerId: owner, type: 'checking', currency: 'USD' });
+    const eur = await store.open({ ownerId: owner, type: 'checking', currency: 'EUR' });
+    const usd2 = await store.open({ ownerId: owner, type: 'savings', currency: 'USD' });
+    expect(await hostOf(owner, usd.id)).toBe(usd.id);
+    expect(await hostOf(owner, eur.id)).toBe(eur.id);
+    expect(await hostOf(owner, usd2.id)).toBe(usd.id);
+    expect(await item(keys.profile(owner))).toMatchObject({
+      [keys.limitHostAttr('USD')]: usd.id,
+      [keys.limitHostAttr('EUR')]: eur.id,
+    });
+    // Another customer's first account hosts its own.
+    const someone = `u-${randomUUID()}`;
+    const theirs = await store.open({ ownerId: someone, type: 'checking', currency: 'USD' });
+    expect(await hostOf(someone, theirs.id)).toBe(theirs.id);
+  });
+
+  it('stays one account when the first accounts in a currency are opened at once', async () => {
+    const owner = `u-${randomUUID()}`;
+    // Each open's first look at the owner's accounts is answered only once all four have looked: all
+    // four see none, and each would be the first. Their transactions are then sent one at a time (no
+    // transaction conflict makes them look again): only the profile's condition stops the later three.
+    const released: (() => void)[] = [];
+    let queue: Promise<unknown> = Promise.resolve();
+    const looked = Object.create(db) as Db;
+    looked.send = (async (command: Sent) => {
+      if (command.constructor.name === 'TransactWriteCommand') {
+        const sent = queue.then(() => db.send(command as never));
+        queue = sent.catch(() => undefined);
+        return sent;
+      }
+      const answer = await db.send(command as never);
+      if (command.constructor.name === 'QueryCommand' && released.length < 4) {
+        await new Promise<void>((resolve) => {
+          released.push(resolve);
+          if (released.length === 4) for (const r of released) r();
+        });
+      }
+      return answer;
+    }) as Db['send'];
+    const opened = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        new AccountStore(looked, table).open({ ownerId: owner, type: 'checking', currency: 'GBP' }),
+      ),
+    );
+    const hosts = await Promise.all(opened.map((a) => hostOf(owner, a.id)));
+    expect(new Set(hosts).size).toBe(1);
+    expect(opened.map((a) => a.id)).toContain(hosts[0]);
+    expect(await openAccounts(owner)).toBe(4);
+  });
+
+  it('is none for an account whose owner has accounts in its currency opened before hosts', async () => {
+    const owner = `u-${randomUUID()}`;
+    const store = new AccountStore(db, table);
+    const old = await store.open({ ownerId: owner, type: 'checking', currency: 'USD' });
+    await openedBeforeHosts(db, table, { ownerId: owner, id: old.id, currency: 'USD' });
+    const later = await store.open({ ownerId: owner, type: 'savings', currency: 'USD' });
+    expect(await hostOf(owner, later.id)).toBeUndefined();
+    expect((await item(keys.profile(owner)))?.[keys.limitHostAttr('USD')]).toBeUndefined();
+    // A currency it has no account in gets a host.
+    const eur = await store.open({ ownerId: owner, type: 'savings', currency: 'EUR' });
+    expect(await hostOf(owner, eur.id)).toBe(eur.id);
   });
 });

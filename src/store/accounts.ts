@@ -11,7 +11,7 @@ import {
 } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import type { Currency } from '../domain/money.ts';
-import { busy, conditionFailed, type Db, transact } from './db.ts';
+import { busy, conditionFailed, type Db, queryAll, transact } from './db.ts';
 import { keys } from './keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
@@ -29,7 +29,27 @@ export interface AccountRecord extends Account {
   holds: Record<string, Hold>;
   /** As stored: every unreleased hold, expired or not. */
   storedHeld: number;
+  /**
+   * The account whose item carries its owner's daily counters in its currency (outgoing and
+   * deposits, `out#<day>` and `in#<day>` attributes): the first account the owner opened in that
+   * currency, so that a transfer from it writes its counter in the account's own update rather than
+   * in an item of its own (2 write units less). Absent on an account opened before hosts: its owner's
+   * counters in that currency are items of their own (keys.dailyLimit, keys.dailyDeposits).
+   */
+  limitHost?: string;
+  /** The day counters this item carries (when it is a host): attribute name -> amount. */
+  daily: Record<string, number>;
 }
+
+const DAILY_ATTR = /^(out|in)#\d{4}-\d{2}-\d{2}$/;
+
+/** The `out#<day>` and `in#<day>` attributes of a stored account. */
+const dailyOf = (r: Record<string, unknown>): Record<string, number> =>
+  Object.fromEntries(
+    Object.entries(r)
+      .filter(([k, v]) => DAILY_ATTR.test(k) && typeof v === 'number')
+      .map(([k, v]) => [k, v as number]),
+  );
 
 /** The account as of `now`: a hold past its expiry is no longer held, even before the sweeper ran. */
 export const toAccount = (r: Record<string, unknown>, now = new Date()): Account => {
@@ -56,6 +76,8 @@ export const publicAccount = ({
   lastPostedAt: _l,
   holds: _h,
   storedHeld: _s,
+  limitHost: _lh,
+  daily: _d,
   ...account
 }: AccountRecord): Account => account;
 
@@ -67,6 +89,8 @@ export const toRecord = (r: Record<string, unknown>, now: Date): AccountRecord =
   ...(r.lastPostedAt ? { lastPostedAt: r.lastPostedAt as string } : {}),
   holds: (r.holds as Record<string, Hold> | undefined) ?? {},
   storedHeld: (r.held as number | undefined) ?? 0,
+  ...(typeof r.limitHost === 'string' ? { limitHost: r.limitHost } : {}),
+  daily: dailyOf(r),
 });
 
 export interface OpenAccountInput {
@@ -235,7 +259,9 @@ export class AccountStore extends AccountReader {
   async open(input: OpenAccountInput, now = new Date()): Promise<Account> {
     const id = randomUUID();
     let number = newAccountNumber();
+    const hostAttr = keys.limitHostAttr(input.currency);
     const opened = await retry(async () => {
+      const host = await this.hostFor(input.ownerId, input.currency, id);
       const item = {
         ...keys.account(input.ownerId, id),
         entity: 'account',
@@ -252,7 +278,16 @@ export class AccountStore extends AccountReader {
         holds: {},
         version: 0,
         createdAt: now.toISOString(),
+        ...(host ? { limitHost: host } : {}),
       };
+      // The profile names the host of each currency: two first accounts opened at once in one
+      // currency cannot both become hosts (the later one's condition fails, and it joins the first).
+      const hostClause =
+        host === id
+          ? { set: ', #host = :id', condition: ' AND attribute_not_exists(#host)' }
+          : host
+            ? { set: '', condition: ' AND #host = :id' }
+            : { set: '', condition: ' AND attribute_not_exists(#host)' };
       const r = await transact(this.db, [
         {
           name: 'profile',
@@ -260,9 +295,15 @@ export class AccountStore extends AccountReader {
             Update: {
               TableName: this.table,
               Key: keys.profile(input.ownerId),
-              UpdateExpression: 'SET openAccounts = if_not_exists(openAccounts, :zero) + :one',
-              ConditionExpression: 'attribute_not_exists(openAccounts) OR openAccounts < :max',
-              ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':max': MAX_OPEN_ACCOUNTS },
+              UpdateExpression: `SET openAccounts = if_not_exists(openAccounts, :zero) + :one${hostClause.set}`,
+              ConditionExpression: `(attribute_not_exists(openAccounts) OR openAccounts < :max)${hostClause.condition}`,
+              ExpressionAttributeNames: { '#host': hostAttr },
+              ExpressionAttributeValues: {
+                ':zero': 0,
+                ':one': 1,
+                ':max': MAX_OPEN_ACCOUNTS,
+                ...(host ? { ':id': host } : {}),
+              },
             },
           },
         },
@@ -313,6 +354,9 @@ export class AccountStore extends AccountReader {
         const earlier = await this.get(input.ownerId, id);
         if (earlier?.ownerId === input.ownerId) return done(publicAccount(earlier));
       }
+      // The profile's condition is on the count and on the currency's host: another first account
+      // in this currency may have become its host since we looked. Look again.
+      if (failed.includes('profile') && !(await this.full(input.ownerId))) return again;
       if (failed.includes('profile')) {
         throw new BankError(
           'account_limit_reached',
@@ -336,6 +380,28 @@ export class AccountStore extends AccountReader {
     }, OPEN_POLICY);
     if (!opened) throw busy('Could not open the account now: try again');
     return opened;
+  }
+
+  /**
+   * The account to host the owner's daily counters in `currency` for a new account `id`: the host the
+   * owner's accounts in that currency already have; none when they were opened before hosts (their
+   * counters stay items of their own, and so do the new account's); else the new account itself.
+   */
+  private async hostFor(ownerId: string, currency: Currency, id: string): Promise<string | undefined> {
+    const { pk, skPrefix } = keys.accountsOf(ownerId);
+    const mine = (
+      await queryAll(this.db, this.table, pk, skPrefix, { ProjectionExpression: 'currency, limitHost' })
+    ).filter((a) => a.currency === currency);
+    if (mine.length === 0) return id;
+    return mine.map((a) => a.limitHost).find((h): h is string => typeof h === 'string');
+  }
+
+  /** Whether the owner has as many open accounts as one may. */
+  private async full(ownerId: string): Promise<boolean> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.profile(ownerId), ConsistentRead: true }),
+    );
+    return ((r.Item?.openAccounts as number | undefined) ?? 0) >= MAX_OPEN_ACCOUNTS;
   }
 
   /** Closes an account whose balance is zero and that holds nothing. Closing a closed account answers it as it is. */

@@ -3,7 +3,7 @@
  * keys DynamoDB leaves unprocessed asked again, on DynamoDB Local.
  */
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { type BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, emulators } from '../../test/harness.ts';
 import { localClientConfig } from '../local/bootstrap.ts';
@@ -15,6 +15,7 @@ import {
   getMany,
   type ItemKey,
 } from './db.ts';
+import { foldUpdates } from './fold.ts';
 
 let db: Db;
 beforeAll(() => {
@@ -96,4 +97,98 @@ describe('time limits', () => {
       silent.close();
     }
   }, 20_000);
+});
+
+describe('foldUpdates: one action per item in a transaction', () => {
+  const update = (sk: string, expression: string, condition: string, values: Record<string, unknown>) => ({
+    Update: {
+      TableName: 't',
+      Key: { pk: 'P', sk },
+      UpdateExpression: expression,
+      ConditionExpression: condition,
+      ExpressionAttributeValues: values,
+    },
+  });
+
+  it('folds a later update of an item into the earlier one, in its place and under its name', () => {
+    const pieces = foldUpdates([
+      { name: 'journal', item: { Put: { TableName: 't', Item: { pk: 'J', sk: 'J' } } } },
+      {
+        name: 'from',
+        item: update('A', 'SET balance = balance + :d REMOVE holds.#h', 'version = :v', {
+          ':d': -5,
+          ':v': 3,
+        }),
+      },
+      { name: 'to', item: update('B', 'SET balance = balance + :e', 'version = :w', { ':e': 5, ':w': 1 }) },
+      {
+        name: 'limit',
+        item: update('A', 'SET #c = if_not_exists(#c, :z) + :a REMOVE #o', '#c <= :r', {
+          ':z': 0,
+          ':a': 5,
+          ':r': 95,
+        }),
+      },
+    ]);
+    expect(pieces.map((p) => p.name)).toEqual(['journal', 'from', 'to']);
+    expect(pieces[1]?.item.Update).toMatchObject({
+      Key: { pk: 'P', sk: 'A' },
+      UpdateExpression: 'SET balance = balance + :d, #c = if_not_exists(#c, :z) + :a REMOVE holds.#h, #o',
+      ConditionExpression: '(version = :v) AND (#c <= :r)',
+      ExpressionAttributeValues: { ':d': -5, ':v': 3, ':z': 0, ':a': 5, ':r': 95 },
+    });
+    expect(pieces[2]?.item.Update?.Key).toEqual({ pk: 'P', sk: 'B' });
+  });
+
+  it('refuses placeholders that mean different things in the two updates', () => {
+    expect(() =>
+      foldUpdates([
+        { name: 'a', item: update('A', 'SET x = :v', 'attribute_exists(pk)', { ':v': 1 }) },
+        { name: 'b', item: update('A', 'SET y = :v', 'attribute_exists(pk)', { ':v': 2 }) },
+      ]),
+    ).toThrow(/:v/);
+  });
+
+  it('what it folds, DynamoDB runs as one action: both changes made, both conditions checked', async () => {
+    const table = await createTestTable('fold');
+    await db.send(new PutCommand({ TableName: table, Item: { pk: 'P', sk: 'A', n: 1, m: 10 } }));
+    const pieces = (room: number) =>
+      foldUpdates([
+        {
+          name: 'a',
+          item: {
+            Update: {
+              TableName: table,
+              Key: { pk: 'P', sk: 'A' },
+              UpdateExpression: 'SET n = n + :one',
+              ConditionExpression: 'n >= :one',
+              ExpressionAttributeValues: { ':one': 1 },
+            },
+          },
+        },
+        {
+          name: 'b',
+          item: {
+            Update: {
+              TableName: table,
+              Key: { pk: 'P', sk: 'A' },
+              UpdateExpression: 'SET m = m - :take',
+              ConditionExpression: 'm >= :room',
+              ExpressionAttributeValues: { ':take': 4, ':room': room },
+            },
+          },
+        },
+      ]);
+    const send = (room: number) =>
+      db.send(new TransactWriteCommand({ TransactItems: pieces(room).map((p) => p.item) }));
+    await send(10);
+    expect(
+      (await db.send(new GetCommand({ TableName: table, Key: { pk: 'P', sk: 'A' } }))).Item,
+    ).toMatchObject({ n: 2, m: 6 });
+    // The second update's condition fails: neither change is made.
+    await expect(send(7)).rejects.toMatchObject({ name: 'TransactionCanceledException' });
+    expect(
+      (await db.send(new GetCommand({ TableName: table, Key: { pk: 'P', sk: 'A' } }))).Item,
+    ).toMatchObject({ n: 2, m: 6 });
+  });
 });

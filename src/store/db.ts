@@ -1,5 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
@@ -94,6 +100,40 @@ export const itemKeyOf = (t: TransactItem): ItemKey | undefined => {
 /** Whether an action creates its item: a Put on `attribute_not_exists` (a new journal, say). */
 export const createsItem = (t: TransactItem): boolean =>
   t.Put?.ConditionExpression === 'attribute_not_exists(pk)';
+
+/**
+ * Every item of one partition (whose sort key begins with `prefix`, if given), page after page,
+ * strongly consistent unless told otherwise: for small partitions read whole (a customer's accounts,
+ * schedules, login locks).
+ */
+export const queryAll = async (
+  db: Db,
+  table: string,
+  pk: string,
+  prefix?: string,
+  opts: Pick<
+    QueryCommandInput,
+    'ProjectionExpression' | 'ExpressionAttributeNames' | 'ScanIndexForward' | 'ConsistentRead'
+  > = {},
+): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: prefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ...(prefix === undefined ? {} : { ':prefix': prefix }) },
+        ConsistentRead: true,
+        ...opts,
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(r.Items ?? []));
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return items;
+};
 
 /** One item of a transaction, named for what it is, so that a cancellation reason can say which failed. */
 export interface Piece<N extends string = string> {

@@ -18,15 +18,24 @@ export const DUE_DELIVERY_SHARDS = 4;
 
 export const keys = {
   profile: (sub: string) => ({ pk: `USER#${sub}`, sk: 'PROFILE' }),
+  /** The profile's attribute naming the account that hosts the owner's daily counters in `currency`. */
+  limitHostAttr: (currency: string) => `limitHost#${currency}`,
   account: (sub: string, accountId: string) => ({ pk: `USER#${sub}`, sk: `ACCOUNT#${accountId}` }),
   accountsOf: (sub: string) => ({ pk: `USER#${sub}`, skPrefix: 'ACCOUNT#' }),
   accountNumber: (number: string) => ({ pk: `ACCTNUM#${number}`, sk: 'ACCTNUM' }),
   /** Account id -> owner (bank staff find an account by its id alone). */
   accountId: (accountId: string) => ({ pk: `ACCTID#${accountId}`, sk: 'ACCTID' }),
+  /**
+   * A day's counter on the item of the account that hosts its owner's daily counters in its currency
+   * (AccountRecord.limitHost): `out#2026-12-02` (outgoing) or `in#2026-12-02` (self-service deposits).
+   */
+  dailyAttr: (kind: 'out' | 'in', day: string) => `${kind}#${day}`,
+  /** The daily outgoing counter of an account opened before hosts (AccountRecord.limitHost): its own item. */
   dailyLimit: (sub: string, day: string, currency: string) => ({
     pk: `USER#${sub}`,
     sk: `LIMIT#${day}#${currency}`,
   }),
+  /** The daily deposit counter of an account opened before hosts: its own item. */
   dailyDeposits: (sub: string, day: string, currency: string) => ({
     pk: `USER#${sub}`,
     sk: `DEPOSITS#${day}#${currency}`,

@@ -12,7 +12,7 @@
  *     read, and `status = active`; its version moves by the number of its postings;
  *   - each recipient: its version read and `status = active` (a frozen or closed account takes no
  *     money), its version moving by the number of its postings;
- *   - the sender's daily-limit counter takes the batch's total: `spent <= limit - total`.
+ *   - the sender's daily-limit counter takes the batch's total: `out#<day> <= limit - total`.
  * The idempotency record commits in the same transaction and holds the whole outcome for replay.
  *
  * Hot recipients (ledger-settle.ts): when an attempt loses a race on a recipient's account item (a
@@ -117,7 +117,7 @@ export class BatchLedgerStore extends LedgerWriter {
       // The totals: against what the sender may spend and against its daily limit.
       const total = req.transfers.reduce((s, t) => addMinor(s, t.amount), 0);
       assertFunds(from, total);
-      if (total > this.opts.dailyLimit)
+      if (total > this.room(from, 'out', now, [...recipients.values()]))
         throw new BankError('daily_limit_exceeded', 'This would exceed your daily outgoing limit');
 
       const defer = this.deferCredit(
@@ -171,6 +171,7 @@ export class BatchLedgerStore extends LedgerWriter {
           journals[0] as Journal,
           { type: 'transfer', postings: [], changes: new Map(), outgoing: total, released: 0, deposited: 0 },
           now,
+          from,
         ),
       );
       return { outcome: { kind: 'batch', id: batchId, journals }, pieces };

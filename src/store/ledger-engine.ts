@@ -24,6 +24,7 @@ import {
   type Piece,
   transact,
 } from './db.ts';
+import { foldUpdates } from './fold.ts';
 import {
   type DeclineExtra,
   type IdempotencyStore,
@@ -152,7 +153,7 @@ export class LedgerEngine {
       if (j?.status !== 'pending' || !j.expiresAt || Date.parse(j.expiresAt) > now.getTime())
         return done(false);
       const { pieces } = this.release(j, now, true);
-      const r = await transact(this.db, pieces);
+      const r = await transact(this.db, foldUpdates(pieces));
       if (r.ok) return done(true);
       if (conditionFailed(r.failed).length > 0 || isTransient(r.error, r.codes)) return again;
       throw r.error;
@@ -266,7 +267,10 @@ export class LedgerEngine {
         throw e;
       }
       const outcome = ('outcome' in a ? a.outcome : { kind: 'journal', journal: a.journal }) as S;
-      const r = await transact<string>(this.db, [...this.recorded(req, a, outcome, now), ...(a.extra ?? [])]);
+      const r = await transact<string>(
+        this.db,
+        foldUpdates([...this.recorded(req, a, outcome, now), ...(a.extra ?? [])]),
+      );
       if (r.ok) return done({ ...outcome, replayed: false } as Replayed<S>);
       for (const name of Object.keys(r.failed) as Name[]) contended.add(name);
       const failed = conditionFailed(r.failed);
@@ -444,6 +448,7 @@ export class LedgerEngine {
       postedAt: at,
       ...(plan.type === 'transfer' ? { refundedAmount: 0 } : {}),
       ...(plan.outgoing > 0 ? { limitDay: utcDay(now) } : {}),
+      ...(plan.outgoing > 0 && sides.from?.[0].limitHost ? { limitHost: sides.from[0].limitHost } : {}),
       ...extra,
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),
@@ -455,7 +460,7 @@ export class LedgerEngine {
     if (sides.to && !deferred)
       pieces.push(this.accountPiece('to', sides.to[0], plan.changes.get(sides.to[0].id) as Change, at));
     pieces.push(
-      ...this.limitPieces(req.user, journal, plan, now),
+      ...this.limitPieces(req.user, journal, plan, now, (plan.deposited > 0 ? sides.to : sides.from)?.[0]),
       ...this.postingPieces(journal, plan, at, records, deferred?.id),
     );
     if (deferred) {
@@ -617,60 +622,116 @@ export class LedgerEngine {
     };
   }
 
-  /** Daily counters: the outgoing limit taken (or given back the same UTC day), the deposit limit taken. */
-  protected limitPieces(owner: string, journal: Journal, plan: Plan, now: Date): Piece<Name>[] {
+  /**
+   * What is left of the owner's daily limit (`out`: outgoing; `in`: self-service deposits) as the read
+   * of its host shows it, when the host is read in the movement (`a` itself, or one of `others`): the
+   * plan refuses what is over it, and the counter's condition in the host's own update catches what
+   * changed since the read (that update then fails as a whole, and the next attempt plans on fresh
+   * data). Otherwise the whole limit: the counter's own piece refuses, and is declined by its name.
+   */
+  protected room(
+    a: AccountRecord,
+    kind: 'out' | 'in',
+    now: Date,
+    /** The movement's other accounts read: the host may be one of them (a transfer to it). */
+    others: readonly AccountRecord[] = [],
+  ): number {
+    const limit = kind === 'out' ? this.opts.dailyLimit : this.depositLimit;
+    const host = [a, ...others].find((x) => x.id === a.limitHost);
+    if (!host) return limit;
+    return limit - (host.daily[keys.dailyAttr(kind, utcDay(now))] ?? 0);
+  }
+
+  /**
+   * Daily counters: the outgoing limit taken (or given back the same UTC day), the deposit limit
+   * taken. `account` is the account the movement takes from (outgoing) or pays into (deposits): its
+   * owner's counters are attributes of its host's item (AccountRecord.limitHost), which for the host
+   * itself is the same item as its own update (`foldUpdates` makes them one action, and a transfer
+   * writes no item for the limit), or items of their own for accounts opened before hosts.
+   */
+  protected limitPieces(
+    owner: string,
+    journal: Journal,
+    plan: Plan,
+    now: Date,
+    account?: Pick<AccountRecord, 'id' | 'ownerId' | 'limitHost' | 'daily'>,
+  ): Piece<Name>[] {
     const day = utcDay(now);
     const expiresAt = Math.floor(now.getTime() / 1000) + 3 * 24 * 3600;
     const pieces: Piece<Name>[] = [];
-    const counter = (
-      name: Name,
-      key: Record<string, string>,
-      amount: number,
-      limit: number,
-    ): Piece<Name> => ({
-      name,
-      item: {
-        Update: {
-          TableName: this.table,
-          Key: key,
-          UpdateExpression: 'SET spent = if_not_exists(spent, :zero) + :amount, expiresAt = :exp',
-          ConditionExpression: 'attribute_not_exists(spent) OR spent <= :room',
-          ExpressionAttributeValues: {
-            ':zero': 0,
-            ':amount': amount,
-            ':room': limit - amount,
-            ':exp': expiresAt,
+    const take = (name: 'limit' | 'deposits', kind: 'out' | 'in', amount: number, limit: number) => {
+      const values = { ':cZero': 0, ':cAmount': amount, ':cRoom': limit - amount };
+      const host = account?.limitHost;
+      if (!account || !host) {
+        const key = (kind === 'out' ? keys.dailyLimit : keys.dailyDeposits)(owner, day, journal.currency);
+        return pieces.push({
+          name,
+          item: {
+            Update: {
+              TableName: this.table,
+              Key: key,
+              UpdateExpression: 'SET spent = if_not_exists(spent, :cZero) + :cAmount, expiresAt = :cExp',
+              ConditionExpression: 'attribute_not_exists(spent) OR spent <= :cRoom',
+              ExpressionAttributeValues: { ...values, ':cExp': expiresAt },
+            },
           },
-        },
-      },
-    });
-    if (plan.outgoing > 0) {
-      pieces.push(
-        counter('limit', keys.dailyLimit(owner, day, journal.currency), plan.outgoing, this.opts.dailyLimit),
-      );
-    }
-    if (plan.deposited > 0) {
-      pieces.push(
-        counter(
-          'deposits',
-          keys.dailyDeposits(owner, day, journal.currency),
-          plan.deposited,
-          this.depositLimit,
-        ),
-      );
-    }
-    // Given back only on the day it was taken: another day's counter no longer limits anything.
-    if (plan.released > 0 && journal.limitDay === day) {
-      pieces.push({
-        name: 'limitRelease',
+        });
+      }
+      // Other days' counters of this kind go: all that the host's read shows, or (not read) the week
+      // before.
+      const stale =
+        host === account.id
+          ? Object.keys(account.daily).filter(
+              (k) => k.startsWith(`${kind}#`) && k !== keys.dailyAttr(kind, day),
+            )
+          : Array.from({ length: 7 }, (_, i) =>
+              keys.dailyAttr(kind, utcDay(new Date(now.getTime() - (i + 1) * 86_400_000))),
+            );
+      const staleNames = Object.fromEntries(stale.map((k, i) => [`#cOld${i}`, k]));
+      return pieces.push({
+        name,
         item: {
           Update: {
             TableName: this.table,
-            Key: keys.dailyLimit(owner, day, journal.currency),
-            UpdateExpression: 'SET spent = spent - :amount',
-            ConditionExpression: 'spent >= :amount',
-            ExpressionAttributeValues: { ':amount': plan.released },
+            Key: keys.account(account.ownerId, host),
+            UpdateExpression: [
+              'SET #cDay = if_not_exists(#cDay, :cZero) + :cAmount',
+              stale.length ? `REMOVE ${Object.keys(staleNames).join(', ')}` : '',
+            ]
+              .filter(Boolean)
+              .join(' '),
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#cDay) OR #cDay <= :cRoom)',
+            ExpressionAttributeNames: { '#cDay': keys.dailyAttr(kind, day), ...staleNames },
+            ExpressionAttributeValues: values,
           },
+        },
+      });
+    };
+    if (plan.outgoing > 0) take('limit', 'out', plan.outgoing, this.opts.dailyLimit);
+    if (plan.deposited > 0) take('deposits', 'in', plan.deposited, this.depositLimit);
+    // Given back only on the day it was taken: another day's counter no longer limits anything.
+    if (plan.released > 0 && journal.limitDay === day) {
+      const values = { ':rAmount': plan.released };
+      const host = journal.limitHost;
+      pieces.push({
+        name: 'limitRelease',
+        item: {
+          Update: host
+            ? {
+                TableName: this.table,
+                Key: keys.account(owner, host),
+                UpdateExpression: 'SET #rDay = #rDay - :rAmount',
+                ConditionExpression: '#rDay >= :rAmount',
+                ExpressionAttributeNames: { '#rDay': keys.dailyAttr('out', day) },
+                ExpressionAttributeValues: values,
+              }
+            : {
+                TableName: this.table,
+                Key: keys.dailyLimit(owner, day, journal.currency),
+                UpdateExpression: 'SET spent = spent - :rAmount',
+                ConditionExpression: 'spent >= :rAmount',
+                ExpressionAttributeValues: values,
+              },
         },
       });
     }

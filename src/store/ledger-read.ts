@@ -13,7 +13,7 @@ import {
   type TransactionType,
 } from '../domain/ledger.ts';
 import { addMinor, type Currency } from '../domain/money.ts';
-import type { Db } from './db.ts';
+import { type Db, queryAll } from './db.ts';
 import { keys } from './keys.ts';
 import { readJournal } from './ledger-journal.ts';
 import { unsettledCredits } from './ledger-settle.ts';
@@ -224,22 +224,26 @@ export class LedgerReader {
     return total;
   }
 
-  /** What the owner's outgoing movements took of the daily limit on `day`, per currency. */
+  /**
+   * What the owner's outgoing movements took of the daily limit on `day`, per currency: from the
+   * counters on the owner's host accounts (AccountRecord.limitHost), and from the counter items of
+   * accounts opened before hosts.
+   */
   async outgoingOn(owner: string, day: string): Promise<Map<string, number>> {
-    const { pk, sk } = keys.dailyLimit(owner, day, '');
-    const r = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
-        ExpressionAttributeValues: { ':pk': pk, ':sk': sk },
-        ConsistentRead: true,
+    const legacy = keys.dailyLimit(owner, day, '');
+    const accounts = keys.accountsOf(owner);
+    const [counters, hosts] = await Promise.all([
+      queryAll(this.db, this.table, legacy.pk, legacy.sk),
+      queryAll(this.db, this.table, accounts.pk, accounts.skPrefix, {
+        ProjectionExpression: 'id, currency, limitHost, #day',
+        ExpressionAttributeNames: { '#day': keys.dailyAttr('out', day) },
       }),
-    );
+    ]);
     const used = new Map<string, number>();
-    for (const item of r.Items ?? []) {
-      const currency = String(item.sk).slice(sk.length);
-      used.set(currency, Number(item.spent ?? 0));
-    }
+    const add = (currency: string, amount: unknown) =>
+      used.set(currency, addMinor(used.get(currency) ?? 0, Number(amount ?? 0)));
+    for (const item of counters) add(String(item.sk).slice(legacy.sk.length), item.spent);
+    for (const a of hosts) if (a.limitHost === a.id) add(String(a.currency), a[keys.dailyAttr('out', day)]);
     return used;
   }
 

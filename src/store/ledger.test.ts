@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cancelledWith, failingTransactions, timeout, withoutVersionChecks } from '../../test/faults.ts';
 import { createTestTable, dynamoClients, emulators } from '../../test/harness.ts';
+import { openedBeforeHosts } from '../../test/legacy.ts';
 import { MAX_LIVE_HOLDS } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import { localClientConfig } from '../local/bootstrap.ts';
@@ -23,14 +24,20 @@ const DAILY_LIMIT = 1_000_000;
 const storesFor = (
   db: Db,
   table: string,
-  opts: { maxAttempts?: number; ledgerDb?: Db; now?: () => Date; deferCredits?: DeferCredits } = {},
+  opts: {
+    maxAttempts?: number;
+    ledgerDb?: Db;
+    now?: () => Date;
+    deferCredits?: DeferCredits;
+    dailyLimit?: number;
+  } = {},
 ) => {
   const accounts = new AccountStore(db, table, opts.now);
   const ledgerDb = opts.ledgerDb ?? db;
   const idem = new IdempotencyStore(ledgerDb, table, 48 * 3600);
   const ledger = new LedgerStore(ledgerDb, table, accounts, idem, {
     systemShards: 4,
-    dailyLimit: DAILY_LIMIT,
+    dailyLimit: opts.dailyLimit ?? DAILY_LIMIT,
     ...(opts.maxAttempts ? { retry: { maxAttempts: opts.maxAttempts } } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.deferCredits ? { deferCredits: opts.deferCredits } : {}),
@@ -333,6 +340,143 @@ describe("a movement's journal is its idempotency record", () => {
     expect(
       new Set([id, journalIdFor('v', 'k'), journalIdFor('u', 'k2'), journalIdFor('u\0k', '')]).size,
     ).toBe(4);
+  });
+});
+
+describe("daily counters: attributes of the item of the customer's host account", () => {
+  const DAY = 86_400_000;
+  /** A DocumentClient that keeps the items of each TransactWriteItems sent. */
+  const recording = () => {
+    const sent: { Put?: unknown; Update?: { Key?: Record<string, unknown> }; Delete?: unknown }[][] = [];
+    const wrapped = Object.create(db) as Db;
+    wrapped.send = ((command: { constructor: { name: string }; input: { TransactItems?: never[] } }) => {
+      if (command.constructor.name === 'TransactWriteCommand') sent.push(command.input.TransactItems ?? []);
+      return db.send(command as never);
+    }) as Db['send'];
+    return { db: wrapped, sent };
+  };
+  /** A customer's deposits and withdrawals, each with a key of its own. */
+  const cash = (ledger: LedgerStore, user: string) => {
+    const move =
+      (kind: 'deposit' | 'withdraw') =>
+      (accountId: string, amount: number): Promise<Outcome> =>
+        ledger[kind]({ user, idempotencyKey: randomUUID(), fingerprint: 'f', accountId, amount });
+    return { deposit: move('deposit'), withdraw: move('withdraw') };
+  };
+  const stored = async (table: string, key: { pk: string; sk: string }) =>
+    (await db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item ?? {};
+  const counterItems = async (table: string) =>
+    (
+      await db.send(
+        new ScanCommand({
+          TableName: table,
+          FilterExpression: 'begins_with(sk, :l) OR begins_with(sk, :d)',
+          ExpressionAttributeValues: { ':l': 'LIMIT#', ':d': 'DEPOSITS#' },
+          ConsistentRead: true,
+        }),
+      )
+    ).Items ?? [];
+
+  it("a transfer from the host writes 5 items: the counter is in the sender's own update, and other days' counters go", async () => {
+    const table = await createTestTable('hosted');
+    let t = Date.parse('2026-03-10T12:00:00Z');
+    const now = () => new Date(t);
+    const rec = recording();
+    const { accounts, ledger } = storesFor(db, table, { now, ledgerDb: rec.db });
+    const [alice, bob] = [`u-${randomUUID()}`, `u-${randomUUID()}`];
+    const a = await accounts.open({ ownerId: alice, type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: bob, type: 'checking', currency: 'USD' });
+    const k = () => randomUUID();
+    await cash(ledger, alice).deposit(a.id, 500);
+    await cash(ledger, alice).withdraw(a.id, 40);
+    expect(await stored(table, keys.account(alice, a.id))).toMatchObject({
+      limitHost: a.id,
+      'in#2026-03-10': 500,
+      'out#2026-03-10': 40,
+    });
+    t += DAY;
+    rec.sent.length = 0;
+    const out = await ledger.transfer({
+      user: alice,
+      idempotencyKey: k(),
+      fingerprint: 'f',
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      currency: 'USD',
+      amount: 30,
+    });
+    expect(out.kind).toBe('journal');
+    // The journal, the two accounts and the two postings: no item for the counter.
+    expect(rec.sent.map((items) => items.length)).toEqual([5]);
+    const sender = await stored(table, keys.account(alice, a.id));
+    expect(sender).toMatchObject({ balance: 430, 'out#2026-03-11': 30, 'in#2026-03-10': 500 });
+    expect(sender).not.toHaveProperty('out#2026-03-10');
+    expect(await counterItems(table)).toEqual([]);
+    expect(await stored(table, keys.journal(out.kind === 'journal' ? out.journal.id : ''))).toMatchObject({
+      limitDay: '2026-03-11',
+      limitHost: a.id,
+    });
+  });
+
+  it("a second account's movements take from the host's counter; a hold given back returns to it", async () => {
+    const table = await createTestTable('hosted');
+    const LIMIT = 1000;
+    const now = () => new Date('2026-03-10T12:00:00Z');
+    const { accounts, ledger } = storesFor(db, table, { dailyLimit: LIMIT, now });
+    const [alice, bob] = [`u-${randomUUID()}`, `u-${randomUUID()}`];
+    const a = await accounts.open({ ownerId: alice, type: 'checking', currency: 'USD' });
+    const c = await accounts.open({ ownerId: alice, type: 'savings', currency: 'USD' });
+    const b = await accounts.open({ ownerId: bob, type: 'checking', currency: 'USD' });
+    const k = () => randomUUID();
+    const day = 'out#2026-03-10';
+    await cash(ledger, alice).deposit(c.id, LIMIT * 2);
+    await cash(ledger, alice).withdraw(c.id, 100);
+    const held = await ledger.transfer({
+      user: alice,
+      idempotencyKey: k(),
+      fingerprint: 'f',
+      fromAccountId: c.id,
+      toAccountNumber: b.number,
+      currency: 'USD',
+      amount: 50,
+      pending: true,
+    });
+    expect((await stored(table, keys.account(alice, a.id)))[day]).toBe(150);
+    expect((await stored(table, keys.account(alice, c.id)))[day]).toBeUndefined();
+    expect((await stored(table, keys.account(alice, c.id))).in).toBeUndefined();
+    if (held.kind !== 'journal') throw new Error('not held');
+    await ledger.void({ user: alice, idempotencyKey: k(), fingerprint: 'f', journalId: held.journal.id });
+    expect((await stored(table, keys.account(alice, a.id)))[day]).toBe(100);
+    // What is left of the limit is the customer's, whichever account spends it.
+    const over = await cash(ledger, alice).withdraw(c.id, LIMIT - 99);
+    expect(over).toMatchObject({ kind: 'declined', code: 'daily_limit_exceeded' });
+    const rest = await cash(ledger, alice).withdraw(c.id, LIMIT - 100);
+    expect(rest.kind).toBe('journal');
+    expect((await stored(table, keys.account(alice, a.id)))[day]).toBe(LIMIT);
+    expect(await ledger.outgoingOn(alice, day.slice(4))).toEqual(new Map([['USD', LIMIT]]));
+    expect(await counterItems(table)).toEqual([]);
+  });
+
+  it('an account opened before hosts keeps its counters as items of their own, and the limit holds', async () => {
+    const table = await createTestTable('unhosted');
+    const LIMIT = 1000;
+    const now = () => new Date('2026-03-10T12:00:00Z');
+    const { accounts, ledger } = storesFor(db, table, { dailyLimit: LIMIT, now });
+    const alice = `u-${randomUUID()}`;
+    const a = await accounts.open({ ownerId: alice, type: 'checking', currency: 'USD' });
+    await openedBeforeHosts(db, table, { ownerId: alice, id: a.id, currency: 'USD' });
+    const _k = () => randomUUID();
+    const today = '2026-03-10';
+    await cash(ledger, alice).deposit(a.id, LIMIT * 2);
+    await cash(ledger, alice).withdraw(a.id, LIMIT);
+    const over = await cash(ledger, alice).withdraw(a.id, 1);
+    expect(over).toMatchObject({ kind: 'declined', code: 'daily_limit_exceeded' });
+    expect(await stored(table, keys.dailyLimit(alice, today, 'USD'))).toMatchObject({ spent: LIMIT });
+    expect(await stored(table, keys.dailyDeposits(alice, today, 'USD'))).toMatchObject({
+      spent: LIMIT * 2,
+    });
+    expect(await stored(table, keys.account(alice, a.id))).not.toHaveProperty(`out#${today}`);
+    expect(await ledger.outgoingOn(alice, today)).toEqual(new Map([['USD', LIMIT]]));
   });
 });
 

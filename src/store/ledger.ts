@@ -10,23 +10,26 @@
  *   - post / void / expiry: `status = pending AND version = :v` on the journal, and the hold must be
  *     in the account's `holds` map: exactly one of them wins, and the hold is released once;
  *   - refunds: `refundable >= :amount` on the original transfer;
- *   - daily limits: `spent <= :room` on the day's counter.
+ *   - daily limits: `out#<day> <= :room` on the host account's item (or `spent <= :room` on a counter item).
  * Cancellation reasons are mapped back to the pieces by name (see db.ts `transact`).
  *
  * Items and round trips per movement (reads before the one TransactWriteItems; `journal*`: the new
  * journal, which is the movement's idempotency record; `idem`: a record item):
- *   deposit          journal*, account, deposit counter, 2 postings                    = 5; 1 read
- *   withdrawal       journal*, account, limit counter, 2 postings                      = 5; 1 read
+ *   deposit          journal*, account (+ deposit counter), 2 postings                 = 4; 1 read
+ *   withdrawal       journal*, account (+ limit counter), 2 postings                   = 4; 1 read
  * (A system shard gets its posting only: system accounts are append-only, see systemBalance.)
- *   transfer         journal*, 2 accounts, limit counter, 2 postings                   = 6; 2-3 reads
- *   deferred transfer journal*, sender, limit counter, sender's posting, credit        = 5; 2-3 reads
+ *   transfer         journal*, 2 accounts (sender + limit counter), 2 postings         = 5; 2-3 reads
+ *   deferred transfer journal*, sender (+ limit counter), sender's posting, credit     = 4; 2-3 reads
  *                    (`deferCredits`: the recipient's side is settled later, see ledger-settle.ts)
- *   pending transfer journal*, sender, limit counter, sender's history entry            = 4; 2-3 reads
- *   post             idem, journal, 2 accounts, [limit], history entry (delete), 2 postings = 7-8; 3 reads
- *   void             idem, journal, sender, [limit], history entry                     = 4-5; 1 read
- *   expiry           journal, sender, [limit], history entry                           = 3-4; 1 read
+ *   pending transfer journal*, sender (+ limit counter), sender's history entry        = 3; 2-3 reads
+ *   post             idem, journal, 2 accounts (sender + [limit]), history entry (delete), 2 postings = 7; 3 reads
+ *   void             idem, journal, sender (+ [limit]), history entry                  = 4; 1 read
+ *   expiry           journal, sender (+ [limit]), history entry                        = 3; 1 read
  *   refund           refund journal*, original journal, 2 accounts, 2 postings         = 6; 3 reads
  * ([limit]: the unposted rest is given back to the daily limit when it is still the same UTC day.)
+ * (+ counter): the owner's daily counter, in the account's own update when the account is its owner's
+ * limit host (accounts.ts limitHost: its first account in the currency); from another account, or one
+ * opened before hosts, the counter is an item more (the host's, or a counter item of its own).
  *
  * Here: the customer's movements (LedgerWriter), on the engine that commits them (ledger-engine.ts,
  * which the back office's StaffLedger shares), and LedgerStore, the whole ledger: the movements, the
@@ -94,7 +97,7 @@ export class LedgerWriter extends LedgerEngine {
     return this.commit(req, async (now) => {
       const to = await this.accounts.mustGet(req.user, req.accountId);
       const shard = systemShardId('cash-in', to.currency, shardOf(id, this.opts.systemShards));
-      const plan = planDeposit(to, req.amount, shard, this.depositLimit);
+      const plan = planDeposit(to, req.amount, shard, this.room(to, 'in', now));
       return this.instant(id, plan, now, req, { to: [to, req.metadata] });
     });
   }
@@ -104,7 +107,7 @@ export class LedgerWriter extends LedgerEngine {
     return this.commit(req, async (now) => {
       const from = await this.debitable(req.user, req.accountId, now);
       const shard = systemShardId('cash-out', from.currency, shardOf(id, this.opts.systemShards));
-      const plan = planWithdrawal(from, req.amount, shard, this.opts.dailyLimit);
+      const plan = planWithdrawal(from, req.amount, shard, this.room(from, 'out', now));
       return this.instant(id, plan, now, req, { from: [from, req.metadata] });
     });
   }
@@ -118,7 +121,7 @@ export class LedgerWriter extends LedgerEngine {
         this.accounts.findByNumber(req.toAccountNumber),
       ]);
       if (!to) throw new BankError('recipient_not_found', 'No account has that number');
-      const plan = planTransfer(from, to, req.amount, req.currency, this.opts.dailyLimit, {
+      const plan = planTransfer(from, to, req.amount, req.currency, this.room(from, 'out', now, [to]), {
         pending: req.pending === true,
       });
       if (!req.pending)
@@ -151,6 +154,7 @@ export class LedgerWriter extends LedgerEngine {
         createdAt: now.toISOString(),
         expiresAt,
         limitDay: utcDay(now),
+        ...(from.limitHost ? { limitHost: from.limitHost } : {}),
         from: party(from, req.metadata),
         to: party(to),
       };
@@ -166,7 +170,7 @@ export class LedgerWriter extends LedgerEngine {
             id,
             set: { amount: req.amount, expiresAt },
           }),
-          ...this.limitPieces(req.user, journal, plan, now),
+          ...this.limitPieces(req.user, journal, plan, now, from),
           {
             name: 'entry',
             item: {

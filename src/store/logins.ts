@@ -18,9 +18,9 @@
  * Counters are kept for unknown emails too, so they reveal nothing about which emails exist.
  */
 import { isIPv6 } from 'node:net';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
-import { type Db, isConditionFailure, type Piece } from './db.ts';
+import { type Db, isConditionFailure, type Piece, queryAll } from './db.ts';
 import { keys } from './keys.ts';
 
 type Key = { pk: string; sk: string };
@@ -553,21 +553,7 @@ export class LoginGuard {
    * current generation, and the per-email slow-down.
    */
   async lockState(email: string, now = Date.now()): Promise<{ lockedUntil?: number; slowedUntil?: number }> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const r = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.login(email).pk },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(r.Items ?? []));
-      start = r.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.db, this.table, keys.login(email).pk);
     const login = items.find((i) => i.sk === keys.login(email).sk);
     const epoch = Number(login?.epoch ?? 0);
     let lockedUntil: number | undefined;

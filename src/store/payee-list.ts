@@ -1,13 +1,7 @@
-/**
- * The caller's saved payees, read: what the history's counterparty names need. A module of its own so
- * that the account readers (accounts-read) carry the list and not the payee store's writes and
- * confirmation of payee (src/store/payees.ts).
- */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_OPEN_ACCOUNTS } from '../domain/account.ts';
 import type { Match } from '../domain/payees.ts';
 import type { AccountReader } from './accounts.ts';
-import type { Db } from './db.ts';
+import { type Db, queryAll } from './db.ts';
 import { paymentKeys } from './keys.ts';
 
 export interface Payee {
@@ -30,20 +24,7 @@ export const toPayee = (i: Record<string, unknown>): Payee => ({
 /** The caller's payees, by name. */
 export const listPayees = async (db: Db, table: string, sub: string): Promise<Payee[]> => {
   const { pk, skPrefix } = paymentKeys.payeesOf(sub);
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const r = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': pk, ':p': skPrefix },
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(r.Items ?? []));
-    start = r.LastEvaluatedKey;
-  } while (start);
+  const items = await queryAll(db, table, pk, skPrefix, { ConsistentRead: false });
   return items.map(toPayee).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 };
 

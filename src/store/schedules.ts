@@ -17,7 +17,7 @@ import {
 import { BankError } from '../domain/errors.ts';
 import type { Currency } from '../domain/money.ts';
 import { type Frequency, runDate, type ScheduleStatus } from '../domain/schedule.ts';
-import { busy, commit, type Db, type Piece, transact } from './db.ts';
+import { busy, commit, type Db, type Piece, queryAll, transact } from './db.ts';
 import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
 import { DUE_SHARDS, paymentKeys } from './keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
@@ -216,28 +216,8 @@ export class ScheduleStore {
     return s;
   }
 
-  private async queryAll(
-    pk: string,
-    prefix: string,
-    newestFirst = false,
-  ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const r = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
-          ScanIndexForward: !newestFirst,
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(r.Items ?? []));
-      start = r.LastEvaluatedKey;
-    } while (start);
-    return items;
+  private queryAll(pk: string, prefix: string, newestFirst = false): Promise<Record<string, unknown>[]> {
+    return queryAll(this.db, this.table, pk, prefix, { ScanIndexForward: !newestFirst });
   }
 
   async list(sub: string): Promise<Schedule[]> {

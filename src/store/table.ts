@@ -3,10 +3,15 @@
  * all create the table from this definition.
  *
  * Items (pk / sk):
- *   USER#<sub>            / PROFILE                 the customer's profile and open-account count
- *   USER#<sub>            / ACCOUNT#<id>            an account, with its balance and version
- *   USER#<sub>            / LIMIT#<day>#<currency>  the daily outgoing-limit counter (TTL)
- *   USER#<sub>            / DEPOSITS#<day>#<currency> the daily self-service deposit counter (TTL)
+ *   USER#<sub>            / PROFILE                 the customer's profile, open-account count, and per
+ *                                                   currency its daily counters' host (limitHost#<currency>)
+ *   USER#<sub>            / ACCOUNT#<id>            an account, with its balance and version; `limitHost`
+ *                                                   names the owner's account in its currency that carries
+ *                                                   the owner's daily counters as attributes `out#<day>`
+ *                                                   and `in#<day>` (store/accounts.ts AccountRecord)
+ *   USER#<sub>            / LIMIT#<day>#<currency>  the daily outgoing-limit counter of accounts opened
+ *                                                   before hosts (no `limitHost`) (TTL)
+ *   USER#<sub>            / DEPOSITS#<day>#<currency> the same for self-service deposits (TTL)
  *   JOURNAL#<id>          / JOURNAL                 a journal: type, status, version, amount, parties,
  *                                                   per-side metadata, times, refunds (see domain/ledger.ts).
  *                                                   A customer's or teller's movement creates its journal
