@@ -121,6 +121,9 @@ export const party = (a: AccountRecord, metadata?: Metadata, balanceAfter?: numb
  * resolved one writer per round: enough short, jittered attempts for a few dozen concurrent writers.
  * The Lambda's deadline bounds them first when time runs short.
  */
+/** How many days before yesterday an update of a host's counter that has not read the host removes. */
+const STALE_DAYS = 30;
+
 const CONTENTION: Partial<RetryPolicy> = { maxAttempts: 40, baseMs: 5, capMs: 200 };
 
 /** The engine that every movement of the ledger is committed by (see the top of this module). */
@@ -677,16 +680,16 @@ export class LedgerEngine {
           },
         });
       }
-      // Other days' counters of this kind go: all that the host's read shows, or (not read) the week
-      // before.
+      // Old days' counters of this kind go: those before yesterday, all that the host's read shows, or
+      // (not read) the 30 days before yesterday. Never yesterday's, today's or a later one: around
+      // midnight a movement dated one day may commit beside one dated the next, and each must find
+      // its own day's counter (an idle host's item keeps at most one counter for each 30-day gap
+      // between its owner's movements).
+      const dayBefore = (n: number) => keys.dailyAttr(kind, utcDay(new Date(now.getTime() - n * 86_400_000)));
       const stale =
         host === account.id
-          ? Object.keys(account.daily).filter(
-              (k) => k.startsWith(`${kind}#`) && k !== keys.dailyAttr(kind, day),
-            )
-          : Array.from({ length: 7 }, (_, i) =>
-              keys.dailyAttr(kind, utcDay(new Date(now.getTime() - (i + 1) * 86_400_000))),
-            );
+          ? Object.keys(account.daily).filter((k) => k.startsWith(`${kind}#`) && k < dayBefore(1))
+          : Array.from({ length: STALE_DAYS }, (_, i) => dayBefore(i + 2));
       const staleNames = Object.fromEntries(stale.map((k, i) => [`#cOld${i}`, k]));
       return pieces.push({
         name,

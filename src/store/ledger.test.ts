@@ -377,7 +377,7 @@ describe("daily counters: attributes of the item of the customer's host account"
       )
     ).Items ?? [];
 
-  it("a transfer from the host writes 5 items: the counter is in the sender's own update, and other days' counters go", async () => {
+  it("a transfer from the host writes 5 items: the counter is in the sender's own update; days before yesterday's go, never a later one", async () => {
     const table = await createTestTable('hosted');
     let t = Date.parse('2026-03-10T12:00:00Z');
     const now = () => new Date(t);
@@ -386,7 +386,16 @@ describe("daily counters: attributes of the item of the customer's host account"
     const [alice, bob] = [`u-${randomUUID()}`, `u-${randomUUID()}`];
     const a = await accounts.open({ ownerId: alice, type: 'checking', currency: 'USD' });
     const b = await accounts.open({ ownerId: bob, type: 'checking', currency: 'USD' });
-    const k = () => randomUUID();
+    const pay = (amount: number) =>
+      ledger.transfer({
+        user: alice,
+        idempotencyKey: randomUUID(),
+        fingerprint: 'f',
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount,
+      });
     await cash(ledger, alice).deposit(a.id, 500);
     await cash(ledger, alice).withdraw(a.id, 40);
     expect(await stored(table, keys.account(alice, a.id))).toMatchObject({
@@ -396,25 +405,33 @@ describe("daily counters: attributes of the item of the customer's host account"
     });
     t += DAY;
     rec.sent.length = 0;
-    const out = await ledger.transfer({
-      user: alice,
-      idempotencyKey: k(),
-      fingerprint: 'f',
-      fromAccountId: a.id,
-      toAccountNumber: b.number,
-      currency: 'USD',
-      amount: 30,
-    });
+    const out = await pay(30);
     expect(out.kind).toBe('journal');
     // The journal, the two accounts and the two postings: no item for the counter.
     expect(rec.sent.map((items) => items.length)).toEqual([5]);
-    const sender = await stored(table, keys.account(alice, a.id));
-    expect(sender).toMatchObject({ balance: 430, 'out#2026-03-11': 30, 'in#2026-03-10': 500 });
-    expect(sender).not.toHaveProperty('out#2026-03-10');
+    // Yesterday's counter stays: a movement dated yesterday may still be on its way to it.
+    expect(await stored(table, keys.account(alice, a.id))).toMatchObject({
+      balance: 430,
+      'out#2026-03-10': 40,
+      'out#2026-03-11': 30,
+      'in#2026-03-10': 500,
+    });
     expect(await counterItems(table)).toEqual([]);
     expect(await stored(table, keys.journal(out.kind === 'journal' ? out.journal.id : ''))).toMatchObject({
       limitDay: '2026-03-11',
       limitHost: a.id,
+    });
+    t += DAY;
+    await pay(20);
+    const third = await stored(table, keys.account(alice, a.id));
+    expect(third).toMatchObject({ 'out#2026-03-11': 30, 'out#2026-03-12': 20, 'in#2026-03-10': 500 });
+    expect(third).not.toHaveProperty('out#2026-03-10');
+    // A movement dated a day earlier (begun before midnight) leaves the later day's counter alone.
+    t -= DAY;
+    await pay(5);
+    expect(await stored(table, keys.account(alice, a.id))).toMatchObject({
+      'out#2026-03-11': 35,
+      'out#2026-03-12': 20,
     });
   });
 

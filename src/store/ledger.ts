@@ -22,11 +22,12 @@
  *   deferred transfer journal*, sender (+ limit counter), sender's posting, credit     = 4; 2-3 reads
  *                    (`deferCredits`: the recipient's side is settled later, see ledger-settle.ts)
  *   pending transfer journal*, sender (+ limit counter), sender's history entry        = 3; 2-3 reads
- *   post             idem, journal, 2 accounts (sender + [limit]), history entry (delete), 2 postings = 7; 3 reads
- *   void             idem, journal, sender (+ [limit]), history entry                  = 4; 1 read
- *   expiry           journal, sender (+ [limit]), history entry                        = 3; 1 read
+ *   post             idem, journal, 2 accounts, [limit], history entry (delete), 2 postings = 7-8; 3 reads
+ *   void             idem, journal, sender, [limit], history entry                     = 4-5; 1 read
+ *   expiry           journal, sender, [limit], history entry                           = 3-4; 1 read
  *   refund           refund journal*, original journal, 2 accounts, 2 postings         = 6; 3 reads
- * ([limit]: the unposted rest is given back to the daily limit when it is still the same UTC day.)
+ * ([limit]: the unposted rest is given back to the daily limit when it is still the same UTC day; in
+ * the sender's own update when the sender carries the counter, so not an item more.)
  * (+ counter): the owner's daily counter, in the account's own update when the account is its owner's
  * limit host (accounts.ts limitHost: its first account in the currency); from another account, or one
  * opened before hosts, the counter is an item more (the host's, or a counter item of its own).
