@@ -858,6 +858,11 @@ interface Model {
   holds: Map<string, ModelHold>;
   holdIds: string[];
   transfers: { id: string; acct: number; to: number; amount: number; refunded: number }[];
+  /**
+   * What the owner's outgoing movements took of today's limit (a run never crosses midnight), before
+   * expired holds give theirs back: check() subtracts those the ledger has expired.
+   */
+  outgoing: number;
 }
 interface Real {
   ledger: LedgerStore;
@@ -1018,10 +1023,12 @@ const apply = (
       break;
     case 'withdraw':
       add(op.acct, -op.amount);
+      m.outgoing += op.amount;
       break;
     case 'transfer':
       add(op.acct, -op.amount);
       add(op.to, op.amount);
+      m.outgoing += op.amount;
       m.transfers.push({ id: j.id, acct: op.acct, to: op.to, amount: op.amount, refunded: 0 });
       break;
     case 'hold':
@@ -1033,6 +1040,7 @@ const apply = (
         settled: false,
       });
       m.holdIds.push(j.id);
+      m.outgoing += op.amount;
       return; // no postings yet
     case 'post': {
       const h = m.holds.get(j.id) as ModelHold;
@@ -1040,6 +1048,8 @@ const apply = (
       h.settled = true;
       add(h.acct, -j.amount);
       add(h.to, j.amount);
+      // The unposted rest of the hold goes back to the limit.
+      m.outgoing -= h.amount - j.amount;
       m.transfers.push({ id: j.id, acct: h.acct, to: h.to, amount: j.amount, refunded: 0 });
       break;
     }
@@ -1047,6 +1057,7 @@ const apply = (
       const h = m.holds.get(j.id) as ModelHold;
       expect(live(h, now)).toBe(true);
       h.settled = true;
+      m.outgoing -= h.amount;
       return;
     }
     case 'refund': {
@@ -1077,6 +1088,13 @@ const check = async (m: Model, r: Real) => {
   }
   const report = await verifyLedger(db, r.table, { now: new Date(r.clock.now), sweepSeconds: 1e9 });
   expect(report.problems).toEqual([]);
+  // The daily limit's counter (on the owner's first account, which carries the counters of all
+  // three): every withdrawal, transfer and hold, less what posts, voids and expiries gave back.
+  let outgoing = m.outgoing;
+  for (const [id, h] of m.holds)
+    if (!h.settled && (await r.ledger.getJournal(id))?.status === 'expired') outgoing -= h.amount;
+  const day = new Date(r.clock.now).toISOString().slice(0, 10);
+  expect((await r.ledger.outgoingOn('owner', day)).get('USD') ?? 0).toBe(outgoing);
   // Journals with postings: the model counts the posted ones.
   expect([...(await postedJournals(r))]).toHaveLength(m.journals);
 };
@@ -1248,6 +1266,7 @@ const modelRun = async (opts: { deferCredits: DeferCredits; numRuns: number }) =
         keys: new Map(),
         sent: [],
         journals: N,
+        outgoing: 0,
         holds: new Map(),
         holdIds: [],
         transfers: [],
