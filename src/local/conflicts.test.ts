@@ -32,6 +32,7 @@ import { localClientConfig } from './bootstrap.ts';
 import {
   CONFLICT_MIDDLEWARE,
   ConflictEmulator,
+  canonicalNumber,
   conflictsEmulated,
   emulateConflicts,
   MULTIPLE_OPERATIONS_MESSAGE,
@@ -192,6 +193,44 @@ describe('overlapping TransactWriteItems', () => {
     expect(emulator.inFlight()).toBe(0);
     await doc.send(new TransactWriteCommand({ TransactItems: [put(a)] }));
     expect(emulator.counters().total).toBe(0);
+  });
+});
+
+describe('numbers in keys are compared by value, as DynamoDB compares them', () => {
+  it('one text per value, exact beyond a double', () => {
+    const same = (a: string, b: string) => expect(canonicalNumber(a)).toBe(canonicalNumber(b));
+    same('1', '1.0');
+    same('1', '01');
+    same('1', '10e-1');
+    same('1', '0.1E1');
+    same('0.5', '.5');
+    same('-0', '0');
+    same('0', '0.000');
+    same('12345678901234567890123456789012345678', '1.2345678901234567890123456789012345678e37');
+    expect(canonicalNumber('1')).not.toBe(canonicalNumber('1.5'));
+    expect(canonicalNumber('-1')).not.toBe(canonicalNumber('1'));
+    expect(canonicalNumber('10')).not.toBe(canonicalNumber('1'));
+    expect(canonicalNumber('12345678901234567890123456789012345678')).not.toBe(
+      canonicalNumber('12345678901234567890123456789012345679'),
+    );
+  });
+
+  it('two actions on one numeric key written two ways are refused up front as one item', async () => {
+    const client = new DynamoDBClient(localClientConfig(emulators().dynamodbEndpoint));
+    new ConflictEmulator(() => ['id']).attachTo(client);
+    // The table does not exist: a request that reached DynamoDB Local would fail with ResourceNotFound.
+    const e = await caught(
+      client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: 'numbers', Item: { id: { N: '1' } } } },
+            { Put: { TableName: 'numbers', Item: { id: { N: '1.0' } } } },
+          ],
+        }),
+      ),
+    );
+    expect((e as Error).message).toBe(MULTIPLE_OPERATIONS_MESSAGE);
+    client.destroy();
   });
 });
 

@@ -63,10 +63,26 @@ type Kind = 'transaction' | 'write';
 export type KeySchema = (table: string) => readonly string[];
 const singleTableKeys: KeySchema = () => [tableKeys.partitionKey, tableKeys.sortKey];
 
+/**
+ * A DynamoDB number as one text per value, so that `1`, `1.0`, `01`, `10e-1` and `0.1E1` name one key
+ * (DynamoDB compares numbers by value): `0.<digits>e<exponent>`, no leading or trailing zeros, exact
+ * for all of DynamoDB's 38 digits (no float in between).
+ */
+export const canonicalNumber = (n: string): string => {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(n.trim());
+  if (!m || (!m[2] && !m[3])) return n;
+  const [, sign, int = '', frac = '', exp = '0'] = m;
+  const all = int + frac;
+  const lead = all.length - all.replace(/^0+/, '').length;
+  const digits = all.slice(lead).replace(/0+$/, '');
+  if (!digits) return '0';
+  return `${sign === '-' ? '-' : ''}0.${digits}e${int.length - lead + Number(exp)}`;
+};
+
 const scalar = (v: AttributeValue | undefined): string => {
   if (!v) return '-';
   if (v.S !== undefined) return `S${v.S}`;
-  if (v.N !== undefined) return `N${v.N}`;
+  if (v.N !== undefined) return `N${canonicalNumber(v.N)}`;
   if (v.B !== undefined) return `B${Buffer.from(v.B).toString('base64')}`;
   return JSON.stringify(v);
 };
