@@ -100,6 +100,7 @@ export type CostedOperation =
   | 'withdrawal'
   | 'transfer'
   | 'transferCachedRecipient'
+  | 'transferFromOtherAccount'
   | 'pendingTransfer'
   | 'post'
   | 'void'
@@ -110,6 +111,7 @@ export type CostedOperation =
 /** The money movements, for the cost-per-million table (historyPage is a read). */
 export const MOVEMENTS = [
   'transfer',
+  'transferFromOtherAccount',
   'deposit',
   'withdrawal',
   'pendingTransfer',
@@ -122,7 +124,9 @@ export type Movement = (typeof MOVEMENTS)[number];
 /**
  * Units per operation, each run `repeat` times with the real stores on the stack's table (median).
  * `transfer` uses a fresh store, so the recipient's number is looked up as on a new Lambda instance;
- * `transferCachedRecipient` is the same transfer again on a warm one. `pendingTransfer` places a hold;
+ * `transferCachedRecipient` is the same transfer again on a warm one; `transferFromOtherAccount` is one
+ * from the customer's second account, which does not carry the customer's daily counters (their first
+ * account does: store/accounts.ts limitHost), so its counter is an item more. `pendingTransfer` places a hold;
  * `post` posts a second pending transfer in full, `void` voids a third (so each is measured on a live
  * hold); `refund` is the recipient refunding part of the posted `transfer`. Every operation must
  * commit: a declined one (a limit, say) would measure the wrong transaction, so it throws.
@@ -158,6 +162,7 @@ export const measureUnits = async (opts: {
     withdrawal: [],
     transfer: [],
     transferCachedRecipient: [],
+    transferFromOtherAccount: [],
     pendingTransfer: [],
     post: [],
     void: [],
@@ -219,6 +224,20 @@ export const measureUnits = async (opts: {
       return undefined;
     });
     await record('transferCachedRecipient', transfer('transfer-again'));
+    const other = opts.customer.receiving[0];
+    if (!other) throw new Error('bench: the customer has no second account');
+    await untallied('deposit', () =>
+      ledger.deposit({ ...base, idempotencyKey: key('fund-other'), accountId: other.id }),
+    );
+    await record('transferFromOtherAccount', () =>
+      ledger.transfer({
+        ...base,
+        idempotencyKey: key('transfer-other'),
+        fromAccountId: other.id,
+        toAccountNumber: opts.recipient.number,
+        currency: other.currency,
+      }),
+    );
     await record('pendingTransfer', transfer('pending', true));
     const toPost = await untallied('pending', transfer('pending-to-post', true));
     await record('post', () =>

@@ -121,6 +121,7 @@ const results = (over: {
       withdrawal: units,
       transfer: { ...units, wru: over.wru ?? 10 },
       transferCachedRecipient: units,
+      transferFromOtherAccount: { ...units, wru: 12 },
       pendingTransfer: units,
       post: { ...units, wru: 30 },
       void: units,
