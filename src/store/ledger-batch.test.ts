@@ -4,7 +4,7 @@
  * total, each recipient's `status`), not only checks of what was read.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, emulators } from '../../test/harness.ts';
 import type { Account } from '../domain/account.ts';
@@ -24,13 +24,14 @@ beforeAll(() => {
   db = createDocumentClient(client);
 });
 
-const setup = async (ledgerDb?: (db: Db) => Db) => {
+const setup = async (ledgerDb?: (db: Db) => Db, opts: { dailyLimit?: number; now?: () => Date } = {}) => {
   const table = await createTestTable('batch');
   const accounts = new AccountStore(db, table);
   const l = ledgerDb ? ledgerDb(db) : db;
   const ledger = new BatchLedgerStore(l, table, accounts, new IdempotencyStore(l, table, 48 * 3600), {
     systemShards: 2,
-    dailyLimit: 1_000_000,
+    dailyLimit: opts.dailyLimit ?? 1_000_000,
+    ...(opts.now ? { now: opts.now } : {}),
   });
   const open = (ownerId: string) => accounts.open({ ownerId, type: 'checking', currency: 'USD' });
   const fund = async (a: Account, ownerId: string, amount: number) =>
@@ -86,6 +87,41 @@ describe('bulk payments in the store', () => {
     const sender = await accounts.mustGet('payer', from.id);
     expect(sender).toMatchObject({ balance: 400, available: 400, version: 4 });
     expect(await accounts.mustGet('payee', to.id)).toMatchObject({ balance: 600, version: 3 });
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
+  });
+
+  it("the daily limit takes the total on the payer's first account's item, also when that account is among the recipients", async () => {
+    const { table, ledger, open, fund } = await setup(undefined, {
+      dailyLimit: 1_000,
+      now: () => new Date('2026-03-10T12:00:00Z'),
+    });
+    // The payer's first account carries their daily counters; the batch is paid from their second.
+    const first = await open('payer');
+    const second = await open('payer');
+    await fund(second, 'payer', 5_000);
+    const other = await open('payee');
+    // 500 of the day's 1 000 spent first.
+    expect((await payFrom(ledger, second, 'first', [[other, 500]])).kind).toBe('batch');
+    const over = await payFrom(ledger, second, 'over', [
+      [first, 300],
+      [other, 201],
+    ]);
+    // Refused for the limit at once: the first account's update, which carries the counter, is in the
+    // batch's transaction as a recipient's, and its read shows what is left; not retried until busy.
+    expect(over).toMatchObject({ kind: 'declined', code: 'daily_limit_exceeded' });
+    const within = await payFrom(ledger, second, 'within', [
+      [first, 300],
+      [other, 200],
+    ]);
+    expect(within.kind).toBe('batch');
+    const host = await db.send(
+      new GetCommand({ TableName: table, Key: keys.account('payer', first.id), ConsistentRead: true }),
+    );
+    expect(host.Item?.['out#2026-03-10']).toBe(1_000);
+    expect(await payFrom(ledger, second, 'more', [[other, 1]])).toMatchObject({
+      kind: 'declined',
+      code: 'daily_limit_exceeded',
+    });
     expect((await verifyLedger(db, table)).problems).toEqual([]);
   });
 
