@@ -116,14 +116,14 @@ export const party = (a: AccountRecord, metadata?: Metadata, balanceAfter?: numb
   ...(balanceAfter !== undefined ? { balanceAfter } : {}),
 });
 
+/** How many days before yesterday an update of a host's counter that has not read the host removes. */
+const STALE_DAYS = 30;
+
 /**
  * Contention on one account (every commit on it changes its version, so the others plan again) is
  * resolved one writer per round: enough short, jittered attempts for a few dozen concurrent writers.
  * The Lambda's deadline bounds them first when time runs short.
  */
-/** How many days before yesterday an update of a host's counter that has not read the host removes. */
-const STALE_DAYS = 30;
-
 const CONTENTION: Partial<RetryPolicy> = { maxAttempts: 40, baseMs: 5, capMs: 200 };
 
 /** The engine that every movement of the ledger is committed by (see the top of this module). */
