@@ -1,3 +1,8 @@
+/**
+ * The caller's saved payees, read: what the history's counterparty names need. A module of its own so
+ * that the account readers (accounts-read) carry the list and not the payee store's writes and
+ * confirmation of payee (src/store/payees.ts).
+ */
 import { MAX_OPEN_ACCOUNTS } from '../domain/account.ts';
 import type { Match } from '../domain/payees.ts';
 import type { AccountReader } from './accounts.ts';
