@@ -39,6 +39,10 @@ export const bundleAliases: Record<string, string> = {
   '@aws-sdk/credential-provider-node': './infra/lambda-credentials.ts',
   // The statement PDF's two fonts, not all 14 standard fonts' metrics (see infra/standard-fonts.ts).
   '@pdf-lib/standard-fonts': './infra/standard-fonts.ts',
+  // Node's own zlib for pdf-lib's deflate and inflate, not pako's JavaScript copy (infra/pako-zlib.ts).
+  pako: './infra/pako-zlib.ts',
+  // pdf-lib's PNG decoder, for embedPng, which no statement calls (infra/upng-left-out.ts).
+  '@pdf-lib/upng': './infra/upng-left-out.ts',
 };
 
 /**

@@ -1,0 +1,38 @@
+/**
+ * Stands in for `pako` in the Lambda bundles only (an esbuild alias in infra/bundling.ts). pako is a
+ * JavaScript port of zlib (45 KB minified); Node has zlib itself, native and faster. pdf-lib and its
+ * two packages call two of pako's functions: `deflate` (pdf-lib's content and font streams, UPNG's
+ * PNG encoder) and `inflate` (the standard fonts' compressed metrics). Both are zlib's own formats
+ * (RFC 1950 wrappers), so node:zlib reads and writes the same bytes. Any other pako function a
+ * dependency might call throws, naming this file. infra/pako-zlib.test.ts compares both with pako,
+ * and infra/standard-fonts.test.ts renders a statement through the bundle and offline. Offline (tsx,
+ * not bundled) the packages keep the real pako.
+ */
+import { deflateSync, inflateSync } from 'node:zlib';
+
+/** pako's options that its callers here pass: only the compression level (UPNG's level 0). */
+interface Options {
+  level?: number;
+}
+
+const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+/** pako.deflate: zlib-wrapped deflate at zlib's default level (6), as pako's default is. */
+export const deflate = (data: Uint8Array | ArrayBuffer, options: Options = {}): Uint8Array =>
+  bytes(deflateSync(data, { level: options.level ?? 6 }));
+
+/** pako.inflate: a zlib-wrapped stream's bytes. */
+export const inflate = (data: Uint8Array | ArrayBuffer): Uint8Array => bytes(inflateSync(data));
+
+const pako = new Proxy(
+  { deflate, inflate },
+  {
+    get(target, name) {
+      if (name in target) return target[name as keyof typeof target];
+      if (typeof name === 'symbol' || name === 'then') return undefined;
+      throw new Error(`pako.${name} is not in the Lambda bundles' stand-in: add it to infra/pako-zlib.ts`);
+    },
+  },
+);
+
+export default pako;
