@@ -3,6 +3,7 @@
  * same bytes, and what pako deflates, it inflates; pako's level option holds; anything else of pako's
  * is refused by name.
  */
+// pako as pdf-lib installs it (its dependency, not ours: the bundles no longer carry it).
 import pako from 'pako';
 import { describe, expect, it } from 'vitest';
 import standIn, { deflate, inflate } from './pako-zlib.ts';
