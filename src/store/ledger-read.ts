@@ -14,6 +14,7 @@ import {
 } from '../domain/ledger.ts';
 import { addMinor, type Currency } from '../domain/money.ts';
 import { type Db, queryAll } from './db.ts';
+import { historyBetween, historyKey, lastPosting } from './history.ts';
 import { keys } from './keys.ts';
 import { readJournal } from './ledger-journal.ts';
 import { unsettledCredits } from './ledger-settle.ts';
@@ -168,31 +169,8 @@ export class LedgerReader {
 
   /** The posted balance of an account as of an instant: the balance after its last posting until then. */
   async balanceAt(accountId: string, at: string): Promise<number> {
-    const { pk, skPrefix } = keys.postingsOf(accountId);
-    let start: Record<string, unknown> | undefined;
-    do {
-      const r = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-          FilterExpression: 'entity = :posting',
-          ExpressionAttributeValues: {
-            ':pk': pk,
-            ':lo': skPrefix,
-            ':hi': `${skPrefix}${at}#\uffff`,
-            ':posting': 'posting',
-          },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          Limit: 25,
-          ExclusiveStartKey: start,
-        }),
-      );
-      const last = r.Items?.[0];
-      if (last) return Number(last.balanceAfter);
-      start = r.LastEvaluatedKey;
-    } while (start);
-    return 0;
+    const last = await lastPosting(this.db, this.table, accountId, `${historyKey(at)}#\uffff`);
+    return last ? Number(last.balanceAfter) : 0;
   }
 
   /**
@@ -204,23 +182,10 @@ export class LedgerReader {
    */
   async systemBalance(name: SystemAccount, currency: Currency): Promise<number> {
     let total = 0;
-    for (let s = 0; s < this.opts.systemShards; s++) {
-      const { pk, skPrefix } = keys.postingsOf(systemShardId(name, currency, s));
-      let start: Record<string, unknown> | undefined;
-      do {
-        const r = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-            ProjectionExpression: 'amount',
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const p of r.Items ?? []) total = addMinor(total, Number(p.amount));
-        start = r.LastEvaluatedKey;
-      } while (start);
-    }
+    const range = { lo: historyKey(''), hi: historyKey('\uffff'), projection: 'amount' };
+    for (let s = 0; s < this.opts.systemShards; s++)
+      for await (const p of historyBetween(this.db, this.table, systemShardId(name, currency, s), range))
+        total = addMinor(total, Number(p.amount));
     return total;
   }
 
