@@ -2,9 +2,8 @@
  * Where an account's history is read in time order: its posting items (and a pending transfer's
  * `hold` entry) under `ACCOUNT#<accountId> / TX#<ISO time>#<journal id>` (keys.postingsOf), a system
  * shard's under its shard id. Statements, balances as of an instant and system balances read through
- * here; the history page (LedgerReader.postings) pages with its own cursor, and verify-ledger scans.
- * A change of where entries live (the README's "history through indexes") changes this module and
- * those two.
+ * here, and so do the pages of history (LedgerReader.postings); verify-ledger scans the table. A
+ * change of where entries live (the README's "history through indexes") changes this module and it.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from './db.ts';
@@ -24,10 +23,18 @@ export async function* historyBetween(
   db: Db,
   table: string,
   accountId: string,
-  range: { lo: string; hi: string; newestFirst?: boolean; pageSize?: number; projection?: string },
+  range: {
+    lo: string;
+    hi: string;
+    newestFirst?: boolean;
+    pageSize?: number;
+    projection?: string;
+    /** The key of the item to read on from (excluded): where a previous page of history ended. */
+    after?: Record<string, unknown> | undefined;
+  },
 ): AsyncGenerator<Record<string, unknown>> {
   const { pk } = keys.postingsOf(accountId);
-  let start: Record<string, unknown> | undefined;
+  let start = range.after;
   do {
     const r = await db.send(
       new QueryCommand({

@@ -4,7 +4,6 @@
  * functions (accounts-read, admin-accounts) use it alone, so their bundles carry none of the write
  * paths (ledger.ts); LedgerStore offers the same reads beside its movements (tests, scripts, bench).
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type Journal,
   type SystemAccount,
@@ -105,49 +104,27 @@ export class LedgerReader {
   }
 
   private async settledPostings(accountId: string, opts: HistoryPageQuery): Promise<HistoryPage> {
-    const { pk, skPrefix } = keys.postingsOf(accountId);
-    const filters: string[] = [];
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {
-      ':pk': pk,
-      ':lo': `${skPrefix}${opts.from ?? ''}`,
-      ':hi': `${skPrefix}${opts.to ?? ''}\uffff`,
-    };
-    if (opts.type) {
-      filters.push('#type = :type');
-      names['#type'] = 'type';
-      values[':type'] = opts.type;
-    }
-    if (opts.status) {
-      filters.push('#status = :status');
-      names['#status'] = 'status';
-      values[':status'] = opts.status;
-    }
+    const skPrefix = historyKey('');
     const found: Record<string, unknown>[] = [];
-    let start = opts.start;
-    // A filter applies after DynamoDB's Limit: read on until one more than asked is found (which says
-    // whether another page exists) or the partition ends.
-    do {
-      const r = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-          ...(filters.length
-            ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names }
-            : {}),
-          ExpressionAttributeValues: values,
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          Limit: filters.length ? Math.max(50, opts.limit + 1) : opts.limit + 1,
-          ExclusiveStartKey: start,
-        }),
-      );
-      found.push(...(r.Items ?? []));
-      start = r.LastEvaluatedKey;
-    } while (start && found.length <= opts.limit);
+    const filtered = opts.type !== undefined || opts.status !== undefined;
+    const entries = historyBetween(this.db, this.table, accountId, {
+      lo: historyKey(opts.from ?? ''),
+      hi: `${historyKey(opts.to ?? '')}\uffff`,
+      newestFirst: true,
+      // A filter leaves some out: read more at a time.
+      pageSize: filtered ? Math.max(50, opts.limit + 1) : opts.limit + 1,
+      after: opts.start,
+    });
+    // One more than asked says whether another page exists. (Entries written before journals had
+    // items of their own have no `type` or `status` of their own, so a filter on either leaves them out.)
+    for await (const p of entries) {
+      if ((opts.type && p.type !== opts.type) || (opts.status && p.status !== opts.status)) continue;
+      found.push(p);
+      if (found.length > opts.limit) break;
+    }
     const items = found.slice(0, opts.limit);
     const lastItem = items[items.length - 1];
-    const more = found.length > opts.limit || (start !== undefined && items.length === opts.limit);
+    const more = found.length > opts.limit;
     return {
       items: items.map((p) => ({
         // Postings written before journals had items of their own carry a copy of the journal.
