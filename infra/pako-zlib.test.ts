@@ -36,5 +36,7 @@ describe("pako's stand-in in the Lambda bundles", () => {
     expect(standIn.deflate).toBe(deflate);
     expect(standIn.inflate).toBe(inflate);
     expect(() => (standIn as unknown as Record<string, unknown>).inflateRaw).toThrow(/infra\/pako-zlib\.ts/);
+    expect(() => deflate(sample, { raw: true } as never)).toThrow(/option raw .*infra\/pako-zlib\.ts/);
+    expect(() => inflate(pako.deflate(sample), { to: 'string' } as never)).toThrow(/option to /);
   });
 });

@@ -17,18 +17,31 @@ interface Options {
 
 const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
+/** An option pako has and this stand-in does not (raw streams, window bits, strings) is refused. */
+const levelOnly = (options: Options): Options => {
+  const other = Object.keys(options).filter((k) => k !== 'level');
+  if (other.length > 0)
+    throw new Error(
+      `pako option ${other.join(', ')} is not in the Lambda bundles' stand-in: infra/pako-zlib.ts`,
+    );
+  return options;
+};
+
 /** pako.deflate: zlib-wrapped deflate at zlib's default level (6), as pako's default is. */
 export const deflate = (data: Uint8Array | ArrayBuffer, options: Options = {}): Uint8Array =>
-  bytes(deflateSync(data, { level: options.level ?? 6 }));
+  bytes(deflateSync(data, { level: levelOnly(options).level ?? 6 }));
 
 /** pako.inflate: a zlib-wrapped stream's bytes. */
-export const inflate = (data: Uint8Array | ArrayBuffer): Uint8Array => bytes(inflateSync(data));
+export const inflate = (data: Uint8Array | ArrayBuffer, options: Options = {}): Uint8Array => {
+  if (levelOnly(options).level !== undefined) throw new Error('pako.inflate takes no level');
+  return bytes(inflateSync(data));
+};
 
 const pako = new Proxy(
   { deflate, inflate },
   {
     get(target, name) {
-      if (name in target) return target[name as keyof typeof target];
+      if (Object.hasOwn(target, name)) return target[name as keyof typeof target];
       if (typeof name === 'symbol' || name === 'then') return undefined;
       throw new Error(`pako.${name} is not in the Lambda bundles' stand-in: add it to infra/pako-zlib.ts`);
     },

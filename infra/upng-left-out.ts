@@ -12,6 +12,10 @@ const refused = (name: string | symbol): never => {
   );
 };
 
-const UPNG: Record<string, unknown> = new Proxy({}, { get: (_, name) => refused(name) });
+// A symbol or `then` (inspecting or awaiting the object) is not a use of UPNG: undefined, as for any object.
+const UPNG: Record<string, unknown> = new Proxy(
+  {},
+  { get: (_, name) => (typeof name === 'symbol' || name === 'then' ? undefined : refused(name)) },
+);
 
 export default UPNG;

@@ -106,7 +106,7 @@ export class LedgerReader {
   private async settledPostings(accountId: string, opts: HistoryPageQuery): Promise<HistoryPage> {
     const skPrefix = historyKey('');
     const found: Record<string, unknown>[] = [];
-    const filtered = opts.type !== undefined || opts.status !== undefined;
+    const filtered = Boolean(opts.type || opts.status);
     const entries = historyBetween(this.db, this.table, accountId, {
       lo: historyKey(opts.from ?? ''),
       hi: `${historyKey(opts.to ?? '')}\uffff`,
