@@ -1,17 +1,15 @@
 /**
  * The stream consumer handles a batch in order and stops at the first record that fails: the records
- * after it are reported with it, so Lambda's retry (from the lowest failed sequence number) gives them
- * again in order, and no customer's event is stored after an earlier one of theirs that failed. Other
- * customers' events are stored at the same time (up to CUSTOMER_LANES customers at once); those of
- * later records that a customer under way stored are found by their marks on the retry. The store is
- * a stand-in (no DynamoDB): what matters is the order in which events reach it across invocations.
+ * after it are not handled in that invocation but reported with it, so Lambda's retry (from the lowest
+ * failed sequence number) gives them again in order. The store is a stand-in (no DynamoDB): what
+ * matters is the order in which events reach it across invocations.
  */
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CustomerEvent } from '../domain/events.ts';
 import { events } from './events-context.ts';
-import { CUSTOMER_LANES, handler } from './stream.ts';
+import { handler } from './stream.ts';
 
 const image = (item: Record<string, unknown>) =>
   marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue>;
@@ -78,17 +76,11 @@ beforeEach(() => {
   calls = [];
   failures = { after: 0, left: 0 };
   let tried = 0;
-  const marks = new Set<string>();
-  // As the store does: one customer's events in order, stopping at the first it cannot store, and an
-  // event already stored (its mark) answered `duplicate`.
+  // As the store does: one customer's events in order, stopping at the first it cannot store.
   vi.spyOn(events(), 'recordAll').mockImplementation(async (list: readonly CustomerEvent[]) => {
     calls.push(`${list[0]?.customer} ${list.length}`);
-    const outcomes: ('stored' | 'duplicate')[] = [];
+    const outcomes: 'stored'[] = [];
     for (const e of list) {
-      if (marks.has(e.id)) {
-        outcomes.push('duplicate');
-        continue;
-      }
       if (tried++ >= failures.after && failures.left > 0) {
         failures.left--;
         return {
@@ -96,7 +88,6 @@ beforeEach(() => {
           error: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
         };
       }
-      marks.add(e.id);
       stored.push(`${e.type} ${e.customer}`);
       outcomes.push('stored');
     }
@@ -122,11 +113,10 @@ const deliver = async (records: DynamoDBRecord[]) => {
 };
 
 describe('stream: a batch in order, stopping at the first failure', () => {
-  it("the first of 3 records fails: the response names it and those after it; other customers' go on", async () => {
+  it('the first of 3 records fails: the 2nd and 3rd are not handled, and the response names the first', async () => {
     failures = { after: 0, left: 1 };
     const res = await handler({ Records: batch() });
-    // alice's pending event failed, so her posted one (record 200) waits; bob and carol were under way.
-    expect(stored).toEqual(['transaction.posted bob', 'account.opened carol']);
+    expect(stored).toEqual([]);
     expect(res.batchItemFailures[0]).toEqual({ itemIdentifier: '100' });
     // The records not attempted are reported too (Lambda retries from the lowest of them all).
     expect(res).toEqual({
@@ -137,12 +127,11 @@ describe('stream: a batch in order, stopping at the first failure', () => {
   it('a throttled pending event is stored before the posted one, once Lambda retries from it', async () => {
     failures = { after: 0, left: 1 };
     expect(await deliver(batch())).toEqual([['100', '200', '300'], []]);
-    // Each once: the retry found bob's and carol's by their marks.
     expect(stored).toEqual([
-      'transaction.posted bob',
-      'account.opened carol',
       'transaction.pending alice',
       'transaction.posted alice',
+      'transaction.posted bob',
+      'account.opened carol',
     ]);
   });
 
@@ -150,7 +139,7 @@ describe('stream: a batch in order, stopping at the first failure', () => {
     // The posted journal's first event (alice's) fails: the pending one was stored, the account's waits.
     failures = { after: 1, left: 1 };
     const res = await handler({ Records: batch() });
-    expect(stored).toEqual(['transaction.pending alice', 'transaction.posted bob', 'account.opened carol']);
+    expect(stored).toEqual(['transaction.pending alice']);
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: '200' }, { itemIdentifier: '300' }]);
   });
 
@@ -162,50 +151,12 @@ describe('stream: a batch in order, stopping at the first failure', () => {
 
   it("a customer whose event fails stops the batch at its record, though another customer's went first", async () => {
     // alice's two events are stored; bob's (the posted journal's, record 200) fails: the batch is retried
-    // from 200. carol's (300) was under way beside it: the retry finds it stored.
+    // from 200, and carol's (300) is not attempted.
     failures = { after: 2, left: 1 };
     const res = await handler({ Records: batch() });
-    expect(stored).toEqual(['transaction.pending alice', 'transaction.posted alice', 'account.opened carol']);
-    expect(calls).toEqual(['alice 2', 'bob 1', 'carol 1']);
+    expect(stored).toEqual(['transaction.pending alice', 'transaction.posted alice']);
+    expect(calls).toEqual(['alice 2', 'bob 1']);
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: '200' }, { itemIdentifier: '300' }]);
-    expect(await deliver(batch().slice(1))).toEqual([[]]);
-    expect(stored).toEqual([
-      'transaction.pending alice',
-      'transaction.posted alice',
-      'account.opened carol',
-      'transaction.posted bob',
-    ]);
-  });
-
-  /** Account openings of `n` customers, one record each: 1001, 1002, ... */
-  const openings = (n: number) =>
-    Array.from({ length: n }, (_, i) =>
-      record(String(1001 + i), 'INSERT', { ...account, id: `c-${i}`, ownerId: `cust-${i}` }),
-    );
-
-  it('stores up to CUSTOMER_LANES customers at once, and starts no customer after a failure at an earlier record', async () => {
-    const n = CUSTOMER_LANES + 3;
-    // Hold every store until released, to see how many are under way at once.
-    const release: (() => void)[] = [];
-    const inner = vi.mocked(events().recordAll).getMockImplementation();
-    vi.mocked(events().recordAll).mockImplementation(async (list) => {
-      await new Promise<void>((r) => release.push(r));
-      return (inner as NonNullable<typeof inner>)(list);
-    });
-    const run = handler({ Records: openings(n) });
-    // Every lane has started its first customer before the handler's first await; none more after.
-    await new Promise((r) => setImmediate(r));
-    expect(release).toHaveLength(CUSTOMER_LANES);
-    // The first customer's store fails (the first event tried); the rest under way go on.
-    failures = { after: 0, left: 1 };
-    for (const r of release.splice(0)) r();
-    const res = await run;
-    // The customers not started when the failure was known are not started: their records wait.
-    expect(calls).toHaveLength(CUSTOMER_LANES);
-    expect(stored).toHaveLength(CUSTOMER_LANES - 1);
-    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
-      openings(n).map((r) => r.dynamodb?.SequenceNumber),
-    );
   });
 
   it('a change it cannot read stops the batch at that record', async () => {

@@ -4,10 +4,10 @@
  * Each customer's events are stored in stream order, and the batch stops at the first record with an
  * event that could not be stored: it and the records after it are reported back (partial batch
  * response, ./in-order.ts `retriedFrom`; see processRecords below), so Lambda retries from it,
- * halving the batch (bisect-on-error) before it sends it to the on-failure queue. A customer's event
- * of a later change is never stored before theirs of an earlier change that failed (a journal's
- * `transaction.pending` after its `transaction.posted`); customers are stored side by side (see
- * processRecords). Storing is idempotent: a record delivered again gives no second event or delivery.
+ * halving the batch (bisect-on-error) before it sends it to the on-failure queue. A later change of
+ * an item is never stored before an earlier one that failed (a journal's `transaction.pending` after
+ * its `transaction.posted`). Storing is idempotent: a record delivered again gives no second event or
+ * delivery.
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type {
@@ -46,21 +46,14 @@ export const views: Views = {
 const eventsOf = (r: DynamoDBRecord): CustomerEvent[] =>
   eventsFromChange(imageOf(r.dynamodb?.OldImage), imageOf(r.dynamodb?.NewImage), changedAt(r), views);
 
-/** How many customers' events one invocation stores at once. */
-export const CUSTOMER_LANES = 8;
-
 /**
  * A batch's events, stored per customer: each customer's in stream order, as few transactions as they
  * fit in (EventStore.recordAll), so a customer many records reach at once (a hot recipient's settled
  * credits, a bulk payment's sender) moves their event counter once per transaction, not once per
- * event. Customers are independent (each has their own numbering and endpoints), so up to
- * CUSTOMER_LANES of them are stored at once, taken in the order of their first record: one after
- * another, a batch of 100 records from 50 customers waited for 50 counter reads and 50 transactions
- * in turn. The batch stops, as processInOrder does, at the earliest record with an event that could
- * not be stored: it and every record after it are reported, and no customer is started after that
- * with events from those records. A customer already under way may store events of later records
- * meanwhile (never one of their own after one of their own that failed): the retry finds them by their
- * marks (`duplicate`).
+ * event. Customers are independent (each has their own numbering), so the batch stops, as
+ * processInOrder does, at the earliest record with an event that could not be stored: it and every
+ * record after it are reported, and no customer's events from those records are attempted after
+ * that. Events of later records another customer stored first are found by their marks on the retry.
  */
 export const processRecords = async (records: readonly DynamoDBRecord[]): Promise<DynamoDBBatchResponse> => {
   const byCustomer = new Map<string, { e: CustomerEvent; at: number }[]>();
@@ -84,23 +77,18 @@ export const processRecords = async (records: readonly DynamoDBRecord[]): Promis
   }
   let stored = 0;
   const eventIds: string[] = [];
-  const customers = [...byCustomer.values()];
-  let next = 0;
-  const lane = async () => {
-    for (let list = customers[next++]; list; list = customers[next++]) {
-      const todo = list.filter((x) => x.at < stopAt);
-      if (todo.length === 0) continue;
-      const r = await events().recordAll(todo.map((x) => x.e));
-      stored += r.outcomes.filter((o) => o === 'stored').length;
-      eventIds.push(...todo.slice(0, r.outcomes.length).map((x) => x.e.id));
-      const failed = todo[r.outcomes.length];
-      if ('error' in r && failed && failed.at < stopAt) {
-        stopAt = failed.at;
-        error = r.error;
-      }
+  for (const list of byCustomer.values()) {
+    const todo = list.filter((x) => x.at < stopAt);
+    if (todo.length === 0) continue;
+    const r = await events().recordAll(todo.map((x) => x.e));
+    stored += r.outcomes.filter((o) => o === 'stored').length;
+    eventIds.push(...todo.slice(0, r.outcomes.length).map((x) => x.e.id));
+    const failed = todo[r.outcomes.length];
+    if ('error' in r && failed && failed.at < stopAt) {
+      stopAt = failed.at;
+      error = r.error;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CUSTOMER_LANES, customers.length) }, lane));
+  }
   if (eventIds.length > 0) logger.info('events', { eventIds, stored });
   if (stopAt === records.length) return { batchItemFailures: [] };
   const r = records[stopAt];
