@@ -220,9 +220,10 @@ export const measureUnits = async (opts: {
     // What the stream function stores for that transfer: its journal's INSERT gives both customers a
     // `transaction.posted`, each stored with the real EventStore (webhook look-up, counter read, and
     // the counter, event and mark in one transaction). The journal is read as stored, untallied.
-    // Under ids of their own: the stack's stream function stores the transfer's events too, and may have
-    // stored them first (its customers side by side since commit 59b6687), which left this measuring a
-    // duplicate's look-ups (0 WRU). The same customers, counters and sizes: the same cost.
+    // Under ids of their own: the stack's stream function stores the transfer's events too, and may
+    // store them first (it did, with customers stored side by side: commit 59b6687, reverted), which
+    // left this measuring a duplicate's look-ups (0 WRU). The same customers, counters and sizes: the
+    // same cost.
     const derived = (await eventsOfJournal(db, opts.table, transferId as string)).map((e) => ({
       ...e,
       id: `${e.id}-cost`,
