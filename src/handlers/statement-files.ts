@@ -62,8 +62,8 @@ const build = async (a: AccountRecord, sub: string, period: Period, now: Date) =
 
 /**
  * pdf-lib is loaded by the first PDF an instance renders, not by its cold start: a CSV, or a closed
- * month already in S3, never evaluates it (the bundle keeps it in the same file, initialised lazily:
- * about 10-15 ms less in the cold-start proxy, bench/cold.ts, whose request renders nothing).
+ * month already in S3, never evaluates it (the bundle keeps it in the same file, initialised lazily;
+ * measured in fresh processes in the README's "Lambda bundle sizes").
  */
 const pdf = () => import('../domain/statement-pdf.ts');
 
