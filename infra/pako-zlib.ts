@@ -1,16 +1,18 @@
 /**
  * Stands in for `pako` in the Lambda bundles only (an esbuild alias in infra/bundling.ts). pako is a
  * JavaScript port of zlib (45 KB minified); Node has zlib itself, native and faster. pdf-lib and its
- * two packages call two of pako's functions: `deflate` (pdf-lib's content and font streams, UPNG's
- * PNG encoder) and `inflate` (the standard fonts' compressed metrics). Both are zlib's own formats
- * (RFC 1950 wrappers), so node:zlib reads and writes the same bytes. Any other pako function a
+ * font package call two of pako's functions: `deflate` (pdf-lib's content and font streams) and
+ * `inflate` (the standard fonts' compressed metrics); its PNG package, which calls pako too, is left
+ * out of the bundles (infra/upng-left-out.ts). Both are zlib's own format (RFC 1950), so node:zlib
+ * reads what pako writes and pako reads what node:zlib writes, though the two need not compress to
+ * the same bytes (a PDF reader inflates either). Any other pako function a
  * dependency might call throws, naming this file. infra/pako-zlib.test.ts compares both with pako,
  * and infra/standard-fonts.test.ts renders a statement through the bundle and offline. Offline (tsx,
  * not bundled) the packages keep the real pako.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
 
-/** pako's options that its callers here pass: only the compression level (UPNG's level 0). */
+/** pako's options that a caller may pass here: only the compression level. */
 interface Options {
   level?: number;
 }
