@@ -76,6 +76,30 @@ describe('write units', () => {
     expect(writeUnits(undefined, undefined)).toEqual({ table: 1, indexes: 0 });
   });
 
+  it("a history index holds the journal's keys and what it projects, and a write that changes neither costs it nothing", () => {
+    const journal = (extra: Record<string, unknown>) =>
+      marshall({
+        pk: 'JOURNAL#1',
+        sk: 'JOURNAL',
+        h1pk: 'ACCOUNT#a',
+        h1sk: 'TX#1#1',
+        amount: 10,
+        fingerprint: 'f'.repeat(1500),
+        ...extra,
+      });
+    // A new journal: 2 KB on the table, but its hist1 entry leaves the fingerprint out (1 KB).
+    expect(writeUnits(undefined, journal({}))).toEqual({ table: 2, indexes: 1 });
+    // A refund's update of what hist1 does not hold (refundedAmount): no index write ...
+    expect(writeUnits(journal({}), journal({ refundedAmount: 5 }))).toEqual({ table: 2, indexes: 0 });
+    // ... one of what it holds (the recipient's side) rewrites the entry, and a settlement setting the
+    // hist2 keys adds an entry there.
+    expect(writeUnits(journal({}), journal({ to: { balanceAfter: 5 } }))).toEqual({ table: 2, indexes: 1 });
+    expect(writeUnits(journal({}), journal({ h2pk: 'ACCOUNT#b', h2sk: 'TX#2#1' }))).toEqual({
+      table: 2,
+      indexes: 1,
+    });
+  });
+
   it('billing: transactions count their table units twice, index units once', () => {
     const calls = [
       reportedCall('GetItemCommand', { CapacityUnits: 1, Table: { CapacityUnits: 1 } }),
@@ -118,10 +142,11 @@ describe('tallying the real stores on DynamoDB Local', () => {
     const deposit = tally.take();
     expect(describeCalls(deposit)).toBe('GetItem×1 + TransactWriteItems×1');
     expect(deposit.find((c) => c.command === 'TransactWriteItemsCommand')?.source).toBe('computed');
-    // 4 items under 1 KB (the journal, which is the idempotency record, the account with its owner's
-    // deposit counter (it is its owner's first account in USD: the counters' host), two postings: the
-    // cash-in shard gets its posting only), written twice (prepare, commit); no index entries.
-    expect(unitsOf(deposit)).toEqual({ rru: 1, wru: 2 * 4 });
+    // 2 items under 1 KB (the journal, which is the idempotency record, and the account with its
+    // owner's deposit counter (it is its owner's first account in USD: the counters' host)), written
+    // twice (prepare, commit), and the journal's two history entries (the cash-in shard's and the
+    // account's: the shard gets its entry only), one index write each.
+    expect(unitsOf(deposit)).toEqual({ rru: 1, wru: 2 * 2 + 2 });
 
     await stores().ledger.transfer({
       ...base,
@@ -132,10 +157,11 @@ describe('tallying the real stores on DynamoDB Local', () => {
       currency: 'USD',
     });
     const transfer = tally.take();
-    // The sender, the number's owner and the recipient; then 5 items (the journal, which is the
-    // record, both accounts, the sender's with the limit counter, two postings), no index entry.
+    // The sender, the number's owner and the recipient; then 3 items (the journal, which is the
+    // record, both accounts, the sender's with the limit counter) and the journal's two history
+    // entries (hist1, hist2).
     expect(describeCalls(transfer)).toBe('GetItem×3 + TransactWriteItems×1');
-    expect(unitsOf(transfer)).toEqual({ rru: 3, wru: 2 * 5 });
+    expect(unitsOf(transfer)).toEqual({ rru: 3, wru: 2 * 3 + 2 });
 
     // What the stream function stores for it: an event for each customer, each with the look-up of
     // the customer's webhook endpoints, the read of their event counter, and one transaction of the
@@ -172,8 +198,9 @@ describe('tallying the real stores on DynamoDB Local', () => {
     expect(describeCalls(pendingCalls)).toBe('GetItem×3 + TransactWriteItems×1');
     expect(unitsOf(pendingCalls)).toEqual({ rru: 3, wru: 2 * 3 + 1 });
 
-    // Posting it in full: the record (an item: a post creates no journal), the journal (leaving the index), both accounts, the hold's entry
-    // deleted and the two postings; the limit counter is untouched.
+    // Posting it in full: the record (an item: a post creates no journal), the journal (leaving the
+    // sweeper's index, entering both history indexes), both accounts and the hold's entry deleted;
+    // the limit counter is untouched.
     const toVoid = journalId(await pending('p2'));
     tally.take();
     journalId(
@@ -181,7 +208,7 @@ describe('tallying the real stores on DynamoDB Local', () => {
     );
     const post = tally.take();
     expect(describeCalls(post)).toBe('GetItem×3 + TransactWriteItems×1');
-    expect(unitsOf(post)).toEqual({ rru: 3, wru: 2 * 7 + 1 });
+    expect(unitsOf(post)).toEqual({ rru: 3, wru: 2 * 5 + 3 });
 
     // Voiding one: the record, the journal (leaving the index), the sender's hold released with the
     // limit given back in the same update, and the hold's entry deleted.

@@ -4,11 +4,12 @@
  * DynamoDB Local's report is wrong (2 units whatever the number of items), so those are computed from
  * the documented rules with the real item sizes, read before and after the transaction:
  *   a transactional write costs 2 write units per 1 KB of the larger of the item before and after;
- *   a write to a global secondary index costs 1 write unit per 1 KB of the index entry (projection ALL:
- *   the item), twice when the update moves the entry (delete + put).
+ *   a write to a global secondary index costs 1 write unit per 1 KB of the index entry (the table's
+ *   and the index's keys and the attributes it projects: with projection ALL, the item), twice when
+ *   the update moves the entry (delete + put), none when the write changes nothing the index holds.
  */
 import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { gsi1, tableKeys } from '../src/store/table.ts';
+import { tableIndexes, tableKeys } from '../src/store/table.ts';
 
 export interface CapacityCall {
   command: string;
@@ -89,23 +90,54 @@ const kb = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
 
 type Item = Record<string, AttributeValue> | undefined;
 
-const indexKey = (item: Item): string | undefined => {
-  const pk = item?.[gsi1.partitionKey]?.S;
-  const sk = item?.[gsi1.sortKey]?.S;
+type Index = (typeof tableIndexes)[number];
+
+const indexKey = (index: Index, item: Item): string | undefined => {
+  const pk = item?.[index.partitionKey]?.S;
+  const sk = item?.[index.sortKey]?.S;
   return pk !== undefined && sk !== undefined ? `${pk}\u0000${sk}` : undefined;
 };
+
+/** What an index holds of an item: all of it, or its keys and the attributes the index projects. */
+const entryOf = (index: Index, item: Item): Item => {
+  if (!item || index.projection === 'ALL') return item;
+  const names = [
+    tableKeys.partitionKey,
+    tableKeys.sortKey,
+    index.partitionKey,
+    index.sortKey,
+    ...index.projection,
+  ];
+  return Object.fromEntries(
+    names.filter((n) => item[n] !== undefined).map((n) => [n, item[n] as AttributeValue]),
+  );
+};
+
+/** A value as JSON with every object's keys sorted: equal values, equal strings. */
+const canonical = (v: unknown): string =>
+  v !== null && typeof v === 'object'
+    ? Array.isArray(v)
+      ? `[${v.map(canonical).join(',')}]`
+      : `{${Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+          .join(',')}}`
+    : JSON.stringify(v);
 
 /** Units of one written item, from its state before and after (undefined: absent). */
 export const writeUnits = (before: Item, after: Item): { table: number; indexes: number } => {
   const table = kb(Math.max(itemSize(before), itemSize(after)));
-  const was = indexKey(before);
-  const is = indexKey(after);
   let indexes = 0;
-  if (was !== undefined && is !== undefined && was === is)
-    indexes = kb(Math.max(itemSize(before), itemSize(after)));
-  else {
-    if (was !== undefined) indexes += kb(itemSize(before));
-    if (is !== undefined) indexes += kb(itemSize(after));
+  for (const index of tableIndexes) {
+    const was = indexKey(index, before);
+    const is = indexKey(index, after);
+    const [old, now] = [entryOf(index, before), entryOf(index, after)];
+    if (was !== undefined && is !== undefined && was === is) {
+      if (canonical(old) !== canonical(now)) indexes += kb(Math.max(itemSize(old), itemSize(now)));
+    } else {
+      if (was !== undefined) indexes += kb(itemSize(old));
+      if (is !== undefined) indexes += kb(itemSize(now));
+    }
   }
   return { table, indexes };
 };

@@ -13,6 +13,7 @@ import { ensureTable } from '../src/local/bootstrap.ts';
 import { cancellationCodes, type Db } from '../src/store/db.ts';
 import { keys } from '../src/store/keys.ts';
 import { backoff, isTransient } from '../src/store/retry.ts';
+import { type HistoryIndex, historyIndexes } from '../src/store/table.ts';
 import type { OpResult } from './load.ts';
 import type { BenchAccount } from './population.ts';
 
@@ -49,8 +50,9 @@ export const prepareRawTable = async (
 const party = (a: BenchAccount) => ({ accountId: a.id, number: a.number, ownerId: a.ownerId });
 
 /**
- * The five items of a transfer: the journal (its idempotency record), two accounts (the sender's with
- * its owner's daily counter: the sender is its owner's limit host, AccountRecord.limitHost), two postings.
+ * The three items of a transfer: the journal (its idempotency record, and both sides' history entries
+ * through the history indexes), two accounts (the sender's with its owner's daily counter: the sender
+ * is its owner's limit host, AccountRecord.limitHost).
  */
 export const rawTransferItems = (
   table: string,
@@ -98,28 +100,11 @@ export const rawTransferItems = (
       },
     };
   };
-  const posting = (a: BenchAccount, signed: number, counterparty: BenchAccount) => ({
-    Put: {
-      TableName: table,
-      Item: {
-        ...keys.posting(a.id, createdAt, txId),
-        entity: 'posting',
-        accountId: a.id,
-        system: false,
-        ownerId: a.ownerId,
-        amount: signed,
-        currency: a.currency,
-        balanceAfter: a.balance + signed,
-        seq: 1,
-        journalId: txId,
-        type: 'transfer',
-        status: 'posted',
-        description: '',
-        counterpartyNumber: counterparty.number,
-        createdAt,
-      },
-    },
-  });
+  // Each side's history entry is the journal's, in hist1 (debited) and hist2 (credited).
+  const side = (index: HistoryIndex, a: BenchAccount) => {
+    const key = keys.posting(a.id, createdAt, txId);
+    return { [index.partitionKey]: key.pk, [index.sortKey]: key.sk, [index.seq]: 1 };
+  };
   return [
     {
       // The journal is the transfer's idempotency record (src/store/idempotency.ts): it carries the
@@ -133,14 +118,14 @@ export const rawTransferItems = (
           refundable: amount,
           version: 1,
           fingerprint: 'x'.repeat(43),
+          ...side(historyIndexes[0], from),
+          ...side(historyIndexes[1], to),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
     account(from, -amount),
     account(to, amount),
-    posting(from, -amount, to),
-    posting(to, amount, from),
   ];
 };
 

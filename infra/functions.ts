@@ -41,7 +41,7 @@ import {
   tableActions,
 } from '../src/functions.ts';
 import { AUDIT_PREFIX } from '../src/store/keys.ts';
-import { gsi1 } from '../src/store/table.ts';
+import { tableIndexes } from '../src/store/table.ts';
 import { lambdaCode, sourceMapEnvironment } from './bundling.ts';
 import type { StageConfig } from './stage.ts';
 
@@ -351,7 +351,6 @@ export class Functions extends Construct {
         );
       }
     }
-    const indexArn = `${table.tableArn}/index/${gsi1.indexName}`;
     const canRead = perms.includes('table:read') || perms.includes('table:write');
     const reads = [...declaredOf(def, tableActions.read), ...batchReads(def)];
     if (canRead && reads.length > 0) {
@@ -359,9 +358,13 @@ export class Functions extends Construct {
         new PolicyStatement({ effect: Effect.ALLOW, actions: reads, resources: [table.tableArn] }),
       );
     }
-    if (canRead && def.sdkActions.includes('dynamodb:Query@index')) {
+    // Query on each index the code reads (`dynamodb:Query@<index name>`), on that index only.
+    const indexArns = tableIndexes
+      .filter((i) => (def.sdkActions as readonly string[]).includes(`dynamodb:Query@${i.indexName}`))
+      .map((i) => `${table.tableArn}/index/${i.indexName}`);
+    if (canRead && indexArns.length > 0) {
       role.addToPolicy(
-        new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources: [indexArn] }),
+        new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources: indexArns }),
       );
     }
     const writes = declaredOf(def, tableActions.write);

@@ -21,7 +21,7 @@ import {
   type SdkAction,
   tableActions,
 } from '../src/functions.ts';
-import { gsi1 } from '../src/store/table.ts';
+import { tableIndexes } from '../src/store/table.ts';
 import { buildBankApp } from './bank-app.ts';
 import { repoRoot } from './bundling.ts';
 import { pagesWithCursors } from './functions.ts';
@@ -30,7 +30,7 @@ const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
 const arns = {
   table: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/bank`,
-  index: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/bank/index/${gsi1.indexName}`,
+  index: (name: string) => `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/bank/index/${name}`,
   secret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:cursor-AbCdEf`,
   otherSecret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:other-GhIjKl`,
   userPool: `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${REGION}_Pool`,
@@ -125,7 +125,7 @@ const synth = (context: Json = {}): Synth => {
 
 const resourceOf = (action: SdkAction): string => {
   const [name, where] = action.split('@');
-  if (where === 'index') return arns.index;
+  if (where) return arns.index(where);
   if (name?.startsWith('dynamodb:')) return arns.table;
   if (name?.startsWith('secretsmanager:')) return arns.secret;
   if (name === 's3:ListBucket') return arns.statementsBucket;
@@ -180,7 +180,8 @@ const NEVER: SdkAction[] = [
   'dynamodb:Scan',
   'dynamodb:DeleteTable',
   'dynamodb:UpdateTable',
-  'dynamodb:DeleteItem@index',
+  'dynamodb:DeleteItem@gsi1',
+  'dynamodb:DeleteItem@hist1',
   'secretsmanager:PutSecretValue',
   'secretsmanager:DeleteSecret',
   'cognito-idp:AdminSetUserPassword',
@@ -318,7 +319,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     const tableCalls: SdkAction[] = [
       ...tableActions.read,
       ...tableActions.write,
-      'dynamodb:Query@index',
+      ...tableIndexes.map((i): SdkAction => `dynamodb:Query@${i.indexName}`),
       'dynamodb:BatchGetItem',
     ];
     let denied = 0;
@@ -331,7 +332,8 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     // Say, the notifier puts and deletes its marks and reads: it may not update an account's balance;
     // only the functions that query the index may read it (it holds audit records and deliveries).
     expect(await simulate(s.policies.notifier, 'dynamodb:UpdateItem')).toBe('ImplicitlyDenied');
-    expect(await simulate(s.policies.auth, 'dynamodb:Query@index')).toBe('ImplicitlyDenied');
+    expect(await simulate(s.policies.auth, 'dynamodb:Query@gsi1')).toBe('ImplicitlyDenied');
+    expect(await simulate(s.policies.money, 'dynamodb:Query@hist1')).toBe('ImplicitlyDenied');
   });
 
   it('only the functions whose code reads items in batches (money: bulk payments) may BatchGetItem', async () => {

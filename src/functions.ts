@@ -75,8 +75,8 @@ export interface FunctionDef {
   memoryMb: number;
   /**
    * Every AWS API action the function's code calls (IAM action names; a TransactWriteItems is
-   * authorised per item, so its Put/Update/ConditionCheck are listed). `@index` marks a call on the
-   * table's GSI. infra/iam.test.ts simulates each against the synthesized role: each must be
+   * authorised per item, so its Put/Update/ConditionCheck are listed). `@<index name>` marks a call
+   * on one of the table's indexes (`dynamodb:Query@gsi1`; the history indexes hist1 and hist2). infra/iam.test.ts simulates each against the synthesized role: each must be
    * allowed, and calls not listed are checked to be denied. Cognito's public APIs (SignUp,
    * InitiateAuth...) need no IAM and are not listed.
    */
@@ -86,7 +86,7 @@ export interface FunctionDef {
 }
 
 /**
- * An IAM action the code calls, on the table unless marked `@index` (the GSI). DeleteItem is called
+ * An IAM action the code calls, on the table unless marked `@<index name>` (one of its indexes). DeleteItem is called
  * only in the function's `deletePartitions`.
  */
 export type SdkAction = `${'dynamodb' | 'secretsmanager' | 'cognito-idp' | 's3' | 'kms' | 'ses'}:${string}`;
@@ -107,6 +107,12 @@ export const auditNeverActions = [
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
   'dynamodb:BatchWriteItem',
+] as const satisfies readonly SdkAction[];
+
+/** An account's history is read from the table and from the two history indexes (store/history.ts). */
+const historyQueries = [
+  'dynamodb:Query@hist1',
+  'dynamodb:Query@hist2',
 ] as const satisfies readonly SdkAction[];
 
 const http = { type: 'http' } as const;
@@ -164,7 +170,8 @@ export const functions = {
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',
-      'dynamodb:Query@index',
+      'dynamodb:Query@gsi1',
+      ...historyQueries,
       'secretsmanager:GetSecretValue',
     ],
   }),
@@ -215,7 +222,7 @@ export const functions = {
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',
-      'dynamodb:Query@index',
+      'dynamodb:Query@gsi1',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem',
@@ -227,7 +234,7 @@ export const functions = {
     description: 'Statement list and CSV exports',
     trigger: http,
     permissions: ['table:read'],
-    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query'],
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', ...historyQueries],
     // A year's export is CPU work: more memory is more CPU on Lambda.
     timeoutSeconds: 29,
     memoryMb: 1024,
@@ -240,6 +247,7 @@ export const functions = {
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',
+      ...historyQueries,
       's3:GetObject',
       's3:PutObject',
       // Never called, but without it S3 answers a HeadObject of a missing key 403, not 404
@@ -283,7 +291,7 @@ export const functions = {
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',
-      'dynamodb:Query@index',
+      'dynamodb:Query@gsi1',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem',
@@ -353,7 +361,7 @@ export const functions = {
     description: 'Delivers due webhook deliveries, signed, with retries',
     trigger: { type: 'schedule', minutes: 1 },
     permissions: ['table:write'],
-    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query@index', 'dynamodb:UpdateItem'],
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query@gsi1', 'dynamodb:UpdateItem'],
   }),
   notifier: fn({
     ...defaults,
@@ -381,7 +389,7 @@ export const functions = {
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',
-      'dynamodb:Query@index',
+      'dynamodb:Query@gsi1',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'secretsmanager:GetSecretValue',
@@ -400,7 +408,13 @@ export const functions = {
     // A refused caller (not staff, or no MFA) is an audit record (src/handlers/gate.ts): the chain's
     // head (Query), then the record (PutItem, on AUDIT#... only: audit:write without table:write).
     permissions: ['table:read', 'audit:write'],
-    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'secretsmanager:GetSecretValue'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      ...historyQueries,
+      'dynamodb:PutItem',
+      'secretsmanager:GetSecretValue',
+    ],
   }),
   'admin-money': fn({
     ...defaults,

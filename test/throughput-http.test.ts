@@ -233,9 +233,11 @@ describe('bulk payments: POST /v1/transfers/batch', () => {
     await deposit(from.id, 100_000);
     // Distinct recipient accounts are the costly case (one item each): a customer has at most 10
     // accounts, so the recipients are spread over customers.
-    const owners = await Promise.all(Array.from({ length: 5 }, (_, i) => customer(`r${i}`)));
+    const owners = await Promise.all(
+      Array.from({ length: Math.ceil(MAX_BATCH_TRANSFERS / 8) }, (_, i) => customer(`r${i}`)),
+    );
     const all: { id: string; number: string }[] = [];
-    for (const t of owners) for (let k = 0; k < 5; k++) all.push(await open(t));
+    for (const t of owners) for (let k = 0; k < 8; k++) all.push(await open(t));
     all.length = MAX_BATCH_TRANSFERS;
     expect(all).toHaveLength(MAX_BATCH_TRANSFERS);
     const transfers = all.map((a) => ({ toAccountNumber: a.number, amount: 10 }));

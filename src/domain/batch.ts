@@ -5,11 +5,9 @@
  *   fixed:        the idempotency record, the sender's account, the sender's daily-limit counter = 3
  *                 (2 when the sender carries its owner's counters itself: store/accounts.ts limitHost;
  *                 counted as 3, the most)
- *   per transfer: its journal, the sender's posting, the recipient's posting                    = 3
- *   per distinct recipient: its account                                                          = 1
- * so at worst (every recipient distinct) 3 + 4n <= 100, n <= 24.
+ *   per transfer: its journal, which carries both sides' history entries (store/history.ts)     = 1
+ *   per distinct recipient: its account, or per transfer its credit item when the recipient's
+ *                 credits are deferred (store/ledger-settle.ts)                                   = 1
+ * so at worst (every recipient distinct, or every credit deferred) 3 + 2n <= 100, n <= 48.
  */
-export const MAX_BATCH_TRANSFERS = 24;
-
-/** The items one batch of `transfers` transfers to `recipients` distinct accounts writes. */
-export const batchItems = (transfers: number, recipients: number): number => 3 + 3 * transfers + recipients;
+export const MAX_BATCH_TRANSFERS = 48;

@@ -386,8 +386,11 @@ export const assertSettled = (j: Pick<Journal, 'unsettled'>): void => {
     );
 };
 
-/** How many credits one settlement folds into an account: 3 items each + the account, within 100. */
-export const MAX_SETTLE = 32;
+/**
+ * How many credits one settlement folds into an account: 2 items each (the credit's delete, its
+ * journal's update) + the account, within a transaction's 100.
+ */
+export const MAX_SETTLE = 49;
 
 /**
  * Refunds part or all of a posted transfer, from the account it credited (`refunder`) back to the

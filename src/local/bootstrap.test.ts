@@ -11,24 +11,47 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { dynamoClients, emulators } from '../../test/harness.ts';
-import { createTableInput, gsi1, ttlAttribute } from '../store/table.ts';
+import { createTableInput, gsi1, tableIndexes, ttlAttribute } from '../store/table.ts';
 import { ensureTable, ensureUserPool, localClientConfig } from './bootstrap.ts';
 
 const name = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
+const indexNames = tableIndexes.map((i) => i.indexName);
 
 describe('ensureTable', () => {
-  it('creates the table with its index and TTL, and is idempotent', async () => {
+  it('creates the table with its indexes and TTL, and is idempotent', async () => {
     const { client } = dynamoClients();
     const table = name('boot');
     await ensureTable(client, table);
     await ensureTable(client, table);
     const d = await client.send(new DescribeTableCommand({ TableName: table }));
     expect(d.Table?.TableStatus).toBe('ACTIVE');
-    expect(d.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual([gsi1.indexName]);
+    expect(d.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(indexNames);
+    expect(indexNames).toEqual([gsi1.indexName, 'hist1', 'hist2']);
     const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
     expect(ttl.TimeToLiveDescription).toMatchObject({
       TimeToLiveStatus: 'ENABLED',
       AttributeName: ttlAttribute,
+    });
+  });
+
+  it('adds the history indexes to a table made before them, projecting what an entry shows', async () => {
+    const { client } = dynamoClients();
+    const table = name('old');
+    const input = createTableInput(table);
+    await client.send(
+      new CreateTableCommand({
+        ...input,
+        AttributeDefinitions: input.AttributeDefinitions.slice(0, 4),
+        GlobalSecondaryIndexes: input.GlobalSecondaryIndexes.slice(0, 1),
+      }),
+    );
+    await ensureTable(client, table);
+    const d = await client.send(new DescribeTableCommand({ TableName: table }));
+    const indexes = d.Table?.GlobalSecondaryIndexes ?? [];
+    expect(indexes.map((i) => i.IndexName)).toEqual(indexNames);
+    expect(indexes.find((i) => i.IndexName === 'hist2')?.Projection).toEqual({
+      ProjectionType: 'INCLUDE',
+      NonKeyAttributes: [...(tableIndexes[2]?.projection ?? [])],
     });
   });
 });
@@ -76,7 +99,7 @@ describe('ensureTable and the stream', () => {
     const d = await client.send(new DescribeTableCommand({ TableName: table }));
     expect(d.Table?.StreamSpecification?.StreamEnabled ?? false).toBe(false);
     expect(d.Table?.LatestStreamArn).toBeUndefined();
-    expect(d.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual([gsi1.indexName]);
+    expect(d.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(indexNames);
     const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
     expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toBe('ENABLED');
   });

@@ -21,7 +21,13 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { createTableInput, streamSpecification, ttlAttribute } from '../store/table.ts';
+import {
+  createTableInput,
+  indexInput,
+  streamSpecification,
+  tableIndexes,
+  ttlAttribute,
+} from '../store/table.ts';
 
 export const LOCAL_REGION = 'us-east-1';
 /** The emulators accept any credentials; the SDK only needs some. */
@@ -35,9 +41,20 @@ export const localClientConfig = (endpoint: string) => ({
 
 const nameOf = (e: unknown): string => (e as { name?: string })?.name ?? '';
 
+/** Waits (as the SDK's waiters do: DescribeTable until it says so) until every index is active. */
+const indexesActive = async (ddb: DynamoDBClient, tableName: string): Promise<void> => {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const { Table } = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+    if ((Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE')) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`The indexes of ${tableName} did not become active within a minute`);
+};
+
 /**
  * Creates the table from the single-table definition if it does not exist, and turns its stream
- * (NEW_AND_OLD_IMAGES) and TTL on, also on a table made before they were part of the definition.
+ * (NEW_AND_OLD_IMAGES) and TTL on and adds its indexes, also on a table made before they were part of
+ * the definition.
  *
  * `stream: false` (tests only) makes a new table without its stream. DynamoDB Local's writes to a
  * table with a stream cost more with every stream record it holds, of all its tables (measured: the
@@ -67,6 +84,23 @@ export const ensureTable = async (
         new UpdateTableCommand({ TableName: tableName, StreamSpecification: streamSpecification }),
       );
     }
+    // Indexes added to the definition since the table was made (the history indexes): one at a time,
+    // each once the one before is active, as DynamoDB (and DynamoDB Local) allow.
+    const has = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+    for (const index of tableIndexes.filter((i) => !has.has(i.indexName))) {
+      await indexesActive(ddb, tableName);
+      await ddb.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: [index.partitionKey, index.sortKey].map((name) => ({
+            AttributeName: name,
+            AttributeType: 'S' as const,
+          })),
+          GlobalSecondaryIndexUpdates: [{ Create: indexInput(index) }],
+        }),
+      );
+    }
+    await indexesActive(ddb, tableName);
   } catch (e) {
     if (nameOf(e) !== 'ResourceNotFoundException') throw e;
     try {

@@ -7,7 +7,7 @@
  * `AccessDeniedException`, every DynamoDB call the running function does not declare:
  *   - the action (a transaction is authorised per item, as on AWS: Put, Update, Delete and
  *     ConditionCheck as PutItem, UpdateItem, DeleteItem and ConditionCheckItem; a Query or Scan on
- *     the GSI as `<action>@index`);
+ *     an index as `<action>@<index name>`, e.g. `dynamodb:Query@gsi1`);
  *   - a DeleteItem outside the function's `deletePartitions` (IAM's dynamodb:LeadingKeys);
  *   - audit items (`AUDIT#...`) updated or deleted by anyone, or put by a function without
  *     `audit:write` (the roles' explicit Denies); any other item written by a function without
@@ -109,7 +109,7 @@ export const requestsOf = (commandName: string, input: Input, clientName = 'Dyna
   if (service === 'cognito-idp') return COGNITO_PUBLIC.has(op) ? [] : [{ action: `cognito-idp:${op}` }];
   if (service === 's3') return [{ action: `s3:${S3_ACTIONS[op] ?? op}` }];
   if (service !== 'dynamodb') return [{ action: `${service}:${op}` }];
-  const index = input.IndexName ? '@index' : '';
+  const index = input.IndexName ? `@${input.IndexName}` : '';
   switch (op) {
     case 'Query':
     case 'Scan':

@@ -92,3 +92,168 @@ describe("an account's history in time order", () => {
     expect(await reader.balanceAt(account, at('12:00'))).toBe(1200);
   });
 });
+
+describe("an account's history through the indexes: its journals' sides merged with its posting items", () => {
+  const mixed = 'acct-mixed';
+  const other = { accountId: 'acct-other', number: '00000099', ownerId: 'u-other' };
+  const own = (balanceAfter: number) => ({
+    accountId: mixed,
+    number: '00000042',
+    ownerId: 'u-mixed',
+    balanceAfter,
+  });
+  /** A posted journal with its sides as index keys: `debit` on hist1, `credit` on hist2. */
+  const journal = (
+    id: string,
+    time: string,
+    amount: number,
+    sides: { debit?: string; credit?: string },
+    parties: object,
+  ) => ({
+    ...keys.journal(id),
+    entity: 'journal',
+    id,
+    type: 'transfer',
+    status: 'posted',
+    amount,
+    currency: 'EUR',
+    description: `journal ${id}`,
+    createdAt: time,
+    ...parties,
+    ...(sides.debit ? { h1pk: `ACCOUNT#${sides.debit}`, h1sk: `TX#${time}#${id}`, h1seq: 7 } : {}),
+    ...(sides.credit ? { h2pk: `ACCOUNT#${sides.credit}`, h2sk: `TX#${time}#${id}`, h2seq: 8 } : {}),
+  });
+
+  beforeAll(async () => {
+    await db.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [table]: [
+            // A posting item, as movements wrote them before the indexes (10:00), ...
+            {
+              ...keys.posting(mixed, at('10:00'), 'm1'),
+              entity: 'posting',
+              accountId: mixed,
+              journalId: 'm1',
+              type: 'deposit',
+              amount: 1000,
+              currency: 'EUR',
+              balanceAfter: 1000,
+            },
+            // ... a credit to it (hist2, 11:00) and a debit from it (hist1, 12:00), ...
+            journal(
+              'm2',
+              at('11:00'),
+              500,
+              { debit: other.accountId, credit: mixed },
+              { from: other, to: own(1500) },
+            ),
+            journal(
+              'm3',
+              at('12:00'),
+              300,
+              { debit: mixed, credit: other.accountId },
+              { from: own(1200), to: other },
+            ),
+            // ... a deposit from a system shard (13:00: its credit side only is the account's), and a
+            // hold entry (11:30).
+            journal('m4', at('13:00'), 50, { debit: 'cash-in#EUR#00', credit: mixed }, { to: own(1250) }),
+            {
+              ...keys.posting(mixed, at('11:30'), 'm5'),
+              entity: 'hold',
+              accountId: mixed,
+              journalId: 'm5',
+              amount: -20,
+              currency: 'EUR',
+            },
+          ].map((Item) => ({ PutRequest: { Item } })),
+        },
+      }),
+    );
+  });
+
+  const all = { lo: historyKey(''), hi: historyKey('\uffff') };
+
+  it('reads the three sources in one time order, either way, page by page', async () => {
+    const ids = async (newestFirst: boolean, pageSize?: number) => {
+      const out: unknown[] = [];
+      for await (const i of historyBetween(db, table, mixed, {
+        ...all,
+        newestFirst,
+        ...(pageSize ? { pageSize } : {}),
+      }))
+        out.push(i.journalId);
+      return out;
+    };
+    expect(await ids(false)).toEqual(['m1', 'm2', 'm5', 'm3', 'm4']);
+    expect(await ids(true, 1)).toEqual(['m4', 'm3', 'm5', 'm2', 'm1']);
+  });
+
+  it("makes each side an entry shaped as a posting item: the account's sign, party and counterparty", async () => {
+    const entries: Record<string, unknown>[] = [];
+    for await (const i of historyBetween(db, table, mixed, all)) entries.push(i);
+    const byId = new Map(entries.map((e) => [e.journalId, e]));
+    expect(byId.get('m2')).toEqual({
+      pk: `ACCOUNT#${mixed}`,
+      sk: `TX#${at('11:00')}#m2`,
+      entity: 'posting',
+      accountId: mixed,
+      system: false,
+      ownerId: 'u-mixed',
+      amount: 500,
+      currency: 'EUR',
+      balanceAfter: 1500,
+      seq: 8,
+      journalId: 'm2',
+      type: 'transfer',
+      status: 'posted',
+      description: 'journal m2',
+      counterpartyNumber: other.number,
+      createdAt: at('11:00'),
+    });
+    expect(byId.get('m3')).toMatchObject({
+      amount: -300,
+      balanceAfter: 1200,
+      seq: 7,
+      counterpartyNumber: other.number,
+    });
+    // A deposit has no other customer side: no counterparty.
+    expect(byId.get('m4')).toMatchObject({ amount: 50, balanceAfter: 1250 });
+    expect(byId.get('m4')).not.toHaveProperty('counterpartyNumber');
+    // The shard's own entry: a system account's, with no owner or balance after.
+    const shard: Record<string, unknown>[] = [];
+    for await (const i of historyBetween(db, table, 'cash-in#EUR#00', all)) shard.push(i);
+    expect(shard).toEqual([
+      expect.objectContaining({ journalId: 'm4', accountId: 'cash-in#EUR#00', system: true, amount: -50 }),
+    ]);
+    expect(shard[0]).not.toHaveProperty('ownerId');
+    expect(shard[0]).not.toHaveProperty('balanceAfter');
+  });
+
+  it('pages across the sources from where a page ended, the entry it ended at left out', async () => {
+    const reader = new LedgerReader(db, table, { systemShards: 1, dailyLimit: 0 });
+    const seen: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await reader.postings(mixed, { limit: 2, ...(start ? { start } : {}) });
+      seen.push(...page.items.map((i) => i.journalId));
+      start = page.last;
+    } while (start);
+    expect(seen).toEqual(['m4', 'm3', 'm5', 'm2', 'm1']);
+  });
+
+  it('gives balances, statements and the last posting from every source', async () => {
+    const reader = new LedgerReader(db, table, { systemShards: 1, dailyLimit: 0 });
+    expect(await reader.balanceAt(mixed, at('10:30'))).toBe(1000);
+    expect(await reader.balanceAt(mixed, at('11:45'))).toBe(1500);
+    expect(await reader.balanceAt(mixed, at('13:00'))).toBe(1250);
+    expect((await lastPosting(db, table, mixed, historyKey(at('12:30'))))?.journalId).toBe('m3');
+    const { lines } = await new StatementSource(db, table).lines(mixed, at('10:00'), at('14:00'));
+    expect(lines.map((l) => [l.txId, l.amount, l.balance])).toEqual([
+      ['m1', 1000, 1000],
+      ['m2', 500, 1500],
+      ['m3', -300, 1200],
+      ['m4', 50, 1250],
+    ]);
+  });
+});

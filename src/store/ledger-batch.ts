@@ -147,13 +147,9 @@ export class BatchLedgerStore extends LedgerWriter {
           { batchId },
           defer,
         );
-        // The journal, its postings and its credit (deferred); the accounts and the limit are written
-        // once, below.
-        pieces.push(
-          ...single.pieces.filter(
-            (p) => p.name === 'journal' || p.name === 'credit' || p.name.startsWith('posting:'),
-          ),
-        );
+        // The journal (with its history entries) and its credit (deferred); the accounts and the limit
+        // are written once, below.
+        pieces.push(...single.pieces.filter((p) => p.name === 'journal' || p.name === 'credit'));
         journals.push(single.journal);
         const at = single.journal.postedAt as string;
         advance(sender, -t.amount, at);

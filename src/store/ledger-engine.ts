@@ -39,6 +39,7 @@ import { keys } from './keys.ts';
 import { readJournal, readStoredJournal, type StoredJournal } from './ledger-journal.ts';
 import { creditPut } from './ledger-settle.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
+import { historyIndexes } from './table.ts';
 
 /** When a transfer's credit is deferred to the settler (see LedgerOptions.deferCredits). */
 export type DeferCredits = 'off' | 'contended' | 'always';
@@ -457,14 +458,15 @@ export class LedgerEngine {
       ...(to ? { to } : {}),
       ...(deferred ? { unsettled: true } : {}),
     };
-    const pieces: Piece<Name>[] = [this.journalPut(journal, 1)];
+    const pieces: Piece<Name>[] = [
+      this.journalPut(journal, 1, undefined, this.historySides(plan, at, id, records, deferred?.id)),
+    ];
     if (sides.from)
       pieces.push(this.accountPiece('from', sides.from[0], plan.changes.get(sides.from[0].id) as Change, at));
     if (sides.to && !deferred)
       pieces.push(this.accountPiece('to', sides.to[0], plan.changes.get(sides.to[0].id) as Change, at));
     pieces.push(
       ...this.limitPieces(req.user, journal, plan, now, (plan.deposited > 0 ? sides.to : sides.from)?.[0]),
-      ...this.postingPieces(journal, plan, at, records, deferred?.id),
     );
     if (deferred) {
       const credit = plan.postings.find((p) => p.account === deferred.id);
@@ -742,51 +744,35 @@ export class LedgerEngine {
   }
 
   /**
-   * The postings of a posted journal, as history entries. A system shard's posting is all that a
-   * movement writes of it: system accounts are append-only (see systemBalance), so no item is shared
-   * by concurrent deposits or withdrawals and AWS has nothing to conflict on.
+   * The postings of a posted journal, as its history entries: the keys of its debited side in hist1
+   * and of its credited side in hist2, and each side's `seq` (the account's version it makes), set on
+   * the journal's own item (store/history.ts reads them as postings). A system shard's entry is all
+   * that a movement writes of it: system accounts are append-only (see systemBalance), so no item is
+   * shared by concurrent deposits or withdrawals and AWS has nothing to conflict on.
    */
-  protected postingPieces(
-    journal: Journal,
+  protected historySides(
     plan: Plan,
     at: string,
+    journalId: string,
     accounts: readonly AccountRecord[],
     /** A side posted later by the settler (its credit item stands for it until then). */
     deferred?: string,
-  ): Piece<Name>[] {
+  ): Record<string, unknown> {
     const byId = new Map(accounts.map((a) => [a.id, a]));
-    const pieces: Piece<Name>[] = [];
+    const sides: Record<string, unknown> = {};
     for (const posting of plan.postings) {
       if (posting.account === deferred) continue;
+      const index = historyIndexes[posting.amount < 0 ? 0 : 1];
+      if (index.partitionKey in sides)
+        throw new Error(`Journal ${journalId} has two ${posting.amount < 0 ? 'debits' : 'credits'}`);
+      const key = keys.posting(posting.account, at, journalId);
       const a = byId.get(posting.account);
-      const change = plan.changes.get(posting.account);
-      const counterparty = posting.amount < 0 ? journal.to : journal.from;
-      pieces.push({
-        name: `posting:${posting.account}`,
-        item: {
-          Put: {
-            TableName: this.table,
-            Item: {
-              ...keys.posting(posting.account, at, journal.id),
-              entity: 'posting',
-              accountId: posting.account,
-              system: posting.system,
-              ownerId: a?.ownerId,
-              amount: posting.amount,
-              currency: posting.currency,
-              balanceAfter: change?.balanceAfter,
-              seq: a ? a.version + 1 : undefined,
-              journalId: journal.id,
-              type: journal.type,
-              status: 'posted',
-              description: journal.description,
-              counterpartyNumber: journal.from && journal.to ? counterparty?.number : undefined,
-              createdAt: at,
-            },
-          },
-        },
+      Object.assign(sides, {
+        [index.partitionKey]: key.pk,
+        [index.sortKey]: key.sk,
+        ...(a ? { [index.seq]: a.version + 1 } : {}),
       });
     }
-    return pieces;
+    return sides;
   }
 }

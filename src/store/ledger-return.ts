@@ -28,6 +28,7 @@ import { keys } from './keys.ts';
 import { LedgerEngine } from './ledger-engine.ts';
 import { type Credit, creditDelete } from './ledger-settle.ts';
 import { isTransient } from './retry.ts';
+import { historyIndexes } from './table.ts';
 
 /** Why the bank gave a transfer back (shown to staff with the reversal, and to the sender as its description). */
 export const RETURNED_REASON = 'The recipient account was closed before the transfer reached it';
@@ -59,41 +60,24 @@ export class CreditReturns extends LedgerEngine {
       { to: [sender] },
       { reverses: original.id, reason: RETURNED_REASON },
     );
-    // The sender's history names the account the money came back from, as the transfer's did.
+    // The sender's history names the account the money came back from, as the transfer's did: the
+    // reversal has no other customer side to name, so its journal names it (store/history.ts).
     for (const p of reversal.pieces)
-      if (p.name === `posting:${sender.id}` && p.item.Put)
+      if (p.name === 'journal' && p.item.Put)
         p.item.Put.Item = { ...p.item.Put.Item, counterpartyNumber: original.to?.number };
     const at = reversal.journal.postedAt as string;
+    // The transfer's recipient side, on the returns shard instead of the closed account: its entry in
+    // hist2 (a system shard's, with no owner or balance after).
+    const side = keys.posting(shard, at, original.id);
+    const h2 = historyIndexes[1];
     const pieces: Piece[] = [
       creditDelete(this.table, credit),
       this.givenBack(original.id, 'reversedAmount', credit.amount, {
-        set: 'settledAt = :at, returned = :true',
+        set: `settledAt = :at, returned = :true, ${h2.partitionKey} = :hpk, ${h2.sortKey} = :hsk`,
         remove: 'unsettled',
         condition: 'unsettled = :true',
-        values: { ':at': at, ':true': true },
+        values: { ':at': at, ':true': true, ':hpk': side.pk, ':hsk': side.sk },
       }),
-      // The transfer's recipient side, on the returns shard instead of the closed account.
-      {
-        name: 'posting:returned',
-        item: {
-          Put: {
-            TableName: this.table,
-            Item: {
-              ...keys.posting(shard, at, original.id),
-              entity: 'posting',
-              accountId: shard,
-              system: true,
-              amount: credit.amount,
-              currency: original.currency,
-              journalId: original.id,
-              type: original.type,
-              status: 'posted',
-              description: original.description,
-              createdAt: at,
-            },
-          },
-        },
-      },
       ...reversal.pieces,
     ];
     const r = await transact(this.db, pieces);

@@ -13,11 +13,12 @@
  * account's unsettled credits into it, up to MAX_SETTLE at a time, in ONE transaction:
  *   - the account: `balance`/`available` += their sum, `version` += k, on the condition that the
  *     version is the one read (so every posting's `balanceAfter` and `seq` are exact);
- *   - per credit: its posting (exact `balanceAfter`, `seq`, and a time after the account's last
- *     posting, so history order = version order), the `Delete` of the credit item with
- *     `attribute_exists` (the exactly-once rule: a credit read stale, or a replayed stream record,
- *     settles nothing twice), and the journal's recipient side (`to.balanceAfter`, `settledAt`, the
- *     `unsettled` flag removed: the recipient's `transaction.posted` event comes from that change).
+ *   - per credit: the `Delete` of the credit item with `attribute_exists` (the exactly-once rule: a
+ *     credit read stale, or a replayed stream record, settles nothing twice), and the journal's
+ *     recipient side (`to.balanceAfter`, `settledAt`, the `unsettled` flag removed: the recipient's
+ *     `transaction.posted` event comes from that change), which is also the credit's history entry:
+ *     the journal's hist2 keys, at a time after the account's last posting (history order = version
+ *     order), and its `seq` (the account's version it made; store/history.ts).
  * A credit the stream never settled (a crash, a record sent to the on-failure queue) is in gsi1
  * under `CREDITS#<shard>` until settled: the sweeper settles those older than a grace period.
  *
@@ -33,6 +34,10 @@ import type { AccountRecord, AccountStore } from './accounts.ts';
 import { busy, conditionFailed, type Db, type Piece, transact } from './db.ts';
 import { keys } from './keys.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
+import { historyIndexes } from './table.ts';
+
+/** A history key as the values of an update: `:hpk`, `:hsk`. */
+const prefixed = (k: { pk: string; sk: string }) => ({ ':hpk': k.pk, ':hsk': k.sk });
 
 /** An unsettled credit, as stored. */
 export interface Credit {
@@ -170,7 +175,7 @@ export interface SettlerOptions {
   now?: () => Date;
   /**
    * Hears of each settlement as it commits (the stream's and the sweeper's): how many credits, and the
-   * account's version after it. A settled credit's posting carries its own version as `seq`, so from
+   * account's version after it. A settled credit's history entry carries its own version as `seq`, so from
    * then on any read of the account at that version or later holds it.
    */
   onSettled?: (s: { accountId: string; settled: number; version: number }) => void;
@@ -266,32 +271,9 @@ export class CreditSettler {
       balance = addMinor(balance, c.amount);
       sum = addMinor(sum, c.amount);
       version += 1;
+      // The credit's history entry is the journal's credited side in hist2 (store/history.ts).
+      const h2 = historyIndexes[1];
       pieces.push(
-        {
-          name: `posting:${c.journalId}`,
-          item: {
-            Put: {
-              TableName: this.table,
-              Item: {
-                ...keys.posting(c.accountId, at, c.journalId),
-                entity: 'posting',
-                accountId: c.accountId,
-                system: false,
-                ownerId: c.ownerId,
-                amount: c.amount,
-                currency: c.currency,
-                balanceAfter: balance,
-                seq: version,
-                journalId: c.journalId,
-                type: c.type,
-                status: 'posted',
-                description: c.description,
-                counterpartyNumber: c.counterpartyNumber,
-                createdAt: at,
-              },
-            },
-          },
-        },
         { ...creditDelete(this.table, c), name: `credit:${c.journalId}` },
         {
           name: `journal:${c.journalId}`,
@@ -299,10 +281,21 @@ export class CreditSettler {
             Update: {
               TableName: this.table,
               Key: keys.journal(c.journalId),
-              UpdateExpression: 'SET #to.balanceAfter = :after, settledAt = :at REMOVE unsettled',
+              UpdateExpression:
+                'SET #to.balanceAfter = :after, settledAt = :at, #hpk = :hpk, #hsk = :hsk, #hseq = :seq REMOVE unsettled',
               ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeNames: { '#to': 'to' },
-              ExpressionAttributeValues: { ':after': balance, ':at': at },
+              ExpressionAttributeNames: {
+                '#to': 'to',
+                '#hpk': h2.partitionKey,
+                '#hsk': h2.sortKey,
+                '#hseq': h2.seq,
+              },
+              ExpressionAttributeValues: {
+                ':after': balance,
+                ':at': at,
+                ...prefixed(keys.posting(c.accountId, at, c.journalId)),
+                ':seq': version,
+              },
             },
           },
         },

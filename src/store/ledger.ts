@@ -228,7 +228,12 @@ export class LedgerWriter extends LedgerEngine {
       return {
         journal,
         pieces: [
-          this.journalPut(journal, version + 1, { version, now, fingerprint }),
+          this.journalPut(
+            journal,
+            version + 1,
+            { version, now, fingerprint },
+            this.historySides(plan, at, j.id, [from, to]),
+          ),
           this.accountPiece('from', from, fromChange, at, { id: j.id, remove: true }),
           this.accountPiece('to', to, toChange, at),
           ...this.limitPieces(req.user, journal, plan, now),
@@ -236,7 +241,6 @@ export class LedgerWriter extends LedgerEngine {
             name: 'entry',
             item: { Delete: { TableName: this.table, Key: keys.posting(from.id, j.createdAt, j.id) } },
           },
-          ...this.postingPieces(journal, plan, at, [from, to]),
         ],
       };
     });

@@ -25,12 +25,15 @@
  *                                                   void's or bulk payment's is kept, with none)
  *   ACCTNUM#<number>      / ACCTNUM                 account number -> owner and account id (uniqueness)
  *   ACCTID#<id>           / ACCTID                  account id -> owner and number (bank staff's lookup)
- *   ACCOUNT#<id>          / TX#<time>#<txId>        a history entry: a posting (one leg of a posted journal;
- *                                                   for a system shard, <id> is the shard id), or the
- *                                                   sender's entry for a pending transfer (entity `hold`)
+ *   ACCOUNT#<id>          / TX#<time>#<txId>        a history entry: a posting item (one leg of a posted
+ *                                                   journal, as movements wrote them before history lived in
+ *                                                   the indexes below, and still read; for a system shard,
+ *                                                   <id> is the shard id), or the sender's entry for a pending
+ *                                                   transfer (entity `hold`)
  *   CREDIT#<accountId>    / IN#<time>#<txId>        an unsettled credit (entity `credit`): a transfer's
  *                                                   recipient side until the settler posts it (then deleted)
- *   ACCOUNT#<name>#<cur>#<n> / TX#<time>#<txId>    a posting of a system account shard (cash-in, cash-out):
+ *   ACCOUNT#<name>#<cur>#<n> / TX#<time>#<txId>    a posting of a system account shard (cash-in, cash-out),
+ *                                                   an item before the history indexes, now its journal's side:
  *                                                   system accounts are append-only, their balance is the
  *                                                   sum of their postings (no balance item to make hot);
  *                                                   SYSTEM#<name>#<cur>#<n> / SYSTEM items of older
@@ -68,6 +71,15 @@
  *                                                   they leave it once delivered or dead
  *   AUDITBY#<actorId> / <at>#<recordId>             audit records by who acted (GET /v1/admin/audit?actorId=)
  *
+ * History through indexes (HIST1 and HIST2, sparse): a posted journal carries its two legs' history
+ * entries as index keys of its own item, so a movement writes no posting item:
+ *   hist1: h1pk ACCOUNT#<id> / h1sk TX#<time>#<journalId>   its debited side (a customer account or a
+ *                                                            system shard), h1seq the account's version
+ *   hist2: h2pk ACCOUNT#<id> / h2sk TX#<time>#<journalId>   its credited side, h2seq likewise
+ * under the same keys as posting items, so an account's history is three sources merged by sort key
+ * (store/history.ts). Each index holds of the journal only what an entry shows (historyProjection); an
+ * entry's amount is the journal's (negative on hist1), its balanceAfter and owner its side's party.
+ *
  * TTL: the attribute `expiresAt`, a Number (epoch seconds), on the items marked (TTL) only. A journal
  * and an account hold keep their own `expiresAt` too, as an ISO-8601 String (the hold's expiry): DynamoDB
  * TTL skips any item whose TTL attribute is not a Number (AWS's TTL documentation), so a journal
@@ -76,6 +88,36 @@
 export const tableKeys = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const gsi1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
 export const ttlAttribute = 'expiresAt';
+
+/** What a history index holds of a journal besides the keys: what its history entries show. */
+export const historyProjection = [
+  'id',
+  'type',
+  'amount',
+  'currency',
+  'description',
+  'from',
+  'to',
+  'counterpartyNumber',
+] as const;
+
+/** The history indexes: a journal's debited side (hist1) and credited side (hist2). */
+export const historyIndexes = [
+  { indexName: 'hist1', partitionKey: 'h1pk', sortKey: 'h1sk', seq: 'h1seq', sign: -1 },
+  { indexName: 'hist2', partitionKey: 'h2pk', sortKey: 'h2sk', seq: 'h2seq', sign: 1 },
+] as const;
+export type HistoryIndex = (typeof historyIndexes)[number];
+
+/** Every index of the table, with what it projects (for the bench's unit counts, and the CDK app). */
+export const tableIndexes = [
+  { ...gsi1, projection: 'ALL' as const },
+  ...historyIndexes.map((h) => ({
+    indexName: h.indexName,
+    partitionKey: h.partitionKey,
+    sortKey: h.sortKey,
+    projection: [...historyProjection, h.seq] as readonly string[],
+  })),
+];
 /** The table's stream: both images, so a consumer sees what changed (events, src/domain/events.ts). */
 export const streamSpecification = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' as const };
 
@@ -84,24 +126,26 @@ export const createTableInput = (tableName: string) => ({
   TableName: tableName,
   BillingMode: 'PAY_PER_REQUEST' as const,
   StreamSpecification: streamSpecification,
-  AttributeDefinitions: [
-    { AttributeName: tableKeys.partitionKey, AttributeType: 'S' as const },
-    { AttributeName: tableKeys.sortKey, AttributeType: 'S' as const },
-    { AttributeName: gsi1.partitionKey, AttributeType: 'S' as const },
-    { AttributeName: gsi1.sortKey, AttributeType: 'S' as const },
-  ],
+  AttributeDefinitions: [tableKeys, ...tableIndexes].flatMap((k) => [
+    { AttributeName: k.partitionKey, AttributeType: 'S' as const },
+    { AttributeName: k.sortKey, AttributeType: 'S' as const },
+  ]),
   KeySchema: [
     { AttributeName: tableKeys.partitionKey, KeyType: 'HASH' as const },
     { AttributeName: tableKeys.sortKey, KeyType: 'RANGE' as const },
   ],
-  GlobalSecondaryIndexes: [
-    {
-      IndexName: gsi1.indexName,
-      KeySchema: [
-        { AttributeName: gsi1.partitionKey, KeyType: 'HASH' as const },
-        { AttributeName: gsi1.sortKey, KeyType: 'RANGE' as const },
-      ],
-      Projection: { ProjectionType: 'ALL' as const },
-    },
+  GlobalSecondaryIndexes: tableIndexes.map(indexInput),
+});
+
+/** One index's definition, as CreateTable and UpdateTable take it. */
+export const indexInput = (i: (typeof tableIndexes)[number]) => ({
+  IndexName: i.indexName,
+  KeySchema: [
+    { AttributeName: i.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: i.sortKey, KeyType: 'RANGE' as const },
   ],
+  Projection:
+    i.projection === 'ALL'
+      ? { ProjectionType: 'ALL' as const }
+      : { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...i.projection] },
 });

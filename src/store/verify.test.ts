@@ -1,8 +1,9 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import { AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db } from './db.ts';
+import { historyBetween, historyKey, isPosting, sideEntries } from './history.ts';
 import { IdempotencyStore, type Outcome } from './idempotency.ts';
 import { keys } from './keys.ts';
 import { LedgerStore, type LedgerWriter } from './ledger.ts';
@@ -10,6 +11,7 @@ import { StaffLedger } from './ledger-admin.ts';
 import { BatchLedgerStore } from './ledger-batch.ts';
 import { CreditReturns } from './ledger-return.ts';
 import { CreditSettler } from './ledger-settle.ts';
+import { historyIndexes } from './table.ts';
 import { verifyLedger } from './verify.ts';
 
 let db: Db;
@@ -30,10 +32,33 @@ const set = (
       TableName: table,
       Key: key,
       UpdateExpression: expr,
-      ExpressionAttributeValues: values,
+      ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
       ...(names ? { ExpressionAttributeNames: names } : {}),
     }),
   );
+
+/** An account's history entries, oldest first (store/history.ts). */
+const historyOf = async (table: string, accountId: string) => {
+  const out: Record<string, unknown>[] = [];
+  for await (const e of historyBetween(db, table, accountId, {
+    lo: historyKey(''),
+    hi: historyKey('\uffff'),
+  }))
+    out.push(e);
+  return out;
+};
+
+const stored = async (table: string, key: Record<string, unknown>) =>
+  (await db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item ?? {};
+
+/** The journal side a history entry is, and its index. */
+const sideOf = async (table: string, entry: Record<string, unknown> | undefined) => {
+  const key = keys.journal(String(entry?.journalId));
+  const journal = await stored(table, key);
+  const index = historyIndexes.find((i) => journal[i.sortKey] === entry?.sk);
+  if (!index) throw new Error(`${String(entry?.sk)} is not a side of its journal`);
+  return { key, index };
+};
 
 /** A small ledger: two accounts, a deposit, a withdrawal and a transfer. */
 const seed = async () => {
@@ -296,18 +321,12 @@ describe('verify-ledger', () => {
 
   it('catches two postings with one seq, and a seq beyond the account version', async () => {
     const { table, a } = await seed();
-    const history = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tx)',
-        ExpressionAttributeValues: { ':pk': keys.postingsOf(a.id).pk, ':tx': keys.postingsOf(a.id).skPrefix },
-        ConsistentRead: true,
-      }),
-    );
-    const [first, second] = (history.Items ?? []).filter((i) => i.entity === 'posting');
+    const [first, second] = (await historyOf(table, a.id)).filter(isPosting);
     expect(first?.seq).toBe(1);
-    // The second posting claims the first one's seq: in scan order the running sums still hold.
-    await set(table, { pk: second?.pk, sk: second?.sk }, 'SET seq = :one', { ':one': 1 });
+    // The second posting (its journal's side) claims the first one's seq: in scan order the running
+    // sums still hold.
+    const side = await sideOf(table, second);
+    await set(table, side.key, `SET ${side.index.seq} = :one`, { ':one': 1 });
     const doubled = await verifyLedger(db, table);
     expect(doubled.problems).toEqual([`account ${a.id} has two postings with seq 1`]);
     // The account's version moved back below its last posting's seq (5: deposit, withdrawal, two
@@ -319,8 +338,22 @@ describe('verify-ledger', () => {
     ]);
   });
 
-  it("catches a journal whose side's balanceAfter is not its posting's", async () => {
+  it("catches a journal whose side's balanceAfter is not the running balance: its history entry's is its side's", async () => {
     const { table, transfer } = await seed();
+    await set(table, keys.journal(transfer.id), 'SET #to.balanceAfter = :b', { ':b': 999 }, { '#to': 'to' });
+    expect((await verifyLedger(db, table)).problems).toEqual([
+      `account ${transfer.to?.accountId} posting seq 2 says balanceAfter 999, running sum ${transfer.to?.balanceAfter}`,
+    ]);
+  });
+
+  it("catches a journal whose side's balanceAfter is not its posting item's (history written as items)", async () => {
+    const { table, transfer } = await seed();
+    // The transfer as movements wrote it before the history indexes: posting items, no index keys.
+    const journal = await stored(table, keys.journal(transfer.id));
+    for (const entry of sideEntries(journal))
+      await db.send(new PutCommand({ TableName: table, Item: entry }));
+    await set(table, keys.journal(transfer.id), 'REMOVE h1pk, h1sk, h1seq, h2pk, h2sk, h2seq', {});
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
     await set(table, keys.journal(transfer.id), 'SET #to.balanceAfter = :b', { ':b': 999 }, { '#to': 'to' });
     expect((await verifyLedger(db, table)).problems).toEqual([
       `journal ${transfer.id} says to.balanceAfter 999, its posting ${transfer.to?.balanceAfter}`,
