@@ -139,7 +139,12 @@ describe('the versions postings made', () => {
       db.send(
         new PutCommand({
           TableName: table,
-          Item: { ...keys.posting(accountId, at(seq ?? 0), journalId), journalId, ...(seq ? { seq } : {}) },
+          Item: {
+            ...keys.posting(accountId, at(seq ?? 0), journalId),
+            entity: seq ? 'posting' : 'hold',
+            journalId,
+            ...(seq ? { seq } : {}),
+          },
         }),
       );
     await put('hot', 'j1', 11);
@@ -147,10 +152,27 @@ describe('the versions postings made', () => {
     // A sender's entry for a pending transfer has no seq of its own.
     await put('hot', 'pending');
     await put('other', 'j3', 4);
+    // A settled credit's entry: its journal's credited side (hist2), with the seq it made.
+    const side = keys.posting('hot', at(13), 'j4');
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...keys.journal('j4'),
+          entity: 'journal',
+          id: 'j4',
+          amount: 5,
+          h2pk: side.pk,
+          h2sk: side.sk,
+          h2seq: 13,
+        },
+      }),
+    );
     expect(await postingSeqs(db, table, 'hot')).toEqual(
       new Map([
         ['j1', 11],
         ['j2', 12],
+        ['j4', 13],
       ]),
     );
   });

@@ -15,9 +15,9 @@
  * and `settledAt` is taken before the settlement commits, so it leaves out the settlement's wait.
  * A transfer credited at once has no `settledAt`: it was in the balance with its 201.
  */
-import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../src/store/db.ts';
 import { getMany } from '../src/store/db.ts';
+import { historyBetween, historyKey, isPosting } from '../src/store/history.ts';
 import { keys } from '../src/store/keys.ts';
 import { logEntries } from './scenarios.ts';
 import { percentile } from './stats.ts';
@@ -120,22 +120,12 @@ export const settlementsLogged = (log: string, accountId: string): Sighting[] =>
     )
     .map((e) => ({ at: Date.parse(e.timestamp as string), version: e.version as number }));
 
-/** The version each posting of an account made (`seq`), by journal id. */
+/** The version each posting of an account made (`seq`), by journal id: its history (store/history.ts). */
 export const postingSeqs = async (db: Db, table: string, accountId: string): Promise<Map<string, number>> => {
-  const { pk, skPrefix } = keys.postingsOf(accountId);
   const out = new Map<string, number>();
-  for await (const page of paginateQuery(
-    { client: db },
-    {
-      TableName: table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-      ProjectionExpression: 'journalId, seq',
-      ConsistentRead: true,
-    },
-  )) {
-    for (const i of page.Items ?? []) if (typeof i.seq === 'number') out.set(String(i.journalId), i.seq);
-  }
+  const all = { lo: historyKey(''), hi: historyKey('\uffff') };
+  for await (const e of historyBetween(db, table, accountId, all))
+    if (isPosting(e) && typeof e.seq === 'number') out.set(String(e.journalId), e.seq);
   return out;
 };
 
