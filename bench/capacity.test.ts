@@ -91,9 +91,11 @@ describe('write units', () => {
     expect(writeUnits(undefined, journal({}))).toEqual({ table: 2, indexes: 1 });
     // A refund's update of what hist1 does not hold (refundedAmount): no index write ...
     expect(writeUnits(journal({}), journal({ refundedAmount: 5 }))).toEqual({ table: 2, indexes: 0 });
-    // ... one of what it holds (the recipient's side) rewrites the entry, and a settlement setting the
-    // hist2 keys adds an entry there.
-    expect(writeUnits(journal({}), journal({ to: { balanceAfter: 5 } }))).toEqual({ table: 2, indexes: 1 });
+    // ... nor does a settlement's of the recipient's side (hist2's party, not hist1's); one of what it
+    // holds (its own side, `from`) rewrites the entry, and a settlement setting the hist2 keys adds an
+    // entry there.
+    expect(writeUnits(journal({}), journal({ to: { balanceAfter: 5 } }))).toEqual({ table: 2, indexes: 0 });
+    expect(writeUnits(journal({}), journal({ from: { balanceAfter: 5 } }))).toEqual({ table: 2, indexes: 1 });
     expect(writeUnits(journal({}), journal({ h2pk: 'ACCOUNT#b', h2sk: 'TX#2#1' }))).toEqual({
       table: 2,
       indexes: 1,

@@ -101,9 +101,14 @@ export const rawTransferItems = (
     };
   };
   // Each side's history entry is the journal's, in hist1 (debited) and hist2 (credited).
-  const side = (index: HistoryIndex, a: BenchAccount) => {
+  const side = (index: HistoryIndex, a: BenchAccount, counterparty: BenchAccount) => {
     const key = keys.posting(a.id, createdAt, txId);
-    return { [index.partitionKey]: key.pk, [index.sortKey]: key.sk, [index.seq]: 1 };
+    return {
+      [index.partitionKey]: key.pk,
+      [index.sortKey]: key.sk,
+      [index.seq]: 1,
+      [index.counterparty]: counterparty.number,
+    };
   };
   return [
     {
@@ -118,8 +123,8 @@ export const rawTransferItems = (
           refundable: amount,
           version: 1,
           fingerprint: 'x'.repeat(43),
-          ...side(historyIndexes[0], from),
-          ...side(historyIndexes[1], to),
+          ...side(historyIndexes[0], from, to),
+          ...side(historyIndexes[1], to, from),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       },

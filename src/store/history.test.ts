@@ -122,6 +122,13 @@ describe("an account's history through the indexes: its journals' sides merged w
     ...parties,
     ...(sides.debit ? { h1pk: `ACCOUNT#${sides.debit}`, h1sk: `TX#${time}#${id}`, h1seq: 7 } : {}),
     ...(sides.credit ? { h2pk: `ACCOUNT#${sides.credit}`, h2sk: `TX#${time}#${id}`, h2seq: 8 } : {}),
+    // Between two customers, each side names the other's number.
+    ...('from' in parties && 'to' in parties
+      ? {
+          h1cp: (parties.to as { number: string }).number,
+          h2cp: (parties.from as { number: string }).number,
+        }
+      : {}),
   });
 
   beforeAll(async () => {

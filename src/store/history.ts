@@ -27,9 +27,8 @@ const accountPrefix = keys.postingsOf('').pk;
 
 /**
  * A journal's side in one history index as the posting item it stands for (undefined: the journal
- * has no entry there). Its account is the one its key names; the party on that account (if any: a
- * system shard has none) gives the owner and `balanceAfter`, and the other party (or, where there is
- * none, the journal's own `counterpartyNumber`) the counterparty.
+ * has no entry there). Its account is the one its key names; the side's party, when it is on that
+ * account (a system shard has none), gives the owner and `balanceAfter`.
  */
 export const sideEntry = (
   journal: Record<string, unknown>,
@@ -39,10 +38,9 @@ export const sideEntry = (
   const sk = journal[index.sortKey];
   if (typeof pk !== 'string' || typeof sk !== 'string') return undefined;
   const accountId = pk.slice(accountPrefix.length);
-  const parties = [journal.from, journal.to] as (Party | undefined)[];
-  const own = parties.find((p) => p?.accountId === accountId);
-  const other = own ? parties.find((p) => p !== undefined && p !== own) : undefined;
-  const counterpartyNumber = own ? (other?.number ?? journal.counterpartyNumber) : undefined;
+  const party = journal[index.party] as Party | undefined;
+  const own = party?.accountId === accountId ? party : undefined;
+  const counterpartyNumber = journal[index.counterparty];
   return {
     pk,
     sk,

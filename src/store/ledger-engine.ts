@@ -459,7 +459,7 @@ export class LedgerEngine {
       ...(deferred ? { unsettled: true } : {}),
     };
     const pieces: Piece<Name>[] = [
-      this.journalPut(journal, 1, undefined, this.historySides(plan, at, id, records, deferred?.id)),
+      this.journalPut(journal, 1, undefined, this.historySides(plan, at, journal, records, deferred?.id)),
     ];
     if (sides.from)
       pieces.push(this.accountPiece('from', sides.from[0], plan.changes.get(sides.from[0].id) as Change, at));
@@ -745,15 +745,16 @@ export class LedgerEngine {
 
   /**
    * The postings of a posted journal, as its history entries: the keys of its debited side in hist1
-   * and of its credited side in hist2, and each side's `seq` (the account's version it makes), set on
-   * the journal's own item (store/history.ts reads them as postings). A system shard's entry is all
+   * and of its credited side in hist2, each side's `seq` (the account's version it makes) and, between
+   * two customer accounts, the other's number, set on the journal's own item (store/history.ts reads
+   * them as postings). A system shard's entry is all
    * that a movement writes of it: system accounts are append-only (see systemBalance), so no item is
    * shared by concurrent deposits or withdrawals and AWS has nothing to conflict on.
    */
   protected historySides(
     plan: Plan,
     at: string,
-    journalId: string,
+    journal: Journal,
     accounts: readonly AccountRecord[],
     /** A side posted later by the settler (its credit item stands for it until then). */
     deferred?: string,
@@ -764,13 +765,15 @@ export class LedgerEngine {
       if (posting.account === deferred) continue;
       const index = historyIndexes[posting.amount < 0 ? 0 : 1];
       if (index.partitionKey in sides)
-        throw new Error(`Journal ${journalId} has two ${posting.amount < 0 ? 'debits' : 'credits'}`);
-      const key = keys.posting(posting.account, at, journalId);
+        throw new Error(`Journal ${journal.id} has two ${posting.amount < 0 ? 'debits' : 'credits'}`);
+      const key = keys.posting(posting.account, at, journal.id);
       const a = byId.get(posting.account);
+      const counterparty = posting.amount < 0 ? journal.to : journal.from;
       Object.assign(sides, {
         [index.partitionKey]: key.pk,
         [index.sortKey]: key.sk,
         ...(a ? { [index.seq]: a.version + 1 } : {}),
+        ...(journal.from && journal.to && counterparty ? { [index.counterparty]: counterparty.number } : {}),
       });
     }
     return sides;

@@ -61,15 +61,15 @@ export class CreditReturns extends LedgerEngine {
       { reverses: original.id, reason: RETURNED_REASON },
     );
     // The sender's history names the account the money came back from, as the transfer's did: the
-    // reversal has no other customer side to name, so its journal names it (store/history.ts).
+    // reversal has no other customer side to name, so its credited side names it (store/history.ts).
+    const h2 = historyIndexes[1];
     for (const p of reversal.pieces)
-      if (p.name === 'journal' && p.item.Put)
-        p.item.Put.Item = { ...p.item.Put.Item, counterpartyNumber: original.to?.number };
+      if (p.name === 'journal' && p.item.Put && original.to)
+        p.item.Put.Item = { ...p.item.Put.Item, [h2.counterparty]: original.to.number };
     const at = reversal.journal.postedAt as string;
     // The transfer's recipient side, on the returns shard instead of the closed account: its entry in
     // hist2 (a system shard's, with no owner or balance after).
     const side = keys.posting(shard, at, original.id);
-    const h2 = historyIndexes[1];
     const pieces: Piece[] = [
       creditDelete(this.table, credit),
       this.givenBack(original.id, 'reversedAmount', credit.amount, {

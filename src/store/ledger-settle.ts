@@ -281,20 +281,21 @@ export class CreditSettler {
             Update: {
               TableName: this.table,
               Key: keys.journal(c.journalId),
-              UpdateExpression:
-                'SET #to.balanceAfter = :after, settledAt = :at, #hpk = :hpk, #hsk = :hsk, #hseq = :seq REMOVE unsettled',
+              UpdateExpression: `SET #to.balanceAfter = :after, settledAt = :at, #hpk = :hpk, #hsk = :hsk, #hseq = :seq${c.counterpartyNumber ? ', #hcp = :cp' : ''} REMOVE unsettled`,
               ConditionExpression: 'attribute_exists(pk)',
               ExpressionAttributeNames: {
                 '#to': 'to',
                 '#hpk': h2.partitionKey,
                 '#hsk': h2.sortKey,
                 '#hseq': h2.seq,
+                ...(c.counterpartyNumber ? { '#hcp': h2.counterparty } : {}),
               },
               ExpressionAttributeValues: {
                 ':after': balance,
                 ':at': at,
                 ...prefixed(keys.posting(c.accountId, at, c.journalId)),
                 ':seq': version,
+                ...(c.counterpartyNumber ? { ':cp': c.counterpartyNumber } : {}),
               },
             },
           },

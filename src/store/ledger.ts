@@ -232,7 +232,7 @@ export class LedgerWriter extends LedgerEngine {
             journal,
             version + 1,
             { version, now, fingerprint },
-            this.historySides(plan, at, j.id, [from, to]),
+            this.historySides(plan, at, journal, [from, to]),
           ),
           this.accountPiece('from', from, fromChange, at, { id: j.id, remove: true }),
           this.accountPiece('to', to, toChange, at),

@@ -74,11 +74,14 @@
  * History through indexes (HIST1 and HIST2, sparse): a posted journal carries its two legs' history
  * entries as index keys of its own item, so a movement writes no posting item:
  *   hist1: h1pk ACCOUNT#<id> / h1sk TX#<time>#<journalId>   its debited side (a customer account or a
- *                                                            system shard), h1seq the account's version
- *   hist2: h2pk ACCOUNT#<id> / h2sk TX#<time>#<journalId>   its credited side, h2seq likewise
+ *                                                            system shard), h1seq the account's version,
+ *                                                            h1cp the number of the account it paid
+ *   hist2: h2pk ACCOUNT#<id> / h2sk TX#<time>#<journalId>   its credited side, h2seq and h2cp likewise
  * under the same keys as posting items, so an account's history is three sources merged by sort key
- * (store/history.ts). Each index holds of the journal only what an entry shows (historyProjection); an
- * entry's amount is the journal's (negative on hist1), its balanceAfter and owner its side's party.
+ * (store/history.ts). Each index holds of the journal only what its entries show (historyProjection,
+ * and its own side's party: `from` in hist1, `to` in hist2); an entry's amount is the journal's
+ * (negative in hist1), its balanceAfter and owner its side's party. A settlement's update of the
+ * recipient's side (`to.balanceAfter`) so leaves hist1 alone.
  *
  * TTL: the attribute `expiresAt`, a Number (epoch seconds), on the items marked (TTL) only. A journal
  * and an account hold keep their own `expiresAt` too, as an ISO-8601 String (the hold's expiry): DynamoDB
@@ -89,22 +92,33 @@ export const tableKeys = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const gsi1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
 export const ttlAttribute = 'expiresAt';
 
-/** What a history index holds of a journal besides the keys: what its history entries show. */
-export const historyProjection = [
-  'id',
-  'type',
-  'amount',
-  'currency',
-  'description',
-  'from',
-  'to',
-  'counterpartyNumber',
-] as const;
+/** What a history index holds of a journal besides the keys and its side's own attributes. */
+export const historyProjection = ['id', 'type', 'amount', 'currency', 'description'] as const;
 
-/** The history indexes: a journal's debited side (hist1) and credited side (hist2). */
+/**
+ * The history indexes: a journal's debited side (hist1: its party is the journal's `from`, when it is
+ * a customer account) and credited side (hist2: `to`), each with the account's version it made (`seq`)
+ * and the number of the account on the other side (`counterparty`, when that is a customer's).
+ */
 export const historyIndexes = [
-  { indexName: 'hist1', partitionKey: 'h1pk', sortKey: 'h1sk', seq: 'h1seq', sign: -1 },
-  { indexName: 'hist2', partitionKey: 'h2pk', sortKey: 'h2sk', seq: 'h2seq', sign: 1 },
+  {
+    indexName: 'hist1',
+    partitionKey: 'h1pk',
+    sortKey: 'h1sk',
+    seq: 'h1seq',
+    counterparty: 'h1cp',
+    party: 'from',
+    sign: -1,
+  },
+  {
+    indexName: 'hist2',
+    partitionKey: 'h2pk',
+    sortKey: 'h2sk',
+    seq: 'h2seq',
+    counterparty: 'h2cp',
+    party: 'to',
+    sign: 1,
+  },
 ] as const;
 export type HistoryIndex = (typeof historyIndexes)[number];
 
@@ -115,7 +129,7 @@ export const tableIndexes = [
     indexName: h.indexName,
     partitionKey: h.partitionKey,
     sortKey: h.sortKey,
-    projection: [...historyProjection, h.seq] as readonly string[],
+    projection: [...historyProjection, h.party, h.seq, h.counterparty] as readonly string[],
   })),
 ];
 /** The table's stream: both images, so a consumer sees what changed (events, src/domain/events.ts). */
