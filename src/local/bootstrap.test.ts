@@ -53,7 +53,9 @@ describe('ensureTable', () => {
       ProjectionType: 'INCLUDE',
       NonKeyAttributes: [...(tableIndexes[2]?.projection ?? [])],
     });
-  });
+    // DynamoDB Local builds each index in the background (about a second each alone; much longer
+    // while the rest of the suite keeps it busy), and ensureTable waits for each.
+  }, 120_000);
 });
 
 describe('ensureTable and the stream', () => {
