@@ -23,7 +23,12 @@ export const OpenAccountBody = doc(
   { id: 'OpenAccountRequest' },
 );
 export const BalanceQuery = z.strictObject({
-  at: z.optional(doc(Instant, { description: 'The posted balance as of this instant (not in the future)' })),
+  at: z.optional(
+    doc(Instant, {
+      description:
+        'The posted balance as of this instant (not in the future), from the account\u2019s history: a movement of the last moment may not count yet (see HistoryPage).',
+    }),
+  ),
 });
 export const AccountListQuery = z.strictObject({
   limit: PageLimit,

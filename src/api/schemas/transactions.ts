@@ -109,5 +109,9 @@ export const HistoryEntry = doc(
 );
 export const HistoryPage = doc(
   z.object({ items: z.array(HistoryEntry).check(z.maxLength(100)), nextCursor: z.nullable(str(2048)) }),
-  { id: 'HistoryPage' },
+  {
+    id: 'HistoryPage',
+    description:
+      'An account\u2019s history, newest first. On AWS it is read from indexes, which are eventually consistent: a movement can show here a moment (typically well under a second) after its response, while the account\u2019s balance and GET /v1/transactions/{id} show it at once.',
+  },
 );
