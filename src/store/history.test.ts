@@ -162,8 +162,17 @@ describe("an account's history through the indexes: its journals' sides merged w
               { debit: mixed, credit: other.accountId },
               { from: own(1200), to: other },
             ),
-            // ... a deposit from a system shard (13:00: its credit side only is the account's), and a
-            // hold entry (11:30).
+            // ... a deposit from a system shard (13:00: its credit side only is the account's), a
+            // posting item of the same shard from before the indexes, and a hold entry (11:30).
+            {
+              ...keys.posting('cash-in#EUR#00', at('09:00'), 'm0'),
+              entity: 'posting',
+              accountId: 'cash-in#EUR#00',
+              system: true,
+              journalId: 'm0',
+              amount: -1000,
+              currency: 'EUR',
+            },
             journal('m4', at('13:00'), 50, { debit: 'cash-in#EUR#00', credit: mixed }, { to: own(1250) }),
             {
               ...keys.posting(mixed, at('11:30'), 'm5'),
@@ -230,11 +239,15 @@ describe("an account's history through the indexes: its journals' sides merged w
     // The shard's own entry: a system account's, with no owner or balance after.
     const shard: Record<string, unknown>[] = [];
     for await (const i of historyBetween(db, table, 'cash-in#EUR#00', all)) shard.push(i);
-    expect(shard).toEqual([
+    expect(shard.map((e) => e.journalId)).toEqual(['m0', 'm4']);
+    expect(shard[1]).toEqual(
       expect.objectContaining({ journalId: 'm4', accountId: 'cash-in#EUR#00', system: true, amount: -50 }),
-    ]);
-    expect(shard[0]).not.toHaveProperty('ownerId');
-    expect(shard[0]).not.toHaveProperty('balanceAfter');
+    );
+    expect(shard[1]).not.toHaveProperty('ownerId');
+    expect(shard[1]).not.toHaveProperty('balanceAfter');
+    // A system account's balance counts both, the posting item read with a projection.
+    const reader = new LedgerReader(db, table, { systemShards: 1, dailyLimit: 0 });
+    expect(await reader.systemBalance('cash-in', 'EUR')).toBe(-1050);
   });
 
   it('pages across the sources from where a page ended, the entry it ended at left out', async () => {

@@ -102,7 +102,10 @@ async function* source(
         // An index cannot be read strongly consistent (DynamoDB refuses it).
         ...(index ? { IndexName: index.indexName } : { ConsistentRead: true }),
         ...(range.pageSize ? { Limit: range.pageSize } : {}),
-        ...(range.projection && !index ? { ProjectionExpression: range.projection } : {}),
+        // The merge needs each entry's sort key, and callers its entity, whatever else they ask for.
+        ...(range.projection && !index
+          ? { ProjectionExpression: `${range.projection}, pk, sk, entity` }
+          : {}),
         ExclusiveStartKey: start,
       }),
     );
@@ -148,7 +151,7 @@ export async function* historyBetween(
       }
       if (next < 0) return;
       const chosen = (heads[next] as IteratorYieldResult<Record<string, unknown>>).value;
-      if (chosen.sk !== after) yield chosen;
+      if (after === undefined || chosen.sk !== after) yield chosen;
       heads[next] = await (sources[next] as AsyncGenerator<Record<string, unknown>>).next();
     }
   } finally {
