@@ -19,6 +19,7 @@ import {
   totalsOf,
 } from '../domain/statements.ts';
 import type { AccountRecord } from '../store/accounts.ts';
+import { caughtUp } from '../store/statement-source.ts';
 import { objectKey, type StatementFormat } from '../store/statements.ts';
 import { accountReader, users } from './context.ts';
 import { statementFiles, statementSource } from './context-payments.ts';
@@ -85,11 +86,11 @@ export const handler = createHandler(
       if (isClosed(period, now)) {
         const key = objectKey(a.id, period, format);
         if (await files.exists(key)) return { body: await files.presign(key, filename, now) };
-        const { statement } = await build(a, caller.sub, period, now);
+        const { statement } = await caughtUp(() => build(a, caller.sub, period, now));
         await files.put(key, await render(statement, format, now), format);
         return { body: await files.presign(key, filename, now) };
       }
-      const { statement, version } = await build(a, caller.sub, period, now);
+      const { statement, version } = await caughtUp(() => build(a, caller.sub, period, now));
       // Keyed by the day it prints as well as the last posting: a file made on the 3rd is not served
       // on the 20th still saying "to date, the 3rd".
       const key = objectKey(a.id, period, format, { lastPostingKey: version, asOf: statement.to });

@@ -21,6 +21,7 @@ import {
   totalsOf,
 } from '../domain/statements.ts';
 import type { AccountRecord } from '../store/accounts.ts';
+import { caughtUp } from '../store/statement-source.ts';
 import { accountReader } from './context.ts';
 import { statementSource } from './context-payments.ts';
 import { customerGuard } from './gate.ts';
@@ -56,7 +57,7 @@ export const handler = createHandler(
   {
     listStatements: async ({ caller, params }) => {
       const a = await accountReader().mustGet(caller.sub, params.id);
-      const items = await summaries(a, new Date());
+      const items = await caughtUp(() => summaries(a, new Date()));
       return { body: { items: items.reverse() } };
     },
 

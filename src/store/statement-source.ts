@@ -9,9 +9,33 @@
  * A pending transfer's `hold` entry shares the partition (until it is posted, voided or expires): a
  * statement shows posted movements only, so anything but a posting is skipped.
  */
-import type { StatementLine } from '../domain/statements.ts';
-import type { Db } from './db.ts';
+import { type StatementLine, StatementMismatch } from '../domain/statements.ts';
+import { busy, type Db } from './db.ts';
 import { historyBetween, historyKey, isPosting, lastPosting } from './history.ts';
+import { again, done, type RetryPolicy, retry } from './retry.ts';
+
+/**
+ * An account's history comes partly from eventually consistent indexes (store/history.ts), so on AWS a
+ * read can, for a moment, lack an entry that a later visible one follows: its running balances do
+ * not add up (StatementMismatch, from totalsOf). Such a read is made again (the one retry helper,
+ * within the Lambda's deadline); one that still does not add up is 503 `service_unavailable`
+ * (Retry-After: 1), never a statement with a movement missing.
+ */
+export const caughtUp = async <T>(read: () => Promise<T>, policy: Partial<RetryPolicy> = {}): Promise<T> => {
+  const r = await retry(
+    async () => {
+      try {
+        return done(await read());
+      } catch (e) {
+        if (e instanceof StatementMismatch) return again;
+        throw e;
+      }
+    },
+    { maxAttempts: 4, baseMs: 100, capMs: 400, ...policy },
+  );
+  if (r === undefined) throw busy("The account's history is catching up: try again in a moment");
+  return r;
+};
 
 export const lineOf = (i: Record<string, unknown>): StatementLine => ({
   txId: String(i.journalId),

@@ -13,6 +13,6 @@ export const routes = {
     query: StatementQuery,
     status: 200,
     response: DownloadLink,
-    errors: [...common, 'not_found'],
+    errors: [...common, 'not_found', 'service_unavailable'],
   }),
 } as const satisfies Record<string, RouteDef>;

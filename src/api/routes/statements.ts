@@ -13,7 +13,7 @@ export const routes = {
     params: AccountParams,
     status: 200,
     response: StatementList,
-    errors: [...common, 'not_found'],
+    errors: [...common, 'not_found', 'service_unavailable'],
   }),
   exportCsv: route({
     method: 'GET',
