@@ -7,9 +7,24 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Journal } from '../domain/ledger.ts';
 import type { Db } from './db.ts';
 import { keys } from './keys.ts';
+import { historyIndexes } from './table.ts';
 
-/** `fingerprint`: the request's, on a journal that is its movement's idempotency record (idempotency.ts). */
-const INTERNAL = ['pk', 'sk', 'entity', 'version', 'gsi1pk', 'gsi1sk', 'refundable', 'fingerprint'];
+/**
+ * `fingerprint`: the request's, on a journal that is its movement's idempotency record (idempotency.ts);
+ * the history indexes' keys and attributes (table.ts): a journal written again whole never carries them
+ * over (only a pending journal, which has none, is).
+ */
+const INTERNAL = [
+  'pk',
+  'sk',
+  'entity',
+  'version',
+  'gsi1pk',
+  'gsi1sk',
+  'refundable',
+  'fingerprint',
+  ...historyIndexes.flatMap((i) => [i.partitionKey, i.sortKey, i.seq, i.counterparty]),
+];
 export const toJournal = (item: Record<string, unknown>): Journal & { version: number } => {
   const j = { ...item };
   for (const k of INTERNAL) delete j[k];
