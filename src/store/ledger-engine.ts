@@ -39,7 +39,7 @@ import { keys } from './keys.ts';
 import { readJournal, readStoredJournal, type StoredJournal } from './ledger-journal.ts';
 import { creditPut } from './ledger-settle.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
-import { historyIndexes } from './table.ts';
+import { historyIndexes, sideAttributes } from './table.ts';
 
 /** When a transfer's credit is deferred to the settler (see LedgerOptions.deferCredits). */
 export type DeferCredits = 'off' | 'contended' | 'always';
@@ -766,15 +766,15 @@ export class LedgerEngine {
       const index = historyIndexes[posting.amount < 0 ? 0 : 1];
       if (index.partitionKey in sides)
         throw new Error(`Journal ${journal.id} has two ${posting.amount < 0 ? 'debits' : 'credits'}`);
-      const key = keys.posting(posting.account, at, journal.id);
       const a = byId.get(posting.account);
       const counterparty = posting.amount < 0 ? journal.to : journal.from;
-      Object.assign(sides, {
-        [index.partitionKey]: key.pk,
-        [index.sortKey]: key.sk,
-        ...(a ? { [index.seq]: a.version + 1 } : {}),
-        ...(journal.from && journal.to && counterparty ? { [index.counterparty]: counterparty.number } : {}),
-      });
+      Object.assign(
+        sides,
+        sideAttributes(index, posting.account, at, journal.id, {
+          seq: a ? a.version + 1 : undefined,
+          counterparty: journal.from && journal.to ? counterparty?.number : undefined,
+        }),
+      );
     }
     return sides;
   }

@@ -24,11 +24,10 @@ import { randomUUID } from 'node:crypto';
 import { shardOf, systemShardId } from '../domain/ledger.ts';
 import { planReversal } from '../domain/ledger-admin.ts';
 import { conditionFailed, type Piece, transact } from './db.ts';
-import { keys } from './keys.ts';
 import { LedgerEngine } from './ledger-engine.ts';
 import { type Credit, creditDelete } from './ledger-settle.ts';
 import { isTransient } from './retry.ts';
-import { historyIndexes } from './table.ts';
+import { historyIndexes, sideAttributes, sideUpdate } from './table.ts';
 
 /** Why the bank gave a transfer back (shown to staff with the reversal, and to the sender as its description). */
 export const RETURNED_REASON = 'The recipient account was closed before the transfer reached it';
@@ -69,14 +68,14 @@ export class CreditReturns extends LedgerEngine {
     const at = reversal.journal.postedAt as string;
     // The transfer's recipient side, on the returns shard instead of the closed account: its entry in
     // hist2 (a system shard's, with no owner or balance after).
-    const side = keys.posting(shard, at, original.id);
+    const side = sideUpdate(sideAttributes(h2, shard, at, original.id));
     const pieces: Piece[] = [
       creditDelete(this.table, credit),
       this.givenBack(original.id, 'reversedAmount', credit.amount, {
-        set: `settledAt = :at, returned = :true, ${h2.partitionKey} = :hpk, ${h2.sortKey} = :hsk`,
+        set: `settledAt = :at, returned = :true, ${side.set}`,
         remove: 'unsettled',
         condition: 'unsettled = :true',
-        values: { ':at': at, ':true': true, ':hpk': side.pk, ':hsk': side.sk },
+        values: { ':at': at, ':true': true, ...side.values },
       }),
       ...reversal.pieces,
     ];

@@ -34,10 +34,7 @@ import type { AccountRecord, AccountStore } from './accounts.ts';
 import { busy, conditionFailed, type Db, type Piece, transact } from './db.ts';
 import { keys } from './keys.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
-import { historyIndexes } from './table.ts';
-
-/** A history key as the values of an update: `:hpk`, `:hsk`. */
-const prefixed = (k: { pk: string; sk: string }) => ({ ':hpk': k.pk, ':hsk': k.sk });
+import { historyIndexes, sideAttributes, sideUpdate } from './table.ts';
 
 /** An unsettled credit, as stored. */
 export interface Credit {
@@ -272,7 +269,12 @@ export class CreditSettler {
       sum = addMinor(sum, c.amount);
       version += 1;
       // The credit's history entry is the journal's credited side in hist2 (store/history.ts).
-      const h2 = historyIndexes[1];
+      const side = sideUpdate(
+        sideAttributes(historyIndexes[1], c.accountId, at, c.journalId, {
+          seq: version,
+          counterparty: c.counterpartyNumber,
+        }),
+      );
       pieces.push(
         { ...creditDelete(this.table, c), name: `credit:${c.journalId}` },
         {
@@ -281,22 +283,10 @@ export class CreditSettler {
             Update: {
               TableName: this.table,
               Key: keys.journal(c.journalId),
-              UpdateExpression: `SET #to.balanceAfter = :after, settledAt = :at, #hpk = :hpk, #hsk = :hsk, #hseq = :seq${c.counterpartyNumber ? ', #hcp = :cp' : ''} REMOVE unsettled`,
+              UpdateExpression: `SET #to.balanceAfter = :after, settledAt = :at, ${side.set} REMOVE unsettled`,
               ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeNames: {
-                '#to': 'to',
-                '#hpk': h2.partitionKey,
-                '#hsk': h2.sortKey,
-                '#hseq': h2.seq,
-                ...(c.counterpartyNumber ? { '#hcp': h2.counterparty } : {}),
-              },
-              ExpressionAttributeValues: {
-                ':after': balance,
-                ':at': at,
-                ...prefixed(keys.posting(c.accountId, at, c.journalId)),
-                ':seq': version,
-                ...(c.counterpartyNumber ? { ':cp': c.counterpartyNumber } : {}),
-              },
+              ExpressionAttributeNames: { '#to': 'to' },
+              ExpressionAttributeValues: { ':after': balance, ':at': at, ...side.values },
             },
           },
         },

@@ -88,6 +88,8 @@
  * TTL skips any item whose TTL attribute is not a Number (AWS's TTL documentation), so a journal
  * never expires by TTL. Keep it so: never store a journal's expiresAt as a Number.
  */
+import { keys } from './keys.ts';
+
 export const tableKeys = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const gsi1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
 export const ttlAttribute = 'expiresAt';
@@ -121,6 +123,35 @@ export const historyIndexes = [
   },
 ] as const;
 export type HistoryIndex = (typeof historyIndexes)[number];
+
+/**
+ * A journal's side in a history index: the attributes of the journal item that put it there, under
+ * the keys of the account's history (keys.posting), with the account's version it made and the other
+ * customer account's number where there are.
+ */
+export const sideAttributes = (
+  index: HistoryIndex,
+  accountId: string,
+  at: string,
+  journalId: string,
+  side: { seq?: number | undefined; counterparty?: string | undefined } = {},
+): Record<string, unknown> => {
+  const key = keys.posting(accountId, at, journalId);
+  return {
+    [index.partitionKey]: key.pk,
+    [index.sortKey]: key.sk,
+    ...(side.seq !== undefined ? { [index.seq]: side.seq } : {}),
+    ...(side.counterparty !== undefined ? { [index.counterparty]: side.counterparty } : {}),
+  };
+};
+
+/** The same attributes set by an update: its SET clauses and their values (`:side_<name>`). */
+export const sideUpdate = (attributes: Record<string, unknown>) => ({
+  set: Object.keys(attributes)
+    .map((name) => `${name} = :side_${name}`)
+    .join(', '),
+  values: Object.fromEntries(Object.entries(attributes).map(([name, v]) => [`:side_${name}`, v])),
+});
 
 /** Every index of the table, with what it projects (for the bench's unit counts, and the CDK app). */
 export const tableIndexes = [
