@@ -172,14 +172,40 @@ describe('the local stream poller', () => {
   }, 30_000);
 });
 
+/** A streams client of its own on DynamoDB Local, for a test to wrap. */
+const realStreams = () =>
+  new DynamoDBStreamsClient({
+    endpoint: emulators().dynamodbEndpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+
+/** Writes an `event` item with the id `id` (a record the notifier's filter lets through). */
+const putEvent = (table: string) => (id: string) =>
+  dynamoClients().doc.send(
+    new PutCommand({ TableName: table, Item: { pk: `P#${id}`, sk: 'S', entity: 'event', id } }),
+  );
+
+/** A poller of the notifier alone over `table`, at a pace of 20 ms, given `notifier` as its handler. */
+const notifierPoller = (
+  table: string,
+  notifier: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>,
+  more: Partial<Parameters<typeof startStreamPoller>[0]> = {},
+) =>
+  startStreamPoller({
+    dynamodbEndpoint: emulators().dynamodbEndpoint,
+    tableName: table,
+    region: LOCAL_REGION,
+    functions: ['notifier'],
+    handlers: { notifier },
+    pollMs: 20,
+    ...more,
+  });
+
 describe('the local stream poller, behind a stream that trimmed what it had not read', () => {
   it('loses the trimmed records, says so, and goes on from the oldest record kept', async () => {
     const table = await createTestTable('streams-trim', { stream: true });
-    const real = new DynamoDBStreamsClient({
-      endpoint: emulators().dynamodbEndpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
+    const real = realStreams();
     // The stream as it stands a day later: while `asleep` the reader reads nothing (its iterator
     // stays where it was); `trimAll()` then drops every record written so far, as 24 hours would,
     // and the reader's iterator expires.
@@ -221,26 +247,16 @@ describe('the local stream poller, behind a stream that trimmed what it had not 
     } as unknown as DynamoDBStreamsClient;
     const delivered: string[] = [];
     const trimmed: { fn: string; after: string }[] = [];
-    const poller = await startStreamPoller({
-      dynamodbEndpoint: emulators().dynamodbEndpoint,
-      tableName: table,
-      region: LOCAL_REGION,
-      functions: ['notifier'],
-      handlers: {
-        notifier: async (event: DynamoDBStreamEvent) => {
-          delivered.push(...event.Records.map((r) => r.dynamodb?.NewImage?.id?.S ?? ''));
-          return { batchItemFailures: [] };
-        },
+    const poller = await notifierPoller(
+      table,
+      async (event) => {
+        delivered.push(...event.Records.map((r) => r.dynamodb?.NewImage?.id?.S ?? ''));
+        return { batchItemFailures: [] };
       },
-      pollMs: 20,
-      streams,
-      onTrimmed: (fn, _shard, after) => trimmed.push({ fn, after }),
-    });
+      { streams, onTrimmed: (fn, _shard, after) => trimmed.push({ fn, after }) },
+    );
     try {
-      const put = (id: string) =>
-        dynamoClients().doc.send(
-          new PutCommand({ TableName: table, Item: { pk: `P#${id}`, sk: 'S', entity: 'event', id } }),
-        );
+      const put = putEvent(table);
       await put('read');
       await vi.waitFor(() => expect(delivered).toContain('read'), { timeout: 10_000, interval: 20 });
       asleep = true;
@@ -257,6 +273,54 @@ describe('the local stream poller, behind a stream that trimmed what it had not 
       expect(trimmed[0]?.fn).toBe('notifier');
       // It had read up to 'read': the records after it were gone.
       expect(trimmed[0]?.after).toBe(readAt);
+    } finally {
+      await poller.stop();
+      real.destroy();
+    }
+  }, 30_000);
+});
+
+describe('the local stream poller reads ahead', () => {
+  it("reads the shard's next records while a batch is delivered, and delivers each record once, in order", async () => {
+    const table = await createTestTable('streams-ahead', { stream: true });
+    const real = realStreams();
+    // GetRecords calls begun, and which of them read the first record.
+    let reads = 0;
+    let readFirst = 0;
+    const streams = {
+      send: async (command: GetRecordsCommand | GetShardIteratorCommand | DescribeStreamCommand) => {
+        if (!(command instanceof GetRecordsCommand)) return real.send(command as DescribeStreamCommand);
+        const n = ++reads;
+        const r = await real.send(command);
+        if (r.Records?.some((x) => x.dynamodb?.NewImage?.id?.S === 'first')) readFirst = n;
+        return r;
+      },
+    } as unknown as DynamoDBStreamsClient;
+    const put = putEvent(table);
+    const delivered: string[] = [];
+    // Whether the read after the one that found the first record had begun when the function had it.
+    let readAhead: boolean | undefined;
+    const poller = await notifierPoller(
+      table,
+      async (event) => {
+        const ids = event.Records.map((r) => r.dynamodb?.NewImage?.id?.S ?? '');
+        delivered.push(...ids);
+        if (ids.includes('first')) {
+          readAhead = reads > readFirst;
+          await put('during');
+          await put('after');
+        }
+        return { batchItemFailures: [] };
+      },
+      { streams },
+    );
+    try {
+      await put('first');
+      await vi.waitFor(() => expect(delivered).toContain('after'), { timeout: 10_000, interval: 20 });
+      await put('last');
+      await vi.waitFor(() => expect(delivered).toContain('last'), { timeout: 10_000, interval: 20 });
+      expect(readAhead).toBe(true);
+      expect(delivered).toEqual(['first', 'during', 'after', 'last']);
     } finally {
       await poller.stop();
       real.destroy();
