@@ -223,6 +223,10 @@ describe('statements', () => {
         query: { format: 'csv' },
       });
       expect(file.status).toBe(503);
+      const day = new Date().toISOString().slice(0, 10);
+      const exported = () =>
+        call('exportCsv', { user: u, params: { id: a.id }, query: { from: day, to: day } });
+      expect((await exported()).status).toBe(503);
       await doc().send(
         new UpdateCommand({
           TableName: table,
@@ -232,6 +236,7 @@ describe('statements', () => {
         }),
       );
       expect((await call('listStatements', { user: u, params: { id: a.id } })).status).toBe(200);
+      expect((await exported()).status).toBe(200);
       const rows = parseCsv(
         Buffer.from((await download((await statementLink(u, a.id, period, 'csv')).url)).bytes).toString(
           'utf8',

@@ -25,6 +25,6 @@ export const routes = {
     query: ExportQuery,
     status: 200,
     produces: 'text/csv',
-    errors: [...common, 'not_found', 'export_too_large'],
+    errors: [...common, 'not_found', 'export_too_large', 'service_unavailable'],
   }),
 } as const satisfies Record<string, RouteDef>;
