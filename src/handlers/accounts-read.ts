@@ -62,9 +62,9 @@ export const handler = createHandler(
     },
 
     history: async ({ caller, params, query }) => {
-      await accountReader().mustGet(caller.sub, params.id);
+      const account = await accountReader().mustGet(caller.sub, params.id);
       // Counterparties named by the caller's payees and own accounts' nicknames.
-      return historyPage(caller.sub, params.id, query, () =>
+      return historyPage(caller.sub, account, query, () =>
         counterpartyNames(payeeNames(db(), config().tableName), accountReader(), caller.sub),
       );
     },

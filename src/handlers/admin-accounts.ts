@@ -25,8 +25,7 @@ export const handler = createHandler(
     }),
 
     adminHistory: async ({ caller, params, query }) => {
-      await anyAccount(accountReader(), params.id);
-      return historyPage(caller.sub, params.id, query);
+      return historyPage(caller.sub, await anyAccount(accountReader(), params.id), query);
     },
 
     adminGetTransaction: async ({ params }) => {

@@ -3,6 +3,7 @@
  * (the cursor is bound to the caller, the account and the filters, so it cannot be replayed elsewhere).
  */
 import type { output } from 'zod/v4/core';
+import { logger } from '../api/logger.ts';
 import type { HistoryQuery } from '../api/schemas/transactions.ts';
 import { historyEntryView } from '../api/transactions.ts';
 import { BankError } from '../domain/errors.ts';
@@ -22,12 +23,14 @@ export const utc = (iso: string | undefined, name: string) => {
 };
 
 /**
- * One page of `accountId`'s history (the caller has already been allowed to see the account).
- * `names` says what the caller calls the counterparties on the page (read only when some are there).
+ * One page of `account`'s history (the caller has already been allowed to see the account, and read
+ * it: a first page waits, briefly, for the history indexes to show its last posting; LedgerReader's
+ * `postingsAfter`). `names` says what the caller calls the counterparties on the page (read only when
+ * some are there).
  */
 export const historyPage = async (
   caller: string,
-  accountId: string,
+  account: { id: string; lastPostedAt?: string | undefined },
   query: output<typeof HistoryQuery>,
   names?: () => Promise<ReadonlyMap<string, string>>,
 ) => {
@@ -35,10 +38,10 @@ export const historyPage = async (
   const to = utc(query.to, 'to');
   if (from && to && from > to) throw invalidQuery('query.from', 'must not be after `to`');
   const filter = [from ?? '', to ?? '', query.type ?? '', query.status ?? ''].join('|');
-  const binding = { user: caller, account: accountId, filter };
+  const binding = { user: caller, account: account.id, filter };
   const codec = await cursors();
   const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
-  const page = await ledgerReader().postings(accountId, {
+  const page = await ledgerReader().postingsAfter(account, {
     limit: query.limit ?? 25,
     from,
     to,
@@ -46,6 +49,12 @@ export const historyPage = async (
     type: query.type,
     status: query.status,
   });
+  // Still without it after the retries: the page as it is (as a moment later it would be whole).
+  if (page.behind)
+    logger.warn('history index behind the account', {
+      accountId: account.id,
+      lastPostedAt: account.lastPostedAt,
+    });
   const named =
     names && page.items.some((h: HistoryItem) => h.counterpartyNumber) ? await names() : undefined;
   return {

@@ -17,6 +17,7 @@ import { historyBetween, historyKey, lastPosting } from './history.ts';
 import { keys } from './keys.ts';
 import { readJournal } from './ledger-journal.ts';
 import { unsettledCredits } from './ledger-settle.ts';
+import { again, done, indexLagPolicy, type RetryPolicy, retry } from './retry.ts';
 
 /** One entry of an account's history. */
 export interface HistoryItem {
@@ -101,6 +102,41 @@ export class LedgerReader {
     // stands, and its pending entry goes.
     const posted = new Set(page.items.map((i) => i.journalId));
     return { ...page, items: [...incoming.filter((c) => !posted.has(c.journalId)), ...page.items] };
+  }
+
+  /**
+   * One page of history, as `postings`, read after the account (`account`, as the caller read it,
+   * strongly consistent). Posted entries come from eventually consistent indexes on AWS, so for a
+   * moment after a movement's 201 the page can lack the account's last posting. Where the page is
+   * bound to show that posting (a first page, no type filter, `status` absent or `posted`, and the
+   * account's `lastPostedAt` within `from` and `to`) and shows no posted entry at or after it, it is
+   * read again (the one retry helper, `indexLagPolicy`, within the Lambda's deadline). Times, not
+   * balances, decide: a movement that lands between the account's read and the page's only adds a
+   * later entry, which passes. `behind`: the last read still lacked it (the caller answers with it).
+   */
+  async postingsAfter(
+    account: { id: string; lastPostedAt?: string | undefined },
+    opts: HistoryPageQuery,
+    policy: Partial<RetryPolicy> = {},
+  ): Promise<HistoryPage & { behind: boolean }> {
+    const last = account.lastPostedAt;
+    const bound =
+      last !== undefined &&
+      !opts.start &&
+      !opts.type &&
+      (!opts.status || opts.status === 'posted') &&
+      (!opts.from || opts.from <= last) &&
+      (!opts.to || last <= opts.to);
+    let page: HistoryPage = { items: [] };
+    const caught = await retry(
+      async () => {
+        page = await this.postings(account.id, opts);
+        const shown = !bound || page.items.some((i) => i.status === 'posted' && i.createdAt >= last);
+        return shown ? done(page) : again;
+      },
+      { ...indexLagPolicy, ...policy },
+    );
+    return { ...page, behind: caught === undefined };
   }
 
   private async settledPostings(accountId: string, opts: HistoryPageQuery): Promise<HistoryPage> {

@@ -62,6 +62,16 @@ export interface RetryPolicy {
 
 export const defaultPolicy: RetryPolicy = { maxAttempts: 8, baseMs: 10, capMs: 500, reserveMs: 1000 };
 
+/**
+ * For a read that waits on an eventually consistent index to catch up (history, statements): 4
+ * attempts, up to about 0.7 s in all, where AWS's index lag is typically well under a second.
+ */
+export const indexLagPolicy: Pick<RetryPolicy, 'maxAttempts' | 'baseMs' | 'capMs'> = {
+  maxAttempts: 4,
+  baseMs: 100,
+  capMs: 400,
+};
+
 /** What one attempt decided: done with a value, or try again. */
 export type Attempt<T> = { done: true; value: T } | { done: false };
 export const done = <T>(value: T): Attempt<T> => ({ done: true, value });

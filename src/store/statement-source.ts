@@ -12,7 +12,7 @@
 import { type StatementLine, StatementMismatch } from '../domain/statements.ts';
 import { busy, type Db } from './db.ts';
 import { historyBetween, historyKey, isPosting, lastPosting } from './history.ts';
-import { again, done, type RetryPolicy, retry } from './retry.ts';
+import { again, done, indexLagPolicy, type RetryPolicy, retry } from './retry.ts';
 
 /**
  * An account's history comes partly from eventually consistent indexes (store/history.ts), so on AWS a
@@ -31,7 +31,7 @@ export const caughtUp = async <T>(read: () => Promise<T>, policy: Partial<RetryP
         throw e;
       }
     },
-    { maxAttempts: 4, baseMs: 100, capMs: 400, ...policy },
+    { ...indexLagPolicy, ...policy },
   );
   if (r === undefined) throw busy("The account's history is catching up: try again in a moment");
   return r;

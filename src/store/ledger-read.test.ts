@@ -1,0 +1,202 @@
+/**
+ * A first page of history waits, briefly, for the history indexes to show the account's last posting
+ * (LedgerReader.postingsAfter), on DynamoDB Local. Its indexes never lag, so an index that has not
+ * caught up is made by taking a journal's index keys off it, and the retry policy's `sleep` (injected)
+ * is where the test lets the index catch up or a movement land.
+ */
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTestTable, dynamoClients } from '../../test/harness.ts';
+import { AccountStore } from './accounts.ts';
+import { createDocumentClient, type Db } from './db.ts';
+import { IdempotencyStore } from './idempotency.ts';
+import { keys } from './keys.ts';
+import { LedgerStore } from './ledger.ts';
+import { type HistoryPageQuery, LedgerReader } from './ledger-read.ts';
+
+let db: Db;
+let table: string;
+let accounts: AccountStore;
+let ledger: LedgerStore;
+let reader: LedgerReader;
+
+beforeAll(async () => {
+  db = createDocumentClient(dynamoClients().client);
+  table = await createTestTable('history-lag');
+  accounts = new AccountStore(db, table);
+  const opts = { systemShards: 4, dailyLimit: 1_000_000 };
+  ledger = new LedgerStore(db, table, accounts, new IdempotencyStore(db, table, 3600), opts);
+  reader = new LedgerReader(db, table, opts);
+});
+
+let n = 0;
+const deposit = async (owner: string, accountId: string, amount: number) => {
+  const out = await ledger.deposit({
+    user: owner,
+    idempotencyKey: `k${++n}`,
+    fingerprint: `f${n}`,
+    accountId,
+    amount,
+  });
+  if (out.kind !== 'journal') throw new Error(`deposit: ${out.kind}`);
+  return out.journal.id;
+};
+
+/** A new owner's account with deposits of 100 and 200 (`last`: the second's journal id), read after them. */
+const accountWithTwoDeposits = async () => {
+  const owner = `u${++n}`;
+  const a = await accounts.open({ ownerId: owner, type: 'checking', currency: 'EUR' });
+  await deposit(owner, a.id, 100);
+  const last = await deposit(owner, a.id, 200);
+  const read = await accounts.get(owner, a.id);
+  if (!read?.lastPostedAt) throw new Error('the account has no lastPostedAt');
+  return { account: read, last };
+};
+
+/** A deposit's entry on the account is its journal's credited side: the index hist2. */
+const hideFromIndex = async (journalId: string) => {
+  const Key = keys.journal(journalId);
+  const journal = (await db.send(new GetCommand({ TableName: table, Key, ConsistentRead: true }))).Item;
+  expect(journal?.h2sk).toEqual(expect.any(String));
+  await db.send(new UpdateCommand({ TableName: table, Key, UpdateExpression: 'REMOVE h2pk, h2sk' }));
+  return () =>
+    db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key,
+        UpdateExpression: 'SET h2pk = :pk, h2sk = :sk',
+        ExpressionAttributeValues: { ':pk': journal?.h2pk, ':sk': journal?.h2sk },
+      }),
+    );
+};
+
+const amounts = (page: { items: { amount: number }[] }) => page.items.map((i) => i.amount);
+
+describe('a first page of history, read after the account, waits for the indexes to show its last posting', () => {
+  it('reads again while the index lacks it, and answers with it once it is there', async () => {
+    const { account, last } = await accountWithTwoDeposits();
+    const catchUp = await hideFromIndex(last);
+    // The lag as a plain read sees it: the older deposit alone.
+    expect(amounts(await reader.postings(account.id, { limit: 10 }))).toEqual([100]);
+    let sleeps = 0;
+    const page = await reader.postingsAfter(
+      account,
+      { limit: 10 },
+      {
+        sleep: async () => {
+          sleeps++;
+          await catchUp();
+        },
+      },
+    );
+    expect(sleeps).toBe(1);
+    expect(amounts(page)).toEqual([200, 100]);
+    expect(page.behind).toBe(false);
+  });
+
+  it('gives up after its attempts with the page it read, and says it is behind', async () => {
+    const { account, last } = await accountWithTwoDeposits();
+    const catchUp = await hideFromIndex(last);
+    let sleeps = 0;
+    const page = await reader.postingsAfter(
+      account,
+      { limit: 10 },
+      { maxAttempts: 3, sleep: async () => void sleeps++ },
+    );
+    expect(sleeps).toBe(2);
+    expect(amounts(page)).toEqual([100]);
+    expect(page.behind).toBe(true);
+    await catchUp();
+  });
+
+  it('passes a page that shows a movement made after the account was read, at once', async () => {
+    // The account as read before a deposit of 300 lands: the page (of one entry) shows that deposit,
+    // newer than the account's lastPostedAt, and not the one lastPostedAt names.
+    const { account } = await accountWithTwoDeposits();
+    await deposit(account.ownerId, account.id, 300);
+    let sleeps = 0;
+    const page = await reader.postingsAfter(account, { limit: 1 }, { sleep: async () => void sleeps++ });
+    expect(amounts(page)).toEqual([300]);
+    expect(sleeps).toBe(0);
+    expect(page.behind).toBe(false);
+  });
+
+  it("does not take a pending transfer's hold entry, newer but not posted, for the last posting", async () => {
+    const { account, last } = await accountWithTwoDeposits();
+    const payee = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'EUR' });
+    const held = await ledger.transfer({
+      user: account.ownerId,
+      idempotencyKey: `k${++n}`,
+      fingerprint: `f${n}`,
+      fromAccountId: account.id,
+      toAccountNumber: payee.number,
+      currency: 'EUR',
+      amount: 50,
+      pending: true,
+      expiresInSeconds: 60,
+    });
+    expect(held.kind).toBe('journal');
+    const catchUp = await hideFromIndex(last);
+    let sleeps = 0;
+    const page = await reader.postingsAfter(
+      account,
+      { limit: 10 },
+      { maxAttempts: 2, sleep: async () => void sleeps++ },
+    );
+    expect(page.items.map((i) => [i.status, i.amount])).toEqual([
+      ['pending', -50],
+      ['posted', 100],
+    ]);
+    expect([sleeps, page.behind]).toEqual([1, true]);
+    await catchUp();
+  });
+
+  it('checks nothing of an account that never posted', async () => {
+    const a = await accounts.open({ ownerId: 'u-new', type: 'checking', currency: 'EUR' });
+    const read = await accounts.get('u-new', a.id);
+    expect(read?.lastPostedAt).toBeUndefined();
+    let sleeps = 0;
+    const page = await reader.postingsAfter(
+      read as NonNullable<typeof read>,
+      { limit: 10 },
+      { sleep: async () => void sleeps++ },
+    );
+    expect([page.items, sleeps, page.behind]).toEqual([[], 0, false]);
+  });
+
+  // A page that need not show the last posting is read once, whatever the index shows.
+  it.each<[string, (lastPostedAt: string) => Partial<HistoryPageQuery>]>([
+    ['a later page (a cursor)', () => ({ start: { pk: 'x', sk: 'TX#9999' } })],
+    ['a type filter', () => ({ type: 'deposit' })],
+    ['pending entries only', () => ({ status: 'pending' })],
+    ['a range that ends before it', (t) => ({ to: new Date(Date.parse(t) - 1).toISOString() })],
+    ['a range that starts after it', (t) => ({ from: new Date(Date.parse(t) + 1).toISOString() })],
+  ])('reads %s once', async (_, query) => {
+    const { account, last } = await accountWithTwoDeposits();
+    const catchUp = await hideFromIndex(last);
+    let sleeps = 0;
+    const page = await reader.postingsAfter(
+      account,
+      { limit: 10, ...query(account.lastPostedAt as string) },
+      { sleep: async () => void sleeps++ },
+    );
+    expect([sleeps, page.behind]).toEqual([0, false]);
+    await catchUp();
+  });
+
+  it('waits for it within a range that holds it, or with posted entries only', async () => {
+    const { account, last } = await accountWithTwoDeposits();
+    const catchUp = await hideFromIndex(last);
+    const t = account.lastPostedAt as string;
+    for (const query of [{ from: t, to: t }, { status: 'posted' as const }]) {
+      let sleeps = 0;
+      const page = await reader.postingsAfter(
+        account,
+        { limit: 10, ...query },
+        { maxAttempts: 2, sleep: async () => void sleeps++ },
+      );
+      expect([sleeps, page.behind]).toEqual([1, true]);
+    }
+    await catchUp();
+  });
+});
