@@ -65,8 +65,10 @@ process.stdout.write('\\nstatus=' + r.statusCode + '\\n');
 
 export interface ColdResult {
   fn: FunctionName;
-  /** The minified bundle, without its source map. */
+  /** The minified JavaScript a cold start loads (infra/bundling.ts BuiltBundle.bytes), without source maps. */
   sizeKB: number;
+  /** Chunks loaded at first use only (a dynamic import(): pdf-lib in `statement-files`); runs before had none. */
+  lazyKB?: number;
   /** Median over the runs, minus the baseline's median. */
   coldMs: number;
   /** The same with NODE_OPTIONS=--enable-source-maps, as the CDK app configures the functions. */
@@ -114,7 +116,13 @@ export const measureColdStarts = async (opts: {
   const names = opts.only ?? coldFunctions();
   const bundles = new Map<
     FunctionName,
-    { file: string; eventFile: string; sizeKB: number; largest: { name: string; kb: number }[] }
+    {
+      file: string;
+      eventFile: string;
+      sizeKB: number;
+      lazyKB: number;
+      largest: { name: string; kb: number }[];
+    }
   >();
   for (const fn of names) {
     const file = join(opts.workDir, fn, 'index.mjs');
@@ -125,7 +133,8 @@ export const measureColdStarts = async (opts: {
       file,
       eventFile,
       sizeKB: Math.round((out.bytes / 1024) * 10) / 10,
-      largest: contributors(out.metafile, 4),
+      lazyKB: Math.round((out.lazyBytes / 1024) * 10) / 10,
+      largest: contributors(out.metafile, 4, out.atStart),
     });
   }
   // A handler that does nothing, run by the same harness: the baseline.
@@ -170,6 +179,7 @@ export const measureColdStarts = async (opts: {
       return {
         fn,
         sizeKB: b.sizeKB,
+        ...(b.lazyKB > 0 ? { lazyKB: b.lazyKB } : {}),
         coldMs: round(median(t.plain) - baselineMs),
         coldMsSourceMaps: round(median(t.maps) - baselineMs),
         status: t.status,

@@ -1,6 +1,7 @@
 /**
  * The Lambda bundles themselves: each function is built with the deployed esbuild options, loaded
- * from its single .mjs file (as Lambda loads it), and called against the emulators. This is what
+ * from its index.mjs (as Lambda loads it; with the chunks it imports, where the build splits one), and
+ * called against the emulators. This is what
  * proves the bundling choices safe: ESM output with the require shim, the env-only credential
  * provider, and the event-stream codec left out.
  */
@@ -14,14 +15,22 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Function as LambdaFn, Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Metafile } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildEvent } from '../src/api/event.ts';
 import { type OperationId, routeKey, routeList, routes } from '../src/api/routes.ts';
+import { periodOf } from '../src/domain/statements.ts';
 import { type FunctionName, functionNames, functions } from '../src/functions.ts';
+import { s3Env } from '../src/local/s3.ts';
 import { createTestTable, createTestUserPool, useHandlerEnv } from '../test/harness.ts';
-import { bundleFunction, externalsOf, lambdaCode } from './bundling.ts';
+import { pdfText } from '../test/pdf-text.ts';
+import { withinOnePeriod } from '../test/periods.ts';
+import { bundleFunction, externalsOf, lambdaCode, loadedAtStart, splitsLazyImports } from './bundling.ts';
 
 type Handler = (event: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** A build's JavaScript files (index.mjs and any chunks), as the metafile lists them. */
+const javaScript = (meta: Metafile | undefined) =>
+  Object.entries(meta?.outputs ?? {}).filter(([file]) => file.endsWith('.mjs'));
 
 let dir: string;
 let restoreEnv: () => void;
@@ -36,6 +45,7 @@ beforeAll(async () => {
     USER_POOL_CLIENT_ID: pool.clientId,
     BANK_AUTO_CONFIRM: 'true',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    ...s3Env(inject('s3')),
   });
   dir = await mkdtemp(join(tmpdir(), 'bank-bundles-'));
   for (const fn of functionNames) {
@@ -154,13 +164,13 @@ describe('Lambda bundles', () => {
     }
   });
 
-  /** Our modules whose code is in a bundle (a module tree-shaken away adds no bytes). */
+  /** Our modules whose code is in a bundle, in any of its files (a module tree-shaken away adds no bytes). */
   const carried = (fn: FunctionName) =>
-    Object.entries(
-      Object.entries(metafiles.get(fn)?.outputs ?? {}).find(([f]) => f.endsWith('.mjs'))?.[1].inputs ?? {},
-    )
-      .filter(([, input]) => input.bytesInOutput > 0)
-      .map(([file]) => file);
+    javaScript(metafiles.get(fn)).flatMap(([, o]) =>
+      Object.entries(o.inputs)
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([file]) => file),
+    );
 
   it('split the ledger: each function carries only the side of it that it serves', () => {
     // The read-only functions: the reads, no engine, no movements.
@@ -203,14 +213,66 @@ describe('Lambda bundles', () => {
   it('import nothing statically but Node built-ins: Lambda has no node_modules beside a bundle', () => {
     const builtins = new Set(builtinModules);
     for (const [fn, meta] of metafiles) {
-      const js = Object.entries(meta.outputs).find(([file]) => file.endsWith('.mjs'))?.[1];
-      const staticImports = (js?.imports ?? [])
+      const staticImports = javaScript(meta)
+        .flatMap(([, js]) => js.imports)
         .filter((i) => i.external && i.kind === 'import-statement')
         .map((i) => i.path)
         .filter((path) => !path.startsWith('node:') && !builtins.has(path));
       expect(staticImports, fn).toEqual([]);
     }
   });
+});
+
+describe('statement-files: pdf-lib in a chunk of its own, loaded at the first PDF', () => {
+  const outputs = () => javaScript(metafiles.get('statement-files'));
+  const pdfLib = (o: Metafile['outputs'][string]) =>
+    Object.keys(o.inputs).some((i) => i.includes('node_modules/pdf-lib/'));
+
+  it('leaves it out of what a cold start loads, and imports its chunk dynamically', () => {
+    const meta = metafiles.get('statement-files') as Metafile;
+    const entry = outputs().find(([, o]) => o.entryPoint !== undefined);
+    expect(entry?.[0]).toMatch(/\/index\.mjs$/);
+    const atStart = loadedAtStart(meta, entry?.[0] as string);
+    const lazy = outputs().filter(([f]) => !atStart.has(f));
+    expect(
+      outputs()
+        .filter(([f]) => atStart.has(f))
+        .some(([, o]) => pdfLib(o)),
+    ).toBe(false);
+    const chunk = lazy.find(([, o]) => pdfLib(o));
+    expect(chunk?.[1].inputs).toHaveProperty(['src/domain/statement-pdf.ts']);
+    expect(
+      outputs().some(([, o]) => o.imports.some((i) => i.path === chunk?.[0] && i.kind === 'dynamic-import')),
+    ).toBe(true);
+    // The other functions are one file each.
+    for (const fn of functionNames.filter((f) => !splitsLazyImports.includes(f)))
+      expect(
+        javaScript(metafiles.get(fn)).map(([f]) => f.split('/').at(-1)),
+        fn,
+      ).toEqual(['index.mjs']);
+  });
+
+  it('renders a statement PDF through the bundle, its chunk loaded from beside index.mjs', async ({ skip }) =>
+    withinOnePeriod(skip, periodOf, async () => {
+      const user = `u-${randomUUID()}`;
+      const account = await call('openAccount', { user, body: { type: 'checking', currency: 'EUR' } });
+      const params = { id: account.body.id as string };
+      const deposit = await call('deposit', {
+        user,
+        params,
+        body: { amount: 1_234 },
+        headers: { 'idempotency-key': randomUUID() },
+      });
+      expect(deposit.status).toBe(201);
+      const link = await call('getStatement', {
+        user,
+        params: { ...params, period: periodOf(new Date()) },
+      });
+      expect(link.status, JSON.stringify(link.body)).toBe(200);
+      const pdf = new Uint8Array(await (await fetch(link.body.url as string)).arrayBuffer());
+      expect(Buffer.from(pdf.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
+      expect((await pdfText(pdf)).flat().join(' ')).toContain('12.34');
+    }));
 });
 
 describe('the CDK asset of each function', () => {

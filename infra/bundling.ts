@@ -59,6 +59,15 @@ export const bundleExternals = ['@smithy/core/event-streams'];
  */
 export const bundlesEventStreams: readonly FunctionName[] = ['statement-files'];
 
+/**
+ * Functions whose bundle splits what a dynamic `import()` reaches into chunks of their own: pdf-lib,
+ * which `statement-files` loads at its first PDF (src/handlers/statement-files.ts), then neither read
+ * nor compiled by its cold start. Only there: in the others the one dynamic import of our code's
+ * dependencies is the SDK's browser user-agent parser (bowser, 34 KB), which a single-file bundle
+ * leaves out and a split one would ship as a chunk nothing loads.
+ */
+export const splitsLazyImports: readonly FunctionName[] = ['statement-files'];
+
 /** What a function's bundle leaves out. */
 export const externalsOf = (fn: FunctionName): string[] =>
   bundlesEventStreams.includes(fn) ? [] : [...bundleExternals];
@@ -233,38 +242,73 @@ export const esbuildOptions = {
 /** Environment every function gets so stack traces point into the TypeScript sources. */
 export const sourceMapEnvironment = { NODE_OPTIONS: '--enable-source-maps' } as const;
 
+/** What `bundleFunction` built. */
+export interface BuiltBundle {
+  /**
+   * Bytes of JavaScript a cold start loads: `index.mjs` and the chunks it imports statically (none
+   * but for code the function shares with a lazy chunk). Source maps are not counted.
+   */
+  bytes: number;
+  /** Bytes of the chunks loaded only by a dynamic `import()` (pdf-lib, in `statement-files`), at first use. */
+  lazyBytes: number;
+  /** The outputs (metafile paths) that make up `bytes`. */
+  atStart: string[];
+  metafile: import('esbuild').Metafile;
+}
+
+/** The .mjs outputs of a build that `entry` loads before it runs: itself and its static imports, transitively. */
+export const loadedAtStart = (meta: import('esbuild').Metafile, entry: string): Set<string> => {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file) || !meta.outputs[file]) return;
+    seen.add(file);
+    for (const i of meta.outputs[file].imports)
+      if (!i.external && i.kind === 'import-statement') visit(i.path);
+  };
+  visit(entry);
+  return seen;
+};
+
 /**
- * Builds one function's bundle: what the CDK app deploys (`lambdaCode`). Written to `outfile` (with its
- * source map) when given, otherwise kept in memory. The size report, the bundle tests and the benchmark
- * all use this.
+ * Builds one function's bundle: what the CDK app deploys (`lambdaCode`). Written to `outfile`'s
+ * directory (`index.mjs`, any chunks, their source maps and the data files) when given, otherwise kept
+ * in memory. The size report, the bundle tests and the benchmark all use this. In the functions of
+ * `splitsLazyImports`, code reached only through a dynamic `import()` is a chunk of its own (esbuild's
+ * `splitting`), so a cold start neither reads nor compiles it; every other function is one `index.mjs`.
  */
-export const bundleFunction = async (
-  fn: FunctionName,
-  outfile?: string,
-): Promise<{ bytes: number; metafile: import('esbuild').Metafile }> => {
+export const bundleFunction = async (fn: FunctionName, outfile?: string): Promise<BuiltBundle> => {
   const { build } = await import('esbuild');
   const { mkdir, writeFile } = await import('node:fs/promises');
+  const outdir = dirname(outfile ?? join(repoRoot, 'dist', 'bundles', fn, 'index.mjs'));
   const result = await build({
     ...esbuildOptions,
     external: externalsOf(fn),
-    entryPoints: [entryOf(fn)],
-    outfile: outfile ?? join(repoRoot, 'dist', 'bundles', fn, 'index.mjs'),
+    entryPoints: { index: entryOf(fn) },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    ...(splitsLazyImports.includes(fn) ? { splitting: true, chunkNames: '[name]-[hash]' } : {}),
     write: false,
     absWorkingDir: repoRoot,
     plugins: bundlePlugins,
   });
-  const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
-  if (!js) throw new Error(`${fn}: esbuild produced no .mjs`);
+  const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.mjs'));
+  const entry = outputs.find(([, o]) => o.entryPoint !== undefined)?.[0];
+  if (!entry) throw new Error(`${fn}: esbuild produced no entry .mjs`);
+  const atStart = loadedAtStart(result.metafile, entry);
+  let bytes = 0;
+  let lazyBytes = 0;
+  for (const [file, o] of outputs) {
+    if (atStart.has(file)) bytes += o.bytes;
+    else lazyBytes += o.bytes;
+  }
   if (outfile) {
-    await mkdir(dirname(outfile), { recursive: true });
+    await mkdir(outdir, { recursive: true });
     await Promise.all(result.outputFiles.map((f) => writeFile(f.path, f.contents)));
     const { copyFile } = await import('node:fs/promises');
     const { basename } = await import('node:path');
-    await Promise.all(
-      bundleDataFiles.map((f) => copyFile(join(repoRoot, f), join(dirname(outfile), basename(f)))),
-    );
+    await Promise.all(bundleDataFiles.map((f) => copyFile(join(repoRoot, f), join(outdir, basename(f)))));
   }
-  return { bytes: js.contents.byteLength, metafile: result.metafile };
+  return { bytes, lazyBytes, atStart: [...atStart], metafile: result.metafile };
 };
 
 /**

@@ -63,8 +63,9 @@ const build = async (a: AccountRecord, sub: string, period: Period, now: Date) =
 
 /**
  * pdf-lib is loaded by the first PDF an instance renders, not by its cold start: a CSV, or a closed
- * month already in S3, never evaluates it (the bundle keeps it in the same file, initialised lazily;
- * measured in fresh processes in the README's "Lambda bundle sizes").
+ * month already in S3, never loads it. The bundle makes it a chunk of its own beside index.mjs
+ * (infra/bundling.ts `splitsLazyImports`), so a cold start neither reads nor compiles it; measured in
+ * fresh processes in the README's "Lambda bundle sizes".
  */
 const pdf = () => import('../domain/statement-pdf.ts');
 
