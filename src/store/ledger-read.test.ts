@@ -148,6 +148,11 @@ describe('a first page of history, read after the account, waits for the indexes
       ['posted', 100],
     ]);
     expect([sleeps, page.behind]).toEqual([1, true]);
+    // A page of one holds the hold entry alone: the last posting is rightly on the next page.
+    sleeps = 0;
+    const one = await reader.postingsAfter(account, { limit: 1 }, { sleep: async () => void sleeps++ });
+    expect(one.items.map((i) => [i.status, i.amount])).toEqual([['pending', -50]]);
+    expect([sleeps, one.behind, one.last === undefined]).toEqual([0, false, false]);
     await catchUp();
   });
 

@@ -107,21 +107,24 @@ export class LedgerReader {
   /**
    * One page of history, as `postings`, read after the account (`account`, as the caller read it,
    * strongly consistent). Posted entries come from eventually consistent indexes on AWS, so for a
-   * moment after a movement's 201 the page can lack the account's last posting. Where the page is
-   * bound to show that posting (a first page, no type filter, `status` absent or `posted`, and the
-   * account's `lastPostedAt` within `from` and `to`) and shows no posted entry at or after it, it is
-   * read again (the one retry helper, `indexLagPolicy`, within the Lambda's deadline). Times, not
-   * balances, decide: a movement that lands between the account's read and the page's only adds a
-   * later entry, which passes. `behind`: the last read still lacked it (the caller answers with it).
+   * moment after a movement's 201 the page can lack the account's last posting. Where the page should
+   * show that posting (a first page, no type filter, `status` absent or `posted`, and the account's
+   * `lastPostedAt` within `from` and `to`) and shows no posted entry at or after it, it is read again
+   * (the one retry helper, `indexLagPolicy`, within the Lambda's deadline), unless the page is full of
+   * newer entries (pending transfers' hold entries, incoming credits, later postings) and there is a
+   * next page, where that posting then is. Times, not balances, decide: a movement that lands between
+   * the account's read and the page's adds a later entry, which passes. Only the last posting is
+   * checked: an earlier movement's entry, in the other index, can still show a moment late.
+   * `behind`: the last read still lacked it (the caller answers with it).
    */
   async postingsAfter(
     account: { id: string; lastPostedAt?: string | undefined },
     opts: HistoryPageQuery,
     policy: Partial<RetryPolicy> = {},
   ): Promise<HistoryPage & { behind: boolean }> {
-    const last = account.lastPostedAt;
+    const last = account.lastPostedAt ?? '';
     const bound =
-      last !== undefined &&
+      account.lastPostedAt !== undefined &&
       !opts.start &&
       !opts.type &&
       (!opts.status || opts.status === 'posted') &&
@@ -131,8 +134,11 @@ export class LedgerReader {
     const caught = await retry(
       async () => {
         page = await this.postings(account.id, opts);
-        const shown = !bound || page.items.some((i) => i.status === 'posted' && i.createdAt >= last);
-        return shown ? done(page) : again;
+        // With a next page, the last item is the oldest entry read in time order (incoming credits,
+        // which are not, come first).
+        const beyond = page.last !== undefined && (page.items.at(-1)?.createdAt ?? '') > last;
+        const shown = page.items.some((i) => i.status === 'posted' && i.createdAt >= last);
+        return !bound || shown || beyond ? done(page) : again;
       },
       { ...indexLagPolicy, ...policy },
     );

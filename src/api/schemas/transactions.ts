@@ -112,6 +112,6 @@ export const HistoryPage = doc(
   {
     id: 'HistoryPage',
     description:
-      'An account\u2019s history, newest first. On AWS it is read from indexes, which are eventually consistent: a movement can show here a moment (typically well under a second) after its response, while the account\u2019s balance and GET /v1/transactions/{id} show it at once. A first page that can be expected to show the account\u2019s last posting (no cursor, no type filter, status absent or posted, a range that holds it) is read again, for up to about 0.7 s, until it does; a page that still lacks it is answered as it is.',
+      'An account\u2019s history, newest first. On AWS it is read from indexes, which are eventually consistent: a movement can show here a moment (typically well under a second) after its response, while the account\u2019s balance and GET /v1/transactions/{id} show it at once. A first page that should show the account\u2019s last posting (no cursor, no type filter, status absent or posted, a range that holds it, and room for it after any newer entries) is read again, for up to about 0.7 s, until it does; a page that still lacks it is answered as it is. Only the last posting is checked: an earlier movement can still show a moment late.',
   },
 );
