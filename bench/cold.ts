@@ -67,7 +67,7 @@ export interface ColdResult {
   fn: FunctionName;
   /** The minified JavaScript a cold start loads (infra/bundling.ts BuiltBundle.bytes), without source maps. */
   sizeKB: number;
-  /** Chunks loaded at first use only (a dynamic import(): pdf-lib in `statement-files`); runs before had none. */
+  /** Chunks a cold start does not load (only a dynamic import() reaches them: pdf-lib in `statement-files`); runs before had none. */
   lazyKB?: number;
   /** Median over the runs, minus the baseline's median. */
   coldMs: number;

@@ -5,7 +5,7 @@
  * proves the bundling choices safe: ESM output with the require shim, the env-only credential
  * provider, and the event-stream codec left out.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -276,11 +276,11 @@ describe('statement-files: pdf-lib in a chunk of its own, loaded at the first PD
 });
 
 describe('the CDK asset of each function', () => {
-  it('is this build: the same index.mjs, its source map and the data files, one asset per function', async () => {
+  it('is this build: the same index.mjs (and chunks), its source map and the data files, one asset per function', async () => {
     const outdir = join(dir, 'cdk.out');
     const app = new App({ outdir });
     const stack = new Stack(app, 'Assets');
-    const names = ['health', 'auth'] as const;
+    const names = ['health', 'auth', 'statement-files'] as const;
     for (const fn of names) {
       new LambdaFn(stack, fn, {
         code: lambdaCode(fn),
@@ -297,15 +297,37 @@ describe('the CDK asset of each function', () => {
       const m = JSON.parse(await readFile(file, 'utf8')) as { sources: string[]; mappings: string };
       return { mappings: m.mappings, sources: m.sources.map((f) => f.replace(/^(\.\.\/)+/, '')) };
     };
+    // A chunk's name carries a hash that depends on the directory it was built in (its source map's
+    // relative paths): names and contents are compared with the hashes taken out.
+    const unhashed = (t: string) => t.replace(/-[A-Z0-9]{8}\.mjs/g, '-#.mjs');
+    const js = async (d: string) => (await readdir(d)).filter((f) => f.endsWith('.mjs'));
     for (const fn of names) {
       const built = join(dir, fn, 'index.mjs');
-      const code = await readFile(built);
+      const code = unhashed(await readFile(built, 'utf8'));
       const matching: string[] = [];
-      for (const a of assets) if ((await readFile(join(a, 'index.mjs'))).equals(code)) matching.push(a);
+      for (const a of assets)
+        if (unhashed(await readFile(join(a, 'index.mjs'), 'utf8')) === code) matching.push(a);
       expect(matching, fn).toHaveLength(1);
       const assetDir = matching[0] as string;
       expect(await map(join(assetDir, 'index.mjs.map')), fn).toEqual(await map(`${built}.map`));
       expect((await readFile(join(assetDir, 'common-passwords.txt.br'))).length, fn).toBeGreaterThan(0);
+      // Every JavaScript file of the build is in the asset, a split bundle's chunks (statement-files) too.
+      const files = (await js(join(dir, fn))).map(unhashed).sort();
+      expect((await js(assetDir)).map(unhashed).sort(), fn).toEqual(files);
+      // Each file as its unhashed name and a digest of its unhashed text (three chunks share a name).
+      const contents = async (d: string) =>
+        (
+          await Promise.all(
+            (
+              await js(d)
+            ).map(async (f) => {
+              const text = unhashed(await readFile(join(d, f), 'utf8'));
+              return `${unhashed(f)} ${createHash('sha256').update(text).digest('hex')}`;
+            }),
+          )
+        ).sort();
+      expect(await contents(assetDir), fn).toEqual(await contents(join(dir, fn)));
+      if (fn === 'statement-files') expect(files.length, fn).toBeGreaterThan(1);
     }
   }, 60_000);
 });

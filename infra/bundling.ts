@@ -63,7 +63,7 @@ export const bundlesEventStreams: readonly FunctionName[] = ['statement-files'];
  * Functions whose bundle splits what a dynamic `import()` reaches into chunks of their own: pdf-lib,
  * which `statement-files` loads at its first PDF (src/handlers/statement-files.ts), then neither read
  * nor compiled by its cold start. Only there: in the others the one dynamic import of our code's
- * dependencies is the SDK's browser user-agent parser (bowser, 34 KB), which a single-file bundle
+ * dependencies is the SDK's browser user-agent parser (bowser, 33 KB), which a single-file bundle
  * leaves out and a split one would ship as a chunk nothing loads.
  */
 export const splitsLazyImports: readonly FunctionName[] = ['statement-files'];
@@ -249,7 +249,10 @@ export interface BuiltBundle {
    * but for code the function shares with a lazy chunk). Source maps are not counted.
    */
   bytes: number;
-  /** Bytes of the chunks loaded only by a dynamic `import()` (pdf-lib, in `statement-files`), at first use. */
+  /**
+   * Bytes of the chunks a cold start does not load: those only a dynamic `import()` reaches (pdf-lib's,
+   * at `statement-files`' first PDF; the SDK's browser user-agent parser, which Node never loads).
+   */
   lazyBytes: number;
   /** The outputs (metafile paths) that make up `bytes`. */
   atStart: string[];

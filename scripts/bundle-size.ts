@@ -37,7 +37,7 @@ export interface BundleSize {
   /** What a cold start loads: index.mjs and the chunks it imports statically (infra/bundling.ts). */
   bytes: number;
   kb: number;
-  /** The chunks loaded only at first use (a dynamic import()), not counted against the budget. */
+  /** The chunks a cold start does not load (only a dynamic import() reaches them), not counted against the budget. */
   lazyKb: number;
   withinGoal: boolean;
   /** Its ceiling (budgetOf) and whether it is within it: CI fails when it is not. */
@@ -121,7 +121,7 @@ const main = async (): Promise<void> => {
   const width = Math.max(...sizes.map((s) => s.fn.length), 'function'.length);
   console.log(`${'function'.padEnd(width)}  ${'KB'.padStart(7)}  goal ${GOAL_KB} KB (budget)  largest parts`);
   for (const s of sizes) {
-    const lazy = s.lazyKb > 0 ? ` (+ ${s.lazyKb} KB loaded at first use)` : '';
+    const lazy = s.lazyKb > 0 ? ` (+ ${s.lazyKb} KB in chunks a cold start does not load)` : '';
     const parts = `${s.top.map((t) => `${t.name} ${t.kb}`).join(', ')}${lazy}`;
     const verdict = s.withinGoal ? 'ok' : `OVER (${s.budgetKb}${s.withinBudget ? '' : '!'})`;
     console.log(`${s.fn.padEnd(width)}  ${s.kb.toFixed(1).padStart(7)}  ${verdict.padEnd(19)}  ${parts}`);
