@@ -56,8 +56,8 @@ export const handler = createHandler(
       }
       if (Date.parse(at) > now.getTime()) throw invalidQuery('query.at', 'must not be in the future');
       const a = await accountReader().mustGet(caller.sub, params.id);
-      // Before the account was opened it held nothing.
-      const balance = at < a.createdAt ? 0 : await ledgerReader().balanceAt(a.id, at);
+      // Before the account was opened it held nothing; after its last posting, what it holds now.
+      const balance = at < a.createdAt ? 0 : await ledgerReader().balanceAsOf(a, at);
       return { body: { accountId: a.id, currency: a.currency, at, balance } };
     },
 

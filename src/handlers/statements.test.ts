@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { balanceOf, deposit, newUser, openAccount, transfer, withdraw } from '../../test/banking.ts';
 import { parseCsv } from '../../test/csv.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { holdBackCredit } from '../../test/index-lag.ts';
 import { pdfText } from '../../test/pdf-text.ts';
 import { utcDay, withinOnePeriod } from '../../test/periods.ts';
 import { MIN_HOLD_SECONDS } from '../domain/ledger.ts';
@@ -13,7 +13,6 @@ import { formatAmount, lastInstantOf, periodOf } from '../domain/statements.ts';
 import { s3Env } from '../local/s3.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
-import { keys } from '../store/keys.ts';
 import { createS3Client, StatementFiles } from '../store/statements.ts';
 import { ledger } from './context.ts';
 import { useStatementClock } from './statement-files.ts';
@@ -208,12 +207,7 @@ describe('statements', () => {
       const first = await deposit(u, a.id, 1_00);
       await deposit(u, a.id, 2_00);
       const period = periodOf(new Date());
-      const key = keys.journal(first.id);
-      const journal = (await doc().send(new GetCommand({ TableName: table, Key: key }))).Item ?? {};
-      expect(journal.h2pk).toBe(`ACCOUNT#${a.id}`);
-      await doc().send(
-        new UpdateCommand({ TableName: table, Key: key, UpdateExpression: 'REMOVE h2pk, h2sk' }),
-      );
+      const catchUp = await holdBackCredit(doc(), table, first.id, a.id);
       const list = await call('listStatements', { user: u, params: { id: a.id } });
       expect(list.status).toBe(503);
       expect(list.body.code).toBe('service_unavailable');
@@ -227,14 +221,7 @@ describe('statements', () => {
       const exported = () =>
         call('exportCsv', { user: u, params: { id: a.id }, query: { from: day, to: day } });
       expect((await exported()).status).toBe(503);
-      await doc().send(
-        new UpdateCommand({
-          TableName: table,
-          Key: key,
-          UpdateExpression: 'SET h2pk = :pk, h2sk = :sk',
-          ExpressionAttributeValues: { ':pk': journal.h2pk, ':sk': journal.h2sk },
-        }),
-      );
+      await catchUp();
       expect((await call('listStatements', { user: u, params: { id: a.id } })).status).toBe(200);
       expect((await exported()).status).toBe(200);
       const rows = parseCsv(

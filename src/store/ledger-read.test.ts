@@ -4,13 +4,12 @@
  * caught up is made by taking a journal's index keys off it, and the retry policy's `sleep` (injected)
  * is where the test lets the index catch up or a movement land.
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
+import { holdBackCredit } from '../../test/index-lag.ts';
 import { AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db } from './db.ts';
 import { IdempotencyStore } from './idempotency.ts';
-import { keys } from './keys.ts';
 import { LedgerStore } from './ledger.ts';
 import { type HistoryPageQuery, LedgerReader } from './ledger-read.ts';
 
@@ -53,29 +52,16 @@ const accountWithTwoDeposits = async () => {
   return { account: read, last };
 };
 
-/** A deposit's entry on the account is its journal's credited side: the index hist2. */
-const hideFromIndex = async (journalId: string) => {
-  const Key = keys.journal(journalId);
-  const journal = (await db.send(new GetCommand({ TableName: table, Key, ConsistentRead: true }))).Item;
-  expect(journal?.h2sk).toEqual(expect.any(String));
-  await db.send(new UpdateCommand({ TableName: table, Key, UpdateExpression: 'REMOVE h2pk, h2sk' }));
-  return () =>
-    db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key,
-        UpdateExpression: 'SET h2pk = :pk, h2sk = :sk',
-        ExpressionAttributeValues: { ':pk': journal?.h2pk, ':sk': journal?.h2sk },
-      }),
-    );
-};
+/** A deposit's entry on the account is its journal's credited side, in the index hist2. */
+const hideFromIndex = (journalId: string, accountId: string) =>
+  holdBackCredit(db, table, journalId, accountId);
 
 const amounts = (page: { items: { amount: number }[] }) => page.items.map((i) => i.amount);
 
 describe('a first page of history, read after the account, waits for the indexes to show its last posting', () => {
   it('reads again while the index lacks it, and answers with it once it is there', async () => {
     const { account, last } = await accountWithTwoDeposits();
-    const catchUp = await hideFromIndex(last);
+    const catchUp = await hideFromIndex(last, account.id);
     // The lag as a plain read sees it: the older deposit alone.
     expect(amounts(await reader.postings(account.id, { limit: 10 }))).toEqual([100]);
     let sleeps = 0;
@@ -96,7 +82,7 @@ describe('a first page of history, read after the account, waits for the indexes
 
   it('gives up after its attempts with the page it read, and says it is behind', async () => {
     const { account, last } = await accountWithTwoDeposits();
-    const catchUp = await hideFromIndex(last);
+    const catchUp = await hideFromIndex(last, account.id);
     let sleeps = 0;
     const page = await reader.postingsAfter(
       account,
@@ -136,7 +122,7 @@ describe('a first page of history, read after the account, waits for the indexes
       expiresInSeconds: 60,
     });
     expect(held.kind).toBe('journal');
-    const catchUp = await hideFromIndex(last);
+    const catchUp = await hideFromIndex(last, account.id);
     let sleeps = 0;
     const page = await reader.postingsAfter(
       account,
@@ -178,7 +164,7 @@ describe('a first page of history, read after the account, waits for the indexes
     ['a range that starts after it', (t) => ({ from: new Date(Date.parse(t) + 1).toISOString() })],
   ])('reads %s once', async (_, query) => {
     const { account, last } = await accountWithTwoDeposits();
-    const catchUp = await hideFromIndex(last);
+    const catchUp = await hideFromIndex(last, account.id);
     let sleeps = 0;
     const page = await reader.postingsAfter(
       account,
@@ -191,7 +177,7 @@ describe('a first page of history, read after the account, waits for the indexes
 
   it('waits for it within a range that holds it, or with posted entries only', async () => {
     const { account, last } = await accountWithTwoDeposits();
-    const catchUp = await hideFromIndex(last);
+    const catchUp = await hideFromIndex(last, account.id);
     const t = account.lastPostedAt as string;
     for (const query of [{ from: t, to: t }, { status: 'posted' as const }]) {
       let sleeps = 0;

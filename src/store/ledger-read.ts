@@ -186,6 +186,20 @@ export class LedgerReader {
     };
   }
 
+  /**
+   * The posted balance of `account` (as read, strongly consistent) as of an instant `at` (not in the
+   * future): at or after its last posting (`lastPostedAt`) it is the account's own `balance`, exact at
+   * once; before it, `balanceAt` reads history, whose indexes can lag on AWS. (An account with no
+   * `lastPostedAt` is read from history: accounts opened before it was kept may have postings.)
+   */
+  async balanceAsOf(
+    account: { id: string; balance: number; lastPostedAt?: string | undefined },
+    at: string,
+  ): Promise<number> {
+    if (account.lastPostedAt !== undefined && at >= account.lastPostedAt) return account.balance;
+    return this.balanceAt(account.id, at);
+  }
+
   /** The posted balance of an account as of an instant: the balance after its last posting until then. */
   async balanceAt(accountId: string, at: string): Promise<number> {
     const last = await lastPosting(this.db, this.table, accountId, `${historyKey(at)}#\uffff`);

@@ -26,7 +26,7 @@ export const BalanceQuery = z.strictObject({
   at: z.optional(
     doc(Instant, {
       description:
-        'The posted balance as of this instant (not in the future), from the account\u2019s history: a movement of the last moment may not count yet (see HistoryPage).',
+        'The posted balance as of this instant (not in the future). At or after the account\u2019s last posting it is the account\u2019s own balance, exact at once; before it, it comes from the account\u2019s history, where a movement of the last moment may not count yet (see HistoryPage).',
     }),
   ),
 });
