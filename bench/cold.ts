@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { bundleFunction } from '../infra/bundling.ts';
-import { contributors } from '../scripts/bundle-size.ts';
+import { contributors, kb } from '../scripts/bundle-size.ts';
 import { buildEvent } from '../src/api/event.ts';
 import { needsToken, type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
 import { type FunctionName, functionsWith } from '../src/functions.ts';
@@ -132,8 +132,8 @@ export const measureColdStarts = async (opts: {
     bundles.set(fn, {
       file,
       eventFile,
-      sizeKB: Math.round((out.bytes / 1024) * 10) / 10,
-      lazyKB: Math.round((out.lazyBytes / 1024) * 10) / 10,
+      sizeKB: kb(out.bytes),
+      lazyKB: kb(out.lazyBytes),
       largest: contributors(out.metafile, 4, out.atStart),
     });
   }

@@ -47,7 +47,8 @@ export interface BundleSize {
   top: { name: string; kb: number }[];
 }
 
-const kb = (bytes: number): number => Math.round((bytes / 1024) * 10) / 10;
+/** Bytes as KB (1024) to one decimal, as every size report here shows them. */
+export const kb = (bytes: number): number => Math.round((bytes / 1024) * 10) / 10;
 
 /** `node_modules/@aws-sdk/client-dynamodb/dist-es/...` -> `@aws-sdk/client-dynamodb`; our files -> `src`. */
 export const packageOf = (input: string): string => {
