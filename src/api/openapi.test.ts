@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_BATCH_TRANSFERS } from '../domain/batch.ts';
 import { errorCatalog } from '../domain/errors.ts';
 import { MAX_AMOUNT } from '../domain/money.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -132,6 +133,13 @@ describe('the OpenAPI document', () => {
       expect.arrayContaining(['toAccountNumber', 'payeeId']),
     );
     expect(body?.additionalProperties).toBe(false);
+  });
+
+  it('documents a bulk payment as holding 1 to MAX_BATCH_TRANSFERS transfers, in its summary too', () => {
+    const o = op(routes.transferBatch) as Operation & { summary?: string };
+    const body = component(o.requestBody?.content['application/json']?.schema.$ref);
+    expect(body?.properties?.transfers).toMatchObject({ minItems: 1, maxItems: MAX_BATCH_TRANSFERS });
+    expect(o.summary).toContain(`up to ${MAX_BATCH_TRANSFERS} recipients`);
   });
 
   it('documents the history query as clients send it: limit is an optional numeric string', () => {

@@ -1,4 +1,6 @@
 /** The routes the `money` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
+
+import { MAX_BATCH_TRANSFERS } from '../../domain/batch.ts';
 import { keyed, money, type RouteDef, route } from '../route-def.ts';
 import {
   BatchTransferBody,
@@ -56,7 +58,7 @@ export const routes = {
     fn: 'money',
     role: 'customer',
     idempotent: true,
-    summary: 'Bulk payment: one account pays up to 24 recipients, all posted together or none',
+    summary: `Bulk payment: one account pays up to ${MAX_BATCH_TRANSFERS} recipients, all posted together or none`,
     body: BatchTransferBody,
     status: 201,
     response: BatchTransferResult,
