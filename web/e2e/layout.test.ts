@@ -83,6 +83,19 @@ it('fits every screen into 360 px, with a label on every control and no CSP viol
   await page.getByTestId('review').waitFor();
   expect(await layoutProblems(page)).toEqual([]);
   await screenshot(page, 'mobile-transfer-review');
+  // A bulk payment's rows and its review table (a customer without payees: the row takes a number).
+  await page.goto(`/transfer/bulk?from=${first?.id}`);
+  await check('bulk', 'Bulk payment');
+  await page.getByLabel('Account number').fill(second?.number as string);
+  await page.getByLabel('Name on the account').fill('Ada Lovelace');
+  await page.getByLabel('Amount (EUR)').fill('1000');
+  await page
+    .getByLabel('Description (optional)')
+    .fill('A long description that has to wrap on a small screen');
+  await page.getByRole('button', { name: 'Review payments' }).click();
+  await page.getByTestId('review').waitFor();
+  expect(await layoutProblems(page)).toEqual([]);
+  await screenshot(page, 'mobile-bulk-review');
   await page.goto('/no/such/page');
   await check('not-found', 'Page not found');
   expect(problems).toEqual([]);

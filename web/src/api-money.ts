@@ -14,6 +14,8 @@ export type Schedule = z.infer<typeof s.Schedule>;
 export type ScheduleBody = z.input<typeof s.ScheduleBody>;
 export type Limits = z.infer<typeof s.Limits>;
 export type RefundBody = z.input<typeof s.RefundBody>;
+export type BatchBody = z.input<typeof s.BatchTransferBody>;
+export type BatchResult = z.infer<typeof s.BatchTransferResult>;
 export type { Transaction, TransferBody };
 
 export interface HistoryFilters {
@@ -30,6 +32,10 @@ export const moneyApi = (api: Api) => ({
   createPayee: (body: PayeeBody) => api.request<Payee>('POST', '/v1/payees', body),
   checkPayee: (body: PayeeBody) => api.request<PayeeCheck>('POST', '/v1/payees/check', body),
   deletePayee: (id: string) => api.request<void>('DELETE', `/v1/payees/${enc(id)}`),
+
+  /** A bulk payment: every transfer posted together, or none (422 `batch_rejected` names the refused). */
+  transferBatch: (body: BatchBody, key: string) =>
+    api.request<BatchResult>('POST', '/v1/transfers/batch', body, key),
 
   transaction: (id: string) => api.request<Transaction>('GET', `/v1/transactions/${enc(id)}`),
   postTransfer: (id: string, amount: number | undefined, key: string) =>

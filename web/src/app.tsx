@@ -43,6 +43,7 @@ const WebhookDetail = lazyScreen('Webhook deliveries', () =>
 const Activity = lazyScreen('Security activity', () =>
   import('./screens/activity.tsx').then((m) => m.Activity),
 );
+const BulkPayment = lazyScreen('Bulk payment', () => import('./screens/bulk.tsx').then((m) => m.BulkPayment));
 const Statements = lazyScreen('Statements', () =>
   import('./screens/statements.tsx').then((m) => m.Statements),
 );
@@ -57,6 +58,7 @@ const TITLES: Record<Screen['name'], string> = {
   dashboard: 'Your accounts',
   open: 'Open an account',
   transfer: 'Transfer money',
+  bulk: 'Bulk payment',
   account: 'Account',
   deposit: 'Deposit',
   withdraw: 'Withdraw',
@@ -348,6 +350,8 @@ const ScreenView = ({
       return <OpenAccount />;
     case 'transfer':
       return <Transfer />;
+    case 'bulk':
+      return <BulkPayment />;
     case 'account':
       return <AccountDetail id={screen.id} key={screen.id} />;
     case 'deposit':

@@ -8,6 +8,9 @@ import type { ErrorCode } from '../../src/domain/errors.ts';
 export interface FieldProblem {
   path: string;
   message: string;
+  /** `batch_rejected`: the refused transfer's index in the request's `transfers`, and why. */
+  index?: number;
+  code?: string;
 }
 
 /** An HTTP error answer from the API. */
@@ -50,11 +53,18 @@ const codeFromStatus = (status: number): ErrorCode =>
 export const apiErrorFrom = (status: number, body: unknown, retryAfter?: string | null): ApiError => {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const code = typeof b.code === 'string' && /^[a-z_]+$/.test(b.code) ? b.code : codeFromStatus(status);
-  const fieldErrors = Array.isArray(b.errors)
-    ? b.errors.filter(
-        (e): e is FieldProblem =>
-          !!e && typeof e === 'object' && typeof e.path === 'string' && typeof e.message === 'string',
-      )
+  const fieldErrors: FieldProblem[] = Array.isArray(b.errors)
+    ? b.errors
+        .filter(
+          (e): e is FieldProblem =>
+            !!e && typeof e === 'object' && typeof e.path === 'string' && typeof e.message === 'string',
+        )
+        .map((e) => ({
+          path: e.path,
+          message: e.message,
+          ...(Number.isInteger(e.index) ? { index: e.index } : {}),
+          ...(typeof e.code === 'string' ? { code: e.code } : {}),
+        }))
     : [];
   const seconds = retryAfter ? Number(retryAfter) : Number.NaN;
   return new ApiError(status, code, fieldErrors, Number.isFinite(seconds) ? seconds : undefined);

@@ -11,6 +11,7 @@ describe('routes', () => {
     expect(match('/confirm')).toEqual({ name: 'confirm' });
     expect(match('/accounts/new')).toEqual({ name: 'open' });
     expect(match('/transfer')).toEqual({ name: 'transfer' });
+    expect(match('/transfer/bulk')).toEqual({ name: 'bulk' });
     expect(match(`/accounts/${id}`)).toEqual({ name: 'account', id });
     expect(match(`/accounts/${id}/deposit`)).toEqual({ name: 'deposit', id });
     expect(match(`/accounts/${id}/withdraw`)).toEqual({ name: 'withdraw', id });
@@ -37,6 +38,7 @@ describe('routes', () => {
     expect(navSection(match(`/accounts/${id}/statements`))).toBe('accounts');
     expect(navSection(match('/'))).toBe('accounts');
     expect(navSection(match('/transfer'))).toBe('transfer');
+    expect(navSection(match('/transfer/bulk'))).toBe('transfer');
     expect(navSection(match('/security'))).toBe('settings');
     expect(navSection(match(`/settings/developers/${wh}`))).toBe('settings');
     expect(navSection(match('/nowhere'))).toBeUndefined();

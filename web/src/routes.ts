@@ -9,6 +9,7 @@ export type Screen =
   | { name: 'dashboard' }
   | { name: 'open' }
   | { name: 'transfer' }
+  | { name: 'bulk' }
   | { name: 'account'; id: string }
   | { name: 'deposit'; id: string }
   | { name: 'withdraw'; id: string }
@@ -40,6 +41,7 @@ const table: [RegExp, (m: RegExpExecArray) => Screen][] = [
   [/^\/security$/, () => ({ name: 'security' })],
   [/^\/accounts\/new$/, () => ({ name: 'open' })],
   [/^\/transfer$/, () => ({ name: 'transfer' })],
+  [/^\/transfer\/bulk$/, () => ({ name: 'bulk' })],
   [new RegExp(`^/accounts/${ID}$`), (m) => ({ name: 'account', id: m[1] as string })],
   [new RegExp(`^/accounts/${ID}/deposit$`), (m) => ({ name: 'deposit', id: m[1] as string })],
   [new RegExp(`^/accounts/${ID}/withdraw$`), (m) => ({ name: 'withdraw', id: m[1] as string })],
@@ -102,6 +104,7 @@ const SECTIONS: Partial<Record<Screen['name'], NavSection>> = {
   close: 'accounts',
   statements: 'accounts',
   transfer: 'transfer',
+  bulk: 'transfer',
   transaction: 'accounts',
   payees: 'payees',
   schedules: 'schedules',

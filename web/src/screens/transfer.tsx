@@ -10,32 +10,14 @@
 import { useRef, useState } from 'preact/hooks';
 import { accountNumberProblem, lastDigits, normalizeAccountNumber } from '../account-number.ts';
 import type { Account } from '../api.ts';
-import {
-  type Limits,
-  moneyApi,
-  type Payee,
-  type PayeeCheck,
-  type Transaction,
-  type TransferBody,
-} from '../api-money.ts';
+import { moneyApi, type Payee, type PayeeCheck, type Transaction, type TransferBody } from '../api-money.ts';
 import { ApiError, explain, MESSAGES } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
 import { dailyLimitMessage, limitLine, remainingToday } from '../limits.ts';
 import { formatMoney, parseAmount } from '../money.ts';
-import { isRepeatOf, recentTransfers } from '../recent.ts';
-import {
-  accountName,
-  Field,
-  FormError,
-  Link,
-  LoadState,
-  Money,
-  Page,
-  SubmitButton,
-  useApp,
-  useForm,
-  useLoad,
-} from '../ui.tsx';
+import { recentTransfers } from '../recent.ts';
+import { accountName, Field, FormError, Link, Money, Page, SubmitButton, useApp, useForm } from '../ui.tsx';
+import { ChangeDetails, type Earlier, earlierSends, FromAccount, NoSource, useSending } from './sending.tsx';
 
 type Mode = 'payee' | 'new' | 'own';
 type Match = PayeeCheck['match'];
@@ -113,10 +95,7 @@ const PAYEE_PROBLEMS = new Set(['recipient_not_found', 'same_account', 'currency
 export const Transfer = () => {
   const { api, query, navigate } = useApp();
   const m = moneyApi(api);
-  const load = useLoad(
-    () => Promise.all([api.accounts(), m.payees(), m.limits().catch(() => undefined)]),
-    [],
-  );
+  const { load, sources, payees, limits, refresh, freshLimits } = useSending();
   const [step, setStep] = useState<Step>('form');
   const wantPayee = query.get('payee');
   const form = useForm({
@@ -134,11 +113,9 @@ export const Transfer = () => {
     savePayee: '',
   });
   const [review, setReview] = useState<TransferIntent | undefined>();
-  const [repeat, setRepeat] = useState<{ at: number; outcome: string } | undefined>();
+  const [repeat, setRepeat] = useState<Earlier | undefined>();
   const [result, setResult] = useState<{ tx: Transaction; intent: TransferIntent } | undefined>();
   const [saved, setSaved] = useState<PayeeSaving | undefined>();
-  const [limitsNow, setLimitsNow] = useState<Limits | undefined>();
-  const [accountsNow, setAccountsNow] = useState<Account[] | undefined>();
   const recent = useRef(recentTransfers()).current;
   const stepRef = useRef<HTMLHeadingElement>(null);
   const focusStep = () => requestAnimationFrame(() => stepRef.current?.focus());
@@ -195,20 +172,6 @@ export const Transfer = () => {
     },
   );
 
-  /** Balances and limits as they are now (after a refusal, say), without blanking the form. */
-  const refresh = () => {
-    api.accounts().then(
-      (r) => setAccountsNow(r.items),
-      () => undefined,
-    );
-    m.limits().then(setLimitsNow, () => undefined);
-  };
-
-  const data = load.state === 'ok' ? load.data : undefined;
-  const accounts = accountsNow ?? data?.[0].items ?? [];
-  const payees = data?.[1].items ?? [];
-  const limits = limitsNow ?? data?.[2];
-  const sources = accounts.filter((a) => a.status === 'active');
   const from = sources.find((a) => a.id === form.values.fromAccountId) ?? sources[0];
   const mode: Mode = (form.values.mode as Mode) || (payees.length > 0 ? 'payee' : 'new');
   const payee = payees.find((p) => p.id === form.values.payeeId) ?? payees[0];
@@ -301,15 +264,7 @@ export const Transfer = () => {
       };
       // Sent (or perhaps sent) already? This tab's record, then the account's own history.
       const same = { to: to.number, amount: parsed.minor, currency: from.currency };
-      let earlier: { at: number; outcome: string } | undefined = recent.find(same);
-      if (!earlier) {
-        const since = new Date(Date.now() - 10 * 60 * 1000).toISOString();
-        const page = await m
-          .history(from.id, { from: since, type: 'transfer' }, null, 50)
-          .catch(() => undefined);
-        const hit = page?.items.find((e) => isRepeatOf(e, same, Date.now()));
-        if (hit) earlier = { at: Date.parse(hit.createdAt), outcome: 'succeeded' };
-      }
+      const [earlier] = await earlierSends(recent, m, from.id, [same]);
       setRepeat(earlier);
       setReview({
         body,
@@ -337,8 +292,7 @@ export const Transfer = () => {
         refresh();
         const problems = explain(err, fieldsShown);
         if (err instanceof ApiError && err.code === 'daily_limit_exceeded') {
-          const fresh = await m.limits().catch(() => limits);
-          if (fresh) setLimitsNow(fresh);
+          const fresh = await freshLimits();
           form.show({
             fields: { amount: dailyLimitMessage(fresh, review.body.currency) },
             message: undefined,
@@ -386,21 +340,7 @@ export const Transfer = () => {
     );
   }
 
-  if (load.state !== 'ok' || !from) {
-    return (
-      <Page narrow title="Transfer money">
-        <LoadState load={load} what="your accounts" />
-        {load.state === 'ok' ? (
-          <>
-            <p>You need an open account to send money from.</p>
-            <Link to="/accounts/new" class="button primary">
-              Open an account
-            </Link>
-          </>
-        ) : null}
-      </Page>
-    );
-  }
+  if (load.state !== 'ok' || !from) return <NoSource title="Transfer money" load={load} />;
 
   const limit = limitLine(limits, from.currency);
   return (
@@ -410,21 +350,11 @@ export const Transfer = () => {
           <h2 ref={stepRef} tabIndex={-1}>
             Details
           </h2>
-          <div class="field">
-            <label for="f-fromAccountId">From</label>
-            <select
-              id="f-fromAccountId"
-              name="fromAccountId"
-              value={from.id}
-              onChange={(e) => form.set('fromAccountId', e.currentTarget.value)}
-            >
-              {sources.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {accountName(a)} {a.number} ({formatMoney(a.available, a.currency)})
-                </option>
-              ))}
-            </select>
-          </div>
+          <p class="muted">
+            Paying several people at once, such as a payroll?{' '}
+            <Link to={`/transfer/bulk?from=${from.id}`}>Make a bulk payment</Link>.
+          </p>
+          <FromAccount sources={sources} from={from} onChange={(id) => form.set('fromAccountId', id)} />
           <fieldset>
             <legend>Who are you paying?</legend>
             {(
@@ -617,17 +547,13 @@ export const Transfer = () => {
                 No, don’t send it
               </button>
             ) : null}
-            <button
-              type="button"
-              onClick={() => {
-                if (form.busy) return;
+            <ChangeDetails
+              busy={form.busy}
+              onBack={() => {
                 setStep('form');
                 focusStep();
               }}
-              aria-disabled={form.busy ? 'true' : undefined}
-            >
-              Change details
-            </button>
+            />
           </div>
         </section>
       ) : null}
