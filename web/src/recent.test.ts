@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_BATCH_TRANSFERS } from '../../src/domain/batch.ts';
 import { forgetRecentTransfers, isRepeatOf, REPEAT_WINDOW_MS, recentTransfers } from './recent.ts';
 
 const memory = () => {
@@ -26,6 +27,19 @@ describe('recentTransfers', () => {
     expect(recent.find({ ...same, currency: 'EUR' })).toBeUndefined();
     t += 1;
     expect(recent.find(same)).toBeUndefined();
+  });
+
+  it('keeps a transfer perhaps sent through a whole bulk payment noted after it, sent and answered', () => {
+    let t = 1_000;
+    const recent = recentTransfers(() => t, memory());
+    const earlier = { to: '9999999999', amount: 700, currency: 'USD' };
+    recent.record({ ...earlier, at: t, outcome: 'unknown' });
+    for (const outcome of ['unknown', 'succeeded'] as const) {
+      t += 1;
+      for (let i = 0; i < MAX_BATCH_TRANSFERS; i++)
+        recent.record({ to: String(i), amount: 100, currency: 'USD', at: t, outcome });
+    }
+    expect(recent.find(earlier)).toMatchObject({ outcome: 'unknown' });
   });
 
   it('keeps the latest outcome of one transfer', () => {

@@ -3,6 +3,8 @@
  * in sessionStorage, so a new transfer with the same payee and amount within 10 minutes of one that
  * went through, or whose outcome is unknown, is questioned before it is sent.
  */
+import { MAX_BATCH_TRANSFERS } from '../../src/domain/batch.ts';
+
 export const REPEAT_WINDOW_MS = 10 * 60 * 1000;
 
 export interface SentTransfer {
@@ -14,6 +16,12 @@ export interface SentTransfer {
   at: number;
   outcome: 'succeeded' | 'unknown';
 }
+
+/**
+ * The most notes kept: a bulk payment of MAX_BATCH_TRANSFERS notes each payment when sent and again
+ * when answered, and the notes before it (a transfer perhaps sent) must survive it.
+ */
+export const KEPT = 4 * MAX_BATCH_TRANSFERS;
 
 type KeyValue = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 const ITEM = 'bank.recent-transfers';
@@ -53,7 +61,7 @@ export interface RecentTransfers {
 
 const write = (storage: KeyValue | undefined, list: SentTransfer[]) => {
   try {
-    storage?.setItem(ITEM, JSON.stringify(list.slice(-50)));
+    storage?.setItem(ITEM, JSON.stringify(list.slice(-KEPT)));
   } catch {
     // Storage full or disabled: the server's history still answers for transfers that went through.
   }

@@ -74,15 +74,20 @@ export const BulkPayment = () => {
   const [review, setReview] = useState<BulkIntent | undefined>();
   const [repeats, setRepeats] = useState<(Earlier | undefined)[]>([]);
   const [result, setResult] = useState<{ batch: BatchResult; intent: BulkIntent } | undefined>();
-  /** Confirmation of payee answers by number and name, kept across reviews (the checks are rate limited). */
-  const checked = useRef(new Map<string, PayeeCheck>()).current;
+  /**
+   * Confirmation of payee answers by number and name ('unknown': no account has the number), kept
+   * across reviews: the bank allows so many checks a minute, and counts an unknown number too.
+   */
+  const checked = useRef(new Map<string, PayeeCheck | 'unknown'>()).current;
   const recent = useRef(recentTransfers()).current;
   const stepRef = useRef<HTMLHeadingElement>(null);
   const focusStep = () => requestAnimationFrame(() => stepRef.current?.focus());
 
   /** Back to the rows that were sent, each refused one marked; the balances and limits read again. */
   const showRefusal = async (e: unknown, p: BulkIntent, lead = '') => {
-    for (const t of sendsOf(p)) recent.refused(t);
+    // Once per distinct payment: each call forgets one note of a payment perhaps sent.
+    const distinct = new Map(sendsOf(p).map((t) => [`${t.to} ${t.amount}`, t]));
+    for (const t of distinct.values()) recent.refused(t);
     refresh();
     nextId.current = Math.max(nextId.current, ...p.rows.map((r) => r.id + 1));
     setRows(p.rows);
@@ -91,7 +96,9 @@ export const BulkPayment = () => {
     const words =
       e instanceof ApiError && e.code === 'daily_limit_exceeded'
         ? dailyLimitMessage(await freshLimits(), p.body.currency)
-        : refusalWords(e, p);
+        : e instanceof ApiError && e.code === 'insufficient_funds'
+          ? `${MESSAGES.insufficient_funds} The payments add up to ${formatMoney(totalOf(p), p.body.currency)}.`
+          : refusalWords(e, p);
     form.show({ fields: refusalFields(e, p.rows), message: lead + words });
   };
 
@@ -105,7 +112,11 @@ export const BulkPayment = () => {
       focusStep();
     },
     (e, p) =>
-      showRefusal(e, p, `Your bulk payment of ${formatMoney(totalOf(p), p.body.currency)} was not made. `),
+      void showRefusal(
+        e,
+        p,
+        `Your bulk payment of ${formatMoney(totalOf(p), p.body.currency)} was not made. `,
+      ),
     (given) => {
       // Given up, though it may have gone through: each payment counts as perhaps sent (the same one
       // again is questioned), and the screen starts from empty rows, never from the batch's details.
@@ -146,7 +157,8 @@ export const BulkPayment = () => {
     () => undefined,
     async () => {
       if (!from) return;
-      // The rows as they are now are what is reviewed (and what the form shows after the review).
+      // The rows as they are now are what is reviewed and sent; edits made while the names are
+      // checked stay on the form for "Change details", and are not in this review.
       const sent = lines;
       const c = checkRows(sent, from, payees, limits);
       if (!c.ok) {
@@ -161,18 +173,23 @@ export const BulkPayment = () => {
       const answers = await Promise.allSettled(
         ask.map((r) => m.checkPayee({ name: r.name, accountNumber: r.number })),
       );
-      const unknownNumbers = new Set<string>();
+      // Every answer is kept before any failure is said: none of the allowance is spent twice.
       let limited = false;
+      const failures: unknown[] = [];
       answers.forEach((a, i) => {
         const r = ask[i] as (typeof ask)[number];
         if (a.status === 'fulfilled') checked.set(keyOf(r), a.value);
         else if (a.reason instanceof ApiError && a.reason.code === 'recipient_not_found')
-          unknownNumbers.add(r.number);
+          checked.set(keyOf(r), 'unknown');
         else if (a.reason instanceof ApiError && a.reason.code === 'rate_limited') limited = true;
-        else throw a.reason;
+        else failures.push(a.reason);
       });
-      if (unknownNumbers.size > 0 || limited) {
-        const unknown = sent.filter((_, i) => unknownNumbers.has(recipients[i]?.number ?? ''));
+      if (failures.length > 0) throw failures[0];
+      const unknown = sent.filter((_, i) => {
+        const r = recipients[i];
+        return r && !r.payeeId && checked.get(keyOf(r)) === 'unknown';
+      });
+      if (unknown.length > 0 || limited) {
         form.show({
           fields: Object.fromEntries(
             unknown.map((r) => [fieldName(r.id, 'accountNumber'), MESSAGES.recipient_not_found]),
@@ -191,7 +208,9 @@ export const BulkPayment = () => {
             holderName: payee.holderName,
           };
         const check = checked.get(keyOf(r));
-        return { name: r.name, number: r.number, match: check?.match, holderName: check?.name };
+        return typeof check === 'object'
+          ? { name: r.name, number: r.number, match: check.match, holderName: check.name }
+          : { name: r.name, number: r.number };
       });
       const body: BatchBody = {
         fromAccountId: from.id,
@@ -208,7 +227,6 @@ export const BulkPayment = () => {
       const intent: BulkIntent = { body, to, fromLabel: `${accountName(from)} ${from.number}`, rows: sent };
       // Sent (or perhaps sent) already? This tab's record, then the account's own history.
       setRepeats(await earlierSends(recent, m, from.id, sendsOf(intent)));
-      setRows(sent);
       setReview(intent);
       setStep('review');
       focusStep();
