@@ -163,6 +163,32 @@ describe('at 390 px', () => {
       await page.getByRole('button', { name: 'No, don\u2019t send them' }).click();
       await page.getByRole('heading', { level: 1, name: 'Payroll' }).waitFor();
       expect(await transfersOf(c, 0)).toHaveLength(2);
+
+      // A payroll from a CSV file: a saved payee's number becomes that payee, a bad line is named.
+      await page.goto('/transfer/bulk');
+      await page.getByLabel('Add payments from a file (CSV)').setInputFiles({
+        name: 'payroll.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(
+          [
+            'Account number,Name,Amount,Description',
+            `${jane.accounts[0]?.number},Jane,10.00,January`,
+            `${bob.accounts[0]?.number},"Builder, Bob",7.25,`,
+            'just one cell',
+          ].join('\n'),
+        ),
+      });
+      await page.getByRole('status').filter({ hasText: '2 payments added from payroll.csv' }).waitFor();
+      expect(await page.getByRole('alert').textContent()).toContain('Line 4:');
+      expect(await row(1).getByLabel('To').inputValue()).not.toBe('new');
+      expect(await row(2).getByLabel('Account number').inputValue()).toBe(bob.accounts[0]?.number);
+      expect(await row(2).getByLabel('Name on the account').inputValue()).toBe('Builder, Bob');
+      await axe(page, 'bulk payment from a file');
+      await screenshot(page, 'bulk-from-file');
+      await page.getByRole('button', { name: 'Review payments' }).click();
+      await page.getByRole('button', { name: 'Send 2 payments' }).waitFor();
+      expect(await page.getByTestId('review').textContent()).toContain('$17.25');
+      expect(await transfersOf(c, 0)).toHaveLength(2);
       expect(problems).toEqual([]);
       await context.close();
     },

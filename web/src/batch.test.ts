@@ -16,6 +16,7 @@ import {
   refusedRows,
 } from './batch.ts';
 import { apiErrorFrom, MESSAGES } from './errors.ts';
+import { fakePayee } from './fake-payee.ts';
 
 const from: Account = {
   id: '3f9a2b1c-6a43-4c1e-9a55-5b7f0e2d8c11',
@@ -29,13 +30,7 @@ const from: Account = {
   available: 10_000,
   createdAt: '2026-12-01T00:00:00.000Z',
 };
-const jane: Payee = {
-  id: '6d1e0c3a-0b7e-4a52-8f1d-2c9b8a7e6f54',
-  name: 'Jane Doe',
-  accountNumber: newAccountNumber(),
-  match: 'exact',
-  createdAt: '2026-12-01T00:00:00.000Z',
-};
+const jane = fakePayee();
 const payees = [jane];
 const limits = (remaining: number): Limits => ({
   day: '2026-12-03',

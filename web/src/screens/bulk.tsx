@@ -73,6 +73,8 @@ export const BulkPayment = () => {
   const [rows, setRows] = useState<BatchRow[] | undefined>();
   const [review, setReview] = useState<BulkIntent | undefined>();
   const [repeats, setRepeats] = useState<(Earlier | undefined)[]>([]);
+  /** What the last file added, said once (a status). */
+  const [imported, setImported] = useState<string | undefined>();
   const [result, setResult] = useState<{ batch: BatchResult; intent: BulkIntent } | undefined>();
   /**
    * Confirmation of payee answers by number and name ('unknown': no account has the number), kept
@@ -151,6 +153,27 @@ export const BulkPayment = () => {
     // Focus goes to the next row's first field (or the last row's), never lost to the page.
     const next = rest[Math.min(at, rest.length - 1)];
     if (next) focusRow(next.id);
+  };
+
+  /** A CSV file's payments added after the rows (instead of the one empty row a new form has). */
+  const addFromFile = async (file: File) => {
+    try {
+      const [text, { rowsFromCsv }] = await Promise.all([file.text(), import('../batch-csv.ts')]);
+      const blank = (r: BatchRow) => !r.accountNumber && !r.name && !r.amount && !r.description;
+      const kept = lines.length === 1 && lines[0] && blank(lines[0]) ? [] : lines;
+      const { rows: added, problems } = rowsFromCsv(
+        text,
+        payees,
+        () => nextId.current++,
+        MAX_BATCH_TRANSFERS - kept.length,
+      );
+      setRows([...kept, ...added]);
+      setImported(`${added.length} payment${added.length === 1 ? '' : 's'} added from ${file.name}.`);
+      form.show({ fields: {}, message: problems.length > 0 ? problems.join(' ') : undefined });
+    } catch {
+      setImported(undefined);
+      form.show({ fields: {}, message: 'We could not read that file. Choose a CSV file and try again.' });
+    }
   };
 
   const toReview = form.submit(
@@ -254,6 +277,7 @@ export const BulkPayment = () => {
     setRows(undefined);
     setReview(undefined);
     setRepeats([]);
+    setImported(undefined);
     setResult(undefined);
     setStep('form');
     refresh();
@@ -360,6 +384,31 @@ export const BulkPayment = () => {
           ) : (
             <p class="muted">That is the most payments one bulk payment can hold.</p>
           )}
+          {lines.length < MAX_BATCH_TRANSFERS ? (
+            <div class="field">
+              <label for="f-file">Add payments from a file (CSV)</label>
+              <span class="hint" id="f-file-hint">
+                One payment a line: account number, name, amount and, if you like, a description. A header
+                line is fine.
+              </span>
+              <input
+                id="f-file"
+                type="file"
+                accept=".csv,text/csv"
+                aria-describedby="f-file-hint"
+                onChange={(e) => {
+                  const input = e.currentTarget;
+                  const file = input.files?.[0];
+                  if (file) void addFromFile(file).finally(() => (input.value = ''));
+                }}
+              />
+            </div>
+          ) : null}
+          {imported ? (
+            <p class="muted" role="status">
+              {imported}
+            </p>
+          ) : null}
           <p data-testid="bulk-total">
             {lines.length} payment{lines.length === 1 ? '' : 's'}, {formatMoney(total, from.currency)} in all.
             Available: {formatMoney(from.available, from.currency)}. {limit}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { newAccountNumber } from '../../src/domain/account.ts';
+import { NEW } from './batch.ts';
+import { rowsFromCsv } from './batch-csv.ts';
+import { fakePayee } from './fake-payee.ts';
+
+const jane = fakePayee();
+const ids = () => {
+  let n = 10;
+  return () => n++;
+};
+
+describe('bulk-payment rows from a CSV file', () => {
+  it('reads one payment a line, after a header, with quoted commas, a BOM and Windows line endings', () => {
+    const bob = newAccountNumber();
+    const text = [
+      '\uFEFFAccount number,Name,Amount,Description',
+      `${bob},"Builder, Bob",1250.50,"December pay, with bonus"`,
+      '',
+      `${jane.accountNumber.slice(0, 5)} ${jane.accountNumber.slice(5)},Whoever,20,`,
+      `${bob}, Bob ,3`,
+    ].join('\r\n');
+    expect(rowsFromCsv(text, [jane], ids(), 48)).toEqual({
+      rows: [
+        {
+          id: 10,
+          to: NEW,
+          accountNumber: bob,
+          name: 'Builder, Bob',
+          amount: '1250.50',
+          description: 'December pay, with bonus',
+        },
+        // A saved payee's number (spaces and all) is that payee: the name in the file is not used.
+        { id: 11, to: jane.id, accountNumber: '', name: '', amount: '20', description: '' },
+        { id: 12, to: NEW, accountNumber: bob, name: 'Bob', amount: '3', description: '' },
+      ],
+      problems: [],
+    });
+  });
+
+  it('reads a file without a header from its first line, a byte-order mark before it', () => {
+    const { rows } = rowsFromCsv(`\uFEFF${jane.accountNumber},Jane,1\n`, [], ids(), 48);
+    expect(rows).toEqual([
+      { id: 10, to: NEW, accountNumber: jane.accountNumber, name: 'Jane', amount: '1', description: '' },
+    ]);
+  });
+
+  it('names the lines it cannot use and adds the others', () => {
+    const n = newAccountNumber();
+    const { rows, problems } = rowsFromCsv(
+      [`${n},Ann,1`, `${n},Ann`, `${n},Ann,1,x,extra`, `${n},Ann,2`].join('\n'),
+      [],
+      ids(),
+      48,
+    );
+    expect(rows.map((r) => r.amount)).toEqual(['1', '2']);
+    expect(problems).toEqual([
+      'Line 2: give the account number, the name, the amount and, if you like, a description.',
+      'Line 3: give the account number, the name, the amount and, if you like, a description.',
+    ]);
+  });
+
+  it('says a line is not valid CSV (an unclosed quote) and does not add it', () => {
+    const n = newAccountNumber();
+    const { rows, problems } = rowsFromCsv(`${n},Ann,1\n${n},"Ann,2\n`, [], ids(), 48);
+    expect(rows.map((r) => r.amount)).toEqual(['1']);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^Line 2: this line is not valid CSV/);
+  });
+
+  it('adds only as many as the batch has room for, and says how many were left out', () => {
+    const lines = Array.from({ length: 5 }, (_, i) => `${newAccountNumber()},P${i},${i + 1}`).join('\n');
+    const some = rowsFromCsv(lines, [], ids(), 3);
+    expect(some.rows.map((r) => r.name)).toEqual(['P0', 'P1', 'P2']);
+    expect(some.problems).toEqual(['2 more payments were not added: a bulk payment holds at most 48.']);
+    expect(rowsFromCsv(lines, [], ids(), 4).problems).toEqual([
+      '1 more payment was not added: a bulk payment holds at most 48.',
+    ]);
+  });
+});
