@@ -166,18 +166,20 @@ describe('at 390 px', () => {
 
       // A payroll from a CSV file: a saved payee's number becomes that payee, a bad line is named.
       await page.goto('/transfer/bulk');
-      await page.getByLabel('Add payments from a file (CSV)').setInputFiles({
+      const payroll = {
         name: 'payroll.csv',
         mimeType: 'text/csv',
         buffer: Buffer.from(
           [
             'Account number,Name,Amount,Description',
-            `${jane.accounts[0]?.number},Jane,10.00,January`,
+            `${jane.accounts[0]?.number},${jane.name},10.00,January`,
             `${bob.accounts[0]?.number},"Builder, Bob",7.25,`,
             'just one cell',
           ].join('\n'),
         ),
-      });
+      };
+      const file = page.getByLabel('Add payments from a file (CSV)');
+      await file.setInputFiles(payroll);
       await page.getByRole('status').filter({ hasText: '2 payments added from payroll.csv' }).waitFor();
       expect(await page.getByRole('alert').textContent()).toContain('Line 4:');
       expect(await row(1).getByLabel('To').inputValue()).not.toBe('new');
@@ -185,9 +187,19 @@ describe('at 390 px', () => {
       expect(await row(2).getByLabel('Name on the account').inputValue()).toBe('Builder, Bob');
       await axe(page, 'bulk payment from a file');
       await screenshot(page, 'bulk-from-file');
+      // The same file again: added again (and said again), and the review points out the doubles.
+      await file.setInputFiles(payroll);
+      await expect.poll(() => page.getByTestId('bulk-row').count()).toBe(4);
+      await page.getByRole('status').filter({ hasText: '2 payments added from payroll.csv' }).waitFor();
       await page.getByRole('button', { name: 'Review payments' }).click();
-      await page.getByRole('button', { name: 'Send 2 payments' }).waitFor();
-      expect(await page.getByTestId('review').textContent()).toContain('$17.25');
+      await page.getByRole('button', { name: 'Send 4 payments' }).waitFor();
+      expect(await page.getByTestId('review').textContent()).toContain('$34.50');
+      const doubles = page.getByTestId('same-warning').getByRole('listitem');
+      expect(await doubles.allTextContents()).toEqual([
+        `Payments 1 and 3: $10.00 each to ${jane.name}`,
+        'Payments 2 and 4: $7.25 each to Builder, Bob',
+      ]);
+      await axe(page, 'bulk payment with doubles');
       expect(await transfersOf(c, 0)).toHaveLength(2);
       expect(problems).toEqual([]);
       await context.close();

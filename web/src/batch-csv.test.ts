@@ -17,7 +17,7 @@ describe('bulk-payment rows from a CSV file', () => {
       '\uFEFFAccount number,Name,Amount,Description',
       `${bob},"Builder, Bob",1250.50,"December pay, with bonus"`,
       '',
-      `${jane.accountNumber.slice(0, 5)} ${jane.accountNumber.slice(5)},Whoever,20,`,
+      `${jane.accountNumber.slice(0, 5)} ${jane.accountNumber.slice(5)},jane  DOE,20,`,
       `${bob}, Bob ,3`,
     ].join('\r\n');
     expect(rowsFromCsv(text, [jane], ids(), 48)).toEqual({
@@ -30,7 +30,8 @@ describe('bulk-payment rows from a CSV file', () => {
           amount: '1250.50',
           description: 'December pay, with bonus',
         },
-        // A saved payee's number (spaces and all) is that payee: the name in the file is not used.
+        // A saved payee's number (spaces and all) under the payee's name (case and spacing aside) is
+        // that payee.
         { id: 11, to: jane.id, accountNumber: '', name: '', amount: '20', description: '' },
         { id: 12, to: NEW, accountNumber: bob, name: 'Bob', amount: '3', description: '' },
       ],
@@ -42,6 +43,51 @@ describe('bulk-payment rows from a CSV file', () => {
     const { rows } = rowsFromCsv(`\uFEFF${jane.accountNumber},Jane,1\n`, [], ids(), 48);
     expect(rows).toEqual([
       { id: 10, to: NEW, accountNumber: jane.accountNumber, name: 'Jane', amount: '1', description: '' },
+    ]);
+  });
+
+  it("keeps a saved payee's number under another name as a row of its own, to be checked", () => {
+    const { rows } = rowsFromCsv(`${jane.accountNumber},Whoever,20`, [jane], ids(), 48);
+    expect(rows).toEqual([
+      { id: 10, to: NEW, accountNumber: jane.accountNumber, name: 'Whoever', amount: '20', description: '' },
+    ]);
+  });
+
+  it('reads a file separated by semicolons, with amounts written the European way', () => {
+    const n = newAccountNumber();
+    const { rows, problems } = rowsFromCsv(
+      `Konto;Name;Betrag\n${n};Müller, Anna;1.250,50;Lohn\n`,
+      [],
+      ids(),
+      48,
+    );
+    expect(problems).toEqual([]);
+    expect(rows).toEqual([
+      { id: 10, to: NEW, accountNumber: n, name: 'Müller, Anna', amount: '1.250,50', description: 'Lohn' },
+    ]);
+  });
+
+  it('refuses an amount split by an unquoted thousands comma', () => {
+    const n = newAccountNumber();
+    const { rows, problems } = rowsFromCsv(`${n},Ann,1,250.50\n${n},Ann,1,Bonus\n`, [], ids(), 48);
+    expect(problems).toEqual([
+      'Line 1: the amount seems to have a comma in it. Put it in quotes ("1,250.50") or leave the comma out.',
+    ]);
+    expect(rows.map((r) => [r.amount, r.description])).toEqual([['1', 'Bonus']]);
+  });
+
+  it('numbers lines as the file does: blank lines and line breaks inside quotes count', () => {
+    const n = newAccountNumber();
+    const text = ['Account,Name,Amount', '', `${n},"Two`, `lines",1`, '', `${n},Ann`, `${n},Ann,2`].join(
+      '\n',
+    );
+    const { rows, problems } = rowsFromCsv(text, [], ids(), 48);
+    expect(rows.map((r) => [r.name, r.amount])).toEqual([
+      ['Two\nlines', '1'],
+      ['Ann', '2'],
+    ]);
+    expect(problems).toEqual([
+      `Line 6: ${'give the account number, the name, the amount and, if you like, a description'}.`,
     ]);
   });
 
@@ -60,12 +106,13 @@ describe('bulk-payment rows from a CSV file', () => {
     ]);
   });
 
-  it('says a line is not valid CSV (an unclosed quote) and does not add it', () => {
+  it("says a line is not valid CSV (a stray quote), counting from the file's first line, and adds none of it", () => {
     const n = newAccountNumber();
-    const { rows, problems } = rowsFromCsv(`${n},Ann,1\n${n},"Ann,2\n`, [], ids(), 48);
+    const { rows, problems } = rowsFromCsv(`${n},Ann,1\n\n${n},"Bob" Jr,2\n${n},Cy,3\n`, [], ids(), 48);
     expect(rows.map((r) => r.amount)).toEqual(['1']);
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^Line 2: this line is not valid CSV/);
+    expect(problems).toEqual([
+      'Line 3 is not valid CSV (check its quotes), so it was not added, nor any line after it.',
+    ]);
   });
 
   it('adds only as many as the batch has room for, and says how many were left out', () => {

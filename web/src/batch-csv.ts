@@ -1,9 +1,9 @@
 /**
  * Bulk-payment rows from a CSV file (a payroll exported from another system): one payment per line,
  * `account number, name, amount, description` (the description optional), with or without a header
- * line. Parsed by papaparse (quotes, commas inside quotes, line endings), in a chunk of its own loaded
- * only when a file is chosen. Each line becomes a row as if typed: a saved payee's number becomes that
- * payee; the amounts and numbers are checked with the rest of the rows before the review (batch.ts).
+ * line, separated by commas, semicolons or tabs. Parsed by papaparse (quotes, separators inside quotes,
+ * line endings), in a chunk of its own loaded only when a file is chosen. Each line becomes a row as if
+ * typed; the amounts and numbers are checked with the rest of the rows before the review (batch.ts).
  */
 import Papa from 'papaparse';
 import { normalizeAccountNumber } from './account-number.ts';
@@ -12,16 +12,32 @@ import { type BatchRow, MAX_BATCH_TRANSFERS, NEW } from './batch.ts';
 
 export interface Imported {
   rows: BatchRow[];
-  /** What could not be read, line by line, in plain words (those lines are not added). */
+  /** What could not be read, by the file's line number, in plain words (those lines are not added). */
   problems: string[];
 }
 
-/** A first line whose first cell is not an account number is a header (`Account number,Name,...`). */
-const isHeader = (cells: readonly string[]): boolean => !/\d/.test(cells[0] ?? '');
+/** A first line whose first cell has letters and no digit is a header (`Account number,Name,...`). */
+const isHeader = (cells: readonly string[]): boolean => {
+  const first = cells[0] ?? '';
+  return /\p{L}/u.test(first) && !/\d/.test(first);
+};
+
+/** Names compared as people write them: case, accents and spacing aside. */
+const sameName = (a: string, b: string): boolean => {
+  const norm = (s: string) =>
+    s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+  return norm(a) === norm(b);
+};
+
+const CELLS = 'give the account number, the name, the amount and, if you like, a description';
 
 /**
  * The rows of `text`, each with a new id from `nextId`; at most `room` of them (what the batch has
- * room for), the rest said in `problems`.
+ * room for), the rest counted in `problems`.
+ *
+ * A line's number is the file's own (blank lines and line breaks inside quotes counted). A saved
+ * payee's number becomes that payee only when the file names them the same: another name stays a row
+ * of its own, checked against the holder's name before the review like a typed one.
  */
 export const rowsFromCsv = (
   text: string,
@@ -29,39 +45,59 @@ export const rowsFromCsv = (
   nextId: () => number,
   room: number,
 ): Imported => {
-  const parsed = Papa.parse<string[]>(text, { skipEmptyLines: 'greedy' });
+  const records: { cells: string[]; line: number; errors: string[] }[] = [];
+  let start = 0;
+  let line = 1;
+  Papa.parse<string[]>(text, {
+    delimitersToGuess: [',', ';', '\t'],
+    step: (r) => {
+      records.push({ cells: r.data, line, errors: r.errors.map((e) => e.code) });
+      for (let i = start; i < r.meta.cursor; i++) if (text[i] === '\n') line++;
+      start = r.meta.cursor;
+    },
+  });
   const problems: string[] = [];
-  const broken = new Set<number>();
-  for (const e of parsed.errors) {
-    if (e.row === undefined) continue;
-    broken.add(e.row);
-    problems.push(`Line ${e.row + 1}: this line is not valid CSV (${e.message.toLowerCase()}).`);
-  }
   const rows: BatchRow[] = [];
   let skipped = 0;
-  parsed.data.forEach((record, i) => {
-    if (broken.has(i)) return;
-    // Trimmed: spaces after commas, and a byte-order mark before the first cell (trim takes U+FEFF).
-    const cells = record.map((c) => c.trim());
-    if (i === 0 && isHeader(cells)) return;
-    const [number = '', name = '', amount = '', description = ''] = cells;
-    if (cells.length < 3 || cells.length > 4) {
+  let first = true;
+  for (const { cells: raw, line: n, errors } of records) {
+    // Trimmed: spaces after separators, and a byte-order mark before the first cell (trim takes U+FEFF).
+    const cells = raw.map((c) => c.trim());
+    if (cells.every((c) => c === '')) continue;
+    const atFirst = first;
+    first = false;
+    if (errors.length > 0) {
       problems.push(
-        `Line ${i + 1}: give the account number, the name, the amount and, if you like, a description.`,
+        `Line ${n} is not valid CSV (check its quotes), so it was not added${errors.includes('MissingQuotes') ? ', nor any line after it' : ''}.`,
       );
-      return;
+      continue;
+    }
+    if (atFirst && isHeader(cells)) continue;
+    if (cells.length < 3 || cells.length > 4) {
+      problems.push(`Line ${n}: ${CELLS}.`);
+      continue;
+    }
+    const [number = '', name = '', amount = '', description = ''] = cells;
+    // `1,250.50` unquoted in a comma-separated file reads as amount 1 and description 250.50.
+    if (/^\d{1,3}$/.test(amount) && /^\d{3}([.,]\d*)?$/.test(description)) {
+      problems.push(
+        `Line ${n}: the amount seems to have a comma in it. Put it in quotes ("1,250.50") or leave the comma out.`,
+      );
+      continue;
     }
     if (rows.length >= room) {
       skipped++;
-      return;
+      continue;
     }
-    const payee = payees.find((p) => p.accountNumber === normalizeAccountNumber(number));
+    const payee = payees.find(
+      (p) => p.accountNumber === normalizeAccountNumber(number) && sameName(p.name, name),
+    );
     rows.push(
       payee
         ? { id: nextId(), to: payee.id, accountNumber: '', name: '', amount, description }
         : { id: nextId(), to: NEW, accountNumber: number, name, amount, description },
     );
-  });
+  }
   if (skipped > 0)
     problems.push(
       `${skipped} more payment${skipped === 1 ? ' was' : 's were'} not added: a bulk payment holds at most ${MAX_BATCH_TRANSFERS}.`,

@@ -14,6 +14,7 @@ import {
   NEW,
   refusalFields,
   refusedRows,
+  samePayments,
 } from './batch.ts';
 import { apiErrorFrom, MESSAGES } from './errors.ts';
 import { fakePayee } from './fake-payee.ts';
@@ -94,6 +95,31 @@ describe('bulk payment rows', () => {
       [fieldName(3, 'accountNumber')]: MESSAGES.same_account,
       [fieldName(5, 'to')]: 'Choose a payee, or pay someone new.',
     });
+  });
+
+  it('holds a name to 100 characters and a description to 140, as the server does', () => {
+    const n = newAccountNumber();
+    const at = (name: string, description: string) =>
+      checkRows(
+        [row(0, { to: NEW, accountNumber: n, name, amount: '1', description })],
+        from,
+        payees,
+        undefined,
+      ).fields;
+    expect(at('a'.repeat(100), 'd'.repeat(140))).toEqual({});
+    expect(at('a'.repeat(101), 'd'.repeat(141))).toEqual({
+      [fieldName(0, 'name')]: 'Use up to 100 characters for the name.',
+      [fieldName(0, 'description')]: 'Use up to 140 characters for the description.',
+    });
+  });
+
+  it('groups the payments that look the same: one account, one amount', () => {
+    const t = (toAccountNumber: string, amount: number) => ({ toAccountNumber, amount });
+    expect(samePayments([t('1', 5), t('2', 5), t('1', 5), t('1', 6), t('2', 5), t('1', 5)])).toEqual([
+      [0, 2, 5],
+      [1, 4],
+    ]);
+    expect(samePayments([t('1', 5), t('1', 6), t('2', 5)])).toEqual([]);
   });
 
   it('refuses a saved payee who is the account it pays from', () => {

@@ -13,6 +13,11 @@ import { type Currency, parseAmount } from './money.ts';
 
 export { MAX_BATCH_TRANSFERS };
 
+const FIELD_DESCRIPTION = 'Use up to 140 characters for the description.';
+
+/** The largest CSV file of payments read (batch-csv.ts): 48 payments are a few kilobytes. */
+export const MAX_CSV_BYTES = 256 * 1024;
+
 /** `to`: a saved payee's id, or NEW for an account number and name typed on the row. */
 export const NEW = 'new';
 
@@ -85,7 +90,14 @@ export const checkRows = (
           (number === from.number ? MESSAGES.same_account : undefined),
       );
       const name = row.name.trim();
-      f('name', name ? undefined : 'Enter the name on the account you are paying.');
+      f(
+        'name',
+        !name
+          ? 'Enter the name on the account you are paying.'
+          : name.length > 100
+            ? 'Use up to 100 characters for the name.'
+            : undefined,
+      );
       recipients.push({ name, number });
     } else {
       const payee = payees.find((p) => p.id === row.to);
@@ -101,6 +113,8 @@ export const checkRows = (
     }
     const parsed = parseAmount(row.amount, from.currency);
     f('amount', parsed.ok ? undefined : parsed.message);
+    // The form's fields stop at 140; a row from a file does not.
+    f('description', row.description.trim().length > 140 ? FIELD_DESCRIPTION : undefined);
     amounts.push(parsed.ok ? parsed.minor : 0);
   }
   if (Object.keys(fields).length > 0) return { fields, message: undefined };
@@ -149,4 +163,20 @@ export const refusalFields = (error: unknown, sent: readonly BatchRow[]): Record
     if (row) out[fieldName(row.id, row.to === NEW ? 'accountNumber' : 'to')] = why;
   }
   return out;
+};
+
+/**
+ * Payments of a batch that look the same (one account, one amount), as groups of their positions: a
+ * file imported twice, or a line typed again. Said on the review; paying one person twice the same
+ * amount can be meant.
+ */
+export const samePayments = (
+  transfers: readonly { toAccountNumber: string; amount: number }[],
+): number[][] => {
+  const groups = new Map<string, number[]>();
+  transfers.forEach((t, i) => {
+    const key = `${t.toAccountNumber} ${t.amount}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  return [...groups.values()].filter((g) => g.length > 1);
 };

@@ -19,10 +19,12 @@ import {
   enteredTotal,
   fieldName,
   MAX_BATCH_TRANSFERS,
+  MAX_CSV_BYTES,
   NEW,
   type RowField,
   refusalFields,
   refusedRows,
+  samePayments,
 } from '../batch.ts';
 import { ApiError, explain, MESSAGES } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
@@ -130,6 +132,8 @@ export const BulkPayment = () => {
 
   const from = sources.find((a) => a.id === form.values.fromAccountId) ?? sources[0];
   const lines = rows ?? (load.state === 'ok' ? [emptyRow(0, payees)] : []);
+  const linesNow = useRef(lines);
+  linesNow.current = lines;
 
   const setRow = (id: number, field: RowField, value: string) =>
     setRows(lines.map((r) => (r.id === id ? { ...r, [field]: value } : r)));
@@ -157,23 +161,47 @@ export const BulkPayment = () => {
 
   /** A CSV file's payments added after the rows (instead of the one empty row a new form has). */
   const addFromFile = async (file: File) => {
-    try {
-      const [text, { rowsFromCsv }] = await Promise.all([file.text(), import('../batch-csv.ts')]);
-      const blank = (r: BatchRow) => !r.accountNumber && !r.name && !r.amount && !r.description;
-      const kept = lines.length === 1 && lines[0] && blank(lines[0]) ? [] : lines;
-      const { rows: added, problems } = rowsFromCsv(
-        text,
-        payees,
-        () => nextId.current++,
-        MAX_BATCH_TRANSFERS - kept.length,
-      );
-      setRows([...kept, ...added]);
-      setImported(`${added.length} payment${added.length === 1 ? '' : 's'} added from ${file.name}.`);
-      form.show({ fields: {}, message: problems.length > 0 ? problems.join(' ') : undefined });
-    } catch {
-      setImported(undefined);
-      form.show({ fields: {}, message: 'We could not read that file. Choose a CSV file and try again.' });
+    // Cleared first, so that the same words after another file are announced again.
+    setImported(undefined);
+    if (file.size > MAX_CSV_BYTES) {
+      form.show({ fields: form.fields, message: 'That file is too large for a bulk payment.' });
+      return;
     }
+    let parse: typeof import('../batch-csv.ts');
+    try {
+      parse = await import('../batch-csv.ts');
+    } catch {
+      form.show({
+        fields: form.fields,
+        message: 'This part of the page could not load. Check your connection and try again.',
+      });
+      return;
+    }
+    let text: string;
+    try {
+      text = await file.text();
+    } catch {
+      form.show({
+        fields: form.fields,
+        message: 'We could not read that file. Choose a CSV file and try again.',
+      });
+      return;
+    }
+    // The rows as they are now (edits made while the file was read included), after a form's one
+    // empty row is dropped.
+    const now = linesNow.current;
+    const blank = (r: BatchRow) => !r.accountNumber && !r.name && !r.amount && !r.description;
+    const kept = now.length === 1 && now[0] && blank(now[0]) ? [] : now;
+    const { rows: added, problems } = parse.rowsFromCsv(
+      text,
+      payees,
+      () => nextId.current++,
+      MAX_BATCH_TRANSFERS - kept.length,
+    );
+    setRows([...kept, ...added]);
+    setImported(`${added.length} payment${added.length === 1 ? '' : 's'} added from ${file.name}.`);
+    // The marks on the rows kept stay.
+    form.show({ fields: form.fields, message: problems.length > 0 ? problems.join(' ') : undefined });
   };
 
   const toReview = form.submit(
@@ -296,6 +324,7 @@ export const BulkPayment = () => {
   if (load.state !== 'ok' || !from) return <NoSource title="Bulk payment" load={load} />;
 
   const total = enteredTotal(lines, from.currency);
+  const same = review ? samePayments(review.body.transfers) : [];
   const limit = limitLine(limits, from.currency);
   return (
     <Page narrow title="Bulk payment">
@@ -404,11 +433,9 @@ export const BulkPayment = () => {
               />
             </div>
           ) : null}
-          {imported ? (
-            <p class="muted" role="status">
-              {imported}
-            </p>
-          ) : null}
+          <p class="muted" role="status">
+            {imported ?? ''}
+          </p>
           <p data-testid="bulk-total">
             {lines.length} payment{lines.length === 1 ? '' : 's'}, {formatMoney(total, from.currency)} in all.
             Available: {formatMoney(from.available, from.currency)}. {limit}
@@ -438,6 +465,28 @@ export const BulkPayment = () => {
               </div>
             ) : null,
           )}
+          {same.length > 0 ? (
+            <div class="warning" data-testid="same-warning">
+              <p>
+                <strong>Some payments look the same.</strong> Check that none is there twice (a file added
+                twice, say):
+              </p>
+              <ul>
+                {same.map((g) => (
+                  <li key={g.join()}>
+                    Payments{' '}
+                    {g
+                      .slice(0, -1)
+                      .map((i) => i + 1)
+                      .join(', ')}{' '}
+                    and {(g[g.length - 1] ?? 0) + 1}:{' '}
+                    {formatMoney(review.body.transfers[g[0] ?? 0]?.amount ?? 0, review.body.currency)} each to{' '}
+                    {review.to[g[0] ?? 0]?.name}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           {repeats.some(Boolean) ? (
             <div class="warning" role="alert" data-testid="repeat-warning">
               <p>
