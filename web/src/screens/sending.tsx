@@ -29,7 +29,6 @@ export const useSending = () => {
   const limits = limitsNow ?? data?.[2];
   return {
     load,
-    accounts,
     /** The accounts money can leave: the active ones. */
     sources: accounts.filter((a) => a.status === 'active'),
     payees: data?.[1].items ?? [],
