@@ -35,12 +35,11 @@ import { accountName, Field, FormError, Link, Money, Page, SubmitButton, useApp,
 import { ChangeDetails, type Earlier, earlierSends, FromAccount, NoSource, useSending } from './sending.tsx';
 import { MatchNotice, type TransferIntent } from './transfer.tsx';
 
-type Match = PayeeCheck['match'];
-
 /** What the review, the receipt and a resumed intent need: written down with the key. */
 export interface BulkIntent {
   body: BatchBody;
-  to: { name: string; number: string; match?: Match | undefined; holderName?: string | undefined }[];
+  /** Whom each payment goes to, as a single transfer's review knows it (never one's own account). */
+  to: Omit<TransferIntent['to'], 'own'>[];
   fromLabel: string;
   /** The rows as reviewed, in the request's order: a refusal's indexes mark these, after a reload too. */
   rows: BatchRow[];
@@ -461,7 +460,7 @@ export const BulkPayment = () => {
                 <p class="muted">
                   Payment {i + 1}, to {t.name}:
                 </p>
-                <MatchNotice to={t as TransferIntent['to']} />
+                <MatchNotice to={t} />
               </div>
             ) : null,
           )}
