@@ -99,6 +99,19 @@ const results = (over: {
     maxMs: concurrency === 32 ? (over.settleMaxMs ?? 400) : 200,
     stampedP50Ms: 300,
     stampedMaxMs: 1500,
+    ...(concurrency === 32
+      ? {
+          settler: {
+            settlements: 9,
+            creditsP50: 29,
+            creditsMax: 33,
+            readP50Ms: 30,
+            readMaxMs: 63,
+            commitP50Ms: 352,
+            commitMaxMs: 555,
+          },
+        }
+      : {}),
   })),
   coldStart: {
     bundler: 'test',
@@ -196,6 +209,12 @@ describe('the Markdown report', () => {
     expect(md).toContain(
       "(the settler's log); the journals' own stamps, settledAt - createdAt, say p50 300 ms, max 1500 ms",
     );
+    expect(md).toContain(
+      '0 left unsettled. The settler: 9 settlements of p50 29 credits (max 33); their reads p50 30 ms (max 63), ' +
+        'their transactions p50 352 ms (max 555), sent to answered.',
+    );
+    // A run whose settler logged no timings (c=8 here, and runs before them) says nothing of them.
+    expect(md).toMatch(/c=8: 260 of 270 [^\n]*0 left unsettled\.\n/);
     expect(md).toContain('commit abc1234.');
     // Every row has as many cells as its header.
     for (const block of md.split('\n\n').filter((b) => b.startsWith('|'))) {

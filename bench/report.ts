@@ -322,7 +322,12 @@ export const renderMarkdown = (r: Results): string => {
         `Hot recipient, c=${x.concurrency}: ${x.deferred} of ${x.transfers} credits deferred, in the recipient's balance ` +
         `after p50 ${ms(x.p50Ms)} ms, p99 ${ms(x.p99Ms)} ms, max ${ms(x.maxMs)} ms from the sender's 201 to the commit of ` +
         `the settlement that holds it (the settler's log); the journals' own stamps, settledAt - createdAt, ` +
-        `say p50 ${ms(x.stampedP50Ms)} ms, max ${ms(x.stampedMaxMs)} ms; ${x.unsettled} left unsettled.`,
+        `say p50 ${ms(x.stampedP50Ms)} ms, max ${ms(x.stampedMaxMs)} ms; ${x.unsettled} left unsettled.` +
+        (x.settler
+          ? ` The settler: ${x.settler.settlements} settlements of p50 ${x.settler.creditsP50} credits (max ` +
+            `${x.settler.creditsMax}); their reads p50 ${x.settler.readP50Ms} ms (max ${x.settler.readMaxMs}), ` +
+            `their transactions p50 ${x.settler.commitP50Ms} ms (max ${x.settler.commitMaxMs}), sent to answered.`
+          : ''),
     ),
     ...(r.bulk
       ? [

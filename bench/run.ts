@@ -251,7 +251,11 @@ const main = async (): Promise<void> => {
     say(
       `stack settlement    c=${String(c).padEnd(2)} ${s.deferred} of ${s.transfers} credits deferred, ` +
         `in the balance after p50 ${s.p50Ms} ms, max ${s.maxMs} ms from the 201 (` +
-        `stamps: p50 ${s.stampedP50Ms} ms, max ${s.stampedMaxMs} ms); ${s.unsettled} unsettled`,
+        `stamps: p50 ${s.stampedP50Ms} ms, max ${s.stampedMaxMs} ms); ${s.unsettled} unsettled` +
+        (s.settler
+          ? `; ${s.settler.settlements} settlements, reads p50 ${s.settler.readP50Ms} ms, ` +
+            `transactions p50 ${s.settler.commitP50Ms} ms, max ${s.settler.commitMaxMs} ms`
+          : ''),
     );
     settlement.push(s);
     phases.push(await phase('stack', 'deposits', c, stackOp('deposits', c, `deposits-${c}`)));

@@ -10,6 +10,7 @@ import {
   postingSeqs,
   type Sighting,
   settlementsLogged,
+  settlerTimes,
   summarizeSettlement,
 } from './settlement.ts';
 
@@ -128,6 +129,49 @@ describe("the settler's log", () => {
       '{"level":"INFO","message":"settled","timestamp":"2026-12-02T12:00:00.950Z","accountId":"hot","settled":1,"version":14}',
     ].join('\n');
     expect(settlementsLogged(log, 'hot')).toEqual([seen(40, 13), seen(950, 14)]);
+  });
+
+  it("keeps a line's count of credits and its timings where it has all three", () => {
+    const line = (ms: number, version: number, extra: string) =>
+      `{"level":"INFO","message":"settled","timestamp":"${at(ms)}","accountId":"hot","version":${version}${extra}}`;
+    const log = [
+      line(10, 5, ',"settled":2,"readMs":12.5,"commitMs":340.2,"oldestMs":600'),
+      line(20, 6, ',"settled":1,"readMs":9'),
+    ].join('\n');
+    expect(settlementsLogged(log, 'hot')).toEqual([
+      { ...seen(10, 5), settled: 2, readMs: 12.5, commitMs: 340.2 },
+      seen(20, 6),
+    ]);
+  });
+
+  it("sums up the settler's timings over the settlements that carry them", () => {
+    const timed = (settled: number, readMs: number, commitMs: number): Sighting => ({
+      ...seen(0, 1),
+      settled,
+      readMs,
+      commitMs,
+    });
+    expect(settlerTimes([seen(0, 1), seen(5, 2)])).toBeUndefined();
+    expect(settlerTimes([timed(30, 20, 300), seen(5, 2), timed(2, 41, 90), timed(31, 25.4, 555.6)])).toEqual({
+      settlements: 3,
+      creditsP50: 30,
+      creditsMax: 31,
+      readP50Ms: 25,
+      readMaxMs: 41,
+      commitP50Ms: 300,
+      commitMaxMs: 556,
+    });
+    // Through the summary of a phase, beside the credits' own times.
+    const s = summarizeSettlement(32, [], [], new Map(), [timed(4, 10, 100)]);
+    expect(s.settler).toEqual({
+      settlements: 1,
+      creditsP50: 4,
+      creditsMax: 4,
+      readP50Ms: 10,
+      readMaxMs: 10,
+      commitP50Ms: 100,
+      commitMaxMs: 100,
+    });
   });
 });
 

@@ -28,10 +28,31 @@ export interface Posted {
   answeredAt: number;
 }
 
-/** A settlement of the recipient's account: when it had committed, and the account's version after it. */
+/**
+ * A settlement of the recipient's account: when it had committed, and the account's version after it;
+ * with lines that carry them (the settler's since this field), how many credits it folded in, and its
+ * reads' and its transaction's ms (src/store/ledger-settle.ts `Settled`).
+ */
 export interface Sighting {
   at: number;
   version: number;
+  settled?: number;
+  readMs?: number;
+  commitMs?: number;
+}
+
+/** The settler's own timings over a phase, from its log lines. */
+export interface SettlerTimes {
+  settlements: number;
+  /** Credits per settlement. */
+  creditsP50: number;
+  creditsMax: number;
+  /** Its reads (the account and its credits, side by side). */
+  readP50Ms: number;
+  readMaxMs: number;
+  /** Its transaction, sent to answered: offline, mostly its wait in DynamoDB Local's queue. */
+  commitP50Ms: number;
+  commitMaxMs: number;
 }
 
 export interface Settlement {
@@ -49,6 +70,8 @@ export interface Settlement {
   /** The journals' stamps, settledAt - createdAt (see the top of this module): for comparison. */
   stampedP50Ms: number;
   stampedMaxMs: number;
+  /** The settler's timings (runs before this field have none; absent when no line carried them). */
+  settler?: SettlerTimes;
 }
 
 const ms = (v: number) => (Number.isNaN(v) ? v : Math.round(v));
@@ -80,6 +103,7 @@ export const summarizeSettlement = (
     waited.push(Math.max(0, seen.at - answeredAt));
   }
   const stamped = settled.map((j) => Date.parse(String(j.settledAt)) - Date.parse(String(j.createdAt)));
+  const settler = settlerTimes(sightings);
   return {
     concurrency,
     transfers: journals.length,
@@ -90,6 +114,26 @@ export const summarizeSettlement = (
     maxMs: ms(percentile(waited, 100)),
     stampedP50Ms: ms(percentile(stamped, 50)),
     stampedMaxMs: ms(percentile(stamped, 100)),
+    ...(settler ? { settler } : {}),
+  };
+};
+
+/** The settler's timings over the settlements whose lines carry them; undefined if none does. */
+export const settlerTimes = (sightings: readonly Sighting[]): SettlerTimes | undefined => {
+  const timed = sightings.filter(
+    (s): s is Required<Sighting> =>
+      s.settled !== undefined && s.readMs !== undefined && s.commitMs !== undefined,
+  );
+  if (timed.length === 0) return undefined;
+  const of = (pick: (s: Required<Sighting>) => number, p: number) => ms(percentile(timed.map(pick), p));
+  return {
+    settlements: timed.length,
+    creditsP50: of((s) => s.settled, 50),
+    creditsMax: of((s) => s.settled, 100),
+    readP50Ms: of((s) => s.readMs, 50),
+    readMaxMs: of((s) => s.readMs, 100),
+    commitP50Ms: of((s) => s.commitMs, 50),
+    commitMaxMs: of((s) => s.commitMs, 100),
   };
 };
 
@@ -111,14 +155,21 @@ const readUntil = async <T>(
 
 /**
  * The settlements of an account as its settler logged them (JSON lines `settled` with `accountId`,
- * `version` and the logger's `timestamp`), in the order they were written.
+ * `version` and the logger's `timestamp`, and, where present, `settled`, `readMs` and `commitMs`), in
+ * the order they were written.
  */
 export const settlementsLogged = (log: string, accountId: string): Sighting[] =>
   logEntries(log, 'settled')
     .filter(
       (e) => e.accountId === accountId && typeof e.version === 'number' && typeof e.timestamp === 'string',
     )
-    .map((e) => ({ at: Date.parse(e.timestamp as string), version: e.version as number }));
+    .map((e) => ({
+      at: Date.parse(e.timestamp as string),
+      version: e.version as number,
+      ...(typeof e.settled === 'number' && typeof e.readMs === 'number' && typeof e.commitMs === 'number'
+        ? { settled: e.settled, readMs: e.readMs, commitMs: e.commitMs }
+        : {}),
+    }));
 
 /** The version each posting of an account made (`seq`), by journal id: its history (store/history.ts). */
 export const postingSeqs = async (db: Db, table: string, accountId: string): Promise<Map<string, number>> => {

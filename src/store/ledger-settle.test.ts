@@ -29,7 +29,7 @@ import { keys } from './keys.ts';
 import { type DeferCredits, HOT_RECIPIENT_MS, LedgerStore } from './ledger.ts';
 import { BatchLedgerStore } from './ledger-batch.ts';
 import { CreditReturns } from './ledger-return.ts';
-import { CreditSettler, incomingOf, unsettledCredits, withIncoming } from './ledger-settle.ts';
+import { CreditSettler, incomingOf, type Settled, unsettledCredits, withIncoming } from './ledger-settle.ts';
 import { UserStore } from './users.ts';
 import { verifyLedger } from './verify.ts';
 
@@ -392,16 +392,38 @@ describe('settlement without the stream (a table no settler reads)', () => {
     // One more credit than a settlement carries: two settlements.
     for (let i = 0; i < MAX_SETTLE + 1; i++) await pay(1);
     const before = (await accounts.mustGet('heard-b', b.id)).version;
-    const heard: { accountId: string; settled: number; version: number }[] = [];
+    const credits = await unsettledCredits(db, quiet, b.id);
+    const created = (i: number) => Date.parse(credits[i]?.createdAt ?? '');
+    const heard: Settled[] = [];
+    // Each settlement reads the clock as it begins, when its reads are in and when it has committed.
+    const ticks = [1000, 1012.34, 1047, 2000, 2004, 2100.06];
+    const now = new Date(created(MAX_SETTLE) + 5000);
     const settler = new CreditSettler(db, quiet, accounts, {
       systemShards: 4,
       onSettled: (s) => heard.push(s),
+      clock: () => ticks.shift() ?? Number.NaN,
+      now: () => now,
     });
     const n = await settler.settle('heard-b', b.id);
     expect(n).toBe(MAX_SETTLE + 1);
     expect(heard).toEqual([
-      { accountId: b.id, settled: MAX_SETTLE, version: before + MAX_SETTLE },
-      { accountId: b.id, settled: 1, version: before + MAX_SETTLE + 1 },
+      {
+        accountId: b.id,
+        settled: MAX_SETTLE,
+        version: before + MAX_SETTLE,
+        readMs: 12.3,
+        commitMs: 34.7,
+        // Its oldest credit: the first paid.
+        oldestMs: now.getTime() - created(0),
+      },
+      {
+        accountId: b.id,
+        settled: 1,
+        version: before + MAX_SETTLE + 1,
+        readMs: 4,
+        commitMs: 96.1,
+        oldestMs: 5000,
+      },
     ]);
     // The version told last is the account's as read now.
     expect((await accounts.mustGet('heard-b', b.id)).version).toBe(before + MAX_SETTLE + 1);
