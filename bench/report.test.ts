@@ -109,6 +109,8 @@ const results = (over: {
             readMaxMs: 63,
             commitP50Ms: 352,
             commitMaxMs: 555,
+            retried: 1,
+            oldestMaxMs: 1010,
           },
         }
       : {}),
@@ -211,7 +213,8 @@ describe('the Markdown report', () => {
     );
     expect(md).toContain(
       '0 left unsettled. The settler: 9 settlements of p50 29 credits (max 33); their reads p50 30 ms (max 63), ' +
-        'their transactions p50 352 ms (max 555), sent to answered.',
+        "their transactions p50 352 ms (max 555), sent to answered; 1 took more than one attempt; a settlement's " +
+        'oldest credit had waited at most 1010 ms when it committed.',
     );
     // A run whose settler logged no timings (c=8 here, and runs before them) says nothing of them.
     expect(md).toMatch(/c=8: 260 of 270 [^\n]*0 left unsettled\.\n/);

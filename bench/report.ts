@@ -326,7 +326,11 @@ export const renderMarkdown = (r: Results): string => {
         (x.settler
           ? ` The settler: ${x.settler.settlements} settlements of p50 ${x.settler.creditsP50} credits (max ` +
             `${x.settler.creditsMax}); their reads p50 ${x.settler.readP50Ms} ms (max ${x.settler.readMaxMs}), ` +
-            `their transactions p50 ${x.settler.commitP50Ms} ms (max ${x.settler.commitMaxMs}), sent to answered.`
+            `their transactions p50 ${x.settler.commitP50Ms} ms (max ${x.settler.commitMaxMs}), sent to answered; ` +
+            `${x.settler.retried} took more than one attempt` +
+            (x.settler.oldestMaxMs === undefined
+              ? '.'
+              : `; a settlement's oldest credit had waited at most ${x.settler.oldestMaxMs} ms when it committed.`)
           : ''),
     ),
     ...(r.bulk

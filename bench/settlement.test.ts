@@ -135,24 +135,35 @@ describe("the settler's log", () => {
     const line = (ms: number, version: number, extra: string) =>
       `{"level":"INFO","message":"settled","timestamp":"${at(ms)}","accountId":"hot","version":${version}${extra}}`;
     const log = [
-      line(10, 5, ',"settled":2,"readMs":12.5,"commitMs":340.2,"oldestMs":600'),
+      line(10, 5, ',"settled":2,"attempts":2,"readMs":12.5,"commitMs":340.2,"oldestMs":600'),
       line(20, 6, ',"settled":1,"readMs":9'),
+      // As logged at commit ed82891: no attempts, no oldestMs.
+      line(30, 7, ',"settled":1,"readMs":9,"commitMs":50'),
     ].join('\n');
     expect(settlementsLogged(log, 'hot')).toEqual([
-      { ...seen(10, 5), settled: 2, readMs: 12.5, commitMs: 340.2 },
+      { ...seen(10, 5), settled: 2, attempts: 2, readMs: 12.5, commitMs: 340.2, oldestMs: 600 },
       seen(20, 6),
+      { ...seen(30, 7), settled: 1, readMs: 9, commitMs: 50 },
     ]);
   });
 
   it("sums up the settler's timings over the settlements that carry them", () => {
-    const timed = (settled: number, readMs: number, commitMs: number): Sighting => ({
+    const timed = (settled: number, readMs: number, commitMs: number, more = {}): Sighting => ({
       ...seen(0, 1),
       settled,
       readMs,
       commitMs,
+      ...more,
     });
     expect(settlerTimes([seen(0, 1), seen(5, 2)])).toBeUndefined();
-    expect(settlerTimes([timed(30, 20, 300), seen(5, 2), timed(2, 41, 90), timed(31, 25.4, 555.6)])).toEqual({
+    expect(
+      settlerTimes([
+        timed(30, 20, 300, { attempts: 1, oldestMs: 700 }),
+        seen(5, 2),
+        timed(2, 41, 90, { attempts: 3, oldestMs: 980.4 }),
+        timed(31, 25.4, 555.6),
+      ]),
+    ).toEqual({
       settlements: 3,
       creditsP50: 30,
       creditsMax: 31,
@@ -160,6 +171,9 @@ describe("the settler's log", () => {
       readMaxMs: 41,
       commitP50Ms: 300,
       commitMaxMs: 556,
+      // The last line carries no attempts (a line before them): one attempt.
+      retried: 1,
+      oldestMaxMs: 980,
     });
     // Through the summary of a phase, beside the credits' own times.
     const s = summarizeSettlement(32, [], [], new Map(), [timed(4, 10, 100)]);
@@ -171,6 +185,7 @@ describe("the settler's log", () => {
       readMaxMs: 10,
       commitP50Ms: 100,
       commitMaxMs: 100,
+      retried: 0,
     });
   });
 });

@@ -39,6 +39,8 @@ export interface Sighting {
   settled?: number;
   readMs?: number;
   commitMs?: number;
+  attempts?: number;
+  oldestMs?: number;
 }
 
 /** The settler's own timings over a phase, from its log lines. */
@@ -53,6 +55,10 @@ export interface SettlerTimes {
   /** Its transaction, sent to answered: offline, mostly its wait in DynamoDB Local's queue. */
   commitP50Ms: number;
   commitMaxMs: number;
+  /** Settlements that took more than one attempt (a race lost; lines before `attempts` count as one). */
+  retried: number;
+  /** The longest its oldest credit had waited when a settlement committed (absent from older lines). */
+  oldestMaxMs?: number;
 }
 
 export interface Settlement {
@@ -120,12 +126,13 @@ export const summarizeSettlement = (
 
 /** The settler's timings over the settlements whose lines carry them; undefined if none does. */
 export const settlerTimes = (sightings: readonly Sighting[]): SettlerTimes | undefined => {
+  type Timed = Sighting & Required<Pick<Sighting, 'settled' | 'readMs' | 'commitMs'>>;
   const timed = sightings.filter(
-    (s): s is Required<Sighting> =>
-      s.settled !== undefined && s.readMs !== undefined && s.commitMs !== undefined,
+    (s): s is Timed => s.settled !== undefined && s.readMs !== undefined && s.commitMs !== undefined,
   );
   if (timed.length === 0) return undefined;
-  const of = (pick: (s: Required<Sighting>) => number, p: number) => ms(percentile(timed.map(pick), p));
+  const of = (pick: (s: Timed) => number, p: number) => ms(percentile(timed.map(pick), p));
+  const oldest = timed.flatMap((s) => (s.oldestMs === undefined ? [] : [s.oldestMs]));
   return {
     settlements: timed.length,
     creditsP50: of((s) => s.settled, 50),
@@ -134,6 +141,8 @@ export const settlerTimes = (sightings: readonly Sighting[]): SettlerTimes | und
     readMaxMs: of((s) => s.readMs, 100),
     commitP50Ms: of((s) => s.commitMs, 50),
     commitMaxMs: of((s) => s.commitMs, 100),
+    retried: timed.filter((s) => (s.attempts ?? 1) > 1).length,
+    ...(oldest.length > 0 ? { oldestMaxMs: ms(percentile(oldest, 100)) } : {}),
   };
 };
 
@@ -155,7 +164,8 @@ const readUntil = async <T>(
 
 /**
  * The settlements of an account as its settler logged them (JSON lines `settled` with `accountId`,
- * `version` and the logger's `timestamp`, and, where present, `settled`, `readMs` and `commitMs`), in
+ * `version` and the logger's `timestamp`, and, where present, `settled`, `readMs` and `commitMs`, with
+ * `attempts` and `oldestMs`), in
  * the order they were written.
  */
 export const settlementsLogged = (log: string, accountId: string): Sighting[] =>
@@ -167,7 +177,13 @@ export const settlementsLogged = (log: string, accountId: string): Sighting[] =>
       at: Date.parse(e.timestamp as string),
       version: e.version as number,
       ...(typeof e.settled === 'number' && typeof e.readMs === 'number' && typeof e.commitMs === 'number'
-        ? { settled: e.settled, readMs: e.readMs, commitMs: e.commitMs }
+        ? {
+            settled: e.settled,
+            readMs: e.readMs,
+            commitMs: e.commitMs,
+            ...(typeof e.attempts === 'number' ? { attempts: e.attempts } : {}),
+            ...(typeof e.oldestMs === 'number' ? { oldestMs: e.oldestMs } : {}),
+          }
         : {}),
     }));
 

@@ -395,14 +395,16 @@ describe('settlement without the stream (a table no settler reads)', () => {
     const credits = await unsettledCredits(db, quiet, b.id);
     const created = (i: number) => Date.parse(credits[i]?.createdAt ?? '');
     const heard: Settled[] = [];
-    // Each settlement reads the clock as it begins, when its reads are in and when it has committed.
+    // Each settlement reads the clock as it begins, when its reads are in and when it has committed,
+    // and the time as it builds its transaction and once it has committed.
     const ticks = [1000, 1012.34, 1047, 2000, 2004, 2100.06];
-    const now = new Date(created(MAX_SETTLE) + 5000);
+    const t = created(MAX_SETTLE) + 5000;
+    const times = [t, t + 30, t + 100, t + 160];
     const settler = new CreditSettler(db, quiet, accounts, {
       systemShards: 4,
       onSettled: (s) => heard.push(s),
       clock: () => ticks.shift() ?? Number.NaN,
-      now: () => now,
+      now: () => new Date(times.shift() ?? Number.NaN),
     });
     const n = await settler.settle('heard-b', b.id);
     expect(n).toBe(MAX_SETTLE + 1);
@@ -411,24 +413,48 @@ describe('settlement without the stream (a table no settler reads)', () => {
         accountId: b.id,
         settled: MAX_SETTLE,
         version: before + MAX_SETTLE,
+        attempts: 1,
         readMs: 12.3,
         commitMs: 34.7,
-        // Its oldest credit: the first paid.
-        oldestMs: now.getTime() - created(0),
+        // Its oldest credit (the first paid), once it had committed.
+        oldestMs: t + 30 - created(0),
       },
       {
         accountId: b.id,
         settled: 1,
         version: before + MAX_SETTLE + 1,
+        attempts: 1,
         readMs: 4,
         commitMs: 96.1,
-        oldestMs: 5000,
+        oldestMs: 5160,
       },
     ]);
     // The version told last is the account's as read now.
     expect((await accounts.mustGet('heard-b', b.id)).version).toBe(before + MAX_SETTLE + 1);
     expect((await verifyBooks()).problems).toEqual([]);
   }, 60_000);
+
+  it('tells how many attempts a settlement took, with the timings of the one that committed', async () => {
+    const { accounts, b, pay } = await pair(quiet, 'tries');
+    await pay(5);
+    await pay(6);
+    // Its first transaction is cancelled as AWS cancels one under a concurrent write of the account.
+    const { client: racing, counts } = racingOn(db, (k) => k.pk === keys.account('tries-b', b.id).pk);
+    const heard: Settled[] = [];
+    // The lost attempt reads the clock as it begins and once its reads are in; the next one three times.
+    const ticks = [0, 10, 1000, 1007, 1050];
+    const settler = new CreditSettler(racing, quiet, accounts, {
+      systemShards: 4,
+      onSettled: (s) => heard.push(s),
+      clock: () => ticks.shift() ?? Number.NaN,
+      retry: { baseMs: 1, capMs: 1 },
+    });
+    expect(await settler.settle('tries-b', b.id)).toBe(2);
+    expect(counts.touched).toBe(2);
+    expect(heard).toEqual([expect.objectContaining({ settled: 2, attempts: 2, readMs: 7, commitMs: 43 })]);
+    expect((await accounts.mustGet('tries-b', b.id)).balance).toBe(11);
+    expect((await verifyBooks()).problems).toEqual([]);
+  });
 
   it('a credit read stale (already settled) is refused by its attribute_exists: exactly once', async () => {
     const { accounts, settler, b, pay } = await pair(quiet, 'stale');

@@ -190,11 +190,19 @@ export type Settled = {
   settled: number;
   /** The account's version after it. */
   version: number;
+  /**
+   * Its attempts: 1, or more when an attempt lost a race (the account's version moved, a credit was
+   * taken, a conflict); the timings below are the last attempt's.
+   */
+  attempts: number;
   /** Its reads (the account and its credits, side by side), in ms. */
   readMs: number;
-  /** Its transaction, from sent to answered, in ms: offline, mostly its wait in DynamoDB Local's queue. */
+  /**
+   * Its transaction, from sent to answered, in ms: offline, mostly its wait in DynamoDB Local's queue
+   * (and the answer's wait for the stack's one Node process).
+   */
   commitMs: number;
-  /** How long its oldest credit had waited when the transaction was built (`now` − `createdAt`), in ms. */
+  /** How long its oldest credit had waited when it committed (`now` − `createdAt`), in ms: the settlement lag. */
   oldestMs: number;
 };
 
@@ -224,7 +232,7 @@ export class CreditSettler {
   async settle(ownerId: string, accountId: string): Promise<number> {
     let settled = 0;
     for (;;) {
-      const n = await retry(async () => {
+      const n = await retry(async (attempt) => {
         const began = this.clock();
         const [account, credits] = await Promise.all([
           this.accounts.mustGet(ownerId, accountId),
@@ -259,16 +267,16 @@ export class CreditSettler {
           return done(returned);
         }
         const read = this.clock();
-        const now = this.now();
-        if (!(await this.settleOnce(account, credits, now))) return again;
+        if (!(await this.settleOnce(account, credits, this.now()))) return again;
         const ms = (v: number) => Math.round(v * 10) / 10;
         this.opts.onSettled?.({
           accountId,
           settled: credits.length,
           version: account.version + credits.length,
+          attempts: attempt + 1,
           readMs: ms(read - began),
           commitMs: ms(this.clock() - read),
-          oldestMs: now.getTime() - Math.min(...credits.map((c) => Date.parse(c.createdAt))),
+          oldestMs: this.now().getTime() - Math.min(...credits.map((c) => Date.parse(c.createdAt))),
         });
         return done(credits.length);
       }, this.policy);
