@@ -30,8 +30,9 @@ export interface Posted {
 
 /**
  * A settlement of the recipient's account: when it had committed, and the account's version after it;
- * with lines that carry them (the settler's since this field), how many credits it folded in, and its
- * reads' and its transaction's ms (src/store/ledger-settle.ts `Settled`).
+ * from lines that carry them (the settler's since commit ed82891; `attempts` and `oldestMs` since
+ * a0d1bf4), how many credits it folded in, its reads' and its transaction's ms, its attempts and its
+ * oldest credit's wait (src/store/ledger-settle.ts `Settled`).
  */
 export interface Sighting {
   at: number;
@@ -165,8 +166,7 @@ const readUntil = async <T>(
 /**
  * The settlements of an account as its settler logged them (JSON lines `settled` with `accountId`,
  * `version` and the logger's `timestamp`, and, where present, `settled`, `readMs` and `commitMs`, with
- * `attempts` and `oldestMs`), in
- * the order they were written.
+ * `attempts` and `oldestMs`), in the order they were written.
  */
 export const settlementsLogged = (log: string, accountId: string): Sighting[] =>
   logEntries(log, 'settled')

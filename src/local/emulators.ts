@@ -113,8 +113,8 @@ export const startDynamoDb = async (opts: EmulatorOptions): Promise<Emulator> =>
           // through DynamoDB Local one at a time, so its speed bounds every offline number. Against C1
           // only with the serial collector (`-XX:TieredStopAtLevel=1 -XX:+UseSerialGC`, used before):
           // ready 0.2 s later (1.5 s against 1.3 s), about 460 MB resident instead of 240 after 8,000
-          // transactions (G1 grows the heap while it can), and in `npm run bench` (three full runs against
-          // four) about as fast at 1 worker, 10-30 % faster at 8 and 32, and 30-50 % in the hot-recipient,
+          // transactions (G1 grows the heap while it can), and in `npm run bench` (four full runs each) about
+          // as fast at 1 worker, 10-30 % faster at 8 and 32 workers, and 30-50 % in the hot-recipient,
           // deposit and bulk phases, with each settlement's wait in its queue shorter in proportion.
           `-Djava.library.path=${join(JAR_DIR, 'DynamoDBLocal_lib')}`,
           '-jar',
