@@ -6,6 +6,7 @@
  * typed; the amounts and numbers are checked with the rest of the rows before the review (batch.ts).
  */
 import Papa from 'papaparse';
+import { foldName } from '../../src/domain/payees.ts';
 import { normalizeAccountNumber } from './account-number.ts';
 import type { Payee } from './api-money.ts';
 import { type BatchRow, MAX_BATCH_TRANSFERS, NEW } from './batch.ts';
@@ -22,12 +23,8 @@ const isHeader = (cells: readonly string[]): boolean => {
   return /\p{L}/u.test(first) && !/\d/.test(first);
 };
 
-/** Names compared as people write them: case, accents and spacing aside. */
-const sameName = (a: string, b: string): boolean => {
-  const norm = (s: string) =>
-    s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
-  return norm(a) === norm(b);
-};
+/** The same name as confirmation of payee's `exact` (case, accents, punctuation and spacing aside). */
+const sameName = (a: string, b: string): boolean => foldName(a) === foldName(b);
 
 const CELLS = 'give the account number, the name, the amount and, if you like, a description';
 
