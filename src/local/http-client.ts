@@ -31,6 +31,16 @@ const parse = (text: string): unknown => {
   }
 };
 
+/** How many times a request is sent when each try meets a kept-alive connection closed by the server. */
+const STALE_SOCKET_TRIES = 3;
+
+/** A reset of a reused connection before any answer: the server closed it as idle; nothing was read. */
+class StaleSocket extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
 export class RawClient {
   private readonly agent: Agent;
   private readonly url: URL;
@@ -40,8 +50,31 @@ export class RawClient {
     this.agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 16 });
   }
 
-  /** Sends `req`; `fresh` uses a connection of its own (not a kept-alive one). */
-  send(req: Sent, opts: { fresh?: boolean } = {}): Promise<Received> {
+  /**
+   * Sends `req`; `fresh` uses a connection of its own (not a kept-alive one).
+   *
+   * A kept-alive connection the server closed as idle (Node's server does after 5 s) just as the
+   * request went out on it is reset before the server read anything: the request is sent again, on
+   * another connection, as Node's documentation advises (`request.reusedSocket`). A reset of a new
+   * connection, or after an answer began, is the caller's to see; so is the first reset when sending
+   * again fails too.
+   */
+  async send(req: Sent, opts: { fresh?: boolean } = {}): Promise<Received> {
+    let first: Error | undefined;
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.once(req, opts);
+      } catch (e) {
+        const reset = e instanceof StaleSocket ? e.cause : (e as Error);
+        // A server that went away (killed mid-request) may have read it before: whatever the tries
+        // after it met, the caller sees the first reset, as it would have without them.
+        first ??= e instanceof StaleSocket ? reset : undefined;
+        if (!(e instanceof StaleSocket) || tries >= STALE_SOCKET_TRIES) throw first ?? reset;
+      }
+    }
+  }
+
+  private once(req: Sent, opts: { fresh?: boolean }): Promise<Received> {
     return new Promise((resolve, reject) => {
       const body = req.body === undefined ? undefined : Buffer.from(req.body);
       const r = request(
@@ -67,7 +100,13 @@ export class RawClient {
           });
         },
       );
-      r.on('error', reject);
+      let answered = false;
+      r.on('response', () => {
+        answered = true;
+      });
+      r.on('error', (e: NodeJS.ErrnoException) =>
+        reject(r.reusedSocket && !answered && e.code === 'ECONNRESET' ? new StaleSocket(e) : e),
+      );
       r.end(body);
     });
   }
