@@ -13,7 +13,7 @@ import { AccountStore } from '../src/store/accounts.ts';
 import { createDocumentClient } from '../src/store/db.ts';
 import { IdempotencyStore } from '../src/store/idempotency.ts';
 import { LedgerStore } from '../src/store/ledger.ts';
-import { untilNotBusy } from './busy.ts';
+import { otherThan, untilNotBusy } from './busy.ts';
 import { type StartedStack, startStack } from './harness.ts';
 import { stackHttp } from './stack-http.ts';
 
@@ -89,6 +89,7 @@ describe('the ledger under concurrency, over HTTP', () => {
         ),
       ),
     );
+    expect(otherThan(rs, 201, 422)).toEqual([]);
     const statuses = rs.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(20);
     expect(statuses.filter((s) => s === 422)).toHaveLength(30);
@@ -126,6 +127,7 @@ describe('the ledger under concurrency, over HTTP', () => {
         ),
       ),
     );
+    expect(otherThan(rs, 201, 422)).toEqual([]);
     expect(rs.filter((r) => r.status === 201)).toHaveLength(10);
     expect(
       rs.filter((r) => r.status === 201).every((r) => r.body.status === 'pending' && r.body.expiresAt),
@@ -206,6 +208,7 @@ describe('the ledger under concurrency, over HTTP', () => {
         ),
       ),
     );
+    expect(otherThan(rs, 201, 422)).toEqual([]);
     expect(rs.filter((r) => r.status === 201)).toHaveLength(10);
     expect(
       rs
