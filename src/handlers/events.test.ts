@@ -66,14 +66,21 @@ interface Received {
 }
 const servers: Server[] = [];
 
-/** A webhook receiver on a free port: answers each request with the next status of `script` (then the last). */
+/**
+ * A webhook receiver on a free port: answers each delivery with the next status of `script` (then the
+ * last). A request that is not a delivery (no `bank-event-id`) is answered 404 and kept apart in
+ * `strays`: a free port is free to every process of the suite, and a stack starting beside this file
+ * may have picked it a moment before (its readiness checks would then reach here), so only deliveries
+ * may use up the script.
+ */
 const receiver = async (
   script: (number | 'hang')[],
   onRequest?: (r: Received) => void,
   /** Awaited before an answer is sent. */
   beforeAnswer?: () => Promise<void>,
-): Promise<{ url: string; got: Received[]; open: () => number }> => {
+): Promise<{ url: string; got: Received[]; strays: string[]; open: () => number }> => {
   const got: Received[] = [];
+  const strays: string[] = [];
   let open = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
@@ -82,6 +89,11 @@ const receiver = async (
     });
     req.on('end', () => {
       const r = { headers: req.headers, body };
+      if (req.headers['bank-event-id'] === undefined) {
+        strays.push(`${req.method} ${req.url}`);
+        res.writeHead(404).end();
+        return;
+      }
       const step = script[Math.min(got.length, script.length - 1)];
       got.push(r);
       onRequest?.(r);
@@ -97,7 +109,7 @@ const receiver = async (
   server.closeAllConnections?.();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hooks`, got, open: () => open };
+  return { url: `http://127.0.0.1:${port}/hooks`, got, strays, open: () => open };
 };
 
 // ---------- customers ----------
@@ -393,9 +405,23 @@ describe('webhooks', () => {
       },
       { timeout: 15_000, interval: 50 },
     );
-    const [d] = await deliveriesOf(bob, w.id);
-    expect(d?.attempts.map((a) => a.statusCode)).toEqual([500, 500, 200]);
-    expect(r.got.map((g) => g.headers['bank-event-id'])).toEqual(Array(3).fill(d?.eventId));
+    const ds = await deliveriesOf(bob, w.id);
+    // Everything seen, in each failure's message: it tells a lost attempt from a request that was not one.
+    const seen = JSON.stringify({
+      deliveries: ds,
+      got: r.got.map((g) => g.headers['bank-event-id']),
+      strays: r.strays,
+    });
+    expect(ds, seen).toHaveLength(1);
+    const [d] = ds;
+    expect(
+      d?.attempts.map((a) => a.statusCode),
+      seen,
+    ).toEqual([500, 500, 200]);
+    expect(
+      r.got.map((g) => g.headers['bank-event-id']),
+      seen,
+    ).toEqual(Array(3).fill(d?.eventId));
   });
 
   it('a receiver that never answers ends dead, and another endpoint keeps receiving meanwhile', async () => {
