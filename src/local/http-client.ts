@@ -31,50 +31,31 @@ const parse = (text: string): unknown => {
   }
 };
 
-/** How many times a request is sent when each try meets a kept-alive connection closed by the server. */
-const STALE_SOCKET_TRIES = 3;
-
-/** A reset of a reused connection before any answer: the server closed it as idle; nothing was read. */
-class StaleSocket extends Error {
-  constructor(override readonly cause: Error) {
-    super(cause.message);
-  }
-}
+/**
+ * How long the client keeps an idle connection: less than the local gateway's (Node's server closes an
+ * idle one after 5 s, its `keepAliveTimeout`). A request sent on a connection the server was closing
+ * at that moment would be reset, and the client could not tell whether the server had read it; the
+ * client closes first, so that never happens. (Node's agent ignores the server's `Keep-Alive: timeout=5`
+ * hint unless it is given an idle limit of its own.) A request that takes longer keeps its connection:
+ * the limit only closes connections waiting in the pool.
+ */
+export const IDLE_MS = 4_000;
 
 export class RawClient {
   private readonly agent: Agent;
   private readonly url: URL;
 
-  constructor(baseUrl: string, opts: { maxSockets?: number } = {}) {
+  constructor(baseUrl: string, opts: { maxSockets?: number; idleMs?: number } = {}) {
     this.url = new URL(baseUrl);
-    this.agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 16 });
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: opts.maxSockets ?? 16,
+      timeout: opts.idleMs ?? IDLE_MS,
+    });
   }
 
-  /**
-   * Sends `req`; `fresh` uses a connection of its own (not a kept-alive one).
-   *
-   * A kept-alive connection the server closed as idle (Node's server does after 5 s) just as the
-   * request went out on it is reset before the server read anything: the request is sent again, on
-   * another connection, as Node's documentation advises (`request.reusedSocket`). A reset of a new
-   * connection, or after an answer began, is the caller's to see; so is the first reset when sending
-   * again fails too.
-   */
-  async send(req: Sent, opts: { fresh?: boolean } = {}): Promise<Received> {
-    let first: Error | undefined;
-    for (let tries = 1; ; tries++) {
-      try {
-        return await this.once(req, opts);
-      } catch (e) {
-        const reset = e instanceof StaleSocket ? e.cause : (e as Error);
-        // A server that went away (killed mid-request) may have read it before: whatever the tries
-        // after it met, the caller sees the first reset, as it would have without them.
-        first ??= e instanceof StaleSocket ? reset : undefined;
-        if (!(e instanceof StaleSocket) || tries >= STALE_SOCKET_TRIES) throw first ?? reset;
-      }
-    }
-  }
-
-  private once(req: Sent, opts: { fresh?: boolean }): Promise<Received> {
+  /** Sends `req`; `fresh` uses a connection of its own (not a kept-alive one). */
+  send(req: Sent, opts: { fresh?: boolean } = {}): Promise<Received> {
     return new Promise((resolve, reject) => {
       const body = req.body === undefined ? undefined : Buffer.from(req.body);
       const r = request(
@@ -100,13 +81,7 @@ export class RawClient {
           });
         },
       );
-      let answered = false;
-      r.on('response', () => {
-        answered = true;
-      });
-      r.on('error', (e: NodeJS.ErrnoException) =>
-        reject(r.reusedSocket && !answered && e.code === 'ECONNRESET' ? new StaleSocket(e) : e),
-      );
+      r.on('error', reject);
       r.end(body);
     });
   }
