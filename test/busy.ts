@@ -6,12 +6,12 @@
  * losing when its retries run out answers 503 with Retry-After and writes nothing, and the API's
  * contract is that the client sends it again (money moves with the same Idempotency-Key). How many
  * requests of a race run out, and how many times one of them does, depends on the machine's speed
- * and load (50 withdrawals racing for one account, beside the rest of the suite on 2 cores: a third
- * to two thirds of them answered 503 at least once). A race ends all the same: every round of it
- * commits one of its requests, and once the money or the amount is used up the rest are refused at
- * once. So a test of what a race ends in (exactly 20 withdrawals of 200, at most 10 accounts) sends
- * a 503 again, as a client would, until the request gets another answer, and then asserts the
- * outcome. `times` only stops a server that would answer 503 for good.
+ * and load (50 withdrawals racing for one account, beside a whole run of the suite on 2 cores: 21 and
+ * 36 of them answered 503 at least once). A race ends all the same: each round settles at least one
+ * of its requests (posted, or refused once the money or the amount is used up). So a test of what a
+ * race ends in (exactly 20 withdrawals of 200, at most 10 accounts) sends a 503 again, as a client
+ * would, until the request gets another answer, and then asserts the outcome. `times` is a backstop:
+ * a server that answered 503 for good would run into the test's own timeout first.
  */
 export const untilNotBusy = async <R extends { status: number }>(
   send: () => Promise<R>,

@@ -80,9 +80,10 @@ const openWith = async (amount: number, as = token) => {
 const numberOf = async (id: string, as = token) => (await get(`/v1/accounts/${id}`, as)).number as string;
 
 /**
- * A race's bound (not a measure: no test here reads a time). Its requests are resent until they get
- * an answer other than 503 (test/busy.ts), so how long a race takes follows the machine's load: the 50
- * withdrawals took 3 to 7 s run alone beside busy loops, 10 to over 30 s beside a whole run of the suite.
+ * A race's bound (not a measure: no test here reads a time). Its requests are retried by the stores,
+ * and a 503 is sent again until another answer comes (test/busy.ts), so how long a race takes follows
+ * the machine's load: the 50 withdrawals took 3 to 7 s run alone beside busy loops, 10 to over 30 s
+ * beside a whole run of the suite.
  */
 const RACE_TIMEOUT_MS = 120_000;
 
