@@ -15,6 +15,7 @@ import type { JwtVerifier } from '../identity/jwt.ts';
 import { emptyAnswer, gatewayError, jsonAnswer, problemAnswer } from './answers.ts';
 import { authorize } from './authorizer.ts';
 import { corsHeaders, corsOriginsFromEnv, preflightHeaders } from './cors.ts';
+import { GATEWAY_IDLE_MS } from './http-client.ts';
 import { createInvoker, type LambdaHandler } from './invoke.ts';
 import {
   authorizerClaims,
@@ -239,7 +240,7 @@ export const createGateway = (initial: GatewayOptions = {}): Gateway => {
     send(res, out, corsHeaders(cors, origin));
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer({ keepAliveTimeout: GATEWAY_IDLE_MS }, (req, res) => {
     void handle(req, res);
   });
   // A request Node cannot even parse (e.g. headers over its 16 KB) still gets API Gateway's answer.

@@ -31,15 +31,17 @@ const parse = (text: string): unknown => {
   }
 };
 
+/** How long the local gateway keeps an idle kept-alive connection (Node's default, set there explicitly). */
+export const GATEWAY_IDLE_MS = 5_000;
+
 /**
- * How long the client keeps an idle connection: less than the local gateway's (Node's server closes an
- * idle one after 5 s, its `keepAliveTimeout`). A request sent on a connection the server was closing
- * at that moment would be reset, and the client could not tell whether the server had read it; the
- * client closes first, so that never happens. (Node's agent ignores the server's `Keep-Alive: timeout=5`
- * hint unless it is given an idle limit of its own.) A request that takes longer keeps its connection:
- * the limit only closes connections waiting in the pool.
+ * How long the client keeps an idle connection: less than the local gateway's. A request sent on a
+ * connection the server was closing at that moment would be reset, and the client could not tell
+ * whether the server had read it; the client closes first, so that never happens. (Node's agent
+ * ignores the server's `Keep-Alive: timeout=5` hint unless it is given an idle limit of its own.) A
+ * request that takes longer keeps its connection: the limit only closes connections waiting in the pool.
  */
-export const IDLE_MS = 4_000;
+export const IDLE_MS = GATEWAY_IDLE_MS - 1_000;
 
 export class RawClient {
   private readonly agent: Agent;
