@@ -117,6 +117,8 @@ describe('overlapping TransactWriteItems', () => {
       { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' },
     ]);
     expect(err.message).toMatch(/\[None, TransactionConflict, TransactionConflict\]/);
+    // As the deserializer shapes it: the body's `Message` member too.
+    expect(err.Message).toBe(err.message);
     expect(err.$metadata.httpStatusCode).toBe(400);
     // The store's retry helper treats it as a conflict to retry.
     expect(cancellationCodes(e)).toEqual(['None', 'TransactionConflict', 'TransactionConflict']);
@@ -288,16 +290,21 @@ describe('a single-item write on an item held by a transaction in flight', () =>
     await doc.send(write(a) as never);
   });
 
-  it('a transaction is not cancelled by a single-item write in flight (DynamoDB documents no such rule)', async () => {
+  it('a write transaction on an item a single write holds is cancelled ("an ongoing operation is in the process of updating the same item")', async () => {
     const { doc, emulator, holdNext } = heldClient();
-    const a = run('a');
+    const [a, b] = [run('a'), run('b')];
     const hold = holdNext();
     const single = doc.send(new PutCommand({ TableName: table, Item: key(a) }));
     await hold.sent;
-    await doc.send(new TransactWriteCommand({ TransactItems: [bump(a)] }));
+    const e = await caught(doc.send(new TransactWriteCommand({ TransactItems: [put(b), bump(a)] })));
+    expect(cancellationCodes(e)).toEqual(['None', 'TransactionConflict']);
+    expect(isTransient(e, cancellationCodes(e))).toBe(true);
     hold.release();
     await single;
-    expect(emulator.counters().total).toBe(0);
+    expect(emulator.counters()).toEqual({ transactWrites: 1, singleWrites: 0, transactGets: 0, total: 1 });
+    // Once the write is answered, the same transaction goes through.
+    await doc.send(new TransactWriteCommand({ TransactItems: [put(b), bump(a)] }));
+    expect(emulator.inFlight()).toBe(0);
   });
 });
 
@@ -374,7 +381,7 @@ describe('reads are never affected', () => {
 });
 
 describe('BatchWriteItem', () => {
-  it('holds its items against TransactGetItems only; a write transaction on them passes', async () => {
+  it('holds its items against transactions: a TransactGetItems and a TransactWriteItems on them are cancelled', async () => {
     const { doc, emulator, holdNext } = heldClient();
     const [a, b] = [run('a'), run('b')];
     const hold = holdNext();
@@ -388,10 +395,12 @@ describe('BatchWriteItem', () => {
       doc.send(new TransactGetCommand({ TransactItems: [{ Get: { TableName: table, Key: key(b) } }] })),
     );
     expect(cancellationCodes(e)).toEqual(['TransactionConflict']);
-    await doc.send(new TransactWriteCommand({ TransactItems: [bump(a)] }));
+    expect(
+      cancellationCodes(await caught(doc.send(new TransactWriteCommand({ TransactItems: [bump(a)] })))),
+    ).toEqual(['TransactionConflict']);
     hold.release();
     await batch;
-    expect(emulator.counters()).toEqual({ transactWrites: 0, singleWrites: 0, transactGets: 1, total: 1 });
+    expect(emulator.counters()).toEqual({ transactWrites: 1, singleWrites: 0, transactGets: 1, total: 2 });
     expect(emulator.inFlight()).toBe(0);
   });
 });

@@ -7,7 +7,9 @@
  *
  *  1. a PutItem, UpdateItem or DeleteItem on an item that an in-flight TransactWriteItems includes
  *     fails with TransactionConflictException;
- *  2. a TransactWriteItems that includes an item of another in-flight TransactWriteItems is
+ *  2. a TransactWriteItems that includes an item of another in-flight TransactWriteItems, or of an
+ *     in-flight PutItem, UpdateItem, DeleteItem or BatchWriteItem ("an ongoing operation is in the
+ *     process of updating the same item", a cause the TransactWriteItems API reference lists), is
  *     cancelled: TransactionCanceledException, `TransactionConflict` at the position of each shared
  *     item and `None` elsewhere;
  *  3. a TransactGetItems that includes an item of an in-flight TransactWriteItems, BatchWriteItem,
@@ -117,14 +119,18 @@ const batchWriteItems = (schema: KeySchema, input: Input): string[] =>
 
 const metadata = () => ({ httpStatusCode: 400, requestId: randomUUID(), attempts: 1, totalRetryDelay: 0 });
 
-const cancelled = (codes: readonly string[]): TransactionCanceledException =>
-  new TransactionCanceledException({
-    message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`,
+const cancelled = (codes: readonly string[]): TransactionCanceledException => {
+  const message = `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`;
+  return new TransactionCanceledException({
+    message,
     $metadata: metadata(),
+    // The deserializer copies the body's members as well: `Message` is the body's message.
+    Message: message,
     CancellationReasons: codes.map((Code) =>
       Code === 'None' ? { Code } : { Code, Message: ONGOING_MESSAGE },
     ),
   });
+};
 
 /** AWS's answer to a transaction with two actions on one item. */
 export const MULTIPLE_OPERATIONS_MESSAGE =
@@ -203,8 +209,10 @@ export class ConflictEmulator {
         const ids = transactionItems(s, input);
         if (write && new Set(ids).size < ids.length) return { reject: multipleOperations() };
         if (!this.conflicts) return undefined;
-        // A write transaction yields to write transactions; a read transaction to any write.
-        const against: Kind[] = write ? ['transaction'] : ['transaction', 'write'];
+        // Any transaction yields to any write in flight on its items: a write transaction's or a
+        // single write's (the TransactWriteItems API reference: "an ongoing operation is in the
+        // process of updating the same item").
+        const against: Kind[] = ['transaction', 'write'];
         const codes = ids.map((id) => (this.heldBy(id, against) ? 'TransactionConflict' : 'None'));
         if (codes.includes('TransactionConflict')) {
           this.count(write ? 'transactWrites' : 'transactGets');
@@ -227,7 +235,8 @@ export class ConflictEmulator {
       }
       case 'BatchWriteItemCommand':
         if (!this.conflicts) return undefined;
-        // Rule 3 only: DynamoDB documents no conflict between a batch write and a write transaction.
+        // Rules 2 and 3: transactions arriving on its items are cancelled. It is not itself checked
+        // against transactions in flight (DynamoDB documents no rule for that direction).
         return { holds: batchWriteItems(s, input), as: 'write' };
       default:
         return undefined;
