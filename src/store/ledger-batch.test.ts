@@ -4,7 +4,7 @@
  * total, each recipient's `status`), not only checks of what was read.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, emulators } from '../../test/harness.ts';
 import type { Account } from '../domain/account.ts';
@@ -24,7 +24,10 @@ beforeAll(() => {
   db = createDocumentClient(client);
 });
 
-const setup = async (ledgerDb?: (db: Db) => Db, opts: { dailyLimit?: number; now?: () => Date } = {}) => {
+const setup = async (
+  ledgerDb?: (db: Db) => Db,
+  opts: { dailyLimit?: number; now?: () => Date; deferCredits?: 'contended' } = {},
+) => {
   const table = await createTestTable('batch');
   const accounts = new AccountStore(db, table);
   const l = ledgerDb ? ledgerDb(db) : db;
@@ -32,6 +35,7 @@ const setup = async (ledgerDb?: (db: Db) => Db, opts: { dailyLimit?: number; now
     systemShards: 2,
     dailyLimit: opts.dailyLimit ?? 1_000_000,
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.deferCredits ? { deferCredits: opts.deferCredits } : {}),
   });
   const open = (ownerId: string) => accounts.open({ ownerId, type: 'checking', currency: 'USD' });
   const fund = async (a: Account, ownerId: string, amount: number) =>
@@ -305,6 +309,64 @@ describe('bulk payments in the store', () => {
     expect((await s.accounts.mustGet('payee-1', ok.id)).balance).toBe(0);
     expect((await s.accounts.mustGet('payee-2', victim.id)).balance).toBe(0);
     expect((await verifyLedger(db, table)).problems).toEqual([]);
+  });
+});
+
+describe('hot recipients in a bulk payment (deferCredits: contended)', () => {
+  it('only the recipient whose account update lost a race is credited through a credit item; the others at once', async () => {
+    let raced = false;
+    let hot: Account | undefined;
+    let s: Awaited<ReturnType<typeof setup>> | undefined;
+    // A deposit into one recipient just before the batch's first TransactWriteItems: that recipient's
+    // version moved since the batch read it, so its piece (`to:<id>`) fails.
+    const racing = (inner: Db): Db => {
+      const wrapped = Object.create(inner) as Db;
+      wrapped.send = (async (command: { constructor: { name: string } }) => {
+        if (!raced && hot && s && command.constructor.name === 'TransactWriteCommand') {
+          raced = true;
+          await s.fund(hot, 'payee-hot', 50);
+        }
+        return inner.send(command as never);
+      }) as Db['send'];
+      return wrapped;
+    };
+    s = await setup(racing, { deferCredits: 'contended' });
+    const from = await s.open('payer');
+    await s.fund(from, 'payer', 1_000);
+    const calm = await s.open('payee-calm');
+    hot = await s.open('payee-hot');
+    const o = await payFrom(s.ledger, from, 'hot-and-calm', [
+      [calm, 100],
+      [hot, 100],
+      [calm, 20],
+    ]);
+    expect(raced).toBe(true);
+    expect(o.kind).toBe('batch');
+    // The calm recipient's credits are in its balance with the 201; the hot one's wait for the settler.
+    expect((await s.accounts.mustGet('payee-calm', calm.id)).balance).toBe(120);
+    expect((await s.accounts.mustGet('payee-hot', hot.id)).balance).toBe(50);
+    const credits = await db.send(
+      new QueryCommand({
+        TableName: s.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.creditsOf(hot.id).pk },
+      }),
+    );
+    expect(credits.Items?.map((c) => c.amount)).toEqual([100]);
+    // No credit item for the calm recipient.
+    const calmCredits = await db.send(
+      new QueryCommand({
+        TableName: s.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.creditsOf(calm.id).pk },
+      }),
+    );
+    expect(calmCredits.Items).toEqual([]);
+    expect((await s.accounts.mustGet('payer', from.id)).balance).toBe(1_000 - 220);
+    // Only the hot recipient is remembered as hot: the next batch credits the calm one at once.
+    expect((await payFrom(s.ledger, from, 'calm-again', [[calm, 5]])).kind).toBe('batch');
+    expect((await s.accounts.mustGet('payee-calm', calm.id)).balance).toBe(125);
+    expect((await verifyLedger(db, s.table)).problems).toEqual([]);
   });
 });
 

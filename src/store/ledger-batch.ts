@@ -10,16 +10,19 @@
  * checks). The accounts are then written once each, with the batch's net change:
  *   - the sender: `available >= :total` (the no-overdraft rule on the stored attribute), its version
  *     read, and `status = active`; its version moves by the number of its postings;
- *   - each recipient: its version read and `status = active` (a frozen or closed account takes no
- *     money), its version moving by the number of its postings;
+ *   - each recipient credited at once: its version read and `status = active` (a frozen or closed
+ *     account takes no money), its version moving by the number of its postings;
  *   - the sender's daily-limit counter takes the batch's total: `out#<day> <= limit - total`.
  * The idempotency record commits in the same transaction and holds the whole outcome for replay.
  *
- * Hot recipients (ledger-settle.ts): when an attempt loses a race on a recipient's account item (a
- * piece named `to`), when one of its recipients lost one lately, or with `deferCredits: 'always'`,
- * the batch is planned (again) with every credit deferred: each transfer writes its credit as an item
- * of its own under its recipient instead of the recipients' account items, and the settler folds them
- * in. The sender's side is unchanged.
+ * Hot recipients (ledger-settle.ts): a recipient whose account item lost a race in an attempt (its
+ * piece, `to:<accountId>`), or lost one lately, or every recipient with `deferCredits: 'always'`, is
+ * credited through credit items: the batch is planned (again) with each transfer to it writing its
+ * credit as an item of its own under the recipient instead of the recipient's account item, and the
+ * settler folds them in. The other recipients keep their account update and its conditions. A
+ * deferred recipient's status is checked as read, not by a condition at commit (ledger-settle.ts: a
+ * credit settles into an account frozen meanwhile, and is returned from one closed meanwhile). The
+ * sender's side is unchanged.
  *
  * Declines (recorded with the key, replayed as they were): a transfer the rules refuse makes the whole
  * batch `batch_rejected` with `errors: [{index, code}]` naming only those; the sender's own state and
@@ -120,9 +123,9 @@ export class BatchLedgerStore extends LedgerWriter {
       if (total > this.room(from, 'out', now, [...recipients.values()]))
         throw new BankError('daily_limit_exceeded', 'This would exceed your daily outgoing limit');
 
-      const defer = this.deferCredit(
+      const deferred = this.deferredCredits(
         contended,
-        [...recipients.values()].map((a) => a.id),
+        [...new Set([...recipients.values()].map((a) => a.id))],
         now,
       );
       const sender: Running = { read: from, now: from, postings: 0 };
@@ -131,6 +134,7 @@ export class BatchLedgerStore extends LedgerWriter {
       const pieces: Piece<Name>[] = [];
       req.transfers.forEach((t, i) => {
         const to = recipients.get(t.toAccountNumber) as AccountRecord;
+        const defer = deferred.has(to.id);
         let r = running.get(to.id);
         if (!r) {
           r = { read: to, now: to, postings: 0 };
@@ -160,7 +164,9 @@ export class BatchLedgerStore extends LedgerWriter {
         this.accountPiece('from', from, netChange(sender), last(sender), undefined, sender.postings),
       );
       for (const r of running.values())
-        pieces.push(this.accountPiece('to', r.read, netChange(r), last(r), undefined, r.postings));
+        pieces.push(
+          this.accountPiece(`to:${r.read.id}`, r.read, netChange(r), last(r), undefined, r.postings),
+        );
       pieces.push(
         ...this.limitPieces(
           req.user,

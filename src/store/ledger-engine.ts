@@ -91,7 +91,8 @@ export type Name =
   | 'journal'
   | 'original'
   | 'from'
-  | 'to'
+  /** The update of a recipient's account, by its id (a bulk payment has one per recipient). */
+  | `to:${string}`
   | 'limit'
   | 'limitRelease'
   | 'deposits'
@@ -350,20 +351,25 @@ export class LedgerEngine {
   }
 
   /**
-   * Whether this attempt of a transfer (or a batch) to `recipients` defers its credits
-   * (LedgerOptions.deferCredits). Under `contended`, an attempt after one that lost a race on a
-   * recipient defers and marks the recipients hot; a recipient still hot defers at once.
+   * Which of `recipients` (account ids) this attempt of a transfer or a batch credits through a credit
+   * item (LedgerOptions.deferCredits). Under `contended`, a recipient whose account update failed in an
+   * earlier attempt (its piece `to:<accountId>`) is deferred and marked
+   * hot; a recipient still hot is deferred at once; the others keep their account update, with its
+   * `status = active` condition.
    */
-  protected deferCredit(contended: ReadonlySet<Name>, recipients: readonly string[], now: Date): boolean {
+  protected deferredCredits(
+    contended: ReadonlySet<Name>,
+    recipients: readonly string[],
+    now: Date,
+  ): Set<string> {
     const mode = this.opts.deferCredits ?? 'off';
-    if (mode !== 'contended') return mode === 'always';
+    if (mode !== 'contended') return new Set(mode === 'always' ? recipients : []);
     const t = now.getTime();
-    if (contended.has('to')) {
-      if (this.hot.size > 10_000) for (const [id, until] of this.hot) if (until <= t) this.hot.delete(id);
-      for (const id of recipients) this.hot.set(id, t + HOT_RECIPIENT_MS);
-      return true;
-    }
-    return recipients.some((id) => (this.hot.get(id) ?? 0) > t);
+    const lost = recipients.filter((id) => contended.has(`to:${id}`));
+    if (lost.length > 0 && this.hot.size > 10_000)
+      for (const [id, until] of this.hot) if (until <= t) this.hot.delete(id);
+    for (const id of lost) this.hot.set(id, t + HOT_RECIPIENT_MS);
+    return new Set(recipients.filter((id) => (this.hot.get(id) ?? 0) > t));
   }
 
   private decline<S extends Recorded>(
@@ -464,7 +470,14 @@ export class LedgerEngine {
     if (sides.from)
       pieces.push(this.accountPiece('from', sides.from[0], plan.changes.get(sides.from[0].id) as Change, at));
     if (sides.to && !deferred)
-      pieces.push(this.accountPiece('to', sides.to[0], plan.changes.get(sides.to[0].id) as Change, at));
+      pieces.push(
+        this.accountPiece(
+          `to:${sides.to[0].id}`,
+          sides.to[0],
+          plan.changes.get(sides.to[0].id) as Change,
+          at,
+        ),
+      );
     pieces.push(
       ...this.limitPieces(req.user, journal, plan, now, (plan.deposited > 0 ? sides.to : sides.from)?.[0]),
     );
@@ -557,7 +570,7 @@ export class LedgerEngine {
    * how many postings the change makes (a bulk payment posts several to one account at once).
    */
   protected accountPiece(
-    name: 'from' | 'to',
+    name: 'from' | `to:${string}`,
     a: Pick<AccountRecord, 'id' | 'ownerId'> & Partial<Pick<AccountRecord, 'version'>>,
     c: Change,
     at: string | undefined,

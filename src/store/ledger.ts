@@ -133,7 +133,7 @@ export class LedgerWriter extends LedgerEngine {
           req,
           { from: [from, req.metadata], to: [to] },
           {},
-          this.deferCredit(contended, [to.id], now),
+          this.deferredCredits(contended, [to.id], now).has(to.id),
         );
       if (Object.keys(from.holds).length >= MAX_LIVE_HOLDS) {
         throw new BankError(
@@ -235,7 +235,7 @@ export class LedgerWriter extends LedgerEngine {
             this.historySides(plan, at, journal, [from, to]),
           ),
           this.accountPiece('from', from, fromChange, at, { id: j.id, remove: true }),
-          this.accountPiece('to', to, toChange, at),
+          this.accountPiece(`to:${to.id}`, to, toChange, at),
           ...this.limitPieces(req.user, journal, plan, now),
           {
             name: 'entry',
