@@ -45,7 +45,9 @@ const settleAccount = async (ownerId: string, accountId: string): Promise<number
     // Each settlement logs a line as it commits (./context.ts).
     return await settler().settle(ownerId, accountId);
   } catch (e) {
-    // A closed account's credit stays a credit item (verify-ledger flags it): retrying cannot help.
+    // A closed account's credit whose sender cannot take it back now (frozen or closed itself) stays a
+    // credit item, flagged by verify-ledger; the sweeper tries it again every run (once the sender is
+    // unfrozen it is returned), so the record is not retried here.
     if (isBankError(e) && e.code === 'account_not_active') {
       logger.error('credit for a closed account left unsettled', { accountId });
       return 0;

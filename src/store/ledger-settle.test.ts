@@ -29,7 +29,15 @@ import { keys } from './keys.ts';
 import { type DeferCredits, HOT_RECIPIENT_MS, LedgerStore } from './ledger.ts';
 import { BatchLedgerStore } from './ledger-batch.ts';
 import { CreditReturns } from './ledger-return.ts';
-import { CreditSettler, incomingOf, type Settled, unsettledCredits, withIncoming } from './ledger-settle.ts';
+import {
+  CreditSettler,
+  incomingOf,
+  OUT_OF_TIME,
+  type Settled,
+  unsettledCredits,
+  withIncoming,
+} from './ledger-settle.ts';
+import { withDeadline } from './retry.ts';
 import { UserStore } from './users.ts';
 import { verifyLedger } from './verify.ts';
 
@@ -815,6 +823,41 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect(await settler.settleDue(later)).toEqual({ settled: 1, accounts: 1, failed: [] });
     expect((await accounts.mustGet('crash-b', b.id)).balance).toBe(25);
     expect((await verifyLedger(db, t, { now: later, sweepSeconds: 5 })).problems).toEqual([]);
+  });
+});
+
+describe("the invocation's deadline (a Lambda's remaining time)", () => {
+  it('settle stops between rounds when no time is left for another: the rounds committed stay, the record is retried', async () => {
+    const t = await createTestTable('settle-deadline');
+    const { accounts, settler, b, pay } = await pair(t, 'late', 1000);
+    // One more credit than a round carries: two rounds.
+    for (let i = 0; i < MAX_SETTLE + 1; i++) await pay(1);
+    // A deadline inside the reserve: the first round runs (retry's own check comes between attempts),
+    // the second is not begun.
+    const late = withDeadline(Date.now() + 500, () => settler.settle('late-b', b.id));
+    await expect(late).rejects.toMatchObject({ code: 'service_unavailable' });
+    expect((await accounts.mustGet('late-b', b.id)).balance).toBe(MAX_SETTLE);
+    expect(await unsettledCredits(db, t, b.id)).toHaveLength(1);
+    // Retried with time to spare, it settles the rest.
+    expect(await settler.settle('late-b', b.id)).toBe(1);
+    expect((await verifyLedger(db, t, { sweepSeconds: 24 * 3600 })).problems).toEqual([]);
+  }, 60_000);
+
+  it('the sweeper tries no account its deadline leaves no time for, and says which it left', async () => {
+    const t = await createTestTable('sweep-deadline');
+    const one = await pair(t, 'left-1');
+    const two = await pair(t, 'left-2');
+    await one.pay(7);
+    await two.pay(8);
+    const later = new Date(Date.now() + 60_000);
+    const r = await withDeadline(Date.now() + 500, () => one.settler.settleDue(later));
+    expect(r.settled).toBe(0);
+    expect(r.accounts).toBe(2);
+    expect(r.failed.map((f) => f.error)).toEqual([OUT_OF_TIME, OUT_OF_TIME]);
+    expect(new Set(r.failed.map((f) => f.accountId))).toEqual(new Set([one.b.id, two.b.id]));
+    expect(await incomingOf(db, t, one.b.id)).toBe(7);
+    // With time, the next run settles both.
+    expect(await one.settler.settleDue(later)).toEqual({ settled: 2, accounts: 2, failed: [] });
   });
 });
 

@@ -33,7 +33,7 @@ import { addMinor, type Currency } from '../domain/money.ts';
 import type { AccountRecord, AccountStore } from './accounts.ts';
 import { busy, conditionFailed, type Db, type Piece, transact } from './db.ts';
 import { keys } from './keys.ts';
-import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
+import { again, done, isTransient, type RetryPolicy, retry, timeLeftFor } from './retry.ts';
 import { historyIndexes, sideAttributes, sideUpdate } from './table.ts';
 
 /** An unsettled credit, as stored. */
@@ -206,6 +206,9 @@ export type Settled = {
   oldestMs: number;
 };
 
+/** The sweeper's reason for an account it did not try: the run's deadline was too near. */
+export const OUT_OF_TIME = 'not tried: the run was out of time; the next run settles it';
+
 /** Several settlers (the stream's, the sweeper's) may race on one account: each round one wins. */
 const CONTENTION: Partial<RetryPolicy> = { maxAttempts: 40, baseMs: 5, capMs: 200 };
 
@@ -227,11 +230,17 @@ export class CreditSettler {
 
   /**
    * Settles every unsettled credit of the account, MAX_SETTLE per transaction; returns how many.
-   * Throws 503 (busy) when contention outlasts the retries: the stream retries the record.
+   * Throws 503 (busy) when contention outlasts the retries, or when the invocation's deadline leaves no
+   * time for another round as long as the slowest so far (credits keep coming to a hot account): the
+   * stream retries the record, and the rounds committed stay committed.
    */
   async settle(ownerId: string, accountId: string): Promise<number> {
     let settled = 0;
+    let slowest = 0;
     for (;;) {
+      if (settled > 0 && !timeLeftFor(slowest))
+        throw busy('Out of time settling the account: the rest of its credits are settled later');
+      const began = Date.now();
       const n = await retry(async (attempt) => {
         const began = this.clock();
         const [account, credits] = await Promise.all([
@@ -281,6 +290,7 @@ export class CreditSettler {
         return done(credits.length);
       }, this.policy);
       if (n === undefined) throw busy('The account is busy settling credits');
+      slowest = Math.max(slowest, Date.now() - began);
       settled += n;
       if (n < MAX_SETTLE) return settled;
     }
@@ -383,15 +393,24 @@ export class CreditSettler {
         start = r.LastEvaluatedKey;
       } while (start);
     }
-    // One account that cannot settle now (busy, or closed) does not hold up the others.
+    // One account that cannot settle now (busy, or closed) does not hold up the others. Before each
+    // account, the run's deadline must leave time for one as slow as the slowest so far; when it does
+    // not, the accounts left are reported not settled (out of time), for the next run.
     let settled = 0;
+    let slowest = 0;
     const failed: { accountId: string; error: string }[] = [];
     for (const [accountId, ownerId] of due) {
+      if (!timeLeftFor(slowest)) {
+        failed.push({ accountId, error: OUT_OF_TIME });
+        continue;
+      }
+      const began = Date.now();
       try {
         settled += await this.settle(ownerId, accountId);
       } catch (e) {
         failed.push({ accountId, error: e instanceof Error ? e.message : String(e) });
       }
+      slowest = Math.max(slowest, Date.now() - began);
     }
     return { settled, accounts: due.size, failed };
   }

@@ -48,6 +48,16 @@ export const withDeadline = <T>(deadline: number, fn: () => Promise<T>): Promise
 /** The current deadline (epoch ms), if one was set. */
 export const currentDeadline = (): number | undefined => deadlines.getStore();
 
+/**
+ * Whether the current deadline, if any, leaves time for one more unit of work taking `needMs` and the
+ * reserve to answer. A loop over many units (accounts, rounds of a settlement) asks before each one
+ * after the first: `retry` watches the deadline between the attempts of one unit, not between units.
+ */
+export const timeLeftFor = (needMs: number, now = Date.now()): boolean => {
+  const deadline = currentDeadline();
+  return deadline === undefined || now + needMs + defaultPolicy.reserveMs <= deadline;
+};
+
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
   maxAttempts: number;
