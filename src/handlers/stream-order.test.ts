@@ -1,18 +1,15 @@
 /**
- * The stream consumer stores a batch's events per customer, customers side by side, and reports the
- * batch from the first record with an event it could not store: that record and those after it go back
- * to Lambda, whose retry (from the lowest failed sequence number) gives them again in order. A
- * customer's events are stored in stream order across invocations; another customer's events from
- * those later records may be stored in the first invocation and are found by their marks on the retry.
- * The store is a stand-in (no DynamoDB) that, as the real one does, answers `duplicate` for an event
- * stored before: what matters is the order in which events reach it across invocations.
+ * The stream consumer handles a batch in order and stops at the first record that fails: the records
+ * after it are not handled in that invocation but reported with it, so Lambda's retry (from the lowest
+ * failed sequence number) gives them again in order. The store is a stand-in (no DynamoDB): what
+ * matters is the order in which events reach it across invocations.
  */
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CustomerEvent } from '../domain/events.ts';
 import { events } from './events-context.ts';
-import { CUSTOMERS_AT_ONCE, handler } from './stream.ts';
+import { handler } from './stream.ts';
 
 const image = (item: Record<string, unknown>) =>
   marshall(item, { removeUndefinedValues: true }) as Record<string, AttributeValue>;
@@ -79,17 +76,11 @@ beforeEach(() => {
   calls = [];
   failures = { after: 0, left: 0 };
   let tried = 0;
-  const marks = new Set<string>();
-  // As the store does: one customer's events in order, stopping at the first it cannot store, and an
-  // event stored before is a duplicate.
+  // As the store does: one customer's events in order, stopping at the first it cannot store.
   vi.spyOn(events(), 'recordAll').mockImplementation(async (list: readonly CustomerEvent[]) => {
     calls.push(`${list[0]?.customer} ${list.length}`);
-    const outcomes: ('stored' | 'duplicate')[] = [];
+    const outcomes: 'stored'[] = [];
     for (const e of list) {
-      if (marks.has(e.id)) {
-        outcomes.push('duplicate');
-        continue;
-      }
       if (tried++ >= failures.after && failures.left > 0) {
         failures.left--;
         return {
@@ -97,7 +88,6 @@ beforeEach(() => {
           error: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
         };
       }
-      marks.add(e.id);
       stored.push(`${e.type} ${e.customer}`);
       outcomes.push('stored');
     }
@@ -122,13 +112,11 @@ const deliver = async (records: DynamoDBRecord[]) => {
   return responses;
 };
 
-describe('stream: each customer in order, the batch reported from the first failure', () => {
-  it("the first of 3 records fails: the response names it and those after it; alice's later event waits", async () => {
+describe('stream: a batch in order, stopping at the first failure', () => {
+  it('the first of 3 records fails: the 2nd and 3rd are not handled, and the response names the first', async () => {
     failures = { after: 0, left: 1 };
     const res = await handler({ Records: batch() });
-    // alice's pending event failed, so her posted one (record 200) is not stored before it; bob's and
-    // carol's went side by side.
-    expect(stored).toEqual(['transaction.posted bob', 'account.opened carol']);
+    expect(stored).toEqual([]);
     expect(res.batchItemFailures[0]).toEqual({ itemIdentifier: '100' });
     // The records not attempted are reported too (Lambda retries from the lowest of them all).
     expect(res).toEqual({
@@ -139,21 +127,19 @@ describe('stream: each customer in order, the batch reported from the first fail
   it('a throttled pending event is stored before the posted one, once Lambda retries from it', async () => {
     failures = { after: 0, left: 1 };
     expect(await deliver(batch())).toEqual([['100', '200', '300'], []]);
-    // Each stored once; alice's in stream order (bob's and carol's were stored in the first invocation).
     expect(stored).toEqual([
-      'transaction.posted bob',
-      'account.opened carol',
       'transaction.pending alice',
       'transaction.posted alice',
+      'transaction.posted bob',
+      'account.opened carol',
     ]);
   });
 
-  it('a record failing in the middle: the batch is reported from it, and alice waits for the retry', async () => {
-    // The posted journal's first event (alice's) fails: her pending one was stored; bob's and carol's
-    // went side by side.
+  it('a record failing in the middle: those before it are done, those after it wait for the retry', async () => {
+    // The posted journal's first event (alice's) fails: the pending one was stored, the account's waits.
     failures = { after: 1, left: 1 };
     const res = await handler({ Records: batch() });
-    expect(stored).toEqual(['transaction.pending alice', 'transaction.posted bob', 'account.opened carol']);
+    expect(stored).toEqual(['transaction.pending alice']);
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: '200' }, { itemIdentifier: '300' }]);
   });
 
@@ -163,65 +149,14 @@ describe('stream: each customer in order, the batch reported from the first fail
     expect(calls).toEqual(['alice 2', 'bob 1', 'carol 1']);
   });
 
-  it("a customer whose event fails stops the batch at its record, though others' were stored beside it", async () => {
+  it("a customer whose event fails stops the batch at its record, though another customer's went first", async () => {
     // alice's two events are stored; bob's (the posted journal's, record 200) fails: the batch is retried
-    // from 200. carol's (300) was stored side by side with bob's; the retry finds it by its mark.
+    // from 200, and carol's (300) is not attempted.
     failures = { after: 2, left: 1 };
     const res = await handler({ Records: batch() });
-    expect(stored).toEqual(['transaction.pending alice', 'transaction.posted alice', 'account.opened carol']);
-    expect(calls).toEqual(['alice 2', 'bob 1', 'carol 1']);
+    expect(stored).toEqual(['transaction.pending alice', 'transaction.posted alice']);
+    expect(calls).toEqual(['alice 2', 'bob 1']);
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: '200' }, { itemIdentifier: '300' }]);
-  });
-
-  it('customers failing at different records: the batch is retried from the earliest of them', async () => {
-    // In the batch's order of customers, carol (first seen at 100) fails at her second event (300),
-    // alice at 200 and dave at 400. Whichever failure is looked at first or last, the batch is retried
-    // from 200.
-    const opened = (seq: string, id: string, ownerId = 'carol') =>
-      record(seq, 'INSERT', { ...account, id, ownerId });
-    const fails = new Set([
-      'transaction.pending alice',
-      'account.opened carol c-2',
-      'account.opened dave d-1',
-    ]);
-    vi.spyOn(events(), 'recordAll').mockImplementation(async (list: readonly CustomerEvent[]) => {
-      const outcomes: 'stored'[] = [];
-      for (const e of list) {
-        const name = `${e.type} ${e.customer}${e.type === 'account.opened' ? ` ${e.data.id}` : ''}`;
-        if (fails.has(name)) return { outcomes, error: new Error(`${name} not stored`) };
-        outcomes.push('stored');
-      }
-      return { outcomes };
-    });
-    const res = await handler({
-      Records: [
-        opened('100', 'c-1'),
-        record('200', 'INSERT', journal('pending')),
-        opened('300', 'c-2'),
-        opened('400', 'd-1', 'dave'),
-      ],
-    });
-    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['200', '300', '400']);
-  });
-
-  it(`stores customers side by side, at most ${CUSTOMERS_AT_ONCE} at a time`, async () => {
-    const customers = CUSTOMERS_AT_ONCE + 5;
-    let inFlight = 0;
-    let most = 0;
-    vi.spyOn(events(), 'recordAll').mockImplementation(async (list: readonly CustomerEvent[]) => {
-      inFlight++;
-      most = Math.max(most, inFlight);
-      // Yields to the event loop (no timer): the others the handler started meanwhile are counted.
-      await new Promise((r) => setImmediate(r));
-      inFlight--;
-      return { outcomes: list.map(() => 'stored' as const) };
-    });
-    const records = Array.from({ length: customers }, (_, i) =>
-      record(String(100 + i), 'INSERT', { ...account, id: `c-${i}`, ownerId: `owner-${i}` }),
-    );
-    expect(await handler({ Records: records })).toEqual({ batchItemFailures: [] });
-    expect(events().recordAll).toHaveBeenCalledTimes(customers);
-    expect(most).toBe(CUSTOMERS_AT_ONCE);
   });
 
   it('a change it cannot read stops the batch at that record', async () => {
