@@ -626,6 +626,39 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect((await verifyBooks()).problems).toEqual([]);
   });
 
+  it("more credits a sender cannot take back than a round carries hold up no later sender's either", async () => {
+    const { accounts, ledger, settler, a, b, pay } = await pair(quiet, 'pile', 1000);
+    for (let i = 0; i < MAX_SETTLE; i++) await pay(1);
+    // A later sender's credit, behind a full round of the first sender's.
+    const c = await accounts.open({ ownerId: 'pile-c', type: 'checking', currency: 'USD' });
+    await ledger.deposit({
+      user: 'pile-c',
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: c.id,
+      amount: 50,
+    });
+    await ledger.transfer({
+      user: 'pile-c',
+      idempotencyKey: 't',
+      fingerprint: 't',
+      fromAccountId: c.id,
+      toAccountNumber: b.number,
+      currency: 'USD',
+      amount: 10,
+    });
+    await setStatus('pile-b', b.id, 'closed');
+    await setStatus('pile-a', a.id, 'frozen');
+    await expect(settler.settle('pile-b', b.id)).rejects.toMatchObject({ code: 'account_not_active' });
+    // c's money went back; a's waits for a to be unfrozen.
+    expect((await accounts.mustGet('pile-c', c.id)).balance).toBe(50);
+    expect(await incomingOf(db, quiet, b.id)).toBe(MAX_SETTLE);
+    await setStatus('pile-a', a.id, 'active');
+    expect(await settler.settle('pile-b', b.id)).toBe(MAX_SETTLE);
+    expect((await accounts.mustGet('pile-a', a.id)).balance).toBe(1000);
+    expect((await verifyBooks()).problems).toEqual([]);
+  }, 60_000);
+
   it('unsettled: verify-ledger balances it as incoming; the recipient cannot spend it; a refund waits for it', async () => {
     const { accounts, ledger, settler, b, pay } = await pair(quiet, 'wait');
     const out = await pay(60);

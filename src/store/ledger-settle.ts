@@ -260,9 +260,13 @@ export class CreditSettler {
               'account_not_active',
               `Account ${accountId} is closed: its credits stay unsettled`,
             );
+          // All of them, not one round's: a page of credits whose senders cannot take them back must
+          // not keep the later senders' from going back (each return is a transaction of its own).
+          const all =
+            credits.length < MAX_SETTLE ? credits : await unsettledCredits(this.db, this.table, accountId);
           let stuck: unknown;
           let returned = 0;
-          for (const c of credits) {
+          for (const c of all) {
             try {
               if (!(await returns.returnCredit(c, this.now()))) return again;
               returned++;
