@@ -120,7 +120,7 @@ describe('foldUpdates: one action per item in a transaction', () => {
           ':v': 3,
         }),
       },
-      { name: 'to', item: update('B', 'SET balance = balance + :e', 'version = :w', { ':e': 5, ':w': 1 }) },
+      { name: 'to:B', item: update('B', 'SET balance = balance + :e', 'version = :w', { ':e': 5, ':w': 1 }) },
       {
         name: 'limit',
         item: update('A', 'SET #c = if_not_exists(#c, :z) + :a REMOVE #o', '#c <= :r', {
@@ -130,7 +130,7 @@ describe('foldUpdates: one action per item in a transaction', () => {
         }),
       },
     ]);
-    expect(pieces.map((p) => p.name)).toEqual(['journal', 'from', 'to']);
+    expect(pieces.map((p) => p.name)).toEqual(['journal', 'from', 'to:B']);
     expect(pieces[1]?.item.Update).toMatchObject({
       Key: { pk: 'P', sk: 'A' },
       UpdateExpression: 'SET balance = balance + :d, #c = if_not_exists(#c, :z) + :a REMOVE holds.#h, #o',

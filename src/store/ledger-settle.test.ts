@@ -860,15 +860,54 @@ describe('settlement without the stream (a table no settler reads)', () => {
 });
 
 describe("the invocation's deadline (a Lambda's remaining time)", () => {
-  it('settle stops between rounds when no time is left for another: the rounds committed stay, the record is retried', async () => {
+  /**
+   * A settler whose clock jumps a minute after each commit (a round, or a return): with a deadline 30 s
+   * away, the first unit of work fits and no second one does, however fast or slow the machine.
+   */
+  const jumpy = (t: string, accounts: AccountStore) => {
+    let skew = 0;
+    const real = new CreditReturns(db, t, accounts, new IdempotencyStore(db, t, 48 * 3600), {
+      systemShards: 4,
+      dailyLimit: 1_000_000,
+    });
+    return new CreditSettler(db, t, accounts, {
+      systemShards: 4,
+      time: () => Date.now() + skew,
+      onSettled: () => {
+        skew += 60_000;
+      },
+      returns: {
+        returnCredit: async (c, now) => {
+          const ok = await real.returnCredit(c, now);
+          skew += 60_000;
+          return ok;
+        },
+      },
+    });
+  };
+  const soon = <T>(fn: () => Promise<T>) => withDeadline(Date.now() + 30_000, fn);
+  const later = () => new Date(Date.now() + 60_000);
+
+  it('settle begins no round, the first included, that the deadline leaves no time for; the record is retried', async () => {
+    const t = await createTestTable('settle-deadline-first');
+    const { accounts, settler, b, pay } = await pair(t, 'first');
+    await pay(3);
+    // A deadline inside the reserve: not even the first round.
+    const late = withDeadline(Date.now() + 500, () => settler.settle('first-b', b.id));
+    await expect(late).rejects.toMatchObject({ code: 'service_unavailable' });
+    expect((await accounts.mustGet('first-b', b.id)).balance).toBe(0);
+    expect(await incomingOf(db, t, b.id)).toBe(3);
+    expect(await settler.settle('first-b', b.id)).toBe(1);
+  });
+
+  it('settle stops between rounds when no time is left for another: the rounds committed stay, and the sweep counts them', async () => {
     const t = await createTestTable('settle-deadline');
     const { accounts, settler, b, pay } = await pair(t, 'late', 1000);
     // One more credit than a round carries: two rounds.
     for (let i = 0; i < MAX_SETTLE + 1; i++) await pay(1);
-    // A deadline inside the reserve: the first round runs (retry's own check comes between attempts),
-    // the second is not begun.
-    const late = withDeadline(Date.now() + 500, () => settler.settle('late-b', b.id));
-    await expect(late).rejects.toMatchObject({ code: 'service_unavailable' });
+    const r = await soon(() => jumpy(t, accounts).settleDue(later()));
+    expect(r).toMatchObject({ settled: MAX_SETTLE, accounts: 1 });
+    expect(r.failed).toEqual([{ accountId: b.id, error: expect.stringMatching(/^Out of time/) }]);
     expect((await accounts.mustGet('late-b', b.id)).balance).toBe(MAX_SETTLE);
     expect(await unsettledCredits(db, t, b.id)).toHaveLength(1);
     // Retried with time to spare, it settles the rest.
@@ -876,21 +915,45 @@ describe("the invocation's deadline (a Lambda's remaining time)", () => {
     expect((await verifyLedger(db, t, { sweepSeconds: 24 * 3600 })).problems).toEqual([]);
   }, 60_000);
 
+  it("a closed account's returns stop when no time is left for another; the sweep counts those made", async () => {
+    const t = await createTestTable('return-deadline');
+    const { accounts, settler, a, b, pay } = await pair(t, 'back');
+    for (let i = 0; i < 3; i++) await pay(1);
+    await db.send(
+      new UpdateCommand({
+        TableName: t,
+        Key: keys.account('back-b', b.id),
+        UpdateExpression: 'SET #s = :closed, version = version + :one',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':closed': 'closed', ':one': 1 },
+      }),
+    );
+    const r = await soon(() => jumpy(t, accounts).settleDue(later()));
+    expect(r).toMatchObject({ settled: 1, accounts: 1 });
+    expect(r.failed).toEqual([{ accountId: b.id, error: expect.stringMatching(/^Out of time/) }]);
+    expect((await accounts.mustGet('back-a', a.id)).balance).toBe(98);
+    expect(await incomingOf(db, t, b.id)).toBe(2);
+    // Retried with time to spare, the other two go back.
+    expect(await settler.settle('back-b', b.id)).toBe(2);
+    expect((await accounts.mustGet('back-a', a.id)).balance).toBe(100);
+    expect((await verifyLedger(db, t, { sweepSeconds: 24 * 3600 })).problems).toEqual([]);
+  });
+
   it('the sweeper tries no account its deadline leaves no time for, and says which it left', async () => {
     const t = await createTestTable('sweep-deadline');
     const one = await pair(t, 'left-1');
     const two = await pair(t, 'left-2');
     await one.pay(7);
     await two.pay(8);
-    const later = new Date(Date.now() + 60_000);
-    const r = await withDeadline(Date.now() + 500, () => one.settler.settleDue(later));
+    const when = later();
+    const r = await withDeadline(Date.now() + 500, () => one.settler.settleDue(when));
     expect(r.settled).toBe(0);
     expect(r.accounts).toBe(2);
     expect(r.failed.map((f) => f.error)).toEqual([OUT_OF_TIME, OUT_OF_TIME]);
     expect(new Set(r.failed.map((f) => f.accountId))).toEqual(new Set([one.b.id, two.b.id]));
     expect(await incomingOf(db, t, one.b.id)).toBe(7);
     // With time, the next run settles both.
-    expect(await one.settler.settleDue(later)).toEqual({ settled: 2, accounts: 2, failed: [] });
+    expect(await one.settler.settleDue(when)).toEqual({ settled: 2, accounts: 2, failed: [] });
   });
 });
 

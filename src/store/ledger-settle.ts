@@ -170,6 +170,8 @@ export interface SettlerOptions {
   returns?: CreditReturner;
   retry?: Partial<RetryPolicy>;
   now?: () => Date;
+  /** The epoch ms that the deadline checks read (default `Date.now`; a test's clock moves them). */
+  time?: () => number;
   /** A monotonic clock in ms for the timings told to `onSettled` (default `performance.now`). */
   clock?: () => number;
   /**
@@ -214,6 +216,8 @@ const CONTENTION: Partial<RetryPolicy> = { maxAttempts: 40, baseMs: 5, capMs: 20
 
 export class CreditSettler {
   private readonly now: () => Date;
+  /** What the deadline checks read (SettlerOptions.time). */
+  private readonly time: () => number;
   private readonly clock: () => number;
   private readonly policy: Partial<RetryPolicy>;
 
@@ -224,6 +228,7 @@ export class CreditSettler {
     private readonly opts: SettlerOptions,
   ) {
     this.now = opts.now ?? (() => new Date());
+    this.time = opts.time ?? Date.now;
     this.clock = opts.clock ?? (() => performance.now());
     this.policy = { ...CONTENTION, ...opts.retry };
   }
@@ -231,16 +236,23 @@ export class CreditSettler {
   /**
    * Settles every unsettled credit of the account, MAX_SETTLE per transaction; returns how many.
    * Throws 503 (busy) when contention outlasts the retries, or when the invocation's deadline leaves no
-   * time for another round as long as the slowest so far (credits keep coming to a hot account): the
-   * stream retries the record, and the rounds committed stay committed.
+   * time for another round as long as the slowest so far (credits keep coming to a hot account), the
+   * first round included (the reserve alone): the stream retries the record, and the rounds committed
+   * stay committed. `progress` hears of each commit as it lands (a round's credits, or one return), so a
+   * caller that catches the 503 still knows what was settled before it.
    */
-  async settle(ownerId: string, accountId: string): Promise<number> {
+  async settle(ownerId: string, accountId: string, progress?: (n: number) => void): Promise<number> {
     let settled = 0;
+    const count = (n: number) => {
+      settled += n;
+      progress?.(n);
+    };
+    const outOfTime = () =>
+      busy('Out of time settling the account: the rest of its credits are settled later');
     let slowest = 0;
     for (;;) {
-      if (settled > 0 && !timeLeftFor(slowest))
-        throw busy('Out of time settling the account: the rest of its credits are settled later');
-      const began = Date.now();
+      if (!timeLeftFor(slowest, this.time())) throw outOfTime();
+      const began = this.time();
       const n = await retry(async (attempt) => {
         const began = this.clock();
         const [account, credits] = await Promise.all([
@@ -262,22 +274,27 @@ export class CreditSettler {
             );
           // All of them, not one round's: a page of credits whose senders cannot take them back must
           // not keep the later senders' from going back (each return is a transaction of its own).
+          // Each return is counted as it commits, and none is begun that the deadline leaves no time for.
           const all =
             credits.length < MAX_SETTLE ? credits : await unsettledCredits(this.db, this.table, accountId);
           let stuck: unknown;
-          let returned = 0;
+          let slowestReturn = 0;
           for (const c of all) {
+            if (!timeLeftFor(slowestReturn, this.time())) throw outOfTime();
+            const began = this.time();
             try {
               if (!(await returns.returnCredit(c, this.now()))) return again;
-              returned++;
+              count(1);
             } catch (e) {
               // A sender that cannot take its money back does not hold up the other senders'.
               if (!isBankError(e)) throw e;
               stuck ??= e;
             }
+            slowestReturn = Math.max(slowestReturn, this.time() - began);
           }
           if (stuck) throw stuck;
-          return done(returned);
+          // Counted already; none left to settle.
+          return done(0);
         }
         const read = this.clock();
         if (!(await this.settleOnce(account, credits, this.now()))) return again;
@@ -294,8 +311,8 @@ export class CreditSettler {
         return done(credits.length);
       }, this.policy);
       if (n === undefined) throw busy('The account is busy settling credits');
-      slowest = Math.max(slowest, Date.now() - began);
-      settled += n;
+      slowest = Math.max(slowest, this.time() - began);
+      count(n);
       if (n < MAX_SETTLE) return settled;
     }
   }
@@ -404,17 +421,20 @@ export class CreditSettler {
     let slowest = 0;
     const failed: { accountId: string; error: string }[] = [];
     for (const [accountId, ownerId] of due) {
-      if (!timeLeftFor(slowest)) {
+      if (!timeLeftFor(slowest, this.time())) {
         failed.push({ accountId, error: OUT_OF_TIME });
         continue;
       }
-      const began = Date.now();
+      const began = this.time();
       try {
-        settled += await this.settle(ownerId, accountId);
+        // Counted as each commit lands: an account that ran out of time midway still reports its rounds.
+        await this.settle(ownerId, accountId, (n) => {
+          settled += n;
+        });
       } catch (e) {
         failed.push({ accountId, error: e instanceof Error ? e.message : String(e) });
       }
-      slowest = Math.max(slowest, Date.now() - began);
+      slowest = Math.max(slowest, this.time() - began);
     }
     return { settled, accounts: due.size, failed };
   }
