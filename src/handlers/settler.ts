@@ -57,13 +57,17 @@ const settleAccount = async (ownerId: string, accountId: string): Promise<number
 };
 
 // The retries know the Lambda's deadline: a settlement that cannot finish in time fails its record
-// (retried by the stream, or settled by the sweeper) instead of being cut off mid-batch.
+// (retried by the stream, or settled by the sweeper) instead of being cut off mid-batch. A batch whose
+// every record failed (one hot account's, or every account's after the first ran out of time) is
+// answered as failed records, not thrown: the stream retries it the same way, and it is not a Lambda
+// error (the settler's error alarm, infra/monitoring.ts, is for failures that are not contention).
 export const handler = async (event: DynamoDBStreamEvent, context: Context) => {
   const seen: Settlements = new Map();
   return withDeadline(Date.now() + context.getRemainingTimeInMillis(), () =>
     processPartialResponse(event, (r: DynamoDBRecord) => processRecord(r, seen), processor, {
       context,
       processInParallel: false,
+      throwOnFullBatchFailure: false,
     }),
   );
 };

@@ -25,7 +25,7 @@ import { shardOf, systemShardId } from '../domain/ledger.ts';
 import { planReversal } from '../domain/ledger-admin.ts';
 import { conditionFailed, type Piece, transact } from './db.ts';
 import { LedgerEngine } from './ledger-engine.ts';
-import { type Credit, creditDelete } from './ledger-settle.ts';
+import { type Credit, creditDelete, type ReturnOutcome } from './ledger-settle.ts';
 import { isTransient } from './retry.ts';
 import { historyIndexes, sideAttributes, sideUpdate } from './table.ts';
 
@@ -34,13 +34,14 @@ export const RETURNED_REASON = 'The recipient account was closed before the tran
 
 export class CreditReturns extends LedgerEngine {
   /**
-   * Returns one credit of a closed account to its sender. True once returned (or already settled or
-   * returned by another: nothing is left to do); false when it lost a race and should be tried again.
-   * Throws `account_not_active` when the sender's account cannot take it back.
+   * Returns one credit of a closed account to its sender: `returned` once this call returned it, `gone`
+   * when another (a settler racing this one) already settled or returned it and nothing is left to do,
+   * `raced` when it lost a race and should be tried again on a fresh read. Throws `account_not_active`
+   * when the sender's account cannot take it back.
    */
-  async returnCredit(credit: Credit, now: Date): Promise<boolean> {
+  async returnCredit(credit: Credit, now: Date): Promise<ReturnOutcome> {
     const original = await this.getJournal(credit.journalId);
-    if (!original?.unsettled || !original.from) return true;
+    if (!original?.unsettled || !original.from) return 'gone';
     const sender = await this.accounts.mustGet(original.from.ownerId, original.from.accountId);
     const id = randomUUID();
     const shard = systemShardId('returns', original.currency, shardOf(original.id, this.opts.systemShards));
@@ -80,8 +81,8 @@ export class CreditReturns extends LedgerEngine {
       ...reversal.pieces,
     ];
     const r = await transact(this.db, pieces);
-    if (r.ok) return true;
-    if (conditionFailed(r.failed).length > 0 || isTransient(r.error, r.codes)) return false;
+    if (r.ok) return 'returned';
+    if (conditionFailed(r.failed).length > 0 || isTransient(r.error, r.codes)) return 'raced';
     throw r.error;
   }
 }

@@ -360,7 +360,6 @@ describe('hot recipient: credits as items of their own, settled by the stream', 
       expect((await accounts.mustGet('once-b', b.id)).balance).toBe(30);
 
       // A settlement that fails fails every record of its account in the batch: each is retried.
-      // (With a record of another account, which settles: a batch that fails whole throws instead.)
       const again = await threeCredits();
       const other: DynamoDBRecord = {
         eventName: 'INSERT',
@@ -373,6 +372,12 @@ describe('hot recipient: credits as items of their own, settled by the stream', 
       const r = await settlerHandler({ Records: [...again, other] }, contextFor('settler', LOCAL_REGION));
       expect(settle).toHaveBeenCalledTimes(2);
       expect(r?.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['4', '5', '6']);
+      // A batch whose every record fails is answered the same way, as failed records: not thrown, which
+      // on AWS would be a Lambda error (and the settler's error alarm) for what is contention.
+      const whole = await threeCredits();
+      settle.mockRejectedValueOnce(new Error('throttled'));
+      const w = await settlerHandler({ Records: whole }, contextFor('settler', LOCAL_REGION));
+      expect(w?.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['7', '8', '9']);
       settle.mockRestore();
     } finally {
       send.mockRestore();
@@ -380,7 +385,7 @@ describe('hot recipient: credits as items of their own, settled by the stream', 
     }
     // The stream's settler, from the start of the stream, settles what is left: once.
     await until(async () => (await incomingOf(db, table, b.id)) === 0);
-    expect((await accounts.mustGet('once-b', b.id)).balance).toBe(60);
+    expect((await accounts.mustGet('once-b', b.id)).balance).toBe(90);
   }, 60_000);
 });
 
@@ -658,6 +663,35 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect((await accounts.mustGet('pile-a', a.id)).balance).toBe(1000);
     expect((await verifyBooks()).problems).toEqual([]);
   }, 60_000);
+
+  it("a return that another settler made first is that settler's to count, not this one's", async () => {
+    const { accounts, a, b, pay } = await pair(quiet, 'twice');
+    await pay(4);
+    await pay(6);
+    await setStatus('twice-b', b.id, 'closed');
+    const real = new CreditReturns(db, quiet, accounts, new IdempotencyStore(db, quiet, 48 * 3600), {
+      systemShards: 4,
+      dailyLimit: 1_000_000,
+    });
+    let raced = false;
+    const settler = new CreditSettler(db, quiet, accounts, {
+      systemShards: 4,
+      returns: {
+        returnCredit: async (c, now) => {
+          // Another settler (the sweeper's) returns the first credit while this one is on its way to it.
+          if (!raced) {
+            raced = true;
+            expect(await real.returnCredit(c, now)).toBe('returned');
+          }
+          return real.returnCredit(c, now);
+        },
+      },
+    });
+    expect(await settler.settle('twice-b', b.id)).toBe(1);
+    expect((await accounts.mustGet('twice-a', a.id)).balance).toBe(100);
+    expect(await incomingOf(db, quiet, b.id)).toBe(0);
+    expect((await verifyBooks()).problems).toEqual([]);
+  });
 
   it('unsettled: verify-ledger balances it as incoming; the recipient cannot spend it; a refund waits for it', async () => {
     const { accounts, ledger, settler, b, pay } = await pair(quiet, 'wait');

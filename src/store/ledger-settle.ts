@@ -159,8 +159,11 @@ export const creditDelete = (table: string, c: Pick<Credit, 'accountId' | 'sk'>)
 });
 
 /** Gives a closed account's credit back to its sender (ledger-return.ts). */
+/** What one return of a closed account's credit did (CreditReturns.returnCredit). */
+export type ReturnOutcome = 'returned' | 'gone' | 'raced';
+
 export interface CreditReturner {
-  returnCredit(credit: Credit, now: Date): Promise<boolean>;
+  returnCredit(credit: Credit, now: Date): Promise<ReturnOutcome>;
 }
 
 export interface SettlerOptions {
@@ -170,7 +173,10 @@ export interface SettlerOptions {
   returns?: CreditReturner;
   retry?: Partial<RetryPolicy>;
   now?: () => Date;
-  /** The epoch ms that the deadline checks read (default `Date.now`; a test's clock moves them). */
+  /**
+   * The epoch ms that the deadline checks read, settle's and settleDue's and retry's between attempts
+   * (default `Date.now`; a test's clock moves them).
+   */
   time?: () => number;
   /** A monotonic clock in ms for the timings told to `onSettled` (default `performance.now`). */
   clock?: () => number;
@@ -230,7 +236,8 @@ export class CreditSettler {
     this.now = opts.now ?? (() => new Date());
     this.time = opts.time ?? Date.now;
     this.clock = opts.clock ?? (() => performance.now());
-    this.policy = { ...CONTENTION, ...opts.retry };
+    // retry()'s own deadline check between attempts reads the same clock.
+    this.policy = { ...CONTENTION, ...(opts.time ? { now: opts.time } : {}), ...opts.retry };
   }
 
   /**
@@ -250,6 +257,8 @@ export class CreditSettler {
     const outOfTime = () =>
       busy('Out of time settling the account: the rest of its credits are settled later');
     let slowest = 0;
+    // The slowest return of a closed account's credits, across the attempts of its round.
+    let slowestReturn = 0;
     for (;;) {
       if (!timeLeftFor(slowest, this.time())) throw outOfTime();
       const began = this.time();
@@ -278,13 +287,14 @@ export class CreditSettler {
           const all =
             credits.length < MAX_SETTLE ? credits : await unsettledCredits(this.db, this.table, accountId);
           let stuck: unknown;
-          let slowestReturn = 0;
           for (const c of all) {
             if (!timeLeftFor(slowestReturn, this.time())) throw outOfTime();
             const began = this.time();
             try {
-              if (!(await returns.returnCredit(c, this.now()))) return again;
-              count(1);
+              const r = await returns.returnCredit(c, this.now());
+              if (r === 'raced') return again;
+              // Only this call's returns count: one that another settler made is its to count.
+              if (r === 'returned') count(1);
             } catch (e) {
               // A sender that cannot take its money back does not hold up the other senders'.
               if (!isBankError(e)) throw e;

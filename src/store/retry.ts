@@ -50,8 +50,9 @@ export const currentDeadline = (): number | undefined => deadlines.getStore();
 
 /**
  * Whether the current deadline, if any, leaves time for one more unit of work taking `needMs` and the
- * reserve to answer. A loop over many units (accounts, rounds of a settlement) asks before each one
- * after the first: `retry` watches the deadline between the attempts of one unit, not between units.
+ * reserve to answer. A loop over many units (accounts, rounds of a settlement) asks before each one,
+ * the first against the reserve alone: `retry` watches the deadline between the attempts of one unit,
+ * not between units.
  */
 export const timeLeftFor = (needMs: number, now = Date.now()): boolean => {
   const deadline = currentDeadline();
