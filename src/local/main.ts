@@ -245,6 +245,8 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     // functions') wake the readers. A write from another process is read within 2 s.
     idleMs: 2000,
     wakeOn: [db()],
+    // Each function's mapping keeps its position across restarts, as on AWS.
+    positionsDir: join(dataDir, 'streams'),
   });
   await writeStackFile({
     apiUrl: publicUrl,

@@ -4,7 +4,9 @@
  * one reader per function (as each mapping keeps its own position), DescribeStream / GetShardIterator /
  * GetRecords on DynamoDB Local through @aws-sdk/client-dynamodb-streams, records turned into a real
  * `DynamoDBStreamEvent` (DynamoDB JSON images, as Lambda delivers them), the function's filter applied,
- * at most `batchSize` records per invocation.
+ * at most `batchSize` records per invocation. Each reader starts from `TRIM_HORIZON` the first time and,
+ * given `positionsDir` (as `npm start` gives it), goes on after the last record it delivered when started
+ * again, as a mapping keeps its position.
  *
  * Like the mapping: a batch item failure (partial batch response) or a thrown error retries from the
  * first failed record, up to `retryAttempts` times, halving the batch each time (bisect-on-error); a
@@ -15,6 +17,8 @@
  * 15 minutes (a new one is taken after the last record read); TTL deletions come as
  * `UNKNOWN_TO_SDK_VERSION`, given to the handlers as `REMOVE` by the DynamoDB service, as AWS does.
  */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -29,6 +33,15 @@ import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStr
 import { functionsWith, type StreamEventName, type Trigger } from '../functions.ts';
 
 type StreamTrigger = Extract<Trigger, { type: 'stream' }>;
+
+/** A reader's position as `positionsDir` keeps it: the last record it delivered. */
+interface SavedPosition {
+  streamArn: string;
+  shard: string;
+  sequenceNumber: string;
+  /** The record's own id: the check that the record at that number is still the same one. */
+  eventID: string;
+}
 
 import { LOCAL_CREDENTIALS } from './bootstrap.ts';
 import { contextFor, type LambdaHandler, loadHandler } from './functions.ts';
@@ -50,6 +63,14 @@ export interface StreamPollerOptions {
   idleMs?: number;
   /** Clients whose writes wake the readers (`wakeOnWrites`): the local stack gives its handlers' one. */
   wakeOn?: Pick<DynamoDBClient, 'middlewareStack'>[];
+  /**
+   * Where each reader keeps its position (`<function>.json`: the last record it delivered), as an event
+   * source mapping keeps its own: a reader started again goes on after that record instead of from
+   * `TRIM_HORIZON`, unless the record is no longer in the stream (DynamoDB Local can lose the last
+   * writes before a SIGKILL), when it reads from `TRIM_HORIZON` again. Without it, every start reads
+   * from `TRIM_HORIZON`.
+   */
+  positionsDir?: string;
   /** Where a batch that still fails after its retries goes (AWS: the SQS on-failure destination). */
   onFailure?: (fn: string, records: DynamoDBRecord[], error: unknown) => void;
   /** After each invocation (tests wait on it). */
@@ -252,6 +273,7 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
   let stopped = false;
   const wanted = new Set(opts.functions ?? functionsWith('stream').map((f) => f.name));
   const fns = functionsWith('stream').filter((f) => wanted.has(f.name));
+  if (opts.positionsDir) await mkdir(opts.positionsDir, { recursive: true });
   const pollMs = opts.pollMs ?? 250;
   const pacers = fns.map(() => new Pacer(pollMs, Math.max(pollMs, opts.idleMs ?? pollMs)));
 
@@ -298,12 +320,51 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
     }
   };
 
-  const getRecords = (iterator: string) =>
-    streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+  const getRecords = (iterator: string, limit = 1000) =>
+    streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
+
+  /** A reader's saved position (`positionsDir`), if the record it names is still in this stream. */
+  const resume = async (name: string, file: string): Promise<SavedPosition | undefined> => {
+    const saved = await readFile(file, 'utf8').then(
+      (t) => JSON.parse(t) as SavedPosition,
+      () => undefined,
+    );
+    // Another stream (a table made again) starts from its beginning.
+    if (!saved || saved.streamArn !== streamArn) return undefined;
+    const at = await streams
+      .send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: saved.shard,
+          ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+          SequenceNumber: saved.sequenceNumber,
+        }),
+      )
+      .then((it) => (it.ShardIterator ? getRecords(it.ShardIterator, 1) : undefined))
+      .catch(() => undefined);
+    if (at && at.Records?.[0]?.eventID === saved.eventID) return saved;
+    console.error(
+      `[streams] ${name}: the record it last delivered (${saved.sequenceNumber}) is no longer in the stream ` +
+        '(DynamoDB Local can lose the last writes before a crash): reading the stream from its start again',
+    );
+    return undefined;
+  };
+
+  /** Saves a reader's position, whole or not at all (a crash mid-write leaves the previous one). */
+  const savePosition = async (file: string, position: SavedPosition) => {
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(position));
+    await rename(tmp, file);
+  };
 
   const run = async (name: string, trigger: StreamTrigger, pacer: Pacer) => {
     const done = new Set<string>();
     const positions = new Map<string, string | undefined>();
+    const file = opts.positionsDir && join(opts.positionsDir, `${name}.json`);
+    if (file) {
+      const saved = await resume(name, file);
+      if (saved) positions.set(saved.shard, saved.sequenceNumber);
+    }
     const iterators = new Map<string, string>();
     // Reads ahead, as Lambda's pollers do: while a batch is delivered, the shard's next read is under
     // way, so the next batch is at hand when the function is free (a GetRecords waits its turn in a busy
@@ -382,8 +443,13 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
           for (let i = 0; i < mine.length; i += trigger.batchSize) {
             await deliver(name, trigger, mine.slice(i, i + trigger.batchSize));
           }
-          const last = records[records.length - 1]?.dynamodb?.SequenceNumber;
-          if (last) positions.set(shard, last);
+          const newest = records[records.length - 1];
+          const last = newest?.dynamodb?.SequenceNumber;
+          if (last) {
+            positions.set(shard, last);
+            if (file && newest?.eventID)
+              await savePosition(file, { streamArn, shard, sequenceNumber: last, eventID: newest.eventID });
+          }
           if (r.NextShardIterator) iterators.set(shard, r.NextShardIterator);
           else {
             iterators.delete(shard);
