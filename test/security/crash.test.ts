@@ -220,10 +220,15 @@ describe('crash safety: SIGKILL of the whole stack mid-load', () => {
           `${answered.filter((a) => a.answer?.status === 201).length} posted`,
       );
       // Up again before any check, so a failed round leaves the next one a running stack.
+      const restartedAt = stack.output().length;
       await stack.restart();
       client.close();
       client = new Client(stack.baseUrl);
-      user = await login(client, user.email);
+      user = await login(client, user.email).catch((e: Error) => {
+        // What the stack printed since the restart says why (a handler's error, a timeout, an emulator).
+        e.message += `\n--- the stack since its restart ---\n${stack.output().slice(restartedAt).slice(-20_000)}`;
+        throw e;
+      });
       for (const a of answered) expect([201, 422], JSON.stringify(a)).toContain(a.answer?.status);
 
       // 1. Every 201 is in the ledger, as its transaction and on each account it touched. The one exception
