@@ -21,6 +21,7 @@ import { CreditReturns } from '../store/ledger-return.ts';
 import { CreditSettler } from '../store/ledger-settle.ts';
 import { type LoginStatus, readLoginStatus, readMfaToken } from '../store/login-status.ts';
 import { FailureCounter, LoginGuard, ResetCodeCounter } from '../store/logins.ts';
+import { boundByDeadline } from '../store/retry.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
 
@@ -87,7 +88,7 @@ export const loginStatus = (sub: string): Promise<LoginStatus> =>
 /** Whether the access token came from a TOTP login (the staff guard's question). */
 export const isMfaToken = (accessToken: string, sub: string): Promise<boolean> =>
   readMfaToken(db(), config().tableName, accessToken, sub);
-const cognito = /* @__PURE__ */ once(() => new CognitoIdentityProviderClient({}));
+const cognito = /* @__PURE__ */ once(() => boundByDeadline(new CognitoIdentityProviderClient({})));
 const identityConfig = () => {
   const c = config();
   return { userPoolId: c.userPoolId, clientId: c.userPoolClientId, autoConfirm: c.autoConfirm };

@@ -7,7 +7,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
-import { again, done, isTransient, retry } from './retry.ts';
+import { again, boundByDeadline, done, isTransient, retry } from './retry.ts';
 
 /**
  * Time limits on every DynamoDB call: a connection that does not open, or a request that does not
@@ -21,9 +21,12 @@ export const DYNAMODB_TIMEOUTS = {
   throwOnRequestTimeout: true,
 } as const;
 
-/** The handlers' DynamoDB client: the SDK's standard configuration, plus the time limits above. */
+/**
+ * The handlers' DynamoDB client: the SDK's standard configuration, plus the time limits above, and no
+ * call waiting past the invocation's deadline (`boundByDeadline`).
+ */
 export const createDynamoClient = (): DynamoDBClient =>
-  new DynamoDBClient({ requestHandler: { ...DYNAMODB_TIMEOUTS } });
+  boundByDeadline(new DynamoDBClient({ requestHandler: { ...DYNAMODB_TIMEOUTS } }));
 
 /**
  * A DocumentClient. The endpoint comes from the SDK's standard configuration

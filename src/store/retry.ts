@@ -59,6 +59,59 @@ export const timeLeftFor = (needMs: number, now = Date.now()): boolean => {
   return deadline === undefined || now + needMs + defaultPolicy.reserveMs <= deadline;
 };
 
+/** Time kept back, when a call stops waiting on the deadline, for the function to write its answer. */
+export const ANSWER_MS = 250;
+
+/**
+ * What a call gets when the invocation's deadline ends its wait: a `TimeoutError`, as the SDK's own
+ * request timeout throws, so the API answers 503 with Retry-After (src/api/http.ts, a dependency
+ * outage) and `retry` counts it as transient. The request may still be answered and applied after
+ * it: a money movement's Idempotency-Key makes the client's retry safe.
+ */
+const pastDeadline = () =>
+  Object.assign(new Error("The invocation's deadline came before the answer"), { name: 'TimeoutError' });
+
+/**
+ * An SDK middleware (initialize step: the whole call, the SDK's own retries included) that bounds
+ * each call by the current deadline (`withDeadline`), less ANSWER_MS: a call with no time left fails at
+ * once, and one whose answer comes too late stops waiting for it. Without it, a slow dependency runs
+ * a request into the function's timeout, which Lambda answers 500 with no body of ours.
+ */
+export const deadlineMiddleware =
+  <I, O>(next: (args: I) => Promise<O>) =>
+  async (args: I): Promise<O> => {
+    const deadline = currentDeadline();
+    if (deadline === undefined) return next(args);
+    const left = deadline - ANSWER_MS - Date.now();
+    if (left <= 0) throw pastDeadline();
+    const call = next(args);
+    // Its outcome once the wait is over is nobody's: not an unhandled rejection.
+    call.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        call,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(pastDeadline()), left);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+/** Installs `deadlineMiddleware` on an SDK client (DynamoDB, Cognito, S3); returns the client. */
+export const boundByDeadline = <C extends { middlewareStack: { add: (...a: never[]) => unknown } }>(
+  client: C,
+): C => {
+  (client.middlewareStack.add as (m: unknown, o: object) => void)(deadlineMiddleware, {
+    step: 'initialize',
+    name: 'bankDeadline',
+    priority: 'high',
+  });
+  return client;
+};
+
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
   maxAttempts: number;

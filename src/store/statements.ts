@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { boundByDeadline } from './retry.ts';
 
 export const URL_SECONDS = 300;
 
@@ -25,11 +26,13 @@ export const contentTypes: Record<StatementFormat, string> = {
 };
 
 export const createS3Client = (opts: { pathStyle?: boolean } = {}): S3Client =>
-  new S3Client({
-    forcePathStyle: opts.pathStyle ?? false,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  boundByDeadline(
+    new S3Client({
+      forcePathStyle: opts.pathStyle ?? false,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
+  );
 
 export const objectKey = (
   accountId: string,
