@@ -88,7 +88,15 @@ export const loginStatus = (sub: string): Promise<LoginStatus> =>
 /** Whether the access token came from a TOTP login (the staff guard's question). */
 export const isMfaToken = (accessToken: string, sub: string): Promise<boolean> =>
   readMfaToken(db(), config().tableName, accessToken, sub);
-const cognito = /* @__PURE__ */ once(() => boundByDeadline(new CognitoIdentityProviderClient({})));
+// Cognito's calls hash passwords (hundreds of ms on AWS): 5 s before an attempt is given up, so that a
+// call abandoned at the deadline does not hold a socket for good.
+const cognito = /* @__PURE__ */ once(() =>
+  boundByDeadline(
+    new CognitoIdentityProviderClient({
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+    }),
+  ),
+);
 const identityConfig = () => {
   const c = config();
   return { userPoolId: c.userPoolId, clientId: c.userPoolClientId, autoConfirm: c.autoConfirm };

@@ -34,7 +34,13 @@ import { functionsWith, type StreamEventName, type Trigger } from '../functions.
 
 type StreamTrigger = Extract<Trigger, { type: 'stream' }>;
 
-/** A reader's position as `positionsDir` keeps it: the last record it delivered. */
+/**
+ * How long after a record was delivered a reader's saved position may pass it (`positionsDir`): the
+ * function's writes for it must outlive a crash of DynamoDB Local, which can lose its last writes.
+ */
+export const RESUME_BEHIND_MS = 10_000;
+
+/** A reader's position as `positionsDir` keeps it: a record it delivered. */
 interface SavedPosition {
   streamArn: string;
   shard: string;
@@ -71,6 +77,8 @@ export interface StreamPollerOptions {
    * from `TRIM_HORIZON`.
    */
   positionsDir?: string;
+  /** How long after its delivery a record's position may be saved (default RESUME_BEHIND_MS). */
+  resumeBehindMs?: number;
   /** Where a batch that still fails after its retries goes (AWS: the SQS on-failure destination). */
   onFailure?: (fn: string, records: DynamoDBRecord[], error: unknown) => void;
   /** After each invocation (tests wait on it). */
@@ -308,6 +316,9 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
       }
       // The records before the failed one are done; retry from it.
       pending = pending.slice(failedAt);
+      // Stopping (Ctrl+C: the emulators go down with the stack): the rest are not failures, and are
+      // delivered again after a restart (the reader's position is not moved past them).
+      if (stopped) return false;
       if (attempt >= trigger.retryAttempts) {
         onFailure(name, pending.slice(0, Math.max(1, Math.min(size, pending.length))), error);
         pending = pending.slice(Math.max(1, Math.min(size, pending.length)));
@@ -318,6 +329,7 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
       size = Math.max(1, Math.ceil(Math.min(size, pending.length) / 2));
       await sleep(Math.min(1000, 50 * 2 ** attempt));
     }
+    return true;
   };
 
   const getRecords = (iterator: string, limit = 1000) =>
@@ -325,27 +337,39 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
 
   /** A reader's saved position (`positionsDir`), if the record it names is still in this stream. */
   const resume = async (name: string, file: string): Promise<SavedPosition | undefined> => {
-    const saved = await readFile(file, 'utf8').then(
-      (t) => JSON.parse(t) as SavedPosition,
-      () => undefined,
-    );
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) return undefined;
+    let saved: Partial<SavedPosition> | undefined;
+    try {
+      saved = JSON.parse(text) as Partial<SavedPosition>;
+    } catch {
+      saved = undefined;
+    }
+    const { shard, sequenceNumber, eventID } = saved ?? {};
+    if (typeof shard !== 'string' || typeof sequenceNumber !== 'string' || typeof eventID !== 'string') {
+      console.error(`[streams] ${name}: ${file} is not a position: reading the stream from its start`);
+      return undefined;
+    }
     // Another stream (a table made again) starts from its beginning.
-    if (!saved || saved.streamArn !== streamArn) return undefined;
+    if (saved?.streamArn !== streamArn) return undefined;
     const at = await streams
       .send(
         new GetShardIteratorCommand({
           StreamArn: streamArn,
-          ShardId: saved.shard,
+          ShardId: shard,
           ShardIteratorType: 'AT_SEQUENCE_NUMBER',
-          SequenceNumber: saved.sequenceNumber,
+          SequenceNumber: sequenceNumber,
         }),
       )
       .then((it) => (it.ShardIterator ? getRecords(it.ShardIterator, 1) : undefined))
-      .catch(() => undefined);
-    if (at && at.Records?.[0]?.eventID === saved.eventID) return saved;
+      .catch((e: Error) => e);
+    if (!(at instanceof Error) && at?.Records?.[0]?.eventID === eventID)
+      return { streamArn, shard, sequenceNumber, eventID };
     console.error(
-      `[streams] ${name}: the record it last delivered (${saved.sequenceNumber}) is no longer in the stream ` +
-        '(DynamoDB Local can lose the last writes before a crash): reading the stream from its start again',
+      at instanceof Error
+        ? `[streams] ${name}: its saved position (${sequenceNumber}) could not be read (${at.name}): reading the stream from its start`
+        : `[streams] ${name}: the record at its saved position (${sequenceNumber}) is no longer the one it delivered ` +
+            '(DynamoDB Local can lose the last writes before a crash): reading the stream from its start again',
     );
     return undefined;
   };
@@ -365,6 +389,16 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
       const saved = await resume(name, file);
       if (saved) positions.set(saved.shard, saved.sequenceNumber);
     }
+    // Positions delivered, and when: the one saved is the newest at least RESUME_BEHIND_MS old, so that
+    // what the function wrote for the records after it has had that long to be durable (DynamoDB Local
+    // can lose its last writes to a SIGKILL, the saved file not): a restart delivers those again.
+    const delivered: { at: number; position: SavedPosition }[] = [];
+    const checkpoint = async () => {
+      const bound = Date.now() - (opts.resumeBehindMs ?? RESUME_BEHIND_MS);
+      let pick: SavedPosition | undefined;
+      while ((delivered[0]?.at ?? Number.POSITIVE_INFINITY) <= bound) pick = delivered.shift()?.position;
+      if (file && pick) await savePosition(file, pick);
+    };
     const iterators = new Map<string, string>();
     // Reads ahead, as Lambda's pollers do: while a batch is delivered, the shard's next read is under
     // way, so the next batch is at hand when the function is free (a GetRecords waits its turn in a busy
@@ -440,15 +474,21 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
             next.catch(() => undefined);
             ahead.set(shard, next);
           }
-          for (let i = 0; i < mine.length; i += trigger.batchSize) {
-            await deliver(name, trigger, mine.slice(i, i + trigger.batchSize));
+          let complete = true;
+          for (let i = 0; i < mine.length && complete; i += trigger.batchSize) {
+            complete = await deliver(name, trigger, mine.slice(i, i + trigger.batchSize));
           }
+          // Stopped midway: the position stays before these records.
+          if (!complete) break;
           const newest = records[records.length - 1];
           const last = newest?.dynamodb?.SequenceNumber;
           if (last) {
             positions.set(shard, last);
             if (file && newest?.eventID)
-              await savePosition(file, { streamArn, shard, sequenceNumber: last, eventID: newest.eventID });
+              delivered.push({
+                at: Date.now(),
+                position: { streamArn, shard, sequenceNumber: last, eventID: newest.eventID },
+              });
           }
           if (r.NextShardIterator) iterators.set(shard, r.NextShardIterator);
           else {
@@ -456,6 +496,7 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
             done.add(shard);
           }
         }
+        await checkpoint();
         if (read === 0) await pacer.wait();
         else pacer.found();
       } catch (e) {

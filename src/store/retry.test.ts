@@ -5,7 +5,7 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { isDependencyOutage } from '../api/http.ts';
-import { ANSWER_MS, boundByDeadline, withDeadline } from './retry.ts';
+import { ANSWER_MS, boundByDeadline, GIVE_UP_MS, withDeadline } from './retry.ts';
 
 const hanging = () => {
   const sent = { n: 0 };
@@ -33,6 +33,18 @@ describe('SDK calls bounded by the invocation deadline', () => {
     expect(e).toMatchObject({ name: 'TimeoutError' });
     expect(isDependencyOutage(e)).toBe(true);
     expect(sent.n).toBe(1);
+  });
+
+  it('a call that gave up leaves the handler time to clean up: the next call is still sent', async () => {
+    const { client, sent } = hanging();
+    const timeout = { name: 'TimeoutError' };
+    await withDeadline(Date.now() + GIVE_UP_MS + 500, async () => {
+      // Begun with more than GIVE_UP_MS left: it stops waiting GIVE_UP_MS before the deadline...
+      await expect(client.send(get)).rejects.toMatchObject(timeout);
+      // ...so that a clean-up write (a reserved attempt given back, say) is still sent.
+      await expect(client.send(get)).rejects.toMatchObject(timeout);
+    });
+    expect(sent.n).toBe(2);
   });
 
   it('a call with no time left before the deadline is not sent', async () => {

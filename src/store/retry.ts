@@ -61,6 +61,12 @@ export const timeLeftFor = (needMs: number, now = Date.now()): boolean => {
 
 /** Time kept back, when a call stops waiting on the deadline, for the function to write its answer. */
 export const ANSWER_MS = 250;
+/**
+ * When a call begun earlier stops waiting: this long before the deadline (the retries' reserve), so
+ * that what the handler does once it gave up (uncounting a login attempt it reserved, say) still has
+ * the time between this and ANSWER_MS to be sent and answered.
+ */
+export const GIVE_UP_MS = 1000;
 
 /**
  * What a call gets when the invocation's deadline ends its wait: a `TimeoutError`, as the SDK's own
@@ -73,17 +79,19 @@ const pastDeadline = () =>
 
 /**
  * An SDK middleware (initialize step: the whole call, the SDK's own retries included) that bounds
- * each call by the current deadline (`withDeadline`), less ANSWER_MS: a call with no time left fails at
- * once, and one whose answer comes too late stops waiting for it. Without it, a slow dependency runs
- * a request into the function's timeout, which Lambda answers 500 with no body of ours.
+ * each call by the current deadline (`withDeadline`): a call with less than ANSWER_MS left is not
+ * sent; one begun before the last GIVE_UP_MS stops waiting GIVE_UP_MS before the deadline, and one
+ * begun within them (the handler's clean-up after giving up) ANSWER_MS before it. Without it, a slow
+ * dependency runs a request into the function's timeout, which Lambda answers 500 with no body of ours.
  */
 export const deadlineMiddleware =
   <I, O>(next: (args: I) => Promise<O>) =>
   async (args: I): Promise<O> => {
     const deadline = currentDeadline();
     if (deadline === undefined) return next(args);
-    const left = deadline - ANSWER_MS - Date.now();
-    if (left <= 0) throw pastDeadline();
+    const now = Date.now();
+    if (deadline - ANSWER_MS - now <= 0) throw pastDeadline();
+    const waitUntil = deadline - (deadline - now > GIVE_UP_MS ? GIVE_UP_MS : ANSWER_MS);
     const call = next(args);
     // Its outcome once the wait is over is nobody's: not an unhandled rejection.
     call.catch(() => undefined);
@@ -92,7 +100,7 @@ export const deadlineMiddleware =
       return await Promise.race([
         call,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(pastDeadline()), left);
+          timer = setTimeout(() => reject(pastDeadline()), waitUntil - now);
         }),
       ]);
     } finally {
@@ -100,7 +108,7 @@ export const deadlineMiddleware =
     }
   };
 
-/** Installs `deadlineMiddleware` on an SDK client (DynamoDB, Cognito, S3); returns the client. */
+/** Installs `deadlineMiddleware` on an SDK client (DynamoDB, Cognito, S3), once; returns the client. */
 export const boundByDeadline = <C extends { middlewareStack: { add: (...a: never[]) => unknown } }>(
   client: C,
 ): C => {
@@ -108,6 +116,7 @@ export const boundByDeadline = <C extends { middlewareStack: { add: (...a: never
     step: 'initialize',
     name: 'bankDeadline',
     priority: 'high',
+    override: true,
   });
   return client;
 };

@@ -28,6 +28,8 @@ export const contentTypes: Record<StatementFormat, string> = {
 export const createS3Client = (opts: { pathStyle?: boolean } = {}): S3Client =>
   boundByDeadline(
     new S3Client({
+      // A statement file is at most a few MB: 10 s before an attempt is given up.
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
       forcePathStyle: opts.pathStyle ?? false,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
