@@ -5,8 +5,8 @@
  * GetRecords on DynamoDB Local through @aws-sdk/client-dynamodb-streams, records turned into a real
  * `DynamoDBStreamEvent` (DynamoDB JSON images, as Lambda delivers them), the function's filter applied,
  * at most `batchSize` records per invocation. Each reader starts from `TRIM_HORIZON` the first time and,
- * given `positionsDir` (as `npm start` gives it), goes on after the last record it delivered when started
- * again, as a mapping keeps its position.
+ * given `positionsDir` (as `npm start` gives it), goes on from its saved position when started again,
+ * as a mapping keeps its position.
  *
  * Like the mapping: a batch item failure (partial batch response) or a thrown error retries from the
  * first failed record, up to `retryAttempts` times, halving the batch each time (bisect-on-error); a
@@ -70,11 +70,11 @@ export interface StreamPollerOptions {
   /** Clients whose writes wake the readers (`wakeOnWrites`): the local stack gives its handlers' one. */
   wakeOn?: Pick<DynamoDBClient, 'middlewareStack'>[];
   /**
-   * Where each reader keeps its position (`<function>.json`: the last record it delivered), as an event
-   * source mapping keeps its own: a reader started again goes on after that record instead of from
-   * `TRIM_HORIZON`, unless the record is no longer in the stream (DynamoDB Local can lose the last
-   * writes before a SIGKILL), when it reads from `TRIM_HORIZON` again. Without it, every start reads
-   * from `TRIM_HORIZON`.
+   * Where each reader keeps its position (`<function>.json`: the newest record it delivered at least
+   * `resumeBehindMs` before), as an event source mapping keeps its own: a reader started again goes on
+   * after that record instead of from `TRIM_HORIZON`, unless the record is no longer in the stream
+   * (DynamoDB Local can lose the last writes before a SIGKILL), when it reads from `TRIM_HORIZON` again.
+   * Without it, every start reads from `TRIM_HORIZON`.
    */
   positionsDir?: string;
   /** How long after its delivery a record's position may be saved (default RESUME_BEHIND_MS). */
