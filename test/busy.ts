@@ -11,15 +11,29 @@
  * of its requests (posted, or refused once the money or the amount is used up). So a test of what a
  * race ends in (exactly 20 withdrawals of 200, at most 10 accounts) sends a 503 again, as a client
  * would, until the request gets another answer, and then asserts the outcome. `times` is a backstop:
- * a server that answered 503 for good would run into the test's own timeout first.
+ * a server that answered 503 for good would run into the test's own timeout first. A 409
+ * `idempotency_key_in_use` is sent again too (`inProgress`).
  */
 export const untilNotBusy = async <R extends { status: number }>(
   send: () => Promise<R>,
   times = 50,
 ): Promise<R> => {
   let r = await send();
-  for (let i = 0; i < times && r.status === 503; i++) r = await send();
+  for (let i = 0; i < times && (r.status === 503 || inProgress(r)); i++) r = await send();
   return r;
+};
+
+/**
+ * 409 `idempotency_key_in_use`: the request's key is held by its own earlier attempt, still being
+ * written (a 503 that stopped waiting on its transaction at the invocation's deadline, which DynamoDB
+ * then commits). The contract, as the web client keeps it, is to send it again with the same key:
+ * once the write is done, the answer is its replay.
+ */
+const inProgress = (r: { status: number }): boolean => {
+  const body =
+    (r as { body?: { code?: unknown }; json?: { code?: unknown } }).body ??
+    (r as { json?: { code?: unknown } }).json;
+  return r.status === 409 && body?.code === 'idempotency_key_in_use';
 };
 
 /**
