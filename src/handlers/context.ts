@@ -12,7 +12,7 @@ import { auditSecurityEvents, type SecurityEvents } from '../identity/security-e
 import { AccountReader, AccountStore } from '../store/accounts.ts';
 import { AuditStore } from '../store/audit.ts';
 import { createCursorCodec, cursorKeys } from '../store/cursor.ts';
-import { createDocumentClient, type Db } from '../store/db.ts';
+import { createDocumentClient, type Db, DYNAMODB_TIMEOUTS } from '../store/db.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
 import { type LedgerOptions, LedgerStore } from '../store/ledger.ts';
 import { BatchLedgerStore } from '../store/ledger-batch.ts';
@@ -93,7 +93,7 @@ export const isMfaToken = (accessToken: string, sub: string): Promise<boolean> =
 const cognito = /* @__PURE__ */ once(() =>
   boundByDeadline(
     new CognitoIdentityProviderClient({
-      requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+      requestHandler: { ...DYNAMODB_TIMEOUTS, requestTimeout: 5_000 },
     }),
   ),
 );

@@ -75,7 +75,7 @@ export const GIVE_UP_MS = 1000;
  * it: a money movement's Idempotency-Key makes the client's retry safe.
  */
 const pastDeadline = () =>
-  Object.assign(new Error("The invocation's deadline came before the answer"), { name: 'TimeoutError' });
+  Object.assign(new Error('Out of time: the invocation ends'), { name: 'TimeoutError' });
 
 /**
  * An SDK middleware (initialize step: the whole call, the SDK's own retries included) that bounds
@@ -86,26 +86,20 @@ const pastDeadline = () =>
  */
 export const deadlineMiddleware =
   <I, O>(next: (args: I) => Promise<O>) =>
-  async (args: I): Promise<O> => {
+  (args: I): Promise<O> => {
     const deadline = currentDeadline();
     if (deadline === undefined) return next(args);
-    const now = Date.now();
-    if (deadline - ANSWER_MS - now <= 0) throw pastDeadline();
-    const waitUntil = deadline - (deadline - now > GIVE_UP_MS ? GIVE_UP_MS : ANSWER_MS);
+    const left = deadline - Date.now();
+    if (left <= ANSWER_MS) return Promise.reject(pastDeadline());
     const call = next(args);
-    // Its outcome once the wait is over is nobody's: not an unhandled rejection.
-    call.catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        call,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(pastDeadline()), waitUntil - now);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return new Promise<O>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(pastDeadline()),
+        left - (left > GIVE_UP_MS ? GIVE_UP_MS : ANSWER_MS),
+      );
+      // Settles the wait, or (once the wait is over) nobody's: not an unhandled rejection either way.
+      call.then(resolve, reject).finally(() => clearTimeout(timer));
+    });
   };
 
 /** Installs `deadlineMiddleware` on an SDK client (DynamoDB, Cognito, S3), once; returns the client. */
