@@ -3,6 +3,10 @@
  * in-process through the local runtime, src/local/functions.ts, or injected by a test), an invocation payload of at most 6 MB, and the function's
  * timeout. A payload over the limit is 413 `{"message":"Request Too Long"}`; a handler that throws,
  * returns nothing usable or runs past its timeout is 500 `{"message":"Internal Server Error"}`.
+ *
+ * As on Lambda, a cold start's module load (its init phase, at most INIT_LIMIT_MS) is not counted
+ * against the function's timeout: the invocation's clock, and the deadline its context reports, start
+ * once the handler is loaded.
  */
 import type { Context } from 'aws-lambda';
 import type { buildEvent } from '../api/event.ts';
@@ -15,11 +19,16 @@ export type LambdaHandler = (event: ReturnType<typeof buildEvent>, context: Cont
 /** Lambda's synchronous invocation payload limit (request and response). */
 export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
+/** Lambda's limit on a function's init phase (loading its module), apart from its timeout. */
+export const INIT_LIMIT_MS = 10_000;
+
 export interface InvokerOptions {
   handlers?: Partial<Record<string, LambdaHandler>>;
   region?: string;
   /** Overrides every function's timeout (tests). */
   timeoutMs?: number;
+  /** Loads a function's handler (tests); the local runtime's loadHandler by default. */
+  load?: (fn: string) => Promise<LambdaHandler>;
   onError: (message: string, error: unknown) => void;
 }
 
@@ -33,10 +42,24 @@ export interface Invocation {
 
 class TimeoutError extends Error {}
 
+/** `work`, or a TimeoutError with `message` once `ms` have passed. */
+const within = async <T>(work: Promise<T>, ms: number, message: string): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(message)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
 export const createInvoker = (getOpts: () => InvokerOptions) => {
   const handlerFor = (fn: string): Promise<LambdaHandler> => {
-    const injected = getOpts().handlers?.[fn];
-    return injected ? Promise.resolve(injected) : (loadHandler(fn) as Promise<LambdaHandler>);
+    const { handlers, load = loadHandler } = getOpts();
+    const injected = handlers?.[fn];
+    return injected ? Promise.resolve(injected) : (load(fn) as Promise<LambdaHandler>);
   };
 
   return async ({ fn, label, event, requestId }: Invocation): Promise<HttpResponse> => {
@@ -45,18 +68,15 @@ export const createInvoker = (getOpts: () => InvokerOptions) => {
       return gatewayError('tooLong', requestId);
     }
     const region = opts.region ?? process.env.AWS_REGION ?? 'us-east-1';
-    // The function's own timeout from the registry (src/functions.ts), as Lambda enforces it.
-    const context = opts.timeoutMs
-      ? buildContext({ functionName: fn, region, timeoutMs: opts.timeoutMs })
-      : contextFor(fn, region);
-    const timeoutMs = context.getRemainingTimeInMillis();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError(`Task timed out after ${timeoutMs} ms`)), timeoutMs);
-    });
     try {
-      const handler = await handlerFor(fn);
-      const result = await Promise.race([handler(event, context), deadline]);
+      const handler = await within(handlerFor(fn), INIT_LIMIT_MS, `Init timed out after ${INIT_LIMIT_MS} ms`);
+      // The function's own timeout from the registry (src/functions.ts), as Lambda enforces it,
+      // counted from here: the load above was the init phase.
+      const context = opts.timeoutMs
+        ? buildContext({ functionName: fn, region, timeoutMs: opts.timeoutMs })
+        : contextFor(fn, region);
+      const timeoutMs = context.getRemainingTimeInMillis();
+      const result = await within(handler(event, context), timeoutMs, `Task timed out after ${timeoutMs} ms`);
       const out = toHttpResponse(result);
       // Lambda counts the response as the JSON it sends: escapes included.
       if (Buffer.byteLength(JSON.stringify(result)) > MAX_INVOKE_PAYLOAD_BYTES)
@@ -69,8 +89,6 @@ export const createInvoker = (getOpts: () => InvokerOptions) => {
       // promise cannot be stopped and runs on, but its result is dropped.
       opts.onError(`${fn} failed on ${label}`, e);
       return gatewayError('internal', requestId);
-    } finally {
-      clearTimeout(timer);
     }
   };
 };
