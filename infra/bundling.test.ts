@@ -24,7 +24,14 @@ import { s3Env } from '../src/local/s3.ts';
 import { createTestTable, createTestUserPool, useHandlerEnv } from '../test/harness.ts';
 import { pdfText } from '../test/pdf-text.ts';
 import { withinOnePeriod } from '../test/periods.ts';
-import { bundleFunction, externalsOf, lambdaCode, loadedAtStart, splitsLazyImports } from './bundling.ts';
+import {
+  bundleFunction,
+  externalsOf,
+  lambdaCode,
+  loadedAtStart,
+  splitsLazyImports,
+  standsInForEventStreams,
+} from './bundling.ts';
 
 type Handler = (event: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -149,8 +156,28 @@ describe('Lambda bundles', () => {
       expect(inputs, fn).not.toMatch(
         /credential-provider-(sso|ini|process|web-identity|node)|nested-clients/,
       );
-      for (const external of externalsOf(fn)) expect(inputs, fn).not.toContain(`${external}/`);
+      // Left external, or (where the S3 client imports it statically) its stand-in bundled instead.
+      expect(inputs, fn).not.toContain('@smithy/core/dist-es/submodules/event-streams/');
+      if (standsInForEventStreams.includes(fn))
+        expect(inputs, fn).toContain('infra/event-streams-left-out.ts');
+      else expect(externalsOf(fn), fn).toContain('@smithy/core/event-streams');
     }
+  });
+
+  it("the event-stream stand-in sets up the S3 client's config as the package does, and refuses an event stream", async () => {
+    const real = await import('@smithy/core/event-streams');
+    const standIn = await import('./event-streams-left-out.ts');
+    const config = () => ({
+      eventStreamSerdeProvider: standIn.eventStreamSerdeProvider,
+      region: 'eu-west-1',
+    });
+    const resolved = standIn.resolveEventStreamSerdeConfig(config());
+    // The same object, with the marshaller its provider makes, as the real resolver does it.
+    expect(Object.keys(resolved)).toEqual(Object.keys(real.resolveEventStreamSerdeConfig(config())));
+    const marshaller = resolved.eventStreamMarshaller as ReturnType<typeof standIn.eventStreamSerdeProvider>;
+    expect(() => marshaller.serialize()).toThrow(/infra\/event-streams-left-out\.ts/);
+    expect(() => marshaller.deserialize()).toThrow(/infra\/event-streams-left-out\.ts/);
+    expect(() => new standIn.EventStreamSerde()).toThrow(/infra\/event-streams-left-out\.ts/);
   });
 
   it('carry the schema modules of their own routes, never the barrels of every schema', () => {
