@@ -396,8 +396,20 @@ describe('statements', () => {
       query: { from: '2025-01-01', to: '2026-01-02' },
     });
     expect(long.status).toBe(400);
-    const bad = await call('exportCsv', { user: u, params: { id: a.id }, query: { from: '2026-02-30' } });
-    expect(bad.status).toBe(400);
+    // Not calendar dates: a day past the month's end, a month 13 or 00 (each a 400 naming its field, not a 500).
+    const notDates: Record<string, string>[] = [
+      { from: '2026-02-30' },
+      { to: '2026-13-01' },
+      { from: '2026-00-01' },
+    ];
+    for (const query of notDates) {
+      const bad = await call('exportCsv', { user: u, params: { id: a.id }, query });
+      expect(bad.status, JSON.stringify(query)).toBe(400);
+      expect(bad.body.code).toBe('validation_failed');
+      expect(JSON.stringify(bad.body.errors), JSON.stringify(query)).toContain(
+        `query.${Object.keys(query)[0]}`,
+      );
+    }
   });
 
   it("another customer's account gives 404 for the list, a statement and an export", async () => {

@@ -8,7 +8,7 @@
 import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/statements.ts';
 import { BankError } from '../domain/errors.ts';
-import { addDays, dayOf } from '../domain/schedule.ts';
+import { addDays, dayOf, isDate } from '../domain/schedule.ts';
 import {
   exportCsv,
   isClosed,
@@ -63,15 +63,14 @@ export const handler = createHandler(
 
     exportCsv: async ({ caller, params, query }) => {
       const a = await accountReader().mustGet(caller.sub, params.id);
-      const to = query.to ?? dayOf(new Date());
-      const from = query.from ?? addDays(to, -30);
-      for (const [name, d] of [
-        ['from', from],
-        ['to', to],
-      ] as const) {
-        if (dayOf(new Date(`${d}T00:00:00Z`)) !== d || Number.isNaN(Date.parse(d)))
+      // Checked before any date arithmetic: a month 13 or 00 is no date at all, not a 500.
+      for (const name of ['from', 'to'] as const) {
+        const d = query[name];
+        if (d !== undefined && !isDate(d))
           throw invalid(`query.${name}`, 'must be a calendar date YYYY-MM-DD');
       }
+      const to = query.to ?? dayOf(new Date());
+      const from = query.from ?? addDays(to, -30);
       if (from > to) throw invalid('query.from', 'must not be after `to`');
       if (addDays(from, EXPORT_MAX_DAYS - 1) < to)
         throw invalid('query.to', 'the range may span at most a year');
