@@ -102,6 +102,14 @@ describe('the OpenAPI document', () => {
     },
   );
 
+  it("documents the guard's refusals on every staff route's 403, and user_disabled on every token route's", () => {
+    for (const r of routeList.filter(needsToken)) {
+      const description = String(op(r)?.responses['403']?.description ?? '');
+      const codes = r.role === 'admin' ? ['forbidden', 'mfa_required', 'user_disabled'] : ['user_disabled'];
+      for (const code of codes) expect(description, `${r.method} ${r.path}`).toContain(`\`${code}\``);
+    }
+  });
+
   it('bounds every array', () => {
     const arrays = (v: unknown, path: string): string[] =>
       v && typeof v === 'object'

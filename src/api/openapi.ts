@@ -175,8 +175,9 @@ const implicitStatuses = (r: RouteEntry): [number, ErrorCode[]][] => [
   ...(needsToken(r)
     ? ([
         [401, ['unauthorized']],
-        // The guard of token routes (src/handlers/gate.ts): a login the bank disabled, on every route.
-        [403, ['user_disabled']],
+        // The guard of token routes (src/handlers/gate.ts): a login the bank disabled, on every route;
+        // on a staff route also a caller not in the staff group, or a login without TOTP MFA.
+        [403, r.role === 'admin' ? ['forbidden', 'mfa_required', 'user_disabled'] : ['user_disabled']],
       ] as [number, ErrorCode[]][])
     : []),
   [404, []],
