@@ -23,7 +23,7 @@ type Operation = {
   security?: unknown[];
   parameters?: { name: string; in: string; required?: boolean; schema: Schema }[];
   requestBody?: { content: Content };
-  responses: Record<string, { content?: Content }>;
+  responses: Record<string, { description?: string; content?: Content }>;
 };
 
 const doc = JSON.parse(JSON.stringify(buildOpenApiDocument())) as {
