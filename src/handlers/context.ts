@@ -7,7 +7,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
 import { BankError } from '../domain/errors.ts';
-import { Identity, UserDirectory } from '../identity/cognito.ts';
+import { Identity, SecuritySettings, UserDirectory } from '../identity/cognito.ts';
 import { auditSecurityEvents, type SecurityEvents } from '../identity/security-events.ts';
 import { AccountReader, AccountStore } from '../store/accounts.ts';
 import { AuditStore } from '../store/audit.ts';
@@ -101,8 +101,10 @@ const identityConfig = () => {
   const c = config();
   return { userPoolId: c.userPoolId, clientId: c.userPoolClientId, autoConfirm: c.autoConfirm };
 };
-/** The Cognito adapter, whole: sign-up, log-in, tokens, passwords, MFA and the user look-ups. */
+/** The Cognito adapter: sign-up, log-in, tokens, password resets and the user look-ups. */
 export const identity = /* @__PURE__ */ once(() => new Identity(cognito(), identityConfig()));
+/** A signed-in customer's password change and TOTP MFA, with their access token (the profile function). */
+export const securitySettings = /* @__PURE__ */ once(() => new SecuritySettings(cognito()));
 /** The user look-ups and switches alone (the admin function: its bundle carries no sign-in). */
 export const directory = /* @__PURE__ */ once(() => new UserDirectory(cognito(), identityConfig()));
 /** The audit trail (src/store/audit.ts). */

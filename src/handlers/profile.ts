@@ -10,7 +10,15 @@ import { ANONYMOUS, type AuditRecord } from '../domain/audit.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
 import { keys } from '../store/keys.ts';
 import { assertNotCommon } from './checks.ts';
-import { audit, cursors, identity, securityEvents, users, verifyAttempts } from './context.ts';
+import {
+  audit,
+  cursors,
+  identity,
+  securityEvents,
+  securitySettings,
+  users,
+  verifyAttempts,
+} from './context.ts';
 import { customerGuard } from './gate.ts';
 import { endEverySession } from './sign-out.ts';
 
@@ -95,7 +103,7 @@ export const handler = createHandler(
     changePassword: async ({ caller, accessToken, body, sourceIp }) => {
       assertNotCommon(body.newPassword, 'body.newPassword');
       await counted(caller, ['wrong_password'], () =>
-        identity().changePassword(accessToken, body.currentPassword, body.newPassword),
+        securitySettings().changePassword(accessToken, body.currentPassword, body.newPassword),
       );
       // Whoever else holds a session (a stolen token, a forgotten device) loses it, this one included.
       await endEverySession(caller.sub, { accessToken }, 'password change', sourceIp);
@@ -104,28 +112,31 @@ export const handler = createHandler(
     },
 
     mfaStatus: async ({ accessToken }) => {
-      return { body: { totp: await identity().totpEnabled(accessToken) } };
+      return { body: { totp: await securitySettings().totpEnabled(accessToken) } };
     },
 
     enrolTotp: async ({ caller, accessToken, sourceIp }) => {
-      if (await identity().totpEnabled(accessToken))
+      if (await securitySettings().totpEnabled(accessToken))
         throw new BankError(
           'mfa_already_enabled',
           'TOTP is already on: turn it off first to enrol a new app',
         );
-      const [profile, secret] = await Promise.all([profileOf(caller), identity().associateTotp(accessToken)]);
+      const [profile, secret] = await Promise.all([
+        profileOf(caller),
+        securitySettings().associateTotp(accessToken),
+      ]);
       await securityEvents.record({ event: 'mfa_enrolment_started', userId: caller.sub, sourceIp });
       return { body: { secret, otpauthUri: otpauthUri(secret, profile.email) } };
     },
 
     verifyTotp: async ({ caller, accessToken, body, sourceIp }) => {
-      await counted(caller, ['invalid_code'], () => identity().enableTotp(accessToken, body.code));
+      await counted(caller, ['invalid_code'], () => securitySettings().enableTotp(accessToken, body.code));
       await securityEvents.record({ event: 'mfa_enabled', userId: caller.sub, sourceIp, reason: 'totp' });
       return {};
     },
 
     disableTotp: async ({ caller, accessToken, body, sourceIp }) => {
-      if (!(await identity().totpEnabled(accessToken)))
+      if (!(await securitySettings().totpEnabled(accessToken)))
         throw new BankError('mfa_not_enabled', 'TOTP is not on');
       const { email } = await profileOf(caller);
       // Proof of both factors: a full sign-in with the password and the current code. Its tokens are
@@ -142,7 +153,7 @@ export const handler = createHandler(
         const tokens = await identity().respondTotp(email, first.session, body.code);
         if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
       });
-      await identity().setTotp(accessToken, false);
+      await securitySettings().setTotp(accessToken, false);
       await securityEvents.record({ event: 'mfa_disabled', userId: caller.sub, sourceIp, reason: 'totp' });
       return {};
     },

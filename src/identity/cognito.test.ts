@@ -4,17 +4,18 @@
  */
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { describe, expect, it } from 'vitest';
-import { Identity } from './cognito.ts';
+import { Identity, SecuritySettings } from './cognito.ts';
+
+/** A client whose every call Cognito refuses with NotAuthorizedException and `message`. */
+const refusingClient = (message: string) =>
+  ({
+    send: async () => {
+      throw Object.assign(new Error(message), { name: 'NotAuthorizedException' });
+    },
+  }) as unknown as CognitoIdentityProviderClient;
 
 const refusing = (message: string) =>
-  new Identity(
-    {
-      send: async () => {
-        throw Object.assign(new Error(message), { name: 'NotAuthorizedException' });
-      },
-    } as unknown as CognitoIdentityProviderClient,
-    { userPoolId: 'pool', clientId: 'client', autoConfirm: false },
-  );
+  new Identity(refusingClient(message), { userPoolId: 'pool', clientId: 'client', autoConfirm: false });
 
 describe('Identity.login on what Cognito refuses', () => {
   it("answers Cognito's own lockout 429 login_locked, not a wrong password", async () => {
@@ -27,5 +28,44 @@ describe('Identity.login on what Cognito refuses', () => {
     ).rejects.toMatchObject({
       code: 'invalid_credentials',
     });
+  });
+});
+
+describe("calls with the customer's access token, when Cognito refuses the token", () => {
+  // RevokeToken (a log-out) revokes the access tokens of that refresh token at Cognito, which API
+  // Gateway still admits until they expire; Cognito's messages for a refused token.
+  const refused = ['Access Token has been revoked', 'Access Token has expired', 'Invalid Access Token'];
+
+  it('answer 401 unauthorized, not a 500, nor a wrong password or code that counts towards the lock', async () => {
+    for (const message of refused) {
+      const settings = new SecuritySettings(refusingClient(message));
+      const signedOut = { code: 'unauthorized' };
+      await expect(settings.totpEnabled('t'), message).rejects.toMatchObject(signedOut);
+      await expect(settings.associateTotp('t'), message).rejects.toMatchObject(signedOut);
+      await expect(settings.setTotp('t', false), message).rejects.toMatchObject(signedOut);
+      await expect(settings.enableTotp('t', '123456'), message).rejects.toMatchObject(signedOut);
+      await expect(settings.changePassword('t', 'old', 'new'), message).rejects.toMatchObject(signedOut);
+    }
+  });
+
+  it('still answer a wrong current password or code as such', async () => {
+    const settings = new SecuritySettings(refusingClient('Incorrect username or password.'));
+    await expect(settings.changePassword('t', 'old', 'new')).rejects.toMatchObject({
+      code: 'wrong_password',
+    });
+    await expect(settings.enableTotp('t', '123456')).rejects.toMatchObject({ code: 'invalid_code' });
+  });
+
+  it('sign out everywhere leaves it to the revocation marker, and still fails on anything else', async () => {
+    expect(await refusing(refused[0] as string).signOutEverywhere({ accessToken: 't' })).toBe(false);
+    const broken = new Identity(
+      {
+        send: async () => {
+          throw Object.assign(new Error('boom'), { name: 'InternalErrorException' });
+        },
+      } as unknown as CognitoIdentityProviderClient,
+      { userPoolId: 'pool', clientId: 'client', autoConfirm: false },
+    );
+    await expect(broken.signOutEverywhere({ accessToken: 't' })).rejects.toThrow('boom');
   });
 });

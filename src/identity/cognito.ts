@@ -82,6 +82,14 @@ const tooManyCodes = () =>
     headers: { 'retry-after': '900' },
   });
 
+/** Cognito refused the caller's access token itself: revoked by a log-out, expired, or not valid. */
+const TOKEN_REFUSED = /access token/i;
+const refusesToken = (e: unknown): boolean =>
+  nameOf(e) === 'NotAuthorizedException' && TOKEN_REFUSED.test((e as Error).message ?? '');
+const signedOut = () => new BankError('unauthorized', 'This session was signed out: log in again');
+/** A call whose only refusal is of the token (and throttling): 401, else the exception itself. */
+const tokenOnly = (e: unknown): never => translate(e, { NotAuthorizedException: signedOut });
+
 /** What Cognito says when its own lockout refuses a sign-in. */
 const COGNITO_LOCKOUT = /password attempts exceeded/i;
 const cognitoLocked = () =>
@@ -209,8 +217,8 @@ export class UserDirectory {
 
   /**
    * Signs the user out everywhere: GlobalSignOut with their access token, or AdminUserGlobalSignOut by
-   * email. Returns false where the emulator lacks both (cognito-local): the caller's revocation marker
-   * then does the job alone.
+   * email. Returns false where the emulator lacks both (cognito-local), or where Cognito refuses the
+   * access token (revoked by a log-out, or expired): the caller's revocation marker then does the job alone.
    */
   async signOutEverywhere(who: { accessToken: string } | { email: string }): Promise<boolean> {
     try {
@@ -219,7 +227,9 @@ export class UserDirectory {
       else await this.cognito.send(new AdminUserGlobalSignOutCommand({ ...this.pool, Username: who.email }));
       return true;
     } catch (e) {
-      if (isUnsupported(e)) return false;
+      // The emulator lacks it, or Cognito refused the caller's token (its session already logged out):
+      // the revocation marker, set before this call (src/handlers/sign-out.ts), does the job alone.
+      if (isUnsupported(e) || ('accessToken' in who && nameOf(e) === 'NotAuthorizedException')) return false;
       if (nameOf(e) === 'UserNotFoundException') return true;
       return translate(e, {});
     }
@@ -419,6 +429,19 @@ export class Identity extends UserDirectory {
       });
     }
   }
+}
+
+/**
+ * The calls a signed-in customer makes about their own login with their access token: the password
+ * change and TOTP MFA (the profile function alone). Apart from `Identity`, so that the functions that
+ * sign in carry neither these methods nor their SDK commands and schemas.
+ *
+ * API Gateway admits an access token until it expires, but Cognito refuses one its log-out revoked
+ * (RevokeToken revokes the access tokens of that refresh token), or one that expired since: that is
+ * 401 `unauthorized`, not a 500, nor a wrong password or code that counts towards the lock.
+ */
+export class SecuritySettings {
+  constructor(private readonly cognito: CognitoIdentityProviderClient) {}
 
   async changePassword(accessToken: string, current: string, next: string): Promise<void> {
     try {
@@ -431,7 +454,8 @@ export class Identity extends UserDirectory {
       );
     } catch (e) {
       translate(e, {
-        NotAuthorizedException: wrongPassword,
+        // Cognito says NotAuthorizedException for a wrong current password and for a refused token alike.
+        NotAuthorizedException: refusesToken(e) ? signedOut : wrongPassword,
         // cognito-local answers a wrong current password this way; the API has checked the new one already.
         InvalidPasswordException: wrongPassword,
         InvalidParameterException: weakPassword,
@@ -442,7 +466,9 @@ export class Identity extends UserDirectory {
 
   /** Starts TOTP enrolment: the secret to show (as a QR code) to the customer's authenticator app. */
   async associateTotp(accessToken: string): Promise<string> {
-    const r = await this.cognito.send(new AssociateSoftwareTokenCommand({ AccessToken: accessToken }));
+    const r = await this.cognito
+      .send(new AssociateSoftwareTokenCommand({ AccessToken: accessToken }))
+      .catch(tokenOnly);
     if (!r.SecretCode) throw new Error('Cognito returned no TOTP secret');
     return r.SecretCode;
   }
@@ -463,23 +489,25 @@ export class Identity extends UserDirectory {
         CodeMismatchException: invalidCode,
         EnableSoftwareTokenMFAException: invalidCode,
         InvalidParameterException: invalidCode,
-        NotAuthorizedException: invalidCode,
+        NotAuthorizedException: refusesToken(e) ? signedOut : invalidCode,
       });
     }
     await this.setTotp(accessToken, true);
   }
 
   async setTotp(accessToken: string, enabled: boolean): Promise<void> {
-    await this.cognito.send(
-      new SetUserMFAPreferenceCommand({
-        AccessToken: accessToken,
-        SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled },
-      }),
-    );
+    await this.cognito
+      .send(
+        new SetUserMFAPreferenceCommand({
+          AccessToken: accessToken,
+          SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled },
+        }),
+      )
+      .catch(tokenOnly);
   }
 
   async totpEnabled(accessToken: string): Promise<boolean> {
-    const r = await this.cognito.send(new GetUserCommand({ AccessToken: accessToken }));
+    const r = await this.cognito.send(new GetUserCommand({ AccessToken: accessToken })).catch(tokenOnly);
     return (r.UserMFASettingList ?? []).includes('SOFTWARE_TOKEN_MFA');
   }
 }
