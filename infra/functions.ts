@@ -89,11 +89,13 @@ export const streamActions = [
 export const cognitoAdminActions = ['cognito-idp:AdminConfirmSignUp'] as const;
 /**
  * `cognito:users`: look up a user (registration without enumeration, reset), delete a stale
- * unconfirmed sign-up, and sign a user out everywhere after a password reset.
+ * unconfirmed sign-up, set the password its confirmer gives, and sign a user out everywhere after a
+ * password reset or a confirmation.
  */
 export const cognitoUserActions = [
   'cognito-idp:AdminGetUser',
   'cognito-idp:AdminDeleteUser',
+  'cognito-idp:AdminSetUserPassword',
   'cognito-idp:AdminUserGlobalSignOut',
 ] as const;
 

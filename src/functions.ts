@@ -143,6 +143,7 @@ export const functions = {
       'cognito-idp:AdminConfirmSignUp',
       'cognito-idp:AdminGetUser',
       'cognito-idp:AdminDeleteUser',
+      'cognito-idp:AdminSetUserPassword',
       'cognito-idp:AdminUserGlobalSignOut',
     ],
   }),

@@ -41,11 +41,37 @@ describe('confirmation by code', () => {
     expect(early.status).toBe(403);
     expect(early.body.code).toBe('user_not_confirmed');
 
-    const wrong = await post('/v1/auth/confirm', { email, code: '000000' });
+    const wrong = await post('/v1/auth/confirm', { email, code: '000000', password });
     expect(wrong.status).toBe(400);
     expect(wrong.body.code).toBe('invalid_code');
+    // The password to set is checked as at registration, before the code is spent.
+    const weak = await post('/v1/auth/confirm', { email, code: CODE, password: 'Password123!' });
+    expect(weak.status).toBe(400);
+    expect(weak.body.code).toBe('weak_password');
 
-    expect((await post('/v1/auth/confirm', { email, code: CODE })).status).toBe(204);
+    expect((await post('/v1/auth/confirm', { email, code: CODE, password })).status).toBe(204);
     expect((await post('/v1/auth/login', { email, password })).status).toBe(200);
+  });
+
+  it("a squatter's sign-up, confirmed by the address's owner, has the owner's password, not the squatter's", async () => {
+    const email = `squat-${Date.now()}@example.com`;
+    const squatter = 'Squatter-Knows-2026!';
+    const owner = 'Owner-Chose-This-2026!';
+    // Someone without the mailbox signs up first; the owner registers later, while it is pending
+    // (which sends the pending sign-up's code again, to the owner's mailbox).
+    expect((await post('/v1/auth/register', { email, password: squatter, name: 'Squatter' })).status).toBe(
+      202,
+    );
+    expect((await post('/v1/auth/register', { email, password: owner, name: 'Owner' })).status).toBe(202);
+    // The squatter watches for the confirmation: until then a login says the sign-up is pending.
+    expect((await post('/v1/auth/login', { email, password: squatter })).body.code).toBe(
+      'user_not_confirmed',
+    );
+
+    expect((await post('/v1/auth/confirm', { email, code: CODE, password: owner })).status).toBe(204);
+    expect((await post('/v1/auth/login', { email, password: owner })).status).toBe(200);
+    const late = await post('/v1/auth/login', { email, password: squatter });
+    expect(late.status).toBe(401);
+    expect(late.body.code).toBe('invalid_credentials');
   });
 });

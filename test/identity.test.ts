@@ -88,7 +88,9 @@ const customer = async (tag: string, password = PASSWORD) => {
   const since = stack.output().length;
   const r = await post('/v1/auth/register', { email, password, name: tag });
   expect(r.status).toBe(202);
-  expect((await post('/v1/auth/confirm', { email, code: await codeFor(email, since) })).status).toBe(204);
+  expect(
+    (await post('/v1/auth/confirm', { email, code: await codeFor(email, since), password })).status,
+  ).toBe(204);
   return email;
 };
 const login = (email: string, password = PASSWORD, from = '127.0.0.1') =>
@@ -120,7 +122,10 @@ describe('registration', () => {
     expect(r.status).toBe(202);
     expect(unknown.status).toBe(202);
     expect(unknown.body).toEqual(r.body);
-    expect((await post('/v1/auth/confirm', { email, code: await codeFor(email, since) })).status).toBe(204);
+    expect(
+      (await post('/v1/auth/confirm', { email, code: await codeFor(email, since), password: PASSWORD }))
+        .status,
+    ).toBe(204);
   });
 
   it('refuses "Password123!" and a password with é', async () => {

@@ -176,8 +176,19 @@ export const handler = createHandler(
           : { status: 202, body: { email, status: 'pending_confirmation' } };
       }),
 
-    confirm: async ({ body }) => {
-      await identity().confirm(body.email, body.code);
+    confirm: async ({ body, sourceIp }) => {
+      const { email, code, password } = body;
+      assertNotCommon(password, 'body.password');
+      await identity().confirm(email, code);
+      // The code proves the mailbox, so its holder chooses the password. A sign-up holds an address
+      // until it is confirmed, whoever made it: registering again with a sign-up pending sends its code
+      // again (above), and the address's owner confirming a squatter's sign-up must not get a login
+      // whose password the squatter knows. Whoever signed in with the sign-up's password between the
+      // two calls is signed out.
+      await identity().setPassword(email, password);
+      const user = await identity().user(email);
+      if (user?.sub)
+        await endEverySession(user.sub, { email }, 'email confirmed, with its password', sourceIp);
       return {};
     },
 

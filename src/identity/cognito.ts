@@ -9,6 +9,7 @@ import {
   AdminDisableUserCommand,
   AdminEnableUserCommand,
   AdminGetUserCommand,
+  AdminSetUserPasswordCommand,
   AdminUserGlobalSignOutCommand,
   AssociateSoftwareTokenCommand,
   type AuthenticationResultType,
@@ -310,6 +311,25 @@ export class Identity extends UserDirectory {
         // The email is already another confirmed user's (sign-in alias): this one cannot have it.
         AliasExistsException: emailTaken,
       });
+    }
+  }
+
+  /**
+   * Sets the login's password, permanent (AdminSetUserPassword): after a confirmation, to the one its
+   * confirmer gave (src/handlers/auth.ts).
+   */
+  async setPassword(email: string, password: string): Promise<void> {
+    try {
+      await this.cognito.send(
+        new AdminSetUserPasswordCommand({
+          ...this.pool,
+          Username: email,
+          Password: password,
+          Permanent: true,
+        }),
+      );
+    } catch (e) {
+      translate(e, { InvalidPasswordException: weakPassword, InvalidParameterException: weakPassword });
     }
   }
 

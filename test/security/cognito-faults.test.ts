@@ -104,7 +104,8 @@ describe('Cognito faults the emulator cannot produce', () => {
 
   const confirmSignUp = {
     Command: ConfirmSignUpCommand,
-    call: (e: string) => call('confirm', { body: { email: e, code: '123456' } }),
+    call: (e: string) =>
+      call('confirm', { body: { email: e, code: '123456', password: 'Brand-New-Secret-42' } }),
   };
   const confirmForgot = {
     Command: ConfirmForgotPasswordCommand,

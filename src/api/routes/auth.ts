@@ -33,10 +33,10 @@ export const routes = {
     path: '/v1/auth/confirm',
     fn: 'auth',
     role: 'public',
-    summary: 'Confirm a registration with the emailed code',
+    summary: 'Confirm a registration with the emailed code, and set its password',
     body: ConfirmBody,
     status: 204,
-    errors: ['validation_failed', 'invalid_code', 'verification_locked', 'user_exists'],
+    errors: ['validation_failed', 'weak_password', 'invalid_code', 'verification_locked', 'user_exists'],
   }),
   resendConfirmation: route({
     method: 'POST',

@@ -177,6 +177,12 @@ export const Login = ({ reason }: { reason: EndReason | undefined }) => {
   );
 };
 
+/**
+ * The password just registered with, kept in this tab's memory (never stored) for the confirmation
+ * step, which sets it: the customer need not type it twice. Cleared once confirmed.
+ */
+let registeredPassword = '';
+
 export const Register = () => {
   const { api, navigate } = useApp();
   const form = useForm({ name: '', email: '', password: '' });
@@ -195,6 +201,7 @@ export const Register = () => {
       if (user.status === 'confirmed') {
         navigate(`/login?email=${to}`, { flash: 'You are registered. Log in to open your first account.' });
       } else {
+        registeredPassword = password;
         navigate(`/confirm?email=${to}`, { flash: 'We sent a confirmation code to your email.' });
       }
     },
@@ -215,17 +222,33 @@ export const Register = () => {
     >
       <Field label="Full name" autocomplete="name" {...form.bind('name')} />
       <Field label="Email" type="email" autocomplete="email" {...form.bind('email')} />
-      <Field
-        label="Password"
-        type="password"
-        autocomplete="new-password"
-        describedBy="password-rules"
-        {...form.bind('password')}
-      />
-      <PasswordRules password={password} />
+      <NewPassword {...form.bind('password')} />
     </AuthForm>
   );
 };
+
+/** A new password's field, with the live checklist of its rules under it. */
+export const NewPassword = ({
+  label = 'Password',
+  ...bound
+}: {
+  label?: string;
+  name: string;
+  value: string;
+  onValue: (v: string) => void;
+  error?: string;
+}) => (
+  <>
+    <Field
+      label={label}
+      type="password"
+      autocomplete="new-password"
+      describedBy="password-rules"
+      {...bound}
+    />
+    <PasswordRules password={bound.value} />
+  </>
+);
 
 /** The live checklist of the password rule (the API's own rules; it also refuses common passwords). */
 export const PasswordRules = ({ password }: { password: string }) => {
@@ -252,16 +275,19 @@ export const PasswordRules = ({ password }: { password: string }) => {
 
 export const Confirm = () => {
   const { api, navigate, query } = useApp();
-  const form = useForm({ email: query.get('email') ?? '', code: '' });
-  const { email, code } = form.values;
+  const form = useForm({ email: query.get('email') ?? '', code: '', password: registeredPassword });
+  const { email, code, password } = form.values;
+  const policy = checkPassword(password);
 
   const submit = form.submit(
     () => ({
       email: emailProblem(email),
       code: /^\d{4,8}$/.test(code.trim()) ? undefined : 'Enter the code from the email: 4 to 8 digits.',
+      password: policy.ok ? undefined : 'The password does not meet all the rules below yet.',
     }),
     async () => {
-      await api.confirm({ email: email.trim(), code: code.trim() });
+      await api.confirm({ email: email.trim(), code: code.trim(), password });
+      registeredPassword = '';
       navigate(`/login?email=${encodeURIComponent(email.trim())}`, {
         flash: 'Your email is confirmed. You can log in now.',
       });
@@ -271,7 +297,12 @@ export const Confirm = () => {
   return (
     <AuthForm
       title="Confirm your email"
-      intro={<p>Enter the code we emailed you to finish registering.</p>}
+      intro={
+        <p>
+          Enter the code we emailed you and your password to finish registering. The password given here is
+          the one you log in with.
+        </p>
+      }
       form={form}
       onSubmit={submit}
       button="Confirm"
@@ -285,6 +316,7 @@ export const Confirm = () => {
         autocomplete="one-time-code"
         {...form.bind('code')}
       />
+      <NewPassword {...form.bind('password')} />
     </AuthForm>
   );
 };
@@ -401,14 +433,7 @@ export const ResetPassword = () => {
     >
       <Field label="Email" type="email" autocomplete="username" {...form.bind('email')} />
       <Field label="Code" inputMode="numeric" autocomplete="one-time-code" {...form.bind('code')} />
-      <Field
-        label="New password"
-        type="password"
-        autocomplete="new-password"
-        describedBy="password-rules"
-        {...form.bind('password')}
-      />
-      <PasswordRules password={password} />
+      <NewPassword label="New password" {...form.bind('password')} />
     </AuthForm>
   );
 };

@@ -8,7 +8,7 @@ import { toDataURL } from 'qrcode';
 import type { TotpEnrolment } from '../api.ts';
 import { checkPassword } from '../password.ts';
 import { Field, FormError, LoadState, Page, SubmitButton, useApp, useForm, useLoad } from '../ui.tsx';
-import { PasswordRules } from './auth.tsx';
+import { NewPassword } from './auth.tsx';
 import { SettingsNav } from './settings-nav.tsx';
 
 const CODE6 = /^\d{6}$/;
@@ -67,14 +67,7 @@ const ChangePassword = () => {
           autocomplete="current-password"
           {...form.bind('currentPassword')}
         />
-        <Field
-          label="New password"
-          type="password"
-          autocomplete="new-password"
-          describedBy="password-rules"
-          {...form.bind('password')}
-        />
-        <PasswordRules password={password} />
+        <NewPassword label="New password" {...form.bind('password')} />
         <FormError message={form.message} id={form.formErrorId} />
         <p>Changing it signs you out of every session, this one too.</p>
         <div class="actions">
