@@ -184,7 +184,6 @@ const NEVER: SdkAction[] = [
   'dynamodb:DeleteItem@hist1',
   'secretsmanager:PutSecretValue',
   'secretsmanager:DeleteSecret',
-  'cognito-idp:AdminSetUserPassword',
 ];
 
 describe('IAM simulation of each function role (auto-confirm on: every listed call is granted)', () => {
@@ -346,12 +345,15 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     ]);
   });
 
-  it('only auth may delete a user (a stale unconfirmed sign-up)', async () => {
-    for (const fn of functionNames) {
-      const r = await simulate(s.policies[fn], 'cognito-idp:AdminDeleteUser');
-      expect(r, fn).toBe(fn === 'auth' ? 'Allowed' : 'ImplicitlyDenied');
-    }
-  });
+  it.each(['cognito-idp:AdminDeleteUser', 'cognito-idp:AdminSetUserPassword'] as const)(
+    'only auth may %s (a stale unconfirmed sign-up; the password its confirmer gives)',
+    async (action) => {
+      for (const fn of functionNames) {
+        const r = await simulate(s.policies[fn], action);
+        expect(r, fn).toBe(fn === 'auth' ? 'Allowed' : 'ImplicitlyDenied');
+      }
+    },
+  );
 
   it('accounts-read cannot write; only the functions that page with cursors read the cursor secret, and no other secret', async () => {
     for (const action of TABLE_WRITES) {

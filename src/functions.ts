@@ -24,7 +24,10 @@ export type Permission =
   | 'table:delete'
   | 'cognito:public'
   | 'cognito:admin'
-  /** Look up, delete (a stale unconfirmed sign-up) and globally sign out users. */
+  /**
+   * Look up, delete (a stale unconfirmed sign-up), set the password of (the one its confirmer gives,
+   * once the emailed code proves the mailbox) and globally sign out users.
+   */
   | 'cognito:users'
   /** Read and write statement files in the statements bucket (and use its KMS key). */
   | 's3:statements'
