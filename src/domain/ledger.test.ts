@@ -129,6 +129,29 @@ describe('plans', () => {
     expect(planTransfer(acct('a', 5000), acct('b', 0), 1000, 'USD', 1000).outgoing).toBe(1000);
   });
 
+  it('moves only a positive whole number of minor units, at most the largest movement', () => {
+    const a = acct('a', 10 * MAX_AMOUNT);
+    const b = acct('b', 0);
+    const plans = {
+      deposit: (n: number) => planDeposit(a, n, 'cash-in#00', 10 * MAX_AMOUNT),
+      withdrawal: (n: number) => planWithdrawal(a, n, 'cash-out#00', 10 * MAX_AMOUNT),
+      transfer: (n: number) => planTransfer(a, b, n, 'USD', 10 * MAX_AMOUNT),
+      pending: (n: number) => planTransfer(a, b, n, 'USD', 10 * MAX_AMOUNT, { pending: true }),
+    };
+    for (const [name, plan] of Object.entries(plans)) {
+      // A deposit of -50 would take 50 from the account; 0 would write a journal that moves nothing.
+      for (const bad of [-50, 0, 0.5, MAX_AMOUNT + 1, Number.NaN])
+        expect(
+          code(() => plan(bad)),
+          `${name} of ${bad}`,
+        ).toBe('validation_failed');
+      expect(
+        code(() => plan(MAX_AMOUNT)),
+        name,
+      ).toBe('none');
+    }
+  });
+
   it('refuses to write an unbalanced journal or a planned overdraft (the last check of every plan)', () => {
     const a = acct('a', 100);
     const ok = planWithdrawal(a, 40, 'cash-out#00', 1000);
@@ -189,6 +212,11 @@ describe('the lifecycle of a pending transfer', () => {
     expect(part.released).toBe(70);
     expect(isBalanced(part.postings)).toBe(true);
     expect(code(() => planPost(pending(), from, to, 101, now))).toBe('amount_exceeds_hold');
+    for (const bad of [0, -30, 0.5])
+      expect(
+        code(() => planPost(pending(), from, to, bad, now)),
+        `${bad}`,
+      ).toBe('validation_failed');
   });
 
   it('voids or expires: releases the hold, moves nothing', () => {

@@ -11,7 +11,7 @@
  */
 import { type Account, assertActive, isExpired } from './account.ts';
 import { BankError } from './errors.ts';
-import { addMinor, type Currency } from './money.ts';
+import { addMinor, type Currency, isAmount } from './money.ts';
 
 export const transactionTypes = ['deposit', 'withdrawal', 'transfer', 'refund', 'reversal'] as const;
 export type TransactionType = (typeof transactionTypes)[number];
@@ -167,6 +167,12 @@ export const assertFunds = (a: Moving, amount: number): void => {
     throw new BankError('insufficient_funds', 'The available balance is too low for this amount');
 };
 
+/** Every plan that moves a given amount starts here: a deposit of -50 would be a withdrawal. */
+const assertAmount = (amount: number): void => {
+  if (!isAmount(amount))
+    throw new BankError('validation_failed', 'An amount is a positive whole number of minor units');
+};
+
 const assertWithinLimit = (amount: number, dailyLimit: number): void => {
   if (amount > dailyLimit)
     throw new BankError('daily_limit_exceeded', 'This would exceed your daily outgoing limit');
@@ -197,6 +203,7 @@ export const posted = (a: Moving, delta: number): Change => ({
 export const empty = { postings: [], outgoing: 0, released: 0, deposited: 0 };
 
 export const planDeposit = (to: Moving, amount: number, cashInShard: string, depositLimit: number): Plan => {
+  assertAmount(amount);
   assertActive(to);
   assertWithinDepositLimit(amount, depositLimit);
   return checked(
@@ -220,6 +227,7 @@ export const planWithdrawal = (
   cashOutShard: string,
   dailyLimit: number,
 ): Plan => {
+  assertAmount(amount);
   assertActive(from);
   assertFunds(from, amount);
   assertWithinLimit(amount, dailyLimit);
@@ -247,6 +255,7 @@ export const planTransfer = (
   dailyLimit: number,
   opts: { pending?: boolean } = {},
 ): Plan => {
+  assertAmount(amount);
   if (from.id === to.id) throw new BankError('same_account', 'Choose a different account to transfer to');
   if (from.currency !== currency || to.currency !== currency) {
     throw new BankError('currency_mismatch', 'Both accounts must be in the currency of the transfer');
@@ -308,6 +317,7 @@ export const planPost = (
   assertPending(j, now);
   const hold = heldOf(j);
   const amt = amount ?? hold;
+  assertAmount(amt);
   if (amt > hold)
     throw new BankError('amount_exceeds_hold', 'The amount is more than the pending transfer holds');
   assertActive(from);
