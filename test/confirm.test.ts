@@ -51,6 +51,17 @@ describe('confirmation by code', () => {
 
     expect((await post('/v1/auth/confirm', { email, code: CODE, password })).status).toBe(204);
     expect((await post('/v1/auth/login', { email, password })).status).toBe(200);
+
+    // A confirmed login's password is not the confirmation's to set (a reset does, with its own
+    // count of wrong codes): a code sent to /confirm again changes nothing.
+    const reset = await post('/v1/auth/password/forgot', { email });
+    expect(reset.status).toBe(202);
+    const other = 'Somebody-Else-2026!';
+    const again = await post('/v1/auth/confirm', { email, code: CODE, password: other });
+    expect(again.status).toBe(400);
+    expect(again.body.code).toBe('invalid_code');
+    expect((await post('/v1/auth/login', { email, password: other })).status).toBe(401);
+    expect((await post('/v1/auth/login', { email, password })).status).toBe(200);
   });
 
   it("a squatter's sign-up, confirmed by the address's owner, has the owner's password, not the squatter's", async () => {

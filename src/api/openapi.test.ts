@@ -102,10 +102,11 @@ describe('the OpenAPI document', () => {
     },
   );
 
-  it("documents the guard's refusals on every staff route's 403, and user_disabled on every token route's", () => {
+  it("documents the guard's refusals on every staff route's 403, and user_disabled and password_reset_required on every token route's", () => {
     for (const r of routeList.filter(needsToken)) {
       const description = String(op(r)?.responses['403']?.description ?? '');
-      const codes = r.role === 'admin' ? ['forbidden', 'mfa_required', 'user_disabled'] : ['user_disabled'];
+      const guarded = ['user_disabled', 'password_reset_required'];
+      const codes = r.role === 'admin' ? ['forbidden', 'mfa_required', ...guarded] : guarded;
       for (const code of codes) expect(description, `${r.method} ${r.path}`).toContain(`\`${code}\``);
     }
   });

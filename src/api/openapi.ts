@@ -170,14 +170,18 @@ const gatewayMessageSchema: Schema = {
   properties: { message: { type: 'string', maxLength: 64 } },
 };
 
+/** The guard's refusals on every token route (403). */
+const GUARDED = ['user_disabled', 'password_reset_required'] as const;
+
 /** The statuses every route documents beyond its own errors, with the codes the handlers use for them. */
 const implicitStatuses = (r: RouteEntry): [number, ErrorCode[]][] => [
   ...(needsToken(r)
     ? ([
         [401, ['unauthorized']],
-        // The guard of token routes (src/handlers/gate.ts): a login the bank disabled, on every route;
-        // on a staff route also a caller not in the staff group, or a login without TOTP MFA.
-        [403, r.role === 'admin' ? ['forbidden', 'mfa_required', 'user_disabled'] : ['user_disabled']],
+        // The guard of token routes (src/handlers/gate.ts): a login the bank disabled, or one whose
+        // confirmation did not finish setting its password, on every route; on a staff route also a
+        // caller not in the staff group, or a login without TOTP MFA.
+        [403, [...(r.role === 'admin' ? (['forbidden', 'mfa_required'] as const) : []), ...GUARDED]],
       ] as [number, ErrorCode[]][])
     : []),
   [404, []],

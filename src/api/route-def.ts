@@ -53,7 +53,13 @@ export const keyed: ErrorCode[] = [
 ];
 export const money: ErrorCode[] = [...keyed, 'insufficient_funds', 'daily_limit_exceeded'];
 /** What every admin route may answer: the guard's refusals (src/handlers/gate.ts) beside the common ones. */
-export const adminErrors: ErrorCode[] = [...common, 'forbidden', 'mfa_required', 'user_disabled'];
+export const adminErrors: ErrorCode[] = [
+  ...common,
+  'forbidden',
+  'mfa_required',
+  'user_disabled',
+  'password_reset_required',
+];
 export const admin = adminErrors;
 
 /** `"POST /v1/accounts/{id}/deposits"`: the HTTP API route key. */

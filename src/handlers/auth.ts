@@ -9,9 +9,9 @@ import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/auth.ts';
 import { config } from '../config.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
-import type { Tokens } from '../identity/cognito.ts';
+import { invalidCode, type Tokens } from '../identity/cognito.ts';
 import { isCommon } from '../identity/common-passwords.ts';
-import { type LoginStatus, mayPredate } from '../store/login-status.ts';
+import { type LoginStatus, mayPredate, passwordResetRequired } from '../store/login-status.ts';
 import type { LoginTicket } from '../store/logins.ts';
 import { assertNotCommon, atLeast } from './checks.ts';
 import { identity, logins, resetAttempts, securityEvents, sessions, users } from './context.ts';
@@ -86,7 +86,8 @@ const firstLogin = async (tokens: Tokens, sub: string, opts: IssueOptions): Prom
 /**
  * Tokens leave only through here: their refresh token is registered to its owner first, and an
  * access token from a TOTP login is marked as such (what the admin guard checks, src/handlers/gate.ts).
- * A customer whose login an admin disabled gets none: the tokens Cognito issued are revoked. A user
+ * A customer whose login an admin disabled gets none: the tokens Cognito issued are revoked; nor does
+ * one whose confirmation did not finish setting its password (`passwordPending`). A user
  * with no profile gets one first (`firstLogin`).
  */
 const issue = async (tokens: Tokens, opts: IssueOptions): Promise<Tokens> => {
@@ -95,6 +96,16 @@ const issue = async (tokens: Tokens, opts: IssueOptions): Promise<Tokens> => {
   if (status.disabled) {
     if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
     return refuseDisabled({ email: opts.email, userId: sub, sourceIp: opts.sourceIp });
+  }
+  if (status.passwordPending) {
+    if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
+    await securityEvents.record({
+      event: 'login_refused_password_pending',
+      email: opts.email,
+      userId: sub,
+      sourceIp: opts.sourceIp,
+    });
+    throw passwordResetRequired();
   }
   if (!profile) await firstLogin(tokens, sub, opts);
   if (tokens.refreshToken)
@@ -179,16 +190,45 @@ export const handler = createHandler(
     confirm: async ({ body, sourceIp }) => {
       const { email, code, password } = body;
       assertNotCommon(password, 'body.password');
-      await identity().confirm(email, code);
       // The code proves the mailbox, so its holder chooses the password. A sign-up holds an address
       // until it is confirmed, whoever made it: registering again with a sign-up pending sends its code
       // again (above), and the address's owner confirming a squatter's sign-up must not get a login
-      // whose password the squatter knows. Whoever signed in with the sign-up's password between the
-      // two calls is signed out.
-      await identity().setPassword(email, password);
+      // whose password the squatter knows.
+      // Only a sign-up still waiting: a confirmed login's password changes by a reset, with its own
+      // count of wrong codes (the same answer as a wrong code, for an unknown email too).
       const user = await identity().user(email);
-      if (user?.sub)
-        await endEverySession(user.sub, { email }, 'email confirmed, with its password', sourceIp);
+      if (user?.status !== 'UNCONFIRMED' || !user.sub) throw invalidCode();
+      // Fail closed: from before the confirmation until its password is set, the login is refused
+      // everywhere (login, refresh, every token route), so a failure in between (a throttle, a
+      // timeout) leaves no working password of the sign-up's; a password reset ends it.
+      await sessions().passwordPending(user.sub, true);
+      try {
+        await identity().confirm(email, code);
+      } catch (e) {
+        // Not confirmed: nothing to hold back (and a login confirmed meanwhile is not held by a wrong code).
+        await sessions().passwordPending(user.sub, false);
+        throw e;
+      }
+      try {
+        await identity().setPassword(email, password);
+      } catch (e) {
+        // The code is spent and the login confirmed, so sending this again cannot work: the customer
+        // chooses the password by a reset, which the login is held for.
+        await securityEvents.record({
+          event: 'confirmation_password_failed',
+          email,
+          userId: user.sub,
+          sourceIp,
+          reason: `${(e as Error)?.name ?? 'error'}: the login waits for a password reset`,
+        });
+        throw new BankError(
+          'password_reset_required',
+          'Your email is confirmed, but the password could not be set: choose one with a password reset',
+        );
+      }
+      // Whoever took tokens from Cognito directly with the sign-up's password meanwhile is signed out.
+      await endEverySession(user.sub, { email }, 'email confirmed, with its password', sourceIp);
+      await sessions().passwordPending(user.sub, false);
       return {};
     },
 
@@ -233,7 +273,11 @@ export const handler = createHandler(
       await Promise.all([resetAttempts().succeeded(email), logins().clear(email)]);
       // Every session ends: refresh tokens issued before now are refused (and Cognito signs them out).
       const user = await identity().user(email);
-      if (user?.sub) await endEverySession(user.sub, { email }, 'password reset');
+      if (user?.sub) {
+        await endEverySession(user.sub, { email }, 'password reset');
+        // The reset chose the password a confirmation may have left unset.
+        await sessions().passwordPending(user.sub, false);
+      }
       await securityEvents.record({ event: 'password_reset', email, userId: user?.sub, sourceIp });
       await securityEvents.record({
         event: 'login_unlocked',
@@ -340,6 +384,10 @@ export const handler = createHandler(
       if (status.disabled) {
         await identity().revoke(body.refreshToken);
         throw new BankError('user_disabled', 'This login has been disabled by the bank');
+      }
+      if (status.passwordPending) {
+        await identity().revoke(body.refreshToken);
+        throw passwordResetRequired();
       }
       if (issued.issuedAt < status.revokedBefore) {
         await identity().revoke(body.refreshToken);

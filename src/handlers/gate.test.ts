@@ -91,3 +91,27 @@ describe('the revocation marker', () => {
     await expect(customerGuard(input(randomUUID(), 1))).resolves.toBeUndefined();
   });
 });
+
+describe('a login whose confirmation did not set its password', () => {
+  beforeAll(async () => {
+    useHandlerEnv({ TABLE_NAME: await createTestTable('gate-pending') });
+  });
+  const store = () => new SessionStore(dynamoClients().doc, config().tableName, 3600);
+  const input = (sub: string) => ({
+    route: { operationId: 'openAccount' as const, ...routes.openAccount },
+    caller: { sub, username: sub, clientId: 'web', issuedAt: Math.floor(Date.now() / 1000), groups: [] },
+    accessToken: 'token',
+    requestId: 'r1',
+    sourceIp: '203.0.113.9',
+  });
+
+  it('is refused on every token route, by both guards, until the hold is cleared', async () => {
+    const sub = randomUUID();
+    await store().passwordPending(sub, true);
+    await expect(customerGuard(input(sub))).rejects.toMatchObject({ code: 'password_reset_required' });
+    await expect(guard(input(sub))).rejects.toMatchObject({ code: 'password_reset_required' });
+    await store().passwordPending(sub, false);
+    await expect(customerGuard(input(sub))).resolves.toBeUndefined();
+    await expect(guard(input(sub))).resolves.toBeUndefined();
+  });
+});

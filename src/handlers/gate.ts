@@ -13,6 +13,8 @@
  * - every token route: a customer whose login an admin disabled is refused (403 `user_disabled`), on
  *   AWS too, where Cognito's AdminDisableUser stops logins and refreshes but not access tokens the JWT
  *   authorizer has already accepted (they live until they expire).
+ * - every token route: a login whose confirmation did not finish setting its password is refused (403
+ *   `password_reset_required`; src/store/login-status.ts `passwordPending`) until a password reset.
  * - every token route: an access token issued before the customer's revocation marker (sign out
  *   everywhere, a password reset, a disable, which an enable does not undo) is refused (401
  *   `unauthorized`), for the same reason: Cognito's GlobalSignOut does not stop the JWT authorizer
@@ -24,7 +26,7 @@ import type { Caller, Guard, GuardInput } from '../api/http.ts';
 import { routeKey } from '../api/route-def.ts';
 import { BankError } from '../domain/errors.ts';
 import { auditEntry } from '../store/audit.ts';
-import { isRevoked } from '../store/login-status.ts';
+import { isRevoked, passwordResetRequired } from '../store/login-status.ts';
 import { audit, isMfaToken, loginStatus } from './context.ts';
 
 export const ADMIN_GROUP = 'admin';
@@ -50,6 +52,7 @@ const refuse = async (g: Parameters<Guard>[0], code: 'forbidden' | 'mfa_required
 const assertEnabled = async ({ caller, accessToken }: GuardInput): Promise<void> => {
   const status = await loginStatus(caller.sub);
   if (status.disabled) throw new BankError('user_disabled', 'This login has been disabled by the bank');
+  if (status.passwordPending) throw passwordResetRequired();
   if (isRevoked(status, caller.issuedAt, accessToken))
     throw new BankError('unauthorized', 'This session was signed out: log in again');
 };

@@ -70,7 +70,7 @@ const badPassword = () =>
     errors: [{ path: 'body.password', message: 'does not meet the password policy' }],
   });
 const invalidCredentials = () => new BankError('invalid_credentials', 'The email or password is wrong');
-const invalidCode = () => new BankError('invalid_code', 'The code is wrong or has expired');
+export const invalidCode = () => new BankError('invalid_code', 'The code is wrong or has expired');
 const invalidRefresh = () => new BankError('invalid_refresh_token', 'The refresh token is not valid');
 const weakPassword = () =>
   new BankError('weak_password', 'Cognito refused the new password: choose a longer, less common one');
@@ -316,21 +316,12 @@ export class Identity extends UserDirectory {
 
   /**
    * Sets the login's password, permanent (AdminSetUserPassword): after a confirmation, to the one its
-   * confirmer gave (src/handlers/auth.ts).
+   * confirmer gave (src/handlers/auth.ts, which answers any failure itself).
    */
   async setPassword(email: string, password: string): Promise<void> {
-    try {
-      await this.cognito.send(
-        new AdminSetUserPasswordCommand({
-          ...this.pool,
-          Username: email,
-          Password: password,
-          Permanent: true,
-        }),
-      );
-    } catch (e) {
-      translate(e, { InvalidPasswordException: weakPassword, InvalidParameterException: weakPassword });
-    }
+    await this.cognito.send(
+      new AdminSetUserPasswordCommand({ ...this.pool, Username: email, Password: password, Permanent: true }),
+    );
   }
 
   /** Throws invalid_credentials for an unknown email and a wrong password alike. */

@@ -34,6 +34,8 @@ export const securityEventNames = [
   'mfa_enabled',
   'mfa_disabled',
   'login_refused_disabled',
+  'login_refused_password_pending',
+  'confirmation_password_failed',
 ] as const;
 export type SecurityEventName = (typeof securityEventNames)[number];
 

@@ -6,9 +6,17 @@
  */
 import { createHash } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BankError } from '../domain/errors.ts';
 import { busy, type Db } from './db.ts';
 import { auditKeys, keys } from './keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
+
+/** A login whose confirmation did not finish setting its password (LoginStatus `passwordPending`). */
+export const passwordResetRequired = (): BankError =>
+  new BankError(
+    'password_reset_required',
+    'This login needs a new password: reset it with a code sent to your email',
+  );
 
 /** Tokens are never stored: only their SHA-256. */
 export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('base64url');
@@ -24,6 +32,12 @@ export interface LoginStatus {
   admitted: ReadonlySet<string>;
   /** Set while an admin has disabled the login. */
   disabled?: { at: string; reason: string };
+  /**
+   * Set from just before a confirmation until the password its confirmer gave is set (src/handlers/auth.ts,
+   * confirm): while set, the login is refused everywhere (403 `password_reset_required`), so a failure
+   * in between leaves no working password of whoever signed up with the address. A reset clears it.
+   */
+  passwordPending?: boolean;
 }
 
 /**
@@ -64,6 +78,7 @@ export const readLoginStatus = async (db: Db, table: string, sub: string): Promi
     ...(i.disabledAt
       ? { disabled: { at: String(i.disabledAt), reason: String(i.disabledReason ?? '') } }
       : {}),
+    ...(i.passwordPendingSince ? { passwordPending: true } : {}),
   };
 };
 

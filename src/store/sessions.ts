@@ -96,6 +96,22 @@ export class SessionStore {
     return readLoginStatus(this.db, this.table, sub);
   }
 
+  /** Sets or clears `passwordPending` (LoginStatus): the login is refused while it is set. */
+  async passwordPending(sub: string, pending: boolean, now = new Date()): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.security(sub),
+        ...(pending
+          ? {
+              UpdateExpression: 'SET passwordPendingSince = :now',
+              ExpressionAttributeValues: { ':now': now.toISOString() },
+            }
+          : { UpdateExpression: 'REMOVE passwordPendingSince' }),
+      }),
+    );
+  }
+
   /**
    * The piece that disables a login (and revokes every token issued until now), or enables it again,
    * for a transaction with its audit record.

@@ -9,6 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  AdminConfirmSignUpCommand,
+  AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
@@ -20,8 +22,9 @@ import { call } from '../api.ts';
 import { createTestTable, createTestUserPool, useHandlerEnv } from '../harness.ts';
 import { PASSWORD } from './client.ts';
 
+let pool: Awaited<ReturnType<typeof createTestUserPool>>;
 beforeAll(async () => {
-  const pool = await createTestUserPool('faults');
+  pool = await createTestUserPool('faults');
   useHandlerEnv({
     TABLE_NAME: await createTestTable('faults'),
     USER_POOL_ID: pool.userPoolId,
@@ -35,28 +38,50 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+type Sent = (command: unknown) => Promise<unknown>;
+
+/** What each `Command` answers instead of cognito-local (the rest reach it); `send` reaches it too. */
+const cognitoAnswers = (
+  answers: [
+    abstract new (...args: never[]) => { input: object },
+    (input: never, send: Sent) => Promise<unknown>,
+  ][],
+) => {
+  const send = CognitoIdentityProviderClient.prototype.send;
+  return vi.spyOn(CognitoIdentityProviderClient.prototype, 'send').mockImplementation(function (
+    this: CognitoIdentityProviderClient,
+    command: unknown,
+    ...rest: unknown[]
+  ) {
+    const real = (c: unknown) => (send as (...a: unknown[]) => Promise<unknown>).call(this, c, ...rest);
+    for (const [Command, answer] of answers)
+      if (command instanceof Command) return answer((command as { input: never }).input, real);
+    return real(command);
+  } as typeof send);
+};
+
+const injected = (name: string, message = `${name} (injected)`) => {
+  const e = new Error(message);
+  e.name = name;
+  return Promise.reject(e);
+};
+
 /** Cognito's exception `name` for every `Command` whose input `fails` (the rest reach cognito-local). */
 const cognitoFails = <C extends abstract new (...args: never[]) => { input: object }>(
   Command: C,
   fails: (input: InstanceType<C>['input']) => boolean,
   name: string,
   message = `${name} (injected)`,
-) => {
-  const send = CognitoIdentityProviderClient.prototype.send;
-  const spy = vi.spyOn(CognitoIdentityProviderClient.prototype, 'send').mockImplementation(function (
-    this: CognitoIdentityProviderClient,
-    command: unknown,
-    ...rest: unknown[]
-  ) {
-    if (command instanceof Command && fails((command as InstanceType<C>).input)) {
-      const e = new Error(message);
-      e.name = name;
-      return Promise.reject(e);
-    }
-    return (send as (...a: unknown[]) => Promise<unknown>).call(this, command, ...rest);
-  } as typeof send);
-  return spy;
-};
+) =>
+  cognitoAnswers([
+    [
+      Command,
+      (input: InstanceType<C>['input'], send) =>
+        fails(input)
+          ? injected(name, message)
+          : send(new (Command as never as new (i: object) => unknown)(input)),
+    ],
+  ]);
 
 /** Cognito's InvalidParameterException for every `Command` whose input `refuses`. */
 const cognitoRefuses = <C extends abstract new (...args: never[]) => { input: object }>(
@@ -71,6 +96,23 @@ const cognitoRefuses = <C extends abstract new (...args: never[]) => { input: ob
   );
 
 const email = () => `faults-${randomUUID().slice(0, 8)}@example.com`;
+
+/** A sign-up waiting for its code, made at Cognito (the handlers here confirm at once). */
+const pendingSignUp = async (password: string): Promise<string> => {
+  const e = email();
+  await pool.cognito.send(
+    new SignUpCommand({
+      ClientId: pool.clientId,
+      Username: e,
+      Password: password,
+      UserAttributes: [
+        { Name: 'email', Value: e },
+        { Name: 'name', Value: 'Pending' },
+      ],
+    }),
+  );
+  return e;
+};
 
 describe('Cognito faults the emulator cannot produce', () => {
   it.each([` ${PASSWORD}`, `${PASSWORD} `, `\t${PASSWORD}`])(
@@ -120,7 +162,7 @@ describe('Cognito faults the emulator cannot produce', () => {
     '%s answering %s is a %i %s problem, not a 500',
     async (_op, exception, status, code, route) => {
       const spy = cognitoFails(route.Command, () => true, exception);
-      const r = await route.call(email());
+      const r = await route.call(await pendingSignUp(PASSWORD));
       expect(spy).toHaveBeenCalled();
       expect(r.status, JSON.stringify(r.body)).toBe(status);
       expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
@@ -128,4 +170,42 @@ describe('Cognito faults the emulator cannot produce', () => {
       if (status === 429) expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
     },
   );
+
+  it("a confirmation whose password cannot be set holds the login until a reset: the sign-up's password opens nothing", async () => {
+    const signUpPassword = 'Squatter-Knows-2026!';
+    const e = await pendingSignUp(signUpPassword);
+    // The code is right (cognito-local's codes are not known here: an admin confirmation stands in),
+    // and Cognito then fails to set the password.
+    const spy = cognitoAnswers([
+      [
+        ConfirmSignUpCommand,
+        (i: { Username?: string }, send) =>
+          send(new AdminConfirmSignUpCommand({ UserPoolId: pool.userPoolId, Username: i.Username })),
+      ],
+      [AdminSetUserPasswordCommand, () => injected('InternalErrorException')],
+    ]);
+    const r = await call('confirm', {
+      body: { email: e, code: '123456', password: 'Owner-Chose-This-2026!' },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(403);
+    expect(r.body.code).toBe('password_reset_required');
+    spy.mockRestore();
+
+    const login = await call('login', { body: { email: e, password: signUpPassword } });
+    expect(login.status, JSON.stringify(login.body)).toBe(403);
+    expect(login.body.code).toBe('password_reset_required');
+    // Sending the confirmation again cannot set it: the login is confirmed, and the code spent.
+    const again = await call('confirm', {
+      body: { email: e, code: '123456', password: 'Owner-Chose-This-2026!' },
+    });
+    expect(again.body.code).toBe('invalid_code');
+
+    // A password reset lets the mailbox's holder in (the reset's code is taken as right here).
+    cognitoAnswers([[ConfirmForgotPasswordCommand, () => Promise.resolve({})]]);
+    const reset = await call('resetPassword', {
+      body: { email: e, code: '123456', newPassword: 'Brand-New-Secret-42' },
+    });
+    expect(reset.status, JSON.stringify(reset.body)).toBe(204);
+    expect((await call('login', { body: { email: e, password: signUpPassword } })).status).toBe(200);
+  });
 });

@@ -132,6 +132,8 @@ export const MESSAGES: Record<ErrorCode, string> = {
   mfa_required:
     'The back office needs a login with your authenticator code. Turn on two-step verification in Settings, then log out and log in again with the code.',
   user_disabled: 'This login has been disabled. Please contact the bank.',
+  password_reset_required:
+    'Your email was confirmed, but your password was not saved. Choose a new one with “Forgot your password?”.',
   reversal_exceeds_amount: 'Reversals and refunds cannot add up to more than the original transaction.',
   not_reversible: 'Only a completed deposit, withdrawal, transfer or refund can be reversed.',
   batch_rejected: 'Some payments in this batch could not be made, so none were sent. Check the ones marked.',

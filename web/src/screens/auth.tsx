@@ -13,8 +13,11 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const emailProblem = (email: string) =>
   EMAIL.test(email.trim()) ? undefined : 'Enter your email address, like name@example.com.';
 
-/** Refusals that a password reset ends (the API clears every login lock when the password is reset). */
-const LOCKED = new Set(['login_locked', 'login_throttled', 'verification_locked']);
+/**
+ * Refusals that a password reset ends (the API clears every login lock when the password is reset,
+ * and sets the password a confirmation left unset).
+ */
+const LOCKED = new Set(['login_locked', 'login_throttled', 'verification_locked', 'password_reset_required']);
 
 /**
  * "Send a new code": asks the API for another emailed code for the address in the form. The answer
@@ -178,10 +181,11 @@ export const Login = ({ reason }: { reason: EndReason | undefined }) => {
 };
 
 /**
- * The password just registered with, kept in this tab's memory (never stored) for the confirmation
- * step, which sets it: the customer need not type it twice. Cleared once confirmed.
+ * The email and password just registered with, kept in this tab's memory (never stored) for the
+ * confirmation step, which sets the password: the customer need not type it twice. Filled in for that
+ * email only; cleared once confirmed.
  */
-let registeredPassword = '';
+let registered: { email: string; password: string } | undefined;
 
 export const Register = () => {
   const { api, navigate } = useApp();
@@ -201,7 +205,7 @@ export const Register = () => {
       if (user.status === 'confirmed') {
         navigate(`/login?email=${to}`, { flash: 'You are registered. Log in to open your first account.' });
       } else {
-        registeredPassword = password;
+        registered = { email: user.email, password };
         navigate(`/confirm?email=${to}`, { flash: 'We sent a confirmation code to your email.' });
       }
     },
@@ -275,7 +279,12 @@ export const PasswordRules = ({ password }: { password: string }) => {
 
 export const Confirm = () => {
   const { api, navigate, query } = useApp();
-  const form = useForm({ email: query.get('email') ?? '', code: '', password: registeredPassword });
+  const asked = query.get('email') ?? '';
+  const form = useForm({
+    email: asked,
+    code: '',
+    password: registered && registered.email === asked ? registered.password : '',
+  });
   const { email, code, password } = form.values;
   const policy = checkPassword(password);
 
@@ -287,7 +296,7 @@ export const Confirm = () => {
     }),
     async () => {
       await api.confirm({ email: email.trim(), code: code.trim(), password });
-      registeredPassword = '';
+      registered = undefined;
       navigate(`/login?email=${encodeURIComponent(email.trim())}`, {
         flash: 'Your email is confirmed. You can log in now.',
       });
