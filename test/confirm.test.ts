@@ -85,4 +85,21 @@ describe('confirmation by code', () => {
     expect(late.status).toBe(401);
     expect(late.body.code).toBe('invalid_credentials');
   });
+
+  it('5 wrong codes spend the code sent: even the right one is refused until a new one is sent', async () => {
+    const email = `guess-${Date.now()}@example.com`;
+    const password = 'Guessed-Not-2026!';
+    expect((await post('/v1/auth/register', { email, password, name: 'Guessed' })).status).toBe(202);
+    for (let i = 0; i < 5; i++) {
+      const wrong = await post('/v1/auth/confirm', { email, code: `00000${i}`, password });
+      expect(wrong.body.code, `try ${i + 1}`).toBe('invalid_code');
+    }
+    const spent = await post('/v1/auth/confirm', { email, code: CODE, password });
+    expect(spent.status).toBe(429);
+    expect(spent.body.code).toBe('verification_locked');
+    // A new code opens a new count.
+    expect((await post('/v1/auth/confirm/resend', { email })).status).toBe(202);
+    expect((await post('/v1/auth/confirm', { email, code: CODE, password })).status).toBe(204);
+    expect((await post('/v1/auth/login', { email, password })).status).toBe(200);
+  });
 });

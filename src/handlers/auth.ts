@@ -14,7 +14,15 @@ import { isCommon } from '../identity/common-passwords.ts';
 import { type LoginStatus, mayPredate, passwordResetRequired } from '../store/login-status.ts';
 import type { LoginTicket } from '../store/logins.ts';
 import { assertNotCommon, atLeast } from './checks.ts';
-import { identity, logins, resetAttempts, securityEvents, sessions, users } from './context.ts';
+import {
+  confirmAttempts,
+  identity,
+  logins,
+  resetAttempts,
+  securityEvents,
+  sessions,
+  users,
+} from './context.ts';
 import { customerGuard } from './gate.ts';
 import { endEverySession } from './sign-out.ts';
 
@@ -177,6 +185,8 @@ export const handler = createHandler(
             });
           }
         }
+        // A code was sent (or sent again): a new generation of the wrong-code count, for any email.
+        if (!config().autoConfirm) await confirmAttempts().issued(email);
         if (r.outcome === 'created') {
           await users().create({ userId: r.userId, email, name, createdAt: new Date().toISOString() });
           await securityEvents.record({ event: 'registration_started', email, userId: r.userId });
@@ -198,6 +208,9 @@ export const handler = createHandler(
       // count of wrong codes (the same answer as a wrong code, for an unknown email too).
       const user = await identity().user(email);
       if (user?.status !== 'UNCONFIRMED' || !user.sub) throw invalidCode();
+      // Counted against the code sent last, before Cognito checks it (5 wrong spend it, as Cognito
+      // locks a code; cognito-local does not): guessing a code would set the password.
+      const t = await confirmAttempts().reserve(email);
       // Fail closed: from before the confirmation until its password is set, the login is refused
       // everywhere (login, refresh, every token route), so a failure in between (a throttle, a
       // timeout) leaves no working password of the sign-up's; a password reset ends it.
@@ -207,8 +220,18 @@ export const handler = createHandler(
       } catch (e) {
         // Not confirmed: nothing to hold back (and a login confirmed meanwhile is not held by a wrong code).
         await sessions().passwordPending(user.sub, false);
+        if (isBankError(e) && e.code === 'invalid_code') {
+          if (t && confirmAttempts().failed(t).spent)
+            await securityEvents.record({
+              event: 'verification_locked',
+              email,
+              sourceIp,
+              reason: 'too many wrong tries of this confirmation code: a new one must be asked for',
+            });
+        } else if (t) await confirmAttempts().release(t);
         throw e;
       }
+      await confirmAttempts().succeeded(email);
       try {
         await identity().setPassword(email, password);
       } catch (e) {
@@ -235,6 +258,7 @@ export const handler = createHandler(
     resendConfirmation: async ({ body }) =>
       atLeast(config().authFloorMs, async () => {
         await identity().resendConfirmation(body.email);
+        await confirmAttempts().issued(body.email);
         await securityEvents.record({ event: 'confirmation_resent', email: body.email, reason: 'asked for' });
         return { body: { status: 'accepted' } };
       }),

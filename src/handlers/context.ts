@@ -14,6 +14,7 @@ import { AuditStore } from '../store/audit.ts';
 import { createCursorCodec, cursorKeys } from '../store/cursor.ts';
 import { createDocumentClient, type Db, DYNAMODB_TIMEOUTS } from '../store/db.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
+import { keys } from '../store/keys.ts';
 import { type LedgerOptions, LedgerStore } from '../store/ledger.ts';
 import { BatchLedgerStore } from '../store/ledger-batch.ts';
 import { LedgerReader } from '../store/ledger-read.ts';
@@ -72,6 +73,24 @@ export const resetAttempts = /* @__PURE__ */ once(
         new BankError('reset_locked', 'Too many wrong tries of this code: ask for a new code', {
           headers: { 'retry-after': '1' },
         }),
+    ),
+);
+/**
+ * Wrong confirmation codes, per code sent (a registration, a resend): 5 spend it, as Cognito locks a
+ * code after wrong tries (cognito-local does not), and a confirmation sets the login's password.
+ * Cognito's confirmation codes last 24 hours.
+ */
+export const confirmAttempts = /* @__PURE__ */ once(
+  () =>
+    new ResetCodeCounter(
+      db(),
+      config().tableName,
+      { maxFailures: 5, codeSeconds: 24 * 3600 },
+      () =>
+        new BankError('verification_locked', 'Too many wrong tries of this code: ask for a new code', {
+          headers: { 'retry-after': '1' },
+        }),
+      keys.confirmationCode,
     ),
 );
 /** Wrong passwords or codes in signed-in changes (password, MFA off), per customer. */

@@ -65,6 +65,7 @@ export const keys = {
   loginPair: (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `IP#${ip}` }),
   loginKnownIp: (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `KNOWN#${ip}` }),
   passwordReset: (email: string) => ({ pk: `LOGIN#${email}`, sk: 'RESET' }),
+  confirmationCode: (email: string) => ({ pk: `LOGIN#${email}`, sk: 'CONFIRM' }),
   verification: (sub: string) => ({ pk: `USER#${sub}`, sk: 'VERIFY' }),
   security: (sub: string) => ({ pk: `USER#${sub}`, sk: 'SECURITY' }),
   refreshToken: (hash: string) => ({ pk: `REFRESH#${hash}`, sk: 'REFRESH' }),

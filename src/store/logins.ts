@@ -20,7 +20,7 @@
 import { isIPv6 } from 'node:net';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
-import { type Db, isConditionFailure, type Piece, queryAll } from './db.ts';
+import { type Db, type ItemKey, isConditionFailure, type Piece, queryAll } from './db.ts';
 import { keys } from './keys.ts';
 
 type Key = { pk: string; sk: string };
@@ -160,7 +160,8 @@ export interface ResetTicket {
 }
 
 /**
- * Wrong password-reset codes, counted per issued code (a generation of the email's RESET item):
+ * Wrong emailed codes (a password reset's, or a sign-up's confirmation: each its own item per email,
+ * `key`), counted per issued code (a generation of that item):
  * `issued` opens a generation when a code is asked for (for any email, known or not, so the answers
  * tell nothing); `reserve` counts an attempt against the current one before Cognito checks the code,
  * so parallel guesses cannot get past the limit. The code whose generation is spent is refused here
@@ -173,6 +174,7 @@ export class ResetCodeCounter {
     private readonly table: string,
     private readonly policy: ResetCodePolicy,
     private readonly spentError: () => BankError,
+    private readonly key: (email: string) => ItemKey = keys.passwordReset,
   ) {}
 
   /** A code was asked for: a new generation starts, with no attempts. */
@@ -180,7 +182,7 @@ export class ResetCodeCounter {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: keys.passwordReset(email),
+        Key: this.key(email),
         UpdateExpression:
           'SET codeGeneration = if_not_exists(codeGeneration, :zero) + :one, codeAttempts = :zero, codeExpiresAt = :until, expiresAt = :exp',
         ExpressionAttributeValues: {
@@ -203,7 +205,7 @@ export class ResetCodeCounter {
       const r = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: keys.passwordReset(email),
+          Key: this.key(email),
           UpdateExpression: 'SET codeAttempts = codeAttempts + :one',
           ConditionExpression:
             'attribute_exists(codeGeneration) AND codeExpiresAt > :now AND codeAttempts < :max',
@@ -219,7 +221,7 @@ export class ResetCodeCounter {
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
       const current = await this.db.send(
-        new GetCommand({ TableName: this.table, Key: keys.passwordReset(email), ConsistentRead: true }),
+        new GetCommand({ TableName: this.table, Key: this.key(email), ConsistentRead: true }),
       );
       const item = current.Item ?? {};
       if (item.codeGeneration === undefined || Number(item.codeExpiresAt ?? 0) <= now) return undefined;
@@ -238,7 +240,7 @@ export class ResetCodeCounter {
       .send(
         new UpdateCommand({
           TableName: this.table,
-          Key: keys.passwordReset(t.email),
+          Key: this.key(t.email),
           UpdateExpression: 'SET codeAttempts = codeAttempts - :one',
           ConditionExpression: 'codeGeneration = :gen AND codeAttempts > :zero',
           ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':gen': t.generation },
@@ -254,7 +256,7 @@ export class ResetCodeCounter {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: keys.passwordReset(email),
+        Key: this.key(email),
         UpdateExpression: 'REMOVE codeGeneration, codeAttempts, codeExpiresAt',
       }),
     );
