@@ -11,8 +11,9 @@ import { config } from '../config.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
 import { invalidCode, type Tokens } from '../identity/cognito.ts';
 import { isCommon } from '../identity/common-passwords.ts';
+import type { SecurityEventName } from '../identity/security-events.ts';
 import { type LoginStatus, mayPredate, passwordResetRequired } from '../store/login-status.ts';
-import type { LoginTicket } from '../store/logins.ts';
+import type { LoginTicket, ResetCodeCounter } from '../store/logins.ts';
 import { assertNotCommon, atLeast } from './checks.ts';
 import {
   confirmAttempts,
@@ -129,6 +130,36 @@ const refuseDisabled = async (who: { email: string; userId?: string | undefined;
   throw new BankError('user_disabled', 'This login has been disabled by the bank');
 };
 
+/**
+ * Checks an emailed code (`check`, which asks Cognito), counted against the code sent last: a wrong
+ * one stays counted (and recorded as `events.wrong`), and the one that spends the code is recorded as
+ * `events.spent`; any other failure gives the attempt back. With no code sent here, Cognito refuses the guess anyway (and limits guesses itself), so it
+ * counts nothing and locks nothing.
+ */
+const checkCode = async (
+  counter: ResetCodeCounter,
+  who: { email: string; sourceIp: string },
+  events: { what: string; wrong?: SecurityEventName; spent: SecurityEventName },
+  check: () => Promise<void>,
+): Promise<void> => {
+  const t = await counter.reserve(who.email);
+  try {
+    await check();
+  } catch (e) {
+    if (isBankError(e) && e.code === 'invalid_code') {
+      if (events.wrong) await securityEvents.record({ event: events.wrong, ...who });
+      if (t && counter.failed(t).spent)
+        await securityEvents.record({
+          event: events.spent,
+          ...who,
+          reason: `too many wrong tries of this ${events.what}: a new one must be asked for`,
+        });
+    } else if (t) await counter.release(t);
+    throw e;
+  }
+  await counter.succeeded(who.email);
+};
+
 /** Settles a login attempt that failed on its secret, and records what it locked or slowed. */
 const loginFailed = async (t: LoginTicket, event: 'login_failed' | 'mfa_login_failed', sourceIp: string) => {
   const f = await logins().failed(t);
@@ -210,28 +241,25 @@ export const handler = createHandler(
       if (user?.status !== 'UNCONFIRMED' || !user.sub) throw invalidCode();
       // Counted against the code sent last, before Cognito checks it (5 wrong spend it, as Cognito
       // locks a code; cognito-local does not): guessing a code would set the password.
-      const t = await confirmAttempts().reserve(email);
-      // Fail closed: from before the confirmation until its password is set, the login is refused
-      // everywhere (login, refresh, every token route), so a failure in between (a throttle, a
-      // timeout) leaves no working password of the sign-up's; a password reset ends it.
-      await sessions().passwordPending(user.sub, true);
-      try {
-        await identity().confirm(email, code);
-      } catch (e) {
-        // Not confirmed: nothing to hold back (and a login confirmed meanwhile is not held by a wrong code).
-        await sessions().passwordPending(user.sub, false);
-        if (isBankError(e) && e.code === 'invalid_code') {
-          if (t && confirmAttempts().failed(t).spent)
-            await securityEvents.record({
-              event: 'verification_locked',
-              email,
-              sourceIp,
-              reason: 'too many wrong tries of this confirmation code: a new one must be asked for',
+      const sub = user.sub;
+      await checkCode(
+        confirmAttempts(),
+        { email, sourceIp },
+        { what: 'confirmation code', spent: 'verification_locked' },
+        async () => {
+          // Fail closed: from before the confirmation until its password is set, the login is refused
+          // everywhere (login, refresh, every token route), so a failure in between (a throttle, a
+          // timeout) leaves no working password of the sign-up's; a password reset ends it.
+          await sessions().passwordPending(sub, true);
+          await identity()
+            .confirm(email, code)
+            .catch(async (e) => {
+              // Not confirmed: nothing to hold back (nor a login confirmed meanwhile, by a wrong code).
+              await sessions().passwordPending(sub, false);
+              throw e;
             });
-        } else if (t) await confirmAttempts().release(t);
-        throw e;
-      }
-      await confirmAttempts().succeeded(email);
+        },
+      );
       try {
         await identity().setPassword(email, password);
       } catch (e) {
@@ -276,25 +304,13 @@ export const handler = createHandler(
     resetPassword: async ({ body, sourceIp }) => {
       const { email, code, newPassword } = body;
       assertNotCommon(newPassword, 'body.newPassword');
-      // Counted against the code asked for last; with none asked for here, Cognito refuses the
-      // guess anyway (and limits guesses itself), so it counts nothing and locks nothing.
-      const t = await resetAttempts().reserve(email);
-      try {
-        await identity().resetPassword(email, code, newPassword);
-      } catch (e) {
-        if (isBankError(e) && e.code === 'invalid_code') {
-          await securityEvents.record({ event: 'password_reset_failed', email, sourceIp });
-          if (t && resetAttempts().failed(t).spent)
-            await securityEvents.record({
-              event: 'password_reset_locked',
-              email,
-              sourceIp,
-              reason: 'too many wrong tries of this code: a new one must be asked for',
-            });
-        } else if (t) await resetAttempts().release(t);
-        throw e;
-      }
-      await Promise.all([resetAttempts().succeeded(email), logins().clear(email)]);
+      await checkCode(
+        resetAttempts(),
+        { email, sourceIp },
+        { what: 'code', wrong: 'password_reset_failed', spent: 'password_reset_locked' },
+        () => identity().resetPassword(email, code, newPassword),
+      );
+      await logins().clear(email);
       // Every session ends: refresh tokens issued before now are refused (and Cognito signs them out).
       const user = await identity().user(email);
       if (user?.sub) {
