@@ -7,7 +7,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
 import { BankError } from '../domain/errors.ts';
-import { Identity, SecuritySettings, UserDirectory } from '../identity/cognito.ts';
+import { Identity, SecuritySettings, StaffDirectory } from '../identity/cognito.ts';
 import { auditSecurityEvents, type SecurityEvents } from '../identity/security-events.ts';
 import { AccountReader, AccountStore } from '../store/accounts.ts';
 import { AuditStore } from '../store/audit.ts';
@@ -125,7 +125,7 @@ export const identity = /* @__PURE__ */ once(() => new Identity(cognito(), ident
 /** A signed-in customer's password change and TOTP MFA, with their access token (the profile function). */
 export const securitySettings = /* @__PURE__ */ once(() => new SecuritySettings(cognito()));
 /** The user look-ups and switches alone (the admin function: its bundle carries no sign-in). */
-export const directory = /* @__PURE__ */ once(() => new UserDirectory(cognito(), identityConfig()));
+export const directory = /* @__PURE__ */ once(() => new StaffDirectory(cognito(), identityConfig()));
 /** The audit trail (src/store/audit.ts). */
 export const audit = /* @__PURE__ */ once(() => new AuditStore(db(), config().tableName));
 /** Security events: a log line and an audit record each (subject: the customer, found by email if need be). */

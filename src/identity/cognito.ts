@@ -157,9 +157,10 @@ const tokensOf = (r: AuthenticationResultType | undefined, refreshToken?: string
 };
 
 /**
- * The user look-ups and switches that staff need (src/handlers/admin.ts): find a user by email, disable
- * or enable them, sign them out everywhere. Apart from `Identity` (which extends it) so that a function
- * calling only these carries neither the other methods nor the SDK commands and schemas they import.
+ * The user look-ups that staff and the auth function need: find a user by email, sign them out
+ * everywhere (StaffDirectory adds disabling and enabling). Apart from `Identity` (which extends it) so
+ * that a function calling only these carries neither the other methods nor the SDK commands and
+ * schemas they import.
  */
 export class UserDirectory {
   constructor(
@@ -200,23 +201,6 @@ export class UserDirectory {
   }
 
   /**
-   * AdminDisableUser / AdminEnableUser. On AWS a disabled user cannot log in (Cognito refuses the
-   * sign-in, before the password, as a wrong one: src/handlers/auth.ts tells them apart) and their
-   * refresh tokens stop working. Offline, src/local/cognito.ts makes cognito-local refuse the sign-in
-   * too; the app's own status (src/handlers/gate.ts) refuses the rest either way.
-   */
-  async setEnabled(email: string, enabled: boolean): Promise<void> {
-    const input = { ...this.pool, Username: email };
-    try {
-      await this.cognito.send(
-        enabled ? new AdminEnableUserCommand(input) : new AdminDisableUserCommand(input),
-      );
-    } catch (e) {
-      if (nameOf(e) !== 'UserNotFoundException') translate(e, {});
-    }
-  }
-
-  /**
    * Signs the user out everywhere: GlobalSignOut with their access token, or AdminUserGlobalSignOut by
    * email. Returns false where the emulator lacks both (cognito-local), or where Cognito refuses the
    * access token (revoked by a log-out, or expired): the caller's revocation marker then does the job alone.
@@ -233,6 +217,29 @@ export class UserDirectory {
       if (isUnsupported(e) || ('accessToken' in who && nameOf(e) === 'NotAuthorizedException')) return false;
       if (nameOf(e) === 'UserNotFoundException') return true;
       return translate(e, {});
+    }
+  }
+}
+
+/**
+ * What staff also do to a user (src/handlers/admin.ts): disable or enable them. Apart from
+ * `UserDirectory`, so that `Identity` (the auth function) carries neither command.
+ */
+export class StaffDirectory extends UserDirectory {
+  /**
+   * AdminDisableUser / AdminEnableUser. On AWS a disabled user cannot log in (Cognito refuses the
+   * sign-in, before the password, as a wrong one: src/handlers/auth.ts tells them apart) and their
+   * refresh tokens stop working. Offline, src/local/cognito.ts makes cognito-local refuse the sign-in
+   * too; the app's own status (src/handlers/gate.ts) refuses the rest either way.
+   */
+  async setEnabled(email: string, enabled: boolean): Promise<void> {
+    const input = { ...this.pool, Username: email };
+    try {
+      await this.cognito.send(
+        enabled ? new AdminEnableUserCommand(input) : new AdminDisableUserCommand(input),
+      );
+    } catch (e) {
+      if (nameOf(e) !== 'UserNotFoundException') translate(e, {});
     }
   }
 }
