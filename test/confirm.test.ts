@@ -41,15 +41,22 @@ describe('confirmation by code', () => {
     expect(early.status).toBe(403);
     expect(early.body.code).toBe('user_not_confirmed');
 
-    const wrong = await post('/v1/auth/confirm', { email, code: '000000', password });
+    const wrong = await post('/v1/auth/confirm', { email, code: '000000', password, name: 'Ada Lovelace' });
     expect(wrong.status).toBe(400);
     expect(wrong.body.code).toBe('invalid_code');
     // The password to set is checked as at registration, before the code is spent.
-    const weak = await post('/v1/auth/confirm', { email, code: CODE, password: 'Password123!' });
+    const weak = await post('/v1/auth/confirm', {
+      email,
+      code: CODE,
+      password: 'Password123!',
+      name: 'Ada Lovelace',
+    });
     expect(weak.status).toBe(400);
     expect(weak.body.code).toBe('weak_password');
 
-    expect((await post('/v1/auth/confirm', { email, code: CODE, password })).status).toBe(204);
+    expect(
+      (await post('/v1/auth/confirm', { email, code: CODE, password, name: 'Ada Lovelace' })).status,
+    ).toBe(204);
     expect((await post('/v1/auth/login', { email, password })).status).toBe(200);
 
     // A confirmed login's password is not the confirmation's to set (a reset does, with its own
@@ -57,14 +64,19 @@ describe('confirmation by code', () => {
     const reset = await post('/v1/auth/password/forgot', { email });
     expect(reset.status).toBe(202);
     const other = 'Somebody-Else-2026!';
-    const again = await post('/v1/auth/confirm', { email, code: CODE, password: other });
+    const again = await post('/v1/auth/confirm', {
+      email,
+      code: CODE,
+      password: other,
+      name: 'Ada Lovelace',
+    });
     expect(again.status).toBe(400);
     expect(again.body.code).toBe('invalid_code');
     expect((await post('/v1/auth/login', { email, password: other })).status).toBe(401);
     expect((await post('/v1/auth/login', { email, password })).status).toBe(200);
   });
 
-  it("a squatter's sign-up, confirmed by the address's owner, has the owner's password, not the squatter's", async () => {
+  it("a squatter's sign-up, confirmed by the address's owner, has the owner's password and name, not the squatter's", async () => {
     const email = `squat-${Date.now()}@example.com`;
     const squatter = 'Squatter-Knows-2026!';
     const owner = 'Owner-Chose-This-2026!';
@@ -79,8 +91,16 @@ describe('confirmation by code', () => {
       'user_not_confirmed',
     );
 
-    expect((await post('/v1/auth/confirm', { email, code: CODE, password: owner })).status).toBe(204);
-    expect((await post('/v1/auth/login', { email, password: owner })).status).toBe(200);
+    expect(
+      (await post('/v1/auth/confirm', { email, code: CODE, password: owner, name: 'Owner' })).status,
+    ).toBe(204);
+    const signedIn = await post('/v1/auth/login', { email, password: owner });
+    expect(signedIn.status).toBe(200);
+    // The name on the profile (what confirmation of payee shows) is the owner's too.
+    const me = await fetch(`${stack.baseUrl}/v1/me`, {
+      headers: { authorization: `Bearer ${signedIn.body.accessToken}` },
+    });
+    expect(((await me.json()) as { name: string }).name).toBe('Owner');
     const late = await post('/v1/auth/login', { email, password: squatter });
     expect(late.status).toBe(401);
     expect(late.body.code).toBe('invalid_credentials');
@@ -91,15 +111,22 @@ describe('confirmation by code', () => {
     const password = 'Guessed-Not-2026!';
     expect((await post('/v1/auth/register', { email, password, name: 'Guessed' })).status).toBe(202);
     for (let i = 0; i < 5; i++) {
-      const wrong = await post('/v1/auth/confirm', { email, code: `00000${i}`, password });
+      const wrong = await post('/v1/auth/confirm', {
+        email,
+        code: `00000${i}`,
+        password,
+        name: 'Ada Lovelace',
+      });
       expect(wrong.body.code, `try ${i + 1}`).toBe('invalid_code');
     }
-    const spent = await post('/v1/auth/confirm', { email, code: CODE, password });
+    const spent = await post('/v1/auth/confirm', { email, code: CODE, password, name: 'Ada Lovelace' });
     expect(spent.status).toBe(429);
     expect(spent.body.code).toBe('verification_locked');
     // A new code opens a new count.
     expect((await post('/v1/auth/confirm/resend', { email })).status).toBe(202);
-    expect((await post('/v1/auth/confirm', { email, code: CODE, password })).status).toBe(204);
+    expect(
+      (await post('/v1/auth/confirm', { email, code: CODE, password, name: 'Ada Lovelace' })).status,
+    ).toBe(204);
     expect((await post('/v1/auth/login', { email, password })).status).toBe(200);
   });
 });

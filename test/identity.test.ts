@@ -89,7 +89,14 @@ const customer = async (tag: string, password = PASSWORD) => {
   const r = await post('/v1/auth/register', { email, password, name: tag });
   expect(r.status).toBe(202);
   expect(
-    (await post('/v1/auth/confirm', { email, code: await codeFor(email, since), password })).status,
+    (
+      await post('/v1/auth/confirm', {
+        email,
+        code: await codeFor(email, since),
+        password,
+        name: 'Ada Lovelace',
+      })
+    ).status,
   ).toBe(204);
   return email;
 };
@@ -123,8 +130,14 @@ describe('registration', () => {
     expect(unknown.status).toBe(202);
     expect(unknown.body).toEqual(r.body);
     expect(
-      (await post('/v1/auth/confirm', { email, code: await codeFor(email, since), password: PASSWORD }))
-        .status,
+      (
+        await post('/v1/auth/confirm', {
+          email,
+          code: await codeFor(email, since),
+          password: PASSWORD,
+          name: 'Ada Lovelace',
+        })
+      ).status,
     ).toBe(204);
   });
 

@@ -229,7 +229,7 @@ export const handler = createHandler(
       }),
 
     confirm: async ({ body, sourceIp }) => {
-      const { email, code, password } = body;
+      const { email, code, password, name } = body;
       assertNotCommon(password, 'body.password');
       // The code proves the mailbox, so its holder chooses the password. A sign-up holds an address
       // until it is confirmed, whoever made it: registering again with a sign-up pending sends its code
@@ -277,6 +277,8 @@ export const handler = createHandler(
           'Your email is confirmed, but the password could not be set: choose one with a password reset',
         );
       }
+      // The name on the profile (what confirmation of payee shows) is the confirmer's too.
+      await users().rename(sub, name);
       // Whoever took tokens from Cognito directly with the sign-up's password meanwhile is signed out.
       await endEverySession(user.sub, { email }, 'email confirmed, with its password', sourceIp);
       await sessions().passwordPending(user.sub, false);

@@ -39,6 +39,22 @@ export class UserStore {
     );
   }
 
+  /**
+   * Sets the profile's name (a confirmation's: src/handlers/auth.ts). A profile not made yet keeps it:
+   * `create` keeps a name already there.
+   */
+  async rename(userId: string, name: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.profile(userId),
+        UpdateExpression: 'SET #name = :name',
+        ExpressionAttributeNames: { '#name': 'name' },
+        ExpressionAttributeValues: { ':name': name },
+      }),
+    );
+  }
+
   async get(userId: string): Promise<Profile | undefined> {
     const r = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.profile(userId) }));
     if (!r.Item?.email) return undefined;

@@ -147,7 +147,9 @@ describe('Cognito faults the emulator cannot produce', () => {
   const confirmSignUp = {
     Command: ConfirmSignUpCommand,
     call: (e: string) =>
-      call('confirm', { body: { email: e, code: '123456', password: 'Brand-New-Secret-42' } }),
+      call('confirm', {
+        body: { email: e, code: '123456', password: 'Brand-New-Secret-42', name: 'Ada Lovelace' },
+      }),
   };
   const confirmForgot = {
     Command: ConfirmForgotPasswordCommand,
@@ -185,7 +187,7 @@ describe('Cognito faults the emulator cannot produce', () => {
       [AdminSetUserPasswordCommand, () => injected('InternalErrorException')],
     ]);
     const r = await call('confirm', {
-      body: { email: e, code: '123456', password: 'Owner-Chose-This-2026!' },
+      body: { email: e, code: '123456', password: 'Owner-Chose-This-2026!', name: 'Ada Lovelace' },
     });
     expect(r.status, JSON.stringify(r.body)).toBe(403);
     expect(r.body.code).toBe('password_reset_required');
@@ -196,7 +198,7 @@ describe('Cognito faults the emulator cannot produce', () => {
     expect(login.body.code).toBe('password_reset_required');
     // Sending the confirmation again cannot set it: the login is confirmed, and the code spent.
     const again = await call('confirm', {
-      body: { email: e, code: '123456', password: 'Owner-Chose-This-2026!' },
+      body: { email: e, code: '123456', password: 'Owner-Chose-This-2026!', name: 'Ada Lovelace' },
     });
     expect(again.body.code).toBe('invalid_code');
 

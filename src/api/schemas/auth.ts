@@ -11,9 +11,10 @@ export const ConfirmBody = doc(
   z.strictObject({
     email: Email,
     code: ConfirmationCode,
-    // Set as the login's password once the code is accepted: the address's holder chooses it, not
-    // whoever signed up with the address first (src/handlers/auth.ts, confirm).
+    // Set as the login's password and name once the code is accepted: the address's holder chooses
+    // them, not whoever signed up with the address first (src/handlers/auth.ts, confirm).
     password: Password,
+    name: name(100),
   }),
   { id: 'ConfirmRequest' },
 );

@@ -181,11 +181,11 @@ export const Login = ({ reason }: { reason: EndReason | undefined }) => {
 };
 
 /**
- * The email and password just registered with, kept in this tab's memory (never stored) for the
- * confirmation step, which sets the password: the customer need not type it twice. Filled in for that
- * email only; cleared once confirmed.
+ * The email, name and password just registered with, kept in this tab's memory (never stored) for the
+ * confirmation step, which sets the name and password: the customer need not type them twice. Filled
+ * in for that email only; cleared once confirmed.
  */
-let registered: { email: string; password: string } | undefined;
+let registered: { email: string; name: string; password: string } | undefined;
 
 export const Register = () => {
   const { api, navigate } = useApp();
@@ -205,7 +205,7 @@ export const Register = () => {
       if (user.status === 'confirmed') {
         navigate(`/login?email=${to}`, { flash: 'You are registered. Log in to open your first account.' });
       } else {
-        registered = { email: user.email, password };
+        registered = { email: user.email, name: name.trim(), password };
         navigate(`/confirm?email=${to}`, { flash: 'We sent a confirmation code to your email.' });
       }
     },
@@ -280,22 +280,20 @@ export const PasswordRules = ({ password }: { password: string }) => {
 export const Confirm = () => {
   const { api, navigate, query } = useApp();
   const asked = query.get('email') ?? '';
-  const form = useForm({
-    email: asked,
-    code: '',
-    password: registered && registered.email === asked ? registered.password : '',
-  });
-  const { email, code, password } = form.values;
+  const mine = registered?.email === asked ? registered : undefined;
+  const form = useForm({ email: asked, code: '', name: mine?.name ?? '', password: mine?.password ?? '' });
+  const { email, code, name, password } = form.values;
   const policy = checkPassword(password);
 
   const submit = form.submit(
     () => ({
       email: emailProblem(email),
       code: /^\d{4,8}$/.test(code.trim()) ? undefined : 'Enter the code from the email: 4 to 8 digits.',
+      name: name.trim() ? undefined : 'Enter your name.',
       password: policy.ok ? undefined : 'The password does not meet all the rules below yet.',
     }),
     async () => {
-      await api.confirm({ email: email.trim(), code: code.trim(), password });
+      await api.confirm({ email: email.trim(), code: code.trim(), name: name.trim(), password });
       registered = undefined;
       navigate(`/login?email=${encodeURIComponent(email.trim())}`, {
         flash: 'Your email is confirmed. You can log in now.',
@@ -308,8 +306,8 @@ export const Confirm = () => {
       title="Confirm your email"
       intro={
         <p>
-          Enter the code we emailed you and your password to finish registering. The password given here is
-          the one you log in with.
+          Enter the code we emailed you, your name and your password to finish registering. The name and
+          password given here are the ones your login keeps.
         </p>
       }
       form={form}
@@ -325,6 +323,7 @@ export const Confirm = () => {
         autocomplete="one-time-code"
         {...form.bind('code')}
       />
+      <Field label="Full name" autocomplete="name" {...form.bind('name')} />
       <NewPassword {...form.bind('password')} />
     </AuthForm>
   );
