@@ -15,6 +15,7 @@
 import { type AccountStatus, assertActive } from './account.ts';
 import { BankError } from './errors.ts';
 import {
+  assertAmount,
   assertFunds,
   checked,
   empty,
@@ -87,6 +88,7 @@ const isSystem = (s: Moving | { system: string }): s is { system: string } => 's
  */
 export const planReversal = (original: Journal, sides: ReversalSides, amount: number | undefined): Plan => {
   assertReversible(original);
+  if (amount !== undefined) assertAmount(amount);
   const room = unreversed(original);
   const amt = amount ?? room;
   if (amt > room || amt <= 0)

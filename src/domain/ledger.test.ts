@@ -269,11 +269,10 @@ describe('refunds', () => {
     expect(code(() => planRefund(posted(), acct('b', 50, { held: 10 }), acct('a', 0), 41))).toBe(
       'insufficient_funds',
     );
-    // Nothing or less than nothing is no refund (the API's schema stops these first; the rule stands alone).
-    for (const amt of [0, -5])
-      expect(code(() => planRefund(posted(), acct('b', 500), acct('a', 0), amt))).toBe(
-        'refund_exceeds_amount',
-      );
+    // Nothing, less than nothing or a part of a minor unit is no refund (the API's schema stops these
+    // first; the rule stands alone).
+    for (const amt of [0, -5, 0.5])
+      expect(code(() => planRefund(posted(), acct('b', 500), acct('a', 0), amt))).toBe('validation_failed');
     expect(
       code(() => planRefund(posted({ refundedAmount: 100 }), acct('b', 500), acct('a', 0), undefined)),
     ).toBe('refund_exceeds_amount');

@@ -168,7 +168,7 @@ export const assertFunds = (a: Moving, amount: number): void => {
 };
 
 /** Every plan that moves a given amount starts here: a deposit of -50 would be a withdrawal. */
-const assertAmount = (amount: number): void => {
+export const assertAmount = (amount: number): void => {
   if (!isAmount(amount))
     throw new BankError('validation_failed', 'An amount is a positive whole number of minor units');
 };
@@ -413,6 +413,7 @@ export const planRefund = (
   amount: number | undefined,
 ): Plan => {
   assertRefundable(original);
+  if (amount !== undefined) assertAmount(amount);
   const room = unreversed(original);
   const amt = amount ?? room;
   if (amt > room || amt <= 0)
