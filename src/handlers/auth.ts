@@ -238,10 +238,10 @@ export const handler = createHandler(
       // Only a sign-up still waiting: a confirmed login's password changes by a reset, with its own
       // count of wrong codes (the same answer as a wrong code, for an unknown email too).
       const user = await identity().user(email);
-      if (user?.status !== 'UNCONFIRMED' || !user.sub) throw invalidCode();
+      const sub = user?.status === 'UNCONFIRMED' ? user.sub : undefined;
+      if (!sub) throw invalidCode();
       // Counted against the code sent last, before Cognito checks it (5 wrong spend it, as Cognito
       // locks a code; cognito-local does not): guessing a code would set the password.
-      const sub = user.sub;
       await checkCode(
         confirmAttempts(),
         { email, sourceIp },
@@ -268,7 +268,7 @@ export const handler = createHandler(
         await securityEvents.record({
           event: 'confirmation_password_failed',
           email,
-          userId: user.sub,
+          userId: sub,
           sourceIp,
           reason: `${(e as Error)?.name ?? 'error'}: the login waits for a password reset`,
         });
@@ -280,8 +280,8 @@ export const handler = createHandler(
       // The name on the profile (what confirmation of payee shows) is the confirmer's too.
       await users().rename(sub, name);
       // Whoever took tokens from Cognito directly with the sign-up's password meanwhile is signed out.
-      await endEverySession(user.sub, { email }, 'email confirmed, with its password', sourceIp);
-      await sessions().passwordPending(user.sub, false);
+      await endEverySession(sub, { email }, 'email confirmed, with its password', sourceIp);
+      await sessions().passwordPending(sub, false);
       return {};
     },
 
