@@ -13,7 +13,7 @@ import { invalidCode, type Tokens } from '../identity/cognito.ts';
 import { isCommon } from '../identity/common-passwords.ts';
 import type { SecurityEventName } from '../identity/security-events.ts';
 import { type LoginStatus, mayPredate, passwordResetRequired } from '../store/login-status.ts';
-import type { LoginTicket, ResetCodeCounter } from '../store/logins.ts';
+import type { EmailedCodeCounter, LoginTicket } from '../store/logins.ts';
 import { assertNotCommon, atLeast } from './checks.ts';
 import {
   confirmAttempts,
@@ -133,11 +133,11 @@ const refuseDisabled = async (who: { email: string; userId?: string | undefined;
 /**
  * Checks an emailed code (`check`, which asks Cognito), counted against the code sent last: a wrong
  * one stays counted (and recorded as `events.wrong`), and the one that spends the code is recorded as
- * `events.spent`; any other failure gives the attempt back. With no code sent here, Cognito refuses the guess anyway (and limits guesses itself), so it
- * counts nothing and locks nothing.
+ * `events.spent`; any other failure gives the attempt back. With no code sent here, Cognito refuses
+ * the guess anyway (and limits guesses itself), so it counts nothing and locks nothing.
  */
 const checkCode = async (
-  counter: ResetCodeCounter,
+  counter: EmailedCodeCounter,
   who: { email: string; sourceIp: string },
   events: { what: string; wrong?: SecurityEventName; spent: SecurityEventName },
   check: () => Promise<void>,

@@ -21,7 +21,7 @@ import { LedgerReader } from '../store/ledger-read.ts';
 import { CreditReturns } from '../store/ledger-return.ts';
 import { CreditSettler } from '../store/ledger-settle.ts';
 import { type LoginStatus, readLoginStatus, readMfaToken } from '../store/login-status.ts';
-import { FailureCounter, LoginGuard, ResetCodeCounter } from '../store/logins.ts';
+import { EmailedCodeCounter, FailureCounter, LoginGuard } from '../store/logins.ts';
 import { boundByDeadline } from '../store/retry.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
@@ -65,7 +65,7 @@ const fiveInFifteen = (code: 'verification_locked', detail: string) =>
  */
 export const resetAttempts = /* @__PURE__ */ once(
   () =>
-    new ResetCodeCounter(
+    new EmailedCodeCounter(
       db(),
       config().tableName,
       { maxFailures: 5, codeSeconds: 3600 },
@@ -82,7 +82,7 @@ export const resetAttempts = /* @__PURE__ */ once(
  */
 export const confirmAttempts = /* @__PURE__ */ once(
   () =>
-    new ResetCodeCounter(
+    new EmailedCodeCounter(
       db(),
       config().tableName,
       { maxFailures: 5, codeSeconds: 24 * 3600 },

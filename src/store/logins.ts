@@ -5,7 +5,7 @@
  *   `lockSeconds` (PCI DSS v4 8.3.4). Each attempt is reserved with one conditional write *before* the
  *   secret is checked, so a burst of parallel guesses cannot get past the limit. Used per
  *   (email, source IP) for logins, per customer for the password and code checks of signed-in changes.
- * - `ResetCodeCounter`: wrong password-reset codes, per code rather than per email, so that nobody can
+ * - `EmailedCodeCounter`: wrong password-reset codes, per code rather than per email, so that nobody can
  *   keep an owner from resetting by sending wrong codes: each forgot-password request opens a new code
  *   generation, 5 wrong answers spend that code (even the right one is refused after), and the
  *   owner's next request opens a fresh one. Guesses when no code was asked for count nothing.
@@ -142,17 +142,20 @@ export class FailureCounter {
   }
 }
 
-// ---------- password-reset codes ----------
+// ---------- emailed codes (password reset, confirmation) ----------
 
-export interface ResetCodePolicy {
+export interface CodePolicy {
   /** Wrong answers that spend a code. */
   maxFailures: number;
-  /** How long a code is valid (Cognito's reset codes: 1 hour): after it, guesses count nothing. */
+  /**
+   * How long a code is valid (Cognito's: 1 hour for a reset, 24 hours for a confirmation): after it,
+   * guesses count nothing.
+   */
   codeSeconds: number;
 }
 
 /** A reset attempt under way, counted against one code generation. */
-export interface ResetTicket {
+export interface CodeTicket {
   email: string;
   generation: number;
   /** This attempt's number within its generation (1 for the first). */
@@ -168,11 +171,11 @@ export interface ResetTicket {
  * until a new one is asked for; a code that was never asked for here (or has expired, or was used)
  * counts nothing: Cognito refuses it anyway.
  */
-export class ResetCodeCounter {
+export class EmailedCodeCounter {
   constructor(
     private readonly db: Db,
     private readonly table: string,
-    private readonly policy: ResetCodePolicy,
+    private readonly policy: CodePolicy,
     private readonly spentError: () => BankError,
     private readonly key: (email: string) => ItemKey = keys.passwordReset,
   ) {}
@@ -200,7 +203,7 @@ export class ResetCodeCounter {
    * code asked for, or it expired or was used); throws the spent error when the code has had its
    * wrong answers.
    */
-  async reserve(email: string, now = Date.now()): Promise<ResetTicket | undefined> {
+  async reserve(email: string, now = Date.now()): Promise<CodeTicket | undefined> {
     try {
       const r = await this.db.send(
         new UpdateCommand({
@@ -230,12 +233,12 @@ export class ResetCodeCounter {
   }
 
   /** The code was wrong: the attempt stays counted. Whether it was the one that spent the code. */
-  failed(t: ResetTicket): { spent: boolean } {
+  failed(t: CodeTicket): { spent: boolean } {
     return { spent: t.attempt >= this.policy.maxFailures };
   }
 
   /** The attempt ended without judging the code (e.g. Cognito busy): uncount it, if its code stands. */
-  async release(t: ResetTicket): Promise<void> {
+  async release(t: CodeTicket): Promise<void> {
     await this.db
       .send(
         new UpdateCommand({
