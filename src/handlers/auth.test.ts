@@ -10,6 +10,7 @@ import { captureLogs } from '../../test/logs.ts';
 import { config } from '../config.ts';
 import { createDocumentClient } from '../store/db.ts';
 import { ipLockKey, LoginGuard } from '../store/logins.ts';
+import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
@@ -170,6 +171,25 @@ describe('login, refresh, logout, me', () => {
     expect(garbage.status).toBe(400);
     expect(garbage.body.code).toBe('invalid_token');
     expect((await call('refresh', { body: { refreshToken: alice.refreshToken } })).status).toBe(200);
+  });
+
+  it('a held login (its confirmation did not set the password) renews nothing, and its refresh token is spent', async () => {
+    const e = await registered();
+    const t = await tokensOf(e);
+    const sub = String(decodeJwt(t.accessToken).sub);
+    const holds = new SessionStore(dynamoClients().doc, config().tableName, 3600);
+    await holds.passwordPending(sub, true);
+    const held = await call('refresh', { body: { refreshToken: t.refreshToken } });
+    expect(held.status).toBe(403);
+    expect(held.body.code).toBe('password_reset_required');
+    // Cleared (as a password reset clears it), the token refused while held stays refused.
+    await holds.passwordPending(sub, false);
+    const after = await call('refresh', { body: { refreshToken: t.refreshToken } });
+    expect(after.status).toBe(401);
+    expect(after.body.code).toBe('invalid_refresh_token');
+    expect((await call('refresh', { body: { refreshToken: (await tokensOf(e)).refreshToken } })).status).toBe(
+      200,
+    );
   });
 
   it('sign out everywhere ends renewal for every session', async () => {
