@@ -14,7 +14,7 @@ import { AccountStore } from '../src/store/accounts.ts';
 import { createDocumentClient, type Db } from '../src/store/db.ts';
 import { EventStore } from '../src/store/events.ts';
 import { IdempotencyStore, type Outcome } from '../src/store/idempotency.ts';
-import { keys } from '../src/store/keys.ts';
+import * as keys from '../src/store/item-keys.ts';
 import { LedgerStore } from '../src/store/ledger.ts';
 import { WebhookStore } from '../src/store/webhooks.ts';
 import { type CapacityCall, describeCalls, tallyCapacity, type Units, unitsOf } from './capacity.ts';

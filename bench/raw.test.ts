@@ -6,7 +6,7 @@ import { localClientConfig } from '../src/local/bootstrap.ts';
 import { AccountStore } from '../src/store/accounts.ts';
 import { createDocumentClient } from '../src/store/db.ts';
 import { IdempotencyStore } from '../src/store/idempotency.ts';
-import { keys } from '../src/store/keys.ts';
+import * as keys from '../src/store/item-keys.ts';
 import { LedgerStore } from '../src/store/ledger.ts';
 import { createTestTable, emulators } from '../test/harness.ts';
 import type { BenchAccount } from './population.ts';

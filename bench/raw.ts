@@ -11,7 +11,7 @@ import type { Journal } from '../src/domain/ledger.ts';
 import { utcDay } from '../src/domain/ledger.ts';
 import { ensureTable } from '../src/local/bootstrap.ts';
 import { cancellationCodes, type Db } from '../src/store/db.ts';
-import { keys } from '../src/store/keys.ts';
+import * as keys from '../src/store/item-keys.ts';
 import { backoff, isTransient } from '../src/store/retry.ts';
 import { type HistoryIndex, historyIndexes } from '../src/store/table.ts';
 import type { OpResult } from './load.ts';

@@ -3,7 +3,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { localClientConfig } from '../src/local/bootstrap.ts';
 import { createDocumentClient } from '../src/store/db.ts';
-import { keys } from '../src/store/keys.ts';
+import * as keys from '../src/store/item-keys.ts';
 import { createTestTable, emulators } from '../test/harness.ts';
 import {
   type Posted,

@@ -18,7 +18,7 @@
 import type { Db } from '../src/store/db.ts';
 import { getMany } from '../src/store/db.ts';
 import { historyBetween, historyKey, isPosting } from '../src/store/history.ts';
-import { keys } from '../src/store/keys.ts';
+import * as keys from '../src/store/item-keys.ts';
 import { logEntries } from './scenarios.ts';
 import { percentile } from './stats.ts';
 

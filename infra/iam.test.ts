@@ -243,7 +243,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'CREDIT#a-1',
       'USER#u-1',
       'EMAIL#e-1',
-      // A journal, and an idempotency record (at the journal id its key names: src/store/keys.ts).
+      // A journal, and an idempotency record (at the journal id its key names: src/store/item-keys.ts).
       'JOURNAL#j-1',
       'SYSTEM#cash-in#USD#00',
     ];

@@ -6,7 +6,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import type { Db } from '../src/store/db.ts';
-import { keys } from '../src/store/keys.ts';
+import * as keys from '../src/store/item-keys.ts';
 
 export const holdBackCredit = async (
   db: Db,

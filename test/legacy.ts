@@ -1,7 +1,7 @@
 /** Items as older versions of the bank stored them, made from today's (for upgrade tests). */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../src/store/db.ts';
-import { keys } from '../src/store/keys.ts';
+import * as keys from '../src/store/item-keys.ts';
 
 /**
  * Makes an open account look opened before daily-counter hosts (store/accounts.ts limitHost): no

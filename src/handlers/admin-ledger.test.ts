@@ -9,7 +9,7 @@ import { eventsFromChange } from '../domain/events.ts';
 import { toAccount } from '../store/accounts.ts';
 import { AuditStore, verifyAudit } from '../store/audit.ts';
 import { createDocumentClient } from '../store/db.ts';
-import { keys } from '../store/keys.ts';
+import * as keys from '../store/item-keys.ts';
 import { verifyLedger } from '../store/verify.ts';
 import { staffOnly } from './staff.ts';
 

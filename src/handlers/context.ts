@@ -14,7 +14,7 @@ import { AuditStore } from '../store/audit.ts';
 import { createCursorCodec, cursorKeys } from '../store/cursor.ts';
 import { createDocumentClient, type Db, DYNAMODB_TIMEOUTS } from '../store/db.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
-import { keys } from '../store/keys.ts';
+import * as keys from '../store/item-keys.ts';
 import { type LedgerOptions, LedgerStore } from '../store/ledger.ts';
 import { BatchLedgerStore } from '../store/ledger-batch.ts';
 import { LedgerReader } from '../store/ledger-read.ts';

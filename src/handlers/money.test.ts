@@ -8,7 +8,7 @@ import { holdBackCredit } from '../../test/index-lag.ts';
 import { captureLogs } from '../../test/logs.ts';
 import { utcDay, withinOnePeriod } from '../../test/periods.ts';
 import { createDocumentClient } from '../store/db.ts';
-import { keys } from '../store/keys.ts';
+import * as keys from '../store/item-keys.ts';
 import { verifyLedger } from '../store/verify.ts';
 
 let table: string;

@@ -17,7 +17,7 @@ import { functions } from '../functions.ts';
 import { runAs } from '../local/iam.ts';
 import { createDocumentClient } from '../store/db.ts';
 import { EMAIL_LEASE_MS } from '../store/email-marks.ts';
-import { keys } from '../store/keys.ts';
+import * as keys from '../store/item-keys.ts';
 import { UserStore } from '../store/users.ts';
 import {
   handler,

@@ -8,7 +8,7 @@ import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/profile.ts';
 import { ANONYMOUS, type AuditRecord } from '../domain/audit.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
-import { keys } from '../store/keys.ts';
+import * as keys from '../store/item-keys.ts';
 import { assertNotCommon } from './checks.ts';
 import {
   audit,

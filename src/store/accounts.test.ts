@@ -11,7 +11,7 @@ import { MAX_OPEN_ACCOUNTS } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import { AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db } from './db.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 
 /** Account numbers the next opens draw first (then random ones, as in production). */
 const drawn = vi.hoisted(() => ({ numbers: [] as string[] }));

@@ -12,7 +12,7 @@ import {
 import { BankError } from '../domain/errors.ts';
 import type { Currency } from '../domain/money.ts';
 import { busy, conditionFailed, type Db, queryAll, transact } from './db.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
 /**

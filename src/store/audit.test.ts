@@ -10,7 +10,8 @@ import { auditHash, canonicalJson, GENESIS_HASH, verifyChain } from '../domain/a
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/bootstrap.ts';
 import { AUDIT_PIECE, AuditStore, auditEntry, auditMoved, verifyAudit } from './audit.ts';
 import { transact } from './db.ts';
-import { auditKeys, keys } from './keys.ts';
+import * as keys from './item-keys.ts';
+import { auditKeys } from './keys.ts';
 
 let table: string;
 let store: AuditStore;

@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type Db, isConditionFailure } from './db.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 
 export const EMAIL_MARK_TTL_SECONDS = 30 * 24 * 3600;
 /** How long a claim keeps others from sending the email: well over the notifier's send deadline. */

@@ -14,7 +14,7 @@ import type { CustomerEvent, EventType } from '../domain/events.ts';
 import { createDocumentClient, type Db } from './db.ts';
 import { EVENT_TTL_SECONDS, EventStore } from './events.ts';
 import { IdempotencyStore } from './idempotency.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 import { WebhookStore } from './webhooks.ts';
 
 let db: Db;

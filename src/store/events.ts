@@ -1,5 +1,5 @@
 /**
- * Customers' events in the single table (keys in keys.ts), kept 30 days (TTL).
+ * Customers' events in the single table (keys in item-keys.ts), kept 30 days (TTL).
  *
  * Order. A customer's events are numbered 1, 2, 3... in the order they are stored, and listed in that
  * order, not by `createdAt` (the time of the change they tell of). On AWS one customer's records come
@@ -28,7 +28,7 @@ import { BankError } from '../domain/errors.ts';
 import type { BankEvent, CustomerEvent, EventType } from '../domain/events.ts';
 import { publicEvent } from '../domain/events.ts';
 import { busy, conditionFailed, type Db, type Piece, transact } from './db.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
 import type { WebhookStore } from './webhooks.ts';
 

@@ -9,7 +9,7 @@ import { createTestTable, emulators } from '../../test/harness.ts';
 import { localClientConfig } from '../local/bootstrap.ts';
 import { createDocumentClient, type Db } from './db.ts';
 import { historyBetween, historyKey, lastPosting } from './history.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 import { LedgerReader } from './ledger-read.ts';
 import { StatementSource } from './statement-source.ts';
 

@@ -14,7 +14,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Party } from '../domain/ledger.ts';
 import type { Db } from './db.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 import { type HistoryIndex, historyIndexes } from './table.ts';
 
 /** An item that is a posting (the account's posted history), not a pending transfer's hold entry. */

@@ -12,7 +12,7 @@ import {
   type TransactItem,
   transact,
 } from './db.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 import { toJournal } from './ledger-journal.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 import type { StoredSchedule } from './schedules.ts';

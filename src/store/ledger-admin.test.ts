@@ -9,7 +9,7 @@ import { type AccountRecord, AccountStore } from './accounts.ts';
 import { AuditStore, auditEntry } from './audit.ts';
 import { createDocumentClient, type Db, type Piece } from './db.ts';
 import { type Declined, type DeclineExtra, IdempotencyStore, type Outcome } from './idempotency.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 import { LedgerWriter } from './ledger.ts';
 import {
   type AdminAccount,

@@ -36,7 +36,8 @@ import {
 import { type AccountReader, type AccountRecord, publicAccount } from './accounts.ts';
 import { AlreadyCommitted, busy, conditionFailed, type Piece, transact } from './db.ts';
 import type { DeclineExtra, Outcome } from './idempotency.ts';
-import { journalIdFor, keys } from './keys.ts';
+import * as keys from './item-keys.ts';
+import { journalIdFor } from './item-keys.ts';
 import type { Keyed } from './ledger.ts';
 import { LedgerEngine } from './ledger-engine.ts';
 import { again, done, isTransient, retry } from './retry.ts';

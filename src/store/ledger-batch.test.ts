@@ -13,7 +13,7 @@ import { emulateConflicts } from '../local/conflicts.ts';
 import { AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db } from './db.ts';
 import { IdempotencyStore } from './idempotency.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 import { BatchLedgerStore } from './ledger-batch.ts';
 import { verifyLedger } from './verify.ts';
 

@@ -37,7 +37,7 @@ import { addMinor, type Currency } from '../domain/money.ts';
 import { type AccountRecord, toRecord } from './accounts.ts';
 import { busy, getMany, type ItemKey, type Piece } from './db.ts';
 import type { BatchOutcome, StoredBatch } from './idempotency.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 import { type Keyed, LedgerWriter, type Name } from './ledger.ts';
 
 export interface BatchTransfer {

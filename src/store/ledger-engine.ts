@@ -35,7 +35,7 @@ import {
   type StoredBatch,
   type StoredOutcome,
 } from './idempotency.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 import { readJournal, readStoredJournal, type StoredJournal } from './ledger-journal.ts';
 import { creditPut } from './ledger-settle.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';

@@ -6,7 +6,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Journal } from '../domain/ledger.ts';
 import type { Db } from './db.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 import { historyIndexes } from './table.ts';
 
 /**

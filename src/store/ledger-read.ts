@@ -14,7 +14,7 @@ import {
 import { addMinor, type Currency } from '../domain/money.ts';
 import { type Db, queryAll } from './db.ts';
 import { historyBetween, historyKey, lastPosting } from './history.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 import { readJournal } from './ledger-journal.ts';
 import { unsettledCredits } from './ledger-settle.ts';
 import { again, done, indexLagPolicy, type RetryPolicy, retry } from './retry.ts';

@@ -25,7 +25,7 @@ import { type StreamPoller, startStreamPoller } from '../local/streams.ts';
 import { AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db, type TransactItem } from './db.ts';
 import { IdempotencyStore } from './idempotency.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 import { type DeferCredits, HOT_RECIPIENT_MS, LedgerStore } from './ledger.ts';
 import { BatchLedgerStore } from './ledger-batch.ts';
 import { CreditReturns } from './ledger-return.ts';

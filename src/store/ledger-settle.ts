@@ -32,7 +32,7 @@ import { MAX_SETTLE } from '../domain/ledger.ts';
 import { addMinor, type Currency } from '../domain/money.ts';
 import type { AccountRecord, AccountStore } from './accounts.ts';
 import { busy, conditionFailed, type Db, type Piece, transact } from './db.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 import { again, done, isTransient, type RetryPolicy, retry, timeLeftFor } from './retry.ts';
 import { historyIndexes, sideAttributes, sideUpdate } from './table.ts';
 

@@ -61,7 +61,8 @@ import {
 } from '../domain/ledger.ts';
 import type { Currency } from '../domain/money.ts';
 import type { Outcome } from './idempotency.ts';
-import { journalIdFor, keys } from './keys.ts';
+import * as keys from './item-keys.ts';
+import { journalIdFor } from './item-keys.ts';
 import { type Keyed, LedgerEngine, type MovementRequest, party } from './ledger-engine.ts';
 import type { StoredJournal } from './ledger-journal.ts';
 import { type HistoryPage, type HistoryPageQuery, LedgerReader } from './ledger-read.ts';

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import { busy, type Db } from './db.ts';
-import { auditKeys, keys } from './keys.ts';
+import * as keys from './item-keys.ts';
+import { auditKeys } from './keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
 /** A login whose confirmation did not finish setting its password (LoginStatus `passwordPending`). */

@@ -21,7 +21,7 @@ import { isIPv6 } from 'node:net';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import { type Db, type ItemKey, isConditionFailure, type Piece, queryAll } from './db.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 
 type Key = { pk: string; sk: string };
 

@@ -7,7 +7,8 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import { confirmation, MAX_PAYEES, type Match } from '../domain/payees.ts';
 import { busy, commit, type Db } from './db.ts';
-import { keys, paymentKeys } from './keys.ts';
+import * as keys from './item-keys.ts';
+import { paymentKeys } from './keys.ts';
 import { listPayees, type Payee, payeeNames, toPayee } from './payee-list.ts';
 
 export { counterpartyNames, type Payee } from './payee-list.ts';

@@ -9,7 +9,8 @@
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Db, isConditionFailure, type Piece } from './db.ts';
-import { auditKeys, keys } from './keys.ts';
+import * as keys from './item-keys.ts';
+import { auditKeys } from './keys.ts';
 import {
   admission,
   type LoginStatus,

@@ -15,7 +15,7 @@
  *   JOURNAL#<id>          / JOURNAL                 a journal: type, status, version, amount, parties,
  *                                                   per-side metadata, times, refunds (see domain/ledger.ts).
  *                                                   A customer's or teller's movement creates its journal
- *                                                   at the id its Idempotency-Key names (keys.ts
+ *                                                   at the id its Idempotency-Key names (item-keys.ts
  *                                                   journalIdFor), and the journal is its idempotency record
  *                                                   (with the request's `fingerprint`): no record item
  *   JOURNAL#<id>          / JOURNAL                 or, at the id a key names, that key's idempotency record
@@ -66,7 +66,7 @@
  *                                                   leaves it when it stops being pending
  *   CREDITS#<shard>   / <createdAt>#<journalId>     unsettled credits (CREDIT#<accountId> / IN#<time>#<txId>),
  *                                                   for the sweeper: one the settler missed is settled
- *   SCHEDULES#<shard> / <nextRunDate>#<scheduleId>  active scheduled transfers (payment-keys.ts)
+ *   SCHEDULES#<shard> / <nextRunDate>#<scheduleId>  active scheduled transfers (keys.ts paymentKeys)
  *   DUE#<shard>       / <nextAttemptAt>#<deliveryId> webhook deliveries waiting for their next attempt;
  *                                                   they leave it once delivered or dead
  *   AUDITBY#<actorId> / <at>#<recordId>             audit records by who acted (GET /v1/admin/audit?actorId=)
@@ -88,7 +88,7 @@
  * TTL skips any item whose TTL attribute is not a Number (AWS's TTL documentation), so a journal
  * never expires by TTL. Keep it so: never store a journal's expiresAt as a Number.
  */
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 
 export const tableKeys = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const gsi1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;

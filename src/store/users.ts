@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Db } from './db.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 
 export interface Profile {
   userId: string;

@@ -5,7 +5,7 @@ import { AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db } from './db.ts';
 import { historyBetween, historyKey, isPosting, sideEntries } from './history.ts';
 import { IdempotencyStore, type Outcome } from './idempotency.ts';
-import { keys } from './keys.ts';
+import * as keys from './item-keys.ts';
 import { LedgerStore, type LedgerWriter } from './ledger.ts';
 import { StaffLedger } from './ledger-admin.ts';
 import { BatchLedgerStore } from './ledger-batch.ts';

@@ -1,5 +1,5 @@
 /**
- * Webhook endpoints and their deliveries in the single table (keys in keys.ts).
+ * Webhook endpoints and their deliveries in the single table (keys in item-keys.ts).
  *
  * The signing secret is stored in the endpoint's item as is, so that deliveries can be signed: the
  * table is encrypted at rest, the secret is never logged, and no API answer but the creation's shows it.
@@ -18,7 +18,8 @@ import type { EventType } from '../domain/events.ts';
 import { MAX_ATTEMPTS, MAX_WEBHOOKS, newWebhookSecret, type Webhook } from '../domain/webhooks.ts';
 import { busy, commit, type Db } from './db.ts';
 import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
-import { DUE_DELIVERY_SHARDS, keys } from './keys.ts';
+import * as keys from './item-keys.ts';
+import { DUE_DELIVERY_SHARDS } from './keys.ts';
 import { gsi1 } from './table.ts';
 
 export const DELIVERY_TTL_SECONDS = 30 * 24 * 3600;

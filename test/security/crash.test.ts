@@ -277,7 +277,7 @@ describe('crash safety: SIGKILL of the whole stack mid-load', () => {
         const outcome = await send(client, user.token, a.op);
         expect([201, 422], JSON.stringify({ a, outcome })).toContain(outcome.status);
         if (lost.includes(a)) {
-          // Posted afresh, under the id its key names (src/store/keys.ts journalIdFor): the id that the
+          // Posted afresh, under the id its key names (src/store/item-keys.ts journalIdFor): the id that the
           // lost answer gave now names the movement that is posted.
           expect(outcome.replayed, JSON.stringify({ a, outcome })).toBe(false);
           expect(outcome.txId).toBe(a.answer?.txId);
