@@ -1,11 +1,15 @@
 /**
  * A way back in, each journey at 1280 or 390 px (a11y.ts `takeTurns`) with axe in both themes: a new confirmation code, a new reset
- * code, and a customer locked out by wrong passwords who finds the reset from the login screen, resets
- * with the emailed code (which clears the lock) and logs in.
+ * code, a customer locked out by wrong passwords who finds the reset from the login screen, resets
+ * with the emailed code (which clears the lock) and logs in, and a customer who confirms a sign-up
+ * someone else made with their address, with their own name and password.
  */
-import { describe, expect } from 'vitest';
+import { CognitoIdentityProviderClient, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { describe, expect, inject } from 'vitest';
+import { localClientConfig } from '../../src/local/bootstrap.ts';
+import { readStackFile } from '../../src/local/stack-file.ts';
 import { checkScreen, takeTurns, WIDTHS } from './a11y.ts';
-import { newCustomer, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import { apiCall, newCustomer, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
 import { EMAILED_CODE } from './global-setup.ts';
 
 const browser = useBrowser();
@@ -95,5 +99,65 @@ describe.each(WIDTHS)('at %i px', (width) => {
       // Ten wrong logins, each held to the API's minimum time, then four screens under axe twice each.
     },
     240_000,
+  );
+
+  journey(
+    'confirms a sign-up someone else made with the customer’s email: the confirmer’s name and password are kept',
+    async () => {
+      // A squatter signs up with the customer's address straight through Cognito's public API (the
+      // bank's own register confirms at once on this stack), and so knows that sign-up's password.
+      const owner = newCustomer();
+      const squatter = { password: 'Squatter-Knows-2026!', name: 'Mallory' };
+      const stack = await readStackFile(inject('webDataDir'));
+      if (!stack?.cognitoEndpoint || !stack.userPoolClientId)
+        throw new Error('no stack.json for the test stack');
+      const cognito = new CognitoIdentityProviderClient(localClientConfig(stack.cognitoEndpoint));
+      await cognito.send(
+        new SignUpCommand({
+          ClientId: stack.userPoolClientId,
+          Username: owner.email,
+          Password: squatter.password,
+          UserAttributes: [
+            { Name: 'email', Value: owner.email },
+            { Name: 'name', Value: squatter.name },
+          ],
+        }),
+      );
+      cognito.destroy();
+
+      const { page, problems, requests, context } = await openPage(browser(), { width, height: 900 });
+      await page.goto(`/confirm?email=${encodeURIComponent(owner.email)}`);
+      await page.getByRole('heading', { level: 1, name: 'Confirm your email' }).waitFor();
+      // The owner asks for a code (the squatter's sign-up sent its own to the owner's inbox too).
+      await page.getByRole('button', { name: 'Send a new code' }).click();
+      await page.getByTestId('resend-status').getByText(`If ${owner.email} is waiting for a code`).waitFor();
+      await page.getByLabel('Confirmation code').fill(EMAILED_CODE);
+      await page.getByLabel('Full name').fill(owner.name);
+      await page.getByLabel('Password', { exact: true }).fill(owner.password);
+      await checkScreen(page, `confirm ${width}`);
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+      await page.getByText('Your email is confirmed. You can log in now.').waitFor();
+      expect(requests).toContain('POST /v1/auth/confirm');
+      expect(await page.getByLabel('Email').inputValue()).toBe(owner.email);
+
+      // The squatter's password opens nothing; the owner's does, and the profile carries their name.
+      await expect(
+        apiCall('POST', '/v1/auth/login', { email: owner.email, password: squatter.password }),
+      ).rejects.toThrow(/: 401 /);
+      await page.getByLabel('Password').fill(owner.password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('button', { name: 'Log out' }).waitFor();
+      const { accessToken } = await apiCall<{ accessToken: string }>('POST', '/v1/auth/login', {
+        email: owner.email,
+        password: owner.password,
+      });
+      const me = await apiCall<{ name: string }>('GET', '/v1/me', undefined, {
+        authorization: `Bearer ${accessToken}`,
+      });
+      expect(me.name).toBe(owner.name);
+      expect(problems).toEqual([]);
+      await context.close();
+    },
   );
 });
