@@ -24,6 +24,7 @@ import { emulateCognitoDisabledUsers } from '../src/local/cognito.ts';
 import { emulateConflicts } from '../src/local/conflicts.ts';
 import { emulateIamEverywhere } from '../src/local/iam.ts';
 import { freePort, isPortFree } from '../src/local/ports.ts';
+import { emulateS3ConditionalWrites } from '../src/local/s3-conditional.ts';
 import { LOCAL_CURSOR_SECRET_ID, LocalSecretsProvider } from '../src/local/secrets.ts';
 import { useCursorKeyProvider } from '../src/store/cursor.ts';
 import { createDocumentClient } from '../src/store/db.ts';
@@ -122,6 +123,7 @@ export const useHandlerEnv = (vars: Record<string, string> = {}): (() => void) =
   emulateConflicts(db());
   emulateIamEverywhere();
   emulateCognitoDisabledUsers();
+  emulateS3ConditionalWrites();
   useCursorKeyProvider(testCursorKeys);
   return () => {
     for (const [k, v] of Object.entries(previous)) {

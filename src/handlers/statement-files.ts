@@ -88,14 +88,15 @@ export const handler = createHandler(
         const key = objectKey(a.id, period, format);
         if (await files.exists(key)) return { body: await files.presign(key, filename, now) };
         const { statement } = await caughtUp(() => build(a, caller.sub, period, now));
-        await files.put(key, await render(statement, format, now), format);
+        // Written once: a request that made it meanwhile wrote the file every link serves.
+        await files.putOnce(key, await render(statement, format, now), format);
         return { body: await files.presign(key, filename, now) };
       }
       const { statement, version } = await caughtUp(() => build(a, caller.sub, period, now));
       // Keyed by the day it prints as well as the last posting: a file made on the 3rd is not served
       // on the 20th still saying "to date, the 3rd".
       const key = objectKey(a.id, period, format, { lastPostingKey: version, asOf: statement.to });
-      if (!(await files.exists(key))) await files.put(key, await render(statement, format, now), format);
+      if (!(await files.exists(key))) await files.putOnce(key, await render(statement, format, now), format);
       return { body: await files.presign(key, filename, now) };
     },
   },

@@ -13,7 +13,7 @@ import { formatAmount, lastInstantOf, periodOf } from '../domain/statements.ts';
 import { s3Env } from '../local/s3.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
-import { createS3Client, StatementFiles } from '../store/statements.ts';
+import { createS3Client, objectKey, StatementFiles } from '../store/statements.ts';
 import { ledger } from './context.ts';
 import { useStatementClock } from './statement-files.ts';
 
@@ -363,10 +363,46 @@ describe('statements', () => {
       );
     }));
 
+  it("never replaces a closed month's file: a request that found none, then lost the race to write it, serves the one written", async () => {
+    const u = await newUser(table);
+    const opened = new Date(Date.UTC(new Date().getUTCFullYear() - 1, new Date().getUTCMonth(), 15));
+    const a = await new AccountStore(doc(), table).open(
+      { ownerId: u, type: 'checking', currency: 'USD' },
+      opened,
+    );
+    const closed = periodOf(opened);
+    const key = objectKey(a.id, closed, 'csv');
+    // Another request's file lands between this request's look-up (none yet) and its write.
+    await createS3Client({ pathStyle: true }).send(
+      new PutObjectCommand({ Bucket: s3().bucket, Key: key, Body: 'written first', ContentType: 'text/csv' }),
+    );
+    const lookUp = vi.spyOn(StatementFiles.prototype, 'exists').mockResolvedValueOnce(false);
+    try {
+      const link = await statementLink(u, a.id, closed, 'csv');
+      expect(lookUp).toHaveBeenCalledTimes(1);
+      expect(Buffer.from((await download(link.url)).bytes).toString()).toBe('written first');
+    } finally {
+      lookUp.mockRestore();
+    }
+  });
+
+  it('lists no month for an account opened after the clock (another function\u2019s clock ahead, across a month\u2019s end)', async () => {
+    const u = await newUser(table);
+    const now = new Date();
+    const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 0, 0, 0, 5));
+    const a = await new AccountStore(doc(), table).open(
+      { ownerId: u, type: 'checking', currency: 'USD' },
+      nextMonth,
+    );
+    const list = await call('listStatements', { user: u, params: { id: a.id } });
+    expect(list.status, JSON.stringify(list.body)).toBe(200);
+    expect(list.body.items).toEqual([]);
+  });
+
   it('a presigned URL works, then fails once expired', async () => {
     const files = new StatementFiles(createS3Client({ pathStyle: true }), s3().bucket);
     const key = `exports/statements/test/${randomUUID()}.csv`;
-    await files.put(key, 'a,b\r\n', 'csv');
+    await files.putOnce(key, 'a,b\r\n', 'csv');
     const fresh = await files.presign(key, 'x.csv');
     expect((await download(fresh.url)).status).toBe(200);
     // Signed six minutes ago: past its five minutes.
@@ -384,6 +420,10 @@ describe('statements', () => {
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(r.headers['content-disposition']).toMatch(/^attachment; filename="transactions-\d{10}-/);
+    // By default the 30 days ending on `to`, `to` included.
+    const byDefault = await call('exportCsv', { user: u, params: { id: a.id }, query: { to: '2026-03-31' } });
+    expect(byDefault.status).toBe(200);
+    expect(byDefault.headers['content-disposition']).toMatch(/-2026-03-02-2026-03-31\.csv"$/);
     const rows = parseCsv(r.body);
     expect(rows.map((x) => [x[2], x[4], x[5]])).toEqual([
       ['Description', 'Amount', 'Balance'],

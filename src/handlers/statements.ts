@@ -29,6 +29,7 @@ import { customerGuard } from './gate.ts';
 /** Under Lambda's 6 MB response limit (counted as the response's JSON), with room for the headers. */
 export const EXPORT_MAX_BYTES = 5_500_000;
 export const EXPORT_MAX_DAYS = 366;
+export const EXPORT_DEFAULT_DAYS = 30;
 
 const invalid = (path: string, message: string) =>
   new BankError('validation_failed', 'The request is not valid', { errors: [{ path, message }] });
@@ -36,6 +37,9 @@ const invalid = (path: string, message: string) =>
 /** Every period's totals, oldest first, from one read of the account's postings. */
 const summaries = async (a: AccountRecord, now: Date) => {
   const periods = periodsBetween(a.createdAt, now);
+  // An account opened after this function's clock (another function's clock ahead of it, across a
+  // month's end) has no month yet: an empty list, as getStatement finds no month after now either.
+  if (periods.length === 0) return [];
   const first = periodRange(periods[0] as Period).start;
   const opening = await statementSource().balanceBefore(a.id, first);
   const { lines } = await statementSource().lines(a.id, first, '\uffff');
@@ -70,7 +74,8 @@ export const handler = createHandler(
           throw invalid(`query.${name}`, 'must be a calendar date YYYY-MM-DD');
       }
       const to = query.to ?? dayOf(new Date());
-      const from = query.from ?? addDays(to, -30);
+      // The last 30 days by default, `to` included.
+      const from = query.from ?? addDays(to, -(EXPORT_DEFAULT_DAYS - 1));
       if (from > to) throw invalid('query.from', 'must not be after `to`');
       if (addDays(from, EXPORT_MAX_DAYS - 1) < to)
         throw invalid('query.to', 'the range may span at most a year');

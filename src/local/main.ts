@@ -26,6 +26,7 @@ import { createGateway } from './gateway.ts';
 import { emulateIamEverywhere } from './iam.ts';
 import { envPort, isPortFree } from './ports.ts';
 import { type LocalS3, s3Env, startS3 } from './s3.ts';
+import { emulateS3ConditionalWrites } from './s3-conditional.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';
 import { LOCAL_CURSOR_SECRET_ID, LocalSecretsProvider } from './secrets.ts';
 import { startSes } from './ses.ts';
@@ -204,6 +205,8 @@ const startUp = async (emulators: Emulators): Promise<void> => {
   emulateIamEverywhere();
   // Cognito refuses a disabled user's sign-in on AWS; cognito-local does not (src/local/cognito.ts).
   emulateCognitoDisabledUsers();
+  // S3 keeps the first object of a conditional put (If-None-Match: *); s3rver writes over it.
+  emulateS3ConditionalWrites();
   // No Secrets Manager emulator exists: the cursor key reaches the handlers through a Powertools
   // provider of our own, by the same `get` they use on AWS (see the README, Local vs AWS).
   useCursorKeyProvider(

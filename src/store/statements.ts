@@ -1,5 +1,6 @@
 /**
- * Statement files in S3: put once, served by presigned GET URLs (5 minutes).
+ * Statement files in S3: put once (a conditional write: the first file under a key stays), served by
+ * presigned GET URLs (5 minutes).
  *
  * Keys: a closed month `statements/<accountId>/<period>.<format>` (written once, kept under the
  * bucket's `statements/` lifecycle rule); the current month `exports/statements/<accountId>/<period>/
@@ -69,16 +70,30 @@ export class StatementFiles {
     }
   }
 
-  async put(key: string, body: Uint8Array | string, format: StatementFormat): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: body,
-        ContentType: contentTypes[format],
-        // The bucket's default (SSE-KMS with its key) encrypts it on AWS.
-      }),
-    );
+  /**
+   * Writes the file unless the key already holds one (S3's conditional write, `If-None-Match: *`), so
+   * that two requests making the same file at once never replace the first one's: a link already
+   * handed out keeps downloading what it was given. True when this call wrote it; false when another
+   * did (412, or 409 to a conditional write racing this one), and that file is the one to serve.
+   */
+  async putOnce(key: string, body: Uint8Array | string, format: StatementFormat): Promise<boolean> {
+    try {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentTypes[format],
+          IfNoneMatch: '*',
+          // The bucket's default (SSE-KMS with its key) encrypts it on AWS.
+        }),
+      );
+      return true;
+    } catch (e) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409) return false;
+      throw e;
+    }
   }
 
   /** A GET URL valid for URL_SECONDS that downloads the object under `filename`. */

@@ -12,7 +12,9 @@ export const StatementQuery = z.strictObject({
   format: doc(z.optional(z.enum(['pdf', 'csv'])), { description: 'pdf (default) or csv' }),
 });
 export const ExportQuery = z.strictObject({
-  from: doc(z.optional(CalendarDate), { description: 'First day (UTC), default 30 days before `to`' }),
+  from: doc(z.optional(CalendarDate), {
+    description: 'First day (UTC), default 29 days before `to` (the 30 days ending on `to`)',
+  }),
   to: doc(z.optional(CalendarDate), { description: 'Last day (UTC), included, default today' }),
 });
 export const StatementSummary = doc(
