@@ -3,7 +3,7 @@
  * answers into Transaction bodies, statuses and problem+json, the first time and on replay alike.
  */
 import type { output } from 'zod/v4/core';
-import { BankError } from '../domain/errors.ts';
+import { BankError, type FieldError, type Refusal } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
 import type { BatchOutcome, Declined, Outcome, Replayed } from '../store/idempotency.ts';
 import type { HistoryItem } from '../store/ledger.ts';
@@ -107,8 +107,19 @@ export const adminTransactionView = (j: Journal): AdminTransactionView => {
 const replayHeaders = (o: { replayed: boolean }): Record<string, string> =>
   o.replayed ? { 'idempotent-replayed': 'true' } : {};
 
-const declined = (o: Declined, headers: Record<string, string>): BankError =>
-  new BankError(o.code, o.detail, { headers, ...(o.errors ? { errors: o.errors } : {}) });
+/** A bulk payment's refused transfers as the problem's `errors`: each names its field in the body. */
+const refusedFields = (refusals: readonly Refusal[]): FieldError[] =>
+  refusals.map((r) => ({
+    path: `body.transfers.${r.index}`,
+    message: r.message,
+    index: r.index,
+    code: r.code,
+  }));
+
+const declined = (o: Declined, headers: Record<string, string>): BankError => {
+  const errors = o.errors ?? (o.refusals ? refusedFields(o.refusals) : undefined);
+  return new BankError(o.code, o.detail, { headers, ...(errors ? { errors } : {}) });
+};
 
 /**
  * A movement's outcome as HTTP: the journal rendered for the caller (with the route's status), or the

@@ -110,10 +110,20 @@ export const errorCatalog = Object.fromEntries(
 export interface FieldError {
   path: string;
   message: string;
-  /** A bulk payment's refused transfer: its index in the request's `transfers`. */
+  /** A bulk payment's refused transfer (a Refusal as HTTP): its index in the request's `transfers`. */
   index?: number;
-  /** A bulk payment's refused transfer: why (`recipient_not_found`, `currency_mismatch`...). */
+  /** A bulk payment's refused transfer (a Refusal as HTTP): why (`recipient_not_found`, ...). */
   code?: ErrorCode;
+}
+
+/**
+ * A bulk payment's refused transfer, in domain terms: its index in the batch, why, and in words. It
+ * names no field of any request: src/api renders it as a problem's `errors` entry (its `path`).
+ */
+export interface Refusal {
+  index: number;
+  code: ErrorCode;
+  message: string;
 }
 
 export class BankError extends Error {
@@ -121,13 +131,15 @@ export class BankError extends Error {
   readonly status: number;
   readonly detail: string;
   readonly errors?: FieldError[];
+  /** `batch_rejected`: the transfers refused (src/api renders them as `errors`). */
+  readonly refusals?: Refusal[];
   /** Extra response headers, such as Retry-After. */
   readonly headers?: Record<string, string>;
 
   constructor(
     code: ErrorCode,
     detail?: string,
-    extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+    extra: { errors?: FieldError[]; refusals?: Refusal[]; headers?: Record<string, string> } = {},
   ) {
     super(detail ?? errorCatalog[code].title);
     this.name = 'BankError';
@@ -135,6 +147,7 @@ export class BankError extends Error {
     this.status = errorCatalog[code].status;
     this.detail = detail ?? errorCatalog[code].title;
     if (extra.errors) this.errors = extra.errors;
+    if (extra.refusals) this.refusals = extra.refusals;
     if (extra.headers) this.headers = extra.headers;
   }
 }

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { BankError, type ErrorCode, type FieldError } from '../domain/errors.ts';
+import { BankError, type ErrorCode, type FieldError, type Refusal } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
 import {
   AlreadyCommitted,
@@ -24,8 +24,17 @@ import type { WebhookRegistration } from './webhooks.ts';
  * first time and on every replay. A record item answers the same every time; a journal that is its
  * movement's record answers as it stands (say, part refunded since).
  */
-/** `errors`: a bulk payment's refused transfers (`batch_rejected`). */
-export type Declined = { kind: 'declined'; code: ErrorCode; detail: string; errors?: FieldError[] };
+/**
+ * `refusals`: a bulk payment's refused transfers (`batch_rejected`). `errors`: the same as HTTP, as
+ * records made before refusals were kept in domain terms hold them (src/api renders either).
+ */
+export type Declined = {
+  kind: 'declined';
+  code: ErrorCode;
+  detail: string;
+  refusals?: Refusal[];
+  errors?: FieldError[];
+};
 export type StoredOutcome = { kind: 'journal'; journal: Journal } | Declined;
 /** A bulk payment (ledger-batch.ts): the batch's id and its transfers' journals, in request order. */
 export type StoredBatch = { kind: 'batch'; id: string; journals: Journal[] };
@@ -212,6 +221,7 @@ export class IdempotencyStore {
       kind: 'declined',
       code: e.code,
       detail: e.detail,
+      ...(e.refusals ? { refusals: e.refusals } : {}),
       ...(e.errors ? { errors: e.errors } : {}),
     };
     const record = this.recordPut(user, key, fingerprint, outcome, now);

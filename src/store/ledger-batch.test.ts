@@ -302,7 +302,7 @@ describe('bulk payments in the store', () => {
     ]);
     expect(frozen).toBe(true);
     expect(o).toMatchObject({ kind: 'declined', code: 'batch_rejected' });
-    expect(o.kind === 'declined' && o.errors?.map((e) => [e.index, e.code])).toEqual([
+    expect(o.kind === 'declined' && o.refusals?.map((e) => [e.index, e.code])).toEqual([
       [1, 'account_not_active'],
     ]);
     expect((await s.accounts.mustGet('payer', from.id)).balance).toBe(1_000);

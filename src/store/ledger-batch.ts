@@ -31,7 +31,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MAX_BATCH_TRANSFERS } from '../domain/batch.ts';
-import { BankError, type FieldError, isBankError } from '../domain/errors.ts';
+import { BankError, isBankError, type Refusal } from '../domain/errors.ts';
 import { assertFunds, type Change, type Journal, type Metadata, planTransfer } from '../domain/ledger.ts';
 import { addMinor, type Currency } from '../domain/money.ts';
 import { type AccountRecord, toRecord } from './accounts.ts';
@@ -99,7 +99,7 @@ export class BatchLedgerStore extends LedgerWriter {
       if (from.currency !== req.currency)
         throw new BankError('currency_mismatch', 'Both accounts must be in the currency of the transfer');
       // Each transfer by the single-transfer rules (recipient, currency, status, same account).
-      const errors: FieldError[] = [];
+      const refusals: Refusal[] = [];
       req.transfers.forEach((t, index) => {
         const to = recipients.get(t.toAccountNumber);
         try {
@@ -108,13 +108,13 @@ export class BatchLedgerStore extends LedgerWriter {
           planTransfer({ ...from, balance: t.amount, held: 0 }, to, t.amount, req.currency, t.amount);
         } catch (e) {
           if (!isBankError(e)) throw e;
-          errors.push({ path: `body.transfers.${index}`, message: e.detail, index, code: e.code });
+          refusals.push({ index, code: e.code, message: e.detail });
         }
       });
-      if (errors.length > 0) {
-        const which = errors.map((e) => e.index).join(', ');
+      if (refusals.length > 0) {
+        const which = refusals.map((r) => r.index).join(', ');
         throw new BankError('batch_rejected', `Nothing was posted: transfers ${which} were refused`, {
-          errors,
+          refusals,
         });
       }
       // The totals: against what the sender may spend and against its daily limit.

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { BankError } from '../domain/errors.ts';
+import { batchReply } from './transactions.ts';
+
+const thrown = (f: () => unknown): BankError => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof BankError) return e;
+    throw e;
+  }
+  throw new Error('nothing was thrown');
+};
+
+describe("a bulk payment's decline as HTTP", () => {
+  it('renders each refusal as an error naming its transfer in the body, the first time and on replay', () => {
+    const refusals = [
+      { index: 1, code: 'recipient_not_found' as const, message: 'No account has that number' },
+      { index: 3, code: 'currency_mismatch' as const, message: 'Both accounts must be in the currency' },
+    ];
+    const decline = {
+      kind: 'declined' as const,
+      code: 'batch_rejected' as const,
+      detail: 'Nothing was posted',
+      refusals,
+    };
+    const first = thrown(() => batchReply({ ...decline, replayed: false }, 'u'));
+    expect(first.status).toBe(422);
+    expect(first.errors).toEqual([
+      {
+        path: 'body.transfers.1',
+        message: 'No account has that number',
+        index: 1,
+        code: 'recipient_not_found',
+      },
+      {
+        path: 'body.transfers.3',
+        message: 'Both accounts must be in the currency',
+        index: 3,
+        code: 'currency_mismatch',
+      },
+    ]);
+    const replay = thrown(() => batchReply({ ...decline, replayed: true }, 'u'));
+    expect(replay.errors).toEqual(first.errors);
+    expect(replay.headers).toEqual({ 'idempotent-replayed': 'true' });
+  });
+
+  it('replays a record made before refusals were kept in domain terms (its errors as they were rendered)', () => {
+    const errors = [
+      {
+        path: 'body.transfers.0',
+        message: 'No account has that number',
+        index: 0,
+        code: 'recipient_not_found' as const,
+      },
+    ];
+    const old = {
+      kind: 'declined' as const,
+      code: 'batch_rejected' as const,
+      detail: 'Nothing was posted',
+      errors,
+    };
+    expect(thrown(() => batchReply({ ...old, replayed: true }, 'u')).errors).toEqual(errors);
+  });
+});
