@@ -15,7 +15,8 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { boundByDeadline } from './retry.ts';
+import { busy } from './db.ts';
+import { again, boundByDeadline, done, retry } from './retry.ts';
 
 export const URL_SECONDS = 300;
 
@@ -74,26 +75,32 @@ export class StatementFiles {
    * Writes the file unless the key already holds one (S3's conditional write, `If-None-Match: *`), so
    * that two requests making the same file at once never replace the first one's: a link already
    * handed out keeps downloading what it was given. True when this call wrote it; false when another
-   * did (412, or 409 to a conditional write racing this one), and that file is the one to serve.
+   * did (412), and that file is the one to serve. A 409 (a conditional write racing this one, which
+   * may yet fail) is tried again, as S3 advises, by the one retry helper; 503 if it keeps racing.
    */
   async putOnce(key: string, body: Uint8Array | string, format: StatementFormat): Promise<boolean> {
-    try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: body,
-          ContentType: contentTypes[format],
-          IfNoneMatch: '*',
-          // The bucket's default (SSE-KMS with its key) encrypts it on AWS.
-        }),
-      );
-      return true;
-    } catch (e) {
-      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === 412 || status === 409) return false;
-      throw e;
-    }
+    const written = await retry(async () => {
+      try {
+        await this.s3.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: body,
+            ContentType: contentTypes[format],
+            IfNoneMatch: '*',
+            // The bucket's default (SSE-KMS with its key) encrypts it on AWS.
+          }),
+        );
+        return done(true);
+      } catch (e) {
+        const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 412) return done(false);
+        if (status === 409) return again;
+        throw e;
+      }
+    });
+    if (written === undefined) throw busy('The statement is being written: try again in a moment');
+    return written;
   }
 
   /** A GET URL valid for URL_SECONDS that downloads the object under `filename`. */
