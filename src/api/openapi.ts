@@ -198,7 +198,9 @@ const errorResponse = (status: number, codes: ErrorCode[]): Response => {
   if (gateway) lines.push(`API Gateway itself answers \`{"message":"${gateway}"}\` (application/json).`);
   if (status === 413) lines.push('Over 10 MB, API Gateway answers in plain text.');
   if (status === 429)
-    lines.push('`rate_limited` (with Retry-After) is the local stack\u2019s per-user limit.');
+    lines.push(
+      '`rate_limited` (with Retry-After): the local stack\u2019s per-user limit; on the payee and transfer routes also the 20 account-number checks a minute (names checked, payees saved, numbers that matched no account).',
+    );
   const content: Content = {
     ...(codes.length ? { [PROBLEM_CONTENT_TYPE]: { schema: schemaOf(Problem, 'output') } } : {}),
     ...(gateway ? { 'application/json': { schema: ref('schemas', GATEWAY_MESSAGE) } } : {}),

@@ -22,6 +22,7 @@ import { CreditReturns } from '../store/ledger-return.ts';
 import { CreditSettler } from '../store/ledger-settle.ts';
 import { type LoginStatus, readLoginStatus, readMfaToken } from '../store/login-status.ts';
 import { EmailedCodeCounter, FailureCounter, LoginGuard } from '../store/logins.ts';
+import { NUMBER_CHECKS, RateCounter } from '../store/rate-counter.ts';
 import { boundByDeadline } from '../store/retry.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
@@ -144,11 +145,14 @@ export const idempotency = /* @__PURE__ */ once(
       config().legacyIdempotencyUntil,
     ),
 );
+/** Account numbers that matched no account count as name checks do (rate-counter.ts NUMBER_CHECKS). */
+const numberChecks = /* @__PURE__ */ once(() => new RateCounter(db(), config().tableName));
 const ledgerOptions = (): LedgerOptions => ({
   systemShards: config().systemShards,
   dailyLimit: config().dailyLimit,
   dailyDepositLimit: config().dailyDepositLimit,
   deferCredits: config().deferCredits,
+  unknownNumbers: (user, count, now) => numberChecks().take(user, NUMBER_CHECKS, now, count),
 });
 /**
  * The whole ledger (writes, reads and the sweeper): the sweep and scheduled-transfer functions use it.

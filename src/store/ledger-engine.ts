@@ -71,6 +71,13 @@ export interface LedgerOptions {
    * default here): none.
    */
   deferCredits?: DeferCredits;
+  /**
+   * Counts `count` account numbers that matched no account in `user`'s transfer or bulk payment,
+   * before the answer says so (`recipient_not_found`): throws (429 `rate_limited`) to answer that
+   * instead, unrecorded, so that made-up numbers cannot be tried faster than the name checks allow
+   * (rate-counter.ts NUMBER_CHECKS). Without it, nothing is counted.
+   */
+  unknownNumbers?: (user: string, count: number, now: Date) => Promise<void>;
 }
 
 /** What every request that moves money carries: the caller and the request's identity. */

@@ -122,7 +122,10 @@ export class LedgerWriter extends LedgerEngine {
         this.debitable(req.user, req.fromAccountId, now),
         this.accounts.findByNumber(req.toAccountNumber),
       ]);
-      if (!to) throw new BankError('recipient_not_found', 'No account has that number');
+      if (!to) {
+        await this.opts.unknownNumbers?.(req.user, 1, now);
+        throw new BankError('recipient_not_found', 'No account has that number');
+      }
       const plan = planTransfer(from, to, req.amount, req.currency, this.room(from, 'out', now, [to]), {
         pending: req.pending === true,
       });

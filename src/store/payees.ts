@@ -3,31 +3,29 @@
  * (`ACCTNUM#<number>` -> owner) and the owner's profile (`USER#<owner>` / PROFILE `name`).
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import { confirmation, MAX_PAYEES, type Match } from '../domain/payees.ts';
 import { busy, commit, type Db } from './db.ts';
 import * as keys from './item-keys.ts';
 import { paymentKeys } from './keys.ts';
 import { listPayees, type Payee, payeeNames, toPayee } from './payee-list.ts';
+import { NUMBER_CHECKS, RateCounter } from './rate-counter.ts';
 
 export { counterpartyNames, type Payee } from './payee-list.ts';
 
 /** A payee as created: `holderName` is there for `close` matches only. */
 export type SavedPayee = Payee & { holderName?: string };
 
-export interface RateLimit {
-  /** Requests per window. */
-  max: number;
-  windowSeconds: number;
-}
-
 export class PayeeStore {
+  private readonly counter: RateCounter;
+
   constructor(
     private readonly db: Db,
     private readonly table: string,
-    private readonly checkLimit: RateLimit = { max: 20, windowSeconds: 60 },
-  ) {}
+  ) {
+    this.counter = new RateCounter(db, table);
+  }
 
   /** The name of the holder of an account number, or undefined for an unknown number. */
   async holderName(accountNumber: string): Promise<string | undefined> {
@@ -48,8 +46,8 @@ export class PayeeStore {
   }
 
   /**
-   * Checks a name against a number without saving: at most `checkLimit.max` a window per customer,
-   * counted in one DynamoDB item per window (a conditional update, so it holds across Lambda instances).
+   * Checks a name against a number without saving: at most 20 a minute per customer (NUMBER_CHECKS,
+   * counted in one DynamoDB item per window, so it holds across Lambda instances).
    * Saving a payee (`create`) answers the same and takes from the same count.
    */
   async check(
@@ -58,39 +56,12 @@ export class PayeeStore {
     accountNumber: string,
     now = new Date(),
   ): Promise<{ match: Match; name?: string }> {
-    await this.take(sub, 'payee-check', this.checkLimit, now);
+    await this.take(sub, now);
     return this.confirm(name, accountNumber);
   }
 
-  private async take(sub: string, what: string, limit: RateLimit, now: Date): Promise<void> {
-    const seconds = Math.floor(now.getTime() / 1000);
-    const windowStart = seconds - (seconds % limit.windowSeconds);
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: paymentKeys.rate(sub, what, windowStart),
-          UpdateExpression: 'ADD hits :one SET expiresAt = :exp, entity = :entity',
-          ConditionExpression: 'attribute_not_exists(hits) OR hits < :max',
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':max': limit.max,
-            ':exp': windowStart + limit.windowSeconds * 2,
-            ':entity': 'rateLimit',
-          },
-        }),
-      );
-    } catch (e) {
-      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
-      const retryAfter = Math.max(1, windowStart + limit.windowSeconds - seconds);
-      throw new BankError(
-        'rate_limited',
-        `At most ${limit.max} name checks (checked or saved payees) a minute: try again later`,
-        {
-          headers: { 'retry-after': String(retryAfter) },
-        },
-      );
-    }
+  private take(sub: string, now: Date): Promise<void> {
+    return this.counter.take(sub, NUMBER_CHECKS, now);
   }
 
   /**
@@ -99,7 +70,7 @@ export class PayeeStore {
    * delete in a loop is no way around the limit.
    */
   async create(sub: string, name: string, accountNumber: string, now = new Date()): Promise<SavedPayee> {
-    await this.take(sub, 'payee-check', this.checkLimit, now);
+    await this.take(sub, now);
     const c = await this.confirm(name, accountNumber);
     const payee: Payee = {
       id: randomUUID(),

@@ -1,0 +1,101 @@
+/**
+ * Account numbers that match no account, in transfers and bulk payments, count against the same 20 a
+ * minute as name checks and saved payees (src/store/rate-counter.ts NUMBER_CHECKS): a bulk payment of
+ * made-up numbers must not find out more numbers than the name checks allow.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { call } from '../../test/api.ts';
+import { deposit, newUser, openAccount } from '../../test/banking.ts';
+import { createTestTable, useHandlerEnv } from '../../test/harness.ts';
+
+let table: string;
+beforeAll(async () => {
+  table = await createTestTable('number-checks');
+  useHandlerEnv({ TABLE_NAME: table });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Numbers that no account has (accounts' numbers never start 00000). */
+const unknown = (i: number) => `00000${String(i).padStart(5, '0')}`;
+const pay = (user: string, from: string, toAccountNumber: string, key = randomUUID()) =>
+  call('transfer', {
+    user,
+    body: { fromAccountId: from, toAccountNumber, amount: 1, currency: 'USD' },
+    headers: { 'idempotency-key': key },
+  });
+const payMany = (user: string, from: string, numbers: string[]) =>
+  call('transferBatch', {
+    user,
+    body: {
+      fromAccountId: from,
+      currency: 'USD',
+      transfers: numbers.map((n) => ({ toAccountNumber: n, amount: 1 })),
+    },
+    headers: { 'idempotency-key': randomUUID() },
+  });
+
+describe('account numbers that match no account', () => {
+  it('count 20 a minute across bulk payments, transfers and name checks; then 429, not recorded with the key', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2027-05-01T10:00:15Z') });
+    const me = await newUser(table);
+    const mine = await openAccount(me);
+    await deposit(me, mine.id, 10_00);
+    const known = await openAccount(await newUser(table, 'Ann Lee'));
+
+    // A bulk payment naming 3 unknown numbers (one of them twice) and a known one: 3 counted.
+    const batch = await payMany(me, mine.id, [unknown(1), known.number, unknown(2), unknown(1), unknown(3)]);
+    expect(batch.status, JSON.stringify(batch.body)).toBe(422);
+    expect(batch.body.code).toBe('batch_rejected');
+    // Then 16 single transfers: 19 counted; a name check is the 20th.
+    for (let i = 0; i < 16; i++)
+      expect((await pay(me, mine.id, unknown(100 + i))).body.code).toBe('recipient_not_found');
+    expect(
+      (await call('checkPayee', { user: me, body: { name: 'Ann Lee', accountNumber: known.number } })).status,
+    ).toBe(200);
+    // The 21st: refused for the rate, before it says whether the number exists; not recorded, so the
+    // same key in the next minute gets the real answer.
+    const key = randomUUID();
+    const limited = await pay(me, mine.id, unknown(999), key);
+    expect(limited.status, JSON.stringify(limited.body)).toBe(429);
+    expect(limited.body.code).toBe('rate_limited');
+    expect(limited.headers['retry-after']).toBe('45');
+    expect((await payMany(me, mine.id, [unknown(998)])).status).toBe(429);
+    // A known number is no look-up of that kind: it still pays.
+    expect((await pay(me, mine.id, known.number)).status).toBe(201);
+
+    vi.setSystemTime(new Date('2027-05-01T10:01:00Z'));
+    const later = await pay(me, mine.id, unknown(999), key);
+    expect(later.status).toBe(422);
+    expect(later.body.code).toBe('recipient_not_found');
+  });
+
+  it('refuses at once a bulk payment with more unknown numbers than a minute allows, and lets other customers be', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2027-05-01T11:00:30Z') });
+    const me = await newUser(table);
+    const mine = await openAccount(me);
+    await deposit(me, mine.id, 10_00);
+    const r = await payMany(
+      me,
+      mine.id,
+      Array.from({ length: 21 }, (_, i) => unknown(i)),
+    );
+    expect(r.status, JSON.stringify(r.body)).toBe(429);
+    expect(r.body.errors).toBeUndefined();
+    // Nothing was counted: 20 still fit.
+    const twenty = await payMany(
+      me,
+      mine.id,
+      Array.from({ length: 20 }, (_, i) => unknown(i)),
+    );
+    expect(twenty.status).toBe(422);
+    expect(twenty.body.errors).toHaveLength(20);
+    // Another customer has their own count.
+    const other = await newUser(table);
+    const theirs = await openAccount(other);
+    await deposit(other, theirs.id, 10_00);
+    expect((await pay(other, theirs.id, unknown(5))).status).toBe(422);
+  });
+});
