@@ -27,6 +27,10 @@ export const preconditionFailed = (): Error =>
 /** The conditional puts under way, by bucket and key: the next one on a key waits for the one before. */
 const writing = new Map<string, Promise<unknown>>();
 
+/**
+ * Whether the key holds an object. Its own HeadObject, not StatementFiles.exists: the emulation must
+ * not lean on the code it stands under (a test that stubs `exists` would stub the emulation too).
+ */
 const taken = async (client: S3Client, Bucket: string, Key: string): Promise<boolean> =>
   outsideFunctions(() =>
     client.send(new HeadObjectCommand({ Bucket, Key })).then(
