@@ -146,7 +146,7 @@ export const idempotency = /* @__PURE__ */ once(
     ),
 );
 /** Account numbers that matched no account count as name checks do (rate-counter.ts NUMBER_CHECKS). */
-const numberChecks = /* @__PURE__ */ once(() => new RateCounter(db(), config().tableName));
+export const numberChecks = /* @__PURE__ */ once(() => new RateCounter(db(), config().tableName));
 const ledgerOptions = (): LedgerOptions => ({
   systemShards: config().systemShards,
   dailyLimit: config().dailyLimit,

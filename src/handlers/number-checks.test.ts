@@ -1,7 +1,8 @@
 /**
- * Account numbers that match no account, in transfers and bulk payments, count against the same 20 a
- * minute as name checks and saved payees (src/store/rate-counter.ts NUMBER_CHECKS): a bulk payment of
- * made-up numbers must not find out more numbers than the name checks allow.
+ * Account numbers that match no account, in transfers, bulk payments and new scheduled transfers,
+ * count against the same 20 a minute as name checks and saved payees (src/store/rate-counter.ts
+ * NUMBER_CHECKS): a bulk payment of made-up numbers must not find out more numbers than the name
+ * checks allow.
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -70,6 +71,30 @@ describe('account numbers that match no account', () => {
     const later = await pay(me, mine.id, unknown(999), key);
     expect(later.status).toBe(422);
     expect(later.body.code).toBe('recipient_not_found');
+  });
+
+  it('count a scheduled transfer set up to a number that matches no account, too', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2027-05-01T12:00:20Z') });
+    const me = await newUser(table);
+    const mine = await openAccount(me);
+    const schedule = (n: number) =>
+      call('createSchedule', {
+        user: me,
+        headers: { 'idempotency-key': randomUUID() },
+        body: {
+          fromAccountId: mine.id,
+          toAccountNumber: unknown(n),
+          amount: 1,
+          currency: 'USD',
+          frequency: 'monthly',
+          startDate: '2027-05-02',
+        },
+      });
+    for (let i = 0; i < 20; i++) expect((await schedule(i)).body.code).toBe('recipient_not_found');
+    const limited = await schedule(20);
+    expect(limited.status, JSON.stringify(limited.body)).toBe(429);
+    expect(limited.body.code).toBe('rate_limited');
+    expect(limited.headers['retry-after']).toBe('40');
   });
 
   it('refuses at once a bulk payment with more unknown numbers than a minute allows, and lets other customers be', async () => {

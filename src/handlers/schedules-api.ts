@@ -4,8 +4,9 @@ import { scheduleReply } from '../api/transactions.ts';
 import { assertActive } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import { dayOf, validateRule } from '../domain/schedule.ts';
+import { NUMBER_CHECKS } from '../store/rate-counter.ts';
 import { publicSchedule } from '../store/schedules.ts';
-import { accounts } from './context.ts';
+import { accounts, numberChecks } from './context.ts';
 import { payees, schedules } from './context-payments.ts';
 import { customerGuard } from './gate.ts';
 
@@ -24,7 +25,11 @@ export const handler = createHandler(
         ? (await payees().resolve(caller.sub, body.payeeId)).accountNumber
         : (body.toAccountNumber as string);
       const to = await accounts().findByNumber(toAccountNumber);
-      if (!to) throw new BankError('recipient_not_found', 'No account has that number');
+      if (!to) {
+        // Counted as a transfer's unknown number is, before the answer says so.
+        await numberChecks().take(caller.sub, NUMBER_CHECKS, new Date());
+        throw new BankError('recipient_not_found', 'No account has that number');
+      }
       if (to.id === from.id) throw new BankError('same_account', 'Choose a different account to transfer to');
       if (from.currency !== body.currency || to.currency !== body.currency)
         throw new BankError('currency_mismatch', 'Both accounts must be in the transfer\u2019s currency');

@@ -15,7 +15,8 @@ export interface RateLimit {
 
 /**
  * Look-ups that tell a customer something about an account number that is not theirs: a name checked
- * against it, a payee saved, or a number that matched no account in a transfer or a bulk payment.
+ * against it, a payee saved, or a number that matched no account in a transfer, a bulk payment or a
+ * new scheduled transfer.
  * One count for all of them (`payee-check`), so that neither a save-and-delete loop nor a bulk payment
  * of 48 made-up numbers finds more than 20 a minute.
  */
