@@ -13,13 +13,6 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
-/**
- * Look-ups that tell a customer something about an account number that is not theirs: a name checked
- * against it, a payee saved, or a number that matched no account in a transfer, a bulk payment or a
- * new scheduled transfer.
- * One count for all of them (`payee-check`), so that neither a save-and-delete loop nor a bulk payment
- * of 48 made-up numbers finds more than 20 a minute.
- */
 /** A counted rule: its counter's name, its limit, and the words of its 429. */
 export interface RateRule {
   name: string;
@@ -27,11 +20,18 @@ export interface RateRule {
   refused: string;
 }
 
+/**
+ * Look-ups that tell a customer something about an account number that is not theirs: a name checked
+ * against it, a payee saved, or a number that matched no account in a transfer, a bulk payment or a
+ * new scheduled transfer.
+ * One count for all of them (`payee-check`), so that neither a save-and-delete loop nor a bulk payment
+ * of 48 made-up numbers finds more than 20 a minute.
+ */
+const NUMBER_LIMIT: RateLimit = { max: 20, windowSeconds: 60 };
 export const NUMBER_CHECKS: RateRule = {
   name: 'payee-check',
-  limit: { max: 20, windowSeconds: 60 },
-  refused:
-    'At most 20 account numbers a minute may be checked (names checked, payees saved, numbers that match no account): try again later',
+  limit: NUMBER_LIMIT,
+  refused: `At most ${NUMBER_LIMIT.max} account numbers a minute may be checked (names checked, payees saved, numbers that match no account): try again later`,
 };
 
 export class RateCounter {
