@@ -29,7 +29,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bank-test-emulators-'));
   const [emulators, s3, ses] = await Promise.all([
-    startEmulators({ dataDir, inMemory: true }),
+    startEmulators({ dataDir, inMemory: true, jvm: 'quick' }),
     startS3({ dataDir }),
     startSes({ dataDir }),
   ]);

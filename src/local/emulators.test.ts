@@ -11,7 +11,7 @@ import {
 import { DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { bootstrap, localClientConfig } from './bootstrap.ts';
-import { type Emulators, startEmulators, startOnPort } from './emulators.ts';
+import { dynamoJvm, type Emulators, startEmulators, startOnPort } from './emulators.ts';
 import { freePort } from './ports.ts';
 import { supervise } from './process.ts';
 
@@ -39,6 +39,13 @@ const waitNoneUsing = async (dir: string, ms = 10_000): Promise<number[]> => {
   return left;
 };
 
+/** The -XX options of the Java process working in `dir` (DynamoDB Local's JVM). */
+const jvmOptionsIn = (dir: string): string[] =>
+  processesUsing(dir)
+    .map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'))
+    .filter((args) => args[0]?.endsWith('java'))
+    .flatMap((args) => args.filter((a) => a.startsWith('-XX:')));
+
 const clients = (e: Emulators) => ({
   ddb: new DynamoDBClient(localClientConfig(e.dynamodbEndpoint)),
   cognito: new CognitoIdentityProviderClient(localClientConfig(e.cognitoEndpoint)),
@@ -53,6 +60,8 @@ describe('startEmulators', () => {
     expect(first.dynamodbEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(first.cognitoEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(processesUsing(dataDir)).toHaveLength(2);
+    // `peak`, the default: the JVM's own compilers and collector.
+    expect(jvmOptionsIn(dataDir)).toEqual([]);
     const ids = await bootstrap({
       dynamodbEndpoint: first.dynamodbEndpoint,
       cognitoEndpoint: first.cognitoEndpoint,
@@ -88,9 +97,10 @@ describe('startEmulators', () => {
     expect(await waitNoneUsing(dataDir)).toEqual([]);
   }, 60_000);
 
-  it('keeps nothing on disk in memory mode', async () => {
+  it('keeps nothing on disk in memory mode (with the quick JVM)', async () => {
     const dataDir = await tempDir();
-    const first = await startEmulators({ dataDir, inMemory: true });
+    const first = await startEmulators({ dataDir, inMemory: true, jvm: 'quick' });
+    expect(jvmOptionsIn(dataDir)).toEqual(['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC']);
     const { ddb } = clients(first);
     await bootstrap({ dynamodbEndpoint: first.dynamodbEndpoint, cognitoEndpoint: first.cognitoEndpoint });
     expect((await ddb.send(new ListTablesCommand({}))).TableNames).toEqual(['bank']);
@@ -137,6 +147,16 @@ describe('startEmulators', () => {
     child.kill('SIGKILL');
     expect(await waitNoneUsing(dataDir)).toEqual([]);
   }, 60_000);
+});
+
+describe('dynamoJvm', () => {
+  it('reads BANK_DYNAMODB_JVM: peak unless it says quick, and refuses anything else', () => {
+    expect(dynamoJvm({})).toBe('peak');
+    expect(dynamoJvm({ BANK_DYNAMODB_JVM: ' ' })).toBe('peak');
+    expect(dynamoJvm({ BANK_DYNAMODB_JVM: 'peak' })).toBe('peak');
+    expect(dynamoJvm({ BANK_DYNAMODB_JVM: 'quick' })).toBe('quick');
+    expect(() => dynamoJvm({ BANK_DYNAMODB_JVM: 'fast' })).toThrow('BANK_DYNAMODB_JVM must be peak or quick');
+  });
 });
 
 describe('startOnPort', () => {

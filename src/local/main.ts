@@ -6,7 +6,8 @@
  * BANK_CORS_ORIGINS, BANK_RATE_LIMIT*, BANK_SWEEP_SECONDS (5: how often scheduled functions run),
  * BANK_EMULATE_CONFLICTS ('off' to let DynamoDB Local's transactions overlap without conflicts, as it
  * does by itself), BANK_CLOCK_OFFSET_DAYS (0: scheduled functions see the clock this many days ahead;
- * local only), BANK_SES_PORT (aws-ses-v2-local, a free port otherwise), BANK_WEBHOOK_RETRY_SCALE (1).
+ * local only), BANK_SES_PORT (aws-ses-v2-local, a free port otherwise), BANK_WEBHOOK_RETRY_SCALE (1),
+ * BANK_DYNAMODB_JVM (`peak`, or `quick` for a JVM that starts on half the CPU: src/local/emulators.ts).
  * s3rver serves the statements bucket (files under BANK_DATA_DIR/s3).
  * Ctrl+C stops everything.
  */
@@ -21,7 +22,7 @@ import { useCursorKeyProvider } from '../store/cursor.ts';
 import { bootstrap, LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
 import { emulateCognitoDisabledUsers } from './cognito.ts';
 import { emulateConflicts } from './conflicts.ts';
-import { type Emulators, startEmulators } from './emulators.ts';
+import { dynamoJvm, type Emulators, startEmulators } from './emulators.ts';
 import { createGateway } from './gateway.ts';
 import { emulateIamEverywhere } from './iam.ts';
 import { envPort, isPortFree } from './ports.ts';
@@ -109,6 +110,7 @@ const emulatorsStarting = startEmulators({
   dataDir,
   dynamodbPort: envPort('BANK_DYNAMODB_PORT') ?? (await previousPort(previous?.dynamodbEndpoint)),
   cognitoPort: envPort('BANK_COGNITO_PORT') ?? (await previousPort(previous?.cognitoEndpoint)),
+  jvm: dynamoJvm(),
   // cognito-local prints the confirmation codes it "emails".
   onLine: (source, line) => {
     if (source === 'cognito') console.log(`[cognito-local] ${line}`);
