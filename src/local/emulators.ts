@@ -112,7 +112,8 @@ export const startOnPort = async (
  *   The tests start a stack, and so a JVM, about 25 times a run and keep most for seconds, where C2's
  *   compiling is CPU spent and never paid back: a stack's start took 2.7 s of CPU in its JVM instead
  *   of 5.5, and the crash and stack tests together 187 core-seconds instead of 254 (101 s against
- *   132 s), the fuzz test 94 instead of 122 (2-core machine, each alone).
+ *   132 s), the fuzz test 94 instead of 122 (2-core machine, each alone). The browser tests' one stack,
+ *   busy for minutes, keeps `peak` (web/e2e/global-setup.ts): there C2 pays for itself.
  */
 export type DynamoJvm = 'peak' | 'quick';
 const JVM_FLAGS: Record<DynamoJvm, string[]> = {
