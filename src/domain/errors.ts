@@ -54,6 +54,7 @@ const statuses = {
   not_reversible: 422,
   too_many_holds: 422,
   batch_rejected: 422,
+  too_many_unknown_numbers: 422,
   idempotency_key_reused: 422,
   payee_limit_reached: 409,
   schedule_limit_reached: 409,

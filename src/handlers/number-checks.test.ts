@@ -27,7 +27,7 @@ const pay = (user: string, from: string, toAccountNumber: string, key = randomUU
     body: { fromAccountId: from, toAccountNumber, amount: 1, currency: 'USD' },
     headers: { 'idempotency-key': key },
   });
-const payMany = (user: string, from: string, numbers: string[]) =>
+const payMany = (user: string, from: string, numbers: string[], key = randomUUID()) =>
   call('transferBatch', {
     user,
     body: {
@@ -35,7 +35,7 @@ const payMany = (user: string, from: string, numbers: string[]) =>
       currency: 'USD',
       transfers: numbers.map((n) => ({ toAccountNumber: n, amount: 1 })),
     },
-    headers: { 'idempotency-key': randomUUID() },
+    headers: { 'idempotency-key': key },
   });
 
 describe('account numbers that match no account', () => {
@@ -73,6 +73,35 @@ describe('account numbers that match no account', () => {
     expect(later.body.code).toBe('recipient_not_found');
   });
 
+  it('count a request once: its retries, answered from its record, and its key reused for another request are not counted again', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2027-05-01T13:00:05Z') });
+    const me = await newUser(table);
+    const mine = await openAccount(me);
+    await deposit(me, mine.id, 10_00);
+    const key = randomUUID();
+    const five = Array.from({ length: 5 }, (_, i) => unknown(i));
+    const first = await payMany(me, mine.id, five, key);
+    expect(first.body.code).toBe('batch_rejected');
+    // A client that lost the answers retries four times: each is the first answer again.
+    for (let i = 0; i < 4; i++) {
+      const again = await payMany(me, mine.id, five, key);
+      expect(again.body).toEqual(first.body);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+    }
+    // The key reused for other numbers, and a single transfer retried.
+    for (let i = 0; i < 3; i++)
+      expect((await payMany(me, mine.id, [unknown(7), unknown(8)], key)).body.code).toBe(
+        'idempotency_key_reused',
+      );
+    const single = randomUUID();
+    for (let i = 0; i < 3; i++)
+      expect((await pay(me, mine.id, unknown(9), single)).body.code).toBe('recipient_not_found');
+    // 6 counted (5 + 1): 14 more fit, the 21st does not.
+    for (let i = 0; i < 14; i++)
+      expect((await pay(me, mine.id, unknown(200 + i))).body.code).toBe('recipient_not_found');
+    expect((await pay(me, mine.id, unknown(300))).status).toBe(429);
+  });
+
   it('count a scheduled transfer set up to a number that matches no account, too', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2027-05-01T12:00:20Z') });
     const me = await newUser(table);
@@ -97,19 +126,27 @@ describe('account numbers that match no account', () => {
     expect(limited.headers['retry-after']).toBe('40');
   });
 
-  it('refuses at once a bulk payment with more unknown numbers than a minute allows, and lets other customers be', async () => {
+  it('answers a bulk payment with more unknown numbers than a minute allows once and for all, for the rest of the minute, and lets other customers be', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2027-05-01T11:00:30Z') });
     const me = await newUser(table);
     const mine = await openAccount(me);
     await deposit(me, mine.id, 10_00);
-    const r = await payMany(
-      me,
-      mine.id,
-      Array.from({ length: 21 }, (_, i) => unknown(i)),
-    );
-    expect(r.status, JSON.stringify(r.body)).toBe(429);
+    const key = randomUUID();
+    const many = Array.from({ length: 21 }, (_, i) => unknown(i));
+    const r = await payMany(me, mine.id, many, key);
+    expect(r.status, JSON.stringify(r.body)).toBe(422);
+    expect(r.body.code).toBe('too_many_unknown_numbers');
+    // Which numbers are unknown is not said.
     expect(r.body.errors).toBeUndefined();
-    // Nothing was counted: 20 still fit.
+    // It cost the rest of the minute: a name check, or a number that matches none, is now 429.
+    expect((await pay(me, mine.id, unknown(50))).status).toBe(429);
+    // The same request is answered the same, recorded with its key: not a 429 that every minute repeats.
+    vi.setSystemTime(new Date('2027-05-01T11:01:30Z'));
+    const again = await payMany(me, mine.id, many, key);
+    expect(again.status).toBe(422);
+    expect(again.body).toEqual(r.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    // A new window: 20 fit (the replay counted nothing).
     const twenty = await payMany(
       me,
       mine.id,
@@ -117,6 +154,11 @@ describe('account numbers that match no account', () => {
     );
     expect(twenty.status).toBe(422);
     expect(twenty.body.errors).toHaveLength(20);
+    // With the window spent, more than a window is 429, unrecorded: the same key later gets its answer.
+    const spentKey = randomUUID();
+    expect((await payMany(me, mine.id, many, spentKey)).status).toBe(429);
+    vi.setSystemTime(new Date('2027-05-01T11:02:00Z'));
+    expect((await payMany(me, mine.id, many, spentKey)).body.code).toBe('too_many_unknown_numbers');
     // Another customer has their own count.
     const other = await newUser(table);
     const theirs = await openAccount(other);

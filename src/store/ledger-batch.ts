@@ -117,7 +117,7 @@ export class BatchLedgerStore extends LedgerWriter {
             .filter((r) => r.code === 'recipient_not_found')
             .map((r) => req.transfers[r.index]?.toAccountNumber),
         );
-        if (unknown.size > 0) await this.opts.unknownNumbers?.(req.user, unknown.size, now);
+        if (unknown.size > 0) await this.countUnknown(req, unknown.size, now);
         const which = refusals.map((r) => r.index).join(', ');
         throw new BankError('batch_rejected', `Nothing was posted: transfers ${which} were refused`, {
           refusals,

@@ -230,6 +230,24 @@ export class LedgerEngine {
   // ---------- the engine ----------
 
   /**
+   * Counts `count` account numbers of `req` that matched no account (LedgerOptions.unknownNumbers),
+   * unless its key already holds an answer: a retry whose first answer was lost, or a key reused for
+   * another request, is answered from the record (`commit`) and is not charged again. Only a request
+   * that names an unknown number pays this read.
+   */
+  protected async countUnknown(req: Keyed, count: number, now: Date): Promise<void> {
+    const take = this.opts.unknownNumbers;
+    if (!take) return;
+    try {
+      if (await this.idempotency.replay(req.user, req.idempotencyKey, req.fingerprint, now)) return;
+    } catch (e) {
+      if (isBankError(e) && e.code === 'idempotency_key_reused') return;
+      throw e;
+    }
+    await take(req.user, count, now);
+  }
+
+  /**
    * Plans and commits, retrying contention (a changed account or journal means: plan again on fresh
    * data), or answers a repeat from the idempotency record. A decline is recorded for replay and
    * returned, never thrown. Gives up with 503 (Retry-After) when the retries or the Lambda's time run out.

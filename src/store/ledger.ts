@@ -123,7 +123,7 @@ export class LedgerWriter extends LedgerEngine {
         this.accounts.findByNumber(req.toAccountNumber),
       ]);
       if (!to) {
-        await this.opts.unknownNumbers?.(req.user, 1, now);
+        await this.countUnknown(req, 1, now);
         throw new BankError('recipient_not_found', 'No account has that number');
       }
       const plan = planTransfer(from, to, req.amount, req.currency, this.room(from, 'out', now, [to]), {

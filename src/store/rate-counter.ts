@@ -3,7 +3,7 @@
  * `RATE#<name>#<window start>`, TTL): a conditional update, so a limit holds across Lambda instances.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { BankError } from '../domain/errors.ts';
+import { BankError, type ErrorCode } from '../domain/errors.ts';
 import type { Db } from './db.ts';
 import { paymentKeys } from './keys.ts';
 
@@ -18,6 +18,13 @@ export interface RateRule {
   name: string;
   limit: RateLimit;
   refused: string;
+  /**
+   * The final answer to one request that holds more than a whole window's count (a bulk payment of
+   * more than 20 unknown numbers), after it has taken what was left of the window: a 429 would come
+   * back every minute for the same request, and a refusal that cost nothing would tell a prober, for
+   * free, that one more number pushed a batch over.
+   */
+  overWhole?: { code: ErrorCode; detail: string };
 }
 
 /**
@@ -32,6 +39,10 @@ export const NUMBER_CHECKS: RateRule = {
   name: 'payee-check',
   limit: NUMBER_LIMIT,
   refused: `At most ${NUMBER_LIMIT.max} account numbers a minute may be checked (names checked, payees saved, numbers that match no account): try again later`,
+  overWhole: {
+    code: 'too_many_unknown_numbers',
+    detail: `Nothing was posted: more than ${NUMBER_LIMIT.max} of these account numbers match no account. Check the numbers and send the payment again`,
+  },
 };
 
 export class RateCounter {
@@ -43,26 +54,33 @@ export class RateCounter {
   /**
    * Counts `n` against `sub`'s current window of the rule, all or none: 429 `rate_limited` (with
    * Retry-After, and the rule's `refused` as its detail) when they would take it past its limit.
+   * More than a whole window (`n > max`) takes what is left of it and throws the rule's `overWhole`
+   * (429 if nothing was left; without `overWhole`, 429 at once, counting nothing).
    */
-  async take(sub: string, { name, limit, refused }: RateRule, now: Date, n = 1): Promise<void> {
+  async take(sub: string, rule: RateRule, now: Date, n = 1): Promise<void> {
+    const { name, limit, refused, overWhole } = rule;
     const seconds = Math.floor(now.getTime() / 1000);
     const windowStart = seconds - (seconds % limit.windowSeconds);
     const refuse = () =>
       new BankError('rate_limited', refused, {
         headers: { 'retry-after': String(Math.max(1, windowStart + limit.windowSeconds - seconds)) },
       });
-    // More than a whole window holds: never, whatever the count.
-    if (n > limit.max) throw refuse();
+    const whole = n > limit.max;
+    if (whole && !overWhole) throw refuse();
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: paymentKeys.rate(sub, name, windowStart),
-          UpdateExpression: 'ADD hits :n SET expiresAt = :exp, entity = :entity',
-          ConditionExpression: 'attribute_not_exists(hits) OR hits <= :room',
+          // More than the window holds: the rest of it.
+          UpdateExpression: whole
+            ? 'SET hits = :max, expiresAt = :exp, entity = :entity'
+            : 'ADD hits :n SET expiresAt = :exp, entity = :entity',
+          ConditionExpression: whole
+            ? 'attribute_not_exists(hits) OR hits < :max'
+            : 'attribute_not_exists(hits) OR hits <= :room',
           ExpressionAttributeValues: {
-            ':n': n,
-            ':room': limit.max - n,
+            ...(whole ? { ':max': limit.max } : { ':n': n, ':room': limit.max - n }),
             ':exp': windowStart + limit.windowSeconds * 2,
             ':entity': 'rateLimit',
           },
@@ -72,5 +90,6 @@ export class RateCounter {
       if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
       throw refuse();
     }
+    if (whole && overWhole) throw new BankError(overWhole.code, overWhole.detail);
   }
 }

@@ -137,6 +137,8 @@ export const MESSAGES: Record<ErrorCode, string> = {
   reversal_exceeds_amount: 'Reversals and refunds cannot add up to more than the original transaction.',
   not_reversible: 'Only a completed deposit, withdrawal, transfer or refund can be reversed.',
   batch_rejected: 'Some payments in this batch could not be made, so none were sent. Check the ones marked.',
+  too_many_unknown_numbers:
+    'More than 20 of these account numbers match no account, so none were sent. Check the numbers and try again.',
 };
 
 /** Problems that belong to one field of the form rather than to the action. */

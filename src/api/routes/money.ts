@@ -62,7 +62,7 @@ export const routes = {
     body: BatchTransferBody,
     status: 201,
     response: BatchTransferResult,
-    errors: [...money, 'currency_mismatch', 'batch_rejected'],
+    errors: [...money, 'currency_mismatch', 'batch_rejected', 'too_many_unknown_numbers'],
   }),
   postTransfer: route({
     method: 'POST',
