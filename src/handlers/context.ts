@@ -153,6 +153,7 @@ const ledgerOptions = (): LedgerOptions => ({
   dailyDepositLimit: config().dailyDepositLimit,
   deferCredits: config().deferCredits,
   unknownNumbers: (user, count, now) => numberChecks().take(user, NUMBER_CHECKS, now, count),
+  numbersSpent: (user, now) => numberChecks().spent(user, NUMBER_CHECKS, now),
 });
 /**
  * The whole ledger (writes, reads and the sweeper): the sweep and scheduled-transfer functions use it.

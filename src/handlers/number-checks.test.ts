@@ -64,10 +64,36 @@ describe('account numbers that match no account', () => {
     expect(limited.body.code).toBe('rate_limited');
     expect(limited.headers['retry-after']).toBe('45');
     expect((await payMany(me, mine.id, [unknown(998)])).status).toBe(429);
-    // A known number is no look-up of that kind: it still pays.
-    expect((await pay(me, mine.id, known.number)).status).toBe(201);
+    // Past the count, another customer's account is refused the same way, whatever else the request
+    // says (another currency would be 422 currency_mismatch): the answers tell no number from another.
+    expect((await pay(me, mine.id, known.number)).status).toBe(429);
+    const eur = await call('transfer', {
+      user: me,
+      body: { fromAccountId: mine.id, toAccountNumber: known.number, amount: 1, currency: 'EUR' },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    expect(eur.status, JSON.stringify(eur.body)).toBe(429);
+    expect((await payMany(me, mine.id, [known.number])).status).toBe(429);
+    const schedule = await call('createSchedule', {
+      user: me,
+      headers: { 'idempotency-key': randomUUID() },
+      body: {
+        fromAccountId: mine.id,
+        toAccountNumber: known.number,
+        amount: 1,
+        currency: 'USD',
+        frequency: 'once',
+        startDate: '2027-05-02',
+      },
+    });
+    expect(schedule.status, JSON.stringify(schedule.body)).toBe(429);
+    // The customer's own accounts are no secret to them: they still pay.
+    const own = await openAccount(me);
+    expect((await pay(me, mine.id, own.number)).status).toBe(201);
+    expect((await payMany(me, mine.id, [own.number])).status).toBe(201);
 
     vi.setSystemTime(new Date('2027-05-01T10:01:00Z'));
+    expect((await pay(me, mine.id, known.number)).status).toBe(201);
     const later = await pay(me, mine.id, unknown(999), key);
     expect(later.status).toBe(422);
     expect(later.body.code).toBe('recipient_not_found');

@@ -24,12 +24,17 @@ export const handler = createHandler(
       const toAccountNumber = body.payeeId
         ? (await payees().resolve(caller.sub, body.payeeId)).accountNumber
         : (body.toAccountNumber as string);
-      const to = await accounts().findByNumber(toAccountNumber);
+      const [to, spent] = await Promise.all([
+        accounts().findByNumber(toAccountNumber),
+        numberChecks().spent(caller.sub, NUMBER_CHECKS, new Date()),
+      ]);
       if (!to) {
         // Counted as a transfer's unknown number is, before the answer says so.
         await numberChecks().take(caller.sub, NUMBER_CHECKS, new Date());
         throw new BankError('recipient_not_found', 'No account has that number');
       }
+      // Past the count, another's account is refused as an unknown number is (LedgerOptions.numbersSpent).
+      if (spent && to.ownerId !== caller.sub) throw spent;
       if (to.id === from.id) throw new BankError('same_account', 'Choose a different account to transfer to');
       if (from.currency !== body.currency || to.currency !== body.currency)
         throw new BankError('currency_mismatch', 'Both accounts must be in the transfer\u2019s currency');

@@ -86,18 +86,20 @@ export class BatchLedgerStore extends LedgerWriter {
     const batchId = randomUUID();
     const ids = req.transfers.map(() => randomUUID());
     return this.commit<StoredBatch>(req, async (now, contended) => {
-      const [from, recipients] = await Promise.all([
+      const [from, recipients, spent] = await Promise.all([
         this.debitable(req.user, req.fromAccountId, now),
         this.recipients(
           req.transfers.map((t) => t.toAccountNumber),
           now,
         ),
+        this.numbersSpent(req, now),
       ]);
       // The sender itself: a frozen or closed account, or another currency, refuses the whole batch.
       if (from.status !== 'active')
         throw new BankError('account_not_active', 'The account is not active for this operation');
       if (from.currency !== req.currency)
         throw new BankError('currency_mismatch', 'Both accounts must be in the currency of the transfer');
+      this.assertNumbersLeft(req, spent, recipients.values());
       // Each transfer by the single-transfer rules (recipient, currency, status, same account).
       const refusals: Refusal[] = [];
       req.transfers.forEach((t, index) => {

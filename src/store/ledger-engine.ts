@@ -78,6 +78,12 @@ export interface LedgerOptions {
    * (rate-counter.ts NUMBER_CHECKS). Without it, nothing is counted.
    */
   unknownNumbers?: (user: string, count: number, now: Date) => Promise<void>;
+  /**
+   * The 429 that `unknownNumbers` would give now that `user`'s count is spent, or undefined while it
+   * has room: a payment to someone else's account gets it too, for the rest of the window, or its
+   * usual answer would tell the numbers that exist from those that do not (`numbersSpent`).
+   */
+  numbersSpent?: (user: string, now: Date) => Promise<BankError | undefined>;
 }
 
 /** What every request that moves money carries: the caller and the request's identity. */
@@ -235,6 +241,23 @@ export class LedgerEngine {
    * another request, is answered from the record (`commit`) and is not charged again. Only a request
    * that names an unknown number pays this read.
    */
+  protected numbersSpent(req: Keyed, now: Date): Promise<BankError | undefined> {
+    return this.opts.numbersSpent?.(req.user, now) ?? Promise.resolve(undefined);
+  }
+
+  /**
+   * Past the customer's account-number checks, a payment to another customer's account is refused
+   * as one to a number that matches no account is (429): read beside the recipients' look-up, so it
+   * adds a read but no round trip. A customer's own accounts are no secret to them and still pay.
+   */
+  protected assertNumbersLeft(
+    req: Keyed,
+    spent: BankError | undefined,
+    recipients: Iterable<AccountRecord>,
+  ): void {
+    if (spent && [...recipients].some((a) => a.ownerId !== req.user)) throw spent;
+  }
+
   protected async countUnknown(req: Keyed, count: number, now: Date): Promise<void> {
     const take = this.opts.unknownNumbers;
     if (!take) return;

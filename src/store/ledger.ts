@@ -118,14 +118,16 @@ export class LedgerWriter extends LedgerEngine {
   transfer(req: TransferRequest): Promise<Outcome> {
     const id = journalIdFor(req.user, req.idempotencyKey);
     return this.commit(req, async (now, contended) => {
-      const [from, to] = await Promise.all([
+      const [from, to, spent] = await Promise.all([
         this.debitable(req.user, req.fromAccountId, now),
         this.accounts.findByNumber(req.toAccountNumber),
+        this.numbersSpent(req, now),
       ]);
       if (!to) {
         await this.countUnknown(req, 1, now);
         throw new BankError('recipient_not_found', 'No account has that number');
       }
+      this.assertNumbersLeft(req, spent, [to]);
       const plan = planTransfer(from, to, req.amount, req.currency, this.room(from, 'out', now, [to]), {
         pending: req.pending === true,
       });

@@ -2,7 +2,7 @@
  * Fixed-window rate counters per customer, one DynamoDB item per window (`USER#<sub>` /
  * `RATE#<name>#<window start>`, TTL): a conditional update, so a limit holds across Lambda instances.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError, type ErrorCode } from '../domain/errors.ts';
 import type { Db } from './db.ts';
 import { paymentKeys } from './keys.ts';
@@ -45,6 +45,17 @@ export const NUMBER_CHECKS: RateRule = {
   },
 };
 
+/** The window `now` falls in, and the 429 that refuses a count in it (Retry-After: its end). */
+const windowOf = ({ limit, refused }: RateRule, now: Date) => {
+  const seconds = Math.floor(now.getTime() / 1000);
+  const windowStart = seconds - (seconds % limit.windowSeconds);
+  const refuse = () =>
+    new BankError('rate_limited', refused, {
+      headers: { 'retry-after': String(Math.max(1, windowStart + limit.windowSeconds - seconds)) },
+    });
+  return { windowStart, refuse };
+};
+
 export class RateCounter {
   constructor(
     private readonly db: Db,
@@ -58,13 +69,8 @@ export class RateCounter {
    * (429 if nothing was left; without `overWhole`, 429 at once, counting nothing).
    */
   async take(sub: string, rule: RateRule, now: Date, n = 1): Promise<void> {
-    const { name, limit, refused, overWhole } = rule;
-    const seconds = Math.floor(now.getTime() / 1000);
-    const windowStart = seconds - (seconds % limit.windowSeconds);
-    const refuse = () =>
-      new BankError('rate_limited', refused, {
-        headers: { 'retry-after': String(Math.max(1, windowStart + limit.windowSeconds - seconds)) },
-      });
+    const { name, limit, overWhole } = rule;
+    const { windowStart, refuse } = windowOf(rule, now);
     const whole = n > limit.max;
     if (whole && !overWhole) throw refuse();
     try {
@@ -91,5 +97,22 @@ export class RateCounter {
       throw refuse();
     }
     if (whole && overWhole) throw new BankError(overWhole.code, overWhole.detail);
+  }
+
+  /**
+   * The 429 that `take` would give once `sub`'s current window of the rule is spent (a strongly
+   * consistent read, nothing counted), or undefined while it has room.
+   */
+  async spent(sub: string, rule: RateRule, now: Date): Promise<BankError | undefined> {
+    const { windowStart, refuse } = windowOf(rule, now);
+    const r = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: paymentKeys.rate(sub, rule.name, windowStart),
+        ProjectionExpression: 'hits',
+        ConsistentRead: true,
+      }),
+    );
+    return Number(r.Item?.hits ?? 0) >= rule.limit.max ? refuse() : undefined;
   }
 }
