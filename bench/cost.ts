@@ -16,6 +16,7 @@ import { EventStore } from '../src/store/events.ts';
 import { IdempotencyStore, type Outcome } from '../src/store/idempotency.ts';
 import * as keys from '../src/store/item-keys.ts';
 import { LedgerStore } from '../src/store/ledger.ts';
+import { numberCheckHooks, RateCounter } from '../src/store/rate-counter.ts';
 import { WebhookStore } from '../src/store/webhooks.ts';
 import { type CapacityCall, describeCalls, tallyCapacity, type Units, unitsOf } from './capacity.ts';
 import type { BenchAccount, Customer } from './population.ts';
@@ -156,6 +157,8 @@ export const measureUnits = async (opts: {
       dailyLimit: opts.config.dailyLimit,
       // The population's funding may have used the day's deposit cap; the counter is written either way.
       dailyDepositLimit: Number.MAX_SAFE_INTEGER,
+      // As the handlers count account numbers: a transfer reads the customer's count beside its recipient.
+      ...numberCheckHooks(new RateCounter(db, opts.table)),
     });
     return { accounts, ledger };
   };

@@ -22,7 +22,7 @@ import { CreditReturns } from '../store/ledger-return.ts';
 import { CreditSettler } from '../store/ledger-settle.ts';
 import { type LoginStatus, readLoginStatus, readMfaToken } from '../store/login-status.ts';
 import { EmailedCodeCounter, FailureCounter, LoginGuard } from '../store/logins.ts';
-import { NUMBER_CHECKS, RateCounter } from '../store/rate-counter.ts';
+import { numberCheckHooks, RateCounter } from '../store/rate-counter.ts';
 import { boundByDeadline } from '../store/retry.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
@@ -152,8 +152,7 @@ const ledgerOptions = (): LedgerOptions => ({
   dailyLimit: config().dailyLimit,
   dailyDepositLimit: config().dailyDepositLimit,
   deferCredits: config().deferCredits,
-  unknownNumbers: (user, count, now) => numberChecks().take(user, NUMBER_CHECKS, now, count),
-  numbersSpent: (user, now) => numberChecks().spent(user, NUMBER_CHECKS, now),
+  ...numberCheckHooks(numberChecks()),
 });
 /**
  * The whole ledger (writes, reads and the sweeper): the sweep and scheduled-transfer functions use it.

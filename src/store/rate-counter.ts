@@ -6,6 +6,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError, type ErrorCode } from '../domain/errors.ts';
 import type { Db } from './db.ts';
 import { paymentKeys } from './keys.ts';
+import type { LedgerOptions } from './ledger-engine.ts';
 
 export interface RateLimit {
   /** Counts per window. */
@@ -116,3 +117,11 @@ export class RateCounter {
     return Number(r.Item?.hits ?? 0) >= rule.limit.max ? refuse() : undefined;
   }
 }
+
+/** The ledger's account-number hooks (LedgerOptions) on a counter: the handlers' and the bench's. */
+export const numberCheckHooks = (
+  counter: RateCounter,
+): Pick<LedgerOptions, 'unknownNumbers' | 'numbersSpent'> => ({
+  unknownNumbers: (user, count, now) => counter.take(user, NUMBER_CHECKS, now, count),
+  numbersSpent: (user, now) => counter.spent(user, NUMBER_CHECKS, now),
+});
