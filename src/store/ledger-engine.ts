@@ -81,7 +81,8 @@ export interface LedgerOptions {
   /**
    * The 429 that `unknownNumbers` would give now that `user`'s count is spent, or undefined while it
    * has room: a payment to someone else's account gets it too, for the rest of the window, or its
-   * usual answer would tell the numbers that exist from those that do not (`numbersSpent`).
+   * usual answer would tell the numbers that exist from those that do not. A scheduled run on the
+   * customer's behalf meets it as well (its 429 is not a decline: the run is tried at the next sweep).
    */
   numbersSpent?: (user: string, now: Date) => Promise<BankError | undefined>;
 }
@@ -235,12 +236,7 @@ export class LedgerEngine {
 
   // ---------- the engine ----------
 
-  /**
-   * Counts `count` account numbers of `req` that matched no account (LedgerOptions.unknownNumbers),
-   * unless its key already holds an answer: a retry whose first answer was lost, or a key reused for
-   * another request, is answered from the record (`commit`) and is not charged again. Only a request
-   * that names an unknown number pays this read.
-   */
+  /** The customer's count of account-number checks, read (LedgerOptions.numbersSpent): its 429 if spent. */
   protected numbersSpent(req: Keyed, now: Date): Promise<BankError | undefined> {
     return this.opts.numbersSpent?.(req.user, now) ?? Promise.resolve(undefined);
   }
@@ -258,6 +254,12 @@ export class LedgerEngine {
     if (spent && [...recipients].some((a) => a.ownerId !== req.user)) throw spent;
   }
 
+  /**
+   * Counts `count` account numbers of `req` that matched no account (LedgerOptions.unknownNumbers),
+   * unless its key already holds an answer: a retry whose first answer was lost, or a key reused for
+   * another request, is answered from the record (`commit`) and is not charged again. Only a request
+   * that names an unknown number pays this read.
+   */
   protected async countUnknown(req: Keyed, count: number, now: Date): Promise<void> {
     const take = this.opts.unknownNumbers;
     if (!take) return;
