@@ -152,18 +152,26 @@ const ledgerOptions = (): LedgerOptions => ({
   dailyLimit: config().dailyLimit,
   dailyDepositLimit: config().dailyDepositLimit,
   deferCredits: config().deferCredits,
-  ...numberCheckHooks(numberChecks()),
 });
 /**
  * The whole ledger (writes, reads and the sweeper): the sweep and scheduled-transfer functions use it.
- * The others take only the side they need (below), so their bundles leave the rest out.
+ * The others take only the side they need (below), so their bundles leave the rest out. A scheduled
+ * run pays the number its customer gave when the schedule was made (counted then, if it matched no
+ * account): the runs are neither counted against nor held by the customer's account-number checks.
  */
 export const ledger = /* @__PURE__ */ once(
   () => new LedgerStore(db(), config().tableName, accounts(), idempotency(), ledgerOptions()),
 );
-/** The money function's ledger: every customer movement and bulk payments, none of the history reads. */
+/**
+ * The money function's ledger: every customer movement and bulk payments, none of the history reads.
+ * The customer's account numbers are counted (rate-counter.ts NUMBER_CHECKS).
+ */
 export const moneyLedger = /* @__PURE__ */ once(
-  () => new BatchLedgerStore(db(), config().tableName, accounts(), idempotency(), ledgerOptions()),
+  () =>
+    new BatchLedgerStore(db(), config().tableName, accounts(), idempotency(), {
+      ...ledgerOptions(),
+      ...numberCheckHooks(numberChecks()),
+    }),
 );
 /** The read side alone (journals, history, balances, limits used): the read-only functions use it. */
 export const ledgerReader = /* @__PURE__ */ once(

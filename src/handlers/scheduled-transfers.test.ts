@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { balanceOf, deposit, newUser, openAccount, withdraw } from '../../test/banking.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
@@ -166,6 +166,35 @@ describe('scheduled transfers', () => {
       [addDays(start, 7), 'succeeded', second.transactionId],
       [start, 'succeeded', first.transactionId],
     ]);
+  });
+
+  it("pays a due run though its customer has spent the minute's account-number checks (the number was checked when the schedule was made)", async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date(`${Y}-02-20T10:00:05Z`) });
+    try {
+      const { payer, from, to } = await setup(100_00);
+      const s = await schedule(payer, {
+        fromAccountId: from.id,
+        toAccountNumber: to.number,
+        amount: 10_00,
+        startDate: `${Y}-02-21`,
+        frequency: 'once',
+      });
+      const pay = (toAccountNumber: string) =>
+        call('transfer', {
+          user: payer,
+          body: { fromAccountId: from.id, toAccountNumber, amount: 1, currency: 'USD' },
+          headers: { 'idempotency-key': randomUUID() },
+        });
+      // 20 numbers that match no account: the customer's checks for this minute are spent.
+      for (let i = 0; i < 20; i++)
+        expect((await pay(`00000${String(i).padStart(5, '0')}`)).body.code).toBe('recipient_not_found');
+      expect((await pay(to.number)).status).toBe(429);
+      // The run, in the same minute, is paid.
+      expect(await runDue(deps(), `${Y}-02-21`)).toMatchObject({ succeeded: 1, errors: 0 });
+      expect((await detail(payer, s.id)).runs).toMatchObject([{ outcome: 'succeeded' }]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('records a failed run for insufficient funds and still runs the next month', async () => {

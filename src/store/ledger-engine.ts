@@ -81,8 +81,8 @@ export interface LedgerOptions {
   /**
    * The 429 that `unknownNumbers` would give now that `user`'s count is spent, or undefined while it
    * has room: a payment to someone else's account gets it too, for the rest of the window, or its
-   * usual answer would tell the numbers that exist from those that do not. A scheduled run on the
-   * customer's behalf meets it as well (its 429 is not a decline: the run is tried at the next sweep).
+   * usual answer would tell the numbers that exist from those that do not. (The scheduled runs' ledger
+   * has neither hook: src/handlers/context.ts.)
    */
   numbersSpent?: (user: string, now: Date) => Promise<BankError | undefined>;
 }
