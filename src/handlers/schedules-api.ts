@@ -4,7 +4,7 @@ import { scheduleReply } from '../api/transactions.ts';
 import { assertActive } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import { dayOf, validateRule } from '../domain/schedule.ts';
-import { NUMBER_CHECKS } from '../store/rate-counter.ts';
+import { assertNumbersLeft, NUMBER_CHECKS } from '../store/rate-counter.ts';
 import { publicSchedule } from '../store/schedules.ts';
 import { accounts, numberChecks } from './context.ts';
 import { payees, schedules } from './context-payments.ts';
@@ -33,8 +33,7 @@ export const handler = createHandler(
         await numberChecks().take(caller.sub, NUMBER_CHECKS, new Date());
         throw new BankError('recipient_not_found', 'No account has that number');
       }
-      // Past the count, another's account is refused as an unknown number is (LedgerOptions.numbersSpent).
-      if (spent && to.ownerId !== caller.sub) throw spent;
+      assertNumbersLeft(spent, caller.sub, [to]);
       if (to.id === from.id) throw new BankError('same_account', 'Choose a different account to transfer to');
       if (from.currency !== body.currency || to.currency !== body.currency)
         throw new BankError('currency_mismatch', 'Both accounts must be in the transfer\u2019s currency');

@@ -39,6 +39,7 @@ import { busy, getMany, type ItemKey, type Piece } from './db.ts';
 import type { BatchOutcome, StoredBatch } from './idempotency.ts';
 import * as keys from './item-keys.ts';
 import { type Keyed, LedgerWriter, type Name } from './ledger.ts';
+import { assertNumbersLeft } from './rate-counter.ts';
 
 export interface BatchTransfer {
   toAccountNumber: string;
@@ -99,7 +100,7 @@ export class BatchLedgerStore extends LedgerWriter {
         throw new BankError('account_not_active', 'The account is not active for this operation');
       if (from.currency !== req.currency)
         throw new BankError('currency_mismatch', 'Both accounts must be in the currency of the transfer');
-      this.assertNumbersLeft(req, spent, recipients.values());
+      assertNumbersLeft(spent, req.user, recipients.values());
       // Each transfer by the single-transfer rules (recipient, currency, status, same account).
       const refusals: Refusal[] = [];
       req.transfers.forEach((t, index) => {

@@ -242,19 +242,6 @@ export class LedgerEngine {
   }
 
   /**
-   * Past the customer's account-number checks, a payment to another customer's account is refused
-   * as one to a number that matches no account is (429): read beside the recipients' look-up, so it
-   * adds a read but no round trip. A customer's own accounts are no secret to them and still pay.
-   */
-  protected assertNumbersLeft(
-    req: Keyed,
-    spent: BankError | undefined,
-    recipients: Iterable<AccountRecord>,
-  ): void {
-    if (spent && [...recipients].some((a) => a.ownerId !== req.user)) throw spent;
-  }
-
-  /**
    * Counts `count` account numbers of `req` that matched no account (LedgerOptions.unknownNumbers),
    * unless its key already holds an answer: a retry whose first answer was lost, or a key reused for
    * another request, is answered from the record (`commit`) and is not charged again. Only a request

@@ -66,6 +66,7 @@ import { journalIdFor } from './item-keys.ts';
 import { type Keyed, LedgerEngine, type MovementRequest, party } from './ledger-engine.ts';
 import type { StoredJournal } from './ledger-journal.ts';
 import { type HistoryPage, type HistoryPageQuery, LedgerReader } from './ledger-read.ts';
+import { assertNumbersLeft } from './rate-counter.ts';
 
 export {
   type Attempt,
@@ -127,7 +128,7 @@ export class LedgerWriter extends LedgerEngine {
         await this.countUnknown(req, 1, now);
         throw new BankError('recipient_not_found', 'No account has that number');
       }
-      this.assertNumbersLeft(req, spent, [to]);
+      assertNumbersLeft(spent, req.user, [to]);
       const plan = planTransfer(from, to, req.amount, req.currency, this.room(from, 'out', now, [to]), {
         pending: req.pending === true,
       });

@@ -118,6 +118,20 @@ export class RateCounter {
   }
 }
 
+/**
+ * Past the customer's account-number checks (`spent`, from RateCounter.spent), a payment to another
+ * customer's account is refused as one to a number that matches no account is (429), or its usual
+ * answer would tell the numbers that exist from those that do not. The customer's own accounts are no
+ * secret to them and still pay. Transfers, bulk payments and new schedules alike.
+ */
+export const assertNumbersLeft = (
+  spent: BankError | undefined,
+  user: string,
+  recipients: Iterable<{ ownerId: string }>,
+): void => {
+  if (spent && [...recipients].some((a) => a.ownerId !== user)) throw spent;
+};
+
 /** The ledger's account-number hooks (LedgerOptions) on a counter: the handlers' and the bench's. */
 export const numberCheckHooks = (
   counter: RateCounter,
