@@ -103,9 +103,37 @@ export const jsonResult = (
   ...(body === undefined ? {} : { body: JSON.stringify(body) }),
 });
 
-export const errorResult = (e: BankError, requestId: string): Result => ({
+/**
+ * A problem that src/api throws with response headers of its own (a replayed decline's
+ * Idempotent-Replayed), so that it takes the one error path. The domain's errors carry no headers:
+ * their Retry-After is `retryAfter`, rendered here.
+ */
+export class ProblemWithHeaders extends BankError {
+  constructor(
+    e: BankError,
+    readonly headers: Record<string, string>,
+  ) {
+    super(e.code, e.detail, {
+      ...(e.errors ? { errors: e.errors } : {}),
+      ...(e.refusals ? { refusals: e.refusals } : {}),
+      ...(e.retryAfter === undefined ? {} : { retryAfter: e.retryAfter }),
+    });
+  }
+}
+
+export const errorResult = (
+  e: BankError,
+  requestId: string,
+  headers: Record<string, string> = {},
+): Result => ({
   statusCode: e.status,
-  headers: { ...securityHeaders(requestId), 'content-type': PROBLEM_CONTENT_TYPE, ...e.headers },
+  headers: {
+    ...securityHeaders(requestId),
+    'content-type': PROBLEM_CONTENT_TYPE,
+    ...(e.retryAfter === undefined ? {} : { 'retry-after': String(e.retryAfter) }),
+    ...(e instanceof ProblemWithHeaders ? e.headers : {}),
+    ...headers,
+  },
   body: JSON.stringify(problemOf(e)),
 });
 
@@ -259,7 +287,7 @@ export const isDependencyOutage = (e: unknown): boolean => {
 
 const unavailable = () =>
   new BankError('service_unavailable', 'A service the bank depends on did not answer: try again shortly', {
-    headers: { 'retry-after': '1' },
+    retryAfter: 1,
   });
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BankError } from '../domain/errors.ts';
+import type { ProblemWithHeaders } from './http.ts';
 import { batchReply } from './transactions.ts';
 
 const thrown = (f: () => unknown): BankError => {
@@ -42,7 +43,7 @@ describe("a bulk payment's decline as HTTP", () => {
     ]);
     const replay = thrown(() => batchReply({ ...decline, replayed: true }, 'u'));
     expect(replay.errors).toEqual(first.errors);
-    expect(replay.headers).toEqual({ 'idempotent-replayed': 'true' });
+    expect((replay as ProblemWithHeaders).headers).toEqual({ 'idempotent-replayed': 'true' });
   });
 
   it('replays a record made before refusals were kept in domain terms (its errors as they were rendered)', () => {

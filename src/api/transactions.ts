@@ -9,7 +9,7 @@ import type { BatchOutcome, Declined, Outcome, Replayed } from '../store/idempot
 import type { HistoryItem } from '../store/ledger.ts';
 import type { StoredSchedule } from '../store/schedules.ts';
 import type { WebhookRegistration } from '../store/webhooks.ts';
-import type { Reply } from './http.ts';
+import { ProblemWithHeaders, type Reply } from './http.ts';
 import type * as s from './schemas.ts';
 
 export type TransactionView = output<typeof s.Transaction>;
@@ -118,7 +118,7 @@ const refusedFields = (refusals: readonly Refusal[]): FieldError[] =>
 
 const declined = (o: Declined, headers: Record<string, string>): BankError => {
   const errors = o.errors ?? (o.refusals ? refusedFields(o.refusals) : undefined);
-  return new BankError(o.code, o.detail, { headers, ...(errors ? { errors } : {}) });
+  return new ProblemWithHeaders(new BankError(o.code, o.detail, errors ? { errors } : {}), headers);
 };
 
 /**

@@ -134,13 +134,16 @@ export class BankError extends Error {
   readonly errors?: FieldError[];
   /** `batch_rejected`: the transfers refused (src/api renders them as `errors`). */
   readonly refusals?: Refusal[];
-  /** Extra response headers, such as Retry-After. */
-  readonly headers?: Record<string, string>;
+  /**
+   * When to try again, in seconds (a 429, a lock, a 503): a fact of the domain, which src/api renders
+   * as the Retry-After header.
+   */
+  readonly retryAfter?: number;
 
   constructor(
     code: ErrorCode,
     detail?: string,
-    extra: { errors?: FieldError[]; refusals?: Refusal[]; headers?: Record<string, string> } = {},
+    extra: { errors?: FieldError[]; refusals?: Refusal[]; retryAfter?: number } = {},
   ) {
     super(detail ?? errorCatalog[code].title);
     this.name = 'BankError';
@@ -149,7 +152,7 @@ export class BankError extends Error {
     this.detail = detail ?? errorCatalog[code].title;
     if (extra.errors) this.errors = extra.errors;
     if (extra.refusals) this.refusals = extra.refusals;
-    if (extra.headers) this.headers = extra.headers;
+    if (extra.retryAfter !== undefined) this.retryAfter = extra.retryAfter;
   }
 }
 

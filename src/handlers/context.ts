@@ -58,7 +58,7 @@ const fiveInFifteen = (code: 'verification_locked', detail: string) =>
     db(),
     config().tableName,
     { maxFailures: 5, lockSeconds: 15 * 60 },
-    (s) => new BankError(code, detail, { headers: { 'retry-after': String(s) } }),
+    (s) => new BankError(code, detail, { retryAfter: s }),
   );
 /**
  * Wrong password-reset codes, per issued code: 5 spend it, and the owner asks for a new one (an
@@ -72,7 +72,7 @@ export const resetAttempts = /* @__PURE__ */ once(
       { maxFailures: 5, codeSeconds: 3600 },
       () =>
         new BankError('reset_locked', 'Too many wrong tries of this code: ask for a new code', {
-          headers: { 'retry-after': '1' },
+          retryAfter: 1,
         }),
     ),
 );
@@ -89,7 +89,7 @@ export const confirmAttempts = /* @__PURE__ */ once(
       { maxFailures: 5, codeSeconds: 24 * 3600 },
       () =>
         new BankError('verification_locked', 'Too many wrong tries of this code: ask for a new code', {
-          headers: { 'retry-after': '1' },
+          retryAfter: 1,
         }),
       keys.confirmationCode,
     ),

@@ -94,7 +94,7 @@ describe('payees with confirmation of payee', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(20);
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(refused).toHaveLength(5);
-    expect(refused[0]?.reason).toMatchObject({ code: 'rate_limited', headers: { 'retry-after': '30' } });
+    expect(refused[0]?.reason).toMatchObject({ code: 'rate_limited', retryAfter: 30 });
     // Another customer has their own budget; the next minute starts a new one.
     await expect(one.check(other, 'Ann Lee', target.number, now)).resolves.toEqual({ match: 'exact' });
     await expect(one.check(me, 'Ann Lee', target.number, new Date('2027-05-01T10:01:00Z'))).resolves.toEqual({
@@ -131,7 +131,7 @@ describe('payees with confirmation of payee', () => {
     }
     await expect(store.create(me, 'Ann Lee', target.number, now)).rejects.toMatchObject({
       code: 'rate_limited',
-      headers: { 'retry-after': '30' },
+      retryAfter: 30,
     });
     await expect(store.create(me, 'X', '0000000000', now)).rejects.toMatchObject({ code: 'rate_limited' });
     await expect(store.check(me, 'Ann Lee', target.number, now)).rejects.toMatchObject({

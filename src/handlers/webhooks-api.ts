@@ -63,7 +63,7 @@ export const handler = createHandler(
           'delivery_in_progress',
           'The delivery is being attempted now: try again shortly',
           {
-            headers: { 'retry-after': '10' },
+            retryAfter: 10,
           },
         );
       }

@@ -21,7 +21,7 @@ describe('Identity.login on what Cognito refuses', () => {
   it("answers Cognito's own lockout 429 login_locked, not a wrong password", async () => {
     await expect(refusing('Password attempts exceeded').login('a@example.com', 'pw')).rejects.toMatchObject({
       code: 'login_locked',
-      headers: { 'retry-after': '60' },
+      retryAfter: 60,
     });
     await expect(
       refusing('Incorrect username or password.').login('a@example.com', 'pw'),

@@ -52,7 +52,7 @@ type Translation = Record<string, () => BankError>;
 
 const busy = () =>
   new BankError('service_unavailable', 'Sign-in is busy: try again shortly', {
-    headers: { 'retry-after': '1' },
+    retryAfter: 1,
   });
 const THROTTLED: Translation = {
   TooManyRequestsException: busy,
@@ -80,7 +80,7 @@ const invalidSession = () =>
 const emailTaken = () => new BankError('user_exists', 'That email is already in use by another login');
 const tooManyCodes = () =>
   new BankError('verification_locked', 'Too many attempts: wait a few minutes and try again', {
-    headers: { 'retry-after': '900' },
+    retryAfter: 900,
   });
 
 /** Cognito refused the caller's access token itself: revoked by a log-out, expired, or not valid. */
@@ -95,7 +95,7 @@ const tokenOnly = (e: unknown): never => translate(e, { NotAuthorizedException: 
 const COGNITO_LOCKOUT = /password attempts exceeded/i;
 const cognitoLocked = () =>
   new BankError('login_locked', 'Too many failed sign-ins for this email: try again in a few minutes', {
-    headers: { 'retry-after': '60' },
+    retryAfter: 60,
   });
 
 /** A wrong or expired emailed code, or an unknown email: the same answer for all. */

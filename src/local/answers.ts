@@ -57,7 +57,7 @@ export const problemAnswer = (
   detail?: string,
   headers: Record<string, string> = {},
 ): HttpResponse =>
-  withGatewayId(toHttpResponse(errorResult(new BankError(code, detail, { headers }), requestId)), requestId);
+  withGatewayId(toHttpResponse(errorResult(new BankError(code, detail), requestId, headers)), requestId);
 
 /** A JSON document the gateway serves itself (the OpenAPI document, the client config). */
 export const jsonAnswer = (body: unknown, requestId: string): HttpResponse =>

@@ -100,7 +100,7 @@ const RECORDED_WITHIN = 10;
 
 const busy = () =>
   new BankError('service_unavailable', 'The audit trail is busy: try again shortly', {
-    headers: { 'retry-after': '1' },
+    retryAfter: 1,
   });
 
 export class AuditStore {

@@ -194,7 +194,7 @@ export const conditionFailed = <N extends string>(failed: Partial<Record<N, Fail
 
 /** The answer when the retries or the Lambda's time ran out: 503, to be sent again as it was. */
 export const busy = (detail: string): BankError =>
-  new BankError('service_unavailable', detail, { headers: { 'retry-after': '1' } });
+  new BankError('service_unavailable', detail, { retryAfter: 1 });
 
 /** What `commit` came to: the names of the pieces whose condition failed (none: committed). */
 export interface Settled<N extends string> {

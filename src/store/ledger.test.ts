@@ -93,7 +93,7 @@ describe('retries (faults DynamoDB Local cannot produce, injected)', () => {
       .catch((e: BankError) => e);
     expect(err).toBeInstanceOf(BankError);
     expect((err as BankError).code).toBe('service_unavailable');
-    expect((err as BankError).headers?.['retry-after']).toBe('1');
+    expect((err as BankError).retryAfter).toBe(1);
     expect(flaky.injected).toBe(4);
     expect((await accounts.get('u', a.id))?.balance).toBe(0);
   });

@@ -344,11 +344,11 @@ export interface LoginFailure {
 
 export const loginThrottled = (retryAfter: number) =>
   new BankError('login_throttled', 'Too many failed logins for this email: wait a moment and try again', {
-    headers: { 'retry-after': String(retryAfter) },
+    retryAfter,
   });
 export const loginLocked = (retryAfter: number) =>
   new BankError('login_locked', 'Too many failed logins: try again later, or reset your password', {
-    headers: { 'retry-after': String(retryAfter) },
+    retryAfter,
   });
 
 export class LoginGuard {

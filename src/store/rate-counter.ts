@@ -52,7 +52,7 @@ const windowOf = ({ limit, refused }: RateRule, now: Date) => {
   const windowStart = seconds - (seconds % limit.windowSeconds);
   const refuse = () =>
     new BankError('rate_limited', refused, {
-      headers: { 'retry-after': String(Math.max(1, windowStart + limit.windowSeconds - seconds)) },
+      retryAfter: Math.max(1, windowStart + limit.windowSeconds - seconds),
     });
   return { windowStart, refuse };
 };
