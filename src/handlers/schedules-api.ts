@@ -18,7 +18,9 @@ export const handler = createHandler(
       // A repeat answers the schedule it made, whatever changed since (a payee deleted, an account frozen).
       const earlier = await schedules().replay(caller.sub, key);
       if (earlier) return scheduleReply(earlier);
-      validateRule(body, dayOf(new Date()));
+      // One instant for the rule's "today" and the minute the account-number count is read and taken in.
+      const now = new Date();
+      validateRule(body, dayOf(now));
       const from = await accounts().mustGet(caller.sub, body.fromAccountId);
       assertActive(from);
       const toAccountNumber = body.payeeId
@@ -26,11 +28,11 @@ export const handler = createHandler(
         : (body.toAccountNumber as string);
       const [to, spent] = await Promise.all([
         accounts().findByNumber(toAccountNumber),
-        numberChecks().spent(caller.sub, NUMBER_CHECKS, new Date()),
+        numberChecks().spent(caller.sub, NUMBER_CHECKS, now),
       ]);
       if (!to) {
         // Counted as a transfer's unknown number is, before the answer says so.
-        await numberChecks().take(caller.sub, NUMBER_CHECKS, new Date());
+        await numberChecks().take(caller.sub, NUMBER_CHECKS, now);
         throw new BankError('recipient_not_found', 'No account has that number');
       }
       assertNumbersLeft(spent, caller.sub, [to]);
