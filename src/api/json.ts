@@ -1,6 +1,8 @@
 /**
- * Strict JSON parsing for request bodies: JSON.parse, plus refusal of duplicate keys,
- * which JSON.parse silently resolves last-wins (a classic parser-differential trick).
+ * Strict JSON parsing for request bodies: JSON.parse, plus refusal of duplicate keys, which JSON.parse
+ * silently resolves last-wins (a classic parser-differential trick), and of the key `__proto__`:
+ * JSON.parse makes it an own property, which zod's records skip without validating, so it would pass
+ * the schemas unchecked and then vanish (a metadata value under it was answered 201 and dropped).
  */
 export class JsonError extends Error {}
 
@@ -11,12 +13,12 @@ export const parseStrictJson = (text: string): unknown => {
   } catch {
     throw new JsonError('The body is not valid JSON');
   }
-  if (text.includes('{')) assertNoDuplicateKeys(text);
+  if (text.includes('{')) assertSafeKeys(text);
   return value;
 };
 
 /** Scans text that is already known to be valid JSON, tracking the keys of each open object. */
-const assertNoDuplicateKeys = (text: string): void => {
+const assertSafeKeys = (text: string): void => {
   // Each stack entry is the key set of an open object, or null for an open array.
   const stack: (Set<string> | null)[] = [];
   let expectKey = false;
@@ -29,6 +31,7 @@ const assertNoDuplicateKeys = (text: string): void => {
       if (expectKey && top) {
         const key = JSON.parse(text.slice(i, j + 1)) as string;
         if (top.has(key)) throw new JsonError(`Duplicate key "${key.slice(0, 40)}" in JSON body`);
+        if (key === '__proto__') throw new JsonError('The key "__proto__" is not allowed in a JSON body');
         top.add(key);
         expectKey = false;
       }
