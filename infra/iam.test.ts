@@ -6,7 +6,9 @@
  * Audit items (`AUDIT#...`, src/store/audit.ts) are append-only: no role may update or delete them, and
  * only the functions with `audit:write` may put one (an explicit Deny on their leading key, whatever
  * the role's table grants). Beyond them, no function may delete items outside the partitions it
- * declares, which keeps the journal and postings append-only too.
+ * declares, which keeps journals (the history of every movement) and system shards undeletable.
+ * IAM's LeadingKeys sees the partition only, so a function that deletes in `USER#` or `ACCOUNT#` may
+ * delete any item there (src/functions.ts `table:delete`).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -237,7 +239,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     }
   });
 
-  it('lets a function delete only in the partitions it declares, never a journal, balance shard or record', async () => {
+  it('lets a function delete only in the partitions it declares, never a journal, system shard or record', async () => {
     const partitions = [
       'ACCOUNT#a-1',
       'CREDIT#a-1',
