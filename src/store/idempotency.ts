@@ -263,7 +263,12 @@ export class IdempotencyStore {
         return again;
       }
     });
-    if (!out) throw inUse || !also ? keyInUse() : busy('The audit trail is busy: try again shortly');
+    // A key held by a request not readable yet is 409; DynamoDB's refusals (throttling, conflicts) and,
+    // with `also`, an audit chain that kept moving are 503, as every other exhausted retry is.
+    if (!out)
+      throw inUse
+        ? keyInUse()
+        : busy(also ? 'The audit trail is busy: try again shortly' : 'The bank is busy: try again shortly');
     return out;
   }
 }

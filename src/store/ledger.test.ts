@@ -98,6 +98,48 @@ describe('retries (faults DynamoDB Local cannot produce, injected)', () => {
     expect((await accounts.get('u', a.id))?.balance).toBe(0);
   });
 
+  it('answers 503 when a decline cannot be recorded for throttling: no request holds the key, so not 409', async () => {
+    const table = await createTestTable('retry');
+    const throttled = failingTransactions(
+      db,
+      1000,
+      () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+      'before',
+      'PutCommand',
+    );
+    const { accounts, ledger } = storesFor(db, table, { ledgerDb: throttled });
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    // An overdraft: declined, and its record is a single Put, refused every time.
+    const err = await ledger
+      .withdraw({ user: 'u', idempotencyKey: 'k', fingerprint: 'f', accountId: a.id, amount: 5 })
+      .catch((e: BankError) => e);
+    expect(throttled.injected).toBeGreaterThan(1);
+    expect((err as BankError).code).toBe('service_unavailable');
+    expect((err as BankError).retryAfter).toBe(1);
+  });
+
+  it('answers 409 idempotency_key_in_use when the key stays taken by a record it cannot read yet', async () => {
+    const table = await createTestTable('retry');
+    // The decline's Put finds the key taken, and its replay finds no record: a request holds it.
+    const held = failingTransactions(
+      db,
+      1000,
+      () =>
+        Object.assign(new Error('The conditional request failed'), {
+          name: 'ConditionalCheckFailedException',
+        }),
+      'before',
+      'PutCommand',
+    );
+    const { accounts, ledger } = storesFor(db, table, { ledgerDb: held });
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    const err = await ledger
+      .withdraw({ user: 'u', idempotencyKey: 'k', fingerprint: 'f', accountId: a.id, amount: 5 })
+      .catch((e: BankError) => e);
+    expect(held.injected).toBeGreaterThan(1);
+    expect((err as BankError).code).toBe('idempotency_key_in_use');
+  });
+
   it('does not retry an error that is not transient', async () => {
     const table = await createTestTable('retry');
     const flaky = failingTransactions(db, 1, () =>
