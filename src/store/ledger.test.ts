@@ -98,46 +98,34 @@ describe('retries (faults DynamoDB Local cannot produce, injected)', () => {
     expect((await accounts.get('u', a.id))?.balance).toBe(0);
   });
 
-  it('answers 503 when a decline cannot be recorded for throttling: no request holds the key, so not 409', async () => {
+  /** An overdraft, declined, whose record (a single Put) DynamoDB refuses every time with `name`. */
+  const declineRefused = async (name: string) => {
     const table = await createTestTable('retry');
-    const throttled = failingTransactions(
+    const refusing = failingTransactions(
       db,
       1000,
-      () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+      () => Object.assign(new Error(name), { name }),
       'before',
       'PutCommand',
     );
-    const { accounts, ledger } = storesFor(db, table, { ledgerDb: throttled });
+    const { accounts, ledger } = storesFor(db, table, { ledgerDb: refusing });
     const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
-    // An overdraft: declined, and its record is a single Put, refused every time.
     const err = await ledger
       .withdraw({ user: 'u', idempotencyKey: 'k', fingerprint: 'f', accountId: a.id, amount: 5 })
       .catch((e: BankError) => e);
-    expect(throttled.injected).toBeGreaterThan(1);
-    expect((err as BankError).code).toBe('service_unavailable');
-    expect((err as BankError).retryAfter).toBe(1);
+    expect(refusing.injected).toBeGreaterThan(1);
+    return err as BankError;
+  };
+
+  it('answers 503 when a decline cannot be recorded for throttling: no request holds the key, so not 409', async () => {
+    const err = await declineRefused('ThrottlingException');
+    expect(err.code).toBe('service_unavailable');
+    expect(err.retryAfter).toBe(1);
   });
 
   it('answers 409 idempotency_key_in_use when the key stays taken by a record it cannot read yet', async () => {
-    const table = await createTestTable('retry');
-    // The decline's Put finds the key taken, and its replay finds no record: a request holds it.
-    const held = failingTransactions(
-      db,
-      1000,
-      () =>
-        Object.assign(new Error('The conditional request failed'), {
-          name: 'ConditionalCheckFailedException',
-        }),
-      'before',
-      'PutCommand',
-    );
-    const { accounts, ledger } = storesFor(db, table, { ledgerDb: held });
-    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
-    const err = await ledger
-      .withdraw({ user: 'u', idempotencyKey: 'k', fingerprint: 'f', accountId: a.id, amount: 5 })
-      .catch((e: BankError) => e);
-    expect(held.injected).toBeGreaterThan(1);
-    expect((err as BankError).code).toBe('idempotency_key_in_use');
+    // The Put finds the key taken, and the replay finds no record: a request holds it.
+    expect((await declineRefused('ConditionalCheckFailedException')).code).toBe('idempotency_key_in_use');
   });
 
   it('does not retry an error that is not transient', async () => {
