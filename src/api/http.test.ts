@@ -74,6 +74,7 @@ describe('the HTTP layer', () => {
     ['[admin]', ['admin']],
     ['[admin tellers]', ['admin', 'tellers']],
     ['[]', []],
+    ['[ops,admin]', ['ops,admin']],
   ])('reads the groups the authorizer renders as %s', async (rendered, groups) => {
     await handler(
       buildEvent({

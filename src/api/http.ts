@@ -180,12 +180,17 @@ const readBody = (event: APIGatewayProxyEventV2, route: RouteEntry): unknown => 
  * The HTTP API JWT authorizer renders an array claim as one string, `[a b]` (the local gateway does
  * the same); a Lambda invoked otherwise may carry a real array.
  */
+/**
+ * The caller's Cognito groups. API Gateway's JWT authorizer renders an array claim as `[a b]`, space
+ * separated; a group name holds no whitespace but may hold a comma, so commas do not split (a group
+ * named `ops,admin` is not `admin`).
+ */
 const groupsOf = (claim: unknown): string[] => {
   if (Array.isArray(claim)) return claim.map(String);
   if (typeof claim !== 'string') return [];
   return claim
     .replace(/^\[|\]$/g, '')
-    .split(/[\s,]+/)
+    .split(/\s+/)
     .filter(Boolean);
 };
 
