@@ -12,13 +12,16 @@ const fakeAuth = () => {
   const calls: string[] = [];
   const revoked = new Set<string>();
   let n = 0;
-  let mode: 'ok' | 'offline' | 'down' | 'disabled' = 'ok';
+  let mode: 'ok' | 'offline' | 'down' | 'disabled' | 'throttled' = 'ok';
   const fetchFn = (async (url: string, init: RequestInit = {}) => {
     const body = init.body ? JSON.parse(String(init.body)) : {};
     const auth = (init.headers as Record<string, string>).authorization ?? '';
     calls.push(`${url} ${auth}`.trim());
     if (mode === 'offline') throw new TypeError('Failed to fetch');
     if (mode === 'down') return new Response('', { status: 503 });
+    // API Gateway's throttle of a public route, or the local gateway's per-IP limit.
+    if (mode === 'throttled')
+      return Response.json(problem('rate_limited'), { status: 429, headers: { 'retry-after': '1' } });
     const tokens = (refresh: boolean) =>
       Response.json({
         accessToken: `access-${++n}`,
@@ -221,6 +224,31 @@ describe('Session', () => {
     clock.advance(59 * MIN);
     // No answer about the session: thrown for the caller to show, the session kept.
     await expect(session.refresh()).rejects.toBeInstanceOf(NetworkError);
+    expect(session.accessToken()).toBe('access-1');
+    expect(states).toEqual([{ signedIn: true }]);
+    auth.setMode('ok');
+    clock.advance(15_000);
+    await session.refresh();
+    expect(session.accessToken()).toBe('access-2');
+  });
+
+  it('keeps the session, and the refresh token across a reload, when the renewal is throttled (429)', async () => {
+    const { session, clock, auth, states, storage } = setup();
+    await session.login('ada@example.com', 'right');
+    auth.setMode('throttled');
+    // A reload now: not signed in for the moment, the refresh token kept for the next try.
+    const reloaded = new Session({
+      baseUrl: '',
+      storage,
+      clock,
+      idleTimeoutMs: 15 * MIN,
+      fetch: auth.fetchFn,
+    });
+    expect(await reloaded.restore()).toBe(false);
+    expect(storage.map.get(REFRESH_KEY)).toBe('refresh-1');
+    // A 429 says nothing about the session, as a 503 does not: thrown, the session kept.
+    clock.advance(59 * MIN);
+    await expect(session.refresh()).rejects.toMatchObject({ status: 429 });
     expect(session.accessToken()).toBe('access-1');
     expect(states).toEqual([{ signedIn: true }]);
     auth.setMode('ok');

@@ -136,7 +136,7 @@ export class Session implements TokenSource {
   /**
    * Renews the access token; concurrent callers share one request. True once renewed, false when the
    * bank refused the refresh token (the session is over, and has been ended); a failure that is no
-   * answer about the session (the bank unreachable or failing) is thrown, and the session kept.
+   * answer about the session (the bank unreachable, failing or throttling: 429) is thrown, and the session kept.
    */
   refresh(): Promise<boolean> {
     if (this.#refreshing) return this.#refreshing;
@@ -159,8 +159,9 @@ export class Session implements TokenSource {
       return true;
     } catch (e) {
       if (epoch !== this.#epoch) return false;
-      if (e instanceof NetworkError || (e instanceof ApiError && e.status >= 500)) {
-        // Not an answer about the session: keep it, and try again soon if the token still works.
+      if (e instanceof NetworkError || (e instanceof ApiError && (e.status >= 500 || e.status === 429))) {
+        // Not an answer about the session (the bank unreachable, failing, or throttling the public
+        // refresh route, which every signed-in tab shares): keep it, and try again soon.
         if (this.#access) this.#schedule(RENEW_RETRY_MS);
         throw e;
       }
