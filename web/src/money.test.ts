@@ -73,6 +73,20 @@ describe("parseAmount in the browser's locale", () => {
     expect(parseAmount('$12.50', 'USD', 'en-US')).toEqual(ok(1250));
     expect(parseAmount('12,50', 'USD', 'en-US').ok).toBe(false);
     expect(parseAmount('1,2345', 'USD', 'en-US').ok).toBe(false);
+    expect(parseAmount('12.50 USD', 'USD', 'en-US')).toEqual(ok(1250));
+    expect(parseAmount('USD 12.50', 'USD', 'en-US')).toEqual(ok(1250));
+  });
+
+  it('reads a symbol or code around the number only, and a space only where the locale groups by one', () => {
+    // Each was once read with the inner mark or space dropped: 1,250.00, 55.00, 1,000.00 and 1.250,00.
+    expect(parseAmount('12 50', 'USD', 'en-US')).toEqual({
+      ok: false,
+      message: 'Enter an amount like 12.50.',
+    });
+    expect(parseAmount('5$5', 'USD', 'en-US').ok).toBe(false);
+    expect(parseAmount('1USD000', 'USD', 'en-US').ok).toBe(false);
+    expect(parseAmount('12 50', 'EUR', 'de-DE').ok).toBe(false);
+    expect(parseAmount('12,50€', 'EUR', 'de-DE')).toEqual(ok(1250));
   });
 
   it('de-DE: comma for decimals, point for thousands, as shown', () => {

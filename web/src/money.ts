@@ -98,16 +98,25 @@ export const parseAmount = (input: string, currency: Currency, locale?: string):
   const st = styleOf(locale);
   const example = formatPlain(digits ? 1250 : 1200, currency, locale);
   const like = digits ? `Enter an amount like ${example}.` : `Enter a whole amount like ${example}.`;
-  // The locale's own digits become ASCII; a symbol or code is dropped; spaces become the group
-  // separator when it is a space, and go otherwise.
+  // The locale's own digits become ASCII; a symbol or code before or after the number is dropped
+  // (never one inside it: "5$5" is not 55); spaces become the group separator when it is a space,
+  // and are refused otherwise ("12 50" in en-US is not 1,250).
   let text = input.trim();
   st.digits.forEach((d, i) => {
     if (d !== String(i)) text = text.replaceAll(d, String(i));
   });
   const symbol = formatMoney(0, currency, { locale }).replace(/[\d\s\u00a0\u202f.,'\u2019-]/g, '');
-  for (const s of [currency, symbol]) if (s) text = text.replaceAll(s, '');
+  const marks = [currency, symbol].filter((m) => m !== '');
+  for (let dropped = true; dropped; ) {
+    dropped = false;
+    for (const m of marks) {
+      if (text.startsWith(m)) [text, dropped] = [text.slice(m.length).trim(), true];
+      if (text.endsWith(m)) [text, dropped] = [text.slice(0, -m.length).trim(), true];
+    }
+  }
   const group = isSpaceLike(st.group) ? ' ' : st.group;
-  text = text.trim().replace(SPACES, isSpaceLike(st.group) ? ' ' : '');
+  if (!isSpaceLike(st.group) && text.replace(SPACES, '') !== text) return { ok: false, message: like };
+  text = text.replace(SPACES, ' ');
   if (st.group === '\u2019') text = text.replaceAll("'", group);
   if (text === '') return { ok: false, message: 'Enter an amount.' };
   const re = new RegExp(`^(\\d[\\d${escapeRe(group)}]*)?(?:${escapeRe(st.decimal)}(\\d*))?$`);
