@@ -22,8 +22,9 @@ import {
   adminApi,
   type CustomerSummary,
 } from '../../admin-api.ts';
-import { type HistoryEntry, outcomeUnknown } from '../../api.ts';
-import { createIntent } from '../../idempotency.ts';
+import type { HistoryEntry } from '../../api.ts';
+import { explain } from '../../errors.ts';
+import { UnknownOutcome, useHeldIntent } from '../../held-intent.tsx';
 import { formatMoney, parseAmount } from '../../money.ts';
 import { useMore } from '../../more.ts';
 import {
@@ -55,8 +56,6 @@ const useLast = <T,>(load: Load<T>): T | undefined => {
   if (load.state === 'ok') last.current = load.data;
   return last.current;
 };
-
-const useIntent = <P, R>() => useRef(createIntent<P, R>({ isRetryable: outcomeUnknown })).current;
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const when = (iso: string | null | undefined) => (iso ? dateFormat.format(new Date(iso)) : '—');
@@ -316,7 +315,14 @@ const Customer = ({ id }: { id: string }) => {
 
 // ---------- account ----------
 
-type TellerIntent = { id: string; kind: 'deposit' | 'withdraw'; amount: number; reference: string };
+type TellerIntent = {
+  id: string;
+  kind: 'deposit' | 'withdraw';
+  amount: number;
+  reference: string;
+  description?: string;
+};
+type ReversalIntent = { id: string; amount?: number; reason: string };
 
 const AccountView = ({ id }: { id: string }) => {
   const admin = useAdmin();
@@ -411,7 +417,26 @@ const TellerForm = ({ account, onDone }: { account: AdminAccount; onDone(): void
   const form = useForm({ amount: '', reference: '', description: '' }, 'teller-error');
   const [kind, setKind] = useState<'deposit' | 'withdraw'>('deposit');
   const [done, setDone] = useState<{ text: string; tx: string } | undefined>();
-  const intent = useIntent<TellerIntent, AdminTransaction>();
+  // Held in sessionStorage until its outcome is definite, as the customer's money forms are: an
+  // answer lost, then a reload or an edit, asks again with the same key instead of paying twice.
+  const held = useHeldIntent<TellerIntent, AdminTransaction>(
+    `teller:${account.id}`,
+    ({ id: _id, kind: k, ...body }, key) => admin.teller(account.id, k, body, key),
+    (tx, p) => {
+      form.reset();
+      setDone({
+        text: `${p.kind === 'deposit' ? 'Paid in' : 'Paid out'} ${formatMoney(tx.amount, tx.currency)} (reference ${p.reference}).`,
+        tx: tx.id,
+      });
+      onDone();
+    },
+    (e) => form.show({ fields: {}, message: `It was not done. ${explain(e).message ?? ''}` }),
+    () => {
+      // Given up (it may have gone through): an empty form, never the cash one more click would post.
+      form.reset();
+      form.clear();
+    },
+  );
   const parsed = parseAmount(form.values.amount, account.currency);
   const submit = form.submit(
     () => ({
@@ -423,18 +448,29 @@ const TellerForm = ({ account, onDone }: { account: AdminAccount; onDone(): void
       setDone(undefined);
       const reference = form.values.reference.trim();
       const description = form.values.description.trim();
-      const body = { amount: parsed.minor, reference, ...(description ? { description } : {}) };
-      const tx = await intent.submit({ id: account.id, kind, ...body }, (key) =>
-        admin.teller(account.id, kind, body, key),
-      );
-      form.reset();
-      setDone({
-        text: `${kind === 'deposit' ? 'Paid in' : 'Paid out'} ${formatMoney(tx.amount, tx.currency)} (reference ${reference}).`,
-        tx: tx.id,
+      await held.submit({
+        id: account.id,
+        kind,
+        amount: parsed.minor,
+        reference,
+        ...(description ? { description } : {}),
       });
-      onDone();
     },
   );
+  if (held.unknown) {
+    const p = held.unknown.payload;
+    return (
+      <section aria-labelledby="teller">
+        <h2 id="teller">Teller cash</h2>
+        <UnknownOutcome state={held}>
+          <p>
+            {p.kind === 'deposit' ? 'Pay in' : 'Pay out'} {formatMoney(p.amount, account.currency)} (reference{' '}
+            {p.reference}).
+          </p>
+        </UnknownOutcome>
+      </section>
+    );
+  }
   return (
     <section aria-labelledby="teller">
       <h2 id="teller">Teller cash</h2>
@@ -531,7 +567,21 @@ const TransactionView = ({ id }: { id: string }) => {
   const { navigate } = useApp();
   const load = useLoad(() => admin.transaction(id), [id]);
   const form = useForm({ amount: '', reason: '' }, 'reverse-error');
-  const intent = useIntent<{ id: string; amount?: number; reason: string }, AdminTransaction>();
+  const done = (r: AdminTransaction) =>
+    navigate(`/admin/transactions/${r.id}`, {
+      flash: `Reversed ${formatMoney(Math.abs(r.amount), r.currency)}. This is the reversal.`,
+    });
+  // Held until definite, as the teller form is: a lost answer never becomes a second reversal.
+  const held = useHeldIntent<ReversalIntent, AdminTransaction>(
+    `reverse:${id}`,
+    ({ id: _id, ...body }, key) => admin.reverse(id, body, key),
+    done,
+    (e) => form.show({ fields: {}, message: `It was not done. ${explain(e).message ?? ''}` }),
+    () => {
+      form.reset();
+      form.clear();
+    },
+  );
   const t = load.state === 'ok' ? load.data : undefined;
   const parsed = t && form.values.amount.trim() ? parseAmount(form.values.amount, t.currency) : undefined;
   const submit = form.submit(
@@ -544,10 +594,7 @@ const TransactionView = ({ id }: { id: string }) => {
         ...(parsed?.ok ? { amount: parsed.minor } : {}),
         reason: form.values.reason.trim(),
       };
-      const r = await intent.submit({ id, ...body }, (key) => admin.reverse(id, body, key));
-      navigate(`/admin/transactions/${r.id}`, {
-        flash: `Reversed ${formatMoney(Math.abs(r.amount), r.currency)}. This is the reversal.`,
-      });
+      await held.submit({ id, ...body });
     },
   );
   const title = t ? `${TX[t.type]} of ${formatMoney(Math.abs(t.amount), t.currency)}` : 'Transaction';
@@ -586,7 +633,20 @@ const TransactionView = ({ id }: { id: string }) => {
             <dt>Transaction id</dt>
             <dd class="break">{t.id}</dd>
           </dl>
-          {t.status === 'posted' && t.type !== 'reversal' ? (
+          {held.unknown ? (
+            <section aria-labelledby="reverse">
+              <h2 id="reverse">Reverse</h2>
+              <UnknownOutcome state={held}>
+                <p>
+                  Reverse{' '}
+                  {held.unknown.payload.amount === undefined
+                    ? 'all that is left'
+                    : formatMoney(held.unknown.payload.amount, t.currency)}
+                  .
+                </p>
+              </UnknownOutcome>
+            </section>
+          ) : t.status === 'posted' && t.type !== 'reversal' ? (
             <section aria-labelledby="reverse">
               <h2 id="reverse">Reverse</h2>
               <form onSubmit={submit} noValidate>
