@@ -32,11 +32,19 @@ describe('schedule dates', () => {
       '2027-03-15',
     );
     expect(runDate({ startDate: '2027-01-15', frequency: 'once' }, 0)).toBe('2027-01-15');
-    // A schedule with no count and no end stops after MAX_RUNS runs (20 years of months).
+    // A schedule with no count and no end stops 20 years after its start: 240 monthly runs...
     const open = { startDate: '2027-01-15', frequency: 'monthly' as const };
     expect(MAX_RUNS).toBe(240);
     expect(runDate(open, MAX_RUNS - 1)).toBe('2046-12-15');
     expect(runDate(open, MAX_RUNS)).toBeUndefined();
+    // ...and as many weeks as 20 years hold, not 240 of them (4.6 years).
+    const weekly = { startDate: '2027-01-04', frequency: 'weekly' as const };
+    expect(runDate(weekly, 240)).toBe('2031-08-11');
+    expect(runDate(weekly, 1043)).toBe('2046-12-31');
+    expect(runDate(weekly, 1044)).toBeUndefined();
+    // An end date within the 20 years is kept to, whatever the number of runs before it.
+    expect(runDate({ ...weekly, endDate: '2032-12-27' }, 312)).toBe('2032-12-27');
+    expect(runDate({ ...weekly, endDate: '2032-12-27' }, 313)).toBeUndefined();
     expect(runDate({ startDate: '2027-01-15', frequency: 'once' }, 1)).toBeUndefined();
   });
 
@@ -55,5 +63,9 @@ describe('schedule dates', () => {
       validateRule({ startDate: '2027-03-05', frequency: 'once', count: 2 }, '2027-03-01'),
     ).toThrow();
     expect(() => validateRule({ startDate: '2029-03-05', frequency: 'once' }, '2027-03-01')).toThrow();
+    // An end date past the 20-year horizon is refused, not silently cut short.
+    const weekly = { startDate: '2027-03-05', frequency: 'weekly' as const };
+    expect(() => validateRule({ ...weekly, endDate: '2047-03-04' }, '2027-03-01')).not.toThrow();
+    expect(() => validateRule({ ...weekly, endDate: '2047-03-05' }, '2027-03-01')).toThrow(/not valid/);
   });
 });

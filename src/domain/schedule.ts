@@ -2,7 +2,7 @@
  * Scheduled and recurring transfers: dates are UTC calendar days `YYYY-MM-DD`. A monthly schedule
  * keeps the day of the month it started on; a month without that day runs on its last day (31
  * January -> 28 or 29 February -> 31 March). A schedule ends after its `count` runs or after its
- * `endDate`, whichever comes first.
+ * `endDate`, whichever comes first, and at the latest MAX_SCHEDULE_YEARS after its start.
  */
 import { BankError } from './errors.ts';
 
@@ -11,8 +11,17 @@ export type Frequency = (typeof frequencies)[number];
 export const scheduleStatuses = ['active', 'ended', 'cancelled'] as const;
 export type ScheduleStatus = (typeof scheduleStatuses)[number];
 
-/** Most runs a recurring schedule may ask for (about 20 years of months). */
+/** The most runs a schedule may ask for with `count` (20 years of months). */
 export const MAX_RUNS = 240;
+/**
+ * How long a recurring schedule may run: an open-ended one ends after this many years from its start,
+ * and an `endDate` must fall within them. A horizon of time, not of runs, so that a weekly schedule
+ * runs as long as a monthly one (a cap of MAX_RUNS runs once ended weekly ones after 4.6 years,
+ * before the end date they were accepted with).
+ */
+export const MAX_SCHEDULE_YEARS = 20;
+/** How many of a schedule's runs its page shows, newest first (an open-ended weekly one has ~1,000). */
+export const RUNS_SHOWN = 100;
 /** The furthest a schedule may start, in days from today. */
 export const MAX_START_AHEAD_DAYS = 366;
 
@@ -66,6 +75,9 @@ export const occurrence = (rule: Pick<ScheduleRule, 'startDate' | 'frequency'>, 
   }
 };
 
+/** The first day a schedule starting on `startDate` may no longer run on: MAX_SCHEDULE_YEARS later. */
+export const horizonOf = (startDate: string): string => addMonthsClamped(startDate, 12 * MAX_SCHEDULE_YEARS);
+
 /**
  * The date of run number `index`, or undefined when the schedule has ended by then. Computed from the
  * start every time (never from the previous run), so a clamped February does not drag March to the 28th.
@@ -74,8 +86,8 @@ export const runDate = (rule: ScheduleRule, index: number): string | undefined =
   if (index < 0) return undefined;
   if (rule.frequency === 'once' && index > 0) return undefined;
   if (rule.count !== undefined && index >= rule.count) return undefined;
-  if (index >= MAX_RUNS) return undefined;
   const date = occurrence(rule, index);
+  if (date >= horizonOf(rule.startDate)) return undefined;
   if (rule.endDate !== undefined && date > rule.endDate) return undefined;
   return date;
 };
@@ -91,6 +103,8 @@ export const validateRule = (rule: ScheduleRule, today: string): void => {
   if (rule.endDate !== undefined) {
     if (!isDate(rule.endDate)) throw invalid('body.endDate', 'must be a calendar date YYYY-MM-DD');
     if (rule.endDate < rule.startDate) throw invalid('body.endDate', 'must not be before startDate');
+    if (rule.endDate >= horizonOf(rule.startDate))
+      throw invalid('body.endDate', `must be within ${MAX_SCHEDULE_YEARS} years of startDate`);
   }
   if (rule.frequency === 'once' && (rule.endDate !== undefined || rule.count !== undefined))
     throw invalid('body.frequency', 'a one-off transfer takes neither endDate nor count');

@@ -14,6 +14,7 @@ import {
   DYNAMODB_TIMEOUTS,
   getMany,
   type ItemKey,
+  queryAll,
 } from './db.ts';
 import { foldUpdates } from './fold.ts';
 
@@ -190,5 +191,21 @@ describe('foldUpdates: one action per item in a transaction', () => {
     expect(
       (await db.send(new GetCommand({ TableName: table, Key: { pk: 'P', sk: 'A' } }))).Item,
     ).toMatchObject({ n: 2, m: 6 });
+  });
+});
+
+describe('queryAll', () => {
+  it('reads a partition whole, page after page, or only its first `max` items in the order asked', async () => {
+    const table = await createTestTable('query');
+    const sks = Array.from({ length: 7 }, (_, i) => `RUN#${String(i).padStart(2, '0')}`);
+    for (const sk of sks) await db.send(new PutCommand({ TableName: table, Item: { pk: 'P', sk } }));
+    await db.send(new PutCommand({ TableName: table, Item: { pk: 'P', sk: 'OTHER' } }));
+    const sk = (items: Record<string, unknown>[]) => items.map((i) => i.sk);
+    expect(sk(await queryAll(db, table, 'P', 'RUN#'))).toEqual(sks);
+    // The newest three, read with a Limit, not the whole partition cut short.
+    expect(sk(await queryAll(db, table, 'P', 'RUN#', { ScanIndexForward: false, max: 3 }))).toEqual(
+      sks.slice(4).reverse(),
+    );
+    expect(sk(await queryAll(db, table, 'P', 'RUN#', { max: 20 }))).toEqual(sks);
   });
 });

@@ -107,7 +107,7 @@ export const createsItem = (t: TransactItem): boolean =>
 /**
  * Every item of one partition (whose sort key begins with `prefix`, if given), page after page,
  * strongly consistent unless told otherwise: for small partitions read whole (a customer's accounts,
- * schedules, login locks).
+ * schedules, login locks). `max`: the first `max` items only (in `ScanIndexForward`'s order).
  */
 export const queryAll = async (
   db: Db,
@@ -117,8 +117,9 @@ export const queryAll = async (
   opts: Pick<
     QueryCommandInput,
     'ProjectionExpression' | 'ExpressionAttributeNames' | 'ScanIndexForward' | 'ConsistentRead'
-  > = {},
+  > & { max?: number } = {},
 ): Promise<Record<string, unknown>[]> => {
+  const { max, ...query } = opts;
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -128,13 +129,14 @@ export const queryAll = async (
         KeyConditionExpression: prefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': pk, ...(prefix === undefined ? {} : { ':prefix': prefix }) },
         ConsistentRead: true,
-        ...opts,
+        ...query,
+        ...(max === undefined ? {} : { Limit: max - items.length }),
         ExclusiveStartKey: start,
       }),
     );
     items.push(...(r.Items ?? []));
     start = r.LastEvaluatedKey;
-  } while (start);
+  } while (start && (max === undefined || items.length < max));
   return items;
 };
 

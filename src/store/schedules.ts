@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import type { Currency } from '../domain/money.ts';
-import { type Frequency, runDate, type ScheduleStatus } from '../domain/schedule.ts';
+import { type Frequency, RUNS_SHOWN, runDate, type ScheduleStatus } from '../domain/schedule.ts';
 import { busy, commit, type Db, type Piece, queryAll, transact } from './db.ts';
 import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
 import { DUE_SHARDS, paymentKeys } from './keys.ts';
@@ -227,10 +227,10 @@ export class ScheduleStore {
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
-  /** The schedule's runs, newest first. */
-  async runs(sub: string, id: string): Promise<Run[]> {
+  /** The schedule's runs, newest first: the latest RUNS_SHOWN. */
+  async runs(sub: string, id: string, max = RUNS_SHOWN): Promise<Run[]> {
     const { pk, skPrefix } = paymentKeys.runsOf(sub, id);
-    return (await this.queryAll(pk, skPrefix, true)).map(toRun);
+    return (await queryAll(this.db, this.table, pk, skPrefix, { ScanIndexForward: false, max })).map(toRun);
   }
 
   /**

@@ -39,7 +39,7 @@ export const routes = {
     path: '/v1/scheduled-transfers/{id}',
     fn: 'schedules-api',
     role: 'customer',
-    summary: 'One scheduled transfer with its runs, newest first',
+    summary: 'One scheduled transfer with its newest 100 runs',
     params: ScheduleParams,
     status: 200,
     response: Schedule,

@@ -1,5 +1,6 @@
 /** Scheduled transfers: the `schedules-api` function's routes (issue 15). */
 import * as z from 'zod/mini';
+import { MAX_RUNS, RUNS_SHOWN } from '../../domain/schedule.ts';
 import {
   AccountNumber,
   Amount,
@@ -24,7 +25,7 @@ export const ScheduleBody = doc(
       startDate: CalendarDate,
       frequency: z.enum(['once', 'weekly', 'monthly']),
       endDate: z.optional(CalendarDate),
-      count: z.optional(z.int().check(z.minimum(1), z.maximum(240))),
+      count: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_RUNS))),
     })
     .check(
       z.refine(
@@ -64,7 +65,7 @@ export const Schedule = doc(
     runsDone: z.int(),
     endReason: z.optional(z.enum(['completed', 'source_closed'])),
     createdAt: Instant,
-    runs: z.optional(z.array(ScheduleRun).check(z.maxLength(100))),
+    runs: z.optional(z.array(ScheduleRun).check(z.maxLength(RUNS_SHOWN))),
   }),
   { id: 'ScheduledTransfer' },
 );
