@@ -216,13 +216,9 @@ export class ScheduleStore {
     return s;
   }
 
-  private queryAll(pk: string, prefix: string, newestFirst = false): Promise<Record<string, unknown>[]> {
-    return queryAll(this.db, this.table, pk, prefix, { ScanIndexForward: !newestFirst });
-  }
-
   async list(sub: string): Promise<Schedule[]> {
     const { pk, skPrefix } = paymentKeys.schedulesOf(sub);
-    return (await this.queryAll(pk, skPrefix))
+    return (await queryAll(this.db, this.table, pk, skPrefix))
       .map(publicSchedule)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }

@@ -352,7 +352,8 @@ describe('API3:2023 Broken Object Property Level Authorization', () => {
       headers: { authorization: `Bearer ${u.token}`, 'content-type': 'application/json' },
       body: '{"type":"checking","currency":"USD","__proto__":{"balance":1000000,"status":"active"}}',
     });
-    expectProblem(proto, 400, 'validation_failed');
+    // Refused before any schema reads it: `__proto__` is no key of a body (src/api/json.ts).
+    expectProblem(proto, 400, 'malformed_json');
     expect((await client.call('GET', '/v1/accounts', { token: u.token })).json.items).toEqual([]);
 
     for (const extra of [
