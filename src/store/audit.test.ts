@@ -235,6 +235,30 @@ describe('verify-audit', () => {
     expect(altered.out).toContain(`${subject}#2: altered`);
   }, 60_000);
 
+  it('finds a record overwritten to leave its actor\u2019s list, its hashed fields unchanged', async () => {
+    const t = await createTestTable('audit-index');
+    const s = new AuditStore(db(), t);
+    const subject = randomUUID();
+    for (const action of ['account_frozen', 'teller_deposit'])
+      await s.append(entry(subject, action, 'staff-1'));
+    expect((await verifyAudit(db(), t)).ok).toBe(true);
+    // The teller deposit moved off staff-1's list: "what did this member of staff do" no longer shows it.
+    await db().send(
+      new UpdateCommand({
+        TableName: t,
+        Key: auditKeys.record(subject, 2),
+        UpdateExpression: 'SET gsi1pk = :other',
+        ExpressionAttributeValues: { ':other': auditKeys.byActor('somebody-else') },
+      }),
+    );
+    expect((await s.byActor('staff-1', { limit: 10 })).items.map((r) => r.action)).toEqual([
+      'account_frozen',
+    ]);
+    const r = await verifyAudit(db(), t);
+    expect(r.ok).toBe(false);
+    expect(r.problems).toEqual([`${subject}#2: not listed under its actor (its index keys were changed)`]);
+  });
+
   it('finds a gap where a record was deleted', async () => {
     const t = await createTestTable('audit-gap');
     const s = new AuditStore(db(), t);

@@ -103,6 +103,19 @@ const busy = () =>
     retryAfter: 1,
   });
 
+/**
+ * Where a record is listed by its actor (gsi1: `AUDITBY#<actor>` / `<at>#<id>`; none for an anonymous
+ * one). Outside the hash, so verify-audit checks it against the hashed actor, time and id: an
+ * overwrite that moved a record off its actor's list ("what did this member of staff do") is caught.
+ */
+const actorIndexOf = (record: AuditRecord): Record<string, string> =>
+  record.actor.userId === ANONYMOUS
+    ? {}
+    : {
+        [gsi1.partitionKey]: auditKeys.byActor(record.actor.userId),
+        [gsi1.sortKey]: `${record.at}#${record.id}`,
+      };
+
 export class AuditStore {
   constructor(
     private readonly db: Db,
@@ -148,12 +161,7 @@ export class AuditStore {
       ...auditKeys.record(record.subject.id, record.seq),
       entity: 'audit',
       ...record,
-      ...(record.actor.userId === ANONYMOUS
-        ? {}
-        : {
-            [gsi1.partitionKey]: auditKeys.byActor(record.actor.userId),
-            [gsi1.sortKey]: `${record.at}#${record.id}`,
-          }),
+      ...actorIndexOf(record),
     };
   }
 
@@ -343,7 +351,7 @@ export interface AuditVerification {
 
 /** Reads every audit record (a Scan: an operator's tool, not a Lambda's) and checks every chain. */
 export const verifyAudit = async (db: Db, table: string): Promise<AuditVerification> => {
-  const chains = new Map<string, { sk: string; record: AuditRecord }[]>();
+  const chains = new Map<string, { sk: string; record: AuditRecord; index: (string | undefined)[] }[]>();
   let start: Record<string, unknown> | undefined;
   do {
     const r = await db.send(
@@ -358,7 +366,8 @@ export const verifyAudit = async (db: Db, table: string): Promise<AuditVerificat
     for (const i of r.Items ?? []) {
       const subjectId = String(i.pk).slice(AUDIT_PREFIX.length);
       const list = chains.get(subjectId) ?? [];
-      list.push({ sk: String(i.sk), record: toRecord(i) });
+      const index = [i[gsi1.partitionKey], i[gsi1.sortKey]].map((v) => (v === undefined ? v : String(v)));
+      list.push({ sk: String(i.sk), record: toRecord(i), index });
       chains.set(subjectId, list);
     }
     start = r.LastEvaluatedKey;
@@ -368,9 +377,12 @@ export const verifyAudit = async (db: Db, table: string): Promise<AuditVerificat
   for (const [subjectId, list] of chains) {
     list.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
     records += list.length;
-    for (const { sk, record } of list) {
+    for (const { sk, record, index } of list) {
       if (sk !== auditKeys.record(subjectId, record.seq).sk)
         problems.push(`${subjectId}: item ${sk} claims seq ${record.seq}`);
+      const expected = actorIndexOf(record);
+      if (index[0] !== expected[gsi1.partitionKey] || index[1] !== expected[gsi1.sortKey])
+        problems.push(`${subjectId}#${record.seq}: not listed under its actor (its index keys were changed)`);
     }
     problems.push(
       ...verifyChain(
