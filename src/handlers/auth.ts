@@ -287,18 +287,18 @@ export const handler = createHandler(
 
     resendConfirmation: async ({ body }) =>
       atLeast(config().authFloorMs, async () => {
-        await identity().resendConfirmation(body.email);
-        await confirmAttempts().issued(body.email);
+        // A new code, a new count; none sent (Cognito's limit): the last code keeps its count.
+        if (await identity().resendConfirmation(body.email)) await confirmAttempts().issued(body.email);
         await securityEvents.record({ event: 'confirmation_resent', email: body.email, reason: 'asked for' });
         return { body: { status: 'accepted' } };
       }),
 
     forgotPassword: async ({ body, sourceIp }) =>
       atLeast(config().authFloorMs, async () => {
-        await identity().forgotPassword(body.email);
         // A new code: a new generation of the wrong-code count (for any email, known or not). After
-        // Cognito's answer, so that a failed request gives nobody fresh guesses at the last code.
-        await resetAttempts().issued(body.email);
+        // Cognito's answer, and only when it sent one: a failed request, or one Cognito's limit
+        // refused, gives nobody fresh guesses at the last code.
+        if (await identity().forgotPassword(body.email)) await resetAttempts().issued(body.email);
         await securityEvents.record({ event: 'password_reset_requested', email: body.email, sourceIp });
         return { body: { status: 'accepted' } };
       }),
@@ -306,20 +306,27 @@ export const handler = createHandler(
     resetPassword: async ({ body, sourceIp }) => {
       const { email, code, newPassword } = body;
       assertNotCommon(newPassword, 'body.newPassword');
+      // Whose sessions end is read before the password changes: read after, a lookup that failed
+      // (throttled, say) answered 503 with the code spent and every old session still running.
+      const user = await identity().user(email);
       await checkCode(
         resetAttempts(),
         { email, sourceIp },
         { what: 'code', wrong: 'password_reset_failed', spent: 'password_reset_locked' },
-        () => identity().resetPassword(email, code, newPassword),
+        // A sign-up not confirmed has no password to reset, and its code is a confirmation code, counted
+        // by /confirm: AWS refuses it here; cognito-local would take it and confirm the sign-up.
+        () =>
+          user?.status === 'UNCONFIRMED'
+            ? Promise.reject(invalidCode())
+            : identity().resetPassword(email, code, newPassword),
       );
-      await logins().clear(email);
-      // Every session ends: refresh tokens issued before now are refused (and Cognito signs them out).
-      const user = await identity().user(email);
+      // Every session ends first: refresh tokens issued before now are refused (and Cognito signs them out).
       if (user?.sub) {
         await endEverySession(user.sub, { email }, 'password reset');
         // The reset chose the password a confirmation may have left unset.
         await sessions().passwordPending(user.sub, false);
       }
+      await logins().clear(email);
       await securityEvents.record({ event: 'password_reset', email, userId: user?.sub, sourceIp });
       await securityEvents.record({
         event: 'login_unlocked',
@@ -350,7 +357,14 @@ export const handler = createHandler(
         // On AWS Cognito refuses a user the bank disabled (AdminDisableUser) as it refuses a wrong
         // password, and before it checks the password: not a failure of the customer's, and not
         // invalid credentials. (Offline, src/local/cognito.ts makes cognito-local answer the same.)
-        const user = await identity().user(body.email);
+        // The attempt is settled whatever the look-up does: left reserved at the limit, it locked the
+        // pair until the counter's item expired (a day), not for the lock's 30 minutes.
+        const user = await identity()
+          .user(body.email)
+          .catch(async (err: unknown) => {
+            await loginFailed(t, 'login_failed', sourceIp);
+            throw err;
+          });
         if (user?.enabled === false) {
           await logins().release(t);
           return refuseDisabled({ email: body.email, userId: user.sub, sourceIp });

@@ -114,6 +114,22 @@ const QUIET_ON_SEND = [
   'LimitExceededException',
   'CodeDeliveryFailureException',
 ];
+/** Of those, the answers after which a code the email already had still stands: none was sent. */
+const NOTHING_SENT = ['LimitExceededException', 'CodeDeliveryFailureException'];
+
+/**
+ * A code-sending call, quiet as above. True unless Cognito sent nothing to an email that may hold a
+ * code (NOTHING_SENT): then the last code stands, and its count of wrong tries must go on.
+ */
+const sendQuietly = async (send: () => Promise<unknown>): Promise<boolean> => {
+  try {
+    await send();
+    return true;
+  } catch (e) {
+    if (!QUIET_ON_SEND.includes(nameOf(e))) translate(e, {});
+    return !NOTHING_SENT.includes(nameOf(e));
+  }
+};
 
 /** An operation the emulator does not implement (cognito-local answers `CognitoLocal#Unsupported`). */
 export const isUnsupported = (e: unknown): boolean => /Unsupported/.test(nameOf(e));
@@ -292,16 +308,16 @@ export class Identity extends UserDirectory {
    * does the same for an unconfirmed user (a new code, stored where ConfirmSignUp checks it, "emailed"
    * to the log). Unknown or confirmed emails are silently ignored.
    */
-  async resendConfirmation(email: string): Promise<void> {
+  async resendConfirmation(email: string): Promise<boolean> {
     try {
       await this.cognito.send(new ResendConfirmationCodeCommand({ ...this.client, Username: email }));
+      return true;
     } catch (e) {
       if (isUnsupported(e)) {
         const u = await this.user(email);
-        if (u?.status === 'UNCONFIRMED') await this.forgotPassword(email);
-        return;
+        return u?.status === 'UNCONFIRMED' ? this.forgotPassword(email) : true;
       }
-      if (!QUIET_ON_SEND.includes(nameOf(e))) translate(e, {});
+      return sendQuietly(() => Promise.reject(e));
     }
   }
 
@@ -417,13 +433,14 @@ export class Identity extends UserDirectory {
     }
   }
 
-  /** Sends a reset code. Says nothing about whether the email exists (the caller always answers 202). */
-  async forgotPassword(email: string): Promise<void> {
-    try {
-      await this.cognito.send(new ForgotPasswordCommand({ ...this.client, Username: email }));
-    } catch (e) {
-      if (!QUIET_ON_SEND.includes(nameOf(e))) translate(e, {});
-    }
+  /**
+   * Sends a reset code. Says nothing about whether the email exists (the caller always answers 202);
+   * false when Cognito sent none (a limit, a failed delivery), so any code already sent stands.
+   */
+  forgotPassword(email: string): Promise<boolean> {
+    return sendQuietly(() =>
+      this.cognito.send(new ForgotPasswordCommand({ ...this.client, Username: email })),
+    );
   }
 
   async resetPassword(email: string, code: string, password: string): Promise<void> {

@@ -153,6 +153,13 @@ describe('Cognito faults the emulator cannot produce', () => {
   };
   const confirmForgot = {
     Command: ConfirmForgotPasswordCommand,
+    // A confirmed login: a sign-up not confirmed has no password to reset (auth.ts refuses its code
+    // before Cognito sees it).
+    user: async () => {
+      const e = await pendingSignUp(PASSWORD);
+      await pool.cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: pool.userPoolId, Username: e }));
+      return e;
+    },
     call: (e: string) =>
       call('resetPassword', { body: { email: e, code: '123456', newPassword: 'Brand-New-Secret-42' } }),
   };
@@ -164,7 +171,7 @@ describe('Cognito faults the emulator cannot produce', () => {
     '%s answering %s is a %i %s problem, not a 500',
     async (_op, exception, status, code, route) => {
       const spy = cognitoFails(route.Command, () => true, exception);
-      const r = await route.call(await pendingSignUp(PASSWORD));
+      const r = await route.call(await ('user' in route ? route.user() : pendingSignUp(PASSWORD)));
       expect(spy).toHaveBeenCalled();
       expect(r.status, JSON.stringify(r.body)).toBe(status);
       expect(r.headers['content-type']).toMatch(/application\/problem\+json/);

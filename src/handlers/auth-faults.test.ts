@@ -1,0 +1,174 @@
+/**
+ * Identity routes under Cognito answers cognito-local cannot give (the SDK answered here for those
+ * calls only, as test/security/cognito-faults.test.ts does): each case a review found once broken.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  AdminGetUserCommand,
+  CognitoIdentityProviderClient,
+  ConfirmForgotPasswordCommand,
+  ForgotPasswordCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { call } from '../../test/api.ts';
+import { createTestTable, createTestUserPool, useHandlerEnv } from '../../test/harness.ts';
+
+const PASSWORD = 'Correct-Horse-9-Battery';
+let pool: Awaited<ReturnType<typeof createTestUserPool>>;
+beforeAll(async () => {
+  pool = await createTestUserPool('authfaults');
+  useHandlerEnv({
+    TABLE_NAME: await createTestTable('authfaults'),
+    USER_POOL_ID: pool.userPoolId,
+    USER_POOL_CLIENT_ID: pool.clientId,
+    BANK_AUTO_CONFIRM: 'true',
+    BANK_AUTH_FLOOR_MS: '0',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const email = () => `faults-${randomUUID().slice(0, 8)}@example.com`;
+const registered = async () => {
+  const e = email();
+  expect((await call('register', { body: { email: e, password: PASSWORD, name: 'A' } })).status).toBe(201);
+  return e;
+};
+const injected = (name: string) => Promise.reject(Object.assign(new Error(`${name} (injected)`), { name }));
+
+/** Commands answered here instead of cognito-local; `real` reaches it. */
+const cognito = (
+  answer: (command: unknown, real: (c: unknown) => Promise<unknown>) => Promise<unknown> | undefined,
+) => {
+  const send = CognitoIdentityProviderClient.prototype.send;
+  return vi.spyOn(CognitoIdentityProviderClient.prototype, 'send').mockImplementation(function (
+    this: CognitoIdentityProviderClient,
+    command: unknown,
+    ...rest: unknown[]
+  ) {
+    const real = (c: unknown) => (send as (...a: unknown[]) => Promise<unknown>).call(this, c, ...rest);
+    return answer(command, real) ?? real(command);
+  } as typeof send);
+};
+
+describe('password reset ends every session', () => {
+  it('a throttled user look-up fails the reset before the password changes; the retry ends every session', async () => {
+    const e = await registered();
+    const old = (await call('login', { body: { email: e, password: PASSWORD } })).body;
+    expect(old.refreshToken).toEqual(expect.any(String));
+    expect((await call('forgotPassword', { body: { email: e } })).status).toBe(202);
+    let resets = 0;
+    let throttle = true;
+    cognito((c) => {
+      // Cognito accepts the code (cognito-local's is unknown here) and sets the new password.
+      if (c instanceof ConfirmForgotPasswordCommand) {
+        resets++;
+        return Promise.resolve({});
+      }
+      // One throttled AdminGetUser (its quota is low on AWS). Read after the password changed, it once
+      // answered 503 with the code spent and the old sessions still running.
+      if (c instanceof AdminGetUserCommand && throttle) {
+        throttle = false;
+        return injected('TooManyRequestsException');
+      }
+      return undefined;
+    });
+    const body = { email: e, code: '123456', newPassword: 'Brand-New-Secret-42' };
+    expect((await call('resetPassword', { body })).status).toBe(503);
+    expect(resets).toBe(0);
+    expect((await call('resetPassword', { body })).status).toBe(204);
+    vi.restoreAllMocks();
+    expect(resets).toBe(1);
+    expect((await call('refresh', { body: { refreshToken: old.refreshToken } })).status).toBe(401);
+    expect((await call('me', { token: old.accessToken })).status).toBe(401);
+  });
+});
+
+describe('wrong reset codes: a forgot-password request that sends no code opens no fresh count', () => {
+  it('Cognito refusing to send (LimitExceededException, quiet: 202) gives no new guesses at the spent code', async () => {
+    const e = await registered();
+    expect((await call('forgotPassword', { body: { email: e } })).status).toBe(202);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (
+          await call('resetPassword', {
+            body: { email: e, code: '000000', newPassword: 'Brand-New-Secret-42' },
+          })
+        ).body.code,
+      ).toBe('invalid_code');
+    const spent = await call('resetPassword', {
+      body: { email: e, code: '000001', newPassword: 'Brand-New-Secret-42' },
+    });
+    expect(spent.body.code).toBe('reset_locked');
+    // The attacker asks again; Cognito sends nothing (its per-user limit on codes): the old code stands.
+    cognito((c) => (c instanceof ForgotPasswordCommand ? injected('LimitExceededException') : undefined));
+    expect((await call('forgotPassword', { body: { email: e } })).status).toBe(202);
+    vi.restoreAllMocks();
+    const guesses: string[] = [];
+    for (let i = 0; i < 5; i++)
+      guesses.push(
+        (
+          await call('resetPassword', {
+            body: { email: e, code: String(200000 + i), newPassword: 'Brand-New-Secret-42' },
+          })
+        ).body.code,
+      );
+    // Still the spent code: refused here, never reaching Cognito.
+    expect(guesses).toEqual(Array(5).fill('reset_locked'));
+  });
+});
+
+describe('a login attempt left unsettled', () => {
+  it('the pair lock still ends after its 30 minutes when the 10th failure met a throttled look-up', async () => {
+    const e = await registered();
+    const ip = '10.77.0.1';
+    for (let i = 0; i < 9; i++)
+      expect(
+        (await call('login', { body: { email: e, password: 'Wrong-Password-1!' }, sourceIp: ip })).status,
+      ).toBe(401);
+    // The 10th wrong password: Cognito refuses it, then the user look-up is throttled (503).
+    let refused = false;
+    cognito((c) => {
+      if (c instanceof AdminGetUserCommand && refused) return injected('TooManyRequestsException');
+      if ((c as { input?: { AuthFlow?: string } }).input?.AuthFlow === 'USER_PASSWORD_AUTH') refused = true;
+      return undefined;
+    });
+    const tenth = await call('login', { body: { email: e, password: 'Wrong-Password-1!' }, sourceIp: ip });
+    vi.restoreAllMocks();
+    expect(tenth.status).toBe(503);
+    // 31 minutes later (past the documented 30-minute lock), the owner's right password from that IP.
+    const now = Date.now();
+    vi.spyOn(Date, 'now').mockReturnValue(now + 31 * 60 * 1000);
+    const later = await call('login', { body: { email: e, password: PASSWORD }, sourceIp: ip });
+    vi.restoreAllMocks();
+    expect({ status: later.status, code: later.body?.code }).toEqual({ status: 200, code: undefined });
+  });
+});
+
+describe('a sign-up not confirmed has no password to reset', () => {
+  it('its confirmation code is refused on the reset route, without reaching Cognito (cognito-local would confirm it)', async () => {
+    const e = email();
+    await pool.cognito.send(
+      new SignUpCommand({
+        ClientId: pool.clientId,
+        Username: e,
+        Password: PASSWORD,
+        UserAttributes: [{ Name: 'email', Value: e }],
+      }),
+    );
+    const sent: unknown[] = [];
+    cognito((c) => {
+      if (c instanceof ConfirmForgotPasswordCommand) sent.push(c);
+      return undefined;
+    });
+    const r = await call('resetPassword', {
+      body: { email: e, code: '123456', newPassword: 'Brand-New-Secret-42' },
+    });
+    vi.restoreAllMocks();
+    expect(r.body.code).toBe('invalid_code');
+    expect(sent).toEqual([]);
+  });
+});
