@@ -118,17 +118,13 @@ const QUIET_ON_SEND = [
 const NOTHING_SENT = ['LimitExceededException', 'CodeDeliveryFailureException'];
 
 /**
- * A code-sending call, quiet as above. True unless Cognito sent nothing to an email that may hold a
- * code (NOTHING_SENT): then the last code stands, and its count of wrong tries must go on.
+ * A code-sending call's failure, quiet as above (any other is thrown, translated). True unless Cognito
+ * sent nothing to an email that may hold a code (NOTHING_SENT): then the last code stands, and its
+ * count of wrong tries must go on.
  */
-const sendQuietly = async (send: () => Promise<unknown>): Promise<boolean> => {
-  try {
-    await send();
-    return true;
-  } catch (e) {
-    if (!QUIET_ON_SEND.includes(nameOf(e))) translate(e, {});
-    return !NOTHING_SENT.includes(nameOf(e));
-  }
+const quietly = (e: unknown): boolean => {
+  if (!QUIET_ON_SEND.includes(nameOf(e))) translate(e, {});
+  return !NOTHING_SENT.includes(nameOf(e));
 };
 
 /** An operation the emulator does not implement (cognito-local answers `CognitoLocal#Unsupported`). */
@@ -317,7 +313,7 @@ export class Identity extends UserDirectory {
         const u = await this.user(email);
         return u?.status === 'UNCONFIRMED' ? this.forgotPassword(email) : true;
       }
-      return sendQuietly(() => Promise.reject(e));
+      return quietly(e);
     }
   }
 
@@ -437,10 +433,13 @@ export class Identity extends UserDirectory {
    * Sends a reset code. Says nothing about whether the email exists (the caller always answers 202);
    * false when Cognito sent none (a limit, a failed delivery), so any code already sent stands.
    */
-  forgotPassword(email: string): Promise<boolean> {
-    return sendQuietly(() =>
-      this.cognito.send(new ForgotPasswordCommand({ ...this.client, Username: email })),
-    );
+  async forgotPassword(email: string): Promise<boolean> {
+    try {
+      await this.cognito.send(new ForgotPasswordCommand({ ...this.client, Username: email }));
+      return true;
+    } catch (e) {
+      return quietly(e);
+    }
   }
 
   async resetPassword(email: string, code: string, password: string): Promise<void> {
