@@ -3,6 +3,7 @@ import { parseCsv } from '../../test/csv.ts';
 import { pdfText } from '../../test/pdf-text.ts';
 import { renderStatementPdf } from './statement-pdf.ts';
 import {
+  assertTail,
   csvHeader,
   csvLine,
   exportCsv,
@@ -111,6 +112,53 @@ describe('totals', () => {
     const t = totalsOf(1000, [line(1, 500, 1500), line(2, -200, 1300), line(3, -1300, 0)]);
     expect(t).toEqual({ openingBalance: 1000, closingBalance: 0, totalIn: 500, totalOut: 1500, count: 3 });
     expect(() => totalsOf(1000, [line(1, 500, 1501)])).toThrow(StatementMismatch);
+  });
+
+  describe("the tail of a read of history, against the account's last posting (assertTail)", () => {
+    // March 2027; lines 1 and 2 are on 2 and 3 March at 10:00 (line()).
+    const span = { from: '2027-03-01T00:00:00.000Z', to: '2027-04-01T00:00:00.000Z' };
+    const lines = [line(1, 500, 1500), line(2, -200, 1300)];
+    const read = (over: Partial<Parameters<typeof assertTail>[0]>) => () =>
+      assertTail({
+        ...span,
+        lastPostedAt: '2027-03-03T10:00:00.000Z',
+        openingAt: '2027-02-20T09:00:00.000Z',
+        closingBalance: 1300,
+        lines,
+        ...over,
+      });
+
+    it('passes a read that shows the last posting, or a later one', () => {
+      expect(read({})).not.toThrow();
+      expect(read({ lastPostedAt: '2027-03-02T10:00:00.000Z' })).not.toThrow();
+    });
+
+    it('refuses a read whose last posting in the span is missing, though its sums add up', () => {
+      // The posting at 3 March is not shown: lines 1 alone still add up.
+      expect(read({ lines: lines.slice(0, 1), closingBalance: 1500 })).toThrow(StatementMismatch);
+      expect(read({ lines: [], closingBalance: 1000 })).toThrow(StatementMismatch);
+    });
+
+    it('refuses an opening that lacks the account last posting, when it was before the span', () => {
+      const before = { lastPostedAt: '2027-02-25T08:00:00.000Z', lines: [], closingBalance: 1000 };
+      expect(read({ ...before, openingAt: '2027-02-25T08:00:00.000Z' })).not.toThrow();
+      expect(read(before)).toThrow(StatementMismatch);
+      expect(read({ ...before, openingAt: undefined })).toThrow(StatementMismatch);
+    });
+
+    it('after the span, needs a later posting whose balance before it is the closing balance', () => {
+      const after = { lastPostedAt: '2027-04-02T10:00:00.000Z' };
+      expect(read({ ...after, next: { amount: -300, balanceAfter: 1000 } })).not.toThrow();
+      // None shown yet, or one that says a posting before `to` is missing (a 1300 closing was 1250).
+      expect(read(after)).toThrow(StatementMismatch);
+      expect(read({ ...after, next: { amount: -300, balanceAfter: 950 } })).toThrow(StatementMismatch);
+      // A posting kept before balances were (no balanceAfter) passes.
+      expect(read({ ...after, next: { amount: -300, balanceAfter: undefined } })).not.toThrow();
+    });
+
+    it('does not check an account from before lastPostedAt was kept', () => {
+      expect(read({ lastPostedAt: undefined, lines: [], closingBalance: 1000 })).not.toThrow();
+    });
   });
 
   it('formats minor units as plain signed decimals', () => {

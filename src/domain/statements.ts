@@ -132,6 +132,47 @@ export const totalsOf = (opening: number, lines: readonly StatementLine[]): Tota
   return { openingBalance: opening, closingBalance: balance, totalIn, totalOut, count: lines.length };
 };
 
+/** What a read of an account's history from `from` to `to` (excluded) saw, for `assertTail`. */
+export interface SpanRead {
+  from: string;
+  to: string;
+  /** The account's last posting's time, from the account as read (strongly consistent) before it. */
+  lastPostedAt: string | undefined;
+  /** The time of the posting the opening balance is the balance after (undefined: none). */
+  openingAt: string | undefined;
+  closingBalance: number;
+  lines: readonly StatementLine[];
+  /** The first posting at or after `to`, read when `lastPostedAt` is at or after `to`. */
+  next?: { amount: number; balanceAfter: number | undefined } | undefined;
+}
+
+/**
+ * Checks that a read of history reaches the account's postings up to `to`. Running balances
+ * (`totalsOf`) find a movement missing between two that are shown, not one missing at the end: the
+ * sums still add up. Postings are timed in the account's version order, so the account's
+ * `lastPostedAt` says which must show: when before `from`, the opening's own; when within the span, a
+ * line at or after it (later ones may have landed since the account was read); when at or after `to`,
+ * some posting at or after `to`, whose balance before it must be the closing balance. Throws
+ * StatementMismatch otherwise (the reader reads again: `caughtUp`). Accounts from before
+ * `lastPostedAt` was kept are not checked.
+ */
+export const assertTail = (r: SpanRead): void => {
+  const last = r.lastPostedAt;
+  if (last === undefined) return;
+  const behind = (what: string) => {
+    throw new StatementMismatch(`history lacks ${what} (the account's last posting is at ${last})`);
+  };
+  if (last < r.from) {
+    if ((r.openingAt ?? '') < last) behind('the posting before the span');
+  } else if (last < r.to) {
+    if ((r.lines.at(-1)?.date ?? '') < last) behind('the last posting in the span');
+  } else if (!r.next) behind('every posting after the span');
+  else if (r.next.balanceAfter !== undefined && r.next.balanceAfter - r.next.amount !== r.closingBalance)
+    behind(
+      `a posting before ${r.to}: closing ${r.closingBalance}, the next posting's balance before it ${r.next.balanceAfter - r.next.amount}`,
+    );
+};
+
 /** Minor units as a plain signed decimal: -1250 USD -> "-12.50"; JPY has no decimals. */
 export const formatAmount = (minor: number, currency: Currency): string => {
   const digits = currencies[currency].minorUnits;

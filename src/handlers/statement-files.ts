@@ -16,7 +16,6 @@ import {
   type Statement,
   statementCsv,
   statementSpan,
-  totalsOf,
 } from '../domain/statements.ts';
 import type { AccountRecord } from '../store/accounts.ts';
 import { caughtUp } from '../store/statement-source.ts';
@@ -40,9 +39,8 @@ export const useStatementClock = (now: () => Date): (() => void) => {
 
 const build = async (a: AccountRecord, sub: string, period: Period, now: Date) => {
   const { start, end } = periodRange(period);
-  const [opening, { lines }, profile] = await Promise.all([
-    statementSource().balanceBefore(a.id, start),
-    statementSource().lines(a.id, start, end),
+  const [{ opening, lines, totals }, profile] = await Promise.all([
+    statementSource().span(a, start, end),
     users().get(sub),
   ]);
   const last = lines[lines.length - 1];
@@ -55,7 +53,7 @@ const build = async (a: AccountRecord, sub: string, period: Period, now: Date) =
     // `to` is the last instant covered: a closed month's last millisecond, else now (statementSpan).
     ...statementSpan(period, now, last?.date),
     lines,
-    ...totalsOf(opening.balance, lines),
+    ...totals,
   };
   const version = last ? `${last.date}#${last.txId}` : opening.lastKey;
   return { statement, version };

@@ -9,7 +9,7 @@ import { holdBackCredit } from '../../test/index-lag.ts';
 import { pdfText } from '../../test/pdf-text.ts';
 import { utcDay, withinOnePeriod } from '../../test/periods.ts';
 import { MIN_HOLD_SECONDS } from '../domain/ledger.ts';
-import { formatAmount, lastInstantOf, periodOf } from '../domain/statements.ts';
+import { formatAmount, lastInstantOf, periodOf, periodRange } from '../domain/statements.ts';
 import { s3Env } from '../local/s3.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
@@ -197,40 +197,100 @@ describe('statements', () => {
     }));
 
   // On AWS history comes partly from eventually consistent indexes: here an entry is held back by
-  // taking its index keys off its journal, as a lagging index would show it.
-  it('answers 503 rather than a statement with a movement missing, while the history catches up', async ({
-    skip,
-  }) =>
-    withinOnePeriod(skip, utcDay, async () => {
-      const u = await newUser(table);
-      const a = await openAccount(u);
-      const first = await deposit(u, a.id, 1_00);
-      await deposit(u, a.id, 2_00);
-      const period = periodOf(new Date());
-      const catchUp = await holdBackCredit(doc(), table, first.id, a.id);
-      const list = await call('listStatements', { user: u, params: { id: a.id } });
-      expect(list.status).toBe(503);
-      expect(list.body.code).toBe('service_unavailable');
-      const file = await call('getStatement', {
-        user: u,
-        params: { id: a.id, period },
-        query: { format: 'csv' },
-      });
-      expect(file.status).toBe(503);
-      const day = new Date().toISOString().slice(0, 10);
-      const exported = () =>
-        call('exportCsv', { user: u, params: { id: a.id }, query: { from: day, to: day } });
-      expect((await exported()).status).toBe(503);
-      await catchUp();
-      expect((await call('listStatements', { user: u, params: { id: a.id } })).status).toBe(200);
-      expect((await exported()).status).toBe(200);
-      const rows = parseCsv(
-        Buffer.from((await download((await statementLink(u, a.id, period, 'csv')).url)).bytes).toString(
-          'utf8',
-        ),
-      );
-      expect(rows.at(-1)?.[5]).toBe('3.00');
-    }));
+  // taking its index keys off its journal, as a lagging index would show it. Without the first movement
+  // the running balances do not add up; without the last they do, and the account's last posting
+  // (lastPostedAt, read strongly consistent) says what must show.
+  it.for(['first', 'last'] as const)(
+    'answers 503 rather than a statement without its %s movement, while the history catches up',
+    async (which, { skip }) =>
+      withinOnePeriod(skip, utcDay, async () => {
+        const u = await newUser(table);
+        const a = await openAccount(u);
+        const deposits = [await deposit(u, a.id, 1_00), await deposit(u, a.id, 2_00)];
+        const lagging = (which === 'first' ? deposits[0] : deposits[1]) as { id: string };
+        const period = periodOf(new Date());
+        const day = new Date().toISOString().slice(0, 10);
+        const list = () => call('listStatements', { user: u, params: { id: a.id } });
+        const file = () =>
+          call('getStatement', { user: u, params: { id: a.id, period }, query: { format: 'csv' } });
+        const exported = () =>
+          call('exportCsv', { user: u, params: { id: a.id }, query: { from: day, to: day } });
+        const catchUp = await holdBackCredit(doc(), table, lagging.id, a.id);
+        for (const r of [await list(), await file(), await exported()]) {
+          expect(r.status, JSON.stringify(r.body)).toBe(503);
+          expect(r.body.code).toBe('service_unavailable');
+        }
+        await catchUp();
+        expect(((await list()).body.items as { closingBalance: number }[])[0]?.closingBalance).toBe(3_00);
+        expect(parseCsv(String((await exported()).body)).length).toBe(3);
+        const rows = parseCsv(
+          Buffer.from((await download((await statementLink(u, a.id, period, 'csv')).url)).bytes).toString(
+            'utf8',
+          ),
+        );
+        expect(rows.at(-1)?.[5]).toBe('3.00');
+      }),
+  );
+
+  it("never writes a closed month's file without its last movement: not while it lags, nor while the next month's first does", async () => {
+    const real = new Date();
+    const period = periodOf(new Date(Date.UTC(real.getUTCFullYear() - 1, real.getUTCMonth(), 1)));
+    const lastDay = lastInstantOf(period).slice(0, 10);
+    const u = await newUser(table);
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date(`${period}-10T08:00:00Z`) });
+    let a: { id: string; number: string };
+    let late: { id: string };
+    let next: { id: string };
+    try {
+      a = await openAccount(u);
+      await deposit(u, a.id, 40_00);
+      vi.setSystemTime(new Date(`${lastDay}T22:15:00Z`));
+      late = await deposit(u, a.id, 5_00);
+      vi.setSystemTime(new Date(`${lastDay}T23:59:59.999Z`).getTime() + 86_400_000);
+      next = await deposit(u, a.id, 1_00);
+    } finally {
+      vi.useRealTimers();
+    }
+    const key = objectKey(a.id, period, 'csv');
+    const files = new StatementFiles(createS3Client({ pathStyle: true }), s3().bucket);
+    const ask = () =>
+      call('getStatement', { user: u, params: { id: a.id, period }, query: { format: 'csv' } });
+    // The month's last movement lags: what shows (40.00) adds up, but the next month's first posting
+    // says 45.00 came before it.
+    const lateLags = await holdBackCredit(doc(), table, late.id, a.id);
+    expect((await ask()).status).toBe(503);
+    expect(await files.exists(key)).toBe(false);
+    await lateLags();
+    // The next month's first posting lags: the account has posted since the month, and nothing shows.
+    const nextLags = await holdBackCredit(doc(), table, next.id, a.id);
+    expect((await ask()).status).toBe(503);
+    expect(await files.exists(key)).toBe(false);
+    // A month after it with no movement: its opening balance is the lagging posting's (46.00, not 45.00).
+    const quiet = periodOf(new Date(Date.parse(periodRange(period).end) + 40 * 86_400_000));
+    const askQuiet = () =>
+      call('getStatement', { user: u, params: { id: a.id, period: quiet }, query: { format: 'csv' } });
+    expect((await askQuiet()).status).toBe(503);
+    await nextLags();
+    const q = await askQuiet();
+    expect(q.status).toBe(200);
+    const quietRows = parseCsv(
+      Buffer.from((await download((q.body as { url: string }).url)).bytes).toString('utf8'),
+    );
+    expect(quietRows.slice(1).map((row) => [row[1], row[5]])).toEqual([
+      ['opening', '46.00'],
+      ['closing', '46.00'],
+    ]);
+    const r = await ask();
+    expect(r.status).toBe(200);
+    const rows = parseCsv(
+      Buffer.from((await download((r.body as { url: string }).url)).bytes).toString('utf8'),
+    );
+    expect(rows.map((row) => [row[1], row[4], row[5]]).slice(2)).toEqual([
+      ['deposit', '40.00', '40.00'],
+      ['deposit', '5.00', '45.00'],
+      ['closing', '', '45.00'],
+    ]);
+  });
 
   it('regenerates the current month on a later day with no new posting, so it says that day', async () => {
     // A month ahead: the account opened and paid into on its 3rd (Date faked for the ledger alone),

@@ -41,8 +41,7 @@ const summaries = async (a: AccountRecord, now: Date) => {
   // month's end) has no month yet: an empty list, as getStatement finds no month after now either.
   if (periods.length === 0) return [];
   const first = periodRange(periods[0] as Period).start;
-  const opening = await statementSource().balanceBefore(a.id, first);
-  const { lines } = await statementSource().lines(a.id, first, '\uffff');
+  const { opening, lines } = await statementSource().span(a, first, '\uffff');
   const byPeriod = new Map<Period, StatementLine[]>();
   for (const l of lines) {
     const p = periodOf(l.date);
@@ -79,17 +78,13 @@ export const handler = createHandler(
       if (from > to) throw invalid('query.from', 'must not be after `to`');
       if (addDays(from, EXPORT_MAX_DAYS - 1) < to)
         throw invalid('query.to', 'the range may span at most a year');
-      // Checked as a statement is (its running balances from the balance before it): a lagging index
-      // answers 503 rather than an export with a movement missing.
+      // Checked as a statement is (its running balances from the balance before it, and its tail against
+      // the account's last posting): a lagging index answers 503 rather than an export with a movement
+      // missing.
       const start = `${from}T00:00:00.000Z`;
-      const lines = await caughtUp(async () => {
-        const [opening, { lines }] = await Promise.all([
-          statementSource().balanceBefore(a.id, start),
-          statementSource().lines(a.id, start, `${addDays(to, 1)}T00:00:00.000Z`),
-        ]);
-        totalsOf(opening.balance, lines);
-        return lines;
-      });
+      const { lines } = await caughtUp(() =>
+        statementSource().span(a, start, `${addDays(to, 1)}T00:00:00.000Z`),
+      );
       const text = exportCsv(lines, a.currency, EXPORT_MAX_BYTES);
       if (text === undefined)
         throw new BankError(

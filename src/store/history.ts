@@ -159,18 +159,35 @@ export async function* historyBetween(
   }
 }
 
+/** The account's first posting in the range, oldest or newest first (a hold entry is passed over). */
+const firstIn = async (
+  db: Db,
+  table: string,
+  accountId: string,
+  range: Range,
+): Promise<Record<string, unknown> | undefined> => {
+  for await (const i of historyBetween(db, table, accountId, { ...range, pageSize: 10 }))
+    if (isPosting(i)) return i;
+  return undefined;
+};
+
 /**
  * The account's last posting with a sort key at most `hi` (a pending transfer's hold entry is passed
  * over), or undefined when it has none. Its `balanceAfter` is the account's posted balance then.
  */
-export const lastPosting = async (
+export const lastPosting = (
   db: Db,
   table: string,
   accountId: string,
   hi: string,
-): Promise<Record<string, unknown> | undefined> => {
-  const lo = historyKey('');
-  for await (const i of historyBetween(db, table, accountId, { lo, hi, newestFirst: true, pageSize: 10 }))
-    if (isPosting(i)) return i;
-  return undefined;
-};
+): Promise<Record<string, unknown> | undefined> =>
+  firstIn(db, table, accountId, { lo: historyKey(''), hi, newestFirst: true });
+
+/** The account's first posting with a sort key at least `lo`, or undefined when it has none. */
+export const firstPostingFrom = (
+  db: Db,
+  table: string,
+  accountId: string,
+  lo: string,
+): Promise<Record<string, unknown> | undefined> =>
+  firstIn(db, table, accountId, { lo, hi: `${historyKey('')}\uffff` });

@@ -9,9 +9,15 @@
  * A pending transfer's `hold` entry shares the partition (until it is posted, voided or expires): a
  * statement shows posted movements only, so anything but a posting is skipped.
  */
-import { type StatementLine, StatementMismatch } from '../domain/statements.ts';
+import {
+  assertTail,
+  type StatementLine,
+  StatementMismatch,
+  type Totals,
+  totalsOf,
+} from '../domain/statements.ts';
 import { busy, type Db } from './db.ts';
-import { historyBetween, historyKey, isPosting, lastPosting } from './history.ts';
+import { firstPostingFrom, historyBetween, historyKey, isPosting, lastPosting } from './history.ts';
 import { again, done, indexLagPolicy, type RetryPolicy, retry } from './retry.ts';
 
 /**
@@ -37,10 +43,13 @@ export const caughtUp = async <T>(read: () => Promise<T>, policy: Partial<RetryP
   return r;
 };
 
+/** The time in a history sort key (`TX#<ISO time>#<journal id>`). */
+const timeOf = (sk: string): string => sk.split('#')[1] as string;
+
 export const lineOf = (i: Record<string, unknown>): StatementLine => ({
   txId: String(i.journalId),
   type: String(i.type),
-  date: String(i.sk).split('#')[1] as string,
+  date: timeOf(String(i.sk)),
   description: String(i.description ?? ''),
   counterparty: (i.counterpartyNumber as string | undefined) ?? null,
   amount: Number(i.amount),
@@ -69,6 +78,39 @@ export class StatementSource {
       lines.push(lineOf(i));
     }
     return { lines, truncated: false };
+  }
+
+  /**
+   * An account's posted movements from `from` to `to` (excluded) with the balance before them and
+   * their totals, checked whole against the account as read before (strongly consistent): each
+   * running balance (`totalsOf`) and the tail (`assertTail`, with one more read when the account has
+   * posted since `to`). A read an index has not caught up with throws StatementMismatch (`caughtUp`).
+   */
+  async span(
+    account: { id: string; lastPostedAt?: string | undefined },
+    from: string,
+    to: string,
+  ): Promise<{ opening: { balance: number; lastKey?: string }; lines: StatementLine[]; totals: Totals }> {
+    const after = account.lastPostedAt !== undefined && account.lastPostedAt >= to;
+    const [opening, { lines }, next] = await Promise.all([
+      this.balanceBefore(account.id, from),
+      this.lines(account.id, from, to),
+      after ? firstPostingFrom(this.db, this.table, account.id, historyKey(to)) : undefined,
+    ]);
+    const totals = totalsOf(opening.balance, lines);
+    assertTail({
+      from,
+      to,
+      lastPostedAt: account.lastPostedAt,
+      openingAt: opening.lastKey === undefined ? undefined : timeOf(opening.lastKey),
+      closingBalance: totals.closingBalance,
+      lines,
+      next: next && {
+        amount: Number(next.amount),
+        balanceAfter: next.balanceAfter === undefined ? undefined : Number(next.balanceAfter),
+      },
+    });
+    return { opening, lines, totals };
   }
 
   /** The account's posted balance just before `at`, and that posting's sort key (undefined: none). */
