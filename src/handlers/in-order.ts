@@ -1,8 +1,9 @@
 /**
  * A DynamoDB stream batch, record by record in stream order, stopping at the first record that fails.
- * The failed record and every record after it (not attempted) are reported as batch item failures.
- * Lambda (ReportBatchItemFailures) and the offline poller (src/local/streams.ts) then retry from the
- * lowest failed sequence number, so a record is never handled after a later one of the same batch:
+ * The failed record and every record after it (not attempted) are reported as batch item failures
+ * (at the batch's first record the invocation fails instead: `retriedFrom`). Lambda
+ * (ReportBatchItemFailures, bisect-on-error) and the offline poller (src/local/streams.ts) then retry
+ * from the lowest failed sequence number, so a record is never handled after a later one of the batch:
  * a journal's `pending` change is not stored after its `posted` one because the first was throttled.
  *
  * Powertools' BatchProcessor for streams goes on after a failed record (it handled the rest, then
@@ -14,8 +15,13 @@ import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
 
 /**
- * The records from the `i`-th on, reported as batch item failures: retried from the first of them.
- * Without sequence numbers nothing can be reported: the whole batch fails (`error`) and is retried.
+ * The records from the `i`-th on, reported as batch item failures: Lambda retries from the first of
+ * them, with every record after it in the batch, whole. At the batch's first record (`i` = 0) the
+ * invocation fails instead (`error` is thrown): a partial response there would have the same batch
+ * retried whole until its retries ran out, and then every record of it discarded to the on-failure
+ * queue with the one that failed; a failed invocation is bisected (bisect-on-error), so a record that
+ * keeps failing ends up alone and goes to the queue by itself, and the records after it are handled.
+ * Without sequence numbers nothing can be reported: the invocation fails too.
  */
 export const retriedFrom = (
   records: readonly DynamoDBRecord[],
@@ -23,7 +29,7 @@ export const retriedFrom = (
   error: unknown,
 ): DynamoDBBatchResponse => {
   const ids = records.slice(i).map((x) => x.dynamodb?.SequenceNumber);
-  if (ids.some((id) => !id)) throw error;
+  if (i === 0 || ids.some((id) => !id)) throw error;
   return { batchItemFailures: ids.map((id) => ({ itemIdentifier: id as string })) };
 };
 

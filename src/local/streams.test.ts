@@ -13,8 +13,9 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestTable, dynamoClients, emulators } from '../../test/harness.ts';
 import { functions } from '../functions.ts';
+import { processInOrder } from '../handlers/in-order.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
-import { type StreamPoller, startStreamPoller, toLambdaRecord } from './streams.ts';
+import { batchOutcome, type StreamPoller, startStreamPoller, toLambdaRecord } from './streams.ts';
 
 describe('stream records as Lambda delivers them', () => {
   it('a TTL deletion (UNKNOWN_TO_SDK_VERSION) is a REMOVE by the DynamoDB service; times in seconds, binaries base64', () => {
@@ -75,7 +76,6 @@ describe('the local stream poller', () => {
   let table: string;
   let poller: StreamPoller;
   const seen: DynamoDBRecord[][] = [];
-  const failures: { records: DynamoDBRecord[] }[] = [];
   const calls: string[][] = [];
 
   beforeAll(async () => {
@@ -83,9 +83,7 @@ describe('the local stream poller', () => {
     const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
       calls.push(event.Records.map((r) => r.dynamodb?.NewImage?.id?.S ?? ''));
       seen.push(event.Records);
-      // A poison record: reported as a batch item failure every time.
-      const bad = event.Records.find((r) => r.dynamodb?.NewImage?.poison?.BOOL);
-      return { batchItemFailures: bad ? [{ itemIdentifier: bad.dynamodb?.SequenceNumber ?? '' }] : [] };
+      return { batchItemFailures: [] };
     };
     poller = await startStreamPoller({
       dynamodbEndpoint: emulators().dynamodbEndpoint,
@@ -94,7 +92,6 @@ describe('the local stream poller', () => {
       functions: ['notifier'],
       handlers: { notifier: handler },
       pollMs: 20,
-      onFailure: (_fn, records) => failures.push({ records }),
     });
   });
   afterAll(() => poller?.stop());
@@ -155,24 +152,6 @@ describe('the local stream poller', () => {
     const mine = seen.flat().filter((x) => x.dynamodb?.NewImage?.id?.S === id);
     expect(mine.map((x) => x.eventName)).toEqual(['INSERT']);
   });
-
-  it('a record that keeps failing is retried, bisected down to itself, then sent to the on-failure destination; the rest go on', async () => {
-    const poison = randomUUID();
-    const after = randomUUID();
-    await put({ entity: 'event', id: poison, poison: true });
-    await put({ entity: 'event', id: after });
-    // It reaches the on-failure destination, and then the record after it is given on its own.
-    await vi.waitFor(() => expect(calls.some((c) => c[0] === after)).toBe(true), {
-      timeout: 20_000,
-      interval: 20,
-    });
-    const failed = failures.flatMap((f) => f.records.map((r) => r.dynamodb?.NewImage?.id?.S));
-    expect(failed).toEqual([poison]);
-    const tries = calls.filter((c) => c[0] === poison);
-    expect(tries.length).toBe(functions.notifier.trigger.retryAttempts + 1);
-    // The record after the poison one was not given to the on-failure destination.
-    expect(failed).not.toContain(after);
-  }, 30_000);
 });
 
 /** A streams client of its own on DynamoDB Local, for a test to wrap. */
@@ -204,6 +183,94 @@ const notifierPoller = (
     pollMs: 20,
     ...more,
   });
+
+describe("what an answer makes of its batch, by Lambda's rules for partial batch responses", () => {
+  const batch = ['10', '20', '30'].map((n) => ({ dynamodb: { SequenceNumber: n } }) as DynamoDBRecord);
+  it('passes with no answer or no failures, and retries from the lowest failed record named', () => {
+    for (const answer of [undefined, null, {}, { batchItemFailures: [] }, { batchItemFailures: null }])
+      expect(batchOutcome(batch, answer).failedAt).toBe(-1);
+    const r = batchOutcome(batch, {
+      batchItemFailures: [{ itemIdentifier: '30' }, { itemIdentifier: '20' }],
+    });
+    expect(r).toMatchObject({ failedAt: 1, partial: true });
+  });
+
+  it('an empty, absent or misnamed itemIdentifier, or one of no record of the batch, fails the invocation', () => {
+    for (const failures of [
+      [{ itemIdentifier: '' }],
+      [{ itemIdentifier: null }],
+      [{ itemIdentifer: '20' }],
+      [{ itemIdentifier: '20' }, {}],
+      [{ itemIdentifier: '99' }],
+      'not a list',
+    ])
+      expect(batchOutcome(batch, { batchItemFailures: failures })).toMatchObject({
+        failedAt: 0,
+        partial: false,
+      });
+  });
+});
+
+describe('the local stream poller, on a record that keeps failing', () => {
+  const idOf = (r: DynamoDBRecord) => r.dynamodb?.NewImage?.id?.S ?? '';
+  /** Records written before the poller starts: its first read gives them in one batch. */
+  const run = async (
+    ids: string[],
+    notifier: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>,
+    until: (failed: string[]) => boolean,
+  ) => {
+    const table = await createTestTable('streams-poison', { stream: true });
+    for (const id of ids) await putEvent(table)(id);
+    const failed: string[] = [];
+    const poller = await notifierPoller(table, notifier, {
+      onFailure: (_fn, records) => failed.push(...records.map(idOf)),
+    });
+    try {
+      await vi.waitFor(() => expect(until(failed)).toBe(true), { timeout: 20_000, interval: 20 });
+    } finally {
+      await poller.stop();
+    }
+    return failed;
+  };
+  const retries = functions.notifier.trigger.retryAttempts;
+
+  it('a partial batch response is retried from the failed record with the rest of its batch, whole; then all of them go to the on-failure destination', async () => {
+    const [before, poison, after] = ['before', 'poison', 'after'].map((x) => `${x}-${randomUUID()}`);
+    const calls: string[][] = [];
+    const failed = await run(
+      [before as string, poison as string, after as string],
+      async (e) => {
+        calls.push(e.Records.map(idOf));
+        const bad = e.Records.find((r) => idOf(r) === poison);
+        return { batchItemFailures: bad ? [{ itemIdentifier: bad.dynamodb?.SequenceNumber ?? '' }] : [] };
+      },
+      (f) => f.length > 0,
+    );
+    // As Lambda does ("bisected at the returned sequence number", only the remaining records retried).
+    expect(calls).toEqual([
+      [before, poison, after],
+      ...Array.from({ length: retries }, () => [poison, after]),
+    ]);
+    expect(failed).toEqual([poison, after]);
+  }, 30_000);
+
+  it("an in-order handler (the notifier's) fails the invocation at a batch's first record: bisected down to the record alone, which goes to the on-failure destination; those after it are handled, in order", async () => {
+    const ids = ['a', 'poison', 'b', 'c'].map((x) => `${x}-${randomUUID()}`);
+    const [a, poison, b, c] = ids;
+    const handled: string[] = [];
+    const failed = await run(
+      ids,
+      (e) =>
+        processInOrder(e.Records, async (r) => {
+          if (idOf(r) === poison) throw new Error('poison');
+          handled.push(idOf(r));
+        }),
+      (f) => f.length > 0 && handled.includes(c as string),
+    );
+    expect(failed).toEqual([poison]);
+    expect(handled).toEqual([a, b, c]);
+  }, 30_000);
+});
 
 describe('the local stream poller, behind a stream that trimmed what it had not read', () => {
   it('loses the trimmed records, says so, and goes on from the oldest record kept', async () => {

@@ -29,7 +29,7 @@ import {
   type _Record as StreamRecord,
   type AttributeValue as StreamValue,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { functionsWith, type StreamEventName, type Trigger } from '../functions.ts';
 
 type StreamTrigger = Extract<Trigger, { type: 'stream' }>;
@@ -258,6 +258,42 @@ export const matchesFilter = (r: DynamoDBRecord, { filter }: Pick<StreamTrigger,
   filter.eventNames.includes(r.eventName as StreamEventName) &&
   filter.entities.includes(r.dynamodb?.NewImage?.entity?.S ?? '');
 
+/**
+ * What an invocation's answer makes of its batch, by Lambda's rules for partial batch responses:
+ * `failedAt` -1 when it passed (no answer, or an empty or absent `batchItemFailures`); the lowest
+ * failed record's index (`partial`) when it names records of the batch; 0, not partial (a failed
+ * invocation), when an entry has an empty, absent or misnamed `itemIdentifier`. An identifier that
+ * is no record of the batch is taken as a failed invocation too (Lambda's documentation does not say;
+ * the stricter reading).
+ */
+export interface BatchOutcome {
+  failedAt: number;
+  partial: boolean;
+  error?: unknown;
+}
+export const batchOutcome = (batch: readonly DynamoDBRecord[], answer: unknown): BatchOutcome => {
+  const failures = (answer as { batchItemFailures?: unknown } | null | undefined)?.batchItemFailures;
+  if (failures === undefined || failures === null) return { failedAt: -1, partial: false };
+  const invalid = (why: string): BatchOutcome => ({
+    failedAt: 0,
+    partial: false,
+    error: new Error(`invalid partial batch response: ${why}`),
+  });
+  if (!Array.isArray(failures)) return invalid('batchItemFailures is not a list');
+  if (failures.length === 0) return { failedAt: -1, partial: false };
+  const ids = failures.map((f) => (f as { itemIdentifier?: unknown } | null)?.itemIdentifier);
+  if (ids.some((id) => typeof id !== 'string' || id === ''))
+    return invalid('an empty or absent itemIdentifier');
+  const failed = new Set(ids);
+  const failedAt = batch.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''));
+  if (failedAt < 0) return invalid('no itemIdentifier names a record of the batch');
+  return {
+    failedAt,
+    partial: true,
+    error: new Error(`batch item failure at ${batch[failedAt]?.dynamodb?.SequenceNumber}`),
+  };
+};
+
 export const startStreamPoller = async (opts: StreamPollerOptions): Promise<StreamPoller> => {
   const config = { endpoint: opts.dynamodbEndpoint, region: opts.region, credentials: LOCAL_CREDENTIALS };
   const ddb = new DynamoDBClient(config);
@@ -285,48 +321,47 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
   const pollMs = opts.pollMs ?? 250;
   const pacers = fns.map(() => new Pacer(pollMs, Math.max(pollMs, opts.idleMs ?? pollMs)));
 
-  /** Invokes the function until the batch passes or its retries are spent; bisects on error. */
+  /**
+   * Invokes the function until the batch passes or its retries are spent, as an event source mapping
+   * with bisect-on-error and partial batch responses does (`batchOutcome`): a failed invocation is
+   * retried with the batch halved; a partial batch response is retried from its lowest failed record
+   * with every record after it in the batch, whole ("bisected at the returned sequence number").
+   * When the retries are spent, what was being retried goes to the on-failure destination.
+   */
   const deliver = async (name: string, trigger: { retryAttempts: number }, records: DynamoDBRecord[]) => {
     let pending = records;
     let size = records.length;
     for (let attempt = 0; pending.length > 0; attempt++) {
       const batch = pending.slice(0, size);
-      let failedAt = -1;
-      let error: unknown;
+      let outcome: BatchOutcome;
       try {
         const handler = opts.handlers?.[name] ?? (await loadHandler(name));
         const event: DynamoDBStreamEvent = { Records: batch };
-        const res = (await handler(event, contextFor(name, opts.region))) as
-          | DynamoDBBatchResponse
-          | undefined;
-        const failed = new Set(res?.batchItemFailures?.map((f) => f.itemIdentifier) ?? []);
-        failedAt = batch.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''));
-        if (failedAt >= 0)
-          error = new Error(`batch item failure at ${batch[failedAt]?.dynamodb?.SequenceNumber}`);
+        outcome = batchOutcome(batch, await handler(event, contextFor(name, opts.region)));
       } catch (e) {
-        failedAt = 0;
-        error = e;
+        outcome = { failedAt: 0, partial: false, error: e };
       }
       opts.onBatch?.(name, batch);
-      if (failedAt < 0) {
+      if (outcome.failedAt < 0) {
         pending = pending.slice(batch.length);
         size = pending.length;
         attempt = -1;
         continue;
       }
-      // The records before the failed one are done; retry from it.
-      pending = pending.slice(failedAt);
+      // The records before the failed one are done; what is retried is the rest of this batch.
+      pending = pending.slice(outcome.failedAt);
+      const retried = batch.length - outcome.failedAt;
       // Stopping (Ctrl+C: the emulators go down with the stack): the rest are not failures, and are
       // delivered again after a restart (the reader's position is not moved past them).
       if (stopped) return false;
       if (attempt >= trigger.retryAttempts) {
-        onFailure(name, pending.slice(0, Math.max(1, Math.min(size, pending.length))), error);
-        pending = pending.slice(Math.max(1, Math.min(size, pending.length)));
+        onFailure(name, pending.slice(0, retried), outcome.error);
+        pending = pending.slice(retried);
         size = pending.length;
         attempt = -1;
         continue;
       }
-      size = Math.max(1, Math.ceil(Math.min(size, pending.length) / 2));
+      size = outcome.partial ? retried : Math.max(1, Math.ceil(retried / 2));
       await sleep(Math.min(1000, 50 * 2 ** attempt));
     }
     return true;
