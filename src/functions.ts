@@ -176,13 +176,7 @@ export const functions = {
     description: 'Accounts, balances and history',
     trigger: http,
     permissions: ['table:read'],
-    sdkActions: [
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-      'dynamodb:Query@gsi1',
-      ...historyQueries,
-      'secretsmanager:GetSecretValue',
-    ],
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', ...historyQueries, 'secretsmanager:GetSecretValue'],
   }),
   'accounts-write': fn({
     ...defaults,
@@ -191,13 +185,7 @@ export const functions = {
     trigger: http,
     permissions: ['table:write'],
     // Query: a close first looks for credits not settled yet (hot recipients).
-    sdkActions: [
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:ConditionCheckItem',
-    ],
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   }),
   money: fn({
     ...defaults,
@@ -214,7 +202,6 @@ export const functions = {
       'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
-      'dynamodb:ConditionCheckItem',
       'dynamodb:DeleteItem',
     ],
   }),
@@ -234,7 +221,6 @@ export const functions = {
       'dynamodb:Query@gsi1',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
-      'dynamodb:ConditionCheckItem',
       'dynamodb:DeleteItem',
     ],
   }),
@@ -303,7 +289,6 @@ export const functions = {
       'dynamodb:Query@gsi1',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
-      'dynamodb:ConditionCheckItem',
     ],
     timeoutSeconds: 300,
     memoryMb: 512,
@@ -360,7 +345,6 @@ export const functions = {
       'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
-      'dynamodb:ConditionCheckItem',
     ],
   }),
   dispatcher: fn({
