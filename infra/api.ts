@@ -36,14 +36,15 @@ import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
 import type { StageConfig, Throttle } from './stage.ts';
 
 /**
- * A route's own throttle, when tighter than the stage's: the public auth routes (callable by anyone,
- * and each one a Cognito call) and the money-moving routes. API Gateway throttles per route, for all
- * callers together; the per-user limit exists only in the local gateway.
+ * A route's own throttle, when tighter than the stage's: the token refresh; the other public auth
+ * routes (callable by anyone, and each one a Cognito call); and the money-moving routes. API Gateway
+ * throttles per route, for all callers together; the per-user limit exists only in the local gateway.
  */
 export const routeThrottle = (
   cfg: StageConfig,
   r: Pick<RouteEntry, 'role' | 'idempotent' | 'path'>,
 ): Throttle | undefined => {
+  if (r.path === '/v1/auth/refresh') return cfg.routeThrottle.refresh;
   if (!needsToken(r) && r.path !== '/health') return cfg.routeThrottle.public;
   if (r.idempotent) return cfg.routeThrottle.money;
   return undefined;

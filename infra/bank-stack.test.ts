@@ -645,12 +645,14 @@ describe('dev stage (with a web build)', () => {
         .filter((r) => (!needsToken(r) && r.path !== '/health') || r.idempotent)
         .map((r) => [
           routeKey(r),
-          r.idempotent
+          // The refresh, which every signed-in tab makes, has its own limit beside sign-in's.
+          r.idempotent || r.path === '/v1/auth/refresh'
             ? { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 }
             : { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
         ]),
     );
     expect(Object.keys(expected)).toContain('POST /v1/auth/login');
+    expect(Object.keys(expected)).toContain('POST /v1/auth/refresh');
     expect(Object.keys(expected)).toContain('POST /v1/transfers');
     expect(stage.Properties.RouteSettings).toEqual(expected);
     // Each throttled route exists before the stage names it.
@@ -772,7 +774,32 @@ describe('dev stage (with a web build)', () => {
 describe('prod stage', () => {
   let s: Synth;
   beforeAll(() => {
-    s = synth({ stage: 'prod', throttleRate: '300', throttleBurst: '600', sesIdentity: 'bank.example.org' });
+    s = synth({
+      stage: 'prod',
+      throttleRate: '300',
+      throttleBurst: '600',
+      sesIdentity: 'bank.example.org',
+      // The route groups' knobs: the refresh raised with the stage, sign-in asked above it.
+      refreshRate: '250',
+      refreshBurst: '500',
+      signInRate: '1000',
+    });
+  });
+
+  it("takes each route group's throttle from the context, never above the stage's", () => {
+    const stage = Object.values(s.template.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      Properties: {
+        RouteSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+      };
+    };
+    const routes = stage.Properties.RouteSettings;
+    expect(routes['POST /v1/auth/refresh']).toEqual({ ThrottlingRateLimit: 250, ThrottlingBurstLimit: 500 });
+    expect(routes['POST /v1/auth/login']).toEqual({ ThrottlingRateLimit: 300, ThrottlingBurstLimit: 40 });
+    expect(routes['POST /v1/transfers']).toEqual({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
+    const looser = Object.entries(routes).filter(
+      ([, t]) => t.ThrottlingRateLimit > 300 || t.ThrottlingBurstLimit > 600,
+    );
+    expect(looser).toEqual([]);
   });
 
   it('retains data, protects the stack, the table and the user pool from deletion, and keeps logs a year', () => {
@@ -941,5 +968,11 @@ describe('auto-confirm (local-like dev)', () => {
 describe('stage context', () => {
   it('rejects an unknown stage', () => {
     expect(() => buildBankApp({ context: { ...cdkContext, stage: 'staging' } })).toThrow(/dev or prod/);
+  });
+
+  it('refuses a sender with a display name: SES matches ses:FromAddress to the address alone', () => {
+    expect(() =>
+      buildBankApp({ context: { ...cdkContext, emailFrom: 'Serverless Bank <no-reply@bank.example.com>' } }),
+    ).toThrow(/context emailFrom must be an email address alone/);
   });
 });

@@ -26,10 +26,14 @@ export interface StageConfig {
   /** HTTP API stage throttling: steady requests per second and burst, per route, shared by all callers. */
   throttle: Throttle;
   /**
-   * Tighter per-route limits (HTTP API route settings): the public sign-up and sign-in routes, which
-   * anyone can call, and the money-moving routes. AWS throttles per route, never per caller.
+   * Tighter per-route limits (HTTP API route settings), each never above the stage's: the public
+   * sign-up and sign-in routes, which anyone can call (`-c signInRate=`, `-c signInBurst=`); the token
+   * refresh, public too, which every signed-in tab calls every few minutes (`-c refreshRate=`,
+   * `-c refreshBurst=`); and the money-moving routes (`-c moneyRate=`, `-c moneyBurst=`). AWS
+   * throttles per route, for all callers together, never per caller: a route's limit is the bank's
+   * capacity for it, which one client can use up (per-IP limits: `apiEdge`).
    */
-  routeThrottle: { public: Throttle; money: Throttle };
+  routeThrottle: { public: Throttle; refresh: Throttle; money: Throttle };
   /**
    * Put the API behind its own CloudFront distribution with an AWS WAF rate-based rule per source IP
    * (WAF cannot attach to an HTTP API). Off by default: WAF and CloudFront cost money per request.
@@ -99,21 +103,32 @@ export const stageConfig = (node: Node): StageConfig => {
   const sesIdentity = str(node, 'sesIdentity') ?? (prod ? undefined : 'bank.example.com');
   if (!sesIdentity)
     throw new Error('context sesIdentity (the verified SES domain or address) is required in prod');
-  const emailFrom =
-    str(node, 'emailFrom') ?? (sesIdentity.includes('@') ? sesIdentity : `no-reply@${sesIdentity}`);
+  const throttle: Throttle = {
+    rateLimit: num(node, 'throttleRate', prod ? 200 : 50),
+    burstLimit: num(node, 'throttleBurst', prod ? 400 : 100),
+  };
+  /** A route group's limit from its context knobs, never above the stage's. */
+  const tighter = (group: string, rate: number, burst: number): Throttle => ({
+    rateLimit: Math.min(num(node, `${group}Rate`, rate), throttle.rateLimit),
+    burstLimit: Math.min(num(node, `${group}Burst`, burst), throttle.burstLimit),
+  });
+  const emailFrom = readSetting(
+    'emailFrom',
+    str(node, 'emailFrom') ?? (sesIdentity.includes('@') ? sesIdentity : `no-reply@${sesIdentity}`),
+    'context emailFrom',
+  );
   return {
     stage,
     removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     deletionProtection: prod,
     logRetention: prod ? RetentionDays.ONE_YEAR : RetentionDays.ONE_WEEK,
     autoConfirm,
-    throttle: {
-      rateLimit: num(node, 'throttleRate', prod ? 200 : 50),
-      burstLimit: num(node, 'throttleBurst', prod ? 400 : 100),
-    },
+    throttle,
     routeThrottle: {
-      public: { rateLimit: prod ? 20 : 10, burstLimit: prod ? 40 : 20 },
-      money: { rateLimit: prod ? 100 : 25, burstLimit: prod ? 200 : 50 },
+      public: tighter('signIn', prod ? 20 : 10, prod ? 40 : 20),
+      // Cognito's InitiateAuth quota (120 a second by default) is shared by sign-in and refresh.
+      refresh: tighter('refresh', prod ? 100 : 25, prod ? 200 : 50),
+      money: tighter('money', prod ? 100 : 25, prod ? 200 : 50),
     },
     apiEdge: bool(node, 'apiEdge', false),
     apiEdgeRateLimit: num(node, 'apiEdgeRateLimit', 1000),

@@ -44,6 +44,8 @@ describe('config', () => {
     ['BANK_LEGACY_IDEMPOTENCY_UNTIL', 'tomorrow'],
     ['BANK_LEGACY_IDEMPOTENCY_UNTIL', '2026-12-03'],
     ['BANK_LEGACY_IDEMPOTENCY_UNTIL', '2026-12-03T18:00:00'],
+    // SES's ses:FromAddress condition sees the address alone: a display name would refuse every send.
+    ['BANK_EMAIL_FROM', 'Serverless Bank <no-reply@bank.example.com>'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(
       new RegExp(`^${name} must be .+, not ${value.replace('.', '\\.')}$`),

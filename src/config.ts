@@ -27,6 +27,11 @@ const flag = z.pipe(
   z.transform((v) => v === 'true'),
 );
 const text = z.string();
+/**
+ * An address alone, no display name: SES matches a sender's `ses:FromAddress` (the IAM condition on
+ * the sending role) against the bare address, so `Bank <no-reply@...>` would have every send refused.
+ */
+const address = z.email({ error: 'must be an email address alone (no display name)' });
 const instant = z
   .string()
   .check(
@@ -136,7 +141,7 @@ export const settings = {
   /** Offline only: s3rver wants path-style addresses. */
   s3PathStyle: setting({ env: 'BANK_S3_PATH_STYLE', schema: flag, default: false }),
   /** The verified SES identity emails come from (on AWS, the stage's). */
-  emailFrom: setting({ env: 'BANK_EMAIL_FROM', schema: text, default: 'no-reply@bank.local' }),
+  emailFrom: setting({ env: 'BANK_EMAIL_FROM', schema: address, default: 'no-reply@bank.local' }),
 };
 
 export type SettingName = keyof typeof settings;
