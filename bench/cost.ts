@@ -16,6 +16,7 @@ import { EventStore } from '../src/store/events.ts';
 import { IdempotencyStore, type Outcome } from '../src/store/idempotency.ts';
 import * as keys from '../src/store/item-keys.ts';
 import { LedgerStore } from '../src/store/ledger.ts';
+import { readLoginStatus } from '../src/store/login-status.ts';
 import { numberCheckHooks, RateCounter } from '../src/store/rate-counter.ts';
 import { WebhookStore } from '../src/store/webhooks.ts';
 import { type CapacityCall, describeCalls, tallyCapacity, type Units, unitsOf } from './capacity.ts';
@@ -182,11 +183,18 @@ export const measureUnits = async (opts: {
       throw new Error(`bench: ${op} declined (${outcome.code}): ${outcome.detail}`);
     return outcome.journal.id;
   };
+  /**
+   * Runs `fn` tallied. A customer route's guard reads the caller's login status (src/handlers/gate.ts)
+   * before its handler: through the API an operation makes that read too (`by`: the caller), and the
+   * stream function's work (`by` undefined) does not.
+   */
   const record = async (
     op: CostedOperation,
     fn: () => Promise<Outcome | undefined>,
+    by: string | undefined = sub,
   ): Promise<string | undefined> => {
     tally.take();
+    if (by !== undefined) await readLoginStatus(db, opts.table, by);
     const outcome = await fn();
     runs[op].push(tally.take());
     return outcome && committed(op, outcome);
@@ -233,10 +241,14 @@ export const measureUnits = async (opts: {
     }));
     tally.take();
     if (derived.length !== 2) throw new Error(`bench: a transfer gave ${derived.length} events, not 2`);
-    await record('transferEvents', async () => {
-      await storeEvents(db, opts.table, derived);
-      return undefined;
-    });
+    await record(
+      'transferEvents',
+      async () => {
+        await storeEvents(db, opts.table, derived);
+        return undefined;
+      },
+      undefined,
+    );
     await record('transferCachedRecipient', transfer('transfer-again'));
     const other = opts.customer.receiving[0];
     if (!other) throw new Error('bench: the customer has no second account');
@@ -261,14 +273,17 @@ export const measureUnits = async (opts: {
     await record('void', () =>
       ledger.void({ user: sub, fingerprint: `cost-${i}`, idempotencyKey: key('void'), journalId: toVoid }),
     );
-    await record('refund', () =>
-      stores().ledger.refund({
-        user: opts.recipient.ownerId,
-        fingerprint: `cost-${i}`,
-        idempotencyKey: key('refund'),
-        journalId: transferId as string,
-        amount: 4,
-      }),
+    await record(
+      'refund',
+      () =>
+        stores().ledger.refund({
+          user: opts.recipient.ownerId,
+          fingerprint: `cost-${i}`,
+          idempotencyKey: key('refund'),
+          journalId: transferId as string,
+          amount: 4,
+        }),
+      opts.recipient.ownerId,
     );
     await record('historyPage', async () => {
       await accounts.mustGet(sub, from.id);

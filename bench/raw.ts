@@ -12,7 +12,8 @@ import { utcDay } from '../src/domain/ledger.ts';
 import { ensureTable } from '../src/local/bootstrap.ts';
 import { cancellationCodes, type Db } from '../src/store/db.ts';
 import * as keys from '../src/store/item-keys.ts';
-import { backoff, isTransient } from '../src/store/retry.ts';
+import { CONTENTION } from '../src/store/ledger-engine.ts';
+import { again, done, isTransient, retry } from '../src/store/retry.ts';
 import { type HistoryIndex, historyIndexes } from '../src/store/table.ts';
 import type { OpResult } from './load.ts';
 import type { BenchAccount } from './population.ts';
@@ -134,7 +135,10 @@ export const rawTransferItems = (
   ];
 };
 
-/** One raw transfer; a conflict or throttle is retried with the ledger's backoff (up to 20 attempts). */
+/**
+ * One raw transfer; a conflict or throttle is retried as the ledger retries its own transactions (the
+ * one retry helper with the ledger's contention policy, CONTENTION), so both paths give up alike.
+ */
 export const rawTransfer = async (
   doc: Db,
   table: string,
@@ -142,21 +146,17 @@ export const rawTransfer = async (
   to: BenchAccount,
   amount: number,
 ): Promise<OpResult> => {
-  for (let attempt = 0; attempt < 20; attempt++) {
+  let retries = -1;
+  const r = await retry<OpResult>(async () => {
+    retries++;
     try {
       await doc.send(new TransactWriteCommand({ TransactItems: rawTransferItems(table, from, to, amount) }));
-      return { ok: true, outcome: 'committed', retries: attempt };
+      return done({ ok: true, outcome: 'committed', retries });
     } catch (e) {
       const codes = cancellationCodes(e);
-      if (!isTransient(e, codes)) {
-        return {
-          ok: false,
-          outcome: `${(e as Error).name} ${codes?.join(',') ?? ''}`.trim(),
-          retries: attempt,
-        };
-      }
-      await backoff(Math.min(attempt, 6), 5, 250);
+      if (isTransient(e, codes)) return again;
+      return done({ ok: false, outcome: `${(e as Error).name} ${codes?.join(',') ?? ''}`.trim(), retries });
     }
-  }
-  return { ok: false, outcome: 'still conflicting after 20 attempts', retries: 19 };
+  }, CONTENTION);
+  return r ?? { ok: false, outcome: `still conflicting after ${retries + 1} attempts`, retries };
 };

@@ -3,6 +3,7 @@ import { PRICES } from './cost.ts';
 import {
   BLOCK_END,
   BLOCK_START,
+  drainLine,
   evaluateGoals,
   type PhaseSummary,
   type Results,
@@ -175,11 +176,12 @@ describe('goals', () => {
     expect(evaluateGoals(results({})).every((g) => g.met)).toBe(true);
   });
 
+  const failed = (over: Parameters<typeof results>[0]) =>
+    evaluateGoals(results(over))
+      .filter((g) => !g.met)
+      .map((g) => g.name);
+
   it('each one fails on its own measure', () => {
-    const failed = (over: Parameters<typeof results>[0]) =>
-      evaluateGoals(results(over))
-        .filter((g) => !g.met)
-        .map((g) => g.name);
     expect(failed({ errors: 2 })).toEqual(['Errors in full-stack phases (422s allowed)']);
     expect(failed({ rawTps: 200 })).toEqual(['Full stack / raw TransactWriteItems of the transfer, c=8']);
     expect(failed({ hotTps: 25 })).toEqual(['Hot recipient / uniform, c=8']);
@@ -193,6 +195,16 @@ describe('goals', () => {
     expect(failed({ unsettled: 1 })).toEqual([settle]);
   });
 
+  it('judges a ratio on the quotient, not on the ratio as printed', () => {
+    // 100 / 125.7 = 0.7955: printed 0.8, and short of it.
+    expect(ratio(100, 125.7)).toBe(0.8);
+    expect(failed({ rawTps: 125.7 })).toEqual(['Full stack / raw TransactWriteItems of the transfer, c=8']);
+    expect(failed({ hotTps: 79.6 })).toEqual(['Hot recipient / uniform, c=8']);
+    expect(failed({ bulkTps: 149.9 })).toEqual([
+      "Bulk payment of 20: the sender's transfers/s / 20 single transfers one after another",
+    ]);
+  });
+
   it('ratio is 0 rather than infinite when the ceiling measured nothing', () => {
     expect(ratio(5, 0)).toBe(0);
     expect(ratio(84, 125)).toBe(0.67);
@@ -200,6 +212,19 @@ describe('goals', () => {
 });
 
 describe('the Markdown report', () => {
+  it("says how long each phase waited for earlier phases' stream work", () => {
+    expect(drainLine([phase({ drainedMs: 120 })])).toMatch(/: under 0\.5 s each time\.$/);
+    expect(
+      drainLine([
+        phase({ drainedMs: 40 }),
+        phase({ path: 'raw', concurrency: 8, drainedMs: 2150 }),
+        phase({ scenario: 'hot-recipient', concurrency: 32, drainedMs: 900 }),
+      ]),
+    ).toMatch(
+      /: 2150 ms before raw uniform c=8, 900 ms before stack hot-recipient c=32; under 0\.5 s before the others\.$/,
+    );
+  });
+
   it('shows every table, the errors by outcome, and the goals', () => {
     const partial = results({ errors: 2 });
     const md = renderMarkdown({ ...partial, goals: evaluateGoals(partial) });

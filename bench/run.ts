@@ -65,6 +65,8 @@ const HOT_CONCURRENCY = [8, 32] as const;
 const CUSTOMERS = 32;
 const ACCOUNTS_PER_CUSTOMER = 10;
 const SEED = 20_261_124;
+/** The longest the bench waits for earlier phases' stream work before a phase (then it goes on, saying so). */
+const DRAIN_MAX_MS = 180_000;
 const DEPOSIT_CAP = 1_000_000_000_000;
 const ROUTES: Record<Scenario, string> = {
   uniform: 'POST /v1/transfers',
@@ -182,6 +184,23 @@ const main = async (): Promise<void> => {
     ...pop.recipients,
   ]);
 
+  /**
+   * Waits until the stack's stream functions have handled what earlier phases set off (events,
+   * notifications, settlements: offline they take turns in DynamoDB Local's one queue with everything
+   * else, and run on after a phase's last request), so that no phase, raw ones included, is measured
+   * on top of another's leftover work. Returns how long it waited (at most DRAIN_MAX_MS).
+   */
+  const drain = async (): Promise<number> => {
+    if (!stack) return 0;
+    const from = performance.now();
+    while (performance.now() - from < DRAIN_MAX_MS) {
+      const r = await api.send('GET', DIAGNOSTICS_PATH);
+      if (r.body?.streams?.drained !== false) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return Math.round(performance.now() - from);
+  };
+
   const phases: PhaseSummary[] = [];
   const phase = async (
     path: 'stack' | 'raw',
@@ -191,6 +210,7 @@ const main = async (): Promise<void> => {
     opts: { durationMs?: number; label?: string } = {},
   ): Promise<PhaseSummary> => {
     const durationMs = opts.durationMs ?? phaseSeconds * 1000;
+    const drainedMs = await drain();
     const logStart = stack?.output().length ?? 0;
     const groups = [ownGroup(), ...(stack ? [stack.pid] : [])];
     const conflictsFrom = await conflictsSoFar(path);
@@ -203,6 +223,7 @@ const main = async (): Promise<void> => {
       path,
       ...result,
       otherCores: otherCores(cpuFrom, cpuTo),
+      drainedMs,
       ...(conflictsFrom !== undefined && conflictsTo !== undefined
         ? { conflicts: conflictsTo - conflictsFrom }
         : {}),
@@ -218,6 +239,11 @@ const main = async (): Promise<void> => {
         (summary.conflicts !== undefined ? `, conflicts retried ${summary.conflicts}` : '') +
         (other.length ? ` (${other.map(([o, n]) => `${n}× ${o}`).join(', ')})` : '') +
         (summary.otherCores >= 0.2 ? `; other work used ${summary.otherCores} cores meanwhile` : '') +
+        (drainedMs >= DRAIN_MAX_MS
+          ? `; began with earlier stream work still running after ${drainedMs} ms`
+          : drainedMs >= 500
+            ? `; began after ${drainedMs} ms of earlier stream work`
+            : '') +
         (opts.label ? ` [${opts.label}]` : ''),
     );
     return summary;
@@ -265,6 +291,7 @@ const main = async (): Promise<void> => {
 
   // 5b. Bulk payments: one sender's transfers per second, in batches of BULK_SIZE against one by one.
   const bulkRun = async (mode: 'batch' | 'single') => {
+    await drain();
     const r = await runLoad({
       concurrency: 1,
       durationMs: phaseSeconds * 1000,

@@ -233,6 +233,8 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     region: LOCAL_REGION,
     diagnostics: () => ({
       conflicts: conflicts ? { emulated: true, ...conflicts.counters() } : { emulated: false },
+      // Whether the stream functions have handled everything written so far (the bench waits for it).
+      streams: { drained: streams?.drained() ?? true },
     }),
   });
   // Scheduled functions (src/functions.ts), as EventBridge would run them, every BANK_SWEEP_SECONDS.

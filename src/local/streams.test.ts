@@ -272,6 +272,41 @@ describe('the local stream poller, on a record that keeps failing', () => {
   }, 30_000);
 });
 
+describe('the local stream poller, drained', () => {
+  it('is drained only once every reader has read past the last write and its function handled it', async () => {
+    const table = await createTestTable('streams-drain', { stream: true });
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const given: string[] = [];
+    const handled: string[] = [];
+    const poller = await notifierPoller(table, async (e) => {
+      given.push(...e.Records.map((r) => r.dynamodb?.NewImage?.id?.S ?? ''));
+      await held;
+      handled.push(...e.Records.map((r) => r.dynamodb?.NewImage?.id?.S ?? ''));
+      return { batchItemFailures: [] };
+    });
+    try {
+      await vi.waitFor(() => expect(poller.drained()).toBe(true), { timeout: 10_000, interval: 20 });
+      const id = randomUUID();
+      await putEvent(table)(id);
+      // As the stack's own clients do after each write.
+      poller.wake();
+      expect(poller.drained()).toBe(false);
+      // The function holds the record: not drained.
+      await vi.waitFor(() => expect(given).toContain(id), { timeout: 10_000, interval: 20 });
+      expect(poller.drained()).toBe(false);
+      release();
+      await vi.waitFor(() => expect(poller.drained()).toBe(true), { timeout: 10_000, interval: 20 });
+      expect(handled).toContain(id);
+    } finally {
+      release();
+      await poller.stop();
+    }
+  }, 30_000);
+});
+
 describe('the local stream poller, behind a stream that trimmed what it had not read', () => {
   it('loses the trimmed records, says so, and goes on from the oldest record kept', async () => {
     const table = await createTestTable('streams-trim', { stream: true });

@@ -99,6 +99,13 @@ export interface StreamPoller {
    * waits `pollMs` after an empty read for a second. `wakeOnWrites` calls it after each write of a client.
    */
   wake(): void;
+  /**
+   * Whether the stream functions are idle: every reader's latest read found nothing, and began more
+   * than `marginMs` after the handlers' last write (a record shows 3-12 ms after its write), so what
+   * the stack was given has been handled, the work it set off included. The bench waits for it between
+   * phases, so that one phase's stream work does not run on into the next.
+   */
+  drained(marginMs?: number): boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
@@ -416,6 +423,9 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
     await rename(tmp, file);
   };
 
+  /** Per reader, when its latest read that found nothing began (undefined: its latest found records). */
+  const idleSince = new Map<string, number | undefined>();
+  let lastWrite = Date.now();
   const run = async (name: string, trigger: StreamTrigger, pacer: Pacer) => {
     const done = new Set<string>();
     const positions = new Map<string, string | undefined>();
@@ -479,6 +489,7 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
           }
         }
         let read = 0;
+        const began = Date.now();
         for (const [shard, iterator] of [...iterators]) {
           if (stopped) break;
           let r: GetRecordsCommandOutput;
@@ -532,6 +543,7 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
           }
         }
         await checkpoint();
+        idleSince.set(name, read === 0 ? began : undefined);
         if (read === 0) await pacer.wait();
         else pacer.found();
       } catch (e) {
@@ -553,7 +565,11 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
       own?.destroy();
     },
     wake() {
+      lastWrite = Date.now();
       for (const p of pacers) p.wake();
+    },
+    drained(marginMs = 50) {
+      return fns.every((f) => (idleSince.get(f.name) ?? Number.NEGATIVE_INFINITY) > lastWrite + marginMs);
     },
   };
   for (const client of opts.wakeOn ?? []) wakeOnWrites(client, poller);

@@ -140,7 +140,7 @@ const STALE_DAYS = 30;
  * resolved one writer per round: enough short, jittered attempts for a few dozen concurrent writers.
  * The Lambda's deadline bounds them first when time runs short.
  */
-const CONTENTION: Partial<RetryPolicy> = { maxAttempts: 40, baseMs: 5, capMs: 200 };
+export const CONTENTION: Partial<RetryPolicy> = { maxAttempts: 40, baseMs: 5, capMs: 200 };
 
 /** The engine that every movement of the ledger is committed by (see the top of this module). */
 export class LedgerEngine {
