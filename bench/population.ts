@@ -88,6 +88,16 @@ export const createCustomer = async (
   return { email, token, sub, sending, receiving };
 };
 
+/** A fresh access token for the customer (the one from `createCustomer` lives 5 minutes). */
+export const logInAgain = async (api: ApiClient, c: Customer): Promise<void> => {
+  const login = expectStatus(
+    await api.send('POST', '/v1/auth/login', { body: { email: c.email, password: PASSWORD } }),
+    200,
+    'login',
+  );
+  c.token = login.body.accessToken as string;
+};
+
 export const createPopulation = async (
   api: ApiClient,
   opts: { runId: string; customers: number; accountsPerCustomer: number; funding: number; parallel: number },

@@ -33,7 +33,7 @@ import {
 } from './cost.ts';
 import { type Operation, runLoad } from './load.ts';
 import { cpuSnapshot, otherCores, ownGroup } from './machine.ts';
-import { type BenchAccount, createPopulation } from './population.ts';
+import { type BenchAccount, createPopulation, logInAgain, mapPool } from './population.ts';
 import { prepareRawTable, RAW_TABLE } from './raw.ts';
 import {
   evaluateGoals,
@@ -67,6 +67,8 @@ const ACCOUNTS_PER_CUSTOMER = 10;
 const SEED = 20_261_124;
 /** The longest the bench waits for earlier phases' stream work before a phase (then it goes on, saying so). */
 const DRAIN_MAX_MS = 180_000;
+/** How old the customers' access tokens (5 minutes) may be when a phase begins. */
+const TOKEN_RENEW_MS = 120_000;
 const DEPOSIT_CAP = 1_000_000_000_000;
 const ROUTES: Record<Scenario, string> = {
   uniform: 'POST /v1/transfers',
@@ -165,6 +167,14 @@ const main = async (): Promise<void> => {
     parallel: 8,
   });
   const populationSeconds = seconds(populationStarted);
+  // Access tokens live 5 minutes, and a full run, with its waits between phases, lasts longer: every
+  // customer logs in again before a phase once their tokens are TOKEN_RENEW_MS old.
+  let tokensAt = performance.now();
+  const freshTokens = async () => {
+    if (performance.now() - tokensAt < TOKEN_RENEW_MS) return;
+    await mapPool(pop.customers, 8, (c) => logInAgain(api, c));
+    tokensAt = performance.now();
+  };
   say(
     `${pop.customers.length} customers, ${pop.recipients.length} receiving accounts in ${populationSeconds} s`,
   );
@@ -211,6 +221,7 @@ const main = async (): Promise<void> => {
   ): Promise<PhaseSummary> => {
     const durationMs = opts.durationMs ?? phaseSeconds * 1000;
     const drainedMs = await drain();
+    if (path === 'stack') await freshTokens();
     const logStart = stack?.output().length ?? 0;
     const groups = [ownGroup(), ...(stack ? [stack.pid] : [])];
     const conflictsFrom = await conflictsSoFar(path);
@@ -292,6 +303,7 @@ const main = async (): Promise<void> => {
   // 5b. Bulk payments: one sender's transfers per second, in batches of BULK_SIZE against one by one.
   const bulkRun = async (mode: 'batch' | 'single') => {
     await drain();
+    await freshTokens();
     const r = await runLoad({
       concurrency: 1,
       durationMs: phaseSeconds * 1000,
