@@ -1,5 +1,6 @@
 /**
- * `npm run bench` (about 2½ minutes) and `npm run bench -- --quick` (under 2 minutes): starts the
+ * `npm run bench` (about 6 minutes, its waits for stream work between phases included) and
+ * `npm run bench -- --quick` (about 2-3 minutes; it waits before raw phases only): starts the
  * whole stack as `npm start` does, loads it, and writes bench/results.json plus the tables in
  * the README's Performance section. Separate from the test suite: nothing here asserts a timing.
  *
