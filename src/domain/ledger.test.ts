@@ -116,6 +116,10 @@ describe('plans', () => {
       'currency_mismatch',
     );
     expect(code(() => planTransfer(acct('a', 10), acct('b', 0), 1, 'EUR', 1000))).toBe('currency_mismatch');
+    // The sender's currency alone differing: the recipient is in the transfer's (found by mutation).
+    expect(code(() => planTransfer(acct('a', 10), acct('b', 0, { currency: 'EUR' }), 1, 'EUR', 1000))).toBe(
+      'currency_mismatch',
+    );
     expect(code(() => planTransfer(acct('a', 10), acct('b', 0, { status: 'closed' }), 1, 'USD', 1000))).toBe(
       'account_not_active',
     );
@@ -212,6 +216,10 @@ describe('the lifecycle of a pending transfer', () => {
     expect(part.released).toBe(70);
     expect(isBalanced(part.postings)).toBe(true);
     expect(code(() => planPost(pending(), from, to, 101, now))).toBe('amount_exceeds_hold');
+    // A recipient frozen since the hold: a declined post, not a write its condition refuses.
+    expect(code(() => planPost(pending(), from, acct('b', 7, { status: 'frozen' }), undefined, now))).toBe(
+      'account_not_active',
+    );
     for (const bad of [0, -30, 0.5])
       expect(
         code(() => planPost(pending(), from, to, bad, now)),
@@ -263,6 +271,10 @@ describe('refunds', () => {
     expect(balanceAfterOf(p, 'b')).toBe(440);
     expect(balanceAfterOf(p, 'a')).toBe(60);
     expect(p.outgoing).toBe(0);
+    // To a sender whose account has closed since: declined as such.
+    expect(code(() => planRefund(posted(), acct('b', 500), acct('a', 0, { status: 'closed' }), 1))).toBe(
+      'account_not_active',
+    );
     expect(code(() => planRefund(posted({ refundedAmount: 40 }), acct('b', 500), acct('a', 0), 61))).toBe(
       'refund_exceeds_amount',
     );

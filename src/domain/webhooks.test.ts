@@ -60,6 +60,7 @@ describe('webhook URL rules', () => {
     ['http://hooks.example.com/', 'only https URLs'],
     ['https://user:pass@example.com/hook', 'credentials in the URL'],
     ['https://user@example.com/hook', 'credentials in the URL'],
+    ['https://:secret@example.com/hook', 'credentials in the URL'],
     ['not a url', 'not a URL'],
   ])('refuses %s (%s)', async (url, why) => {
     const dns = publicDns();
@@ -130,6 +131,17 @@ describe('webhook URL rules', () => {
       expect(isForbiddenAddress(a), a).toBe(false);
     for (const a of ['127.0.0.1', '169.254.170.2', '::', 'fd00:ec2::254', 'ff02::1', 'garbage'])
       expect(isForbiddenAddress(a), a).toBe(true);
+    // Each reserved range on its own (found by mutation): benchmarking, multicast, reserved, broadcast,
+    // discard-only, and the well-known NAT64 prefix (64:ff9b::a9fe:a9fe is 169.254.169.254).
+    for (const a of [
+      '198.18.0.1',
+      '224.0.0.1',
+      '240.0.0.1',
+      '255.255.255.255',
+      '100::1',
+      '64:ff9b::a9fe:a9fe',
+    ])
+      expect(isForbiddenAddress(a), a).toBe(true);
     // IPv6 forms that carry an IPv4 address: IPv4-compatible (::127.0.0.1, ::169.254.169.254), local
     // NAT64, Teredo and 6to4 (2002:7f00:1:: tunnels to 127.0.0.1).
     for (const a of [
@@ -170,6 +182,9 @@ describe('signatures', () => {
     expect(verifySignature(header.replace(`t=${t}`, `t=${t + 1}`), body, secret, now)).toBe(false);
     expect(verifySignature(header, body, secret, now + 301_000)).toBe(false);
     expect(verifySignature('v1=abc', body, secret, now)).toBe(false);
+    // One dated too far ahead, and a signature of the wrong length (found by mutation).
+    expect(verifySignature(header, body, secret, now - 301_000)).toBe(false);
+    expect(verifySignature(`t=${t},v1=abcd`, body, secret, now)).toBe(false);
   });
 });
 
