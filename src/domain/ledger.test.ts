@@ -235,6 +235,12 @@ describe('the lifecycle of a pending transfer', () => {
     const later = new Date('2026-11-30T13:00:00Z');
     expect(planRelease(pending(), from, later, true).released).toBe(100);
     expect(code(() => planRelease(pending(), from, now, true))).toBe('transaction_not_pending');
+    // Only a pending transfer with an expiry, past it, expires.
+    for (const status of ['posted', 'voided', 'expired'] as const)
+      expect(code(() => planRelease(pending({ status }), from, later, true))).toBe('transaction_not_pending');
+    expect(code(() => planRelease(pending({ expiresAt: undefined }), from, later, true))).toBe(
+      'transaction_not_pending',
+    );
   });
 
   it('only a pending transfer before its expiry may be posted or voided', () => {

@@ -63,6 +63,13 @@ describe('schedule dates', () => {
       validateRule({ startDate: '2027-03-05', frequency: 'once', count: 2 }, '2027-03-01'),
     ).toThrow();
     expect(() => validateRule({ startDate: '2029-03-05', frequency: 'once' }, '2027-03-01')).toThrow();
+    // A start at most 366 days ahead (2028 is a leap year: 2028-03-01 is 366 days after 2027-03-01).
+    expect(() => validateRule({ startDate: '2028-03-01', frequency: 'once' }, '2027-03-01')).not.toThrow();
+    expect(() => validateRule({ startDate: '2028-03-02', frequency: 'once' }, '2027-03-01')).toThrow(/not valid/);
+    // A one-off takes no end date either.
+    expect(() =>
+      validateRule({ startDate: '2027-03-05', frequency: 'once', endDate: '2027-03-06' }, '2027-03-01'),
+    ).toThrow(/not valid/);
     // An end date past the 20-year horizon is refused, not silently cut short.
     const weekly = { startDate: '2027-03-05', frequency: 'weekly' as const };
     expect(() => validateRule({ ...weekly, endDate: '2047-03-04' }, '2027-03-01')).not.toThrow();

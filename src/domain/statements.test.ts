@@ -72,6 +72,9 @@ describe('statement periods', () => {
   it('closes a month a few minutes after it ends', () => {
     expect(isClosed('2027-03', new Date('2027-04-01T00:01:00Z'))).toBe(false);
     expect(isClosed('2027-03', new Date('2027-04-01T00:06:00Z'))).toBe(true);
+    // Exactly at the grace's end it is closed; a millisecond before, not.
+    expect(isClosed('2027-03', new Date('2027-04-01T00:04:59.999Z'))).toBe(false);
+    expect(isClosed('2027-03', new Date('2027-04-01T00:05:00.000Z'))).toBe(true);
   });
 
   it("ends a closed month's statement on the month's last instant, never the next month's first", () => {

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -480,6 +480,43 @@ describe('settlement without the stream (a table no settler reads)', () => {
     const fresh = await accounts.mustGet('stale-b', b.id);
     expect(await settler.settleOnce(fresh, stale, new Date())).toBe(false);
     expect((await accounts.mustGet('stale-b', b.id)).balance).toBe(50);
+    expect((await verifyBooks()).problems).toEqual([]);
+  });
+
+  it("an account read stale (a withdrawal since) is refused by its version: the credit's balance after is never planned on it", async () => {
+    const { accounts, ledger, settler, b, pay } = await pair(quiet, 'moved');
+    await ledger.deposit({
+      user: 'moved-b',
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: b.id,
+      amount: 100,
+    });
+    await pay(40);
+    const read = await accounts.mustGet('moved-b', b.id);
+    const credits = await unsettledCredits(db, quiet, b.id);
+    expect(credits).toHaveLength(1);
+    // A withdrawal lands between the settler's reads and its write.
+    const out = await ledger.withdraw({
+      user: 'moved-b',
+      idempotencyKey: 'w',
+      fingerprint: 'w',
+      accountId: b.id,
+      amount: 30,
+    });
+    expect(out.kind).toBe('journal');
+    expect(await settler.settleOnce(read, credits, new Date())).toBe(false);
+    expect(await settler.settle('moved-b', b.id)).toBe(1);
+    const after = await accounts.mustGet('moved-b', b.id);
+    expect(after).toMatchObject({ balance: 110, version: read.version + 2 });
+    const settled = await db.send(
+      new GetCommand({
+        TableName: quiet,
+        Key: keys.journal(credits[0]?.journalId ?? ''),
+        ConsistentRead: true,
+      }),
+    );
+    expect(settled.Item?.to).toMatchObject({ balanceAfter: 110 });
     expect((await verifyBooks()).problems).toEqual([]);
   });
 

@@ -392,7 +392,18 @@ describe("daily counters: attributes of the item of the customer's host account"
       (kind: 'deposit' | 'withdraw') =>
       (accountId: string, amount: number): Promise<Outcome> =>
         ledger[kind]({ user, idempotencyKey: randomUUID(), fingerprint: 'f', accountId, amount });
-    return { deposit: move('deposit'), withdraw: move('withdraw') };
+    const hold = (accountId: string, to: { number: string }, amount: number): Promise<Outcome> =>
+      ledger.transfer({
+        user,
+        idempotencyKey: randomUUID(),
+        fingerprint: 'f',
+        fromAccountId: accountId,
+        toAccountNumber: to.number,
+        currency: 'USD',
+        amount,
+        pending: true,
+      });
+    return { deposit: move('deposit'), withdraw: move('withdraw'), hold };
   };
   const stored = async (table: string, key: { pk: string; sk: string }) =>
     (await db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item ?? {};
@@ -479,16 +490,7 @@ describe("daily counters: attributes of the item of the customer's host account"
     const day = 'out#2026-03-10';
     await cash(ledger, alice).deposit(c.id, LIMIT * 2);
     await cash(ledger, alice).withdraw(c.id, 100);
-    const held = await ledger.transfer({
-      user: alice,
-      idempotencyKey: k(),
-      fingerprint: 'f',
-      fromAccountId: c.id,
-      toAccountNumber: b.number,
-      currency: 'USD',
-      amount: 50,
-      pending: true,
-    });
+    const held = await cash(ledger, alice).hold(c.id, b, 50);
     expect((await stored(table, keys.account(alice, a.id)))[day]).toBe(150);
     expect((await stored(table, keys.account(alice, c.id)))[day]).toBeUndefined();
     expect((await stored(table, keys.account(alice, c.id))).in).toBeUndefined();
@@ -503,6 +505,29 @@ describe("daily counters: attributes of the item of the customer's host account"
     expect((await stored(table, keys.account(alice, a.id)))[day]).toBe(LIMIT);
     expect(await ledger.outgoingOn(alice, day.slice(4))).toEqual(new Map([['USD', LIMIT]]));
     expect(await counterItems(table)).toEqual([]);
+  });
+
+  it("a hold voided the day after it was made gives nothing back to the new day's counter", async () => {
+    const table = await createTestTable('hosted');
+    let t = Date.parse('2026-03-10T12:00:00Z');
+    const { accounts, ledger } = storesFor(db, table, { dailyLimit: 1000, now: () => new Date(t) });
+    const [alice, bob] = [`u-${randomUUID()}`, `u-${randomUUID()}`];
+    const a = await accounts.open({ ownerId: alice, type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: bob, type: 'checking', currency: 'USD' });
+    await cash(ledger, alice).deposit(a.id, 1000);
+    const held = await cash(ledger, alice).hold(a.id, b, 100);
+    if (held.kind !== 'journal') throw new Error('not held');
+    t += 86_400_000;
+    expect((await cash(ledger, alice).withdraw(a.id, 300)).kind).toBe('journal');
+    await ledger.void({
+      user: alice,
+      idempotencyKey: randomUUID(),
+      fingerprint: 'f',
+      journalId: held.journal.id,
+    });
+    // The hold counted against the 10th; the 11th's 300 stays 300.
+    expect(await ledger.outgoingOn(alice, '2026-03-11')).toEqual(new Map([['USD', 300]]));
+    expect(await ledger.outgoingOn(alice, '2026-03-10')).toEqual(new Map([['USD', 100]]));
   });
 
   it('an account opened before hosts keeps its counters as items of their own, and the limit holds', async () => {
@@ -569,6 +594,18 @@ describe('the retry helper', () => {
 // ---------- the no-overdraft rule is a condition on stored attributes ----------
 
 describe('no overdraft, even without the version check', () => {
+  /** A DocumentClient whose reads of an account item show `shown(item)` over what is stored. */
+  const misreading = (shown: (item: Record<string, unknown>) => Record<string, unknown>): Db => {
+    const wrapped = Object.create(db) as Db;
+    wrapped.send = (async (command: { constructor: { name: string } }) => {
+      const r = (await db.send(command as never)) as { Item?: Record<string, unknown> };
+      if (command.constructor.name === 'GetCommand' && r.Item?.entity === 'account')
+        return { ...r, Item: { ...r.Item, ...shown(r.Item) } };
+      return r;
+    }) as Db['send'];
+    return wrapped;
+  };
+
   it('20 concurrent withdrawals and holds of 10 against 100 with no version checks: exactly 10 succeed', async () => {
     const table = await createTestTable('noversion');
     const { accounts, ledger } = storesFor(db, table, { ledgerDb: withoutVersionChecks(db) });
@@ -609,6 +646,27 @@ describe('no overdraft, even without the version check', () => {
     expect(after?.balance).toBeGreaterThanOrEqual(0);
   });
 
+  it('a withdrawal planned on a read that shows more money than there is is refused by the stored available', async () => {
+    const table = await createTestTable('staleread');
+    const { accounts, ledger } = storesFor(db, table);
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    await ledger.deposit({ user: 'u', idempotencyKey: 'd', fingerprint: 'd', accountId: a.id, amount: 100 });
+    // Every read of the account shows 1,000, and no version check catches the plan made on it:
+    // only the stored `available >= :debit` stands between a withdrawal of 500 and an overdraft.
+    const blind = misreading(() => ({ balance: 1_000, available: 1_000, held: 0, holds: {} }));
+    const unseeing = storesFor(blind, table, { ledgerDb: withoutVersionChecks(db), maxAttempts: 2 });
+    await expect(
+      unseeing.ledger.withdraw({
+        user: 'u',
+        idempotencyKey: 'w',
+        fingerprint: 'w',
+        accountId: a.id,
+        amount: 500,
+      }),
+    ).rejects.toMatchObject({ code: 'service_unavailable' });
+    expect(await accounts.get('u', a.id)).toMatchObject({ balance: 100, available: 100 });
+  });
+
   it(`an account holds at most ${MAX_LIVE_HOLDS} pending transfers, by the stored condition too`, async () => {
     const table = await createTestTable('holdcap');
     const { accounts, ledger } = storesFor(db, table);
@@ -636,13 +694,7 @@ describe('no overdraft, even without the version check', () => {
     expect(await hold(ledger, 'over')).toMatchObject({ kind: 'declined', code: 'too_many_holds' });
     // A plan made on a read that shows none of the holds (and with no version check to catch it):
     // only the stored `size(holds) < :maxHolds` stands between it and a 101st hold.
-    const blind = Object.create(db) as Db;
-    blind.send = (async (command: { constructor: { name: string } }) => {
-      const r = (await db.send(command as never)) as { Item?: Record<string, unknown> };
-      if (command.constructor.name === 'GetCommand' && r.Item?.entity === 'account')
-        return { ...r, Item: { ...r.Item, holds: {}, held: 0, available: r.Item.balance } };
-      return r;
-    }) as Db['send'];
+    const blind = misreading((item) => ({ holds: {}, held: 0, available: item.balance }));
     const unseeing = storesFor(blind, table, { ledgerDb: withoutVersionChecks(db), maxAttempts: 2 });
     await expect(hold(unseeing.ledger, 'blind')).rejects.toMatchObject({ code: 'service_unavailable' });
     const after = await accounts.get('u', a.id);
