@@ -12,7 +12,7 @@ import { auditSecurityEvents, type SecurityEvents } from '../identity/security-e
 import { AccountReader, AccountStore } from '../store/accounts.ts';
 import { AuditStore } from '../store/audit.ts';
 import { createCursorCodec, cursorKeys } from '../store/cursor.ts';
-import { createDocumentClient, type Db, DYNAMODB_TIMEOUTS } from '../store/db.ts';
+import { createDocumentClient, type Db, DYNAMODB_TIMEOUTS, withoutSdkLogger } from '../store/db.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
 import * as keys from '../store/item-keys.ts';
 import { type LedgerOptions, LedgerStore } from '../store/ledger.ts';
@@ -110,11 +110,13 @@ export const isMfaToken = (accessToken: string, sub: string): Promise<boolean> =
   readMfaToken(db(), config().tableName, accessToken, sub);
 // Cognito's calls hash passwords (hundreds of ms on AWS): 5 s before an attempt is given up, so that a
 // call abandoned at the deadline does not hold a socket for good.
-const cognito = /* @__PURE__ */ once(() =>
-  boundByDeadline(
-    new CognitoIdentityProviderClient({
-      requestHandler: { ...DYNAMODB_TIMEOUTS, requestTimeout: 5_000 },
-    }),
+export const cognito = /* @__PURE__ */ once(() =>
+  withoutSdkLogger(
+    boundByDeadline(
+      new CognitoIdentityProviderClient({
+        requestHandler: { ...DYNAMODB_TIMEOUTS, requestTimeout: 5_000 },
+      }),
+    ),
   ),
 );
 const identityConfig = () => {

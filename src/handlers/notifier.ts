@@ -22,6 +22,7 @@ import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
 import type { BankEvent } from '../domain/events.ts';
 import { emailFor } from '../domain/notifications.ts';
+import { withoutSdkLogger } from '../store/db.ts';
 import { EmailMarks } from '../store/email-marks.ts';
 import { db, users } from './context.ts';
 import { webhooks } from './events-context.ts';
@@ -90,11 +91,13 @@ export const newSesClient = (
   > = {},
 ) => {
   const { timeouts, ...rest } = opts;
-  return new SESv2Client({
-    retryStrategy: new NoResendAfterTimeout(SES_MAX_ATTEMPTS),
-    requestHandler: { ...SES_TIMEOUTS, ...timeouts },
-    ...rest,
-  });
+  return withoutSdkLogger(
+    new SESv2Client({
+      retryStrategy: new NoResendAfterTimeout(SES_MAX_ATTEMPTS),
+      requestHandler: { ...SES_TIMEOUTS, ...timeouts },
+      ...rest,
+    }),
+  );
 };
 
 let ses: SESv2Client | undefined;

@@ -22,11 +22,27 @@ export const DYNAMODB_TIMEOUTS = {
 } as const;
 
 /**
- * The handlers' DynamoDB client: the SDK's standard configuration, plus the time limits above, and no
- * call waiting past the invocation's deadline (`boundByDeadline`).
+ * Takes the SDK's logger middleware out of a client (the handlers' clients: DynamoDB, Cognito, S3,
+ * SES). It runs on every call whether or not a logger is configured: with the default no-op logger it
+ * still copies each call's input and output through their schemas' sensitive-data filters, for a log
+ * line nobody writes. That was 3.9 % of the local stack's busy CPU in a profile of a quick bench run,
+ * and about 5 % of the CPU a DynamoDB call costs its caller (GetItems and TransactWriteItems against
+ * DynamoDB Local, medians of 9 rounds of 2,000 calls). No client here is given a logger: what a
+ * handler calls is in its own logs (src/api/logger.ts), and the SDK's errors reach it as before.
+ */
+export const withoutSdkLogger = <C extends { middlewareStack: { remove: (name: string) => boolean } }>(
+  client: C,
+): C => {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+};
+
+/**
+ * The handlers' DynamoDB client: the SDK's standard configuration, plus the time limits above, no
+ * call waiting past the invocation's deadline (`boundByDeadline`), and no SDK logger.
  */
 export const createDynamoClient = (): DynamoDBClient =>
-  boundByDeadline(new DynamoDBClient({ requestHandler: { ...DYNAMODB_TIMEOUTS } }));
+  withoutSdkLogger(boundByDeadline(new DynamoDBClient({ requestHandler: { ...DYNAMODB_TIMEOUTS } })));
 
 /**
  * A DocumentClient. The endpoint comes from the SDK's standard configuration

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { busy } from './db.ts';
+import { busy, withoutSdkLogger } from './db.ts';
 import { again, boundByDeadline, done, retry } from './retry.ts';
 
 export const URL_SECONDS = 300;
@@ -28,14 +28,16 @@ export const contentTypes: Record<StatementFormat, string> = {
 };
 
 export const createS3Client = (opts: { pathStyle?: boolean } = {}): S3Client =>
-  boundByDeadline(
-    new S3Client({
-      // A statement file is at most a few MB: 10 s before an attempt is given up.
-      requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
-      forcePathStyle: opts.pathStyle ?? false,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    }),
+  withoutSdkLogger(
+    boundByDeadline(
+      new S3Client({
+        // A statement file is at most a few MB: 10 s before an attempt is given up.
+        requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+        forcePathStyle: opts.pathStyle ?? false,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      }),
+    ),
   );
 
 export const objectKey = (

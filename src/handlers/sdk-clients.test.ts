@@ -1,0 +1,29 @@
+/**
+ * The handlers' SDK clients run without the SDK's logger middleware (src/store/db.ts
+ * `withoutSdkLogger`): it copied every call's input and output through their sensitive-data filters
+ * for a log line nobody wrote.
+ */
+import { describe, expect, it } from 'vitest';
+import { createDocumentClient, createDynamoClient } from '../store/db.ts';
+import { createS3Client } from '../store/statements.ts';
+import { cognito } from './context.ts';
+import { newSesClient } from './notifier.ts';
+
+const middlewares = (c: { middlewareStack: { identify: () => string[] } }) =>
+  c.middlewareStack.identify().join('\n');
+
+describe("the handlers' SDK clients", () => {
+  it.for([
+    ['DynamoDB', () => createDynamoClient()],
+    ['DynamoDB, through the DocumentClient', () => createDocumentClient()],
+    ['Cognito', () => cognito()],
+    ['S3', () => createS3Client()],
+    ['SES', () => newSesClient()],
+  ] as const)('%s: no SDK logger middleware, the deadline and the rest kept', ([name, make]) => {
+    const list = middlewares(make());
+    expect(list).not.toContain('loggerMiddleware');
+    // The stack is otherwise whole: the SDK's own steps are there (and the deadline, where it is set).
+    expect(list).toContain('retryMiddleware');
+    if (name !== 'SES') expect(list).toContain('bankDeadline');
+  });
+});
