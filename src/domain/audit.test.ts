@@ -34,21 +34,15 @@ const rehashed = (r: AuditRecord, change: Partial<AuditRecord>): AuditRecord => 
 };
 
 describe('the audit chain', () => {
-  it('hashes a canonical form: key order does not matter', () => {
+  it('hashes a canonical form: keys sorted at every level, undefined members left out', () => {
+    // The guard of the sort: auditHash builds its object in a fixed order, so a record's own key order
+    // never reaches canonicalJson; another caller's object may.
     expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: undefined } })).toBe(
       '{"a":{"d":[1,{"e":3,"f":2}]},"b":1}',
     );
+    expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
     const [r] = chain(1);
-    if (!r) throw new Error('no record');
-    const { hash, ...rest } = r;
-    expect(hash).toMatch(/^[0-9a-f]{64}$/);
-    const reordered = Object.fromEntries(Object.entries(rest).reverse()) as typeof rest;
-    expect(
-      auditHash({
-        ...reordered,
-        actor: { sourceIp: r.actor.sourceIp, role: r.actor.role, userId: r.actor.userId },
-      }),
-    ).toBe(hash);
+    expect(r?.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
   const [first] = chain(1);

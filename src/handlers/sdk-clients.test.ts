@@ -4,6 +4,7 @@
  * for a log line nobody wrote.
  */
 import { describe, expect, it } from 'vitest';
+import { secretsClient } from '../store/cursor.ts';
 import { createDocumentClient, createDynamoClient } from '../store/db.ts';
 import { createS3Client } from '../store/statements.ts';
 import { cognito } from './context.ts';
@@ -19,11 +20,12 @@ describe("the handlers' SDK clients", () => {
     ['Cognito', () => cognito()],
     ['S3', () => createS3Client()],
     ['SES', () => newSesClient()],
+    ['Secrets Manager (the cursor keys)', () => secretsClient()],
   ] as const)('%s: no SDK logger middleware, the deadline and the rest kept', ([name, make]) => {
     const list = middlewares(make());
     expect(list).not.toContain('loggerMiddleware');
     // The stack is otherwise whole: the SDK's own steps are there (and the deadline, where it is set).
     expect(list).toContain('retryMiddleware');
-    if (name !== 'SES') expect(list).toContain('bankDeadline');
+    if (name !== 'SES' && !name.startsWith('Secrets')) expect(list).toContain('bankDeadline');
   });
 });

@@ -1,7 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BaseProvider } from '@aws-lambda-powertools/parameters/base';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { BankError } from '../domain/errors.ts';
+import { withoutSdkLogger } from './db.ts';
 
 /**
  * Opaque, tamper-proof paging cursors: the position plus what it is bound to (user, account,
@@ -88,12 +90,15 @@ export const useCursorKeyProvider = (p: BaseProvider | undefined): void => {
   provider = p;
 };
 
-const secretsProvider = (): BaseProvider =>
-  new SecretsProvider({
-    clientConfig: {
+/** The Secrets Manager client the provider reads with (exported for its test: no SDK logger). */
+export const secretsClient = (): SecretsManagerClient =>
+  withoutSdkLogger(
+    new SecretsManagerClient({
       requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
-    },
-  });
+    }),
+  );
+
+const secretsProvider = (): BaseProvider => new SecretsProvider({ awsSdkV3Client: secretsClient() });
 
 /** The current and previous cursor keys of secret `secretId`, from the provider's TTL cache. */
 export const cursorKeys = async (secretId: string): Promise<CursorKeys> => {

@@ -23,12 +23,13 @@ export const DYNAMODB_TIMEOUTS = {
 
 /**
  * Takes the SDK's logger middleware out of a client (the handlers' clients: DynamoDB, Cognito, S3,
- * SES). It runs on every call whether or not a logger is configured: with the default no-op logger it
- * still copies each call's input and output through their schemas' sensitive-data filters, for a log
- * line nobody writes. That was 3.9 % of the local stack's busy CPU in a profile of a quick bench run,
- * and about 5 % of the CPU a DynamoDB call costs its caller (GetItems and TransactWriteItems against
- * DynamoDB Local, medians of 9 rounds of 2,000 calls). No client here is given a logger: what a
- * handler calls is in its own logs (src/api/logger.ts), and the SDK's errors reach it as before.
+ * SES, Secrets Manager). It runs on every call whether or not a logger is configured: with the
+ * default no-op logger it still copies each call's input and output through their schemas'
+ * sensitive-data filters, for a log line nobody writes. That was 3.9 % of the local stack's busy CPU
+ * in a profile of a quick bench run, and about 5 % of the CPU a DynamoDB call costs its caller
+ * (GetItems and TransactWriteItems against DynamoDB Local, medians of 9 rounds of 2,000 calls). No
+ * client here is given a logger: what a handler calls is in its own logs (src/api/logger.ts), and the
+ * SDK's errors reach it as before.
  */
 export const withoutSdkLogger = <C extends { middlewareStack: { remove: (name: string) => boolean } }>(
   client: C,
