@@ -65,7 +65,9 @@ describe('schedule dates', () => {
     expect(() => validateRule({ startDate: '2029-03-05', frequency: 'once' }, '2027-03-01')).toThrow();
     // A start at most 366 days ahead (2028 is a leap year: 2028-03-01 is 366 days after 2027-03-01).
     expect(() => validateRule({ startDate: '2028-03-01', frequency: 'once' }, '2027-03-01')).not.toThrow();
-    expect(() => validateRule({ startDate: '2028-03-02', frequency: 'once' }, '2027-03-01')).toThrow(/not valid/);
+    expect(() => validateRule({ startDate: '2028-03-02', frequency: 'once' }, '2027-03-01')).toThrow(
+      /not valid/,
+    );
     // A one-off takes no end date either.
     expect(() =>
       validateRule({ startDate: '2027-03-05', frequency: 'once', endDate: '2027-03-06' }, '2027-03-01'),

@@ -132,25 +132,28 @@ describe('bulk payments in the store', () => {
   it.for([
     ['frozen', 'USD', 'account_not_active'],
     ['active', 'EUR', 'currency_mismatch'],
-  ] as const)("a sender %s, a batch in %s: refused whole, at the top level, nothing posted", async ([status, currency, code]) => {
-    const { table, accounts, ledger, open, fund } = await setup();
-    const from = await open('payer');
-    await fund(from, 'payer', 1_000);
-    const [to1, to2] = [await open('payee'), await open('payee')];
-    if (status === 'frozen') await freeze(db, table, 'payer', from.id);
-    const out = await ledger.transferBatch({
-      user: 'payer',
-      idempotencyKey: 'k',
-      fingerprint: 'k',
-      fromAccountId: from.id,
-      currency,
-      transfers: [to1, to2].map((to) => ({ toAccountNumber: to.number, amount: 10 })),
-    });
-    expect(out).toMatchObject({ kind: 'declined', code });
-    expect(out).not.toHaveProperty('refusals');
-    expect(await accounts.mustGet('payer', from.id)).toMatchObject({ balance: 1_000 });
-    expect(await accounts.mustGet('payee', to1.id)).toMatchObject({ balance: 0 });
-  });
+  ] as const)(
+    'a sender %s, a batch in %s: refused whole, at the top level, nothing posted',
+    async ([status, currency, code]) => {
+      const { table, accounts, ledger, open, fund } = await setup();
+      const from = await open('payer');
+      await fund(from, 'payer', 1_000);
+      const [to1, to2] = [await open('payee'), await open('payee')];
+      if (status === 'frozen') await freeze(db, table, 'payer', from.id);
+      const out = await ledger.transferBatch({
+        user: 'payer',
+        idempotencyKey: 'k',
+        fingerprint: 'k',
+        fromAccountId: from.id,
+        currency,
+        transfers: [to1, to2].map((to) => ({ toAccountNumber: to.number, amount: 10 })),
+      });
+      expect(out).toMatchObject({ kind: 'declined', code });
+      expect(out).not.toHaveProperty('refusals');
+      expect(await accounts.mustGet('payer', from.id)).toMatchObject({ balance: 1_000 });
+      expect(await accounts.mustGet('payee', to1.id)).toMatchObject({ balance: 0 });
+    },
+  );
 
   it('concurrent batches never overdraw: the total is a condition on the stored available', async () => {
     const { table, accounts, ledger, open, fund } = await setup();
