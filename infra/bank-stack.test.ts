@@ -30,6 +30,7 @@ import {
   cognitoManageActions,
   cognitoUserActions,
   declaredOf,
+  fileMarkLeadingKeys,
   pagesWithCursors,
   streamActions,
   tableActions,
@@ -205,7 +206,7 @@ describe('dev stage (with a web build)', () => {
           : []),
         ...(perms.includes('table:write') ? declaredOf(def, tableActions.write) : []),
         ...(perms.includes('table:delete') ? tableActions.delete : []),
-        ...(perms.includes('audit:write') ? ['dynamodb:PutItem'] : []),
+        ...(perms.includes('audit:write') || perms.includes('table:file-marks') ? ['dynamodb:PutItem'] : []),
         ...(functionsWith('stream').some((f) => f.name === fn) ? streamActions : []),
       ]);
       expect([...actions].sort(), fn).toEqual([...expected].sort());
@@ -215,10 +216,21 @@ describe('dev stage (with a web build)', () => {
         expect(
           [...actions].filter((a) => WRITE_ACTIONS.test(a)),
           `${fn} must not write`,
-        ).toEqual(perms.includes('audit:write') ? ['dynamodb:PutItem'] : []);
-        for (const st of tableStatements.filter((x) => actionsOf(x).some((a) => WRITE_ACTIONS.test(a))))
-          expect(st.Condition, `${fn}: audit items only`).toMatchObject({
-            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': auditLeadingKeys },
+        ).toEqual(
+          perms.includes('audit:write') || perms.includes('table:file-marks') ? ['dynamodb:PutItem'] : [],
+        );
+        // Each write it holds is on audit items (audit:write) or statement files' marks
+        // (table:file-marks) alone.
+        const only = [
+          ...(perms.includes('audit:write') ? [auditLeadingKeys] : []),
+          ...(perms.includes('table:file-marks') ? [fileMarkLeadingKeys] : []),
+        ];
+        const writes = tableStatements.filter((x) => actionsOf(x).some((a) => WRITE_ACTIONS.test(a)));
+        expect(writes.length, fn).toBe(only.length);
+        for (const [i, st] of writes.entries())
+          expect(st.Condition, `${fn}: audit items or file marks only`).toEqual({
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': only[i] },
+            Null: { 'dynamodb:LeadingKeys': 'false' },
           });
       }
       // Only Query reaches an index, and only an index the code reads; everything else is on the
@@ -235,7 +247,7 @@ describe('dev stage (with a web build)', () => {
     }
   });
 
-  it('grants statement files (get and put under two prefixes, list on the bucket, and the bucket key) to s3:statements functions only', () => {
+  it('grants statement files (get and put under two prefixes, and the bucket key; no listing) to s3:statements functions only', () => {
     const bucketId = logicalId(s.stack, s.stack.data.statements);
     for (const fn of functionNames) {
       const st = statementsOf(s, fn);
@@ -245,20 +257,13 @@ describe('dev stage (with a web build)', () => {
         expect([...s3, ...kms], fn).toEqual([]);
         continue;
       }
-      const objects = s3.filter((x) => !actionsOf(x).includes('s3:ListBucket'));
+      const objects = s3;
       expect(objects.flatMap(actionsOf).sort(), fn).toEqual(['s3:GetObject', 's3:PutObject']);
       const resources = objects.flatMap(resourcesOf).map((r) => JSON.stringify(r));
       expect(resources).toHaveLength(2);
       for (const r of resources) expect(r).toContain(bucketId);
       expect(resources.some((r) => r.includes('"/statements/*"'))).toBe(true);
       expect(resources.some((r) => r.includes('"/exports/statements/*"'))).toBe(true);
-      // ListBucket (so that a missing key is 404, not 403) on the statements bucket alone.
-      const list = s3.filter((x) => actionsOf(x).includes('s3:ListBucket'));
-      expect(list.flatMap(actionsOf), fn).toEqual(['s3:ListBucket']);
-      const listed = list.flatMap(resourcesOf).map((r) => JSON.stringify(r));
-      expect(listed).toHaveLength(1);
-      expect(listed[0]).toContain(bucketId);
-      expect(listed[0]).not.toContain('/');
       expect(kms.flatMap(actionsOf).sort(), fn).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
     }
     expect(permissionsOf('statement-files')).toContain('s3:statements');
@@ -272,16 +277,21 @@ describe('dev stage (with a web build)', () => {
     });
     expect(readOnly.length).toBeGreaterThan(0);
     for (const fn of readOnly) {
-      // What it is allowed to write: nothing, or (audit:write) audit items alone (the test above).
+      // What it is allowed to write: nothing, or (audit:write) audit items alone, or
+      // (table:file-marks) statement files' marks alone (the test above).
+      const p = permissionsOf(fn);
       expect(
         statementsOf(s, fn)
           .filter((st) => st.Effect === 'Allow')
           .flatMap(actionsOf)
           .filter((a) => WRITE_ACTIONS.test(a)),
         fn,
-      ).toEqual(permissionsOf(fn).includes('audit:write') ? ['dynamodb:PutItem'] : []);
+      ).toEqual(p.includes('audit:write') || p.includes('table:file-marks') ? ['dynamodb:PutItem'] : []);
     }
     expect(readOnly.filter((fn) => permissionsOf(fn).includes('audit:write'))).toEqual(['admin-accounts']);
+    expect(readOnly.filter((fn) => permissionsOf(fn).includes('table:file-marks'))).toEqual([
+      'statement-files',
+    ]);
     expect(
       statementsOf(s, 'health')
         .flatMap(actionsOf)

@@ -250,10 +250,28 @@ describe('Lambda bundles', () => {
   });
 });
 
-describe('statement-files: pdf-lib in a chunk of its own, loaded at the first PDF', () => {
+describe('statement-files: pdf-lib and the S3 client in chunks of their own, loaded at the first file to write', () => {
   const outputs = () => javaScript(metafiles.get('statement-files'));
   const pdfLib = (o: Metafile['outputs'][string]) =>
     Object.keys(o.inputs).some((i) => i.includes('node_modules/pdf-lib/'));
+  const s3Client = (o: Metafile['outputs'][string]) =>
+    Object.keys(o.inputs).some((i) => i.includes('node_modules/@aws-sdk/client-s3/'));
+
+  it('loads no S3 client at a cold start: it serves a file already written with a mark and a presigned URL', () => {
+    const meta = metafiles.get('statement-files') as Metafile;
+    const entry = outputs().find(([, o]) => o.entryPoint !== undefined);
+    const atStart = loadedAtStart(meta, entry?.[0] as string);
+    expect(
+      outputs()
+        .filter(([f]) => atStart.has(f))
+        .some(([, o]) => s3Client(o)),
+    ).toBe(false);
+    const chunk = outputs().find(([f, o]) => !atStart.has(f) && s3Client(o));
+    expect(chunk?.[1].inputs).toHaveProperty(['src/handlers/statement-writer.ts']);
+    expect(
+      outputs().some(([, o]) => o.imports.some((i) => i.path === chunk?.[0] && i.kind === 'dynamic-import')),
+    ).toBe(true);
+  });
 
   it('leaves it out of what a cold start loads, and imports its chunk dynamically', () => {
     const meta = metafiles.get('statement-files') as Metafile;

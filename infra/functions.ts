@@ -40,6 +40,7 @@ import {
   type SdkAction,
   tableActions,
 } from '../src/functions.ts';
+import { STATEMENT_FILE_PREFIX } from '../src/store/item-keys.ts';
 import { AUDIT_PREFIX } from '../src/store/keys.ts';
 import { tableIndexes } from '../src/store/table.ts';
 import { lambdaCode, sourceMapEnvironment } from './bundling.ts';
@@ -64,15 +65,14 @@ export const declaredOf = (def: Pick<FunctionDef, 'sdkActions'>, family: readonl
   family.filter((a) => def.sdkActions.includes(a));
 
 /**
- * What `s3:statements` grants: objects under the statement prefixes only (get and put, no delete), the
- * bucket key's data-key and decrypt actions (SSE-KMS writes and reads, and presigned GETs signed with
- * the function's credentials), and ListBucket on the statements bucket. The code lists nothing, but
- * without ListBucket S3 answers a HeadObject (or GetObject) of a missing key with 403 instead of 404,
- * and the function asks whether a statement file exists before it makes one.
+ * What `s3:statements` grants: objects under the statement prefixes only (get and put, no delete), and
+ * the bucket key's data-key and decrypt actions (SSE-KMS writes and reads, and presigned GETs signed
+ * with the function's credentials). No ListBucket: the function never asks S3 whether a file exists
+ * (it reads the file's mark in the table, src/store/statement-links.ts), so it never needs S3's 404
+ * for a missing key, and may not list the bucket's keys.
  */
 export const statementActions = {
   objects: ['s3:GetObject', 's3:PutObject'],
-  bucket: ['s3:ListBucket'],
   prefixes: ['statements/*', 'exports/statements/*'],
   key: ['kms:Decrypt', 'kms:GenerateDataKey'],
 } as const;
@@ -112,6 +112,8 @@ export const cognitoManageActions = [
 
 /** The audit trail's partition-key prefix, as IAM's dynamodb:LeadingKeys sees it (src/store/keys.ts). */
 export const auditLeadingKeys = [`${AUDIT_PREFIX}*`];
+/** Statement files' marks' partition-key prefix, as dynamodb:LeadingKeys sees it (`table:file-marks`). */
+export const fileMarkLeadingKeys = [`${STATEMENT_FILE_PREFIX}*`];
 
 /** A function needs the cursor key when one of its routes pages with a cursor (`cursor` or `after`). */
 export const pagesWithCursors = (fn: FunctionName): boolean =>
@@ -328,13 +330,6 @@ export class Functions extends Construct {
           resources: statementActions.prefixes.map((p) => statements.arnForObjects(p)),
         }),
       );
-      role.addToPolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: [...statementActions.bucket],
-          resources: [statements.bucketArn],
-        }),
-      );
       const bucket = `<${Stack.of(statements).getLogicalId(statements.node.defaultChild as CfnElement)}.Arn>`;
       Validations.of(role).acknowledge(
         ...statementActions.prefixes.map((p) => ({
@@ -377,37 +372,31 @@ export class Functions extends Construct {
     }
     // DeleteItem only in the partitions the function declares (dynamodb:LeadingKeys): never a
     // journal, a balance or a record.
-    if (perms.includes('table:delete')) {
+    /** `actions` on the table's items whose partition key matches one of `leadingKeys` only (and no request without one). */
+    const inPartitions = (actions: string[], leadingKeys: string[]) =>
       role.addToPolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,
-          actions: [...tableActions.delete],
+          actions,
           resources: [table.tableArn],
           conditions: {
-            'ForAllValues:StringLike': {
-              'dynamodb:LeadingKeys': (def.deletePartitions ?? []).map((p) => `${p}*`),
-            },
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys },
             Null: { 'dynamodb:LeadingKeys': 'false' },
           },
         }),
       );
-    }
+    if (perms.includes('table:delete'))
+      inPartitions(
+        [...tableActions.delete],
+        (def.deletePartitions ?? []).map((p) => `${p}*`),
+      );
+    // Statement files' marks (STMTFILE#...): PutItem on them alone, for a function that writes
+    // nothing else to the table (statement-files).
+    if (perms.includes('table:file-marks')) inPartitions(['dynamodb:PutItem'], fileMarkLeadingKeys);
     // Audit items (AUDIT#...) are append-only: the writer may put them (a new record, conditioned on
     // attribute_not_exists in the code), no role may update or delete them, and a role without
     // audit:write may not put one either. Explicit Denies, so no later Allow can widen them.
-    if (perms.includes('audit:write')) {
-      role.addToPolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ['dynamodb:PutItem'],
-          resources: [table.tableArn],
-          conditions: {
-            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': auditLeadingKeys },
-            Null: { 'dynamodb:LeadingKeys': 'false' },
-          },
-        }),
-      );
-    }
+    if (perms.includes('audit:write')) inPartitions(['dynamodb:PutItem'], auditLeadingKeys);
     if (perms.includes('table:write') || perms.includes('table:delete') || perms.includes('audit:write')) {
       role.addToPolicy(
         new PolicyStatement({

@@ -202,12 +202,16 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       const auditOnly =
         TABLE_WRITES.includes(action) &&
         !(functions[fn].permissions as readonly string[]).includes('table:write');
+      const marksOnly =
+        auditOnly && (functions[fn].permissions as readonly string[]).includes('table:file-marks');
       const key =
         action === 'dynamodb:DeleteItem'
           ? `${(functions[fn] as FunctionDef).deletePartitions?.[0]}0f8fad5b`
-          : auditOnly
-            ? 'AUDIT#0f8fad5b'
-            : undefined;
+          : marksOnly
+            ? 'STMTFILE#statements/0f8fad5b/2026-10.v2.pdf'
+            : auditOnly
+              ? 'AUDIT#0f8fad5b'
+              : undefined;
       expect(await simulate(s.policies[fn], action, undefined, key), `${fn} ${action}`).toBe('Allowed');
     }
   });
@@ -237,6 +241,26 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     for (const action of TABLE_WRITES) {
       expect(await simulate(s.policies[fn], action), `${fn} ${action}`).not.toBe('Allowed');
     }
+  });
+
+  it('statement-files puts statement files\u2019 marks and nothing else: no other item, no update', async () => {
+    const policy = s.policies['statement-files'];
+    const mark = 'STMTFILE#exports/statements/a-1/2026-12/2026-12-05/0f8fad5b.csv';
+    expect(await simulate(policy, 'dynamodb:PutItem', arns.table, mark)).toBe('Allowed');
+    for (const key of ['ACCOUNT#a-1', 'USER#u-1', 'JOURNAL#j-1', 'AUDIT#a-1', 'SYSTEM#cash-in#USD#00'])
+      expect(await simulate(policy, 'dynamodb:PutItem', arns.table, key), key).not.toBe('Allowed');
+    for (const action of [
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ] as const)
+      expect(await simulate(policy, action, arns.table, mark), action).not.toBe('Allowed');
+    // Nobody else holds the permission.
+    expect(
+      functionNames.filter((fn) =>
+        (functions[fn].permissions as readonly string[]).includes('table:file-marks'),
+      ),
+    ).toEqual(['statement-files']);
   });
 
   it('lets a function delete only in the partitions it declares, never a journal, system shard or record', async () => {

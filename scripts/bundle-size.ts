@@ -22,15 +22,16 @@ export const GOAL_KB = 300;
  * "Throughput at DynamoDB's limit" table says by how much each misses the goal. Lower a ceiling when a
  * bundle shrinks; remove the entry when it meets the goal.
  */
-export const BUDGET_EXCEPTIONS: Partial<Record<FunctionName, { kb: number; why: string }>> = {
-  'statement-files': {
-    kb: 364,
-    why: "the S3 client with its XML protocol (about 165 KB with its Smithy parts; the event-stream codec is a stand-in: infra/event-streams-left-out.ts); pdf-lib (227 KB; Node's zlib stands in for pako and its PNG decoder is left out: infra/pako-zlib.ts, infra/upng-left-out.ts) is a chunk of its own, loaded at the first PDF (infra/bundling.ts splitsLazyImports), and counted apart",
-  },
-};
+export type BudgetExceptions = Partial<Record<FunctionName, { kb: number; why: string }>>;
+/**
+ * None today: `statement-files` had one (364 KB, the S3 client loaded at every cold start) until its
+ * S3 client moved into a chunk loaded at the first file to write (src/handlers/statement-writer.ts).
+ */
+export const BUDGET_EXCEPTIONS: BudgetExceptions = {};
 
 /** A function's ceiling: its exception's, or the goal. */
-export const budgetOf = (fn: FunctionName): number => BUDGET_EXCEPTIONS[fn]?.kb ?? GOAL_KB;
+export const budgetOf = (fn: FunctionName, exceptions: BudgetExceptions = BUDGET_EXCEPTIONS): number =>
+  exceptions[fn]?.kb ?? GOAL_KB;
 
 export interface BundleSize {
   fn: FunctionName;
@@ -88,31 +89,35 @@ export const sizeOf = (
   bytes: number,
   top: BundleSize['top'] = [],
   lazyBytes = 0,
+  exceptions: BudgetExceptions = BUDGET_EXCEPTIONS,
 ): BundleSize => ({
   fn,
   bytes,
   kb: kb(bytes),
   lazyKb: kb(lazyBytes),
   withinGoal: kb(bytes) <= GOAL_KB,
-  budgetKb: budgetOf(fn),
-  withinBudget: kb(bytes) <= budgetOf(fn),
+  budgetKb: budgetOf(fn, exceptions),
+  withinBudget: kb(bytes) <= budgetOf(fn, exceptions),
   top,
 });
 
 /** The lines that fail the build: each function over its budget. */
-export const overBudget = (sizes: BundleSize[]): string[] =>
+export const overBudget = (sizes: BundleSize[], exceptions: BudgetExceptions = BUDGET_EXCEPTIONS): string[] =>
   sizes
     .filter((s) => !s.withinBudget)
     .map((s) =>
-      BUDGET_EXCEPTIONS[s.fn]
-        ? `${s.fn}: ${s.kb} KB is over its own budget of ${s.budgetKb} KB (${BUDGET_EXCEPTIONS[s.fn]?.why})`
+      exceptions[s.fn]
+        ? `${s.fn}: ${s.kb} KB is over its own budget of ${s.budgetKb} KB (${exceptions[s.fn]?.why})`
         : `${s.fn}: ${s.kb} KB is over the ${GOAL_KB} KB goal`,
     );
 
 /** The exceptions that are no longer needed: functions within the goal that still have one. */
-export const staleExceptions = (sizes: BundleSize[]): string[] =>
+export const staleExceptions = (
+  sizes: BundleSize[],
+  exceptions: BudgetExceptions = BUDGET_EXCEPTIONS,
+): string[] =>
   sizes
-    .filter((s) => s.withinGoal && BUDGET_EXCEPTIONS[s.fn])
+    .filter((s) => s.withinGoal && exceptions[s.fn])
     .map((s) => `${s.fn}: ${s.kb} KB meets the ${GOAL_KB} KB goal: remove its entry from BUDGET_EXCEPTIONS`);
 
 const main = async (): Promise<void> => {

@@ -138,6 +138,12 @@ export const settings = {
   }),
   /** The statements bucket (set by the CDK app and the local stack for the functions that use it). */
   statementsBucket: setting({ env: 'STATEMENTS_BUCKET', schema: text, default: '' }),
+  /**
+   * Offline only: s3rver's address. The SDK's own variable, which the S3 client reads itself; the
+   * presigned statement links (src/store/statement-links.ts), made without the S3 client, read it here.
+   * Unset on AWS: the bucket's regional endpoint.
+   */
+  s3Endpoint: setting({ env: 'AWS_ENDPOINT_URL_S3', schema: text, default: '' }),
   /** Offline only: s3rver wants path-style addresses. */
   s3PathStyle: setting({ env: 'BANK_S3_PATH_STYLE', schema: flag, default: false }),
   /** The verified SES identity emails come from (on AWS, the stage's). */

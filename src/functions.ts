@@ -27,6 +27,11 @@ export type Permission =
    * endpoints would narrow the deletes (README, security: not done).
    */
   | 'table:delete'
+  /**
+   * PutItem on statement files' marks (`STMTFILE#` items) alone, as dynamodb:LeadingKeys: the marks of
+   * the files it wrote to S3 (src/store/statement-links.ts), with no other write to the table.
+   */
+  | 'table:file-marks'
   | 'cognito:public'
   | 'cognito:admin'
   /**
@@ -238,16 +243,15 @@ export const functions = {
     entry: 'src/handlers/statement-files.ts',
     description: 'Statement files (PDF and CSV in S3) behind presigned URLs',
     trigger: http,
-    permissions: ['table:read', 's3:statements'],
+    permissions: ['table:read', 'table:file-marks', 's3:statements'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',
+      // A file's mark, once S3 holds the file (table:file-marks: STMTFILE# items only).
+      'dynamodb:PutItem',
       ...historyQueries,
       's3:GetObject',
       's3:PutObject',
-      // Never called, but without it S3 answers a HeadObject of a missing key 403, not 404
-      // (StatementFiles.exists); src/local/iam.ts answers offline as S3 does.
-      's3:ListBucket',
       'kms:GenerateDataKey',
       'kms:Decrypt',
     ],

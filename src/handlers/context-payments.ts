@@ -6,8 +6,8 @@
 import { config } from '../config.ts';
 import { PayeeStore } from '../store/payees.ts';
 import { ScheduleStore } from '../store/schedules.ts';
+import { StatementFileMarks, StatementLinks } from '../store/statement-links.ts';
 import { StatementSource } from '../store/statement-source.ts';
-import { createS3Client, StatementFiles } from '../store/statements.ts';
 import { db, idempotency, once } from './context.ts';
 
 export const payees = /* @__PURE__ */ once(() => new PayeeStore(db(), config().tableName));
@@ -15,8 +15,24 @@ export const schedules = /* @__PURE__ */ once(
   () => new ScheduleStore(db(), config().tableName, idempotency()),
 );
 export const statementSource = /* @__PURE__ */ once(() => new StatementSource(db(), config().tableName));
-export const statementFiles = /* @__PURE__ */ once(() => {
-  const { statementsBucket, s3PathStyle } = config();
+/**
+ * Presigned links to statement files, signed with the credentials and region the function's DynamoDB
+ * client resolved (the role's, from the environment on Lambda): no S3 client for a file already written.
+ */
+export const statementLinks = /* @__PURE__ */ once(() => {
+  const { statementsBucket, s3PathStyle, s3Endpoint } = config();
   if (!statementsBucket) throw new Error('STATEMENTS_BUCKET is not set');
-  return new StatementFiles(createS3Client({ pathStyle: s3PathStyle }), statementsBucket);
+  const { credentials, region } = db().config;
+  return new StatementLinks(
+    {
+      bucket: statementsBucket,
+      region,
+      pathStyle: s3PathStyle,
+      ...(s3Endpoint ? { endpoint: s3Endpoint } : {}),
+    },
+    credentials,
+  );
 });
+export const statementFileMarks = /* @__PURE__ */ once(
+  () => new StatementFileMarks(db(), config().tableName),
+);

@@ -3,6 +3,10 @@
  * A closed month is generated once and served from S3 after that; it runs to the month's last instant.
  * The current month runs "to date" (to now) and is generated again when a posting landed since or on a
  * new UTC day (its object is keyed by the last posting and the day it prints), so it always says today.
+ *
+ * A file already written is found by its mark in the table and served by a presigned URL, neither of
+ * which needs the S3 client (src/store/statement-links.ts); only a file to write loads the writer
+ * (./statement-writer.ts: the S3 client, and pdf-lib for a PDF), a chunk of its own.
  */
 import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/statement-files.ts';
@@ -14,14 +18,13 @@ import {
   periodOf,
   periodRange,
   type Statement,
-  statementCsv,
   statementSpan,
 } from '../domain/statements.ts';
 import type { AccountRecord } from '../store/accounts.ts';
+import { objectKey, type StatementFormat } from '../store/statement-links.ts';
 import { caughtUp } from '../store/statement-source.ts';
-import { objectKey, type StatementFormat } from '../store/statements.ts';
 import { accountReader, users } from './context.ts';
-import { statementFiles, statementSource } from './context-payments.ts';
+import { statementFileMarks, statementLinks, statementSource } from './context-payments.ts';
 import { customerGuard } from './gate.ts';
 
 let clock: () => Date = () => new Date();
@@ -59,16 +62,14 @@ const build = async (a: AccountRecord, sub: string, period: Period, now: Date) =
   return { statement, version };
 };
 
-/**
- * pdf-lib is loaded by the first PDF an instance renders, not by its cold start: a CSV, or a closed
- * month already in S3, never loads it. The bundle makes it a chunk of its own beside index.mjs
- * (infra/bundling.ts `splitsLazyImports`), so a cold start neither reads nor compiles it; measured in
- * fresh processes in the README's "Lambda bundle sizes".
- */
-const pdf = () => import('../domain/statement-pdf.ts');
+/** The S3 client and the renderers: loaded at an instance's first file to write (see the top). */
+const writer = () => import('./statement-writer.ts');
 
-const render = async (s: Statement, format: StatementFormat, now: Date): Promise<Uint8Array | string> =>
-  format === 'csv' ? statementCsv(s) : (await (await pdf()).renderStatementPdf(s, now)).bytes;
+/** Renders and writes the file (unless another request wrote it first), then marks it written. */
+const write = async (key: string, statement: Statement, format: StatementFormat, now: Date) => {
+  await (await writer()).writeStatementFile(key, statement, format, now);
+  await statementFileMarks().record(key, now);
+};
 
 export const handler = createHandler(
   routes,
@@ -80,22 +81,23 @@ export const handler = createHandler(
       if (period < periodOf(a.createdAt) || period > periodOf(now))
         throw new BankError('not_found', 'No statement for that month');
       const format: StatementFormat = query.format ?? 'pdf';
-      const files = statementFiles();
-      const filename = `statement-${a.number}-${period}.${format}`;
+      const marks = statementFileMarks();
+      const link = (key: string) =>
+        statementLinks().presign(key, `statement-${a.number}-${period}.${format}`, now);
       if (isClosed(period, now)) {
         const key = objectKey(a.id, period, format);
-        if (await files.exists(key)) return { body: await files.presign(key, filename, now) };
+        if (await marks.has(key, now)) return { body: await link(key) };
         const { statement } = await caughtUp(() => build(a, caller.sub, period, now));
         // Written once: a request that made it meanwhile wrote the file every link serves.
-        await files.putOnce(key, await render(statement, format, now), format);
-        return { body: await files.presign(key, filename, now) };
+        await write(key, statement, format, now);
+        return { body: await link(key) };
       }
       const { statement, version } = await caughtUp(() => build(a, caller.sub, period, now));
       // Keyed by the day it prints as well as the last posting: a file made on the 3rd is not served
       // on the 20th still saying "to date, the 3rd".
       const key = objectKey(a.id, period, format, { lastPostingKey: version, asOf: statement.to });
-      if (!(await files.exists(key))) await files.putOnce(key, await render(statement, format, now), format);
-      return { body: await files.presign(key, filename, now) };
+      if (!(await marks.has(key, now))) await write(key, statement, format, now);
+      return { body: await link(key) };
     },
   },
   { guard: customerGuard },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { balanceOf, deposit, newUser, openAccount, transfer, withdraw } from '../../test/banking.ts';
@@ -13,8 +13,10 @@ import { formatAmount, lastInstantOf, periodOf, periodRange } from '../domain/st
 import { s3Env } from '../local/s3.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
-import { createS3Client, objectKey, StatementFiles } from '../store/statements.ts';
+import { objectKey, StatementFileMarks } from '../store/statement-links.ts';
+import { createS3Client, StatementFiles } from '../store/statements.ts';
 import { ledger } from './context.ts';
+import { statementLinks } from './context-payments.ts';
 import { useStatementClock } from './statement-files.ts';
 
 let table: string;
@@ -39,6 +41,28 @@ const statementLink = async (user: string, id: string, period: string, format: '
   return r.body as { url: string; expiresAt: string };
 };
 const cents = (s: string) => Math.round(Number(s) * 100);
+/** A customer whose account opened a year ago, its month of opening (closed) and that month's CSV key. */
+const closedMonthCsv = async () => {
+  const u = await newUser(table);
+  const opened = new Date(Date.UTC(new Date().getUTCFullYear() - 1, new Date().getUTCMonth(), 15));
+  const a = await new AccountStore(doc(), table).open(
+    { ownerId: u, type: 'checking', currency: 'USD' },
+    opened,
+  );
+  const closed = periodOf(opened);
+  return { u, a, closed, key: objectKey(a.id, closed, 'csv') };
+};
+/** Whether S3 holds an object under `key` (its own HeadObject: the handler looks up marks instead). */
+const inS3 = async (key: string) =>
+  createS3Client({ pathStyle: true })
+    .send(new HeadObjectCommand({ Bucket: s3().bucket, Key: key }))
+    .then(
+      () => true,
+      (e: { $metadata?: { httpStatusCode?: number } }) => {
+        if (e.$metadata?.httpStatusCode === 404) return false;
+        throw e;
+      },
+    );
 
 describe('statements', () => {
   // The current month's statement holds within one UTC month: a test that ran into the next one is
@@ -252,19 +276,21 @@ describe('statements', () => {
       vi.useRealTimers();
     }
     const key = objectKey(a.id, period, 'csv');
-    const files = new StatementFiles(createS3Client({ pathStyle: true }), s3().bucket);
+    const marks = new StatementFileMarks(doc(), table);
     const ask = () =>
       call('getStatement', { user: u, params: { id: a.id, period }, query: { format: 'csv' } });
     // The month's last movement lags: what shows (40.00) adds up, but the next month's first posting
     // says 45.00 came before it.
     const lateLags = await holdBackCredit(doc(), table, late.id, a.id);
     expect((await ask()).status).toBe(503);
-    expect(await files.exists(key)).toBe(false);
+    expect(await inS3(key)).toBe(false);
+    expect(await marks.has(key)).toBe(false);
     await lateLags();
     // The next month's first posting lags: the account has posted since the month, and nothing shows.
     const nextLags = await holdBackCredit(doc(), table, next.id, a.id);
     expect((await ask()).status).toBe(503);
-    expect(await files.exists(key)).toBe(false);
+    expect(await inS3(key)).toBe(false);
+    expect(await marks.has(key)).toBe(false);
     // A month after it with no movement: its opening balance is the lagging posting's (46.00, not 45.00).
     const quiet = periodOf(new Date(Date.parse(periodRange(period).end) + 40 * 86_400_000));
     const askQuiet = () =>
@@ -424,25 +450,73 @@ describe('statements', () => {
     }));
 
   it("never replaces a closed month's file: a request that found none, then lost the race to write it, serves the one written", async () => {
-    const u = await newUser(table);
-    const opened = new Date(Date.UTC(new Date().getUTCFullYear() - 1, new Date().getUTCMonth(), 15));
-    const a = await new AccountStore(doc(), table).open(
-      { ownerId: u, type: 'checking', currency: 'USD' },
-      opened,
-    );
-    const closed = periodOf(opened);
-    const key = objectKey(a.id, closed, 'csv');
+    const { u, a, closed, key } = await closedMonthCsv();
     // Another request's file lands between this request's look-up (none yet) and its write.
     await createS3Client({ pathStyle: true }).send(
       new PutObjectCommand({ Bucket: s3().bucket, Key: key, Body: 'written first', ContentType: 'text/csv' }),
     );
-    const lookUp = vi.spyOn(StatementFiles.prototype, 'exists').mockResolvedValueOnce(false);
+    const lookUp = vi.spyOn(StatementFileMarks.prototype, 'has').mockResolvedValueOnce(false);
     try {
       const link = await statementLink(u, a.id, closed, 'csv');
       expect(lookUp).toHaveBeenCalledTimes(1);
       expect(Buffer.from((await download(link.url)).bytes).toString()).toBe('written first');
     } finally {
       lookUp.mockRestore();
+    }
+    // The file it found is marked now: the next request serves it without making it again.
+    expect(await new StatementFileMarks(doc(), table).has(key)).toBe(true);
+  });
+
+  it("makes the current month's file once while nothing is posted, then again after a posting", async ({
+    skip,
+  }) =>
+    withinOnePeriod(skip, periodOf, async () => {
+      const u = await newUser(table);
+      const a = await openAccount(u);
+      await deposit(u, a.id, 10_00);
+      const period = periodOf(new Date());
+      const write = vi.spyOn(StatementFiles.prototype, 'putOnce');
+      try {
+        const first = await statementLink(u, a.id, period, 'csv');
+        expect(await statementLink(u, a.id, period, 'csv')).toMatchObject({
+          url: expect.stringContaining(new URL(first.url).pathname),
+        });
+        expect(write).toHaveBeenCalledTimes(1);
+        await deposit(u, a.id, 1_00);
+        const after = await statementLink(u, a.id, period, 'csv');
+        expect(write).toHaveBeenCalledTimes(2);
+        expect(new URL(after.url).pathname).not.toBe(new URL(first.url).pathname);
+      } finally {
+        write.mockRestore();
+      }
+    }));
+
+  it('marks a file only once S3 holds it: a write that failed leaves no mark, and the next request makes it', async () => {
+    const { u, a, closed, key } = await closedMonthCsv();
+    const marks = new StatementFileMarks(doc(), table);
+    const write = vi
+      .spyOn(StatementFiles.prototype, 'putOnce')
+      .mockRejectedValueOnce(Object.assign(new Error('S3 is down'), { $metadata: { httpStatusCode: 500 } }));
+    try {
+      const r = await call('getStatement', {
+        user: u,
+        params: { id: a.id, period: closed },
+        query: { format: 'csv' },
+      });
+      expect(r.status).toBe(500);
+      expect(write).toHaveBeenCalledTimes(1);
+      expect(await marks.has(key)).toBe(false);
+      expect(await inS3(key)).toBe(false);
+      const link = await statementLink(u, a.id, closed, 'csv');
+      expect(write).toHaveBeenCalledTimes(2);
+      expect((await download(link.url)).status).toBe(200);
+      expect(await marks.has(key)).toBe(true);
+      expect(await inS3(key)).toBe(true);
+      // Marked: served again without a write.
+      await statementLink(u, a.id, closed, 'csv');
+      expect(write).toHaveBeenCalledTimes(2);
+    } finally {
+      write.mockRestore();
     }
   });
 
@@ -463,10 +537,13 @@ describe('statements', () => {
     const files = new StatementFiles(createS3Client({ pathStyle: true }), s3().bucket);
     const key = `exports/statements/test/${randomUUID()}.csv`;
     await files.putOnce(key, 'a,b\r\n', 'csv');
-    const fresh = await files.presign(key, 'x.csv');
-    expect((await download(fresh.url)).status).toBe(200);
+    // The handler's own links (its configuration, its DynamoDB client's credentials), made without the S3 client.
+    const fresh = await statementLinks().presign(key, 'x.csv');
+    const got = await download(fresh.url);
+    expect(got.status).toBe(200);
+    expect(Buffer.from(got.bytes).toString()).toBe('a,b\r\n');
     // Signed six minutes ago: past its five minutes.
-    const old = await files.presign(key, 'x.csv', new Date(Date.now() - 6 * 60_000));
+    const old = await statementLinks().presign(key, 'x.csv', new Date(Date.now() - 6 * 60_000));
     expect((await download(old.url)).status).toBe(403);
   });
 

@@ -112,6 +112,20 @@ describe('offline IAM', () => {
     expect(refusal('notifier', { action: 'dynamodb:DeleteItem' })).toMatch(/delete only/);
   });
 
+  it("lets statement-files put statement files' marks and nothing else", () => {
+    const mark = 'STMTFILE#statements/a/2026-10.v2.pdf';
+    expect(refusal('statement-files', { action: 'dynamodb:PutItem', pk: mark })).toBeUndefined();
+    expect(refusal('statement-files', { action: 'dynamodb:PutItem', pk: 'ACCOUNT#a' })).toMatch(
+      /table:write: it may put statement files' marks only/,
+    );
+    expect(refusal('statement-files', { action: 'dynamodb:PutItem', pk: 'AUDIT#u1' })).toMatch(/audit:write/);
+    expect(refusal('statement-files', { action: 'dynamodb:PutItem' })).toMatch(/table:write/);
+    expect(refusal('statement-files', { action: 'dynamodb:UpdateItem', pk: mark })).toMatch(/sdkActions/);
+    // Another function without table:write may not put one.
+    expect(refusal('statements', { action: 'dynamodb:PutItem', pk: mark })).toMatch(/sdkActions/);
+    expect(refusal('admin-accounts', { action: 'dynamodb:PutItem', pk: mark })).toMatch(/table:write/);
+  });
+
   it("a registry function's handler (loadHandler) runs as that function; the stack's clients carry the check", async () => {
     expect(client.middlewareStack.identify().join()).toContain(IAM_MIDDLEWARE);
     const restore = useHandlerEnv({ TABLE_NAME: table });
@@ -223,14 +237,15 @@ describe('offline IAM for the other services', () => {
     const def = functions['statement-files'] as unknown as { sdkActions: readonly string[] };
     const declared = def.sdkActions;
     try {
-      expect(declared).toContain('s3:ListBucket');
-      await expect(runAs('statement-files', head)).rejects.toMatchObject({
-        $metadata: { httpStatusCode: 404 },
-      });
-      def.sdkActions = declared.filter((a) => a !== 's3:ListBucket');
+      // statement-files reads marks, not S3, to know whether a file exists: it has no ListBucket.
+      expect(declared).not.toContain('s3:ListBucket');
       await expect(runAs('statement-files', head)).rejects.toMatchObject({
         name: 'Forbidden',
         $metadata: { httpStatusCode: 403 },
+      });
+      def.sdkActions = [...declared, 's3:ListBucket'];
+      await expect(runAs('statement-files', head)).rejects.toMatchObject({
+        $metadata: { httpStatusCode: 404 },
       });
       // Outside any function the emulator's own answer stands.
       await expect(head()).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });

@@ -11,7 +11,8 @@
  *   - a DeleteItem outside the function's `deletePartitions` (IAM's dynamodb:LeadingKeys);
  *   - audit items (`AUDIT#...`) updated or deleted by anyone, or put by a function without
  *     `audit:write` (the roles' explicit Denies); any other item written by a function without
- *     `table:write` (one with `audit:write` alone may put audit items only).
+ *     `table:write` (one with `audit:write` alone may put audit items only; one with
+ *     `table:file-marks`, statement files' marks, `STMTFILE#...`, only).
  * The other services a function calls are checked by action alone: Cognito's IAM-authorised
  * operations (`cognito-idp:Admin...`; its public ones, called with the app client's id or the user's
  * own token, need no IAM, as on AWS), S3 (HeadObject as s3:GetObject; and a missing key is 403, not
@@ -28,6 +29,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Client } from '@smithy/core/client';
 import { auditNeverActions, type FunctionDef, functions, tableActions } from '../functions.ts';
+import { STATEMENT_FILE_PREFIX } from '../store/item-keys.ts';
 import { AUDIT_PREFIX } from '../store/keys.ts';
 
 export const IAM_MIDDLEWARE = 'localIamEmulation';
@@ -148,13 +150,19 @@ export const refusal = (fn: string, r: Request): string | undefined => {
     return `${fn} has no audit:write`;
   if (!(def.sdkActions as readonly string[]).includes(r.action))
     return `${fn} does not declare ${r.action} in its sdkActions`;
-  // audit:write alone puts audit items only (IAM: PutItem on AUDIT#* leading keys).
+  // audit:write alone puts audit items only (IAM: PutItem on AUDIT#* leading keys), and
+  // table:file-marks statement files' marks only (PutItem on STMTFILE#*).
+  const fileMark =
+    r.action === 'dynamodb:PutItem' &&
+    (r.pk?.startsWith(STATEMENT_FILE_PREFIX) ?? false) &&
+    def.permissions.includes('table:file-marks');
   if (
     !audit &&
+    !fileMark &&
     (tableActions.write as readonly string[]).includes(r.action) &&
     !def.permissions.includes('table:write')
   )
-    return `${fn} has no table:write: it may put audit items only`;
+    return `${fn} has no table:write: it may put ${def.permissions.includes('table:file-marks') ? "statement files' marks" : 'audit items'} only`;
   if (r.action === 'dynamodb:DeleteItem') {
     const allowed = def.deletePartitions ?? [];
     if (r.pk === undefined || !allowed.some((p) => r.pk?.startsWith(p)))

@@ -28,8 +28,8 @@ export const preconditionFailed = (): Error =>
 const writing = new Map<string, Promise<unknown>>();
 
 /**
- * Whether the key holds an object. Its own HeadObject, not StatementFiles.exists: the emulation must
- * not lean on the code it stands under (a test that stubs `exists` would stub the emulation too).
+ * Whether the key holds an object: its own HeadObject (outside any function's IAM), so that the
+ * emulation leans on nothing of the code it stands under.
  */
 const taken = async (client: S3Client, Bucket: string, Key: string): Promise<boolean> =>
   outsideFunctions(() =>

@@ -44,6 +44,13 @@ export const dailyDeposits = (sub: string, day: string, currency: string) => ({
   pk: `USER#${sub}`,
   sk: `DEPOSITS#${day}#${currency}`,
 });
+/** The partition-key prefix of statement files' marks (IAM's dynamodb:LeadingKeys: `table:file-marks`). */
+export const STATEMENT_FILE_PREFIX = 'STMTFILE#';
+/** The mark of a statement file written to S3 (statement-links.ts), by its object key. */
+export const statementFile = (objectKey: string) => ({
+  pk: `${STATEMENT_FILE_PREFIX}${objectKey}`,
+  sk: 'STMTFILE',
+});
 export const journal = (id: string) => ({ pk: `JOURNAL#${id}`, sk: 'JOURNAL' });
 /** The sweeper's index of pending journals (gsi1), spread over shards: `HOLDS#07`. */
 export const pendingShard = (shard: number) => `HOLDS#${String(shard).padStart(2, '0')}`;
