@@ -12,6 +12,7 @@ import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import type { BuildOptions, Plugin } from 'esbuild';
 import { type FunctionName, functions } from '../src/functions.ts';
+import { deepImports } from './deep-imports.ts';
 
 /** The repository root: entries, the lock file and web/dist are found from here, not from the cwd. */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -63,11 +64,15 @@ export const standsInForEventStreams: readonly FunctionName[] = ['statement-file
 const eventStreamsStandIn = { '@smithy/core/event-streams': './infra/event-streams-left-out.ts' };
 
 /**
- * Functions whose bundle splits what a dynamic `import()` reaches into chunks of their own: pdf-lib,
- * which `statement-files` loads at its first PDF (src/handlers/statement-files.ts), then neither read
- * nor compiled by its cold start. Only there: in the others the one dynamic import of our code's
- * dependencies is the SDK's browser user-agent parser (bowser, 33 KB), which a single-file bundle
- * leaves out and a split one would ship as a chunk nothing loads.
+ * Functions whose bundle splits what a dynamic `import()` reaches into chunks of their own: the
+ * statement writer (the S3 client) and pdf-lib, which `statement-files` loads at its first file to
+ * write and its first PDF (src/handlers/statement-files.ts), then neither read nor compiled by its cold
+ * start. Only there: in the others the one dynamic import of our code's dependencies is the SDK's
+ * browser user-agent parser (bowser, 33 KB), which a single-file bundle leaves out and a split one
+ * would ship as a chunk nothing loads. Their builds also import the SDK's names from the files that
+ * define them, not through its index modules (infra/deep-imports.ts): else esbuild's splitting counts
+ * what an index reaches as reached by the entry, and about 26 KB of the S3 client's protocol code
+ * went back into the cold start.
  */
 export const splitsLazyImports: readonly FunctionName[] = ['statement-files'];
 
@@ -300,7 +305,7 @@ export const bundleFunction = async (fn: FunctionName, outfile?: string): Promis
     ...(splitsLazyImports.includes(fn) ? { splitting: true, chunkNames: '[name]-[hash]' } : {}),
     write: false,
     absWorkingDir: repoRoot,
-    plugins: bundlePlugins,
+    plugins: splitsLazyImports.includes(fn) ? [...bundlePlugins, deepImports] : bundlePlugins,
   });
   const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.mjs'));
   const entry = outputs.find(([, o]) => o.entryPoint !== undefined)?.[0];
