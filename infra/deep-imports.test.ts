@@ -35,6 +35,15 @@ describe('deepenImports', () => {
     ]);
   });
 
+  it('never rewrites a statement in a comment, or one not at the start of its line', async () => {
+    const source = [
+      '// import { AwsJson1_0Protocol, JsonCodec } from "@aws-sdk/core/protocols";',
+      ' * export { AwsRestXmlProtocol } from "@aws-sdk/core/protocols";',
+      'const s = \'import { JsonCodec } from "@aws-sdk/core/protocols"\';',
+    ].join('\n');
+    expect(await deepenImports(source, maps)).toEqual({ code: source, rewritten: 0 });
+  });
+
   it('leaves a module with nothing to rewrite as it is', async () => {
     const source =
       'import { v4 } from "@smithy/core/serde";\nimport { nope } from "@aws-sdk/core/protocols";\n';
@@ -64,5 +73,18 @@ describe('indexMap', () => {
       A: [join(dir, 'a.js'), 'A'],
       Bee: [join(dir, 'b.js'), 'B'],
     });
+  });
+
+  it('ends on a cycle of indexes, the names of the cycle left on the index', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'deep-imports-'));
+    await writeFile(join(dir, 'x.js'), 'export { A } from "./a";\nexport { Y } from "@smithy/core/y";\n');
+    await writeFile(join(dir, 'y.js'), 'export { A as Y } from "@smithy/core/x";\n');
+    await writeFile(join(dir, 'a.js'), 'export const A = 1;');
+    const resolve = async (spec: string) =>
+      spec.startsWith('@smithy/core/')
+        ? join(dir, `${spec.slice('@smithy/core/'.length)}.js`)
+        : join(dir, `${spec.slice(2)}.js`);
+    const m = await indexMap(join(dir, 'x.js'), resolve, new Map());
+    expect(Object.fromEntries(m)).toEqual({ A: [join(dir, 'a.js'), 'A'] });
   });
 });

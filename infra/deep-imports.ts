@@ -6,10 +6,16 @@
  * not: the DynamoDB client's import of `AwsJson1_0Protocol` from `@aws-sdk/core/protocols` made the
  * S3 client's XML protocol, reached through the same index, part of every cold start.
  *
- * This plugin rewrites, in the SDK's own modules, each named import (or re-export) from such an index
- * into imports from the files that define the names, as the index itself names them, so that a module
- * is reached only by what uses it. Names an index does not re-export by name (its own definitions, or
- * an `export *`) are still imported from it. Nothing else changes: the same modules run, once each.
+ * This plugin rewrites, in the SDK's own modules and ours, each named import (or re-export) from such
+ * an index into imports from the files that define the names, as the index itself names them, so that
+ * a module is reached only by what uses it. Names an index does not re-export by name (its own
+ * definitions, or an `export *`) are still imported from it. Modules are still evaluated once each,
+ * but in another order: a name's module when its importer asks for it, not when the index is
+ * evaluated, and an index's other re-exports only if something uses them. That holds for the SDK
+ * because its packages declare no side effects there (`sideEffects: false` in `@smithy/core`; in
+ * `@aws-sdk/core`, only a module the clients import by name); infra/bundling.test.ts runs the split
+ * bundle (a statement PDF made, written and linked). Only statements at the start of a line are
+ * rewritten (the SDK's and ours all are), never one in a comment.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -19,9 +25,9 @@ import type { Plugin, PluginBuild } from 'esbuild';
 export const INDEX_SPECIFIER = /^@(?:aws-sdk|smithy)\/core\/[\w-]+$/;
 /** A named import or re-export from an index: `import { a, b as c } from "@smithy/core/serde";`. */
 const NAMED_FROM_INDEX =
-  /\b(import|export)\s*\{([^}]*)\}\s*from\s*["'](@(?:aws-sdk|smithy)\/core\/[\w-]+)["'][ \t]*;?/g;
+  /^(import|export)\s*\{([^}]*)\}\s*from\s*["'](@(?:aws-sdk|smithy)\/core\/[\w-]+)["'][ \t]*;?/gm;
 /** A named re-export in an index: `export { a, b as c } from "./x";`. */
-const RE_EXPORT = /\bexport\s*\{([^}]*)\}\s*from\s*["']([^"']+)["'][ \t]*;?/g;
+const RE_EXPORT = /^export\s*\{([^}]*)\}\s*from\s*["']([^"']+)["'][ \t]*;?/gm;
 /** The modules whose imports are rewritten: the SDK's ES module builds, and our own sources. */
 export const REWRITTEN =
   /(?:[\\/]node_modules[\\/]@(?:aws-sdk|smithy)[\\/][^\\/]+[\\/]dist-es[\\/].+\.js|[\\/]src[\\/].+\.ts)$/;
@@ -42,13 +48,16 @@ export type IndexMap = Map<string, [string, string]>;
 
 /**
  * The index's re-exports by name, each followed to the file that defines it (through other indexes).
- * `resolve` gives a specifier's file as the build resolves it from a directory.
+ * `resolve` gives a specifier's file as the build resolves it from a directory. An index met again
+ * while its own map is being made (a cycle of indexes) gives nothing: its names stay on the index.
  */
 export const indexMap = async (
   file: string,
   resolve: (spec: string, dir: string) => Promise<string | undefined>,
   cache: Map<string, Promise<IndexMap>>,
+  making: ReadonlySet<string> = new Set(),
 ): Promise<IndexMap> => {
+  if (making.has(file)) return new Map();
   const known = cache.get(file);
   if (known) return known;
   const made = (async () => {
@@ -57,7 +66,9 @@ export const indexMap = async (
     for (const [, list, spec] of source.matchAll(RE_EXPORT)) {
       const target = await resolve(spec as string, dirname(file));
       if (!target) continue;
-      const inner = INDEX_SPECIFIER.test(spec as string) ? await indexMap(target, resolve, cache) : undefined;
+      const inner = INDEX_SPECIFIER.test(spec as string)
+        ? await indexMap(target, resolve, cache, new Set([...making, file]))
+        : undefined;
       for (const [name, exported] of bindings(list as string)) {
         const there = inner?.get(name);
         if (there) map.set(exported, there);

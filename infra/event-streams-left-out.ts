@@ -5,7 +5,7 @@
  * with a dynamic `import()`, but the S3 client (`statement-files`) imports it statically to set up its
  * config. This module keeps that setup, as the package does it, and refuses any use of an event
  * stream, naming this file. infra/bundling.test.ts runs `statement-files` from its bundle against
- * s3rver (HeadObject, PutObject, a presigned GET) and shows an event stream refused. Offline (tsx,
+ * s3rver (PutObject, a presigned GET) and shows an event stream refused. Offline (tsx,
  * not bundled) the SDK keeps the real package.
  */
 const refused = (what: string): never => {

@@ -370,8 +370,6 @@ export class Functions extends Construct {
         new PolicyStatement({ effect: Effect.ALLOW, actions: writes, resources: [table.tableArn] }),
       );
     }
-    // DeleteItem only in the partitions the function declares (dynamodb:LeadingKeys): never a
-    // journal, a balance or a record.
     /** `actions` on the table's items whose partition key matches one of `leadingKeys` only (and no request without one). */
     const inPartitions = (actions: string[], leadingKeys: string[]) =>
       role.addToPolicy(
@@ -385,6 +383,8 @@ export class Functions extends Construct {
           },
         }),
       );
+    // DeleteItem only in the partitions the function declares (dynamodb:LeadingKeys): never a
+    // journal, a balance or a record.
     if (perms.includes('table:delete'))
       inPartitions(
         [...tableActions.delete],

@@ -130,7 +130,6 @@ const resourceOf = (action: SdkAction): string => {
   if (where) return arns.index(where);
   if (name?.startsWith('dynamodb:')) return arns.table;
   if (name?.startsWith('secretsmanager:')) return arns.secret;
-  if (name === 's3:ListBucket') return arns.statementsBucket;
   if (name?.startsWith('s3:')) return `${arns.statementsBucket}/statements/0f8fad5b/2026-01.pdf`;
   if (name?.startsWith('kms:')) return arns.statementsKey;
   if (name?.startsWith('ses:')) return `arn:aws:ses:${REGION}:${ACCOUNT}:identity/bank.example.com`;
@@ -255,6 +254,8 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'dynamodb:ConditionCheckItem',
     ] as const)
       expect(await simulate(policy, action, arns.table, mark), action).not.toBe('Allowed');
+    // It asks the table, not S3, whether a file exists: it may not list the bucket's keys.
+    expect(await simulate(policy, 's3:ListBucket', arns.statementsBucket)).not.toBe('Allowed');
     // Nobody else holds the permission.
     expect(
       functionNames.filter((fn) =>

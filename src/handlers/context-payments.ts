@@ -33,6 +33,8 @@ export const statementLinks = /* @__PURE__ */ once(() => {
     credentials,
   );
 });
-export const statementFileMarks = /* @__PURE__ */ once(
-  () => new StatementFileMarks(db(), config().tableName),
-);
+export const statementFileMarks = /* @__PURE__ */ once(() => {
+  const { tableName, statementsBucket } = config();
+  if (!statementsBucket) throw new Error('STATEMENTS_BUCKET is not set');
+  return new StatementFileMarks(db(), tableName, statementsBucket);
+});

@@ -52,6 +52,9 @@ const closedMonthCsv = async () => {
   const closed = periodOf(opened);
   return { u, a, closed, key: objectKey(a.id, closed, 'csv') };
 };
+/** A month's CSV statement asked for (the whole response). */
+const csvOf = (user: string, id: string, period: string) =>
+  call('getStatement', { user, params: { id, period }, query: { format: 'csv' } });
 /** Whether S3 holds an object under `key` (its own HeadObject: the handler looks up marks instead). */
 const inS3 = async (key: string) =>
   createS3Client({ pathStyle: true })
@@ -276,7 +279,7 @@ describe('statements', () => {
       vi.useRealTimers();
     }
     const key = objectKey(a.id, period, 'csv');
-    const marks = new StatementFileMarks(doc(), table);
+    const marks = new StatementFileMarks(doc(), table, s3().bucket);
     const ask = () =>
       call('getStatement', { user: u, params: { id: a.id, period }, query: { format: 'csv' } });
     // The month's last movement lags: what shows (40.00) adds up, but the next month's first posting
@@ -455,16 +458,14 @@ describe('statements', () => {
     await createS3Client({ pathStyle: true }).send(
       new PutObjectCommand({ Bucket: s3().bucket, Key: key, Body: 'written first', ContentType: 'text/csv' }),
     );
-    const lookUp = vi.spyOn(StatementFileMarks.prototype, 'has').mockResolvedValueOnce(false);
-    try {
-      const link = await statementLink(u, a.id, closed, 'csv');
-      expect(lookUp).toHaveBeenCalledTimes(1);
-      expect(Buffer.from((await download(link.url)).bytes).toString()).toBe('written first');
-    } finally {
-      lookUp.mockRestore();
-    }
+    // No mark for it (its writer died before the mark, or the bucket held it before marks): this
+    // request makes the file, finds the key taken (412) and serves the file there.
+    const marks = new StatementFileMarks(doc(), table, s3().bucket);
+    expect(await marks.has(key)).toBe(false);
+    const link = await statementLink(u, a.id, closed, 'csv');
+    expect(Buffer.from((await download(link.url)).bytes).toString()).toBe('written first');
     // The file it found is marked now: the next request serves it without making it again.
-    expect(await new StatementFileMarks(doc(), table).has(key)).toBe(true);
+    expect(await marks.has(key)).toBe(true);
   });
 
   it("makes the current month's file once while nothing is posted, then again after a posting", async ({
@@ -491,22 +492,40 @@ describe('statements', () => {
       }
     }));
 
+  it('a mark lost after S3 took the file: the next request makes it again, finds it (412), marks it and serves the first file', async () => {
+    const { u, a, closed, key } = await closedMonthCsv();
+    const marks = new StatementFileMarks(doc(), table, s3().bucket);
+    const mark = vi
+      .spyOn(StatementFileMarks.prototype, 'record')
+      .mockRejectedValueOnce(
+        Object.assign(new Error('DynamoDB is down'), { $metadata: { httpStatusCode: 500 } }),
+      );
+    const write = vi.spyOn(StatementFiles.prototype, 'putOnce');
+    try {
+      expect((await csvOf(u, a.id, closed)).status).toBe(500);
+      expect(await inS3(key)).toBe(true);
+      expect(await marks.has(key)).toBe(false);
+      const link = await statementLink(u, a.id, closed, 'csv');
+      expect(write).toHaveBeenCalledTimes(2);
+      await expect(write.mock.results[1]?.value).resolves.toBe(false);
+      expect((await download(link.url)).status).toBe(200);
+      expect(await marks.has(key)).toBe(true);
+    } finally {
+      mark.mockRestore();
+      write.mockRestore();
+    }
+  });
+
   it('marks a file only once S3 holds it: a write that failed leaves no mark, and the next request makes it', async () => {
     const { u, a, closed, key } = await closedMonthCsv();
-    const marks = new StatementFileMarks(doc(), table);
+    const marks = new StatementFileMarks(doc(), table, s3().bucket);
     const write = vi
       .spyOn(StatementFiles.prototype, 'putOnce')
       .mockRejectedValueOnce(Object.assign(new Error('S3 is down'), { $metadata: { httpStatusCode: 500 } }));
     try {
-      const r = await call('getStatement', {
-        user: u,
-        params: { id: a.id, period: closed },
-        query: { format: 'csv' },
-      });
-      expect(r.status).toBe(500);
+      expect((await csvOf(u, a.id, closed)).status).toBe(500);
       expect(write).toHaveBeenCalledTimes(1);
       expect(await marks.has(key)).toBe(false);
-      expect(await inS3(key)).toBe(false);
       const link = await statementLink(u, a.id, closed, 'csv');
       expect(write).toHaveBeenCalledTimes(2);
       expect((await download(link.url)).status).toBe(200);

@@ -46,9 +46,9 @@ export const dailyDeposits = (sub: string, day: string, currency: string) => ({
 });
 /** The partition-key prefix of statement files' marks (IAM's dynamodb:LeadingKeys: `table:file-marks`). */
 export const STATEMENT_FILE_PREFIX = 'STMTFILE#';
-/** The mark of a statement file written to S3 (statement-links.ts), by its object key. */
-export const statementFile = (objectKey: string) => ({
-  pk: `${STATEMENT_FILE_PREFIX}${objectKey}`,
+/** The mark of a statement file written to S3 (statement-links.ts), by its bucket and object key. */
+export const statementFile = (bucket: string, objectKey: string) => ({
+  pk: `${STATEMENT_FILE_PREFIX}${bucket}/${objectKey}`,
   sk: 'STMTFILE',
 });
 export const journal = (id: string) => ({ pk: `JOURNAL#${id}`, sk: 'JOURNAL' });

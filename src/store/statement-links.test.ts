@@ -47,6 +47,25 @@ describe('StatementLinks.presign: the URL the S3 client presigns, without the S3
   const places: [string, BucketLocation & { region: string }][] = [
     ['AWS, us-east-1', { bucket: 'bank-statements-1a2b3c', region: 'us-east-1', pathStyle: false }],
     ['AWS, eu-west-2', { bucket: 'bank-statements-1a2b3c', region: 'eu-west-2', pathStyle: false }],
+    ['AWS China, cn-north-1', { bucket: 'bank-statements-1a2b3c', region: 'cn-north-1', pathStyle: false }],
+    [
+      'an endpoint with a base path, virtual-hosted',
+      {
+        bucket: 'bank-statements-1a2b3c',
+        region: 'eu-west-2',
+        endpoint: 'https://s3.example.test/base',
+        pathStyle: false,
+      },
+    ],
+    [
+      'an IP endpoint not told path-style (the SDK makes it path-style)',
+      {
+        bucket: 'serverless-bank-statements',
+        region: 'us-east-1',
+        endpoint: 'http://127.0.0.1:4569',
+        pathStyle: false,
+      },
+    ],
     [
       'offline (s3rver, path-style)',
       {
@@ -65,6 +84,8 @@ describe('StatementLinks.presign: the URL the S3 client presigns, without the S3
     }),
     // Characters S3's signing encodes (none of our keys has them; the encoding must still agree).
     "exports/odd key/it's (1)*!+~.csv",
+    'exports/ünïcødé/€.csv',
+    'exports//double/slash.csv',
   ];
   it.each(places)('%s', async (_, where) => {
     const links = new StatementLinks(where, credentials);
@@ -89,7 +110,7 @@ describe('StatementFileMarks', () => {
   beforeAll(async () => {
     table = await createTestTable('file-marks');
   });
-  const marks = () => new StatementFileMarks(dynamoClients().doc, table);
+  const marks = (bucket = 'statements-a') => new StatementFileMarks(dynamoClients().doc, table, bucket);
 
   it("knows a closed month's file once it is marked, for good", async () => {
     const key = objectKey(crypto.randomUUID(), '2026-10', 'pdf');
@@ -99,6 +120,8 @@ describe('StatementFileMarks', () => {
     expect(await marks().has(key, new Date(at.getTime() + 400 * 86_400_000))).toBe(true);
     // Another format of the same month is another file.
     expect(await marks().has(objectKey(crypto.randomUUID(), '2026-10', 'csv'), at)).toBe(false);
+    // Another bucket (a new stack's, one emptied) has none of this one's files.
+    expect(await marks('statements-b').has(key, at)).toBe(false);
   });
 
   it("forgets a current month's file after two days, whether or not DynamoDB has deleted the mark yet", async () => {
@@ -110,7 +133,7 @@ describe('StatementFileMarks', () => {
     const item = await dynamoClients().doc.send(
       new GetCommand({
         TableName: table,
-        Key: { pk: `STMTFILE#${key}`, sk: 'STMTFILE' },
+        Key: { pk: `STMTFILE#statements-a/${key}`, sk: 'STMTFILE' },
       }),
     );
     expect(item.Item?.expiresAt).toBe(at.getTime() / 1000 + EXPORT_MARK_SECONDS);

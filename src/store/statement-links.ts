@@ -10,7 +10,7 @@
  * <day>") and `<version>` names the account's last posting, so a new posting or a new day makes a new
  * object and an unchanged month is served again that day (the `exports/` rule deletes them after 7 days).
  *
- * Marks. A file's mark (`STMTFILE#<key>`) is put after S3 accepted the file, so a mark always names a
+ * Marks. A file's mark (`STMTFILE#<bucket>/<key>`) is put after S3 accepted the file, so a mark always names a
  * file that was written. A file written with no mark (its writer died between the two, or lost the
  * mark's answer) is made again by the next request, whose conditional write finds it (S3 412) and
  * puts the mark. A current month's mark expires after two days (TTL, and checked on reading: DynamoDB
@@ -18,19 +18,27 @@
  * the day it prints, so after that day no request looks it up. A closed month's mark does not expire,
  * as its file is kept.
  *
+ * Marks are keyed by bucket and object key: a bucket replaced or emptied (a new stack's, a dev bucket
+ * cleared, the local data directory's `s3/` wiped) has no marks, and its files are made again.
+ *
  * Links. S3's own presigner (`@aws-sdk/s3-request-presigner`'s S3RequestPresigner, SigV4 with an
  * unsigned payload) signs a GET of the object's URL: virtual-hosted on AWS
- * (`https://<bucket>.s3.<region>.amazonaws.com/<key>`), or under the endpoint the SDK's standard
- * AWS_ENDPOINT_URL_S3 names (s3rver offline, path-style where BANK_S3_PATH_STYLE=true). The URL is
- * the one `getSignedUrl` gives with the S3 client for the same object, credentials and instant
- * (statement-links.test.ts compares them). Buckets are the CDK app's (lowercase, no dots), so a
+ * (`https://<bucket>.s3.<region>.<the region's partition's DNS suffix>/<key>`, so `amazonaws.com.cn` in
+ * China), or under the endpoint the SDK's standard AWS_ENDPOINT_URL_S3 names (s3rver offline,
+ * path-style where BANK_S3_PATH_STYLE=true or the endpoint is an IP address, as the SDK does). The URL
+ * is the one `getSignedUrl` gives with the S3 client for the same object, credentials and instant
+ * (statement-links.test.ts compares them). Not followed: FIPS and dual-stack endpoints
+ * (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT), the global AWS_ENDPOINT_URL and profiles'
+ * `endpoint_url`: the stacks set none of them. Buckets are the CDK app's (lowercase, no dots), so a
  * virtual-hosted name is always valid.
  */
 import { createHash } from 'node:crypto';
+import { partition } from '@aws-sdk/core/client';
 import { formatUrl } from '@aws-sdk/core/util';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { Sha256 } from '@smithy/core/checksum';
+import { isIpAddress } from '@smithy/core/endpoints';
 import { HttpRequest } from '@smithy/core/protocols';
 import type { Db } from './db.ts';
 import * as keys from './item-keys.ts';
@@ -88,15 +96,16 @@ export const objectRequest = (
   key: string,
   query: Record<string, string>,
 ): HttpRequest => {
-  const base = new URL(where.endpoint || `https://s3.${where.region}.amazonaws.com`);
-  const hostname = where.pathStyle ? base.hostname : `${where.bucket}.${base.hostname}`;
+  const base = new URL(where.endpoint || `https://s3.${where.region}.${partition(where.region).dnsSuffix}`);
+  const pathStyle = where.pathStyle || isIpAddress(base.hostname);
+  const hostname = pathStyle ? base.hostname : `${where.bucket}.${base.hostname}`;
   const prefix = base.pathname.replace(/\/$/, '');
   return new HttpRequest({
     method: 'GET',
     protocol: base.protocol,
     hostname,
     ...(base.port ? { port: Number(base.port) } : {}),
-    path: `${prefix}${where.pathStyle ? `/${where.bucket}` : ''}/${keyPath(key)}`,
+    path: `${prefix}${pathStyle ? `/${where.bucket}` : ''}/${keyPath(key)}`,
     query,
     headers: { host: base.port ? `${hostname}:${base.port}` : hostname },
   });
@@ -138,12 +147,18 @@ export class StatementFileMarks {
   constructor(
     private readonly db: Db,
     private readonly table: string,
+    /** The bucket the files are in: its name is part of each mark's key. */
+    private readonly bucket: string,
   ) {}
 
   /** Whether the file under `key` was written (a mark that has not expired). */
   async has(key: string, now = new Date()): Promise<boolean> {
     const r = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.statementFile(key), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: keys.statementFile(this.bucket, key),
+        ConsistentRead: true,
+      }),
     );
     if (!r.Item) return false;
     const expiresAt = r.Item.expiresAt;
@@ -157,7 +172,7 @@ export class StatementFileMarks {
       new PutCommand({
         TableName: this.table,
         Item: {
-          ...keys.statementFile(key),
+          ...keys.statementFile(this.bucket, key),
           entity: 'statementFile',
           writtenAt: now.toISOString(),
           ...(current ? { expiresAt: Math.floor(now.getTime() / 1000) + EXPORT_MARK_SECONDS } : {}),
