@@ -15,6 +15,7 @@ import {
   getMany,
   type ItemKey,
   queryAll,
+  transact,
 } from './db.ts';
 import { foldUpdates } from './fold.ts';
 
@@ -98,6 +99,31 @@ describe('time limits', () => {
       silent.close();
     }
   }, 20_000);
+});
+
+describe('transact', () => {
+  const put = (pk: string) => ({ Put: { TableName: 't', Item: { pk, sk: 'S' } } });
+  it('refuses two pieces of one name, before sending anything: their cancellation reasons could not be told apart', async () => {
+    const sent: unknown[] = [];
+    const db = { send: async (c: unknown) => sent.push(c) } as unknown as Db;
+    await expect(
+      transact(db, [
+        { name: 'journal:0', item: put('A') },
+        { name: 'from', item: put('B') },
+        { name: 'journal:0', item: put('C') },
+      ]),
+    ).rejects.toThrow('transaction pieces must have distinct names: journal:0 twice');
+    expect(sent).toEqual([]);
+    expect(
+      await transact(db, [
+        { name: 'journal:0', item: put('A') },
+        { name: 'journal:1', item: put('C') },
+      ]),
+    ).toEqual({
+      ok: true,
+    });
+    expect(sent).toHaveLength(1);
+  });
 });
 
 describe('foldUpdates: one action per item in a transaction', () => {

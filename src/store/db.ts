@@ -181,6 +181,13 @@ export const transact = async <N extends string>(
   db: Db,
   pieces: readonly Piece<N>[],
 ): Promise<Committed<N>> => {
+  // Cancellation reasons come back by position and are mapped to names: two pieces of one name would
+  // make one's failure look like the other's.
+  const names = new Set<string>();
+  for (const p of pieces) {
+    if (names.has(p.name)) throw new Error(`transaction pieces must have distinct names: ${p.name} twice`);
+    names.add(p.name);
+  }
   try {
     await db.send(new TransactWriteCommand({ TransactItems: pieces.map((p) => p.item) }));
     return { ok: true };

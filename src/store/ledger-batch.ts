@@ -160,9 +160,11 @@ export class BatchLedgerStore extends LedgerWriter {
           { batchId },
           defer,
         );
-        // The journal (with its history entries) and its credit (deferred); the accounts and the limit
-        // are written once, below.
-        pieces.push(...single.pieces.filter((p) => p.name === 'journal' || p.name === 'credit'));
+        // The journal (with its history entries) and its credit (deferred), each named by its transfer's
+        // index (a transaction's cancellation reasons are mapped to its pieces by name); the accounts
+        // and the limit are written once, below.
+        for (const p of single.pieces)
+          if (p.name === 'journal' || p.name === 'credit') pieces.push({ ...p, name: `${p.name}:${i}` });
         journals.push(single.journal);
         const at = single.journal.postedAt as string;
         advance(sender, -t.amount, at);

@@ -112,6 +112,9 @@ export type Name =
   | 'deposits'
   | 'entry'
   | 'credit'
+  /** A bulk payment's journals and deferred credits, by the transfer's index in the batch. */
+  | `journal:${number}`
+  | `credit:${number}`
   | `posting:${string}`;
 
 /**
