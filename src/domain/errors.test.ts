@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BankError, type ErrorCode, errorCatalog } from './errors.ts';
+import { BankError, DECLINE_CODES, type ErrorCode, errorCatalog, isDecline } from './errors.ts';
 
 describe('the error catalog', () => {
   it('titles a code by its words unless it has a title of its own', () => {
@@ -20,5 +20,24 @@ describe('the error catalog', () => {
       detail: 'Webhook limit reached',
       message: 'Webhook limit reached',
     });
+  });
+});
+
+describe('declines', () => {
+  it('are the rule refusals of a movement, named one by one; no other error is recorded as one', () => {
+    const declines = (Object.keys(errorCatalog) as ErrorCode[]).filter((c) => isDecline(new BankError(c)));
+    expect(declines.sort()).toEqual([...DECLINE_CODES].sort());
+    // 422 but not declines: a key reused for another request, an export over its size.
+    expect(isDecline(new BankError('idempotency_key_reused'))).toBe(false);
+    expect(isDecline(new BankError('export_too_large'))).toBe(false);
+    // A decline whatever its status: a post or void of a transfer that is no longer pending (409).
+    expect(isDecline(new BankError('transaction_not_pending'))).toBe(true);
+    expect(isDecline(new BankError('transaction_expired'))).toBe(true);
+    expect(isDecline(new BankError('credit_not_settled'))).toBe(false);
+    expect(isDecline(new Error('insufficient_funds'))).toBe(false);
+    // Every other 422 is a decline.
+    for (const [code, { status }] of Object.entries(errorCatalog))
+      if (status === 422 && code !== 'idempotency_key_reused' && code !== 'export_too_large')
+        expect(DECLINE_CODES as readonly string[], code).toContain(code);
   });
 });

@@ -159,10 +159,33 @@ export class BankError extends Error {
 export const isBankError = (e: unknown): e is BankError => e instanceof BankError;
 
 /**
- * A decline: the bank's rules refused a well-formed money movement. Declines are recorded with the
- * request's Idempotency-Key (a retry gets the same answer); other errors (404, 409 key in use, 503)
- * are not, so a retry may succeed.
+ * The codes of declines: the bank's rules refused a well-formed money movement. Named one by one, not
+ * taken from the status: `idempotency_key_reused` (a key already used for another request, answered
+ * from the key's record) and `export_too_large` (no movement) are 422 too, and are not declines.
+ */
+export const DECLINE_CODES = [
+  'insufficient_funds',
+  'currency_mismatch',
+  'same_account',
+  'account_not_active',
+  'recipient_not_found',
+  'daily_limit_exceeded',
+  'deposit_limit_exceeded',
+  'amount_exceeds_hold',
+  'refund_exceeds_amount',
+  'not_refundable',
+  'reversal_exceeds_amount',
+  'not_reversible',
+  'too_many_holds',
+  'batch_rejected',
+  'too_many_unknown_numbers',
+  'transaction_not_pending',
+  'transaction_expired',
+] as const satisfies readonly ErrorCode[];
+
+/**
+ * A decline (DECLINE_CODES). Declines are recorded with the request's Idempotency-Key (a retry gets
+ * the same answer); other errors (404, 409 key in use, 503) are not, so a retry may succeed.
  */
 export const isDecline = (e: unknown): e is BankError =>
-  isBankError(e) &&
-  (e.status === 422 || e.code === 'transaction_not_pending' || e.code === 'transaction_expired');
+  isBankError(e) && (DECLINE_CODES as readonly string[]).includes(e.code);

@@ -145,4 +145,16 @@ describe('emails', () => {
     const odd = emailFor({ ...run, data: { ...run.data, errorCode: 'something_new' } }, none, opts);
     expect(odd?.text).toContain('the bank could not make the payment');
   });
+
+  it('escapes what it prints in the HTML body (&, <, >, quotes), and leaves the text body as it is', () => {
+    const odd = `<img src=x onerror="alert('1')">&`;
+    const e = emailFor(
+      event('account.closed', { type: odd, number: '4820193757', currency: 'GBP' }),
+      all,
+      opts,
+    );
+    expect(e?.html).toContain('&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;');
+    expect(e?.html).not.toContain('<img');
+    expect(e?.text).toContain(odd);
+  });
 });

@@ -8,6 +8,7 @@ import { type BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, emulators } from '../../test/harness.ts';
 import type { Account } from '../domain/account.ts';
+import { MAX_BATCH_TRANSFERS } from '../domain/batch.ts';
 import { localClientConfig } from '../local/bootstrap.ts';
 import { emulateConflicts } from '../local/conflicts.ts';
 import { AccountStore } from './accounts.ts';
@@ -92,6 +93,24 @@ describe('bulk payments in the store', () => {
     expect(sender).toMatchObject({ balance: 400, available: 400, version: 4 });
     expect(await accounts.mustGet('payee', to.id)).toMatchObject({ balance: 600, version: 3 });
     expect((await verifyLedger(db, table)).problems).toEqual([]);
+  });
+
+  it('refuses an empty batch and one over MAX_BATCH_TRANSFERS itself, not only at the API: nothing posts', async () => {
+    const { accounts, ledger, open, fund } = await setup();
+    const from = await open('payer');
+    await fund(from, 'payer', 10_000);
+    const to = await open('payee');
+    await expect(payFrom(ledger, from, 'empty', [])).rejects.toMatchObject({ code: 'validation_failed' });
+    const over = Array.from({ length: MAX_BATCH_TRANSFERS + 1 }, () => [to, 1] as const);
+    await expect(payFrom(ledger, from, 'over', over)).rejects.toMatchObject({
+      code: 'validation_failed',
+      detail: `A batch has 1 to ${MAX_BATCH_TRANSFERS} transfers`,
+    });
+    expect(await accounts.mustGet('payer', from.id)).toMatchObject({ balance: 10_000, version: 1 });
+    // The most it takes: one transaction of 3 + 2 × 48 items.
+    const most = await payFrom(ledger, from, 'most', over.slice(1));
+    expect(most.kind).toBe('batch');
+    expect(await accounts.mustGet('payee', to.id)).toMatchObject({ balance: MAX_BATCH_TRANSFERS });
   });
 
   it("the daily limit takes the total on the payer's first account's item, also when that account is among the recipients", async () => {

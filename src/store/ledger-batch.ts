@@ -82,8 +82,11 @@ const netChange = (r: Running): Change => ({
 export class BatchLedgerStore extends LedgerWriter {
   /** Posts every transfer of the batch in one transaction, or none of them. */
   transferBatch(req: BatchRequest): Promise<BatchOutcome> {
+    // A rejected promise, as every other refusal of this method is, not a throw before it returns one.
     if (req.transfers.length === 0 || req.transfers.length > MAX_BATCH_TRANSFERS)
-      throw new BankError('validation_failed', `A batch has 1 to ${MAX_BATCH_TRANSFERS} transfers`);
+      return Promise.reject(
+        new BankError('validation_failed', `A batch has 1 to ${MAX_BATCH_TRANSFERS} transfers`),
+      );
     const batchId = randomUUID();
     const ids = req.transfers.map(() => randomUUID());
     return this.commit<StoredBatch>(req, async (now, contended) => {
