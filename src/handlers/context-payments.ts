@@ -19,13 +19,18 @@ export const statementSource = /* @__PURE__ */ once(() => new StatementSource(db
  * Presigned links to statement files, signed with the credentials and region the function's DynamoDB
  * client resolved (the role's, from the environment on Lambda): no S3 client for a file already written.
  */
-export const statementLinks = /* @__PURE__ */ once(() => {
-  const { statementsBucket, s3PathStyle, s3Endpoint } = config();
+/** The statements bucket's name (STATEMENTS_BUCKET), which the statement functions cannot do without. */
+export const statementsBucket = (): string => {
+  const { statementsBucket } = config();
   if (!statementsBucket) throw new Error('STATEMENTS_BUCKET is not set');
+  return statementsBucket;
+};
+export const statementLinks = /* @__PURE__ */ once(() => {
+  const { s3PathStyle, s3Endpoint } = config();
   const { credentials, region } = db().config;
   return new StatementLinks(
     {
-      bucket: statementsBucket,
+      bucket: statementsBucket(),
       region,
       pathStyle: s3PathStyle,
       ...(s3Endpoint ? { endpoint: s3Endpoint } : {}),
@@ -33,8 +38,6 @@ export const statementLinks = /* @__PURE__ */ once(() => {
     credentials,
   );
 });
-export const statementFileMarks = /* @__PURE__ */ once(() => {
-  const { tableName, statementsBucket } = config();
-  if (!statementsBucket) throw new Error('STATEMENTS_BUCKET is not set');
-  return new StatementFileMarks(db(), tableName, statementsBucket);
-});
+export const statementFileMarks = /* @__PURE__ */ once(
+  () => new StatementFileMarks(db(), config().tableName, statementsBucket()),
+);

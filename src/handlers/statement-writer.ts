@@ -8,12 +8,11 @@ import { type Statement, statementCsv } from '../domain/statements.ts';
 import type { StatementFormat } from '../store/statement-links.ts';
 import { createS3Client, StatementFiles } from '../store/statements.ts';
 import { once } from './context.ts';
+import { statementsBucket } from './context-payments.ts';
 
-const statementFiles = once(() => {
-  const { statementsBucket, s3PathStyle } = config();
-  if (!statementsBucket) throw new Error('STATEMENTS_BUCKET is not set');
-  return new StatementFiles(createS3Client({ pathStyle: s3PathStyle }), statementsBucket);
-});
+const statementFiles = once(
+  () => new StatementFiles(createS3Client({ pathStyle: config().s3PathStyle }), statementsBucket()),
+);
 
 /**
  * pdf-lib is loaded by the first PDF an instance renders: a CSV never loads it. The bundle makes it a
