@@ -312,10 +312,13 @@ describe('the local stream poller, behind a stream that trimmed what it had not 
     const table = await createTestTable('streams-trim', { stream: true });
     const real = realStreams();
     // The stream as it stands a day later: while `asleep` the reader reads nothing (its iterator
-    // stays where it was); `trimAll()` then drops every record written so far, as 24 hours would,
-    // and the reader's iterator expires.
+    // stays where it was); the trim then drops every record written so far, as 24 hours would, and
+    // every iterator taken before it is void: a read with one fails, even a read begun before the
+    // trim that answers after it (else such a read could deliver what follows the trim, and the
+    // reader would never learn it had lost anything).
     let asleep = false;
-    let expire = false;
+    let trimDone = false;
+    const fresh = new Set<string>();
     let newest = 0n;
     let trimmedTo = -1n;
     const unread: string[] = [];
@@ -326,15 +329,15 @@ describe('the local stream poller, behind a stream that trimmed what it had not 
         if (command instanceof GetShardIteratorCommand) {
           const after = command.input.SequenceNumber;
           if (after !== undefined && BigInt(after) <= trimmedTo) throw fault('TrimmedDataAccessException');
-          return real.send(command);
+          const r = await real.send(command);
+          if (trimDone && r.ShardIterator) fresh.add(r.ShardIterator);
+          return r;
         }
         if (command instanceof GetRecordsCommand) {
-          // An iterator at records since trimmed: the reader must take a new one.
-          if (expire) {
-            expire = false;
-            throw fault('TrimmedDataAccessException');
-          }
+          const isVoid = () => trimDone && !fresh.has(command.input.ShardIterator ?? '');
+          if (isVoid()) throw fault('TrimmedDataAccessException');
           const r = await real.send(command);
+          if (isVoid()) throw fault('TrimmedDataAccessException');
           for (const x of r.Records ?? []) {
             if (x.dynamodb?.NewImage?.id?.S === 'read') readAt = x.dynamodb?.SequenceNumber;
             const n = BigInt(x.dynamodb?.SequenceNumber ?? '0');
@@ -344,6 +347,7 @@ describe('the local stream poller, behind a stream that trimmed what it had not 
             unread.push(...(r.Records ?? []).map((x) => x.dynamodb?.NewImage?.id?.S ?? ''));
             return { Records: [], NextShardIterator: command.input.ShardIterator };
           }
+          if (trimDone && r.NextShardIterator) fresh.add(r.NextShardIterator);
           const kept = (r.Records ?? []).filter((x) => BigInt(x.dynamodb?.SequenceNumber ?? '0') > trimmedTo);
           return { ...r, Records: kept };
         }
@@ -369,7 +373,7 @@ describe('the local stream poller, behind a stream that trimmed what it had not 
       // The reader has looked at the stream since and, asleep, read nothing.
       await vi.waitFor(() => expect(unread).toContain('lost'), { timeout: 10_000, interval: 20 });
       trimmedTo = newest;
-      expire = true;
+      trimDone = true;
       asleep = false;
       await put('after');
       await vi.waitFor(() => expect(delivered).toContain('after'), { timeout: 10_000, interval: 20 });
