@@ -39,7 +39,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { Sha256 } from '@smithy/core/checksum';
 import { isIpAddress } from '@smithy/core/endpoints';
-import { HttpRequest } from '@smithy/core/protocols';
+import { extendedEncodeURIComponent, HttpRequest } from '@smithy/core/protocols';
 import type { Db } from './db.ts';
 import * as keys from './item-keys.ts';
 
@@ -82,13 +82,7 @@ export interface BucketLocation {
 }
 
 /** A key's path as S3 signs it: each segment percent-encoded as the SDK encodes it, the slashes kept. */
-const keyPath = (key: string): string =>
-  key
-    .split('/')
-    .map((s) =>
-      encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
-    )
-    .join('/');
+const keyPath = (key: string): string => key.split('/').map(extendedEncodeURIComponent).join('/');
 
 /** The object's GET request, unsigned. */
 export const objectRequest = (
