@@ -65,9 +65,17 @@ const stores = (t: string, maxAttempts?: number, deferCredits: DeferCredits = 'a
   return { accounts, ledger, settler: new CreditSettler(db, t, accounts, { systemShards: 4, returns }) };
 };
 
-/** Waits, batch by batch of the settler, until `done()` holds (the test's timeout bounds it). */
+/**
+ * Waits, batch by batch of the settler, until `done()` holds (the test's timeout bounds it). A batch
+ * that ends while `done()` is being asked (its answer may predate the batch's writes) sends it again
+ * at once: waiting for the next batch instead could wait for one that never comes.
+ */
 const until = async (done: () => Promise<boolean>) => {
-  while (!(await done())) await new Promise<void>((r) => (wake = r));
+  for (;;) {
+    const seen = batches.length;
+    if (await done()) return;
+    if (batches.length === seen) await new Promise<void>((r) => (wake = r));
+  }
 };
 
 /** Two accounts, a (funded with `seed`) and b, and a transfer from a to b. */
@@ -304,11 +312,16 @@ describe('hot recipient: credits as items of their own, settled by the stream', 
     const { accounts, ledger, b, pay } = await pair(table, 'replay');
     const seen = batches.length;
     const out = await pay(40);
-    await until(async () => (await accounts.mustGet('replay-b', b.id)).balance === 40);
-    const record = batches
-      .slice(seen)
-      .flat()
-      .find((r) => r.dynamodb?.NewImage?.accountId?.S === b.id) as DynamoDBRecord;
+    const find = () =>
+      batches
+        .slice(seen)
+        .flat()
+        .find((r) => r.dynamodb?.NewImage?.accountId?.S === b.id);
+    // The balance is settled before the settler's batch ends (and is counted here): wait for both.
+    await until(
+      async () => (await accounts.mustGet('replay-b', b.id)).balance === 40 && find() !== undefined,
+    );
+    const record = find() as DynamoDBRecord;
     expect(record.eventName).toBe('INSERT');
     // The same record again, alone and in a batch: nothing left to settle.
     expect(await processRecord(record)).toBe(0);
@@ -815,12 +828,16 @@ describe('settlement without the stream (a table no settler reads)', () => {
     const [a, b, c] = [await open('a'), await open('b'), await open('c')];
     // The first transaction that credits b is cancelled as AWS cancels it under a concurrent credit.
     const { client: racing, counts } = racingOn(db, (k) => k.pk === keys.account('hot-b', b.id).pk);
+    // The test's own clock, a millisecond a reading, so that a slow machine cannot end the hot time
+    // before the test means it to.
     let offset = 0;
+    const t0 = Date.now();
+    let tick = 0;
     const ledger = new LedgerStore(racing, quiet, accounts, new IdempotencyStore(racing, quiet, 48 * 3600), {
       systemShards: 4,
       dailyLimit: 1_000_000,
       deferCredits: 'contended',
-      now: () => new Date(Date.now() + offset),
+      now: () => new Date(t0 + offset + tick++),
     });
     await ledger.deposit({
       user: 'hot-a',
