@@ -327,10 +327,14 @@ describe('the local stream poller, behind a stream that trimmed what it had not 
     const streams = {
       send: async (command: GetRecordsCommand | GetShardIteratorCommand | DescribeStreamCommand) => {
         if (command instanceof GetShardIteratorCommand) {
+          // Checked again once answered: an iterator asked for before the trim is void after it.
           const after = command.input.SequenceNumber;
-          if (after !== undefined && BigInt(after) <= trimmedTo) throw fault('TrimmedDataAccessException');
+          const gone = () => after !== undefined && BigInt(after) <= trimmedTo;
+          const takenAfterTrim = trimDone;
+          if (gone()) throw fault('TrimmedDataAccessException');
           const r = await real.send(command);
-          if (trimDone && r.ShardIterator) fresh.add(r.ShardIterator);
+          if (gone()) throw fault('TrimmedDataAccessException');
+          if (takenAfterTrim && r.ShardIterator) fresh.add(r.ShardIterator);
           return r;
         }
         if (command instanceof GetRecordsCommand) {
