@@ -137,7 +137,7 @@ const delivered = (
   of: (w: StoredWebhook) => Promise<Delivery[]>,
   endpoints: StoredWebhook[],
   n: number,
-  timeout = 5_000,
+  timeout = 20_000,
 ) =>
   vi.waitFor(
     async () => {
@@ -159,7 +159,7 @@ const dispatching = (store: WebhookStore, opts: DispatchOptions, expire: () => v
   return {
     finish: async () => {
       expire();
-      await vi.waitFor(() => expect(result).toBeDefined(), { timeout: 5_000, interval: 10 });
+      await vi.waitFor(() => expect(result).toBeDefined(), { timeout: 20_000, interval: 10 });
       return run;
     },
   };
@@ -327,7 +327,7 @@ describe('a backlog longer than one read of the due queue', () => {
     );
     try {
       // Several laps through the backlog, one for each of the 3 (one at a time to an endpoint).
-      await delivered(of, [fine], 3, 20_000);
+      await delivered(of, [fine], 3);
       expect(fake.open(slow.url)).toBe(1);
     } finally {
       await run.finish();
