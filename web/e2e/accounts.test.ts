@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { apiCall, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import { apiCall, logIn, openPage, poll, screenshot, seedCustomer, useBrowser } from './browser.ts';
 
 const browser = useBrowser();
 
@@ -24,7 +24,7 @@ it('pages the history with "Load more", newest first', async () => {
   await page.goto(`/accounts/${id}`);
   await page.getByRole('heading', { level: 1, name: 'Yen' }).waitFor();
   const items = page.locator('.history li');
-  await expect.poll(() => items.count()).toBe(20);
+  await poll(() => items.count()).toBe(20);
   expect(await items.first().locator('.what').textContent()).toBe('Deposit 23');
   expect(await items.first().locator('.amount').textContent()).toBe('+¥2,300');
   expect(await page.getByTestId('balance').textContent()).toBe('¥27,600');
@@ -32,11 +32,11 @@ it('pages the history with "Load more", newest first', async () => {
   const historyReads = () => requests.filter((r) => r.endsWith('/transactions')).length;
   const before = historyReads();
   await page.getByRole('button', { name: 'Load more' }).click();
-  await expect.poll(() => items.count()).toBe(23);
+  await poll(() => items.count()).toBe(23);
   expect(await items.last().locator('.what').textContent()).toBe('Deposit 1');
   expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
   // The button went away: focus went to the first entry it loaded.
-  expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('Deposit 3');
+  await poll(() => page.evaluate(() => document.activeElement?.textContent)).toContain('Deposit 3');
   expect(historyReads()).toBe(before + 1);
   await screenshot(page, '15-history-paged');
   expect(problems).toEqual([]);

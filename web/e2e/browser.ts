@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 
 export const baseUrl = (): string => inject('webBaseUrl');
 
@@ -195,10 +195,29 @@ export const arrived = async (page: Page, heading?: string): Promise<void> => {
   await page.waitForFunction(() => document.activeElement?.id === 'route-focus');
 };
 
-/** Presses Tab until the focused element's label or text is `name`; fails after `max` presses. */
+/** Waits for a value on a busy machine (vitest's default gives up after a second). */
+export const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000 });
+
+/**
+ * Presses Tab until the focused element's label or text is `name`; fails after `max` presses. It
+ * begins once such an element is on the page: one that a fetch renders (a screen's data, a lazy
+ * screen's chunk) could otherwise come after the presses passed its place.
+ */
 export const tabTo = async (page: Page, name: string | RegExp, max = 40): Promise<void> => {
   const hit = (f: { text: string; label: string }) =>
     typeof name === 'string' ? f.label === name || f.text === name : name.test(f.label) || name.test(f.text);
+  await page.waitForFunction(
+    (n) => {
+      const match = (s: string) => ('exact' in n ? s === n.exact : new RegExp(n.source, n.flags).test(s));
+      const all = document.querySelectorAll<HTMLElement & { labels?: NodeListOf<HTMLLabelElement> }>(
+        'a[href], button, input, select, textarea, summary, [tabindex]',
+      );
+      return [...all].some(
+        (el) => match(el.labels?.[0]?.textContent?.trim() ?? '') || match(el.textContent?.trim() ?? ''),
+      );
+    },
+    typeof name === 'string' ? { exact: name } : { source: name.source, flags: name.flags },
+  );
   for (let i = 0; i < max; i++) {
     await page.keyboard.press('Tab');
     if (hit(await focused(page))) return;

@@ -43,7 +43,7 @@ describe('at 390 px', () => {
       await row(1).getByLabel('Description (optional)').fill('December pay');
       const someoneNew = async (n: number, number: string, name: string, amount: string) => {
         await page.getByRole('button', { name: 'Add a payment' }).click();
-        await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toMatch(/^f-r\d+-to$/);
+        await poll(() => page.evaluate(() => document.activeElement?.id)).toMatch(/^f-r\d+-to$/);
         await row(n).getByLabel('To').selectOption({ label: 'Someone new (enter their account number)' });
         await row(n).getByLabel('Account number').fill(number);
         await row(n).getByLabel('Name on the account').fill(name);
@@ -53,9 +53,7 @@ describe('at 390 px', () => {
       };
       await someoneNew(2, bob.accounts[0]?.number as string, 'Bob Builder', '20');
       await someoneNew(3, carl.accounts[0]?.number as string, 'Carl', '5');
-      await expect
-        .poll(() => page.getByTestId('bulk-total').textContent())
-        .toMatch(/3 payments, \$37\.50 in all/);
+      await poll(() => page.getByTestId('bulk-total').textContent()).toMatch(/3 payments, \$37\.50 in all/);
       await axe(page, 'bulk payment form');
 
       // The bank checks only so many names a minute: a check refused for that is said, and the
@@ -83,7 +81,7 @@ describe('at 390 px', () => {
       await page.getByRole('button', { name: 'Review payments' }).click();
       await page.getByRole('heading', { name: 'Check and confirm' }).waitFor();
       const review = page.getByRole('table', { name: 'Payments in this bulk payment' });
-      await expect.poll(() => review.getByRole('row').count()).toBe(4);
+      await poll(() => review.getByRole('row').count()).toBe(4);
       expect(await page.getByTestId('review').textContent()).toContain('$37.50');
       // Confirmation of payee on the typed rows: every customer here is "Ada Lovelace".
       const mismatch = page.getByTestId('payee-match');
@@ -98,7 +96,7 @@ describe('at 390 px', () => {
       await page.getByRole('button', { name: 'Send 3 payments' }).click();
       await page.getByRole('alert').filter({ hasText: 'none were sent' }).waitFor();
       const marked = row(3).getByLabel('Account number');
-      await expect.poll(() => marked.getAttribute('aria-invalid')).toBe('true');
+      await poll(() => marked.getAttribute('aria-invalid')).toBe('true');
       expect(await row(3).textContent()).toContain('That account holds a different currency');
       // That row's field alone is marked.
       expect(await page.locator('main [aria-invalid="true"]').count()).toBe(1);
@@ -112,14 +110,12 @@ describe('at 390 px', () => {
 
       // Without it, sent; the answer is lost, and the page asks again with the same key.
       await page.getByRole('button', { name: 'Remove payment 3' }).click();
-      await expect
-        .poll(() =>
-          page
-            .getByRole('group')
-            .filter({ hasText: /^Payment \d/ })
-            .count(),
-        )
-        .toBe(2);
+      await poll(() =>
+        page
+          .getByRole('group')
+          .filter({ hasText: /^Payment \d/ })
+          .count(),
+      ).toBe(2);
       const cut = await cutKeyedPosts(page, '**/v1/transfers/batch');
       await page.getByRole('button', { name: 'Review payments' }).click();
       await page.getByRole('button', { name: 'Send 2 payments' }).waitFor();
@@ -189,7 +185,7 @@ describe('at 390 px', () => {
       await screenshot(page, 'bulk-from-file');
       // The same file again: added again (and said again), and the review points out the doubles.
       await file.setInputFiles(payroll);
-      await expect.poll(() => page.getByTestId('bulk-row').count()).toBe(4);
+      await poll(() => page.getByTestId('bulk-row').count()).toBe(4);
       await page.getByRole('status').filter({ hasText: '2 payments added from payroll.csv' }).waitFor();
       await page.getByRole('button', { name: 'Review payments' }).click();
       await page.getByRole('button', { name: 'Send 4 payments' }).waitFor();

@@ -3,7 +3,7 @@
  * them, see both sides in the history, log out. Screenshots of each screen go to test-results/web/.
  */
 import { expect, it } from 'vitest';
-import { newCustomer, openPage, screenshot, useBrowser } from './browser.ts';
+import { newCustomer, openPage, poll, screenshot, useBrowser } from './browser.ts';
 
 const browser = useBrowser();
 
@@ -13,7 +13,7 @@ it('registers, logs in, opens two accounts, deposits, transfers between them and
 
   // A visitor is sent to the login screen.
   await page.goto('/');
-  await expect.poll(() => new URL(page.url()).pathname).toBe('/login');
+  await poll(() => new URL(page.url()).pathname).toBe('/login');
   await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
   await screenshot(page, '01-login');
 
@@ -32,9 +32,9 @@ it('registers, logs in, opens two accounts, deposits, transfers between them and
   ]);
   await screenshot(page, '02-register-password-feedback');
   await page.getByRole('button', { name: 'Register' }).click();
-  await expect
-    .poll(() => page.locator('#f-password-error').textContent())
-    .toBe('The password does not meet all the rules below yet.');
+  await poll(() => page.locator('#f-password-error').textContent()).toBe(
+    'The password does not meet all the rules below yet.',
+  );
   await page.getByLabel('Password', { exact: true }).fill(c.password);
   expect(await page.locator('.rules .unmet').count()).toBe(0);
   await page.getByRole('button', { name: 'Register' }).click();
@@ -136,7 +136,7 @@ it('registers, logs in, opens two accounts, deposits, transfers between them and
 
   await page.getByRole('link', { name: 'Accounts', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Your accounts' }).waitFor();
-  await expect.poll(() => page.locator('.totals [data-currency="USD"] dd').textContent()).toBe('$250.00');
+  await poll(() => page.locator('.totals [data-currency="USD"] dd').textContent()).toBe('$250.00');
   await screenshot(page, '11-dashboard');
 
   // Tokens: nothing in localStorage; only the refresh token in sessionStorage (and the transfers this
@@ -156,7 +156,7 @@ it('registers, logs in, opens two accounts, deposits, transfers between them and
   await page.getByText('You have logged out.').waitFor();
   expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
   await page.goto('/');
-  await expect.poll(() => new URL(page.url()).pathname).toBe('/login');
+  await poll(() => new URL(page.url()).pathname).toBe('/login');
 
   expect(problems).toEqual([]);
   await context.close();

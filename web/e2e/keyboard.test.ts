@@ -3,7 +3,7 @@
  * each new screen's heading.
  */
 import { expect, it } from 'vitest';
-import { apiCall, arrived, focused, openPage, seedCustomer, tabTo, useBrowser } from './browser.ts';
+import { apiCall, arrived, focused, openPage, poll, seedCustomer, tabTo, useBrowser } from './browser.ts';
 
 const browser = useBrowser();
 
@@ -29,13 +29,13 @@ it('logs in and transfers with Tab, Enter and Space alone', async () => {
   await kb.press('Enter');
 
   await page.getByRole('heading', { level: 1, name: 'Your accounts' }).waitFor();
-  await expect.poll(async () => (await focused(page)).text).toBe('Your accounts');
+  await poll(async () => (await focused(page)).text).toBe('Your accounts');
 
   // To the transfer screen through the dashboard's link, with Enter.
   await tabTo(page, 'Transfer money');
   await kb.press('Enter');
   await arrived(page, 'Transfer money');
-  await expect.poll(async () => (await focused(page)).text).toBe('Transfer money');
+  await poll(async () => (await focused(page)).text).toBe('Transfer money');
 
   await tabTo(page, 'From');
   expect(await page.getByLabel('From').inputValue()).toBe(c.accounts[0]?.id);
@@ -50,12 +50,12 @@ it('logs in and transfers with Tab, Enter and Space alone', async () => {
   await kb.press('Space');
 
   await page.getByTestId('review').waitFor();
-  await expect.poll(async () => (await focused(page)).text).toBe('Check and confirm');
+  await poll(async () => (await focused(page)).text).toBe('Check and confirm');
   await tabTo(page, 'Confirm transfer');
   await kb.press('Space');
 
   await page.getByRole('heading', { name: 'Transfer sent' }).waitFor();
-  await expect.poll(async () => (await focused(page)).text).toBe('Transfer sent');
+  await poll(async () => (await focused(page)).text).toBe('Transfer sent');
   await tabTo(page, 'View account');
   await kb.press('Enter');
   await arrived(page, 'Main');
@@ -87,6 +87,6 @@ it('reaches the field in error after a refused submission', async () => {
   const alert = page.getByRole('alert');
   await alert.waitFor();
   expect(await alert.textContent()).toBe('The email or password is not correct.');
-  expect((await focused(page)).text).toBe('The email or password is not correct.');
+  await poll(async () => (await focused(page)).text).toBe('The email or password is not correct.');
   await context.close();
 });

@@ -4,15 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { expect } from 'vitest';
 import { checkScreen } from './a11y.ts';
-import { apiCall, type Seeded } from './browser.ts';
+import { apiCall, poll, type Seeded } from './browser.ts';
+
+export { poll };
 
 /** axe-core in both themes, and the page's bones (web/e2e/a11y.ts), on the screen as it stands. */
 export const axe = (page: Page, screen: string) => checkScreen(page, screen);
-
-/** Waits for a value on a busy machine (vitest's default gives up after a second). */
-export const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000 });
 
 export const auth = (c: Seeded) => ({ authorization: `Bearer ${c.token}` });
 export const transfersOf = async (c: Seeded, i: number) =>

@@ -154,16 +154,14 @@ describe.each(WIDTHS)('at %i px', (width) => {
     // Behind the page's back, $500 more leaves: the server refuses, and the page says why, with numbers.
     await apiCall('POST', `/v1/accounts/${id}/withdrawals`, { amount: 50_000 }, { ...auth(c), ...key() });
     await page.getByRole('button', { name: 'Confirm transfer' }).click();
-    await expect
-      .poll(() => error.textContent())
-      .toBe(
-        'That is more than your daily limit allows. Your limit is $10,000.00 a day, and you can send up to $500.00 more today.',
-      );
+    await poll(() => error.textContent()).toBe(
+      'That is more than your daily limit allows. Your limit is $10,000.00 a day, and you can send up to $500.00 more today.',
+    );
     await page.getByTestId('limit-left').getByText('You can send up to $500.00 more today.').waitFor();
     // The balance on the page is the balance now.
-    await expect
-      .poll(() => page.getByLabel('From').locator('option').first().textContent())
-      .toContain('($10,500.00)');
+    await poll(() => page.getByLabel('From').locator('option').first().textContent()).toContain(
+      '($10,500.00)',
+    );
     await axe(page, 'daily limit refusal');
     await screenshot(page, `v2-${width}-daily-limit`);
     expect(await transfersOf(c, 0)).toHaveLength(1);

@@ -5,7 +5,16 @@
  */
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { apiCall, logIn, openPage, type Seeded, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import {
+  apiCall,
+  logIn,
+  openPage,
+  poll,
+  type Seeded,
+  screenshot,
+  seedCustomer,
+  useBrowser,
+} from './browser.ts';
 
 const browser = useBrowser();
 
@@ -93,7 +102,8 @@ it('shows the insufficient-funds message next to the amount and posts nothing', 
   await error.waitFor();
   expect(await error.textContent()).toBe('There is not enough money in this account for that amount.');
   expect(await page.getByLabel('Amount (USD)').getAttribute('aria-invalid')).toBe('true');
-  expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-amount');
+  // Focus moves to the field an animation frame after the message shows.
+  await poll(() => page.evaluate(() => document.activeElement?.id)).toBe('f-amount');
   await screenshot(page, '12-transfer-insufficient-funds');
   expect(requests.filter((r) => r.startsWith('POST /v1/transfers'))).toEqual([]);
 

@@ -72,7 +72,13 @@ describe.each(WIDTHS)('at %i px', (width) => {
       );
       // The right password is refused too while locked.
       await page.getByLabel('Password').fill(c.password);
-      await page.getByRole('button', { name: 'Log in' }).click();
+      // The alert still shows the last refusal: wait for this attempt's answer and its form, not for it.
+      const [locked] = await Promise.all([
+        page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/auth/login'),
+        page.getByRole('button', { name: 'Log in' }).click(),
+      ]);
+      expect(locked.status()).toBe(429);
+      await page.getByRole('button', { name: 'Log in' }).waitFor();
       await page
         .getByRole('alert')
         .getByText(/failed attempts/)

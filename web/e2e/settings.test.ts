@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/domain/webhooks.ts';
 import { checkScreen, takeTurns, WIDTHS } from './a11y.ts';
-import { apiCall, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import { apiCall, logIn, openPage, poll, screenshot, seedCustomer, useBrowser } from './browser.ts';
 import { cutKeyedPosts, unknownAndIdle } from './money-helpers.ts';
 
 const browser = useBrowser();
@@ -127,7 +127,7 @@ describe.each(WIDTHS)('at %i px', (width) => {
       expect(registered.items.map((w) => w.url)).toEqual([url]);
       const secret = ((await page.getByTestId('secret-value').textContent()) ?? '').trim();
       expect(secret).toMatch(/^whsec_/);
-      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(
+      await poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe(
         'Copy your signing secret now',
       );
       await checkScreen(page, `developers secret ${width}`);
@@ -343,7 +343,7 @@ it(
     await page.getByRole('link', { name: 'Accounts' }).first().click();
     await page.getByRole('heading', { level: 1, name: 'Your accounts' }).waitFor();
     release();
-    await expect.poll(() => answered).toBe(true);
+    await poll(() => answered).toBe(true);
     const intents = () =>
       page.evaluate(() =>
         Object.keys(sessionStorage)
@@ -351,7 +351,7 @@ it(
           .map((k) => sessionStorage.getItem(k) ?? ''),
       );
     // Written down for the form's next visit, secret and all.
-    await expect.poll(async () => (await intents()).some((v) => v.includes('whsec_'))).toBe(true);
+    await poll(async () => (await intents()).some((v) => v.includes('whsec_'))).toBe(true);
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
