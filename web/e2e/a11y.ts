@@ -5,7 +5,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
-import { expect, it } from 'vitest';
+import { expect, it, type TestContext } from 'vitest';
 
 export const WIDTHS = [1280, 390] as const;
 
@@ -20,7 +20,7 @@ export const WIDTHS = [1280, 390] as const;
  */
 export const takeTurns = (width: number, first: 0 | 1) => {
   let k = first;
-  return (name: string, fn: () => Promise<void>, timeout?: number): void => {
+  return (name: string, fn: (context: TestContext) => Promise<void>, timeout?: number): void => {
     if (WIDTHS[k++ % WIDTHS.length] === width) it(name, fn, timeout);
   };
 };
