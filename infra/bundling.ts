@@ -13,6 +13,7 @@ import { Code } from 'aws-cdk-lib/aws-lambda';
 import type { BuildOptions, Plugin } from 'esbuild';
 import { type FunctionName, functions } from '../src/functions.ts';
 import { deepImports } from './deep-imports.ts';
+import { ownSourcesOnly } from './source-map-trim.ts';
 
 /** The repository root: entries, the lock file and web/dist are found from here, not from the cwd. */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -319,7 +320,12 @@ export const bundleFunction = async (fn: FunctionName, outfile?: string): Promis
   }
   if (outfile) {
     await mkdir(outdir, { recursive: true });
-    await Promise.all(result.outputFiles.map((f) => writeFile(f.path, f.contents)));
+    // The maps keep our own sources' mappings only (./source-map-trim.ts): they are read at every cold start.
+    await Promise.all(
+      result.outputFiles.map((f) =>
+        writeFile(f.path, f.path.endsWith('.map') ? ownSourcesOnly(f.text) : f.contents),
+      ),
+    );
     const { copyFile } = await import('node:fs/promises');
     const { basename } = await import('node:path');
     await Promise.all(bundleDataFiles.map((f) => copyFile(join(repoRoot, f), join(outdir, basename(f)))));

@@ -1,7 +1,7 @@
 /**
- * The deployed functions' source maps (infra/bundling.ts): separate files without the sources' text
- * (what --enable-source-maps reads at every cold start stays small), and still enough for a stack
- * trace to name our TypeScript files and lines.
+ * The deployed functions' source maps (infra/bundling.ts): separate files without the sources' text,
+ * with our sources' mappings only (what --enable-source-maps reads at every cold start stays small),
+ * and still enough for a stack trace to name our TypeScript files and lines.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -36,6 +36,8 @@ describe('source maps of the Lambda bundles', () => {
     };
     expect(map.sourcesContent).toBeUndefined();
     expect(map.sources.some((s) => s.endsWith('src/api/http.ts'))).toBe(true);
+    // Our sources only (./source-map-trim.ts): the packages' code maps to nothing.
+    expect(map.sources.filter((s) => s.includes('node_modules'))).toEqual([]);
   });
 
   it('turn a stack trace from the bundle into our TypeScript file and line, as deployed', () => {
