@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../src/local/ports.ts';
 import { type StartedStack, startStack } from './harness.ts';
 
@@ -125,11 +125,19 @@ describe('restarting', () => {
     try {
       const first = stack.port;
       await stack.stop();
-      // Taken by this server, or by whatever took it first: either way the restart cannot have it.
-      await new Promise<void>((resolve) => {
-        other.once('error', () => resolve());
-        other.listen(first, '127.0.0.1', resolve);
-      });
+      // Taken by this server. Something else may hold it a moment first (a connection's local port):
+      // the server tries again until it has it, so the restart certainly finds it taken.
+      await vi.waitFor(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            other.once('error', reject);
+            other.listen(first, '127.0.0.1', () => {
+              other.off('error', reject);
+              resolve();
+            });
+          }),
+        { timeout: 20_000, interval: 100 },
+      );
       await stack.restart();
       expect(stack.port).not.toBe(first);
       expect(stack.baseUrl).toBe(`http://127.0.0.1:${stack.port}`);
