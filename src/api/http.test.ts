@@ -1,5 +1,8 @@
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureLogs } from '../../test/logs.ts';
+import { recordingDynamo } from '../../test/recording-client.ts';
+import { BankError } from '../domain/errors.ts';
 import { buildEvent } from './event.ts';
 import { createHandler, type Guard, MAX_BODY_BYTES, type Request } from './http.ts';
 import { routes as adminMoneyRoutes } from './routes/admin-money.ts';
@@ -34,17 +37,23 @@ const transferBody = {
   currency: 'USD',
 };
 
+/** A POST /v1/transfers event, as API Gateway gives it once the JWT authorizer has accepted `claims`. */
+const transferEvent = (
+  body: string | Buffer | undefined = JSON.stringify(transferBody),
+  headers: Record<string, string> = {},
+  claims: Record<string, string | number | boolean | string[]> = user,
+) =>
+  buildEvent({
+    method: 'POST',
+    path: '/v1/transfers',
+    routeKey: routeKey(routes.transfer),
+    headers: { 'content-type': 'application/json', 'idempotency-key': 'k-1', ...headers },
+    ...(body === undefined ? {} : { body }),
+    claims,
+  });
+
 const post = (body: string | Buffer | undefined, headers: Record<string, string> = {}) =>
-  handler(
-    buildEvent({
-      method: 'POST',
-      path: '/v1/transfers',
-      routeKey: routeKey(routes.transfer),
-      headers: { 'content-type': 'application/json', 'idempotency-key': 'k-1', ...headers },
-      ...(body === undefined ? {} : { body }),
-      claims: user,
-    }),
-  );
+  handler(transferEvent(body, headers));
 
 const problem = (r: { headers: Record<string, string>; body?: string }) => {
   expect(r.headers['content-type']).toBe('application/problem+json');
@@ -76,23 +85,14 @@ describe('the HTTP layer', () => {
     ['[]', []],
     ['[ops,admin]', ['ops,admin']],
   ])('reads the groups the authorizer renders as %s', async (rendered, groups) => {
-    await handler(
-      buildEvent({
-        method: 'POST',
-        path: '/v1/transfers',
-        routeKey: routeKey(routes.transfer),
-        headers: { 'content-type': 'application/json', 'idempotency-key': 'k-1' },
-        body: JSON.stringify(transferBody),
-        claims: { ...user, 'cognito:groups': rendered },
-      }),
-    );
+    await handler(transferEvent(undefined, {}, { ...user, 'cognito:groups': rendered }));
     expect(seen[0]?.caller?.groups).toEqual(groups);
   });
 
   it('guards a staff route before the input is read: a refused caller learns nothing of what it takes', async () => {
     const staff = createHandler(adminMoneyRoutes, { freezeAccount: ok } as never, {
       guard: async () => {
-        throw new (await import('../domain/errors.ts')).BankError('forbidden');
+        throw new BankError('forbidden');
       },
     });
     {
@@ -119,6 +119,84 @@ describe('the HTTP layer', () => {
     expect(guarded).toEqual([]);
     await post(JSON.stringify(transferBody));
     expect(guarded).toEqual(['u1 transfer']);
+  });
+
+  describe("a customer route's guard runs beside its handler", () => {
+    /** A guard held until the test lets it pass or refuse, and the handler's writes through a gated client. */
+    const held = (handlerDoes: () => Promise<unknown>) => {
+      let decide: (refusal?: BankError) => void = () => {};
+      const started = { guard: false, handler: false };
+      const h = createHandler(
+        moneyRoutes,
+        {
+          transfer: async () => {
+            started.handler = true;
+            await handlerDoes();
+            return { body: { ok: true } };
+          },
+        } as never,
+        {
+          guard: () => {
+            started.guard = true;
+            return new Promise<void>((resolve, reject) => {
+              decide = (refusal) => (refusal ? reject(refusal) : resolve());
+            });
+          },
+        },
+      );
+      const answer = h(transferEvent());
+      return { answer, started, decide: (refusal?: BankError) => decide(refusal) };
+    };
+
+    it('the handler starts, and reads, before the guard has decided; it is answered once the guard passes', async () => {
+      const { client, sent } = recordingDynamo();
+      let read = () => {};
+      const readDone = new Promise<void>((r) => {
+        read = r;
+      });
+      const { answer, started, decide } = held(async () => {
+        await client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } }));
+        read();
+        await client.send(new PutItemCommand({ TableName: 't', Item: { pk: { S: 'a' } } }));
+      });
+      await readDone;
+      expect(started).toEqual({ guard: true, handler: true });
+      expect(sent).toEqual(['GetItem']);
+      decide();
+      expect((await answer).statusCode).toBe(201);
+      expect(sent).toEqual(['GetItem', 'PutItem']);
+    });
+
+    it("a refusal is the answer, whatever the handler found, and the handler's write is never sent", async () => {
+      const { client, sent } = recordingDynamo();
+      const { answer, decide } = held(async () => {
+        await client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } }));
+        decide(new BankError('user_disabled', 'This login has been disabled by the bank'));
+        await client.send(new PutItemCommand({ TableName: 't', Item: { pk: { S: 'a' } } }));
+      });
+      const r = await answer;
+      expect(r.statusCode).toBe(403);
+      expect(problem(r).code).toBe('user_disabled');
+      expect(sent).toEqual(['GetItem']);
+    });
+
+    it("a refusal wins over the handler's own answer, a success or a refusal of its own", async () => {
+      for (const outcome of ['success', 'not_found'] as const) {
+        let finished = () => {};
+        const handlerDone = new Promise<void>((r) => {
+          finished = r;
+        });
+        const { answer, decide } = held(async () => {
+          finished();
+          if (outcome === 'not_found') throw new BankError('not_found', 'No such account');
+        });
+        await handlerDone;
+        decide(new BankError('unauthorized', 'This session was signed out: log in again'));
+        const r = await answer;
+        expect(r.statusCode).toBe(401);
+        expect(problem(r).code).toBe('unauthorized');
+      }
+    });
   });
 
   it('gives the same request the same fingerprint, and another body another one', async () => {

@@ -14,6 +14,7 @@ import type { ZodMiniType } from 'zod/mini';
 import type { $ZodError, output } from 'zod/v4/core';
 import { BankError, type FieldError } from '../domain/errors.ts';
 import type { HttpFunctionName } from '../functions.ts';
+import { afterGuard } from '../store/guard-gate.ts';
 import { withDeadline } from '../store/retry.ts';
 import { securityHeaders } from './headers.ts';
 import { JsonError, parseStrictJson } from './json.ts';
@@ -212,11 +213,15 @@ const fingerprintOf = (route: RouteEntry, params: unknown, body: unknown): strin
     .update(JSON.stringify([route.operationId, params ?? null, body ?? null]))
     .digest('base64url');
 
+/**
+ * Reads and validates the request. A staff route's guard has passed when it returns; a customer
+ * route's is returned running (`guarded`), for the caller to run the handler beside it (`serveGuarded`).
+ */
 const buildRequest = async (
   event: APIGatewayProxyEventV2,
   route: RouteEntry,
   guard: Guard | undefined,
-): Promise<Request> => {
+): Promise<{ request: Request; guarded?: Promise<void> }> => {
   const caller = callerOf(event);
   if (needsToken(route) && !caller) throw new BankError('unauthorized', 'A valid access token is required');
   const accessToken = needsToken(route)
@@ -252,8 +257,8 @@ const buildRequest = async (
   }
   // A customer route's guard (is the login disabled?) reads the table: only for a well-formed request,
   // so that malformed input is answered without a database call (the input's shape is public anyway).
-  if (route.role === 'customer' && caller) await guard?.(guarded);
-  return {
+  const running = route.role === 'customer' && caller ? guard?.(guarded) : undefined;
+  const request = {
     body,
     params,
     query,
@@ -265,6 +270,20 @@ const buildRequest = async (
     sourceIp,
     route,
   } as Request;
+  return running ? { request, guarded: running } : { request };
+};
+
+/**
+ * Runs a customer route's handler beside its guard rather than after it, so that the guard's read and
+ * the handler's own reads share a round trip (a transfer's: the caller's login status, the accounts).
+ * Nothing but reads is sent until the guard has passed (src/store/guard-gate.ts holds back every other
+ * AWS call of the handler), and a refusal is the answer whatever the handler found or decided.
+ */
+const serveGuarded = async (guarded: Promise<void>, serve: () => Promise<Reply>): Promise<Reply> => {
+  const [guard, reply] = await Promise.allSettled([guarded, afterGuard(guarded, serve)]);
+  if (guard.status === 'rejected') throw guard.reason;
+  if (reply.status === 'rejected') throw reply.reason;
+  return reply.value;
 };
 
 /** True until this process has served its first request (a Lambda cold start). */
@@ -337,8 +356,8 @@ export const createHandler = <T extends RouteTable>(
       const served = { requestId, sourceIp: event.requestContext?.http?.sourceIp ?? '' };
       const serve = () =>
         withRequestContext(served, async () => {
-          const request = await buildRequest(event, route, guard);
-          return op(request);
+          const { request, guarded } = await buildRequest(event, route, guard);
+          return guarded ? serveGuarded(guarded, () => op(request)) : op(request);
         });
       // The stores' retries stop in time for this invocation to answer (src/store/retry.ts).
       const reply = context

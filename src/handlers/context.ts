@@ -12,7 +12,7 @@ import { auditSecurityEvents, type SecurityEvents } from '../identity/security-e
 import { AccountReader, AccountStore } from '../store/accounts.ts';
 import { AuditStore } from '../store/audit.ts';
 import { createCursorCodec, cursorKeys } from '../store/cursor.ts';
-import { createDocumentClient, type Db, DYNAMODB_TIMEOUTS, withoutSdkLogger } from '../store/db.ts';
+import { createDocumentClient, type Db, DYNAMODB_TIMEOUTS, forHandlers } from '../store/db.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
 import * as keys from '../store/item-keys.ts';
 import { type LedgerOptions, LedgerStore } from '../store/ledger.ts';
@@ -23,7 +23,6 @@ import { CreditSettler } from '../store/ledger-settle.ts';
 import { type LoginStatus, readLoginStatus, readMfaToken } from '../store/login-status.ts';
 import { EmailedCodeCounter, FailureCounter, LoginGuard } from '../store/logins.ts';
 import { numberCheckHooks, RateCounter } from '../store/rate-counter.ts';
-import { boundByDeadline } from '../store/retry.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
 
@@ -111,12 +110,10 @@ export const isMfaToken = (accessToken: string, sub: string): Promise<boolean> =
 // Cognito's calls hash passwords (hundreds of ms on AWS): 5 s before an attempt is given up, so that a
 // call abandoned at the deadline does not hold a socket for good.
 export const cognito = /* @__PURE__ */ once(() =>
-  withoutSdkLogger(
-    boundByDeadline(
-      new CognitoIdentityProviderClient({
-        requestHandler: { ...DYNAMODB_TIMEOUTS, requestTimeout: 5_000 },
-      }),
-    ),
+  forHandlers(
+    new CognitoIdentityProviderClient({
+      requestHandler: { ...DYNAMODB_TIMEOUTS, requestTimeout: 5_000 },
+    }),
   ),
 );
 const identityConfig = () => {

@@ -1,8 +1,9 @@
 /**
- * The one guard every token route passes before its handler runs (each handler gives it to
- * createHandler, and src/api/http.ts calls it: for a
- * staff route after the token's claims are read and before the input is validated, so a refused
- * caller learns nothing of the route's input; for a customer route once the input is valid):
+ * The one guard every token route passes (each handler gives it to createHandler, and src/api/http.ts
+ * calls it: for a staff route after the token's claims are read and before the input is validated, so
+ * a refused caller learns nothing of the route's input; for a customer route once the input is valid,
+ * beside the handler, whose AWS calls other than reads wait for it (src/store/guard-gate.ts), and whose
+ * answer a refusal replaces):
  *
  * - `admin` routes: the caller's token carries the Cognito group `admin` (else 403 `forbidden`), and
  *   the token itself came from a password+TOTP login, or from refreshing the refresh token of one

@@ -1,7 +1,7 @@
 /**
  * The handlers' SDK clients run without the SDK's logger middleware (src/store/db.ts
  * `withoutSdkLogger`): it copied every call's input and output through their sensitive-data filters
- * for a log line nobody wrote.
+ * for a log line nobody wrote. Those a route's handler calls wait for its guard before any write.
  */
 import { describe, expect, it } from 'vitest';
 import { secretsClient } from '../store/cursor.ts';
@@ -26,6 +26,10 @@ describe("the handlers' SDK clients", () => {
     expect(list).not.toContain('loggerMiddleware');
     // The stack is otherwise whole: the SDK's own steps are there (and the deadline, where it is set).
     expect(list).toContain('retryMiddleware');
-    if (name !== 'SES' && !name.startsWith('Secrets')) expect(list).toContain('bankDeadline');
+    // The deadline and the guard's gate (src/store/guard-gate.ts) on every client a route's handler calls.
+    if (name !== 'SES' && !name.startsWith('Secrets')) {
+      expect(list).toContain('bankDeadline');
+      expect(list).toContain('bankGuardGate');
+    }
   });
 });

@@ -7,6 +7,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
+import { gated } from './guard-gate.ts';
 import { again, boundByDeadline, done, isTransient, retry } from './retry.ts';
 
 /**
@@ -39,11 +40,19 @@ export const withoutSdkLogger = <C extends { middlewareStack: { remove: (name: s
 };
 
 /**
- * The handlers' DynamoDB client: the SDK's standard configuration, plus the time limits above, no
- * call waiting past the invocation's deadline (`boundByDeadline`), and no SDK logger.
+ * What every AWS client of the handlers gets (DynamoDB, Cognito, S3): no SDK logger, no call waiting
+ * past the invocation's deadline (`boundByDeadline`), and no call but a read sent before a customer
+ * route's guard has let the request through (`gated`, src/store/guard-gate.ts).
  */
+export const forHandlers = <
+  C extends { middlewareStack: { add: (...a: never[]) => unknown; remove: (name: string) => boolean } },
+>(
+  client: C,
+): C => withoutSdkLogger(boundByDeadline(gated(client)));
+
+/** The handlers' DynamoDB client: the SDK's standard configuration, plus the time limits above (`forHandlers`). */
 export const createDynamoClient = (): DynamoDBClient =>
-  withoutSdkLogger(boundByDeadline(new DynamoDBClient({ requestHandler: { ...DYNAMODB_TIMEOUTS } })));
+  forHandlers(new DynamoDBClient({ requestHandler: { ...DYNAMODB_TIMEOUTS } }));
 
 /**
  * A DocumentClient. The endpoint comes from the SDK's standard configuration

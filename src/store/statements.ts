@@ -9,21 +9,19 @@
  * computed only when an operation requires them, which S3 accepts and s3rver needs.
  */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { busy, withoutSdkLogger } from './db.ts';
-import { again, boundByDeadline, done, retry } from './retry.ts';
+import { busy, forHandlers } from './db.ts';
+import { again, done, retry } from './retry.ts';
 import { contentTypes, type StatementFormat } from './statement-links.ts';
 
 export const createS3Client = (opts: { pathStyle?: boolean } = {}): S3Client =>
-  withoutSdkLogger(
-    boundByDeadline(
-      new S3Client({
-        // A statement file is at most a few MB: 10 s before an attempt is given up.
-        requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
-        forcePathStyle: opts.pathStyle ?? false,
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-      }),
-    ),
+  forHandlers(
+    new S3Client({
+      // A statement file is at most a few MB: 10 s before an attempt is given up.
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
+      forcePathStyle: opts.pathStyle ?? false,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
   );
 
 export class StatementFiles {
