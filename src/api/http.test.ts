@@ -123,17 +123,17 @@ describe('the HTTP layer', () => {
 
   describe("a customer route's guard runs beside its handler", () => {
     /** A guard held until the test lets it pass or refuse, and the handler's writes through a gated client. */
-    const held = (handlerDoes: () => Promise<unknown>) => {
+    const heldGuard = (handlerDoes: () => Promise<unknown>) => {
       let decide: (refusal?: BankError) => void = () => {};
       const started = { guard: false, handler: false };
       const h = createHandler(
         moneyRoutes,
         {
-          transfer: async () => {
+          transfer: (() => {
             started.handler = true;
-            await handlerDoes();
-            return { body: { ok: true } };
-          },
+            const done = handlerDoes();
+            return done.then(() => ({ body: { ok: true } }));
+          }) as never,
         } as never,
         {
           guard: () => {
@@ -154,7 +154,7 @@ describe('the HTTP layer', () => {
       const readDone = new Promise<void>((r) => {
         read = r;
       });
-      const { answer, started, decide } = held(async () => {
+      const { answer, started, decide } = heldGuard(async () => {
         await client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } }));
         read();
         await client.send(new PutItemCommand({ TableName: 't', Item: { pk: { S: 'a' } } }));
@@ -167,17 +167,44 @@ describe('the HTTP layer', () => {
       expect(sent).toEqual(['GetItem', 'PutItem']);
     });
 
-    it("a refusal is the answer, whatever the handler found, and the handler's write is never sent", async () => {
+    it('a refusal is answered at once, without waiting for the handler, whose write is then never sent', async () => {
       const { client, sent } = recordingDynamo();
-      const { answer, decide } = held(async () => {
+      let release = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      let writeFailed: unknown;
+      let handlerDone = () => {};
+      const finished = new Promise<void>((r) => {
+        handlerDone = r;
+      });
+      const { answer, decide } = heldGuard(async () => {
         await client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } }));
         decide(new BankError('user_disabled', 'This login has been disabled by the bank'));
-        await client.send(new PutItemCommand({ TableName: 't', Item: { pk: { S: 'a' } } }));
+        // Still reading (a second look-up, say) when the refusal comes: the answer does not wait.
+        await held;
+        await client
+          .send(new PutItemCommand({ TableName: 't', Item: { pk: { S: 'a' } } }))
+          .catch((e: unknown) => {
+            writeFailed = e;
+          });
+        handlerDone();
       });
       const r = await answer;
       expect(r.statusCode).toBe(403);
       expect(problem(r).code).toBe('user_disabled');
+      release();
+      await finished;
+      expect(writeFailed).toMatchObject({ code: 'user_disabled' });
       expect(sent).toEqual(['GetItem']);
+    });
+
+    it('a refusal wins over a handler that throws before its first await', async () => {
+      const { answer, decide } = heldGuard(() => {
+        throw new BankError('not_found', 'No such account');
+      });
+      decide(new BankError('user_disabled', 'This login has been disabled by the bank'));
+      expect(problem(await answer).code).toBe('user_disabled');
     });
 
     it("a refusal wins over the handler's own answer, a success or a refusal of its own", async () => {
@@ -186,7 +213,7 @@ describe('the HTTP layer', () => {
         const handlerDone = new Promise<void>((r) => {
           finished = r;
         });
-        const { answer, decide } = held(async () => {
+        const { answer, decide } = heldGuard(async () => {
           finished();
           if (outcome === 'not_found') throw new BankError('not_found', 'No such account');
         });

@@ -277,13 +277,17 @@ const buildRequest = async (
  * Runs a customer route's handler beside its guard rather than after it, so that the guard's read and
  * the handler's own reads share a round trip (a transfer's: the caller's login status, the accounts).
  * Nothing but reads is sent until the guard has passed (src/store/guard-gate.ts holds back every other
- * AWS call of the handler), and a refusal is the answer whatever the handler found or decided.
+ * AWS call of the handler). A refusal is answered as soon as the guard gives it, whatever the handler
+ * found or decided, and without waiting for it: how long a refused request takes tells nothing of what
+ * the handler read (whether an account number exists, say). The handler's reads then run out unseen,
+ * and its writes fail with the refusal.
  */
 const serveGuarded = async (guarded: Promise<void>, serve: () => Promise<Reply>): Promise<Reply> => {
-  const [guard, reply] = await Promise.allSettled([guarded, afterGuard(guarded, serve)]);
-  if (guard.status === 'rejected') throw guard.reason;
-  if (reply.status === 'rejected') throw reply.reason;
-  return reply.value;
+  // Begun on the next turn: a handler that threw before its first await still loses to a refusal.
+  const reply = afterGuard(guarded, () => Promise.resolve().then(serve));
+  reply.catch(() => {});
+  await guarded;
+  return reply;
 };
 
 /** True until this process has served its first request (a Lambda cold start). */

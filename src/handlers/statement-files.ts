@@ -21,6 +21,7 @@ import {
   statementSpan,
 } from '../domain/statements.ts';
 import type { AccountRecord } from '../store/accounts.ts';
+import { guardPassed } from '../store/guard-gate.ts';
 import { objectKey, type StatementFormat } from '../store/statement-links.ts';
 import { caughtUp } from '../store/statement-source.ts';
 import { accountReader, users } from './context.ts';
@@ -67,6 +68,8 @@ const writer = () => import('./statement-writer.ts');
 
 /** Renders and writes the file (unless another request wrote it first), then marks it written. */
 const write = async (key: string, statement: Statement, format: StatementFormat, now: Date) => {
+  // Rendering a file (a PDF above all) costs this function CPU: not for a caller the guard refuses.
+  await guardPassed();
   await (await writer()).writeStatementFile(key, statement, format, now);
   await statementFileMarks().record(key, now);
 };

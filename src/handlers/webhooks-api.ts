@@ -4,6 +4,7 @@ import { webhookReply } from '../api/transactions.ts';
 import { config } from '../config.ts';
 import { BankError } from '../domain/errors.ts';
 import { checkWebhookUrl } from '../domain/webhooks.ts';
+import { guardPassed } from '../store/guard-gate.ts';
 import { publicDelivery, publicWebhook } from '../store/webhooks.ts';
 import { cursors } from './context.ts';
 import { attempt, resolveAll } from './deliver.ts';
@@ -18,6 +19,8 @@ export const handler = createHandler(
       // A repeat answers the endpoint it registered (with its secret), whatever changed since.
       const earlier = await webhooks().replay(caller.sub, key);
       if (earlier) return webhookReply(earlier);
+      // The check looks the caller's host up in DNS, which no gated client sees: not for a refused caller.
+      await guardPassed();
       await checkWebhookUrl(body.url, {
         allowLoopbackHttp: config().webhookAllowLoopback,
         resolve: resolveAll,

@@ -9,10 +9,12 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { recordingDynamo as recording } from '../../test/recording-client.ts';
 import { BankError } from '../domain/errors.ts';
-import { afterGuard } from './guard-gate.ts';
+import { createDocumentClient } from './db.ts';
+import { afterGuard, guardPassed, READ_COMMANDS } from './guard-gate.ts';
 
 /** A guard the test decides: `pass()` or `refuse()`. */
 const pending = () => {
@@ -71,6 +73,62 @@ describe("a customer route's guard and its handler, side by side", () => {
       'user_disabled',
     ]);
     expect(sent).toEqual([]);
+  });
+
+  it('the same through the DocumentClient, as the stores call it', async () => {
+    const { client, sent } = recording();
+    const doc = createDocumentClient(client);
+    const { guard, pass } = pending();
+    const done = afterGuard(guard, async () => {
+      await doc.send(new GetCommand({ TableName: 't', Key: { pk: 'a' }, ConsistentRead: true }));
+      await Promise.all([
+        doc.send(
+          new UpdateCommand({
+            TableName: 't',
+            Key: { pk: 'a' },
+            UpdateExpression: 'SET v = :v',
+            ExpressionAttributeValues: { ':v': 1 },
+          }),
+        ),
+        doc.send(
+          new TransactWriteCommand({ TransactItems: [{ Put: { TableName: 't', Item: { pk: 'b' } } }] }),
+        ),
+      ]);
+    });
+    for (let i = 0; i < 5; i++) await settle();
+    expect(sent).toEqual(['GetItem']);
+    pass();
+    await done;
+    expect(sent.slice(1).sort()).toEqual(['TransactWriteItems', 'UpdateItem']);
+  });
+
+  it('guardPassed(): waits for the guard in a guarded handler, throws its refusal, and is at once elsewhere', async () => {
+    await expect(guardPassed()).resolves.toBeUndefined();
+    const passing = pending();
+    let passed = false;
+    const waited = afterGuard(passing.guard, () => guardPassed().then(() => (passed = true)));
+    for (let i = 0; i < 5; i++) await settle();
+    expect(passed).toBe(false);
+    passing.pass();
+    await waited;
+    expect(passed).toBe(true);
+    const refusing = pending();
+    const refused = afterGuard(refusing.guard, guardPassed);
+    refusing.refuse(new BankError('unauthorized'));
+    await expect(refused).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+
+  it('lets through only commands that read (a write added here by mistake fails this test)', () => {
+    expect([...READ_COMMANDS].sort()).toEqual([
+      'AdminGetUserCommand',
+      'BatchGetItemCommand',
+      'GetItemCommand',
+      'GetObjectCommand',
+      'HeadObjectCommand',
+      'QueryCommand',
+      'ScanCommand',
+      'TransactGetItemsCommand',
+    ]);
   });
 
   it('outside a guarded handler nothing waits (the guard itself, staff routes, stream functions)', async () => {
