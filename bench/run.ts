@@ -4,7 +4,7 @@
  * whole stack as `npm start` does, loads it, and writes bench/results.json plus the tables in
  * the README's Performance section. Separate from the test suite: nothing here asserts a timing.
  *
- * Options: --quick (3 s phases, cold starts the median of 5 runs), --seconds N (phase length), --no-docs (leave the README's Performance section).
+ * Options: --quick (3 s phases, cold starts the median of 3 runs), --seconds N (phase length), --no-docs (leave the README's Performance section).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -141,8 +141,9 @@ const main = async (): Promise<void> => {
   const coldDir = await mkdtemp(join(cacheDir, 'bank-bench-cold-'));
   const coldFrom = cpuSnapshot([ownGroup()]);
   // Each run starts every function's bundle twice (with and without source maps): 10 runs take about
-  // a minute, so quick mode takes the median of 5 to stay under its time.
-  const coldStart = await measureColdStarts({ workDir: coldDir, runs: quick ? 5 : 10 });
+  // a minute, so quick mode takes the median of 3 to stay under its time (5 left it 2-10 s short of
+  // its 150 s limit: 152 s on a busy machine).
+  const coldStart = await measureColdStarts({ workDir: coldDir, runs: quick ? 3 : 10 });
   coldStart.otherCores = otherCores(coldFrom, cpuSnapshot([ownGroup()]));
   await rm(coldDir, { recursive: true, force: true });
   say(`cold starts measured (${coldStart.bundler})`);
