@@ -15,7 +15,13 @@ import { createTestTable, dynamoClients, emulators } from '../../test/harness.ts
 import { functions } from '../functions.ts';
 import { processInOrder } from '../handlers/in-order.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
-import { batchOutcome, type StreamPoller, startStreamPoller, toLambdaRecord } from './streams.ts';
+import {
+  batchOutcome,
+  matchesFilter,
+  type StreamPoller,
+  startStreamPoller,
+  toLambdaRecord,
+} from './streams.ts';
 
 describe('stream records as Lambda delivers them', () => {
   it('a TTL deletion (UNKNOWN_TO_SDK_VERSION) is a REMOVE by the DynamoDB service; times in seconds, binaries base64', () => {
@@ -69,6 +75,29 @@ describe('stream records as Lambda delivers them', () => {
       l: { L: [] },
       n: { M: { x: { M: {} } } },
     });
+  });
+});
+
+describe("a function's filter, read off the record as the SDK gives it (before any conversion)", () => {
+  const sdk = (eventName: string, entity?: string) =>
+    ({
+      eventName,
+      dynamodb: entity === undefined ? {} : { NewImage: { entity: { S: entity }, id: { S: 'x' } } },
+    }) as never;
+  const stream = functions.stream.trigger;
+  const settler = functions.settler.trigger;
+
+  it('takes the record kinds and entities it names, and nothing else', () => {
+    expect(matchesFilter(sdk('INSERT', 'journal'), stream)).toBe(true);
+    expect(matchesFilter(sdk('MODIFY', 'account'), stream)).toBe(true);
+    expect(matchesFilter(sdk('INSERT', 'posting'), stream)).toBe(false);
+    expect(matchesFilter(sdk('INSERT', 'credit'), settler)).toBe(true);
+    expect(matchesFilter(sdk('MODIFY', 'credit'), settler)).toBe(false);
+    // A TTL deletion (an event name the SDK does not know) is a REMOVE, with no new image.
+    expect(matchesFilter(sdk('UNKNOWN_TO_SDK_VERSION'), stream)).toBe(false);
+    expect(
+      matchesFilter(sdk('UNKNOWN_TO_SDK_VERSION'), { filter: { eventNames: ['REMOVE'], entities: [''] } }),
+    ).toBe(true);
   });
 });
 

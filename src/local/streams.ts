@@ -49,6 +49,7 @@ interface SavedPosition {
   eventID: string;
 }
 
+import { withoutSdkLogger } from '../store/db.ts';
 import { LOCAL_CREDENTIALS } from './bootstrap.ts';
 import { contextFor, type LambdaHandler, loadHandler } from './functions.ts';
 
@@ -231,12 +232,19 @@ const toLambdaImage = (
 ): Record<string, AttributeValue> | undefined =>
   image && Object.fromEntries(Object.entries(image).map(([k, v]) => [k, toLambdaValue(v)]));
 
+const isKnown = (name: string | undefined): name is StreamEventName =>
+  name === 'INSERT' || name === 'MODIFY' || name === 'REMOVE';
+/**
+ * A record's event name as Lambda gives it. DynamoDB Local's TTL deletions have an event name the SDK
+ * does not know; on AWS they are REMOVEs by the DynamoDB service.
+ */
+const eventNameOf = (r: { eventName?: string }): StreamEventName =>
+  isKnown(r.eventName) ? r.eventName : 'REMOVE';
+
 /** A record as Lambda delivers it in a DynamoDBStreamEvent. */
 export const toLambdaRecord = (r: StreamRecord, streamArn: string, region: string): DynamoDBRecord => {
-  const known = r.eventName === 'INSERT' || r.eventName === 'MODIFY' || r.eventName === 'REMOVE';
-  // DynamoDB Local's TTL deletions: an event name the SDK does not know. On AWS they are REMOVEs by
-  // the DynamoDB service.
-  const eventName = known ? (r.eventName as StreamEventName) : 'REMOVE';
+  const known = isKnown(r.eventName);
+  const eventName = eventNameOf(r);
   const d = r.dynamodb ?? {};
   return {
     eventID: r.eventID,
@@ -260,9 +268,16 @@ export const toLambdaRecord = (r: StreamRecord, streamArn: string, region: strin
   } as DynamoDBRecord;
 };
 
-/** The function's filter criteria: its record kinds, and the `entity` of the new image. */
-export const matchesFilter = (r: DynamoDBRecord, { filter }: Pick<StreamTrigger, 'filter'>): boolean =>
-  filter.eventNames.includes(r.eventName as StreamEventName) &&
+/**
+ * The function's filter criteria: its record kinds, and the `entity` of the new image. It reads the
+ * record as the SDK gives it (a string attribute is the same there as in Lambda's JSON), so a record the
+ * function does not take is never converted (toLambdaRecord).
+ */
+export const matchesFilter = (
+  r: { eventName?: string; dynamodb?: { NewImage?: Record<string, { S?: string }> } },
+  { filter }: Pick<StreamTrigger, 'filter'>,
+): boolean =>
+  filter.eventNames.includes(eventNameOf(r)) &&
   filter.entities.includes(r.dynamodb?.NewImage?.entity?.S ?? '');
 
 /**
@@ -308,7 +323,9 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
   ddb.destroy();
   const streamArn = table.Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${opts.tableName} has no stream`);
-  const own = opts.streams ? undefined : new DynamoDBStreamsClient(config);
+  // Without the SDK's logger middleware, which copied every record read through the sensitive-data
+  // filter for a log line nobody writes (src/store/db.ts withoutSdkLogger).
+  const own = opts.streams ? undefined : withoutSdkLogger(new DynamoDBStreamsClient(config));
   const streams = opts.streams ?? (own as DynamoDBStreamsClient);
   const onTrimmed =
     opts.onTrimmed ??
@@ -511,9 +528,11 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
             }
             throw e;
           }
-          const records = (r.Records ?? []).map((x) => toLambdaRecord(x, streamArn, opts.region));
+          const records = r.Records ?? [];
           read += records.length;
-          const mine = records.filter((x) => matchesFilter(x, trigger));
+          const mine = records
+            .filter((x) => matchesFilter(x, trigger))
+            .map((x) => toLambdaRecord(x, streamArn, opts.region));
           if (records.length > 0 && r.NextShardIterator && !stopped) {
             const next = getRecords(r.NextShardIterator);
             // Its failure is handled when it is taken (above), or dropped with it (below).
