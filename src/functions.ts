@@ -345,7 +345,9 @@ export const functions = {
     permissions: ['table:write'],
     sdkActions: [
       'dynamodb:GetItem',
-      // The customer's webhook endpoints, once per customer and batch (src/store/events.ts recordAll).
+      // A batch's customers' event counters, read ahead at once (src/store/events.ts readAhead).
+      'dynamodb:BatchGetItem',
+      // The customer's webhook endpoints, once per customer and batch (src/store/events.ts readAhead).
       'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',

@@ -70,15 +70,34 @@ let stored: string[];
 let failures: { after: number; left: number };
 /** Each call to the store: the customer and how many events it was given. */
 let calls: string[];
+/** Each read made ahead: the customers it was for. */
+let readAhead: string[][];
+/** Each call to the store: the reads made ahead that it was given (the customer they were for). */
+let given: (string | undefined)[];
 
 beforeEach(() => {
   stored = [];
   calls = [];
+  readAhead = [];
+  given = [];
+  // Which customer each read made ahead was made for.
+  const madeFor = new Map<unknown, string>();
+  vi.spyOn(events(), 'readAhead').mockImplementation(async (customers: readonly string[]) => {
+    readAhead.push([...customers]);
+    return new Map(
+      customers.map((c) => {
+        const ahead = { endpoints: [], counter: { seq: 0 } };
+        madeFor.set(ahead, c);
+        return [c, ahead];
+      }),
+    );
+  });
   failures = { after: 0, left: 0 };
   let tried = 0;
   // As the store does: one customer's events in order, stopping at the first it cannot store.
-  vi.spyOn(events(), 'recordAll').mockImplementation(async (list: readonly CustomerEvent[]) => {
+  vi.spyOn(events(), 'recordAll').mockImplementation(async (list: readonly CustomerEvent[], _now, ahead) => {
     calls.push(`${list[0]?.customer} ${list.length}`);
+    given.push(madeFor.get(ahead));
     const outcomes: 'stored'[] = [];
     for (const e of list) {
       if (tried++ >= failures.after && failures.left > 0) {
@@ -161,6 +180,18 @@ describe('stream: a batch in order, stopping at the first failure', () => {
     expect(stored).toEqual(['transaction.pending alice', 'transaction.posted alice']);
     expect(calls).toEqual(['alice 2', 'bob 1']);
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: '200' }, { itemIdentifier: '300' }]);
+  });
+
+  it("reads ahead once, for every customer it will store, and gives each customer's reads to that customer's store call", async () => {
+    await handler({ Records: batch() });
+    expect(readAhead).toEqual([['alice', 'bob', 'carol']]);
+    expect(given).toEqual(['alice', 'bob', 'carol']);
+    // A record that cannot be read: its customer and those after it are not read ahead.
+    const broken = record('250', 'INSERT', { ...account, ownerId: 'dave', amount: 1 });
+    (broken.dynamodb as { NewImage: Record<string, unknown> }).NewImage.amount = { Z: '1' };
+    readAhead = [];
+    await handler({ Records: [...batch().slice(0, 2), broken, batch()[2] as DynamoDBRecord] });
+    expect(readAhead).toEqual([['alice', 'bob']]);
   });
 
   it('a change it cannot read stops the batch at that record', async () => {

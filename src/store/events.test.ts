@@ -53,6 +53,39 @@ const counterOf = async (who: string) =>
   (await db.send(new GetCommand({ TableName: table, Key: keys.eventSeq(who), ConsistentRead: true }))).Item
     ?.seq;
 const ids = (items: { id: string }[]) => items.map((i) => i.id);
+/** The webhook store, with an endpoint of the customer's for transaction.posted created at `url`. */
+const endpointFor = async (who: string, url: string) => {
+  const hooks = new WebhookStore(db, table, new IdempotencyStore(db, table, 48 * 3600));
+  await hooks.create(who, { url, events: ['transaction.posted'] }, { key: url, fingerprint: url });
+  return hooks;
+};
+/** The deliveries made to the customer's first webhook endpoint. */
+const deliveriesOf = async (hooks: WebhookStore, who: string) => {
+  const r = await db.send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.delivery((await hooks.list(who))[0]?.id ?? '', 'x').pk },
+      ConsistentRead: true,
+    }),
+  );
+  return r.Items ?? [];
+};
+type Sent = { constructor: { name: string }; input: { TransactItems?: unknown[] } };
+/** A client that keeps every command it sends. */
+const recording = (inner: Db) => {
+  const sent: Sent[] = [];
+  const client = new Proxy(inner, {
+    get: (target, prop, receiver) =>
+      prop === 'send'
+        ? (command: Sent) => {
+            sent.push(command);
+            return (target.send as (c: unknown) => Promise<unknown>)(command);
+          }
+        : Reflect.get(target, prop, receiver),
+  });
+  return { client: client as Db, sent };
+};
 
 describe('order', () => {
   it('an event stored after a cursor was handed out is listed after it, even with an earlier createdAt', async () => {
@@ -145,22 +178,19 @@ describe('replay', () => {
 });
 
 describe('several events of one customer at once', () => {
-  /** A client that counts the transactions it sends. */
+  /** A client that counts the transactions it sends, and their items. */
   const counting = (inner: Db) => {
-    const seen = { transactions: 0, items: [] as number[] };
-    const client = new Proxy(inner, {
-      get: (target, prop, receiver) =>
-        prop === 'send'
-          ? (command: { constructor: { name: string }; input: { TransactItems?: unknown[] } }) => {
-              if (command.constructor.name === 'TransactWriteCommand') {
-                seen.transactions++;
-                seen.items.push(command.input.TransactItems?.length ?? 0);
-              }
-              return (target.send as (c: unknown) => Promise<unknown>)(command);
-            }
-          : Reflect.get(target, prop, receiver),
-    });
-    return { client: client as Db, seen };
+    const { client, sent } = recording(inner);
+    const transactions = () => sent.filter((c) => c.constructor.name === 'TransactWriteCommand');
+    const seen = {
+      get transactions() {
+        return transactions().length;
+      },
+      get items() {
+        return transactions().map((c) => c.input.TransactItems?.length ?? 0);
+      },
+    };
+    return { client, seen };
   };
   const itemOf = async (who: string, seq: number) =>
     (await db.send(new GetCommand({ TableName: table, Key: keys.event(who, seq), ConsistentRead: true })))
@@ -192,15 +222,7 @@ describe('several events of one customer at once', () => {
     for (let seq = 2; seq <= 30; seq++)
       expect((await itemOf(who, seq))?.prevExpiresAt).toBe((await itemOf(who, seq - 1))?.expiresAt);
     expect((await itemOf(who, 1))?.prevExpiresAt).toBeUndefined();
-    const deliveries = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.delivery((await hooks.list(who))[0]?.id ?? '', 'x').pk },
-        ConsistentRead: true,
-      }),
-    );
-    expect(deliveries.Items).toHaveLength(20);
+    expect(await deliveriesOf(hooks, who)).toHaveLength(20);
   });
 
   it('one transaction for many events: the counter moves once', async () => {
@@ -251,12 +273,7 @@ describe('several events of one customer at once', () => {
 
   it('stops at the first transaction it cannot commit: the outcomes before it, and why', async () => {
     const who = customer();
-    const hooks = new WebhookStore(db, table, new IdempotencyStore(db, table, 48 * 3600));
-    await hooks.create(
-      who,
-      { url: 'https://example.com/h', events: ['transaction.posted'] },
-      { key: 'k', fingerprint: 'f' },
-    );
+    await endpointFor(who, 'https://example.com/h');
     // 60 events of 3 items each: 33 fit in the first transaction (1 + 33 × 3 = 100), the rest in a second.
     const list = Array.from({ length: 60 }, (_, i) => event(who, i));
     const stuck = failingTransactions(db, 100, () => cancelledWith('TransactionConflict'), 'before');
@@ -277,6 +294,64 @@ describe('several events of one customer at once', () => {
     await expect(storeWith(db).recordAll([event(customer(), 0), event(who, 1)])).rejects.toThrow(
       /one customer/,
     );
+  });
+});
+
+describe('reads made ahead for many customers (readAhead)', () => {
+  /** The names of the commands a client sent. */
+  const names = (sent: readonly Sent[]) => sent.map((c) => c.constructor.name);
+
+  it("reads every customer's counter in one BatchGetItem and their endpoints by Query; storing then reads nothing before its transaction", async () => {
+    const [a, b, c] = [customer(), customer(), customer()];
+    // b has an event already (counter 1) and an endpoint for transaction.posted.
+    await storeWith(db).record(event(b, 0));
+    const hooks = await endpointFor(b, 'https://example.com/b');
+    const { client, sent } = recording(db);
+    const store = storeWith(client);
+    const ahead = await store.readAhead([a, b, c]);
+    expect(names(sent).filter((n) => n === 'BatchGetCommand')).toHaveLength(1);
+    expect(names(sent).filter((n) => n === 'QueryCommand')).toHaveLength(3);
+    expect(names(sent).filter((n) => n === 'GetCommand')).toHaveLength(0);
+    expect(ahead.get(a)).toEqual({ endpoints: [], counter: { seq: 0 } });
+    expect(ahead.get(b)?.counter.seq).toBe(1);
+    expect(ahead.get(b)?.endpoints.map((w) => w.url)).toEqual(['https://example.com/b']);
+    sent.length = 0;
+    const [ea, eb] = [event(a, 10), event(b, 10)];
+    expect(await store.recordAll([ea], undefined, ahead.get(a))).toEqual({ outcomes: ['stored'] });
+    expect(await store.recordAll([eb], undefined, ahead.get(b))).toEqual({ outcomes: ['stored'] });
+    expect(names(sent)).toEqual(['TransactWriteCommand', 'TransactWriteCommand']);
+    expect(await stored(a)).toEqual([{ seq: 1, id: ea.id }]);
+    expect((await stored(b)).map((i) => i.seq)).toEqual([1, 2]);
+    // The endpoint read ahead got its delivery.
+    expect(await deliveriesOf(hooks, b)).toHaveLength(1);
+  });
+
+  it('a counter read ahead that another writer moved since: the counter is read again and the event takes the next number', async () => {
+    const who = customer();
+    const ahead = (await storeWith(db).readAhead([who])).get(who);
+    expect(ahead?.counter).toEqual({ seq: 0 });
+    const [other, mine] = [event(who, 0), event(who, 100)];
+    expect(await storeWith(db).record(other)).toBe('stored');
+    expect(await storeWith(db).recordAll([mine], undefined, ahead)).toEqual({ outcomes: ['stored'] });
+    expect(await stored(who)).toEqual([
+      { seq: 1, id: other.id },
+      { seq: 2, id: mine.id },
+    ]);
+    expect(await counterOf(who)).toBe(2);
+  });
+
+  it('serves the first transaction only: a customer whose events take two transactions reads the counter again for the second', async () => {
+    const who = customer();
+    // An endpoint for every posted event: each is 3 items, so 40 of them take two transactions.
+    await endpointFor(who, 'https://example.com/x');
+    const { client, sent } = recording(db);
+    const store = storeWith(client);
+    const ahead = (await store.readAhead([who])).get(who);
+    sent.length = 0;
+    const list = Array.from({ length: 40 }, (_, i) => event(who, i));
+    expect(await store.recordAll(list, undefined, ahead)).toEqual({ outcomes: list.map(() => 'stored') });
+    expect(names(sent)).toEqual(['TransactWriteCommand', 'GetCommand', 'TransactWriteCommand']);
+    expect(await stored(who)).toEqual(list.map((e, i) => ({ seq: i + 1, id: e.id })));
   });
 });
 

@@ -27,10 +27,10 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import type { BankEvent, CustomerEvent, EventType } from '../domain/events.ts';
 import { publicEvent } from '../domain/events.ts';
-import { busy, conditionFailed, type Db, type Piece, transact } from './db.ts';
+import { busy, conditionFailed, type Db, getMany, type Piece, transact } from './db.ts';
 import * as keys from './item-keys.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
-import type { WebhookStore } from './webhooks.ts';
+import type { StoredWebhook, WebhookStore } from './webhooks.ts';
 
 export const EVENT_TTL_SECONDS = 30 * 24 * 3600;
 
@@ -54,6 +54,26 @@ export type EventPosition = Record<string, unknown>;
 
 const SEQ_SK = /^EVT#(\d{12})$/;
 
+/** A customer's event counter: the number of their last stored event (0: none yet), and its expiry. */
+interface Counter {
+  seq: number;
+  expiresAt?: number;
+}
+const counterOf = (item: Record<string, unknown> | undefined): Counter => {
+  const seq = typeof item?.seq === 'number' ? item.seq : 0;
+  const expiresAt = item?.lastExpiresAt;
+  return typeof expiresAt === 'number' ? { seq, expiresAt } : { seq };
+};
+
+/**
+ * What `recordAll` reads before it writes a customer's events, read ahead (`readAhead`): their webhook
+ * endpoints, and their counter for the first transaction.
+ */
+export interface ReadAhead {
+  endpoints: StoredWebhook[];
+  counter: Counter;
+}
+
 export class EventStore {
   constructor(
     private readonly db: Db,
@@ -63,13 +83,37 @@ export class EventStore {
   ) {}
 
   /** The number of the customer's last stored event (0: none yet), and when that event expires. */
-  private async counter(customer: string): Promise<{ seq: number; expiresAt?: number }> {
+  private async counter(customer: string): Promise<Counter> {
     const r = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.eventSeq(customer), ConsistentRead: true }),
     );
-    const seq = typeof r.Item?.seq === 'number' ? r.Item.seq : 0;
-    const expiresAt = r.Item?.lastExpiresAt;
-    return typeof expiresAt === 'number' ? { seq, expiresAt } : { seq };
+    return counterOf(r.Item);
+  }
+
+  /**
+   * What `recordAll` reads for each of many customers, read at once: their counters in one
+   * BatchGetItem (strongly consistent; one more per 100 customers) beside their endpoints' Queries.
+   * A stream batch reaching many customers (a bulk payment's sender and 20 recipients) then waits for
+   * one round of reads made side by side, not two reads per customer one after another. A counter
+   * read ahead may be behind by its customer's turn (another writer stored events meanwhile): the
+   * transaction's condition fails and the counter is read again, as on any race. Throws if a read
+   * fails (the stream gives the batch again).
+   */
+  async readAhead(customers: readonly string[]): Promise<Map<string, ReadAhead>> {
+    const ahead = new Map<string, ReadAhead>();
+    if (customers.length === 0) return ahead;
+    const [items, ...lists] = await Promise.all([
+      getMany(this.db, this.table, customers.map(keys.eventSeq)),
+      ...customers.map((c) => this.webhooks.list(c)),
+    ]);
+    if (!items) throw busy('The event counters could not be read');
+    const byPk = new Map(items.map((i) => [i.pk, i]));
+    for (const [i, customer] of customers.entries())
+      ahead.set(customer, {
+        endpoints: lists[i] ?? [],
+        counter: counterOf(byPk.get(keys.eventSeq(customer).pk)),
+      });
+    return ahead;
   }
 
   /**
@@ -94,6 +138,8 @@ export class EventStore {
   async recordAll(
     events: readonly CustomerEvent[],
     now = new Date(),
+    /** The customer's reads made ahead (`readAhead`): their endpoints, and their counter for the first transaction. */
+    ahead?: ReadAhead,
   ): Promise<{ outcomes: RecordOutcome[] } | { outcomes: RecordOutcome[]; error: unknown }> {
     const customer = events[0]?.customer;
     if (customer === undefined) return { outcomes: [] };
@@ -105,7 +151,7 @@ export class EventStore {
     for (const [i, e] of events.entries()) if (!first.has(e.id)) first.set(e.id, i);
     const unique = events.filter((e, i) => first.get(e.id) === i);
     if (unique.length < events.length) {
-      const r = await this.recordAll(unique, now);
+      const r = await this.recordAll(unique, now, ahead);
       const byId = new Map(r.outcomes.map((o, i) => [(unique[i] as CustomerEvent).id, o]));
       // Up to the first event not stored: an earlier event's repeat counts once that event is stored.
       const outcomes: RecordOutcome[] = [];
@@ -118,7 +164,15 @@ export class EventStore {
     }
     const outcomes: RecordOutcome[] = [];
     try {
-      const endpoints = await this.webhooks.list(customer);
+      const endpoints = ahead?.endpoints ?? (await this.webhooks.list(customer));
+      // The counter read ahead serves the first transaction's first attempt only: after it, the
+      // counter is this call's own (or another writer's), and is read again.
+      let known = ahead?.counter;
+      const counter = async (): Promise<Counter> => {
+        const c = known;
+        known = undefined;
+        return c ?? this.counter(customer);
+      };
       const ready: Ready[] = events.map((e) => {
         const event = publicEvent(e);
         const payload = JSON.stringify(event);
@@ -142,7 +196,7 @@ export class EventStore {
           items += 2 + (ready[j] as Ready).deliveries.length;
           j++;
         }
-        outcomes.push(...(await this.storeInOne(customer, ready.slice(i, j), expiresAt)));
+        outcomes.push(...(await this.storeInOne(customer, ready.slice(i, j), expiresAt, counter)));
         i = j;
       }
     } catch (error) {
@@ -156,13 +210,14 @@ export class EventStore {
     customer: string,
     chunk: readonly Ready[],
     expiresAt: number,
+    counter: () => Promise<Counter>,
   ): Promise<RecordOutcome[]> {
     const outcomes: (RecordOutcome | undefined)[] = chunk.map(() => undefined);
     // Each round stores what is left, or finds some of it already stored (then the next round goes on
     // without them): found events do not use up the attempts that contention on the counter needs,
     // and every round that finds one leaves fewer, so the rounds end.
     for (;;) {
-      const round = await this.storeLeft(customer, chunk, expiresAt, outcomes);
+      const round = await this.storeLeft(customer, chunk, expiresAt, outcomes, counter);
       // Out of retries: the stream delivers the record again.
       if (round === undefined) throw busy('Could not store the event now');
       if (round === 'done') return outcomes as RecordOutcome[];
@@ -175,12 +230,14 @@ export class EventStore {
     chunk: readonly Ready[],
     expiresAt: number,
     outcomes: (RecordOutcome | undefined)[],
+    counter: () => Promise<Counter>,
   ): Promise<'done' | 'found' | undefined> {
     return retry<'done' | 'found'>(async () => {
       const left = chunk.flatMap((c, k) => (outcomes[k] === undefined ? [{ c, k }] : []));
       if (left.length === 0) return done('done');
-      // The counter as it is now: every attempt reads it again (another writer may have moved it).
-      const last = await this.counter(customer);
+      // The counter as it is now: every attempt reads it again (another writer may have moved it), but
+      // the first, which may take the one read ahead.
+      const last = await counter();
       const pieces: Piece[] = [
         {
           name: 'counter',
