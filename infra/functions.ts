@@ -52,7 +52,8 @@ export { auditNeverActions, tableActions } from '../src/functions.ts';
 /**
  * BatchGetItem, only to a function whose code calls it (declared in its `sdkActions`): the money
  * function, for a bulk payment's recipients (BatchLedgerStore.recipients, src/store/ledger-batch.ts),
- * and the stream function, for a batch's customers' event counters (EventStore.readAhead).
+ * the stream function, for a batch's customers' event counters (EventStore.readAhead), and the
+ * notifier, for a batch's owners' preferences and profiles (readOwners, src/handlers/notifier.ts).
  */
 export const batchReads = (def: Pick<FunctionDef, 'sdkActions'>): string[] =>
   def.sdkActions.includes('dynamodb:BatchGetItem') ? ['dynamodb:BatchGetItem'] : [];

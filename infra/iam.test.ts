@@ -362,13 +362,14 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     expect(await simulate(s.policies.money, 'dynamodb:Query@hist1')).toBe('ImplicitlyDenied');
   });
 
-  it('only the functions whose code reads items in batches (money: bulk payments; stream: event counters) may BatchGetItem', async () => {
+  it('only the functions whose code reads items in batches (money: bulk payments; stream: event counters; notifier: owners’ preferences and profiles) may BatchGetItem', async () => {
     for (const fn of functionNames) {
       const r = await simulate(s.policies[fn], 'dynamodb:BatchGetItem');
       expect(r, fn).toBe(sdkActionsOf(fn).includes('dynamodb:BatchGetItem') ? 'Allowed' : 'ImplicitlyDenied');
     }
     expect(functionNames.filter((fn) => sdkActionsOf(fn).includes('dynamodb:BatchGetItem')).sort()).toEqual([
       'money',
+      'notifier',
       'stream',
     ]);
   });

@@ -375,7 +375,14 @@ export const functions = {
       filter: { eventNames: ['INSERT'], entities: ['event'] },
     },
     permissions: ['table:write', 'table:delete', 'ses:send'],
-    sdkActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'ses:SendEmail'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      // A batch's owners' preferences and profiles, read at once (src/handlers/notifier.ts readOwners).
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'ses:SendEmail',
+    ],
     // An email's send mark is removed when the send fails (EMAIL#<eventId>).
     deletePartitions: ['EMAIL#'],
   }),

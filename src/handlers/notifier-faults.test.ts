@@ -11,7 +11,7 @@ import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, Context, DynamoDBRecord } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { functions } from '../functions.ts';
 import { runAs } from '../local/iam.ts';
@@ -19,6 +19,7 @@ import { createDocumentClient } from '../store/db.ts';
 import { EMAIL_LEASE_MS } from '../store/email-marks.ts';
 import * as keys from '../store/item-keys.ts';
 import { UserStore } from '../store/users.ts';
+import { db } from './context.ts';
 import {
   handler,
   type NotifierDeps,
@@ -94,24 +95,18 @@ const newUser = async () => {
 };
 
 let seq = 1000;
-/** The stream record of a newly stored `schedule.run_failed` event (always emailed) of `owner`. */
-const runFailed = (owner: string, amount = 2500) => {
+/** The stream record of a newly stored event of `owner`. */
+const newEvent = (owner: string, type: string, data: Record<string, unknown>) => {
   const id = `evt_${randomUUID()}`;
   const item = {
     pk: `USER#${owner}`,
     sk: `EVENT#2026-03-01T06:00:00.000Z#${id}`,
     entity: 'event',
     id,
-    type: 'schedule.run_failed',
+    type,
     createdAt: '2026-03-01T06:00:00.000Z',
     ownerId: owner,
-    data: {
-      scheduleId: 's-1',
-      runDate: '2026-03-01',
-      errorCode: 'insufficient_funds',
-      amount,
-      currency: 'EUR',
-    },
+    data,
   };
   const record: DynamoDBRecord = {
     eventID: `rec-${seq}`,
@@ -124,6 +119,24 @@ const runFailed = (owner: string, amount = 2500) => {
   };
   return { id, record };
 };
+/** A `schedule.run_failed` event (always emailed) of `owner`. */
+const runFailed = (owner: string, amount = 2500) =>
+  newEvent(owner, 'schedule.run_failed', {
+    scheduleId: 's-1',
+    runDate: '2026-03-01',
+    errorCode: 'insufficient_funds',
+    amount,
+    currency: 'EUR',
+  });
+/** A transfer `owner` received (emailed if their preferences say `incoming`). */
+const received = (owner: string, amount = 700) =>
+  newEvent(owner, 'transaction.posted', {
+    type: 'transfer',
+    toAccountId: 'acc-1',
+    toAccountNumber: '12345678',
+    amount,
+    currency: 'EUR',
+  });
 
 /**
  * An invocation as Lambda sees it: what it retries is what the partial response names, or, when the
@@ -334,5 +347,68 @@ describe('notifier: an email is neither lost nor sent twice', () => {
     expect(SEND_DEADLINE_MS).toBeLessThan(EMAIL_LEASE_MS);
     // Once the lease is over the invocation that claimed has ended, whatever it was doing.
     expect(EMAIL_LEASE_MS).toBeGreaterThanOrEqual(functions.notifier.timeoutSeconds * 1000);
+  });
+});
+
+describe("notifier: a batch's owners read at once", () => {
+  /** The commands the handlers' DynamoDB client sends while `fn` runs, as "Command sk" (GetItems) or names. */
+  const sentDuring = async (fn: () => Promise<unknown>, fail?: (command: object) => Error | undefined) => {
+    const sent: string[] = [];
+    const client = db();
+    const send = client.send.bind(client);
+    const spy = vi.spyOn(client, 'send').mockImplementation((async (command: {
+      constructor: { name: string };
+      input: { Key?: { sk?: string } };
+    }) => {
+      sent.push([command.constructor.name, command.input.Key?.sk].filter(Boolean).join(' '));
+      const error = fail?.(command);
+      if (error) throw error;
+      return send(command as never);
+    }) as never);
+    try {
+      await fn();
+    } finally {
+      spy.mockRestore();
+    }
+    return sent;
+  };
+
+  it('reads every owner’s preferences and profile in one BatchGetItem, and none of them again per email', async () => {
+    const [a, b] = [await newUser(), await newUser()];
+    const batch = [runFailed(a, 100), runFailed(b, 200), runFailed(a, 300)].map((e) => e.record);
+    const sent = await sentDuring(async () => expect(await failedIds(notify(...batch))).toEqual([]));
+    expect(sent.filter((c) => c === 'BatchGetCommand')).toHaveLength(1);
+    expect(sent.filter((c) => /^GetCommand (NOTIFICATIONS|PROFILE)$/.test(c))).toEqual([]);
+    expect(ses.accepted.map((s) => s.split(':')[0])).toEqual([a, b, a].map((u) => `${u}@example.com`));
+  });
+
+  it('as read ahead: an owner who turned off the emails of money received gets none, nor does one with no profile', async () => {
+    const [a, b] = [await newUser(), await newUser()];
+    await doc().send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...keys.notifications(b),
+          entity: 'notifications',
+          email: { incoming: false, withdrawals: true, holds: true },
+        },
+      }),
+    );
+    const nobody = `u-${randomUUID()}`;
+    const batch = [received(a), received(b), received(nobody), received(a, 900)].map((e) => e.record);
+    expect(await failedIds(notify(...batch))).toEqual([]);
+    expect(ses.accepted.map((s) => s.split(':')[0])).toEqual([a, a].map((u) => `${u}@example.com`));
+  });
+
+  it('a failed read of the owners fails the batch before anything is claimed or sent', async () => {
+    const owner = await newUser();
+    const batch = [runFailed(owner, 100), runFailed(owner, 200)].map((e) => e.record);
+    const sent = await sentDuring(
+      async () => expect(await failedIds(notify(...batch))).toEqual(batch.map(seqOf)),
+      (command) =>
+        command.constructor.name === 'BatchGetCommand' ? awsError('AccessDeniedException') : undefined,
+    );
+    expect(sent).toEqual(['BatchGetCommand']);
+    expect(ses.attempted).toEqual([]);
   });
 });

@@ -9,6 +9,13 @@ export interface Profile {
   createdAt: string;
 }
 
+/** A profile from its item (keys.profile): none until it has an email. */
+export const profileOf = (userId: string, item: Record<string, unknown> | undefined): Profile | undefined => {
+  if (!item?.email) return undefined;
+  const { email, name, createdAt } = item as Omit<Profile, 'userId'>;
+  return { userId, email, name, createdAt };
+};
+
 export class UserStore {
   constructor(
     private readonly db: Db,
@@ -57,8 +64,6 @@ export class UserStore {
 
   async get(userId: string): Promise<Profile | undefined> {
     const r = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.profile(userId) }));
-    if (!r.Item?.email) return undefined;
-    const { email, name, createdAt } = r.Item;
-    return { userId, email, name, createdAt };
+    return profileOf(userId, r.Item);
   }
 }

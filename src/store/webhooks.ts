@@ -554,7 +554,7 @@ export class WebhookStore {
     const r = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.notifications(ownerId), ConsistentRead: true }),
     );
-    return { email: { ...defaultPreferences.email, ...(r.Item?.email as object | undefined) } };
+    return preferencesOf(r.Item);
   }
 
   async setPreferences(ownerId: string, prefs: NotificationPreferences): Promise<NotificationPreferences> {
@@ -575,6 +575,11 @@ export interface NotificationPreferences {
 export const defaultPreferences: NotificationPreferences = {
   email: { incoming: true, withdrawals: true, holds: true },
 };
+
+/** A customer's preferences from their item (keys.notifications), the defaults where it says nothing. */
+export const preferencesOf = (item: Record<string, unknown> | undefined): NotificationPreferences => ({
+  email: { ...defaultPreferences.email, ...(item?.email as object | undefined) },
+});
 
 /**
  * One reader's way through the due queue, `scan` at a time, from one read to the next (the dispatcher
