@@ -47,7 +47,8 @@ export const SES_MAX_ATTEMPTS = 3;
 /** The most one send may take, retries included; well inside the claim's lease (EMAIL_LEASE_MS). */
 export const SEND_DEADLINE_MS = 10_000;
 /**
- * The time a record may need (its reads, the claim, the send and the mark): a record is begun only with
+ * The time a record may need (its reads, when not made for the batch; the claim, the send and the
+ * mark): a record is begun only with
  * this much of the invocation left, so the Lambda timeout never cuts a send off between claim and mark.
  */
 export const RECORD_BUDGET_MS = SEND_DEADLINE_MS + 5_000;
@@ -141,9 +142,10 @@ export interface OwnerReads {
 /**
  * The preferences and profiles of a batch's owners, read at once: one BatchGetItem (strongly
  * consistent; one more per 50 owners), so each email then makes three round trips one after another
- * (claim, send, mark), not five. A preference changed while the batch is sent is seen from the next
- * batch on. Throws if the read fails (the batch fails, and is given again). A record whose image
- * cannot be read is left to fail at its turn.
+ * (claim, send, mark), not five. Every owner's profile is read, also those whose events no email
+ * tells of (before, a profile was read only once an email was due): one BatchGetItem either way. A
+ * preference changed while the batch is sent is seen from the next batch on. Throws if the read
+ * fails. A record whose image cannot be read is left to fail at its turn.
  */
 export const readOwners = async (records: readonly DynamoDBRecord[]): Promise<Map<string, OwnerReads>> => {
   const owners = new Set<string>();
@@ -250,7 +252,11 @@ export const handler = async (
   context?: Context,
 ): Promise<DynamoDBBatchResponse> => {
   const deadline = context ? new Date(now().getTime() + context.getRemainingTimeInMillis()) : undefined;
-  const owners = await readOwners(event.Records);
+  // If reading the owners at once fails, each record reads its own (and a failure stops the batch there).
+  const owners = await readOwners(event.Records).catch((error: unknown) => {
+    logger.warn("notifier: reading the batch's owners failed; each email reads its own", { error });
+    return new Map<string, OwnerReads>();
+  });
   return processInOrder(
     event.Records,
     (r) => processRecord(r, deadline, owners),

@@ -86,7 +86,7 @@ beforeEach(() => {
     readAhead.push([...customers]);
     return new Map(
       customers.map((c) => {
-        const ahead = { endpoints: [], counter: { seq: 0 } };
+        const ahead = { endpoints: [], counter: { seq: 0 }, readAt: Date.now() };
         madeFor.set(ahead, c);
         return [c, ahead];
       }),
@@ -192,6 +192,15 @@ describe('stream: a batch in order, stopping at the first failure', () => {
     readAhead = [];
     await handler({ Records: [...batch().slice(0, 2), broken, batch()[2] as DynamoDBRecord] });
     expect(readAhead).toEqual([['alice', 'bob']]);
+  });
+
+  it('if reading ahead fails, each customer is stored with reads of their own, and the batch passes', async () => {
+    vi.spyOn(events(), 'readAhead').mockRejectedValue(
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+    );
+    expect(await handler({ Records: batch() })).toEqual({ batchItemFailures: [] });
+    expect(calls).toEqual(['alice 2', 'bob 1', 'carol 1']);
+    expect(given).toEqual([undefined, undefined, undefined]);
   });
 
   it('a change it cannot read stops the batch at that record', async () => {

@@ -22,6 +22,7 @@ import { transactionView } from '../api/transactions.ts';
 import { type CustomerEvent, eventsFromChange, type Image, type Views } from '../domain/events.ts';
 import type { Journal } from '../domain/ledger.ts';
 import { toAccount } from '../store/accounts.ts';
+import type { ReadAhead } from '../store/events.ts';
 import { events } from './events-context.ts';
 import { retriedFrom } from './in-order.ts';
 
@@ -55,10 +56,10 @@ const eventsOf = (r: DynamoDBRecord): CustomerEvent[] =>
  * record after it are reported, and no customer's events from those records are attempted after
  * that. Events of later records another customer stored first are found by their marks on the retry.
  *
- * Their reads are made ahead for all of them at once (EventStore.readAhead): the counters in one
- * BatchGetItem beside the webhook endpoints' Queries, so a batch reaching 21 customers (a bulk
- * payment) waits for one round of reads, not 42 reads one after another. If they fail, nothing is
- * stored and the batch is given again.
+ * Their reads are made ahead for all of them at once (EventStore.readAhead): the counters in a
+ * BatchGetItem (one per 100 customers) beside the webhook endpoints' Queries, so a batch reaching 21
+ * customers (a bulk payment) waits for one round of reads, not 42 reads one after another. If that
+ * fails, each customer's reads are made at their turn, as before.
  *
  * Customers are stored one after another, not side by side. Tried (10 at a time, with p-map) and
  * measured offline, where DynamoDB Local runs transactions one at a time and the local poller has no
@@ -92,7 +93,13 @@ export const processRecords = async (records: readonly DynamoDBRecord[]): Promis
   let stored = 0;
   const eventIds: string[] = [];
   // Every customer's counter and endpoints at once, not two reads per customer (EventStore.readAhead).
-  const ahead = await events().readAhead([...byCustomer.keys()]);
+  // If that fails, each customer reads their own at their turn, and a failure stops the batch there.
+  const ahead = await events()
+    .readAhead([...byCustomer.keys()])
+    .catch((error: unknown) => {
+      logger.warn('events: reading ahead failed; each customer is read at their turn', { error });
+      return new Map<string, ReadAhead>();
+    });
   for (const [customer, list] of byCustomer) {
     const todo = list.filter((x) => x.at < stopAt);
     if (todo.length === 0) continue;

@@ -12,7 +12,7 @@ import { cancelledWith, failingTransactions, timeout } from '../../test/faults.t
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import type { CustomerEvent, EventType } from '../domain/events.ts';
 import { createDocumentClient, type Db } from './db.ts';
-import { EVENT_TTL_SECONDS, EventStore } from './events.ts';
+import { EVENT_TTL_SECONDS, EventStore, READ_AHEAD_FRESH_MS, type ReadAhead } from './events.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import * as keys from './item-keys.ts';
 import { WebhookStore } from './webhooks.ts';
@@ -312,7 +312,7 @@ describe('reads made ahead for many customers (readAhead)', () => {
     expect(names(sent).filter((n) => n === 'BatchGetCommand')).toHaveLength(1);
     expect(names(sent).filter((n) => n === 'QueryCommand')).toHaveLength(3);
     expect(names(sent).filter((n) => n === 'GetCommand')).toHaveLength(0);
-    expect(ahead.get(a)).toEqual({ endpoints: [], counter: { seq: 0 } });
+    expect(ahead.get(a)).toMatchObject({ endpoints: [], counter: { seq: 0 } });
     expect(ahead.get(b)?.counter.seq).toBe(1);
     expect(ahead.get(b)?.endpoints.map((w) => w.url)).toEqual(['https://example.com/b']);
     sent.length = 0;
@@ -326,18 +326,40 @@ describe('reads made ahead for many customers (readAhead)', () => {
     expect(await deliveriesOf(hooks, b)).toHaveLength(1);
   });
 
-  it('a counter read ahead that another writer moved since: the counter is read again and the event takes the next number', async () => {
+  it.each([0, 1])(
+    'a counter read ahead at %i that another writer moved since: it is read again, and the event takes the number after',
+    async (n) => {
+      const who = customer();
+      const before = Array.from({ length: n }, (_, i) => event(who, i));
+      for (const e of before) expect(await storeWith(db).record(e)).toBe('stored');
+      const ahead = (await storeWith(db).readAhead([who])).get(who);
+      expect(ahead?.counter.seq).toBe(n);
+      const [other, mine] = [event(who, 100), event(who, 200)];
+      expect(await storeWith(db).record(other)).toBe('stored');
+      expect(await storeWith(db).recordAll([mine], undefined, ahead)).toEqual({ outcomes: ['stored'] });
+      expect(await stored(who)).toEqual([...before, other, mine].map((e, i) => ({ seq: i + 1, id: e.id })));
+      expect(await counterOf(who)).toBe(n + 2);
+    },
+  );
+
+  it(`a counter read ahead more than ${READ_AHEAD_FRESH_MS} ms before the customer's turn is read again first`, async () => {
     const who = customer();
-    const ahead = (await storeWith(db).readAhead([who])).get(who);
-    expect(ahead?.counter).toEqual({ seq: 0 });
-    const [other, mine] = [event(who, 0), event(who, 100)];
-    expect(await storeWith(db).record(other)).toBe('stored');
-    expect(await storeWith(db).recordAll([mine], undefined, ahead)).toEqual({ outcomes: ['stored'] });
-    expect(await stored(who)).toEqual([
-      { seq: 1, id: other.id },
-      { seq: 2, id: mine.id },
-    ]);
-    expect(await counterOf(who)).toBe(2);
+    const { client, sent } = recording(db);
+    const store = storeWith(client);
+    const ahead = (await store.readAhead([who])).get(who) as ReadAhead;
+    sent.length = 0;
+    const turn = new Date(ahead.readAt + READ_AHEAD_FRESH_MS + 1);
+    expect(await store.recordAll([event(who, 0)], turn, ahead)).toEqual({ outcomes: ['stored'] });
+    expect(names(sent)).toEqual(['GetCommand', 'TransactWriteCommand']);
+    sent.length = 0;
+    const fresh = (await store.readAhead([who])).get(who) as ReadAhead;
+    sent.length = 0;
+    expect(
+      await store.recordAll([event(who, 1)], new Date(fresh.readAt + READ_AHEAD_FRESH_MS), fresh),
+    ).toEqual({
+      outcomes: ['stored'],
+    });
+    expect(names(sent)).toEqual(['TransactWriteCommand']);
   });
 
   it('serves the first transaction only: a customer whose events take two transactions reads the counter again for the second', async () => {

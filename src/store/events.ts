@@ -24,6 +24,7 @@
  * being written, and the page ends before it, so no cursor passes it.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
 import { BankError } from '../domain/errors.ts';
 import type { BankEvent, CustomerEvent, EventType } from '../domain/events.ts';
 import { publicEvent } from '../domain/events.ts';
@@ -67,12 +68,23 @@ const counterOf = (item: Record<string, unknown> | undefined): Counter => {
 
 /**
  * What `recordAll` reads before it writes a customer's events, read ahead (`readAhead`): their webhook
- * endpoints, and their counter for the first transaction.
+ * endpoints, and their counter for the first transaction, read at `readAt` (ms since the epoch).
  */
 export interface ReadAhead {
   endpoints: StoredWebhook[];
   counter: Counter;
+  readAt: number;
 }
+
+/**
+ * How long a counter read ahead stands for the customer's first transaction: past it, their turn reads
+ * the counter again. A long batch reaches its last customers later, and a counter another writer moves
+ * (a hot customer's, from another shard) is likelier to have moved by then: a stale one costs a
+ * cancelled transaction, where a read costs one GetItem.
+ */
+export const READ_AHEAD_FRESH_MS = 500;
+/** How many customers' endpoints `readAhead` queries at once (the SDK's 50 sockets are for everything). */
+export const READ_AHEAD_QUERIES = 16;
 
 export class EventStore {
   constructor(
@@ -92,27 +104,32 @@ export class EventStore {
 
   /**
    * What `recordAll` reads for each of many customers, read at once: their counters in one
-   * BatchGetItem (strongly consistent; one more per 100 customers) beside their endpoints' Queries.
-   * A stream batch reaching many customers (a bulk payment's sender and 20 recipients) then waits for
-   * one round of reads made side by side, not two reads per customer one after another. A counter
-   * read ahead may be behind by its customer's turn (another writer stored events meanwhile): the
-   * transaction's condition fails and the counter is read again, as on any race. Throws if a read
-   * fails (the stream gives the batch again).
+   * BatchGetItem (strongly consistent; one more per 100 customers) beside their endpoints' Queries
+   * (READ_AHEAD_QUERIES at a time). A stream batch reaching many customers (a bulk payment's sender
+   * and 20 recipients) then waits for one round of reads made side by side, not two reads per
+   * customer one after another. A counter read ahead may be behind by its customer's turn (another
+   * writer stored events meanwhile): the transaction's condition fails and the counter is read again,
+   * as on any race; and it stands only READ_AHEAD_FRESH_MS. Throws if a read fails.
    */
   async readAhead(customers: readonly string[]): Promise<Map<string, ReadAhead>> {
     const ahead = new Map<string, ReadAhead>();
     if (customers.length === 0) return ahead;
+    const readAt = Date.now();
+    const limit = pLimit(READ_AHEAD_QUERIES);
     const [items, ...lists] = await Promise.all([
       getMany(this.db, this.table, customers.map(keys.eventSeq)),
-      ...customers.map((c) => this.webhooks.list(c)),
+      ...customers.map((c) => limit(() => this.webhooks.list(c))),
     ]);
     if (!items) throw busy('The event counters could not be read');
-    const byPk = new Map(items.map((i) => [i.pk, i]));
-    for (const [i, customer] of customers.entries())
+    const byKey = new Map(items.map((i) => [`${i.pk}\u0000${i.sk}`, i]));
+    for (const [i, customer] of customers.entries()) {
+      const k = keys.eventSeq(customer);
       ahead.set(customer, {
         endpoints: lists[i] ?? [],
-        counter: counterOf(byPk.get(keys.eventSeq(customer).pk)),
+        counter: counterOf(byKey.get(`${k.pk}\u0000${k.sk}`)),
+        readAt,
       });
+    }
     return ahead;
   }
 
@@ -165,9 +182,9 @@ export class EventStore {
     const outcomes: RecordOutcome[] = [];
     try {
       const endpoints = ahead?.endpoints ?? (await this.webhooks.list(customer));
-      // The counter read ahead serves the first transaction's first attempt only: after it, the
-      // counter is this call's own (or another writer's), and is read again.
-      let known = ahead?.counter;
+      // The counter read ahead serves the first transaction's first attempt only, while it is fresh:
+      // after it, the counter is this call's own (or another writer's), and is read again.
+      let known = ahead && now.getTime() - ahead.readAt <= READ_AHEAD_FRESH_MS ? ahead.counter : undefined;
       const counter = async (): Promise<Counter> => {
         const c = known;
         known = undefined;
