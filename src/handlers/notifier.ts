@@ -22,7 +22,7 @@ import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
 import type { BankEvent } from '../domain/events.ts';
 import { emailFor } from '../domain/notifications.ts';
-import { getMany, withoutSdkLogger } from '../store/db.ts';
+import { byItemKey, getMany, withoutSdkLogger } from '../store/db.ts';
 import { EmailMarks } from '../store/email-marks.ts';
 import * as keys from '../store/item-keys.ts';
 import { type Profile, profileOf } from '../store/users.ts';
@@ -48,8 +48,8 @@ export const SES_MAX_ATTEMPTS = 3;
 export const SEND_DEADLINE_MS = 10_000;
 /**
  * The time a record may need (its reads, when not made for the batch; the claim, the send and the
- * mark): a record is begun only with
- * this much of the invocation left, so the Lambda timeout never cuts a send off between claim and mark.
+ * mark): a record is begun only with this much of the invocation left, so the Lambda timeout never
+ * cuts a send off between claim and mark.
  */
 export const RECORD_BUDGET_MS = SEND_DEADLINE_MS + 5_000;
 
@@ -165,8 +165,7 @@ export const readOwners = async (records: readonly DynamoDBRecord[]): Promise<Ma
     [...owners].flatMap((o) => [keys.notifications(o), keys.profile(o)]),
   );
   if (!items) throw new Error("the owners' preferences and profiles could not be read");
-  const byKey = new Map(items.map((i) => [`${i.pk}\u0000${i.sk}`, i]));
-  const itemAt = (k: { pk: string; sk: string }) => byKey.get(`${k.pk}\u0000${k.sk}`);
+  const itemAt = byItemKey(items);
   for (const o of owners)
     reads.set(o, {
       prefs: preferencesOf(itemAt(keys.notifications(o))),

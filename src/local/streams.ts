@@ -2,11 +2,11 @@
  * The table's stream offline. On AWS an event source mapping gives each `stream` function of the
  * registry (src/functions.ts) the table's stream records; `npm start` does the same with this poller:
  * one reader per function (as each mapping keeps its own position), DescribeStream / GetShardIterator /
- * GetRecords on DynamoDB Local through @aws-sdk/client-dynamodb-streams, the function's filter applied,
- * the records it takes turned into a real `DynamoDBStreamEvent` (DynamoDB JSON images, as Lambda
- * delivers them), at most `batchSize` records per invocation. Each reader starts from `TRIM_HORIZON` the first time and,
- * given `positionsDir` (as `npm start` gives it), goes on from its saved position when started again,
- * as a mapping keeps its position.
+ * GetRecords on DynamoDB Local through @aws-sdk/client-dynamodb-streams, the function's filter
+ * applied, the records it takes turned into a real `DynamoDBStreamEvent` (DynamoDB JSON images, as
+ * Lambda delivers them), at most `batchSize` records per invocation. Each reader starts from
+ * `TRIM_HORIZON` the first time and, given `positionsDir` (as `npm start` gives it), goes on from its
+ * saved position when started again, as a mapping keeps its position.
  *
  * Like the mapping: a batch item failure (partial batch response) or a thrown error retries from the
  * first failed record, up to `retryAttempts` times, halving the batch each time (bisect-on-error); a

@@ -105,6 +105,14 @@ export const getMany = async (
   return read ? found : undefined;
 };
 
+/** Items (getMany's, in no order) found by their key: the item at a key, or undefined. */
+export const byItemKey = (
+  items: readonly Record<string, unknown>[],
+): ((key: ItemKey) => Record<string, unknown> | undefined) => {
+  const at = new Map(items.map((i) => [`${i.pk}\u0000${i.sk}`, i]));
+  return (key) => at.get(`${key.pk}\u0000${key.sk}`);
+};
+
 /** A single write's condition failed (ConditionalCheckFailedException). */
 export const isConditionFailure = (e: unknown): boolean =>
   (e as Error)?.name === 'ConditionalCheckFailedException';

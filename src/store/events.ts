@@ -28,7 +28,7 @@ import pLimit from 'p-limit';
 import { BankError } from '../domain/errors.ts';
 import type { BankEvent, CustomerEvent, EventType } from '../domain/events.ts';
 import { publicEvent } from '../domain/events.ts';
-import { busy, conditionFailed, type Db, getMany, type Piece, transact } from './db.ts';
+import { busy, byItemKey, conditionFailed, type Db, getMany, type Piece, transact } from './db.ts';
 import * as keys from './item-keys.ts';
 import { again, done, isTransient, type RetryPolicy, retry } from './retry.ts';
 import type { StoredWebhook, WebhookStore } from './webhooks.ts';
@@ -121,15 +121,13 @@ export class EventStore {
       ...customers.map((c) => limit(() => this.webhooks.list(c))),
     ]);
     if (!items) throw busy('The event counters could not be read');
-    const byKey = new Map(items.map((i) => [`${i.pk}\u0000${i.sk}`, i]));
-    for (const [i, customer] of customers.entries()) {
-      const k = keys.eventSeq(customer);
+    const itemAt = byItemKey(items);
+    for (const [i, customer] of customers.entries())
       ahead.set(customer, {
         endpoints: lists[i] ?? [],
-        counter: counterOf(byKey.get(`${k.pk}\u0000${k.sk}`)),
+        counter: counterOf(itemAt(keys.eventSeq(customer))),
         readAt,
       });
-    }
     return ahead;
   }
 
