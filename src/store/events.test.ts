@@ -298,6 +298,11 @@ describe('several events of one customer at once', () => {
 });
 
 describe('reads made ahead for many customers (readAhead)', () => {
+  /**
+   * A customer's turn as soon as their reads were made ahead: whatever the machine's speed, within
+   * READ_AHEAD_FRESH_MS of them (the bound has its own test).
+   */
+  const turnOf = (ahead: ReadAhead | undefined) => new Date(ahead?.readAt ?? Date.now());
   /** The names of the commands a client sent. */
   const names = (sent: readonly Sent[]) => sent.map((c) => c.constructor.name);
 
@@ -317,8 +322,8 @@ describe('reads made ahead for many customers (readAhead)', () => {
     expect(ahead.get(b)?.endpoints.map((w) => w.url)).toEqual(['https://example.com/b']);
     sent.length = 0;
     const [ea, eb] = [event(a, 10), event(b, 10)];
-    expect(await store.recordAll([ea], undefined, ahead.get(a))).toEqual({ outcomes: ['stored'] });
-    expect(await store.recordAll([eb], undefined, ahead.get(b))).toEqual({ outcomes: ['stored'] });
+    expect(await store.recordAll([ea], turnOf(ahead.get(a)), ahead.get(a))).toEqual({ outcomes: ['stored'] });
+    expect(await store.recordAll([eb], turnOf(ahead.get(b)), ahead.get(b))).toEqual({ outcomes: ['stored'] });
     expect(names(sent)).toEqual(['TransactWriteCommand', 'TransactWriteCommand']);
     expect(await stored(a)).toEqual([{ seq: 1, id: ea.id }]);
     expect((await stored(b)).map((i) => i.seq)).toEqual([1, 2]);
@@ -336,7 +341,7 @@ describe('reads made ahead for many customers (readAhead)', () => {
       expect(ahead?.counter.seq).toBe(n);
       const [other, mine] = [event(who, 100), event(who, 200)];
       expect(await storeWith(db).record(other)).toBe('stored');
-      expect(await storeWith(db).recordAll([mine], undefined, ahead)).toEqual({ outcomes: ['stored'] });
+      expect(await storeWith(db).recordAll([mine], turnOf(ahead), ahead)).toEqual({ outcomes: ['stored'] });
       expect(await stored(who)).toEqual([...before, other, mine].map((e, i) => ({ seq: i + 1, id: e.id })));
       expect(await counterOf(who)).toBe(n + 2);
     },
@@ -371,7 +376,7 @@ describe('reads made ahead for many customers (readAhead)', () => {
     const ahead = (await store.readAhead([who])).get(who);
     sent.length = 0;
     const list = Array.from({ length: 40 }, (_, i) => event(who, i));
-    expect(await store.recordAll(list, undefined, ahead)).toEqual({ outcomes: list.map(() => 'stored') });
+    expect(await store.recordAll(list, turnOf(ahead), ahead)).toEqual({ outcomes: list.map(() => 'stored') });
     expect(names(sent)).toEqual(['TransactWriteCommand', 'GetCommand', 'TransactWriteCommand']);
     expect(await stored(who)).toEqual(list.map((e, i) => ({ seq: i + 1, id: e.id })));
   });
