@@ -3,7 +3,7 @@
  * Template.fromStack synthesizes the app, which runs the cdk-nag AwsSolutions plugin: any
  * unacknowledged finding makes it throw.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
@@ -23,6 +23,7 @@ import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
 import { indexInput, tableIndexes, tableKeys, ttlAttribute } from '../src/store/table.ts';
 import { type BankApp, buildBankApp } from './bank-app.ts';
 import { repoRoot } from './bundling.ts';
+import { contentSecurityPolicy } from './csp.ts';
 import {
   auditLeadingKeys,
   auditNeverActions,
@@ -36,7 +37,6 @@ import {
   tableActions,
 } from './functions.ts';
 import { guardValidator } from './nag.ts';
-import { contentSecurityPolicy } from './web.ts';
 
 type Json = Record<string, unknown>;
 interface Statement {
@@ -89,8 +89,37 @@ const WRITE_ACTIONS =
 /** A temporary stand-in for web/dist, so the deployment can be synthesized without the web build. */
 const fakeWebDist = (): string => {
   const dir = mkdtempSync(join(tmpdir(), 'bank-web-dist-'));
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>bank</title>');
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><html><head><meta charset="utf-8" /><title>bank</title><script type="module" src="/assets/a.js"></script></head></html>',
+  );
   return dir;
+};
+
+/**
+ * The web deployment's index.html as staged in the assembly, and what the deployment writes in place
+ * of the markers in its CSP meta's `connect-src` (infra/csp.ts), as JSON. Exactly one source of the
+ * deployment holds index.html.
+ */
+const deployedIndex = (s: Synth): { html: string; connectSrc: string } => {
+  const entry = (
+    Object.values(s.template.findResources('Custom::CDKBucketDeployment')) as { Properties: Json }[]
+  ).find((d) => d.Properties.DistributionPaths !== undefined) as { Properties: Json };
+  const keys = entry.Properties.SourceObjectKeys as string[];
+  const markers = entry.Properties.SourceMarkers as Record<string, unknown>[];
+  const staged = keys.map((k) => join(s.app.outdir, `asset.${k.replace(/\.zip$/, '')}`, 'index.html'));
+  const withIndex = staged.flatMap((file, i) => (existsSync(file) ? [i] : []));
+  expect(withIndex).toHaveLength(1);
+  const i = withIndex[0] as number;
+  const html = readFileSync(staged[i] as string, 'utf8');
+  const meta = /<meta http-equiv="Content-Security-Policy" content="connect-src 'self' ([^"]+)" \/>/.exec(
+    html,
+  );
+  expect(meta).not.toBeNull();
+  const connectSrc = (meta?.[1] ?? '').replace(/<<marker:0xbaba:\d+>>/g, (m) =>
+    JSON.stringify(markers[i]?.[m] ?? m),
+  );
+  return { html, connectSrc };
 };
 
 describe('dev stage (with a web build)', () => {
@@ -594,6 +623,14 @@ describe('dev stage (with a web build)', () => {
     }
   });
 
+  it('writes index.html at deploy time with a CSP meta naming the API\u2019s exact origin', () => {
+    const { html, connectSrc } = deployedIndex(s);
+    expect(connectSrc).toBe(
+      JSON.stringify({ 'Fn::GetAtt': [logicalId(s.stack, s.stack.api.httpApi), 'ApiEndpoint'] }),
+    );
+    expect(html.indexOf('<meta http-equiv')).toBeLessThan(html.indexOf('<script'));
+  });
+
   it('alarms on API 5xx, Lambda errors and throttles and DynamoDB throttles, and has a dashboard', () => {
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')) as {
       Properties: Json;
@@ -953,6 +990,10 @@ describe('API edge (apiEdge=true)', () => {
     expect(s.stack.resolve(s.stack.api.url)).toEqual({
       'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [edge, 'DomainName'] }]],
     });
+    // The page's exact connect-src is the edge's origin, not the API's own endpoint.
+    expect(deployedIndex(s).connectSrc).toBe(
+      `https://${JSON.stringify({ 'Fn::GetAtt': [edge, 'DomainName'] })}`,
+    );
     expect(new AwsSolutionsChecks().validateScope(s.app).violations).toEqual([]);
   });
 });

@@ -1,7 +1,10 @@
 /**
  * The web client: a private bucket served only through CloudFront (Origin Access Control, HTTPS only,
- * security headers, SPA fallback), and the deployment that uploads web/dist with a runtime config.json.
+ * security headers, SPA fallback), and the deployment that uploads web/dist with a runtime config.json
+ * and an index.html whose CSP meta names the API's exact origin (infra/csp.ts).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import {
   AllowedMethods,
@@ -20,6 +23,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { contentSecurityPolicy, withExactConnectSrc } from './csp.ts';
 import { privateBucketProps } from './data.ts';
 import { acknowledgeBucketDeploymentProvider } from './nag.ts';
 import type { StageConfig } from './stage.ts';
@@ -33,24 +37,7 @@ export interface WebRuntimeConfig {
   idleTimeoutSeconds: number;
 }
 
-/**
- * The Content-Security-Policy. `connect-src` names the API by its regional execute-api host pattern:
- * the API's own id cannot appear here, because the API's CORS names this distribution's domain and
- * CloudFormation cannot resolve that cycle (see the README (Running on AWS)).
- */
-export const contentSecurityPolicy = (apiOrigin: string): string =>
-  [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    `connect-src 'self' ${apiOrigin}`,
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "object-src 'none'",
-  ].join('; ');
-
+/** The API's host pattern in the stack's region: the CSP header's `connect-src` (see infra/csp.ts). */
 export const apiOriginPattern = `https://*.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`;
 
 /**
@@ -179,7 +166,15 @@ export class Web extends Construct {
     });
     const entry = new BucketDeployment(this, 'Entry', {
       logGroup,
-      sources: [Source.asset(dist), Source.jsonData('config.json', config)],
+      sources: [
+        Source.asset(dist, { exclude: ['index.html'] }),
+        Source.jsonData('config.json', config),
+        // index.html with the API's exact origin in a CSP meta (infra/csp.ts), written at deploy time.
+        Source.data(
+          'index.html',
+          withExactConnectSrc(readFileSync(join(dist, 'index.html'), 'utf8'), config.apiBaseUrl),
+        ),
+      ],
       destinationBucket: this.bucket,
       exclude: ['assets/*', '.vite/*'], // .vite/manifest.json is for npm run size only
       prune: false,
