@@ -45,6 +45,8 @@ export const bundleAliases: Record<string, string> = {
   pako: './infra/pako-zlib.ts',
   // pdf-lib's PNG decoder, for embedPng, which no statement calls (infra/upng-left-out.ts).
   '@pdf-lib/upng': './infra/upng-left-out.ts',
+  // The DynamoDB client's endpoint-discovery cache, which none of its commands uses (infra/endpoint-cache-left-out.ts).
+  '@aws-sdk/endpoint-cache': './infra/endpoint-cache-left-out.ts',
 };
 
 /**
