@@ -767,33 +767,49 @@ export class LedgerEngine {
     };
     if (plan.outgoing > 0) take('limit', 'out', plan.outgoing, this.opts.dailyLimit);
     if (plan.deposited > 0) take('deposits', 'in', plan.deposited, this.depositLimit);
-    // Given back only on the day it was taken: another day's counter no longer limits anything.
-    if (plan.released > 0 && journal.limitDay === day) {
-      const values = { ':rAmount': plan.released };
-      const host = journal.limitHost;
-      pieces.push({
-        name: 'limitRelease',
-        item: {
-          Update: host
-            ? {
-                TableName: this.table,
-                Key: keys.account(owner, host),
-                UpdateExpression: 'SET #rDay = #rDay - :rAmount',
-                ConditionExpression: '#rDay >= :rAmount',
-                ExpressionAttributeNames: { '#rDay': keys.dailyAttr('out', day) },
-                ExpressionAttributeValues: values,
-              }
-            : {
-                TableName: this.table,
-                Key: keys.dailyLimit(owner, day, journal.currency),
-                UpdateExpression: 'SET spent = spent - :rAmount',
-                ConditionExpression: 'spent >= :rAmount',
-                ExpressionAttributeValues: values,
-              },
-        },
-      });
-    }
+    const release = this.limitRelease(owner, journal, plan.released, now);
+    if (release) pieces.push(release);
     return pieces;
+  }
+
+  /**
+   * `amount` of the daily outgoing limit `journal` took, given back to its owner: a hold released
+   * (void, expiry, the rest of a partial post) or a transfer returned (ledger-return.ts). Only on the
+   * UTC day it was taken (another day's counter no longer limits anything), and none for a journal that
+   * took none. The counter cannot go below zero: it holds at least what this journal took and has not
+   * had back.
+   */
+  protected limitRelease(
+    owner: string,
+    journal: Journal,
+    amount: number,
+    now: Date,
+  ): Piece<Name> | undefined {
+    const day = utcDay(now);
+    if (amount <= 0 || journal.limitDay !== day) return undefined;
+    const values = { ':rAmount': amount };
+    const host = journal.limitHost;
+    return {
+      name: 'limitRelease',
+      item: {
+        Update: host
+          ? {
+              TableName: this.table,
+              Key: keys.account(owner, host),
+              UpdateExpression: 'SET #rDay = #rDay - :rAmount',
+              ConditionExpression: '#rDay >= :rAmount',
+              ExpressionAttributeNames: { '#rDay': keys.dailyAttr('out', day) },
+              ExpressionAttributeValues: values,
+            }
+          : {
+              TableName: this.table,
+              Key: keys.dailyLimit(owner, day, journal.currency),
+              UpdateExpression: 'SET spent = spent - :rAmount',
+              ConditionExpression: 'spent >= :rAmount',
+              ExpressionAttributeValues: values,
+            },
+      },
+    };
   }
 
   /**

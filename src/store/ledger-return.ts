@@ -16,7 +16,9 @@
  *   - a `reversal` journal (`reverses` the transfer) moves it from the shard back to the sender's
  *     account: the sender's balance, version and history as any posting makes them (exact
  *     `balanceAfter`), the account `active` (a frozen or closed sender leaves the credit where it is,
- *     for staff: verify-ledger flags it).
+ *     for staff: verify-ledger flags it);
+ *   - the sender's daily outgoing limit gets the amount back if the transfer took it the same UTC day,
+ *     as a voided hold's does (the money came back: the customer may send it again today).
  * The sender hears of it through the reversal's `transaction.posted`; the recipient never saw the
  * money arrive and gets no event.
  */
@@ -24,6 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { shardOf, systemShardId } from '../domain/ledger.ts';
 import { planReversal } from '../domain/ledger-admin.ts';
 import { conditionFailed, type Piece, transact } from './db.ts';
+import { foldUpdates } from './fold.ts';
 import { LedgerEngine } from './ledger-engine.ts';
 import { type Credit, creditDelete, type ReturnOutcome } from './ledger-settle.ts';
 import { isTransient } from './retry.ts';
@@ -80,7 +83,12 @@ export class CreditReturns extends LedgerEngine {
       }),
       ...reversal.pieces,
     ];
-    const r = await transact(this.db, pieces);
+    // The sender's daily outgoing limit gets the amount back, as for a released hold, if the transfer
+    // took it today. Its counter may sit on the sender's own account item (its limit host), which the
+    // reversal credits: one action on that item (foldUpdates).
+    const release = this.limitRelease(original.from.ownerId, original, credit.amount, now);
+    if (release) pieces.push(release);
+    const r = await transact(this.db, foldUpdates(pieces));
     if (r.ok) return 'returned';
     if (conditionFailed(r.failed).length > 0 || isTransient(r.error, r.codes)) return 'raced';
     throw r.error;

@@ -14,7 +14,7 @@ import { call } from '../../test/api.ts';
 import { createTestTable, emulators, useHandlerEnv } from '../../test/harness.ts';
 import type { Account } from '../domain/account.ts';
 import type { BankError } from '../domain/errors.ts';
-import { MAX_SETTLE } from '../domain/ledger.ts';
+import { MAX_SETTLE, utcDay } from '../domain/ledger.ts';
 import { db as handlerDb, settler as handlerSettler } from '../handlers/context.ts';
 import { processRecord, handler as settlerHandler } from '../handlers/settler.ts';
 import { LOCAL_REGION, localClientConfig } from '../local/bootstrap.ts';
@@ -30,6 +30,7 @@ import { type DeferCredits, HOT_RECIPIENT_MS, LedgerStore } from './ledger.ts';
 import { BatchLedgerStore } from './ledger-batch.ts';
 import { CreditReturns } from './ledger-return.ts';
 import {
+  type Credit,
   CreditSettler,
   incomingOf,
   OUT_OF_TIME,
@@ -646,6 +647,53 @@ describe('settlement without the stream (a table no settler reads)', () => {
     const report = await verifyBooks();
     expect(report.problems).toEqual([]);
     expect(await ledger.systemBalance('returns', 'USD')).toBe(0);
+  });
+
+  it("a returned transfer gives its sender's daily limit back the day it took it, not on a later day", async () => {
+    const spentOn = async (prefix: string, id: string, day: string) =>
+      (await stores(quiet).accounts.mustGet(`${prefix}-a`, id)).daily[keys.dailyAttr('out', day)];
+    const returns = new CreditReturns(
+      db,
+      quiet,
+      new AccountStore(db, quiet),
+      new IdempotencyStore(db, quiet, 48 * 3600),
+      {
+        systemShards: 4,
+        dailyLimit: 1_000_000,
+      },
+    );
+    // Returned the same day: the 40 it took comes off the counter, on the sender's own item (its host).
+    const same = await pair(quiet, 'limit-back');
+    const day = utcDay(new Date());
+    const out = await same.pay(40);
+    if (out.kind !== 'journal') throw new Error('not posted');
+    expect(out.journal).toMatchObject({ limitDay: day, limitHost: same.a.id });
+    expect(await spentOn('limit-back', same.a.id, day)).toBe(40);
+    await setStatus('limit-back-b', same.b.id, 'closed');
+    const [credit] = await unsettledCredits(db, quiet, same.b.id);
+    const at = new Date();
+    expect(await returns.returnCredit(credit as Credit, at)).toBe('returned');
+    // (Should the day have turned between the payment and the return, nothing is given back: below.)
+    expect(await spentOn('limit-back', same.a.id, day)).toBe(utcDay(at) === day ? 0 : 40);
+    expect(await same.accounts.mustGet('limit-back-a', same.a.id)).toMatchObject({
+      balance: 100,
+      available: 100,
+    });
+    // Returned on a later day: the money comes back, and the day it was taken keeps its count.
+    const late = await pair(quiet, 'limit-late');
+    const lateDay = utcDay(new Date());
+    await late.pay(30);
+    await setStatus('limit-late-b', late.b.id, 'closed');
+    const [lateCredit] = await unsettledCredits(db, quiet, late.b.id);
+    const tomorrow = new Date(Date.parse(`${lateDay}T00:00:00Z`) + 86_400_000 + 60_000);
+    expect(await returns.returnCredit(lateCredit as Credit, tomorrow)).toBe('returned');
+    expect(await spentOn('limit-late', late.a.id, lateDay)).toBe(30);
+    expect(await spentOn('limit-late', late.a.id, utcDay(tomorrow))).toBeUndefined();
+    expect(await late.accounts.mustGet('limit-late-a', late.a.id)).toMatchObject({
+      balance: 100,
+      available: 100,
+    });
+    expect((await verifyBooks()).problems).toEqual([]);
   });
 
   it("a sender that cannot take its money back (frozen) leaves the credit where it is until it can, and holds up no other sender's", async () => {
