@@ -139,6 +139,7 @@ export class BatchLedgerStore extends LedgerWriter {
         contended,
         [...new Set([...recipients.values()].map((a) => a.id))],
         now,
+        from.limitHost,
       );
       const sender: Running = { read: from, now: from, postings: 0 };
       const running = new Map<string, Running>();

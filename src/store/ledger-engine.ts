@@ -396,12 +396,19 @@ export class LedgerEngine {
    * earlier attempt (its piece `to:<accountId>`) is deferred and marked
    * hot; a recipient still hot is deferred at once; the others keep their account update, with its
    * `status = active` condition.
+   *
+   * Never the mover's own limit host (`limitHost`, the account whose item carries the mover's daily
+   * counters): the movement writes that item for the limit anyway, so a credit item would add work and
+   * take no write off it; and a failure of that item's update may be the limit's condition, folded
+   * into it (foldUpdates), not a race, so it does not mark the account hot either.
    */
   protected deferredCredits(
     contended: ReadonlySet<Name>,
-    recipients: readonly string[],
+    all: readonly string[],
     now: Date,
+    limitHost?: string,
   ): Set<string> {
+    const recipients = all.filter((id) => id !== limitHost);
     const mode = this.opts.deferCredits ?? 'off';
     if (mode !== 'contended') return new Set(mode === 'always' ? recipients : []);
     const t = now.getTime();

@@ -924,6 +924,69 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect((await verifyBooks()).problems).toEqual([]);
   });
 
+  it("contended: a credit to the mover's own limit host is never deferred, and its lost race marks nothing hot", async () => {
+    const accounts = new AccountStore(db, quiet);
+    // h, the owner's first account, carries the owner's daily counters; a, the second, is hosted by it.
+    const h = await accounts.open({ ownerId: 'own', type: 'checking', currency: 'USD' });
+    const a = await accounts.open({ ownerId: 'own', type: 'savings', currency: 'USD' });
+    const x = await accounts.open({ ownerId: 'own-x', type: 'checking', currency: 'USD' });
+    const hosts = [
+      (await accounts.mustGet('own', h.id)).limitHost,
+      (await accounts.mustGet('own', a.id)).limitHost,
+    ];
+    expect(hosts).toEqual([h.id, h.id]);
+    const options = { systemShards: 4, dailyLimit: 1_000_000, deferCredits: 'contended' as const };
+    const plain = new LedgerStore(db, quiet, accounts, new IdempotencyStore(db, quiet, 48 * 3600), options);
+    for (const [user, accountId] of [
+      ['own', a.id],
+      ['own-x', x.id],
+    ] as const)
+      await plain.deposit({ user, idempotencyKey: 'd', fingerprint: 'd', accountId, amount: 100 });
+    // The first transaction that writes h is cancelled, as AWS cancels it under a concurrent write.
+    const hKey = keys.account('own', h.id);
+    const { client: racing, counts } = racingOn(db, (k) => k.pk === hKey.pk && k.sk === hKey.sk);
+    const ledger = new BatchLedgerStore(
+      racing,
+      quiet,
+      accounts,
+      new IdempotencyStore(racing, quiet, 48 * 3600),
+      options,
+    );
+    // A bulk payment from a to h and to x: its first attempt loses at h (where h's credit and the
+    // owner's limit are one update). The retry credits h in place, since a credit item would take no
+    // write off h (the limit's counter is on it).
+    const out = await ledger.transferBatch({
+      user: 'own',
+      idempotencyKey: 'own-bulk',
+      fingerprint: 'own-bulk',
+      fromAccountId: a.id,
+      currency: 'USD',
+      transfers: [
+        { toAccountNumber: h.number, amount: 10 },
+        { toAccountNumber: x.number, amount: 5 },
+      ],
+    });
+    if (out.kind !== 'batch') throw new Error(`not posted: ${JSON.stringify(out)}`);
+    expect(out.journals.map((j) => j.unsettled === true)).toEqual([false, false]);
+    expect(counts).toEqual({ writes: 2, touched: 2 });
+    // Nor is h hot for anyone else now: another customer's transfer credits it at once.
+    const next = await ledger.transfer({
+      user: 'own-x',
+      idempotencyKey: 'to-h',
+      fingerprint: 'to-h',
+      fromAccountId: x.id,
+      toAccountNumber: h.number,
+      currency: 'USD',
+      amount: 20,
+    });
+    if (next.kind !== 'journal') throw new Error('not posted');
+    expect(next.journal.unsettled).toBeUndefined();
+    expect(counts.writes).toBe(3);
+    expect(await accounts.mustGet('own', h.id)).toMatchObject({ balance: 30 });
+    expect(await incomingOf(db, quiet, h.id)).toBe(0);
+    expect((await verifyBooks()).problems).toEqual([]);
+  });
+
   it('bulk payment, every credit deferred: the recipients are not written; the settler folds the credits in exactly', async () => {
     const { accounts, settler, a, b, c, journals } = await bulk('bulk-all', 'always');
     expect(journals.map((j) => [j.unsettled, j.from?.balanceAfter, j.to?.balanceAfter])).toEqual([

@@ -140,7 +140,7 @@ export class LedgerWriter extends LedgerEngine {
           req,
           { from: [from, req.metadata], to: [to] },
           {},
-          this.deferredCredits(contended, [to.id], now).has(to.id),
+          this.deferredCredits(contended, [to.id], now, from.limitHost).has(to.id),
         );
       if (Object.keys(from.holds).length >= MAX_LIVE_HOLDS) {
         throw new BankError(
