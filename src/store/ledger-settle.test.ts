@@ -650,18 +650,13 @@ describe('settlement without the stream (a table no settler reads)', () => {
   });
 
   it("a returned transfer gives its sender's daily limit back the day it took it, not on a later day", async () => {
+    const accounts = new AccountStore(db, quiet);
     const spentOn = async (prefix: string, id: string, day: string) =>
-      (await stores(quiet).accounts.mustGet(`${prefix}-a`, id)).daily[keys.dailyAttr('out', day)];
-    const returns = new CreditReturns(
-      db,
-      quiet,
-      new AccountStore(db, quiet),
-      new IdempotencyStore(db, quiet, 48 * 3600),
-      {
-        systemShards: 4,
-        dailyLimit: 1_000_000,
-      },
-    );
+      (await accounts.mustGet(`${prefix}-a`, id)).daily[keys.dailyAttr('out', day)];
+    const returns = new CreditReturns(db, quiet, accounts, new IdempotencyStore(db, quiet, 48 * 3600), {
+      systemShards: 4,
+      dailyLimit: 1_000_000,
+    });
     // Returned the same day: the 40 it took comes off the counter, on the sender's own item (its host).
     const same = await pair(quiet, 'limit-back');
     const day = utcDay(new Date());
