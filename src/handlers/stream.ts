@@ -69,6 +69,16 @@ const eventsOf = (r: DynamoDBRecord): CustomerEvent[] =>
  * 52.6 and 55.7/s to 30.1 and 33.8/s, and bulk payments from 192 and 214 to 110 and 110 transfers/s.
  * On AWS (a 1 s batching window, no shared queue) it would shorten a batch of many customers; left
  * for when it can be measured there.
+ *
+ * Many customers' events in one transaction (as many customers as fit under 100 items, each with their
+ * own counter and conditions; one whose part failed stored on their own after) was tried too, and not
+ * kept (2026-12-05). Offline, bulk payments stayed as they were (126 against 128 transfers/s in
+ * batches, full runs) while phases of many movements at once were slower: uniform transfers at 8
+ * workers 52.8 against 64.5/s, deposits at 32 workers 92.1 against 126.9/s (the raw ceiling, which it
+ * does not touch, was 15 % lower in that run, so part of that is the machine; two pairs of quick runs
+ * leaned the same way). Most likely DynamoDB Local's one transaction queue: a movement queued behind
+ * one transaction of 60-90 items waits longer than behind the small ones it replaces. On AWS it would
+ * save the stream function round trips; left for when it can be measured there.
  */
 export const processRecords = async (records: readonly DynamoDBRecord[]): Promise<DynamoDBBatchResponse> => {
   const byCustomer = new Map<string, { e: CustomerEvent; at: number }[]>();
