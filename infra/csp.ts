@@ -9,6 +9,8 @@
  * - **The meta** is written into index.html at deploy time by the web deployment, which comes after
  *   both the API and the distribution, so it names the API's exact origin: `connect-src` is exact.
  *
+ * A meta policy does not reach workers (their scripts get the header's alone); the client has none.
+ *
  * No AWS import here: the browser test (web/e2e/csp.test.ts) uses these as deployed.
  */
 
@@ -30,18 +32,32 @@ export const contentSecurityPolicy = (apiOrigin: string): string =>
 export const connectSrcMeta = (apiOrigin: string): string =>
   `<meta http-equiv="Content-Security-Policy" content="connect-src 'self' ${apiOrigin}" />`;
 
+/** `html` with each comment blanked to spaces of the same length: a tag in a comment is no tag. */
+const withoutComments = (html: string): string =>
+  html.replace(/<!--[\s\S]*?(?:-->|$)/g, (c) => ' '.repeat(c.length));
+
 /**
- * index.html as deployed: the meta goes right after `<meta charset>` (or `<head>`), before anything
- * that loads. A meta policy covers only what comes after it, so one placed after a script or a
- * stylesheet is refused here rather than shipped.
+ * index.html as deployed: the meta goes right after `<head>`, or after `<meta charset>` when that is
+ * the first thing in the head (the charset declaration stays first), before anything that loads. A
+ * meta policy covers only what comes after it, and only in the head (one in the body, in a comment, in
+ * `<noscript>` or `<template>` is no policy), so a page it cannot place the meta in that way is refused
+ * here rather than shipped: no `<head>`, a `<meta charset>` anywhere else, or something that loads
+ * before the head. Tags inside comments are not taken for tags.
  */
 export const withExactConnectSrc = (html: string, apiOrigin: string): string => {
-  const anchor = /<meta\s+charset=[^>]*>/i.exec(html) ?? /<head(\s[^>]*)?>/i.exec(html);
-  if (!anchor) throw new Error('index.html has no <head> to put the connect-src policy in');
-  const at = anchor.index + anchor[0].length;
-  const firstLoad = html.search(/<(script|link|style)\b/i);
-  if (firstLoad !== -1 && firstLoad < at) {
-    throw new Error('index.html loads something before its <meta charset>: the CSP meta would not cover it');
+  const page = withoutComments(html);
+  const head = /<head(\s[^>]*)?>/i.exec(page);
+  if (!head) throw new Error('index.html has no <head> to put the connect-src policy in');
+  const headEnd = head.index + head[0].length;
+  const charset = /^\s*<meta\s[^>]*\bcharset=[^>]*>/i.exec(page.slice(headEnd));
+  const at = headEnd + (charset?.[0].length ?? 0);
+  if (/<meta\s[^>]*\bcharset=/i.test(page.slice(at))) {
+    throw new Error(
+      "index.html's <meta charset> is not the first thing in its <head>: the CSP meta goes there",
+    );
+  }
+  if (/<(script|link|style)\b/i.test(page.slice(0, at))) {
+    throw new Error('index.html loads something before its <head>: the CSP meta would not cover it');
   }
   return `${html.slice(0, at)}\n    ${connectSrcMeta(apiOrigin)}${html.slice(at)}`;
 };

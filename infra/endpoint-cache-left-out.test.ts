@@ -63,6 +63,22 @@ describe('the DynamoDB client in the Lambda bundles', () => {
     expect(discovering).toEqual([]);
   });
 
+  it('is needed by no other client installed: the alias covers every bundle, and only DynamoDB is checked above', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const root = join(import.meta.dirname, '..', 'node_modules', '@aws-sdk');
+    const clients = (await readdir(root)).filter((d) => d.startsWith('client-'));
+    expect(clients).toContain('client-dynamodb');
+    const using: string[] = [];
+    for (const c of clients) {
+      const pkg = JSON.parse(await readFile(join(root, c, 'package.json'), 'utf8')) as {
+        dependencies?: Record<string, string>;
+      };
+      if (Object.keys(pkg.dependencies ?? {}).some((d) => /endpoint-(cache|discovery)/.test(d)))
+        using.push(c);
+    }
+    expect(using).toEqual(['client-dynamodb']);
+  });
+
   it('carries the stand-in, not mnemonist, and the stand-in refuses any use naming its file', async () => {
     const plain = new sdk.DynamoDBClient(clientConfig).config as unknown as { endpointCache: object };
     expect(plain.endpointCache.constructor.name).toBe('EndpointCache');
