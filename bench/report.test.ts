@@ -3,6 +3,7 @@ import { PRICES } from './cost.ts';
 import {
   BLOCK_END,
   BLOCK_START,
+  coldSizeLine,
   drainLine,
   evaluateGoals,
   type PhaseSummary,
@@ -289,5 +290,72 @@ describe('the Markdown report', () => {
     const doc = `# Perf\n\nintro\n${BLOCK_START}\nold\n${BLOCK_END}\n\nafter\n`;
     expect(replaceBlock(doc, 'new\n')).toBe(`# Perf\n\nintro\n${BLOCK_START}\nnew\n${BLOCK_END}\n\nafter\n`);
     expect(replaceBlock('no markers', 'new')).toBe('no markers');
+  });
+});
+
+describe('cold start against bundle size', () => {
+  const cold = (points: [number, number][]) => ({
+    bundler: 'test',
+    runs: 10,
+    baselineMs: 25,
+    functions: points.map(([sizeKB, coldMsSourceMaps], i) => ({
+      fn: `f${i}` as never,
+      sizeKB,
+      coldMs: coldMsSourceMaps - 5,
+      coldMsSourceMaps,
+      status: 200,
+      largest: [],
+    })),
+  });
+
+  it('fits the proxies with source maps to the bundle sizes and says what size meets the goal', () => {
+    // 0.2 ms per KB + 20 ms: 50 ms at 150 KB.
+    const line = coldSizeLine(
+      cold([
+        [62, 32.4],
+        [240, 68],
+        [291, 78.2],
+      ]),
+    );
+    expect(line).toBe(
+      'Cold start against bundle size (least squares over the 3 functions, --enable-source-maps): ' +
+        '0.2 ms per KB + 20 ms, correlation 1; at that rate the 50 ms goal is a bundle of about 150 KB.',
+    );
+    const partial = {
+      ...results({}),
+      coldStart: cold([
+        [62, 32.4],
+        [240, 68],
+        [291, 78.2],
+      ]),
+    };
+    expect(renderMarkdown({ ...partial, goals: evaluateGoals(partial) })).toContain(line);
+  });
+
+  it('names no size where the line never meets the goal, and says nothing without a line', () => {
+    expect(
+      coldSizeLine(
+        cold([
+          [100, 90],
+          [200, 80],
+          [300, 70],
+        ]),
+      ),
+    ).toBe(
+      'Cold start against bundle size (least squares over the 3 functions, --enable-source-maps): ' +
+        '-0.1 ms per KB + 100 ms, correlation -1.',
+    );
+    expect(
+      coldSizeLine(
+        cold([
+          [100, 60],
+          [200, 70],
+        ]),
+      ),
+    ).toBe('');
+    const partial = { ...results({}), coldStart: cold([[100, 60]]) };
+    expect(renderMarkdown({ ...partial, goals: evaluateGoals(partial) })).not.toContain(
+      'against bundle size',
+    );
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mean, median, percentile, seededRandom, summarize } from './stats.ts';
+import { linearFit, mean, median, percentile, seededRandom, summarize } from './stats.ts';
 
 describe('percentile (nearest rank)', () => {
   it('picks the value at the rank', () => {
@@ -55,5 +55,30 @@ describe('seededRandom', () => {
     expect(Array.from({ length: 1000 }, () => b())).toEqual(xs);
     expect(Array.from({ length: 1000 }, () => c())).not.toEqual(xs);
     expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+  });
+});
+
+describe('linearFit', () => {
+  it('finds the line through points on it, with a correlation of 1', () => {
+    const fit = linearFit([62, 240, 291], [62 * 0.2 + 20, 240 * 0.2 + 20, 291 * 0.2 + 20]);
+    expect(fit?.slope).toBeCloseTo(0.2, 10);
+    expect(fit?.intercept).toBeCloseTo(20, 10);
+    expect(fit?.r).toBeCloseTo(1, 10);
+  });
+
+  it('fits noisy points by least squares; a falling line has a negative correlation', () => {
+    // Least squares through (0, 1), (1, 3), (2, 2), (3, 5): slope 1.1, intercept 1.1, r = 0.8315.
+    const fit = linearFit([0, 1, 2, 3], [1, 3, 2, 5]);
+    expect(fit?.slope).toBeCloseTo(1.1, 10);
+    expect(fit?.intercept).toBeCloseTo(1.1, 10);
+    expect(fit?.r).toBeCloseTo(0.8315, 4);
+    expect(linearFit([0, 1, 2], [5, 3, 1])).toMatchObject({ slope: -2, intercept: 5, r: -1 });
+  });
+
+  it('tells nothing with fewer than 3 points or no spread, and refuses unpaired values', () => {
+    expect(linearFit([1, 2], [1, 2])).toBeUndefined();
+    expect(linearFit([4, 4, 4], [1, 2, 3])).toBeUndefined();
+    expect(linearFit([1, 2, 3], [7, 7, 7])).toBeUndefined();
+    expect(() => linearFit([1, 2, 3], [1, 2])).toThrow();
   });
 });

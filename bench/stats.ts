@@ -40,6 +40,37 @@ export const summarize = (ms: readonly number[]): LatencySummary => {
   };
 };
 
+/** A least-squares line through points: y = slope * x + intercept, and the correlation `r`. */
+export interface LineFit {
+  slope: number;
+  intercept: number;
+  r: number;
+}
+
+/**
+ * The least-squares line through (xs[i], ys[i]); undefined with fewer than 3 points, or with no spread
+ * in either (every x, or every y, the same), where no line or correlation is told.
+ */
+export const linearFit = (xs: readonly number[], ys: readonly number[]): LineFit | undefined => {
+  if (xs.length !== ys.length) throw new Error('linearFit: as many xs as ys');
+  if (xs.length < 3) return undefined;
+  const mx = mean(xs);
+  const my = mean(ys);
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (const [i, x] of xs.entries()) {
+    const dx = x - mx;
+    const dy = (ys[i] as number) - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  if (sxx === 0 || syy === 0) return undefined;
+  const slope = sxy / sxx;
+  return { slope, intercept: my - slope * mx, r: sxy / Math.sqrt(sxx * syy) };
+};
+
 /** A seeded pseudo-random generator (mulberry32): the same seed picks the same accounts every run. */
 export const seededRandom = (seed: number): (() => number) => {
   let a = seed >>> 0;
