@@ -306,6 +306,28 @@ describe('a single-item write on an item held by a transaction in flight', () =>
     await doc.send(new TransactWriteCommand({ TransactItems: [put(b), bump(a)] }));
     expect(emulator.inFlight()).toBe(0);
   });
+
+  it('single writes on an item another single write holds go through: AWS conflicts only with transactions', async () => {
+    const { doc, emulator, holdNext } = heldClient();
+    const a = run('a');
+    const hold = holdNext();
+    const first = doc.send(new PutCommand({ TableName: table, Item: { ...key(a), v: 1 } }));
+    await hold.sent;
+    const before = emulator.counters().total;
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key(a),
+        UpdateExpression: 'ADD n :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+    await doc.send(new PutCommand({ TableName: table, Item: { ...key(a), v: 2 } }));
+    expect(emulator.counters().total).toBe(before);
+    hold.release();
+    await first;
+    expect(emulator.inFlight()).toBe(0);
+  });
 });
 
 describe('reads are never affected', () => {

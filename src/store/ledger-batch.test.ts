@@ -448,6 +448,14 @@ describe('a bulk payment’s key, after its record’s 48 hours', () => {
     ]);
     expect(again.replayed).toBe(true);
     expect(again).toMatchObject({ id: (first as { id: string }).id });
+    // Every transfer of the batch, as it was answered the first time: not only its id.
+    const journalsOf = (o: unknown) =>
+      (o as { journals?: { id: string; amount: number; status: string }[] }).journals;
+    expect(journalsOf(first)).toHaveLength(2);
+    expect(journalsOf(again)?.map((j) => [j.id, j.amount, j.status])).toEqual(
+      journalsOf(first)?.map((j) => [j.id, j.amount, j.status]),
+    );
+    expect(journalsOf(again)?.map((j) => j.amount)).toEqual([100, 50]);
     expect((await accounts.mustGet('payer', from.id)).balance).toBe(850);
     expect((await accounts.mustGet('payee', to.id)).balance).toBe(150);
     // The same key for another batch is another request.

@@ -591,16 +591,36 @@ describe('settlement without the stream (a table no settler reads)', () => {
     ]);
   });
 
-  const setStatus = (ownerId: string, id: string, status: 'closed' | 'frozen' | 'active') =>
+  const setStatus = (
+    ownerId: string,
+    id: string,
+    status: 'closed' | 'frozen' | 'active',
+    { version = true } = {},
+  ) =>
     db.send(
       new UpdateCommand({
         TableName: quiet,
         Key: keys.account(ownerId, id),
-        UpdateExpression: 'SET #s = :s, version = version + :one',
+        UpdateExpression: version ? 'SET #s = :s, version = version + :one' : 'SET #s = :s',
         ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':s': status, ':one': 1 },
+        ExpressionAttributeValues: { ':s': status, ...(version ? { ':one': 1 } : {}) },
       }),
     );
+
+  it('a settlement is refused by the stored status itself, even where the version did not move', async () => {
+    // The race test below closes with a new version too, so its refusal may be the version's: here the
+    // status alone changes, and the settlement must still not land in a closed account.
+    const { accounts, settler, b, pay } = await pair(quiet, 'shut-status');
+    const out = await pay(25);
+    if (out.kind !== 'journal') throw new Error('not posted');
+    const read = await accounts.mustGet('shut-status-b', b.id);
+    const credits = await unsettledCredits(db, quiet, b.id);
+    expect(credits).toHaveLength(1);
+    await setStatus('shut-status-b', b.id, 'closed', { version: false });
+    expect(await settler.settleOnce(read, credits, new Date())).toBe(false);
+    expect(await accounts.mustGet('shut-status-b', b.id)).toMatchObject({ status: 'closed', balance: 0 });
+    expect(await unsettledCredits(db, quiet, b.id)).toHaveLength(1);
+  });
 
   it("a credit that raced its account's close is never folded into the closed account: it goes back to its sender, once", async () => {
     const { accounts, ledger, settler, a, b, pay } = await pair(quiet, 'shut');

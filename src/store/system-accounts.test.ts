@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, emulators } from '../../test/harness.ts';
 import type { Account } from '../domain/account.ts';
+import { shardOf } from '../domain/ledger.ts';
 import { localClientConfig } from '../local/bootstrap.ts';
 import { type ConflictEmulator, emulateConflicts } from '../local/conflicts.ts';
 import { AccountStore } from './accounts.ts';
@@ -65,5 +66,38 @@ describe('system accounts (cash-in, cash-out) under the conflict emulation', () 
     const report = await verifyLedger(db, table);
     expect(report.problems).toEqual([]);
     expect(report.systemShards).toBe(2);
+  }, 60_000);
+
+  it('deposits spread over the cash-in shards by their journal id, and a retry posts on none again', async () => {
+    const table = await createTestTable('system-shards');
+    const accounts = new AccountStore(db, table);
+    const ledger = new LedgerStore(db, table, accounts, new IdempotencyStore(db, table, 48 * 3600), {
+      systemShards: 4,
+      dailyLimit: 1_000_000,
+    });
+    const opened: Account[] = [];
+    for (let i = 0; i < N; i++)
+      opened.push(await accounts.open({ ownerId: `spread-${i}`, type: 'checking', currency: 'USD' }));
+    const deposit = (i: number) =>
+      ledger.deposit({
+        user: `spread-${i}`,
+        idempotencyKey: `deposit-${i}`,
+        fingerprint: 'deposit',
+        accountId: (opened[i] as Account).id,
+        amount: 100,
+      });
+    const outcomes = await Promise.all(opened.map((_, i) => deposit(i)));
+    const ids = outcomes.map((o) => (o.kind === 'journal' ? o.journal.id : ''));
+    // The shards the journal ids pick (ids are named by caller and key, so the same every run).
+    const picked = new Set(ids.map((id) => shardOf(id, 4)));
+    expect(picked.size).toBeGreaterThan(1);
+    const report = await verifyLedger(db, table);
+    expect(report.problems).toEqual([]);
+    expect(report.systemShards).toBe(picked.size);
+    expect(await ledger.systemBalance('cash-in', 'USD')).toBe(-N * 100);
+    // A retry with a key already used is answered, not posted: no shard moves.
+    expect(await deposit(0)).toMatchObject({ replayed: true });
+    expect(await ledger.systemBalance('cash-in', 'USD')).toBe(-N * 100);
+    expect((await verifyLedger(db, table)).systemShards).toBe(picked.size);
   }, 60_000);
 });
