@@ -198,6 +198,65 @@ describe('bulk payments in the store', () => {
     expect((await verifyLedger(db, table)).problems).toEqual([]);
   });
 
+  it('a hold placed between its read and its commit (the version unmoved) is seen by the condition on available', async () => {
+    // The batch's transaction waits at the door while a pending transfer holds 600 of the 1,000.
+    let arrived = () => {};
+    let release = () => {};
+    const atDoor = new Promise<void>((r) => {
+      arrived = r;
+    });
+    const open = new Promise<void>((r) => {
+      release = r;
+    });
+    let held = false;
+    const gated = (inner: Db) => {
+      const g = Object.create(inner) as Db;
+      g.send = (async (command: { constructor: { name: string } }) => {
+        if (command.constructor.name === 'TransactWriteCommand' && !held) {
+          held = true;
+          arrived();
+          await open;
+        }
+        return inner.send(command as never);
+      }) as Db['send'];
+      return g;
+    };
+    const { table, accounts, ledger, fund } = await setup(gated);
+    held = true; // the funding deposit goes straight through
+    const from = await accounts.open({ ownerId: 'payer', type: 'checking', currency: 'USD' });
+    await fund(from, 'payer', 1_000);
+    const to = await accounts.open({ ownerId: 'payee', type: 'checking', currency: 'USD' });
+    held = false;
+    const batch = payFrom(ledger, from, 'raced', [
+      [to, 250],
+      [to, 250],
+    ]);
+    await atDoor;
+    const before = await accounts.mustGet('payer', from.id);
+    const other = new BatchLedgerStore(db, table, accounts, new IdempotencyStore(db, table, 48 * 3600), {
+      systemShards: 2,
+      dailyLimit: 1_000_000,
+    });
+    const hold = await other.transfer({
+      user: 'payer',
+      idempotencyKey: 'hold',
+      fingerprint: 'hold',
+      fromAccountId: from.id,
+      toAccountNumber: to.number,
+      currency: 'USD',
+      amount: 600,
+      pending: true,
+    });
+    expect(hold).toMatchObject({ kind: 'journal', journal: { status: 'pending' } });
+    // The premise: a hold leaves the version as it was, so only the condition on available can tell.
+    expect((await accounts.mustGet('payer', from.id)).version).toBe(before.version);
+    release();
+    expect(await batch).toMatchObject({ kind: 'declined', code: 'insufficient_funds' });
+    expect(await accounts.mustGet('payer', from.id)).toMatchObject({ balance: 1_000, available: 400 });
+    expect((await accounts.mustGet('payee', to.id)).balance).toBe(0);
+    expect((await verifyLedger(db, table)).problems).toEqual([]);
+  });
+
   it('reads its recipients in BatchGetItems, not one GetItem each, and asks again for keys left unprocessed', async () => {
     const table = await createTestTable('batch');
     const sent: string[] = [];
