@@ -28,9 +28,15 @@ export const contentSecurityPolicy = (apiOrigin: string): string =>
     "object-src 'none'",
   ].join('; ');
 
-/** The `<meta>` that narrows `connect-src` to the API's exact origin (and the page's own). */
-export const connectSrcMeta = (apiOrigin: string): string =>
-  `<meta http-equiv="Content-Security-Policy" content="connect-src 'self' ${apiOrigin}" />`;
+/**
+ * The `<meta>` that narrows `connect-src` to the API (and the page's own origin). `apiUrl` is what the
+ * client is given as `apiBaseUrl` (config.json), which today is an origin: the HTTP API's `ApiEndpoint`
+ * or the edge distribution's `https://<domain>`. Were a base path ever added to it, pass it with a
+ * trailing `/` (or pass the origin): CSP matches a source's path that ends in `/` as a prefix, and one
+ * that does not as the exact path only, which would refuse every call under it.
+ */
+export const connectSrcMeta = (apiUrl: string): string =>
+  `<meta http-equiv="Content-Security-Policy" content="connect-src 'self' ${apiUrl}" />`;
 
 /** `html` with each comment blanked to spaces of the same length: a tag in a comment is no tag. */
 const withoutComments = (html: string): string =>
@@ -44,7 +50,7 @@ const withoutComments = (html: string): string =>
  * here rather than shipped: no `<head>`, a `<meta charset>` anywhere else, or something that loads
  * before the head. Tags inside comments are not taken for tags.
  */
-export const withExactConnectSrc = (html: string, apiOrigin: string): string => {
+export const withExactConnectSrc = (html: string, apiUrl: string): string => {
   const page = withoutComments(html);
   const head = /<head(\s[^>]*)?>/i.exec(page);
   if (!head) throw new Error('index.html has no <head> to put the connect-src policy in');
@@ -59,5 +65,5 @@ export const withExactConnectSrc = (html: string, apiOrigin: string): string => 
   if (/<(script|link|style)\b/i.test(page.slice(0, at))) {
     throw new Error('index.html loads something before its <head>: the CSP meta would not cover it');
   }
-  return `${html.slice(0, at)}\n    ${connectSrcMeta(apiOrigin)}${html.slice(at)}`;
+  return `${html.slice(0, at)}\n    ${connectSrcMeta(apiUrl)}${html.slice(at)}`;
 };
