@@ -226,6 +226,21 @@ describe('scheduled run events', () => {
     expect(change(undefined, run({ runDate: '2027-01-01' }), at)[0]?.id).not.toBe(e?.id);
   });
 
+  it('says what became of the schedule with the run, as the run recorded it, and nothing of the kind for older runs', () => {
+    const on = change(undefined, run({ scheduleStatus: 'active', nextRunDate: '2027-01-01' }), at)[0];
+    expect(on?.data).toMatchObject({ scheduleStatus: 'active', nextRunDate: '2027-01-01' });
+    expect(on?.data).not.toHaveProperty('endReason');
+    const ended = change(
+      undefined,
+      run({ errorCode: 'recipient_closed', scheduleStatus: 'ended', endReason: 'recipient_closed' }),
+      at,
+    )[0];
+    expect(ended?.data).toMatchObject({ scheduleStatus: 'ended', endReason: 'recipient_closed' });
+    expect(ended?.data).not.toHaveProperty('nextRunDate');
+    const older = change(undefined, run(), at)[0]?.data;
+    for (const k of ['scheduleStatus', 'nextRunDate', 'endReason']) expect(older).not.toHaveProperty(k);
+  });
+
   it('a run that paid, or a later change of the run item, gives nothing', () => {
     expect(change(undefined, run({ outcome: 'succeeded', errorCode: undefined }), at)).toEqual([]);
     expect(change(run(), run(), at)).toEqual([]);

@@ -14,7 +14,8 @@
  *   entity 'journal'  id, type, status (pending|posted|voided|expired), createdAt, postedAt?,
  *                     updatedAt? (the time of its last status change), from?/to? {ownerId}.
  *   entity 'scheduleRun'  scheduleId, ownerId, runDate, outcome, errorCode?, amount, currency,
- *                     fromAccountId, at: a failed run (inserted once per run) tells its owner.
+ *                     fromAccountId, at, scheduleStatus? (active|ended|cancelled, with nextRunDate? or
+ *                     endReason?): a failed run (inserted once per run) tells its owner.
  * Postings give nothing: their journal item speaks for them. What `data` holds is the caller's
  * renderers' business (`views`), never this module's.
  */
@@ -178,6 +179,10 @@ const runEvents = (old: Image | undefined, r: Image, at: string): CustomerEvent[
         currency: str(r.currency),
         fromAccountId: str(r.fromAccountId),
         at: createdAt,
+        // What became of the schedule with this run (runs recorded before this was kept carry none).
+        ...(str(r.scheduleStatus) ? { scheduleStatus: str(r.scheduleStatus) } : {}),
+        ...(str(r.nextRunDate) ? { nextRunDate: str(r.nextRunDate) } : {}),
+        ...(str(r.endReason) ? { endReason: str(r.endReason) } : {}),
       },
     },
   ];

@@ -146,6 +146,49 @@ describe('emails', () => {
     expect(odd?.text).toContain('the bank could not make the payment');
   });
 
+  it("a failed scheduled run's notice says what became of the schedule: on to its next date, ended and why, or cancelled", () => {
+    const none = { incoming: false, withdrawals: false, holds: false };
+    const text = (data: Record<string, unknown>) =>
+      emailFor(
+        event('schedule.run_failed', {
+          scheduleId: 's1',
+          runDate: '2026-12-01',
+          amount: 2500,
+          currency: 'USD',
+          errorCode: 'insufficient_funds',
+          ...data,
+        }),
+        none,
+        opts,
+      )?.text ?? '';
+    const goesOn = 'The schedule goes on';
+    const on = text({ scheduleStatus: 'active', nextRunDate: '2027-01-01' });
+    expect(on).toContain('The schedule goes on: its next transfer is due on 2027-01-01.');
+    const closedTo = text({
+      errorCode: 'recipient_closed',
+      scheduleStatus: 'ended',
+      endReason: 'recipient_closed',
+    });
+    expect(closedTo).toContain('was not paid: the account it pays is closed.');
+    expect(closedTo).toContain('The account it pays is closed, so the schedule has ended');
+    const closedFrom = text({
+      errorCode: 'account_closed',
+      scheduleStatus: 'ended',
+      endReason: 'source_closed',
+    });
+    expect(closedFrom).toContain('was not paid: the account it pays from is closed.');
+    expect(closedFrom).toContain('The account it pays from is closed, so the schedule has ended.');
+    const last = text({ scheduleStatus: 'ended', endReason: 'completed' });
+    expect(last).toContain("This was the schedule's last transfer, so it has ended.");
+    const cancelled = text({ scheduleStatus: 'cancelled' });
+    expect(cancelled).toContain('The schedule was cancelled');
+    // Only a schedule that goes on says so; a run recorded before the schedule's state was kept says neither.
+    for (const t of [closedTo, closedFrom, last, cancelled, text({})]) expect(t).not.toContain(goesOn);
+    expect(
+      text({ errorCode: 'recipient_frozen', scheduleStatus: 'active', nextRunDate: '2027-01-01' }),
+    ).toContain('the account it pays cannot receive payments at the moment');
+  });
+
   it('escapes what it prints in the HTML body (&, <, >, quotes), and leaves the text body as it is', () => {
     const odd = `<img src=x onerror="alert('1')">&`;
     const e = emailFor(

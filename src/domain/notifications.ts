@@ -57,10 +57,38 @@ const runFailure = (code: string): string =>
     insufficient_funds: 'there was not enough money available in the account',
     daily_limit_exceeded: 'it would have gone over your daily limit',
     account_not_active: 'the account is frozen or closed',
-    account_closed: 'the account is closed, so the schedule has ended',
+    account_closed: 'the account it pays from is closed',
+    recipient_closed: 'the account it pays is closed',
+    recipient_frozen: 'the account it pays cannot receive payments at the moment',
     recipient_not_found: 'the account it pays no longer exists',
     currency_mismatch: 'the account it pays is in another currency',
   })[code] ?? 'the bank could not make the payment';
+
+/**
+ * What a failed run's notice says of its schedule, from what the run's item recorded of it: whether it
+ * goes on (and when), ended (and why) or was cancelled. A run recorded before this was kept says none.
+ */
+const scheduleAfter = (d: Record<string, unknown>): string[] => {
+  const payYourself = 'Pay this one yourself if it is still due.';
+  switch (d.scheduleStatus) {
+    case 'active':
+      return [
+        `The schedule goes on: its next transfer is due on ${String(d.nextRunDate)}. Check the account, then pay this one yourself if it is still due.`,
+      ];
+    case 'ended':
+      return [
+        d.endReason === 'source_closed'
+          ? 'The account it pays from is closed, so the schedule has ended.'
+          : d.endReason === 'recipient_closed'
+            ? 'The account it pays is closed, so the schedule has ended: set up a new one if you have their new account details.'
+            : `This was the schedule's last transfer, so it has ended. ${payYourself}`,
+      ];
+    case 'cancelled':
+      return [`The schedule was cancelled, so no more transfers will be made. ${payYourself}`];
+    default:
+      return [`Check the account, then pay this one yourself if it is still due.`];
+  }
+};
 
 /**
  * The email an event gives its owner, or undefined. Closing an account, a failed scheduled run and a
@@ -116,7 +144,7 @@ export const emailFor = (
       // Always told: a payment the customer counted on did not go.
       return build(`Your scheduled transfer of ${amount} was not paid`, [
         `Your scheduled transfer of ${amount} due on ${String(d.runDate)} was not paid: ${runFailure(String(d.errorCode))}.`,
-        'The schedule goes on to its next date. Check the account, then pay this one yourself if it is still due.',
+        ...scheduleAfter(d),
       ]);
     case 'account.closed':
       return build(`Your account ${maskAccount(d.number)} is closed`, [

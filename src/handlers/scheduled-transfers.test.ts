@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { balanceOf, deposit, newUser, openAccount, withdraw } from '../../test/banking.ts';
@@ -8,6 +8,8 @@ import type { Journal } from '../domain/ledger.ts';
 import { addDays } from '../domain/schedule.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
+import * as keys from '../store/item-keys.ts';
+import { paymentKeys } from '../store/keys.ts';
 import { ScheduleStore } from '../store/schedules.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { loginStatus } from './context.ts';
@@ -56,6 +58,24 @@ const schedule = async (user: string, body: Record<string, unknown>) => {
   return r.body as { id: string; nextRunDate: string; status: string };
 };
 const detail = async (user: string, id: string) => (await call('getSchedule', { user, params: { id } })).body;
+/** A run's item as stored: what the stream turns into the owner's notice of a failed run. */
+const runItem = async (user: string, id: string, runDate: string) =>
+  (
+    await doc().send(
+      new GetCommand({ TableName: table, Key: paymentKeys.run(user, id, runDate), ConsistentRead: true }),
+    )
+  ).Item;
+/** Sets an account's stored status as a freeze or unfreeze does (the version moves too). */
+const setStatus = async (user: string, accountId: string, status: 'active' | 'frozen') =>
+  doc().send(
+    new UpdateCommand({
+      TableName: table,
+      Key: keys.account(user, accountId),
+      UpdateExpression: 'SET #s = :s, version = version + :one',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':s': status, ':one': 1 },
+    }),
+  );
 
 describe('scheduled transfers', () => {
   it('pays a year of rent monthly from 31 January, on 28 February and other month ends, in one pass of the clock', async () => {
@@ -210,6 +230,12 @@ describe('scheduled transfers', () => {
     // The decline is recorded by the run that met it, and the schedule moves on at once.
     expect(await runDue(deps(), `${Y}-04-15`)).toMatchObject({ failed: 1, errors: 0 });
     expect(await detail(payer, s.id)).toMatchObject({ nextRunDate: `${Y}-05-15`, runsDone: 2 });
+    // The failed run's item says the schedule goes on, and when (its owner's notice says so).
+    expect(await runItem(payer, s.id, `${Y}-04-15`)).toMatchObject({
+      outcome: 'failed',
+      scheduleStatus: 'active',
+      nextRunDate: `${Y}-05-15`,
+    });
     await deposit(payer, from.id, 100_00);
     await runDue(deps(), `${Y}-05-15`);
     const d = await detail(payer, s.id);
@@ -261,6 +287,67 @@ describe('scheduled transfers', () => {
     const d = await detail(payer, t.id);
     expect(d).toMatchObject({ status: 'ended', endReason: 'source_closed', nextRunDate: null });
     expect(d.runs[0]).toMatchObject({ outcome: 'failed', errorCode: 'account_closed' });
+  });
+
+  it('ends when the account it pays is closed, goes on while it is frozen, and each failed run says what became of the schedule', async () => {
+    const { payer, landlord, from, to } = await setup(500_00);
+    const s = await schedule(payer, {
+      fromAccountId: from.id,
+      toAccountNumber: to.number,
+      amount: 10_00,
+      startDate: `${Y}-11-02`,
+      frequency: 'weekly',
+    });
+    // Frozen: it may be unfrozen, so the schedule goes on.
+    await setStatus(landlord, to.id, 'frozen');
+    await runDue(deps(), `${Y}-11-02`);
+    expect(await detail(payer, s.id)).toMatchObject({ status: 'active', nextRunDate: `${Y}-11-09` });
+    expect(await runItem(payer, s.id, `${Y}-11-02`)).toMatchObject({
+      errorCode: 'recipient_frozen',
+      scheduleStatus: 'active',
+      nextRunDate: `${Y}-11-09`,
+    });
+    // Closed: no later run could be paid, so the schedule ends with this run recorded as failed.
+    await setStatus(landlord, to.id, 'active');
+    expect((await call('closeAccount', { user: landlord, params: { id: to.id } })).status).toBe(200);
+    await runDue(deps(), `${Y}-11-09`);
+    const d = await detail(payer, s.id);
+    expect(d).toMatchObject({
+      status: 'ended',
+      endReason: 'recipient_closed',
+      nextRunDate: null,
+      runsDone: 2,
+    });
+    expect(d.runs[0]).toMatchObject({
+      runDate: `${Y}-11-09`,
+      outcome: 'failed',
+      errorCode: 'recipient_closed',
+    });
+    expect(await runItem(payer, s.id, `${Y}-11-09`)).toMatchObject({
+      scheduleStatus: 'ended',
+      endReason: 'recipient_closed',
+    });
+    // Nothing runs after it, and nothing was paid.
+    await runDue(deps(), `${Y}-12-31`);
+    expect((await detail(payer, s.id)).runs).toHaveLength(2);
+    expect(await balanceOf(payer, from.id)).toBe(500_00);
+
+    // A one-off transfer's only run failing (more than the account holds) ends its schedule as
+    // completed, and says so.
+    const other = await openAccount(landlord);
+    const once = await schedule(payer, {
+      fromAccountId: from.id,
+      toAccountNumber: other.number,
+      amount: 1_000_00,
+      startDate: `${Y}-11-03`,
+      frequency: 'once',
+    });
+    await runDue(deps(), `${Y}-11-03`);
+    expect(await runItem(payer, once.id, `${Y}-11-03`)).toMatchObject({
+      errorCode: 'insufficient_funds',
+      scheduleStatus: 'ended',
+      endReason: 'completed',
+    });
   });
 
   it('pays nothing while the bank has disabled the owner\u2019s login: a failed run (user_disabled), then on', async () => {

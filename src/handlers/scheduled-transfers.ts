@@ -3,7 +3,10 @@
  * today (UTC), each with the idempotency key `sched:{id}:{runDate}`.
  *
  * - Declined (insufficient funds, limit, frozen): a failed run is recorded with its error code and
- *   the schedule goes on to its next date. A closed (or gone) source account ends the schedule.
+ *   the schedule goes on to its next date. A closed (or gone) source account ends the schedule, and so
+ *   does a closed recipient (`recipient_closed`): no later run could be paid, and a weekly schedule
+ *   would otherwise fail, and tell its owner so, every week for years. A frozen recipient
+ *   (`recipient_frozen`) may be unfrozen: the schedule goes on.
  * - An owner whose login the bank disabled (the SECURITY item every guard reads): nothing is paid, a
  *   failed run is recorded (`user_disabled`, the code the API answers them) and the schedule goes on
  *   to its next date, so that what someone set up with a stolen login stops paying the moment staff
@@ -61,7 +64,7 @@ const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today:
     }
     const at = new Date(nowMs()).toISOString();
     let result: RunResult;
-    let ends = false;
+    let end: 'source_closed' | 'recipient_closed' | undefined;
     try {
       const source = await deps.accounts.get(ownerId, s.fromAccountId);
       const refusal =
@@ -74,8 +77,25 @@ const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today:
       // paid, whatever happened to the account or the login since, and is recorded so.
       const earlier = refusal ? await deps.earlier(s, date) : undefined;
       result = earlier ?? (refusal ? { errorCode: refusal } : await deps.pay(s, date));
-      // A closed source ends the schedule now, with this run recorded as it went (paid or failed).
-      ends = refusal === 'account_closed';
+      // The ledger's `account_not_active` does not say which side: with the source read active, it is
+      // the recipient's, and a closed one ends the schedule (the run is recorded as failed first).
+      if (
+        !refusal &&
+        'errorCode' in result &&
+        result.errorCode === 'account_not_active' &&
+        source?.status === 'active'
+      ) {
+        const recipient = await deps.accounts.findByNumber(s.toAccountNumber);
+        if (recipient?.status === 'closed') result = { errorCode: 'recipient_closed' };
+        else if (recipient?.status === 'frozen') result = { errorCode: 'recipient_frozen' };
+      }
+      // A closed source or recipient ends the schedule now, with this run recorded as it went.
+      end =
+        refusal === 'account_closed'
+          ? 'source_closed'
+          : 'errorCode' in result && result.errorCode === 'recipient_closed'
+            ? 'recipient_closed'
+            : undefined;
     } catch (e) {
       await deps.schedules.release(s, token);
       throw e;
@@ -84,10 +104,10 @@ const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today:
       'transactionId' in result
         ? { runDate: date, outcome: 'succeeded' as const, transactionId: result.transactionId, at }
         : { runDate: date, outcome: 'failed' as const, errorCode: result.errorCode, at };
-    await deps.schedules.finish(s, token, run, ends ? { end: 'source_closed' } : undefined);
+    await deps.schedules.finish(s, token, run, end ? { end } : undefined);
     if (run.outcome === 'succeeded') sum.succeeded++;
     else sum.failed++;
-    if (ends) {
+    if (end) {
       sum.ended++;
       return;
     }

@@ -94,6 +94,12 @@ describe('scheduled transfers', () => {
     expect(await store.runs(sub, s.id)).toMatchObject([{ runDate: '2030-01-31', transactionId: 't1' }]);
     expect(await store.mustGet(sub, s.id)).toMatchObject({ status: 'cancelled', runsDone: 1 });
     expect(await counter({ pk: `USER#${sub}`, sk: 'SCHEDULES' }, 'active')).toBe(0);
+    // The run's item says the schedule was cancelled (its owner's notice of a failed run says so).
+    const item = await db.send(
+      new GetCommand({ TableName: table, Key: paymentKeys.run(sub, s.id, '2030-01-31') }),
+    );
+    expect(item.Item).toMatchObject({ scheduleStatus: 'cancelled' });
+    expect(item.Item?.nextRunDate).toBeUndefined();
   });
 
   it('a cancel that lost a conflict with the runner is tried again on a fresh read', async () => {

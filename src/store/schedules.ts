@@ -44,10 +44,16 @@ export interface Schedule {
   nextRunDate: string | null;
   /** How many runs have happened (succeeded or failed). */
   runsDone: number;
-  /** Why an ended schedule ended: `completed` or `source_closed`. */
-  endReason?: string;
+  /** Why an ended schedule ended. */
+  endReason?: EndReason;
   createdAt: string;
 }
+
+/**
+ * Why a schedule ended: its last run (`completed`), its source account closed (`source_closed`), or
+ * the account it pays closed (`recipient_closed`): no later run could be paid either way.
+ */
+export type EndReason = 'completed' | 'source_closed' | 'recipient_closed';
 
 export interface ScheduleRecord extends Schedule {
   ownerId: string;
@@ -351,12 +357,19 @@ export class ScheduleStore {
     s: ScheduleRecord,
     token: string,
     run: Run,
-    opts: { end?: 'source_closed' } = {},
+    opts: { end?: Exclude<EndReason, 'completed'> } = {},
   ): Promise<void> {
     const runsDone = s.runsDone + 1;
     const next = opts.end ? undefined : runDate(s, runsDone);
-    const endReason = opts.end ?? (next ? undefined : 'completed');
-    const runPut: Piece<'run'> = {
+    const endReason: EndReason | undefined = opts.end ?? (next ? undefined : 'completed');
+    // What became of the schedule with this run, on the run's item: the owner's notice of a failed run
+    // (derived from this item alone) says whether the schedule goes on, and to which date.
+    const after = (status: 'active' | 'ended' | 'cancelled') => ({
+      scheduleStatus: status,
+      ...(status === 'active' && next ? { nextRunDate: next } : {}),
+      ...(status === 'ended' && endReason ? { endReason } : {}),
+    });
+    const runPutAs = (status: 'active' | 'ended' | 'cancelled'): Piece<'run'> => ({
       name: 'run',
       item: {
         Put: {
@@ -371,11 +384,12 @@ export class ScheduleStore {
             currency: s.currency,
             fromAccountId: s.fromAccountId,
             ...run,
+            ...after(status),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-    };
+    });
     const key = paymentKeys.schedule(s.ownerId, s.id);
     const update: Items[number] = {
       Update: {
@@ -402,16 +416,17 @@ export class ScheduleStore {
     // A conflict (the owner cancelling at the same moment writes the same item) or a timeout is tried
     // again: a run that was paid must be recorded, whatever the schedule became meanwhile.
     const r = await commit(this.db, [
-      runPut,
+      runPutAs(next ? 'active' : 'ended'),
       { name: 'schedule', item: update },
       ...(next ? [] : [{ name: 'count' as const, item: this.countUpdate(s.ownerId, -1) }]),
     ]);
     if (!r) throw unrecorded(s, run);
     if (r.failed.length === 0 || r.failed.includes('run')) return; // recorded now, or before
     if (!r.failed.includes('schedule')) throw new Error(`schedule ${s.id}: its active count is wrong`);
-    // Cancelled while in flight (or the claim was lost): keep the record of what happened.
+    // Cancelled while in flight (or the claim was lost): keep the record of what happened. The schedule
+    // stays as the cancel left it (a lost claim's holder records the run first, and this put then fails).
     const kept = await commit(this.db, [
-      runPut,
+      runPutAs('cancelled'),
       {
         name: 'schedule',
         item: {

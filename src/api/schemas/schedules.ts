@@ -63,7 +63,7 @@ export const Schedule = doc(
     status: z.enum(['active', 'ended', 'cancelled']),
     nextRunDate: z.nullable(CalendarDate),
     runsDone: z.int(),
-    endReason: z.optional(z.enum(['completed', 'source_closed'])),
+    endReason: z.optional(z.enum(['completed', 'source_closed', 'recipient_closed'])),
     createdAt: Instant,
     runs: z.optional(z.array(ScheduleRun).check(z.maxLength(RUNS_SHOWN))),
   }),

@@ -5,9 +5,10 @@
 import { useState } from 'preact/hooks';
 import { accountNumberProblem, lastDigits, normalizeAccountNumber } from '../account-number.ts';
 import { moneyApi, type Schedule, type ScheduleBody } from '../api-money.ts';
-import { explain, MESSAGES } from '../errors.ts';
+import { explain } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
 import { formatMoney, parseAmount } from '../money.ts';
+import { ENDED, runFailureText } from '../schedule-text.ts';
 import {
   accountName,
   Empty,
@@ -353,6 +354,12 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
       <dl class="summary" data-testid="schedule">
         <dt>Status</dt>
         <dd data-testid="schedule-status">{STATUS[s.status]}</dd>
+        {s.endReason ? (
+          <>
+            <dt>Why it ended</dt>
+            <dd data-testid="schedule-end">{ENDED[s.endReason]}</dd>
+          </>
+        ) : null}
         <dt>How often</dt>
         <dd>{FREQUENCY[s.frequency]}</dd>
         <dt>First on</dt>
@@ -431,9 +438,7 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
                 </span>
                 <span class="amount">{r.outcome === 'succeeded' ? 'Sent' : 'Failed'}</span>
                 {r.outcome === 'failed' && r.errorCode ? (
-                  <span class="meta">
-                    {(MESSAGES as Record<string, string>)[r.errorCode] ?? 'It could not be sent.'}
-                  </span>
+                  <span class="meta">{runFailureText(r.errorCode)}</span>
                 ) : null}
               </li>
             ))}
