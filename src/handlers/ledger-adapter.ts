@@ -5,7 +5,7 @@
  * recipient, a currency mismatch) is thrown as a 422 and is a failed run too.
  */
 import { createHash } from 'node:crypto';
-import { isBankError } from '../domain/errors.ts';
+import { BankError, isBankError } from '../domain/errors.ts';
 import type { Outcome } from '../store/idempotency.ts';
 import type { ScheduleRecord } from '../store/schedules.ts';
 import { idempotency, ledger } from './context.ts';
@@ -71,3 +71,23 @@ export const payRun = async (s: ScheduleRecord, runDate: string): Promise<RunRes
     throw e;
   }
 };
+
+/**
+ * Records under the run's key that the bank refused it (the owner's login disabled), so that every
+ * later attempt at this run gets the same answer, also once the login is enabled again: a runner whose
+ * record of the run fails leaves its claim to run out, and the runner after it must not pay what this
+ * one refused. A run its key already answered (a runner that paid it and died) answers that instead.
+ */
+export const declineRun = async (
+  s: ScheduleRecord,
+  runDate: string,
+  code: 'user_disabled',
+): Promise<RunResult> =>
+  resultOf(
+    await idempotency().recordDecline(
+      s.ownerId,
+      idempotencyKeyOf(s.id, runDate),
+      fingerprintOf(s, runDate),
+      new BankError(code),
+    ),
+  );

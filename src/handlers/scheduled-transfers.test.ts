@@ -10,10 +10,10 @@ import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
 import * as keys from '../store/item-keys.ts';
 import { paymentKeys } from '../store/keys.ts';
-import { ScheduleStore } from '../store/schedules.ts';
+import { type ScheduleRecord, ScheduleStore } from '../store/schedules.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { loginStatus } from './context.ts';
-import { earlierRun, payRun } from './ledger-adapter.ts';
+import { declineRun, earlierRun, payRun } from './ledger-adapter.ts';
 import { handler, type RunnerDeps, runDue } from './scheduled-transfers.ts';
 
 /**
@@ -35,6 +35,7 @@ const deps = (extra: Partial<RunnerDeps> = {}): RunnerDeps => ({
   accounts: new AccountStore(doc(), table),
   pay: payRun,
   earlier: earlierRun,
+  decline: declineRun,
   loginStatus,
   ...extra,
 });
@@ -65,6 +66,14 @@ const runItem = async (user: string, id: string, runDate: string) =>
       new GetCommand({ TableName: table, Key: paymentKeys.run(user, id, runDate), ConsistentRead: true }),
     )
   ).Item;
+/** Disables or enables a customer's login as the admin's disable and enable do (the SECURITY item every guard reads). */
+const setLogin = async (user: string, enable: boolean) => {
+  const change = enable
+    ? { enable: true as const }
+    : { disable: { at: new Date().toISOString(), reason: 'Account takeover (ticket 9)' } };
+  const piece = new SessionStore(doc(), table, 3600).statusPiece(user, change);
+  await doc().send(new TransactWriteCommand({ TransactItems: [piece.item] }));
+};
 /** Sets an account's stored status as a freeze or unfreeze does (the version moves too). */
 const setStatus = async (user: string, accountId: string, status: 'active' | 'frozen') =>
   doc().send(
@@ -359,14 +368,7 @@ describe('scheduled transfers', () => {
       startDate: `${Y}-10-01`,
       frequency: 'weekly',
     });
-    // As the admin's disable and enable set it (the SECURITY item every guard reads).
-    const setEnabled = async (enable: boolean) => {
-      const change = enable
-        ? { enable: true as const }
-        : { disable: { at: new Date().toISOString(), reason: 'Account takeover (ticket 9)' } };
-      const piece = new SessionStore(doc(), table, 3600).statusPiece(payer, change);
-      await doc().send(new TransactWriteCommand({ TransactItems: [piece.item] }));
-    };
+    const setEnabled = (enable: boolean) => setLogin(payer, enable);
     await setEnabled(false);
     await runDue(deps(), `${Y}-10-01`);
     // Through the function as deployed (its own dependencies) too.
@@ -395,6 +397,38 @@ describe('scheduled transfers', () => {
     ]);
     expect(await balance(payer, from.id)).toBe(490_00);
     expect(await balanceOf(landlord, to.id)).toBe(10_00);
+  });
+
+  it('a run refused while the owner was disabled stays refused when its record failed and the login was enabled before the next runner', async () => {
+    const { payer, landlord, from, to } = await setup(500_00);
+    const s = await schedule(payer, {
+      fromAccountId: from.id,
+      toAccountNumber: to.number,
+      amount: 10_00,
+      startDate: `${Y}-12-01`,
+      frequency: 'weekly',
+    });
+    const setEnabled = (enable: boolean) => setLogin(payer, enable);
+    await setEnabled(false);
+    // The runner refuses the run, and its record of it fails: its claim is left to run out.
+    const store = new ScheduleStore(doc(), table);
+    const unrecorded = Object.assign(Object.create(store) as ScheduleStore, {
+      finish: (rec: ScheduleRecord, ...rest: unknown[]) => {
+        if (rec.id === s.id) throw new Error('the record of the run was lost');
+        return (store.finish as (...a: unknown[]) => Promise<void>).call(store, rec, ...rest);
+      },
+    });
+    expect(await runDue(deps({ schedules: unrecorded }), `${Y}-12-01`)).toMatchObject({ errors: 1 });
+    expect(await store.mustGet(payer, s.id)).toMatchObject({ runsDone: 0, nextRunDate: `${Y}-12-01` });
+    // Staff enable the login before the next runner, which comes after the claim ran out.
+    await setEnabled(true);
+    const later = () => Date.now() + 10 * 60_000;
+    await runDue(deps({ nowMs: later }), `${Y}-12-01`);
+    expect(await store.runs(payer, s.id)).toMatchObject([
+      { runDate: `${Y}-12-01`, outcome: 'failed', errorCode: 'user_disabled' },
+    ]);
+    expect(await store.mustGet(payer, s.id)).toMatchObject({ status: 'active', nextRunDate: `${Y}-12-08` });
+    expect(await balanceOf(landlord, to.id)).toBe(0);
   });
 
   it('runs from the scheduled event\u2019s time, pays a payee, and validates what it is given', async () => {

@@ -27,7 +27,7 @@ import type { LoginStatus } from '../store/login-status.ts';
 import type { ScheduleRecord, ScheduleStore } from '../store/schedules.ts';
 import { accounts, loginStatus } from './context.ts';
 import { schedules } from './context-payments.ts';
-import { earlierRun, payRun, type RunResult } from './ledger-adapter.ts';
+import { declineRun, earlierRun, payRun, type RunResult } from './ledger-adapter.ts';
 
 export interface RunnerDeps {
   schedules: ScheduleStore;
@@ -36,6 +36,11 @@ export interface RunnerDeps {
   pay: (s: ScheduleRecord, runDate: string) => Promise<RunResult>;
   /** What the ledger answered a run before, if anything (earlierRun in ledger-adapter.ts): read, never posted. */
   earlier: (s: ScheduleRecord, runDate: string) => Promise<RunResult | undefined>;
+  /**
+   * Records the run refused under its key, or answers what the key already holds (declineRun in
+   * ledger-adapter.ts): a refusal every later attempt at the run replays.
+   */
+  decline: (s: ScheduleRecord, runDate: string, code: 'user_disabled') => Promise<RunResult>;
   /** The owner's login status (context.ts `loginStatus`): a disabled owner's runs are not paid. */
   loginStatus: (ownerId: string) => Promise<Pick<LoginStatus, 'disabled'>>;
   /** Wall-clock milliseconds for claims (not the schedule's "today"). */
@@ -75,8 +80,14 @@ const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today:
             : undefined;
       // A runner that paid this run and died before recording it (its claim ran out): the run was
       // paid, whatever happened to the account or the login since, and is recorded so.
-      const earlier = refusal ? await deps.earlier(s, date) : undefined;
-      result = earlier ?? (refusal ? { errorCode: refusal } : await deps.pay(s, date));
+      // A disabled owner's refusal is recorded under the run's key, so that a runner after this one
+      // (this one's record of the run failed, and its claim ran out) replays it, though the login may
+      // have been enabled meanwhile, instead of paying what was refused (a closed source stays closed).
+      if (refusal === 'user_disabled') result = await deps.decline(s, date, refusal);
+      else {
+        const earlier = refusal ? await deps.earlier(s, date) : undefined;
+        result = earlier ?? (refusal ? { errorCode: refusal } : await deps.pay(s, date));
+      }
       // The ledger's `account_not_active` does not say which side: with the source read active, it is
       // the recipient's, and a closed one ends the schedule (the run is recorded as failed first).
       if (
@@ -140,7 +151,14 @@ export const handler = async (event: Partial<ScheduledEvent>): Promise<RunSummar
   const time = event.time ? new Date(event.time) : new Date();
   const today = dayOf(Number.isNaN(time.getTime()) ? new Date() : time);
   const summary = await runDue(
-    { schedules: schedules(), accounts: accounts(), pay: payRun, earlier: earlierRun, loginStatus },
+    {
+      schedules: schedules(),
+      accounts: accounts(),
+      pay: payRun,
+      earlier: earlierRun,
+      decline: declineRun,
+      loginStatus,
+    },
     today,
   );
   // Every invocation on AWS (each 15 minutes) is worth a line; offline it runs every few seconds.
