@@ -359,6 +359,53 @@ describe('scheduled transfers', () => {
     });
   });
 
+  it('a run paid by a runner that died before recording it is recorded though its owner cancelled meanwhile; a claimed run never paid is not', async () => {
+    const { payer, from, to } = await setup(100_00);
+    const store = new ScheduleStore(doc(), table);
+    const later = () => Date.now() + 10 * 60_000;
+    const weekly = (startDate: string) =>
+      schedule(payer, {
+        fromAccountId: from.id,
+        toAccountNumber: to.number,
+        amount: 10_00,
+        startDate,
+        frequency: 'weekly',
+      });
+    const D = `${Y}-05-04`;
+    const s = await weekly(D);
+    // A runner claims the run and pays it, then dies before recording it.
+    const rec = await store.mustGet(payer, s.id);
+    expect(await store.claim(rec, D, Date.now())).toBeDefined();
+    const paid = await payRun(rec, D);
+    expect(paid).toHaveProperty('transactionId');
+    // The owner cancels before the next invocation.
+    expect((await call('cancelSchedule', { user: payer, params: { id: s.id } })).body).toMatchObject({
+      status: 'cancelled',
+      nextRunDate: null,
+    });
+    // While the dead runner's claim lasts, nothing is done; once it is over, the run is recorded as paid.
+    await runDue(deps(), D);
+    expect(await store.runs(payer, s.id)).toEqual([]);
+    await runDue(deps({ nowMs: later }), addDays(D, 7));
+    const d = await detail(payer, s.id);
+    expect(d).toMatchObject({ status: 'cancelled', nextRunDate: null, runsDone: 1 });
+    expect(d.runs).toMatchObject([
+      { runDate: D, outcome: 'succeeded', transactionId: (paid as { transactionId: string }).transactionId },
+    ]);
+    expect(await runItem(payer, s.id, D)).toMatchObject({ scheduleStatus: 'cancelled' });
+    expect((await store.due(addDays(D, 7), 1000)).map((x) => x.id)).not.toContain(s.id);
+    expect(await balanceOf(payer, from.id)).toBe(90_00);
+
+    // A claimed run that never reached the ledger: nothing is recorded or paid, and it leaves the index.
+    const t = await weekly(`${Y}-05-11`);
+    expect(await store.claim(await store.mustGet(payer, t.id), `${Y}-05-11`, Date.now())).toBeDefined();
+    await call('cancelSchedule', { user: payer, params: { id: t.id } });
+    await runDue(deps({ nowMs: later }), `${Y}-05-18`);
+    expect(await detail(payer, t.id)).toMatchObject({ status: 'cancelled', runsDone: 0, runs: [] });
+    expect((await store.due(`${Y}-05-18`, 1000)).map((x) => x.id)).not.toContain(t.id);
+    expect(await balanceOf(payer, from.id)).toBe(90_00);
+  });
+
   it('pays nothing while the bank has disabled the owner\u2019s login: a failed run (user_disabled), then on', async () => {
     const { payer, landlord, from, to } = await setup(500_00);
     const s = await schedule(payer, {

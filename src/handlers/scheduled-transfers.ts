@@ -24,7 +24,7 @@ import { logger } from '../api/logger.ts';
 import { dayOf } from '../domain/schedule.ts';
 import type { AccountStore } from '../store/accounts.ts';
 import type { LoginStatus } from '../store/login-status.ts';
-import type { ScheduleRecord, ScheduleStore } from '../store/schedules.ts';
+import type { Run, ScheduleRecord, ScheduleStore } from '../store/schedules.ts';
 import { accounts, loginStatus } from './context.ts';
 import { schedules } from './context-payments.ts';
 import { declineRun, earlierRun, payRun, type RunResult } from './ledger-adapter.ts';
@@ -55,11 +55,18 @@ export interface RunSummary {
   errors: number;
 }
 
+/** The record of a run the ledger answered `result`. */
+const runOf = (result: RunResult, runDate: string, at: string): Run =>
+  'transactionId' in result
+    ? { runDate, outcome: 'succeeded', transactionId: result.transactionId, at }
+    : { runDate, outcome: 'failed', errorCode: result.errorCode, at };
+
 /** Runs one schedule's due runs; returns what happened. */
 const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today: string, sum: RunSummary) => {
   const nowMs = deps.nowMs ?? Date.now;
   for (let guard = 0; guard < 1000; guard++) {
     const s = await deps.schedules.get(ownerId, id);
+    if (s?.status === 'cancelled' && s.openRun) return settleOpenRun(deps, s, sum);
     if (s?.status !== 'active' || !s.nextRunDate || s.nextRunDate > today) return;
     const date = s.nextRunDate;
     const token = await deps.schedules.claim(s, date, nowMs());
@@ -111,10 +118,7 @@ const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today:
       await deps.schedules.release(s, token);
       throw e;
     }
-    const run =
-      'transactionId' in result
-        ? { runDate: date, outcome: 'succeeded' as const, transactionId: result.transactionId, at }
-        : { runDate: date, outcome: 'failed' as const, errorCode: result.errorCode, at };
+    const run = runOf(result, date, at);
     await deps.schedules.finish(s, token, run, end ? { end } : undefined);
     if (run.outcome === 'succeeded') sum.succeeded++;
     else sum.failed++;
@@ -123,6 +127,32 @@ const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today:
       return;
     }
   }
+};
+
+/**
+ * A schedule cancelled while a runner held a claim on its run (ScheduleStore.cancel): once that claim
+ * is over, the run's key says whether the run was paid (or declined), and that is recorded; a run that
+ * never reached the ledger is not. Never pays: the schedule is cancelled.
+ */
+const settleOpenRun = async (deps: RunnerDeps, s: ScheduleRecord, sum: RunSummary) => {
+  const date = s.openRun as string;
+  const token = await deps.schedules.claimOpenRun(s, (deps.nowMs ?? Date.now)());
+  if (!token) {
+    sum.skipped++;
+    return;
+  }
+  let earlier: RunResult | undefined;
+  try {
+    earlier = await deps.earlier(s, date);
+  } catch (e) {
+    await deps.schedules.release(s, token);
+    throw e;
+  }
+  const at = new Date((deps.nowMs ?? Date.now)()).toISOString();
+  await deps.schedules.settleOpenRun(s, token, earlier && runOf(earlier, date, at));
+  if (!earlier) return;
+  if ('transactionId' in earlier) sum.succeeded++;
+  else sum.failed++;
 };
 
 /** Every due run on or before `today` (YYYY-MM-DD, UTC). */

@@ -94,6 +94,9 @@ describe('scheduled transfers', () => {
     expect(await store.runs(sub, s.id)).toMatchObject([{ runDate: '2030-01-31', transactionId: 't1' }]);
     expect(await store.mustGet(sub, s.id)).toMatchObject({ status: 'cancelled', runsDone: 1 });
     expect(await counter({ pk: `USER#${sub}`, sk: 'SCHEDULES' }, 'active')).toBe(0);
+    // Cancelled under the runner's claim, it stayed in the due index with its open run until recorded.
+    expect(await store.mustGet(sub, s.id)).not.toHaveProperty('openRun');
+    expect((await store.due('2030-01-31', 1000)).map((x) => x.id)).not.toContain(s.id);
     // The run's item says the schedule was cancelled (its owner's notice of a failed run says so).
     const item = await db.send(
       new GetCommand({ TableName: table, Key: paymentKeys.run(sub, s.id, '2030-01-31') }),

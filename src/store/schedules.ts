@@ -59,6 +59,11 @@ export interface ScheduleRecord extends Schedule {
   ownerId: string;
   claimToken?: string;
   claimUntil?: number;
+  /**
+   * A cancelled schedule's run that a runner held a claim on when it was cancelled: it may have been
+   * paid, so the schedule stays in the due index until a runner has recorded it or found it unpaid.
+   */
+  openRun?: string;
 }
 
 export interface Run {
@@ -113,6 +118,7 @@ const toRecord = (r: Record<string, unknown>): ScheduleRecord => ({
   ...publicSchedule(r),
   ownerId: r.ownerId as string,
   ...(r.claimToken ? { claimToken: r.claimToken as string, claimUntil: r.claimUntil as number } : {}),
+  ...(r.openRun ? { openRun: r.openRun as string } : {}),
 });
 
 const toRun = (r: Record<string, unknown>): Run => ({
@@ -238,11 +244,19 @@ export class ScheduleStore {
   /**
    * Cancels an active schedule (no later run starts); a schedule already over is answered as it is.
    * A conflict with the runner (recording a run on the same item) is tried again on a fresh read.
+   *
+   * A schedule whose run a runner holds a claim on (live, or left by a runner that died) may have had
+   * that run paid: it keeps the run as `openRun` and stays in the due index, so that the runner records
+   * it, or, if that runner died, the next invocation finds out from the run's key whether it was paid
+   * and records it (`settleOpenRun`). Taken off the index at once, a run paid by a runner that died
+   * before recording it was never recorded. The cancel's condition is on the claim it read, so a claim
+   * taken meanwhile makes it read again.
    */
   async cancel(sub: string, id: string, now = new Date()): Promise<Schedule> {
     const settled = await retry(async () => {
       const s = await this.mustGet(sub, id);
       if (s.status !== 'active') return done(true);
+      const open = s.claimToken !== undefined && s.nextRunDate !== null;
       const r = await transact(this.db, [
         {
           name: 'schedule',
@@ -250,14 +264,18 @@ export class ScheduleStore {
             Update: {
               TableName: this.table,
               Key: paymentKeys.schedule(sub, id),
-              UpdateExpression:
-                'SET #status = :cancelled, cancelledAt = :at REMOVE nextRunDate, gsi1pk, gsi1sk',
-              ConditionExpression: '#status = :active',
+              UpdateExpression: open
+                ? 'SET #status = :cancelled, cancelledAt = :at, openRun = :open REMOVE nextRunDate'
+                : 'SET #status = :cancelled, cancelledAt = :at REMOVE nextRunDate, gsi1pk, gsi1sk',
+              ConditionExpression: open
+                ? '#status = :active AND claimToken = :token'
+                : '#status = :active AND attribute_not_exists(claimToken)',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
                 ':cancelled': 'cancelled',
                 ':active': 'active',
                 ':at': now.toISOString(),
+                ...(open ? { ':open': s.nextRunDate, ':token': s.claimToken } : {}),
               },
             },
           },
@@ -304,6 +322,20 @@ export class ScheduleStore {
    * another runner holds it, or the schedule moved on or stopped.
    */
   async claim(s: ScheduleRecord, runDate: string, nowMs: number): Promise<string | undefined> {
+    return this.takeClaim(s, nowMs, 'nextRunDate', runDate, 'active');
+  }
+
+  /**
+   * A claim on the schedule's item until `nowMs + CLAIM_SECONDS`, on the conditions that its status is
+   * `status`, `field` holds `runDate` and no other claim is live. Undefined when one is not.
+   */
+  private async takeClaim(
+    s: ScheduleRecord,
+    nowMs: number,
+    field: 'nextRunDate' | 'openRun',
+    runDate: string | undefined,
+    status: 'active' | 'cancelled',
+  ): Promise<string | undefined> {
     const token = randomUUID();
     const now = Math.floor(nowMs / 1000);
     try {
@@ -312,13 +344,12 @@ export class ScheduleStore {
           TableName: this.table,
           Key: paymentKeys.schedule(s.ownerId, s.id),
           UpdateExpression: 'SET claimToken = :token, claimUntil = :until',
-          ConditionExpression:
-            '#status = :active AND nextRunDate = :date AND (attribute_not_exists(claimUntil) OR claimUntil < :now)',
+          ConditionExpression: `#status = :status AND ${field} = :date AND (attribute_not_exists(claimUntil) OR claimUntil < :now)`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':token': token,
             ':until': now + CLAIM_SECONDS,
-            ':active': 'active',
+            ':status': status,
             ':date': runDate,
             ':now': now,
           },
@@ -348,6 +379,68 @@ export class ScheduleStore {
       });
   }
 
+  /** A run's item: what the owner's notice of it needs (the stream derives it from this item alone). */
+  private runPiece(s: ScheduleRecord, run: Run, after: Record<string, unknown>): Piece<'run'> {
+    return {
+      name: 'run',
+      item: {
+        Put: {
+          TableName: this.table,
+          Item: {
+            ...paymentKeys.run(s.ownerId, s.id, run.runDate),
+            entity: 'scheduleRun',
+            scheduleId: s.id,
+            ownerId: s.ownerId,
+            amount: s.amount,
+            currency: s.currency,
+            fromAccountId: s.fromAccountId,
+            ...run,
+            ...after,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    };
+  }
+
+  /**
+   * Takes a cancelled schedule's open run (see `cancel`) once the claim it was cancelled under is
+   * over (its runner died, or gave it back). Undefined when another runner holds it, or it is settled.
+   */
+  async claimOpenRun(s: ScheduleRecord, nowMs: number): Promise<string | undefined> {
+    return this.takeClaim(s, nowMs, 'openRun', s.openRun, 'cancelled');
+  }
+
+  /**
+   * Settles a cancelled schedule's open run under the claim `token`: records `run` (what the run's key
+   * says happened: paid, or declined) and counts it; with none (the run never reached the ledger)
+   * records nothing. Either way the schedule leaves the due index. Throws when it cannot be done now
+   * (the claim runs out and a later invocation tries again).
+   */
+  async settleOpenRun(s: ScheduleRecord, token: string, run?: Run): Promise<void> {
+    const cleared = (counted: boolean): Piece<'schedule'> => ({
+      name: 'schedule',
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: paymentKeys.schedule(s.ownerId, s.id),
+          UpdateExpression: `${counted ? 'SET runsDone = :runs ' : ''}REMOVE claimToken, claimUntil, openRun, gsi1pk, gsi1sk`,
+          ConditionExpression: 'claimToken = :token',
+          ExpressionAttributeValues: { ':token': token, ...(counted ? { ':runs': s.runsDone + 1 } : {}) },
+        },
+      },
+    });
+    const r = await commit<'run' | 'schedule'>(
+      this.db,
+      run ? [this.runPiece(s, run, { scheduleStatus: 'cancelled' }), cleared(true)] : [cleared(false)],
+    );
+    // The run recorded already (by its runner, which then settled the schedule too): nothing is left
+    // but the claim and the index entry.
+    const again = r?.failed.includes('run') ? await commit(this.db, [cleared(false)]) : r;
+    if (!again || again.failed.length > 0)
+      throw new Error(`schedule ${s.id}: its open run of ${s.openRun} could not be settled now`);
+  }
+
   /**
    * Records a run and moves the schedule to its next date, or ends it (`endReason`), in one
    * transaction conditioned on the claim. If the schedule was cancelled while the run was in flight,
@@ -369,27 +462,7 @@ export class ScheduleStore {
       ...(status === 'active' && next ? { nextRunDate: next } : {}),
       ...(status === 'ended' && endReason ? { endReason } : {}),
     });
-    const runPutAs = (status: 'active' | 'ended' | 'cancelled'): Piece<'run'> => ({
-      name: 'run',
-      item: {
-        Put: {
-          TableName: this.table,
-          Item: {
-            ...paymentKeys.run(s.ownerId, s.id, run.runDate),
-            entity: 'scheduleRun',
-            scheduleId: s.id,
-            // What the owner's notice of the run needs (the stream derives it from this item alone).
-            ownerId: s.ownerId,
-            amount: s.amount,
-            currency: s.currency,
-            fromAccountId: s.fromAccountId,
-            ...run,
-            ...after(status),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-    });
+    const runPutAs = (status: 'active' | 'ended' | 'cancelled') => this.runPiece(s, run, after(status));
     const key = paymentKeys.schedule(s.ownerId, s.id);
     const update: Items[number] = {
       Update: {
@@ -433,7 +506,7 @@ export class ScheduleStore {
           Update: {
             TableName: this.table,
             Key: key,
-            UpdateExpression: 'SET runsDone = :runs REMOVE claimToken, claimUntil',
+            UpdateExpression: 'SET runsDone = :runs REMOVE claimToken, claimUntil, openRun, gsi1pk, gsi1sk',
             ConditionExpression: 'claimToken = :token',
             ExpressionAttributeValues: { ':runs': runsDone, ':token': token },
           },
