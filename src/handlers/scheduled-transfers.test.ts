@@ -589,6 +589,77 @@ describe('scheduled transfers', () => {
   });
 });
 
+describe('paging through the due index', () => {
+  /**
+   * A runner on stand-ins (no table): `bad` schedules whose payment fails every time (a fault, not a
+   * decline), listed first by the index, then one that pays. The index answers as the store's `due`
+   * does: at most `limit`, in its order.
+   */
+  const runner = (bad: number, held = false) => {
+    const today = '2031-03-03';
+    const ids = [...Array.from({ length: bad }, (_, i) => `bad-${i}`), 'good'];
+    const records = new Map(
+      ids.map((id) => [
+        id,
+        {
+          id,
+          ownerId: 'o',
+          status: 'active',
+          nextRunDate: today,
+          frequency: 'once',
+          runsDone: 0,
+        } as ScheduleRecord,
+      ]),
+    );
+    const paid: string[] = [];
+    const schedules = {
+      due: async (_today: string, limit = 100) =>
+        ids
+          .filter((id) => records.get(id)?.status === 'active')
+          .slice(0, limit)
+          .map((id) => ({ ownerId: 'o', id })),
+      get: async (_o: string, id: string) => records.get(id),
+      // `held`: another runner holds the bad ones' claims.
+      claim: async (s: ScheduleRecord) => (held && s.id !== 'good' ? undefined : 'token'),
+      release: async () => {},
+      finish: async (s: ScheduleRecord) => {
+        records.set(s.id, { ...s, status: 'ended', nextRunDate: null });
+      },
+    } as unknown as ScheduleStore;
+    const d: RunnerDeps = {
+      schedules,
+      accounts: { get: async () => ({ status: 'active' }) } as unknown as AccountStore,
+      pay: async (s) => {
+        if (s.id !== 'good') throw new Error('DynamoDB is unwell for this one');
+        paid.push(s.id);
+        return { transactionId: 't-good' };
+      },
+      earlier: async () => undefined,
+      decline: async () => ({ errorCode: 'user_disabled' }),
+      loginStatus: async () => ({}),
+    };
+    return { run: () => runDue(d, today), paid };
+  };
+
+  it('a full page of schedules that fail every time does not hold up the one behind them', async () => {
+    const r = runner(100);
+    expect(await r.run()).toMatchObject({ succeeded: 1, errors: 100 });
+    expect(r.paid).toEqual(['good']);
+  });
+
+  it('passes over a full page that another runner holds, once, instead of reading it again while it works', async () => {
+    const r = runner(100, true);
+    expect(await r.run()).toMatchObject({ succeeded: 1, skipped: 100, errors: 0 });
+    expect(r.paid).toEqual(['good']);
+  });
+
+  it('tries each failing schedule once per invocation, and stops when the index has no more', async () => {
+    const r = runner(250);
+    expect(await r.run()).toMatchObject({ succeeded: 1, errors: 250 });
+    expect(await r.run()).toMatchObject({ succeeded: 0, errors: 250 });
+  });
+});
+
 describe('ledger outcomes', () => {
   it('reads a run from the ledger\u2019s outcome: a journal or a decline', async () => {
     const { resultOf } = await import('./ledger-adapter.ts');

@@ -155,16 +155,33 @@ const settleOpenRun = async (deps: RunnerDeps, s: ScheduleRecord, sum: RunSummar
   else sum.failed++;
 };
 
-/** Every due run on or before `today` (YYYY-MM-DD, UTC). */
+/** Schedules asked of the due index at a time. */
+const PAGE = 100;
+/** The most schedules one invocation passes over: each later page asks the index for as many more. */
+const MAX_PASSED_OVER = 1_000;
+
+/**
+ * Every due run on or before `today` (YYYY-MM-DD, UTC). A schedule that fails (a fault, not a decline)
+ * or that another runner holds is passed over for the rest of the invocation, and the pages after ask
+ * the index for as many more: a page of schedules failing every time cannot hold up the ones behind
+ * it (they are tried again at the next invocation), and a page another runner holds is not read again
+ * and again while it works.
+ */
 export const runDue = async (deps: RunnerDeps, today: string): Promise<RunSummary> => {
   const sum: RunSummary = { succeeded: 0, failed: 0, ended: 0, skipped: 0, errors: 0 };
+  const passed = new Set<string>();
   for (;;) {
-    const due = await deps.schedules.due(today);
-    const before = sum.succeeded + sum.failed + sum.skipped;
-    for (const { ownerId, id } of due) {
+    const asked = PAGE + passed.size;
+    const listed = await deps.schedules.due(today, asked);
+    const before = sum.succeeded + sum.failed + passed.size;
+    for (const { ownerId, id } of listed) {
+      if (passed.has(id)) continue;
+      const skipped = sum.skipped;
       try {
         await runSchedule(deps, ownerId, id, today, sum);
+        if (sum.skipped > skipped) passed.add(id);
       } catch (e) {
+        passed.add(id);
         sum.errors++;
         logger.error('scheduled transfer failed, will retry', {
           scheduleId: id,
@@ -173,7 +190,8 @@ export const runDue = async (deps: RunnerDeps, today: string): Promise<RunSummar
       }
     }
     // Another page only if this one did something (the index may list what is already done).
-    if (due.length < 100 || sum.succeeded + sum.failed + sum.skipped === before) return sum;
+    const moved = sum.succeeded + sum.failed + passed.size > before;
+    if (listed.length < asked || !moved || passed.size > MAX_PASSED_OVER) return sum;
   }
 };
 
