@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cancelledWith, failingTransactions, timeout, withoutVersionChecks } from '../../test/faults.ts';
@@ -31,6 +31,7 @@ const storesFor = (
     now?: () => Date;
     deferCredits?: DeferCredits;
     dailyLimit?: number;
+    dailyDepositLimit?: number;
   } = {},
 ) => {
   const accounts = new AccountStore(db, table, opts.now);
@@ -39,6 +40,7 @@ const storesFor = (
   const ledger = new LedgerStore(ledgerDb, table, accounts, idem, {
     systemShards: 4,
     dailyLimit: opts.dailyLimit ?? DAILY_LIMIT,
+    ...(opts.dailyDepositLimit ? { dailyDepositLimit: opts.dailyDepositLimit } : {}),
     ...(opts.maxAttempts ? { retry: { maxAttempts: opts.maxAttempts } } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.deferCredits ? { deferCredits: opts.deferCredits } : {}),
@@ -283,6 +285,37 @@ describe("a movement's journal is its idempotency record", () => {
     expect((await verifyLedger(db, table)).problems).toEqual([]);
   });
 
+  it("a post's and a void's records are kept: a retry after the records' time to live still answers them", async () => {
+    const table = await createTestTable('keptrecord');
+    const { accounts, ledger } = storesFor(db, table);
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'USD' });
+    await ledger.deposit({ user: 'u', idempotencyKey: 'd', fingerprint: 'fd', accountId: a.id, amount: 100 });
+    const hold = async (key: string) => {
+      const out = await ledger.transfer({
+        user: 'u',
+        idempotencyKey: key,
+        fingerprint: key,
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount: 10,
+        pending: true,
+      });
+      return out.kind === 'journal' ? out.journal.id : expect.fail(out.code);
+    };
+    const [p, v] = [await hold('h1'), await hold('h2')];
+    const post = { user: 'u', idempotencyKey: 'post', fingerprint: 'fp', journalId: p };
+    const voidReq = { user: 'u', idempotencyKey: 'void', fingerprint: 'fv', journalId: v };
+    expect(await ledger.post(post)).toMatchObject({ kind: 'journal', replayed: false });
+    expect(await ledger.void(voidReq)).toMatchObject({ kind: 'journal', replayed: false });
+    // A week later (the records live 48 hours when they expire at all), the retries are answered
+    // from the records, not declined as acting on a transfer that is no longer pending.
+    const later = storesFor(db, table, { now: () => new Date(Date.now() + 7 * 24 * 3_600_000) }).ledger;
+    expect(await later.post(post)).toMatchObject({ replayed: true, journal: { id: p, status: 'posted' } });
+    expect(await later.void(voidReq)).toMatchObject({ replayed: true, journal: { id: v, status: 'voided' } });
+  });
+
   it('a decline is a record item at the journal id its key names, and never reads as a journal', async () => {
     const table = await createTestTable('record');
     const { accounts, ledger } = storesFor(db, table);
@@ -507,6 +540,26 @@ describe("daily counters: attributes of the item of the customer's host account"
     expect(await counterItems(table)).toEqual([]);
   });
 
+  it("a deposit into a second account is refused by the host's deposit counter, as deposit_limit_exceeded", async () => {
+    const table = await createTestTable('hosted');
+    const LIMIT = 1000;
+    const now = () => new Date('2026-03-10T12:00:00Z');
+    const { accounts, ledger } = storesFor(db, table, { dailyDepositLimit: LIMIT, now, maxAttempts: 3 });
+    const alice = `u-${randomUUID()}`;
+    const a = await accounts.open({ ownerId: alice, type: 'checking', currency: 'USD' });
+    const c = await accounts.open({ ownerId: alice, type: 'savings', currency: 'USD' });
+    expect((await cash(ledger, alice).deposit(a.id, LIMIT - 10)).kind).toBe('journal');
+    // A deposit into c reads c, not the host: its plan sees the whole limit, and only the condition
+    // on the host's counter refuses it. That refusal is the decline, not contention to retry.
+    expect(await cash(ledger, alice).deposit(c.id, 11)).toMatchObject({
+      kind: 'declined',
+      code: 'deposit_limit_exceeded',
+    });
+    expect((await cash(ledger, alice).deposit(c.id, 10)).kind).toBe('journal');
+    expect((await stored(table, keys.account(alice, a.id)))['in#2026-03-10']).toBe(LIMIT);
+    expect((await accounts.get(alice, c.id))?.balance).toBe(10);
+  });
+
   it("a hold voided the day after it was made gives nothing back to the new day's counter", async () => {
     const table = await createTestTable('hosted');
     let t = Date.parse('2026-03-10T12:00:00Z');
@@ -646,6 +699,36 @@ describe('no overdraft, even without the version check', () => {
     expect(after?.balance).toBeGreaterThanOrEqual(0);
   });
 
+  it('a withdrawal planned on a read that shows a frozen account active is refused by the stored status', async () => {
+    const table = await createTestTable('stalestatus');
+    const { accounts, ledger } = storesFor(db, table);
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    await ledger.deposit({ user: 'u', idempotencyKey: 'd', fingerprint: 'd', accountId: a.id, amount: 100 });
+    // Frozen without moving the version: every read shows it active, and the version read is the
+    // stored one, so only the stored `status = active` stands between the withdrawal and the account.
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.account('u', a.id),
+        UpdateExpression: 'SET #status = :frozen',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':frozen': 'frozen' },
+      }),
+    );
+    const blind = misreading(() => ({ status: 'active' }));
+    const unseeing = storesFor(blind, table, { maxAttempts: 2 });
+    await expect(
+      unseeing.ledger.withdraw({
+        user: 'u',
+        idempotencyKey: 'w',
+        fingerprint: 'w',
+        accountId: a.id,
+        amount: 10,
+      }),
+    ).rejects.toMatchObject({ code: 'service_unavailable' });
+    expect(await accounts.get('u', a.id)).toMatchObject({ status: 'frozen', balance: 100, available: 100 });
+  });
+
   it('a withdrawal planned on a read that shows more money than there is is refused by the stored available', async () => {
     const table = await createTestTable('staleread');
     const { accounts, ledger } = storesFor(db, table);
@@ -665,6 +748,31 @@ describe('no overdraft, even without the version check', () => {
       }),
     ).rejects.toMatchObject({ code: 'service_unavailable' });
     expect(await accounts.get('u', a.id)).toMatchObject({ balance: 100, available: 100 });
+  });
+
+  it('a hold planned on a read that shows more money than there is is refused by the stored available', async () => {
+    const table = await createTestTable('staleholdread');
+    const { accounts, ledger } = storesFor(db, table);
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'USD' });
+    await ledger.deposit({ user: 'u', idempotencyKey: 'd', fingerprint: 'd', accountId: a.id, amount: 100 });
+    // A hold changes neither the balance nor the version: only the stored `available >= :debit`
+    // stands between a pending transfer of 500 planned on a read showing 1,000 and an overdraft.
+    const blind = misreading(() => ({ balance: 1_000, available: 1_000, held: 0, holds: {} }));
+    const unseeing = storesFor(blind, table, { maxAttempts: 2 });
+    await expect(
+      unseeing.ledger.transfer({
+        user: 'u',
+        idempotencyKey: 'h',
+        fingerprint: 'h',
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount: 500,
+        pending: true,
+      }),
+    ).rejects.toMatchObject({ code: 'service_unavailable' });
+    expect(await accounts.get('u', a.id)).toMatchObject({ balance: 100, held: 0, available: 100, holds: {} });
   });
 
   it(`an account holds at most ${MAX_LIVE_HOLDS} pending transfers, by the stored condition too`, async () => {
