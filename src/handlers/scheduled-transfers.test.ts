@@ -340,6 +340,21 @@ describe('scheduled transfers', () => {
     await runDue(deps(), `${Y}-12-31`);
     expect((await detail(payer, s.id)).runs).toHaveLength(2);
     expect(await balanceOf(payer, from.id)).toBe(500_00);
+    // A new schedule to the closed account is refused, as a transfer to it is.
+    const refused = await call('createSchedule', {
+      user: payer,
+      body: {
+        currency: 'USD',
+        fromAccountId: from.id,
+        toAccountNumber: to.number,
+        amount: 10_00,
+        startDate: `${Y}-12-01`,
+        frequency: 'weekly',
+      },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('account_not_active');
 
     // A one-off transfer's only run failing (more than the account holds) ends its schedule as
     // completed, and says so.

@@ -37,6 +37,10 @@ export const handler = createHandler(
       }
       assertNumbersLeft(spent, caller.sub, [to]);
       if (to.id === from.id) throw new BankError('same_account', 'Choose a different account to transfer to');
+      // No run could pay a closed account (its first would end the schedule): refused now, as a
+      // transfer to it is. A frozen one may be unfrozen by the first run.
+      if (to.status === 'closed')
+        throw new BankError('account_not_active', 'The account you want to pay is closed');
       if (from.currency !== body.currency || to.currency !== body.currency)
         throw new BankError('currency_mismatch', 'Both accounts must be in the transfer\u2019s currency');
       const created = await schedules().create(
