@@ -302,6 +302,20 @@ describe('login, refresh, logout, me', () => {
     expect(Number(slowed.headers['retry-after'])).toBeLessThanOrEqual(30);
   });
 
+  it('a burst of parallel guesses from as many IPs is counted as it starts: no more get through than one at a time would', async () => {
+    const e = await registered();
+    const rs = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => login(e, `Wrong-Password-${i}`, `10.7.${i}.1`)),
+    );
+    const statuses = rs.map((r) => r.status);
+    // 10 tries, then the one slowed slot: at most 11 are judged, and the rest wait their turn.
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(11);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(49);
+    expect(new Set(statuses)).toEqual(new Set([401, 429]));
+    // Slowed now: the owner from an unknown IP waits too (a known IP would not).
+    expect((await login(e, PASSWORD, '10.7.200.1')).status).toBe(429);
+  });
+
   it('a burst of parallel guesses from one IP cannot get past the limit', async () => {
     const e = await registered();
     const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => login(e, `Wrong-Password-${i}`)));

@@ -383,8 +383,82 @@ export class LoginGuard {
   }
 
   /**
+   * Counts an attempt on the email as it starts, and returns the count with it: a failure until shown
+   * otherwise (`succeeded` and `release` give it back). Counted only once judged, any number of attempts
+   * from as many IPs could start while the count was still under `slowAfter` (a review sent 60 at once
+   * from 60 addresses: all 60 were let through, and 23 counted). A new window (or generation after a
+   * reset) starts at 1 on the condition that it is still due, so two attempts starting it at once both
+   * count (before, each set it to 1).
+   */
+  private async countTry(email: string, now: number): Promise<number> {
+    const values = {
+      ':one': 1,
+      ':now': now,
+      ':windowStart': now - this.policy.windowSeconds * 1000,
+      ':exp': Math.floor(now / 1000) + this.policy.windowSeconds + DAY,
+    };
+    const swallowCondition = (e: unknown) => {
+      if (!isConditionFailure(e)) throw e;
+      return undefined;
+    };
+    for (let i = 0; i < 5; i++) {
+      const counted = await this.db
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: keys.login(email),
+            UpdateExpression: 'SET failures = failures + :one, lastFailureAt = :now, expiresAt = :exp',
+            ConditionExpression: 'lastFailureAt > :windowStart',
+            ExpressionAttributeValues: values,
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        )
+        .catch(swallowCondition);
+      if (counted) return Number(counted.Attributes?.failures ?? 1);
+      const started = await this.db
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: keys.login(email),
+            UpdateExpression:
+              'SET failures = :one, lastFailureAt = :now, epoch = if_not_exists(epoch, :zero), expiresAt = :exp REMOVE nextAt',
+            ConditionExpression: 'attribute_not_exists(lastFailureAt) OR lastFailureAt <= :windowStart',
+            ExpressionAttributeValues: { ...values, ':zero': 0 },
+          }),
+        )
+        .catch(swallowCondition);
+      if (started) return 1;
+      // Another attempt started the window between the two: count on it.
+    }
+    throw loginThrottled(1);
+  }
+
+  /** Gives back an attempt's count (`countTry`); nothing if its window or generation has passed since. */
+  private async uncount(t: LoginTicket, now: number): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.login(t.email),
+          UpdateExpression: 'SET failures = failures - :one',
+          ConditionExpression: 'failures > :zero AND lastFailureAt > :windowStart AND epoch = :epoch',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':zero': 0,
+            ':windowStart': now - this.policy.windowSeconds * 1000,
+            ':epoch': t.epoch,
+          },
+        }),
+      )
+      .catch((e) => {
+        if (!isConditionFailure(e)) throw e;
+      });
+  }
+
+  /**
    * Reserves an attempt, or throws login_throttled / login_locked (429 with Retry-After). The pair's
-   * lock and the known-IP exemption both go by `ipLockKey(sourceIp)`.
+   * lock and the known-IP exemption both go by `ipLockKey(sourceIp)`. The attempt counts on the email
+   * from here (`countTry`): past `slowAfter` tries, an unknown IP needs the email's one slowed slot.
    */
   async reserve(email: string, sourceIp: string, now = Date.now()): Promise<LoginTicket> {
     const ip = ipLockKey(sourceIp);
@@ -399,35 +473,37 @@ export class LoginGuard {
     const lockedUntil = Number(pair.Item?.lockedUntil ?? 0);
     if (lockedUntil > now && Number(pair.Item?.epoch ?? 0) === state.epoch)
       throw loginLocked(seconds(lockedUntil - now));
-    let claimed = false;
-    if (!known && state.failures >= this.policy.slowAfter) {
-      if (state.nextAt !== undefined && state.nextAt > now) throw loginThrottled(seconds(state.nextAt - now));
-      // Take the slot: until this attempt is judged, no other unknown IP may try this email.
-      await this.db
-        .send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: keys.login(email),
-            UpdateExpression: 'SET nextAt = :held',
-            ConditionExpression:
-              state.nextAt === undefined ? 'attribute_not_exists(nextAt)' : 'nextAt = :seen',
-            ExpressionAttributeValues: {
-              ':held': now + this.policy.maxDelaySeconds * 1000,
-              ...(state.nextAt === undefined ? {} : { ':seen': state.nextAt }),
-            },
-          }),
-        )
-        .catch((e) => {
-          if (isConditionFailure(e)) throw loginThrottled(1);
-          throw e;
-        });
-      claimed = true;
-    }
+    if (!known && state.failures >= this.policy.slowAfter && state.nextAt !== undefined && state.nextAt > now)
+      throw loginThrottled(seconds(state.nextAt - now));
+    const tries = await this.countTry(email, now);
+    const ticket = { email, ip, epoch: state.epoch, claimed: false, unlocked: false };
     try {
+      if (!known && tries > this.policy.slowAfter) {
+        // Take the slot: until this attempt is judged, no other unknown IP may try this email.
+        const seen = state.nextAt;
+        if (seen !== undefined && seen > now) throw loginThrottled(seconds(seen - now));
+        await this.db
+          .send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: keys.login(email),
+              UpdateExpression: 'SET nextAt = :held',
+              ConditionExpression: '(attribute_not_exists(nextAt) OR nextAt <= :now)',
+              ExpressionAttributeValues: { ':held': now + this.policy.maxDelaySeconds * 1000, ':now': now },
+            }),
+          )
+          .catch((e) => {
+            if (isConditionFailure(e)) throw loginThrottled(1);
+            throw e;
+          });
+        ticket.claimed = true;
+      }
       const { unlocked } = await this.pairs.reserve(keys.loginPair(email, ip), now, state.epoch);
-      return { email, ip, epoch: state.epoch, claimed, unlocked };
+      return { ...ticket, unlocked };
     } catch (e) {
-      if (claimed) await this.giveBack(email, now);
+      // Not tried after all: its count and any slot it took are given back.
+      await this.uncount(ticket, now);
+      if (ticket.claimed) await this.giveBack(email, now);
       throw e;
     }
   }
@@ -443,48 +519,13 @@ export class LoginGuard {
     );
   }
 
-  /** The password (or MFA code) was wrong. */
+  /** The password (or MFA code) was wrong: its count stays (`countTry`), and may slow the email. */
   async failed(t: LoginTicket, now = Date.now()): Promise<LoginFailure> {
     const pair = await this.pairs.failed(keys.loginPair(t.email, t.ip), now);
-    const windowStart = now - this.policy.windowSeconds * 1000;
-    let failures: number;
-    try {
-      const r = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.login(t.email),
-          UpdateExpression: 'SET failures = failures + :one, lastFailureAt = :now, expiresAt = :exp',
-          ConditionExpression: 'lastFailureAt > :windowStart AND epoch = :epoch',
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':now': now,
-            ':windowStart': windowStart,
-            ':epoch': t.epoch,
-            ':exp': Math.floor(now / 1000) + this.policy.windowSeconds + DAY,
-          },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      failures = Number(r.Attributes?.failures ?? 1);
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-      // The first failure of a new window (or of a new generation after a reset).
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.login(t.email),
-          UpdateExpression:
-            'SET failures = :one, lastFailureAt = :now, epoch = if_not_exists(epoch, :zero), expiresAt = :exp REMOVE nextAt',
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':zero': 0,
-            ':now': now,
-            ':exp': Math.floor(now / 1000) + this.policy.windowSeconds + DAY,
-          },
-        }),
-      );
-      failures = 1;
-    }
+    const state = await this.emailState(t.email, now);
+    // A reset (or a new window) since the attempt began wiped its count: it counts in the new one.
+    const failures =
+      state.epoch === t.epoch && state.failures > 0 ? state.failures : await this.countTry(t.email, now);
     const delay = slowDelaySeconds(failures, this.policy);
     let slowedUntil: number | undefined;
     if (delay > 0) {
@@ -505,7 +546,7 @@ export class LoginGuard {
     };
   }
 
-  /** The password was right: the pair's count starts again and the IP becomes known. */
+  /** The password was right: the pair's count starts again, the IP becomes known, the try is given back. */
   async succeeded(t: LoginTicket, now = Date.now()): Promise<void> {
     await Promise.all([
       this.pairs.succeeded(keys.loginPair(t.email, t.ip)),
@@ -517,6 +558,7 @@ export class LoginGuard {
           ExpressionAttributeValues: { ':exp': Math.floor(now / 1000) + this.policy.knownIpDays * DAY },
         }),
       ),
+      this.uncount(t, now),
       t.claimed ? this.giveBack(t.email, now) : Promise.resolve(),
     ]);
   }
@@ -525,6 +567,7 @@ export class LoginGuard {
   async release(t: LoginTicket, now = Date.now()): Promise<void> {
     await Promise.all([
       this.pairs.release(keys.loginPair(t.email, t.ip)),
+      this.uncount(t, now),
       t.claimed ? this.giveBack(t.email, now) : Promise.resolve(),
     ]);
   }
