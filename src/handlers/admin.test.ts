@@ -216,10 +216,12 @@ describe('customers in the back office', () => {
       expect(r.body.code, op).toBe('user_disabled');
     }
     // Cognito refuses a disabled user's sign-in before the password, as a wrong one (offline too:
-    // src/local/cognito.ts); the login answers 403 user_disabled all the same, and counts no failure.
+    // src/local/cognito.ts): the password is unknown, so the login answers as for a wrong password, the
+    // same as for an email nobody has, and tells no one that this customer was disabled.
     const l = await login(c.email);
-    expect(l.status).toBe(403);
-    expect(l.body.code).toBe('user_disabled');
+    const nobody = await login(`nobody-${randomUUID()}@example.com`);
+    expect(l.status).toBe(401);
+    expect(l.body).toEqual(nobody.body);
     const rf = await call('refresh', { body: { refreshToken: c.refreshToken } });
     expect(rf.status).toBe(403);
     expect(rf.body.code).toBe('user_disabled');
@@ -247,7 +249,13 @@ describe('customers in the back office', () => {
 
     const audit = await adminCall('adminListAudit', admin, { query: { subjectId: c.sub } });
     const actions = audit.body.items.map((x: { action: string }) => x.action);
-    expect(actions.slice(0, 3)).toEqual(['login_succeeded', 'customer_enabled', 'login_refused_disabled']);
+    // The refused login is a failed one to the customer, and its own event to staff.
+    expect(actions.slice(0, 4)).toEqual([
+      'login_succeeded',
+      'customer_enabled',
+      'login_failed',
+      'login_refused_disabled',
+    ]);
     const disabled = audit.body.items.find((x: { action: string }) => x.action === 'customer_disabled');
     expect(disabled).toMatchObject({
       actor: { userId: admin.sub, role: 'admin' },

@@ -355,8 +355,10 @@ export const handler = createHandler(
           throw e;
         }
         // On AWS Cognito refuses a user the bank disabled (AdminDisableUser) as it refuses a wrong
-        // password, and before it checks the password: not a failure of the customer's, and not
-        // invalid credentials. (Offline, src/local/cognito.ts makes cognito-local answer the same.)
+        // password, and before it checks the password (offline, src/local/cognito.ts makes
+        // cognito-local answer the same). So the password is unknown, and the answer is a wrong
+        // password's, counted as one: any other (403 user_disabled, before) told anyone who tried
+        // which emails belong to customers the bank disabled. Staff see it as its own security event.
         // The attempt is settled whatever the look-up does: left reserved at the limit, it locked the
         // pair until the counter's item expired (a day), not for the lock's 30 minutes.
         const user = await identity()
@@ -365,10 +367,13 @@ export const handler = createHandler(
             await loginFailed(t, 'login_failed', sourceIp);
             throw err;
           });
-        if (user?.enabled === false) {
-          await logins().release(t);
-          return refuseDisabled({ email: body.email, userId: user.sub, sourceIp });
-        }
+        if (user?.enabled === false)
+          await securityEvents.record({
+            event: 'login_refused_disabled',
+            email: body.email,
+            userId: user.sub,
+            sourceIp,
+          });
         await loginFailed(t, 'login_failed', sourceIp);
         throw e;
       }

@@ -315,7 +315,8 @@ it('unlocks a locked-out customer, disables one with a reason (refused at once),
   expect(await status.textContent()).toMatch(/^Disabled since /);
   await check(page, 'customer disabled');
 
-  // The customer's open session ends at its next request, saying why; a new login is refused.
+  // The customer's open session ends at its next request, saying why; a new login is refused as a
+  // wrong password is (a login does not tell who was disabled: the password is not checked).
   await own.page.getByRole('link', { name: 'Payees' }).first().click();
   await own.page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
   await own.page
@@ -325,7 +326,7 @@ it('unlocks a locked-out customer, disables one with a reason (refused at once),
   await own.page.getByLabel('Email').fill(customer.email);
   await own.page.getByLabel('Password').fill(customer.password);
   await own.page.getByRole('button', { name: 'Log in' }).click();
-  await own.page.getByRole('alert').filter({ hasText: 'This login has been disabled' }).waitFor();
+  await own.page.getByRole('alert').filter({ hasText: 'The email or password is not correct.' }).waitFor();
   expect(await own.page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
 
   // Enable (the reason is optional): the customer logs in again.
