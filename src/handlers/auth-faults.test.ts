@@ -7,7 +7,9 @@ import {
   AdminGetUserCommand,
   CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
+  ConfirmSignUpCommand,
   ForgotPasswordCommand,
+  ResendConfirmationCodeCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -16,10 +18,12 @@ import { createTestTable, createTestUserPool, useHandlerEnv } from '../../test/h
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 let pool: Awaited<ReturnType<typeof createTestUserPool>>;
+let table: string;
 beforeAll(async () => {
   pool = await createTestUserPool('authfaults');
+  table = await createTestTable('authfaults');
   useHandlerEnv({
-    TABLE_NAME: await createTestTable('authfaults'),
+    TABLE_NAME: table,
     USER_POOL_ID: pool.userPoolId,
     USER_POOL_CLIENT_ID: pool.clientId,
     BANK_AUTO_CONFIRM: 'true',
@@ -118,6 +122,55 @@ describe('wrong reset codes: a forgot-password request that sends no code opens 
       );
     // Still the spent code: refused here, never reaching Cognito.
     expect(guesses).toEqual(Array(5).fill('reset_locked'));
+  });
+});
+
+describe('wrong confirmation codes: registering again sends no code past Cognito\u2019s limit, and opens no fresh count', () => {
+  it('5 wrong codes spend the code; a repeated registration that Cognito sends no code for leaves it spent', async () => {
+    const restore = useHandlerEnv({
+      TABLE_NAME: table,
+      USER_POOL_ID: pool.userPoolId,
+      USER_POOL_CLIENT_ID: pool.clientId,
+      BANK_AUTO_CONFIRM: 'false',
+      BANK_AUTH_FLOOR_MS: '0',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    });
+    try {
+      // A sign-up waiting for its code, made in the pool itself (the identity adapter of this file may
+      // confirm sign-ups it makes); registering it again sends its code again and opens its count.
+      const e = email();
+      await pool.cognito.send(
+        new SignUpCommand({
+          ClientId: pool.clientId,
+          Username: e,
+          Password: PASSWORD,
+          UserAttributes: [
+            { Name: 'email', Value: e },
+            { Name: 'name', Value: 'A' },
+          ],
+        }),
+      );
+      const register = () => call('register', { body: { email: e, password: PASSWORD, name: 'A' } });
+      expect((await register()).status).toBe(202);
+      // Every code is wrong (cognito-local's is unknown here), and Cognito sends no more codes.
+      cognito((c) =>
+        c instanceof ConfirmSignUpCommand
+          ? injected('CodeMismatchException')
+          : c instanceof ResendConfirmationCodeCommand
+            ? injected('LimitExceededException')
+            : undefined,
+      );
+      const confirm = async (code: string) =>
+        (await call('confirm', { body: { email: e, code, password: PASSWORD, name: 'A' } })).body.code;
+      for (let i = 0; i < 5; i++) expect(await confirm(`00000${i}`)).toBe('invalid_code');
+      expect(await confirm('000009')).toBe('verification_locked');
+      // The guesser registers the address again: Cognito sends nothing, so the code stays spent.
+      expect((await register()).status).toBe(202);
+      expect(await confirm('000010')).toBe('verification_locked');
+    } finally {
+      vi.restoreAllMocks();
+      restore();
+    }
   });
 });
 

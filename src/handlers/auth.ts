@@ -192,6 +192,8 @@ export const handler = createHandler(
         const { email, password, name } = body;
         assertNotCommon(password, 'body.password');
         let r = await identity().signUp(email, password, name);
+        // Whether a code went out: only a code sent opens a new count of wrong codes.
+        let sent = true;
         if (r.outcome === 'exists') {
           const u = await identity().user(email);
           const stale = u?.createdAt && Date.now() - u.createdAt.getTime() > UNCONFIRMED_EXPIRES_MS;
@@ -205,7 +207,9 @@ export const handler = createHandler(
               reason: 'unconfirmed for 24 hours',
             });
           } else if (u?.status === 'UNCONFIRMED') {
-            await identity().resendConfirmation(email);
+            // None sent (Cognito's limit on codes): the code out there keeps its count, as on the
+            // resend route; before, registering again gave 5 fresh guesses at the same code.
+            sent = await identity().resendConfirmation(email);
             await securityEvents.record({ event: 'confirmation_resent', email, reason: 'registered again' });
           } else {
             await securityEvents.record({
@@ -216,8 +220,9 @@ export const handler = createHandler(
             });
           }
         }
-        // A code was sent (or sent again): a new generation of the wrong-code count, for any email.
-        if (!config().autoConfirm) await confirmAttempts().issued(email);
+        // A code was sent (or sent again): a new generation of the wrong-code count, for any email
+        // (one already confirmed has no code to guess).
+        if (!config().autoConfirm && sent) await confirmAttempts().issued(email);
         if (r.outcome === 'created') {
           await users().create({ userId: r.userId, email, name, createdAt: new Date().toISOString() });
           await securityEvents.record({ event: 'registration_started', email, userId: r.userId });
