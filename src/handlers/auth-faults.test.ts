@@ -41,6 +41,19 @@ const registered = async () => {
   expect((await call('register', { body: { email: e, password: PASSWORD, name: 'A' } })).status).toBe(201);
   return e;
 };
+/** A sign-up waiting for its code, made in the pool itself (not through the register route). */
+const pendingSignUp = async () => {
+  const e = email();
+  await pool.cognito.send(
+    new SignUpCommand({
+      ClientId: pool.clientId,
+      Username: e,
+      Password: PASSWORD,
+      UserAttributes: [{ Name: 'email', Value: e }],
+    }),
+  );
+  return e;
+};
 const injected = (name: string) => Promise.reject(Object.assign(new Error(`${name} (injected)`), { name }));
 
 /** Commands answered here instead of cognito-local; `real` reaches it. */
@@ -138,18 +151,7 @@ describe('wrong confirmation codes: registering again sends no code past Cognito
     try {
       // A sign-up waiting for its code, made in the pool itself (the identity adapter of this file may
       // confirm sign-ups it makes); registering it again sends its code again and opens its count.
-      const e = email();
-      await pool.cognito.send(
-        new SignUpCommand({
-          ClientId: pool.clientId,
-          Username: e,
-          Password: PASSWORD,
-          UserAttributes: [
-            { Name: 'email', Value: e },
-            { Name: 'name', Value: 'A' },
-          ],
-        }),
-      );
+      const e = await pendingSignUp();
       const register = () => call('register', { body: { email: e, password: PASSWORD, name: 'A' } });
       expect((await register()).status).toBe(202);
       // Every code is wrong (cognito-local's is unknown here), and Cognito sends no more codes.
@@ -203,15 +205,7 @@ describe('a login attempt left unsettled', () => {
 
 describe('a sign-up not confirmed has no password to reset', () => {
   it('its confirmation code is refused on the reset route, without reaching Cognito (cognito-local would confirm it)', async () => {
-    const e = email();
-    await pool.cognito.send(
-      new SignUpCommand({
-        ClientId: pool.clientId,
-        Username: e,
-        Password: PASSWORD,
-        UserAttributes: [{ Name: 'email', Value: e }],
-      }),
-    );
+    const e = await pendingSignUp();
     const sent: unknown[] = [];
     cognito((c) => {
       if (c instanceof ConfirmForgotPasswordCommand) sent.push(c);
