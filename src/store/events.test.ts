@@ -447,6 +447,25 @@ describe('paging', () => {
     expect(p2.more).toBe(false);
   });
 
+  it('a filter that matches rarely reads many events per Query, not one Query per event', async () => {
+    const who = customer();
+    const all = [
+      event(who, 0, 'account.opened'),
+      ...Array.from({ length: 300 }, (_, i) => event(who, i + 1, 'transaction.pending')),
+    ];
+    await storeWith(db).recordAll(all);
+    const { client, sent } = recording(db);
+    const found = await storeWith(client).list(who, { limit: 1, type: 'account.opened' });
+    expect(ids(found.items)).toEqual([all[0]?.id]);
+    expect(found.more).toBe(false);
+    // 301 events read 100 at a time: 4 Queries (before, 300).
+    expect(sent.length).toBeLessThanOrEqual(4);
+    // Without a filter a page still reads what it shows, and one more.
+    const { client: plain, sent: plainSent } = recording(db);
+    expect(ids((await storeWith(plain).list(who, { limit: 2 })).items)).toEqual(ids(all.slice(0, 2)));
+    expect(plainSent[0]?.input).toMatchObject({ Limit: 3 });
+  });
+
   it('a position that is not one of this customer’s events is refused', async () => {
     const who = customer();
     const store = storeWith(db);

@@ -37,6 +37,8 @@ export const EVENT_TTL_SECONDS = 30 * 24 * 3600;
 
 /** At most this many events are read for one page (a type filter skips the others): then `more`. */
 export const EVENTS_SCAN_MAX = 1000;
+/** The fewest events a Query of a filtered listing reads at a time (`list`). */
+export const FILTERED_READ = 100;
 
 export type RecordOutcome = 'stored' | 'duplicate';
 
@@ -365,7 +367,13 @@ export class EventStore {
           ConsistentRead: true,
           // The type filter is applied here, not by DynamoDB: every number must be seen (holes).
           // One more than a page (or than the events left to read): to know whether there are more.
-          Limit: Math.min(opts.limit + 1 - page.length, scanMax + 1 - scanned),
+          // With a filter, at least FILTERED_READ at a time: asking for what the page still lacks read a
+          // rare type's events one Query each once the page was nearly full (a review: 1000 Queries
+          // one after another for `limit=1`, seconds against the function's timeout).
+          Limit: Math.min(
+            Math.max(opts.limit + 1 - page.length, opts.type ? FILTERED_READ : 0),
+            scanMax + 1 - scanned,
+          ),
           ExclusiveStartKey: start,
         }),
       );
