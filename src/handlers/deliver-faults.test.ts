@@ -165,6 +165,38 @@ const dispatching = (store: WebhookStore, opts: DispatchOptions, expire: () => v
   };
 };
 
+describe('a read of the due queue that fails', () => {
+  it('ends the run\u2019s new work, but the attempts in flight are waited for and their outcomes recorded', async () => {
+    const { store, hook, deliveries, of } = await setup();
+    const w = await hook('owner-read');
+    await deliveries(w, 1, T0);
+    // The receiver answers once the second read of the due queue has failed.
+    let answer = () => {};
+    const answered = new Promise<void>((r) => {
+      answer = r;
+    });
+    const send: Sender = async () => {
+      await answered;
+      return { statusCode: 204 };
+    };
+    const flaky = Object.create(store) as WebhookStore;
+    let reads = 0;
+    flaky.due = (...args: Parameters<WebhookStore['due']>) => {
+      reads++;
+      if (reads === 1) return store.due(...args);
+      answer();
+      return Promise.reject(Object.assign(new Error('no answer (injected)'), { name: 'TimeoutError' }));
+    };
+    const errors: unknown[] = [];
+    const result = await dispatchDue(flaky, { ...base, send, now: () => T0, onError: (e) => errors.push(e) });
+    expect(result).toMatchObject({ attempted: 1, delivered: 1 });
+    expect(errors).toMatchObject([{ name: 'TimeoutError' }]);
+    const [d] = await of(w);
+    expect(d).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(d?.log).toEqual([{ at: T0.toISOString(), statusCode: 204 }]);
+  });
+});
+
 describe('an attempt that never records its outcome', () => {
   it('is counted when claimed, due again at its backoff, and after the last one the delivery is dead', async () => {
     const { store, hook, deliveries, of } = await setup();

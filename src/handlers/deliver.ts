@@ -372,7 +372,16 @@ export const dispatchDue = async (store: WebhookStore, opts: DispatchOptions): P
       // Twice the lanes, to choose among owners: no more of an endpoint than it could take now, reading
       // past the rest, so that one endpoint's or customer's backlog hides no other.
       const fresh = lap.begin();
-      const due = await store.due(now(), lanes * 2, { skip: unwanted, scan: lanes * 16, lap });
+      // A read that fails (a throttle, a timeout) ends the run's new work, not the attempts in flight:
+      // they are waited for below, so their outcomes are recorded (left, a Lambda frozen after the
+      // handler returned never recorded them, and each came back after its lease as an attempt lost).
+      const due = await store
+        .due(now(), lanes * 2, { skip: unwanted, scan: lanes * 16, lap })
+        .catch((e: unknown) => {
+          opts.onError?.(e);
+          return undefined;
+        });
+      if (!due) break;
       // A read that went on with a lap begun earlier may have passed deliveries of an endpoint that was
       // busy then and is free now: only a whole lap read at once, finding nothing to start, is a
       // reason to wait.
