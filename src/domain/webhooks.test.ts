@@ -153,8 +153,13 @@ describe('webhook URL rules', () => {
       '2002:7f00:1::1',
     ])
       expect(isForbiddenAddress(a), a).toBe(true);
+    // Rarer forms a review found open: IPv4-translated (::ffff:0:169.254.169.254), the old site-local
+    // range, and the 6to4 relay anycast.
+    for (const a of ['::ffff:0:a9fe:a9fe', 'fec0::1', 'feff::1', '192.88.99.1'])
+      expect(isForbiddenAddress(a), a).toBe(true);
     // Their neighbours stay open: global unicast just outside each range.
-    for (const a of ['2001:1::1', '2003::1', '64:ff9b:2::1']) expect(isForbiddenAddress(a), a).toBe(false);
+    for (const a of ['2001:1::1', '2003::1', '64:ff9b:2::1', '192.88.100.1'])
+      expect(isForbiddenAddress(a), a).toBe(false);
   });
 });
 

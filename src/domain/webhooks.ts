@@ -41,6 +41,7 @@ for (const [net, prefix] of [
   ['172.16.0.0', 12],
   ['192.0.0.0', 24],
   ['192.0.2.0', 24],
+  ['192.88.99.0', 24], // the 6to4 relay anycast (RFC 7526: deprecated, still routed to relays)
   ['192.168.0.0', 16],
   ['198.18.0.0', 15],
   ['198.51.100.0', 24],
@@ -53,6 +54,7 @@ for (const [net, prefix] of [
 for (const [net, prefix] of [
   ['::', 96], // unspecified, loopback and the deprecated IPv4-compatible ::a.b.c.d (::7f00:1 is 127.0.0.1)
   ['::ffff:0:0', 96], // IPv4-mapped: refused whatever the IPv4 address
+  ['::ffff:0:0:0', 96], // IPv4-translated (SIIT, RFC 2765): ::ffff:0:a.b.c.d carries one too
   ['64:ff9b::', 96], // NAT64
   ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215)
   ['100::', 64],
@@ -61,6 +63,7 @@ for (const [net, prefix] of [
   ['2001:db8::', 32],
   ['fc00::', 7], // unique local, incl. the EC2 metadata service fd00:ec2::254
   ['fe80::', 10],
+  ['fec0::', 10], // site-local (deprecated, RFC 3879): private by its first use
   ['ff00::', 8],
 ] as const) {
   blocked6.addSubnet(net, prefix, 'ipv6');
