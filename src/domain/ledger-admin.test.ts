@@ -85,6 +85,32 @@ describe('reversals', () => {
     expect(
       code(() => planReversal(journal(), { debit: acct('b', 100), credit: acct('a', 0, 'frozen') }, 1)),
     ).toBe('account_not_active');
+    // A staff reversal (evenFrozen) moves a frozen account's money and marks its change so (the stored
+    // condition then admits `frozen`), never a closed account's; still never more than it holds.
+    const staff = { evenFrozen: true };
+    const frozen = planReversal(
+      journal(),
+      { debit: acct('b', 100, 'frozen'), credit: acct('a', 0) },
+      40,
+      staff,
+    );
+    expect(frozen.changes.get('b')).toMatchObject({ balance: -40, evenFrozen: true });
+    expect(frozen.changes.get('a')).not.toHaveProperty('evenFrozen');
+    expect(
+      code(() =>
+        planReversal(journal(), { debit: acct('b', 100, 'closed'), credit: acct('a', 0) }, 1, staff),
+      ),
+    ).toBe('account_not_active');
+    expect(
+      code(() =>
+        planReversal(journal(), { debit: acct('b', 100), credit: acct('a', 0, 'closed') }, 1, staff),
+      ),
+    ).toBe('account_not_active');
+    expect(
+      code(() =>
+        planReversal(journal(), { debit: acct('b', 30, 'frozen'), credit: acct('a', 0) }, 40, staff),
+      ),
+    ).toBe('insufficient_funds');
     expect(code(() => planReversal(journal({ type: 'reversal' }), sides, 1))).toBe('not_reversible');
     expect(code(() => planReversal(journal({ status: 'pending' }), sides, 1))).toBe('not_reversible');
     // An amount given is a positive whole number of minor units (the API's schema stops these first).

@@ -84,9 +84,15 @@ const isSystem = (s: Moving | { system: string }): s is { system: string } => 's
 /**
  * Reverses `amount` (default: all that is left) of a posted journal. The customer side debited must
  * hold the money (422 insufficient_funds: staff freeze the account and follow up); every customer side
- * must be active.
+ * must be active, or with `evenFrozen` (a staff reversal) not closed: a frozen account's money is
+ * taken back without unfreezing it first, when its owner could move it.
  */
-export const planReversal = (original: Journal, sides: ReversalSides, amount: number | undefined): Plan => {
+export const planReversal = (
+  original: Journal,
+  sides: ReversalSides,
+  amount: number | undefined,
+  opts: { evenFrozen?: boolean } = {},
+): Plan => {
   assertReversible(original);
   if (amount !== undefined) assertAmount(amount);
   const room = unreversed(original);
@@ -101,10 +107,14 @@ export const planReversal = (original: Journal, sides: ReversalSides, amount: nu
   const leg = (side: Moving | { system: string }, delta: number) => {
     if (isSystem(side))
       return { account: side.system, system: true, amount: delta, currency: original.currency };
-    assertActive(side);
+    if (opts.evenFrozen && side.status === 'frozen') {
+      changes.set(side.id, { ...posted(side, delta), evenFrozen: true });
+    } else {
+      assertActive(side);
+      changes.set(side.id, posted(side, delta));
+    }
     if (delta < 0) assertFunds(side, -delta);
     read.push(side);
-    changes.set(side.id, posted(side, delta));
     return { account: side.id, system: false, amount: delta, currency: original.currency };
   };
   const postings = [leg(sides.debit, -amt), leg(sides.credit, amt)];

@@ -144,6 +144,11 @@ export interface Change {
   held: number;
   /** The posted balance after the journal (what its posting records). */
   balanceAfter: number;
+  /**
+   * A bank's own action on the account (a staff reversal): it may be frozen, not closed. Freezing
+   * keeps the money where it is while staff take it back; every customer movement needs `active`.
+   */
+  evenFrozen?: true;
 }
 
 export interface Plan {

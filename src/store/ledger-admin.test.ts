@@ -189,9 +189,15 @@ describe('freeze', () => {
       await ledger.refund({ ...k('u'), journalId: received.id, amount: 5 }),
       await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 1 }),
       await ledger.tellerWithdraw({ ...k(ADMIN), accountId: a.id, amount: 1 }),
-      await ledger.reverse({ ...k(ADMIN), journalId: received.id, amount: 1, reason: 'x' }),
     ];
     expect(refused.map(code)).toEqual(Array(refused.length).fill('account_not_active'));
+    // Staff take money back out of it without unfreezing it (when its owner could move it): a
+    // reversal of what it received posts, by the stored condition `status IN (active, frozen)`.
+    expect(
+      code(await ledger.reverse({ ...k(ADMIN), journalId: received.id, amount: 20, reason: 'fraud' })),
+    ).toBe('posted');
+    expect(await accounts.get('u', a.id)).toMatchObject({ status: 'frozen', balance: 530 });
+    expect(await accounts.get('v', b.id)).toMatchObject({ balance: 470 });
     // Releasing a hold moves nothing: the owner may still void.
     expect(journal(await ledger.void({ ...k('u'), journalId: pending2.id })).status).toBe('voided');
     // Still the owner's, with its status; and it cannot be closed while frozen.
@@ -204,6 +210,22 @@ describe('freeze', () => {
     expect(un).toMatchObject({ changed: true, account: { status: 'active' } });
     expect(code(await ledger.post({ ...k('u'), journalId: pending.id }))).toBe('posted');
     expect(code(await ledger.deposit({ ...k('u'), accountId: a.id, amount: 1 }))).toBe('posted');
+    await clean();
+  });
+
+  it('a reversal never moves a closed account\u2019s money, nor into it', async () => {
+    const { ledger, accounts, open, k, clean } = await setup();
+    const a = await open('u');
+    const b = await open('v');
+    await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 300 });
+    const t = journal(await pay(ledger, 'u', a.id, b.number, 100));
+    // The sender empties and closes its account: the money cannot go back into it.
+    await ledger.withdraw({ ...k('u'), accountId: a.id, amount: 200 });
+    await accounts.close('u', a.id);
+    expect(code(await ledger.reverse({ ...k(ADMIN), journalId: t.id, reason: 'error' }))).toBe(
+      'account_not_active',
+    );
+    expect(await accounts.get('v', b.id)).toMatchObject({ balance: 100 });
     await clean();
   });
 

@@ -192,6 +192,7 @@ export class StaffLedger extends LedgerEngine {
             credit: credited ?? { system: systemShardId('cash-in', original.currency, shard) },
           },
           req.amount,
+          { evenFrozen: true },
         );
         const amount = plan.postings[1]?.amount ?? 0;
         const attempt = this.instant(

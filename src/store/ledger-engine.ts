@@ -650,9 +650,11 @@ export class LedgerEngine {
       values[':at'] = at;
     }
     if (c.balance !== 0 || hold?.set) {
-      conditions.push('#status = :active');
+      // A staff reversal may move a frozen account's money (Change.evenFrozen), never a closed one's.
+      conditions.push(c.evenFrozen ? '#status IN (:active, :frozen)' : '#status = :active');
       names['#status'] = 'status';
       values[':active'] = 'active';
+      if (c.evenFrozen) values[':frozen'] = 'frozen';
     }
     if (hold) {
       names['#hold'] = hold.id;
