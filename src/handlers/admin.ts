@@ -16,6 +16,7 @@ import { conditionFailed } from '../store/db.ts';
 import type { Profile } from '../store/users.ts';
 import { accountReader, audit, cursors, directory, logins, sessions, users } from './context.ts';
 import { guard } from './gate.ts';
+import { staffOnly } from './staff.ts';
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
 
@@ -106,7 +107,7 @@ const setEnabled = async (
 
 export const handler = createHandler(
   routes,
-  {
+  staffOnly({
     adminFindCustomers: async ({ query }) => {
       const found = await directory().user(query.email);
       const p = found?.sub ? ((await users().get(found.sub)) ?? fromCognito(found, query.email)) : undefined;
@@ -162,6 +163,6 @@ export const handler = createHandler(
         body: { items: page.items, nextCursor: page.last ? codec.encode(binding, page.last) : null },
       };
     },
-  },
+  }),
   { guard },
 );
