@@ -11,6 +11,7 @@ import {
   isClosed,
   jsonBytes,
   lastInstantOf,
+  MIN_CSV_LINE_BYTES,
   periodOf,
   periodRange,
   periodsBetween,
@@ -173,6 +174,20 @@ describe('totals', () => {
 });
 
 describe('CSV', () => {
+  it('no record is smaller than MIN_CSV_LINE_BYTES (what bounds an export\u2019s lines), in any currency', () => {
+    const smallest: StatementLine = {
+      txId: '00000000-0000-4000-8000-000000000000',
+      type: 'refund',
+      date: '2026-01-01T00:00:00.000Z',
+      description: '',
+      counterparty: null,
+      amount: 1,
+      balance: 0,
+    };
+    for (const currency of ['USD', 'JPY', 'EUR'] as const)
+      expect(jsonBytes(csvLine(smallest, currency)), currency).toBeGreaterThanOrEqual(MIN_CSV_LINE_BYTES);
+  });
+
   it('escapes text cells that a spreadsheet would run as formulas', () => {
     for (const evil of ['=HYPERLINK("http://x","y")', '+1+2', '-2+3', '@SUM(A1)', '\tx', '\rx']) {
       const cell = textCell(evil);

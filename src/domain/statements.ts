@@ -226,6 +226,12 @@ export const csvLine = (l: StatementLine, currency: Currency): string =>
 export const csvHeader = (): string => row(CSV_HEADER.map(textCell));
 
 /**
+ * Fewer bytes than any record of `csvLine` takes (its date is an instant, its id a UUID): so an export
+ * of more lines than its limit over this cannot fit, and is refused before the rest is read.
+ */
+export const MIN_CSV_LINE_BYTES = 64;
+
+/**
  * The bytes `text` takes in a Lambda response, which is JSON: a quote, a backslash or a line break
  * takes two bytes there (a control character six), the rest its UTF-8 bytes.
  */

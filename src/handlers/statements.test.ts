@@ -9,15 +9,23 @@ import { holdBackCredit } from '../../test/index-lag.ts';
 import { pdfText } from '../../test/pdf-text.ts';
 import { utcDay, withinOnePeriod } from '../../test/periods.ts';
 import { MIN_HOLD_SECONDS } from '../domain/ledger.ts';
-import { formatAmount, lastInstantOf, periodOf, periodRange } from '../domain/statements.ts';
+import {
+  formatAmount,
+  lastInstantOf,
+  MIN_CSV_LINE_BYTES,
+  periodOf,
+  periodRange,
+} from '../domain/statements.ts';
 import { s3Env } from '../local/s3.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
 import { objectKey, StatementFileMarks } from '../store/statement-links.ts';
+import { StatementSource } from '../store/statement-source.ts';
 import { createS3Client, StatementFiles } from '../store/statements.ts';
 import { ledger } from './context.ts';
 import { statementLinks } from './context-payments.ts';
 import { useStatementClock } from './statement-files.ts';
+import { EXPORT_MAX_BYTES, EXPORT_MAX_LINES } from './statements.ts';
 
 let table: string;
 const s3 = () => inject('s3');
@@ -564,6 +572,21 @@ describe('statements', () => {
     // Signed six minutes ago: past its five minutes.
     const old = await statementLinks().presign(key, 'x.csv', new Date(Date.now() - 6 * 60_000));
     expect((await download(old.url)).status).toBe(403);
+  });
+
+  it('an export of more lines than its response could hold is refused (export_too_large) without reading the rest', async () => {
+    const u = await newUser(table);
+    const a = await openAccount(u);
+    for (const amount of [1_00, 2_00, 3_00]) await deposit(u, a.id, amount);
+    const account = (await new AccountStore(doc(), table).get(u, a.id)) as NonNullable<
+      Awaited<ReturnType<AccountStore['get']>>
+    >;
+    const source = new StatementSource(doc(), table);
+    const [from, to] = ['2000-01-01T00:00:00.000Z', '\uffff'];
+    await expect(source.span(account, from, to, 2)).rejects.toMatchObject({ code: 'export_too_large' });
+    expect((await source.span(account, from, to, 3)).lines).toHaveLength(3);
+    // The handler's limit: more lines than any response of EXPORT_MAX_BYTES could hold.
+    expect(EXPORT_MAX_LINES * MIN_CSV_LINE_BYTES).toBeGreaterThanOrEqual(EXPORT_MAX_BYTES);
   });
 
   it('exports a range as CSV, up to a year, and refuses longer ranges', async () => {

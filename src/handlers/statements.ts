@@ -12,6 +12,7 @@ import { addDays, dayOf, isDate } from '../domain/schedule.ts';
 import {
   exportCsv,
   isClosed,
+  MIN_CSV_LINE_BYTES,
   type Period,
   periodOf,
   periodRange,
@@ -28,6 +29,8 @@ import { customerGuard } from './gate.ts';
 
 /** Under Lambda's 6 MB response limit (counted as the response's JSON), with room for the headers. */
 export const EXPORT_MAX_BYTES = 5_500_000;
+/** More lines than this cannot fit EXPORT_MAX_BYTES: the export stops reading there (export_too_large). */
+export const EXPORT_MAX_LINES = Math.ceil(EXPORT_MAX_BYTES / MIN_CSV_LINE_BYTES);
 export const EXPORT_MAX_DAYS = 366;
 export const EXPORT_DEFAULT_DAYS = 30;
 
@@ -83,7 +86,7 @@ export const handler = createHandler(
       // missing.
       const start = `${from}T00:00:00.000Z`;
       const { lines } = await caughtUp(() =>
-        statementSource().span(a, start, `${addDays(to, 1)}T00:00:00.000Z`),
+        statementSource().span(a, start, `${addDays(to, 1)}T00:00:00.000Z`, EXPORT_MAX_LINES),
       );
       const text = exportCsv(lines, a.currency, EXPORT_MAX_BYTES);
       if (text === undefined)

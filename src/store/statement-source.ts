@@ -9,6 +9,7 @@
  * A pending transfer's `hold` entry shares the partition (until it is posted, voided or expires): a
  * statement shows posted movements only, so anything but a posting is skipped.
  */
+import { BankError } from '../domain/errors.ts';
 import {
   assertTail,
   type StatementLine,
@@ -90,13 +91,20 @@ export class StatementSource {
     account: { id: string; lastPostedAt?: string | undefined },
     from: string,
     to: string,
+    /** More lines than this (an export that could not fit its response): 422 export_too_large, read no further. */
+    maxLines?: number,
   ): Promise<{ opening: { balance: number; lastKey?: string }; lines: StatementLine[]; totals: Totals }> {
     const after = account.lastPostedAt !== undefined && account.lastPostedAt >= to;
-    const [opening, { lines }, next] = await Promise.all([
+    const [opening, { lines, truncated }, next] = await Promise.all([
       this.balanceBefore(account.id, from),
-      this.lines(account.id, from, to),
+      this.lines(account.id, from, to, maxLines),
       after ? firstPostingFrom(this.db, this.table, account.id, historyKey(to)) : undefined,
     ]);
+    if (truncated)
+      throw new BankError(
+        'export_too_large',
+        'The export is too large for one download: ask for a shorter range',
+      );
     const totals = totalsOf(opening.balance, lines);
     assertTail({
       from,
