@@ -9,6 +9,7 @@ import {
   ConfirmForgotPasswordCommand,
   ConfirmSignUpCommand,
   ForgotPasswordCommand,
+  InitiateAuthCommand,
   ResendConfirmationCodeCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -173,6 +174,29 @@ describe('wrong confirmation codes: registering again sends no code past Cognito
       vi.restoreAllMocks();
       restore();
     }
+  });
+});
+
+describe('a refresh that races "sign out everywhere"', () => {
+  it('hands out nothing when the sign-out lands while Cognito renews the tokens', async () => {
+    const e = await registered();
+    const session = (await call('login', { body: { email: e, password: PASSWORD } })).body;
+    let signedOut = 0;
+    cognito((c, real) => {
+      if (!(c instanceof InitiateAuthCommand) || c.input.AuthFlow !== 'REFRESH_TOKEN_AUTH') return undefined;
+      // The owner signs out everywhere (from another device) while Cognito works on the refresh.
+      return call('revokeSessions', { token: session.accessToken }).then((r) => {
+        expect(r.status).toBe(204);
+        signedOut++;
+        return real(c);
+      });
+    });
+    const r = await call('refresh', { body: { refreshToken: session.refreshToken } });
+    vi.restoreAllMocks();
+    expect(signedOut).toBe(1);
+    expect(r.status).toBe(401);
+    expect(r.body.code).toBe('invalid_refresh_token');
+    expect(r.body.accessToken).toBeUndefined();
   });
 });
 

@@ -461,7 +461,16 @@ export const handler = createHandler(
       }
       const startedAt = Date.now();
       const tokens = await identity().refresh(body.refreshToken);
-      await admitFresh(issued.sub, tokens, status, startedAt);
+      // "Sign out everywhere", a reset or a disable that landed while Cognito answered revoked this
+      // refresh token meanwhile: what it renewed is not handed out (issued after the new marker, it
+      // would pass the guard). Offline, with no GlobalSignOut, nothing else stops it.
+      const after = await sessions().status(issued.sub);
+      if (after.disabled || after.passwordPending || issued.issuedAt < after.revokedBefore) {
+        await identity().revoke(body.refreshToken);
+        if (after.disabled) throw new BankError('user_disabled', 'This login has been disabled by the bank');
+        throw after.passwordPending ? passwordResetRequired() : invalidRefresh();
+      }
+      await admitFresh(issued.sub, tokens, after, startedAt);
       // The refresh token of a TOTP login passes that on to the access tokens it renews.
       if (issued.mfa) await sessions().mfaToken(tokens.accessToken, issued.sub, expOf(tokens));
       return { body: tokens };
