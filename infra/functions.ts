@@ -61,7 +61,8 @@ export const batchReads = (def: Pick<FunctionDef, 'sdkActions'>): string[] =>
 /**
  * Of a permission's family of table actions, those the function's code calls (its `sdkActions`): a
  * role is granted no action its function does not make (a notifier that only puts and deletes marks
- * may not update an account's balance), and the index only to the functions that query it.
+ * may not update an item; its puts are limited to its marks by `writePartitions`), and the index only
+ * to the functions that query it.
  */
 export const declaredOf = (def: Pick<FunctionDef, 'sdkActions'>, family: readonly SdkAction[]): SdkAction[] =>
   family.filter((a) => def.sdkActions.includes(a));
@@ -366,12 +367,6 @@ export class Functions extends Construct {
         new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources: indexArns }),
       );
     }
-    const writes = declaredOf(def, tableActions.write);
-    if (perms.includes('table:write') && writes.length > 0) {
-      role.addToPolicy(
-        new PolicyStatement({ effect: Effect.ALLOW, actions: writes, resources: [table.tableArn] }),
-      );
-    }
     /** `actions` on the table's items whose partition key matches one of `leadingKeys` only (and no request without one). */
     const inPartitions = (actions: string[], leadingKeys: string[]) =>
       role.addToPolicy(
@@ -385,6 +380,19 @@ export class Functions extends Construct {
           },
         }),
       );
+    const writes = declaredOf(def, tableActions.write);
+    if (perms.includes('table:write') && writes.length > 0) {
+      // In the partitions the function declares (writePartitions), or else the whole table.
+      if (def.writePartitions)
+        inPartitions(
+          writes,
+          def.writePartitions.map((p) => `${p}*`),
+        );
+      else
+        role.addToPolicy(
+          new PolicyStatement({ effect: Effect.ALLOW, actions: writes, resources: [table.tableArn] }),
+        );
+    }
     // DeleteItem only in the partitions the function declares (dynamodb:LeadingKeys): never a
     // journal, a balance or a record.
     if (perms.includes('table:delete'))

@@ -203,6 +203,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
         !(functions[fn].permissions as readonly string[]).includes('table:write');
       const marksOnly =
         auditOnly && (functions[fn].permissions as readonly string[]).includes('table:file-marks');
+      const writeIn = (functions[fn] as FunctionDef).writePartitions;
       const key =
         action === 'dynamodb:DeleteItem'
           ? `${(functions[fn] as FunctionDef).deletePartitions?.[0]}0f8fad5b`
@@ -210,7 +211,9 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
             ? 'STMTFILE#statements/0f8fad5b/2026-10.v2.pdf'
             : auditOnly
               ? 'AUDIT#0f8fad5b'
-              : undefined;
+              : TABLE_WRITES.includes(action) && writeIn
+                ? `${writeIn[0]}0f8fad5b`
+                : undefined;
       expect(await simulate(s.policies[fn], action, undefined, key), `${fn} ${action}`).toBe('Allowed');
     }
   });
@@ -262,6 +265,35 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
         (functions[fn].permissions as readonly string[]).includes('table:file-marks'),
       ),
     ).toEqual(['statement-files']);
+  });
+
+  it('lets a function that declares its write partitions put and update only there', async () => {
+    const partitions = [
+      'USER#u-1',
+      'WEBHOOK#w-1',
+      'EMAIL#e-1',
+      'JOURNAL#j-1',
+      'ACCOUNT#a-1',
+      'LOGIN#a@example.com',
+      'MFAAUTH#0f8fad5b',
+      'SYSTEM#cash-in#USD#00',
+    ];
+    const scoped = functionNames.filter((fn) => (functions[fn] as FunctionDef).writePartitions);
+    expect(scoped).toEqual(['events-api', 'stream', 'dispatcher', 'notifier']);
+    for (const fn of scoped) {
+      const declared = (functions[fn] as FunctionDef).writePartitions ?? [];
+      for (const action of (functions[fn].sdkActions as readonly SdkAction[]).filter((a) =>
+        TABLE_WRITES.includes(a),
+      ))
+        for (const key of partitions) {
+          const r = await simulate(s.policies[fn], action, arns.table, key);
+          expect(r, `${fn} ${action} ${key}`).toBe(
+            declared.some((p) => key.startsWith(p)) ? 'Allowed' : 'ImplicitlyDenied',
+          );
+        }
+      // A write that names no partition is refused too.
+      expect(await simulate(s.policies[fn], 'dynamodb:PutItem'), fn).not.toBe('Allowed');
+    }
   });
 
   it('lets a function delete only in the partitions it declares, never a journal, system shard or record', async () => {
@@ -323,11 +355,10 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       const put = await simulate(s.policies[fn], 'dynamodb:PutItem', arns.table, 'AUDIT#0f8fad5b');
       if (writers.includes(fn)) expect(put, `${fn} PutItem on an audit item`).toBe('Allowed');
       else expect(put, `${fn} PutItem on an audit item`).not.toBe('Allowed');
-      // The Deny is on audit items only: a writer still updates its own items.
+      // The Deny is on audit items only: a writer still updates its own items (in its own partitions).
+      const own = `${(functions[fn] as FunctionDef).writePartitions?.[0] ?? 'USER#'}u-1`;
       if ((functions[fn].sdkActions as readonly string[]).includes('dynamodb:UpdateItem'))
-        expect(await simulate(s.policies[fn], 'dynamodb:UpdateItem', arns.table, 'USER#u-1'), fn).toBe(
-          'Allowed',
-        );
+        expect(await simulate(s.policies[fn], 'dynamodb:UpdateItem', arns.table, own), fn).toBe('Allowed');
     }
   });
 

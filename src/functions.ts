@@ -96,6 +96,15 @@ export interface FunctionDef {
   sdkActions: readonly SdkAction[];
   /** With `table:delete`: the partition key prefixes (IAM dynamodb:LeadingKeys) it may delete in. */
   deletePartitions?: readonly string[];
+  /**
+   * With `table:write`: the partition key prefixes (IAM dynamodb:LeadingKeys) its puts, updates and
+   * condition checks are limited to; none given, the whole table. Every function that writes in a few
+   * partitions only declares them, above all those that talk to the outside world (the dispatcher
+   * sends to URLs customers choose, the notifier sends email): code running in them may not rewrite a
+   * journal, a login's counters or an MFA proof. (IAM sees the partition key only, so `USER#` still
+   * covers a customer's accounts.)
+   */
+  writePartitions?: readonly string[];
 }
 
 /**
@@ -304,6 +313,8 @@ export const functions = {
     trigger: http,
     permissions: ['table:write'],
     sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'secretsmanager:GetSecretValue'],
+    // Notification preferences (USER#<sub>/NOTIFICATIONS).
+    writePartitions: ['USER#'],
   }),
   'webhooks-api': fn({
     ...defaults,
@@ -352,6 +363,8 @@ export const functions = {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ],
+    // A customer's events, their marks and counter (USER#<sub>), and webhook deliveries (WEBHOOK#<id>).
+    writePartitions: ['USER#', 'WEBHOOK#'],
   }),
   dispatcher: fn({
     ...defaults,
@@ -361,6 +374,8 @@ export const functions = {
     trigger: { type: 'schedule', minutes: 1 },
     permissions: ['table:write'],
     sdkActions: ['dynamodb:GetItem', 'dynamodb:Query@gsi1', 'dynamodb:UpdateItem'],
+    // Deliveries (WEBHOOK#<id>/DELIVERY#<id>): claims and outcomes.
+    writePartitions: ['WEBHOOK#'],
   }),
   notifier: fn({
     ...defaults,
@@ -385,6 +400,8 @@ export const functions = {
     ],
     // An email's send mark is removed when the send fails (EMAIL#<eventId>).
     deletePartitions: ['EMAIL#'],
+    // Its send marks only.
+    writePartitions: ['EMAIL#'],
   }),
   admin: fn({
     ...defaults,

@@ -112,6 +112,17 @@ describe('offline IAM', () => {
     expect(refusal('notifier', { action: 'dynamodb:DeleteItem' })).toMatch(/delete only/);
   });
 
+  it('keeps the writes of a function that declares its write partitions in them, as IAM does', () => {
+    expect(refusal('notifier', { action: 'dynamodb:PutItem', pk: 'EMAIL#e' })).toBeUndefined();
+    expect(refusal('notifier', { action: 'dynamodb:PutItem', pk: 'USER#u' })).toMatch(/write only in EMAIL#/);
+    expect(refusal('dispatcher', { action: 'dynamodb:UpdateItem', pk: 'WEBHOOK#w' })).toBeUndefined();
+    expect(refusal('dispatcher', { action: 'dynamodb:UpdateItem', pk: 'USER#u' })).toMatch(/write only/);
+    expect(refusal('stream', { action: 'dynamodb:PutItem', pk: 'JOURNAL#j' })).toMatch(/write only/);
+    expect(refusal('stream', { action: 'dynamodb:PutItem' })).toMatch(/write only/);
+    // A function that declares none writes anywhere its table:write allows.
+    expect(refusal('money', { action: 'dynamodb:PutItem', pk: 'JOURNAL#j' })).toBeUndefined();
+  });
+
   it("lets statement-files put statement files' marks and nothing else", () => {
     const mark = 'STMTFILE#statements/a/2026-10.v2.pdf';
     expect(refusal('statement-files', { action: 'dynamodb:PutItem', pk: mark })).toBeUndefined();

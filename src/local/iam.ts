@@ -9,6 +9,7 @@
  *     ConditionCheck as PutItem, UpdateItem, DeleteItem and ConditionCheckItem; a Query or Scan on
  *     an index as `<action>@<index name>`, e.g. `dynamodb:Query@gsi1`);
  *   - a DeleteItem outside the function's `deletePartitions` (IAM's dynamodb:LeadingKeys);
+ *   - a PutItem, UpdateItem or ConditionCheckItem outside its `writePartitions`, when it declares them;
  *   - audit items (`AUDIT#...`) updated or deleted by anyone, or put by a function without
  *     `audit:write` (the roles' explicit Denies); any other item written by a function without
  *     `table:write` (one with `audit:write` alone may put audit items only; one with
@@ -163,6 +164,12 @@ export const refusal = (fn: string, r: Request): string | undefined => {
     !def.permissions.includes('table:write')
   )
     return `${fn} has no table:write: it may put ${def.permissions.includes('table:file-marks') ? "statement files' marks" : 'audit items'} only`;
+  if (
+    def.writePartitions &&
+    (tableActions.write as readonly string[]).includes(r.action) &&
+    (r.pk === undefined || !def.writePartitions.some((p) => r.pk?.startsWith(p)))
+  )
+    return `${fn} may write only in ${def.writePartitions.join(', ')}`;
   if (r.action === 'dynamodb:DeleteItem') {
     const allowed = def.deletePartitions ?? [];
     if (r.pk === undefined || !allowed.some((p) => r.pk?.startsWith(p)))
