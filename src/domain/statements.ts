@@ -5,6 +5,7 @@
  * The rule every statement keeps: opening + Σ amounts = closing, and each line's running balance is
  * the ledger's own balance after that posting (a disagreement is an error, never papered over).
  */
+import { BankError } from './errors.ts';
 import { type Currency, currencies } from './money.ts';
 
 export const BANK_NAME = 'Serverless Bank';
@@ -230,6 +231,10 @@ export const csvHeader = (): string => row(CSV_HEADER.map(textCell));
  * of more lines than its limit over this cannot fit, and is refused before the rest is read.
  */
 export const MIN_CSV_LINE_BYTES = 64;
+
+/** An export that could not fit one response (422): a shorter range then. */
+export const exportTooLarge = (): BankError =>
+  new BankError('export_too_large', 'The export is too large for one download: ask for a shorter range');
 
 /**
  * The bytes `text` takes in a Lambda response, which is JSON: a quote, a backslash or a line break

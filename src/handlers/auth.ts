@@ -12,7 +12,7 @@ import { BankError, isBankError } from '../domain/errors.ts';
 import { invalidCode, type Tokens } from '../identity/cognito.ts';
 import { isCommon } from '../identity/common-passwords.ts';
 import type { SecurityEventName } from '../identity/security-events.ts';
-import { type LoginStatus, mayPredate, passwordResetRequired } from '../store/login-status.ts';
+import { type LoginStatus, mayPredate, passwordResetRequired, userDisabled } from '../store/login-status.ts';
 import type { EmailedCodeCounter, LoginTicket } from '../store/logins.ts';
 import { assertNotCommon, atLeast } from './checks.ts';
 import {
@@ -127,7 +127,7 @@ const issue = async (tokens: Tokens, opts: IssueOptions): Promise<Tokens> => {
 /** Records a disabled customer's refused login and answers 403 `user_disabled`. */
 const refuseDisabled = async (who: { email: string; userId?: string | undefined; sourceIp: string }) => {
   await securityEvents.record({ event: 'login_refused_disabled', ...who });
-  throw new BankError('user_disabled', 'This login has been disabled by the bank');
+  throw userDisabled();
 };
 
 /**
@@ -446,30 +446,30 @@ export const handler = createHandler(
     refresh: async ({ body }) => {
       const issued = await sessions().refreshToken(body.refreshToken);
       if (!issued || issued.revoked) throw invalidRefresh();
+      // The refresh token is revoked, and nothing renewed, when the customer's status refuses it: a
+      // disable, a password to set, or a sign-out, reset or enable since the token was issued.
+      const refused = async (status: LoginStatus) => {
+        const why = status.disabled
+          ? userDisabled()
+          : status.passwordPending
+            ? passwordResetRequired()
+            : issued.issuedAt < status.revokedBefore
+              ? invalidRefresh()
+              : undefined;
+        if (why) {
+          await identity().revoke(body.refreshToken);
+          throw why;
+        }
+      };
       const status = await sessions().status(issued.sub);
-      if (status.disabled) {
-        await identity().revoke(body.refreshToken);
-        throw new BankError('user_disabled', 'This login has been disabled by the bank');
-      }
-      if (status.passwordPending) {
-        await identity().revoke(body.refreshToken);
-        throw passwordResetRequired();
-      }
-      if (issued.issuedAt < status.revokedBefore) {
-        await identity().revoke(body.refreshToken);
-        throw invalidRefresh();
-      }
+      await refused(status);
       const startedAt = Date.now();
       const tokens = await identity().refresh(body.refreshToken);
-      // "Sign out everywhere", a reset or a disable that landed while Cognito answered revoked this
-      // refresh token meanwhile: what it renewed is not handed out (issued after the new marker, it
-      // would pass the guard). Offline, with no GlobalSignOut, nothing else stops it.
+      // Read again once Cognito has answered: a sign-out, reset or disable that landed meanwhile
+      // revoked this refresh token, and what it renewed is not handed out (issued after the new
+      // marker, it would pass the guard). Offline, with no GlobalSignOut, nothing else stops it.
       const after = await sessions().status(issued.sub);
-      if (after.disabled || after.passwordPending || issued.issuedAt < after.revokedBefore) {
-        await identity().revoke(body.refreshToken);
-        if (after.disabled) throw new BankError('user_disabled', 'This login has been disabled by the bank');
-        throw after.passwordPending ? passwordResetRequired() : invalidRefresh();
-      }
+      await refused(after);
       await admitFresh(issued.sub, tokens, after, startedAt);
       // The refresh token of a TOTP login passes that on to the access tokens it renews.
       if (issued.mfa) await sessions().mfaToken(tokens.accessToken, issued.sub, expOf(tokens));

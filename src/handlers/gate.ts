@@ -27,7 +27,7 @@ import type { Caller, Guard, GuardInput } from '../api/http.ts';
 import { routeKey } from '../api/route-def.ts';
 import { BankError } from '../domain/errors.ts';
 import { auditEntry } from '../store/audit.ts';
-import { isRevoked, passwordResetRequired } from '../store/login-status.ts';
+import { isRevoked, passwordResetRequired, userDisabled } from '../store/login-status.ts';
 import { audit, isMfaToken, loginStatus } from './context.ts';
 
 export const ADMIN_GROUP = 'admin';
@@ -52,7 +52,7 @@ const refuse = async (g: Parameters<Guard>[0], code: 'forbidden' | 'mfa_required
 
 const assertEnabled = async ({ caller, accessToken }: GuardInput): Promise<void> => {
   const status = await loginStatus(caller.sub);
-  if (status.disabled) throw new BankError('user_disabled', 'This login has been disabled by the bank');
+  if (status.disabled) throw userDisabled();
   if (status.passwordPending) throw passwordResetRequired();
   if (isRevoked(status, caller.issuedAt, accessToken))
     throw new BankError('unauthorized', 'This session was signed out: log in again');

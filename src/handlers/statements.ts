@@ -11,6 +11,7 @@ import { BankError } from '../domain/errors.ts';
 import { addDays, dayOf, isDate } from '../domain/schedule.ts';
 import {
   exportCsv,
+  exportTooLarge,
   isClosed,
   MIN_CSV_LINE_BYTES,
   type Period,
@@ -89,11 +90,7 @@ export const handler = createHandler(
         statementSource().span(a, start, `${addDays(to, 1)}T00:00:00.000Z`, EXPORT_MAX_LINES),
       );
       const text = exportCsv(lines, a.currency, EXPORT_MAX_BYTES);
-      if (text === undefined)
-        throw new BankError(
-          'export_too_large',
-          'The export is too large for one download: ask for a shorter range',
-        );
+      if (text === undefined) throw exportTooLarge();
       return {
         text,
         headers: {

@@ -13,6 +13,10 @@ import { auditKeys } from './keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
 /** A login whose confirmation did not finish setting its password (LoginStatus `passwordPending`). */
+/** A login the bank disabled: refused by every guard, renewal and issue of tokens. */
+export const userDisabled = (): BankError =>
+  new BankError('user_disabled', 'This login has been disabled by the bank');
+
 export const passwordResetRequired = (): BankError =>
   new BankError(
     'password_reset_required',

@@ -367,6 +367,7 @@ export class LoginGuard {
       new GetCommand({ TableName: this.table, Key: keys.login(email), ConsistentRead: true }),
     );
     const item = r.Item ?? {};
+    // `lastFailureAt` is the last attempt's start since tries count as they begin (`countTry`): the window's clock.
     const recent = Number(item.lastFailureAt ?? 0) > now - this.policy.windowSeconds * 1000;
     return {
       epoch: Number(item.epoch ?? 0),

@@ -9,9 +9,9 @@
  * A pending transfer's `hold` entry shares the partition (until it is posted, voided or expires): a
  * statement shows posted movements only, so anything but a posting is skipped.
  */
-import { BankError } from '../domain/errors.ts';
 import {
   assertTail,
+  exportTooLarge,
   type StatementLine,
   StatementMismatch,
   type Totals,
@@ -100,11 +100,7 @@ export class StatementSource {
       this.lines(account.id, from, to, maxLines),
       after ? firstPostingFrom(this.db, this.table, account.id, historyKey(to)) : undefined,
     ]);
-    if (truncated)
-      throw new BankError(
-        'export_too_large',
-        'The export is too large for one download: ask for a shorter range',
-      );
+    if (truncated) throw exportTooLarge();
     const totals = totalsOf(opening.balance, lines);
     assertTail({
       from,
