@@ -38,6 +38,13 @@ export interface Party {
   metadata?: Metadata;
   /** The side's posted balance after the journal posted. */
   balanceAfter?: number;
+  /**
+   * The side's place among its account's postings: 1 for the account's first, each next one more
+   * (the account's `postingNo` after it). A reader of history finds a posting missing by a gap in them,
+   * even where the missing ones sum to zero. Absent on a pending or unsettled side, and on postings
+   * made before the number was kept.
+   */
+  postingNo?: number;
 }
 
 /** A journal: the record of one movement, with its status. Postings reference it by id. */

@@ -174,6 +174,33 @@ export const assertTail = (r: SpanRead): void => {
     );
 };
 
+/**
+ * Checks that a read of history lacks no numbered posting: `openingNo` is the number (Party.postingNo)
+ * of the posting the opening balance is the balance after (undefined: none, or one made before numbers
+ * were kept), `postingNos` those of what the read saw after it, in history order (the lines, then the
+ * next posting), undefined for a posting made before numbers were kept. An account's numbered postings
+ * run 1, 2, 3 … in that order, so each must be one more than the numbered one before it, or 1 when
+ * none is before it. Running balances cannot find postings missing together whose amounts sum to zero
+ * (a deposit and a withdrawal of the same amount); a gap here does. Throws StatementMismatch (the
+ * reader reads again: `caughtUp`).
+ */
+export const assertNoGap = (
+  openingNo: number | undefined,
+  postingNos: readonly (number | undefined)[],
+): void => {
+  let previous = openingNo ?? 0;
+  for (const n of postingNos) {
+    if (n === undefined) continue;
+    if (n !== previous + 1)
+      throw new StatementMismatch(
+        n <= previous
+          ? `history shows posting ${n} after posting ${previous}`
+          : `history lacks postings ${previous + 1} to ${n - 1}`,
+      );
+    previous = n;
+  }
+};
+
 /** Minor units as a plain signed decimal: -1250 USD -> "-12.50"; JPY has no decimals. */
 export const formatAmount = (minor: number, currency: Currency): string => {
   const digits = currencies[currency].minorUnits;

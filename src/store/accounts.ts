@@ -26,6 +26,11 @@ export interface AccountRecord extends Account {
   version: number;
   /** The time of the account's latest posting: the next one must come after it. */
   lastPostedAt?: string;
+  /**
+   * The number of the account's latest posting (Party.postingNo; absent: none numbered yet). Set with
+   * the balance, under the same version condition, so the numbers of its postings run without a gap.
+   */
+  postingNo?: number;
   holds: Record<string, Hold>;
   /** As stored: every unreleased hold, expired or not. */
   storedHeld: number;
@@ -40,6 +45,10 @@ export interface AccountRecord extends Account {
   /** The day counters this item carries (when it is a host): attribute name -> amount. */
   daily: Record<string, number>;
 }
+
+/** The number of an account's posting `steps` after its latest as read (AccountRecord.postingNo). */
+export const postingNoAfter = (a: Pick<AccountRecord, 'postingNo'>, steps = 1): number =>
+  (a.postingNo ?? 0) + steps;
 
 const DAILY_ATTR = /^(out|in)#\d{4}-\d{2}-\d{2}$/;
 
@@ -74,6 +83,7 @@ export const publicAccount = ({
   ownerId: _o,
   version: _v,
   lastPostedAt: _l,
+  postingNo: _n,
   holds: _h,
   storedHeld: _s,
   limitHost: _lh,
@@ -87,6 +97,7 @@ export const toRecord = (r: Record<string, unknown>, now: Date): AccountRecord =
   ownerId: r.ownerId as string,
   version: r.version as number,
   ...(r.lastPostedAt ? { lastPostedAt: r.lastPostedAt as string } : {}),
+  ...(typeof r.postingNo === 'number' ? { postingNo: r.postingNo } : {}),
   holds: (r.holds as Record<string, Hold> | undefined) ?? {},
   storedHeld: (r.held as number | undefined) ?? 0,
   ...(typeof r.limitHost === 'string' ? { limitHost: r.limitHost } : {}),

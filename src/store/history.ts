@@ -51,6 +51,7 @@ export const sideEntry = (
     amount: index.sign * Number(journal.amount),
     currency: journal.currency,
     ...(own?.balanceAfter !== undefined ? { balanceAfter: own.balanceAfter } : {}),
+    ...(own?.postingNo !== undefined ? { postingNo: own.postingNo } : {}),
     ...(journal[index.seq] !== undefined ? { seq: journal[index.seq] } : {}),
     journalId: journal.id,
     type: journal.type,

@@ -34,7 +34,7 @@ import { MAX_BATCH_TRANSFERS } from '../domain/batch.ts';
 import { BankError, isBankError, type Refusal } from '../domain/errors.ts';
 import { assertFunds, type Change, type Journal, type Metadata, planTransfer } from '../domain/ledger.ts';
 import { addMinor, type Currency } from '../domain/money.ts';
-import { type AccountRecord, toRecord } from './accounts.ts';
+import { type AccountRecord, postingNoAfter, toRecord } from './accounts.ts';
 import { busy, getMany, type ItemKey, type Piece } from './db.ts';
 import type { BatchOutcome, StoredBatch } from './idempotency.ts';
 import * as keys from './item-keys.ts';
@@ -68,6 +68,7 @@ const advance = (r: Running, delta: number, at: string): void => {
     available: addMinor(r.now.available, delta),
     version: r.now.version + 1,
     lastPostedAt: at,
+    postingNo: postingNoAfter(r.now),
   };
   r.postings++;
 };

@@ -13,7 +13,7 @@ import {
   utcDay,
 } from '../domain/ledger.ts';
 import type { Currency } from '../domain/money.ts';
-import type { AccountRecord, AccountStore } from './accounts.ts';
+import { type AccountRecord, type AccountStore, postingNoAfter } from './accounts.ts';
 import {
   AlreadyCommitted,
   busy,
@@ -127,12 +127,13 @@ export type Attempt = (
   | { outcome: StoredBatch; pieces: Piece<Name>[] }
 ) & { extra?: readonly Piece[] };
 
+/** A journal's side on `a`; with `balanceAfter` a posted one, numbered as the account's next posting. */
 export const party = (a: AccountRecord, metadata?: Metadata, balanceAfter?: number): Party => ({
   accountId: a.id,
   number: a.number,
   ownerId: a.ownerId,
   ...(metadata && Object.keys(metadata).length > 0 ? { metadata } : {}),
-  ...(balanceAfter !== undefined ? { balanceAfter } : {}),
+  ...(balanceAfter !== undefined ? { balanceAfter, postingNo: postingNoAfter(a) } : {}),
 });
 
 /** How many days before yesterday an update of a host's counter that has not read the host removes. */
@@ -618,7 +619,7 @@ export class LedgerEngine {
    */
   protected accountPiece(
     name: 'from' | `to:${string}`,
-    a: Pick<AccountRecord, 'id' | 'ownerId'> & Partial<Pick<AccountRecord, 'version'>>,
+    a: Pick<AccountRecord, 'id' | 'ownerId'> & Partial<Pick<AccountRecord, 'version' | 'postingNo'>>,
     c: Change,
     at: string | undefined,
     hold?: { id: string; set?: Hold; remove?: boolean },
@@ -643,11 +644,12 @@ export class LedgerEngine {
       values[':debit'] = debit;
     }
     if (c.balance !== 0) {
-      set.push('version = :next', 'lastPostedAt = :at');
+      set.push('version = :next', 'lastPostedAt = :at', 'postingNo = :postingNo');
       conditions.push('version = :version');
       values[':version'] = a.version;
       values[':next'] = (a.version ?? 0) + steps;
       values[':at'] = at;
+      values[':postingNo'] = postingNoAfter(a, steps);
     }
     if (c.balance !== 0 || hold?.set) {
       // A staff reversal may move a frozen account's money (Change.evenFrozen), never a closed one's.

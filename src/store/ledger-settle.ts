@@ -30,7 +30,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError, isBankError } from '../domain/errors.ts';
 import { MAX_SETTLE } from '../domain/ledger.ts';
 import { addMinor, type Currency } from '../domain/money.ts';
-import type { AccountRecord, AccountStore } from './accounts.ts';
+import { type AccountRecord, type AccountStore, postingNoAfter } from './accounts.ts';
 import { busy, conditionFailed, type Db, type Piece, transact } from './db.ts';
 import * as keys from './item-keys.ts';
 import { again, done, isTransient, type RetryPolicy, retry, timeLeftFor } from './retry.ts';
@@ -335,6 +335,7 @@ export class CreditSettler {
     const pieces: Piece[] = [];
     let balance = account.balance;
     let version = account.version;
+    let postingNo = postingNoAfter(account, 0);
     let last = account.lastPostedAt ? Date.parse(account.lastPostedAt) : 0;
     let sum = 0;
     let at = '';
@@ -346,6 +347,7 @@ export class CreditSettler {
       balance = addMinor(balance, c.amount);
       sum = addMinor(sum, c.amount);
       version += 1;
+      postingNo += 1;
       // The credit's history entry is the journal's credited side in hist2 (store/history.ts).
       const side = sideUpdate(
         sideAttributes(historyIndexes[1], c.accountId, at, c.journalId, {
@@ -361,10 +363,10 @@ export class CreditSettler {
             Update: {
               TableName: this.table,
               Key: keys.journal(c.journalId),
-              UpdateExpression: `SET #to.balanceAfter = :after, settledAt = :at, ${side.set} REMOVE unsettled`,
+              UpdateExpression: `SET #to.balanceAfter = :after, #to.postingNo = :no, settledAt = :at, ${side.set} REMOVE unsettled`,
               ConditionExpression: 'attribute_exists(pk)',
               ExpressionAttributeNames: { '#to': 'to' },
-              ExpressionAttributeValues: { ':after': balance, ':at': at, ...side.values },
+              ExpressionAttributeValues: { ':after': balance, ':no': postingNo, ':at': at, ...side.values },
             },
           },
         },
@@ -377,7 +379,7 @@ export class CreditSettler {
           TableName: this.table,
           Key: keys.account(account.ownerId, account.id),
           UpdateExpression:
-            'SET balance = balance + :sum, available = available + :sum, version = :next, lastPostedAt = :at',
+            'SET balance = balance + :sum, available = available + :sum, version = :next, lastPostedAt = :at, postingNo = :postingNo',
           // The version read, and never into a closed account (a close between this read and the write
           // moves the version too: this is the rule as stored).
           ConditionExpression: 'version = :version AND #status <> :closed',
@@ -386,6 +388,7 @@ export class CreditSettler {
             ':closed': 'closed',
             ':sum': sum,
             ':next': version,
+            ':postingNo': postingNo,
             ':version': account.version,
             ':at': at,
           },

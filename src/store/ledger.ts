@@ -60,6 +60,7 @@ import {
   visibleTo,
 } from '../domain/ledger.ts';
 import type { Currency } from '../domain/money.ts';
+import { postingNoAfter } from './accounts.ts';
 import type { Outcome } from './idempotency.ts';
 import * as keys from './item-keys.ts';
 import { journalIdFor } from './item-keys.ts';
@@ -229,8 +230,8 @@ export class LedgerWriter extends LedgerEngine {
         amount,
         postedAt: at,
         refundedAmount: 0,
-        from: { ...jFrom, balanceAfter: fromChange.balanceAfter },
-        to: { ...jTo, balanceAfter: toChange.balanceAfter },
+        from: { ...jFrom, balanceAfter: fromChange.balanceAfter, postingNo: postingNoAfter(from) },
+        to: { ...jTo, balanceAfter: toChange.balanceAfter, postingNo: postingNoAfter(to) },
       };
       return {
         journal,

@@ -10,6 +10,7 @@
  * statement shows posted movements only, so anything but a posting is skipped.
  */
 import {
+  assertNoGap,
   assertTail,
   exportTooLarge,
   type StatementLine,
@@ -57,6 +58,10 @@ export const lineOf = (i: Record<string, unknown>): StatementLine => ({
   balance: Number(i.balanceAfter),
 });
 
+/** A history entry's posting number (Party.postingNo), if it has one. */
+const postingNoOf = (i: Record<string, unknown>): number | undefined =>
+  typeof i.postingNo === 'number' ? i.postingNo : undefined;
+
 export class StatementSource {
   constructor(
     private readonly db: Db,
@@ -69,23 +74,26 @@ export class StatementSource {
     from: string,
     to: string,
     max = Number.POSITIVE_INFINITY,
-  ): Promise<{ lines: StatementLine[]; truncated: boolean }> {
+  ): Promise<{ lines: StatementLine[]; postingNos: (number | undefined)[]; truncated: boolean }> {
     const lines: StatementLine[] = [];
+    const postingNos: (number | undefined)[] = [];
     // `#` sorts before every digit: historyKey(to) is below every posting at `to` or later.
     const [lo, hi] = [historyKey(from), historyKey(to)];
     for await (const i of historyBetween(this.db, this.table, accountId, { lo, hi })) {
       if (!isPosting(i) || (i.sk as string) >= hi) continue;
-      if (lines.length >= max) return { lines, truncated: true };
+      if (lines.length >= max) return { lines, postingNos, truncated: true };
       lines.push(lineOf(i));
+      postingNos.push(postingNoOf(i));
     }
-    return { lines, truncated: false };
+    return { lines, postingNos, truncated: false };
   }
 
   /**
    * An account's posted movements from `from` to `to` (excluded) with the balance before them and
    * their totals, checked whole against the account as read before (strongly consistent): each
-   * running balance (`totalsOf`) and the tail (`assertTail`, with one more read when the account has
-   * posted since `to`). A read an index has not caught up with throws StatementMismatch (`caughtUp`).
+   * running balance (`totalsOf`), the postings' numbers from the opening posting's to the next one's
+   * (`assertNoGap`) and the tail (`assertTail`, with one more read when the account has posted since
+   * `to`). A read an index has not caught up with throws StatementMismatch (`caughtUp`).
    */
   async span(
     account: { id: string; lastPostedAt?: string | undefined },
@@ -95,13 +103,14 @@ export class StatementSource {
     maxLines?: number,
   ): Promise<{ opening: { balance: number; lastKey?: string }; lines: StatementLine[]; totals: Totals }> {
     const after = account.lastPostedAt !== undefined && account.lastPostedAt >= to;
-    const [opening, { lines, truncated }, next] = await Promise.all([
+    const [opening, { lines, postingNos, truncated }, next] = await Promise.all([
       this.balanceBefore(account.id, from),
       this.lines(account.id, from, to, maxLines),
       after ? firstPostingFrom(this.db, this.table, account.id, historyKey(to)) : undefined,
     ]);
     if (truncated) throw exportTooLarge();
     const totals = totalsOf(opening.balance, lines);
+    assertNoGap(opening.postingNo, [...postingNos, next && postingNoOf(next)]);
     assertTail({
       from,
       to,
@@ -117,9 +126,17 @@ export class StatementSource {
     return { opening, lines, totals };
   }
 
-  /** The account's posted balance just before `at`, and that posting's sort key (undefined: none). */
-  async balanceBefore(accountId: string, at: string): Promise<{ balance: number; lastKey?: string }> {
+  /**
+   * The account's posted balance just before `at`, and that posting's sort key and number (undefined:
+   * none).
+   */
+  async balanceBefore(
+    accountId: string,
+    at: string,
+  ): Promise<{ balance: number; lastKey?: string; postingNo?: number | undefined }> {
     const last = await lastPosting(this.db, this.table, accountId, historyKey(at));
-    return last ? { balance: Number(last.balanceAfter), lastKey: last.sk as string } : { balance: 0 };
+    return last
+      ? { balance: Number(last.balanceAfter), lastKey: last.sk as string, postingNo: postingNoOf(last) }
+      : { balance: 0 };
   }
 }

@@ -338,6 +338,23 @@ describe('verify-ledger', () => {
     ]);
   });
 
+  it("catches a gap in an account's posting numbers, and a last number the account does not have", async () => {
+    const { table, a } = await seed();
+    const postings = (await historyOf(table, a.id)).filter(isPosting);
+    expect(postings.map((p) => p.postingNo)).toEqual([1, 2, 3, 4, 5]);
+    const side = await sideOf(table, postings[2]);
+    await set(table, side.key, 'SET #p.postingNo = :n', { ':n': 4 }, { '#p': side.index.party });
+    expect((await verifyLedger(db, table)).problems).toEqual([
+      `account ${a.id} posting seq 3 is numbered 4, after 2`,
+      `account ${a.id} posting seq 4 is numbered 4, after 4`,
+    ]);
+    await set(table, side.key, 'SET #p.postingNo = :n', { ':n': 3 }, { '#p': side.index.party });
+    await set(table, keys.account('u1', a.id), 'SET postingNo = :n', { ':n': 6 });
+    expect((await verifyLedger(db, table)).problems).toEqual([
+      `account ${a.id} numbers its last posting 6, its postings end at 5`,
+    ]);
+  });
+
   it("catches a journal whose side's balanceAfter is not the running balance: its history entry's is its side's", async () => {
     const { table, transfer } = await seed();
     await set(table, keys.journal(transfer.id), 'SET #to.balanceAfter = :b', { ':b': 999 }, { '#to': 'to' });
@@ -559,9 +576,24 @@ describe('verify-ledger', () => {
   });
 
   it('passes every kind of journal the code writes', async () => {
-    const { table, returned } = await everyKind();
+    const { table, returned, a, b, c } = await everyKind();
     const r = await verifyLedger(db, table, { sweepSeconds: 1e9 });
     expect(r.problems).toEqual([]);
+    // Every posting the code writes is numbered (a pending transfer's post, a bulk payment's several on
+    // one account, a settled credit, a return): each account's run 1 … n, n on the account.
+    for (const [owner, account] of [
+      ['u1', a],
+      ['u2', b],
+      ['u3', c],
+    ] as const) {
+      const numbers = (await historyOf(table, account.id)).filter(isPosting).map((e) => e.postingNo);
+      expect(numbers.length).toBeGreaterThan(0);
+      expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+      const item = await db.send(
+        new GetCommand({ TableName: table, Key: keys.account(owner, account.id), ConsistentRead: true }),
+      );
+      expect(item.Item?.postingNo).toBe(numbers.length);
+    }
     expect(r).toMatchObject({ ok: true, accounts: 3, journals: 19, credits: 1 });
     expect(r.currencies.USD?.incoming).toBe(8);
     const stored = await db.send(new GetCommand({ TableName: table, Key: keys.journal(returned.id) }));

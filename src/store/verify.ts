@@ -12,7 +12,9 @@
  *   - every account's balance equals the sum of its postings, and each posting's balanceAfter is the
  *     running sum in version order, listed in that order; each posting has its own seq (the account's
  *     version it made), none beyond the account's stored version (a freeze or close moves the
- *     version without a posting, so seqs may skip); a system shard (append-only: no balance
+ *     version without a posting, so seqs may skip), and its numbered postings run 1, 2, 3 … in that
+ *     order up to the account's `postingNo` (Party.postingNo: what history readers find gaps by); a
+ *     system shard (append-only: no balance
  *     item, see LedgerStore.systemBalance) is the sum of its postings, reported per currency;
  *   - no account's balance or available is negative, and available = balance - held;
  *   - an account's held equals the sum of its live pending transfers, and its holds map lists them;
@@ -61,6 +63,7 @@ interface Leg {
   amount: number;
   currency: string;
   seq?: number;
+  postingNo?: number;
   balanceAfter?: number;
   sk: string;
   accountId: string;
@@ -120,6 +123,7 @@ const placesOf = (
 
 interface StoredAccount {
   version: number;
+  postingNo: number;
   balance: number;
   held: number;
   available: number;
@@ -153,6 +157,7 @@ export const verifyLedger = async (
       amount: item.amount,
       currency: item.currency,
       seq: item.seq,
+      ...(typeof item.postingNo === 'number' ? { postingNo: item.postingNo } : {}),
       balanceAfter: item.balanceAfter,
       sk: item.sk,
       accountId: item.accountId,
@@ -175,6 +180,7 @@ export const verifyLedger = async (
       if (item.entity === 'account') {
         accounts.set(item.id, {
           version: item.version ?? 0,
+          postingNo: item.postingNo ?? 0,
           balance: item.balance,
           held: item.held ?? 0,
           available: item.available ?? item.balance,
@@ -363,6 +369,7 @@ export const verifyLedger = async (
     let running = 0;
     let previousSk = '';
     let previousSeq = 0;
+    let previousNo = 0;
     for (const leg of postingsBy.get(id) ?? [])
       if (leg.currency !== a.currency)
         problems.push(
@@ -377,6 +384,14 @@ export const verifyLedger = async (
       if (leg.seq === undefined) problems.push(`account ${id} has a posting without seq`);
       else if (leg.seq === previousSeq) problems.push(`account ${id} has two postings with seq ${leg.seq}`);
       previousSeq = leg.seq ?? previousSeq;
+      // Numbered postings (those made since numbers were kept) run 1, 2, 3 … in version order.
+      if (leg.postingNo !== undefined) {
+        if (leg.postingNo !== previousNo + 1)
+          problems.push(
+            `account ${id} posting seq ${leg.seq} is numbered ${leg.postingNo}, after ${previousNo}`,
+          );
+        previousNo = leg.postingNo;
+      }
       if (leg.sk <= previousSk)
         problems.push(`account ${id} posting seq ${leg.seq} is listed before an earlier one`);
       previousSk = leg.sk;
@@ -388,6 +403,10 @@ export const verifyLedger = async (
     }
     if (previousSeq > a.version)
       problems.push(`account ${id} has a posting seq ${previousSeq} beyond its version ${a.version}`);
+    if (previousNo !== a.postingNo)
+      problems.push(
+        `account ${id} numbers its last posting ${a.postingNo}, its postings end at ${previousNo}`,
+      );
   }
   for (const [id, legs] of postingsBy) {
     if (!accounts.has(id) && !shards.has(id)) problems.push(`postings for unknown account ${id}`);
