@@ -40,7 +40,12 @@ export const handler = createHandler(
       }
       if (to === undefined) throw new Error('TransferBody guarantees toAccountNumber or payeeId');
       return outcomeReply(
-        await moneyLedger().transfer({ ...keyed(req), ...rest, toAccountNumber: to }),
+        await moneyLedger().transfer({
+          ...keyed(req),
+          ...rest,
+          toAccountNumber: to,
+          ...(payeeId ? { toSavedPayee: true } : {}),
+        }),
         req.caller.sub,
       );
     },

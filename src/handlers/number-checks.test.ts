@@ -99,6 +99,43 @@ describe('account numbers that match no account', () => {
     expect(later.body.code).toBe('recipient_not_found');
   });
 
+  it('once spent, still let a customer pay their saved payees, whose numbers were counted when saved', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2027-05-01T14:00:10Z') });
+    const me = await newUser(table);
+    const mine = await openAccount(me);
+    await deposit(me, mine.id, 10_00);
+    const known = await openAccount(await newUser(table, 'Ann Lee'));
+    const saved = await call('createPayee', {
+      user: me,
+      body: { name: 'Ann Lee', accountNumber: known.number },
+    });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+    const payeeId = (saved.body as { id: string }).id;
+    // The payee was the 1st; 19 unknown numbers spend the rest.
+    for (let i = 0; i < 19; i++)
+      expect((await pay(me, mine.id, unknown(400 + i))).body.code).toBe('recipient_not_found');
+    expect((await pay(me, mine.id, known.number)).status).toBe(429);
+    const paid = await call('transfer', {
+      user: me,
+      body: { fromAccountId: mine.id, payeeId, amount: 1, currency: 'USD' },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    expect(paid.status, JSON.stringify(paid.body)).toBe(201);
+    const scheduled = await call('createSchedule', {
+      user: me,
+      headers: { 'idempotency-key': randomUUID() },
+      body: {
+        fromAccountId: mine.id,
+        payeeId,
+        amount: 1,
+        currency: 'USD',
+        frequency: 'once',
+        startDate: '2027-05-02',
+      },
+    });
+    expect(scheduled.status, JSON.stringify(scheduled.body)).toBe(201);
+  });
+
   it('count a request once: its retries, answered from its record, and its key reused for another request are not counted again', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2027-05-01T13:00:05Z') });
     const me = await newUser(table);

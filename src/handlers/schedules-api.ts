@@ -28,7 +28,8 @@ export const handler = createHandler(
         : (body.toAccountNumber as string);
       const [to, spent] = await Promise.all([
         accounts().findByNumber(toAccountNumber),
-        numberChecks().spent(caller.sub, NUMBER_CHECKS, now),
+        // A saved payee's number was counted when it was saved (TransferRequest.toSavedPayee).
+        body.payeeId ? undefined : numberChecks().spent(caller.sub, NUMBER_CHECKS, now),
       ]);
       if (!to) {
         // Counted as a transfer's unknown number is, before the answer says so.

@@ -86,6 +86,11 @@ export interface TransferRequest extends MovementRequest {
   currency: Currency;
   pending?: boolean | undefined;
   expiresInSeconds?: number | undefined;
+  /**
+   * The number is one of the caller's saved payees, counted when it was saved: paying it tells them
+   * nothing new, so it is not refused once their account-number checks are spent (assertNumbersLeft).
+   */
+  toSavedPayee?: boolean | undefined;
 }
 
 const notFound = () => new BankError('not_found', 'No such transaction');
@@ -123,7 +128,7 @@ export class LedgerWriter extends LedgerEngine {
       const [from, to, spent] = await Promise.all([
         this.debitable(req.user, req.fromAccountId, now),
         this.accounts.findByNumber(req.toAccountNumber),
-        this.numbersSpent(req, now),
+        req.toSavedPayee ? undefined : this.numbersSpent(req, now),
       ]);
       if (!to) {
         await this.countUnknown(req, 1, now);
