@@ -47,6 +47,40 @@ describe('confirmation of payee', () => {
     expect(matchName('Anm Lea', 'Ann Lee')).toBe('none');
   });
 
+  it('allows no edit against a holder’s name of fewer than 5 letters: close would hand it out', () => {
+    // A review found one letter wrong or left out answered close, with the holder's full name.
+    expect(confirmation('王', '王芳')).toEqual({ match: 'none' });
+    expect(matchName('王芬', '王芳')).toBe('none');
+    expect(matchName('佐藤', '佐藤健')).toBe('none');
+    expect(matchName('B', 'Bo')).toBe('none');
+    expect(matchName('Bp', 'Bo')).toBe('none');
+    expect(matchName('Li Ma', 'Li Na')).toBe('none');
+    expect(matchName('John', 'Jon')).toBe('none');
+    // From 5 letters on, one edit.
+    expect(matchName('Jo Anm', 'Jo Ann')).toBe('close');
+    expect(matchName('王芬', '王芬')).toBe('exact');
+  });
+
+  it('never answers close for a strict part of the holder’s name', () => {
+    expect(matchName('John Smit', 'John Smith')).toBe('none');
+    expect(matchName('ohn Smith', 'John Smith')).toBe('none');
+    expect(matchName('JohnSmit', 'John Smith')).toBe('none');
+    expect(confirmation('Maximilian Oberhause', 'Maximilian Oberhausen')).toEqual({ match: 'none' });
+    // Not a part: a typo, initials, another spacing, a middle name left out.
+    expect(matchName('John Smiht', 'John Smith')).toBe('close');
+    expect(matchName('JohnSmith', 'John Smith')).toBe('close');
+    expect(matchName('John Smith', 'John Robert Smith')).toBe('close');
+  });
+
+  it('counts letters in code points, as the edit distance does (CJK outside the BMP too)', () => {
+    // U+20000.. are one code point and two UTF-16 units each: 3 letters, no edit.
+    expect(matchName('\u{20000}\u{20001}\u{20002}', '\u{20000}\u{20001}\u{20003}')).toBe('none');
+    // 5 letters (10 UTF-16 units): one edit, not two.
+    const holder = '\u{20000}\u{20001}\u{20002}\u{20003}\u{20004}';
+    expect(matchName('\u{20000}\u{20001}\u{20002}\u{20003}\u{20005}', holder)).toBe('close');
+    expect(matchName('\u{20000}\u{20001}\u{20002}\u{20006}\u{20005}', holder)).toBe('none');
+  });
+
   it('counts a swap of neighbours as one edit', () => {
     expect(editDistance('smith', 'smtih')).toBe(1);
     expect(editDistance('kitten', 'sitting')).toBe(3);

@@ -3,8 +3,12 @@
  *
  * - `exact`: equal after folding case, accents, punctuation and whitespace ("José  O'Neil" = "jose oneil").
  * - `close`: the same tokens in another order, initials for given names ("J. Smith", "J R Smith" for
- *   "John Robert Smith"), or a small edit distance (a typo: one edit per 5 letters, at least one,
- *   at most 3; Damerau: a swap of two neighbours is one edit).
+ *   "John Robert Smith"), or a small edit distance (a typo: one edit per 5 characters
+ *   of the folded name, at most 3; Damerau: a swap of two neighbours is one edit). A holder's name of
+ *   fewer than 5 letters (`MIN_LETTERS_FOR_EDITS`) allows no edit, and a name that is a strict part of
+ *   the holder's ("王" of "王芳", "John Smit" of "John Smith") is never close: `close` answers with the
+ *   holder's name, so either would hand it out for a guess with one letter left out or wrong.
+ *   Lengths are counted in code points (a CJK letter outside the BMP is one letter, as in editDistance).
  * - `none`: anything else.
  */
 export type Match = 'exact' | 'close' | 'none';
@@ -43,8 +47,25 @@ export const editDistance = (a: string, b: string): number => {
   return (d[x.length] as number[])[y.length] as number;
 };
 
-/** Edits allowed between two folded names: one per 5 letters of the holder's name, 1 to 3. */
-const allowedEdits = (holder: string): number => Math.min(3, Math.max(1, Math.floor(holder.length / 5)));
+/** A folded holder's name with fewer letters (code points, spaces aside) allows no edit at all. */
+export const MIN_LETTERS_FOR_EDITS = 5;
+
+/**
+ * Edits allowed against a folded holder's name: none under MIN_LETTERS_FOR_EDITS letters, else one per
+ * 5 characters (code points, spaces included), at most 3.
+ */
+const allowedEdits = (holder: string): number => {
+  const chars = [...holder];
+  if (chars.filter((c) => c !== ' ').length < MIN_LETTERS_FOR_EDITS) return 0;
+  return Math.min(3, Math.floor(chars.length / 5));
+};
+
+/** `given` is a strict part of `holder` (spaces aside): a guess with letters left out, never close. */
+const strictPart = (given: string, holder: string): boolean => {
+  const g = given.replace(/ /g, '');
+  const h = holder.replace(/ /g, '');
+  return g !== h && h.includes(g);
+};
 
 /**
  * Initials: the given tokens equal the holder's, except that given names may be their first letter
@@ -81,6 +102,7 @@ export const matchName = (given: string, holder: string): Match => {
   const h = foldName(holder);
   if (g === '' || h === '') return 'none';
   if (g === h) return 'exact';
+  if (strictPart(g, h)) return 'none';
   const gt = g.split(' ');
   const ht = h.split(' ');
   if (sameTokens(gt, ht) || initialsMatch(gt, ht)) return 'close';

@@ -80,6 +80,25 @@ describe('payees with confirmation of payee', () => {
     expect((await call('listPayees', { user: me })).body.items).toEqual([]);
   });
 
+  it('hands out no short holder’s name for a guess with a letter left out or wrong', async () => {
+    // A review found `close` (with the holder's name) for any one edit, however short the name.
+    const me = await newUser(table);
+    const wang = await openAccount(await newUser(table, '王芳'));
+    const bo = await openAccount(await newUser(table, 'Bo'));
+    const check = async (name: string, accountNumber: string) => {
+      const r = await call('checkPayee', { user: me, body: { name, accountNumber } });
+      expect(r.status).toBe(200);
+      return r.body;
+    };
+    expect(await check('王', wang.number)).toEqual({ match: 'none' });
+    expect(await check('王芬', wang.number)).toEqual({ match: 'none' });
+    expect(await check('B', bo.number)).toEqual({ match: 'none' });
+    expect(await check('王芳', wang.number)).toEqual({ match: 'exact' });
+    const saved = await call('createPayee', { user: me, body: { name: 'Bp', accountNumber: bo.number } });
+    expect(saved.body.match).toBe('none');
+    expect(saved.body.holderName).toBeUndefined();
+  });
+
   it('limits checks to 20 a minute per customer across instances, with Retry-After', async () => {
     const me = await newUser(table);
     const other = await newUser(table);
