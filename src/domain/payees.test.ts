@@ -5,6 +5,10 @@ describe('confirmation of payee', () => {
   it('folds case, accents, punctuation and whitespace', () => {
     expect(foldName('  JOSÉ   Ó\u2019Néill ')).toBe('jose oneill');
     expect(foldName('Zoë\tMüller-Lüdenscheidt')).toBe('zoe muller ludenscheidt');
+    // A dot before a letter parts initials written without a space; other dots are dropped.
+    expect(foldName('J.R. Smith')).toBe('j r smith');
+    expect(foldName('J.R.Smith')).toBe('j r smith');
+    expect(foldName('Dr. A.  Smith Jr.')).toBe('dr a smith jr');
   });
 
   it.each([
@@ -13,6 +17,10 @@ describe('confirmation of payee', () => {
     ["Siobhán O'Brien", 'Siobhan OBrien', 'exact'],
     ['J. Smith', 'John Smith', 'close'],
     ['J R Smith', 'John Robert Smith', 'close'],
+    ['J. R. Smith', 'John Robert Smith', 'close'],
+    ['J.R. Smith', 'John Robert Smith', 'close'],
+    ['j.r.smith', 'John Robert Smith', 'close'],
+    ['J.Smith', 'John Smith', 'close'],
     ['John Smith', 'John Robert Smith', 'close'],
     ['Smith John', 'John Smith', 'close'],
     ['Jon Smith', 'John Smith', 'close'],

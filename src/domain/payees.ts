@@ -2,8 +2,8 @@
  * Confirmation of payee: how close the name a customer typed is to the name of the account's holder.
  *
  * - `exact`: equal after folding case, accents, punctuation and whitespace ("José  O'Neil" = "jose oneil").
- * - `close`: the same tokens in another order, initials for given names ("J. Smith", "J R Smith" for
- *   "John Robert Smith"), or a small edit distance (a typo: one edit per 5 characters
+ * - `close`: the same tokens in another order, initials for given names ("J. Smith", "J R Smith",
+ *   "J.R. Smith" for "John Robert Smith"), or a small edit distance (a typo: one edit per 5 characters
  *   of the folded name, at most 3; Damerau: a swap of two neighbours is one edit). A holder's name of
  *   fewer than 5 letters (`MIN_LETTERS_FOR_EDITS`) allows no edit, and a name that is a strict part of
  *   the holder's ("王" of "王芳", "John Smit" of "John Smith") is never close: `close` answers with the
@@ -16,12 +16,17 @@ export type Match = 'exact' | 'close' | 'none';
 /** Most saved payees per customer. */
 export const MAX_PAYEES = 100;
 
-/** Lower case, no accents (NFKD without combining marks), no punctuation, single spaces. */
+/**
+ * Lower case, no accents (NFKD without combining marks), no punctuation, single spaces. A dot before a
+ * letter parts the two ("J.R. Smith" = "j r smith": initials written without a space); other dots and
+ * apostrophes are dropped ("O'Neil" = "oneil").
+ */
 export const foldName = (s: string): string =>
   s
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()
+    .replace(/\.(?=\p{L})/gu, ' ')
     .replace(/['\u2019`.]/g, '')
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
