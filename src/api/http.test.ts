@@ -305,6 +305,20 @@ describe('the HTTP layer', () => {
     );
   });
 
+  it('refuses control and bidi characters in metadata values, as in a description', async () => {
+    for (const value of ['INV\u202E2404', 'a\nb', 'a\u0000b']) {
+      const r = await post(JSON.stringify({ ...transferBody, metadata: { invoice: value } }));
+      expect(r.statusCode).toBe(400);
+      expect(problem(r).errors).toEqual([
+        { path: 'body.metadata.invoice', message: 'must not contain control characters' },
+      ]);
+    }
+    expect(seen).toHaveLength(0);
+    expect(
+      (await post(JSON.stringify({ ...transferBody, metadata: { invoice: 'INV-42' } }))).statusCode,
+    ).toBe(201);
+  });
+
   it('requires the Idempotency-Key and checks its form', async () => {
     const missing = await handler(
       buildEvent({

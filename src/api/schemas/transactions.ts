@@ -15,8 +15,8 @@ import {
   Instant,
   PageCursor,
   PageLimit,
+  safeText,
   str,
-  wellFormed,
 } from './primitives.ts';
 
 export const transactionType = () => z.enum(transactionTypes);
@@ -26,7 +26,8 @@ export const Metadata = doc(
   z
     .record(
       z.string().check(z.maxLength(40), z.regex(METADATA_KEY, 'keys must match ^[A-Za-z0-9_.-]{1,40}$')),
-      z.string().check(z.maxLength(METADATA_MAX_VALUE), wellFormed()),
+      // As a description: no control or bidi characters (a value is shown back, in the app and CSVs).
+      safeText(METADATA_MAX_VALUE),
     )
     .check(
       z.refine(
@@ -36,7 +37,7 @@ export const Metadata = doc(
     ),
   {
     id: 'Metadata',
-    description: `Up to ${METADATA_MAX_KEYS} keys (1 to 40 of A-Z a-z 0-9 _ . -), each a string of up to ${METADATA_MAX_VALUE} characters. Shown only to the side that set it.`,
+    description: `Up to ${METADATA_MAX_KEYS} keys (1 to 40 of A-Z a-z 0-9 _ . -), each a string of up to ${METADATA_MAX_VALUE} characters, without control or bidi characters. Shown only to the side that set it.`,
     example: { invoice: 'INV-2026-0042' },
   },
 );
