@@ -48,7 +48,11 @@ export interface Request<R extends RouteDef = RouteDef> {
   /** The caller's access token itself, for Cognito calls made on their behalf (ChangePassword, TOTP). */
   accessToken: R['role'] extends 'public' ? undefined : string;
   idempotencyKey: R['idempotent'] extends true ? string : undefined;
-  /** A hash of the operation and its validated input: the same request gets the same fingerprint. */
+  /**
+   * A hash of the operation and its validated input, keys sorted: the same request gets the same
+   * fingerprint, whatever the order of its keys. It may carry, space separated, an older form that
+   * records written before hold (fingerprintOf; src/store/idempotency.ts `fingerprintForms`).
+   */
   fingerprint: string;
   requestId: string;
   sourceIp: string;
@@ -208,10 +212,38 @@ const callerOf = (event: APIGatewayProxyEventV2): Caller | undefined => {
   };
 };
 
-const fingerprintOf = (route: RouteEntry, params: unknown, body: unknown): string =>
-  createHash('sha256')
-    .update(JSON.stringify([route.operationId, params ?? null, body ?? null]))
-    .digest('base64url');
+/**
+ * The value with every object's keys sorted, at every level; arrays keep their order. (Integer-like
+ * keys, which JavaScript puts first in numeric order, stay there: the order still depends on the keys
+ * alone.)
+ */
+const sortedKeys = (v: unknown): unknown => {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, sortedKeys(o[k])]),
+  );
+};
+
+const sha256 = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('base64url');
+
+/**
+ * The request's fingerprint: a hash of the operation, the path parameters and the validated body as
+ * canonical JSON (keys sorted at every level), so that a retry with its metadata's keys in another
+ * order is the same request (a review found it was 422 `idempotency_key_reused`: `z.record` keeps the
+ * keys in the order received). When it differs, the form used before follows, after a space: the same
+ * JSON unsorted, which the records written before hold. src/store/idempotency.ts stores the first form
+ * only and accepts a record that holds either (`fingerprintForms`).
+ */
+const fingerprintOf = (route: RouteEntry, params: unknown, body: unknown): string => {
+  const input = [route.operationId, params ?? null, body ?? null];
+  const canonical = sha256(sortedKeys(input));
+  const before = sha256(input);
+  return canonical === before ? canonical : `${canonical} ${before}`;
+};
 
 /**
  * Reads and validates the request. A staff route's guard has passed when it returns; a customer

@@ -55,7 +55,19 @@ export const keyReused = (): BankError =>
 export const keyInUse = (): BankError =>
   new BankError('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress');
 
-/** A creating request's Idempotency-Key and fingerprint (src/api/http.ts). */
+/**
+ * A request's fingerprint as src/api/http.ts gives it: the form to store, then, space separated, any
+ * older form of the same request's fingerprint (before 2026-12-05 the body's JSON was hashed with its
+ * keys in the order received; now sorted). A record is the request's if it holds any of them; a new
+ * record holds the first. The older form can be dropped once no record made before can be retried:
+ * record items expire after the TTL, but a journal is its movement's record for good, so a late retry
+ * of a movement made before would then be 422 `idempotency_key_reused` rather than replayed (never
+ * posted again).
+ */
+export const fingerprintForms = (fingerprint: string): string[] => fingerprint.split(' ');
+const storedForm = (fingerprint: string): string => fingerprintForms(fingerprint)[0] as string;
+
+/** A creating request's Idempotency-Key and fingerprint (src/api/http.ts; `fingerprintForms`). */
 export interface RequestKey {
   key: string;
   fingerprint: string;
@@ -108,7 +120,7 @@ export class IdempotencyStore {
         Item: {
           ...keys.idempotency(user, key),
           entity: 'idempotency',
-          fingerprint,
+          fingerprint: storedForm(fingerprint),
           outcome: JSON.stringify(outcome),
           createdAt: now.toISOString(),
           ...(opts.kept ? {} : { expiresAt: nowSeconds + this.ttlSeconds }),
@@ -130,7 +142,7 @@ export class IdempotencyStore {
     return {
       Put: {
         ...put,
-        Item: { ...put.Item, fingerprint },
+        Item: { ...put.Item, fingerprint: storedForm(fingerprint) },
         ConditionExpression: 'attribute_not_exists(pk) OR (entity = :record AND expiresAt <= :nowSeconds)',
         ExpressionAttributeValues: {
           ...put.ExpressionAttributeValues,
@@ -183,7 +195,8 @@ export class IdempotencyStore {
       Number(item.expiresAt) <= Math.floor(now.getTime() / 1000)
     )
       return undefined;
-    if (item.fingerprint !== fingerprint) {
+    const recorded: unknown = item.fingerprint;
+    if (typeof recorded !== 'string' || !fingerprintForms(fingerprint).includes(recorded)) {
       throw keyReused();
     }
     if (journal) {
