@@ -146,10 +146,18 @@ describe('createJwtVerifier', () => {
 });
 
 describe('bearerToken', () => {
-  it('takes the token after Bearer, in any case, or a bare token', () => {
+  it('takes the token after `Bearer `, or a bare token, as the JWT authorizer does', () => {
     expect(bearerToken('Bearer abc.def.ghi')).toBe('abc.def.ghi');
-    expect(bearerToken('bearer   abc')).toBe('abc');
     expect(bearerToken('abc.def.ghi')).toBe('abc.def.ghi');
+  });
+
+  it('takes no other prefix: another case of Bearer, more or other whitespace (401 on AWS)', () => {
+    expect(bearerToken('bearer abc')).toBeUndefined();
+    expect(bearerToken('BEARER abc')).toBeUndefined();
+    expect(bearerToken('bearer   abc')).toBeUndefined();
+    expect(bearerToken('Bearer  abc')).toBeUndefined();
+    expect(bearerToken('Bearer\tabc')).toBeUndefined();
+    expect(bearerToken('Bearer abc def')).toBeUndefined();
   });
 
   it('finds nothing in an empty or malformed header', () => {

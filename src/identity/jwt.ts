@@ -86,11 +86,14 @@ export const createJwtVerifier = (opts: JwtVerifierOptions): JwtVerifier => {
   };
 };
 
-/** The token of an Authorization header value: `Bearer <token>` or the bare token, as API Gateway accepts. */
+/**
+ * The token of an Authorization header value, as API Gateway's JWT authorizer takes it: the token
+ * alone, or prefixed with exactly `Bearer ` (that case, one space). Anything else (`bearer x`,
+ * `Bearer  x`, `Bearer\tx`, a second word) is no token: 401, as on AWS.
+ */
 export const bearerToken = (authorization: string | undefined): string | undefined => {
   const value = authorization?.trim();
   if (!value) return undefined;
-  const m = /^Bearer\s+(\S+)$/i.exec(value);
-  if (m) return m[1];
-  return /\s/.test(value) || /^bearer$/i.test(value) ? undefined : value;
+  const token = value.startsWith('Bearer ') ? value.slice('Bearer '.length) : value;
+  return !token || /\s/.test(token) || token === 'Bearer' ? undefined : token;
 };
