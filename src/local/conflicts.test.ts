@@ -10,6 +10,7 @@ import {
   PutItemCommand,
   TransactionCanceledException,
   TransactionConflictException,
+  TransactionInProgressException,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -35,6 +36,7 @@ import {
   canonicalNumber,
   conflictsEmulated,
   emulateConflicts,
+  IN_PROGRESS_MESSAGE,
   MULTIPLE_OPERATIONS_MESSAGE,
 } from './conflicts.ts';
 
@@ -96,6 +98,46 @@ const caught = async (p: Promise<unknown>): Promise<unknown> =>
     (e: unknown) => e,
   );
 const run = (tag: string) => `${tag}-${Math.random().toString(36).slice(2, 8)}`;
+
+describe('a ClientRequestToken resent while its transaction is in flight', () => {
+  it('is TransactionInProgressException, not a conflict, and unsent; other tokens on its items still conflict', async () => {
+    const { doc, emulator, holdNext } = heldClient();
+    const [a, b] = ['a', 'b'].map(run) as [string, string];
+    const ClientRequestToken = run('token');
+    const hold = holdNext();
+    const first = doc.send(new TransactWriteCommand({ TransactItems: [bump(a)], ClientRequestToken }));
+    await hold.sent;
+
+    // The same request again (a client's resend), and the token on other items: both in progress.
+    for (const items of [[bump(a)], [put(b)]]) {
+      const e = await caught(
+        doc.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken })),
+      );
+      expect(e).toBeInstanceOf(TransactionInProgressException);
+      expect((e as Error).message).toBe(IN_PROGRESS_MESSAGE);
+      expect((e as TransactionInProgressException).$metadata.httpStatusCode).toBe(400);
+    }
+    expect((await doc.send(new GetCommand({ TableName: table, Key: key(b) }))).Item).toBeUndefined();
+    expect(emulator.counters().total).toBe(0);
+
+    hold.release();
+    await first;
+    expect((await doc.send(new GetCommand({ TableName: table, Key: key(a) }))).Item?.n).toBe(1);
+    // Another token on the same items while one is in flight is still a conflict, as before.
+    const again = holdNext();
+    const second = doc.send(
+      new TransactWriteCommand({ TransactItems: [bump(a)], ClientRequestToken: run('t') }),
+    );
+    await again.sent;
+    const e = await caught(
+      doc.send(new TransactWriteCommand({ TransactItems: [bump(a)], ClientRequestToken: run('t') })),
+    );
+    expect(e).toBeInstanceOf(TransactionCanceledException);
+    again.release();
+    await second;
+    expect(emulator.inFlight()).toBe(0);
+  });
+});
 
 describe('overlapping TransactWriteItems', () => {
   it('cancels the second with TransactionConflict at each shared item, None elsewhere, without sending it', async () => {

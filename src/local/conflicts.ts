@@ -13,7 +13,9 @@
  *     cancelled: TransactionCanceledException, `TransactionConflict` at the position of each shared
  *     item and `None` elsewhere;
  *  3. a TransactGetItems that includes an item of an in-flight TransactWriteItems, BatchWriteItem,
- *     PutItem, UpdateItem or DeleteItem is cancelled the same way.
+ *     PutItem, UpdateItem or DeleteItem is cancelled the same way;
+ *  4. a TransactWriteItems whose ClientRequestToken is that of one still in flight fails with
+ *     TransactionInProgressException (before any item is looked at: the resend meets its own items).
  *
  * One more rule of AWS's transactions that DynamoDB Local applies only when every condition passes:
  * a TransactWriteItems with two actions on one item is refused up front (ValidationException,
@@ -38,6 +40,7 @@ import {
   DynamoDBServiceException,
   TransactionCanceledException,
   TransactionConflictException,
+  TransactionInProgressException,
 } from '@aws-sdk/client-dynamodb';
 import { tableKeys } from '../store/table.ts';
 
@@ -132,6 +135,9 @@ const cancelled = (codes: readonly string[]): TransactionCanceledException => {
   });
 };
 
+/** The message DynamoDB gives for a ClientRequestToken whose transaction is still in progress. */
+export const IN_PROGRESS_MESSAGE = 'The transaction with the given request token is already in progress.';
+
 /** AWS's answer to a transaction with two actions on one item. */
 export const MULTIPLE_OPERATIONS_MESSAGE =
   'Transaction request cannot include multiple operations on one item';
@@ -147,6 +153,8 @@ const multipleOperations = () =>
 export class ConflictEmulator {
   /** Item -> how many in-flight requests of each kind hold it. */
   private readonly held = new Map<string, Record<Kind, number>>();
+  /** The ClientRequestTokens of the TransactWriteItems in flight. */
+  private readonly tokens = new Set<string>();
   private readonly counts: ConflictCounts = { transactWrites: 0, singleWrites: 0, transactGets: 0, total: 0 };
   private readonly conflicts: boolean;
 
@@ -200,7 +208,10 @@ export class ConflictEmulator {
    * The rule for one request: an error to answer with instead of sending it, or the items it holds
    * while in flight (and as what).
    */
-  admit(command: string, input: Input): { reject: Error } | { holds: string[]; as: Kind } | undefined {
+  admit(
+    command: string,
+    input: Input,
+  ): { reject: Error } | { holds: string[]; as: Kind; token?: string } | undefined {
     const s = this.schema;
     switch (command) {
       case 'TransactWriteItemsCommand':
@@ -209,6 +220,18 @@ export class ConflictEmulator {
         const ids = transactionItems(s, input);
         if (write && new Set(ids).size < ids.length) return { reject: multipleOperations() };
         if (!this.conflicts) return undefined;
+        // A resend of a request token still in flight (rule 4). The SDK's own token (one it fills in
+        // when none is given) is not in the input here, and its retries of one request never overlap.
+        const token =
+          write && typeof input.ClientRequestToken === 'string' ? input.ClientRequestToken : undefined;
+        if (token !== undefined && this.tokens.has(token)) {
+          return {
+            reject: new TransactionInProgressException({
+              message: IN_PROGRESS_MESSAGE,
+              $metadata: metadata(),
+            }),
+          };
+        }
         // Any transaction yields to any write in flight on its items: a write transaction's or a
         // single write's (the TransactWriteItems API reference: "an ongoing operation is in the
         // process of updating the same item").
@@ -218,7 +241,9 @@ export class ConflictEmulator {
           this.count(write ? 'transactWrites' : 'transactGets');
           return { reject: cancelled(codes) };
         }
-        return write ? { holds: ids, as: 'transaction' } : undefined;
+        return write
+          ? { holds: ids, as: 'transaction', ...(token !== undefined ? { token } : {}) }
+          : undefined;
       }
       case 'PutItemCommand':
       case 'UpdateItemCommand':
@@ -251,12 +276,15 @@ export class ConflictEmulator {
       if (!verdict) return next(args);
       if ('reject' in verdict) throw verdict.reject;
       const release = this.hold(verdict.holds, verdict.as);
+      const { token } = verdict;
+      if (token !== undefined) this.tokens.add(token);
       // Released when the answer comes, or when the client stops waiting for it (its request timeout):
       // DynamoDB Local may still run such a request later, behind the others (see the README's limits).
       try {
         return await next(args);
       } finally {
         release();
+        if (token !== undefined) this.tokens.delete(token);
       }
     };
 
