@@ -36,15 +36,19 @@ import {
   canonicalNumber,
   conflictsEmulated,
   emulateConflicts,
+  emulateConflictsEverywhere,
   IN_PROGRESS_MESSAGE,
   MULTIPLE_OPERATIONS_MESSAGE,
 } from './conflicts.ts';
 
-/** A client with its own emulator and a gate that can hold the next request's network send. */
-const heldClient = () => {
+/**
+ * A client with its own emulator (unless `own: false`) and a gate that can hold the next request's
+ * network send.
+ */
+const heldClient = ({ own = true } = {}) => {
   const client = new DynamoDBClient(localClientConfig(emulators().dynamodbEndpoint));
   const emulator = new ConflictEmulator();
-  emulator.attachTo(client);
+  if (own) emulator.attachTo(client);
   let armed: { sent: () => void; released: Promise<void> } | undefined;
   client.middlewareStack.add(
     (next) => async (args) => {
@@ -526,5 +530,36 @@ describe('the switch and the wiring', () => {
     expect(e).toBeInstanceOf(TransactionConflictException);
     hold.release();
     await first;
+  });
+});
+
+describe('emulateConflictsEverywhere (the local stack)', () => {
+  it("attaches the process's emulator to every DynamoDB client: a second client's transaction conflicts with the first's", async () => {
+    const shared = emulateConflictsEverywhere({});
+    // Two clients created after it, neither given an emulator, as a handler creates its own.
+    const first = heldClient({ own: false });
+    const second = createDocumentClient(new DynamoDBClient(localClientConfig(emulators().dynamodbEndpoint)));
+    const a = run('a');
+    const hold = first.holdNext();
+    const sent = first.doc.send(new TransactWriteCommand({ TransactItems: [bump(a)] }));
+    await hold.sent;
+    const before = shared?.counters().transactWrites ?? 0;
+    const e = await caught(second.send(new TransactWriteCommand({ TransactItems: [bump(a)] })));
+    expect(e).toBeInstanceOf(TransactionCanceledException);
+    expect(cancellationCodes(e)).toEqual(['TransactionConflict']);
+    expect(shared?.counters().transactWrites).toBe(before + 1);
+    hold.release();
+    await sent;
+    expect((await second.send(new GetCommand({ TableName: table, Key: key(a) }))).Item?.n).toBe(1);
+    // A client given its own emulator keeps it (a test's isolation): its transaction in flight is
+    // not in the shared registry, so the second client's passes.
+    const own = heldClient();
+    const ownHold = own.holdNext();
+    const ownSent = own.doc.send(new TransactWriteCommand({ TransactItems: [bump(a)] }));
+    await ownHold.sent;
+    const passed = second.send(new TransactWriteCommand({ TransactItems: [bump(a)] }));
+    ownHold.release();
+    await Promise.all([ownSent, passed]);
+    expect((await second.send(new GetCommand({ TableName: table, Key: key(a) }))).Item?.n).toBe(3);
   });
 });

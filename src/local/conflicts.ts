@@ -43,6 +43,7 @@ import {
   TransactionInProgressException,
 } from '@aws-sdk/client-dynamodb';
 import { tableKeys } from '../store/table.ts';
+import { onEveryClient } from './iam.ts';
 
 /** What the emulation did since it was created: readers take differences. */
 export interface ConflictCounts {
@@ -329,4 +330,30 @@ export const emulateConflicts = (
   const emulator = processConflicts();
   emulator.attachTo(client);
   return emulator;
+};
+
+/** What `emulateConflictsEverywhere` attaches: the process's emulator, or the validation-only one. */
+let everywhere: ConflictEmulator | undefined;
+
+/** A DynamoDB client (or a DocumentClient, which shares its config) without an emulator of its own. */
+const attachEverywhere = (client: Pick<DynamoDBClient, 'middlewareStack'>): void => {
+  if ((client as { config?: { serviceId?: string } }).config?.serviceId !== 'DynamoDB') return;
+  // One given its own emulator (emulateConflicts, a test's) keeps it.
+  if (client.middlewareStack.identify().some((m) => m.startsWith(`${CONFLICT_MIDDLEWARE} `))) return;
+  everywhere?.attachTo(client);
+};
+
+/**
+ * `emulateConflicts` on every DynamoDB client of the process, each the first time it sends (see
+ * `onEveryClient`), all sharing the process's emulator: on AWS every client of every function talks
+ * to the one table, so a transaction of one client conflicts with another client's. Returns the
+ * emulator when on.
+ */
+export const emulateConflictsEverywhere = (
+  env: NodeJS.ProcessEnv = process.env,
+): ConflictEmulator | undefined => {
+  const on = conflictsEmulated(env);
+  everywhere = on ? processConflicts() : new ConflictEmulator(singleTableKeys, { conflicts: false });
+  onEveryClient(attachEverywhere);
+  return on ? everywhere : undefined;
 };

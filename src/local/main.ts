@@ -21,7 +21,7 @@ import { createJwtVerifier } from '../identity/jwt.ts';
 import { useCursorKeyProvider } from '../store/cursor.ts';
 import { bootstrap, LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
 import { emulateCognitoDisabledUsers } from './cognito.ts';
-import { emulateConflicts } from './conflicts.ts';
+import { emulateConflictsEverywhere } from './conflicts.ts';
 import { dynamoJvm, type Emulators, startEmulators } from './emulators.ts';
 import { createGateway } from './gateway.ts';
 import { emulateIamEverywhere } from './iam.ts';
@@ -199,9 +199,9 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME || 'serverless-bank',
   });
   delete process.env.AWS_SESSION_TOKEN;
-  // AWS's transaction conflicts, on the handlers' DynamoDB client (the gateway runs them in this
-  // process; their DocumentClient shares its base client's middleware stack).
-  const conflicts = emulateConflicts(db());
+  // AWS's transaction conflicts, on every DynamoDB client of the process (the gateway runs the
+  // handlers in it), one registry of items in flight for all: they all write to the one table.
+  const conflicts = emulateConflictsEverywhere();
   // IAM's refusals: each function may make only the calls its registry entry declares, on every
   // SDK client it creates.
   emulateIamEverywhere();
