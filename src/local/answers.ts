@@ -39,6 +39,8 @@ export const gatewayMessages = {
   tooLong: [413, 'Request Too Long'],
   headersTooLarge: [431, 'Request Header Fields Too Large'],
   internal: [500, 'Internal Server Error'],
+  /** The integration did not answer within API Gateway's integration timeout. */
+  unavailable: [503, 'Service Unavailable'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export const gatewayError = (

@@ -103,6 +103,23 @@ const get = (path: string, headers: Record<string, string> = {}) => fetch(`${bas
 const bearer = (sub = 'u1') => ({ authorization: `Bearer good-${sub}` });
 
 describe('event and context', () => {
+  it("stamps the event with the request's arrival (timeEpoch, time), before the authorizer's work", async () => {
+    const { seen, handler } = recorder();
+    let clock = Date.UTC(2026, 10, 24, 8, 0, 0);
+    const arrival = clock;
+    // The authorizer takes 10 s of the gateway's clock: the event still says when the request came.
+    const slowVerifier = {
+      verify: async (token: string) => {
+        clock += 10_000;
+        return fakeVerifier.verify(token);
+      },
+    };
+    await start({ handlers: { profile: handler }, verifier: slowVerifier, clock: () => clock });
+    expect((await get('/v1/me', bearer())).status).toBe(200);
+    expect(seen[0]?.event.requestContext.timeEpoch).toBe(arrival);
+    expect(seen[0]?.event.requestContext.time).toBe('24/Nov/2026:08:00:00 +0000');
+  });
+
   it('builds a payload 2.0 event for the matched route', async () => {
     const { seen, handler } = recorder();
     await start({ handlers: { 'accounts-read': handler } });

@@ -60,6 +60,10 @@ export interface GatewayOptions {
   region?: string;
   /** Overrides every function's timeout (tests); else each function's own. */
   timeoutMs?: number;
+  /** API Gateway's integration timeout, from the request's arrival (tests); else INTEGRATION_TIMEOUT_MS. */
+  integrationTimeoutMs?: number;
+  /** When a request arrived (its `timeEpoch`, the integration timeout's start) (tests); else Date.now. */
+  clock?: () => number;
   /** Where unexpected errors are reported. */
   onError?: (message: string, error: unknown) => void;
   /** What GET /_local/diagnostics answers (local only: the bench and tests read the stack's counters). */
@@ -128,6 +132,8 @@ interface Parts {
   rawPath: string;
   rawQueryString: string;
   requestId: string;
+  /** When the request arrived (`requestContext.timeEpoch`), before its body, the authorizer and the function. */
+  arrivedAt: number;
 }
 
 const splitUrl = (url: string): { rawPath: string; rawQueryString: string } => {
@@ -146,6 +152,8 @@ export const createGateway = (initial: GatewayOptions = {}): Gateway => {
     ...(opts.handlers ? { handlers: opts.handlers } : {}),
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.integrationTimeoutMs ? { integrationTimeoutMs: opts.integrationTimeoutMs } : {}),
+    ...(opts.clock ? { now: opts.clock } : {}),
     onError: report,
   }));
 
@@ -184,6 +192,7 @@ export const createGateway = (initial: GatewayOptions = {}): Gateway => {
       ...(auth ? { claims: authorizerClaims(auth.claims), scopes: auth.scopes } : {}),
       sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
       requestId: parts.requestId,
+      now: new Date(parts.arrivedAt),
     });
     return invoke({ fn: route.fn, label: routeKey(route), event, requestId: parts.requestId });
   };
@@ -221,9 +230,10 @@ export const createGateway = (initial: GatewayOptions = {}): Gateway => {
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const arrivedAt = (opts.clock ?? Date.now)();
     const requestId = newRequestId();
     const origin = req.headers.origin;
-    const parts = { ...splitUrl(req.url ?? '/'), requestId };
+    const parts = { ...splitUrl(req.url ?? '/'), requestId, arrivedAt };
     if (req.method === 'OPTIONS') {
       send(res, emptyAnswer(204, requestId), preflightHeaders(cors, origin));
       req.resume();

@@ -7,6 +7,10 @@
  * As on Lambda, a cold start's module load (its init phase, at most INIT_LIMIT_MS) is not counted
  * against the function's timeout: the invocation's clock, and the deadline its context reports, start
  * once the handler is loaded.
+ *
+ * API Gateway's own limit is apart from both: an HTTP API stops waiting INTEGRATION_TIMEOUT_MS after
+ * the request arrived (the event's `requestContext.timeEpoch`), module load included, and answers 503
+ * `{"message":"Service Unavailable"}`; the invocation runs on to its end, its result dropped.
  */
 import type { Context } from 'aws-lambda';
 import type { buildEvent } from '../api/event.ts';
@@ -22,6 +26,12 @@ export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** Lambda's limit on a function's init phase (loading its module), apart from its timeout. */
 export const INIT_LIMIT_MS = 10_000;
 
+/**
+ * API Gateway HTTP API's integration timeout (the maximum, and the default for a Lambda integration):
+ * counted from the request's arrival, a cold start's init included.
+ */
+export const INTEGRATION_TIMEOUT_MS = 30_000;
+
 export interface InvokerOptions {
   handlers?: Partial<Record<string, LambdaHandler>>;
   region?: string;
@@ -29,6 +39,10 @@ export interface InvokerOptions {
   timeoutMs?: number;
   /** Loads a function's handler (tests); the local runtime's loadHandler by default. */
   load?: (fn: string) => Promise<LambdaHandler>;
+  /** API Gateway's integration timeout (tests); INTEGRATION_TIMEOUT_MS by default. */
+  integrationTimeoutMs?: number;
+  /** The clock the request's arrival (`timeEpoch`) was read on (tests); Date.now by default. */
+  now?: () => number;
   onError: (message: string, error: unknown) => void;
 }
 
@@ -41,12 +55,18 @@ export interface Invocation {
 }
 
 class TimeoutError extends Error {}
+class IntegrationTimeoutError extends TimeoutError {}
 
-/** `work`, or a TimeoutError with `message` once `ms` have passed. */
-const within = async <T>(work: Promise<T>, ms: number, message: string): Promise<T> => {
+/** `work`, or a TimeoutError (or `Late`) with `message` once `ms` have passed. */
+const within = async <T>(
+  work: Promise<T>,
+  ms: number,
+  message: string,
+  Late: new (m: string) => TimeoutError = TimeoutError,
+): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(message)), ms);
+    timer = setTimeout(() => reject(new Late(message)), ms);
   });
   try {
     return await Promise.race([work, late]);
@@ -62,8 +82,10 @@ export const createInvoker = (getOpts: () => InvokerOptions) => {
     return injected ? Promise.resolve(injected) : (load(fn) as Promise<LambdaHandler>);
   };
 
-  return async ({ fn, label, event, requestId }: Invocation): Promise<HttpResponse> => {
-    const opts = getOpts();
+  const run = async (
+    { fn, label, event, requestId }: Invocation,
+    opts: InvokerOptions,
+  ): Promise<HttpResponse> => {
     if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) {
       return gatewayError('tooLong', requestId);
     }
@@ -89,6 +111,26 @@ export const createInvoker = (getOpts: () => InvokerOptions) => {
       // promise cannot be stopped and runs on, but its result is dropped.
       opts.onError(`${fn} failed on ${label}`, e);
       return gatewayError('internal', requestId);
+    }
+  };
+
+  return async (invocation: Invocation): Promise<HttpResponse> => {
+    const opts = getOpts();
+    const now = opts.now ?? Date.now;
+    const limit = opts.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
+    const arrived = invocation.event.requestContext?.timeEpoch ?? now();
+    try {
+      return await within(
+        run(invocation, opts),
+        Math.max(0, arrived + limit - now()),
+        `Integration timed out ${limit} ms after the request arrived`,
+        IntegrationTimeoutError,
+      );
+    } catch (e) {
+      if (!(e instanceof IntegrationTimeoutError)) throw e;
+      // API Gateway stops waiting; the invocation runs on (on AWS too), its result dropped.
+      opts.onError(`${invocation.fn} did not answer ${invocation.label} in time`, e);
+      return gatewayError('unavailable', invocation.requestId);
     }
   };
 };

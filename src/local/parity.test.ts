@@ -204,6 +204,20 @@ describe('parity with API Gateway HTTP API', () => {
     });
   });
 
+  it('answers 503 {"message":"Service Unavailable"} when the function has not answered within the integration timeout', async () => {
+    let release: () => void = () => {};
+    const stuck: LambdaHandler = () =>
+      new Promise((resolve) => {
+        release = () => resolve({ statusCode: 200, body: '{}' });
+      });
+    // API Gateway's 30 s, injected small; the function's own timeout (10 s) is longer.
+    gateway = createGateway({ rateLimit: false, handlers: { health: stuck }, integrationTimeoutMs: 50 });
+    base = (await gateway.listen(0)).url;
+    const res = await call('GET', '/health');
+    release();
+    expect(res).toEqual({ status: 503, type: 'application/json', text: '{"message":"Service Unavailable"}' });
+  });
+
   it('gives the function the deadline of its registry timeout (src/functions.ts)', async () => {
     let remaining = -1;
     await start({
