@@ -22,6 +22,15 @@ const read = async (Key: string) => {
   return r.Body?.transformToString();
 };
 
+/** A promise the test resolves (`fire`) and waits on (`fired`). */
+const signal = () => {
+  let fire = () => {};
+  const fired = new Promise<void>((r) => {
+    fire = r;
+  });
+  return { fire, fired };
+};
+
 describe("S3's conditional writes, offline (If-None-Match: *)", () => {
   it('writes a new key, then refuses the key taken with 412 PreconditionFailed and keeps the first object', async () => {
     const key = `test/conditional/${randomUUID()}`;
@@ -39,8 +48,37 @@ describe("S3's conditional writes, offline (If-None-Match: *)", () => {
     const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
     expect(won).toHaveLength(1);
     const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    expect(lost.reason).toMatchObject({ name: 'PreconditionFailed' });
+    expect(['PreconditionFailed', 'ConditionalRequestConflict']).toContain(lost.reason.name);
     expect(await read(key)).toBe(won[0] === 0 ? 'a' : 'b');
+  });
+
+  it('answers 409 ConditionalRequestConflict to a conditional put arriving while another is under way; 412 once it is done', async () => {
+    const key = `test/conditional/${randomUUID()}`;
+    // The first put is held before it reaches s3rver (after the emulation admitted it).
+    const held = createS3Client({ pathStyle: true });
+    const [atSend, released] = [signal(), signal()];
+    held.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutObjectCommand') {
+          atSend.fire();
+          await released.fired;
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'testHoldPut' },
+    );
+    const first = held.send(
+      new PutObjectCommand({ Bucket: s3().bucket, Key: key, Body: 'first', IfNoneMatch: '*' }),
+    );
+    await atSend.fired;
+    await expect(put(key, 'second', true)).rejects.toMatchObject({
+      name: 'ConditionalRequestConflict',
+      $metadata: { httpStatusCode: 409 },
+    });
+    released.fire();
+    await first;
+    await expect(put(key, 'second', true)).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+    expect(await read(key)).toBe('first');
   });
 
   it('leaves a put without the condition as S3 does: it replaces the object', async () => {

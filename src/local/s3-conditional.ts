@@ -1,12 +1,13 @@
 /**
  * S3's conditional writes, offline. On AWS, `PutObject` with `IfNoneMatch: '*'` writes only when no
- * object has the key: otherwise S3 answers 412 `PreconditionFailed` (and 409
- * `ConditionalRequestConflict` to a conditional write racing another on the same key), so the first
+ * object has the key: otherwise S3 answers 412 `PreconditionFailed`, and 409
+ * `ConditionalRequestConflict` to a conditional write racing another on the same key, so the first
  * writer wins and nothing replaces its object. s3rver 3.7.1 ignores the header on a PUT and writes
  * over whatever is there. This middleware, on every S3 client of the local stack and the tests
- * (`onEveryClient`), answers as S3 does: a conditional put looks the key up first and fails with
- * S3's error when it is taken, one put per key at a time (the local stack runs every function in one
- * process, so that is atomic here). A put without the condition is left as it is.
+ * (`onEveryClient`), answers as S3 does: a conditional put looks the key up first and fails with 412
+ * when it is taken, and one arriving while another conditional put on the key is under way fails
+ * with 409 (the local stack runs every function in one process, so the check is atomic here). A put
+ * without the condition is left as it is.
  */
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { onEveryClient, outsideFunctions } from './iam.ts';
@@ -24,8 +25,20 @@ export const preconditionFailed = (): Error =>
     $metadata: { httpStatusCode: 412 },
   });
 
-/** The conditional puts under way, by bucket and key: the next one on a key waits for the one before. */
-const writing = new Map<string, Promise<unknown>>();
+/** S3's answer to a conditional put racing another on the same key (S3 advises trying again). */
+export const conditionalRequestConflict = (): Error =>
+  Object.assign(
+    new Error('A conflicting operation occurred. If using PutObject you can retry the request.'),
+    {
+      name: 'ConditionalRequestConflict',
+      Code: 'ConditionalRequestConflict',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 409 },
+    },
+  );
+
+/** The conditional puts under way, by bucket and key. */
+const writing = new Set<string>();
 
 /**
  * Whether the key holds an object: its own HeadObject (outside any function's IAM), so that the
@@ -56,18 +69,13 @@ const install = (client: S3Client): void => {
         )
           return next(args);
         const slot = `${Bucket}/${Key}`;
-        const before = writing.get(slot) ?? Promise.resolve();
-        const mine = before
-          .catch(() => undefined)
-          .then(async () => {
-            if (await taken(client, Bucket, Key)) throw preconditionFailed();
-            return next(args);
-          });
-        writing.set(slot, mine);
+        if (writing.has(slot)) throw conditionalRequestConflict();
+        writing.add(slot);
         try {
-          return await mine;
+          if (await taken(client, Bucket, Key)) throw preconditionFailed();
+          return await next(args);
         } finally {
-          if (writing.get(slot) === mine) writing.delete(slot);
+          writing.delete(slot);
         }
       }) as never,
     { step: 'initialize', name: S3_CONDITIONAL_MIDDLEWARE, override: true },
