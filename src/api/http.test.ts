@@ -1,10 +1,13 @@
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureLogs } from '../../test/logs.ts';
 import { recordingDynamo } from '../../test/recording-client.ts';
 import { BankError } from '../domain/errors.ts';
+import { currentDeadline } from '../store/retry.ts';
 import { buildEvent } from './event.ts';
-import { createHandler, type Guard, MAX_BODY_BYTES, type Request } from './http.ts';
+import { createHandler, deadlineOf, type Guard, MAX_BODY_BYTES, type Request } from './http.ts';
+import { HTTP_API_TIMEOUT_MS } from './limits.ts';
 import { routes as adminMoneyRoutes } from './routes/admin-money.ts';
 import { routes as healthRoutes } from './routes/health.ts';
 import { routes as moneyRoutes } from './routes/money.ts';
@@ -414,6 +417,38 @@ describe('a dependency that fails on its side', () => {
     const { result: r } = await captureLogs(() => failing(error)(health()));
     expect(r.statusCode).toBe(500);
     expect(problem(r).code).toBe('internal_error');
+  });
+});
+
+describe("the handler's deadline", () => {
+  const context = (remainingMs: number) =>
+    ({ getRemainingTimeInMillis: () => remainingMs, awsRequestId: 'r' }) as unknown as Context;
+
+  it("is API Gateway's when the request waited long enough (a cold start) for it to come first", () => {
+    const now = 1_000_000;
+    const event = (arrived: number) => ({ requestContext: { timeEpoch: arrived } }) as APIGatewayProxyEventV2;
+    // Arrived 5 s ago (init), 29 s left of the Lambda's timeout: API Gateway stops waiting in 25 s.
+    expect(deadlineOf(event(now - 5_000), context(29_000), now)).toBe(now - 5_000 + HTTP_API_TIMEOUT_MS);
+    // Arrived just now: the Lambda's own deadline comes first.
+    expect(deadlineOf(event(now), context(10_000), now)).toBe(now + 10_000);
+    // No arrival time: the Lambda's.
+    expect(deadlineOf({ requestContext: {} } as APIGatewayProxyEventV2, context(29_000), now)).toBe(
+      now + 29_000,
+    );
+  });
+
+  it('is the one the stores retry within (src/store/retry.ts)', async () => {
+    let seen: number | undefined;
+    const handler = createHandler(healthRoutes, {
+      health: async () => {
+        seen = currentDeadline();
+        return { body: { status: 'ok' } } as never;
+      },
+    });
+    const e = buildEvent({ method: 'GET', path: '/health', routeKey: 'GET /health' });
+    const arrived = Date.now() - 20_000;
+    await handler({ ...e, requestContext: { ...e.requestContext, timeEpoch: arrived } }, context(29_000));
+    expect(seen).toBe(arrived + HTTP_API_TIMEOUT_MS);
   });
 });
 

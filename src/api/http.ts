@@ -18,6 +18,7 @@ import { afterGuard } from '../store/guard-gate.ts';
 import { withDeadline } from '../store/retry.ts';
 import { securityHeaders } from './headers.ts';
 import { JsonError, parseStrictJson } from './json.ts';
+import { HTTP_API_TIMEOUT_MS } from './limits.ts';
 import { logger } from './logger.ts';
 import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.ts';
 import { withRequestContext } from './request-context.ts';
@@ -231,6 +232,20 @@ const sortedKeys = (v: unknown): unknown => {
 const sha256 = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('base64url');
 
 /**
+ * When the handler must have answered: the invocation's deadline, or API Gateway's (its integration
+ * timeout from the request's arrival, `requestContext.timeEpoch`), whichever comes first.
+ */
+export const deadlineOf = (
+  event: Pick<APIGatewayProxyEventV2, 'requestContext'>,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+  now = Date.now(),
+): number => {
+  const lambda = now + context.getRemainingTimeInMillis();
+  const arrived = event.requestContext?.timeEpoch;
+  return typeof arrived === 'number' ? Math.min(lambda, arrived + HTTP_API_TIMEOUT_MS) : lambda;
+};
+
+/**
  * The request's fingerprint: a hash of the operation, the path parameters and the validated body as
  * canonical JSON (keys sorted at every level), so that a retry with its metadata's keys in another
  * order is the same request (a review found it was 422 `idempotency_key_reused`: `z.record` keeps the
@@ -395,10 +410,10 @@ export const createHandler = <T extends RouteTable>(
           const { request, guarded } = await buildRequest(event, route, guard);
           return guarded ? serveGuarded(guarded, () => op(request)) : op(request);
         });
-      // The stores' retries stop in time for this invocation to answer (src/store/retry.ts).
-      const reply = context
-        ? await withDeadline(Date.now() + context.getRemainingTimeInMillis(), serve)
-        : await serve();
+      // The stores' retries stop in time for this invocation to answer (src/store/retry.ts), and for
+      // API Gateway to pass the answer on: it stops waiting HTTP_API_TIMEOUT_MS after the request
+      // arrived, which on a cold start can come before the Lambda's own deadline.
+      const reply = context ? await withDeadline(deadlineOf(event, context), serve) : await serve();
       result =
         reply.text === undefined
           ? jsonResult(reply.status ?? route.status, reply.body, requestId, reply.headers)

@@ -12,8 +12,10 @@
  * the request arrived (the event's `requestContext.timeEpoch`), module load included, and answers 503
  * `{"message":"Service Unavailable"}`; the invocation runs on to its end, its result dropped.
  */
+
 import type { Context } from 'aws-lambda';
 import type { buildEvent } from '../api/event.ts';
+import { HTTP_API_TIMEOUT_MS } from '../api/limits.ts';
 import { gatewayError } from './answers.ts';
 import { contextFor, loadHandler } from './functions.ts';
 import { buildContext, type HttpResponse, toHttpResponse } from './lambda-event.ts';
@@ -26,11 +28,8 @@ export const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** Lambda's limit on a function's init phase (loading its module), apart from its timeout. */
 export const INIT_LIMIT_MS = 10_000;
 
-/**
- * API Gateway HTTP API's integration timeout (the maximum, and the default for a Lambda integration):
- * counted from the request's arrival, a cold start's init included.
- */
-export const INTEGRATION_TIMEOUT_MS = 30_000;
+/** API Gateway HTTP API's integration timeout (src/api/limits.ts), kept by the local gateway. */
+export const INTEGRATION_TIMEOUT_MS = HTTP_API_TIMEOUT_MS;
 
 export interface InvokerOptions {
   handlers?: Partial<Record<string, LambdaHandler>>;
