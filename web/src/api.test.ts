@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { problem } from '../../src/api/problem.ts';
-import { Api, outcomeUnknown, send, type TokenSource } from './api.ts';
+import { Api, outcomeUnknown, send, type TokenSource, type Transaction, type TransferBody } from './api.ts';
 import { ApiError, NetworkError } from './errors.ts';
+import { createIntent } from './idempotency.ts';
 
 interface Seen {
   method: string;
@@ -90,6 +91,28 @@ describe('send', () => {
     await expect(send(fetchFn, '', o)).rejects.toMatchObject({ status: 422, code: 'insufficient_funds' });
     await expect(send(fetchFn, '', o)).rejects.toBeInstanceOf(NetworkError);
     await expect(send(fetchFn, '', o)).rejects.toMatchObject({ status: 502, code: 'internal_error' });
+  });
+
+  it('takes a success whose body is cut mid-way, not JSON, or empty as no answer (NetworkError), never as done', async () => {
+    // The stream breaks after half of the JSON has arrived.
+    const cutMidway = () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(c) {
+            c.enqueue(new TextEncoder().encode('{"id":"tx","amou'));
+            c.error(new TypeError('network error'));
+          },
+        }),
+        { status: 201, headers: { 'content-type': 'application/json' } },
+      );
+    const { fetchFn } = scripted([
+      cutMidway(),
+      new Response('{"id":"tx","amou', { status: 201 }),
+      new Response('<html>welcome to the hotel wifi</html>', { status: 200 }),
+      new Response('', { status: 201 }),
+    ]);
+    const o = { method: 'POST', path: '/x', idempotencyKey: 'k' } as const;
+    for (let i = 0; i < 4; i++) await expect(send(fetchFn, '', o)).rejects.toBeInstanceOf(NetworkError);
   });
 });
 
@@ -182,6 +205,30 @@ describe('Api', () => {
     expect(await api.transfer(body, 'key-1')).toEqual({ id: 'tx' });
     expect(seen.map((s) => s.headers['idempotency-key'])).toEqual(['key-1', 'key-1', 'key-1']);
     expect(sleeps).toEqual([300, 1000]);
+  });
+
+  it('asks a money movement whose answer came cut again with the same key, and the intent keeps it until then', async () => {
+    const { fetchFn, seen } = scripted([
+      new Response('{"id":"tx","amou', { status: 201 }),
+      new Response('{"id":"tx","amou', { status: 201 }),
+      new Response('{"id":"tx","amou', { status: 201 }),
+      json(201, { id: 'tx', amount: -500 }),
+    ]);
+    const api = new Api({ baseUrl: '', tokens: tokens().source, fetch: fetchFn, sleep: noSleep });
+    let n = 0;
+    const intent = createIntent<TransferBody, Transaction>({
+      isRetryable: outcomeUnknown,
+      newKey: () => `key-${++n}`,
+    });
+    const body = { fromAccountId: 'a', toAccountNumber: '0000000000', amount: 5, currency: 'USD' as const };
+    // Three cut answers: the outcome is unknown (never a success with nothing in it), the key still held.
+    await expect(intent.submit(body, (key) => api.transfer(body, key))).rejects.toBeInstanceOf(NetworkError);
+    expect(intent.held?.key).toBe('key-1');
+    expect(intent.settled).toBeUndefined();
+    // Asked again: the same key, and the bank's replayed answer settles it.
+    expect(await intent.submit(body, (key) => api.transfer(body, key))).toEqual({ id: 'tx', amount: -500 });
+    expect(seen.map((s) => s.headers['idempotency-key'])).toEqual(['key-1', 'key-1', 'key-1', 'key-1']);
+    expect(intent.held).toBeUndefined();
   });
 
   it('gives up after three attempts, and never repeats a request without a key', async () => {

@@ -55,15 +55,25 @@ export const send = async <T>(fetchFn: typeof fetch, baseUrl: string, o: SendOpt
   } catch {
     throw new NetworkError();
   }
-  const text = await res.text().catch(() => '');
-  let data: unknown;
-  try {
-    data = text ? JSON.parse(text) : undefined;
-  } catch {
-    data = text;
+  if (!res.ok) {
+    const text = await res.text().catch(() => '');
+    let data: unknown;
+    try {
+      data = text ? JSON.parse(text) : undefined;
+    } catch {
+      data = text;
+    }
+    throw apiErrorFrom(res.status, data, res.headers.get('retry-after'));
   }
-  if (!res.ok) throw apiErrorFrom(res.status, data, res.headers.get('retry-after'));
-  return data as T;
+  if (res.status === 204) return undefined as T;
+  // A success whose answer did not arrive whole (the connection cut mid-body, a proxy's page in its
+  // place) says the bank did something, not what: the outcome is unknown, as if no answer had come, so
+  // a money movement is asked again with its key (the server replays it) and never taken as done.
+  try {
+    return JSON.parse(await res.text()) as T;
+  } catch {
+    throw new NetworkError();
+  }
 };
 
 /** Where the client gets its access token, and what it does when the session cannot go on. */

@@ -117,13 +117,13 @@ export const useHeldIntent = <P, R>(
       ? done(s.outcome.result, s.payload, s.key)
       : refused(refusalOf(s.outcome.refusal), s.payload, s.key);
 
-  /** One attempt; `undefined` when the outcome is still unknown. Refusals are thrown. */
-  const attempt = async (payload: P): Promise<R | undefined> => {
+  /**
+   * One attempt, its success not handed over yet: `{ result }` when done, undefined when the outcome
+   * is still unknown. Refusals are thrown.
+   */
+  const ask = async (payload: P): Promise<{ result: R } | undefined> => {
     try {
-      const r = await intent.submit(payload, (key) => latest.current.send(payload, key));
-      // A form no longer on screen hands nothing over: the outcome stays written down for its next mount.
-      if (live.current) done(r, payload, intent.settled?.key);
-      return r;
+      return { result: await intent.submit(payload, (key) => latest.current.send(payload, key)) };
     } catch (e) {
       if (!outcomeUnknown(e)) {
         if (live.current) {
@@ -141,17 +141,32 @@ export const useHeldIntent = <P, R>(
     }
   };
 
+  /**
+   * One attempt; `undefined` when the outcome is still unknown. Refusals are thrown. The success is
+   * handed over outside the attempt's catch: an error of the screen's own `onDone` is the screen's,
+   * never read as the bank's refusal (the money did move).
+   */
+  const attempt = async (payload: P): Promise<R | undefined> => {
+    const answer = await ask(payload);
+    if (!answer) return undefined;
+    // A form no longer on screen hands nothing over: the outcome stays written down for its next mount.
+    if (live.current) done(answer.result, payload, intent.settled?.key);
+    return answer.result;
+  };
+
   const check = async () => {
     const held = intent.held;
     if (!held || checking) return;
     setChecking(true);
+    let answer: { result: R } | undefined;
     try {
-      await attempt(held.payload);
+      answer = await ask(held.payload);
     } catch (e) {
       if (live.current) refused(e, held.payload, intent.settled?.key);
     } finally {
       if (live.current) setChecking(false);
     }
+    if (answer && live.current) done(answer.result, held.payload, intent.settled?.key);
   };
 
   // On screen: counted, so that a form mounted again at once (a remount) keeps the refusal shown.
