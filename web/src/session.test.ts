@@ -7,10 +7,17 @@ import { ACTIVITY_KEY, REFRESH_KEY, Session, type SessionState, tokenClaims } fr
 
 const MIN = 60_000;
 
-/** An in-memory auth API: issues numbered access tokens valid for an hour. */
-const fakeAuth = () => {
+/**
+ * An in-memory auth API: issues numbered access tokens valid for `expiresIn` seconds (an hour), and
+ * refuses a logout whose access token has lapsed by its clock (`now`) or is in `refusedAccess`.
+ */
+const fakeAuth = (o: { expiresIn?: number; now?: () => number } = {}) => {
   const calls: string[] = [];
   const revoked = new Set<string>();
+  const refusedAccess = new Set<string>();
+  const expiry = new Map<string, number>();
+  const now = o.now ?? (() => 0);
+  const expiresIn = o.expiresIn ?? 3600;
   let n = 0;
   let mode: 'ok' | 'offline' | 'down' | 'disabled' | 'throttled' = 'ok';
   const fetchFn = (async (url: string, init: RequestInit = {}) => {
@@ -22,14 +29,16 @@ const fakeAuth = () => {
     // API Gateway's throttle of a public route, or the local gateway's per-IP limit.
     if (mode === 'throttled')
       return Response.json(problem('rate_limited'), { status: 429, headers: { 'retry-after': '1' } });
-    const tokens = (refresh: boolean) =>
-      Response.json({
-        accessToken: `access-${++n}`,
+    const tokens = (refresh: boolean) => {
+      expiry.set(`access-${++n}`, now() + expiresIn * 1000);
+      return Response.json({
+        accessToken: `access-${n}`,
         idToken: 'id',
         ...(refresh ? { refreshToken: `refresh-${n}` } : {}),
-        expiresIn: 3600,
+        expiresIn,
         tokenType: 'Bearer',
       });
+    };
     if (url === '/v1/auth/login') {
       if (body.email === 'mfa@example.com' && body.password === 'right')
         return Response.json({ challenge: 'totp', session: 'pending-1' });
@@ -48,6 +57,9 @@ const fakeAuth = () => {
       return tokens(false);
     }
     if (url === '/v1/auth/logout') {
+      const access = auth.replace(/^Bearer /, '');
+      if (refusedAccess.has(access) || (expiry.get(access) ?? 0) <= now())
+        return Response.json(problem('unauthorized'), { status: 401 });
       revoked.add(body.refreshToken);
       return new Response(null, { status: 204 });
     }
@@ -57,6 +69,7 @@ const fakeAuth = () => {
     fetchFn,
     calls,
     revoked,
+    refusedAccess,
     setMode: (m: typeof mode) => {
       mode = m;
     },
@@ -74,12 +87,14 @@ const memoryStorage = () => {
 };
 
 const setup = (shared?: {
-  storage: ReturnType<typeof memoryStorage>;
-  clock: ReturnType<typeof fakeClock>;
+  storage?: ReturnType<typeof memoryStorage>;
+  clock?: ReturnType<typeof fakeClock>;
+  /** The access tokens' life in seconds (an hour). */
+  expiresIn?: number;
 }) => {
-  const auth = fakeAuth();
-  const storage = shared?.storage ?? memoryStorage();
   const clock = shared?.clock ?? fakeClock();
+  const auth = fakeAuth({ now: clock.now, ...(shared?.expiresIn ? { expiresIn: shared.expiresIn } : {}) });
+  const storage = shared?.storage ?? memoryStorage();
   const states: SessionState[] = [];
   const session = new Session({
     baseUrl: '',
@@ -389,6 +404,52 @@ describe('Session', () => {
     expect(auth.revoked).toEqual(new Set(['refresh-1']));
     expect(auth.calls.at(-1)).toBe('/v1/auth/logout Bearer access-1');
     expect(states.at(-1)).toEqual({ signedIn: false, reason: 'logged_out' });
+  });
+
+  /** A session whose timers never run (a laptop asleep), its clock moved by hand, tokens of 5 minutes. */
+  const asleep = async () => {
+    const clock: ReturnType<typeof fakeClock> = {
+      ...fakeClock(),
+      setTimeout: () => 0,
+      clearTimeout: () => {},
+    };
+    const s = setup({ clock, expiresIn: 300 });
+    await s.session.login('ada@example.com', 'right');
+    return s;
+  };
+
+  it('revokes the refresh token on an idle end after a sleep, when the held access token has lapsed', async () => {
+    // The laptop wakes after 20 minutes: the renewal is overdue, and the idle check ends the session
+    // first, holding an access token that lapsed 15 minutes ago.
+    const { clock, auth, storage, session } = await asleep();
+    clock.advance(20 * MIN);
+    await session.end('idle');
+    expect(auth.revoked).toEqual(new Set(['refresh-1']));
+    expect(auth.calls).toEqual(['/v1/auth/login', '/v1/auth/refresh', '/v1/auth/logout Bearer access-2']);
+    expect(storage.map.size).toBe(0);
+  });
+
+  it('renews an access token that lapses within 30 seconds before logging out with it', async () => {
+    const { clock, auth, session } = await asleep();
+    clock.advance(5 * MIN - 15_000);
+    await session.end();
+    expect(auth.revoked).toEqual(new Set(['refresh-1']));
+    expect(auth.calls).toEqual(['/v1/auth/login', '/v1/auth/refresh', '/v1/auth/logout Bearer access-2']);
+  });
+
+  it('renews once and logs out again when the bank refuses the held access token (401)', async () => {
+    const { session, auth, storage } = setup();
+    await session.login('ada@example.com', 'right');
+    auth.refusedAccess.add('access-1');
+    await session.end();
+    expect(auth.revoked).toEqual(new Set(['refresh-1']));
+    expect(auth.calls).toEqual([
+      '/v1/auth/login',
+      '/v1/auth/logout Bearer access-1',
+      '/v1/auth/refresh',
+      '/v1/auth/logout Bearer access-2',
+    ]);
+    expect(storage.map.size).toBe(0);
   });
 
   it('logs out locally even when the server cannot be reached', async () => {

@@ -46,6 +46,8 @@ export interface SessionOptions {
 
 const RENEW_BEFORE_MS = 60_000;
 const RENEW_RETRY_MS = 15_000;
+/** A held access token that lapses within this is not used to log out (see `end`): one is renewed for it. */
+const LOGOUT_MARGIN_MS = 30_000;
 
 export class Session implements TokenSource {
   readonly #o: SessionOptions;
@@ -216,22 +218,37 @@ export class Session implements TokenSource {
   /** Logs out: revokes the refresh token (best effort) and forgets every token. */
   async end(reason: EndReason = 'logged_out'): Promise<void> {
     const refreshToken = this.#o.storage.getItem(REFRESH_KEY);
-    let token = this.#access?.token;
+    const access = this.#access;
     this.#clear();
-    // Revoking needs an access token: after a reload there is none yet, so get one first.
-    if (refreshToken && !token)
-      token = await this.#exchange(refreshToken).then(
-        (t) => t.accessToken,
-        () => undefined,
-      );
+    // Revoking needs an access token the API still takes: after a reload there is none yet, and one
+    // about to lapse or lapsed (a laptop waking: the idle check ends the session before the overdue
+    // renewal runs) would be refused with a 401, leaving the refresh token alive. So get a fresh one.
+    const fresh = () =>
+      refreshToken
+        ? this.#exchange(refreshToken).then(
+            (t) => t.accessToken,
+            () => undefined,
+          )
+        : Promise.resolve(undefined);
+    const held =
+      access && access.expiresAt - this.#o.clock.now() > LOGOUT_MARGIN_MS ? access.token : undefined;
+    const token = held ?? (await fresh());
     this.#o.onChange?.({ signedIn: false, reason });
-    if (refreshToken && token) {
-      await send(this.#fetch, this.#o.baseUrl, {
+    if (!refreshToken || !token) return;
+    const logout = (t: string) =>
+      send(this.#fetch, this.#o.baseUrl, {
         method: 'POST',
         path: '/v1/auth/logout',
         body: { refreshToken },
-        token,
-      }).catch(() => undefined);
+        token: t,
+      });
+    try {
+      await logout(token);
+    } catch (e) {
+      // The held token refused after all (a clock out of step, a token revoked): renew once and ask again.
+      if (!(e instanceof ApiError && e.status === 401) || token !== held) return;
+      const renewed = await fresh();
+      if (renewed) await logout(renewed).catch(() => undefined);
     }
   }
 }
