@@ -8,6 +8,7 @@ import { moneyApi, type Schedule, type ScheduleBody } from '../api-money.ts';
 import { explain } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
 import { formatMoney, parseAmount } from '../money.ts';
+import { parseRunCount } from '../schedule-count.ts';
 import { ENDED, runFailureText } from '../schedule-text.ts';
 import {
   accountName,
@@ -151,6 +152,7 @@ export const NewSchedule = () => {
   const toPayee = form.values.payeeId !== 'new' && payees.length > 0;
   const payee = payees.find((p) => p.id === form.values.payeeId) ?? payees[0];
   const parsed = from ? parseAmount(form.values.amount, from.currency) : undefined;
+  const runs = parseRunCount(form.values.count);
 
   const submit = form.submit(
     () => ({
@@ -161,15 +163,14 @@ export const NewSchedule = () => {
         : form.values.startDate < tomorrow()
           ? 'Choose a date from tomorrow on.'
           : undefined,
-      count:
-        form.values.count && !/^\d{1,3}$/.test(form.values.count.trim())
-          ? 'Enter a whole number of transfers, or leave it empty.'
-          : undefined,
+      count: form.values.frequency !== 'once' && !runs.ok ? runs.message : undefined,
     }),
     async () => {
-      if (!from || !parsed?.ok) return;
+      // A one-off transfer has no count (its field is hidden, whatever was typed in it before).
+      const once = form.values.frequency === 'once';
+      if (!from || !parsed?.ok || (!once && !runs.ok)) return;
       const description = form.values.description.trim();
-      const count = Number(form.values.count.trim());
+      const count = !once && runs.ok ? runs.count : undefined;
       const body: ScheduleBody = {
         fromAccountId: from.id,
         ...(toPayee && payee
@@ -180,7 +181,7 @@ export const NewSchedule = () => {
         startDate: form.values.startDate,
         frequency: form.values.frequency as Schedule['frequency'],
         ...(description ? { description } : {}),
-        ...(form.values.frequency !== 'once' && count > 0 ? { count } : {}),
+        ...(count === undefined ? {} : { count }),
       };
       // Success moves on to the schedule (the intent's onDone); a refusal is shown here. Next to its
       // field when that field is on screen; otherwise (the account number of a saved payee, gone or in

@@ -1,0 +1,23 @@
+/**
+ * The "Number of transfers" of a new scheduled transfer: empty means until cancelled; otherwise a whole
+ * number from 1 to the most the bank takes (MAX_RUNS). "0" is no schedule that never ends, and a
+ * number over the most is said here, not refused by the bank with a general message.
+ */
+
+/**
+ * The most runs a schedule may ask for: src/domain/schedule.ts MAX_RUNS (its unit test checks they
+ * agree). Not imported: that module brings the domain's error catalog into the first screen's bundle.
+ */
+export const MAX_RUNS = 240;
+
+export type ParsedCount = { ok: true; count: number | undefined } | { ok: false; message: string };
+
+export const COUNT_PROBLEM = `Enter a whole number of transfers from 1 to ${MAX_RUNS}, or leave it empty to go on until you cancel.`;
+
+/** The count to send (undefined: until cancelled), or what is wrong with it. */
+export const parseRunCount = (raw: string): ParsedCount => {
+  const text = raw.trim();
+  if (text === '') return { ok: true, count: undefined };
+  const count = /^\d{1,6}$/.test(text) ? Number(text) : 0;
+  return count >= 1 && count <= MAX_RUNS ? { ok: true, count } : { ok: false, message: COUNT_PROBLEM };
+};
