@@ -77,3 +77,28 @@ describe('at 390 px', () => {
     SLOW,
   );
 });
+
+it('follows no download link but an https one (or http on this machine): any other is the general error', async () => {
+  const c = await seedCustomer([{ currency: 'USD', deposit: 1_000, nickname: 'Main' }]);
+  const { page, problems, context } = await openPage(browser(), { width: 1024 });
+  await logIn(page, c);
+  const statements = `/accounts/${c.accounts[0]?.id}/statements`;
+  // The link the API answers is not one the bank would hand out.
+  await page.route(
+    (u) => u.pathname.startsWith(`/v1${statements}/`),
+    (route) =>
+      route.fulfill({
+        json: { url: 'http://example.com/statement.pdf', expiresAt: new Date().toISOString() },
+      }),
+  );
+  await page.goto(statements);
+  const card = page.locator('[data-testid="statements"] > li').first();
+  await card.getByRole('button', { name: /^Download PDF/ }).click();
+  await card.getByRole('alert').waitFor();
+  expect(await card.getByRole('alert').textContent()).toBe(
+    'Something went wrong on our side. Please try again.',
+  );
+  expect(new URL(page.url()).pathname).toBe(statements);
+  expect(problems).toEqual([]);
+  await context.close();
+});

@@ -5,6 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { type StatementSummary, settingsApi } from '../api.ts';
+import { safeDownloadUrl } from '../download-link.ts';
 import { explain } from '../errors.ts';
 import {
   accountName,
@@ -76,7 +77,10 @@ const StatementCard = ({ accountId, statement: st }: { accountId: string; statem
     setError(undefined);
     try {
       const link = await settingsApi(api).statementLink(accountId, st.period, format);
-      openDownload(link.url);
+      // Only a link the bank would hand out is followed; any other is the general error.
+      const url = safeDownloadUrl(link?.url);
+      if (url === undefined) throw new Error('not a download link');
+      openDownload(url);
     } catch (e) {
       setError(explain(e).message);
     } finally {
