@@ -452,3 +452,26 @@ export const planRefund = (
 
 /** The amount a plan takes from what an account may spend (for the store's condition). */
 export const debitOf = (c: Change): number => Math.max(0, c.held - c.balance);
+
+/**
+ * The first gap in an account's posting numbers (Party.postingNo) as a read of its history saw them,
+ * in words, or undefined when there is none. `openingNo`: the number of the posting before them
+ * (undefined: none, or one made before numbers were kept); `postingNos`: the numbers after it, in
+ * history order, undefined for a posting made before numbers were kept (passed over). Each must be one
+ * more than the numbered one before it, or 1 when none is before it.
+ */
+export const firstGap = (
+  openingNo: number | undefined,
+  postingNos: readonly (number | undefined)[],
+): string | undefined => {
+  let previous = openingNo ?? 0;
+  for (const n of postingNos) {
+    if (n === undefined) continue;
+    if (n !== previous + 1)
+      return n <= previous
+        ? `history shows posting ${n} after posting ${previous}`
+        : `history lacks postings ${previous + 1} to ${n - 1}`;
+    previous = n;
+  }
+  return undefined;
+};

@@ -6,6 +6,7 @@
  * the ledger's own balance after that posting (a disagreement is an error, never papered over).
  */
 import { BankError } from './errors.ts';
+import { firstGap } from './ledger.ts';
 import { type Currency, currencies } from './money.ts';
 
 export const BANK_NAME = 'Serverless Bank';
@@ -188,17 +189,8 @@ export const assertNoGap = (
   openingNo: number | undefined,
   postingNos: readonly (number | undefined)[],
 ): void => {
-  let previous = openingNo ?? 0;
-  for (const n of postingNos) {
-    if (n === undefined) continue;
-    if (n !== previous + 1)
-      throw new StatementMismatch(
-        n <= previous
-          ? `history shows posting ${n} after posting ${previous}`
-          : `history lacks postings ${previous + 1} to ${n - 1}`,
-      );
-    previous = n;
-  }
+  const gap = firstGap(openingNo, postingNos);
+  if (gap) throw new StatementMismatch(gap);
 };
 
 /** Minor units as a plain signed decimal: -1250 USD -> "-12.50"; JPY has no decimals. */

@@ -5,6 +5,7 @@
  * paths (ledger.ts); LedgerStore offers the same reads beside its movements (tests, scripts, bench).
  */
 import {
+  firstGap,
   type Journal,
   type SystemAccount,
   systemShardId,
@@ -29,6 +30,8 @@ export interface HistoryItem {
   currency: Currency;
   /** Posted entries only: the account's posted balance after it. */
   balanceAfter?: number;
+  /** Posted entries only (not shown): its place among the account's postings (Party.postingNo). */
+  postingNo?: number;
   counterpartyNumber?: string;
   description: string;
   createdAt: string;
@@ -58,6 +61,21 @@ export interface LedgerReadOptions {
   /** Per user, currency and UTC day: withdrawals and outgoing transfers, in minor units. */
   dailyLimit: number;
 }
+
+/**
+ * Whether a page (newest first) lacks a posting between two it shows: their numbers (Party.postingNo)
+ * skip one. An index entry can show a moment late on AWS while a later one shows; two such that cancel
+ * out leave every balance after them right, so only the numbers tell.
+ */
+const lacksBetween = (items: readonly HistoryItem[]): boolean => {
+  const numbers = items
+    .filter((i) => i.status === 'posted')
+    .map((i) => i.postingNo)
+    .filter((n): n is number => n !== undefined)
+    .reverse();
+  const first = numbers[0];
+  return first !== undefined && firstGap(first - 1, numbers) !== undefined;
+};
 
 export class LedgerReader {
   constructor(
@@ -113,9 +131,11 @@ export class LedgerReader {
    * (the one retry helper, `indexLagPolicy`, within the Lambda's deadline), unless the page is full of
    * newer entries (pending transfers' hold entries, incoming credits, later postings) and there is a
    * next page, where that posting then is. Times, not balances, decide: a movement that lands between
-   * the account's read and the page's adds a later entry, which passes. Only the last posting is
-   * checked: an earlier movement's entry, in the other index, can still show a moment late.
-   * `behind`: the last read still lacked it (the caller answers with it).
+   * the account's read and the page's adds a later entry, which passes. Any page of every posted entry
+   * (no type filter) is also read again while its postings' numbers skip one between two it shows
+   * (`lacksBetween`: entries lagging together whose amounts cancel out leave every balance after them
+   * right). An entry missing below the page's oldest, or above its newest when that is not the last
+   * posting, is not seen. `behind`: the last read still lacked one (the caller answers with it).
    */
   async postingsAfter(
     account: { id: string; lastPostedAt?: string | undefined },
@@ -130,6 +150,8 @@ export class LedgerReader {
       (!opts.status || opts.status === 'posted') &&
       (!opts.from || opts.from <= last) &&
       (!opts.to || last <= opts.to);
+    // Any page of every posted entry: its numbered postings must run without a gap (lacksBetween).
+    const unfiltered = !opts.type && (!opts.status || opts.status === 'posted');
     let page: HistoryPage = { items: [] };
     const caught = await retry(
       async () => {
@@ -138,7 +160,7 @@ export class LedgerReader {
         // which are not, come first).
         const beyond = page.last !== undefined && (page.items.at(-1)?.createdAt ?? '') > last;
         const shown = page.items.some((i) => i.status === 'posted' && i.createdAt >= last);
-        return !bound || shown || beyond ? done(page) : again;
+        return (!bound || shown || beyond) && !(unfiltered && lacksBetween(page.items)) ? done(page) : again;
       },
       { ...indexLagPolicy, ...policy },
     );
@@ -176,6 +198,7 @@ export class LedgerReader {
         amount: Number(p.amount),
         currency: p.currency as Currency,
         ...(p.entity === 'posting' ? { balanceAfter: Number(p.balanceAfter) } : {}),
+        ...(typeof p.postingNo === 'number' ? { postingNo: p.postingNo } : {}),
         ...(p.counterpartyNumber ? { counterpartyNumber: String(p.counterpartyNumber) } : {}),
         description: String(
           p.description ?? (p.journal as { description?: string } | undefined)?.description ?? '',
