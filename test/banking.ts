@@ -1,6 +1,7 @@
 /** Shared steps for the statements, payees and schedules handler tests (in-process handlers). */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import { luhnDigit } from '../src/domain/luhn.ts';
 import { createDocumentClient } from '../src/store/db.ts';
 import { UserStore } from '../src/store/users.ts';
 import { call } from './api.ts';
@@ -71,3 +72,9 @@ export const transfer = async (
 
 export const balanceOf = async (user: string, id: string): Promise<number> =>
   (await call('getBalance', { user, params: { id } })).body.balance;
+
+/** A well-formed account number that no account has (accounts' numbers never start 00000). */
+export const unknownNumber = (i: number): string => {
+  const nine = `00000${String(i).padStart(4, '0')}`;
+  return `${nine}${luhnDigit(nine)}`;
+};

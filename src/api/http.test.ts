@@ -35,7 +35,7 @@ const boom = createHandler(healthRoutes, {
 const user = { sub: 'u1', username: 'u1', client_id: 'c' };
 const transferBody = {
   fromAccountId: '3f9a2b1c-6a43-4c1e-9a55-5b7f0e2d8c11',
-  toAccountNumber: '4820193757',
+  toAccountNumber: '4820193755',
   amount: 100,
   currency: 'USD',
 };

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
-import { deposit, newUser, openAccount } from '../../test/banking.ts';
+import { deposit, newUser, openAccount, unknownNumber } from '../../test/banking.ts';
 import { createTestTable, useHandlerEnv } from '../../test/harness.ts';
 
 let table: string;
@@ -19,8 +19,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** Numbers that no account has (accounts' numbers never start 00000). */
-const unknown = (i: number) => `00000${String(i).padStart(5, '0')}`;
+const unknown = unknownNumber;
 const pay = (user: string, from: string, toAccountNumber: string, key = randomUUID()) =>
   call('transfer', {
     user,
@@ -97,6 +96,29 @@ describe('account numbers that match no account', () => {
     const later = await pay(me, mine.id, unknown(999), key);
     expect(later.status).toBe(422);
     expect(later.body.code).toBe('recipient_not_found');
+  });
+
+  it('leave out a mistyped number (its check digit wrong): 400 before any look-up, never counted', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2027-05-01T15:00:10Z') });
+    const me = await newUser(table);
+    const mine = await openAccount(me);
+    await deposit(me, mine.id, 10_00);
+    const known = await openAccount(await newUser(table, 'Ann Lee'));
+    // The last digit changed: one digit off is never well formed (Luhn).
+    const typo = `${known.number.slice(0, 9)}${(Number(known.number[9]) + 1) % 10}`;
+    for (let i = 0; i < 25; i++) {
+      const r = await pay(me, mine.id, typo);
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      expect(r.body.code).toBe('validation_failed');
+    }
+    expect((await payMany(me, mine.id, [typo])).status).toBe(400);
+    expect(
+      (await call('checkPayee', { user: me, body: { name: 'Ann Lee', accountNumber: typo } })).status,
+    ).toBe(400);
+    // None was counted: 20 numbers that match no account still get their real answer.
+    for (let i = 0; i < 20; i++)
+      expect((await pay(me, mine.id, unknown(500 + i))).body.code).toBe('recipient_not_found');
+    expect((await pay(me, mine.id, unknown(600))).status).toBe(429);
   });
 
   it('once spent, still let a customer pay their saved payees, whose numbers were counted when saved', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
-import { balanceOf, deposit, newUser, openAccount, withdraw } from '../../test/banking.ts';
+import { balanceOf, deposit, newUser, openAccount, unknownNumber, withdraw } from '../../test/banking.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import type { Journal } from '../domain/ledger.ts';
 import { addDays } from '../domain/schedule.ts';
@@ -216,7 +216,7 @@ describe('scheduled transfers', () => {
         });
       // 20 numbers that match no account: the customer's checks for this minute are spent.
       for (let i = 0; i < 20; i++)
-        expect((await pay(`00000${String(i).padStart(5, '0')}`)).body.code).toBe('recipient_not_found');
+        expect((await pay(unknownNumber(i))).body.code).toBe('recipient_not_found');
       expect((await pay(to.number)).status).toBe(429);
       // The run, in the same minute, is paid.
       expect(await runDue(deps(), `${Y}-02-21`)).toMatchObject({ succeeded: 1, errors: 0 });

@@ -14,6 +14,7 @@
  */
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
+import { isWellFormedAccountNumber } from '../../domain/luhn.ts';
 import { currencyCodes, MAX_AMOUNT } from '../../domain/money.ts';
 
 // Classic zod installs the English messages on import; mini leaves that to us (else: "Invalid input").
@@ -60,10 +61,22 @@ export const CurrencyCode = doc(z.enum(currencyCodes), { description: 'ISO 4217'
 export const Id = doc(z.uuid().check(z.maxLength(36), z.toLowerCase()), {
   example: '3f9a2b1c-6a43-4c1e-9a55-5b7f0e2d8c11',
 });
+/**
+ * 10 digits whose last is the Luhn check digit of the first nine (src/domain/luhn.ts): a mistyped
+ * digit is refused here (400), before any look-up, so it never costs one of the customer's
+ * account-number checks (src/store/rate-counter.ts) nor answers `recipient_not_found`.
+ */
 export const AccountNumber = doc(
-  z.string().check(z.maxLength(10), z.regex(/^\d{10}$/, 'must be 10 digits')),
+  z
+    .string()
+    .check(
+      z.maxLength(10),
+      z.regex(/^\d{10}$/, 'must be 10 digits'),
+      z.refine(isWellFormedAccountNumber, 'is not an account number: check its digits'),
+    ),
   {
-    example: '4820193757',
+    description: '10 digits, the last a Luhn check digit',
+    example: '4820193755',
   },
 );
 export const Description = safeText(140);
