@@ -80,6 +80,34 @@ describe('payees with confirmation of payee', () => {
     expect((await call('listPayees', { user: me })).body.items).toEqual([]);
   });
 
+  it('saves no payee for a closed account (nothing could be paid to it), and counts the check all the same', async () => {
+    const me = await newUser(table);
+    const ann = await newUser(table, 'Ann Lee');
+    const a = await openAccount(ann);
+    expect((await call('closeAccount', { user: ann, params: { id: a.id } })).status).toBe(200);
+    // The clock frozen, so one minute holds every request.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2027-05-01T12:00:05Z') });
+    try {
+      const save = await call('createPayee', {
+        user: me,
+        body: { name: 'Ann Lee', accountNumber: a.number },
+      });
+      expect(save.status, JSON.stringify(save.body)).toBe(422);
+      expect(save.body.code).toBe('account_not_active');
+      expect((await call('listPayees', { user: me })).body.items).toEqual([]);
+      // 19 checks left of the minute's 20: the save took one.
+      for (let i = 0; i < 19; i++)
+        expect(
+          (await call('checkPayee', { user: me, body: { name: 'Ann Lee', accountNumber: a.number } })).status,
+        ).toBe(200);
+      expect(
+        (await call('checkPayee', { user: me, body: { name: 'Ann Lee', accountNumber: a.number } })).status,
+      ).toBe(429);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('hands out no short holder’s name for a guess with a letter left out or wrong', async () => {
     // A review found `close` (with the holder's name) for any one edit, however short the name.
     const me = await newUser(table);

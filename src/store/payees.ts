@@ -27,22 +27,44 @@ export class PayeeStore {
     this.counter = new RateCounter(db, table);
   }
 
-  /** The name of the holder of an account number, or undefined for an unknown number. */
-  async holderName(accountNumber: string): Promise<string | undefined> {
+  /**
+   * The holder of an account number (their name, and the account's owner and id), or undefined for an
+   * unknown number.
+   */
+  private async holder(
+    accountNumber: string,
+  ): Promise<{ name: string; ownerId: string; accountId: string } | undefined> {
     const n = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.accountNumber(accountNumber), ConsistentRead: true }),
     );
     if (!n.Item) return undefined;
-    const p = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.profile(n.Item.ownerId as string) }),
-    );
-    return (p.Item?.name as string | undefined) ?? '';
+    const ownerId = n.Item.ownerId as string;
+    const p = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.profile(ownerId) }));
+    return {
+      name: (p.Item?.name as string | undefined) ?? '',
+      ownerId,
+      accountId: n.Item.accountId as string,
+    };
   }
 
   private async confirm(name: string, accountNumber: string) {
-    const holder = await this.holderName(accountNumber);
+    const holder = await this.holder(accountNumber);
     if (holder === undefined) throw new BankError('recipient_not_found', 'No account has that number');
-    return confirmation(name, holder);
+    return { ...confirmation(name, holder.name), holder };
+  }
+
+  /** Whether the account is closed (a strongly consistent read of its status). */
+  private async closed(h: { ownerId: string; accountId: string }): Promise<boolean> {
+    const r = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: keys.account(h.ownerId, h.accountId),
+        ProjectionExpression: '#s',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ConsistentRead: true,
+      }),
+    );
+    return r.Item?.status === 'closed';
   }
 
   /**
@@ -57,7 +79,8 @@ export class PayeeStore {
     now = new Date(),
   ): Promise<{ match: Match; name?: string }> {
     await this.take(sub, now);
-    return this.confirm(name, accountNumber);
+    const { holder: _, ...answer } = await this.confirm(name, accountNumber);
+    return answer;
   }
 
   private take(sub: string, now: Date): Promise<void> {
@@ -72,6 +95,9 @@ export class PayeeStore {
   async create(sub: string, name: string, accountNumber: string, now = new Date()): Promise<SavedPayee> {
     await this.take(sub, now);
     const c = await this.confirm(name, accountNumber);
+    // Nothing could ever be paid to it (as a new schedule to it is refused): not saved, counted all the same.
+    if (await this.closed(c.holder))
+      throw new BankError('account_not_active', 'The account you want to pay is closed');
     const payee: Payee = {
       id: randomUUID(),
       name,
