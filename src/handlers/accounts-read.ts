@@ -12,11 +12,15 @@ import { accountReader, cursors, db, ledgerReader } from './context.ts';
 import { customerGuard } from './gate.ts';
 import { historyPage, invalidQuery, utc } from './history.ts';
 
-/** The caller's account and its unsettled credits, read consistent with each other. */
-const accountWithIncoming = async (owner: string, id: string) =>
-  withIncoming(db(), config().tableName, await accountReader().mustGet(owner, id), () =>
-    accountReader().mustGet(owner, id),
-  );
+/**
+ * The caller's account and its unsettled credits, read consistent with each other. A closed account's
+ * are going back to their senders (store/ledger-return.ts): none is on its way to it.
+ */
+const accountWithIncoming = async (owner: string, id: string) => {
+  const account = await accountReader().mustGet(owner, id);
+  if (account.status === 'closed') return { account, incoming: 0 };
+  return withIncoming(db(), config().tableName, account, () => accountReader().mustGet(owner, id));
+};
 
 export const handler = createHandler(
   routes,

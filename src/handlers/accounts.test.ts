@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../test/api.ts';
 import { untilNotBusy } from '../../test/busy.ts';
-import { createTestTable, useHandlerEnv } from '../../test/harness.ts';
+import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { config } from '../config.ts';
+import { AccountStore } from '../store/accounts.ts';
+import { createDocumentClient } from '../store/db.ts';
+import { IdempotencyStore } from '../store/idempotency.ts';
+import * as keys from '../store/item-keys.ts';
+import { LedgerStore } from '../store/ledger.ts';
 
 beforeAll(async () => {
   useHandlerEnv({ TABLE_NAME: await createTestTable('accounts') });
@@ -146,5 +153,56 @@ describe('accounts', () => {
     >[]) {
       expect((await call('listAccounts', { user, query })).status, JSON.stringify(query)).toBe(400);
     }
+  });
+});
+
+describe('a closed account with a credit still on its way (a hot recipient closed as it came)', () => {
+  it('shows nothing incoming, in the account or its history: the credit goes back to its sender', async () => {
+    const doc = createDocumentClient(dynamoClients().client);
+    const table = config().tableName;
+    const accounts = new AccountStore(doc, table);
+    const ledger = new LedgerStore(doc, table, accounts, new IdempotencyStore(doc, table, 3600), {
+      systemShards: config().systemShards,
+      dailyLimit: config().dailyLimit,
+      deferCredits: 'always',
+    });
+    const payer = `payer-${randomUUID()}`;
+    const shop = `shop-${randomUUID()}`;
+    const from = await accounts.open({ ownerId: payer, type: 'checking', currency: 'USD' });
+    const to = await accounts.open({ ownerId: shop, type: 'checking', currency: 'USD' });
+    await ledger.deposit({
+      user: payer,
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: from.id,
+      amount: 100,
+    });
+    const paid = await ledger.transfer({
+      user: payer,
+      idempotencyKey: 't',
+      fingerprint: 't',
+      fromAccountId: from.id,
+      toAccountNumber: to.number,
+      currency: 'USD',
+      amount: 30,
+    });
+    expect(paid.kind).toBe('journal');
+    const seen = async () => {
+      const account = await call('getAccount', { user: shop, params: { id: to.id } });
+      const history = await call('history', { user: shop, params: { id: to.id } });
+      return [account.body.incoming, (history.body.items as { amount: number }[]).map((i) => i.amount)];
+    };
+    // Open, it is on its way; closed (as a close racing the credit leaves it), it is not.
+    expect(await seen()).toEqual([30, [30]]);
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.account(shop, to.id),
+        UpdateExpression: 'SET #s = :closed, version = version + :one',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':closed': 'closed', ':one': 1 },
+      }),
+    );
+    expect(await seen()).toEqual([undefined, []]);
   });
 });

@@ -30,7 +30,7 @@ export const utc = (iso: string | undefined, name: string) => {
  */
 export const historyPage = async (
   caller: string,
-  account: { id: string; lastPostedAt?: string | undefined },
+  account: { id: string; lastPostedAt?: string | undefined; status?: string | undefined },
   query: output<typeof HistoryQuery>,
   names?: () => Promise<ReadonlyMap<string, string>>,
 ) => {

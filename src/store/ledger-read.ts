@@ -46,6 +46,11 @@ export interface HistoryPageQuery {
   start?: Record<string, unknown> | undefined;
   type?: TransactionType | undefined;
   status?: TransactionStatus | undefined;
+  /**
+   * The account is closed: its unsettled credits are going back to their senders (ledger-return.ts),
+   * so none is listed as on its way.
+   */
+  closed?: boolean | undefined;
 }
 
 /** A page of history, and where it ended when there is more. */
@@ -97,7 +102,10 @@ export class LedgerReader {
     // it, as pending transfers list above posted ones. At most limit - 1 of them, so the page still
     // shows (and pages on from) the postings.
     const incoming =
-      opts.start || (opts.type && opts.type !== 'transfer') || (opts.status && opts.status !== 'pending')
+      opts.closed ||
+      opts.start ||
+      (opts.type && opts.type !== 'transfer') ||
+      (opts.status && opts.status !== 'pending')
         ? []
         : (await unsettledCredits(this.db, this.table, accountId))
             .filter((c) => (!opts.from || c.createdAt >= opts.from) && (!opts.to || c.createdAt <= opts.to))
@@ -138,7 +146,7 @@ export class LedgerReader {
    * posting, is not seen. `behind`: the last read still lacked one (the caller answers with it).
    */
   async postingsAfter(
-    account: { id: string; lastPostedAt?: string | undefined },
+    account: { id: string; lastPostedAt?: string | undefined; status?: string | undefined },
     opts: HistoryPageQuery,
     policy: Partial<RetryPolicy> = {},
   ): Promise<HistoryPage & { behind: boolean }> {
@@ -155,7 +163,7 @@ export class LedgerReader {
     let page: HistoryPage = { items: [] };
     const caught = await retry(
       async () => {
-        page = await this.postings(account.id, opts);
+        page = await this.postings(account.id, { ...opts, closed: account.status === 'closed' });
         // With a next page, the last item is the oldest entry read in time order (incoming credits,
         // which are not, come first).
         const beyond = page.last !== undefined && (page.items.at(-1)?.createdAt ?? '') > last;
