@@ -108,6 +108,26 @@ describe('the sweep handler', () => {
     expect((await verifyLedger(doc, table)).problems).toEqual([]);
   });
 
+  it('a pending transfer whose expiry runs out of attempts is counted failed, not taken for one not due', async () => {
+    const { accounts, pending } = await due();
+    // Every transaction throttled: the expiry is retried (twice here) and gives up.
+    const throttled = {
+      send: (command: { constructor: { name: string } }) =>
+        command.constructor.name === 'TransactWriteCommand'
+          ? Promise.reject(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }))
+          : doc.send(command as never),
+    } as unknown as Db;
+    const ledger = new LedgerStore(throttled, table, accounts, new IdempotencyStore(throttled, table, 3600), {
+      systemShards: config().systemShards,
+      dailyLimit: config().dailyLimit,
+      retry: { maxAttempts: 2, baseMs: 1, capMs: 1 },
+    });
+    const r = await ledger.expireDue(new Date());
+    expect(r.expired).toBe(0);
+    expect(r.failed.map((f) => f.journalId).sort()).toEqual(expect.arrayContaining([...pending].sort()));
+    expect(r.failed[0]?.error).toMatch(/could not be released/);
+  });
+
   it('when the pending transfers cannot even be listed, credits still settle and the run fails with that error', async () => {
     const { ledger, pending, credited } = await due();
     failFirst((c) => c.constructor.name === 'QueryCommand', reset);

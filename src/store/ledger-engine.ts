@@ -168,7 +168,9 @@ export class LedgerEngine {
 
   /**
    * Expires one pending journal whose time has passed: releases its hold and gives it back to the
-   * daily limit. False when it was not due, or post, void or another expiry got there first.
+   * daily limit. False when it was not due, or post, void or another expiry got there first; 503
+   * `service_unavailable` when its attempts or the deadline ran out with it still pending (the sweep
+   * counts it failed, a debit waiting on it answers 503; before, both took it for "not due").
    */
   async expire(journalId: string, now = this.now()): Promise<boolean> {
     const out = await retry(async () => {
@@ -181,7 +183,8 @@ export class LedgerEngine {
       if (conditionFailed(r.failed).length > 0 || isTransient(r.error, r.codes)) return again;
       throw r.error;
     }, this.policy);
-    return out ?? false;
+    if (out === undefined) throw busy('A pending transfer past its expiry could not be released yet');
+    return out;
   }
 
   /**
