@@ -13,6 +13,13 @@ export type AccountStatus = (typeof accountStatuses)[number];
 /** A customer may hold at most this many accounts that are not closed. */
 export const MAX_OPEN_ACCOUNTS = 10;
 
+/**
+ * A customer may open at most this many accounts in all, closed ones included: a closed account's item
+ * stays (its history and statements are kept), and every account list and every opening reads the
+ * owner's account items, so opening and closing without end would make them ever slower.
+ */
+export const MAX_ACCOUNTS_EVER = 100;
+
 export interface Account {
   id: string;
   number: string;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../test/api.ts';
 import { untilNotBusy } from '../../test/busy.ts';
@@ -98,6 +98,33 @@ describe('accounts', () => {
     expect(closed.status).toBe(200);
     expect(closed.body.status).toBe('closed');
     expect((await open(user)).status).toBe(201);
+  });
+
+  it('allows at most 100 accounts opened in all, closed ones included: closing is no way round it', async () => {
+    const user = `u-${randomUUID()}`;
+    for (let i = 0; i < 3; i++) {
+      const a = await open(user);
+      expect(a.status).toBe(201);
+      expect((await call('closeAccount', { user, params: { id: a.body.id } })).status).toBe(200);
+    }
+    const doc = createDocumentClient(dynamoClients().client);
+    const profile = await doc.send(
+      new GetCommand({ TableName: config().tableName, Key: keys.profile(user), ConsistentRead: true }),
+    );
+    expect(profile.Item).toMatchObject({ openAccounts: 0, accountsOpened: 3 });
+    // 97 more opened and closed (written directly): the 101st is refused, though none is open.
+    await doc.send(
+      new UpdateCommand({
+        TableName: config().tableName,
+        Key: keys.profile(user),
+        UpdateExpression: 'SET accountsOpened = :n',
+        ExpressionAttributeValues: { ':n': 100 },
+      }),
+    );
+    const refused = await open(user);
+    expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+    expect(refused.body.code).toBe('account_limit_reached');
+    expect(refused.body.detail).toMatch(/at most 100 accounts in all/);
   });
 
   it('numbers are unique', async () => {

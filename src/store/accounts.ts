@@ -6,6 +6,7 @@ import {
   assertClosable,
   type Hold,
   heldAt,
+  MAX_ACCOUNTS_EVER,
   MAX_OPEN_ACCOUNTS,
   newAccountNumber,
 } from '../domain/account.ts';
@@ -306,13 +307,14 @@ export class AccountStore extends AccountReader {
             Update: {
               TableName: this.table,
               Key: keys.profile(input.ownerId),
-              UpdateExpression: `SET openAccounts = if_not_exists(openAccounts, :zero) + :one${hostClause.set}`,
-              ConditionExpression: `(attribute_not_exists(openAccounts) OR openAccounts < :max)${hostClause.condition}`,
+              UpdateExpression: `SET openAccounts = if_not_exists(openAccounts, :zero) + :one, accountsOpened = if_not_exists(accountsOpened, :zero) + :one${hostClause.set}`,
+              ConditionExpression: `(attribute_not_exists(openAccounts) OR openAccounts < :max) AND (attribute_not_exists(accountsOpened) OR accountsOpened < :maxEver)${hostClause.condition}`,
               ExpressionAttributeNames: { '#host': hostAttr },
               ExpressionAttributeValues: {
                 ':zero': 0,
                 ':one': 1,
                 ':max': MAX_OPEN_ACCOUNTS,
+                ':maxEver': MAX_ACCOUNTS_EVER,
                 ...(host ? { ':id': host } : {}),
               },
             },
@@ -367,12 +369,10 @@ export class AccountStore extends AccountReader {
       }
       // The profile's condition is on the count and on the currency's host: another first account
       // in this currency may have become its host since we looked. Look again.
-      if (failed.includes('profile') && !(await this.full(input.ownerId))) return again;
       if (failed.includes('profile')) {
-        throw new BankError(
-          'account_limit_reached',
-          `A customer may have at most ${MAX_OPEN_ACCOUNTS} open accounts`,
-        );
+        const limit = await this.limitReached(input.ownerId);
+        if (!limit) return again;
+        throw limit;
       }
       // The `account` and `id` items are written together, so an earlier attempt of this call left
       // both or neither; either one failing here, with no account read back above, is not ours.
@@ -407,12 +407,25 @@ export class AccountStore extends AccountReader {
     return mine.map((a) => a.limitHost).find((h): h is string => typeof h === 'string');
   }
 
-  /** Whether the owner has as many open accounts as one may. */
-  private async full(ownerId: string): Promise<boolean> {
+  /**
+   * The refusal when the owner has as many open accounts as one may, or has opened as many as one may
+   * ever (MAX_ACCOUNTS_EVER; counted from when the count was kept), else undefined.
+   */
+  private async limitReached(ownerId: string): Promise<BankError | undefined> {
     const r = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.profile(ownerId), ConsistentRead: true }),
     );
-    return ((r.Item?.openAccounts as number | undefined) ?? 0) >= MAX_OPEN_ACCOUNTS;
+    if (((r.Item?.openAccounts as number | undefined) ?? 0) >= MAX_OPEN_ACCOUNTS)
+      return new BankError(
+        'account_limit_reached',
+        `A customer may have at most ${MAX_OPEN_ACCOUNTS} open accounts`,
+      );
+    if (((r.Item?.accountsOpened as number | undefined) ?? 0) >= MAX_ACCOUNTS_EVER)
+      return new BankError(
+        'account_limit_reached',
+        `A customer may open at most ${MAX_ACCOUNTS_EVER} accounts in all, closed ones included: ask the bank`,
+      );
+    return undefined;
   }
 
   /** Closes an account whose balance is zero and that holds nothing. Closing a closed account answers it as it is. */
