@@ -66,7 +66,13 @@ const due = async () => {
   const pending = [await move(b.number, 10, true), await move(b.number, 20, true)];
   await move(c.number, 30, false);
   expect((await accounts.mustGet(`credited-${owner}`, c.id)).balance).toBe(0);
-  return { ledger, accounts, pending, credited: () => accounts.mustGet(`credited-${owner}`, c.id) };
+  return {
+    ledger,
+    accounts,
+    pending,
+    payer: { owner, accountId: a.id },
+    credited: () => accounts.mustGet(`credited-${owner}`, c.id),
+  };
 };
 
 /** Makes the handlers' DynamoDB client throw `fault` for the first request `matches` picks. */
@@ -126,6 +132,33 @@ describe('the sweep handler', () => {
     expect(r.expired).toBe(0);
     expect(r.failed.map((f) => f.journalId).sort()).toEqual(expect.arrayContaining([...pending].sort()));
     expect(r.failed[0]?.error).toMatch(/could not be released/);
+  });
+
+  it("a debit goes on when a release of the payer's expired hold keeps being throttled (the stored available is the rule)", async () => {
+    const { accounts, payer } = await due();
+    // The first two transactions (the release's two attempts) throttled, the rest let through.
+    let throttle = 2;
+    const flaky = {
+      send: (command: { constructor: { name: string } }) =>
+        command.constructor.name === 'TransactWriteCommand' && throttle-- > 0
+          ? Promise.reject(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }))
+          : doc.send(command as never),
+    } as unknown as Db;
+    const ledger = new LedgerStore(flaky, table, accounts, new IdempotencyStore(flaky, table, 3600), {
+      systemShards: config().systemShards,
+      dailyLimit: config().dailyLimit,
+      retry: { maxAttempts: 2, baseMs: 1, capMs: 1 },
+    });
+    // 100 in, 30 paid, 30 held by the two expired pending transfers: 40 available as stored.
+    const out = await ledger.withdraw({
+      user: payer.owner,
+      idempotencyKey: 'w-throttled-release',
+      fingerprint: 'w',
+      accountId: payer.accountId,
+      amount: 40,
+    });
+    expect(out.kind).toBe('journal');
+    expect(throttle).toBeLessThan(0);
   });
 
   it('when the pending transfers cannot even be listed, credits still settle and the run fails with that error', async () => {
