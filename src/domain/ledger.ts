@@ -455,19 +455,20 @@ export const debitOf = (c: Change): number => Math.max(0, c.held - c.balance);
 
 /**
  * The first gap in an account's posting numbers (Party.postingNo) as a read of its history saw them,
- * in words, or undefined when there is none. `openingNo`: the number of the posting before them
- * (undefined: none, or one made before numbers were kept); `postingNos`: the numbers after it, in
- * history order, undefined for a posting made before numbers were kept (passed over). Each must be one
- * more than the numbered one before it, or 1 when none is before it.
+ * in words, or undefined when there is none. `before`: the number of the posting before them, 0 when
+ * there is none (the first numbered one must then be 1), undefined when it is unknown (a posting made
+ * before numbers were kept, or by an older instance during a deploy, which moved no number: the first
+ * numbered one may be any). `postingNos`: the numbers after it, in history order, undefined for a
+ * posting without one (passed over). Each numbered one after the first must be one more than the last.
  */
 export const firstGap = (
-  openingNo: number | undefined,
+  before: number | undefined,
   postingNos: readonly (number | undefined)[],
 ): string | undefined => {
-  let previous = openingNo ?? 0;
+  let previous = before;
   for (const n of postingNos) {
     if (n === undefined) continue;
-    if (n !== previous + 1)
+    if (previous !== undefined && n !== previous + 1)
       return n <= previous
         ? `history shows posting ${n} after posting ${previous}`
         : `history lacks postings ${previous + 1} to ${n - 1}`;

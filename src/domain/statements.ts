@@ -176,20 +176,18 @@ export const assertTail = (r: SpanRead): void => {
 };
 
 /**
- * Checks that a read of history lacks no numbered posting: `openingNo` is the number (Party.postingNo)
- * of the posting the opening balance is the balance after (undefined: none, or one made before numbers
- * were kept), `postingNos` those of what the read saw after it, in history order (the lines, then the
- * next posting), undefined for a posting made before numbers were kept. An account's numbered postings
- * run 1, 2, 3 … in that order, so each must be one more than the numbered one before it, or 1 when
- * none is before it. Running balances cannot find postings missing together whose amounts sum to zero
- * (a deposit and a withdrawal of the same amount); a gap here does. Throws StatementMismatch (the
- * reader reads again: `caughtUp`).
+ * Checks that a read of history lacks no numbered posting: `before` is the number (Party.postingNo) of
+ * the posting the opening balance is the balance after, 0 when there is none, undefined when it has
+ * none (firstGap); `postingNos` those of what the read saw after it, in history order (the lines, then
+ * the next posting). An account's numbered postings run 1, 2, 3 … in that order. Running balances
+ * cannot find postings missing together whose amounts sum to zero (a deposit and a withdrawal of the
+ * same amount); a gap here does. Throws StatementMismatch (the reader reads again: `caughtUp`).
  */
 export const assertNoGap = (
-  openingNo: number | undefined,
+  before: number | undefined,
   postingNos: readonly (number | undefined)[],
 ): void => {
-  const gap = firstGap(openingNo, postingNos);
+  const gap = firstGap(before, postingNos);
   if (gap) throw new StatementMismatch(gap);
 };
 

@@ -78,8 +78,7 @@ const lacksBetween = (items: readonly HistoryItem[]): boolean => {
     .map((i) => i.postingNo)
     .filter((n): n is number => n !== undefined)
     .reverse();
-  const first = numbers[0];
-  return first !== undefined && firstGap(first - 1, numbers) !== undefined;
+  return firstGap(undefined, numbers) !== undefined;
 };
 
 export class LedgerReader {

@@ -110,7 +110,11 @@ export class StatementSource {
     ]);
     if (truncated) throw exportTooLarge();
     const totals = totalsOf(opening.balance, lines);
-    assertNoGap(opening.postingNo, [...postingNos, next && postingNoOf(next)]);
+    // No opening posting: the first numbered line must be the account's first (0 before it).
+    assertNoGap(opening.lastKey === undefined ? 0 : opening.postingNo, [
+      ...postingNos,
+      next && postingNoOf(next),
+    ]);
     assertTail({
       from,
       to,
