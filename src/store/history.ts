@@ -20,6 +20,10 @@ import { type HistoryIndex, historyIndexes } from './table.ts';
 /** An item that is a posting (the account's posted history), not a pending transfer's hold entry. */
 export const isPosting = (i: Record<string, unknown>): boolean => i.entity === 'posting';
 
+/** A history entry's posting number (Party.postingNo), if it has one. */
+export const postingNoOf = (i: Record<string, unknown>): number | undefined =>
+  typeof i.postingNo === 'number' ? i.postingNo : undefined;
+
 /** The sort key of the first instant at or after `at` (`#` sorts before every digit of a time). */
 export const historyKey = (at: string): string => `${keys.postingsOf('').skPrefix}${at}`;
 

@@ -14,7 +14,7 @@ import {
 } from '../domain/ledger.ts';
 import { addMinor, type Currency } from '../domain/money.ts';
 import { type Db, queryAll } from './db.ts';
-import { historyBetween, historyKey, lastPosting } from './history.ts';
+import { historyBetween, historyKey, lastPosting, postingNoOf } from './history.ts';
 import * as keys from './item-keys.ts';
 import { readJournal } from './ledger-journal.ts';
 import { unsettledCredits } from './ledger-settle.ts';
@@ -150,15 +150,14 @@ export class LedgerReader {
     policy: Partial<RetryPolicy> = {},
   ): Promise<HistoryPage & { behind: boolean }> {
     const last = account.lastPostedAt ?? '';
+    // A page of every posted entry: its numbered postings must run without a gap (lacksBetween).
+    const unfiltered = !opts.type && (!opts.status || opts.status === 'posted');
     const bound =
       account.lastPostedAt !== undefined &&
       !opts.start &&
-      !opts.type &&
-      (!opts.status || opts.status === 'posted') &&
+      unfiltered &&
       (!opts.from || opts.from <= last) &&
       (!opts.to || last <= opts.to);
-    // Any page of every posted entry: its numbered postings must run without a gap (lacksBetween).
-    const unfiltered = !opts.type && (!opts.status || opts.status === 'posted');
     let page: HistoryPage = { items: [] };
     const caught = await retry(
       async () => {
@@ -205,7 +204,7 @@ export class LedgerReader {
         amount: Number(p.amount),
         currency: p.currency as Currency,
         ...(p.entity === 'posting' ? { balanceAfter: Number(p.balanceAfter) } : {}),
-        ...(typeof p.postingNo === 'number' ? { postingNo: p.postingNo } : {}),
+        ...(postingNoOf(p) !== undefined ? { postingNo: postingNoOf(p) } : {}),
         ...(p.counterpartyNumber ? { counterpartyNumber: String(p.counterpartyNumber) } : {}),
         description: String(
           p.description ?? (p.journal as { description?: string } | undefined)?.description ?? '',

@@ -19,7 +19,14 @@ import {
   totalsOf,
 } from '../domain/statements.ts';
 import { busy, type Db } from './db.ts';
-import { firstPostingFrom, historyBetween, historyKey, isPosting, lastPosting } from './history.ts';
+import {
+  firstPostingFrom,
+  historyBetween,
+  historyKey,
+  isPosting,
+  lastPosting,
+  postingNoOf,
+} from './history.ts';
 import { again, done, indexLagPolicy, type RetryPolicy, retry } from './retry.ts';
 
 /**
@@ -57,10 +64,6 @@ export const lineOf = (i: Record<string, unknown>): StatementLine => ({
   amount: Number(i.amount),
   balance: Number(i.balanceAfter),
 });
-
-/** A history entry's posting number (Party.postingNo), if it has one. */
-const postingNoOf = (i: Record<string, unknown>): number | undefined =>
-  typeof i.postingNo === 'number' ? i.postingNo : undefined;
 
 export class StatementSource {
   constructor(
