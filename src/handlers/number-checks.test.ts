@@ -5,10 +5,13 @@
  * checks allow.
  */
 import { randomUUID } from 'node:crypto';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { deposit, newUser, openAccount, unknownNumber } from '../../test/banking.ts';
-import { createTestTable, useHandlerEnv } from '../../test/harness.ts';
+import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { createDocumentClient } from '../store/db.ts';
+import { paymentKeys } from '../store/keys.ts';
 
 let table: string;
 beforeAll(async () => {
@@ -96,6 +99,38 @@ describe('account numbers that match no account', () => {
     const later = await pay(me, mine.id, unknown(999), key);
     expect(later.status).toBe(422);
     expect(later.body.code).toBe('recipient_not_found');
+  });
+
+  it('count 200 a day besides 20 a minute: past the day, numbers wait for the next (UTC) day', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2027-05-02T10:00:05Z') });
+    const me = await newUser(table);
+    const mine = await openAccount(me);
+    await deposit(me, mine.id, 10_00);
+    const known = await openAccount(await newUser(table, 'Ann Lee'));
+    // 199 counted earlier today (as ten minutes of 20 would, less one).
+    const dayStart = Date.parse('2027-05-02T00:00:00Z') / 1000;
+    await createDocumentClient(dynamoClients().client).send(
+      new UpdateCommand({
+        TableName: table,
+        Key: paymentKeys.rate(me, 'payee-check-day', dayStart),
+        UpdateExpression: 'SET hits = :n',
+        ExpressionAttributeValues: { ':n': 199 },
+      }),
+    );
+    expect((await pay(me, mine.id, unknown(700))).body.code).toBe('recipient_not_found');
+    // A new minute, but the day is spent: refused before any look-up, known numbers too.
+    vi.setSystemTime(new Date('2027-05-02T10:01:05Z'));
+    const refused = await pay(me, mine.id, unknown(701));
+    expect(refused.status, JSON.stringify(refused.body)).toBe(429);
+    expect(refused.body.detail).toMatch(/200 account numbers a day/);
+    expect(refused.headers['retry-after']).toBe(String(14 * 3600 - 65));
+    expect((await pay(me, mine.id, known.number)).status).toBe(429);
+    expect(
+      (await call('checkPayee', { user: me, body: { name: 'Ann Lee', accountNumber: known.number } })).status,
+    ).toBe(429);
+    // The next day.
+    vi.setSystemTime(new Date('2027-05-03T00:00:01Z'));
+    expect((await pay(me, mine.id, known.number)).status).toBe(201);
   });
 
   it('leave out a mistyped number (its check digit wrong): 400 before any look-up, never counted', async () => {

@@ -26,7 +26,24 @@ export interface RateRule {
    * free, that one more number pushed a batch over.
    */
   overWhole?: { code: ErrorCode; detail: string };
+  /**
+   * A longer window counted beside this one (a day beside a minute): `take` counts it after this one
+   * (what this window took, at most its `max`), and `spent` reads both. Counting after means a refusal
+   * by the longer window has already taken from this one, which ends soon anyway.
+   */
+  also?: RateRule;
 }
+
+/**
+ * The day's count beside the minute's (NUMBER_CHECKS.also): 20 a minute alone allowed 28,800 a day, so
+ * a patient prober could confirm thousands of holders' names (found by a review).
+ */
+const NUMBER_DAILY_LIMIT: RateLimit = { max: 200, windowSeconds: 86_400 };
+const NUMBER_CHECKS_DAILY: RateRule = {
+  name: 'payee-check-day',
+  limit: NUMBER_DAILY_LIMIT,
+  refused: `At most ${NUMBER_DAILY_LIMIT.max} account numbers a day may be checked (names checked, payees saved, numbers that match no account): try again tomorrow (UTC)`,
+};
 
 /**
  * Look-ups that tell a customer something about an account number that is not theirs: a name checked
@@ -44,6 +61,7 @@ export const NUMBER_CHECKS: RateRule = {
     code: 'too_many_unknown_numbers',
     detail: `Nothing was posted: more than ${NUMBER_LIMIT.max} of these account numbers match no account. Check the numbers and send the payment again`,
   },
+  also: NUMBER_CHECKS_DAILY,
 };
 
 /** The window `now` falls in, and the 429 that refuses a count in it (Retry-After: its end). */
@@ -67,7 +85,8 @@ export class RateCounter {
    * Counts `n` against `sub`'s current window of the rule, all or none: 429 `rate_limited` (with
    * Retry-After, and the rule's `refused` as its detail) when they would take it past its limit.
    * More than a whole window (`n > max`) takes what is left of it and throws the rule's `overWhole`
-   * (429 if nothing was left; without `overWhole`, 429 at once, counting nothing).
+   * (429 if nothing was left; without `overWhole`, 429 at once, counting nothing). Then the rule's
+   * longer window (`also`), if any, the same way.
    */
   async take(sub: string, rule: RateRule, now: Date, n = 1): Promise<void> {
     const { name, limit, overWhole } = rule;
@@ -97,6 +116,7 @@ export class RateCounter {
       if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
       throw refuse();
     }
+    if (rule.also) await this.take(sub, rule.also, now, Math.min(n, limit.max));
     if (whole && overWhole) throw new BankError(overWhole.code, overWhole.detail);
   }
 
@@ -106,15 +126,18 @@ export class RateCounter {
    */
   async spent(sub: string, rule: RateRule, now: Date): Promise<BankError | undefined> {
     const { windowStart, refuse } = windowOf(rule, now);
-    const r = await this.db.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: paymentKeys.rate(sub, rule.name, windowStart),
-        ProjectionExpression: 'hits',
-        ConsistentRead: true,
-      }),
-    );
-    return Number(r.Item?.hits ?? 0) >= rule.limit.max ? refuse() : undefined;
+    const [r, longer] = await Promise.all([
+      this.db.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: paymentKeys.rate(sub, rule.name, windowStart),
+          ProjectionExpression: 'hits',
+          ConsistentRead: true,
+        }),
+      ),
+      rule.also ? this.spent(sub, rule.also, now) : undefined,
+    ]);
+    return Number(r.Item?.hits ?? 0) >= rule.limit.max ? refuse() : longer;
   }
 }
 
