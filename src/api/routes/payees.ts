@@ -29,7 +29,7 @@ export const routes = {
     path: '/v1/payees/check',
     fn: 'payees',
     role: 'customer',
-    summary: 'Check a name against an account number without saving (20 a minute)',
+    summary: 'Check a name against an account number without saving (20 a minute, 200 a day)',
     body: PayeeBody,
     status: 200,
     response: PayeeCheck,
