@@ -28,8 +28,9 @@ export interface RateRule {
   overWhole?: { code: ErrorCode; detail: string };
   /**
    * A longer window counted beside this one (a day beside a minute): `take` counts it after this one
-   * (what this window took, at most its `max`), and `spent` reads both. Counting after means a refusal
-   * by the longer window has already taken from this one, which ends soon anyway.
+   * (`n`, at most this window's `max`: a request of more than a whole window counts that much, though
+   * this window may have had less left), and `spent` reads both. Counting after means a refusal by the
+   * longer window has already taken from this one, which ends soon anyway.
    */
   also?: RateRule;
 }
