@@ -199,7 +199,7 @@ const errorResponse = (status: number, codes: ErrorCode[]): Response => {
   if (status === 413) lines.push('Over 10 MB, API Gateway answers in plain text.');
   if (status === 429)
     lines.push(
-      '`rate_limited` (with Retry-After): the local stack\u2019s per-user limit; on the payee, transfer and schedule routes also the 20 account-number checks a minute (names checked, payees saved, numbers that matched no account); once they are spent, a payment to another customer\u2019s account too, until the minute ends.',
+      '`rate_limited` (with Retry-After): the local stack\u2019s per-user limit; on the payee, transfer and schedule routes also the account-number checks, 20 a minute and 200 a day (names checked, payees saved, numbers that matched no account); once either is spent, a payment to another customer\u2019s account too, until the minute ends or, for the day\u2019s, the next UTC midnight.',
     );
   const content: Content = {
     ...(codes.length ? { [PROBLEM_CONTENT_TYPE]: { schema: schemaOf(Problem, 'output') } } : {}),

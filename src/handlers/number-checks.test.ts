@@ -23,6 +23,7 @@ afterEach(() => {
 });
 
 const unknown = unknownNumber;
+const doc = () => createDocumentClient(dynamoClients().client);
 const pay = (user: string, from: string, toAccountNumber: string, key = randomUUID()) =>
   call('transfer', {
     user,
@@ -109,7 +110,7 @@ describe('account numbers that match no account', () => {
     const known = await openAccount(await newUser(table, 'Ann Lee'));
     // 199 counted earlier today (as ten minutes of 20 would, less one).
     const dayStart = Date.parse('2027-05-02T00:00:00Z') / 1000;
-    await createDocumentClient(dynamoClients().client).send(
+    await doc().send(
       new UpdateCommand({
         TableName: table,
         Key: paymentKeys.rate(me, 'payee-check-day', dayStart),
@@ -124,7 +125,18 @@ describe('account numbers that match no account', () => {
     expect(refused.status, JSON.stringify(refused.body)).toBe(429);
     expect(refused.body.detail).toMatch(/200 account numbers a day/);
     expect(refused.headers['retry-after']).toBe(String(14 * 3600 - 65));
-    expect((await pay(me, mine.id, known.number)).status).toBe(429);
+    // The minute's count spent too: the answer waits for the day's end, not the minute's.
+    await doc().send(
+      new UpdateCommand({
+        TableName: table,
+        Key: paymentKeys.rate(me, 'payee-check', Date.parse('2027-05-02T10:01:00Z') / 1000),
+        UpdateExpression: 'SET hits = :n',
+        ExpressionAttributeValues: { ':n': 20 },
+      }),
+    );
+    const held = await pay(me, mine.id, known.number);
+    expect(held.status).toBe(429);
+    expect(held.headers['retry-after']).toBe(String(14 * 3600 - 65));
     expect(
       (await call('checkPayee', { user: me, body: { name: 'Ann Lee', accountNumber: known.number } })).status,
     ).toBe(429);

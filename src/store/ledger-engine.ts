@@ -434,7 +434,9 @@ export class LedgerEngine {
 
   /**
    * An account about to be debited, read after releasing its holds that are past their expiry (the
-   * stored `available` still counts them until released): an unswept hold never refuses a debit.
+   * stored `available` still counts them until released): an unswept hold does not refuse a debit,
+   * unless its release keeps being throttled or losing races (then the debit goes on against the stored
+   * `available`, which still counts it, and a refusal for funds or the limit is recorded with the key).
    */
   protected async debitable(owner: string, accountId: string, now: Date): Promise<AccountRecord> {
     const a = await this.accounts.mustGet(owner, accountId);

@@ -68,8 +68,8 @@ export class PayeeStore {
   }
 
   /**
-   * Checks a name against a number without saving: at most 20 a minute per customer (NUMBER_CHECKS,
-   * counted in one DynamoDB item per window, so it holds across Lambda instances).
+   * Checks a name against a number without saving: at most 20 a minute and 200 a day per customer
+   * (NUMBER_CHECKS, counted in one DynamoDB item per window, so it holds across Lambda instances).
    * Saving a payee (`create`) answers the same and takes from the same count.
    */
   async check(

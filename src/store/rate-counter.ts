@@ -138,7 +138,8 @@ export class RateCounter {
       ),
       rule.also ? this.spent(sub, rule.also, now) : undefined,
     ]);
-    return Number(r.Item?.hits ?? 0) >= rule.limit.max ? refuse() : longer;
+    // Both spent: the longer window's refusal, whose Retry-After is when a request can pass again.
+    return longer ?? (Number(r.Item?.hits ?? 0) >= rule.limit.max ? refuse() : undefined);
   }
 }
 
