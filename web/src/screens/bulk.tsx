@@ -62,7 +62,7 @@ const refusalWords = (e: unknown, p: BulkIntent): string => {
 };
 
 const CHECK_LATER =
-  'We could not check every name just now: the bank checks only so many a minute. Wait a minute, then review again (the names checked so far are kept), or pay saved payees.';
+  'We could not check every name just now: the bank checks only so many a minute, and a day. Wait a minute (after very many checks today, until tomorrow), then review again (the names checked so far are kept), or pay saved payees.';
 
 export const BulkPayment = () => {
   const { api, query, navigate } = useApp();
