@@ -28,43 +28,39 @@ export class PayeeStore {
   }
 
   /**
-   * The holder of an account number (their name, and the account's owner and id), or undefined for an
-   * unknown number.
+   * The holder's name of an account number and, when `withStatus`, whether the account is closed (its
+   * status read beside the name, strongly consistent), or undefined for an unknown number.
    */
   private async holder(
     accountNumber: string,
-  ): Promise<{ name: string; ownerId: string; accountId: string } | undefined> {
+    withStatus = false,
+  ): Promise<{ name: string; closed: boolean } | undefined> {
     const n = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.accountNumber(accountNumber), ConsistentRead: true }),
     );
     if (!n.Item) return undefined;
     const ownerId = n.Item.ownerId as string;
-    const p = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.profile(ownerId) }));
-    return {
-      name: (p.Item?.name as string | undefined) ?? '',
-      ownerId,
-      accountId: n.Item.accountId as string,
-    };
+    const [p, a] = await Promise.all([
+      this.db.send(new GetCommand({ TableName: this.table, Key: keys.profile(ownerId) })),
+      withStatus
+        ? this.db.send(
+            new GetCommand({
+              TableName: this.table,
+              Key: keys.account(ownerId, n.Item.accountId as string),
+              ProjectionExpression: '#s',
+              ExpressionAttributeNames: { '#s': 'status' },
+              ConsistentRead: true,
+            }),
+          )
+        : undefined,
+    ]);
+    return { name: (p.Item?.name as string | undefined) ?? '', closed: a?.Item?.status === 'closed' };
   }
 
-  private async confirm(name: string, accountNumber: string) {
-    const holder = await this.holder(accountNumber);
+  private async confirm(name: string, accountNumber: string, withStatus = false) {
+    const holder = await this.holder(accountNumber, withStatus);
     if (holder === undefined) throw new BankError('recipient_not_found', 'No account has that number');
-    return { ...confirmation(name, holder.name), holder };
-  }
-
-  /** Whether the account is closed (a strongly consistent read of its status). */
-  private async closed(h: { ownerId: string; accountId: string }): Promise<boolean> {
-    const r = await this.db.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: keys.account(h.ownerId, h.accountId),
-        ProjectionExpression: '#s',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ConsistentRead: true,
-      }),
-    );
-    return r.Item?.status === 'closed';
+    return { ...confirmation(name, holder.name), closed: holder.closed };
   }
 
   /**
@@ -79,7 +75,7 @@ export class PayeeStore {
     now = new Date(),
   ): Promise<{ match: Match; name?: string }> {
     await this.take(sub, now);
-    const { holder: _, ...answer } = await this.confirm(name, accountNumber);
+    const { closed: _, ...answer } = await this.confirm(name, accountNumber);
     return answer;
   }
 
@@ -94,10 +90,9 @@ export class PayeeStore {
    */
   async create(sub: string, name: string, accountNumber: string, now = new Date()): Promise<SavedPayee> {
     await this.take(sub, now);
-    const c = await this.confirm(name, accountNumber);
+    const c = await this.confirm(name, accountNumber, true);
     // Nothing could ever be paid to it (as a new schedule to it is refused): not saved, counted all the same.
-    if (await this.closed(c.holder))
-      throw new BankError('account_not_active', 'The account you want to pay is closed');
+    if (c.closed) throw new BankError('account_not_active', 'The account you want to pay is closed');
     const payee: Payee = {
       id: randomUUID(),
       name,
