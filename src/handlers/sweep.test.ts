@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { openedBeforeHosts } from '../../test/legacy.ts';
 import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
 import { AccountStore } from '../store/accounts.ts';
@@ -35,7 +36,7 @@ const event = { id: 'test-sweep' } as ScheduledEvent;
  * third account whose credit is deferred to the settler and was never settled: all written ten
  * minutes ago, so that the handler (on the real clock) finds them due.
  */
-const due = async () => {
+const due = async (opts: { beforeHosts?: boolean } = {}) => {
   const past = new Date(Date.now() - 10 * 60_000);
   const accounts = new AccountStore(doc, table);
   const ledger = new LedgerStore(doc, table, accounts, new IdempotencyStore(doc, table, 48 * 3600), {
@@ -47,6 +48,8 @@ const due = async () => {
   const owner = `payer-${randomUUID()}`;
   const open = (ownerId: string) => accounts.open({ ownerId, type: 'checking', currency: 'USD' });
   const [a, b, c] = [await open(owner), await open(`payee-${owner}`), await open(`credited-${owner}`)];
+  // The payer's daily counter an item of its own, as for accounts opened before hosts.
+  if (opts.beforeHosts) await openedBeforeHosts(doc, table, { ownerId: owner, id: a.id, currency: 'USD' });
   await ledger.deposit({ user: owner, idempotencyKey: 'd', fingerprint: 'd', accountId: a.id, amount: 100 });
   const move = async (to: string, amount: number, pending: boolean) => {
     const key = `${to}-${amount}`;
@@ -134,31 +137,90 @@ describe('the sweep handler', () => {
     expect(r.failed[0]?.error).toMatch(/could not be released/);
   });
 
-  it("a debit goes on when a release of the payer's expired hold keeps being throttled (the stored available is the rule)", async () => {
-    const { accounts, payer } = await due();
-    // The first two transactions (the release's two attempts) throttled, the rest let through.
-    let throttle = 2;
+  /** Whether a command is a transaction that expires a pending transfer (a release of its hold). */
+  const expiring = (command: { constructor: { name: string }; input?: unknown }) =>
+    command.constructor.name === 'TransactWriteCommand' &&
+    JSON.stringify(command.input).includes('"expired"');
+
+  /** A ledger whose first `throttle.left` releases of expired holds are throttled. */
+  const throttled = (
+    accounts: AccountStore,
+    throttle: { left: number },
+    dailyLimit = config().dailyLimit,
+  ) => {
     const flaky = {
-      send: (command: { constructor: { name: string } }) =>
-        command.constructor.name === 'TransactWriteCommand' && throttle-- > 0
+      send: (command: { constructor: { name: string }; input?: unknown }) =>
+        expiring(command) && throttle.left-- > 0
           ? Promise.reject(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }))
           : doc.send(command as never),
     } as unknown as Db;
-    const ledger = new LedgerStore(flaky, table, accounts, new IdempotencyStore(flaky, table, 3600), {
+    return new LedgerStore(flaky, table, accounts, new IdempotencyStore(flaky, table, 3600), {
       systemShards: config().systemShards,
-      dailyLimit: config().dailyLimit,
+      dailyLimit,
       retry: { maxAttempts: 2, baseMs: 1, capMs: 1 },
     });
+  };
+
+  /** A withdrawal by the payer of `due()`, its fingerprint its amount. */
+  const withdrawal = (
+    payer: { owner: string; accountId: string },
+    idempotencyKey: string,
+    amount: number,
+  ) => ({
+    user: payer.owner,
+    idempotencyKey,
+    fingerprint: `w${amount}`,
+    accountId: payer.accountId,
+    amount,
+  });
+
+  it("a debit goes on when a release of the payer's expired hold keeps being throttled (the stored available is the rule)", async () => {
+    const { accounts, payer } = await due();
+    // The first two transactions (the release's two attempts) throttled, the rest let through.
+    const throttle = { left: 2 };
     // 100 in, 30 paid, 30 held by the two expired pending transfers: 40 available as stored.
-    const out = await ledger.withdraw({
-      user: payer.owner,
-      idempotencyKey: 'w-throttled-release',
-      fingerprint: 'w',
-      accountId: payer.accountId,
-      amount: 40,
-    });
+    const out = await throttled(accounts, throttle).withdraw(withdrawal(payer, 'w-throttled-release', 40));
     expect(out.kind).toBe('journal');
-    expect(throttle).toBeLessThan(0);
+    expect(throttle.left).toBeLessThan(0);
+  });
+
+  // While the release keeps failing, a refusal that the expired holds cause is answered 503 and not
+  // kept with the key; the same key pays once the holds are released.
+  it.each<[string, { amount: number; dailyLimit?: number; beforeHosts?: boolean }]>([
+    // 60 needs 20 of the 30 the expired holds still take from the stored available (40).
+    ['for funds (the stored available is the rule)', { amount: 60 }],
+    // A limit of 80: 30 paid and 30 held (expired) leave 20 as counted; 40 fits once the holds go.
+    ['for the daily limit', { amount: 40, dailyLimit: 80 }],
+    [
+      "for the daily limit of an account opened before hosts (the counter item's condition)",
+      { amount: 40, dailyLimit: 80, beforeHosts: true },
+    ],
+  ])('a refusal %s that an unreleased expired hold causes is not kept with the key', async (_, c) => {
+    const { accounts, payer } = await due({ beforeHosts: c.beforeHosts });
+    const throttle = { left: Number.POSITIVE_INFINITY };
+    const req = withdrawal(payer, 'w-held-back', c.amount);
+    await expect(throttled(accounts, throttle, c.dailyLimit).withdraw(req)).rejects.toMatchObject({
+      code: 'service_unavailable',
+    });
+    throttle.left = 0;
+    const out = await throttled(accounts, throttle, c.dailyLimit).withdraw(req);
+    expect(out).toMatchObject({ kind: 'journal', replayed: false, journal: { amount: c.amount } });
+    expect((await accounts.mustGet(payer.owner, payer.accountId)).available).toBe(70 - c.amount);
+  });
+
+  it('a refusal that the released holds would not lift is still kept with the key', async () => {
+    const { accounts, payer } = await due();
+    const throttle = { left: 0 };
+    const req = withdrawal(payer, 'w-too-much', 80);
+    expect(await throttled(accounts, throttle).withdraw(req)).toMatchObject({
+      kind: 'declined',
+      code: 'insufficient_funds',
+    });
+    expect(await throttled(accounts, throttle).withdraw(req)).toMatchObject({
+      kind: 'declined',
+      code: 'insufficient_funds',
+      replayed: true,
+    });
   });
 
   it('when the pending transfers cannot even be listed, credits still settle and the run fails with that error', async () => {

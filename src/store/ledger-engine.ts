@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DEFAULT_DAILY_DEPOSIT_LIMIT } from '../config.ts';
 import { expiredHolds, type Hold, MAX_LIVE_HOLDS } from '../domain/account.ts';
 import { BankError, isBankError, isDecline } from '../domain/errors.ts';
@@ -49,6 +50,20 @@ export type DeferCredits = 'off' | 'contended' | 'always';
  * next transfers defer their credit at the first attempt instead of losing a race first.
  */
 export const HOT_RECIPIENT_MS = 5_000;
+
+/**
+ * What one attempt of a commit learned as it read: `unreleased`, that an expired hold of an account it
+ * debits could not be released (`debitable`). Then a refusal for the daily limit, which that hold's
+ * amount still counted may cause, is not recorded with the key: the attempt is tried again, and out of
+ * attempts the answer is 503 with the key still free. (Funds need no such rule: an expired hold is not
+ * held as planned, so only the stored `available`'s condition can refuse, which is retried anyway.)
+ */
+interface AttemptState {
+  unreleased: boolean;
+}
+
+/** Refusals that a hold's amount still counted, though expired, can cause. */
+const HELD_BACK = new Set(['daily_limit_exceeded']);
 
 export interface LedgerOptions {
   /** Shards per system account (cash-in, cash-out), and of the sweeper's index of pending journals. */
@@ -153,6 +168,8 @@ export class LedgerEngine {
   /** Recipients that lost a race lately (`contended`): account id -> until when (epoch ms) they are hot. */
   private readonly hot = new Map<string, number>();
   protected readonly policy: Partial<RetryPolicy>;
+  /** The current attempt's state, for `debitable` to mark (AttemptState). */
+  private readonly attempts = new AsyncLocalStorage<AttemptState>();
 
   constructor(
     protected readonly db: Db,
@@ -282,6 +299,7 @@ export class LedgerEngine {
     declined?: DeclineExtra,
   ): Promise<Replayed<S>> {
     const contended = new Set<Name>();
+    const state: AttemptState = { unreleased: false };
     const earlier = (now: Date) =>
       this.idempotency.replay<S>(req.user, req.idempotencyKey, req.fingerprint, now);
     // Upgrading a table whose records were kept elsewhere (IdempotencyStore.legacyReplay): a request
@@ -298,11 +316,15 @@ export class LedgerEngine {
     // the common case, save a read.
     const out = await retry<Replayed<S>>(async () => {
       const now = this.now();
+      state.unreleased = false;
       let a: Attempt;
       try {
-        a = await attempt(now, contended);
+        a = await this.attempts.run(state, () => attempt(now, contended));
       } catch (e) {
-        if (isDecline(e)) return done(await this.decline<S>(req, e, now, declined));
+        if (isDecline(e)) {
+          if (state.unreleased && HELD_BACK.has(e.code)) return again;
+          return done(await this.decline<S>(req, e, now, declined));
+        }
         // An extra piece found the request committed by an earlier attempt that lost its answer.
         if (e instanceof AlreadyCommitted) {
           const replayed = await earlier(now);
@@ -330,6 +352,7 @@ export class LedgerEngine {
         throw keyInUse();
       }
       if (failed.includes('limit')) {
+        if (state.unreleased) return again;
         return done(
           await this.decline<S>(
             req,
@@ -435,8 +458,9 @@ export class LedgerEngine {
   /**
    * An account about to be debited, read after releasing its holds that are past their expiry (the
    * stored `available` still counts them until released): an unswept hold does not refuse a debit,
-   * unless its release keeps being throttled or losing races (then the debit goes on against the stored
-   * `available`, which still counts it, and a refusal for funds or the limit is recorded with the key).
+   * unless its release keeps being throttled or losing races: then the debit goes on against the stored
+   * `available` and daily counter, which still count it, and a refusal they cause is not recorded but
+   * tried again (`commit`), 503 with the key still free when out of attempts.
    */
   protected async debitable(owner: string, accountId: string, now: Date): Promise<AccountRecord> {
     const a = await this.accounts.mustGet(owner, accountId);
@@ -448,6 +472,8 @@ export class LedgerEngine {
         // the stored `available` that still counts the hold (its condition is the rule); the sweep
         // releases it later.
         if (!(isBankError(e) && e.code === 'service_unavailable')) throw e;
+        const state = this.attempts.getStore();
+        if (state) state.unreleased = true;
       });
     return this.accounts.mustGet(owner, accountId);
   }
