@@ -17,10 +17,15 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/ho
 import { outcomeUnknown } from './api.ts';
 import { ApiError, explain } from './errors.ts';
 import { createIntent, type HeldIntent, type SettledIntent, sessionIntentStore } from './idempotency.ts';
+import { homeOf } from './routes.ts';
 import { tokenClaims } from './session.ts';
 import { FormError, useApp } from './ui.tsx';
 
 export const UNKNOWN_TITLE = 'We don\u2019t know yet whether this went through';
+
+/** Said when the bank did it but the screen failed to show it (see `done` in useHeldIntent). */
+export const DONE_UNSHOWN =
+  'Done: the bank did it, but the page could not show the details. It is in the account\u2019s activity.';
 
 export interface HeldIntentState<P, R> {
   /** Sends `payload`; resolves its result, or undefined when the outcome is unknown; throws a refusal. */
@@ -75,7 +80,7 @@ export const useHeldIntent = <P, R>(
 ): HeldIntentState<P, R> => {
   // Held per customer: another customer who signs in on this tab (a shared computer) neither sees nor
   // resumes this one's intents, which would send them under their own login.
-  const { session } = useApp();
+  const { session, navigate } = useApp();
   const sub = tokenClaims(session.accessToken()).sub;
   const owner = typeof sub === 'string' ? sub : 'signed-out';
   const intent = useMemo(
@@ -97,12 +102,22 @@ export const useHeldIntent = <P, R>(
   /** The key of the refusal this form showed: taken when the form is left. */
   const shown = useRef<string | undefined>(undefined);
 
-  /** A success reaches the screen: taken at once (the screen moves on: a receipt, another page). */
+  /**
+   * A success reaches the screen: taken at once (the screen moves on: a receipt, another page). When
+   * the screen's own code fails on it, the form that sent it must not stay filled in, where one more
+   * click would send it again under a new key: the app moves to its home page and says it was done.
+   */
   const done = (result: R, payload: P, key: string | undefined) => {
     setUnknown(undefined);
     setCheckError(undefined);
     if (key !== undefined) intent.take(key);
-    latest.current.onDone(result, payload);
+    try {
+      latest.current.onDone(result, payload);
+    } catch (e) {
+      navigate(homeOf(globalThis.location?.pathname ?? '/'), { flash: DONE_UNSHOWN });
+      // Still the screen's error, reported as uncaught, never turned into the form's message.
+      reportError(e);
+    }
   };
   /** A refusal reaches the screen: written down while the form shows it, taken once the form is left. */
   const refused = (error: unknown, payload: P, key: string | undefined) => {

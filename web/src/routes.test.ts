@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPublic, loginPath, match, navSection, safeNext } from './routes.ts';
+import { homeOf, isPublic, loginPath, match, navSection, safeNext } from './routes.ts';
 
 const id = '3f9a2b1c-6a43-4c1e-9a55-5b7f0e2d8c11';
 
@@ -66,5 +66,15 @@ describe('routes', () => {
     expect(loginPath(`/accounts/${id}`)).toBe(`/login?next=%2Faccounts%2F${id}`);
     expect(loginPath('/')).toBe('/login');
     expect(loginPath('/login?next=/transfer')).toBe('/login');
+  });
+});
+
+describe('homeOf', () => {
+  it("is the back office's home for its paths, the customer's for every other", () => {
+    expect(homeOf('/admin')).toBe('/admin');
+    expect(homeOf('/admin/accounts/x')).toBe('/admin');
+    expect(homeOf('/accounts/00000000-0000-4000-8000-000000000000/deposit')).toBe('/');
+    expect(homeOf('/administrator')).toBe('/');
+    expect(homeOf('/transfer')).toBe('/');
   });
 });

@@ -60,6 +60,9 @@ const table: [RegExp, (m: RegExpExecArray) => Screen][] = [
   [/^\/admin(\/.*)?$/, () => ({ name: 'admin' })],
 ];
 
+/** The home page of the app a path is in: the back office's, or the customer's. */
+export const homeOf = (pathname: string): string => (match(pathname).name === 'admin' ? '/admin' : '/');
+
 export const match = (pathname: string): Screen => {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
   for (const [re, make] of table) {
