@@ -23,7 +23,7 @@ import { objectKey, StatementFileMarks } from '../store/statement-links.ts';
 import { StatementSource } from '../store/statement-source.ts';
 import { createS3Client, StatementFiles } from '../store/statements.ts';
 import { ledger } from './context.ts';
-import { statementLinks } from './context-payments.ts';
+import { statementLinks, statementSource } from './context-payments.ts';
 import { useStatementClock } from './statement-files.ts';
 import { EXPORT_MAX_BYTES, EXPORT_MAX_LINES } from './statements.ts';
 
@@ -459,15 +459,21 @@ describe('statements', () => {
         { ownerId: u, type: 'savings', currency: 'EUR' },
         opened,
       );
+      // 13 months: a page of the newest 12 (the default), then the month it opened.
       const list = await call('listStatements', { user: u, params: { id: a.id } });
-      expect(list.body.items).toHaveLength(13);
+      expect(list.body.items).toHaveLength(12);
       expect(list.body.items[0]).toMatchObject({ period: periodOf(new Date()), toDate: true });
-      expect(list.body.items[12]).toMatchObject({
-        period: periodOf(opened),
-        toDate: false,
-        openingBalance: 0,
-        count: 0,
+      expect(list.body.nextCursor).toBe(list.body.items[11].period);
+      const older = await call('listStatements', {
+        user: u,
+        params: { id: a.id },
+        query: { cursor: list.body.nextCursor },
       });
+      expect(older.body).toMatchObject({
+        items: [{ period: periodOf(opened), toDate: false, openingBalance: 0, closingBalance: 0, count: 0 }],
+        nextCursor: null,
+      });
+      expect(older.body.items).toHaveLength(1);
 
       const closed = periodOf(opened);
       const link = await statementLink(u, a.id, closed, 'csv');
@@ -578,6 +584,102 @@ describe('statements', () => {
       write.mockRestore();
     }
   });
+
+  it('pages the list a few months at a time, each page reading only its own months, with totals that run on from page to page', async ({
+    skip,
+  }) =>
+    withinOnePeriod(skip, periodOf, async () => {
+      const u = await newUser(table);
+      const real = new Date();
+      /** The 10th of the month `ago` months before this one, at noon (UTC). */
+      const monthsAgo = (ago: number) =>
+        new Date(Date.UTC(real.getUTCFullYear(), real.getUTCMonth() - ago, 10, 12));
+      let a: { id: string; number: string };
+      vi.useFakeTimers({ toFake: ['Date'], now: monthsAgo(14) });
+      try {
+        a = await openAccount(u);
+        await deposit(u, a.id, 10_00);
+        vi.setSystemTime(monthsAgo(11));
+        await deposit(u, a.id, 20_00);
+        vi.setSystemTime(monthsAgo(3));
+        await withdraw(u, a.id, 5_00);
+      } finally {
+        vi.useRealTimers();
+      }
+      await deposit(u, a.id, 1_00);
+      const span = vi.spyOn(statementSource(), 'span');
+      type Item = {
+        period: string;
+        openingBalance: number;
+        closingBalance: number;
+        totalIn: number;
+        totalOut: number;
+        count: number;
+      };
+      const items: Item[] = [];
+      let cursor: string | null | undefined;
+      let pages = 0;
+      try {
+        do {
+          const r = await call('listStatements', {
+            user: u,
+            params: { id: a.id },
+            query: { limit: '4', ...(cursor ? { cursor } : {}) },
+          });
+          expect(r.status, JSON.stringify(r.body)).toBe(200);
+          const page = r.body.items as Item[];
+          // The page's own months only: the read starts at its oldest month, not at the account's first.
+          expect(span.mock.calls.at(-1)?.[1]).toBe(periodRange(page.at(-1)?.period as string).start);
+          items.push(...page);
+          cursor = r.body.nextCursor;
+          pages++;
+        } while (cursor);
+      } finally {
+        span.mockRestore();
+      }
+      // 15 months, newest first, in pages of 4, 4, 4 and 3.
+      expect(pages).toBe(4);
+      expect(items.map((i) => i.period)).toEqual(
+        Array.from({ length: 15 }, (_, ago) => periodOf(monthsAgo(ago))),
+      );
+      // Each month opens where the one before it closed, across pages too.
+      for (let i = 0; i < items.length - 1; i++)
+        expect((items[i] as Item).openingBalance).toBe((items[i + 1] as Item).closingBalance);
+      const byAgo = (ago: number) => items[ago] as Item;
+      expect(byAgo(14)).toMatchObject({ openingBalance: 0, totalIn: 10_00, closingBalance: 10_00, count: 1 });
+      expect(byAgo(11)).toMatchObject({
+        openingBalance: 10_00,
+        totalIn: 20_00,
+        closingBalance: 30_00,
+        count: 1,
+      });
+      expect(byAgo(3)).toMatchObject({
+        openingBalance: 30_00,
+        totalOut: 5_00,
+        closingBalance: 25_00,
+        count: 1,
+      });
+      expect(byAgo(0)).toMatchObject({
+        openingBalance: 25_00,
+        totalIn: 1_00,
+        closingBalance: 26_00,
+        count: 1,
+      });
+      expect(byAgo(7)).toMatchObject({ openingBalance: 30_00, closingBalance: 30_00, count: 0 });
+      // A cursor past the month it opened: nothing older.
+      const none = await call('listStatements', {
+        user: u,
+        params: { id: a.id },
+        query: { cursor: periodOf(monthsAgo(14)) },
+      });
+      expect(none.body).toEqual({ items: [], nextCursor: null });
+      // A limit out of range, or a cursor that is no month, is refused.
+      for (const query of [{ limit: '0' }, { limit: '61' }, { cursor: '2027-13' }, { cursor: 'x' }] as Record<
+        string,
+        string
+      >[])
+        expect((await call('listStatements', { user: u, params: { id: a.id }, query })).status).toBe(400);
+    }));
 
   it('lists no month for an account opened after the clock (another function\u2019s clock ahead, across a month\u2019s end)', async () => {
     const u = await newUser(table);

@@ -7,6 +7,7 @@
  */
 import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/statements.ts';
+import { STATEMENTS_PAGE } from '../api/schemas/statements.ts';
 import { BankError } from '../domain/errors.ts';
 import { addDays, dayOf, isDate } from '../domain/schedule.ts';
 import {
@@ -38,34 +39,47 @@ export const EXPORT_DEFAULT_DAYS = 30;
 const invalid = (path: string, message: string) =>
   new BankError('validation_failed', 'The request is not valid', { errors: [{ path, message }] });
 
-/** Every period's totals, oldest first, from one read of the account's postings. */
-const summaries = async (a: AccountRecord, now: Date) => {
-  const periods = periodsBetween(a.createdAt, now);
+/**
+ * A page of the statement list: the newest `limit` periods before `before` (all when it is absent),
+ * each with its totals, oldest first, from one read of those periods' postings (and the balance before
+ * them); `next`, the period the next page (older months) comes before, null at the account's first.
+ * A page, not the account's whole history: a busy account's list reads a year at a time, not every
+ * posting since it opened at each request.
+ */
+const summaries = async (a: AccountRecord, now: Date, limit: number, before?: Period) => {
+  const all = periodsBetween(a.createdAt, now);
+  const periods = (before === undefined ? all : all.filter((p) => p < before)).slice(-limit);
+  const oldest = periods[0];
+  const newest = periods.at(-1);
   // An account opened after this function's clock (another function's clock ahead of it, across a
   // month's end) has no month yet: an empty list, as getStatement finds no month after now either.
-  if (periods.length === 0) return [];
-  const first = periodRange(periods[0] as Period).start;
-  const { opening, lines } = await statementSource().span(a, first, '\uffff');
+  if (oldest === undefined || newest === undefined) return { items: [], next: null };
+  // The current month reads to the end (a posting's time can run slightly ahead of the clock).
+  const to = newest === all.at(-1) ? '\uffff' : periodRange(newest).end;
+  const { opening, lines } = await statementSource().span(a, periodRange(oldest).start, to);
   const byPeriod = new Map<Period, StatementLine[]>();
   for (const l of lines) {
     const p = periodOf(l.date);
     byPeriod.set(p, [...(byPeriod.get(p) ?? []), l]);
   }
   let balance = opening.balance;
-  return periods.map((period) => {
+  const items = periods.map((period) => {
     const t: Totals = totalsOf(balance, byPeriod.get(period) ?? []);
     balance = t.closingBalance;
     return { period, currency: a.currency, toDate: !isClosed(period, now), ...t };
   });
+  return { items, next: oldest === all[0] ? null : oldest };
 };
 
 export const handler = createHandler(
   routes,
   {
-    listStatements: async ({ caller, params }) => {
+    listStatements: async ({ caller, params, query }) => {
       const a = await accountReader().mustGet(caller.sub, params.id);
-      const items = await caughtUp(() => summaries(a, new Date()));
-      return { body: { items: items.reverse() } };
+      const page = await caughtUp(() =>
+        summaries(a, new Date(), query.limit ?? STATEMENTS_PAGE, query.cursor),
+      );
+      return { body: { items: page.items.reverse(), nextCursor: page.next } };
     },
 
     exportCsv: async ({ caller, params, query }) => {

@@ -102,3 +102,53 @@ it('follows no download link but an https one (or http on this machine): any oth
   expect(problems).toEqual([]);
   await context.close();
 });
+
+it('shows a year of months, then older ones a page at a time', async () => {
+  const c = await seedCustomer([{ currency: 'USD', nickname: 'Main' }]);
+  const { page, problems, context } = await openPage(browser(), { width: 1024 });
+  await logIn(page, c);
+  const statements = `/accounts/${c.accounts[0]?.id}/statements`;
+  /** A month's figures: nothing moved. */
+  const month = (period: string) => ({
+    period,
+    currency: 'USD',
+    toDate: false,
+    openingBalance: 0,
+    closingBalance: 0,
+    totalIn: 0,
+    totalOut: 0,
+    count: 0,
+  });
+  // The list as an account of 14 months answers it: 12 months, then the 2 before them.
+  const newest = Array.from({ length: 12 }, (_, i) => month(`2026-${String(12 - i).padStart(2, '0')}`));
+  const asked: (string | null)[] = [];
+  await page.route(
+    (u) => u.pathname === `/v1${statements}`,
+    (route) => {
+      const cursor = new URL(route.request().url()).searchParams.get('cursor');
+      asked.push(cursor);
+      return route.fulfill({
+        json:
+          cursor === '2026-01'
+            ? { items: [month('2025-12'), month('2025-11')], nextCursor: null }
+            : { items: newest, nextCursor: '2026-01' },
+      });
+    },
+  );
+  await page.goto(statements);
+  const cards = page.locator('[data-testid="statements"] > li');
+  await cards.first().waitFor();
+  expect(await cards.count()).toBe(12);
+  await page.getByRole('button', { name: 'Show older statements' }).click();
+  await expect.poll(() => cards.count()).toBe(14);
+  expect(await cards.last().getByRole('heading').textContent()).toBe(
+    new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+      Date.UTC(2025, 10, 1),
+    ),
+  );
+  // The last page: no more to show.
+  expect(await page.getByRole('button', { name: 'Show older statements' }).count()).toBe(0);
+  expect(asked).toEqual([null, '2026-01']);
+  expect(problems).toEqual([]);
+  await context.close();
+});

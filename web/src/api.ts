@@ -244,8 +244,12 @@ export const settingsApi = (api: Api) => ({
     ),
   retryDelivery: (id: string, deliveryId: string) =>
     api.request<Delivery>('POST', `/v1/webhooks/${enc(id)}/deliveries/${enc(deliveryId)}/retry`),
-  statements: (accountId: string) =>
-    api.request<{ items: StatementSummary[] }>('GET', `/v1/accounts/${enc(accountId)}/statements`),
+  /** A page of months, newest first: 12, then the months before `cursor` (the last page's `nextCursor`). */
+  statements: (accountId: string, cursor?: string | null) =>
+    api.request<{ items: StatementSummary[]; nextCursor: string | null }>(
+      'GET',
+      `/v1/accounts/${enc(accountId)}/statements?${new URLSearchParams(cursor ? { cursor } : {})}`,
+    ),
   statementLink: (accountId: string, period: string, format: 'pdf' | 'csv') =>
     api.request<DownloadLink>(
       'GET',

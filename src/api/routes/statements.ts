@@ -1,7 +1,7 @@
 /** The routes the `statements` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { common, type RouteDef, route } from '../route-def.ts';
 import { AccountParams } from '../schemas/primitives.ts';
-import { ExportQuery, StatementList } from '../schemas/statements.ts';
+import { ExportQuery, StatementList, StatementListQuery } from '../schemas/statements.ts';
 
 export const routes = {
   listStatements: route({
@@ -9,8 +9,9 @@ export const routes = {
     path: '/v1/accounts/{id}/statements',
     fn: 'statements',
     role: 'customer',
-    summary: 'Monthly statements since the account opened, the current month to date',
+    summary: 'Monthly statements, newest first (the current month to date), a page of months at a time',
     params: AccountParams,
+    query: StatementListQuery,
     status: 200,
     response: StatementList,
     errors: [...common, 'not_found', 'service_unavailable'],

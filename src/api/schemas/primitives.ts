@@ -94,7 +94,7 @@ export const CalendarDate = doc(
 export const AccountParams = z.strictObject({ id: Id });
 export const TransactionParams = z.strictObject({ id: Id });
 
-const digits = (min: number, max: number) =>
+export const digits = (min: number, max: number) =>
   z.pipe(
     z.pipe(
       z.string().check(z.maxLength(3), z.regex(/^\d{1,3}$/, 'must be an integer')),

@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks';
 import { type StatementSummary, settingsApi } from '../api.ts';
 import { safeDownloadUrl } from '../download-link.ts';
 import { explain } from '../errors.ts';
+import { useMore } from '../more.ts';
 import {
   accountName,
   Empty,
@@ -15,6 +16,7 @@ import {
   LoadState,
   Money,
   Page,
+  ShowMore,
   SubmitButton,
   useApp,
   useLoad,
@@ -34,13 +36,16 @@ export const openDownload = (url: string): void => location.assign(url);
 export const Statements = ({ id }: { id: string }) => {
   const { api } = useApp();
   const load = useLoad(() => Promise.all([api.account(id), settingsApi(api).statements(id)]), [id]);
+  // Older months a page at a time (the API answers 12 months a page, newest first).
+  const more = useMore<StatementSummary>((cursor) => settingsApi(api).statements(id, cursor));
   if (load.state !== 'ok')
     return (
       <Page title="Statements">
         <LoadState load={load} what="the statements" />
       </Page>
     );
-  const [account, { items }] = load.data;
+  const [account, first] = load.data;
+  const { items, cursor } = more.after(first);
   const sorted = [...items].sort((a, b) => b.period.localeCompare(a.period));
   return (
     <Page title={`Statements for ${accountName(account)}`}>
@@ -59,6 +64,9 @@ export const Statements = ({ id }: { id: string }) => {
           ))}
         </ol>
       )}
+      <ShowMore more={more} cursor={cursor}>
+        Show older statements
+      </ShowMore>
       <p>
         <Link to={`/accounts/${id}`}>Back to the account</Link>
       </p>
