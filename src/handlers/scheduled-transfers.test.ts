@@ -275,6 +275,8 @@ describe('scheduled transfers', () => {
     await runDue(deps(), `${Y}-06-01`);
     const cancelled = await call('cancelSchedule', { user: payer, params: { id: s.id } });
     expect(cancelled.body).toMatchObject({ status: 'cancelled', nextRunDate: null });
+    // No run was under way: none may still be paid.
+    expect(cancelled.body).not.toHaveProperty('openRun');
     await runDue(deps(), `${Y}-07-01`);
     expect((await detail(payer, s.id)).runs).toHaveLength(1);
     expect(await balanceOf(payer, from.id)).toBe(490_00);
@@ -393,17 +395,20 @@ describe('scheduled transfers', () => {
     expect(await store.claim(rec, D, Date.now())).toBeDefined();
     const paid = await payRun(rec, D);
     expect(paid).toHaveProperty('transactionId');
-    // The owner cancels before the next invocation.
+    // The owner cancels before the next invocation: the answer says the run under way may still be paid.
     expect((await call('cancelSchedule', { user: payer, params: { id: s.id } })).body).toMatchObject({
       status: 'cancelled',
       nextRunDate: null,
+      openRun: D,
     });
+    expect(await detail(payer, s.id)).toMatchObject({ openRun: D });
     // While the dead runner's claim lasts, nothing is done; once it is over, the run is recorded as paid.
     await runDue(deps(), D);
     expect(await store.runs(payer, s.id)).toEqual([]);
     await runDue(deps({ nowMs: later }), addDays(D, 7));
     const d = await detail(payer, s.id);
     expect(d).toMatchObject({ status: 'cancelled', nextRunDate: null, runsDone: 1 });
+    expect(d).not.toHaveProperty('openRun');
     expect(d.runs).toMatchObject([
       { runDate: D, outcome: 'succeeded', transactionId: (paid as { transactionId: string }).transactionId },
     ]);
@@ -414,9 +419,12 @@ describe('scheduled transfers', () => {
     // A claimed run that never reached the ledger: nothing is recorded or paid, and it leaves the index.
     const t = await weekly(`${Y}-05-11`);
     expect(await store.claim(await store.mustGet(payer, t.id), `${Y}-05-11`, Date.now())).toBeDefined();
-    await call('cancelSchedule', { user: payer, params: { id: t.id } });
+    expect((await call('cancelSchedule', { user: payer, params: { id: t.id } })).body.openRun).toBe(
+      `${Y}-05-11`,
+    );
     await runDue(deps({ nowMs: later }), `${Y}-05-18`);
     expect(await detail(payer, t.id)).toMatchObject({ status: 'cancelled', runsDone: 0, runs: [] });
+    expect(await detail(payer, t.id)).not.toHaveProperty('openRun');
     expect((await store.due(`${Y}-05-18`, 1000)).map((x) => x.id)).not.toContain(t.id);
     expect(await balanceOf(payer, from.id)).toBe(90_00);
   });

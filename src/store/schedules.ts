@@ -47,6 +47,13 @@ export interface Schedule {
   /** Why an ended schedule ended. */
   endReason?: EndReason;
   createdAt: string;
+  /**
+   * A cancelled schedule's run that a runner held a claim on when it was cancelled: it may have been
+   * paid, so the schedule stays in the due index until a runner has recorded it (then it shows in its
+   * runs) or found it unpaid; either way this goes. Shown, so that a cancel's answer does not let the
+   * customer think nothing more will be paid.
+   */
+  openRun?: string;
 }
 
 /**
@@ -59,11 +66,6 @@ export interface ScheduleRecord extends Schedule {
   ownerId: string;
   claimToken?: string;
   claimUntil?: number;
-  /**
-   * A cancelled schedule's run that a runner held a claim on when it was cancelled: it may have been
-   * paid, so the schedule stays in the due index until a runner has recorded it or found it unpaid.
-   */
-  openRun?: string;
 }
 
 export interface Run {
@@ -105,6 +107,7 @@ const PUBLIC_FIELDS = [
   'runsDone',
   'endReason',
   'createdAt',
+  'openRun',
 ] as const;
 
 export const publicSchedule = (r: Record<string, unknown>): Schedule => {
@@ -118,7 +121,6 @@ const toRecord = (r: Record<string, unknown>): ScheduleRecord => ({
   ...publicSchedule(r),
   ownerId: r.ownerId as string,
   ...(r.claimToken ? { claimToken: r.claimToken as string, claimUntil: r.claimUntil as number } : {}),
-  ...(r.openRun ? { openRun: r.openRun as string } : {}),
 });
 
 const toRun = (r: Record<string, unknown>): Run => ({

@@ -65,6 +65,10 @@ export const Schedule = doc(
     runsDone: z.int(),
     endReason: z.optional(z.enum(['completed', 'source_closed', 'recipient_closed'])),
     createdAt: Instant,
+    openRun: doc(z.optional(CalendarDate), {
+      description:
+        'Cancelled while the run of this date was being paid: it may still go through, and shows in `runs` once settled',
+    }),
     runs: z.optional(z.array(ScheduleRun).check(z.maxLength(RUNS_SHOWN))),
   }),
   { id: 'ScheduledTransfer' },

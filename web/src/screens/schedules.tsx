@@ -386,6 +386,12 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
           </>
         ) : null}
       </dl>
+      {s.openRun ? (
+        <p class="notice" role="status" data-testid="schedule-open-run">
+          The transfer due on {day(s.openRun)} was already being made when this was cancelled: it may still go
+          through. Its outcome will show under Runs.
+        </p>
+      ) : null}
       {s.status === 'active' ? (
         confirming ? (
           <div class="warning">
