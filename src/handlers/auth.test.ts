@@ -47,6 +47,20 @@ const tokensOf = async (e: string, password = PASSWORD) => {
   return r.body as { accessToken: string; refreshToken: string; idToken: string };
 };
 
+/** A sign-up made in the pool itself, past the register route (the app client is public), not confirmed. */
+const signUpAtCognito = async (password: string, name?: string) => {
+  const e = email();
+  const r = await pool.cognito.send(
+    new SignUpCommand({
+      ClientId: pool.clientId,
+      Username: e,
+      Password: password,
+      UserAttributes: [{ Name: 'email', Value: e }, ...(name ? [{ Name: 'name', Value: name }] : [])],
+    }),
+  );
+  return { e, sub: String(r.UserSub) };
+};
+
 describe('register', () => {
   it('registers, trims and lower-cases the email, and confirms locally', async () => {
     const e = email();
@@ -494,17 +508,11 @@ describe('change password', () => {
 
 describe('a user who signed up at Cognito directly (the public client allows it)', () => {
   const direct = async (password: string, name?: string) => {
-    const e = email();
-    const r = await pool.cognito.send(
-      new SignUpCommand({
-        ClientId: pool.clientId,
-        Username: e,
-        Password: password,
-        UserAttributes: [{ Name: 'email', Value: e }, ...(name ? [{ Name: 'name', Value: name }] : [])],
-      }),
+    const signedUp = await signUpAtCognito(password, name);
+    await pool.cognito.send(
+      new AdminConfirmSignUpCommand({ UserPoolId: pool.userPoolId, Username: signedUp.e }),
     );
-    await pool.cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: pool.userPoolId, Username: e }));
-    return { e, sub: String(r.UserSub) };
+    return signedUp;
   };
   const profile = (sub: string) => new UserStore(dynamoClients().doc, config().tableName).get(sub);
 
@@ -569,6 +577,28 @@ describe('password reset codes', () => {
     const five = Array(5).fill('invalid_code');
     expect(known).toEqual([...five, 429, 'reset_locked', true, 'invalid_code']);
     expect(unknown).toEqual(known);
+  });
+});
+
+describe('confirmation codes', () => {
+  it('wrong codes answer alike for a pending sign-up, a confirmed login and an unknown email: 5 spend the code sent', async () => {
+    const confirm = (e: string, code: string) =>
+      call('confirm', { body: { email: e, code, password: PASSWORD, name: 'A' } });
+    const answers = async (e: string) => {
+      expect((await call('resendConfirmation', { body: { email: e } })).status).toBe(202);
+      const seen: unknown[] = [];
+      for (let i = 0; i < 6; i++) {
+        const r = await confirm(e, `00000${i}`);
+        seen.push(r.status, r.body.code);
+      }
+      return seen;
+    };
+    // A sign-up waiting for its code (the register route confirms at once in this file's stack).
+    const waiting = await answers((await signUpAtCognito(PASSWORD)).e);
+    expect(waiting).toEqual([...Array(5).fill([400, 'invalid_code']).flat(), 429, 'verification_locked']);
+    // Before, only a pending sign-up's code was counted: the sixth answer told which emails had one.
+    expect(await answers(await registered())).toEqual(waiting);
+    expect(await answers(email())).toEqual(waiting);
   });
 });
 

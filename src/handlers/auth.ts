@@ -241,17 +241,20 @@ export const handler = createHandler(
       // again (above), and the address's owner confirming a squatter's sign-up must not get a login
       // whose password the squatter knows.
       // Only a sign-up still waiting: a confirmed login's password changes by a reset, with its own
-      // count of wrong codes (the same answer as a wrong code, for an unknown email too).
+      // count of wrong codes. For any other email (confirmed, unknown) the code is a wrong one.
       const user = await identity().user(email);
       const sub = user?.status === 'UNCONFIRMED' ? user.sub : undefined;
-      if (!sub) throw invalidCode();
       // Counted against the code sent last, before Cognito checks it (5 wrong spend it, as Cognito
-      // locks a code; cognito-local does not): guessing a code would set the password.
+      // locks a code; cognito-local does not): guessing a code would set the password. Counted for
+      // every email alike (a resend opens a count for any): refused uncounted, as before, a confirmed
+      // or unknown email answered 400 where a pending sign-up's sixth wrong code answered 429, which
+      // told anyone which emails had a sign-up waiting.
       await checkCode(
         confirmAttempts(),
         { email, sourceIp },
         { what: 'confirmation code', spent: 'verification_locked' },
         async () => {
+          if (!sub) throw invalidCode();
           // Fail closed: from before the confirmation until its password is set, the login is refused
           // everywhere (login, refresh, every token route), so a failure in between (a throttle, a
           // timeout) leaves no working password of the sign-up's; a password reset ends it.
@@ -265,6 +268,7 @@ export const handler = createHandler(
             });
         },
       );
+      if (!sub) throw invalidCode();
       try {
         await identity().setPassword(email, password);
       } catch (e) {
