@@ -604,6 +604,8 @@ describe('confirmation codes', () => {
 
 describe('TOTP MFA', () => {
   const code = (secret: string) => generateSync({ secret });
+  /** The code of the next 30 s step, which Cognito's check (one step either side) takes already. */
+  const nextCode = (secret: string) => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
 
   it('enrols, turns on, asks for the code at login, counts wrong codes, turns off', async () => {
     const e = await registered();
@@ -650,12 +652,44 @@ describe('TOTP MFA', () => {
       body: { code: code(secret), password: 'Not-The-Password-1' },
     });
     expect(noPassword.body.code).toBe('wrong_password');
+    // The login took the current code (a code is accepted once): the next one turns TOTP off.
     const off = await call('disableTotp', {
       token: t.accessToken,
-      body: { code: code(secret), password: PASSWORD },
+      body: { code: nextCode(secret), password: PASSWORD },
     });
     expect(off.status, JSON.stringify(off.body)).toBe(204);
     expect((await login(e)).body.accessToken).toEqual(expect.any(String));
+  });
+
+  it('a code is accepted once: a second login with it is refused, and so is turning TOTP off with it', async () => {
+    const e = await registered();
+    const t = await tokensOf(e);
+    const { secret } = (await call('enrolTotp', { token: t.accessToken })).body;
+    expect((await call('verifyTotp', { token: t.accessToken, body: { code: code(secret) } })).status).toBe(
+      204,
+    );
+    const used = code(secret);
+    const mfa = async (c: string) => {
+      const first = await login(e);
+      expect(first.body.challenge).toBe('totp');
+      return call('loginMfa', { body: { session: first.body.session, code: c } });
+    };
+    expect((await mfa(used)).status).toBe(200);
+    // Whoever saw the customer type it, with the password: refused as a wrong code (and counted as one).
+    const replay = await mfa(used);
+    expect(replay.status).toBe(400);
+    expect(replay.body.code).toBe('invalid_code');
+    expect(replay.body.accessToken).toBeUndefined();
+    const again = await call('disableTotp', {
+      token: t.accessToken,
+      body: { code: used, password: PASSWORD },
+    });
+    expect(again.body.code).toBe('invalid_code');
+    expect((await call('mfaStatus', { token: t.accessToken })).body).toEqual({ totp: true });
+    // Two at once with a fresh code: one login between them.
+    const fresh = nextCode(secret);
+    const [a, b] = await Promise.all([mfa(fresh), mfa(fresh)]);
+    expect([a.status, b.status].sort()).toEqual([200, 400]);
   });
 
   it('wrong MFA codes count toward the lockout of that email and IP', async () => {

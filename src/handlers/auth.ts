@@ -22,6 +22,7 @@ import {
   resetAttempts,
   securityEvents,
   sessions,
+  totpCodes,
   users,
 } from './context.ts';
 import { customerGuard } from './gate.ts';
@@ -423,7 +424,13 @@ export const handler = createHandler(
       let tokens: Tokens;
       const startedAt = Date.now();
       try {
-        tokens = await identity().respondTotp(pending.email, pending.session, body.code);
+        // A code already accepted (within the last couple of minutes) is refused as a wrong one.
+        tokens = await totpCodes().useOnce(
+          pending.email,
+          body.code,
+          () => identity().respondTotp(pending.email, pending.session, body.code),
+          invalidCode,
+        );
       } catch (e) {
         if (isBankError(e) && e.code === 'invalid_code') await loginFailed(t, 'mfa_login_failed', sourceIp);
         else await logins().release(t);

@@ -24,6 +24,7 @@ import { type LoginStatus, readLoginStatus, readMfaToken } from '../store/login-
 import { EmailedCodeCounter, FailureCounter, LoginGuard } from '../store/logins.ts';
 import { numberCheckHooks, RateCounter } from '../store/rate-counter.ts';
 import { SessionStore } from '../store/sessions.ts';
+import { TotpCodes } from '../store/totp-codes.ts';
 import { UserStore } from '../store/users.ts';
 
 /** A value made on first use, then kept for the life of the process (a cold start). */
@@ -101,6 +102,8 @@ export const verifyAttempts = /* @__PURE__ */ once(() =>
 export const sessions = /* @__PURE__ */ once(
   () => new SessionStore(db(), config().tableName, 30 * 24 * 3600),
 );
+/** TOTP codes accepted once: by a login's TOTP step, or by turning TOTP off. */
+export const totpCodes = /* @__PURE__ */ once(() => new TotpCodes(db(), config().tableName));
 /** A customer's login status alone (what every guard reads), without the session store's other methods. */
 export const loginStatus = (sub: string): Promise<LoginStatus> =>
   readLoginStatus(db(), config().tableName, sub);

@@ -8,6 +8,7 @@ import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/profile.ts';
 import { ANONYMOUS, type AuditRecord } from '../domain/audit.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
+import { invalidCode } from '../identity/cognito.ts';
 import * as keys from '../store/item-keys.ts';
 import { assertNotCommon } from './checks.ts';
 import {
@@ -16,6 +17,7 @@ import {
   identity,
   securityEvents,
   securitySettings,
+  totpCodes,
   users,
   verifyAttempts,
 } from './context.ts';
@@ -150,7 +152,13 @@ export const handler = createHandler(
             throw e;
           });
         if (!('challenge' in first)) throw new Error('Cognito did not ask for the TOTP code of an MFA user');
-        const tokens = await identity().respondTotp(email, first.session, body.code);
+        // A code already accepted (a login's, say) is refused as a wrong one.
+        const tokens = await totpCodes().useOnce(
+          email,
+          body.code,
+          () => identity().respondTotp(email, first.session, body.code),
+          invalidCode,
+        );
         if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
       });
       await securitySettings().setTotp(accessToken, false);

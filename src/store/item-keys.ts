@@ -77,6 +77,7 @@ export const loginPair = (email: string, ip: string) => ({ pk: `LOGIN#${email}`,
 export const loginKnownIp = (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `KNOWN#${ip}` });
 export const passwordReset = (email: string) => ({ pk: `LOGIN#${email}`, sk: 'RESET' });
 export const confirmationCode = (email: string) => ({ pk: `LOGIN#${email}`, sk: 'CONFIRM' });
+export const totpCode = (email: string, code: string) => ({ pk: `LOGIN#${email}`, sk: `TOTP#${code}` });
 export const verification = (sub: string) => ({ pk: `USER#${sub}`, sk: 'VERIFY' });
 export const security = (sub: string) => ({ pk: `USER#${sub}`, sk: 'SECURITY' });
 export const refreshToken = (hash: string) => ({ pk: `REFRESH#${hash}`, sk: 'REFRESH' });

@@ -44,6 +44,8 @@
  *   LOGIN#<email>         / KNOWN#<ip>              an IP (IPv6: its /64) the customer logged in from:
  *                                                   not slowed (TTL)
  *   LOGIN#<email>         / RESET                   wrong password-reset codes: locks resets (TTL)
+ *   LOGIN#<email>         / TOTP#<code>             a TOTP code taken by a login or by turning TOTP off:
+ *                                                   refused again while it may still be valid (TTL)
  *   USER#<sub>            / VERIFY                  wrong passwords/codes in signed-in changes (TTL)
  *   USER#<sub>            / SECURITY                "tokens issued before T are revoked" marker
  *   REFRESH#<sha256>      / REFRESH                 a refresh token we issued: owner, issue time (TTL)
