@@ -606,6 +606,16 @@ describe('TOTP MFA', () => {
   const code = (secret: string) => generateSync({ secret });
   /** The code of the next 30 s step, which Cognito's check (one step either side) takes already. */
   const nextCode = (secret: string) => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+  /** A customer with TOTP on (turned on with the current code, which a login may still use). */
+  const withTotp = async () => {
+    const e = await registered();
+    const t = await tokensOf(e);
+    const { secret } = (await call('enrolTotp', { token: t.accessToken })).body;
+    expect((await call('verifyTotp', { token: t.accessToken, body: { code: code(secret) } })).status).toBe(
+      204,
+    );
+    return { e, t, secret: secret as string };
+  };
 
   it('enrols, turns on, asks for the code at login, counts wrong codes, turns off', async () => {
     const e = await registered();
@@ -662,12 +672,7 @@ describe('TOTP MFA', () => {
   });
 
   it('a code is accepted once: a second login with it is refused, and so is turning TOTP off with it', async () => {
-    const e = await registered();
-    const t = await tokensOf(e);
-    const { secret } = (await call('enrolTotp', { token: t.accessToken })).body;
-    expect((await call('verifyTotp', { token: t.accessToken, body: { code: code(secret) } })).status).toBe(
-      204,
-    );
+    const { e, t, secret } = await withTotp();
     const used = code(secret);
     const mfa = async (c: string) => {
       const first = await login(e);
@@ -690,6 +695,23 @@ describe('TOTP MFA', () => {
     const fresh = nextCode(secret);
     const [a, b] = await Promise.all([mfa(fresh), mfa(fresh)]);
     expect([a.status, b.status].sort()).toEqual([200, 400]);
+  });
+
+  it('a sign-in waiting for its code when every session is signed out cannot finish: it logs in again', async () => {
+    const { e, t, secret } = await withTotp();
+    const waiting = await login(e);
+    expect(waiting.body.challenge).toBe('totp');
+    // Sign out everywhere (a password change or reset sets the same marker) while it waits.
+    expect((await call('revokeSessions', { token: t.accessToken })).status).toBe(204);
+    const late = await call('loginMfa', { body: { session: waiting.body.session, code: code(secret) } });
+    expect(late.status).toBe(401);
+    expect(late.body.code).toBe('invalid_session');
+    expect(late.body.accessToken).toBeUndefined();
+    // A sign-in begun after it finishes (with the next code: the last one was taken).
+    const fresh = await login(e);
+    const done = await call('loginMfa', { body: { session: fresh.body.session, code: nextCode(secret) } });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect((await call('me', { token: done.body.accessToken })).status).toBe(200);
   });
 
   it('wrong MFA codes count toward the lockout of that email and IP', async () => {

@@ -30,6 +30,10 @@ import { endEverySession } from './sign-out.ts';
 
 const UNCONFIRMED_EXPIRES_MS = 24 * 3600 * 1000;
 
+const invalidRefresh = () => new BankError('invalid_refresh_token', 'The refresh token is not valid');
+const signInExpired = () =>
+  new BankError('invalid_session', 'The sign-in has expired or was already used: log in again');
+
 const subOf = (t: Tokens): string => String(decodeJwt(t.accessToken).sub ?? '');
 
 /**
@@ -56,7 +60,10 @@ interface IssueOptions {
   mfa: boolean;
   email: string;
   sourceIp: string;
-  /** When the Cognito call that issued the tokens began (the refresh token counts as issued then). */
+  /**
+   * When the Cognito call that issued the tokens began (the refresh token counts as issued then); for
+   * a TOTP login, its password step: the sign-in is refused if the customer's sessions were ended since.
+   */
   startedAt: number;
   /** The login's password is a common one (registration refuses those). */
   commonPassword: boolean;
@@ -106,6 +113,12 @@ const issue = async (tokens: Tokens, opts: IssueOptions): Promise<Tokens> => {
   if (status.disabled) {
     if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
     return refuseDisabled({ email: opts.email, userId: sub, sourceIp: opts.sourceIp });
+  }
+  if (opts.mfa && opts.startedAt < status.revokedBefore) {
+    // Its password step came before a sign-out everywhere, a password change or reset: a sign-in then
+    // under way is one of the sessions they end (3 minutes to find a code, with the old password).
+    if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
+    throw signInExpired();
   }
   if (status.passwordPending) {
     if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
@@ -182,8 +195,6 @@ const loginFailed = async (t: LoginTicket, event: 'login_failed' | 'mfa_login_fa
       until: new Date(f.slowedUntil).toISOString(),
     });
 };
-
-const invalidRefresh = () => new BankError('invalid_refresh_token', 'The refresh token is not valid');
 
 export const handler = createHandler(
   routes,
@@ -395,6 +406,7 @@ export const handler = createHandler(
           email: body.email,
           session: out.session,
           commonPassword: isCommon(body.password),
+          startedAt,
         });
         await securityEvents.record({ event: 'login_challenged', email: body.email, sourceIp });
         return { body: { challenge: 'totp', session } };
@@ -418,8 +430,7 @@ export const handler = createHandler(
 
     loginMfa: async ({ body, sourceIp }) => {
       const pending = await sessions().tryMfa(body.session);
-      if (!pending)
-        throw new BankError('invalid_session', 'The sign-in has expired or was already used: log in again');
+      if (!pending) throw signInExpired();
       const t = await logins().reserve(pending.email, sourceIp);
       let tokens: Tokens;
       const startedAt = Date.now();
@@ -441,7 +452,7 @@ export const handler = createHandler(
         mfa: true,
         email: pending.email,
         sourceIp,
-        startedAt,
+        startedAt: pending.startedAt ?? startedAt,
         commonPassword: pending.commonPassword === true,
       });
       await securityEvents.record({

@@ -38,6 +38,8 @@ export interface PendingMfaLogin {
   session: string;
   /** The password was a common one (src/handlers/auth.ts refuses it for a login that has no profile). */
   commonPassword?: boolean;
+  /** When the password step began (epoch ms): a sign-out, reset or disable since ends the sign-in. */
+  startedAt?: number;
 }
 
 export const MFA_SESSION_SECONDS = 180;
@@ -206,11 +208,12 @@ export class SessionStore {
         TableName: this.table,
         Key: keys.mfaSession(tokenHash(id)),
         UpdateExpression:
-          'SET email = :email, cognitoSession = :session, commonPassword = :common, expiresAt = :exp',
+          'SET email = :email, cognitoSession = :session, commonPassword = :common, startedAt = :started, expiresAt = :exp',
         ExpressionAttributeValues: {
           ':email': login.email,
           ':session': login.session,
           ':common': login.commonPassword === true,
+          ':started': login.startedAt ?? now,
           ':exp': Math.floor(now / 1000) + MFA_SESSION_SECONDS,
         },
       }),
@@ -243,6 +246,7 @@ export class SessionStore {
         email: String(r.Attributes?.email),
         session: String(r.Attributes?.cognitoSession),
         commonPassword: r.Attributes?.commonPassword === true,
+        ...(r.Attributes?.startedAt !== undefined ? { startedAt: Number(r.Attributes.startedAt) } : {}),
       };
     } catch (e) {
       if (isConditionFailure(e)) return undefined;
