@@ -17,6 +17,7 @@ import { call } from '../../test/api.ts';
 import { createTestTable, createTestUserPool, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { routeKey, routeList } from '../api/routes.ts';
 import { config } from '../config.ts';
+import { ANONYMOUS } from '../domain/audit.ts';
 import { addToAdminGroup } from '../local/admins.ts';
 import { AuditStore } from '../store/audit.ts';
 import { SessionStore } from '../store/sessions.ts';
@@ -256,6 +257,10 @@ describe('customers in the back office', () => {
       'login_failed',
       'login_refused_disabled',
     ]);
+    // Whoever tried the disabled login is unknown (Cognito refused it before the password): it is
+    // not put down to the customer, whose own activity would show it as theirs.
+    const refused = audit.body.items.find((x: { action: string }) => x.action === 'login_refused_disabled');
+    expect(refused).toMatchObject({ actor: { userId: ANONYMOUS }, subject: { type: 'user', id: c.sub } });
     const disabled = audit.body.items.find((x: { action: string }) => x.action === 'customer_disabled');
     expect(disabled).toMatchObject({
       actor: { userId: admin.sub, role: 'admin' },

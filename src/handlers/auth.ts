@@ -379,7 +379,9 @@ export const handler = createHandler(
         // password, and before it checks the password (offline, src/local/cognito.ts makes
         // cognito-local answer the same). So the password is unknown, and the answer is a wrong
         // password's, counted as one: any other (403 user_disabled, before) told anyone who tried
-        // which emails belong to customers the bank disabled. Staff see it as its own security event.
+        // which emails belong to customers the bank disabled. Staff see it as its own security event,
+        // by nobody known (the password was never checked; named by the customer's id, the record was
+        // theirs, and their own activity showed it as done by them), about the customer (by email).
         // The attempt is settled whatever the look-up does: left reserved at the limit, it locked the
         // pair until the counter's item expired (a day), not for the lock's 30 minutes.
         const user = await identity()
@@ -389,12 +391,7 @@ export const handler = createHandler(
             throw err;
           });
         if (user?.enabled === false)
-          await securityEvents.record({
-            event: 'login_refused_disabled',
-            email: body.email,
-            userId: user.sub,
-            sourceIp,
-          });
+          await securityEvents.record({ event: 'login_refused_disabled', email: body.email, sourceIp });
         await loginFailed(t, 'login_failed', sourceIp);
         throw e;
       }
