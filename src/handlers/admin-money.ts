@@ -18,7 +18,7 @@ import { routes } from '../api/routes/admin-money.ts';
 import { adminOutcomeReply } from '../api/transactions.ts';
 import type { AuditEntry, AuditSubject } from '../domain/audit.ts';
 import { isBankError } from '../domain/errors.ts';
-import { auditEntry } from '../store/audit.ts';
+import { auditEntry, refusedEntry } from '../store/audit.ts';
 import type { Declined, DeclineExtra, Outcome } from '../store/idempotency.ts';
 import { audit } from './context.ts';
 import { adminLedger } from './context-admin.ts';
@@ -41,19 +41,12 @@ const entryOf = (req: Staff, action: string, subject: AuditSubject, reason?: str
 /** The audit record's piece, built for each attempt of the action's transaction. */
 const recorded = (entry: AuditEntry) => async () => [await audit().piece(entry)];
 
-/** The entry as refused, with the code that refused it before its reason (same id: one per request). */
-const refusal = (entry: AuditEntry, code: string): AuditEntry => ({
-  ...entry,
-  outcome: 'refused',
-  reason: `${code}: ${entry.reason ?? ''}`.trim(),
-});
-
 /** Appends the entry as refused, on its own. */
-const refusedAs = (entry: AuditEntry, code: string) => audit().append(refusal(entry, code));
+const refusedAs = (entry: AuditEntry, code: string) => audit().append(refusedEntry(entry, code));
 
 /** The refusal's record, to commit with the record of the decline (DeclineExtra). */
 const recordedRefusal = (entry: AuditEntry) => async (d: Declined) => [
-  await audit().piece(refusal(entry, d.code)),
+  await audit().piece(refusedEntry(entry, d.code)),
 ];
 
 /**

@@ -313,6 +313,35 @@ describe('customers in the back office', () => {
     expect((await call('listAccounts', { token })).body.code).toBe('user_disabled');
   });
 
+  it('refuses staff their own login (403, recorded as refused): no unlock, disable or enable of themselves', async () => {
+    const c = await customer();
+    const self = await testAdmin({ sub: c.sub });
+    for (const op of ['adminUnlockCustomer', 'adminDisableCustomer', 'adminEnableCustomer'] as const) {
+      const r = await adminCall(op, self, { params: { userId: c.sub }, body: { reason: 'mine' } });
+      expect([r.status, r.body.code], op).toEqual([403, 'forbidden']);
+    }
+    const view = await adminCall('adminGetCustomer', admin, { params: { userId: c.sub } });
+    expect(view.body.login).toMatchObject({ enabled: true, cognitoEnabled: true, disabledAt: null });
+    expect((await call('me', { token: c.accessToken })).status).toBe(200);
+    const head = (await trail().bySubject(c.sub, { limit: 3 })).items.map((x) => [
+      x.action,
+      x.outcome,
+      x.actor.userId,
+      x.reason,
+    ]);
+    expect(head).toEqual([
+      ['customer_enabled', 'refused', c.sub, 'forbidden: mine'],
+      ['customer_disabled', 'refused', c.sub, 'forbidden: mine'],
+      ['customer_unlocked', 'refused', c.sub, 'forbidden: mine'],
+    ]);
+    // A colleague may.
+    const off = await adminCall('adminDisableCustomer', admin, {
+      params: { userId: c.sub },
+      body: { reason: 'Left the bank' },
+    });
+    expect(off.status).toBe(200);
+  });
+
   it('unlock clears the login locks of every IP', async () => {
     const c = await customer();
     for (let i = 0; i < 2; i++)

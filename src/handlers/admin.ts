@@ -2,7 +2,8 @@
  * The back office's customer and audit routes (issue 13), all `role: 'admin'`: the guard in
  * src/api/http.ts (src/handlers/gate.ts) has checked the admin group and the TOTP login before any of
  * these runs. Every change is committed with its audit record in one transaction; reads are not
- * audited (the request log has them).
+ * audited (the request log has them). No member of staff unlocks, disables or enables their own login
+ * (403, recorded as refused): a colleague does.
  */
 import type { Caller, Request } from '../api/http.ts';
 import { createHandler } from '../api/http.ts';
@@ -11,7 +12,7 @@ import type { Routes } from '../api/routes.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 import { BankError } from '../domain/errors.ts';
 import type { UserRecord } from '../identity/cognito.ts';
-import { auditEntry } from '../store/audit.ts';
+import { auditEntry, refusedEntry } from '../store/audit.ts';
 import { conditionFailed } from '../store/db.ts';
 import type { Profile } from '../store/users.ts';
 import { accountReader, audit, cursors, directory, logins, sessions, users } from './context.ts';
@@ -75,8 +76,19 @@ const adminAction = (
     requestId: req.requestId,
   });
 
-/** Commits an admin action's pieces with its audit record, or throws what failed. */
-const commit = async (entry: AuditEntry, pieces: Parameters<ReturnType<typeof audit>['transact']>[1]) => {
+/**
+ * Commits an admin action's pieces with its audit record, or throws what failed. Never on the member of
+ * staff's own login (unlock, disable, enable): 403, recorded as refused; a colleague does it.
+ */
+const commit = async (
+  req: { caller: Caller },
+  entry: AuditEntry,
+  pieces: Parameters<ReturnType<typeof audit>['transact']>[1],
+) => {
+  if (entry.subject.id === req.caller.sub) {
+    await audit().append(refusedEntry(entry, 'forbidden'));
+    throw new BankError('forbidden', 'Bank staff may not act on their own login: ask a colleague');
+  }
   const r = await audit().transact(entry, pieces);
   if (!r.ok) {
     throw new Error(
@@ -97,7 +109,7 @@ const setEnabled = async (
   // The app's own status first, with its audit record: it is what every handler checks, here and on
   // AWS. Then Cognito's flag (a disabled user cannot log in or refresh there) and, on disable, a global
   // sign-out of their refresh tokens; a retry after a Cognito fault repeats both safely.
-  await commit(adminAction(req, enable ? 'customer_enabled' : 'customer_disabled', p.userId, reason), [
+  await commit(req, adminAction(req, enable ? 'customer_enabled' : 'customer_disabled', p.userId, reason), [
     sessions().statusPiece(p.userId, enable ? { enable: true } : { disable: { at, reason: reason ?? '' } }),
   ]);
   await directory().setEnabled(p.email, enable);
@@ -130,7 +142,7 @@ export const handler = createHandler(
 
     adminUnlockCustomer: async (req) => {
       const p = await customerOf(req.params.userId);
-      await commit(adminAction(req, 'customer_unlocked', p.userId, req.body?.reason), [
+      await commit(req, adminAction(req, 'customer_unlocked', p.userId, req.body?.reason), [
         logins().clearPiece(p.email),
       ]);
       return { body: await loginStatusOf(p) };

@@ -57,6 +57,16 @@ export const auditEntry = (e: Omit<AuditEntry, 'id' | 'at'> & { id?: string; at?
   at: e.at ?? new Date().toISOString(),
 });
 
+/**
+ * The entry as refused, with the code that refused it before its reason (same id: one per request):
+ * what a member of staff tried and was not let do.
+ */
+export const refusedEntry = (entry: AuditEntry, code: string): AuditEntry => ({
+  ...entry,
+  outcome: 'refused',
+  reason: `${code}: ${entry.reason ?? ''}`.trim(),
+});
+
 export interface AuditPage {
   items: AuditRecord[];
   /** Where the next page starts (a table or index key), when there may be more. */
