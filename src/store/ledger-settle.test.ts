@@ -27,6 +27,7 @@ import { createDocumentClient, type Db, type TransactItem } from './db.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import * as keys from './item-keys.ts';
 import { type DeferCredits, HOT_RECIPIENT_MS, LedgerStore } from './ledger.ts';
+import { StaffLedger } from './ledger-admin.ts';
 import { BatchLedgerStore } from './ledger-batch.ts';
 import { CreditReturns } from './ledger-return.ts';
 import {
@@ -846,6 +847,42 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect((await accounts.mustGet('wait-b', b.id)).balance).toBe(50);
     const [settled] = (await ledger.postings(b.id, { limit: 10, type: 'transfer' })).items;
     expect(settled).toMatchObject({ journalId: out.journal.id, status: 'posted', balanceAfter: 60 });
+    expect((await verifyBooks()).problems).toEqual([]);
+  });
+
+  it('unsettled: a staff reversal waits for it too, and takes nothing of what the recipient already had', async () => {
+    const { accounts, ledger, settler, b, pay } = await pair(quiet, 'rev-wait');
+    // The recipient has money of their own: a reversal before the credit lands would take that.
+    await ledger.deposit({
+      user: 'rev-wait-b',
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: b.id,
+      amount: 80,
+    });
+    const out = await pay(60);
+    if (out.kind !== 'journal') throw new Error('not posted');
+    const staff = new StaffLedger(db, quiet, accounts, new IdempotencyStore(db, quiet, 48 * 3600), {
+      systemShards: 4,
+      dailyLimit: 1_000_000,
+    });
+    const reverse = () =>
+      staff.reverse({
+        user: 'rev-wait-staff',
+        idempotencyKey: 'r',
+        fingerprint: 'r',
+        journalId: out.journal.id,
+        amount: 60,
+        reason: 'Fraud report',
+      });
+    await expect(reverse()).rejects.toMatchObject({
+      code: 'credit_not_settled',
+    } satisfies Partial<BankError>);
+    expect((await accounts.mustGet('rev-wait-b', b.id)).balance).toBe(80);
+    expect(await settler.settle('rev-wait-b', b.id)).toBe(1);
+    // Not recorded as a decline: the same key reverses it once settled.
+    expect(await reverse()).toMatchObject({ kind: 'journal', journal: { type: 'reversal', amount: 60 } });
+    expect((await accounts.mustGet('rev-wait-b', b.id)).balance).toBe(80);
     expect((await verifyBooks()).problems).toEqual([]);
   });
 
