@@ -426,6 +426,23 @@ describe('reversals', () => {
     });
   });
 
+  it('a closed account is neither frozen nor unfrozen (422), and each refusal is in the audit trail', async () => {
+    const u = newUser();
+    const a = await open(u);
+    expect((await call('closeAccount', { user: u, params: { id: a.id } })).status).toBeLessThan(300);
+    for (const op of ['freezeAccount', 'unfreezeAccount'] as const) {
+      const r = await asAdmin(op, { params: { id: a.id }, body: { reason: 'Chargeback' } });
+      expect([r.status, r.body.code], op).toEqual([422, 'account_not_active']);
+    }
+    const trail = await new AuditStore(createDocumentClient(dynamoClients().client), table).bySubject(a.id, {
+      limit: 50,
+    });
+    expect(trail.items.map((r) => [r.action, r.outcome, r.actor.userId, r.reason])).toEqual([
+      ['account_unfrozen', 'refused', ADMIN, 'account_not_active: Chargeback'],
+      ['account_frozen', 'refused', ADMIN, 'account_not_active: Chargeback'],
+    ]);
+  });
+
   it('a freeze and its audit record commit together; raced freezes and unfreezes leave one unforked chain', async () => {
     const a = await open(newUser());
     const results = await Promise.all(
