@@ -189,9 +189,20 @@ describe('teller cash', () => {
         headers: key(),
       }),
     );
+    // Nor of a movement they sent: paying someone and taking it back.
+    const paid = await transfer(ADMIN, mine.id, theirs.number, 100);
+    expect(paid.status).toBe(201);
+    refused(
+      await asAdmin('reverseTransaction', {
+        params: { id: paid.body.id },
+        body: { reason: 'paid' },
+        headers: key(),
+      }),
+    );
     refused(await asAdmin('freezeAccount', { params: { id: mine.id }, body: { reason: 'mine' } }));
-    expect(await balance(ADMIN, mine.id)).toBe(400);
-    expect(await balance(other, theirs.id)).toBe(600);
+    refused(await asAdmin('unfreezeAccount', { params: { id: mine.id }, body: { reason: 'mine' } }));
+    expect(await balance(ADMIN, mine.id)).toBe(300);
+    expect(await balance(other, theirs.id)).toBe(700);
     // Each attempt at self-dealing is in the audit trail, refused, under the member of staff.
     const trail = new AuditStore(createDocumentClient(dynamoClients().client), table);
     const of = async (id: string) =>
@@ -206,9 +217,11 @@ describe('teller cash', () => {
         ['teller_deposit', 'refused', ADMIN, expect.stringMatching(/^forbidden/)],
         ['teller_withdrawal', 'refused', ADMIN, 'forbidden: w'],
         ['account_frozen', 'refused', ADMIN, 'forbidden: mine'],
+        ['account_unfrozen', 'refused', ADMIN, 'forbidden: mine'],
       ]),
     );
     expect(await of(sent.body.id)).toEqual([['transaction_reversed', 'refused', ADMIN, 'forbidden: mine']]);
+    expect(await of(paid.body.id)).toEqual([['transaction_reversed', 'refused', ADMIN, 'forbidden: paid']]);
     // Another customer's account, as ever: the same member of staff may act on it.
     expect(
       (await asAdmin('freezeAccount', { params: { id: theirs.id }, body: { reason: 'x' } })).status,
