@@ -487,6 +487,34 @@ describe('reversals', () => {
     ).rejects.toBeInstanceOf(BankError);
   });
 
+  it('pays nothing into an account closed after the reversal read it frozen: the status is a stored condition', async () => {
+    // Just before the reversal's transaction is sent, its recipient is unfrozen and closed. The
+    // account-version checks are removed, so only the stored status condition can refuse it.
+    let race: (() => Promise<unknown>) | undefined;
+    const racing = Object.create(db) as Db;
+    racing.send = (async (command: { constructor: { name: string } }) => {
+      const before = command.constructor.name === 'TransactWriteCommand' ? race : undefined;
+      race = before ? undefined : race;
+      await before?.();
+      return db.send(command as never);
+    }) as Db['send'];
+    const { ledger, accounts, open, k } = await setup(withoutVersionChecks(racing));
+    const a = await open('u');
+    const b = await open('v');
+    await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 100 });
+    const t = journal(await pay(ledger, 'u', a.id, b.number, 100));
+    await ledger.freeze({ admin: ADMIN, accountId: a.id, reason: 'fraud' });
+    race = async () => {
+      await ledger.unfreeze({ admin: ADMIN, accountId: a.id, reason: 'cleared' });
+      await accounts.close('u', a.id);
+    };
+    expect(code(await ledger.reverse({ ...k(ADMIN), journalId: t.id, reason: 'error' }))).toBe(
+      'account_not_active',
+    );
+    expect(await accounts.get('u', a.id)).toMatchObject({ status: 'closed', balance: 0 });
+    expect(await accounts.get('v', b.id)).toMatchObject({ balance: 100 });
+  });
+
   it('the cap is a stored condition: a reversal planned on a stale journal does not commit past it', async () => {
     const { ledger, open, k, table, clean } = await setup();
     const a = await open('u');
