@@ -467,7 +467,7 @@ describe('statements', () => {
       const older = await call('listStatements', {
         user: u,
         params: { id: a.id },
-        query: { cursor: list.body.nextCursor },
+        query: { before: list.body.nextCursor },
       });
       expect(older.body).toMatchObject({
         items: [{ period: periodOf(opened), toDate: false, openingBalance: 0, closingBalance: 0, count: 0 }],
@@ -624,7 +624,7 @@ describe('statements', () => {
           const r = await call('listStatements', {
             user: u,
             params: { id: a.id },
-            query: { limit: '4', ...(cursor ? { cursor } : {}) },
+            query: { limit: '4', ...(cursor ? { before: cursor } : {}) },
           });
           expect(r.status, JSON.stringify(r.body)).toBe(200);
           const page = r.body.items as Item[];
@@ -666,18 +666,21 @@ describe('statements', () => {
         count: 1,
       });
       expect(byAgo(7)).toMatchObject({ openingBalance: 30_00, closingBalance: 30_00, count: 0 });
-      // A cursor past the month it opened: nothing older.
+      // Before the month it opened: nothing older.
       const none = await call('listStatements', {
         user: u,
         params: { id: a.id },
-        query: { cursor: periodOf(monthsAgo(14)) },
+        query: { before: periodOf(monthsAgo(14)) },
       });
       expect(none.body).toEqual({ items: [], nextCursor: null });
-      // A limit out of range, or a cursor that is no month, is refused.
-      for (const query of [{ limit: '0' }, { limit: '61' }, { cursor: '2027-13' }, { cursor: 'x' }] as Record<
-        string,
-        string
-      >[])
+      // A limit out of range, a `before` that is no month, or a `cursor` (not this list's), is refused.
+      for (const query of [
+        { limit: '0' },
+        { limit: '61' },
+        { before: '2027-13' },
+        { before: 'x' },
+        { cursor: '2027-01' },
+      ] as Record<string, string>[])
         expect((await call('listStatements', { user: u, params: { id: a.id }, query })).status).toBe(400);
     }));
 

@@ -77,7 +77,7 @@ export const handler = createHandler(
     listStatements: async ({ caller, params, query }) => {
       const a = await accountReader().mustGet(caller.sub, params.id);
       const page = await caughtUp(() =>
-        summaries(a, new Date(), query.limit ?? STATEMENTS_PAGE, query.cursor),
+        summaries(a, new Date(), query.limit ?? STATEMENTS_PAGE, query.before),
       );
       return { body: { items: page.items.reverse(), nextCursor: page.next } };
     },

@@ -125,7 +125,7 @@ it('shows a year of months, then older ones a page at a time', async () => {
   await page.route(
     (u) => u.pathname === `/v1${statements}`,
     (route) => {
-      const cursor = new URL(route.request().url()).searchParams.get('cursor');
+      const cursor = new URL(route.request().url()).searchParams.get('before');
       asked.push(cursor);
       return route.fulfill({
         json:

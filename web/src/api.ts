@@ -244,11 +244,11 @@ export const settingsApi = (api: Api) => ({
     ),
   retryDelivery: (id: string, deliveryId: string) =>
     api.request<Delivery>('POST', `/v1/webhooks/${enc(id)}/deliveries/${enc(deliveryId)}/retry`),
-  /** A page of months, newest first: 12, then the months before `cursor` (the last page's `nextCursor`). */
-  statements: (accountId: string, cursor?: string | null) =>
+  /** A page of months, newest first: 12, then the months `before` the last page's `nextCursor`. */
+  statements: (accountId: string, before?: string | null) =>
     api.request<{ items: StatementSummary[]; nextCursor: string | null }>(
       'GET',
-      `/v1/accounts/${enc(accountId)}/statements?${new URLSearchParams(cursor ? { cursor } : {})}`,
+      `/v1/accounts/${enc(accountId)}/statements?${new URLSearchParams(before ? { before } : {})}`,
     ),
   statementLink: (accountId: string, period: string, format: 'pdf' | 'csv') =>
     api.request<DownloadLink>(

@@ -18,7 +18,8 @@ export const StatementListQuery = z.strictObject({
   limit: doc(z.optional(digits(1, STATEMENTS_PAGE_MAX)), {
     description: `Months on the page: 1 to ${STATEMENTS_PAGE_MAX}, default ${STATEMENTS_PAGE}`,
   }),
-  cursor: doc(z.optional(Month), {
+  // Not `cursor`: a month, not a signed cursor (infra/functions.ts grants the cursor key to routes with one).
+  before: doc(z.optional(Month), {
     description: 'The `nextCursor` of the page before (a month, YYYY-MM): the months before it',
     example: '2027-01',
   }),
@@ -50,7 +51,7 @@ export const StatementList = doc(
     items: z.array(StatementSummary).check(z.maxLength(STATEMENTS_PAGE_MAX)),
     nextCursor: doc(z.nullable(str(2048)), {
       description:
-        'Where the next page (older months) starts: null on the page with the month the account opened',
+        'The month to ask `before` for the next page (older months): null on the page with the month the account opened',
     }),
   }),
   { id: 'StatementList' },
