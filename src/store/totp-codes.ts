@@ -45,16 +45,25 @@ export class TotpCodes {
     }
   }
 
-  /** Gives back the code taken at `takenAt` (and not one taken since). */
+  /**
+   * Gives back the code taken at `takenAt` (and not one taken since): its expiry moves back to one
+   * `TOTP_CODE_SECONDS` before it was taken, past for any clock not that far behind, so `take` takes it
+   * again and the TTL deletes it. Not to 0: DynamoDB's TTL never deletes an item whose expiry is more
+   * than five years past, so each wrong code stayed in the table for good. (Not deleted: `auth` and
+   * `profile` are granted no DeleteItem.)
+   */
   async giveBack(email: string, code: string, takenAt: number): Promise<void> {
     await this.db
       .send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.totpCode(email, code),
-          UpdateExpression: 'SET expiresAt = :zero',
+          UpdateExpression: 'SET expiresAt = :past',
           ConditionExpression: 'takenAt = :takenAt',
-          ExpressionAttributeValues: { ':zero': 0, ':takenAt': takenAt },
+          ExpressionAttributeValues: {
+            ':past': Math.floor(takenAt / 1000) - TOTP_CODE_SECONDS,
+            ':takenAt': takenAt,
+          },
         }),
       )
       .catch((e) => {
