@@ -12,6 +12,7 @@ import { createDocumentClient } from '../store/db.ts';
 import { ipLockKey, LoginGuard } from '../store/logins.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
+import { confirmAttempts } from './context.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 
@@ -599,6 +600,26 @@ describe('confirmation codes', () => {
     // Before, only a pending sign-up's code was counted: the sixth answer told which emails had one.
     expect(await answers(await registered())).toEqual(waiting);
     expect(await answers(email())).toEqual(waiting);
+  });
+
+  it('alike too with no code asked for: an unknown email and a confirmed login are not told apart from a sign-up registered here', async () => {
+    const guesses = async (e: string) => {
+      const seen: unknown[] = [];
+      for (let i = 0; i < 6; i++) {
+        const r = await call('confirm', {
+          body: { email: e, code: `00000${i}`, password: PASSWORD, name: 'A' },
+        });
+        seen.push(r.status, r.body.code);
+      }
+      return seen;
+    };
+    // A sign-up registered here had its code's count opened (register's `issued`); no resend after.
+    const waiting = await signUpAtCognito(PASSWORD);
+    await confirmAttempts().issued(waiting.e);
+    const pending = await guesses(waiting.e);
+    expect(pending).toEqual([...Array(5).fill([400, 'invalid_code']).flat(), 429, 'verification_locked']);
+    expect(await guesses(email())).toEqual(pending);
+    expect(await guesses(await registered())).toEqual(pending);
   });
 });
 

@@ -180,22 +180,33 @@ export class EmailedCodeCounter {
     private readonly key: (email: string) => ItemKey = keys.passwordReset,
   ) {}
 
-  /** A code was asked for: a new generation starts, with no attempts. */
-  async issued(email: string, now = Date.now()): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: this.key(email),
-        UpdateExpression:
-          'SET codeGeneration = if_not_exists(codeGeneration, :zero) + :one, codeAttempts = :zero, codeExpiresAt = :until, expiresAt = :exp',
-        ExpressionAttributeValues: {
-          ':zero': 0,
-          ':one': 1,
-          ':until': now + this.policy.codeSeconds * 1000,
-          ':exp': Math.floor(now / 1000) + this.policy.codeSeconds + DAY,
-        },
-      }),
-    );
+  /**
+   * A code was asked for: a new generation starts, with no attempts. `ifNone`: only when no code is
+   * current (none asked for, or it expired or was used), as if one had been asked for.
+   */
+  async issued(email: string, now = Date.now(), ifNone = false): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(email),
+          UpdateExpression:
+            'SET codeGeneration = if_not_exists(codeGeneration, :zero) + :one, codeAttempts = :zero, codeExpiresAt = :until, expiresAt = :exp',
+          ...(ifNone
+            ? { ConditionExpression: 'attribute_not_exists(codeGeneration) OR codeExpiresAt <= :now' }
+            : {}),
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':one': 1,
+            ':until': now + this.policy.codeSeconds * 1000,
+            ':exp': Math.floor(now / 1000) + this.policy.codeSeconds + DAY,
+            ...(ifNone ? { ':now': now } : {}),
+          },
+        }),
+      )
+      .catch((e) => {
+        if (!(ifNone && isConditionFailure(e))) throw e;
+      });
   }
 
   /**
