@@ -630,6 +630,11 @@ describe('statements', () => {
           const page = r.body.items as Item[];
           // The page's own months only: the read starts at its oldest month, not at the account's first.
           expect(span.mock.calls.at(-1)?.[1]).toBe(periodRange(page.at(-1)?.period as string).start);
+          // ...and ends at its newest month's end; only the page with the current month reads to the
+          // end (a posting's time can run slightly ahead of the clock).
+          expect(span.mock.calls.at(-1)?.[2]).toBe(
+            cursor === undefined ? '\uffff' : periodRange(page[0]?.period as string).end,
+          );
           items.push(...page);
           cursor = r.body.nextCursor;
           pages++;
