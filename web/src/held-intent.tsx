@@ -23,9 +23,12 @@ import { FormError, useApp } from './ui.tsx';
 
 export const UNKNOWN_TITLE = 'We don\u2019t know yet whether this went through';
 
-/** Said when the bank did it but the screen failed to show it (see `done` in useHeldIntent). */
+/**
+ * Said when the bank did it but the screen failed to show it (see `done` in useHeldIntent). Nothing of
+ * where to see it: a new schedule or webhook is in no account's activity.
+ */
 export const DONE_UNSHOWN =
-  'Done: the bank did it, but the page could not show the details. It is in the account\u2019s activity.';
+  'Done: the bank did it, but the page could not show the details. Check before doing it again.';
 
 export interface HeldIntentState<P, R> {
   /** Sends `payload`; resolves its result, or undefined when the outcome is unknown; throws a refusal. */
