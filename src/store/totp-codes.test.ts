@@ -40,6 +40,22 @@ describe('TotpCodes', () => {
     });
   });
 
+  it("keeps a code taken when Cognito's answer is unknown (a timeout, a fault, 503): it may have accepted it", async () => {
+    const codes = new TotpCodes(db, table);
+    const now = Date.now();
+    const faults = [
+      new BankError('service_unavailable', 'busy'),
+      Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }),
+    ];
+    for (const [i, fault] of faults.entries()) {
+      const code = `00000${i}`;
+      await expect(
+        codes.useOnce('c@example.com', code, () => Promise.reject(fault), wrong, now),
+      ).rejects.toBe(fault);
+      expect(await codes.take('c@example.com', code, now + 1)).toBe(false);
+    }
+  });
+
   it('gives back only the take it made, never one another request made since', async () => {
     const codes = new TotpCodes(db, table);
     const now = Date.now();

@@ -9,7 +9,7 @@
  * back: only an accepted code is spent.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { BankError } from '../domain/errors.ts';
+import { type BankError, isBankError } from '../domain/errors.ts';
 import { type Db, isConditionFailure } from './db.ts';
 import * as keys from './item-keys.ts';
 
@@ -73,8 +73,10 @@ export class TotpCodes {
 
   /**
    * Runs `check` (Cognito's check of the code) with the code taken: a code taken already is refused
-   * with `used()` (the API's wrong-code error) and never reaches Cognito; one `check` refuses is given
-   * back. A failure to give it back leaves it taken until it expires: the customer sends the next one.
+   * with `used()` (the API's wrong-code error) and never reaches Cognito; one `check` refuses (a
+   * definite answer: a BankError but 503) is given back. One whose answer is unknown (a timeout, a
+   * fault, 503) stays taken: Cognito may have accepted it. A failure to give it back leaves it taken
+   * until it expires: the customer sends the next one.
    */
   async useOnce<T>(
     email: string,
@@ -87,7 +89,8 @@ export class TotpCodes {
     try {
       return await check();
     } catch (e) {
-      await this.giveBack(email, code, takenAt).catch(() => undefined);
+      if (isBankError(e) && e.code !== 'service_unavailable')
+        await this.giveBack(email, code, takenAt).catch(() => undefined);
       throw e;
     }
   }
