@@ -299,7 +299,6 @@ export class LedgerEngine {
     declined?: DeclineExtra,
   ): Promise<Replayed<S>> {
     const contended = new Set<Name>();
-    const state: AttemptState = { unreleased: false };
     const earlier = (now: Date) =>
       this.idempotency.replay<S>(req.user, req.idempotencyKey, req.fingerprint, now);
     // Upgrading a table whose records were kept elsewhere (IdempotencyStore.legacyReplay): a request
@@ -316,7 +315,8 @@ export class LedgerEngine {
     // the common case, save a read.
     const out = await retry<Replayed<S>>(async () => {
       const now = this.now();
-      state.unreleased = false;
+      // Each attempt its own: a read left running by an earlier one cannot mark this one.
+      const state: AttemptState = { unreleased: false };
       let a: Attempt;
       try {
         a = await this.attempts.run(state, () => attempt(now, contended));
