@@ -60,7 +60,9 @@ const summaries = async (a: AccountRecord, now: Date, limit: number, before?: Pe
   const byPeriod = new Map<Period, StatementLine[]>();
   for (const l of lines) {
     const p = periodOf(l.date);
-    byPeriod.set(p, [...(byPeriod.get(p) ?? []), l]);
+    const month = byPeriod.get(p);
+    if (month) month.push(l);
+    else byPeriod.set(p, [l]);
   }
   let balance = opening.balance;
   const items = periods.map((period) => {

@@ -5,8 +5,8 @@
  * (over a shoulder, in a screen share, from a log) could log in with it too, given the password.
  * So the bank takes each code for its customer before Cognito checks it, with one conditional write,
  * and refuses a code taken in the last `TOTP_CODE_SECONDS` as a wrong one; two requests sending it at
- * once get one try between them. A code Cognito did not accept (wrong, or the check failed) is given
- * back: only an accepted code is spent.
+ * once get one try between them. A code Cognito refused is given back; one whose answer is unknown (a
+ * timeout, a fault) stays taken, since Cognito may have accepted it (`useOnce`).
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type BankError, isBankError } from '../domain/errors.ts';
