@@ -36,8 +36,8 @@ const event = { id: 'test-sweep' } as ScheduledEvent;
  * third account whose credit is deferred to the settler and was never settled: all written ten
  * minutes ago, so that the handler (on the real clock) finds them due.
  */
-const due = async (opts: { beforeHosts?: boolean } = {}) => {
-  const past = new Date(Date.now() - 10 * 60_000);
+const due = async (opts: { beforeHosts?: boolean; past?: Date } = {}) => {
+  const past = opts.past ?? new Date(Date.now() - 10 * 60_000);
   const accounts = new AccountStore(doc, table);
   const ledger = new LedgerStore(doc, table, accounts, new IdempotencyStore(doc, table, 48 * 3600), {
     systemShards: config().systemShards,
@@ -142,7 +142,18 @@ describe('the sweep handler', () => {
     command.constructor.name === 'TransactWriteCommand' &&
     JSON.stringify(command.input).includes('"expired"');
 
-  /** A ledger whose first `throttle.left` releases of expired holds are throttled. */
+  /**
+   * When `due()` writes and when the debits below run: ten minutes apart on one UTC day (a run just
+   * after midnight moves both into the new day), so that the holds' daily limit is the debit's day.
+   */
+  const oneDay = () => {
+    const now = Date.now();
+    const past = Math.max(now - 10 * 60_000, now - (now % 86_400_000) + 60_000);
+    return { past: new Date(past), later: new Date(past + 10 * 60_000) };
+  };
+  let clock = oneDay();
+
+  /** A ledger (on `clock.later`) whose first `throttle.left` releases of expired holds are throttled. */
   const throttled = (
     accounts: AccountStore,
     throttle: { left: number },
@@ -158,6 +169,7 @@ describe('the sweep handler', () => {
       systemShards: config().systemShards,
       dailyLimit,
       retry: { maxAttempts: 2, baseMs: 1, capMs: 1 },
+      now: () => clock.later,
     });
   };
 
@@ -175,7 +187,8 @@ describe('the sweep handler', () => {
   });
 
   it("a debit goes on when a release of the payer's expired hold keeps being throttled (the stored available is the rule)", async () => {
-    const { accounts, payer } = await due();
+    clock = oneDay();
+    const { accounts, payer } = await due({ past: clock.past });
     // The first two transactions (the release's two attempts) throttled, the rest let through.
     const throttle = { left: 2 };
     // 100 in, 30 paid, 30 held by the two expired pending transfers: 40 available as stored.
@@ -196,7 +209,8 @@ describe('the sweep handler', () => {
       { amount: 40, dailyLimit: 80, beforeHosts: true },
     ],
   ])('a refusal %s that an unreleased expired hold causes is not kept with the key', async (_, c) => {
-    const { accounts, payer } = await due({ beforeHosts: c.beforeHosts });
+    clock = oneDay();
+    const { accounts, payer } = await due({ beforeHosts: c.beforeHosts, past: clock.past });
     const throttle = { left: Number.POSITIVE_INFINITY };
     const req = withdrawal(payer, 'w-held-back', c.amount);
     await expect(throttled(accounts, throttle, c.dailyLimit).withdraw(req)).rejects.toMatchObject({
@@ -209,7 +223,8 @@ describe('the sweep handler', () => {
   });
 
   it('a refusal that the released holds would not lift is still kept with the key', async () => {
-    const { accounts, payer } = await due();
+    clock = oneDay();
+    const { accounts, payer } = await due({ past: clock.past });
     const throttle = { left: 0 };
     const req = withdrawal(payer, 'w-too-much', 80);
     expect(await throttled(accounts, throttle).withdraw(req)).toMatchObject({
