@@ -27,9 +27,11 @@ import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { corsConfig } from '../src/api/cors.ts';
+import { ORIGIN_HEADER_NAME } from '../src/api/edge.ts';
 import { needsToken, type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
 import type { HttpFunctionName as FunctionName } from '../src/functions.ts';
 import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
@@ -79,6 +81,8 @@ export interface ApiProps {
   client: UserPoolClient;
   /** The web client's origin, e.g. `https://d1234.cloudfront.net`: the one origin CORS allows. */
   webOrigin: string;
+  /** With `apiEdge`: the secret whose `current` value CloudFront sends to the API (src/api/edge.ts). */
+  originSecret?: ISecret;
 }
 
 export class Api extends Construct {
@@ -163,7 +167,8 @@ export class Api extends Construct {
     cfnStage.routeSettings = routeSettings;
 
     if (cfg.apiEdge) {
-      this.edge = this.createEdge(cfg);
+      if (!props.originSecret) throw new Error('apiEdge: the API needs the origin secret');
+      this.edge = this.createEdge(cfg, props.originSecret);
       this.url = `https://${this.edge.distribution.distributionDomainName}`;
     } else {
       this.url = this.httpApi.apiEndpoint;
@@ -172,9 +177,14 @@ export class Api extends Construct {
 
   /**
    * CloudFront in front of the API with an AWS WAF rate-based rule per source IP: the per-client limit
-   * API Gateway does not have. Nothing is cached; every header but Host reaches the API.
+   * API Gateway does not have. Nothing is cached; every header but Host reaches the API, with
+   * CloudFront's own (`CloudFront-Viewer-Address` among them: the managed AllViewerExceptHostHeader
+   * policy), and the origin secret's header, without which the functions refuse a request.
    */
-  private createEdge(cfg: StageConfig): { distribution: Distribution; webAcl: CfnWebACL } {
+  private createEdge(
+    cfg: StageConfig,
+    originSecret: ISecret,
+  ): { distribution: Distribution; webAcl: CfnWebACL } {
     const webAcl = new CfnWebACL(this, 'EdgeWebAcl', {
       scope: 'CLOUDFRONT',
       defaultAction: { allow: {} },
@@ -203,7 +213,13 @@ export class Api extends Construct {
     const distribution = new Distribution(this, 'Edge', {
       comment: `Serverless Bank API edge (${cfg.stage}, ${Aws.REGION})`,
       defaultBehavior: {
-        origin: new HttpOrigin(apiHost, { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY }),
+        origin: new HttpOrigin(apiHost, {
+          protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+          // The proof a request came this way, which every function checks (src/api/edge.ts): a dynamic
+          // reference, which CloudFormation resolves at deploy time, so the template holds no value.
+          // CloudFront replaces a header of this name that a viewer sends.
+          customHeaders: { [ORIGIN_HEADER_NAME]: originSecret.secretValueFromJson('current').unsafeUnwrap() },
+        }),
         viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
         allowedMethods: AllowedMethods.ALLOW_ALL,
         cachePolicy: CachePolicy.CACHING_DISABLED,

@@ -385,6 +385,9 @@ describe('dev stage (with a web build)', () => {
       const reads = statementsOf(s, fn).filter((st) =>
         actionsOf(st).includes('secretsmanager:GetSecretValue'),
       );
+      // No API edge in this stage: no origin check, no extension layer (src/api/edge.ts).
+      expect(vars.BANK_ORIGIN_SECRET_ID, fn).toBeUndefined();
+      expect((functions[id] as { Properties: { Layers?: unknown } }).Properties.Layers, fn).toBeUndefined();
       if (pagesWithCursors(fn)) {
         expect(vars.BANK_CURSOR_SECRET_ID).toEqual({ Ref: secret });
         expect(reads.map((st) => st.Resource)).toEqual([{ Ref: secret }]);
@@ -994,6 +997,66 @@ describe('API edge (apiEdge=true)', () => {
     expect(deployedIndex(s).connectSrc).toBe(
       `https://${JSON.stringify({ 'Fn::GetAtt': [edge, 'DomainName'] })}`,
     );
+    expect(new AwsSolutionsChecks().validateScope(s.app).violations).toEqual([]);
+  });
+
+  it('sends the origin secret from CloudFront, and every HTTP function (only they) checks it through the extension', () => {
+    const s = synth({ apiEdge: 'true' }, fakeWebDist());
+    const originSecret = s.stack.functions.originSecret;
+    if (!originSecret) throw new Error('no origin secret with apiEdge on');
+    const secret = logicalId(s.stack, originSecret);
+    // The header's value is a dynamic reference CloudFormation resolves at deploy time, never a value.
+    s.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Origins: [
+          Match.objectLike({
+            OriginCustomHeaders: [
+              {
+                HeaderName: 'X-Origin-Verify',
+                HeaderValue: {
+                  'Fn::Join': [
+                    '',
+                    ['{{resolve:secretsmanager:', { Ref: secret }, ':SecretString:current::}}'],
+                  ],
+                },
+              },
+            ],
+          }),
+        ],
+        DefaultCacheBehavior: Match.objectLike({
+          // AllViewerExceptHostHeader: the viewer's headers and CloudFront's, CloudFront-Viewer-Address among them.
+          OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+        }),
+      }),
+    });
+    const resources = s.template.findResources('AWS::Lambda::Function');
+    for (const fn of functionNames) {
+      const id = logicalId(s.stack, s.stack.functions.byName[fn]);
+      const props = (resources[id] as { Properties: { Environment: { Variables: Json }; Layers?: Json[] } })
+        .Properties;
+      const reads = statementsOf(s, fn)
+        .filter((st) => actionsOf(st).includes('secretsmanager:GetSecretValue'))
+        .flatMap(resourcesOf);
+      if (functions[fn].trigger.type === 'http') {
+        expect(props.Environment.Variables.BANK_ORIGIN_SECRET_ID, fn).toEqual({ Ref: secret });
+        // AWS's extension for the function's architecture, looked up by region.
+        expect(props.Layers, fn).toEqual([
+          {
+            'Fn::FindInMap': [
+              expect.stringMatching(/^Paramsandsecrets/),
+              { Ref: 'AWS::Region' },
+              '1x0x103xarm64',
+            ],
+          },
+        ]);
+        expect(reads, fn).toContainEqual({ Ref: secret });
+      } else {
+        expect(props.Environment.Variables.BANK_ORIGIN_SECRET_ID, fn).toBeUndefined();
+        expect(props.Layers, fn).toBeUndefined();
+        expect(reads, fn).not.toContainEqual({ Ref: secret });
+      }
+    }
+    expect(JSON.stringify(resources)).not.toContain('resolve:secretsmanager');
     expect(new AwsSolutionsChecks().validateScope(s.app).violations).toEqual([]);
   });
 });

@@ -47,6 +47,7 @@ export class BankStack extends Stack {
       userPool: this.identity.userPool,
       client: this.identity.client,
       webOrigin: this.web.origin,
+      ...(this.functions.originSecret ? { originSecret: this.functions.originSecret } : {}),
     });
     if (cfg.webDist) {
       this.web.deployContent(cfg.webDist, {

@@ -105,6 +105,11 @@ export const settings = {
   authFloorMs: setting({ env: 'BANK_AUTH_FLOOR_MS', schema: count, default: 400 }),
   /** The Secrets Manager secret holding the cursor keys (its ARN on AWS): the id, never the key. */
   cursorSecretId: setting({ env: 'BANK_CURSOR_SECRET_ID', schema: text, default: '' }),
+  /**
+   * With the API edge on (`apiEdge`), the Secrets Manager secret (its ARN) holding the origin header's
+   * value that CloudFront sends: a request without it is refused (src/api/edge.ts). Empty: no edge.
+   */
+  originSecretId: setting({ env: 'BANK_ORIGIN_SECRET_ID', schema: text, default: '' }),
   /** Idempotency records of declines and of schedule and webhook creation live this long (DynamoDB TTL): at least 24 hours. A movement's record is kept for good. */
   idempotencyTtlSeconds: setting({
     env: 'BANK_IDEMPOTENCY_TTL_SECONDS',

@@ -12,10 +12,12 @@ import type {
 } from 'aws-lambda';
 import type { ZodMiniType } from 'zod/mini';
 import type { $ZodError, output } from 'zod/v4/core';
+import { config } from '../config.ts';
 import { BankError, type FieldError } from '../domain/errors.ts';
 import type { HttpFunctionName } from '../functions.ts';
 import { afterGuard } from '../store/guard-gate.ts';
 import { withDeadline } from '../store/retry.ts';
+import { type EdgeCheck, edgeCheck } from './edge.ts';
 import { securityHeaders } from './headers.ts';
 import { JsonError, parseStrictJson } from './json.ts';
 import { HTTP_API_TIMEOUT_MS } from './limits.ts';
@@ -268,6 +270,7 @@ const buildRequest = async (
   event: APIGatewayProxyEventV2,
   route: RouteEntry,
   guard: Guard | undefined,
+  sourceIp: string,
 ): Promise<{ request: Request; guarded?: Promise<void> }> => {
   const caller = callerOf(event);
   if (needsToken(route) && !caller) throw new BankError('unauthorized', 'A valid access token is required');
@@ -275,7 +278,6 @@ const buildRequest = async (
     ? header(event, 'authorization')?.replace(/^Bearer\s+/i, '')
     : undefined;
   const requestId = event.requestContext.requestId;
-  const sourceIp = event.requestContext.http?.sourceIp ?? '';
   const guarded = { route, caller, accessToken, requestId, sourceIp } as GuardInput;
   // createHandler refuses a table with token routes and no guard: this never passes unguarded.
   if (needsToken(route) && !guard) throw new Error(`${route.operationId}: no guard`);
@@ -373,7 +375,7 @@ const unavailable = () =>
 export const createHandler = <T extends RouteTable>(
   routes: T,
   operations: Operations<T>,
-  options: { guard?: Guard } = {},
+  options: { guard?: Guard; edge?: EdgeCheck } = {},
 ) => {
   const entries: RouteEntry[] = Object.entries(routes).map(([operationId, r]) => ({
     operationId: operationId as OperationId,
@@ -385,6 +387,7 @@ export const createHandler = <T extends RouteTable>(
   const guard = options.guard;
   if (!guard && entries.some(needsToken)) throw new Error(`${fn}: token routes need createHandler's guard`);
   const byKey = new Map(entries.map((r) => [routeKey(r), r]));
+  let edge: EdgeCheck | undefined;
   return async (event: APIGatewayProxyEventV2, context?: Context): Promise<Result> => {
     const started = Date.now();
     const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
@@ -401,13 +404,18 @@ export const createHandler = <T extends RouteTable>(
     let result: Result;
     let errorCode: string | undefined;
     try {
+      // Through the API edge, the viewer's address; a request that skipped the edge stops here (403).
+      edge ??= options.edge ?? edgeCheck(config().originSecretId);
+      // Without an edge, no await: the request goes on in this turn, as it did before the check.
+      const checked = edge(event.headers ?? {}, event.requestContext?.http?.sourceIp ?? '');
+      const sourceIp = typeof checked === 'string' ? checked : await checked;
       if (!route) throw new BankError('not_found', 'No such route');
       const op = (operations as Record<string, Operation<RouteDef>>)[route.operationId];
       if (!op) throw new BankError('not_found', 'No such route');
-      const served = { requestId, sourceIp: event.requestContext?.http?.sourceIp ?? '' };
+      const served = { requestId, sourceIp };
       const serve = () =>
         withRequestContext(served, async () => {
-          const { request, guarded } = await buildRequest(event, route, guard);
+          const { request, guarded } = await buildRequest(event, route, guard, sourceIp);
           return guarded ? serveGuarded(guarded, () => op(request)) : op(request);
         });
       // The stores' retries stop in time for this invocation to answer (src/store/retry.ts), and for

@@ -1,0 +1,140 @@
+/**
+ * The API edge (`-c apiEdge=true`): a CloudFront distribution with a WAF rate rule per viewer IP in
+ * front of the HTTP API (infra/api.ts). Two things only hold if a request cannot skip it:
+ *
+ * - **The origin secret.** CloudFront sends every request on with `X-Origin-Verify: <secret>` (an
+ *   origin custom header, which replaces one a viewer sends). When `BANK_ORIGIN_SECRET_ID` is set, a
+ *   request without the secret did not come through the distribution (it went to the API's
+ *   `execute-api` address, past the WAF rule): it is refused 403 before anything else is read.
+ * - **The viewer's address.** Behind CloudFront, API Gateway's `sourceIp` is CloudFront's, which many
+ *   customers share; the lockout per (email, IP) and the audit records want the viewer's. CloudFront
+ *   gives it in `CloudFront-Viewer-Address` (`ip:port`); it is trusted only on a request that carried
+ *   the secret, since anyone can send the header to `execute-api`.
+ *
+ * The secret is JSON `{"current", "previous"}` in Secrets Manager; both are accepted, so a rotation
+ * (previous := current, current := new, then a deploy, which gives CloudFront the new one) refuses
+ * nothing. It is read at run time through the AWS Parameters and Secrets Lambda Extension (a layer the
+ * CDK app adds to the HTTP functions with the edge on), over its local HTTP port: no Secrets Manager
+ * client in the bundles, which are at their size budget. Never from the environment or the template.
+ * Kept in memory for ORIGIN_KEYS_TTL_SECONDS. Without `BANK_ORIGIN_SECRET_ID` (no edge; the local
+ * stack) there is no check and `sourceIp` is API Gateway's.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+import { BankError } from '../domain/errors.ts';
+
+/** The header CloudFront adds to each request it sends to the API (as the CDK app names it). */
+export const ORIGIN_HEADER_NAME = 'X-Origin-Verify';
+/** The same, lower case, as events carry it. */
+export const ORIGIN_HEADER = ORIGIN_HEADER_NAME.toLowerCase();
+/** CloudFront's header with the viewer's address and port. */
+export const VIEWER_ADDRESS_HEADER = 'cloudfront-viewer-address';
+/** How long the keys read are used before the extension is asked again (rotation waits this long). */
+export const ORIGIN_KEYS_TTL_SECONDS = 300;
+/** The extension's port when `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT` does not say (its default). */
+const EXTENSION_PORT = 2773;
+/** The extension answers from its cache, or after one call to Secrets Manager. */
+const EXTENSION_TIMEOUT_MS = 3000;
+
+export interface OriginKeys {
+  current: string;
+  previous?: string;
+}
+
+/**
+ * The viewer's IP from `CloudFront-Viewer-Address`: `198.51.100.10:46532`, or for IPv6 the address
+ * unbracketed before its port (`2001:db8::1:46532`). Undefined unless what is left is an IP address.
+ */
+export const viewerIpOf = (value: string | undefined): string | undefined => {
+  const at = value?.lastIndexOf(':') ?? -1;
+  if (!value || at <= 0) return undefined;
+  const ip = value.slice(0, at);
+  return isIP(ip) ? ip : undefined;
+};
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Whether `given` is one of the keys, compared in constant time (of equal-length digests). */
+export const originMatches = (given: string | undefined, keys: OriginKeys): boolean => {
+  if (!given) return false;
+  const g = digest(given);
+  // Both compared, so the time taken does not say which key, if any, matched.
+  const matches = [keys.current, keys.previous].map((k) => (k ? timingSafeEqual(g, digest(k)) : false));
+  return matches.some(Boolean);
+};
+
+const unavailable = () =>
+  new BankError('service_unavailable', 'The API could not check where this request came from: try again', {
+    retryAfter: 1,
+  });
+
+/**
+ * Reads the keys through the Parameters and Secrets Lambda Extension (its `secretsmanager/get`, with
+ * the function's session token as the extension asks). A failure is 503: the check fails closed.
+ */
+export const extensionKeys = async (secretId: string, env = process.env): Promise<OriginKeys> => {
+  const port = env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT || EXTENSION_PORT;
+  let body: { SecretString?: string };
+  try {
+    const r = await fetch(
+      `http://localhost:${port}/secretsmanager/get?secretId=${encodeURIComponent(secretId)}`,
+      {
+        headers: { 'X-Aws-Parameters-Secrets-Token': env.AWS_SESSION_TOKEN ?? '' },
+        signal: AbortSignal.timeout(EXTENSION_TIMEOUT_MS),
+      },
+    );
+    if (!r.ok) throw new Error(`the extension answered ${r.status}`);
+    body = (await r.json()) as { SecretString?: string };
+  } catch {
+    throw unavailable();
+  }
+  let keys: Partial<OriginKeys>;
+  try {
+    keys = JSON.parse(body.SecretString ?? '');
+  } catch {
+    throw new Error('the origin secret is not JSON {"current", "previous"}');
+  }
+  if (typeof keys.current !== 'string' || keys.current.length < 32)
+    throw new Error('the origin secret has no "current" key of 32 characters or more');
+  return typeof keys.previous === 'string' && keys.previous
+    ? { current: keys.current, previous: keys.previous }
+    : { current: keys.current };
+};
+
+export type KeySource = (secretId: string) => Promise<OriginKeys>;
+/** The source IP to use; at once (no promise) when there is no edge to check. */
+export type EdgeCheck = (
+  headers: Record<string, string | undefined>,
+  sourceIp: string,
+) => string | Promise<string>;
+
+/**
+ * The edge check for one function: given the request's headers and API Gateway's source IP, the
+ * source IP to use (the viewer's, through the edge), or a 403 for a request that skipped the edge.
+ * `secretId` empty: no edge, nothing checked. Concurrent first requests share one read.
+ */
+export const edgeCheck = (
+  secretId: string,
+  source: KeySource = extensionKeys,
+  now = () => Date.now(),
+): EdgeCheck => {
+  let cached: { keys: Promise<OriginKeys>; until: number } | undefined;
+  const keys = (): Promise<OriginKeys> => {
+    const t = now();
+    if (!cached || t >= cached.until) {
+      const read = source(secretId);
+      cached = { keys: read, until: t + ORIGIN_KEYS_TTL_SECONDS * 1000 };
+      // A failed read is not kept: the next request asks again.
+      read.catch(() => {
+        if (cached?.keys === read) cached = undefined;
+      });
+    }
+    return cached.keys;
+  };
+  if (!secretId) return (_headers, sourceIp) => sourceIp;
+  return async (headers, sourceIp) => {
+    if (!originMatches(headers[ORIGIN_HEADER], await keys()))
+      throw new BankError('forbidden', 'This API is reached through its CloudFront address');
+    return viewerIpOf(headers[VIEWER_ADDRESS_HEADER]) ?? sourceIp;
+  };
+};
