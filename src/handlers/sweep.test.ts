@@ -10,6 +10,7 @@ import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harnes
 import { openedBeforeHosts } from '../../test/legacy.ts';
 import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
+import { MAX_LIVE_HOLDS } from '../domain/account.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient, type Db } from '../store/db.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
@@ -220,6 +221,56 @@ describe('the sweep handler', () => {
     const out = await throttled(accounts, throttle, c.dailyLimit).withdraw(req);
     expect(out).toMatchObject({ kind: 'journal', replayed: false, journal: { amount: c.amount } });
     expect((await accounts.mustGet(payer.owner, payer.accountId)).available).toBe(70 - c.amount);
+  });
+
+  it(`a pending transfer refused for ${MAX_LIVE_HOLDS} holds, one of them expired and unreleased, is not kept with the key`, async () => {
+    clock = oneDay();
+    const accounts = new AccountStore(doc, table);
+    const owner = `holder-${randomUUID()}`;
+    const [a, b] = [
+      await accounts.open({ ownerId: owner, type: 'checking', currency: 'USD' }),
+      await accounts.open({ ownerId: `payee-${owner}`, type: 'checking', currency: 'USD' }),
+    ];
+    const earlier = new LedgerStore(doc, table, accounts, new IdempotencyStore(doc, table, 48 * 3600), {
+      systemShards: config().systemShards,
+      dailyLimit: config().dailyLimit,
+      now: () => clock.past,
+    });
+    await earlier.deposit({
+      user: owner,
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: a.id,
+      amount: 1000,
+    });
+    const hold = (ledger: LedgerStore, key: string, expiresInSeconds?: number) =>
+      ledger.transfer({
+        user: owner,
+        idempotencyKey: key,
+        fingerprint: key,
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount: 1,
+        pending: true,
+        ...(expiresInSeconds ? { expiresInSeconds } : {}),
+      });
+    // A full holds map, ten minutes ago: one hold that has expired since, the others live for days.
+    expect((await hold(earlier, 'h-expiring', 60)).kind).toBe('journal');
+    for (let i = 1; i < MAX_LIVE_HOLDS; i++) expect((await hold(earlier, `h${i}`)).kind).toBe('journal');
+    // The expired hold's release keeps being throttled: the map still holds it, and the refusal it
+    // causes is answered 503, not kept with the key.
+    const throttle = { left: Number.POSITIVE_INFINITY };
+    await expect(hold(throttled(accounts, throttle), 'h-new')).rejects.toMatchObject({
+      code: 'service_unavailable',
+    });
+    // Once the hold is released, the same key puts its hold on.
+    throttle.left = 0;
+    expect(await hold(throttled(accounts, throttle), 'h-new')).toMatchObject({
+      kind: 'journal',
+      replayed: false,
+      journal: { status: 'pending' },
+    });
   });
 
   it('a refusal that the released holds would not lift is still kept with the key', async () => {

@@ -54,16 +54,20 @@ export const HOT_RECIPIENT_MS = 5_000;
 /**
  * What one attempt of a commit learned as it read: `unreleased`, that an expired hold of an account it
  * debits could not be released (`debitable`). Then a refusal for the daily limit, which that hold's
- * amount still counted may cause, is not recorded with the key: the attempt is tried again, and out of
- * attempts the answer is 503 with the key still free. (Funds need no such rule: an expired hold is not
+ * amount still counted may cause (or one for too many holds, which its place in the map may cause), is
+ * not recorded with the key: the attempt is tried again, and out of attempts the answer is 503 with
+ * the key still free. (Funds need no such rule: an expired hold is not
  * held as planned, so only the stored `available`'s condition can refuse, which is retried anyway.)
  */
 interface AttemptState {
   unreleased: boolean;
 }
 
-/** Refusals that a hold's amount still counted, though expired, can cause. */
-const HELD_BACK = new Set(['daily_limit_exceeded']);
+/**
+ * Refusals that a hold still counted, though expired, can cause: its amount (the daily limit), or its
+ * place in the account's `holds` map (a new pending transfer's `too_many_holds`, which counts the map).
+ */
+const HELD_BACK = new Set(['daily_limit_exceeded', 'too_many_holds']);
 
 export interface LedgerOptions {
   /** Shards per system account (cash-in, cash-out), and of the sweeper's index of pending journals. */
