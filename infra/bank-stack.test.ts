@@ -750,7 +750,9 @@ describe('dev stage (with a web build)', () => {
       const filter = JSON.parse(criteria?.Filters[0]?.Pattern ?? '{}');
       expect(filter).toEqual({
         eventName: [...def.trigger.filter.eventNames],
-        dynamodb: { NewImage: { entity: { S: [...def.trigger.filter.entities] } } },
+        dynamodb: {
+          [def.trigger.filter.image ?? 'NewImage']: { entity: { S: [...def.trigger.filter.entities] } },
+        },
       });
       // Its stream grant is this table's stream only.
       const streamStatements = statementsOf(s, name).filter((st) =>
@@ -783,6 +785,31 @@ describe('dev stage (with a web build)', () => {
       functionsWith('stream').length,
     );
     s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+  });
+
+  it('alarms on any invocation of audit-watch, which is given only a change or delete of an audit item and may touch nothing', () => {
+    const fnId = logicalId(s.stack, s.stack.functions.byName['audit-watch']);
+    const invoked = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
+      JSON.stringify(a).includes('"MetricName":"Invocations"'),
+    ) as { Properties: Json }[];
+    expect(invoked).toHaveLength(1);
+    expect(invoked[0]?.Properties).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+      AlarmActions: [expect.anything()],
+    });
+    // Its role: its logs and the stream, no table action at all.
+    expect(
+      statementsOf(s, 'audit-watch')
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('dynamodb:')),
+    ).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+    ]);
   });
 
   it('lets only the notifier send email, only from the stage’s From address (to any identity: the sandbox checks recipients)', () => {

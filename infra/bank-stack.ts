@@ -5,7 +5,7 @@
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { IDLE_TIMEOUT_SECONDS } from '../src/domain/session.ts';
-import { functionsWith } from '../src/functions.ts';
+import { type FunctionDef, functionNames, functions, functionsWith } from '../src/functions.ts';
 import { Api } from './api.ts';
 import { Data } from './data.ts';
 import { Functions } from './functions.ts';
@@ -65,6 +65,12 @@ export class BankStack extends Stack {
       table: this.data.table,
       deadLetterQueues: this.functions.deadLetterQueues,
       streamFunctions: functionsWith('stream').map((f) => f.name),
+      alarmWhenInvoked: Object.fromEntries(
+        functionNames.flatMap((name) => {
+          const said = (functions[name] as FunctionDef).alarmWhenInvoked;
+          return said ? [[name, said]] : [];
+        }),
+      ),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'HTTP API base URL' });

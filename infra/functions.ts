@@ -339,7 +339,11 @@ export class Functions extends Construct {
           filters: [
             FilterCriteria.filter({
               eventName: FilterRule.or(...trigger.filter.eventNames),
-              dynamodb: { NewImage: { entity: { S: FilterRule.or(...trigger.filter.entities) } } },
+              dynamodb: {
+                [trigger.filter.image ?? 'NewImage']: {
+                  entity: { S: FilterRule.or(...trigger.filter.entities) },
+                },
+              },
             }),
           ],
         });

@@ -36,6 +36,8 @@ export interface MonitoringProps {
   deadLetterQueues?: Record<string, IQueue>;
   /** The functions fed by the table's stream: their iterator age is watched. */
   streamFunctions?: string[];
+  /** Functions any invocation of which is alarming, with the alarm's description (`alarmWhenInvoked`). */
+  alarmWhenInvoked?: Record<string, string>;
 }
 
 const period = Duration.minutes(5);
@@ -117,6 +119,12 @@ export class Monitoring extends Construct {
         ITERATOR_AGE_ALARM_MS,
         `${name}: more than 5 minutes behind the table's stream`,
       );
+    }
+
+    for (const [name, description] of Object.entries(props.alarmWhenInvoked ?? {})) {
+      const fn = functions[name];
+      if (!fn) throw new Error(`alarmWhenInvoked: no function ${name}`);
+      alarm(`${name}-Invoked`, fn.metricInvocations(sum), 1, `${name}: ${description}`);
     }
 
     const ddbThrottles = new MathExpression({

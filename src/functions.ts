@@ -71,10 +71,15 @@ export type Trigger =
        */
       batchingWindowSeconds: number;
       /**
-       * Which records the function is given: those of these kinds whose new image's `entity` is one
-       * of these (on AWS, the event source mapping's filter criteria; offline, the poller's filter).
+       * Which records the function is given: those of these kinds whose new image's `entity` (or the
+       * old image's, with `image: 'OldImage'`: what a change or a delete was made to) is one of these
+       * (on AWS, the event source mapping's filter criteria; offline, the poller's filter).
        */
-      filter: { eventNames: readonly StreamEventName[]; entities: readonly string[] };
+      filter: {
+        eventNames: readonly StreamEventName[];
+        entities: readonly string[];
+        image?: 'NewImage' | 'OldImage';
+      };
     };
 
 export interface FunctionDef {
@@ -105,6 +110,11 @@ export interface FunctionDef {
    * covers a customer's accounts.)
    */
   writePartitions?: readonly string[];
+  /**
+   * An alarm on the function's invocations (any, in 5 minutes), with this description: for a
+   * function whose trigger only fires on what must never happen (`audit-watch`).
+   */
+  alarmWhenInvoked?: string;
 }
 
 /**
@@ -482,6 +492,29 @@ export const functions = {
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
     ],
+  }),
+  /**
+   * Audit records are written once (PutItem with attribute_not_exists) and never changed, and no role
+   * may update or delete them (auditNeverActions); a role that may put one could still overwrite it
+   * with a PutItem of its own, and rewrite the chain after it with recomputed hashes, which
+   * `verify-audit` cannot tell. The stream tells: this function is given only a change or delete of an
+   * audit item, so any invocation of it is the alarm (`alarmWhenInvoked`), and it logs which record.
+   */
+  'audit-watch': fn({
+    ...defaults,
+    memoryMb: 128,
+    entry: 'src/handlers/audit-watch.ts',
+    description: 'Raises the alarm when an audit record is changed or deleted',
+    trigger: {
+      type: 'stream',
+      batchSize: 100,
+      retryAttempts: 2,
+      batchingWindowSeconds: 0,
+      filter: { eventNames: ['MODIFY', 'REMOVE'], entities: ['audit'], image: 'OldImage' },
+    },
+    permissions: [],
+    sdkActions: [],
+    alarmWhenInvoked: "An audit record was changed or deleted: see the audit-watch function's log",
   }),
 } as const satisfies Record<string, FunctionDef>;
 

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestTable, dynamoClients, emulators } from '../../test/harness.ts';
+import { captureLogs } from '../../test/logs.ts';
+import { LOCAL_REGION } from '../local/bootstrap.ts';
+import { type StreamPoller, startStreamPoller } from '../local/streams.ts';
+import { AuditStore, auditEntry } from '../store/audit.ts';
+import { auditKeys } from '../store/keys.ts';
+import { AUDIT_CHANGED, handler } from './audit-watch.ts';
+
+// The audit watch through the local stream poller, with its filter from the registry (as `npm start`
+// runs it): given only a change or delete of an audit item, never an append, and it logs each one.
+let table: string;
+let store: AuditStore;
+let poller: StreamPoller;
+const given: DynamoDBRecord[] = [];
+let logs = '';
+const db = () => dynamoClients().doc;
+
+beforeAll(async () => {
+  table = await createTestTable('audit-watch', { stream: true });
+  store = new AuditStore(db(), table);
+  poller = await startStreamPoller({
+    dynamodbEndpoint: emulators().dynamodbEndpoint,
+    tableName: table,
+    region: LOCAL_REGION,
+    functions: ['audit-watch'],
+    handlers: {
+      'audit-watch': async (event: DynamoDBStreamEvent) => {
+        given.push(...event.Records);
+        logs += (await captureLogs(() => handler(event))).logs;
+      },
+    },
+    pollMs: 20,
+  });
+});
+afterAll(() => poller?.stop());
+
+const entry = (subjectId: string) =>
+  auditEntry({
+    actor: { userId: 'staff-1', role: 'admin', sourceIp: '203.0.113.7' },
+    action: 'account_frozen',
+    subject: { type: 'account', id: subjectId },
+    reason: 'fraud check',
+    outcome: 'succeeded',
+    requestId: 'req-1',
+  });
+
+/** The log lines the watch wrote for this subject's records. */
+const linesOf = (subject: string) =>
+  logs
+    .split('\n')
+    .filter((l) => l.includes(auditKeys.chainOf(subject)))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('audit-watch', () => {
+  it('is given a rewritten record and a deleted one, and logs each at ERROR with its keys and hashes', async () => {
+    const subject = randomUUID();
+    const first = await store.append(entry(subject));
+    const second = await store.append(entry(subject));
+    const key1 = auditKeys.record(subject, 1);
+    const key2 = auditKeys.record(subject, 2);
+    // What a role allowed to put an audit item could do: put its own version over a record.
+    const stored = (await db().send(new GetCommand({ TableName: table, Key: key1 }))).Item ?? {};
+    await db().send(
+      new PutCommand({ TableName: table, Item: { ...stored, reason: 'routine', hash: 'f'.repeat(64) } }),
+    );
+    await db().send(new DeleteCommand({ TableName: table, Key: key2 }));
+    const lines = await vi.waitFor(
+      () => {
+        const found = linesOf(subject);
+        expect(found).toHaveLength(2);
+        return found;
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        message: AUDIT_CHANGED,
+        change: 'modified',
+        ...key1,
+        seq: '1',
+        hashBefore: first.hash,
+        hashAfter: 'f'.repeat(64),
+      }),
+      expect.objectContaining({
+        level: 'ERROR',
+        message: AUDIT_CHANGED,
+        change: 'removed',
+        ...key2,
+        seq: '2',
+        hashBefore: second.hash,
+      }),
+    ]);
+  });
+
+  it('is not given an append, nor a change of anything but an audit item', async () => {
+    const subject = randomUUID();
+    await store.append(entry(subject));
+    const other = { pk: `ACCOUNT#${subject}`, sk: 'ACCOUNT' };
+    await db().send(new PutCommand({ TableName: table, Item: { ...other, entity: 'account', n: 0 } }));
+    await db().send(
+      new UpdateCommand({
+        TableName: table,
+        Key: other,
+        UpdateExpression: 'SET n = :n',
+        ExpressionAttributeValues: { ':n': 1 },
+      }),
+    );
+    // A change the watch is given, written last: once it arrives, what came before it has been read.
+    const marker = randomUUID();
+    await store.append(entry(marker));
+    await db().send(new DeleteCommand({ TableName: table, Key: auditKeys.record(marker, 1) }));
+    await vi.waitFor(() => expect(linesOf(marker)).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    const mine = given.filter((r) => JSON.stringify(r.dynamodb?.Keys).includes(subject));
+    expect(mine).toEqual([]);
+    expect(linesOf(subject)).toEqual([]);
+  });
+});
