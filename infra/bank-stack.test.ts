@@ -29,6 +29,7 @@ import {
   auditNeverActions,
   batchReads,
   cognitoManageActions,
+  cognitoSignOutActions,
   cognitoUserActions,
   declaredOf,
   fileMarkLeadingKeys,
@@ -333,13 +334,20 @@ describe('dev stage (with a web build)', () => {
     ).toEqual([]);
   });
 
-  it('lets only the auth function call Cognito\u2019s admin API while auto-confirm is off, and only to look up, delete and sign out users', () => {
+  it('lets only the auth function call Cognito\u2019s admin API while auto-confirm is off, and only to look up, delete and sign out users (the back office its own; profile only to sign out)', () => {
     for (const fn of functionNames) {
       const actions = statementsOf(s, fn)
         .flatMap(actionsOf)
         .filter((a) => a.startsWith('cognito-idp:'))
         .sort();
-      const expected = fn === 'auth' ? cognitoUserActions : fn === 'admin' ? cognitoManageActions : [];
+      const expected =
+        fn === 'auth'
+          ? cognitoUserActions
+          : fn === 'admin'
+            ? cognitoManageActions
+            : fn === 'profile'
+              ? cognitoSignOutActions
+              : [];
       expect([...new Set(actions)], fn).toEqual([...expected].sort());
     }
   });
@@ -1104,6 +1112,13 @@ describe('auto-confirm (local-like dev)', () => {
         );
       } else if (fn === 'admin') {
         expect([...new Set(cognito.flatMap(actionsOf))].sort()).toEqual([...cognitoManageActions].sort());
+      } else if (fn === 'profile') {
+        expect(cognito).toEqual([
+          expect.objectContaining({
+            Action: cognitoSignOutActions[0],
+            Resource: { 'Fn::GetAtt': [pool, 'Arn'] },
+          }),
+        ]);
       } else {
         expect(cognito, fn).toEqual([]);
       }

@@ -106,6 +106,12 @@ export const cognitoUserActions = [
 ] as const;
 
 /**
+ * `cognito:sign-out`: sign the caller out everywhere by username, when Cognito refuses their own
+ * access token for GlobalSignOut (the profile function).
+ */
+export const cognitoSignOutActions = ['cognito-idp:AdminUserGlobalSignOut'] as const;
+
+/**
  * `cognito:manage`: the back office disables and enables logins, looks users up, and signs a
  * disabled user out everywhere.
  */
@@ -487,6 +493,15 @@ export class Functions extends Construct {
         new PolicyStatement({
           effect: Effect.ALLOW,
           actions: [...cognitoUserActions],
+          resources: [userPool.userPoolArn],
+        }),
+      );
+    }
+    if (perms.includes('cognito:sign-out')) {
+      role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: [...cognitoSignOutActions],
           resources: [userPool.userPoolArn],
         }),
       );

@@ -39,6 +39,11 @@ export type Permission =
    * once the emailed code proves the mailbox) and globally sign out users.
    */
   | 'cognito:users'
+  /**
+   * Sign the caller out everywhere by their username (AdminUserGlobalSignOut) when Cognito refuses
+   * their own access token for GlobalSignOut: the profile's "sign out everywhere" and password change.
+   */
+  | 'cognito:sign-out'
   /** Read and write statement files in the statements bucket (and use its KMS key). */
   | 's3:statements'
   /** Send email through SES v2 from the stage's verified identity. */
@@ -184,7 +189,7 @@ export const functions = {
     entry: 'src/handlers/profile.ts',
     description: 'The caller\u2019s profile and security: password, TOTP MFA, sessions',
     trigger: http,
-    permissions: ['cognito:public', 'table:write', 'audit:write'],
+    permissions: ['cognito:public', 'cognito:sign-out', 'table:write', 'audit:write'],
     // Query and PutItem: security events into the audit trail, and the caller's activity.
     sdkActions: [
       'dynamodb:GetItem',
@@ -192,6 +197,8 @@ export const functions = {
       'dynamodb:Query',
       'dynamodb:PutItem',
       'secretsmanager:GetSecretValue',
+      // Sign out everywhere when Cognito refuses the caller's own token (src/identity/cognito.ts).
+      'cognito-idp:AdminUserGlobalSignOut',
     ],
   }),
   'accounts-read': fn({

@@ -12,7 +12,7 @@ import { createDocumentClient } from '../store/db.ts';
 import { ipLockKey, LoginGuard } from '../store/logins.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
-import { confirmAttempts } from './context.ts';
+import { confirmAttempts, identity } from './context.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 
@@ -211,9 +211,13 @@ describe('login, refresh, logout, me', () => {
     const e = await registered();
     const a = await tokensOf(e);
     const b = await tokensOf(e);
+    const asked = vi.spyOn(identity(), 'signOutEverywhere');
     const { logs, result } = await captureLogs(() => call('revokeSessions', { token: a.accessToken }));
     expect(result.status).toBe(204);
     expect(logs).toContain('"event":"sessions_revoked"');
+    // Cognito is asked with the caller's token, and their sub, its fallback should it refuse the token.
+    expect(asked.mock.calls).toEqual([[{ accessToken: a.accessToken, sub: decodeJwt(a.accessToken).sub }]]);
+    asked.mockRestore();
     for (const t of [a, b]) {
       const r = await call('refresh', { body: { refreshToken: t.refreshToken } });
       expect(r.status).toBe(401);

@@ -16,7 +16,8 @@ export const endEverySession = async (
   sourceIp?: string,
 ): Promise<void> => {
   await revokeAllBefore(db(), config().tableName, sub);
-  const cognito = await identity().signOutEverywhere(who);
+  // With the caller's token: their sub too, should Cognito refuse the token (signed out by username).
+  const cognito = await identity().signOutEverywhere('accessToken' in who ? { ...who, sub } : who);
   await securityEvents.record({
     event: 'sessions_revoked',
     userId: sub,

@@ -56,6 +56,24 @@ describe("calls with the customer's access token, when Cognito refuses the token
     await expect(settings.enableTotp('t', '123456')).rejects.toMatchObject({ code: 'invalid_code' });
   });
 
+  it('sign out everywhere with a refused token signs the caller out by their sub (their username) instead', async () => {
+    const sent: { command: string; input: unknown }[] = [];
+    const client = {
+      send: async (c: { constructor: { name: string }; input: unknown }) => {
+        sent.push({ command: c.constructor.name, input: c.input });
+        if (c.constructor.name === 'GlobalSignOutCommand')
+          throw Object.assign(new Error(refused[0]), { name: 'NotAuthorizedException' });
+        return {};
+      },
+    } as unknown as CognitoIdentityProviderClient;
+    const identity = new Identity(client, { userPoolId: 'pool', clientId: 'client', autoConfirm: false });
+    expect(await identity.signOutEverywhere({ accessToken: 't', sub: 'sub-1' })).toBe(true);
+    expect(sent).toEqual([
+      { command: 'GlobalSignOutCommand', input: { AccessToken: 't' } },
+      { command: 'AdminUserGlobalSignOutCommand', input: { UserPoolId: 'pool', Username: 'sub-1' } },
+    ]);
+  });
+
   it('sign out everywhere leaves it to the revocation marker, and still fails on anything else', async () => {
     expect(await refusing(refused[0] as string).signOutEverywhere({ accessToken: 't' })).toBe(false);
     const broken = new Identity(
