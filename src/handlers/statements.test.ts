@@ -773,6 +773,35 @@ describe('statements', () => {
     }
   });
 
+  it('exports the last days of year 9999 without a 500, and answers a range past them with a 400 that says so', async () => {
+    const u = await newUser(table);
+    const a = await openAccount(u);
+    await deposit(u, a.id, 1_00);
+    // The day after 9999-12-31 is in year 10000, whose ISO form (+010000-...) sorts below every
+    // posting's key: the range's upper bound fell below its lower one (DynamoDB's ValidationException).
+    const last = await call('exportCsv', {
+      user: u,
+      params: { id: a.id },
+      query: { from: '9998-12-31', to: '9999-12-30' },
+    });
+    expect(last.status, JSON.stringify(last.body)).toBe(200);
+    expect(parseCsv(last.body)).toHaveLength(1);
+    // Within a year, near the end of year 9999: not "more than a year".
+    const short = await call('exportCsv', {
+      user: u,
+      params: { id: a.id },
+      query: { from: '9999-06-01', to: '9999-06-02' },
+    });
+    expect(short.status, JSON.stringify(short.body)).toBe(200);
+    const past = await call('exportCsv', {
+      user: u,
+      params: { id: a.id },
+      query: { from: '9998-12-31', to: '9999-12-31' },
+    });
+    expect(past.status, JSON.stringify(past.body)).toBe(400);
+    expect(JSON.stringify(past.body.errors)).toContain('query.to');
+  });
+
   it("another customer's account gives 404 for the list, a statement and an export", async () => {
     const owner = await newUser(table);
     const other = await newUser(table);

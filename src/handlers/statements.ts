@@ -35,6 +35,9 @@ export const EXPORT_MAX_BYTES = 5_500_000;
 export const EXPORT_MAX_LINES = Math.ceil(EXPORT_MAX_BYTES / MIN_CSV_LINE_BYTES);
 export const EXPORT_MAX_DAYS = 366;
 export const EXPORT_DEFAULT_DAYS = 30;
+/** The last day an export may run to: the day after it is still a four-digit year's (sort keys). */
+export const EXPORT_LAST_DAY = '9999-12-30';
+const DAY_MS = 86_400_000;
 
 const invalid = (path: string, message: string) =>
   new BankError('validation_failed', 'The request is not valid', { errors: [{ path, message }] });
@@ -95,8 +98,11 @@ export const handler = createHandler(
       const to = query.to ?? dayOf(new Date());
       // The last 30 days by default, `to` included.
       const from = query.from ?? addDays(to, -(EXPORT_DEFAULT_DAYS - 1));
+      // Its next day must be a four-digit year's: `+010000-01-01` sorts below every posting's key.
+      if (to > EXPORT_LAST_DAY) throw invalid('query.to', `must be ${EXPORT_LAST_DAY} or earlier`);
       if (from > to) throw invalid('query.from', 'must not be after `to`');
-      if (addDays(from, EXPORT_MAX_DAYS - 1) < to)
+      // Counted in days, not compared as strings (a day in year 10000 sorts below every other).
+      if (Date.parse(to) - Date.parse(from) >= EXPORT_MAX_DAYS * DAY_MS)
         throw invalid('query.to', 'the range may span at most a year');
       // Checked as a statement is (its running balances from the balance before it, and its tail against
       // the account's last posting): a lagging index answers 503 rather than an export with a movement
