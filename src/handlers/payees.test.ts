@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { deposit, newUser, openAccount, transfer } from '../../test/banking.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { routes } from '../api/routes/payees.ts';
 import { MAX_PAYEES } from '../domain/payees.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
@@ -94,6 +95,8 @@ describe('payees with confirmation of payee', () => {
       });
       expect(save.status, JSON.stringify(save.body)).toBe(422);
       expect(save.body.code).toBe('account_not_active');
+      // The OpenAPI document lists it among the route's answers (it did not: generated clients missed it).
+      expect(routes.createPayee.errors).toContain(save.body.code);
       expect((await call('listPayees', { user: me })).body.items).toEqual([]);
       // 19 checks left of the minute's 20: the save took one.
       for (let i = 0; i < 19; i++)

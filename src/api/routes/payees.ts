@@ -12,7 +12,7 @@ export const routes = {
     body: PayeeBody,
     status: 201,
     response: Payee,
-    errors: [...common, 'recipient_not_found', 'payee_limit_reached', 'rate_limited'],
+    errors: [...common, 'recipient_not_found', 'account_not_active', 'payee_limit_reached', 'rate_limited'],
   }),
   listPayees: route({
     method: 'GET',
