@@ -380,6 +380,7 @@ describe('dev stage (with a web build)', () => {
       'admin-accounts',
       'events-api',
       'profile',
+      'schedules-api',
       'webhooks-api',
     ]);
     const secret = logicalId(s.stack, s.stack.functions.cursorSecret);

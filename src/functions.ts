@@ -306,7 +306,14 @@ export const functions = {
     description: 'Scheduled and recurring transfers',
     trigger: http,
     permissions: ['table:write'],
-    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'dynamodb:PutItem',
+      // The list's cursor key (src/store/cursor.ts).
+      'secretsmanager:GetSecretValue',
+    ],
   }),
   'scheduled-transfers': fn({
     entry: 'src/handlers/scheduled-transfers.ts',

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { luhnDigit } from '../src/domain/luhn.ts';
 import { createDocumentClient } from '../src/store/db.ts';
+import type { NewSchedule } from '../src/store/schedules.ts';
 import { UserStore } from '../src/store/users.ts';
 import { call } from './api.ts';
 import { dynamoClients } from './harness.ts';
@@ -78,3 +79,14 @@ export const unknownNumber = (i: number): string => {
   const nine = `00000${String(i).padStart(4, '0')}`;
   return `${nine}${luhnDigit(nine)}`;
 };
+
+/** A monthly rent schedule from 31 January 2030, as the store takes it (nothing about it is checked there). */
+export const rent = (): NewSchedule => ({
+  fromAccountId: randomUUID(),
+  toAccountNumber: '1234567890',
+  amount: 100_00,
+  currency: 'USD',
+  description: 'Rent',
+  startDate: '2030-01-31',
+  frequency: 'monthly',
+});

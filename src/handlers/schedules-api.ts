@@ -1,14 +1,22 @@
 import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/schedules-api.ts';
+import { SCHEDULES_PAGE, ScheduleListPosition } from '../api/schemas/schedules.ts';
 import { scheduleReply } from '../api/transactions.ts';
 import { assertActive } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import { dayOf, validateRule } from '../domain/schedule.ts';
 import { assertNumbersLeft, NUMBER_CHECKS } from '../store/rate-counter.ts';
 import { publicSchedule } from '../store/schedules.ts';
-import { accounts, numberChecks } from './context.ts';
+import { accounts, cursors, numberChecks } from './context.ts';
 import { payees, schedules } from './context-payments.ts';
 import { customerGuard } from './gate.ts';
+
+/** A signed cursor's position, checked: one this function did not sign in this shape is no position. */
+const positionOf = (p: Record<string, unknown>) => {
+  const r = ScheduleListPosition.safeParse(p);
+  if (!r.success) throw new BankError('invalid_cursor', 'The cursor is not valid for this request');
+  return r.data;
+};
 
 export const handler = createHandler(
   routes,
@@ -62,7 +70,17 @@ export const handler = createHandler(
       );
       return scheduleReply(created);
     },
-    listSchedules: async ({ caller }) => ({ body: { items: await schedules().list(caller.sub) } }),
+    listSchedules: async ({ caller, query }) => {
+      // Bound to its caller: another customer's cursor is refused, and the page is read in the caller's
+      // own partition whatever a cursor says.
+      const binding = { user: caller.sub, account: '', filter: 'schedules' };
+      const codec = await cursors();
+      const after = query.cursor ? positionOf(codec.decode(query.cursor, binding)) : undefined;
+      const page = await schedules().list(caller.sub, { limit: query.limit ?? SCHEDULES_PAGE, after });
+      return {
+        body: { items: page.items, nextCursor: page.last ? codec.encode(binding, { ...page.last }) : null },
+      };
+    },
     getSchedule: async ({ caller, params }) => {
       const s = await schedules().mustGet(caller.sub, params.id);
       const runs = await schedules().runs(caller.sub, params.id);

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rent } from '../../test/banking.ts';
 import { cancelledWith, failingTransactions, timeout } from '../../test/faults.ts';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import type { BankError } from '../domain/errors.ts';
@@ -16,7 +17,7 @@ import { IdempotencyStore } from './idempotency.ts';
 import * as keys from './item-keys.ts';
 import { paymentKeys } from './keys.ts';
 import { PayeeStore } from './payees.ts';
-import { type NewSchedule, ScheduleStore } from './schedules.ts';
+import { ScheduleStore } from './schedules.ts';
 import { WebhookStore } from './webhooks.ts';
 
 let db: Db;
@@ -27,15 +28,6 @@ beforeAll(async () => {
 });
 
 const schedulesWith = (d: Db) => new ScheduleStore(d, table, new IdempotencyStore(d, table, 48 * 3600));
-const rent = (): NewSchedule => ({
-  fromAccountId: randomUUID(),
-  toAccountNumber: '1234567890',
-  amount: 100_00,
-  currency: 'USD',
-  description: 'Rent',
-  startDate: '2030-01-31',
-  frequency: 'monthly',
-});
 const counter = async (key: { pk: string; sk: string }, attr: string) =>
   (await db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item?.[attr];
 const conflict = () => cancelledWith('None', 'TransactionConflict', 'None');
@@ -52,13 +44,13 @@ describe('scheduled transfers', () => {
       schedule: { status: 'active', nextRunDate: '2030-01-31' },
     });
     const store = schedulesWith(db);
-    expect(await store.list(sub)).toHaveLength(1);
+    expect((await store.list(sub, { limit: 100 })).items).toHaveLength(1);
     expect(await counter({ pk: `USER#${sub}`, sk: 'SCHEDULES' }, 'active')).toBe(1);
     // The client's retry with its key: the same schedule, said to be a replay; nothing new.
     const again = await store.create(sub, rent(), key);
     expect(again).toEqual({ ...made, replayed: true });
     expect(await store.replay(sub, key)).toEqual({ ...made, replayed: true });
-    expect(await store.list(sub)).toHaveLength(1);
+    expect((await store.list(sub, { limit: 100 })).items).toHaveLength(1);
     // The same key for another request is refused.
     const reused = await store.create(sub, rent(), { key: 'k1', fingerprint: 'other' }).catch((e) => e);
     expect((reused as BankError).code).toBe('idempotency_key_reused');
@@ -70,7 +62,7 @@ describe('scheduled transfers', () => {
     const made = await schedulesWith(flaky).create(sub, rent(), { key: 'k', fingerprint: 'f' });
     expect(flaky.injected).toBe(2);
     expect(made.replayed).toBe(false);
-    expect(await schedulesWith(db).list(sub)).toHaveLength(1);
+    expect((await schedulesWith(db).list(sub, { limit: 100 })).items).toHaveLength(1);
   });
 
   it('a run paid while its owner cancels is recorded though its first write lost to the cancel', async () => {

@@ -141,7 +141,8 @@ export const createsItem = (t: TransactItem): boolean =>
 /**
  * Every item of one partition (whose sort key begins with `prefix`, if given), page after page,
  * strongly consistent unless told otherwise: for small partitions read whole (a customer's accounts,
- * schedules, login locks). `max`: the first `max` items only (in `ScanIndexForward`'s order).
+ * schedules, login locks). `max`: the first `max` items only (in `ScanIndexForward`'s order);
+ * `start`: after this key (a page's position).
  */
 export const queryAll = async (
   db: Db,
@@ -151,11 +152,11 @@ export const queryAll = async (
   opts: Pick<
     QueryCommandInput,
     'ProjectionExpression' | 'ExpressionAttributeNames' | 'ScanIndexForward' | 'ConsistentRead'
-  > & { max?: number } = {},
+  > & { max?: number; start?: Record<string, unknown> } = {},
 ): Promise<Record<string, unknown>[]> => {
-  const { max, ...query } = opts;
+  const { max, start: from, ...query } = opts;
   const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
+  let start: Record<string, unknown> | undefined = from;
   do {
     const r = await db.send(
       new QueryCommand({

@@ -31,8 +31,13 @@ export const auditKeys = {
  *   USER#<sub> / PAYEE#<id>                     a saved payee: name, account number, match at saving
  *   USER#<sub> / PAYEES                         the customer's payee count (at most 100)
  *   USER#<sub> / RATE#<name>#<window start>     a fixed-window rate-limit counter (TTL)
- *   USER#<sub> / SCHEDULE#<id>                  a scheduled transfer; while active, in gsi1 under
+ *   USER#<sub> / SCHED#<id>                     a scheduled transfer; its id is a UUIDv7 (RFC 9562),
+ *                                               time-ordered, so these keys sort by creation (the list
+ *                                               pages them newest first); while active, in gsi1 under
  *                                               SCHEDULES#<shard> / <nextRunDate>#<id> (sparse)
+ *   USER#<sub> / SCHEDULE#<id>                  one made before ids were time-ordered (a random UUIDv4):
+ *                                               read, run and cancelled as before, never made anew; listed
+ *                                               after every SCHED# one, by createdAt (store/schedules.ts)
  *   USER#<sub> / SCHEDRUN#<id>#<runDate>        one run of a schedule: outcome, transaction or error
  */
 export const paymentKeys = {
@@ -43,8 +48,15 @@ export const paymentKeys = {
     pk: `USER#${sub}`,
     sk: `RATE#${name}#${windowStart}`,
   }),
-  schedule: (sub: string, id: string) => ({ pk: `USER#${sub}`, sk: `SCHEDULE#${id}` }),
-  schedulesOf: (sub: string) => ({ pk: `USER#${sub}`, skPrefix: 'SCHEDULE#' }),
+  /** A schedule's item: by its id's version, a time-ordered (v7) one's or one made before them. */
+  schedule: (sub: string, id: string) => ({
+    pk: `USER#${sub}`,
+    sk: isTimeOrdered(id) ? `SCHED#${id}` : `SCHEDULE#${id}`,
+  }),
+  /** The time-ordered schedules (UUIDv7 ids): in creation order. */
+  schedulesOf: (sub: string) => ({ pk: `USER#${sub}`, skPrefix: 'SCHED#' }),
+  /** The schedules made before ids were time-ordered (random UUIDv4 ids): a set that no longer grows. */
+  olderSchedulesOf: (sub: string) => ({ pk: `USER#${sub}`, skPrefix: 'SCHEDULE#' }),
   run: (sub: string, id: string, runDate: string) => ({ pk: `USER#${sub}`, sk: `SCHEDRUN#${id}#${runDate}` }),
   runsOf: (sub: string, id: string) => ({ pk: `USER#${sub}`, skPrefix: `SCHEDRUN#${id}#` }),
   /** The sparse index of active schedules by next run date (gsi1), spread over shards. */
@@ -53,3 +65,12 @@ export const paymentKeys = {
 
 /** Shards of the due-schedules index: enough that no index partition is hot. */
 export const DUE_SHARDS = 4;
+
+/** A UUIDv7 (RFC 9562: the version digit, the 13th hex digit, is 7): its first 48 bits are its time. */
+export const isTimeOrdered = (id: string): boolean => id.charAt(14) === '7';
+
+/**
+ * The shard of `n` an id's index entry goes in: from its last two hex digits, random in a UUIDv4 and
+ * a UUIDv7 alike (a v7's first digits are its time: every id of a day would share a shard).
+ */
+export const shardOfId = (id: string, n: number): number => Number.parseInt(id.slice(-2), 16) % n;

@@ -14,12 +14,13 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { v7 } from 'uuid';
 import { BankError } from '../domain/errors.ts';
 import type { Currency } from '../domain/money.ts';
 import { type Frequency, RUNS_SHOWN, runDate, type ScheduleStatus } from '../domain/schedule.ts';
 import { busy, commit, type Db, type Piece, queryAll, transact } from './db.ts';
 import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
-import { DUE_SHARDS, paymentKeys } from './keys.ts';
+import { DUE_SHARDS, isTimeOrdered, paymentKeys, shardOfId } from './keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
 /** Most active schedules per customer. */
@@ -76,6 +77,18 @@ export interface Run {
   at: string;
 }
 
+/** Where a page of the list ends: its last schedule (what the next page comes after). */
+export interface ListPosition {
+  id: string;
+  createdAt: string;
+}
+
+/** Strings in code-unit order, as DynamoDB orders keys (not the locale's). */
+const order = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+/** The list's order: newest first, by `createdAt`, then id. */
+const newestFirst = (a: ListPosition, b: ListPosition): number =>
+  order(b.createdAt, a.createdAt) || order(b.id, a.id);
+
 export type NewSchedule = Omit<
   Schedule,
   'id' | 'status' | 'nextRunDate' | 'runsDone' | 'createdAt' | 'endReason'
@@ -84,9 +97,21 @@ export type NewSchedule = Omit<
 /** What the idempotency record of a schedule's creation holds: the schedule as first answered. */
 export type StoredSchedule = { kind: 'schedule'; schedule: Schedule };
 
-const shardOf = (id: string): number => Number.parseInt(id.slice(0, 2), 16) % DUE_SHARDS;
+/**
+ * A new schedule's id: a UUIDv7 (RFC 9562) whose time is `now` (its `createdAt`), so that the
+ * customer's schedule keys sort by creation (see `list`).
+ */
+export const newScheduleId = (now: Date): string => v7({ msecs: now.getTime() });
+
+/**
+ * The due index's shard of a schedule: from its id's random last digits (keys.ts shardOfId), whether
+ * a v7 or an older random id. An older schedule's entry, written under the shard of its first two
+ * digits, moves to this one at its next run (`finish` rewrites both index keys); `due` reads every
+ * shard and a cancel removes the keys whatever they are, so neither depends on which.
+ */
+export const dueShardOf = (id: string): number => shardOfId(id, DUE_SHARDS);
 const indexed = (id: string, next: string) => ({
-  gsi1pk: paymentKeys.dueShard(shardOf(id)),
+  gsi1pk: paymentKeys.dueShard(dueShardOf(id)),
   gsi1sk: `${next}#${id}`,
 });
 
@@ -180,7 +205,7 @@ export class ScheduleStore {
     k: RequestKey,
     now = new Date(),
   ): Promise<Replayed<StoredSchedule>> {
-    const id = randomUUID();
+    const id = newScheduleId(now);
     const first = runDate(input, 0) as string;
     const item = {
       ...paymentKeys.schedule(sub, id),
@@ -230,11 +255,45 @@ export class ScheduleStore {
     return s;
   }
 
-  async list(sub: string): Promise<Schedule[]> {
-    const { pk, skPrefix } = paymentKeys.schedulesOf(sub);
-    return (await queryAll(this.db, this.table, pk, skPrefix))
-      .map(publicSchedule)
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  /**
+   * A page of the customer's schedules, newest first: the `limit` after `after` (the last of the page
+   * before), and `last`, where the next page starts, when there is one.
+   *
+   * Schedules with time-ordered ids (`SCHED#<v7 id>`) are read in key order, newest first, `limit + 1`
+   * of them, from the position on: a page reads its own items, however many the customer has. Those
+   * made before (`SCHEDULE#<random id>`) were all created before the first time-ordered one, so they
+   * follow them, by `createdAt`; their keys say nothing of time, so a page that reaches them reads them
+   * all and sorts them, as every list read every schedule before. They are a set that no longer
+   * grows, read only by the pages past every newer schedule.
+   */
+  async list(
+    sub: string,
+    opts: { limit: number; after?: ListPosition },
+  ): Promise<{ items: Schedule[]; last?: ListPosition }> {
+    const { limit, after } = opts;
+    const found: Schedule[] = [];
+    if (!after || isTimeOrdered(after.id)) {
+      const { pk, skPrefix } = paymentKeys.schedulesOf(sub);
+      const start = after ? paymentKeys.schedule(sub, after.id) : undefined;
+      const items = await queryAll(this.db, this.table, pk, skPrefix, {
+        ScanIndexForward: false,
+        max: limit + 1,
+        ...(start ? { start } : {}),
+      });
+      found.push(...items.map(publicSchedule));
+    }
+    if (found.length <= limit) {
+      const { pk, skPrefix } = paymentKeys.olderSchedulesOf(sub);
+      const older = (await queryAll(this.db, this.table, pk, skPrefix)).map(publicSchedule).sort(newestFirst);
+      const from = after && !isTimeOrdered(after.id) ? after : undefined;
+      found.push(...(from ? older.filter((s) => newestFirst(from, s) < 0) : older));
+    }
+    const items = found.slice(0, limit);
+    const end = items.at(-1);
+    return {
+      items,
+      ...(found.length > limit && end ? { last: { id: end.id, createdAt: end.createdAt } } : {}),
+    };
   }
 
   /** The schedule's runs, newest first: the latest RUNS_SHOWN. */

@@ -19,7 +19,7 @@ import { MAX_ATTEMPTS, MAX_WEBHOOKS, newWebhookSecret, type Webhook } from '../d
 import { busy, commit, type Db } from './db.ts';
 import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
 import * as keys from './item-keys.ts';
-import { DUE_DELIVERY_SHARDS } from './keys.ts';
+import { DUE_DELIVERY_SHARDS, shardOfId } from './keys.ts';
 import { gsi1 } from './table.ts';
 
 export const DELIVERY_TTL_SECONDS = 30 * 24 * 3600;
@@ -121,7 +121,7 @@ const lostAttempt = (leaseUntil: string): Attempt => ({
   error: 'no outcome recorded: the attempt did not finish',
 });
 
-const shardOf = (id: string): number => Number.parseInt(id.slice(-2), 16) % DUE_DELIVERY_SHARDS;
+const shardOf = (id: string): number => shardOfId(id, DUE_DELIVERY_SHARDS);
 const dueKey = (at: string, id: string) => `${at}#${id}`;
 
 /**

@@ -1,6 +1,12 @@
 /** The routes the `schedules-api` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { common, keyed, type RouteDef, route } from '../route-def.ts';
-import { Schedule, ScheduleBody, ScheduleList, ScheduleParams } from '../schemas/schedules.ts';
+import {
+  Schedule,
+  ScheduleBody,
+  ScheduleList,
+  ScheduleListQuery,
+  ScheduleParams,
+} from '../schemas/schedules.ts';
 
 export const routes = {
   createSchedule: route({
@@ -29,10 +35,12 @@ export const routes = {
     path: '/v1/scheduled-transfers',
     fn: 'schedules-api',
     role: 'customer',
-    summary: 'The caller\u2019s scheduled transfers',
+    summary:
+      'The caller\u2019s scheduled transfers, newest first (ended and cancelled ones too), a page at a time',
+    query: ScheduleListQuery,
     status: 200,
     response: ScheduleList,
-    errors: common,
+    errors: [...common, 'invalid_cursor'],
   }),
   getSchedule: route({
     method: 'GET',

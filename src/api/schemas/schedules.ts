@@ -10,6 +10,8 @@ import {
   doc,
   Id,
   Instant,
+  PageCursor,
+  PageLimit,
   str,
 } from './primitives.ts';
 
@@ -73,6 +75,22 @@ export const Schedule = doc(
   }),
   { id: 'ScheduledTransfer' },
 );
-export const ScheduleList = doc(z.object({ items: z.array(Schedule).check(z.maxLength(1000)) }), {
-  id: 'ScheduledTransferList',
+/** Schedules on a page of the list by default; PageLimit's 100 at most. */
+export const SCHEDULES_PAGE = 25;
+export const ScheduleListQuery = z.strictObject({
+  limit: PageLimit,
+  cursor: doc(PageCursor, {
+    description: 'The `nextCursor` of the page before: the schedules older than its',
+  }),
 });
+/** Where a page of the list ends, inside its signed cursor. */
+export const ScheduleListPosition = z.object({ id: Id, createdAt: Instant });
+export const ScheduleList = doc(
+  z.object({
+    items: z.array(Schedule).check(z.maxLength(100)),
+    nextCursor: doc(z.nullable(str(2048)), {
+      description: 'The `cursor` of the next page (older schedules): null on the last page',
+    }),
+  }),
+  { id: 'ScheduledTransferList' },
+);
