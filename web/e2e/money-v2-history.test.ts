@@ -105,7 +105,7 @@ describe.each(WIDTHS)('at %i px', (width) => {
     expect(await page.getByTestId('schedule').textContent()).toContain('0 of 12 done');
     await axe(page, 'schedule');
     await page.getByRole('link', { name: 'All scheduled transfers' }).click();
-    await page.getByRole('list', { name: 'Active scheduled transfers' }).getByRole('link').click();
+    await page.getByRole('list', { name: 'Scheduled transfers, newest first' }).getByRole('link').click();
     await page.getByRole('button', { name: 'Cancel scheduled transfer' }).click();
     await page.getByRole('button', { name: 'Yes, cancel it' }).click();
     await poll(() => page.getByTestId('schedule-status').textContent()).toBe('Cancelled');

@@ -11,6 +11,7 @@ export type Payee = z.infer<typeof s.Payee>;
 export type PayeeBody = z.input<typeof s.PayeeBody>;
 export type PayeeCheck = z.infer<typeof s.PayeeCheck>;
 export type Schedule = z.infer<typeof s.Schedule>;
+export type ScheduleList = z.infer<typeof s.ScheduleList>;
 export type ScheduleBody = z.input<typeof s.ScheduleBody>;
 export type Limits = z.infer<typeof s.Limits>;
 export type RefundBody = z.input<typeof s.RefundBody>;
@@ -45,7 +46,12 @@ export const moneyApi = (api: Api) => ({
   refund: (id: string, body: RefundBody, key: string) =>
     api.request<Transaction>('POST', `/v1/transactions/${enc(id)}/refunds`, body, key),
 
-  schedules: () => api.request<{ items: Schedule[] }>('GET', '/v1/scheduled-transfers'),
+  /** A page of the schedules, newest first: the first, or the one at `cursor` (a page's `nextCursor`). */
+  schedules: (cursor?: string | null) =>
+    api.request<ScheduleList>(
+      'GET',
+      `/v1/scheduled-transfers?${new URLSearchParams(cursor ? { cursor } : {})}`,
+    ),
   schedule: (id: string) => api.request<Schedule>('GET', `/v1/scheduled-transfers/${enc(id)}`),
   /** Created once per key: a repeat with the same key answers the same schedule. */
   createSchedule: (body: ScheduleBody, key: string) =>

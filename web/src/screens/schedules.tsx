@@ -1,5 +1,5 @@
 /**
- * Scheduled and recurring transfers: the list, a new one (once, weekly or monthly, to a payee or an
+ * Scheduled and recurring transfers: the list (newest first, a page at a time), a new one (once, weekly or monthly, to a payee or an
  * account number), and one schedule with its runs and a way to cancel it.
  */
 import { useState } from 'preact/hooks';
@@ -8,6 +8,7 @@ import { moneyApi, type Schedule, type ScheduleBody } from '../api-money.ts';
 import { explain } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
 import { formatMoney, parseAmount } from '../money.ts';
+import { useMore } from '../more.ts';
 import { parseRunCount } from '../schedule-count.ts';
 import { ENDED, runFailureText } from '../schedule-text.ts';
 import {
@@ -19,6 +20,7 @@ import {
   LoadState,
   Money,
   Page,
+  ShowMore,
   SubmitButton,
   useApp,
   useForm,
@@ -58,34 +60,14 @@ const useNames = () => {
 export const Schedules = () => {
   const { api } = useApp();
   const load = useLoad(() => moneyApi(api).schedules(), []);
+  // Older ones a page at a time. One list in the order the bank keeps them (newest first, whatever
+  // their status): an "active" section made of the pages loaded so far would miss an older active one.
+  const more = useMore<Schedule>((cursor) => moneyApi(api).schedules(cursor));
   const names = useNames();
   const payeeName = (n: string) =>
     names.state === 'ok' ? names.data.payees.find((p) => p.accountNumber === n)?.name : undefined;
-  const items = load.state === 'ok' ? load.data.items : [];
-  const active = items.filter((s) => s.status === 'active');
-  const past = items.filter((s) => s.status !== 'active');
-  const list = (xs: Schedule[], label: string) => (
-    <ul class="account-list" aria-label={label}>
-      {xs.map((s) => (
-        <li key={s.id} data-schedule={s.id}>
-          <Link to={`/schedules/${s.id}`} class="account-link">
-            <span class="account-name">
-              {payeeName(s.toAccountNumber) ?? `Account ${s.toAccountNumber}`}
-              {s.description ? ` · ${s.description}` : ''}
-            </span>
-            <span class="account-balance">
-              <Money minor={s.amount} currency={s.currency} />
-            </span>
-            <span class="account-meta">
-              {FREQUENCY[s.frequency]}
-              {s.nextRunDate ? ` · Next on ${day(s.nextRunDate)}` : ''}
-              {s.status !== 'active' ? <span class="badge">{STATUS[s.status]}</span> : null}
-            </span>
-          </Link>
-        </li>
-      ))}
-    </ul>
-  );
+  const { items, cursor } =
+    load.state === 'ok' ? more.after(load.data) : { items: [] as Schedule[], cursor: null };
   return (
     <Page title="Scheduled transfers">
       <div class="actions">
@@ -99,18 +81,34 @@ export const Schedules = () => {
           <p>You have no scheduled transfers.</p>
         </Empty>
       ) : null}
-      {active.length > 0 ? (
-        <section aria-labelledby="active-title">
-          <h2 id="active-title">Active</h2>
-          {list(active, 'Active scheduled transfers')}
-        </section>
+      {items.length > 0 ? (
+        <>
+          <p>Newest first, with those that ended or were cancelled.</p>
+          <ul class="account-list" aria-label="Scheduled transfers, newest first">
+            {items.map((s) => (
+              <li key={s.id} data-schedule={s.id} data-status={s.status}>
+                <Link to={`/schedules/${s.id}`} class="account-link">
+                  <span class="account-name">
+                    {payeeName(s.toAccountNumber) ?? `Account ${s.toAccountNumber}`}
+                    {s.description ? ` · ${s.description}` : ''}
+                  </span>
+                  <span class="account-balance">
+                    <Money minor={s.amount} currency={s.currency} />
+                  </span>
+                  <span class="account-meta">
+                    {FREQUENCY[s.frequency]}
+                    {s.nextRunDate ? ` · Next on ${day(s.nextRunDate)}` : ''}
+                    <span class="badge">{STATUS[s.status]}</span>
+                  </span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </>
       ) : null}
-      {past.length > 0 ? (
-        <section aria-labelledby="past-title">
-          <h2 id="past-title">Ended or cancelled</h2>
-          {list(past, 'Ended or cancelled scheduled transfers')}
-        </section>
-      ) : null}
+      <ShowMore more={more} cursor={cursor}>
+        Show older scheduled transfers
+      </ShowMore>
     </Page>
   );
 };
