@@ -80,7 +80,7 @@ export const SCHEDULES_PAGE = 25;
 export const ScheduleListQuery = z.strictObject({
   limit: PageLimit,
   cursor: doc(PageCursor, {
-    description: 'The `nextCursor` of the page before: the schedules older than its',
+    description: 'The `nextCursor` of the page before: the schedules made before that page\u2019s last',
   }),
 });
 /** Where a page of the list ends, inside its signed cursor. */
