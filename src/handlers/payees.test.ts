@@ -81,7 +81,7 @@ describe('payees with confirmation of payee', () => {
     expect((await call('listPayees', { user: me })).body.items).toEqual([]);
   });
 
-  it('saves no payee for a closed account (nothing could be paid to it), and counts the check all the same', async () => {
+  it('saves no payee for a closed account, nor confirms one (nothing could be paid to it), and counts the check all the same', async () => {
     const me = await newUser(table);
     const ann = await newUser(table, 'Ann Lee');
     const a = await openAccount(ann);
@@ -98,11 +98,19 @@ describe('payees with confirmation of payee', () => {
       // The OpenAPI document lists it among the route's answers (it did not: generated clients missed it).
       expect(routes.createPayee.errors).toContain(save.body.code);
       expect((await call('listPayees', { user: me })).body.items).toEqual([]);
-      // 19 checks left of the minute's 20: the save took one.
-      for (let i = 0; i < 19; i++)
+      // A check answers the same (it said `exact` before: the same rules as a save, the README says).
+      const check = await call('checkPayee', {
+        user: me,
+        body: { name: 'Ann Lee', accountNumber: a.number },
+      });
+      expect(check.status).toBe(422);
+      expect(check.body.code).toBe('account_not_active');
+      expect(routes.checkPayee.errors).toContain(check.body.code);
+      // 18 checks left of the minute's 20: the save and the check took one each.
+      for (let i = 0; i < 18; i++)
         expect(
           (await call('checkPayee', { user: me, body: { name: 'Ann Lee', accountNumber: a.number } })).status,
-        ).toBe(200);
+        ).toBe(422);
       expect(
         (await call('checkPayee', { user: me, body: { name: 'Ann Lee', accountNumber: a.number } })).status,
       ).toBe(429);

@@ -17,6 +17,8 @@ export { counterpartyNames, type Payee } from './payee-list.ts';
 /** A payee as created: `holderName` is there for `close` matches only. */
 export type SavedPayee = Payee & { holderName?: string };
 
+const recipientClosed = () => new BankError('account_not_active', 'The account you want to pay is closed');
+
 export class PayeeStore {
   private readonly counter: RateCounter;
 
@@ -66,7 +68,8 @@ export class PayeeStore {
   /**
    * Checks a name against a number without saving: at most 20 a minute and 200 a day per customer
    * (NUMBER_CHECKS, counted in one DynamoDB item per window, so it holds across Lambda instances).
-   * Saving a payee (`create`) answers the same and takes from the same count.
+   * Saving a payee (`create`) answers the same and takes from the same count, a closed account's
+   * number included: 422 account_not_active, as nothing could be paid to it (counted all the same).
    */
   async check(
     sub: string,
@@ -75,7 +78,8 @@ export class PayeeStore {
     now = new Date(),
   ): Promise<{ match: Match; name?: string }> {
     await this.take(sub, now);
-    const { closed: _, ...answer } = await this.confirm(name, accountNumber);
+    const { closed, ...answer } = await this.confirm(name, accountNumber, true);
+    if (closed) throw recipientClosed();
     return answer;
   }
 
@@ -92,7 +96,7 @@ export class PayeeStore {
     await this.take(sub, now);
     const c = await this.confirm(name, accountNumber, true);
     // Nothing could ever be paid to it (as a new schedule to it is refused): not saved, counted all the same.
-    if (c.closed) throw new BankError('account_not_active', 'The account you want to pay is closed');
+    if (c.closed) throw recipientClosed();
     const payee: Payee = {
       id: randomUUID(),
       name,

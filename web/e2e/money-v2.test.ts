@@ -1,7 +1,7 @@
 import { describe, expect } from 'vitest';
 import { takeTurns, WIDTHS } from './a11y.ts';
-import { logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
-import { axe, balanceOf, payTo, poll, transfersOf } from './money-helpers.ts';
+import { apiCall, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import { auth, axe, balanceOf, payTo, poll, transfersOf } from './money-helpers.ts';
 
 const browser = useBrowser();
 
@@ -84,6 +84,18 @@ describe.each(WIDTHS)('at %i px', (width) => {
       await numberError.waitFor();
       expect(await numberError.textContent()).toBe(
         'No account has that number. Check the number and try again.',
+      );
+      expect(await page.getByTestId('review').count()).toBe(0);
+
+      // A closed account's number is refused there too, saying so.
+      const gone = await seedCustomer([{ currency: 'USD' }]);
+      await apiCall('DELETE', `/v1/accounts/${gone.accounts[0]?.id}`, undefined, auth(gone));
+      await page.getByLabel('To account number').fill(gone.accounts[0]?.number as string);
+      await page.getByLabel('Name on the account').fill('Ada Lovelace');
+      await page.getByRole('button', { name: 'Review transfer' }).click();
+      await page.getByText('That account is closed, so it cannot be paid.').waitFor();
+      expect(await numberError.textContent()).toBe(
+        'That account is closed, so it cannot be paid. Check the number and try again.',
       );
       expect(await page.getByTestId('review').count()).toBe(0);
 

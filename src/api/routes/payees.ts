@@ -33,7 +33,7 @@ export const routes = {
     body: PayeeBody,
     status: 200,
     response: PayeeCheck,
-    errors: [...common, 'recipient_not_found', 'rate_limited'],
+    errors: [...common, 'recipient_not_found', 'account_not_active', 'rate_limited'],
   }),
   getPayee: route({
     method: 'GET',

@@ -89,6 +89,9 @@ export const MatchNotice = ({
 
 type Step = 'form' | 'review' | 'done';
 
+/** The payee check's answer for a closed account's number. */
+const RECIPIENT_CLOSED = 'That account is closed, so it cannot be paid. Check the number and try again.';
+
 /** Refusals about whom the money goes to: the customer must change the details, not confirm again. */
 const PAYEE_PROBLEMS = new Set(['recipient_not_found', 'same_account', 'currency_mismatch']);
 
@@ -243,6 +246,11 @@ export const Transfer = () => {
         } catch (e) {
           if (e instanceof ApiError && e.code === 'recipient_not_found') {
             form.show({ fields: { toAccountNumber: MESSAGES.recipient_not_found }, message: undefined });
+            return;
+          }
+          // The check names one account, the recipient's: refused only when it is closed.
+          if (e instanceof ApiError && e.code === 'account_not_active') {
+            form.show({ fields: { toAccountNumber: RECIPIENT_CLOSED }, message: undefined });
             return;
           }
           throw e;
