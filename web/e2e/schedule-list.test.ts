@@ -58,8 +58,11 @@ it('shows the newest 25 scheduled transfers, then the older ones on "Show older 
   expect(await rows.last().textContent()).toContain('Rent 1');
   expect(await rows.last().getAttribute('data-status')).toBe('cancelled');
   expect(await rows.last().textContent()).toContain('Cancelled');
-  // The last page: nothing more to show.
+  // The last page: nothing more to show, and focus goes to its first row, not to the page's start.
   expect(await more.count()).toBe(0);
+  await poll(() =>
+    page.evaluate(() => document.activeElement?.closest('li')?.getAttribute('data-schedule') ?? null),
+  ).toBe(await rows.nth(25).getAttribute('data-schedule'));
   await checkScreen(page, 'schedules, every page');
   expect(problems).toEqual([]);
   await context.close();

@@ -33,7 +33,7 @@ export const Activity = () => {
           <p>No activity yet.</p>
         </Empty>
       ) : (
-        <ol class="cards" data-testid="activity">
+        <ol class="cards" data-testid="activity" ref={more.listRef}>
           {items.map((i) => (
             <li key={i.id} data-action={i.action}>
               <h2 class="h3">

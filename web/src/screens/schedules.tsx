@@ -84,7 +84,7 @@ export const Schedules = () => {
       {items.length > 0 ? (
         <>
           <p>Newest first, with those that ended or were cancelled.</p>
-          <ul class="account-list" aria-label="Scheduled transfers, newest first">
+          <ul class="account-list" aria-label="Scheduled transfers, newest first" ref={more.listRef}>
             {items.map((s) => (
               <li key={s.id} data-schedule={s.id} data-status={s.status}>
                 <Link to={`/schedules/${s.id}`} class="account-link">

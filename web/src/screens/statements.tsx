@@ -58,7 +58,7 @@ export const Statements = ({ id }: { id: string }) => {
           <p>No statements yet.</p>
         </Empty>
       ) : (
-        <ol class="cards statement-list" data-testid="statements">
+        <ol class="cards statement-list" data-testid="statements" ref={more.listRef}>
           {sorted.map((st) => (
             <StatementCard key={st.period} accountId={id} statement={st} />
           ))}

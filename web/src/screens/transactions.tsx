@@ -19,6 +19,7 @@ import {
   TX_LABEL,
 } from '../history-query.ts';
 import { formatMoney, parseAmount } from '../money.ts';
+import { focusRow } from '../more.ts';
 import {
   accountName,
   Empty,
@@ -112,7 +113,7 @@ export const AccountHistory = ({ account }: { account: Account }) => {
       setMore({ items: [...(more?.items ?? []), ...page.items], cursor: page.nextCursor });
       if (!page.nextCursor) {
         // The button goes away: keep keyboard focus in the list, on the first new entry.
-        requestAnimationFrame(() => (listRef.current?.children[before] as HTMLElement | undefined)?.focus());
+        requestAnimationFrame(() => focusRow(listRef.current, before));
       }
     } catch (e) {
       setMoreError(explain(e).message);

@@ -527,7 +527,7 @@ const History = ({ id }: { id: string }) => {
       ) : items.length === 0 ? (
         <p>No transactions yet.</p>
       ) : (
-        <ol class="history">
+        <ol class="history" ref={more.listRef}>
           {items.map((e) => (
             <li key={e.transactionId}>
               <Link to={`/admin/transactions/${e.transactionId}`}>{e.description || TX[e.type]}</Link>
@@ -758,7 +758,7 @@ const AuditRecords = ({
   return (
     <section aria-labelledby="records">
       <h2 id="records">Records {subjectId ? 'about this subject' : 'by this actor'}</h2>
-      <ol class="history audit-list">
+      <ol class="history audit-list" ref={more.listRef}>
         {items.map((r) => (
           <li key={r.id} data-action={r.action}>
             <span class="what">{r.action}</span>
