@@ -2,7 +2,7 @@
  * The HTTP API: one route per entry of the route table, a Cognito JWT authorizer on every route
  * that needs a customer, CORS for the web client's origin only, JSON access logs, stage throttling.
  */
-import { Aws, Duration, Fn, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, SecretValue, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnStage,
@@ -217,8 +217,15 @@ export class Api extends Construct {
           protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
           // The proof a request came this way, which every function checks (src/api/edge.ts): a dynamic
           // reference, which CloudFormation resolves at deploy time, so the template holds no value.
-          // CloudFront replaces a header of this name that a viewer sends.
-          customHeaders: { [ORIGIN_HEADER_NAME]: originSecret.secretValueFromJson('current').unsafeUnwrap() },
+          // CloudFront replaces a header of this name that a viewer sends. CloudFormation resolves it
+          // again only when the reference changes: a rotation's deploy names the new version
+          // (`-c originSecretVersion=`), or CloudFront keeps sending the old value.
+          customHeaders: {
+            [ORIGIN_HEADER_NAME]: SecretValue.secretsManager(originSecret.secretArn, {
+              jsonField: 'current',
+              ...(cfg.originSecretVersion ? { versionId: cfg.originSecretVersion } : {}),
+            }).unsafeUnwrap(),
+          },
         }),
         viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
         allowedMethods: AllowedMethods.ALLOW_ALL,

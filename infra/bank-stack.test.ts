@@ -1005,6 +1005,22 @@ describe('cfn-guard (our rules, infra/guard)', () => {
   });
 });
 
+/** The API edge's origin: its one custom header, the origin secret's `current` at `version` ('' for none). */
+const originHeader = (secret: string, version: string) =>
+  Match.objectLike({
+    OriginCustomHeaders: [
+      {
+        HeaderName: 'X-Origin-Verify',
+        HeaderValue: {
+          'Fn::Join': [
+            '',
+            ['{{resolve:secretsmanager:', { Ref: secret }, `:SecretString:current::${version}}}`],
+          ],
+        },
+      },
+    ],
+  });
+
 describe('API edge (apiEdge=true)', () => {
   it('puts the API behind CloudFront with a WAF rate-based rule per source IP, and hands the client its URL', () => {
     const s = synth({ apiEdge: 'true', apiEdgeRateLimit: '500' }, fakeWebDist());
@@ -1044,21 +1060,7 @@ describe('API edge (apiEdge=true)', () => {
     // The header's value is a dynamic reference CloudFormation resolves at deploy time, never a value.
     s.template.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
-        Origins: [
-          Match.objectLike({
-            OriginCustomHeaders: [
-              {
-                HeaderName: 'X-Origin-Verify',
-                HeaderValue: {
-                  'Fn::Join': [
-                    '',
-                    ['{{resolve:secretsmanager:', { Ref: secret }, ':SecretString:current::}}'],
-                  ],
-                },
-              },
-            ],
-          }),
-        ],
+        Origins: [originHeader(secret, '')],
         DefaultCacheBehavior: Match.objectLike({
           // AllViewerExceptHostHeader: the viewer's headers and CloudFront's, CloudFront-Viewer-Address among them.
           OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
@@ -1094,6 +1096,23 @@ describe('API edge (apiEdge=true)', () => {
     }
     expect(JSON.stringify(resources)).not.toContain('resolve:secretsmanager');
     expect(new AwsSolutionsChecks().validateScope(s.app).violations).toEqual([]);
+  });
+
+  it('pins the header to the secret version a rotation names, so that its deploy gives CloudFront the new value', () => {
+    // CloudFormation resolves a dynamic reference only when the reference itself changes: a deploy after
+    // put-secret-value with the same versionless reference leaves CloudFront sending the old value.
+    const version = 'a1b2c3d4-5678-4e9f-8a0b-1c2d3e4f5a6b';
+    const s = synth({ apiEdge: 'true', originSecretVersion: version }, fakeWebDist());
+    const originSecret = s.stack.functions.originSecret;
+    if (!originSecret) throw new Error('no origin secret with apiEdge on');
+    s.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Origins: [originHeader(logicalId(s.stack, originSecret), version)],
+      }),
+    });
+    expect(() => synth({ apiEdge: 'true', originSecretVersion: 'x}}' }, fakeWebDist())).toThrow(
+      /originSecretVersion/,
+    );
   });
 });
 

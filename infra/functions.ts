@@ -200,7 +200,7 @@ export class Functions extends Construct {
       this.originSecret = keySecret(
         'OriginSecret',
         'The API edge\'s origin header value: JSON {"current","previous"}; CloudFront sends current, the HTTP functions accept both (src/api/edge.ts)',
-        'Rotated by writing {"current": new, "previous": old} (put-secret-value), then deploying, which gives CloudFront the new value; the functions accept both, so no rotation Lambda is needed.',
+        'Rotated by writing {"current": new, "previous": old} (put-secret-value), then deploying with -c originSecretVersion=<its VersionId>, which gives CloudFront the new value; the functions accept both, so no rotation Lambda is needed.',
       );
     }
     const originSecret = this.originSecret;

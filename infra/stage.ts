@@ -42,6 +42,13 @@ export interface StageConfig {
   apiEdge: boolean;
   /** The WAF rule's limit: requests per source IP in any 5-minute window. */
   apiEdgeRateLimit: number;
+  /**
+   * With `apiEdge`: the origin secret's version CloudFront's header is resolved from (context
+   * `originSecretVersion`, the `VersionId` that `put-secret-value` answers). CloudFormation resolves a
+   * dynamic reference only when the reference changes, so a rotation's deploy must name the new version;
+   * unset, the reference is to the current version as of the deploy that last changed it.
+   */
+  originSecretVersion?: string;
   /** Powertools log level. */
   logLevel: string;
   /** Reserved concurrency per function, when set: caps what one function may take from the account. */
@@ -100,6 +107,9 @@ export const stageConfig = (node: Node): StageConfig => {
   const reserved = str(node, 'reservedConcurrency');
   const alarmEmail = str(node, 'alarmEmail');
   const webDist = str(node, 'webDist');
+  const originSecretVersion = str(node, 'originSecretVersion');
+  if (originSecretVersion !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(originSecretVersion))
+    throw new Error("context originSecretVersion must be a secret version id (put-secret-value's VersionId)");
   const sesIdentity = str(node, 'sesIdentity') ?? (prod ? undefined : 'bank.example.com');
   if (!sesIdentity)
     throw new Error('context sesIdentity (the verified SES domain or address) is required in prod');
@@ -132,6 +142,7 @@ export const stageConfig = (node: Node): StageConfig => {
     },
     apiEdge: bool(node, 'apiEdge', false),
     apiEdgeRateLimit: num(node, 'apiEdgeRateLimit', 1000),
+    ...(originSecretVersion === undefined ? {} : { originSecretVersion }),
     logLevel: str(node, 'logLevel') ?? (prod ? 'INFO' : 'DEBUG'),
     ...(reserved === undefined ? {} : { reservedConcurrency: num(node, 'reservedConcurrency', 0) }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
