@@ -10,6 +10,11 @@ import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  ORIGIN_EXTENSION_TTL_SECONDS,
+  ORIGIN_KEYS_TTL_SECONDS,
+  ORIGIN_ROTATION_WAIT_SECONDS,
+} from '../src/api/edge.ts';
 import { needsToken, routeKey, routeList } from '../src/api/routes.ts';
 import { PASSWORD_RULES } from '../src/domain/password.ts';
 import {
@@ -1088,6 +1093,13 @@ describe('API edge (apiEdge=true)', () => {
           },
         ]);
         expect(reads, fn).toContainEqual({ Ref: secret });
+        // The extension's own cache, which the rotation's wait counts on top of the instance's.
+        expect(props.Environment.Variables.SECRETS_MANAGER_TTL, fn).toBe(
+          String(ORIGIN_EXTENSION_TTL_SECONDS),
+        );
+        expect(ORIGIN_ROTATION_WAIT_SECONDS).toBeGreaterThanOrEqual(
+          ORIGIN_EXTENSION_TTL_SECONDS + ORIGIN_KEYS_TTL_SECONDS,
+        );
       } else {
         expect(props.Environment.Variables.BANK_ORIGIN_SECRET_ID, fn).toBeUndefined();
         expect(props.Layers, fn).toBeUndefined();

@@ -30,6 +30,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ORIGIN_EXTENSION_TTL_SECONDS } from '../src/api/edge.ts';
 import { routeList } from '../src/api/routes.ts';
 import { type SettingAudience, settings, settingsEnv, stageSettings } from '../src/config.ts';
 import {
@@ -207,6 +208,8 @@ export class Functions extends Construct {
     /** The extension the HTTP functions read the origin secret through: its own cache, no SDK client. */
     const paramsAndSecrets = ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103, {
       logLevel: ParamsAndSecretsLogLevel.WARN,
+      // Counted in the rotation's wait (ORIGIN_ROTATION_WAIT_SECONDS), on top of each instance's own cache.
+      secretsManagerTtl: Duration.seconds(ORIGIN_EXTENSION_TTL_SECONDS),
     });
 
     this.emailIdentity = new EmailIdentity(this, 'EmailIdentity', {

@@ -29,8 +29,20 @@ export const ORIGIN_HEADER_NAME = 'X-Origin-Verify';
 export const ORIGIN_HEADER = ORIGIN_HEADER_NAME.toLowerCase();
 /** CloudFront's header with the viewer's address and port. */
 export const VIEWER_ADDRESS_HEADER = 'cloudfront-viewer-address';
-/** How long the keys read are used before the extension is asked again (rotation waits this long). */
+/** How long the keys read are used before the extension is asked again. */
 export const ORIGIN_KEYS_TTL_SECONDS = 300;
+/**
+ * How long the extension answers from its own cache before it asks Secrets Manager again (its
+ * `SECRETS_MANAGER_TTL`, which the CDK app sets to this: 300 is also the extension's default).
+ */
+export const ORIGIN_EXTENSION_TTL_SECONDS = 300;
+/**
+ * How long after `put-secret-value` every instance accepts the new value: the extension may have read
+ * the old secret just before it, and an instance may have taken that from the extension just before
+ * the extension's cache ran out. A rotation waits this long before the deploy that gives CloudFront
+ * the new value.
+ */
+export const ORIGIN_ROTATION_WAIT_SECONDS = ORIGIN_EXTENSION_TTL_SECONDS + ORIGIN_KEYS_TTL_SECONDS;
 /** The extension's port when `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT` does not say (its default). */
 const EXTENSION_PORT = 2773;
 /** The extension answers from its cache, or after one call to Secrets Manager. */
