@@ -16,6 +16,7 @@ import {
   ORIGIN_ROTATION_WAIT_SECONDS,
 } from '../src/api/edge.ts';
 import { needsToken, routeKey, routeList } from '../src/api/routes.ts';
+import { AUDIT_CHANGED } from '../src/domain/audit.ts';
 import { PASSWORD_RULES } from '../src/domain/password.ts';
 import {
   type FunctionName,
@@ -761,13 +762,13 @@ describe('dev stage (with a web build)', () => {
         DestinationConfig: { OnFailure: { Destination: expect.anything() } },
       });
       const criteria = m?.Properties.FilterCriteria as { Filters: { Pattern: string }[] } | undefined;
-      const filter = JSON.parse(criteria?.Filters[0]?.Pattern ?? '{}');
-      expect(filter).toEqual({
-        eventName: [...def.trigger.filter.eventNames],
-        dynamodb: {
-          [def.trigger.filter.image ?? 'NewImage']: { entity: { S: [...def.trigger.filter.entities] } },
-        },
-      });
+      // One filter per registry filter (AWS ORs them).
+      expect(criteria?.Filters.map((f) => JSON.parse(f.Pattern))).toEqual(
+        def.trigger.filters.map((f) => ({
+          eventName: [...f.eventNames],
+          dynamodb: { [f.image ?? 'NewImage']: { entity: { S: [...f.entities] } } },
+        })),
+      );
       // Its stream grant is this table's stream only.
       const streamStatements = statementsOf(s, name).filter((st) =>
         actionsOf(st).includes('dynamodb:GetRecords'),
@@ -801,29 +802,37 @@ describe('dev stage (with a web build)', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
   });
 
-  it('alarms on any invocation of audit-watch, which is given only a change or delete of an audit item and may touch nothing', () => {
-    const fnId = logicalId(s.stack, s.stack.functions.byName['audit-watch']);
-    const invoked = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
-      JSON.stringify(a).includes('"MetricName":"Invocations"'),
+  it('alarms on a changed or deleted audit record: the stream function\u2019s log line, through a metric filter', () => {
+    const streamFilters = functions.stream.trigger.filters;
+    expect(streamFilters).toContainEqual({
+      eventNames: ['MODIFY', 'REMOVE'],
+      entities: ['audit'],
+      image: 'OldImage',
+    });
+    const logs = logicalId(s.stack, s.stack.functions.logGroups.stream);
+    const filters = Object.values(s.template.findResources('AWS::Logs::MetricFilter')) as {
+      Properties: Json;
+    }[];
+    expect(filters).toHaveLength(1);
+    expect(filters[0]?.Properties).toMatchObject({
+      LogGroupName: { Ref: logs },
+      FilterPattern: `{ $.message = "${AUDIT_CHANGED}" }`,
+      MetricTransformations: [
+        expect.objectContaining({ MetricValue: '1', MetricNamespace: 'ServerlessBank/dev' }),
+      ],
+    });
+    const transforms = filters[0]?.Properties.MetricTransformations as { MetricName: string }[] | undefined;
+    const metric = transforms?.[0]?.MetricName;
+    const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
+      JSON.stringify(a).includes(`"MetricName":"${metric}"`),
     ) as { Properties: Json }[];
-    expect(invoked).toHaveLength(1);
-    expect(invoked[0]?.Properties).toMatchObject({
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.Properties).toMatchObject({
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
+      Namespace: 'ServerlessBank/dev',
       AlarmActions: [expect.anything()],
     });
-    // Its role: its logs and the stream, no table action at all.
-    expect(
-      statementsOf(s, 'audit-watch')
-        .flatMap(actionsOf)
-        .filter((a) => a.startsWith('dynamodb:')),
-    ).toEqual([
-      'dynamodb:DescribeStream',
-      'dynamodb:GetRecords',
-      'dynamodb:GetShardIterator',
-      'dynamodb:ListStreams',
-    ]);
   });
 
   it('lets only the notifier send email, only from the stage’s From address (to any identity: the sandbox checks recipients)', () => {

@@ -65,12 +65,10 @@ export class BankStack extends Stack {
       table: this.data.table,
       deadLetterQueues: this.functions.deadLetterQueues,
       streamFunctions: functionsWith('stream').map((f) => f.name),
-      alarmWhenInvoked: Object.fromEntries(
-        functionNames.flatMap((name) => {
-          const said = (functions[name] as FunctionDef).alarmWhenInvoked;
-          return said ? [[name, said]] : [];
-        }),
-      ),
+      logAlarms: functionNames.flatMap((name) => {
+        const alarm = (functions[name] as FunctionDef).alarmOnLog;
+        return alarm ? [{ name, logGroup: this.functions.logGroups[name], ...alarm }] : [];
+      }),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'HTTP API base URL' });

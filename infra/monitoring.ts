@@ -18,6 +18,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -36,8 +37,8 @@ export interface MonitoringProps {
   deadLetterQueues?: Record<string, IQueue>;
   /** The functions fed by the table's stream: their iterator age is watched. */
   streamFunctions?: string[];
-  /** Functions any invocation of which is alarming, with the alarm's description (`alarmWhenInvoked`). */
-  alarmWhenInvoked?: Record<string, string>;
+  /** Log lines that are alarming, by function (`alarmOnLog`): any line with `message`. */
+  logAlarms?: { name: string; logGroup: ILogGroup; message: string; description: string }[];
 }
 
 const period = Duration.minutes(5);
@@ -121,10 +122,16 @@ export class Monitoring extends Construct {
       );
     }
 
-    for (const [name, description] of Object.entries(props.alarmWhenInvoked ?? {})) {
-      const fn = functions[name];
-      if (!fn) throw new Error(`alarmWhenInvoked: no function ${name}`);
-      alarm(`${name}-Invoked`, fn.metricInvocations(sum), 1, `${name}: ${description}`);
+    for (const { name, logGroup, message, description } of props.logAlarms ?? []) {
+      // The line's count, from a metric filter on the function's log group (Powertools writes JSON).
+      const filter = new MetricFilter(this, `${name}-LogFilter`, {
+        logGroup,
+        filterPattern: FilterPattern.stringValue('$.message', '=', message),
+        metricNamespace: `ServerlessBank/${cfg.stage}`,
+        metricName: `${name}-${message.replace(/[^A-Za-z0-9]+/g, '-')}`,
+        metricValue: '1',
+      });
+      alarm(`${name}-LogLine`, filter.metric(sum), 1, `${name}: ${description}`);
     }
 
     const ddbThrottles = new MathExpression({

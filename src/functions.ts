@@ -12,6 +12,7 @@
  *
  * It is data only, so that a handler bundle importing it stays small.
  */
+import { AUDIT_CHANGED } from './domain/audit.ts';
 
 /** What a function may do in AWS. The CDK app turns each into least-privilege IAM statements. */
 export type Permission =
@@ -59,6 +60,16 @@ export type Permission =
 /** Stream record kinds, as DynamoDB Streams names them. */
 export type StreamEventName = 'INSERT' | 'MODIFY' | 'REMOVE';
 
+/**
+ * Records of these kinds whose new image's `entity` (or the old image's, with `image: 'OldImage'`: what
+ * a change or a delete was made to) is one of these.
+ */
+export interface StreamFilter {
+  eventNames: readonly StreamEventName[];
+  entities: readonly string[];
+  image?: 'NewImage' | 'OldImage';
+}
+
 export type Trigger =
   | { type: 'http' }
   /** Every `minutes` minutes on AWS (EventBridge); every BANK_SWEEP_SECONDS offline. */
@@ -76,15 +87,10 @@ export type Trigger =
        */
       batchingWindowSeconds: number;
       /**
-       * Which records the function is given: those of these kinds whose new image's `entity` (or the
-       * old image's, with `image: 'OldImage'`: what a change or a delete was made to) is one of these
-       * (on AWS, the event source mapping's filter criteria; offline, the poller's filter).
+       * Which records the function is given: those that match any of these (on AWS, the event source
+       * mapping's filter criteria, whose filters are ORed; offline, the poller's filter).
        */
-      filter: {
-        eventNames: readonly StreamEventName[];
-        entities: readonly string[];
-        image?: 'NewImage' | 'OldImage';
-      };
+      filters: readonly StreamFilter[];
     };
 
 export interface FunctionDef {
@@ -116,10 +122,10 @@ export interface FunctionDef {
    */
   writePartitions?: readonly string[];
   /**
-   * An alarm on the function's invocations (any, in 5 minutes), with this description: for a
-   * function whose trigger only fires on what must never happen (`audit-watch`).
+   * An alarm on a log line of the function: any line with this `message` (a CloudWatch Logs metric
+   * filter on its log group) in 5 minutes, with this description.
    */
-  alarmWhenInvoked?: string;
+  alarmOnLog?: { message: string; description: string };
 }
 
 /**
@@ -370,12 +376,23 @@ export const functions = {
       retryAttempts: 10,
       // Events and webhook deliveries may wait a second: fewer, fuller invocations.
       batchingWindowSeconds: 1,
-      filter: {
-        eventNames: ['INSERT', 'MODIFY'],
-        // Postings give no event (the journal speaks for them: src/domain/events.ts), so they are not
-        // delivered: a transfer's two postings would only be invocations that store nothing.
-        entities: ['account', 'journal', 'scheduleRun'],
-      },
+      filters: [
+        {
+          eventNames: ['INSERT', 'MODIFY'],
+          // Postings give no event (the journal speaks for them: src/domain/events.ts), so they are not
+          // delivered: a transfer's two postings would only be invocations that store nothing.
+          entities: ['account', 'journal', 'scheduleRun'],
+        },
+        // An audit record changed or deleted, which nothing of the bank's does: logged at ERROR and
+        // alarmed on (`alarmOnLog`; src/handlers/audit-changes.ts). Here rather than in a function of
+        // its own: each function on the stream is one more reader of its shards, and AWS advises at
+        // most two (README, "Stream readers").
+        { eventNames: ['MODIFY', 'REMOVE'], entities: ['audit'], image: 'OldImage' },
+      ],
+    },
+    alarmOnLog: {
+      message: AUDIT_CHANGED,
+      description: 'An audit record was changed or deleted: see the stream function\u2019s log',
     },
     permissions: ['table:write'],
     sdkActions: [
@@ -411,7 +428,7 @@ export const functions = {
       batchSize: 25,
       retryAttempts: 5,
       batchingWindowSeconds: 1,
-      filter: { eventNames: ['INSERT'], entities: ['event'] },
+      filters: [{ eventNames: ['INSERT'], entities: ['event'] }],
     },
     permissions: ['table:write', 'table:delete', 'ses:send'],
     sdkActions: [
@@ -493,7 +510,7 @@ export const functions = {
       // poll finds them; under a hot recipient the records that arrive between polls still settle
       // together, one settlement per account per invocation.
       batchingWindowSeconds: 0,
-      filter: { eventNames: ['INSERT'], entities: ['credit'] },
+      filters: [{ eventNames: ['INSERT'], entities: ['credit'] }],
     },
     permissions: ['table:write', 'table:delete'],
     // A settled credit item is deleted (CREDIT#<accountId>/IN#...) in the settlement's transaction:
@@ -506,29 +523,6 @@ export const functions = {
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
     ],
-  }),
-  /**
-   * Audit records are written once (PutItem with attribute_not_exists) and never changed, and no role
-   * may update or delete them (auditNeverActions); a role that may put one could still overwrite it
-   * with a PutItem of its own, and rewrite the chain after it with recomputed hashes, which
-   * `verify-audit` cannot tell. The stream tells: this function is given only a change or delete of an
-   * audit item, so any invocation of it is the alarm (`alarmWhenInvoked`), and it logs which record.
-   */
-  'audit-watch': fn({
-    ...defaults,
-    memoryMb: 128,
-    entry: 'src/handlers/audit-watch.ts',
-    description: 'Raises the alarm when an audit record is changed or deleted',
-    trigger: {
-      type: 'stream',
-      batchSize: 100,
-      retryAttempts: 2,
-      batchingWindowSeconds: 0,
-      filter: { eventNames: ['MODIFY', 'REMOVE'], entities: ['audit'], image: 'OldImage' },
-    },
-    permissions: [],
-    sdkActions: [],
-    alarmWhenInvoked: "An audit record was changed or deleted: see the audit-watch function's log",
   }),
 } as const satisfies Record<string, FunctionDef>;
 

@@ -53,6 +53,11 @@ export interface AuditRecord extends AuditEntry {
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
+/**
+ * The log line of an audit record changed or deleted (src/handlers/audit-changes.ts), which the CDK
+ * app alarms on: audit records are written once and never changed.
+ */
+export const AUDIT_CHANGED = 'audit record changed or deleted';
 export const ANONYMOUS = 'anonymous';
 
 /** JSON with object keys sorted at every level, and no undefined members: one text per value. */

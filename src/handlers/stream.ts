@@ -23,6 +23,7 @@ import { type CustomerEvent, eventsFromChange, type Image, type Views } from '..
 import type { Journal } from '../domain/ledger.ts';
 import { toAccount } from '../store/accounts.ts';
 import type { ReadAhead } from '../store/events.ts';
+import { reportAuditChange } from './audit-changes.ts';
 import { events } from './events-context.ts';
 import { retriedFrom } from './in-order.ts';
 
@@ -85,6 +86,8 @@ export const processRecords = async (records: readonly DynamoDBRecord[]): Promis
   let stopAt = records.length;
   let error: unknown;
   for (const [at, r] of records.entries()) {
+    // An audit record changed or deleted: no event, an alarm (./audit-changes.ts).
+    if (reportAuditChange(r)) continue;
     let derived: CustomerEvent[];
     try {
       derived = eventsOf(r);

@@ -96,7 +96,7 @@ describe("a function's filter, read off the record as the SDK gives it (before a
     // A TTL deletion (an event name the SDK does not know) is a REMOVE, with no new image.
     expect(matchesFilter(sdk('UNKNOWN_TO_SDK_VERSION'), stream)).toBe(false);
     expect(
-      matchesFilter(sdk('UNKNOWN_TO_SDK_VERSION'), { filter: { eventNames: ['REMOVE'], entities: [''] } }),
+      matchesFilter(sdk('UNKNOWN_TO_SDK_VERSION'), { filters: [{ eventNames: ['REMOVE'], entities: [''] }] }),
     ).toBe(true);
   });
 });

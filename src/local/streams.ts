@@ -269,10 +269,10 @@ export const toLambdaRecord = (r: StreamRecord, streamArn: string, region: strin
 };
 
 /**
- * The function's filter criteria: its record kinds, and the `entity` of the new image (or of the old
- * one, when the filter says `OldImage`). It reads the record as the SDK gives it (a string attribute is
- * the same there as in Lambda's JSON), so a record the function does not take is never converted
- * (toLambdaRecord).
+ * The function's filter criteria, any of its filters (AWS ORs them): the record's kind, and the
+ * `entity` of its new image (or of the old one, when the filter says `OldImage`). It reads the record
+ * as the SDK gives it (a string attribute is the same there as in Lambda's JSON), so a record the
+ * function does not take is never converted (toLambdaRecord).
  */
 export const matchesFilter = (
   r: {
@@ -282,10 +282,13 @@ export const matchesFilter = (
       OldImage?: Record<string, { S?: string }>;
     };
   },
-  { filter }: Pick<StreamTrigger, 'filter'>,
+  { filters }: Pick<StreamTrigger, 'filters'>,
 ): boolean =>
-  filter.eventNames.includes(eventNameOf(r)) &&
-  filter.entities.includes(r.dynamodb?.[filter.image ?? 'NewImage']?.entity?.S ?? '');
+  filters.some(
+    (filter) =>
+      filter.eventNames.includes(eventNameOf(r)) &&
+      filter.entities.includes(r.dynamodb?.[filter.image ?? 'NewImage']?.entity?.S ?? ''),
+  );
 
 /**
  * What an invocation's answer makes of its batch, by Lambda's rules for partial batch responses:

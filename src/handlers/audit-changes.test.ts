@@ -2,41 +2,50 @@ import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestTable, dynamoClients, emulators } from '../../test/harness.ts';
+import { createTestTable, dynamoClients, emulators, useHandlerEnv } from '../../test/harness.ts';
 import { captureLogs } from '../../test/logs.ts';
+import { AUDIT_CHANGED } from '../domain/audit.ts';
 import { LOCAL_REGION } from '../local/bootstrap.ts';
 import { type StreamPoller, startStreamPoller } from '../local/streams.ts';
 import { AuditStore, auditEntry } from '../store/audit.ts';
 import { auditKeys } from '../store/keys.ts';
-import { AUDIT_CHANGED, handler } from './audit-watch.ts';
+import { processRecords } from './stream.ts';
 
-// The audit watch through the local stream poller, with its filter from the registry (as `npm start`
-// runs it): given only a change or delete of an audit item, never an append, and it logs each one.
+// Audit records changed or deleted, through the local stream poller with the `stream` function's
+// filters from the registry and its own handler (as `npm start` runs it): it is given a change or a
+// delete of an audit item, never an append, and logs each at ERROR (the line the CDK app alarms on).
 let table: string;
 let store: AuditStore;
 let poller: StreamPoller;
+let restore: () => void;
 const given: DynamoDBRecord[] = [];
 let logs = '';
 const db = () => dynamoClients().doc;
 
 beforeAll(async () => {
-  table = await createTestTable('audit-watch', { stream: true });
+  table = await createTestTable('audit-changes', { stream: true });
+  restore = useHandlerEnv({ TABLE_NAME: table });
   store = new AuditStore(db(), table);
   poller = await startStreamPoller({
     dynamodbEndpoint: emulators().dynamodbEndpoint,
     tableName: table,
     region: LOCAL_REGION,
-    functions: ['audit-watch'],
+    functions: ['stream'],
     handlers: {
-      'audit-watch': async (event: DynamoDBStreamEvent) => {
+      stream: async (event: DynamoDBStreamEvent) => {
         given.push(...event.Records);
-        logs += (await captureLogs(() => handler(event))).logs;
+        const { result, logs: lines } = await captureLogs(() => processRecords(event.Records));
+        logs += lines;
+        return result;
       },
     },
     pollMs: 20,
   });
 });
-afterAll(() => poller?.stop());
+afterAll(() => {
+  poller?.stop();
+  restore?.();
+});
 
 const entry = (subjectId: string) =>
   auditEntry({
@@ -55,7 +64,7 @@ const linesOf = (subject: string) =>
     .filter((l) => l.includes(auditKeys.chainOf(subject)))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-describe('audit-watch', () => {
+describe('audit records changed or deleted (the stream function)', () => {
   it('is given a rewritten record and a deleted one, and logs each at ERROR with its keys and hashes', async () => {
     const subject = randomUUID();
     const first = await store.append(entry(subject));
@@ -97,11 +106,11 @@ describe('audit-watch', () => {
     ]);
   });
 
-  it('is not given an append, nor a change of anything but an audit item', async () => {
+  it('is not given an append, nor a change of an item its filters do not name', async () => {
     const subject = randomUUID();
     await store.append(entry(subject));
-    const other = { pk: `ACCOUNT#${subject}`, sk: 'ACCOUNT' };
-    await db().send(new PutCommand({ TableName: table, Item: { ...other, entity: 'account', n: 0 } }));
+    const other = { pk: `ACCOUNT#${subject}`, sk: 'POSTING#1' };
+    await db().send(new PutCommand({ TableName: table, Item: { ...other, entity: 'posting', n: 0 } }));
     await db().send(
       new UpdateCommand({
         TableName: table,
