@@ -17,7 +17,11 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import {
   AllowedMethods,
   CachePolicy,
+  Function as CloudFrontFunction,
   Distribution,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
   OriginProtocolPolicy,
   OriginRequestPolicy,
   PriceClass,
@@ -31,7 +35,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { corsConfig } from '../src/api/cors.ts';
-import { ORIGIN_HEADER_NAME } from '../src/api/edge.ts';
+import { ORIGIN_HEADER_NAME, VIEWER_IP_FUNCTION } from '../src/api/edge.ts';
 import { needsToken, type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
 import type { HttpFunctionName as FunctionName } from '../src/functions.ts';
 import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
@@ -178,8 +182,8 @@ export class Api extends Construct {
   /**
    * CloudFront in front of the API with an AWS WAF rate-based rule per source IP: the per-client limit
    * API Gateway does not have. Nothing is cached; every header but Host reaches the API, with
-   * CloudFront's own (`CloudFront-Viewer-Address` among them: the managed AllViewerExceptHostHeader
-   * policy), and the origin secret's header, without which the functions refuse a request.
+   * the viewer's IP that a CloudFront Function sets (src/api/edge.ts VIEWER_IP_FUNCTION), and the
+   * origin secret's header, without which the functions refuse a request.
    */
   private createEdge(
     cfg: StageConfig,
@@ -231,6 +235,16 @@ export class Api extends Construct {
         allowedMethods: AllowedMethods.ALLOW_ALL,
         cachePolicy: CachePolicy.CACHING_DISABLED,
         originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        functionAssociations: [
+          {
+            eventType: FunctionEventType.VIEWER_REQUEST,
+            function: new CloudFrontFunction(this, 'ViewerIp', {
+              comment: 'The viewer IP in X-Bank-Viewer-Ip, whatever the viewer sent in it',
+              runtime: FunctionRuntime.JS_2_0,
+              code: FunctionCode.fromInline(VIEWER_IP_FUNCTION),
+            }),
+          },
+        ],
       },
       webAclId: webAcl.attrArn,
       priceClass: PriceClass.PRICE_CLASS_100,

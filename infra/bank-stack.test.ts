@@ -14,6 +14,7 @@ import {
   ORIGIN_EXTENSION_TTL_SECONDS,
   ORIGIN_KEYS_TTL_SECONDS,
   ORIGIN_ROTATION_WAIT_SECONDS,
+  VIEWER_IP_FUNCTION,
 } from '../src/api/edge.ts';
 import { needsToken, routeKey, routeList } from '../src/api/routes.ts';
 import { AUDIT_CHANGED } from '../src/domain/audit.ts';
@@ -1076,10 +1077,17 @@ describe('API edge (apiEdge=true)', () => {
       DistributionConfig: Match.objectLike({
         Origins: [originHeader(secret, '')],
         DefaultCacheBehavior: Match.objectLike({
-          // AllViewerExceptHostHeader: the viewer's headers and CloudFront's, CloudFront-Viewer-Address among them.
+          // AllViewerExceptHostHeader: the viewer's headers, the function's among them.
           OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+          FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: Match.anyValue() }],
         }),
       }),
+    });
+    // The association is the viewer-IP function, on the current JavaScript runtime.
+    s.template.hasResourceProperties('AWS::CloudFront::Function', {
+      FunctionCode: VIEWER_IP_FUNCTION,
+      FunctionConfig: Match.objectLike({ Runtime: 'cloudfront-js-2.0' }),
+      AutoPublish: true,
     });
     const resources = s.template.findResources('AWS::Lambda::Function');
     for (const fn of functionNames) {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resetConfig } from '../config.ts';
-import { edgeCheck, type OriginKeys, originMatches, viewerIpOf } from './edge.ts';
+import { edgeCheck, type OriginKeys, originMatches, VIEWER_IP_FUNCTION, viewerIpOf } from './edge.ts';
 import { buildEvent } from './event.ts';
 import { createHandler, type Request } from './http.ts';
 import { routes as moneyRoutes } from './routes/money.ts';
@@ -84,7 +84,7 @@ const codeOf = (r: { body?: string }) => JSON.parse(r.body ?? '{}').code;
 describe('the API edge: a request must come through CloudFront', () => {
   it('refuses a request without the origin header, or with a wrong one, before its handler runs', async () => {
     const handler = withEdge();
-    const missing = await handler(transfer({ 'cloudfront-viewer-address': '203.0.113.7:5000' }));
+    const missing = await handler(transfer({ 'x-bank-viewer-ip': '203.0.113.7' }));
     expect(missing.statusCode).toBe(403);
     expect(codeOf(missing)).toBe('forbidden');
     const wrong = await handler(transfer({ 'x-origin-verify': `${CURRENT}x` }));
@@ -94,13 +94,9 @@ describe('the API edge: a request must come through CloudFront', () => {
 
   it('serves one with the current or the previous key, with the viewer address CloudFront gives', async () => {
     const handler = withEdge();
-    const r = await handler(
-      transfer({ 'x-origin-verify': CURRENT, 'cloudfront-viewer-address': '203.0.113.7:46532' }),
-    );
+    const r = await handler(transfer({ 'x-origin-verify': CURRENT, 'x-bank-viewer-ip': '203.0.113.7' }));
     expect(r.statusCode).toBe(201);
-    const v6 = await handler(
-      transfer({ 'x-origin-verify': PREVIOUS, 'cloudfront-viewer-address': '2001:db8::7:46532' }),
-    );
+    const v6 = await handler(transfer({ 'x-origin-verify': PREVIOUS, 'x-bank-viewer-ip': '2001:db8::7' }));
     expect(v6.statusCode).toBe(201);
     expect(seen.map((s) => s.sourceIp)).toEqual(['203.0.113.7', '2001:db8::7']);
     // Read once (kept in memory), through the extension, with the function's session token.
@@ -115,13 +111,13 @@ describe('the API edge: a request must come through CloudFront', () => {
   it('keeps API Gateway\u2019s source IP when the viewer address is missing or not an address', async () => {
     const handler = withEdge();
     await handler(transfer({ 'x-origin-verify': CURRENT }));
-    await handler(transfer({ 'x-origin-verify': CURRENT, 'cloudfront-viewer-address': 'evil:1' }));
+    await handler(transfer({ 'x-origin-verify': CURRENT, 'x-bank-viewer-ip': 'evil' }));
     expect(seen.map((s) => s.sourceIp)).toEqual(['130.176.0.10', '130.176.0.10']);
   });
 
   it('without an edge, checks nothing and never trusts a viewer address a client sends', async () => {
     const handler = moneyHandler({});
-    const r = await handler(transfer({ 'cloudfront-viewer-address': '203.0.113.7:5000' }));
+    const r = await handler(transfer({ 'x-bank-viewer-ip': '203.0.113.7' }));
     expect(r.statusCode).toBe(201);
     expect(seen.map((s) => s.sourceIp)).toEqual(['130.176.0.10']);
     expect(reads).toEqual([]);
@@ -181,12 +177,28 @@ describe('originMatches and viewerIpOf', () => {
     expect(originMatches(undefined, { current: CURRENT })).toBe(false);
   });
 
-  it('takes the address before the port, IPv4 or IPv6, and nothing else', () => {
-    expect(viewerIpOf('198.51.100.10:46532')).toBe('198.51.100.10');
-    expect(viewerIpOf('2001:db8:85a3::8a2e:370:7334:46532')).toBe('2001:db8:85a3::8a2e:370:7334');
-    expect(viewerIpOf('198.51.100.10')).toBeUndefined();
-    expect(viewerIpOf('host.example:443')).toBeUndefined();
-    expect(viewerIpOf(':443')).toBeUndefined();
+  it('takes an IPv4 or IPv6 address, and nothing else', () => {
+    expect(viewerIpOf('198.51.100.10')).toBe('198.51.100.10');
+    expect(viewerIpOf('2001:db8:85a3::8a2e:370:7334')).toBe('2001:db8:85a3::8a2e:370:7334');
+    expect(viewerIpOf('198.51.100.10:46532')).toBeUndefined();
+    expect(viewerIpOf('198.51.100.10, 203.0.113.7')).toBeUndefined();
+    expect(viewerIpOf('host.example')).toBeUndefined();
+    expect(viewerIpOf('')).toBeUndefined();
     expect(viewerIpOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('the edge\u2019s CloudFront Function', () => {
+  // Run as CloudFront runs it: the viewer's request and address in, the request sent on out.
+  const run = new Function(`${VIEWER_IP_FUNCTION}; return handler;`)() as (event: unknown) => {
+    headers: Record<string, { value: string }>;
+  };
+
+  it('puts the viewer\u2019s IP in the header, over whatever the viewer sent in it', () => {
+    const out = run({
+      viewer: { ip: '2001:db8::7' },
+      request: { headers: { 'x-bank-viewer-ip': { value: '10.0.0.1' }, accept: { value: '*/*' } } },
+    });
+    expect(out.headers).toEqual({ 'x-bank-viewer-ip': { value: '2001:db8::7' }, accept: { value: '*/*' } });
   });
 });

@@ -7,9 +7,9 @@
  *   request without the secret did not come through the distribution (it went to the API's
  *   `execute-api` address, past the WAF rule): it is refused 403 before anything else is read.
  * - **The viewer's address.** Behind CloudFront, API Gateway's `sourceIp` is CloudFront's, which many
- *   customers share; the lockout per (email, IP) and the audit records want the viewer's. CloudFront
- *   gives it in `CloudFront-Viewer-Address` (`ip:port`); it is trusted only on a request that carried
- *   the secret, since anyone can send the header to `execute-api`.
+ *   customers share; the lockout per (email, IP) and the audit records want the viewer's. The edge's
+ *   CloudFront Function puts it in `X-Bank-Viewer-Ip` (VIEWER_IP_FUNCTION); it is trusted only on a
+ *   request that carried the secret, since anyone can send the header to `execute-api`.
  *
  * The secret is JSON `{"current", "previous"}` in Secrets Manager; both are accepted, so a rotation
  * (previous := current, current := new, then a deploy naming the new version, `-c originSecretVersion=`,
@@ -27,8 +27,25 @@ import { BankError } from '../domain/errors.ts';
 export const ORIGIN_HEADER_NAME = 'X-Origin-Verify';
 /** The same, lower case, as events carry it. */
 export const ORIGIN_HEADER = ORIGIN_HEADER_NAME.toLowerCase();
-/** CloudFront's header with the viewer's address and port. */
-export const VIEWER_ADDRESS_HEADER = 'cloudfront-viewer-address';
+/**
+ * The viewer's IP, set on each request by the edge's CloudFront Function (viewer request) from
+ * `event.viewer.ip`, replacing any header of that name the viewer sent (`VIEWER_IP_FUNCTION`).
+ */
+export const VIEWER_IP_HEADER_NAME = 'X-Bank-Viewer-Ip';
+export const VIEWER_IP_HEADER = VIEWER_IP_HEADER_NAME.toLowerCase();
+
+/**
+ * The edge's CloudFront Function (cloudfront-js-2.0, viewer request): the viewer's IP in
+ * VIEWER_IP_HEADER_NAME, whatever the viewer sent in it. A function rather than CloudFront's own
+ * `CloudFront-Viewer-Address`, which reaches the origin only if the origin request policy adds it:
+ * were it not added, a viewer's own header of that name would pass through as the truth.
+ */
+export const VIEWER_IP_FUNCTION = `function handler(event) {
+  var request = event.request;
+  request.headers['${VIEWER_IP_HEADER}'] = { value: event.viewer.ip };
+  return request;
+}
+`;
 /** How long the keys read are used before the extension is asked again. */
 export const ORIGIN_KEYS_TTL_SECONDS = 300;
 /**
@@ -53,16 +70,9 @@ export interface OriginKeys {
   previous?: string;
 }
 
-/**
- * The viewer's IP from `CloudFront-Viewer-Address`: `198.51.100.10:46532`, or for IPv6 the address
- * unbracketed before its port (`2001:db8::1:46532`). Undefined unless what is left is an IP address.
- */
-export const viewerIpOf = (value: string | undefined): string | undefined => {
-  const at = value?.lastIndexOf(':') ?? -1;
-  if (!value || at <= 0) return undefined;
-  const ip = value.slice(0, at);
-  return isIP(ip) ? ip : undefined;
-};
+/** The viewer's IP from VIEWER_IP_HEADER: undefined unless it is an IP address (v4 or v6). */
+export const viewerIpOf = (value: string | undefined): string | undefined =>
+  value !== undefined && isIP(value) ? value : undefined;
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -147,6 +157,6 @@ export const edgeCheck = (
   return async (headers, sourceIp) => {
     if (!originMatches(headers[ORIGIN_HEADER], await keys()))
       throw new BankError('forbidden', 'This API is reached through its CloudFront address');
-    return viewerIpOf(headers[VIEWER_ADDRESS_HEADER]) ?? sourceIp;
+    return viewerIpOf(headers[VIEWER_IP_HEADER]) ?? sourceIp;
   };
 };
