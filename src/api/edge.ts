@@ -12,12 +12,13 @@
  *   request that carried the secret, since anyone can send the header to `execute-api`.
  *
  * The secret is JSON `{"current", "previous"}` in Secrets Manager; both are accepted, so a rotation
- * (previous := current, current := new, then a deploy naming the new version, `-c originSecretVersion=`,
- * which gives CloudFront the new one) refuses nothing. It is read at run time through the AWS Parameters and Secrets Lambda Extension (a layer the
- * CDK app adds to the HTTP functions with the edge on), over its local HTTP port: no Secrets Manager
- * client in the bundles, which are at their size budget. Never from the environment or the template.
- * Kept in memory for ORIGIN_KEYS_TTL_SECONDS. Without `BANK_ORIGIN_SECRET_ID` (no edge; the local
- * stack) there is no check and `sourceIp` is API Gateway's.
+ * (previous := current, current := new, then a deploy naming the new version,
+ * `-c originSecretVersion=`, which gives CloudFront the new one) refuses nothing. It is read at run
+ * time through the AWS Parameters and Secrets Lambda Extension (a layer the CDK app adds to the HTTP
+ * functions with the edge on), over its local HTTP port: no Secrets Manager client in the bundles,
+ * which are at their size budget. Never from the environment or the template. Kept in memory for
+ * ORIGIN_KEYS_TTL_SECONDS. Without `BANK_ORIGIN_SECRET_ID` (no edge; the local stack) there is no
+ * check and `sourceIp` is API Gateway's.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
