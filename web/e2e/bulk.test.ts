@@ -218,3 +218,35 @@ describe('at 390 px', () => {
     SLOW,
   );
 });
+
+it('marks a typed row whose account is closed on the form, saying so, and reviews nothing', async () => {
+  const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }]);
+  const bob = await seedCustomer([{ currency: 'USD' }]);
+  const gone = await seedCustomer([{ currency: 'USD' }]);
+  await apiCall('DELETE', `/v1/accounts/${gone.accounts[0]?.id}`, undefined, auth(gone));
+  const { page, problems, context } = await openPage(browser(), { width: 390, height: 900 });
+  await logIn(page, c);
+  await page.goto('/transfer/bulk');
+  await page.getByRole('heading', { level: 1, name: 'Bulk payment' }).waitFor();
+  const row = (n: number) => page.getByRole('group', { name: `Payment ${n}` });
+  const typed = async (n: number, number: string) => {
+    if (n > 1) await page.getByRole('button', { name: 'Add a payment' }).click();
+    await row(n).getByLabel('Account number').fill(number);
+    await row(n).getByLabel('Name on the account').fill('Ada Lovelace');
+    await row(n)
+      .getByLabel(/^Amount/)
+      .fill('5');
+  };
+  await typed(1, bob.accounts[0]?.number as string);
+  await typed(2, gone.accounts[0]?.number as string);
+  await page.getByRole('button', { name: 'Review payments' }).click();
+  // The closed account's row is marked, as the transfer screen marks its number; the other is not.
+  const marked = row(2).getByLabel('Account number');
+  await poll(() => marked.getAttribute('aria-invalid')).toBe('true');
+  expect(await row(2).textContent()).toContain('That account is closed, so it cannot be paid.');
+  expect(await page.locator('main [aria-invalid="true"]').count()).toBe(1);
+  expect(await page.getByRole('heading', { name: 'Check and confirm' }).count()).toBe(0);
+  expect(await transfersOf(c, 0)).toEqual([]);
+  expect(problems).toEqual([]);
+  await context.close();
+});

@@ -33,7 +33,7 @@ import { formatMoney } from '../money.ts';
 import { recentTransfers } from '../recent.ts';
 import { accountName, Field, FormError, Link, Money, Page, SubmitButton, useApp, useForm } from '../ui.tsx';
 import { ChangeDetails, type Earlier, earlierSends, FromAccount, NoSource, useSending } from './sending.tsx';
-import { MatchNotice, type TransferIntent } from './transfer.tsx';
+import { MatchNotice, RECIPIENT_CLOSED, type TransferIntent } from './transfer.tsx';
 
 /** What the review, the receipt and a resumed intent need: written down with the key. */
 export interface BulkIntent {
@@ -78,10 +78,11 @@ export const BulkPayment = () => {
   const [imported, setImported] = useState<string | undefined>();
   const [result, setResult] = useState<{ batch: BatchResult; intent: BulkIntent } | undefined>();
   /**
-   * Confirmation of payee answers by number and name ('unknown': no account has the number), kept
-   * across reviews: the bank allows so many checks a minute, and counts an unknown number too.
+   * Confirmation of payee answers by number and name ('unknown': no account has the number; 'closed':
+   * its account is closed), kept across reviews: the bank allows so many checks a minute, and counts
+   * an unknown number and a closed account's too.
    */
-  const checked = useRef(new Map<string, PayeeCheck | 'unknown'>()).current;
+  const checked = useRef(new Map<string, PayeeCheck | 'unknown' | 'closed'>()).current;
   const recent = useRef(recentTransfers()).current;
   const stepRef = useRef<HTMLHeadingElement>(null);
   const focusStep = () => requestAnimationFrame(() => stepRef.current?.focus());
@@ -231,19 +232,25 @@ export const BulkPayment = () => {
         if (a.status === 'fulfilled') checked.set(keyOf(r), a.value);
         else if (a.reason instanceof ApiError && a.reason.code === 'recipient_not_found')
           checked.set(keyOf(r), 'unknown');
+        // The check names one account, the row's: refused only when it is closed (nothing could be paid).
+        else if (a.reason instanceof ApiError && a.reason.code === 'account_not_active')
+          checked.set(keyOf(r), 'closed');
         else if (a.reason instanceof ApiError && a.reason.code === 'rate_limited') limited = true;
         else failures.push(a.reason);
       });
       if (failures.length > 0) throw failures[0];
-      const unknown = sent.filter((_, i) => {
+      const refused = sent.flatMap((row, i) => {
         const r = recipients[i];
-        return r && !r.payeeId && checked.get(keyOf(r)) === 'unknown';
+        const answer = r && !r.payeeId ? checked.get(keyOf(r)) : undefined;
+        return answer === 'unknown'
+          ? [[fieldName(row.id, 'accountNumber'), MESSAGES.recipient_not_found] as const]
+          : answer === 'closed'
+            ? [[fieldName(row.id, 'accountNumber'), RECIPIENT_CLOSED] as const]
+            : [];
       });
-      if (unknown.length > 0 || limited) {
+      if (refused.length > 0 || limited) {
         form.show({
-          fields: Object.fromEntries(
-            unknown.map((r) => [fieldName(r.id, 'accountNumber'), MESSAGES.recipient_not_found]),
-          ),
+          fields: Object.fromEntries(refused),
           message: limited ? CHECK_LATER : undefined,
         });
         return;

@@ -89,8 +89,9 @@ export const MatchNotice = ({
 
 type Step = 'form' | 'review' | 'done';
 
-/** The payee check's answer for a closed account's number. */
-const RECIPIENT_CLOSED = 'That account is closed, so it cannot be paid. Check the number and try again.';
+/** The payee check's answer for a closed account's number (here and on a bulk payment's row). */
+export const RECIPIENT_CLOSED =
+  'That account is closed, so it cannot be paid. Check the number and try again.';
 
 /** Refusals about whom the money goes to: the customer must change the details, not confirm again. */
 const PAYEE_PROBLEMS = new Set(['recipient_not_found', 'same_account', 'currency_mismatch']);
