@@ -361,3 +361,56 @@ it(
   },
   SLOW,
 );
+
+it('moves focus to the first older delivery at the last page, where "Show older deliveries" goes away', async () => {
+  const c = await seedCustomer([]);
+  const { page, problems, context } = await openPage(browser(), { width: 1280, height: 900 });
+  await logIn(page, c);
+  // Stubbed: a webhook with two pages of deliveries, the second the last.
+  const id = `wh_${'a'.repeat(32)}`;
+  const delivery = (n: number) => ({
+    id: `dlv_000000000${n.toString(16).padStart(16, '0')}`,
+    eventId: `evt_${n}`,
+    eventType: 'transaction.posted',
+    status: 'delivered',
+    attempts: [{ at: '2026-11-30T07:00:00Z', statusCode: 200 }],
+    nextAttemptAt: null,
+    createdAt: '2026-11-30T07:00:00Z',
+  });
+  const json = (body: unknown) => ({
+    status: 200,
+    contentType: 'application/json',
+    body: JSON.stringify(body),
+  });
+  await page.route(`**/v1/webhooks/${id}`, (route) =>
+    route.fulfill(
+      json({
+        id,
+        url: 'https://example.com/hook',
+        events: ['transaction.posted'],
+        createdAt: '2026-11-30T06:00:00Z',
+      }),
+    ),
+  );
+  await page.route(`**/v1/webhooks/${id}/deliveries*`, (route) =>
+    route.fulfill(
+      json(
+        new URL(route.request().url()).searchParams.get('cursor') === 'page-2'
+          ? { items: [delivery(3)], nextCursor: null }
+          : { items: [delivery(1), delivery(2)], nextCursor: 'page-2' },
+      ),
+    ),
+  );
+  await page.goto(`/settings/developers/${id}`);
+  await page.getByRole('heading', { level: 1, name: 'Webhook deliveries' }).waitFor();
+  const more = page.getByRole('button', { name: 'Show older deliveries' });
+  await more.click();
+  await more.waitFor({ state: 'detached' });
+  await poll(() => page.getByTestId('delivery').count()).toBe(3);
+  await poll(() => page.evaluate(() => document.activeElement?.closest('li')?.textContent ?? '')).toContain(
+    'evt_3',
+  );
+  await checkScreen(page, 'deliveries, every page');
+  expect(problems).toEqual([]);
+  await context.close();
+});

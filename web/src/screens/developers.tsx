@@ -324,7 +324,7 @@ export const WebhookDetail = ({ id }: { id: string }) => {
           <p>Nothing sent yet. Deliveries appear here when one of the chosen events happens.</p>
         </Empty>
       ) : (
-        <ul class="cards" data-testid="deliveries">
+        <ul class="cards" data-testid="deliveries" ref={more.listRef}>
           {items.map((d) => (
             <DeliveryCard
               key={d.id}
