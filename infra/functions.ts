@@ -202,8 +202,8 @@ export class Functions extends Construct {
     if (cfg.apiEdge) {
       this.originSecret = keySecret(
         'OriginSecret',
-        'The API edge\'s origin header value: JSON {"current","previous"}; CloudFront sends current, the HTTP functions accept both (src/api/edge.ts)',
-        'Rotated by writing {"current": new, "previous": old} (put-secret-value), then deploying with -c originSecretVersion=<its VersionId>, which gives CloudFront the new value; the functions accept both, so no rotation Lambda is needed.',
+        'The API edge\'s origin header value: JSON {"current","previous","next"}; CloudFront sends current, the HTTP functions accept all three (src/api/edge.ts)',
+        'Rotated in two steps by put-secret-value ({"current": old, "next": new}, then after 10 minutes {"current": new, "previous": old} and a deploy with -c originSecretVersion=<its VersionId>, which gives CloudFront the new value); the functions accept all three keys, so no rotation Lambda is needed.',
       );
     }
     const originSecret = this.originSecret;

@@ -142,6 +142,18 @@ describe('the API edge: a request must come through CloudFront', () => {
     expect((await handler(transfer({ 'x-origin-verify': 'short' }))).statusCode).toBe(500);
     expect(seen).toEqual([]);
   });
+
+  it('accepts the `next` key of a rotation\u2019s first step, before CloudFront sends it', async () => {
+    const NEXT = 'n'.repeat(40);
+    secretString = JSON.stringify({ current: CURRENT, next: NEXT });
+    const handler = withEdge();
+    expect((await handler(transfer({ 'x-origin-verify': NEXT }))).statusCode).toBe(201);
+    expect((await handler(transfer({ 'x-origin-verify': CURRENT }))).statusCode).toBe(201);
+    // A key too short to be one is no key: not accepted.
+    secretString = JSON.stringify({ current: CURRENT, next: 'n' });
+    const again = withEdge();
+    expect((await again(transfer({ 'x-origin-verify': 'n' }))).statusCode).toBe(403);
+  });
 });
 
 describe('edgeCheck', () => {
@@ -172,6 +184,7 @@ describe('originMatches and viewerIpOf', () => {
     expect(originMatches(CURRENT, { current: CURRENT })).toBe(true);
     expect(originMatches(PREVIOUS, { current: CURRENT, previous: PREVIOUS })).toBe(true);
     expect(originMatches(PREVIOUS, { current: CURRENT })).toBe(false);
+    expect(originMatches(PREVIOUS, { current: CURRENT, next: PREVIOUS })).toBe(true);
     expect(originMatches(CURRENT.slice(1), { current: CURRENT })).toBe(false);
     expect(originMatches('', { current: CURRENT })).toBe(false);
     expect(originMatches(undefined, { current: CURRENT })).toBe(false);

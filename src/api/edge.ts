@@ -11,9 +11,10 @@
  *   CloudFront Function puts it in `X-Bank-Viewer-Ip` (VIEWER_IP_FUNCTION); it is trusted only on a
  *   request that carried the secret, since anyone can send the header to `execute-api`.
  *
- * The secret is JSON `{"current", "previous"}` in Secrets Manager; both are accepted, so a rotation
- * (previous := current, current := new, then a deploy naming the new version,
- * `-c originSecretVersion=`, which gives CloudFront the new one) refuses nothing. It is read at run
+ * The secret is JSON `{"current", "previous", "next"}` in Secrets Manager; all three are accepted, so
+ * a rotation in two steps (next := new, and wait ORIGIN_ROTATION_WAIT_SECONDS; then previous :=
+ * current, current := new, and a deploy naming that version, `-c originSecretVersion=`, which gives
+ * CloudFront the new one) refuses nothing, whatever is deployed meanwhile. It is read at run
  * time through the AWS Parameters and Secrets Lambda Extension (a layer the CDK app adds to the HTTP
  * functions with the edge on), over its local HTTP port: no Secrets Manager client in the bundles,
  * which are at their size budget. Never from the environment or the template. Kept in memory for
@@ -66,9 +67,15 @@ const EXTENSION_PORT = 2773;
 /** The extension answers from its cache, or after one call to Secrets Manager. */
 const EXTENSION_TIMEOUT_MS = 3000;
 
+/**
+ * The secret's keys: CloudFront sends `current`; `previous` and `next` are accepted too, so that a
+ * rotation in two steps never has CloudFront send a value some instance does not accept (README,
+ * "Rotating it"): first `next` is added and every instance learns it, then it becomes `current`.
+ */
 export interface OriginKeys {
   current: string;
   previous?: string;
+  next?: string;
 }
 
 /** The viewer's IP from VIEWER_IP_HEADER: undefined unless it is an IP address (v4 or v6). */
@@ -81,8 +88,10 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export const originMatches = (given: string | undefined, keys: OriginKeys): boolean => {
   if (!given) return false;
   const g = digest(given);
-  // Both compared, so the time taken does not say which key, if any, matched.
-  const matches = [keys.current, keys.previous].map((k) => (k ? timingSafeEqual(g, digest(k)) : false));
+  // Every key compared, so the time taken does not say which key, if any, matched.
+  const matches = [keys.current, keys.previous, keys.next].map((k) =>
+    k ? timingSafeEqual(g, digest(k)) : false,
+  );
   return matches.some(Boolean);
 };
 
@@ -115,13 +124,13 @@ export const extensionKeys = async (secretId: string, env = process.env): Promis
   try {
     keys = JSON.parse(body.SecretString ?? '');
   } catch {
-    throw new Error('the origin secret is not JSON {"current", "previous"}');
+    throw new Error('the origin secret is not JSON {"current", "previous", "next"}');
   }
   if (typeof keys.current !== 'string' || keys.current.length < 32)
     throw new Error('the origin secret has no "current" key of 32 characters or more');
-  return typeof keys.previous === 'string' && keys.previous
-    ? { current: keys.current, previous: keys.previous }
-    : { current: keys.current };
+  const other = (k: unknown) => (typeof k === 'string' && k.length >= 32 ? k : undefined);
+  const [previous, next] = [other(keys.previous), other(keys.next)];
+  return { current: keys.current, ...(previous ? { previous } : {}), ...(next ? { next } : {}) };
 };
 
 export type KeySource = (secretId: string) => Promise<OriginKeys>;
