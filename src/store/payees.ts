@@ -30,13 +30,10 @@ export class PayeeStore {
   }
 
   /**
-   * The holder's name of an account number and, when `withStatus`, whether the account is closed (its
-   * status read beside the name, strongly consistent), or undefined for an unknown number.
+   * The holder's name of an account number and whether the account is closed (its status read beside
+   * the name, strongly consistent), or undefined for an unknown number.
    */
-  private async holder(
-    accountNumber: string,
-    withStatus = false,
-  ): Promise<{ name: string; closed: boolean } | undefined> {
+  private async holder(accountNumber: string): Promise<{ name: string; closed: boolean } | undefined> {
     const n = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.accountNumber(accountNumber), ConsistentRead: true }),
     );
@@ -44,23 +41,21 @@ export class PayeeStore {
     const ownerId = n.Item.ownerId as string;
     const [p, a] = await Promise.all([
       this.db.send(new GetCommand({ TableName: this.table, Key: keys.profile(ownerId) })),
-      withStatus
-        ? this.db.send(
-            new GetCommand({
-              TableName: this.table,
-              Key: keys.account(ownerId, n.Item.accountId as string),
-              ProjectionExpression: '#s',
-              ExpressionAttributeNames: { '#s': 'status' },
-              ConsistentRead: true,
-            }),
-          )
-        : undefined,
+      this.db.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: keys.account(ownerId, n.Item.accountId as string),
+          ProjectionExpression: '#s',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ConsistentRead: true,
+        }),
+      ),
     ]);
-    return { name: (p.Item?.name as string | undefined) ?? '', closed: a?.Item?.status === 'closed' };
+    return { name: (p.Item?.name as string | undefined) ?? '', closed: a.Item?.status === 'closed' };
   }
 
-  private async confirm(name: string, accountNumber: string, withStatus = false) {
-    const holder = await this.holder(accountNumber, withStatus);
+  private async confirm(name: string, accountNumber: string) {
+    const holder = await this.holder(accountNumber);
     if (holder === undefined) throw new BankError('recipient_not_found', 'No account has that number');
     return { ...confirmation(name, holder.name), closed: holder.closed };
   }
@@ -78,7 +73,7 @@ export class PayeeStore {
     now = new Date(),
   ): Promise<{ match: Match; name?: string }> {
     await this.take(sub, now);
-    const { closed, ...answer } = await this.confirm(name, accountNumber, true);
+    const { closed, ...answer } = await this.confirm(name, accountNumber);
     if (closed) throw recipientClosed();
     return answer;
   }
@@ -94,7 +89,7 @@ export class PayeeStore {
    */
   async create(sub: string, name: string, accountNumber: string, now = new Date()): Promise<SavedPayee> {
     await this.take(sub, now);
-    const c = await this.confirm(name, accountNumber, true);
+    const c = await this.confirm(name, accountNumber);
     // Nothing could ever be paid to it (as a new schedule to it is refused): not saved, counted all the same.
     if (c.closed) throw recipientClosed();
     const payee: Payee = {
