@@ -150,6 +150,7 @@ export const edgeCheck = (
   source: KeySource = extensionKeys,
   now = () => Date.now(),
 ): EdgeCheck => {
+  if (!secretId) return (_headers, sourceIp) => sourceIp;
   let cached: { keys: Promise<OriginKeys>; until: number } | undefined;
   const keys = (): Promise<OriginKeys> => {
     const t = now();
@@ -163,7 +164,6 @@ export const edgeCheck = (
     }
     return cached.keys;
   };
-  if (!secretId) return (_headers, sourceIp) => sourceIp;
   return async (headers, sourceIp) => {
     if (!originMatches(headers[ORIGIN_HEADER], await keys()))
       throw new BankError('forbidden', 'This API is reached through its CloudFront address');
