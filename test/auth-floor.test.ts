@@ -1,7 +1,8 @@
 /**
- * The login/registration/reset floor (src/handlers/checks.ts `atLeast`), on vitest's fake clock: an
+ * The registration/confirmation/reset floor (src/handlers/checks.ts `atLeast`), on vitest's fake clock: an
  * answer never comes sooner than the floor, whether the work succeeded or failed, and not later than
- * the work when the work is slower. The browser tests run their stack with the floor at 0 (it is only
+ * the work when the work is slower. Which routes wait for it: src/handlers/auth.test.ts ("the time
+ * floor"). The browser tests run their stack with the floor at 0 (it is only
  * waiting there), so this is where its length is checked; 400 ms is the default.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';

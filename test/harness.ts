@@ -304,7 +304,7 @@ export const startStack = async (opts: StartStackOptions = {}): Promise<StartedS
   const pickPort = opts.pickPort ?? (() => freePort());
   let port = opts.port ?? (await pickPort());
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'bank-stack-')));
-  // The 400 ms floor on login, registration and resets (src/handlers/checks.ts `atLeast`) is only
+  // The 400 ms floor on registration, confirmation and resets (src/handlers/checks.ts `atLeast`) is only
   // waiting here: no whole-stack test reads timings, and the floor is tested on a fake clock
   // (test/auth-floor.test.ts). A test that wants it passes BANK_AUTH_FLOOR_MS itself. DynamoDB Local
   // gets the JVM that starts on half the CPU (src/local/emulators.ts DynamoJvm): most stacks here live

@@ -12,6 +12,7 @@ import { createDocumentClient } from '../store/db.ts';
 import { ipLockKey, LoginGuard } from '../store/logins.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
+import { useFloorWait } from './checks.ts';
 import { confirmAttempts, identity } from './context.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
@@ -624,6 +625,53 @@ describe('confirmation codes', () => {
     expect(pending).toEqual([...Array(5).fill([400, 'invalid_code']).flat(), 429, 'verification_locked']);
     expect(await guesses(email())).toEqual(pending);
     expect(await guesses(await registered())).toEqual(pending);
+  });
+});
+
+describe('the time floor', () => {
+  /** The floors the routes ask for while `f` runs (none waited here: the check is which routes ask). */
+  const floorsDuring = async (f: () => Promise<unknown>) => {
+    const asked: number[] = [];
+    const undo = useFloorWait(async (ms) => {
+      asked.push(ms);
+    });
+    try {
+      await f();
+    } finally {
+      undo();
+    }
+    return asked;
+  };
+  const floor = () => [config().authFloorMs];
+
+  it('holds every answer that could tell which emails are known, confirmed or waiting: register, resend, forgot, confirm, reset', async () => {
+    const waiting = (await signUpAtCognito(PASSWORD)).e;
+    const known = await registered();
+    for (const e of [waiting, known, email()]) {
+      expect(await floorsDuring(() => register({ email: e, password: PASSWORD, name: 'A' }))).toEqual(
+        floor(),
+      );
+      expect(await floorsDuring(() => call('resendConfirmation', { body: { email: e } }))).toEqual(floor());
+      expect(await floorsDuring(() => call('forgotPassword', { body: { email: e } }))).toEqual(floor());
+      // A wrong confirmation code: before, a sign-up waiting answered after Cognito's check and two
+      // writes, a confirmed or unknown email without them.
+      expect(
+        await floorsDuring(() =>
+          call('confirm', { body: { email: e, code: '000000', password: PASSWORD, name: 'A' } }),
+        ),
+      ).toEqual(floor());
+      // A wrong reset code: before, a sign-up waiting was refused without asking Cognito.
+      expect(
+        await floorsDuring(() =>
+          call('resetPassword', { body: { email: e, code: '000000', newPassword: PASSWORD } }),
+        ),
+      ).toEqual(floor());
+    }
+  });
+
+  it('is not asked for by a login (its locks count the attempts), so the record above is of the routes', async () => {
+    const e = await registered();
+    expect(await floorsDuring(() => login(e, 'Wrong-Horse-9-Battery'))).toEqual([]);
   });
 });
 

@@ -248,70 +248,74 @@ export const handler = createHandler(
           : { status: 202, body: { email, status: 'pending_confirmation' } };
       }),
 
-    confirm: async ({ body, sourceIp }) => {
-      const { email, code, password, name } = body;
-      assertNotCommon(password, 'body.password');
-      // The code proves the mailbox, so its holder chooses the password. A sign-up holds an address
-      // until it is confirmed, whoever made it: registering again with a sign-up pending sends its code
-      // again (above), and the address's owner confirming a squatter's sign-up must not get a login
-      // whose password the squatter knows.
-      // Only a sign-up still waiting: a confirmed login's password changes by a reset, with its own
-      // count of wrong codes. For any other email (confirmed, unknown) the code is a wrong one.
-      const user = await identity().user(email);
-      const sub = user?.status === 'UNCONFIRMED' ? user.sub : undefined;
-      // Counted against the code sent last, before Cognito checks it (5 wrong spend it, as Cognito
-      // locks a code; cognito-local does not): guessing a code would set the password. Counted for
-      // every email alike (a resend opens a count for any): refused uncounted, as before, a confirmed
-      // or unknown email answered 400 where a pending sign-up's sixth wrong code answered 429, which
-      // told anyone which emails had a sign-up waiting.
-      await checkCode(
-        confirmAttempts(),
-        { email, sourceIp },
-        { what: 'confirmation code', spent: 'verification_locked' },
-        async () => {
-          if (!sub) throw invalidCode();
-          // Fail closed: from before the confirmation until its password is set, the login is refused
-          // everywhere (login, refresh, every token route), so a failure in between (a throttle, a
-          // timeout) leaves no working password of the sign-up's; a password reset ends it.
-          await sessions().passwordPending(sub, true);
-          await identity()
-            .confirm(email, code)
-            .catch(async (e) => {
-              // Not confirmed: nothing to hold back (nor a login confirmed meanwhile, by a wrong code).
-              await sessions().passwordPending(sub, false);
-              throw e;
-            });
-        },
-        // Without a code sent here (a confirmed login, an unknown email, no resend asked for), an
-        // uncounted guess answered 400 for ever where a sign-up registered here answered 429 at the
-        // sixth: which emails had a sign-up waiting, for anyone who did not ask for a resend first.
-        true,
-      );
-      if (!sub) throw invalidCode();
-      try {
-        await identity().setPassword(email, password);
-      } catch (e) {
-        // The code is spent and the login confirmed, so sending this again cannot work: the customer
-        // chooses the password by a reset, which the login is held for.
-        await securityEvents.record({
-          event: 'confirmation_password_failed',
-          email,
-          userId: sub,
-          sourceIp,
-          reason: `${(e as Error)?.name ?? 'error'}: the login waits for a password reset`,
-        });
-        throw new BankError(
-          'password_reset_required',
-          'Your email is confirmed, but the password could not be set: choose one with a password reset',
+    confirm: async ({ body, sourceIp }) =>
+      // The floor as on register: a wrong code for a sign-up waiting (Cognito's check and two writes)
+      // came back later than for a confirmed or unknown email (refused before Cognito), which told
+      // anyone which emails had a sign-up waiting.
+      atLeast(config().authFloorMs, async () => {
+        const { email, code, password, name } = body;
+        assertNotCommon(password, 'body.password');
+        // The code proves the mailbox, so its holder chooses the password. A sign-up holds an address
+        // until it is confirmed, whoever made it: registering again with a sign-up pending sends its code
+        // again (above), and the address's owner confirming a squatter's sign-up must not get a login
+        // whose password the squatter knows.
+        // Only a sign-up still waiting: a confirmed login's password changes by a reset, with its own
+        // count of wrong codes. For any other email (confirmed, unknown) the code is a wrong one.
+        const user = await identity().user(email);
+        const sub = user?.status === 'UNCONFIRMED' ? user.sub : undefined;
+        // Counted against the code sent last, before Cognito checks it (5 wrong spend it, as Cognito
+        // locks a code; cognito-local does not): guessing a code would set the password. Counted for
+        // every email alike (a resend opens a count for any): refused uncounted, as before, a confirmed
+        // or unknown email answered 400 where a pending sign-up's sixth wrong code answered 429, which
+        // told anyone which emails had a sign-up waiting.
+        await checkCode(
+          confirmAttempts(),
+          { email, sourceIp },
+          { what: 'confirmation code', spent: 'verification_locked' },
+          async () => {
+            if (!sub) throw invalidCode();
+            // Fail closed: from before the confirmation until its password is set, the login is refused
+            // everywhere (login, refresh, every token route), so a failure in between (a throttle, a
+            // timeout) leaves no working password of the sign-up's; a password reset ends it.
+            await sessions().passwordPending(sub, true);
+            await identity()
+              .confirm(email, code)
+              .catch(async (e) => {
+                // Not confirmed: nothing to hold back (nor a login confirmed meanwhile, by a wrong code).
+                await sessions().passwordPending(sub, false);
+                throw e;
+              });
+          },
+          // Without a code sent here (a confirmed login, an unknown email, no resend asked for), an
+          // uncounted guess answered 400 for ever where a sign-up registered here answered 429 at the
+          // sixth: which emails had a sign-up waiting, for anyone who did not ask for a resend first.
+          true,
         );
-      }
-      // The name on the profile (what confirmation of payee shows) is the confirmer's too.
-      await users().rename(sub, name);
-      // Whoever took tokens from Cognito directly with the sign-up's password meanwhile is signed out.
-      await endEverySession(sub, { email }, 'email confirmed, with its password', sourceIp);
-      await sessions().passwordPending(sub, false);
-      return {};
-    },
+        if (!sub) throw invalidCode();
+        try {
+          await identity().setPassword(email, password);
+        } catch (e) {
+          // The code is spent and the login confirmed, so sending this again cannot work: the customer
+          // chooses the password by a reset, which the login is held for.
+          await securityEvents.record({
+            event: 'confirmation_password_failed',
+            email,
+            userId: sub,
+            sourceIp,
+            reason: `${(e as Error)?.name ?? 'error'}: the login waits for a password reset`,
+          });
+          throw new BankError(
+            'password_reset_required',
+            'Your email is confirmed, but the password could not be set: choose one with a password reset',
+          );
+        }
+        // The name on the profile (what confirmation of payee shows) is the confirmer's too.
+        await users().rename(sub, name);
+        // Whoever took tokens from Cognito directly with the sign-up's password meanwhile is signed out.
+        await endEverySession(sub, { email }, 'email confirmed, with its password', sourceIp);
+        await sessions().passwordPending(sub, false);
+        return {};
+      }),
 
     resendConfirmation: async ({ body }) =>
       atLeast(config().authFloorMs, async () => {
@@ -331,38 +335,41 @@ export const handler = createHandler(
         return { body: { status: 'accepted' } };
       }),
 
-    resetPassword: async ({ body, sourceIp }) => {
-      const { email, code, newPassword } = body;
-      assertNotCommon(newPassword, 'body.newPassword');
-      // Whose sessions end is read before the password changes: read after, a lookup that failed
-      // (throttled, say) answered 503 with the code spent and every old session still running.
-      const user = await identity().user(email);
-      await checkCode(
-        resetAttempts(),
-        { email, sourceIp },
-        { what: 'code', wrong: 'password_reset_failed', spent: 'password_reset_locked' },
-        // A sign-up not confirmed has no password to reset, and its code is a confirmation code, counted
-        // by /confirm: AWS refuses it here; cognito-local would take it and confirm the sign-up.
-        () =>
-          user?.status === 'UNCONFIRMED'
-            ? Promise.reject(invalidCode())
-            : identity().resetPassword(email, code, newPassword),
-      );
-      // Every session ends first: refresh tokens issued before now are refused (and Cognito signs them out).
-      if (user?.sub) {
-        await endEverySession(user.sub, { email }, 'password reset');
-        // The reset chose the password a confirmation may have left unset.
-        await sessions().passwordPending(user.sub, false);
-      }
-      await logins().clear(email);
-      await securityEvents.record({ event: 'password_reset', email, userId: user?.sub, sourceIp });
-      await securityEvents.record({
-        event: 'login_unlocked',
-        email,
-        reason: 'password reset clears every lock',
-      });
-      return {};
-    },
+    resetPassword: async ({ body, sourceIp }) =>
+      // The floor as on forgot-password: a code refused fast for a sign-up not confirmed (no Cognito
+      // call), slower for any other email, told which emails were waiting for a confirmation.
+      atLeast(config().authFloorMs, async () => {
+        const { email, code, newPassword } = body;
+        assertNotCommon(newPassword, 'body.newPassword');
+        // Whose sessions end is read before the password changes: read after, a lookup that failed
+        // (throttled, say) answered 503 with the code spent and every old session still running.
+        const user = await identity().user(email);
+        await checkCode(
+          resetAttempts(),
+          { email, sourceIp },
+          { what: 'code', wrong: 'password_reset_failed', spent: 'password_reset_locked' },
+          // A sign-up not confirmed has no password to reset, and its code is a confirmation code, counted
+          // by /confirm: AWS refuses it here; cognito-local would take it and confirm the sign-up.
+          () =>
+            user?.status === 'UNCONFIRMED'
+              ? Promise.reject(invalidCode())
+              : identity().resetPassword(email, code, newPassword),
+        );
+        // Every session ends first: refresh tokens issued before now are refused (and Cognito signs them out).
+        if (user?.sub) {
+          await endEverySession(user.sub, { email }, 'password reset');
+          // The reset chose the password a confirmation may have left unset.
+          await sessions().passwordPending(user.sub, false);
+        }
+        await logins().clear(email);
+        await securityEvents.record({ event: 'password_reset', email, userId: user?.sub, sourceIp });
+        await securityEvents.record({
+          event: 'login_unlocked',
+          email,
+          reason: 'password reset clears every lock',
+        });
+        return {};
+      }),
 
     login: async ({ body, sourceIp }) => {
       const t = await logins().reserve(body.email, sourceIp);
