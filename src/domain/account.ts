@@ -72,6 +72,27 @@ export const assertActive = (account: Pick<Account, 'status'>): void => {
   if (account.status !== 'active') throw new BankError('account_not_active', 'The account is not active');
 };
 
+/**
+ * Where a refusal names the recipient's account: the request's account number (a saved payee's
+ * transfer names the number the payee pays).
+ */
+export const RECIPIENT_PATH = 'body.toAccountNumber';
+
+/**
+ * A movement's recipient must be active too. Refused with the same code, but said to be the
+ * recipient's (a field error on RECIPIENT_PATH), so that the sender is not told their own account is
+ * not active; nor whether the recipient's is closed or frozen.
+ */
+export const assertRecipientActive = (account: Pick<Account, 'status'>): void => {
+  if (account.status !== 'active') throw recipientNotActive();
+};
+
+/** The refusal of a recipient's account (assertRecipientActive; a new schedule's closed recipient). */
+export const recipientNotActive = (): BankError =>
+  new BankError('account_not_active', 'The account you want to pay cannot take payments', {
+    errors: [{ path: RECIPIENT_PATH, message: 'is not an account that can take payments' }],
+  });
+
 /** Only an active account with nothing in it closes: a frozen one stays open until staff unfreeze it. */
 export const assertClosable = (account: Pick<Account, 'status' | 'balance' | 'held'>): void => {
   assertActive(account);

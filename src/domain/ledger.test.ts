@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { RECIPIENT_PATH } from './account.ts';
+import type { BankError } from './errors.ts';
 import {
   checked,
   isBalanced,
@@ -31,13 +33,18 @@ const acct = (
 
 const amount = fc.integer({ min: 1, max: MAX_AMOUNT });
 const balance = fc.integer({ min: 0, max: 10 * MAX_AMOUNT });
-const code = (f: () => unknown) => {
+/** What `f` throws, if it does. */
+const refusal = (f: () => unknown): (Partial<BankError> & Error) | undefined => {
   try {
     f();
   } catch (e) {
-    return (e as { code?: string }).code ?? (e as Error).message;
+    return e as Partial<BankError> & Error;
   }
-  return 'none';
+  return undefined;
+};
+const code = (f: () => unknown) => {
+  const e = refusal(f);
+  return e ? (e.code ?? e.message) : 'none';
 };
 const balanceAfterOf = (p: Plan, id: string) => p.changes.get(id)?.balanceAfter;
 
@@ -123,6 +130,14 @@ describe('plans', () => {
     expect(code(() => planTransfer(acct('a', 10), acct('b', 0, { status: 'closed' }), 1, 'USD', 1000))).toBe(
       'account_not_active',
     );
+    // Said to be the recipient's (a field error on the number paid), and the sender's own is not.
+    expect(
+      refusal(() => planTransfer(acct('a', 10), acct('b', 0, { status: 'frozen' }), 1, 'USD', 1000))?.errors,
+    ).toEqual([{ path: RECIPIENT_PATH, message: expect.any(String) }]);
+    const own = refusal(() =>
+      planTransfer(acct('a', 10, { status: 'frozen' }), acct('b', 0), 1, 'USD', 1000),
+    );
+    expect([own?.code, own?.errors]).toEqual(['account_not_active', undefined]);
     expect(code(() => planTransfer(acct('a', 5000), acct('b', 0), 2000, 'USD', 1000))).toBe(
       'daily_limit_exceeded',
     );

@@ -9,7 +9,7 @@
  * Plans are pure: they take what was read and say what changes. The store turns a plan into one
  * DynamoDB transaction whose conditions enforce the same rules on the stored attributes.
  */
-import { type Account, assertActive, isExpired } from './account.ts';
+import { type Account, assertActive, assertRecipientActive, isExpired } from './account.ts';
 import { BankError } from './errors.ts';
 import { addMinor, type Currency, isAmount } from './money.ts';
 
@@ -273,7 +273,7 @@ export const planTransfer = (
     throw new BankError('currency_mismatch', 'Both accounts must be in the currency of the transfer');
   }
   assertActive(from);
-  assertActive(to);
+  assertRecipientActive(to);
   assertFunds(from, amount);
   assertWithinLimit(amount, dailyLimit);
   if (opts.pending) {
@@ -333,7 +333,7 @@ export const planPost = (
   if (amt > hold)
     throw new BankError('amount_exceeds_hold', 'The amount is more than the pending transfer holds');
   assertActive(from);
-  assertActive(to);
+  assertRecipientActive(to);
   return checked(
     {
       ...empty,

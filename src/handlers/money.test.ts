@@ -161,15 +161,23 @@ describe('deposits and withdrawals', () => {
         ExpressionAttributeValues: { ':f': 'frozen', ':one': 1 },
       }),
     );
+    const toFrozen = await transfer(u, { fromAccountId: a.id, toAccountNumber: b.number, amount: 5 });
     for (const r of [
       await deposit(u, b.id, 5),
       await withdraw(u, b.id, 5),
       await transfer(u, { fromAccountId: b.id, toAccountNumber: a.number, amount: 5 }),
-      await transfer(u, { fromAccountId: a.id, toAccountNumber: b.number, amount: 5 }),
+      toFrozen,
     ]) {
       expect(r.status).toBe(422);
       expect(r.body.code).toBe('account_not_active');
     }
+    // Which side: a refusal of the recipient says so (the web client tells the sender it is the account
+    // they pay, not their own); a refusal of the sender's own account names no field.
+    expect(toFrozen.body.errors).toEqual([{ path: 'body.toAccountNumber', message: expect.any(String) }]);
+    expect(toFrozen.body.detail).toBe('The account you want to pay cannot take payments');
+    expect(
+      (await transfer(u, { fromAccountId: b.id, toAccountNumber: a.number, amount: 5 })).body.errors,
+    ).toBe(undefined);
     expect(await balance(u, a.id)).toBe(100);
   });
 

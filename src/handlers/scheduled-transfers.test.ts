@@ -357,6 +357,8 @@ describe('scheduled transfers', () => {
     });
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('account_not_active');
+    // Said to be the recipient's, as a transfer's refusal is (the form marks the number, not the source).
+    expect(refused.body.errors).toEqual([{ path: 'body.toAccountNumber', message: expect.any(String) }]);
 
     // A one-off transfer's only run failing (more than the account holds) ends its schedule as
     // completed, and says so.

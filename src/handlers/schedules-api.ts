@@ -2,7 +2,7 @@ import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/schedules-api.ts';
 import { SCHEDULES_PAGE, ScheduleListPosition } from '../api/schemas/schedules.ts';
 import { scheduleReply } from '../api/transactions.ts';
-import { assertActive } from '../domain/account.ts';
+import { assertActive, recipientNotActive } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import { dayOf, validateRule } from '../domain/schedule.ts';
 import { assertNumbersLeft, NUMBER_CHECKS } from '../store/rate-counter.ts';
@@ -48,8 +48,7 @@ export const handler = createHandler(
       if (to.id === from.id) throw new BankError('same_account', 'Choose a different account to transfer to');
       // No run could pay a closed account (its first would end the schedule): refused now, as a
       // transfer to it is. A frozen one may be unfrozen by the first run.
-      if (to.status === 'closed')
-        throw new BankError('account_not_active', 'The account you want to pay is closed');
+      if (to.status === 'closed') throw recipientNotActive();
       if (from.currency !== body.currency || to.currency !== body.currency)
         throw new BankError('currency_mismatch', 'Both accounts must be in the transfer\u2019s currency');
       const created = await schedules().create(

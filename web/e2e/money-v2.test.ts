@@ -157,8 +157,33 @@ describe.each(WIDTHS)('at %i px', (width) => {
       await page.getByRole('heading', { name: 'Transfer sent' }).waitFor();
       expect(await balanceOf(c, 1)).toBe(100);
 
-      // Deleting the payee.
+      // A saved payee whose account has closed since: refused at sending (the transfer form runs no
+      // check for a saved payee), said to be the payee's account and not the customer's own, and back
+      // to the details to choose another.
+      const leaving = await seedCustomer([{ currency: 'USD' }]);
+      const saved = await apiCall<{ id: string }>(
+        'POST',
+        '/v1/payees',
+        { name: 'Lee Leaving', accountNumber: leaving.accounts[0]?.number },
+        auth(c),
+      );
+      await apiCall('DELETE', `/v1/accounts/${leaving.accounts[0]?.id}`, undefined, auth(leaving));
+      await page.goto(`/transfer?from=${c.accounts[0]?.id}`);
+      await page.getByLabel('A saved payee').check();
+      await page.getByLabel('Payee', { exact: true }).selectOption(saved.id);
+      await page.getByLabel(/^Amount/).fill('2');
+      await page.getByRole('button', { name: 'Review transfer' }).click();
+      await page.getByRole('button', { name: 'Confirm transfer' }).click();
+      await page
+        .getByText('The account you want to pay cannot take payments, so nothing was sent.')
+        .waitFor();
+      expect(await page.getByTestId('review').count()).toBe(0);
+      expect(await page.getByText('This account is not active').count()).toBe(0);
+      await axe(page, 'payee account closed');
+
+      // Deleting the payees.
       await page.goto('/payees');
+      await page.getByRole('button', { name: 'Delete Lee Leaving' }).click();
       await page.getByRole('button', { name: 'Delete Ada Lovelace' }).click();
       await page.getByText('You have no saved payees yet.').waitFor();
       expect(problems).toEqual([]);

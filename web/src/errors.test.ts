@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { problem } from '../../src/api/problem.ts';
+import { problem, problemOf } from '../../src/api/problem.ts';
+import { recipientNotActive } from '../../src/domain/account.ts';
 import { type ErrorCode, errorCatalog } from '../../src/domain/errors.ts';
-import { ApiError, apiErrorFrom, explain, MESSAGES, NetworkError, OFFLINE } from './errors.ts';
+import {
+  ApiError,
+  apiErrorFrom,
+  explain,
+  MESSAGES,
+  NetworkError,
+  OFFLINE,
+  RECIPIENT_NOT_ACTIVE,
+} from './errors.ts';
 
 const codes = Object.keys(errorCatalog) as ErrorCode[];
 
@@ -40,6 +49,22 @@ describe('plain-words errors', () => {
         fields: { toAccountNumber: MESSAGES.recipient_not_found },
       },
     );
+  });
+
+  it("says a recipient's account that cannot take payments is the recipient's, not the customer's own", () => {
+    // The server's own refusal (src/domain/account.ts), as HTTP.
+    const e = apiErrorFrom(422, problemOf(recipientNotActive()));
+    expect(explain(e, ['toAccountNumber', 'amount'])).toEqual({
+      message: undefined,
+      fields: { toAccountNumber: RECIPIENT_NOT_ACTIVE },
+    });
+    // A saved payee's number is not on screen: said for the form.
+    expect(explain(e, ['amount'])).toEqual({ message: RECIPIENT_NOT_ACTIVE, fields: {} });
+    // The customer's own account (no field named): the code's own words.
+    expect(explain(apiErrorFrom(422, problem('account_not_active')), ['toAccountNumber'])).toEqual({
+      message: MESSAGES.account_not_active,
+      fields: {},
+    });
   });
 
   it('maps validation errors to fields in plain words', () => {

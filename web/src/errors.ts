@@ -187,11 +187,30 @@ const messageOf = (error: unknown): string => {
 };
 
 /**
+ * What the server says when the account being paid cannot take payments (closed or frozen: it does
+ * not say which). Its `account_not_active` alone would read as the customer's own account.
+ */
+export const RECIPIENT_NOT_ACTIVE =
+  'The account you want to pay cannot take payments, so nothing was sent. Check the details, or pay another account.';
+
+/** `account_not_active` about the recipient's account: the server names the number paid (src/domain/account.ts). */
+export const isRecipientRefusal = (error: unknown): boolean =>
+  error instanceof ApiError &&
+  error.code === 'account_not_active' &&
+  error.fieldErrors.some((fe) => fe.path === 'body.toAccountNumber');
+
+/**
  * An error as plain words, placed on the form's `fields` where one fits and on the action otherwise.
  */
 export const explain = (error: unknown, fields: readonly string[] = []): Explained => {
   const fieldSet = new Set(fields);
   const out: Explained = { message: undefined, fields: {} };
+  if (isRecipientRefusal(error)) {
+    // On the number when it is on screen; a saved payee's is not, so it is said for the whole form.
+    if (fieldSet.has('toAccountNumber')) out.fields.toAccountNumber = RECIPIENT_NOT_ACTIVE;
+    else out.message = RECIPIENT_NOT_ACTIVE;
+    return out;
+  }
   if (error instanceof ApiError) {
     for (const fe of error.fieldErrors) {
       const name = fe.path.replace(/^body\./, '').split('.')[0] ?? '';

@@ -11,7 +11,7 @@ import { useRef, useState } from 'preact/hooks';
 import { accountNumberProblem, lastDigits, normalizeAccountNumber } from '../account-number.ts';
 import type { Account } from '../api.ts';
 import { moneyApi, type Payee, type PayeeCheck, type Transaction, type TransferBody } from '../api-money.ts';
-import { ApiError, explain, MESSAGES } from '../errors.ts';
+import { ApiError, explain, isRecipientRefusal, MESSAGES } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
 import { dailyLimitMessage, limitLine, remainingToday } from '../limits.ts';
 import { formatMoney, parseAmount } from '../money.ts';
@@ -310,10 +310,11 @@ export const Transfer = () => {
           return;
         }
         // Back to the details when one of them is wrong, or when the payee itself is (a saved payee's
-        // account closed, or in another currency: not a field on screen, so said for the whole form).
+        // account closed or frozen, or in another currency: not a field on screen, so said for the whole form).
         if (
           Object.keys(problems.fields).length > 0 ||
-          (err instanceof ApiError && PAYEE_PROBLEMS.has(err.code))
+          (err instanceof ApiError && PAYEE_PROBLEMS.has(err.code)) ||
+          isRecipientRefusal(err)
         )
           setStep('form');
         form.show(problems);
