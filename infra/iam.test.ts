@@ -277,9 +277,10 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'LOGIN#a@example.com',
       'MFAAUTH#0f8fad5b',
       'SYSTEM#cash-in#USD#00',
+      'MONTHSUM#a-1',
     ];
     const scoped = functionNames.filter((fn) => (functions[fn] as FunctionDef).writePartitions);
-    expect(scoped).toEqual(['events-api', 'stream', 'dispatcher', 'notifier']);
+    expect(scoped).toEqual(['statements', 'events-api', 'stream', 'dispatcher', 'notifier']);
     for (const fn of scoped) {
       const declared = (functions[fn] as FunctionDef).writePartitions ?? [];
       for (const action of (functions[fn].sdkActions as readonly SdkAction[]).filter((a) =>

@@ -13,6 +13,7 @@
  * It is data only, so that a handler bundle importing it stays small.
  */
 import { AUDIT_CHANGED } from './domain/audit.ts';
+import { MONTH_TOTALS_PREFIX } from './store/item-keys.ts';
 
 /** What a function may do in AWS. The CDK app turns each into least-privilege IAM statements. */
 export type Permission =
@@ -265,8 +266,16 @@ export const functions = {
     entry: 'src/handlers/statements.ts',
     description: 'Statement list and CSV exports',
     trigger: http,
-    permissions: ['table:read'],
-    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', ...historyQueries],
+    permissions: ['table:read', 'table:write'],
+    sdkActions: [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      ...historyQueries,
+      // A final month's totals, kept once read (src/store/month-totals.ts).
+      'dynamodb:PutItem',
+    ],
+    // Its kept month totals (MONTHSUM#<account id>) only.
+    writePartitions: [MONTH_TOTALS_PREFIX],
     // A year's export is CPU work: more memory is more CPU on Lambda.
     timeoutSeconds: 29,
     memoryMb: 1024,

@@ -4,6 +4,7 @@
  * CDK app and the local stack).
  */
 import { config } from '../config.ts';
+import { MonthTotals } from '../store/month-totals.ts';
 import { PayeeStore } from '../store/payees.ts';
 import { ScheduleStore } from '../store/schedules.ts';
 import { StatementFileMarks, StatementLinks } from '../store/statement-links.ts';
@@ -15,6 +16,8 @@ export const schedules = /* @__PURE__ */ once(
   () => new ScheduleStore(db(), config().tableName, idempotency()),
 );
 export const statementSource = /* @__PURE__ */ once(() => new StatementSource(db(), config().tableName));
+/** Accounts' kept totals of their final months (the statement list). */
+export const monthTotals = /* @__PURE__ */ once(() => new MonthTotals(db(), config().tableName));
 /**
  * Presigned links to statement files, signed with the credentials and region the function's DynamoDB
  * client resolved (the role's, from the environment on Lambda): no S3 client for a file already written.

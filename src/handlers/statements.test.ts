@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { balanceOf, deposit, newUser, openAccount, transfer, withdraw } from '../../test/banking.ts';
 import { parseCsv } from '../../test/csv.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { holdBackCredit, holdBackSide } from '../../test/index-lag.ts';
+import { captureLogs } from '../../test/logs.ts';
 import { pdfText } from '../../test/pdf-text.ts';
 import { utcDay, withinOnePeriod } from '../../test/periods.ts';
 import { MIN_HOLD_SECONDS } from '../domain/ledger.ts';
@@ -19,6 +21,7 @@ import {
 import { s3Env } from '../local/s3.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
+import { MonthTotals } from '../store/month-totals.ts';
 import { objectKey, StatementFileMarks } from '../store/statement-links.ts';
 import { StatementSource } from '../store/statement-source.ts';
 import { createS3Client, StatementFiles } from '../store/statements.ts';
@@ -49,6 +52,9 @@ const statementLink = async (user: string, id: string, period: string, format: '
   return r.body as { url: string; expiresAt: string };
 };
 const cents = (s: string) => Math.round(Number(s) * 100);
+/** The 10th of the month `ago` months before this one (by the real clock), at noon (UTC). */
+const monthsAgo = (ago: number, real: Date) =>
+  new Date(Date.UTC(real.getUTCFullYear(), real.getUTCMonth() - ago, 10, 12));
 /** A customer whose account opened a year ago, its month of opening (closed) and that month's CSV key. */
 const closedMonthCsv = async () => {
   const u = await newUser(table);
@@ -590,18 +596,17 @@ describe('statements', () => {
   }) =>
     withinOnePeriod(skip, periodOf, async () => {
       const u = await newUser(table);
+      // Months before this one by the real clock, read before the tests' fake Date.
       const real = new Date();
-      /** The 10th of the month `ago` months before this one, at noon (UTC). */
-      const monthsAgo = (ago: number) =>
-        new Date(Date.UTC(real.getUTCFullYear(), real.getUTCMonth() - ago, 10, 12));
+      const ago = (n: number) => monthsAgo(n, real);
       let a: { id: string; number: string };
-      vi.useFakeTimers({ toFake: ['Date'], now: monthsAgo(14) });
+      vi.useFakeTimers({ toFake: ['Date'], now: ago(14) });
       try {
         a = await openAccount(u);
         await deposit(u, a.id, 10_00);
-        vi.setSystemTime(monthsAgo(11));
+        vi.setSystemTime(ago(11));
         await deposit(u, a.id, 20_00);
-        vi.setSystemTime(monthsAgo(3));
+        vi.setSystemTime(ago(3));
         await withdraw(u, a.id, 5_00);
       } finally {
         vi.useRealTimers();
@@ -644,9 +649,7 @@ describe('statements', () => {
       }
       // 15 months, newest first, in pages of 4, 4, 4 and 3.
       expect(pages).toBe(4);
-      expect(items.map((i) => i.period)).toEqual(
-        Array.from({ length: 15 }, (_, ago) => periodOf(monthsAgo(ago))),
-      );
+      expect(items.map((i) => i.period)).toEqual(Array.from({ length: 15 }, (_, n) => periodOf(ago(n))));
       // Each month opens where the one before it closed, across pages too.
       for (let i = 0; i < items.length - 1; i++)
         expect((items[i] as Item).openingBalance).toBe((items[i + 1] as Item).closingBalance);
@@ -675,7 +678,7 @@ describe('statements', () => {
       const none = await call('listStatements', {
         user: u,
         params: { id: a.id },
-        query: { before: periodOf(monthsAgo(14)) },
+        query: { before: periodOf(ago(14)) },
       });
       expect(none.body).toEqual({ items: [], nextCursor: null });
       // A limit out of range, a `before` that is no month, or a `cursor` (not this list's), is refused.
@@ -687,6 +690,91 @@ describe('statements', () => {
         { cursor: '2027-01' },
       ] as Record<string, string>[])
         expect((await call('listStatements', { user: u, params: { id: a.id }, query })).status).toBe(400);
+    }));
+
+  it("keeps a final month's totals once read, lists past months from them, and trusts them only while they agree with the ledger", async ({
+    skip,
+  }) =>
+    withinOnePeriod(skip, periodOf, async () => {
+      const u = await newUser(table);
+      // Months before this one by the real clock, read before the tests' fake Date.
+      const real = new Date();
+      const ago = (n: number) => monthsAgo(n, real);
+      const period = (n: number) => periodOf(ago(n));
+      let a: { id: string; number: string };
+      // Another account, whose last posting is two months ago: only the months before that are final.
+      let quiet: { id: string; number: string };
+      vi.useFakeTimers({ toFake: ['Date'], now: ago(4) });
+      try {
+        a = await openAccount(u);
+        quiet = await openAccount(u);
+        await deposit(u, a.id, 10_00);
+        await deposit(u, quiet.id, 3_00);
+        vi.setSystemTime(ago(2));
+        await withdraw(u, a.id, 4_00);
+        await deposit(u, quiet.id, 1_00);
+      } finally {
+        vi.useRealTimers();
+      }
+      await deposit(u, a.id, 1_00);
+      const kept = new MonthTotals(doc(), table);
+      const keptOf = async (id: string) => [...(await kept.read(id, '0000-01', '9999-12')).keys()];
+      const list = async (id: string, query: Record<string, string> = {}) => {
+        const r = await call('listStatements', { user: u, params: { id }, query });
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        return r.body.items as { period: string; totalIn: number; closingBalance: number }[];
+      };
+
+      const first = await list(a.id);
+      expect(first.map((i) => i.period)).toEqual([0, 1, 2, 3, 4].map(period));
+      // The four past months are final (the account has posted since), the current one is not.
+      expect(await keptOf(a.id)).toEqual([4, 3, 2, 1].map(period));
+      await list(quiet.id);
+      // Its last posting is in the month two ago: that month and those after it could still change.
+      expect(await keptOf(quiet.id)).toEqual([4, 3].map(period));
+
+      // The next list reads the postings of the current month alone; a page of past months, none.
+      const span = vi.spyOn(statementSource(), 'span');
+      try {
+        expect(await list(a.id)).toEqual(first);
+        expect(span.mock.calls.map((c) => c[1])).toEqual([periodRange(period(0)).start]);
+        expect(await list(a.id, { before: period(0) })).toEqual(first.slice(1));
+        expect(span).toHaveBeenCalledTimes(1);
+      } finally {
+        span.mockRestore();
+      }
+
+      // What is kept is what is listed: a month's kept totals changed behind its back show (a check
+      // that the list reads them), as long as they still chain with the ledger's balances...
+      const tamper = (ago: number, attr: string, value: number) =>
+        doc().send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { pk: `MONTHSUM#${a.id}`, sk: period(ago) },
+            UpdateExpression: 'SET #a = :v',
+            ExpressionAttributeNames: { '#a': attr },
+            ExpressionAttributeValues: { ':v': value },
+          }),
+        );
+      await tamper(3, 'totalIn', 999_00);
+      expect((await list(a.id)).find((i) => i.period === period(3))?.totalIn).toBe(999_00);
+      // ...and once they do not (a month closing on a balance the postings after it do not open on;
+      // a page of kept months alone whose ends are not the ledger's balances), the page is read from
+      // the postings, and the disagreement logged.
+      await tamper(1, 'closingBalance', 7_00);
+      const { result, logs } = await captureLogs(() => list(a.id));
+      expect(result).toEqual(first);
+      expect(logs).toContain('kept month totals disagree with the postings');
+      expect(await list(a.id, { before: period(0) })).toEqual(first.slice(1));
+      await tamper(1, 'closingBalance', 6_00);
+      await tamper(4, 'openingBalance', 1_00);
+      expect(await list(a.id, { before: period(0) })).toEqual(first.slice(1));
+      await tamper(4, 'openingBalance', 0);
+      // A kept month that does not open where the one before it closed ends the chain: it and the
+      // months after it are read from the postings.
+      await tamper(2, 'openingBalance', 5_00);
+      const month2 = (items: { period: string }[]) => items.find((i) => i.period === period(2));
+      expect(month2(await list(a.id, { before: period(0) }))).toEqual(month2(first));
     }));
 
   it('lists no month for an account opened after the clock (another function\u2019s clock ahead, across a month\u2019s end)', async () => {

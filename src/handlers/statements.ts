@@ -6,6 +6,7 @@
  * (ask for a shorter range). A year of an everyday account is far below it.
  */
 import { createHandler } from '../api/http.ts';
+import { logger } from '../api/logger.ts';
 import { routes } from '../api/routes/statements.ts';
 import { STATEMENTS_PAGE } from '../api/schemas/statements.ts';
 import { BankError } from '../domain/errors.ts';
@@ -24,9 +25,10 @@ import {
   totalsOf,
 } from '../domain/statements.ts';
 import type { AccountRecord } from '../store/accounts.ts';
+import { isFinal } from '../store/month-totals.ts';
 import { caughtUp } from '../store/statement-source.ts';
 import { accountReader } from './context.ts';
-import { statementSource } from './context-payments.ts';
+import { monthTotals, statementSource } from './context-payments.ts';
 import { customerGuard } from './gate.ts';
 
 /** Under Lambda's 6 MB response limit (counted as the response's JSON), with room for the headers. */
@@ -39,17 +41,33 @@ export const EXPORT_DEFAULT_DAYS = 30;
 export const EXPORT_LAST_DAY = '9999-12-30';
 const DAY_MS = 86_400_000;
 
+/** A month of the statement list: its totals, and whether it is still running (`toDate`). */
+type StatementSummary = Totals & { period: Period; currency: string; toDate: boolean };
+
 const invalid = (path: string, message: string) =>
   new BankError('validation_failed', 'The request is not valid', { errors: [{ path, message }] });
 
 /**
  * A page of the statement list: the newest `limit` periods before `before` (all when it is absent),
- * each with its totals, oldest first, from one read of those periods' postings (and the balance before
- * them); `next`, the period the next page (older months) comes before, null at the account's first.
- * A page, not the account's whole history: a busy account's list reads a year at a time, not every
- * posting since it opened at each request.
+ * each with its totals, oldest first; `next`, the period the next page (older months) comes before,
+ * null at the account's first. A page, not the account's whole history: a busy account's list reads a
+ * year at a time, not every posting since it opened at each request.
+ *
+ * A final month's totals are kept once read (src/store/month-totals.ts), so a page reads the kept
+ * months it begins with as one item each, and the postings only from its first month not kept (the
+ * current one, once the others are kept): one read of those months' postings and the balance before
+ * them. Kept months are taken only as a chain, each opening where the one before closed, and the
+ * postings read after them must open where the chain closes (a page of kept months alone: its ends
+ * must be the ledger's balances there); if they do not, the page is read from the postings alone (the
+ * ledger is the truth) and the disagreement logged.
  */
-const summaries = async (a: AccountRecord, now: Date, limit: number, before?: Period) => {
+const summaries = async (
+  a: AccountRecord,
+  now: Date,
+  limit: number,
+  before?: Period,
+  useKept = true,
+): Promise<{ items: StatementSummary[]; next: Period | null }> => {
   const all = periodsBetween(a.createdAt, now);
   const periods = (before === undefined ? all : all.filter((p) => p < before)).slice(-limit);
   const oldest = periods[0];
@@ -57,9 +75,76 @@ const summaries = async (a: AccountRecord, now: Date, limit: number, before?: Pe
   // An account opened after this function's clock (another function's clock ahead of it, across a
   // month's end) has no month yet: an empty list, as getStatement finds no month after now either.
   if (oldest === undefined || newest === undefined) return { items: [], next: null };
+  const next = oldest === all[0] ? null : oldest;
+  const item = (period: Period, t: Totals): StatementSummary => ({
+    period,
+    currency: a.currency,
+    toDate: !isClosed(period, now),
+    ...t,
+  });
+  // A failed read of the kept months only costs reading their postings.
+  const kept = useKept
+    ? await monthTotals()
+        .read(a.id, oldest, newest)
+        .catch((error: unknown) => {
+          logger.warn('statements: kept month totals not read; reading postings', { accountId: a.id, error });
+          return new Map<Period, Totals>();
+        })
+    : new Map<Period, Totals>();
+  const items: StatementSummary[] = [];
+  let chained: number | undefined;
+  for (const period of periods) {
+    const t = kept.get(period);
+    if (!t || (chained !== undefined && t.openingBalance !== chained)) break;
+    items.push(item(period, t));
+    chained = t.closingBalance;
+  }
+  const rest = periods.slice(items.length);
+  const first = rest[0];
+  const disagree = (keptBalance: number, postingsBalance: number, period: Period) => {
+    logger.error(
+      'statements: kept month totals disagree with the postings; the page is read from the postings',
+      {
+        accountId: a.id,
+        keptBalance,
+        postingsBalance,
+        period,
+      },
+    );
+    return summaries(a, now, limit, before, false);
+  };
+  if (first === undefined) {
+    // Every month kept: the chain's ends are checked against the ledger's balances there (two reads).
+    const [opening, closing] = await Promise.all([
+      statementSource().balanceBefore(a.id, periodRange(oldest).start),
+      statementSource().balanceBefore(a.id, periodRange(newest).end),
+    ]);
+    const head = kept.get(oldest) as Totals;
+    if (opening.balance !== head.openingBalance)
+      return disagree(head.openingBalance, opening.balance, oldest);
+    if (closing.balance !== chained) return disagree(chained as number, closing.balance, newest);
+    return { items, next };
+  }
   // The current month reads to the end (a posting's time can run slightly ahead of the clock).
   const to = newest === all.at(-1) ? '\uffff' : periodRange(newest).end;
-  const { opening, lines } = await statementSource().span(a, periodRange(oldest).start, to);
+  const { opening, lines } = await statementSource().span(a, periodRange(first).start, to);
+  if (chained !== undefined && opening.balance !== chained) return disagree(chained, opening.balance, first);
+  items.push(...(await totalsByPeriod(a, rest, opening.balance, lines, kept)).map(([p, t]) => item(p, t)));
+  return { items, next };
+};
+
+/**
+ * The totals of `periods` (consecutive) from their postings and the balance before them, each month
+ * opening where the one before closed; a final month's are kept (not already kept: `kept`). Keeping
+ * never fails the list: a month not kept is read from its postings again next time.
+ */
+const totalsByPeriod = async (
+  a: AccountRecord,
+  periods: readonly Period[],
+  opening: number,
+  lines: readonly StatementLine[],
+  kept: ReadonlyMap<Period, Totals>,
+): Promise<[Period, Totals][]> => {
   const byPeriod = new Map<Period, StatementLine[]>();
   for (const l of lines) {
     const p = periodOf(l.date);
@@ -67,13 +152,24 @@ const summaries = async (a: AccountRecord, now: Date, limit: number, before?: Pe
     if (month) month.push(l);
     else byPeriod.set(p, [l]);
   }
-  let balance = opening.balance;
-  const items = periods.map((period) => {
-    const t: Totals = totalsOf(balance, byPeriod.get(period) ?? []);
+  let balance = opening;
+  const out = periods.map((period): [Period, Totals] => {
+    const t = totalsOf(balance, byPeriod.get(period) ?? []);
     balance = t.closingBalance;
-    return { period, currency: a.currency, toDate: !isClosed(period, now), ...t };
+    return [period, t];
   });
-  return { items, next: oldest === all[0] ? null : oldest };
+  await Promise.all(
+    out
+      .filter(([p]) => !kept.has(p) && isFinal(a, periodRange(p).end))
+      .map(([p, t]) =>
+        monthTotals()
+          .keep(a.id, p, t)
+          .catch((error: unknown) =>
+            logger.warn('statements: month totals not kept', { accountId: a.id, period: p, error }),
+          ),
+      ),
+  );
+  return out;
 };
 
 export const handler = createHandler(

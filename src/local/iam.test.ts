@@ -132,8 +132,13 @@ describe('offline IAM', () => {
     expect(refusal('statement-files', { action: 'dynamodb:PutItem', pk: 'AUDIT#u1' })).toMatch(/audit:write/);
     expect(refusal('statement-files', { action: 'dynamodb:PutItem' })).toMatch(/table:write/);
     expect(refusal('statement-files', { action: 'dynamodb:UpdateItem', pk: mark })).toMatch(/sdkActions/);
-    // Another function without table:write may not put one.
-    expect(refusal('statements', { action: 'dynamodb:PutItem', pk: mark })).toMatch(/sdkActions/);
+    // Another function may not put one: statements writes its kept month totals alone.
+    expect(refusal('statements', { action: 'dynamodb:PutItem', pk: mark })).toMatch(
+      /may write only in MONTHSUM#/,
+    );
+    expect(refusal('statements', { action: 'dynamodb:PutItem', pk: 'MONTHSUM#a' })).toBeUndefined();
+    expect(refusal('statements', { action: 'dynamodb:PutItem', pk: 'ACCOUNT#a' })).toMatch(/may write only/);
+    expect(refusal('statements', { action: 'dynamodb:UpdateItem', pk: 'MONTHSUM#a' })).toMatch(/sdkActions/);
     expect(refusal('admin-accounts', { action: 'dynamodb:PutItem', pk: mark })).toMatch(/table:write/);
   });
 

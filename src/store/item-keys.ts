@@ -51,6 +51,13 @@ export const statementFile = (bucket: string, objectKey: string) => ({
   pk: `${STATEMENT_FILE_PREFIX}${bucket}/${objectKey}`,
   sk: 'STMTFILE',
 });
+/** The partition-key prefix of accounts' kept month totals (IAM's dynamodb:LeadingKeys: `table:month-totals`). */
+export const MONTH_TOTALS_PREFIX = 'MONTHSUM#';
+/** An account's kept totals of one final month (src/store/month-totals.ts), under its period (`2026-11`). */
+export const monthTotals = (accountId: string, period: string) => ({
+  pk: `${MONTH_TOTALS_PREFIX}${accountId}`,
+  sk: period,
+});
 export const journal = (id: string) => ({ pk: `JOURNAL#${id}`, sk: 'JOURNAL' });
 /** The sweeper's index of pending journals (gsi1), spread over shards: `HOLDS#07`. */
 export const pendingShard = (shard: number) => `HOLDS#${String(shard).padStart(2, '0')}`;
