@@ -20,6 +20,7 @@ import { needsToken, routeKey, routeList } from '../src/api/routes.ts';
 import { AUDIT_CHANGED } from '../src/domain/audit.ts';
 import { PASSWORD_RULES } from '../src/domain/password.ts';
 import {
+  type FunctionDef,
   type FunctionName,
   functionNames,
   functions,
@@ -271,6 +272,14 @@ describe('dev stage (with a web build)', () => {
             only.map((keys) => ({
               'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys },
               Null: { 'dynamodb:LeadingKeys': 'false' },
+              // A file mark's own attributes only (writeAttributes).
+              ...(keys === fileMarkLeadingKeys && (def as FunctionDef).writeAttributes
+                ? {
+                    'ForAllValues:StringEquals': {
+                      'dynamodb:Attributes': [...((def as FunctionDef).writeAttributes ?? [])],
+                    },
+                  }
+                : {}),
             })),
           ),
         );

@@ -413,7 +413,7 @@ export class Functions extends Construct {
       );
     }
     /** `actions` on the table's items whose partition key matches one of `leadingKeys` only (and no request without one). */
-    const inPartitions = (actions: string[], leadingKeys: string[]) =>
+    const inPartitions = (actions: string[], leadingKeys: string[], attributes?: readonly string[]) =>
       role.addToPolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,
@@ -422,6 +422,11 @@ export class Functions extends Construct {
           conditions: {
             'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys },
             Null: { 'dynamodb:LeadingKeys': 'false' },
+            // Only these attributes (writeAttributes): no index key that would put the item in another
+            // partition of an index.
+            ...(attributes
+              ? { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...attributes] } }
+              : {}),
           },
         }),
       );
@@ -432,6 +437,7 @@ export class Functions extends Construct {
         inPartitions(
           writes,
           def.writePartitions.map((p) => `${p}*`),
+          def.writeAttributes,
         );
       else
         role.addToPolicy(
@@ -447,7 +453,8 @@ export class Functions extends Construct {
       );
     // Statement files' marks (STMTFILE#...): PutItem on them alone, for a function that writes
     // nothing else to the table (statement-files).
-    if (perms.includes('table:file-marks')) inPartitions(['dynamodb:PutItem'], fileMarkLeadingKeys);
+    if (perms.includes('table:file-marks'))
+      inPartitions(['dynamodb:PutItem'], fileMarkLeadingKeys, def.writeAttributes);
     // Audit items (AUDIT#...) are append-only: the writer may put them (a new record, conditioned on
     // attribute_not_exists in the code), no role may update or delete them, and a role without
     // audit:write may not put one either. Explicit Denies, so no later Allow can widen them.

@@ -140,8 +140,13 @@ const resourceOf = (action: SdkAction): string => {
 const leadingKeysOf = (leadingKey?: string): Record<string, string | string[]> =>
   leadingKey ? { 'dynamodb:LeadingKeys': [leadingKey] } : {};
 /** SES puts the message's From address in the request context. */
-const contextOf = (action: SdkAction, leadingKey?: string): Record<string, string | string[]> => ({
+const contextOf = (
+  action: SdkAction,
+  leadingKey?: string,
+  attributes?: string[],
+): Record<string, string | string[]> => ({
   ...leadingKeysOf(leadingKey),
+  ...(attributes ? { 'dynamodb:Attributes': attributes } : {}),
   ...(action.startsWith('ses:') ? { 'ses:FromAddress': 'no-reply@bank.example.com' } : {}),
 });
 
@@ -152,6 +157,8 @@ const simulate = async (
   action: SdkAction,
   resource = resourceOf(action),
   leadingKey?: string,
+  /** A write's top-level attribute names (dynamodb:Attributes). */
+  attributes?: string[],
 ) => {
   const r = await runSimulation(
     {
@@ -163,7 +170,7 @@ const simulate = async (
         action: action.split('@')[0] as string,
         principal: `arn:aws:sts::${ACCOUNT}:assumed-role/fn/session`,
         resource: { accountId: ACCOUNT, resource },
-        contextVariables: contextOf(action, leadingKey),
+        contextVariables: contextOf(action, leadingKey, attributes),
       },
     },
     {},
@@ -296,6 +303,25 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       expect(await simulate(s.policies[fn], 'dynamodb:PutItem'), fn).not.toBe('Allowed');
     }
   });
+
+  it.each([
+    ['statements', 'MONTHSUM#a-1'],
+    ['statement-files', 'STMTFILE#statements/a-1/2026-10.v2.pdf'],
+  ] as const)(
+    'lets %s put its own items with their own attributes only, never an index key',
+    async (fn, key) => {
+      const policy = s.policies[fn];
+      const own = (functions[fn] as FunctionDef).writeAttributes ?? [];
+      expect(own.length).toBeGreaterThan(0);
+      expect(await simulate(policy, 'dynamodb:PutItem', arns.table, key, [...own]), 'own').toBe('Allowed');
+      // An index's keys would put the item in another partition of that index: a posting in a
+      // customer's history (h1/h2), a record in staff's audit trail (gsi1).
+      for (const index of ['h1pk', 'h2pk', 'gsi1pk', 'gsi1sk'])
+        expect(await simulate(policy, 'dynamodb:PutItem', arns.table, key, [...own, index]), index).toBe(
+          'ImplicitlyDenied',
+        );
+    },
+  );
 
   it('lets a function delete only in the partitions it declares, never a journal, system shard or record', async () => {
     const partitions = [

@@ -123,6 +123,13 @@ export interface FunctionDef {
    */
   writePartitions?: readonly string[];
   /**
+   * The only attributes the function's table writes may carry (IAM's `dynamodb:Attributes`, on its
+   * write statements). LeadingKeys sees the table's partition key alone: without this, a put in the
+   * function's own partition could carry an index's keys (`h2pk`, `gsi1pk`...) and so stand in any
+   * partition of that index (a posting in a customer's history, a record in staff's audit trail).
+   */
+  writeAttributes?: readonly string[];
+  /**
    * An alarm on a log line of the function: any line with this `message` (a CloudWatch Logs metric
    * filter on its log group) in 5 minutes, with this description.
    */
@@ -274,8 +281,19 @@ export const functions = {
       // A final month's totals, kept once read (src/store/month-totals.ts).
       'dynamodb:PutItem',
     ],
-    // Its kept month totals (MONTHSUM#<account id>) only.
+    // Its kept month totals (MONTHSUM#<account id>) only, and their own attributes only.
     writePartitions: [MONTH_TOTALS_PREFIX],
+    writeAttributes: [
+      'pk',
+      'sk',
+      'entity',
+      'openingBalance',
+      'closingBalance',
+      'totalIn',
+      'totalOut',
+      'count',
+      'keptAt',
+    ],
     // A year's export is CPU work: more memory is more CPU on Lambda.
     timeoutSeconds: 29,
     memoryMb: 1024,
@@ -296,6 +314,8 @@ export const functions = {
       'kms:GenerateDataKey',
       'kms:Decrypt',
     ],
+    // A mark's own attributes only (src/store/statement-links.ts StatementFileMarks.record).
+    writeAttributes: ['pk', 'sk', 'entity', 'writtenAt', 'expiresAt'],
     timeoutSeconds: 29,
     memoryMb: 1024,
   }),

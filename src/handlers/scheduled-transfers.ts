@@ -95,7 +95,7 @@ const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today:
         const earlier = refusal ? await deps.earlier(s, date) : undefined;
         result = earlier ?? (refusal ? { errorCode: refusal } : await deps.pay(s, date));
       }
-      // The ledger's `account_not_active` does not say which side: with the source read active, it is
+      // A run keeps the ledger's code alone (not which side refused): with the source read active, it is
       // the recipient's, and a closed one ends the schedule (the run is recorded as failed first).
       if (
         !refusal &&

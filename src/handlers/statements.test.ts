@@ -17,6 +17,7 @@ import {
   MIN_CSV_LINE_BYTES,
   periodOf,
   periodRange,
+  type Totals,
 } from '../domain/statements.ts';
 import { s3Env } from '../local/s3.ts';
 import { AccountStore } from '../store/accounts.ts';
@@ -722,7 +723,7 @@ describe('statements', () => {
       const list = async (id: string, query: Record<string, string> = {}) => {
         const r = await call('listStatements', { user: u, params: { id }, query });
         expect(r.status, JSON.stringify(r.body)).toBe(200);
-        return r.body.items as { period: string; totalIn: number; closingBalance: number }[];
+        return r.body.items as ({ period: string; currency: string; toDate: boolean } & Totals)[];
       };
 
       const first = await list(a.id);
@@ -758,23 +759,37 @@ describe('statements', () => {
         );
       await tamper(3, 'totalIn', 999_00);
       expect((await list(a.id)).find((i) => i.period === period(3))?.totalIn).toBe(999_00);
-      // ...and once they do not (a month closing on a balance the postings after it do not open on;
-      // a page of kept months alone whose ends are not the ledger's balances), the page is read from
-      // the postings, and the disagreement logged.
-      await tamper(1, 'closingBalance', 7_00);
-      const { result, logs } = await captureLogs(() => list(a.id));
-      expect(result).toEqual(first);
-      expect(logs).toContain('kept month totals disagree with the postings');
-      expect(await list(a.id, { before: period(0) })).toEqual(first.slice(1));
-      await tamper(1, 'closingBalance', 6_00);
-      await tamper(4, 'openingBalance', 1_00);
-      expect(await list(a.id, { before: period(0) })).toEqual(first.slice(1));
-      await tamper(4, 'openingBalance', 0);
-      // A kept month that does not open where the one before it closed ends the chain: it and the
-      // months after it are read from the postings.
-      await tamper(2, 'openingBalance', 5_00);
-      const month2 = (items: { period: string }[]) => items.find((i) => i.period === period(2));
-      expect(month2(await list(a.id, { before: period(0) }))).toEqual(month2(first));
+      // ...and once they do not meet the ledger, the page is read from the postings, the disagreement
+      // logged, and its final months' totals kept again from that read (month 3's tampered totalIn
+      // with them): the next list agrees, and logs nothing.
+      // The past months' totals as first listed (from the postings), oldest first.
+      const truth = first
+        .slice(1)
+        .reverse()
+        .map(({ period: p, currency: _c, toDate: _t, ...t }) => [p, t]);
+      const cases: [string, () => Promise<unknown>, Record<string, string>][] = [
+        // A month closing on a balance the postings after it do not open on.
+        ['closing, then postings', () => tamper(1, 'closingBalance', 7_00), {}],
+        // A page of kept months alone whose closing is not the ledger's balance after it.
+        ['closing, page of kept months', () => tamper(1, 'closingBalance', 7_00), { before: period(0) }],
+        // Whose opening is not the ledger's balance before it: alone, and before postings.
+        ['opening, page of kept months', () => tamper(4, 'openingBalance', 1_00), { before: period(0) }],
+        ['opening, then postings', () => tamper(4, 'openingBalance', 1_00), {}],
+        // A kept month that does not open where the one before it closed.
+        ['a break in the chain', () => tamper(2, 'openingBalance', 5_00), {}],
+      ];
+      for (const [name, corrupt, query] of cases) {
+        await tamper(3, 'totalIn', 999_00);
+        await corrupt();
+        const expected = query.before ? first.slice(1) : first;
+        const { result, logs } = await captureLogs(() => list(a.id, query));
+        expect(result, name).toEqual(expected);
+        expect(logs, name).toContain('kept month totals disagree with the postings');
+        expect([...(await kept.read(a.id, period(4), period(1))).entries()], name).toEqual(truth);
+        const again = await captureLogs(() => list(a.id, query));
+        expect(again.result, name).toEqual(expected);
+        expect(again.logs, name).not.toContain('disagree');
+      }
     }));
 
   it('lists no month for an account opened after the clock (another function\u2019s clock ahead, across a month\u2019s end)', async () => {

@@ -56,10 +56,11 @@ const invalid = (path: string, message: string) =>
  * A final month's totals are kept once read (src/store/month-totals.ts), so a page reads the kept
  * months it begins with as one item each, and the postings only from its first month not kept (the
  * current one, once the others are kept): one read of those months' postings and the balance before
- * them. Kept months are taken only as a chain, each opening where the one before closed, and the
- * postings read after them must open where the chain closes (a page of kept months alone: its ends
- * must be the ledger's balances there); if they do not, the page is read from the postings alone (the
- * ledger is the truth) and the disagreement logged.
+ * them. Kept months are taken only as a chain, each opening where the one before closed, that meets
+ * the ledger at both ends: its opening is the ledger's balance before it, and its closing the balance
+ * the postings after it open on (on a page of kept months alone, the ledger's balance after it). A
+ * page whose kept months do not is logged at ERROR and read from the postings alone (the ledger is the
+ * truth), and its final months' totals are kept again from that read, replacing those that disagreed.
  */
 const summaries = async (
   a: AccountRecord,
@@ -91,59 +92,57 @@ const summaries = async (
           return new Map<Period, Totals>();
         })
     : new Map<Period, Totals>();
+  const disagree = (period: Period, kept: number, ledger: number) => {
+    logger.error(
+      'statements: kept month totals disagree with the postings; the page is read from the postings',
+      { accountId: a.id, period, kept, ledger },
+    );
+    return summaries(a, now, limit, before, false);
+  };
   const items: StatementSummary[] = [];
   let chained: number | undefined;
   for (const period of periods) {
     const t = kept.get(period);
-    if (!t || (chained !== undefined && t.openingBalance !== chained)) break;
+    if (!t) break;
+    if (chained !== undefined && t.openingBalance !== chained)
+      return disagree(period, t.openingBalance, chained);
     items.push(item(period, t));
     chained = t.closingBalance;
   }
   const rest = periods.slice(items.length);
   const first = rest[0];
-  const disagree = (keptBalance: number, postingsBalance: number, period: Period) => {
-    logger.error(
-      'statements: kept month totals disagree with the postings; the page is read from the postings',
-      {
-        accountId: a.id,
-        keptBalance,
-        postingsBalance,
-        period,
-      },
-    );
-    return summaries(a, now, limit, before, false);
-  };
-  if (first === undefined) {
-    // Every month kept: the chain's ends are checked against the ledger's balances there (two reads).
-    const [opening, closing] = await Promise.all([
-      statementSource().balanceBefore(a.id, periodRange(oldest).start),
-      statementSource().balanceBefore(a.id, periodRange(newest).end),
-    ]);
-    const head = kept.get(oldest) as Totals;
-    if (opening.balance !== head.openingBalance)
-      return disagree(head.openingBalance, opening.balance, oldest);
-    if (closing.balance !== chained) return disagree(chained as number, closing.balance, newest);
-    return { items, next };
-  }
+  const head = kept.get(oldest);
   // The current month reads to the end (a posting's time can run slightly ahead of the clock).
   const to = newest === all.at(-1) ? '\uffff' : periodRange(newest).end;
-  const { opening, lines } = await statementSource().span(a, periodRange(first).start, to);
-  if (chained !== undefined && opening.balance !== chained) return disagree(chained, opening.balance, first);
-  items.push(...(await totalsByPeriod(a, rest, opening.balance, lines, kept)).map(([p, t]) => item(p, t)));
+  const [before0, read, after] = await Promise.all([
+    head && statementSource().balanceBefore(a.id, periodRange(oldest).start),
+    first === undefined ? undefined : statementSource().span(a, periodRange(first).start, to),
+    first === undefined ? statementSource().balanceBefore(a.id, periodRange(newest).end) : undefined,
+  ]);
+  if (head && before0 && before0.balance !== head.openingBalance)
+    return disagree(oldest, head.openingBalance, before0.balance);
+  if (chained !== undefined) {
+    const ledger = read ? read.opening.balance : after?.balance;
+    if (ledger !== chained) return disagree(first ?? newest, chained, ledger ?? 0);
+  }
+  if (first === undefined || !read) return { items, next };
+  const totals = await totalsByPeriod(a, rest, read.opening.balance, read.lines, useKept ? kept : undefined);
+  items.push(...totals.map(([p, t]) => item(p, t)));
   return { items, next };
 };
 
 /**
  * The totals of `periods` (consecutive) from their postings and the balance before them, each month
- * opening where the one before closed; a final month's are kept (not already kept: `kept`). Keeping
- * never fails the list: a month not kept is read from its postings again next time.
+ * opening where the one before closed; a final month's are kept: those not in `kept`, or, without
+ * `kept` (a page read again from its postings after its kept months disagreed), all of them, replacing
+ * what was kept. Keeping never fails the list: a month not kept is read from its postings next time.
  */
 const totalsByPeriod = async (
   a: AccountRecord,
   periods: readonly Period[],
   opening: number,
   lines: readonly StatementLine[],
-  kept: ReadonlyMap<Period, Totals>,
+  kept: ReadonlyMap<Period, Totals> | undefined,
 ): Promise<[Period, Totals][]> => {
   const byPeriod = new Map<Period, StatementLine[]>();
   for (const l of lines) {
@@ -160,10 +159,10 @@ const totalsByPeriod = async (
   });
   await Promise.all(
     out
-      .filter(([p]) => !kept.has(p) && isFinal(a, periodRange(p).end))
+      .filter(([p]) => !kept?.has(p) && isFinal(a, periodRange(p).end))
       .map(([p, t]) =>
         monthTotals()
-          .keep(a.id, p, t)
+          .keep(a.id, p, t, { replace: kept === undefined })
           .catch((error: unknown) =>
             logger.warn('statements: month totals not kept', { accountId: a.id, period: p, error }),
           ),

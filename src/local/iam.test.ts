@@ -125,7 +125,17 @@ describe('offline IAM', () => {
 
   it("lets statement-files put statement files' marks and nothing else", () => {
     const mark = 'STMTFILE#statements/a/2026-10.v2.pdf';
-    expect(refusal('statement-files', { action: 'dynamodb:PutItem', pk: mark })).toBeUndefined();
+    const markAttributes = ['pk', 'sk', 'entity', 'writtenAt', 'expiresAt'];
+    expect(
+      refusal('statement-files', { action: 'dynamodb:PutItem', pk: mark, attributes: markAttributes }),
+    ).toBeUndefined();
+    expect(
+      refusal('statement-files', {
+        action: 'dynamodb:PutItem',
+        pk: mark,
+        attributes: [...markAttributes, 'gsi1pk'],
+      }),
+    ).toMatch(/may write only the attributes/);
     expect(refusal('statement-files', { action: 'dynamodb:PutItem', pk: 'ACCOUNT#a' })).toMatch(
       /table:write: it may put statement files' marks only/,
     );
@@ -136,9 +146,29 @@ describe('offline IAM', () => {
     expect(refusal('statements', { action: 'dynamodb:PutItem', pk: mark })).toMatch(
       /may write only in MONTHSUM#/,
     );
-    expect(refusal('statements', { action: 'dynamodb:PutItem', pk: 'MONTHSUM#a' })).toBeUndefined();
     expect(refusal('statements', { action: 'dynamodb:PutItem', pk: 'ACCOUNT#a' })).toMatch(/may write only/);
     expect(refusal('statements', { action: 'dynamodb:UpdateItem', pk: 'MONTHSUM#a' })).toMatch(/sdkActions/);
+    // ...with their own attributes alone: an index's keys would put the item in another partition of
+    // that index (a posting in a customer's history, a record in staff's audit trail).
+    const totals = ['pk', 'sk', 'entity', 'openingBalance', 'closingBalance', 'totalIn', 'totalOut', 'count'];
+    expect(
+      refusal('statements', {
+        action: 'dynamodb:PutItem',
+        pk: 'MONTHSUM#a',
+        attributes: [...totals, 'keptAt'],
+      }),
+    ).toBeUndefined();
+    for (const index of ['h2pk', 'gsi1pk'])
+      expect(
+        refusal('statements', {
+          action: 'dynamodb:PutItem',
+          pk: 'MONTHSUM#a',
+          attributes: [...totals, index],
+        }),
+      ).toMatch(new RegExp(`may write only the attributes .* \\(not ${index}\\)`));
+    expect(requestsOf('PutItemCommand', { Item: { pk: 'MONTHSUM#a', sk: '2026-11', gsi1pk: 'x' } })).toEqual([
+      { action: 'dynamodb:PutItem', pk: 'MONTHSUM#a', attributes: ['pk', 'sk', 'gsi1pk'] },
+    ]);
     expect(refusal('admin-accounts', { action: 'dynamodb:PutItem', pk: mark })).toMatch(/table:write/);
   });
 

@@ -48,6 +48,8 @@ type Key = Record<string, unknown> | undefined;
 interface Request {
   action: string;
   pk?: string;
+  /** A put's top-level attribute names (IAM's dynamodb:Attributes), when the item is known. */
+  attributes?: string[];
 }
 
 const pkOf = (key: Key): string | undefined => {
@@ -122,10 +124,10 @@ export const requestsOf = (commandName: string, input: Input, clientName = 'Dyna
     case 'DeleteItem':
       return [{ action: `dynamodb:${op}`, ...withPk(input.Key) }];
     case 'PutItem':
-      return [{ action: 'dynamodb:PutItem', ...withPk(input.Item) }];
+      return [{ action: 'dynamodb:PutItem', ...withPk(input.Item), ...attributesOf(input.Item) }];
     case 'TransactWriteItems':
       return (input.TransactItems ?? []).map((i) => {
-        if (i.Put) return { action: 'dynamodb:PutItem', ...withPk(i.Put.Item) };
+        if (i.Put) return { action: 'dynamodb:PutItem', ...withPk(i.Put.Item), ...attributesOf(i.Put.Item) };
         if (i.Update) return { action: 'dynamodb:UpdateItem', ...withPk(i.Update.Key) };
         if (i.Delete) return { action: 'dynamodb:DeleteItem', ...withPk(i.Delete.Key) };
         return { action: 'dynamodb:ConditionCheckItem', ...withPk(i.ConditionCheck?.Key) };
@@ -134,6 +136,9 @@ export const requestsOf = (commandName: string, input: Input, clientName = 'Dyna
       return [{ action: `dynamodb:${op}` }];
   }
 };
+
+const attributesOf = (item: Key): { attributes?: string[] } =>
+  item ? { attributes: Object.keys(item) } : {};
 
 const withPk = (key: Key): { pk?: string } => {
   const pk = pkOf(key);
@@ -170,6 +175,14 @@ export const refusal = (fn: string, r: Request): string | undefined => {
     (r.pk === undefined || !def.writePartitions.some((p) => r.pk?.startsWith(p)))
   )
     return `${fn} may write only in ${def.writePartitions.join(', ')}`;
+  // writeAttributes: a put carries those attributes alone (IAM's dynamodb:Attributes). An update's
+  // attributes are in its expression, which this does not parse: refused, stricter than AWS.
+  if (def.writeAttributes && (tableActions.write as readonly string[]).includes(r.action)) {
+    if (r.action !== 'dynamodb:PutItem') return `${fn} declares writeAttributes: only its puts are emulated`;
+    const extra = (r.attributes ?? []).filter((a) => !def.writeAttributes?.includes(a));
+    if (r.attributes === undefined || extra.length > 0)
+      return `${fn} may write only the attributes ${def.writeAttributes.join(', ')} (not ${extra.join(', ') || 'an unknown item'})`;
+  }
   if (r.action === 'dynamodb:DeleteItem') {
     const allowed = def.deletePartitions ?? [];
     if (r.pk === undefined || !allowed.some((p) => r.pk?.startsWith(p)))
@@ -188,11 +201,14 @@ export const accessDenied = (fn: string, action: string, why: string): Error =>
   );
 
 /** Refuses `action` (AccessDeniedException) when the running function, if any, may not make it. */
-export const authorize = (action: string, pk?: string): void => {
+export const authorize = (action: string, pk?: string): void =>
+  authorizeRequest(pk === undefined ? { action } : { action, pk });
+
+const authorizeRequest = (r: Request): void => {
   const fn = running.getStore();
   if (fn === undefined) return;
-  const why = refusal(fn, pk === undefined ? { action } : { action, pk });
-  if (why) throw accessDenied(fn, action, why);
+  const why = refusal(fn, r);
+  if (why) throw accessDenied(fn, r.action, why);
 };
 
 /**
@@ -206,7 +222,7 @@ export const emulateIam = (client: Pick<DynamoDBClient, 'middlewareStack'>): voi
         const fn = running.getStore();
         if (fn === undefined) return next(args);
         for (const r of requestsOf(context.commandName ?? '', args.input, context.clientName))
-          authorize(r.action, r.pk);
+          authorizeRequest(r);
         if (context.clientName === 'S3Client' && /^(Head|Get)Object/.test(context.commandName ?? ''))
           return missingKeyAsS3Answers(fn, context.commandName ?? '', next(args));
         return next(args);

@@ -51,7 +51,7 @@ export const statementFile = (bucket: string, objectKey: string) => ({
   pk: `${STATEMENT_FILE_PREFIX}${bucket}/${objectKey}`,
   sk: 'STMTFILE',
 });
-/** The partition-key prefix of accounts' kept month totals (IAM's dynamodb:LeadingKeys: `table:month-totals`). */
+/** The partition-key prefix of accounts' kept month totals (the statements function's writePartitions). */
 export const MONTH_TOTALS_PREFIX = 'MONTHSUM#';
 /** An account's kept totals of one final month (src/store/month-totals.ts), under its period (`2026-11`). */
 export const monthTotals = (accountId: string, period: string) => ({

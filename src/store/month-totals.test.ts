@@ -22,6 +22,12 @@ describe('kept month totals', () => {
     expect((await store.read('acct-1', '2026-09', '2026-09')).get('2026-09')).toEqual(totals(5_00));
   });
 
+  it('replaces a kept month only when told to (totals read again after the kept ones disagreed)', async () => {
+    await store.keep('acct-4', '2026-09', totals(5_00));
+    await store.keep('acct-4', '2026-09', totals(7_00), { replace: true });
+    expect((await store.read('acct-4', '2026-09', '2026-09')).get('2026-09')).toEqual(totals(7_00));
+  });
+
   it('reads the months asked for, of that account only', async () => {
     for (const p of ['2026-01', '2026-02', '2026-03', '2026-04']) await store.keep('acct-2', p, totals(1_00));
     await store.keep('acct-3', '2026-02', totals(2_00));

@@ -7,9 +7,9 @@
  * posting's (ledger-engine.ts `postingTime`, conditioned on the account's version), so with
  * `lastPostedAt` at or after a month's end, read strongly consistent, no posting can ever be dated in
  * it. Its totals are kept only from a read of its postings that the statement checks passed
- * (statement-source.ts `span`), and never replaced (a conditional put). They are derived data: the
- * ledger stays the truth, and a list whose kept months disagree with the balance the postings give
- * after them is read from the postings instead (src/handlers/statements.ts).
+ * (statement-source.ts `span`), and not replaced (a conditional put) but by totals read again from
+ * the postings because the kept ones disagreed with the ledger. They are derived data: the ledger
+ * stays the truth (src/handlers/statements.ts checks each page's kept months against it).
  */
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Period, Totals } from '../domain/statements.ts';
@@ -58,8 +58,17 @@ export class MonthTotals {
     return out;
   }
 
-  /** Keeps a final month's totals; a month already kept is left as it is. */
-  async keep(accountId: string, period: Period, totals: Totals, now = new Date()): Promise<void> {
+  /**
+   * Keeps a final month's totals; a month already kept is left as it is, unless `replace` (totals read
+   * again from the postings after the kept ones disagreed with the ledger).
+   */
+  async keep(
+    accountId: string,
+    period: Period,
+    totals: Totals,
+    opts: { replace?: boolean; now?: Date } = {},
+  ): Promise<void> {
+    const now = opts.now ?? new Date();
     await this.db
       .send(
         new PutCommand({
@@ -74,7 +83,7 @@ export class MonthTotals {
             count: totals.count,
             keptAt: now.toISOString(),
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ...(opts.replace ? {} : { ConditionExpression: 'attribute_not_exists(pk)' }),
         }),
       )
       .catch((e: unknown) => {
