@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BankEvent } from './events.ts';
-import { emailFor, formatAmount, maskAccount } from './notifications.ts';
+import { type BankEvent, eventTypes } from './events.ts';
+import { emailedTypes, emailFor, formatAmount, maskAccount } from './notifications.ts';
 
 const all = { incoming: true, withdrawals: true, holds: true };
 const opts = { withdrawalOver: 50_000 };
@@ -199,5 +199,33 @@ describe('emails', () => {
     expect(e?.html).toContain('&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;');
     expect(e?.html).not.toContain('<img');
     expect(e?.text).toContain(odd);
+  });
+});
+
+describe('emailedTypes', () => {
+  it('names every type that can give an email: no other type gives one, whatever its data, with every preference on', () => {
+    const all = { incoming: true, withdrawals: true, holds: true };
+    const shapes: Record<string, unknown>[] = [
+      'transfer',
+      'withdrawal',
+      'deposit',
+      'reversal',
+      'refund',
+    ].flatMap((type) => [
+      { type, toAccountId: 'a', amount: 100, currency: 'EUR' },
+      { type, fromAccountId: 'b', amount: 100, currency: 'EUR' },
+      { type, toAccountId: 'a', fromAccountId: 'b', amount: 100, currency: 'EUR' },
+    ]);
+    const emails = (type: BankEvent['type']) =>
+      shapes.filter(
+        (data) =>
+          emailFor({ id: 'e', type, createdAt: '2026-01-01T00:00:00.000Z', data }, all, {
+            withdrawalOver: -1,
+          }) !== undefined,
+      ).length;
+    for (const type of eventTypes) {
+      if (emailedTypes.includes(type)) expect(emails(type), type).toBeGreaterThan(0);
+      else expect(emails(type), type).toBe(0);
+    }
   });
 });

@@ -4,7 +4,7 @@
  * last 4 digits; nothing the other party typed (a description, metadata) is put in an email from the
  * bank, so that no one can send phishing text through it.
  */
-import type { BankEvent } from './events.ts';
+import type { BankEvent, EventType } from './events.ts';
 import { type Currency, currencies } from './money.ts';
 
 export interface EmailPreferences {
@@ -89,6 +89,18 @@ const scheduleAfter = (d: Record<string, unknown>): string[] => {
       return [`Check the account, then pay this one yourself if it is still due.`];
   }
 };
+
+/**
+ * The event types `emailFor` may email about, whatever the preferences: the stream function sends the
+ * notifier these alone (src/handlers/notify.ts). notifications.test.ts checks that every other type
+ * gives no email with every preference on.
+ */
+export const emailedTypes: readonly EventType[] = [
+  'transaction.posted',
+  'transaction.expired',
+  'schedule.run_failed',
+  'account.closed',
+];
 
 /**
  * The email an event gives its owner, or undefined. Closing an account, a failed scheduled run and a
