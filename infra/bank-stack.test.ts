@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -788,10 +789,12 @@ describe('dev stage (with a web build)', () => {
     }
   });
 
-  it('gives every schedule and stream function an encrypted SQS dead-letter queue, and alarms on depth and iterator age', () => {
+  it('gives every schedule, stream and invoke function an encrypted SQS dead-letter queue, and alarms on depth, iterator age and async event age', () => {
     const queued = Object.keys(s.stack.functions.deadLetterQueues).sort();
-    // Every function that AWS invokes asynchronously (schedules) or from the stream has one.
-    const expected = [...functionsWith('schedule'), ...functionsWith('stream')].map((f) => f.name).sort();
+    // Every function that AWS invokes asynchronously (schedules, invoke functions) or from the stream has one.
+    const expected = [...functionsWith('schedule'), ...functionsWith('stream'), ...functionsWith('invoke')]
+      .map((f) => f.name)
+      .sort();
     expect(queued).toEqual(expected);
     s.template.resourceCountIs('AWS::SQS::Queue', expected.length);
     s.template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
@@ -809,7 +812,49 @@ describe('dev stage (with a web build)', () => {
     expect(alarms.filter((a) => a.includes('"MetricName":"IteratorAge"'))).toHaveLength(
       functionsWith('stream').length,
     );
+    for (const metric of ['AsyncEventAge', 'AsyncEventsDropped'])
+      expect(alarms.filter((a) => a.includes(`"MetricName":"${metric}"`))).toHaveLength(
+        functionsWith('invoke').length,
+      );
+    // The notifier is no reader of the stream: two readers per shard at most (README, Stream readers).
+    expect(functionsWith('stream').length).toBeLessThanOrEqual(2);
     s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+  });
+
+  it('invokes the notifier asynchronously: retries, maximum age and an SQS on-failure queue; the stream function may invoke it alone, and gets its name', () => {
+    const configs = Object.values(s.template.findResources('AWS::Lambda::EventInvokeConfig')) as {
+      Properties: Json;
+    }[];
+    // The schedule functions' (their retries) and the invoke functions'.
+    expect(configs).toHaveLength(functionsWith('schedule').length + functionsWith('invoke').length);
+    for (const { name, def } of functionsWith('invoke')) {
+      const fnId = logicalId(s.stack, s.stack.functions.byName[name]);
+      const dlqId = logicalId(s.stack, s.stack.functions.deadLetterQueues[name] as Queue);
+      const c = configs.find((x) => JSON.stringify(x.Properties.FunctionName).includes(fnId));
+      expect(c?.Properties, name).toMatchObject({
+        MaximumRetryAttempts: def.trigger.retryAttempts,
+        MaximumEventAgeInSeconds: def.trigger.maxEventAgeSeconds,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlqId, 'Arn'] } } },
+      });
+      // No event source mapping: it does not read the stream.
+      const mappings = Object.values(s.template.findResources('AWS::Lambda::EventSourceMapping'));
+      expect(
+        mappings.filter((m) => JSON.stringify(m).includes(fnId)),
+        name,
+      ).toEqual([]);
+    }
+    const notifierId = logicalId(s.stack, s.stack.functions.byName.notifier);
+    for (const fn of functionNames) {
+      const invoking = statementsOf(s, fn).filter((st) => actionsOf(st).includes('lambda:InvokeFunction'));
+      if (fn === 'stream') {
+        expect(invoking).toHaveLength(1);
+        expect(invoking[0]?.Resource).toEqual({ 'Fn::GetAtt': [notifierId, 'Arn'] });
+      } else expect(invoking, fn).toEqual([]);
+    }
+    const streamFn = s.template.findResources('AWS::Lambda::Function')[
+      logicalId(s.stack, s.stack.functions.byName.stream)
+    ] as { Properties: { Environment: { Variables: Json } } };
+    expect(streamFn.Properties.Environment.Variables.BANK_NOTIFIER_FUNCTION).toEqual({ Ref: notifierId });
   });
 
   it('alarms on a changed or deleted audit record: the stream function\u2019s log line, through a metric filter', () => {

@@ -65,6 +65,7 @@ export class BankStack extends Stack {
       table: this.data.table,
       deadLetterQueues: this.functions.deadLetterQueues,
       streamFunctions: functionsWith('stream').map((f) => f.name),
+      asyncFunctions: functionsWith('invoke').map((f) => f.name),
       logAlarms: functionNames.flatMap((name) => {
         const alarm = (functions[name] as FunctionDef).alarmOnLog;
         return alarm ? [{ name, logGroup: this.functions.logGroups[name], ...alarm }] : [];

@@ -57,13 +57,14 @@ export const bundleExternals = ['@smithy/core/event-streams'];
 
 /**
  * Functions whose SDK clients import the event-stream codec statically, so it cannot be left external:
- * the S3 client does, to set up its config (SelectObjectContent streams events). Left external there,
+ * the S3 client does, to set up its config (SelectObjectContent streams events), and so does the Lambda
+ * client (`stream`, which invokes the notifier: InvokeWithResponseStream streams events). Left external there,
  * the function would fail to load on Lambda (nothing provides the package beside the bundle);
  * infra/bundling.test.ts checks that no bundle imports an external statically. These bundle a stand-in
  * instead (infra/event-streams-left-out.ts: the config set up as the package does, any event stream
  * refused; about 14 KB less), since none of their operations streams events.
  */
-export const standsInForEventStreams: readonly FunctionName[] = ['statement-files'];
+export const standsInForEventStreams: readonly FunctionName[] = ['statement-files', 'stream'];
 const eventStreamsStandIn = { '@smithy/core/event-streams': './infra/event-streams-left-out.ts' };
 
 /**
@@ -149,6 +150,7 @@ export const keptSdkErrors: Readonly<Record<string, readonly string[]>> = {
   'client-cognito-identity-provider': [],
   'client-secrets-manager': ['ResourceNotFoundException'],
   'client-sesv2': [],
+  'client-lambda': [],
 };
 
 /** A modelled error's registration in a schema module (the synthetic base exception's registry, `_s_registry`, is not matched). */

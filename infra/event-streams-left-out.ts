@@ -2,8 +2,8 @@
  * Stands in for `@smithy/core/event-streams` in the Lambda bundles only (an esbuild alias in
  * infra/bundling.ts). The codec serves operations that stream events (S3's SelectObjectContent), and
  * no function calls one: DynamoDB, Cognito, SES and Secrets Manager load it only for such operations,
- * with a dynamic `import()`, but the S3 client (`statement-files`) imports it statically to set up its
- * config. This module keeps that setup, as the package does it, and refuses any use of an event
+ * with a dynamic `import()`, but the S3 client (`statement-files`) and the Lambda client (`stream`)
+ * import it statically to set up their config. This module keeps that setup, as the package does it, and refuses any use of an event
  * stream, naming this file. infra/bundling.test.ts runs `statement-files` from its bundle against
  * s3rver (PutObject, a presigned GET) and shows an event stream refused. Offline (tsx,
  * not bundled) the SDK keeps the real package.

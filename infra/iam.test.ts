@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -38,6 +39,8 @@ const arns = {
   userPool: `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${REGION}_Pool`,
   statementsBucket: 'arn:aws:s3:::bank-statements',
   statementsKey: `arn:aws:kms:${REGION}:${ACCOUNT}:key/0f8fad5b-d9cb-469f-a165-70867728950e`,
+  /** A Lambda function, by its logical id. */
+  fn: (id: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${id}`,
 };
 
 type Json = Record<string, unknown>;
@@ -47,6 +50,8 @@ interface Synth {
   policies: Record<FunctionName, Policy>;
   /** The statements bucket key's policy. */
   keyPolicy: Policy;
+  /** Each function's ARN. */
+  functionArns: Record<FunctionName, string>;
 }
 
 const cdkContext = (JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { context: Json })
@@ -63,6 +68,7 @@ const resolver = (template: Template) => {
     known[id] = /Statements/.test(id) ? arns.statementsBucket : `arn:aws:s3:::${id.toLowerCase()}`;
   for (const id of byType('AWS::KMS::Key'))
     known[id] = /Statements/.test(id) ? arns.statementsKey : `arn:aws:kms:${REGION}:${ACCOUNT}:key/${id}`;
+  for (const id of byType('AWS::Lambda::Function')) known[id] = arns.fn(id);
   for (const id of byType('AWS::Logs::LogGroup'))
     known[id] = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${id}:*`;
   const pseudo: Record<string, string> = {
@@ -122,11 +128,21 @@ const synth = (context: Json = {}): Synth => {
   const keyPolicy = resolve(
     (keys[0]?.[1] as { Properties: { KeyPolicy: Json } } | undefined)?.Properties.KeyPolicy,
   ) as Policy;
-  return { policies, keyPolicy };
+  const functionArns = Object.fromEntries(
+    functionNames.map((fn) => [
+      fn,
+      arns.fn(stack.getLogicalId(stack.functions.byName[fn].node.defaultChild as CfnElement)),
+    ]),
+  ) as Record<FunctionName, string>;
+  return { policies, keyPolicy, functionArns };
 };
+
+/** The function a lambda:InvokeFunction is simulated on, unless given: the first one any function invokes. */
+let invoked: string | undefined;
 
 const resourceOf = (action: SdkAction): string => {
   const [name, where] = action.split('@');
+  if (name?.startsWith('lambda:')) return invoked ?? 'no invoked function';
   if (where) return arns.index(where);
   if (name?.startsWith('dynamodb:')) return arns.table;
   if (name?.startsWith('secretsmanager:')) return arns.secret;
@@ -199,6 +215,8 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
   beforeAll(() => {
     s = synth({ autoConfirm: 'true' });
     keyPolicy = s.keyPolicy;
+    const first = functionNames.flatMap((fn) => (functions[fn] as FunctionDef).invokes ?? [])[0];
+    invoked = first ? s.functionArns[first as FunctionName] : undefined;
   });
 
   it.each(functionNames)('%s: every SDK call its code makes is allowed', async (fn) => {
@@ -453,6 +471,24 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     expect(
       await simulate(s.policies['accounts-read'], 'secretsmanager:GetSecretValue', arns.otherSecret),
     ).not.toBe('Allowed');
+  });
+
+  it('a function may invoke the functions of its `invokes` and no other; no other function may invoke any', async () => {
+    for (const fn of functionNames) {
+      const invokes: readonly string[] = (functions[fn] as FunctionDef).invokes ?? [];
+      for (const target of functionNames) {
+        const r = await simulate(s.policies[fn], 'lambda:InvokeFunction', s.functionArns[target]);
+        expect(r, `${fn} invokes ${target}`).toBe(invokes.includes(target) ? 'Allowed' : 'ImplicitlyDenied');
+      }
+      // Not a version or alias of it either (the grant names the function's ARN alone).
+      for (const target of invokes) {
+        const version = `${s.functionArns[target as FunctionName]}:1`;
+        expect(await simulate(s.policies[fn], 'lambda:InvokeFunction', version), `${fn} ${version}`).not.toBe(
+          'Allowed',
+        );
+      }
+    }
+    expect(functionNames.filter((fn) => (functions[fn] as FunctionDef).invokes?.length)).toEqual(['stream']);
   });
 
   it('the health check can do nothing at all', async () => {

@@ -1,6 +1,7 @@
 /**
  * CloudWatch alarms (API 5xx, Lambda errors and throttles, DynamoDB throttles, dead-letter queue depth,
- * stream iterator age) to an encrypted SNS topic, and one small dashboard.
+ * stream iterator age, asynchronous invocations' event age and dropped events) to an encrypted SNS
+ * topic, and one small dashboard.
  */
 import { Aws, Duration } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -28,6 +29,12 @@ import type { StageConfig } from './stage.ts';
 /** A stream function falling this far behind the table's changes is alarming (events, emails late). */
 export const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
 
+/**
+ * An asynchronous invocation's event waiting this long is alarming (emails late): Lambda's two retries
+ * come about 1 and 2 minutes after a failure, so an event still queued after 5 minutes is stuck.
+ */
+export const ASYNC_EVENT_AGE_ALARM_MS = 5 * 60 * 1000;
+
 export interface MonitoringProps {
   cfg: StageConfig;
   api: HttpApi;
@@ -37,6 +44,11 @@ export interface MonitoringProps {
   deadLetterQueues?: Record<string, IQueue>;
   /** The functions fed by the table's stream: their iterator age is watched. */
   streamFunctions?: string[];
+  /**
+   * The functions invoked asynchronously: their events' age in Lambda's queue and the events it dropped
+   * (past their retries or maximum age, and not delivered to the on-failure queue either) are watched.
+   */
+  asyncFunctions?: string[];
   /** Log lines that are alarming, by function (`alarmOnLog`): any line with `message`. */
   logAlarms?: { name: string; logGroup: ILogGroup; message: string; description: string }[];
 }
@@ -119,6 +131,23 @@ export class Monitoring extends Construct {
         fn.metric('IteratorAge', { period, statistic: 'Maximum' }),
         ITERATOR_AGE_ALARM_MS,
         `${name}: more than 5 minutes behind the table's stream`,
+      );
+    }
+
+    for (const name of props.asyncFunctions ?? []) {
+      const fn = functions[name];
+      if (!fn) continue;
+      alarm(
+        `${name}-AsyncEventAge`,
+        fn.metric('AsyncEventAge', { period, statistic: 'Maximum' }),
+        ASYNC_EVENT_AGE_ALARM_MS,
+        `${name}: an asynchronous invocation's event waited more than 5 minutes`,
+      );
+      alarm(
+        `${name}-AsyncEventsDropped`,
+        fn.metric('AsyncEventsDropped', sum),
+        1,
+        `${name}: Lambda dropped asynchronous invocations' events (see its dead-letter queue)`,
       );
     }
 

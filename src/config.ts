@@ -141,6 +141,12 @@ export const settings = {
     default: 50_000,
     stage: 'ses',
   }),
+  /**
+   * The notifier's function name, which the stream function invokes with the events it stored (set by
+   * the CDK app; `notifier` offline, where the local Invoke endpoint knows the registry's names). Unset:
+   * no function is invoked and no email is sent (handler tests without the notifier).
+   */
+  notifierFunction: setting({ env: 'BANK_NOTIFIER_FUNCTION', schema: text, default: '' }),
   /** The statements bucket (set by the CDK app and the local stack for the functions that use it). */
   statementsBucket: setting({ env: 'STATEMENTS_BUCKET', schema: text, default: '' }),
   /**

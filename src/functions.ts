@@ -9,6 +9,9 @@
  *   handler with a ScheduledEvent every BANK_SWEEP_SECONDS (default 5).
  * - `stream`: the table's DynamoDB stream. On AWS an event source mapping with bisect-on-error,
  *   bounded retries and an SQS on-failure destination; offline, a poller of DynamoDB Local's stream.
+ * - `invoke`: invoked asynchronously (Lambda `Invoke`, InvocationType `Event`) by the functions that
+ *   name it in their `invokes`. On AWS an async invoke config (retries, max event age, an SQS
+ *   on-failure destination); offline, the local Invoke endpoint (src/local/async-invoke.ts).
  *
  * It is data only, so that a handler bundle importing it stays small.
  */
@@ -56,7 +59,9 @@ export type Permission =
    */
   | 'audit:write'
   /** Disable and enable users (AdminDisableUser, AdminEnableUser) and look them up: the back office. */
-  | 'cognito:manage';
+  | 'cognito:manage'
+  /** Invoke (lambda:InvokeFunction) the functions named in its `invokes`, and no other. */
+  | 'lambda:invoke';
 
 /** Stream record kinds, as DynamoDB Streams names them. */
 export type StreamEventName = 'INSERT' | 'MODIFY' | 'REMOVE';
@@ -92,7 +97,14 @@ export type Trigger =
        * mapping's filter criteria, whose filters are ORed; offline, the poller's filter).
        */
       filters: readonly StreamFilter[];
-    };
+    }
+  /**
+   * Invoked asynchronously by the functions that name it in their `invokes`: Lambda queues the event,
+   * retries a failed invocation `retryAttempts` times (about 1 and 2 minutes later on AWS), drops an
+   * event older than `maxEventAgeSeconds`, and sends what failed or was dropped to the on-failure
+   * destination (an SQS queue on AWS; the log offline).
+   */
+  | { type: 'invoke'; retryAttempts: 0 | 1 | 2; maxEventAgeSeconds: number };
 
 export interface FunctionDef {
   /** The handler module, relative to the repository root; it exports `handler`. */
@@ -130,6 +142,11 @@ export interface FunctionDef {
    */
   writeAttributes?: readonly string[];
   /**
+   * With `lambda:invoke`: the functions (`invoke` triggers) it invokes asynchronously; its role may
+   * invoke those and no other, and each one's name reaches it through config (src/config.ts).
+   */
+  invokes?: readonly string[];
+  /**
    * An alarm on a log line of the function: any line with this `message` (a CloudWatch Logs metric
    * filter on its log group) in 5 minutes, with this description.
    */
@@ -140,7 +157,8 @@ export interface FunctionDef {
  * An IAM action the code calls, on the table unless marked `@<index name>` (one of its indexes). DeleteItem is called
  * only in the function's `deletePartitions`.
  */
-export type SdkAction = `${'dynamodb' | 'secretsmanager' | 'cognito-idp' | 's3' | 'kms' | 'ses'}:${string}`;
+export type SdkAction =
+  `${'dynamodb' | 'secretsmanager' | 'cognito-idp' | 's3' | 'kms' | 'ses' | 'lambda'}:${string}`;
 
 /**
  * The DynamoDB actions behind each table permission (infra/functions.ts builds the roles from them;
@@ -423,7 +441,9 @@ export const functions = {
       message: AUDIT_CHANGED,
       description: 'An audit record was changed or deleted: see the stream function\u2019s log',
     },
-    permissions: ['table:write'],
+    permissions: ['table:write', 'lambda:invoke'],
+    // A batch's stored events that may be emailed go to the notifier (src/handlers/notify.ts).
+    invokes: ['notifier'],
     sdkActions: [
       'dynamodb:GetItem',
       // A batch's customers' event counters, read ahead at once (src/store/events.ts readAhead).
@@ -432,6 +452,7 @@ export const functions = {
       'dynamodb:Query',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
+      'lambda:InvokeFunction',
     ],
     // A customer's events, their marks and counter (USER#<sub>), and webhook deliveries (WEBHOOK#<id>).
     writePartitions: ['USER#', 'WEBHOOK#'],
@@ -452,13 +473,10 @@ export const functions = {
     timeoutSeconds: 30,
     entry: 'src/handlers/notifier.ts',
     description: 'Emails customers about the events they asked to hear of',
-    trigger: {
-      type: 'stream',
-      batchSize: 25,
-      retryAttempts: 5,
-      batchingWindowSeconds: 1,
-      filters: [{ eventNames: ['INSERT'], entities: ['event'] }],
-    },
+    // Invoked by the stream function with the events it stored (not a third reader of the table's
+    // stream: README, "Stream readers"). Lambda's two retries come about 1 and 2 minutes later; an
+    // event not handled within 6 hours (Lambda's longest) goes to the on-failure queue.
+    trigger: { type: 'invoke', retryAttempts: 2, maxEventAgeSeconds: 6 * 3600 },
     permissions: ['table:write', 'table:delete', 'ses:send'],
     sdkActions: [
       'dynamodb:GetItem',

@@ -1,6 +1,7 @@
 /**
  * Events, webhooks and emails offline, end to end on the emulators: DynamoDB Local's stream read by the
- * local poller (src/local/streams.ts) feeding the real stream and notifier handlers, the dispatcher
+ * local poller (src/local/streams.ts) feeding the real stream handler, which invokes the real notifier
+ * through the local Invoke endpoint (src/local/async-invoke.ts), the dispatcher
  * delivering to receivers on free ports, and aws-ses-v2-local receiving the emails.
  */
 import { randomUUID } from 'node:crypto';
@@ -12,6 +13,7 @@ import { call } from '../../test/api.ts';
 import { createTestTable, dynamoClients, emulators, useHandlerEnv } from '../../test/harness.ts';
 import { utcDay, withinOnePeriod } from '../../test/periods.ts';
 import { verifySignature } from '../domain/webhooks.ts';
+import { type AsyncInvokeEndpoint, startAsyncInvoke } from '../local/async-invoke.ts';
 import { LOCAL_REGION } from '../local/bootstrap.ts';
 import { contextFor } from '../local/functions.ts';
 import { scheduledEvent } from '../local/scheduler.ts';
@@ -23,11 +25,14 @@ import { ledger } from './context.ts';
 import { dispatchDue } from './deliver.ts';
 import { handler as dispatcher } from './dispatcher.ts';
 import { webhooks } from './events-context.ts';
+import { handler as notifier } from './notifier.ts';
+import type { NotifierPayload } from './notify.ts';
 import { handler as scheduledTransfers } from './scheduled-transfers.ts';
 import { handler as streamHandler } from './stream.ts';
 
 let table: string;
 let poller: StreamPoller;
+let lambda: AsyncInvokeEndpoint;
 let restore: () => void;
 /** Every batch the poller gave the stream consumer. */
 const batches: DynamoDBRecord[][] = [];
@@ -36,8 +41,21 @@ const notified = new Set<string>();
 
 beforeAll(async () => {
   table = await createTestTable('events', { stream: true });
+  lambda = await startAsyncInvoke({
+    region: LOCAL_REGION,
+    retryDelayMs: () => 0,
+    handlers: {
+      notifier: async (payload: NotifierPayload, context) => {
+        const r = await notifier(payload, context);
+        for (const e of payload.events) notified.add(e.id);
+        return r;
+      },
+    },
+  });
   restore = useHandlerEnv({
     TABLE_NAME: table,
+    BANK_NOTIFIER_FUNCTION: 'notifier',
+    AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
     BANK_WEBHOOK_ALLOW_LOOPBACK: 'true',
     BANK_WEBHOOK_RETRY_SCALE: '0.0001',
     AWS_ENDPOINT_URL_SESV2: emulators().sesEndpoint,
@@ -49,12 +67,12 @@ beforeAll(async () => {
     pollMs: 50,
     onBatch: (fn, records) => {
       if (fn === 'stream') batches.push(records);
-      if (fn === 'notifier') for (const r of records) notified.add(r.dynamodb?.NewImage?.id?.S ?? '');
     },
   });
 });
 afterAll(async () => {
   await poller?.stop();
+  await lambda?.stop();
   restore?.();
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
 });

@@ -8,8 +8,10 @@
  *
  * Powertools' BatchProcessor for streams goes on after a failed record (it handled the rest, then
  * Lambda handed them over again from the failed one, out of order); its only processor that stops
- * at the first failure is for SQS FIFO queues. Hence this loop, for the `notifier` function, and
- * `retriedFrom` for the `stream` function, which stores a batch's events per customer (stream.ts).
+ * at the first failure is for SQS FIFO queues. Hence `retriedFrom` for the `stream` function, which
+ * stores a batch's events per customer (stream.ts), and this loop for a stream function that handles
+ * its records one by one (the notifier's until it was invoked by the stream function instead; the
+ * local poller's tests use it, src/local/streams.test.ts).
  */
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { logger } from '../api/logger.ts';

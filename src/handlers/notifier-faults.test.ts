@@ -1,16 +1,16 @@
 /**
  * The notifier when sending goes wrong, on DynamoDB Local (the email marks, the owner's profile and
  * preferences) with a stand-in SES client and clock injected (useNotifierDeps): a send that hangs
- * until the invocation dies, a send that fails, SES throttling in the middle of a batch, and marks
- * already `sent`. Each invocation runs as the `notifier` function, so the offline IAM checks its calls.
+ * until the invocation dies, a send that fails, SES throttling in the middle of an invocation's
+ * events, and marks already `sent`. An invocation either passes or fails (throws), and Lambda's
+ * asynchronous retry gives the same events again. Each invocation runs as the `notifier` function, so the offline IAM checks its calls.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue, Context, DynamoDBRecord } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { functions } from '../functions.ts';
@@ -30,6 +30,7 @@ import {
   SES_TIMEOUTS,
   useNotifierDeps,
 } from './notifier.ts';
+import type { Notice } from './notify.ts';
 
 let table: string;
 let restoreEnv: () => void;
@@ -94,30 +95,17 @@ const newUser = async () => {
   return sub;
 };
 
-let seq = 1000;
-/** The stream record of a newly stored event of `owner`. */
+/** A newly stored event of `owner`, as the stream function gives it to the notifier. */
 const newEvent = (owner: string, type: string, data: Record<string, unknown>) => {
   const id = `evt_${randomUUID()}`;
-  const item = {
-    pk: `USER#${owner}`,
-    sk: `EVENT#2026-03-01T06:00:00.000Z#${id}`,
-    entity: 'event',
+  const notice = {
     id,
     type,
     createdAt: '2026-03-01T06:00:00.000Z',
     ownerId: owner,
     data,
-  };
-  const record: DynamoDBRecord = {
-    eventID: `rec-${seq}`,
-    eventName: 'INSERT',
-    eventSource: 'aws:dynamodb',
-    dynamodb: {
-      SequenceNumber: String(seq++),
-      NewImage: marshall(item) as Record<string, AttributeValue>,
-    },
-  };
-  return { id, record };
+  } as Notice;
+  return { id, notice };
 };
 /** A `schedule.run_failed` event (always emailed) of `owner`. */
 const runFailed = (owner: string, amount = 2500) =>
@@ -138,21 +126,16 @@ const received = (owner: string, amount = 700) =>
     currency: 'EUR',
   });
 
-/**
- * An invocation as Lambda sees it: what it retries is what the partial response names, or, when the
- * invocation fails (a batch's first record failing: in-order.ts `retriedFrom`), every record of it.
- */
-const invoke = (records: DynamoDBRecord[], context?: Context) =>
-  runAs('notifier', () => handler({ Records: records }, context)).then(
-    (r) => r.batchItemFailures.map((f) => f.itemIdentifier),
-    () => records.map((r) => r.dynamodb?.SequenceNumber as string),
+/** An invocation: `ok`, or `failed` (it threw: Lambda retries it whole, with the same events). */
+const invoke = (notices: Notice[], context?: Context) =>
+  runAs('notifier', () => handler({ events: notices }, context)).then(
+    () => 'ok' as const,
+    () => 'failed' as const,
   );
-const notify = (...records: DynamoDBRecord[]) => invoke(records);
+const notify = (...notices: Notice[]) => invoke(notices);
 /** An invocation with `remainingMs` of its time left (Lambda's context; the clock stands still within it). */
-const notifyWithin = (remainingMs: number, ...records: DynamoDBRecord[]) =>
-  invoke(records, { getRemainingTimeInMillis: () => remainingMs } as unknown as Context);
-const failedIds = (p: ReturnType<typeof notify>) => p;
-const seqOf = (r: DynamoDBRecord) => r.dynamodb?.SequenceNumber;
+const notifyWithin = (remainingMs: number, ...notices: Notice[]) =>
+  invoke(notices, { getRemainingTimeInMillis: () => remainingMs } as unknown as Context);
 
 beforeAll(async () => {
   table = await createTestTable('notifier');
@@ -170,61 +153,61 @@ beforeEach(() => {
 });
 
 describe('notifier: an email is neither lost nor sent twice', () => {
-  it('a send that hangs until the invocation dies: a retry within the lease fails the record, one after it sends', async () => {
+  it('a send that hangs until the invocation dies: a retry within the lease fails the invocation, one after it sends', async () => {
     const owner = await newUser();
-    const { record } = runFailed(owner);
+    const { notice } = runFailed(owner);
     const subject = `${owner}@example.com: Your scheduled transfer of €25.00 was not paid`;
     ses.script.push('hang');
     const attempt = ses.nextAttempt();
     // The first invocation claims the email and never hears back from SES (Lambda ends it at its timeout).
-    void notify(record);
+    void notify(notice);
     await attempt;
     expect(ses.attempted).toEqual([subject]);
 
     // Retried while the claim's lease lasts: not sent (that send may still be on its way), not dropped.
     later(EMAIL_LEASE_MS - 1000);
-    expect(await failedIds(notify(record))).toEqual([seqOf(record)]);
+    expect(await notify(notice)).toBe('failed');
     expect(ses.attempted).toHaveLength(1);
 
     // Retried after the lease: sent.
     later(2000);
-    expect(await failedIds(notify(record))).toEqual([]);
+    expect(await notify(notice)).toBe('ok');
     expect(ses.accepted).toEqual([subject]);
 
     // Delivered again later: it was sent, so nothing more.
     later(EMAIL_LEASE_MS * 10);
-    expect(await failedIds(notify(record))).toEqual([]);
+    expect(await notify(notice)).toBe('ok');
     expect(ses.attempted).toHaveLength(2);
   });
 
   it('the lease ends with the invocation that claimed: its retry after a timeout sends, however late in it the claim was', async () => {
     const owner = await newUser();
-    const { record } = runFailed(owner);
+    const { notice } = runFailed(owner);
     ses.script.push('hang');
     const attempt = ses.nextAttempt();
     // Claimed with 20 s of the invocation left (its lease would be 30 s from the claim without the deadline).
-    void notifyWithin(20_000, record);
+    void notifyWithin(20_000, notice);
     await attempt;
-    // Before that invocation's end: it may still be sending, so the record fails.
+    // Before that invocation's end: it may still be sending, so the invocation fails.
     later(19_000);
-    expect(await failedIds(notifyWithin(30_000, record))).toEqual([seqOf(record)]);
+    expect(await notifyWithin(30_000, notice)).toBe('failed');
     // Past its end (Lambda's retries come after the invocation that timed out): sent, once.
     later(1_001);
-    expect(await failedIds(notifyWithin(30_000, record))).toEqual([]);
+    expect(await notifyWithin(30_000, notice)).toBe('ok');
     expect(ses.attempted).toHaveLength(2);
     expect(ses.accepted).toHaveLength(1);
   });
 
-  it('a record is not begun without the time to see it through: it and the rest are retried, nothing claimed', async () => {
+  it('an event is not begun without the time to see it through: the invocation fails, to be retried, nothing claimed', async () => {
     const owner = await newUser();
-    const batch = [runFailed(owner, 100), runFailed(owner, 200)].map((e) => e.record);
-    expect(await failedIds(notifyWithin(RECORD_BUDGET_MS + 1, ...batch))).toEqual([]);
+    const batch = [runFailed(owner, 100), runFailed(owner, 200)].map((e) => e.notice);
+    expect(await notifyWithin(RECORD_BUDGET_MS + 1, ...batch)).toBe('ok');
     expect(ses.attempted).toHaveLength(2);
-    const more = [runFailed(owner, 300), runFailed(owner, 400)].map((e) => e.record);
-    expect(await failedIds(notifyWithin(RECORD_BUDGET_MS, ...more))).toEqual(more.map(seqOf));
+    const more = [runFailed(owner, 300), runFailed(owner, 400)].map((e) => e.notice);
+    expect(await notifyWithin(RECORD_BUDGET_MS, ...more)).toBe('failed');
     expect(ses.attempted).toHaveLength(2);
     // No claim was left behind: the retry, at once, sends both.
-    expect(await failedIds(notifyWithin(30_000, ...more))).toEqual([]);
+    expect(await notifyWithin(30_000, ...more)).toBe('ok');
     expect(ses.accepted).toHaveLength(4);
     // The budget covers a whole send, with room for the reads, the claim and the mark.
     expect(RECORD_BUDGET_MS).toBeGreaterThan(SEND_DEADLINE_MS);
@@ -274,32 +257,32 @@ describe('notifier: an email is neither lost nor sent twice', () => {
 
   it('an email SES refuses for good (MessageRejected) is passed over: the emails behind it are sent', async () => {
     const owner = await newUser();
-    const batch = [runFailed(owner, 100), runFailed(owner, 200)].map((e) => e.record);
+    const batch = [runFailed(owner, 100), runFailed(owner, 200)].map((e) => e.notice);
     ses.script.push(awsError('MessageRejected'));
-    expect(await failedIds(notify(...batch))).toEqual([]);
+    expect(await notify(...batch)).toBe('ok');
     expect(ses.attempted).toHaveLength(2);
     expect(ses.accepted.map((s) => s.match(/€\d\.\d\d/)?.[0])).toEqual(['€2.00']);
   });
 
-  it('a send that fails gives its claim back: the record fails and its retry sends at once', async () => {
+  it('a send that fails gives its claim back: the invocation fails and its retry sends at once', async () => {
     const owner = await newUser();
-    const { record } = runFailed(owner);
+    const { notice } = runFailed(owner);
     ses.script.push(awsError('TimeoutError'));
-    expect(await failedIds(notify(record))).toEqual([seqOf(record)]);
+    expect(await notify(notice)).toBe('failed');
     expect(ses.accepted).toEqual([]);
     // The same instant: no lease to wait out.
-    expect(await failedIds(notify(record))).toEqual([]);
+    expect(await notify(notice)).toBe('ok');
     expect(ses.accepted).toHaveLength(1);
   });
 
   it('a `sent` mark never sends again, nor does a mark from before marks had states', async () => {
     const owner = await newUser();
-    const { record } = runFailed(owner);
-    expect(await failedIds(notify(record))).toEqual([]);
+    const { notice } = runFailed(owner);
+    expect(await notify(notice)).toBe('ok');
     expect(ses.accepted).toHaveLength(1);
     for (const wait of [0, EMAIL_LEASE_MS + 1, 24 * 3600_000]) {
       later(wait);
-      expect(await failedIds(notify(record))).toEqual([]);
+      expect(await notify(notice)).toBe('ok');
     }
     expect(ses.attempted).toHaveLength(1);
 
@@ -316,25 +299,25 @@ describe('notifier: an email is neither lost nor sent twice', () => {
         },
       }),
     );
-    expect(await failedIds(notify(legacy.record))).toEqual([]);
+    expect(await notify(legacy.notice)).toBe('ok');
     expect(ses.attempted).toHaveLength(1);
   });
 
-  it('SES throttling stops the batch: the emails after it are not attempted, and Lambda’s retry sends each once', async () => {
+  it('SES throttling stops the invocation: the emails after it are not attempted, and Lambda’s retry sends each once', async () => {
     const owner = await newUser();
-    const batch = [runFailed(owner, 100), runFailed(owner, 200), runFailed(owner, 300)].map((e) => e.record);
+    const batch = [runFailed(owner, 100), runFailed(owner, 200), runFailed(owner, 300)].map((e) => e.notice);
     ses.script.push('ok', awsError('TooManyRequestsException'));
-    const res = await failedIds(notify(...batch));
-    expect(res).toEqual(batch.slice(1).map(seqOf));
+    expect(await notify(...batch)).toBe('failed');
     expect(ses.attempted.map((s) => s.match(/€\d\.\d\d/)?.[0])).toEqual(['€1.00', '€2.00']);
-    // Lambda retries from the lowest sequence number reported.
-    expect(await failedIds(notify(...batch.slice(1)))).toEqual([]);
+    // Lambda retries the whole invocation: the first email is found sent, the others are sent.
+    expect(await notify(...batch)).toBe('ok');
     expect(ses.accepted.map((s) => s.match(/€\d\.\d\d/)?.[0])).toEqual(['€1.00', '€2.00', '€3.00']);
+    expect(ses.attempted).toHaveLength(4);
   });
 
   it('a send is bounded well inside the lease, and the lease outlasts the invocation that claimed', async () => {
     const owner = await newUser();
-    expect(await failedIds(notify(runFailed(owner).record))).toEqual([]);
+    expect(await notify(runFailed(owner).notice)).toBe('ok');
     // Every SendEmail goes with a deadline on the whole call (its retries included).
     expect(ses.signals).toHaveLength(1);
     expect(ses.signals[0]).toBeInstanceOf(AbortSignal);
@@ -375,8 +358,8 @@ describe("notifier: a batch's owners read at once", () => {
 
   it('reads every owner’s preferences and profile in one BatchGetItem, and none of them again per email', async () => {
     const [a, b] = [await newUser(), await newUser()];
-    const batch = [runFailed(a, 100), runFailed(b, 200), runFailed(a, 300)].map((e) => e.record);
-    const sent = await sentDuring(async () => expect(await failedIds(notify(...batch))).toEqual([]));
+    const batch = [runFailed(a, 100), runFailed(b, 200), runFailed(a, 300)].map((e) => e.notice);
+    const sent = await sentDuring(async () => expect(await notify(...batch)).toBe('ok'));
     expect(sent.filter((c) => c === 'BatchGetCommand')).toHaveLength(1);
     expect(sent.filter((c) => /^GetCommand (NOTIFICATIONS|PROFILE)$/.test(c))).toEqual([]);
     expect(ses.accepted.map((s) => s.split(':')[0])).toEqual([a, b, a].map((u) => `${u}@example.com`));
@@ -395,16 +378,16 @@ describe("notifier: a batch's owners read at once", () => {
       }),
     );
     const nobody = `u-${randomUUID()}`;
-    const batch = [received(a), received(b), received(nobody), received(a, 900)].map((e) => e.record);
-    expect(await failedIds(notify(...batch))).toEqual([]);
+    const batch = [received(a), received(b), received(nobody), received(a, 900)].map((e) => e.notice);
+    expect(await notify(...batch)).toBe('ok');
     expect(ses.accepted.map((s) => s.split(':')[0])).toEqual([a, a].map((u) => `${u}@example.com`));
   });
 
   it('if reading the owners at once fails, each email reads its own owner, and all are sent', async () => {
     const owner = await newUser();
-    const batch = [runFailed(owner, 100), runFailed(owner, 200)].map((e) => e.record);
+    const batch = [runFailed(owner, 100), runFailed(owner, 200)].map((e) => e.notice);
     const sent = await sentDuring(
-      async () => expect(await failedIds(notify(...batch))).toEqual([]),
+      async () => expect(await notify(...batch)).toBe('ok'),
       (command) =>
         command.constructor.name === 'BatchGetCommand' ? awsError('ThrottlingException') : undefined,
     );

@@ -1,23 +1,27 @@
 /**
- * The email notifier: a stream function that sees each newly stored event (its filter: INSERT of an
- * `event` item), decides whether its owner is emailed (src/domain/notifications.ts, with the owner's
- * preferences), and sends through Amazon SES v2. Offline the same code sends to aws-ses-v2-local
- * (AWS_ENDPOINT_URL_SESV2).
+ * The email notifier: invoked asynchronously by the stream function with the events it stored that may
+ * give an email (src/handlers/notify.ts; it is not a reader of the table's stream: README, "Stream
+ * readers"), it decides for each whether its owner is emailed (src/domain/notifications.ts, with the
+ * owner's preferences), and sends through Amazon SES v2. Offline the same code sends to
+ * aws-ses-v2-local (AWS_ENDPOINT_URL_SESV2), invoked by the local Invoke endpoint.
  *
  * Each email is sent once and never lost (src/store/email-marks.ts): the notifier claims it (a
- * `sending` mark with a lease), sends, then marks it `sent`. A redelivered record finds `sent` and
- * sends nothing; a failed send gives the claim back and the record is retried; a notifier that died
- * mid-send leaves the lease to run out, and the record's next delivery sends it (at least once: if
- * SES had accepted it, twice). A delivery that finds a live lease fails, to be retried later.
+ * `sending` mark with a lease), sends, then marks it `sent`. An event given again (Lambda's retry of a
+ * failed invocation, or the stream function's retry of its batch) finds `sent` and sends nothing; a
+ * failed send gives the claim back and the invocation fails, to be retried; a notifier that died
+ * mid-send leaves the lease to run out, and the next invocation with the event sends it (at least
+ * once: if SES had accepted it, twice). An invocation that finds a live lease fails, to be retried later.
  *
  * A send is bounded well inside the lease: the SES client's connection and request timeouts (which
- * throw) and a deadline on the whole call, its own retries included. The batch is handled in order
- * and stops at the first record that fails (./in-order.ts): SES throttling (or any failure) leaves
- * that record and the rest of the batch to Lambda's retry instead of sending on into the throttle.
+ * throw) and a deadline on the whole call, its own retries included. The events are handled in order
+ * and the invocation stops and fails (throws) at the first that fails, or at the first it has no time
+ * left to see through (RECORD_BUDGET_MS): SES throttling (or any failure) leaves that event and the
+ * rest to Lambda's retry of the whole invocation (about 1 and 2 minutes later; then the on-failure
+ * queue) instead of sending on into the throttle. Those sent before it are found by their marks.
  */
 import { SESv2Client, type SESv2ClientConfig, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { StandardRetryStrategy } from '@smithy/core/retry';
-import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
 import type { BankEvent } from '../domain/events.ts';
@@ -29,8 +33,7 @@ import { type Profile, profileOf } from '../store/users.ts';
 import { type NotificationPreferences, preferencesOf } from '../store/webhooks.ts';
 import { db, users } from './context.ts';
 import { webhooks } from './events-context.ts';
-import { processInOrder } from './in-order.ts';
-import { imageOf } from './stream.ts';
+import type { Notice, NotifierPayload } from './notify.ts';
 
 /**
  * The SES client's limits: a connection that does not open, or a request that gets no answer, fails
@@ -47,8 +50,8 @@ export const SES_MAX_ATTEMPTS = 3;
 /** The most one send may take, retries included; well inside the claim's lease (EMAIL_LEASE_MS). */
 export const SEND_DEADLINE_MS = 10_000;
 /**
- * The time a record may need (its reads, when not made for the batch; the claim, the send and the
- * mark): a record is begun only with this much of the invocation left, so the Lambda timeout never
+ * The time an event may need (its reads, when not made for the invocation; the claim, the send and the
+ * mark): an event is begun only with this much of the invocation left, so the Lambda timeout never
  * cuts a send off between claim and mark.
  */
 export const RECORD_BUDGET_MS = SEND_DEADLINE_MS + 5_000;
@@ -75,7 +78,7 @@ export const useNotifierDeps = (deps: Partial<NotifierDeps>): (() => void) => {
  * The SDK's standard retries (throttling, 5xx, a connection that broke), except after a timeout:
  * SES may have accepted the email whose answer did not come, and sending it again in the same call
  * would send it twice or three times. After a timeout the call fails, its claim is given back, and
- * the record's retry sends it once more: at most one duplicate, when SES's answer itself was lost.
+ * the invocation's retry sends it once more: at most one duplicate, when SES's answer itself was lost.
  */
 export class NoResendAfterTimeout extends StandardRetryStrategy {
   override async refreshRetryTokenForRetry(
@@ -119,7 +122,7 @@ const emailMarks = (): EmailMarks => {
   return marks.store;
 };
 
-/** A record whose email another delivery is sending (its lease not over): failed, to be retried. */
+/** An event whose email another invocation is sending (its lease not over): failed, to be retried. */
 export class EmailBeingSent extends Error {
   override name = 'EmailBeingSent';
   constructor(eventId: string, leaseUntil: string | undefined) {
@@ -127,10 +130,25 @@ export class EmailBeingSent extends Error {
   }
 }
 
-/** A new event's item, if the record is one (the notifier's filter lets nothing else through). */
-const eventItem = (r: DynamoDBRecord): Record<string, unknown> | undefined => {
-  const item = imageOf(r.dynamodb?.NewImage);
-  return r.eventName === 'INSERT' && item?.entity === 'event' ? item : undefined;
+/** Events it could not begin for want of time: the invocation fails, and Lambda retries it. */
+export class OutOfTime extends Error {
+  override name = 'OutOfTime';
+  constructor(left: number) {
+    super(`${left} event(s) not begun: too little of the invocation left; retried`);
+  }
+}
+
+/** Whether a payload's event has what the notifier reads (the stream function sends nothing else). */
+const isNotice = (e: unknown): e is Notice => {
+  const n = e as Partial<Notice> | undefined;
+  return (
+    typeof n?.id === 'string' &&
+    typeof n.type === 'string' &&
+    typeof n.ownerId === 'string' &&
+    typeof n.createdAt === 'string' &&
+    typeof n.data === 'object' &&
+    n.data !== null
+  );
 };
 
 /** What processRecord reads of an event's owner: whether they want the email, and where it goes. */
@@ -140,23 +158,16 @@ export interface OwnerReads {
 }
 
 /**
- * The preferences and profiles of a batch's owners, read at once: one BatchGetItem (strongly
+ * The preferences and profiles of an invocation's owners, read at once: one BatchGetItem (strongly
  * consistent; one more per 50 owners), so each email then makes three round trips one after another
  * (claim, send, mark), not five. Every owner's profile is read, also those whose events no email
  * tells of (before, a profile was read only once an email was due): one BatchGetItem either way. A
- * preference changed while the batch is sent is seen from the next batch on. Throws if the read
- * fails. A record whose image cannot be read is left to fail at its turn.
+ * preference changed while the events are sent is seen from the next invocation on. Throws if the
+ * read fails.
  */
-export const readOwners = async (records: readonly DynamoDBRecord[]): Promise<Map<string, OwnerReads>> => {
+export const readOwners = async (notices: readonly Notice[]): Promise<Map<string, OwnerReads>> => {
   const owners = new Set<string>();
-  for (const r of records) {
-    try {
-      const owner = eventItem(r)?.ownerId;
-      if (typeof owner === 'string') owners.add(owner);
-    } catch {
-      // Its image cannot be read: processRecord fails on it, at its place in the batch.
-    }
-  }
+  for (const n of notices) if (isNotice(n)) owners.add(n.ownerId);
   const reads = new Map<string, OwnerReads>();
   if (owners.size === 0) return reads;
   const items = await getMany(
@@ -175,24 +186,23 @@ export const readOwners = async (records: readonly DynamoDBRecord[]): Promise<Ma
 };
 
 /**
- * `deadline`: when the invocation must have ended (the claim's lease ends then), if known. `owners`:
- * the owners' reads made for the batch (readOwners); an owner not in it is read here.
+ * One event's email, if it gives one; true when sent. `deadline`: when the invocation must have ended
+ * (the claim's lease ends then), if known. `owners`: the owners' reads made for the invocation
+ * (readOwners); an owner not in it is read here.
  */
-export const processRecord = async (
-  r: DynamoDBRecord,
+export const processEvent = async (
+  n: Notice,
   deadline?: Date,
   owners?: ReadonlyMap<string, OwnerReads>,
 ): Promise<boolean> => {
-  const item = eventItem(r);
-  if (!item) return false;
-  const owner = item.ownerId as string;
+  if (!isNotice(n)) {
+    // No retry can mend it: logged (an error) and passed over, as an email SES refuses for good.
+    logger.error('notifier: an event it cannot read: not emailed', { event: n });
+    return false;
+  }
+  const owner = n.ownerId;
   const known = owners?.get(owner);
-  const event: BankEvent = {
-    id: item.id as string,
-    type: item.type as BankEvent['type'],
-    createdAt: item.createdAt as string,
-    data: item.data as Record<string, unknown>,
-  };
+  const event: BankEvent = { id: n.id, type: n.type, createdAt: n.createdAt, data: n.data };
   const settings = config();
   const prefs = known?.prefs ?? (await webhooks().preferences(owner));
   const email = emailFor(event, prefs.email, { withdrawalOver: settings.notifyWithdrawalOver });
@@ -226,7 +236,7 @@ export const processRecord = async (
       .catch((error) => logger.warn('email claim not released', { eventId: event.id, error }));
     if ((e as Error).name === REFUSED_FOR_GOOD) {
       // SES will refuse this email however often it is sent (in the sandbox: a recipient not verified).
-      // Failing the record would hold back the emails behind it in the batch until its retries ran
+      // Failing the invocation would hold back the emails behind it until its retries ran
       // out, and then lose it all the same: it is logged (an error, for the alarm) and passed over.
       logger.error('email refused by SES for good: not sent', { eventId: event.id, error: e });
       return false;
@@ -234,7 +244,7 @@ export const processRecord = async (
     throw e;
   }
   // SES accepted it. A mark left `sending` (the write failed, or the lease was taken over) could send
-  // it again on a later delivery; failing the record now would (after the lease) send it again surely.
+  // it again on a later delivery; failing the invocation now would (after the lease) send it again surely.
   const marked = await emailMarks()
     .sent(event.id, claim.token, now())
     .catch((error) => {
@@ -246,19 +256,32 @@ export const processRecord = async (
   return true;
 };
 
-export const handler = async (
-  event: DynamoDBStreamEvent,
-  context?: Context,
-): Promise<DynamoDBBatchResponse> => {
+/**
+ * The events of one invocation, in order. Throws at the first that fails (after logging it), and when
+ * too little time is left to begin the next: Lambda retries the whole invocation, whose events already
+ * sent are found by their marks.
+ */
+export const handler = async (payload: NotifierPayload, context?: Context): Promise<{ sent: number }> => {
+  const notices: readonly Notice[] = Array.isArray(payload?.events) ? payload.events : [];
   const deadline = context ? new Date(now().getTime() + context.getRemainingTimeInMillis()) : undefined;
-  // If reading the owners at once fails, each record reads its own (and a failure stops the batch there).
-  const owners = await readOwners(event.Records).catch((error: unknown) => {
-    logger.warn("notifier: reading the batch's owners failed; each email reads its own", { error });
+  // If reading the owners at once fails, each event reads its own (and a failure stops there).
+  const owners = await readOwners(notices).catch((error: unknown) => {
+    logger.warn('notifier: reading the owners at once failed; each email reads its own', { error });
     return new Map<string, OwnerReads>();
   });
-  return processInOrder(
-    event.Records,
-    (r) => processRecord(r, deadline, owners),
-    () => !context || context.getRemainingTimeInMillis() > RECORD_BUDGET_MS,
-  );
+  let sent = 0;
+  for (const [i, n] of notices.entries()) {
+    const where = { eventId: (n as Partial<Notice> | undefined)?.id, notProcessed: notices.length - i };
+    if (context && context.getRemainingTimeInMillis() <= RECORD_BUDGET_MS) {
+      logger.warn('notifier: stopped before its time ran out: the invocation fails and is retried', where);
+      throw new OutOfTime(notices.length - i);
+    }
+    try {
+      if (await processEvent(n, deadline, owners)) sent++;
+    } catch (error) {
+      logger.error('notifier: an event failed: the invocation fails and is retried', { ...where, error });
+      throw error;
+    }
+  }
+  return { sent };
 };

@@ -7,8 +7,10 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { resetConfig } from '../config.ts';
 import type { CustomerEvent } from '../domain/events.ts';
 import { events } from './events-context.ts';
+import { MAX_NOTICE_EVENTS, type NotifierPayload, useInvoker } from './notify.ts';
 import { handler } from './stream.ts';
 
 const image = (item: Record<string, unknown>) =>
@@ -117,6 +119,30 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+/** Each invocation of the notifier: its function name and payload. */
+let invoked: { fn: string; payload: NotifierPayload }[];
+/** Which invocations of the notifier fail (by their number, from 1). */
+let invokeFails: Set<number>;
+let restoreInvoker: () => void;
+beforeEach(() => {
+  invoked = [];
+  invokeFails = new Set();
+  vi.stubEnv('BANK_NOTIFIER_FUNCTION', 'the-notifier');
+  resetConfig();
+  restoreInvoker = useInvoker(async (fn, payload) => {
+    invoked.push({ fn, payload: JSON.parse(payload) as NotifierPayload });
+    if (invokeFails.has(invoked.length))
+      throw Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+  });
+});
+afterEach(() => {
+  restoreInvoker();
+  vi.unstubAllEnvs();
+  resetConfig();
+});
+/** The events of each invocation of the notifier, as "type owner". */
+const notices = () => invoked.map((i) => i.payload.events.map((e) => `${e.type} ${e.ownerId}`));
+
 /**
  * Invokes the handler as Lambda does: again from the lowest failed sequence number, until none fails;
  * a failed invocation is retried (the whole batch here: a bisected batch's first half starts the same).
@@ -209,5 +235,62 @@ describe('stream: a batch in order, stopping at the first failure', () => {
     (broken.dynamodb as { NewImage: Record<string, unknown> }).NewImage.amount = { Z: '1' };
     const res = await handler({ Records: [...batch().slice(0, 2), broken, batch()[2] as DynamoDBRecord] });
     expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['250', '300']);
+  });
+});
+
+describe('stream: the stored events that may be emailed go to the notifier', () => {
+  it('invokes the notifier once, after storing, with the events that may give an email, in stream order', async () => {
+    expect(await handler({ Records: batch() })).toEqual({ batchItemFailures: [] });
+    expect(invoked.map((i) => i.fn)).toEqual(['the-notifier']);
+    // transaction.pending and account.opened never give an email.
+    expect(notices()).toEqual([['transaction.posted alice', 'transaction.posted bob']]);
+    const [first] = invoked[0]?.payload.events ?? [];
+    expect(Object.keys(first ?? {}).sort()).toEqual(['createdAt', 'data', 'id', 'ownerId', 'type']);
+    expect(first?.data).toMatchObject({ amount: 1100, currency: 'EUR' });
+  });
+
+  it('a failed invoke stops the batch at the record whose events it carried; the retry invokes again', async () => {
+    invokeFails = new Set([1]);
+    const res = await handler({ Records: batch() });
+    // Every event was stored; the notice of 200's was not taken: retried from 200.
+    expect(stored).toHaveLength(4);
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['200', '300']);
+    expect(await deliver(batch().slice(1))).toEqual([[]]);
+    expect(notices()).toEqual([
+      ['transaction.posted alice', 'transaction.posted bob'],
+      ['transaction.posted alice', 'transaction.posted bob'],
+    ]);
+  });
+
+  it('events found already stored on a retry are still sent to the notifier', async () => {
+    vi.spyOn(events(), 'recordAll').mockImplementation(async (list: readonly CustomerEvent[]) => ({
+      outcomes: list.map(() => 'duplicate' as const),
+    }));
+    expect(await handler({ Records: batch() })).toEqual({ batchItemFailures: [] });
+    expect(notices()).toEqual([['transaction.posted alice', 'transaction.posted bob']]);
+  });
+
+  it('a failed invoke at the batch’s first record fails the invocation (bisected, as a record that failed)', async () => {
+    invokeFails = new Set([1]);
+    await expect(handler({ Records: batch().slice(1) })).rejects.toThrow('Rate exceeded');
+  });
+
+  it('many events go in payloads of at most MAX_NOTICE_EVENTS; a failed one retries from the earliest record in it', async () => {
+    // 30 transfers posted at once: 60 events, two per record, the 26th (record 12's second) opening the second payload.
+    const many = Array.from({ length: 30 }, (_, i) =>
+      record(String(1000 + i), 'INSERT', { ...journal('posted'), id: `j-${i}` }),
+    );
+    invokeFails = new Set([2]);
+    const res = await handler({ Records: many });
+    expect(invoked.map((i) => i.payload.events.length)).toEqual([MAX_NOTICE_EVENTS, MAX_NOTICE_EVENTS]);
+    expect(res.batchItemFailures[0]?.itemIdentifier).toBe('1012');
+    expect(res.batchItemFailures).toHaveLength(18);
+  });
+
+  it('without a notifier configured, nothing is invoked', async () => {
+    vi.stubEnv('BANK_NOTIFIER_FUNCTION', '');
+    resetConfig();
+    expect(await handler({ Records: batch() })).toEqual({ batchItemFailures: [] });
+    expect(invoked).toEqual([]);
   });
 });

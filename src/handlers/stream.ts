@@ -7,7 +7,9 @@
  * halving the batch (bisect-on-error) before it sends it to the on-failure queue. A later change of
  * an item is never stored before an earlier one that failed (a journal's `transaction.pending` after
  * its `transaction.posted`). Storing is idempotent: a record delivered again gives no second event or
- * delivery.
+ * delivery. The events stored (or found stored) that may give an email are then sent to the notifier,
+ * invoked asynchronously (./notify.ts); a failed invoke stops the batch at the earliest record whose
+ * events it carried, and the retry invokes again (the notifier sends no email twice).
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type {
@@ -19,6 +21,7 @@ import type {
 } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
 import { transactionView } from '../api/transactions.ts';
+import { config } from '../config.ts';
 import { type CustomerEvent, eventsFromChange, type Image, type Views } from '../domain/events.ts';
 import type { Journal } from '../domain/ledger.ts';
 import { toAccount } from '../store/accounts.ts';
@@ -26,6 +29,7 @@ import type { ReadAhead } from '../store/events.ts';
 import { reportAuditChange } from './audit-changes.ts';
 import { events } from './events-context.ts';
 import { retriedFrom } from './in-order.ts';
+import { mayEmail, noticeOf, notify } from './notify.ts';
 
 export const imageOf = (image: Record<string, AttributeValue> | undefined): Image | undefined =>
   image ? (unmarshall(image as Parameters<typeof unmarshall>[0]) as Image) : undefined;
@@ -105,6 +109,8 @@ export const processRecords = async (records: readonly DynamoDBRecord[]): Promis
   }
   let stored = 0;
   const eventIds: string[] = [];
+  /** The events stored or found stored that may give an email, with their record's place. */
+  const toNotify: { e: CustomerEvent; at: number }[] = [];
   // Every customer's counter and endpoints at once, not two reads per customer (EventStore.readAhead).
   // If that fails, each customer reads their own at their turn, and a failure stops the batch there.
   const ahead = await events()
@@ -122,7 +128,9 @@ export const processRecords = async (records: readonly DynamoDBRecord[]): Promis
       ahead.get(customer),
     );
     stored += r.outcomes.filter((o) => o === 'stored').length;
-    eventIds.push(...todo.slice(0, r.outcomes.length).map((x) => x.e.id));
+    const done = todo.slice(0, r.outcomes.length);
+    eventIds.push(...done.map((x) => x.e.id));
+    toNotify.push(...done.filter((x) => mayEmail(x.e)));
     const failed = todo[r.outcomes.length];
     if ('error' in r && failed && failed.at < stopAt) {
       stopAt = failed.at;
@@ -130,6 +138,21 @@ export const processRecords = async (records: readonly DynamoDBRecord[]): Promis
     }
   }
   if (eventIds.length > 0) logger.info('events', { eventIds, stored });
+  const notifier = config().notifierFunction;
+  // Those of records before the batch's stop only: the others are notified when the retry stores them.
+  const notices = toNotify
+    .filter((x) => x.at < stopAt)
+    .sort((a, b) => a.at - b.at)
+    .map((x) => ({ notice: noticeOf(x.e), at: x.at }));
+  if (notifier && notices.length > 0) {
+    const sent = await notify(notifier, notices);
+    for (const { notice } of sent.tooLarge)
+      logger.error('event too large for the notifier: not emailed', { eventId: notice.id });
+    if (sent.failedAt !== undefined) {
+      stopAt = sent.failedAt;
+      error = sent.error;
+    }
+  }
   if (stopAt === records.length) return { batchItemFailures: [] };
   const r = records[stopAt];
   logger.error('stream record failed: the batch stops here and is retried from it', {

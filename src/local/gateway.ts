@@ -96,7 +96,7 @@ const send = (res: ServerResponse, r: HttpResponse, extra: Record<string, string
 };
 
 /** The body, or undefined when it is over the limit (the rest is read and dropped, so the client gets the answer). */
-const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | undefined> =>
+export const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | undefined> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

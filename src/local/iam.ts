@@ -18,7 +18,9 @@
  * operations (`cognito-idp:Admin...`; its public ones, called with the app client's id or the user's
  * own token, need no IAM, as on AWS), S3 (HeadObject as s3:GetObject; and a missing key is 403, not
  * 404, to a function without s3:ListBucket, as S3 answers it), SES v2, and Secrets Manager
- * (offline a provider of our own, src/local/secrets.ts, asks `authorize`). `emulateIamEverywhere`
+ * (offline a provider of our own, src/local/secrets.ts, asks `authorize`), and Lambda's Invoke, on the
+ * functions of the caller's `invokes` alone (the local Invoke endpoint, src/local/async-invoke.ts,
+ * runs what it is given). `emulateIamEverywhere`
  * puts the check on every SDK client a function creates, so a client added later is covered too.
  * Stricter than AWS where a role grants more than the code declares (a permission grants a family of
  * actions): declared ⊆ allowed is proved by infra/iam.test.ts, called ⊆ declared here, so every call
@@ -44,12 +46,17 @@ export const runAs = <T>(fn: string, f: () => T): T => running.run(fn, f);
 export const runningFunction = (): string | undefined => running.getStore();
 
 type Key = Record<string, unknown> | undefined;
-/** One authorisation: the IAM action and the item's partition key (for LeadingKeys), when one. */
+/**
+ * One authorisation: the IAM action and the item's partition key (for LeadingKeys), when one; for
+ * lambda:InvokeFunction, the function invoked (`target`).
+ */
 interface Request {
   action: string;
   pk?: string;
   /** A put's top-level attribute names (IAM's dynamodb:Attributes), when the item is known. */
   attributes?: string[];
+  /** Invoke's target function, by name (Lambda's resource). */
+  target?: string;
 }
 
 const pkOf = (key: Key): string | undefined => {
@@ -58,6 +65,8 @@ const pkOf = (key: Key): string | undefined => {
 };
 
 type Input = {
+  /** Lambda's Invoke: a function's name or ARN. */
+  FunctionName?: string;
   IndexName?: string;
   Key?: Key;
   Item?: Key;
@@ -77,6 +86,7 @@ const SERVICES: Record<string, string> = {
   S3Client: 's3',
   SESv2Client: 'ses',
   SecretsManagerClient: 'secretsmanager',
+  LambdaClient: 'lambda',
 };
 
 /**
@@ -113,6 +123,8 @@ export const requestsOf = (commandName: string, input: Input, clientName = 'Dyna
   if (service === undefined) return [{ action: `${clientName}:${op}` }];
   if (service === 'cognito-idp') return COGNITO_PUBLIC.has(op) ? [] : [{ action: `cognito-idp:${op}` }];
   if (service === 's3') return [{ action: `s3:${S3_ACTIONS[op] ?? op}` }];
+  if (service === 'lambda' && op === 'Invoke')
+    return [{ action: 'lambda:InvokeFunction', target: functionNameOf(input.FunctionName ?? '') }];
   if (service !== 'dynamodb') return [{ action: `${service}:${op}` }];
   const index = input.IndexName ? `@${input.IndexName}` : '';
   switch (op) {
@@ -140,6 +152,10 @@ export const requestsOf = (commandName: string, input: Input, clientName = 'Dyna
 const attributesOf = (item: Key): { attributes?: string[] } =>
   item ? { attributes: Object.keys(item) } : {};
 
+/** A function's name from Invoke's FunctionName: a name, or a function ARN. */
+export const functionNameOf = (name: string): string =>
+  /^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)/.exec(name)?.[1] ?? name;
+
 const withPk = (key: Key): { pk?: string } => {
   const pk = pkOf(key);
   return pk === undefined ? {} : { pk };
@@ -156,6 +172,9 @@ export const refusal = (fn: string, r: Request): string | undefined => {
     return `${fn} has no audit:write`;
   if (!(def.sdkActions as readonly string[]).includes(r.action))
     return `${fn} does not declare ${r.action} in its sdkActions`;
+  // lambda:InvokeFunction on the functions of its `invokes` alone (the CDK grants it on their ARNs).
+  if (r.action === 'lambda:InvokeFunction' && !(def.invokes ?? []).includes(r.target ?? ''))
+    return `${fn} may invoke only ${(def.invokes ?? []).join(', ') || 'no function'}`;
   // audit:write alone puts audit items only (IAM: PutItem on AUDIT#* leading keys), and
   // table:file-marks statement files' marks only (PutItem on STMTFILE#*).
   const fileMark =
@@ -201,8 +220,12 @@ export const accessDenied = (fn: string, action: string, why: string): Error =>
   );
 
 /** Refuses `action` (AccessDeniedException) when the running function, if any, may not make it. */
-export const authorize = (action: string, pk?: string): void =>
-  authorizeRequest(pk === undefined ? { action } : { action, pk });
+export const authorize = (action: string, pk?: string, target?: string): void =>
+  authorizeRequest({
+    action,
+    ...(pk === undefined ? {} : { pk }),
+    ...(target === undefined ? {} : { target }),
+  });
 
 const authorizeRequest = (r: Request): void => {
   const fn = running.getStore();

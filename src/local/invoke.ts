@@ -53,11 +53,11 @@ export interface Invocation {
   requestId: string;
 }
 
-class TimeoutError extends Error {}
+export class TimeoutError extends Error {}
 class IntegrationTimeoutError extends TimeoutError {}
 
 /** `work`, or a TimeoutError (or `Late`) with `message` once `ms` have passed. */
-const within = async <T>(
+export const within = async <T>(
   work: Promise<T>,
   ms: number,
   message: string,

@@ -6,7 +6,8 @@
  * BANK_CORS_ORIGINS, BANK_RATE_LIMIT*, BANK_SWEEP_SECONDS (5: how often scheduled functions run),
  * BANK_EMULATE_CONFLICTS ('off' to let DynamoDB Local's transactions overlap without conflicts, as it
  * does by itself), BANK_CLOCK_OFFSET_DAYS (0: scheduled functions see the clock this many days ahead;
- * local only), BANK_SES_PORT (aws-ses-v2-local, a free port otherwise), BANK_WEBHOOK_RETRY_SCALE (1),
+ * local only), BANK_SES_PORT (aws-ses-v2-local, a free port otherwise), BANK_LAMBDA_PORT (the local
+ * Invoke endpoint, src/local/async-invoke.ts; a free port otherwise), BANK_WEBHOOK_RETRY_SCALE (1),
  * BANK_DYNAMODB_JVM (`peak`, or `quick` for a JVM that starts on half the CPU: src/local/emulators.ts).
  * s3rver serves the statements bucket (files under BANK_DATA_DIR/s3).
  * Ctrl+C stops everything.
@@ -19,6 +20,7 @@ import { IDLE_TIMEOUT_SECONDS } from '../domain/session.ts';
 import { db } from '../handlers/context.ts';
 import { createJwtVerifier } from '../identity/jwt.ts';
 import { useCursorKeyProvider } from '../store/cursor.ts';
+import { type AsyncInvokeEndpoint, startAsyncInvoke } from './async-invoke.ts';
 import { bootstrap, LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
 import { emulateCognitoDisabledUsers } from './cognito.ts';
 import { emulateConflictsEverywhere } from './conflicts.ts';
@@ -64,6 +66,7 @@ if (!Number.isFinite(clockOffsetDays)) {
   process.exit(1);
 }
 let streams: StreamPoller | undefined;
+let lambda: AsyncInvokeEndpoint | undefined;
 
 const fail = (message: string): never => {
   console.error(`npm start: ${message}`);
@@ -142,6 +145,7 @@ const shutdown = async (code: number, why: string): Promise<void> => {
   };
   await step('the scheduler', () => scheduler?.stop());
   await step('the stream poller', () => streams?.stop());
+  await step('the local Invoke endpoint', () => lambda?.stop());
   await step('the gateway', () => gateway.close());
   await Promise.all([
     step('s3rver', () => s3?.stop()),
@@ -178,6 +182,8 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     known: previous ?? {},
   });
   s3 = await startS3({ dataDir, host: '127.0.0.1' });
+  // Lambda's asynchronous Invoke (the stream function invokes the notifier), on 127.0.0.1.
+  lambda = await startAsyncInvoke({ region: LOCAL_REGION, port: envPort('BANK_LAMBDA_PORT') });
   // What the CDK app sets on AWS; the SDK finds the emulators through AWS_ENDPOINT_URL_*.
   Object.assign(process.env, {
     AWS_REGION: LOCAL_REGION,
@@ -186,7 +192,10 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamodbEndpoint,
     AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: emulators.cognitoEndpoint,
     AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+    AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
     ...settingsEnv({
+      // The local Invoke endpoint knows the registry's names.
+      notifierFunction: 'notifier',
       ...local,
       tableName: ids.tableName,
       userPoolId: ids.userPoolId,
@@ -233,8 +242,9 @@ const startUp = async (emulators: Emulators): Promise<void> => {
     region: LOCAL_REGION,
     diagnostics: () => ({
       conflicts: conflicts ? { emulated: true, ...conflicts.counters() } : { emulated: false },
-      // Whether the stream functions have handled everything written so far (the bench waits for it).
-      streams: { drained: streams?.drained() ?? true },
+      // Whether the stream functions have handled everything written so far, and the functions they
+      // invoke asynchronously too (the bench waits for it).
+      streams: { drained: (streams?.drained() ?? true) && (lambda?.idle() ?? true) },
     }),
   });
   // Scheduled functions (src/functions.ts), as EventBridge would run them, every BANK_SWEEP_SECONDS.
@@ -282,6 +292,7 @@ const startUp = async (emulators: Emulators): Promise<void> => {
       `  Emulators   DynamoDB Local ${emulators.dynamodbEndpoint}, cognito-local ${emulators.cognitoEndpoint}, s3rver ${s3.endpoint}`,
       `  Schedules   every ${sweepSeconds} s (BANK_SWEEP_SECONDS); table stream polled for events`,
       `  Emails      ${ses.endpoint}/  (aws-ses-v2-local: every email the bank sends)`,
+      `  Lambda      ${lambda.endpoint}  (asynchronous Invoke: the stream function's notices to the notifier)`,
       `  Sign-up     ${local.autoConfirm ? 'confirmed automatically' : 'confirmation codes appear in this log'}`,
       `  Conflicts   ${conflicts ? "AWS's transaction conflicts emulated (BANK_EMULATE_CONFLICTS=off to stop)" : 'not emulated (BANK_EMULATE_CONFLICTS=off)'}`,
       'Press Ctrl+C to stop.',

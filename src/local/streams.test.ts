@@ -118,8 +118,8 @@ describe('the local stream poller', () => {
       dynamodbEndpoint: emulators().dynamodbEndpoint,
       tableName: table,
       region: LOCAL_REGION,
-      functions: ['notifier'],
-      handlers: { notifier: handler },
+      functions: ['settler'],
+      handlers: { settler: handler },
       pollMs: 20,
     });
   });
@@ -132,8 +132,8 @@ describe('the local stream poller', () => {
 
   it('gives the function a DynamoDBStreamEvent of the records its filter lets through', async () => {
     const id = randomUUID();
-    await put({ entity: 'account', id: 'not-for-the-notifier' });
-    await put({ entity: 'event', id, amount: 5, tags: ['a'] });
+    await put({ entity: 'account', id: 'not-for-the-settler' });
+    await put({ entity: 'credit', id, amount: 5, tags: ['a'] });
     const r = await vi.waitFor(
       () => {
         const found = seen.flat().find((x) => x.dynamodb?.NewImage?.id?.S === id);
@@ -147,19 +147,19 @@ describe('the local stream poller', () => {
       eventSource: 'aws:dynamodb',
       awsRegion: LOCAL_REGION,
       dynamodb: {
-        NewImage: { entity: { S: 'event' }, id: { S: id }, amount: { N: '5' }, tags: { L: [{ S: 'a' }] } },
+        NewImage: { entity: { S: 'credit' }, id: { S: id }, amount: { N: '5' }, tags: { L: [{ S: 'a' }] } },
         StreamViewType: 'NEW_AND_OLD_IMAGES',
       },
     });
     expect(typeof r.dynamodb?.ApproximateCreationDateTime).toBe('number');
-    expect(seen.flat().some((x) => x.dynamodb?.NewImage?.id?.S === 'not-for-the-notifier')).toBe(false);
+    expect(seen.flat().some((x) => x.dynamodb?.NewImage?.id?.S === 'not-for-the-settler')).toBe(false);
   });
 
-  it('the function’s filter: an update of an event item (MODIFY) is not given to the notifier', async () => {
+  it('the function’s filter: an update of a credit item (MODIFY) is not given to the settler', async () => {
     const id = randomUUID();
     const key = { pk: `P#${id}`, sk: 'S' };
     await dynamoClients().doc.send(
-      new PutCommand({ TableName: table, Item: { ...key, entity: 'event', id } }),
+      new PutCommand({ TableName: table, Item: { ...key, entity: 'credit', id } }),
     );
     await dynamoClients().doc.send(
       new UpdateCommand({
@@ -170,7 +170,7 @@ describe('the local stream poller', () => {
       }),
     );
     const marker = randomUUID();
-    await put({ entity: 'event', id: marker });
+    await put({ entity: 'credit', id: marker });
     await vi.waitFor(
       () => expect(seen.flat().some((x) => x.dynamodb?.NewImage?.id?.S === marker)).toBe(true),
       {
@@ -191,24 +191,24 @@ const realStreams = () =>
     credentials: LOCAL_CREDENTIALS,
   });
 
-/** Writes an `event` item with the id `id` (a record the notifier's filter lets through). */
+/** Writes a `credit` item with the id `id` (a record the settler's filter lets through). */
 const putEvent = (table: string) => (id: string) =>
   dynamoClients().doc.send(
-    new PutCommand({ TableName: table, Item: { pk: `P#${id}`, sk: 'S', entity: 'event', id } }),
+    new PutCommand({ TableName: table, Item: { pk: `P#${id}`, sk: 'S', entity: 'credit', id } }),
   );
 
-/** A poller of the notifier alone over `table`, at a pace of 20 ms, given `notifier` as its handler. */
-const notifierPoller = (
+/** A poller of the settler alone over `table`, at a pace of 20 ms, given `handler` as its handler. */
+const settlerPoller = (
   table: string,
-  notifier: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>,
+  handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>,
   more: Partial<Parameters<typeof startStreamPoller>[0]> = {},
 ) =>
   startStreamPoller({
     dynamodbEndpoint: emulators().dynamodbEndpoint,
     tableName: table,
     region: LOCAL_REGION,
-    functions: ['notifier'],
-    handlers: { notifier },
+    functions: ['settler'],
+    handlers: { settler: handler },
     pollMs: 20,
     ...more,
   });
@@ -245,13 +245,13 @@ describe('the local stream poller, on a record that keeps failing', () => {
   /** Records written before the poller starts: its first read gives them in one batch. */
   const run = async (
     ids: string[],
-    notifier: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>,
+    handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>,
     until: (failed: string[]) => boolean,
   ) => {
     const table = await createTestTable('streams-poison', { stream: true });
     for (const id of ids) await putEvent(table)(id);
     const failed: string[] = [];
-    const poller = await notifierPoller(table, notifier, {
+    const poller = await settlerPoller(table, handler, {
       onFailure: (_fn, records) => failed.push(...records.map(idOf)),
     });
     try {
@@ -261,7 +261,7 @@ describe('the local stream poller, on a record that keeps failing', () => {
     }
     return failed;
   };
-  const retries = functions.notifier.trigger.retryAttempts;
+  const retries = functions.settler.trigger.retryAttempts;
 
   it('a partial batch response is retried from the failed record with the rest of its batch, whole; then all of them go to the on-failure destination', async () => {
     const [before, poison, after] = ['before', 'poison', 'after'].map((x) => `${x}-${randomUUID()}`);
@@ -283,7 +283,7 @@ describe('the local stream poller, on a record that keeps failing', () => {
     expect(failed).toEqual([poison, after]);
   }, 30_000);
 
-  it("an in-order handler (the notifier's) fails the invocation at a batch's first record: bisected down to the record alone, which goes to the on-failure destination; those after it are handled, in order", async () => {
+  it("an in-order handler (processInOrder) fails the invocation at a batch's first record: bisected down to the record alone, which goes to the on-failure destination; those after it are handled, in order", async () => {
     const ids = ['a', 'poison', 'b', 'c'].map((x) => `${x}-${randomUUID()}`);
     const [a, poison, b, c] = ids;
     const handled: string[] = [];
@@ -310,7 +310,7 @@ describe('the local stream poller, drained', () => {
     });
     const given: string[] = [];
     const handled: string[] = [];
-    const poller = await notifierPoller(table, async (e) => {
+    const poller = await settlerPoller(table, async (e) => {
       given.push(...e.Records.map((r) => r.dynamodb?.NewImage?.id?.S ?? ''));
       await held;
       handled.push(...e.Records.map((r) => r.dynamodb?.NewImage?.id?.S ?? ''));
@@ -389,7 +389,7 @@ describe('the local stream poller, behind a stream that trimmed what it had not 
     } as unknown as DynamoDBStreamsClient;
     const delivered: string[] = [];
     const trimmed: { fn: string; after: string }[] = [];
-    const poller = await notifierPoller(
+    const poller = await settlerPoller(
       table,
       async (event) => {
         delivered.push(...event.Records.map((r) => r.dynamodb?.NewImage?.id?.S ?? ''));
@@ -412,7 +412,7 @@ describe('the local stream poller, behind a stream that trimmed what it had not 
       await vi.waitFor(() => expect(delivered).toContain('after'), { timeout: 10_000, interval: 20 });
       expect(delivered).not.toContain('lost');
       expect(trimmed).toHaveLength(1);
-      expect(trimmed[0]?.fn).toBe('notifier');
+      expect(trimmed[0]?.fn).toBe('settler');
       // It had read up to 'read': the records after it were gone.
       expect(trimmed[0]?.after).toBe(readAt);
     } finally {
@@ -442,7 +442,7 @@ describe('the local stream poller reads ahead', () => {
     const delivered: string[] = [];
     // Whether the read after the one that found the first record had begun when the function had it.
     let readAhead: boolean | undefined;
-    const poller = await notifierPoller(
+    const poller = await settlerPoller(
       table,
       async (event) => {
         const ids = event.Records.map((r) => r.dynamodb?.NewImage?.id?.S ?? '');
@@ -474,7 +474,7 @@ describe('the local stream poller across restarts (positionsDir)', () => {
   const eventIds = (event: DynamoDBStreamEvent) =>
     event.Records.map((r) => r.dynamodb?.NewImage?.id?.S ?? '');
 
-  /** Runs a notifier poller until `until` is delivered, then stops it; returns what it delivered. */
+  /** Runs a settler poller until `until` is delivered, then stops it; returns what it delivered. */
   const runUntil = async (
     table: string,
     dir: string,
@@ -483,7 +483,7 @@ describe('the local stream poller across restarts (positionsDir)', () => {
     resumeBehindMs = 0,
   ) => {
     const delivered: string[] = [];
-    const poller = await notifierPoller(
+    const poller = await settlerPoller(
       table,
       async (event) => {
         delivered.push(...eventIds(event));
@@ -528,11 +528,11 @@ describe('the local stream poller across restarts (positionsDir)', () => {
   it('a positions file that is not one is read as no position', async () => {
     const table = await createTestTable('streams-garbled', { stream: true });
     const dir = await mkdtemp(join(tmpdir(), 'bank-positions-'));
-    await writeFile(join(dir, 'notifier.json'), '');
+    await writeFile(join(dir, 'settler.json'), '');
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       expect(await runUntil(table, dir, 'one', () => putEvent(table)('one'))).toEqual(['one']);
-      expect(errors.mock.calls.flat().join(' ')).toMatch(/notifier: .* is not a position/);
+      expect(errors.mock.calls.flat().join(' ')).toMatch(/settler: .* is not a position/);
     } finally {
       errors.mockRestore();
     }
@@ -545,13 +545,13 @@ describe('the local stream poller across restarts (positionsDir)', () => {
     await runUntil(table, dir, 'one', () => put('one'));
     // The record at the saved number is another one than the reader delivered (DynamoDB Local lost it
     // and gave its number to a later write): the position cannot be trusted.
-    const file = join(dir, 'notifier.json');
+    const file = join(dir, 'settler.json');
     await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), eventID: 'not-it' }));
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       expect(await runUntil(table, dir, 'two', () => put('two'))).toEqual(['one', 'two']);
       expect(errors.mock.calls.flat().join(' ')).toMatch(
-        /notifier: the record at its saved position .* is no longer the one it delivered/,
+        /settler: the record at its saved position .* is no longer the one it delivered/,
       );
     } finally {
       errors.mockRestore();
