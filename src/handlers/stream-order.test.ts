@@ -287,6 +287,12 @@ describe('stream: the stored events that may be emailed go to the notifier', () 
     expect(res.batchItemFailures).toHaveLength(18);
   });
 
+  it('an event two records of the batch give is sent once', async () => {
+    const twice = [...batch().slice(0, 2), record('250', 'MODIFY', journal('posted'), journal('pending'))];
+    expect(await handler({ Records: twice })).toEqual({ batchItemFailures: [] });
+    expect(notices()).toEqual([['transaction.posted alice', 'transaction.posted bob']]);
+  });
+
   it('without a notifier configured, nothing is invoked', async () => {
     vi.stubEnv('BANK_NOTIFIER_FUNCTION', '');
     resetConfig();

@@ -139,10 +139,13 @@ export const processRecords = async (records: readonly DynamoDBRecord[]): Promis
   }
   if (eventIds.length > 0) logger.info('events', { eventIds, stored });
   const notifier = config().notifierFunction;
-  // Those of records before the batch's stop only: the others are notified when the retry stores them.
+  // Those of records before the batch's stop only (the others are notified when the retry stores
+  // them), each event once (two records of a batch may give the same event: stored once).
+  const seen = new Set<string>();
   const notices = toNotify
     .filter((x) => x.at < stopAt)
     .sort((a, b) => a.at - b.at)
+    .filter((x) => !seen.has(x.e.id) && seen.add(x.e.id))
     .map((x) => ({ notice: noticeOf(x.e), at: x.at }));
   if (notifier && notices.length > 0) {
     const sent = await notify(notifier, notices);

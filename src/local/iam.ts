@@ -25,8 +25,8 @@
  * Stricter than AWS where a role grants more than the code declares (a permission grants a family of
  * actions): declared ⊆ allowed is proved by infra/iam.test.ts, called ⊆ declared here, so every call
  * the tests make is one the role allows. Calls made outside any function (bootstrap, the tests' own
- * setup) are not checked. Not modelled: resource scoping other than the table's (which pool, bucket
- * prefix or secret; the CDK grants each on its one resource).
+ * setup) are not checked. Not modelled: resource scoping other than the table's and Lambda's (which
+ * pool, bucket prefix or secret; the CDK grants each on its one resource).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
