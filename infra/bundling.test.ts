@@ -20,10 +20,13 @@ import { buildEvent } from '../src/api/event.ts';
 import { type OperationId, routeKey, routeList, routes } from '../src/api/routes.ts';
 import { periodOf } from '../src/domain/statements.ts';
 import { type FunctionName, functionNames, functions } from '../src/functions.ts';
+import { startAsyncInvoke } from '../src/local/async-invoke.ts';
+import { LOCAL_REGION } from '../src/local/bootstrap.ts';
 import { s3Env } from '../src/local/s3.ts';
 import { createTestTable, createTestUserPool, useHandlerEnv } from '../test/harness.ts';
 import { pdfText } from '../test/pdf-text.ts';
 import { withinOnePeriod } from '../test/periods.ts';
+import { transferPosted } from '../test/stream-records.ts';
 import {
   bundleFunction,
   externalsOf,
@@ -303,6 +306,48 @@ describe('statement-files: pdf-lib and the S3 client in chunks of their own, loa
         javaScript(metafiles.get(fn)).map(([f]) => f.split('/').at(-1)),
         fn,
       ).toEqual(['index.mjs']);
+  });
+
+  it('stream: the bundle’s Lambda client (Invoke’s schema alone, its errors unregistered) invokes the notifier through the local Invoke endpoint', async () => {
+    const payloads: { events: { type: string; ownerId: string }[] }[] = [];
+    let invoked: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      invoked = resolve;
+    });
+    const lambda = await startAsyncInvoke({
+      region: LOCAL_REGION,
+      retryDelayMs: () => 0,
+      handlers: {
+        notifier: async (payload) => {
+          payloads.push(payload);
+          invoked();
+        },
+      },
+    });
+    // Read by the bundle's own config and Lambda client, at their first use here.
+    const previous = { fn: process.env.BANK_NOTIFIER_FUNCTION, url: process.env.AWS_ENDPOINT_URL_LAMBDA };
+    Object.assign(process.env, {
+      BANK_NOTIFIER_FUNCTION: 'notifier',
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+    });
+    try {
+      const [alice, bob] = [`u-${randomUUID()}`, `u-${randomUUID()}`];
+      const stream = handlers.get('stream') as unknown as (e: unknown) => Promise<unknown>;
+      const r = await stream({ Records: [transferPosted(alice, bob)] });
+      expect(r).toEqual({ batchItemFailures: [] });
+      await done;
+      expect(payloads.map((p) => p.events.map((e) => `${e.type} ${e.ownerId}`))).toEqual([
+        [`transaction.posted ${alice}`, `transaction.posted ${bob}`],
+      ]);
+    } finally {
+      for (const [k, v] of [
+        ['BANK_NOTIFIER_FUNCTION', previous.fn],
+        ['AWS_ENDPOINT_URL_LAMBDA', previous.url],
+      ] as const)
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      await lambda.stop();
+    }
   });
 
   it('renders a statement PDF through the bundle, its chunk loaded from beside index.mjs', async ({ skip }) =>

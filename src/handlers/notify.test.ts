@@ -5,11 +5,10 @@
  * event's email is sent once, and once only when the stream batch is retried. And the payloads' cut.
  */
 import { randomUUID } from 'node:crypto';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUser } from '../../test/banking.ts';
 import { createTestTable, useHandlerEnv } from '../../test/harness.ts';
+import { transferPosted } from '../../test/stream-records.ts';
 import { type AsyncInvokeEndpoint, startAsyncInvoke } from '../local/async-invoke.ts';
 import { LOCAL_REGION } from '../local/bootstrap.ts';
 import { runAs } from '../local/iam.ts';
@@ -64,33 +63,6 @@ afterAll(async () => {
   restoreDeps?.();
   restoreEnv?.();
   await endpoint?.stop();
-});
-
-/** The stream record of a transfer from `from` to `to`, posted at once. */
-const transferPosted = (from: string, to: string): DynamoDBRecord => ({
-  eventID: `id-${randomUUID()}`,
-  eventName: 'INSERT',
-  eventSource: 'aws:dynamodb',
-  dynamodb: {
-    ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
-    SequenceNumber: '100',
-    NewImage: marshall(
-      {
-        entity: 'journal',
-        id: `j-${randomUUID()}`,
-        type: 'transfer',
-        status: 'posted',
-        amount: 1234,
-        currency: 'EUR',
-        description: 'rent',
-        from: { ownerId: from, accountId: 'a-1', number: '11111111' },
-        to: { ownerId: to, accountId: 'b-1', number: '22222222' },
-        createdAt: new Date().toISOString(),
-        postedAt: new Date().toISOString(),
-      },
-      { removeUndefinedValues: true },
-    ) as Record<string, AttributeValue>,
-  },
 });
 
 describe('stream → notifier, through the local Invoke endpoint', () => {

@@ -1,0 +1,31 @@
+/** Stream records as Lambda delivers them to the `stream` function, for tests. */
+import { randomUUID } from 'node:crypto';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+
+/** The stream record of a transfer from `from` to `to`, posted at once. */
+export const transferPosted = (from: string, to: string): DynamoDBRecord => ({
+  eventID: `id-${randomUUID()}`,
+  eventName: 'INSERT',
+  eventSource: 'aws:dynamodb',
+  dynamodb: {
+    ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
+    SequenceNumber: '100',
+    NewImage: marshall(
+      {
+        entity: 'journal',
+        id: `j-${randomUUID()}`,
+        type: 'transfer',
+        status: 'posted',
+        amount: 1234,
+        currency: 'EUR',
+        description: 'rent',
+        from: { ownerId: from, accountId: 'a-1', number: '11111111' },
+        to: { ownerId: to, accountId: 'b-1', number: '22222222' },
+        createdAt: new Date().toISOString(),
+        postedAt: new Date().toISOString(),
+      },
+      { removeUndefinedValues: true },
+    ) as Record<string, AttributeValue>,
+  },
+});
