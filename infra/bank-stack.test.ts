@@ -946,6 +946,19 @@ describe('prod stage', () => {
     });
   });
 
+  it("reserves the notifier's concurrency when asked (notifierConcurrency, over reservedConcurrency), never 0", () => {
+    const reserved = (x: Synth, fn: 'notifier' | 'money') =>
+      (
+        x.template.toJSON().Resources[logicalId(x.stack, x.stack.functions.byName[fn])] as {
+          Properties: { ReservedConcurrentExecutions?: number };
+        }
+      ).Properties.ReservedConcurrentExecutions;
+    expect([reserved(s, 'notifier'), reserved(s, 'money')]).toEqual([undefined, undefined]);
+    const capped = synth({ notifierConcurrency: '2', reservedConcurrency: '50' });
+    expect([reserved(capped, 'notifier'), reserved(capped, 'money')]).toEqual([2, 50]);
+    expect(() => synth({ notifierConcurrency: '0' })).toThrow(/at least 1/);
+  });
+
   it("takes each route group's throttle from the context, never above the stage's", () => {
     const stage = Object.values(s.template.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
       Properties: {

@@ -323,9 +323,15 @@ export class Functions extends Construct {
         logGroup,
         // Failed asynchronous invocations (the schedule's) go to the queue after Lambda's two retries.
         ...(trigger.type === 'schedule' && dlq ? { deadLetterQueue: dlq, retryAttempts: 2 } : {}),
-        ...(cfg.reservedConcurrency === undefined
-          ? {}
-          : { reservedConcurrentExecutions: cfg.reservedConcurrency }),
+        // The notifier's own (notifierConcurrency) over every function's (reservedConcurrency): each
+        // stream batch invokes it, so without a cap its invocations run side by side and together send
+        // faster than SES's sending rate. Throttled, an event waits in Lambda's queue (up to its maximum
+        // age) without spending its retries.
+        ...(fn === 'notifier' && cfg.notifierConcurrency !== undefined
+          ? { reservedConcurrentExecutions: cfg.notifierConcurrency }
+          : cfg.reservedConcurrency === undefined
+            ? {}
+            : { reservedConcurrentExecutions: cfg.reservedConcurrency }),
         environment: {
           POWERTOOLS_SERVICE_NAME: 'serverless-bank',
           POWERTOOLS_LOG_LEVEL: cfg.logLevel,

@@ -46,7 +46,7 @@ export interface MonitoringProps {
   streamFunctions?: string[];
   /**
    * The functions invoked asynchronously: their events' age in Lambda's queue and the events it dropped
-   * (past their retries or maximum age, and not delivered to the on-failure queue either) are watched.
+   * (past their retries or maximum age; those sent to the on-failure queue are counted too) are watched.
    */
   asyncFunctions?: string[];
   /** Log lines that are alarming, by function (`alarmOnLog`): any line with `message`. */

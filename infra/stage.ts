@@ -53,6 +53,12 @@ export interface StageConfig {
   logLevel: string;
   /** Reserved concurrency per function, when set: caps what one function may take from the account. */
   reservedConcurrency?: number;
+  /**
+   * The notifier's reserved concurrency, when set (context `notifierConcurrency`, over
+   * `reservedConcurrency`): how many of its invocations may send at once. One sends about 10 emails a
+   * second; keep their sum under the account's SES sending rate (14 a second by default in production).
+   */
+  notifierConcurrency?: number;
   /** Where alarm notifications go, when set. */
   alarmEmail?: string;
   /**
@@ -105,6 +111,10 @@ export const stageConfig = (node: Node): StageConfig => {
   const autoConfirm = bool(node, 'autoConfirm', false);
   if (prod && autoConfirm) throw new Error('autoConfirm is for development only: never in prod');
   const reserved = str(node, 'reservedConcurrency');
+  const notifierReserved = str(node, 'notifierConcurrency');
+  // 0 would hold every email back until its maximum age, and then drop it.
+  if (notifierReserved !== undefined && num(node, 'notifierConcurrency', 1) < 1)
+    throw new Error('context notifierConcurrency must be at least 1');
   const alarmEmail = str(node, 'alarmEmail');
   const webDist = str(node, 'webDist');
   const originSecretVersion = str(node, 'originSecretVersion');
@@ -145,6 +155,7 @@ export const stageConfig = (node: Node): StageConfig => {
     ...(originSecretVersion === undefined ? {} : { originSecretVersion }),
     logLevel: str(node, 'logLevel') ?? (prod ? 'INFO' : 'DEBUG'),
     ...(reserved === undefined ? {} : { reservedConcurrency: num(node, 'reservedConcurrency', 0) }),
+    ...(notifierReserved === undefined ? {} : { notifierConcurrency: num(node, 'notifierConcurrency', 1) }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(webDist === undefined ? {} : { webDist }),
     ses: { identity: sesIdentity, from: emailFrom },

@@ -13,6 +13,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { captureLogs } from '../../test/logs.ts';
 import { functions } from '../functions.ts';
 import { runAs } from '../local/iam.ts';
 import { createDocumentClient } from '../store/db.ts';
@@ -393,5 +394,15 @@ describe("notifier: a batch's owners read at once", () => {
     );
     expect(sent.filter((c) => c === 'GetCommand PROFILE')).toHaveLength(2);
     expect(ses.accepted).toHaveLength(2);
+  });
+});
+
+describe('notifier: its payload', () => {
+  it('logs a payload without events as an error (only the stream function invokes it), and sends nothing', async () => {
+    const { result, logs } = await captureLogs(() => handler({} as never));
+    expect(result).toEqual({ sent: 0 });
+    expect(logs).toMatch(/"level":"ERROR".*a payload without events/);
+    const fine = await captureLogs(() => handler({ events: [] }));
+    expect(fine.logs).not.toContain('a payload without events');
   });
 });

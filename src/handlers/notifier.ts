@@ -263,6 +263,9 @@ export const processEvent = async (
  */
 export const handler = async (payload: NotifierPayload, context?: Context): Promise<{ sent: number }> => {
   const notices: readonly Notice[] = Array.isArray(payload?.events) ? payload.events : [];
+  // Only the stream function invokes it: anything else is a mistake to see, not an empty batch.
+  if (!Array.isArray(payload?.events))
+    logger.error('notifier: a payload without events: nothing sent', { payload });
   const deadline = context ? new Date(now().getTime() + context.getRemainingTimeInMillis()) : undefined;
   // If reading the owners at once fails, each event reads its own (and a failure stops there).
   const owners = await readOwners(notices).catch((error: unknown) => {

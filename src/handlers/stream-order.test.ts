@@ -7,6 +7,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureLogs } from '../../test/logs.ts';
 import { resetConfig } from '../config.ts';
 import type { CustomerEvent } from '../domain/events.ts';
 import { events } from './events-context.ts';
@@ -262,6 +263,15 @@ describe('stream: the stored events that may be emailed go to the notifier', () 
     ]);
   });
 
+  it("a stored event of the record the batch stops at (another customer's failed there) is sent at once", async () => {
+    // alice's events are stored; bob's (record 200) fails: alice's posted event of 200 is stored and
+    // emailable. Sent only by the retry, it would never be emailed were 200's retries to run out.
+    failures = { after: 2, left: 1 };
+    const res = await handler({ Records: batch() });
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['200', '300']);
+    expect(notices()).toEqual([['transaction.posted alice']]);
+  });
+
   it('events found already stored on a retry are still sent to the notifier', async () => {
     vi.spyOn(events(), 'recordAll').mockImplementation(async (list: readonly CustomerEvent[]) => ({
       outcomes: list.map(() => 'duplicate' as const),
@@ -298,5 +308,11 @@ describe('stream: the stored events that may be emailed go to the notifier', () 
     resetConfig();
     expect(await handler({ Records: batch() })).toEqual({ batchItemFailures: [] });
     expect(invoked).toEqual([]);
+    // On Lambda (where the CDK app always names it) that is logged as an error, not silent.
+    const quiet = await captureLogs(() => handler({ Records: batch() }));
+    expect(quiet.logs).not.toContain('no notifier configured');
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'stream');
+    const { logs } = await captureLogs(() => handler({ Records: batch() }));
+    expect(logs).toMatch(/"level":"ERROR".*no notifier configured/);
   });
 });

@@ -139,19 +139,25 @@ export const processRecords = async (records: readonly DynamoDBRecord[]): Promis
   }
   if (eventIds.length > 0) logger.info('events', { eventIds, stored });
   const notifier = config().notifierFunction;
-  // Those of records before the batch's stop only (the others are notified when the retry stores
-  // them), each event once (two records of a batch may give the same event: stored once).
+  // Every event stored or found stored, also those of records at or after the batch's stop (another
+  // customer's event failed there): the retry sends them again (the notifier's marks find them sent),
+  // but were that record's retries to run out, its stored events would never be emailed. Each event
+  // once (two records of a batch may give the same event: stored once).
   const seen = new Set<string>();
   const notices = toNotify
-    .filter((x) => x.at < stopAt)
     .sort((a, b) => a.at - b.at)
     .filter((x) => !seen.has(x.e.id) && seen.add(x.e.id))
     .map((x) => ({ notice: noticeOf(x.e), at: x.at }));
+  // On Lambda the CDK app always names it: unnamed there, no email would ever be sent, unseen.
+  if (!notifier && notices.length > 0 && process.env.AWS_LAMBDA_FUNCTION_NAME)
+    logger.error('stream: no notifier configured (BANK_NOTIFIER_FUNCTION): these events are not emailed', {
+      eventIds: notices.map((n) => n.notice.id),
+    });
   if (notifier && notices.length > 0) {
     const sent = await notify(notifier, notices);
     for (const { notice } of sent.tooLarge)
       logger.error('event too large for the notifier: not emailed', { eventId: notice.id });
-    if (sent.failedAt !== undefined) {
+    if (sent.failedAt !== undefined && sent.failedAt < stopAt) {
       stopAt = sent.failedAt;
       error = sent.error;
     }
