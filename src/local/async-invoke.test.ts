@@ -201,4 +201,30 @@ describe('local Invoke endpoint', () => {
     await a.ended(1);
     expect(a.seen).toHaveLength(1);
   });
+
+  it('the offline IAM: a version or alias of the notifier is not the notifier (the CDK grants its unqualified ARN alone)', async () => {
+    const handler = vi.fn();
+    await start({ handlers: { notifier: handler } });
+    const qualified = (FunctionName: string, Qualifier?: string) =>
+      runAs('stream', () =>
+        (client as LambdaClient).send(
+          new InvokeCommand({
+            FunctionName,
+            ...(Qualifier ? { Qualifier } : {}),
+            InvocationType: 'Event',
+            Payload: new TextEncoder().encode('{}'),
+          }),
+        ),
+      );
+    for (const [name, qualifier] of [
+      ['notifier', '1'],
+      ['notifier:live', undefined],
+      [`arn:aws:lambda:${LOCAL_REGION}:000000000000:function:notifier:live`, undefined],
+    ] as const)
+      await expect(qualified(name, qualifier), `${name} ${qualifier}`).rejects.toMatchObject({
+        name: 'AccessDeniedException',
+        message: expect.stringMatching(/may invoke only notifier/),
+      });
+    expect(handler).not.toHaveBeenCalled();
+  });
 });

@@ -67,6 +67,8 @@ const pkOf = (key: Key): string | undefined => {
 type Input = {
   /** Lambda's Invoke: a function's name or ARN. */
   FunctionName?: string;
+  /** Lambda's Invoke: a version or alias. */
+  Qualifier?: string;
   IndexName?: string;
   Key?: Key;
   Item?: Key;
@@ -124,7 +126,9 @@ export const requestsOf = (commandName: string, input: Input, clientName = 'Dyna
   if (service === 'cognito-idp') return COGNITO_PUBLIC.has(op) ? [] : [{ action: `cognito-idp:${op}` }];
   if (service === 's3') return [{ action: `s3:${S3_ACTIONS[op] ?? op}` }];
   if (service === 'lambda' && op === 'Invoke')
-    return [{ action: 'lambda:InvokeFunction', target: functionNameOf(input.FunctionName ?? '') }];
+    return [
+      { action: 'lambda:InvokeFunction', target: invokeTargetOf(input.FunctionName ?? '', input.Qualifier) },
+    ];
   if (service !== 'dynamodb') return [{ action: `${service}:${op}` }];
   const index = input.IndexName ? `@${input.IndexName}` : '';
   switch (op) {
@@ -155,6 +159,18 @@ const attributesOf = (item: Key): { attributes?: string[] } =>
 /** A function's name from Invoke's FunctionName: a name, or a function ARN. */
 export const functionNameOf = (name: string): string =>
   /^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)/.exec(name)?.[1] ?? name;
+
+/**
+ * Invoke's target as IAM sees it: the function's name, with its version or alias when one is given
+ * (`Qualifier`, or a qualified name or ARN), as `name:qualifier`. The CDK grants the invoked function's
+ * unqualified ARN alone, which allows no version or alias of it: neither does this.
+ */
+export const invokeTargetOf = (name: string, qualifier?: string): string => {
+  const m = /^(?:arn:[^:]+:lambda:[^:]*:)?(?:[^:]*:function:)?([^:]+)(?::([^:]+))?$/.exec(name);
+  const fn = m?.[1] ?? name;
+  const q = qualifier ?? m?.[2];
+  return q === undefined ? fn : `${fn}:${q}`;
+};
 
 const withPk = (key: Key): { pk?: string } => {
   const pk = pkOf(key);
