@@ -1,7 +1,9 @@
 /**
  * Public identity routes: register, confirm (and resend), login (with the TOTP step), refresh, logout,
  * and password reset. Every answer that could tell an attacker whether an email is registered is the
- * same either way, and takes at least the same time (config.authFloorMs).
+ * same either way; register, resend, forgot-password, confirm and reset also take at least the same
+ * time (config.authFloorMs). Login does not: its attempts are counted and locked instead, and a wrong
+ * password for a login the bank disabled records one more security event, which timing may show.
  */
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';

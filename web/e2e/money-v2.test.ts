@@ -174,9 +174,7 @@ describe.each(WIDTHS)('at %i px', (width) => {
       await page.getByLabel(/^Amount/).fill('2');
       await page.getByRole('button', { name: 'Review transfer' }).click();
       await page.getByRole('button', { name: 'Confirm transfer' }).click();
-      await page
-        .getByText('The account you want to pay cannot take payments, so nothing was sent.')
-        .waitFor();
+      await page.getByText('The account you want to pay cannot take payments. Check the details').waitFor();
       expect(await page.getByTestId('review').count()).toBe(0);
       expect(await page.getByText('This account is not active').count()).toBe(0);
       await axe(page, 'payee account closed');

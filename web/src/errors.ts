@@ -191,7 +191,7 @@ const messageOf = (error: unknown): string => {
  * not say which). Its `account_not_active` alone would read as the customer's own account.
  */
 export const RECIPIENT_NOT_ACTIVE =
-  'The account you want to pay cannot take payments, so nothing was sent. Check the details, or pay another account.';
+  'The account you want to pay cannot take payments. Check the details, or pay another account.';
 
 /** `account_not_active` about the recipient's account: the server names the number paid (src/domain/account.ts). */
 export const isRecipientRefusal = (error: unknown): boolean =>
