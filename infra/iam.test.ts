@@ -325,6 +325,8 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
   it.each([
     ['statements', 'MONTHSUM#a-1'],
     ['statement-files', 'STMTFILE#statements/a-1/2026-10.v2.pdf'],
+    ['notifier', 'EMAIL#e-1'],
+    ['events-api', 'USER#u-1'],
   ] as const)(
     'lets %s put its own items with their own attributes only, never an index key',
     async (fn, key) => {

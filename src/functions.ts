@@ -390,8 +390,10 @@ export const functions = {
     trigger: http,
     permissions: ['table:write'],
     sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'secretsmanager:GetSecretValue'],
-    // Notification preferences (USER#<sub>/NOTIFICATIONS).
+    // Notification preferences (USER#<sub>/NOTIFICATIONS), with their own attributes only
+    // (src/store/webhooks.ts setPreferences).
     writePartitions: ['USER#'],
+    writeAttributes: ['pk', 'sk', 'entity', 'email'],
   }),
   'webhooks-api': fn({
     ...defaults,
@@ -488,8 +490,19 @@ export const functions = {
     ],
     // An email's send mark is removed when the send fails (EMAIL#<eventId>).
     deletePartitions: ['EMAIL#'],
-    // Its send marks only.
+    // Its send marks only, with their own attributes only (src/store/email-marks.ts).
     writePartitions: ['EMAIL#'],
+    writeAttributes: [
+      'pk',
+      'sk',
+      'entity',
+      'status',
+      'token',
+      'leaseUntil',
+      'claimedAt',
+      'sentAt',
+      'expiresAt',
+    ],
   }),
   admin: fn({
     ...defaults,

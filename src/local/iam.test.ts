@@ -113,8 +113,25 @@ describe('offline IAM', () => {
   });
 
   it('keeps the writes of a function that declares its write partitions in them, as IAM does', () => {
-    expect(refusal('notifier', { action: 'dynamodb:PutItem', pk: 'EMAIL#e' })).toBeUndefined();
-    expect(refusal('notifier', { action: 'dynamodb:PutItem', pk: 'USER#u' })).toMatch(/write only in EMAIL#/);
+    // A send mark, with its own attributes (writeAttributes), and never an index's key.
+    const mark = ['pk', 'sk', 'entity', 'status', 'token', 'leaseUntil', 'claimedAt', 'expiresAt'];
+    expect(
+      refusal('notifier', { action: 'dynamodb:PutItem', pk: 'EMAIL#e', attributes: mark }),
+    ).toBeUndefined();
+    expect(
+      refusal('notifier', { action: 'dynamodb:PutItem', pk: 'EMAIL#e', attributes: [...mark, 'h2pk'] }),
+    ).toMatch(/may write only the attributes .* \(not h2pk\)/);
+    expect(refusal('notifier', { action: 'dynamodb:PutItem', pk: 'USER#u', attributes: mark })).toMatch(
+      /write only in EMAIL#/,
+    );
+    // events-api: a customer's notification preferences, with their own attributes only.
+    const prefs = ['pk', 'sk', 'entity', 'email'];
+    expect(
+      refusal('events-api', { action: 'dynamodb:PutItem', pk: 'USER#u', attributes: prefs }),
+    ).toBeUndefined();
+    expect(
+      refusal('events-api', { action: 'dynamodb:PutItem', pk: 'USER#u', attributes: [...prefs, 'gsi1pk'] }),
+    ).toMatch(/may write only the attributes .* \(not gsi1pk\)/);
     expect(refusal('dispatcher', { action: 'dynamodb:UpdateItem', pk: 'WEBHOOK#w' })).toBeUndefined();
     expect(refusal('dispatcher', { action: 'dynamodb:UpdateItem', pk: 'USER#u' })).toMatch(/write only/);
     expect(refusal('stream', { action: 'dynamodb:PutItem', pk: 'JOURNAL#j' })).toMatch(/write only/);
