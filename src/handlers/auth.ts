@@ -2,8 +2,8 @@
  * Public identity routes: register, confirm (and resend), login (with the TOTP step), refresh, logout,
  * and password reset. Every answer that could tell an attacker whether an email is registered is the
  * same either way; register, resend, forgot-password, confirm and reset also take at least the same
- * time (config.authFloorMs). Login does not: its attempts are counted and locked instead, and a wrong
- * password for a login the bank disabled records one more security event, which timing may show.
+ * time (config.authFloorMs). Login does not: its attempts are counted and locked instead, and a
+ * refused login makes the same writes whether the password was wrong or the login disabled.
  */
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
@@ -180,7 +180,11 @@ const checkCode = async (
 };
 
 /** Settles a login attempt that failed on its secret, and records what it locked or slowed. */
-const loginFailed = async (t: LoginTicket, event: 'login_failed' | 'mfa_login_failed', sourceIp: string) => {
+const loginFailed = async (
+  t: LoginTicket,
+  event: 'login_failed' | 'login_refused_disabled' | 'mfa_login_failed',
+  sourceIp: string,
+) => {
   const f = await logins().failed(t);
   const base = { email: t.email, sourceIp };
   await securityEvents.record({ event, ...base, reason: `failure ${f.failures} for this email` });
@@ -406,9 +410,9 @@ export const handler = createHandler(
             await loginFailed(t, 'login_failed', sourceIp);
             throw err;
           });
-        if (user?.enabled === false)
-          await securityEvents.record({ event: 'login_refused_disabled', email: body.email, sourceIp });
-        await loginFailed(t, 'login_failed', sourceIp);
+        // One security event either way (the refusal of a disabled login in place of a failed one's),
+        // so the answer takes the same writes, and its timing does not tell a disabled login apart.
+        await loginFailed(t, user?.enabled === false ? 'login_refused_disabled' : 'login_failed', sourceIp);
         throw e;
       }
       if ('challenge' in out) {
