@@ -679,14 +679,25 @@ describe('TOTP MFA', () => {
   const code = (secret: string) => generateSync({ secret });
   /** The code of the next 30 s step, which Cognito's check (one step either side) takes already. */
   const nextCode = (secret: string) => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
-  /** A customer with TOTP on (turned on with the current code, which a login may still use). */
+  /** The code of the last 30 s step, which Cognito's check takes still. */
+  const lastCode = (secret: string) => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) - 30 });
+  /** A code Cognito's check takes now (the last, current or next step's) that is none of `used`. */
+  const unusedCode = (secret: string, used: readonly string[]) => {
+    const c = [lastCode(secret), code(secret), nextCode(secret)].find((x) => !used.includes(x));
+    if (!c) throw new Error('every code of the window is used');
+    return c;
+  };
+  /**
+   * A customer with TOTP on, turned on with the last step's code (the code that turns it on is taken,
+   * as a login's is), so a login may use the current one and the next.
+   */
   const withTotp = async () => {
     const e = await registered();
     const t = await tokensOf(e);
     const { secret } = (await call('enrolTotp', { token: t.accessToken })).body;
-    expect((await call('verifyTotp', { token: t.accessToken, body: { code: code(secret) } })).status).toBe(
-      204,
-    );
+    expect(
+      (await call('verifyTotp', { token: t.accessToken, body: { code: lastCode(secret) } })).status,
+    ).toBe(204);
     return { e, t, secret: secret as string };
   };
 
@@ -704,9 +715,8 @@ describe('TOTP MFA', () => {
     const bad = await call('verifyTotp', { token: t.accessToken, body: { code: '000000' } });
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('invalid_code');
-    expect((await call('verifyTotp', { token: t.accessToken, body: { code: code(secret) } })).status).toBe(
-      204,
-    );
+    const enrolCode = code(secret);
+    expect((await call('verifyTotp', { token: t.accessToken, body: { code: enrolCode } })).status).toBe(204);
     expect((await call('mfaStatus', { token: t.accessToken })).body).toEqual({ totp: true });
     expect((await call('enrolTotp', { token: t.accessToken })).body.code).toBe('mfa_already_enabled');
 
@@ -718,7 +728,13 @@ describe('TOTP MFA', () => {
     const wrong = await call('loginMfa', { body: { session: first.body.session, code: '000000' } });
     expect(wrong.status).toBe(400);
     expect(wrong.body.code).toBe('invalid_code');
-    const done = await call('loginMfa', { body: { session: first.body.session, code: code(secret) } });
+    // The code that turned TOTP on was taken (RFC 6238 §5.2: accepted once): whoever watched the
+    // enrolment cannot log in with it. Refused as a wrong code.
+    const reused = await call('loginMfa', { body: { session: first.body.session, code: enrolCode } });
+    expect(reused.status).toBe(400);
+    expect(reused.body.code).toBe('invalid_code');
+    const loginCode = unusedCode(secret, [enrolCode]);
+    const done = await call('loginMfa', { body: { session: first.body.session, code: loginCode } });
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(decodeJwt(done.body.accessToken).sub).toBe(decodeJwt(t.accessToken).sub);
     // The waiting login is single use.
@@ -735,10 +751,10 @@ describe('TOTP MFA', () => {
       body: { code: code(secret), password: 'Not-The-Password-1' },
     });
     expect(noPassword.body.code).toBe('wrong_password');
-    // The login took the current code (a code is accepted once): the next one turns TOTP off.
+    // The enrolment and the login took theirs (a code is accepted once): another turns TOTP off.
     const off = await call('disableTotp', {
       token: t.accessToken,
-      body: { code: nextCode(secret), password: PASSWORD },
+      body: { code: unusedCode(secret, [enrolCode, loginCode]), password: PASSWORD },
     });
     expect(off.status, JSON.stringify(off.body)).toBe(204);
     expect((await login(e)).body.accessToken).toEqual(expect.any(String));
@@ -791,7 +807,9 @@ describe('TOTP MFA', () => {
     const e = await registered();
     const t = await tokensOf(e);
     const { secret } = (await call('enrolTotp', { token: t.accessToken })).body;
-    await call('verifyTotp', { token: t.accessToken, body: { code: code(secret) } });
+    expect((await call('verifyTotp', { token: t.accessToken, body: { code: code(secret) } })).status).toBe(
+      204,
+    );
     let failures = 0;
     while (failures < 10) {
       const first = await login(e, PASSWORD, '10.9.9.9');

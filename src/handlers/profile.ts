@@ -132,7 +132,17 @@ export const handler = createHandler(
     },
 
     verifyTotp: async ({ caller, accessToken, body, sourceIp }) => {
-      await counted(caller, ['invalid_code'], () => securitySettings().enableTotp(accessToken, body.code));
+      const { email } = await profileOf(caller);
+      // The code that turns TOTP on is taken as a login's is (RFC 6238 §5.2): the first login after it
+      // needs the next code, not one whoever watched the enrolment saw.
+      await counted(caller, ['invalid_code'], () =>
+        totpCodes().useOnce(
+          email,
+          body.code,
+          () => securitySettings().enableTotp(accessToken, body.code),
+          invalidCode,
+        ),
+      );
       await securityEvents.record({ event: 'mfa_enabled', userId: caller.sub, sourceIp, reason: 'totp' });
       return {};
     },

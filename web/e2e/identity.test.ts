@@ -87,7 +87,8 @@ it('turns on two-step verification from the QR code, then a login asks for the c
   await page.getByLabel('Code from the app').fill('000000');
   await page.getByRole('button', { name: 'Turn on' }).click();
   await page.getByText('That code is not correct').waitFor();
-  await page.getByLabel('Code from the app').fill(generateSync({ secret }));
+  const enrolCode = generateSync({ secret });
+  await page.getByLabel('Code from the app').fill(enrolCode);
   await screenshot(page, 'identity-02-mfa-enrol');
   await page.getByRole('button', { name: 'Turn on' }).click();
   await page.getByTestId('mfa-on').waitFor();
@@ -98,7 +99,13 @@ it('turns on two-step verification from the QR code, then a login asks for the c
   await page.getByLabel('Password').fill(c.password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('heading', { level: 1, name: 'Enter your code' }).waitFor();
-  await page.getByLabel('Code', { exact: true }).fill(generateSync({ secret }));
+  // Each code is accepted once, the enrolment's too: the login refuses it, and takes the next.
+  await page.getByLabel('Code', { exact: true }).fill(enrolCode);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByText('That code is not correct').waitFor();
+  await page
+    .getByLabel('Code', { exact: true })
+    .fill(generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }));
   await screenshot(page, 'identity-03-mfa-login');
   await page.getByRole('button', { name: 'Verify' }).click();
   await page.getByRole('button', { name: 'Log out' }).waitFor();

@@ -360,7 +360,12 @@ const MfaStep = ({
   return (
     <AuthForm
       title="Enter your code"
-      intro={<p>Open your authenticator app and enter the 6-digit code it shows for Serverless Bank.</p>}
+      intro={
+        <p>
+          Open your authenticator app and enter the 6-digit code it shows for Serverless Bank. Each code works
+          once: if you have just used the one it shows, wait for the next.
+        </p>
+      }
       form={form}
       onSubmit={submit}
       button="Verify"
