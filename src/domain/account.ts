@@ -93,6 +93,22 @@ export const recipientNotActive = (): BankError =>
     errors: [{ path: RECIPIENT_PATH, message: 'is not an account that can take payments' }],
   });
 
+/**
+ * Where a refund's refusal names the account the refunded transfer came from: the transaction the
+ * request names (its path's id), since the refund's body names no account.
+ */
+export const REFUND_PAYER_PATH = 'params.id';
+
+/**
+ * The refusal of a refund whose payer's account (the account the transfer came from) cannot take
+ * payments: the same code, said to be that account's (a field error on REFUND_PAYER_PATH), so that
+ * the refunder is not told their own account is not active; nor whether the payer's is closed or frozen.
+ */
+export const payerNotActive = (): BankError =>
+  new BankError('account_not_active', 'The account the transfer came from cannot take payments', {
+    errors: [{ path: REFUND_PAYER_PATH, message: 'came from an account that cannot take payments' }],
+  });
+
 /** Only an active account with nothing in it closes: a frozen one stays open until staff unfreeze it. */
 export const assertClosable = (account: Pick<Account, 'status' | 'balance' | 'held'>): void => {
   assertActive(account);

@@ -292,10 +292,20 @@ describe('refunds', () => {
     expect(balanceAfterOf(p, 'b')).toBe(440);
     expect(balanceAfterOf(p, 'a')).toBe(60);
     expect(p.outgoing).toBe(0);
-    // To a sender whose account has closed since: declined as such.
-    expect(code(() => planRefund(posted(), acct('b', 500), acct('a', 0, { status: 'closed' }), 1))).toBe(
-      'account_not_active',
-    );
+    // To a sender whose account has closed since: declined as such, said to be the payer's account
+    // (the transaction's), not the refunder's own.
+    for (const status of ['closed', 'frozen'] as const) {
+      const refused = () => planRefund(posted(), acct('b', 500), acct('a', 0, { status }), 1);
+      expect(refused).toThrow(
+        expect.objectContaining({
+          code: 'account_not_active',
+          errors: [{ path: 'params.id', message: expect.any(String) }],
+        }),
+      );
+    }
+    // The refunder's own account: the code's own words, no field named.
+    const own = () => planRefund(posted(), acct('b', 500, { status: 'frozen' }), acct('a', 0), 1);
+    expect(own).toThrow(expect.objectContaining({ code: 'account_not_active', errors: undefined }));
     expect(code(() => planRefund(posted({ refundedAmount: 40 }), acct('b', 500), acct('a', 0), 61))).toBe(
       'refund_exceeds_amount',
     );

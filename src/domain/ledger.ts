@@ -9,7 +9,7 @@
  * Plans are pure: they take what was read and say what changes. The store turns a plan into one
  * DynamoDB transaction whose conditions enforce the same rules on the stored attributes.
  */
-import { type Account, assertActive, assertRecipientActive, isExpired } from './account.ts';
+import { type Account, assertActive, assertRecipientActive, isExpired, payerNotActive } from './account.ts';
 import { BankError } from './errors.ts';
 import { addMinor, type Currency, isAmount } from './money.ts';
 
@@ -432,7 +432,8 @@ export const planRefund = (
   if (amt > room || amt <= 0)
     throw new BankError('refund_exceeds_amount', 'Refunds would exceed the amount of the transfer');
   assertActive(refunder);
-  assertActive(sender);
+  // The payer's account, said to be theirs (not the refunder's own).
+  if (sender.status !== 'active') throw payerNotActive();
   assertFunds(refunder, amt);
   return checked(
     {

@@ -856,6 +856,29 @@ describe('refunds over the handlers', () => {
     expect((await refund(alice, h.body.id)).body.code).toBe('not_found');
     await ledgerIsClean();
   });
+
+  it("a refund to a payer whose account has closed is refused as the payer's account, not the refunder's", async () => {
+    const alice = newUser();
+    const bob = newUser();
+    const a = await open(alice);
+    const b = await open(bob);
+    await deposit(alice, a.id, 100);
+    const t = await transfer(alice, { fromAccountId: a.id, toAccountNumber: b.number, amount: 100 });
+    expect((await call('closeAccount', { user: alice, params: { id: a.id } })).status).toBe(200);
+    const r = await call('refund', {
+      user: bob,
+      params: { id: t.body.id },
+      body: {},
+      headers: { 'idempotency-key': key() },
+    });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({
+      code: 'account_not_active',
+      errors: [{ path: 'params.id', message: 'came from an account that cannot take payments' }],
+    });
+    expect(await balance(bob, b.id)).toBe(100);
+    await ledgerIsClean();
+  });
 });
 
 describe('metadata', () => {

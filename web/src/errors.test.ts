@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { problem, problemOf } from '../../src/api/problem.ts';
-import { recipientNotActive } from '../../src/domain/account.ts';
+import { payerNotActive, recipientNotActive } from '../../src/domain/account.ts';
 import { type ErrorCode, errorCatalog } from '../../src/domain/errors.ts';
 import {
   ApiError,
@@ -9,6 +9,7 @@ import {
   MESSAGES,
   NetworkError,
   OFFLINE,
+  PAYER_NOT_ACTIVE,
   RECIPIENT_NOT_ACTIVE,
 } from './errors.ts';
 
@@ -65,6 +66,13 @@ describe('plain-words errors', () => {
       message: MESSAGES.account_not_active,
       fields: {},
     });
+  });
+
+  it("says a refund's payer whose account cannot take payments is the payer's, not the refunder's own", () => {
+    // The server's own refusal (src/domain/account.ts), as HTTP.
+    const e = apiErrorFrom(422, problemOf(payerNotActive()));
+    expect(explain(e, ['amount', 'description'])).toEqual({ message: PAYER_NOT_ACTIVE, fields: {} });
+    expect(explain(e, [])).toEqual({ message: PAYER_NOT_ACTIVE, fields: {} });
   });
 
   it('maps validation errors to fields in plain words', () => {

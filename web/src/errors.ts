@@ -193,11 +193,26 @@ const messageOf = (error: unknown): string => {
 export const RECIPIENT_NOT_ACTIVE =
   'The account you want to pay cannot take payments. Check the details, or pay another account.';
 
+/** `account_not_active` said of another's account, by the field error the server names it with. */
+const refusalOfAccountAt =
+  (path: string) =>
+  (error: unknown): boolean =>
+    error instanceof ApiError &&
+    error.code === 'account_not_active' &&
+    error.fieldErrors.some((fe) => fe.path === path);
+
 /** `account_not_active` about the recipient's account: the server names the number paid (src/domain/account.ts). */
-export const isRecipientRefusal = (error: unknown): boolean =>
-  error instanceof ApiError &&
-  error.code === 'account_not_active' &&
-  error.fieldErrors.some((fe) => fe.path === 'body.toAccountNumber');
+export const isRecipientRefusal = refusalOfAccountAt('body.toAccountNumber');
+
+/**
+ * What the server says when a refund's payer (the account the refunded transfer came from) cannot
+ * take payments. Its `account_not_active` alone would read as the refunder's own account.
+ */
+export const PAYER_NOT_ACTIVE =
+  'The account this transfer came from cannot take payments now, so it cannot be refunded.';
+
+/** `account_not_active` about a refund's payer: the server names the transaction (src/domain/account.ts). */
+export const isPayerRefusal = refusalOfAccountAt('params.id');
 
 /**
  * An error as plain words, placed on the form's `fields` where one fits and on the action otherwise.
@@ -209,6 +224,10 @@ export const explain = (error: unknown, fields: readonly string[] = []): Explain
     // On the number when it is on screen; a saved payee's is not, so it is said for the whole form.
     if (fieldSet.has('toAccountNumber')) out.fields.toAccountNumber = RECIPIENT_NOT_ACTIVE;
     else out.message = RECIPIENT_NOT_ACTIVE;
+    return out;
+  }
+  if (isPayerRefusal(error)) {
+    out.message = PAYER_NOT_ACTIVE;
     return out;
   }
   if (error instanceof ApiError) {
