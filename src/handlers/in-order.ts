@@ -9,12 +9,11 @@
  * Powertools' BatchProcessor for streams goes on after a failed record (it handled the rest, then
  * Lambda handed them over again from the failed one, out of order); its only processor that stops
  * at the first failure is for SQS FIFO queues. Hence `retriedFrom` for the `stream` function, which
- * stores a batch's events per customer (stream.ts), and this loop for a stream function that handles
- * its records one by one (the notifier's until it was invoked by the stream function instead; the
- * local poller's tests use it, src/local/streams.test.ts).
+ * stores a batch's events per customer (stream.ts). (The loop that handled a batch's records one by
+ * one with it served the notifier until the stream function invoked it instead; the local poller's
+ * tests keep such a loop of their own, src/local/streams.test.ts.)
  */
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
-import { logger } from '../api/logger.ts';
 
 /**
  * The records from the `i`-th on, reported as batch item failures: Lambda retries from the first of
@@ -33,34 +32,4 @@ export const retriedFrom = (
   const ids = records.slice(i).map((x) => x.dynamodb?.SequenceNumber);
   if (i === 0 || ids.some((id) => !id)) throw error;
   return { batchItemFailures: ids.map((id) => ({ itemIdentifier: id as string })) };
-};
-
-export const processInOrder = async (
-  records: readonly DynamoDBRecord[],
-  processRecord: (r: DynamoDBRecord) => Promise<unknown>,
-  /**
-   * Asked before each record: false when the invocation has too little time left to see one through.
-   * That record and the rest are then reported as failures, unattempted, rather than cut off midway by
-   * the Lambda timeout (which fails the whole batch and leaves the record half done).
-   */
-  timeLeft: () => boolean = () => true,
-): Promise<DynamoDBBatchResponse> => {
-  for (const [i, r] of records.entries()) {
-    const where = {
-      sequenceNumber: r.dynamodb?.SequenceNumber,
-      eventID: r.eventID,
-      notProcessed: records.length - i,
-    };
-    if (!timeLeft()) {
-      logger.warn('stream batch stopped before its time ran out: the rest is retried', where);
-      return retriedFrom(records, i, new Error('out of time in a stream batch'));
-    }
-    try {
-      await processRecord(r);
-    } catch (error) {
-      logger.error('stream record failed: the batch stops here and is retried from it', { ...where, error });
-      return retriedFrom(records, i, error);
-    }
-  }
-  return { batchItemFailures: [] };
 };

@@ -13,7 +13,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestTable, dynamoClients, emulators } from '../../test/harness.ts';
 import { functions } from '../functions.ts';
-import { processInOrder } from '../handlers/in-order.ts';
+import { retriedFrom } from '../handlers/in-order.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
 import {
   batchOutcome,
@@ -22,6 +22,25 @@ import {
   startStreamPoller,
   toLambdaRecord,
 } from './streams.ts';
+
+/**
+ * A stream handler that takes a batch's records one by one in stream order and stops at the first
+ * that fails: it and the rest are reported as failures (at the batch's first record the invocation
+ * fails: `retriedFrom`), so the poller retries from it.
+ */
+const processInOrder = async (
+  records: readonly DynamoDBRecord[],
+  processRecord: (r: DynamoDBRecord) => Promise<unknown>,
+): Promise<DynamoDBBatchResponse> => {
+  for (const [i, r] of records.entries()) {
+    try {
+      await processRecord(r);
+    } catch (error) {
+      return retriedFrom(records, i, error);
+    }
+  }
+  return { batchItemFailures: [] };
+};
 
 describe('stream records as Lambda delivers them', () => {
   it('a TTL deletion (UNKNOWN_TO_SDK_VERSION) is a REMOVE by the DynamoDB service; times in seconds, binaries base64', () => {
