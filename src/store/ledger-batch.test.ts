@@ -148,6 +148,48 @@ describe('bulk payments in the store', () => {
     expect((await verifyLedger(db, table)).problems).toEqual([]);
   });
 
+  it("an expired hold never refuses a batch to the payer's first account for the daily limit", async () => {
+    let now = Date.parse('2026-03-10T12:00:00Z');
+    const { table, ledger, open, fund } = await setup(undefined, {
+      dailyLimit: 1_000,
+      now: () => new Date(now),
+    });
+    const first = await open('payer');
+    const second = await open('payer');
+    await fund(second, 'payer', 5_000);
+    const other = await open('payee');
+    // A hold of 700 from the second account, on the first's counter, past its expiry and not swept.
+    const hold = await ledger.transfer({
+      user: 'payer',
+      idempotencyKey: 'hold',
+      fingerprint: 'hold',
+      fromAccountId: second.id,
+      toAccountNumber: other.number,
+      currency: 'USD',
+      amount: 700,
+      pending: true,
+      expiresInSeconds: 60,
+    });
+    if (hold.kind !== 'journal') throw new Error('hold declined');
+    now += 60_000;
+    // The batch releases it first; the first account, read beside that release as a recipient, must
+    // not judge the limit on the counter from before it.
+    const paid = await payFrom(ledger, second, 'after', [
+      [first, 300],
+      [other, 200],
+    ]);
+    expect(paid.kind).toBe('batch');
+    expect((await ledger.getJournal(hold.journal.id))?.status).toBe('expired');
+    const counter = async () =>
+      (
+        await db.send(
+          new GetCommand({ TableName: table, Key: keys.account('payer', first.id), ConsistentRead: true }),
+        )
+      ).Item?.['out#2026-03-10'];
+    expect(await counter()).toBe(500);
+    expect((await verifyLedger(db, table, { now: new Date(now) })).problems).toEqual([]);
+  });
+
   it.for([
     ['frozen', 'USD', 'account_not_active'],
     ['active', 'EUR', 'currency_mismatch'],

@@ -61,6 +61,11 @@ export const HOT_RECIPIENT_MS = 5_000;
  */
 interface AttemptState {
   unreleased: boolean;
+  /**
+   * `debitable` released (or tried to release) expired holds: an account read beside it, not after it
+   * (a transfer's recipient), may predate the release, and so may the daily counter it carries (`room`).
+   */
+  released: boolean;
 }
 
 /**
@@ -320,7 +325,7 @@ export class LedgerEngine {
     const out = await retry<Replayed<S>>(async () => {
       const now = this.now();
       // Each attempt its own: a read left running by an earlier one cannot mark this one.
-      const state: AttemptState = { unreleased: false };
+      const state: AttemptState = { unreleased: false, released: false };
       let a: Attempt;
       try {
         a = await this.attempts.run(state, () => attempt(now, contended));
@@ -470,13 +475,14 @@ export class LedgerEngine {
     const a = await this.accounts.mustGet(owner, accountId);
     const expired = expiredHolds(a.holds, now);
     if (expired.length === 0) return a;
+    const state = this.attempts.getStore();
+    if (state) state.released = true;
     for (const id of expired)
       await this.expire(id, now).catch((e: unknown) => {
         // A release that keeps losing races or being throttled: the debit goes on regardless, against
         // the stored `available` that still counts the hold (its condition is the rule); the sweep
         // releases it later.
         if (!(isBankError(e) && e.code === 'service_unavailable')) throw e;
-        const state = this.attempts.getStore();
         if (state) state.unreleased = true;
       });
     return this.accounts.mustGet(owner, accountId);
@@ -738,6 +744,10 @@ export class LedgerEngine {
    * plan refuses what is over it, and the counter's condition in the host's own update catches what
    * changed since the read (that update then fails as a whole, and the next attempt plans on fresh
    * data). Otherwise the whole limit: the counter's own piece refuses, and is declined by its name.
+   * Also the whole limit when the host is one of `others` and this attempt released expired holds of
+   * `a` (`debitable`): `others` were read beside that release, so their counter may still count the
+   * holds it gave back, and an unswept hold must not refuse the movement. The counter's condition,
+   * folded into the host's update, then decides, and the next attempt plans on fresh data.
    */
   protected room(
     a: AccountRecord,
@@ -747,7 +757,12 @@ export class LedgerEngine {
     others: readonly AccountRecord[] = [],
   ): number {
     const limit = kind === 'out' ? this.opts.dailyLimit : this.depositLimit;
-    const host = [a, ...others].find((x) => x.id === a.limitHost);
+    const host =
+      a.limitHost === a.id
+        ? a
+        : this.attempts.getStore()?.released
+          ? undefined
+          : others.find((x) => x.id === a.limitHost);
     if (!host) return limit;
     return limit - (host.daily[keys.dailyAttr(kind, utcDay(now))] ?? 0);
   }

@@ -938,6 +938,51 @@ describe('post, void and expiry race', () => {
     expect(post).toMatchObject({ kind: 'declined', code: 'transaction_expired' });
   });
 
+  it("an expired hold never refuses a payment into its owner's first account (its counters' host) for the daily limit", async () => {
+    // The hold's amount is on the daily counter of the owner's first account. Paying that account
+    // from the owner's second one releases the hold first; the plan must not judge the limit on a
+    // read of the first account taken before that release.
+    const table = await createTestTable('expiry-host');
+    let now = Date.parse('2026-11-30T12:00:00Z');
+    const { accounts, ledger } = storesFor(db, table, { now: () => new Date(now), dailyLimit: 1_000 });
+    const host = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    const second = await accounts.open({ ownerId: 'u', type: 'savings', currency: 'USD' });
+    const b = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'USD' });
+    await ledger.deposit({
+      user: 'u',
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: second.id,
+      amount: 2_000,
+    });
+    const j = await pendingTransfer(ledger, second, b, 700, 'h', 60);
+    const spent = async () => (await ledger.outgoingOn('u', '2026-11-30')).get('USD');
+    const payHost = (key: string, amount: number) =>
+      ledger.transfer({
+        user: 'u',
+        idempotencyKey: key,
+        fingerprint: key,
+        fromAccountId: second.id,
+        toAccountNumber: host.number,
+        currency: 'USD',
+        amount,
+      });
+    expect(await spent()).toBe(700);
+    now += 60_000;
+    expect(await payHost('t', 500)).toMatchObject({ kind: 'journal' });
+    expect((await ledger.getJournal(j.id))?.status).toBe('expired');
+    expect(await spent()).toBe(500);
+    expect(await accounts.get('u', host.id)).toMatchObject({ balance: 500 });
+    // Over the limit even once the hold is released: refused, and the counter keeps what it had.
+    const k = await pendingTransfer(ledger, second, b, 300, 'h2', 60);
+    expect(await spent()).toBe(800);
+    now += 60_000;
+    expect(await payHost('t2', 501)).toMatchObject({ kind: 'declined', code: 'daily_limit_exceeded' });
+    expect((await ledger.getJournal(k.id))?.status).toBe('expired');
+    expect(await spent()).toBe(500);
+    expect((await verifyLedger(db, table, { now: new Date(now) })).problems).toEqual([]);
+  });
+
   it('the sweeper expires what is due, and only that', async () => {
     const table = await createTestTable('sweep');
     let now = Date.parse('2026-11-30T12:00:00Z');
