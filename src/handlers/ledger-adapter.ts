@@ -81,13 +81,24 @@ export const payRun = async (s: ScheduleRecord, runDate: string): Promise<RunRes
 export const declineRun = async (
   s: ScheduleRecord,
   runDate: string,
-  code: 'user_disabled',
+  code: 'user_disabled' | typeof FENCED,
 ): Promise<RunResult> =>
   resultOf(
     await idempotency().recordDecline(
       s.ownerId,
       idempotencyKeyOf(s.id, runDate),
       fingerprintOf(s, runDate),
-      new BankError(code),
+      code === FENCED
+        ? new BankError(FENCED, 'The scheduled transfer was cancelled before this run reached the ledger')
+        : new BankError(code),
     ),
   );
+
+/**
+ * The refusal a cancelled schedule's open run is fenced with when its key is free (settleOpenRun in
+ * scheduled-transfers.ts): a runner whose claim ran out while its payment was still on its way to the
+ * ledger then gets this refusal replayed instead of paying a run that nothing records. No ledger
+ * decline has this code (it is not in DECLINE_CODES), so a run whose key holds it never reached the
+ * ledger and is not recorded.
+ */
+export const FENCED = 'not_found' as const;

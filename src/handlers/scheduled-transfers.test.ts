@@ -431,6 +431,50 @@ describe('scheduled transfers', () => {
     expect(await balanceOf(payer, from.id)).toBe(90_00);
   });
 
+  it('a cancelled run settled as never paid stays unpaid when its first runner, past its claim, reaches the ledger after', async () => {
+    const { payer, landlord, from, to } = await setup(100_00);
+    const D = `${Y}-06-01`;
+    const s = await schedule(payer, {
+      fromAccountId: from.id,
+      toAccountNumber: to.number,
+      amount: 10_00,
+      startDate: D,
+      frequency: 'weekly',
+    });
+    // Runner A claims the run and is slow to pay it: it reaches the ledger only once released below.
+    let reached = () => {};
+    const atLedger = new Promise<void>((r) => {
+      reached = r;
+    });
+    let release = () => {};
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    const slow = runDue(
+      deps({
+        pay: async (rec, date) => {
+          reached();
+          await released;
+          return payRun(rec, date);
+        },
+      }),
+      D,
+    );
+    await atLedger;
+    // The owner cancels while A holds the claim: the run stays open.
+    expect((await call('cancelSchedule', { user: payer, params: { id: s.id } })).body.openRun).toBe(D);
+    // Runner B comes once A's claim has run out, and finds the run's key free: nothing is recorded.
+    await runDue(deps({ nowMs: () => Date.now() + 10 * 60_000 }), D);
+    expect(await detail(payer, s.id)).toMatchObject({ status: 'cancelled', runsDone: 0, runs: [] });
+    expect(await detail(payer, s.id)).not.toHaveProperty('openRun');
+    // A's payment reaches the ledger after that: refused, so nothing is paid that no run records.
+    release();
+    await slow;
+    expect(await balanceOf(payer, from.id)).toBe(100_00);
+    expect(await balanceOf(landlord, to.id)).toBe(0);
+    expect(await detail(payer, s.id)).toMatchObject({ status: 'cancelled', runsDone: 0, runs: [] });
+  });
+
   it('pays nothing while the bank has disabled the owner\u2019s login: a failed run (user_disabled), then on', async () => {
     const { payer, landlord, from, to } = await setup(500_00);
     const s = await schedule(payer, {

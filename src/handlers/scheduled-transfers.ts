@@ -27,7 +27,7 @@ import type { LoginStatus } from '../store/login-status.ts';
 import type { Run, ScheduleRecord, ScheduleStore } from '../store/schedules.ts';
 import { accounts, loginStatus } from './context.ts';
 import { schedules } from './context-payments.ts';
-import { declineRun, earlierRun, payRun, type RunResult } from './ledger-adapter.ts';
+import { declineRun, earlierRun, FENCED, payRun, type RunResult } from './ledger-adapter.ts';
 
 export interface RunnerDeps {
   schedules: ScheduleStore;
@@ -40,7 +40,7 @@ export interface RunnerDeps {
    * Records the run refused under its key, or answers what the key already holds (declineRun in
    * ledger-adapter.ts): a refusal every later attempt at the run replays.
    */
-  decline: (s: ScheduleRecord, runDate: string, code: 'user_disabled') => Promise<RunResult>;
+  decline: (s: ScheduleRecord, runDate: string, code: 'user_disabled' | typeof FENCED) => Promise<RunResult>;
   /** The owner's login status (context.ts `loginStatus`): a disabled owner's runs are not paid. */
   loginStatus: (ownerId: string) => Promise<Pick<LoginStatus, 'disabled'>>;
   /** Wall-clock milliseconds for claims (not the schedule's "today"). */
@@ -133,6 +133,11 @@ const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today:
  * A schedule cancelled while a runner held a claim on its run (ScheduleStore.cancel): once that claim
  * is over, the run's key says whether the run was paid (or declined), and that is recorded; a run that
  * never reached the ledger is not. Never pays: the schedule is cancelled.
+ *
+ * The key is taken, not only read: a free key gets a refusal (FENCED). The runner whose claim ran out
+ * may be alive, its payment still on its way to the ledger (a slow DynamoDB, retries): read only, the
+ * key said "never paid", the schedule left the index, and that payment then went through with no run
+ * to record it. Fenced, that payment replays the refusal.
  */
 const settleOpenRun = async (deps: RunnerDeps, s: ScheduleRecord, sum: RunSummary) => {
   const date = s.openRun as string;
@@ -143,7 +148,8 @@ const settleOpenRun = async (deps: RunnerDeps, s: ScheduleRecord, sum: RunSummar
   }
   let earlier: RunResult | undefined;
   try {
-    earlier = await deps.earlier(s, date);
+    const taken = await deps.decline(s, date, FENCED);
+    earlier = 'errorCode' in taken && taken.errorCode === FENCED ? undefined : taken;
   } catch (e) {
     await deps.schedules.release(s, token);
     throw e;
