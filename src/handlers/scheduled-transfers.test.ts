@@ -664,17 +664,19 @@ describe('paging through the due index', () => {
    * decline), listed first by the index, then one that pays. The index answers as the store's `due`
    * does: at most `limit`, in its order.
    */
-  const runner = (bad: number, held = false) => {
+  const runner = (bad: number, held = false, stale = 0) => {
     const today = '2031-03-03';
-    const ids = [...Array.from({ length: bad }, (_, i) => `bad-${i}`), 'good'];
+    // `stale`: entries the index still lists (it lags) for schedules that have ended.
+    const staleIds = Array.from({ length: stale }, (_, i) => `stale-${i}`);
+    const ids = [...staleIds, ...Array.from({ length: bad }, (_, i) => `bad-${i}`), 'good'];
     const records = new Map(
       ids.map((id) => [
         id,
         {
           id,
           ownerId: 'o',
-          status: 'active',
-          nextRunDate: today,
+          status: id.startsWith('stale-') ? 'ended' : 'active',
+          nextRunDate: id.startsWith('stale-') ? null : today,
           frequency: 'once',
           runsDone: 0,
         } as ScheduleRecord,
@@ -684,7 +686,7 @@ describe('paging through the due index', () => {
     const schedules = {
       due: async (_today: string, limit = 100) =>
         ids
-          .filter((id) => records.get(id)?.status === 'active')
+          .filter((id) => id.startsWith('stale-') || records.get(id)?.status === 'active')
           .slice(0, limit)
           .map((id) => ({ ownerId: 'o', id })),
       get: async (_o: string, id: string) => records.get(id),
@@ -719,6 +721,12 @@ describe('paging through the due index', () => {
   it('passes over a full page that another runner holds, once, instead of reading it again while it works', async () => {
     const r = runner(100, true);
     expect(await r.run()).toMatchObject({ succeeded: 1, skipped: 100, errors: 0 });
+    expect(r.paid).toEqual(['good']);
+  });
+
+  it('passes over a full page the index still lists for schedules already ended, to the one behind it', async () => {
+    const r = runner(0, false, 100);
+    expect(await r.run()).toMatchObject({ succeeded: 1, errors: 0 });
     expect(r.paid).toEqual(['good']);
   });
 

@@ -167,8 +167,9 @@ const PAGE = 100;
 const MAX_PASSED_OVER = 1_000;
 
 /**
- * Every due run on or before `today` (YYYY-MM-DD, UTC). A schedule that fails (a fault, not a decline)
- * or that another runner holds is passed over for the rest of the invocation, and the pages after ask
+ * Every due run on or before `today` (YYYY-MM-DD, UTC). A schedule that fails (a fault, not a decline),
+ * that another runner holds, or that had no run to pay (the index lags) is passed over for the rest of
+ * the invocation, and the pages after ask
  * the index for as many more: a page of schedules failing every time cannot hold up the ones behind
  * it (they are tried again at the next invocation), and a page another runner holds is not read again
  * and again while it works.
@@ -182,10 +183,13 @@ export const runDue = async (deps: RunnerDeps, today: string): Promise<RunSummar
     const before = sum.succeeded + sum.failed + passed.size;
     for (const { ownerId, id } of listed) {
       if (passed.has(id)) continue;
-      const skipped = sum.skipped;
+      const done = sum.succeeded + sum.failed;
       try {
         await runSchedule(deps, ownerId, id, today, sum);
-        if (sum.skipped > skipped) passed.add(id);
+        // Passed over too when it paid or failed no run: held by another runner, or listed by an index
+        // that lags (already run, ended, cancelled) or a cancelled run settled unpaid. Otherwise a page
+        // of such entries did nothing, and the schedules behind it waited for the next invocation.
+        if (sum.succeeded + sum.failed === done) passed.add(id);
       } catch (e) {
         passed.add(id);
         sum.errors++;
