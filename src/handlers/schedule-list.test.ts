@@ -205,6 +205,31 @@ describe('the scheduled-transfer list', () => {
     expect(item).toMatchObject({ id, gsi1pk: paymentKeys.dueShard(dueShardOf(id)) });
   });
 
+  it('lists due schedules oldest run first across the shards, not shard by shard', async () => {
+    // Index entries alone (what `due` reads), dated before anything else in this table: one in the
+    // first shard, due later, and one in the last, due earlier.
+    const owner = `o-${randomUUID()}`;
+    const entry = (shard: number, date: string) => {
+      const id = `due-order-${shard}-${randomUUID()}`;
+      return {
+        pk: `TEST#${id}`,
+        sk: 'DUE',
+        ownerId: owner,
+        id,
+        gsi1pk: paymentKeys.dueShard(shard),
+        gsi1sk: `${date}#${id}`,
+      };
+    };
+    const later = entry(0, '2001-01-10');
+    const earlier = entry(DUE_SHARDS - 1, '2001-01-01');
+    for (const Item of [later, earlier]) await doc().send(new PutCommand({ TableName: table, Item }));
+    expect(await store().due('2001-01-31', 1)).toEqual([{ ownerId: owner, id: earlier.id }]);
+    expect(await store().due('2001-01-31', 2)).toEqual([
+      { ownerId: owner, id: earlier.id },
+      { ownerId: owner, id: later.id },
+    ]);
+  });
+
   it('a schedule made before v7 ids is still read, found due, run, moved to its new shard and cancelled', async () => {
     const user = await newUser(table);
     // Its first two digits and its last two give different shards.

@@ -352,10 +352,15 @@ export class ScheduleStore {
     return publicSchedule((await this.mustGet(sub, id)) as unknown as Record<string, unknown>);
   }
 
-  /** Active schedules whose next run is on or before `today`, from the sparse index (may lag: claims re-check). */
+  /**
+   * Active schedules whose next run is on or before `today`, from the sparse index (may lag: claims
+   * re-check), oldest run first across the shards: each shard's oldest `limit`, merged by due date, so
+   * that no shard waits behind another's (shard by shard, a shard 0 with more than a runner passes over
+   * in one invocation held back every schedule of the others).
+   */
   async due(today: string, limit = 100): Promise<{ ownerId: string; id: string }[]> {
     const shard = async (n: number) => {
-      const out: { ownerId: string; id: string }[] = [];
+      const out: { ownerId: string; id: string; due: string }[] = [];
       let start: Record<string, unknown> | undefined;
       do {
         const r = await this.db.send(
@@ -364,18 +369,23 @@ export class ScheduleStore {
             IndexName: 'gsi1',
             KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :hi',
             ExpressionAttributeValues: { ':pk': paymentKeys.dueShard(n), ':hi': `${today}#\uffff` },
-            ProjectionExpression: 'ownerId, id',
+            ProjectionExpression: 'ownerId, id, gsi1sk',
             Limit: limit,
             ExclusiveStartKey: start,
           }),
         );
-        for (const i of r.Items ?? []) out.push({ ownerId: i.ownerId as string, id: i.id as string });
+        for (const i of r.Items ?? [])
+          out.push({ ownerId: i.ownerId as string, id: i.id as string, due: i.gsi1sk as string });
         start = r.LastEvaluatedKey;
       } while (start && out.length < limit);
       return out;
     };
     const all = await Promise.all(Array.from({ length: DUE_SHARDS }, (_, n) => shard(n)));
-    return all.flat().slice(0, limit);
+    return all
+      .flat()
+      .sort((a, b) => (a.due < b.due ? -1 : a.due > b.due ? 1 : 0))
+      .slice(0, limit)
+      .map(({ ownerId, id }) => ({ ownerId, id }));
   }
 
   /**
