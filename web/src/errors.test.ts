@@ -99,6 +99,19 @@ describe('plain-words errors', () => {
     expect(explain(e).message).toBe('Too many failed attempts. For your security, try again in 30 minutes.');
   });
 
+  it('says when to try again after a rate limit, from Retry-After', () => {
+    const waitingFor = (seconds: string) =>
+      explain(apiErrorFrom(429, problem('rate_limited'), seconds)).message;
+    // The minute's account-number checks spent.
+    expect(waitingFor('42')).toBe('Too many requests for now. Try again in 42 seconds.');
+    expect(waitingFor('1')).toBe('Too many requests for now. Try again in 1 second.');
+    expect(waitingFor('90')).toBe('Too many requests for now. Try again in 2 minutes.');
+    // The day's spent: until the next UTC midnight, not "a moment".
+    expect(waitingFor('18000')).toBe('Too many requests for now. Try again in about 5 hours.');
+    // No Retry-After (a gateway's 429): the plain words.
+    expect(explain(apiErrorFrom(429, problem('rate_limited'))).message).toBe(MESSAGES.rate_limited);
+  });
+
   it('speaks of the connection when there was no answer, and hides anything else', () => {
     expect(explain(new NetworkError()).message).toBe(OFFLINE);
     const { message } = explain(new TypeError("Cannot read properties of undefined (reading 'x')"));

@@ -176,13 +176,26 @@ export interface Explained {
   fields: Record<string, string>;
 }
 
+const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
+/** A wait the server gave (Retry-After) in words: seconds, minutes, or hours for the longest. */
+const waitWords = (seconds: number): string =>
+  seconds < 60
+    ? count(Math.max(1, Math.ceil(seconds)), 'second')
+    : seconds <= 3600
+      ? count(Math.ceil(seconds / 60), 'minute')
+      : `about ${count(Math.ceil(seconds / 3600), 'hour')}`;
+
 const messageOf = (error: unknown): string => {
   if (error instanceof NetworkError) return OFFLINE;
   if (!(error instanceof ApiError)) return SOMETHING_WRONG;
-  if (error.code === 'login_locked' && error.retryAfterSeconds) {
-    const minutes = Math.ceil(error.retryAfterSeconds / 60);
-    return `Too many failed attempts. For your security, try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
-  }
+  const wait = error.retryAfterSeconds;
+  if (error.code === 'login_locked' && wait)
+    return `Too many failed attempts. For your security, try again in ${waitWords(wait)}.`;
+  // The account-number checks' count (20 a minute, 200 a day) says when it opens again: the day's
+  // count is hours away, where "a moment" would have the customer try again and again for nothing.
+  if (error.code === 'rate_limited' && wait)
+    return `Too many requests for now. Try again in ${waitWords(wait)}.`;
   return (MESSAGES as Record<string, string>)[error.code] ?? SOMETHING_WRONG;
 };
 
