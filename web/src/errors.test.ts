@@ -8,8 +8,10 @@ import {
   explain,
   MESSAGES,
   NetworkError,
+  numberRefusal,
   OFFLINE,
   PAYER_NOT_ACTIVE,
+  RECIPIENT_CLOSED,
   RECIPIENT_NOT_ACTIVE,
 } from './errors.ts';
 
@@ -73,6 +75,16 @@ describe('plain-words errors', () => {
     const e = apiErrorFrom(422, problemOf(payerNotActive()));
     expect(explain(e, ['amount', 'description'])).toEqual({ message: PAYER_NOT_ACTIVE, fields: {} });
     expect(explain(e, [])).toEqual({ message: PAYER_NOT_ACTIVE, fields: {} });
+  });
+
+  it("words a payee check's or save's refusal of the number for that number's field", () => {
+    expect(numberRefusal(apiErrorFrom(422, problem('recipient_not_found')))).toBe(
+      MESSAGES.recipient_not_found,
+    );
+    // The one account these name is the one to be paid: closed, never "this account is not active".
+    expect(numberRefusal(apiErrorFrom(422, problem('account_not_active')))).toBe(RECIPIENT_CLOSED);
+    expect(numberRefusal(apiErrorFrom(429, problem('rate_limited')))).toBeUndefined();
+    expect(numberRefusal(new NetworkError())).toBeUndefined();
   });
 
   it('maps validation errors to fields in plain words', () => {

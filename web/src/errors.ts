@@ -214,6 +214,24 @@ const refusalOfAccountAt =
     error.code === 'account_not_active' &&
     error.fieldErrors.some((fe) => fe.path === path);
 
+/** A closed account's number refused by the payee check or a payee's save (here, on a bulk payment's row, on the payees screen). */
+export const RECIPIENT_CLOSED =
+  'That account is closed, so it cannot be paid. Check the number and try again.';
+
+/**
+ * A payee check or save refused for the number typed, in words for that number's field, or undefined
+ * for any other refusal. Both name one account, the one to be paid: `account_not_active` is said only
+ * when it is closed (src/store/payees.ts), and must not read as the customer's own account.
+ */
+export const numberRefusal = (error: unknown): string | undefined =>
+  !(error instanceof ApiError)
+    ? undefined
+    : error.code === 'recipient_not_found'
+      ? MESSAGES.recipient_not_found
+      : error.code === 'account_not_active'
+        ? RECIPIENT_CLOSED
+        : undefined;
+
 /** `account_not_active` about the recipient's account: the server names the number paid (src/domain/account.ts). */
 export const isRecipientRefusal = refusalOfAccountAt('body.toAccountNumber');
 

@@ -26,14 +26,14 @@ import {
   refusedRows,
   samePayments,
 } from '../batch.ts';
-import { ApiError, explain, MESSAGES } from '../errors.ts';
+import { ApiError, explain, MESSAGES, RECIPIENT_CLOSED } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
 import { dailyLimitMessage, limitLine } from '../limits.ts';
 import { formatMoney } from '../money.ts';
 import { recentTransfers } from '../recent.ts';
 import { accountName, Field, FormError, Link, Money, Page, SubmitButton, useApp, useForm } from '../ui.tsx';
 import { ChangeDetails, type Earlier, earlierSends, FromAccount, NoSource, useSending } from './sending.tsx';
-import { MatchNotice, RECIPIENT_CLOSED, type TransferIntent } from './transfer.tsx';
+import { MatchNotice, type TransferIntent } from './transfer.tsx';
 
 /** What the review, the receipt and a resumed intent need: written down with the key. */
 export interface BulkIntent {

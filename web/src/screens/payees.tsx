@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks';
 import { accountNumberProblem, normalizeAccountNumber } from '../account-number.ts';
 import { moneyApi, type Payee } from '../api-money.ts';
-import { explain } from '../errors.ts';
+import { explain, numberRefusal } from '../errors.ts';
 import {
   Empty,
   Field,
@@ -40,10 +40,20 @@ export const Payees = () => {
       accountNumber: accountNumberProblem(form.values.accountNumber),
     }),
     async () => {
-      const p = await m.createPayee({
-        name: form.values.name.trim(),
-        accountNumber: normalizeAccountNumber(form.values.accountNumber),
-      });
+      let p: Payee;
+      try {
+        p = await m.createPayee({
+          name: form.values.name.trim(),
+          accountNumber: normalizeAccountNumber(form.values.accountNumber),
+        });
+      } catch (e) {
+        // No account has the number, or its account is closed: said on the number (a closed account is
+        // the one to be paid, not the customer's own), as the transfer form's check says it.
+        const refusal = numberRefusal(e);
+        if (refusal === undefined) throw e;
+        form.show({ fields: { accountNumber: refusal }, message: undefined });
+        return;
+      }
       setAdded(p);
       form.reset();
       load.reload();

@@ -11,7 +11,7 @@ import { useRef, useState } from 'preact/hooks';
 import { accountNumberProblem, lastDigits, normalizeAccountNumber } from '../account-number.ts';
 import type { Account } from '../api.ts';
 import { moneyApi, type Payee, type PayeeCheck, type Transaction, type TransferBody } from '../api-money.ts';
-import { ApiError, explain, isRecipientRefusal, MESSAGES } from '../errors.ts';
+import { ApiError, explain, isRecipientRefusal, MESSAGES, numberRefusal } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
 import { dailyLimitMessage, limitLine, remainingToday } from '../limits.ts';
 import { formatMoney, parseAmount } from '../money.ts';
@@ -88,10 +88,6 @@ export const MatchNotice = ({
 };
 
 type Step = 'form' | 'review' | 'done';
-
-/** The payee check's answer for a closed account's number (here and on a bulk payment's row). */
-export const RECIPIENT_CLOSED =
-  'That account is closed, so it cannot be paid. Check the number and try again.';
 
 /** Refusals about whom the money goes to: the customer must change the details, not confirm again. */
 const PAYEE_PROBLEMS = new Set(['recipient_not_found', 'same_account', 'currency_mismatch']);
@@ -245,16 +241,11 @@ export const Transfer = () => {
         try {
           check = await m.checkPayee({ name, accountNumber: number });
         } catch (e) {
-          if (e instanceof ApiError && e.code === 'recipient_not_found') {
-            form.show({ fields: { toAccountNumber: MESSAGES.recipient_not_found }, message: undefined });
-            return;
-          }
-          // The check names one account, the recipient's: refused only when it is closed.
-          if (e instanceof ApiError && e.code === 'account_not_active') {
-            form.show({ fields: { toAccountNumber: RECIPIENT_CLOSED }, message: undefined });
-            return;
-          }
-          throw e;
+          // No account has the number, or its account is closed: said on the number.
+          const refusal = numberRefusal(e);
+          if (refusal === undefined) throw e;
+          form.show({ fields: { toAccountNumber: refusal }, message: undefined });
+          return;
         }
         to = { name, number, match: check.match, holderName: check.name };
         target = { toAccountNumber: number };
