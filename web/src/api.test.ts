@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { problem } from '../../src/api/problem.ts';
+import { errorCatalog } from '../../src/domain/errors.ts';
 import { Api, outcomeUnknown, send, type TokenSource, type Transaction, type TransferBody } from './api.ts';
 import { ApiError, NetworkError } from './errors.ts';
 import { createIntent } from './idempotency.ts';
@@ -260,5 +261,18 @@ describe('Api', () => {
     expect(outcomeUnknown(new ApiError(409, 'transaction_not_pending'))).toBe(false);
     expect(outcomeUnknown(new ApiError(409, 'transaction_expired'))).toBe(false);
     expect(outcomeUnknown(new ApiError(500, 'internal_error'))).toBe(true);
+  });
+
+  it('takes every conflict the bank can answer as definite, but a key still in use', () => {
+    // A schedule or webhook over its limit was not made (nothing is recorded under its key): "We don't
+    // know yet" would have the customer check again and again for an answer already given.
+    expect(outcomeUnknown(new ApiError(409, 'schedule_limit_reached'))).toBe(false);
+    expect(outcomeUnknown(new ApiError(409, 'webhook_limit_reached'))).toBe(false);
+    for (const [code, { status }] of Object.entries(errorCatalog)) {
+      if (status !== 409) continue;
+      expect(outcomeUnknown(new ApiError(409, code)), code).toBe(code === 'idempotency_key_in_use');
+    }
+    // A code this page does not know may yet move.
+    expect(outcomeUnknown(new ApiError(409, 'brand_new_conflict'))).toBe(true);
   });
 });

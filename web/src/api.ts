@@ -200,10 +200,26 @@ export class Api {
 }
 
 /**
- * Conflicts that are the bank's definite answer (nothing moved; the server records its declines with
- * the key, so asking again gets the same): every other 409, such as a key still in use, may yet move.
+ * Conflicts that are the bank's definite answer: nothing moved or was made. The declines of a pending
+ * transfer are recorded with the key, so asking again gets the same. A limit reached (a schedule or a
+ * webhook made in the same transaction as its key's record, which a retry of one made replays) means
+ * nothing is recorded under the key: it was not made. Every other 409, a key still in use above all, or
+ * a code this page does not know, may yet move.
  */
-const DEFINITE_CONFLICTS = new Set(['transaction_not_pending', 'transaction_expired', 'credit_not_settled']);
+const DEFINITE_CONFLICTS: ReadonlySet<string> = new Set([
+  'transaction_not_pending',
+  'transaction_expired',
+  'credit_not_settled',
+  'schedule_limit_reached',
+  'webhook_limit_reached',
+  'payee_limit_reached',
+  'account_limit_reached',
+  'balance_not_zero',
+  'user_exists',
+  'mfa_already_enabled',
+  'mfa_not_enabled',
+  'delivery_in_progress',
+]);
 
 /** Whether a failed money movement may have happened, so a retry must reuse its key. */
 export const outcomeUnknown = (e: unknown): boolean =>
