@@ -1,7 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { problem } from '../../src/api/problem.ts';
 import { errorCatalog } from '../../src/domain/errors.ts';
-import { Api, outcomeUnknown, send, type TokenSource, type Transaction, type TransferBody } from './api.ts';
+import {
+  Api,
+  outcomeUnknown,
+  REQUEST_TIMEOUT_MS,
+  send,
+  type TokenSource,
+  type Transaction,
+  type TransferBody,
+} from './api.ts';
 import { ApiError, NetworkError } from './errors.ts';
 import { createIntent } from './idempotency.ts';
 
@@ -230,6 +238,33 @@ describe('Api', () => {
     expect(await intent.submit(body, (key) => api.transfer(body, key))).toEqual({ id: 'tx', amount: -500 });
     expect(seen.map((s) => s.headers['idempotency-key'])).toEqual(['key-1', 'key-1', 'key-1', 'key-1']);
     expect(intent.held).toBeUndefined();
+  });
+
+  it('gives up on an answer that never comes (a connection gone quiet): unknown, asked again with the same key', async () => {
+    vi.useFakeTimers();
+    try {
+      const keys: string[] = [];
+      // Connected, and then nothing: neither an answer nor an error, until the request is aborted.
+      const quiet = ((_url: string, init: RequestInit = {}) => {
+        keys.push((init.headers as Record<string, string>)['idempotency-key'] ?? '');
+        return new Promise((_resolve, reject) =>
+          init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
+        );
+      }) as typeof fetch;
+      const api = new Api({ baseUrl: '', tokens: tokens().source, fetch: quiet, sleep: noSleep });
+      const body = { fromAccountId: 'a', toAccountNumber: '0000000000', amount: 5, currency: 'USD' as const };
+      let outcome: unknown = 'still sending';
+      void api.transfer(body, 'k1').catch((e: unknown) => {
+        outcome = e;
+      });
+      // Past API Gateway's own timeout, no answer can come: each attempt gives up, the key kept.
+      await vi.advanceTimersByTimeAsync(3 * REQUEST_TIMEOUT_MS);
+      expect(outcome).toBeInstanceOf(NetworkError);
+      expect(outcomeUnknown(outcome)).toBe(true);
+      expect(keys).toEqual(['k1', 'k1', 'k1']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('gives up after three attempts, and never repeats a request without a key', async () => {

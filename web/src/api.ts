@@ -4,6 +4,7 @@
  * are retried on a lost connection or a busy server; a 401 renews the session once and retries.
  */
 import type { z } from 'zod';
+import { HTTP_API_TIMEOUT_MS } from '../../src/api/limits.ts';
 import type * as s from '../../src/api/schemas.ts';
 import { ApiError, apiErrorFrom, NetworkError } from './errors.ts';
 
@@ -37,8 +38,31 @@ export interface SendOptions {
   idempotencyKey?: string | undefined;
 }
 
+/**
+ * How long an exchange may go unanswered. API Gateway answers 503 itself once its integration timeout
+ * has passed, so after that (and a margin for the way there and back) no answer is coming: a
+ * connection gone quiet (a phone between networks) would otherwise leave a payment "Sending…" for
+ * good. It is a lost answer like any other: a money movement is asked again with its key.
+ */
+export const REQUEST_TIMEOUT_MS = HTTP_API_TIMEOUT_MS + 5_000;
+
 /** One HTTP exchange: JSON in and out, errors as ApiError or NetworkError. */
 export const send = async <T>(fetchFn: typeof fetch, baseUrl: string, o: SendOptions): Promise<T> => {
+  const quiet = new AbortController();
+  const timer = setTimeout(() => quiet.abort(), REQUEST_TIMEOUT_MS);
+  try {
+    return await exchange<T>(fetchFn, baseUrl, o, quiet.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+const exchange = async <T>(
+  fetchFn: typeof fetch,
+  baseUrl: string,
+  o: SendOptions,
+  signal: AbortSignal,
+): Promise<T> => {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (o.body !== undefined) headers['content-type'] = 'application/json';
   if (o.token) headers.authorization = `Bearer ${o.token}`;
@@ -50,6 +74,7 @@ export const send = async <T>(fetchFn: typeof fetch, baseUrl: string, o: SendOpt
       headers,
       credentials: 'omit',
       cache: 'no-store',
+      signal,
       ...(o.body === undefined ? {} : { body: JSON.stringify(o.body) }),
     });
   } catch {
