@@ -54,6 +54,20 @@ describe('plain-words errors', () => {
     );
   });
 
+  it('puts a refusal of the amount on the amount: a deposit over the day, a refund or reversal over what is left', () => {
+    for (const code of [
+      'deposit_limit_exceeded',
+      'refund_exceeds_amount',
+      'amount_exceeds_hold',
+      'reversal_exceeds_amount',
+    ] as const) {
+      expect(explain(apiErrorFrom(422, problem(code)), ['amount', 'description']), code).toEqual({
+        message: undefined,
+        fields: { amount: MESSAGES[code] },
+      });
+    }
+  });
+
   it("says a recipient's account that cannot take payments is the recipient's, not the customer's own", () => {
     // The server's own refusal (src/domain/account.ts), as HTTP.
     const e = apiErrorFrom(422, problemOf(recipientNotActive()));
