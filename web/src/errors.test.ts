@@ -118,6 +118,17 @@ describe('plain-words errors', () => {
       },
     });
     expect(explain(e, ['email'])).toEqual({ message: MESSAGES.validation_failed, fields: {} });
+    // A metadata value the form has as a field of its own: the transfer's note.
+    const note = apiErrorFrom(
+      400,
+      problem('validation_failed', 'The request is not valid', [
+        { path: 'body.metadata.note', message: 'must not contain control characters' },
+      ]),
+    );
+    expect(explain(note, ['amount', 'note'])).toEqual({
+      message: undefined,
+      fields: { note: 'Use up to 500 ordinary characters for your note.' },
+    });
   });
 
   it('says how long a login lock lasts when the server says so', () => {

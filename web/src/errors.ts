@@ -168,9 +168,16 @@ const FIELD_MESSAGES: Record<string, string> = {
   toAccountNumber: 'Enter the 10-digit account number.',
   fromAccountId: 'Choose the account to send from.',
   description: 'Use up to 140 ordinary characters for the description.',
+  note: 'Use up to 500 ordinary characters for your note.',
   nickname: 'Use up to 50 ordinary characters for the nickname.',
   type: 'Choose an account type.',
   currency: 'Choose a currency.',
+};
+
+/** The form field a refused path names: `body.amount` -> `amount`; a metadata value is a field of its own (`body.metadata.note` -> `note`). */
+const fieldOf = (path: string): string => {
+  const [first = '', key] = path.replace(/^body\./, '').split('.');
+  return first === 'metadata' && key ? key : first;
 };
 
 export interface Explained {
@@ -267,7 +274,7 @@ export const explain = (error: unknown, fields: readonly string[] = []): Explain
   }
   if (error instanceof ApiError) {
     for (const fe of error.fieldErrors) {
-      const name = fe.path.replace(/^body\./, '').split('.')[0] ?? '';
+      const name = fieldOf(fe.path);
       if (fieldSet.has(name) && !out.fields[name])
         out.fields[name] = FIELD_MESSAGES[name] ?? MESSAGES.validation_failed;
     }

@@ -183,6 +183,7 @@ export const Transfer = () => {
   const fieldsShown = [
     'amount',
     'description',
+    'note',
     ...(mode === 'new' ? ['toAccountNumber', 'toName'] : mode === 'own' ? ['ownAccountId'] : []),
   ];
 
