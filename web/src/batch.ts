@@ -13,7 +13,19 @@ import { type Currency, parseAmount } from './money.ts';
 
 export { MAX_BATCH_TRANSFERS };
 
-const FIELD_DESCRIPTION = 'Use up to 140 characters for the description.';
+const FIELD_DESCRIPTION = 'Use up to 140 ordinary characters for the description: no tabs or line breaks.';
+const FIELD_NAME = 'Use up to 100 ordinary characters for the name: no tabs or line breaks.';
+
+/** Control and bidi characters: the API takes none in a name or a description (src/api/schemas/primitives.ts). */
+const UNSAFE_TEXT = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+/**
+ * Text the API takes (well-formed, no control or bidi character). A typed field cannot hold a line
+ * break, but a CSV file's cell can hold one, or a tab: refused here on its row, not by the server
+ * for the whole batch (or by the payee check) with nothing marked.
+ */
+const plain = (text: string, max: number): boolean =>
+  text.length <= max && text.isWellFormed() && !UNSAFE_TEXT.test(text);
 
 /** The largest CSV file of payments read (batch-csv.ts): 48 payments are a few kilobytes. */
 export const MAX_CSV_BYTES = 256 * 1024;
@@ -92,11 +104,7 @@ export const checkRows = (
       const name = row.name.trim();
       f(
         'name',
-        !name
-          ? 'Enter the name on the account you are paying.'
-          : name.length > 100
-            ? 'Use up to 100 characters for the name.'
-            : undefined,
+        !name ? 'Enter the name on the account you are paying.' : plain(name, 100) ? undefined : FIELD_NAME,
       );
       recipients.push({ name, number });
     } else {
@@ -114,7 +122,7 @@ export const checkRows = (
     const parsed = parseAmount(row.amount, from.currency);
     f('amount', parsed.ok ? undefined : parsed.message);
     // The form's fields stop at 140; a row from a file does not.
-    f('description', row.description.trim().length > 140 ? FIELD_DESCRIPTION : undefined);
+    f('description', plain(row.description.trim(), 140) ? undefined : FIELD_DESCRIPTION);
     amounts.push(parsed.ok ? parsed.minor : 0);
   }
   if (Object.keys(fields).length > 0) return { fields, message: undefined };
