@@ -8,3 +8,12 @@ export const isDay = (d: string | undefined | null): d is string => {
   const t = Date.parse(`${d}T00:00:00Z`);
   return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
 };
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** The day `n` days after `now`'s, in the customer's time zone, as `YYYY-MM-DD` (a date field's value). */
+export const localDayAfter = (n: number, now = new Date()): string => {
+  const d = new Date(now);
+  d.setDate(d.getDate() + n);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+};

@@ -1,3 +1,5 @@
+import { localDayAfter } from './days.ts';
+
 /**
  * The "Number of transfers" of a new scheduled transfer: empty means until cancelled; otherwise a whole
  * number from 1 to the most the bank takes (MAX_RUNS). "0" is no schedule that never ends, and a
@@ -21,3 +23,15 @@ export const parseRunCount = (raw: string): ParsedCount => {
   const count = /^\d{1,6}$/.test(text) ? Number(text) : 0;
   return count >= 1 && count <= MAX_RUNS ? { ok: true, count } : { ok: false, message: COUNT_PROBLEM };
 };
+
+/**
+ * How far ahead the first transfer may be: src/domain/schedule.ts MAX_START_AHEAD_DAYS days after the
+ * bank's today (UTC); not imported, as MAX_RUNS (the unit test checks they agree).
+ */
+export const MAX_START_AHEAD_DAYS = 366;
+
+/**
+ * The latest first date to offer on `now`, in the customer's time zone: a day less than the bank's
+ * limit, as the customer's today can be a day ahead of UTC's; a date offered is never refused.
+ */
+export const lastFirstDate = (now = new Date()): string => localDayAfter(MAX_START_AHEAD_DAYS - 1, now);

@@ -5,11 +5,12 @@
 import { useState } from 'preact/hooks';
 import { accountNumberProblem, lastDigits, normalizeAccountNumber } from '../account-number.ts';
 import { moneyApi, type Schedule, type ScheduleBody } from '../api-money.ts';
+import { localDayAfter } from '../days.ts';
 import { explain } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
 import { formatMoney, parseAmount } from '../money.ts';
 import { useMore } from '../more.ts';
-import { parseRunCount } from '../schedule-count.ts';
+import { lastFirstDate, parseRunCount } from '../schedule-count.ts';
 import { ENDED, runFailureText } from '../schedule-text.ts';
 import {
   accountName,
@@ -43,11 +44,7 @@ const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', time
 const day = (d: string) => dayFormat.format(new Date(`${d}T00:00:00Z`));
 
 /** Tomorrow in the customer's time zone, as `YYYY-MM-DD`. */
-const tomorrow = () => {
-  const d = new Date();
-  d.setDate(d.getDate() + 1);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-};
+const tomorrow = () => localDayAfter(1);
 
 const useNames = () => {
   const { api } = useApp();
@@ -160,7 +157,9 @@ export const NewSchedule = () => {
         ? 'Enter the date of the first transfer.'
         : form.values.startDate < tomorrow()
           ? 'Choose a date from tomorrow on.'
-          : undefined,
+          : form.values.startDate > lastFirstDate()
+            ? 'Choose a date within a year from today.'
+            : undefined,
       count: form.values.frequency !== 'once' && !runs.ok ? runs.message : undefined,
     }),
     async () => {
@@ -280,6 +279,7 @@ export const NewSchedule = () => {
             type="date"
             value={form.values.startDate}
             min={tomorrow()}
+            max={lastFirstDate()}
             aria-invalid={form.fields.startDate ? 'true' : undefined}
             aria-describedby={form.fields.startDate ? 'f-startDate-error' : undefined}
             onInput={(e) => form.set('startDate', e.currentTarget.value)}
