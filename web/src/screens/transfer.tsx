@@ -174,7 +174,11 @@ export const Transfer = () => {
 
   const from = sources.find((a) => a.id === form.values.fromAccountId) ?? sources[0];
   const mode: Mode = (form.values.mode as Mode) || (payees.length > 0 ? 'payee' : 'new');
-  const payee = payees.find((p) => p.id === form.values.payeeId) ?? payees[0];
+  // A payee the address asked for (a "Pay" link) but no longer saved (deleted elsewhere, then Back):
+  // nobody is chosen in their place, where the first in the list would be paid without a word.
+  const payee =
+    payees.find((p) => p.id === form.values.payeeId) ?? (form.values.payeeId ? undefined : payees[0]);
+  const payeeGone = form.values.payeeId !== '' && !payee;
   const ownTargets = sources.filter((a) => a.id !== from?.id);
   const own = ownTargets.find((a) => a.id === form.values.ownAccountId) ?? ownTargets[0];
   const parsed = from ? parseAmount(form.values.amount, from.currency) : undefined;
@@ -386,18 +390,39 @@ export const Transfer = () => {
             ) : (
               <div class="field">
                 <label for="f-payeeId">Payee</label>
+                {payeeGone ? (
+                  <span class="hint" id="f-payeeId-hint">
+                    The payee you chose is no longer saved. Choose who to pay.
+                  </span>
+                ) : null}
                 <select
                   id="f-payeeId"
                   name="payeeId"
-                  value={payee?.id}
+                  value={payee?.id ?? ''}
+                  aria-invalid={form.fields.payeeId ? 'true' : undefined}
+                  aria-describedby={
+                    [payeeGone ? 'f-payeeId-hint' : '', form.fields.payeeId ? 'f-payeeId-error' : '']
+                      .filter(Boolean)
+                      .join(' ') || undefined
+                  }
                   onChange={(e) => form.set('payeeId', e.currentTarget.value)}
                 >
+                  {payee ? null : (
+                    <option value="" disabled>
+                      Choose a payee
+                    </option>
+                  )}
                   {payees.map((p) => (
                     <option key={p.id} value={p.id}>
                       {p.name} ({lastDigits(p.accountNumber)})
                     </option>
                   ))}
                 </select>
+                {form.fields.payeeId ? (
+                  <span class="field-error" id="f-payeeId-error">
+                    {form.fields.payeeId}
+                  </span>
+                ) : null}
               </div>
             )
           ) : null}
