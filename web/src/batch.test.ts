@@ -126,6 +126,7 @@ describe('bulk payment rows', () => {
       'x\u2066y',
       'bell\u0007',
       'half \ud800',
+      '\udc00 low',
       'Zoë Ünal – März',
       'Rent',
     ];
@@ -143,6 +144,20 @@ describe('bulk payment rows', () => {
                 'Use up to 140 ordinary characters for the description: no tabs or line breaks.',
             },
       );
+    }
+  });
+
+  it('checks text without String.prototype.isWellFormed (ES2024), which the build (es2022) does not bring', () => {
+    const own = Object.getOwnPropertyDescriptor(String.prototype, 'isWellFormed');
+    // As in a browser from before it (Safari before 16.4).
+    Reflect.deleteProperty(String.prototype, 'isWellFormed');
+    try {
+      expect(textMarks('half \ud800', 'Rent')).toEqual({
+        [fieldName(0, 'name')]: 'Use up to 100 ordinary characters for the name: no tabs or line breaks.',
+      });
+      expect(textMarks('Zoë 😀 Ünal', 'Rent 😀')).toEqual({});
+    } finally {
+      if (own) Object.defineProperty(String.prototype, 'isWellFormed', own);
     }
   });
 
