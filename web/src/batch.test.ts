@@ -18,7 +18,7 @@ import {
   refusedRows,
   samePayments,
 } from './batch.ts';
-import { apiErrorFrom, MESSAGES } from './errors.ts';
+import { apiErrorFrom, MESSAGES, RECIPIENT_NOT_ACTIVE } from './errors.ts';
 import { fakePayee } from './fake-payee.ts';
 
 const from: Account = {
@@ -256,7 +256,8 @@ describe('bulk payment rows', () => {
       ),
     );
     expect(refusalFields(refusal, sent)).toEqual({
-      [fieldName(7, 'to')]: MESSAGES.account_not_active,
+      // The account paid (every row's code is about its own transfer), never the customer's own.
+      [fieldName(7, 'to')]: RECIPIENT_NOT_ACTIVE,
       [fieldName(9, 'accountNumber')]: MESSAGES.currency_mismatch,
     });
     expect(refusalFields(apiErrorFrom(422, problemOf(new BankError('insufficient_funds'))), sent)).toEqual(

@@ -7,7 +7,7 @@ import { MAX_BATCH_TRANSFERS } from '../../src/domain/batch.ts';
 import { accountNumberProblem, normalizeAccountNumber } from './account-number.ts';
 import type { Account } from './api.ts';
 import type { Limits, Payee } from './api-money.ts';
-import { ApiError, MESSAGES } from './errors.ts';
+import { ApiError, MESSAGES, RECIPIENT_NOT_ACTIVE } from './errors.ts';
 import { dailyLimitMessage, remainingToday } from './limits.ts';
 import { type Currency, parseAmount } from './money.ts';
 
@@ -150,7 +150,12 @@ export const refusedRows = (error: unknown): Map<number, string> => {
   if (!(error instanceof ApiError)) return out;
   for (const fe of error.fieldErrors) {
     if (typeof fe.index !== 'number') continue;
-    const words = (MESSAGES as Record<string, string | undefined>)[fe.code ?? ''];
+    // A row's code is about its own transfer: `account_not_active` is the account paid (the sender's
+    // own state refuses the whole batch, with no index), and must not read as the customer's own.
+    const words =
+      fe.code === 'account_not_active'
+        ? RECIPIENT_NOT_ACTIVE
+        : (MESSAGES as Record<string, string | undefined>)[fe.code ?? ''];
     out.set(fe.index, words ?? 'This payment cannot be made.');
   }
   return out;
