@@ -40,7 +40,14 @@ export const moneyApi = (api: Api) => ({
 
   transaction: (id: string) => api.request<Transaction>('GET', `/v1/transactions/${enc(id)}`),
   postTransfer: (id: string, amount: number | undefined, key: string) =>
-    api.request<Transaction>('POST', `/v1/transfers/${enc(id)}/post`, amount ? { amount } : {}, key),
+    api.request<Transaction>(
+      'POST',
+      `/v1/transfers/${enc(id)}/post`,
+      // No amount posts the whole hold; any amount given is sent, 0 too (the API refuses it), never
+      // read as "the whole hold".
+      amount === undefined ? {} : { amount },
+      key,
+    ),
   voidTransfer: (id: string, key: string) =>
     api.request<Transaction>('POST', `/v1/transfers/${enc(id)}/void`, undefined, key),
   refund: (id: string, body: RefundBody, key: string) =>
