@@ -679,6 +679,35 @@ describe('dev stage (with a web build)', () => {
     s.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
 
+  it('alarms on throttled reads and writes of the table and of each of its indexes, missing data as 0', () => {
+    const table = logicalId(s.stack, s.stack.data.table);
+    const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')) as {
+      Properties: { Metrics?: Json[] };
+    }[];
+    const throttles = alarms.filter((a) => JSON.stringify(a.Properties).includes('ThrottleEvents'));
+    expect(throttles).toHaveLength(1);
+    const queries = throttles[0]?.Properties.Metrics ?? [];
+    const stats = queries.flatMap((q) => {
+      const m = (q.MetricStat as { Metric: { MetricName: string; Dimensions: Json[] } } | undefined)?.Metric;
+      return m ? [{ id: q.Id as string, name: m.MetricName, dimensions: m.Dimensions }] : [];
+    });
+    // The table alone (its TableName dimension leaves out the indexes), then each index by name.
+    for (const index of [undefined, ...tableIndexes.map((i) => i.indexName)]) {
+      for (const name of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
+        const dimensions = [
+          ...(index ? [{ Name: 'GlobalSecondaryIndexName', Value: index }] : []),
+          { Name: 'TableName', Value: { Ref: table } },
+        ];
+        expect(
+          stats.filter((m) => m.name === name && JSON.stringify(m.dimensions) === JSON.stringify(dimensions)),
+          `${name} ${index ?? 'table'}`,
+        ).toHaveLength(1);
+      }
+    }
+    const expression = queries.find((q) => q.Expression)?.Expression as string;
+    for (const { id } of stats) expect(expression).toContain(`FILL(${id}, 0)`);
+  });
+
   it('lets CloudWatch publish to the alarm topic, for this account only, beside the TLS-only deny', () => {
     const topic = logicalId(s.stack, s.stack.monitoring.topic);
     const policies = Object.values(s.template.findResources('AWS::SNS::TopicPolicy')).filter((p) =>

@@ -6,6 +6,7 @@ import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { IDLE_TIMEOUT_SECONDS } from '../src/domain/session.ts';
 import { type FunctionDef, functionNames, functions, functionsWith } from '../src/functions.ts';
+import { tableIndexes } from '../src/store/table.ts';
 import { Api } from './api.ts';
 import { Data } from './data.ts';
 import { Functions } from './functions.ts';
@@ -63,6 +64,7 @@ export class BankStack extends Stack {
       api: this.api.httpApi,
       functions: this.functions.byName,
       table: this.data.table,
+      indexNames: tableIndexes.map((i) => i.indexName),
       deadLetterQueues: this.functions.deadLetterQueues,
       streamFunctions: functionsWith('stream').map((f) => f.name),
       asyncFunctions: functionsWith('invoke').map((f) => f.name),
