@@ -1163,6 +1163,18 @@ describe('API edge (apiEdge=true)', () => {
     expect(new AwsSolutionsChecks().validateScope(s.app).violations).toEqual([]);
   });
 
+  it('logs every request the edge receives (viewer address, WAF blocks included) to the access-logs bucket', () => {
+    const s = synth({ apiEdge: 'true' });
+    const edge = logicalId(s.stack, s.stack.api.edge?.distribution as never);
+    const logs = logicalId(s.stack, s.stack.data.accessLogs);
+    const config = (s.template.findResources('AWS::CloudFront::Distribution')[edge] as { Properties: Json })
+      .Properties.DistributionConfig as Json;
+    expect(config.Logging).toEqual({
+      Bucket: { 'Fn::GetAtt': [logs, 'RegionalDomainName'] },
+      Prefix: 'api-edge/',
+    });
+  });
+
   it('sends the origin secret from CloudFront, and every HTTP function (only they) checks it through the extension', () => {
     const s = synth({ apiEdge: 'true' }, fakeWebDist());
     const originSecret = s.stack.functions.originSecret;

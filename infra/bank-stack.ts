@@ -49,6 +49,7 @@ export class BankStack extends Stack {
       client: this.identity.client,
       webOrigin: this.web.origin,
       ...(this.functions.originSecret ? { originSecret: this.functions.originSecret } : {}),
+      accessLogs: this.data.accessLogs,
     });
     if (cfg.webDist) {
       this.web.deployContent(cfg.webDist, {
