@@ -47,6 +47,7 @@ import {
   tableActions,
 } from './functions.ts';
 import { guardValidator } from './nag.ts';
+import { invalidationActions } from './web.ts';
 
 type Json = Record<string, unknown>;
 interface Statement {
@@ -569,6 +570,47 @@ describe('dev stage (with a web build)', () => {
         ]),
       },
     });
+  });
+
+  it('lets the CDK\u2019s deployment function invalidate the web distribution alone, not every distribution of the account', () => {
+    const distribution = logicalId(s.stack, s.stack.web.distribution);
+    const policies = Object.values(s.template.findResources('AWS::IAM::Policy')) as {
+      Properties: { PolicyDocument: { Statement: (Statement & Json)[] } };
+    }[];
+    const withInvalidation = policies.filter((p) =>
+      p.Properties.PolicyDocument.Statement.some(
+        (st) => st.Effect === 'Allow' && actionsOf(st).includes('cloudfront:CreateInvalidation'),
+      ),
+    );
+    // The one role that may invalidate is the deployment function's; CDK grants it on `*`.
+    expect(withInvalidation).toHaveLength(1);
+    const statements = withInvalidation[0]?.Properties.PolicyDocument.Statement ?? [];
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: [...invalidationActions],
+        NotResource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':cloudfront::',
+              { Ref: 'AWS::AccountId' },
+              ':distribution/',
+              { Ref: distribution },
+            ],
+          ],
+        },
+      }),
+    );
+    // Every action the CDK allows on CloudFront is one the Deny covers.
+    const allowed = statements
+      .filter((st) => st.Effect === 'Allow')
+      .flatMap(actionsOf)
+      .filter((a) => a.startsWith('cloudfront:'));
+    expect(allowed.length).toBeGreaterThan(0);
+    for (const a of allowed) expect(invalidationActions as readonly string[]).toContain(a);
   });
 
   it('sends the CSP the web client needs', () => {

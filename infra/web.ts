@@ -19,6 +19,7 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
@@ -36,6 +37,9 @@ export interface WebRuntimeConfig {
   userPoolClientId: string;
   idleTimeoutSeconds: number;
 }
+
+/** What the CDK's BucketDeployment function is granted on CloudFront, on every distribution. */
+export const invalidationActions = ['cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation'] as const;
 
 /** The API's host pattern in the stack's region: the CSP header's `connect-src` (see infra/csp.ts). */
 export const apiOriginPattern = `https://*.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`;
@@ -184,6 +188,16 @@ export class Web extends Construct {
     });
     // index.html must never reference assets that are not uploaded yet.
     entry.node.addDependency(assets);
+    // aws-cdk-lib grants the deployment function invalidation on every distribution (`*`), though
+    // CloudFront scopes it by distribution: it may invalidate this one alone, not another stage's or
+    // another application's in the account.
+    entry.handlerRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.DENY,
+        actions: [...invalidationActions],
+        notResources: [this.distribution.distributionArn],
+      }),
+    );
     acknowledgeBucketDeploymentProvider(this, this.bucket);
   }
 }
