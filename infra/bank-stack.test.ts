@@ -43,6 +43,7 @@ import {
   declaredOf,
   fileMarkLeadingKeys,
   pagesWithCursors,
+  secretReadActions,
   streamActions,
   tableActions,
 } from './functions.ts';
@@ -1260,6 +1261,11 @@ describe('API edge (apiEdge=true)', () => {
           },
         ]);
         expect(reads, fn).toContainEqual({ Ref: secret });
+        // Its value alone: the extension calls GetSecretValue, never DescribeSecret.
+        const onSecret = statementsOf(s, fn).filter((st) =>
+          resourcesOf(st).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: secret })),
+        );
+        expect(onSecret.flatMap(actionsOf), fn).toEqual([...secretReadActions]);
         // The extension's own cache, which the rotation's wait counts on top of the instance's.
         expect(props.Environment.Variables.SECRETS_MANAGER_TTL, fn).toBe(
           String(ORIGIN_EXTENSION_TTL_SECONDS),

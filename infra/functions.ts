@@ -163,6 +163,22 @@ export interface FunctionsProps {
   statements: IBucket;
 }
 
+/**
+ * Reading a secret's value, and nothing else of it: `Secret.grantRead` adds DescribeSecret (its
+ * rotation, versions and tags), which no function calls (Powertools Parameters and the Parameters and
+ * Secrets extension call GetSecretValue alone). The secrets use Secrets Manager's own key: no KMS grant.
+ */
+export const secretReadActions = ['secretsmanager:GetSecretValue'] as const;
+const grantSecretValue = (secret: Secret, role: Role): void => {
+  role.addToPolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: [...secretReadActions],
+      resources: [secret.secretArn],
+    }),
+  );
+};
+
 /** IAM descriptions accept Latin-1 only. */
 const latin1 = (s: string): string =>
   s.replace(/[\u2018\u2019]/g, "'").replace(/[^\t\n\r\x20-\x7E\xA1-\xFF]/g, '');
@@ -351,8 +367,8 @@ export class Functions extends Construct {
           'Node.js 22 is the project\u2019s pinned Lambda runtime (esbuild targets node22); moving to 24 is a deliberate upgrade, not a drift fix.',
       });
       this.grant(role, perms, { cfg, table, userPool, statements }, def);
-      if (pagesWithCursors(fn)) this.cursorSecret.grantRead(role);
-      if (originSecret && trigger.type === 'http') originSecret.grantRead(role);
+      if (pagesWithCursors(fn)) grantSecretValue(this.cursorSecret, role);
+      if (originSecret && trigger.type === 'http') grantSecretValue(originSecret, role);
       if (trigger.type === 'schedule') {
         new Rule(this, `${name}Schedule`, {
           description: latin1(`${def.description}: every ${trigger.minutes} min`),

@@ -469,6 +469,8 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     for (const fn of functionNames) {
       const reads = await simulate(s.policies[fn], 'secretsmanager:GetSecretValue');
       expect(reads, fn).toBe(pagesWithCursors(fn) ? 'Allowed' : 'ImplicitlyDenied');
+      // Its value only: no function's code describes a secret (rotation, versions, tags).
+      expect(await simulate(s.policies[fn], 'secretsmanager:DescribeSecret'), fn).toBe('ImplicitlyDenied');
     }
     expect(
       await simulate(s.policies['accounts-read'], 'secretsmanager:GetSecretValue', arns.otherSecret),
