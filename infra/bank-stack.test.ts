@@ -772,6 +772,22 @@ describe('dev stage (with a web build)', () => {
     );
   });
 
+  it('lets CloudWatch use the alarm topic\u2019s key for this account\u2019s alarms only', () => {
+    const key = Object.values(s.template.findResources('AWS::KMS::Key')).find((k) =>
+      JSON.stringify(k).includes('cloudwatch.amazonaws.com'),
+    ) as { Properties: { KeyPolicy: { Statement: (Statement & Json)[] } } } | undefined;
+    const forCloudWatch = (key?.Properties.KeyPolicy.Statement ?? []).filter(
+      (st) => JSON.stringify(st.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }),
+    );
+    expect(forCloudWatch).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
+  });
+
   it('names the CloudFront response-headers policy and origin access control by stage and region', () => {
     const named = (type: string, path: string[]) =>
       Object.values(s.template.findResources(type)).map((r) =>

@@ -73,8 +73,18 @@ export class Monitoring extends Construct {
       enableKeyRotation: true,
       removalPolicy: cfg.removalPolicy,
     });
-    // CloudWatch publishes alarm notifications to the encrypted topic.
-    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    // CloudWatch publishes alarm notifications to the encrypted topic: for this account's alarms only
+    // (as the topic policy below), so no other account's alarms may use the key through CloudWatch.
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
     this.topic = new Topic(this, 'AlarmTopic', {
       displayName: `Serverless Bank alarms (${cfg.stage})`,
       masterKey: key,
