@@ -1077,6 +1077,14 @@ describe('prod stage', () => {
     for (const b of Object.values(s.template.findResources('AWS::S3::Bucket'))) {
       expect((b as { DeletionPolicy: string }).DeletionPolicy).toBe('Retain');
     }
+    // The dead-letter queues hold what still waits to be looked at and redriven (failed stream
+    // batches, emails' invocations, scheduled runs): kept with the stack's other data.
+    const queues = Object.entries(s.template.findResources('AWS::SQS::Queue'));
+    expect(queues).toHaveLength(Object.keys(s.stack.functions.deadLetterQueues).length);
+    for (const [id, q] of queues) {
+      expect((q as { DeletionPolicy: string }).DeletionPolicy, id).toBe('Retain');
+      expect((q as { UpdateReplacePolicy: string }).UpdateReplacePolicy, id).toBe('Retain');
+    }
     s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
     // No auto-delete helper: prod buckets keep their objects.
     expect(Object.keys(s.template.findResources('Custom::S3AutoDeleteObjects'))).toEqual([]);

@@ -278,12 +278,16 @@ export class Functions extends Construct {
         : {}),
     });
 
-    /** A dead-letter queue: encrypted, TLS only, kept 14 days for someone to look at and redrive. */
+    /**
+     * A dead-letter queue: encrypted, TLS only, kept 14 days for someone to look at and redrive, and
+     * retained with the stage's other data (prod), so deleting the stack does not drop what it holds.
+     */
     const deadLetterQueue = (name: string, description: string, isOnFailureDestination: boolean): Queue => {
       const q = new Queue(this, `${name}Dlq`, {
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         retentionPeriod: Duration.days(14),
+        removalPolicy: cfg.removalPolicy,
       });
       // cdk-nag knows a function's dead-letter queue, not an event source mapping's on-failure destination.
       if (isOnFailureDestination) {
