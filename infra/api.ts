@@ -265,8 +265,10 @@ export class Api extends Construct {
     Validations.of(distribution).acknowledge(
       {
         id: 'AwsSolutions-CFR1',
-        reason:
-          'No geo restriction: customers use the bank wherever they travel; every route but health needs a token.',
+        reason: `No geo restriction: customers use the bank wherever they travel; every route needs a token but the public ones (${routeList
+          .filter((r) => !needsToken(r))
+          .map(routeKey)
+          .join(', ')}), which the WAF rate rule and their route throttles cover.`,
       },
       {
         id: 'AwsSolutions-CFR4',

@@ -1242,6 +1242,20 @@ describe('API edge (apiEdge=true)', () => {
     });
   });
 
+  it('acknowledges the edge\u2019s missing geo restriction naming every public route, not health alone', () => {
+    const s = synth({ apiEdge: 'true' });
+    const edge = s.stack.api.edge?.distribution as NonNullable<typeof s.stack.api.edge>['distribution'];
+    const reasons = edge.node.metadata
+      .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+      .flatMap((m) => Object.entries(m.data as Record<string, string>))
+      .filter(([id]) => id.endsWith('AwsSolutions-CFR1'))
+      .map(([, reason]) => reason);
+    expect(reasons).toHaveLength(1);
+    const open = routeList.filter((r) => !needsToken(r)).map(routeKey);
+    expect(open.length).toBeGreaterThan(1);
+    for (const key of open) expect(reasons[0], key).toContain(key);
+  });
+
   it('sends the origin secret from CloudFront, and every HTTP function (only they) checks it through the extension', () => {
     const s = synth({ apiEdge: 'true' }, fakeWebDist());
     const originSecret = s.stack.functions.originSecret;
