@@ -456,6 +456,27 @@ describe('dev stage (with a web build)', () => {
     }
   });
 
+  it('alarms when EventBridge fails to invoke a schedule function (a run that never starts shows nowhere else)', () => {
+    const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')) as {
+      Properties: Json;
+    }[];
+    const scheduled = functionsWith('schedule');
+    expect(scheduled.length).toBeGreaterThan(0);
+    for (const { name } of scheduled) {
+      const rule = logicalId(s.stack, s.stack.functions.scheduleRules[name] as never);
+      const failed = alarms.filter(
+        (a) =>
+          a.Properties.Namespace === 'AWS/Events' &&
+          a.Properties.MetricName === 'FailedInvocations' &&
+          JSON.stringify(a.Properties.Dimensions) ===
+            JSON.stringify([{ Name: 'RuleName', Value: { Ref: rule } }]),
+      );
+      expect(failed, name).toHaveLength(1);
+      expect(failed[0]?.Properties.Threshold, name).toBe(1);
+      expect(failed[0]?.Properties.AlarmActions, name).toHaveLength(1);
+    }
+  });
+
   it('has an on-demand table with point-in-time recovery, encryption, TTL and the store\u2019s GSI', () => {
     s.template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Delete',

@@ -67,6 +67,7 @@ export class BankStack extends Stack {
       table: this.data.table,
       indexNames: tableIndexes.map((i) => i.indexName),
       deadLetterQueues: this.functions.deadLetterQueues,
+      scheduleRules: this.functions.scheduleRules,
       streamFunctions: functionsWith('stream').map((f) => f.name),
       asyncFunctions: functionsWith('invoke').map((f) => f.name),
       logAlarms: functionNames.flatMap((name) => {

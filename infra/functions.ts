@@ -202,6 +202,8 @@ export class Functions extends Construct {
   readonly originSecret?: Secret;
   /** The SQS dead-letter queue (on-failure destination) of each stream, invoke and schedule function. */
   readonly deadLetterQueues: Partial<Record<FunctionName, Queue>> = {};
+  /** The EventBridge rule of each schedule function (its failed invocations are alarmed on). */
+  readonly scheduleRules: Partial<Record<FunctionName, Rule>> = {};
   /** The verified identity emails are sent from (a stage context value). */
   readonly emailIdentity: EmailIdentity;
 
@@ -374,7 +376,7 @@ export class Functions extends Construct {
       if (pagesWithCursors(fn)) grantSecretValue(this.cursorSecret, role);
       if (originSecret && trigger.type === 'http') grantSecretValue(originSecret, role);
       if (trigger.type === 'schedule') {
-        new Rule(this, `${name}Schedule`, {
+        this.scheduleRules[fn] = new Rule(this, `${name}Schedule`, {
           description: latin1(`${def.description}: every ${trigger.minutes} min`),
           schedule: Schedule.rate(Duration.minutes(trigger.minutes)),
           targets: [new LambdaFunction(f, { retryAttempts: 2 })],

@@ -12,10 +12,12 @@ import {
   GraphWidget,
   type IMetric,
   MathExpression,
+  Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IRule } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -51,6 +53,11 @@ export interface MonitoringProps {
    * (past their retries or maximum age; those sent to the on-failure queue are counted too) are watched.
    */
   asyncFunctions?: string[];
+  /**
+   * The schedule functions' EventBridge rules: an invocation EventBridge could not make (after its
+   * retries) never reaches the function, so neither its errors nor its dead-letter queue show it.
+   */
+  scheduleRules?: Record<string, IRule>;
   /** Log lines that are alarming, by function (`alarmOnLog`): any line with `message`. */
   logAlarms?: { name: string; logGroup: ILogGroup; message: string; description: string }[];
 }
@@ -160,6 +167,20 @@ export class Monitoring extends Construct {
         fn.metric('AsyncEventsDropped', sum),
         1,
         `${name}: Lambda dropped asynchronous invocations' events (see its dead-letter queue)`,
+      );
+    }
+
+    for (const [name, rule] of Object.entries(props.scheduleRules ?? {})) {
+      alarm(
+        `${name}-ScheduleFailedInvocations`,
+        new Metric({
+          namespace: 'AWS/Events',
+          metricName: 'FailedInvocations',
+          dimensionsMap: { RuleName: rule.ruleName },
+          ...sum,
+        }),
+        1,
+        `${name}: EventBridge could not invoke it on its schedule (the run never started)`,
       );
     }
 
