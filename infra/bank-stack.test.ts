@@ -739,6 +739,18 @@ describe('dev stage (with a web build)', () => {
       true,
     );
     for (const a of alarms) expect(a.Properties.AlarmActions, 'every alarm notifies').toHaveLength(1);
+    // The README's monthly cost of the alarms: their count, and $0.10 per metric each evaluates (a
+    // metric-math alarm pays for each metric it reads).
+    const metricsOf = (a: { Properties: Json }) =>
+      Array.isArray(a.Properties.Metrics)
+        ? (a.Properties.Metrics as { MetricStat?: unknown }[]).filter((m) => m.MetricStat).length
+        : 1;
+    const cost = alarms.reduce((sum, a) => sum + metricsOf(a), 0) / 10;
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    expect(readme).toContain(`| ${alarms.length} CloudWatch alarms (`);
+    expect(readme).toMatch(
+      new RegExp(`CloudWatch alarms \\([^|]*\\) \\| \\$${cost.toFixed(2).replace('.', '\\.')} `),
+    );
     s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     s.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
