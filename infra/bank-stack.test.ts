@@ -514,6 +514,13 @@ describe('dev stage (with a web build)', () => {
         VersioningConfiguration: { Status: 'Enabled' },
         BucketEncryption: { ServerSideEncryptionConfiguration: [expect.anything()] },
       });
+      // Versioned, so a rule expires the old versions (each deploy overwrites the web bucket's files).
+      const rules = ((b as { Properties: Json }).Properties.LifecycleConfiguration as { Rules?: Json[] })
+        ?.Rules;
+      expect(
+        rules?.some((r) => r.NoncurrentVersionExpiration !== undefined),
+        `${id} expires noncurrent versions`,
+      ).toBe(true);
       const policy = policies.find(
         (p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: id }),
       );

@@ -72,6 +72,15 @@ export class Web extends Construct {
       ...privateBucketProps(cfg),
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'web/',
+      // Every deploy overwrites index.html and config.json and prunes the last build's assets: their
+      // old versions are kept 30 days (a rollback's window), then expire, instead of piling up.
+      lifecycleRules: [
+        {
+          id: 'tidy',
+          noncurrentVersionExpiration: Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
     });
 
     const headers = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
