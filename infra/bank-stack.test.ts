@@ -1084,6 +1084,20 @@ describe('prod stage', () => {
     expect([reserved(s, 'notifier'), reserved(s, 'money')]).toEqual([undefined, undefined]);
     const capped = synth({ notifierConcurrency: '2', reservedConcurrency: '50' });
     expect([reserved(capped, 'notifier'), reserved(capped, 'money')]).toEqual([2, 50]);
+    // A cap the notifier is meant to meet: no throttles alarm for it then (its AsyncEventAge alarm
+    // stays); every other function keeps its own.
+    const throttleAlarms = (x: Synth) =>
+      Object.values(x.template.findResources('AWS::CloudWatch::Alarm'))
+        .map((a) => JSON.stringify((a as { Properties: Json }).Properties))
+        .filter((m) => m.includes('"MetricName":"Throttles"'));
+    expect(throttleAlarms(capped)).toHaveLength(functionNames.length - 1);
+    expect(throttleAlarms(capped).some((m) => m.includes('notifier: Lambda throttled'))).toBe(false);
+    expect(throttleAlarms(s).some((m) => m.includes('notifier: Lambda throttled'))).toBe(true);
+    expect(
+      Object.values(capped.template.findResources('AWS::CloudWatch::Alarm')).some((a) =>
+        JSON.stringify(a).includes('"MetricName":"AsyncEventAge"'),
+      ),
+    ).toBe(true);
     expect(() => synth({ notifierConcurrency: '0' })).toThrow(/at least 1/);
   });
 

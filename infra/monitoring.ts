@@ -131,6 +131,10 @@ export class Monitoring extends Construct {
 
     for (const [name, fn] of Object.entries(functions)) {
       alarm(`${name}-Errors`, fn.metricErrors(sum), 1, `${name}: a Lambda invocation failed`);
+      // The notifier's concurrency, when reserved (notifierConcurrency), is a cap it is meant to meet:
+      // its throttled invocations wait in Lambda's queue, and its AsyncEventAge alarm (below) tells a
+      // backlog that matters. A throttles alarm would fire at every burst of events.
+      if (name === 'notifier' && cfg.notifierConcurrency !== undefined) continue;
       alarm(`${name}-Throttles`, fn.metricThrottles(sum), 1, `${name}: Lambda throttled`);
     }
 
