@@ -472,6 +472,9 @@ export class Functions extends Construct {
             effect: Effect.ALLOW,
             actions: [...statementActions.key],
             resources: [statements.encryptionKey.keyArn],
+            // Through S3 alone (the bucket's SSE-KMS): the function's credentials cannot call KMS
+            // directly, to decrypt or make data keys outside S3.
+            conditions: { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } },
           }),
         );
       }

@@ -155,15 +155,22 @@ const resourceOf = (action: SdkAction): string => {
 /** What DynamoDB puts in the request context: the partition keys the call touches. */
 const leadingKeysOf = (leadingKey?: string): Record<string, string | string[]> =>
   leadingKey ? { 'dynamodb:LeadingKeys': [leadingKey] } : {};
-/** SES puts the message's From address in the request context. */
+/** S3's calls to KMS for the statements bucket carry the service they came through. */
+const S3_VIA = `s3.${REGION}.amazonaws.com`;
+/**
+ * SES puts the message's From address in the request context; KMS the service a call came through
+ * (`kmsVia`: S3's, as the functions' calls reach KMS; null for a call made to KMS directly).
+ */
 const contextOf = (
   action: SdkAction,
   leadingKey?: string,
   attributes?: string[],
+  kmsVia: string | null = S3_VIA,
 ): Record<string, string | string[]> => ({
   ...leadingKeysOf(leadingKey),
   ...(attributes ? { 'dynamodb:Attributes': attributes } : {}),
   ...(action.startsWith('ses:') ? { 'ses:FromAddress': 'no-reply@bank.example.com' } : {}),
+  ...(action.startsWith('kms:') && kmsVia ? { 'kms:ViaService': kmsVia } : {}),
 });
 
 let keyPolicy: Policy | undefined;
@@ -175,6 +182,8 @@ const simulate = async (
   leadingKey?: string,
   /** A write's top-level attribute names (dynamodb:Attributes). */
   attributes?: string[],
+  /** The service a KMS call came through (contextOf). */
+  kmsVia?: string | null,
 ) => {
   const r = await runSimulation(
     {
@@ -186,7 +195,7 @@ const simulate = async (
         action: action.split('@')[0] as string,
         principal: `arn:aws:sts::${ACCOUNT}:assumed-role/fn/session`,
         resource: { accountId: ACCOUNT, resource },
-        contextVariables: contextOf(action, leadingKey, attributes),
+        contextVariables: contextOf(action, leadingKey, attributes, kmsVia),
       },
     },
     {},
@@ -248,6 +257,18 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     expect(await simulate(s.policies.notifier, 'ses:SendEmail', recipient)).toBe('Allowed');
     // Nobody else sends email.
     expect(await simulate(s.policies.money, 'ses:SendEmail', recipient)).not.toBe('Allowed');
+  });
+
+  it('statement-files uses the statements key through S3 alone, never by calling KMS itself', async () => {
+    for (const action of ['kms:Decrypt', 'kms:GenerateDataKey'] as const) {
+      expect(await simulate(s.policies['statement-files'], action), `${action} via S3`).toBe('Allowed');
+      // Directly (stolen credentials calling KMS), or through another service.
+      for (const via of [null, `sqs.${REGION}.amazonaws.com`])
+        expect(
+          await simulate(s.policies['statement-files'], action, undefined, undefined, undefined, via),
+          `${action} via ${via}`,
+        ).not.toBe('Allowed');
+    }
   });
 
   it.each(functionNames)(
