@@ -4,6 +4,7 @@
  * Pure functions: the screen is web/src/screens/bulk.tsx.
  */
 import { MAX_BATCH_TRANSFERS } from '../../src/domain/batch.ts';
+import { LONE_SURROGATE, UNSAFE_TEXT } from '../../src/domain/text.ts';
 import { accountNumberProblem, normalizeAccountNumber } from './account-number.ts';
 import type { Account } from './api.ts';
 import type { Limits, Payee } from './api-money.ts';
@@ -17,18 +18,12 @@ const FIELD_DESCRIPTION = 'Use up to 140 ordinary characters for the description
 const FIELD_NAME = 'Use up to 100 ordinary characters for the name: no tabs or line breaks.';
 
 /**
- * Control and bidi characters, and a lone surrogate (`\p{Cs}`: with the `u` flag a well-formed pair is
- * one code point, never Cs): the API takes none in a name or a description (src/api/schemas/primitives.ts,
- * where String.prototype.isWellFormed checks the surrogates; ES2024, which the build's es2022 does not bring).
- */
-const UNSAFE_TEXT = /[\p{Cc}\p{Cs}\u202A-\u202E\u2066-\u2069]/u;
-
-/**
  * Text the API takes. A typed field cannot hold a line break, but a CSV file's cell can hold one, or
  * a tab: refused here on its row, not by the server for the whole batch (or by the payee check) with
  * nothing marked.
  */
-const plain = (text: string, max: number): boolean => text.length <= max && !UNSAFE_TEXT.test(text);
+const plain = (text: string, max: number): boolean =>
+  text.length <= max && !UNSAFE_TEXT.test(text) && !LONE_SURROGATE.test(text);
 
 /** The largest CSV file of payments read (batch-csv.ts): 48 payments are a few kilobytes. */
 export const MAX_CSV_BYTES = 256 * 1024;

@@ -16,6 +16,7 @@ import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { isWellFormedAccountNumber } from '../../domain/luhn.ts';
 import { currencyCodes, MAX_AMOUNT } from '../../domain/money.ts';
+import { UNSAFE_TEXT } from '../../domain/text.ts';
 
 // Classic zod installs the English messages on import; mini leaves that to us (else: "Invalid input").
 z.config(en());
@@ -31,9 +32,6 @@ export const doc = <S extends z.ZodMiniType>(schema: S, meta: z.core.GlobalMeta)
   z.globalRegistry.add(documented as z.ZodMiniType, meta);
   return documented;
 };
-
-/** Unicode control characters, bidi overrides, and lone surrogates are never part of a name or text. */
-const UNSAFE_TEXT = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 
 export const wellFormed = () => z.refine<string>((s) => s.isWellFormed(), 'must be valid unicode text');
 
