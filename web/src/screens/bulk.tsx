@@ -32,7 +32,16 @@ import { dailyLimitMessage, limitLine } from '../limits.ts';
 import { formatMoney } from '../money.ts';
 import { recentTransfers } from '../recent.ts';
 import { accountName, Field, FormError, Link, Money, Page, SubmitButton, useApp, useForm } from '../ui.tsx';
-import { ChangeDetails, type Earlier, earlierSends, FromAccount, NoSource, useSending } from './sending.tsx';
+import {
+  ChangeDetails,
+  type Earlier,
+  earlierSends,
+  FromAccount,
+  NoSource,
+  SOURCE_GONE,
+  sourceOf,
+  useSending,
+} from './sending.tsx';
 import { MatchNotice, type TransferIntent } from './transfer.tsx';
 
 /** What the review, the receipt and a resumed intent need: written down with the key. */
@@ -130,7 +139,7 @@ export const BulkPayment = () => {
     },
   );
 
-  const from = sources.find((a) => a.id === form.values.fromAccountId) ?? sources[0];
+  const { from, gone: fromGone } = sourceOf(sources, form.values.fromAccountId ?? '');
   const lines = rows ?? (load.state === 'ok' ? [emptyRow(0, payees)] : []);
   const linesNow = useRef(lines);
   linesNow.current = lines;
@@ -205,7 +214,7 @@ export const BulkPayment = () => {
   };
 
   const toReview = form.submit(
-    () => undefined,
+    () => ({ fromAccountId: fromGone ? SOURCE_GONE : undefined }),
     async () => {
       if (!from) return;
       // The rows as they are now are what is reviewed and sent; edits made while the names are
@@ -343,7 +352,13 @@ export const BulkPayment = () => {
             Pay up to {MAX_BATCH_TRANSFERS} people at once, such as a payroll. They are all sent together, or
             none are.
           </p>
-          <FromAccount sources={sources} from={from} onChange={(id) => form.set('fromAccountId', id)} />
+          <FromAccount
+            sources={sources}
+            from={from}
+            gone={fromGone}
+            error={form.fields.fromAccountId}
+            onChange={(id) => form.set('fromAccountId', id)}
+          />
           {lines.map((r, i) => {
             const toName = fieldName(r.id, 'to');
             const toError = form.fields[toName];

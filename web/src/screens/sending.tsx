@@ -63,30 +63,70 @@ export const NoSource = ({ title, load }: { title: string; load: ReturnType<type
   </Page>
 );
 
-/** The account the money leaves, with what it has available. */
+/**
+ * The account to send from: the one asked for (by a link's `?from=`, or chosen), else the first that
+ * can send. `gone` when one was asked for but cannot send now (closed or frozen since the link was
+ * made, or no longer listed after a refresh): `from` is then the first account, for the form's
+ * arithmetic only; the choice shows nobody chosen and the review waits until the customer chooses,
+ * where the first account would have been debited without a word.
+ */
+export const sourceOf = (sources: readonly Account[], wanted: string): { from?: Account; gone: boolean } => {
+  const asked = sources.find((a) => a.id === wanted);
+  return { from: asked ?? sources[0], gone: wanted !== '' && !asked };
+};
+
+/** What the review says while the account asked for cannot send. */
+export const SOURCE_GONE = 'Choose the account to send from.';
+
+/** The account the money leaves, with what it has available; nobody chosen while `gone`. */
 export const FromAccount = ({
   sources,
   from,
+  gone,
+  error,
   onChange,
 }: {
   sources: readonly Account[];
   from: Account;
+  gone: boolean;
+  error?: string;
   onChange(id: string): void;
 }) => (
   <div class="field">
     <label for="f-fromAccountId">From</label>
+    {gone ? (
+      <span class="hint" id="f-fromAccountId-hint">
+        The account you chose cannot send money now. Choose the account to send from.
+      </span>
+    ) : null}
     <select
       id="f-fromAccountId"
       name="fromAccountId"
-      value={from.id}
+      value={gone ? '' : from.id}
+      aria-invalid={error ? 'true' : undefined}
+      aria-describedby={
+        [gone ? 'f-fromAccountId-hint' : '', error ? 'f-fromAccountId-error' : '']
+          .filter(Boolean)
+          .join(' ') || undefined
+      }
       onChange={(e) => onChange(e.currentTarget.value)}
     >
+      {gone ? (
+        <option value="" disabled>
+          Choose an account
+        </option>
+      ) : null}
       {sources.map((a) => (
         <option key={a.id} value={a.id}>
           {accountName(a)} {a.number} ({formatMoney(a.available, a.currency)})
         </option>
       ))}
     </select>
+    {error ? (
+      <span class="field-error" id="f-fromAccountId-error">
+        {error}
+      </span>
+    ) : null}
   </div>
 );
 

@@ -17,7 +17,16 @@ import { dailyLimitMessage, limitLine, remainingToday } from '../limits.ts';
 import { formatMoney, parseAmount } from '../money.ts';
 import { recentTransfers } from '../recent.ts';
 import { accountName, Field, FormError, Link, Money, Page, SubmitButton, useApp, useForm } from '../ui.tsx';
-import { ChangeDetails, type Earlier, earlierSends, FromAccount, NoSource, useSending } from './sending.tsx';
+import {
+  ChangeDetails,
+  type Earlier,
+  earlierSends,
+  FromAccount,
+  NoSource,
+  SOURCE_GONE,
+  sourceOf,
+  useSending,
+} from './sending.tsx';
 
 type Mode = 'payee' | 'new' | 'own';
 type Match = PayeeCheck['match'];
@@ -172,7 +181,7 @@ export const Transfer = () => {
     },
   );
 
-  const from = sources.find((a) => a.id === form.values.fromAccountId) ?? sources[0];
+  const { from, gone: fromGone } = sourceOf(sources, form.values.fromAccountId);
   const mode: Mode = (form.values.mode as Mode) || (payees.length > 0 ? 'payee' : 'new');
   // A payee the address asked for (a "Pay" link) but no longer saved (deleted elsewhere, then Back):
   // nobody is chosen in their place, where the first in the list would be paid without a word.
@@ -202,6 +211,7 @@ export const Transfer = () => {
           : undefined;
       const left = from ? remainingToday(limits, from.currency) : undefined;
       return {
+        fromAccountId: fromGone ? SOURCE_GONE : undefined,
         toAccountNumber: toProblem,
         toName:
           mode === 'new' && !form.values.toName.trim()
@@ -360,7 +370,13 @@ export const Transfer = () => {
             Paying several people at once, such as a payroll?{' '}
             <Link to={`/transfer/bulk?from=${from.id}`}>Make a bulk payment</Link>.
           </p>
-          <FromAccount sources={sources} from={from} onChange={(id) => form.set('fromAccountId', id)} />
+          <FromAccount
+            sources={sources}
+            from={from}
+            gone={fromGone}
+            error={form.fields.fromAccountId}
+            onChange={(id) => form.set('fromAccountId', id)}
+          />
           <fieldset>
             <legend>Who are you paying?</legend>
             {(
