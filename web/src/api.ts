@@ -42,7 +42,9 @@ export interface SendOptions {
  * How long an exchange may go unanswered. API Gateway answers 503 itself once its integration timeout
  * has passed, so after that (and a margin for the way there and back) no answer is coming: a
  * connection gone quiet (a phone between networks) would otherwise leave a payment "Sending…" for
- * good. It is a lost answer like any other: a money movement is asked again with its key.
+ * good. It is a lost answer, but not one for `Api.request`'s quick retries: a quiet connection says
+ * "we don't know yet" after one such wait, not three (a money movement's screen then asks once more,
+ * with its key).
  */
 export const REQUEST_TIMEOUT_MS = HTTP_API_TIMEOUT_MS + 5_000;
 
@@ -78,7 +80,7 @@ const exchange = async <T>(
       ...(o.body === undefined ? {} : { body: JSON.stringify(o.body) }),
     });
   } catch {
-    throw new NetworkError();
+    throw new NetworkError(signal.aborted);
   }
   if (!res.ok) {
     const text = await res.text().catch(() => '');
@@ -97,7 +99,7 @@ const exchange = async <T>(
   try {
     return JSON.parse(await res.text()) as T;
   } catch {
-    throw new NetworkError();
+    throw new NetworkError(signal.aborted);
   }
 };
 
@@ -174,8 +176,17 @@ export class Api {
           this.#tokens.expired('disabled', token);
           throw e;
         }
+        // An exchange that went unanswered for REQUEST_TIMEOUT_MS is not tried again here: the next
+        // would most likely wait as long, and the customer would wait minutes to hear "we don't know
+        // yet" (a money movement's screen says so, then asks once more with its key).
         const delay = RETRY_DELAYS_MS[attempt];
-        if (!repeatable || delay === undefined || !isTransient(e)) throw e;
+        if (
+          !repeatable ||
+          delay === undefined ||
+          !isTransient(e) ||
+          (e instanceof NetworkError && e.timedOut)
+        )
+          throw e;
         await this.#sleep(delay);
       }
     }

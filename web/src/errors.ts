@@ -32,8 +32,9 @@ export class ApiError extends Error {
 
 /** The request never got an answer: offline, DNS, connection reset. */
 export class NetworkError extends Error {
-  constructor() {
-    super('network error');
+  /** `timedOut`: the exchange went unanswered for `REQUEST_TIMEOUT_MS` and was given up. */
+  constructor(readonly timedOut = false) {
+    super(timedOut ? 'no answer in time' : 'network error');
     this.name = 'NetworkError';
   }
 }
