@@ -265,6 +265,34 @@ describe('notifier: an email is neither lost nor sent twice', () => {
     expect(ses.accepted.map((s) => s.match(/€\d\.\d\d/)?.[0])).toEqual(['€2.00']);
   });
 
+  it("SES's refusals name the recipient's address: it stays out of the logs, the error's name stays in", async () => {
+    const owner = await newUser();
+    const address = `${owner}@example.com`;
+    // As SES words them: the sandbox's refusal lists the identities that failed its check.
+    const refused = (name: string) => {
+      const e = Object.assign(
+        new Error(
+          `Email address is not verified. The following identities failed the check in region EU-WEST-1: ${address}`,
+        ),
+        { name, $fault: 'client' },
+      );
+      // Its stack formatted already (V8 does it at the first read), with the address in it.
+      expect(e.stack).toContain(address);
+      return e;
+    };
+    ses.script.push(refused('MessageRejected'));
+    const passedOver = await captureLogs(() => notify(runFailed(owner).notice));
+    expect(passedOver.result).toBe('ok');
+    expect(passedOver.logs).toContain('MessageRejected');
+    expect(passedOver.logs).not.toContain(address);
+    // Any other failed send is logged (and thrown, for Lambda's retry) without it too.
+    ses.script.push(refused('BadRequestException'));
+    const failed = await captureLogs(() => notify(runFailed(owner).notice));
+    expect(failed.result).toBe('failed');
+    expect(failed.logs).toContain('BadRequestException');
+    expect(failed.logs).not.toContain(address);
+  });
+
   it('a send that fails gives its claim back: the invocation fails and its retry sends at once', async () => {
     const owner = await newUser();
     const { notice } = runFailed(owner);

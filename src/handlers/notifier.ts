@@ -59,6 +59,22 @@ export const RECORD_BUDGET_MS = SEND_DEADLINE_MS + 5_000;
 /** The SendEmail error that no retry can change (SES v2's `MessageRejected`). */
 export const REFUSED_FOR_GOOD = 'MessageRejected';
 
+/** An email address in an error's text. */
+const ADDRESS = /[^\s@,;:<>()"'`]+@[^\s@,;:<>()"'`]+/g;
+
+/**
+ * A failed send's error with the email addresses in its message and stack masked, in place: SES names
+ * the identities it refused (MessageRejected in the sandbox: "... failed the check in region
+ * EU-WEST-1: <the customer's address>"), and the error goes to the logs (ours and, thrown, Lambda's).
+ */
+export const withoutAddresses = <E>(e: E): E => {
+  if (e instanceof Error) {
+    e.message = e.message.replace(ADDRESS, '[address]');
+    if (e.stack) e.stack = e.stack.replace(ADDRESS, '[address]');
+  }
+  return e;
+};
+
 /** What the notifier sends with and reads the time from: SES and the wall clock unless a test injects its own. */
 export interface NotifierDeps {
   ses: Pick<SESv2Client, 'send'>;
@@ -229,7 +245,8 @@ export const processEvent = async (
       }),
       { abortSignal: AbortSignal.timeout(SEND_DEADLINE_MS) },
     );
-  } catch (e) {
+  } catch (thrown) {
+    const e = withoutAddresses(thrown);
     // Not giving the claim back only delays the retry until the lease is over.
     await emailMarks()
       .release(event.id, claim.token)
