@@ -225,6 +225,20 @@ describe('payees with confirmation of payee', () => {
     }
   });
 
+  it('lists payees read strongly consistent: one saved (or deleted) a moment ago is in (or out of) the list', async () => {
+    // DynamoDB Local is always consistent; on AWS an eventually consistent Query can miss a payee
+    // saved just before (or list one deleted), as GET /v1/payees/{id} never does. So: every Query asks.
+    const me = await newUser(table);
+    const target = await openAccount(await newUser(table, 'Ann Lee'));
+    await new PayeeStore(doc(), table).create(me, 'Ann', target.number);
+    const client = doc();
+    const send = vi.spyOn(client, 'send');
+    expect(await new PayeeStore(client, table).list(me)).toHaveLength(1);
+    const queries = send.mock.calls.map(([c]) => c.input as { ConsistentRead?: boolean });
+    expect(queries.length).toBeGreaterThan(0);
+    for (const q of queries) expect(q.ConsistentRead).toBe(true);
+  });
+
   it(`keeps at most ${MAX_PAYEES} payees per customer`, async () => {
     const me = await newUser(table);
     const target = await openAccount(await newUser(table, 'Ann Lee'));

@@ -26,10 +26,13 @@ export const toPayee = (i: Record<string, unknown>): Payee => ({
   createdAt: i.createdAt as string,
 });
 
-/** The caller's payees, by name. */
+/**
+ * The caller's payees, by name: read strongly consistent (queryAll's default), so a payee saved or
+ * deleted a moment ago is in or out of the list as GET /v1/payees/{id} says.
+ */
 export const listPayees = async (db: Db, table: string, sub: string): Promise<Payee[]> => {
   const { pk, skPrefix } = paymentKeys.payeesOf(sub);
-  const items = await queryAll(db, table, pk, skPrefix, { ConsistentRead: false });
+  const items = await queryAll(db, table, pk, skPrefix);
   return items.map(toPayee).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 };
 
