@@ -29,17 +29,22 @@ beforeAll(async () => {
 });
 
 let n = 0;
-const deposit = async (owner: string, accountId: string, amount: number) => {
-  const out = await ledger.deposit({
-    user: owner,
-    idempotencyKey: `k${++n}`,
-    fingerprint: `f${n}`,
-    accountId,
-    amount,
-  });
-  if (out.kind !== 'journal') throw new Error(`deposit: ${out.kind}`);
-  return out.journal.id;
-};
+/** A deposit or a withdrawal of `amount` on the owner's account: its journal id. */
+const movement =
+  (kind: 'deposit' | 'withdraw') =>
+  async (owner: string, accountId: string, amount: number): Promise<string> => {
+    const out = await ledger[kind]({
+      user: owner,
+      idempotencyKey: `k${++n}`,
+      fingerprint: `f${n}`,
+      accountId,
+      amount,
+    });
+    if (out.kind !== 'journal') throw new Error(`${kind}: ${out.kind}`);
+    return out.journal.id;
+  };
+const deposit = movement('deposit');
+const withdraw = movement('withdraw');
 
 /** A new owner's account with deposits of 100 and 200 (`last`: the second's journal id), read after them. */
 const accountWithTwoDeposits = async () => {
@@ -197,20 +202,13 @@ describe('a page of history whose postings lack one between two it shows', () =>
     const { account } = await accountWithTwoDeposits();
     const owner = account.ownerId;
     const paidIn = await deposit(owner, account.id, 500);
-    const out = await ledger.withdraw({
-      user: owner,
-      idempotencyKey: `k${++n}`,
-      fingerprint: `f${n}`,
-      accountId: account.id,
-      amount: 500,
-    });
-    if (out.kind !== 'journal') throw new Error(`withdraw: ${out.kind}`);
+    const paidOut = await withdraw(owner, account.id, 500);
     await deposit(owner, account.id, 7);
     const read = await accounts.get(owner, account.id);
     if (!read) throw new Error('no account');
     const catchUp = [
       await holdBackSide(db, table, paidIn, account.id, 'credit'),
-      await holdBackSide(db, table, out.journal.id, account.id, 'debit'),
+      await holdBackSide(db, table, paidOut, account.id, 'debit'),
     ];
     // Every balance shown still adds up: 7 after 300, and the last posting shows.
     expect(amounts(await reader.postings(account.id, { limit: 10 }))).toEqual([7, 200, 100]);
@@ -235,5 +233,35 @@ describe('a page of history whose postings lack one between two it shows', () =>
       { sleep: async () => void sleeps++ },
     );
     expect([amounts(deposits), sleeps]).toEqual([[7, 500, 200, 100], 1]);
+  });
+});
+
+describe('a page of history with a filter that matches rarely', () => {
+  it('reads a bounded number of entries, ends there with a cursor, and the pages after it miss and repeat nothing', async () => {
+    const owner = `u${++n}`;
+    const a = await accounts.open({ ownerId: owner, type: 'checking', currency: 'EUR' });
+    await deposit(owner, a.id, 1000);
+    await withdraw(owner, a.id, 1);
+    for (let i = 1; i <= 7; i++) await deposit(owner, a.id, i);
+    const account = await accounts.get(owner, a.id);
+    if (!account) throw new Error('no account');
+    // At most 3 entries passed over per page: the withdrawal is the 8th newest.
+    const capped = new LedgerReader(db, table, { systemShards: 4, dailyLimit: 1_000_000, historyScanMax: 3 });
+    const pages: { amounts: number[]; more: boolean }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await capped.postingsAfter(account, { limit: 25, type: 'withdrawal', start });
+      pages.push({ amounts: amounts(page), more: page.last !== undefined });
+      start = page.last;
+    } while (start && pages.length < 10);
+    expect(pages).toEqual([
+      { amounts: [], more: true },
+      { amounts: [], more: true },
+      { amounts: [-1], more: false },
+    ]);
+    // Without a filter a page is whole, as before.
+    expect(amounts(await capped.postingsAfter(account, { limit: 25 }))).toEqual([
+      7, 6, 5, 4, 3, 2, 1, -1, 1000,
+    ]);
   });
 });

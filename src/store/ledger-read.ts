@@ -65,7 +65,20 @@ export interface LedgerReadOptions {
   systemShards: number;
   /** Per user, currency and UTC day: withdrawals and outgoing transfers, in minor units. */
   dailyLimit: number;
+  /** The most entries a filtered page of history passes over (HISTORY_SCAN_MAX unless a test sets it). */
+  historyScanMax?: number;
 }
+
+/**
+ * The most entries one page of history with a filter (`type`, `status`) passes over: then the page ends
+ * where it got to, short or empty, with a cursor from there. Without it a filter that matches rarely
+ * (`type=refund` on a busy account) read the account's whole history in one request, past the
+ * function's timeout.
+ */
+export const HISTORY_SCAN_MAX = 1000;
+
+/** The time in a history sort key (`TX#<ISO time>#<journal id>`). */
+const timeOfKey = (sk: unknown): string => String(sk).split('#')[1] ?? '';
 
 /**
  * Whether a page (newest first) lacks a posting between two it shows: their numbers (Party.postingNo)
@@ -162,9 +175,9 @@ export class LedgerReader {
     const caught = await retry(
       async () => {
         page = await this.postings(account.id, { ...opts, closed: account.status === 'closed' });
-        // With a next page, the last item is the oldest entry read in time order (incoming credits,
-        // which are not, come first).
-        const beyond = page.last !== undefined && (page.items.at(-1)?.createdAt ?? '') > last;
+        // With a next page, it goes on from the oldest entry read (in time order: incoming credits,
+        // which are not, come first): the last item, or the last passed over by a filter.
+        const beyond = page.last !== undefined && timeOfKey(page.last.sk) > last;
         const shown = page.items.some((i) => i.status === 'posted' && i.createdAt >= last);
         return (!bound || shown || beyond) && !(unfiltered && lacksBetween(page.items)) ? done(page) : again;
       },
@@ -187,14 +200,24 @@ export class LedgerReader {
     });
     // One more than asked says whether another page exists. (Entries written before journals had
     // items of their own have no `type` or `status` of their own, so a filter on either leaves them out.)
+    // A filter passes over at most HISTORY_SCAN_MAX entries: the page ends at the last of them.
+    const scanMax = this.opts.historyScanMax ?? HISTORY_SCAN_MAX;
+    let passed = 0;
+    let stoppedAt: Record<string, unknown> | undefined;
     for await (const p of entries) {
-      if ((opts.type && p.type !== opts.type) || (opts.status && p.status !== opts.status)) continue;
+      if ((opts.type && p.type !== opts.type) || (opts.status && p.status !== opts.status)) {
+        if (++passed >= scanMax) {
+          stoppedAt = p;
+          break;
+        }
+        continue;
+      }
       found.push(p);
       if (found.length > opts.limit) break;
     }
     const items = found.slice(0, opts.limit);
-    const lastItem = items[items.length - 1];
     const more = found.length > opts.limit;
+    const lastItem = more ? items[items.length - 1] : stoppedAt;
     return {
       items: items.map((p) => ({
         // Postings written before journals had items of their own carry a copy of the journal.
@@ -211,7 +234,7 @@ export class LedgerReader {
         ),
         createdAt: String(p.createdAt ?? String(p.sk).slice(skPrefix.length).split('#')[0]),
       })),
-      ...(more && lastItem ? { last: { pk: lastItem.pk, sk: lastItem.sk } } : {}),
+      ...(lastItem ? { last: { pk: lastItem.pk, sk: lastItem.sk } } : {}),
     };
   }
 
