@@ -58,6 +58,28 @@ describe.each(WIDTHS)('at %i px', (width) => {
       await page.getByRole('button', { name: 'Apply filters' }).click();
       await poll(() => page.locator('.history:not([aria-label]) li').count()).toBe(1);
       expect(requests.some((r) => r.startsWith('GET /v1/accounts/'))).toBe(true);
+      // A filter that matches nothing among the entries one page searches (the bank passes over at
+      // most 1000 a page, then answers short with a cursor; faked here): not "no match", but that
+      // older ones may, and Load more searches on.
+      const deposits = /\/v1\/accounts\/[^/]+\/transactions\?.*type=deposit/;
+      await page.route(deposits, async (route) => {
+        const url = new URL(route.request().url());
+        if (url.searchParams.get('cursor') !== 'further')
+          return route.fulfill({ json: { items: [], nextCursor: 'further' } });
+        url.searchParams.delete('cursor');
+        return route.continue({ url: url.toString() });
+      });
+      await page.getByLabel('Type').selectOption('deposit');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page
+        .getByText(
+          'No transactions match these filters among the latest searched. Load more to search further back.',
+        )
+        .waitFor();
+      await page.getByRole('button', { name: 'Load more' }).click();
+      await poll(() => page.locator('.history:not([aria-label]) li').count()).toBe(1);
+      expect(await page.getByText(/^No transactions match/).count()).toBe(0);
+      await page.unroute(deposits);
       const today = new Date().toISOString().slice(0, 10);
       await page.getByLabel('Type').selectOption('');
       await page.getByLabel('From date').fill('2020-01-01');

@@ -192,7 +192,14 @@ export const AccountHistory = ({ account }: { account: Account }) => {
       <LoadState load={load} what="the transactions" />
       {load.state === 'ok' && items.length === 0 ? (
         <Empty>
-          <p>{filtered ? 'No transactions match these filters.' : 'No transactions yet.'}</p>
+          <p>
+            {!filtered
+              ? 'No transactions yet.'
+              : cursor
+                ? // The bank searches so far back per page (a filter that rarely matches): more may be older.
+                  'No transactions match these filters among the latest searched. Load more to search further back.'
+                : 'No transactions match these filters.'}
+          </p>
         </Empty>
       ) : null}
       {items.length > 0 ? (
