@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AdminConfirmSignUpCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { decodeJwt } from 'jose';
 import { generateSync } from 'otplib';
@@ -825,5 +826,31 @@ describe('TOTP MFA', () => {
     const locked = await login(e, PASSWORD, '10.9.9.9');
     expect(locked.status).toBe(429);
     expect(locked.body.code).toBe('login_locked');
+  });
+
+  it('the TOTP step that finds its IP\u2019s lock expired records the unlock, as the password step does', async () => {
+    const { e, secret } = await withTotp();
+    // The password step from one IP; the code is sent from another, whose lock (of this generation)
+    // ran out a moment ago: the code's reservation is what finds it.
+    const first = await login(e, PASSWORD, '10.9.8.1');
+    expect(first.body.challenge).toBe('totp');
+    await dynamoClients().doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: { pk: `LOGIN#${e}`, sk: 'IP#10.9.8.2', attempts: 0, epoch: 0, lockedUntil: Date.now() - 1000 },
+      }),
+    );
+    const { result, logs } = await captureLogs(() =>
+      call('loginMfa', {
+        body: { session: first.body.session, code: unusedCode(secret, [lastCode(secret)]) },
+        sourceIp: '10.9.8.2',
+      }),
+    );
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    const events = logs
+      .split('\n')
+      .filter((l) => l.includes('"security event"'))
+      .map((l) => JSON.parse(l) as { event: string; sourceIp?: string });
+    expect(events).toContainEqual(expect.objectContaining({ event: 'login_unlocked', sourceIp: '10.9.8.2' }));
   });
 });

@@ -179,6 +179,23 @@ const checkCode = async (
   await counter.succeeded(who.email);
 };
 
+/**
+ * Reserves a login attempt (src/store/logins.ts) for the password step or the TOTP step alike, and
+ * records the unlock when the reservation found the (email, IP) pair's lock expired: whichever step
+ * comes first after the 30 minutes finds it, and only that one sees it.
+ */
+const reserveLogin = async (email: string, sourceIp: string): Promise<LoginTicket> => {
+  const t = await logins().reserve(email, sourceIp);
+  if (t.unlocked)
+    await securityEvents.record({
+      event: 'login_unlocked',
+      email: t.email,
+      sourceIp,
+      reason: 'lock expired',
+    });
+  return t;
+};
+
 /** Settles a login attempt that failed on its secret, and records what it locked or slowed. */
 const loginFailed = async (
   t: LoginTicket,
@@ -378,14 +395,7 @@ export const handler = createHandler(
       }),
 
     login: async ({ body, sourceIp }) => {
-      const t = await logins().reserve(body.email, sourceIp);
-      if (t.unlocked)
-        await securityEvents.record({
-          event: 'login_unlocked',
-          email: t.email,
-          sourceIp,
-          reason: 'lock expired',
-        });
+      const t = await reserveLogin(body.email, sourceIp);
       let out: Awaited<ReturnType<ReturnType<typeof identity>['login']>>;
       const startedAt = Date.now();
       try {
@@ -448,7 +458,9 @@ export const handler = createHandler(
     loginMfa: async ({ body, sourceIp }) => {
       const pending = await sessions().tryMfa(body.session);
       if (!pending) throw signInExpired();
-      const t = await logins().reserve(pending.email, sourceIp);
+      // Its reservation may be the one that finds an expired lock: recorded as the password step's is
+      // (before, the unlock was recorded only when the password step found it).
+      const t = await reserveLogin(pending.email, sourceIp);
       let tokens: Tokens;
       const startedAt = Date.now();
       try {
