@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   AdminConfirmSignUpCommand,
+  AdminDeleteUserCommand,
   InitiateAuthCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -21,6 +22,7 @@ import { ANONYMOUS } from '../domain/audit.ts';
 import { addToAdminGroup } from '../local/admins.ts';
 import { AuditStore } from '../store/audit.ts';
 import { SessionStore } from '../store/sessions.ts';
+import { UserStore } from '../store/users.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 let pool: Awaited<ReturnType<typeof createTestUserPool>>;
@@ -59,6 +61,17 @@ const customer = async (): Promise<Customer> => {
   expect(r.status, JSON.stringify(r.body)).toBe(200);
   return { email, sub: String(decodeJwt(r.body.accessToken).sub), ...r.body };
 };
+
+/** A sign-up made in the pool itself, past the register route (the app client is public), not confirmed. */
+const signUpAtCognito = (email: string, name?: string) =>
+  pool.cognito.send(
+    new SignUpCommand({
+      ClientId: pool.clientId,
+      Username: email,
+      Password: PASSWORD,
+      UserAttributes: [{ Name: 'email', Value: email }, ...(name ? [{ Name: 'name', Value: name }] : [])],
+    }),
+  );
 
 const adminRoutes = routeList.filter((r) => r.role === 'admin');
 const paramsOf = (path: string) =>
@@ -284,17 +297,7 @@ describe('customers in the back office', () => {
 
   it('finds, shows and disables a user who signed up at Cognito directly and never logged in through the bank', async () => {
     const email = `d-${randomUUID()}@example.com`;
-    const signUp = await pool.cognito.send(
-      new SignUpCommand({
-        ClientId: pool.clientId,
-        Username: email,
-        Password: PASSWORD,
-        UserAttributes: [
-          { Name: 'email', Value: email },
-          { Name: 'name', Value: 'Dan Direct' },
-        ],
-      }),
-    );
+    const signUp = await signUpAtCognito(email, 'Dan Direct');
     await pool.cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: pool.userPoolId, Username: email }));
     const sub = String(signUp.UserSub);
     // Tokens straight from Cognito (the public client id): the JWT authorizer takes them, and no
@@ -322,6 +325,41 @@ describe('customers in the back office', () => {
     expect(off.status, JSON.stringify(off.body)).toBe(200);
     expect(off.body).toMatchObject({ enabled: false, cognitoEnabled: false });
     expect((await call('listAccounts', { token })).body.code).toBe('user_disabled');
+  });
+
+  it('disables the user it names: a profile left by a replaced sign-up does not reach who holds its email now', async () => {
+    // An unconfirmed sign-up with its profile (what registering writes where sign-ups wait for their
+    // code), replaced a day later by a registration of the same address (src/handlers/auth.ts deletes
+    // the stale Cognito user and signs up afresh; the old profile stays).
+    const email = `r-${randomUUID()}@example.com`;
+    const stale = await signUpAtCognito(email);
+    const staleSub = String(stale.UserSub);
+    await new UserStore(dynamoClients().doc, config().tableName).create({
+      userId: staleSub,
+      email,
+      name: 'Sam Squatter',
+      createdAt: new Date().toISOString(),
+    });
+    await pool.cognito.send(new AdminDeleteUserCommand({ UserPoolId: pool.userPoolId, Username: email }));
+    expect(
+      (await call('register', { body: { email, password: PASSWORD, name: 'Olive Owner' } })).status,
+    ).toBe(201);
+    const owner = await login(email);
+    expect(owner.status).toBe(200);
+    const ownerSub = String(decodeJwt(owner.body.accessToken).sub);
+    expect(ownerSub).not.toBe(staleSub);
+
+    const off = await adminCall('adminDisableCustomer', admin, {
+      params: { userId: staleSub },
+      body: { reason: 'Stale sign-up' },
+    });
+    expect(off.status, JSON.stringify(off.body)).toBe(200);
+    expect(off.body).toMatchObject({ enabled: false, cognitoEnabled: false });
+    // The address's holder now is untouched: still enabled at Cognito, still signed in, and logs in.
+    const view = await adminCall('adminGetCustomer', admin, { params: { userId: ownerSub } });
+    expect(view.body.login).toMatchObject({ enabled: true, cognitoEnabled: true });
+    expect((await call('refresh', { body: { refreshToken: owner.body.refreshToken } })).status).toBe(200);
+    expect((await login(email)).status).toBe(200);
   });
 
   it('refuses staff their own login (403, recorded as refused): no unlock, disable or enable of themselves', async () => {

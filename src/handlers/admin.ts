@@ -47,7 +47,9 @@ const customerOf = async (userId: string): Promise<Profile> => {
 const loginStatusOf = async (p: Profile) => {
   const [status, cognito, locks] = await Promise.all([
     sessions().status(p.userId),
-    directory().user(p.email),
+    // By the user's id, as the disable and enable act: by email, a profile whose sign-up was replaced
+    // (src/handlers/auth.ts, register) showed the Cognito flag of whoever holds the address now.
+    directory().user(p.userId),
     logins().lockState(p.email),
   ]);
   return {
@@ -112,8 +114,12 @@ const setEnabled = async (
   await commit(req, adminAction(req, enable ? 'customer_enabled' : 'customer_disabled', p.userId, reason), [
     sessions().statusPiece(p.userId, enable ? { enable: true } : { disable: { at, reason: reason ?? '' } }),
   ]);
-  await directory().setEnabled(p.email, enable);
-  if (!enable) await directory().signOutEverywhere({ email: p.email });
+  // Cognito's user by its username, the id the audit record names (the pool's usernames are the subs),
+  // never by the profile's email: a profile whose unconfirmed sign-up a later registration replaced
+  // (src/handlers/auth.ts, register) keeps the address, and disabling it by email disabled and signed
+  // out whoever holds the address now, with no record on their trail. A user gone from Cognito is skipped.
+  await directory().setEnabled(p.userId, enable);
+  if (!enable) await directory().signOutEverywhere({ email: p.userId });
   return { body: await loginStatusOf(p) };
 };
 

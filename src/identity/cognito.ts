@@ -214,7 +214,7 @@ export class UserDirectory {
 
   /**
    * Signs the user out everywhere: GlobalSignOut with their access token, or AdminUserGlobalSignOut by
-   * email. When Cognito refuses the access token (revoked by a log-out, or expired, while API Gateway
+   * email or username (their sub). When Cognito refuses the access token (revoked by a log-out, or expired, while API Gateway
    * still admits it) and the caller's `sub` is given (a username of this pool), by AdminUserGlobalSignOut
    * on it: otherwise the refresh tokens of the other sessions, used at Cognito directly, would still
    * mint tokens after the revocation marker's time. Returns false where the emulator lacks both
@@ -245,13 +245,14 @@ export class UserDirectory {
  */
 export class StaffDirectory extends UserDirectory {
   /**
-   * AdminDisableUser / AdminEnableUser. On AWS a disabled user cannot log in (Cognito refuses the
+   * AdminDisableUser / AdminEnableUser, by username (the user's sub; an email would find whoever holds
+   * the address now). On AWS a disabled user cannot log in (Cognito refuses the
    * sign-in, before the password, as a wrong one: src/handlers/auth.ts tells them apart) and their
    * refresh tokens stop working. Offline, src/local/cognito.ts makes cognito-local refuse the sign-in
    * too; the app's own status (src/handlers/gate.ts) refuses the rest either way.
    */
-  async setEnabled(email: string, enabled: boolean): Promise<void> {
-    const input = { ...this.pool, Username: email };
+  async setEnabled(username: string, enabled: boolean): Promise<void> {
+    const input = { ...this.pool, Username: username };
     try {
       await this.cognito.send(
         enabled ? new AdminEnableUserCommand(input) : new AdminDisableUserCommand(input),
