@@ -327,7 +327,7 @@ describe('customers in the back office', () => {
     expect((await call('listAccounts', { token })).body.code).toBe('user_disabled');
   });
 
-  it('disables the user it names: a profile left by a replaced sign-up does not reach who holds its email now', async () => {
+  it('disables and unlocks only the user it names: a profile left by a replaced sign-up does not reach who holds its email now', async () => {
     // An unconfirmed sign-up with its profile (what registering writes where sign-ups wait for their
     // code), replaced a day later by a registration of the same address (src/handlers/auth.ts deletes
     // the stale Cognito user and signs up afresh; the old profile stays).
@@ -360,6 +360,14 @@ describe('customers in the back office', () => {
     expect(view.body.login).toMatchObject({ enabled: true, cognitoEnabled: true });
     expect((await call('refresh', { body: { refreshToken: owner.body.refreshToken } })).status).toBe(200);
     expect((await login(email)).status).toBe(200);
+
+    // Nor does unlocking it lift the holder's locks (the email's): 404, and the lock stands.
+    for (let i = 0; i < 2; i++)
+      expect((await login(email, 'Wrong-Password-1!', '10.5.5.5')).status).toBe(401);
+    expect((await login(email, PASSWORD, '10.5.5.5')).body.code).toBe('login_locked');
+    const unlock = await adminCall('adminUnlockCustomer', admin, { params: { userId: staleSub }, body: {} });
+    expect(unlock.status, JSON.stringify(unlock.body)).toBe(404);
+    expect((await login(email, PASSWORD, '10.5.5.5')).body.code).toBe('login_locked');
   });
 
   it('refuses staff their own login (403, recorded as refused): no unlock, disable or enable of themselves', async () => {

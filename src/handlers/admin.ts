@@ -148,6 +148,11 @@ export const handler = createHandler(
 
     adminUnlockCustomer: async (req) => {
       const p = await customerOf(req.params.userId);
+      // The locks are the email's: a profile left by a replaced sign-up keeps an address someone else
+      // holds now, and unlocking it lifted their locks, recorded on the stale id alone.
+      const holder = await directory().user(p.email);
+      if (holder && holder.sub !== p.userId)
+        throw new BankError('not_found', 'This customer no longer holds that email: unlock the one who does');
       await commit(req, adminAction(req, 'customer_unlocked', p.userId, req.body?.reason), [
         logins().clearPiece(p.email),
       ]);
