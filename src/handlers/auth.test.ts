@@ -50,6 +50,15 @@ const tokensOf = async (e: string, password = PASSWORD) => {
   return r.body as { accessToken: string; refreshToken: string; idToken: string };
 };
 
+/** A failure counter's item (src/store/logins.ts FailureCounter) whose lock ran out a moment ago. */
+const lockRanOut = (key: { pk: string; sk: string }) =>
+  dynamoClients().doc.send(
+    new PutCommand({
+      TableName: table,
+      Item: { ...key, attempts: 0, epoch: 0, lockedUntil: Date.now() - 1000 },
+    }),
+  );
+
 /** A sign-up made in the pool itself, past the register route (the app client is public), not confirmed. */
 const signUpAtCognito = async (password: string, name?: string) => {
   const e = email();
@@ -511,6 +520,22 @@ describe('change password', () => {
     expect(again.status).toBe(200);
     expect((await call('me', { token: again.body.accessToken })).status).toBe(200);
   });
+
+  it('the first check after the lock of wrong passwords ran out records the unlock', async () => {
+    const e = await registered();
+    const t = await tokensOf(e);
+    const sub = String(decodeJwt(t.accessToken).sub);
+    // The customer's lock of wrong passwords and codes (5 in 15 minutes), run out a moment ago.
+    await lockRanOut({ pk: `USER#${sub}`, sk: 'VERIFY' });
+    const { logs, result } = await captureLogs(() =>
+      call('changePassword', {
+        token: t.accessToken,
+        body: { currentPassword: 'Not-The-Password-1', newPassword: 'Brand-New-Secret-42' },
+      }),
+    );
+    expect(result.body.code).toBe('wrong_password');
+    expect(logs).toContain('"event":"verification_unlocked"');
+  });
 });
 
 describe('a user who signed up at Cognito directly (the public client allows it)', () => {
@@ -834,12 +859,7 @@ describe('TOTP MFA', () => {
     // ran out a moment ago: the code's reservation is what finds it.
     const first = await login(e, PASSWORD, '10.9.8.1');
     expect(first.body.challenge).toBe('totp');
-    await dynamoClients().doc.send(
-      new PutCommand({
-        TableName: table,
-        Item: { pk: `LOGIN#${e}`, sk: 'IP#10.9.8.2', attempts: 0, epoch: 0, lockedUntil: Date.now() - 1000 },
-      }),
-    );
+    await lockRanOut({ pk: `LOGIN#${e}`, sk: 'IP#10.9.8.2' });
     const { result, logs } = await captureLogs(() =>
       call('loginMfa', {
         body: { session: first.body.session, code: unusedCode(secret, [lastCode(secret)]) },

@@ -38,8 +38,15 @@ const profileOf = async (caller: Caller) => {
  */
 const counted = async <T>(caller: Caller, wrong: readonly string[], check: () => Promise<T>): Promise<T> => {
   const key = keys.verification(caller.sub);
-  await verifyAttempts().reserve(key);
+  const { unlocked } = await verifyAttempts().reserve(key);
   try {
+    // The first check after a lock ran out lifts it: recorded, as a login's unlock is.
+    if (unlocked)
+      await securityEvents.record({
+        event: 'verification_unlocked',
+        userId: caller.sub,
+        reason: 'lock expired',
+      });
     const result = await check();
     await verifyAttempts().succeeded(key);
     return result;

@@ -30,6 +30,7 @@ export const securityEventNames = [
   'password_changed',
   'password_check_failed',
   'verification_locked',
+  'verification_unlocked',
   'mfa_enrolment_started',
   'mfa_enabled',
   'mfa_disabled',
