@@ -13,9 +13,12 @@ import {
   ResendConfirmationCodeCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { decodeJwt } from 'jose';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
-import { createTestTable, createTestUserPool, useHandlerEnv } from '../../test/harness.ts';
+import { createTestTable, createTestUserPool, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { ANONYMOUS } from '../domain/audit.ts';
+import { AuditStore } from '../store/audit.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 let pool: Awaited<ReturnType<typeof createTestUserPool>>;
@@ -224,6 +227,31 @@ describe('a login attempt left unsettled', () => {
     const later = await call('login', { body: { email: e, password: PASSWORD }, sourceIp: ip });
     vi.restoreAllMocks();
     expect({ status: later.status, code: later.body?.code }).toEqual({ status: 200, code: undefined });
+  });
+});
+
+describe('Cognito\u2019s own lockout (AWS)', () => {
+  it('a sign-in it refuses is recorded on the customer\u2019s trail', async () => {
+    const e = await registered();
+    const ok = await call('login', { body: { email: e, password: PASSWORD } });
+    const sub = String(decodeJwt(ok.body.accessToken).sub);
+    cognito((c) =>
+      (c as { input?: { AuthFlow?: string } }).input?.AuthFlow === 'USER_PASSWORD_AUTH'
+        ? Promise.reject(
+            Object.assign(new Error('Password attempts exceeded'), { name: 'NotAuthorizedException' }),
+          )
+        : undefined,
+    );
+    const refused = await call('login', { body: { email: e, password: PASSWORD }, sourceIp: '10.78.0.1' });
+    vi.restoreAllMocks();
+    expect(refused.status).toBe(429);
+    expect(refused.body.code).toBe('login_locked');
+    const trail = await new AuditStore(dynamoClients().doc, table).bySubject(sub, { limit: 1 });
+    expect(trail.items[0]).toMatchObject({
+      action: 'login_refused_locked',
+      outcome: 'refused',
+      actor: { userId: ANONYMOUS, sourceIp: '10.78.0.1' },
+    });
   });
 });
 

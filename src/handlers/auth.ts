@@ -403,6 +403,16 @@ export const handler = createHandler(
       } catch (e) {
         if (!isBankError(e) || e.code !== 'invalid_credentials') {
           await logins().release(t);
+          // Cognito's own lockout (AWS): it refuses every sign-in of the user for a while, the owner's
+          // too, before the password. Not a failure of anyone's, but a refusal staff must find on the
+          // customer's trail while someone keeps it going (before, nothing recorded it).
+          if (isBankError(e) && e.code === 'login_locked')
+            await securityEvents.record({
+              event: 'login_refused_locked',
+              email: body.email,
+              sourceIp,
+              reason: 'Cognito locked the user after failed sign-ins: refused before its password',
+            });
           throw e;
         }
         // On AWS Cognito refuses a user the bank disabled (AdminDisableUser) as it refuses a wrong

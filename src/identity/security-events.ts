@@ -35,6 +35,7 @@ export const securityEventNames = [
   'mfa_enabled',
   'mfa_disabled',
   'login_refused_disabled',
+  'login_refused_locked',
   'login_refused_password_pending',
   'confirmation_password_failed',
 ] as const;
