@@ -87,6 +87,15 @@ describe('the revocation marker', () => {
     await expect(customerGuard(fresh)).rejects.toMatchObject({ code: 'unauthorized' });
   });
 
+  it('never moves back: an earlier marker written after a later one leaves the later standing', async () => {
+    const sub = await customer();
+    await store().revokeAllBefore(sub, MARKER + 5000);
+    // A sign-out begun before that one, whose write (retried after a throttle, say) lands after it.
+    await store().revokeAllBefore(sub, MARKER);
+    await expect(customerGuard(input(sub, SECOND + 3))).rejects.toMatchObject({ code: 'unauthorized' });
+    expect((await store().status(sub)).revokedBefore).toBe(MARKER + 5000);
+  });
+
   it('a customer without a marker is let through whatever the token’s age', async () => {
     await expect(customerGuard(input(randomUUID(), 1))).resolves.toBeUndefined();
   });

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
-import { busy, type Db } from './db.ts';
+import { busy, type Db, isConditionFailure } from './db.ts';
 import * as keys from './item-keys.ts';
 import { auditKeys } from './keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
@@ -121,11 +121,16 @@ export const revokeAllBefore = async (db: Db, table: string, sub: string, at = D
           TableName: table,
           Key: keys.security(sub),
           UpdateExpression: 'SET tokensRevokedBefore = :at REMOVE admittedTokens',
+          // Never back: a write of an earlier time landing after a later one (a retry after a throttle,
+          // two sign-outs at once, a disable meanwhile) un-revoked every token issued between the two.
+          ConditionExpression: 'attribute_not_exists(tokensRevokedBefore) OR tokensRevokedBefore <= :at',
           ExpressionAttributeValues: { ':at': at },
         }),
       );
       return done(true);
     } catch (e) {
+      // A later marker stands already: it revokes all this one would.
+      if (isConditionFailure(e)) return done(true);
       if (isTransient(e, undefined)) return again;
       throw e;
     }
