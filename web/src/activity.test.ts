@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeAction, describeOutcome, isWorrying, toActivityPage } from './activity.ts';
+import { securityEventNames } from '../../src/identity/security-events.ts';
+import { ACTIONS, describeAction, describeOutcome, isWorrying, toActivityPage } from './activity.ts';
 
 describe('security activity adapter', () => {
   it('reads the route shape, keeping only well-formed items', () => {
@@ -48,5 +49,12 @@ describe('security activity adapter', () => {
     expect(isWorrying(item)).toBe(false);
     expect(isWorrying({ ...item, outcome: 'failure' })).toBe(true);
     expect(isWorrying({ ...item, action: 'login_locked' })).toBe(true);
+  });
+
+  it('has its own words for every security event the bank records', () => {
+    // Spelled out, "login_refused_locked" reads "Login refused locked": each event the server can
+    // record has its words, so a new one cannot reach the activity screen without them.
+    expect(securityEventNames.filter((name) => !Object.hasOwn(ACTIONS, name))).toEqual([]);
+    expect(describeAction('login_refused_locked')).toBe('Login refused: paused after failed attempts');
   });
 });

@@ -46,7 +46,7 @@ export const activityPage = async (api: Api, cursor?: string | null): Promise<Ac
 };
 
 /** Plain words for the actions the audit trail records (its security event names); others are spelled out. */
-const ACTIONS: Record<string, string> = {
+export const ACTIONS: Record<string, string> = {
   login_succeeded: 'Logged in',
   login: 'Logged in',
   login_failed: 'Login failed: wrong password',
@@ -55,9 +55,15 @@ const ACTIONS: Record<string, string> = {
   login_throttled: 'Logins were slowed after failed attempts',
   login_unlocked: 'Logging in was allowed again',
   mfa_login_failed: 'Login failed: wrong two-step code',
+  login_refused_disabled: 'Login refused: the bank has disabled this login',
+  login_refused_locked: 'Login refused: paused after failed attempts',
+  login_refused_password_pending: 'Login refused: a new password must be chosen first',
   logout: 'Logged out',
   sessions_revoked: 'Signed out of every session',
   registration_started: 'Registered',
+  registration_repeated: 'Someone tried to register with your address',
+  registration_replaced: 'An unconfirmed registration was replaced',
+  confirmation_password_failed: 'Confirmation could not set the password',
   confirmation_resent: 'Confirmation code sent again',
   password_reset_requested: 'Password reset requested',
   password_reset_failed: 'Password reset failed: wrong code',
@@ -66,6 +72,7 @@ const ACTIONS: Record<string, string> = {
   password_changed: 'Password changed',
   password_check_failed: 'Password check failed',
   verification_locked: 'Paused after wrong passwords or codes',
+  verification_unlocked: 'Allowed again after wrong passwords or codes',
   mfa_enrolment_started: 'Two-step verification set-up started',
   mfa_enabled: 'Two-step verification turned on',
   mfa_disabled: 'Two-step verification turned off',
