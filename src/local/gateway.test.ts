@@ -360,6 +360,29 @@ describe('CORS', () => {
     expect(evil.headers.get('vary')).toBe('Origin');
   });
 
+  it("ignores a function's own CORS headers, as API Gateway does with CORS configured", async () => {
+    const { handler } = recorder({
+      statusCode: 200,
+      headers: {
+        'content-type': 'application/json',
+        'Access-Control-Allow-Origin': '*',
+        'access-control-allow-credentials': 'true',
+        'access-control-expose-headers': 'x-secret',
+      },
+      body: '{}',
+    });
+    await start({ handlers: { auth: handler } });
+    const evil = await raw('POST', '/v1/auth/login', ['Origin', 'https://evil.example']);
+    expect(evil.status).toBe(200);
+    expect(evil.headers['access-control-allow-origin']).toBeUndefined();
+    expect(evil.headers['access-control-allow-credentials']).toBeUndefined();
+    expect(evil.headers['access-control-expose-headers']).toBeUndefined();
+    const ok = await raw('POST', '/v1/auth/login', ['Origin', 'https://app.example']);
+    expect(ok.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(ok.headers['access-control-allow-credentials']).toBeUndefined();
+    expect(ok.headers['access-control-expose-headers']).not.toContain('x-secret');
+  });
+
   it('answers preflights itself', async () => {
     await start();
     const pre = (origin: string) =>

@@ -88,9 +88,14 @@ export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 export const MAX_REQUEST_LINE_AND_HEADERS_BYTES = 10_240;
 const ROOT = join(import.meta.dirname, '..', '..');
 
+/**
+ * With CORS configured, API Gateway ignores the CORS headers a function returns and sends its own
+ * (`extra`) alone: a function's `Access-Control-*` header never reaches the client.
+ */
 const send = (res: ServerResponse, r: HttpResponse, extra: Record<string, string>): void => {
   res.statusCode = r.status;
-  for (const [k, v] of Object.entries({ ...r.headers, ...extra })) res.setHeader(k, v);
+  for (const [k, v] of Object.entries(r.headers)) if (!/^access-control-/i.test(k)) res.setHeader(k, v);
+  for (const [k, v] of Object.entries(extra)) res.setHeader(k, v);
   res.setHeader('content-length', r.body.length);
   res.end(r.body);
 };
