@@ -219,6 +219,20 @@ describe('event and context', () => {
     expect(Buffer.from(res.text, 'latin1')).toEqual(Buffer.from([1, 2, 3]));
   });
 
+  it('ignores multiValueHeaders in a result, which payload format 2.0 does not have', async () => {
+    const { handler } = recorder({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json', 'x-one': 'a,b' },
+      multiValueHeaders: { 'x-many': ['a', 'b'], 'x-one': ['c'] },
+      body: '{}',
+    });
+    await start({ handlers: { auth: handler } });
+    const res = await raw('POST', '/v1/auth/login');
+    expect(res.status).toBe(200);
+    expect(res.headers['x-many']).toBeUndefined();
+    expect(res.headers['x-one']).toBe('a,b');
+  });
+
   it('adds X-Request-Id when the handler did not; a bare result becomes a 200 JSON body', async () => {
     const { handler } = recorder({ hello: 'world' });
     await start({ handlers: { auth: handler } });

@@ -90,19 +90,17 @@ export interface HttpResponse {
 
 /**
  * A handler's result as HTTP API sends it: a structured result as given (cookies as Set-Cookie),
- * anything else as a 200 JSON body.
+ * anything else as a 200 JSON body. Payload format 2.0 has no `multiValueHeaders`: API Gateway ignores
+ * them in a result, and so does this (a header with several values is one comma-joined `headers` value).
  */
 export const toHttpResponse = (result: unknown): HttpResponse => {
   if (result === null || typeof result !== 'object' || !('statusCode' in result)) {
     const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
     return { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(body) };
   }
-  const r = result as APIGatewayProxyStructuredResultV2 & { multiValueHeaders?: Record<string, unknown[]> };
+  const r = result as APIGatewayProxyStructuredResultV2;
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(r.headers ?? {})) headers[k.toLowerCase()] = String(v);
-  for (const [k, vs] of Object.entries(r.multiValueHeaders ?? {})) {
-    headers[k.toLowerCase()] = vs.map(String).join(', ');
-  }
   if (r.cookies?.length) headers['set-cookie'] = r.cookies;
   const body =
     r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
