@@ -468,6 +468,28 @@ describe('verify-ledger', () => {
     );
   });
 
+  it("catches a holds map whose amount or expiry is not its pending transfer's (what reads count)", async () => {
+    const { table, a, hold } = await seed();
+    const key = keys.account('u1', a.id);
+    await set(table, key, 'SET holds.#h.amount = :a', { ':a': 99 }, { '#h': hold.id });
+    expect((await verifyLedger(db, table)).problems).toEqual([
+      `account ${a.id} holds 99 for ${hold.id}, its pending transfer 15`,
+    ]);
+    await set(
+      table,
+      key,
+      'SET holds.#h.amount = :a, holds.#h.expiresAt = :e',
+      {
+        ':a': 15,
+        ':e': '2099-01-01T00:00:00.000Z',
+      },
+      { '#h': hold.id },
+    );
+    expect((await verifyLedger(db, table)).problems).toEqual([
+      `account ${a.id} holds ${hold.id} until 2099-01-01T00:00:00.000Z, its pending transfer until ${hold.expiresAt}`,
+    ]);
+  });
+
   it('catches a negative available', async () => {
     const { table, a } = await seed();
     await set(table, keys.account('u1', a.id), 'SET available = :v', { ':v': -1 });

@@ -17,7 +17,8 @@
  *     system shard (append-only: no balance
  *     item, see LedgerStore.systemBalance) is the sum of its postings, reported per currency;
  *   - no account's balance or available is negative, and available = balance - held;
- *   - an account's held equals the sum of its live pending transfers, and its holds map lists them;
+ *   - an account's held equals the sum of its live pending transfers, and its holds map lists them,
+ *     each for its transfer's held amount and until its expiry (what reads count, heldAt);
  *   - no journal's refunds and reversals together exceed it, and its refundedAmount, reversedAmount
  *     and refundable (what is left to give back) agree with them;
  *   - no hold past its expiry is still counted more than two sweep intervals later;
@@ -364,6 +365,18 @@ export const verifyLedger = async (
       problems.push(
         `account ${id} lists holds [${mapped}] but its pending transfers are [${[...pending.keys()].join(',')}]`,
       );
+    // Reads count an account's holds from its map (heldAt: each hold's amount until its expiry), the
+    // stored `held` and releases from the journals: the two must say the same.
+    for (const [jid, h] of Object.entries(a.holds)) {
+      const amount = pending.get(jid);
+      if (amount !== undefined && h.amount !== amount)
+        problems.push(`account ${id} holds ${h.amount} for ${jid}, its pending transfer ${amount}`);
+      const expiresAt = journals.get(jid)?.expiresAt;
+      if (amount !== undefined && h.expiresAt !== expiresAt)
+        problems.push(
+          `account ${id} holds ${jid} until ${h.expiresAt}, its pending transfer until ${expiresAt}`,
+        );
+    }
     // Each posting's balanceAfter must equal the running sum in version order, and the history's
     // order (the sort key, by time) must be that same order.
     let running = 0;
