@@ -270,6 +270,8 @@ const everyKind = async () => {
   await pay('settled', b, 12, {}, deferring);
   expect(await settler.settle('u2', b.id)).toBe(1);
   const returned = await pay('returned', c, 9, {}, deferring);
+  // Closed empty, as AccountStore.close requires (its 7 from the bulk payment taken out first).
+  posted(await ledger.withdraw({ user: 'u3', ...k('cw'), accountId: c.id, amount: 7 }));
   await set(
     table,
     keys.account('u3', c.id),
@@ -490,6 +492,19 @@ describe('verify-ledger', () => {
     ]);
   });
 
+  it('catches money left in a closed account (it closes empty and takes nothing after)', async () => {
+    const { table, a, b } = await seed();
+    await set(table, keys.account('u2', b.id), 'SET #s = :c', { ':c': 'closed' }, { '#s': 'status' });
+    await set(table, keys.account('u1', a.id), 'SET #s = :c', { ':c': 'closed' }, { '#s': 'status' });
+    const r = await verifyLedger(db, table);
+    expect(r.problems).toContain(
+      `account ${b.id} is closed but holds 26 (held 0): money kept from its owner`,
+    );
+    expect(r.problems).toContain(
+      `account ${a.id} is closed but holds 44 (held 15): money kept from its owner`,
+    );
+  });
+
   it('catches a negative available', async () => {
     const { table, a } = await seed();
     await set(table, keys.account('u1', a.id), 'SET available = :v', { ':v': -1 });
@@ -616,7 +631,7 @@ describe('verify-ledger', () => {
       );
       expect(item.Item?.postingNo).toBe(numbers.length);
     }
-    expect(r).toMatchObject({ ok: true, accounts: 3, journals: 19, credits: 1 });
+    expect(r).toMatchObject({ ok: true, accounts: 3, journals: 20, credits: 1 });
     expect(r.currencies.USD?.incoming).toBe(8);
     const stored = await db.send(new GetCommand({ TableName: table, Key: keys.journal(returned.id) }));
     expect(stored.Item).toMatchObject({ returned: true, reversedAmount: 9 });

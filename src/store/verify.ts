@@ -16,7 +16,8 @@
  *     order up to the account's `postingNo` (Party.postingNo: what history readers find gaps by); a
  *     system shard (append-only: no balance
  *     item, see LedgerStore.systemBalance) is the sum of its postings, reported per currency;
- *   - no account's balance or available is negative, and available = balance - held;
+ *   - no account's balance or available is negative, and available = balance - held; a closed
+ *     account's balance and held are 0;
  *   - an account's held equals the sum of its live pending transfers, and its holds map lists them,
  *     each for its transfer's held amount and until its expiry (what reads count, heldAt);
  *   - no journal's refunds and reversals together exceed it, and its refundedAmount, reversedAmount
@@ -130,6 +131,7 @@ interface StoredAccount {
   available: number;
   currency: string;
   holds: Record<string, Hold>;
+  closed: boolean;
 }
 
 export const verifyLedger = async (
@@ -187,6 +189,7 @@ export const verifyLedger = async (
           available: item.available ?? item.balance,
           currency: item.currency,
           holds: item.holds ?? {},
+          closed: item.status === 'closed',
         });
       } else if (item.entity === 'journal') {
         journals.set(item.id, item as Journal);
@@ -353,6 +356,12 @@ export const verifyLedger = async (
   };
   for (const [id, a] of accounts) {
     if (a.balance < 0) problems.push(`account ${id} is negative: ${a.balance}`);
+    // An account closes with nothing in it and takes nothing after (close, ledger-return.ts): money
+    // in a closed one reaches no one.
+    if (a.closed && (a.balance !== 0 || a.held !== 0))
+      problems.push(
+        `account ${id} is closed but holds ${a.balance} (held ${a.held}): money kept from its owner`,
+      );
     if (a.available < 0) problems.push(`account ${id} available is negative: ${a.available}`);
     if (a.available !== a.balance - a.held)
       problems.push(`account ${id} available ${a.available} is not balance ${a.balance} - held ${a.held}`);
