@@ -13,23 +13,28 @@ const withGatewayId = (r: HttpResponse, requestId: string): HttpResponse => {
   return r;
 };
 
-/** API Gateway's own answer: `{"message": ...}` as application/json. */
+/**
+ * API Gateway's own answer: `{"message": ...}` as application/json, with API Gateway's headers alone
+ * (its request id, and `headers`, e.g. WWW-Authenticate): none of the security headers or the
+ * X-Request-Id that the handlers add (src/api/http.ts), which no function was there to add.
+ */
 export const gatewayAnswer = (
   status: number,
   message: string,
   requestId: string,
   headers: Record<string, string> = {},
-): HttpResponse =>
-  withGatewayId(
-    toHttpResponse(
-      jsonResult(status, { message }, requestId, { 'content-type': 'application/json', ...headers }),
-    ),
-    requestId,
-  );
+): HttpResponse => ({
+  status,
+  headers: { 'content-type': 'application/json', ...headers, 'apigw-requestid': requestId },
+  body: Buffer.from(JSON.stringify({ message })),
+});
 
-/** An answer without a body (CORS preflights). */
-export const emptyAnswer = (status: number, requestId: string): HttpResponse =>
-  withGatewayId(toHttpResponse(jsonResult(status, undefined, requestId)), requestId);
+/** An answer without a body (CORS preflights), API Gateway's own: its request id alone. */
+export const emptyAnswer = (status: number, requestId: string): HttpResponse => ({
+  status,
+  headers: { 'apigw-requestid': requestId },
+  body: Buffer.alloc(0),
+});
 
 /** The messages API Gateway HTTP APIs answer with. */
 export const gatewayMessages = {

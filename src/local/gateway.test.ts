@@ -155,7 +155,7 @@ describe('event and context', () => {
       apiId: expect.any(String),
       routeKey: 'GET /v1/accounts/{id}/transactions',
       stage: '$default',
-      requestId: res.headers['x-request-id'],
+      requestId: res.headers['apigw-requestid'],
       http: {
         method: 'GET',
         path: '/v1/accounts/abc d/transactions',
@@ -233,13 +233,37 @@ describe('event and context', () => {
     expect(res.headers['x-one']).toBe('a,b');
   });
 
-  it('adds X-Request-Id when the handler did not; a bare result becomes a 200 JSON body', async () => {
+  it('adds its apigw-requestid, never an X-Request-Id the handler did not set; a bare result becomes a 200 JSON body', async () => {
     const { handler } = recorder({ hello: 'world' });
     await start({ handlers: { auth: handler } });
     const res = await fetch(`${base}/v1/auth/login`, { method: 'POST' });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ hello: 'world' });
-    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(res.headers.get('apigw-requestid')).toBeTruthy();
+    expect(res.headers.get('x-request-id')).toBeNull();
+  });
+
+  it("answers of API Gateway's own carry its headers alone, none of the handlers' (on AWS no function made them)", async () => {
+    const { handler } = recorder();
+    await start({ handlers: { accounts: handler } });
+    const own = [
+      await get('/v1/nope'),
+      await get('/v1/accounts'),
+      await fetch(`${base}/v1/accounts`, { method: 'OPTIONS', headers: { origin: 'https://app.example' } }),
+      await fetch(`${base}/v1/auth/login`, { method: 'POST', body: Buffer.alloc(MAX_REQUEST_BYTES + 1) }),
+    ];
+    expect(own.map((r) => r.status)).toEqual([404, 401, 204, 413]);
+    for (const r of own) {
+      expect(r.headers.get('apigw-requestid')).toBeTruthy();
+      for (const h of [
+        'x-request-id',
+        'x-content-type-options',
+        'cache-control',
+        'x-frame-options',
+        'content-security-policy',
+      ])
+        expect(r.headers.get(h), `${r.status} ${h}`).toBeNull();
+    }
   });
 
   it('imports the real handler module of a route that has no injected handler', async () => {

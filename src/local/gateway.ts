@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type CorsConfig, corsConfig } from '../api/cors.ts';
 import { buildEvent } from '../api/event.ts';
-import { securityHeaders } from '../api/headers.ts';
 import { needsToken, type RouteEntry, routeKey, routeList } from '../api/routes.ts';
 import type { JwtVerifier } from '../identity/jwt.ts';
 import { emptyAnswer, gatewayError, jsonAnswer, problemAnswer } from './answers.ts';
@@ -114,11 +113,10 @@ export const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | 
     req.on('error', reject);
   });
 
-/** What API Gateway answers a body over 10 MB: plain text, not JSON. */
+/** What API Gateway answers a body over 10 MB: plain text, not JSON, with its own headers alone. */
 const payloadTooLarge = (requestId: string): HttpResponse => ({
   status: 413,
   headers: {
-    ...securityHeaders(requestId),
     'content-type': 'text/plain; charset=utf-8',
     'apigw-requestid': requestId,
   },

@@ -102,7 +102,7 @@ export const createInvoker = (getOpts: () => InvokerOptions) => {
       // Lambda counts the response as the JSON it sends: escapes included.
       if (Buffer.byteLength(JSON.stringify(result)) > MAX_INVOKE_PAYLOAD_BYTES)
         throw new Error('response payload over 6 MB');
-      if (!('x-request-id' in out.headers)) out.headers['x-request-id'] = requestId;
+      // API Gateway adds its request id, and nothing else: an X-Request-Id is the handler's to set.
       out.headers['apigw-requestid'] = requestId;
       return out;
     } catch (e) {
