@@ -35,23 +35,28 @@ describe('ensureTable', () => {
     });
   });
 
-  it('adds the history indexes to a table made before them, one at a time, each once the one before is active', async () => {
-    // A stand-in for DynamoDB (which, as DynamoDB Local, builds an added index in the background and
-    // refuses a second while one builds): DynamoDB Local takes about a second per index alone but
-    // over a minute under the whole suite, so the rule is checked here, not timed there. That DynamoDB
-    // Local accepts the same UpdateTable inputs was checked on it (the fresh table above takes the same
-    // index definitions, src/store/table.ts indexInput).
-    const indexes: { IndexName: string; IndexStatus: string; Projection?: unknown; describes: number }[] = [
-      { IndexName: gsi1.indexName, IndexStatus: 'ACTIVE', describes: 0 },
-    ];
+  /**
+   * A stand-in for DynamoDB (which, as DynamoDB Local, builds an added index in the background and
+   * refuses a second change while one is under way): DynamoDB Local takes about a second per index
+   * alone but over a minute under the whole suite, so the rule is checked here, not timed there. That
+   * DynamoDB Local accepts the same UpdateTable inputs was checked on it (the fresh table above takes
+   * the same index definitions, src/store/table.ts indexInput).
+   */
+  const fakeTable = (
+    start: { IndexName: string; Projection: { ProjectionType: string; NonKeyAttributes?: string[] } }[],
+  ) => {
+    const indexes: { IndexName: string; IndexStatus: string; Projection?: unknown; describes: number }[] =
+      start.map((i) => ({ ...i, IndexStatus: 'ACTIVE', describes: 0 }));
     const calls: string[] = [];
-    const fake = {
+    const client = {
       send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
         const name = command.constructor.name.replace(/Command$/, '');
         if (name === 'DescribeTable') {
-          // Each index being built is active from the second look on.
+          // Each index being built is active, and each being deleted gone, from the second look on.
           for (const i of indexes)
             if (i.IndexStatus === 'CREATING' && ++i.describes >= 2) i.IndexStatus = 'ACTIVE';
+          for (const i of indexes.filter((i) => i.IndexStatus === 'DELETING'))
+            if (++i.describes >= 2) indexes.splice(indexes.indexOf(i), 1);
           return {
             Table: {
               StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
@@ -61,18 +66,28 @@ describe('ensureTable', () => {
         }
         if (name === 'UpdateTable') {
           const updates = command.input.GlobalSecondaryIndexUpdates as {
-            Create: { IndexName: string; Projection: unknown };
+            Create?: { IndexName: string; Projection: unknown };
+            Delete?: { IndexName: string };
           }[];
           expect(updates).toHaveLength(1);
-          const create = updates[0]?.Create;
-          if (!create) throw new Error('not a Create');
           if (indexes.some((i) => i.IndexStatus !== 'ACTIVE'))
             throw Object.assign(
               new Error('Only 1 online index can be created or deleted simultaneously per table'),
-              {
-                name: 'LimitExceededException',
-              },
+              { name: 'LimitExceededException' },
             );
+          const [update] = updates;
+          if (update?.Delete) {
+            const gone = indexes.find((i) => i.IndexName === update.Delete?.IndexName);
+            if (!gone) throw new Error(`no index ${update.Delete.IndexName}`);
+            calls.push(`delete ${gone.IndexName}`);
+            gone.IndexStatus = 'DELETING';
+            gone.describes = 0;
+            return {};
+          }
+          const create = update?.Create;
+          if (!create) throw new Error('neither a Create nor a Delete');
+          if (indexes.some((i) => i.IndexName === create.IndexName))
+            throw Object.assign(new Error('index exists'), { name: 'ValidationException' });
           calls.push(create.IndexName);
           indexes.push({
             IndexName: create.IndexName,
@@ -87,13 +102,48 @@ describe('ensureTable', () => {
         throw new Error(`unexpected ${name}`);
       },
     };
-    await ensureTable(fake as unknown as DynamoDBClient, 'old');
-    expect(calls).toEqual(['hist1', 'hist2']);
-    expect(indexes.map((i) => [i.IndexName, i.IndexStatus])).toEqual(indexNames.map((n) => [n, 'ACTIVE']));
-    expect(indexes.find((i) => i.IndexName === 'hist2')?.Projection).toEqual({
+    return { client: client as unknown as DynamoDBClient, calls, indexes };
+  };
+  const projectionOf = (i: (typeof tableIndexes)[number]) =>
+    i.projection === 'ALL'
+      ? { ProjectionType: 'ALL' }
+      : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...i.projection] };
+
+  it('adds the history indexes to a table made before them, one at a time, each once the one before is active', async () => {
+    const t = fakeTable([{ IndexName: gsi1.indexName, Projection: { ProjectionType: 'ALL' } }]);
+    await ensureTable(t.client, 'old');
+    expect(t.calls).toEqual(['hist1', 'hist2']);
+    expect(t.indexes.map((i) => [i.IndexName, i.IndexStatus])).toEqual(indexNames.map((n) => [n, 'ACTIVE']));
+    expect(t.indexes.find((i) => i.IndexName === 'hist2')?.Projection).toEqual({
       ProjectionType: 'INCLUDE',
       NonKeyAttributes: [...(tableIndexes[2]?.projection ?? [])],
     });
+  });
+
+  it('makes again an index whose projection the definition has changed since (a data directory made before)', async () => {
+    const [g, h1, h2] = tableIndexes;
+    if (!g || !h1 || !h2) throw new Error('three indexes');
+    const old = projectionOf(h2);
+    // hist2 as a data directory made before it carried the counterparty's number; hist1 with the
+    // same attributes in another order, which is the same projection.
+    const t = fakeTable([
+      { IndexName: g.indexName, Projection: projectionOf(g) },
+      {
+        IndexName: h1.indexName,
+        Projection: {
+          ...projectionOf(h1),
+          NonKeyAttributes: [...(projectionOf(h1).NonKeyAttributes ?? [])].reverse(),
+        },
+      },
+      { IndexName: h2.indexName, Projection: { ...old, NonKeyAttributes: old.NonKeyAttributes?.slice(1) } },
+    ]);
+    await ensureTable(t.client, 'old');
+    expect(t.calls).toEqual(['delete hist2', 'hist2']);
+    expect(t.indexes.map((i) => [i.IndexName, i.IndexStatus])).toEqual(indexNames.map((n) => [n, 'ACTIVE']));
+    expect(t.indexes.find((i) => i.IndexName === 'hist2')?.Projection).toEqual(projectionOf(h2));
+    // Already as defined: nothing more.
+    await ensureTable(t.client, 'old');
+    expect(t.calls).toEqual(['delete hist2', 'hist2']);
   });
 });
 

@@ -17,6 +17,7 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
+  type Projection,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
@@ -41,7 +42,16 @@ export const localClientConfig = (endpoint: string) => ({
 
 const nameOf = (e: unknown): string => (e as { name?: string })?.name ?? '';
 
-/** Waits (as the SDK's waiters do: DescribeTable until it says so) until every index is active. */
+/** Whether an index as described projects what the definition asks (the same type and attributes). */
+const sameProjection = (have: Projection | undefined, want: Projection): boolean =>
+  have?.ProjectionType === want.ProjectionType &&
+  [...(have?.NonKeyAttributes ?? [])].sort().join('\n') ===
+    [...(want.NonKeyAttributes ?? [])].sort().join('\n');
+
+/**
+ * Waits (as the SDK's waiters do: DescribeTable until it says so) until every index is active (an
+ * index being deleted is not: it is `DELETING` until it goes).
+ */
 const indexesActive = async (ddb: DynamoDBClient, tableName: string): Promise<void> => {
   for (let attempt = 0; attempt < 600; attempt++) {
     const { Table } = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
@@ -84,9 +94,29 @@ export const ensureTable = async (
         new UpdateTableCommand({ TableName: tableName, StreamSpecification: streamSpecification }),
       );
     }
-    // Indexes added to the definition since the table was made (the history indexes): one at a time,
-    // each once the one before is active, as DynamoDB (and DynamoDB Local) allow.
-    const has = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+    // An index whose projection the definition has changed since the table was made (a data
+    // directory from before the history indexes carried the counterparty's number) is dropped and
+    // made again below: an index's projection cannot be changed in place, and an index that lacks
+    // an attribute answers its queries without it.
+    const stale = (Table?.GlobalSecondaryIndexes ?? []).filter((have) => {
+      const want = tableIndexes.find((i) => i.indexName === have.IndexName);
+      return want !== undefined && !sameProjection(have.Projection, indexInput(want).Projection);
+    });
+    for (const index of stale) {
+      await indexesActive(ddb, tableName);
+      await ddb.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: index.IndexName } }],
+        }),
+      );
+    }
+    // Indexes added to the definition since the table was made (the history indexes), or dropped
+    // above: one at a time, each once the one before is active, as DynamoDB (and DynamoDB Local) allow.
+    const dropped = new Set(stale.map((i) => i.IndexName));
+    const has = new Set(
+      (Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName).filter((n) => !dropped.has(n)),
+    );
     for (const index of tableIndexes.filter((i) => !has.has(i.indexName))) {
       await indexesActive(ddb, tableName);
       await ddb.send(
