@@ -374,6 +374,17 @@ describe('the JWT authorizer', () => {
     expect((await get('/v1/me', bearer())).status).toBe(200);
   });
 
+  it('reads a repeated Authorization as API Gateway does, joined with a comma: no token, 401', async () => {
+    const { seen, handler } = recorder();
+    await start({ handlers: { profile: handler } });
+    const twice = ['Authorization', 'Bearer good-u1', 'Authorization', 'Bearer good-u2'];
+    const res = await raw('GET', '/v1/me', twice);
+    expect(res.status).toBe(401);
+    expect(res.text).toBe('{"message":"Unauthorized"}');
+    expect(seen).toHaveLength(0);
+    expect((await raw('GET', '/v1/me', twice.slice(0, 2))).status).toBe(200);
+  });
+
   it('answers 401 on auth routes when no verifier is configured', async () => {
     await start({ verifier: undefined });
     expect((await get('/v1/me', bearer())).status).toBe(401);

@@ -18,6 +18,7 @@ import { GATEWAY_IDLE_MS } from './http-client.ts';
 import { createInvoker, type LambdaHandler } from './invoke.ts';
 import {
   authorizerClaims,
+  foldedHeader,
   type HttpResponse,
   newRequestId,
   requestHeaders,
@@ -176,7 +177,7 @@ export const createGateway = (initial: GatewayOptions = {}): Gateway => {
     if (!opts.ready) return starting(parts.requestId);
     let auth: { claims: Record<string, unknown>; scopes: string[] } | undefined;
     if (needsToken(route)) {
-      const a = await authorize(opts.verifier, req.headers.authorization, parts.requestId);
+      const a = await authorize(opts.verifier, foldedHeader(req, 'authorization'), parts.requestId);
       if ('refused' in a) return a.refused;
       auth = a;
     }

@@ -32,6 +32,19 @@ export const requestHeaders = (req: IncomingMessage): { headers: [string, string
   return { headers, cookies };
 };
 
+/**
+ * A header as API Gateway reads it, for its JWT authorizer as for the event: repeated ones joined with
+ * commas. Node keeps only the first of a repeated `Authorization` in `req.headers`, so two tokens
+ * passed offline where API Gateway's authorizer reads `Bearer a,Bearer b`, which is no token.
+ */
+export const foldedHeader = (req: IncomingMessage, name: string): string | undefined => {
+  const values: string[] = [];
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2)
+    if ((raw[i] as string).toLowerCase() === name) values.push(raw[i + 1] as string);
+  return values.length ? values.join(',') : undefined;
+};
+
 /** The size API Gateway counts against its 10,240-byte limit: the request line and the header values. */
 export const requestLineAndHeadersBytes = (req: IncomingMessage): number => {
   let size = Buffer.byteLength(`${req.method} ${req.url} HTTP/${req.httpVersion}`);
