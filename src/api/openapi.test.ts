@@ -94,7 +94,12 @@ describe('the OpenAPI document', () => {
       const success = Object.keys(o.responses[String(r.status)]?.headers ?? {});
       expect(success.includes('Idempotent-Replayed'), 'Idempotent-Replayed').toBe(r.idempotent === true);
       // API Gateway's own answers are documented beside the problem+json ones.
-      for (const status of ['404', '500', ...(needsToken(r) ? ['401', '403'] : [])]) {
+      // ... and carry API Gateway's headers alone: X-Request-Id and Retry-After are not promised there.
+      for (const status of ['404', '413', '429', '500', '503', ...(needsToken(r) ? ['401', '403'] : [])])
+        expect(o.responses[status]?.headers?.['X-Request-Id'], status).toEqual({
+          $ref: '#/components/headers/X-Request-Id-Unless-Gateway',
+        });
+      for (const status of ['404', '500', '503', ...(needsToken(r) ? ['401', '403'] : [])]) {
         expect(o.responses[status]?.content?.['application/json']?.schema.$ref, status).toBe(
           '#/components/schemas/GatewayMessage',
         );

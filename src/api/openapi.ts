@@ -128,9 +128,16 @@ const headerComponents: Record<string, Header> = {
     required: true,
     schema: { type: 'string', maxLength: 64 },
   },
-  'Retry-After': {
-    description: 'Seconds to wait before retrying',
-    required: true,
+  // Where API Gateway itself may answer instead of a function (gatewayMessages): its answers carry
+  // its own apigw-requestid and neither of these (429 and 503 are among them: Retry-After is always so).
+  'X-Request-Id-Unless-Gateway': {
+    description:
+      'The request id: in every answer of the bank (problem+json), in the logs, and to quote to support; absent from API Gateway\u2019s own `{"message"}` answers, which carry `apigw-requestid`',
+    schema: { type: 'string', maxLength: 64 },
+  },
+  'Retry-After-Unless-Gateway': {
+    description:
+      'Seconds to wait before retrying: in every answer of the bank (problem+json); absent from API Gateway\u2019s own',
     schema: { type: 'string', pattern: '^\\d{1,5}$', maxLength: 5 },
   },
   'Access-Control-Allow-Origin': {
@@ -147,12 +154,20 @@ const requestId = {
   'X-Request-Id': ref('headers', 'X-Request-Id'),
   'Access-Control-Allow-Origin': ref('headers', 'Access-Control-Allow-Origin'),
 };
-const retryAfter = { ...requestId, 'Retry-After': ref('headers', 'Retry-After') };
+const requestIdUnlessGateway = {
+  ...requestId,
+  'X-Request-Id': ref('headers', 'X-Request-Id-Unless-Gateway'),
+};
+const retryAfterUnlessGateway = {
+  ...requestIdUnlessGateway,
+  'Retry-After': ref('headers', 'Retry-After-Unless-Gateway'),
+};
 
 /**
  * API Gateway's own answers, `{"message": ...}` as application/json: the authorizer (401, 403),
- * unknown routes (404), the Lambda payload limit (413), throttling (429) and a failed or timed-out
- * function (500). The local gateway answers the same (src/local/answers.ts).
+ * unknown routes (404), the Lambda payload limit (413), throttling (429), a failed function (500)
+ * and one past the integration timeout (503). The local gateway answers the same (src/local/answers.ts),
+ * with API Gateway's headers alone: no X-Request-Id or Retry-After.
  */
 const GATEWAY_MESSAGE = 'GatewayMessage';
 const gatewayMessages: Record<number, string> = {
@@ -162,6 +177,8 @@ const gatewayMessages: Record<number, string> = {
   413: 'Request Too Long',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  // The integration timeout: the function did not answer within 30 s.
+  503: 'Service Unavailable',
 };
 const gatewayMessageSchema: Schema = {
   type: 'object',
@@ -208,7 +225,12 @@ const errorResponse = (status: number, codes: ErrorCode[]): Response => {
   };
   return {
     description: lines.join('\n\n') || errorCatalog.bad_request.title,
-    headers: status === 429 || status === 503 ? retryAfter : requestId,
+    headers:
+      status === 429 || status === 503
+        ? retryAfterUnlessGateway
+        : gateway
+          ? requestIdUnlessGateway
+          : requestId,
     content,
   };
 };
