@@ -57,6 +57,8 @@ describe('plans', () => {
         const dep = planDeposit(a, amt, 'cash-in#00', MAX_AMOUNT);
         expect(balanceAfterOf(dep, 'a')).toBe(b1 + held + amt);
         expect(isBalanced(dep.postings)).toBe(true);
+        // A deposit counts against the daily deposit limit, never the outgoing one.
+        expect([dep.deposited, dep.outgoing, dep.released]).toEqual([amt, 0, 0]);
         const debits = [
           () => planWithdrawal(a, amt, 'cash-out#01', MAX_AMOUNT),
           () => planTransfer(a, b, amt, 'USD', MAX_AMOUNT),
