@@ -120,6 +120,12 @@ describe('plans', () => {
     expect(code(() => planDeposit(acct('a', 0, { status: 'frozen' }), 1, 's', 1000))).toBe(
       'account_not_active',
     );
+    // A withdrawal from an account not active, however much it holds.
+    for (const status of ['frozen', 'closed'] as const)
+      expect(
+        code(() => planWithdrawal(acct('a', 5000, { status }), 1, 's', 1000)),
+        status,
+      ).toBe('account_not_active');
     expect(code(() => planTransfer(acct('a', 10), acct('a', 10), 1, 'USD', 1000))).toBe('same_account');
     expect(code(() => planTransfer(acct('a', 10), acct('b', 0, { currency: 'EUR' }), 1, 'USD', 1000))).toBe(
       'currency_mismatch',
