@@ -239,6 +239,11 @@ describe('the lifecycle of a pending transfer', () => {
     expect(part.released).toBe(70);
     expect(isBalanced(part.postings)).toBe(true);
     expect(code(() => planPost(pending(), from, to, 101, now))).toBe('amount_exceeds_hold');
+    // A sender frozen or closed since the hold: its money stays where it is.
+    for (const status of ['frozen', 'closed'] as const)
+      expect(code(() => planPost(pending(), acct('a', 500, { held: 100, status }), to, undefined, now))).toBe(
+        'account_not_active',
+      );
     // A recipient frozen since the hold: a declined post, not a write its condition refuses.
     expect(code(() => planPost(pending(), from, acct('b', 7, { status: 'frozen' }), undefined, now))).toBe(
       'account_not_active',
