@@ -16,6 +16,7 @@ import {
   shardOf,
   sumsByCurrency,
   utcDay,
+  visibleTo,
 } from './ledger.ts';
 import { MAX_AMOUNT } from './money.ts';
 
@@ -342,6 +343,30 @@ describe('refunds', () => {
     ]) {
       expect(code(() => planRefund(j, acct('b', 500), acct('a', 0), 1))).toBe('not_refundable');
     }
+  });
+});
+
+describe('who may see a journal', () => {
+  const j = (extra: Partial<Journal> = {}): Journal => ({
+    id: 't',
+    type: 'transfer',
+    status: 'posted',
+    amount: 100,
+    currency: 'USD',
+    description: '',
+    createdAt: '2026-11-30T11:00:00.000Z',
+    from: { accountId: 'a', number: '1', ownerId: 'payer' },
+    to: { accountId: 'b', number: '2', ownerId: 'payee' },
+    ...extra,
+  });
+  it('the sender always; the recipient once posted and not returned; no one else', () => {
+    for (const status of ['pending', 'posted', 'voided', 'expired'] as const) {
+      expect(visibleTo(j({ status }), 'payer'), status).toBe(true);
+      expect(visibleTo(j({ status }), 'payee'), status).toBe(status === 'posted');
+      expect(visibleTo(j({ status }), 'stranger'), status).toBe(false);
+    }
+    expect(visibleTo(j({ returned: true }), 'payer')).toBe(true);
+    expect(visibleTo(j({ returned: true }), 'payee')).toBe(false);
   });
 });
 
