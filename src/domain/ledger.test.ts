@@ -334,6 +334,11 @@ describe('refunds', () => {
       code(() => planRefund(posted({ refundedAmount: 100 }), acct('b', 500), acct('a', 0), undefined)),
     ).toBe('refund_exceeds_amount');
   });
+  it('refuses a transfer whose credit has not settled into the refunder’s account yet', () => {
+    expect(code(() => planRefund(posted({ unsettled: true }), acct('b', 500), acct('a', 0), 1))).toBe(
+      'credit_not_settled',
+    );
+  });
   it('refuses what is not a posted transfer', () => {
     for (const j of [
       posted({ status: 'pending' }),
