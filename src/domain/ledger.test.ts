@@ -4,6 +4,7 @@ import { RECIPIENT_PATH } from './account.ts';
 import type { BankError } from './errors.ts';
 import {
   checked,
+  debitOf,
   isBalanced,
   type Journal,
   type Plan,
@@ -403,6 +404,14 @@ describe('helpers', () => {
     ]);
     expect(sums.get('USD')).toBe(0);
     expect(sums.get('EUR')).toBe(3);
+  });
+
+  it('says what a change takes from what may be spent: a debit or a new hold, never a credit or a release', () => {
+    expect(debitOf({ balance: -40, held: 0, balanceAfter: 60 })).toBe(40);
+    expect(debitOf({ balance: 0, held: 100, balanceAfter: 500 })).toBe(100);
+    expect(debitOf({ balance: 50, held: 0, balanceAfter: 150 })).toBe(0);
+    // A partial post: 30 leaves the balance, the whole hold of 100 is released.
+    expect(debitOf({ balance: -30, held: -100, balanceAfter: 470 })).toBe(0);
   });
 
   it('names the UTC day', () => {
