@@ -289,18 +289,20 @@ describe('the lifecycle of a pending transfer', () => {
   });
 });
 
+/** A posted transfer. */
+const posted = (extra: Partial<Journal> = {}): Journal => ({
+  id: 't',
+  type: 'transfer',
+  status: 'posted',
+  amount: 100,
+  currency: 'USD',
+  description: '',
+  createdAt: '2026-11-30T11:00:00.000Z',
+  refundedAmount: 0,
+  ...extra,
+});
+
 describe('refunds', () => {
-  const posted = (extra: Partial<Journal> = {}): Journal => ({
-    id: 't',
-    type: 'transfer',
-    status: 'posted',
-    amount: 100,
-    currency: 'USD',
-    description: '',
-    createdAt: '2026-11-30T11:00:00.000Z',
-    refundedAmount: 0,
-    ...extra,
-  });
   it('moves back what is left, never more, from the refunder’s available money', () => {
     const p = planRefund(posted({ refundedAmount: 40 }), acct('b', 500), acct('a', 0), undefined);
     expect(p.postings[0]).toEqual({ account: 'b', system: false, amount: -60, currency: 'USD' });
@@ -353,18 +355,11 @@ describe('refunds', () => {
 });
 
 describe('who may see a journal', () => {
-  const j = (extra: Partial<Journal> = {}): Journal => ({
-    id: 't',
-    type: 'transfer',
-    status: 'posted',
-    amount: 100,
-    currency: 'USD',
-    description: '',
-    createdAt: '2026-11-30T11:00:00.000Z',
+  const parties = {
     from: { accountId: 'a', number: '1', ownerId: 'payer' },
     to: { accountId: 'b', number: '2', ownerId: 'payee' },
-    ...extra,
-  });
+  };
+  const j = (extra: Partial<Journal> = {}): Journal => posted({ ...parties, ...extra });
   it('the sender always; the recipient once posted and not returned; no one else', () => {
     for (const status of ['pending', 'posted', 'voided', 'expired'] as const) {
       expect(visibleTo(j({ status }), 'payer'), status).toBe(true);
