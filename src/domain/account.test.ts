@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   assertActive,
   assertClosable,
+  expiredHolds,
+  heldAt,
   isWellFormedAccountNumber,
   luhnDigit,
   newAccountNumber,
@@ -54,5 +56,21 @@ describe('account rules', () => {
     expect(() => assertClosable({ status: 'active', balance: 0, held: 0 })).not.toThrow();
     expect(() => assertClosable({ status: 'active', balance: 1, held: 0 })).toThrow(BankError);
     expect(() => assertClosable({ status: 'frozen', balance: 0, held: 0 })).toThrow('not active');
+  });
+});
+
+describe('holds', () => {
+  const now = new Date('2026-11-30T12:00:00Z');
+  const holds = {
+    live: { amount: 30, expiresAt: '2026-11-30T12:00:00.001Z' },
+    due: { amount: 50, expiresAt: '2026-11-30T12:00:00.000Z' },
+    old: { amount: 7, expiresAt: '2026-11-29T00:00:00.000Z' },
+  };
+  it('count until their expiry, and from that instant on are due for release', () => {
+    expect(heldAt(holds, now)).toBe(30);
+    expect(expiredHolds(holds, now).sort()).toEqual(['due', 'old']);
+    expect(heldAt(holds, new Date('2026-11-28T00:00:00Z'))).toBe(87);
+    expect(expiredHolds(holds, new Date('2026-11-28T00:00:00Z'))).toEqual([]);
+    expect(heldAt({}, now)).toBe(0);
   });
 });
