@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../../test/faults.ts';
 import { isBalanced, type Journal, planRefund } from './ledger.ts';
-import { planReversal, planTellerDeposit, planTellerWithdrawal, statusChange } from './ledger-admin.ts';
+import {
+  assertNotOwn,
+  planReversal,
+  planTellerDeposit,
+  planTellerWithdrawal,
+  statusChange,
+} from './ledger-admin.ts';
 import { MAX_AMOUNT } from './money.ts';
 
 const acct = (id: string, balance: number, status: 'active' | 'frozen' | 'closed' = 'active') => ({
@@ -32,6 +38,14 @@ describe('freeze and unfreeze', () => {
     expect(statusChange('active', 'unfreeze')).toEqual({ to: 'active', changed: false });
     expect(code(() => statusChange('closed', 'freeze'))).toBe('account_not_active');
     expect(code(() => statusChange('closed', 'unfreeze'))).toBe('account_not_active');
+  });
+});
+
+describe('staff and their own accounts', () => {
+  it('refuses a member of staff acting on an account of their own, on either side', () => {
+    expect(code(() => assertNotOwn('staff-1', 'customer-9', 'staff-1'))).toBe('forbidden');
+    expect(code(() => assertNotOwn('staff-1', 'staff-1'))).toBe('forbidden');
+    expect(code(() => assertNotOwn('staff-1', 'customer-9', undefined))).toBe('none');
   });
 });
 
