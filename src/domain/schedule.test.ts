@@ -76,5 +76,9 @@ describe('schedule dates', () => {
     const weekly = { startDate: '2027-03-05', frequency: 'weekly' as const };
     expect(() => validateRule({ ...weekly, endDate: '2047-03-04' }, '2027-03-01')).not.toThrow();
     expect(() => validateRule({ ...weekly, endDate: '2047-03-05' }, '2027-03-01')).toThrow(/not valid/);
+    // An end date that is no day of the calendar is refused, said to be the end date's.
+    expect(() => validateRule({ ...weekly, endDate: '2027-04-31' }, '2027-03-01')).toThrow(
+      expect.objectContaining({ errors: [expect.objectContaining({ path: 'body.endDate' })] }),
+    );
   });
 });
