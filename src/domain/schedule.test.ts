@@ -80,5 +80,7 @@ describe('schedule dates', () => {
     expect(() => validateRule({ ...weekly, endDate: '2027-04-31' }, '2027-03-01')).toThrow(
       expect.objectContaining({ errors: [expect.objectContaining({ path: 'body.endDate' })] }),
     );
+    // An end on the start day is a schedule of one run.
+    expect(() => validateRule({ ...weekly, endDate: weekly.startDate }, '2027-03-01')).not.toThrow();
   });
 });
