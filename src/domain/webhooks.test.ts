@@ -190,6 +190,9 @@ describe('signatures', () => {
     // One dated too far ahead, and a signature of the wrong length (found by mutation).
     expect(verifySignature(header, body, secret, now - 301_000)).toBe(false);
     expect(verifySignature(`t=${t},v1=abcd`, body, secret, now)).toBe(false);
+    // The tolerance is 300 s either way, to the millisecond: 300.5 s old is too old.
+    expect(verifySignature(header, body, secret, now + 300_000)).toBe(true);
+    expect(verifySignature(header, body, secret, now + 300_500)).toBe(false);
   });
 });
 
