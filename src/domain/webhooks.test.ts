@@ -193,6 +193,8 @@ describe('signatures', () => {
     // The tolerance is 300 s either way, to the millisecond: 300.5 s old is too old.
     expect(verifySignature(header, body, secret, now + 300_000)).toBe(true);
     expect(verifySignature(header, body, secret, now + 300_500)).toBe(false);
+    // A time that is not a whole number of seconds is refused, even signed with the secret.
+    expect(verifySignature(signatureHeader(secret, body, t + 0.5), body, secret, now)).toBe(false);
   });
 });
 
