@@ -195,6 +195,8 @@ describe('signatures', () => {
     expect(verifySignature(header, body, secret, now + 300_500)).toBe(false);
     // A time that is not a whole number of seconds is refused, even signed with the secret.
     expect(verifySignature(signatureHeader(secret, body, t + 0.5), body, secret, now)).toBe(false);
+    // Only the v1 scheme is checked: the same signature under another name is none.
+    expect(verifySignature(header.replace('v1=', 'v0='), body, secret, now)).toBe(false);
   });
 });
 
