@@ -136,6 +136,10 @@ describe('totals', () => {
     it('passes a read that shows the last posting, or a later one', () => {
       expect(read({})).not.toThrow();
       expect(read({ lastPostedAt: '2027-03-02T10:00:00.000Z' })).not.toThrow();
+      // The span's bounds: a posting at its first instant is a line of it; one at `to` is after it.
+      const first = { ...line(1, 500, 1500), date: span.from };
+      expect(read({ lastPostedAt: span.from, lines: [first], closingBalance: 1500 })).not.toThrow();
+      expect(read({ lastPostedAt: span.to, next: { amount: -300, balanceAfter: 1000 } })).not.toThrow();
     });
 
     it('refuses a read whose last posting in the span is missing, though its sums add up', () => {
