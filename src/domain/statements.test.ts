@@ -203,6 +203,7 @@ describe('totals', () => {
     expect(formatAmount(-1250, 'USD')).toBe('-12.50');
     expect(formatAmount(5, 'EUR')).toBe('0.05');
     expect(formatAmount(-7, 'USD')).toBe('-0.07');
+    expect(formatAmount(0, 'USD')).toBe('0.00');
     expect(formatAmount(1250, 'JPY')).toBe('1250');
   });
 });
