@@ -36,6 +36,7 @@ describe('the password rule', () => {
   it('counts a space inside as allowed but not as the symbol, and refuses one at an edge', () => {
     expect(brokenPasswordRules('Correct horse 9 Battery').map((r) => r.id)).toEqual(['symbol']);
     expect(brokenPasswordRules(' Correct-horse-9-Battery').map((r) => r.id)).toEqual(['edges']);
+    expect(brokenPasswordRules('Correct-horse-9-Battery ').map((r) => r.id)).toEqual(['edges']);
   });
 });
 
