@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, emulators } from '../../test/harness.ts';
+import { openedBeforeHosts } from '../../test/legacy.ts';
 import type { Account } from '../domain/account.ts';
 import { MAX_BATCH_TRANSFERS } from '../domain/batch.ts';
 import { localClientConfig } from '../local/bootstrap.ts';
@@ -96,8 +97,10 @@ describe('bulk payments in the store', () => {
   });
 
   it('refuses an empty batch and one over MAX_BATCH_TRANSFERS itself, not only at the API: nothing posts', async () => {
-    const { accounts, ledger, open, fund } = await setup();
+    const { table, accounts, ledger, open, fund } = await setup();
     const from = await open('payer');
+    // Its daily counter an item of its own (opened before hosts): the batch's 3 fixed items.
+    await openedBeforeHosts(db, table, { ownerId: 'payer', id: from.id, currency: 'USD' });
     await fund(from, 'payer', 10_000);
     const to = await open('payee');
     await expect(payFrom(ledger, from, 'empty', [])).rejects.toMatchObject({ code: 'validation_failed' });
@@ -107,10 +110,20 @@ describe('bulk payments in the store', () => {
       detail: `A batch has 1 to ${MAX_BATCH_TRANSFERS} transfers`,
     });
     expect(await accounts.mustGet('payer', from.id)).toMatchObject({ balance: 10_000, version: 1 });
-    // The most it takes: one transaction of 3 + 2 × 48 items.
-    const most = await payFrom(ledger, from, 'most', over.slice(1));
+    // The most it takes: one transaction of 3 + 2 × 48 items, every recipient distinct (each its
+    // journal and its account): 49 would not fit in DynamoDB's 100.
+    const payees = await Promise.all(
+      Array.from({ length: MAX_BATCH_TRANSFERS }, (_, i) => open(`payee-${i}`)),
+    );
+    const most = await payFrom(
+      ledger,
+      from,
+      'most',
+      payees.map((p) => [p, 1] as const),
+    );
     expect(most.kind).toBe('batch');
-    expect(await accounts.mustGet('payee', to.id)).toMatchObject({ balance: MAX_BATCH_TRANSFERS });
+    for (const [i, p] of payees.entries())
+      expect(await accounts.mustGet(`payee-${i}`, p.id)).toMatchObject({ balance: 1 });
   });
 
   it("the daily limit takes the total on the payer's first account's item, also when that account is among the recipients", async () => {
