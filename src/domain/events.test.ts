@@ -111,6 +111,9 @@ describe('account events', () => {
 
   it('a balance change, a removal (TTL) or another entity gives nothing', () => {
     expect(change(account(), account({ balance: 10, version: 1 }), at)).toEqual([]);
+    // Nor on a frozen account (staff take money back from one without unfreezing it): no second frozen.
+    const frozen = account({ status: 'frozen', version: 2 });
+    expect(change(frozen, account({ status: 'frozen', balance: -10, version: 3 }), at)).toEqual([]);
     expect(change(account(), undefined, at)).toEqual([]);
     expect(change(undefined, { entity: 'profile', userId: alice }, at)).toEqual([]);
   });
