@@ -119,7 +119,7 @@ const setEnabled = async (
   // (src/handlers/auth.ts, register) keeps the address, and disabling it by email disabled and signed
   // out whoever holds the address now, with no record on their trail. A user gone from Cognito is skipped.
   await directory().setEnabled(p.userId, enable);
-  if (!enable) await directory().signOutEverywhere({ email: p.userId });
+  if (!enable) await directory().signOutEverywhere({ username: p.userId });
   return { body: await loginStatusOf(p) };
 };
 

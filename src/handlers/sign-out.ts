@@ -17,7 +17,9 @@ export const endEverySession = async (
 ): Promise<void> => {
   await revokeAllBefore(db(), config().tableName, sub);
   // With the caller's token: their sub too, should Cognito refuse the token (signed out by username).
-  const cognito = await identity().signOutEverywhere('accessToken' in who ? { ...who, sub } : who);
+  const cognito = await identity().signOutEverywhere(
+    'accessToken' in who ? { ...who, sub } : { username: who.email },
+  );
   await securityEvents.record({
     event: 'sessions_revoked',
     userId: sub,

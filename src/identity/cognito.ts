@@ -214,22 +214,25 @@ export class UserDirectory {
 
   /**
    * Signs the user out everywhere: GlobalSignOut with their access token, or AdminUserGlobalSignOut by
-   * email or username (their sub). When Cognito refuses the access token (revoked by a log-out, or expired, while API Gateway
+   * `username`: their email or their sub (the pool's usernames). When Cognito refuses the access token (revoked by a log-out, or expired, while API Gateway
    * still admits it) and the caller's `sub` is given (a username of this pool), by AdminUserGlobalSignOut
    * on it: otherwise the refresh tokens of the other sessions, used at Cognito directly, would still
    * mint tokens after the revocation marker's time. Returns false where the emulator lacks both
    * (cognito-local), or where the token is refused and no `sub` is given: the caller's revocation
    * marker then does the job alone.
    */
-  async signOutEverywhere(who: { accessToken: string; sub?: string } | { email: string }): Promise<boolean> {
+  async signOutEverywhere(
+    who: { accessToken: string; sub?: string } | { username: string },
+  ): Promise<boolean> {
     try {
       if ('accessToken' in who)
         await this.cognito.send(new GlobalSignOutCommand({ AccessToken: who.accessToken }));
-      else await this.cognito.send(new AdminUserGlobalSignOutCommand({ ...this.pool, Username: who.email }));
+      else
+        await this.cognito.send(new AdminUserGlobalSignOutCommand({ ...this.pool, Username: who.username }));
       return true;
     } catch (e) {
       if ('accessToken' in who && nameOf(e) === 'NotAuthorizedException')
-        return who.sub ? this.signOutEverywhere({ email: who.sub }) : false;
+        return who.sub ? this.signOutEverywhere({ username: who.sub }) : false;
       // The emulator lacks it: the revocation marker, set before this call (src/handlers/sign-out.ts),
       // does the job alone.
       if (isUnsupported(e)) return false;
