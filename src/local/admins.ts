@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { generateSync } from 'otplib';
 import { ADMIN_GROUP } from '../handlers/gate.ts';
+import { sendTotp } from './totp-code.ts';
 
 const nameOf = (e: unknown): string => (e as { name?: string })?.name ?? '';
 
@@ -100,8 +101,12 @@ export const createAdmin = async (
     // The last step's code, which Cognito's check (one step either side) still takes: the code that
     // turns TOTP on is taken (each is accepted once), and the login below answers with the current one,
     // so that the staff member's next login may use the next step's.
-    const code = generateSync({ secret, epoch: Math.floor(Date.now() / 1000) - 30 });
-    const verify = await api(base, 'POST', '/v1/me/mfa/totp/verify', { code }, first.json.accessToken);
+    const verify = await sendTotp(
+      secret,
+      -1,
+      (code) => api(base, 'POST', '/v1/me/mfa/totp/verify', { code }, first.json.accessToken),
+      (r) => r.status === 204,
+    );
     if (verify.status !== 204)
       throw new Error(`TOTP verification: ${verify.status} ${JSON.stringify(verify.json)}`);
     const again = await api(base, 'POST', '/v1/auth/login', { email: who.email, password: who.password });
