@@ -1,8 +1,9 @@
 /**
- * What the local gateway answers on its own, built by the same functions the handlers use
- * (src/api/http.ts) so headers and bodies cannot drift. API Gateway's own answers are
- * `{"message": "..."}` bodies; the problem+json ones are the local stack's extras (starting up,
- * the per-user rate limit) and the static content's misses.
+ * What the local gateway answers on its own. API Gateway's own answers are `{"message": "..."}` bodies
+ * with its headers alone (`gatewayAnswer`, `emptyAnswer`: no function was there to add the handlers'
+ * security headers or X-Request-Id). The problem+json ones are the local stack's extras (starting up,
+ * the per-user rate limit) and the static content's misses, built by the same functions the handlers
+ * use (src/api/http.ts) so their headers and bodies cannot drift.
  */
 import { errorResult, jsonResult } from '../api/http.ts';
 import { BankError, type ErrorCode } from '../domain/errors.ts';
