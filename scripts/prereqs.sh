@@ -5,12 +5,13 @@ set -euo pipefail
 
 need_apt=()
 have_java() { command -v java >/dev/null && java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; }
-have_chromium() { [ -x "${BANK_CHROMIUM:-/usr/bin/chromium}" ]; }
+# The browser tests drive Debian's headless shell of Chromium (web/e2e/browser.ts), or BANK_CHROMIUM.
+have_chromium() { [ -x "${BANK_CHROMIUM:-/usr/bin/chromium-headless-shell}" ]; }
 
 for what in "$@"; do
   case "$what" in
     java) have_java || need_apt+=(openjdk-17-jre-headless) ;;
-    chromium) have_chromium || need_apt+=(chromium) ;;
+    chromium) have_chromium || need_apt+=(chromium-headless-shell) ;;
   esac
 done
 
