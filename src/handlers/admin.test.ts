@@ -295,6 +295,40 @@ describe('customers in the back office', () => {
     });
   });
 
+  it('disable leaves a later revocation marker where it is (a sign-out everywhere committed meanwhile), and moves an earlier one up to its time', async () => {
+    const sessions = new SessionStore(dynamoClients().doc, config().tableName, 3600);
+    const c = await customer();
+    // A sign-out everywhere whose marker is later than the disable's own time.
+    const later = Date.now() + 60_000;
+    await sessions.revokeAllBefore(c.sub, later);
+    const off = await adminCall('adminDisableCustomer', admin, {
+      params: { userId: c.sub },
+      body: { reason: 'Fraud team hold' },
+    });
+    expect(off.status, JSON.stringify(off.body)).toBe(200);
+    const after = await sessions.status(c.sub);
+    expect(after.revokedBefore).toBe(later);
+    expect(after.disabled).toMatchObject({ reason: 'Fraud team hold' });
+    const actions = (
+      await adminCall('adminListAudit', admin, { query: { subjectId: c.sub } })
+    ).body.items.map((x: { action: string }) => x.action);
+    expect(actions.filter((a: string) => a === 'customer_disabled')).toHaveLength(1);
+
+    // An earlier marker is moved up to the disable's time.
+    const d = await customer();
+    await sessions.revokeAllBefore(d.sub, Date.now() - 60_000);
+    const before = Date.now();
+    expect(
+      (
+        await adminCall('adminDisableCustomer', admin, {
+          params: { userId: d.sub },
+          body: { reason: 'Hold' },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await sessions.status(d.sub)).revokedBefore).toBeGreaterThanOrEqual(before - 1000);
+  });
+
   it('finds, shows and disables a user who signed up at Cognito directly and never logged in through the bank', async () => {
     const email = `d-${randomUUID()}@example.com`;
     const signUp = await signUpAtCognito(email, 'Dan Direct');

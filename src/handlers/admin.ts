@@ -82,16 +82,21 @@ const adminAction = (
  * Commits an admin action's pieces with its audit record, or throws what failed. Never on the member of
  * staff's own login (unlock, disable, enable): 403, recorded as refused; a colleague does it.
  */
+type Pieces = Parameters<ReturnType<typeof audit>['transact']>[1];
 const commit = async (
   req: { caller: Caller },
   entry: AuditEntry,
-  pieces: Parameters<ReturnType<typeof audit>['transact']>[1],
+  pieces: Pieces,
+  /** Pieces to commit instead when the first were cancelled on their `status` piece's condition alone. */
+  onStatusRefused?: Pieces,
 ) => {
   if (entry.subject.id === req.caller.sub) {
     await audit().append(refusedEntry(entry, 'forbidden'));
     throw new BankError('forbidden', 'Bank staff may not act on their own login: ask a colleague');
   }
-  const r = await audit().transact(entry, pieces);
+  let r = await audit().transact(entry, pieces);
+  if (!r.ok && onStatusRefused && conditionFailed(r.failed).join() === 'status')
+    r = await audit().transact(entry, onStatusRefused);
   if (!r.ok) {
     throw new Error(
       `admin action ${entry.action} was cancelled: ${conditionFailed(r.failed).join(', ') || r.codes}`,
@@ -111,9 +116,17 @@ const setEnabled = async (
   // The app's own status first, with its audit record: it is what every handler checks, here and on
   // AWS. Then Cognito's flag (a disabled user cannot log in or refresh there) and, on disable, a global
   // sign-out of their refresh tokens; a retry after a Cognito fault repeats both safely.
-  await commit(req, adminAction(req, enable ? 'customer_enabled' : 'customer_disabled', p.userId, reason), [
-    sessions().statusPiece(p.userId, enable ? { enable: true } : { disable: { at, reason: reason ?? '' } }),
-  ]);
+  // A disable's marker never moves back: cancelled because a later one stands (a sign-out everywhere
+  // committed meanwhile), the disable leaves that marker as it is (sessions.ts statusPiece).
+  const disable = (laterMarker: boolean) => [
+    sessions().statusPiece(p.userId, { disable: { at, reason: reason ?? '' }, laterMarker }),
+  ];
+  await commit(
+    req,
+    adminAction(req, enable ? 'customer_enabled' : 'customer_disabled', p.userId, reason),
+    enable ? [sessions().statusPiece(p.userId, { enable: true })] : disable(false),
+    enable ? undefined : disable(true),
+  );
   // Cognito's user by its username, the id the audit record names (the pool's usernames are the subs),
   // never by the profile's email: a profile whose unconfirmed sign-up a later registration replaced
   // (src/handlers/auth.ts, register) keeps the address, and disabling it by email disabled and signed

@@ -118,16 +118,25 @@ export class SessionStore {
   /**
    * The piece that disables a login (and revokes every token issued until now), or enables it again,
    * for a transaction with its audit record.
+   *
+   * The disable's revocation marker never moves back, as `revokeAllBefore`'s: its piece holds only
+   * while no later marker stands (a sign-out everywhere, a password change or a reset committed in
+   * the meantime), and cancelled on that, it is built again with `laterMarker`, which leaves the later
+   * marker (and the tokens admitted under it) as they are, on the condition that it still stands.
    */
   statusPiece(
     sub: string,
-    change: { disable: { at: string; reason: string } } | { enable: true },
+    change: { disable: { at: string; reason: string }; laterMarker?: boolean } | { enable: true },
   ): Piece<'status'> {
     const item =
       'disable' in change
         ? {
-            UpdateExpression:
-              'SET disabledAt = :at, disabledReason = :reason, tokensRevokedBefore = :ms REMOVE admittedTokens',
+            UpdateExpression: change.laterMarker
+              ? 'SET disabledAt = :at, disabledReason = :reason'
+              : 'SET disabledAt = :at, disabledReason = :reason, tokensRevokedBefore = :ms REMOVE admittedTokens',
+            ConditionExpression: change.laterMarker
+              ? 'tokensRevokedBefore > :ms'
+              : 'attribute_not_exists(tokensRevokedBefore) OR tokensRevokedBefore <= :ms',
             ExpressionAttributeValues: {
               ':at': change.disable.at,
               ':reason': change.disable.reason,
