@@ -402,6 +402,12 @@ describe('customers in the back office', () => {
     const unlock = await adminCall('adminUnlockCustomer', admin, { params: { userId: staleSub }, body: {} });
     expect(unlock.status, JSON.stringify(unlock.body)).toBe(404);
     expect((await login(email, PASSWORD, '10.5.5.5')).body.code).toBe('login_locked');
+    // The lock is shown on its holder, not on the stale profile that keeps the address.
+    const [holderView, staleView] = await Promise.all(
+      [ownerSub, staleSub].map((userId) => adminCall('adminGetCustomer', admin, { params: { userId } })),
+    );
+    expect(holderView?.body.login.lockedUntil).toEqual(expect.any(String));
+    expect(staleView?.body.login).toMatchObject({ lockedUntil: null, slowedUntil: null });
   });
 
   it('refuses staff their own login (403, recorded as refused): no unlock, disable or enable of themselves', async () => {

@@ -44,21 +44,33 @@ const customerOf = async (userId: string): Promise<Profile> => {
   return p;
 };
 
+/**
+ * Whether another user holds the profile's email now: a profile whose unconfirmed sign-up a later
+ * registration replaced (src/handlers/auth.ts, register) keeps the address, and the login locks are
+ * the address's, so they are the holder's, not the stale profile's.
+ */
+const heldByAnother = async (p: Profile): Promise<boolean> => {
+  const holder = await directory().user(p.email);
+  return holder !== undefined && holder.sub !== p.userId;
+};
+
 const loginStatusOf = async (p: Profile) => {
-  const [status, cognito, locks] = await Promise.all([
+  const [status, cognito, locks, another] = await Promise.all([
     sessions().status(p.userId),
     // By the user's id, as the disable and enable act: by email, a profile whose sign-up was replaced
     // (src/handlers/auth.ts, register) showed the Cognito flag of whoever holds the address now.
     directory().user(p.userId),
     logins().lockState(p.email),
+    heldByAnother(p),
   ]);
   return {
     enabled: !status.disabled,
     cognitoEnabled: cognito?.enabled ?? false,
     disabledAt: status.disabled?.at ?? null,
     disabledReason: status.disabled?.reason ?? null,
-    lockedUntil: iso(locks.lockedUntil),
-    slowedUntil: iso(locks.slowedUntil),
+    // Not the holder's locks on a stale profile (unlocking it is refused with 404 the same).
+    lockedUntil: another ? null : iso(locks.lockedUntil),
+    slowedUntil: another ? null : iso(locks.slowedUntil),
   };
 };
 
@@ -163,8 +175,7 @@ export const handler = createHandler(
       const p = await customerOf(req.params.userId);
       // The locks are the email's: a profile left by a replaced sign-up keeps an address someone else
       // holds now, and unlocking it lifted their locks, recorded on the stale id alone.
-      const holder = await directory().user(p.email);
-      if (holder && holder.sub !== p.userId)
+      if (await heldByAnother(p))
         throw new BankError('not_found', 'This customer no longer holds that email: unlock the one who does');
       await commit(req, adminAction(req, 'customer_unlocked', p.userId, req.body?.reason), [
         logins().clearPiece(p.email),
