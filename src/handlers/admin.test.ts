@@ -20,7 +20,9 @@ import { routeKey, routeList } from '../api/routes.ts';
 import { config } from '../config.ts';
 import { ANONYMOUS } from '../domain/audit.ts';
 import { addToAdminGroup } from '../local/admins.ts';
+import { unusedTotpCode } from '../local/totp-code.ts';
 import { AuditStore } from '../store/audit.ts';
+import { totpTurnedOff } from '../store/login-status.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
 
@@ -130,9 +132,9 @@ describe('the admin guard', () => {
     expect((await find(plain.body.accessToken)).body.code).toBe('mfa_required');
 
     const { secret } = (await call('enrolTotp', { token: plain.body.accessToken })).body;
+    const enrolCode = generateSync({ secret });
     expect(
-      (await call('verifyTotp', { token: plain.body.accessToken, body: { code: generateSync({ secret }) } }))
-        .status,
+      (await call('verifyTotp', { token: plain.body.accessToken, body: { code: enrolCode } })).status,
     ).toBe(204);
     // The same token, issued before TOTP was turned on: still refused.
     expect((await find(plain.body.accessToken)).body.code).toBe('mfa_required');
@@ -142,12 +144,8 @@ describe('the admin guard', () => {
 
     const challenge = await login(c.email);
     // The next step's code: the enrolment took the current one (a code is accepted once).
-    const mfa = await call('loginMfa', {
-      body: {
-        session: challenge.body.session,
-        code: generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }),
-      },
-    });
+    const loginCode = generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+    const mfa = await call('loginMfa', { body: { session: challenge.body.session, code: loginCode } });
     expect(mfa.status, JSON.stringify(mfa.body)).toBe(200);
     const ok = await find(mfa.body.accessToken);
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
@@ -162,6 +160,39 @@ describe('the admin guard', () => {
     const refreshed = await call('refresh', { body: { refreshToken: plain.body.refreshToken } });
     expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200);
     expect((await find(refreshed.body.accessToken)).status).toBe(200);
+
+    // TOTP turned off: the TOTP login's token no longer qualifies, nor does what its refresh token renews.
+    const off = await call('disableTotp', {
+      token: mfa.body.accessToken,
+      body: { password: PASSWORD, code: unusedTotpCode(secret, [enrolCode, loginCode]) },
+    });
+    expect(off.status, JSON.stringify(off.body)).toBe(204);
+    expect((await find(mfa.body.accessToken)).body.code).toBe('mfa_required');
+    expect((await find(refreshed.body.accessToken)).body.code).toBe('mfa_required');
+    const after = await call('refresh', { body: { refreshToken: plain.body.refreshToken } });
+    expect(after.status, JSON.stringify(after.body)).toBe(200);
+    expect((await find(after.body.accessToken)).body.code).toBe('mfa_required');
+  });
+
+  it("a TOTP login's refresh token renews TOTP tokens only while TOTP was not turned off since that login began", async () => {
+    const c = await customer();
+    await addToAdminGroup(pool.cognito, pool.userPoolId, c.email);
+    const t = await login(c.email);
+    const find = (token: string) => call('adminFindCustomers', { token, query: { email: c.email } });
+    const registry = new SessionStore(dynamoClients().doc, config().tableName, 3600);
+    const now = Date.now();
+    // Turned off 5 s ago (past the guard's margin for the tokens renewed here).
+    await totpTurnedOff(dynamoClients().doc, config().tableName, c.sub, now - 5_000);
+    // A TOTP login begun before that: what its refresh token renews is not a TOTP login's.
+    await registry.issued(t.body.refreshToken, c.sub, now - 10_000, { mfa: true });
+    const before = await call('refresh', { body: { refreshToken: t.body.refreshToken } });
+    expect(before.status, JSON.stringify(before.body)).toBe(200);
+    expect((await find(before.body.accessToken)).body.code).toBe('mfa_required');
+    // One begun after it (TOTP on again since): it is.
+    await registry.issued(t.body.refreshToken, c.sub, now - 1_000, { mfa: true });
+    const since = await call('refresh', { body: { refreshToken: t.body.refreshToken } });
+    expect(since.status, JSON.stringify(since.body)).toBe(200);
+    expect((await find(since.body.accessToken)).status).toBe(200);
   });
 
   it('an admin calling customer routes acts only as themselves', async () => {

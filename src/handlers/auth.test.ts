@@ -9,7 +9,7 @@ import { call } from '../../test/api.ts';
 import { createTestTable, createTestUserPool, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { captureLogs } from '../../test/logs.ts';
 import { config } from '../config.ts';
-import { sendTotp } from '../local/totp-code.ts';
+import { sendTotp, unusedTotpCode } from '../local/totp-code.ts';
 import { createDocumentClient } from '../store/db.ts';
 import { ipLockKey, LoginGuard } from '../store/logins.ts';
 import { SessionStore } from '../store/sessions.ts';
@@ -708,12 +708,6 @@ describe('TOTP MFA', () => {
   const nextCode = (secret: string) => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
   /** The code of the last 30 s step, which Cognito's check takes still. */
   const lastCode = (secret: string) => generateSync({ secret, epoch: Math.floor(Date.now() / 1000) - 30 });
-  /** A code Cognito's check takes now (the last, current or next step's) that is none of `used`. */
-  const unusedCode = (secret: string, used: readonly string[]) => {
-    const c = [lastCode(secret), code(secret), nextCode(secret)].find((x) => !used.includes(x));
-    if (!c) throw new Error('every code of the window is used');
-    return c;
-  };
   /**
    * A customer with TOTP on, turned on with the last step's code (the code that turns it on is taken,
    * as a login's is), so a login may use the current one and the next.
@@ -764,7 +758,7 @@ describe('TOTP MFA', () => {
     const reused = await call('loginMfa', { body: { session: first.body.session, code: enrolCode } });
     expect(reused.status).toBe(400);
     expect(reused.body.code).toBe('invalid_code');
-    const loginCode = unusedCode(secret, [enrolCode]);
+    const loginCode = unusedTotpCode(secret, [enrolCode]);
     const done = await call('loginMfa', { body: { session: first.body.session, code: loginCode } });
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(decodeJwt(done.body.accessToken).sub).toBe(decodeJwt(t.accessToken).sub);
@@ -785,7 +779,7 @@ describe('TOTP MFA', () => {
     // The enrolment and the login took theirs (a code is accepted once): another turns TOTP off.
     const off = await call('disableTotp', {
       token: t.accessToken,
-      body: { code: unusedCode(secret, [enrolCode, loginCode]), password: PASSWORD },
+      body: { code: unusedTotpCode(secret, [enrolCode, loginCode]), password: PASSWORD },
     });
     expect(off.status, JSON.stringify(off.body)).toBe(204);
     expect((await login(e)).body.accessToken).toEqual(expect.any(String));
@@ -867,7 +861,7 @@ describe('TOTP MFA', () => {
     await lockRanOut({ pk: `LOGIN#${e}`, sk: 'IP#10.9.8.2' });
     const { result, logs } = await captureLogs(() =>
       call('loginMfa', {
-        body: { session: first.body.session, code: unusedCode(secret, [lastCode(secret)]) },
+        body: { session: first.body.session, code: unusedTotpCode(secret, [lastCode(secret)]) },
         sourceIp: '10.9.8.2',
       }),
     );

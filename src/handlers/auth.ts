@@ -532,8 +532,10 @@ export const handler = createHandler(
       const after = await sessions().status(issued.sub);
       await refused(after);
       await admitFresh(issued.sub, tokens, after, startedAt);
-      // The refresh token of a TOTP login passes that on to the access tokens it renews.
-      if (issued.mfa) await sessions().mfaToken(tokens.accessToken, issued.sub, expOf(tokens));
+      // The refresh token of a TOTP login passes that on to the access tokens it renews, while TOTP has
+      // not been turned off since that login began.
+      if (issued.mfa && issued.issuedAt > after.totpOffAt)
+        await sessions().mfaToken(tokens.accessToken, issued.sub, expOf(tokens));
       return { body: tokens };
     },
 

@@ -20,7 +20,7 @@ import { BatchLedgerStore } from '../store/ledger-batch.ts';
 import { LedgerReader } from '../store/ledger-read.ts';
 import { CreditReturns } from '../store/ledger-return.ts';
 import { CreditSettler } from '../store/ledger-settle.ts';
-import { type LoginStatus, readLoginStatus, readMfaToken } from '../store/login-status.ts';
+import { type LoginStatus, readLoginStatus, readMfaToken, totpTurnedOff } from '../store/login-status.ts';
 import { EmailedCodeCounter, FailureCounter, LoginGuard } from '../store/logins.ts';
 import { numberCheckHooks, RateCounter } from '../store/rate-counter.ts';
 import { SessionStore } from '../store/sessions.ts';
@@ -107,6 +107,8 @@ export const totpCodes = /* @__PURE__ */ once(() => new TotpCodes(db(), config()
 /** A customer's login status alone (what every guard reads), without the session store's other methods. */
 export const loginStatus = (sub: string): Promise<LoginStatus> =>
   readLoginStatus(db(), config().tableName, sub);
+/** TOTP turned off now: sessions begun before no longer count as TOTP logins (login-status.ts). */
+export const markTotpOff = (sub: string): Promise<void> => totpTurnedOff(db(), config().tableName, sub);
 /** Whether the access token came from a TOTP login (the staff guard's question). */
 export const isMfaToken = (accessToken: string, sub: string): Promise<boolean> =>
   readMfaToken(db(), config().tableName, accessToken, sub);

@@ -27,7 +27,13 @@ import type { Caller, Guard, GuardInput } from '../api/http.ts';
 import { routeKey } from '../api/route-def.ts';
 import { BankError } from '../domain/errors.ts';
 import { auditEntry } from '../store/audit.ts';
-import { isRevoked, passwordResetRequired, userDisabled } from '../store/login-status.ts';
+import {
+  isRevoked,
+  type LoginStatus,
+  mayPredate,
+  passwordResetRequired,
+  userDisabled,
+} from '../store/login-status.ts';
 import { audit, isMfaToken, loginStatus } from './context.ts';
 
 export const ADMIN_GROUP = 'admin';
@@ -50,12 +56,13 @@ const refuse = async (g: Parameters<Guard>[0], code: 'forbidden' | 'mfa_required
     : new BankError('mfa_required', 'Admin routes need a login with TOTP MFA: turn it on, then log in again');
 };
 
-const assertEnabled = async ({ caller, accessToken }: GuardInput): Promise<void> => {
+const assertEnabled = async ({ caller, accessToken }: GuardInput): Promise<LoginStatus> => {
   const status = await loginStatus(caller.sub);
   if (status.disabled) throw userDisabled();
   if (status.passwordPending) throw passwordResetRequired();
   if (isRevoked(status, caller.issuedAt, accessToken))
     throw new BankError('unauthorized', 'This session was signed out: log in again');
+  return status;
 };
 
 /**
@@ -65,16 +72,20 @@ const assertEnabled = async ({ caller, accessToken }: GuardInput): Promise<void>
  */
 export const customerGuard: Guard = async (g) => {
   if (g.route.role === 'admin') throw new BankError('forbidden', 'This route is for bank staff');
-  return assertEnabled(g);
+  await assertEnabled(g);
 };
 
 /** The guard of the staff functions (admin, admin-accounts, admin-money): every rule above. */
 export const guard: Guard = async (g) => {
-  if (g.route.role !== 'admin') return assertEnabled(g);
+  if (g.route.role !== 'admin') {
+    await assertEnabled(g);
+    return;
+  }
   if (!isAdmin(g.caller)) return refuse(g, 'forbidden');
-  const [mfa] = await Promise.all([
+  const [mfa, status] = await Promise.all([
     g.accessToken ? isMfaToken(g.accessToken, g.caller.sub) : false,
     assertEnabled(g),
   ]);
-  if (!mfa) await refuse(g, 'mfa_required');
+  // A TOTP login's token stops counting once TOTP is turned off (issued before it, or in its margin).
+  if (!mfa || mayPredate(g.caller.issuedAt, status.totpOffAt)) await refuse(g, 'mfa_required');
 };

@@ -15,6 +15,7 @@ import {
   audit,
   cursors,
   identity,
+  markTotpOff,
   securityEvents,
   securitySettings,
   totpCodes,
@@ -178,6 +179,9 @@ export const handler = createHandler(
         );
         if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
       });
+      // First, so that a failure between the two leaves the staff rule the stricter: no session of a TOTP
+      // login from before counts as one any more, for the staff guard or a renewal.
+      await markTotpOff(caller.sub);
       await securitySettings().setTotp(accessToken, false);
       await securityEvents.record({ event: 'mfa_disabled', userId: caller.sub, sourceIp, reason: 'totp' });
       return {};

@@ -27,3 +27,17 @@ export const sendTotp = async <R>(
   if (ok(answer) || stepNow(now) === step) return answer;
   return send(generateSync({ secret, epoch: (stepNow(now) + offset) * STEP_SECONDS }));
 };
+
+/** A code Cognito's check takes now (the last, current or next step's) that is none of `used`. */
+export const unusedTotpCode = (
+  secret: string,
+  used: readonly string[],
+  now: () => number = Date.now,
+): string => {
+  const step = stepNow(now);
+  const c = [-1, 0, 1]
+    .map((offset) => generateSync({ secret, epoch: (step + offset) * STEP_SECONDS }))
+    .find((x) => !used.includes(x));
+  if (!c) throw new Error('every code of the window is used');
+  return c;
+};

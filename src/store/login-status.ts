@@ -43,6 +43,11 @@ export interface LoginStatus {
    * in between leaves no working password of whoever signed up with the address. A reset clears it.
    */
   passwordPending?: boolean;
+  /**
+   * When TOTP was last turned off through the bank (epoch ms; 0: never): sessions begun before it are
+   * not TOTP logins any more (`totpTurnedOff`).
+   */
+  totpOffAt: number;
 }
 
 /**
@@ -80,6 +85,7 @@ export const readLoginStatus = async (db: Db, table: string, sub: string): Promi
   return {
     revokedBefore: Number(i.tokensRevokedBefore ?? 0),
     admitted: i.admittedTokens instanceof Set ? (i.admittedTokens as Set<string>) : new Set(),
+    totpOffAt: Number(i.totpOffAt ?? 0),
     ...(i.disabledAt
       ? { disabled: { at: String(i.disabledAt), reason: String(i.disabledReason ?? '') } }
       : {}),
@@ -106,34 +112,58 @@ export const readMfaToken = async (
 };
 
 /**
- * Every token of `sub` issued before `at` is revoked (and none admitted under an older marker): the
- * marker a password change or reset and "sign out everywhere" set (a disable sets its own, inside the
- * disable's transaction: sessions.ts `statusPiece`). Throttled, it is tried
- * again while the Lambda has time (a password already changed must not leave the sessions it should
- * end); 503 only when that runs out. A function of its own, as the reads above, so that the profile
- * function carries it without the session store.
+ * Sets a marker of the SECURITY item to `at`, never back: a write of an earlier time landing after a
+ * later one (a retry after a throttle, two at once) would undo what the later one did between the two.
+ * A later marker standing already does all this one would. Throttled, it is tried again while the
+ * Lambda has time; 503 (`busy`) only when that runs out.
  */
-export const revokeAllBefore = async (db: Db, table: string, sub: string, at = Date.now()): Promise<void> => {
+const raiseMarker = async (
+  db: Db,
+  table: string,
+  sub: string,
+  marker: 'tokensRevokedBefore' | 'totpOffAt',
+  at: number,
+  opts: { remove?: string; busy: string },
+): Promise<void> => {
   const set = await retry(async () => {
     try {
       await db.send(
         new UpdateCommand({
           TableName: table,
           Key: keys.security(sub),
-          UpdateExpression: 'SET tokensRevokedBefore = :at REMOVE admittedTokens',
-          // Never back: a write of an earlier time landing after a later one (a retry after a throttle,
-          // two sign-outs at once, a disable meanwhile) un-revoked every token issued between the two.
-          ConditionExpression: 'attribute_not_exists(tokensRevokedBefore) OR tokensRevokedBefore <= :at',
+          UpdateExpression: `SET #marker = :at${opts.remove ? ` REMOVE ${opts.remove}` : ''}`,
+          ConditionExpression: 'attribute_not_exists(#marker) OR #marker <= :at',
+          ExpressionAttributeNames: { '#marker': marker },
           ExpressionAttributeValues: { ':at': at },
         }),
       );
       return done(true);
     } catch (e) {
-      // A later marker stands already: it revokes all this one would.
       if (isConditionFailure(e)) return done(true);
       if (isTransient(e, undefined)) return again;
       throw e;
     }
   });
-  if (!set) throw busy('Signing out every session did not go through: try again');
+  if (!set) throw busy(opts.busy);
 };
+
+/**
+ * Every token of `sub` issued before `at` is revoked (and none admitted under an older marker): the
+ * marker a password change or reset and "sign out everywhere" set (a disable sets its own, inside the
+ * disable's transaction: sessions.ts `statusPiece`). Tried again while throttled (a password already
+ * changed must not leave the sessions it should end). A function of its own, as the reads above, so
+ * that the profile function carries it without the session store.
+ */
+export const revokeAllBefore = (db: Db, table: string, sub: string, at = Date.now()): Promise<void> =>
+  raiseMarker(db, table, sub, 'tokensRevokedBefore', at, {
+    remove: 'admittedTokens',
+    busy: 'Signing out every session did not go through: try again',
+  });
+
+/**
+ * TOTP was turned off at `at`: no session begun before it counts as a TOTP login any more (LoginStatus
+ * `totpOffAt`). The staff guard refuses an access token issued before it, and a renewal of a TOTP
+ * login's refresh token from before it no longer marks what it renews.
+ */
+export const totpTurnedOff = (db: Db, table: string, sub: string, at = Date.now()): Promise<void> =>
+  raiseMarker(db, table, sub, 'totpOffAt', at, { busy: 'Turning TOTP off did not go through: try again' });
