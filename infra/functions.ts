@@ -139,6 +139,7 @@ export const cognitoManageActions = [
   'cognito-idp:AdminDisableUser',
   'cognito-idp:AdminEnableUser',
   'cognito-idp:AdminUserGlobalSignOut',
+  'cognito-idp:AdminListGroupsForUser',
 ] as const;
 
 /** The audit trail's partition-key prefix, as IAM's dynamodb:LeadingKeys sees it (src/store/keys.ts). */

@@ -58,7 +58,10 @@ export type Permission =
    * update or delete an audit item, and one without this permission may not put one either.
    */
   | 'audit:write'
-  /** Disable and enable users (AdminDisableUser, AdminEnableUser) and look them up: the back office. */
+  /**
+   * Disable and enable users (AdminDisableUser, AdminEnableUser), look them up and read their groups
+   * (staff's logins are not the back office's to change): the back office.
+   */
   | 'cognito:manage'
   /** Invoke (lambda:InvokeFunction) the functions named in its `invokes`, and no other. */
   | 'lambda:invoke';
@@ -521,6 +524,7 @@ export const functions = {
       'cognito-idp:AdminDisableUser',
       'cognito-idp:AdminEnableUser',
       'cognito-idp:AdminUserGlobalSignOut',
+      'cognito-idp:AdminListGroupsForUser',
     ],
   }),
   // Back office (issue 13): staff's routes live in their own functions, with their own roles.

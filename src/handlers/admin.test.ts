@@ -441,33 +441,46 @@ describe('customers in the back office', () => {
     expect(staleView?.body.login).toMatchObject({ lockedUntil: null, slowedUntil: null });
   });
 
-  it('refuses staff their own login (403, recorded as refused): no unlock, disable or enable of themselves', async () => {
-    const c = await customer();
-    const self = await testAdmin({ sub: c.sub });
+  /** Unlock, disable and enable of `subject` by `actor`: each 403, recorded as refused, nothing changed. */
+  const refusedOnLogin = async (actor: TestAdmin, subject: Customer, reason: string) => {
     for (const op of ['adminUnlockCustomer', 'adminDisableCustomer', 'adminEnableCustomer'] as const) {
-      const r = await adminCall(op, self, { params: { userId: c.sub }, body: { reason: 'mine' } });
+      const r = await adminCall(op, actor, { params: { userId: subject.sub }, body: { reason } });
       expect([r.status, r.body.code], op).toEqual([403, 'forbidden']);
     }
-    const view = await adminCall('adminGetCustomer', admin, { params: { userId: c.sub } });
+    const view = await adminCall('adminGetCustomer', admin, { params: { userId: subject.sub } });
     expect(view.body.login).toMatchObject({ enabled: true, cognitoEnabled: true, disabledAt: null });
-    expect((await call('me', { token: c.accessToken })).status).toBe(200);
-    const head = (await trail().bySubject(c.sub, { limit: 3 })).items.map((x) => [
+    expect((await call('me', { token: subject.accessToken })).status).toBe(200);
+    const head = (await trail().bySubject(subject.sub, { limit: 3 })).items.map((x) => [
       x.action,
       x.outcome,
       x.actor.userId,
       x.reason,
     ]);
-    expect(head).toEqual([
-      ['customer_enabled', 'refused', c.sub, 'forbidden: mine'],
-      ['customer_disabled', 'refused', c.sub, 'forbidden: mine'],
-      ['customer_unlocked', 'refused', c.sub, 'forbidden: mine'],
-    ]);
+    expect(head).toEqual(
+      ['customer_enabled', 'customer_disabled', 'customer_unlocked'].map((action) => [
+        action,
+        'refused',
+        actor.sub,
+        `forbidden: ${reason}`,
+      ]),
+    );
+  };
+
+  it('refuses staff their own login (403, recorded as refused): no unlock, disable or enable of themselves', async () => {
+    const c = await customer();
+    await refusedOnLogin(await testAdmin({ sub: c.sub }), c, 'mine');
     // A colleague may.
     const off = await adminCall('adminDisableCustomer', admin, {
       params: { userId: c.sub },
       body: { reason: 'Left the bank' },
     });
     expect(off.status).toBe(200);
+  });
+
+  it("refuses staff a colleague's login (403, recorded as refused): staff logins are the AWS account owner's", async () => {
+    const colleague = await customer();
+    await addToAdminGroup(pool.cognito, pool.userPoolId, colleague.email);
+    await refusedOnLogin(admin, colleague, 'Rogue');
   });
 
   it('unlock clears the login locks of every IP', async () => {

@@ -16,7 +16,7 @@ import { auditEntry, refusedEntry } from '../store/audit.ts';
 import { conditionFailed } from '../store/db.ts';
 import type { Profile } from '../store/users.ts';
 import { accountReader, audit, cursors, directory, logins, sessions, users } from './context.ts';
-import { guard } from './gate.ts';
+import { ADMIN_GROUP, guard } from './gate.ts';
 import { staffOnly } from './staff.ts';
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
@@ -105,6 +105,16 @@ const commit = async (
   if (entry.subject.id === req.caller.sub) {
     await audit().append(refusedEntry(entry, 'forbidden'));
     throw new BankError('forbidden', 'Bank staff may not act on their own login: ask a colleague');
+  }
+  // Nor on a colleague's: one member of staff alone could otherwise lock every other out of the back
+  // office, or lift the lock on a colleague's login that someone is guessing at. Staff logins are the
+  // AWS account owner's to disable, enable and unlock (Cognito, README: Back office).
+  if ((await directory().groupsOf(entry.subject.id)).includes(ADMIN_GROUP)) {
+    await audit().append(refusedEntry(entry, 'forbidden'));
+    throw new BankError(
+      'forbidden',
+      'Staff logins are not changed from the back office: the AWS account owner manages them',
+    );
   }
   let r = await audit().transact(entry, pieces);
   if (!r.ok && onStatusRefused && conditionFailed(r.failed).join() === 'status')

@@ -9,6 +9,7 @@ import {
   AdminDisableUserCommand,
   AdminEnableUserCommand,
   AdminGetUserCommand,
+  AdminListGroupsForUserCommand,
   AdminSetUserPasswordCommand,
   AdminUserGlobalSignOutCommand,
   AssociateSoftwareTokenCommand,
@@ -254,6 +255,19 @@ export class StaffDirectory extends UserDirectory {
    * refresh tokens stop working. Offline, src/local/cognito.ts makes cognito-local refuse the sign-in
    * too; the app's own status (src/handlers/gate.ts) refuses the rest either way.
    */
+  /** The names of the groups the user is in (AdminListGroupsForUser); none for a user not in the pool. */
+  async groupsOf(username: string): Promise<string[]> {
+    try {
+      const r = await this.cognito.send(
+        new AdminListGroupsForUserCommand({ ...this.pool, Username: username, Limit: 60 }),
+      );
+      return (r.Groups ?? []).flatMap((g) => (g.GroupName ? [g.GroupName] : []));
+    } catch (e) {
+      if (nameOf(e) === 'UserNotFoundException') return [];
+      return translate(e, {});
+    }
+  }
+
   async setEnabled(username: string, enabled: boolean): Promise<void> {
     const input = { ...this.pool, Username: username };
     try {
