@@ -5,8 +5,7 @@
  */
 import type { Caller } from '../api/http.ts';
 import { BankError } from '../domain/errors.ts';
-
-export const ADMIN_GROUP = 'admin';
+import { ADMIN_GROUP } from './gate.ts';
 
 export const assertStaff = (caller: Pick<Caller, 'groups'>): void => {
   if (!caller.groups.includes(ADMIN_GROUP)) throw new BankError('not_found', 'No such route');
