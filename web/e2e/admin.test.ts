@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type AdminLogin, addToAdminGroup, createAdmin } from '../../src/local/admins.ts';
 import { localClientConfig } from '../../src/local/bootstrap.ts';
 import { readStackFile } from '../../src/local/stack-file.ts';
+import { STAFF_LOGIN_REFUSED } from '../src/admin/access.ts';
 import { axeProblems } from './a11y.ts';
 import { apiCall, baseUrl, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
 
@@ -299,7 +300,7 @@ it('unlocks a locked-out customer, disables one with a reason (refused at once),
   await own.page.getByRole('alert').filter({ hasText: 'failed attempts' }).waitFor();
 
   // The admin finds the customer, sees the lock and clears it; the customer is let in.
-  await adminLogIn(page);
+  const staff = await adminLogIn(page);
   await page.getByRole('link', { name: 'Back office' }).click();
   await page.getByLabel('Customer email').fill(customer.email);
   await page.getByRole('button', { name: 'Search' }).click();
@@ -363,6 +364,16 @@ it('unlocks a locked-out customer, disables one with a reason (refused at once),
   ]);
   await page.locator('.audit-list li[data-action="customer_disabled"]').filter({ hasText: reason }).waitFor();
   await check(page, 'customer audit');
+
+  // The staff member's own login (a colleague's the same) is not the back office's to change: the
+  // refusal in words for staff, not the customers' "for bank staff only".
+  await page.getByRole('link', { name: 'Back office' }).click();
+  await page.getByLabel('Customer email').fill(staff.email);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('link', { name: /Grace Hopper/ }).click();
+  await page.getByRole('heading', { level: 1, name: 'Customer: Grace Hopper' }).waitFor();
+  await page.getByRole('button', { name: 'Unlock login' }).click();
+  await page.getByRole('alert').filter({ hasText: STAFF_LOGIN_REFUSED }).waitFor();
   expect(staffSide.problems).toEqual([]);
   expect(own.problems).toEqual([]);
   await own.context.close();

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '../errors.ts';
 import {
   auditPath,
   dayRange,
   dayRangeProblem,
   isAdminToken,
+  loginActionRefusal,
   matchAdmin,
   reasonProblem,
   referenceProblem,
+  STAFF_LOGIN_REFUSED,
   tokenGroups,
 } from './access.ts';
 
@@ -87,6 +90,16 @@ describe('day ranges', () => {
     expect(dayRangeProblem('', '')).toBeUndefined();
     expect(dayRangeProblem('yesterday', '')).toEqual({ from: 'Enter a date as YYYY-MM-DD.' });
     expect(dayRangeProblem('', '2026-02-30x')).toEqual({ to: 'Enter a date as YYYY-MM-DD.' });
+  });
+});
+
+describe('loginActionRefusal', () => {
+  it("words a 403 forbidden on a login action as staff's own or a colleague's login, and nothing else", () => {
+    const problem = (code: string, status: number) => new ApiError(status, code);
+    expect(loginActionRefusal(problem('forbidden', 403))).toBe(STAFF_LOGIN_REFUSED);
+    expect(loginActionRefusal(problem('not_found', 404))).toBeUndefined();
+    expect(loginActionRefusal(problem('validation_failed', 400))).toBeUndefined();
+    expect(loginActionRefusal(new Error('offline'))).toBeUndefined();
   });
 });
 

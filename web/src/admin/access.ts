@@ -5,6 +5,7 @@
  */
 
 import { isDay } from '../days.ts';
+import { ApiError } from '../errors.ts';
 import { tokenClaims } from '../session.ts';
 
 export const ADMIN_GROUP = 'admin';
@@ -87,6 +88,18 @@ export const reasonProblem = (reason: string, required: boolean): string | undef
   if (r.length < 3 || r.length > 500) return 'A reason is 3 to 500 characters long.';
   return undefined;
 };
+
+/**
+ * What to say when the bank refused to unlock, disable or enable a login with 403 `forbidden`: staff
+ * may not act on their own login or a colleague's (the AWS account owner manages staff logins). The
+ * customers' own wording ("This page is for bank staff only") would be wrong here.
+ */
+export const STAFF_LOGIN_REFUSED =
+  "Staff cannot change their own login or a colleague's here. The AWS account owner manages staff logins.";
+
+/** `STAFF_LOGIN_REFUSED` for such a refusal; undefined for any other error. */
+export const loginActionRefusal = (error: unknown): string | undefined =>
+  error instanceof ApiError && error.code === 'forbidden' ? STAFF_LOGIN_REFUSED : undefined;
 
 /** A teller's slip or receipt number: 1 to 64 characters. */
 export const referenceProblem = (reference: string): string | undefined => {

@@ -10,6 +10,7 @@ import {
   auditPath,
   dayRange,
   dayRangeProblem,
+  loginActionRefusal,
   matchAdmin,
   reasonProblem,
   referenceProblem,
@@ -210,9 +211,15 @@ const Customer = ({ id }: { id: string }) => {
       async () => {
         setDone(undefined);
         const reason = form.values.reason.trim();
-        if (kind === 'disable') await admin.disable(id, reason);
-        else if (kind === 'enable') await admin.enable(id, reason || undefined);
-        else await admin.unlock(id, reason || undefined);
+        try {
+          if (kind === 'disable') await admin.disable(id, reason);
+          else if (kind === 'enable') await admin.enable(id, reason || undefined);
+          else await admin.unlock(id, reason || undefined);
+        } catch (e) {
+          const refused = loginActionRefusal(e);
+          if (!refused) throw e;
+          return form.show({ fields: {}, message: refused });
+        }
         form.reset();
         setDone(
           kind === 'disable'
