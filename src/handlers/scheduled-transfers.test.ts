@@ -10,7 +10,7 @@ import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
 import * as keys from '../store/item-keys.ts';
 import { paymentKeys } from '../store/keys.ts';
-import { type ScheduleRecord, ScheduleStore } from '../store/schedules.ts';
+import { CLAIM_SECONDS, type ScheduleRecord, ScheduleStore } from '../store/schedules.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { loginStatus } from './context.ts';
 import { declineRun, earlierRun, payRun } from './ledger-adapter.ts';
@@ -655,6 +655,49 @@ describe('scheduled transfers', () => {
       ).status,
     ).toBe(404);
     expect((await detail(payer, s.id)).status).toBe('active');
+  });
+});
+
+describe('claims on a run (ScheduleStore.claim, release, finish, settleOpenRun)', () => {
+  /** A whole second, so that the lease's last second is exact. */
+  const T0 = Date.parse(`${Y}-07-01T09:00:00.000Z`);
+  const plus = (seconds: number) => T0 + seconds * 1000;
+  const weekly = async (startDate: string) => {
+    const { payer, from, to } = await setup(0);
+    const s = await schedule(payer, {
+      fromAccountId: from.id,
+      toAccountNumber: to.number,
+      amount: 1_00,
+      startDate,
+      frequency: 'weekly',
+    });
+    const store = new ScheduleStore(doc(), table);
+    return { payer, store, rec: await store.mustGet(payer, s.id) };
+  };
+  const failedRun = (runDate: string) => ({
+    runDate,
+    outcome: 'failed' as const,
+    errorCode: 'insufficient_funds',
+    at: new Date(T0).toISOString(),
+  });
+
+  it('holds the run for CLAIM_SECONDS, through their last second, against other runners; then another may take it', async () => {
+    const D = `${Y}-07-06`;
+    const { store, rec } = await weekly(D);
+    expect(await store.claim(rec, D, T0)).toBeDefined();
+    expect(await store.claim(rec, D, plus(1))).toBeUndefined();
+    expect(await store.claim(rec, D, plus(CLAIM_SECONDS))).toBeUndefined();
+    expect(await store.claim(rec, D, plus(CLAIM_SECONDS + 1))).toBeDefined();
+  });
+
+  it('is refused for a run the schedule has moved past (a runner that read it before another recorded the run)', async () => {
+    const D = `${Y}-07-13`;
+    const { payer, store, rec } = await weekly(D);
+    const token = await store.claim(rec, D, T0);
+    await store.finish(rec, token as string, failedRun(D));
+    expect(await store.mustGet(payer, rec.id)).toMatchObject({ nextRunDate: addDays(D, 7) });
+    // No claim stands now: only the date refuses it.
+    expect(await store.claim(rec, D, plus(1))).toBeUndefined();
   });
 });
 
