@@ -699,6 +699,39 @@ describe('claims on a run (ScheduleStore.claim, release, finish, settleOpenRun)'
     // No claim stands now: only the date refuses it.
     expect(await store.claim(rec, D, plus(1))).toBeUndefined();
   });
+
+  it('given back, or recorded, by a runner whose claim ran out and was taken: the taker’s claim stands, and the run is the taker’s to record', async () => {
+    const D = `${Y}-07-20`;
+    const { payer, store, rec } = await weekly(D);
+    const a = (await store.claim(rec, D, T0)) as string;
+    const b = (await store.claim(rec, D, plus(CLAIM_SECONDS + 1))) as string;
+    expect(b).toBeDefined();
+    // A gives its claim back: B's stands, so a third runner is refused.
+    await store.release(rec, a);
+    expect(await store.claim(rec, D, plus(CLAIM_SECONDS + 2))).toBeUndefined();
+    // A records the run: nothing is recorded and the schedule stays where B found it.
+    await store.finish(rec, a, failedRun(D));
+    expect(await store.runs(payer, rec.id)).toEqual([]);
+    expect(await store.mustGet(payer, rec.id)).toMatchObject({ runsDone: 0, nextRunDate: D, claimToken: b });
+    await store.finish(rec, b, failedRun(D));
+    expect(await store.runs(payer, rec.id)).toMatchObject([{ runDate: D, outcome: 'failed' }]);
+    expect(await store.mustGet(payer, rec.id)).toMatchObject({ runsDone: 1, nextRunDate: addDays(D, 7) });
+  });
+
+  it('a cancelled schedule’s open run is settled only under the claim that holds it now', async () => {
+    const D = `${Y}-07-27`;
+    const { payer, store, rec } = await weekly(D);
+    const a = (await store.claim(rec, D, T0)) as string;
+    await store.cancel(payer, rec.id);
+    const open = await store.mustGet(payer, rec.id);
+    expect(open).toMatchObject({ status: 'cancelled', openRun: D, claimToken: a });
+    const b = await store.claimOpenRun(open, plus(CLAIM_SECONDS + 1));
+    expect(b).toBeDefined();
+    await expect(store.settleOpenRun(open, a)).rejects.toThrow(/could not be settled/);
+    expect(await store.mustGet(payer, rec.id)).toMatchObject({ openRun: D, claimToken: b });
+    await store.settleOpenRun(open, b as string);
+    expect(await store.mustGet(payer, rec.id)).not.toHaveProperty('openRun');
+  });
 });
 
 describe('paging through the due index', () => {
