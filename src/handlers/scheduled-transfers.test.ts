@@ -10,7 +10,12 @@ import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
 import * as keys from '../store/item-keys.ts';
 import { paymentKeys } from '../store/keys.ts';
-import { CLAIM_SECONDS, type ScheduleRecord, ScheduleStore } from '../store/schedules.ts';
+import {
+  CLAIM_SECONDS,
+  MAX_ACTIVE_SCHEDULES,
+  type ScheduleRecord,
+  ScheduleStore,
+} from '../store/schedules.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { loginStatus } from './context.ts';
 import { declineRun, earlierRun, payRun } from './ledger-adapter.ts';
@@ -655,6 +660,57 @@ describe('scheduled transfers', () => {
       ).status,
     ).toBe(404);
     expect((await detail(payer, s.id)).status).toBe('active');
+  });
+
+  it(`allows at most ${MAX_ACTIVE_SCHEDULES} active schedules; a cancelled one and one that ended each free a place`, async () => {
+    const { payer, from, to } = await setup(0);
+    const make = (frequency: string) =>
+      call('createSchedule', {
+        user: payer,
+        headers: { 'idempotency-key': randomUUID() },
+        body: {
+          currency: 'USD',
+          fromAccountId: from.id,
+          toAccountNumber: to.number,
+          amount: 1_00,
+          startDate: `${Y}-09-01`,
+          frequency,
+        },
+      });
+    // All but two places taken (the count the store keeps, written directly).
+    await doc().send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: `USER#${payer}`, sk: 'SCHEDULES' },
+        UpdateExpression: 'SET active = :n',
+        ExpressionAttributeValues: { ':n': MAX_ACTIVE_SCHEDULES - 2 },
+      }),
+    );
+    const once = await make('once');
+    const weekly = await make('weekly');
+    expect([once.status, weekly.status]).toEqual([201, 201]);
+    const refused = await make('weekly');
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('schedule_limit_reached');
+    expect(refused.body.detail).toMatch(/at most 50 active/);
+    expect((await call('listSchedules', { user: payer })).body.items).toHaveLength(2);
+    // A cancelled schedule frees its place.
+    expect((await call('cancelSchedule', { user: payer, params: { id: weekly.body.id } })).status).toBe(200);
+    expect((await make('weekly')).status).toBe(201);
+    expect((await make('weekly')).status).toBe(409);
+    // So does one that ended (its only run recorded).
+    const store = new ScheduleStore(doc(), table);
+    const rec = await store.mustGet(payer, once.body.id);
+    const token = (await store.claim(rec, `${Y}-09-01`, Date.now())) as string;
+    await store.finish(rec, token, {
+      runDate: `${Y}-09-01`,
+      outcome: 'failed',
+      errorCode: 'insufficient_funds',
+      at: new Date().toISOString(),
+    });
+    expect(await detail(payer, once.body.id)).toMatchObject({ status: 'ended', endReason: 'completed' });
+    expect((await make('weekly')).status).toBe(201);
+    expect((await make('weekly')).status).toBe(409);
   });
 });
 
