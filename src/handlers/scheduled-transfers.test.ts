@@ -788,6 +788,24 @@ describe('claims on a run (ScheduleStore.claim, release, finish, settleOpenRun)'
     await store.settleOpenRun(open, b as string);
     expect(await store.mustGet(payer, rec.id)).not.toHaveProperty('openRun');
   });
+
+  it('a cancel that read no claim, when a runner claims the run before its write, reads again and keeps the run open', async () => {
+    const D = `${Y}-08-03`;
+    const { payer, store, rec } = await weekly(D);
+    const db = doc();
+    // The runner's claim lands between the cancel's read and its write.
+    let claimed: string | undefined;
+    const racing = Object.create(db) as typeof db;
+    racing.send = (async (command: { constructor: { name: string } }) => {
+      if (command.constructor.name === 'TransactWriteCommand' && claimed === undefined)
+        claimed = await store.claim(rec, D, Date.now());
+      return db.send(command as never);
+    }) as typeof db.send;
+    const cancelled = await new ScheduleStore(racing, table).cancel(payer, rec.id);
+    expect(claimed).toBeDefined();
+    expect(cancelled).toMatchObject({ status: 'cancelled', openRun: D });
+    expect(await store.mustGet(payer, rec.id)).toMatchObject({ openRun: D, claimToken: claimed });
+  });
 });
 
 describe('paging through the due index', () => {
