@@ -5,7 +5,7 @@
  * checks allow.
  */
 import { randomUUID } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { deposit, newUser, openAccount, unknownNumber } from '../../test/banking.ts';
@@ -30,6 +30,17 @@ const pay = (user: string, from: string, toAccountNumber: string, key = randomUU
     body: { fromAccountId: from, toAccountNumber, amount: 1, currency: 'USD' },
     headers: { 'idempotency-key': key },
   });
+/** A customer's rate counter for the window that starts at `start`, as stored. */
+const counter = async (user: string, name: string, start: string) =>
+  (
+    await doc().send(
+      new GetCommand({
+        TableName: table,
+        Key: paymentKeys.rate(user, name, Date.parse(start) / 1000),
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
 const payMany = (user: string, from: string, numbers: string[], key = randomUUID()) =>
   call('transferBatch', {
     user,
@@ -270,6 +281,13 @@ describe('account numbers that match no account', () => {
     expect(r.body.code).toBe('too_many_unknown_numbers');
     // Which numbers are unknown is not said.
     expect(r.body.errors).toBeUndefined();
+    // The day counts a whole minute's 20, not the 21 asked; each counter outlives its window (TTL).
+    const minute = await counter(me, 'payee-check', '2027-05-01T11:00:00Z');
+    const day = await counter(me, 'payee-check-day', '2027-05-01T00:00:00Z');
+    expect(minute?.hits).toBe(20);
+    expect(day?.hits).toBe(20);
+    expect(minute?.expiresAt).toBeGreaterThan(Date.parse('2027-05-01T11:01:00Z') / 1000);
+    expect(day?.expiresAt).toBeGreaterThan(Date.parse('2027-05-02T00:00:00Z') / 1000);
     // It cost the rest of the minute: a name check, or a number that matches none, is now 429.
     expect((await pay(me, mine.id, unknown(50))).status).toBe(429);
     // The same request is answered the same, recorded with its key: not a 429 that every minute repeats.
