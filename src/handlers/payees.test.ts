@@ -239,18 +239,23 @@ describe('payees with confirmation of payee', () => {
     for (const q of queries) expect(q.ConsistentRead).toBe(true);
   });
 
-  it(`keeps at most ${MAX_PAYEES} payees per customer`, async () => {
+  it(`keeps at most ${MAX_PAYEES} payees per customer; deleting one frees a place`, async () => {
     const me = await newUser(table);
     const target = await openAccount(await newUser(table, 'Ann Lee'));
     await doc().send(
       new PutCommand({ TableName: table, Item: { ...paymentKeys.payeeCount(me), payees: MAX_PAYEES - 1 } }),
     );
-    expect(
-      (await call('createPayee', { user: me, body: { name: 'Ann', accountNumber: target.number } })).status,
-    ).toBe(201);
+    const last = await call('createPayee', { user: me, body: { name: 'Ann', accountNumber: target.number } });
+    expect(last.status).toBe(201);
     const r = await call('createPayee', { user: me, body: { name: 'Ann', accountNumber: target.number } });
     expect(r.status).toBe(409);
     expect(r.body.code).toBe('payee_limit_reached');
+    expect(r.body.detail).toMatch(/at most 100 payees/);
+    // A deleted payee frees its place.
+    expect((await call('deletePayee', { user: me, params: { id: last.body.id } })).status).toBe(204);
+    expect(
+      (await call('createPayee', { user: me, body: { name: 'Ann', accountNumber: target.number } })).status,
+    ).toBe(201);
   });
 
   it("another customer's payee is a 404, and names history counterparties by payee and nickname", async () => {
