@@ -9,6 +9,10 @@ describe('confirmation of payee', () => {
     expect(foldName('J.R. Smith')).toBe('j r smith');
     expect(foldName('J.R.Smith')).toBe('j r smith');
     expect(foldName('Dr. A.  Smith Jr.')).toBe('dr a smith jr');
+    // A backtick is an apostrophe too; digits are kept (they are no punctuation).
+    expect(foldName('D`Arcy')).toBe('darcy');
+    expect(foldName('Unit 42 Ltd.')).toBe('unit 42 ltd');
+    expect(matchName('Unit 43 Ltd', 'Unit 42 Ltd')).not.toBe('exact');
   });
 
   it.each([
@@ -53,6 +57,9 @@ describe('confirmation of payee', () => {
     // A short name allows one: 'ann lee' (7) takes one edit, not two.
     expect(matchName('Ann Lea', 'Ann Lee')).toBe('close');
     expect(matchName('Anm Lea', 'Ann Lee')).toBe('none');
+    // 'anna lee' (8) takes one too: a fifth of the length, rounded down.
+    expect(matchName('Amna Lee', 'Anna Lee')).toBe('close');
+    expect(matchName('Amna Lea', 'Anna Lee')).toBe('none');
   });
 
   it('allows no edit against a holder’s name of fewer than 5 letters: close would hand it out', () => {
