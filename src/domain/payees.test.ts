@@ -96,6 +96,21 @@ describe('confirmation of payee', () => {
     expect(matchName('\u{20000}\u{20001}\u{20002}\u{20006}\u{20005}', holder)).toBe('none');
   });
 
+  it('takes a given name as its first letter only, and the holder’s first given name first', () => {
+    // Not a longer abbreviation ('Max' for 'Maximilian'): 7 edits, none.
+    expect(matchName('M Oberhausen', 'Maximilian Oberhausen')).toBe('close');
+    expect(matchName('Max Oberhausen', 'Maximilian Oberhausen')).toBe('none');
+    // The holder's first given name is not left out, though the given one starts with its letter.
+    expect(matchName('John R. Smith', 'John James Robert Smith')).toBe('close');
+    expect(matchName('James R. Smith', 'John James Robert Smith')).toBe('none');
+  });
+
+  it('takes a name that differs only in its spaces as close, even where no edit is allowed', () => {
+    // 'li na' has 4 letters: no edit, but spaces are no difference.
+    expect(confirmation('LiNa', 'Li Na')).toEqual({ match: 'close', name: 'Li Na' });
+    expect(matchName('LiMa', 'Li Na')).toBe('none');
+  });
+
   it('counts a swap of neighbours as one edit', () => {
     expect(editDistance('smith', 'smtih')).toBe(1);
     expect(editDistance('kitten', 'sitting')).toBe(3);
