@@ -6,7 +6,8 @@ import {
   isCommonPassword,
 } from './password.ts';
 
-const list = new Set(['password', 'dragon', 'iloveyou']);
+/** A few entries in the list's form (src/identity/common-passwords.txt.br holds them all, 3 letters and up). */
+const list = new Set(['password', 'dragon', 'iloveyou', 'batman', 'letmein', 'qwe', '123456789']);
 const common = (p: string) => isCommonPassword(p, (e) => list.has(e));
 
 describe('the password rule', () => {
@@ -50,5 +51,26 @@ describe('common passwords', () => {
   );
   it('looks up the core without the digits and symbols around it', () => {
     expect(commonPasswordCandidates('Password123!')).toContain('password');
+  });
+  it('looks up a core of 3 letters, the shortest the list holds (36 of them: qwe, abc, dog\u2026)', () => {
+    expect(common('Qwe!123456789')).toBe(true);
+  });
+  it.each([
+    ['1', '1loveyou'],
+    ['3', 'ilov3you'],
+    ['4', 'b4tman'],
+    ['5', 'pa55word'],
+    ['7', 'le7mein'],
+    ['8', '8atman'],
+    ['9', 'dra9on'],
+    ['$', 'pa$$word'],
+    ['!', '!loveyou'],
+    ['+', 'le+mein'],
+  ])('reads %s back as the letter it stands for (%s)', (_, p) => expect(common(p)).toBe(true));
+  it('reads back a leeted letter at the start of a word with digits after it', () => {
+    expect(common('!loveyou22')).toBe(true);
+  });
+  it('squashes a phrase of digits with separators', () => {
+    expect(common('123-456-789')).toBe(true);
   });
 });
