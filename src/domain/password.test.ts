@@ -29,6 +29,8 @@ describe('the password rule', () => {
     ['Abcdefghijk!', ['digit']],
     ['Abcdefgh1234', ['symbol']],
     ['Abcdefgh123!', []],
+    // The ends of the ranges: Z is upper case, 0 a digit (and an allowed character).
+    ['Zbcdefgh000!', []],
     ['ab', ['length', 'upper', 'digit', 'symbol']],
   ])('%s breaks %j', (p, ids) => {
     expect(brokenPasswordRules(p).map((r) => r.id)).toEqual(ids);
