@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { luhnDigit } from '../../domain/account.ts';
+import { MAX_BATCH_TRANSFERS } from '../../domain/batch.ts';
 import { currencyCodes, MAX_AMOUNT } from '../../domain/money.ts';
+import { MAX_RUNS } from '../../domain/schedule.ts';
+import { OpenAccountBody } from './accounts.ts';
+import { DisableCustomerBody } from './admin.ts';
+import { TellerBody } from './back-office.ts';
+import { BatchTransferBody } from './money.ts';
+import { PayeeBody } from './payees.ts';
 import { AccountNumber, Amount, CurrencyCode, IdempotencyKey } from './primitives.ts';
+import { ScheduleBody } from './schedules.ts';
+import { WebhookBody } from './webhooks.ts';
 
 /** The first message a schema gives `value`, or 'ok'. */
 const said = (
@@ -40,5 +49,61 @@ describe('the request primitives', () => {
     for (const bad of ['12345678', '48201937a5', `${good}0`])
       expect(said(AccountNumber, bad), bad).not.toBe('ok');
     expect(said(AccountNumber, '12345678')).toBe('must be 10 digits');
+  });
+});
+
+describe('request bodies’ bounds', () => {
+  const number = () => {
+    const body = '482019375';
+    return body + luhnDigit(body);
+  };
+  const id = '3f9a2b1c-6a43-4c1e-9a55-5b7f0e2d8c11';
+
+  it('an account’s nickname is 1 to 50 characters; a payee’s name 1 to 100', () => {
+    const open = (nickname: string) => ({ type: 'checking', currency: 'USD', nickname });
+    expect(ok(OpenAccountBody, open('n'.repeat(50)))).toBe(true);
+    expect(ok(OpenAccountBody, open('n'.repeat(51)))).toBe(false);
+    expect(ok(OpenAccountBody, open('  '))).toBe(false);
+    const payee = (name: string) => ({ name, accountNumber: number() });
+    expect(ok(PayeeBody, payee('n'.repeat(100)))).toBe(true);
+    expect(ok(PayeeBody, payee('n'.repeat(101)))).toBe(false);
+  });
+
+  it(`a bulk payment holds 1 to ${MAX_BATCH_TRANSFERS} transfers; a schedule runs 1 to ${MAX_RUNS} times`, () => {
+    const batch = (n: number) => ({
+      fromAccountId: id,
+      currency: 'USD',
+      transfers: Array.from({ length: n }, () => ({ toAccountNumber: number(), amount: 1 })),
+    });
+    expect(ok(BatchTransferBody, batch(MAX_BATCH_TRANSFERS))).toBe(true);
+    for (const bad of [0, MAX_BATCH_TRANSFERS + 1])
+      expect(ok(BatchTransferBody, batch(bad)), `${bad}`).toBe(false);
+    const schedule = (count: number) => ({
+      fromAccountId: id,
+      toAccountNumber: number(),
+      amount: 1,
+      currency: 'USD',
+      startDate: '2027-01-31',
+      frequency: 'monthly',
+      count,
+    });
+    for (const good of [1, MAX_RUNS]) expect(ok(ScheduleBody, schedule(good)), `${good}`).toBe(true);
+    for (const bad of [0, MAX_RUNS + 1]) expect(ok(ScheduleBody, schedule(bad)), `${bad}`).toBe(false);
+    expect(MAX_RUNS).toBe(240);
+  });
+
+  it('a webhook’s URL is at most 2048 characters; a counter’s slip reference 1 to 64', () => {
+    const hook = (url: string) => ({ url, events: ['transaction.posted'] });
+    const url = (n: number) => `https://example.com/${'p'.repeat(n - 'https://example.com/'.length)}`;
+    expect(ok(WebhookBody, hook(url(2048)))).toBe(true);
+    expect(ok(WebhookBody, hook(url(2049)))).toBe(false);
+    const teller = (reference: string) => ({ amount: 1, reference });
+    expect(ok(TellerBody, teller('r'.repeat(64)))).toBe(true);
+    expect(ok(TellerBody, teller('r'.repeat(65)))).toBe(false);
+  });
+
+  it('a reason staff give for disabling a customer is at least 3 characters after trimming', () => {
+    expect(ok(DisableCustomerBody, { reason: 'abc' })).toBe(true);
+    expect(ok(DisableCustomerBody, { reason: ' ab ' })).toBe(false);
   });
 });
