@@ -5,11 +5,13 @@ import { currencyCodes, MAX_AMOUNT } from '../../domain/money.ts';
 import { MAX_RUNS } from '../../domain/schedule.ts';
 import { OpenAccountBody } from './accounts.ts';
 import { DisableCustomerBody } from './admin.ts';
-import { TellerBody } from './back-office.ts';
+import { ReasonBody, TellerBody } from './back-office.ts';
+import { ConfirmationCode, CurrentPassword, Password, TotpCode } from './credentials.ts';
 import { BatchTransferBody } from './money.ts';
 import { PayeeBody } from './payees.ts';
 import { AccountNumber, Amount, CurrencyCode, IdempotencyKey } from './primitives.ts';
 import { ScheduleBody } from './schedules.ts';
+import { StatementParams } from './statements.ts';
 import { WebhookBody } from './webhooks.ts';
 
 /** The first message a schema gives `value`, or 'ok'. */
@@ -105,5 +107,41 @@ describe('request bodies’ bounds', () => {
   it('a reason staff give for disabling a customer is at least 3 characters after trimming', () => {
     expect(ok(DisableCustomerBody, { reason: 'abc' })).toBe(true);
     expect(ok(DisableCustomerBody, { reason: ' ab ' })).toBe(false);
+  });
+});
+
+describe('credentials’, statements’ and webhooks’ bounds', () => {
+  const id = '3f9a2b1c-6a43-4c1e-9a55-5b7f0e2d8c11';
+
+  it('an emailed code is 4 to 8 digits; an authenticator’s code 6', () => {
+    for (const good of ['1234', '12345678']) expect(ok(ConfirmationCode, good), good).toBe(true);
+    for (const bad of ['123', '123456789', '12a4']) expect(ok(ConfirmationCode, bad), bad).toBe(false);
+    expect(ok(TotpCode, '123456')).toBe(true);
+    for (const bad of ['12345', '1234567']) expect(ok(TotpCode, bad), bad).toBe(false);
+  });
+
+  it('a password, new or current, is at most 256 characters', () => {
+    const long = (n: number) => `Aa1!${'x'.repeat(n - 4)}`;
+    expect(ok(Password, long(256))).toBe(true);
+    expect(ok(Password, long(257))).toBe(false);
+    expect(ok(CurrentPassword, long(256))).toBe(true);
+    expect(ok(CurrentPassword, long(257))).toBe(false);
+  });
+
+  it('a statement’s period is a month from 01 to 12', () => {
+    for (const good of ['2027-01', '2027-12'])
+      expect(ok(StatementParams, { id, period: good }), good).toBe(true);
+    for (const bad of ['2027-00', '2027-13'])
+      expect(ok(StatementParams, { id, period: bad }), bad).toBe(false);
+  });
+
+  it('a webhook subscribes to at least one event', () => {
+    expect(ok(WebhookBody, { url: 'https://example.com/hook', events: ['transaction.posted'] })).toBe(true);
+    expect(ok(WebhookBody, { url: 'https://example.com/hook', events: [] })).toBe(false);
+  });
+
+  it('a reason staff give for a freeze or an unfreeze is 1 to 500 characters', () => {
+    expect(ok(ReasonBody, { reason: 'r'.repeat(500) })).toBe(true);
+    expect(ok(ReasonBody, { reason: 'r'.repeat(501) })).toBe(false);
   });
 });
