@@ -949,6 +949,28 @@ describe('dev stage (with a web build)', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
   });
 
+  it("tells, in each stream function's dead-letter alarm, that the queue holds pointers only and the records leave the stream after 24 hours", () => {
+    const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')) as {
+      Properties: Json;
+    }[];
+    for (const { name } of functionsWith('stream')) {
+      const queueId = logicalId(s.stack, s.stack.functions.deadLetterQueues[name] as Queue);
+      const alarm = alarms.find(
+        (a) =>
+          JSON.stringify(a.Properties).includes('ApproximateNumberOfMessagesVisible') &&
+          JSON.stringify(a.Properties).includes(queueId),
+      );
+      expect(alarm?.Properties.AlarmDescription, name).toMatch(/sequence numbers only/);
+      expect(alarm?.Properties.AlarmDescription, name).toMatch(/within 24 hours/);
+    }
+    // The other queues hold what failed (an invocation's payload): no such deadline in theirs.
+    for (const { name } of [...functionsWith('schedule'), ...functionsWith('invoke')]) {
+      const queueId = logicalId(s.stack, s.stack.functions.deadLetterQueues[name] as Queue);
+      const alarm = alarms.find((a) => JSON.stringify(a.Properties).includes(queueId));
+      expect(alarm?.Properties.AlarmDescription, name).not.toMatch(/24 hours/);
+    }
+  });
+
   it('invokes the notifier asynchronously: retries, maximum age and an SQS on-failure queue; the stream function may invoke it alone, and gets its name', () => {
     const configs = Object.values(s.template.findResources('AWS::Lambda::EventInvokeConfig')) as {
       Properties: Json;

@@ -37,6 +37,15 @@ export const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
  */
 export const ASYNC_EVENT_AGE_ALARM_MS = 5 * 60 * 1000;
 
+/**
+ * A stream function's on-failure queue holds no records: Lambda sends a DynamoDB stream mapping's
+ * failed batch there as metadata (the shard and the sequence numbers it spans), and the records
+ * themselves stay in the table's stream only 24 hours after their write. The alarm says so, so that
+ * whoever it wakes reads them back in time (the queue's own 14 days are no window for that).
+ */
+export const streamDeadLetterDescription = (name: string): string =>
+  `${name}: a stream batch failed after its retries. Its dead-letter message names the shard and sequence numbers only: read those records from the table's stream within 24 hours of their write, after which DynamoDB Streams drops them`;
+
 export interface MonitoringProps {
   cfg: StageConfig;
   api: HttpApi;
@@ -138,12 +147,15 @@ export class Monitoring extends Construct {
       alarm(`${name}-Throttles`, fn.metricThrottles(sum), 1, `${name}: Lambda throttled`);
     }
 
+    const streamFunctions = new Set(props.streamFunctions ?? []);
     for (const [name, queue] of Object.entries(props.deadLetterQueues ?? {})) {
       alarm(
         `${name}-DeadLetters`,
         queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
         1,
-        `${name}: messages in its dead-letter queue (failed stream batches or invocations)`,
+        streamFunctions.has(name)
+          ? streamDeadLetterDescription(name)
+          : `${name}: messages in its dead-letter queue (failed invocations)`,
       );
     }
     for (const name of props.streamFunctions ?? []) {
