@@ -482,11 +482,6 @@ export class Functions extends Construct {
     }
     const canRead = perms.includes('table:read') || perms.includes('table:write');
     const reads = [...declaredOf(def, tableActions.read), ...batchReads(def)];
-    if (canRead && reads.length > 0) {
-      role.addToPolicy(
-        new PolicyStatement({ effect: Effect.ALLOW, actions: reads, resources: [table.tableArn] }),
-      );
-    }
     // Query on each index the code reads (`dynamodb:Query@<index name>`), on that index only.
     const indexArns = tableIndexes
       .filter((i) => (def.sdkActions as readonly string[]).includes(`dynamodb:Query@${i.indexName}`))
@@ -514,6 +509,18 @@ export class Functions extends Construct {
           },
         }),
       );
+    if (canRead && reads.length > 0) {
+      // In the partitions the function declares (readPartitions), or else the whole table.
+      if (def.readPartitions)
+        inPartitions(
+          reads,
+          def.readPartitions.map((p) => `${p}*`),
+        );
+      else
+        role.addToPolicy(
+          new PolicyStatement({ effect: Effect.ALLOW, actions: reads, resources: [table.tableArn] }),
+        );
+    }
     const writes = declaredOf(def, tableActions.write);
     if (perms.includes('table:write') && writes.length > 0) {
       // In the partitions the function declares (writePartitions), or else the whole table.

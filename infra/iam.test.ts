@@ -206,6 +206,8 @@ const simulate = async (
 
 const sdkActionsOf = (fn: FunctionName): readonly SdkAction[] => functions[fn].sdkActions;
 const TABLE_WRITES: readonly SdkAction[] = tableActions.write;
+/** Reads of the table itself (not of an index): what `readPartitions` scopes. */
+const TABLE_READS: readonly SdkAction[] = [...tableActions.read, 'dynamodb:BatchGetItem'];
 /** What no function may ever do. */
 const NEVER: SdkAction[] = [
   'dynamodb:DeleteItem',
@@ -238,16 +240,19 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       const marksOnly =
         auditOnly && (functions[fn].permissions as readonly string[]).includes('table:file-marks');
       const writeIn = (functions[fn] as FunctionDef).writePartitions;
+      const readIn = (functions[fn] as FunctionDef).readPartitions;
       const key =
-        action === 'dynamodb:DeleteItem'
-          ? `${(functions[fn] as FunctionDef).deletePartitions?.[0]}0f8fad5b`
-          : marksOnly
-            ? 'STMTFILE#statements/0f8fad5b/2026-10.v2.pdf'
-            : auditOnly
-              ? 'AUDIT#0f8fad5b'
-              : TABLE_WRITES.includes(action) && writeIn
-                ? `${writeIn[0]}0f8fad5b`
-                : undefined;
+        TABLE_READS.includes(action) && readIn
+          ? `${readIn[0]}0f8fad5b`
+          : action === 'dynamodb:DeleteItem'
+            ? `${(functions[fn] as FunctionDef).deletePartitions?.[0]}0f8fad5b`
+            : marksOnly
+              ? 'STMTFILE#statements/0f8fad5b/2026-10.v2.pdf'
+              : auditOnly
+                ? 'AUDIT#0f8fad5b'
+                : TABLE_WRITES.includes(action) && writeIn
+                  ? `${writeIn[0]}0f8fad5b`
+                  : undefined;
       expect(await simulate(s.policies[fn], action, undefined, key), `${fn} ${action}`).toBe('Allowed');
     }
   });
@@ -311,6 +316,47 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
         (functions[fn].permissions as readonly string[]).includes('table:file-marks'),
       ),
     ).toEqual(['statement-files']);
+  });
+
+  it('lets a function that declares its read partitions read only there: the dispatcher and the notifier, which talk to the outside world', async () => {
+    const scoped = functionNames.filter((fn) => (functions[fn] as FunctionDef).readPartitions);
+    expect(scoped).toEqual(['dispatcher', 'notifier']);
+    const elsewhere = [
+      'JOURNAL#j-1',
+      'ACCOUNT#a-1',
+      'LOGIN#a@example.com',
+      'MFAAUTH#0f8fad5b',
+      'REFRESH#0f8fad5b',
+      'AUDIT#u-1',
+      'IDEM#u-1#k',
+      'SYSTEM#cash-in#USD#00',
+    ];
+    for (const fn of scoped) {
+      const readIn = (functions[fn] as FunctionDef).readPartitions ?? [];
+      const reads = sdkActionsOf(fn).filter((a) => TABLE_READS.includes(a));
+      expect(reads.length, fn).toBeGreaterThan(0);
+      for (const action of reads) {
+        for (const p of readIn)
+          expect(
+            await simulate(s.policies[fn], action, arns.table, `${p}0f8fad5b`),
+            `${fn} ${action} ${p}`,
+          ).toBe('Allowed');
+        for (const key of elsewhere)
+          expect(await simulate(s.policies[fn], action, arns.table, key), `${fn} ${action} ${key}`).not.toBe(
+            'Allowed',
+          );
+        // A request whose partition IAM cannot see (no LeadingKeys) is no read in its partitions.
+        expect(await simulate(s.policies[fn], action, arns.table), `${fn} ${action} unkeyed`).not.toBe(
+          'Allowed',
+        );
+      }
+      // No Query or Scan of the table itself either (it declares none).
+      for (const action of ['dynamodb:Query', 'dynamodb:Scan'] as const)
+        expect(
+          await simulate(s.policies[fn], action, arns.table, `${readIn[0]}0f8fad5b`),
+          `${fn} ${action}`,
+        ).not.toBe('Allowed');
+    }
   });
 
   it('lets a function that declares its write partitions put and update only there', async () => {
@@ -463,7 +509,14 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
 
   it('only the functions whose code reads items in batches (money: bulk payments; stream: event counters; notifier: owners’ preferences and profiles) may BatchGetItem', async () => {
     for (const fn of functionNames) {
-      const r = await simulate(s.policies[fn], 'dynamodb:BatchGetItem');
+      // In the function's read partitions, when it declares them (the notifier's owners: USER#).
+      const readIn = (functions[fn] as FunctionDef).readPartitions;
+      const r = await simulate(
+        s.policies[fn],
+        'dynamodb:BatchGetItem',
+        undefined,
+        readIn ? `${readIn[0]}0f8fad5b` : undefined,
+      );
       expect(r, fn).toBe(sdkActionsOf(fn).includes('dynamodb:BatchGetItem') ? 'Allowed' : 'ImplicitlyDenied');
     }
     expect(functionNames.filter((fn) => sdkActionsOf(fn).includes('dynamodb:BatchGetItem')).sort()).toEqual([

@@ -138,6 +138,15 @@ export interface FunctionDef {
    */
   writePartitions?: readonly string[];
   /**
+   * The partition key prefixes (IAM dynamodb:LeadingKeys) its reads of the table (GetItem,
+   * BatchGetItem, Query) are limited to; none given, the whole table. The functions that talk to the
+   * outside world declare them (the dispatcher sends to URLs customers choose, the notifier sends
+   * email): code running in them may not read a journal, a login's counters, an MFA proof or the audit
+   * trail. Queries of an index are not covered (LeadingKeys sees the table's partition key), and
+   * `USER#` still covers a customer's accounts and profile.
+   */
+  readPartitions?: readonly string[];
+  /**
    * The only attributes the function's table writes may carry (IAM's `dynamodb:Attributes`, on its
    * write statements). LeadingKeys sees the table's partition key alone: without this, a put in the
    * function's own partition could carry an index's keys (`h2pk`, `gsi1pk`...) and so stand in any
@@ -472,6 +481,8 @@ export const functions = {
     sdkActions: ['dynamodb:GetItem', 'dynamodb:Query@gsi1', 'dynamodb:UpdateItem'],
     // Deliveries (WEBHOOK#<id>/DELIVERY#<id>): claims and outcomes.
     writePartitions: ['WEBHOOK#'],
+    // Its endpoints (USER#<sub>/WEBHOOK#<id>) and deliveries (WEBHOOK#<id>/DELIVERY#<id>) only.
+    readPartitions: ['USER#', 'WEBHOOK#'],
   }),
   notifier: fn({
     ...defaults,
@@ -495,6 +506,8 @@ export const functions = {
     deletePartitions: ['EMAIL#'],
     // Its send marks only, with their own attributes only (src/store/email-marks.ts).
     writePartitions: ['EMAIL#'],
+    // Owners' preferences and profiles (USER#<sub>/NOTIFICATIONS, /PROFILE), and its marks (EMAIL#).
+    readPartitions: ['USER#', 'EMAIL#'],
     writeAttributes: [
       'pk',
       'sk',

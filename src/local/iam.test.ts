@@ -112,6 +112,38 @@ describe('offline IAM', () => {
     expect(refusal('notifier', { action: 'dynamodb:DeleteItem' })).toMatch(/delete only/);
   });
 
+  it('keeps the reads of a function that declares its read partitions in them, as IAM does (BatchGetItem per key)', () => {
+    expect(refusal('dispatcher', { action: 'dynamodb:GetItem', pk: 'USER#u' })).toBeUndefined();
+    expect(refusal('dispatcher', { action: 'dynamodb:GetItem', pk: 'WEBHOOK#w' })).toBeUndefined();
+    expect(refusal('dispatcher', { action: 'dynamodb:GetItem', pk: 'JOURNAL#j' })).toMatch(
+      /read only in USER#, WEBHOOK#/,
+    );
+    expect(refusal('dispatcher', { action: 'dynamodb:GetItem' })).toMatch(/read only in/);
+    // Its index queries are not table reads.
+    expect(refusal('dispatcher', { action: 'dynamodb:Query@gsi1' })).toBeUndefined();
+    const batch = requestsOf('BatchGetItemCommand', {
+      RequestItems: {
+        [table]: {
+          Keys: [
+            { pk: { S: 'USER#u' }, sk: { S: 'PROFILE' } },
+            { pk: { S: 'LOGIN#a@example.com' }, sk: { S: 'LOGIN' } },
+          ],
+        },
+      },
+    } as never);
+    expect(batch).toEqual([
+      { action: 'dynamodb:BatchGetItem', pk: 'USER#u' },
+      { action: 'dynamodb:BatchGetItem', pk: 'LOGIN#a@example.com' },
+    ]);
+    expect(batch.map((r) => refusal('notifier', r))).toEqual([
+      undefined,
+      expect.stringMatching(/read only in/),
+    ]);
+    expect(refusal('notifier', { action: 'dynamodb:GetItem', pk: 'EMAIL#e' })).toBeUndefined();
+    // A function that declares none reads the whole table.
+    expect(refusal('accounts-read', { action: 'dynamodb:GetItem', pk: 'JOURNAL#j' })).toBeUndefined();
+  });
+
   it('keeps the writes of a function that declares its write partitions in them, as IAM does', () => {
     // A send mark, with its own attributes (writeAttributes), and never an index's key.
     const mark = ['pk', 'sk', 'entity', 'status', 'token', 'leaseUntil', 'claimedAt', 'expiresAt'];

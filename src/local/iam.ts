@@ -10,6 +10,8 @@
  *     an index as `<action>@<index name>`, e.g. `dynamodb:Query@gsi1`);
  *   - a DeleteItem outside the function's `deletePartitions` (IAM's dynamodb:LeadingKeys);
  *   - a PutItem, UpdateItem or ConditionCheckItem outside its `writePartitions`, when it declares them;
+ *   - a GetItem, BatchGetItem (per key) or Query of the table outside its `readPartitions`, when it
+ *     declares them (a Query's partition is in its expression, which this does not parse: refused);
  *   - audit items (`AUDIT#...`) updated or deleted by anyone, or put by a function without
  *     `audit:write` (the roles' explicit Denies); any other item written by a function without
  *     `table:write` (one with `audit:write` alone may put audit items only; one with
@@ -72,6 +74,8 @@ type Input = {
   IndexName?: string;
   Key?: Key;
   Item?: Key;
+  /** BatchGetItem: each table's keys. */
+  RequestItems?: Record<string, { Keys?: Key[] }>;
   TransactItems?: {
     Put?: { Item?: Key };
     Update?: { Key?: Key };
@@ -141,6 +145,13 @@ export const requestsOf = (commandName: string, input: Input, clientName = 'Dyna
       return [{ action: `dynamodb:${op}`, ...withPk(input.Key) }];
     case 'PutItem':
       return [{ action: 'dynamodb:PutItem', ...withPk(input.Item), ...attributesOf(input.Item) }];
+    case 'BatchGetItem': {
+      // IAM checks every key's partition (dynamodb:LeadingKeys holds them all).
+      const keys = Object.values(input.RequestItems ?? {}).flatMap((t) => t.Keys ?? []);
+      return keys.length === 0
+        ? [{ action: 'dynamodb:BatchGetItem' }]
+        : keys.map((k) => ({ action: 'dynamodb:BatchGetItem', ...withPk(k) }));
+    }
     case 'TransactWriteItems':
       return (input.TransactItems ?? []).map((i) => {
         if (i.Put) return { action: 'dynamodb:PutItem', ...withPk(i.Put.Item), ...attributesOf(i.Put.Item) };
@@ -177,6 +188,9 @@ const withPk = (key: Key): { pk?: string } => {
   return pk === undefined ? {} : { pk };
 };
 
+/** The table reads `readPartitions` scopes (a Query of an index is `dynamodb:Query@<index>`: not one). */
+const TABLE_READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
+
 /** Why `fn` may not make `r`, or undefined when it may. */
 export const refusal = (fn: string, r: Request): string | undefined => {
   const def = (functions as Record<string, FunctionDef>)[fn];
@@ -210,6 +224,12 @@ export const refusal = (fn: string, r: Request): string | undefined => {
     (r.pk === undefined || !def.writePartitions.some((p) => r.pk?.startsWith(p)))
   )
     return `${fn} may write only in ${def.writePartitions.join(', ')}`;
+  if (
+    def.readPartitions &&
+    (TABLE_READS as readonly string[]).includes(r.action) &&
+    (r.pk === undefined || !def.readPartitions.some((p) => r.pk?.startsWith(p)))
+  )
+    return `${fn} may read only in ${def.readPartitions.join(', ')}`;
   // writeAttributes: a put carries those attributes alone (IAM's dynamodb:Attributes). An update's
   // attributes are in its expression, which this does not parse: refused, stricter than AWS.
   if (def.writeAttributes && (tableActions.write as readonly string[]).includes(r.action)) {
