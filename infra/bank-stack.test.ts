@@ -949,7 +949,7 @@ describe('dev stage (with a web build)', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
   });
 
-  it("tells, in each stream function's dead-letter alarm, that the queue holds pointers only and the records leave the stream after 24 hours", () => {
+  it("tells, in each stream function's dead-letter alarm, that the queue holds pointers only and the records leave the stream after 24 hours; no dead-letter alarm turns OK over a gap in the queue's metrics", () => {
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')) as {
       Properties: Json;
     }[];
@@ -961,6 +961,8 @@ describe('dev stage (with a web build)', () => {
           JSON.stringify(a.Properties).includes(queueId),
       );
       expect(alarm?.Properties.AlarmDescription, name).toMatch(/sequence numbers only/);
+      // A gap in the queue's metrics keeps the alarm as it is: it never turns OK over unread messages.
+      expect(alarm?.Properties.TreatMissingData, name).toBe('ignore');
       expect(alarm?.Properties.AlarmDescription, name).toMatch(/within 24 hours/);
     }
     // The other queues hold what failed (an invocation's payload): no such deadline in theirs.
@@ -968,6 +970,7 @@ describe('dev stage (with a web build)', () => {
       const queueId = logicalId(s.stack, s.stack.functions.deadLetterQueues[name] as Queue);
       const alarm = alarms.find((a) => JSON.stringify(a.Properties).includes(queueId));
       expect(alarm?.Properties.AlarmDescription, name).not.toMatch(/24 hours/);
+      expect(alarm?.Properties.TreatMissingData, name).toBe('ignore');
     }
   });
 

@@ -121,13 +121,19 @@ export class Monitoring extends Construct {
     if (cfg.alarmEmail) this.topic.addSubscription(new EmailSubscription(cfg.alarmEmail));
     const action = new SnsAction(this.topic);
 
-    const alarm = (name: string, metric: IMetric, threshold: number, description: string): void => {
+    const alarm = (
+      name: string,
+      metric: IMetric,
+      threshold: number,
+      description: string,
+      treatMissingData = TreatMissingData.NOT_BREACHING,
+    ): void => {
       const a = new Alarm(this, name, {
         metric,
         threshold,
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
+        treatMissingData,
         alarmDescription: description,
       });
       a.addAlarmAction(action);
@@ -156,6 +162,10 @@ export class Monitoring extends Construct {
         streamFunctions.has(name)
           ? streamDeadLetterDescription(name)
           : `${name}: messages in its dead-letter queue (failed invocations)`,
+        // A queue's depth with no data point is no proof it is empty: SQS publishes its metrics only
+        // while it counts the queue active. An alarm keeps its state through a gap rather than turn OK
+        // (and notify "OK") over messages nobody has read.
+        TreatMissingData.IGNORE,
       );
     }
     for (const name of props.streamFunctions ?? []) {
