@@ -368,11 +368,16 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'ACCOUNT#a-1',
       'LOGIN#a@example.com',
       'MFAAUTH#0f8fad5b',
+      'MFA#0f8fad5b',
+      'REFRESH#0f8fad5b',
+      'CREDIT#a-1',
+      'ACCTNUM#12345678',
+      'IDEM#u-1#k',
       'SYSTEM#cash-in#USD#00',
       'MONTHSUM#a-1',
     ];
     const scoped = functionNames.filter((fn) => (functions[fn] as FunctionDef).writePartitions);
-    expect(scoped).toEqual(['statements', 'events-api', 'stream', 'dispatcher', 'notifier']);
+    expect(scoped).toEqual(['auth', 'statements', 'events-api', 'stream', 'dispatcher', 'notifier']);
     for (const fn of scoped) {
       const declared = (functions[fn] as FunctionDef).writePartitions ?? [];
       for (const action of (functions[fn].sdkActions as readonly SdkAction[]).filter((a) =>

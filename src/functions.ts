@@ -215,6 +215,11 @@ export const functions = {
     description: 'Register, confirm, login (with MFA), refresh, logout, password reset',
     trigger: http,
     permissions: ['cognito:admin', 'cognito:public', 'cognito:users', 'table:write', 'audit:write'],
+    // Reached by anyone, before any token: its writes stay in the login's own partitions (profiles and
+    // security status under USER#<sub>, locks and codes under LOGIN#<email>, refresh tokens, MFA
+    // sessions and MFA proofs), never a journal, a posting, a credit, a system shard or a record of
+    // another function's. Its audit records go through audit:write (AUDIT#, PutItem only).
+    writePartitions: ['USER#', 'LOGIN#', 'REFRESH#', 'MFA#', 'MFAAUTH#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:UpdateItem',

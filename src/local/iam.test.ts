@@ -144,6 +144,17 @@ describe('offline IAM', () => {
     expect(refusal('accounts-read', { action: 'dynamodb:GetItem', pk: 'JOURNAL#j' })).toBeUndefined();
   });
 
+  it('keeps auth, which anyone reaches, writing in the login\u2019s partitions and its audit records alone', () => {
+    for (const pk of ['USER#u', 'LOGIN#a@example.com', 'REFRESH#h', 'MFA#h', 'MFAAUTH#h'])
+      for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem'])
+        expect(refusal('auth', { action, pk }), `${action} ${pk}`).toBeUndefined();
+    for (const pk of ['JOURNAL#j', 'ACCOUNT#a', 'CREDIT#a', 'SYSTEM#cash-in#USD#00', 'IDEM#u#k', 'EMAIL#e'])
+      expect(refusal('auth', { action: 'dynamodb:PutItem', pk }), pk).toMatch(/write only in/);
+    // Its audit records: put (audit:write), never updated.
+    expect(refusal('auth', { action: 'dynamodb:PutItem', pk: 'AUDIT#u' })).toBeUndefined();
+    expect(refusal('auth', { action: 'dynamodb:UpdateItem', pk: 'AUDIT#u' })).toMatch(/append-only/);
+  });
+
   it('keeps the writes of a function that declares its write partitions in them, as IAM does', () => {
     // A send mark, with its own attributes (writeAttributes), and never an index's key.
     const mark = ['pk', 'sk', 'entity', 'status', 'token', 'leaseUntil', 'claimedAt', 'expiresAt'];
