@@ -1280,14 +1280,15 @@ const originHeader = (secret: string, version: string) =>
 
 describe('API edge (apiEdge=true)', () => {
   it('puts the API behind CloudFront with a WAF rate-based rule per source IP, and hands the client its URL', () => {
-    const s = synth({ apiEdge: 'true', apiEdgeRateLimit: '500' }, fakeWebDist());
+    // The least WAF takes (stage context refuses less).
+    const s = synth({ apiEdge: 'true', apiEdgeRateLimit: '10' }, fakeWebDist());
     s.template.hasResourceProperties('AWS::WAFv2::WebACL', {
       Scope: 'CLOUDFRONT',
       DefaultAction: { Allow: {} },
       Rules: [
         Match.objectLike({
           Action: { Block: {} },
-          Statement: { RateBasedStatement: { Limit: 500, AggregateKeyType: 'IP' } },
+          Statement: { RateBasedStatement: { Limit: 10, AggregateKeyType: 'IP' } },
         }),
       ],
     });
@@ -1457,5 +1458,12 @@ describe('stage context', () => {
     expect(() =>
       buildBankApp({ context: { ...cdkContext, emailFrom: 'Serverless Bank <no-reply@bank.example.com>' } }),
     ).toThrow(/context emailFrom must be an email address alone/);
+  });
+
+  it('refuses an edge rate limit WAF would refuse at deploy (under 10 requests per window), and takes 10', () => {
+    const edge = (apiEdgeRateLimit: string) => () =>
+      buildBankApp({ context: { ...cdkContext, apiEdge: 'true', apiEdgeRateLimit } });
+    expect(edge('9')).toThrow(/context apiEdgeRateLimit must be at least 10/);
+    expect(edge('0')).toThrow(/context apiEdgeRateLimit must be at least 10/);
   });
 });

@@ -88,11 +88,12 @@ const str = (node: Node, key: string): string | undefined => {
   return v === undefined || v === null || v === '' ? undefined : String(v);
 };
 
-const num = (node: Node, key: string, fallback: number): number => {
+const num = (node: Node, key: string, fallback: number, min = 0): number => {
   const raw = str(node, key);
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`context ${key} must be a non-negative integer`);
+  if (n < min) throw new Error(`context ${key} must be at least ${min}`);
   return n;
 };
 
@@ -151,7 +152,8 @@ export const stageConfig = (node: Node): StageConfig => {
       money: tighter('money', prod ? 100 : 25, prod ? 200 : 50),
     },
     apiEdge: bool(node, 'apiEdge', false),
-    apiEdgeRateLimit: num(node, 'apiEdgeRateLimit', 1000),
+    // WAF's rate-based rule takes 10 or more requests per window: a lower one fails at deploy, not here.
+    apiEdgeRateLimit: num(node, 'apiEdgeRateLimit', 1000, 10),
     ...(originSecretVersion === undefined ? {} : { originSecretVersion }),
     logLevel: str(node, 'logLevel') ?? (prod ? 'INFO' : 'DEBUG'),
     ...(reserved === undefined ? {} : { reservedConcurrency: num(node, 'reservedConcurrency', 0) }),
