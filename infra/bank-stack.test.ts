@@ -1153,6 +1153,9 @@ describe('prod stage', () => {
       DeletionPolicy: 'Retain',
       Properties: { DeletionProtection: 'ACTIVE' },
     });
+    // The pool's staff group and app client stay with it (membership, refresh tokens).
+    s.template.hasResource('AWS::Cognito::UserPoolGroup', { DeletionPolicy: 'Retain' });
+    s.template.hasResource('AWS::Cognito::UserPoolClient', { DeletionPolicy: 'Retain' });
     for (const b of Object.values(s.template.findResources('AWS::S3::Bucket'))) {
       expect((b as { DeletionPolicy: string }).DeletionPolicy).toBe('Retain');
     }

@@ -60,11 +60,13 @@ export class Identity extends Construct {
 
     // Bank staff (the back office, /v1/admin/...): members are added with `npm run admin:create --
     // --user-pool-id ...` (README, Back office); admin routes also require a TOTP login.
+    // Kept with the pool (prod retains it): a pool kept when the stack is deleted would otherwise lose
+    // its staff's group membership and its app client (every refresh token with it).
     new CfnUserPoolGroup(this, 'AdminGroup', {
       userPoolId: this.userPool.userPoolId,
       groupName: 'admin',
       description: 'Bank staff: the back office',
-    });
+    }).applyRemovalPolicy(cfg.removalPolicy);
 
     this.client = this.userPool.addClient('WebClient', {
       // The browser cannot keep a secret; the API calls the public InitiateAuth with this client id.
@@ -83,5 +85,6 @@ export class Identity extends Construct {
       idTokenValidity: cfg.accessTokenValidity,
       refreshTokenValidity: cfg.refreshTokenValidity,
     });
+    this.client.applyRemovalPolicy(cfg.removalPolicy);
   }
 }
