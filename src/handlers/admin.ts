@@ -90,11 +90,12 @@ const adminAction = (
     requestId: req.requestId,
   });
 
+type Pieces = Parameters<ReturnType<typeof audit>['transact']>[1];
+
 /**
  * Commits an admin action's pieces with its audit record, or throws what failed. Never on the member of
- * staff's own login (unlock, disable, enable): 403, recorded as refused; a colleague does it.
+ * staff's own login (unlock, disable, enable), nor on a colleague's: 403, recorded as refused.
  */
-type Pieces = Parameters<ReturnType<typeof audit>['transact']>[1];
 const commit = async (
   req: { caller: Caller },
   entry: AuditEntry,
