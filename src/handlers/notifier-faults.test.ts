@@ -433,4 +433,21 @@ describe('notifier: its payload', () => {
     const fine = await captureLogs(() => handler({ events: [] }));
     expect(fine.logs).not.toContain('a payload without events');
   });
+
+  it("logs what it cannot read by its fields' names and types, never their values (names, addresses, amounts)", async () => {
+    const odd = await captureLogs(() => handler({ note: 'alice@example.com', n: 4711 } as never));
+    expect(odd.logs).toMatch(/a payload without events.*"note":"string".*"n":"number"/);
+    expect(odd.logs).not.toMatch(/alice@example\.com|4711/);
+    // An event without its createdAt: passed over, and its data stays out of the log.
+    const event = {
+      id: 'evt-unreadable',
+      type: 'transaction.posted',
+      ownerId: 'u-1',
+      data: { counterparty: 'Alice Moneypenny', amount: 98765 },
+    };
+    const { result, logs } = await captureLogs(() => handler({ events: [event as unknown as Notice] }));
+    expect(result).toEqual({ sent: 0 });
+    expect(logs).toMatch(/an event it cannot read.*"eventId":"evt-unreadable".*"data":"object"/);
+    expect(logs).not.toMatch(/Moneypenny|98765|u-1/);
+  });
 });

@@ -167,6 +167,23 @@ const isNotice = (e: unknown): e is Notice => {
   );
 };
 
+/**
+ * What the log says of a payload or event the notifier cannot read: its fields' names and types, and
+ * an id if it has one, never their values (an event's data names customers, accounts and amounts).
+ */
+export const shapeOf = (value: unknown): Record<string, unknown> => {
+  if (typeof value !== 'object' || value === null) return { type: value === null ? 'null' : typeof value };
+  const id = (value as { id?: unknown }).id;
+  return {
+    ...(typeof id === 'string' ? { eventId: id.slice(0, 100) } : {}),
+    fields: Object.fromEntries(
+      Object.entries(value)
+        .slice(0, 20)
+        .map(([k, v]) => [k.slice(0, 40), Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v]),
+    ),
+  };
+};
+
 /** What processRecord reads of an event's owner: whether they want the email, and where it goes. */
 export interface OwnerReads {
   prefs: NotificationPreferences;
@@ -213,7 +230,7 @@ export const processEvent = async (
 ): Promise<boolean> => {
   if (!isNotice(n)) {
     // No retry can mend it: logged (an error) and passed over, as an email SES refuses for good.
-    logger.error('notifier: an event it cannot read: not emailed', { event: n });
+    logger.error('notifier: an event it cannot read: not emailed', { event: shapeOf(n) });
     return false;
   }
   const owner = n.ownerId;
@@ -282,7 +299,7 @@ export const handler = async (payload: NotifierPayload, context?: Context): Prom
   const notices: readonly Notice[] = Array.isArray(payload?.events) ? payload.events : [];
   // Only the stream function invokes it: anything else is a mistake to see, not an empty batch.
   if (!Array.isArray(payload?.events))
-    logger.error('notifier: a payload without events: nothing sent', { payload });
+    logger.error('notifier: a payload without events: nothing sent', { payload: shapeOf(payload) });
   const deadline = context ? new Date(now().getTime() + context.getRemainingTimeInMillis()) : undefined;
   // If reading the owners at once fails, each event reads its own (and a failure stops there).
   const owners = await readOwners(notices).catch((error: unknown) => {
