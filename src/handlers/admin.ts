@@ -103,20 +103,17 @@ const commit = async (
   /** Pieces to commit instead when the first were cancelled on their `status` piece's condition alone. */
   onStatusRefused?: Pieces,
 ) => {
-  if (entry.subject.id === req.caller.sub) {
+  const refuse = async (why: string) => {
     await audit().append(refusedEntry(entry, 'forbidden'));
-    throw new BankError('forbidden', 'Bank staff may not act on their own login: ask a colleague');
-  }
+    throw new BankError('forbidden', why);
+  };
+  if (entry.subject.id === req.caller.sub)
+    await refuse('Bank staff may not act on their own login: ask a colleague');
   // Nor on a colleague's: one member of staff alone could otherwise lock every other out of the back
   // office, or lift the lock on a colleague's login that someone is guessing at. Staff logins are the
   // AWS account owner's to disable, enable and unlock (Cognito, README: Back office).
-  if ((await directory().groupsOf(entry.subject.id)).includes(ADMIN_GROUP)) {
-    await audit().append(refusedEntry(entry, 'forbidden'));
-    throw new BankError(
-      'forbidden',
-      'Staff logins are not changed from the back office: the AWS account owner manages them',
-    );
-  }
+  if ((await directory().groupsOf(entry.subject.id)).includes(ADMIN_GROUP))
+    await refuse('Staff logins are not changed from the back office: the AWS account owner manages them');
   let r = await audit().transact(entry, pieces);
   if (!r.ok && onStatusRefused && conditionFailed(r.failed).join() === 'status')
     r = await audit().transact(entry, onStatusRefused);
