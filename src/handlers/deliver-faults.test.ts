@@ -237,6 +237,59 @@ describe('an attempt that never records its outcome', () => {
     expect(await run()).toMatchObject({ attempted: 0, abandoned: 0 });
   });
 
+  it("a manual retry that takes a lost attempt's delivery logs that attempt as lost, then its own", async () => {
+    const { store, hook, deliveries, of } = await setup();
+    const w = await hook('owner-manual-after-crash', (await receiver(500)).url);
+    await deliveries(w, 1, T0);
+    const crashing = Object.create(store) as WebhookStore;
+    crashing.finish = async () => {
+      throw new Error('Task timed out');
+    };
+    expect(await dispatchDue(crashing, { ...base, now: () => T0, onError: () => undefined })).toMatchObject({
+      attempted: 1,
+    });
+    const [lost] = await of(w);
+    expect(lost).toMatchObject({ attempts: 1, leaseUntil: at(LEASE_MS).toISOString() });
+    // Still leased: the customer's retry waits.
+    expect(await store.claim(lost as Delivery, at(LEASE_MS - 1), { due: false })).toBeUndefined();
+    const claimed = await store.claim(lost as Delivery, at(LEASE_MS), { due: false });
+    expect(claimed?.log).toEqual([
+      { at: T0.toISOString(), error: expect.stringMatching(/no outcome recorded/) },
+    ]);
+    const manual = { at: at(LEASE_MS).toISOString(), statusCode: 500, manual: true };
+    const after = await store.finish(claimed as Delivery, manual, { delivered: false });
+    expect(after).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: lost?.nextAttemptAt });
+    expect(after.log).toHaveLength(2);
+    expect(after.log[1]).toEqual(manual);
+  });
+
+  it('a claim that read a lease since recorded is refused, and calls no attempt lost', async () => {
+    const { store, hook, deliveries, of } = await setup();
+    const w = await hook('owner-stale-lease', (await receiver(500)).url);
+    await deliveries(w, 1, T0);
+    const [d] = await of(w);
+    const held = await store.claim(d as Delivery, T0, { due: false });
+    if (!held) throw new Error('not claimed');
+    // Read while leased; the attempt is recorded (late, after its lease) before the read's claim.
+    const stale = { ...held };
+    const recorded = { at: T0.toISOString(), statusCode: 500, manual: true };
+    await store.finish(held, recorded, { delivered: false });
+    const late = at(LEASE_MS + 1);
+    expect(await store.claim(stale, late, { due: true, retryAt: undefined })).toBeUndefined();
+    expect(await store.claim(stale, late, { due: false })).toBeUndefined();
+    const [now] = await of(w);
+    expect(now).toMatchObject({ attempts: 0, log: [recorded] });
+    expect(now?.leaseUntil).toBeUndefined();
+    // Read afresh, it is claimed; that claim dies too, and once its lease is over the first read's
+    // claim is still refused: the lease it read is not the one that ran out.
+    expect(await store.claim(now as Delivery, late, { due: false })).toBeDefined();
+    expect(await store.claim(stale, at(2 * LEASE_MS + 1), { due: false })).toBeUndefined();
+    const [again] = await of(w);
+    expect(await store.claim(again as Delivery, at(2 * LEASE_MS + 1), { due: false })).toMatchObject({
+      log: [recorded, { at: late.toISOString(), error: expect.stringMatching(/no outcome recorded/) }],
+    });
+  });
+
   it('an attempt that is recorded is counted once', async () => {
     const { store, hook, deliveries, of } = await setup();
     const w = await hook('owner-once', (await receiver(503)).url);

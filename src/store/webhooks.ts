@@ -406,8 +406,10 @@ export class WebhookStore {
    * the last attempt), or when the lease ends if that is later. So an attempt that never records its
    * outcome (the dispatcher died, or the record failed) is retried on the usual schedule, and after the
    * last one the delivery is found due with no attempt left ({@link abandon}). A claim that finds the
-   * previous lease run out logs that attempt as lost. A manual claim (`due: false`) counts nothing and
-   * leaves the schedule as it is.
+   * previous lease run out logs that attempt as lost, manual or not: only while that lease is the one it
+   * read, so an attempt recorded in between is never called lost (the claim is then refused, and the
+   * delivery read again later). A manual claim (`due: false`) counts nothing and leaves the schedule as
+   * it is.
    */
   async claim(
     d: Delivery,
@@ -415,10 +417,22 @@ export class WebhookStore {
     opts: { due: false } | { due: true; retryAt: Date | undefined },
   ): Promise<Delivery | undefined> {
     const lease = new Date(now.getTime() + LEASE_MS);
-    const values: Record<string, unknown> = { ':now': now.toISOString(), ':lease': lease.toISOString() };
+    const values: Record<string, unknown> = { ':lease': lease.toISOString() };
     const names: Record<string, string> = {};
-    let condition = 'attribute_exists(pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now)';
+    let condition = d.leaseUntil
+      ? 'leaseUntil = :read AND leaseUntil <= :now'
+      : 'attribute_exists(pk) AND attribute_not_exists(leaseUntil)';
     let update = 'SET leaseUntil = :lease';
+    if (d.leaseUntil) {
+      update += ', #log = list_append(if_not_exists(#log, :none), :lost)';
+      Object.assign(names, { '#log': 'log' });
+      Object.assign(values, {
+        ':read': d.leaseUntil,
+        ':now': now.toISOString(),
+        ':none': [],
+        ':lost': [lostAttempt(d.leaseUntil)],
+      });
+    }
     if (opts.due) {
       const next = (opts.retryAt && opts.retryAt > lease ? opts.retryAt : lease).toISOString();
       condition += ' AND #status = :pending AND nextAttemptAt = :next AND attempts = :attempts';
@@ -432,11 +446,6 @@ export class WebhookStore {
         ':retry': next,
         ':gsk': dueKey(next, d.id),
       });
-      if (d.leaseUntil) {
-        update += ', #log = list_append(if_not_exists(#log, :none), :lost)';
-        Object.assign(names, { '#log': 'log' });
-        Object.assign(values, { ':none': [], ':lost': [lostAttempt(d.leaseUntil)] });
-      }
     }
     try {
       const r = await this.db.send(
@@ -445,7 +454,7 @@ export class WebhookStore {
           Key: keys.delivery(d.webhookId, d.id),
           UpdateExpression: update,
           ConditionExpression: condition,
-          ExpressionAttributeNames: opts.due ? names : undefined,
+          ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
