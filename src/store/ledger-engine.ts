@@ -23,6 +23,7 @@ import {
   type Db,
   itemKeyOf,
   type Piece,
+  queryAll,
   transact,
 } from './db.ts';
 import { foldUpdates } from './fold.ts';
@@ -66,6 +67,12 @@ interface AttemptState {
    * (a transfer's recipient), may predate the release, and so may the daily counter it carries (`room`).
    */
   released: boolean;
+  /**
+   * The owner and currency of the account `debitable` read: its daily counter is shared by every
+   * account of that owner in that currency, whose expired holds a refusal for the limit releases first
+   * (`releaseShared`).
+   */
+  debited?: { owner: string; currency: Currency };
 }
 
 /**
@@ -332,6 +339,7 @@ export class LedgerEngine {
       } catch (e) {
         if (isDecline(e)) {
           if (state.unreleased && HELD_BACK.has(e.code)) return again;
+          if (e.code === 'daily_limit_exceeded' && (await this.releaseShared(state, now))) return again;
           return done(await this.decline<S>(req, e, now, declined));
         }
         // An extra piece found the request committed by an earlier attempt that lost its answer.
@@ -361,7 +369,7 @@ export class LedgerEngine {
         throw keyInUse();
       }
       if (failed.includes('limit')) {
-        if (state.unreleased) return again;
+        if (state.unreleased || (await this.releaseShared(state, now))) return again;
         return done(
           await this.decline<S>(
             req,
@@ -473,9 +481,10 @@ export class LedgerEngine {
    */
   protected async debitable(owner: string, accountId: string, now: Date): Promise<AccountRecord> {
     const a = await this.accounts.mustGet(owner, accountId);
+    const state = this.attempts.getStore();
+    if (state) state.debited = { owner, currency: a.currency };
     const expired = expiredHolds(a.holds, now);
     if (expired.length === 0) return a;
-    const state = this.attempts.getStore();
     if (state) state.released = true;
     for (const id of expired)
       await this.expire(id, now).catch((e: unknown) => {
@@ -486,6 +495,33 @@ export class LedgerEngine {
         if (state) state.unreleased = true;
       });
     return this.accounts.mustGet(owner, accountId);
+  }
+
+  /**
+   * Before a refusal for the daily limit is answered (and kept with the key): releases the expired
+   * holds of every account of the debited account's owner in its currency. They share its daily
+   * counter, which still counts an expired hold until it is released, and `debitable` released only
+   * the debited account's own. True when there were any (the attempt is tried again, on fresh reads);
+   * a release that keeps failing marks the attempt `unreleased`, so its refusal is not kept either.
+   * One read of the owner's accounts, on the refusal's path only.
+   */
+  private async releaseShared(state: AttemptState, now: Date): Promise<boolean> {
+    if (!state.debited) return false;
+    const { owner, currency } = state.debited;
+    const { pk, skPrefix } = keys.accountsOf(owner);
+    const mine = await queryAll(this.db, this.table, pk, skPrefix, {
+      ProjectionExpression: '#currency, #holds',
+      ExpressionAttributeNames: { '#currency': 'currency', '#holds': 'holds' },
+    });
+    const expired = mine
+      .filter((a) => a.currency === currency)
+      .flatMap((a) => expiredHolds((a.holds as Record<string, Hold> | undefined) ?? {}, now));
+    for (const id of expired)
+      await this.expire(id, now).catch((e: unknown) => {
+        if (!(isBankError(e) && e.code === 'service_unavailable')) throw e;
+        state.unreleased = true;
+      });
+    return expired.length > 0;
   }
 
   /** Void (by its sender) or expiry (by time) of a pending journal: the pieces that release its hold. */

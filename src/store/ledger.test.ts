@@ -985,6 +985,54 @@ describe('post, void and expiry race', () => {
     expect((await verifyLedger(db, table, { now: new Date(now) })).problems).toEqual([]);
   });
 
+  it("an expired hold on another of the owner's accounts never refuses a debit for the daily limit", async () => {
+    // The owner's accounts in a currency share one daily counter (on the first account's item). A hold
+    // past its expiry on one of them still counts there until it is released; a debit from another of
+    // them must not be refused for it (nor the refusal kept with its key), whichever account hosts the
+    // counter.
+    const table = await createTestTable('expiry-sibling');
+    let now = Date.parse('2026-11-30T12:00:00Z');
+    const { accounts, ledger } = storesFor(db, table, { now: () => new Date(now), dailyLimit: 1_000 });
+    const host = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    const second = await accounts.open({ ownerId: 'u', type: 'savings', currency: 'USD' });
+    const b = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'USD' });
+    for (const a of [host, second])
+      await ledger.deposit({
+        user: 'u',
+        idempotencyKey: `d${a.id}`,
+        fingerprint: 'd',
+        accountId: a.id,
+        amount: 2_000,
+      });
+    const spent = async () => (await ledger.outgoingOn('u', '2026-11-30')).get('USD');
+    const withdraw = (key: string, from: { id: string }, amount: number) =>
+      ledger.withdraw({ user: 'u', idempotencyKey: key, fingerprint: key, accountId: from.id, amount });
+    // A hold on the host, expired: a withdrawal from the second account.
+    const j = await pendingTransfer(ledger, host, b, 700, 'h', 60);
+    now += 60_000;
+    expect(await withdraw('w', second, 500)).toMatchObject({ kind: 'journal' });
+    expect((await ledger.getJournal(j.id))?.status).toBe('expired');
+    expect(await spent()).toBe(500);
+    // A hold on the second account, expired: a withdrawal from the host.
+    const k = await pendingTransfer(ledger, second, b, 400, 'h2', 60);
+    expect(await spent()).toBe(900);
+    now += 60_000;
+    expect(await withdraw('w2', host, 300)).toMatchObject({ kind: 'journal' });
+    expect((await ledger.getJournal(k.id))?.status).toBe('expired');
+    expect(await spent()).toBe(800);
+    // Over the limit even once released: refused, and kept with the key.
+    const m = await pendingTransfer(ledger, host, b, 100, 'h3', 60);
+    now += 60_000;
+    expect(await withdraw('w3', second, 201)).toMatchObject({
+      kind: 'declined',
+      code: 'daily_limit_exceeded',
+    });
+    expect(await withdraw('w3', second, 201)).toMatchObject({ kind: 'declined', replayed: true });
+    expect((await ledger.getJournal(m.id))?.status).toBe('expired');
+    expect(await spent()).toBe(800);
+    expect((await verifyLedger(db, table, { now: new Date(now) })).problems).toEqual([]);
+  });
+
   it('the sweeper expires what is due, and only that', async () => {
     const table = await createTestTable('sweep');
     let now = Date.parse('2026-11-30T12:00:00Z');
