@@ -20,6 +20,7 @@ import {
 } from '../history-query.ts';
 import { formatMoney, parseAmount } from '../money.ts';
 import { focusRow } from '../more.ts';
+import { refundLeft } from '../refund.ts';
 import {
   accountName,
   Empty,
@@ -300,8 +301,7 @@ export const TransactionDetail = ({ id }: { id: string }) => {
   const to = tx.toAccountId ? mine.get(tx.toAccountId) : undefined;
   const sender = from !== undefined;
   const recipient = to !== undefined && !sender;
-  const refundable =
-    recipient && tx.type === 'transfer' && tx.status === 'posted' && (tx.refundedAmount ?? 0) < tx.amount;
+  const refundable = recipient && tx.type === 'transfer' && tx.status === 'posted' && refundLeft(tx) > 0;
   const done = (message: string) => {
     setRefusal(undefined);
     setFlash(message);
@@ -548,7 +548,7 @@ const RefundForm = ({
 }) => {
   const { api } = useApp();
   const m = moneyApi(api);
-  const left = tx.amount - (tx.refundedAmount ?? 0);
+  const left = refundLeft(tx);
   const form = useForm({ amount: '', description: '' }, 'refund-error');
   const held = useHeldIntent<{ id: string; amount: number; description?: string }, Transaction>(
     `refund:${tx.id}`,
