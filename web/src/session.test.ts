@@ -429,6 +429,43 @@ describe('Session', () => {
     expect(storage.map.size).toBe(0);
   });
 
+  it('tells the page the session ended at once, not when the renewal for the revocation answers', async () => {
+    // The laptop wakes on a connection gone quiet: the renewal that the revocation needs hangs (until
+    // the request's 35 s timeout). The idle end must clear the screen now, not after it.
+    const { clock, auth, states } = await asleep();
+    let reached: () => void = () => {};
+    const inFlight = new Promise<void>((r) => {
+      reached = r;
+    });
+    let release: () => void = () => {};
+    const quiet = (async (url: string, init?: RequestInit) => {
+      if (url !== '/v1/auth/refresh') return auth.fetchFn(url, init);
+      reached();
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      return auth.fetchFn(url, init);
+    }) as typeof fetch;
+    const s = new Session({
+      baseUrl: '',
+      storage: memoryStorage(),
+      clock,
+      idleTimeoutMs: 15 * MIN,
+      fetch: quiet,
+      onChange: (st) => states.push(st),
+    });
+    await s.login('bea@example.com', 'right');
+    clock.advance(20 * MIN);
+    states.length = 0;
+    const ending = s.end('idle');
+    await inFlight;
+    expect(states).toEqual([{ signedIn: false, reason: 'idle' }]);
+    release();
+    await ending;
+    expect(states).toEqual([{ signedIn: false, reason: 'idle' }]);
+    expect(auth.revoked).toContain('refresh-2');
+  });
+
   it('renews an access token that lapses within 30 seconds before logging out with it', async () => {
     const { clock, auth, session } = await asleep();
     clock.advance(5 * MIN - 15_000);

@@ -220,6 +220,9 @@ export class Session implements TokenSource {
     const refreshToken = this.#o.storage.getItem(REFRESH_KEY);
     const access = this.#access;
     this.#clear();
+    // The page is told at once: the revocation below may first wait for a renewal (up to the request's
+    // timeout on a quiet connection), and an idle or chosen end must not leave the accounts on screen meanwhile.
+    this.#o.onChange?.({ signedIn: false, reason });
     // Revoking needs an access token the API still takes: after a reload there is none yet, and one
     // about to lapse or lapsed (a laptop waking: the idle check ends the session before the overdue
     // renewal runs) would be refused with a 401, leaving the refresh token alive. So get a fresh one.
@@ -233,7 +236,6 @@ export class Session implements TokenSource {
     const held =
       access && access.expiresAt - this.#o.clock.now() > LOGOUT_MARGIN_MS ? access.token : undefined;
     const token = held ?? (await fresh());
-    this.#o.onChange?.({ signedIn: false, reason });
     if (!refreshToken || !token) return;
     const logout = (t: string) =>
       send(this.#fetch, this.#o.baseUrl, {
