@@ -126,6 +126,11 @@ describe("parseAmount in the browser's locale", () => {
     expect(parseAmount('1,200', 'JPY', 'ja-JP')).toEqual(ok(1200));
     expect(parseAmount('￥1,200', 'JPY', 'ja-JP')).toEqual(ok(1200));
     expect(parseAmount('1200', 'JPY', 'ja-JP')).toEqual(ok(1200));
+    // As a Japanese keyboard and input method type it: the yen sign (U+00A5, where the locale shows the
+    // full-width U+FFE5), and full-width digits and comma.
+    expect(parseAmount('¥1,200', 'JPY', 'ja-JP')).toEqual(ok(1200));
+    expect(parseAmount('１，２００', 'JPY', 'ja-JP')).toEqual(ok(1200));
+    expect(parseAmount('￥１２００', 'JPY', 'ja-JP')).toEqual(ok(1200));
     expect(parseAmount('1200.5', 'JPY', 'ja-JP')).toEqual({
       ok: false,
       message: 'This currency has no decimal places. Enter a whole amount.',

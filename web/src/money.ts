@@ -79,6 +79,14 @@ const styleOf = (locale: string | undefined): NumberStyle => {
 const SPACES = /[\s\u00a0\u202f\u2009\u2007]/g;
 const isSpaceLike = (s: string) => s.replace(SPACES, '') === '';
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * Full-width forms as East Asian input methods type them (`１，２００`, `￥`) as their ASCII and
+ * half-width selves: ja-JP shows the yen as `￥` (U+FFE5), where a Japanese keyboard types `¥` (U+00A5).
+ */
+const halfWidth = (s: string) =>
+  s
+    .replace(/[\uff01-\uff5e]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replaceAll('\uffe5', '\u00a5');
 
 /** `1250, 'EUR', 'de-DE'` -> `'12,50'`: an amount as the customer would type it (no symbol). */
 export const formatPlain = (minor: number, currency: Currency, locale?: string): string =>
@@ -101,11 +109,11 @@ export const parseAmount = (input: string, currency: Currency, locale?: string):
   // The locale's own digits become ASCII; a symbol or code before or after the number is dropped
   // (never one inside it: "5$5" is not 55); spaces become the group separator when it is a space,
   // and are refused otherwise ("12 50" in en-US is not 1,250).
-  let text = input.trim();
+  let text = halfWidth(input).trim();
   st.digits.forEach((d, i) => {
     if (d !== String(i)) text = text.replaceAll(d, String(i));
   });
-  const symbol = formatMoney(0, currency, { locale }).replace(/[\d\s\u00a0\u202f.,'\u2019-]/g, '');
+  const symbol = halfWidth(formatMoney(0, currency, { locale })).replace(/[\d\s\u00a0\u202f.,'\u2019-]/g, '');
   const marks = [currency, symbol].filter((m) => m !== '');
   for (let dropped = true; dropped; ) {
     dropped = false;
