@@ -8,7 +8,16 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { takeTurns, WIDTHS } from './a11y.ts';
-import { apiCall, baseUrl, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import {
+  apiCall,
+  baseUrl,
+  focused,
+  logIn,
+  openPage,
+  screenshot,
+  seedCustomer,
+  useBrowser,
+} from './browser.ts';
 import {
   auth,
   axe,
@@ -353,8 +362,12 @@ const pendingCancelledBehindThePage = async (cutRelease: boolean) => {
 /** The refusal is shown, and the receipt, read again, says what the transfer is now. */
 const expectRefusedAndCancelled = async (page: Page) => {
   const error = page.locator('#pending-error');
+  const said = 'The money was not released. This transfer is no longer pending.';
   await page.getByRole('heading', { level: 1, name: 'Transfer (cancelled)' }).waitFor();
-  expect(await error.textContent()).toBe('The money was not released. This transfer is no longer pending.');
+  expect(await error.textContent()).toBe(said);
+  // Focus on the words, as after any refused submission: not fallen to the page's start with the
+  // buttons the transfer read again took away.
+  await poll(async () => (await focused(page)).text).toBe(said);
   expect(await page.getByRole('button', { name: 'Release the money' }).count()).toBe(0);
   expect(await page.getByTestId('unknown-outcome').count()).toBe(0);
 };

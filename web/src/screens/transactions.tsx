@@ -5,7 +5,7 @@
  * dashboard's recent activity.
  */
 import type { ComponentChildren } from 'preact';
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Account, HistoryEntry } from '../api.ts';
 import { moneyApi, type Transaction } from '../api-money.ts';
 import { explain } from '../errors.ts';
@@ -26,6 +26,7 @@ import {
   Empty,
   Field,
   FormError,
+  focusFirstProblem,
   Link,
   Loading,
   LoadState,
@@ -287,6 +288,17 @@ export const TransactionDetail = ({ id }: { id: string }) => {
   const [flash, setFlash] = useState<string | undefined>();
   const [refusal, setRefusal] = useState<string | undefined>();
   const lastRefusal = useRef<string | undefined>(undefined);
+  /**
+   * A refusal to move focus to once it shows, over the transfer as read again (`over`: the reading it
+   * was refused on, when one more is on its way): the new reading takes the buttons away, focus with them.
+   */
+  const focusRefusal = useRef<{ over: unknown } | undefined>(undefined);
+  useEffect(() => {
+    const f = focusRefusal.current;
+    if (!f || !refusal || load.state !== 'ok' || load.data === f.over) return;
+    focusRefusal.current = undefined;
+    focusFirstProblem({}, 'pending-error');
+  });
 
   if (load.state !== 'ok') {
     return (
@@ -314,7 +326,9 @@ export const TransactionDetail = ({ id }: { id: string }) => {
   const refused = (message: string) => {
     setFlash(undefined);
     setRefusal(message);
-    if (lastRefusal.current === message) return;
+    const readAgain = lastRefusal.current !== message;
+    focusRefusal.current = { over: readAgain && load.state === 'ok' ? load.data : undefined };
+    if (!readAgain) return;
     lastRefusal.current = message;
     load.reload();
   };
