@@ -212,6 +212,20 @@ describe.each(WIDTHS)('at %i px', (width) => {
         await confirm.click();
         await page.getByRole('heading', { name: 'Transfer pending' }).waitFor();
       }
+      // An incoming credit not yet settled (a hot recipient's) is in the pending history too: it holds
+      // nothing of this account's, so it is not listed among its pending transfers.
+      await page.route('**/v1/accounts/*/transactions?*status=pending*', async (route) => {
+        const response = await route.fetch();
+        const body = (await response.json()) as { items: { transactionId: string; amount: number }[] };
+        const first = body.items[0];
+        if (first)
+          body.items.unshift({
+            ...first,
+            transactionId: `${first.transactionId.slice(0, -4)}beef`,
+            amount: 2500,
+          });
+        await route.fulfill({ response, json: body });
+      });
       await page.getByRole('link', { name: 'View account' }).click();
       await page.getByRole('heading', { level: 1, name: 'Main' }).waitFor();
       expect(await page.getByTestId('available').textContent()).toBe('$58.00');

@@ -231,7 +231,10 @@ export const PendingTransfers = ({ account }: { account: Account }) => {
     () => moneyApi(api).history(account.id, { status: 'pending' }, null, 50),
     [account.id],
   );
-  const items = load.state === 'ok' ? load.data.items : [];
+  // Outgoing only: the pending history also lists the account's incoming credits not yet settled (a
+  // hot recipient's, for a moment), which hold nothing of this account's; the account shows them as
+  // Incoming, and its history as pending.
+  const items = load.state === 'ok' ? load.data.items.filter((e) => e.amount < 0) : [];
   return (
     <section aria-labelledby="pending-title">
       <h2 id="pending-title">Pending transfers</h2>
