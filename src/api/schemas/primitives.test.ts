@@ -4,12 +4,14 @@ import { MAX_BATCH_TRANSFERS } from '../../domain/batch.ts';
 import { currencyCodes, MAX_AMOUNT } from '../../domain/money.ts';
 import { MAX_RUNS } from '../../domain/schedule.ts';
 import { OpenAccountBody } from './accounts.ts';
-import { DisableCustomerBody } from './admin.ts';
+import { AuditQuery, DisableCustomerBody } from './admin.ts';
+import { EmailBody, MfaLoginBody, RefreshBody } from './auth.ts';
 import { ReasonBody, TellerBody } from './back-office.ts';
 import { ConfirmationCode, CurrentPassword, Password, TotpCode } from './credentials.ts';
+import { EventsQuery } from './events.ts';
 import { BatchTransferBody } from './money.ts';
 import { PayeeBody } from './payees.ts';
-import { AccountNumber, Amount, CurrencyCode, IdempotencyKey } from './primitives.ts';
+import { AccountNumber, Amount, CurrencyCode, IdempotencyKey, PageCursor } from './primitives.ts';
 import { ScheduleBody } from './schedules.ts';
 import { StatementParams } from './statements.ts';
 import { WebhookBody } from './webhooks.ts';
@@ -143,5 +145,60 @@ describe('credentials’, statements’ and webhooks’ bounds', () => {
   it('a reason staff give for a freeze or an unfreeze is 1 to 500 characters', () => {
     expect(ok(ReasonBody, { reason: 'r'.repeat(500) })).toBe(true);
     expect(ok(ReasonBody, { reason: 'r'.repeat(501) })).toBe(false);
+  });
+});
+
+describe('emails’, tokens’, cursors’ and the audit query’s bounds', () => {
+  /** An email of exactly `n` characters (a 64-character local part, labels of at most 63). */
+  const emailOf = (n: number) => {
+    const tld = '.example.com';
+    const labels: string[] = [];
+    for (let left = n - 65 - tld.length; left > 0; left -= 64) labels.push('d'.repeat(Math.min(63, left)));
+    const e = `${'a'.repeat(64)}@${labels.join('.')}${tld}`;
+    expect(e).toHaveLength(n);
+    return e;
+  };
+
+  it('an email is at most 254 characters, counted after trimming', () => {
+    expect(ok(EmailBody, { email: emailOf(254) })).toBe(true);
+    expect(ok(EmailBody, { email: ` ${emailOf(254)} ` })).toBe(true);
+    expect(ok(EmailBody, { email: emailOf(255) })).toBe(false);
+  });
+
+  it('an MFA session and a refresh token are 1 to 4096 characters', () => {
+    const mfa = (session: string) => ({ session, code: '123456' });
+    expect(ok(MfaLoginBody, mfa('s'.repeat(4096)))).toBe(true);
+    for (const bad of ['', 's'.repeat(4097)]) expect(ok(MfaLoginBody, mfa(bad)), `${bad.length}`).toBe(false);
+    expect(ok(RefreshBody, { refreshToken: 't'.repeat(4096) })).toBe(true);
+    for (const bad of ['', 't'.repeat(4097)])
+      expect(ok(RefreshBody, { refreshToken: bad }), `${bad.length}`).toBe(false);
+  });
+
+  it('a page cursor, and the event feed’s `after`, are at most 2048 characters', () => {
+    expect(ok(PageCursor, 'c'.repeat(2048))).toBe(true);
+    expect(ok(PageCursor, 'c'.repeat(2049))).toBe(false);
+    expect(ok(EventsQuery, { after: 'c'.repeat(2048) })).toBe(true);
+    expect(ok(EventsQuery, { after: 'c'.repeat(2049) })).toBe(false);
+  });
+
+  it('the audit query: a subject of 1 to 254 characters, an actor of 1 to 64, instants, a cursor, nothing else', () => {
+    for (const good of [{ subjectId: 's'.repeat(254) }, { actorId: 'a'.repeat(64) }])
+      expect(ok(AuditQuery, good), JSON.stringify(good).slice(0, 20)).toBe(true);
+    for (const bad of [
+      { subjectId: '' },
+      { subjectId: 's'.repeat(255) },
+      { actorId: '' },
+      { actorId: 'a'.repeat(65) },
+    ])
+      expect(ok(AuditQuery, bad), JSON.stringify(bad).slice(0, 20)).toBe(false);
+    const at = '2027-01-31T10:00:00.000Z';
+    expect(ok(AuditQuery, { actorId: 'a', from: at, to: at, cursor: 'c'.repeat(2048) })).toBe(true);
+    for (const bad of [
+      { from: '2027-01-31' },
+      { to: 'yesterday' },
+      { cursor: 'c'.repeat(2049) },
+      { other: 'x' },
+    ])
+      expect(ok(AuditQuery, { actorId: 'a', ...bad }), JSON.stringify(bad).slice(0, 20)).toBe(false);
   });
 });
