@@ -1579,3 +1579,63 @@ describe('model-based: movements, pending transfers, posts, voids, expiry, refun
     await modelRun({ deferCredits: 'always', numRuns: 6 });
   }, 300_000);
 });
+
+describe('the live holds cap: what frees a place', () => {
+  it('an account keeps at most 100 live holds; a post, a void and a swept expiry each free one place', async () => {
+    expect(MAX_LIVE_HOLDS).toBe(100);
+    const table = await createTestTable('holdroom');
+    const clock = { at: Date.parse('2027-03-01T10:00:00.000Z') };
+    const { accounts, ledger } = storesFor(db, table, { now: () => new Date(clock.at) });
+    const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
+    const b = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'USD' });
+    await ledger.deposit({
+      user: 'u',
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: a.id,
+      amount: 1_000,
+    });
+    const hold = (key: string, expiresInSeconds?: number) =>
+      ledger.transfer({
+        user: 'u',
+        idempotencyKey: key,
+        fingerprint: key,
+        fromAccountId: a.id,
+        toAccountNumber: b.number,
+        currency: 'USD',
+        amount: 1,
+        pending: true,
+        ...(expiresInSeconds ? { expiresInSeconds } : {}),
+      });
+    const idOf = (o: Outcome) => (o.kind === 'journal' ? o.journal.id : expect.fail(o.code));
+    const holdsOf = async () => Object.keys((await accounts.get('u', a.id))?.holds ?? {}).length;
+    const full = async (key: string) => {
+      expect(await holdsOf()).toBe(100);
+      expect(await hold(key)).toMatchObject({ kind: 'declined', code: 'too_many_holds' });
+    };
+    const posted = idOf(await hold('to-post'));
+    const voided = idOf(await hold('to-void'));
+    const expiring = idOf(await hold('to-expire', 60));
+    for (let i = 0; i < 97; i++) idOf(await hold(`h${i}`));
+    await full('over-1');
+
+    idOf(await ledger.post({ user: 'u', idempotencyKey: 'post', fingerprint: 'post', journalId: posted }));
+    expect(await holdsOf()).toBe(99);
+    idOf(await hold('after-post'));
+    await full('over-2');
+
+    idOf(await ledger.void({ user: 'u', idempotencyKey: 'void', fingerprint: 'void', journalId: voided }));
+    expect(await holdsOf()).toBe(99);
+    idOf(await hold('after-void'));
+    await full('over-3');
+
+    // At the instant it expires, the sweep finds it and releases its place.
+    clock.at += 60_000;
+    expect(await ledger.expireDue(new Date(clock.at))).toMatchObject({ expired: 1, failed: [] });
+    expect((await ledger.getJournal(expiring))?.status).toBe('expired');
+    expect(await holdsOf()).toBe(99);
+    idOf(await hold('after-expiry'));
+    await full('over-4');
+    expect((await verifyLedger(db, table, { now: new Date(clock.at) })).problems).toEqual([]);
+  }, 120_000);
+});
