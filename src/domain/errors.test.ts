@@ -41,3 +41,12 @@ describe('declines', () => {
         expect(DECLINE_CODES as readonly string[], code).toContain(code);
   });
 });
+
+describe('a decline’s status', () => {
+  it('is 422 (the request was understood, a rule refused it), but 409 for a transfer that is no longer pending', () => {
+    const conflicts = ['transaction_not_pending', 'transaction_expired'];
+    for (const code of DECLINE_CODES)
+      expect(errorCatalog[code].status, code).toBe(conflicts.includes(code) ? 409 : 422);
+    expect(errorCatalog.too_many_holds).toEqual({ status: 422, title: 'Too many pending transfers' });
+  });
+});
