@@ -377,7 +377,15 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'MONTHSUM#a-1',
     ];
     const scoped = functionNames.filter((fn) => (functions[fn] as FunctionDef).writePartitions);
-    expect(scoped).toEqual(['auth', 'statements', 'events-api', 'stream', 'dispatcher', 'notifier']);
+    expect(scoped).toEqual([
+      'auth',
+      'profile',
+      'statements',
+      'events-api',
+      'stream',
+      'dispatcher',
+      'notifier',
+    ]);
     for (const fn of scoped) {
       const declared = (functions[fn] as FunctionDef).writePartitions ?? [];
       for (const action of (functions[fn].sdkActions as readonly SdkAction[]).filter((a) =>

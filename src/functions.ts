@@ -239,6 +239,10 @@ export const functions = {
     description: 'The caller\u2019s profile and security: password, TOTP MFA, sessions',
     trigger: http,
     permissions: ['cognito:public', 'cognito:sign-out', 'table:write', 'audit:write'],
+    // The caller's own items (USER#<sub>: the profile, the verification counter, the SECURITY item's
+    // revocation and TOTP-off markers) and the TOTP codes already used (LOGIN#<email>/TOTP#<code>,
+    // src/store/totp-codes.ts); its security events go through audit:write (AUDIT#, PutItem only).
+    writePartitions: ['USER#', 'LOGIN#'],
     // Query and PutItem: security events into the audit trail, and the caller's activity.
     sdkActions: [
       'dynamodb:GetItem',
