@@ -381,6 +381,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'auth',
       'profile',
       'statements',
+      'payees',
       'events-api',
       'stream',
       'dispatcher',

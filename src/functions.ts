@@ -366,6 +366,9 @@ export const functions = {
     permissions: ['table:write', 'table:delete'],
     // Deleting a saved payee (USER#<sub>/PAYEE#<id>).
     deletePartitions: ['USER#'],
+    // The caller's own items alone (USER#<sub>): its payees, their count and the number-check counters
+    // (RATE#...); the accounts it confirms names against (ACCTNUM#, a holder's profile) it only reads.
+    writePartitions: ['USER#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

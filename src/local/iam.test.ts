@@ -157,33 +157,33 @@ describe('offline IAM', () => {
 
   // Each one's writes, as its code makes them (src/functions.ts): its puts and updates there pass, and
   // no write elsewhere (a journal, a balance, a system shard, a credit, a login's counters) does.
-  it.each([['profile', ['USER#u', 'LOGIN#a@example.com']]] as const)(
-    'keeps %s writing in its partitions alone',
-    (fn, mine) => {
-      const writes = functions[fn].sdkActions.filter(
-        (a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem',
-      );
-      for (const pk of mine)
-        for (const action of writes) expect(refusal(fn, { action, pk }), `${action} ${pk}`).toBeUndefined();
-      const elsewhere = [
-        'JOURNAL#j',
-        'ACCOUNT#a',
-        'ACCTNUM#12345678',
-        'ACCTID#a',
-        'CREDIT#a',
-        'SYSTEM#cash-in#USD#00',
-        'IDEM#u#k',
-        'LOGIN#a@example.com',
-        'REFRESH#h',
-        'MFAAUTH#h',
-        'WEBHOOK#w',
-        'EMAIL#e',
-      ].filter((pk) => !mine.some((m) => pk.startsWith(m.split('#')[0] as string)));
-      for (const pk of elsewhere)
-        for (const action of writes)
-          expect(refusal(fn, { action, pk }), `${action} ${pk}`).toMatch(/write only in/);
-    },
-  );
+  it.each([
+    ['profile', ['USER#u', 'LOGIN#a@example.com']],
+    ['payees', ['USER#u']],
+  ] as const)('keeps %s writing in its partitions alone', (fn, mine) => {
+    const writes = functions[fn].sdkActions.filter(
+      (a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem',
+    );
+    for (const pk of mine)
+      for (const action of writes) expect(refusal(fn, { action, pk }), `${action} ${pk}`).toBeUndefined();
+    const elsewhere = [
+      'JOURNAL#j',
+      'ACCOUNT#a',
+      'ACCTNUM#12345678',
+      'ACCTID#a',
+      'CREDIT#a',
+      'SYSTEM#cash-in#USD#00',
+      'IDEM#u#k',
+      'LOGIN#a@example.com',
+      'REFRESH#h',
+      'MFAAUTH#h',
+      'WEBHOOK#w',
+      'EMAIL#e',
+    ].filter((pk) => !mine.some((m) => pk.startsWith(m.split('#')[0] as string)));
+    for (const pk of elsewhere)
+      for (const action of writes)
+        expect(refusal(fn, { action, pk }), `${action} ${pk}`).toMatch(/write only in/);
+  });
 
   it('keeps the writes of a function that declares its write partitions in them, as IAM does', () => {
     // A send mark, with its own attributes (writeAttributes), and never an index's key.
