@@ -382,6 +382,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'profile',
       'statements',
       'payees',
+      'schedules-api',
       'events-api',
       'stream',
       'dispatcher',

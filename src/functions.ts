@@ -383,6 +383,10 @@ export const functions = {
     description: 'Scheduled and recurring transfers',
     trigger: http,
     permissions: ['table:write'],
+    // The caller's schedules, their count and number-check counters (USER#<sub>), and a creation's
+    // idempotency record, which sits at the journal id its key names (JOURNAL#, src/store/item-keys.ts
+    // idempotency): never an account's balance, a posting, a credit or a system shard.
+    writePartitions: ['USER#', 'JOURNAL#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

@@ -160,6 +160,7 @@ describe('offline IAM', () => {
   it.each([
     ['profile', ['USER#u', 'LOGIN#a@example.com']],
     ['payees', ['USER#u']],
+    ['schedules-api', ['USER#u', 'JOURNAL#j']],
   ] as const)('keeps %s writing in its partitions alone', (fn, mine) => {
     const writes = functions[fn].sdkActions.filter(
       (a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem',
