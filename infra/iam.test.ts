@@ -384,6 +384,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'payees',
       'schedules-api',
       'events-api',
+      'webhooks-api',
       'stream',
       'dispatcher',
       'notifier',

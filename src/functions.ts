@@ -441,6 +441,10 @@ export const functions = {
     ],
     // Deleting an endpoint (USER#<sub>/WEBHOOK#<id>).
     deletePartitions: ['USER#'],
+    // The caller's endpoints and their count (USER#<sub>), a registration's idempotency record (at the
+    // journal id its key names: JOURNAL#, src/store/item-keys.ts idempotency) and a manual retry's claim
+    // and outcome of a delivery (WEBHOOK#<id>/DELIVERY#<id>): never a balance, a posting or a shard.
+    writePartitions: ['USER#', 'JOURNAL#', 'WEBHOOK#'],
   }),
   stream: fn({
     ...defaults,

@@ -161,6 +161,7 @@ describe('offline IAM', () => {
     ['profile', ['USER#u', 'LOGIN#a@example.com']],
     ['payees', ['USER#u']],
     ['schedules-api', ['USER#u', 'JOURNAL#j']],
+    ['webhooks-api', ['USER#u', 'JOURNAL#j', 'WEBHOOK#w']],
   ] as const)('keeps %s writing in its partitions alone', (fn, mine) => {
     const writes = functions[fn].sdkActions.filter(
       (a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem',
