@@ -372,6 +372,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'REFRESH#0f8fad5b',
       'CREDIT#a-1',
       'ACCTNUM#12345678',
+      'ACCTID#a-1',
       'IDEM#u-1#k',
       'SYSTEM#cash-in#USD#00',
       'MONTHSUM#a-1',
@@ -380,6 +381,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     expect(scoped).toEqual([
       'auth',
       'profile',
+      'accounts-write',
       'statements',
       'payees',
       'schedules-api',

@@ -159,6 +159,7 @@ describe('offline IAM', () => {
   // no write elsewhere (a journal, a balance, a system shard, a credit, a login's counters) does.
   it.each([
     ['profile', ['USER#u', 'LOGIN#a@example.com']],
+    ['accounts-write', ['USER#u', 'ACCTNUM#12345678', 'ACCTID#a']],
     ['payees', ['USER#u']],
     ['schedules-api', ['USER#u', 'JOURNAL#j']],
     ['webhooks-api', ['USER#u', 'JOURNAL#j', 'WEBHOOK#w']],
