@@ -392,6 +392,21 @@ describe('dev stage (with a web build)', () => {
     s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
   });
 
+  it('logs the CDK\u2019s auto-delete helper (it empties the dev buckets) to a log group of ours, with the stage\u2019s retention and removal', () => {
+    // aws-cdk-lib's AutoDeleteObjectsProvider: its function's logical id is the provider's and `Handler`.
+    const helpers = Object.entries(s.template.findResources('AWS::Lambda::Function'))
+      .filter(([id]) => id.startsWith('CustomS3AutoDeleteObjectsCustomResourceProviderHandler'))
+      .map(([, f]) => f);
+    expect(helpers).toHaveLength(1);
+    const group = (helpers[0] as { Properties: { LoggingConfig?: { LogGroup?: { Ref?: string } } } })
+      .Properties.LoggingConfig?.LogGroup?.Ref;
+    expect(group).toMatch(/^AutoDeleteObjectsLogs/);
+    expect(s.template.findResources('AWS::Logs::LogGroup')[group as string]).toMatchObject({
+      Properties: { RetentionInDays: 7 },
+      DeletionPolicy: 'Delete',
+    });
+  });
+
   it('gives the cursor secret\u2019s ARN (never its value) only to the functions that page with cursors, with read access to it', () => {
     expect(functionNames.filter(pagesWithCursors).sort()).toEqual([
       'accounts-read',
@@ -1170,6 +1185,7 @@ describe('prod stage', () => {
     s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
     // No auto-delete helper: prod buckets keep their objects.
     expect(Object.keys(s.template.findResources('Custom::S3AutoDeleteObjects'))).toEqual([]);
+    expect(s.stack.node.tryFindChild('AutoDeleteObjectsLogs')).toBeUndefined();
   });
 
   it('takes the stage throttling from the context and logs at INFO', () => {

@@ -8,7 +8,7 @@ import { IDLE_TIMEOUT_SECONDS } from '../src/domain/session.ts';
 import { type FunctionDef, functionNames, functions, functionsWith } from '../src/functions.ts';
 import { tableIndexes } from '../src/store/table.ts';
 import { Api } from './api.ts';
-import { Data } from './data.ts';
+import { Data, logAutoDeleteProvider } from './data.ts';
 import { Functions } from './functions.ts';
 import { Identity } from './identity.ts';
 import { Monitoring } from './monitoring.ts';
@@ -60,6 +60,8 @@ export class BankStack extends Stack {
         idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
       });
     }
+    // Every bucket is made: the CDK's auto-delete helper (dev) gets its log group.
+    logAutoDeleteProvider(this, cfg);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       cfg,
       api: this.api.httpApi,

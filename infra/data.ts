@@ -2,7 +2,7 @@
  * Data at rest: the single DynamoDB table (shape from src/store/table.ts), the private bucket for
  * statements and exports, and the bucket that collects S3 server access logs and CloudFront logs.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import {
   AttributeType,
   BillingMode,
@@ -12,6 +12,7 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
   Bucket,
@@ -34,6 +35,29 @@ export const privateBucketProps = (cfg: StageConfig): BucketProps => ({
   // In dev, `cdk destroy` empties the buckets so they can go; in prod they are retained with their data.
   autoDeleteObjects: cfg.removalPolicy === RemovalPolicy.DESTROY,
 });
+
+/** The stack-level singleton that `autoDeleteObjects` adds (aws-cdk-lib's AutoDeleteObjectsProvider). */
+export const AUTO_DELETE_PROVIDER = 'Custom::S3AutoDeleteObjectsCustomResourceProvider';
+
+/**
+ * The CDK's auto-delete helper (a Lambda function of its own, at stack level, that empties the dev
+ * buckets before they are deleted) writes to a log group of ours, with the stage's retention and
+ * removal: left to itself, Lambda makes `/aws/lambda/<name>` at its first run, kept forever and left
+ * behind by `cdk destroy`. The function takes no logging options (a CfnResource the CDK builds), so its
+ * LoggingConfig is set on the resource; it refers to the group, so CloudFormation makes the group
+ * before the function and deletes it after the function's last run (emptying the buckets). Called
+ * once every bucket is made; a stack without the helper (prod) gets nothing.
+ */
+export const logAutoDeleteProvider = (stack: Stack, cfg: StageConfig): LogGroup | undefined => {
+  const handler = stack.node.tryFindChild(AUTO_DELETE_PROVIDER)?.node.tryFindChild('Handler');
+  if (!handler || !CfnResource.isCfnResource(handler)) return undefined;
+  const logGroup = new LogGroup(stack, 'AutoDeleteObjectsLogs', {
+    retention: cfg.logRetention,
+    removalPolicy: cfg.removalPolicy,
+  });
+  handler.addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
+  return logGroup;
+};
 
 export class Data extends Construct {
   readonly table: Table;
