@@ -28,8 +28,9 @@ export type Permission =
    * LeadingKeys sees the partition key alone, so within a partition it allows every item: `USER#`
    * (payees, webhook endpoints) also covers the customer's account items, and `ACCOUNT#` (money's hold
    * entries) any posting item written before history moved into the indexes. Those functions' PutItem
-   * and UpdateItem (`table:write`) reach every item anyway; partitions of their own for payees and
-   * endpoints would narrow the deletes (README, security: not done).
+   * and UpdateItem (`table:write`) reach those items anyway (`payees` and `webhooks-api` write in
+   * `USER#` too; `money` table-wide); partitions of their own for payees and endpoints would narrow
+   * both (README, security: not done).
    */
   | 'table:delete'
   /**
