@@ -390,6 +390,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'stream',
       'dispatcher',
       'notifier',
+      'admin',
     ]);
     for (const fn of scoped) {
       const declared = (functions[fn] as FunctionDef).writePartitions ?? [];

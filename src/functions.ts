@@ -551,6 +551,9 @@ export const functions = {
     description: 'Back office: find and view customers, unlock, disable and enable logins, the audit trail',
     trigger: http,
     permissions: ['table:write', 'audit:write', 'cognito:manage'],
+    // A customer's SECURITY item (USER#<sub>: a disable's or an enable's status) and login locks
+    // (LOGIN#<email>: an unlock), each in its audit record's transaction (audit:write, AUDIT# only).
+    writePartitions: ['USER#', 'LOGIN#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

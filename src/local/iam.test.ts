@@ -163,6 +163,7 @@ describe('offline IAM', () => {
     ['payees', ['USER#u']],
     ['schedules-api', ['USER#u', 'JOURNAL#j']],
     ['webhooks-api', ['USER#u', 'JOURNAL#j', 'WEBHOOK#w']],
+    ['admin', ['USER#u', 'LOGIN#a@example.com']],
   ] as const)('keeps %s writing in its partitions alone', (fn, mine) => {
     const writes = functions[fn].sdkActions.filter(
       (a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem',
