@@ -382,6 +382,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'auth',
       'profile',
       'accounts-write',
+      'money',
       'statements',
       'payees',
       'schedules-api',

@@ -284,6 +284,11 @@ export const functions = {
     permissions: ['table:write', 'table:delete'],
     // A posted hold replaces the sender's pending history entry.
     deletePartitions: ['ACCOUNT#'],
+    // The ledger's items (src/store/ledger*.ts): accounts and daily counters (USER#<sub>), journals and
+    // idempotency records (JOURNAL#), pending transfers' history entries (ACCOUNT#<id>) and a hot
+    // recipient's deferred credit (CREDIT#<accountId>): never a login, an MFA proof, a lookup item, a
+    // webhook delivery or an email mark.
+    writePartitions: ['USER#', 'JOURNAL#', 'ACCOUNT#', 'CREDIT#'],
     sdkActions: [
       'dynamodb:GetItem',
       // A bulk payment's recipients, read together (BatchLedgerStore.recipients, src/store/ledger-batch.ts).

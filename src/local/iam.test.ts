@@ -160,6 +160,7 @@ describe('offline IAM', () => {
   it.each([
     ['profile', ['USER#u', 'LOGIN#a@example.com']],
     ['accounts-write', ['USER#u', 'ACCTNUM#12345678', 'ACCTID#a']],
+    ['money', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a', 'CREDIT#a']],
     ['payees', ['USER#u']],
     ['schedules-api', ['USER#u', 'JOURNAL#j']],
     ['webhooks-api', ['USER#u', 'JOURNAL#j', 'WEBHOOK#w']],
