@@ -392,6 +392,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'dispatcher',
       'notifier',
       'admin',
+      'settler',
     ]);
     for (const fn of scoped) {
       const declared = (functions[fn] as FunctionDef).writePartitions ?? [];

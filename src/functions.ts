@@ -626,6 +626,10 @@ export const functions = {
     // A settled credit item is deleted (CREDIT#<accountId>/IN#...) in the settlement's transaction:
     // credits have a partition of their own, so neither may delete a posting or an account.
     deletePartitions: ['CREDIT#'],
+    // The recipient's account and, for a closed one's credit returned to its sender, the sender's account
+    // and daily counter (USER#<sub>), and the transfer's journal and a return's (JOURNAL#): never a
+    // login, an MFA proof, a lookup item or a history entry.
+    writePartitions: ['USER#', 'JOURNAL#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

@@ -165,6 +165,7 @@ describe('offline IAM', () => {
     ['schedules-api', ['USER#u', 'JOURNAL#j']],
     ['webhooks-api', ['USER#u', 'JOURNAL#j', 'WEBHOOK#w']],
     ['admin', ['USER#u', 'LOGIN#a@example.com']],
+    ['settler', ['USER#u', 'JOURNAL#j']],
   ] as const)('keeps %s writing in its partitions alone', (fn, mine) => {
     const writes = functions[fn].sdkActions.filter(
       (a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem',
