@@ -486,15 +486,22 @@ export class LedgerEngine {
     const expired = expiredHolds(a.holds, now);
     if (expired.length === 0) return a;
     if (state) state.released = true;
-    for (const id of expired)
+    await this.releaseExpired(expired, now, state);
+    return this.accounts.mustGet(owner, accountId);
+  }
+
+  /**
+   * Releases expired holds, one by one. One whose release keeps losing races or being throttled marks
+   * the attempt `unreleased`: the debit goes on regardless, against the stored `available` and daily
+   * counter that still count it (their conditions are the rule), a refusal they cause is not kept, and
+   * the sweep releases it later.
+   */
+  private async releaseExpired(ids: readonly string[], now: Date, state: AttemptState | undefined) {
+    for (const id of ids)
       await this.expire(id, now).catch((e: unknown) => {
-        // A release that keeps losing races or being throttled: the debit goes on regardless, against
-        // the stored `available` that still counts the hold (its condition is the rule); the sweep
-        // releases it later.
         if (!(isBankError(e) && e.code === 'service_unavailable')) throw e;
         if (state) state.unreleased = true;
       });
-    return this.accounts.mustGet(owner, accountId);
   }
 
   /**
@@ -516,11 +523,7 @@ export class LedgerEngine {
     const expired = mine
       .filter((a) => a.currency === currency)
       .flatMap((a) => expiredHolds((a.holds as Record<string, Hold> | undefined) ?? {}, now));
-    for (const id of expired)
-      await this.expire(id, now).catch((e: unknown) => {
-        if (!(isBankError(e) && e.code === 'service_unavailable')) throw e;
-        state.unreleased = true;
-      });
+    await this.releaseExpired(expired, now, state);
     return expired.length > 0;
   }
 
