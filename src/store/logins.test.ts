@@ -155,6 +155,19 @@ describe('EmailedCodeCounter (wrong answers per emailed code)', () => {
     await c.issued(e, T0, true);
     expect(await c.reserve(e, T0)).toMatchObject({ attempt: 1 });
   });
+
+  it('an attempt begun before the reset and given back after the next code was asked for leaves that code’s count alone', async () => {
+    const c = counter();
+    const e = email();
+    await c.issued(e, T0);
+    const late = await c.reserve(e, T0);
+    await c.succeeded(e);
+    await c.issued(e, T0);
+    expect(await c.reserve(e, T0)).toMatchObject({ generation: 2, attempt: 1 });
+    if (!late) return expect.fail('no ticket');
+    await c.release(late);
+    expect((await itemOf(keys.passwordReset(e))).codeAttempts).toBe(1);
+  });
 });
 
 describe('LoginGuard (pair locks, the email’s slowing)', () => {

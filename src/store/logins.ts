@@ -265,13 +265,18 @@ export class EmailedCodeCounter {
       });
   }
 
-  /** The password was reset: the code is used, and guesses until the next request count nothing. */
+  /**
+   * The password was reset: the code is used, and guesses until the next request count nothing. The
+   * generation stays, so the next code's is a new number: an attempt of this one given back late
+   * (`release`) cannot uncount the next code's guesses.
+   */
   async succeeded(email: string): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: this.key(email),
-        UpdateExpression: 'REMOVE codeGeneration, codeAttempts, codeExpiresAt',
+        UpdateExpression: 'SET codeAttempts = :zero, codeExpiresAt = :zero',
+        ExpressionAttributeValues: { ':zero': 0 },
       }),
     );
   }
