@@ -50,7 +50,11 @@ export interface Request<R extends RouteDef = RouteDef> {
   caller: R['role'] extends 'public' ? undefined : Caller;
   /** The caller's access token itself, for Cognito calls made on their behalf (ChangePassword, TOTP). */
   accessToken: R['role'] extends 'public' ? undefined : string;
-  idempotencyKey: R['idempotent'] extends true ? string : undefined;
+  idempotencyKey: R['idempotent'] extends true
+    ? string
+    : R['optionalKey'] extends true
+      ? string | undefined
+      : undefined;
   /**
    * A hash of the operation and its validated input, keys sorted: the same request gets the same
    * fingerprint, whatever the order of its keys. It may carry, space separated, an older form that
@@ -294,15 +298,17 @@ const buildRequest = async (
   const body = validate(route.body, rawBody, 'body');
   const query = validate(route.query, event.queryStringParameters ?? {}, 'query');
   let idempotencyKey: string | undefined;
-  if (route.idempotent) {
+  if (route.idempotent || route.optionalKey) {
     const key = header(event, 'idempotency-key');
-    if (key === undefined || key === '') {
+    if (key !== undefined && key !== '') {
+      idempotencyKey = validate(IdempotencyKey, key, 'headers.idempotency-key');
+    } else if (route.idempotent) {
       throw new BankError(
         'idempotency_key_required',
         'Send an Idempotency-Key header with every money movement',
       );
     }
-    idempotencyKey = validate(IdempotencyKey, key, 'headers.idempotency-key');
+    // An optional key left out (or sent empty, as the missing required one is read) is none.
   }
   // A customer route's guard (is the login disabled?) reads the table: only for a well-formed request,
   // so that malformed input is answered without a database call (the input's shape is public anyway).

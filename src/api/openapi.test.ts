@@ -63,7 +63,9 @@ describe('the OpenAPI document', () => {
     );
     expect(o?.requestBody !== undefined).toBe(r.body !== undefined);
     const idem = o?.parameters?.find((p) => p.name === 'Idempotency-Key');
-    expect(idem !== undefined).toBe(r.idempotent === true);
+    expect(idem !== undefined).toBe(r.idempotent === true || r.optionalKey === true);
+    // Required where the route requires it; documented, not required, where it is optional.
+    if (idem) expect(idem.required).toBe(r.idempotent === true);
     for (const code of r.errors) {
       const res = o?.responses[String(errorCatalog[code].status)];
       expect(res?.content?.['application/problem+json'], code).toBeDefined();
@@ -92,7 +94,9 @@ describe('the OpenAPI document', () => {
           expect(Object.keys(res.headers ?? {})).toContain('Retry-After');
       }
       const success = Object.keys(o.responses[String(r.status)]?.headers ?? {});
-      expect(success.includes('Idempotent-Replayed'), 'Idempotent-Replayed').toBe(r.idempotent === true);
+      expect(success.includes('Idempotent-Replayed'), 'Idempotent-Replayed').toBe(
+        r.idempotent === true || r.optionalKey === true,
+      );
       // API Gateway's own answers are documented beside the problem+json ones.
       // ... and carry API Gateway's headers alone: X-Request-Id and Retry-After are not promised there.
       for (const status of ['404', '413', '429', '500', '503', ...(needsToken(r) ? ['401', '403'] : [])])

@@ -118,6 +118,10 @@ const parameters = (where: Parameter['in'], schema: $ZodType | undefined): Param
 };
 
 const idempotencyHeader = z.object({ 'Idempotency-Key': IdempotencyKey });
+/** A route's optional key (RouteDef `optionalKey`): documented, not required. */
+const optionalIdempotencyHeader = z.object({ 'Idempotency-Key': z.optional(IdempotencyKey) });
+/** Whether the route answers a repeat of a keyed request (required key or optional). */
+const keyed = (r: RouteEntry): boolean => r.idempotent === true || r.optionalKey === true;
 
 const ref = (kind: 'schemas' | 'headers', id: string) => ({ $ref: `#/components/${kind}/${id}` });
 
@@ -253,12 +257,15 @@ const operation = (r: RouteEntry): Operation => {
   const params = [
     ...parameters('path', r.params),
     ...parameters('query', r.query),
-    ...parameters('header', r.idempotent ? idempotencyHeader : undefined),
+    ...parameters(
+      'header',
+      r.idempotent ? idempotencyHeader : r.optionalKey ? optionalIdempotencyHeader : undefined,
+    ),
   ];
   return {
     operationId: r.operationId,
     summary: r.summary,
-    description: `${r.summary}.${needsToken(r) ? ' Needs a Cognito access token.' : ' Public: no token.'}${r.idempotent ? ' Send an Idempotency-Key: it takes effect once per key, and a repeat answers the same.' : ''}`,
+    description: `${r.summary}.${needsToken(r) ? ' Needs a Cognito access token.' : ' Public: no token.'}${r.idempotent ? ' Send an Idempotency-Key: it takes effect once per key, and a repeat answers the same.' : r.optionalKey ? ' An Idempotency-Key is optional: with one, it takes effect once per key, and a repeat answers the same; without, every request acts anew.' : ''}`,
     tags: [r.fn],
     // Public operations say so: an empty list overrides nothing and means "no authentication".
     security: r.role === 'admin' ? [{ [ADMIN_BEARER]: [] }] : needsToken(r) ? [{ [BEARER]: [] }] : [],
@@ -279,7 +286,7 @@ const operation = (r: RouteEntry): Operation => {
             description: r.summary,
             headers: {
               ...requestId,
-              ...(r.idempotent ? { 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') } : {}),
+              ...(keyed(r) ? { 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') } : {}),
             },
             ...successContent(r),
           },

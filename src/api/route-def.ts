@@ -24,6 +24,13 @@ export interface RouteDef {
   role: Role;
   /** Money-moving: requires the Idempotency-Key header. */
   idempotent?: boolean;
+  /**
+   * Takes an Idempotency-Key when one is sent (a creation a retry must not make twice, which took no
+   * key before: opening an account), with `idempotent`'s replay rules; without one, every request acts
+   * anew, as before. Not `idempotent`: no money moves, so neither the money routes' throttle nor
+   * `idempotency_key_required` applies.
+   */
+  optionalKey?: boolean;
   body?: ZodMiniType;
   params?: ZodMiniType;
   query?: ZodMiniType;

@@ -5,7 +5,8 @@
 import type { output } from 'zod/v4/core';
 import { BankError, type FieldError, type Refusal } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
-import type { BatchOutcome, Declined, Outcome, Replayed } from '../store/idempotency.ts';
+import type { StoredAccount } from '../store/accounts.ts';
+import type { BatchOutcome, Declined, Outcome, Recorded, Replayed } from '../store/idempotency.ts';
 import type { HistoryItem } from '../store/ledger.ts';
 import type { StoredSchedule } from '../store/schedules.ts';
 import type { WebhookRegistration } from '../store/webhooks.ts';
@@ -146,16 +147,32 @@ export const batchReply = (o: BatchOutcome, user: string): Reply => {
   return { body: { id: o.id, transfers: o.journals.map((j) => transactionView(j, user)) }, headers };
 };
 
-/** A scheduled transfer's creation as HTTP: the schedule as first created, the first time and on replay. */
-export const scheduleReply = (o: Replayed<StoredSchedule>): Reply => {
+/**
+ * A creation recorded with its key as HTTP: what `render` makes of what it created, the first time and
+ * on replay (which says so in a header), or the decline as problem+json.
+ */
+const createdReply = <S extends Exclude<Recorded, Declined>>(
+  o: Replayed<S>,
+  render: (created: S) => Reply,
+): Reply => {
   const headers = replayHeaders(o);
-  if (o.kind === 'declined') throw declined(o, headers);
-  return { body: o.schedule, headers };
+  if (o.kind === 'declined') throw declined(o as Declined, headers);
+  const reply = render(o as S);
+  return { ...reply, headers: { ...headers, ...reply.headers } };
 };
 
+/** A scheduled transfer's creation as HTTP: the schedule as first created, the first time and on replay. */
+export const scheduleReply = (o: Replayed<StoredSchedule>): Reply =>
+  createdReply(o, (s) => ({ body: s.schedule }));
+
 /** A webhook's registration as HTTP: the endpoint with its secret, the first time and on replay. */
-export const webhookReply = (o: Replayed<WebhookRegistration>): Reply => {
-  const headers = replayHeaders(o);
-  if (o.kind === 'declined') throw declined(o, headers);
-  return { status: 201, body: o.webhook, headers: { ...headers, location: `/v1/webhooks/${o.webhook.id}` } };
-};
+export const webhookReply = (o: Replayed<WebhookRegistration>): Reply =>
+  createdReply(o, (w) => ({
+    status: 201,
+    body: w.webhook,
+    headers: { location: `/v1/webhooks/${w.webhook.id}` },
+  }));
+
+/** An account's opening as HTTP: the account as first opened, the first time and on replay. */
+export const accountReply = (o: Replayed<StoredAccount>): Reply =>
+  createdReply(o, (a) => ({ body: a.account }));

@@ -233,3 +233,102 @@ describe('a closed account with a credit still on its way (a hot recipient close
     expect(await seen()).toEqual([undefined, []]);
   });
 });
+
+describe('opening with an Idempotency-Key (optional)', () => {
+  const body = { type: 'savings', currency: 'EUR', nickname: 'Rainy day' };
+  const keyed = (user: string, key: string, b: Record<string, unknown> = body) =>
+    call('openAccount', { user, body: b, headers: { 'idempotency-key': key } });
+  const listed = async (user: string) =>
+    (await call('listAccounts', { user })).body.items.map((a: { id: string }) => a.id);
+  const doc = () => createDocumentClient(dynamoClients().client);
+  const item = async (key: { pk: string; sk: string }) =>
+    (await doc().send(new GetCommand({ TableName: config().tableName, Key: key, ConsistentRead: true })))
+      .Item;
+  const openAccounts = (user: string, n: number) =>
+    doc().send(
+      new UpdateCommand({
+        TableName: config().tableName,
+        Key: keys.profile(user),
+        UpdateExpression: 'SET openAccounts = :n',
+        ExpressionAttributeValues: { ':n': n },
+      }),
+    );
+
+  it('opens once per key: a repeat answers the same account, says so, and opens no second one', async () => {
+    const user = `u-${randomUUID()}`;
+    const key = randomUUID();
+    const first = await keyed(user, key);
+    expect(first.status).toBe(201);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const again = await keyed(user, key);
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(await listed(user)).toEqual([first.body.id]);
+    // Closed since: a repeat still answers the account as first opened, and opens nothing.
+    expect((await call('closeAccount', { user, params: { id: first.body.id } })).status).toBe(200);
+    const late = await keyed(user, key);
+    expect([late.status, late.body]).toEqual([201, first.body]);
+    expect(await listed(user)).toEqual([]);
+    // The record sits in the owner's partition (accounts-write writes no journal), and expires.
+    const record = await item(keys.ownIdempotency(user, key));
+    expect(record).toMatchObject({ entity: 'idempotency', outcome: expect.any(String) });
+    const ttl = Number(record?.expiresAt) - Date.parse(String(record?.createdAt)) / 1000;
+    expect(Math.abs(ttl - config().idempotencyTtlSeconds)).toBeLessThanOrEqual(1);
+    expect(await item(keys.idempotency(user, key))).toBeUndefined();
+    // Keys are per customer: another one's same key opens their own account.
+    const other = await keyed(`u-${randomUUID()}`, key);
+    expect([other.status, other.headers['idempotent-replayed']]).toEqual([201, undefined]);
+    expect(other.body.id).not.toBe(first.body.id);
+  });
+
+  it('refuses the same key for another request, and opens nothing for it', async () => {
+    const user = `u-${randomUUID()}`;
+    const key = randomUUID();
+    const first = await keyed(user, key);
+    expect(first.status).toBe(201);
+    const other = await keyed(user, key, { ...body, currency: 'USD' });
+    expect([other.status, other.body.code]).toEqual([422, 'idempotency_key_reused']);
+    expect(await listed(user)).toEqual([first.body.id]);
+  });
+
+  it('without a key (or an empty one), every request opens an account, as before', async () => {
+    const user = `u-${randomUUID()}`;
+    const a = await open(user, body);
+    const b = await open(user, body);
+    const c = await call('openAccount', { user, body, headers: { 'idempotency-key': '' } });
+    expect([a.status, b.status, c.status]).toEqual([201, 201, 201]);
+    expect([a, b, c].map((r) => r.headers['idempotent-replayed'])).toEqual([undefined, undefined, undefined]);
+    expect((await listed(user)).sort()).toEqual([a.body.id, b.body.id, c.body.id].sort());
+    const bad = await call('openAccount', { user, body, headers: { 'idempotency-key': 'x'.repeat(256) } });
+    expect([bad.status, bad.body.code]).toEqual([400, 'validation_failed']);
+  });
+
+  it('records the key in the opening\u2019s own transaction: a refused opening leaves it free', async () => {
+    const user = `u-${randomUUID()}`;
+    const key = randomUUID();
+    await openAccounts(user, 10);
+    const refused = await keyed(user, key);
+    expect([refused.status, refused.body.code]).toEqual([409, 'account_limit_reached']);
+    expect(await item(keys.ownIdempotency(user, key))).toBeUndefined();
+    // A place freed: the same key opens the account now, the first time (not a replay of the refusal).
+    await openAccounts(user, 9);
+    const opened = await keyed(user, key);
+    expect([opened.status, opened.headers['idempotent-replayed']]).toEqual([201, undefined]);
+    expect(await listed(user)).toEqual([opened.body.id]);
+    expect(await item(keys.ownIdempotency(user, key))).toMatchObject({ entity: 'idempotency' });
+  });
+
+  it('two at once with one key open one account: the other answers it, or says the key is in use', async () => {
+    const user = `u-${randomUUID()}`;
+    const key = randomUUID();
+    const rs = await Promise.all([keyed(user, key), keyed(user, key), keyed(user, key)]);
+    const opened = await listed(user);
+    expect(opened).toHaveLength(1);
+    for (const r of rs) {
+      if (r.status === 201) expect(r.body.id).toBe(opened[0]);
+      else expect([r.status, r.body.code], JSON.stringify(r.body)).toEqual([409, 'idempotency_key_in_use']);
+    }
+    expect(rs.filter((r) => r.status === 201 && !r.headers['idempotent-replayed'])).toHaveLength(1);
+  });
+});

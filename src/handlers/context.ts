@@ -38,7 +38,16 @@ export const once = <T>(make: () => T): (() => T) => {
 
 export const db = /* @__PURE__ */ once((): Db => createDocumentClient());
 export const users = /* @__PURE__ */ once(() => new UserStore(db(), config().tableName));
-export const accounts = /* @__PURE__ */ once(() => new AccountStore(db(), config().tableName));
+/** Openings taken with an Idempotency-Key are recorded in the owner's partition (keys.ownIdempotency). */
+export const accounts = /* @__PURE__ */ once(
+  () =>
+    new AccountStore(
+      db(),
+      config().tableName,
+      undefined,
+      new IdempotencyStore(db(), config().tableName, config().idempotencyTtlSeconds, '', keys.ownIdempotency),
+    ),
+);
 /** The account reads alone (the account readers: their bundles carry no opening or closing). */
 export const accountReader = /* @__PURE__ */ once(() => new AccountReader(db(), config().tableName));
 export const logins = /* @__PURE__ */ once(

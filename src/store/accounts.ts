@@ -12,7 +12,8 @@ import {
 } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import type { Currency } from '../domain/money.ts';
-import { busy, conditionFailed, type Db, queryAll, transact } from './db.ts';
+import { busy, conditionFailed, type Db, type Piece, queryAll, transact } from './db.ts';
+import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
 import * as keys from './item-keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
@@ -111,6 +112,9 @@ export interface OpenAccountInput {
   currency: Currency;
   nickname?: string | undefined;
 }
+
+/** What the idempotency record of an account's opening holds: the account as first answered. */
+export type StoredAccount = { kind: 'account'; account: Account };
 
 /**
  * Opening writes the owner's profile (its count of open accounts): on AWS, opens by one customer at
@@ -239,6 +243,19 @@ export class AccountReader {
 
 /** The accounts: their reads, and opening and closing. */
 export class AccountStore extends AccountReader {
+  constructor(
+    db: Db,
+    table: string,
+    now?: () => Date,
+    /**
+     * Records an opening with its Idempotency-Key (`openOnce`), in the owner's partition
+     * (keys.ownIdempotency). The ledger's own account stores need none.
+     */
+    private readonly idempotency?: IdempotencyStore,
+  ) {
+    super(db, table, now);
+  }
+
   /**
    * An account written before holds existed gets `held`, `available` and `holds` once, so that the
    * ledger's conditions (which read them) hold for it. Idempotent: only where `available` is missing.
@@ -269,10 +286,38 @@ export class AccountStore extends AccountReader {
    * (another account has it).
    */
   async open(input: OpenAccountInput, now = new Date()): Promise<Account> {
+    // An opening records no decline: what it answers is an account.
+    return ((await this.opening(input, now)) as StoredAccount).account;
+  }
+
+  /**
+   * Opens an account exactly once per Idempotency-Key: the key's record commits in the same
+   * transaction as the account's items, so a failed opening leaves the key free. A repeat (the same
+   * key and request) answers the account as first opened, whatever became of it since; the same key
+   * for another request is refused (`idempotency_key_reused`); a repeat while the first is still
+   * committing is `idempotency_key_in_use` (as a schedule's creation). A refusal (the limit) is not
+   * recorded: a retry after the customer closes an account is checked again.
+   */
+  async openOnce(input: OpenAccountInput, k: RequestKey, now = new Date()): Promise<Replayed<StoredAccount>> {
+    const earlier = await this.recorder().replay<StoredAccount>(input.ownerId, k.key, k.fingerprint, now);
+    return earlier ?? this.opening(input, now, k);
+  }
+
+  private recorder(): IdempotencyStore {
+    if (!this.idempotency) throw new Error('AccountStore: no IdempotencyStore to record openings with');
+    return this.idempotency;
+  }
+
+  /** `open`, with the key's record in its transaction when there is a key (`openOnce`). */
+  private async opening(
+    input: OpenAccountInput,
+    now: Date,
+    k?: RequestKey,
+  ): Promise<Replayed<StoredAccount>> {
     const id = randomUUID();
     let number = newAccountNumber();
     const hostAttr = keys.limitHostAttr(input.currency);
-    const opened = await retry(async () => {
+    const opened = await retry<Replayed<StoredAccount>>(async () => {
       const host = await this.hostFor(input.ownerId, input.currency, id);
       const item = {
         ...keys.account(input.ownerId, id),
@@ -292,6 +337,15 @@ export class AccountStore extends AccountReader {
         createdAt: now.toISOString(),
         ...(host ? { limitHost: host } : {}),
       };
+      const outcome: StoredAccount = { kind: 'account', account: toAccount(item, now) };
+      const record: Piece<'idempotency'>[] = k
+        ? [
+            {
+              name: 'idempotency',
+              item: this.recorder().recordPut(input.ownerId, k.key, k.fingerprint, outcome, now),
+            },
+          ]
+        : [];
       // The profile names the host of each currency: two first accounts opened at once in one
       // currency cannot both become hosts (the later one's condition fails, and it joins the first).
       const hostClause =
@@ -300,7 +354,8 @@ export class AccountStore extends AccountReader {
           : host
             ? { set: '', condition: ' AND #host = :id' }
             : { set: '', condition: ' AND attribute_not_exists(#host)' };
-      const r = await transact(this.db, [
+      const r = await transact<string>(this.db, [
+        ...record,
         {
           name: 'profile',
           item: {
@@ -358,15 +413,19 @@ export class AccountStore extends AccountReader {
           },
         },
       ]);
-      if (r.ok) return done(toAccount(item, now));
+      if (r.ok) return done({ ...outcome, replayed: false });
       const failed = conditionFailed(r.failed);
       // The id is this call's own: an item under it is an earlier attempt that committed and whose
       // answer was lost. It took a place on the profile too, so this attempt's profile check may fail
-      // as well (it was the last place): look before answering the limit.
-      if (failed.includes('account') || failed.includes('id') || failed.includes('profile')) {
+      // as well (it was the last place), and took the key: look before answering the limit or a repeat.
+      if (failed.some((n) => ['account', 'id', 'profile', 'idempotency'].includes(n))) {
         const earlier = await this.get(input.ownerId, id);
-        if (earlier?.ownerId === input.ownerId) return done(publicAccount(earlier));
+        if (earlier?.ownerId === input.ownerId)
+          return done({ kind: 'account', account: publicAccount(earlier), replayed: false });
       }
+      // Another request holds the key (a repeat that committed first, or one still committing).
+      if (k && failed.includes('idempotency'))
+        return done(await this.recorder().repeatOf<StoredAccount>(input.ownerId, k, now));
       // The profile's condition is on the count and on the currency's host: another first account
       // in this currency may have become its host since we looked. Look again.
       if (failed.includes('profile')) {
@@ -389,7 +448,8 @@ export class AccountStore extends AccountReader {
       if (isTransient(r.error, r.codes)) return again;
       throw r.error;
     }, OPEN_POLICY);
-    if (!opened) throw busy('Could not open the account now: try again');
+    if (!opened)
+      throw busy(`Could not open the account now: try again${k ? ' with the same Idempotency-Key' : ''}`);
     return opened;
   }
 

@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError, type ErrorCode, type FieldError, type Refusal } from '../domain/errors.ts';
 import type { Journal } from '../domain/ledger.ts';
+import type { StoredAccount } from './accounts.ts';
 import {
   AlreadyCommitted,
   busy,
@@ -38,8 +39,11 @@ export type Declined = {
 export type StoredOutcome = { kind: 'journal'; journal: Journal } | Declined;
 /** A bulk payment (ledger-batch.ts): the batch's id and its transfers' journals, in request order. */
 export type StoredBatch = { kind: 'batch'; id: string; journals: Journal[] };
-/** What an idempotency record holds (a scheduled transfer's creation: schedules.ts; a webhook's: webhooks.ts). */
-export type Recorded = StoredOutcome | StoredBatch | StoredSchedule | WebhookRegistration;
+/**
+ * What an idempotency record holds (a scheduled transfer's creation: schedules.ts; a webhook's:
+ * webhooks.ts; an account's opening: accounts.ts).
+ */
+export type Recorded = StoredOutcome | StoredBatch | StoredSchedule | WebhookRegistration | StoredAccount;
 /** A recorded outcome (or a decline), and whether this answer replays it. */
 export type Replayed<S extends Recorded> = (S | Declined) & { replayed: boolean };
 
@@ -94,6 +98,12 @@ export class IdempotencyStore {
      * legacyIdempotencyUntil): until then, those records are answered too. Empty: none.
      */
     private readonly legacyUntil = '',
+    /**
+     * Where a key's record item sits: at the journal id it names (keys.idempotency), or, for a
+     * function that may not write journals, in the owner's partition (keys.ownIdempotency: an
+     * account's opening). A key names one request in each place.
+     */
+    private readonly at: (user: string, key: string) => ItemKey = keys.idempotency,
   ) {}
 
   /**
@@ -118,7 +128,7 @@ export class IdempotencyStore {
       Put: {
         TableName: this.table,
         Item: {
-          ...keys.idempotency(user, key),
+          ...this.at(user, key),
           entity: 'idempotency',
           fingerprint: storedForm(fingerprint),
           outcome: JSON.stringify(outcome),
@@ -160,7 +170,7 @@ export class IdempotencyStore {
     fingerprint: string,
     now = new Date(),
   ): Promise<Replayed<S> | undefined> {
-    const found = await this.answer<S>(keys.idempotency(user, key), fingerprint, now);
+    const found = await this.answer<S>(this.at(user, key), fingerprint, now);
     return found ?? this.legacyReplay<S>(user, key, fingerprint, now);
   }
 

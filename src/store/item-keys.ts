@@ -79,6 +79,11 @@ export const creditShard = (shard: number) => `CREDITS#${String(shard).padStart(
 export const legacyIdempotency = (sub: string, key: string) => ({ pk: `IDEM#${sub}#${key}`, sk: 'IDEM' });
 /** A request's idempotency record: at the journal id its key names (journalIdFor). */
 export const idempotency = (sub: string, key: string) => journal(journalIdFor(sub, key));
+/**
+ * The idempotency record of a request whose function may write only in its owner's partitions (an
+ * account's opening: `accounts-write` writes USER#, never JOURNAL#), in the owner's own partition.
+ */
+export const ownIdempotency = (sub: string, key: string) => ({ pk: `USER#${sub}`, sk: `IDEM#${key}` });
 export const login = (email: string) => ({ pk: `LOGIN#${email}`, sk: 'LOGIN' });
 export const loginPair = (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `IP#${ip}` });
 export const loginKnownIp = (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `KNOWN#${ip}` });

@@ -10,10 +10,19 @@ export const routes = {
     fn: 'accounts-write',
     role: 'customer',
     summary: 'Open an account',
+    // Opened once per key when one is sent: a retry after a lost answer opens no second account.
+    // Optional, as it was not taken before (a client that sends none opens one per request).
+    optionalKey: true,
     body: OpenAccountBody,
     status: 201,
     response: Account,
-    errors: [...common, 'account_limit_reached'],
+    errors: [
+      ...common,
+      'account_limit_reached',
+      'idempotency_key_reused',
+      'idempotency_key_in_use',
+      'service_unavailable',
+    ],
   }),
   closeAccount: route({
     method: 'DELETE',
