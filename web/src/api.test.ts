@@ -2,7 +2,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { problem } from '../../src/api/problem.ts';
 import { errorCatalog } from '../../src/domain/errors.ts';
 import {
+  type Account,
   Api,
+  type OpenAccountBody,
   outcomeUnknown,
   REQUEST_TIMEOUT_MS,
   send,
@@ -271,6 +273,33 @@ describe('Api', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('opens an account with its submission\u2019s key: asked again with it after a lost answer, a new submission a new key', async () => {
+    const { fetchFn, seen } = scripted([
+      'offline',
+      problemRes('idempotency_key_in_use', 409),
+      json(201, { id: 'a1' }),
+      json(201, { id: 'a2' }),
+    ]);
+    const api = new Api({ baseUrl: '', tokens: tokens().source, fetch: fetchFn, sleep: noSleep });
+    let n = 0;
+    // As the open-account form holds it (useHeldIntent).
+    const intent = createIntent<OpenAccountBody, Account>({
+      isRetryable: outcomeUnknown,
+      newKey: () => `key-${++n}`,
+    });
+    const body = { type: 'checking', currency: 'USD' } as const;
+    const open = () => intent.submit(body, (key) => api.openAccount(body, key));
+    expect(await open()).toEqual({ id: 'a1' });
+    // Answered: the same details again are another account, under a key of their own.
+    expect(await open()).toEqual({ id: 'a2' });
+    expect(seen.map((s) => [s.method, s.url, s.headers['idempotency-key']])).toEqual([
+      ['POST', '/v1/accounts', 'key-1'],
+      ['POST', '/v1/accounts', 'key-1'],
+      ['POST', '/v1/accounts', 'key-1'],
+      ['POST', '/v1/accounts', 'key-2'],
+    ]);
   });
 
   it('gives up after three attempts, and never repeats a request without a key', async () => {

@@ -218,7 +218,13 @@ export class Api {
     return { items: [...open.items, ...closed.items] };
   };
   account = (id: string) => this.request<Account>('GET', `/v1/accounts/${encodeURIComponent(id)}`);
-  openAccount = (body: OpenAccountBody) => this.request<Account>('POST', '/v1/accounts', body);
+  /**
+   * Opens an account. With `key` (the open-account form's intent: useHeldIntent), opened once per key,
+   * so a lost answer may be asked again, and is retried here like a money movement; without one, it
+   * is sent once.
+   */
+  openAccount = (body: OpenAccountBody, key?: string) =>
+    this.request<Account>('POST', '/v1/accounts', body, key);
   closeAccount = (id: string) => this.request<Account>('DELETE', `/v1/accounts/${encodeURIComponent(id)}`);
 
   history = (id: string, cursor?: string | null, limit = 20) => {

@@ -1,6 +1,8 @@
 /** The dashboard, opening an account, one account with its history, and closing an account. */
 import { lastDigits } from '../account-number.ts';
-import type { Account } from '../api.ts';
+import type { Account, OpenAccountBody } from '../api.ts';
+import { explain } from '../errors.ts';
+import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
 import { type Currency, currencyCodes, formatMoney, totalsByCurrency } from '../money.ts';
 import {
   accountName,
@@ -110,20 +112,48 @@ export const OpenAccount = () => {
   const { api, navigate } = useApp();
   const form = useForm({ type: 'checking', currency: 'USD', nickname: '' });
   const { type, currency, nickname } = form.values;
+  // Opened once per submission: its Idempotency-Key is made when it is first sent and reused whenever
+  // it is sent again (a retry after a lost answer, a second click, a reload: useHeldIntent), so a lost
+  // answer never opens a second account.
+  const held = useHeldIntent<OpenAccountBody, Account>(
+    'open-account',
+    (body, key) => api.openAccount(body, key),
+    (a) =>
+      navigate('/', { flash: `Your new ${TYPE_LABEL[a.type].toLowerCase()} account ${a.number} is open.` }),
+    (e) => form.show({ fields: {}, message: `The account was not opened. ${explain(e).message ?? ''}` }),
+    () => {
+      // Given up (it may have been opened): a fresh form, not the one a click would send again.
+      form.reset();
+      form.clear();
+    },
+  );
 
   const submit = form.submit(
     () => ({
       nickname: nickname.trim().length > 50 ? 'Use at most 50 characters for the nickname.' : undefined,
     }),
     async () => {
-      const a = await api.openAccount({
+      // Success moves on (the intent's onDone); a refusal is thrown, and shown by the form.
+      await held.submit({
         type: type as Account['type'],
         currency: currency as Currency,
         ...(nickname.trim() ? { nickname: nickname.trim() } : {}),
       });
-      navigate('/', { flash: `Your new ${TYPE_LABEL[a.type].toLowerCase()} account ${a.number} is open.` });
     },
   );
+
+  // An opening whose answer was lost comes first: it is asked again, never sent as a second one.
+  const unknown = held.unknown?.payload;
+  if (unknown) {
+    const called = unknown.nickname ? ` called \u201c${unknown.nickname}\u201d` : '';
+    return (
+      <Page narrow title="Open an account">
+        <UnknownOutcome state={held} forgetLabel="Leave it and start again">
+          <p>{`A ${TYPE_LABEL[unknown.type].toLowerCase()} account in ${unknown.currency}${called}.`}</p>
+        </UnknownOutcome>
+      </Page>
+    );
+  }
 
   return (
     <Page narrow title="Open an account">
