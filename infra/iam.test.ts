@@ -383,6 +383,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'profile',
       'accounts-write',
       'money',
+      'sweep',
       'statements',
       'payees',
       'schedules-api',

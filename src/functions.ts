@@ -309,6 +309,12 @@ export const functions = {
     permissions: ['table:write', 'table:delete'],
     // A credit the settler missed is settled (its item deleted, CREDIT#<accountId>/IN#...).
     deletePartitions: ['CREDIT#'],
+    // An expiry (ledger-engine.ts expire) writes the pending transfer's journal (JOURNAL#), the sender's
+    // account and daily counter (USER#<sub>) and its history entry (ACCOUNT#<id>); a missed credit's
+    // settlement (ledger-settle.ts) the recipient's account and the journal, and a closed recipient's
+    // credit returned (ledger-return.ts) a reversal journal and the sender's account and counter: never
+    // a login, an MFA proof, a lookup item, a webhook delivery or an email mark.
+    writePartitions: ['USER#', 'JOURNAL#', 'ACCOUNT#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

@@ -2,6 +2,9 @@
  * The scheduled sweep handler on DynamoDB Local, with a fault DynamoDB Local cannot produce injected
  * into the handlers' own client: a failure in the expiry pass must not stop the rest of it, nor the
  * settlement of credits, and the run must still fail so that the function's Errors alarm sees it.
+ * The handler runs as the sweep function (`sweep()`: the offline IAM, src/local/iam.ts, as the local
+ * stack's scheduler runs it), so a write outside its `writePartitions` (src/functions.ts) is refused
+ * and fails its run here, as it would on AWS.
  */
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
@@ -11,6 +14,7 @@ import { openedBeforeHosts } from '../../test/legacy.ts';
 import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
 import { MAX_LIVE_HOLDS } from '../domain/account.ts';
+import { runAs } from '../local/iam.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient, type Db } from '../store/db.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
@@ -31,6 +35,8 @@ afterEach(() => {
 });
 
 const event = { id: 'test-sweep' } as ScheduledEvent;
+/** One run of the handler as the sweep function, under its offline IAM. */
+const sweep = () => runAs('sweep', () => handler(event));
 
 /**
  * A payer with two pending transfers (10 and 20) whose time has passed, and a transfer of 30 to a
@@ -100,9 +106,7 @@ describe('the sweep handler', () => {
     const { ledger, pending, credited } = await due();
     const errors = vi.spyOn(logger, 'error');
     failFirst((c) => c.constructor.name === 'TransactWriteCommand', reset);
-    await expect(handler(event)).rejects.toThrow(
-      '1 pending transfer(s) past their time could not be expired',
-    );
+    await expect(sweep()).rejects.toThrow('1 pending transfer(s) past their time could not be expired');
     const statuses = await Promise.all(pending.map(async (id) => (await ledger.getJournal(id))?.status));
     expect([...statuses].sort()).toEqual(['expired', 'pending']);
     const failedId = pending[statuses.indexOf('pending')];
@@ -113,7 +117,7 @@ describe('the sweep handler', () => {
     expect((await credited()).balance).toBe(30);
     // The next run (the fault gone) expires the one left, and succeeds.
     vi.restoreAllMocks();
-    expect(await handler(event)).toEqual({ expired: 1, seen: 1, settled: 0 });
+    expect(await sweep()).toEqual({ expired: 1, seen: 1, settled: 0 });
     expect((await ledger.getJournal(failedId as string))?.status).toBe('expired');
     expect((await verifyLedger(doc, table)).problems).toEqual([]);
   });
@@ -292,10 +296,10 @@ describe('the sweep handler', () => {
   it('when the pending transfers cannot even be listed, credits still settle and the run fails with that error', async () => {
     const { ledger, pending, credited } = await due();
     failFirst((c) => c.constructor.name === 'QueryCommand', reset);
-    await expect(handler(event)).rejects.toThrow('read ECONNRESET');
+    await expect(sweep()).rejects.toThrow('read ECONNRESET');
     expect((await credited()).balance).toBe(30);
     vi.restoreAllMocks();
-    await expect(handler(event)).resolves.toMatchObject({ expired: expect.any(Number) });
+    await expect(sweep()).resolves.toMatchObject({ expired: expect.any(Number) });
     for (const id of pending) expect((await ledger.getJournal(id))?.status).toBe('expired');
   });
 });

@@ -161,6 +161,7 @@ describe('offline IAM', () => {
     ['profile', ['USER#u', 'LOGIN#a@example.com']],
     ['accounts-write', ['USER#u', 'ACCTNUM#12345678', 'ACCTID#a']],
     ['money', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a', 'CREDIT#a']],
+    ['sweep', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a']],
     ['payees', ['USER#u']],
     ['schedules-api', ['USER#u', 'JOURNAL#j']],
     ['webhooks-api', ['USER#u', 'JOURNAL#j', 'WEBHOOK#w']],
