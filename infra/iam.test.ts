@@ -387,6 +387,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'statements',
       'payees',
       'schedules-api',
+      'scheduled-transfers',
       'events-api',
       'webhooks-api',
       'stream',

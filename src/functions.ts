@@ -417,6 +417,13 @@ export const functions = {
     description: 'Runs the scheduled transfers that are due',
     trigger: { type: 'schedule', minutes: 15 },
     permissions: ['table:write'],
+    // A run's claim and record, the schedule's next date and its owner's active count (USER#<sub>); its
+    // payment, a ledger transfer (ledger.ts): the accounts and daily counter (USER#<sub>), the journal,
+    // which is the run's idempotency record, or a refusal's record (JOURNAL#), a hot recipient's deferred
+    // credit (CREDIT#<accountId>), and the payer's expired holds released on the way (ledger-engine.ts
+    // debitable: their journals, accounts and history entries, ACCOUNT#<id>). Never a login, an MFA
+    // proof, a lookup item, a webhook delivery or an email mark.
+    writePartitions: ['USER#', 'JOURNAL#', 'ACCOUNT#', 'CREDIT#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

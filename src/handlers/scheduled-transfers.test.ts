@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { balanceOf, deposit, newUser, openAccount, unknownNumber, withdraw } from '../../test/banking.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import type { Journal } from '../domain/ledger.ts';
 import { addDays } from '../domain/schedule.ts';
+import { runAs } from '../local/iam.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
 import * as keys from '../store/item-keys.ts';
@@ -19,7 +20,16 @@ import {
 import { SessionStore } from '../store/sessions.ts';
 import { loginStatus } from './context.ts';
 import { declineRun, earlierRun, payRun } from './ledger-adapter.ts';
-import { handler, type RunnerDeps, runDue } from './scheduled-transfers.ts';
+import { type RunnerDeps, runDue as runDueCode, handler as runnerHandler } from './scheduled-transfers.ts';
+
+/**
+ * The runner's code as the scheduled-transfers function runs it: under its offline IAM (src/local/iam.ts,
+ * as the local stack's scheduler runs the handler), so a write outside the function's `writePartitions`
+ * (src/functions.ts) is refused here as on AWS: the run fails, or is counted an error.
+ */
+const runDue = (d: RunnerDeps, today: string) => runAs('scheduled-transfers', () => runDueCode(d, today));
+const handler = (event: Parameters<typeof runnerHandler>[0]) =>
+  runAs('scheduled-transfers', () => runnerHandler(event));
 
 /**
  * The year the schedules run in: the next one that is not a leap year (the month ends below include
@@ -266,6 +276,55 @@ describe('scheduled transfers', () => {
     ]);
     expect(d).toMatchObject({ status: 'active', nextRunDate: `${Y}-06-15`, runsDone: 3 });
     expect(await balanceOf(payer, from.id)).toBe(50_00);
+  });
+
+  it('releases the payer\u2019s expired hold before it pays a run: the hold it took expires, its entry with it', async () => {
+    const { payer, landlord, from, to } = await setup(100_00);
+    // A pending transfer of 60 made ten minutes ago for a minute: expired, its hold still stored.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 10 * 60_000 });
+    let held: { status: number; body: { id: string; status: string } };
+    try {
+      held = await call('transfer', {
+        user: payer,
+        body: {
+          fromAccountId: from.id,
+          toAccountNumber: to.number,
+          amount: 60_00,
+          currency: 'USD',
+          pending: true,
+          expiresInSeconds: 60,
+        },
+        headers: { 'idempotency-key': randomUUID() },
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(held, JSON.stringify(held.body)).toMatchObject({ status: 201, body: { status: 'pending' } });
+    const s = await schedule(payer, {
+      fromAccountId: from.id,
+      toAccountNumber: to.number,
+      amount: 50_00,
+      startDate: `${Y}-09-15`,
+      frequency: 'once',
+    });
+    // 40 available as stored: the run's 50 is paid once the runner's debit releases the hold.
+    expect(await runDue(deps(), `${Y}-09-15`)).toMatchObject({ succeeded: 1, errors: 0 });
+    expect((await detail(payer, s.id)).runs).toMatchObject([{ outcome: 'succeeded' }]);
+    const hold = await call('getTransaction', { user: payer, params: { id: held.body.id } });
+    expect(hold.body.status).toBe('expired');
+    const entry = (
+      await doc().send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.postingsOf(from.id).pk },
+          ConsistentRead: true,
+        }),
+      )
+    ).Items?.find((i) => i.journalId === held.body.id);
+    expect(entry?.status).toBe('expired');
+    expect(await balanceOf(payer, from.id)).toBe(50_00);
+    expect(await balanceOf(landlord, to.id)).toBe(50_00);
   });
 
   it('stops after cancellation, and ends when the source account is closed', async () => {

@@ -164,6 +164,7 @@ describe('offline IAM', () => {
     ['sweep', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a']],
     ['payees', ['USER#u']],
     ['schedules-api', ['USER#u', 'JOURNAL#j']],
+    ['scheduled-transfers', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a', 'CREDIT#a']],
     ['webhooks-api', ['USER#u', 'JOURNAL#j', 'WEBHOOK#w']],
     ['admin', ['USER#u', 'LOGIN#a@example.com']],
     ['settler', ['USER#u', 'JOURNAL#j']],
