@@ -394,8 +394,17 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       'dispatcher',
       'notifier',
       'admin',
+      'admin-money',
       'settler',
     ]);
+    // Every function that may write the table declares where: none writes table-wide.
+    expect(
+      functionNames.filter(
+        (fn) =>
+          (functions[fn].permissions as readonly string[]).includes('table:write') &&
+          !(functions[fn] as FunctionDef).writePartitions,
+      ),
+    ).toEqual([]);
     for (const fn of scoped) {
       const declared = (functions[fn] as FunctionDef).writePartitions ?? [];
       for (const action of (functions[fn].sdkActions as readonly SdkAction[]).filter((a) =>

@@ -611,6 +611,13 @@ export const functions = {
     // No delete: teller cash and reversals post at once (a hold's expiry on the way updates its entry).
     // Each action's audit record is put in its own transaction, after its subject's chain head (Query).
     permissions: ['table:write', 'audit:write'],
+    // A freeze's or an unfreeze's account (USER#<sub>: updated, or checked when unchanged); teller cash
+    // and reversals on the ledger's engine (ledger-admin.ts): the accounts (USER#<sub>), the journal that
+    // is the request's idempotency record, a decline's record and a reversal's original (JOURNAL#), and
+    // the customer's expired holds released before a debit (their journals, accounts and history
+    // entries, ACCOUNT#<id>). Its audit records go through audit:write (AUDIT#, PutItem only). Never a
+    // login, an MFA proof, a lookup item, a credit, a webhook delivery or an email mark.
+    writePartitions: ['USER#', 'JOURNAL#', 'ACCOUNT#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

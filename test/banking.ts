@@ -1,8 +1,10 @@
 /** Shared steps for the statements, payees and schedules handler tests (in-process handlers). */
 import { randomUUID } from 'node:crypto';
-import { expect } from 'vitest';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { expect, vi } from 'vitest';
 import { luhnDigit } from '../src/domain/luhn.ts';
 import { createDocumentClient } from '../src/store/db.ts';
+import * as keys from '../src/store/item-keys.ts';
 import type { NewSchedule } from '../src/store/schedules.ts';
 import { UserStore } from '../src/store/users.ts';
 import { call } from './api.ts';
@@ -90,3 +92,47 @@ export const rent = (): NewSchedule => ({
   startDate: '2030-01-31',
   frequency: 'monthly',
 });
+
+/**
+ * The status of a pending transfer's history entry on its sender's account (ACCOUNT#<id>, the item an
+ * expiry or a void updates: ledger-engine.ts release), read strongly consistent; undefined when none.
+ */
+export const holdEntryStatus = async (
+  table: string,
+  accountId: string,
+  journalId: string,
+): Promise<string | undefined> => {
+  const r = await createDocumentClient(dynamoClients().client).send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.postingsOf(accountId).pk },
+      ConsistentRead: true,
+    }),
+  );
+  return r.Items?.find((i) => i.journalId === journalId)?.status;
+};
+
+/**
+ * A pending transfer made through the API ten minutes ago to expire after a minute: expired now, its
+ * hold still stored on the sender's account (no sweep has run); returns its id.
+ */
+export const expiredHold = async (
+  user: string,
+  fromAccountId: string,
+  toAccountNumber: string,
+  amount: number,
+): Promise<string> => {
+  vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 10 * 60_000 });
+  try {
+    const r = await call('transfer', {
+      user,
+      body: { fromAccountId, toAccountNumber, amount, currency: 'USD', pending: true, expiresInSeconds: 60 },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    expect(r, JSON.stringify(r.body)).toMatchObject({ status: 201, body: { status: 'pending' } });
+    return r.body.id as string;
+  } finally {
+    vi.useRealTimers();
+  }
+};

@@ -3,6 +3,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, type TestAdmin, testAdmin } from '../../test/admin.ts';
 import { type CallInput, call } from '../../test/api.ts';
+import { expiredHold, holdEntryStatus } from '../../test/banking.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import type { OperationId } from '../api/routes.ts';
 import { eventsFromChange } from '../domain/events.ts';
@@ -263,6 +264,26 @@ describe('teller cash', () => {
       headers: key(),
     });
     expect(missing.status).toBe(404);
+  });
+
+  it('a withdrawal releases the customer\u2019s expired hold first: the hold and its history entry expire, and what it freed is paid out', async () => {
+    const u = newUser();
+    const a = await open(u);
+    const b = await open(newUser());
+    expect((await cashIn(a.id, 1_000)).status).toBe(201);
+    // A pending transfer of 600 made ten minutes ago for a minute: expired, its hold still stored.
+    const held = await expiredHold(u, a.id, b.number, 600);
+    // 400 available as stored: 800 is paid out once the teller's debit releases the hold.
+    const out = await asAdmin('tellerWithdraw', {
+      params: { id: a.id },
+      body: { amount: 800, reference: 'w-expired-hold' },
+      headers: key(),
+    });
+    expect(out, JSON.stringify(out.body)).toMatchObject({ status: 201, body: { type: 'withdrawal' } });
+    expect((await call('getTransaction', { user: u, params: { id: held } })).body.status).toBe('expired');
+    expect(await holdEntryStatus(table, a.id, held)).toBe('expired');
+    expect(await balance(u, a.id)).toBe(200);
+    await ledgerIsClean();
   });
 });
 

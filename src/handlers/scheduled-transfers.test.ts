@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
-import { balanceOf, deposit, newUser, openAccount, unknownNumber, withdraw } from '../../test/banking.ts';
+import {
+  balanceOf,
+  deposit,
+  expiredHold,
+  holdEntryStatus,
+  newUser,
+  openAccount,
+  unknownNumber,
+  withdraw,
+} from '../../test/banking.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import type { Journal } from '../domain/ledger.ts';
 import { addDays } from '../domain/schedule.ts';
@@ -281,25 +290,7 @@ describe('scheduled transfers', () => {
   it('releases the payer\u2019s expired hold before it pays a run: the hold it took expires, its entry with it', async () => {
     const { payer, landlord, from, to } = await setup(100_00);
     // A pending transfer of 60 made ten minutes ago for a minute: expired, its hold still stored.
-    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 10 * 60_000 });
-    let held: { status: number; body: { id: string; status: string } };
-    try {
-      held = await call('transfer', {
-        user: payer,
-        body: {
-          fromAccountId: from.id,
-          toAccountNumber: to.number,
-          amount: 60_00,
-          currency: 'USD',
-          pending: true,
-          expiresInSeconds: 60,
-        },
-        headers: { 'idempotency-key': randomUUID() },
-      });
-    } finally {
-      vi.useRealTimers();
-    }
-    expect(held, JSON.stringify(held.body)).toMatchObject({ status: 201, body: { status: 'pending' } });
+    const held = await expiredHold(payer, from.id, to.number, 60_00);
     const s = await schedule(payer, {
       fromAccountId: from.id,
       toAccountNumber: to.number,
@@ -310,19 +301,9 @@ describe('scheduled transfers', () => {
     // 40 available as stored: the run's 50 is paid once the runner's debit releases the hold.
     expect(await runDue(deps(), `${Y}-09-15`)).toMatchObject({ succeeded: 1, errors: 0 });
     expect((await detail(payer, s.id)).runs).toMatchObject([{ outcome: 'succeeded' }]);
-    const hold = await call('getTransaction', { user: payer, params: { id: held.body.id } });
+    const hold = await call('getTransaction', { user: payer, params: { id: held } });
     expect(hold.body.status).toBe('expired');
-    const entry = (
-      await doc().send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.postingsOf(from.id).pk },
-          ConsistentRead: true,
-        }),
-      )
-    ).Items?.find((i) => i.journalId === held.body.id);
-    expect(entry?.status).toBe('expired');
+    expect(await holdEntryStatus(table, from.id, held)).toBe('expired');
     expect(await balanceOf(payer, from.id)).toBe(50_00);
     expect(await balanceOf(landlord, to.id)).toBe(50_00);
   });

@@ -167,6 +167,7 @@ describe('offline IAM', () => {
     ['scheduled-transfers', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a', 'CREDIT#a']],
     ['webhooks-api', ['USER#u', 'JOURNAL#j', 'WEBHOOK#w']],
     ['admin', ['USER#u', 'LOGIN#a@example.com']],
+    ['admin-money', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a']],
     ['settler', ['USER#u', 'JOURNAL#j']],
   ] as const)('keeps %s writing in its partitions alone', (fn, mine) => {
     const writes = functions[fn].sdkActions.filter(
