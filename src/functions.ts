@@ -269,9 +269,9 @@ export const functions = {
     description: 'Open and close accounts',
     trigger: http,
     permissions: ['table:write'],
-    // An opening's account and profile (USER#<sub>) and its number's and id's lookup items (ACCTNUM#,
-    // ACCTID#), and a closing's account (src/store/accounts.ts): never a posting, a journal, a credit or
-    // a system shard.
+    // An opening's account and profile (USER#<sub>), a keyed opening's idempotency record (USER#<sub>,
+    // keys.ownIdempotency), its number's and id's lookup items (ACCTNUM#, ACCTID#), and a closing's
+    // account (src/store/accounts.ts): never a posting, a journal, a credit or a system shard.
     writePartitions: ['USER#', 'ACCTNUM#', 'ACCTID#'],
     // Query: a close first looks for credits not settled yet (hot recipients).
     sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
