@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { createTestTable, emulators, useHandlerEnv } from '../../test/harness.ts';
 import type { Account } from '../domain/account.ts';
-import type { BankError } from '../domain/errors.ts';
+import { BankError } from '../domain/errors.ts';
 import { MAX_SETTLE, utcDay } from '../domain/ledger.ts';
 import { db as handlerDb, settler as handlerSettler } from '../handlers/context.ts';
 import { processRecord, handler as settlerHandler } from '../handlers/settler.ts';
@@ -35,6 +35,7 @@ import {
   CreditSettler,
   incomingOf,
   OUT_OF_TIME,
+  type ReturnOutcome,
   type Settled,
   unsettledCredits,
   withIncoming,
@@ -777,6 +778,102 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect((await accounts.mustGet('pile-a', a.id)).balance).toBe(1000);
     expect((await verifyBooks()).problems).toEqual([]);
   }, 60_000);
+
+  /**
+   * Two senders' credits to one account, then closed: a's (25, the older) and c's (10). Each sender's
+   * returns go through its own `returnCredit` (`real`: the store's).
+   */
+  type Returning = (real: () => Promise<ReturnOutcome>) => Promise<ReturnOutcome>;
+  const twoSenders = async (prefix: string, by: { a?: Returning; c?: Returning }) => {
+    const s = await pair(quiet, prefix);
+    await s.pay(25);
+    const c = await s.accounts.open({ ownerId: `${prefix}-c`, type: 'checking', currency: 'USD' });
+    await s.ledger.deposit({
+      user: `${prefix}-c`,
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: c.id,
+      amount: 50,
+    });
+    await s.ledger.transfer({
+      user: `${prefix}-c`,
+      idempotencyKey: 't',
+      fingerprint: 't',
+      fromAccountId: c.id,
+      toAccountNumber: s.b.number,
+      currency: 'USD',
+      amount: 10,
+    });
+    await setStatus(`${prefix}-b`, s.b.id, 'closed');
+    const real = new CreditReturns(db, quiet, s.accounts, new IdempotencyStore(db, quiet, 48 * 3600), {
+      systemShards: 4,
+      dailyLimit: 1_000_000,
+    });
+    const settler = new CreditSettler(db, quiet, s.accounts, {
+      systemShards: 4,
+      retry: { maxAttempts: 3, baseMs: 1, capMs: 2 },
+      returns: {
+        returnCredit: (credit, now) => {
+          const back = () => real.returnCredit(credit, now);
+          const mine = credit.counterpartyNumber === s.a.number ? by.a : by.c;
+          return mine ? mine(back) : back();
+        },
+      },
+    });
+    return {
+      ...s,
+      c,
+      settler,
+      balanceOf: async (who: 'a' | 'c', id: string) =>
+        (await s.accounts.mustGet(`${prefix}-${who}`, id)).balance,
+    };
+  };
+
+  it("a sender whose return keeps losing races holds up no other sender's; out of attempts it is a 503, retried, not passed over", async () => {
+    // a's account is hot (every return to it loses a race); c's is not.
+    const { settler, a, b, c, balanceOf } = await twoSenders('busy-back', { a: async () => 'raced' });
+    const e = await settler.settle('busy-back-b', b.id).catch((x: BankError) => x);
+    // service_unavailable: the stream retries the record (only account_not_active is passed over).
+    expect(e).toMatchObject({ code: 'service_unavailable' });
+    expect(await balanceOf('c', c.id)).toBe(50);
+    expect(await balanceOf('a', a.id)).toBe(75);
+    expect(await incomingOf(db, quiet, b.id)).toBe(25);
+    // Once a's account is quiet, its return goes through too: once.
+    const { settler: calm } = stores(quiet);
+    expect(await calm.settle('busy-back-b', b.id)).toBe(1);
+    expect(await balanceOf('a', a.id)).toBe(100);
+    expect((await verifyBooks()).problems).toEqual([]);
+  });
+
+  it("a return whose read is throttled past the SDK's retries is tried again after the others, not failed at once", async () => {
+    let throttled = 0;
+    const { settler, a, b, c, balanceOf } = await twoSenders('throttled-back', {
+      a: (real) => {
+        if (throttled++ > 0) return real();
+        return Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+      },
+    });
+    expect(await settler.settle('throttled-back-b', b.id)).toBe(2);
+    expect(throttled).toBe(2);
+    expect(await balanceOf('a', a.id)).toBe(100);
+    expect(await balanceOf('c', c.id)).toBe(50);
+    expect(await incomingOf(db, quiet, b.id)).toBe(0);
+    expect((await verifyBooks()).problems).toEqual([]);
+  });
+
+  it("a refusal other than a frozen or closed sender's is what the settlement fails with, not hidden behind one", async () => {
+    // a's account is frozen (the stream passes that over, for the sweeper); c's return meets a refusal
+    // nothing in the bank should cause (here, its sender's account not found): the record must fail.
+    const { settler, a, b, c, balanceOf } = await twoSenders('odd-back', {
+      c: () => Promise.reject(new BankError('not_found', 'No such account')),
+    });
+    await setStatus('odd-back-a', a.id, 'frozen');
+    await expect(settler.settle('odd-back-b', b.id)).rejects.toMatchObject({ code: 'not_found' });
+    // Nothing moved: a is frozen, c's return was refused.
+    expect(await balanceOf('a', a.id)).toBe(75);
+    expect(await balanceOf('c', c.id)).toBe(40);
+    expect(await incomingOf(db, quiet, b.id)).toBe(35);
+  });
 
   it("a return that another settler made first is that settler's to count, not this one's", async () => {
     const { accounts, a, b, pay } = await pair(quiet, 'twice');

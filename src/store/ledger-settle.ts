@@ -286,22 +286,33 @@ export class CreditSettler {
           // Each return is counted as it commits, and none is begun that the deadline leaves no time for.
           const all =
             credits.length < MAX_SETTLE ? credits : await unsettledCredits(this.db, this.table, accountId);
-          let stuck: unknown;
+          let stuck: BankError | undefined;
+          let raced = false;
           for (const c of all) {
             if (!timeLeftFor(slowestReturn, this.time())) throw outOfTime();
             const began = this.time();
             try {
               const r = await returns.returnCredit(c, this.now());
-              if (r === 'raced') return again;
+              // A return that lost a race (a busy sender, a conflict, a throttle) is tried again on
+              // fresh reads, after the others: a hot sender does not hold up the other senders' returns.
+              if (r === 'raced') raced = true;
               // Only this call's returns count: one that another settler made is its to count.
               if (r === 'returned') count(1);
             } catch (e) {
-              // A sender that cannot take its money back does not hold up the other senders'.
-              if (!isBankError(e)) throw e;
-              stuck ??= e;
+              // A read throttled or timed out past the SDK's own retries: the same, tried again.
+              if (isTransient(e, undefined)) raced = true;
+              else if (!isBankError(e)) throw e;
+              // A sender that cannot take its money back does not hold up the other senders'. What
+              // is thrown at the end is the first refusal that is not a frozen or closed sender's
+              // (`account_not_active`, which the stream passes over for the sweeper to retry): any
+              // other one is unexpected, and must not hide behind it.
+              else if (!stuck || stuck.code === 'account_not_active') stuck = e;
             }
             slowestReturn = Math.max(slowestReturn, this.time() - began);
           }
+          // Tried again on fresh reads: what this round returned is gone from them; out of attempts,
+          // the 503 below, a transient failure, which the stream retries (not passed over).
+          if (raced) return again;
           if (stuck) throw stuck;
           // Counted already; none left to settle.
           return done(0);
