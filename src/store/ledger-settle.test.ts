@@ -485,6 +485,29 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect((await verifyBooks()).problems).toEqual([]);
   });
 
+  it("a read throttled past the SDK's retries is tried again, not the record failed at once", async () => {
+    const { accounts, b, pay } = await pair(quiet, 'throttled-read');
+    await pay(30);
+    // The first read of the credits is throttled (after the SDK's own attempts, as it would throw).
+    let queries = 0;
+    const flaky = new Proxy(db, {
+      get: (target, prop, receiver) =>
+        prop === 'send'
+          ? (command: { constructor: { name: string } }) =>
+              command.constructor.name === 'QueryCommand' && queries++ === 0
+                ? Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+                : target.send(command as never)
+          : Reflect.get(target, prop, receiver),
+    });
+    const settler = new CreditSettler(flaky, quiet, accounts, {
+      systemShards: 4,
+      retry: { baseMs: 1, capMs: 2 },
+    });
+    expect(await settler.settle('throttled-read-b', b.id)).toBe(1);
+    expect(queries).toBe(2);
+    expect((await accounts.mustGet('throttled-read-b', b.id)).balance).toBe(30);
+  });
+
   it('a credit read stale (already settled) is refused by its attribute_exists: exactly once', async () => {
     const { accounts, settler, b, pay } = await pair(quiet, 'stale');
     await pay(30);

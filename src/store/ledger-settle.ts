@@ -264,10 +264,17 @@ export class CreditSettler {
       const began = this.time();
       const n = await retry(async (attempt) => {
         const began = this.clock();
-        const [account, credits] = await Promise.all([
+        // A read throttled or timed out past the SDK's own retries is tried again, as a lost race is:
+        // the record fails (for the stream to retry) only once the attempts or the time run out.
+        const both = await Promise.all([
           this.accounts.mustGet(ownerId, accountId),
           unsettledCredits(this.db, this.table, accountId, MAX_SETTLE),
-        ]);
+        ]).catch((e: unknown) => {
+          if (isTransient(e, undefined)) return undefined;
+          throw e;
+        });
+        if (!both) return again;
+        const [account, credits] = both;
         if (credits.length === 0) return done(0);
         // A credit that raced its account's close (the close saw no credit yet) is never folded into a
         // closed account, where nothing could move it again: it goes back to its sender, one
