@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { BankError } from './errors.ts';
 import { luhnDigit } from './luhn.ts';
-import type { Currency } from './money.ts';
+import { type Currency, isAmount } from './money.ts';
 
 export { isWellFormedAccountNumber, luhnDigit } from './luhn.ts';
 
@@ -47,6 +47,25 @@ export interface Hold {
 export const MAX_LIVE_HOLDS = 100;
 
 export const isExpired = (expiresAt: string, now: Date): boolean => Date.parse(expiresAt) <= now.getTime();
+
+/**
+ * What is wrong with a stored `holds` map, or undefined when nothing is: it must map journal ids to
+ * holds, each a positive whole amount (minor units) and an instant it expires at. A map that does not
+ * (an item written wrong, by hand or by a bug) cannot say what is held or what may be released: its
+ * sums come out NaN, which passes every comparison of a plan (LedgerEngine.debitable refuses it).
+ */
+export const holdsFault = (holds: unknown): string | undefined => {
+  if (holds === undefined || holds === null) return undefined;
+  if (typeof holds !== 'object' || Array.isArray(holds))
+    return `holds is ${Array.isArray(holds) ? 'a list' : `a ${typeof holds}`}, not a map`;
+  for (const [id, h] of Object.entries(holds)) {
+    const { amount, expiresAt } = (typeof h === 'object' && h !== null ? h : {}) as Partial<Hold>;
+    if (typeof amount !== 'number' || !isAmount(amount)) return `hold ${id} has no positive whole amount`;
+    if (typeof expiresAt !== 'string' || Number.isNaN(Date.parse(expiresAt)))
+      return `hold ${id} has no instant it expires at`;
+  }
+  return undefined;
+};
 
 /** The held amount as of `now`: holds past their expiry no longer count. */
 export const heldAt = (holds: Readonly<Record<string, Hold>>, now: Date): number =>

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DEFAULT_DAILY_DEPOSIT_LIMIT } from '../config.ts';
-import { expiredHolds, type Hold, MAX_LIVE_HOLDS } from '../domain/account.ts';
+import { expiredHolds, type Hold, holdsFault, MAX_LIVE_HOLDS } from '../domain/account.ts';
 import { BankError, isBankError, isDecline } from '../domain/errors.ts';
 import {
   type Change,
@@ -117,6 +117,30 @@ export interface LedgerOptions {
    */
   numbersSpent?: (user: string, now: Date) => Promise<BankError | undefined>;
 }
+
+/**
+ * An account item the ledger will not plan a debit on: its `holds` map is malformed (holdsFault), so
+ * what it holds, and what of it may be released, is unknown (its sums come out NaN, which passes every
+ * check of a plan). Not a BankError, and not a decline: the API logs it at ERROR ('unhandled error',
+ * naming the account and the fault) and answers 500, which the API's 5xx alarm counts; nothing is kept
+ * with the Idempotency-Key, so the same request goes through once staff repair the item.
+ */
+export class CorruptAccount extends Error {
+  override readonly name = 'CorruptAccount';
+  constructor(
+    readonly accountId: string,
+    fault: string,
+  ) {
+    super(`Account ${accountId} is refused every debit until its item is repaired: ${fault}`);
+  }
+}
+
+/** `a`, unless its holds are malformed (CorruptAccount). */
+const sound = <A extends { id: string; holds?: unknown }>(a: A): A => {
+  const fault = holdsFault(a.holds);
+  if (fault) throw new CorruptAccount(a.id, fault);
+  return a;
+};
 
 /** What every request that moves money carries: the caller and the request's identity. */
 export interface Keyed {
@@ -480,14 +504,15 @@ export class LedgerEngine {
    * tried again (`commit`), 503 with the key still free when out of attempts.
    */
   protected async debitable(owner: string, accountId: string, now: Date): Promise<AccountRecord> {
-    const a = await this.accounts.mustGet(owner, accountId);
+    // A malformed holds map refuses the debit loudly (CorruptAccount), before any plan is made on it.
+    const a = sound(await this.accounts.mustGet(owner, accountId));
     const state = this.attempts.getStore();
     if (state) state.debited = { owner, currency: a.currency };
     const expired = expiredHolds(a.holds, now);
     if (expired.length === 0) return a;
     if (state) state.released = true;
     await this.releaseExpired(expired, now, state);
-    return this.accounts.mustGet(owner, accountId);
+    return sound(await this.accounts.mustGet(owner, accountId));
   }
 
   /**
@@ -517,11 +542,14 @@ export class LedgerEngine {
     const { owner, currency } = state.debited;
     const { pk, skPrefix } = keys.accountsOf(owner);
     const mine = await queryAll(this.db, this.table, pk, skPrefix, {
-      ProjectionExpression: '#currency, #holds',
-      ExpressionAttributeNames: { '#currency': 'currency', '#holds': 'holds' },
+      ProjectionExpression: '#id, #currency, #holds',
+      ExpressionAttributeNames: { '#id': 'id', '#currency': 'currency', '#holds': 'holds' },
     });
+    // A sibling whose holds are malformed cannot say what its release would give back: the refusal is
+    // not kept on it, but answered loudly (CorruptAccount).
     const expired = mine
       .filter((a) => a.currency === currency)
+      .map((a) => sound({ id: String(a.id), holds: a.holds }))
       .flatMap((a) => expiredHolds((a.holds as Record<string, Hold> | undefined) ?? {}, now));
     await this.releaseExpired(expired, now, state);
     return expired.length > 0;

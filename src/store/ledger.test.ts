@@ -1639,3 +1639,94 @@ describe('the live holds cap: what frees a place', () => {
     expect((await verifyLedger(db, table, { now: new Date(clock.at) })).problems).toEqual([]);
   }, 120_000);
 });
+
+describe('an account item whose holds map is malformed (written wrong, by hand or by a bug)', () => {
+  let table: string;
+  beforeAll(async () => {
+    table = await createTestTable('corrupt-holds');
+  });
+  const setHolds = (owner: string, id: string, holds: unknown) =>
+    db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.account(owner, id),
+        UpdateExpression: 'SET holds = :h',
+        ExpressionAttributeValues: { ':h': holds },
+      }),
+    );
+  /** An account of `owner` holding 10 000, with a daily limit of 5000. */
+  const funded = async (owner: string) => {
+    const s = storesFor(db, table, { dailyLimit: 5_000, maxAttempts: 4 });
+    const a = await s.accounts.open({ ownerId: owner, type: 'checking', currency: 'USD' });
+    await s.ledger.deposit({
+      user: owner,
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: a.id,
+      amount: 10_000,
+    });
+    const withdraw = (key: string, amount: number) =>
+      s.ledger.withdraw({ user: owner, idempotencyKey: key, fingerprint: key, accountId: a.id, amount });
+    return { ...s, a, withdraw };
+  };
+
+  it.each([
+    ['a string', 'garbage'],
+    ['a list', [1, 2]],
+    ['a hold that is not a map', { j: 'x' }],
+    ['a hold without an amount, past its time', { j: { expiresAt: '2020-01-01T00:00:00.000Z' } }],
+    ['a hold whose amount is not a number', { j: { amount: 'abc', expiresAt: '2999-01-01T00:00:00.000Z' } }],
+    ['a hold without the instant it expires at', { j: { amount: 5 } }],
+  ])(
+    'holds as %s: every debit is refused loudly, nothing kept with the key; once repaired, the same requests are answered on their merits',
+    async (_, holds) => {
+      const owner = `corrupt-${randomUUID()}`;
+      const { accounts, a, withdraw } = await funded(owner);
+      await setHolds(owner, a.id, holds);
+      // Over the daily limit, over the funds, and within both: each refused, naming the account (the API
+      // logs it at ERROR and answers 500), not declined (which the key would keep) nor 503 after retries.
+      for (const [key, amount] of [
+        ['over-limit', 6_000],
+        ['over-funds', 20_000],
+        ['within', 10],
+      ] as const)
+        await expect(withdraw(key, amount)).rejects.toMatchObject({
+          name: 'CorruptAccount',
+          accountId: a.id,
+        });
+      expect((await accounts.mustGet(owner, a.id)).balance).toBe(10_000);
+      // Staff repair the item: the same keys are answered for the first time.
+      await setHolds(owner, a.id, {});
+      expect(await withdraw('over-limit', 6_000)).toMatchObject({
+        code: 'daily_limit_exceeded',
+        replayed: false,
+      });
+      expect(await withdraw('over-funds', 20_000)).toMatchObject({
+        code: 'insufficient_funds',
+        replayed: false,
+      });
+      expect(await withdraw('within', 10)).toMatchObject({ kind: 'journal', replayed: false });
+      expect((await accounts.mustGet(owner, a.id)).balance).toBe(9_990);
+    },
+  );
+
+  it('another account of the owner with malformed holds: a refusal for the shared daily limit is not kept on it, but answered loudly', async () => {
+    const owner = `corrupt-sibling-${randomUUID()}`;
+    const { accounts, withdraw } = await funded(owner);
+    const other = await accounts.open({ ownerId: owner, type: 'savings', currency: 'USD' });
+    // An expired hold the ledger cannot release (no amount, no journal): before, every attempt
+    // released "something" and tried again, to a 503.
+    await setHolds(owner, other.id, { j: { expiresAt: '2020-01-01T00:00:00.000Z' } });
+    await expect(withdraw('over-limit', 6_000)).rejects.toMatchObject({
+      name: 'CorruptAccount',
+      accountId: other.id,
+    });
+    // Within the limit, the debited account's own item decides: it is sound.
+    expect(await withdraw('within', 10)).toMatchObject({ kind: 'journal' });
+    await setHolds(owner, other.id, {});
+    expect(await withdraw('over-limit', 6_000)).toMatchObject({
+      code: 'daily_limit_exceeded',
+      replayed: false,
+    });
+  });
+});
