@@ -52,6 +52,9 @@ const settleAccount = async (ownerId: string, accountId: string): Promise<number
       logger.error('credit for a closed account left unsettled', { accountId });
       return 0;
     }
+    // Anything else fails the record, for the stream to retry (then its on-failure queue; the sweeper
+    // settles the credits either way): a 503 (contention, throttling or the deadline, already retried
+    // within the settlement), or a refusal nothing in the bank should cause, which must not pass quietly.
     throw e;
   }
 };

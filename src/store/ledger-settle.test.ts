@@ -403,6 +403,37 @@ describe('hot recipient: credits as items of their own, settled by the stream', 
     await until(async () => (await incomingOf(db, table, b.id)) === 0);
     expect((await accounts.mustGet('once-b', b.id)).balance).toBe(90);
   }, 60_000);
+
+  it("a settlement's failure: a frozen or closed sender's refusal is passed over (the sweeper retries it); a 503 or any other fails the record, for the stream to retry", async () => {
+    // The handler's part alone, on made-up records (no credit behind them): the stream's settler waits.
+    await poller.stop();
+    const record = (seq: string, accountId: string): DynamoDBRecord => ({
+      eventName: 'INSERT',
+      dynamodb: {
+        SequenceNumber: seq,
+        NewImage: marshall({ entity: 'credit', ownerId: `owner-${accountId}`, accountId }) as never,
+      },
+    });
+    const failures: Record<string, BankError> = {
+      stuck: new BankError('account_not_active', 'The account is not active'),
+      busy: new BankError('service_unavailable', 'The account is busy settling credits'),
+      odd: new BankError('not_found', 'No such account'),
+    };
+    const settle = vi
+      .spyOn(handlerSettler(), 'settle')
+      .mockImplementation((_owner, accountId) => Promise.reject(failures[accountId]));
+    try {
+      const r = await settlerHandler(
+        { Records: [record('1', 'stuck'), record('2', 'busy'), record('3', 'odd')] },
+        contextFor('settler', LOCAL_REGION),
+      );
+      expect(settle).toHaveBeenCalledTimes(3);
+      expect(r?.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['2', '3']);
+    } finally {
+      settle.mockRestore();
+      poller = await startSettler();
+    }
+  }, 60_000);
 });
 
 describe('settlement without the stream (a table no settler reads)', () => {
