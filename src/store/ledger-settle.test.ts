@@ -929,6 +929,36 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect(await incomingOf(db, quiet, b.id)).toBe(35);
   });
 
+  it("a closed account's full list of credits, read throttled past the SDK's retries, is read again", async () => {
+    const { accounts, a, b, pay } = await pair(quiet, 'throttled-list', 1000);
+    for (let i = 0; i < MAX_SETTLE; i++) await pay(1);
+    await setStatus('throttled-list-b', b.id, 'closed');
+    // A round's page is full, so the returns read every credit (no Limit): that read is throttled once.
+    let full = 0;
+    const flaky = new Proxy(db, {
+      get: (target, prop, receiver) =>
+        prop === 'send'
+          ? (command: { constructor: { name: string }; input: { Limit?: number } }) =>
+              command.constructor.name === 'QueryCommand' && command.input.Limit === undefined && full++ === 0
+                ? Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+                : target.send(command as never)
+          : Reflect.get(target, prop, receiver),
+    });
+    const returns = new CreditReturns(db, quiet, accounts, new IdempotencyStore(db, quiet, 48 * 3600), {
+      systemShards: 4,
+      dailyLimit: 1_000_000,
+    });
+    const settler = new CreditSettler(flaky, quiet, accounts, {
+      systemShards: 4,
+      returns,
+      retry: { baseMs: 1, capMs: 2 },
+    });
+    expect(await settler.settle('throttled-list-b', b.id)).toBe(MAX_SETTLE);
+    expect(full).toBe(2);
+    expect((await accounts.mustGet('throttled-list-a', a.id)).balance).toBe(1000);
+    expect(await incomingOf(db, quiet, b.id)).toBe(0);
+  }, 60_000);
+
   it("a return that another settler made first is that settler's to count, not this one's", async () => {
     const { accounts, a, b, pay } = await pair(quiet, 'twice');
     await pay(4);

@@ -214,6 +214,16 @@ export type Settled = {
   oldestMs: number;
 };
 
+/**
+ * What `read` gives, or undefined when it failed for a reason that trying again may mend (a throttle or
+ * a timeout past the SDK's own retries): the settlement's attempt is then tried again, as a lost race is.
+ */
+const unlessTransient = <T>(read: Promise<T>): Promise<T | undefined> =>
+  read.catch((e: unknown) => {
+    if (isTransient(e, undefined)) return undefined;
+    throw e;
+  });
+
 /** The sweeper's reason for an account it did not try: the run's deadline was too near. */
 export const OUT_OF_TIME = 'not tried: the run was out of time; the next run settles it';
 
@@ -266,13 +276,12 @@ export class CreditSettler {
         const began = this.clock();
         // A read throttled or timed out past the SDK's own retries is tried again, as a lost race is:
         // the record fails (for the stream to retry) only once the attempts or the time run out.
-        const both = await Promise.all([
-          this.accounts.mustGet(ownerId, accountId),
-          unsettledCredits(this.db, this.table, accountId, MAX_SETTLE),
-        ]).catch((e: unknown) => {
-          if (isTransient(e, undefined)) return undefined;
-          throw e;
-        });
+        const both = await unlessTransient(
+          Promise.all([
+            this.accounts.mustGet(ownerId, accountId),
+            unsettledCredits(this.db, this.table, accountId, MAX_SETTLE),
+          ]),
+        );
         if (!both) return again;
         const [account, credits] = both;
         if (credits.length === 0) return done(0);
@@ -292,7 +301,10 @@ export class CreditSettler {
           // not keep the later senders' from going back (each return is a transaction of its own).
           // Each return is counted as it commits, and none is begun that the deadline leaves no time for.
           const all =
-            credits.length < MAX_SETTLE ? credits : await unsettledCredits(this.db, this.table, accountId);
+            credits.length < MAX_SETTLE
+              ? credits
+              : await unlessTransient(unsettledCredits(this.db, this.table, accountId));
+          if (!all) return again;
           let stuck: BankError | undefined;
           let raced = false;
           for (const c of all) {
