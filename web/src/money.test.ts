@@ -122,6 +122,20 @@ describe("parseAmount in the browser's locale", () => {
     expect(parseAmount('100,000', 'USD', 'en-IN').ok).toBe(false);
   });
 
+  it('de-CH: an apostrophe groups thousands, ASCII or typographic, whichever the page shows', () => {
+    // Chromium's ICU shows U+0027, older ones (and other browsers) U+2019; an iPhone types U+2019 for '.
+    const shown = formatPlain(98765432, 'CHF', 'de-CH');
+    expect(shown).toMatch(/^987['\u2019]654\.32$/);
+    for (const typed of ["987'654.32", '987\u2019654.32', shown, 'CHF 987\u2019654.32'])
+      expect(parseAmount(typed, 'CHF', 'de-CH')).toEqual(ok(98765432));
+    expect(parseAmount("1\u2019000'000", 'CHF', 'de-CH')).toEqual(ok(MAX_AMOUNT));
+    expect(parseAmount('999\u2019999.99', 'EUR', 'de-CH')).toEqual(ok(99999999));
+    // Where written, still where the locale puts it.
+    expect(parseAmount('12\u201934.50', 'CHF', 'de-CH').ok).toBe(false);
+    // Not a grouping mark where the locale groups otherwise.
+    expect(parseAmount('1\u2019234.56', 'USD', 'en-US').ok).toBe(false);
+  });
+
   it('ja-JP: yen has no minor units', () => {
     expect(parseAmount('1,200', 'JPY', 'ja-JP')).toEqual(ok(1200));
     expect(parseAmount('￥1,200', 'JPY', 'ja-JP')).toEqual(ok(1200));

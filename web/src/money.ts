@@ -77,6 +77,9 @@ const styleOf = (locale: string | undefined): NumberStyle => {
 
 /** Spaces people type for a space-like group separator (fr-FR's narrow no-break space, say). */
 const SPACES = /[\s\u00a0\u202f\u2009\u2007]/g;
+/** The apostrophes that group thousands in de-CH and its neighbours: ASCII and typographic. */
+const APOSTROPHES = /^['\u2019]$/;
+const APOSTROPHES_ALL = /['\u2019]/g;
 const isSpaceLike = (s: string) => s.replace(SPACES, '') === '';
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /**
@@ -125,7 +128,9 @@ export const parseAmount = (input: string, currency: Currency, locale?: string):
   const group = isSpaceLike(st.group) ? ' ' : st.group;
   if (!isSpaceLike(st.group) && text.replace(SPACES, '') !== text) return { ok: false, message: like };
   text = text.replace(SPACES, ' ');
-  if (st.group === '\u2019') text = text.replaceAll("'", group);
+  // An apostrophe groups thousands in Swiss locales: ICU shows U+0027 or U+2019 (right single quotation
+  // mark) depending on its version, and phones type either (iOS turns ' into ’ as you type).
+  if (APOSTROPHES.test(st.group)) text = text.replace(APOSTROPHES_ALL, group);
   if (text === '') return { ok: false, message: 'Enter an amount.' };
   const re = new RegExp(`^(\\d[\\d${escapeRe(group)}]*)?(?:${escapeRe(st.decimal)}(\\d*))?$`);
   const m = re.exec(text);
