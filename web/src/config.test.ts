@@ -25,6 +25,18 @@ describe('runtime config', () => {
     expect(parseConfig({ apiBaseUrl: 'http://localhost:3000' }).apiBaseUrl).toBe('http://localhost:3000');
   });
 
+  it('keeps the idle timeout between a minute and 15 minutes, and refuses what is not a whole number of seconds', () => {
+    const idle = (v: unknown) => parseConfig({ idleTimeoutSeconds: v }).idleTimeoutSeconds;
+    expect([60, 61, 300, 899, 900].map(idle)).toEqual([60, 61, 300, 899, 900]);
+    // Too short to read and answer the warning; longer than PCI DSS allows (and, past 2^31 ms, a
+    // browser timer that fires at once).
+    expect([1, 59].map(idle)).toEqual([60, 60]);
+    expect([901, 3600, 2 ** 31, Number.MAX_SAFE_INTEGER, 1e300].map(idle)).toEqual([900, 900, 900, 900, 900]);
+    // Refused: the default.
+    for (const v of [0, -0, -60, Number.NaN, Number.POSITIVE_INFINITY, 120.5, '120', null, true, undefined])
+      expect(idle(v)).toBe(900);
+  });
+
   it('refuses an API base that is not https', () => {
     expect(() => parseConfig({ apiBaseUrl: 'http://api.example.com' })).toThrow(ConfigError);
     expect(() => parseConfig({ apiBaseUrl: 'javascript:alert(1)' })).toThrow(ConfigError);

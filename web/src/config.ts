@@ -13,6 +13,20 @@ export interface RuntimeConfig {
 }
 
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = IDLE_TIMEOUT_SECONDS;
+/**
+ * The idle timeout a config.json may set, in seconds: at least a minute (the warning comes halfway,
+ * leaving 30 seconds to answer it; WCAG 2.2.1 asks for 20), at most the 15 minutes of PCI DSS v4 8.2.8.
+ * Unbounded, a huge one would also pass 2^31 ms, which a browser's setTimeout takes as 0: the idle
+ * timer would then spin instead of waiting.
+ */
+export const MIN_IDLE_TIMEOUT_SECONDS = 60;
+export const MAX_IDLE_TIMEOUT_SECONDS = IDLE_TIMEOUT_SECONDS;
+
+/** What is not a whole number of seconds above 0 is refused (the default); the rest is kept within bounds. */
+const idleTimeoutOf = (v: unknown): number =>
+  typeof v === 'number' && Number.isInteger(v) && v > 0
+    ? Math.min(MAX_IDLE_TIMEOUT_SECONDS, Math.max(MIN_IDLE_TIMEOUT_SECONDS, v))
+    : DEFAULT_IDLE_TIMEOUT_SECONDS;
 
 export class ConfigError extends Error {}
 
@@ -35,15 +49,12 @@ export const parseConfig = (raw: unknown): RuntimeConfig => {
       throw new ConfigError('apiBaseUrl must use https');
     }
   }
-  const idle = r.idleTimeoutSeconds;
-  const idleTimeoutSeconds =
-    typeof idle === 'number' && Number.isInteger(idle) && idle > 0 ? idle : DEFAULT_IDLE_TIMEOUT_SECONDS;
   return {
     apiBaseUrl,
     region: str(r.region),
     userPoolId: str(r.userPoolId),
     userPoolClientId: str(r.userPoolClientId),
-    idleTimeoutSeconds,
+    idleTimeoutSeconds: idleTimeoutOf(r.idleTimeoutSeconds),
   };
 };
 
