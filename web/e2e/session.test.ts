@@ -8,8 +8,10 @@ import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import {
   apiCall,
+  arrived,
   type Customer,
   logIn,
+  newCustomer,
   openPage,
   poll,
   screenshot,
@@ -236,6 +238,49 @@ it('a session that ends by itself leaves nothing of the customer to the next, bu
   await page.goto(`/accounts/${id}/deposit`);
   await page.getByTestId('flash').filter({ hasText: 'Deposited $15.00' }).waitFor();
   expect(new Set(cut.keys).size).toBe(1);
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it("never shows the last customer's name to the next: an answer of an ended session is dropped", async () => {
+  const ada = await seedCustomer([]);
+  const bea = { ...newCustomer(), name: 'Bea Example' };
+  await apiCall('POST', '/v1/auth/register', bea);
+  const { page, problems, context } = await openPage(browser());
+  // Ada's "who am I" is answered by the bank at once, and reaches the page only after Bea has signed in.
+  let answered!: () => void;
+  const adaAnswered = new Promise<void>((r) => {
+    answered = r;
+  });
+  let deliver!: () => void;
+  const delivered = new Promise<void>((r) => {
+    deliver = r;
+  });
+  let first = true;
+  await page.route('**/v1/me', async (route) => {
+    if (!first) return route.fallback();
+    first = false;
+    const response = await route.fetch();
+    answered();
+    await delivered;
+    await route.fulfill({ response });
+  });
+  await logIn(page, ada);
+  await adaAnswered;
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await loginAgain(page, bea);
+  const who = page.locator('.site-header .who');
+  await poll(() => who.textContent()).toBe('Signed in as Bea Example');
+
+  // Ada's answer lands; then the page does more (a move to another screen), so it has been dealt with.
+  const adaLanded = page.waitForEvent('requestfinished', (r) => new URL(r.url()).pathname === '/v1/me');
+  deliver();
+  await adaLanded;
+  await page.getByRole('link', { name: 'Payees', exact: true }).click();
+  await arrived(page, 'Payees');
+  expect(await who.textContent()).toBe('Signed in as Bea Example');
+  expect(await page.getByText(ada.name).count()).toBe(0);
   expect(problems).toEqual([]);
   await context.close();
 });

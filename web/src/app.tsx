@@ -97,6 +97,12 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
   const [signedIn, setSignedIn] = useState(session.signedIn);
   const [endReason, setEndReason] = useState<EndReason | undefined>();
   const [me, setMe] = useState<Me | undefined>();
+  /**
+   * Which session this is, moved on at each start and end: the header's name is asked for per session,
+   * and an answer to one that has ended (a logout, the idle timeout, then another customer's login on
+   * this page) is never shown in the next.
+   */
+  const [generation, setGeneration] = useState(0);
   /** While the idle warning shows: when the session ends (clock time). */
   const [warning, setWarning] = useState<number | false>(false);
   const idle = useRef<IdleTimer | undefined>(undefined);
@@ -128,6 +134,8 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
   useEffect(
     () =>
       onSession((s) => {
+        setGeneration((g) => g + 1);
+        setMe(undefined);
         setSignedIn(s.signedIn);
         if (s.signedIn) {
           // An answer that reached the tab after its own customer's session had ended is not this one's.
@@ -135,7 +143,6 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
           if (typeof sub === 'string') dropSettledIntents(undefined, sub);
           return;
         }
-        setMe(undefined);
         setWarning(false);
         setEndReason(s.reason);
         forgetRecentTransfers();
@@ -183,10 +190,18 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
     document.getElementById('route-focus')?.focus();
   }, [path, redirect]);
 
-  // Who is signed in, for the header.
+  // Who is signed in, for the header: this session's answer only.
   useEffect(() => {
-    if (signedIn) api.me().then(setMe, () => undefined);
-  }, [signedIn]);
+    if (!signedIn) return;
+    let current = true;
+    api.me().then(
+      (m) => current && setMe(m),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [signedIn, generation]);
 
   // The idle timeout, while signed in.
   useEffect(() => {
