@@ -14,6 +14,7 @@ import {
   focused,
   logIn,
   openPage,
+  type Seeded,
   screenshot,
   seedCustomer,
   useBrowser,
@@ -326,6 +327,47 @@ it('a withdrawal refused while its answer was cut: shown on the form while its o
   await context.close();
 });
 
+/** A pending transfer from `c`'s first account to `to`'s, held for an hour. */
+const hold = (c: Seeded, to: Seeded, amount: number) =>
+  apiCall<{ id: string }>(
+    'POST',
+    '/v1/transfers',
+    {
+      fromAccountId: c.accounts[0]?.id,
+      toAccountNumber: to.accounts[0]?.number,
+      amount,
+      currency: 'USD',
+      pending: true,
+      expiresInSeconds: 3600,
+    },
+    { ...auth(c), 'idempotency-key': randomUUID() },
+  );
+
+it('releasing or cancelling a pending transfer puts focus on the words that say it was done', async () => {
+  const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }]);
+  const bob = await seedCustomer([{ currency: 'USD' }]);
+  const [released, cancelled] = [await hold(c, bob, 1_500), await hold(c, bob, 700)];
+  const { page, problems, context } = await openPage(browser(), { width: 1280 });
+  await logIn(page, c);
+  // The transfer, read again, has no buttons left: focus must not fall with them to the page's start.
+  const cases = [
+    [released.id, 'Release the money', `Released: $15.00 went to account ${bob.accounts[0]?.number}.`],
+    [cancelled.id, 'Cancel the transfer', 'Cancelled: $7.00 is available again.'],
+  ] as const;
+  for (const [id, button, said] of cases) {
+    await page.goto(`/transactions/${id}`);
+    await page.getByRole('heading', { level: 1, name: 'Transfer (pending)' }).waitFor();
+    await page.getByRole('button', { name: button }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: /^Transfer( \(cancelled\))?$/ }).waitFor();
+    await poll(async () => (await focused(page)).text).toBe(said);
+    expect(await page.getByRole('status').filter({ hasText: said }).count()).toBe(1);
+  }
+  expect(await balanceOf(bob, 0)).toBe(1_500);
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
 /**
  * A customer on a pending transfer's page, which was cancelled behind it (another tab, the API):
  * With `cutRelease`, the answers to releasing it are cut (`cut.on`).
@@ -333,19 +375,7 @@ it('a withdrawal refused while its answer was cut: shown on the form while its o
 const pendingCancelledBehindThePage = async (cutRelease: boolean) => {
   const c = await seedCustomer([{ currency: 'USD', deposit: 10_000 }]);
   const bob = await seedCustomer([{ currency: 'USD' }]);
-  const tx = await apiCall<{ id: string }>(
-    'POST',
-    '/v1/transfers',
-    {
-      fromAccountId: c.accounts[0]?.id,
-      toAccountNumber: bob.accounts[0]?.number,
-      amount: 1_500,
-      currency: 'USD',
-      pending: true,
-      expiresInSeconds: 3600,
-    },
-    { ...auth(c), 'idempotency-key': randomUUID() },
-  );
+  const tx = await hold(c, bob, 1_500);
   const opened = await openPage(browser(), { width: 1280 });
   const { page } = opened;
   await logIn(page, c);

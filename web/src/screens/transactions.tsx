@@ -292,15 +292,17 @@ export const TransactionDetail = ({ id }: { id: string }) => {
   const [refusal, setRefusal] = useState<string | undefined>();
   const lastRefusal = useRef<string | undefined>(undefined);
   /**
-   * A refusal to move focus to once it shows, over the transfer as read again (`over`: the reading it
-   * was refused on, when one more is on its way): the new reading takes the buttons away, focus with them.
+   * The words to move focus to once they show over the transfer as read again (`over`: the reading the
+   * action was taken on, when one more is on its way): a refusal, or what was done (released, cancelled,
+   * refunded). The new reading takes the buttons away, the focused one with them.
    */
-  const focusRefusal = useRef<{ over: unknown } | undefined>(undefined);
+  const focusAfter = useRef<{ id: 'pending-error' | 'tx-done'; over: unknown } | undefined>(undefined);
   useEffect(() => {
-    const f = focusRefusal.current;
-    if (!f || !refusal || load.state !== 'ok' || load.data === f.over) return;
-    focusRefusal.current = undefined;
-    focusFirstProblem({}, 'pending-error');
+    const f = focusAfter.current;
+    if (!f || !(f.id === 'pending-error' ? refusal : flash) || load.state !== 'ok' || load.data === f.over)
+      return;
+    focusAfter.current = undefined;
+    focusFirstProblem({}, f.id);
   });
 
   if (load.state !== 'ok') {
@@ -320,6 +322,7 @@ export const TransactionDetail = ({ id }: { id: string }) => {
   const done = (message: string) => {
     setRefusal(undefined);
     setFlash(message);
+    focusAfter.current = { id: 'tx-done', over: load.state === 'ok' ? load.data : undefined };
     load.reload();
   };
   // A release or cancel refused (the transfer was cancelled, released or expired meanwhile): say why,
@@ -330,7 +333,10 @@ export const TransactionDetail = ({ id }: { id: string }) => {
     setFlash(undefined);
     setRefusal(message);
     const readAgain = lastRefusal.current !== message;
-    focusRefusal.current = { over: readAgain && load.state === 'ok' ? load.data : undefined };
+    focusAfter.current = {
+      id: 'pending-error',
+      over: readAgain && load.state === 'ok' ? load.data : undefined,
+    };
     if (!readAgain) return;
     lastRefusal.current = message;
     load.reload();
@@ -349,7 +355,7 @@ export const TransactionDetail = ({ id }: { id: string }) => {
       title={`${TX_LABEL[tx.type]} ${tx.status === 'posted' ? '' : `(${STATUS_LABEL[tx.status].toLowerCase()})`}`.trim()}
     >
       {flash ? (
-        <p class="notice" role="status">
+        <p class="notice" role="status" id="tx-done">
           {flash}
         </p>
       ) : null}
