@@ -1,6 +1,7 @@
 /**
  * Keyboard only (Tab, Enter, Space), after logging in: pay a saved payee, and cancel a scheduled
- * transfer. Focus moves to each new screen's heading, and to the question before a cancel.
+ * transfer. Focus moves to each new screen's heading, to the question before a cancel, and to the
+ * message after it.
  */
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
@@ -86,6 +87,10 @@ it('pays a payee and cancels a schedule with the keyboard alone', async () => {
   await expect
     .poll(() => page.getByTestId('schedule-status').textContent(), { timeout: 30_000 })
     .toBe('Cancelled');
+  // The buttons are gone with the schedule read again: focus on the words that say it was done.
+  await expect
+    .poll(async () => (await focused(page)).text, { timeout: 30_000 })
+    .toBe('Scheduled transfer cancelled.');
   const schedules = await apiCall<{ items: { status: string }[] }>(
     'GET',
     '/v1/scheduled-transfers',

@@ -2,7 +2,7 @@
  * Scheduled and recurring transfers: the list (newest first, a page at a time), a new one (once, weekly or monthly, to a payee or an
  * account number), and one schedule with its runs and a way to cancel it.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { accountNumberProblem, lastDigits, normalizeAccountNumber } from '../account-number.ts';
 import { moneyApi, type Schedule, type ScheduleBody } from '../api-money.ts';
 import { localDayAfter } from '../days.ts';
@@ -329,12 +329,26 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
   const { api } = useApp();
   const load = useLoad(() => moneyApi(api).schedule(id), [id]);
   const [confirming, setConfirming] = useState(false);
+  const [cancelled, setCancelled] = useState(false);
+  /**
+   * Once cancelled, focus goes to the words that say so, when the schedule read again shows them (`over`:
+   * the reading it was cancelled on): the new reading takes the buttons away, the focused one with them.
+   */
+  const focusDone = useRef<{ over: unknown } | undefined>(undefined);
+  useEffect(() => {
+    const f = focusDone.current;
+    if (!f || load.state !== 'ok' || load.data === f.over) return;
+    focusDone.current = undefined;
+    document.getElementById('schedule-done')?.focus();
+  });
   const form = useForm({}, 'cancel-error');
   const cancel = form.submit(
     () => undefined,
     async () => {
       await moneyApi(api).cancelSchedule(id);
       setConfirming(false);
+      setCancelled(true);
+      focusDone.current = { over: load.state === 'ok' ? load.data : undefined };
       load.reload();
     },
   );
@@ -350,6 +364,11 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
   const runs = s.runs ?? [];
   return (
     <Page narrow title={`${formatMoney(s.amount, s.currency)} to ${s.toAccountNumber}`}>
+      {cancelled ? (
+        <p class="notice" role="status" id="schedule-done" tabIndex={-1}>
+          Scheduled transfer cancelled.
+        </p>
+      ) : null}
       <dl class="summary" data-testid="schedule">
         <dt>Status</dt>
         <dd data-testid="schedule-status">{STATUS[s.status]}</dd>
