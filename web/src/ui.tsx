@@ -1,7 +1,7 @@
 /** Shared pieces of the screens: the app context, links, form fields, messages, money, loading. */
 import type { ComponentChildren } from 'preact';
 import { createContext } from 'preact';
-import { useContext, useEffect, useState } from 'preact/hooks';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from './api.ts';
 import type { RuntimeConfig } from './config.ts';
 import { explain } from './errors.ts';
@@ -265,6 +265,29 @@ export const useLoad = <T,>(load: () => Promise<T>, deps: unknown[]): Load<T> & 
     };
   }, [...deps, n]);
   return { ...result, reload: () => setN((x) => x + 1) };
+};
+
+/**
+ * Focus for the words that say what came of an action on loaded data (done, or refused), shown over
+ * the data as read again: the new reading takes away the buttons the action was asked from, the
+ * focused one with them, and focus would fall to the page's start. `focusOnceRead(id)`, before
+ * `reload()`, moves focus to the element `id` once a new reading shows it (`readAgain` false: once it
+ * shows over this one).
+ */
+export const useFocusOnceRead = (load: Load<unknown>) => {
+  const pending = useRef<{ id: string; over: unknown } | undefined>(undefined);
+  useEffect(() => {
+    const f = pending.current;
+    if (!f || load.state !== 'ok' || load.data === f.over) return;
+    const el = document.getElementById(f.id);
+    if (!el) return;
+    pending.current = undefined;
+    if (!el.hasAttribute('tabindex')) el.tabIndex = -1;
+    el.focus();
+  });
+  return (id: string, readAgain = true): void => {
+    pending.current = { id, over: readAgain && load.state === 'ok' ? load.data : undefined };
+  };
 };
 
 /** What to show while data loads or after it failed; null once it is there. */

@@ -2,7 +2,7 @@
  * Scheduled and recurring transfers: the list (newest first, a page at a time), a new one (once, weekly or monthly, to a payee or an
  * account number), and one schedule with its runs and a way to cancel it.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { accountNumberProblem, lastDigits, normalizeAccountNumber } from '../account-number.ts';
 import { moneyApi, type Schedule, type ScheduleBody } from '../api-money.ts';
 import { localDayAfter } from '../days.ts';
@@ -24,6 +24,7 @@ import {
   ShowMore,
   SubmitButton,
   useApp,
+  useFocusOnceRead,
   useForm,
   useLoad,
 } from '../ui.tsx';
@@ -330,17 +331,8 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
   const load = useLoad(() => moneyApi(api).schedule(id), [id]);
   const [confirming, setConfirming] = useState(false);
   const [cancelled, setCancelled] = useState(false);
-  /**
-   * Once cancelled, focus goes to the words that say so, when the schedule read again shows them (`over`:
-   * the reading it was cancelled on): the new reading takes the buttons away, the focused one with them.
-   */
-  const focusDone = useRef<{ over: unknown } | undefined>(undefined);
-  useEffect(() => {
-    const f = focusDone.current;
-    if (!f || load.state !== 'ok' || load.data === f.over) return;
-    focusDone.current = undefined;
-    document.getElementById('schedule-done')?.focus();
-  });
+  // Once cancelled, the words that say so are focused when the schedule read again shows them.
+  const focusOnceRead = useFocusOnceRead(load);
   const form = useForm({}, 'cancel-error');
   const cancel = form.submit(
     () => undefined,
@@ -348,7 +340,7 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
       await moneyApi(api).cancelSchedule(id);
       setConfirming(false);
       setCancelled(true);
-      focusDone.current = { over: load.state === 'ok' ? load.data : undefined };
+      focusOnceRead('schedule-done');
       load.reload();
     },
   );

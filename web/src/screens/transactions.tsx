@@ -5,7 +5,7 @@
  * dashboard's recent activity.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { Account, HistoryEntry } from '../api.ts';
 import { moneyApi, type Transaction } from '../api-money.ts';
 import { explain } from '../errors.ts';
@@ -26,7 +26,6 @@ import {
   Empty,
   Field,
   FormError,
-  focusFirstProblem,
   Link,
   Loading,
   LoadState,
@@ -34,6 +33,7 @@ import {
   Page,
   SubmitButton,
   useApp,
+  useFocusOnceRead,
   useForm,
   useLoad,
 } from '../ui.tsx';
@@ -291,19 +291,8 @@ export const TransactionDetail = ({ id }: { id: string }) => {
   const [flash, setFlash] = useState<string | undefined>();
   const [refusal, setRefusal] = useState<string | undefined>();
   const lastRefusal = useRef<string | undefined>(undefined);
-  /**
-   * The words to move focus to once they show over the transfer as read again (`over`: the reading the
-   * action was taken on, when one more is on its way): a refusal, or what was done (released, cancelled,
-   * refunded). The new reading takes the buttons away, the focused one with them.
-   */
-  const focusAfter = useRef<{ id: 'pending-error' | 'tx-done'; over: unknown } | undefined>(undefined);
-  useEffect(() => {
-    const f = focusAfter.current;
-    if (!f || !(f.id === 'pending-error' ? refusal : flash) || load.state !== 'ok' || load.data === f.over)
-      return;
-    focusAfter.current = undefined;
-    focusFirstProblem({}, f.id);
-  });
+  // The words that say what came of a release, cancel or refund, focused once the transfer read again shows them.
+  const focusOnceRead = useFocusOnceRead(load);
 
   if (load.state !== 'ok') {
     return (
@@ -322,7 +311,7 @@ export const TransactionDetail = ({ id }: { id: string }) => {
   const done = (message: string) => {
     setRefusal(undefined);
     setFlash(message);
-    focusAfter.current = { id: 'tx-done', over: load.state === 'ok' ? load.data : undefined };
+    focusOnceRead('tx-done');
     load.reload();
   };
   // A release or cancel refused (the transfer was cancelled, released or expired meanwhile): say why,
@@ -333,10 +322,7 @@ export const TransactionDetail = ({ id }: { id: string }) => {
     setFlash(undefined);
     setRefusal(message);
     const readAgain = lastRefusal.current !== message;
-    focusAfter.current = {
-      id: 'pending-error',
-      over: readAgain && load.state === 'ok' ? load.data : undefined,
-    };
+    focusOnceRead('pending-error', readAgain);
     if (!readAgain) return;
     lastRefusal.current = message;
     load.reload();
