@@ -1,7 +1,7 @@
 /**
  * Saving a payee the bank refuses for its number: an unknown number, and a closed account's (which
  * must not read as the customer's own account). The refusal is on the account number's field, tied to
- * it and focused, and nothing is saved.
+ * it and focused, and nothing is saved. Deleting a payee puts focus on the words that say so.
  */
 import { expect, it } from 'vitest';
 import { apiCall, focused, logIn, openPage, seedCustomer, useBrowser } from './browser.ts';
@@ -45,6 +45,31 @@ it('a payee refused for its number says so on the number, for an unknown number 
 
   const saved = await apiCall<{ items: unknown[] }>('GET', '/v1/payees', undefined, auth(c));
   expect(saved.items).toEqual([]);
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('deleting a payee puts focus on the words that say so, not on the page with the row gone', async () => {
+  const c = await seedCustomer([{ currency: 'USD' }]);
+  const [ada, lee] = [await seedCustomer([{ currency: 'USD' }]), await seedCustomer([{ currency: 'USD' }])];
+  for (const [name, who] of [
+    ['Ada Lovelace', ada],
+    ['Lee Leaving', lee],
+  ] as const)
+    await apiCall('POST', '/v1/payees', { name, accountNumber: who.accounts[0]?.number }, auth(c));
+  const { page, problems, context } = await openPage(browser(), { width: 1280 });
+  await logIn(page, c, '/payees');
+  const list = page.getByRole('list', { name: 'Saved payees' });
+  await expect.poll(() => list.locator('li').count()).toBe(2);
+  for (const name of ['Lee Leaving', 'Ada Lovelace']) {
+    await page.getByRole('button', { name: `Delete ${name}` }).focus();
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(async () => (await focused(page)).text, { timeout: 30_000 })
+      .toBe(`${name} is deleted.`);
+  }
+  await page.getByText('You have no saved payees yet.').waitFor();
+  await axe(page, 'payee deleted');
   expect(problems).toEqual([]);
   await context.close();
 });

@@ -15,6 +15,7 @@ import {
   Page,
   SubmitButton,
   useApp,
+  useFocusOnceRead,
   useForm,
   useLoad,
 } from '../ui.tsx';
@@ -33,6 +34,9 @@ export const Payees = () => {
   const [added, setAdded] = useState<Payee | undefined>();
   const [removing, setRemoving] = useState<string | undefined>();
   const [removeError, setRemoveError] = useState<string | undefined>();
+  /** The payee just deleted, said above the list as read again, and focused: its row took the focused button. */
+  const [deleted, setDeleted] = useState<string | undefined>();
+  const focusOnceRead = useFocusOnceRead(load);
 
   const add = form.submit(
     () => ({
@@ -55,6 +59,7 @@ export const Payees = () => {
         return;
       }
       setAdded(p);
+      setDeleted(undefined);
       form.reset();
       load.reload();
     },
@@ -67,6 +72,8 @@ export const Payees = () => {
     try {
       await m.deletePayee(p.id);
       if (added?.id === p.id) setAdded(undefined);
+      setDeleted(p.name);
+      focusOnceRead('payee-deleted');
       load.reload();
     } catch (e) {
       setRemoveError(explain(e).message);
@@ -79,6 +86,11 @@ export const Payees = () => {
   return (
     <Page title="Payees">
       <LoadState load={load} what="your payees" />
+      {deleted && load.state === 'ok' ? (
+        <p class="notice" role="status" id="payee-deleted">
+          {deleted} is deleted.
+        </p>
+      ) : null}
       {load.state === 'ok' && payees.length === 0 ? (
         <Empty>
           <p>You have no saved payees yet.</p>
