@@ -52,7 +52,8 @@ export const isExpired = (expiresAt: string, now: Date): boolean => Date.parse(e
  * What is wrong with a stored `holds` map, or undefined when nothing is: it must map journal ids to
  * holds, each a positive whole amount (minor units) and an instant it expires at. A map that does not
  * (an item written wrong, by hand or by a bug) cannot say what is held or what may be released: its
- * sums come out NaN, which passes every comparison of a plan (LedgerEngine.debitable refuses it).
+ * sums come out NaN, which passes every comparison of a plan (LedgerEngine.soundAccount refuses every
+ * debit from it, a post's too).
  */
 export const holdsFault = (holds: unknown): string | undefined => {
   if (holds === undefined || holds === null) return undefined;

@@ -228,16 +228,21 @@ export class LedgerEngine {
    * daily limit. False when it was not due, or post, void or another expiry got there first; 503
    * `service_unavailable` when its attempts or the deadline ran out with it still pending (the sweep
    * counts it failed; before, it took it for "not due"; a debit goes on regardless: `debitable`).
+   * A CorruptAccount when the sender's update failed and its holds map is malformed (`soundAccount`).
    */
   async expire(journalId: string, now = this.now()): Promise<boolean> {
+    let senderFailed = false;
     const out = await retry(async () => {
       const j = await this.storedJournal(journalId);
       if (j?.status !== 'pending' || !j.expiresAt || Date.parse(j.expiresAt) > now.getTime())
         return done(false);
+      if (senderFailed && j.from) await this.soundAccount(j.from.ownerId, j.from.accountId);
       const { pieces } = this.release(j, now, true);
       const r = await transact(this.db, foldUpdates(pieces));
       if (r.ok) return done(true);
-      if (conditionFailed(r.failed).length > 0 || isTransient(r.error, r.codes)) return again;
+      const failed = conditionFailed(r.failed);
+      if (failed.includes('from')) senderFailed = true;
+      if (failed.length > 0 || isTransient(r.error, r.codes)) return again;
       throw r.error;
     }, this.policy);
     if (out === undefined) throw busy('A pending transfer past its expiry could not be released yet');
@@ -371,8 +376,9 @@ export class LedgerEngine {
           const replayed = await earlier(now);
           if (replayed) return done(replayed);
         }
-        // Not a decline (say, 404): still, a key already used for another request is the first thing to say.
-        if (isBankError(e)) {
+        // Not a decline (say, 404): still, a key already used for another request is the first thing to
+        // say. So is a request already answered, before a refusal of an item since written wrong.
+        if (isBankError(e) || e instanceof CorruptAccount) {
           const replayed = await earlier(now);
           if (replayed) return done(replayed);
         }
@@ -505,13 +511,24 @@ export class LedgerEngine {
    */
   protected async debitable(owner: string, accountId: string, now: Date): Promise<AccountRecord> {
     // A malformed holds map refuses the debit loudly (CorruptAccount), before any plan is made on it.
-    const a = sound(await this.accounts.mustGet(owner, accountId));
+    const a = await this.soundAccount(owner, accountId);
     const state = this.attempts.getStore();
     if (state) state.debited = { owner, currency: a.currency };
     const expired = expiredHolds(a.holds, now);
     if (expired.length === 0) return a;
     if (state) state.released = true;
     await this.releaseExpired(expired, now, state);
+    return this.soundAccount(owner, accountId);
+  }
+
+  /**
+   * An account read to be debited as it is, without releasing its expired holds first (a post, which
+   * takes what its own hold reserved): refused loudly (CorruptAccount) when its holds map is malformed,
+   * as `debitable` refuses it. Also read after a release's update of the sender failed (void, expiry):
+   * the release plans nothing on the map, but its update needs the hold in it, which a map that is not
+   * one never has; without this read every attempt would fail alike, to a 503.
+   */
+  protected async soundAccount(owner: string, accountId: string): Promise<AccountRecord> {
     return sound(await this.accounts.mustGet(owner, accountId));
   }
 

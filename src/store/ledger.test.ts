@@ -16,6 +16,8 @@ import { IdempotencyStore, type Outcome } from './idempotency.ts';
 import * as keys from './item-keys.ts';
 import { journalIdFor } from './item-keys.ts';
 import { type DeferCredits, LedgerStore } from './ledger.ts';
+import { StaffLedger } from './ledger-admin.ts';
+import { BatchLedgerStore } from './ledger-batch.ts';
 import { CreditSettler } from './ledger-settle.ts';
 import { again, done, retry, withDeadline } from './retry.ts';
 import { verifyLedger } from './verify.ts';
@@ -1728,5 +1730,173 @@ describe('an account item whose holds map is malformed (written wrong, by hand o
       code: 'daily_limit_exceeded',
       replayed: false,
     });
+  });
+
+  /** `funded(owner)` with a pending transfer of 100 from it to another owner's account, live for 10 minutes. */
+  const holding = async (owner: string) => {
+    const f = await funded(owner);
+    const payee = await f.accounts.open({ ownerId: `payee-${owner}`, type: 'checking', currency: 'USD' });
+    const out = await f.ledger.transfer({
+      user: owner,
+      idempotencyKey: 'h',
+      fingerprint: 'h',
+      fromAccountId: f.a.id,
+      toAccountNumber: payee.number,
+      currency: 'USD',
+      amount: 100,
+      pending: true,
+      expiresInSeconds: 600,
+    });
+    if (out.kind !== 'journal') throw new Error(`hold declined: ${out.code}`);
+    const j = out.journal;
+    const hold = { [j.id]: { amount: 100, expiresAt: j.expiresAt } };
+    const act = (action: 'post' | 'void', key: string) =>
+      f.ledger[action]({ user: owner, idempotencyKey: key, fingerprint: key, journalId: j.id });
+    return { ...f, payee, j, hold, act };
+  };
+  /** Malformed maps, each (but the first two) still holding the transfer's own hold, well formed. */
+  const beside = (hold: Record<string, unknown>, bad: unknown) => ({ ...hold, bad });
+  const malformed: [string, (hold: Record<string, unknown>) => unknown][] = [
+    ['a string', () => 'garbage'],
+    ['a list', () => [1, 2]],
+    ['another hold that is not a map', (h) => beside(h, 'x')],
+    ['another hold without an amount', (h) => beside(h, { expiresAt: '2999-01-01T00:00:00.000Z' })],
+    ['another hold without the instant it expires at', (h) => beside(h, { amount: 5 })],
+  ];
+
+  it.each(malformed)(
+    "holds as %s: posting a pending transfer (the sender's debit) is refused loudly, nothing kept; once repaired, the same request posts",
+    async (_, shape) => {
+      const owner = `corrupt-post-${randomUUID()}`;
+      const { accounts, a, payee, j, hold, act, ledger } = await holding(owner);
+      await setHolds(owner, a.id, shape(hold));
+      await expect(act('post', 'p')).rejects.toMatchObject({ name: 'CorruptAccount', accountId: a.id });
+      expect((await ledger.getJournal(j.id))?.status).toBe('pending');
+      expect((await accounts.mustGet(owner, a.id)).balance).toBe(10_000);
+      // verify-ledger tells staff of the item.
+      const { problems } = await verifyLedger(db, table);
+      expect(problems.some((p) => p.startsWith(`account ${a.id} `))).toBe(true);
+      await setHolds(owner, a.id, hold);
+      expect(await act('post', 'p')).toMatchObject({ kind: 'journal', replayed: false });
+      expect((await accounts.mustGet(owner, a.id)).balance).toBe(9_900);
+      expect((await accounts.mustGet(`payee-${owner}`, payee.id)).balance).toBe(100);
+    },
+  );
+
+  it.each(malformed.slice(2))(
+    'holds as %s, the hold itself in it: a void and an expiry go through (they plan nothing on the map, the journal says what is released)',
+    async (_, shape) => {
+      const owner = `corrupt-release-${randomUUID()}`;
+      const { accounts, a, hold, act, ledger } = await holding(owner);
+      const second = await holding(`${owner}-2`);
+      await setHolds(owner, a.id, shape(hold));
+      await setHolds(`${owner}-2`, second.a.id, shape(second.hold));
+      expect(await act('void', 'v')).toMatchObject({ kind: 'journal', journal: { status: 'voided' } });
+      expect(await ledger.expire(second.j.id, new Date(Date.parse(second.j.expiresAt as string)))).toBe(true);
+      for (const [o, id] of [
+        [owner, a.id],
+        [`${owner}-2`, second.a.id],
+      ] as const) {
+        const item = (await db.send(new GetCommand({ TableName: table, Key: keys.account(o, id) }))).Item;
+        // The hold is gone from the map and from the stored figures; what else the map held stays.
+        expect(item).toMatchObject({ held: 0, available: 10_000 });
+        expect(item?.holds).toEqual(shape({}));
+      }
+      expect((await accounts.mustGet(owner, a.id)).balance).toBe(10_000);
+    },
+  );
+
+  it.each(malformed.slice(0, 2))(
+    'holds as %s: a void, and an expiry (the sweep fails it, logged), are refused loudly, naming the account, not answered 503 after every attempt',
+    async (_, shape) => {
+      const owner = `corrupt-void-${randomUUID()}`;
+      const { a, j, hold, act, ledger } = await holding(owner);
+      await setHolds(owner, a.id, shape(hold));
+      await expect(act('void', 'v')).rejects.toMatchObject({ name: 'CorruptAccount', accountId: a.id });
+      const late = new Date(Date.parse(j.expiresAt as string));
+      await expect(ledger.expire(j.id, late)).rejects.toMatchObject({
+        name: 'CorruptAccount',
+        accountId: a.id,
+      });
+      expect((await ledger.getJournal(j.id))?.status).toBe('pending');
+      await setHolds(owner, a.id, hold);
+      expect(await act('void', 'v')).toMatchObject({ kind: 'journal', replayed: false });
+    },
+  );
+
+  it('a request answered before the map was written wrong is answered again (a replay), not refused', async () => {
+    const owner = `corrupt-replay-${randomUUID()}`;
+    const { a, act, withdraw } = await holding(owner);
+    expect(await withdraw('w', 10)).toMatchObject({ kind: 'journal', replayed: false });
+    expect(await act('post', 'p')).toMatchObject({ kind: 'journal', replayed: false });
+    await setHolds(owner, a.id, 'garbage');
+    expect(await withdraw('w', 10)).toMatchObject({ kind: 'journal', replayed: true });
+    expect(await act('post', 'p')).toMatchObject({ kind: 'journal', replayed: true });
+    await expect(withdraw('w2', 10)).rejects.toMatchObject({ name: 'CorruptAccount', accountId: a.id });
+  });
+
+  it("every other debit from it is refused the same way (a refund, a bulk payment, a teller's withdrawal, a reversal, a transfer as a scheduled run makes); a credit to it is not", async () => {
+    const owner = `corrupt-paths-${randomUUID()}`;
+    const { accounts, ledger, a } = await funded(owner);
+    const other = `payee-${owner}`;
+    const b = await accounts.open({ ownerId: other, type: 'checking', currency: 'USD' });
+    await ledger.deposit({
+      user: other,
+      idempotencyKey: 'd',
+      fingerprint: 'd',
+      accountId: b.id,
+      amount: 500,
+    });
+    const pay = (key: string) =>
+      ledger.transfer({
+        user: other,
+        idempotencyKey: key,
+        fingerprint: key,
+        fromAccountId: b.id,
+        toAccountNumber: a.number,
+        currency: 'USD',
+        amount: 100,
+      });
+    const paid = await pay('t');
+    if (paid.kind !== 'journal') throw new Error(`declined: ${paid.code}`);
+    await setHolds(owner, a.id, { bad: { amount: 5 } });
+    const opts = { systemShards: 4, dailyLimit: 5_000, retry: { maxAttempts: 4 } };
+    const idem = new IdempotencyStore(db, table, 48 * 3600);
+    const batch = new BatchLedgerStore(db, table, accounts, idem, opts);
+    const staff = new StaffLedger(db, table, accounts, idem, opts);
+    const k = (key: string) => ({ idempotencyKey: key, fingerprint: key });
+    const debits = [
+      () => ledger.refund({ user: owner, ...k('refund'), journalId: paid.journal.id, amount: 10 }),
+      () =>
+        batch.transferBatch({
+          user: owner,
+          ...k('batch'),
+          fromAccountId: a.id,
+          currency: 'USD',
+          transfers: [{ toAccountNumber: b.number, amount: 10 }],
+        }),
+      () => staff.tellerWithdraw({ user: 'teller', ...k('cash'), accountId: a.id, amount: 10 }),
+      () =>
+        staff.reverse({
+          user: 'teller',
+          ...k('reversal'),
+          journalId: journalIdFor(owner, 'd'),
+          amount: 10,
+          reason: 'test',
+        }),
+      () =>
+        ledger.transfer({
+          user: owner,
+          ...k('transfer'),
+          fromAccountId: a.id,
+          toAccountNumber: b.number,
+          currency: 'USD',
+          amount: 10,
+        }),
+    ];
+    for (const debit of debits)
+      await expect(debit()).rejects.toMatchObject({ name: 'CorruptAccount', accountId: a.id });
+    expect(await pay('t2')).toMatchObject({ kind: 'journal' });
+    expect((await accounts.mustGet(owner, a.id)).balance).toBe(10_200);
   });
 });

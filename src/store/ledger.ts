@@ -218,8 +218,10 @@ export class LedgerWriter extends LedgerEngine {
       const j = await this.ownPending(req.user, req.journalId);
       const jFrom = j.from as Party;
       const jTo = j.to as Party;
+      // The sender is debited: a malformed holds map refuses it loudly (CorruptAccount), as every
+      // debit is. The recipient is credited, which is not refused.
       const [from, to] = await Promise.all([
-        this.accounts.mustGet(jFrom.ownerId, jFrom.accountId),
+        this.soundAccount(jFrom.ownerId, jFrom.accountId),
         this.accounts.mustGet(jTo.ownerId, jTo.accountId),
       ]);
       const plan = planPost(j, from, to, req.amount, now);
@@ -259,11 +261,19 @@ export class LedgerWriter extends LedgerEngine {
     });
   }
 
-  /** Voids a pending transfer: only its sender may. The hold is released and given back to the daily limit. */
+  /**
+   * Voids a pending transfer: only its sender may. The hold is released and given back to the daily
+   * limit. Nothing is planned on the sender's holds map (the journal says what is released), but its
+   * update needs the hold in the map: once it failed, the map is read, and a malformed one is refused
+   * loudly (CorruptAccount) rather than tried again to a 503.
+   */
   void(req: Keyed & { journalId: string }): Promise<Outcome> {
-    return this.commit(req, async (now) =>
-      this.release(await this.ownPending(req.user, req.journalId), now, false),
-    );
+    return this.commit(req, async (now, contended) => {
+      const j = await this.ownPending(req.user, req.journalId);
+      if (contended.has('from') && j.status === 'pending')
+        await this.soundAccount(req.user, (j.from as Party).accountId);
+      return this.release(j, now, false);
+    });
   }
 
   /** Refunds part or all of a posted transfer: only the owner of the account it credited may. */
