@@ -53,7 +53,7 @@ export const isExpired = (expiresAt: string, now: Date): boolean => Date.parse(e
  * holds, each a positive whole amount (minor units) and an instant it expires at. A map that does not
  * (an item written wrong, by hand or by a bug) cannot say what is held or what may be released: its
  * sums come out NaN, which passes every comparison of a plan (LedgerEngine.soundAccount refuses every
- * debit from it, a post's too).
+ * debit from it, a post's too; reads show its stored `held` and `available`: store/accounts.ts toAccount).
  */
 export const holdsFault = (holds: unknown): string | undefined => {
   if (holds === undefined || holds === null) return undefined;

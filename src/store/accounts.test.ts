@@ -3,13 +3,13 @@
  * TransactWriteItems that commits and whose answer is lost, and an account number already taken.
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import { openedBeforeHosts } from '../../test/legacy.ts';
 import { MAX_OPEN_ACCOUNTS } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
-import { AccountStore } from './accounts.ts';
+import { AccountStore, publicAccount } from './accounts.ts';
 import { createDocumentClient, type Db } from './db.ts';
 import * as keys from './item-keys.ts';
 
@@ -220,4 +220,39 @@ describe("the host of a customer's daily counters (AccountRecord.limitHost)", ()
     const eur = await store.open({ ownerId: owner, type: 'savings', currency: 'EUR' });
     expect(await hostOf(owner, eur.id)).toBe(eur.id);
   });
+});
+
+describe('reading an account whose holds map is malformed (written wrong, by hand or by a bug)', () => {
+  const future = '2999-01-01T00:00:00.000Z';
+  it.each([
+    ['a string', 'garbage'],
+    ['a list', [1, 2]],
+    ['a hold that is not a map', { j: { amount: 300, expiresAt: future }, bad: 'x' }],
+    ['a hold without an amount', { j: { amount: 300, expiresAt: future }, bad: { expiresAt: future } }],
+    [
+      'a hold without the instant it expires at',
+      { j: { amount: 300, expiresAt: future }, bad: { amount: 5 } },
+    ],
+  ])(
+    'holds as %s: held and available are the stored ones (never null), by id and in the list',
+    async (_, holds) => {
+      const owner = `u-${randomUUID()}`;
+      const store = new AccountStore(db, table);
+      const a = await store.open({ ownerId: owner, type: 'checking', currency: 'USD' });
+      // As the ledger stores a hold of 300 on 1000 (held and available beside the map), the map then
+      // written wrong.
+      await db.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: keys.account(owner, a.id),
+          UpdateExpression: 'SET balance = :b, held = :h, available = :a, holds = :holds',
+          ExpressionAttributeValues: { ':b': 1000, ':h': 300, ':a': 700, ':holds': holds },
+        }),
+      );
+      const shown = { id: a.id, balance: 1000, held: 300, available: 700 };
+      expect(await store.mustGet(owner, a.id)).toMatchObject({ ...shown, storedHeld: 300 });
+      expect(publicAccount(await store.mustGet(owner, a.id))).toMatchObject(shown);
+      expect(await listed(owner)).toEqual([expect.objectContaining(shown)]);
+    },
+  );
 });

@@ -6,6 +6,7 @@ import {
   assertClosable,
   type Hold,
   heldAt,
+  holdsFault,
   MAX_ACCOUNTS_EVER,
   MAX_OPEN_ACCOUNTS,
   newAccountNumber,
@@ -62,10 +63,20 @@ const dailyOf = (r: Record<string, unknown>): Record<string, number> =>
       .map(([k, v]) => [k, v as number]),
   );
 
-/** The account as of `now`: a hold past its expiry is no longer held, even before the sweeper ran. */
+/**
+ * The account as of `now`: a hold past its expiry is no longer held, even before the sweeper ran.
+ *
+ * An item whose `holds` map is malformed (holdsFault: written wrong, by hand or by a bug) cannot say
+ * which of its holds have expired, and summing it gives NaN (null in JSON). Its `held` and
+ * `available` are then the stored ones: what the ledger's own updates keep beside the map (every
+ * hold placed and not yet released, expired or not) and what its no-overdraft condition is on. They
+ * never show more to spend than that rule allows (only less, by an expired hold not yet swept).
+ * Debits from it are refused until it is repaired (CorruptAccount, store/ledger-engine.ts).
+ */
 export const toAccount = (r: Record<string, unknown>, now = new Date()): Account => {
   const balance = r.balance as number;
-  const held = heldAt((r.holds as Record<string, Hold> | undefined) ?? {}, now);
+  const stored = holdsFault(r.holds) !== undefined;
+  const held = stored ? (r.held as number) : heldAt((r.holds as Record<string, Hold> | undefined) ?? {}, now);
   return {
     id: r.id as string,
     number: r.number as string,
@@ -75,7 +86,7 @@ export const toAccount = (r: Record<string, unknown>, now = new Date()): Account
     status: r.status as Account['status'],
     balance,
     held,
-    available: balance - held,
+    available: stored ? (r.available as number) : balance - held,
     createdAt: r.createdAt as string,
   };
 };
