@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import { DEFAULT_DAILY_DEPOSIT_LIMIT } from '../config.ts';
 import { expiredHolds, type Hold, holdsFault, MAX_LIVE_HOLDS } from '../domain/account.ts';
 import { BankError, isBankError, isDecline } from '../domain/errors.ts';
@@ -228,16 +229,23 @@ export class LedgerEngine {
    * daily limit. False when it was not due, or post, void or another expiry got there first; 503
    * `service_unavailable` when its attempts or the deadline ran out with it still pending (the sweep
    * counts it failed; before, it took it for "not due"; a debit goes on regardless: `debitable`).
-   * A CorruptAccount when the sender's update failed and its holds map is malformed (`soundAccount`).
+   *
+   * True also when an attempt of this call committed and its answer was lost (a timeout): the next
+   * attempt finds the journal expired, and the mark this call wrote on it (`expiredBy`, a random id
+   * per call, kept on the journal item and shown by no read) says it was this call, not another
+   * expiry that got there first (before, the sweep counted it as not expired). A CorruptAccount when
+   * the sender's update failed and its holds map is malformed (`soundAccount`).
    */
   async expire(journalId: string, now = this.now()): Promise<boolean> {
+    const by = randomUUID();
     let senderFailed = false;
     const out = await retry(async () => {
       const j = await this.storedJournal(journalId);
+      if (j?.status === 'expired' && j.expiredBy === by) return done(true);
       if (j?.status !== 'pending' || !j.expiresAt || Date.parse(j.expiresAt) > now.getTime())
         return done(false);
       if (senderFailed && j.from) await this.soundAccount(j.from.ownerId, j.from.accountId);
-      const { pieces } = this.release(j, now, true);
+      const { pieces } = this.release(j, now, true, { expiredBy: by });
       const r = await transact(this.db, foldUpdates(pieces));
       if (r.ok) return done(true);
       const failed = conditionFailed(r.failed);
@@ -572,17 +580,20 @@ export class LedgerEngine {
     return expired.length > 0;
   }
 
-  /** Void (by its sender) or expiry (by time) of a pending journal: the pieces that release its hold. */
-  protected release(j: StoredJournal, now: Date, expire: boolean): Attempt {
+  /**
+   * Void (by its sender) or expiry (by time) of a pending journal: the pieces that release its hold.
+   * `extra`: attributes of the journal item that no read shows (an expiry's mark, `expire`).
+   */
+  protected release(j: StoredJournal, now: Date, expire: boolean, extra?: Record<string, unknown>): Attempt {
     const jFrom = j.from as Party;
     const plan = planRelease(j, { id: jFrom.accountId, balance: 0 }, now, expire);
-    const { version, fingerprint, ...rest } = j;
+    const { version, fingerprint, expiredBy: _, ...rest } = j;
     const journal: Journal = { ...rest, status: expire ? 'expired' : 'voided' };
     const change = plan.changes.get(jFrom.accountId) as Change;
     return {
       journal,
       pieces: [
-        this.journalPut(journal, version + 1, { version, now, expire, fingerprint }),
+        this.journalPut(journal, version + 1, { version, now, expire, fingerprint }, extra),
         this.accountPiece('from', { id: jFrom.accountId, ownerId: jFrom.ownerId }, change, undefined, {
           id: j.id,
           remove: true,

@@ -23,6 +23,7 @@ const INTERNAL = [
   'gsi1sk',
   'refundable',
   'fingerprint',
+  'expiredBy',
   ...historyIndexes.flatMap((i) => [i.partitionKey, i.sortKey, i.seq, i.counterparty]),
 ];
 export const toJournal = (item: Record<string, unknown>): Journal & { version: number } => {
@@ -33,9 +34,10 @@ export const toJournal = (item: Record<string, unknown>): Journal & { version: n
 
 /**
  * A journal as the write side reads it to write it again whole (post, void, expiry): with the
- * fingerprint of the request it is the idempotency record of, which the write must keep.
+ * fingerprint of the request it is the idempotency record of, which the write must keep; and, on an
+ * expired one, the mark of the call that expired it (LedgerEngine.expire), which no read shows.
  */
-export type StoredJournal = Journal & { version: number; fingerprint?: string };
+export type StoredJournal = Journal & { version: number; fingerprint?: string; expiredBy?: string };
 
 const read = async (db: Db, table: string, id: string) => {
   const r = await db.send(new GetCommand({ TableName: table, Key: keys.journal(id), ConsistentRead: true }));
@@ -63,5 +65,9 @@ export const readStoredJournal = async (
 ): Promise<StoredJournal | undefined> => {
   const item = await read(db, table, id);
   if (!item) return undefined;
-  return { ...toJournal(item), ...(item.fingerprint ? { fingerprint: String(item.fingerprint) } : {}) };
+  return {
+    ...toJournal(item),
+    ...(item.fingerprint ? { fingerprint: String(item.fingerprint) } : {}),
+    ...(item.expiredBy ? { expiredBy: String(item.expiredBy) } : {}),
+  };
 };

@@ -1052,25 +1052,30 @@ describe('post, void and expiry race', () => {
     expect((await verifyLedger(db, table, { now: new Date(now) })).problems).toEqual([]);
   });
 
-  it('a journal whose expiry fails (an error that is not transient) is reported, and the others still expire', async () => {
+  /** A table where 'u' holds 100 in `a`, with `b` of 'v' to pay, on a clock the test moves (`clock.at`). */
+  const sweepable = async () => {
     const table = await createTestTable('sweep');
-    let now = Date.parse('2026-11-30T12:00:00Z');
-    const clock = { now: () => new Date(now) };
-    const { accounts, ledger } = storesFor(db, table, clock);
+    const clock = { at: Date.parse('2026-11-30T12:00:00Z'), now: () => new Date(clock.at) };
+    const { accounts, ledger } = storesFor(db, table, { now: clock.now });
     const a = await accounts.open({ ownerId: 'u', type: 'checking', currency: 'USD' });
     const b = await accounts.open({ ownerId: 'v', type: 'checking', currency: 'USD' });
     await ledger.deposit({ user: 'u', idempotencyKey: 'd', fingerprint: 'd', accountId: a.id, amount: 100 });
+    return { table, clock, accounts, ledger, a, b };
+  };
+
+  it('a journal whose expiry fails (an error that is not transient) is reported, and the others still expire', async () => {
+    const { table, clock, accounts, ledger, a, b } = await sweepable();
     const held = new Map<string, number>();
     for (const [amount, key] of [
       [10, 'h1'],
       [20, 'h2'],
     ] as const)
       held.set((await pendingTransfer(ledger, a, b, amount, key, 60)).id, amount);
-    now += 61_000;
+    clock.at += 61_000;
     // The first expiry's write fails as a connection reset does after the SDK's own retries.
     const reset = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
     const flaky = failingTransactions(db, 1, reset);
-    const sweeper = storesFor(db, table, { ...clock, ledgerDb: flaky }).ledger;
+    const sweeper = storesFor(db, table, { now: clock.now, ledgerDb: flaky }).ledger;
     const r = await sweeper.expireDue();
     expect(flaky.injected).toBe(1);
     expect(r).toMatchObject({ expired: 1, seen: 2 });
@@ -1082,7 +1087,40 @@ describe('post, void and expiry race', () => {
     expect(await accounts.get('u', a.id)).toMatchObject({ held: 0, storedHeld: held.get(failedId) });
     expect(await ledger.expireDue()).toEqual({ expired: 1, seen: 1, failed: [] });
     expect(await accounts.get('u', a.id)).toMatchObject({ held: 0, storedHeld: 0, available: 100 });
-    expect((await verifyLedger(db, table, { now: new Date(now) })).problems).toEqual([]);
+    expect((await verifyLedger(db, table, { now: clock.now() })).problems).toEqual([]);
+  });
+
+  it('an expiry that committed and whose answer was lost is counted expired; one another expiry made is not', async () => {
+    const { table, clock, accounts, ledger, a, b } = await sweepable();
+    const first = await pendingTransfer(ledger, a, b, 10, 'h1', 60);
+    clock.at += 61_000;
+    // The expiry's write commits, and the SDK times out on the answer: the retry finds it expired.
+    const lossy = failingTransactions(db, 1, timeout, 'after');
+    expect(await storesFor(db, table, { now: clock.now, ledgerDb: lossy }).ledger.expireDue()).toEqual({
+      expired: 1,
+      seen: 1,
+      failed: [],
+    });
+    expect(lossy.injected).toBe(1);
+    expect((await ledger.getJournal(first.id))?.status).toBe('expired');
+    // The mark is the journal item's alone: no read shows it.
+    expect(await ledger.getJournal(first.id)).not.toHaveProperty('expiredBy');
+    // A write that times out before it reaches DynamoDB, while another expiry gets there first: the
+    // journal is expired, but not by this call.
+    const second = await pendingTransfer(ledger, a, b, 20, 'h2', 60);
+    clock.at += 61_000;
+    const meanwhile = Object.create(db) as Db;
+    let left = 1;
+    meanwhile.send = (async (sent: { constructor: { name: string } }) => {
+      if (sent.constructor.name !== 'TransactWriteCommand' || left-- <= 0) return db.send(sent as never);
+      expect(await ledger.expire(second.id)).toBe(true);
+      throw timeout();
+    }) as Db['send'];
+    expect(await storesFor(db, table, { now: clock.now, ledgerDb: meanwhile }).ledger.expire(second.id)).toBe(
+      false,
+    );
+    expect(await accounts.get('u', a.id)).toMatchObject({ held: 0, storedHeld: 0, available: 100 });
+    expect((await verifyLedger(db, table, { now: clock.now() })).problems).toEqual([]);
   });
 });
 
