@@ -191,6 +191,13 @@ export const focused = (page: Page) =>
     };
   });
 
+/** The focused element's text, or 'body' when focus fell to the page (whose text is all of it). */
+export const focusedText = (page: Page): Promise<string> =>
+  page.evaluate(() => {
+    const el = document.activeElement;
+    return !el || el === document.body ? 'body' : (el.textContent?.trim() ?? '');
+  });
+
 /**
  * After a move between screens inside the app (not a page load), waits for the new screen's h1 (when
  * named) and then for the app to put focus at the top of the page (app.tsx, `route-focus`). On a busy

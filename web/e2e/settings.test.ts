@@ -3,7 +3,8 @@
  * notification preferences that persist; a webhook whose secret is shown once, whose failed delivery
  * is listed and retried until delivered (to a real local receiver that checks the signature), then
  * deleted; the security activity screen, first from the real GET /v1/me/activity (the login just
- * made), then from a stubbed two-page answer (the wording, the marks, and "Show older activity").
+ * made), then from a stubbed two-page answer (the wording, the marks, and "Show older activity"). Deleting
+ * a webhook puts focus on the words that say so.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -11,7 +12,16 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/domain/webhooks.ts';
 import { checkScreen, takeTurns, WIDTHS } from './a11y.ts';
-import { apiCall, logIn, openPage, poll, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import {
+  apiCall,
+  focusedText,
+  logIn,
+  openPage,
+  poll,
+  screenshot,
+  seedCustomer,
+  useBrowser,
+} from './browser.ts';
 import { cutKeyedPosts, unknownAndIdle } from './money-helpers.ts';
 
 const browser = useBrowser();
@@ -411,6 +421,32 @@ it('moves focus to the first older delivery at the last page, where "Show older 
     'evt_3',
   );
   await checkScreen(page, 'deliveries, every page');
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('deleting a webhook puts focus on the words that say so, not on the page with the card gone', async () => {
+  const c = await seedCustomer([]);
+  const urls = ['first', 'second'].map((n) => `http://127.0.0.1:9/hooks/${n}-${randomUUID()}`);
+  for (const url of urls)
+    await apiCall(
+      'POST',
+      '/v1/webhooks',
+      { url, events: ['transaction.posted'] },
+      { authorization: `Bearer ${c.token}`, 'idempotency-key': randomUUID() },
+    );
+  const { page, problems, context } = await openPage(browser(), { width: 1280, height: 900 });
+  await logIn(page, c, '/settings/developers');
+  await poll(() => page.getByTestId('webhooks').locator('li').count()).toBe(2);
+  for (const url of urls) {
+    await page.getByRole('button', { name: `Delete the webhook to ${url}` }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: `Yes, delete the webhook to ${url}` }).focus();
+    await page.keyboard.press('Enter');
+    await poll(() => focusedText(page)).toBe(`The webhook to ${url} is deleted.`);
+  }
+  await page.getByText('No webhooks yet.').waitFor();
+  await checkScreen(page, 'webhook deleted');
   expect(problems).toEqual([]);
   await context.close();
 });

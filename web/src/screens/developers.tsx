@@ -18,6 +18,7 @@ import {
   ShowMore,
   SubmitButton,
   useApp,
+  useFocusOnceRead,
   useForm,
   useLoad,
 } from '../ui.tsx';
@@ -47,6 +48,9 @@ export const Developers = () => {
   const { api } = useApp();
   const list = useLoad(() => settingsApi(api).webhooks(), []);
   const [created, setCreated] = useState<WebhookCreated | undefined>();
+  /** The endpoint just deleted, said over the list as read again, and focused: its card took the focused button. */
+  const [deleted, setDeleted] = useState<string | undefined>();
+  const focusOnceRead = useFocusOnceRead(list);
   return (
     <Page title="Developers">
       <SettingsNav current="/settings/developers" />
@@ -57,8 +61,20 @@ export const Developers = () => {
       {created ? <SecretOnce webhook={created} onDone={() => setCreated(undefined)} /> : null}
       <section aria-labelledby="webhooks-title">
         <h2 id="webhooks-title">Your webhooks</h2>
+        {deleted && list.state === 'ok' ? (
+          <p class="notice" role="status" id="webhook-deleted">
+            The webhook to <span class="secret">{deleted}</span> is deleted.
+          </p>
+        ) : null}
         {list.state === 'ok' ? (
-          <WebhookList items={list.data.items} onChange={list.reload} />
+          <WebhookList
+            items={list.data.items}
+            onDeleted={(w) => {
+              setDeleted(w.url);
+              focusOnceRead('webhook-deleted');
+              list.reload();
+            }}
+          />
         ) : (
           <LoadState load={list} what="your webhooks" />
         )}
@@ -67,6 +83,7 @@ export const Developers = () => {
         <NewWebhook
           onCreated={(w) => {
             setCreated(w);
+            setDeleted(undefined);
             list.reload();
           }}
         />
@@ -120,7 +137,7 @@ const SecretOnce = ({ webhook, onDone }: { webhook: WebhookCreated; onDone(): vo
   );
 };
 
-const WebhookList = ({ items, onChange }: { items: Webhook[]; onChange(): void }) =>
+const WebhookList = ({ items, onDeleted }: { items: Webhook[]; onDeleted(w: Webhook): void }) =>
   items.length === 0 ? (
     <Empty>
       <p>No webhooks yet.</p>
@@ -128,7 +145,7 @@ const WebhookList = ({ items, onChange }: { items: Webhook[]; onChange(): void }
   ) : (
     <ul class="cards" data-testid="webhooks">
       {items.map((w) => (
-        <WebhookCard key={w.id} webhook={w} onDeleted={onChange} />
+        <WebhookCard key={w.id} webhook={w} onDeleted={() => onDeleted(w)} />
       ))}
     </ul>
   );
