@@ -1,11 +1,25 @@
 /**
  * Keyboard only: register, log in, turn on two-step verification from the Security settings (otplib
  * computes the codes an authenticator app would show, from the secret under the QR code), log out, and
- * log in again with a code: Tab, type and Enter, no mouse.
+ * log in again with a code: Tab, type and Enter, no mouse. Setting it up, turning it on and turning it
+ * off each put focus where the pressed button was taken away: on the steps, then on the line that says
+ * what the setting is now.
  */
 import { generateSync } from 'otplib';
 import { expect, it } from 'vitest';
-import { arrived, focused, newCustomer, openPage, tabTo, useBrowser } from './browser.ts';
+import {
+  arrived,
+  focused,
+  focusedText,
+  logIn,
+  newCustomer,
+  openPage,
+  poll,
+  seedCustomer,
+  tabTo,
+  useBrowser,
+} from './browser.ts';
+import { axe } from './money-helpers.ts';
 
 const browser = useBrowser();
 
@@ -66,6 +80,39 @@ it('registers, turns on two-step verification and logs in with a code, by keyboa
   await kb.press('Enter');
   await page.getByRole('heading', { level: 1, name: 'Your accounts' }).waitFor();
   await page.getByRole('button', { name: 'Log out' }).waitFor();
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('turning two-step verification on, then off, puts focus on the words that say so each time', async () => {
+  const c = await seedCustomer([]);
+  const { page, problems, context } = await openPage(browser(), { width: 1280, height: 900 });
+  const kb = page.keyboard;
+  const focusedId = () => page.evaluate(() => document.activeElement?.id ?? '');
+  // By its type: its id is the change-password form's too (f-currentPassword), so its label is not its own.
+  const mfaPassword = page.locator('section[aria-labelledby="mfa-title"] input[type="password"]');
+  await logIn(page, c, '/security');
+  await page.getByRole('button', { name: 'Set up two-step verification' }).focus();
+  await kb.press('Enter');
+  // The steps took the place of the button.
+  await poll(focusedId).toBe('mfa-steps');
+  const secret = ((await page.getByTestId('totp-secret').textContent()) ?? '').trim();
+  await page.getByLabel('Code from the app', { exact: true }).fill(generateSync({ secret }));
+  await page.getByRole('button', { name: 'Turn on' }).focus();
+  await kb.press('Enter');
+  await poll(() => focusedText(page)).toBe(
+    'Two-step verification is on: every login asks for a code from your app.',
+  );
+  // The next step's code: the enrolment took the current one (each is accepted once).
+  const next = generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+  await page.getByLabel('Code from the app', { exact: true }).fill(next);
+  await mfaPassword.fill(c.password);
+  await page.getByRole('button', { name: 'Turn off' }).focus();
+  await kb.press('Enter');
+  await poll(() => focusedText(page)).toBe(
+    'Two-step verification is off. Turn it on to ask for a code from an authenticator app at every login.',
+  );
+  await axe(page, 'two-step verification turned off');
   expect(problems).toEqual([]);
   await context.close();
 });

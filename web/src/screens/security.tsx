@@ -7,7 +7,17 @@ import { useEffect, useState } from 'preact/hooks';
 import { toDataURL } from 'qrcode';
 import type { TotpEnrolment } from '../api.ts';
 import { checkPassword } from '../password.ts';
-import { Field, FormError, LoadState, Page, SubmitButton, useApp, useForm, useLoad } from '../ui.tsx';
+import {
+  Field,
+  FormError,
+  LoadState,
+  Page,
+  SubmitButton,
+  useApp,
+  useFocusOnceRead,
+  useForm,
+  useLoad,
+} from '../ui.tsx';
 import { NewPassword } from './auth.tsx';
 import { SettingsNav } from './settings-nav.tsx';
 
@@ -18,6 +28,13 @@ const codeProblem = (code: string) =>
 export const Security = () => {
   const { api } = useApp();
   const mfa = useLoad(() => api.mfaStatus(), []);
+  // Turned on or off: the form it was done from is gone once the setting is read again, the focused
+  // button with it, so focus goes to the line that says what the setting is now (#mfa-state).
+  const focusOnceRead = useFocusOnceRead(mfa);
+  const done = () => {
+    focusOnceRead('mfa-state');
+    mfa.reload();
+  };
   return (
     <Page title="Security">
       <SettingsNav current="/security" />
@@ -26,9 +43,9 @@ export const Security = () => {
         <h2 id="mfa-title">Two-step verification</h2>
         {mfa.state === 'ok' ? (
           mfa.data.totp ? (
-            <TurnOff onDone={mfa.reload} />
+            <TurnOff onDone={done} />
           ) : (
-            <TurnOn onDone={mfa.reload} />
+            <TurnOn onDone={done} />
           )
         ) : (
           <LoadState load={mfa} what="your two-step verification settings" />
@@ -94,7 +111,11 @@ const TurnOn = ({ onDone }: { onDone(): void }) => {
 
   const begin = start.submit(
     () => undefined,
-    async () => setEnrolment(await api.enrolTotp()),
+    async () => {
+      setEnrolment(await api.enrolTotp());
+      // The steps take the place of the button that was pressed: focus goes to them.
+      requestAnimationFrame(() => document.getElementById('mfa-steps')?.focus());
+    },
   );
   const finish = verify.submit(
     () => ({ code: codeProblem(verify.values.code) }),
@@ -107,7 +128,7 @@ const TurnOn = ({ onDone }: { onDone(): void }) => {
   if (!enrolment)
     return (
       <form onSubmit={begin} noValidate>
-        <p>
+        <p id="mfa-state">
           Two-step verification is off. Turn it on to ask for a code from an authenticator app at every login.
         </p>
         <FormError message={start.message} id={start.formErrorId} />
@@ -120,7 +141,7 @@ const TurnOn = ({ onDone }: { onDone(): void }) => {
     );
   return (
     <form onSubmit={finish} noValidate>
-      <ol>
+      <ol id="mfa-steps" tabIndex={-1}>
         <li>Scan this QR code with an authenticator app (such as Google Authenticator or 1Password).</li>
         <li>Enter the 6-digit code the app shows.</li>
       </ol>
@@ -170,7 +191,7 @@ const TurnOff = ({ onDone }: { onDone(): void }) => {
   );
   return (
     <form onSubmit={submit} noValidate>
-      <p class="notice" role="status" data-testid="mfa-on">
+      <p class="notice" role="status" data-testid="mfa-on" id="mfa-state">
         Two-step verification is on: every login asks for a code from your app.
       </p>
       <p>To turn it off, enter a code from the app and your password.</p>
