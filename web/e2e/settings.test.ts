@@ -3,8 +3,9 @@
  * notification preferences that persist; a webhook whose secret is shown once, whose failed delivery
  * is listed and retried until delivered (to a real local receiver that checks the signature), then
  * deleted; the security activity screen, first from the real GET /v1/me/activity (the login just
- * made), then from a stubbed two-page answer (the wording, the marks, and "Show older activity"). Deleting
- * a webhook puts focus on the words that say so.
+ * made), then from a stubbed two-page answer (the wording, the marks, and "Show older activity"). When
+ * a webhook's pressed button goes (the secret stored, a delete asked, taken back or done), focus goes to
+ * what took its place.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -144,6 +145,8 @@ describe.each(WIDTHS)('at %i px', (width) => {
       await screenshot(page, `developers-secret-${width}`);
       await page.getByRole('button', { name: 'I have stored the secret' }).click();
       await once.waitFor({ state: 'detached' });
+      // The box took the pressed button with it: focus goes to the list the new webhook is in.
+      await poll(() => focusedText(page)).toBe('Your webhooks');
       expect(await page.content()).not.toContain(secret);
       const list = page.getByTestId('webhooks');
       await list.getByRole('heading', { name: url }).waitFor();
@@ -439,9 +442,16 @@ it('deleting a webhook puts focus on the words that say so, not on the page with
   await logIn(page, c, '/settings/developers');
   await poll(() => page.getByTestId('webhooks').locator('li').count()).toBe(2);
   for (const url of urls) {
+    // Asked, focus is on "Keep it" (never on "Yes, delete"); kept, back on "Delete".
     await page.getByRole('button', { name: `Delete the webhook to ${url}` }).focus();
     await page.keyboard.press('Enter');
-    await page.getByRole('button', { name: `Yes, delete the webhook to ${url}` }).focus();
+    await poll(() => focusedText(page)).toBe('Keep it');
+    await page.keyboard.press('Enter');
+    await poll(() => focusedText(page)).toBe(`Delete the webhook to ${url}`);
+    await page.keyboard.press('Enter');
+    await poll(() => focusedText(page)).toBe('Keep it');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focusedText(page)).toBe(`Yes, delete the webhook to ${url}`);
     await page.keyboard.press('Enter');
     await poll(() => focusedText(page)).toBe(`The webhook to ${url} is deleted.`);
   }

@@ -58,9 +58,20 @@ export const Developers = () => {
         A webhook sends your server an HTTPS POST when something happens in your accounts. Each request is
         signed with the endpoint&rsquo;s secret in the <code>Bank-Signature</code> header.
       </p>
-      {created ? <SecretOnce webhook={created} onDone={() => setCreated(undefined)} /> : null}
+      {created ? (
+        <SecretOnce
+          webhook={created}
+          onDone={() => {
+            setCreated(undefined);
+            // The secret's box took the pressed button with it: focus goes to the list the new one is in.
+            requestAnimationFrame(() => document.getElementById('webhooks-title')?.focus());
+          }}
+        />
+      ) : null}
       <section aria-labelledby="webhooks-title">
-        <h2 id="webhooks-title">Your webhooks</h2>
+        <h2 id="webhooks-title" tabIndex={-1}>
+          Your webhooks
+        </h2>
         {deleted && list.state === 'ok' ? (
           <p class="notice" role="status" id="webhook-deleted">
             The webhook to <span class="secret">{deleted}</span> is deleted.
@@ -153,6 +164,12 @@ const WebhookList = ({ items, onDeleted }: { items: Webhook[]; onDeleted(w: Webh
 const WebhookCard = ({ webhook: w, onDeleted }: { webhook: Webhook; onDeleted(): void }) => {
   const { api } = useApp();
   const [confirming, setConfirming] = useState(false);
+  // Asking, and taking the question back, each swap the buttons, the pressed one with them: focus goes
+  // to the one that deletes nothing ("Keep it" while asked, "Delete" after), never to "Yes, delete".
+  const ask = (yes: boolean) => {
+    setConfirming(yes);
+    requestAnimationFrame(() => document.getElementById(`${yes ? 'keep' : 'delete'}-${w.id}`)?.focus());
+  };
   const form = useForm({}, `delete-${w.id}-error`);
   const remove = form.submit(
     () => undefined,
@@ -179,12 +196,12 @@ const WebhookCard = ({ webhook: w, onDeleted }: { webhook: Webhook; onDeleted():
             <SubmitButton type="button" class="danger" busy={form.busy} busyText="Deleting…" onClick={remove}>
               Yes, delete<span class="visually-hidden"> the webhook to {w.url}</span>
             </SubmitButton>
-            <button type="button" onClick={() => setConfirming(false)}>
+            <button type="button" id={`keep-${w.id}`} onClick={() => ask(false)}>
               Keep it
             </button>
           </>
         ) : (
-          <button type="button" onClick={() => setConfirming(true)}>
+          <button type="button" id={`delete-${w.id}`} onClick={() => ask(true)}>
             Delete<span class="visually-hidden"> the webhook to {w.url}</span>
           </button>
         )}
