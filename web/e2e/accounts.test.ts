@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { apiCall, logIn, openPage, poll, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import { apiCall, arrived, logIn, openPage, poll, screenshot, seedCustomer, useBrowser } from './browser.ts';
 
 const browser = useBrowser();
 
@@ -76,7 +76,8 @@ it('withdraws, refuses to close an account with money in it, and closes it at ze
   await page.getByText('Closing is permanent.').waitFor();
   await screenshot(page, '17-close-account');
   await page.getByRole('button', { name: 'Close account' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Your accounts' }).waitFor();
+  // The button went with its screen: focus goes to the top of the next one, as after any navigation.
+  await arrived(page, 'Your accounts');
   await page
     .getByTestId('flash')
     .getByText(/^Account ····\d{4} is closed\.$/)

@@ -16,7 +16,17 @@ import { localClientConfig } from '../../src/local/bootstrap.ts';
 import { readStackFile } from '../../src/local/stack-file.ts';
 import { STAFF_LOGIN_REFUSED } from '../src/admin/access.ts';
 import { axeProblems } from './a11y.ts';
-import { apiCall, baseUrl, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import {
+  apiCall,
+  baseUrl,
+  focusedText,
+  logIn,
+  openPage,
+  poll,
+  screenshot,
+  seedCustomer,
+  useBrowser,
+} from './browser.ts';
 
 const browser = useBrowser();
 const PASSWORD = 'Back-Office-2026!';
@@ -117,6 +127,8 @@ describe('the admin journey at 1280 px', () => {
     await page.getByLabel('Reason to freeze').fill('Suspected card fraud (ticket 4411)');
     await page.getByRole('button', { name: 'Freeze account' }).click();
     await page.getByRole('status').filter({ hasText: 'Account frozen' }).waitFor();
+    // The form stays while the account is read again (useLast): focus stays on its button, now the other way.
+    await poll(() => focusedText(page)).toBe('Unfreeze account');
     await page.getByTestId('account-status').filter({ hasText: 'Frozen' }).waitFor();
     await check(page, 'account frozen');
     await page.getByLabel('Reason to unfreeze').fill('Customer confirmed the payments');
@@ -324,6 +336,7 @@ it('unlocks a locked-out customer, disables one with a reason (refused at once),
   await page.getByLabel('Reason', { exact: true }).fill(reason);
   await page.getByRole('button', { name: 'Disable login' }).click();
   await page.getByRole('status').filter({ hasText: 'Login disabled.' }).waitFor();
+  await poll(() => focusedText(page)).toBe('Enable login');
   await status.filter({ hasText: `(${reason})` }).waitFor();
   expect(await status.textContent()).toMatch(/^Disabled since /);
   await check(page, 'customer disabled');

@@ -5,7 +5,7 @@
  */
 import { generateSync } from 'otplib';
 import { expect, it } from 'vitest';
-import { logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import { arrived, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
 import { EMAILED_CODE } from './global-setup.ts';
 
 const browser = useBrowser();
@@ -55,7 +55,8 @@ it('changes the password: every session ends, this tab and another alike; the ne
   await page.getByLabel('New password').fill('Changed-Here-2026!');
   await page.getByRole('button', { name: 'Change password' }).click();
 
-  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  // The button went with its screen: focus goes to the top of the login screen.
+  await arrived(page, 'Log in');
   await page.getByText('Your password is changed and every session, this one too, is signed out.').waitFor();
   // The other session's next request is refused, and it cannot renew: it lands on login too.
   await other.page.reload();
