@@ -1,11 +1,22 @@
 /**
  * Keyboard only (Tab, Enter, Space), after logging in: pay a saved payee, and cancel a scheduled
- * transfer. Focus moves to each new screen's heading, to the question before a cancel, and to the
- * message after it.
+ * transfer. Focus moves to each new screen's heading, to the question before a cancel (back to the
+ * button that asked it when kept), and to the message after it.
  */
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { apiCall, arrived, focused, logIn, openPage, seedCustomer, tabTo, useBrowser } from './browser.ts';
+import {
+  apiCall,
+  arrived,
+  focused,
+  focusedText,
+  logIn,
+  openPage,
+  poll,
+  seedCustomer,
+  tabTo,
+  useBrowser,
+} from './browser.ts';
 
 const browser = useBrowser();
 
@@ -78,6 +89,14 @@ it('pays a payee and cancels a schedule with the keyboard alone', async () => {
   await page.getByTestId('schedule').waitFor();
   await arrived(page);
   await tabTo(page, 'Cancel scheduled transfer');
+  await kb.press('Enter');
+  await expect
+    .poll(async () => (await focused(page)).text, { timeout: 30_000 })
+    .toBe('Cancel this scheduled transfer? No more transfers will be made.');
+  // Kept: the question goes, and focus is back on the button that asked it.
+  await tabTo(page, 'No, keep it');
+  await kb.press('Enter');
+  await poll(() => focusedText(page)).toBe('Cancel scheduled transfer');
   await kb.press('Enter');
   await expect
     .poll(async () => (await focused(page)).text, { timeout: 30_000 })

@@ -418,7 +418,14 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
               >
                 Yes, cancel it
               </SubmitButton>
-              <button type="button" onClick={() => setConfirming(false)}>
+              <button
+                type="button"
+                onClick={() => {
+                  // The question goes, and "No, keep it" with it: focus back on the button that asked.
+                  setConfirming(false);
+                  requestAnimationFrame(() => document.getElementById('cancel-schedule')?.focus());
+                }}
+              >
                 No, keep it
               </button>
             </div>
@@ -427,6 +434,7 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
           <div class="actions">
             <button
               type="button"
+              id="cancel-schedule"
               onClick={() => {
                 setConfirming(true);
                 requestAnimationFrame(() => document.getElementById('cancel-q')?.focus());
