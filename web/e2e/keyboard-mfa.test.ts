@@ -89,8 +89,14 @@ it('turning two-step verification on, then off, puts focus on the words that say
   const { page, problems, context } = await openPage(browser(), { width: 1280, height: 900 });
   const kb = page.keyboard;
   const focusedId = () => page.evaluate(() => document.activeElement?.id ?? '');
-  // By its type: its id is the change-password form's too (f-currentPassword), so its label is not its own.
-  const mfaPassword = page.locator('section[aria-labelledby="mfa-title"] input[type="password"]');
+  // By its label, in its section: the change-password form on this screen has a Password field too.
+  const mfaPassword = page.locator('section[aria-labelledby="mfa-title"]').getByLabel('Password');
+  /** Ids on the page more than once (a label's `for` names the first of them only). */
+  const repeatedIds = () =>
+    page.evaluate(() => {
+      const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
+      return ids.filter((id, i) => ids.indexOf(id) !== i);
+    });
   await logIn(page, c, '/security');
   await page.getByRole('button', { name: 'Set up two-step verification' }).focus();
   await kb.press('Enter');
@@ -106,6 +112,7 @@ it('turning two-step verification on, then off, puts focus on the words that say
   // The next step's code: the enrolment took the current one (each is accepted once).
   const next = generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
   await page.getByLabel('Code from the app', { exact: true }).fill(next);
+  expect(await repeatedIds()).toEqual([]);
   await mfaPassword.fill(c.password);
   await page.getByRole('button', { name: 'Turn off' }).focus();
   await kb.press('Enter');

@@ -123,6 +123,11 @@ export interface FieldProps {
   hint?: ComponentChildren;
   /** Extra ids for aria-describedby (say, a live checklist). */
   describedBy?: string;
+  /**
+   * Put before `f-<name>` in the input's id: a form whose field names another form on the same screen
+   * uses too (useForm's `idPrefix`), so each label names its own input.
+   */
+  idPrefix?: string;
   type?: 'text' | 'email' | 'password' | 'date';
   autocomplete?: string;
   inputMode?: 'text' | 'numeric' | 'decimal' | 'email';
@@ -138,10 +143,11 @@ export const Field = ({
   error,
   hint,
   describedBy,
+  idPrefix = '',
   type = 'text',
   ...input
 }: FieldProps) => {
-  const id = `f-${name}`;
+  const id = `f-${idPrefix}${name}`;
   const ids = [hint ? `${id}-hint` : '', error ? `${id}-error` : '', describedBy ?? '']
     .filter(Boolean)
     .join(' ');
@@ -173,11 +179,15 @@ export const Field = ({
 };
 
 /** Moves focus to the first field with an error, or to the action's message. */
-export const focusFirstProblem = (fields: Record<string, string | undefined>, formErrorId?: string): void => {
+export const focusFirstProblem = (
+  fields: Record<string, string | undefined>,
+  formErrorId?: string,
+  idPrefix = '',
+): void => {
   requestAnimationFrame(() => {
     const first = Object.entries(fields).find(([, v]) => v)?.[0];
     const el = first
-      ? document.getElementById(`f-${first}`)
+      ? document.getElementById(`f-${idPrefix}${first}`)
       : formErrorId
         ? document.getElementById(formErrorId)
         : null;
@@ -198,13 +208,18 @@ const NO_PROBLEMS: FormState = { fields: {}, message: undefined };
  * action)` runs the client-side `check` first, then `action` once at a time, and turns a failure
  * into plain words next to the right field. Focus moves to the first problem.
  */
-export const useForm = <F extends string>(initial: Record<F, string>, formErrorId = 'form-error') => {
+export const useForm = <F extends string>(
+  initial: Record<F, string>,
+  formErrorId = 'form-error',
+  /** Its fields' ids are `f-<idPrefix><name>` (Field's `idPrefix`). */
+  idPrefix = '',
+) => {
   const [values, setValues] = useState(initial);
   const [problems, setProblems] = useState<FormState>(NO_PROBLEMS);
   const [busy, setBusy] = useState(false);
   const show = (next: FormState) => {
     setProblems(next);
-    focusFirstProblem(next.fields, formErrorId);
+    focusFirstProblem(next.fields, formErrorId, idPrefix);
   };
   const fail = (e: unknown) => show(explain(e, Object.keys(initial)));
   const set = (name: F, value: string) => setValues((v) => ({ ...v, [name]: value }));
@@ -225,6 +240,7 @@ export const useForm = <F extends string>(initial: Record<F, string>, formErrorI
       value: values[name],
       onValue: (v: string) => set(name, v),
       error: problems.fields[name],
+      ...(idPrefix ? { idPrefix } : {}),
     }),
     submit:
       (check: () => Record<string, string | undefined> | undefined, action: () => Promise<unknown>) =>

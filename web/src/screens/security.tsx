@@ -178,7 +178,8 @@ const TurnOn = ({ onDone }: { onDone(): void }) => {
 
 const TurnOff = ({ onDone }: { onDone(): void }) => {
   const { api } = useApp();
-  const form = useForm({ code: '', currentPassword: '' }, 'mfa-off-error');
+  // Its own ids (f-mfa-off-…): the change-password form on this screen has a currentPassword field too.
+  const form = useForm({ code: '', currentPassword: '' }, 'mfa-off-error', 'mfa-off-');
   const submit = form.submit(
     () => ({
       code: codeProblem(form.values.code),
