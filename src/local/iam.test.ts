@@ -22,6 +22,7 @@ import {
   emulateIam,
   emulateIamEverywhere,
   IAM_MIDDLEWARE,
+  queryPartitionOf,
   refusal,
   requestsOf,
   runAs,
@@ -142,6 +143,136 @@ describe('offline IAM', () => {
     expect(refusal('notifier', { action: 'dynamodb:GetItem', pk: 'EMAIL#e' })).toBeUndefined();
     // A function that declares none reads the whole table.
     expect(refusal('accounts-read', { action: 'dynamodb:GetItem', pk: 'JOURNAL#j' })).toBeUndefined();
+  });
+
+  it("reads a table Query's partition from its key condition (pk's equality, either way round, beside a sort key condition)", () => {
+    const values = { ':pk': 'USER#u', ':s': 'PAYEE#', ':lo': 'TX#1', ':hi': 'TX#2' };
+    const partition = (KeyConditionExpression: string, more: Record<string, unknown> = {}) =>
+      queryPartitionOf({ KeyConditionExpression, ExpressionAttributeValues: values, ...more } as never);
+    expect(partition('pk = :pk')).toBe('USER#u');
+    expect(partition('pk = :pk AND begins_with(sk, :s)')).toBe('USER#u');
+    expect(partition('  pk=:pk   and   sk BETWEEN :lo and :hi ')).toBe('USER#u');
+    // Through ExpressionAttributeNames (store/history.ts), the sort key's BETWEEN ... AND ... included.
+    expect(
+      partition('#pk = :pk AND #sk BETWEEN :lo AND :hi', {
+        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+      }),
+    ).toBe('USER#u');
+    // Reversed operands, the partition's clause second, parentheses.
+    expect(partition(':pk = pk')).toBe('USER#u');
+    expect(partition('sk BETWEEN :lo AND :hi AND :pk = pk')).toBe('USER#u');
+    expect(partition('(pk = :pk) AND (sk <= :hi)')).toBe('USER#u');
+    expect(partition('((pk = :pk AND sk > :lo))')).toBe('USER#u');
+    // Marshalled values (a DynamoDBClient's own commands) as the DocumentClient's.
+    expect(
+      queryPartitionOf({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: 'ACCOUNT#a' } },
+      }),
+    ).toBe('ACCOUNT#a');
+    // requestsOf gives it to a Query of the table, never to one of an index (another key's values).
+    expect(
+      requestsOf('QueryCommand', {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)',
+        ExpressionAttributeValues: values,
+      }),
+    ).toEqual([{ action: 'dynamodb:Query', pk: 'USER#u' }]);
+    expect(
+      requestsOf('QueryCommand', {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: values,
+      }),
+    ).toEqual([{ action: 'dynamodb:Query@gsi1' }]);
+  });
+
+  it('reads no partition from a key condition it cannot read for certain: such a Query is refused, never allowed', () => {
+    const values = { ':pk': 'USER#u', ':other': 'JOURNAL#j', ':s': 'A', ':n': 1 };
+    const partition = (KeyConditionExpression: string | undefined, more: Record<string, unknown> = {}) =>
+      queryPartitionOf({ KeyConditionExpression, ExpressionAttributeValues: values, ...more } as never);
+    for (const expression of [
+      undefined,
+      '',
+      'pk = :pk OR pk = :other',
+      'NOT pk = :other',
+      'pk IN (:pk, :other)',
+      'pk = :pk AND pk = :other',
+      'begins_with(pk, :pk)',
+      'pk <> :other',
+      'pk > :pk',
+      'pk = sk',
+      'pk = pk',
+      'sk = :s',
+      'pk = :pk AND',
+      'pk = :pk)',
+      '(pk = :pk',
+      'pk = :pk sk = :s',
+      'pk = :pk AND size(sk) > :n',
+      'pk.a = :pk',
+      'pk = :pk; sk = :s',
+      // A placeholder not given, or not a string.
+      'pk = :missing',
+      'pk = :n',
+      // A name not given, or naming another attribute than the table's partition key.
+      '#pk = :pk',
+      'pk = :pk AND #sk > :s',
+    ])
+      expect(partition(expression), String(expression)).toBeUndefined();
+    expect(partition('#pk = :other', { ExpressionAttributeNames: { '#pk': 'gsi1pk' } })).toBeUndefined();
+    expect(
+      queryPartitionOf({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { N: '1' } },
+      }),
+    ).toBeUndefined();
+    // The legacy KeyConditions parameter is not read either.
+    expect(
+      requestsOf('QueryCommand', {
+        KeyConditions: { pk: { ComparisonOperator: 'EQ', AttributeValueList: [{ S: 'USER#u' }] } },
+      } as never),
+    ).toEqual([{ action: 'dynamodb:Query' }]);
+  });
+
+  it('keeps the queries of a function that declares its read partitions in them, on DynamoDB Local too', async () => {
+    // statements queries the table and declares no read partitions: given some for this test.
+    const def = functions.statements as unknown as { readPartitions?: readonly string[] };
+    const declared = def.readPartitions;
+    const query = (KeyConditionExpression: string, pk: string, names?: Record<string, string>) =>
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression,
+        ExpressionAttributeValues: {
+          ':pk': pk,
+          ...(/:lo/.test(KeyConditionExpression) ? { ':lo': 'A', ':hi': 'Z' } : {}),
+        },
+        ...(names ? { ExpressionAttributeNames: names } : {}),
+      });
+    await doc.send(new PutCommand({ TableName: table, Item: { pk: 'ACCOUNT#q', sk: 'A' } }));
+    await doc.send(new PutCommand({ TableName: table, Item: { pk: 'JOURNAL#q', sk: 'J' } }));
+    try {
+      def.readPartitions = ['ACCOUNT#'];
+      expect(refusal('statements', { action: 'dynamodb:Query', pk: 'ACCOUNT#a' })).toBeUndefined();
+      expect(refusal('statements', { action: 'dynamodb:Query', pk: 'JOURNAL#j' })).toMatch(
+        /read only in ACCOUNT#/,
+      );
+      expect(refusal('statements', { action: 'dynamodb:Query' })).toMatch(/read only in ACCOUNT#/);
+      expect(
+        (await runAs('statements', () => doc.send(query('pk = :pk AND sk BETWEEN :lo AND :hi', 'ACCOUNT#q'))))
+          .Items,
+      ).toHaveLength(1);
+      await runAs('statements', () =>
+        doc.send(query('#p = :pk AND #s BETWEEN :lo AND :hi', 'ACCOUNT#q', { '#p': 'pk', '#s': 'sk' })),
+      );
+      await expect(runAs('statements', () => doc.send(query('pk = :pk', 'JOURNAL#q')))).rejects.toMatchObject(
+        denied,
+      );
+      // Outside any function nothing is checked.
+      expect((await doc.send(query('pk = :pk', 'JOURNAL#q'))).Items).toHaveLength(1);
+    } finally {
+      if (declared === undefined) delete def.readPartitions;
+      else def.readPartitions = declared;
+    }
+    expect(functions.statements).not.toHaveProperty('readPartitions');
   });
 
   it('keeps auth, which anyone reaches, writing in the login\u2019s partitions and its audit records alone', () => {

@@ -11,7 +11,8 @@
  *   - a DeleteItem outside the function's `deletePartitions` (IAM's dynamodb:LeadingKeys);
  *   - a PutItem, UpdateItem or ConditionCheckItem outside its `writePartitions`, when it declares them;
  *   - a GetItem, BatchGetItem (per key) or Query of the table outside its `readPartitions`, when it
- *     declares them (a Query's partition is in its expression, which this does not parse: refused);
+ *     declares them (a Query's partition is read from its key condition, `queryPartitionOf`: the value
+ *     it sets `pk` equal to; one this cannot read for certain is refused, stricter than AWS);
  *   - audit items (`AUDIT#...`) updated or deleted by anyone, or put by a function without
  *     `audit:write` (the roles' explicit Denies); any other item written by a function without
  *     `table:write` (one with `audit:write` alone may put audit items only; one with
@@ -36,6 +37,7 @@ import { Client } from '@smithy/core/client';
 import { auditNeverActions, type FunctionDef, functions, tableActions } from '../functions.ts';
 import { STATEMENT_FILE_PREFIX } from '../store/item-keys.ts';
 import { AUDIT_PREFIX } from '../store/keys.ts';
+import { tableKeys } from '../store/table.ts';
 
 export const IAM_MIDDLEWARE = 'localIamEmulation';
 
@@ -49,8 +51,9 @@ export const runningFunction = (): string | undefined => running.getStore();
 
 type Key = Record<string, unknown> | undefined;
 /**
- * One authorisation: the IAM action and the item's partition key (for LeadingKeys), when one; for
- * lambda:InvokeFunction, the function invoked (`target`).
+ * One authorisation: the IAM action and the item's partition key (for LeadingKeys), or the partition a
+ * Query of the table reads (queryPartitionOf), when one; for lambda:InvokeFunction, the function
+ * invoked (`target`).
  */
 interface Request {
   action: string;
@@ -67,6 +70,10 @@ const pkOf = (key: Key): string | undefined => {
 };
 
 type Input = {
+  /** A Query's key condition, with its names and values (queryPartitionOf). */
+  KeyConditionExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
   /** Lambda's Invoke: a function's name or ARN. */
   FunctionName?: string;
   /** Lambda's Invoke: a version or alias. */
@@ -137,8 +144,11 @@ export const requestsOf = (commandName: string, input: Input, clientName = 'Dyna
   const index = input.IndexName ? `@${input.IndexName}` : '';
   switch (op) {
     case 'Query':
+      // A Query of the table reads one partition, its key condition's (IAM's dynamodb:LeadingKeys); one
+      // of an index reads the index's, which no readPartitions covers.
+      return [{ action: `dynamodb:Query${index}`, ...(index ? {} : withPartition(queryPartitionOf(input))) }];
     case 'Scan':
-      return [{ action: `dynamodb:${op}${index}` }];
+      return [{ action: `dynamodb:Scan${index}` }];
     case 'GetItem':
     case 'UpdateItem':
     case 'DeleteItem':
@@ -183,9 +193,115 @@ export const invokeTargetOf = (name: string, qualifier?: string): string => {
   return q === undefined ? fn : `${fn}:${q}`;
 };
 
-const withPk = (key: Key): { pk?: string } => {
-  const pk = pkOf(key);
-  return pk === undefined ? {} : { pk };
+const withPartition = (pk: string | undefined): { pk?: string } => (pk === undefined ? {} : { pk });
+const withPk = (key: Key): { pk?: string } => withPartition(pkOf(key));
+
+/** The table's partition key attribute (what dynamodb:LeadingKeys holds the values of). */
+const PARTITION_KEY: string = tableKeys.partitionKey;
+
+type Operand = { name: string } | { value: string };
+/** One comparison of a key condition, its operands in the order written. */
+type Clause = { op: string; operands: Operand[] };
+
+/**
+ * The clauses of a key condition, ANDed: `a = :v`, `a < :v` (<=, >, >=), `a BETWEEN :lo AND :hi`,
+ * `begins_with(a, :v)`, each or all in parentheses; names as written (`#n` resolved later). Undefined
+ * for anything else: OR, NOT, IN, another function, a path, a stray token.
+ */
+const clausesOf = (expression: string): Clause[] | undefined => {
+  const tokens: string[] = [];
+  const token = /\s*(?:(#[A-Za-z0-9_]+|:[A-Za-z0-9_]+|[A-Za-z_][A-Za-z0-9_]*|<=|>=|<>|[=<>(),]))/y;
+  let at = 0;
+  for (;;) {
+    const m = token.exec(expression);
+    if (!m?.[1]) break;
+    tokens.push(m[1]);
+    at = token.lastIndex;
+  }
+  if (expression.slice(at).trim() !== '') return undefined;
+  let i = 0;
+  const keyword = (k: string) => tokens[i]?.toUpperCase() === k;
+  const take = (t: string): boolean => {
+    if (tokens[i] !== t) return false;
+    i++;
+    return true;
+  };
+  // A placeholder (`:v`) or an attribute's name (`#n`, `pk`): not a keyword, a function or a symbol.
+  const operand = (): Operand | undefined => {
+    const t = tokens[i];
+    if (t === undefined || ['AND', 'OR', 'NOT', 'BETWEEN', 'IN'].includes(t.toUpperCase())) return undefined;
+    if (!/^[:#A-Za-z_]/.test(t) || tokens[i + 1] === '(') return undefined;
+    i++;
+    return t.startsWith(':') ? { value: t } : { name: t };
+  };
+  const primary = (out: Clause[]): boolean => {
+    if (take('(')) return conjunction(out) && take(')');
+    if (tokens[i] === 'begins_with' && tokens[i + 1] === '(') {
+      i += 2;
+      const a = operand();
+      if (!a || !take(',')) return false;
+      const b = operand();
+      if (!b || !take(')')) return false;
+      out.push({ op: 'begins_with', operands: [a, b] });
+      return true;
+    }
+    const a = operand();
+    if (!a) return false;
+    if (keyword('BETWEEN')) {
+      i++;
+      const lo = operand();
+      if (!lo || !keyword('AND')) return false;
+      i++;
+      const hi = operand();
+      if (!hi) return false;
+      out.push({ op: 'between', operands: [a, lo, hi] });
+      return true;
+    }
+    const op = tokens[i];
+    if (op === undefined || !['=', '<', '<=', '>', '>='].includes(op)) return false;
+    i++;
+    const b = operand();
+    if (!b) return false;
+    out.push({ op, operands: [a, b] });
+    return true;
+  };
+  const conjunction = (out: Clause[]): boolean => {
+    if (!primary(out)) return false;
+    while (keyword('AND')) {
+      i++;
+      if (!primary(out)) return false;
+    }
+    return true;
+  };
+  const clauses: Clause[] = [];
+  return conjunction(clauses) && i === tokens.length ? clauses : undefined;
+};
+
+/**
+ * The partition a Query of the table reads, as IAM's dynamodb:LeadingKeys sees it: the value its key
+ * condition sets the partition key equal to (`pk = :pk`, `#pk = :pk` through ExpressionAttributeNames,
+ * `:pk = pk`), beside a sort key condition if any, with the value from ExpressionAttributeValues (as the
+ * DocumentClient gives it, or marshalled: `{ S: ... }`). Undefined whenever that is not certain: no
+ * key condition (or the legacy KeyConditions), one this does not parse, a name or value not given, no
+ * equality on the partition key or more than one clause on it, a value that is not a string. An
+ * undefined partition is in none of a function's readPartitions: refused, never allowed.
+ */
+export const queryPartitionOf = (input: Input): string | undefined => {
+  const clauses = input.KeyConditionExpression ? clausesOf(input.KeyConditionExpression) : undefined;
+  if (!clauses) return undefined;
+  const nameOf = (o: Operand): string | undefined =>
+    'value' in o ? undefined : o.name.startsWith('#') ? input.ExpressionAttributeNames?.[o.name] : o.name;
+  // Every name must resolve: a key condition naming what it does not define is none DynamoDB runs.
+  if (clauses.some((c) => c.operands.some((o) => 'name' in o && nameOf(o) === undefined))) return undefined;
+  const onPartition = clauses.filter((c) => c.operands.some((o) => nameOf(o) === PARTITION_KEY));
+  const [only] = onPartition;
+  if (onPartition.length !== 1 || !only || only.op !== '=') return undefined;
+  // Its other operand is the value (either side: `:pk = pk` too); `pk = pk` or `pk = sk` compares none.
+  const placeholder = only.operands.find((o): o is { value: string } => 'value' in o);
+  if (!placeholder) return undefined;
+  const v = input.ExpressionAttributeValues?.[placeholder.value] as { S?: unknown } | string | undefined;
+  const pk = typeof v === 'string' ? v : v?.S;
+  return typeof pk === 'string' ? pk : undefined;
 };
 
 /** The table reads `readPartitions` scopes (a Query of an index is `dynamodb:Query@<index>`: not one). */
