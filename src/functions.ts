@@ -385,6 +385,9 @@ export const functions = {
     // The caller's own items alone (USER#<sub>): its payees, their count and the number-check counters
     // (RATE#...); the accounts it confirms names against (ACCTNUM#, a holder's profile) it only reads.
     writePartitions: ['USER#'],
+    // The guard's SECURITY item and the caller's payees (USER#<sub>), and confirmation of payee's number
+    // (ACCTNUM#<number>), its holder's profile and account status (USER#<owner>).
+    readPartitions: ['USER#', 'ACCTNUM#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',
