@@ -448,6 +448,8 @@ export const functions = {
     // (src/store/webhooks.ts setPreferences).
     writePartitions: ['USER#'],
     writeAttributes: ['pk', 'sk', 'entity', 'email'],
+    // The guard's SECURITY item, the caller's events and preferences: its own partition (USER#<sub>).
+    readPartitions: ['USER#'],
   }),
   'webhooks-api': fn({
     ...defaults,

@@ -326,41 +326,41 @@ describe('offline IAM', () => {
   // Each one's reads of the table, as its code makes them (src/functions.ts readPartitions): its gets
   // and queries there pass, and none elsewhere (a journal, a login's counters, an MFA proof, the audit
   // trail), nor a query whose partition its key condition does not say for certain.
-  it.each([['payees', ['USER#u', 'ACCTNUM#12345678']]] as const)(
-    'keeps %s reading in its partitions alone',
-    (fn, mine) => {
-      const reads = (functions[fn].sdkActions as readonly string[]).filter(
-        (a) => a === 'dynamodb:GetItem' || a === 'dynamodb:Query' || a === 'dynamodb:BatchGetItem',
-      );
-      expect(reads).toContain('dynamodb:Query');
-      for (const pk of mine)
-        for (const action of reads) expect(refusal(fn, { action, pk }), `${action} ${pk}`).toBeUndefined();
-      const elsewhere = [
-        'JOURNAL#j',
-        'ACCOUNT#a',
-        'ACCTNUM#12345678',
-        'ACCTID#a',
-        'CREDIT#a',
-        'SYSTEM#cash-in#USD#00',
-        'IDEM#u#k',
-        'LOGIN#a@example.com',
-        'REFRESH#h',
-        'MFA#h',
-        'MFAAUTH#h',
-        'AUDIT#u',
-        'WEBHOOK#w',
-        'EMAIL#e',
-        'MONTHSUM#a',
-        'STMTFILE#statements/a/2026-10.v2.pdf',
-      ].filter((pk) => !mine.some((m) => pk.startsWith(m.split('#')[0] as string)));
-      for (const pk of elsewhere)
-        for (const action of reads)
-          expect(refusal(fn, { action, pk }), `${action} ${pk}`).toMatch(/read only in/);
-      expect(refusal(fn, { action: 'dynamodb:Query' }), 'a query of no partition it can read').toMatch(
-        /read only in/,
-      );
-    },
-  );
+  it.each([
+    ['payees', ['USER#u', 'ACCTNUM#12345678']],
+    ['events-api', ['USER#u']],
+  ] as const)('keeps %s reading in its partitions alone', (fn, mine) => {
+    const reads = (functions[fn].sdkActions as readonly string[]).filter(
+      (a) => a === 'dynamodb:GetItem' || a === 'dynamodb:Query' || a === 'dynamodb:BatchGetItem',
+    );
+    expect(reads).toContain('dynamodb:Query');
+    for (const pk of mine)
+      for (const action of reads) expect(refusal(fn, { action, pk }), `${action} ${pk}`).toBeUndefined();
+    const elsewhere = [
+      'JOURNAL#j',
+      'ACCOUNT#a',
+      'ACCTNUM#12345678',
+      'ACCTID#a',
+      'CREDIT#a',
+      'SYSTEM#cash-in#USD#00',
+      'IDEM#u#k',
+      'LOGIN#a@example.com',
+      'REFRESH#h',
+      'MFA#h',
+      'MFAAUTH#h',
+      'AUDIT#u',
+      'WEBHOOK#w',
+      'EMAIL#e',
+      'MONTHSUM#a',
+      'STMTFILE#statements/a/2026-10.v2.pdf',
+    ].filter((pk) => !mine.some((m) => pk.startsWith(m.split('#')[0] as string)));
+    for (const pk of elsewhere)
+      for (const action of reads)
+        expect(refusal(fn, { action, pk }), `${action} ${pk}`).toMatch(/read only in/);
+    expect(refusal(fn, { action: 'dynamodb:Query' }), 'a query of no partition it can read').toMatch(
+      /read only in/,
+    );
+  });
 
   it('keeps the writes of a function that declares its write partitions in them, as IAM does', () => {
     // A send mark, with its own attributes (writeAttributes), and never an index's key.
