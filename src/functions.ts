@@ -473,6 +473,10 @@ export const functions = {
     // journal id its key names: JOURNAL#, src/store/item-keys.ts idempotency) and a manual retry's claim
     // and outcome of a delivery (WEBHOOK#<id>/DELIVERY#<id>): never a balance, a posting or a shard.
     writePartitions: ['USER#', 'JOURNAL#', 'WEBHOOK#'],
+    // The guard's SECURITY item and the caller's endpoints (USER#<sub>), a registration's idempotency
+    // record (JOURNAL#; while upgrading, BANK_LEGACY_IDEMPOTENCY_UNTIL, one kept at IDEM#<sub>#<key>
+    // too) and an endpoint's deliveries (WEBHOOK#<id>).
+    readPartitions: ['USER#', 'JOURNAL#', 'IDEM#', 'WEBHOOK#'],
   }),
   stream: fn({
     ...defaults,

@@ -295,6 +295,7 @@ describe('offline IAM', () => {
     ['sweep', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a']],
     ['payees', ['USER#u']],
     ['scheduled-transfers', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a', 'CREDIT#a']],
+    ['webhooks-api', ['USER#u', 'JOURNAL#j', 'WEBHOOK#w']],
     ['admin', ['USER#u', 'LOGIN#a@example.com']],
     ['admin-money', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a']],
     ['settler', ['USER#u', 'JOURNAL#j']],
@@ -329,6 +330,7 @@ describe('offline IAM', () => {
   it.each([
     ['payees', ['USER#u', 'ACCTNUM#12345678']],
     ['events-api', ['USER#u']],
+    ['webhooks-api', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'WEBHOOK#w']],
   ] as const)('keeps %s reading in its partitions alone', (fn, mine) => {
     const reads = (functions[fn].sdkActions as readonly string[]).filter(
       (a) => a === 'dynamodb:GetItem' || a === 'dynamodb:Query' || a === 'dynamodb:BatchGetItem',
