@@ -209,7 +209,14 @@ const TABLE_WRITES: readonly SdkAction[] = tableActions.write;
 /** Reads of the table itself (not of an index): what `readPartitions` scopes. */
 const TABLE_READS: readonly SdkAction[] = [...tableActions.read, 'dynamodb:BatchGetItem'];
 /** The functions that read only in the partitions they declare (readPartitions), in registry order. */
-const SCOPED_READERS: FunctionName[] = ['payees', 'events-api', 'webhooks-api', 'dispatcher', 'notifier'];
+const SCOPED_READERS: FunctionName[] = [
+  'payees',
+  'schedules-api',
+  'events-api',
+  'webhooks-api',
+  'dispatcher',
+  'notifier',
+];
 /** What no function may ever do. */
 const NEVER: SdkAction[] = [
   'dynamodb:DeleteItem',

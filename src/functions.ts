@@ -406,6 +406,10 @@ export const functions = {
     // idempotency record, which sits at the journal id its key names (JOURNAL#, src/store/item-keys.ts
     // idempotency): never an account's balance, a posting, a credit or a system shard.
     writePartitions: ['USER#', 'JOURNAL#'],
+    // The guard's SECURITY item, the caller's schedules, runs, payees, account and number-check counters
+    // (USER#<sub>), a creation's idempotency record (JOURNAL#; while upgrading, BANK_LEGACY_IDEMPOTENCY_UNTIL,
+    // one kept at IDEM#<sub>#<key> too), and the recipient's number and account (ACCTNUM#, USER#<owner>).
+    readPartitions: ['USER#', 'JOURNAL#', 'IDEM#', 'ACCTNUM#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

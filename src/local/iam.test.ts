@@ -294,6 +294,7 @@ describe('offline IAM', () => {
     ['money', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a', 'CREDIT#a']],
     ['sweep', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a']],
     ['payees', ['USER#u']],
+    ['schedules-api', ['USER#u', 'JOURNAL#j']],
     ['scheduled-transfers', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a', 'CREDIT#a']],
     ['webhooks-api', ['USER#u', 'JOURNAL#j', 'WEBHOOK#w']],
     ['admin', ['USER#u', 'LOGIN#a@example.com']],
@@ -329,6 +330,7 @@ describe('offline IAM', () => {
   // trail), nor a query whose partition its key condition does not say for certain.
   it.each([
     ['payees', ['USER#u', 'ACCTNUM#12345678']],
+    ['schedules-api', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'ACCTNUM#12345678']],
     ['events-api', ['USER#u']],
     ['webhooks-api', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'WEBHOOK#w']],
   ] as const)('keeps %s reading in its partitions alone', (fn, mine) => {
