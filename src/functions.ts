@@ -262,6 +262,10 @@ export const functions = {
     trigger: http,
     permissions: ['table:read'],
     sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', ...historyQueries, 'secretsmanager:GetSecretValue'],
+    // The guard's SECURITY item, the caller's accounts, daily counters and payees (USER#<sub>), an
+    // account's posting items (ACCOUNT#<id>, beside the history indexes) and unsettled credits
+    // (CREDIT#<id>), and a transaction's journal (JOURNAL#): never a login, an MFA proof or the audit trail.
+    readPartitions: ['USER#', 'ACCOUNT#', 'CREDIT#', 'JOURNAL#'],
   }),
   'accounts-write': fn({
     ...defaults,

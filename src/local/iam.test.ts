@@ -329,6 +329,7 @@ describe('offline IAM', () => {
   // and queries there pass, and none elsewhere (a journal, a login's counters, an MFA proof, the audit
   // trail), nor a query whose partition its key condition does not say for certain.
   it.each([
+    ['accounts-read', ['USER#u', 'ACCOUNT#a', 'CREDIT#a', 'JOURNAL#j']],
     ['payees', ['USER#u', 'ACCTNUM#12345678']],
     ['schedules-api', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'ACCTNUM#12345678']],
     ['events-api', ['USER#u']],
