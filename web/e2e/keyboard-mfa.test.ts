@@ -3,7 +3,7 @@
  * computes the codes an authenticator app would show, from the secret under the QR code), log out, and
  * log in again with a code: Tab, type and Enter, no mouse. Setting it up, turning it on and turning it
  * off each put focus where the pressed button was taken away: on the steps, then on the line that says
- * what the setting is now.
+ * what the setting is now. "Sign out of every session" refused puts focus on why; done, on the login screen.
  */
 import { generateSync } from 'otplib';
 import { expect, it } from 'vitest';
@@ -120,6 +120,32 @@ it('turning two-step verification on, then off, puts focus on the words that say
     'Two-step verification is off. Turn it on to ask for a code from an authenticator app at every login.',
   );
   await axe(page, 'two-step verification turned off');
+
+  // "Sign out of every session", refused (throttled): focus on the words that say why, not on the
+  // button; nothing ends.
+  await page.route('**/v1/me/sessions/revoke-all', (r) =>
+    r.fulfill({
+      status: 429,
+      headers: { 'content-type': 'application/problem+json', 'retry-after': '30' },
+      body: JSON.stringify({
+        type: 'about:blank',
+        title: 'Too many requests',
+        status: 429,
+        code: 'rate_limited',
+      }),
+    }),
+  );
+  const signOutAll = page.getByRole('button', { name: 'Sign out of every session' });
+  await signOutAll.focus();
+  await kb.press('Enter');
+  await poll(focusedId).toBe('sessions-error');
+  expect(await focusedText(page)).toMatch(/\S/);
+  await page.unroute('**/v1/me/sessions/revoke-all');
+  // Done: the login screen, focus at its top (as after any move between screens), saying what was done.
+  await signOutAll.focus();
+  await kb.press('Enter');
+  await arrived(page, 'Log in');
+  await page.getByText('You have signed out of every session, this one too.').waitFor();
   expect(problems).toEqual([]);
   await context.close();
 });

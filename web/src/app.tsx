@@ -147,7 +147,10 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
         setEndReason(s.reason);
         forgetRecentTransfers();
         dropSettledIntents();
-        const ownDoing = s.reason === 'logged_out' || s.reason === 'password_changed';
+        const ownDoing =
+          s.reason === 'logged_out' ||
+          s.reason === 'signed_out_everywhere' ||
+          s.reason === 'password_changed';
         const current = here();
         const target = ownDoing ? '/login' : loginPath(current);
         history.replaceState(null, '', target);

@@ -30,8 +30,17 @@ export const tokenClaims = (token: string | undefined): Record<string, unknown> 
 export const REFRESH_KEY = 'bank.refreshToken';
 export const ACTIVITY_KEY = 'bank.lastActivity';
 
-/** Why a session ended, shown on the login screen: `logged_out` and `password_changed` are the customer's own doing. */
-export type EndReason = 'logged_out' | 'password_changed' | 'expired' | 'idle' | 'disabled';
+/**
+ * Why a session ended, shown on the login screen: `logged_out`, `signed_out_everywhere` (every
+ * session, from the Security settings) and `password_changed` are the customer's own doing.
+ */
+export type EndReason =
+  | 'logged_out'
+  | 'signed_out_everywhere'
+  | 'password_changed'
+  | 'expired'
+  | 'idle'
+  | 'disabled';
 
 export type SessionState = { signedIn: true } | { signedIn: false; reason?: EndReason };
 

@@ -65,6 +65,7 @@ const ResendCode = ({
 
 const NOTICES: Record<EndReason, string> = {
   logged_out: 'You have logged out.',
+  signed_out_everywhere: 'You have signed out of every session, this one too.',
   password_changed:
     'Your password is changed and every session, this one too, is signed out. Log in with the new password.',
   expired: 'Your session has ended. Please log in again.',

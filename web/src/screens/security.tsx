@@ -218,6 +218,10 @@ const TurnOff = ({ onDone }: { onDone(): void }) => {
   );
 };
 
+/**
+ * Done, the session ends and the login screen says so (focus goes to its top, as after any move
+ * between screens); refused, focus goes to the words that say why (useForm), the button stays.
+ */
 const SignOutEverywhere = () => {
   const { api, session } = useApp();
   const form = useForm({}, 'sessions-error');
@@ -225,7 +229,7 @@ const SignOutEverywhere = () => {
     () => undefined,
     async () => {
       await api.revokeAllSessions();
-      await session.end('logged_out');
+      await session.end('signed_out_everywhere');
     },
   );
   return (
