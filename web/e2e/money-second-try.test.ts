@@ -51,7 +51,7 @@ it('"Leave it and start a new transfer" starts from empty details, and the same 
   await context.close();
 });
 
-it('"Forget it and start again" on a deposit empties the form', async () => {
+it('"Leave it and start again" on a deposit empties the form', async () => {
   const c = await seedCustomer([{ currency: 'USD', nickname: 'Main' }]);
   const id = c.accounts[0]?.id as string;
   const { page, problems, context } = await openPage(browser(), { width: 390 });
@@ -68,7 +68,7 @@ it('"Forget it and start again" on a deposit empties the form', async () => {
   const check = hold();
   await page.getByRole('button', { name: 'Check again' }).click();
   await page.getByRole('status').filter({ hasText: 'Checking with the bank' }).waitFor();
-  const forget = page.getByRole('button', { name: 'Forget it and start again' });
+  const forget = page.getByRole('button', { name: 'Leave it and start again' });
   expect(await forget.getAttribute('aria-disabled')).toBe('true');
   await forget.dispatchEvent('click');
   expect(await page.getByTestId('unknown-outcome').count()).toBe(1);

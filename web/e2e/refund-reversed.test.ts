@@ -4,11 +4,13 @@
  * refunds only, and an empty amount ("all that is left") sent that, which the bank refuses
  * (refund_exceeds_amount); a transfer reversed in full still offered a refund. The reversal is the
  * bank's (a member of staff's); here the transaction's answer is given a reversed amount on its way.
+ * A refund whose answer is lost and left ("Leave it") gives the form back, empty, with focus on its
+ * amount once the transfer is read again.
  */
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { apiCall, logIn, openPage, seedCustomer, useBrowser } from './browser.ts';
-import { auth, poll } from './money-helpers.ts';
+import { apiCall, focused, logIn, openPage, seedCustomer, useBrowser } from './browser.ts';
+import { auth, poll, unknownAndIdle } from './money-helpers.ts';
 
 const browser = useBrowser();
 
@@ -42,7 +44,10 @@ it('refunds at most what the bank has not reversed, and offers nothing once it r
     await route.fulfill({ response, json: { ...tx, reversedAmount: reversed } });
   });
   const refunds: unknown[] = [];
+  /** While true, a refund never reaches the bank, and the page hears nothing back. */
+  let lost = false;
   await page.route(`**/v1/transactions/${sent.id}/refunds`, async (route) => {
+    if (lost) return route.abort('connectionreset');
     refunds.push(route.request().postDataJSON());
     await route.continue();
   });
@@ -54,6 +59,18 @@ it('refunds at most what the bank has not reversed, and offers nothing once it r
   await page.getByLabel('Amount to refund (USD)').fill('25');
   await page.getByRole('button', { name: 'Refund', exact: true }).click();
   expect(await page.locator('#f-amount-error').textContent()).toBe('You can refund at most $20.00.');
+  expect(refunds).toEqual([]);
+
+  // No answer, and left: the transfer is read again, and its refund form comes back empty, focus on
+  // the amount (not fallen to the page's start with the button pressed).
+  lost = true;
+  await page.getByLabel('Amount to refund (USD)').fill('5');
+  await page.getByRole('button', { name: 'Refund', exact: true }).click();
+  await unknownAndIdle(page);
+  lost = false;
+  await page.getByRole('button', { name: 'Leave it and start again' }).click();
+  await poll(async () => (await focused(page)).label).toBe('Amount to refund (USD)');
+  expect(await page.getByLabel('Amount to refund (USD)').inputValue()).toBe('');
   expect(refunds).toEqual([]);
 
   // All that is left: $20.00, not $30.00.

@@ -19,7 +19,7 @@ import { ApiError, explain } from './errors.ts';
 import { createIntent, type HeldIntent, type SettledIntent, sessionIntentStore } from './idempotency.ts';
 import { homeOf } from './routes.ts';
 import { tokenClaims } from './session.ts';
-import { FormError, useApp } from './ui.tsx';
+import { FormError, focusOnceShown, useApp } from './ui.tsx';
 
 export const UNKNOWN_TITLE = 'We don\u2019t know yet whether this went through';
 
@@ -243,15 +243,23 @@ export const useHeldIntent = <P, R>(
   };
 };
 
-/** What the customer sees while an outcome is unknown: what was sent, a check button, a way out. */
+/**
+ * What the customer sees while an outcome is unknown: what was sent, a check button, a way out. Left
+ * ("Leave it…"), it gives way to the fresh form, and focus goes to `then`, the form's start (its first
+ * field, or its step's heading; on a screen that reads its data again first, once that shows it), not
+ * to the page's start with the button pressed.
+ */
 export const UnknownOutcome = ({
   state,
   children,
-  forgetLabel = 'Forget it and start again',
+  forgetLabel = 'Leave it and start again',
+  then,
 }: {
   state: Pick<HeldIntentState<unknown, unknown>, 'checking' | 'checkError' | 'check' | 'forget'>;
   children?: ComponentChildren;
   forgetLabel?: string;
+  /** The id of what takes focus once it is left. */
+  then: string;
 }) => {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => ref.current?.focus(), []);
@@ -278,7 +286,16 @@ export const UnknownOutcome = ({
         >
           Check again
         </button>
-        <button type="button" aria-disabled={state.checking ? 'true' : undefined} onClick={state.forget}>
+        <button
+          type="button"
+          aria-disabled={state.checking ? 'true' : undefined}
+          onClick={() => {
+            // Nothing to leave while a check is in flight (forget does nothing then): focus stays.
+            if (state.checking) return;
+            state.forget();
+            focusOnceShown(then);
+          }}
+        >
           {forgetLabel}
         </button>
       </div>

@@ -306,6 +306,40 @@ export const useFocusOnceRead = (load: Load<unknown>) => {
   };
 };
 
+/**
+ * Moves focus to the element `id` once it is on the page, and keeps it there while the screen settles:
+ * one that reads its data again takes the form away (focus falls to the page) and brings it back. Given
+ * up once focus is elsewhere (the customer went on), or after a few seconds.
+ */
+export const focusOnceShown = (id: string): void => {
+  const fallen = () => {
+    const a = document.activeElement;
+    return !a || a === document.body || !a.isConnected;
+  };
+  let stop: () => void = () => {};
+  const step = () => {
+    if (!fallen()) {
+      if (document.activeElement?.id !== id) stop();
+      return;
+    }
+    const el = document.getElementById(id);
+    if (!el) return;
+    if (el.tabIndex < 0 && !el.hasAttribute('tabindex')) el.tabIndex = -1;
+    el.focus();
+  };
+  // After the render that takes the pressed button away.
+  requestAnimationFrame(() => {
+    const watch = new MutationObserver(step);
+    const timer = setTimeout(() => stop(), 10_000);
+    stop = () => {
+      watch.disconnect();
+      clearTimeout(timer);
+    };
+    watch.observe(document.body, { childList: true, subtree: true });
+    step();
+  });
+};
+
 /** What to show while data loads or after it failed; null once it is there. */
 export const LoadState = ({ load, what }: { load: Load<unknown> & { reload(): void }; what: string }) => {
   if (load.state === 'loading') return <Loading>Loading {what}…</Loading>;

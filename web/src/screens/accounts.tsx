@@ -148,7 +148,7 @@ export const OpenAccount = () => {
     const called = unknown.nickname ? ` called \u201c${unknown.nickname}\u201d` : '';
     return (
       <Page narrow title="Open an account">
-        <UnknownOutcome state={held} forgetLabel="Leave it and start again">
+        <UnknownOutcome state={held} then="f-type">
           <p>{`A ${TYPE_LABEL[unknown.type].toLowerCase()} account in ${unknown.currency}${called}.`}</p>
         </UnknownOutcome>
       </Page>
@@ -165,6 +165,8 @@ export const OpenAccount = () => {
               <input
                 type="radio"
                 name="type"
+                // The chosen one: where Tab enters the group, and focus goes after "Leave it".
+                id={type === t ? 'f-type' : undefined}
                 value={t}
                 checked={type === t}
                 onChange={() => form.set('type', t)}

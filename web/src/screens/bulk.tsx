@@ -135,7 +135,6 @@ export const BulkPayment = () => {
       // again is questioned), and the screen starts from empty rows, never from the batch's details.
       for (const t of sendsOf(given.payload)) recent.record({ ...t, at: given.since, outcome: 'unknown' });
       again();
-      focusStep();
     },
   );
 
@@ -329,7 +328,11 @@ export const BulkPayment = () => {
   if (held.unknown && step !== 'done') {
     return (
       <Page narrow title="Bulk payment">
-        <UnknownOutcome state={held} forgetLabel="Leave it and start a new bulk payment">
+        <UnknownOutcome
+          state={held}
+          forgetLabel="Leave it and start a new bulk payment"
+          then="payments-title"
+        >
           <BulkSummary intent={held.unknown.payload} />
         </UnknownOutcome>
       </Page>
@@ -345,7 +348,7 @@ export const BulkPayment = () => {
     <Page narrow title="Bulk payment">
       {step === 'form' ? (
         <form onSubmit={toReview} noValidate>
-          <h2 ref={stepRef} tabIndex={-1}>
+          <h2 id="payments-title" ref={stepRef} tabIndex={-1}>
             Payments
           </h2>
           <p class="muted">

@@ -229,7 +229,6 @@ const NewWebhook = ({ onCreated }: { onCreated(w: WebhookCreated): void }) => {
       form.reset();
       form.clear();
       setEvents(['transaction.posted']);
-      requestAnimationFrame(() => document.getElementById('f-url')?.focus());
     },
   );
   const submit = form.submit(
@@ -251,7 +250,7 @@ const NewWebhook = ({ onCreated }: { onCreated(w: WebhookCreated): void }) => {
     return (
       <section aria-labelledby="new-webhook-title">
         <h2 id="new-webhook-title">Add a webhook</h2>
-        <UnknownOutcome state={held} forgetLabel="Leave it and add another">
+        <UnknownOutcome state={held} forgetLabel="Leave it and add another" then="f-url">
           <p>
             A webhook to <span class="secret">{held.unknown.payload.url}</span>.
           </p>

@@ -53,7 +53,6 @@ export const MoneyForm = ({ id, kind }: { id: string; kind: 'deposit' | 'withdra
       form.reset();
       form.clear();
       api.account(id).then(setFresh, () => undefined);
-      requestAnimationFrame(() => document.getElementById('f-amount')?.focus());
     },
   );
   const verb = kind === 'deposit' ? 'Deposit' : 'Withdraw';
@@ -95,7 +94,7 @@ export const MoneyForm = ({ id, kind }: { id: string; kind: 'deposit' | 'withdra
     const p = held.unknown.payload;
     return (
       <Page narrow title={verb}>
-        <UnknownOutcome state={held}>
+        <UnknownOutcome state={held} then="f-amount">
           <p>
             {verb} {account ? formatMoney(p.amount, account.currency) : ''}
             {p.description ? ` (${p.description})` : ''}.

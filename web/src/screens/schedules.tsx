@@ -139,7 +139,6 @@ export const NewSchedule = () => {
       // a second time.
       form.reset();
       form.clear();
-      requestAnimationFrame(() => document.getElementById('f-fromAccountId')?.focus());
     },
   );
   const accounts = names.state === 'ok' ? names.data.accounts.filter((a) => a.status === 'active') : [];
@@ -205,7 +204,7 @@ export const NewSchedule = () => {
     const p = held.unknown.payload;
     return (
       <Page narrow title="Schedule a transfer">
-        <UnknownOutcome state={held} forgetLabel="Leave it and schedule another">
+        <UnknownOutcome state={held} forgetLabel="Leave it and schedule another" then="f-fromAccountId">
           <p>
             {formatMoney(p.amount, p.currency)}, {FREQUENCY[p.frequency ?? 'monthly'].toLowerCase()}, first on{' '}
             {day(p.startDate)}.

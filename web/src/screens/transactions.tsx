@@ -507,7 +507,7 @@ const PendingActions = ({
     onForgotten,
   );
   const unknown = post.unknown ? post : cancel.unknown ? cancel : undefined;
-  if (unknown) return <UnknownOutcome state={unknown} />;
+  if (unknown) return <UnknownOutcome state={unknown} then="page-title" />;
   return (
     <section aria-labelledby="pending-actions-title" class="no-print">
       <h2 id="pending-actions-title">This transfer is pending</h2>
@@ -585,7 +585,7 @@ const RefundForm = ({
       });
     },
   );
-  if (held.unknown) return <UnknownOutcome state={held} />;
+  if (held.unknown) return <UnknownOutcome state={held} then="f-amount" />;
   return (
     <section aria-labelledby="refund-title" class="no-print">
       <h2 id="refund-title">Refund this transfer</h2>

@@ -177,7 +177,6 @@ export const Transfer = () => {
       });
       again();
       form.clear();
-      focusStep();
     },
   );
 
@@ -349,7 +348,7 @@ export const Transfer = () => {
     const p = held.unknown.payload;
     return (
       <Page narrow title="Transfer money">
-        <UnknownOutcome state={held} forgetLabel="Leave it and start a new transfer">
+        <UnknownOutcome state={held} forgetLabel="Leave it and start a new transfer" then="details-title">
           <TransferSummary intent={p} />
         </UnknownOutcome>
       </Page>
@@ -363,7 +362,7 @@ export const Transfer = () => {
     <Page narrow title="Transfer money">
       {step === 'form' ? (
         <form onSubmit={toReview} noValidate>
-          <h2 ref={stepRef} tabIndex={-1}>
+          <h2 id="details-title" ref={stepRef} tabIndex={-1}>
             Details
           </h2>
           <p class="muted">

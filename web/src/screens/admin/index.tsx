@@ -469,7 +469,7 @@ const TellerForm = ({ account, onDone }: { account: AdminAccount; onDone(): void
     return (
       <section aria-labelledby="teller">
         <h2 id="teller">Teller cash</h2>
-        <UnknownOutcome state={held}>
+        <UnknownOutcome state={held} then="f-amount">
           <p>
             {p.kind === 'deposit' ? 'Pay in' : 'Pay out'} {formatMoney(p.amount, account.currency)} (reference{' '}
             {p.reference}).
@@ -643,7 +643,7 @@ const TransactionView = ({ id }: { id: string }) => {
           {held.unknown ? (
             <section aria-labelledby="reverse">
               <h2 id="reverse">Reverse</h2>
-              <UnknownOutcome state={held}>
+              <UnknownOutcome state={held} then="f-amount">
                 <p>
                   Reverse{' '}
                   {held.unknown.payload.amount === undefined
