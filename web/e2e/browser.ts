@@ -199,6 +199,18 @@ export const focusedText = (page: Page): Promise<string> =>
   });
 
 /**
+ * The live region the focused element is, or is in (`role="status"`, `"alert"`, `aria-live`), or null.
+ * A message given focus is read as focused: a live region as well would be read twice (ui.tsx, Outcome).
+ */
+export const focusedLiveRegion = (page: Page): Promise<string | null> =>
+  page.evaluate(
+    () =>
+      document.activeElement
+        ?.closest('[role="status"], [role="alert"], [aria-live]')
+        ?.outerHTML.slice(0, 120) ?? null,
+  );
+
+/**
  * After a move between screens inside the app (not a page load), waits for the new screen's h1 (when
  * named) and then for the app to put focus at the top of the page (app.tsx, `route-focus`). On a busy
  * machine that effect can run after the h1 shows, and a Tab pressed before it is undone

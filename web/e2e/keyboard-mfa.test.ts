@@ -10,6 +10,7 @@ import { expect, it } from 'vitest';
 import {
   arrived,
   focused,
+  focusedLiveRegion,
   focusedText,
   logIn,
   newCustomer,
@@ -109,6 +110,8 @@ it('turning two-step verification on, then off, puts focus on the words that say
   await poll(() => focusedText(page)).toBe(
     'Two-step verification is on: every login asks for a code from your app.',
   );
+  // Read once, as focused: not a live region too.
+  expect(await focusedLiveRegion(page)).toBeNull();
   // The next step's code: the enrolment took the current one (each is accepted once).
   const next = generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
   await page.getByLabel('Code from the app', { exact: true }).fill(next);

@@ -106,6 +106,27 @@ export const Loading = ({ children = 'Loading…' }: { children?: ComponentChild
 
 export const Empty = ({ children }: { children: ComponentChildren }) => <div class="empty">{children}</div>;
 
+/**
+ * What came of an action done (deleted, cancelled, released, turned on...), shown where the pressed
+ * button was and given focus (useFocusOnceRead): focus makes a screen reader read it, so it is no live
+ * region. One that is both can be read twice, once as focused and once as announced, and the app
+ * always moves focus to these (the button they replace is gone). A message that takes no focus (a
+ * flash after a move between screens, "Checking with the bank…", a copy done) is a live region instead.
+ */
+export const Outcome = ({
+  id,
+  children,
+  testId,
+}: {
+  id: string;
+  children: ComponentChildren;
+  testId?: string;
+}) => (
+  <p class="notice" id={id} tabIndex={-1} data-testid={testId}>
+    {children}
+  </p>
+);
+
 /** A problem with the whole action, shown next to its button and announced. */
 export const FormError = ({ message, id }: { message: string | undefined; id?: string }) =>
   message ? (

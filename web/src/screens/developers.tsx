@@ -14,6 +14,7 @@ import {
   FormError,
   Link,
   LoadState,
+  Outcome,
   Page,
   ShowMore,
   SubmitButton,
@@ -73,9 +74,9 @@ export const Developers = () => {
           Your webhooks
         </h2>
         {deleted && list.state === 'ok' ? (
-          <p class="notice" role="status" id="webhook-deleted">
+          <Outcome id="webhook-deleted">
             The webhook to <span class="secret">{deleted}</span> is deleted.
-          </p>
+          </Outcome>
         ) : null}
         {list.state === 'ok' ? (
           <WebhookList

@@ -12,6 +12,7 @@ import {
   FormError,
   Link,
   LoadState,
+  Outcome,
   Page,
   SubmitButton,
   useApp,
@@ -86,11 +87,7 @@ export const Payees = () => {
   return (
     <Page title="Payees">
       <LoadState load={load} what="your payees" />
-      {deleted && load.state === 'ok' ? (
-        <p class="notice" role="status" id="payee-deleted">
-          {deleted} is deleted.
-        </p>
-      ) : null}
+      {deleted && load.state === 'ok' ? <Outcome id="payee-deleted">{deleted} is deleted.</Outcome> : null}
       {load.state === 'ok' && payees.length === 0 ? (
         <Empty>
           <p>You have no saved payees yet.</p>

@@ -20,6 +20,7 @@ import {
   Link,
   LoadState,
   Money,
+  Outcome,
   Page,
   ShowMore,
   SubmitButton,
@@ -355,11 +356,7 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
   const runs = s.runs ?? [];
   return (
     <Page narrow title={`${formatMoney(s.amount, s.currency)} to ${s.toAccountNumber}`}>
-      {cancelled ? (
-        <p class="notice" role="status" id="schedule-done" tabIndex={-1}>
-          Scheduled transfer cancelled.
-        </p>
-      ) : null}
+      {cancelled ? <Outcome id="schedule-done">Scheduled transfer cancelled.</Outcome> : null}
       <dl class="summary" data-testid="schedule">
         <dt>Status</dt>
         <dd data-testid="schedule-status">{STATUS[s.status]}</dd>

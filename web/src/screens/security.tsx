@@ -11,6 +11,7 @@ import {
   Field,
   FormError,
   LoadState,
+  Outcome,
   Page,
   SubmitButton,
   useApp,
@@ -192,9 +193,9 @@ const TurnOff = ({ onDone }: { onDone(): void }) => {
   );
   return (
     <form onSubmit={submit} noValidate>
-      <p class="notice" role="status" data-testid="mfa-on" id="mfa-state">
+      <Outcome id="mfa-state" testId="mfa-on">
         Two-step verification is on: every login asks for a code from your app.
-      </p>
+      </Outcome>
       <p>To turn it off, enter a code from the app and your password.</p>
       <Field
         label="Code from the app"

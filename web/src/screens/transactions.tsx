@@ -30,6 +30,7 @@ import {
   Loading,
   LoadState,
   Money,
+  Outcome,
   Page,
   SubmitButton,
   useApp,
@@ -340,11 +341,7 @@ export const TransactionDetail = ({ id }: { id: string }) => {
       narrow
       title={`${TX_LABEL[tx.type]} ${tx.status === 'posted' ? '' : `(${STATUS_LABEL[tx.status].toLowerCase()})`}`.trim()}
     >
-      {flash ? (
-        <p class="notice" role="status" id="tx-done">
-          {flash}
-        </p>
-      ) : null}
+      {flash ? <Outcome id="tx-done">{flash}</Outcome> : null}
       <FormError message={refusal} id="pending-error" />
       <Receipt tx={tx} from={from} to={to} />
       <div class="actions no-print">
