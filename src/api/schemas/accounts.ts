@@ -48,7 +48,10 @@ export const Account = doc(
     nickname: z.nullable(str(50)),
     status: z.enum(accountStatuses),
     balance: doc(z.int(), { description: 'Posted balance' }),
-    held: doc(z.int(), { description: 'The sum of pending outgoing transfers that have not expired' }),
+    held: doc(z.int(), {
+      description:
+        'Held for pending outgoing transfers that have not expired; on an account whose record of holds is malformed, the stored figure, which may still count an expired hold not yet swept',
+    }),
     available: doc(z.int(), { description: 'What may be spent: balance - held' }),
     incoming: z.optional(
       doc(z.int(), {
