@@ -16,6 +16,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
 import { isBankError } from '../domain/errors.ts';
+import { CREDIT_LEFT_UNSETTLED, creditsLeftBy } from '../store/ledger-settle.ts';
 import { withDeadline } from '../store/retry.ts';
 import { settler } from './context.ts';
 import { imageOf } from './stream.ts';
@@ -47,9 +48,12 @@ const settleAccount = async (ownerId: string, accountId: string): Promise<number
   } catch (e) {
     // A closed account's credit whose sender cannot take it back now (frozen or closed itself) stays a
     // credit item, flagged by verify-ledger; the sweeper tries it again every run (once the sender is
-    // unfrozen it is returned), so the record is not retried here.
+    // unfrozen it is returned), so the record is not retried here. Each credit left is logged at ERROR,
+    // named (its journal, amount, currency and why), and alarmed on (infra/monitoring.ts).
     if (isBankError(e) && e.code === 'account_not_active') {
-      logger.error('credit for a closed account left unsettled', { accountId });
+      const left = creditsLeftBy(e);
+      if (left) for (const c of left) logger.error(CREDIT_LEFT_UNSETTLED, c);
+      else logger.error(CREDIT_LEFT_UNSETTLED, { accountId, error: e.message });
       return 0;
     }
     // Anything else fails the record, for the stream to retry (then its on-failure queue; the sweeper

@@ -19,8 +19,9 @@ import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient, type Db } from '../store/db.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
 import { LedgerStore } from '../store/ledger.ts';
+import { CREDIT_LEFT_UNSETTLED } from '../store/ledger-settle.ts';
 import { verifyLedger } from '../store/verify.ts';
-import { db as handlersDb } from './context.ts';
+import { db as handlersDb, settler as handlersSettler } from './context.ts';
 import { handler } from './sweep.ts';
 
 let table: string;
@@ -291,6 +292,27 @@ describe('the sweep handler', () => {
       code: 'insufficient_funds',
       replayed: true,
     });
+  });
+
+  it("a closed account's credit whose sender cannot take it back is logged as the settler logs it, naming its journal; the run goes on", async () => {
+    const left = {
+      accountId: 'closed-account',
+      journalId: 'journal-left',
+      amount: 25,
+      currency: 'USD',
+      reason: 'sender_frozen',
+    } as const;
+    const busy = { accountId: 'busy-account', error: 'The account is busy settling credits' };
+    vi.spyOn(handlersSettler(), 'settleDue').mockResolvedValue({
+      settled: 0,
+      accounts: 2,
+      failed: [{ accountId: left.accountId, error: 'closed', credits: [left] }, busy],
+    });
+    const errors = vi.spyOn(logger, 'error');
+    await expect(sweep()).resolves.toMatchObject({ settled: 0 });
+    expect(errors).toHaveBeenCalledWith(CREDIT_LEFT_UNSETTLED, left);
+    expect(errors).toHaveBeenCalledWith('credits not settled', busy);
+    expect(errors).toHaveBeenCalledTimes(2);
   });
 
   it('when the pending transfers cannot even be listed, credits still settle and the run fails with that error', async () => {

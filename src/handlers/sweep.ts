@@ -10,11 +10,14 @@
  * work is done, and then the run fails, so that the function's Errors alarm (infra/monitoring.ts)
  * tells on-call, Lambda retries the run twice (every step is idempotent) and a run that still fails
  * lands in the dead-letter queue. Credits that cannot settle now (a busy or closed account) are
- * logged and left for the next run, as before: they do not fail the run.
+ * logged and left for the next run, as before: they do not fail the run. A closed account's credit
+ * whose sender cannot take it back is logged as the settler logs it (CREDIT_LEFT_UNSETTLED), which
+ * pages: every run logs it again until it is returned.
  */
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
 import type { LedgerStore } from '../store/ledger.ts';
+import { CREDIT_LEFT_UNSETTLED } from '../store/ledger-settle.ts';
 import { withDeadline } from '../store/retry.ts';
 import { ledger, settler } from './context.ts';
 
@@ -38,9 +41,14 @@ export const handler = async (
     }
     for (const f of expiry.failed) logger.error('pending transfer not expired', f);
     // Credits the settler missed (a crash, a record sent to the on-failure queue): settled here. An
-    // account that cannot settle now is logged and left for the next run; the others go on.
+    // account that cannot settle now is logged and left for the next run; the others go on. A closed
+    // account's credits whose senders cannot take them back are logged one by one, as the settler logs
+    // them (CREDIT_LEFT_UNSETTLED, alarmed on: infra/monitoring.ts).
     const { settled, failed } = await settler().settleDue(now);
-    for (const f of failed) logger.error('credits not settled', f);
+    for (const { credits, ...f } of failed) {
+      if (credits) for (const c of credits) logger.error(CREDIT_LEFT_UNSETTLED, c);
+      else logger.error('credits not settled', f);
+    }
     return {
       result: { expired: expiry.expired, seen: expiry.seen, settled },
       notExpired: expiry.failed.length,

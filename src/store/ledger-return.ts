@@ -16,7 +16,8 @@
  *   - a `reversal` journal (`reverses` the transfer) moves it from the shard back to the sender's
  *     account: the sender's balance, version and history as any posting makes them (exact
  *     `balanceAfter`), the account `active` (a frozen or closed sender leaves the credit where it is,
- *     for staff: verify-ledger flags it);
+ *     for staff: verify-ledger flags it, and the settler's and the sweeper's log line names it, which
+ *     the stack alarms on);
  *   - the sender's daily outgoing limit gets the amount back if the transfer took it the same UTC day,
  *     as a voided hold's does (the money came back: the customer may send it again today).
  * The sender hears of it through the reversal's `transaction.posted`; the recipient never saw the
@@ -39,13 +40,17 @@ export class CreditReturns extends LedgerEngine {
   /**
    * Returns one credit of a closed account to its sender: `returned` once this call returned it, `gone`
    * when another (a settler racing this one) already settled or returned it and nothing is left to do,
-   * `raced` when it lost a race and should be tried again on a fresh read. Throws `account_not_active`
-   * when the sender's account cannot take it back.
+   * `raced` when it lost a race and should be tried again on a fresh read, `sender_frozen` or
+   * `sender_closed` when the sender's account cannot take it back now (nothing is written: the credit
+   * stays a credit item, and the settler names it in its refusal).
    */
   async returnCredit(credit: Credit, now: Date): Promise<ReturnOutcome> {
     const original = await this.getJournal(credit.journalId);
     if (!original?.unsettled || !original.from) return 'gone';
     const sender = await this.accounts.mustGet(original.from.ownerId, original.from.accountId);
+    // The reversal credits only an active account (planReversal): said here as the reason it stays.
+    if (sender.status === 'frozen') return 'sender_frozen';
+    if (sender.status === 'closed') return 'sender_closed';
     const id = randomUUID();
     const shard = systemShardId('returns', original.currency, shardOf(original.id, this.opts.systemShards));
     const plan = planReversal(original, { debit: { system: shard }, credit: sender }, credit.amount);

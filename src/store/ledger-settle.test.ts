@@ -12,6 +12,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { createTestTable, emulators, useHandlerEnv } from '../../test/harness.ts';
+import { captureLogs } from '../../test/logs.ts';
 import type { Account } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
 import { MAX_SETTLE, utcDay } from '../domain/ledger.ts';
@@ -31,6 +32,7 @@ import { StaffLedger } from './ledger-admin.ts';
 import { BatchLedgerStore } from './ledger-batch.ts';
 import { CreditReturns } from './ledger-return.ts';
 import {
+  CREDIT_LEFT_UNSETTLED,
   type Credit,
   CreditSettler,
   incomingOf,
@@ -769,7 +771,8 @@ describe('settlement without the stream (a table no settler reads)', () => {
 
   it("a sender that cannot take its money back (frozen) leaves the credit where it is until it can, and holds up no other sender's", async () => {
     const { accounts, ledger, settler, a, b, pay } = await pair(quiet, 'stuck');
-    await pay(25);
+    const out = await pay(25);
+    if (out.kind !== 'journal') throw new Error('not posted');
     // Another sender's credit to the same account.
     const c = await accounts.open({ ownerId: 'stuck-c', type: 'checking', currency: 'USD' });
     await ledger.deposit({
@@ -790,10 +793,20 @@ describe('settlement without the stream (a table no settler reads)', () => {
     });
     await setStatus('stuck-b', b.id, 'closed');
     await setStatus('stuck-a', a.id, 'frozen');
-    await expect(settler.settle('stuck-b', b.id)).rejects.toMatchObject({ code: 'account_not_active' });
+    // The refusal names the credit left, and why (for the settler's log line, which pages).
+    const left = (reason: string) => ({
+      code: 'account_not_active',
+      credits: [{ accountId: b.id, journalId: out.journal.id, amount: 25, currency: 'USD', reason }],
+    });
+    await expect(settler.settle('stuck-b', b.id)).rejects.toMatchObject(left('sender_frozen'));
     expect(await incomingOf(db, quiet, b.id)).toBe(25);
     expect((await accounts.mustGet('stuck-a', a.id)).balance).toBe(75);
     expect((await accounts.mustGet('stuck-c', c.id)).balance).toBe(50);
+    // A closed sender's, and the sweeper's account left: the same credit named.
+    await setStatus('stuck-a', a.id, 'closed');
+    await expect(settler.settle('stuck-b', b.id)).rejects.toMatchObject(left('sender_closed'));
+    const swept = await settler.settleDue(new Date(Date.now() + 60_000));
+    expect(swept.failed.find((f) => f.accountId === b.id)?.credits).toEqual(left('sender_closed').credits);
     await setStatus('stuck-a', a.id, 'active');
     expect(await settler.settle('stuck-b', b.id)).toBe(1);
     expect((await accounts.mustGet('stuck-a', a.id)).balance).toBe(100);
@@ -1495,6 +1508,37 @@ describe('through the handlers (BANK_DEFER_CREDITS=always), the stream stopped t
     // The real settler function (its context's settler returns credits of closed accounts), run as
     // the settler under the offline IAM: every item of the return is one its role allows.
     emulateIam(handlerDb());
+    // While Alice's account is frozen it cannot take the money back: the credit stays, and the
+    // settler's ERROR line (alarmed on: infra/monitoring.ts) names it, the record not failed.
+    const frozen = (status: string) =>
+      db.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: keys.account(alice, a.id),
+          UpdateExpression: 'SET #s = :s, version = version + :one',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': status, ':one': 1 },
+        }),
+      );
+    await frozen('frozen');
+    const stuck = await captureLogs(() => runAs('settler', () => processRecord(record)));
+    expect(stuck.result).toBe(0);
+    const lines = stuck.logs
+      .split('\n')
+      .filter((l) => l.includes(CREDIT_LEFT_UNSETTLED))
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        message: CREDIT_LEFT_UNSETTLED,
+        accountId: b.id,
+        journalId: id,
+        amount: 30,
+        currency: 'EUR',
+        reason: 'sender_frozen',
+      }),
+    ]);
+    await frozen('active');
     expect(await runAs('settler', () => processRecord(record))).toBe(1);
     expect((await call('getAccount', { user: alice, params: { id: a.id } })).body).toMatchObject({
       balance: 100,

@@ -158,9 +158,62 @@ export const creditDelete = (table: string, c: Pick<Credit, 'accountId' | 'sk'>)
   },
 });
 
-/** Gives a closed account's credit back to its sender (ledger-return.ts). */
-/** What one return of a closed account's credit did (CreditReturns.returnCredit). */
-export type ReturnOutcome = 'returned' | 'gone' | 'raced';
+/**
+ * What one return of a closed account's credit did (CreditReturns.returnCredit, ledger-return.ts):
+ * `sender_frozen` and `sender_closed` when its sender's account cannot take it back now.
+ */
+export type ReturnOutcome = 'returned' | 'gone' | 'raced' | 'sender_frozen' | 'sender_closed';
+
+/**
+ * The log line of a closed account's credit left a credit item (one per credit: the settler's and the
+ * sweeper's), which the CDK app alarms on (infra/monitoring.ts): money no customer can reach, which
+ * goes back only once its sender's account is unfrozen, or staff act.
+ */
+export const CREDIT_LEFT_UNSETTLED = 'credit for a closed account left unsettled';
+
+/**
+ * Why a closed account's credit stays a credit item: its sender's account is frozen (the sweeper
+ * returns it once unfrozen) or closed (only staff can move it), or the settler was given no returner.
+ */
+export type LeftReason = 'sender_frozen' | 'sender_closed' | 'no_returner';
+
+/** A closed account's credit left a credit item, as its log line names it (a type: a logger's attributes). */
+export type CreditLeft = {
+  /** The closed account the credit was for. */
+  accountId: string;
+  journalId: string;
+  amount: number;
+  currency: Currency;
+  reason: LeftReason;
+};
+
+const leftOf = (c: Credit, reason: LeftReason): CreditLeft => ({
+  accountId: c.accountId,
+  journalId: c.journalId,
+  amount: c.amount,
+  currency: c.currency,
+  reason,
+});
+
+/**
+ * The refusal of a closed account's credits that cannot go back to their senders now: `account_not_active`
+ * (which the stream passes over, for the sweeper to try again), naming each credit left.
+ */
+export class CreditsLeft extends BankError {
+  readonly credits: CreditLeft[];
+
+  constructor(accountId: string, credits: CreditLeft[]) {
+    super(
+      'account_not_active',
+      `Account ${accountId} is closed: ${credits.length} credit(s) stay unsettled, their senders unable to take them back`,
+    );
+    this.credits = credits;
+  }
+}
+
+/** The credits a refusal left a closed account holding (CreditsLeft), or undefined for any other. */
+export const creditsLeftBy = (e: unknown): CreditLeft[] | undefined =>
+  e instanceof CreditsLeft ? e.credits : undefined;
 
 export interface CreditReturner {
   returnCredit(credit: Credit, now: Date): Promise<ReturnOutcome>;
@@ -226,6 +279,12 @@ const unlessTransient = <T>(read: Promise<T>): Promise<T | undefined> =>
 
 /** The sweeper's reason for an account it did not try: the run's deadline was too near. */
 export const OUT_OF_TIME = 'not tried: the run was out of time; the next run settles it';
+
+/**
+ * An account the sweeper did not settle, and why; `credits` names a closed account's credits left a
+ * credit item because their senders cannot take them back (CreditsLeft).
+ */
+export type SettleFailure = { accountId: string; error: string; credits?: CreditLeft[] };
 
 /** Several settlers (the stream's, the sweeper's) may race on one account: each round one wins. */
 const CONTENTION: Partial<RetryPolicy> = { maxAttempts: 40, baseMs: 5, capMs: 200 };
@@ -293,9 +352,9 @@ export class CreditSettler {
         if (account.status === 'closed') {
           const { returns } = this.opts;
           if (!returns)
-            throw new BankError(
-              'account_not_active',
-              `Account ${accountId} is closed: its credits stay unsettled`,
+            throw new CreditsLeft(
+              accountId,
+              credits.map((c) => leftOf(c, 'no_returner')),
             );
           // All of them, not one round's: a page of credits whose senders cannot take them back must
           // not keep the later senders' from going back (each return is a transaction of its own).
@@ -306,6 +365,7 @@ export class CreditSettler {
               : await unlessTransient(unsettledCredits(this.db, this.table, accountId));
           if (!all) return again;
           let stuck: BankError | undefined;
+          const left: CreditLeft[] = [];
           let raced = false;
           for (const c of all) {
             if (!timeLeftFor(slowestReturn, this.time())) throw outOfTime();
@@ -315,16 +375,17 @@ export class CreditSettler {
               // A return that lost a race (a busy sender, a conflict, a throttle) is tried again on
               // fresh reads, after the others: a hot sender does not hold up the other senders' returns.
               if (r === 'raced') raced = true;
+              // A frozen or closed sender's: it stays a credit item, named in the refusal thrown below.
+              if (r === 'sender_frozen' || r === 'sender_closed') left.push(leftOf(c, r));
               // Only this call's returns count: one that another settler made is its to count.
               if (r === 'returned') count(1);
             } catch (e) {
               // A read throttled or timed out past the SDK's own retries: the same, tried again.
               if (isTransient(e, undefined)) raced = true;
               else if (!isBankError(e)) throw e;
-              // A sender that cannot take its money back does not hold up the other senders'. What
-              // is thrown at the end is the first refusal that is not a frozen or closed sender's
-              // (`account_not_active`, which the stream passes over for the sweeper to retry): any
-              // other one is unexpected, and must not hide behind it.
+              // A refusal does not hold up the other senders' returns. What is thrown at the end is the
+              // first one that is not `account_not_active` (which the stream passes over for the
+              // sweeper to retry): any other is unexpected, and must not hide behind the credits left.
               else if (!stuck || stuck.code === 'account_not_active') stuck = e;
             }
             slowestReturn = Math.max(slowestReturn, this.time() - began);
@@ -332,6 +393,10 @@ export class CreditSettler {
           // Tried again on fresh reads: what this round returned is gone from them; out of attempts,
           // the 503 below, a transient failure, which the stream retries (not passed over).
           if (raced) return again;
+          if (stuck && stuck.code !== 'account_not_active') throw stuck;
+          // Then the credits whose senders cannot take them back, named for the settler's and the
+          // sweeper's log line (CREDIT_LEFT_UNSETTLED), as `account_not_active`.
+          if (left.length > 0) throw new CreditsLeft(accountId, left);
           if (stuck) throw stuck;
           // Counted already; none left to settle.
           return done(0);
@@ -438,7 +503,7 @@ export class CreditSettler {
   async settleDue(
     now = this.now(),
     graceMs = 5_000,
-  ): Promise<{ settled: number; accounts: number; failed: { accountId: string; error: string }[] }> {
+  ): Promise<{ settled: number; accounts: number; failed: SettleFailure[] }> {
     const bound = new Date(now.getTime() - graceMs).toISOString();
     const due = new Map<string, string>();
     for (let shard = 0; shard < this.opts.systemShards; shard++) {
@@ -462,7 +527,7 @@ export class CreditSettler {
     // not, the accounts left are reported not settled (out of time), for the next run.
     let settled = 0;
     let slowest = 0;
-    const failed: { accountId: string; error: string }[] = [];
+    const failed: SettleFailure[] = [];
     for (const [accountId, ownerId] of due) {
       if (!timeLeftFor(slowest, this.time())) {
         failed.push({ accountId, error: OUT_OF_TIME });
@@ -475,7 +540,12 @@ export class CreditSettler {
           settled += n;
         });
       } catch (e) {
-        failed.push({ accountId, error: e instanceof Error ? e.message : String(e) });
+        const credits = creditsLeftBy(e);
+        failed.push({
+          accountId,
+          error: e instanceof Error ? e.message : String(e),
+          ...(credits ? { credits } : {}),
+        });
       }
       slowest = Math.max(slowest, this.time() - began);
     }
