@@ -17,6 +17,7 @@ import {
   ORIGIN_ROTATION_WAIT_SECONDS,
   VIEWER_IP_FUNCTION,
 } from '../src/api/edge.ts';
+import { logger } from '../src/api/logger.ts';
 import { needsToken, routeKey, routeList } from '../src/api/routes.ts';
 import { AUDIT_CHANGED } from '../src/domain/audit.ts';
 import { PASSWORD_RULES } from '../src/domain/password.ts';
@@ -29,7 +30,9 @@ import {
   permissionsOf,
 } from '../src/functions.ts';
 import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
+import { CREDIT_LEFT_UNSETTLED } from '../src/store/ledger-settle.ts';
 import { indexInput, tableIndexes, tableKeys, ttlAttribute } from '../src/store/table.ts';
+import { captureLogs } from '../test/logs.ts';
 import { type BankApp, buildBankApp } from './bank-app.ts';
 import { repoRoot } from './bundling.ts';
 import { contentSecurityPolicy } from './csp.ts';
@@ -47,6 +50,7 @@ import {
   streamActions,
   tableActions,
 } from './functions.ts';
+import { CREDIT_LEFT_METRIC } from './monitoring.ts';
 import { guardValidator } from './nag.ts';
 import { invalidationActions } from './web.ts';
 
@@ -1033,9 +1037,9 @@ describe('dev stage (with a web build)', () => {
       image: 'OldImage',
     });
     const logs = logicalId(s.stack, s.stack.functions.logGroups.stream);
-    const filters = Object.values(s.template.findResources('AWS::Logs::MetricFilter')) as {
-      Properties: Json;
-    }[];
+    const filters = Object.values(
+      s.template.findResources('AWS::Logs::MetricFilter', { Properties: { LogGroupName: { Ref: logs } } }),
+    ) as { Properties: Json }[];
     expect(filters).toHaveLength(1);
     expect(filters[0]?.Properties).toMatchObject({
       LogGroupName: { Ref: logs },
@@ -1055,6 +1059,47 @@ describe('dev stage (with a web build)', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Namespace: 'ServerlessBank/dev',
       AlarmActions: [expect.anything()],
+    });
+  });
+
+  it("alarms on a closed account's credit left unsettled: the settler's and the sweep's log line, through one metric", async () => {
+    const filters = Object.values(
+      s.template.findResources('AWS::Logs::MetricFilter', {
+        Properties: { MetricTransformations: [{ MetricName: CREDIT_LEFT_METRIC }] },
+      }),
+    ) as { Properties: { LogGroupName: unknown; FilterPattern: string } }[];
+    expect(filters.map((f) => f.Properties.LogGroupName)).toEqual(
+      (['settler', 'sweep'] as const).map((fn) => ({
+        Ref: logicalId(s.stack, s.stack.functions.logGroups[fn]),
+      })),
+    );
+    for (const f of filters) {
+      expect(f.Properties).toMatchObject({
+        FilterPattern: `{ $.message = "${CREDIT_LEFT_UNSETTLED}" }`,
+        MetricTransformations: [
+          { MetricName: CREDIT_LEFT_METRIC, MetricValue: '1', MetricNamespace: 'ServerlessBank/dev' },
+        ],
+      });
+    }
+    // The pattern matches the line the Powertools logger writes (a JSON object, the text at `message`).
+    const { logs } = await captureLogs(async () =>
+      logger.error(CREDIT_LEFT_UNSETTLED, { accountId: 'a', journalId: 'j', amount: 1, currency: 'EUR' }),
+    );
+    const pattern = /^\{ \$\.(\w+) = "([^"*]*)" \}$/.exec(filters[0]?.Properties.FilterPattern ?? '');
+    const [, field, value] = pattern ?? [];
+    const line = JSON.parse(logs.trim()) as Json;
+    expect(field && line[field]).toBe(value);
+    const alarms = Object.values(
+      s.template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: CREDIT_LEFT_METRIC } }),
+    ) as { Properties: Json }[];
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.Properties).toMatchObject({
+      Namespace: 'ServerlessBank/dev',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: logicalId(s.stack, s.stack.monitoring.topic) }],
     });
   });
 
