@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { Rule } from 'aws-cdk-lib/aws-events';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -46,11 +47,12 @@ import {
   declaredOf,
   fileMarkLeadingKeys,
   pagesWithCursors,
+  SCHEDULE_TARGETS_DLQ,
   secretReadActions,
   streamActions,
   tableActions,
 } from './functions.ts';
-import { CREDIT_LEFT_METRIC } from './monitoring.ts';
+import { CREDIT_LEFT_METRIC, scheduleTargetsDeadLetterDescription } from './monitoring.ts';
 import { guardValidator } from './nag.ts';
 import { invalidationActions } from './web.ts';
 
@@ -473,6 +475,66 @@ describe('dev stage (with a web build)', () => {
       const rate = def.trigger.minutes === 1 ? 'rate(1 minute)' : `rate(${def.trigger.minutes} minutes)`;
       expect(rule?.Properties.ScheduleExpression, name).toBe(rate);
     }
+  });
+
+  it('sends the scheduled events EventBridge could not deliver to one encrypted, TLS-only queue that only the schedule rules may send to, alarmed on', () => {
+    const queue = s.stack.functions.deadLetterQueues[SCHEDULE_TARGETS_DLQ] as Queue;
+    const queueId = logicalId(s.stack, queue);
+    const rules = Object.entries(s.template.findResources('AWS::Events::Rule')) as [
+      string,
+      { Properties: { Targets: Json[] } },
+    ][];
+    expect(rules.map(([id]) => id).sort()).toEqual(
+      functionsWith('schedule')
+        .map((f) => logicalId(s.stack, s.stack.functions.scheduleRules[f.name] as Rule))
+        .sort(),
+    );
+    for (const [id, rule] of rules) {
+      expect(rule.Properties.Targets, id).toEqual([
+        expect.objectContaining({
+          RetryPolicy: { MaximumRetryAttempts: 2 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+        }),
+      ]);
+    }
+    s.template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    const policies = Object.values(
+      s.template.findResources('AWS::SQS::QueuePolicy', { Properties: { Queues: [{ Ref: queueId }] } }),
+    ) as { Properties: { PolicyDocument: { Statement: Statement[] } } }[];
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]?.Properties.PolicyDocument.Statement ?? [];
+    // TLS only.
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+    // EventBridge may send, for each schedule rule by its ARN, and nothing else is allowed.
+    const allows = statements.filter((st) => st.Effect === 'Allow');
+    expect(allows.map((st) => st.Condition)).toEqual(
+      rules.map(([id]) => ({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [id, 'Arn'] } } })),
+    );
+    for (const st of allows) {
+      expect(st).toMatchObject({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      });
+    }
+    const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
+      JSON.stringify(a).includes(`{"Fn::GetAtt":["${queueId}","QueueName"]}`),
+    ) as { Properties: Json }[];
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.Properties).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      AlarmDescription: scheduleTargetsDeadLetterDescription,
+      AlarmActions: [{ Ref: logicalId(s.stack, s.stack.monitoring.topic) }],
+    });
   });
 
   it('alarms when EventBridge fails to invoke a schedule function (a run that never starts shows nowhere else)', () => {
@@ -938,10 +1000,14 @@ describe('dev stage (with a web build)', () => {
 
   it('gives every schedule, stream and invoke function an encrypted SQS dead-letter queue, and alarms on depth, iterator age and async event age', () => {
     const queued = Object.keys(s.stack.functions.deadLetterQueues).sort();
-    // Every function that AWS invokes asynchronously (schedules, invoke functions) or from the stream has one.
-    const expected = [...functionsWith('schedule'), ...functionsWith('stream'), ...functionsWith('invoke')]
-      .map((f) => f.name)
-      .sort();
+    // Every function that AWS invokes asynchronously (schedules, invoke functions) or from the stream
+    // has one; the schedule rules' targets share one more.
+    const expected = [
+      ...[...functionsWith('schedule'), ...functionsWith('stream'), ...functionsWith('invoke')].map(
+        (f) => f.name,
+      ),
+      SCHEDULE_TARGETS_DLQ,
+    ].sort();
     expect(queued).toEqual(expected);
     s.template.resourceCountIs('AWS::SQS::Queue', expected.length);
     s.template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });

@@ -27,6 +27,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CREDIT_LEFT_UNSETTLED } from '../src/store/ledger-settle.ts';
+import { SCHEDULE_TARGETS_DLQ } from './functions.ts';
 import type { StageConfig } from './stage.ts';
 
 /** A stream function falling this far behind the table's changes is alarming (events, emails late). */
@@ -61,6 +62,13 @@ export const creditLeftPattern = FilterPattern.stringValue('$.message', '=', CRE
 
 /** The metric both functions' filters count those lines into (one alarm for both). */
 export const CREDIT_LEFT_METRIC = 'CreditsLeftUnsettled';
+
+/**
+ * The schedule rules' targets' queue holds scheduled events, not failed runs: each one a run that never
+ * started. Nothing redrives them (the next run picks up what was due); the alarm is for the cause.
+ */
+export const scheduleTargetsDeadLetterDescription =
+  "Schedule rules: EventBridge could not deliver a scheduled event to its function after its retries (the run never started). Each message's RULE_ARN, ERROR_CODE and ERROR_MESSAGE attributes name the schedule and why; the next run picks up what was due, so nothing needs redriving, only the cause fixing";
 
 export interface MonitoringProps {
   cfg: StageConfig;
@@ -177,7 +185,9 @@ export class Monitoring extends Construct {
         1,
         streamFunctions.has(name)
           ? streamDeadLetterDescription(name)
-          : `${name}: messages in its dead-letter queue (failed invocations)`,
+          : name === SCHEDULE_TARGETS_DLQ
+            ? scheduleTargetsDeadLetterDescription
+            : `${name}: messages in its dead-letter queue (failed invocations)`,
         // A queue's depth with no data point is no proof it is empty: SQS publishes its metrics only
         // while it counts the queue active. An alarm keeps its state through a gap rather than turn OK
         // (and notify "OK") over messages nobody has read.
