@@ -2,7 +2,7 @@
  * The HTTP API: one route per entry of the route table, a Cognito JWT authorizer on every route
  * that needs a customer, CORS for the web client's origin only, JSON access logs, stage throttling.
  */
-import { Aws, Duration, Fn, SecretValue, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnRule, Duration, Fn, SecretValue, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnStage,
@@ -33,7 +33,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
+import { CfnLoggingConfiguration, CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { corsConfig } from '../src/api/cors.ts';
 import { ORIGIN_HEADER_NAME, VIEWER_IP_FUNCTION } from '../src/api/edge.ts';
@@ -103,8 +103,11 @@ export class Api extends Construct {
    * distribution's `https://<id>.cloudfront.net` when `apiEdge` is on (no trailing slash).
    */
   readonly url: string;
-  /** The CloudFront distribution and WAF web ACL in front of the API, when `apiEdge` is on. */
-  readonly edge?: { distribution: Distribution; webAcl: CfnWebACL };
+  /**
+   * The CloudFront distribution and WAF web ACL in front of the API, when `apiEdge` is on, and the log
+   * group of the web ACL's logs.
+   */
+  readonly edge?: { distribution: Distribution; webAcl: CfnWebACL; wafLogs: LogGroup };
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -196,7 +199,7 @@ export class Api extends Construct {
     cfg: StageConfig,
     originSecret: ISecret,
     accessLogs: IBucket,
-  ): { distribution: Distribution; webAcl: CfnWebACL } {
+  ): { distribution: Distribution; webAcl: CfnWebACL; wafLogs: LogGroup } {
     const webAcl = new CfnWebACL(this, 'EdgeWebAcl', {
       scope: 'CLOUDFRONT',
       defaultAction: { allow: {} },
@@ -220,6 +223,54 @@ export class Api extends Construct {
           },
         },
       ],
+    });
+    // A CLOUDFRONT-scope web ACL exists in us-east-1 only, and its log group must be in the web ACL's
+    // region: both are in this stack, so the stack must be deployed there. CloudFormation refuses
+    // the deploy anywhere else before it creates anything (a rule), rather than failing at the ACL.
+    new CfnRule(this, 'EdgeInUsEast1', {
+      assertions: [
+        {
+          assert: Fn.conditionEquals(Aws.REGION, 'us-east-1'),
+          assertDescription:
+            'apiEdge: the CloudFront-scoped WAF web ACL and its log group exist in us-east-1 only; deploy this stack there, or without apiEdge',
+        },
+      ],
+    });
+    // The web ACL's logs: what the edge's standard logs lack, which rule matched and why, for the
+    // requests it blocked or counted (the rate rule's blocks; a rule in count mode while it is tried).
+    // Allowed requests are left out: CloudFront's standard logs and the API's access log hold them
+    // already, and WAF logs cost CloudWatch Logs ingestion per request. The name must start with
+    // `aws-waf-logs-`. The `authorization` header (a customer's token) and cookies are redacted (the
+    // origin secret is added after WAF, toward the origin, so no WAF log holds it). Not KMS-encrypted,
+    // as the stack's other log groups (CloudWatch Logs encrypts them at rest). WAF adds the log
+    // delivery's resource policy on the log group when the logging configuration is created.
+    const wafLogs = new LogGroup(this, 'EdgeWafLogs', {
+      logGroupName: `aws-waf-logs-${Aws.STACK_NAME}-api-edge`,
+      retention: cfg.logRetention,
+      removalPolicy: cfg.removalPolicy,
+    });
+    new CfnLoggingConfiguration(this, 'EdgeWafLogging', {
+      resourceArn: webAcl.attrArn,
+      // The log group's ARN without the `:*` its Arn attribute ends with, which WAF refuses.
+      logDestinationConfigs: [
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: wafLogs.logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      redactedFields: [{ singleHeader: { Name: 'authorization' } }, { singleHeader: { Name: 'cookie' } }],
+      loggingFilter: {
+        DefaultBehavior: 'DROP',
+        Filters: [
+          {
+            Behavior: 'KEEP',
+            Requirement: 'MEETS_ANY',
+            Conditions: [{ ActionCondition: { Action: 'BLOCK' } }, { ActionCondition: { Action: 'COUNT' } }],
+          },
+        ],
+      },
     });
     const apiHost = Fn.select(2, Fn.split('/', this.httpApi.apiEndpoint));
     const distribution = new Distribution(this, 'Edge', {
@@ -276,6 +327,6 @@ export class Api extends Construct {
           'The default *.cloudfront.net certificate cannot pin a minimum TLS version; a custom domain with TLSv1.2_2021 is the follow-up.',
       },
     );
-    return { distribution, webAcl };
+    return { distribution, webAcl, wafLogs };
   }
 }

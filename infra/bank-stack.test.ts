@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { Rule } from 'aws-cdk-lib/aws-events';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -1440,7 +1441,7 @@ describe('API edge (apiEdge=true)', () => {
     expect(new AwsSolutionsChecks().validateScope(s.app).violations).toEqual([]);
   });
 
-  it('logs every request the edge receives (viewer address, WAF blocks included) to the access-logs bucket', () => {
+  it('logs every request the edge receives (viewer address, WAF blocks included) to the access-logs bucket, and what the WAF blocked or counted, redacted, to an aws-waf-logs- log group; in us-east-1 only', () => {
     const s = synth({ apiEdge: 'true' });
     const edge = logicalId(s.stack, s.stack.api.edge?.distribution as never);
     const logs = logicalId(s.stack, s.stack.data.accessLogs);
@@ -1449,6 +1450,68 @@ describe('API edge (apiEdge=true)', () => {
     expect(config.Logging).toEqual({
       Bucket: { 'Fn::GetAtt': [logs, 'RegionalDomainName'] },
       Prefix: 'api-edge/',
+    });
+    // The web ACL's own log: its group named as WAF requires, kept as long as the functions' logs.
+    const wafLogs = s.stack.api.edge?.wafLogs as LogGroup;
+    const groupId = logicalId(s.stack, wafLogs);
+    const group = s.template.findResources('AWS::Logs::LogGroup')[groupId] as {
+      Properties: Json;
+      DeletionPolicy: string;
+    };
+    const fnGroup = s.template.findResources('AWS::Logs::LogGroup')[
+      logicalId(s.stack, s.stack.functions.logGroups.money)
+    ] as { Properties: Json; DeletionPolicy: string };
+    expect(group.Properties.LogGroupName).toEqual({
+      'Fn::Join': ['', ['aws-waf-logs-', { Ref: 'AWS::StackName' }, '-api-edge']],
+    });
+    expect(group.Properties.RetentionInDays).toBe(fnGroup.Properties.RetentionInDays);
+    expect(group.DeletionPolicy).toBe(fnGroup.DeletionPolicy);
+    const acl = logicalId(s.stack, { node: { defaultChild: s.stack.api.edge?.webAcl } });
+    const logging = Object.values(s.template.findResources('AWS::WAFv2::LoggingConfiguration')) as {
+      Properties: Json;
+    }[];
+    expect(logging).toHaveLength(1);
+    expect(logging[0]?.Properties).toEqual({
+      ResourceArn: { 'Fn::GetAtt': [acl, 'Arn'] },
+      // The group's ARN without the `:*` of its Arn attribute (WAF refuses that).
+      LogDestinationConfigs: [
+        {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':logs:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':log-group:',
+              { Ref: groupId },
+            ],
+          ],
+        },
+      ],
+      RedactedFields: [{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'cookie' } }],
+      LoggingFilter: {
+        DefaultBehavior: 'DROP',
+        Filters: [
+          {
+            Behavior: 'KEEP',
+            Requirement: 'MEETS_ANY',
+            Conditions: [{ ActionCondition: { Action: 'BLOCK' } }, { ActionCondition: { Action: 'COUNT' } }],
+          },
+        ],
+      },
+    });
+    // A CLOUDFRONT-scope web ACL and its log group exist in us-east-1 alone: a deploy elsewhere is refused.
+    const rules = s.template.toJSON().Rules as Record<string, { Assertions: Json[] }>;
+    expect(Object.values(rules)).toContainEqual({
+      Assertions: [
+        {
+          Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] },
+          AssertDescription: expect.stringContaining('us-east-1'),
+        },
+      ],
     });
   });
 
