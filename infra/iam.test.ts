@@ -217,6 +217,7 @@ const SCOPED_READERS: FunctionName[] = [
   'webhooks-api',
   'dispatcher',
   'notifier',
+  'settler',
 ];
 /** What no function may ever do. */
 const NEVER: SdkAction[] = [

@@ -669,6 +669,10 @@ export const functions = {
     // and daily counter (USER#<sub>), and the transfer's journal and a return's (JOURNAL#): never a
     // login, an MFA proof, a lookup item or a history entry.
     writePartitions: ['USER#', 'JOURNAL#'],
+    // The recipient's account and, for a closed one's credit returned, the sender's (USER#<sub>), the
+    // account's unsettled credits (CREDIT#<accountId>) and the transfer's journal that a return gives
+    // back (JOURNAL#): never a login, an MFA proof or the audit trail.
+    readPartitions: ['USER#', 'CREDIT#', 'JOURNAL#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',
