@@ -321,6 +321,10 @@ export const functions = {
     // credit returned (ledger-return.ts) a reversal journal and the sender's account and counter: never
     // a login, an MFA proof, a lookup item, a webhook delivery or an email mark.
     writePartitions: ['USER#', 'JOURNAL#', 'ACCOUNT#'],
+    // An expiry's pending journal and its sender's account (ledger-engine.ts expire); a missed credit's
+    // account and credits (USER#<sub>, CREDIT#<accountId>), and for a closed recipient's credit the
+    // transfer's journal and its sender's account (ledger-return.ts). What is due it finds in gsi1.
+    readPartitions: ['USER#', 'JOURNAL#', 'CREDIT#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

@@ -334,6 +334,7 @@ describe('offline IAM', () => {
     ['schedules-api', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'ACCTNUM#12345678']],
     ['events-api', ['USER#u']],
     ['webhooks-api', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'WEBHOOK#w']],
+    ['sweep', ['USER#u', 'JOURNAL#j', 'CREDIT#a']],
     ['settler', ['USER#u', 'CREDIT#a', 'JOURNAL#j']],
   ] as const)('keeps %s reading in its partitions alone', (fn, mine) => {
     const reads = (functions[fn].sdkActions as readonly string[]).filter(
