@@ -214,6 +214,7 @@ const SCOPED_READERS: FunctionName[] = [
   'sweep',
   'payees',
   'schedules-api',
+  'scheduled-transfers',
   'events-api',
   'webhooks-api',
   'dispatcher',

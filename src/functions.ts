@@ -441,6 +441,12 @@ export const functions = {
     // debitable: their journals, accounts and history entries, ACCOUNT#<id>). Never a login, an MFA
     // proof, a lookup item, a webhook delivery or an email mark.
     writePartitions: ['USER#', 'JOURNAL#', 'ACCOUNT#', 'CREDIT#'],
+    // A due schedule, its runs and its owner's login status, accounts and daily counters (USER#<sub>;
+    // which schedules are due it finds in gsi1); the recipient's number (ACCTNUM#, whose account is in
+    // USER#); the run's idempotency record and the journals of the payer's expired holds released on
+    // the way (JOURNAL#), and, while upgrading (BANK_LEGACY_IDEMPOTENCY_UNTIL), a record kept at
+    // IDEM#<sub>#<key>.
+    readPartitions: ['USER#', 'JOURNAL#', 'IDEM#', 'ACCTNUM#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

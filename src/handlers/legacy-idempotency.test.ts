@@ -1,7 +1,8 @@
 /**
  * Upgrading a table whose keyed requests kept their records at `IDEM#<sub>#<key>` (src/config.ts
- * legacyIdempotencyUntil): a keyed creation looks there too, before it creates anything. Run as their
- * functions (test/api.ts), under the offline IAM: a function that reads only in its `readPartitions`
+ * legacyIdempotencyUntil): a keyed creation, and a scheduled run at its run's key, looks there too,
+ * before it creates anything. Run as their functions (test/api.ts; the run as scheduled-transfers),
+ * under the offline IAM: a function that reads only in its `readPartitions`
  * (src/functions.ts) must name `IDEM#` to read that record, or every keyed creation is a 500 for as
  * long as the upgrade lasts. Its own file: the setting is read once per cold start.
  */
@@ -10,7 +11,10 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { call } from '../../test/api.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { runAs } from '../local/iam.ts';
 import * as keys from '../store/item-keys.ts';
+import type { ScheduleRecord } from '../store/schedules.ts';
+import { idempotencyKeyOf, payRun } from './ledger-adapter.ts';
 
 let table: string;
 let restore: () => void;
@@ -20,6 +24,21 @@ beforeAll(async () => {
   restore = useHandlerEnv({ TABLE_NAME: table, BANK_LEGACY_IDEMPOTENCY_UNTIL: '2999-01-01T00:00:00Z' });
 });
 afterAll(() => restore());
+
+/** Another request's record at the layout before (its fingerprint is not the request's). */
+const legacyRecord = (user: string, key: string) =>
+  dynamoClients().doc.send(
+    new PutCommand({
+      TableName: table,
+      Item: {
+        ...keys.legacyIdempotency(user, key),
+        entity: 'idempotency',
+        fingerprint: 'another request',
+        outcome: JSON.stringify({ kind: 'declined', code: 'insufficient_funds', detail: 'x' }),
+        createdAt: new Date().toISOString(),
+      },
+    }),
+  );
 
 it.each([
   ['createWebhook', { url: 'https://example.com/hooks', events: ['transaction.posted'] }],
@@ -39,21 +58,26 @@ it.each([
   async (op, body) => {
     const user = `legacy-${op}`;
     const key = randomUUID();
-    // Another request's record, at the layout before: its fingerprint is not this request's.
-    await dynamoClients().doc.send(
-      new PutCommand({
-        TableName: table,
-        Item: {
-          ...keys.legacyIdempotency(user, key),
-          entity: 'idempotency',
-          fingerprint: 'another request',
-          outcome: JSON.stringify({ kind: 'declined', code: 'insufficient_funds', detail: 'x' }),
-          createdAt: new Date().toISOString(),
-        },
-      }),
-    );
+    await legacyRecord(user, key);
     const r = await call(op, { user, body, headers: { 'idempotency-key': key } });
     expect(r.status, JSON.stringify(r.body)).toBe(422);
     expect(r.body.code).toBe('idempotency_key_reused');
   },
 );
+
+it('a scheduled run reads a record kept at the layout before (IDEM#) at its run key, run as the scheduled-transfers function', async () => {
+  const s = {
+    ownerId: 'legacy-run',
+    id: randomUUID(),
+    fromAccountId: randomUUID(),
+    toAccountNumber: '4820193755',
+    amount: 10_00,
+    currency: 'USD',
+  } as ScheduleRecord;
+  const runDate = '2999-01-01';
+  await legacyRecord(s.ownerId, idempotencyKeyOf(s.id, runDate));
+  // Its key holds another request's answer: refused before anything is read or paid.
+  expect(await runAs('scheduled-transfers', () => payRun(s, runDate))).toEqual({
+    errorCode: 'idempotency_key_reused',
+  });
+});

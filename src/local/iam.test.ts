@@ -332,6 +332,7 @@ describe('offline IAM', () => {
     ['accounts-read', ['USER#u', 'ACCOUNT#a', 'CREDIT#a', 'JOURNAL#j']],
     ['payees', ['USER#u', 'ACCTNUM#12345678']],
     ['schedules-api', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'ACCTNUM#12345678']],
+    ['scheduled-transfers', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'ACCTNUM#12345678']],
     ['events-api', ['USER#u']],
     ['webhooks-api', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'WEBHOOK#w']],
     ['sweep', ['USER#u', 'JOURNAL#j', 'CREDIT#a']],
