@@ -212,6 +212,8 @@ const TABLE_READS: readonly SdkAction[] = [...tableActions.read, 'dynamodb:Batch
 const SCOPED_READERS: FunctionName[] = [
   'accounts-read',
   'sweep',
+  'statements',
+  'statement-files',
   'payees',
   'schedules-api',
   'scheduled-transfers',

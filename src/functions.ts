@@ -16,7 +16,7 @@
  * It is data only, so that a handler bundle importing it stays small.
  */
 import { AUDIT_CHANGED } from './domain/audit.ts';
-import { MONTH_TOTALS_PREFIX } from './store/item-keys.ts';
+import { MONTH_TOTALS_PREFIX, STATEMENT_FILE_PREFIX } from './store/item-keys.ts';
 
 /** What a function may do in AWS. The CDK app turns each into least-privilege IAM statements. */
 export type Permission =
@@ -348,6 +348,9 @@ export const functions = {
     ],
     // Its kept month totals (MONTHSUM#<account id>) only, and their own attributes only.
     writePartitions: [MONTH_TOTALS_PREFIX],
+    // The guard's SECURITY item and the caller's account (USER#<sub>), the account's posting items
+    // (ACCOUNT#<id>, beside the history indexes) and its kept month totals (MONTHSUM#<account id>).
+    readPartitions: ['USER#', 'ACCOUNT#', MONTH_TOTALS_PREFIX],
     writeAttributes: [
       'pk',
       'sk',
@@ -379,6 +382,10 @@ export const functions = {
       'kms:GenerateDataKey',
       'kms:Decrypt',
     ],
+    // The guard's SECURITY item, the caller's account and profile (its name on the statement: USER#<sub>),
+    // the account's posting items (ACCOUNT#<id>, beside the history indexes) and the marks of files
+    // already written (STMTFILE#).
+    readPartitions: ['USER#', 'ACCOUNT#', STATEMENT_FILE_PREFIX],
     // A mark's own attributes only (src/store/statement-links.ts StatementFileMarks.record).
     writeAttributes: ['pk', 'sk', 'entity', 'writtenAt', 'expiresAt'],
     timeoutSeconds: 29,

@@ -234,8 +234,8 @@ describe('offline IAM', () => {
   });
 
   it('keeps the queries of a function that declares its read partitions in them, on DynamoDB Local too', async () => {
-    // statements queries the table and declares no read partitions: given some for this test.
-    const def = functions.statements as unknown as { readPartitions?: readonly string[] };
+    // admin-accounts queries the table and declares no read partitions: given some for this test.
+    const def = functions['admin-accounts'] as unknown as { readPartitions?: readonly string[] };
     const declared = def.readPartitions;
     const query = (KeyConditionExpression: string, pk: string, names?: Record<string, string>) =>
       new QueryCommand({
@@ -251,28 +251,31 @@ describe('offline IAM', () => {
     await doc.send(new PutCommand({ TableName: table, Item: { pk: 'JOURNAL#q', sk: 'J' } }));
     try {
       def.readPartitions = ['ACCOUNT#'];
-      expect(refusal('statements', { action: 'dynamodb:Query', pk: 'ACCOUNT#a' })).toBeUndefined();
-      expect(refusal('statements', { action: 'dynamodb:Query', pk: 'JOURNAL#j' })).toMatch(
+      expect(refusal('admin-accounts', { action: 'dynamodb:Query', pk: 'ACCOUNT#a' })).toBeUndefined();
+      expect(refusal('admin-accounts', { action: 'dynamodb:Query', pk: 'JOURNAL#j' })).toMatch(
         /read only in ACCOUNT#/,
       );
-      expect(refusal('statements', { action: 'dynamodb:Query' })).toMatch(/read only in ACCOUNT#/);
+      expect(refusal('admin-accounts', { action: 'dynamodb:Query' })).toMatch(/read only in ACCOUNT#/);
       expect(
-        (await runAs('statements', () => doc.send(query('pk = :pk AND sk BETWEEN :lo AND :hi', 'ACCOUNT#q'))))
-          .Items,
+        (
+          await runAs('admin-accounts', () =>
+            doc.send(query('pk = :pk AND sk BETWEEN :lo AND :hi', 'ACCOUNT#q')),
+          )
+        ).Items,
       ).toHaveLength(1);
-      await runAs('statements', () =>
+      await runAs('admin-accounts', () =>
         doc.send(query('#p = :pk AND #s BETWEEN :lo AND :hi', 'ACCOUNT#q', { '#p': 'pk', '#s': 'sk' })),
       );
-      await expect(runAs('statements', () => doc.send(query('pk = :pk', 'JOURNAL#q')))).rejects.toMatchObject(
-        denied,
-      );
+      await expect(
+        runAs('admin-accounts', () => doc.send(query('pk = :pk', 'JOURNAL#q'))),
+      ).rejects.toMatchObject(denied);
       // Outside any function nothing is checked.
       expect((await doc.send(query('pk = :pk', 'JOURNAL#q'))).Items).toHaveLength(1);
     } finally {
       if (declared === undefined) delete def.readPartitions;
       else def.readPartitions = declared;
     }
-    expect(functions.statements).not.toHaveProperty('readPartitions');
+    expect(functions['admin-accounts']).not.toHaveProperty('readPartitions');
   });
 
   it('keeps auth, which anyone reaches, writing in the login\u2019s partitions and its audit records alone', () => {
@@ -330,6 +333,8 @@ describe('offline IAM', () => {
   // trail), nor a query whose partition its key condition does not say for certain.
   it.each([
     ['accounts-read', ['USER#u', 'ACCOUNT#a', 'CREDIT#a', 'JOURNAL#j']],
+    ['statements', ['USER#u', 'ACCOUNT#a', 'MONTHSUM#a']],
+    ['statement-files', ['USER#u', 'ACCOUNT#a', 'STMTFILE#statements/a/2026-10.v2.pdf']],
     ['payees', ['USER#u', 'ACCTNUM#12345678']],
     ['schedules-api', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'ACCTNUM#12345678']],
     ['scheduled-transfers', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'ACCTNUM#12345678']],
