@@ -219,6 +219,7 @@ const SCOPED_READERS: FunctionName[] = [
   'scheduled-transfers',
   'events-api',
   'webhooks-api',
+  'stream',
   'dispatcher',
   'notifier',
   'settler',

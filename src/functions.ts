@@ -549,6 +549,9 @@ export const functions = {
     ],
     // A customer's events, their marks and counter (USER#<sub>), and webhook deliveries (WEBHOOK#<id>).
     writePartitions: ['USER#', 'WEBHOOK#'],
+    // A batch's customers' event counters and webhook endpoints (USER#<sub>): what it stores comes from
+    // the records' images, so it reads no journal, account or delivery.
+    readPartitions: ['USER#'],
   }),
   dispatcher: fn({
     ...defaults,

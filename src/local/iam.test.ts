@@ -333,6 +333,7 @@ describe('offline IAM', () => {
   // trail), nor a query whose partition its key condition does not say for certain.
   it.each([
     ['accounts-read', ['USER#u', 'ACCOUNT#a', 'CREDIT#a', 'JOURNAL#j']],
+    ['sweep', ['USER#u', 'JOURNAL#j', 'CREDIT#a']],
     ['statements', ['USER#u', 'ACCOUNT#a', 'MONTHSUM#a']],
     ['statement-files', ['USER#u', 'ACCOUNT#a', 'STMTFILE#statements/a/2026-10.v2.pdf']],
     ['payees', ['USER#u', 'ACCTNUM#12345678']],
@@ -340,7 +341,7 @@ describe('offline IAM', () => {
     ['scheduled-transfers', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'ACCTNUM#12345678']],
     ['events-api', ['USER#u']],
     ['webhooks-api', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'WEBHOOK#w']],
-    ['sweep', ['USER#u', 'JOURNAL#j', 'CREDIT#a']],
+    ['stream', ['USER#u']],
     ['settler', ['USER#u', 'CREDIT#a', 'JOURNAL#j']],
   ] as const)('keeps %s reading in its partitions alone', (fn, mine) => {
     const reads = (functions[fn].sdkActions as readonly string[]).filter(
