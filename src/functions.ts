@@ -279,6 +279,11 @@ export const functions = {
     // keys.ownIdempotency), its number's and id's lookup items (ACCTNUM#, ACCTID#), and a closing's
     // account (src/store/accounts.ts): never a posting, a journal, a credit or a system shard.
     writePartitions: ['USER#', 'ACCTNUM#', 'ACCTID#'],
+    // The guard's SECURITY item, the caller's profile (its account counts and limit hosts), accounts and
+    // a keyed opening's record (USER#<sub>, keys.ownIdempotency: no record at JOURNAL# or IDEM#), and a
+    // close's look for credits not settled yet (CREDIT#<accountId>). A new number's or id's lookup item
+    // is only put (on attribute_not_exists), never read.
+    readPartitions: ['USER#', 'CREDIT#'],
     // Query: a close first looks for credits not settled yet (hot recipients).
     sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   }),

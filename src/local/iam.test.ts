@@ -333,6 +333,7 @@ describe('offline IAM', () => {
   // trail), nor a query whose partition its key condition does not say for certain.
   it.each([
     ['accounts-read', ['USER#u', 'ACCOUNT#a', 'CREDIT#a', 'JOURNAL#j']],
+    ['accounts-write', ['USER#u', 'CREDIT#a']],
     ['sweep', ['USER#u', 'JOURNAL#j', 'CREDIT#a']],
     ['statements', ['USER#u', 'ACCOUNT#a', 'MONTHSUM#a']],
     ['statement-files', ['USER#u', 'ACCOUNT#a', 'STMTFILE#statements/a/2026-10.v2.pdf']],
