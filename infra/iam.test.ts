@@ -212,6 +212,7 @@ const TABLE_READS: readonly SdkAction[] = [...tableActions.read, 'dynamodb:Batch
 const SCOPED_READERS: FunctionName[] = [
   'accounts-read',
   'accounts-write',
+  'money',
   'sweep',
   'statements',
   'statement-files',

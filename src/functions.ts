@@ -300,6 +300,13 @@ export const functions = {
     // recipient's deferred credit (CREDIT#<accountId>): never a login, an MFA proof, a lookup item, a
     // webhook delivery or an email mark.
     writePartitions: ['USER#', 'JOURNAL#', 'ACCOUNT#', 'CREDIT#'],
+    // The guard's SECURITY item, the caller's accounts, daily counters, payees and number-check counters,
+    // and a recipient's account (USER#<sub>); a recipient's number (ACCTNUM#, one by one or a bulk
+    // payment's in a BatchGetItem); the journal a post, void or refund acts on, the payer's expired holds'
+    // journals and a keyed request's record (JOURNAL#), and, while upgrading
+    // (BANK_LEGACY_IDEMPOTENCY_UNTIL), a record kept at IDEM#<sub>#<key>. Its credits, hold entries and
+    // system shards' sides it only writes.
+    readPartitions: ['USER#', 'JOURNAL#', 'IDEM#', 'ACCTNUM#'],
     sdkActions: [
       'dynamodb:GetItem',
       // A bulk payment's recipients, read together (BatchLedgerStore.recipients, src/store/ledger-batch.ts).

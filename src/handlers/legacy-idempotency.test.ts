@@ -1,9 +1,9 @@
 /**
  * Upgrading a table whose keyed requests kept their records at `IDEM#<sub>#<key>` (src/config.ts
- * legacyIdempotencyUntil): a keyed creation, and a scheduled run at its run's key, looks there too,
- * before it creates anything. Run as their functions (test/api.ts; the run as scheduled-transfers),
- * under the offline IAM: a function that reads only in its `readPartitions`
- * (src/functions.ts) must name `IDEM#` to read that record, or every keyed creation is a 500 for as
+ * legacyIdempotencyUntil): a keyed creation or transfer, and a scheduled run at its run's key, looks
+ * there too before it creates or moves anything. Run as their functions (test/api.ts; the run as
+ * scheduled-transfers), under the offline IAM: a function that reads only in its `readPartitions`
+ * (src/functions.ts) must name `IDEM#` to read that record, or every keyed request is a 500 for as
  * long as the upgrade lasts. Its own file: the setting is read once per cold start.
  */
 import { randomUUID } from 'node:crypto';
@@ -42,6 +42,10 @@ const legacyRecord = (user: string, key: string) =>
 
 it.each([
   ['createWebhook', { url: 'https://example.com/hooks', events: ['transaction.posted'] }],
+  [
+    'transfer',
+    { fromAccountId: randomUUID(), toAccountNumber: '4820193755', amount: 10_00, currency: 'USD' },
+  ],
   [
     'createSchedule',
     {

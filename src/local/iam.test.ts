@@ -142,7 +142,7 @@ describe('offline IAM', () => {
     ]);
     expect(refusal('notifier', { action: 'dynamodb:GetItem', pk: 'EMAIL#e' })).toBeUndefined();
     // A function that declares none reads the whole table.
-    expect(refusal('money', { action: 'dynamodb:GetItem', pk: 'LOGIN#a@example.com' })).toBeUndefined();
+    expect(refusal('admin-money', { action: 'dynamodb:GetItem', pk: 'LOGIN#a@example.com' })).toBeUndefined();
   });
 
   it("reads a table Query's partition from its key condition (pk's equality, either way round, beside a sort key condition)", () => {
@@ -334,6 +334,7 @@ describe('offline IAM', () => {
   it.each([
     ['accounts-read', ['USER#u', 'ACCOUNT#a', 'CREDIT#a', 'JOURNAL#j']],
     ['accounts-write', ['USER#u', 'CREDIT#a']],
+    ['money', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'ACCTNUM#12345678']],
     ['sweep', ['USER#u', 'JOURNAL#j', 'CREDIT#a']],
     ['statements', ['USER#u', 'ACCOUNT#a', 'MONTHSUM#a']],
     ['statement-files', ['USER#u', 'ACCOUNT#a', 'STMTFILE#statements/a/2026-10.v2.pdf']],
