@@ -224,6 +224,7 @@ const SCOPED_READERS: FunctionName[] = [
   'stream',
   'dispatcher',
   'notifier',
+  'admin-money',
   'settler',
 ];
 /** What no function may ever do. */

@@ -669,6 +669,13 @@ export const functions = {
     // entries, ACCOUNT#<id>). Its audit records go through audit:write (AUDIT#, PutItem only). Never a
     // login, an MFA proof, a lookup item, a credit, a webhook delivery or an email mark.
     writePartitions: ['USER#', 'JOURNAL#', 'ACCOUNT#'],
+    // The guard's: the caller's SECURITY item (USER#<sub>) and the proof that its token came from a TOTP
+    // login (MFAAUTH#). An account by its id (ACCTID#, then USER#<owner>: the account and the owner's
+    // accounts and daily counters); a reversal's original, expired holds' journals and a keyed action's
+    // record (JOURNAL#), and, while upgrading (BANK_LEGACY_IDEMPOTENCY_UNTIL), a record kept at
+    // IDEM#<sub>#<key>; the head of its subject's audit chain, to append after (AUDIT#, the Query of
+    // src/store/audit.ts). Never a login's counters, a refresh token, a pending MFA login or a delivery.
+    readPartitions: ['USER#', 'MFAAUTH#', 'ACCTID#', 'JOURNAL#', 'IDEM#', 'AUDIT#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

@@ -1,14 +1,16 @@
 /**
  * Upgrading a table whose keyed requests kept their records at `IDEM#<sub>#<key>` (src/config.ts
- * legacyIdempotencyUntil): a keyed creation or transfer, and a scheduled run at its run's key, looks
- * there too before it creates or moves anything. Run as their functions (test/api.ts; the run as
- * scheduled-transfers), under the offline IAM: a function that reads only in its `readPartitions`
- * (src/functions.ts) must name `IDEM#` to read that record, or every keyed request is a 500 for as
- * long as the upgrade lasts. Its own file: the setting is read once per cold start.
+ * legacyIdempotencyUntil): a keyed creation or movement (a customer's transfer, a teller's deposit),
+ * and a scheduled run at its run's key, looks there too before it creates or moves anything. Run as
+ * their functions (test/api.ts; the run as scheduled-transfers), under the offline IAM: a function
+ * that reads only in its `readPartitions` (src/functions.ts) must name `IDEM#` to read that record, or
+ * every keyed request is a 500 for as long as the upgrade lasts. Its own file: the setting is read
+ * once per cold start.
  */
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { adminCall, testAdmin } from '../../test/admin.ts';
 import { call } from '../../test/api.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { runAs } from '../local/iam.ts';
@@ -84,4 +86,17 @@ it('a scheduled run reads a record kept at the layout before (IDEM#) at its run 
   expect(await runAs('scheduled-transfers', () => payRun(s, runDate))).toEqual({
     errorCode: 'idempotency_key_reused',
   });
+});
+
+it("a teller's keyed deposit reads a record kept at the layout before (IDEM#), as admin-money", async () => {
+  const admin = await testAdmin();
+  const key = randomUUID();
+  await legacyRecord(admin.sub, key);
+  const r = await adminCall('tellerDeposit', admin, {
+    params: { id: randomUUID() },
+    body: { amount: 10_00, reference: 'BR12-000481' },
+    headers: { 'idempotency-key': key },
+  });
+  expect(r.status, JSON.stringify(r.body)).toBe(422);
+  expect(r.body.code).toBe('idempotency_key_reused');
 });

@@ -142,7 +142,9 @@ describe('offline IAM', () => {
     ]);
     expect(refusal('notifier', { action: 'dynamodb:GetItem', pk: 'EMAIL#e' })).toBeUndefined();
     // A function that declares none reads the whole table.
-    expect(refusal('admin-money', { action: 'dynamodb:GetItem', pk: 'LOGIN#a@example.com' })).toBeUndefined();
+    expect(
+      refusal('admin-accounts', { action: 'dynamodb:GetItem', pk: 'LOGIN#a@example.com' }),
+    ).toBeUndefined();
   });
 
   it("reads a table Query's partition from its key condition (pk's equality, either way round, beside a sort key condition)", () => {
@@ -344,6 +346,7 @@ describe('offline IAM', () => {
     ['events-api', ['USER#u']],
     ['webhooks-api', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'WEBHOOK#w']],
     ['stream', ['USER#u']],
+    ['admin-money', ['USER#u', 'MFAAUTH#h', 'ACCTID#a', 'JOURNAL#j', 'IDEM#u#k', 'AUDIT#u']],
     ['settler', ['USER#u', 'CREDIT#a', 'JOURNAL#j']],
   ] as const)('keeps %s reading in its partitions alone', (fn, mine) => {
     const reads = (functions[fn].sdkActions as readonly string[]).filter(
