@@ -224,6 +224,7 @@ const SCOPED_READERS: FunctionName[] = [
   'stream',
   'dispatcher',
   'notifier',
+  'admin-accounts',
   'admin-money',
   'settler',
 ];

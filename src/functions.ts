@@ -653,6 +653,12 @@ export const functions = {
       'dynamodb:PutItem',
       'secretsmanager:GetSecretValue',
     ],
+    // The guard's: the caller's SECURITY item (USER#<sub>) and the proof that its token came from a TOTP
+    // login (MFAAUTH#); an account by its id or number (ACCTID#, ACCTNUM#, then USER#<owner>), its posting
+    // items beside the history indexes (ACCOUNT#<id>) and unsettled credits (CREDIT#<id>), a transaction
+    // (JOURNAL#), and a refused caller's audit chain head (AUDIT#). Never a login's counters, a refresh
+    // token, a pending MFA login or an idempotency record.
+    readPartitions: ['USER#', 'MFAAUTH#', 'ACCTID#', 'ACCTNUM#', 'ACCOUNT#', 'CREDIT#', 'JOURNAL#', 'AUDIT#'],
   }),
   'admin-money': fn({
     ...defaults,
