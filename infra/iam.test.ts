@@ -224,6 +224,7 @@ const SCOPED_READERS: FunctionName[] = [
   'stream',
   'dispatcher',
   'notifier',
+  'admin',
   'admin-accounts',
   'admin-money',
   'settler',
@@ -338,7 +339,7 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     ).toEqual(['statement-files']);
   });
 
-  it('lets a function that declares its read partitions read only there: the two that talk to the outside world, and the customer functions whose reads are traced', async () => {
+  it('lets a function that declares its read partitions read only there: the two that talk to the outside world, and every other function whose reads are traced', async () => {
     const scoped = functionNames.filter((fn) => (functions[fn] as FunctionDef).readPartitions);
     expect(scoped).toEqual(SCOPED_READERS);
     const partitions = [

@@ -623,6 +623,12 @@ export const functions = {
     // A customer's SECURITY item (USER#<sub>: a disable's or an enable's status) and login locks
     // (LOGIN#<email>: an unlock), each in its audit record's transaction (audit:write, AUDIT# only).
     writePartitions: ['USER#', 'LOGIN#'],
+    // The guard's: the caller's SECURITY item (USER#<sub>) and the proof that its token came from a TOTP
+    // login (MFAAUTH#); a customer's profile, status and accounts (USER#<sub>), their login's locks
+    // (LOGIN#<email>), and a subject's audit chain (AUDIT#: the trail by subject, and the head an action's
+    // record follows; by actor it is read in gsi1). Never a refresh token, a pending MFA login, a
+    // journal or an idempotency record.
+    readPartitions: ['USER#', 'MFAAUTH#', 'LOGIN#', 'AUDIT#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

@@ -142,7 +142,7 @@ describe('offline IAM', () => {
     ]);
     expect(refusal('notifier', { action: 'dynamodb:GetItem', pk: 'EMAIL#e' })).toBeUndefined();
     // A function that declares none reads the whole table.
-    expect(refusal('admin', { action: 'dynamodb:GetItem', pk: 'LOGIN#a@example.com' })).toBeUndefined();
+    expect(refusal('profile', { action: 'dynamodb:GetItem', pk: 'LOGIN#a@example.com' })).toBeUndefined();
   });
 
   it("reads a table Query's partition from its key condition (pk's equality, either way round, beside a sort key condition)", () => {
@@ -234,8 +234,8 @@ describe('offline IAM', () => {
   });
 
   it('keeps the queries of a function that declares its read partitions in them, on DynamoDB Local too', async () => {
-    // admin queries the table and declares no read partitions: given some for this test.
-    const def = functions.admin as unknown as { readPartitions?: readonly string[] };
+    // profile queries the table and declares no read partitions: given some for this test.
+    const def = functions.profile as unknown as { readPartitions?: readonly string[] };
     const declared = def.readPartitions;
     const query = (KeyConditionExpression: string, pk: string, names?: Record<string, string>) =>
       new QueryCommand({
@@ -251,19 +251,19 @@ describe('offline IAM', () => {
     await doc.send(new PutCommand({ TableName: table, Item: { pk: 'JOURNAL#q', sk: 'J' } }));
     try {
       def.readPartitions = ['ACCOUNT#'];
-      expect(refusal('admin', { action: 'dynamodb:Query', pk: 'ACCOUNT#a' })).toBeUndefined();
-      expect(refusal('admin', { action: 'dynamodb:Query', pk: 'JOURNAL#j' })).toMatch(
+      expect(refusal('profile', { action: 'dynamodb:Query', pk: 'ACCOUNT#a' })).toBeUndefined();
+      expect(refusal('profile', { action: 'dynamodb:Query', pk: 'JOURNAL#j' })).toMatch(
         /read only in ACCOUNT#/,
       );
-      expect(refusal('admin', { action: 'dynamodb:Query' })).toMatch(/read only in ACCOUNT#/);
+      expect(refusal('profile', { action: 'dynamodb:Query' })).toMatch(/read only in ACCOUNT#/);
       expect(
-        (await runAs('admin', () => doc.send(query('pk = :pk AND sk BETWEEN :lo AND :hi', 'ACCOUNT#q'))))
+        (await runAs('profile', () => doc.send(query('pk = :pk AND sk BETWEEN :lo AND :hi', 'ACCOUNT#q'))))
           .Items,
       ).toHaveLength(1);
-      await runAs('admin', () =>
+      await runAs('profile', () =>
         doc.send(query('#p = :pk AND #s BETWEEN :lo AND :hi', 'ACCOUNT#q', { '#p': 'pk', '#s': 'sk' })),
       );
-      await expect(runAs('admin', () => doc.send(query('pk = :pk', 'JOURNAL#q')))).rejects.toMatchObject(
+      await expect(runAs('profile', () => doc.send(query('pk = :pk', 'JOURNAL#q')))).rejects.toMatchObject(
         denied,
       );
       // Outside any function nothing is checked.
@@ -272,7 +272,7 @@ describe('offline IAM', () => {
       if (declared === undefined) delete def.readPartitions;
       else def.readPartitions = declared;
     }
-    expect(functions.admin).not.toHaveProperty('readPartitions');
+    expect(functions.profile).not.toHaveProperty('readPartitions');
   });
 
   it('keeps auth, which anyone reaches, writing in the login\u2019s partitions and its audit records alone', () => {
@@ -341,6 +341,7 @@ describe('offline IAM', () => {
     ['events-api', ['USER#u']],
     ['webhooks-api', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'WEBHOOK#w']],
     ['stream', ['USER#u']],
+    ['admin', ['USER#u', 'MFAAUTH#h', 'LOGIN#a@example.com', 'AUDIT#u']],
     [
       'admin-accounts',
       [
