@@ -142,11 +142,13 @@ export interface FunctionDef {
    * The partition key prefixes (IAM dynamodb:LeadingKeys) its reads of the table (GetItem,
    * BatchGetItem, Query) are limited to; none given, the whole table. The functions that talk to the
    * outside world declare them (the dispatcher sends to URLs customers choose, the notifier sends
-   * email), and so do the customer functions whose every read is traced (each with `USER#`, for the
-   * guard's SECURITY item): code running in them may not read a login's counters, an MFA proof or the
-   * audit trail. A Query's partition is the one its key condition sets `pk` equal to (offline,
-   * src/local/iam.ts queryPartitionOf). Queries of an index are not covered (LeadingKeys sees the
-   * table's partition key), and `USER#` still covers a customer's accounts and profile.
+   * email), and so does every other function whose every read is traced (all but `auth` and `profile`;
+   * each with `USER#`, for the guard's SECURITY item or the accounts): code running in them may not read
+   * a refresh token or a pending MFA login, a login's counters (`LOGIN#`: the back office's `admin`
+   * alone) or the audit trail (`AUDIT#`: the back office's alone). A Query's partition is the one its
+   * key condition sets `pk` equal to (offline, src/local/iam.ts queryPartitionOf). Queries of an index
+   * are not covered (LeadingKeys sees the table's partition key), and `USER#` still covers a customer's
+   * accounts and profile.
    */
   readPartitions?: readonly string[];
   /**
