@@ -210,6 +210,7 @@ const TABLE_WRITES: readonly SdkAction[] = tableActions.write;
 const TABLE_READS: readonly SdkAction[] = [...tableActions.read, 'dynamodb:BatchGetItem'];
 /** The functions that read only in the partitions they declare (readPartitions), in registry order. */
 const SCOPED_READERS: FunctionName[] = [
+  'auth',
   'accounts-read',
   'accounts-write',
   'money',

@@ -225,6 +225,13 @@ export const functions = {
     // sessions and MFA proofs), never a journal, a posting, a credit, a system shard or a record of
     // another function's. Its audit records go through audit:write (AUDIT#, PutItem only).
     writePartitions: ['USER#', 'LOGIN#', 'REFRESH#', 'MFA#', 'MFAAUTH#'],
+    // Its reads: a login's profile and SECURITY item (USER#<sub>), its locks, codes and known IPs
+    // (LOGIN#<email>), a refresh token's registration (REFRESH#<hash>), and the head of the customer's
+    // audit chain a security event follows (AUDIT#: the Query of src/store/audit.ts, which would also let
+    // it read other customers' trails). Never a journal, an account's postings, a credit, a lookup item,
+    // an idempotency record, an MFA proof or a webhook: MFA# and MFAAUTH# it only writes (the TOTP step
+    // takes its session by a conditioned UpdateItem).
+    readPartitions: ['USER#', 'LOGIN#', 'REFRESH#', 'AUDIT#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:UpdateItem',

@@ -329,6 +329,7 @@ describe('offline IAM', () => {
   // and queries there pass, and none elsewhere (a journal, a login's counters, an MFA proof, the audit
   // trail), nor a query whose partition its key condition does not say for certain.
   it.each([
+    ['auth', ['USER#u', 'LOGIN#a@example.com', 'REFRESH#h', 'AUDIT#u']],
     ['accounts-read', ['USER#u', 'ACCOUNT#a', 'CREDIT#a', 'JOURNAL#j']],
     ['accounts-write', ['USER#u', 'CREDIT#a']],
     ['money', ['USER#u', 'JOURNAL#j', 'IDEM#u#k', 'ACCTNUM#12345678']],
