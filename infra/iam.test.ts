@@ -211,6 +211,7 @@ const TABLE_READS: readonly SdkAction[] = [...tableActions.read, 'dynamodb:Batch
 /** The functions that read only in the partitions they declare (readPartitions), in registry order. */
 const SCOPED_READERS: FunctionName[] = [
   'auth',
+  'profile',
   'accounts-read',
   'accounts-write',
   'money',

@@ -142,10 +142,11 @@ export interface FunctionDef {
    * The partition key prefixes (IAM dynamodb:LeadingKeys) its reads of the table (GetItem,
    * BatchGetItem, Query) are limited to; none given, the whole table. The functions that talk to the
    * outside world declare them (the dispatcher sends to URLs customers choose, the notifier sends
-   * email), and so does every other function whose every read is traced (all but `auth` and `profile`;
-   * each with `USER#`, for the guard's SECURITY item or the accounts): code running in them may not read
-   * a refresh token or a pending MFA login, a login's counters (`LOGIN#`: the back office's `admin`
-   * alone) or the audit trail (`AUDIT#`: the back office's alone). A Query's partition is the one its
+   * email), and so does every other function, each read traced (each with `USER#`, for the guard's
+   * SECURITY item or the accounts): code running in them may not read a pending MFA login, a refresh
+   * token (`REFRESH#`: `auth` alone), a login's counters (`LOGIN#`: `auth` and the back office's `admin`)
+   * or the audit trail (`AUDIT#`: the back office's, and `auth` and `profile`, which append security
+   * events to it). A Query's partition is the one its
    * key condition sets `pk` equal to (offline, src/local/iam.ts queryPartitionOf). Queries of an index
    * are not covered (LeadingKeys sees the table's partition key), and `USER#` still covers a customer's
    * accounts and profile.
@@ -255,6 +256,11 @@ export const functions = {
     // revocation and TOTP-off markers) and the TOTP codes already used (LOGIN#<email>/TOTP#<code>,
     // src/store/totp-codes.ts); its security events go through audit:write (AUDIT#, PutItem only).
     writePartitions: ['USER#', 'LOGIN#'],
+    // Its reads: the caller's profile, SECURITY item and verification counter (USER#<sub>), and its audit
+    // chain (AUDIT#: the head a security event follows, and the caller's activity, by subject; which
+    // would also let it read another customer's trail). The TOTP codes it takes once (LOGIN#) it only
+    // writes, by a conditioned UpdateItem.
+    readPartitions: ['USER#', 'AUDIT#'],
     // Query and PutItem: security events into the audit trail, and the caller's activity.
     sdkActions: [
       'dynamodb:GetItem',
