@@ -4,6 +4,7 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import { explain } from './errors.ts';
+import { focusOn } from './ui.tsx';
 
 export interface CursorPage<T> {
   items: T[];
@@ -23,9 +24,7 @@ export interface More {
  */
 export const focusRow = (list: Element | null | undefined, index: number): void => {
   const row = list?.children[index] as HTMLElement | undefined;
-  if (!row) return;
-  if (!row.hasAttribute('tabindex')) row.setAttribute('tabindex', '-1');
-  row.focus();
+  if (row) focusOn(row);
 };
 
 export const useMore = <T>(fetchPage: (cursor: string) => Promise<CursorPage<T>>) => {

@@ -199,6 +199,15 @@ export const Field = ({
   );
 };
 
+/**
+ * Keyboard focus onto `el`, made focusable (not tabbable) first when it is not already: a message, a
+ * heading or a row that a keyboard user goes on from; a field or a button keeps its own tab stop.
+ */
+export const focusOn = (el: HTMLElement): void => {
+  if (el.tabIndex < 0 && !el.hasAttribute('tabindex')) el.tabIndex = -1;
+  el.focus();
+};
+
 /** Moves focus to the first field with an error, or to the action's message. */
 export const focusFirstProblem = (
   fields: Record<string, string | undefined>,
@@ -212,8 +221,7 @@ export const focusFirstProblem = (
       : formErrorId
         ? document.getElementById(formErrorId)
         : null;
-    if (el && !first) el.tabIndex = -1;
-    el?.focus();
+    if (el) focusOn(el);
   });
 };
 
@@ -319,8 +327,7 @@ export const useFocusOnceRead = (load: Load<unknown>) => {
     const el = document.getElementById(f.id);
     if (!el) return;
     pending.current = undefined;
-    if (!el.hasAttribute('tabindex')) el.tabIndex = -1;
-    el.focus();
+    focusOn(el);
   });
   return (id: string, readAgain = true): void => {
     pending.current = { id, over: readAgain && load.state === 'ok' ? load.data : undefined };
@@ -344,9 +351,7 @@ export const focusOnceShown = (id: string): void => {
       return;
     }
     const el = document.getElementById(id);
-    if (!el) return;
-    if (el.tabIndex < 0 && !el.hasAttribute('tabindex')) el.tabIndex = -1;
-    el.focus();
+    if (el) focusOn(el);
   };
   // After the render that takes the pressed button away.
   requestAnimationFrame(() => {
