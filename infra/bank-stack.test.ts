@@ -53,7 +53,10 @@ import {
   streamActions,
   tableActions,
 } from './functions.ts';
-import { CREDIT_LEFT_METRIC, scheduleTargetsDeadLetterDescription } from './monitoring.ts';
+import { logLineMetric, scheduleTargetsDeadLetterDescription } from './monitoring.ts';
+
+const CREDIT_LEFT_METRIC = logLineMetric(CREDIT_LEFT_UNSETTLED);
+
 import { guardValidator } from './nag.ts';
 import { invalidationActions } from './web.ts';
 
@@ -1136,7 +1139,7 @@ describe('dev stage (with a web build)', () => {
       }),
     ) as { Properties: { LogGroupName: unknown; FilterPattern: string } }[];
     expect(filters.map((f) => f.Properties.LogGroupName)).toEqual(
-      (['settler', 'sweep'] as const).map((fn) => ({
+      (['sweep', 'settler'] as const).map((fn) => ({
         Ref: logicalId(s.stack, s.stack.functions.logGroups[fn]),
       })),
     );

@@ -20,13 +20,12 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IRule } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { type IFunction, Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CREDIT_LEFT_UNSETTLED } from '../src/store/ledger-settle.ts';
 import { SCHEDULE_TARGETS_DLQ } from './functions.ts';
 import type { StageConfig } from './stage.ts';
 
@@ -48,20 +47,11 @@ export const ASYNC_EVENT_AGE_ALARM_MS = 5 * 60 * 1000;
 export const streamDeadLetterDescription = (name: string): string =>
   `${name}: a stream batch failed after its retries. Its dead-letter message names the shard and sequence numbers only: read those records from the table's stream within 24 hours of their write, after which DynamoDB Streams drops them`;
 
-/**
- * The functions that log CREDIT_LEFT_UNSETTLED, one line per credit (src/handlers/settler.ts, sweep.ts):
- * a closed account's credit whose sender's account (frozen or closed) cannot take it back.
- */
-const CREDIT_LEFT_FUNCTIONS = ['settler', 'sweep'] as const;
+/** The metric filter's pattern for an alarming log line (`alarmOnLog`): Powertools writes it at `message`. */
+export const logLinePattern = (message: string) => FilterPattern.stringValue('$.message', '=', message);
 
-/**
- * The metric filter's pattern for that line: Powertools writes JSON with the message under `message`
- * (bank-stack.test.ts checks it against a line the logger wrote).
- */
-export const creditLeftPattern = FilterPattern.stringValue('$.message', '=', CREDIT_LEFT_UNSETTLED);
-
-/** The metric both functions' filters count those lines into (one alarm for both). */
-export const CREDIT_LEFT_METRIC = 'CreditsLeftUnsettled';
+/** The metric an alarming log line's filters count into: one per message, whichever functions log it. */
+export const logLineMetric = (message: string): string => `LogLine-${message.replace(/[^A-Za-z0-9]+/g, '-')}`;
 
 /**
  * The schedule rules' targets' queue holds scheduled events, not failed runs: each one a run that never
@@ -236,43 +226,26 @@ export class Monitoring extends Construct {
       );
     }
 
+    // Alarming log lines (the registry's `alarmOnLog`): each function's lines counted by a metric filter
+    // on its log group (Powertools writes JSON, the text at `message`), into one metric per message, so
+    // a message that several functions log (the settler's and the sweeper's credit left unsettled) has
+    // one alarm.
+    const byMessage = new Map<string, { names: string[]; description: string; filter?: MetricFilter }>();
     for (const { name, logGroup, message, description } of props.logAlarms ?? []) {
-      // The line's count, from a metric filter on the function's log group (Powertools writes JSON).
-      const filter = new MetricFilter(this, `${name}-LogFilter`, {
+      const line = byMessage.get(message) ?? { names: [], description };
+      line.names.push(name);
+      line.filter = new MetricFilter(this, `${name}-LogFilter`, {
         logGroup,
-        filterPattern: FilterPattern.stringValue('$.message', '=', message),
+        filterPattern: logLinePattern(message),
         metricNamespace: `ServerlessBank/${cfg.stage}`,
-        metricName: `${name}-${message.replace(/[^A-Za-z0-9]+/g, '-')}`,
+        metricName: logLineMetric(message),
         metricValue: '1',
       });
-      alarm(`${name}-LogLine`, filter.metric(sum), 1, `${name}: ${description}`);
+      byMessage.set(message, line);
     }
-
-    // A closed account's credit its sender cannot take back (frozen or closed): money no customer can
-    // reach, left a credit item, which verify-ledger flags but nothing else tells. The settler logs it
-    // once per stream record, the sweeper every run until it goes back (the sender unfrozen) or staff
-    // move it: the alarm stays on while any is left. Both log groups count into one metric.
-    const creditLeftFilters = CREDIT_LEFT_FUNCTIONS.flatMap((name) => {
-      const fn = functions[name];
-      if (!(fn instanceof LambdaFn)) return [];
-      return [
-        new MetricFilter(this, `${name}-CreditLeftFilter`, {
-          logGroup: fn.logGroup,
-          filterPattern: creditLeftPattern,
-          metricNamespace: `ServerlessBank/${cfg.stage}`,
-          metricName: CREDIT_LEFT_METRIC,
-          metricValue: '1',
-        }),
-      ];
-    });
-    const [creditLeftFilter] = creditLeftFilters;
-    if (creditLeftFilter)
-      alarm(
-        'CreditLeftUnsettled',
-        creditLeftFilter.metric(sum),
-        1,
-        `A closed account's credit could not go back to its sender (frozen or closed) and stays unsettled: the settler's or sweep's log line "${CREDIT_LEFT_UNSETTLED}" names its account, journal, amount, currency and reason. The sweep logs it every run until the sender is unfrozen (then it is returned) or staff move it`,
-      );
+    for (const { names, description, filter } of byMessage.values())
+      if (filter)
+        alarm(`${names.join('-')}-LogLine`, filter.metric(sum), 1, `${names.join(', ')}: ${description}`);
 
     // The table's own throttle metrics (dimension TableName alone) leave out its indexes' (TableName and
     // GlobalSecondaryIndexName), and a write an index throttles fails on the table: a hot history

@@ -16,6 +16,7 @@
  * It is data only, so that a handler bundle importing it stays small.
  */
 import { AUDIT_CHANGED } from './domain/audit.ts';
+import { CREDIT_LEFT_UNSETTLED } from './domain/ledger.ts';
 import { MONTH_TOTALS_PREFIX, STATEMENT_FILE_PREFIX } from './store/item-keys.ts';
 
 /** What a function may do in AWS. The CDK app turns each into least-privilege IAM statements. */
@@ -204,6 +205,17 @@ const historyQueries = [
 
 const http = { type: 'http' } as const;
 const defaults = { timeoutSeconds: 10, memoryMb: 512 } as const;
+
+/**
+ * The settler's and the sweeper's line for a closed account's credit its sender's account (frozen or
+ * closed) cannot take back: money no customer can reach. Both log it, so both alarm on it (one alarm:
+ * infra/monitoring.ts counts a message's lines from every function that logs it into one metric).
+ */
+const creditLeftAlarm = {
+  message: CREDIT_LEFT_UNSETTLED,
+  description:
+    "A closed account's credit could not go back to its sender (frozen or closed) and stays unsettled: the line names its account, journal, amount, currency and reason. The sweep logs it every run until the sender is unfrozen (then it is returned) or staff move it",
+} as const;
 const fn = <const F extends FunctionDef>(f: F): F => f;
 
 export const functions = {
@@ -340,6 +352,7 @@ export const functions = {
     trigger: { type: 'schedule', minutes: 1 },
     timeoutSeconds: 60,
     permissions: ['table:write', 'table:delete'],
+    alarmOnLog: creditLeftAlarm,
     // A credit the settler missed is settled (its item deleted, CREDIT#<accountId>/IN#...).
     deletePartitions: ['CREDIT#'],
     // An expiry (ledger-engine.ts expire) writes the pending transfer's journal (JOURNAL#), the sender's
@@ -716,6 +729,7 @@ export const functions = {
     ...defaults,
     timeoutSeconds: 30,
     entry: 'src/handlers/settler.ts',
+    alarmOnLog: creditLeftAlarm,
     description: 'Settles transfers\u2019 credits into their recipients\u2019 accounts, many in one write',
     trigger: {
       type: 'stream',

@@ -478,3 +478,10 @@ export const firstGap = (
   }
   return undefined;
 };
+
+/**
+ * The log line of a closed account's credit left a credit item (one per credit: the settler's and the
+ * sweeper's), which the CDK app alarms on (the registry's `alarmOnLog`: src/functions.ts): money no customer can reach, which
+ * goes back only once its sender's account is unfrozen, or staff act.
+ */
+export const CREDIT_LEFT_UNSETTLED = 'credit for a closed account left unsettled';

@@ -164,12 +164,8 @@ export const creditDelete = (table: string, c: Pick<Credit, 'accountId' | 'sk'>)
  */
 export type ReturnOutcome = 'returned' | 'gone' | 'raced' | 'sender_frozen' | 'sender_closed';
 
-/**
- * The log line of a closed account's credit left a credit item (one per credit: the settler's and the
- * sweeper's), which the CDK app alarms on (infra/monitoring.ts): money no customer can reach, which
- * goes back only once its sender's account is unfrozen, or staff act.
- */
-export const CREDIT_LEFT_UNSETTLED = 'credit for a closed account left unsettled';
+/** The settler's and the sweeper's log line of a credit left (the registry's `alarmOnLog`). */
+export { CREDIT_LEFT_UNSETTLED } from '../domain/ledger.ts';
 
 /**
  * Why a closed account's credit stays a credit item: its sender's account is frozen (the sweeper
