@@ -207,14 +207,14 @@ const http = { type: 'http' } as const;
 const defaults = { timeoutSeconds: 10, memoryMb: 512 } as const;
 
 /**
- * The settler's and the sweeper's line for a closed account's credit its sender's account (frozen or
- * closed) cannot take back: money no customer can reach. Both log it, so both alarm on it (one alarm:
+ * The settler's and the sweeper's line for a closed account's credit its sender's account (frozen)
+ * cannot take back: money no customer can reach. Both log it, so both alarm on it (one alarm:
  * infra/monitoring.ts counts a message's lines from every function that logs it into one metric).
  */
 const creditLeftAlarm = {
   message: CREDIT_LEFT_UNSETTLED,
   description:
-    "A closed account's credit could not go back to its sender (frozen or closed) and stays unsettled: the line names its account, journal, amount, currency and reason. The sweep logs it every run until the sender is unfrozen (then it is returned) or staff move it",
+    "A closed account's credit could not go back to its sender (frozen) and stays unsettled: the line names its account, journal, amount, currency and reason. The sweep logs it every run until the sender is unfrozen (then it is returned)",
 } as const;
 const fn = <const F extends FunctionDef>(f: F): F => f;
 

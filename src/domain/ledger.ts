@@ -3,7 +3,8 @@
  * instant movements are posted at once). A posted journal has postings that sum to zero per currency.
  * Customer accounts have a lower bound of zero on what they may spend (`available = balance - held`);
  * system accounts (cash-in for deposits, cash-out for withdrawals, returns for credits given back to
- * their senders) have none and are spread over
+ * their senders, unclaimed for credits that neither side's account can take any more) have none and
+ * are spread over
  * shards so that no single item is hot.
  *
  * Plans are pure: they take what was read and say what changes. The store turns a plan into one
@@ -17,7 +18,7 @@ export const transactionTypes = ['deposit', 'withdrawal', 'transfer', 'refund', 
 export type TransactionType = (typeof transactionTypes)[number];
 export const transactionStatuses = ['pending', 'posted', 'voided', 'expired'] as const;
 export type TransactionStatus = (typeof transactionStatuses)[number];
-export const systemAccounts = ['cash-in', 'cash-out', 'returns'] as const;
+export const systemAccounts = ['cash-in', 'cash-out', 'returns', 'unclaimed'] as const;
 export type SystemAccount = (typeof systemAccounts)[number];
 
 /** Pending transfers expire after 60 s to 7 days; 7 days when not said. */
@@ -98,6 +99,12 @@ export interface Journal {
    * settled (src/store/ledger-return.ts). The recipient never received it; a reversal gave it back.
    */
   returned?: boolean;
+  /**
+   * A deferred credit whose recipient's account and sender's account were both closed before it
+   * settled (src/store/ledger-return.ts): its recipient side was posted to an `unclaimed` system shard,
+   * funds the bank holds for the sender until staff pay them out. Set with `returned`.
+   */
+  unclaimed?: boolean;
   from?: Party;
   to?: Party;
 }
@@ -482,6 +489,13 @@ export const firstGap = (
 /**
  * The log line of a closed account's credit left a credit item (one per credit: the settler's and the
  * sweeper's), which the CDK app alarms on (the registry's `alarmOnLog`: src/functions.ts): money no customer can reach, which
- * goes back only once its sender's account is unfrozen, or staff act.
+ * goes back only once its sender's account is unfrozen.
  */
 export const CREDIT_LEFT_UNSETTLED = 'credit for a closed account left unsettled';
+
+/**
+ * The log line of a closed account's credit whose sender's account is closed too, moved to unclaimed
+ * funds (one per credit: the settler's and the sweeper's), which the CDK app alarms on (the registry's
+ * `alarmOnLog`): funds the bank now holds for a former customer, for staff to pay out.
+ */
+export const CREDIT_UNCLAIMED = 'credit moved to unclaimed funds';

@@ -46,7 +46,7 @@ const settleAccount = async (ownerId: string, accountId: string): Promise<number
     // Each settlement logs a line as it commits (./context.ts).
     return await settler().settle(ownerId, accountId);
   } catch (e) {
-    // A closed account's credit whose sender cannot take it back now (frozen or closed itself) stays a
+    // A closed account's credit whose sender cannot take it back now (frozen) stays a
     // credit item, flagged by verify-ledger; the sweeper tries it again every run (once the sender is
     // unfrozen it is returned), so the record is not retried here. Each credit left is logged at ERROR,
     // named (its journal, amount, currency and why), and alarmed on (infra/monitoring.ts).

@@ -508,8 +508,9 @@ export class AccountStore extends AccountReader {
       // Money on its way in (a transfer's credit not settled yet, hot recipients) would land in a
       // closed account: wait for it. A credit committed after this read (no condition can see it
       // without making every credit touch this item) is never settled into the closed account: the
-      // settler returns it to its sender (ledger-return.ts), or, when the sender cannot take it back,
-      // it stays a credit item, which verify-ledger flags for staff (ledger-settle.ts).
+      // settler returns it to its sender (ledger-return.ts): to unclaimed funds when the sender's account
+      // is closed too, or, while the sender's is frozen, it stays a credit item, which verify-ledger
+      // flags (ledger-settle.ts).
       const { pk, skPrefix } = keys.creditsOf(accountId);
       const incoming = await this.db.send(
         new QueryCommand({

@@ -15,18 +15,18 @@
  *     condition that it is still unsettled;
  *   - a `reversal` journal (`reverses` the transfer) moves it from the shard back to the sender's
  *     account: the sender's balance, version and history as any posting makes them (exact
- *     `balanceAfter`), the account `active` (a frozen or closed sender leaves the credit where it is,
- *     for staff: verify-ledger flags it, and the settler's and the sweeper's log line names it, which
- *     the stack alarms on);
+ *     `balanceAfter`), the account `active` (a frozen sender leaves the credit where it is until it is
+ *     unfrozen: verify-ledger flags it, and the settler's and the sweeper's log line names it, which
+ *     the stack alarms on; a closed sender's goes to unclaimed funds instead, `unclaim` below);
  *   - the sender's daily outgoing limit gets the amount back if the transfer took it the same UTC day,
  *     as a voided hold's does (the money came back: the customer may send it again today).
  * The sender hears of it through the reversal's `transaction.posted`; the recipient never saw the
  * money arrive and gets no event.
  */
 import { randomUUID } from 'node:crypto';
-import { shardOf, systemShardId } from '../domain/ledger.ts';
+import { type Journal, shardOf, systemShardId } from '../domain/ledger.ts';
 import { planReversal } from '../domain/ledger-admin.ts';
-import { conditionFailed, type Piece, transact } from './db.ts';
+import { type Committed, conditionFailed, type Piece, transact } from './db.ts';
 import { foldUpdates } from './fold.ts';
 import { LedgerEngine } from './ledger-engine.ts';
 import { type Credit, creditDelete, type ReturnOutcome } from './ledger-settle.ts';
@@ -36,13 +36,18 @@ import { historyIndexes, sideAttributes, sideUpdate } from './table.ts';
 /** Why the bank gave a transfer back (shown to staff with the reversal, and to the sender as its description). */
 export const RETURNED_REASON = 'The recipient account was closed before the transfer reached it';
 
+/** Why a transfer's money is held as unclaimed funds (shown to staff on the transfer). */
+export const UNCLAIMED_REASON =
+  "The recipient account was closed before the transfer reached it, and the sender's account was closed too: held as unclaimed funds for the sender";
+
 export class CreditReturns extends LedgerEngine {
   /**
    * Returns one credit of a closed account to its sender: `returned` once this call returned it, `gone`
    * when another (a settler racing this one) already settled or returned it and nothing is left to do,
-   * `raced` when it lost a race and should be tried again on a fresh read, `sender_frozen` or
-   * `sender_closed` when the sender's account cannot take it back now (nothing is written: the credit
-   * stays a credit item, and the settler names it in its refusal).
+   * `raced` when it lost a race and should be tried again on a fresh read, `unclaimed` when the sender's
+   * account is closed too and it went to unclaimed funds (`unclaim`), `sender_frozen` when the sender's
+   * account cannot take it back now (nothing is written: the credit stays a credit item, and the
+   * settler names it in its refusal).
    */
   async returnCredit(credit: Credit, now: Date): Promise<ReturnOutcome> {
     const original = await this.getJournal(credit.journalId);
@@ -50,7 +55,7 @@ export class CreditReturns extends LedgerEngine {
     const sender = await this.accounts.mustGet(original.from.ownerId, original.from.accountId);
     // The reversal credits only an active account (planReversal): said here as the reason it stays.
     if (sender.status === 'frozen') return 'sender_frozen';
-    if (sender.status === 'closed') return 'sender_closed';
+    if (sender.status === 'closed') return this.unclaim(credit, original, now);
     const id = randomUUID();
     const shard = systemShardId('returns', original.currency, shardOf(original.id, this.opts.systemShards));
     const plan = planReversal(original, { debit: { system: shard }, credit: sender }, credit.amount);
@@ -93,8 +98,35 @@ export class CreditReturns extends LedgerEngine {
     // reversal credits: one action on that item (foldUpdates).
     const release = this.limitRelease(original.from.ownerId, original, credit.amount, now);
     if (release) pieces.push(release);
-    const r = await transact(this.db, foldUpdates(pieces));
-    if (r.ok) return 'returned';
+    return this.outcomeOf(await transact(this.db, foldUpdates(pieces)), 'returned');
+  }
+
+  /**
+   * A credit neither side's account can take any more (the recipient's and the sender's both closed):
+   * in one transaction its credit item is deleted (on `attribute_exists`) and the transfer's recipient
+   * side is posted to an `unclaimed` system shard, the journal marked `returned` and `unclaimed` with
+   * the amount in `reversedAmount` (nothing left to refund or reverse) and why in `reason` (shown to
+   * staff), on the condition that it is still unsettled. The bank holds the funds for the sender, for
+   * staff to pay out; verify-ledger counts them. No customer account is touched, so no event is told.
+   */
+  private async unclaim(credit: Credit, original: Journal, now: Date): Promise<ReturnOutcome> {
+    const at = now.toISOString();
+    const shard = systemShardId('unclaimed', original.currency, shardOf(original.id, this.opts.systemShards));
+    const side = sideUpdate(sideAttributes(historyIndexes[1], shard, at, original.id));
+    const pieces: Piece[] = [
+      creditDelete(this.table, credit),
+      this.givenBack(original.id, 'reversedAmount', credit.amount, {
+        set: `settledAt = :at, returned = :true, unclaimed = :true, reason = :reason, ${side.set}`,
+        remove: 'unsettled',
+        condition: 'unsettled = :true',
+        values: { ':at': at, ':true': true, ':reason': UNCLAIMED_REASON, ...side.values },
+      }),
+    ];
+    return this.outcomeOf(await transact(this.db, pieces), 'unclaimed');
+  }
+
+  private outcomeOf(r: Committed<string>, ok: 'returned' | 'unclaimed'): ReturnOutcome {
+    if (r.ok) return ok;
     if (conditionFailed(r.failed).length > 0 || isTransient(r.error, r.codes)) return 'raced';
     throw r.error;
   }

@@ -30,9 +30,10 @@ import * as keys from './item-keys.ts';
 import { type DeferCredits, HOT_RECIPIENT_MS, LedgerStore } from './ledger.ts';
 import { StaffLedger } from './ledger-admin.ts';
 import { BatchLedgerStore } from './ledger-batch.ts';
-import { CreditReturns } from './ledger-return.ts';
+import { CreditReturns, UNCLAIMED_REASON } from './ledger-return.ts';
 import {
   CREDIT_LEFT_UNSETTLED,
+  CREDIT_UNCLAIMED,
   type Credit,
   CreditSettler,
   incomingOf,
@@ -802,14 +803,69 @@ describe('settlement without the stream (a table no settler reads)', () => {
     expect(await incomingOf(db, quiet, b.id)).toBe(25);
     expect((await accounts.mustGet('stuck-a', a.id)).balance).toBe(75);
     expect((await accounts.mustGet('stuck-c', c.id)).balance).toBe(50);
-    // A closed sender's, and the sweeper's account left: the same credit named.
-    await setStatus('stuck-a', a.id, 'closed');
-    await expect(settler.settle('stuck-b', b.id)).rejects.toMatchObject(left('sender_closed'));
+    // The sweeper's account left: the same credit named.
     const swept = await settler.settleDue(new Date(Date.now() + 60_000));
-    expect(swept.failed.find((f) => f.accountId === b.id)?.credits).toEqual(left('sender_closed').credits);
+    expect(swept.failed.find((f) => f.accountId === b.id)?.credits).toEqual(left('sender_frozen').credits);
     await setStatus('stuck-a', a.id, 'active');
     expect(await settler.settle('stuck-b', b.id)).toBe(1);
     expect((await accounts.mustGet('stuck-a', a.id)).balance).toBe(100);
+    expect((await verifyBooks()).problems).toEqual([]);
+  });
+
+  it("a credit whose sender's account is closed too goes to unclaimed funds, once, told to staff, and the books stay clean", async () => {
+    // The sender pays all it has and closes its account.
+    const { accounts, ledger, a, b, pay } = await pair(quiet, 'unclaimed', 25);
+    const out = await pay(25);
+    if (out.kind !== 'journal') throw new Error('not posted');
+    await setStatus('unclaimed-b', b.id, 'closed');
+    await setStatus('unclaimed-a', a.id, 'closed');
+    const before = await accounts.mustGet('unclaimed-a', a.id);
+    const heard: unknown[] = [];
+    const returns = new CreditReturns(db, quiet, accounts, new IdempotencyStore(db, quiet, 48 * 3600), {
+      systemShards: 4,
+      dailyLimit: 1_000_000,
+    });
+    const settler = new CreditSettler(db, quiet, accounts, {
+      systemShards: 4,
+      returns,
+      onUnclaimed: (c) => heard.push(c),
+    });
+    const unclaimedBefore = await ledger.systemBalance('unclaimed', 'USD');
+    expect(await settler.settle('unclaimed-b', b.id)).toBe(1);
+    expect(heard).toEqual([{ accountId: b.id, journalId: out.journal.id, amount: 25, currency: 'USD' }]);
+    expect(await incomingOf(db, quiet, b.id)).toBe(0);
+    // Neither account moved: the money is held on an unclaimed shard, for the sender.
+    expect(await accounts.mustGet('unclaimed-a', a.id)).toMatchObject({
+      balance: 0,
+      version: before.version,
+    });
+    expect((await accounts.mustGet('unclaimed-b', b.id)).balance).toBe(0);
+    expect(await ledger.systemBalance('unclaimed', 'USD')).toBe(unclaimedBefore + 25);
+    const j = await ledger.getJournal(out.journal.id);
+    expect(j).toMatchObject({
+      status: 'posted',
+      returned: true,
+      unclaimed: true,
+      reversedAmount: 25,
+      reason: UNCLAIMED_REASON,
+    });
+    expect(j?.unsettled).toBeUndefined();
+    expect(j?.settledAt).toBeDefined();
+    // Once: settled again (a record delivered again, the sweeper), nothing more happens.
+    expect(await settler.settle('unclaimed-b', b.id)).toBe(0);
+    expect(heard).toHaveLength(1);
+    expect(await ledger.systemBalance('unclaimed', 'USD')).toBe(unclaimedBefore + 25);
+    // verify-ledger tells staff what is held for former customers.
+    expect((await verifyBooks()).currencies.USD?.unclaimed).toBe(unclaimedBefore + 25);
+    // The recipient never had it: to them the transfer is not there, so they cannot refund it.
+    await expect(
+      ledger.refund({
+        user: 'unclaimed-b',
+        idempotencyKey: 'r',
+        fingerprint: 'r',
+        journalId: out.journal.id,
+      }),
+    ).rejects.toMatchObject({ code: 'not_found' });
     expect((await verifyBooks()).problems).toEqual([]);
   });
 
@@ -1407,6 +1463,32 @@ describe("the invocation's deadline (a Lambda's remaining time)", () => {
 
 describe('through the handlers (BANK_DEFER_CREDITS=always), the stream stopped to look before settlement', () => {
   /** Alice (her account funded with 100 EUR) pays Bob 30, through the handlers; the poller stopped. */
+  /** Sets an account's status as stored, as a close or freeze racing a credit leaves it. */
+  const setStatusAsStored = (owner: string, accountId: string, status: string) =>
+    db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.account(owner, accountId),
+        UpdateExpression: 'SET #s = :s, version = version + :one',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': status, ':one': 1 },
+      }),
+    );
+  /** The log lines (JSON) with `message`. */
+  const linesOf = (logs: string, message: string) =>
+    logs
+      .split('\n')
+      .filter((l) => l.includes(message))
+      .map((l) => JSON.parse(l));
+  /** The stream's record of the account's (first) unsettled credit, as the settler is given it. */
+  const creditRecord = async (accountId: string): Promise<DynamoDBRecord> => {
+    const [credit] = await unsettledCredits(db, table, accountId);
+    return {
+      eventName: 'INSERT',
+      dynamodb: { NewImage: marshall({ ...credit, entity: 'credit' }) as never },
+    };
+  };
+
   const httpPair = async () => {
     await poller.stop();
     const users = new UserStore(db, table);
@@ -1491,42 +1573,18 @@ describe('through the handlers (BANK_DEFER_CREDITS=always), the stream stopped t
   it('a transfer whose recipient closed before it settled: the sender gets it back; the recipient never sees it', async () => {
     const { alice, bob, a, b, id } = await httpPair();
     // Bob's close raced the credit (it saw none yet): as stored, closed.
-    await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: keys.account(bob, b.id),
-        UpdateExpression: 'SET #s = :closed, version = version + :one',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':closed': 'closed', ':one': 1 },
-      }),
-    );
-    const [credit] = await unsettledCredits(db, table, b.id);
-    const record: DynamoDBRecord = {
-      eventName: 'INSERT',
-      dynamodb: { NewImage: marshall({ ...credit, entity: 'credit' }) as never },
-    };
+    await setStatusAsStored(bob, b.id, 'closed');
+    const record = await creditRecord(b.id);
     // The real settler function (its context's settler returns credits of closed accounts), run as
     // the settler under the offline IAM: every item of the return is one its role allows.
     emulateIam(handlerDb());
     // While Alice's account is frozen it cannot take the money back: the credit stays, and the
     // settler's ERROR line (alarmed on: infra/monitoring.ts) names it, the record not failed.
-    const frozen = (status: string) =>
-      db.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: keys.account(alice, a.id),
-          UpdateExpression: 'SET #s = :s, version = version + :one',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': status, ':one': 1 },
-        }),
-      );
+    const frozen = (status: string) => setStatusAsStored(alice, a.id, status);
     await frozen('frozen');
     const stuck = await captureLogs(() => runAs('settler', () => processRecord(record)));
     expect(stuck.result).toBe(0);
-    const lines = stuck.logs
-      .split('\n')
-      .filter((l) => l.includes(CREDIT_LEFT_UNSETTLED))
-      .map((l) => JSON.parse(l));
+    const lines = linesOf(stuck.logs, CREDIT_LEFT_UNSETTLED);
     expect(lines).toEqual([
       expect.objectContaining({
         level: 'ERROR',
@@ -1565,5 +1623,52 @@ describe('through the handlers (BANK_DEFER_CREDITS=always), the stream stopped t
     expect((await call('getTransaction', { user: bob, params: { id } })).status).toBe(404);
     expect((await call('history', { user: bob, params: { id: b.id } })).body.items).toEqual([]);
     expect((await verifyLedger(db, table)).problems).toEqual([]);
+  }, 60_000);
+
+  it('a transfer whose recipient and sender both closed before it settled: held as unclaimed funds, logged for staff, seen by neither as theirs', async () => {
+    const { alice, bob, a, b, key, id } = await httpPair();
+    // Alice takes out what is left and closes her account (closable: it holds nothing); Bob's close
+    // raced the credit (it saw none yet): as stored, closed.
+    const out = await call('withdraw', {
+      user: alice,
+      params: { id: a.id },
+      body: { amount: 70 },
+      headers: key(),
+    });
+    expect(out.status).toBe(201);
+    expect((await call('closeAccount', { user: alice, params: { id: a.id } })).status).toBe(200);
+    await setStatusAsStored(bob, b.id, 'closed');
+    const record = await creditRecord(b.id);
+    // The real settler function, run as the settler under the offline IAM.
+    emulateIam(handlerDb());
+    const moved = await captureLogs(() => runAs('settler', () => processRecord(record)));
+    expect(moved.result).toBe(1);
+    const lines = linesOf(moved.logs, CREDIT_UNCLAIMED);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'WARN',
+        message: CREDIT_UNCLAIMED,
+        accountId: b.id,
+        journalId: id,
+        amount: 30,
+        currency: 'EUR',
+      }),
+    ]);
+    // Delivered again: nothing more.
+    expect(await runAs('settler', () => processRecord(record))).toBe(0);
+    // Alice's closed account is as she left it; her transfer shows as given back whole.
+    expect((await call('getAccount', { user: alice, params: { id: a.id } })).body).toMatchObject({
+      status: 'closed',
+      balance: 0,
+    });
+    expect((await call('getTransaction', { user: alice, params: { id } })).body).toMatchObject({
+      status: 'posted',
+      reversedAmount: 30,
+    });
+    // Bob never received it.
+    expect((await call('getTransaction', { user: bob, params: { id } })).status).toBe(404);
+    const report = await verifyLedger(db, table);
+    expect(report.problems).toEqual([]);
+    expect(report.currencies.EUR?.unclaimed).toBeGreaterThanOrEqual(30);
   }, 60_000);
 });

@@ -160,36 +160,43 @@ export const creditDelete = (table: string, c: Pick<Credit, 'accountId' | 'sk'>)
 
 /**
  * What one return of a closed account's credit did (CreditReturns.returnCredit, ledger-return.ts):
- * `sender_frozen` and `sender_closed` when its sender's account cannot take it back now.
+ * `unclaimed` when its sender's account is closed too and it went to unclaimed funds instead,
+ * `sender_frozen` when its sender's account cannot take it back now.
  */
-export type ReturnOutcome = 'returned' | 'gone' | 'raced' | 'sender_frozen' | 'sender_closed';
+export type ReturnOutcome = 'returned' | 'unclaimed' | 'gone' | 'raced' | 'sender_frozen';
 
-/** The settler's and the sweeper's log line of a credit left (the registry's `alarmOnLog`). */
-export { CREDIT_LEFT_UNSETTLED } from '../domain/ledger.ts';
+/** The settler's and the sweeper's log lines of a credit left and of one unclaimed (the registry's `alarmOnLog`). */
+export { CREDIT_LEFT_UNSETTLED, CREDIT_UNCLAIMED } from '../domain/ledger.ts';
 
 /**
  * Why a closed account's credit stays a credit item: its sender's account is frozen (the sweeper
- * returns it once unfrozen) or closed (only staff can move it), or the settler was given no returner.
+ * returns it once unfrozen), or the settler was given no returner.
  */
-export type LeftReason = 'sender_frozen' | 'sender_closed' | 'no_returner';
+export type LeftReason = 'sender_frozen' | 'no_returner';
 
-/** A closed account's credit left a credit item, as its log line names it (a type: a logger's attributes). */
-export type CreditLeft = {
+/**
+ * A closed account's credit moved to unclaimed funds, as its log line names it (a type: a logger's
+ * attributes). The journal names the sender the funds are held for (staff read it).
+ */
+export type CreditUnclaimed = {
   /** The closed account the credit was for. */
   accountId: string;
   journalId: string;
   amount: number;
   currency: Currency;
-  reason: LeftReason;
 };
 
-const leftOf = (c: Credit, reason: LeftReason): CreditLeft => ({
+/** A closed account's credit left a credit item, as its log line names it. */
+export type CreditLeft = CreditUnclaimed & { reason: LeftReason };
+
+const unclaimedOf = (c: Credit): CreditUnclaimed => ({
   accountId: c.accountId,
   journalId: c.journalId,
   amount: c.amount,
   currency: c.currency,
-  reason,
 });
+
+const leftOf = (c: Credit, reason: LeftReason): CreditLeft => ({ ...unclaimedOf(c), reason });
 
 /**
  * The refusal of a closed account's credits that cannot go back to their senders now: `account_not_active`
@@ -235,6 +242,8 @@ export interface SettlerOptions {
    * later holds it.
    */
   onSettled?: (s: Settled) => void;
+  /** Hears of each credit moved to unclaimed funds as it commits (its sender's account closed too). */
+  onUnclaimed?: (c: CreditUnclaimed) => void;
 }
 
 /**
@@ -371,10 +380,12 @@ export class CreditSettler {
               // A return that lost a race (a busy sender, a conflict, a throttle) is tried again on
               // fresh reads, after the others: a hot sender does not hold up the other senders' returns.
               if (r === 'raced') raced = true;
-              // A frozen or closed sender's: it stays a credit item, named in the refusal thrown below.
-              if (r === 'sender_frozen' || r === 'sender_closed') left.push(leftOf(c, r));
+              // A frozen sender's: it stays a credit item, named in the refusal thrown below. A closed
+              // sender's went to unclaimed funds (ledger-return.ts), which the handlers log.
+              if (r === 'sender_frozen') left.push(leftOf(c, r));
               // Only this call's returns count: one that another settler made is its to count.
-              if (r === 'returned') count(1);
+              if (r === 'returned' || r === 'unclaimed') count(1);
+              if (r === 'unclaimed') this.opts.onUnclaimed?.(unclaimedOf(c));
             } catch (e) {
               // A read throttled or timed out past the SDK's own retries: the same, tried again.
               if (isTransient(e, undefined)) raced = true;

@@ -270,18 +270,34 @@ const everyKind = async () => {
   await pay('settled', b, 12, {}, deferring);
   expect(await settler.settle('u2', b.id)).toBe(1);
   const returned = await pay('returned', c, 9, {}, deferring);
+  // A sender that pays all it has to c and closes before c's credits settle: unclaimed funds.
+  const d = await open('u4');
+  posted(await ledger.deposit({ user: 'u4', ...k('dd'), accountId: d.id, amount: 11 }));
+  const unclaimed = posted(
+    await deferring.transfer({
+      user: 'u4',
+      ...k('unclaimed'),
+      fromAccountId: d.id,
+      toAccountNumber: c.number,
+      amount: 11,
+      currency: 'USD',
+    }),
+  );
+  const close = (owner: string, id: string) =>
+    set(
+      table,
+      keys.account(owner, id),
+      'SET #s = :closed, version = version + :one',
+      { ':closed': 'closed', ':one': 1 },
+      { '#s': 'status' },
+    );
+  await close('u4', d.id);
   // Closed empty, as AccountStore.close requires (its 7 from the bulk payment taken out first).
   posted(await ledger.withdraw({ user: 'u3', ...k('cw'), accountId: c.id, amount: 7 }));
-  await set(
-    table,
-    keys.account('u3', c.id),
-    'SET #s = :closed, version = version + :one',
-    { ':closed': 'closed', ':one': 1 },
-    { '#s': 'status' },
-  );
-  expect(await settler.settle('u3', c.id)).toBe(1);
+  await close('u3', c.id);
+  expect(await settler.settle('u3', c.id)).toBe(2);
   const unsettled = await pay('unsettled', b, 8, {}, deferring);
-  return { table, a, b, c, returned, unsettled };
+  return { table, a, b, c, returned, unclaimed, unsettled };
 };
 
 describe('verify-ledger', () => {
@@ -289,7 +305,7 @@ describe('verify-ledger', () => {
     const { table } = await seed();
     const r = await verifyLedger(db, table);
     expect(r).toMatchObject({ ok: true, accounts: 2, journals: 6, postings: 10, problems: [] });
-    expect(r.currencies.USD).toEqual({ customerBalance: 70, incoming: 0, postingSum: 0 });
+    expect(r.currencies.USD).toEqual({ customerBalance: 70, incoming: 0, unclaimed: 0, postingSum: 0 });
   });
 
   it('catches a balance that does not match its postings', async () => {
@@ -587,7 +603,7 @@ describe('verify-ledger', () => {
     const doubled = await pay('t2', 10);
     const clean = await verifyLedger(db, table);
     expect(clean.problems).toEqual([]);
-    expect(clean.currencies.USD).toEqual({ customerBalance: 70, incoming: 30, postingSum: 0 });
+    expect(clean.currencies.USD).toEqual({ customerBalance: 70, incoming: 30, unclaimed: 0, postingSum: 0 });
     // Lost: its credit item deleted without a posting. Doubled: a second credit item for one journal
     // (another time in its key).
     await db.send(new DeleteCommand({ TableName: table, Key: keys.credit(b.id, lost.createdAt, lost.id) }));
@@ -613,7 +629,7 @@ describe('verify-ledger', () => {
   });
 
   it('passes every kind of journal the code writes', async () => {
-    const { table, returned, a, b, c } = await everyKind();
+    const { table, returned, unclaimed, a, b, c } = await everyKind();
     const r = await verifyLedger(db, table, { sweepSeconds: 1e9 });
     expect(r.problems).toEqual([]);
     // Every posting the code writes is numbered (a pending transfer's post, a bulk payment's several on
@@ -631,10 +647,12 @@ describe('verify-ledger', () => {
       );
       expect(item.Item?.postingNo).toBe(numbers.length);
     }
-    expect(r).toMatchObject({ ok: true, accounts: 3, journals: 20, credits: 1 });
-    expect(r.currencies.USD?.incoming).toBe(8);
+    expect(r).toMatchObject({ ok: true, accounts: 4, journals: 22, credits: 1 });
+    expect(r.currencies.USD).toMatchObject({ incoming: 8, unclaimed: 11 });
     const stored = await db.send(new GetCommand({ TableName: table, Key: keys.journal(returned.id) }));
     expect(stored.Item).toMatchObject({ returned: true, reversedAmount: 9 });
+    const held = await db.send(new GetCommand({ TableName: table, Key: keys.journal(unclaimed.id) }));
+    expect(held.Item).toMatchObject({ returned: true, unclaimed: true, reversedAmount: 11 });
   });
 
   it('catches a journal whose debits together move more than its amount, or move it in pieces', async () => {

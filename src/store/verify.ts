@@ -48,9 +48,13 @@ export interface LedgerReport {
   credits: number;
   /**
    * Per currency: customer money held (posted balances), money on its way to customers (unsettled
-   * credits), and the sum of all postings and credits (must be 0).
+   * credits), funds held for former customers (the unclaimed shards' balances: ledger-return.ts, for
+   * staff to pay out), and the sum of all postings and credits (must be 0).
    */
-  currencies: Record<string, { customerBalance: number; incoming: number; postingSum: number }>;
+  currencies: Record<
+    string,
+    { customerBalance: number; incoming: number; unclaimed: number; postingSum: number }
+  >;
   problems: string[];
 }
 
@@ -88,7 +92,7 @@ const isAt = (p: Place, accountId: string): boolean =>
  *   - withdrawal, teller withdrawal: `from` -> a cash-out shard;
  *   - transfer (instant, in a batch, a pending one posted in full or in part, deferred: its credit
  *     item until settled, then its posting): `from` -> `to`; once returned (`returned`, its recipient
- *     closed) `from` -> a returns shard;
+ *     closed) `from` -> a returns shard, or an unclaimed shard (`unclaimed`, its sender closed too);
  *   - refund: `from` (the refunder) -> `to` (the original's sender);
  *   - reversal: `from` (the side the original credited), or a cash-out shard (a withdrawal reversed)
  *     or a returns shard (a return, ledger-return.ts) -> `to` (the side it debited), or a cash-in
@@ -118,7 +122,10 @@ const placesOf = (
     default:
       return {
         debit: side('from', j.from),
-        credit: j.type === 'transfer' && j.returned ? { system: 'returns' } : side('to', j.to),
+        credit:
+          j.type === 'transfer' && j.returned
+            ? { system: j.unclaimed ? 'unclaimed' : 'returns' }
+            : side('to', j.to),
       };
   }
 };
@@ -325,7 +332,9 @@ export const verifyLedger = async (
   for (const [id, j] of journals) {
     if (j.status !== 'posted') continue;
     const refunded = refunds.get(id) ?? 0;
-    const reversed = reversals.get(id) ?? 0;
+    // Unclaimed funds (ledger-return.ts) are given back whole, with no reversal journal: to an
+    // unclaimed shard, for the sender.
+    const reversed = (reversals.get(id) ?? 0) + (j.unclaimed ? j.amount : 0);
     if (refunded + reversed > j.amount)
       problems.push(
         `${j.type} ${id} of ${j.amount} was refunded ${refunded}${reversed ? ` and reversed ${reversed}` : ''}`,
@@ -459,7 +468,10 @@ export const verifyLedger = async (
       .filter((a) => a.currency === currency)
       .reduce((s, a) => s + a.balance, 0);
     const incoming = pending.filter((c) => c.currency === currency).reduce((s, c) => s + c.amount, 0);
-    currencies[currency] = { customerBalance, incoming, postingSum };
+    const unclaimed = [...shards]
+      .filter(([id, shard]) => isShardOf('unclaimed', id) && shard.currency === currency)
+      .reduce((s, [, shard]) => s + shard.balance, 0);
+    currencies[currency] = { customerBalance, incoming, unclaimed, postingSum };
     if (postingSum !== 0)
       problems.push(
         `postings in ${currency} sum to ${postingSum}${incoming ? ` (unsettled credits included)` : ''}`,
