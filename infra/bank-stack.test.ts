@@ -32,7 +32,7 @@ import {
   permissionsOf,
 } from '../src/functions.ts';
 import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
-import { CREDIT_LEFT_UNSETTLED } from '../src/store/ledger-settle.ts';
+import { CREDIT_LEFT_UNSETTLED, CREDIT_UNCLAIMED } from '../src/store/ledger-settle.ts';
 import { indexInput, tableIndexes, tableKeys, ttlAttribute } from '../src/store/table.ts';
 import { captureLogs } from '../test/logs.ts';
 import { type BankApp, buildBankApp } from './bank-app.ts';
@@ -54,8 +54,6 @@ import {
   tableActions,
 } from './functions.ts';
 import { logLineMetric, scheduleTargetsDeadLetterDescription } from './monitoring.ts';
-
-const CREDIT_LEFT_METRIC = logLineMetric(CREDIT_LEFT_UNSETTLED);
 
 import { guardValidator } from './nag.ts';
 import { invalidationActions } from './web.ts';
@@ -1132,46 +1130,53 @@ describe('dev stage (with a web build)', () => {
     });
   });
 
-  it("alarms on a closed account's credit left unsettled: the settler's and the sweep's log line, through one metric", async () => {
-    const filters = Object.values(
-      s.template.findResources('AWS::Logs::MetricFilter', {
-        Properties: { MetricTransformations: [{ MetricName: CREDIT_LEFT_METRIC }] },
-      }),
-    ) as { Properties: { LogGroupName: unknown; FilterPattern: string } }[];
-    expect(filters.map((f) => f.Properties.LogGroupName)).toEqual(
-      (['sweep', 'settler'] as const).map((fn) => ({
-        Ref: logicalId(s.stack, s.stack.functions.logGroups[fn]),
-      })),
-    );
-    for (const f of filters) {
-      expect(f.Properties).toMatchObject({
-        FilterPattern: `{ $.message = "${CREDIT_LEFT_UNSETTLED}" }`,
-        MetricTransformations: [
-          { MetricName: CREDIT_LEFT_METRIC, MetricValue: '1', MetricNamespace: 'ServerlessBank/dev' },
-        ],
+  it.each([
+    ['left unsettled', CREDIT_LEFT_UNSETTLED, 'error'],
+    ['moved to unclaimed funds', CREDIT_UNCLAIMED, 'warn'],
+  ] as const)(
+    "alarms on a closed account's credit %s: the settler's and the sweep's log line, through one metric",
+    async (_, message, level) => {
+      const metric = logLineMetric(message);
+      const filters = Object.values(
+        s.template.findResources('AWS::Logs::MetricFilter', {
+          Properties: { MetricTransformations: [{ MetricName: metric }] },
+        }),
+      ) as { Properties: { LogGroupName: unknown; FilterPattern: string } }[];
+      expect(filters.map((f) => f.Properties.LogGroupName)).toEqual(
+        (['sweep', 'settler'] as const).map((fn) => ({
+          Ref: logicalId(s.stack, s.stack.functions.logGroups[fn]),
+        })),
+      );
+      for (const f of filters) {
+        expect(f.Properties).toMatchObject({
+          FilterPattern: `{ $.message = "${message}" }`,
+          MetricTransformations: [
+            { MetricName: metric, MetricValue: '1', MetricNamespace: 'ServerlessBank/dev' },
+          ],
+        });
+      }
+      // The pattern matches the line the Powertools logger writes (a JSON object, the text at `message`).
+      const { logs } = await captureLogs(async () =>
+        logger[level](message, { accountId: 'a', journalId: 'j', amount: 1, currency: 'EUR' }),
+      );
+      const pattern = /^\{ \$\.(\w+) = "([^"*]*)" \}$/.exec(filters[0]?.Properties.FilterPattern ?? '');
+      const [, field, value] = pattern ?? [];
+      const line = JSON.parse(logs.trim()) as Json;
+      expect(field && line[field]).toBe(value);
+      const alarms = Object.values(
+        s.template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metric } }),
+      ) as { Properties: Json }[];
+      expect(alarms).toHaveLength(1);
+      expect(alarms[0]?.Properties).toMatchObject({
+        Namespace: 'ServerlessBank/dev',
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: logicalId(s.stack, s.stack.monitoring.topic) }],
       });
-    }
-    // The pattern matches the line the Powertools logger writes (a JSON object, the text at `message`).
-    const { logs } = await captureLogs(async () =>
-      logger.error(CREDIT_LEFT_UNSETTLED, { accountId: 'a', journalId: 'j', amount: 1, currency: 'EUR' }),
-    );
-    const pattern = /^\{ \$\.(\w+) = "([^"*]*)" \}$/.exec(filters[0]?.Properties.FilterPattern ?? '');
-    const [, field, value] = pattern ?? [];
-    const line = JSON.parse(logs.trim()) as Json;
-    expect(field && line[field]).toBe(value);
-    const alarms = Object.values(
-      s.template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: CREDIT_LEFT_METRIC } }),
-    ) as { Properties: Json }[];
-    expect(alarms).toHaveLength(1);
-    expect(alarms[0]?.Properties).toMatchObject({
-      Namespace: 'ServerlessBank/dev',
-      Statistic: 'Sum',
-      Period: 300,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [{ Ref: logicalId(s.stack, s.stack.monitoring.topic) }],
-    });
-  });
+    },
+  );
 
   it('lets only the notifier send email, only from the stage’s From address (to any identity: the sandbox checks recipients)', () => {
     s.template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'bank.example.com' });

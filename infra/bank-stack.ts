@@ -72,10 +72,13 @@ export class BankStack extends Stack {
       scheduleRules: this.functions.scheduleRules,
       streamFunctions: functionsWith('stream').map((f) => f.name),
       asyncFunctions: functionsWith('invoke').map((f) => f.name),
-      logAlarms: functionNames.flatMap((name) => {
-        const alarm = (functions[name] as FunctionDef).alarmOnLog;
-        return alarm ? [{ name, logGroup: this.functions.logGroups[name], ...alarm }] : [];
-      }),
+      logAlarms: functionNames.flatMap((name) =>
+        ((functions[name] as FunctionDef).alarmOnLog ?? []).map((alarm) => ({
+          name,
+          logGroup: this.functions.logGroups[name],
+          ...alarm,
+        })),
+      ),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'HTTP API base URL' });

@@ -230,11 +230,19 @@ export class Monitoring extends Construct {
     // on its log group (Powertools writes JSON, the text at `message`), into one metric per message, so
     // a message that several functions log (the settler's and the sweeper's credit left unsettled) has
     // one alarm.
+    // A function's first message keeps the ids it had when a function had one; each other is named by
+    // its message too.
+    const ids = new Set<string>();
+    const idFor = (id: string, message: string) => {
+      const unique = ids.has(id) ? `${id}-${message.replace(/[^A-Za-z0-9]+/g, '-')}` : id;
+      ids.add(unique);
+      return unique;
+    };
     const byMessage = new Map<string, { names: string[]; description: string; filter?: MetricFilter }>();
     for (const { name, logGroup, message, description } of props.logAlarms ?? []) {
       const line = byMessage.get(message) ?? { names: [], description };
       line.names.push(name);
-      line.filter = new MetricFilter(this, `${name}-LogFilter`, {
+      line.filter = new MetricFilter(this, idFor(`${name}-LogFilter`, message), {
         logGroup,
         filterPattern: logLinePattern(message),
         metricNamespace: `ServerlessBank/${cfg.stage}`,
@@ -243,9 +251,14 @@ export class Monitoring extends Construct {
       });
       byMessage.set(message, line);
     }
-    for (const { names, description, filter } of byMessage.values())
+    for (const [message, { names, description, filter }] of byMessage)
       if (filter)
-        alarm(`${names.join('-')}-LogLine`, filter.metric(sum), 1, `${names.join(', ')}: ${description}`);
+        alarm(
+          idFor(`${names.join('-')}-LogLine`, message),
+          filter.metric(sum),
+          1,
+          `${names.join(', ')}: ${description}`,
+        );
 
     // The table's own throttle metrics (dimension TableName alone) leave out its indexes' (TableName and
     // GlobalSecondaryIndexName), and a write an index throttles fails on the table: a hot history

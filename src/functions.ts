@@ -16,7 +16,7 @@
  * It is data only, so that a handler bundle importing it stays small.
  */
 import { AUDIT_CHANGED } from './domain/audit.ts';
-import { CREDIT_LEFT_UNSETTLED } from './domain/ledger.ts';
+import { CREDIT_LEFT_UNSETTLED, CREDIT_UNCLAIMED } from './domain/ledger.ts';
 import { MONTH_TOTALS_PREFIX, STATEMENT_FILE_PREFIX } from './store/item-keys.ts';
 
 /** What a function may do in AWS. The CDK app turns each into least-privilege IAM statements. */
@@ -166,10 +166,10 @@ export interface FunctionDef {
    */
   invokes?: readonly string[];
   /**
-   * An alarm on a log line of the function: any line with this `message` (a CloudWatch Logs metric
-   * filter on its log group) in 5 minutes, with this description.
+   * Alarms on log lines of the function: any line with one of these `message`s (a CloudWatch Logs
+   * metric filter on its log group, per message) in 5 minutes, with its description.
    */
-  alarmOnLog?: { message: string; description: string };
+  alarmOnLog?: readonly { message: string; description: string }[];
 }
 
 /**
@@ -215,6 +215,15 @@ const creditLeftAlarm = {
   message: CREDIT_LEFT_UNSETTLED,
   description:
     "A closed account's credit could not go back to its sender (frozen) and stays unsettled: the line names its account, journal, amount, currency and reason. The sweep logs it every run until the sender is unfrozen (then it is returned)",
+} as const;
+/**
+ * Their line for a closed account's credit whose sender's account is closed too, moved to unclaimed
+ * funds (src/store/ledger-return.ts): logged once, for staff to pay the former customer.
+ */
+const creditUnclaimedAlarm = {
+  message: CREDIT_UNCLAIMED,
+  description:
+    "A closed account's credit whose sender's account is closed too was moved to unclaimed funds: the line names the account it was for, the journal (whose sender the bank now owes it), amount and currency. Logged once; staff pay it out",
 } as const;
 const fn = <const F extends FunctionDef>(f: F): F => f;
 
@@ -352,7 +361,7 @@ export const functions = {
     trigger: { type: 'schedule', minutes: 1 },
     timeoutSeconds: 60,
     permissions: ['table:write', 'table:delete'],
-    alarmOnLog: creditLeftAlarm,
+    alarmOnLog: [creditLeftAlarm, creditUnclaimedAlarm],
     // A credit the settler missed is settled (its item deleted, CREDIT#<accountId>/IN#...).
     deletePartitions: ['CREDIT#'],
     // An expiry (ledger-engine.ts expire) writes the pending transfer's journal (JOURNAL#), the sender's
@@ -570,10 +579,12 @@ export const functions = {
         { eventNames: ['MODIFY', 'REMOVE'], entities: ['audit'], image: 'OldImage' },
       ],
     },
-    alarmOnLog: {
-      message: AUDIT_CHANGED,
-      description: 'An audit record was changed or deleted: see the stream function\u2019s log',
-    },
+    alarmOnLog: [
+      {
+        message: AUDIT_CHANGED,
+        description: 'An audit record was changed or deleted: see the stream function\u2019s log',
+      },
+    ],
     permissions: ['table:write', 'lambda:invoke'],
     // A batch's stored events that may be emailed go to the notifier (src/handlers/notify.ts).
     invokes: ['notifier'],
@@ -729,7 +740,7 @@ export const functions = {
     ...defaults,
     timeoutSeconds: 30,
     entry: 'src/handlers/settler.ts',
-    alarmOnLog: creditLeftAlarm,
+    alarmOnLog: [creditLeftAlarm, creditUnclaimedAlarm],
     description: 'Settles transfers\u2019 credits into their recipients\u2019 accounts, many in one write',
     trigger: {
       type: 'stream',
