@@ -52,7 +52,7 @@ const main = async () => {
   );
   for (const [currency, c] of Object.entries(report.currencies)) {
     console.log(
-      `  ${currency}: customers hold ${c.customerBalance} (+ ${c.incoming} incoming), postings and credits sum to ${c.postingSum}`,
+      `  ${currency}: customers hold ${c.customerBalance} (+ ${c.incoming} incoming)${c.unclaimed ? `, ${c.unclaimed} unclaimed held for former customers` : ''}, postings and credits sum to ${c.postingSum}`,
     );
   }
   for (const p of report.problems.slice(0, 50)) console.log(`  MISMATCH ${p}`);
