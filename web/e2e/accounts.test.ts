@@ -54,9 +54,9 @@ it('withdraws, refuses to close an account with money in it, and closes it at ze
     .getByText('Only an account with a zero balance can be closed. This account holds £10.50.')
     .waitFor();
   await page.getByRole('button', { name: 'Close account' }).click();
-  const alert = page.getByRole('alert');
-  await alert.waitFor();
-  expect(await alert.textContent()).toBe(
+  const refusal = page.locator('#form-error');
+  await refusal.waitFor();
+  expect(await refusal.textContent()).toBe(
     'Only an account with a zero balance can be closed. Move the money out first.',
   );
   await screenshot(page, '16-close-refused');

@@ -241,7 +241,10 @@ it('an admin whose login had no authenticator code is told so in plain words', a
   await page.getByRole('link', { name: 'Back office' }).click();
   await page.getByLabel('Customer email').fill(c.email);
   await page.getByRole('button', { name: 'Search' }).click();
-  await page.getByRole('alert').filter({ hasText: 'needs a login with your authenticator code' }).waitFor();
+  await page
+    .locator('.form-error')
+    .filter({ hasText: 'needs a login with your authenticator code' })
+    .waitFor();
   await check(page, 'mfa required');
   expect(problems).toEqual([]);
   await context.close();
@@ -309,7 +312,7 @@ it('unlocks a locked-out customer, disables one with a reason (refused at once),
   await own.page.getByLabel('Email').fill(customer.email);
   await own.page.getByLabel('Password').fill(customer.password);
   await own.page.getByRole('button', { name: 'Log in' }).click();
-  await own.page.getByRole('alert').filter({ hasText: 'failed attempts' }).waitFor();
+  await own.page.locator('#form-error').filter({ hasText: 'failed attempts' }).waitFor();
 
   // The admin finds the customer, sees the lock and clears it; the customer is let in.
   const staff = await adminLogIn(page);
@@ -352,7 +355,10 @@ it('unlocks a locked-out customer, disables one with a reason (refused at once),
   await own.page.getByLabel('Email').fill(customer.email);
   await own.page.getByLabel('Password').fill(customer.password);
   await own.page.getByRole('button', { name: 'Log in' }).click();
-  await own.page.getByRole('alert').filter({ hasText: 'The email or password is not correct.' }).waitFor();
+  await own.page
+    .locator('#form-error')
+    .filter({ hasText: 'The email or password is not correct.' })
+    .waitFor();
   expect(await own.page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
 
   // Enable (the reason is optional): the customer logs in again.
@@ -386,7 +392,7 @@ it('unlocks a locked-out customer, disables one with a reason (refused at once),
   await page.getByRole('link', { name: /Grace Hopper/ }).click();
   await page.getByRole('heading', { level: 1, name: 'Customer: Grace Hopper' }).waitFor();
   await page.getByRole('button', { name: 'Unlock login' }).click();
-  await page.getByRole('alert').filter({ hasText: STAFF_LOGIN_REFUSED }).waitFor();
+  await page.locator('.form-error').filter({ hasText: STAFF_LOGIN_REFUSED }).waitFor();
   expect(staffSide.problems).toEqual([]);
   expect(own.problems).toEqual([]);
   await own.context.close();

@@ -211,6 +211,15 @@ export const focusedLiveRegion = (page: Page): Promise<string | null> =>
   );
 
 /**
+ * A message the app gives focus (a refusal, or what came of an action): focus comes to `said`, and it
+ * is no live region, so a screen reader reads it once (ui.tsx, FormError and Outcome).
+ */
+export const readOnceAsFocused = async (page: Page, said: string): Promise<void> => {
+  await poll(() => focusedText(page)).toBe(said);
+  expect(await focusedLiveRegion(page)).toBeNull();
+};
+
+/**
  * After a move between screens inside the app (not a page load), waits for the new screen's h1 (when
  * named) and then for the app to put focus at the top of the page (app.tsx, `route-focus`). On a busy
  * machine that effect can run after the h1 shows, and a Tab pressed before it is undone

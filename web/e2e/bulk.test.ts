@@ -5,7 +5,7 @@
  * axe in both themes on the way.
  */
 import { describe, expect, it } from 'vitest';
-import { apiCall, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import { apiCall, focused, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
 import { auth, axe, balanceOf, cutKeyedPosts, poll, transfersOf, unknownAndIdle } from './money-helpers.ts';
 
 const browser = useBrowser();
@@ -76,7 +76,10 @@ describe('at 390 px', () => {
           : route.fallback(),
       );
       await page.getByRole('button', { name: 'Review payments' }).click();
-      await page.getByRole('alert').filter({ hasText: 'We could not check every name just now' }).waitFor();
+      await page
+        .locator('#form-error')
+        .filter({ hasText: 'We could not check every name just now' })
+        .waitFor();
       await page.unroute('**/v1/payees/check');
       await page.getByRole('button', { name: 'Review payments' }).click();
       await page.getByRole('heading', { name: 'Check and confirm' }).waitFor();
@@ -94,12 +97,16 @@ describe('at 390 px', () => {
 
       // The EUR account refuses the batch: back to the rows, the third marked, nothing sent.
       await page.getByRole('button', { name: 'Send 3 payments' }).click();
-      await page.getByRole('alert').filter({ hasText: 'none were sent' }).waitFor();
+      await page.locator('#form-error').filter({ hasText: 'none were sent' }).waitFor();
       const marked = row(3).getByLabel('Account number');
       await poll(() => marked.getAttribute('aria-invalid')).toBe('true');
       expect(await row(3).textContent()).toContain('That account holds a different currency');
-      // That row's field alone is marked.
+      // That row's field alone is marked, and focus goes to it, so the words for the whole batch take
+      // no focus: they are announced (role="alert").
       expect(await page.locator('main [aria-invalid="true"]').count()).toBe(1);
+      await poll(async () => (await focused(page)).label).toBe('Account number');
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-invalid'))).toBe('true');
+      expect(await page.locator('#form-error').getAttribute('role')).toBe('alert');
       expect(await page.getByRole('alert').textContent()).toContain(
         `Carl (account ${carl.accounts[0]?.number}): That account holds a different currency`,
       );
@@ -177,7 +184,7 @@ describe('at 390 px', () => {
       const file = page.getByLabel('Add payments from a file (CSV)');
       await file.setInputFiles(payroll);
       await page.getByRole('status').filter({ hasText: '2 payments added from payroll.csv' }).waitFor();
-      expect(await page.getByRole('alert').textContent()).toContain('Line 4:');
+      expect(await page.locator('#form-error').textContent()).toContain('Line 4:');
       expect(await row(1).getByLabel('To').inputValue()).not.toBe('new');
       expect(await row(2).getByLabel('Account number').inputValue()).toBe(bob.accounts[0]?.number);
       expect(await row(2).getByLabel('Name on the account').inputValue()).toBe('Builder, Bob');

@@ -11,10 +11,9 @@ import { takeTurns, WIDTHS } from './a11y.ts';
 import {
   apiCall,
   baseUrl,
-  focused,
-  focusedLiveRegion,
   logIn,
   openPage,
+  readOnceAsFocused,
   type Seeded,
   screenshot,
   seedCustomer,
@@ -361,9 +360,7 @@ it('releasing or cancelling a pending transfer puts focus on the words that say 
     await page.getByRole('button', { name: button }).focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: /^Transfer( \(cancelled\))?$/ }).waitFor();
-    await poll(async () => (await focused(page)).text).toBe(said);
-    // Read once, as focused: not a live region too.
-    expect(await focusedLiveRegion(page)).toBeNull();
+    await readOnceAsFocused(page, said);
   }
   expect(await balanceOf(bob, 0)).toBe(1_500);
   expect(problems).toEqual([]);
@@ -398,8 +395,8 @@ const expectRefusedAndCancelled = async (page: Page) => {
   await page.getByRole('heading', { level: 1, name: 'Transfer (cancelled)' }).waitFor();
   expect(await error.textContent()).toBe(said);
   // Focus on the words, as after any refused submission: not fallen to the page's start with the
-  // buttons the transfer read again took away.
-  await poll(async () => (await focused(page)).text).toBe(said);
+  // buttons the transfer read again took away. Read once, as focused: not an alert too.
+  await readOnceAsFocused(page, said);
   expect(await page.getByRole('button', { name: 'Release the money' }).count()).toBe(0);
   expect(await page.getByTestId('unknown-outcome').count()).toBe(0);
 };

@@ -67,12 +67,12 @@ describe.each(WIDTHS)('at %i px', (width) => {
       expect(statuses[0]).toBe(401);
       expect(statuses.at(-1)).toBe(429);
       await help.waitFor();
-      expect(await page.getByRole('alert').textContent()).toMatch(
+      expect(await page.locator('#form-error').textContent()).toMatch(
         /Too many failed attempts|many failed attempts/,
       );
       // The right password is refused too while locked.
       await page.getByLabel('Password').fill(c.password);
-      // The alert still shows the last refusal: wait for this attempt's answer and its form, not for it.
+      // The form still shows the last refusal: wait for this attempt's answer and its form, not for it.
       const [locked] = await Promise.all([
         page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/auth/login'),
         page.getByRole('button', { name: 'Log in' }).click(),
@@ -80,7 +80,7 @@ describe.each(WIDTHS)('at %i px', (width) => {
       expect(locked.status()).toBe(429);
       await page.getByRole('button', { name: 'Log in' }).waitFor();
       await page
-        .getByRole('alert')
+        .locator('#form-error')
         .getByText(/failed attempts/)
         .waitFor();
       await checkScreen(page, `locked ${width}`);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { periodOf } from '../../src/domain/statements.ts';
 import { withinOnePeriod } from '../../test/periods.ts';
 import { checkScreen } from './a11y.ts';
-import { logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import { focusedText, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
 
 const browser = useBrowser();
 
@@ -94,10 +94,12 @@ it('follows no download link but an https one (or http on this machine): any oth
   await page.goto(statements);
   const card = page.locator('[data-testid="statements"] > li').first();
   await card.getByRole('button', { name: /^Download PDF/ }).click();
-  await card.getByRole('alert').waitFor();
-  expect(await card.getByRole('alert').textContent()).toBe(
-    'Something went wrong on our side. Please try again.',
-  );
+  const error = card.locator('.form-error');
+  await error.waitFor();
+  expect(await error.textContent()).toBe('Something went wrong on our side. Please try again.');
+  // Focus stays on the button pressed: the failure is announced instead (role="alert").
+  expect(await error.getAttribute('role')).toBe('alert');
+  expect(await focusedText(page)).toMatch(/^Download PDF/);
   expect(new URL(page.url()).pathname).toBe(statements);
   expect(problems).toEqual([]);
   await context.close();

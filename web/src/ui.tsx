@@ -127,10 +127,26 @@ export const Outcome = ({
   </p>
 );
 
-/** A problem with the whole action, shown next to its button and announced. */
-export const FormError = ({ message, id }: { message: string | undefined; id?: string }) =>
+export interface FormErrorProps {
+  message: string | undefined;
+  id?: string | undefined;
+  /**
+   * The app moves focus to it when it shows (focusFirstProblem, useFocusOnceRead): read as focused, so
+   * no live region.
+   */
+  focused?: boolean;
+}
+
+/**
+ * A problem with the whole action (a refusal), shown next to its button. Read once, as `Outcome` is:
+ * one given focus (`focused`: a refused submission's words, when no field is in error) is no live
+ * region, since one that is both can be read twice; one that shows while focus stays elsewhere (a
+ * failed load, "show more" or download, a check that got no answer, a form's words when focus went
+ * to a field in error) is announced, `role="alert"`.
+ */
+export const FormError = ({ message, id, focused = false }: FormErrorProps) =>
   message ? (
-    <p class="form-error" role="alert" id={id}>
+    <p class="form-error" role={focused ? undefined : 'alert'} id={id}>
       {message}
     </p>
   ) : null;
@@ -208,6 +224,10 @@ export const focusOn = (el: HTMLElement): void => {
   el.focus();
 };
 
+/** The first field with an error: where focus goes after a refused submission (none: the action's message). */
+export const firstProblem = (fields: Record<string, string | undefined>): string | undefined =>
+  Object.entries(fields).find(([, v]) => v)?.[0];
+
 /** Moves focus to the first field with an error, or to the action's message. */
 export const focusFirstProblem = (
   fields: Record<string, string | undefined>,
@@ -215,7 +235,7 @@ export const focusFirstProblem = (
   idPrefix = '',
 ): void => {
   requestAnimationFrame(() => {
-    const first = Object.entries(fields).find(([, v]) => v)?.[0];
+    const first = firstProblem(fields);
     const el = first
       ? document.getElementById(`f-${idPrefix}${first}`)
       : formErrorId
@@ -256,8 +276,12 @@ export const useForm = <F extends string>(
     values,
     busy,
     fields: problems.fields,
-    message: problems.message,
-    formErrorId,
+    /** The props of the form's <FormError>: focused (focusFirstProblem) unless a field is in error. */
+    error: {
+      message: problems.message,
+      id: formErrorId,
+      focused: firstProblem(problems.fields) === undefined,
+    } satisfies FormErrorProps,
     set,
     reset: () => setValues(initial),
     show,

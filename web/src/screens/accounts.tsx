@@ -196,7 +196,7 @@ export const OpenAccount = () => {
           maxLength={50}
           {...form.bind('nickname')}
         />
-        <FormError message={form.message} id={form.formErrorId} />
+        <FormError {...form.error} />
         <div class="actions">
           <SubmitButton busy={form.busy} busyText="Opening…">
             Open account
@@ -313,7 +313,7 @@ export const CloseAccount = ({ id }: { id: string }) => {
           ) : (
             <p>Closing is permanent. The account number will not be used again.</p>
           )}
-          <FormError message={form.message} id={form.formErrorId} />
+          <FormError {...form.error} />
           <div class="actions">
             <SubmitButton busy={form.busy} busyText="Closing…" class="danger">
               Close account

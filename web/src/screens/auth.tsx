@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import { ApiError } from '../errors.ts';
 import { checkPassword } from '../password.ts';
 import type { EndReason } from '../session.ts';
-import { Field, FormError, Link, Page, SubmitButton, useApp, useForm } from '../ui.tsx';
+import { Field, FormError, type FormErrorProps, Link, Page, SubmitButton, useApp, useForm } from '../ui.tsx';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const emailProblem = (email: string) =>
@@ -55,7 +55,7 @@ const ResendCode = ({
           {label}
         </SubmitButton>
       </p>
-      <FormError message={form.message} id={form.formErrorId} />
+      <FormError {...form.error} />
       <p role="status" data-testid="resend-status">
         {sent ?? ''}
       </p>
@@ -77,7 +77,7 @@ const NOTICES: Record<EndReason, string> = {
 const AuthForm = (p: {
   title: string;
   intro?: ComponentChildren;
-  form: { busy: boolean; message: string | undefined; formErrorId: string };
+  form: { busy: boolean; error: FormErrorProps };
   onSubmit: (e: Event) => void;
   button: string;
   busyText: string;
@@ -88,7 +88,7 @@ const AuthForm = (p: {
     {p.intro}
     <form onSubmit={p.onSubmit} noValidate>
       {p.children}
-      <FormError message={p.form.message} id={p.form.formErrorId} />
+      <FormError {...p.form.error} />
       <div class="actions">
         <SubmitButton busy={p.form.busy} busyText={p.busyText}>
           {p.button}

@@ -464,7 +464,7 @@ export const BulkPayment = () => {
             {lines.length} payment{lines.length === 1 ? '' : 's'}, {formatMoney(total, from.currency)} in all.
             Available: {formatMoney(from.available, from.currency)}. {limit}
           </p>
-          <FormError message={form.message} id={form.formErrorId} />
+          <FormError {...form.error} />
           <div class="actions">
             <SubmitButton busy={form.busy} busyText="Checking…">
               Review payments
@@ -530,7 +530,7 @@ export const BulkPayment = () => {
               </ul>
             </div>
           ) : null}
-          <FormError message={form.message} id={form.formErrorId} />
+          <FormError {...form.error} />
           <div class="actions">
             <SubmitButton
               type="button"

@@ -187,7 +187,7 @@ const WebhookCard = ({ webhook: w, onDeleted }: { webhook: Webhook; onDeleted():
         <br />
         Added {when(w.createdAt)}
       </p>
-      <FormError message={form.message} id={form.formErrorId} />
+      <FormError {...form.error} />
       <div class="actions">
         <Link to={`/settings/developers/${w.id}`}>
           Deliveries<span class="visually-hidden"> to {w.url}</span>
@@ -297,7 +297,7 @@ const NewWebhook = ({ onCreated }: { onCreated(w: WebhookCreated): void }) => {
             </span>
           ) : null}
         </fieldset>
-        <FormError message={form.message} id={form.formErrorId} />
+        <FormError {...form.error} />
         <div class="actions">
           <SubmitButton busy={form.busy} busyText="Adding…">
             Add webhook
@@ -415,7 +415,7 @@ const DeliveryCard = ({
         <dt>Event</dt>
         <dd class="secret">{d.eventId}</dd>
       </dl>
-      <FormError message={form.message} id={form.formErrorId} />
+      <FormError {...form.error} />
       <SubmitButton type="button" class="" busy={form.busy} busyText="Sending…" onClick={retry}>
         {d.status === 'delivered' ? 'Send again' : 'Retry now'}
         <span class="visually-hidden"> {d.eventId}</span>

@@ -116,7 +116,7 @@ export const MoneyForm = ({ id, kind }: { id: string; kind: 'deposit' | 'withdra
       <form onSubmit={submit} noValidate>
         <Field label={amountLabel(account)} inputMode="decimal" autocomplete="off" {...form.bind('amount')} />
         <Field label="Description (optional)" maxLength={140} {...form.bind('description')} />
-        <FormError message={form.message} id={form.formErrorId} />
+        <FormError {...form.error} />
         <div class="actions">
           <SubmitButton busy={form.busy} busyText={kind === 'deposit' ? 'Depositing…' : 'Withdrawing…'}>
             {verb}

@@ -146,7 +146,7 @@ export const Payees = () => {
             autocomplete="off"
             {...form.bind('accountNumber')}
           />
-          <FormError message={form.message} id={form.formErrorId} />
+          <FormError {...form.error} />
           <div class="actions">
             <SubmitButton busy={form.busy} busyText="Checking…">
               Save payee

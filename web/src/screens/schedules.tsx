@@ -314,7 +314,7 @@ export const NewSchedule = () => {
             {...form.bind('count')}
           />
         ) : null}
-        <FormError message={form.message} id={form.formErrorId} />
+        <FormError {...form.error} />
         <div class="actions">
           <SubmitButton busy={form.busy} busyText="Scheduling…">
             Schedule transfer
@@ -403,7 +403,7 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
             <p id="cancel-q" tabIndex={-1}>
               Cancel this scheduled transfer? No more transfers will be made.
             </p>
-            <FormError message={form.message} id={form.formErrorId} />
+            <FormError {...form.error} />
             <div class="actions">
               <SubmitButton
                 type="button"

@@ -86,7 +86,7 @@ const ChangePassword = () => {
           {...form.bind('currentPassword')}
         />
         <NewPassword label="New password" {...form.bind('password')} />
-        <FormError message={form.message} id={form.formErrorId} />
+        <FormError {...form.error} />
         <p>Changing it signs you out of every session, this one too.</p>
         <div class="actions">
           <SubmitButton busy={form.busy} busyText="Changing…">
@@ -132,7 +132,7 @@ const TurnOn = ({ onDone }: { onDone(): void }) => {
         <p id="mfa-state">
           Two-step verification is off. Turn it on to ask for a code from an authenticator app at every login.
         </p>
-        <FormError message={start.message} id={start.formErrorId} />
+        <FormError {...start.error} />
         <div class="actions">
           <SubmitButton busy={start.busy} busyText="Starting…">
             Set up two-step verification
@@ -167,7 +167,7 @@ const TurnOn = ({ onDone }: { onDone(): void }) => {
         autocomplete="one-time-code"
         {...verify.bind('code')}
       />
-      <FormError message={verify.message} id={verify.formErrorId} />
+      <FormError {...verify.error} />
       <div class="actions">
         <SubmitButton busy={verify.busy} busyText="Turning on…">
           Turn on
@@ -209,7 +209,7 @@ const TurnOff = ({ onDone }: { onDone(): void }) => {
         autocomplete="current-password"
         {...form.bind('currentPassword')}
       />
-      <FormError message={form.message} id={form.formErrorId} />
+      <FormError {...form.error} />
       <div class="actions">
         <SubmitButton busy={form.busy} busyText="Turning off…">
           Turn off
@@ -240,7 +240,7 @@ const SignOutEverywhere = () => {
         <p>
           Lost a device, or logged in somewhere you should not have? Sign out of every session, this one too.
         </p>
-        <FormError message={form.message} id={form.formErrorId} />
+        <FormError {...form.error} />
         <div class="actions">
           <SubmitButton busy={form.busy} busyText="Signing out…">
             Sign out of every session

@@ -81,7 +81,7 @@ const NotificationsForm = ({ initial }: { initial: NotificationPreferences }) =>
         ))}
       </fieldset>
       <p class="hint muted">We always email you when one of your accounts is closed.</p>
-      <FormError message={form.message} id={form.formErrorId} />
+      <FormError {...form.error} />
       {saved ? (
         <p class="notice" role="status" data-testid="notifications-saved">
           Your email settings are saved.

@@ -179,7 +179,7 @@ export const AccountHistory = ({ account }: { account: Account }) => {
           </div>
           {select('type', 'Type', Object.entries(TX_LABEL))}
           {select('status', 'Status', Object.entries(STATUS_LABEL))}
-          <FormError message={form.message} id={form.formErrorId} />
+          <FormError {...form.error} />
           <div class="actions">
             <button type="submit" class="primary">
               Apply filters
@@ -342,7 +342,7 @@ export const TransactionDetail = ({ id }: { id: string }) => {
       title={`${TX_LABEL[tx.type]} ${tx.status === 'posted' ? '' : `(${STATUS_LABEL[tx.status].toLowerCase()})`}`.trim()}
     >
       {flash ? <Outcome id="tx-done">{flash}</Outcome> : null}
-      <FormError message={refusal} id="pending-error" />
+      <FormError message={refusal} id="pending-error" focused />
       <Receipt tx={tx} from={from} to={to} />
       <div class="actions no-print">
         <button type="button" onClick={() => print()}>
@@ -512,7 +512,7 @@ const PendingActions = ({
         {formatMoney(tx.amount, tx.currency)} is held on your account. Release it to send it now, or cancel it
         to make it available again.
       </p>
-      <FormError message={form.message} id={form.formErrorId} />
+      <FormError {...form.error} />
       <div class="actions">
         <SubmitButton
           type="button"
@@ -595,7 +595,7 @@ const RefundForm = ({
           {...form.bind('amount')}
         />
         <Field label="Description (optional)" maxLength={140} {...form.bind('description')} />
-        <FormError message={form.message} id={form.formErrorId} />
+        <FormError {...form.error} />
         <div class="actions">
           <SubmitButton busy={form.busy} busyText="Refunding…">
             Refund

@@ -548,7 +548,7 @@ export const Transfer = () => {
               </select>
             </div>
           ) : null}
-          <FormError message={form.message} id={form.formErrorId} />
+          <FormError {...form.error} />
           <div class="actions">
             <SubmitButton busy={form.busy} busyText="Checking…">
               Review transfer
@@ -574,7 +574,7 @@ export const Transfer = () => {
               </p>
             </div>
           ) : null}
-          <FormError message={form.message} id={form.formErrorId} />
+          <FormError {...form.error} />
           <div class="actions">
             <SubmitButton
               type="button"

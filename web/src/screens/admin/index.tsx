@@ -152,7 +152,7 @@ const Search = () => {
       <form onSubmit={search} noValidate aria-labelledby="find-customer">
         <h2 id="find-customer">Find a customer</h2>
         <Field label="Customer email" type="email" autocomplete="off" {...form.bind('email')} />
-        <FormError message={form.message} id={form.formErrorId} />
+        <FormError {...form.error} />
         <div class="actions">
           <SubmitButton busy={form.busy} busyText="Searching…">
             Search
@@ -183,7 +183,7 @@ const Search = () => {
       <form onSubmit={find} noValidate aria-labelledby="find-account">
         <h2 id="find-account">Find an account</h2>
         <Field label="Account number" inputMode="numeric" autocomplete="off" {...byNumber.bind('number')} />
-        <FormError message={byNumber.message} id={byNumber.formErrorId} />
+        <FormError {...byNumber.error} />
         <div class="actions">
           <SubmitButton busy={byNumber.busy} busyText="Finding…" class="">
             Open account
@@ -292,7 +292,7 @@ const Customer = ({ id }: { id: string }) => {
                 maxLength={500}
                 {...form.bind('reason')}
               />
-              <FormError message={form.message} id={form.formErrorId} />
+              <FormError {...form.error} />
               <Done message={done} />
               <div class="actions">
                 <SubmitButton
@@ -408,7 +408,7 @@ const FreezeForm = ({ account, onDone }: { account: AdminAccount; onDone(): void
           onValue={(v) => form.set('reason', v)}
           error={form.fields.reason}
         />
-        <FormError message={form.message} id={form.formErrorId} />
+        <FormError {...form.error} />
         <div class="actions">
           <SubmitButton busy={form.busy} busyText="Saving…" class={frozen ? 'primary' : 'danger'}>
             {frozen ? 'Unfreeze account' : 'Freeze account'}
@@ -510,7 +510,7 @@ const TellerForm = ({ account, onDone }: { account: AdminAccount; onDone(): void
           {...form.bind('reference')}
         />
         <Field label="Description (optional)" maxLength={140} {...form.bind('description')} />
-        <FormError message={form.message} id={form.formErrorId} />
+        <FormError {...form.error} />
         <div class="actions">
           <SubmitButton busy={form.busy} busyText="Posting…">
             {kind === 'deposit' ? 'Pay in cash' : 'Pay out cash'}
@@ -670,7 +670,7 @@ const TransactionView = ({ id }: { id: string }) => {
                   maxLength={500}
                   {...form.bind('reason')}
                 />
-                <FormError message={form.message} id={form.formErrorId} />
+                <FormError {...form.error} />
                 <div class="actions">
                   <SubmitButton busy={form.busy} busyText="Reversing…" class="danger">
                     Reverse transaction
@@ -721,7 +721,7 @@ const Audit = () => {
         <Field label="Actor" hint="The user id of who acted." autocomplete="off" {...form.bind('actorId')} />
         <Field label="From" type="date" hint="First day, in UTC (optional)." {...form.bind('from')} />
         <Field label="To" type="date" hint="Last day, in UTC (optional)." {...form.bind('to')} />
-        <FormError message={form.message} id={form.formErrorId} />
+        <FormError {...form.error} />
         <div class="actions">
           <SubmitButton busy={form.busy} busyText="Loading…">
             Show records
