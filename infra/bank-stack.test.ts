@@ -38,6 +38,7 @@ import { captureLogs } from '../test/logs.ts';
 import { type BankApp, buildBankApp } from './bank-app.ts';
 import { repoRoot } from './bundling.ts';
 import { contentSecurityPolicy } from './csp.ts';
+import { FAILED_BATCH_RETENTION_DAYS } from './data.ts';
 import {
   auditLeadingKeys,
   auditNeverActions,
@@ -46,6 +47,8 @@ import {
   cognitoSignOutActions,
   cognitoUserActions,
   declaredOf,
+  FAILED_STREAM_BATCHES,
+  failedBatchActions,
   fileMarkLeadingKeys,
   pagesWithCursors,
   SCHEDULE_TARGETS_DLQ,
@@ -53,7 +56,12 @@ import {
   streamActions,
   tableActions,
 } from './functions.ts';
-import { logLineMetric, scheduleTargetsDeadLetterDescription } from './monitoring.ts';
+import {
+  failedBatchDeliveryDescription,
+  failedStreamBatchesDescription,
+  logLineMetric,
+  scheduleTargetsDeadLetterDescription,
+} from './monitoring.ts';
 
 import { guardValidator } from './nag.ts';
 import { invalidationActions } from './web.ts';
@@ -101,6 +109,26 @@ const statementsOf = ({ stack, template }: Synth, fn: FunctionName): Statement[]
     template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
   ) as { Properties: { PolicyDocument: { Statement: Statement[] } } }[];
   return policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+};
+
+/**
+ * A dead-letter queue's policy, checked to be its one policy, with the TLS-only Deny: its Allow
+ * statements. The queue itself is encrypted with SQS's keys and keeps messages 14 days.
+ */
+const queueAllows = ({ template }: Synth, queueId: string): Statement[] => {
+  template.hasResourceProperties('AWS::SQS::Queue', {
+    SqsManagedSseEnabled: true,
+    MessageRetentionPeriod: 14 * 24 * 3600,
+  });
+  const policies = Object.values(
+    template.findResources('AWS::SQS::QueuePolicy', { Properties: { Queues: [{ Ref: queueId }] } }),
+  ) as { Properties: { PolicyDocument: { Statement: Statement[] } } }[];
+  expect(policies).toHaveLength(1);
+  const statements = policies[0]?.Properties.PolicyDocument.Statement ?? [];
+  expect(statements).toContainEqual(
+    expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+  );
+  return statements.filter((st) => st.Effect === 'Allow');
 };
 
 const WRITE_ACTIONS =
@@ -206,6 +234,8 @@ describe('dev stage (with a web build)', () => {
 
   it('grants each function exactly the table actions its permissions name and its code makes, never a wildcard', () => {
     const tableId = logicalId(s.stack, s.stack.data.table);
+    const failedId = logicalId(s.stack, s.stack.data.failedStreamBatches);
+    const streamFns = functionsWith('stream').map((f) => f.name as FunctionName);
     for (const fn of functionNames) {
       const perms = permissionsOf(fn);
       const statements = statementsOf(s, fn);
@@ -225,6 +255,15 @@ describe('dev stage (with a web build)', () => {
         for (const r of resourcesOf(st)) {
           // Statement files: the objects under the statement prefixes of the statements bucket, nothing wider.
           if (perms.includes('s3:statements') && /"\/(exports\/)?statements\/\*"/.test(JSON.stringify(r)))
+            continue;
+          // A stream function's failed batches: PutObject on the failed-batches bucket's objects, whose
+          // keys Lambda names itself.
+          if (
+            streamFns.includes(fn) &&
+            actionsOf(st).join() === failedBatchActions.objects.join() &&
+            JSON.stringify(r).includes(failedId) &&
+            JSON.stringify(r).endsWith('"/*"]]}')
+          )
             continue;
           // Email: SendEmail on every SES identity (the sandbox checks recipients), under the From condition.
           if (
@@ -312,8 +351,10 @@ describe('dev stage (with a web build)', () => {
 
   it('grants statement files (get and put under two prefixes, and the bucket key; no listing) to s3:statements functions only', () => {
     const bucketId = logicalId(s.stack, s.stack.data.statements);
+    const failedId = logicalId(s.stack, s.stack.data.failedStreamBatches);
     for (const fn of functionNames) {
-      const st = statementsOf(s, fn);
+      // The failed-batches bucket's grants are the stream functions' (their own test, below).
+      const st = statementsOf(s, fn).filter((x) => !JSON.stringify(x.Resource).includes(failedId));
       const s3 = st.filter((x) => actionsOf(x).some((a) => a.startsWith('s3:')));
       const kms = st.filter((x) => actionsOf(x).some((a) => a.startsWith('kms:')));
       if (!permissionsOf(fn).includes('s3:statements')) {
@@ -482,10 +523,12 @@ describe('dev stage (with a web build)', () => {
   it('sends the scheduled events EventBridge could not deliver to one encrypted, TLS-only queue that only the schedule rules may send to, alarmed on', () => {
     const queue = s.stack.functions.deadLetterQueues[SCHEDULE_TARGETS_DLQ] as Queue;
     const queueId = logicalId(s.stack, queue);
-    const rules = Object.entries(s.template.findResources('AWS::Events::Rule')) as [
-      string,
-      { Properties: { Targets: Json[] } },
-    ][];
+    const rules = (
+      Object.entries(s.template.findResources('AWS::Events::Rule')) as [
+        string,
+        { Properties: { Targets: Json[]; ScheduleExpression?: string } },
+      ][]
+    ).filter(([, r]) => r.Properties.ScheduleExpression !== undefined);
     expect(rules.map(([id]) => id).sort()).toEqual(
       functionsWith('schedule')
         .map((f) => logicalId(s.stack, s.stack.functions.scheduleRules[f.name] as Rule))
@@ -499,24 +542,8 @@ describe('dev stage (with a web build)', () => {
         }),
       ]);
     }
-    s.template.hasResourceProperties('AWS::SQS::Queue', {
-      SqsManagedSseEnabled: true,
-      MessageRetentionPeriod: 14 * 24 * 3600,
-    });
-    const policies = Object.values(
-      s.template.findResources('AWS::SQS::QueuePolicy', { Properties: { Queues: [{ Ref: queueId }] } }),
-    ) as { Properties: { PolicyDocument: { Statement: Statement[] } } }[];
-    expect(policies).toHaveLength(1);
-    const statements = policies[0]?.Properties.PolicyDocument.Statement ?? [];
-    // TLS only.
-    expect(statements).toContainEqual(
-      expect.objectContaining({
-        Effect: 'Deny',
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      }),
-    );
-    // EventBridge may send, for each schedule rule by its ARN, and nothing else is allowed.
-    const allows = statements.filter((st) => st.Effect === 'Allow');
+    // TLS only; EventBridge may send, for each schedule rule by its ARN, and nothing else is allowed.
+    const allows = queueAllows(s, queueId);
     expect(allows.map((st) => st.Condition)).toEqual(
       rules.map(([id]) => ({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [id, 'Arn'] } } })),
     );
@@ -962,7 +989,8 @@ describe('dev stage (with a web build)', () => {
     s.template.resourceCountIs('AWS::CloudFront::Distribution', 1);
   });
 
-  it('feeds each stream function from the table’s stream: filter, batch, bisect, bounded retries, SQS on failure', () => {
+  it('feeds each stream function from the table’s stream: filter, batch, bisect, bounded retries, the failed-batches bucket on failure', () => {
+    const failedId = logicalId(s.stack, s.stack.data.failedStreamBatches);
     s.template.hasResourceProperties('AWS::DynamoDB::Table', {
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
     });
@@ -981,7 +1009,7 @@ describe('dev stage (with a web build)', () => {
         MaximumRetryAttempts: def.trigger.retryAttempts,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         StartingPosition: 'TRIM_HORIZON',
-        DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failedId, 'Arn'] } } },
       });
       const criteria = m?.Properties.FilterCriteria as { Filters: { Pattern: string }[] } | undefined;
       // One filter per registry filter (AWS ORs them).
@@ -1000,15 +1028,15 @@ describe('dev stage (with a web build)', () => {
     }
   });
 
-  it('gives every schedule, stream and invoke function an encrypted SQS dead-letter queue, and alarms on depth, iterator age and async event age', () => {
+  it('gives every schedule and invoke function an encrypted SQS dead-letter queue, and alarms on depth, iterator age and async event age', () => {
     const queued = Object.keys(s.stack.functions.deadLetterQueues).sort();
-    // Every function that AWS invokes asynchronously (schedules, invoke functions) or from the stream
-    // has one; the schedule rules' targets share one more.
+    // Every function that AWS invokes asynchronously (schedules, invoke functions) has one; the
+    // schedule rules' targets share one more, and the failed stream batches' notices have one (a
+    // stream function's failed batches go to the failed-batches bucket, no queue of its own).
     const expected = [
-      ...[...functionsWith('schedule'), ...functionsWith('stream'), ...functionsWith('invoke')].map(
-        (f) => f.name,
-      ),
+      ...[...functionsWith('schedule'), ...functionsWith('invoke')].map((f) => f.name),
       SCHEDULE_TARGETS_DLQ,
+      FAILED_STREAM_BATCHES,
     ].sort();
     expect(queued).toEqual(expected);
     s.template.resourceCountIs('AWS::SQS::Queue', expected.length);
@@ -1024,9 +1052,10 @@ describe('dev stage (with a web build)', () => {
     expect(alarms.filter((a) => a.includes('ApproximateNumberOfMessagesVisible'))).toHaveLength(
       expected.length,
     );
-    expect(alarms.filter((a) => a.includes('"MetricName":"IteratorAge"'))).toHaveLength(
-      functionsWith('stream').length,
-    );
+    for (const metric of ['IteratorAge', 'DestinationDeliveryFailures'])
+      expect(alarms.filter((a) => a.includes(`"MetricName":"${metric}"`))).toHaveLength(
+        functionsWith('stream').length,
+      );
     for (const metric of ['AsyncEventAge', 'AsyncEventsDropped'])
       expect(alarms.filter((a) => a.includes(`"MetricName":"${metric}"`))).toHaveLength(
         functionsWith('invoke').length,
@@ -1036,26 +1065,127 @@ describe('dev stage (with a web build)', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
   });
 
-  it("tells, in each stream function's dead-letter alarm, that the queue holds pointers only and the records leave the stream after 24 hours; no dead-letter alarm turns OK over a gap in the queue's metrics", () => {
+  it('keeps each failed stream batch, records and all, in a bucket of its own: private, TLS only, versioned, S3-managed keys, access-logged, expired after 90 days', () => {
+    const id = logicalId(s.stack, s.stack.data.failedStreamBatches);
+    const bucket = s.template.findResources('AWS::S3::Bucket')[id] as { Properties: Json };
+    // Public access blocked, TLS only and versioned as every bucket (above).
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: logicalId(s.stack, s.stack.data.accessLogs) },
+        LogFilePrefix: 'failed-stream-batches/',
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          expect.objectContaining({
+            Status: 'Enabled',
+            ExpirationInDays: FAILED_BATCH_RETENTION_DAYS,
+            NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+          }),
+        ],
+      },
+      // S3 tells EventBridge of its objects: the alarm's path (below). No custom-resource notifications.
+      NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+    });
+    expect(FAILED_BATCH_RETENTION_DAYS).toBe(90);
+    s.template.resourceCountIs('Custom::S3BucketNotifications', 0);
+    // Every mapping's on-failure destination, and nothing else's.
+    const destinations = [
+      ...Object.values(s.template.findResources('AWS::Lambda::EventSourceMapping')),
+      ...Object.values(s.template.findResources('AWS::Lambda::EventInvokeConfig')),
+    ].filter((r) => JSON.stringify(r).includes(`"${id}"`));
+    expect(destinations).toHaveLength(functionsWith('stream').length);
+  });
+
+  it("lets the stream functions' roles put objects in the failed-batches bucket and list it, as Lambda needs for an S3 destination; nothing else of it, and no other role", () => {
+    const id = logicalId(s.stack, s.stack.data.failedStreamBatches);
+    const streamFns = functionsWith('stream').map((f) => f.name as FunctionName);
+    expect(streamFns.length).toBeGreaterThan(0);
+    for (const fn of functionNames) {
+      const grants = statementsOf(s, fn).filter((st) => JSON.stringify(st.Resource).includes(`"${id}"`));
+      if (!streamFns.includes(fn)) {
+        expect(grants, fn).toEqual([]);
+        continue;
+      }
+      expect(
+        grants.map((st) => ({ effect: st.Effect, actions: actionsOf(st), resource: st.Resource })),
+        fn,
+      ).toEqual([
+        {
+          effect: 'Allow',
+          actions: [...failedBatchActions.objects],
+          resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/*']] },
+        },
+        { effect: 'Allow', actions: [...failedBatchActions.bucket], resource: { 'Fn::GetAtt': [id, 'Arn'] } },
+      ]);
+    }
+    expect(failedBatchActions).toEqual({ objects: ['s3:PutObject'], bucket: ['s3:ListBucket'] });
+  });
+
+  it("pages on every failed stream batch: the bucket's Object Created events, through an EventBridge rule, into an encrypted queue only that rule may send to, whose depth is alarmed on; and on a batch Lambda could not write there", () => {
+    const bucketId = logicalId(s.stack, s.stack.data.failedStreamBatches);
+    const queue = s.stack.functions.deadLetterQueues[FAILED_STREAM_BATCHES] as Queue;
+    const queueId = logicalId(s.stack, queue);
+    const ruleId = logicalId(s.stack, s.stack.functions.failedBatchRule as Rule);
+    const rule = s.template.findResources('AWS::Events::Rule')[ruleId] as { Properties: Json };
+    expect(rule.Properties).toMatchObject({
+      State: 'ENABLED',
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [{ Ref: bucketId }] } },
+      },
+      Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } })],
+    });
+    // TLS only; EventBridge may send, for this rule alone (by its ARN); nothing else is allowed.
+    const allows = queueAllows(s, queueId);
+    expect(allows).toHaveLength(1);
+    expect(allows[0]).toMatchObject({
+      Principal: { Service: 'events.amazonaws.com' },
+      Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+    });
+    expect(actionsOf(allows[0] as Statement)).toContain('sqs:SendMessage');
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')) as {
       Properties: Json;
     }[];
+    const depth = alarms.filter((a) =>
+      JSON.stringify(a).includes(`{"Fn::GetAtt":["${queueId}","QueueName"]}`),
+    );
+    expect(depth).toHaveLength(1);
+    expect(depth[0]?.Properties).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      // A gap in the queue's metrics keeps the alarm as it is: it never turns OK over unread notices.
+      TreatMissingData: 'ignore',
+      AlarmDescription: failedStreamBatchesDescription,
+      AlarmActions: [{ Ref: logicalId(s.stack, s.stack.monitoring.topic) }],
+    });
+    expect(failedStreamBatchesDescription).toMatch(/records included/);
+    // A batch Lambda could not write to the bucket leaves no object: its function's own alarm.
     for (const { name } of functionsWith('stream')) {
-      const queueId = logicalId(s.stack, s.stack.functions.deadLetterQueues[name] as Queue);
-      const alarm = alarms.find(
+      const fnId = logicalId(s.stack, s.stack.functions.byName[name]);
+      const delivery = alarms.filter(
         (a) =>
-          JSON.stringify(a.Properties).includes('ApproximateNumberOfMessagesVisible') &&
-          JSON.stringify(a.Properties).includes(queueId),
+          a.Properties.MetricName === 'DestinationDeliveryFailures' &&
+          JSON.stringify(a.Properties.Dimensions).includes(`"${fnId}"`),
       );
-      expect(alarm?.Properties.AlarmDescription, name).toMatch(/sequence numbers only/);
-      // A gap in the queue's metrics keeps the alarm as it is: it never turns OK over unread messages.
-      expect(alarm?.Properties.TreatMissingData, name).toBe('ignore');
-      expect(alarm?.Properties.AlarmDescription, name).toMatch(/within 24 hours/);
+      expect(delivery, name).toHaveLength(1);
+      expect(delivery[0]?.Properties).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        Statistic: 'Sum',
+        Threshold: 1,
+        AlarmDescription: failedBatchDeliveryDescription(name),
+      });
     }
-    // The other queues hold what failed (an invocation's payload): no such deadline in theirs.
+    // The other queues hold what failed (an invocation's payload, a scheduled event).
     for (const { name } of [...functionsWith('schedule'), ...functionsWith('invoke')]) {
-      const queueId = logicalId(s.stack, s.stack.functions.deadLetterQueues[name] as Queue);
-      const alarm = alarms.find((a) => JSON.stringify(a.Properties).includes(queueId));
+      const id = logicalId(s.stack, s.stack.functions.deadLetterQueues[name] as Queue);
+      const alarm = alarms.find((a) => JSON.stringify(a.Properties).includes(id));
       expect(alarm?.Properties.AlarmDescription, name).not.toMatch(/24 hours/);
       expect(alarm?.Properties.TreatMissingData, name).toBe('ignore');
     }

@@ -39,6 +39,7 @@ export class BankStack extends Stack {
       userPool: this.identity.userPool,
       client: this.identity.client,
       statements: this.data.statements,
+      failedStreamBatches: this.data.failedStreamBatches,
     });
     // The distribution comes first: the API's CORS allows exactly its origin.
     this.web = new Web(this, 'Web', { cfg, accessLogs: this.data.accessLogs });
@@ -87,6 +88,10 @@ export class BankStack extends Stack {
     new CfnOutput(this, 'UserPoolClientId', { value: this.identity.client.userPoolClientId });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'StatementsBucket', { value: this.data.statements.bucketName });
+    new CfnOutput(this, 'FailedStreamBatchesBucket', {
+      value: this.data.failedStreamBatches.bucketName,
+      description: "The stream functions' failed batches, with their records (aws/lambda/<mapping id>/...)",
+    });
     new CfnOutput(this, 'AlarmTopic', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'EmailIdentity', {
       value: this.functions.emailIdentity.emailIdentityName,

@@ -1,6 +1,7 @@
 /**
  * Data at rest: the single DynamoDB table (shape from src/store/table.ts), the private bucket for
- * statements and exports, and the bucket that collects S3 server access logs and CloudFront logs.
+ * statements and exports, the bucket that keeps the stream functions' failed batches, and the bucket
+ * that collects S3 server access logs and CloudFront logs.
  */
 import { CfnResource, Duration, RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import {
@@ -18,6 +19,7 @@ import {
   Bucket,
   BucketEncryption,
   type BucketProps,
+  type CfnBucket,
   ObjectOwnership,
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
@@ -35,6 +37,14 @@ export const privateBucketProps = (cfg: StageConfig): BucketProps => ({
   // In dev, `cdk destroy` empties the buckets so they can go; in prod they are retained with their data.
   autoDeleteObjects: cfg.removalPolicy === RemovalPolicy.DESTROY,
 });
+
+/**
+ * How long a failed stream batch's record stays in its bucket: a quarter, long enough for whoever the
+ * alarm pages to read the records, find the cause and replay what must be, through holidays; not for
+ * good, since each is a copy of customers' items outside the table (whose own deletions and TTL never
+ * reach it).
+ */
+export const FAILED_BATCH_RETENTION_DAYS = 90;
 
 /** The stack-level singleton that `autoDeleteObjects` adds (aws-cdk-lib's AutoDeleteObjectsProvider). */
 export const AUTO_DELETE_PROVIDER = 'Custom::S3AutoDeleteObjectsCustomResourceProvider';
@@ -65,6 +75,12 @@ export class Data extends Construct {
   readonly statements: Bucket;
   /** Server access logs of the other buckets and CloudFront's standard logs. */
   readonly accessLogs: Bucket;
+  /**
+   * The stream functions' on-failure destination: Lambda writes each batch that still fails after its
+   * retries here, its records with it (`aws/lambda/<mapping id>/<shard>/...`), and S3 tells EventBridge
+   * of each new object (the alarm's path: infra/functions.ts).
+   */
+  readonly failedStreamBatches: Bucket;
 
   constructor(scope: Construct, id: string, cfg: StageConfig) {
     super(scope, id);
@@ -104,6 +120,28 @@ export class Data extends Construct {
         },
       ],
     });
+
+    // S3-managed keys, as the stack's other buckets (the statements bucket aside): the records are the
+    // table's items, which the table keeps under an AWS-managed key, so a key of our own would add no
+    // control the table lacks, and Lambda's writes need no KMS grant.
+    this.failedStreamBatches = new Bucket(this, 'FailedStreamBatches', {
+      ...privateBucketProps(cfg),
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'failed-stream-batches/',
+      lifecycleRules: [
+        {
+          id: 'expire-failed-batches',
+          expiration: Duration.days(FAILED_BATCH_RETENTION_DAYS),
+          noncurrentVersionExpiration: Duration.days(7),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+    });
+    // Object Created events to EventBridge (the bucket's own setting, on the L1: the CDK's bucket
+    // notifications would add a custom-resource Lambda function of their own).
+    (this.failedStreamBatches.node.defaultChild as CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
 
     const key = new Key(this, 'StatementsKey', {
       description: 'Encrypts customer statements and exports',

@@ -4,8 +4,9 @@
  * permissions need, and its trigger: http functions are integrated by infra/api.ts; schedule
  * functions get an EventBridge rule and an SQS dead-letter queue for failed invocations here; stream
  * functions get an event source mapping on the table's stream (filter criteria, batch size,
- * bisect-on-error, bounded retries, partial batch responses) with an SQS on-failure destination;
- * invoke functions get an async invoke config (retries, maximum event age, an SQS on-failure
+ * bisect-on-error, bounded retries, partial batch responses) with the failed-batches bucket as their
+ * on-failure destination (Lambda writes each failed batch there with its records; S3 tells EventBridge,
+ * whose rule puts a notice in a queue that is alarmed on); invoke functions get an async invoke config (retries, maximum event age, an SQS on-failure
  * destination), and each function that invokes them (`invokes`) lambda:InvokeFunction on them alone
  * and their names in its environment.
  */
@@ -13,12 +14,14 @@ import { Aws, type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib'
 import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   Architecture,
   FilterCriteria,
   FilterRule,
+  type IEventSourceDlq,
+  type IFunction,
   Function as LambdaFn,
   ParamsAndSecretsLayerVersion,
   ParamsAndSecretsLogLevel,
@@ -27,7 +30,6 @@ import {
   StartingPosition,
 } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -93,6 +95,50 @@ export const statementActions = {
   prefixes: ['statements/*', 'exports/statements/*'],
   key: ['kms:Decrypt', 'kms:GenerateDataKey'],
 } as const;
+
+/**
+ * What a stream function's role needs for its mapping's on-failure destination, the failed-batches
+ * bucket, as Lambda documents it for an S3 destination: PutObject on its objects (the mapping writes a
+ * failed batch's record with the function's role) and ListBucket on the bucket. Nothing else of it: no
+ * read, no delete. The bucket uses S3-managed keys, so no KMS action.
+ */
+export const failedBatchActions = {
+  objects: ['s3:PutObject'],
+  bucket: ['s3:ListBucket'],
+} as const;
+
+/**
+ * A stream mapping's on-failure destination in an S3 bucket, granting the function's role only
+ * `failedBatchActions` (aws-cdk-lib's S3OnFailureDestination grants read and write: get, list, delete).
+ */
+export class FailedBatchesBucket implements IEventSourceDlq {
+  constructor(private readonly bucket: IBucket) {}
+
+  bind(_target: unknown, fn: IFunction): { destination: string } {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...failedBatchActions.objects],
+        resources: [this.bucket.arnForObjects('*')],
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...failedBatchActions.bucket],
+        resources: [this.bucket.bucketArn],
+      }),
+    );
+    const bucket = `<${Stack.of(this.bucket).getLogicalId(this.bucket.node.defaultChild as CfnElement)}.Arn>`;
+    if (fn.role)
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${bucket}/*]`,
+        reason:
+          "Lambda names each failed batch's object itself (aws/lambda/<mapping id>/<shard>/<date>-<uuid>), in a bucket that holds nothing else: put only, no read or delete.",
+      });
+    return { destination: this.bucket.bucketArn };
+  }
+}
 
 /** What an event source mapping needs on the table's stream (and nothing else of it). */
 export const streamActions = [
@@ -162,6 +208,8 @@ export interface FunctionsProps {
   client: UserPoolClient;
   /** The statements bucket (KMS-encrypted), for functions with `s3:statements`. */
   statements: IBucket;
+  /** The stream functions' on-failure destination (infra/data.ts). */
+  failedStreamBatches: IBucket;
 }
 
 /**
@@ -196,6 +244,12 @@ const pascal = (s: string): string =>
  */
 export const SCHEDULE_TARGETS_DLQ = 'schedule-targets';
 
+/**
+ * The key, in `deadLetterQueues`, of the queue that holds a notice of each failed stream batch: S3's
+ * Object Created event for its object in the failed-batches bucket (the batch itself is the object).
+ */
+export const FAILED_STREAM_BATCHES = 'failed-stream-batches';
+
 export class Functions extends Construct {
   readonly byName: Record<FunctionName, LambdaFn>;
   /** Each function's log group (the alarms on log lines read them: `alarmOnLog`). */
@@ -208,10 +262,15 @@ export class Functions extends Construct {
    */
   readonly originSecret?: Secret;
   /**
-   * The SQS dead-letter queue (on-failure destination) of each stream, invoke and schedule function,
-   * and the schedule rules' targets' one (SCHEDULE_TARGETS_DLQ).
+   * The SQS dead-letter queue (on-failure destination) of each invoke and schedule function, the
+   * schedule rules' targets' one (SCHEDULE_TARGETS_DLQ), and the failed stream batches' notices
+   * (FAILED_STREAM_BATCHES): any message in one is alarming.
    */
-  readonly deadLetterQueues: Partial<Record<FunctionName | typeof SCHEDULE_TARGETS_DLQ, Queue>> = {};
+  readonly deadLetterQueues: Partial<
+    Record<FunctionName | typeof SCHEDULE_TARGETS_DLQ | typeof FAILED_STREAM_BATCHES, Queue>
+  > = {};
+  /** The rule that notices each failed stream batch's object (FAILED_STREAM_BATCHES). */
+  failedBatchRule?: Rule;
   /** The EventBridge rule of each schedule function (its failed invocations are alarmed on). */
   readonly scheduleRules: Partial<Record<FunctionName, Rule>> = {};
   /** The verified identity emails are sent from (a stage context value). */
@@ -219,7 +278,7 @@ export class Functions extends Construct {
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
-    const { cfg, table, userPool, client, statements } = props;
+    const { cfg, table, userPool, client, statements, failedStreamBatches } = props;
 
     /**
      * A key generated by Secrets Manager as JSON with a `current` key, read at run time; how each one
@@ -329,17 +388,16 @@ export class Functions extends Construct {
       this.logGroups[fn] = logGroup;
 
       const trigger = def.trigger;
+      // A stream function's failed batches go to the failed-batches bucket instead (below).
       const dlq =
-        trigger.type === 'http'
+        trigger.type === 'http' || trigger.type === 'stream'
           ? undefined
           : deadLetterQueue(
               name,
-              trigger.type === 'stream'
-                ? `${fn}: stream batches that still fail after their retries`
-                : trigger.type === 'invoke'
-                  ? `${fn}: asynchronous invocations that failed after Lambda's retries or grew too old`
-                  : `${fn}: scheduled invocations that failed after Lambda's retries`,
-              trigger.type !== 'schedule',
+              trigger.type === 'invoke'
+                ? `${fn}: asynchronous invocations that failed after Lambda's retries or grew too old`
+                : `${fn}: scheduled invocations that failed after Lambda's retries`,
+              trigger.type === 'invoke',
             );
       if (dlq) this.deadLetterQueues[fn] = dlq;
 
@@ -405,7 +463,7 @@ export class Functions extends Construct {
           targets: [new LambdaFunction(f, { retryAttempts: 2, deadLetterQueue: targetDlq })],
         });
       }
-      if (trigger.type === 'stream' && dlq) {
+      if (trigger.type === 'stream') {
         const streamArn = table.tableStreamArn;
         if (!streamArn) throw new Error(`${fn}: the table has no stream`);
         // Exactly this table's stream, no wildcard (the mapping reads it with the function's role).
@@ -420,7 +478,9 @@ export class Functions extends Construct {
           bisectBatchOnError: true,
           retryAttempts: trigger.retryAttempts,
           reportBatchItemFailures: true,
-          onFailure: new SqsDlq(dlq),
+          // The batch's record with its records (an SQS destination kept the shard and sequence
+          // numbers alone, and the stream drops the records 24 hours after their write).
+          onFailure: new FailedBatchesBucket(failedStreamBatches),
           filters: trigger.filters.map((filter) =>
             FilterCriteria.filter({
               eventName: FilterRule.or(...filter.eventNames),
@@ -441,6 +501,26 @@ export class Functions extends Construct {
       }
       return [fn, f] as const;
     });
+    if (functionNames.some((fn) => functions[fn].trigger.type === 'stream')) {
+      // Each failed batch's object is noticed: S3's Object Created event (the bucket sends its events to
+      // EventBridge) goes to a queue whose depth is alarmed on, as the dead-letter queues' is. The
+      // alarm stays on until someone deletes the notices, each naming its object (detail.object.key).
+      const notices = deadLetterQueue(
+        'FailedStreamBatches',
+        "the failed stream batches' notices: S3's Object Created events for the failed-batches bucket",
+        true,
+      );
+      this.deadLetterQueues[FAILED_STREAM_BATCHES] = notices;
+      this.failedBatchRule = new Rule(this, 'FailedStreamBatchesRule', {
+        description: 'A stream batch failed after its retries: its object in the failed-batches bucket',
+        eventPattern: {
+          source: ['aws.s3'],
+          detailType: ['Object Created'],
+          detail: { bucket: { name: [failedStreamBatches.bucketName] } },
+        },
+        targets: [new SqsQueue(notices)],
+      });
+    }
     this.byName = Object.fromEntries(entries) as Record<FunctionName, LambdaFn>;
     // lambda:InvokeFunction on the functions each one invokes, by their ARNs (no version, no wildcard),
     // and their names in its environment.

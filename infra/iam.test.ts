@@ -52,6 +52,8 @@ interface Synth {
   keyPolicy: Policy;
   /** Each function's ARN. */
   functionArns: Record<FunctionName, string>;
+  /** The failed stream batches' bucket's ARN. */
+  failedBatchesBucket: string;
 }
 
 const cdkContext = (JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { context: Json })
@@ -134,7 +136,10 @@ const synth = (context: Json = {}): Synth => {
       arns.fn(stack.getLogicalId(stack.functions.byName[fn].node.defaultChild as CfnElement)),
     ]),
   ) as Record<FunctionName, string>;
-  return { policies, keyPolicy, functionArns };
+  const failedBatchesBucket = resolve({
+    'Fn::GetAtt': [stack.getLogicalId(stack.data.failedStreamBatches.node.defaultChild as CfnElement), 'Arn'],
+  }) as string;
+  return { policies, keyPolicy, functionArns, failedBatchesBucket };
 };
 
 /** The function a lambda:InvokeFunction is simulated on, unless given: the first one any function invokes. */
@@ -626,6 +631,31 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
       }
     }
     expect(functionNames.filter((fn) => (functions[fn] as FunctionDef).invokes?.length)).toEqual(['stream']);
+  });
+
+  it("only the stream functions may write failed batches to their bucket (put and list, as Lambda's S3 destination needs), and may not read or delete them", async () => {
+    const streamFns = functionNames.filter((fn) => functions[fn].trigger.type === 'stream');
+    expect(streamFns).toEqual(['stream', 'settler']);
+    const bucket = s.failedBatchesBucket;
+    expect(bucket).toMatch(/^arn:aws:s3:::datafailedstreambatches/);
+    const object = `${bucket}/aws/lambda/0f8fad5b-d9cb-469f-a165-70867728950e/shardId-1/2026/12/07/2026-12-07T00.13.49-9b2f1c3e-5a7f-4b8c-9d0e-1f2a3b4c5d6e`;
+    for (const fn of functionNames) {
+      const mine = streamFns.includes(fn);
+      expect(await simulate(s.policies[fn], 's3:PutObject', object), `${fn} PutObject`).toBe(
+        mine ? 'Allowed' : 'ImplicitlyDenied',
+      );
+      expect(await simulate(s.policies[fn], 's3:ListBucket', bucket), `${fn} ListBucket`).toBe(
+        mine ? 'Allowed' : 'ImplicitlyDenied',
+      );
+      for (const action of ['s3:GetObject', 's3:DeleteObject', 's3:PutObjectAcl'] as const)
+        expect(await simulate(s.policies[fn], action, object), `${fn} ${action}`).toBe('ImplicitlyDenied');
+    }
+    // Not the statements bucket either.
+    for (const fn of streamFns)
+      expect(
+        await simulate(s.policies[fn], 's3:PutObject', `${arns.statementsBucket}/statements/a/2026-01.pdf`),
+        fn,
+      ).toBe('ImplicitlyDenied');
   });
 
   it('the health check can do nothing at all', async () => {

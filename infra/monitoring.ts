@@ -1,6 +1,6 @@
 /**
- * CloudWatch alarms (API 5xx, Lambda errors and throttles, DynamoDB throttles, dead-letter queue depth,
- * stream iterator age, asynchronous invocations' event age and dropped events, alarming log lines) to an
+ * CloudWatch alarms (API 5xx, Lambda errors and throttles, DynamoDB throttles, dead-letter queue depth
+ * (the failed stream batches' notices included), stream iterator age and failed-batch deliveries, asynchronous invocations' event age and dropped events, alarming log lines) to an
  * encrypted SNS topic, and one small dashboard.
  */
 import { Aws, Duration } from 'aws-cdk-lib';
@@ -26,7 +26,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SCHEDULE_TARGETS_DLQ } from './functions.ts';
+import { FAILED_BATCH_RETENTION_DAYS } from './data.ts';
+import { FAILED_STREAM_BATCHES, SCHEDULE_TARGETS_DLQ } from './functions.ts';
 import type { StageConfig } from './stage.ts';
 
 /** A stream function falling this far behind the table's changes is alarming (events, emails late). */
@@ -39,13 +40,19 @@ export const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
 export const ASYNC_EVENT_AGE_ALARM_MS = 5 * 60 * 1000;
 
 /**
- * A stream function's on-failure queue holds no records: Lambda sends a DynamoDB stream mapping's
- * failed batch there as metadata (the shard and the sequence numbers it spans), and the records
- * themselves stay in the table's stream only 24 hours after their write. The alarm says so, so that
- * whoever it wakes reads them back in time (the queue's own 14 days are no window for that).
+ * A stream function's failed batch is an object in the failed-batches bucket, its records in it (the
+ * invocation record's `payload`), kept FAILED_BATCH_RETENTION_DAYS; the queue holds S3's notice of each.
+ * The alarm says where to look and that it stays on until the notices are deleted.
  */
-export const streamDeadLetterDescription = (name: string): string =>
-  `${name}: a stream batch failed after its retries. Its dead-letter message names the shard and sequence numbers only: read those records from the table's stream within 24 hours of their write, after which DynamoDB Streams drops them`;
+export const failedStreamBatchesDescription = `Stream functions: a stream batch failed after its retries. Lambda wrote it, its records included (payload), to the failed-batches bucket (stack output FailedStreamBatchesBucket), kept ${FAILED_BATCH_RETENTION_DAYS} days. Each message in this queue is S3's Object Created event naming the object (detail.object.key: aws/lambda/<mapping id>/<shard>/...); the object's requestContext.functionArn names the function. Delete the messages once handled: the alarm stays on while any waits`;
+
+/**
+ * Lambda could not write a failed batch's record to the failed-batches bucket (its metric
+ * DestinationDeliveryFailures): no object, so no notice; the records stay in the table's stream 24
+ * hours after their write, and nowhere else.
+ */
+export const failedBatchDeliveryDescription = (name: string): string =>
+  `${name}: Lambda could not write a failed stream batch to the failed-batches bucket (its role, the bucket): read the batch's records from the table's stream within 24 hours of their write, after which DynamoDB Streams drops them`;
 
 /** The metric filter's pattern for an alarming log line (`alarmOnLog`): Powertools writes it at `message`. */
 export const logLinePattern = (message: string) => FilterPattern.stringValue('$.message', '=', message);
@@ -69,7 +76,7 @@ export interface MonitoringProps {
   indexNames?: string[];
   /** Dead-letter queues by function: any message in one is alarming. */
   deadLetterQueues?: Record<string, IQueue>;
-  /** The functions fed by the table's stream: their iterator age is watched. */
+  /** The functions fed by the table's stream: their iterator age and failed-batch deliveries are watched. */
   streamFunctions?: string[];
   /**
    * The functions invoked asynchronously: their events' age in Lambda's queue and the events it dropped
@@ -167,14 +174,13 @@ export class Monitoring extends Construct {
       alarm(`${name}-Throttles`, fn.metricThrottles(sum), 1, `${name}: Lambda throttled`);
     }
 
-    const streamFunctions = new Set(props.streamFunctions ?? []);
     for (const [name, queue] of Object.entries(props.deadLetterQueues ?? {})) {
       alarm(
         `${name}-DeadLetters`,
         queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
         1,
-        streamFunctions.has(name)
-          ? streamDeadLetterDescription(name)
+        name === FAILED_STREAM_BATCHES
+          ? failedStreamBatchesDescription
           : name === SCHEDULE_TARGETS_DLQ
             ? scheduleTargetsDeadLetterDescription
             : `${name}: messages in its dead-letter queue (failed invocations)`,
@@ -192,6 +198,12 @@ export class Monitoring extends Construct {
         fn.metric('IteratorAge', { period, statistic: 'Maximum' }),
         ITERATOR_AGE_ALARM_MS,
         `${name}: more than 5 minutes behind the table's stream`,
+      );
+      alarm(
+        `${name}-DestinationDeliveryFailures`,
+        fn.metric('DestinationDeliveryFailures', sum),
+        1,
+        failedBatchDeliveryDescription(name),
       );
     }
 

@@ -8,7 +8,9 @@
  * - `schedule`: on AWS an EventBridge rule at the given rate; offline, `npm start` invokes the same
  *   handler with a ScheduledEvent every BANK_SWEEP_SECONDS (default 5).
  * - `stream`: the table's DynamoDB stream. On AWS an event source mapping with bisect-on-error,
- *   bounded retries and an SQS on-failure destination; offline, a poller of DynamoDB Local's stream.
+ *   bounded retries and an S3 on-failure destination (the failed-batches bucket: each failed batch
+ *   with its records); offline, a poller of DynamoDB Local's stream, which writes a failed batch to
+ *   s3rver's bucket of the same name.
  * - `invoke`: invoked asynchronously (Lambda `Invoke`, InvocationType `Event`) by the functions that
  *   name it in their `invokes`. On AWS an async invoke config (retries, max event age, an SQS
  *   on-failure destination); offline, the local Invoke endpoint (src/local/async-invoke.ts).
@@ -89,7 +91,10 @@ export type Trigger =
       type: 'stream';
       /** Records per invocation. */
       batchSize: number;
-      /** Retries of a failing batch (halved each time by bisect-on-error) before it goes to the DLQ. */
+      /**
+       * Retries of a failing batch (halved each time by bisect-on-error) before it goes to the
+       * on-failure destination (the failed-batches bucket).
+       */
       retryAttempts: number;
       /**
        * How long the event source mapping gathers records before it invokes (AWS's
