@@ -1,6 +1,7 @@
 /**
- * S3 offline: s3rver (in this process) on a free port, with the statements bucket created at startup
- * and its files under the data directory. Handlers reach it through the SDK's standard
+ * S3 offline: s3rver (in this process) on a free port, with the statements bucket and the stream
+ * functions' failed-batches bucket (src/local/streams.ts writes to it) created at startup, and their
+ * files under the data directory. Handlers reach it through the SDK's standard
  * AWS_ENDPOINT_URL_S3 with path-style addressing (BANK_S3_PATH_STYLE=true): see s3Env().
  *
  * Measured on s3rver 3.7.1: it knows only the access key `S3RVER`, so the local stack's key pair is
@@ -18,6 +19,8 @@ import { LOCAL_CREDENTIALS } from './bootstrap.ts';
 const require = createRequire(import.meta.url);
 
 export const LOCAL_STATEMENTS_BUCKET = 'serverless-bank-statements';
+/** The stream functions' on-failure destination offline (on AWS the stack's FailedStreamBatches bucket). */
+export const LOCAL_FAILED_BATCHES_BUCKET = 'serverless-bank-failed-stream-batches';
 
 export interface LocalS3 {
   endpoint: string;
@@ -53,7 +56,7 @@ export const startS3 = async (opts: {
     silent: true,
     // Path-style only: virtual-host buckets need DNS names that resolve to 127.0.0.1.
     vhostBuckets: false,
-    configureBuckets: [{ name: bucket }],
+    configureBuckets: [{ name: bucket }, { name: LOCAL_FAILED_BATCHES_BUCKET }],
   });
   const address = await server.run();
   const endpoint = `http://${host}:${address.port}`;

@@ -2,21 +2,25 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   type DescribeStreamCommand,
   DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createTestTable, dynamoClients, emulators } from '../../test/harness.ts';
 import { functions } from '../functions.ts';
 import { retriedFrom } from '../handlers/in-order.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
+import { LOCAL_FAILED_BATCHES_BUCKET } from './s3.ts';
 import {
   batchOutcome,
+  mappingIdOf,
   matchesFilter,
   type StreamPoller,
   startStreamPoller,
@@ -271,7 +275,9 @@ describe('the local stream poller, on a record that keeps failing', () => {
     for (const id of ids) await putEvent(table)(id);
     const failed: string[] = [];
     const poller = await settlerPoller(table, handler, {
-      onFailure: (_fn, records) => failed.push(...records.map(idOf)),
+      onFailure: (_fn, records) => {
+        failed.push(...records.map(idOf));
+      },
     });
     try {
       await vi.waitFor(() => expect(until(failed)).toBe(true), { timeout: 20_000, interval: 20 });
@@ -317,6 +323,92 @@ describe('the local stream poller, on a record that keeps failing', () => {
     );
     expect(failed).toEqual([poison]);
     expect(handled).toEqual([a, b, c]);
+  }, 30_000);
+});
+
+describe('the local stream poller, on a batch that still fails: the failed-batches bucket (as on AWS)', () => {
+  it("writes Lambda's invocation record for an S3 destination to s3rver's failed-batches bucket, the batch's records as its payload, at the key AWS names", async () => {
+    const table = await createTestTable('streams-failed', { stream: true });
+    const idOf = (r: DynamoDBRecord) => r.dynamodb?.NewImage?.id?.S ?? '';
+    const [before, poison, after] = ['before', 'poison', 'after'].map((x) => `${x}-${randomUUID()}`);
+    for (const id of [before, poison, after]) await putEvent(table)(id as string);
+    const described = await dynamoClients().doc.send(new DescribeTableCommand({ TableName: table }));
+    const streamArn = described.Table?.LatestStreamArn as string;
+    const { endpoint } = inject('s3');
+    const s3 = new S3Client({
+      endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      forcePathStyle: true,
+    });
+    const prefix = `aws/lambda/${mappingIdOf('settler', streamArn)}/`;
+    const delivered: string[][] = [];
+    // As `npm start` sets it (src/local/s3.ts s3Env): no onFailure, no failedBatches given.
+    vi.stubEnv('AWS_ENDPOINT_URL_S3', endpoint);
+    const poller = await settlerPoller(table, async (e) => {
+      delivered.push(e.Records.map(idOf));
+      const bad = e.Records.find((r) => idOf(r) === poison);
+      return { batchItemFailures: bad ? [{ itemIdentifier: bad.dynamodb?.SequenceNumber ?? '' }] : [] };
+    });
+    vi.unstubAllEnvs();
+    let keys: string[] = [];
+    try {
+      keys = await vi.waitFor(
+        async () => {
+          const listed = await s3.send(
+            new ListObjectsV2Command({ Bucket: LOCAL_FAILED_BATCHES_BUCKET, Prefix: prefix }),
+          );
+          const found = (listed.Contents ?? []).map((o) => o.Key as string);
+          expect(found).toHaveLength(1);
+          return found;
+        },
+        { timeout: 20_000, interval: 50 },
+      );
+    } finally {
+      await poller.stop();
+    }
+    const [key] = keys;
+    expect(key).toMatch(
+      /^aws\/lambda\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/[^/]+\/\d{4}\/\d{2}\/\d{2}\/\d{4}-\d{2}-\d{2}T\d{2}\.\d{2}\.\d{2}-[0-9a-f-]{36}$/,
+    );
+    const got = await s3.send(new GetObjectCommand({ Bucket: LOCAL_FAILED_BATCHES_BUCKET, Key: key }));
+    const record = JSON.parse(
+      await (got.Body as { transformToString(): Promise<string> }).transformToString(),
+    );
+    s3.destroy();
+    const retries = functions.settler.trigger.retryAttempts;
+    // The partial batch response's records, retried from the failed one with the rest of the batch.
+    const payload = JSON.parse(record.payload) as DynamoDBStreamEvent;
+    expect(payload.Records.map(idOf)).toEqual([poison, after]);
+    const last = delivered[delivered.length - 1] as string[];
+    expect(last).toEqual([poison, after]);
+    const seqs = payload.Records.map((r) => r.dynamodb?.SequenceNumber);
+    expect(record).toMatchObject({
+      requestContext: {
+        functionArn: `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:settler`,
+        condition: 'RetryAttemptsExhausted',
+        approximateInvokeCount: retries + 1,
+      },
+      // A partial batch response is no function error.
+      responseContext: { statusCode: 200, executedVersion: '$LATEST' },
+      version: '1.0',
+      DDBStreamBatchInfo: {
+        shardId: key?.split('/')[3],
+        startSequenceNumber: seqs[0],
+        endSequenceNumber: seqs[1],
+        approximateArrivalOfFirstRecord: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+        approximateArrivalOfLastRecord: expect.stringMatching(/Z$/),
+        batchSize: 2,
+        streamArn,
+      },
+    });
+    expect(record.responseContext.functionError).toBeUndefined();
+    expect(Number.isNaN(Date.parse(record.timestamp))).toBe(false);
+    // The images themselves, as the function was given them.
+    expect(payload.Records[0]?.dynamodb?.NewImage).toMatchObject({
+      entity: { S: 'credit' },
+      id: { S: poison },
+    });
   }, 30_000);
 });
 

@@ -10,13 +10,16 @@
  *
  * Like the mapping: a batch item failure (partial batch response) or a thrown error retries from the
  * first failed record, up to `retryAttempts` times, halving the batch each time (bisect-on-error); a
- * batch still failing then goes to the on-failure destination, here `onFailure` (the log by default),
+ * batch still failing then goes to the on-failure destination, here `onFailure`: by default, as on AWS,
+ * an object in the failed-batches bucket (s3rver's, when `npm start` points AWS_ENDPOINT_URL_S3 at it;
+ * the log otherwise) holding Lambda's invocation record with the batch's records (`failedBatchObject`),
  * and the reader moves on; records trimmed before they were read (kept 24 hours) are lost, and the
  * reader goes on from the oldest record kept (`onTrimmed`). Differences: DynamoDB Local has one shard
  * that never rotates (closed shards and their children are still followed); its iterators expire after
  * 15 minutes (a new one is taken after the last record read); TTL deletions come as
  * `UNKNOWN_TO_SDK_VERSION`, given to the handlers as `REMOVE` by the DynamoDB service, as AWS does.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -29,6 +32,7 @@ import {
   type _Record as StreamRecord,
   type AttributeValue as StreamValue,
 } from '@aws-sdk/client-dynamodb-streams';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { functionsWith, type StreamEventName, type Trigger } from '../functions.ts';
 
@@ -52,6 +56,77 @@ interface SavedPosition {
 import { withoutSdkLogger } from '../store/db.ts';
 import { LOCAL_CREDENTIALS } from './bootstrap.ts';
 import { contextFor, type LambdaHandler, loadHandler } from './functions.ts';
+import { LOCAL_ACCOUNT_ID } from './lambda-event.ts';
+import { LOCAL_FAILED_BATCHES_BUCKET } from './s3.ts';
+
+/** Where a failed batch's records were, and how it failed: what Lambda's invocation record tells. */
+export interface FailedBatchInfo {
+  streamArn: string;
+  shardId: string;
+  /** Invocations of these records, the first included. */
+  invokeCount: number;
+  /** The last invocation answered a partial batch response (no function error). */
+  partial: boolean;
+}
+
+/** A mapping's id offline: one UUID per function and stream, as a mapping keeps its own. */
+export const mappingIdOf = (fn: string, streamArn: string): string => {
+  const h = createHash('sha256').update(`${streamArn}\n${fn}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+};
+
+/** A stream record's approximate arrival (seconds), as the invocation record writes it. */
+const arrivalOf = (r: DynamoDBRecord | undefined): string | undefined => {
+  const at = r?.dynamodb?.ApproximateCreationDateTime;
+  return at === undefined ? undefined : new Date(at * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+};
+
+/**
+ * The object Lambda writes to an S3 on-failure destination for a DynamoDB stream batch, as AWS
+ * documents it: the key `aws/lambda/<mapping id>/<shard id>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>`, and
+ * the invocation record (requestContext, responseContext, version, timestamp, DDBStreamBatchInfo) with
+ * the whole event as its `payload` (an S3 destination's alone; an SQS one gets the record without it).
+ */
+export const failedBatchObject = (
+  fn: string,
+  records: readonly DynamoDBRecord[],
+  info: FailedBatchInfo,
+  region: string,
+  now = new Date(),
+): { key: string; body: string } => {
+  const iso = now.toISOString();
+  const day = iso.slice(0, 10).replaceAll('-', '/');
+  const time = iso.slice(0, 19).replaceAll(':', '.');
+  const key = `aws/lambda/${mappingIdOf(fn, info.streamArn)}/${info.shardId}/${day}/${time}-${randomUUID()}`;
+  const first = records[0];
+  const last = records[records.length - 1];
+  const record = {
+    requestContext: {
+      requestId: randomUUID(),
+      functionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${fn}`,
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: info.invokeCount,
+    },
+    responseContext: {
+      statusCode: 200,
+      executedVersion: '$LATEST',
+      ...(info.partial ? {} : { functionError: 'Unhandled' }),
+    },
+    version: '1.0',
+    timestamp: iso,
+    DDBStreamBatchInfo: {
+      shardId: info.shardId,
+      startSequenceNumber: first?.dynamodb?.SequenceNumber,
+      endSequenceNumber: last?.dynamodb?.SequenceNumber,
+      approximateArrivalOfFirstRecord: arrivalOf(first),
+      approximateArrivalOfLastRecord: arrivalOf(last),
+      batchSize: records.length,
+      streamArn: info.streamArn,
+    },
+    payload: JSON.stringify({ Records: records }),
+  };
+  return { key, body: JSON.stringify(record) };
+};
 
 export interface StreamPollerOptions {
   dynamodbEndpoint: string;
@@ -80,8 +155,23 @@ export interface StreamPollerOptions {
   positionsDir?: string;
   /** How long after its delivery a record's position may be saved (default RESUME_BEHIND_MS). */
   resumeBehindMs?: number;
-  /** Where a batch that still fails after its retries goes (AWS: the SQS on-failure destination). */
-  onFailure?: (fn: string, records: DynamoDBRecord[], error: unknown) => void;
+  /**
+   * Where a batch that still fails after its retries goes (AWS: the mapping's on-failure destination,
+   * the failed-batches bucket); the reader waits for it. By default an object in `failedBatches`'s
+   * bucket, or the log without one.
+   */
+  onFailure?: (
+    fn: string,
+    records: DynamoDBRecord[],
+    error: unknown,
+    info: FailedBatchInfo,
+  ) => void | Promise<void>;
+  /**
+   * The S3 endpoint (s3rver) whose `bucket` (LOCAL_FAILED_BATCHES_BUCKET by default) takes the failed
+   * batches, when `onFailure` is not given; by default AWS_ENDPOINT_URL_S3, which `npm start` sets to
+   * its s3rver (src/local/s3.ts s3Env). Neither: the log.
+   */
+  failedBatches?: { endpoint: string; bucket?: string };
   /** After each invocation (tests wait on it). */
   onBatch?: (fn: string, records: DynamoDBRecord[]) => void;
   /**
@@ -344,10 +434,47 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
         `[streams] ${fn}: ${shard} no longer holds its records after ${after} (kept 24 hours): any not read ` +
           'are lost; going on from the oldest record kept',
       ));
-  const onFailure =
+  const s3Endpoint = opts.failedBatches?.endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
+  const failedBucket = opts.failedBatches?.bucket ?? LOCAL_FAILED_BATCHES_BUCKET;
+  const s3 =
+    opts.onFailure || !s3Endpoint
+      ? undefined
+      : new S3Client({
+          endpoint: s3Endpoint,
+          region: opts.region,
+          credentials: LOCAL_CREDENTIALS,
+          forcePathStyle: true,
+        });
+  const onFailure: NonNullable<StreamPollerOptions['onFailure']> =
     opts.onFailure ??
-    ((fn, records, e) =>
-      console.error(`[streams] ${fn}: ${records.length} record(s) sent to the on-failure destination`, e));
+    (async (fn, records, e, info) => {
+      if (!s3) {
+        console.error(`[streams] ${fn}: ${records.length} record(s) sent to the on-failure destination`, e);
+        return;
+      }
+      const { key, body } = failedBatchObject(fn, records, info, opts.region);
+      try {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: failedBucket,
+            Key: key,
+            Body: body,
+            ContentType: 'application/json',
+          }),
+        );
+        console.error(
+          `[streams] ${fn}: ${records.length} record(s) failed after their retries: s3://${failedBucket}/${key}`,
+          e,
+        );
+      } catch (putError) {
+        // As Lambda's DestinationDeliveryFailures: the records are lost from the destination.
+        console.error(
+          `[streams] ${fn}: ${records.length} failed record(s) could not be written to s3://${failedBucket}`,
+          putError,
+          e,
+        );
+      }
+    });
   let stopped = false;
   const wanted = new Set(opts.functions ?? functionsWith('stream').map((f) => f.name));
   const fns = functionsWith('stream').filter((f) => wanted.has(f.name));
@@ -362,7 +489,12 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
    * with every record after it in the batch, whole ("bisected at the returned sequence number").
    * When the retries are spent, what was being retried goes to the on-failure destination.
    */
-  const deliver = async (name: string, trigger: { retryAttempts: number }, records: DynamoDBRecord[]) => {
+  const deliver = async (
+    name: string,
+    trigger: { retryAttempts: number },
+    records: DynamoDBRecord[],
+    shardId: string,
+  ) => {
     let pending = records;
     let size = records.length;
     for (let attempt = 0; pending.length > 0; attempt++) {
@@ -389,7 +521,12 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
       // delivered again after a restart (the reader's position is not moved past them).
       if (stopped) return false;
       if (attempt >= trigger.retryAttempts) {
-        onFailure(name, pending.slice(0, retried), outcome.error);
+        await onFailure(name, pending.slice(0, retried), outcome.error, {
+          streamArn,
+          shardId,
+          invokeCount: attempt + 1,
+          partial: outcome.partial,
+        });
         pending = pending.slice(retried);
         size = pending.length;
         attempt = -1;
@@ -551,7 +688,7 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
           }
           let complete = true;
           for (let i = 0; i < mine.length && complete; i += trigger.batchSize) {
-            complete = await deliver(name, trigger, mine.slice(i, i + trigger.batchSize));
+            complete = await deliver(name, trigger, mine.slice(i, i + trigger.batchSize), shard);
           }
           // Stopped midway: the position stays before these records.
           if (!complete) break;
@@ -592,6 +729,7 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
       for (const p of pacers) p.end();
       await Promise.all(loops);
       own?.destroy();
+      s3?.destroy();
     },
     wake() {
       lastWrite = Date.now();
