@@ -21,7 +21,7 @@ export interface EmulatorEndpoints {
 declare module 'vitest' {
   export interface ProvidedContext {
     emulators: EmulatorEndpoints;
-    /** s3rver with the statements bucket. */
+    /** s3rver with the statements bucket and the failed-batches bucket. */
     s3: Pick<LocalS3, 'endpoint' | 'bucket'>;
   }
 }

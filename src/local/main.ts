@@ -9,7 +9,7 @@
  * local only), BANK_SES_PORT (aws-ses-v2-local, a free port otherwise), BANK_LAMBDA_PORT (the local
  * Invoke endpoint, src/local/async-invoke.ts; a free port otherwise), BANK_WEBHOOK_RETRY_SCALE (1),
  * BANK_DYNAMODB_JVM (`peak`, or `quick` for a JVM that starts on half the CPU: src/local/emulators.ts).
- * s3rver serves the statements bucket (files under BANK_DATA_DIR/s3).
+ * s3rver serves the statements bucket and the stream functions' failed-batches bucket (files under BANK_DATA_DIR/s3).
  * Ctrl+C stops everything.
  */
 import { existsSync } from 'node:fs';
