@@ -79,6 +79,8 @@ const successNotDriven: Record<string, string> = {
     'needs the emailed code: the shared cognito-local was not started with CODE (test/identity.test.ts drives it)',
   'GET /v1/accounts/{id}/statements/{period}':
     'needs the statements bucket (s3rver), which this test does not start (the statements tests drive it)',
+  'POST /v1/admin/transactions/{id}/unclaimed-payouts':
+    'needs unclaimed funds, made by the settler once both accounts of a deferred transfer closed (src/handlers/admin-ledger.test.ts drives it)',
   'POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry':
     'needs a delivery, made by the stream poller, which this test does not run (the webhook tests drive it)',
 };
@@ -837,6 +839,26 @@ describe('every route answers as the OpenAPI document says', () => {
         await call(reverse, `/v1/admin/transactions/${unknown}/reversals`, {
           ...staffAuth,
           body: why,
+          headers: idem(),
+        })
+      ).status,
+    ).toBe(404);
+
+    const payout = 'POST /v1/admin/transactions/{id}/unclaimed-payouts';
+    expect(
+      (
+        await call(payout, `/v1/admin/transactions/${txId}/unclaimed-payouts`, {
+          ...staffAuth,
+          body: { toAccountId: a.id, reason: 'Contract test' },
+          headers: idem(),
+        })
+      ).status,
+    ).toBe(422);
+    expect(
+      (
+        await call(payout, `/v1/admin/transactions/${unknown}/unclaimed-payouts`, {
+          ...staffAuth,
+          body: { toAccountId: a.id, reason: 'Contract test' },
           headers: idem(),
         })
       ).status,

@@ -146,6 +146,7 @@ const order = [
   'tellerDeposit',
   'tellerWithdraw',
   'reverseTransaction',
+  'payUnclaimed',
   'getLimits',
 ] as const satisfies readonly OperationId[];
 

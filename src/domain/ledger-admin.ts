@@ -11,6 +11,9 @@
  *   - A reversal gives back all or part of a posted deposit, withdrawal, transfer or refund, in the
  *     opposite direction. Refunds and reversals of one journal together never exceed its amount
  *     (`unreversed`, shared with refunds), and no customer balance goes below zero.
+ *   - Unclaimed funds (a transfer whose recipient's and sender's accounts both closed before it
+ *     settled, held on an `unclaimed` shard) are paid out whole, once, to an active account of the
+ *     transfer's sender in its currency: a `reversal` of the transfer from that shard to the account.
  */
 import { type AccountStatus, assertActive } from './account.ts';
 import { BankError } from './errors.ts';
@@ -119,4 +122,45 @@ export const planReversal = (
   };
   const postings = [leg(sides.debit, -amt), leg(sides.credit, amt)];
   return checked({ ...empty, type: 'reversal', postings, changes }, read);
+};
+
+/**
+ * Pays out unclaimed funds (src/store/ledger-return.ts `unclaim`): the whole of `original`, from the
+ * unclaimed shard it was posted to, to `to`, an account of the original's sender. Refused (declines,
+ * 422) when the journal is not unclaimed funds (`not_reversible`), when it was paid out already
+ * (`reversal_exceeds_amount`: the payout is a reversal of it, and all of it has been given back), when
+ * the account is not the sender's (`recipient_not_found`: the funds have no other recipient), not in
+ * the journal's currency (`currency_mismatch`) or not active (`account_not_active`). Existing codes:
+ * the web client keeps a message for every code (web/src/errors.ts).
+ */
+export const planUnclaimedPayout = (
+  original: Journal,
+  to: Moving & { ownerId: string },
+  unclaimedShard: string,
+): Plan => {
+  if (!original.unclaimed || original.type !== 'transfer' || original.status !== 'posted')
+    throw new BankError('not_reversible', 'Only a transfer held as unclaimed funds can be paid out');
+  if (original.unclaimedPaidOut)
+    throw new BankError('reversal_exceeds_amount', 'These unclaimed funds were already paid out');
+  if (to.ownerId !== original.from?.ownerId)
+    throw new BankError(
+      'recipient_not_found',
+      "Unclaimed funds are paid to an account of the transfer's sender only",
+    );
+  if (to.currency !== original.currency)
+    throw new BankError('currency_mismatch', 'The account must be in the currency of the unclaimed funds');
+  assertActive(to);
+  const amount = original.amount;
+  return checked(
+    {
+      ...empty,
+      type: 'reversal',
+      postings: [
+        { account: unclaimedShard, system: true, amount: -amount, currency: original.currency },
+        { account: to.id, system: false, amount, currency: original.currency },
+      ],
+      changes: new Map([[to.id, posted(to, amount)]]),
+    },
+    [to],
+  );
 };

@@ -105,6 +105,12 @@ export interface Journal {
    * funds the bank holds for the sender until staff pay them out. Set with `returned`.
    */
   unclaimed?: boolean;
+  /**
+   * Unclaimed funds paid out by staff (src/store/ledger-admin.ts `payUnclaimed`): the id of the
+   * payout, a `reversal` of this journal from its unclaimed shard to an account of its sender's. Set
+   * once, in the payout's own transaction.
+   */
+  unclaimedPaidOut?: string;
   from?: Party;
   to?: Party;
 }

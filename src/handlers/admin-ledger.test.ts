@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, type TestAdmin, testAdmin } from '../../test/admin.ts';
 import { type CallInput, call } from '../../test/api.ts';
@@ -7,11 +7,14 @@ import { expiredHold, holdEntryStatus } from '../../test/banking.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import type { OperationId } from '../api/routes.ts';
 import { eventsFromChange } from '../domain/events.ts';
-import { toAccount } from '../store/accounts.ts';
+import { AccountStore, toAccount } from '../store/accounts.ts';
 import { AuditStore, verifyAudit } from '../store/audit.ts';
 import { createDocumentClient } from '../store/db.ts';
+import { IdempotencyStore } from '../store/idempotency.ts';
 import * as keys from '../store/item-keys.ts';
+import { LedgerStore } from '../store/ledger.ts';
 import { verifyLedger } from '../store/verify.ts';
+import { settler } from './context.ts';
 import { staffOnly } from './staff.ts';
 
 let table: string;
@@ -496,5 +499,151 @@ describe('reversals', () => {
     expect(await verifyAudit(createDocumentClient(dynamoClients().client), table)).toMatchObject({
       ok: true,
     });
+  });
+});
+
+describe('unclaimed funds', () => {
+  /**
+   * `u` pays all of its account (`amount`) to a hot recipient's, and both accounts close before the
+   * credit settles: the settler holds it as unclaimed funds (ledger-return.ts).
+   */
+  const unclaimedFunds = async (u: string, amount: number) => {
+    const db = createDocumentClient(dynamoClients().client);
+    const accounts = new AccountStore(db, table);
+    const deferring = new LedgerStore(db, table, accounts, new IdempotencyStore(db, table, 48 * 3600), {
+      systemShards: 16,
+      dailyLimit: 500_000,
+      deferCredits: 'always',
+    });
+    const v = newUser();
+    const a = await open(u);
+    const b = await open(v);
+    await cashIn(a.id, amount);
+    const t = await deferring.transfer({
+      user: u,
+      idempotencyKey: randomUUID(),
+      fingerprint: randomUUID(),
+      fromAccountId: a.id,
+      toAccountNumber: b.number,
+      amount,
+      currency: 'USD',
+    });
+    if (t.kind !== 'journal') throw new Error(`declined: ${t.code}`);
+    for (const [owner, id] of [
+      [v, b.id],
+      [u, a.id],
+    ] as const)
+      await dynamoClients().doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: keys.account(owner, id),
+          UpdateExpression: 'SET #s = :closed, version = version + :one',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':closed': 'closed', ':one': 1 },
+        }),
+      );
+    expect(await settler().settle(v, b.id)).toBe(1);
+    return t.journal;
+  };
+
+  it("staff pay them once to the former customer's new account, the customer hears of it, each refusal is audited", async () => {
+    const u = newUser();
+    const t = await unclaimedFunds(u, 300);
+    const fresh = await open(u);
+    await cashIn(fresh.id, 50);
+    const headers = key();
+    const body = { toAccountId: fresh.id, reason: 'Customer came back' };
+    const before = await dynamoClients().doc.send(
+      new GetCommand({ TableName: table, Key: keys.journal(t.id) }),
+    );
+    const paid = await asAdmin('payUnclaimed', { params: { id: t.id }, body, headers });
+    expect(paid.status).toBe(201);
+    expect(paid.body).toMatchObject({
+      type: 'reversal',
+      amount: 300,
+      reverses: t.id,
+      tellerId: ADMIN,
+      reason: 'Customer came back',
+      to: { accountId: fresh.id, ownerId: u, balanceAfter: 350 },
+    });
+    expect(paid.body.from).toBeUndefined();
+    expect(await balance(u, fresh.id)).toBe(350);
+    const replay = await asAdmin('payUnclaimed', { params: { id: t.id }, body, headers });
+    expect(replay).toMatchObject({ status: 201, body: { id: paid.body.id } });
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    const reused = await asAdmin('payUnclaimed', {
+      params: { id: t.id },
+      body: { ...body, reason: 'other' },
+      headers,
+    });
+    expect(reused).toMatchObject({ status: 422, body: { code: 'idempotency_key_reused' } });
+    const twice = await asAdmin('payUnclaimed', { params: { id: t.id }, body, headers: key() });
+    expect(twice).toMatchObject({ status: 422, body: { code: 'reversal_exceeds_amount' } });
+    expect(await balance(u, fresh.id)).toBe(350);
+    // The customer sees the payout as theirs, and hears of it: transaction.posted, to them alone.
+    const seen = await call('getTransaction', { user: u, params: { id: paid.body.id } });
+    expect(seen.body).toMatchObject({ type: 'reversal', amount: 300 });
+    const views = { transaction: () => ({}), account: (x: Record<string, unknown>) => ({ ...toAccount(x) }) };
+    const at = new Date().toISOString();
+    const item = await dynamoClients().doc.send(
+      new GetCommand({ TableName: table, Key: keys.journal(paid.body.id) }),
+    );
+    expect(eventsFromChange(undefined, item.Item, at, views).map((e) => [e.type, e.customer])).toEqual([
+      ['transaction.posted', u],
+    ]);
+    // The transfer's mark tells no one anything new.
+    const after = await dynamoClients().doc.send(
+      new GetCommand({ TableName: table, Key: keys.journal(t.id) }),
+    );
+    expect(after.Item).toMatchObject({ unclaimedPaidOut: paid.body.id });
+    expect(eventsFromChange(before.Item, after.Item, at, views)).toEqual([]);
+    await ledgerIsClean();
+    const trail = await new AuditStore(createDocumentClient(dynamoClients().client), table).bySubject(t.id, {
+      limit: 50,
+    });
+    expect(trail.items.map((r) => [r.action, r.outcome, r.actor.userId])).toEqual([
+      ['unclaimed_paid_out', 'refused', ADMIN],
+      ['unclaimed_paid_out', 'succeeded', ADMIN],
+    ]);
+  });
+
+  it("refuses another customer's account, a frozen one, a journal that is not unclaimed, an unknown one; the customer's own call is 403", async () => {
+    const u = newUser();
+    const t = await unclaimedFunds(u, 120);
+    const stranger = await open(newUser());
+    const frozen = await open(u);
+    expect(
+      (await asAdmin('freezeAccount', { params: { id: frozen.id }, body: { reason: 'x' } })).status,
+    ).toBe(200);
+    const pay = (id: string, toAccountId: string) =>
+      asAdmin('payUnclaimed', { params: { id }, body: { toAccountId, reason: 'x' }, headers: key() });
+    expect(await pay(t.id, stranger.id)).toMatchObject({
+      status: 422,
+      body: { code: 'recipient_not_found' },
+    });
+    expect(await pay(t.id, frozen.id)).toMatchObject({ status: 422, body: { code: 'account_not_active' } });
+    const good = await open(u);
+    await cashIn(good.id, 10);
+    const plain = (await transfer(u, good.id, stranger.number, 5)).body as { id: string };
+    expect(await pay(plain.id, good.id)).toMatchObject({ status: 422, body: { code: 'not_reversible' } });
+    expect((await pay(randomUUID(), good.id)).status).toBe(404);
+    expect(
+      (await asAdmin('payUnclaimed', { params: { id: t.id }, body: { reason: 'x' }, headers: key() })).status,
+    ).toBe(400);
+    expect(
+      (await asAdmin('payUnclaimed', { params: { id: t.id }, body: { toAccountId: good.id, reason: 'x' } }))
+        .status,
+    ).toBe(400);
+    const customer = await call('payUnclaimed', {
+      user: u,
+      params: { id: t.id },
+      body: { toAccountId: good.id, reason: 'x' },
+      headers: key(),
+    });
+    expect(customer.status).toBe(403);
+    expect(await balance(u, good.id)).toBe(5);
+    expect((await pay(t.id, good.id)).status).toBe(201);
+    expect(await balance(u, good.id)).toBe(125);
+    await ledgerIsClean();
   });
 });

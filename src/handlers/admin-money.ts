@@ -1,5 +1,5 @@
 /**
- * Bank staff's writes: freeze and unfreeze, teller cash, reversals. Thin: the rules are in
+ * Bank staff's writes: freeze and unfreeze, teller cash, reversals, payouts of unclaimed funds. Thin: the rules are in
  * src/domain/ledger-admin.ts and the store's conditions (src/store/ledger-admin.ts). The member of
  * staff is the caller: their id is recorded on the journal (teller cash, reversals) and the account
  * (freeze), and their Idempotency-Keys are their own.
@@ -130,6 +130,16 @@ export const handler = createHandler(
         entryOf(req, 'transaction_reversed', { type: 'transaction', id: req.params.id }, req.body.reason),
         (extra, declined) =>
           adminLedger().reverse({ ...keyed(req), journalId: req.params.id, ...req.body }, extra, declined),
+      ),
+    payUnclaimed: (req) =>
+      audited(
+        entryOf(req, 'unclaimed_paid_out', { type: 'transaction', id: req.params.id }, req.body.reason),
+        (extra, declined) =>
+          adminLedger().payUnclaimed(
+            { ...keyed(req), journalId: req.params.id, ...req.body },
+            extra,
+            declined,
+          ),
       ),
   }),
   { guard },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { failingTransactions, timeout, withoutVersionChecks } from '../../test/faults.ts';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
@@ -10,15 +10,18 @@ import { AuditStore, auditEntry } from './audit.ts';
 import { createDocumentClient, type Db, type Piece } from './db.ts';
 import { type Declined, type DeclineExtra, IdempotencyStore, type Outcome } from './idempotency.ts';
 import * as keys from './item-keys.ts';
-import { LedgerWriter } from './ledger.ts';
+import { LedgerStore, LedgerWriter } from './ledger.ts';
 import {
   type AdminAccount,
   type Extra,
+  type PayoutRequest,
   type ReversalRequest,
   StaffLedger,
   type StatusRequest,
   type TellerRequest,
 } from './ledger-admin.ts';
+import { CreditReturns } from './ledger-return.ts';
+import { CreditSettler } from './ledger-settle.ts';
 import { verifyLedger } from './verify.ts';
 
 /**
@@ -57,6 +60,11 @@ class AdminLedgerStore extends LedgerWriter {
   /** StaffLedger.tellerWithdraw. */
   tellerWithdraw(req: TellerRequest, extra: Extra = [], declined?: DeclineExtra): Promise<Outcome> {
     return this.staff.tellerWithdraw(req, extra, declined);
+  }
+
+  /** StaffLedger.payUnclaimed. */
+  payUnclaimed(req: PayoutRequest, extra: Extra = [], declined?: DeclineExtra): Promise<Outcome> {
+    return this.staff.payUnclaimed(req, extra, declined);
   }
 
   /** StaffLedger.reverse. */
@@ -570,6 +578,176 @@ describe('teller deposit, customer transfer, admin reversal', () => {
       }),
     );
     expect((await verifyLedger(db, table)).problems.join('\n')).toMatch(/reversals sum to 701/);
+  });
+});
+
+/** Sets an account's status behind the stores' backs (closing one that is empty, as close requires). */
+const setStatus = (table: string, owner: string, id: string, status: string) =>
+  db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: keys.account(owner, id),
+      UpdateExpression: 'SET #s = :s, version = version + :one',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':s': status, ':one': 1 },
+    }),
+  );
+
+/**
+ * Unclaimed funds (ledger-return.ts): `owner` pays all it has (`amount`) to a hot recipient, and both
+ * accounts close before the credit settles; the settler moves it to an unclaimed shard.
+ */
+const unclaimedFunds = async (s: Awaited<ReturnType<typeof setup>>, owner: string, amount = 25) => {
+  const opts = { systemShards: 4, dailyLimit: DAILY_LIMIT };
+  const idempotency = new IdempotencyStore(db, s.table, 48 * 3600);
+  const deferring = new LedgerStore(db, s.table, s.accounts, idempotency, {
+    ...opts,
+    deferCredits: 'always',
+  });
+  const returns = new CreditReturns(db, s.table, s.accounts, idempotency, opts);
+  const settler = new CreditSettler(db, s.table, s.accounts, { systemShards: 4, returns });
+  const from = await s.open(owner);
+  const to = await s.open(`${owner}-r`);
+  await s.ledger.tellerDeposit({ ...s.k(ADMIN), accountId: from.id, amount });
+  const t = journal(
+    await deferring.transfer({
+      ...s.k(owner),
+      fromAccountId: from.id,
+      toAccountNumber: to.number,
+      amount,
+      currency: 'USD',
+      description: 'Rent',
+    }),
+  );
+  await setStatus(s.table, `${owner}-r`, to.id, 'closed');
+  await setStatus(s.table, owner, from.id, 'closed');
+  expect(await settler.settle(`${owner}-r`, to.id)).toBe(1);
+  expect(await s.ledger.getJournal(t.id)).toMatchObject({ unclaimed: true, reversedAmount: amount });
+  return t;
+};
+
+describe('payout of unclaimed funds', () => {
+  const held = async (table: string) => (await verifyLedger(db, table)).currencies.USD?.unclaimed;
+
+  it("pays the whole amount once to the sender's new account, exact balances; a replay answers the same; a second payout is refused", async () => {
+    const s = await setup();
+    const { ledger, accounts, open, k, table, clean } = s;
+    const t = await unclaimedFunds(s, 'gone');
+    expect(await held(table)).toBe(25);
+    const fresh = await open('gone');
+    await ledger.tellerDeposit({ ...k(ADMIN), accountId: fresh.id, amount: 40 });
+    const before = await accounts.mustGet('gone', fresh.id);
+    const req = {
+      user: ADMIN,
+      idempotencyKey: 'payout-1',
+      fingerprint: 'f',
+      journalId: t.id,
+      toAccountId: fresh.id,
+      reason: 'Former customer asked',
+    };
+    const first = await ledger.payUnclaimed(req);
+    const p = journal(first);
+    expect(p).toMatchObject({
+      type: 'reversal',
+      status: 'posted',
+      amount: 25,
+      currency: 'USD',
+      reverses: t.id,
+      tellerId: ADMIN,
+      reason: 'Former customer asked',
+      to: { accountId: fresh.id, ownerId: 'gone', balanceAfter: 65, postingNo: (before.postingNo ?? 0) + 1 },
+    });
+    expect(p.from).toBeUndefined();
+    expect(await accounts.mustGet('gone', fresh.id)).toMatchObject({
+      balance: 65,
+      available: 65,
+      version: before.version + 1,
+      postingNo: (before.postingNo ?? 0) + 1,
+    });
+    expect(await ledger.getJournal(t.id)).toMatchObject({ unclaimedPaidOut: p.id, reversedAmount: 25 });
+    expect(await held(table)).toBe(0);
+    // The same request again: the same answer, nothing more moves.
+    expect(await ledger.payUnclaimed(req)).toMatchObject({
+      kind: 'journal',
+      replayed: true,
+      journal: { id: p.id },
+    });
+    // The key reused for another request is refused.
+    await expect(ledger.payUnclaimed({ ...req, fingerprint: 'other' })).rejects.toMatchObject({
+      code: 'idempotency_key_reused',
+    });
+    // Another payout of the same funds, with a key of its own: refused, and recorded as such.
+    const again = { ...k(ADMIN), journalId: t.id, toAccountId: fresh.id, reason: 'twice' };
+    expect(code(await ledger.payUnclaimed(again))).toBe('reversal_exceeds_amount');
+    expect(await ledger.payUnclaimed(again)).toMatchObject({ kind: 'declined', replayed: true });
+    expect((await accounts.mustGet('gone', fresh.id)).balance).toBe(65);
+    await clean();
+  });
+
+  it("refuses another customer's account, a frozen or closed one, another currency, and a journal that is not unclaimed funds; nothing moves", async () => {
+    const s = await setup();
+    const { ledger, accounts, open, k, table, clean } = s;
+    const t = await unclaimedFunds(s, 'left');
+    const other = await open('stranger');
+    const frozen = await open('left');
+    await setStatus(table, 'left', frozen.id, 'frozen');
+    const closed = await open('left');
+    await setStatus(table, 'left', closed.id, 'closed');
+    const euro = await accounts.open({ ownerId: 'left', type: 'checking', currency: 'EUR' });
+    const good = await open('left');
+    const payOut = (journalId: string, toAccountId: string) =>
+      ledger.payUnclaimed({ ...k(ADMIN), journalId, toAccountId, reason: 'test' });
+    expect(code(await payOut(t.id, other.id))).toBe('recipient_not_found');
+    expect(code(await payOut(t.id, frozen.id))).toBe('account_not_active');
+    expect(code(await payOut(t.id, closed.id))).toBe('account_not_active');
+    expect(code(await payOut(t.id, euro.id))).toBe('currency_mismatch');
+    // A transfer that reached its recipient is not unclaimed funds.
+    await ledger.tellerDeposit({ ...k(ADMIN), accountId: good.id, amount: 10 });
+    const plain = journal(await pay(ledger, 'left', good.id, other.number, 5));
+    expect(code(await payOut(plain.id, good.id))).toBe('not_reversible');
+    await expect(payOut(randomUUID(), good.id)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(payOut(t.id, randomUUID())).rejects.toMatchObject({ code: 'not_found' });
+    // Staff do not pay funds into an account of their own.
+    const mine = await open(ADMIN);
+    await expect(payOut(t.id, mine.id)).rejects.toMatchObject({ code: 'forbidden' });
+    // Nothing moved: the funds are still held, unpaid.
+    expect(await held(table)).toBe(25);
+    expect((await ledger.getJournal(t.id))?.unclaimedPaidOut).toBeUndefined();
+    for (const [owner, a] of [
+      ['stranger', other],
+      ['left', frozen],
+      ['left', euro],
+    ] as const)
+      expect((await accounts.mustGet(owner, a.id)).balance).toBe(owner === 'stranger' ? 5 : 0);
+    expect(code(await payOut(t.id, good.id))).toBe('posted');
+    await clean();
+  });
+
+  it('the paid-out mark is a stored condition: a payout planned on a stale journal does not pay twice', async () => {
+    const s = await setup();
+    const { ledger, accounts, open, k, table, clean } = s;
+    const t = await unclaimedFunds(s, 'twice');
+    const stale = (await db.send(new GetCommand({ TableName: table, Key: keys.journal(t.id) }))).Item;
+    const a = await open('twice');
+    const b = await open('twice');
+    journal(await ledger.payUnclaimed({ ...k(ADMIN), journalId: t.id, toAccountId: a.id, reason: 'first' }));
+    // The next payout reads the transfer as it was before the first (not paid out), as a concurrent
+    // payout would.
+    const staleLedger = new AdminLedgerStore(
+      staleOnce(db, keys.journal(t.id).pk, stale ?? {}),
+      table,
+      new AccountStore(db, table),
+      new IdempotencyStore(db, table, 48 * 3600),
+      { systemShards: 4, dailyLimit: DAILY_LIMIT },
+    );
+    expect(
+      code(
+        await staleLedger.payUnclaimed({ ...k(ADMIN), journalId: t.id, toAccountId: b.id, reason: 'second' }),
+      ),
+    ).toBe('reversal_exceeds_amount');
+    expect((await accounts.mustGet('twice', a.id)).balance).toBe(25);
+    expect((await accounts.mustGet('twice', b.id)).balance).toBe(0);
+    await clean();
   });
 });
 

@@ -16,7 +16,10 @@
  *     after it fails `status = active` (which every posting and new hold already carries);
  *   - teller cash: the customer ledger's account conditions (no overdraft, active); no daily counter;
  *   - reversal: `refundable >= :amount` on the original (shared with refunds: see `givenBack`), and
- *     the no-overdraft condition on the customer account debited.
+ *     the no-overdraft condition on the customer account debited;
+ *   - payout of unclaimed funds: `unclaimed = true AND attribute_not_exists(unclaimedPaidOut)` on the
+ *     original (marked paid out with the payout's id in the same transaction: two payouts cannot both
+ *     commit), and the credited account's own conditions (its version as read, `active`).
  *
  * Items per action: freeze 1 (+extra); teller cash those of a customer deposit or withdrawal, without
  * the daily counter; a reversal those of a movement between its two sides, plus the original journal
@@ -31,6 +34,7 @@ import {
   planReversal,
   planTellerDeposit,
   planTellerWithdrawal,
+  planUnclaimedPayout,
   statusChange,
 } from '../domain/ledger-admin.ts';
 import { type AccountReader, type AccountRecord, publicAccount } from './accounts.ts';
@@ -86,6 +90,13 @@ export interface TellerRequest extends Keyed {
 export interface ReversalRequest extends Keyed {
   journalId: string;
   amount?: number | undefined;
+  reason: string;
+}
+
+/** A payout of unclaimed funds: `user` is the member of staff; always the whole amount. */
+export interface PayoutRequest extends Keyed {
+  journalId: string;
+  toAccountId: string;
   reason: string;
 }
 
@@ -174,8 +185,7 @@ export class StaffLedger extends LedgerEngine {
     return this.commit(
       req,
       async (now) => {
-        const original = await this.getJournal(req.journalId);
-        if (!original) throw new BankError('not_found', 'No such transaction');
+        const original = await this.original(req.journalId);
         assertNotOwn(req.user, original.from?.ownerId, original.to?.ownerId);
         assertReversible(original);
         assertSettled(original);
@@ -212,6 +222,83 @@ export class StaffLedger extends LedgerEngine {
       },
       declined,
     );
+  }
+
+  /**
+   * Pays out unclaimed funds (ledger-return.ts `unclaim`) to an account of the transfer's sender: a
+   * `reversal` journal (`reverses` the transfer) from the unclaimed shard the transfer's credit went to
+   * onto the account, posted as any credit (exact balanceAfter, version, posting number, history), and
+   * the transfer marked `unclaimedPaidOut` with the payout's id, on the condition that it is unclaimed
+   * and not paid out yet. Whole, once.
+   */
+  payUnclaimed(req: PayoutRequest, extra: Extra = [], declined?: DeclineExtra): Promise<Outcome> {
+    const id = journalIdFor(req.user, req.idempotencyKey);
+    return this.commit(
+      req,
+      async (now) => {
+        const original = await this.original(req.journalId);
+        assertNotOwn(req.user, original.from?.ownerId);
+        const to = await this.account(req.toAccountId);
+        assertNotOwn(req.user, to.ownerId);
+        // The shard the transfer's credit was posted to (ledger-return.ts `unclaim`).
+        const shard = systemShardId(
+          'unclaimed',
+          original.currency,
+          shardOf(original.id, this.opts.systemShards),
+        );
+        const plan = planUnclaimedPayout(original, to, shard);
+        const attempt = this.instant(
+          id,
+          plan,
+          now,
+          {
+            ...req,
+            amount: original.amount,
+            description: `Unclaimed funds: ${original.description || 'transfer'}`.slice(0, 140),
+          },
+          { to: [to] },
+          { reverses: original.id, tellerId: req.user, reason: req.reason },
+        );
+        // The account's rules as stored conditions too, beside its version and `status = active`: its
+        // owner is the transfer's sender and its currency the transfer's.
+        for (const p of attempt.pieces) {
+          const u = p.name === `to:${to.id}` ? p.item.Update : undefined;
+          if (!u) continue;
+          u.ConditionExpression = `${u.ConditionExpression} AND #owner = :sender AND #currency = :currency`;
+          u.ExpressionAttributeNames = {
+            ...u.ExpressionAttributeNames,
+            '#owner': 'ownerId',
+            '#currency': 'currency',
+          };
+          u.ExpressionAttributeValues = {
+            ...u.ExpressionAttributeValues,
+            ':sender': original.from?.ownerId,
+            ':currency': original.currency,
+          };
+        }
+        attempt.pieces.push({
+          name: 'original',
+          item: {
+            Update: {
+              TableName: this.table,
+              Key: keys.journal(original.id),
+              UpdateExpression: 'SET unclaimedPaidOut = :payout, version = version + :one',
+              ConditionExpression: 'unclaimed = :true AND attribute_not_exists(unclaimedPaidOut)',
+              ExpressionAttributeValues: { ':payout': id, ':one': 1, ':true': true },
+            },
+          },
+        });
+        return { ...attempt, extra: await piecesOf(extra) };
+      },
+      declined,
+    );
+  }
+
+  /** The journal a staff action acts on (a reversal, a payout), or 404. */
+  private async original(journalId: string) {
+    const original = await this.getJournal(journalId);
+    if (!original) throw new BankError('not_found', 'No such transaction');
+    return original;
   }
 
   private teller(req: TellerRequest) {

@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
+import { shardOf, systemShardId } from '../domain/ledger.ts';
 import { AccountStore } from './accounts.ts';
 import { createDocumentClient, type Db } from './db.ts';
 import { historyBetween, historyKey, isPosting, sideEntries } from './history.ts';
@@ -296,8 +297,19 @@ const everyKind = async () => {
   posted(await ledger.withdraw({ user: 'u3', ...k('cw'), accountId: c.id, amount: 7 }));
   await close('u3', c.id);
   expect(await settler.settle('u3', c.id)).toBe(2);
+  // The former customer opens an account again, and staff pay the unclaimed funds out to it.
+  const d2 = await open('u4');
+  const payout = posted(
+    await staff.payUnclaimed({
+      user: 'staff',
+      ...k('payout'),
+      journalId: unclaimed.id,
+      toAccountId: d2.id,
+      reason: 'test',
+    }),
+  );
   const unsettled = await pay('unsettled', b, 8, {}, deferring);
-  return { table, a, b, c, returned, unclaimed, unsettled };
+  return { table, a, b, c, d2, returned, unclaimed, payout, unsettled };
 };
 
 describe('verify-ledger', () => {
@@ -629,7 +641,7 @@ describe('verify-ledger', () => {
   });
 
   it('passes every kind of journal the code writes', async () => {
-    const { table, returned, unclaimed, a, b, c } = await everyKind();
+    const { table, returned, unclaimed, payout, a, b, c, d2 } = await everyKind();
     const r = await verifyLedger(db, table, { sweepSeconds: 1e9 });
     expect(r.problems).toEqual([]);
     // Every posting the code writes is numbered (a pending transfer's post, a bulk payment's several on
@@ -638,6 +650,7 @@ describe('verify-ledger', () => {
       ['u1', a],
       ['u2', b],
       ['u3', c],
+      ['u4', d2],
     ] as const) {
       const numbers = (await historyOf(table, account.id)).filter(isPosting).map((e) => e.postingNo);
       expect(numbers.length).toBeGreaterThan(0);
@@ -647,12 +660,74 @@ describe('verify-ledger', () => {
       );
       expect(item.Item?.postingNo).toBe(numbers.length);
     }
-    expect(r).toMatchObject({ ok: true, accounts: 4, journals: 22, credits: 1 });
-    expect(r.currencies.USD).toMatchObject({ incoming: 8, unclaimed: 11 });
+    expect(r).toMatchObject({ ok: true, accounts: 5, journals: 23, credits: 1 });
+    // The unclaimed funds were paid out: the shard holds nothing more.
+    expect(r.currencies.USD).toMatchObject({ incoming: 8, unclaimed: 0 });
+    expect(payout).toMatchObject({
+      type: 'reversal',
+      reverses: unclaimed.id,
+      amount: 11,
+      to: { balanceAfter: 11 },
+    });
     const stored = await db.send(new GetCommand({ TableName: table, Key: keys.journal(returned.id) }));
     expect(stored.Item).toMatchObject({ returned: true, reversedAmount: 9 });
     const held = await db.send(new GetCommand({ TableName: table, Key: keys.journal(unclaimed.id) }));
-    expect(held.Item).toMatchObject({ returned: true, unclaimed: true, reversedAmount: 11 });
+    expect(held.Item).toMatchObject({
+      returned: true,
+      unclaimed: true,
+      reversedAmount: 11,
+      unclaimedPaidOut: payout.id,
+    });
+  });
+
+  it('catches unclaimed funds paid out twice, to someone else, or without the mark on the transfer', async () => {
+    const { table, b, d2, unclaimed, payout } = await everyKind();
+    const quiet = { sweepSeconds: 1e9 };
+    expect((await verifyLedger(db, table, quiet)).problems).toEqual([]);
+    const D2 = { ...d2, ownerId: 'u4' };
+    const B = { ...b, ownerId: 'u2' };
+    const shard = systemShardId('unclaimed', 'USD', shardOf(unclaimed.id, 2));
+    const other = systemShardId('unclaimed', 'USD', 1 - shardOf(unclaimed.id, 2));
+    // A second payout of the same funds, to another customer, out of another unclaimed shard.
+    await forge(table, { id: 'again', type: 'reversal', amount: 11, reverses: unclaimed.id, to: party(B) }, [
+      [other, -11],
+      [B, 11],
+    ]);
+    expect((await verifyLedger(db, table, quiet)).problems.sort()).toEqual(
+      [
+        `unclaimed transfer ${unclaimed.id} is paid out again by again`,
+        'unclaimed shards hold -11 USD, unclaimed transfers not paid out 0',
+      ].sort(),
+    );
+    // The mark names the forged one: paid to the wrong customer, and the real payout is one too many.
+    await set(table, keys.journal(unclaimed.id), 'SET unclaimedPaidOut = :p', { ':p': 'again' });
+    expect((await verifyLedger(db, table, quiet)).problems.sort()).toEqual(
+      [
+        `unclaimed transfer ${unclaimed.id} is paid out again by ${payout.id}`,
+        `unclaimed transfer ${unclaimed.id} of u4 is paid out to u2 by again`,
+        `unclaimed transfer ${unclaimed.id} is held on ${shard} but paid out of ${other} by again`,
+        'unclaimed shards hold -11 USD, unclaimed transfers not paid out 0',
+      ].sort(),
+    );
+    // No mark at all: both are payouts of funds still unpaid, and a payout out of another shard.
+    await set(table, keys.journal(unclaimed.id), 'REMOVE unclaimedPaidOut', {});
+    await forge(
+      table,
+      { id: 'elsewhere', type: 'reversal', amount: 1, reverses: unclaimed.id, to: party(D2) },
+      [
+        ['cash-out#USD#00', -1],
+        [D2, 1],
+      ],
+    );
+    expect((await verifyLedger(db, table, quiet)).problems.sort()).toEqual(
+      [
+        `unclaimed transfer ${unclaimed.id} is not marked paid out, but ${payout.id} pays it`,
+        `unclaimed transfer ${unclaimed.id} is not marked paid out, but again pays it`,
+        `unclaimed transfer ${unclaimed.id} is not marked paid out, but elsewhere pays it`,
+        'journal elsewhere (reversal) debits cash-out#USD#00, expected a unclaimed shard',
+        'unclaimed shards hold -11 USD, unclaimed transfers not paid out 11',
+      ].sort(),
+    );
   });
 
   it('catches a journal whose debits together move more than its amount, or move it in pieces', async () => {

@@ -30,7 +30,14 @@
  *     not so marked has none; postings and credit items together sum to zero per journal and per
  *     currency; an account's balance + its unsettled credits = the sum of its postings + the sum of its
  *     credit items (its balance is its postings' sum, its `incoming` its credits' sum); no credit is
- *     still unsettled two sweep intervals after it was written.
+ *     still unsettled two sweep intervals after it was written;
+ *   - unclaimed funds (ledger-return.ts) paid out by staff (ledger-admin.ts `payUnclaimed`): a payout
+ *     is a reversal of an unclaimed transfer, debited on the unclaimed shard the transfer's credit went
+ *     to, crediting an account of the transfer's sender, for the whole amount; the transfer's
+ *     `unclaimedPaidOut` names exactly one payout, and a transfer not so marked has none. A payout is
+ *     not counted again as a reversal of the transfer (its amount is in `reversedAmount` already, as
+ *     unclaimed). The unclaimed shards of a currency hold what its unclaimed transfers have not been
+ *     paid out.
  */
 import { type NativeAttributeValue, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Hold } from '../domain/account.ts';
@@ -95,8 +102,9 @@ const isAt = (p: Place, accountId: string): boolean =>
  *     closed) `from` -> a returns shard, or an unclaimed shard (`unclaimed`, its sender closed too);
  *   - refund: `from` (the refunder) -> `to` (the original's sender);
  *   - reversal: `from` (the side the original credited), or a cash-out shard (a withdrawal reversed)
- *     or a returns shard (a return, ledger-return.ts) -> `to` (the side it debited), or a cash-in
- *     shard (a deposit reversed).
+ *     or a returns shard (a return, ledger-return.ts), or an unclaimed shard (a payout of unclaimed
+ *     funds, ledger-admin.ts) -> `to` (the side it debited, or for a payout an account of its sender),
+ *     or a cash-in shard (a deposit reversed).
  * `extra`: a side the kind never has.
  */
 const placesOf = (
@@ -116,7 +124,9 @@ const placesOf = (
       };
     case 'reversal':
       return {
-        debit: j.from ? side('from', j.from) : { system: original?.returned ? 'returns' : 'cash-out' },
+        debit: j.from
+          ? side('from', j.from)
+          : { system: original?.unclaimed ? 'unclaimed' : original?.returned ? 'returns' : 'cash-out' },
         credit: j.to ? side('to', j.to) : { system: 'cash-in' },
       };
     default:
@@ -224,6 +234,8 @@ export const verifyLedger = async (
   const liveHeld = new Map<string, Map<string, number>>();
   const refunds = new Map<string, number>();
   const reversals = new Map<string, number>();
+  /** Payouts of unclaimed funds, by the transfer they pay out. */
+  const payouts = new Map<string, Journal[]>();
   for (const [id, j] of journals) {
     const posted = legsOf.get(id) ?? [];
     const credit = credits.get(id);
@@ -320,7 +332,11 @@ export const verifyLedger = async (
       }
     }
     if (j.refundOf) refunds.set(j.refundOf, (refunds.get(j.refundOf) ?? 0) + j.amount);
-    if (j.reverses) reversals.set(j.reverses, (reversals.get(j.reverses) ?? 0) + j.amount);
+    // A payout of unclaimed funds is checked against its transfer below, not summed as a reversal: the
+    // transfer's reversedAmount already counts its whole amount as given back (to the unclaimed shard).
+    if (j.reverses && j.type === 'reversal' && journals.get(j.reverses)?.unclaimed)
+      payouts.set(j.reverses, [...(payouts.get(j.reverses) ?? []), j]);
+    else if (j.reverses) reversals.set(j.reverses, (reversals.get(j.reverses) ?? 0) + j.amount);
   }
   for (const id of legsOf.keys()) if (!journals.has(id)) problems.push(`postings for unknown journal ${id}`);
   for (const id of credits.keys())
@@ -352,6 +368,49 @@ export const verifyLedger = async (
         `${j.type} ${id} says refundable ${j.refundable}, expected ${j.amount - refunded - reversed}`,
       );
   }
+  // Unclaimed funds are paid out whole, once, to their sender, from the shard that holds them.
+  const unpaid = new Map<string, number>();
+  for (const [id, j] of journals) {
+    const paid = payouts.get(id) ?? [];
+    if (j.unclaimedPaidOut !== undefined && !j.unclaimed)
+      problems.push(`${j.type} ${id} says unclaimedPaidOut but is not unclaimed funds`);
+    if (!j.unclaimed || j.status !== 'posted') continue;
+    if (j.unclaimedPaidOut === undefined) {
+      unpaid.set(j.currency, (unpaid.get(j.currency) ?? 0) + j.amount);
+      for (const p of paid)
+        problems.push(`unclaimed transfer ${id} is not marked paid out, but ${p.id} pays it`);
+      continue;
+    }
+    const payout = paid.find((p) => p.id === j.unclaimedPaidOut);
+    if (!payout)
+      problems.push(`unclaimed transfer ${id} says paid out by ${j.unclaimedPaidOut}, no such payout`);
+    for (const p of paid)
+      if (p.id !== j.unclaimedPaidOut) problems.push(`unclaimed transfer ${id} is paid out again by ${p.id}`);
+    if (!payout) continue;
+    if (payout.status !== 'posted' || payout.amount !== j.amount)
+      problems.push(
+        `unclaimed transfer ${id} of ${j.amount} is paid out ${payout.amount} (${payout.status}) by ${payout.id}`,
+      );
+    if (payout.to?.ownerId !== j.from?.ownerId)
+      problems.push(
+        `unclaimed transfer ${id} of ${j.from?.ownerId} is paid out to ${payout.to?.ownerId} by ${payout.id}`,
+      );
+    // From the shard that holds it: the shard the transfer's credit went to.
+    const on = (legsOf.get(id) ?? []).find((l) => l.amount > 0)?.accountId;
+    const from = (legsOf.get(payout.id) ?? []).find((l) => l.amount < 0)?.accountId;
+    if (on !== from)
+      problems.push(`unclaimed transfer ${id} is held on ${on} but paid out of ${from} by ${payout.id}`);
+  }
+  const held = sumsByCurrency(
+    [...shards]
+      .filter(([id]) => isShardOf('unclaimed', id))
+      .map(([, shard]) => ({ amount: shard.balance, currency: shard.currency })),
+  );
+  for (const currency of new Set([...held.keys(), ...unpaid.keys()]))
+    if ((held.get(currency) ?? 0) !== (unpaid.get(currency) ?? 0))
+      problems.push(
+        `unclaimed shards hold ${held.get(currency) ?? 0} ${currency}, unclaimed transfers not paid out ${unpaid.get(currency) ?? 0}`,
+      );
   for (const original of refunds.keys())
     if (!journals.has(original)) problems.push(`refund of unknown transfer ${original}`);
   for (const original of reversals.keys())

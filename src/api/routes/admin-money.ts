@@ -6,6 +6,7 @@ import {
   ReasonBody,
   ReversalBody,
   TellerBody,
+  UnclaimedPayoutBody,
 } from '../schemas/back-office.ts';
 import { AccountParams, TransactionParams } from '../schemas/primitives.ts';
 
@@ -77,6 +78,26 @@ export const routes = {
       'not_reversible',
       'reversal_exceeds_amount',
       'credit_not_settled',
+    ],
+  }),
+  payUnclaimed: route({
+    method: 'POST',
+    path: '/v1/admin/transactions/{id}/unclaimed-payouts',
+    fn: 'admin-money',
+    role: 'admin',
+    idempotent: true,
+    summary:
+      'Pay unclaimed funds (a transfer both of whose accounts closed before it settled) whole, once, to an account of its sender',
+    params: TransactionParams,
+    body: UnclaimedPayoutBody,
+    status: 201,
+    response: AdminTransaction,
+    errors: [
+      ...keyed,
+      'not_reversible',
+      'reversal_exceeds_amount',
+      'recipient_not_found',
+      'currency_mismatch',
     ],
   }),
 } as const satisfies Record<string, RouteDef>;

@@ -40,6 +40,16 @@ export const ReversalBody = doc(
   }),
   { id: 'ReversalRequest' },
 );
+export const UnclaimedPayoutBody = doc(
+  z.strictObject({
+    toAccountId: doc(Id, { description: 'An active account of the transfer\u2019s sender, in its currency' }),
+    reason: Reason,
+  }),
+  {
+    id: 'UnclaimedPayoutRequest',
+    description: 'Unclaimed funds are paid whole, once, to an account of the sender of the transfer',
+  },
+);
 export const AdminAccount = doc(
   z.object({ ...Account.def.shape, ownerId: doc(str(64), { description: 'The customer\u2019s user id' }) }),
   { id: 'AdminAccount', description: 'An account as bank staff see it' },
