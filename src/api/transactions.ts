@@ -103,6 +103,8 @@ export const adminTransactionView = (j: Journal): AdminTransactionView => {
     ...(j.tellerId ? { tellerId: j.tellerId } : {}),
     ...(j.reference ? { reference: j.reference } : {}),
     ...(j.reason ? { reason: j.reason } : {}),
+    ...(j.unclaimed ? { unclaimed: true } : {}),
+    ...(j.unclaimedPaidOut ? { unclaimedPaidOut: j.unclaimedPaidOut } : {}),
   };
 };
 const replayHeaders = (o: { replayed: boolean }): Record<string, string> =>

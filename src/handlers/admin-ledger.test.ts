@@ -596,6 +596,11 @@ describe('unclaimed funds', () => {
       new GetCommand({ TableName: table, Key: keys.journal(t.id) }),
     );
     expect(after.Item).toMatchObject({ unclaimedPaidOut: paid.body.id });
+    // Staff see the funds as unclaimed, and paid out by that payout.
+    expect((await asAdmin('adminGetTransaction', { params: { id: t.id } })).body).toMatchObject({
+      unclaimed: true,
+      unclaimedPaidOut: paid.body.id,
+    });
     expect(eventsFromChange(before.Item, after.Item, at, views)).toEqual([]);
     await ledgerIsClean();
     const trail = await new AuditStore(createDocumentClient(dynamoClients().client), table).bySubject(t.id, {
