@@ -155,6 +155,8 @@ describe('the admin journey at 1280 px', () => {
     await page.getByRole('heading', { level: 1, name: 'Deposit of $25.50' }).waitFor();
     const depositId = new URL(page.url()).pathname.split('/').pop() as string;
     await check(page, 'transaction');
+    // Not unclaimed funds: no payout offered, and Reverse is.
+    expect(await page.getByRole('heading', { name: 'Pay out unclaimed funds' }).count()).toBe(0);
     await page.getByLabel('Reason for the reversal').fill('Counted twice at the counter');
     await page.getByRole('button', { name: 'Reverse transaction' }).click();
     await page.getByTestId('flash').filter({ hasText: 'Reversed $25.50' }).waitFor();

@@ -16,6 +16,7 @@ export type AdminAccount = z.infer<typeof s.AdminAccount>;
 export type AdminTransaction = z.infer<typeof s.AdminTransaction>;
 export type TellerBody = z.input<typeof s.TellerBody>;
 export type ReversalBody = z.input<typeof s.ReversalBody>;
+export type UnclaimedPayoutBody = z.input<typeof s.UnclaimedPayoutBody>;
 
 const e = encodeURIComponent;
 
@@ -64,6 +65,9 @@ export const adminApi = (api: Api) => ({
       : api.request<AdminTransaction>('POST', `/v1/admin/accounts/${e(id)}/withdrawals`, body, key),
   reverse: (id: string, body: ReversalBody, key: string) =>
     api.request<AdminTransaction>('POST', `/v1/admin/transactions/${e(id)}/reversals`, body, key),
+  /** Unclaimed funds paid, whole and once, to an account of the transfer's sender: the payout (a reversal). */
+  payUnclaimed: (id: string, body: UnclaimedPayoutBody, key: string) =>
+    api.request<AdminTransaction>('POST', `/v1/admin/transactions/${e(id)}/unclaimed-payouts`, body, key),
 });
 
 export type AdminApi = ReturnType<typeof adminApi>;

@@ -1,9 +1,9 @@
 /**
  * The back office (bank staff): find a customer, the customer view (profile, login status,
  * accounts; unlock, disable, enable), an account (freeze and unfreeze with a reason, teller cash,
- * history), a transaction (reversal) and the audit list. Loaded on demand (a dynamic import from
- * app.tsx), so customers never download it. The server enforces every rule; refusals are shown in
- * plain words (src/errors.ts).
+ * history), a transaction (reversal; unclaimed funds and their payout) and the audit list. Loaded
+ * on demand (a dynamic import from app.tsx), so customers never download it. The server enforces
+ * every rule; refusals are shown in plain words (src/errors.ts).
  */
 import { useRef, useState } from 'preact/hooks';
 import {
@@ -15,6 +15,13 @@ import {
   reasonProblem,
   referenceProblem,
 } from '../../admin/access.ts';
+import {
+  canPayOut,
+  canReverse,
+  payoutAccountProblem,
+  payoutProblem,
+  payoutRefusal,
+} from '../../admin/unclaimed.ts';
 import {
   type AdminAccount,
   type AdminApi,
@@ -36,10 +43,12 @@ import {
   type Load,
   LoadState,
   Money,
+  Outcome,
   Page,
   ShowMore,
   SubmitButton,
   useApp,
+  useFocusOnceRead,
   useForm,
   useLoad,
 } from '../../ui.tsx';
@@ -330,6 +339,7 @@ type TellerIntent = {
   description?: string;
 };
 type ReversalIntent = { id: string; amount?: number; reason: string };
+type PayoutIntent = { id: string; toAccountId: string; reason: string };
 
 const AccountView = ({ id }: { id: string }) => {
   const admin = useAdmin();
@@ -366,6 +376,8 @@ const AccountView = ({ id }: { id: string }) => {
             <dd>
               {accountName(a)} · {a.currency}
             </dd>
+            <dt>Account id</dt>
+            <dd class="break">{a.id}</dd>
           </dl>
           {a.status === 'closed' ? null : <FreezeForm account={a} onDone={refresh} />}
           {a.status === 'closed' ? null : <TellerForm account={a} onDone={refresh} />}
@@ -589,7 +601,9 @@ const TransactionView = ({ id }: { id: string }) => {
       form.clear();
     },
   );
-  const t = load.state === 'ok' ? load.data : undefined;
+  // Kept on screen while a payout's reload runs, so its outcome stays where it was said (the page is
+  // keyed by id: another transaction's page never shows this one's).
+  const t = useLast(load);
   const parsed = t && form.values.amount.trim() ? parseAmount(form.values.amount, t.currency) : undefined;
   const submit = form.submit(
     () => ({
@@ -604,6 +618,7 @@ const TransactionView = ({ id }: { id: string }) => {
       await held.submit({ id, ...body });
     },
   );
+  const payout = usePayout(id, load);
   const title = t ? `${TX[t.type]} of ${formatMoney(Math.abs(t.amount), t.currency)}` : 'Transaction';
   return (
     <Page title={title}>
@@ -637,9 +652,34 @@ const TransactionView = ({ id }: { id: string }) => {
                 </dd>
               </>
             ) : null}
+            {t.unclaimed ? (
+              <>
+                <dt>Unclaimed funds</dt>
+                <dd data-testid="unclaimed">
+                  {t.unclaimedPaidOut ? 'Paid out to the sender' : 'Held for the sender'}
+                  {t.from ? (
+                    <>
+                      {': '}
+                      <Link to={`/admin/accounts/${t.from.accountId}`}>Account {t.from.accountNumber}</Link>
+                      {' · '}
+                      <Link to={`/admin/customers/${t.from.ownerId}`}>owner {t.from.ownerId}</Link>
+                    </>
+                  ) : null}
+                </dd>
+              </>
+            ) : null}
+            {t.unclaimedPaidOut ? (
+              <>
+                <dt>Paid out by</dt>
+                <dd>
+                  <Link to={`/admin/transactions/${t.unclaimedPaidOut}`}>The payout</Link>
+                </dd>
+              </>
+            ) : null}
             <dt>Transaction id</dt>
             <dd class="break">{t.id}</dd>
           </dl>
+          <PayoutSection t={t} payout={payout} />
           {held.unknown ? (
             <section aria-labelledby="reverse">
               <h2 id="reverse">Reverse</h2>
@@ -653,7 +693,7 @@ const TransactionView = ({ id }: { id: string }) => {
                 </p>
               </UnknownOutcome>
             </section>
-          ) : t.status === 'posted' && t.type !== 'reversal' ? (
+          ) : canReverse(t) ? (
             <section aria-labelledby="reverse">
               <h2 id="reverse">Reverse</h2>
               <form onSubmit={submit} noValidate>
@@ -682,6 +722,117 @@ const TransactionView = ({ id }: { id: string }) => {
         </>
       )}
     </Page>
+  );
+};
+
+// ---------- unclaimed funds ----------
+
+/**
+ * Unclaimed funds paid out: held until definite, as the Reverse form is, so a lost answer never
+ * becomes a second payout. On success the outcome is said and the transaction read again (it then
+ * shows its payout), with focus on the outcome once the new reading shows it.
+ */
+const usePayout = (id: string, load: Load<AdminTransaction> & { reload(): void }) => {
+  const admin = useAdmin();
+  const form = useForm({ toAccountId: '', reason: '' }, 'payout-error', 'payout-');
+  const [paid, setPaid] = useState<AdminTransaction | undefined>();
+  const focusOnceRead = useFocusOnceRead(load);
+  const held = useHeldIntent<PayoutIntent, AdminTransaction>(
+    `unclaimed-payout:${id}`,
+    ({ id: _id, ...body }, key) => admin.payUnclaimed(id, body, key),
+    (r) => {
+      form.reset();
+      setPaid(r);
+      focusOnceRead('payout-done');
+      load.reload();
+    },
+    (e) =>
+      form.show({
+        fields: {},
+        message: `It was not done. ${payoutRefusal(e) ?? explain(e).message ?? ''}`,
+      }),
+    () => {
+      form.reset();
+      form.clear();
+    },
+  );
+  const submit = form.submit(
+    () => ({
+      toAccountId: payoutAccountProblem(form.values.toAccountId),
+      reason: reasonProblem(form.values.reason, true),
+    }),
+    async () => {
+      try {
+        await held.submit({
+          id,
+          toAccountId: form.values.toAccountId.trim().toLowerCase(),
+          reason: form.values.reason.trim(),
+        });
+      } catch (e) {
+        const problem = payoutProblem(e);
+        if (!problem) throw e;
+        form.show(problem);
+      }
+    },
+  );
+  return { form, held, paid, submit };
+};
+
+const PayoutSection = ({ t, payout }: { t: AdminTransaction; payout: ReturnType<typeof usePayout> }) => {
+  const { form, held, paid, submit } = payout;
+  if (!t.unclaimed || !(paid || held.unknown || canPayOut(t))) return null;
+  return (
+    <section aria-labelledby="payout">
+      <h2 id="payout">Pay out unclaimed funds</h2>
+      {paid ? (
+        <Outcome id="payout-done" testId="payout-done">
+          Paid out {formatMoney(Math.abs(paid.amount), paid.currency)}
+          {paid.to ? ` to account ${paid.to.accountNumber}` : ''}.{' '}
+          <Link to={`/admin/transactions/${paid.id}`}>View the payout</Link>
+        </Outcome>
+      ) : held.unknown ? (
+        <UnknownOutcome state={held} then="f-payout-toAccountId">
+          <p>
+            Pay out {formatMoney(Math.abs(t.amount), t.currency)} to the account{' '}
+            {held.unknown.payload.toAccountId}.
+          </p>
+        </UnknownOutcome>
+      ) : (
+        <>
+          <p>
+            Both accounts of this transfer closed before it settled: the bank holds its{' '}
+            <Money minor={Math.abs(t.amount)} currency={t.currency} /> for the sender until it is paid, whole
+            and once, to an account the customer opens again (active, in {t.currency}).
+            {t.from ? (
+              <>
+                {' '}
+                Find it on <Link to={`/admin/customers/${t.from.ownerId}`}>the customer&rsquo;s page</Link>.
+              </>
+            ) : null}
+          </p>
+          <form onSubmit={submit} noValidate>
+            <Field
+              label="Account id to pay into"
+              hint="An account of the sender, active, in the transfer's currency: its id is on the account's page."
+              autocomplete="off"
+              {...form.bind('toAccountId')}
+            />
+            <Field
+              label="Reason for the payout"
+              hint="Recorded in the audit trail."
+              maxLength={500}
+              {...form.bind('reason')}
+            />
+            <FormError {...form.error} />
+            <div class="actions">
+              <SubmitButton busy={form.busy} busyText="Paying out…" class="primary">
+                Pay out unclaimed funds
+              </SubmitButton>
+            </div>
+          </form>
+        </>
+      )}
+    </section>
   );
 };
 
