@@ -401,15 +401,16 @@ export const verifyLedger = async (
     if (on !== from)
       problems.push(`unclaimed transfer ${id} is held on ${on} but paid out of ${from} by ${payout.id}`);
   }
-  const held = sumsByCurrency(
+  // What the unclaimed shards hold, per currency (also reported: `currencies.<cur>.unclaimed`).
+  const unclaimedHeld = sumsByCurrency(
     [...shards]
       .filter(([id]) => isShardOf('unclaimed', id))
       .map(([, shard]) => ({ amount: shard.balance, currency: shard.currency })),
   );
-  for (const currency of new Set([...held.keys(), ...unpaid.keys()]))
-    if ((held.get(currency) ?? 0) !== (unpaid.get(currency) ?? 0))
+  for (const currency of new Set([...unclaimedHeld.keys(), ...unpaid.keys()]))
+    if ((unclaimedHeld.get(currency) ?? 0) !== (unpaid.get(currency) ?? 0))
       problems.push(
-        `unclaimed shards hold ${held.get(currency) ?? 0} ${currency}, unclaimed transfers not paid out ${unpaid.get(currency) ?? 0}`,
+        `unclaimed shards hold ${unclaimedHeld.get(currency) ?? 0} ${currency}, unclaimed transfers not paid out ${unpaid.get(currency) ?? 0}`,
       );
   for (const original of refunds.keys())
     if (!journals.has(original)) problems.push(`refund of unknown transfer ${original}`);
@@ -527,10 +528,12 @@ export const verifyLedger = async (
       .filter((a) => a.currency === currency)
       .reduce((s, a) => s + a.balance, 0);
     const incoming = pending.filter((c) => c.currency === currency).reduce((s, c) => s + c.amount, 0);
-    const unclaimed = [...shards]
-      .filter(([id, shard]) => isShardOf('unclaimed', id) && shard.currency === currency)
-      .reduce((s, [, shard]) => s + shard.balance, 0);
-    currencies[currency] = { customerBalance, incoming, unclaimed, postingSum };
+    currencies[currency] = {
+      customerBalance,
+      incoming,
+      unclaimed: unclaimedHeld.get(currency) ?? 0,
+      postingSum,
+    };
     if (postingSum !== 0)
       problems.push(
         `postings in ${currency} sum to ${postingSum}${incoming ? ` (unsettled credits included)` : ''}`,
