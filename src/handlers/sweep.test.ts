@@ -228,6 +228,24 @@ describe('the sweep handler', () => {
     expect((await accounts.mustGet(payer.owner, payer.accountId)).available).toBe(70 - c.amount);
   });
 
+  it('a request already answered is replayed, not refused, while an expired hold it would need released cannot be', async () => {
+    clock = oneDay();
+    const { accounts, payer } = await due({ past: clock.past });
+    // A limit of 80: 30 paid and 30 held (expired, unreleased) leave 20 as counted, which 20 takes.
+    const throttle = { left: Number.POSITIVE_INFINITY };
+    const req = withdrawal(payer, 'w-answer-lost', 20);
+    const first = await throttled(accounts, throttle, 80).withdraw(req);
+    expect(first).toMatchObject({ kind: 'journal', replayed: false });
+    // Its answer lost, sent again while the release still fails: the key's answer, not a 503.
+    expect(await throttled(accounts, throttle, 80).withdraw(req)).toMatchObject({
+      kind: 'journal',
+      replayed: true,
+      journal: { id: first.kind === 'journal' ? first.journal.id : '' },
+    });
+    // Paid once: 100 in, 30 paid before, 20 now.
+    expect((await accounts.mustGet(payer.owner, payer.accountId)).balance).toBe(50);
+  });
+
   it(`a pending transfer refused for ${MAX_LIVE_HOLDS} holds, one of them expired and unreleased, is not kept with the key`, async () => {
     clock = oneDay();
     const accounts = new AccountStore(doc, table);

@@ -375,7 +375,12 @@ export class LedgerEngine {
         a = await this.attempts.run(state, () => attempt(now, contended));
       } catch (e) {
         if (isDecline(e)) {
-          if (state.unreleased && HELD_BACK.has(e.code)) return again;
+          if (state.unreleased && HELD_BACK.has(e.code)) {
+            // Not kept while the hold is counted, but a request already answered (its answer lost, and
+            // its own debit what the refusal sees) is replayed, not held back to a 503.
+            const replayed = await earlier(now);
+            return replayed ? done(replayed) : again;
+          }
           if (e.code === 'daily_limit_exceeded' && (await this.releaseShared(state, now))) return again;
           return done(await this.decline<S>(req, e, now, declined));
         }
