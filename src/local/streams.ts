@@ -444,6 +444,9 @@ export const startStreamPoller = async (opts: StreamPollerOptions): Promise<Stre
           region: opts.region,
           credentials: LOCAL_CREDENTIALS,
           forcePathStyle: true,
+          // s3rver corrupts bodies sent with the SDK's default checksums (as src/store/statements.ts).
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
         });
   const onFailure: NonNullable<StreamPollerOptions['onFailure']> =
     opts.onFailure ??
