@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BankError } from '../domain/errors.ts';
 import type { ProblemWithHeaders } from './http.ts';
-import { batchReply } from './transactions.ts';
+import { batchReply, transactionView } from './transactions.ts';
 
 const thrown = (f: () => unknown): BankError => {
   try {
@@ -62,5 +62,32 @@ describe("a bulk payment's decline as HTTP", () => {
       errors,
     };
     expect(thrown(() => batchReply({ ...old, replayed: true }, 'u')).errors).toEqual(errors);
+  });
+});
+
+describe('a transfer held as unclaimed funds', () => {
+  const j = {
+    id: 't1',
+    type: 'transfer' as const,
+    status: 'posted' as const,
+    amount: 300,
+    currency: 'USD' as const,
+    description: '',
+    createdAt: '2026-12-07T10:00:00.000Z',
+    postedAt: '2026-12-07T10:00:00.000Z',
+    from: { accountId: 'a1', ownerId: 'alice', number: '4820193757', balanceAfter: 0 },
+    to: { accountId: 'b1', ownerId: 'bob', number: '5550001112' },
+    returned: true,
+    unclaimed: true,
+    reversedAmount: 300,
+    unclaimedPaidOut: 'r1',
+  };
+
+  it('says so, and names its payout, to the sender alone', () => {
+    expect(transactionView(j, 'alice')).toMatchObject({ unclaimed: true, unclaimedPaidOut: 'r1' });
+    const theirs = transactionView(j, 'bob');
+    expect(theirs).toMatchObject({ id: 't1' });
+    expect(theirs.unclaimed).toBeUndefined();
+    expect(theirs.unclaimedPaidOut).toBeUndefined();
   });
 });

@@ -51,6 +51,9 @@ export const transactionView = (j: Journal, user: string): TransactionView => {
     ...(j.refundOf ? { refundOf: j.refundOf } : {}),
     ...(j.reversedAmount ? { reversedAmount: j.reversedAmount } : {}),
     ...(j.reverses ? { reverses: j.reverses } : {}),
+    // Money held for the sender, and its payout: the recipient never received it and is not told.
+    ...(j.unclaimed && isSender ? { unclaimed: true as const } : {}),
+    ...(j.unclaimedPaidOut && isSender ? { unclaimedPaidOut: j.unclaimedPaidOut } : {}),
     // Never the member of staff, their reference or reason (adminTransactionView shows those).
     ...(j.batchId && isSender ? { batchId: j.batchId } : {}),
     ...(mine?.balanceAfter !== undefined ? { balanceAfter: mine.balanceAfter } : {}),

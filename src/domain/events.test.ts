@@ -289,6 +289,25 @@ describe('a transfer with a deferred credit (hot recipients)', () => {
     ]);
   });
 
+  it("held as unclaimed funds (the sender's account closed too): the sender is told, once; the recipient hears nothing", () => {
+    const held = journal({
+      to: { ...journal().to, balanceAfter: undefined },
+      settledAt: '2026-11-30T09:30:00.020Z',
+      returned: true,
+      unclaimed: true,
+      reversedAmount: 100,
+    });
+    const told = change(unsettled, held, at);
+    expect(told.map((e) => [e.customer, e.type, e.createdAt])).toEqual([
+      [alice, 'transaction.unclaimed', '2026-11-30T09:30:00.020Z'],
+    ]);
+    // The sender's own view of the transfer, as for every event.
+    expect(told[0]?.data).toEqual(views.transaction(held, alice));
+    // A redelivery gives the same id; the payout's later mark tells no one again (its reversal does).
+    expect(change(unsettled, held, at).map((e) => e.id)).toEqual(told.map((e) => e.id));
+    expect(change(held, { ...held, version: 2, unclaimedPaidOut: 'rev1' }, at)).toEqual([]);
+  });
+
   it("between one customer's own accounts: one event, when it is written, as for a transfer posted at once", () => {
     const own = (over: Record<string, unknown>) =>
       journal({ ...over, to: { ...journal().to, ownerId: alice, ...(over.to as object) } });

@@ -12,7 +12,8 @@
  *   entity 'account'  id, ownerId, status, version, createdAt, lastPostedAt?, updatedAt? (the time of
  *                     its last status change, if kept).
  *   entity 'journal'  id, type, status (pending|posted|voided|expired), createdAt, postedAt?,
- *                     updatedAt? (the time of its last status change), from?/to? {ownerId}.
+ *                     updatedAt? (the time of its last status change), from?/to? {ownerId};
+ *                     a deferred credit's unsettled?, settledAt?, returned?, unclaimed?.
  *   entity 'scheduleRun'  scheduleId, ownerId, runDate, outcome, errorCode?, amount, currency,
  *                     fromAccountId, at, scheduleStatus? (active|ended|cancelled, with nextRunDate? or
  *                     endReason?): a failed run (inserted once per run) tells its owner.
@@ -27,6 +28,7 @@ export const eventTypes = [
   'transaction.voided',
   'transaction.expired',
   'transaction.refunded',
+  'transaction.unclaimed',
   'account.opened',
   'account.closed',
   'account.frozen',
@@ -96,8 +98,10 @@ const journalEvents = (old: Image | undefined, j: Image, at: string, views: View
   // and transaction, as for a transfer posted at once; the same id again would be dropped as a repeat).
   if (status === 'posted' && old?.unsettled === true && j.unsettled !== true) {
     // Returned to its sender (the recipient's account was closed): the recipient never received it,
-    // and the sender hears of the reversal that gave it back.
-    if (j.returned === true) return [];
+    // and the sender hears of the reversal that gave it back. With the sender's account closed too,
+    // no reversal can: the money is held as unclaimed funds, and the sender is told so now.
+    if (j.returned === true)
+      return j.unclaimed === true ? make('transaction.unclaimed', 'sender', str(j.settledAt) ?? at) : [];
     const sameOwner = owners(j, 'sender')[0] === owners(j, 'recipient')[0];
     return sameOwner ? [] : make('transaction.posted', 'recipient', str(j.settledAt) ?? at);
   }

@@ -202,6 +202,36 @@ describe('emails', () => {
   });
 });
 
+describe('unclaimed funds', () => {
+  it('are always told to the sender: the amount, the last 4 digits, how to get it back; nothing anyone typed', () => {
+    const none = { incoming: false, withdrawals: false, holds: false };
+    const held = event('transaction.unclaimed', {
+      type: 'transfer',
+      status: 'posted',
+      amount: 12000,
+      currency: 'GBP',
+      fromAccountId: 'a1',
+      fromAccountNumber: '4820193757',
+      toAccountNumber: '5550001112',
+      description: 'Click https://evil.example',
+      reversedAmount: 12000,
+      unclaimed: true,
+    });
+    for (const prefs of [none, all]) {
+      const e = emailFor(held, prefs, opts);
+      expect(e?.subject).toBe('Your transfer of £120.00 was returned, and we are holding it for you');
+      for (const body of [e?.text, e?.html]) {
+        expect(body).toContain('from your account ••••3757');
+        expect(body).toContain('we are holding the £120.00 for you');
+        expect(body).toContain('Contact us');
+        expect(body).not.toContain('evil');
+        expect(body).not.toContain('4820193757');
+        expect(body).not.toContain('5550001112');
+      }
+    }
+  });
+});
+
 describe('emailedTypes', () => {
   it('names every type that can give an email: no other type gives one, whatever its data, with every preference on', () => {
     const all = { incoming: true, withdrawals: true, holds: true };

@@ -98,13 +98,15 @@ const scheduleAfter = (d: Record<string, unknown>): string[] => {
 export const emailedTypes: readonly EventType[] = [
   'transaction.posted',
   'transaction.expired',
+  'transaction.unclaimed',
   'schedule.run_failed',
   'account.closed',
 ];
 
 /**
- * The email an event gives its owner, or undefined. Closing an account, a failed scheduled run and a
- * reversal by the bank are always told; the others follow the preferences.
+ * The email an event gives its owner, or undefined. Closing an account, a failed scheduled run, a
+ * reversal by the bank and money held as unclaimed funds are always told; the others follow the
+ * preferences.
  */
 export const emailFor = (
   event: BankEvent,
@@ -151,6 +153,13 @@ export const emailFor = (
       if (!prefs.holds) return undefined;
       return build(`Your pending transfer of ${amount} expired`, [
         `Your pending transfer of ${amount} from your account ${maskAccount(d.fromAccountNumber)} expired before it was posted. The amount is available again.`,
+      ]);
+    case 'transaction.unclaimed':
+      // Always told: the customer's money is with the bank, and only they can ask for it. They may have
+      // no open account left, so the email says how to get it back.
+      return build(`Your transfer of ${amount} was returned, and we are holding it for you`, [
+        `Your transfer of ${amount} from your account ${maskAccount(d.fromAccountNumber)} could not be paid in: the receiving account was closed before it arrived.`,
+        `Your account ${maskAccount(d.fromAccountNumber)} is closed too, so we are holding the ${amount} for you. Contact us, and we will pay it into an account in your name.`,
       ]);
     case 'schedule.run_failed':
       // Always told: a payment the customer counted on did not go.

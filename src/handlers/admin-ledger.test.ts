@@ -543,12 +543,18 @@ describe('unclaimed funds', () => {
         }),
       );
     expect(await settler().settle(v, b.id)).toBe(1);
-    return t.journal;
+    return { ...t.journal, recipient: v };
   };
 
   it("staff pay them once to the former customer's new account, the customer hears of it, each refusal is audited", async () => {
     const u = newUser();
     const t = await unclaimedFunds(u, 300);
+    // The former customer sees their transfer given back and held for them; the recipient, who never
+    // received it, does not see it at all.
+    const held = await call('getTransaction', { user: u, params: { id: t.id } });
+    expect(held.body).toMatchObject({ status: 'posted', reversedAmount: 300, unclaimed: true });
+    expect(held.body.unclaimedPaidOut).toBeUndefined();
+    expect((await call('getTransaction', { user: t.recipient, params: { id: t.id } })).status).toBe(404);
     const fresh = await open(u);
     await cashIn(fresh.id, 50);
     const headers = key();
@@ -583,6 +589,10 @@ describe('unclaimed funds', () => {
     // The customer sees the payout as theirs, and hears of it: transaction.posted, to them alone.
     const seen = await call('getTransaction', { user: u, params: { id: paid.body.id } });
     expect(seen.body).toMatchObject({ type: 'reversal', amount: 300 });
+    expect((await call('getTransaction', { user: u, params: { id: t.id } })).body).toMatchObject({
+      unclaimed: true,
+      unclaimedPaidOut: paid.body.id,
+    });
     const views = { transaction: () => ({}), account: (x: Record<string, unknown>) => ({ ...toAccount(x) }) };
     const at = new Date().toISOString();
     const item = await dynamoClients().doc.send(

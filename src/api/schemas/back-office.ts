@@ -15,7 +15,7 @@ import {
   name,
   str,
 } from './primitives.ts';
-import { transactionStatus, transactionType } from './transactions.ts';
+import { transactionStatus, transactionType, Unclaimed, UnclaimedPaidOut } from './transactions.ts';
 
 export const AccountNumberParams = z.strictObject({ number: AccountNumber });
 const Reason = doc(name(500), { description: 'Why: kept with the action', example: 'Card reported stolen' });
@@ -80,17 +80,8 @@ export const AdminTransaction = doc(
     tellerId: z.optional(doc(str(64), { description: 'Teller cash and reversals: the member of staff' })),
     reference: z.optional(str(64)),
     reason: z.optional(str(500)),
-    unclaimed: z.optional(
-      doc(z.literal(true), {
-        description:
-          "A transfer whose recipient's and sender's accounts both closed before its credit settled: its money is held as unclaimed funds for the sender",
-      }),
-    ),
-    unclaimedPaidOut: z.optional(
-      doc(Id, {
-        description: 'The payout (a reversal) that paid those unclaimed funds to the sender, once made',
-      }),
-    ),
+    unclaimed: z.optional(Unclaimed),
+    unclaimedPaidOut: z.optional(UnclaimedPaidOut),
   }),
   { id: 'AdminTransaction', description: 'A transaction as bank staff see it: both sides, who made it' },
 );

@@ -51,6 +51,16 @@ export const HistoryQuery = z.strictObject({
   status: z.optional(transactionStatus()),
 });
 
+/** A transfer whose money the bank holds as unclaimed funds (shown to its sender and to staff). */
+export const Unclaimed = doc(z.boolean(), {
+  description:
+    'Transfers, present and true when both accounts closed before it arrived: the bank holds the money for the sender',
+});
+/** The payout of a transfer's unclaimed funds, once made. */
+export const UnclaimedPaidOut = doc(Id, {
+  description: 'Unclaimed funds: the payout to the sender, once made',
+});
+
 export const Transaction = doc(
   z.object({
     id: Id,
@@ -71,6 +81,8 @@ export const Transaction = doc(
     refundOf: z.optional(doc(Id, { description: 'Refunds: the transfer refunded' })),
     reversedAmount: z.optional(doc(z.int(), { description: 'The sum reversed by the bank so far' })),
     reverses: z.optional(doc(Id, { description: 'Reversals: the transaction reversed' })),
+    unclaimed: z.optional(Unclaimed),
+    unclaimedPaidOut: z.optional(UnclaimedPaidOut),
     batchId: z.optional(
       doc(Id, { description: 'Bulk payments: the batch it was posted in (shown to the sender)' }),
     ),

@@ -13,7 +13,7 @@ import { ApiError } from '../errors.ts';
 interface Tx {
   type: string;
   status: string;
-  unclaimed?: true | undefined;
+  unclaimed?: boolean | undefined;
   unclaimedPaidOut?: string | undefined;
 }
 

@@ -34,6 +34,7 @@ export const EVENT_LABEL: Record<EventType, string> = {
   'transaction.voided': 'A pending transfer is cancelled',
   'transaction.expired': 'A pending transfer expires',
   'transaction.refunded': 'A transaction is refunded',
+  'transaction.unclaimed': 'A returned transfer is held for you as unclaimed funds',
   'account.opened': 'An account is opened',
   'account.closed': 'An account is closed',
   'account.frozen': 'An account is frozen',

@@ -451,7 +451,23 @@ const Receipt = ({
         <Link to={`/transactions/${tx.refundOf}`}>the original transfer</Link>
       </Line>
     ) : null}
-    {tx.reversedAmount ? (
+    {tx.unclaimed ? (
+      <Line label="Returned to the bank" testId="unclaimed">
+        {tx.unclaimedPaidOut ? (
+          <>
+            The receiving account was closed before the money arrived, so the bank held{' '}
+            <Money minor={tx.reversedAmount ?? tx.amount} currency={tx.currency} /> for you, and has{' '}
+            <Link to={`/transactions/${tx.unclaimedPaidOut}`}>paid it back to you</Link>.
+          </>
+        ) : (
+          <>
+            The receiving account was closed before the money arrived, and this account is closed too, so the
+            bank holds <Money minor={tx.reversedAmount ?? tx.amount} currency={tx.currency} /> for you.
+            Contact us, and we will pay it into an account in your name.
+          </>
+        )}
+      </Line>
+    ) : tx.reversedAmount ? (
       <Line label="Reversed by the bank" testId="reversed-amount">
         <Money minor={tx.reversedAmount} currency={tx.currency} />
       </Line>
