@@ -29,3 +29,27 @@ export const transferPosted = (from: string, to: string): DynamoDBRecord => ({
     ) as Record<string, AttributeValue>,
   },
 });
+
+/**
+ * The stream record of a transfer from `from` to `to` whose deferred credit the settler moved to
+ * unclaimed funds (both accounts closed before it settled): its journal, unsettled before, returned and
+ * unclaimed after.
+ */
+export const transferUnclaimed = (from: string, to: string): DynamoDBRecord => {
+  const posted = transferPosted(from, to);
+  const image = posted.dynamodb?.NewImage as Record<string, AttributeValue>;
+  const at = new Date().toISOString();
+  const extra = (o: Record<string, unknown>) => marshall(o, { removeUndefinedValues: true });
+  return {
+    ...posted,
+    eventName: 'MODIFY',
+    dynamodb: {
+      ...posted.dynamodb,
+      OldImage: { ...image, ...extra({ unsettled: true }) } as Record<string, AttributeValue>,
+      NewImage: {
+        ...image,
+        ...extra({ settledAt: at, returned: true, unclaimed: true, reversedAmount: 1234 }),
+      } as Record<string, AttributeValue>,
+    },
+  };
+};

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUser } from '../../test/banking.ts';
 import { createTestTable, useHandlerEnv } from '../../test/harness.ts';
-import { transferPosted } from '../../test/stream-records.ts';
+import { transferPosted, transferUnclaimed } from '../../test/stream-records.ts';
 import { type AsyncInvokeEndpoint, startAsyncInvoke } from '../local/async-invoke.ts';
 import { LOCAL_REGION } from '../local/bootstrap.ts';
 import { runAs } from '../local/iam.ts';
@@ -82,6 +82,22 @@ describe('stream → notifier, through the local Invoke endpoint', () => {
     await invocations(2);
     expect(outcomes).toEqual(['ok', 'ok']);
     expect(sent).toHaveLength(1);
+  });
+});
+
+describe('unclaimed funds, stream → notifier', () => {
+  it('the sender is emailed that the bank holds their money; the recipient is not', async () => {
+    const [alice, bob] = [await newUser(table), await newUser(table)];
+    const before = outcomes.length;
+    const from = sent.length;
+    expect(await runAs('stream', () => processRecords([transferUnclaimed(alice, bob)]))).toEqual({
+      batchItemFailures: [],
+    });
+    await invocations(before + 1);
+    expect(outcomes.slice(before)).toEqual(['ok']);
+    expect(sent.slice(from)).toEqual([
+      `${alice}@example.com: Your transfer of €12.34 was returned, and we are holding it for you`,
+    ]);
   });
 });
 
