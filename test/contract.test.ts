@@ -578,9 +578,21 @@ describe('every route answers as the OpenAPI document says', () => {
     const token2 = relogin.accessToken;
     expect((await call('GET /v1/me/mfa', '/v1/me/mfa', { token: token2 })).status).toBe(200);
     expect((await call('GET /v1/me/mfa', '/v1/me/mfa')).status).toBe(401);
-    const enrol = await call('POST /v1/me/mfa/totp', '/v1/me/mfa/totp', { token: token2 });
+    // Enrolment asks for the password: a wrong one is refused, documented as any answer is.
+    const notTheOwner = await call('POST /v1/me/mfa/totp', '/v1/me/mfa/totp', {
+      token: token2,
+      body: { password: 'Wrong-1!' },
+    });
+    expect(notTheOwner.status).toBe(400);
+    expect((notTheOwner.body as { code: string }).code).toBe('wrong_password');
+    const enrol = await call('POST /v1/me/mfa/totp', '/v1/me/mfa/totp', {
+      token: token2,
+      body: { password: newPassword },
+    });
     expect(enrol.status).toBe(200);
-    expect((await call('POST /v1/me/mfa/totp', '/v1/me/mfa/totp')).status).toBe(401);
+    expect(
+      (await call('POST /v1/me/mfa/totp', '/v1/me/mfa/totp', { body: { password: newPassword } })).status,
+    ).toBe(401);
     const secret = (enrol.body as { secret: string }).secret;
     expect(
       (

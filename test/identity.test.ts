@@ -269,7 +269,7 @@ describe('TOTP MFA', () => {
   it('enrols, turns on, logs in with the code, and turns off', async () => {
     const email = await customer('mfa');
     const t = (await login(email)).body;
-    const enrol = await post('/v1/me/mfa/totp', undefined, { token: t.accessToken });
+    const enrol = await post('/v1/me/mfa/totp', { password: PASSWORD }, { token: t.accessToken });
     expect(enrol.status).toBe(200);
     const secret: string = enrol.body.secret;
     expect(enrol.body.otpauthUri).toContain(`secret=${secret}`);

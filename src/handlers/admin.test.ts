@@ -131,7 +131,9 @@ describe('the admin guard', () => {
     const find = (token: string) => call('adminFindCustomers', { token, query: { email: c.email } });
     expect((await find(plain.body.accessToken)).body.code).toBe('mfa_required');
 
-    const { secret } = (await call('enrolTotp', { token: plain.body.accessToken })).body;
+    const { secret } = (
+      await call('enrolTotp', { token: plain.body.accessToken, body: { password: PASSWORD } })
+    ).body;
     const enrolCode = generateSync({ secret });
     expect(
       (await call('verifyTotp', { token: plain.body.accessToken, body: { code: enrolCode } })).status,

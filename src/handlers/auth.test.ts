@@ -15,7 +15,7 @@ import { ipLockKey, LoginGuard } from '../store/logins.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
 import { useFloorWait } from './checks.ts';
-import { confirmAttempts, identity } from './context.ts';
+import { confirmAttempts, identity, securitySettings } from './context.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 
@@ -728,7 +728,7 @@ describe('TOTP MFA', () => {
   const withTotp = async () => {
     const e = await registered();
     const t = await tokensOf(e);
-    const { secret } = (await call('enrolTotp', { token: t.accessToken })).body;
+    const { secret } = (await call('enrolTotp', { token: t.accessToken, body: { password: PASSWORD } })).body;
     const on = await sendTotp(
       secret,
       -1,
@@ -744,7 +744,7 @@ describe('TOTP MFA', () => {
     const t = await tokensOf(e);
     expect((await call('mfaStatus', { token: t.accessToken })).body).toEqual({ totp: false });
 
-    const enrol = await call('enrolTotp', { token: t.accessToken });
+    const enrol = await call('enrolTotp', { token: t.accessToken, body: { password: PASSWORD } });
     expect(enrol.status, JSON.stringify(enrol.body)).toBe(200);
     const { secret, otpauthUri } = enrol.body;
     expect(otpauthUri).toMatch(/^otpauth:\/\/totp\/Serverless%20Bank:/);
@@ -756,7 +756,9 @@ describe('TOTP MFA', () => {
     const enrolCode = code(secret);
     expect((await call('verifyTotp', { token: t.accessToken, body: { code: enrolCode } })).status).toBe(204);
     expect((await call('mfaStatus', { token: t.accessToken })).body).toEqual({ totp: true });
-    expect((await call('enrolTotp', { token: t.accessToken })).body.code).toBe('mfa_already_enabled');
+    // Refused as on before the password is looked at (a wrong one here): nothing to prove, nothing counted.
+    const again = await call('enrolTotp', { token: t.accessToken, body: { password: 'Not-The-Password-1' } });
+    expect(again.body.code).toBe('mfa_already_enabled');
 
     // Login: a challenge instead of tokens.
     const first = await login(e);
@@ -796,6 +798,59 @@ describe('TOTP MFA', () => {
     });
     expect(off.status, JSON.stringify(off.body)).toBe(204);
     expect((await login(e)).body.accessToken).toEqual(expect.any(String));
+  });
+
+  it('asks for the password before it enrols: a wrong one associates nothing; the sign-in that proves it is not kept', async () => {
+    const e = await registered();
+    const t = await tokensOf(e);
+    const associate = vi.spyOn(securitySettings(), 'associateTotp');
+    const signIn = vi.spyOn(identity(), 'login');
+    const revoke = vi.spyOn(identity(), 'revoke');
+    try {
+      const enrol = (body?: unknown) => call('enrolTotp', { token: t.accessToken, body });
+      const wrong = await enrol({ password: 'Not-The-Password-1' });
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.code).toBe('wrong_password');
+      expect(wrong.body.secret).toBeUndefined();
+      // None, or an empty one: refused before anything is asked of Cognito.
+      expect((await enrol()).body.code).toBe('validation_failed');
+      expect((await enrol({ password: '' })).body.code).toBe('validation_failed');
+      expect(associate).not.toHaveBeenCalled();
+      expect(revoke).not.toHaveBeenCalled();
+
+      const right = await enrol({ password: PASSWORD });
+      expect(right.status, JSON.stringify(right.body)).toBe(200);
+      expect(right.body.secret).toEqual(expect.any(String));
+      expect(associate).toHaveBeenCalledTimes(1);
+      // The sign-in with the password gave tokens (TOTP is off): none handed out, its refresh token
+      // revoked at once.
+      expect(right.body.accessToken).toBeUndefined();
+      const proof = await signIn.mock.results.at(-1)?.value;
+      expect(proof.tokens.refreshToken).toEqual(expect.any(String));
+      expect(revoke).toHaveBeenCalledWith(proof.tokens.refreshToken);
+    } finally {
+      associate.mockRestore();
+      signIn.mockRestore();
+      revoke.mockRestore();
+    }
+  });
+
+  it('counts wrong passwords at enrolment toward the lock of wrong passwords and codes', async () => {
+    const e = await registered();
+    const t = await tokensOf(e);
+    const seen: unknown[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await call('enrolTotp', {
+        token: t.accessToken,
+        body: { password: `Not-The-Password-${i}` },
+      });
+      seen.push(r.status, r.body.code);
+    }
+    expect(seen).toEqual([...Array(5).fill([400, 'wrong_password']).flat(), 429, 'verification_locked']);
+    // Locked: the right password too is refused while it lasts, and no secret is given.
+    const right = await call('enrolTotp', { token: t.accessToken, body: { password: PASSWORD } });
+    expect(right.body.code).toBe('verification_locked');
+    expect(right.body.secret).toBeUndefined();
   });
 
   it('a code is accepted once: a second login with it is refused, and so is turning TOTP off with it', async () => {
@@ -844,7 +899,7 @@ describe('TOTP MFA', () => {
   it('wrong MFA codes count toward the lockout of that email and IP', async () => {
     const e = await registered();
     const t = await tokensOf(e);
-    const { secret } = (await call('enrolTotp', { token: t.accessToken })).body;
+    const { secret } = (await call('enrolTotp', { token: t.accessToken, body: { password: PASSWORD } })).body;
     expect((await call('verifyTotp', { token: t.accessToken, body: { code: code(secret) } })).status).toBe(
       204,
     );

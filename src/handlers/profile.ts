@@ -8,7 +8,7 @@ import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/profile.ts';
 import { ANONYMOUS, type AuditRecord } from '../domain/audit.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
-import { invalidCode } from '../identity/cognito.ts';
+import { invalidCode, type LoginOutcome, type Tokens } from '../identity/cognito.ts';
 import * as keys from '../store/item-keys.ts';
 import { assertNotCommon } from './checks.ts';
 import {
@@ -65,6 +65,34 @@ const counted = async <T>(caller: Caller, wrong: readonly string[], check: () =>
     throw e;
   }
 };
+
+/**
+ * Proof of the password (a security change asks for it, not only for a token that may be stolen): a
+ * full sign-in, counted as `counted` does (a wrong password is `wrong_password`, a wrong code of the
+ * second step `invalid_code`). `finish` takes what the password step answered (tokens, or Cognito's
+ * ask for a TOTP code) to the sign-in's tokens. They are not handed out: the refresh token is revoked
+ * at once.
+ */
+const signInAgain = (
+  caller: Caller,
+  email: string,
+  password: string,
+  finish: (first: LoginOutcome) => Promise<Tokens>,
+): Promise<void> =>
+  counted(caller, ['wrong_password', 'invalid_code'], async () => {
+    const first = await identity()
+      .login(email, password)
+      .catch((e) => {
+        if (isBankError(e) && e.code === 'invalid_credentials')
+          throw new BankError('wrong_password', 'The password is wrong');
+        throw e;
+      });
+    const tokens = await finish(first);
+    if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
+  });
+
+const alreadyOn = () =>
+  new BankError('mfa_already_enabled', 'TOTP is already on: turn it off first to enrol a new app');
 
 /** The otpauth:// URI authenticator apps read from a QR code (Key Uri Format: issuer, account, secret). */
 export const otpauthUri = (secret: string, account: string): string => {
@@ -125,16 +153,17 @@ export const handler = createHandler(
       return { body: { totp: await securitySettings().totpEnabled(accessToken) } };
     },
 
-    enrolTotp: async ({ caller, accessToken, sourceIp }) => {
-      if (await securitySettings().totpEnabled(accessToken))
-        throw new BankError(
-          'mfa_already_enabled',
-          'TOTP is already on: turn it off first to enrol a new app',
-        );
-      const [profile, secret] = await Promise.all([
-        profileOf(caller),
-        securitySettings().associateTotp(accessToken),
-      ]);
+    enrolTotp: async ({ caller, accessToken, body, sourceIp }) => {
+      if (await securitySettings().totpEnabled(accessToken)) throw alreadyOn();
+      const profile = await profileOf(caller);
+      // The password first: a token alone (a stolen one) must not add a second factor, which would lock
+      // the customer out of their own login. Nothing is associated until it is proved.
+      await signInAgain(caller, profile.email, body.password, async (first) => {
+        // Cognito asked for a code: TOTP was turned on since the check above.
+        if ('challenge' in first) throw alreadyOn();
+        return first.tokens;
+      });
+      const secret = await securitySettings().associateTotp(accessToken);
       await securityEvents.record({ event: 'mfa_enrolment_started', userId: caller.sub, sourceIp });
       return { body: { secret, otpauthUri: otpauthUri(secret, profile.email) } };
     },
@@ -159,25 +188,16 @@ export const handler = createHandler(
       if (!(await securitySettings().totpEnabled(accessToken)))
         throw new BankError('mfa_not_enabled', 'TOTP is not on');
       const { email } = await profileOf(caller);
-      // Proof of both factors: a full sign-in with the password and the current code. Its tokens are
-      // not handed out, and its refresh token is revoked at once.
-      await counted(caller, ['wrong_password', 'invalid_code'], async () => {
-        const first = await identity()
-          .login(email, body.password)
-          .catch((e) => {
-            if (isBankError(e) && e.code === 'invalid_credentials')
-              throw new BankError('wrong_password', 'The password is wrong');
-            throw e;
-          });
+      // Proof of both factors: the password and the current code.
+      await signInAgain(caller, email, body.password, (first) => {
         if (!('challenge' in first)) throw new Error('Cognito did not ask for the TOTP code of an MFA user');
         // A code already accepted (a login's, say) is refused as a wrong one.
-        const tokens = await totpCodes().useOnce(
+        return totpCodes().useOnce(
           email,
           body.code,
           () => identity().respondTotp(email, first.session, body.code),
           invalidCode,
         );
-        if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
       });
       // First, so that a failure between the two leaves the staff rule the stricter: no session of a TOTP
       // login from before counts as one any more, for the staff guard or a renewal.

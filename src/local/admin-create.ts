@@ -7,7 +7,7 @@
  *
  * On AWS (`--user-pool-id <id>`, AWS credentials and region from the usual environment): adds an
  * existing, confirmed user to the group `admin` (no password needed); they turn TOTP on themselves
- * (Settings, or POST /v1/me/mfa/totp) and log in again.
+ * (Settings, or POST /v1/me/mfa/totp with their password) and log in again.
  */
 import { parseArgs } from 'node:util';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';

@@ -93,7 +93,14 @@ export const createAdmin = async (
   let otpauthUri: string | undefined;
   let session = first.json.session as string | undefined;
   if (!session) {
-    const enrol = await api(base, 'POST', '/v1/me/mfa/totp', undefined, first.json.accessToken);
+    // Enrolment asks for the password again (a token alone must not add a second factor).
+    const enrol = await api(
+      base,
+      'POST',
+      '/v1/me/mfa/totp',
+      { password: who.password },
+      first.json.accessToken,
+    );
     if (enrol.status !== 200)
       throw new Error(`TOTP enrolment: ${enrol.status} ${JSON.stringify(enrol.json)}`);
     secret = enrol.json.secret as string;

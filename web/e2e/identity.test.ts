@@ -78,6 +78,14 @@ it('turns on two-step verification from the QR code, then a login asks for the c
   await page.getByRole('link', { name: 'Settings', exact: true }).click();
   await page.getByRole('link', { name: 'Security', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Security' }).waitFor();
+  // Setting it up asks for the password (in its section: the change-password form has password fields
+  // too). A wrong one is said on the field, and nothing is set up.
+  const mfa = page.locator('section[aria-labelledby="mfa-title"]');
+  await mfa.getByLabel('Password', { exact: true }).fill('Not-The-Password-1');
+  await page.getByRole('button', { name: 'Set up two-step verification' }).click();
+  await mfa.getByText('The password is not correct.').waitFor();
+  expect(await page.getByTestId('totp-secret').count()).toBe(0);
+  await mfa.getByLabel('Password', { exact: true }).fill(c.password);
   await page.getByRole('button', { name: 'Set up two-step verification' }).click();
 
   const qr = page.getByTestId('totp-qr');

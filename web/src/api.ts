@@ -21,6 +21,7 @@ export type TotpEnrolment = z.infer<typeof s.TotpEnrolment>;
 export type MfaStatus = z.infer<typeof s.MfaStatus>;
 export type ResetPasswordBody = z.input<typeof s.ResetPasswordBody>;
 export type ChangePasswordBody = z.input<typeof s.ChangePasswordBody>;
+export type EnrolTotpBody = z.input<typeof s.EnrolTotpBody>;
 export type DisableTotpBody = z.input<typeof s.DisableTotpBody>;
 export type OpenAccountBody = z.input<typeof s.OpenAccountBody>;
 export type MoneyBody = z.input<typeof s.MoneyBody>;
@@ -203,7 +204,7 @@ export class Api {
 
   changePassword = (body: ChangePasswordBody) => this.request<void>('POST', '/v1/me/password', body);
   mfaStatus = () => this.request<MfaStatus>('GET', '/v1/me/mfa');
-  enrolTotp = () => this.request<TotpEnrolment>('POST', '/v1/me/mfa/totp');
+  enrolTotp = (body: EnrolTotpBody) => this.request<TotpEnrolment>('POST', '/v1/me/mfa/totp', body);
   verifyTotp = (code: string) => this.request<void>('POST', '/v1/me/mfa/totp/verify', { code });
   disableTotp = (body: DisableTotpBody) => this.request<void>('DELETE', '/v1/me/mfa/totp', body);
   revokeAllSessions = () => this.request<void>('POST', '/v1/me/sessions/revoke-all');

@@ -6,6 +6,7 @@ import {
   ActivityQuery,
   ChangePasswordBody,
   DisableTotpBody,
+  EnrolTotpBody,
   Me,
   MfaStatus,
   TotpCodeBody,
@@ -48,10 +49,12 @@ export const routes = {
     path: '/v1/me/mfa/totp',
     fn: 'profile',
     role: 'customer',
-    summary: 'Start TOTP enrolment: a secret and an otpauth:// URI for the authenticator app',
+    summary:
+      'Start TOTP enrolment (needs the password): a secret and an otpauth:// URI for the authenticator app',
+    body: EnrolTotpBody,
     status: 200,
     response: TotpEnrolment,
-    errors: [...common, 'mfa_already_enabled'],
+    errors: [...common, 'mfa_already_enabled', 'wrong_password', 'verification_locked'],
   }),
   verifyTotp: route({
     method: 'POST',

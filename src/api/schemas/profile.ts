@@ -9,6 +9,8 @@ export const ChangePasswordBody = doc(
   z.strictObject({ currentPassword: CurrentPassword, newPassword: Password }),
   { id: 'ChangePasswordRequest' },
 );
+/** Starting TOTP enrolment asks for the password: a token alone (a stolen one) must not add a second factor. */
+export const EnrolTotpBody = doc(z.strictObject({ password: CurrentPassword }), { id: 'EnrolTotpRequest' });
 export const TotpCodeBody = doc(z.strictObject({ code: TotpCode }), { id: 'TotpCodeRequest' });
 export const DisableTotpBody = doc(z.strictObject({ code: TotpCode, password: CurrentPassword }), {
   id: 'DisableTotpRequest',

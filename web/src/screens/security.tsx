@@ -1,6 +1,6 @@
 /**
- * Security settings: change the password, turn two-step verification (TOTP) on with a QR code for
- * the authenticator app, or off with a code and the password, and sign out everywhere.
+ * Security settings: change the password, turn two-step verification (TOTP) on with the password and
+ * a QR code for the authenticator app, or off with a code and the password, and sign out everywhere.
  */
 
 import { useEffect, useState } from 'preact/hooks';
@@ -9,6 +9,7 @@ import type { TotpEnrolment } from '../api.ts';
 import { checkPassword } from '../password.ts';
 import {
   Field,
+  type FieldProps,
   FormError,
   LoadState,
   Outcome,
@@ -25,6 +26,16 @@ import { SettingsNav } from './settings-nav.tsx';
 const CODE6 = /^\d{6}$/;
 const codeProblem = (code: string) =>
   CODE6.test(code.trim()) ? undefined : 'Enter the 6-digit code from your authenticator app.';
+const passwordProblem = (password: string) => (password ? undefined : 'Enter your password.');
+
+/**
+ * The password that turning two-step verification on or off asks for again (a session alone, a stolen
+ * one say, must not change the second factor). Bound to the form's `currentPassword`, the field a
+ * wrong_password refusal is shown on.
+ */
+const PasswordAgain = (props: Omit<FieldProps, 'label' | 'type' | 'autocomplete'>) => (
+  <Field label="Password" type="password" autocomplete="current-password" {...props} />
+);
 
 export const Security = () => {
   const { api } = useApp();
@@ -103,7 +114,8 @@ const TurnOn = ({ onDone }: { onDone(): void }) => {
   const { api } = useApp();
   const [enrolment, setEnrolment] = useState<TotpEnrolment | undefined>();
   const [qr, setQr] = useState<string | undefined>();
-  const start = useForm({}, 'mfa-start-error');
+  // Its own ids (f-mfa-on-…), as the turning-off form's: the change-password form has a currentPassword too.
+  const start = useForm({ currentPassword: '' }, 'mfa-start-error', 'mfa-on-');
   const verify = useForm({ code: '' }, 'mfa-verify-error');
 
   useEffect(() => {
@@ -111,9 +123,10 @@ const TurnOn = ({ onDone }: { onDone(): void }) => {
   }, [enrolment]);
 
   const begin = start.submit(
-    () => undefined,
+    () => ({ currentPassword: passwordProblem(start.values.currentPassword) }),
     async () => {
-      setEnrolment(await api.enrolTotp());
+      setEnrolment(await api.enrolTotp({ password: start.values.currentPassword }));
+      start.reset();
       // The steps take the place of the button that was pressed: focus goes to them.
       requestAnimationFrame(() => document.getElementById('mfa-steps')?.focus());
     },
@@ -132,6 +145,8 @@ const TurnOn = ({ onDone }: { onDone(): void }) => {
         <p id="mfa-state">
           Two-step verification is off. Turn it on to ask for a code from an authenticator app at every login.
         </p>
+        <p>To set it up, enter your password.</p>
+        <PasswordAgain {...start.bind('currentPassword')} />
         <FormError {...start.error} />
         <div class="actions">
           <SubmitButton busy={start.busy} busyText="Starting…">
@@ -184,7 +199,7 @@ const TurnOff = ({ onDone }: { onDone(): void }) => {
   const submit = form.submit(
     () => ({
       code: codeProblem(form.values.code),
-      currentPassword: form.values.currentPassword ? undefined : 'Enter your password.',
+      currentPassword: passwordProblem(form.values.currentPassword),
     }),
     async () => {
       await api.disableTotp({ code: form.values.code.trim(), password: form.values.currentPassword });
@@ -203,12 +218,7 @@ const TurnOff = ({ onDone }: { onDone(): void }) => {
         autocomplete="one-time-code"
         {...form.bind('code')}
       />
-      <Field
-        label="Password"
-        type="password"
-        autocomplete="current-password"
-        {...form.bind('currentPassword')}
-      />
+      <PasswordAgain {...form.bind('currentPassword')} />
       <FormError {...form.error} />
       <div class="actions">
         <SubmitButton busy={form.busy} busyText="Turning off…">
