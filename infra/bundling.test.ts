@@ -17,6 +17,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildEvent } from '../src/api/event.ts';
+import { buildOpenApiDocument } from '../src/api/openapi.ts';
 import { type OperationId, routeKey, routeList, routes } from '../src/api/routes.ts';
 import { periodOf } from '../src/domain/statements.ts';
 import { type FunctionName, functionNames, functions } from '../src/functions.ts';
@@ -41,6 +42,25 @@ type Handler = (event: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
 /** A build's JavaScript files (index.mjs and any chunks), as the metafile lists them. */
 const javaScript = (meta: Metafile | undefined) =>
   Object.entries(meta?.outputs ?? {}).filter(([file]) => file.endsWith('.mjs'));
+
+/**
+ * Every description the OpenAPI document gives a schema or a property, long enough not to be some other
+ * string of a bundle's. Read before any bundle is loaded: a bundle's zod registers its schemas' ids
+ * in the same global registry, which the document's conversion then refuses as duplicates.
+ */
+const documented = ((): string[] => {
+  const found = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) for (const x of v) walk(x);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'description' && typeof x === 'string') found.add(x);
+        else walk(x);
+      }
+  };
+  walk(buildOpenApiDocument().components.schemas);
+  return [...found].filter((t) => t.length >= 40);
+})();
 
 let dir: string;
 let restoreEnv: () => void;
@@ -150,6 +170,16 @@ describe('Lambda bundles', () => {
       const own = routeList.filter((r) => r.fn === fn);
       expect(own.length, fn).toBeGreaterThan(0);
       for (const r of own) expect(text, `${fn}: ${r.summary}`).not.toContain(asBundled(r.summary));
+    }
+  });
+
+  it("carry their schemas' descriptions empty (documentation, read at build time only)", async () => {
+    expect(documented.length).toBeGreaterThan(40);
+    const asBundled = (t: string) =>
+      t.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    for (const fn of functionNames.filter((f) => functions[f].trigger.type === 'http')) {
+      const text = await readFile(join(dir, fn, 'index.mjs'), 'utf8');
+      for (const t of documented) expect(text, `${fn}: ${t}`).not.toContain(asBundled(t).slice(0, 40));
     }
   });
 
