@@ -216,6 +216,20 @@ export const versionOnlyPackageJson: Plugin = {
   },
 };
 
+/**
+ * An esbuild plugin that loads the TypeScript files `filter` matches with every `property: <literal>`
+ * that `pattern` matches written as `property: ''`: documentation only the build reads.
+ */
+const documentationLeftOut = (name: string, filter: RegExp, pattern: RegExp, property: string): Plugin => ({
+  name,
+  setup(build) {
+    build.onLoad({ filter }, async (args) => ({
+      contents: (await readFile(args.path, 'utf8')).replace(pattern, `${property}: ''`),
+      loader: 'ts',
+    }));
+  },
+});
+
 /** A route file of src/api/routes/. */
 const ROUTE_FILE = /[\\/]src[\\/]api[\\/]routes[\\/][^\\/]+\.ts$/;
 /** A route's `summary: '...'` (every route file spells it as one string literal). */
@@ -225,15 +239,12 @@ const SUMMARY = /summary:\s*'(?:[^'\\]|\\.)*'/g;
  * A route's `summary` is documentation: the OpenAPI document and the CDK app's notes read it at build
  * time; no handler does. The bundles carry it empty (about 0.5-2 KB of each HTTP function).
  */
-export const routeSummariesLeftOut: Plugin = {
-  name: 'route-summaries-left-out',
-  setup(build) {
-    build.onLoad({ filter: ROUTE_FILE }, async (args) => ({
-      contents: (await readFile(args.path, 'utf8')).replace(SUMMARY, "summary: ''"),
-      loader: 'ts',
-    }));
-  },
-};
+export const routeSummariesLeftOut = documentationLeftOut(
+  'route-summaries-left-out',
+  ROUTE_FILE,
+  SUMMARY,
+  'summary',
+);
 
 /** A schema file of src/api/schemas/. */
 const SCHEMA_FILE = /[\\/]src[\\/]api[\\/]schemas[\\/][^\\/]+\.ts$/;
@@ -249,17 +260,14 @@ export const DOC_DESCRIPTION = new RegExp(String.raw`description:\s*${LITERAL}(?
 /**
  * A schema's `description` is documentation too: the OpenAPI document reads it (from the sources, at
  * build time); validation, its messages and every handler never do. The bundles carry it empty (about
- * 1-3 KB of each HTTP function).
+ * 1-4 KB of each HTTP function).
  */
-export const schemaDescriptionsLeftOut: Plugin = {
-  name: 'schema-descriptions-left-out',
-  setup(build) {
-    build.onLoad({ filter: SCHEMA_FILE }, async (args) => ({
-      contents: (await readFile(args.path, 'utf8')).replace(DOC_DESCRIPTION, "description: ''"),
-      loader: 'ts',
-    }));
-  },
-};
+export const schemaDescriptionsLeftOut = documentationLeftOut(
+  'schema-descriptions-left-out',
+  SCHEMA_FILE,
+  DOC_DESCRIPTION,
+  'description',
+);
 
 /** What every Lambda bundle's build adds to esbuild: the SDK trims and the documentation left out above. */
 export const bundlePlugins: Plugin[] = [
