@@ -226,6 +226,9 @@ const sendWithin = async (
   }
 };
 
+/** Why an attempt sent nothing to the endpoint of a customer whose login the bank disabled. */
+export const OWNER_DISABLED = 'not sent: the bank has disabled this login';
+
 /** One attempt of a claimed delivery, recorded; `timedOut` when it ran into its deadline. */
 const attemptOnce = async (
   store: WebhookStore,
@@ -233,11 +236,18 @@ const attemptOnce = async (
   opts: DeliveryOptions & { manual?: boolean },
 ): Promise<{ delivery: Delivery; timedOut: boolean }> => {
   const now = opts.now ?? (() => new Date());
-  const webhook = await store.get(d.ownerId, d.webhookId);
+  const [webhook, disabled] = await Promise.all([
+    store.get(d.ownerId, d.webhookId),
+    store.ownerDisabled(d.ownerId),
+  ]);
   const at = now().toISOString();
-  const result = webhook
-    ? await sendWithin(opts.send ?? httpSender(opts), webhook, d, opts)
-    : { error: 'the webhook endpoint was deleted', timedOut: false };
+  // Not sent, and dead at once (a manual retry once the login is enabled again sends it): a deleted
+  // endpoint, or an owner whose login the bank disabled (a stolen login's endpoint must not go on
+  // receiving the account's events, as its schedules stop paying).
+  const refused = !webhook || disabled;
+  const result = refused
+    ? { error: webhook ? OWNER_DISABLED : 'the webhook endpoint was deleted', timedOut: false }
+    : await sendWithin(opts.send ?? httpSender(opts), webhook, d, opts);
   const entry: Attempt = {
     at,
     ...(result.statusCode === undefined ? {} : { statusCode: result.statusCode }),
@@ -247,7 +257,7 @@ const attemptOnce = async (
   const delivered = ok(result);
   // The claim counted this attempt (a manual one is not counted, and its `next` is not used).
   const next =
-    delivered || !webhook
+    delivered || refused
       ? undefined
       : nextAttemptAt(d.attempts, now(), { scale: opts.retryScale, random: opts.random });
   return { delivery: await store.finish(d, entry, { delivered, next }), timedOut: result.timedOut };

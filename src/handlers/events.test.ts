@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
@@ -20,9 +21,10 @@ import { scheduledEvent } from '../local/scheduler.ts';
 import { sentEmails } from '../local/ses.ts';
 import { type StreamPoller, startStreamPoller } from '../local/streams.ts';
 import { createDocumentClient } from '../store/db.ts';
+import * as keys from '../store/item-keys.ts';
 import { UserStore } from '../store/users.ts';
 import { ledger } from './context.ts';
-import { dispatchDue } from './deliver.ts';
+import { dispatchDue, OWNER_DISABLED } from './deliver.ts';
 import { handler as dispatcher } from './dispatcher.ts';
 import { webhooks } from './events-context.ts';
 import { handler as notifier } from './notifier.ts';
@@ -516,6 +518,38 @@ describe('webhooks', () => {
     expect(r2.body).toMatchObject({ status: 'delivered', nextAttemptAt: null });
     expect(r2.body.attempts.at(-1)).toMatchObject({ statusCode: 204, manual: true });
   }, 40_000);
+
+  it('nothing is sent to the endpoints of a login the bank disabled: the delivery ends dead saying why, and a manual retry sends it once enabled again', async () => {
+    const { bob, pay } = await payment();
+    const r = await receiver([200]);
+    const w = await hook(bob, r.url);
+    expect((await pay()).status).toBe(201);
+    await waitForDeliveries(bob, w.id, 1);
+    // Staff disable the login (the SECURITY item's mark every guard reads), as for a stolen one.
+    const status = (UpdateExpression: string, values?: Record<string, string>) =>
+      createDocumentClient(dynamoClients().client).send(
+        new UpdateCommand({
+          TableName: table,
+          Key: keys.security(bob),
+          UpdateExpression,
+          ...(values ? { ExpressionAttributeValues: values } : {}),
+        }),
+      );
+    await status('SET disabledAt = :at, disabledReason = :why', {
+      ':at': new Date().toISOString(),
+      ':why': 'stolen login',
+    });
+    expect((await call('listWebhooks', { user: bob })).body.code).toBe('user_disabled');
+    expect(await dispatch()).toMatchObject({ attempted: 1, delivered: 0 });
+    expect(r.got).toEqual([]);
+    await status('REMOVE disabledAt, disabledReason');
+    const [d] = await deliveriesOf(bob, w.id);
+    expect(d).toMatchObject({ status: 'dead', attempts: [{ error: OWNER_DISABLED }] });
+    expect(r.got).toEqual([]);
+    const again = await call('retryDelivery', { user: bob, params: { id: w.id, deliveryId: d?.id ?? '' } });
+    expect(again.body).toMatchObject({ status: 'delivered' });
+    expect(r.got).toHaveLength(1);
+  });
 
   it('a manual retry while an attempt holds the delivery is 409 delivery_in_progress, not a 5xx', async () => {
     const { bob, pay } = await payment();

@@ -20,6 +20,7 @@ import { busy, commit, type Db } from './db.ts';
 import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
 import * as keys from './item-keys.ts';
 import { DUE_DELIVERY_SHARDS, shardOfId } from './keys.ts';
+import { readLoginStatus } from './login-status.ts';
 import { gsi1 } from './table.ts';
 
 export const DELIVERY_TTL_SECONDS = 30 * 24 * 3600;
@@ -239,6 +240,14 @@ export class WebhookStore {
       new GetCommand({ TableName: this.table, Key: keys.webhook(ownerId, id), ConsistentRead: true }),
     );
     return r.Item ? toWebhook(r.Item) : undefined;
+  }
+
+  /**
+   * Whether the bank disabled the owner's login (the SECURITY item every guard reads): nothing is sent
+   * to their endpoints meanwhile (src/handlers/deliver.ts).
+   */
+  async ownerDisabled(ownerId: string): Promise<boolean> {
+    return (await readLoginStatus(this.db, this.table, ownerId)).disabled !== undefined;
   }
 
   async mustGet(ownerId: string, id: string): Promise<StoredWebhook> {
