@@ -106,6 +106,7 @@ export const adminTransactionView = (j: Journal): AdminTransactionView => {
     ...(j.tellerId ? { tellerId: j.tellerId } : {}),
     ...(j.reference ? { reference: j.reference } : {}),
     ...(j.reason ? { reason: j.reason } : {}),
+    ...(j.payoutMethod ? { payoutMethod: j.payoutMethod } : {}),
     ...(j.unclaimed ? { unclaimed: true } : {}),
     ...(j.unclaimedPaidOut ? { unclaimedPaidOut: j.unclaimedPaidOut } : {}),
   };

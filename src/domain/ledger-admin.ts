@@ -13,7 +13,8 @@
  *     (`unreversed`, shared with refunds), and no customer balance goes below zero.
  *   - Unclaimed funds (a transfer whose recipient's and sender's accounts both closed before it
  *     settled, held on an `unclaimed` shard) are paid out whole, once, to an active account of the
- *     transfer's sender in its currency: a `reversal` of the transfer from that shard to the account.
+ *     transfer's sender in its currency, or out of the bank (a cheque, or to the state) on a cash-out
+ *     shard: a `reversal` of the transfer from that shard to the account or the cash-out shard.
  */
 import { type AccountStatus, assertActive } from './account.ts';
 import { BankError } from './errors.ts';
@@ -126,41 +127,45 @@ export const planReversal = (
 
 /**
  * Pays out unclaimed funds (src/store/ledger-return.ts `unclaim`): the whole of `original`, from the
- * unclaimed shard it was posted to, to `to`, an account of the original's sender. Refused (declines,
- * 422) when the journal is not unclaimed funds (`not_reversible`), when it was paid out already
- * (`reversal_exceeds_amount`: the payout is a reversal of it, and all of it has been given back), when
- * the account is not the sender's (`recipient_not_found`: the funds have no other recipient), not in
- * the journal's currency (`currency_mismatch`) or not active (`account_not_active`). Existing codes:
- * the web client keeps a message for every code (web/src/errors.ts).
+ * unclaimed shard it was posted to, to `to`: an account of the original's sender, or out of the bank
+ * (a cheque, or to the state) on a cash-out shard. Refused (declines, 422) when the journal is not
+ * unclaimed funds (`not_reversible`), when it was paid out already (`reversal_exceeds_amount`: the
+ * payout is a reversal of it, and all of it has been given back), when the account is not the
+ * sender's (`recipient_not_found`: the funds have no other recipient), not in the journal's currency
+ * (`currency_mismatch`) or not active (`account_not_active`). Existing codes: the web client keeps a
+ * message for every code (web/src/errors.ts).
  */
 export const planUnclaimedPayout = (
   original: Journal,
-  to: Moving & { ownerId: string },
+  to: (Moving & { ownerId: string }) | { system: string },
   unclaimedShard: string,
 ): Plan => {
   if (!original.unclaimed || original.type !== 'transfer' || original.status !== 'posted')
     throw new BankError('not_reversible', 'Only a transfer held as unclaimed funds can be paid out');
   if (original.unclaimedPaidOut)
     throw new BankError('reversal_exceeds_amount', 'These unclaimed funds were already paid out');
-  if (to.ownerId !== original.from?.ownerId)
-    throw new BankError(
-      'recipient_not_found',
-      "Unclaimed funds are paid to an account of the transfer's sender only",
-    );
-  if (to.currency !== original.currency)
-    throw new BankError('currency_mismatch', 'The account must be in the currency of the unclaimed funds');
-  assertActive(to);
-  const amount = original.amount;
+  const account = isSystem(to) ? undefined : to;
+  if (account) {
+    if (account.ownerId !== original.from?.ownerId)
+      throw new BankError(
+        'recipient_not_found',
+        "Unclaimed funds are paid to an account of the transfer's sender only",
+      );
+    if (account.currency !== original.currency)
+      throw new BankError('currency_mismatch', 'The account must be in the currency of the unclaimed funds');
+    assertActive(account);
+  }
+  const { amount, currency } = original;
   return checked(
     {
       ...empty,
       type: 'reversal',
       postings: [
-        { account: unclaimedShard, system: true, amount: -amount, currency: original.currency },
-        { account: to.id, system: false, amount, currency: original.currency },
+        { account: unclaimedShard, system: true, amount: -amount, currency },
+        { account: isSystem(to) ? to.system : to.id, system: !account, amount, currency },
       ],
-      changes: new Map([[to.id, posted(to, amount)]]),
+      changes: new Map(account ? [[account.id, posted(account, amount)]] : []),
     },
-    [to],
+    account ? [account] : [],
   );
 };

@@ -49,6 +49,10 @@ export interface Party {
 }
 
 /** A journal: the record of one movement, with its status. Postings reference it by id. */
+/** How unclaimed funds leave the bank: a cheque to the former customer, or to the state (escheatment). */
+export const payoutMethods = ['cheque', 'escheat'] as const;
+export type PayoutMethod = (typeof payoutMethods)[number];
+
 export interface Journal {
   id: string;
   type: TransactionType;
@@ -73,8 +77,16 @@ export interface Journal {
   reverses?: string;
   /** Teller cash and reversals: the bank staff member who made it (shown to staff only). */
   tellerId?: string;
-  /** Teller cash: the counter's reference (shown to staff only). */
+  /**
+   * Teller cash: the counter's reference; a payout of unclaimed funds out of the bank: the cheque
+   * number or the state's filing reference (shown to staff only).
+   */
   reference?: string;
+  /**
+   * A payout of unclaimed funds out of the bank (src/store/ledger-admin.ts `payUnclaimed`), on a
+   * cash-out shard: by cheque to the former customer, or to the state (escheatment). Staff only.
+   */
+  payoutMethod?: PayoutMethod;
   /** Reversals: why (shown to staff only). */
   reason?: string;
   /** Bulk payments: the batch the transfer was posted in (src/domain/batch.ts). */

@@ -10,6 +10,7 @@ import { eventsFromChange } from '../domain/events.ts';
 import { AccountStore, toAccount } from '../store/accounts.ts';
 import { AuditStore, verifyAudit } from '../store/audit.ts';
 import { createDocumentClient } from '../store/db.ts';
+import { sideEntries } from '../store/history.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
 import * as keys from '../store/item-keys.ts';
 import { LedgerStore } from '../store/ledger.ts';
@@ -620,6 +621,93 @@ describe('unclaimed funds', () => {
       ['unclaimed_paid_out', 'refused', ADMIN],
       ['unclaimed_paid_out', 'succeeded', ADMIN],
     ]);
+  });
+
+  it('staff pay them out of the bank by cheque once: unclaimed shard to cash-out, audited, no one told', async () => {
+    const u = newUser();
+    const t = await unclaimedFunds(u, 250);
+    const body = { method: 'cheque', reference: 'CHQ-004711', reason: 'Customer asked for a cheque' };
+    const paid = await asAdmin('payUnclaimed', { params: { id: t.id }, body, headers: key() });
+    expect(paid.status).toBe(201);
+    expect(paid.body).toMatchObject({
+      type: 'reversal',
+      status: 'posted',
+      amount: 250,
+      currency: 'USD',
+      reverses: t.id,
+      tellerId: ADMIN,
+      reason: 'Customer asked for a cheque',
+      reference: 'CHQ-004711',
+      payoutMethod: 'cheque',
+    });
+    expect(paid.body.from ?? paid.body.to).toBeUndefined();
+    const twice = await asAdmin('payUnclaimed', {
+      params: { id: t.id },
+      body: { ...body, method: 'escheat' },
+      headers: key(),
+    });
+    expect(twice).toMatchObject({ status: 422, body: { code: 'reversal_exceeds_amount' } });
+    // From the unclaimed shard the credit went to, onto a cash-out shard: no customer account moves.
+    const item = await dynamoClients().doc.send(
+      new GetCommand({ TableName: table, Key: keys.journal(paid.body.id) }),
+    );
+    const held = await dynamoClients().doc.send(
+      new GetCommand({ TableName: table, Key: keys.journal(t.id) }),
+    );
+    expect(held.Item).toMatchObject({ unclaimedPaidOut: paid.body.id });
+    const credit = sideEntries(held.Item ?? {}).find((e) => Number(e.amount) > 0);
+    expect(credit?.accountId).toMatch(/^unclaimed#USD#/);
+    expect(sideEntries(item.Item ?? {}).map((e) => [String(e.accountId).split('#')[0], e.amount])).toEqual([
+      ['unclaimed', -250],
+      ['cash-out', 250],
+    ]);
+    expect(sideEntries(item.Item ?? {})[0]?.accountId).toBe(credit?.accountId);
+    // Staff see the method and the cheque's number; the customer, whose account it never touched,
+    // hears nothing of it and cannot read it.
+    expect((await asAdmin('adminGetTransaction', { params: { id: paid.body.id } })).body).toMatchObject({
+      payoutMethod: 'cheque',
+      reference: 'CHQ-004711',
+    });
+    const views = { transaction: () => ({}), account: (x: Record<string, unknown>) => ({ ...toAccount(x) }) };
+    expect(eventsFromChange(undefined, item.Item, new Date().toISOString(), views)).toEqual([]);
+    expect((await call('getTransaction', { user: u, params: { id: paid.body.id } })).status).toBe(404);
+    await ledgerIsClean();
+    const trail = await new AuditStore(createDocumentClient(dynamoClients().client), table).bySubject(t.id, {
+      limit: 50,
+    });
+    expect(trail.items.map((r) => [r.action, r.outcome, r.reason])).toEqual([
+      ['unclaimed_paid_out', 'refused', 'reversal_exceeds_amount: Customer asked for a cheque'],
+      ['unclaimed_paid_out', 'succeeded', 'Customer asked for a cheque'],
+    ]);
+  });
+
+  it('takes an account or a method with a reference, never both, and no other method', async () => {
+    const u = newUser();
+    const t = await unclaimedFunds(u, 40);
+    const good = await open(u);
+    for (const body of [
+      { toAccountId: good.id, method: 'cheque', reference: 'CHQ-1', reason: 'x' },
+      { toAccountId: good.id, reference: 'CHQ-1', reason: 'x' },
+      { method: 'cheque', reason: 'x' },
+      { method: 'wire', reference: 'CHQ-1', reason: 'x' },
+      { method: 'escheat', reference: ' ', reason: 'x' },
+      { method: 'escheat', reference: 'x'.repeat(65), reason: 'x' },
+    ])
+      expect(
+        (await asAdmin('payUnclaimed', { params: { id: t.id }, body, headers: key() })).status,
+        JSON.stringify(body),
+      ).toBe(400);
+    const state = await asAdmin('payUnclaimed', {
+      params: { id: t.id },
+      body: { method: 'escheat', reference: 'NY-AUF-2026-0042', reason: 'Dormant five years' },
+      headers: key(),
+    });
+    expect(state).toMatchObject({
+      status: 201,
+      body: { payoutMethod: 'escheat', reference: 'NY-AUF-2026-0042' },
+    });
+    expect(await balance(u, good.id)).toBe(0);
+    await ledgerIsClean();
   });
 
   it("refuses another customer's account, a frozen one, a journal that is not unclaimed, an unknown one; the customer's own call is 403", async () => {

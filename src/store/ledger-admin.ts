@@ -19,7 +19,8 @@
  *     the no-overdraft condition on the customer account debited;
  *   - payout of unclaimed funds: `unclaimed = true AND attribute_not_exists(unclaimedPaidOut)` on the
  *     original (marked paid out with the payout's id in the same transaction: two payouts cannot both
- *     commit), and the credited account's own conditions (its version as read, `active`).
+ *     commit), and the credited account's own conditions (its version as read, `active`); a payout out
+ *     of the bank (cheque, state) credits a cash-out shard, append-only, with no condition of its own.
  *
  * Items per action: freeze 1 (+extra); teller cash those of a customer deposit or withdrawal, without
  * the daily counter; a reversal those of a movement between its two sides, plus the original journal
@@ -27,7 +28,7 @@
  */
 import type { Account } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
-import { assertSettled, shardOf, systemShardId } from '../domain/ledger.ts';
+import { assertSettled, type PayoutMethod, shardOf, systemShardId } from '../domain/ledger.ts';
 import {
   assertNotOwn,
   assertReversible,
@@ -93,12 +94,15 @@ export interface ReversalRequest extends Keyed {
   reason: string;
 }
 
-/** A payout of unclaimed funds: `user` is the member of staff; always the whole amount. */
-export interface PayoutRequest extends Keyed {
-  journalId: string;
-  toAccountId: string;
-  reason: string;
-}
+/**
+ * A payout of unclaimed funds: `user` is the member of staff; always the whole amount. Into an account
+ * of the sender (`toAccountId`), or out of the bank (`method`, with the cheque's number or the state's
+ * filing `reference`).
+ */
+export type PayoutRequest = Keyed & { journalId: string; reason: string } & (
+    | { toAccountId: string }
+    | { method: PayoutMethod; reference: string }
+  );
 
 export interface StatusRequest {
   /** The member of staff. */
@@ -225,11 +229,13 @@ export class StaffLedger extends LedgerEngine {
   }
 
   /**
-   * Pays out unclaimed funds (ledger-return.ts `unclaim`) to an account of the transfer's sender: a
-   * `reversal` journal (`reverses` the transfer) from the unclaimed shard the transfer's credit went to
-   * onto the account, posted as any credit (exact balanceAfter, version, posting number, history), and
-   * the transfer marked `unclaimedPaidOut` with the payout's id, on the condition that it is unclaimed
-   * and not paid out yet. Whole, once.
+   * Pays out unclaimed funds (ledger-return.ts `unclaim`) to an account of the transfer's sender, or
+   * out of the bank (a cheque, or to the state: `method`) on a cash-out shard in its currency, as a
+   * withdrawal: a `reversal` journal (`reverses` the transfer) from the unclaimed shard the transfer's
+   * credit went to onto the account, posted as any credit (exact balanceAfter, version, posting number,
+   * history), or onto the cash-out shard (no customer side: no one's account moves, no one is told),
+   * and the transfer marked `unclaimedPaidOut` with the payout's id, on the condition that it is
+   * unclaimed and not paid out yet. Whole, once.
    */
   payUnclaimed(req: PayoutRequest, extra: Extra = [], declined?: DeclineExtra): Promise<Outcome> {
     const id = journalIdFor(req.user, req.idempotencyKey);
@@ -238,15 +244,19 @@ export class StaffLedger extends LedgerEngine {
       async (now) => {
         const original = await this.original(req.journalId);
         assertNotOwn(req.user, original.from?.ownerId);
-        const to = await this.account(req.toAccountId);
-        assertNotOwn(req.user, to.ownerId);
+        const to = 'toAccountId' in req ? await this.account(req.toAccountId) : undefined;
+        if (to) assertNotOwn(req.user, to.ownerId);
         // The shard the transfer's credit was posted to (ledger-return.ts `unclaim`).
         const shard = systemShardId(
           'unclaimed',
           original.currency,
           shardOf(original.id, this.opts.systemShards),
         );
-        const plan = planUnclaimedPayout(original, to, shard);
+        const plan = planUnclaimedPayout(
+          original,
+          to ?? { system: systemShardId('cash-out', original.currency, shardOf(id, this.opts.systemShards)) },
+          shard,
+        );
         const attempt = this.instant(
           id,
           plan,
@@ -256,13 +266,18 @@ export class StaffLedger extends LedgerEngine {
             amount: original.amount,
             description: `Unclaimed funds: ${original.description || 'transfer'}`.slice(0, 140),
           },
-          { to: [to] },
-          { reverses: original.id, tellerId: req.user, reason: req.reason },
+          to ? { to: [to] } : {},
+          {
+            reverses: original.id,
+            tellerId: req.user,
+            reason: req.reason,
+            ...('method' in req ? { payoutMethod: req.method, reference: req.reference } : {}),
+          },
         );
         // The account's rules as stored conditions too, beside its version and `status = active`: its
         // owner is the transfer's sender and its currency the transfer's.
         for (const p of attempt.pieces) {
-          const u = p.name === `to:${to.id}` ? p.item.Update : undefined;
+          const u = to && p.name === `to:${to.id}` ? p.item.Update : undefined;
           if (!u) continue;
           u.ConditionExpression = `${u.ConditionExpression} AND #owner = :sender AND #currency = :currency`;
           u.ExpressionAttributeNames = {

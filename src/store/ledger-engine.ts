@@ -627,7 +627,10 @@ export class LedgerEngine {
     now: Date,
     req: MovementRequest,
     sides: { from?: [AccountRecord, Metadata?]; to?: [AccountRecord, Metadata?] },
-    extra: Pick<Journal, 'refundOf' | 'reverses' | 'tellerId' | 'reference' | 'reason' | 'batchId'> = {},
+    extra: Pick<
+      Journal,
+      'refundOf' | 'reverses' | 'tellerId' | 'reference' | 'reason' | 'batchId' | 'payoutMethod'
+    > = {},
     /** The recipient's side as a credit item, settled later (ledger-settle.ts): its account is not written. */
     deferTo = false,
   ): { journal: Journal; pieces: Piece<Name>[] } {
@@ -647,7 +650,8 @@ export class LedgerEngine {
       type: plan.type,
       status: 'posted',
       amount: req.amount,
-      currency: (sides.from ?? sides.to)?.[0].currency as Currency,
+      // Neither side a customer's (unclaimed funds paid out of the bank): the postings' currency.
+      currency: ((sides.from ?? sides.to)?.[0].currency ?? plan.postings[0]?.currency) as Currency,
       description: req.description ?? '',
       createdAt: at,
       postedAt: at,

@@ -271,19 +271,6 @@ const everyKind = async () => {
   await pay('settled', b, 12, {}, deferring);
   expect(await settler.settle('u2', b.id)).toBe(1);
   const returned = await pay('returned', c, 9, {}, deferring);
-  // A sender that pays all it has to c and closes before c's credits settle: unclaimed funds.
-  const d = await open('u4');
-  posted(await ledger.deposit({ user: 'u4', ...k('dd'), accountId: d.id, amount: 11 }));
-  const unclaimed = posted(
-    await deferring.transfer({
-      user: 'u4',
-      ...k('unclaimed'),
-      fromAccountId: d.id,
-      toAccountNumber: c.number,
-      amount: 11,
-      currency: 'USD',
-    }),
-  );
   const close = (owner: string, id: string) =>
     set(
       table,
@@ -292,11 +279,30 @@ const everyKind = async () => {
       { ':closed': 'closed', ':one': 1 },
       { '#s': 'status' },
     );
-  await close('u4', d.id);
+  // A sender that pays all it has to c and closes before c's credits settle: unclaimed funds.
+  const formerCustomer = async (owner: string, amount: number) => {
+    const d = await open(owner);
+    posted(await ledger.deposit({ user: owner, ...k(`d-${owner}`), accountId: d.id, amount }));
+    const t = posted(
+      await deferring.transfer({
+        user: owner,
+        ...k(`unclaimed-${owner}`),
+        fromAccountId: d.id,
+        toAccountNumber: c.number,
+        amount,
+        currency: 'USD',
+      }),
+    );
+    await close(owner, d.id);
+    return t;
+  };
+  const unclaimed = await formerCustomer('u4', 11);
+  // Another former customer, who takes theirs by cheque.
+  const byCheque = await formerCustomer('u5', 6);
   // Closed empty, as AccountStore.close requires (its 7 from the bulk payment taken out first).
   posted(await ledger.withdraw({ user: 'u3', ...k('cw'), accountId: c.id, amount: 7 }));
   await close('u3', c.id);
-  expect(await settler.settle('u3', c.id)).toBe(2);
+  expect(await settler.settle('u3', c.id)).toBe(3);
   // The former customer opens an account again, and staff pay the unclaimed funds out to it.
   const d2 = await open('u4');
   const payout = posted(
@@ -308,8 +314,18 @@ const everyKind = async () => {
       reason: 'test',
     }),
   );
+  const cheque = posted(
+    await staff.payUnclaimed({
+      user: 'staff',
+      ...k('cheque'),
+      journalId: byCheque.id,
+      method: 'cheque',
+      reference: 'CHQ-000123',
+      reason: 'test',
+    }),
+  );
   const unsettled = await pay('unsettled', b, 8, {}, deferring);
-  return { table, a, b, c, d2, returned, unclaimed, payout, unsettled };
+  return { table, a, b, c, d2, returned, unclaimed, payout, byCheque, cheque, unsettled };
 };
 
 describe('verify-ledger', () => {
@@ -641,7 +657,7 @@ describe('verify-ledger', () => {
   });
 
   it('passes every kind of journal the code writes', async () => {
-    const { table, returned, unclaimed, payout, a, b, c, d2 } = await everyKind();
+    const { table, returned, unclaimed, payout, byCheque, cheque, a, b, c, d2 } = await everyKind();
     const r = await verifyLedger(db, table, { sweepSeconds: 1e9 });
     expect(r.problems).toEqual([]);
     // Every posting the code writes is numbered (a pending transfer's post, a bulk payment's several on
@@ -660,7 +676,7 @@ describe('verify-ledger', () => {
       );
       expect(item.Item?.postingNo).toBe(numbers.length);
     }
-    expect(r).toMatchObject({ ok: true, accounts: 5, journals: 23, credits: 1 });
+    expect(r).toMatchObject({ ok: true, accounts: 6, journals: 26, credits: 1 });
     // The unclaimed funds were paid out: the shard holds nothing more.
     expect(r.currencies.USD).toMatchObject({ incoming: 8, unclaimed: 0 });
     expect(payout).toMatchObject({
@@ -669,6 +685,25 @@ describe('verify-ledger', () => {
       amount: 11,
       to: { balanceAfter: 11 },
     });
+    // The cheque: out of the bank, from the shard that held it to a cash-out shard; no one's account.
+    expect(cheque).toMatchObject({
+      type: 'reversal',
+      reverses: byCheque.id,
+      amount: 6,
+      currency: 'USD',
+      payoutMethod: 'cheque',
+      reference: 'CHQ-000123',
+    });
+    expect(cheque.from ?? cheque.to).toBeUndefined();
+    const legs = sideEntries(
+      (await db.send(new GetCommand({ TableName: table, Key: keys.journal(cheque.id) }))).Item ?? {},
+    );
+    expect(legs.map((l) => [l.accountId, l.amount])).toEqual([
+      [systemShardId('unclaimed', 'USD', shardOf(byCheque.id, 2)), -6],
+      [systemShardId('cash-out', 'USD', shardOf(cheque.id, 2)), 6],
+    ]);
+    const paid = await db.send(new GetCommand({ TableName: table, Key: keys.journal(byCheque.id) }));
+    expect(paid.Item).toMatchObject({ unclaimedPaidOut: cheque.id });
     const stored = await db.send(new GetCommand({ TableName: table, Key: keys.journal(returned.id) }));
     expect(stored.Item).toMatchObject({ returned: true, reversedAmount: 9 });
     const held = await db.send(new GetCommand({ TableName: table, Key: keys.journal(unclaimed.id) }));
@@ -728,6 +763,49 @@ describe('verify-ledger', () => {
         'unclaimed shards hold -11 USD, unclaimed transfers not paid out 11',
       ].sort(),
     );
+  });
+
+  it('catches unclaimed funds paid out of the bank anywhere but a cash-out shard, or with no method', async () => {
+    const quiet = { sweepSeconds: 1e9 };
+    const cases: [Record<string, string>, string, (id: string, on: string) => string[]][] = [
+      [
+        { payoutMethod: 'escheat' },
+        'cash-in#USD#00',
+        (id) => [`journal ${id} (reversal) credits cash-in#USD#00, expected a cash-out shard`],
+      ],
+      [
+        { payoutMethod: 'cheque' },
+        'returns#USD#00',
+        (id) => [
+          `journal ${id} (reversal) credits returns#USD#00, expected a cash-out shard`,
+          'returns shard returns#USD#00 holds 6: money returned to no one',
+        ],
+      ],
+      [
+        {},
+        'cash-out#USD#00',
+        (id, on) => [
+          `journal ${id} is a reversal with no customer side`,
+          `unclaimed transfer ${on} of u5 is paid out to no one by ${id}`,
+        ],
+      ],
+    ];
+    for (const [wrong, credit, expected] of cases) {
+      const { table, byCheque, cheque } = await everyKind();
+      expect((await verifyLedger(db, table, quiet)).problems).toEqual([]);
+      // The payout written again (its postings with it) as it should not be.
+      await forge(
+        table,
+        { id: cheque.id, type: 'reversal', amount: 6, reverses: byCheque.id, reason: 'test', ...wrong },
+        [
+          [systemShardId('unclaimed', 'USD', shardOf(byCheque.id, 2)), -6],
+          [credit, 6],
+        ],
+      );
+      expect((await verifyLedger(db, table, quiet)).problems.sort()).toEqual(
+        expected(cheque.id, byCheque.id).sort(),
+      );
+    }
   });
 
   it('catches a journal whose debits together move more than its amount, or move it in pieces', async () => {

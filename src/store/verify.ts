@@ -33,7 +33,8 @@
  *     still unsettled two sweep intervals after it was written;
  *   - unclaimed funds (ledger-return.ts) paid out by staff (ledger-admin.ts `payUnclaimed`): a payout
  *     is a reversal of an unclaimed transfer, debited on the unclaimed shard the transfer's credit went
- *     to, crediting an account of the transfer's sender, for the whole amount; the transfer's
+ *     to, crediting an account of the transfer's sender or, paid out of the bank (`payoutMethod`: a
+ *     cheque, the state), a cash-out shard, for the whole amount; the transfer's
  *     `unclaimedPaidOut` names exactly one payout, and a transfer not so marked has none. A payout is
  *     not counted again as a reversal of the transfer (its amount is in `reversedAmount` already, as
  *     unclaimed). The unclaimed shards of a currency hold what its unclaimed transfers have not been
@@ -104,7 +105,7 @@ const isAt = (p: Place, accountId: string): boolean =>
  *   - reversal: `from` (the side the original credited), or a cash-out shard (a withdrawal reversed)
  *     or a returns shard (a return, ledger-return.ts), or an unclaimed shard (a payout of unclaimed
  *     funds, ledger-admin.ts) -> `to` (the side it debited, or for a payout an account of its sender),
- *     or a cash-in shard (a deposit reversed).
+ *     or a cash-in shard (a deposit reversed), or a cash-out shard (a payout out of the bank).
  * `extra`: a side the kind never has.
  */
 const placesOf = (
@@ -127,7 +128,7 @@ const placesOf = (
         debit: j.from
           ? side('from', j.from)
           : { system: original?.unclaimed ? 'unclaimed' : original?.returned ? 'returns' : 'cash-out' },
-        credit: j.to ? side('to', j.to) : { system: 'cash-in' },
+        credit: j.to ? side('to', j.to) : { system: original?.unclaimed ? 'cash-out' : 'cash-in' },
       };
     default:
       return {
@@ -269,7 +270,7 @@ export const verifyLedger = async (
         if (moved !== j.amount) problems.push(`journal ${id} is for ${j.amount} but moved ${moved}`);
         const places = placesOf(j, j.reverses ? journals.get(j.reverses) : undefined);
         if (places.extra) problems.push(`journal ${id} is a ${j.type} with a ${places.extra} side`);
-        if (j.type === 'reversal' && !j.from && !j.to)
+        if (j.type === 'reversal' && !j.from && !j.to && !j.payoutMethod)
           problems.push(`journal ${id} is a reversal with no customer side`);
         for (const [what, place, some] of [
           ['debit', places.debit, legs.filter((l) => l.amount < 0)],
@@ -336,7 +337,10 @@ export const verifyLedger = async (
     // transfer's reversedAmount already counts its whole amount as given back (to the unclaimed shard).
     if (j.reverses && j.type === 'reversal' && journals.get(j.reverses)?.unclaimed)
       payouts.set(j.reverses, [...(payouts.get(j.reverses) ?? []), j]);
-    else if (j.reverses) reversals.set(j.reverses, (reversals.get(j.reverses) ?? 0) + j.amount);
+    else {
+      if (j.reverses) reversals.set(j.reverses, (reversals.get(j.reverses) ?? 0) + j.amount);
+      if (j.payoutMethod) problems.push(`${j.type} ${id} says payoutMethod but pays out no unclaimed funds`);
+    }
   }
   for (const id of legsOf.keys()) if (!journals.has(id)) problems.push(`postings for unknown journal ${id}`);
   for (const id of credits.keys())
@@ -391,9 +395,11 @@ export const verifyLedger = async (
       problems.push(
         `unclaimed transfer ${id} of ${j.amount} is paid out ${payout.amount} (${payout.status}) by ${payout.id}`,
       );
-    if (payout.to?.ownerId !== j.from?.ownerId)
+    // To an account of the sender, or out of the bank (a cheque, the state: placesOf puts its credit on
+    // a cash-out shard), never both.
+    if (payout.to ? payout.to.ownerId !== j.from?.ownerId || payout.payoutMethod : !payout.payoutMethod)
       problems.push(
-        `unclaimed transfer ${id} of ${j.from?.ownerId} is paid out to ${payout.to?.ownerId} by ${payout.id}`,
+        `unclaimed transfer ${id} of ${j.from?.ownerId} is paid out to ${payout.to?.ownerId ?? 'no one'}${payout.payoutMethod ? ` (${payout.payoutMethod})` : ''} by ${payout.id}`,
       );
     // From the shard that holds it: the shard the transfer's credit went to.
     const on = (legsOf.get(id) ?? []).find((l) => l.amount > 0)?.accountId;

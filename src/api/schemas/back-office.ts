@@ -3,6 +3,7 @@
  * transaction (issue 13). The `admin-accounts` and `admin-money` functions' routes.
  */
 import * as z from 'zod/mini';
+import { payoutMethods } from '../../domain/ledger.ts';
 import { Account } from './accounts.ts';
 import {
   AccountNumber,
@@ -20,11 +21,13 @@ import { transactionStatus, transactionType, Unclaimed, UnclaimedPaidOut } from 
 export const AccountNumberParams = z.strictObject({ number: AccountNumber });
 const Reason = doc(name(500), { description: 'Why: kept with the action', example: 'Card reported stolen' });
 export const ReasonBody = doc(z.strictObject({ reason: Reason }), { id: 'ReasonRequest' });
+/** What a movement made by staff is filed under: a counter's slip, a cheque's number, the state's. */
+const Reference = name(64);
 export const TellerBody = doc(
   z.strictObject({
     amount: Amount,
     description: z.optional(Description),
-    reference: doc(name(64), {
+    reference: doc(Reference, {
       description: 'The counter\u2019s slip or receipt number',
       example: 'BR12-000481',
     }),
@@ -40,14 +43,24 @@ export const ReversalBody = doc(
   }),
   { id: 'ReversalRequest' },
 );
+const PayoutMethod = z.enum(payoutMethods);
 export const UnclaimedPayoutBody = doc(
-  z.strictObject({
-    toAccountId: doc(Id, { description: 'An active account of the transfer\u2019s sender, in its currency' }),
-    reason: Reason,
-  }),
+  z.union([
+    z.strictObject({
+      toAccountId: doc(Id, {
+        description: 'An active account of the transfer\u2019s sender, in its currency',
+      }),
+      reason: Reason,
+    }),
+    z.strictObject({
+      method: doc(PayoutMethod, { description: 'Out of the bank: by cheque, or to the state' }),
+      reference: doc(Reference, { description: 'The cheque number, or the state\u2019s filing reference' }),
+      reason: Reason,
+    }),
+  ]),
   {
     id: 'UnclaimedPayoutRequest',
-    description: 'Unclaimed funds are paid whole, once, to an account of the sender of the transfer',
+    description: 'Paid whole, once: to an account of the transfer\u2019s sender, or out of the bank',
   },
 );
 export const AdminAccount = doc(
@@ -80,6 +93,7 @@ export const AdminTransaction = doc(
     tellerId: z.optional(doc(str(64), { description: 'Teller cash and reversals: the member of staff' })),
     reference: z.optional(str(64)),
     reason: z.optional(str(500)),
+    payoutMethod: z.optional(PayoutMethod),
     unclaimed: z.optional(Unclaimed),
     unclaimedPaidOut: z.optional(UnclaimedPaidOut),
   }),
