@@ -114,6 +114,7 @@ describe('reasonProblem / referenceProblem', () => {
   });
   it('a reference is 1 to 64 characters', () => {
     expect(referenceProblem(' ')).toMatch(/slip/);
+    expect(referenceProblem(' ', 'the cheque number')).toBe('Enter the cheque number.');
     expect(referenceProblem('BR12-000481')).toBeUndefined();
     expect(referenceProblem('x'.repeat(65))).toMatch(/64/);
   });

@@ -101,10 +101,16 @@ export const STAFF_LOGIN_REFUSED =
 export const loginActionRefusal = (error: unknown): string | undefined =>
   error instanceof ApiError && error.code === 'forbidden' ? STAFF_LOGIN_REFUSED : undefined;
 
-/** A teller's slip or receipt number: 1 to 64 characters. */
-export const referenceProblem = (reference: string): string | undefined => {
+/**
+ * A reference staff file a movement under (the server's `Reference`): 1 to 64 characters. `what` is
+ * the one asked for: a teller's slip or receipt number, a cheque's number, the state's reference.
+ */
+export const referenceProblem = (
+  reference: string,
+  what = 'the slip or receipt number',
+): string | undefined => {
   const r = reference.trim();
-  if (!r) return 'Enter the slip or receipt number.';
+  if (!r) return `Enter ${what}.`;
   if (r.length > 64) return 'A reference is at most 64 characters long.';
   return undefined;
 };

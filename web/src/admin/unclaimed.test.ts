@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { keyed } from '../../../src/api/route-def.ts';
 import { routes } from '../../../src/api/routes/admin-money.ts';
+import { UnclaimedPayoutBody } from '../../../src/api/schemas/back-office.ts';
 import { ApiError, explain, NetworkError } from '../errors.ts';
 import {
   canPayOut,
   canReverse,
   PAYOUT_REFUSALS,
+  PAYOUT_WAYS,
   payoutAccountProblem,
+  payoutBody,
+  payoutDestination,
+  payoutFieldProblems,
   payoutProblem,
   payoutRefusal,
 } from './unclaimed.ts';
@@ -45,6 +50,62 @@ describe('payoutAccountProblem: the account id typed', () => {
     expect(payoutAccountProblem('1234567890')).toMatch(/^An account id looks like/);
     expect(payoutAccountProblem(`${ID}0`)).toMatch(/^An account id looks like/);
     expect(payoutAccountProblem(ID.replace(/-/g, ''))).toMatch(/^An account id looks like/);
+  });
+});
+
+describe('the way the funds go: an account of the sender, by cheque, to the state', () => {
+  const typed = { toAccountId: ` ${ID.toUpperCase()} `, reference: ' CHQ-004711 ' };
+
+  it('offers the three ways, the account first', () => {
+    expect(PAYOUT_WAYS.map(([way]) => way)).toEqual(['account', 'cheque', 'escheat']);
+  });
+
+  it('checks the field the way asks for, and only that one', () => {
+    expect(payoutFieldProblems({ way: 'account', toAccountId: '', reference: '' })).toEqual({
+      toAccountId: 'Enter the id of the account to pay into.',
+    });
+    expect(payoutFieldProblems({ way: 'account', ...typed, reference: '' })).toEqual({
+      toAccountId: undefined,
+    });
+    expect(payoutFieldProblems({ way: 'cheque', toAccountId: '', reference: ' ' })).toEqual({
+      reference: 'Enter the cheque number.',
+    });
+    expect(payoutFieldProblems({ way: 'escheat', toAccountId: 'x', reference: '' }).reference).toBe(
+      'Enter the state\u2019s filing reference.',
+    );
+    expect(
+      payoutFieldProblems({ way: 'escheat', toAccountId: 'x', reference: 'x'.repeat(65) }).reference,
+    ).toMatch(/64/);
+    expect(payoutFieldProblems({ way: 'cheque', toAccountId: '', reference: 'CHQ-1' })).toEqual({
+      reference: undefined,
+    });
+  });
+
+  it("sends the way's fields alone, as the server's schema takes them", () => {
+    const bodies = [
+      [payoutBody({ way: 'account', ...typed }, 'Came back'), { toAccountId: ID, reason: 'Came back' }],
+      [
+        payoutBody({ way: 'cheque', ...typed }, 'Asked for a cheque'),
+        { method: 'cheque', reference: 'CHQ-004711', reason: 'Asked for a cheque' },
+      ],
+      [
+        payoutBody({ way: 'escheat', ...typed }, 'Dormant'),
+        { method: 'escheat', reference: 'CHQ-004711', reason: 'Dormant' },
+      ],
+    ] as const;
+    for (const [body, expected] of bodies) {
+      expect(body).toEqual(expected);
+      expect(UnclaimedPayoutBody.safeParse(body).success, JSON.stringify(body)).toBe(true);
+    }
+  });
+
+  it('says where a payout went', () => {
+    expect(payoutDestination({ toAccountId: ID })).toBe(`to the account ${ID}`);
+    expect(payoutDestination({ method: 'cheque', reference: 'CHQ-1' })).toBe('by cheque CHQ-1');
+    expect(payoutDestination({ method: 'escheat', reference: 'NY-42' })).toBe(
+      'to the state (reference NY-42)',
+    );
+    expect(payoutDestination({ method: 'escheat' })).toBe('to the state');
   });
 });
 

@@ -1,13 +1,15 @@
 /**
  * Unclaimed funds on the back office's transaction page: a transfer both of whose accounts closed
  * before its credit settled. The bank holds its money for the sender (`from.ownerId`) until staff pay
- * it, whole and once, to an account the customer opens again (POST
- * /v1/admin/transactions/{id}/unclaimed-payouts). Pure: what the page offers, and the payout's
- * refusals in words for this form (the codes are shared with reversals and transfers, whose words
- * would mislead here).
+ * it, whole and once, to an account the customer opens again, or out of the bank: by cheque, or to the
+ * state (POST /v1/admin/transactions/{id}/unclaimed-payouts). Pure: what the page offers, the form's
+ * checks and body, and the payout's refusals in words for this form (the codes are shared with
+ * reversals and transfers, whose words would mislead here).
  */
 import type { ErrorCode } from '../../../src/domain/errors.ts';
+import type { UnclaimedPayoutBody } from '../admin-api.ts';
 import { ApiError } from '../errors.ts';
+import { referenceProblem } from './access.ts';
 
 /** The parts of an AdminTransaction these rules read. */
 interface Tx {
@@ -35,6 +37,52 @@ export const payoutAccountProblem = (id: string): string | undefined => {
   if (!UUID.test(v)) return 'An account id looks like 3f9a2b1c-6a43-4c1e-9a55-5b7f0e2d8c11.';
   return undefined;
 };
+
+/** Where the funds go: into an account of the sender's, or out of the bank (the API's `method`). */
+export type PayoutWay = 'account' | 'cheque' | 'escheat';
+
+/** The form's choices, in order. */
+export const PAYOUT_WAYS: readonly (readonly [PayoutWay, string])[] = [
+  ['account', 'Into an account of theirs'],
+  ['cheque', 'By cheque'],
+  ['escheat', 'To the state (escheatment)'],
+];
+
+/** The reference each way out of the bank asks for. */
+export const REFERENCE_OF = { cheque: 'the cheque number', escheat: 'the state\u2019s filing reference' };
+
+/** What the payout form holds (useForm's values). */
+export interface PayoutValues {
+  way: string;
+  toAccountId: string;
+  reference: string;
+}
+
+const outOfBank = (way: string): way is 'cheque' | 'escheat' => way === 'cheque' || way === 'escheat';
+
+/** The problem with the field the way chosen asks for: the account id, or the reference. */
+export const payoutFieldProblems = (v: PayoutValues): { toAccountId?: string; reference?: string } =>
+  outOfBank(v.way)
+    ? { reference: referenceProblem(v.reference, REFERENCE_OF[v.way]) }
+    : { toAccountId: payoutAccountProblem(v.toAccountId) };
+
+/** The request's body for what the form holds (checked first): the way chosen's fields only. */
+export const payoutBody = (v: PayoutValues, reason: string): UnclaimedPayoutBody =>
+  outOfBank(v.way)
+    ? { method: v.way, reference: v.reference.trim(), reason }
+    : { toAccountId: v.toAccountId.trim().toLowerCase(), reason };
+
+/** Where a payout went, in words: "to the account …", "by cheque …", "to the state (reference …)". */
+export const payoutDestination = (p: {
+  toAccountId?: string | undefined;
+  method?: string | undefined;
+  reference?: string | undefined;
+}): string =>
+  p.method === 'cheque'
+    ? `by cheque ${p.reference ?? ''}`.trim()
+    : p.method === 'escheat'
+      ? `to the state${p.reference ? ` (reference ${p.reference})` : ''}`
+      : `to the account ${p.toAccountId ?? ''}`.trim();
 
 /** The payout's refusals, in words for this form. */
 export const PAYOUT_REFUSALS: Partial<Record<ErrorCode, string>> = {

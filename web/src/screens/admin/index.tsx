@@ -18,7 +18,10 @@ import {
 import {
   canPayOut,
   canReverse,
-  payoutAccountProblem,
+  PAYOUT_WAYS,
+  payoutBody,
+  payoutDestination,
+  payoutFieldProblems,
   payoutProblem,
   payoutRefusal,
 } from '../../admin/unclaimed.ts';
@@ -29,6 +32,7 @@ import {
   type AuditRecord,
   adminApi,
   type CustomerSummary,
+  type UnclaimedPayoutBody,
 } from '../../admin-api.ts';
 import type { HistoryEntry } from '../../api.ts';
 import { explain } from '../../errors.ts';
@@ -339,7 +343,7 @@ type TellerIntent = {
   description?: string;
 };
 type ReversalIntent = { id: string; amount?: number; reason: string };
-type PayoutIntent = { id: string; toAccountId: string; reason: string };
+type PayoutIntent = { id: string } & UnclaimedPayoutBody;
 
 const AccountView = ({ id }: { id: string }) => {
   const admin = useAdmin();
@@ -656,7 +660,7 @@ const TransactionView = ({ id }: { id: string }) => {
               <>
                 <dt>Unclaimed funds</dt>
                 <dd data-testid="unclaimed">
-                  {t.unclaimedPaidOut ? 'Paid out to the sender' : 'Held for the sender'}
+                  {t.unclaimedPaidOut ? 'Paid out' : 'Held for the sender'}
                   {t.from ? (
                     <>
                       {': '}
@@ -673,6 +677,14 @@ const TransactionView = ({ id }: { id: string }) => {
                 <dt>Paid out by</dt>
                 <dd>
                   <Link to={`/admin/transactions/${t.unclaimedPaidOut}`}>The payout</Link>
+                </dd>
+              </>
+            ) : null}
+            {t.payoutMethod ? (
+              <>
+                <dt>Paid out of the bank</dt>
+                <dd data-testid="payout-method">
+                  {payoutDestination({ method: t.payoutMethod, reference: t.reference })}
                 </dd>
               </>
             ) : null}
@@ -734,7 +746,11 @@ const TransactionView = ({ id }: { id: string }) => {
  */
 const usePayout = (id: string, load: Load<AdminTransaction> & { reload(): void }) => {
   const admin = useAdmin();
-  const form = useForm({ toAccountId: '', reason: '' }, 'payout-error', 'payout-');
+  const form = useForm(
+    { way: 'account', toAccountId: '', reference: '', reason: '' },
+    'payout-error',
+    'payout-',
+  );
   const [paid, setPaid] = useState<AdminTransaction | undefined>();
   const focusOnceRead = useFocusOnceRead(load);
   const held = useHeldIntent<PayoutIntent, AdminTransaction>(
@@ -758,16 +774,12 @@ const usePayout = (id: string, load: Load<AdminTransaction> & { reload(): void }
   );
   const submit = form.submit(
     () => ({
-      toAccountId: payoutAccountProblem(form.values.toAccountId),
+      ...payoutFieldProblems(form.values),
       reason: reasonProblem(form.values.reason, true),
     }),
     async () => {
       try {
-        await held.submit({
-          id,
-          toAccountId: form.values.toAccountId.trim().toLowerCase(),
-          reason: form.values.reason.trim(),
-        });
+        await held.submit({ id, ...payoutBody(form.values, form.values.reason.trim()) });
       } catch (e) {
         const problem = payoutProblem(e);
         if (!problem) throw e;
@@ -786,15 +798,18 @@ const PayoutSection = ({ t, payout }: { t: AdminTransaction; payout: ReturnType<
       <h2 id="payout">Pay out unclaimed funds</h2>
       {paid ? (
         <Outcome id="payout-done" testId="payout-done">
-          Paid out {formatMoney(Math.abs(paid.amount), paid.currency)}
-          {paid.to ? ` to account ${paid.to.accountNumber}` : ''}.{' '}
-          <Link to={`/admin/transactions/${paid.id}`}>View the payout</Link>
+          Paid out {formatMoney(Math.abs(paid.amount), paid.currency)}{' '}
+          {payoutDestination(
+            paid.to
+              ? { toAccountId: paid.to.accountNumber }
+              : { method: paid.payoutMethod, reference: paid.reference },
+          )}
+          . <Link to={`/admin/transactions/${paid.id}`}>View the payout</Link>
         </Outcome>
       ) : held.unknown ? (
         <UnknownOutcome state={held} then="f-payout-toAccountId">
           <p>
-            Pay out {formatMoney(Math.abs(t.amount), t.currency)} to the account{' '}
-            {held.unknown.payload.toAccountId}.
+            Pay out {formatMoney(Math.abs(t.amount), t.currency)} {payoutDestination(held.unknown.payload)}.
           </p>
         </UnknownOutcome>
       ) : (
@@ -802,7 +817,8 @@ const PayoutSection = ({ t, payout }: { t: AdminTransaction; payout: ReturnType<
           <p>
             Both accounts of this transfer closed before it settled: the bank holds its{' '}
             <Money minor={Math.abs(t.amount)} currency={t.currency} /> for the sender until it is paid, whole
-            and once, to an account the customer opens again (active, in {t.currency}).
+            and once, to an account the customer opens again (active, in {t.currency}), by cheque, or after
+            the dormancy period to the state.
             {t.from ? (
               <>
                 {' '}
@@ -811,12 +827,36 @@ const PayoutSection = ({ t, payout }: { t: AdminTransaction; payout: ReturnType<
             ) : null}
           </p>
           <form onSubmit={submit} noValidate>
-            <Field
-              label="Account id to pay into"
-              hint="An account of the sender, active, in the transfer's currency: its id is on the account's page."
-              autocomplete="off"
-              {...form.bind('toAccountId')}
-            />
+            <fieldset>
+              <legend>Pay out</legend>
+              {PAYOUT_WAYS.map(([way, label]) => (
+                <label class="choice" key={way}>
+                  <input
+                    type="radio"
+                    name="payout-way"
+                    checked={form.values.way === way}
+                    onChange={() => form.set('way', way)}
+                  />
+                  {label}
+                </label>
+              ))}
+            </fieldset>
+            {form.values.way === 'account' ? (
+              <Field
+                label="Account id to pay into"
+                hint="An account of the sender, active, in the transfer's currency: its id is on the account's page."
+                autocomplete="off"
+                {...form.bind('toAccountId')}
+              />
+            ) : (
+              <Field
+                label={form.values.way === 'cheque' ? 'Cheque number' : 'The state\u2019s filing reference'}
+                hint="Recorded on the payout."
+                maxLength={64}
+                autocomplete="off"
+                {...form.bind('reference')}
+              />
+            )}
             <Field
               label="Reason for the payout"
               hint="Recorded in the audit trail."
