@@ -90,4 +90,12 @@ describe('a transfer held as unclaimed funds', () => {
     expect(theirs.unclaimed).toBeUndefined();
     expect(theirs.unclaimedPaidOut).toBeUndefined();
   });
+
+  it('paid out of the bank: says how to the sender, never the payout (no customer can read it)', () => {
+    const byCheque = { ...j, unclaimedPaidOutBy: 'cheque' as const };
+    const mine = transactionView(byCheque, 'alice');
+    expect(mine).toMatchObject({ unclaimed: true, unclaimedPaidOutBy: 'cheque' });
+    expect(mine.unclaimedPaidOut).toBeUndefined();
+    expect(transactionView(byCheque, 'bob').unclaimedPaidOutBy).toBeUndefined();
+  });
 });

@@ -53,7 +53,13 @@ export const transactionView = (j: Journal, user: string): TransactionView => {
     ...(j.reverses ? { reverses: j.reverses } : {}),
     // Money held for the sender, and its payout: the recipient never received it and is not told.
     ...(j.unclaimed && isSender ? { unclaimed: true as const } : {}),
-    ...(j.unclaimedPaidOut && isSender ? { unclaimedPaidOut: j.unclaimedPaidOut } : {}),
+    // Paid into an account of theirs: the payout, theirs to read; out of the bank: how, the payout being
+    // no customer's.
+    ...(j.unclaimedPaidOut && isSender
+      ? j.unclaimedPaidOutBy
+        ? { unclaimedPaidOutBy: j.unclaimedPaidOutBy }
+        : { unclaimedPaidOut: j.unclaimedPaidOut }
+      : {}),
     // Never the member of staff, their reference or reason (adminTransactionView shows those).
     ...(j.batchId && isSender ? { batchId: j.batchId } : {}),
     ...(mine?.balanceAfter !== undefined ? { balanceAfter: mine.balanceAfter } : {}),

@@ -119,10 +119,12 @@ export interface Journal {
   unclaimed?: boolean;
   /**
    * Unclaimed funds paid out by staff (src/store/ledger-admin.ts `payUnclaimed`): the id of the
-   * payout, a `reversal` of this journal from its unclaimed shard to an account of its sender's. Set
-   * once, in the payout's own transaction.
+   * payout, a `reversal` of this journal from its unclaimed shard to an account of its sender's, or
+   * out of the bank. Set once, in the payout's own transaction.
    */
   unclaimedPaidOut?: string;
+  /** Set with `unclaimedPaidOut` when it was paid out of the bank: how (the payout's `payoutMethod`). */
+  unclaimedPaidOutBy?: PayoutMethod;
   from?: Party;
   to?: Party;
 }

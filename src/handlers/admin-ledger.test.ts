@@ -671,6 +671,10 @@ describe('unclaimed funds', () => {
     const views = { transaction: () => ({}), account: (x: Record<string, unknown>) => ({ ...toAccount(x) }) };
     expect(eventsFromChange(undefined, item.Item, new Date().toISOString(), views)).toEqual([]);
     expect((await call('getTransaction', { user: u, params: { id: paid.body.id } })).status).toBe(404);
+    // Their transfer says how the money left the bank, not a payout they cannot read.
+    const theirs = await call('getTransaction', { user: u, params: { id: t.id } });
+    expect(theirs.body).toMatchObject({ unclaimed: true, unclaimedPaidOutBy: 'cheque' });
+    expect(theirs.body.unclaimedPaidOut).toBeUndefined();
     await ledgerIsClean();
     const trail = await new AuditStore(createDocumentClient(dynamoClients().client), table).bySubject(t.id, {
       limit: 50,

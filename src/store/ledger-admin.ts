@@ -297,9 +297,15 @@ export class StaffLedger extends LedgerEngine {
             Update: {
               TableName: this.table,
               Key: keys.journal(original.id),
-              UpdateExpression: 'SET unclaimedPaidOut = :payout, version = version + :one',
+              // Out of the bank, also how: the sender's view says so, where the payout is no one's to read.
+              UpdateExpression: `SET unclaimedPaidOut = :payout, ${'method' in req ? 'unclaimedPaidOutBy = :by, ' : ''}version = version + :one`,
               ConditionExpression: 'unclaimed = :true AND attribute_not_exists(unclaimedPaidOut)',
-              ExpressionAttributeValues: { ':payout': id, ':one': 1, ':true': true },
+              ExpressionAttributeValues: {
+                ':payout': id,
+                ':one': 1,
+                ':true': true,
+                ...('method' in req ? { ':by': req.method } : {}),
+              },
             },
           },
         });

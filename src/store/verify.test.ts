@@ -703,7 +703,7 @@ describe('verify-ledger', () => {
       [systemShardId('cash-out', 'USD', shardOf(cheque.id, 2)), 6],
     ]);
     const paid = await db.send(new GetCommand({ TableName: table, Key: keys.journal(byCheque.id) }));
-    expect(paid.Item).toMatchObject({ unclaimedPaidOut: cheque.id });
+    expect(paid.Item).toMatchObject({ unclaimedPaidOut: cheque.id, unclaimedPaidOutBy: 'cheque' });
     const stored = await db.send(new GetCommand({ TableName: table, Key: keys.journal(returned.id) }));
     expect(stored.Item).toMatchObject({ returned: true, reversedAmount: 9 });
     const held = await db.send(new GetCommand({ TableName: table, Key: keys.journal(unclaimed.id) }));
@@ -771,7 +771,11 @@ describe('verify-ledger', () => {
       [
         { payoutMethod: 'escheat' },
         'cash-in#USD#00',
-        (id) => [`journal ${id} (reversal) credits cash-in#USD#00, expected a cash-out shard`],
+        (id, on) => [
+          `journal ${id} (reversal) credits cash-in#USD#00, expected a cash-out shard`,
+          // The transfer says a cheque paid it.
+          `unclaimed transfer ${on} says paid out by cheque, but ${id} pays escheat`,
+        ],
       ],
       [
         { payoutMethod: 'cheque' },
@@ -787,6 +791,7 @@ describe('verify-ledger', () => {
         (id, on) => [
           `journal ${id} is a reversal with no customer side`,
           `unclaimed transfer ${on} of u5 is paid out to no one by ${id}`,
+          `unclaimed transfer ${on} says paid out by cheque, but ${id} pays an account`,
         ],
       ],
     ];

@@ -401,6 +401,11 @@ export const verifyLedger = async (
       problems.push(
         `unclaimed transfer ${id} of ${j.from?.ownerId} is paid out to ${payout.to?.ownerId ?? 'no one'}${payout.payoutMethod ? ` (${payout.payoutMethod})` : ''} by ${payout.id}`,
       );
+    // The sender's view says how it left the bank: what the payout says.
+    if (j.unclaimedPaidOutBy !== payout.payoutMethod)
+      problems.push(
+        `unclaimed transfer ${id} says paid out by ${j.unclaimedPaidOutBy ?? 'an account'}, but ${payout.id} pays ${payout.payoutMethod ?? 'an account'}`,
+      );
     // From the shard that holds it: the shard the transfer's credit went to.
     const on = (legsOf.get(id) ?? []).find((l) => l.amount > 0)?.accountId;
     const from = (legsOf.get(payout.id) ?? []).find((l) => l.amount < 0)?.accountId;

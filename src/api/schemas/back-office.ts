@@ -3,7 +3,6 @@
  * transaction (issue 13). The `admin-accounts` and `admin-money` functions' routes.
  */
 import * as z from 'zod/mini';
-import { payoutMethods } from '../../domain/ledger.ts';
 import { Account } from './accounts.ts';
 import {
   AccountNumber,
@@ -16,7 +15,13 @@ import {
   name,
   str,
 } from './primitives.ts';
-import { transactionStatus, transactionType, Unclaimed, UnclaimedPaidOut } from './transactions.ts';
+import {
+  PayoutMethod,
+  transactionStatus,
+  transactionType,
+  Unclaimed,
+  UnclaimedPaidOut,
+} from './transactions.ts';
 
 export const AccountNumberParams = z.strictObject({ number: AccountNumber });
 const Reason = doc(name(500), { description: 'Why: kept with the action', example: 'Card reported stolen' });
@@ -43,7 +48,6 @@ export const ReversalBody = doc(
   }),
   { id: 'ReversalRequest' },
 );
-const PayoutMethod = z.enum(payoutMethods);
 export const UnclaimedPayoutBody = doc(
   z.union([
     z.strictObject({

@@ -4,6 +4,7 @@ import {
   METADATA_KEY,
   METADATA_MAX_KEYS,
   METADATA_MAX_VALUE,
+  payoutMethods,
   transactionStatuses,
   transactionTypes,
 } from '../../domain/ledger.ts';
@@ -56,6 +57,8 @@ export const Unclaimed = doc(z.boolean(), {
   description:
     'Transfers, present and true when both accounts closed before it arrived: the bank holds the money for the sender',
 });
+/** How unclaimed funds were paid out of the bank: by cheque, or to the state (escheatment). */
+export const PayoutMethod = z.enum(payoutMethods);
 /** The payout of a transfer's unclaimed funds, once made. */
 export const UnclaimedPaidOut = doc(Id, {
   description: 'Unclaimed funds: the payout to the sender, once made',
@@ -83,6 +86,9 @@ export const Transaction = doc(
     reverses: z.optional(doc(Id, { description: 'Reversals: the transaction reversed' })),
     unclaimed: z.optional(Unclaimed),
     unclaimedPaidOut: z.optional(UnclaimedPaidOut),
+    unclaimedPaidOutBy: z.optional(
+      doc(PayoutMethod, { description: 'Unclaimed funds paid out of the bank: by cheque, or to the state' }),
+    ),
     batchId: z.optional(
       doc(Id, { description: 'Bulk payments: the batch it was posted in (shown to the sender)' }),
     ),

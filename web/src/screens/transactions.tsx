@@ -453,11 +453,19 @@ const Receipt = ({
     ) : null}
     {tx.unclaimed ? (
       <Line label="Returned to the bank" testId="unclaimed">
-        {tx.unclaimedPaidOut ? (
+        {tx.unclaimedPaidOut || tx.unclaimedPaidOutBy ? (
           <>
             The receiving account was closed before the money arrived, so the bank held{' '}
             <Money minor={tx.reversedAmount ?? tx.amount} currency={tx.currency} /> for you, and has{' '}
-            <Link to={`/transactions/${tx.unclaimedPaidOut}`}>paid it back to you</Link>.
+            {tx.unclaimedPaidOutBy === 'cheque' ? (
+              'sent it to you by cheque.'
+            ) : tx.unclaimedPaidOutBy === 'escheat' ? (
+              'handed it, unclaimed, to the state: claim it from the state\u2019s unclaimed property office.'
+            ) : (
+              <>
+                <Link to={`/transactions/${tx.unclaimedPaidOut}`}>paid it back to you</Link>.
+              </>
+            )}
           </>
         ) : (
           <>
