@@ -159,6 +159,12 @@ export class BankError extends Error {
 export const isBankError = (e: unknown): e is BankError => e instanceof BankError;
 
 /**
+ * A definite refusal: the call changed nothing (a BankError, but not 503 `service_unavailable`, whose
+ * call may or may not have gone through, as a timeout's or a fault's).
+ */
+export const isDefiniteRefusal = (e: unknown): boolean => isBankError(e) && e.code !== 'service_unavailable';
+
+/**
  * The codes of declines: the bank's rules refused a well-formed money movement. Named one by one, not
  * taken from the status: `idempotency_key_reused` (a key already used for another request, answered
  * from the key's record) and `export_too_large` (no movement) are 422 too, and are not declines.

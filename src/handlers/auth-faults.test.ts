@@ -13,12 +13,16 @@ import {
   ResendConfirmationCodeCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeJwt } from 'jose';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { createTestTable, createTestUserPool, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { ANONYMOUS } from '../domain/audit.ts';
 import { AuditStore } from '../store/audit.ts';
+import * as keys from '../store/item-keys.ts';
+import { PASSWORD_CHANGE_MS } from '../store/login-status.ts';
+import { db } from './context.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 let pool: Awaited<ReturnType<typeof createTestUserPool>>;
@@ -37,6 +41,7 @@ beforeAll(async () => {
 });
 afterEach(() => {
   vi.restoreAllMocks();
+  vi.useRealTimers();
 });
 
 const email = () => `faults-${randomUUID().slice(0, 8)}@example.com`;
@@ -269,5 +274,135 @@ describe('a sign-up not confirmed has no password to reset', () => {
     vi.restoreAllMocks();
     expect(r.body.code).toBe('invalid_code');
     expect(sent).toEqual([]);
+  });
+});
+
+/*
+ * A password change or reset is two writes that cannot be one transaction: Cognito's new password,
+ * then the revocation marker that ends every other session. A function that dies between them (a
+ * Lambda timeout, a crash, a fault on the marker's write) had changed the password and ended nothing:
+ * the stolen session the customer changed the password to shut out went on working and renewing, and
+ * no retry could finish the job (the old password is wrong by then; a reset's code is spent). Found by
+ * a review of races (2026-12-07). The change is now marked under way before Cognito is asked
+ * (sign-out.ts `changingPassword`), and a mark left longer than PASSWORD_CHANGE_MS counts as a marker
+ * (login-status.ts `readLoginStatus`). Time passing is the clock set forward, never a sleep.
+ */
+const login = async (e: string, password = PASSWORD) => {
+  const r = await call('login', { body: { email: e, password } });
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body as { accessToken: string; refreshToken: string };
+};
+
+const subOf = (accessToken: string): string =>
+  JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString()).sub as string;
+const securityOf = async (sub: string) =>
+  (await db().send(new GetCommand({ TableName: table, Key: keys.security(sub), ConsistentRead: true })))
+    .Item ?? {};
+/**
+ * The time a change may take passes: the clock (Date alone; timers stay real) moves past its mark by
+ * PASSWORD_CHANGE_MS and a second, for what the test does next (afterEach puts it back).
+ */
+const changeGoesStale = async (sub: string) => {
+  const at = Number((await securityOf(sub)).passwordChangeAt);
+  expect(at).toBeGreaterThan(0);
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(at + PASSWORD_CHANGE_MS + 1000);
+};
+
+/** The function dies on the revocation marker's write (nothing after it runs). */
+const dieOnMarker = () => {
+  const d = db();
+  const send = d.send.bind(d);
+  let died = 0;
+  vi.spyOn(d, 'send').mockImplementation(((command: unknown, ...rest: unknown[]) => {
+    if (
+      command instanceof UpdateCommand &&
+      String(command.input.UpdateExpression).includes('#marker') &&
+      command.input.ExpressionAttributeNames?.['#marker'] === 'tokensRevokedBefore'
+    ) {
+      died++;
+      return Promise.reject(Object.assign(new Error('Task timed out (injected)'), { name: 'Crash' }));
+    }
+    return (send as (...a: unknown[]) => Promise<unknown>)(command, ...rest);
+  }) as typeof d.send);
+  return () => died;
+};
+
+describe('a password change or reset whose function dies after Cognito took the new password', () => {
+  it('a change: the sessions it was to end end once it is stale, a refused retry notwithstanding', async () => {
+    const e = await registered();
+    const thief = await login(e);
+    const owner = await login(e);
+    const died = dieOnMarker();
+    const r = await call('changePassword', {
+      token: owner.accessToken,
+      body: { currentPassword: PASSWORD, newPassword: 'Brand-New-Secret-42' },
+    });
+    vi.restoreAllMocks();
+    expect(died()).toBe(1);
+    expect(r.status).toBeGreaterThanOrEqual(500);
+    // The password did change: the old one no longer logs in, so the same request cannot be retried.
+    expect((await call('login', { body: { email: e, password: PASSWORD } })).status).toBe(401);
+    const retried = await call('changePassword', {
+      token: owner.accessToken,
+      body: { currentPassword: PASSWORD, newPassword: 'Brand-New-Secret-42' },
+    });
+    expect(retried.body.code).toBe('wrong_password');
+    // While it may still be under way, nothing changes. The refused retry left the mark of the change
+    // that died (its own time is not written over it): once stale, every session from before it ends.
+    expect((await call('me', { token: thief.accessToken })).status).toBe(200);
+    await changeGoesStale(subOf(thief.accessToken));
+    expect((await call('me', { token: thief.accessToken })).status).toBe(401);
+    expect((await call('refresh', { body: { refreshToken: thief.refreshToken } })).status).toBe(401);
+  });
+
+  it('a reset: every old session ends once it is stale (the code is spent)', async () => {
+    const e = await registered();
+    const thief = await login(e);
+    expect((await call('forgotPassword', { body: { email: e } })).status).toBe(202);
+    // Cognito accepts the code (cognito-local's is unknown here) and sets the new password.
+    let resets = 0;
+    cognito((c) => {
+      if (!(c instanceof ConfirmForgotPasswordCommand)) return undefined;
+      resets++;
+      return Promise.resolve({});
+    });
+    const died = dieOnMarker();
+    const r = await call('resetPassword', {
+      body: { email: e, code: '123456', newPassword: 'Brand-New-Secret-42' },
+    });
+    vi.restoreAllMocks();
+    expect(resets).toBe(1);
+    expect(died()).toBe(1);
+    expect(r.status).toBeGreaterThanOrEqual(500);
+    await changeGoesStale(subOf(thief.accessToken));
+    expect((await call('me', { token: thief.accessToken })).status).toBe(401);
+    expect((await call('refresh', { body: { refreshToken: thief.refreshToken } })).status).toBe(401);
+  });
+
+  it('a change refused (a wrong password) takes its mark back: no session ends, then or later', async () => {
+    const e = await registered();
+    const mine = await login(e);
+    const r = await call('changePassword', {
+      token: mine.accessToken,
+      body: { currentPassword: 'Wrong-Horse-9-Battery', newPassword: 'Brand-New-Secret-42' },
+    });
+    expect(r.body.code).toBe('wrong_password');
+    expect((await securityOf(subOf(mine.accessToken))).passwordChangeAt).toBeUndefined();
+    expect((await call('me', { token: mine.accessToken })).status).toBe(200);
+  });
+
+  it('a change that finishes: its marker supersedes the mark, and a login after it keeps working', async () => {
+    const e = await registered();
+    const old = await login(e);
+    const r = await call('changePassword', {
+      token: old.accessToken,
+      body: { currentPassword: PASSWORD, newPassword: 'Brand-New-Secret-42' },
+    });
+    expect(r.status).toBe(204);
+    const fresh = await login(e, 'Brand-New-Secret-42');
+    await changeGoesStale(subOf(fresh.accessToken));
+    expect((await call('me', { token: fresh.accessToken })).status).toBe(200);
+    expect((await call('me', { token: old.accessToken })).status).toBe(401);
   });
 });

@@ -28,7 +28,7 @@ import {
   users,
 } from './context.ts';
 import { customerGuard } from './gate.ts';
-import { endEverySession } from './sign-out.ts';
+import { changingPassword, endEverySession } from './sign-out.ts';
 
 const UNCONFIRMED_EXPIRES_MS = 24 * 3600 * 1000;
 
@@ -376,9 +376,12 @@ export const handler = createHandler(
           () =>
             user?.status === 'UNCONFIRMED'
               ? Promise.reject(invalidCode())
-              : identity().resetPassword(email, code, newPassword),
+              : user?.sub
+                ? changingPassword(user.sub, () => identity().resetPassword(email, code, newPassword))
+                : identity().resetPassword(email, code, newPassword),
         );
-        // Every session ends first: refresh tokens issued before now are refused (and Cognito signs them out).
+        // Then every session ends: refresh tokens issued before now are refused (and Cognito signs them
+        // out). A failure before it leaves the change marked under way, which ends them once stale.
         if (user?.sub) {
           await endEverySession(user.sub, { email }, 'password reset');
           // The reset chose the password a confirmation may have left unset.

@@ -23,7 +23,7 @@ import {
   verifyAttempts,
 } from './context.ts';
 import { customerGuard } from './gate.ts';
-import { endEverySession } from './sign-out.ts';
+import { changingPassword, endEverySession } from './sign-out.ts';
 
 const ISSUER = 'Serverless Bank';
 
@@ -141,7 +141,9 @@ export const handler = createHandler(
     changePassword: async ({ caller, accessToken, body, sourceIp }) => {
       assertNotCommon(body.newPassword, 'body.newPassword');
       await counted(caller, ['wrong_password'], () =>
-        securitySettings().changePassword(accessToken, body.currentPassword, body.newPassword),
+        changingPassword(caller.sub, () =>
+          securitySettings().changePassword(accessToken, body.currentPassword, body.newPassword),
+        ),
       );
       // Whoever else holds a session (a stolen token, a forgotten device) loses it, this one included.
       await endEverySession(caller.sub, { accessToken }, 'password change', sourceIp);

@@ -5,7 +5,7 @@
  * (src/store/sessions.ts, whose other methods only the identity functions call).
  */
 import { createHash } from 'node:crypto';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import { busy, type Db, isConditionFailure } from './db.ts';
 import * as keys from './item-keys.ts';
@@ -76,15 +76,36 @@ export const isRevoked = (status: LoginStatus, iat: number, accessToken: string 
   mayPredate(iat, status.revokedBefore) &&
   !(accessToken && status.admitted.has(admission(status.revokedBefore, accessToken)));
 
-/** The customer's login status: revocation marker and whether an admin disabled the login. */
-export const readLoginStatus = async (db: Db, table: string, sub: string): Promise<LoginStatus> => {
+/**
+ * How long a password change or reset may be under way (`beginPasswordChange`) before it is taken for
+ * one whose function died between Cognito's new password and the end of every session: longer than
+ * the `auth` and `profile` functions' timeouts (10 s), with room.
+ */
+export const PASSWORD_CHANGE_MS = 60_000;
+
+/**
+ * The customer's login status: revocation marker and whether an admin disabled the login. A password
+ * change or reset begun more than PASSWORD_CHANGE_MS ago and neither refused nor followed by a marker
+ * (`passwordChangeAt` above the marker: its function died, or failed, after Cognito may have taken the
+ * new password and before every session was ended) counts as a marker at its start: the sessions it
+ * was to end end, late, instead of never. None is admitted under it.
+ */
+export const readLoginStatus = async (
+  db: Db,
+  table: string,
+  sub: string,
+  now = Date.now(),
+): Promise<LoginStatus> => {
   const r = await db.send(
     new GetCommand({ TableName: table, Key: keys.security(sub), ConsistentRead: true }),
   );
   const i = r.Item ?? {};
+  const marker = Number(i.tokensRevokedBefore ?? 0);
+  const changeAt = Number(i.passwordChangeAt ?? 0);
+  const unfinished = changeAt > marker && now - changeAt > PASSWORD_CHANGE_MS;
   return {
-    revokedBefore: Number(i.tokensRevokedBefore ?? 0),
-    admitted: i.admittedTokens instanceof Set ? (i.admittedTokens as Set<string>) : new Set(),
+    revokedBefore: unfinished ? changeAt : marker,
+    admitted: !unfinished && i.admittedTokens instanceof Set ? (i.admittedTokens as Set<string>) : new Set(),
     totpOffAt: Number(i.totpOffAt ?? 0),
     ...(i.disabledAt
       ? { disabled: { at: String(i.disabledAt), reason: String(i.disabledReason ?? '') } }
@@ -112,10 +133,37 @@ export const readMfaToken = async (
 };
 
 /**
+ * One conditioned write of the SECURITY item, tried again while throttled (the Lambda's time allowing):
+ * whether its condition held. 503 (`busy`) only when time runs out.
+ */
+const writeSecurity = async (
+  db: Db,
+  table: string,
+  sub: string,
+  update: Pick<
+    UpdateCommandInput,
+    'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+  >,
+  busyMessage: string,
+): Promise<boolean> => {
+  const held = await retry(async () => {
+    try {
+      await db.send(new UpdateCommand({ TableName: table, Key: keys.security(sub), ...update }));
+      return done(true);
+    } catch (e) {
+      if (isConditionFailure(e)) return done(false);
+      if (isTransient(e, undefined)) return again;
+      throw e;
+    }
+  });
+  if (held === undefined) throw busy(busyMessage);
+  return held;
+};
+
+/**
  * Sets a marker of the SECURITY item to `at`, never back: a write of an earlier time landing after a
  * later one (a retry after a throttle, two at once) would undo what the later one did between the two.
- * A later marker standing already does all this one would. Throttled, it is tried again while the
- * Lambda has time; 503 (`busy`) only when that runs out.
+ * A later marker standing already does all this one would.
  */
 const raiseMarker = async (
   db: Db,
@@ -125,26 +173,18 @@ const raiseMarker = async (
   at: number,
   opts: { remove?: string; busy: string },
 ): Promise<void> => {
-  const set = await retry(async () => {
-    try {
-      await db.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: keys.security(sub),
-          UpdateExpression: `SET #marker = :at${opts.remove ? ` REMOVE ${opts.remove}` : ''}`,
-          ConditionExpression: 'attribute_not_exists(#marker) OR #marker <= :at',
-          ExpressionAttributeNames: { '#marker': marker },
-          ExpressionAttributeValues: { ':at': at },
-        }),
-      );
-      return done(true);
-    } catch (e) {
-      if (isConditionFailure(e)) return done(true);
-      if (isTransient(e, undefined)) return again;
-      throw e;
-    }
-  });
-  if (!set) throw busy(opts.busy);
+  await writeSecurity(
+    db,
+    table,
+    sub,
+    {
+      UpdateExpression: `SET #marker = :at${opts.remove ? ` REMOVE ${opts.remove}` : ''}`,
+      ConditionExpression: 'attribute_not_exists(#marker) OR #marker <= :at',
+      ExpressionAttributeNames: { '#marker': marker },
+      ExpressionAttributeValues: { ':at': at },
+    },
+    opts.busy,
+  );
 };
 
 /**
@@ -159,6 +199,59 @@ export const revokeAllBefore = (db: Db, table: string, sub: string, at = Date.no
     remove: 'admittedTokens',
     busy: 'Signing out every session did not go through: try again',
   });
+
+/**
+ * A password change or reset is about to ask Cognito for the new password: the SECURITY item keeps
+ * when (`passwordChangeAt`, epoch ms, returned), and the marker that ends every session after it
+ * supersedes it. Refused definitely (a wrong password or code, a weak password), it is taken back
+ * (`passwordChangeRefused`); left otherwise (the function died, or Cognito's answer was unknown), it
+ * ends those sessions once stale (readLoginStatus). An earlier change not superseded yet (one under way,
+ * or one that died) stands: this one's time is not written over it, and undefined is returned (its
+ * refusal has nothing to take back), so that a refused try after a change that died cannot erase the
+ * mark of the one that did. Throttled, tried again; 503 when time runs out.
+ */
+export const beginPasswordChange = async (
+  db: Db,
+  table: string,
+  sub: string,
+  at = Date.now(),
+): Promise<number | undefined> =>
+  (await writeSecurity(
+    db,
+    table,
+    sub,
+    {
+      UpdateExpression: 'SET passwordChangeAt = :at',
+      ConditionExpression:
+        'attribute_not_exists(passwordChangeAt) OR passwordChangeAt <= tokensRevokedBefore',
+      ExpressionAttributeValues: { ':at': at },
+    },
+    'Changing the password did not go through: try again',
+  ))
+    ? at
+    : undefined;
+
+/** The change begun at `at` changed nothing (a definite refusal): its mark goes, unless a later one stands. */
+export const passwordChangeRefused = async (
+  db: Db,
+  table: string,
+  sub: string,
+  at: number,
+): Promise<void> => {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.security(sub),
+        UpdateExpression: 'REMOVE passwordChangeAt',
+        ConditionExpression: 'passwordChangeAt = :at',
+        ExpressionAttributeValues: { ':at': at },
+      }),
+    );
+  } catch (e) {
+    if (!isConditionFailure(e)) throw e;
+  }
+};
 
 /**
  * TOTP was turned off at `at`: no session begun before it counts as a TOTP login any more (LoginStatus

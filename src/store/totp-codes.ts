@@ -9,7 +9,7 @@
  * timeout, a fault) stays taken, since Cognito may have accepted it (`useOnce`).
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type BankError, isBankError } from '../domain/errors.ts';
+import { type BankError, isDefiniteRefusal } from '../domain/errors.ts';
 import { type Db, isConditionFailure } from './db.ts';
 import * as keys from './item-keys.ts';
 
@@ -89,8 +89,7 @@ export class TotpCodes {
     try {
       return await check();
     } catch (e) {
-      if (isBankError(e) && e.code !== 'service_unavailable')
-        await this.giveBack(email, code, takenAt).catch(() => undefined);
+      if (isDefiniteRefusal(e)) await this.giveBack(email, code, takenAt).catch(() => undefined);
       throw e;
     }
   }
