@@ -15,14 +15,17 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeJwt } from 'jose';
+import { generateSync } from 'otplib';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { createTestTable, createTestUserPool, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { ANONYMOUS } from '../domain/audit.ts';
+import { addToAdminGroup } from '../local/admins.ts';
+import { unusedTotpCode } from '../local/totp-code.ts';
 import { AuditStore } from '../store/audit.ts';
 import * as keys from '../store/item-keys.ts';
-import { PASSWORD_CHANGE_MS } from '../store/login-status.ts';
-import { db } from './context.ts';
+import { PASSWORD_CHANGE_MS, tokenHash } from '../store/login-status.ts';
+import { db, securitySettings } from './context.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 let pool: Awaited<ReturnType<typeof createTestUserPool>>;
@@ -404,5 +407,92 @@ describe('a password change or reset whose function dies after Cognito took the 
     await changeGoesStale(subOf(fresh.accessToken));
     expect((await call('me', { token: fresh.accessToken })).status).toBe(200);
     expect((await call('me', { token: old.accessToken })).status).toBe(401);
+  });
+});
+
+/*
+ * Turning TOTP off vs a TOTP sign-in under way (a review of races): disableTotp sets the bank's mark
+ * first, then turns TOTP off at Cognito, which takes a code in between; a sign-in whose password step
+ * began before the off must not come out as a TOTP login (what the staff guard asks for), as a renewal
+ * of one from before does not.
+ */
+const signIn = (email: string) => call('login', { body: { email, password: PASSWORD } });
+
+describe('TOTP off vs a TOTP login under way', () => {
+  it('a sign-in begun before TOTP was turned off is not a TOTP login for the staff guard', async () => {
+    const email = `t-${randomUUID()}@example.com`;
+    expect((await call('register', { body: { email, password: PASSWORD, name: 'Ad Min' } })).status).toBe(
+      201,
+    );
+    await addToAdminGroup(pool.cognito, pool.userPoolId, email);
+    const plain = (await signIn(email)).body;
+    const sub = String(decodeJwt(plain.accessToken).sub);
+    const { secret } = (await call('enrolTotp', { token: plain.accessToken, body: { password: PASSWORD } }))
+      .body;
+    const enrolCode = generateSync({ secret });
+    expect((await call('verifyTotp', { token: plain.accessToken, body: { code: enrolCode } })).status).toBe(
+      204,
+    );
+
+    // A sign-in's password step (its code step comes later).
+    const challenge = await signIn(email);
+    expect(challenge.body.challenge).toBe('totp');
+
+    // The owner turns TOTP off; held after the marker is set, before Cognito turns it off.
+    let reached!: () => void;
+    const atCognito = new Promise<void>((r) => {
+      reached = r;
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const settings = securitySettings();
+    const setTotp = settings.setTotp.bind(settings);
+    vi.spyOn(settings, 'setTotp').mockImplementation(async (token, enabled) => {
+      if (!enabled) {
+        reached();
+        await gate;
+      }
+      return setTotp(token, enabled);
+    });
+    const offCode = unusedTotpCode(secret, [enrolCode]);
+    const off = call('disableTotp', {
+      token: plain.accessToken,
+      body: { password: PASSWORD, code: offCode },
+    });
+    await atCognito;
+
+    // The timeline, in whole seconds past the guard's 1 s margin (no sleeping): the sign-in began 10 s
+    // ago, TOTP was turned off 3 s ago, its code step is now.
+    const now = Date.now();
+    const doc = dynamoClients().doc;
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.security(sub),
+        UpdateExpression: 'SET totpOffAt = :at',
+        ExpressionAttributeValues: { ':at': now - 3_000 },
+      }),
+    );
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.mfaSession(tokenHash(challenge.body.session)),
+        UpdateExpression: 'SET startedAt = :at',
+        ExpressionAttributeValues: { ':at': now - 10_000 },
+      }),
+    );
+    const mfa = await call('loginMfa', {
+      body: { session: challenge.body.session, code: unusedTotpCode(secret, [enrolCode, offCode]) },
+    });
+    expect(mfa.status, JSON.stringify(mfa.body)).toBe(200);
+    release();
+    expect((await off).status).toBe(204);
+
+    // The rule: begun before TOTP was turned off, it is not a TOTP login (as its refresh token's
+    // renewals are not). Here the staff guard takes it.
+    const find = await call('adminFindCustomers', { token: mfa.body.accessToken, query: { email } });
+    expect(find.body.code).toBe('mfa_required');
   });
 });

@@ -133,10 +133,13 @@ const issue = async (tokens: Tokens, opts: IssueOptions): Promise<Tokens> => {
     throw passwordResetRequired();
   }
   if (!profile) await firstLogin(tokens, sub, opts);
-  if (tokens.refreshToken)
-    await sessions().issued(tokens.refreshToken, sub, opts.startedAt, { mfa: opts.mfa });
+  // A TOTP sign-in whose password step came before TOTP was turned off is no TOTP login (as a renewal
+  // of one from before is not: refresh): Cognito still takes a code between the bank's mark and its
+  // own switch, so the sign-in is let in, but not as one (a review of races found it taken as one).
+  const mfa = opts.mfa && opts.startedAt > status.totpOffAt;
+  if (tokens.refreshToken) await sessions().issued(tokens.refreshToken, sub, opts.startedAt, { mfa });
   await admitFresh(sub, tokens, status, opts.startedAt);
-  if (opts.mfa) await sessions().mfaToken(tokens.accessToken, sub, expOf(tokens));
+  if (mfa) await sessions().mfaToken(tokens.accessToken, sub, expOf(tokens));
   return tokens;
 };
 
