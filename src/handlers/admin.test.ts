@@ -12,10 +12,11 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { decodeJwt } from 'jose';
 import { generateSync } from 'otplib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adminCall, type TestAdmin, testAdmin } from '../../test/admin.ts';
 import { call } from '../../test/api.ts';
 import { createTestTable, createTestUserPool, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { holdCalls } from '../../test/hold.ts';
 import { routeKey, routeList } from '../api/routes.ts';
 import { config } from '../config.ts';
 import { ANONYMOUS } from '../domain/audit.ts';
@@ -25,6 +26,7 @@ import { AuditStore } from '../store/audit.ts';
 import { totpTurnedOff } from '../store/login-status.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
+import { directory } from './context.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 let pool: Awaited<ReturnType<typeof createTestUserPool>>;
@@ -575,5 +577,39 @@ describe('the audit list and the customer\u2019s activity', () => {
         (x: { action: string }) => x.action,
       ),
     ).toEqual(['login_succeeded', 'registration_started']);
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('disable vs enable by two members of staff', () => {
+  it('a disable whose Cognito call lands after a later enable: Cognito follows the app, enabled', async () => {
+    const email = `c-${randomUUID()}@example.com`;
+    expect((await call('register', { body: { email, password: PASSWORD, name: 'Cora' } })).status).toBe(201);
+    const first = await call('login', { body: { email, password: PASSWORD } });
+    const userId = String(decodeJwt(first.body.accessToken).sub);
+    const [a, b] = [await testAdmin(), await testAdmin()];
+
+    // A's disable: its app status committed, its Cognito call slow.
+    const held = holdCalls(directory(), 'setEnabled', (_who, enabled) => !enabled);
+    const disable = adminCall('adminDisableCustomer', a, { params: { userId }, body: { reason: 'fraud?' } });
+    await held.reached;
+    // B enables meanwhile, to the end.
+    const enable = await adminCall('adminEnableCustomer', b, {
+      params: { userId },
+      body: { reason: 'checked, all fine' },
+    });
+    expect(enable.status, JSON.stringify(enable.body)).toBe(200);
+    held.release();
+    expect((await disable).status).toBe(200);
+
+    const seen = (await adminCall('adminGetCustomer', b, { params: { userId } })).body.login;
+    // The last action committed (and recorded) is the enable: the app says enabled.
+    expect(seen.enabled).toBe(true);
+    // The rule: the app's status and Cognito's flag agree, and an enabled customer can log in.
+    expect(seen.cognitoEnabled).toBe(true);
+    expect((await call('login', { body: { email, password: PASSWORD } })).status).toBe(200);
   });
 });

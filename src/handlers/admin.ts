@@ -153,6 +153,12 @@ const setEnabled = async (
   // out whoever holds the address now, with no record on their trail. A user gone from Cognito is skipped.
   await directory().setEnabled(p.userId, enable);
   if (!enable) await directory().signOutEverywhere({ username: p.userId });
+  // Another member of staff may have disabled or enabled the customer since this commit, and their
+  // Cognito call landed before this one: Cognito's flag follows the app's status as it stands now (the
+  // last action committed and recorded), not this request's. Without it, a disable whose Cognito call
+  // came late left an enabled customer who could not log in (a review of races found it).
+  const now = !(await sessions().status(p.userId)).disabled;
+  if (now !== enable) await directory().setEnabled(p.userId, now);
   return { body: await loginStatusOf(p) };
 };
 

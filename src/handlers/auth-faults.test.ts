@@ -19,6 +19,7 @@ import { generateSync } from 'otplib';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import { createTestTable, createTestUserPool, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { holdCalls } from '../../test/hold.ts';
 import { ANONYMOUS } from '../domain/audit.ts';
 import { addToAdminGroup } from '../local/admins.ts';
 import { unusedTotpCode } from '../local/totp-code.ts';
@@ -439,29 +440,13 @@ describe('TOTP off vs a TOTP login under way', () => {
     expect(challenge.body.challenge).toBe('totp');
 
     // The owner turns TOTP off; held after the marker is set, before Cognito turns it off.
-    let reached!: () => void;
-    const atCognito = new Promise<void>((r) => {
-      reached = r;
-    });
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    const settings = securitySettings();
-    const setTotp = settings.setTotp.bind(settings);
-    vi.spyOn(settings, 'setTotp').mockImplementation(async (token, enabled) => {
-      if (!enabled) {
-        reached();
-        await gate;
-      }
-      return setTotp(token, enabled);
-    });
+    const held = holdCalls(securitySettings(), 'setTotp', (_who, enabled) => !enabled);
     const offCode = unusedTotpCode(secret, [enrolCode]);
     const off = call('disableTotp', {
       token: plain.accessToken,
       body: { password: PASSWORD, code: offCode },
     });
-    await atCognito;
+    await held.reached;
 
     // The timeline, in whole seconds past the guard's 1 s margin (no sleeping): the sign-in began 10 s
     // ago, TOTP was turned off 3 s ago, its code step is now.
@@ -487,7 +472,7 @@ describe('TOTP off vs a TOTP login under way', () => {
       body: { session: challenge.body.session, code: unusedTotpCode(secret, [enrolCode, offCode]) },
     });
     expect(mfa.status, JSON.stringify(mfa.body)).toBe(200);
-    release();
+    held.release();
     expect((await off).status).toBe(204);
 
     // The rule: begun before TOTP was turned off, it is not a TOTP login (as its refresh token's
