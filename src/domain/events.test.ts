@@ -308,6 +308,20 @@ describe('a transfer with a deferred credit (hot recipients)', () => {
     expect(change(held, { ...held, version: 2, unclaimedPaidOut: 'rev1' }, at)).toEqual([]);
   });
 
+  it('paid out of the bank (a cheque, the state): the sender is told how, once, under an id of its own', () => {
+    const held = journal({ settledAt: at, returned: true, unclaimed: true, reversedAmount: 100 });
+    const paid = { ...held, version: 2, unclaimedPaidOut: 'rev1', unclaimedPaidOutBy: 'cheque' };
+    const told = change(held, paid, at);
+    expect(told.map((e) => [e.customer, e.type, e.data])).toEqual([
+      [alice, 'transaction.unclaimed', views.transaction(paid, alice)],
+    ]);
+    // Not the id the money's being held was told under; the same again on redelivery.
+    expect(told[0]?.id).not.toBe(change(journal({ unsettled: true }), held, at)[0]?.id);
+    expect(change(held, paid, at).map((e) => e.id)).toEqual(told.map((e) => e.id));
+    // A later change of the paid-out transfer tells no one again.
+    expect(change(paid, { ...paid, version: 3 }, at)).toEqual([]);
+  });
+
   it("between one customer's own accounts: one event, when it is written, as for a transfer posted at once", () => {
     const own = (over: Record<string, unknown>) =>
       journal({ ...over, to: { ...journal().to, ownerId: alice, ...(over.to as object) } });

@@ -105,6 +105,17 @@ const journalEvents = (old: Image | undefined, j: Image, at: string, views: View
     const sameOwner = owners(j, 'sender')[0] === owners(j, 'recipient')[0];
     return sameOwner ? [] : make('transaction.posted', 'recipient', str(j.settledAt) ?? at);
   }
+  // Unclaimed funds paid out of the bank (a cheque, the state): the sender hears how, as the same type
+  // (its data says `unclaimedPaidOutBy`), under an id of its own. Paid into an account of theirs, the
+  // payout's own `transaction.posted` tells them.
+  if (old && str(j.unclaimedPaidOutBy) && !str(old.unclaimedPaidOutBy))
+    return owners(j, 'sender').map((customer) => ({
+      id: eventId(`journal:${id}:unclaimed-paid-out`, customer),
+      customer,
+      type: 'transaction.unclaimed',
+      createdAt: at,
+      data: views.transaction(j, customer),
+    }));
   if (!status || before === status) return [];
   // The change's own time if the journal keeps one; else the record's (whole seconds on AWS), never
   // before the journal was created (so a void or expiry never lists before its pending event).

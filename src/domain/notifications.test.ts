@@ -232,6 +232,33 @@ describe('unclaimed funds', () => {
   });
 });
 
+describe('unclaimed funds paid out of the bank', () => {
+  it('by cheque, or to the state: always told how, with nothing anyone typed', () => {
+    const none = { incoming: false, withdrawals: false, holds: false };
+    const paid = (unclaimedPaidOutBy: string) =>
+      emailFor(
+        event('transaction.unclaimed', {
+          type: 'transfer',
+          amount: 12000,
+          currency: 'GBP',
+          fromAccountNumber: '4820193757',
+          description: 'Click https://evil.example',
+          unclaimed: true,
+          unclaimedPaidOutBy,
+        }),
+        none,
+        opts,
+      );
+    const cheque = paid('cheque');
+    expect(cheque?.subject).toBe('We have sent you a cheque for £120.00');
+    expect(cheque?.text).toContain('your account ••••3757');
+    const state = paid('escheat');
+    expect(state?.subject).toBe('Your unclaimed £120.00 was handed to the state');
+    expect(state?.text).toContain('claim it from the state’s unclaimed property office');
+    for (const e of [cheque, state]) expect(`${e?.text}${e?.html}`).not.toContain('evil');
+  });
+});
+
 describe('emailedTypes', () => {
   it('names every type that can give an email: no other type gives one, whatever its data, with every preference on', () => {
     const all = { incoming: true, withdrawals: true, holds: true };

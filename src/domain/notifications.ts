@@ -156,7 +156,16 @@ export const emailFor = (
       ]);
     case 'transaction.unclaimed':
       // Always told: the customer's money is with the bank, and only they can ask for it. They may have
-      // no open account left, so the email says how to get it back.
+      // no open account left, so the email says how to get it back; then, how it was paid out.
+      if (d.unclaimedPaidOutBy === 'cheque')
+        return build(`We have sent you a cheque for ${amount}`, [
+          `The ${amount} we were holding for you, from your transfer from your account ${maskAccount(d.fromAccountNumber)} that could not be paid in, has been sent to you by cheque.`,
+        ]);
+      if (d.unclaimedPaidOutBy === 'escheat')
+        return build(`Your unclaimed ${amount} was handed to the state`, [
+          `The ${amount} we were holding for you, from your transfer from your account ${maskAccount(d.fromAccountNumber)} that could not be paid in, was not claimed, and has been handed to the state as unclaimed property, as the law requires.`,
+          'You can claim it from the state\u2019s unclaimed property office.',
+        ]);
       return build(`Your transfer of ${amount} was returned, and we are holding it for you`, [
         `Your transfer of ${amount} from your account ${maskAccount(d.fromAccountNumber)} could not be paid in: the receiving account was closed before it arrived.`,
         `Your account ${maskAccount(d.fromAccountNumber)} is closed too, so we are holding the ${amount} for you. Contact us, and we will pay it into an account in your name.`,

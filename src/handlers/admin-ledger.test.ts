@@ -623,9 +623,12 @@ describe('unclaimed funds', () => {
     ]);
   });
 
-  it('staff pay them out of the bank by cheque once: unclaimed shard to cash-out, audited, no one told', async () => {
+  it('staff pay them out of the bank by cheque once: unclaimed shard to cash-out, audited, the sender told how', async () => {
     const u = newUser();
     const t = await unclaimedFunds(u, 250);
+    const before = await dynamoClients().doc.send(
+      new GetCommand({ TableName: table, Key: keys.journal(t.id) }),
+    );
     const body = { method: 'cheque', reference: 'CHQ-004711', reason: 'Customer asked for a cheque' };
     const paid = await asAdmin('payUnclaimed', { params: { id: t.id }, body, headers: key() });
     expect(paid.status).toBe(201);
@@ -663,13 +666,16 @@ describe('unclaimed funds', () => {
     ]);
     expect(sideEntries(item.Item ?? {})[0]?.accountId).toBe(credit?.accountId);
     // Staff see the method and the cheque's number; the customer, whose account it never touched,
-    // hears nothing of it and cannot read it.
+    // hears nothing of the payout itself and cannot read it.
     expect((await asAdmin('adminGetTransaction', { params: { id: paid.body.id } })).body).toMatchObject({
       payoutMethod: 'cheque',
       reference: 'CHQ-004711',
     });
     const views = { transaction: () => ({}), account: (x: Record<string, unknown>) => ({ ...toAccount(x) }) };
     expect(eventsFromChange(undefined, item.Item, new Date().toISOString(), views)).toEqual([]);
+    // The sender hears of it through their transfer's mark: transaction.unclaimed, saying how.
+    const told = eventsFromChange(before.Item, held.Item, new Date().toISOString(), views);
+    expect(told.map((e) => [e.type, e.customer])).toEqual([['transaction.unclaimed', u]]);
     expect((await call('getTransaction', { user: u, params: { id: paid.body.id } })).status).toBe(404);
     // Their transfer says how the money left the bank, not a payout they cannot read.
     const theirs = await call('getTransaction', { user: u, params: { id: t.id } });
