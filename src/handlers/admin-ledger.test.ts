@@ -686,8 +686,12 @@ describe('unclaimed funds', () => {
       limit: 50,
     });
     expect(trail.items.map((r) => [r.action, r.outcome, r.reason])).toEqual([
-      ['unclaimed_paid_out', 'refused', 'reversal_exceeds_amount: Customer asked for a cheque'],
-      ['unclaimed_paid_out', 'succeeded', 'Customer asked for a cheque'],
+      [
+        'unclaimed_paid_out',
+        'refused',
+        'reversal_exceeds_amount: Customer asked for a cheque (escheat CHQ-004711)',
+      ],
+      ['unclaimed_paid_out', 'succeeded', 'Customer asked for a cheque (cheque CHQ-004711)'],
     ]);
   });
 

@@ -133,7 +133,16 @@ export const handler = createHandler(
       ),
     payUnclaimed: (req) =>
       audited(
-        entryOf(req, 'unclaimed_paid_out', { type: 'transaction', id: req.params.id }, req.body.reason),
+        // Out of the bank, the trail names how and the cheque's or the filing's reference, as teller
+        // cash names its slip: the reason alone did not say which cheque went.
+        entryOf(
+          req,
+          'unclaimed_paid_out',
+          { type: 'transaction', id: req.params.id },
+          'method' in req.body
+            ? `${req.body.reason} (${req.body.method} ${req.body.reference})`
+            : req.body.reason,
+        ),
         (extra, declined) =>
           adminLedger().payUnclaimed(
             { ...keyed(req), journalId: req.params.id, ...req.body },
