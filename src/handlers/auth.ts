@@ -376,12 +376,13 @@ export const handler = createHandler(
           { what: 'code', wrong: 'password_reset_failed', spent: 'password_reset_locked' },
           // A sign-up not confirmed has no password to reset, and its code is a confirmation code, counted
           // by /confirm: AWS refuses it here; cognito-local would take it and confirm the sign-up.
-          () =>
-            user?.status === 'UNCONFIRMED'
-              ? Promise.reject(invalidCode())
-              : user?.sub
-                ? changingPassword(user.sub, () => identity().resetPassword(email, code, newPassword))
-                : identity().resetPassword(email, code, newPassword),
+          // A known user's reset is marked under way (changingPassword): its sessions end even if this
+          // function dies before it ends them.
+          () => {
+            if (user?.status === 'UNCONFIRMED') return Promise.reject(invalidCode());
+            const reset = () => identity().resetPassword(email, code, newPassword);
+            return user?.sub ? changingPassword(user.sub, reset) : reset();
+          },
         );
         // Then every session ends: refresh tokens issued before now are refused (and Cognito signs them
         // out). A failure before it leaves the change marked under way, which ends them once stale.
