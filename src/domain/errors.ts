@@ -139,11 +139,16 @@ export class BankError extends Error {
    * as the Retry-After header.
    */
   readonly retryAfter?: number;
+  /**
+   * A 503 whose call certainly changed nothing (every attempt throttled before it was done), where a
+   * 503 otherwise may follow a call that went through (a timeout, a fault): see `isDefiniteRefusal`.
+   */
+  readonly nothingDone?: true;
 
   constructor(
     code: ErrorCode,
     detail?: string,
-    extra: { errors?: FieldError[]; refusals?: Refusal[]; retryAfter?: number } = {},
+    extra: { errors?: FieldError[]; refusals?: Refusal[]; retryAfter?: number; nothingDone?: true } = {},
   ) {
     super(detail ?? errorCatalog[code].title);
     this.name = 'BankError';
@@ -153,6 +158,7 @@ export class BankError extends Error {
     if (extra.errors) this.errors = extra.errors;
     if (extra.refusals) this.refusals = extra.refusals;
     if (extra.retryAfter !== undefined) this.retryAfter = extra.retryAfter;
+    if (extra.nothingDone) this.nothingDone = true;
   }
 }
 
@@ -160,9 +166,10 @@ export const isBankError = (e: unknown): e is BankError => e instanceof BankErro
 
 /**
  * A definite refusal: the call changed nothing (a BankError, but not 503 `service_unavailable`, whose
- * call may or may not have gone through, as a timeout's or a fault's).
+ * call may or may not have gone through, as a timeout's or a fault's, unless it says `nothingDone`).
  */
-export const isDefiniteRefusal = (e: unknown): boolean => isBankError(e) && e.code !== 'service_unavailable';
+export const isDefiniteRefusal = (e: unknown): boolean =>
+  isBankError(e) && (e.code !== 'service_unavailable' || e.nothingDone === true);
 
 /**
  * The codes of declines: the bank's rules refused a well-formed money movement. Named one by one, not

@@ -21,12 +21,13 @@ import { call } from '../../test/api.ts';
 import { createTestTable, createTestUserPool, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { holdCalls } from '../../test/hold.ts';
 import { ANONYMOUS } from '../domain/audit.ts';
+import { COGNITO_ATTEMPTS } from '../identity/cognito.ts';
 import { addToAdminGroup } from '../local/admins.ts';
 import { unusedTotpCode } from '../local/totp-code.ts';
 import { AuditStore } from '../store/audit.ts';
 import * as keys from '../store/item-keys.ts';
 import { PASSWORD_CHANGE_MS, tokenHash } from '../store/login-status.ts';
-import { db, securitySettings } from './context.ts';
+import { cognito as cognitoClient, db, securitySettings } from './context.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 let pool: Awaited<ReturnType<typeof createTestUserPool>>;
@@ -408,6 +409,95 @@ describe('a password change or reset whose function dies after Cognito took the 
     await changeGoesStale(subOf(fresh.accessToken));
     expect((await call('me', { token: fresh.accessToken })).status).toBe(200);
     expect((await call('me', { token: old.accessToken })).status).toBe(401);
+  });
+});
+
+/**
+ * Cognito's answers to one command, attempt by attempt, below the SDK's retries (the handlers' own
+ * client, `cognito()`): `answer` gets the attempt's number and the real call. Returns the count of
+ * attempts; `done()` takes it out.
+ */
+const attemptsOf = (
+  commandName: string,
+  answer: (attempt: number, real: () => Promise<unknown>) => Promise<unknown>,
+) => {
+  const stack = cognitoClient().middlewareStack;
+  let n = 0;
+  stack.add(
+    ((next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) =>
+      context.commandName === commandName ? answer(++n, () => next(args)) : next(args)) as never,
+    { step: 'deserialize', name: 'attemptsOf', override: true },
+  );
+  return { count: () => n, done: () => stack.remove('attemptsOf') };
+};
+const cognitoError = (name: string) =>
+  Object.assign(new Error(`${name} (injected)`), {
+    name,
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+  });
+/** The answer that did not come: the SDK's request timeout, after Cognito did (or did not do) the call. */
+const lostAnswer = () => Object.assign(new Error('Request timed out (injected)'), { name: 'TimeoutError' });
+
+describe('Cognito\u2019s retries: a password call is sent again only after a throttle', () => {
+  it('a change whose answer is lost is not sent again: 503, and the sessions from before end once it is stale', async () => {
+    const e = await registered();
+    const thief = await login(e);
+    const owner = await login(e);
+    // Cognito takes the new password; its answer is lost. Sent again, it would refuse the old password
+    // (the API answered wrong_password and took the mark back: the stolen session went on).
+    const change = attemptsOf('ChangePasswordCommand', async (n, real) => {
+      if (n === 1) await real();
+      throw n === 1 ? lostAnswer() : cognitoError('NotAuthorizedException');
+    });
+    const r = await call('changePassword', {
+      token: owner.accessToken,
+      body: { currentPassword: PASSWORD, newPassword: 'Brand-New-Secret-42' },
+    });
+    change.done();
+    expect(change.count()).toBe(1);
+    expect(r.status, JSON.stringify(r.body)).toBe(503);
+    await login(e, 'Brand-New-Secret-42');
+    await changeGoesStale(subOf(thief.accessToken));
+    expect((await call('me', { token: thief.accessToken })).status).toBe(401);
+    expect((await call('refresh', { body: { refreshToken: thief.refreshToken } })).status).toBe(401);
+  });
+
+  it('a reset whose answer is lost is not sent again: 503, not invalid_code, and the sessions from before end once it is stale', async () => {
+    const e = await registered();
+    const thief = await login(e);
+    expect((await call('forgotPassword', { body: { email: e } })).status).toBe(202);
+    // Cognito accepts the code and sets the new password (cognito-local's code is unknown here); its
+    // answer is lost. Sent again, the code is spent.
+    const reset = attemptsOf('ConfirmForgotPasswordCommand', async (n) => {
+      throw n === 1 ? lostAnswer() : cognitoError('CodeMismatchException');
+    });
+    const r = await call('resetPassword', {
+      body: { email: e, code: '123456', newPassword: 'Brand-New-Secret-42' },
+    });
+    reset.done();
+    expect(reset.count()).toBe(1);
+    expect(r.status, JSON.stringify(r.body)).toBe(503);
+    await changeGoesStale(subOf(thief.accessToken));
+    expect((await call('me', { token: thief.accessToken })).status).toBe(401);
+  });
+
+  it('a reset Cognito throttles at every attempt changed nothing: its mark is taken back, and no session ends', async () => {
+    const e = await registered();
+    const mine = await login(e);
+    expect((await call('forgotPassword', { body: { email: e } })).status).toBe(202);
+    const reset = attemptsOf('ConfirmForgotPasswordCommand', async () => {
+      throw cognitoError('TooManyRequestsException');
+    });
+    const r = await call('resetPassword', {
+      body: { email: e, code: '123456', newPassword: 'Brand-New-Secret-42' },
+    });
+    reset.done();
+    // The SDK's attempts, each throttled before Cognito did anything.
+    expect(reset.count()).toBe(COGNITO_ATTEMPTS);
+    expect(r.status).toBe(503);
+    expect((await securityOf(subOf(mine.accessToken))).passwordChangeAt).toBeUndefined();
+    expect((await call('me', { token: mine.accessToken })).status).toBe(200);
   });
 });
 

@@ -8,7 +8,7 @@ import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
 import { BankError } from '../domain/errors.ts';
 import { CREDIT_UNCLAIMED } from '../domain/ledger.ts';
-import { Identity, SecuritySettings, StaffDirectory } from '../identity/cognito.ts';
+import { cognitoRetries, Identity, SecuritySettings, StaffDirectory } from '../identity/cognito.ts';
 import { auditSecurityEvents, type SecurityEvents } from '../identity/security-events.ts';
 import { AccountReader, AccountStore } from '../store/accounts.ts';
 import { AuditStore } from '../store/audit.ts';
@@ -123,11 +123,15 @@ export const markTotpOff = (sub: string): Promise<void> => totpTurnedOff(db(), c
 export const isMfaToken = (accessToken: string, sub: string): Promise<boolean> =>
   readMfaToken(db(), config().tableName, accessToken, sub);
 // Cognito's calls hash passwords (hundreds of ms on AWS): 5 s before an attempt is given up, so that a
-// call abandoned at the deadline does not hold a socket for good.
+// call abandoned at the deadline does not hold a socket for good. The SDK sends an attempt again only
+// when Cognito throttled it (src/identity/cognito.ts `COGNITO_RETRIES`): most of its calls spend
+// something (a code, a session, the current password), so a second try after a timeout or a 5xx would
+// answer about the first one's effect (a reset that went through answered "wrong code").
 export const cognito = /* @__PURE__ */ once(() =>
   forHandlers(
     new CognitoIdentityProviderClient({
       requestHandler: { ...DYNAMODB_TIMEOUTS, requestTimeout: 5_000 },
+      retryStrategy: cognitoRetries(),
     }),
   ),
 );

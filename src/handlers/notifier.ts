@@ -20,7 +20,6 @@
  * queue) instead of sending on into the throttle. Those sent before it are found by their marks.
  */
 import { SESv2Client, type SESv2ClientConfig, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { StandardRetryStrategy } from '@smithy/core/retry';
 import type { Context } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
@@ -29,6 +28,7 @@ import { emailFor } from '../domain/notifications.ts';
 import { byItemKey, getMany, withoutSdkLogger } from '../store/db.ts';
 import { EmailMarks } from '../store/email-marks.ts';
 import * as keys from '../store/item-keys.ts';
+import { SdkRetriesOnly, type SdkRetryErrorInfo } from '../store/sdk-retries.ts';
 import { type Profile, profileOf } from '../store/users.ts';
 import { type NotificationPreferences, preferencesOf } from '../store/webhooks.ts';
 import { db, users } from './context.ts';
@@ -96,15 +96,8 @@ export const useNotifierDeps = (deps: Partial<NotifierDeps>): (() => void) => {
  * would send it twice or three times. After a timeout the call fails, its claim is given back, and
  * the invocation's retry sends it once more: at most one duplicate, when SES's answer itself was lost.
  */
-export class NoResendAfterTimeout extends StandardRetryStrategy {
-  override async refreshRetryTokenForRetry(
-    token: Parameters<StandardRetryStrategy['refreshRetryTokenForRetry']>[0],
-    errorInfo: Parameters<StandardRetryStrategy['refreshRetryTokenForRetry']>[1],
-  ) {
-    if ((errorInfo.error as Error | undefined)?.name === 'TimeoutError') throw errorInfo.error;
-    return super.refreshRetryTokenForRetry(token, errorInfo);
-  }
-}
+export const noResendAfterTimeout = (info: SdkRetryErrorInfo): boolean =>
+  (info.error as Error | undefined)?.name !== 'TimeoutError';
 
 /** The notifier's SES client (tests give it an endpoint, timeouts and credentials of their own). */
 export const newSesClient = (
@@ -116,7 +109,7 @@ export const newSesClient = (
   const { timeouts, ...rest } = opts;
   return withoutSdkLogger(
     new SESv2Client({
-      retryStrategy: new NoResendAfterTimeout(SES_MAX_ATTEMPTS),
+      retryStrategy: new SdkRetriesOnly(SES_MAX_ATTEMPTS, noResendAfterTimeout),
       requestHandler: { ...SES_TIMEOUTS, ...timeouts },
       ...rest,
     }),

@@ -31,6 +31,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { decodeJwt } from 'jose';
 import { BankError } from '../domain/errors.ts';
+import { SdkRetriesOnly, throttledOnly } from '../store/sdk-retries.ts';
 
 export interface Tokens {
   accessToken: string;
@@ -51,9 +52,24 @@ const nameOf = (e: unknown): string => (e as { name?: string })?.name ?? '';
 /** Cognito's exception names, per operation, to the API's errors. */
 type Translation = Record<string, () => BankError>;
 
+/** The SDK's attempts at a Cognito call, the first included (its default, stated). */
+export const COGNITO_ATTEMPTS = 3;
+/**
+ * The Cognito client's retries (src/handlers/context.ts): an attempt is sent again only when Cognito
+ * throttled it, which it does before doing anything. After a timeout, a 5xx or a broken connection
+ * the call may have been done, and a second attempt would meet its effect: a reset's code spent
+ * (`invalid_code`), the current password changed (`wrong_password`), a sign-up's email taken, a TOTP
+ * code or a sign-in's session used. Those errors end the call, and the API answers 503 (not done, or
+ * done: the client cannot tell and tries again, as after any 503). So a call's refusal is always
+ * about that call, and a throttle that ends it means that no attempt did anything (`busy`).
+ */
+export const cognitoRetries = () => new SdkRetriesOnly(COGNITO_ATTEMPTS, throttledOnly);
+
+/** Every attempt throttled (cognitoRetries): nothing was done. */
 const busy = () =>
   new BankError('service_unavailable', 'Sign-in is busy: try again shortly', {
     retryAfter: 1,
+    nothingDone: true,
   });
 const THROTTLED: Translation = {
   TooManyRequestsException: busy,
