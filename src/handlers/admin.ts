@@ -11,6 +11,7 @@ import { routes } from '../api/routes/admin.ts';
 import type { Routes } from '../api/routes.ts';
 import type { AuditEntry } from '../domain/audit.ts';
 import { BankError } from '../domain/errors.ts';
+import { clip } from '../domain/text.ts';
 import type { UserRecord } from '../identity/cognito.ts';
 import { auditEntry, refusedEntry } from '../store/audit.ts';
 import { conditionFailed } from '../store/db.ts';
@@ -32,7 +33,7 @@ const fromCognito = (u: UserRecord | undefined, email?: string): Profile | undef
   return {
     userId: u.sub,
     email: address,
-    name: (u.name ?? '').slice(0, 100),
+    name: clip(u.name ?? '', 100),
     createdAt: (u.createdAt ?? new Date(0)).toISOString(),
   };
 };

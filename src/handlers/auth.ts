@@ -11,6 +11,7 @@ import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/auth.ts';
 import { config } from '../config.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
+import { clip } from '../domain/text.ts';
 import { invalidCode, type Tokens } from '../identity/cognito.ts';
 import { isCommon } from '../identity/common-passwords.ts';
 import type { SecurityEventName } from '../identity/security-events.ts';
@@ -93,7 +94,7 @@ const firstLogin = async (tokens: Tokens, sub: string, opts: IssueOptions): Prom
     });
   }
   // Cognito's own record (cognito-local's id tokens carry no `name`); only at a first login.
-  const name = ((await identity().user(opts.email))?.name ?? '').slice(0, 100);
+  const name = clip((await identity().user(opts.email))?.name ?? '', 100);
   await users().create({ userId: sub, email: opts.email, name, createdAt: new Date().toISOString() });
   await securityEvents.record({
     event: 'registration_started',

@@ -38,6 +38,7 @@ import {
   planUnclaimedPayout,
   statusChange,
 } from '../domain/ledger-admin.ts';
+import { clip } from '../domain/text.ts';
 import { type AccountReader, type AccountRecord, publicAccount } from './accounts.ts';
 import { AlreadyCommitted, busy, conditionFailed, type Piece, transact } from './db.ts';
 import type { DeclineExtra, Outcome } from './idempotency.ts';
@@ -216,7 +217,7 @@ export class StaffLedger extends LedgerEngine {
           {
             ...req,
             amount,
-            description: `Reversal of ${original.description || original.type}`.slice(0, 140),
+            description: clip(`Reversal of ${original.description || original.type}`, 140),
           },
           { ...(debited ? { from: [debited] } : {}), ...(credited ? { to: [credited] } : {}) },
           { reverses: original.id, tellerId: req.user, reason: req.reason },
@@ -264,7 +265,7 @@ export class StaffLedger extends LedgerEngine {
           {
             ...req,
             amount: original.amount,
-            description: `Unclaimed funds: ${original.description || 'transfer'}`.slice(0, 140),
+            description: clip(`Unclaimed funds: ${original.description || 'transfer'}`, 140),
           },
           to ? { to: [to] } : {},
           {

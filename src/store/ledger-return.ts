@@ -26,6 +26,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Journal, shardOf, systemShardId } from '../domain/ledger.ts';
 import { planReversal } from '../domain/ledger-admin.ts';
+import { clip } from '../domain/text.ts';
 import { type Committed, conditionFailed, type Piece, transact } from './db.ts';
 import { foldUpdates } from './fold.ts';
 import { LedgerEngine } from './ledger-engine.ts';
@@ -68,7 +69,7 @@ export class CreditReturns extends LedgerEngine {
         idempotencyKey: '',
         fingerprint: '',
         amount: credit.amount,
-        description: `Returned: ${original.description || 'transfer'}`.slice(0, 140),
+        description: clip(`Returned: ${original.description || 'transfer'}`, 140),
       },
       { to: [sender] },
       { reverses: original.id, reason: RETURNED_REASON },
