@@ -6,19 +6,13 @@
  * no serious or critical problem on any screen. A customer's token shows no back office, and the
  * server refuses the customer on an admin route in plain words.
  */
-import { randomUUID } from 'node:crypto';
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { generateSync } from 'otplib';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type AdminLogin, addToAdminGroup, createAdmin } from '../../src/local/admins.ts';
-import { localClientConfig } from '../../src/local/bootstrap.ts';
-import { readStackFile, type StackFile } from '../../src/local/stack-file.ts';
-import * as keys from '../../src/store/item-keys.ts';
+import { describe, expect, it } from 'vitest';
+import { addToAdminGroup } from '../../src/local/admins.ts';
 import { STAFF_LOGIN_REFUSED } from '../src/admin/access.ts';
 import { axeProblems } from './a11y.ts';
+import { newStaff, STAFF_PASSWORD, unclaimedTransfer, useBackOffice } from './back-office.ts';
 import {
   apiCall,
   baseUrl,
@@ -32,27 +26,7 @@ import {
 } from './browser.ts';
 
 const browser = useBrowser();
-const PASSWORD = 'Back-Office-2026!';
-let cognito: CognitoIdentityProviderClient;
-let pool = '';
-let stack: Partial<StackFile> | undefined;
-
-beforeAll(async () => {
-  stack = await readStackFile(inject('webDataDir'));
-  if (!stack?.cognitoEndpoint || !stack.userPoolId) throw new Error('no stack.json for the test stack');
-  cognito = new CognitoIdentityProviderClient(localClientConfig(stack.cognitoEndpoint));
-  pool = stack.userPoolId;
-});
-
-/** A staff member (admin group, TOTP on), logged in once by createAdmin with the current code. */
-const newStaff = async (): Promise<{ email: string; login: AdminLogin; secret: string }> => {
-  const email = `staff-${randomUUID().slice(0, 12)}@example.com`;
-  const login = await createAdmin(baseUrl(), { email, password: PASSWORD, name: 'Grace Hopper' }, (e) =>
-    addToAdminGroup(cognito, pool, e),
-  );
-  return { email, login, secret: login.secret as string };
-};
-afterAll(() => cognito?.destroy());
+const backOffice = useBackOffice();
 
 /** No serious or critical axe violation on the page as it is now (web/e2e/a11y.ts runs axe). */
 const axe = async (page: Page, where: string) => {
@@ -81,10 +55,10 @@ const check = async (page: Page, name: string) => {
  * `path`: the login screen's, with where to go next (a page load ends the session held in memory).
  */
 const adminLogIn = async (page: Page, path = '/login') => {
-  const staff = await newStaff();
+  const staff = await newStaff(backOffice());
   await page.goto(path);
   await page.getByLabel('Email').fill(staff.email);
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password').fill(STAFF_PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page
     .getByLabel('Code')
@@ -241,8 +215,8 @@ it('a customer sees no back office, and the server refuses them in plain words',
 
 it('an admin whose login had no authenticator code is told so in plain words', async () => {
   const c = await seedCustomer();
-  const stack = await readStackFile(inject('webDataDir'));
-  await addToAdminGroup(cognito, stack?.userPoolId as string, c.email);
+  const { cognito, pool } = backOffice();
+  await addToAdminGroup(cognito, pool, c.email);
   const { page, problems, context } = await openPage(browser(), { width: 390 });
   await logIn(page, c);
   await page.getByRole('link', { name: 'Back office' }).click();
@@ -407,42 +381,8 @@ it('unlocks a locked-out customer, disables one with a reason (refused at once),
 });
 
 describe('unclaimed funds at 1280 px', () => {
-  /**
-   * A posted transfer marked as unclaimed funds behind the API's back (the settler makes them only when
-   * it races two closes: src/handlers/admin-ledger.test.ts covers that). Enough for the page and the
-   * payout, which reads the mark; the ledger around it is not what this test checks.
-   */
-  const unclaimedTransfer = async (amount: number) => {
-    const sender = await seedCustomer([{ currency: 'USD', deposit: 5_000 }]);
-    const recipient = await seedCustomer([{ currency: 'USD' }]);
-    const t = await apiCall<{ id: string }>(
-      'POST',
-      '/v1/transfers',
-      {
-        fromAccountId: sender.accounts[0]?.id,
-        toAccountNumber: recipient.accounts[0]?.number,
-        amount,
-        currency: 'USD',
-      },
-      { authorization: `Bearer ${sender.token}`, 'idempotency-key': randomUUID() },
-    );
-    const db = DynamoDBDocumentClient.from(
-      new DynamoDBClient(localClientConfig(stack?.dynamodbEndpoint as string)),
-    );
-    await db.send(
-      new UpdateCommand({
-        TableName: stack?.tableName,
-        Key: keys.journal(t.id),
-        UpdateExpression: 'SET unclaimed = :t, returned = :t',
-        ExpressionAttributeValues: { ':t': true },
-      }),
-    );
-    db.destroy();
-    return t.id;
-  };
-
   it('pays them out by cheque: the reference is asked for, the outcome and the payout say how', async () => {
-    const id = await unclaimedTransfer(1_234);
+    const { id } = await unclaimedTransfer(backOffice(), 1_234);
     const { page, problems, context } = await openPage(browser(), { width: 1280, height: 900 });
     await adminLogIn(page, `/login?next=${encodeURIComponent(`/admin/transactions/${id}`)}`);
     await page.getByRole('heading', { name: 'Pay out unclaimed funds' }).waitFor();
