@@ -67,6 +67,9 @@ export const posting = (accountId: string, createdAt: string, txId: string) => (
   sk: `TX#${createdAt}#${txId}`,
 });
 export const postingsOf = (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, skPrefix: 'TX#' });
+/** The account a posting's partition key (or a history index's, which is the same) names. */
+export const accountOfPosting = (pk: unknown): string | undefined =>
+  typeof pk === 'string' && pk.startsWith('ACCOUNT#') ? pk.slice('ACCOUNT#'.length) : undefined;
 /** An unsettled credit to a customer account (a transfer's deferred credit side), until settled. */
 export const credit = (accountId: string, createdAt: string, txId: string) => ({
   pk: `CREDIT#${accountId}`,

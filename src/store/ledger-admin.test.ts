@@ -4,12 +4,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { failingTransactions, timeout, withoutVersionChecks } from '../../test/faults.ts';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import { BankError } from '../domain/errors.ts';
-import type { Journal } from '../domain/ledger.ts';
+import { type Journal, shardOf } from '../domain/ledger.ts';
 import { type AccountRecord, AccountStore } from './accounts.ts';
 import { AuditStore, auditEntry } from './audit.ts';
 import { createDocumentClient, type Db, type Piece } from './db.ts';
 import { type Declined, type DeclineExtra, IdempotencyStore, type Outcome } from './idempotency.ts';
 import * as keys from './item-keys.ts';
+import { journalIdFor } from './item-keys.ts';
 import { LedgerStore, LedgerWriter } from './ledger.ts';
 import {
   type AdminAccount,
@@ -597,7 +598,12 @@ const setStatus = (table: string, owner: string, id: string, status: string) =>
  * Unclaimed funds (ledger-return.ts): `owner` pays all it has (`amount`) to a hot recipient, and both
  * accounts close before the credit settles; the settler moves it to an unclaimed shard.
  */
-const unclaimedFunds = async (s: Awaited<ReturnType<typeof setup>>, owner: string, amount = 25) => {
+const unclaimedFunds = async (
+  s: Awaited<ReturnType<typeof setup>>,
+  owner: string,
+  amount = 25,
+  idempotencyKey = randomUUID(),
+) => {
   const opts = { systemShards: 4, dailyLimit: DAILY_LIMIT };
   const idempotency = new IdempotencyStore(db, s.table, 48 * 3600);
   const deferring = new LedgerStore(db, s.table, s.accounts, idempotency, {
@@ -612,6 +618,7 @@ const unclaimedFunds = async (s: Awaited<ReturnType<typeof setup>>, owner: strin
   const t = journal(
     await deferring.transfer({
       ...s.k(owner),
+      idempotencyKey,
       fromAccountId: from.id,
       toAccountNumber: to.number,
       amount,
@@ -628,6 +635,26 @@ const unclaimedFunds = async (s: Awaited<ReturnType<typeof setup>>, owner: strin
 
 describe('payout of unclaimed funds', () => {
   const held = async (table: string) => (await verifyLedger(db, table)).currencies.USD?.unclaimed;
+
+  it('pays out of the shard the funds went to after BANK_SYSTEM_SHARDS was raised (4 to 16: a review found it debiting another)', async () => {
+    const s = await setup();
+    // A transfer whose id the two counts put on different shards (3 keys in 4).
+    let key = randomUUID();
+    while (shardOf(journalIdFor('gone', key), 4) === shardOf(journalIdFor('gone', key), 16))
+      key = randomUUID();
+    const t = await unclaimedFunds(s, 'gone', 25, key);
+    const raised = new StaffLedger(db, s.table, s.accounts, new IdempotencyStore(db, s.table, 48 * 3600), {
+      systemShards: 16,
+      dailyLimit: DAILY_LIMIT,
+    });
+    const fresh = await s.open('gone');
+    const p = journal(
+      await raised.payUnclaimed({ ...s.k(ADMIN), journalId: t.id, toAccountId: fresh.id, reason: 'Asked' }),
+    );
+    expect(p.amount).toBe(25);
+    expect(await held(s.table)).toBe(0);
+    await s.clean();
+  });
 
   it("pays the whole amount once to the sender's new account, exact balances; a replay answers the same; a second payout is refused", async () => {
     const s = await setup();

@@ -28,7 +28,7 @@
  */
 import type { Account } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
-import { assertSettled, type PayoutMethod, shardOf, systemShardId } from '../domain/ledger.ts';
+import { assertSettled, isShardOf, type PayoutMethod, shardOf, systemShardId } from '../domain/ledger.ts';
 import {
   assertNotOwn,
   assertReversible,
@@ -46,6 +46,7 @@ import * as keys from './item-keys.ts';
 import { journalIdFor } from './item-keys.ts';
 import type { Keyed } from './ledger.ts';
 import { LedgerEngine } from './ledger-engine.ts';
+import { readJournalCreditedOn } from './ledger-journal.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
 /**
@@ -243,16 +244,19 @@ export class StaffLedger extends LedgerEngine {
     return this.commit(
       req,
       async (now) => {
-        const original = await this.original(req.journalId);
+        const read = await readJournalCreditedOn(this.db, this.table, req.journalId);
+        if (!read) throw new BankError('not_found', 'No such transaction');
+        const original = read.journal;
         assertNotOwn(req.user, original.from?.ownerId);
         const to = 'toAccountId' in req ? await this.account(req.toAccountId) : undefined;
         if (to) assertNotOwn(req.user, to.ownerId);
-        // The shard the transfer's credit was posted to (ledger-return.ts `unclaim`).
-        const shard = systemShardId(
-          'unclaimed',
-          original.currency,
-          shardOf(original.id, this.opts.systemShards),
-        );
+        // The shard the transfer's credit was posted to (ledger-return.ts `unclaim`), as its history
+        // entry names it: the shard count may have been raised since, which would name another
+        // (a review found the payout debiting a shard that never held the funds).
+        const shard =
+          original.unclaimed && read.creditedOn && isShardOf('unclaimed', read.creditedOn)
+            ? read.creditedOn
+            : systemShardId('unclaimed', original.currency, shardOf(original.id, this.opts.systemShards));
         const plan = planUnclaimedPayout(
           original,
           to ?? { system: systemShardId('cash-out', original.currency, shardOf(id, this.opts.systemShards)) },

@@ -57,6 +57,22 @@ export const readJournal = async (
   return item ? toJournal(item) : undefined;
 };
 
+/**
+ * A journal and the account its credit side is posted on, as its history entry's key says (hist2's,
+ * set in the transaction that posted that side): for unclaimed funds, the unclaimed shard they went
+ * to, which the shard count of the moment would not name once it has been raised.
+ */
+export const readJournalCreditedOn = async (
+  db: Db,
+  table: string,
+  id: string,
+): Promise<{ journal: Journal & { version: number }; creditedOn?: string } | undefined> => {
+  const item = await read(db, table, id);
+  if (!item) return undefined;
+  const creditedOn = keys.accountOfPosting(item[historyIndexes[1].partitionKey]);
+  return { journal: toJournal(item), ...(creditedOn ? { creditedOn } : {}) };
+};
+
 /** A journal with the fingerprint it keeps (StoredJournal). */
 export const readStoredJournal = async (
   db: Db,
