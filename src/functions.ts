@@ -19,6 +19,7 @@
  */
 import { AUDIT_CHANGED } from './domain/audit.ts';
 import { CREDIT_LEFT_UNSETTLED, CREDIT_UNCLAIMED } from './domain/ledger.ts';
+import { SIGN_UP_CODE_NOT_SENT } from './domain/session.ts';
 import { MONTH_TOTALS_PREFIX, STATEMENT_FILE_PREFIX } from './store/item-keys.ts';
 
 /** What a function may do in AWS. The CDK app turns each into least-privilege IAM statements. */
@@ -230,6 +231,11 @@ const creditUnclaimedAlarm = {
   description:
     "A closed account's credit whose sender's account is closed too was moved to unclaimed funds: the line names the account it was for, the journal (whose sender the bank now owes it), amount and currency. Logged once; staff pay it out",
 } as const;
+const signUpCodeAlarm = {
+  message: SIGN_UP_CODE_NOT_SENT,
+  description:
+    "Cognito sent no code for a sign-up (its daily email quota spent, or a delivery that failed): the customer was answered as usual and gets no code. Give the user pool its own SES sending, or wait for the quota's day to end",
+} as const;
 const fn = <const F extends FunctionDef>(f: F): F => f;
 
 export const functions = {
@@ -271,6 +277,7 @@ export const functions = {
       'cognito-idp:AdminSetUserPassword',
       'cognito-idp:AdminUserGlobalSignOut',
     ],
+    alarmOnLog: [signUpCodeAlarm],
   }),
   profile: fn({
     ...defaults,

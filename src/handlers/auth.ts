@@ -8,9 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { createHandler } from '../api/http.ts';
+import { logger } from '../api/logger.ts';
 import { routes } from '../api/routes/auth.ts';
 import { config } from '../config.ts';
 import { BankError, isBankError } from '../domain/errors.ts';
+import { SIGN_UP_CODE_NOT_SENT } from '../domain/session.ts';
 import { clip } from '../domain/text.ts';
 import { invalidCode, type Tokens } from '../identity/cognito.ts';
 import { isCommon } from '../identity/common-passwords.ts';
@@ -236,6 +238,13 @@ export const handler = createHandler(
         let r = await identity().signUp(email, password, name);
         // Whether a code went out: only a code sent opens a new count of wrong codes.
         let sent = true;
+        if (r.outcome === 'not_sent') {
+          // Answered as any sign-up (registering again, or the resend route, asks for the code once
+          // Cognito sends again; a login creates the profile of a user it made meanwhile); the line is
+          // alarmed on. No address in it.
+          sent = false;
+          logger.warn(SIGN_UP_CODE_NOT_SENT, { reason: r.reason });
+        }
         if (r.outcome === 'exists') {
           const u = await identity().user(email);
           const stale = u?.createdAt && Date.now() - u.createdAt.getTime() > UNCONFIRMED_EXPIRES_MS;

@@ -150,7 +150,9 @@ export const isUnsupported = (e: unknown): boolean => /Unsupported/.test(nameOf(
 /** What a sign-up did. `exists`: the email is taken; nothing was created. */
 export type SignUpOutcome =
   | { outcome: 'created'; userId: string; confirmed: boolean }
-  | { outcome: 'exists' };
+  | { outcome: 'exists' }
+  /** Cognito sent no code (NOTHING_SENT: its email quota, a failed delivery); a user may or may not exist. */
+  | { outcome: 'not_sent'; reason: string };
 
 /** A login's first step: tokens, or (MFA on) Cognito's challenge session for the TOTP code. */
 export type LoginOutcome = { tokens: Tokens } | { challenge: 'totp'; session: string };
@@ -318,6 +320,9 @@ export class Identity extends UserDirectory {
       confirmed = r.UserConfirmed ?? false;
     } catch (e) {
       if (nameOf(e) === 'UsernameExistsException') return { outcome: 'exists' };
+      // Refused for a new address alone (a taken one gets UsernameExistsException first): answered as a
+      // 503 it told anyone which addresses are customers' once the quota was spent (a review found it).
+      if (NOTHING_SENT.includes(nameOf(e))) return { outcome: 'not_sent', reason: nameOf(e) };
       translate(e, {
         InvalidPasswordException: badPassword,
         // Cognito checks its own patterns (e.g. no white space around a password) this way.
