@@ -649,7 +649,8 @@ export const functions = {
     ],
     // An email's send mark is removed when the send fails (EMAIL#<eventId>).
     deletePartitions: ['EMAIL#'],
-    // Its send marks only, with their own attributes only (src/store/email-marks.ts).
+    // Its send marks and its hourly counts of emails of money received only, with their own
+    // attributes only (src/store/email-marks.ts).
     writePartitions: ['EMAIL#'],
     // Owners' preferences and profiles (USER#<sub>/NOTIFICATIONS, /PROFILE), and its marks (EMAIL#).
     readPartitions: ['USER#', 'EMAIL#'],
@@ -663,6 +664,8 @@ export const functions = {
       'claimedAt',
       'sentAt',
       'expiresAt',
+      'events',
+      'version',
     ],
   }),
   admin: fn({

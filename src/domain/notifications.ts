@@ -104,6 +104,22 @@ export const emailedTypes: readonly EventType[] = [
 ];
 
 /**
+ * Emails of money received a customer is sent in one UTC hour, at most (the notifier counts them:
+ * src/store/email-marks.ts `takeReceived`). Anyone who knows an account number can pay it 0.01 as often
+ * as their own limits allow, so without a cap one sender could flood a customer's mailbox (burying the
+ * bank's alerts there) and hold every customer's emails up behind SES's sending rate. The last one says
+ * so; the account's history, its events and webhooks show every payment.
+ */
+export const RECEIVED_EMAILS_PER_HOUR = 10;
+
+/** An event of money received from another customer: the one email a stranger can cause (capped above). */
+export const isMoneyReceived = (event: BankEvent): boolean =>
+  event.type === 'transaction.posted' &&
+  event.data.type === 'transfer' &&
+  Boolean(event.data.toAccountId) &&
+  !event.data.fromAccountId;
+
+/**
  * The email an event gives its owner, or undefined. Closing an account, a failed scheduled run, a
  * reversal by the bank and money held as unclaimed funds are always told; the others follow the
  * preferences.
@@ -111,7 +127,7 @@ export const emailedTypes: readonly EventType[] = [
 export const emailFor = (
   event: BankEvent,
   prefs: EmailPreferences,
-  opts: { withdrawalOver: number },
+  opts: { withdrawalOver: number; lastReceivedThisHour?: boolean },
 ): Email | undefined => {
   const d = event.data;
   const amount = typeof d.amount === 'number' ? formatAmount(d.amount, String(d.currency)) : '';
@@ -131,9 +147,14 @@ export const emailFor = (
           'Your account\u2019s history shows which one. If you do not recognise it, contact us.',
         ]);
       }
-      if (d.type === 'transfer' && d.toAccountId && !d.fromAccountId && prefs.incoming) {
+      if (isMoneyReceived(event) && prefs.incoming) {
         return build(`You received ${amount}`, [
           `You received ${amount} into your account ${maskAccount(d.toAccountNumber)}.`,
+          ...(opts.lastReceivedThisHour
+            ? [
+                `This is the ${RECEIVED_EMAILS_PER_HOUR}th email this hour about money you received: we will not email you about more until the next hour. Your account\u2019s history shows every payment.`,
+              ]
+            : []),
         ]);
       }
       if (

@@ -24,7 +24,7 @@ import type { Context } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
 import type { BankEvent } from '../domain/events.ts';
-import { emailFor } from '../domain/notifications.ts';
+import { emailFor, isMoneyReceived, RECEIVED_EMAILS_PER_HOUR } from '../domain/notifications.ts';
 import { byItemKey, getMany, withoutSdkLogger } from '../store/db.ts';
 import { EmailMarks } from '../store/email-marks.ts';
 import * as keys from '../store/item-keys.ts';
@@ -231,10 +231,26 @@ export const processEvent = async (
   const event: BankEvent = { id: n.id, type: n.type, createdAt: n.createdAt, data: n.data };
   const settings = config();
   const prefs = known?.prefs ?? (await webhooks().preferences(owner));
-  const email = emailFor(event, prefs.email, { withdrawalOver: settings.notifyWithdrawalOver });
+  let email = emailFor(event, prefs.email, { withdrawalOver: settings.notifyWithdrawalOver });
   if (!email) return false;
   const profile = known ? known.profile : await users().get(owner);
   if (!profile?.email) return false;
+  if (isMoneyReceived(event)) {
+    // At most RECEIVED_EMAILS_PER_HOUR a customer an hour, whoever pays them; the last says so.
+    const count = await emailMarks().takeReceived(owner, event.id, now(), RECEIVED_EMAILS_PER_HOUR);
+    if (count.state === 'full') {
+      logger.info('email not sent: the hour\u2019s emails of money received were sent', {
+        eventId: event.id,
+      });
+      return false;
+    }
+    if (count.last)
+      email = emailFor(event, prefs.email, {
+        withdrawalOver: settings.notifyWithdrawalOver,
+        lastReceivedThisHour: true,
+      });
+    if (!email) return false;
+  }
   const claim = await emailMarks().claim(event.id, now(), deadline);
   if (claim.state === 'sent') return false;
   if (claim.state === 'sending') throw new EmailBeingSent(event.id, claim.leaseUntil);

@@ -13,13 +13,20 @@
  *
  * A send that fails deletes its own claim (by token), so the retried record sends at once. The lease
  * must outlast the longest a send can take (the notifier bounds it: src/handlers/notifier.ts).
- * PutItem and DeleteItem only (with conditions): the notifier's declared actions (src/functions.ts).
+ * PutItem and DeleteItem only (with conditions), and GetItem: the notifier's declared actions
+ * (src/functions.ts).
+ *
+ * Beside the marks, a count of the emails of money received that each customer was sent in a UTC hour
+ * (`takeReceived`): anyone who knows an account number can pay it 0.01 as often as their limits allow,
+ * and an email for each would flood the customer's mailbox (burying the bank's own alerts there, as
+ * account takeovers do) and hold up every customer's emails behind SES's sending rate.
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type Db, isConditionFailure } from './db.ts';
 import * as keys from './item-keys.ts';
+import { again, done, retry } from './retry.ts';
 
 export const EMAIL_MARK_TTL_SECONDS = 30 * 24 * 3600;
 /** How long a claim keeps others from sending the email: well over the notifier's send deadline. */
@@ -31,6 +38,9 @@ export type EmailClaim =
   /** Another caller claimed it and its lease is not over. */
   | { state: 'sending'; leaseUntil?: string }
   | { state: 'sent' };
+
+/** An email of money received, counted: one of the hour's (`last`: its last), or over the cap. */
+export type ReceivedCount = { state: 'taken'; last: boolean } | { state: 'full' };
 
 export class EmailMarks {
   constructor(
@@ -81,6 +91,47 @@ export class EmailMarks {
       if (mark.status === 'sending') return { state: 'sending', leaseUntil: mark.leaseUntil as string };
       return { state: 'sent' };
     }
+  }
+
+  /**
+   * Takes one of the `max` emails of money received that `ownerId` may be sent in `now`'s UTC hour for
+   * `eventId`: `taken` (`last` when it is the hour's last), or `full`. The same event takes the same
+   * one again (a retried delivery, a send that failed), never a second. The hour's item lists the
+   * events (at most `max` ids) under a version, written by a conditioned PutItem (the notifier updates
+   * nothing). Throws when its retries run out.
+   */
+  async takeReceived(ownerId: string, eventId: string, now: Date, max: number): Promise<ReceivedCount> {
+    const key = keys.emailsReceived(ownerId, now.toISOString().slice(0, 13));
+    const out = await retry<ReceivedCount>(async () => {
+      const r = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+      const events = Array.isArray(r.Item?.events) ? (r.Item.events as string[]) : [];
+      const at = events.indexOf(eventId);
+      if (at >= 0) return done({ state: 'taken', last: at === max - 1 });
+      if (events.length >= max) return done({ state: 'full' });
+      const version = Number(r.Item?.version ?? 0);
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              ...key,
+              entity: 'email-count',
+              events: [...events, eventId],
+              version: version + 1,
+              expiresAt: Math.floor(now.getTime() / 1000) + 2 * 3600,
+            },
+            ConditionExpression: r.Item ? 'version = :v' : 'attribute_not_exists(pk)',
+            ...(r.Item ? { ExpressionAttributeValues: { ':v': version } } : {}),
+          }),
+        );
+      } catch (e) {
+        if (isConditionFailure(e)) return again;
+        throw e;
+      }
+      return done({ state: 'taken', last: events.length === max - 1 });
+    });
+    if (!out) throw new Error('the count of emails of money received could not be taken');
+    return out;
   }
 
   /** Marks a claimed email sent. False if the claim was no longer this caller's (its lease was taken over). */

@@ -123,3 +123,11 @@ export const deliveriesOf = (webhookId: string) => ({ pk: `WEBHOOK#${webhookId}`
 /** The dispatcher's index of deliveries due (gsi1): `DUE#3`. */
 export const dueDeliveryShard = (shard: number) => `DUE#${shard}`;
 export const email = (eventId: string) => ({ pk: `EMAIL#${eventId}`, sk: 'EMAIL' });
+/**
+ * The emails of money received that a customer was sent in one UTC hour (`hour`: `2026-03-01T06`):
+ * the notifier's cap (email-marks.ts `takeReceived`). In EMAIL#, its partition.
+ */
+export const emailsReceived = (ownerId: string, hour: string) => ({
+  pk: `EMAIL#received#${ownerId}#${hour}`,
+  sk: 'RECEIVED',
+});
