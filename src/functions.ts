@@ -223,13 +223,16 @@ const creditLeftAlarm = {
     "A closed account's credit could not go back to its sender (frozen) and stays unsettled: the line names its account, journal, amount, currency and reason. The sweep logs it every run until the sender is unfrozen (then it is returned)",
 } as const;
 /**
- * Their line for a closed account's credit whose sender's account is closed too, moved to unclaimed
- * funds (src/store/ledger-return.ts): logged once, for staff to pay the former customer.
+ * The stream function's line for a transfer whose credit was moved to unclaimed funds (its recipient's
+ * and its sender's accounts both closed: src/store/ledger-return.ts), for staff to pay the former
+ * customer. Logged from the journal's committed change (src/handlers/stream.ts `reportUnclaimed`), not
+ * by the settler or the sweep that moved it: their line was lost when the move's answer was, or when
+ * they died right after it (a review found it), and nothing later would see the credit again.
  */
 const creditUnclaimedAlarm = {
   message: CREDIT_UNCLAIMED,
   description:
-    "A closed account's credit whose sender's account is closed too was moved to unclaimed funds: the line names the account it was for, the journal (whose sender the bank now owes it), amount and currency. Logged once; staff pay it out",
+    "A closed account's credit whose sender's account is closed too was moved to unclaimed funds: the line names the account it was for, the journal (whose sender the bank now owes it), amount and currency. Logged when the change reaches the stream (again if its batch is retried); staff pay it out",
 } as const;
 const signUpCodeAlarm = {
   message: SIGN_UP_CODE_NOT_SENT,
@@ -373,7 +376,7 @@ export const functions = {
     trigger: { type: 'schedule', minutes: 1 },
     timeoutSeconds: 60,
     permissions: ['table:write', 'table:delete'],
-    alarmOnLog: [creditLeftAlarm, creditUnclaimedAlarm],
+    alarmOnLog: [creditLeftAlarm],
     // A credit the settler missed is settled (its item deleted, CREDIT#<accountId>/IN#...).
     deletePartitions: ['CREDIT#'],
     // An expiry (ledger-engine.ts expire) writes the pending transfer's journal (JOURNAL#), the sender's
@@ -596,6 +599,7 @@ export const functions = {
         message: AUDIT_CHANGED,
         description: 'An audit record was changed or deleted: see the stream function\u2019s log',
       },
+      creditUnclaimedAlarm,
     ],
     permissions: ['table:write', 'lambda:invoke'],
     // A batch's stored events that may be emailed go to the notifier (src/handlers/notify.ts).
@@ -755,7 +759,7 @@ export const functions = {
     ...defaults,
     timeoutSeconds: 30,
     entry: 'src/handlers/settler.ts',
-    alarmOnLog: [creditLeftAlarm, creditUnclaimedAlarm],
+    alarmOnLog: [creditLeftAlarm],
     description: 'Settles transfers\u2019 credits into their recipients\u2019 accounts, many in one write',
     trigger: {
       type: 'stream',

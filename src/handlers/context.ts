@@ -7,7 +7,6 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
 import { BankError } from '../domain/errors.ts';
-import { CREDIT_UNCLAIMED } from '../domain/ledger.ts';
 import { cognitoRetries, Identity, SecuritySettings, StaffDirectory } from '../identity/cognito.ts';
 import { auditSecurityEvents, type SecurityEvents } from '../identity/security-events.ts';
 import { AccountReader, AccountStore } from '../store/accounts.ts';
@@ -210,9 +209,9 @@ export const settler = /* @__PURE__ */ once(
       // after it (the bench times a credit's way into the balance by it: bench/settlement.ts), its
       // attempts, its reads' and transaction's ms and its oldest credit's wait (ledger-settle.ts `Settled`).
       onSettled: (s) => logger.info('settled', s),
-      // A closed account's credit whose sender's account is closed too, held as unclaimed funds: a line
-      // per credit, which the stack alarms on (CREDIT_UNCLAIMED: staff pay the funds out).
-      onUnclaimed: (c) => logger.warn(CREDIT_UNCLAIMED, c),
+      // A credit moved to unclaimed funds is told to staff by the stream function, from the journal's
+      // change (src/handlers/stream.ts `reportUnclaimed`), not here: a lost answer or a crash right
+      // after the move would leave it untold.
     }),
 );
 export const cursors = async () => createCursorCodec(await cursorKeys(config().cursorSecretId));

@@ -23,7 +23,7 @@ import { logger } from '../api/logger.ts';
 import { transactionView } from '../api/transactions.ts';
 import { config } from '../config.ts';
 import { type CustomerEvent, eventsFromChange, type Image, type Views } from '../domain/events.ts';
-import type { Journal } from '../domain/ledger.ts';
+import { CREDIT_UNCLAIMED, type Journal } from '../domain/ledger.ts';
 import { toAccount } from '../store/accounts.ts';
 import type { ReadAhead } from '../store/events.ts';
 import { reportAuditChange } from './audit-changes.ts';
@@ -46,6 +46,26 @@ export const changedAt = (r: DynamoDBRecord): string =>
 export const views: Views = {
   transaction: (j, user) => transactionView(j as unknown as Journal, user),
   account: (a, at) => ({ ...toAccount(a, new Date(at)) }),
+};
+
+/**
+ * A transfer's credit moved to unclaimed funds (its recipient's and sender's accounts both closed:
+ * src/store/ledger-return.ts `unclaim`): logged at WARN for staff, who pay the former customer, and
+ * alarmed on (CREDIT_UNCLAIMED, the registry's `alarmOnLog`). From the journal's committed change, so
+ * it is told however the move's writer fared: the settler's or sweep's own line was lost when the
+ * move's answer was, or when it died right after, and nothing later saw the credit again (a review
+ * found it). Told again if the batch is retried, which the alarm does not mind.
+ */
+export const reportUnclaimed = (r: DynamoDBRecord): void => {
+  const now = r.dynamodb?.NewImage;
+  if (now?.entity?.S !== 'journal' || now.unclaimed?.BOOL !== true) return;
+  if (r.dynamodb?.OldImage?.unclaimed?.BOOL === true) return;
+  logger.warn(CREDIT_UNCLAIMED, {
+    accountId: now.to?.M?.accountId?.S,
+    journalId: now.id?.S,
+    amount: Number(now.amount?.N),
+    currency: now.currency?.S,
+  });
 };
 
 /** The events a record's change gives. */
@@ -92,6 +112,7 @@ export const processRecords = async (records: readonly DynamoDBRecord[]): Promis
   for (const [at, r] of records.entries()) {
     // An audit record changed or deleted: no event, an alarm (./audit-changes.ts).
     if (reportAuditChange(r)) continue;
+    reportUnclaimed(r);
     let derived: CustomerEvent[];
     try {
       derived = eventsOf(r);

@@ -174,29 +174,23 @@ export { CREDIT_LEFT_UNSETTLED, CREDIT_UNCLAIMED } from '../domain/ledger.ts';
  */
 export type LeftReason = 'sender_frozen' | 'no_returner';
 
-/**
- * A closed account's credit moved to unclaimed funds, as its log line names it (a type: a logger's
- * attributes). The journal names the sender the funds are held for (staff read it).
- */
-export type CreditUnclaimed = {
+/** A closed account's credit left a credit item, as its log line names it (a type: a logger's attributes). */
+export type CreditLeft = {
   /** The closed account the credit was for. */
   accountId: string;
   journalId: string;
   amount: number;
   currency: Currency;
+  reason: LeftReason;
 };
 
-/** A closed account's credit left a credit item, as its log line names it. */
-export type CreditLeft = CreditUnclaimed & { reason: LeftReason };
-
-const unclaimedOf = (c: Credit): CreditUnclaimed => ({
+const leftOf = (c: Credit, reason: LeftReason): CreditLeft => ({
   accountId: c.accountId,
   journalId: c.journalId,
   amount: c.amount,
   currency: c.currency,
+  reason,
 });
-
-const leftOf = (c: Credit, reason: LeftReason): CreditLeft => ({ ...unclaimedOf(c), reason });
 
 /**
  * The refusal of a closed account's credits that cannot go back to their senders now: `account_not_active`
@@ -242,8 +236,6 @@ export interface SettlerOptions {
    * later holds it.
    */
   onSettled?: (s: Settled) => void;
-  /** Hears of each credit moved to unclaimed funds as it commits (its sender's account closed too). */
-  onUnclaimed?: (c: CreditUnclaimed) => void;
 }
 
 /**
@@ -381,11 +373,10 @@ export class CreditSettler {
               // fresh reads, after the others: a hot sender does not hold up the other senders' returns.
               if (r === 'raced') raced = true;
               // A frozen sender's: it stays a credit item, named in the refusal thrown below. A closed
-              // sender's went to unclaimed funds (ledger-return.ts), which the handlers log.
+              // sender's went to unclaimed funds (ledger-return.ts), which the stream function tells staff of.
               if (r === 'sender_frozen') left.push(leftOf(c, r));
               // Only this call's returns count: one that another settler made is its to count.
               if (r === 'returned' || r === 'unclaimed') count(1);
-              if (r === 'unclaimed') this.opts.onUnclaimed?.(unclaimedOf(c));
             } catch (e) {
               // A read throttled or timed out past the SDK's own retries: the same, tried again.
               if (isTransient(e, undefined)) raced = true;
