@@ -12,7 +12,9 @@ import {
   unknownNumber,
   withdraw,
 } from '../../test/banking.ts';
+import { timeout } from '../../test/faults.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { captureLogs } from '../../test/logs.ts';
 import type { Journal } from '../domain/ledger.ts';
 import { addDays } from '../domain/schedule.ts';
 import { runAs } from '../local/iam.ts';
@@ -827,6 +829,57 @@ describe('claims on a run (ScheduleStore.claim, release, finish, settleOpenRun)'
     expect(await store.mustGet(payer, rec.id)).toMatchObject({ openRun: D, claimToken: b });
     await store.settleOpenRun(open, b as string);
     expect(await store.mustGet(payer, rec.id)).not.toHaveProperty('openRun');
+  });
+
+  it('a cancelled schedule’s open run whose settlement committed and lost its answer is settled, not reported failed to be retried', async () => {
+    // The owner cancels while a runner that paid the run holds its claim; that runner dies. The next
+    // invocation settles the open run: its transaction commits, and DynamoDB's answer is lost (a
+    // timeout), so `commit` tries it again and finds the run recorded and the claim gone, both by its
+    // own write.
+    const D = `${Y}-08-10`;
+    const { payer, from, to } = await setup(100_00);
+    const s = await schedule(payer, {
+      fromAccountId: from.id,
+      toAccountNumber: to.number,
+      amount: 10_00,
+      startDate: D,
+      frequency: 'weekly',
+    });
+    const store = new ScheduleStore(doc(), table);
+    const rec = await store.mustGet(payer, s.id);
+    expect(await store.claim(rec, D, Date.now())).toBeDefined();
+    const paid = (await payRun(rec, D)) as { transactionId: string };
+    await call('cancelSchedule', { user: payer, params: { id: s.id } });
+    // The first transaction on this schedule's item commits, and its answer is lost.
+    const base = doc();
+    const lossy = Object.create(base) as typeof base;
+    let injected = 0;
+    lossy.send = (async (command: {
+      constructor: { name: string };
+      input: { TransactItems?: unknown[] };
+    }) => {
+      const mine = JSON.stringify(command.input?.TransactItems ?? []).includes(s.id);
+      if (command.constructor.name !== 'TransactWriteCommand' || !mine || injected > 0)
+        return base.send(command as never);
+      await base.send(command as never);
+      injected++;
+      throw timeout();
+    }) as typeof base.send;
+    const { logs } = await captureLogs(() =>
+      runDue(deps({ schedules: new ScheduleStore(lossy, table), nowMs: () => Date.now() + 10 * 60_000 }), D),
+    );
+    expect(injected).toBe(1);
+    // Settled by this very call: the run recorded as paid, the schedule out of the index.
+    const d = await detail(payer, s.id);
+    expect(d).not.toHaveProperty('openRun');
+    expect(d.runs).toMatchObject([{ runDate: D, outcome: 'succeeded', transactionId: paid.transactionId }]);
+    expect((await store.due(D, 1000)).map((x) => x.id)).not.toContain(s.id);
+    // ... yet the runner counts it an error and logs that it failed and will be retried (nothing will:
+    // the schedule has left the due index), instead of counting the paid run it recorded.
+    const failed = logs
+      .split('\n')
+      .filter((l) => l.includes('scheduled transfer failed') && l.includes(s.id));
+    expect(failed).toEqual([]);
   });
 
   it('a cancel that read no claim, when a runner claims the run before its write, reads again and keeps the run open', async () => {

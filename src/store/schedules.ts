@@ -508,8 +508,15 @@ export class ScheduleStore {
     // The run recorded already (by its runner, which then settled the schedule too): nothing is left
     // but the claim and the index entry.
     const again = r?.failed.includes('run') ? await commit(this.db, [cleared(false)]) : r;
-    if (!again || again.failed.length > 0)
+    if (!again || again.failed.length > 0) {
+      // Settled already, if the schedule has no open run: by this very call, when its transaction
+      // committed and the answer was lost (commit's retry then found the run recorded and the claim
+      // gone, both its own doing; a review found it reported as a failure to retry that nothing would
+      // retry), or by a runner that took the claim over.
+      const now = await this.get(s.ownerId, s.id);
+      if (now && now.openRun === undefined) return;
       throw new Error(`schedule ${s.id}: its open run of ${s.openRun} could not be settled now`);
+    }
   }
 
   /**
