@@ -27,7 +27,7 @@ import { freePort, isPortFree } from '../src/local/ports.ts';
 import { emulateS3ConditionalWrites } from '../src/local/s3-conditional.ts';
 import { LOCAL_CURSOR_SECRET_ID, LocalSecretsProvider } from '../src/local/secrets.ts';
 import { useCursorKeyProvider } from '../src/store/cursor.ts';
-import { createDocumentClient } from '../src/store/db.ts';
+import { createDocumentClient, type Db } from '../src/store/db.ts';
 import type { EmulatorEndpoints } from './global-setup.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -53,6 +53,26 @@ export const dynamoClients = (): { client: DynamoDBClient; doc: DynamoDBDocument
     clients = { client, doc: createDocumentClient(client) };
   }
   return clients;
+};
+
+/**
+ * A DocumentClient of its own whose first `commandName` (the SDK's: `UpdateItemCommand`, ...) DynamoDB
+ * does and whose answer is then lost (a timeout), below the SDK's retries: the SDK sends it again, as
+ * on AWS when an answer does not come in time. `lost()` counts the answers lost.
+ */
+export const answerLostOnce = (commandName: string): Db & { lost: () => number } => {
+  const client = new DynamoDBClient(localClientConfig(emulators().dynamodbEndpoint));
+  let lost = 0;
+  client.middlewareStack.add(
+    ((next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      if (context.commandName !== commandName || lost > 0) return next(args);
+      await next(args);
+      lost++;
+      throw Object.assign(new Error('Request timed out (injected)'), { name: 'TimeoutError' });
+    }) as never,
+    { step: 'deserialize', name: 'answerLostOnce' },
+  );
+  return Object.assign(createDocumentClient(client), { lost: () => lost });
 };
 
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;

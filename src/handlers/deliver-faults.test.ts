@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createTestTable, dynamoClients } from '../../test/harness.ts';
+import { answerLostOnce, createTestTable, dynamoClients } from '../../test/harness.ts';
 import { MAX_ATTEMPTS, nextAttemptAt } from '../domain/webhooks.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
 import { type Delivery, LEASE_MS, type StoredWebhook, WebhookStore } from '../store/webhooks.ts';
@@ -39,9 +39,13 @@ const receiver = async (status = 204) => {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, got };
 };
 
+/** The table of the last `setup`. */
+let ownTable = '';
+
 /** A store on a table of its own, and a way to add due deliveries to it. */
 const setup = async () => {
   const table = await createTestTable('deliver');
+  ownTable = table;
   const { doc } = dynamoClients();
   const store = new WebhookStore(doc, table, new IdempotencyStore(doc, table, 48 * 3600));
   let n = 0;
@@ -261,6 +265,27 @@ describe('an attempt that never records its outcome', () => {
     expect(after).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: lost?.nextAttemptAt });
     expect(after.log).toHaveLength(2);
     expect(after.log[1]).toEqual(manual);
+  });
+
+  it('a claim the SDK sends again after its answer was lost is this dispatcher\u2019s: the attempt is not spent unsent', async () => {
+    const { store, hook, deliveries, of } = await setup();
+    const w = await hook('owner-lost-answer', (await receiver(200)).url);
+    await deliveries(w, 1, T0);
+    const [d] = await of(w);
+    // DynamoDB takes the claim (the attempt counted); its answer is lost, and the SDK's second attempt
+    // meets the claim its first made.
+    const lossy = answerLostOnce('UpdateItemCommand');
+    const lossyStore = new WebhookStore(lossy, ownTable, new IdempotencyStore(lossy, ownTable, 48 * 3600));
+    const claimed = await lossyStore.claim(d as Delivery, T0, { due: true, retryAt: at(60_000) });
+    expect(lossy.lost()).toBe(1);
+    expect(claimed).toMatchObject({ id: d?.id, attempts: 1, leaseUntil: at(LEASE_MS).toISOString() });
+    // It records its attempt under that claim.
+    const after = await store.finish(
+      claimed as Delivery,
+      { at: T0.toISOString(), statusCode: 200 },
+      { delivered: true },
+    );
+    expect(after).toMatchObject({ status: 'delivered', attempts: 1 });
   });
 
   it('a claim that read a lease since recorded is refused, and calls no attempt lost', async () => {

@@ -13,7 +13,7 @@ import {
   withdraw,
 } from '../../test/banking.ts';
 import { timeout } from '../../test/faults.ts';
-import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { answerLostOnce, createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { captureLogs } from '../../test/logs.ts';
 import type { Journal } from '../domain/ledger.ts';
 import { addDays } from '../domain/schedule.ts';
@@ -786,6 +786,21 @@ describe('claims on a run (ScheduleStore.claim, release, finish, settleOpenRun)'
     expect(await store.claim(rec, D, plus(1))).toBeUndefined();
     expect(await store.claim(rec, D, plus(CLAIM_SECONDS))).toBeUndefined();
     expect(await store.claim(rec, D, plus(CLAIM_SECONDS + 1))).toBeDefined();
+  });
+
+  it('is taken when the SDK sends it again after its answer was lost: the claim is this runner\u2019s, not no one\u2019s for CLAIM_SECONDS', async () => {
+    const D = `${Y}-07-20`;
+    const { payer, rec } = await weekly(D);
+    // DynamoDB sets the claim; its answer is lost, and the SDK's second attempt meets the claim it set.
+    const lossy = answerLostOnce('UpdateItemCommand');
+    const token = await new ScheduleStore(lossy, table).claim(rec, D, T0);
+    expect(lossy.lost()).toBe(1);
+    expect(token).toBeDefined();
+    // It is this runner's: it can finish the run under it.
+    await new ScheduleStore(doc(), table).finish(rec, token as string, failedRun(D));
+    expect(await new ScheduleStore(doc(), table).mustGet(payer, rec.id)).toMatchObject({
+      nextRunDate: addDays(D, 7),
+    });
   });
 
   it('is refused for a run the schedule has moved past (a runner that read it before another recorded the run)', async () => {

@@ -415,7 +415,10 @@ export class ScheduleStore {
           TableName: this.table,
           Key: paymentKeys.schedule(s.ownerId, s.id),
           UpdateExpression: 'SET claimToken = :token, claimUntil = :until',
-          ConditionExpression: `#status = :status AND ${field} = :date AND (attribute_not_exists(claimUntil) OR claimUntil < :now)`,
+          // `claimToken = :token`: the SDK's second attempt after a lost answer meets the claim its
+          // first set, which is this runner's (before, it was refused, and the run held by no one until
+          // the claim ran out; a review found it).
+          ConditionExpression: `#status = :status AND ${field} = :date AND (attribute_not_exists(claimUntil) OR claimUntil < :now OR claimToken = :token)`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':token': token,

@@ -13,6 +13,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import type { EventType } from '../domain/events.ts';
 import { MAX_ATTEMPTS, MAX_WEBHOOKS, newWebhookSecret, type Webhook } from '../domain/webhooks.ts';
@@ -426,12 +427,16 @@ export class WebhookStore {
     opts: { due: false } | { due: true; retryAt: Date | undefined },
   ): Promise<Delivery | undefined> {
     const lease = new Date(now.getTime() + LEASE_MS);
-    const values: Record<string, unknown> = { ':lease': lease.toISOString() };
+    // Whose claim it is: the SDK's second attempt after a lost answer meets the claim its first made,
+    // and takes it as this call's (before, it was refused: the attempt counted and the delivery held,
+    // unsent, until the lease ran out; a review found it).
+    const token = randomUUID();
+    const values: Record<string, unknown> = { ':lease': lease.toISOString(), ':token': token };
     const names: Record<string, string> = {};
     let condition = d.leaseUntil
       ? 'leaseUntil = :read AND leaseUntil <= :now'
       : 'attribute_exists(pk) AND attribute_not_exists(leaseUntil)';
-    let update = 'SET leaseUntil = :lease';
+    let update = 'SET leaseUntil = :lease, claimToken = :token';
     if (d.leaseUntil) {
       update += ', #log = list_append(if_not_exists(#log, :none), :lost)';
       Object.assign(names, { '#log': 'log' });
@@ -466,12 +471,16 @@ export class WebhookStore {
           ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return r.Attributes ? toDelivery(r.Attributes) : undefined;
     } catch (e) {
-      if ((e as Error).name === 'ConditionalCheckFailedException') return undefined;
-      throw e;
+      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+      // The item as it stood, in DynamoDB's own JSON (the DocumentClient does not convert it).
+      const raw = (e as { Item?: Parameters<typeof unmarshall>[0] }).Item;
+      const old = raw ? unmarshall(raw) : undefined;
+      return old?.claimToken === token ? toDelivery(old) : undefined;
     }
   }
 
