@@ -288,6 +288,31 @@ describe('an attempt that never records its outcome', () => {
     expect(after).toMatchObject({ status: 'delivered', attempts: 1 });
   });
 
+  it('an attempt whose record lost its answer is recorded, not reported as not recorded', async () => {
+    const { store, hook, deliveries, of } = await setup();
+    const w = await hook('owner-lost-finish', (await receiver(200)).url);
+    await deliveries(w, 1, T0);
+    const [d] = await of(w);
+    const claimed = await store.claim(d as Delivery, T0, { due: true, retryAt: at(60_000) });
+    if (!claimed) throw new Error('not claimed');
+    // DynamoDB records the attempt; its answer is lost, and the SDK's second attempt meets the record.
+    const lossy = answerLostOnce('UpdateItemCommand');
+    const lossyStore = new WebhookStore(lossy, ownTable, new IdempotencyStore(lossy, ownTable, 48 * 3600));
+    const after = await lossyStore.finish(
+      claimed,
+      { at: T0.toISOString(), statusCode: 200 },
+      { delivered: true },
+    );
+    expect(lossy.lost()).toBe(1);
+    expect(after).toMatchObject({ status: 'delivered', attempts: 1, log: [{ statusCode: 200 }] });
+    // A claim taken since (a manual retry) is not written over by a late record of the one before.
+    const again = await store.claim(after, at(1), { due: false });
+    if (!again) throw new Error('not claimed again');
+    await expect(
+      store.finish(claimed, { at: at(2).toISOString(), statusCode: 500 }, { delivered: false }),
+    ).rejects.toThrow();
+  });
+
   it('a claim that read a lease since recorded is refused, and calls no attempt lost', async () => {
     const { store, hook, deliveries, of } = await setup();
     const w = await hook('owner-stale-lease', (await receiver(500)).url);

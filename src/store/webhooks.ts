@@ -60,6 +60,8 @@ export interface Delivery {
   nextAttemptAt: string | null;
   createdAt: string;
   leaseUntil?: string;
+  /** The token of the claim that took it last (`claim`), which its `finish` is recorded under. */
+  claimToken?: string;
 }
 
 /** How many attempts a delivery's log keeps (the newest). */
@@ -92,6 +94,7 @@ const toDelivery = (i: Record<string, unknown>): Delivery => ({
   nextAttemptAt: (i.nextAttemptAt as string | null | undefined) ?? null,
   createdAt: i.createdAt as string,
   ...(i.leaseUntil ? { leaseUntil: i.leaseUntil as string } : {}),
+  ...(i.claimToken ? { claimToken: i.claimToken as string } : {}),
 });
 
 /** The delivery as its owner sees it. */
@@ -553,7 +556,12 @@ export class WebhookStore {
         UpdateExpression: `SET #log = :log, #status = :status, nextAttemptAt = :next${
           due ? ', #gsk = :gsk, #gpk = :gpk' : ''
         } REMOVE leaseUntil${due ? '' : ', #gsk, #gpk'}`,
-        ConditionExpression: 'leaseUntil = :lease',
+        // Under the lease it was claimed with; or, its lease gone and the claim still its own, the
+        // SDK's second attempt after a lost answer meeting what its first recorded (the same values
+        // set again; before, it was refused and the dispatcher logged a recorded attempt as not recorded).
+        ConditionExpression: d.claimToken
+          ? 'leaseUntil = :lease OR (attribute_not_exists(leaseUntil) AND claimToken = :token)'
+          : 'leaseUntil = :lease',
         ExpressionAttributeNames: {
           '#log': 'log',
           '#status': 'status',
@@ -565,6 +573,7 @@ export class WebhookStore {
           ':status': status,
           ':next': nextAttemptAt,
           ':lease': d.leaseUntil,
+          ...(d.claimToken ? { ':token': d.claimToken } : {}),
           ...(due
             ? { ':gsk': dueKey(nextAttemptAt as string, d.id), ':gpk': keys.dueDeliveryShard(shardOf(d.id)) }
             : {}),
