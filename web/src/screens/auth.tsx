@@ -4,7 +4,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError } from '../errors.ts';
+import { ApiError, NetworkError } from '../errors.ts';
 import { checkPassword } from '../password.ts';
 import type { EndReason } from '../session.ts';
 import { Field, FormError, type FormErrorProps, Link, Page, SubmitButton, useApp, useForm } from '../ui.tsx';
@@ -420,6 +420,9 @@ export const ResetPassword = () => {
   const { api, navigate, query } = useApp();
   const form = useForm({ email: query.get('email') ?? '', code: '', password: '' });
   const { email, code, password } = form.values;
+  // A reset that got no clear answer (the bank's 503, or none at all) may have set the new password:
+  // trying the same code again would then be refused as wrong, which is not the whole story.
+  const [unsure, setUnsure] = useState(false);
   const submit = form.submit(
     () => ({
       email: emailProblem(email),
@@ -429,7 +432,12 @@ export const ResetPassword = () => {
         : 'The password does not meet all the rules below yet.',
     }),
     async () => {
-      await api.resetPassword({ email: email.trim(), code: code.trim(), newPassword: password });
+      try {
+        await api.resetPassword({ email: email.trim(), code: code.trim(), newPassword: password });
+      } catch (e) {
+        if (e instanceof NetworkError || (e instanceof ApiError && e.status >= 500)) setUnsure(true);
+        throw e;
+      }
       navigate(`/login?email=${encodeURIComponent(email.trim())}`, {
         flash: 'Your password is changed and every session is signed out. Log in with the new password.',
       });
@@ -443,7 +451,18 @@ export const ResetPassword = () => {
       onSubmit={submit}
       button="Set new password"
       busyText="Saving…"
-      after={<ResendCode email={email} send={api.forgotPassword} label="Send a new code" />}
+      after={
+        <>
+          {unsure && (
+            <p data-testid="reset-unsure">
+              We could not confirm the change, so your new password may be set already.{' '}
+              <Link to={`/login?email=${encodeURIComponent(email.trim())}`}>Try logging in with it</Link>; if
+              it does not work, set it here again, or send yourself a new code.
+            </p>
+          )}
+          <ResendCode email={email} send={api.forgotPassword} label="Send a new code" />
+        </>
+      }
     >
       <Field label="Email" type="email" autocomplete="username" {...form.bind('email')} />
       <Field label="Code" inputMode="numeric" autocomplete="one-time-code" {...form.bind('code')} />
