@@ -571,3 +571,50 @@ describe('TOTP off vs a TOTP login under way', () => {
     expect(find.body.code).toBe('mfa_required');
   });
 });
+
+describe('review: a Cognito call safe to send again, after one transient fault', () => {
+  it('a logout whose RevokeToken meets one 5xx is retried and signs the refresh token out', async () => {
+    const e = await registered();
+    const t = await login(e);
+    // Cognito's one-off 500 (InternalErrorException, a server fault the SDK retries by default).
+    // Revoking a refresh token twice is harmless (a token already revoked is ignored: cognito.ts revoke).
+    const revoke = attemptsOf('RevokeTokenCommand', async (n, real) => {
+      if (n === 1)
+        throw Object.assign(new Error('InternalErrorException (injected)'), {
+          name: 'InternalErrorException',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 500 },
+        });
+      return real();
+    });
+    const out = await call('logout', { token: t.accessToken, body: { refreshToken: t.refreshToken } });
+    revoke.done();
+    // Today: the SDK no longer retries anything but a throttle (cognitoRetries), so the logout ends
+    // at its first attempt, 503, and the refresh token the customer meant to end goes on working.
+    expect({ status: out.status, attempts: revoke.count() }).toEqual({ status: 204, attempts: 2 });
+    expect((await call('refresh', { body: { refreshToken: t.refreshToken } })).status).toBe(401);
+  });
+});
+
+describe('review: nothingDone on a throttle after a Cognito call that went through', () => {
+  it('a TOTP enrolment whose code Cognito verified keeps the code taken when turning TOTP on is throttled', async () => {
+    const e = await registered();
+    const t = await login(e);
+    const { secret } = (await call('enrolTotp', { token: t.accessToken, body: { password: PASSWORD } })).body;
+    const code = generateSync({ secret });
+    // VerifySoftwareToken accepts the code (the real pool); SetUserMFAPreference, the second call of
+    // enableTotp, is throttled at every attempt: that call did nothing, but the code was used.
+    const prefs = attemptsOf('SetUserMFAPreferenceCommand', async () => {
+      throw cognitoError('TooManyRequestsException');
+    });
+    const first = await call('verifyTotp', { token: t.accessToken, body: { code } });
+    prefs.done();
+    expect(first.status).toBe(503);
+    // Today busy()'s nothingDone reaches totp-codes useOnce as a definite refusal of the whole check,
+    // and the code Cognito accepted is given back: it works again (here, a second enrolment with it),
+    // against RFC 6238 §5.2 as profile.ts verifyTotp states it (whoever watched the enrolment may use
+    // its code). Taken, it is refused as used.
+    const again = await call('verifyTotp', { token: t.accessToken, body: { code } });
+    expect(again.status, JSON.stringify(again.body)).toBe(400);
+  });
+});

@@ -238,13 +238,6 @@ export const handler = createHandler(
         let r = await identity().signUp(email, password, name);
         // Whether a code went out: only a code sent opens a new count of wrong codes.
         let sent = true;
-        if (r.outcome === 'not_sent') {
-          // Answered as any sign-up (registering again, or the resend route, asks for the code once
-          // Cognito sends again; a login creates the profile of a user it made meanwhile); the line is
-          // alarmed on. No address in it.
-          sent = false;
-          logger.warn(SIGN_UP_CODE_NOT_SENT, { reason: r.reason });
-        }
         if (r.outcome === 'exists') {
           const u = await identity().user(email);
           const stale = u?.createdAt && Date.now() - u.createdAt.getTime() > UNCONFIRMED_EXPIRES_MS;
@@ -270,6 +263,14 @@ export const handler = createHandler(
                 'Someone tried to register with your address. If it was you, log in or reset your password; if not, you need do nothing.',
             });
           }
+        }
+        if (r.outcome === 'not_sent') {
+          // Cognito sent no code, for this sign-up or the one that replaced a stale one (a review found
+          // the replacement's unchecked): answered as any sign-up (registering again, or the resend
+          // route, asks for the code once Cognito sends again; a login creates the profile of a user it
+          // made meanwhile); the line is alarmed on. No address in it.
+          sent = false;
+          logger.warn(SIGN_UP_CODE_NOT_SENT, { reason: r.reason });
         }
         // A code was sent (or sent again): a new generation of the wrong-code count, for any email
         // (one already confirmed has no code to guess).

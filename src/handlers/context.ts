@@ -7,7 +7,13 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
 import { BankError } from '../domain/errors.ts';
-import { cognitoRetries, Identity, SecuritySettings, StaffDirectory } from '../identity/cognito.ts';
+import {
+  cognitoRetries,
+  Identity,
+  markSpendingCalls,
+  SecuritySettings,
+  StaffDirectory,
+} from '../identity/cognito.ts';
 import { auditSecurityEvents, type SecurityEvents } from '../identity/security-events.ts';
 import { AccountReader, AccountStore } from '../store/accounts.ts';
 import { AuditStore } from '../store/audit.ts';
@@ -122,16 +128,19 @@ export const markTotpOff = (sub: string): Promise<void> => totpTurnedOff(db(), c
 export const isMfaToken = (accessToken: string, sub: string): Promise<boolean> =>
   readMfaToken(db(), config().tableName, accessToken, sub);
 // Cognito's calls hash passwords (hundreds of ms on AWS): 5 s before an attempt is given up, so that a
-// call abandoned at the deadline does not hold a socket for good. The SDK sends an attempt again only
-// when Cognito throttled it (src/identity/cognito.ts `COGNITO_RETRIES`): most of its calls spend
-// something (a code, a session, the current password), so a second try after a timeout or a 5xx would
-// answer about the first one's effect (a reset that went through answered "wrong code").
+// call abandoned at the deadline does not hold a socket for good. The SDK sends a call that spends
+// something (a code, a session, the current password) again only when Cognito throttled it
+// (src/identity/cognito.ts `cognitoRetries`): a second try after a timeout or a 5xx would answer about
+// the first one's effect (a reset that went through answered "wrong code"). Other calls keep the
+// SDK's retries.
 export const cognito = /* @__PURE__ */ once(() =>
   forHandlers(
-    new CognitoIdentityProviderClient({
-      requestHandler: { ...DYNAMODB_TIMEOUTS, requestTimeout: 5_000 },
-      retryStrategy: cognitoRetries(),
-    }),
+    markSpendingCalls(
+      new CognitoIdentityProviderClient({
+        requestHandler: { ...DYNAMODB_TIMEOUTS, requestTimeout: 5_000 },
+        retryStrategy: cognitoRetries(),
+      }),
+    ),
   ),
 );
 const identityConfig = () => {

@@ -114,3 +114,52 @@ describe('notifier: emails of money received', () => {
     expect(sent.at(-1)?.text).toMatch(/next hour/);
   });
 });
+
+describe('review: an event already emailed, delivered again in the next hour', () => {
+  it('takes none of the new hour’s emails: the customer still gets the cap, the last saying so', async () => {
+    clock = new Date('2026-03-01T12:59:50.000Z');
+    const victim = await customer();
+    const first = received(victim);
+    await runAs('notifier', () => handler({ events: [first] }));
+    expect(to(victim)).toHaveLength(1);
+    // The stream's batch (or Lambda's retry) delivers it again seconds later, past the hour.
+    clock = new Date('2026-03-01T13:00:10.000Z');
+    await runAs('notifier', () => handler({ events: [first] }));
+    expect(to(victim)).toHaveLength(1);
+    // Then the hour's transfers come in.
+    const events = Array.from({ length: RECEIVED_EMAILS_PER_HOUR + 2 }, () => received(victim));
+    await runAs('notifier', () => handler({ events }));
+    const hour = to(victim).slice(1);
+    // Today the redelivery took a place in 13:00's count before the notifier saw it was sent already
+    // (notifier.ts: takeReceived before claim): 9 emails, and no email says that no more will come.
+    expect(hour).toHaveLength(RECEIVED_EMAILS_PER_HOUR);
+    expect(hour.at(-1)?.text).toMatch(/we will not email you about more until the next hour/);
+  });
+});
+
+describe('review: the hour’s last email of money received failing at SES, retried after the hour', () => {
+  it('still tells the customer that the hour’s other payments were not emailed', async () => {
+    clock = new Date('2026-03-02T12:59:20.000Z');
+    const victim = await customer();
+    // Nine emails of the hour sent; the tenth (an invocation of its own) fails at SES and stops, to be
+    // retried by Lambda a minute later.
+    await runAs('notifier', () =>
+      handler({ events: Array.from({ length: RECEIVED_EMAILS_PER_HOUR - 1 }, () => received(victim)) }),
+    );
+    const batch = [received(victim)];
+    failSend = sends;
+    await expect(runAs('notifier', () => handler({ events: batch }))).rejects.toThrow(/sending rate/);
+    // Meanwhile the flood goes on (another invocation, the same hour): over the cap, none emailed.
+    await runAs('notifier', () => handler({ events: Array.from({ length: 5 }, () => received(victim)) }));
+    expect(to(victim)).toHaveLength(RECEIVED_EMAILS_PER_HOUR - 1);
+    // Lambda's retry, 13:00:20.
+    clock = new Date('2026-03-02T13:00:20.000Z');
+    await runAs('notifier', () => handler({ events: batch }));
+    const sent = to(victim);
+    expect(sent).toHaveLength(RECEIVED_EMAILS_PER_HOUR);
+    // Today the retried event takes the first place of 13:00's count (takeReceived keys on now(), not
+    // on the place it already holds in 12:00's), so it goes out without the notice: five payments were
+    // never emailed and no email says so.
+    expect(sent.some((e) => /we will not email you about more/.test(e.text))).toBe(true);
+  });
+});

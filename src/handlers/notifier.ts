@@ -237,7 +237,10 @@ export const processEvent = async (
   if (!profile?.email) return false;
   if (isMoneyReceived(event)) {
     // At most RECEIVED_EMAILS_PER_HOUR a customer an hour, whoever pays them; the last says so.
-    const count = await emailMarks().takeReceived(owner, event.id, now(), RECEIVED_EMAILS_PER_HOUR);
+    // Counted in the hour of the payment's event, however late it is delivered.
+    const at = new Date(event.createdAt);
+    const hour = Number.isNaN(at.getTime()) ? now() : at;
+    const count = await emailMarks().takeReceived(owner, event.id, hour, RECEIVED_EMAILS_PER_HOUR);
     if (count.state === 'full') {
       logger.info('email not sent: the hour\u2019s emails of money received were sent', {
         eventId: event.id,

@@ -50,26 +50,79 @@ export interface IdentityConfig {
 const nameOf = (e: unknown): string => (e as { name?: string })?.name ?? '';
 
 /** Cognito's exception names, per operation, to the API's errors. */
-type Translation = Record<string, () => BankError>;
+type Translation = Record<string, (e: unknown) => BankError>;
 
 /** The SDK's attempts at a Cognito call, the first included (its default, stated). */
 export const COGNITO_ATTEMPTS = 3;
-/**
- * The Cognito client's retries (src/handlers/context.ts): an attempt is sent again only when Cognito
- * throttled it, which it does before doing anything. After a timeout, a 5xx or a broken connection
- * the call may have been done, and a second attempt would meet its effect: a reset's code spent
- * (`invalid_code`), the current password changed (`wrong_password`), a sign-up's email taken, a TOTP
- * code or a sign-in's session used. Those errors end the call, and the API answers 503 (not done, or
- * done: the client cannot tell and tries again, as after any 503). So a call's refusal is always
- * about that call, and a throttle that ends it means that no attempt did anything (`busy`).
- */
-export const cognitoRetries = () => new SdkRetriesOnly(COGNITO_ATTEMPTS, throttledOnly);
 
-/** Every attempt throttled (cognitoRetries): nothing was done. */
-const busy = () =>
+/**
+ * The calls that spend something (a code, a session, the current password, an email address, a
+ * sign-in attempt, a code sent): sent again after a timeout, a 5xx or a broken connection, the second
+ * attempt would meet the first one's effect (a reset's code spent: `invalid_code`; the current
+ * password changed: `wrong_password`; a sign-up's email taken; a TOTP code or a session used).
+ */
+const SPENDING = new Set([
+  'SignUpCommand',
+  'ConfirmSignUpCommand',
+  'ConfirmForgotPasswordCommand',
+  'ChangePasswordCommand',
+  'VerifySoftwareTokenCommand',
+  'RespondToAuthChallengeCommand',
+  'InitiateAuthCommand',
+  'ForgotPasswordCommand',
+  'ResendConfirmationCodeCommand',
+]);
+/** Errors of spending calls (`markSpendingCalls`), for the retry strategy and `busy`. */
+const spent = new WeakSet<object>();
+
+/**
+ * Marks the errors of spending calls as they come back from each attempt, below the SDK's retries,
+ * for `cognitoRetries` (src/handlers/context.ts adds it to the handlers' client).
+ */
+export const markSpendingCalls = <C extends CognitoIdentityProviderClient>(client: C): C => {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (e) {
+        if (SPENDING.has(context.commandName ?? '') && e && typeof e === 'object') spent.add(e);
+        throw e;
+      }
+    },
+    { step: 'deserialize', name: 'markSpendingCalls', override: true },
+  );
+  return client;
+};
+
+/**
+ * The Cognito client's retries (src/handlers/context.ts). A spending call (SPENDING, as
+ * `markSpendingCalls` marks its errors) is sent again only when Cognito throttled it, which it does
+ * before doing anything; after a timeout, a 5xx or a broken connection it ends, and the API answers
+ * 503 (done or not: the client cannot tell, and tries again as after any 503). Not after
+ * `LimitExceededException` either, which the SDK counts as a throttle: for these calls it is a quota
+ * or a count of codes, not a moment's load, and retrying it only delays the same answer (by more than
+ * a second: a sign-up past the email quota answered later than a taken address, which told them apart;
+ * a review found it). Every other call (a read, a revocation, a sign-out, an admin switch: the same
+ * effect if repeated) keeps the SDK's standard retries.
+ */
+export const cognitoRetries = () =>
+  new SdkRetriesOnly(
+    COGNITO_ATTEMPTS,
+    (info) =>
+      !spent.has(info.error as object) ||
+      (throttledOnly(info) && nameOf(info.error) !== 'LimitExceededException'),
+  );
+
+/**
+ * A throttle that ended the call. `nothingDone` when the call spends something (its attempts were
+ * all throttled, so none was done); not for another call's, whose earlier attempt may have been a
+ * timeout that did it (a review found a TOTP code given back after its enabling call's second step,
+ * SetUserMFAPreference, was throttled: the code had been used).
+ */
+const busy = (e: unknown) =>
   new BankError('service_unavailable', 'Sign-in is busy: try again shortly', {
     retryAfter: 1,
-    nothingDone: true,
+    ...(e && typeof e === 'object' && spent.has(e) ? { nothingDone: true as const } : {}),
   });
 const THROTTLED: Translation = {
   TooManyRequestsException: busy,
@@ -79,7 +132,7 @@ const THROTTLED: Translation = {
 /** Throws the API's error for a Cognito exception the operation expects, or the exception itself. */
 const translate = (e: unknown, expected: Translation): never => {
   const make = expected[nameOf(e)] ?? THROTTLED[nameOf(e)];
-  throw make ? make() : e;
+  throw make ? make(e) : e;
 };
 
 const badPassword = () =>

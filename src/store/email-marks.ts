@@ -39,6 +39,12 @@ export type EmailClaim =
   | { state: 'sending'; leaseUntil?: string }
   | { state: 'sent' };
 
+/**
+ * How long an hour's count of emails of money received is kept after its event's time: past the 6
+ * hours an event may wait for Lambda's retries, with a margin.
+ */
+export const RECEIVED_KEPT_SECONDS = 8 * 3600;
+
 /** An email of money received, counted: one of the hour's (`last`: its last), or over the cap. */
 export type ReceivedCount = { state: 'taken'; last: boolean } | { state: 'full' };
 
@@ -94,19 +100,22 @@ export class EmailMarks {
   }
 
   /**
-   * Takes one of the `max` emails of money received that `ownerId` may be sent in `now`'s UTC hour for
-   * `eventId`: `taken` (`last` when it is the hour's last), or `full`. The same event takes the same
-   * one again (a retried delivery, a send that failed), never a second. The hour's item lists the
-   * events (at most `max` ids) under a version, written by a conditioned PutItem (the notifier updates
-   * nothing). Throws when its retries run out.
+   * Takes one of the `max` emails of money received that `ownerId` may be sent for the UTC hour of
+   * `at`, the event's own time, for `eventId`: `taken` (`last` when it is the hour's last), or `full`.
+   * The same event takes the same place again however late it is delivered (a retried delivery, a
+   * send that failed and is retried in a later hour), never a second: keyed on the time it was sent,
+   * a redelivery after the hour took a place of the next one and a retried last email lost its notice
+   * (a review found both). The hour's item lists the events (at most `max` ids) under a version,
+   * written by a conditioned PutItem (the notifier updates nothing), and is kept past Lambda's longest
+   * retry of an event (RECEIVED_KEPT_SECONDS). Throws when its retries run out.
    */
-  async takeReceived(ownerId: string, eventId: string, now: Date, max: number): Promise<ReceivedCount> {
-    const key = keys.emailsReceived(ownerId, now.toISOString().slice(0, 13));
+  async takeReceived(ownerId: string, eventId: string, at: Date, max: number): Promise<ReceivedCount> {
+    const key = keys.emailsReceived(ownerId, at.toISOString().slice(0, 13));
     const out = await retry<ReceivedCount>(async () => {
       const r = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
       const events = Array.isArray(r.Item?.events) ? (r.Item.events as string[]) : [];
-      const at = events.indexOf(eventId);
-      if (at >= 0) return done({ state: 'taken', last: at === max - 1 });
+      const place = events.indexOf(eventId);
+      if (place >= 0) return done({ state: 'taken', last: place === max - 1 });
       if (events.length >= max) return done({ state: 'full' });
       const version = Number(r.Item?.version ?? 0);
       try {
@@ -118,7 +127,7 @@ export class EmailMarks {
               entity: 'email-count',
               events: [...events, eventId],
               version: version + 1,
-              expiresAt: Math.floor(now.getTime() / 1000) + 2 * 3600,
+              expiresAt: Math.floor(at.getTime() / 1000) + RECEIVED_KEPT_SECONDS,
             },
             ConditionExpression: r.Item ? 'version = :v' : 'attribute_not_exists(pk)',
             ...(r.Item ? { ExpressionAttributeValues: { ':v': version } } : {}),
