@@ -52,6 +52,12 @@ describe('webhook URL rules', () => {
     ['https://[::1]/hook', 'private or reserved'],
     ['https://[fd00:ec2::254]/hook', 'private or reserved'],
     ['https://[fe80::1]/hook', 'private or reserved'],
+    // Reserved, never globally reachable (a review found them let through): benchmarking, ORCHIDv2,
+    // documentation, SRv6.
+    ['https://[2001:2::1]/hook', 'private or reserved'],
+    ['https://[2001:20::1]/hook', 'private or reserved'],
+    ['https://[3fff::1]/hook', 'private or reserved'],
+    ['https://[5f00::1]/hook', 'private or reserved'],
     ['https://[::ffff:10.0.0.1]/hook', 'private or reserved'],
     ['https://[::ffff:7f00:1]/hook', 'private or reserved'],
     ['https://100.64.0.1/hook', 'private or reserved'],
@@ -158,7 +164,16 @@ describe('webhook URL rules', () => {
     for (const a of ['::ffff:0:a9fe:a9fe', 'fec0::1', 'feff::1', '192.88.99.1'])
       expect(isForbiddenAddress(a), a).toBe(true);
     // Their neighbours stay open: global unicast just outside each range.
-    for (const a of ['2001:1::1', '2003::1', '64:ff9b:2::1', '192.88.100.1'])
+    for (const a of [
+      '2001:1::1',
+      '2003::1',
+      '64:ff9b:2::1',
+      '192.88.100.1',
+      '2001:3::1',
+      '2001:30::1',
+      '3fff:1000::1',
+      '5f01::1',
+    ])
       expect(isForbiddenAddress(a), a).toBe(false);
   });
 });

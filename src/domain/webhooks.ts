@@ -59,8 +59,12 @@ for (const [net, prefix] of [
   ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215)
   ['100::', 64],
   ['2001::', 32], // Teredo: tunnels to an IPv4 address inside it
-  ['2002::', 16], // 6to4: the same
+  ['2001:2::', 48], // benchmarking (RFC 5180)
+  ['2001:20::', 28], // ORCHIDv2 (RFC 7343): identifiers, not routed
+  ['2002::', 16], // 6to4: the same as Teredo
   ['2001:db8::', 32],
+  ['3fff::', 20], // documentation (RFC 9637)
+  ['5f00::', 16], // SRv6 segment identifiers (RFC 9602): not globally reachable
   ['fc00::', 7], // unique local, incl. the EC2 metadata service fd00:ec2::254
   ['fe80::', 10],
   ['fec0::', 10], // site-local (deprecated, RFC 3879): private by its first use
