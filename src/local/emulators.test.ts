@@ -14,6 +14,7 @@ import { bootstrap, localClientConfig } from './bootstrap.ts';
 import { dynamoJvm, type Emulators, startEmulators, startOnPort } from './emulators.ts';
 import { freePort } from './ports.ts';
 import { supervise } from './process.ts';
+import { sentEmails, startSes } from './ses.ts';
 
 /** Processes whose command line or working directory is inside `dir` (Linux /proc). */
 const processesUsing = (dir: string): number[] =>
@@ -163,17 +164,25 @@ describe('startOnPort', () => {
   // A child that serves "mine" on its port, or exits printing EADDRINUSE when the port is taken.
   const SERVE = `require('node:http').createServer((q, r) => r.end('mine')).on('error', (e) => { console.error(e.message); process.exit(1); }).listen(Number(process.argv[1]), '127.0.0.1')`;
 
-  it('does not take another server on the picked port for its child: it tries another port', async () => {
+  /**
+   * Another server on a port, and a pick whose first port is that one: the race of another server
+   * taking a port after we picked it, made certain.
+   */
+  const raced = async () => {
     const foreign = createServer((_q, r) => r.end('foreign'));
     await new Promise<void>((r) => foreign.listen(0, '127.0.0.1', r));
     const taken = (foreign.address() as { port: number }).port;
     const picks: number[] = [];
-    // The first pick is the port the other server took after we picked it (the race, made certain).
     const pickPort = async (host: string) => {
       const port = picks.length === 0 ? taken : await freePort(host);
       picks.push(port);
       return port;
     };
+    return { foreign, taken, picks, pickPort };
+  };
+
+  it('does not take another server on the picked port for its child: it tries another port', async () => {
+    const { foreign, taken, picks, pickPort } = await raced();
     const started = await startOnPort(
       'test child',
       { dataDir: tmpdir() },
@@ -187,6 +196,19 @@ describe('startOnPort', () => {
       expect(await (await fetch(started.endpoint)).text()).toBe('mine');
     } finally {
       await started.stop();
+      foreign.close();
+    }
+  });
+
+  it('reads aws-ses-v2-local\u2019s words for a taken port as such, and tries another', async () => {
+    const { foreign, taken, picks, pickPort } = await raced();
+    const ses = await startSes({ dataDir: tmpdir(), pickPort });
+    try {
+      expect(picks[0]).toBe(taken);
+      expect(ses.port).not.toBe(taken);
+      expect(await sentEmails(ses.endpoint)).toEqual([]);
+    } finally {
+      await ses.stop();
       foreign.close();
     }
   });

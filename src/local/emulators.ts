@@ -62,7 +62,12 @@ export interface Emulators {
   stop: () => Promise<void>;
 }
 
-const ADDRESS_IN_USE = /address already in use|EADDRINUSE|BindException/i;
+/**
+ * A child's words for a port already taken. aws-ses-v2-local (on Express 5, whose listen callback is
+ * called on an error too) reports it as "Server does not have an address": until 2026-12-07 that was
+ * not read as a taken port, and a race for a picked port failed the stack's start (a CI run met it).
+ */
+const ADDRESS_IN_USE = /address already in use|EADDRINUSE|BindException|Server does not have an address/i;
 
 /**
  * Starts a process on `port` (or a free one); when a free port is taken in the meantime, tries another.

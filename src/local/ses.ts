@@ -15,6 +15,8 @@ export const startSes = (opts: {
   dataDir: string;
   port?: number;
   onLine?: (line: string) => void;
+  /** How a free port is picked (tests make the race of another server taking it certain). */
+  pickPort?: (host: string) => Promise<number>;
 }): Promise<Emulator> =>
   startOnPort(
     'aws-ses-v2-local',
@@ -26,6 +28,7 @@ export const startSes = (opts: {
         onLine: opts.onLine,
       }),
     (endpoint) => `${endpoint}/store`,
+    opts.pickPort,
   );
 
 /** An email as aws-ses-v2-local keeps it. */
