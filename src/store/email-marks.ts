@@ -16,8 +16,8 @@
  * PutItem and DeleteItem only (with conditions), and GetItem: the notifier's declared actions
  * (src/functions.ts).
  *
- * Beside the marks, a count of the emails of money received that each customer was sent in a UTC hour
- * (`takeReceived`): anyone who knows an account number can pay it 0.01 as often as their limits allow,
+ * Beside the marks, a count of the emails of money received that each customer was sent for the
+ * payments of a UTC hour (`takeReceived`, keyed on the payment's event, not on when it is delivered): anyone who knows an account number can pay it 0.01 as often as their limits allow,
  * and an email for each would flood the customer's mailbox (burying the bank's own alerts there, as
  * account takeovers do) and hold up every customer's emails behind SES's sending rate.
  */
