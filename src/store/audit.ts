@@ -17,9 +17,7 @@
  * action committed with it), so its caller answers the action as done instead of doing it again.
  */
 import { randomUUID } from 'node:crypto';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, type QueryCommandInput, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ANONYMOUS, type AuditEntry, type AuditRecord, chainRecord, verifyChain } from '../domain/audit.ts';
 import { BankError } from '../domain/errors.ts';
 import {
@@ -28,6 +26,7 @@ import {
   type Db,
   type Failure,
   isConditionFailure,
+  itemOfConditionFailure,
   type Piece,
   transact,
 } from './db.ts';
@@ -249,9 +248,8 @@ export class AuditStore {
         return done(record);
       } catch (e) {
         if (isConditionFailure(e)) {
-          // The exception carries the item in DynamoDB's own JSON (the DocumentClient does not convert it).
-          const taken = (e as { Item?: Record<string, AttributeValue> }).Item;
-          if (taken?.hash) winner = toRecord(unmarshall(taken));
+          const taken = itemOfConditionFailure(e);
+          if (taken?.hash) winner = toRecord(taken);
           // The record in the way is this entry's own: the SDK sent the Put again after a lost answer.
           if (winner?.id === entry.id) return done(winner);
           return again;

@@ -6,6 +6,7 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import { gated } from './guard-gate.ts';
 import { again, boundByDeadline, done, isTransient, retry } from './retry.ts';
@@ -116,6 +117,17 @@ export const byItemKey = (
 /** A single write's condition failed (ConditionalCheckFailedException). */
 export const isConditionFailure = (e: unknown): boolean =>
   (e as Error)?.name === 'ConditionalCheckFailedException';
+
+/**
+ * The item as it stood when a single write's condition failed, asked for with
+ * `ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`: the exception carries it in DynamoDB's own JSON
+ * (the DocumentClient does not convert it). Undefined for any other error, or when there was no item.
+ */
+export const itemOfConditionFailure = (e: unknown): Record<string, unknown> | undefined => {
+  if (!isConditionFailure(e)) return undefined;
+  const raw = (e as { Item?: Parameters<typeof unmarshall>[0] }).Item;
+  return raw ? unmarshall(raw) : undefined;
+};
 
 /** The reason codes of a cancelled transaction, one per action (`None` for actions that passed). */
 export const cancellationCodes = (e: unknown): string[] | undefined => {

@@ -23,8 +23,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { type Db, isConditionFailure } from './db.ts';
+import { type Db, isConditionFailure, itemOfConditionFailure } from './db.ts';
 import * as keys from './item-keys.ts';
 import { again, done, retry } from './retry.ts';
 
@@ -89,9 +88,7 @@ export class EmailMarks {
       return { state: 'claimed', token, leaseUntil };
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
-      // The exception carries the item in DynamoDB's own JSON (the DocumentClient does not convert it).
-      const raw = (e as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-      const mark = raw ? unmarshall(raw) : undefined;
+      const mark = itemOfConditionFailure(e);
       // No item in the answer: it was there for the condition and gone since; the retry will claim it.
       if (!mark) return { state: 'sending' };
       if (mark.status === 'sending') return { state: 'sending', leaseUntil: mark.leaseUntil as string };

@@ -13,11 +13,10 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import type { EventType } from '../domain/events.ts';
 import { MAX_ATTEMPTS, MAX_WEBHOOKS, newWebhookSecret, type Webhook } from '../domain/webhooks.ts';
-import { busy, commit, type Db } from './db.ts';
+import { busy, commit, type Db, isConditionFailure, itemOfConditionFailure } from './db.ts';
 import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
 import * as keys from './item-keys.ts';
 import { DUE_DELIVERY_SHARDS, shardOfId } from './keys.ts';
@@ -479,10 +478,8 @@ export class WebhookStore {
       );
       return r.Attributes ? toDelivery(r.Attributes) : undefined;
     } catch (e) {
-      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
-      // The item as it stood, in DynamoDB's own JSON (the DocumentClient does not convert it).
-      const raw = (e as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-      const old = raw ? unmarshall(raw) : undefined;
+      if (!isConditionFailure(e)) throw e;
+      const old = itemOfConditionFailure(e);
       return old?.claimToken === token ? toDelivery(old) : undefined;
     }
   }
