@@ -12,12 +12,12 @@ import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { answerLostOnce, createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { captureLogs } from '../../test/logs.ts';
 import { functions } from '../functions.ts';
 import { runAs } from '../local/iam.ts';
 import { createDocumentClient } from '../store/db.ts';
-import { EMAIL_LEASE_MS } from '../store/email-marks.ts';
+import { EMAIL_LEASE_MS, EmailMarks } from '../store/email-marks.ts';
 import * as keys from '../store/item-keys.ts';
 import { UserStore } from '../store/users.ts';
 import { db } from './context.ts';
@@ -302,6 +302,21 @@ describe('notifier: an email is neither lost nor sent twice', () => {
     // The same instant: no lease to wait out.
     expect(await notify(notice)).toBe('ok');
     expect(ses.accepted).toHaveLength(1);
+  });
+
+  it("a claim the SDK sends again after its answer was lost is this notifier's: it sends now, not after the lease", async () => {
+    const { id } = runFailed(await newUser());
+    // DynamoDB takes the claim; its answer is lost, and the SDK's second attempt meets the claim its
+    // first made: read as another's, the email waited out the lease (30 s) and the invocation failed.
+    const lossy = answerLostOnce('PutItemCommand');
+    const claimed = await new EmailMarks(lossy, table).claim(id, clock);
+    expect(lossy.lost()).toBe(1);
+    expect(claimed).toMatchObject({
+      state: 'claimed',
+      leaseUntil: new Date(clock.getTime() + EMAIL_LEASE_MS).toISOString(),
+    });
+    // Anyone else within the lease still finds it being sent.
+    expect(await new EmailMarks(doc(), table).claim(id, clock)).toMatchObject({ state: 'sending' });
   });
 
   it('a `sent` mark never sends again, nor does a mark from before marks had states', async () => {

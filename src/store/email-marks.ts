@@ -91,6 +91,8 @@ export class EmailMarks {
       const mark = itemOfConditionFailure(e);
       // No item in the answer: it was there for the condition and gone since; the retry will claim it.
       if (!mark) return { state: 'sending' };
+      // This claim's own token: the SDK sent the Put again after its answer was lost. It is ours.
+      if (mark.status === 'sending' && mark.token === token) return { state: 'claimed', token, leaseUntil };
       if (mark.status === 'sending') return { state: 'sending', leaseUntil: mark.leaseUntil as string };
       return { state: 'sent' };
     }
