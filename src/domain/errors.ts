@@ -164,6 +164,12 @@ export class BankError extends Error {
 
 export const isBankError = (e: unknown): e is BankError => e instanceof BankError;
 
+/** 404 for a transaction the caller may not see or that does not exist: the two are not told apart. */
+export const noSuchTransaction = (): BankError => new BankError('not_found', 'No such transaction');
+
+/** 404 for an account the caller may not see or that does not exist. */
+export const noSuchAccount = (): BankError => new BankError('not_found', 'No such account');
+
 /**
  * A definite refusal: the call changed nothing (a BankError, but not 503 `service_unavailable`, whose
  * call may or may not have gone through, as a timeout's or a fault's, unless it says `nothingDone`).

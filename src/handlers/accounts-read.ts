@@ -2,7 +2,7 @@ import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/accounts-read.ts';
 import { transactionView, visibleTo } from '../api/transactions.ts';
 import { config } from '../config.ts';
-import { BankError } from '../domain/errors.ts';
+import { noSuchTransaction } from '../domain/errors.ts';
 import { utcDay } from '../domain/ledger.ts';
 import { currencyCodes } from '../domain/money.ts';
 import { publicAccount } from '../store/accounts.ts';
@@ -76,7 +76,7 @@ export const handler = createHandler(
     getTransaction: async ({ caller, params }) => {
       // A strongly consistent read of the journal item: never a 404 right after the 201.
       const j = await ledgerReader().getJournal(params.id);
-      if (!j || !visibleTo(j, caller.sub)) throw new BankError('not_found', 'No such transaction');
+      if (!j || !visibleTo(j, caller.sub)) throw noSuchTransaction();
       return { body: transactionView(j, caller.sub) };
     },
 

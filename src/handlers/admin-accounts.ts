@@ -6,7 +6,7 @@
 import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/admin-accounts.ts';
 import { adminTransactionView } from '../api/transactions.ts';
-import { BankError } from '../domain/errors.ts';
+import { noSuchTransaction } from '../domain/errors.ts';
 import { adminAccount, anyAccount, anyAccountByNumber } from '../store/ledger-admin.ts';
 import { accountReader, ledgerReader } from './context.ts';
 import { guard } from './gate.ts';
@@ -30,7 +30,7 @@ export const handler = createHandler(
 
     adminGetTransaction: async ({ params }) => {
       const j = await ledgerReader().getJournal(params.id);
-      if (!j) throw new BankError('not_found', 'No such transaction');
+      if (!j) throw noSuchTransaction();
       return { body: adminTransactionView(j) };
     },
   }),

@@ -11,7 +11,7 @@ import {
   MAX_OPEN_ACCOUNTS,
   newAccountNumber,
 } from '../domain/account.ts';
-import { BankError } from '../domain/errors.ts';
+import { BankError, noSuchAccount } from '../domain/errors.ts';
 import type { Currency } from '../domain/money.ts';
 import { busy, conditionFailed, type Db, type Piece, queryAll, transact } from './db.ts';
 import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
@@ -172,7 +172,7 @@ export class AccountReader {
 
   async mustGet(ownerId: string, accountId: string): Promise<AccountRecord> {
     const a = await this.get(ownerId, accountId);
-    if (!a) throw new BankError('not_found', 'No such account');
+    if (!a) throw noSuchAccount();
     return a;
   }
 

@@ -27,7 +27,7 @@
  * (its `reversedAmount`). System accounts are append-only (their postings only, no balance item).
  */
 import type { Account } from '../domain/account.ts';
-import { BankError } from '../domain/errors.ts';
+import { noSuchAccount, noSuchTransaction } from '../domain/errors.ts';
 import { assertSettled, isShardOf, type PayoutMethod, shardOf, systemShardId } from '../domain/ledger.ts';
 import {
   assertNotOwn,
@@ -62,22 +62,20 @@ export type AdminAccount = Account & { ownerId: string };
 
 export const adminAccount = (a: AccountRecord): AdminAccount => ({ ...publicAccount(a), ownerId: a.ownerId });
 
-const noAccount = () => new BankError('not_found', 'No such account');
-
 /**
  * Any customer's account by its id: staff's read (admin-accounts) and the start of their actions. A
  * function, not only a method, so the read-only function's bundle leaves StaffLedger out.
  */
 export const anyAccount = async (accounts: AccountReader, accountId: string): Promise<AccountRecord> => {
   const a = await accounts.findById(accountId);
-  if (!a) throw noAccount();
+  if (!a) throw noSuchAccount();
   return a;
 };
 
 /** Any customer's account by its number (bank staff). */
 export const anyAccountByNumber = async (accounts: AccountReader, number: string): Promise<AccountRecord> => {
   const a = await accounts.findByNumber(number);
-  if (!a) throw noAccount();
+  if (!a) throw noSuchAccount();
   return a;
 };
 
@@ -245,7 +243,7 @@ export class StaffLedger extends LedgerEngine {
       req,
       async (now) => {
         const read = await readJournalCreditedOn(this.db, this.table, req.journalId);
-        if (!read) throw new BankError('not_found', 'No such transaction');
+        if (!read) throw noSuchTransaction();
         const original = read.journal;
         assertNotOwn(req.user, original.from?.ownerId);
         const to = 'toAccountId' in req ? await this.account(req.toAccountId) : undefined;
@@ -323,7 +321,7 @@ export class StaffLedger extends LedgerEngine {
   /** The journal a staff action acts on (a reversal, a payout), or 404. */
   private async original(journalId: string) {
     const original = await this.getJournal(journalId);
-    if (!original) throw new BankError('not_found', 'No such transaction');
+    if (!original) throw noSuchTransaction();
     return original;
   }
 

@@ -40,7 +40,7 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_LIVE_HOLDS } from '../domain/account.ts';
-import { BankError } from '../domain/errors.ts';
+import { BankError, noSuchTransaction } from '../domain/errors.ts';
 import {
   assertRefundable,
   type Change,
@@ -92,8 +92,6 @@ export interface TransferRequest extends MovementRequest {
    */
   toSavedPayee?: boolean | undefined;
 }
-
-const notFound = () => new BankError('not_found', 'No such transaction');
 
 /**
  * The write side of the ledger: every customer movement on the engine. The money function uses it
@@ -290,9 +288,9 @@ export class LedgerWriter extends LedgerEngine {
       const original = await this.getJournal(req.journalId);
       // Only the recipient refunds, and only what they can see (a pending transfer to them is a 404).
       if (!original?.to || original.to.ownerId !== req.user || !visibleTo(original, req.user))
-        throw notFound();
+        throw noSuchTransaction();
       assertRefundable(original);
-      if (!original.from) throw notFound();
+      if (!original.from) throw noSuchTransaction();
       const [refunder, sender] = await Promise.all([
         this.debitable(original.to.ownerId, original.to.accountId, now),
         this.accounts.mustGet(original.from.ownerId, original.from.accountId),
@@ -315,7 +313,7 @@ export class LedgerWriter extends LedgerEngine {
   /** The caller's own pending-transfer journal (as sender); anyone else's is not found. */
   private async ownPending(user: string, journalId: string): Promise<StoredJournal> {
     const j = await this.storedJournal(journalId);
-    if (j?.type !== 'transfer' || j.from?.ownerId !== user || !j.to) throw notFound();
+    if (j?.type !== 'transfer' || j.from?.ownerId !== user || !j.to) throw noSuchTransaction();
     return j;
   }
 }
