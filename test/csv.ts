@@ -30,3 +30,29 @@ export const parseCsv = (text: string): string[][] => {
   }
   return rows;
 };
+
+/**
+ * How a spreadsheet that takes `;` as its separator (Excel in much of Europe, opening a `.csv` by a
+ * double click) cuts a record of this comma-separated file into cells: at every `;`, a quote opening a
+ * quoted field only where a cell starts (a quote inside a cell is a character). The commas stay in the
+ * cells; nothing is unquoted but a field quoted from its start.
+ */
+export const semicolonCells = (record: string): string[] => {
+  const cells: string[] = [];
+  let i = 0;
+  while (i <= record.length) {
+    let cell = '';
+    if (record[i] === '"') {
+      i++;
+      while (i < record.length && !(record[i] === '"' && record[i + 1] !== '"')) {
+        cell += record[i];
+        i += record[i] === '"' ? 2 : 1;
+      }
+      i++;
+    }
+    while (i < record.length && record[i] !== ';') cell += record[i++];
+    cells.push(cell);
+    i++;
+  }
+  return cells;
+};

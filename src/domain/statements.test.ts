@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCsv } from '../../test/csv.ts';
+import { parseCsv, semicolonCells } from '../../test/csv.ts';
 import { pdfText } from '../../test/pdf-text.ts';
 import { renderStatementPdf } from './statement-pdf.ts';
 import {
@@ -232,6 +232,20 @@ describe('CSV', () => {
     expect(textCell('Rent, March')).toBe('"Rent, March"');
     expect(textCell('say "hi"')).toBe('"say ""hi"""');
     expect(textCell('plain')).toBe('plain');
+  });
+
+  it('escapes a formula after a `;`, where a spreadsheet that separates cells with `;` starts a cell', () => {
+    // Excel in a `;` locale (much of the euro area) cuts the record at each `;`, quotes or not: the
+    // text after one starts a cell, and a sender's description reaches the recipient's statement.
+    for (const evil of ['Rent;=HYPERLINK("http://x","y")', 'a; +1+2', 'a;"-2+3"', 'a;@SUM(A1)', 'x;;=1']) {
+      const record = csvLine(line(1, 100, 100, { description: evil }), 'EUR').replace(/\r\n$/, '');
+      for (const cell of semicolonCells(record))
+        expect(cell.replace(/^[ "]+/, ''), `${evil}: ${cell}`).not.toMatch(/^[=+\-@\t\r]/);
+      // Read as the RFC 4180 file it is, the text is the customer's, with a `'` after each such `;`.
+      expect(parseCsv(`${record}\r\n`)[0]?.[2]).toBe(evil.replace(/;(?=[ "]*[=+\-@])/g, ";'"));
+    }
+    // A `;` before anything else is left alone.
+    expect(textCell('Rent; March')).toBe('Rent; March');
   });
 
   it('writes a header, an opening and a closing record, and one record per posting', () => {

@@ -206,9 +206,21 @@ export const formatAmount = (minor: number, currency: Currency): string => {
 /** Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-/** A text cell: escaped against formula injection with a leading `'`, then quoted as RFC 4180 needs. */
+/**
+ * A `;` followed (past spaces or quotes) by a formula's first character. A spreadsheet that separates
+ * cells with `;` (Excel in much of the euro area, opening the file by a double click) cuts a record at
+ * every `;`, quoted or not, so the text after one starts a cell: a sender's description reaches the
+ * recipient's statement.
+ */
+const FORMULA_AFTER_SEMICOLON = /;(?=[ "]*[=+\-@\t\r])/g;
+
+/**
+ * A text cell: escaped against formula injection with a `'` at its start and after each `;` that a
+ * formula follows, then quoted as RFC 4180 needs.
+ */
 export const textCell = (s: string): string => {
-  const safe = FORMULA_START.test(s) ? `'${s}` : s;
+  const inner = s.replace(FORMULA_AFTER_SEMICOLON, ";'");
+  const safe = FORMULA_START.test(inner) ? `'${inner}` : inner;
   return /[",\r\n']/.test(safe) || safe !== s ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 
