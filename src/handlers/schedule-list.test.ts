@@ -223,10 +223,12 @@ describe('the scheduled-transfer list', () => {
     const later = entry(0, '2001-01-10');
     const earlier = entry(DUE_SHARDS - 1, '2001-01-01');
     for (const Item of [later, earlier]) await doc().send(new PutCommand({ TableName: table, Item }));
-    expect(await store().due('2001-01-31', 1)).toEqual([{ ownerId: owner, id: earlier.id }]);
+    expect(await store().due('2001-01-31', 1)).toEqual([
+      { ownerId: owner, id: earlier.id, runDate: '2001-01-01' },
+    ]);
     expect(await store().due('2001-01-31', 2)).toEqual([
-      { ownerId: owner, id: earlier.id },
-      { ownerId: owner, id: later.id },
+      { ownerId: owner, id: earlier.id, runDate: '2001-01-01' },
+      { ownerId: owner, id: later.id, runDate: '2001-01-10' },
     ]);
   });
 
@@ -237,7 +239,11 @@ describe('the scheduled-transfer list', () => {
     expect(oldShard(id)).not.toBe(dueShardOf(id));
     const s = await store().mustGet(user, id);
     expect(s).toMatchObject({ id, status: 'active', nextRunDate: '2030-01-31' });
-    expect(await store().due('2030-01-31', 1000)).toContainEqual({ ownerId: user, id });
+    expect(await store().due('2030-01-31', 1000)).toContainEqual({
+      ownerId: user,
+      id,
+      runDate: '2030-01-31',
+    });
 
     const token = await store().claim(s, '2030-01-31', T0);
     if (!token) throw new Error('not claimed');
@@ -258,11 +264,15 @@ describe('the scheduled-transfer list', () => {
       gsi1pk: paymentKeys.dueShard(dueShardOf(id)),
       gsi1sk: `2030-02-28#${id}`,
     });
-    expect(await store().due('2030-02-28', 1000)).toContainEqual({ ownerId: user, id });
+    expect(await store().due('2030-02-28', 1000)).toContainEqual({
+      ownerId: user,
+      id,
+      runDate: '2030-02-28',
+    });
 
     const cancelled = await call('cancelSchedule', { user, params: { id } });
     expect(cancelled.body).toMatchObject({ id, status: 'cancelled' });
-    expect(await store().due('2030-12-31', 1000)).not.toContainEqual({ ownerId: user, id });
+    expect((await store().due('2030-12-31', 1000)).map((e) => e.id)).not.toContain(id);
     expect((await list(user)).body.items).toEqual([expect.objectContaining({ id, status: 'cancelled' })]);
   });
 });

@@ -578,7 +578,11 @@ describe('scheduled transfers', () => {
     const unrecorded = Object.assign(Object.create(store) as ScheduleStore, {
       finish: (rec: ScheduleRecord, ...rest: unknown[]) => {
         if (rec.id === s.id) throw new Error('the record of the run was lost');
-        return (store.finish as (...a: unknown[]) => Promise<void>).call(store, rec, ...rest);
+        return (store.finish as (...a: unknown[]) => Promise<{ nextRunDate?: string }>).call(
+          store,
+          rec,
+          ...rest,
+        );
       },
     });
     expect(await runDue(deps({ schedules: unrecorded }), `${Y}-12-01`)).toMatchObject({ errors: 1 });
@@ -946,13 +950,14 @@ describe('paging through the due index', () => {
         ids
           .filter((id) => id.startsWith('stale-') || records.get(id)?.status === 'active')
           .slice(0, limit)
-          .map((id) => ({ ownerId: 'o', id })),
+          .map((id) => ({ ownerId: 'o', id, runDate: today })),
       get: async (_o: string, id: string) => records.get(id),
       // `held`: another runner holds the bad ones' claims.
       claim: async (s: ScheduleRecord) => (held && s.id !== 'good' ? undefined : 'token'),
       release: async () => {},
       finish: async (s: ScheduleRecord) => {
         records.set(s.id, { ...s, status: 'ended', nextRunDate: null });
+        return {};
       },
     } as unknown as ScheduleStore;
     const d: RunnerDeps = {
@@ -992,6 +997,120 @@ describe('paging through the due index', () => {
     const r = runner(250);
     expect(await r.run()).toMatchObject({ succeeded: 1, errors: 250 });
     expect(await r.run()).toMatchObject({ succeeded: 0, errors: 250 });
+  });
+});
+
+describe('runs missed while nothing ran, oldest first across schedules', () => {
+  /**
+   * A runner on stand-ins: daily schedules, each `[id, nextRunDate, listedFor]` (the index may list a
+   * schedule for an older date than its next run: it lags). The index answers as the store's `due`
+   * does, oldest first, at most `limit`. Returns the runs paid, in order.
+   */
+  const runner = (today: string, entries: [string, string, string?][]) => {
+    const next = new Map(entries.map(([id, date]) => [id, date]));
+    const listedFor = new Map(entries.map(([id, date, listed]) => [id, listed ?? date]));
+    const day = (d: string, n: number) =>
+      new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+    const paid: string[] = [];
+    const schedules = {
+      due: async (_today: string, limit = 100) =>
+        [...listedFor]
+          .filter(([, d]) => d <= today)
+          .sort(([a, x], [b, y]) => (x < y ? -1 : x > y ? 1 : a < b ? -1 : 1))
+          .slice(0, limit)
+          .map(([id, runDate]) => ({ ownerId: 'o', id, runDate })),
+      get: async (_o: string, id: string) =>
+        ({
+          id,
+          ownerId: 'o',
+          status: 'active',
+          nextRunDate: next.get(id),
+          frequency: 'daily',
+          runsDone: 0,
+        }) as unknown as ScheduleRecord,
+      claim: async () => 'token',
+      release: async () => {},
+      finish: async (s: ScheduleRecord) => {
+        const after = day(s.nextRunDate as string, 1);
+        next.set(s.id, after);
+        listedFor.set(s.id, after);
+        return { nextRunDate: after };
+      },
+    } as unknown as ScheduleStore;
+    const d: RunnerDeps = {
+      schedules,
+      accounts: { get: async () => ({ status: 'active' }) } as unknown as AccountStore,
+      pay: async (s) => {
+        paid.push(`${s.id}@${s.nextRunDate}`);
+        return { transactionId: `t-${paid.length}` };
+      },
+      earlier: async () => undefined,
+      decline: async () => ({ errorCode: 'user_disabled' }),
+      loginStatus: async () => ({}),
+    };
+    return { run: () => runDue(d, today), paid };
+  };
+
+  it("after an outage, a customer's one-off run is paid before a weekly schedule's later runs take the money", async () => {
+    // Money for two of the transfers below.
+    const { payer, from, to } = await setup(200_00);
+    const d = addDays(new Date().toISOString().slice(0, 10), 1);
+    const pay = { fromAccountId: from.id, toAccountNumber: to.number, amount: 100_00 };
+    // A weekly transfer from day d, and a one-off one on day d + 1.
+    const weekly = await schedule(payer, {
+      ...pay,
+      description: 'Weekly savings',
+      startDate: d,
+      frequency: 'weekly',
+    });
+    const once = await schedule(payer, {
+      ...pay,
+      description: 'Tax bill due the day after',
+      startDate: addDays(d, 1),
+      frequency: 'once',
+    });
+    // The runner did not run for two weeks (an outage), then runs: runs due d, d+1, d+7, d+14.
+    await runDue(deps(), addDays(d, 14));
+    // Oldest first, the one-off of d+1 is paid before the weekly runs of d+7 and d+14.
+    const runs = async (id: string) =>
+      ((await detail(payer, id)) as { runs: { runDate: string; outcome: string }[] }).runs
+        .map((r) => [r.runDate, r.outcome])
+        .sort();
+    expect({ once: await runs(once.id), weekly: await runs(weekly.id) }).toEqual({
+      once: [[addDays(d, 1), 'succeeded']],
+      weekly: [
+        [d, 'succeeded'],
+        [addDays(d, 7), 'failed'],
+        [addDays(d, 14), 'failed'],
+      ],
+    });
+  });
+
+  it('a schedule the index lists for an older date than its next run waits its turn at its own date', async () => {
+    const r = runner('2031-03-03', [
+      ['lagging', '2031-03-03', '2031-03-01'],
+      ['b', '2031-03-02'],
+    ]);
+    expect(await r.run()).toMatchObject({ succeeded: 3, errors: 0 });
+    // Listed for the 1st, it is due on the 3rd: the run of the 2nd goes first (the two of the 3rd in
+    // either order).
+    expect(r.paid[0]).toBe('b@2031-03-02');
+    expect(r.paid.slice(1).sort()).toEqual(['b@2031-03-03', 'lagging@2031-03-03']);
+  });
+
+  it('a full page pays up to its last date: the schedules behind it may be due sooner', async () => {
+    // 100 schedules fill the first page with runs of the 1st; one more, due on the 2nd, is behind it.
+    const full = Array.from({ length: 100 }, (_, i): [string, string] => [
+      `s${String(i).padStart(3, '0')}`,
+      '2031-03-01',
+    ]);
+    const r = runner('2031-03-03', [...full, ['t-behind', '2031-03-02']]);
+    expect(await r.run()).toMatchObject({ succeeded: 302, errors: 0 });
+    const at = (run: string) => r.paid.indexOf(run);
+    expect(at('t-behind@2031-03-02')).toBeGreaterThan(-1);
+    // Every run of the 2nd before any of the 3rd.
+    const firstThird = r.paid.findIndex((p) => p.endsWith('@2031-03-03'));
+    expect(at('t-behind@2031-03-02')).toBeLessThan(firstThird);
   });
 });
 

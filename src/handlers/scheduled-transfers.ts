@@ -24,7 +24,7 @@ import { logger } from '../api/logger.ts';
 import { dayOf } from '../domain/schedule.ts';
 import type { AccountStore } from '../store/accounts.ts';
 import type { LoginStatus } from '../store/login-status.ts';
-import type { Run, ScheduleRecord, ScheduleStore } from '../store/schedules.ts';
+import type { DueSchedule, Run, ScheduleRecord, ScheduleStore } from '../store/schedules.ts';
 import { accounts, loginStatus } from './context.ts';
 import { schedules } from './context-payments.ts';
 import { declineRun, earlierRun, FENCED, payRun, type RunResult } from './ledger-adapter.ts';
@@ -61,72 +61,91 @@ const runOf = (result: RunResult, runDate: string, at: string): Run =>
     ? { runDate, outcome: 'succeeded', transactionId: result.transactionId, at }
     : { runDate, outcome: 'failed', errorCode: result.errorCode, at };
 
-/** Runs one schedule's due runs; returns what happened. */
-const runSchedule = async (deps: RunnerDeps, ownerId: string, id: string, today: string, sum: RunSummary) => {
+/**
+ * One turn of a schedule the index listed for `listed.runDate`: pays its next run if that is due on or
+ * before that date, and answers the date it is due again on or before today, if any. A schedule listed
+ * for an earlier date than its next run (the index lags, or another runner paid it) pays nothing and
+ * answers its own date, so that it takes its place behind older runs of other schedules.
+ */
+const runNext = async (
+  deps: RunnerDeps,
+  listed: DueSchedule,
+  today: string,
+  sum: RunSummary,
+): Promise<string | undefined> => {
   const nowMs = deps.nowMs ?? Date.now;
-  for (let guard = 0; guard < 1000; guard++) {
-    const s = await deps.schedules.get(ownerId, id);
-    if (s?.status === 'cancelled' && s.openRun) return settleOpenRun(deps, s, sum);
-    if (s?.status !== 'active' || !s.nextRunDate || s.nextRunDate > today) return;
-    const date = s.nextRunDate;
-    const token = await deps.schedules.claim(s, date, nowMs());
-    if (!token) {
-      sum.skipped++;
-      return;
-    }
-    const at = new Date(nowMs()).toISOString();
-    let result: RunResult;
-    let end: 'source_closed' | 'recipient_closed' | undefined;
-    try {
-      const source = await deps.accounts.get(ownerId, s.fromAccountId);
-      const refusal =
-        !source || source.status === 'closed'
-          ? 'account_closed'
-          : (await deps.loginStatus(ownerId)).disabled
-            ? 'user_disabled'
-            : undefined;
-      // A runner that paid this run and died before recording it (its claim ran out): the run was
-      // paid, whatever happened to the account or the login since, and is recorded so.
-      // A disabled owner's refusal is recorded under the run's key, so that a runner after this one
-      // (this one's record of the run failed, and its claim ran out) replays it, though the login may
-      // have been enabled meanwhile, instead of paying what was refused (a closed source stays closed).
-      if (refusal === 'user_disabled') result = await deps.decline(s, date, refusal);
-      else {
-        const earlier = refusal ? await deps.earlier(s, date) : undefined;
-        result = earlier ?? (refusal ? { errorCode: refusal } : await deps.pay(s, date));
-      }
-      // A run keeps the ledger's code alone (not which side refused): with the source read active, it is
-      // the recipient's, and a closed one ends the schedule (the run is recorded as failed first).
-      if (
-        !refusal &&
-        'errorCode' in result &&
-        result.errorCode === 'account_not_active' &&
-        source?.status === 'active'
-      ) {
-        const recipient = await deps.accounts.findByNumber(s.toAccountNumber);
-        if (recipient?.status === 'closed') result = { errorCode: 'recipient_closed' };
-        else if (recipient?.status === 'frozen') result = { errorCode: 'recipient_frozen' };
-      }
-      // A closed source or recipient ends the schedule now, with this run recorded as it went.
-      end =
-        refusal === 'account_closed'
-          ? 'source_closed'
-          : 'errorCode' in result && result.errorCode === 'recipient_closed'
-            ? 'recipient_closed'
-            : undefined;
-    } catch (e) {
-      await deps.schedules.release(s, token);
-      throw e;
-    }
-    const run = runOf(result, date, at);
-    await deps.schedules.finish(s, token, run, end ? { end } : undefined);
-    if (run.outcome === 'succeeded') sum.succeeded++;
-    else sum.failed++;
-    if (end) {
-      sum.ended++;
-      return;
-    }
+  const { ownerId } = listed;
+  const s = await deps.schedules.get(ownerId, listed.id);
+  if (s?.status === 'cancelled' && s.openRun) {
+    await settleOpenRun(deps, s, sum);
+    return undefined;
   }
+  if (s?.status !== 'active' || !s.nextRunDate || s.nextRunDate > today) return undefined;
+  if (s.nextRunDate > listed.runDate) return s.nextRunDate;
+  const date = s.nextRunDate;
+  const token = await deps.schedules.claim(s, date, nowMs());
+  if (!token) {
+    sum.skipped++;
+    return undefined;
+  }
+  const at = new Date(nowMs()).toISOString();
+  let result: RunResult;
+  let end: 'source_closed' | 'recipient_closed' | undefined;
+  try {
+    const source = await deps.accounts.get(ownerId, s.fromAccountId);
+    const refusal =
+      !source || source.status === 'closed'
+        ? 'account_closed'
+        : (await deps.loginStatus(ownerId)).disabled
+          ? 'user_disabled'
+          : undefined;
+    // A runner that paid this run and died before recording it (its claim ran out): the run was
+    // paid, whatever happened to the account or the login since, and is recorded so.
+    // A disabled owner's refusal is recorded under the run's key, so that a runner after this one
+    // (this one's record of the run failed, and its claim ran out) replays it, though the login may
+    // have been enabled meanwhile, instead of paying what was refused (a closed source stays closed).
+    if (refusal === 'user_disabled') result = await deps.decline(s, date, refusal);
+    else {
+      const earlier = refusal ? await deps.earlier(s, date) : undefined;
+      result = earlier ?? (refusal ? { errorCode: refusal } : await deps.pay(s, date));
+    }
+    // A run keeps the ledger's code alone (not which side refused): with the source read active, it is
+    // the recipient's, and a closed one ends the schedule (the run is recorded as failed first).
+    if (
+      !refusal &&
+      'errorCode' in result &&
+      result.errorCode === 'account_not_active' &&
+      source?.status === 'active'
+    ) {
+      const recipient = await deps.accounts.findByNumber(s.toAccountNumber);
+      if (recipient?.status === 'closed') result = { errorCode: 'recipient_closed' };
+      else if (recipient?.status === 'frozen') result = { errorCode: 'recipient_frozen' };
+    }
+    // A closed source or recipient ends the schedule now, with this run recorded as it went.
+    end =
+      refusal === 'account_closed'
+        ? 'source_closed'
+        : 'errorCode' in result && result.errorCode === 'recipient_closed'
+          ? 'recipient_closed'
+          : undefined;
+  } catch (e) {
+    await deps.schedules.release(s, token);
+    throw e;
+  }
+  const run = runOf(result, date, at);
+  const { nextRunDate } = await deps.schedules.finish(s, token, run, end ? { end } : undefined);
+  if (run.outcome === 'succeeded') sum.succeeded++;
+  else sum.failed++;
+  if (end) sum.ended++;
+  return nextRunDate && nextRunDate <= today ? nextRunDate : undefined;
+};
+
+/** The oldest-due entry of `queue`, taken out of it (the first listed of equals). */
+const takeOldest = (queue: DueSchedule[]): DueSchedule => {
+  let at = 0;
+  for (let i = 1; i < queue.length; i++)
+    if ((queue[i] as DueSchedule).runDate < (queue[at] as DueSchedule).runDate) at = i;
+  return queue.splice(at, 1)[0] as DueSchedule;
 };
 
 /**
@@ -165,14 +184,20 @@ const settleOpenRun = async (deps: RunnerDeps, s: ScheduleRecord, sum: RunSummar
 const PAGE = 100;
 /** The most schedules one invocation passes over: each later page asks the index for as many more. */
 const MAX_PASSED_OVER = 1_000;
+/** The most turns one schedule takes in a page (runs of a daily schedule 2 years and 9 months late). */
+const MAX_TURNS = 1_000;
 
 /**
- * Every due run on or before `today` (YYYY-MM-DD, UTC). A schedule that fails (a fault, not a decline),
- * that another runner holds, or that had no run to pay (the index lags) is passed over for the rest of
- * the invocation, and the pages after ask
- * the index for as many more: a page of schedules failing every time cannot hold up the ones behind
- * it (they are tried again at the next invocation), and a page another runner holds is not read again
- * and again while it works.
+ * Every due run on or before `today` (YYYY-MM-DD, UTC), oldest first across schedules: one run of a
+ * schedule at a time, then it waits its turn at its next date, so that after an outage a weekly
+ * schedule's later runs do not spend the money an older one-off run of the same customer was due
+ * (schedule by schedule, they did: a review found it). A full page of the index pays runs up to the
+ * date of its last entry, and the next page asks the index again from the oldest: runs of schedules
+ * behind the page may be older than those the page's schedules reach. A schedule that fails (a fault,
+ * not a decline), that another runner holds, or that had no run to pay (the index lags) is passed over
+ * for the rest of the invocation, and the pages after ask the index for as many more: a page of
+ * schedules failing every time cannot hold up the ones behind it (they are tried again at the next
+ * invocation), and a page another runner holds is not read again and again while it works.
  */
 export const runDue = async (deps: RunnerDeps, today: string): Promise<RunSummary> => {
   const sum: RunSummary = { succeeded: 0, failed: 0, ended: 0, skipped: 0, errors: 0 };
@@ -180,22 +205,30 @@ export const runDue = async (deps: RunnerDeps, today: string): Promise<RunSummar
   for (;;) {
     const asked = PAGE + passed.size;
     const listed = await deps.schedules.due(today, asked);
+    const last = listed.length < asked ? today : (listed.at(-1)?.runDate ?? today);
     const before = sum.succeeded + sum.failed + passed.size;
-    for (const { ownerId, id } of listed) {
-      if (passed.has(id)) continue;
+    const queue = listed.filter((e) => !passed.has(e.id));
+    const turns = new Map<string, number>();
+    while (queue.length > 0) {
+      const e = takeOldest(queue);
       const done = sum.succeeded + sum.failed;
       try {
-        await runSchedule(deps, ownerId, id, today, sum);
+        const next = await runNext(deps, e, today, sum);
+        const ran = sum.succeeded + sum.failed > done;
+        const n = (turns.get(e.id) ?? 0) + 1;
+        turns.set(e.id, n);
+        if (next && next <= last && n < MAX_TURNS) queue.push({ ...e, runDate: next });
         // Passed over too when it paid or failed no run: held by another runner, or listed by an index
-        // that lags (already run, ended, cancelled) or a cancelled run settled unpaid. Otherwise a page
-        // of such entries did nothing, and the schedules behind it waited for the next invocation.
-        if (sum.succeeded + sum.failed === done) passed.add(id);
-      } catch (e) {
-        passed.add(id);
+        // that lags (already run, ended, cancelled, or due after this page) or a cancelled run settled
+        // unpaid. Otherwise a page of such entries did nothing, and the schedules behind it waited for
+        // the next invocation.
+        else if (!ran) passed.add(e.id);
+      } catch (e2) {
+        passed.add(e.id);
         sum.errors++;
         logger.error('scheduled transfer failed, will retry', {
-          scheduleId: id,
-          error: (e as Error).message,
+          scheduleId: e.id,
+          error: (e2 as Error).message,
         });
       }
     }

@@ -63,6 +63,13 @@ export interface Schedule {
  */
 export type EndReason = 'completed' | 'source_closed' | 'recipient_closed';
 
+/** A schedule the due index lists, with the date of the run it is listed for (the index may lag). */
+export interface DueSchedule {
+  ownerId: string;
+  id: string;
+  runDate: string;
+}
+
 export interface ScheduleRecord extends Schedule {
   ownerId: string;
   claimToken?: string;
@@ -358,7 +365,7 @@ export class ScheduleStore {
    * that no shard waits behind another's (shard by shard, a shard 0 with more than a runner passes over
    * in one invocation held back every schedule of the others).
    */
-  async due(today: string, limit = 100): Promise<{ ownerId: string; id: string }[]> {
+  async due(today: string, limit = 100): Promise<DueSchedule[]> {
     const shard = async (n: number) => {
       const out: { ownerId: string; id: string; due: string }[] = [];
       let start: Record<string, unknown> | undefined;
@@ -385,7 +392,7 @@ export class ScheduleStore {
       .flat()
       .sort((a, b) => (a.due < b.due ? -1 : a.due > b.due ? 1 : 0))
       .slice(0, limit)
-      .map(({ ownerId, id }) => ({ ownerId, id }));
+      .map(({ ownerId, id, due }) => ({ ownerId, id, runDate: due.slice(0, 10) }));
   }
 
   /**
@@ -532,7 +539,7 @@ export class ScheduleStore {
     token: string,
     run: Run,
     opts: { end?: Exclude<EndReason, 'completed'> } = {},
-  ): Promise<void> {
+  ): Promise<{ nextRunDate?: string }> {
     const runsDone = s.runsDone + 1;
     const next = opts.end ? undefined : runDate(s, runsDone);
     const endReason: EndReason | undefined = opts.end ?? (next ? undefined : 'completed');
@@ -575,7 +582,10 @@ export class ScheduleStore {
       ...(next ? [] : [{ name: 'count' as const, item: this.countUpdate(s.ownerId, -1) }]),
     ]);
     if (!r) throw unrecorded(s, run);
-    if (r.failed.length === 0 || r.failed.includes('run')) return; // recorded now, or before
+    // Recorded now (the schedule goes on to `next`, or ended), or before (by the runner whose claim
+    // this was: what the schedule became is read again).
+    if (r.failed.length === 0) return next ? { nextRunDate: next } : {};
+    if (r.failed.includes('run')) return {};
     if (!r.failed.includes('schedule')) throw new Error(`schedule ${s.id}: its active count is wrong`);
     // Cancelled while in flight (or the claim was lost): keep the record of what happened. The schedule
     // stays as the cancel left it (a lost claim's holder records the run first, and this put then fails).
@@ -596,6 +606,7 @@ export class ScheduleStore {
     ]);
     // A condition that fails here: recorded already, or another runner holds the run now and records it.
     if (!kept) throw unrecorded(s, run);
+    return {};
   }
 }
 
