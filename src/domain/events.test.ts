@@ -106,6 +106,10 @@ describe('account events', () => {
     expect(change(account({ status: before }), late, at)[0]?.createdAt).toBe('2026-11-30T10:00:00.401Z');
     const kept = account({ status: after, version: 3, updatedAt: '2026-11-30T10:00:00.250Z' });
     expect(change(account({ status: before }), kept, at)[0]?.createdAt).toBe('2026-11-30T10:00:00.250Z');
+    // A time the change left as it was is an earlier change's (a staff unfreeze before a close).
+    const earlier = { updatedAt: '2026-10-01T08:00:00.000Z' };
+    const stale = account({ status: after, version: 3, ...earlier });
+    expect(change(account({ status: before, ...earlier }), stale, at)[0]?.createdAt).toBe(at);
     expect(events[0]?.data.status).toBe(after);
   });
 

@@ -155,12 +155,14 @@ const accountEvents = (old: Image | undefined, a: Image, at: string, views: View
   else if (before === 'frozen' && status === 'active') type = 'account.unfrozen';
   if (!type) return [];
   const version = num(a.version) ?? 0;
-  // The change's own time if the item keeps one; else the record's (whole seconds on AWS), never
-  // before what the item already shows happened.
+  // The change's own time if this change wrote one (`updatedAt`, set by every status change: a
+  // value the change left as it was is an earlier change's); else the record's (whole seconds on
+  // AWS), never before what the item already shows happened.
+  const own = str(a.updatedAt) !== str(old?.updatedAt) ? str(a.updatedAt) : undefined;
   const after = [str(a.createdAt), str(a.lastPostedAt)]
     .filter((t): t is string => t !== undefined)
     .map((t) => new Date(Date.parse(t) + 1).toISOString());
-  const changedAt = str(a.updatedAt) ?? [at, ...after].sort().at(-1) ?? at;
+  const changedAt = own ?? [at, ...after].sort().at(-1) ?? at;
   const createdAt = type === 'account.opened' ? (str(a.createdAt) ?? at) : changedAt;
   return [
     {

@@ -533,7 +533,9 @@ export class AccountStore extends AccountReader {
             Update: {
               TableName: this.table,
               Key: keys.account(ownerId, accountId),
-              UpdateExpression: 'SET #status = :closed, version = version + :one',
+              // updatedAt: when its status last changed (the back office's freeze sets it too), the
+              // time its account.closed event tells.
+              UpdateExpression: 'SET #status = :closed, version = version + :one, updatedAt = :now',
               // A frozen account stays open until staff unfreeze it (the version alone would allow it).
               ConditionExpression:
                 '#status = :active AND version = :v AND balance = :zero AND (attribute_not_exists(held) OR held = :zero)',
@@ -544,6 +546,7 @@ export class AccountStore extends AccountReader {
                 ':one': 1,
                 ':v': a.version,
                 ':zero': 0,
+                ':now': new Date().toISOString(),
               },
             },
           },
