@@ -16,7 +16,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { BankError } from '../domain/errors.ts';
 import type { EventType } from '../domain/events.ts';
 import { MAX_ATTEMPTS, MAX_WEBHOOKS, newWebhookSecret, type Webhook } from '../domain/webhooks.ts';
-import { busy, commit, type Db, isConditionFailure, itemOfConditionFailure } from './db.ts';
+import { busy, commit, type Db, isConditionFailure, itemOfConditionFailure, queryAll } from './db.ts';
 import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
 import * as keys from './item-keys.ts';
 import { DUE_DELIVERY_SHARDS, shardOfId } from './keys.ts';
@@ -319,24 +319,21 @@ export class WebhookStore {
     };
   }
 
-  /** One page of an endpoint's deliveries, newest first. */
+  /**
+   * One page of an endpoint's deliveries, newest first. Read on until one more than the page is found
+   * (which tells whether another page exists) or the deliveries end: a Query stops at 1 MB, and a
+   * delivery keeps the body it sends (a transfer's metadata: over 10 KB), so one Query may hold fewer.
+   */
   async deliveries(
     webhookId: string,
     opts: { limit: number; start?: Record<string, unknown> },
   ): Promise<{ items: Delivery[]; last?: Record<string, unknown> }> {
     const { pk, skPrefix } = keys.deliveriesOf(webhookId);
-    const r = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-        ScanIndexForward: false,
-        ConsistentRead: true,
-        Limit: opts.limit + 1,
-        ExclusiveStartKey: opts.start,
-      }),
-    );
-    const all = r.Items ?? [];
+    const all = await queryAll(this.db, this.table, pk, skPrefix, {
+      ScanIndexForward: false,
+      max: opts.limit + 1,
+      start: opts.start,
+    });
     const items = all.slice(0, opts.limit);
     const lastItem = items[items.length - 1];
     return {
