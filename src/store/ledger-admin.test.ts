@@ -737,6 +737,18 @@ describe('payout of unclaimed funds', () => {
     // Staff do not pay funds into an account of their own.
     const mine = await open(ADMIN);
     await expect(payOut(t.id, mine.id)).rejects.toMatchObject({ code: 'forbidden' });
+    // Nor, by cheque, funds of a transfer with a side of theirs: its sender's, or its recipient's, for
+    // whom the money was meant (a review found that side unchecked).
+    for (const side of ['left', 'left-r'])
+      await expect(
+        ledger.payUnclaimed({
+          ...k(side),
+          journalId: t.id,
+          method: 'cheque',
+          reference: 'CHQ-1',
+          reason: 'test',
+        }),
+      ).rejects.toMatchObject({ code: 'forbidden' });
     // Nothing moved: the funds are still held, unpaid.
     expect(await held(table)).toBe(25);
     expect((await ledger.getJournal(t.id))?.unclaimedPaidOut).toBeUndefined();

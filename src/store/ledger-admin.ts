@@ -245,7 +245,9 @@ export class StaffLedger extends LedgerEngine {
         const read = await readJournalCreditedOn(this.db, this.table, req.journalId);
         if (!read) throw noSuchTransaction();
         const original = read.journal;
-        assertNotOwn(req.user, original.from?.ownerId);
+        // Both sides, as a reversal's: the money was meant for the recipient (a review found staff
+        // paying out, to a cheque of their choosing, unclaimed funds sent to an account of theirs).
+        assertNotOwn(req.user, original.from?.ownerId, original.to?.ownerId);
         const to = 'toAccountId' in req ? await this.account(req.toAccountId) : undefined;
         if (to) assertNotOwn(req.user, to.ownerId);
         // The shard the transfer's credit was posted to (ledger-return.ts `unclaim`), as its history
