@@ -489,6 +489,34 @@ describe('reversals', () => {
     await clean();
   });
 
+  it('a refund staff reverse is given back no more: its transfer can then be reversed whole', async () => {
+    const { ledger, accounts, open, k, clean } = await setup();
+    const a = await open('u');
+    const b = await open('v');
+    await ledger.tellerDeposit({ ...k(ADMIN), accountId: a.id, amount: 100 });
+    // u pays v 100; v refunds 40; staff reverse part of that refund, then the rest (it was a mistake).
+    const t = journal(await pay(ledger, 'u', a.id, b.number, 100));
+    const r = journal(await ledger.refund({ ...k('v'), journalId: t.id, amount: 40 }));
+    journal(
+      await ledger.reverse({ ...k(ADMIN), journalId: r.id, amount: 15, reason: 'refund made in error' }),
+    );
+    expect(await ledger.getJournal(t.id)).toMatchObject({ refundedAmount: 25 });
+    await clean(); // verify-ledger checks the stored refundable too: 75 left to give back
+    journal(await ledger.reverse({ ...k(ADMIN), journalId: r.id, reason: 'refund made in error' }));
+    expect(await ledger.getJournal(t.id)).toMatchObject({ refundedAmount: 0 });
+    expect((await accounts.mustGet('v', b.id)).balance).toBe(100);
+    await clean();
+    // The transfer turns out to be fraud: all of it goes back to u (a review found 40 of it kept by v
+    // for good: the reversed refund still counted as given back).
+    expect(code(await ledger.reverse({ ...k(ADMIN), journalId: t.id, amount: 100, reason: 'fraud' }))).toBe(
+      'posted',
+    );
+    expect((await accounts.mustGet('u', a.id)).balance).toBe(100);
+    expect((await accounts.mustGet('v', b.id)).balance).toBe(0);
+    expect(await ledger.getJournal(t.id)).toMatchObject({ refundedAmount: 0, reversedAmount: 100 });
+    await clean();
+  });
+
   it('a pending transfer is not reversible; an unknown one is not found', async () => {
     const { ledger, open, k } = await setup();
     const a = await open('u');

@@ -45,7 +45,7 @@ import type { DeclineExtra, Outcome } from './idempotency.ts';
 import * as keys from './item-keys.ts';
 import { journalIdFor } from './item-keys.ts';
 import type { Keyed } from './ledger.ts';
-import { LedgerEngine } from './ledger-engine.ts';
+import { LedgerEngine, type Name } from './ledger-engine.ts';
 import { readJournalCreditedOn } from './ledger-journal.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 
@@ -222,6 +222,9 @@ export class StaffLedger extends LedgerEngine {
           { reverses: original.id, tellerId: req.user, reason: req.reason },
         );
         attempt.pieces.push(this.givenBack(original.id, 'reversedAmount', amount));
+        // A refund reversed is given back no more: its transfer may be refunded or reversed by as
+        // much again (a review found a transfer whose refund staff had reversed capped short for good).
+        if (original.refundOf) attempt.pieces.push(this.refundTakenBack(original.refundOf, amount));
         return { ...attempt, extra: await piecesOf(extra) };
       },
       declined,
@@ -318,6 +321,26 @@ export class StaffLedger extends LedgerEngine {
       },
       declined,
     );
+  }
+
+  /**
+   * The update of the transfer a reversed refund refunded: its `refundedAmount` goes down by `amount`,
+   * and what is left of it to give back (`refundable`) up, on the condition that its refunds cover it.
+   */
+  private refundTakenBack(transferId: string, amount: number): Piece<Name> {
+    return {
+      name: 'refunded',
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: keys.journal(transferId),
+          UpdateExpression:
+            'SET refundable = refundable + :amount, refundedAmount = refundedAmount - :amount, version = version + :one',
+          ConditionExpression: 'attribute_exists(refundable) AND refundedAmount >= :amount',
+          ExpressionAttributeValues: { ':amount': amount, ':one': 1 },
+        },
+      },
+    };
   }
 
   /** The journal a staff action acts on (a reversal, a payout), or 404. */

@@ -160,6 +160,8 @@ export type Name =
   | 'idempotency'
   | 'journal'
   | 'original'
+  /** The transfer a refund that staff reverse refunded: given back less by what is reversed. */
+  | 'refunded'
   | 'from'
   /** The update of a recipient's account, by its id (a bulk payment has one per recipient). */
   | `to:${string}`

@@ -21,7 +21,8 @@
  *   - an account's held equals the sum of its live pending transfers, and its holds map lists them,
  *     each for its transfer's held amount and until its expiry (what reads count, heldAt);
  *   - no journal's refunds and reversals together exceed it, and its refundedAmount, reversedAmount
- *     and refundable (what is left to give back) agree with them;
+ *     and refundable (what is left to give back) agree with them (a refund counts less what staff
+ *     reversed of it);
  *   - no hold past its expiry is still counted more than two sweep intervals later;
  *   - every journal's status agrees with its postings and its sender's history entry, and each
  *     side's balanceAfter on a posted journal (the transaction's view) is its posting's;
@@ -233,7 +234,8 @@ export const verifyLedger = async (
 
   // Journals: status agrees with postings and history entries; posted ones balance.
   const liveHeld = new Map<string, Map<string, number>>();
-  const refunds = new Map<string, number>();
+  /** A transfer's refunds, by the transfer's id. */
+  const refundsOf = new Map<string, Journal[]>();
   const reversals = new Map<string, number>();
   /** Payouts of unclaimed funds, by the transfer they pay out. */
   const payouts = new Map<string, Journal[]>();
@@ -332,7 +334,7 @@ export const verifyLedger = async (
         problems.push(`journal ${id} expired at ${j.expiresAt} but its hold is still counted`);
       }
     }
-    if (j.refundOf) refunds.set(j.refundOf, (refunds.get(j.refundOf) ?? 0) + j.amount);
+    if (j.refundOf) refundsOf.set(j.refundOf, [...(refundsOf.get(j.refundOf) ?? []), j]);
     // A payout of unclaimed funds is checked against its transfer below, not summed as a reversal: the
     // transfer's reversedAmount already counts its whole amount as given back (to the unclaimed shard).
     if (j.reverses && j.type === 'reversal' && journals.get(j.reverses)?.unclaimed)
@@ -351,7 +353,11 @@ export const verifyLedger = async (
   // Refunds and reversals together never exceed their original.
   for (const [id, j] of journals) {
     if (j.status !== 'posted') continue;
-    const refunded = refunds.get(id) ?? 0;
+    // What its refunds gave back, less what staff reversed of them (taken back from the sender again).
+    const refunded = (refundsOf.get(id) ?? []).reduce(
+      (sum, r) => sum + r.amount - (reversals.get(r.id) ?? 0),
+      0,
+    );
     // Unclaimed funds (ledger-return.ts) are given back whole, with no reversal journal: to an
     // unclaimed shard, for the sender.
     const reversed = (reversals.get(id) ?? 0) + (j.unclaimed ? j.amount : 0);
@@ -423,7 +429,7 @@ export const verifyLedger = async (
       problems.push(
         `unclaimed shards hold ${unclaimedHeld.get(currency) ?? 0} ${currency}, unclaimed transfers not paid out ${unpaid.get(currency) ?? 0}`,
       );
-  for (const original of refunds.keys())
+  for (const original of refundsOf.keys())
     if (!journals.has(original)) problems.push(`refund of unknown transfer ${original}`);
   for (const original of reversals.keys())
     if (!journals.has(original)) problems.push(`reversal of unknown transaction ${original}`);
