@@ -1,6 +1,6 @@
 /**
  * The back office (issue 13) through the real handlers on the emulators: the admin guard (group,
- * TOTP login, refusals audited: OWASP API5 over every admin route of the table), the customer routes
+ * TOTP login, signed out, refusals audited: OWASP API5 over every admin route of the table), the customer routes
  * (find, view, unlock, disable, enable), the audit list and the customer's own activity.
  */
 import { randomUUID } from 'node:crypto';
@@ -23,7 +23,7 @@ import { ANONYMOUS } from '../domain/audit.ts';
 import { addToAdminGroup } from '../local/admins.ts';
 import { unusedTotpCode } from '../local/totp-code.ts';
 import { AuditStore } from '../store/audit.ts';
-import { totpTurnedOff } from '../store/login-status.ts';
+import { revokeAllBefore, totpTurnedOff } from '../store/login-status.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
 import { directory } from './context.ts';
@@ -123,6 +123,32 @@ describe('the admin guard', () => {
       },
     );
     expect(borrowed.body.code).toBe('mfa_required');
+  });
+
+  it('a signed-out staff token, or a staff login pending a password reset, is refused on a staff route, audited', async () => {
+    // "Sign out everywhere" (or a password reset) revoked the token; someone who kept a copy of it (a
+    // stolen token) tries a staff route. Until 2026-12-07 only forbidden and mfa_required were recorded.
+    const revoked = await testAdmin();
+    await revokeAllBefore(dynamoClients().doc, config().tableName, revoked.sub);
+    const r = await adminCall('adminFindCustomers', revoked, { query: { email: 'x@example.com' } });
+    expect(r.status).toBe(401);
+    const records = (await trail().bySubject(revoked.sub, { limit: 10 })).items;
+    expect(records.map((x) => [x.action, x.outcome, x.reason])).toEqual([
+      ['admin_route_refused', 'refused', 'unauthorized: GET /v1/admin/customers'],
+    ]);
+    expect(records[0]?.actor).toEqual({ userId: revoked.sub, role: 'admin', sourceIp: '127.0.0.1' });
+
+    const pending = await testAdmin();
+    await new SessionStore(dynamoClients().doc, config().tableName, 3600).passwordPending(pending.sub, true);
+    const p = await adminCall('adminFindCustomers', pending, { query: { email: 'x@example.com' } });
+    expect(p.body.code).toBe('password_reset_required');
+    expect((await trail().bySubject(pending.sub, { limit: 10 })).items.map((x) => x.reason)).toEqual([
+      'password_reset_required: GET /v1/admin/customers',
+    ]);
+
+    // A customer route refuses the same token as before, with no record (customer routes audit no refusal).
+    expect((await adminCall('listAccounts', revoked)).status).toBe(401);
+    expect((await trail().bySubject(revoked.sub, { limit: 10 })).items).toHaveLength(1);
   });
 
   it('with real Cognito tokens: a token from before TOTP was on never qualifies; a TOTP login and its refreshes do', async () => {

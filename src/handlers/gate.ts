@@ -9,8 +9,8 @@
  *   the token itself came from a password+TOTP login, or from refreshing the refresh token of one
  *   (else 403 `mfa_required`). Cognito access tokens carry no `amr`, so the login flow records each
  *   such token (its SHA-256, until it expires: src/store/sessions.ts `mfaToken`). A token issued
- *   before the admin turned TOTP on never qualifies: they log in again with the code. Every refusal is
- *   an audit record (subject: the caller).
+ *   before the admin turned TOTP on never qualifies: they log in again with the code. Every refusal of
+ *   a staff route is an audit record (subject: the caller), the three rules below included.
  * - every token route: a customer whose login an admin disabled is refused (403 `user_disabled`), on
  *   AWS too, where Cognito's AdminDisableUser stops logins and refreshes but not access tokens the JWT
  *   authorizer has already accepted (they live until they expire).
@@ -40,20 +40,19 @@ export const ADMIN_GROUP = 'admin';
 
 export const isAdmin = (caller: Caller): boolean => caller.groups.includes(ADMIN_GROUP);
 
-const refuse = async (g: Parameters<Guard>[0], code: 'forbidden' | 'mfa_required'): Promise<never> => {
+/** Records a staff route's refusal on the caller's trail, then gives it. */
+const refuse = async (g: Parameters<Guard>[0], refusal: BankError): Promise<never> => {
   await audit().append(
     auditEntry({
       actor: { userId: g.caller.sub, role: isAdmin(g.caller) ? 'admin' : 'customer', sourceIp: g.sourceIp },
       action: 'admin_route_refused',
       subject: { type: 'user', id: g.caller.sub },
-      reason: `${code}: ${routeKey(g.route)}`,
+      reason: `${refusal.code}: ${routeKey(g.route)}`,
       outcome: 'refused',
       requestId: g.requestId,
     }),
   );
-  throw code === 'forbidden'
-    ? new BankError('forbidden', 'This route is for bank staff')
-    : new BankError('mfa_required', 'Admin routes need a login with TOTP MFA: turn it on, then log in again');
+  throw refusal;
 };
 
 const assertEnabled = async ({ caller, accessToken }: GuardInput): Promise<LoginStatus> => {
@@ -81,11 +80,16 @@ export const guard: Guard = async (g) => {
     await assertEnabled(g);
     return;
   }
-  if (!isAdmin(g.caller)) return refuse(g, 'forbidden');
+  if (!isAdmin(g.caller)) return refuse(g, new BankError('forbidden', 'This route is for bank staff'));
   const [mfa, status] = await Promise.all([
     g.accessToken ? isMfaToken(g.accessToken, g.caller.sub) : false,
-    assertEnabled(g),
+    // Its refusals (disabled, password pending, signed out) are recorded too; a failed read is no refusal.
+    assertEnabled(g).catch((e: unknown) => (e instanceof BankError ? refuse(g, e) : Promise.reject(e))),
   ]);
   // A TOTP login's token stops counting once TOTP is turned off (issued before it, or in its margin).
-  if (!mfa || mayPredate(g.caller.issuedAt, status.totpOffAt)) await refuse(g, 'mfa_required');
+  if (!mfa || mayPredate(g.caller.issuedAt, status.totpOffAt))
+    await refuse(
+      g,
+      new BankError('mfa_required', 'Admin routes need a login with TOTP MFA: turn it on, then log in again'),
+    );
 };
