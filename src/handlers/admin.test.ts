@@ -561,6 +561,32 @@ describe('the audit list and the customer\u2019s activity', () => {
     expect(future.body.items).toEqual([]);
   });
 
+  it('matches subjectId and actorId case-insensitively, as every id of the staff routes (stored lower-case)', async () => {
+    // Until 2026-12-07 an id pasted in upper case answered 200 with no records, as if nothing was done.
+    const c = await customer();
+    const upper = c.sub.toUpperCase();
+    expect(upper).not.toBe(c.sub);
+    expect((await adminCall('adminGetCustomer', admin, { params: { userId: upper } })).status).toBe(200);
+    await adminCall('adminUnlockCustomer', admin, { params: { userId: upper }, body: {} });
+    await adminCall('adminUnlockCustomer', admin, { params: { userId: upper }, body: {} });
+    const actions = (r: { body: { items: { action: string }[] } }) => r.body.items.map((x) => x.action);
+    const bySubject = await adminCall('adminListAudit', admin, { query: { subjectId: upper } });
+    expect(bySubject.status).toBe(200);
+    expect(actions(bySubject)).toEqual(
+      actions(await adminCall('adminListAudit', admin, { query: { subjectId: c.sub } })),
+    );
+    expect(actions(bySubject).filter((a) => a === 'customer_unlocked')).toHaveLength(2);
+    const byActor = await adminCall('adminListAudit', admin, {
+      query: { actorId: admin.sub.toUpperCase(), subjectId: upper, limit: '1' },
+    });
+    expect(actions(byActor)).toEqual(['customer_unlocked']);
+    // The cursor is bound to the filter as matched: the same filter in lower case takes it.
+    const next = await adminCall('adminListAudit', admin, {
+      query: { actorId: admin.sub, subjectId: c.sub, limit: '1', cursor: byActor.body.nextCursor },
+    });
+    expect(actions(next)).toEqual(['customer_unlocked']);
+  });
+
   it('GET /v1/me/activity: the customer\u2019s own security events, newest first, paged, no staff named', async () => {
     const c = await customer();
     expect((await login(c.email, 'Wrong-Password-1!', '192.0.2.44')).status).toBe(401);

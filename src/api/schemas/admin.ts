@@ -57,11 +57,18 @@ export const AdminCustomer = doc(
   { id: 'AdminCustomer' },
 );
 
+/**
+ * Every subject and actor id is stored lower-case (UUIDs, Cognito subs, an email lower-cased), so the
+ * filters are matched case-insensitively, as `Id` is: an id pasted in upper case finds its records.
+ */
 export const AuditQuery = z.strictObject({
-  subjectId: doc(z.optional(str(254).check(z.minLength(1))), {
-    description: 'A customer, account or transaction id (or an email nobody registered)',
+  subjectId: doc(z.optional(str(254).check(z.minLength(1), z.toLowerCase())), {
+    description:
+      'A customer, account or transaction id (or an email nobody registered); matched case-insensitively',
   }),
-  actorId: doc(z.optional(str(64).check(z.minLength(1))), { description: 'Who acted (a Cognito sub)' }),
+  actorId: doc(z.optional(str(64).check(z.minLength(1), z.toLowerCase())), {
+    description: 'Who acted (a Cognito sub); matched case-insensitively',
+  }),
   from: z.optional(Instant),
   to: z.optional(Instant),
   limit: PageLimit,

@@ -181,7 +181,7 @@ describe('emails’, tokens’, cursors’ and the audit query’s bounds', () =
     expect(ok(EventsQuery, { after: 'c'.repeat(2049) })).toBe(false);
   });
 
-  it('the audit query: a subject of 1 to 254 characters, an actor of 1 to 64, instants, a cursor, nothing else', () => {
+  it('the audit query: a subject of 1 to 254 characters, an actor of 1 to 64 (lower-cased), instants, a cursor, nothing else', () => {
     for (const good of [{ subjectId: 's'.repeat(254) }, { actorId: 'a'.repeat(64) }])
       expect(ok(AuditQuery, good), JSON.stringify(good).slice(0, 20)).toBe(true);
     for (const bad of [
@@ -200,5 +200,10 @@ describe('emails’, tokens’, cursors’ and the audit query’s bounds', () =
       { other: 'x' },
     ])
       expect(ok(AuditQuery, { actorId: 'a', ...bad }), JSON.stringify(bad).slice(0, 20)).toBe(false);
+    // Ids are stored lower-case: both filters are matched case-insensitively.
+    expect(AuditQuery.parse({ subjectId: 'AB-Cd@Example.COM', actorId: 'F00D-BEEF' })).toEqual({
+      subjectId: 'ab-cd@example.com',
+      actorId: 'f00d-beef',
+    });
   });
 });
