@@ -22,11 +22,11 @@ import { config } from '../config.ts';
 import { ANONYMOUS } from '../domain/audit.ts';
 import { addToAdminGroup } from '../local/admins.ts';
 import { unusedTotpCode } from '../local/totp-code.ts';
-import { AuditStore } from '../store/audit.ts';
+import { AuditStore, auditEntry, verifyAudit } from '../store/audit.ts';
 import { revokeAllBefore, totpTurnedOff } from '../store/login-status.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
-import { directory } from './context.ts';
+import { audit, directory } from './context.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 let pool: Awaited<ReturnType<typeof createTestUserPool>>;
@@ -389,6 +389,57 @@ describe('customers in the back office', () => {
     ).toBe(200);
     expect((await sessions.status(d.sub)).revokedBefore).toBeGreaterThanOrEqual(before - 1000);
   });
+
+  // The customer's own sign-out everywhere writes a later marker, then appends sessions_revoked to the
+  // same chain; either may land after the disable read the chain's head, alone or both together.
+  // Until 2026-12-07 both together (on any attempt) failed the disable with 500, the customer enabled.
+  it.each([
+    ['both after the first read', [['marker', 'event']]],
+    ['the event, then both after the next read', [['event'], ['marker', 'event']]],
+    ['the marker, then the event', [['marker'], ['event']]],
+    ['the event, then the marker', [['event'], ['marker']]],
+  ])(
+    'a disable racing a sign-out everywhere (%s) disables the customer, recorded once',
+    async (_, landings) => {
+      const sessions = new SessionStore(dynamoClients().doc, config().tableName, 3600);
+      const c = await customer();
+      const later = Date.now() + 60_000;
+      const store = audit();
+      const piece = store.piece.bind(store);
+      const due = [...landings];
+      vi.spyOn(store, 'piece').mockImplementation(async (entry) => {
+        const built = await piece(entry);
+        const now = entry.action === 'customer_disabled' ? (due.shift() ?? []) : [];
+        if (now.includes('marker')) await sessions.revokeAllBefore(c.sub, later);
+        if (now.includes('event'))
+          await store.append(
+            auditEntry({
+              actor: { userId: c.sub, role: 'customer', sourceIp: '203.0.113.9' },
+              action: 'sessions_revoked',
+              subject: { type: 'user', id: c.sub },
+              outcome: 'succeeded',
+              requestId: 'sign-out',
+            }),
+          );
+        return built;
+      });
+      const off = await adminCall('adminDisableCustomer', admin, {
+        params: { userId: c.sub },
+        body: { reason: 'Customer reported a stolen phone' },
+      });
+      expect(off.status, JSON.stringify(off.body)).toBe(200);
+      expect(due).toEqual([]);
+      const after = await sessions.status(c.sub);
+      expect(after.disabled).toMatchObject({ reason: 'Customer reported a stolen phone' });
+      expect(after.revokedBefore).toBe(later);
+      const actions = (await trail().bySubject(c.sub, { limit: 20 })).items.map((x) => x.action);
+      expect(actions.filter((a) => a === 'customer_disabled')).toHaveLength(1);
+      expect(actions.filter((a) => a === 'sessions_revoked')).toHaveLength(
+        landings.filter((l) => l.includes('event')).length,
+      );
+      expect((await verifyAudit(dynamoClients().doc, config().tableName)).problems).toEqual([]);
+    },
+  );
 
   it('finds, shows and disables a user who signed up at Cognito directly and never logged in through the bank', async () => {
     const email = `d-${randomUUID()}@example.com`;

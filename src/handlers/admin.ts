@@ -13,7 +13,7 @@ import type { AuditEntry } from '../domain/audit.ts';
 import { BankError } from '../domain/errors.ts';
 import { clip } from '../domain/text.ts';
 import type { UserRecord } from '../identity/cognito.ts';
-import { auditEntry, refusedEntry } from '../store/audit.ts';
+import { auditEntry, refusedBesidesAudit, refusedEntry } from '../store/audit.ts';
 import { conditionFailed } from '../store/db.ts';
 import type { Profile } from '../store/users.ts';
 import { accountReader, audit, cursors, directory, logins, sessions, users } from './context.ts';
@@ -101,7 +101,10 @@ const commit = async (
   req: { caller: Caller },
   entry: AuditEntry,
   pieces: Pieces,
-  /** Pieces to commit instead when the first were cancelled on their `status` piece's condition alone. */
+  /**
+   * Pieces to commit instead when the first were cancelled on their `status` piece's condition (alone,
+   * or with the audit record's: the chain moved too).
+   */
   onStatusRefused?: Pieces,
 ) => {
   const refuse = async (why: string) => {
@@ -116,7 +119,11 @@ const commit = async (
   if ((await directory().groupsOf(entry.subject.id)).includes(ADMIN_GROUP))
     await refuse('Staff logins are not changed from the back office: the AWS account owner manages them');
   let r = await audit().transact(entry, pieces);
-  if (!r.ok && onStatusRefused && conditionFailed(r.failed).join() === 'status')
+  // Refused on `status` alone, or on `status` and the chain moved at the same moment (a sign-out
+  // everywhere writes its later marker, then appends its event to this chain): until 2026-12-07 the
+  // second case failed with 500. transact builds the record again on the new head, and tries again
+  // (retry(), within the invocation's deadline) while only the chain moves.
+  if (!r.ok && onStatusRefused && refusedBesidesAudit(r.failed).join() === 'status')
     r = await audit().transact(entry, onStatusRefused);
   if (!r.ok) {
     throw new Error(

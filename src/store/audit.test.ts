@@ -8,7 +8,14 @@ import { failingTransactions, putSentTwice, timeout } from '../../test/faults.ts
 import { createTestTable, dynamoClients, emulators } from '../../test/harness.ts';
 import { GENESIS_HASH, verifyChain } from '../domain/audit.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/bootstrap.ts';
-import { AUDIT_PIECE, AuditStore, auditEntry, auditMoved, verifyAudit } from './audit.ts';
+import {
+  AUDIT_PIECE,
+  AuditStore,
+  auditEntry,
+  auditMoved,
+  refusedBesidesAudit,
+  verifyAudit,
+} from './audit.ts';
 import { transact } from './db.ts';
 import * as keys from './item-keys.ts';
 import { auditKeys } from './keys.ts';
@@ -100,10 +107,18 @@ describe('AuditStore', () => {
     if (!r.ok) {
       expect(r.failed[AUDIT_PIECE]?.code).toBe('ConditionalCheckFailed');
       expect(auditMoved(r.failed)).toBe(true);
+      expect(refusedBesidesAudit(r.failed)).toEqual([]);
     }
     const again = await transact(db(), [await store.piece(entry(subject, 'first'))]);
     expect(again.ok).toBe(true);
     expect((await store.head(subject))?.seq).toBe(2);
+  });
+
+  it('refusedBesidesAudit: the pieces whose condition failed, the moved chain left out', () => {
+    const ccf = { code: 'ConditionalCheckFailed' };
+    expect(refusedBesidesAudit({ status: ccf, [AUDIT_PIECE]: ccf })).toEqual(['status']);
+    expect(refusedBesidesAudit({ status: ccf, other: { code: 'TransactionConflict' } })).toEqual(['status']);
+    expect(auditMoved({ status: ccf, [AUDIT_PIECE]: ccf })).toBe(false);
   });
 
   it('an append whose Put committed but lost its answer is not appended again', async () => {

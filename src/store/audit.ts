@@ -23,6 +23,7 @@ import { BankError } from '../domain/errors.ts';
 import {
   AlreadyCommitted,
   type Committed,
+  conditionFailed,
   type Db,
   type Failure,
   isConditionFailure,
@@ -48,6 +49,16 @@ export const auditMoved = (failed: Partial<Record<string, Failure>>): boolean =>
     names.length === 1 && names[0] === AUDIT_PIECE && failed[AUDIT_PIECE]?.code === 'ConditionalCheckFailed'
   );
 };
+
+/**
+ * The pieces of a cancelled transaction whose own condition failed, the audit record's left out: its
+ * failing only says the chain moved meanwhile, which the next `transact` or `piece()` reads again. A
+ * caller that builds a failed piece another way (a disable that meets a later revocation marker)
+ * looks at these: the chain can move at the same moment (a sign-out everywhere writes its marker,
+ * then appends its event to the same chain), and both fail together.
+ */
+export const refusedBesidesAudit = <N extends string>(failed: Partial<Record<N, Failure>>): N[] =>
+  conditionFailed(failed).filter((n) => n !== AUDIT_PIECE);
 
 /** A new entry: an id and the time now, unless given. */
 export const auditEntry = (e: Omit<AuditEntry, 'id' | 'at'> & { id?: string; at?: string }): AuditEntry => ({
