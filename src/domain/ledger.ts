@@ -332,9 +332,23 @@ export const planTransfer = (
   );
 };
 
+/**
+ * A journal's status as reads show it at `now`: a pending transfer past its expiry is `expired`, as its
+ * hold no longer counts (heldAt) and it can no longer be posted or voided, before the sweeper marks it
+ * so (until 2026-12-07 it read `pending` until then: a review found it).
+ */
+export const statusAt = (j: Pick<Journal, 'status' | 'expiresAt'>, now: Date): TransactionStatus =>
+  j.status === 'pending' && j.expiresAt && isExpired(j.expiresAt, now) ? 'expired' : j.status;
+
+/** A journal as reads show it at `now` (statusAt). */
+export const journalAt = <J extends Pick<Journal, 'status' | 'expiresAt'>>(j: J, now: Date): J => {
+  const status = statusAt(j, now);
+  return status === j.status ? j : { ...j, status };
+};
+
 /** A pending journal may still be posted or voided: refuses one that is settled or past its expiry. */
 export const assertPending = (j: Pick<Journal, 'status' | 'expiresAt'>, now: Date): void => {
-  if (j.status === 'expired' || (j.status === 'pending' && j.expiresAt && isExpired(j.expiresAt, now)))
+  if (statusAt(j, now) === 'expired')
     throw new BankError('transaction_expired', 'The pending transfer has expired');
   if (j.status !== 'pending') throw new BankError('transaction_not_pending', 'The transfer is not pending');
 };

@@ -3,7 +3,7 @@ import { routes } from '../api/routes/accounts-read.ts';
 import { transactionView, visibleTo } from '../api/transactions.ts';
 import { config } from '../config.ts';
 import { noSuchTransaction } from '../domain/errors.ts';
-import { utcDay } from '../domain/ledger.ts';
+import { journalAt, utcDay } from '../domain/ledger.ts';
 import { currencyCodes } from '../domain/money.ts';
 import { publicAccount } from '../store/accounts.ts';
 import { withIncoming } from '../store/ledger-settle.ts';
@@ -77,13 +77,13 @@ export const handler = createHandler(
       // A strongly consistent read of the journal item: never a 404 right after the 201.
       const j = await ledgerReader().getJournal(params.id);
       if (!j || !visibleTo(j, caller.sub)) throw noSuchTransaction();
-      return { body: transactionView(j, caller.sub) };
+      return { body: transactionView(journalAt(j, new Date()), caller.sub) };
     },
 
     getLimits: async ({ caller }) => {
       const now = new Date();
       const day = utcDay(now);
-      const used = await ledgerReader().outgoingOn(caller.sub, day);
+      const used = await ledgerReader().outgoingOn(caller.sub, day, now);
       const limit = ledgerReader().dailyLimit;
       const outgoing = currencyCodes.map((currency) => {
         const u = used.get(currency) ?? 0;

@@ -7,6 +7,7 @@ import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/admin-accounts.ts';
 import { adminTransactionView } from '../api/transactions.ts';
 import { noSuchTransaction } from '../domain/errors.ts';
+import { journalAt } from '../domain/ledger.ts';
 import { adminAccount, anyAccount, anyAccountByNumber } from '../store/ledger-admin.ts';
 import { accountReader, ledgerReader } from './context.ts';
 import { guard } from './gate.ts';
@@ -31,7 +32,7 @@ export const handler = createHandler(
     adminGetTransaction: async ({ params }) => {
       const j = await ledgerReader().getJournal(params.id);
       if (!j) throw noSuchTransaction();
-      return { body: adminTransactionView(j) };
+      return { body: adminTransactionView(journalAt(j, new Date())) };
     },
   }),
   { guard },

@@ -4,10 +4,13 @@
  * functions (accounts-read, admin-accounts) use it alone, so their bundles carry none of the write
  * paths (ledger.ts); LedgerStore offers the same reads beside its movements (tests, scripts, bench).
  */
+
+import { expiredHolds, type Hold, holdsFault } from '../domain/account.ts';
 import {
   firstGap,
   type Journal,
   type SystemAccount,
+  statusAt,
   systemShardId,
   type TransactionStatus,
   type TransactionType,
@@ -51,6 +54,8 @@ export interface HistoryPageQuery {
    * so none is listed as on its way.
    */
   closed?: boolean | undefined;
+  /** The instant the page is read at (a pending transfer past its expiry shows expired); now if absent. */
+  now?: Date | undefined;
 }
 
 /** A page of history, and where it ended when there is more. */
@@ -204,8 +209,18 @@ export class LedgerReader {
     const scanMax = this.opts.historyScanMax ?? HISTORY_SCAN_MAX;
     let passed = 0;
     let stoppedAt: Record<string, unknown> | undefined;
+    // A pending transfer past its expiry shows expired, before the sweeper marks it so (statusAt).
+    const now = opts.now ?? new Date();
+    const statusOf = (p: Record<string, unknown>) =>
+      statusAt(
+        {
+          status: (p.status ?? 'posted') as TransactionStatus,
+          ...(typeof p.expiresAt === 'string' ? { expiresAt: p.expiresAt } : {}),
+        },
+        now,
+      );
     for await (const p of entries) {
-      if ((opts.type && p.type !== opts.type) || (opts.status && p.status !== opts.status)) {
+      if ((opts.type && p.type !== opts.type) || (opts.status && statusOf(p) !== opts.status)) {
         if (++passed >= scanMax) {
           stoppedAt = p;
           break;
@@ -223,7 +238,7 @@ export class LedgerReader {
         // Postings written before journals had items of their own carry a copy of the journal.
         journalId: String(p.journalId ?? (p.journal as { txId?: string } | undefined)?.txId),
         type: (p.type ?? (p.journal as { type?: string } | undefined)?.type) as TransactionType,
-        status: (p.status ?? 'posted') as TransactionStatus,
+        status: statusOf(p),
         amount: Number(p.amount),
         currency: p.currency as Currency,
         ...(p.entity === 'posting' ? { balanceAfter: Number(p.balanceAfter) } : {}),
@@ -277,15 +292,16 @@ export class LedgerReader {
   /**
    * What the owner's outgoing movements took of the daily limit on `day`, per currency: from the
    * counters on the owner's host accounts (AccountRecord.limitHost), and from the counter items of
-   * accounts opened before hosts.
+   * accounts opened before hosts. With `now`, as reads show it then: less the holds past their expiry
+   * that took of `day` and are not released yet.
    */
-  async outgoingOn(owner: string, day: string): Promise<Map<string, number>> {
+  async outgoingOn(owner: string, day: string, now?: Date): Promise<Map<string, number>> {
     const legacy = keys.dailyLimit(owner, day, '');
     const accounts = keys.accountsOf(owner);
     const [counters, hosts] = await Promise.all([
       queryAll(this.db, this.table, legacy.pk, legacy.sk),
       queryAll(this.db, this.table, accounts.pk, accounts.skPrefix, {
-        ProjectionExpression: 'id, currency, limitHost, #day',
+        ProjectionExpression: `id, currency, limitHost, #day${now ? ', holds' : ''}`,
         ExpressionAttributeNames: { '#day': keys.dailyAttr('out', day) },
       }),
     ]);
@@ -294,6 +310,17 @@ export class LedgerReader {
       used.set(currency, addMinor(used.get(currency) ?? 0, Number(amount ?? 0)));
     for (const item of counters) add(String(item.sk).slice(legacy.sk.length), item.spent);
     for (const a of hosts) if (a.limitHost === a.id) add(String(a.currency), a[keys.dailyAttr('out', day)]);
+    if (now) {
+      // As reads count holds (heldAt): one past its expiry no longer counts, though the counter holds
+      // it until the owner's next debit or the sweeper releases it, which gives it back on the day it
+      // took it (limitRelease). Its journal says which day that was.
+      const expired = hosts.flatMap((a) => {
+        const holds = a.holds as Record<string, Hold> | undefined;
+        return holds && !holdsFault(holds) ? expiredHolds(holds, now) : [];
+      });
+      for (const j of await Promise.all(expired.map((id) => this.getJournal(id))))
+        if (j?.status === 'pending' && j.limitDay === day) add(j.currency, -(j.heldAmount ?? j.amount));
+    }
     return used;
   }
 

@@ -198,6 +198,8 @@ export class LedgerWriter extends LedgerEngine {
                   journalId: id,
                   type: 'transfer',
                   status: 'pending',
+                  // When it shows expired (statusAt), before the sweeper marks it so.
+                  expiresAt,
                   description: journal.description,
                   counterpartyNumber: to.number,
                   createdAt: journal.createdAt,
