@@ -59,6 +59,8 @@ describe('the audit chain', () => {
     ['subject.id', { ...r, subject: { ...r.subject, id: 's-2' } }],
     ['reason', { ...r, reason: 'fraud reviews' }],
     ['reason (dropped)', { ...r, reason: undefined }],
+    ['transactionId (added)', { ...r, transactionId: 't-1' }],
+    ['amount (added)', { ...r, amount: 100 }],
     ['outcome', { ...r, outcome: 'failed' }],
     ['requestId', { ...r, requestId: 'req-2' }],
     ['seq', { ...r, seq: 2 }],

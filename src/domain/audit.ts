@@ -41,6 +41,13 @@ export interface AuditEntry {
   action: string;
   subject: AuditSubject;
   reason?: string;
+  /**
+   * A staff action that moves money: the transaction it makes (its journal's id, whether it posted or
+   * was declined) and the amount asked for in minor units (absent where the action takes the whole,
+   * a reversal without an amount), so the trail says how much without a second read.
+   */
+  transactionId?: string;
+  amount?: number;
   outcome: AuditOutcome;
   requestId: string;
 }
@@ -80,6 +87,8 @@ const hashed = (r: Omit<AuditRecord, 'hash'>) => ({
   action: r.action,
   subject: { type: r.subject.type, id: r.subject.id },
   reason: r.reason,
+  transactionId: r.transactionId,
+  amount: r.amount,
   outcome: r.outcome,
   requestId: r.requestId,
   seq: r.seq,

@@ -458,6 +458,8 @@ describe('reversals', () => {
     ]);
     expect(trail.items[0]?.reason).toBe('insufficient_funds: x');
     expect(trail.items[2]?.reason).toBe('Sent in error');
+    // The record says which transaction the reversal made and how much it asked for.
+    expect(trail.items[2]).toMatchObject({ transactionId: rev.body.id, amount: 700 });
     expect(await verifyAudit(createDocumentClient(dynamoClients().client), table)).toMatchObject({
       ok: true,
       problems: [],

@@ -20,6 +20,7 @@ import type { AuditEntry, AuditSubject } from '../domain/audit.ts';
 import { isBankError } from '../domain/errors.ts';
 import { auditEntry, refusedEntry } from '../store/audit.ts';
 import type { Declined, DeclineExtra, Outcome } from '../store/idempotency.ts';
+import { journalIdFor } from '../store/item-keys.ts';
 import { audit } from './context.ts';
 import { adminLedger } from './context-admin.ts';
 import { guard } from './gate.ts';
@@ -28,15 +29,32 @@ import { staffOnly } from './staff.ts';
 
 type Staff = Pick<Request, 'requestId' | 'sourceIp'> & { caller: Caller };
 
-const entryOf = (req: Staff, action: string, subject: AuditSubject, reason?: string): AuditEntry =>
+const entryOf = (
+  req: Staff,
+  action: string,
+  subject: AuditSubject,
+  reason?: string,
+  money?: Pick<AuditEntry, 'transactionId' | 'amount'>,
+): AuditEntry =>
   auditEntry({
     actor: { userId: req.caller.sub, role: 'admin', sourceIp: req.sourceIp },
     action,
     subject,
     ...(reason ? { reason } : {}),
+    ...money,
     outcome: 'succeeded',
     requestId: req.requestId,
   });
+
+/**
+ * What a money action's record says of the money: the transaction its key makes (the journal id the
+ * key names, posted or declined) and the amount asked for, if any (until 2026-12-07 a teller deposit's
+ * record named the account and the slip, not how much: a review found it).
+ */
+const moneyOf = (req: Staff & { idempotencyKey: string; body: object }) => ({
+  transactionId: journalIdFor(req.caller.sub, req.idempotencyKey),
+  ...('amount' in req.body && typeof req.body.amount === 'number' ? { amount: req.body.amount } : {}),
+});
 
 /** The audit record's piece, built for each attempt of the action's transaction. */
 const recorded = (entry: AuditEntry) => async () => [await audit().piece(entry)];
@@ -107,7 +125,13 @@ export const handler = createHandler(
     unfreezeAccount: (req) => setStatus(req, 'unfreeze'),
     tellerDeposit: (req) =>
       audited(
-        entryOf(req, 'teller_deposit', { type: 'account', id: req.params.id }, req.body.reference),
+        entryOf(
+          req,
+          'teller_deposit',
+          { type: 'account', id: req.params.id },
+          req.body.reference,
+          moneyOf(req),
+        ),
         (extra, declined) =>
           adminLedger().tellerDeposit(
             { ...keyed(req), accountId: req.params.id, ...req.body },
@@ -117,7 +141,13 @@ export const handler = createHandler(
       ),
     tellerWithdraw: (req) =>
       audited(
-        entryOf(req, 'teller_withdrawal', { type: 'account', id: req.params.id }, req.body.reference),
+        entryOf(
+          req,
+          'teller_withdrawal',
+          { type: 'account', id: req.params.id },
+          req.body.reference,
+          moneyOf(req),
+        ),
         (extra, declined) =>
           adminLedger().tellerWithdraw(
             { ...keyed(req), accountId: req.params.id, ...req.body },
@@ -127,7 +157,13 @@ export const handler = createHandler(
       ),
     reverseTransaction: (req) =>
       audited(
-        entryOf(req, 'transaction_reversed', { type: 'transaction', id: req.params.id }, req.body.reason),
+        entryOf(
+          req,
+          'transaction_reversed',
+          { type: 'transaction', id: req.params.id },
+          req.body.reason,
+          moneyOf(req),
+        ),
         (extra, declined) =>
           adminLedger().reverse({ ...keyed(req), journalId: req.params.id, ...req.body }, extra, declined),
       ),
@@ -142,6 +178,7 @@ export const handler = createHandler(
           'method' in req.body
             ? `${req.body.reason} (${req.body.method} ${req.body.reference})`
             : req.body.reason,
+          moneyOf(req),
         ),
         (extra, declined) =>
           adminLedger().payUnclaimed(

@@ -98,6 +98,8 @@ const toRecord = (i: Record<string, unknown>): AuditRecord => ({
   action: String(i.action),
   subject: i.subject as AuditRecord['subject'],
   ...(i.reason === undefined ? {} : { reason: String(i.reason) }),
+  ...(i.transactionId === undefined ? {} : { transactionId: String(i.transactionId) }),
+  ...(i.amount === undefined ? {} : { amount: Number(i.amount) }),
   outcome: i.outcome as AuditRecord['outcome'],
   requestId: String(i.requestId),
   seq: Number(i.seq),

@@ -83,6 +83,8 @@ export const AuditRecord = doc(
     action: str(64),
     subject: z.object({ type: z.enum(auditSubjectTypes), id: str(254) }),
     reason: z.optional(str(1000)),
+    transactionId: z.optional(Id),
+    amount: z.optional(z.int().check(z.positive())),
     outcome: z.enum(auditOutcomes),
     requestId: str(128),
     seq: z.int(),
