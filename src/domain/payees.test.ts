@@ -41,6 +41,27 @@ describe('confirmation of payee', () => {
     expect(matchName(given, holder)).toBe(expected);
   });
 
+  it('drops only the marks people leave out of names: accents, and Arabic and Hebrew vowel points', () => {
+    expect(foldName('Zoë Ŝtefan Ελένη Йосиф')).toBe(foldName('Zoe Stefan Ελενη Иосиф'));
+    expect(matchName('مُحَمَّد', 'محمد')).toBe('exact');
+    expect(matchName('שָׁלוֹם', 'שלום')).toBe('exact');
+    // A Devanagari vowel sign is part of the name (a review found Mona and Meena matching exact).
+    expect(matchName('मीना', 'मीना')).toBe('exact');
+    expect(matchName('मोना', 'मीना')).not.toBe('exact');
+    expect(matchName('रोम', 'राम')).not.toBe('exact');
+    expect(matchName('रीम', 'राम')).not.toBe('exact');
+    // So is a kana's voicing mark: ガ (ga) is not カ (ka); half-width kana still fold to full width.
+    expect(matchName('ガトウ', 'カトウ')).not.toBe('exact');
+    expect(matchName('ｶﾞﾄｳ', 'ガトウ')).toBe('exact');
+  });
+
+  it('counts a Hangul syllable as one letter: a short Korean name allows no edit (a review found 김춘 close to 김준)', () => {
+    expect(matchName('김준', '김준')).toBe('exact');
+    expect(confirmation('김춘', '김준')).toEqual({ match: 'none' });
+    expect(confirmation('김미준', '김민준')).toEqual({ match: 'none' });
+    expect(confirmation('김민존', '김민준')).toEqual({ match: 'none' });
+  });
+
   it('names the holder only for close matches', () => {
     expect(confirmation('J Smith', 'John Smith')).toEqual({ match: 'close', name: 'John Smith' });
     expect(confirmation('Jane Doe', 'John Smith')).toEqual({ match: 'none' });

@@ -17,18 +17,30 @@ export type Match = 'exact' | 'close' | 'none';
 export const MAX_PAYEES = 100;
 
 /**
- * Lower case, no accents (NFKD without combining marks), no punctuation, single spaces. A dot before a
+ * Combining marks that people leave out of a name: accents on Latin, Greek and Cyrillic letters, and
+ * the optional vowel points of Arabic and Hebrew. Other scripts' marks are letters' parts that tell
+ * names apart (a Devanagari vowel sign: मोना is not मीना; a kana's voicing mark: ガ is not カ), kept.
+ */
+const OPTIONAL_MARKS =
+  /(\p{Script=Latin}|\p{Script=Greek}|\p{Script=Cyrillic}|\p{Script=Arabic}|\p{Script=Hebrew})\p{M}+/gu;
+
+/**
+ * Lower case, no accents (NFKD without the marks of OPTIONAL_MARKS, then composed again, so a Hangul
+ * syllable is one letter again, not its 2 or 3 jamo), no punctuation, single spaces. A dot before a
  * letter parts the two ("J.R. Smith" = "j r smith": initials written without a space); other dots and
- * apostrophes are dropped ("O'Neil" = "oneil").
+ * apostrophes are dropped ("O'Neil" = "oneil"). Until 2026-12-07 every mark was dropped and Hangul
+ * left in jamo: Hindi names that differ in their vowels matched `exact`, and a two-letter Korean name
+ * counted six letters, allowing an edit that handed it out (a review found both).
  */
 export const foldName = (s: string): string =>
   s
     .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
+    .replace(OPTIONAL_MARKS, '$1')
+    .normalize('NFC')
     .toLowerCase()
     .replace(/\.(?=\p{L})/gu, ' ')
     .replace(/['\u2019`.]/g, '')
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, ' ')
     .trim();
 
 /** Optimal string alignment distance (Damerau-Levenshtein without repeated edits of a substring). */
