@@ -193,7 +193,9 @@ const MAX_TURNS = 1_000;
  * schedule's later runs do not spend the money an older one-off run of the same customer was due
  * (schedule by schedule, they did: a review found it). A full page of the index pays runs up to the
  * date of its last entry, and the next page asks the index again from the oldest: runs of schedules
- * behind the page may be older than those the page's schedules reach. A schedule that fails (a fault,
+ * behind the page may be older than those the page's schedules reach; what is due after that date
+ * is carried to the next page at its own date (the lagging index may still list it older), or to a
+ * last pass when no page is left to read. A schedule that fails (a fault,
  * not a decline), that another runner holds, or that had no run to pay (the index lags) is passed over
  * for the rest of the invocation, and the pages after ask the index for as many more: a page of
  * schedules failing every time cannot hold up the ones behind it (they are tried again at the next
@@ -202,15 +204,19 @@ const MAX_TURNS = 1_000;
 export const runDue = async (deps: RunnerDeps, today: string): Promise<RunSummary> => {
   const sum: RunSummary = { succeeded: 0, failed: 0, ended: 0, skipped: 0, errors: 0 };
   const passed = new Set<string>();
-  for (;;) {
-    const asked = PAGE + passed.size;
-    const listed = await deps.schedules.due(today, asked);
-    const last = listed.length < asked ? today : (listed.at(-1)?.runDate ?? today);
-    const before = sum.succeeded + sum.failed + passed.size;
-    const queue = listed.filter((e) => !passed.has(e.id));
+  /**
+   * Pays the queue's runs up to `last`, oldest first; answers the schedules due again after `last`,
+   * whose turn comes with a later page (or the last pass).
+   */
+  const drain = async (queue: DueSchedule[], last: string): Promise<DueSchedule[]> => {
+    const later: DueSchedule[] = [];
     const turns = new Map<string, number>();
     while (queue.length > 0) {
       const e = takeOldest(queue);
+      if (e.runDate > last) {
+        later.push(e);
+        continue;
+      }
       const done = sum.succeeded + sum.failed;
       try {
         const next = await runNext(deps, e, today, sum);
@@ -218,23 +224,43 @@ export const runDue = async (deps: RunnerDeps, today: string): Promise<RunSummar
         const n = (turns.get(e.id) ?? 0) + 1;
         turns.set(e.id, n);
         if (next && next <= last && n < MAX_TURNS) queue.push({ ...e, runDate: next });
-        // Passed over too when it paid or failed no run: held by another runner, or listed by an index
-        // that lags (already run, ended, cancelled, or due after this page) or a cancelled run settled
+        // Due after this page's last date: a later page, or the last pass, pays it in its turn. (A
+        // schedule the lagging index listed for an older date must not be passed over for this: a
+        // review found its run of today left to the next invocation.)
+        else if (next && next > last) later.push({ ...e, runDate: next });
+        // Passed over when it paid or failed no run and is not due again: held by another runner, or
+        // listed by an index that lags (already run, ended, cancelled) or a cancelled run settled
         // unpaid. Otherwise a page of such entries did nothing, and the schedules behind it waited for
         // the next invocation.
         else if (!ran) passed.add(e.id);
-      } catch (e2) {
+      } catch (error) {
         passed.add(e.id);
         sum.errors++;
         logger.error('scheduled transfer failed, will retry', {
           scheduleId: e.id,
-          error: (e2 as Error).message,
+          error: (error as Error).message,
         });
       }
     }
+    return later;
+  };
+  let carried: DueSchedule[] = [];
+  for (;;) {
+    const asked = PAGE + passed.size;
+    const listed = await deps.schedules.due(today, asked);
+    const last = listed.length < asked ? today : (listed.at(-1)?.runDate ?? today);
+    const before = sum.succeeded + sum.failed + passed.size;
+    // What a page before carried over is known due at its own date; the index may list it older.
+    const known = new Set(carried.map((e) => e.id));
+    const queue = [...listed.filter((e) => !passed.has(e.id) && !known.has(e.id)), ...carried];
+    carried = await drain(queue, last);
     // Another page only if this one did something (the index may list what is already done).
     const moved = sum.succeeded + sum.failed + passed.size > before;
-    if (listed.length < asked || !moved || passed.size > MAX_PASSED_OVER) return sum;
+    if (listed.length < asked || !moved || passed.size > MAX_PASSED_OVER) {
+      // A last pass for what is due after the last page read, to today.
+      if (carried.length > 0) await drain(carried, today);
+      return sum;
+    }
   }
 };
 
