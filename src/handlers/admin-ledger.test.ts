@@ -226,6 +226,13 @@ describe('teller cash', () => {
       ]),
     );
     expect(await of(sent.body.id)).toEqual([['transaction_reversed', 'refused', ADMIN, 'forbidden: mine']]);
+    // Refused before anything was made (the key stays free for another action), a record names no
+    // transaction: a review found one naming what the same key made afterwards. It keeps the amount.
+    const cash = (await trail.bySubject(mine.id, { limit: 50 })).items.find(
+      (r) => r.action === 'teller_deposit',
+    );
+    expect(cash).toMatchObject({ outcome: 'refused', amount: 500 });
+    expect(cash).not.toHaveProperty('transactionId');
     expect(await of(paid.body.id)).toEqual([['transaction_reversed', 'refused', ADMIN, 'forbidden: paid']]);
     // Another customer's account, as ever: the same member of staff may act on it.
     expect(

@@ -84,7 +84,10 @@ const auditingRefusals = async <T>(entry: AuditEntry, run: () => Promise<T>): Pr
   } catch (e) {
     if (isBankError(e) && THROWN_REFUSALS.has(e.code)) {
       // The caller is told what refused them even if the record cannot be written; that is logged.
-      await refusedAs(entry, e.code).catch((error) =>
+      // Thrown, it made no transaction and left the key free: its record names none (the journal its key
+      // names may be another action's later: a review found a refused deposit tied to one made after).
+      const { transactionId: _, ...made } = entry;
+      await refusedAs(made, e.code).catch((error) =>
         logger.error('a refused staff action was not audited', { action: entry.action, code: e.code, error }),
       );
     }
