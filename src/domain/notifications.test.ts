@@ -164,6 +164,20 @@ describe('emails', () => {
     const goesOn = 'The schedule goes on';
     const on = text({ scheduleStatus: 'active', nextRunDate: '2027-01-01' });
     expect(on).toContain('The schedule goes on: its next transfer is due on 2027-01-01.');
+    // A run caught up after an outage: the next one is already due and is being made now.
+    const late = text({
+      scheduleStatus: 'active',
+      nextRunDate: '2026-12-08',
+      at: '2026-12-15T06:00:00.000Z',
+    });
+    expect(late).toContain('its next transfer, due on 2026-12-08, was missed while we could not make');
+    expect(late).not.toContain('is due on 2026-12-08');
+    const onTime = text({
+      scheduleStatus: 'active',
+      nextRunDate: '2027-01-01',
+      at: '2026-12-01T06:00:00.000Z',
+    });
+    expect(onTime).toContain('its next transfer is due on 2027-01-01.');
     const closedTo = text({
       errorCode: 'recipient_closed',
       scheduleStatus: 'ended',

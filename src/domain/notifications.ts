@@ -72,9 +72,15 @@ const scheduleAfter = (d: Record<string, unknown>): string[] => {
   const payYourself = 'Pay this one yourself if it is still due.';
   switch (d.scheduleStatus) {
     case 'active':
-      return [
-        `The schedule goes on: its next transfer is due on ${String(d.nextRunDate)}. Check the account, then pay this one yourself if it is still due.`,
-      ];
+      // Runs missed while the bank could not make scheduled transfers are made together, oldest first:
+      // the next one may already be due (a review found the notice naming a date already past).
+      return typeof d.at === 'string' && String(d.nextRunDate) <= d.at.slice(0, 10)
+        ? [
+            `The schedule goes on: its next transfer, due on ${String(d.nextRunDate)}, was missed while we could not make scheduled transfers and is being made now. Check the account, then pay this one yourself if it is still due.`,
+          ]
+        : [
+            `The schedule goes on: its next transfer is due on ${String(d.nextRunDate)}. Check the account, then pay this one yourself if it is still due.`,
+          ];
     case 'ended':
       return [
         d.endReason === 'source_closed'
