@@ -2,8 +2,9 @@
  * The contract test: every route driven over HTTP through the local gateway (real handlers, real
  * emulators, real Cognito tokens), success and error answers alike, and each response checked
  * against the OpenAPI document: its status is documented for the operation, its media type too,
- * its body validates against the documented schema (Ajv, JSON Schema 2020-12 as OpenAPI 3.1), and
- * the headers the document marks required are present. Any mismatch fails.
+ * its body validates against the documented schema (Ajv, JSON Schema 2020-12 as OpenAPI 3.1), a
+ * problem's code is one its response lists, the headers the document marks required are present, and
+ * the API's own headers it sends are declared (API_HEADERS). Any mismatch fails.
  */
 import { randomUUID } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -25,6 +26,7 @@ interface Res {
   body: unknown;
 }
 interface DocResponse {
+  description?: string;
   headers?: Record<string, { $ref?: string }>;
   content?: Record<string, { schema: Json }>;
 }
@@ -85,6 +87,16 @@ const successNotDriven: Record<string, string> = {
     'needs a delivery, made by the stream poller, which this test does not run (the webhook tests drive it)',
 };
 
+/** Response headers of the API's own that an operation declares where it sends them. */
+const API_HEADERS = [
+  'x-request-id',
+  'retry-after',
+  'location',
+  'content-disposition',
+  'idempotent-replayed',
+  'access-control-allow-origin',
+];
+
 /** Calls the API and checks the answer against the document's operation for `route`. */
 const call = async (
   route: string,
@@ -122,6 +134,15 @@ const call = async (
     const header = doc.components.headers[(h.$ref ?? '').split('/').pop() ?? ''];
     if (header?.required) expect(res.headers.get(name), `${what}: ${name}`).not.toBeNull();
   }
+  // The headers of the API itself (not HTTP's, security's or CORS's own) are declared where sent.
+  const declared = new Set(Object.keys(documented?.headers ?? {}).map((h) => h.toLowerCase()));
+  for (const name of API_HEADERS)
+    if (res.headers.has(name)) expect(declared.has(name), `${what}: ${name} declared`).toBe(true);
+  // A problem's code is one the operation's response for its status lists.
+  if (type === 'application/problem+json') {
+    const code = (body as { code?: string }).code;
+    expect(documented?.description, `${what}: code declared`).toContain(`\`${code}\``);
+  }
   checked.set(route, (checked.get(route) ?? new Set()).add(res.status));
   return { status: res.status, headers: res.headers, body };
 };
@@ -145,6 +166,15 @@ describe('every route answers as the OpenAPI document says', () => {
         })
       ).status,
     ).toBe(415);
+    // A duplicate key: malformed_json, which every operation with a body declares.
+    expect(
+      (
+        await call('POST /v1/auth/register', '/v1/auth/register', {
+          raw: '{"email": "a@b.co", "email": "c@d.co"}',
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(400);
     expect(
       (await call('POST /v1/auth/confirm', '/v1/auth/confirm', { body: { email, code: 'abc' } })).status,
     ).toBe(400);

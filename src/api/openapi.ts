@@ -148,6 +148,21 @@ const headerComponents: Record<string, Header> = {
     description: 'The web client\u2019s origin, when the request came from it (CORS); absent otherwise',
     schema: { type: 'string', format: 'uri', maxLength: 256 },
   },
+  'Retry-After': {
+    description: 'Seconds to wait before retrying',
+    required: true,
+    schema: { type: 'string', pattern: '^\\d{1,5}$', maxLength: 5 },
+  },
+  Location: {
+    description: 'The path of what the request created',
+    required: true,
+    schema: { type: 'string', pattern: '^/v1/', maxLength: 256 },
+  },
+  'Content-Disposition': {
+    description: 'An attachment, and the file name to save it under',
+    required: true,
+    schema: { type: 'string', pattern: '^attachment; filename="', maxLength: 256 },
+  },
   'Idempotent-Replayed': {
     description:
       '`true` when this answers an earlier request with the same Idempotency-Key (a transaction it created, as it stands now, or its stored answer)',
@@ -196,15 +211,21 @@ const GUARDED = ['user_disabled', 'password_reset_required'] as const;
 
 /** The statuses every route documents beyond its own errors, with the codes the handlers use for them. */
 const implicitStatuses = (r: RouteEntry): [number, ErrorCode[]][] => [
-  ...(needsToken(r)
-    ? ([
-        [401, ['unauthorized']],
-        // The guard of token routes (src/handlers/gate.ts): a login the bank disabled, or one whose
-        // confirmation did not finish setting its password, on every route; on a staff route also a
-        // caller not in the staff group, or a login without TOTP MFA.
-        [403, [...(r.role === 'admin' ? (['forbidden', 'mfa_required'] as const) : []), ...GUARDED]],
-      ] as [number, ErrorCode[]][])
-    : []),
+  // A body that is not JSON, holds a duplicate key or `__proto__` (src/api/json.ts), on every route
+  // that reads one (src/api/http.ts).
+  ...(r.body ? ([[400, ['malformed_json']]] as [number, ErrorCode[]][]) : []),
+  ...(needsToken(r) ? ([[401, ['unauthorized']]] as [number, ErrorCode[]][]) : []),
+  // The API edge (src/api/edge.ts): on AWS every function refuses a request that skipped CloudFront
+  // (no X-Origin-Verify), on every route. The guard of token routes (src/handlers/gate.ts): a login
+  // the bank disabled, or one whose confirmation did not finish setting its password, on every route;
+  // on a staff route also a login without TOTP MFA (and a caller not in the staff group: forbidden).
+  [
+    403,
+    [
+      'forbidden',
+      ...(needsToken(r) ? [...(r.role === 'admin' ? (['mfa_required'] as const) : []), ...GUARDED] : []),
+    ],
+  ],
   [404, []],
   [413, ['payload_too_large']],
   ...(r.body ? ([[415, ['unsupported_media_type']]] as [number, ErrorCode[]][]) : []),
@@ -213,7 +234,14 @@ const implicitStatuses = (r: RouteEntry): [number, ErrorCode[]][] => [
   [503, ['service_unavailable']],
 ];
 
-const errorResponse = (status: number, codes: ErrorCode[]): Response => {
+/** Codes answered with Retry-After beyond 429 and 503 (whose every answer of the bank carries it). */
+const RETRY_AFTER: readonly ErrorCode[] = ['delivery_in_progress'];
+
+/**
+ * A status's response. `replayable`: a keyed route's own refusal, recorded under the key and replayed
+ * with Idempotent-Replayed (src/api/transactions.ts).
+ */
+const errorResponse = (status: number, codes: ErrorCode[], replayable = false): Response => {
   const lines = codes.map((c) => `\`${c}\`: ${errorCatalog[c].title}`);
   const gateway = gatewayMessages[status];
   if (gateway) lines.push(`API Gateway itself answers \`{"message":"${gateway}"}\` (application/json).`);
@@ -229,12 +257,15 @@ const errorResponse = (status: number, codes: ErrorCode[]): Response => {
   };
   return {
     description: lines.join('\n\n') || errorCatalog.bad_request.title,
-    headers:
-      status === 429 || status === 503
+    headers: {
+      ...(status === 429 || status === 503
         ? retryAfterUnlessGateway
         : gateway
           ? requestIdUnlessGateway
-          : requestId,
+          : requestId),
+      ...(codes.some((c) => RETRY_AFTER.includes(c)) ? { 'Retry-After': ref('headers', 'Retry-After') } : {}),
+      ...(replayable ? { 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') } : {}),
+    },
     content,
   };
 };
@@ -246,10 +277,12 @@ const errorResponses = (r: RouteEntry): Record<string, Response> => {
     byStatus.set(status, [...new Set([...(byStatus.get(status) ?? []), ...codes])]);
   for (const code of r.errors) add(errorCatalog[code].status, [code]);
   for (const [status, codes] of implicitStatuses(r)) add(status, codes);
+  // A keyed route records its own refusals under the key (a decline, a conflict) and replays them.
+  const own = new Set<number>(r.errors.map((c) => errorCatalog[c].status).filter((s) => s < 500));
   return Object.fromEntries(
     [...byStatus]
       .sort(([a], [b]) => a - b)
-      .map(([status, codes]) => [String(status), errorResponse(status, codes)]),
+      .map(([status, codes]) => [String(status), errorResponse(status, codes, keyed(r) && own.has(status))]),
   );
 };
 
@@ -287,6 +320,8 @@ const operation = (r: RouteEntry): Operation => {
             headers: {
               ...requestId,
               ...(keyed(r) ? { 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') } : {}),
+              ...(r.location ? { Location: ref('headers', 'Location') } : {}),
+              ...(r.produces ? { 'Content-Disposition': ref('headers', 'Content-Disposition') } : {}),
             },
             ...successContent(r),
           },

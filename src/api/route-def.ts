@@ -38,8 +38,13 @@ export interface RouteDef {
   /** Other success statuses the route may answer, with the same body (documented beside `status`). */
   alsoStatus?: readonly number[];
   response?: ZodMiniType;
-  /** A success body that is not JSON (its media type), documented as a string. */
+  /**
+   * A success body that is not JSON (its media type), documented as a string, with the
+   * Content-Disposition that names the download.
+   */
   produces?: 'text/csv';
+  /** The success answer carries `Location`: the path of what it created. */
+  location?: true;
   errors: readonly ErrorCode[];
 }
 

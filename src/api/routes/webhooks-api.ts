@@ -23,6 +23,7 @@ export const routes = {
     idempotent: true,
     body: WebhookBody,
     status: 201,
+    location: true,
     response: WebhookCreated,
     errors: [...keyed, 'invalid_webhook_url', 'webhook_limit_reached'],
   }),
