@@ -14,13 +14,14 @@ import type { ZodMiniType } from 'zod/mini';
 import type { $ZodError, output } from 'zod/v4/core';
 import { config } from '../config.ts';
 import { BankError, type FieldError } from '../domain/errors.ts';
+import { clip } from '../domain/text.ts';
 import type { HttpFunctionName } from '../functions.ts';
 import { afterGuard } from '../store/guard-gate.ts';
 import { withDeadline } from '../store/retry.ts';
 import { type EdgeCheck, edgeCheck } from './edge.ts';
 import { securityHeaders } from './headers.ts';
 import { JsonError, parseStrictJson } from './json.ts';
-import { HTTP_API_TIMEOUT_MS } from './limits.ts';
+import { HTTP_API_TIMEOUT_MS, PROBLEM_MAX_ERRORS, PROBLEM_MAX_PATH } from './limits.ts';
 import { logger } from './logger.ts';
 import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.ts';
 import { withRequestContext } from './request-context.ts';
@@ -149,9 +150,10 @@ export const errorResult = (
   body: JSON.stringify(problemOf(e)),
 });
 
+/** The first issues as the Problem schema bounds them: its count, and each path (a record's key as sent). */
 const issuesOf = (where: string, error: $ZodError): FieldError[] =>
-  error.issues.map((i) => ({
-    path: [where, ...i.path.map(String)].join('.'),
+  error.issues.slice(0, PROBLEM_MAX_ERRORS).map((i) => ({
+    path: clip([where, ...i.path.map(String)].join('.'), PROBLEM_MAX_PATH),
     message: i.message,
   }));
 
@@ -160,7 +162,12 @@ const validate = <S extends ZodMiniType | undefined>(schema: S, value: unknown, 
   const r = schema.safeParse(value);
   if (r.success) return r.data as Out<S>;
   if (where === 'params') throw new BankError('not_found', 'No such resource');
-  throw new BankError('validation_failed', 'The request is not valid', { errors: issuesOf(where, r.error) });
+  const n = r.error.issues.length;
+  throw new BankError(
+    'validation_failed',
+    `The request is not valid${n > PROBLEM_MAX_ERRORS ? `: the first ${PROBLEM_MAX_ERRORS} of ${n} errors` : ''}`,
+    { errors: issuesOf(where, r.error) },
+  );
 };
 
 const header = (event: APIGatewayProxyEventV2, name: string): string | undefined => {

@@ -5,3 +5,10 @@
  * local gateway keeps the same limit (src/local/invoke.ts).
  */
 export const HTTP_API_TIMEOUT_MS = 30_000;
+
+/**
+ * A problem's `errors` (src/api/schemas/problem.ts): at most this many, each `path` at most this long.
+ * A validation_failed problem lists the first ones and clips a path (a record's key is echoed in it).
+ */
+export const PROBLEM_MAX_ERRORS = 100;
+export const PROBLEM_MAX_PATH = 256;

@@ -1,5 +1,6 @@
 /** RFC 9457 problem details, as every error is answered (documentation: src/api/problem.ts renders them). */
 import * as z from 'zod/mini';
+import { PROBLEM_MAX_ERRORS, PROBLEM_MAX_PATH } from '../limits.ts';
 import { doc, str } from './primitives.ts';
 
 export const Problem = doc(
@@ -13,7 +14,7 @@ export const Problem = doc(
       z
         .array(
           z.object({
-            path: str(256),
+            path: str(PROBLEM_MAX_PATH),
             message: str(512),
             index: z.optional(
               doc(z.int(), {
@@ -25,7 +26,7 @@ export const Problem = doc(
             ),
           }),
         )
-        .check(z.maxLength(100)),
+        .check(z.maxLength(PROBLEM_MAX_ERRORS)),
     ),
   }),
   { id: 'Problem' },
