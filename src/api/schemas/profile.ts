@@ -17,7 +17,13 @@ export const DisableTotpBody = doc(z.strictObject({ code: TotpCode, password: Cu
 });
 
 // ---------- responses ----------
-export const TotpEnrolment = doc(z.object({ secret: str(64), otpauthUri: str(512) }), {
+/**
+ * The longest otpauthUri (src/handlers/profile.ts) an accepted email makes: the email (Email: at most
+ * 254 characters, ASCII) percent-encoded is at most 3 × 254 = 762 (every `+` is `%2B`), and the rest
+ * with a secret of 64 (the bound above), the issuer, algorithm, digits and period is 162: 924.
+ */
+const OTPAUTH_URI_MAX = 924;
+export const TotpEnrolment = doc(z.object({ secret: str(64), otpauthUri: str(OTPAUTH_URI_MAX) }), {
   id: 'TotpEnrolment',
 });
 export const MfaStatus = doc(z.object({ totp: z.boolean() }), { id: 'MfaStatus' });
