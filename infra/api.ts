@@ -22,9 +22,12 @@ import {
   FunctionCode,
   FunctionEventType,
   FunctionRuntime,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
   OriginProtocolPolicy,
   OriginRequestPolicy,
   PriceClass,
+  ResponseHeadersPolicy,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -37,10 +40,12 @@ import { CfnLoggingConfiguration, CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { corsConfig } from '../src/api/cors.ts';
 import { ORIGIN_HEADER_NAME, VIEWER_IP_FUNCTION } from '../src/api/edge.ts';
+import { API_SECURITY_HEADERS } from '../src/api/headers.ts';
 import { needsToken, type RouteEntry, routeKey, routeList } from '../src/api/routes.ts';
 import type { HttpFunctionName as FunctionName } from '../src/functions.ts';
 import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
 import type { StageConfig, Throttle } from './stage.ts';
+import { cloudFrontName } from './web.ts';
 
 /**
  * A route's own throttle, when tighter than the stage's: the token refresh; the other public auth
@@ -273,6 +278,29 @@ export class Api extends Construct {
       },
     });
     const apiHost = Fn.select(2, Fn.split('/', this.httpApi.apiEndpoint));
+    // The functions' own security headers (src/api/headers.ts) on every answer the edge sends, with
+    // HSTS: API Gateway's own answers (the authorizer's 401, an unknown route's 404, a throttle's 429)
+    // carry none of them, nor do CloudFront's. Never over a function's (override off): the values
+    // are the same ones.
+    const h = API_SECURITY_HEADERS;
+    const headers = new ResponseHeadersPolicy(this, 'EdgeHeaders', {
+      responseHeadersPolicyName: cloudFrontName(cfg, 'api-headers'),
+      comment: 'Serverless Bank API edge: HSTS, nosniff, frame deny, no referrer, no-store, CSP none',
+      securityHeadersBehavior: {
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(730),
+          includeSubdomains: true,
+          override: false,
+        },
+        contentTypeOptions: { override: false },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: false },
+        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: false },
+        contentSecurityPolicy: { contentSecurityPolicy: h['content-security-policy'], override: false },
+      },
+      customHeadersBehavior: {
+        customHeaders: [{ header: 'Cache-Control', value: h['cache-control'], override: false }],
+      },
+    });
     const distribution = new Distribution(this, 'Edge', {
       comment: `Serverless Bank API edge (${cfg.stage}, ${Aws.REGION})`,
       defaultBehavior: {
@@ -294,6 +322,7 @@ export class Api extends Construct {
         allowedMethods: AllowedMethods.ALLOW_ALL,
         cachePolicy: CachePolicy.CACHING_DISABLED,
         originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        responseHeadersPolicy: headers,
         functionAssociations: [
           {
             eventType: FunctionEventType.VIEWER_REQUEST,

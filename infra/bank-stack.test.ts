@@ -19,6 +19,7 @@ import {
   ORIGIN_ROTATION_WAIT_SECONDS,
   VIEWER_IP_FUNCTION,
 } from '../src/api/edge.ts';
+import { API_SECURITY_HEADERS } from '../src/api/headers.ts';
 import { logger } from '../src/api/logger.ts';
 import { needsToken, routeKey, routeList } from '../src/api/routes.ts';
 import { AUDIT_CHANGED } from '../src/domain/audit.ts';
@@ -1581,6 +1582,39 @@ describe('API edge (apiEdge=true)', () => {
       `https://${JSON.stringify({ 'Fn::GetAtt': [edge, 'DomainName'] })}`,
     );
     expect(new AwsSolutionsChecks().validateScope(s.app).violations).toEqual([]);
+  });
+
+  it("adds the functions' security headers and HSTS to every answer the edge sends, never over a function's own (API Gateway's own answers carry none)", () => {
+    const s = synth({ apiEdge: 'true' });
+    const edge = logicalId(s.stack, s.stack.api.edge?.distribution as never);
+    const config = (s.template.findResources('AWS::CloudFront::Distribution')[edge] as { Properties: Json })
+      .Properties.DistributionConfig as { DefaultCacheBehavior: { ResponseHeadersPolicyId?: unknown } };
+    const policyRef = config.DefaultCacheBehavior.ResponseHeadersPolicyId as { Ref: string } | undefined;
+    expect(policyRef?.Ref).toBeDefined();
+    const policy = s.template.findResources('AWS::CloudFront::ResponseHeadersPolicy')[
+      policyRef?.Ref ?? ''
+    ] as {
+      Properties: { ResponseHeadersPolicyConfig: Json };
+    };
+    const cfg = policy.Properties.ResponseHeadersPolicyConfig as {
+      SecurityHeadersConfig: Record<string, Json>;
+      CustomHeadersConfig: { Items: Json[] };
+    };
+    const sec = cfg.SecurityHeadersConfig;
+    expect(sec.StrictTransportSecurity).toMatchObject({
+      AccessControlMaxAgeSec: 730 * 86400,
+      IncludeSubdomains: true,
+    });
+    expect(sec.ContentTypeOptions).toBeDefined();
+    expect(sec.FrameOptions).toMatchObject({ FrameOption: 'DENY' });
+    expect(sec.ReferrerPolicy).toMatchObject({ ReferrerPolicy: 'no-referrer' });
+    expect(sec.ContentSecurityPolicy).toMatchObject({
+      ContentSecurityPolicy: API_SECURITY_HEADERS['content-security-policy'],
+    });
+    expect(cfg.CustomHeadersConfig.Items).toEqual([
+      { Header: 'Cache-Control', Value: API_SECURITY_HEADERS['cache-control'], Override: false },
+    ]);
+    for (const h of Object.values(sec)) expect(h.Override).toBe(false);
   });
 
   it('logs every request the edge receives (viewer address, WAF blocks included) to the access-logs bucket, and what the WAF blocked or counted, redacted, to an aws-waf-logs- log group; in us-east-1 only', () => {
