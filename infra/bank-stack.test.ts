@@ -1369,7 +1369,7 @@ describe('prod stage', () => {
     });
   });
 
-  it("reserves the notifier's concurrency when asked (notifierConcurrency, over reservedConcurrency), never 0", () => {
+  it("reserves the notifier's concurrency when asked (notifierConcurrency, over reservedConcurrency), neither ever 0", () => {
     const reserved = (x: Synth, fn: 'notifier' | 'money') =>
       (
         x.template.toJSON().Resources[logicalId(x.stack, x.stack.functions.byName[fn])] as {
@@ -1394,6 +1394,10 @@ describe('prod stage', () => {
       ),
     ).toBe(true);
     expect(() => synth({ notifierConcurrency: '0' })).toThrow(/at least 1/);
+    // Every function's at 0 would invoke none of them.
+    expect(() => synth({ reservedConcurrency: '0' })).toThrow(
+      /context reservedConcurrency must be at least 1/,
+    );
   });
 
   it("takes each route group's throttle from the context, never above the stage's", () => {

@@ -156,7 +156,8 @@ export const stageConfig = (node: Node): StageConfig => {
     apiEdgeRateLimit: num(node, 'apiEdgeRateLimit', 1000, 10),
     ...(originSecretVersion === undefined ? {} : { originSecretVersion }),
     logLevel: str(node, 'logLevel') ?? (prod ? 'INFO' : 'DEBUG'),
-    ...(reserved === undefined ? {} : { reservedConcurrency: num(node, 'reservedConcurrency', 0) }),
+    // 0 would stop every function (Lambda invokes none with no concurrency): the bank down, not capped.
+    ...(reserved === undefined ? {} : { reservedConcurrency: num(node, 'reservedConcurrency', 1, 1) }),
     ...(notifierReserved === undefined ? {} : { notifierConcurrency: num(node, 'notifierConcurrency', 1) }),
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(webDist === undefined ? {} : { webDist }),
