@@ -108,7 +108,26 @@ describe('confirmation of payee', () => {
     expect(matchName('John Smith', 'John Robert Smith')).toBe('close');
   });
 
-  it('counts letters in code points, as the edit distance does (CJK outside the BMP too)', () => {
+  it('counts letters as a reader sees them: a Devanagari letter with its vowel sign is one (a three-syllable Hindi name allows no edit)', () => {
+    // सुनीता (Sunita): 6 code points, 3 letters. Counted in code points it allowed an edit, and a guess
+    // with one vowel wrong or left out was answered with the holder's name.
+    expect(matchName('सुनीता', 'सुनीता')).toBe('exact');
+    expect(confirmation('सुनिता', 'सुनीता')).toEqual({ match: 'none' });
+    expect(confirmation('सनीता', 'सुनीता')).toEqual({ match: 'none' });
+    // One letter is its syllable whole: a wrong vowel is one edit, not one of six code points.
+    expect(editDistance('सुनीता', 'सुनिता')).toBe(1);
+    expect(editDistance('सुनीता', 'सनीता')).toBe(1);
+    // A syllable wrong whole (नी for मो: two code points) is one letter wrong.
+    expect(editDistance('सुनीता', 'सुमोता')).toBe(1);
+    // From five letters on, one edit, as in any script (सुनीता शर्मा: five, or six where ICU predates
+    // Unicode 15.1 and splits the conjunct र्मा).
+    expect(matchName('सुनिता शर्मा', 'सुनीता शर्मा')).toBe('close');
+    expect(matchName('सुमोता शर्मा', 'सुनीता शर्मा')).toBe('close');
+    // An initial is one letter with its marks: सु for सुनीता.
+    expect(matchName('सु शर्मा', 'सुनीता शर्मा')).toBe('close');
+  });
+
+  it('counts a CJK letter outside the BMP as one letter, in the length and the edit distance alike', () => {
     // U+20000.. are one code point and two UTF-16 units each: 3 letters, no edit.
     expect(matchName('\u{20000}\u{20001}\u{20002}', '\u{20000}\u{20001}\u{20003}')).toBe('none');
     // 5 letters (10 UTF-16 units): one edit, not two.

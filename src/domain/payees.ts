@@ -1,3 +1,5 @@
+import { lettersOf } from './text.ts';
+
 /**
  * Confirmation of payee: how close the name a customer typed is to the name of the account's holder.
  *
@@ -8,7 +10,10 @@
  *   fewer than 5 letters (`MIN_LETTERS_FOR_EDITS`) allows no edit, and a name that is a strict part of
  *   the holder's ("王" of "王芳", "John Smit" of "John Smith") is never close: `close` answers with the
  *   holder's name, so either would hand it out for a guess with one letter left out or wrong.
- *   Lengths are counted in code points (a CJK letter outside the BMP is one letter, as in editDistance).
+ *   Lengths and edits are counted in letters as a reader sees them (grapheme clusters: a CJK letter
+ *   outside the BMP is one, and so is a Devanagari letter with its vowel sign, मो). Until 2026-12-07
+ *   they were code points, so a three-syllable Hindi name (सुनीता: 6 code points) allowed an edit that
+ *   a three-letter Latin one does not, and answered its holder's name for a guess with one wrong.
  * - `none`: anything else.
  */
 export type Match = 'exact' | 'close' | 'none';
@@ -43,10 +48,13 @@ export const foldName = (s: string): string =>
     .replace(/[^\p{L}\p{M}\p{N}]+/gu, ' ')
     .trim();
 
-/** Optimal string alignment distance (Damerau-Levenshtein without repeated edits of a substring). */
+/**
+ * Optimal string alignment distance (Damerau-Levenshtein without repeated edits of a substring), in
+ * letters (grapheme clusters).
+ */
 export const editDistance = (a: string, b: string): number => {
-  const x = [...a];
-  const y = [...b];
+  const x = lettersOf(a);
+  const y = lettersOf(b);
   const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) =>
     Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
   );
@@ -64,15 +72,15 @@ export const editDistance = (a: string, b: string): number => {
   return (d[x.length] as number[])[y.length] as number;
 };
 
-/** A folded holder's name with fewer letters (code points, spaces aside) allows no edit at all. */
+/** A folded holder's name with fewer letters (grapheme clusters, spaces aside) allows no edit at all. */
 export const MIN_LETTERS_FOR_EDITS = 5;
 
 /**
  * Edits allowed against a folded holder's name: none under MIN_LETTERS_FOR_EDITS letters, else one per
- * 5 characters (code points, spaces included), at most 3.
+ * 5 characters (grapheme clusters, spaces included), at most 3.
  */
 const allowedEdits = (holder: string): number => {
-  const chars = [...holder];
+  const chars = lettersOf(holder);
   if (chars.filter((c) => c !== ' ').length < MIN_LETTERS_FOR_EDITS) return 0;
   return Math.min(3, Math.floor(chars.length / 5));
 };
@@ -100,7 +108,7 @@ const initialsMatch = (given: string[], holder: string[]): boolean => {
     let found = false;
     while (j < h.length) {
       const name = h[j++] as string;
-      if (token === name || (token.length === 1 && name.startsWith(token))) {
+      if (token === name || (lettersOf(token).length === 1 && name.startsWith(token))) {
         found = true;
         break;
       }
@@ -108,7 +116,7 @@ const initialsMatch = (given: string[], holder: string[]): boolean => {
     }
     if (!found) return false;
   }
-  return (g[0] as string).charAt(0) === (h[0] as string).charAt(0);
+  return lettersOf(g[0] as string)[0] === lettersOf(h[0] as string)[0];
 };
 
 const sameTokens = (a: string[], b: string[]): boolean =>

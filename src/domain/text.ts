@@ -16,6 +16,12 @@ export const LONE_SURROGATE = /\p{Cs}/u;
 const graphemes = /* @__PURE__ */ new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 /**
+ * `text`'s user-perceived characters (extended grapheme clusters): a letter with its marks is one
+ * (a Devanagari syllable with its vowel sign, मो), as is a letter outside the BMP.
+ */
+export const lettersOf = (text: string): string[] => Array.from(graphemes.segment(text), (g) => g.segment);
+
+/**
  * `text` cut to at most `max` UTF-16 units (the unit the API's length limits count) at a character's
  * end: never inside a surrogate pair, which would leave a lone surrogate (ill-formed: strict JSON
  * decoders refuse the document, DynamoDB may refuse the write), nor inside an emoji's sequence. For
