@@ -1,0 +1,46 @@
+/**
+ * Review findings on the failed scheduled run's email (src/domain/notifications.ts), built from the
+ * event exactly as the stream function derives it from the run's item (src/domain/events.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { eventsFromChange, type Views } from './events.ts';
+import { emailFor } from './notifications.ts';
+
+const views: Views = {
+  transaction: () => ({}),
+  account: () => ({}),
+};
+const none = { incoming: false, withdrawals: false, holds: false };
+
+/** The run item the scheduled-transfers function writes for a failed run (src/store/schedules.ts). */
+const failedRun = (over: Record<string, unknown> = {}) => ({
+  entity: 'scheduleRun',
+  scheduleId: 'sch_1',
+  ownerId: 'u1',
+  runDate: '2026-12-01',
+  outcome: 'failed',
+  errorCode: 'insufficient_funds',
+  amount: 2500,
+  currency: 'USD',
+  fromAccountId: 'acc_savings',
+  at: '2026-12-01T00:04:00.000Z',
+  scheduleStatus: 'active',
+  nextRunDate: '2027-01-01',
+  ...over,
+});
+
+const emailOf = (run: Record<string, unknown>) => {
+  const [event] = eventsFromChange(undefined, run, '2026-12-01T00:04:01.000Z', views);
+  if (!event) throw new Error('no event');
+  return emailFor(event, none, { withdrawalOver: 50_000 });
+};
+
+describe('review: the failed scheduled run email', () => {
+  it('names the account the transfer was to be paid from (its last 4 digits), as every other money email does', () => {
+    // A customer with a current and a savings account, each with a USD 25.00 schedule, cannot tell which
+    // one failed (nor which account to top up) from this email.
+    const e = emailOf(failedRun());
+    expect(e).toBeDefined();
+    expect(e?.text).toMatch(/your account \u2022\u2022\u2022\u2022\d{4}/);
+  });
+});
