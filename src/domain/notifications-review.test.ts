@@ -43,4 +43,13 @@ describe('review: the failed scheduled run email', () => {
     expect(e).toBeDefined();
     expect(e?.text).toMatch(/your account \u2022\u2022\u2022\u2022\d{4}/);
   });
+
+  it('says that the dates it gives are UTC days (the schedule’s dates are UTC calendar days)', () => {
+    // A run due 2026-12-01 UTC is made at 00:04 UTC, i.e. 16:04 on 30 November in California: "due on
+    // 2026-12-01" with no zone reads as a day later than the money was due to go.
+    const e = emailOf(failedRun());
+    expect(e?.text).toContain('2026-12-01');
+    expect(e?.text).toMatch(/2026-12-01[^.]*UTC/);
+    expect(e?.text).toMatch(/2027-01-01[^.]*UTC/);
+  });
 });
