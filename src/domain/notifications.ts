@@ -43,7 +43,8 @@ const escapeHtml = (s: string): string =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
   );
 
-const build = (subject: string, lines: string[]): Email => ({
+/** An email of `lines` (paragraphs), plain text and HTML, signed by the bank. */
+export const buildEmail = (subject: string, lines: string[]): Email => ({
   subject,
   text: `${lines.join('\n\n')}\n\nServerless Bank\n`,
   html: `<!doctype html><html><body style="font-family:sans-serif">${lines
@@ -142,19 +143,19 @@ export const emailFor = (
       // Money the bank moved, not the customer (a transfer returned from a closed account, a staff
       // reversal): always told. Nothing the other side typed (the description) is in it.
       if (d.type === 'reversal' && d.toAccountId) {
-        return build(`${amount} was returned to your account`, [
+        return buildEmail(`${amount} was returned to your account`, [
           `The bank reversed a transaction and returned ${amount} to your account ${maskAccount(d.toAccountNumber)}.`,
           'Your account\u2019s history shows which one.',
         ]);
       }
       if (d.type === 'reversal' && d.fromAccountId) {
-        return build(`The bank reversed ${amount} from your account`, [
+        return buildEmail(`The bank reversed ${amount} from your account`, [
           `The bank reversed a transaction and took ${amount} back from your account ${maskAccount(d.fromAccountNumber)}.`,
           'Your account\u2019s history shows which one. If you do not recognise it, contact us.',
         ]);
       }
       if (isMoneyReceived(event) && prefs.incoming) {
-        return build(`You received ${amount}`, [
+        return buildEmail(`You received ${amount}`, [
           `You received ${amount} into your account ${maskAccount(d.toAccountNumber)}.`,
           ...(opts.lastReceivedThisHour
             ? [
@@ -170,7 +171,7 @@ export const emailFor = (
         typeof d.amount === 'number' &&
         d.amount > opts.withdrawalOver
       ) {
-        return build(`Withdrawal of ${amount}`, [
+        return buildEmail(`Withdrawal of ${amount}`, [
           `${amount} was withdrawn from your account ${maskAccount(d.fromAccountNumber)}.`,
           'If this was not you, contact us at once.',
         ]);
@@ -178,33 +179,33 @@ export const emailFor = (
       return undefined;
     case 'transaction.expired':
       if (!prefs.holds) return undefined;
-      return build(`Your pending transfer of ${amount} expired`, [
+      return buildEmail(`Your pending transfer of ${amount} expired`, [
         `Your pending transfer of ${amount} from your account ${maskAccount(d.fromAccountNumber)} expired before it was posted. The amount is available again.`,
       ]);
     case 'transaction.unclaimed':
       // Always told: the customer's money is with the bank, and only they can ask for it. They may have
       // no open account left, so the email says how to get it back; then, how it was paid out.
       if (d.unclaimedPaidOutBy === 'cheque')
-        return build(`We have sent you a cheque for ${amount}`, [
+        return buildEmail(`We have sent you a cheque for ${amount}`, [
           `The ${amount} we were holding for you, from your transfer from your account ${maskAccount(d.fromAccountNumber)} that could not be paid in, has been sent to you by cheque.`,
         ]);
       if (d.unclaimedPaidOutBy === 'escheat')
-        return build(`Your unclaimed ${amount} was handed to the state`, [
+        return buildEmail(`Your unclaimed ${amount} was handed to the state`, [
           `The ${amount} we were holding for you, from your transfer from your account ${maskAccount(d.fromAccountNumber)} that could not be paid in, was not claimed, and has been handed to the state as unclaimed property, as the law requires.`,
           'You can claim it from the state\u2019s unclaimed property office.',
         ]);
-      return build(`Your transfer of ${amount} was returned, and we are holding it for you`, [
+      return buildEmail(`Your transfer of ${amount} was returned, and we are holding it for you`, [
         `Your transfer of ${amount} from your account ${maskAccount(d.fromAccountNumber)} could not be paid in: the receiving account was closed before it arrived.`,
         `Your account ${maskAccount(d.fromAccountNumber)} is closed too, so we are holding the ${amount} for you. Contact us, and we will pay it into an account in your name.`,
       ]);
     case 'schedule.run_failed':
       // Always told: a payment the customer counted on did not go.
-      return build(`Your scheduled transfer of ${amount} was not paid`, [
+      return buildEmail(`Your scheduled transfer of ${amount} was not paid`, [
         `Your scheduled transfer of ${amount} due on ${String(d.runDate)} was not paid: ${runFailure(String(d.errorCode))}.`,
         ...scheduleAfter(d),
       ]);
     case 'account.closed':
-      return build(`Your account ${maskAccount(d.number)} is closed`, [
+      return buildEmail(`Your account ${maskAccount(d.number)} is closed`, [
         `Your ${String(d.type ?? '')} account ${maskAccount(d.number)} (${String(d.currency ?? '')}) was closed.`,
       ]);
     default:

@@ -24,7 +24,12 @@ import type { Context } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
 import type { BankEvent } from '../domain/events.ts';
-import { emailFor, isMoneyReceived, RECEIVED_EMAILS_PER_HOUR } from '../domain/notifications.ts';
+import { type Email, emailFor, isMoneyReceived, RECEIVED_EMAILS_PER_HOUR } from '../domain/notifications.ts';
+import {
+  isSecurityNoticeType,
+  REGISTRATION_NOTICES_PER_DAY,
+  securityEmailFor,
+} from '../domain/security-notices.ts';
 import { byItemKey, getMany, withoutSdkLogger } from '../store/db.ts';
 import { EmailMarks } from '../store/email-marks.ts';
 import * as keys from '../store/item-keys.ts';
@@ -228,8 +233,29 @@ export const processEvent = async (
   }
   const owner = n.ownerId;
   const known = owners?.get(owner);
-  const event: BankEvent = { id: n.id, type: n.type, createdAt: n.createdAt, data: n.data };
   const settings = config();
+  if (isSecurityNoticeType(n.type)) {
+    // A security notice: always sent, whatever the preferences (src/domain/security-notices.ts).
+    const profile = known ? known.profile : await users().get(owner);
+    if (!profile?.email) return false;
+    if (n.type === 'security.registration_repeated') {
+      // Anyone can register with any address, as often as they like: at most
+      // REGISTRATION_NOTICES_PER_DAY a customer a UTC day (of the attempt), however late delivered.
+      const at = new Date(n.createdAt);
+      const count = await emailMarks().takeRegistrationNotice(
+        owner,
+        n.id,
+        Number.isNaN(at.getTime()) ? now() : at,
+        REGISTRATION_NOTICES_PER_DAY,
+      );
+      if (count.state === 'full') {
+        logger.info('email not sent: the day\u2019s registration notice was sent', { eventId: n.id });
+        return false;
+      }
+    }
+    return send(n.id, n.type, profile.email, securityEmailFor(n.type, n.createdAt), deadline);
+  }
+  const event: BankEvent = { id: n.id, type: n.type, createdAt: n.createdAt, data: n.data };
   const prefs = known?.prefs ?? (await webhooks().preferences(owner));
   let email = emailFor(event, prefs.email, { withdrawalOver: settings.notifyWithdrawalOver });
   if (!email) return false;
@@ -254,6 +280,22 @@ export const processEvent = async (
       });
     if (!email) return false;
   }
+  return send(event.id, event.type, profile.email, email, deadline);
+};
+
+/**
+ * Sends one email under its mark (claim, send, mark sent); true when sent. False when it was sent
+ * already, or SES refused it for good; throws when another invocation is sending it or the send failed.
+ */
+const send = async (
+  id: string,
+  type: string,
+  to: string,
+  email: Email,
+  deadline: Date | undefined,
+): Promise<boolean> => {
+  const event = { id, type };
+  const settings = config();
   const claim = await emailMarks().claim(event.id, now(), deadline);
   if (claim.state === 'sent') return false;
   if (claim.state === 'sending') throw new EmailBeingSent(event.id, claim.leaseUntil);
@@ -261,7 +303,7 @@ export const processEvent = async (
     await sesClient().send(
       new SendEmailCommand({
         FromEmailAddress: settings.emailFrom,
-        Destination: { ToAddresses: [profile.email] },
+        Destination: { ToAddresses: [to] },
         Content: {
           Simple: {
             Subject: { Data: email.subject, Charset: 'UTF-8' },

@@ -13,6 +13,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { CustomerEvent } from '../domain/events.ts';
 import { emailedTypes } from '../domain/notifications.ts';
+import type { SecurityNoticeType } from '../domain/security-notices.ts';
 import { withoutSdkLogger } from '../store/db.ts';
 
 /**
@@ -23,10 +24,13 @@ export const MAX_NOTICE_BYTES = 256 * 1024;
 /** The most events of one invocation: what the notifier was given per batch when it read the stream. */
 export const MAX_NOTICE_EVENTS = 25;
 
-/** An event as the notifier reads it. */
+/**
+ * An event as the notifier reads it, or a security notice (src/domain/security-notices.ts: from an
+ * audit record, never stored as an event).
+ */
 export interface Notice {
   id: string;
-  type: CustomerEvent['type'];
+  type: CustomerEvent['type'] | SecurityNoticeType;
   createdAt: string;
   data: Record<string, unknown>;
   ownerId: string;

@@ -22,14 +22,15 @@ import type {
 import { logger } from '../api/logger.ts';
 import { transactionView } from '../api/transactions.ts';
 import { config } from '../config.ts';
-import { type CustomerEvent, eventsFromChange, type Image, type Views } from '../domain/events.ts';
+import { type CustomerEvent, eventId, eventsFromChange, type Image, type Views } from '../domain/events.ts';
 import { CREDIT_UNCLAIMED, type Journal } from '../domain/ledger.ts';
+import { securityNoticeOf } from '../domain/security-notices.ts';
 import { toAccount } from '../store/accounts.ts';
 import type { ReadAhead } from '../store/events.ts';
 import { reportAuditChange } from './audit-changes.ts';
 import { events } from './events-context.ts';
 import { retriedFrom } from './in-order.ts';
-import { mayEmail, noticeOf, notify } from './notify.ts';
+import { mayEmail, type Notice, noticeOf, notify } from './notify.ts';
 
 export const imageOf = (image: Record<string, AttributeValue> | undefined): Image | undefined =>
   image ? (unmarshall(image as Parameters<typeof unmarshall>[0]) as Image) : undefined;
@@ -73,6 +74,14 @@ const eventsOf = (r: DynamoDBRecord): CustomerEvent[] =>
   eventsFromChange(imageOf(r.dynamodb?.OldImage), imageOf(r.dynamodb?.NewImage), changedAt(r), views);
 
 /**
+ * The security notice an appended audit record gives its owner (src/domain/security-notices.ts: a
+ * password changed, two-step sign-in turned off...), or undefined. Not an event: nothing is stored, and
+ * it goes to the notifier with the batch's events.
+ */
+export const securityNoticeOfRecord = (r: DynamoDBRecord): Notice | undefined =>
+  r.eventName === 'INSERT' ? securityNoticeOf(imageOf(r.dynamodb?.NewImage), eventId) : undefined;
+
+/**
  * A batch's events, stored per customer: each customer's in stream order, as few transactions as they
  * fit in (EventStore.recordAll), so a customer many records reach at once (a hot recipient's settled
  * credits, a bulk payment's sender) moves their event counter once per transaction, not once per
@@ -107,6 +116,8 @@ const eventsOf = (r: DynamoDBRecord): CustomerEvent[] =>
  */
 export const processRecords = async (records: readonly DynamoDBRecord[]): Promise<DynamoDBBatchResponse> => {
   const byCustomer = new Map<string, { e: CustomerEvent; at: number }[]>();
+  /** The security notices of appended audit records: nothing to store, sent with the events. */
+  const securityNotices: { notice: Notice; at: number }[] = [];
   let stopAt = records.length;
   let error: unknown;
   for (const [at, r] of records.entries()) {
@@ -116,6 +127,8 @@ export const processRecords = async (records: readonly DynamoDBRecord[]): Promis
     let derived: CustomerEvent[];
     try {
       derived = eventsOf(r);
+      const notice = securityNoticeOfRecord(r);
+      if (notice) securityNotices.push({ notice, at });
     } catch (e) {
       // A change whose images cannot be read: the batch stops at it, as at an event not stored.
       stopAt = at;
@@ -164,11 +177,11 @@ export const processRecords = async (records: readonly DynamoDBRecord[]): Promis
   // customer's event failed there): the retry sends them again (the notifier's marks find them sent),
   // but were that record's retries to run out, its stored events would never be emailed. Each event
   // once (two records of a batch may give the same event: stored once).
+  // The security notices of the batch's audit records go with them, in stream order.
   const seen = new Set<string>();
-  const notices = toNotify
+  const notices = [...toNotify.map((x) => ({ notice: noticeOf(x.e), at: x.at })), ...securityNotices]
     .sort((a, b) => a.at - b.at)
-    .filter((x) => !seen.has(x.e.id) && seen.add(x.e.id))
-    .map((x) => ({ notice: noticeOf(x.e), at: x.at }));
+    .filter((x) => !seen.has(x.notice.id) && seen.add(x.notice.id));
   // On Lambda the CDK app always names it: unnamed there, no email would ever be sent, unseen.
   if (!notifier && notices.length > 0 && process.env.AWS_LAMBDA_FUNCTION_NAME)
     logger.error('stream: no notifier configured (BANK_NOTIFIER_FUNCTION): these events are not emailed', {

@@ -44,6 +44,9 @@ export type EmailClaim =
  */
 export const RECEIVED_KEPT_SECONDS = 8 * 3600;
 
+/** How long a day's count of registration notices is kept after the day began: the day, then 8 hours. */
+export const REGISTRATION_NOTICES_KEPT_SECONDS = 32 * 3600;
+
 /** An email of money received, counted: one of the hour's (`last`: its last), or over the cap. */
 export type ReceivedCount = { state: 'taken'; last: boolean } | { state: 'full' };
 
@@ -110,7 +113,43 @@ export class EmailMarks {
    */
   async takeReceived(ownerId: string, eventId: string, at: Date, max: number): Promise<ReceivedCount> {
     const key = keys.emailsReceived(ownerId, at.toISOString().slice(0, 13));
-    const out = await retry<ReceivedCount>(async () => {
+    const out = await this.take(key, eventId, max, Math.floor(at.getTime() / 1000) + RECEIVED_KEPT_SECONDS);
+    if (!out) throw new Error('the count of emails of money received could not be taken');
+    return out;
+  }
+
+  /**
+   * Takes one of the `max` "someone tried to register with your address" notices `ownerId` may be sent
+   * for the UTC day of `at` (the audit record's time), for `noticeId`, as `takeReceived` does for an
+   * hour: the same notice takes its own place again, never a second. Kept past the day and Lambda's
+   * longest retry (REGISTRATION_NOTICES_KEPT_SECONDS after the day's start). Throws when its retries run out.
+   */
+  async takeRegistrationNotice(
+    ownerId: string,
+    noticeId: string,
+    at: Date,
+    max: number,
+  ): Promise<ReceivedCount> {
+    const day = at.toISOString().slice(0, 10);
+    const start = Math.floor(Date.parse(`${day}T00:00:00.000Z`) / 1000);
+    const out = await this.take(
+      keys.registrationNotices(ownerId, day),
+      noticeId,
+      max,
+      start + REGISTRATION_NOTICES_KEPT_SECONDS,
+    );
+    if (!out) throw new Error('the count of registration notices could not be taken');
+    return out;
+  }
+
+  /** One of `max` places in the count at `key` for `eventId` (its own again if it has one). */
+  private async take(
+    key: { pk: string; sk: string },
+    eventId: string,
+    max: number,
+    expiresAt: number,
+  ): Promise<ReceivedCount | undefined> {
+    return retry<ReceivedCount>(async () => {
       const r = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
       const events = Array.isArray(r.Item?.events) ? (r.Item.events as string[]) : [];
       const place = events.indexOf(eventId);
@@ -126,7 +165,7 @@ export class EmailMarks {
               entity: 'email-count',
               events: [...events, eventId],
               version: version + 1,
-              expiresAt: Math.floor(at.getTime() / 1000) + RECEIVED_KEPT_SECONDS,
+              expiresAt,
             },
             ConditionExpression: r.Item ? 'version = :v' : 'attribute_not_exists(pk)',
             ...(r.Item ? { ExpressionAttributeValues: { ':v': version } } : {}),
@@ -138,8 +177,6 @@ export class EmailMarks {
       }
       return done({ state: 'taken', last: events.length === max - 1 });
     });
-    if (!out) throw new Error('the count of emails of money received could not be taken');
-    return out;
   }
 
   /** Marks a claimed email sent. False if the claim was no longer this caller's (its lease was taken over). */

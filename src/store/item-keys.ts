@@ -131,3 +131,11 @@ export const emailsReceived = (ownerId: string, hour: string) => ({
   pk: `EMAIL#received#${ownerId}#${hour}`,
   sk: 'RECEIVED',
 });
+/**
+ * The "someone tried to register with your address" notices a customer was sent for one UTC day
+ * (`day`: `2026-03-01`): the notifier's cap (email-marks.ts `takeRegistrationNotice`). In EMAIL#.
+ */
+export const registrationNotices = (ownerId: string, day: string) => ({
+  pk: `EMAIL#registration#${ownerId}#${day}`,
+  sk: 'REGISTRATION',
+});
