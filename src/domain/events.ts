@@ -15,7 +15,7 @@
  *                     updatedAt? (the time of its last status change), from?/to? {ownerId};
  *                     a deferred credit's unsettled?, settledAt?, returned?, unclaimed?.
  *   entity 'scheduleRun'  scheduleId, ownerId, runDate, outcome, errorCode?, amount, currency,
- *                     fromAccountId, at, scheduleStatus? (active|ended|cancelled, with nextRunDate? or
+ *                     fromAccountId, fromAccountNumber?, at, scheduleStatus? (active|ended|cancelled, with nextRunDate? or
  *                     endReason?): a failed run (inserted once per run) tells its owner.
  * Postings give nothing: their journal item speaks for them. What `data` holds is the caller's
  * renderers' business (`views`), never this module's.
@@ -195,6 +195,8 @@ const runEvents = (old: Image | undefined, r: Image, at: string): CustomerEvent[
         amount: num(r.amount),
         currency: str(r.currency),
         fromAccountId: str(r.fromAccountId),
+        // The account's number, for the owner's email (masked there); runs recorded before it was kept carry none.
+        ...(str(r.fromAccountNumber) ? { fromAccountNumber: str(r.fromAccountNumber) } : {}),
         at: createdAt,
         // What became of the schedule with this run (runs recorded before this was kept carry none).
         ...(str(r.scheduleStatus) ? { scheduleStatus: str(r.scheduleStatus) } : {}),

@@ -12,7 +12,10 @@ const views: Views = {
 };
 const none = { incoming: false, withdrawals: false, holds: false };
 
-/** The run item the scheduled-transfers function writes for a failed run (src/store/schedules.ts). */
+/**
+ * The run item the scheduled-transfers function writes for a failed run (src/store/schedules.ts), with
+ * the source account's number as the runner read it (kept since the review found the email without it).
+ */
 const failedRun = (over: Record<string, unknown> = {}) => ({
   entity: 'scheduleRun',
   scheduleId: 'sch_1',
@@ -23,6 +26,7 @@ const failedRun = (over: Record<string, unknown> = {}) => ({
   amount: 2500,
   currency: 'USD',
   fromAccountId: 'acc_savings',
+  fromAccountNumber: '4000123456781234',
   at: '2026-12-01T00:04:00.000Z',
   scheduleStatus: 'active',
   nextRunDate: '2027-01-01',
@@ -42,6 +46,12 @@ describe('review: the failed scheduled run email', () => {
     const e = emailOf(failedRun());
     expect(e).toBeDefined();
     expect(e?.text).toMatch(/your account \u2022\u2022\u2022\u2022\d{4}/);
+    expect(e?.text).toContain('your account \u2022\u2022\u2022\u20221234');
+    expect(e?.html).toContain('\u2022\u2022\u2022\u20221234');
+    // A run recorded before the number was kept: the email still goes, naming no number.
+    const older = emailOf(failedRun({ fromAccountNumber: undefined }));
+    expect(older?.text).toContain('was not paid');
+    expect(older?.text).not.toContain('\u2022');
   });
 
   it('says that the dates it gives are UTC days (the schedule’s dates are UTC calendar days)', () => {

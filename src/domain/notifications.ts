@@ -201,7 +201,7 @@ export const emailFor = (
     case 'schedule.run_failed':
       // Always told: a payment the customer counted on did not go.
       return buildEmail(`Your scheduled transfer of ${amount} was not paid`, [
-        `Your scheduled transfer of ${amount} due on ${String(d.runDate)} was not paid: ${runFailure(String(d.errorCode))}.`,
+        `Your scheduled transfer of ${amount} from ${typeof d.fromAccountNumber === 'string' ? `your account ${maskAccount(d.fromAccountNumber)}` : 'your account'} due on ${String(d.runDate)} was not paid: ${runFailure(String(d.errorCode))}.`,
         ...scheduleAfter(d),
       ]);
     case 'account.closed':

@@ -265,11 +265,13 @@ describe('scheduled transfers', () => {
     // The decline is recorded by the run that met it, and the schedule moves on at once.
     expect(await runDue(deps(), `${Y}-04-15`)).toMatchObject({ failed: 1, errors: 0 });
     expect(await detail(payer, s.id)).toMatchObject({ nextRunDate: `${Y}-05-15`, runsDone: 2 });
-    // The failed run's item says the schedule goes on, and when (its owner's notice says so).
+    // The failed run's item says the schedule goes on, and when (its owner's notice says so), and the
+    // number of the account it was to pay from (the notice names it by its last 4 digits).
     expect(await runItem(payer, s.id, `${Y}-04-15`)).toMatchObject({
       outcome: 'failed',
       scheduleStatus: 'active',
       nextRunDate: `${Y}-05-15`,
+      fromAccountNumber: from.number,
     });
     await deposit(payer, from.id, 100_00);
     await runDue(deps(), `${Y}-05-15`);

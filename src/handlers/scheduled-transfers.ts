@@ -91,8 +91,10 @@ const runNext = async (
   const at = new Date(nowMs()).toISOString();
   let result: RunResult;
   let end: 'source_closed' | 'recipient_closed' | undefined;
+  let fromAccountNumber: string | undefined;
   try {
     const source = await deps.accounts.get(ownerId, s.fromAccountId);
+    fromAccountNumber = source?.number;
     const refusal =
       !source || source.status === 'closed'
         ? 'account_closed'
@@ -133,7 +135,10 @@ const runNext = async (
     throw e;
   }
   const run = runOf(result, date, at);
-  const { nextRunDate } = await deps.schedules.finish(s, token, run, end ? { end } : undefined);
+  const { nextRunDate } = await deps.schedules.finish(s, token, run, {
+    ...(end ? { end } : {}),
+    ...(fromAccountNumber ? { fromAccountNumber } : {}),
+  });
   if (run.outcome === 'succeeded') sum.succeeded++;
   else sum.failed++;
   if (end) sum.ended++;

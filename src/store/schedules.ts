@@ -538,7 +538,14 @@ export class ScheduleStore {
     s: ScheduleRecord,
     token: string,
     run: Run,
-    opts: { end?: Exclude<EndReason, 'completed'> } = {},
+    opts: {
+      end?: Exclude<EndReason, 'completed'>;
+      /**
+       * The number of the account it pays from, as the runner read it: on the run's item, so that the
+       * owner's notice of a failed run names the account (masked, by its last 4 digits) from the item alone.
+       */
+      fromAccountNumber?: string;
+    } = {},
   ): Promise<{ nextRunDate?: string }> {
     const runsDone = s.runsDone + 1;
     const next = opts.end ? undefined : runDate(s, runsDone);
@@ -546,6 +553,7 @@ export class ScheduleStore {
     // What became of the schedule with this run, on the run's item: the owner's notice of a failed run
     // (derived from this item alone) says whether the schedule goes on, and to which date.
     const after = (status: 'active' | 'ended' | 'cancelled') => ({
+      ...(opts.fromAccountNumber ? { fromAccountNumber: opts.fromAccountNumber } : {}),
       scheduleStatus: status,
       ...(status === 'active' && next ? { nextRunDate: next } : {}),
       ...(status === 'ended' && endReason ? { endReason } : {}),
