@@ -140,7 +140,9 @@ describe('emails', () => {
     const none = { incoming: false, withdrawals: false, holds: false };
     const e = emailFor(run, none, opts);
     expect(e?.subject).toBe('Your scheduled transfer of $25.00 was not paid');
-    expect(e?.text).toContain('due on 2026-12-01 was not paid: it would have gone over your daily limit.');
+    expect(e?.text).toContain(
+      'due on 2026-12-01 (UTC) was not paid: it would have gone over your daily limit.',
+    );
     expect(e?.text).not.toContain('daily_limit_exceeded');
     const odd = emailFor({ ...run, data: { ...run.data, errorCode: 'something_new' } }, none, opts);
     expect(odd?.text).toContain('the bank could not make the payment');
@@ -163,21 +165,21 @@ describe('emails', () => {
       )?.text ?? '';
     const goesOn = 'The schedule goes on';
     const on = text({ scheduleStatus: 'active', nextRunDate: '2027-01-01' });
-    expect(on).toContain('The schedule goes on: its next transfer is due on 2027-01-01.');
+    expect(on).toContain('The schedule goes on: its next transfer is due on 2027-01-01 (UTC).');
     // A run caught up after an outage: the next one is already due and is being made now.
     const late = text({
       scheduleStatus: 'active',
       nextRunDate: '2026-12-08',
       at: '2026-12-15T06:00:00.000Z',
     });
-    expect(late).toContain('its next transfer, due on 2026-12-08, was missed while we could not make');
+    expect(late).toContain('its next transfer, due on 2026-12-08 (UTC), was missed while we could not make');
     expect(late).not.toContain('is due on 2026-12-08');
     const onTime = text({
       scheduleStatus: 'active',
       nextRunDate: '2027-01-01',
       at: '2026-12-01T06:00:00.000Z',
     });
-    expect(onTime).toContain('its next transfer is due on 2027-01-01.');
+    expect(onTime).toContain('its next transfer is due on 2027-01-01 (UTC).');
     const closedTo = text({
       errorCode: 'recipient_closed',
       scheduleStatus: 'ended',

@@ -66,6 +66,12 @@ const runFailure = (code: string): string =>
   })[code] ?? 'the bank could not make the payment';
 
 /**
+ * A schedule's date as a failed run's email gives it: a UTC calendar day (runs are made just after
+ * midnight UTC), and said to be one, so that a customer west of UTC does not read it as a day later.
+ */
+const utcDay = (date: unknown): string => `${String(date)} (UTC)`;
+
+/**
  * What a failed run's notice says of its schedule, from what the run's item recorded of it: whether it
  * goes on (and when), ended (and why) or was cancelled. A run recorded before this was kept says none.
  */
@@ -77,10 +83,10 @@ const scheduleAfter = (d: Record<string, unknown>): string[] => {
       // the next one may already be due (a review found the notice naming a date already past).
       return typeof d.at === 'string' && String(d.nextRunDate) <= d.at.slice(0, 10)
         ? [
-            `The schedule goes on: its next transfer, due on ${String(d.nextRunDate)}, was missed while we could not make scheduled transfers and is being made now. Check the account, then pay this one yourself if it is still due.`,
+            `The schedule goes on: its next transfer, due on ${utcDay(d.nextRunDate)}, was missed while we could not make scheduled transfers and is being made now. Check the account, then pay this one yourself if it is still due.`,
           ]
         : [
-            `The schedule goes on: its next transfer is due on ${String(d.nextRunDate)}. Check the account, then pay this one yourself if it is still due.`,
+            `The schedule goes on: its next transfer is due on ${utcDay(d.nextRunDate)}. Check the account, then pay this one yourself if it is still due.`,
           ];
     case 'ended':
       return [
@@ -201,7 +207,7 @@ export const emailFor = (
     case 'schedule.run_failed':
       // Always told: a payment the customer counted on did not go.
       return buildEmail(`Your scheduled transfer of ${amount} was not paid`, [
-        `Your scheduled transfer of ${amount} from ${typeof d.fromAccountNumber === 'string' ? `your account ${maskAccount(d.fromAccountNumber)}` : 'your account'} due on ${String(d.runDate)} was not paid: ${runFailure(String(d.errorCode))}.`,
+        `Your scheduled transfer of ${amount} from ${typeof d.fromAccountNumber === 'string' ? `your account ${maskAccount(d.fromAccountNumber)}` : 'your account'} due on ${utcDay(d.runDate)} was not paid: ${runFailure(String(d.errorCode))}.`,
         ...scheduleAfter(d),
       ]);
     case 'account.closed':
