@@ -592,6 +592,9 @@ export const functions = {
         // its own: each function on the stream is one more reader of its shards, and AWS advises at
         // most two (README, "Stream readers").
         { eventNames: ['MODIFY', 'REMOVE'], entities: ['audit'], image: 'OldImage' },
+        // An audit record appended: a security event whose owner is emailed (a password changed, MFA
+        // turned off...: src/domain/security-notices.ts) gives a notice to the notifier; others nothing.
+        { eventNames: ['INSERT'], entities: ['audit'] },
       ],
     },
     alarmOnLog: [

@@ -1,5 +1,5 @@
 /**
- * Review findings on the failed scheduled run's email (src/domain/notifications.ts), built from the
+ * The failed scheduled run's email (src/domain/notifications.ts), built from the
  * event exactly as the stream function derives it from the run's item (src/domain/events.ts).
  */
 import { describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ const emailOf = (run: Record<string, unknown>) => {
   return emailFor(event, none, { withdrawalOver: 50_000 });
 };
 
-describe('review: the failed scheduled run email', () => {
+describe('the failed scheduled run email', () => {
   it('names the account the transfer was to be paid from (its last 4 digits), as every other money email does', () => {
     // A customer with a current and a savings account, each with a USD 25.00 schedule, cannot tell which
     // one failed (nor which account to top up) from this email.

@@ -1,9 +1,9 @@
 /**
- * Review findings: security notices by email. The bank emailed a customer about money (src/handlers/
+ * Security notices by email. Until 2026-12-07 the bank emailed a customer about money (src/handlers/
  * notifier.ts) but about nothing that happens to their login: a password change (by whoever holds a
  * session and the password: a thief, after a phishing page) reached the owner's mailbox as nothing at
  * all, and the README's "someone tried to register with your address" notice (Identity) was a log line
- * on AWS as offline. Now each comes from the audit record its security event writes, through the
+ * on AWS as offline (a review found both). Now each comes from the audit record its security event writes, through the
  * table's stream (src/domain/security-notices.ts), as `npm start` runs it: the local stream poller with
  * the `stream` function's filters from the registry (src/functions.ts), the local Invoke endpoint
  * running the notifier, and the mail read where the notifier's goes offline: aws-ses-v2-local.
@@ -92,7 +92,7 @@ const login = async (e: string, password = PASSWORD) => {
 };
 const textOf = (m: { subject: string; body: { text?: string } }) => `${m.subject}\n${m.body.text ?? ''}`;
 
-describe('review: security notices by email', () => {
+describe('security notices by email', () => {
   it('a password change is emailed to the owner, saying what happened and what to do if it was not them', async () => {
     const e = email();
     await register(e);
