@@ -30,11 +30,18 @@ import {
   functionNames,
   functions,
   functionsWith,
+  indexKeyWriteActions,
   permissionsOf,
 } from '../src/functions.ts';
 import { ACCESS_TOKEN_SCOPE } from '../src/identity/jwt.ts';
 import { CREDIT_LEFT_UNSETTLED, CREDIT_UNCLAIMED } from '../src/store/ledger-settle.ts';
-import { indexInput, tableIndexes, tableKeys, ttlAttribute } from '../src/store/table.ts';
+import {
+  deniedIndexAttributes,
+  indexInput,
+  tableIndexes,
+  tableKeys,
+  ttlAttribute,
+} from '../src/store/table.ts';
 import { captureLogs } from '../test/logs.ts';
 import { type BankApp, buildBankApp } from './bank-app.ts';
 import { repoRoot } from './bundling.ts';
@@ -240,8 +247,32 @@ describe('dev stage (with a web build)', () => {
     for (const fn of functionNames) {
       const perms = permissionsOf(fn);
       const statements = statementsOf(s, fn);
+      // Every role that puts or updates items holds the second Deny, unless its function writes every
+      // guarded index.
+      const putsItems = ['table:write', 'audit:write', 'table:file-marks'].some((p) =>
+        (perms as string[]).includes(p),
+      );
+      expect(
+        statements.filter(
+          (st) => st.Effect === 'Deny' && JSON.stringify(st.Condition).includes('ForAnyValue:StringEquals'),
+        ).length,
+        fn,
+      ).toBe(
+        putsItems && deniedIndexAttributes((functions[fn] as FunctionDef).indexWrites).length > 0 ? 1 : 0,
+      );
       for (const st of statements) {
-        // The one Deny: audit items are never updated or deleted, and put only by audit writers.
+        // The second Deny: no put or update carries a guarded index's attributes (the history indexes'
+        // keys) unless the function writes that index (indexWrites).
+        if (st.Effect === 'Deny' && JSON.stringify(st.Condition).includes('ForAnyValue:StringEquals')) {
+          expect(actionsOf(st), fn).toEqual([...indexKeyWriteActions]);
+          expect(st.Condition, fn).toEqual({
+            'ForAnyValue:StringEquals': {
+              'dynamodb:Attributes': deniedIndexAttributes((functions[fn] as FunctionDef).indexWrites),
+            },
+          });
+          continue;
+        }
+        // The other Deny: audit items are never updated or deleted, and put only by audit writers.
         if (st.Effect === 'Deny') {
           expect(actionsOf(st).sort(), fn).toEqual(
             [...auditNeverActions, ...(perms.includes('audit:write') ? [] : ['dynamodb:PutItem'])].sort(),

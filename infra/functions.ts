@@ -51,6 +51,7 @@ import {
   type FunctionName,
   functionNames,
   functions,
+  indexKeyWriteActions,
   type Permission,
   permissionsOf,
   type SdkAction,
@@ -58,7 +59,7 @@ import {
 } from '../src/functions.ts';
 import { STATEMENT_FILE_PREFIX } from '../src/store/item-keys.ts';
 import { AUDIT_PREFIX } from '../src/store/keys.ts';
-import { tableIndexes } from '../src/store/table.ts';
+import { deniedIndexAttributes, tableIndexes } from '../src/store/table.ts';
 import { lambdaCode, sourceMapEnvironment } from './bundling.ts';
 import type { StageConfig } from './stage.ts';
 
@@ -659,6 +660,24 @@ export class Functions extends Construct {
           actions: [...auditNeverActions, ...(perms.includes('audit:write') ? [] : ['dynamodb:PutItem'])],
           resources: [table.tableArn],
           conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': auditLeadingKeys } },
+        }),
+      );
+    }
+    // The guarded indexes' attributes (the history indexes' keys) on an item the function puts or
+    // updates, unless it writes that index (`indexWrites`: the functions that post journals): an
+    // explicit Deny, whatever its Allows (LeadingKeys sees the table's partition key alone, so an item
+    // in its own partition, or an audit record, could otherwise stand in any account's history).
+    const deniedAttributes = deniedIndexAttributes(def.indexWrites);
+    const putsItems = ['table:write', 'audit:write', 'table:file-marks'].some((p) =>
+      perms.includes(p as Permission),
+    );
+    if (putsItems && deniedAttributes.length > 0) {
+      role.addToPolicy(
+        new PolicyStatement({
+          effect: Effect.DENY,
+          actions: [...indexKeyWriteActions],
+          resources: [table.tableArn],
+          conditions: { 'ForAnyValue:StringEquals': { 'dynamodb:Attributes': deniedAttributes } },
         }),
       );
     }

@@ -21,6 +21,7 @@ import { AUDIT_CHANGED } from './domain/audit.ts';
 import { CREDIT_LEFT_UNSETTLED, CREDIT_UNCLAIMED } from './domain/ledger.ts';
 import { SIGN_UP_CODE_NOT_SENT } from './domain/session.ts';
 import { MONTH_TOTALS_PREFIX, STATEMENT_FILE_PREFIX } from './store/item-keys.ts';
+import type { GuardedIndex } from './store/table.ts';
 
 /** What a function may do in AWS. The CDK app turns each into least-privilege IAM statements. */
 export type Permission =
@@ -167,6 +168,15 @@ export interface FunctionDef {
    */
   writeAttributes?: readonly string[];
   /**
+   * The guarded indexes (src/store/table.ts guardedIndexAttributes: the history indexes) whose keys its
+   * table writes carry: `hist1` and `hist2` for the functions that post journals (a journal's item
+   * carries its two history entries). A role with table writes is denied (an explicit Deny on
+   * `dynamodb:Attributes`) a put or an update carrying the attributes of any guarded index its
+   * function does not name here: LeadingKeys sees the table's partition key alone, so without it an
+   * item put in the function's own partition could stand in any account's history and statements.
+   */
+  indexWrites?: readonly GuardedIndex[];
+  /**
    * With `lambda:invoke`: the functions (`invoke` triggers) it invokes asynchronously; its role may
    * invoke those and no other, and each one's name reaches it through config (src/config.ts).
    */
@@ -202,6 +212,18 @@ export const auditNeverActions = [
   'dynamodb:DeleteItem',
   'dynamodb:BatchWriteItem',
 ] as const satisfies readonly SdkAction[];
+
+/**
+ * The writes the Deny on guarded indexes' attributes covers (`indexWrites`): those that carry an item's
+ * attributes. TransactWriteItems' Put and Update are authorised as these, per item.
+ */
+export const indexKeyWriteActions = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+] as const satisfies readonly SdkAction[];
+
+/** A journal's item carries its two history entries (src/store/table.ts historyIndexes). */
+const postsJournals = ['hist1', 'hist2'] as const satisfies readonly GuardedIndex[];
 
 /** An account's history is read from the table and from the two history indexes (store/history.ts). */
 const historyQueries = [
@@ -351,6 +373,7 @@ export const functions = {
     // recipient's deferred credit (CREDIT#<accountId>): never a login, an MFA proof, a lookup item, a
     // webhook delivery or an email mark.
     writePartitions: ['USER#', 'JOURNAL#', 'ACCOUNT#', 'CREDIT#'],
+    indexWrites: postsJournals,
     // The guard's SECURITY item, the caller's accounts, daily counters, payees and number-check counters,
     // and a recipient's account (USER#<sub>); a recipient's number (ACCTNUM#, one by one or a bulk
     // payment's in a BatchGetItem); the journal a post, void or refund acts on, the payer's expired holds'
@@ -385,6 +408,7 @@ export const functions = {
     // credit returned (ledger-return.ts) a reversal journal and the sender's account and counter: never
     // a login, an MFA proof, a lookup item, a webhook delivery or an email mark.
     writePartitions: ['USER#', 'JOURNAL#', 'ACCOUNT#'],
+    indexWrites: postsJournals,
     // An expiry's pending journal and its sender's account (ledger-engine.ts expire); a missed credit's
     // account and credits (USER#<sub>, CREDIT#<accountId>), and for a closed recipient's credit the
     // transfer's journal and its sender's account (ledger-return.ts). What is due it finds in gsi1.
@@ -512,6 +536,7 @@ export const functions = {
     // debitable: their journals, accounts and history entries, ACCOUNT#<id>). Never a login, an MFA
     // proof, a lookup item, a webhook delivery or an email mark.
     writePartitions: ['USER#', 'JOURNAL#', 'ACCOUNT#', 'CREDIT#'],
+    indexWrites: postsJournals,
     // A due schedule, its runs and its owner's login status, accounts and daily counters (USER#<sub>;
     // which schedules are due it finds in gsi1); the recipient's number (ACCTNUM#, whose account is in
     // USER#); the run's idempotency record and the journals of the payer's expired holds released on
@@ -742,6 +767,7 @@ export const functions = {
     // entries, ACCOUNT#<id>). Its audit records go through audit:write (AUDIT#, PutItem only). Never a
     // login, an MFA proof, a lookup item, a credit, a webhook delivery or an email mark.
     writePartitions: ['USER#', 'JOURNAL#', 'ACCOUNT#'],
+    indexWrites: postsJournals,
     // The guard's: the caller's SECURITY item (USER#<sub>) and the proof that its token came from a TOTP
     // login (MFAAUTH#). An account by its id (ACCTID#, then USER#<owner>: the account and the owner's
     // accounts and daily counters); a reversal's original, expired holds' journals and a keyed action's
@@ -782,6 +808,7 @@ export const functions = {
     // and daily counter (USER#<sub>), and the transfer's journal and a return's (JOURNAL#): never a
     // login, an MFA proof, a lookup item or a history entry.
     writePartitions: ['USER#', 'JOURNAL#'],
+    indexWrites: postsJournals,
     // The recipient's account and, for a closed one's credit returned, the sender's (USER#<sub>), the
     // account's unsettled credits (CREDIT#<accountId>) and the transfer's journal that a return gives
     // back (JOURNAL#): never a login, an MFA proof or the audit trail.

@@ -126,6 +126,31 @@ export const historyIndexes = [
 ] as const;
 export type HistoryIndex = (typeof historyIndexes)[number];
 
+const historyAttributes = (h: HistoryIndex): string[] => [h.partitionKey, h.sortKey, h.seq, h.counterparty];
+
+/**
+ * The indexes whose entries only some functions write, each with the attributes that put an item in
+ * it or show in it (its keys, and for a history index the version and counterparty of its entry).
+ * IAM's dynamodb:LeadingKeys sees the table's partition key alone, so an item put or updated in a
+ * function's own partition with, say, `h2pk` set to any account would stand in that account's history
+ * and statements as a journal's credit would. Every role with table writes whose function does not
+ * declare the index in its `indexWrites` (src/functions.ts) is denied a put or an update carrying any
+ * of these attributes (an explicit Deny on dynamodb:Attributes: infra/functions.ts; offline,
+ * src/local/iam.ts). gsi1 is not among them: audit records by actor, due schedules, pending journals
+ * and unsettled credits are written there by many functions.
+ */
+export const guardedIndexAttributes: Record<HistoryIndex['indexName'], readonly string[]> = {
+  hist1: historyAttributes(historyIndexes[0]),
+  hist2: historyAttributes(historyIndexes[1]),
+};
+export type GuardedIndex = keyof typeof guardedIndexAttributes;
+
+/** The attributes a function that writes the guarded indexes `writes` (and no other) may not write. */
+export const deniedIndexAttributes = (writes: readonly string[] = []): string[] =>
+  Object.entries(guardedIndexAttributes)
+    .filter(([index]) => !writes.includes(index))
+    .flatMap(([, attributes]) => attributes);
+
 /**
  * A journal's side in a history index: the attributes of the journal item that put it there, under
  * the keys of the account's history (keys.posting), with the account's version it made and the other
