@@ -9,7 +9,13 @@ import { AdminGetUserCommand, InitiateAuthCommand } from '@aws-sdk/client-cognit
 import { DescribeStreamCommand, DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, createTestUserPool, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { buildEvent } from '../api/event.ts';
@@ -42,6 +48,8 @@ beforeAll(async () => {
 });
 
 const denied = { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } };
+/** A write's attribute names (dynamodb:Attributes) that carry no index's keys. */
+const attributes = ['pk', 'sk', 'entity'];
 
 describe('offline IAM', () => {
   it('refuses an action the running function does not declare, and lets the declared one through', async () => {
@@ -101,12 +109,14 @@ describe('offline IAM', () => {
 
   it('keeps audit items append-only, and their puts to functions with audit:write', () => {
     expect(refusal('admin', { action: 'dynamodb:UpdateItem', pk: 'AUDIT#u1' })).toMatch(/append-only/);
-    expect(refusal('admin', { action: 'dynamodb:UpdateItem', pk: 'USER#u1' })).toBeUndefined();
-    expect(refusal('admin', { action: 'dynamodb:PutItem', pk: 'AUDIT#u1' })).toBeUndefined();
+    expect(refusal('admin', { action: 'dynamodb:UpdateItem', pk: 'USER#u1', attributes })).toBeUndefined();
+    expect(refusal('admin', { action: 'dynamodb:PutItem', pk: 'AUDIT#u1', attributes })).toBeUndefined();
     expect(functions.money.permissions).not.toContain('audit:write');
     expect(refusal('money', { action: 'dynamodb:PutItem', pk: 'AUDIT#u1' })).toMatch(/audit:write/);
     // audit:write without table:write (admin-accounts: its audited refusals) puts audit items only.
-    expect(refusal('admin-accounts', { action: 'dynamodb:PutItem', pk: 'AUDIT#u1' })).toBeUndefined();
+    expect(
+      refusal('admin-accounts', { action: 'dynamodb:PutItem', pk: 'AUDIT#u1', attributes }),
+    ).toBeUndefined();
     expect(refusal('admin-accounts', { action: 'dynamodb:PutItem', pk: 'ACCOUNT#a' })).toMatch(/table:write/);
     expect(refusal('notifier', { action: 'dynamodb:DeleteItem', pk: 'EMAIL#e' })).toBeUndefined();
     expect(refusal('notifier', { action: 'dynamodb:DeleteItem', pk: 'JOURNAL#j' })).toMatch(/delete only/);
@@ -289,11 +299,11 @@ describe('offline IAM', () => {
   it('keeps auth, which anyone reaches, writing in the login\u2019s partitions and its audit records alone', () => {
     for (const pk of ['USER#u', 'LOGIN#a@example.com', 'REFRESH#h', 'MFA#h', 'MFAAUTH#h'])
       for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem'])
-        expect(refusal('auth', { action, pk }), `${action} ${pk}`).toBeUndefined();
+        expect(refusal('auth', { action, pk, attributes }), `${action} ${pk}`).toBeUndefined();
     for (const pk of ['JOURNAL#j', 'ACCOUNT#a', 'CREDIT#a', 'SYSTEM#cash-in#USD#00', 'IDEM#u#k', 'EMAIL#e'])
       expect(refusal('auth', { action: 'dynamodb:PutItem', pk }), pk).toMatch(/write only in/);
     // Its audit records: put (audit:write), never updated.
-    expect(refusal('auth', { action: 'dynamodb:PutItem', pk: 'AUDIT#u' })).toBeUndefined();
+    expect(refusal('auth', { action: 'dynamodb:PutItem', pk: 'AUDIT#u', attributes })).toBeUndefined();
     expect(refusal('auth', { action: 'dynamodb:UpdateItem', pk: 'AUDIT#u' })).toMatch(/append-only/);
   });
 
@@ -316,7 +326,8 @@ describe('offline IAM', () => {
       (a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem',
     );
     for (const pk of mine)
-      for (const action of writes) expect(refusal(fn, { action, pk }), `${action} ${pk}`).toBeUndefined();
+      for (const action of writes)
+        expect(refusal(fn, { action, pk, attributes }), `${action} ${pk}`).toBeUndefined();
     const elsewhere = [
       'JOURNAL#j',
       'ACCOUNT#a',
@@ -423,12 +434,140 @@ describe('offline IAM', () => {
     expect(
       refusal('events-api', { action: 'dynamodb:PutItem', pk: 'USER#u', attributes: [...prefs, 'gsi1pk'] }),
     ).toMatch(/may write only the attributes .* \(not gsi1pk\)/);
-    expect(refusal('dispatcher', { action: 'dynamodb:UpdateItem', pk: 'WEBHOOK#w' })).toBeUndefined();
+    expect(
+      refusal('dispatcher', { action: 'dynamodb:UpdateItem', pk: 'WEBHOOK#w', attributes }),
+    ).toBeUndefined();
     expect(refusal('dispatcher', { action: 'dynamodb:UpdateItem', pk: 'USER#u' })).toMatch(/write only/);
     expect(refusal('stream', { action: 'dynamodb:PutItem', pk: 'JOURNAL#j' })).toMatch(/write only/);
     expect(refusal('stream', { action: 'dynamodb:PutItem' })).toMatch(/write only/);
     // A function that declares none writes anywhere its table:write allows.
     expect(refusal('money', { action: 'dynamodb:PutItem', pk: 'JOURNAL#j' })).toBeUndefined();
+  });
+
+  it("refuses a put or an update carrying a history index's attributes to a function that posts no journal (the roles' Deny on dynamodb:Attributes)", () => {
+    for (const [fn, pk] of [
+      ['auth', 'USER#u'],
+      ['auth', 'AUDIT#u'],
+      ['profile', 'USER#u'],
+      ['payees', 'USER#u'],
+      ['admin-accounts', 'AUDIT#u'],
+      ['dispatcher', 'WEBHOOK#w'],
+    ] as const)
+      for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem'] as const) {
+        if (
+          !(functions[fn].sdkActions as readonly string[]).includes(action) ||
+          refusal(fn, { action, pk, attributes })
+        )
+          continue;
+        for (const attribute of ['h1pk', 'h1sk', 'h1seq', 'h2pk', 'h2sk', 'h2seq', 'h2cp'])
+          expect(
+            refusal(fn, { action, pk, attributes: [...attributes, attribute] }),
+            `${fn} ${action}`,
+          ).toMatch(new RegExp(`may not write ${attribute} `));
+        // gsi1's keys are not denied (audit records by actor, due schedules, deliveries).
+        expect(refusal(fn, { action, pk, attributes: [...attributes, 'gsi1pk', 'gsi1sk'] })).toBeUndefined();
+        // Attributes it cannot read for certain: refused, as the Deny might.
+        expect(refusal(fn, { action, pk })).toMatch(/cannot be read for certain/);
+      }
+    // The functions that post journals write both history indexes' keys.
+    for (const fn of ['money', 'sweep', 'scheduled-transfers', 'admin-money', 'settler'] as const)
+      expect(
+        refusal(fn, {
+          action: 'dynamodb:UpdateItem',
+          pk: 'JOURNAL#j',
+          attributes: [...attributes, 'h1pk', 'h2pk'],
+        }),
+        fn,
+      ).toBeUndefined();
+  });
+
+  it("reads an update's attribute names from its expressions, placeholders resolved, and refuses one it cannot read", () => {
+    const Key = { pk: 'USER#u', sk: 'PROFILE' };
+    const update = (input: Record<string, unknown>) =>
+      requestsOf('UpdateItemCommand', { Key, ...input } as never)[0]?.attributes;
+    expect(
+      update({
+        UpdateExpression:
+          'SET #a = :v, b.c = if_not_exists(b.c, :w), list[0] = :x, #n.#m = :y ADD n :one REMOVE #gone DELETE s :s',
+        ConditionExpression:
+          'attribute_exists(pk) AND (#h = :h OR size(#l) < :max) AND NOT begins_with(sk, :p)',
+        ExpressionAttributeNames: {
+          '#a': 'h2pk',
+          '#n': 'nested',
+          '#m': 'h1pk',
+          '#gone': 'h1sk',
+          '#h': 'h2seq',
+          '#l': 'log',
+        },
+      }),
+    ).toEqual(['pk', 'sk', 'h2pk', 'b', 'list', 'nested', 'n', 'h1sk', 's', 'h2seq', 'log']);
+    // Keywords in any case, functions and values name no attribute.
+    expect(update({ UpdateExpression: 'set a = list_append(if_not_exists(a, :e), :v) remove b' })).toEqual([
+      'pk',
+      'sk',
+      'a',
+      'b',
+    ]);
+    // The legacy form's names, by name.
+    expect(update({ AttributeUpdates: { h2pk: { Action: 'PUT' } } })).toEqual(['pk', 'sk', 'h2pk']);
+    // A placeholder it does not define, or a character it does not know: not read for certain.
+    expect(update({ UpdateExpression: 'SET #x = :v' })).toBeUndefined();
+    expect(update({ UpdateExpression: 'SET a = :v', ConditionExpression: '#c = :c' })).toBeUndefined();
+    expect(update({ UpdateExpression: 'SET a = :v; b = :w' })).toBeUndefined();
+    // In a transaction, each Update and Put with its own names.
+    const tx = requestsOf('TransactWriteItemsCommand', {
+      TransactItems: [
+        {
+          Update: {
+            Key,
+            UpdateExpression: 'SET #k = :k',
+            ExpressionAttributeNames: { '#k': 'h2pk' },
+          },
+        },
+        { Put: { Item: { pk: 'USER#u', sk: 'X', h1sk: 'TX#1' } } },
+        { ConditionCheck: { Key } },
+      ],
+    });
+    expect(tx.map((r) => r.attributes)).toEqual([['pk', 'sk', 'h2pk'], ['pk', 'sk', 'h1sk'], undefined]);
+    for (const r of tx.slice(0, 2)) expect(refusal('profile', r)).toMatch(/may not write h[12]/);
+  });
+
+  it("refuses, on DynamoDB Local, auth's update and profile's transaction that would put an item in an account's history", async () => {
+    const Key = { pk: 'USER#forger', sk: 'PROFILE' };
+    const forge = new UpdateCommand({
+      TableName: table,
+      Key,
+      UpdateExpression: 'SET #pk = :pk, #sk = :sk',
+      ExpressionAttributeNames: { '#pk': 'h2pk', '#sk': 'h2sk' },
+      ExpressionAttributeValues: { ':pk': 'ACCOUNT#victim', ':sk': 'TX#2026-12-07T00:00:00.000Z#j' },
+    });
+    await expect(runAs('auth', () => doc.send(forge))).rejects.toMatchObject(denied);
+    const tx = new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: table,
+            Item: { ...Key, entity: 'profile', h2pk: 'ACCOUNT#victim', h2sk: 'TX#1' },
+          },
+        },
+      ],
+    });
+    await expect(runAs('profile', () => doc.send(tx))).rejects.toMatchObject(denied);
+    expect((await doc.send(new GetCommand({ TableName: table, Key }))).Item).toBeUndefined();
+    // Its own attributes pass; gsi1's keys too.
+    await runAs('auth', () =>
+      doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key,
+          UpdateExpression: 'SET entity = :e, gsi1pk = :g, gsi1sk = :g',
+          ExpressionAttributeValues: { ':e': 'profile', ':g': 'x' },
+        }),
+      ),
+    );
+    expect((await doc.send(new GetCommand({ TableName: table, Key }))).Item).toMatchObject({
+      entity: 'profile',
+    });
   });
 
   it("lets statement-files put statement files' marks and nothing else", () => {

@@ -14,7 +14,14 @@
  *     declares them (a Query's partition is read from its key condition, `queryPartitionOf`: the value
  *     it sets `pk` equal to; one this cannot read for certain is refused, stricter than AWS);
  *   - audit items (`AUDIT#...`) updated or deleted by anyone, or put by a function without
- *     `audit:write` (the roles' explicit Denies); any other item written by a function without
+ *     `audit:write` (the roles' explicit Denies);
+ *   - a PutItem or UpdateItem (in a transaction too) carrying an attribute of a guarded index (the
+ *     history indexes' keys, src/store/table.ts guardedIndexAttributes) that the function does not
+ *     write (`indexWrites`), by a function that writes items (the roles' explicit Deny on
+ *     dynamodb:Attributes): a put's attributes are its item's names, an update's every top-level name
+ *     its UpdateExpression and ConditionExpression use (`#name` placeholders resolved), the key's too,
+ *     a superset of what AWS counts; one whose names this cannot read for certain is refused;
+ *   - any other item written by a function without
  *     `table:write` (one with `audit:write` alone may put audit items only; one with
  *     `table:file-marks`, statement files' marks, `STMTFILE#...`, only).
  * The other services a function calls are checked by action alone: Cognito's IAM-authorised
@@ -34,10 +41,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Client } from '@smithy/core/client';
-import { auditNeverActions, type FunctionDef, functions, tableActions } from '../functions.ts';
+import {
+  auditNeverActions,
+  type FunctionDef,
+  functions,
+  indexKeyWriteActions,
+  tableActions,
+} from '../functions.ts';
 import { STATEMENT_FILE_PREFIX } from '../store/item-keys.ts';
 import { AUDIT_PREFIX } from '../store/keys.ts';
-import { tableKeys } from '../store/table.ts';
+import { deniedIndexAttributes, tableKeys } from '../store/table.ts';
 
 export const IAM_MIDDLEWARE = 'localIamEmulation';
 
@@ -58,7 +71,10 @@ type Key = Record<string, unknown> | undefined;
 interface Request {
   action: string;
   pk?: string;
-  /** A put's top-level attribute names (IAM's dynamodb:Attributes), when the item is known. */
+  /**
+   * A put's or an update's top-level attribute names (IAM's dynamodb:Attributes), when known: a put's
+   * item's, an update's read from its expressions (updateAttributesOf).
+   */
   attributes?: string[];
   /** Invoke's target function, by name (Lambda's resource). */
   target?: string;
@@ -69,7 +85,19 @@ const pkOf = (key: Key): string | undefined => {
   return typeof pk === 'string' ? pk : pk?.S;
 };
 
-type Input = {
+/** An update, alone or in a transaction: what names the attributes it writes (updateAttributesOf). */
+type UpdateInput = {
+  Key?: Key;
+  UpdateExpression?: string;
+  ConditionExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  /** The legacy form: each attribute's update by name. */
+  AttributeUpdates?: Record<string, unknown>;
+  /** The legacy condition, by name. */
+  Expected?: Record<string, unknown>;
+};
+
+type Input = UpdateInput & {
   /** A Query's key condition, with its names and values (queryPartitionOf). */
   KeyConditionExpression?: string;
   ExpressionAttributeNames?: Record<string, string>;
@@ -85,7 +113,7 @@ type Input = {
   RequestItems?: Record<string, { Keys?: Key[] }>;
   TransactItems?: {
     Put?: { Item?: Key };
-    Update?: { Key?: Key };
+    Update?: UpdateInput;
     Delete?: { Key?: Key };
     ConditionCheck?: { Key?: Key };
   }[];
@@ -150,9 +178,10 @@ export const requestsOf = (commandName: string, input: Input, clientName = 'Dyna
     case 'Scan':
       return [{ action: `dynamodb:Scan${index}` }];
     case 'GetItem':
-    case 'UpdateItem':
     case 'DeleteItem':
       return [{ action: `dynamodb:${op}`, ...withPk(input.Key) }];
+    case 'UpdateItem':
+      return [{ action: 'dynamodb:UpdateItem', ...withPk(input.Key), ...updateAttributesOf(input) }];
     case 'PutItem':
       return [{ action: 'dynamodb:PutItem', ...withPk(input.Item), ...attributesOf(input.Item) }];
     case 'BatchGetItem': {
@@ -165,7 +194,8 @@ export const requestsOf = (commandName: string, input: Input, clientName = 'Dyna
     case 'TransactWriteItems':
       return (input.TransactItems ?? []).map((i) => {
         if (i.Put) return { action: 'dynamodb:PutItem', ...withPk(i.Put.Item), ...attributesOf(i.Put.Item) };
-        if (i.Update) return { action: 'dynamodb:UpdateItem', ...withPk(i.Update.Key) };
+        if (i.Update)
+          return { action: 'dynamodb:UpdateItem', ...withPk(i.Update.Key), ...updateAttributesOf(i.Update) };
         if (i.Delete) return { action: 'dynamodb:DeleteItem', ...withPk(i.Delete.Key) };
         return { action: 'dynamodb:ConditionCheckItem', ...withPk(i.ConditionCheck?.Key) };
       });
@@ -176,6 +206,75 @@ export const requestsOf = (commandName: string, input: Input, clientName = 'Dyna
 
 const attributesOf = (item: Key): { attributes?: string[] } =>
   item ? { attributes: Object.keys(item) } : {};
+
+/**
+ * An expression's tokens, each the first group of a match of the sticky `token` pattern (leading space
+ * skipped), or undefined when something is left over that is no token.
+ */
+const tokensOf = (expression: string, token: RegExp): string[] | undefined => {
+  const tokens: string[] = [];
+  let at = 0;
+  for (;;) {
+    const m = token.exec(expression);
+    if (!m?.[1]) break;
+    tokens.push(m[1]);
+    at = token.lastIndex;
+  }
+  return expression.slice(at).trim() === '' ? tokens : undefined;
+};
+
+/** Words of update and condition expressions that name no attribute (case-insensitive, as DynamoDB reads them). */
+const EXPRESSION_KEYWORDS = new Set(['SET', 'REMOVE', 'ADD', 'DELETE', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN']);
+
+/**
+ * Every top-level attribute name an expression uses: the first name of each path (`a` of `a.b[0]`),
+ * `#name` placeholders resolved through `names`; not a function's name (`if_not_exists(`), a keyword
+ * or a value (`:v`). Undefined when that is not certain: a character this does not know, or a
+ * placeholder `names` does not define.
+ */
+export const expressionNamesOf = (
+  expression: string,
+  names: Record<string, string> = {},
+): string[] | undefined => {
+  const tokens = tokensOf(
+    expression,
+    /\s*(#[A-Za-z0-9_]+|:[A-Za-z0-9_]+|[A-Za-z_][A-Za-z0-9_]*|[0-9]+|<=|>=|<>|[=<>(),.[\]+-])/y,
+  );
+  if (!tokens) return undefined;
+  const found: string[] = [];
+  for (const [i, t] of tokens.entries()) {
+    const isName = t.startsWith('#') || /^[A-Za-z_]/.test(t);
+    if (!isName) continue;
+    const name = t.startsWith('#') ? names[t] : t;
+    if (name === undefined) return undefined;
+    // A nested name (after `.`), a function (before `(`) or a keyword: no top-level attribute.
+    if (tokens[i - 1] === '.') continue;
+    if (!t.startsWith('#') && (tokens[i + 1] === '(' || EXPRESSION_KEYWORDS.has(t.toUpperCase()))) continue;
+    if (!found.includes(name)) found.push(name);
+  }
+  return found;
+};
+
+/**
+ * An update's attribute names, as far as IAM's dynamodb:Attributes could count them: its key's, and
+ * every top-level name its update and condition expressions use (or its legacy AttributeUpdates' and
+ * Expected's). A superset of the attributes it writes; none when one expression cannot be read for
+ * certain (refused wherever the attributes are checked).
+ */
+export const updateAttributesOf = (u: UpdateInput): { attributes?: string[] } => {
+  const names: string[] = [
+    ...Object.keys(u.Key ?? {}),
+    ...Object.keys(u.AttributeUpdates ?? {}),
+    ...Object.keys(u.Expected ?? {}),
+  ];
+  for (const expression of [u.UpdateExpression, u.ConditionExpression]) {
+    if (expression === undefined) continue;
+    const used = expressionNamesOf(expression, u.ExpressionAttributeNames);
+    if (used === undefined) return {};
+    names.push(...used);
+  }
+  return { attributes: [...new Set(names)] };
+};
 
 /** A function's name from Invoke's FunctionName: a name, or a function ARN. */
 export const functionNameOf = (name: string): string =>
@@ -209,16 +308,11 @@ type Clause = { op: string; operands: Operand[] };
  * for anything else: OR, NOT, IN, another function, a path, a stray token.
  */
 const clausesOf = (expression: string): Clause[] | undefined => {
-  const tokens: string[] = [];
-  const token = /\s*(?:(#[A-Za-z0-9_]+|:[A-Za-z0-9_]+|[A-Za-z_][A-Za-z0-9_]*|<=|>=|<>|[=<>(),]))/y;
-  let at = 0;
-  for (;;) {
-    const m = token.exec(expression);
-    if (!m?.[1]) break;
-    tokens.push(m[1]);
-    at = token.lastIndex;
-  }
-  if (expression.slice(at).trim() !== '') return undefined;
+  const tokens = tokensOf(
+    expression,
+    /\s*(?:(#[A-Za-z0-9_]+|:[A-Za-z0-9_]+|[A-Za-z_][A-Za-z0-9_]*|<=|>=|<>|[=<>(),]))/y,
+  );
+  if (!tokens) return undefined;
   let i = 0;
   const keyword = (k: string) => tokens[i]?.toUpperCase() === k;
   const take = (t: string): boolean => {
@@ -307,6 +401,10 @@ export const queryPartitionOf = (input: Input): string | undefined => {
 /** The table reads `readPartitions` scopes (a Query of an index is `dynamodb:Query@<index>`: not one). */
 const TABLE_READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
 
+/** Whether the function's role may put or update items at all, so holds the Deny on guarded index attributes. */
+const writesItems = (def: FunctionDef): boolean =>
+  (['table:write', 'audit:write', 'table:file-marks'] as const).some((p) => def.permissions.includes(p));
+
 /** Why `fn` may not make `r`, or undefined when it may. */
 export const refusal = (fn: string, r: Request): string | undefined => {
   const def = (functions as Record<string, FunctionDef>)[fn];
@@ -355,6 +453,16 @@ export const refusal = (fn: string, r: Request): string | undefined => {
     const extra = (r.attributes ?? []).filter((a) => !def.writeAttributes?.includes(a));
     if (r.attributes === undefined || extra.length > 0)
       return `${fn} may write only the attributes ${def.writeAttributes.join(', ')} (not ${extra.join(', ') || 'an unknown item'})`;
+  }
+  // The Deny on the guarded indexes' attributes (infra/functions.ts), on every role that puts items:
+  // an item of the function's may not carry a history index's keys unless it posts journals.
+  const denied = writesItems(def) ? deniedIndexAttributes(def.indexWrites) : [];
+  if (denied.length > 0 && (indexKeyWriteActions as readonly string[]).includes(r.action)) {
+    if (r.attributes === undefined)
+      return `${fn} may not write ${denied.join(', ')}, and this ${r.action}'s attributes cannot be read for certain`;
+    const carried = r.attributes.filter((a) => denied.includes(a));
+    if (carried.length > 0)
+      return `${fn} may not write ${carried.join(', ')} (an index it does not write: indexWrites)`;
   }
   if (r.action === 'dynamodb:DeleteItem') {
     const allowed = def.deletePartitions ?? [];
