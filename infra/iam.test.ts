@@ -476,11 +476,25 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     },
   );
 
-  it("no role puts or updates an item carrying a history index's attributes unless its function posts journals (indexWrites); gsi1's keys are not denied", async () => {
-    const posters = functionNames.filter((fn) => (functions[fn] as FunctionDef).indexWrites?.length);
+  it("no role puts or updates an item carrying a guarded index's attributes unless its function writes that index (indexWrites: history, deliveries); gsi1's keys are not denied", async () => {
+    const writesOf = (fn: FunctionName): readonly string[] =>
+      (functions[fn] as FunctionDef).indexWrites ?? [];
+    const posters = functionNames.filter((fn) => writesOf(fn).includes('hist1'));
     expect(posters).toEqual(['money', 'sweep', 'scheduled-transfers', 'admin-money', 'settler']);
-    const guarded = Object.values(guardedIndexAttributes).flat();
-    expect(guarded).toEqual(expect.arrayContaining(['h1pk', 'h1sk', 'h1seq', 'h2pk', 'h2sk', 'h2seq']));
+    expect(functionNames.filter((fn) => writesOf(fn).includes('hist2'))).toEqual(posters);
+    // The delivery index: the stream's fan-out, a manual retry, the dispatcher, and the sweep's move.
+    expect(functionNames.filter((fn) => writesOf(fn).includes('dlv'))).toEqual([
+      'sweep',
+      'webhooks-api',
+      'stream',
+      'dispatcher',
+    ]);
+    const guarded = Object.entries(guardedIndexAttributes).flatMap(([index, attributes]) =>
+      attributes.map((attribute) => ({ index, attribute })),
+    );
+    expect(guarded.map((g) => g.attribute)).toEqual(
+      expect.arrayContaining(['h1pk', 'h1sk', 'h1seq', 'h2pk', 'h2sk', 'h2seq', 'dlvpk', 'dlvsk']),
+    );
     let writers = 0;
     for (const fn of functionNames) {
       const def = functions[fn] as FunctionDef;
@@ -501,11 +515,11 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
           expect(await simulate(policy, action, arns.table, key, [...own]), `${fn} ${action} ${key}`).toBe(
             'Allowed',
           );
-          for (const attribute of guarded)
+          for (const { index, attribute } of guarded)
             expect(
               await simulate(policy, action, arns.table, key, [...own, attribute]),
               `${fn} ${action} ${key} ${attribute}`,
-            ).toBe(posters.includes(fn) ? 'Allowed' : 'ExplicitlyDenied');
+            ).toBe(writesOf(fn).includes(index) ? 'Allowed' : 'ExplicitlyDenied');
           // gsi1's keys stay allowed: audit records by actor, due schedules and deliveries are there.
           if (!def.writeAttributes)
             expect(
@@ -612,6 +626,20 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
     expect(await simulate(s.policies.notifier, 'dynamodb:UpdateItem')).toBe('ImplicitlyDenied');
     expect(await simulate(s.policies.auth, 'dynamodb:Query@gsi1')).toBe('ImplicitlyDenied');
     expect(await simulate(s.policies.money, 'dynamodb:Query@hist1')).toBe('ImplicitlyDenied');
+  });
+
+  it('the dispatcher queries its delivery index alone, never gsi1 (pending journals, due schedules, audit records by actor); nobody else queries the delivery index', async () => {
+    expect(await simulate(s.policies.dispatcher, 'dynamodb:Query@dlv')).toBe('Allowed');
+    expect(await simulate(s.policies.dispatcher, 'dynamodb:Query@gsi1')).toBe('ImplicitlyDenied');
+    for (const index of tableIndexes.filter((i) => i.indexName !== 'dlv'))
+      expect(
+        await simulate(s.policies.dispatcher, `dynamodb:Query@${index.indexName}`),
+        index.indexName,
+      ).toBe('ImplicitlyDenied');
+    for (const fn of functionNames)
+      expect(await simulate(s.policies[fn], 'dynamodb:Query@dlv'), fn).toBe(
+        fn === 'dispatcher' ? 'Allowed' : 'ImplicitlyDenied',
+      );
   });
 
   it('only the functions whose code reads items in batches (money: bulk payments; stream: event counters; notifier: owners’ preferences and profiles) may BatchGetItem', async () => {

@@ -168,9 +168,11 @@ export interface FunctionDef {
    */
   writeAttributes?: readonly string[];
   /**
-   * The guarded indexes (src/store/table.ts guardedIndexAttributes: the history indexes) whose keys its
-   * table writes carry: `hist1` and `hist2` for the functions that post journals (a journal's item
-   * carries its two history entries). A role with table writes is denied (an explicit Deny on
+   * The guarded indexes (src/store/table.ts guardedIndexAttributes: the history indexes and the delivery
+   * index) whose keys its table writes carry: `hist1` and `hist2` for the functions that post journals
+   * (a journal's item carries its two history entries), `dlv` for those that write webhook deliveries
+   * due (the stream's fan-out, the dispatcher's retries, a manual retry, the sweep's move of deliveries
+   * still due in gsi1). A role with table writes is denied (an explicit Deny on
    * `dynamodb:Attributes`) a put or an update carrying the attributes of any guarded index its
    * function does not name here: LeadingKeys sees the table's partition key alone, so without it an
    * item put in the function's own partition could stand in any account's history and statements.
@@ -406,9 +408,12 @@ export const functions = {
     // account and daily counter (USER#<sub>) and its history entry (ACCOUNT#<id>); a missed credit's
     // settlement (ledger-settle.ts) the recipient's account and the journal, and a closed recipient's
     // credit returned (ledger-return.ts) a reversal journal and the sender's account and counter: never
-    // a login, an MFA proof, a lookup item, a webhook delivery or an email mark.
-    writePartitions: ['USER#', 'JOURNAL#', 'ACCOUNT#'],
-    indexWrites: postsJournals,
+    // a login, an MFA proof, a lookup item or an email mark. And, while deployed tables may hold webhook
+    // deliveries due in gsi1 (as all were until 2026-12-07), it moves them to the delivery index, a few
+    // each run (src/store/webhooks.ts moveLegacyDueDeliveries): their items (WEBHOOK#<id>/DELIVERY#<id>)
+    // it updates, nothing else there.
+    writePartitions: ['USER#', 'JOURNAL#', 'ACCOUNT#', 'WEBHOOK#'],
+    indexWrites: [...postsJournals, 'dlv'],
     // An expiry's pending journal and its sender's account (ledger-engine.ts expire); a missed credit's
     // account and credits (USER#<sub>, CREDIT#<accountId>), and for a closed recipient's credit the
     // transfer's journal and its sender's account (ledger-return.ts). What is due it finds in gsi1.
@@ -589,6 +594,8 @@ export const functions = {
     // journal id its key names: JOURNAL#, src/store/item-keys.ts idempotency) and a manual retry's claim
     // and outcome of a delivery (WEBHOOK#<id>/DELIVERY#<id>): never a balance, a posting or a shard.
     writePartitions: ['USER#', 'JOURNAL#', 'WEBHOOK#'],
+    // A manual retry that fails leaves its delivery due (in the delivery index) as it was.
+    indexWrites: ['dlv'],
     // The guard's SECURITY item and the caller's endpoints (USER#<sub>), a registration's idempotency
     // record (JOURNAL#; while upgrading, BANK_LEGACY_IDEMPOTENCY_UNTIL, one kept at IDEM#<sub>#<key>
     // too) and an endpoint's deliveries (WEBHOOK#<id>).
@@ -642,8 +649,10 @@ export const functions = {
       'dynamodb:UpdateItem',
       'lambda:InvokeFunction',
     ],
-    // A customer's events, their marks and counter (USER#<sub>), and webhook deliveries (WEBHOOK#<id>).
+    // A customer's events, their marks and counter (USER#<sub>), and webhook deliveries (WEBHOOK#<id>),
+    // each due in the delivery index.
     writePartitions: ['USER#', 'WEBHOOK#'],
+    indexWrites: ['dlv'],
     // A batch's customers' event counters and webhook endpoints (USER#<sub>): what it stores comes from
     // the records' images, so it reads no journal, account or delivery.
     readPartitions: ['USER#'],
@@ -655,9 +664,12 @@ export const functions = {
     description: 'Delivers due webhook deliveries, signed, with retries',
     trigger: { type: 'schedule', minutes: 1 },
     permissions: ['table:write'],
-    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query@gsi1', 'dynamodb:UpdateItem'],
-    // Deliveries (WEBHOOK#<id>/DELIVERY#<id>): claims and outcomes.
+    // Its due deliveries from their own index (`dlv`, deliveries alone: src/store/table.ts deliveryIndex),
+    // never gsi1 (pending journals, due schedules, audit records by actor).
+    sdkActions: ['dynamodb:GetItem', 'dynamodb:Query@dlv', 'dynamodb:UpdateItem'],
+    // Deliveries (WEBHOOK#<id>/DELIVERY#<id>): claims and outcomes, due again in `dlv`.
     writePartitions: ['WEBHOOK#'],
+    indexWrites: ['dlv'],
     // Its endpoints (USER#<sub>/WEBHOOK#<id>) and deliveries (WEBHOOK#<id>/DELIVERY#<id>) only.
     readPartitions: ['USER#', 'WEBHOOK#'],
   }),

@@ -13,13 +13,20 @@
  * logged and left for the next run, as before: they do not fail the run. A closed account's credit
  * whose sender cannot take it back is logged as the settler logs it (CREDIT_LEFT_UNSETTLED), which
  * pages: every run logs it again until it is returned.
+ *
+ * While a deployed table may still hold webhook deliveries due in gsi1 (as all were until 2026-12-07),
+ * each run also moves up to LEGACY_DUE_PER_RUN of them to the delivery index the dispatcher reads
+ * (src/store/webhooks.ts moveLegacyDueDeliveries); a failure there is logged and fails the run too,
+ * after the rest.
  */
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
+import { config } from '../config.ts';
 import type { LedgerStore } from '../store/ledger.ts';
 import { CREDIT_LEFT_UNSETTLED } from '../store/ledger-settle.ts';
 import { withDeadline } from '../store/retry.ts';
-import { ledger, settler } from './context.ts';
+import { moveLegacyDueDeliveries } from '../store/webhooks.ts';
+import { db, ledger, settler } from './context.ts';
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -49,21 +56,32 @@ export const handler = async (
       if (credits) for (const c of credits) logger.error(CREDIT_LEFT_UNSETTLED, c);
       else logger.error('credits not settled', f);
     }
+    let movedDeliveries = 0;
+    let notMoved: unknown;
+    try {
+      movedDeliveries = (await moveLegacyDueDeliveries(db(), config().tableName)).moved;
+    } catch (e) {
+      notMoved = e;
+      logger.error('deliveries due in gsi1 not moved', { error: message(e) });
+    }
     return {
       result: { expired: expiry.expired, seen: expiry.seen, settled },
       notExpired: expiry.failed.length,
       notSettled: failed.length,
+      movedDeliveries,
+      notMoved,
       stopped,
     };
   };
   const started = Date.now();
-  const { result, notExpired, notSettled, stopped } = context
+  const { result, notExpired, notSettled, movedDeliveries, notMoved, stopped } = context
     ? await withDeadline(Date.now() + context.getRemainingTimeInMillis(), run)
     : await run();
   logger.info('sweep', {
     ...result,
     notExpired,
     notSettled,
+    ...(movedDeliveries > 0 ? { movedDeliveries } : {}),
     ...(stopped === undefined ? {} : { expiryStopped: true }),
     durationMs: Date.now() - started,
     eventId: event?.id,
@@ -72,5 +90,6 @@ export const handler = async (
   if (notExpired > 0) {
     throw new Error(`${notExpired} pending transfer(s) past their time could not be expired (logged above)`);
   }
+  if (notMoved !== undefined) throw notMoved;
   return result;
 };

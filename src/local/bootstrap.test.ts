@@ -27,7 +27,7 @@ describe('ensureTable', () => {
     const d = await client.send(new DescribeTableCommand({ TableName: table }));
     expect(d.Table?.TableStatus).toBe('ACTIVE');
     expect(d.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(indexNames);
-    expect(indexNames).toEqual([gsi1.indexName, 'hist1', 'hist2']);
+    expect(indexNames).toEqual([gsi1.indexName, 'hist1', 'hist2', 'dlv']);
     const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
     expect(ttl.TimeToLiveDescription).toMatchObject({
       TimeToLiveStatus: 'ENABLED',
@@ -112,7 +112,7 @@ describe('ensureTable', () => {
   it('adds the history indexes to a table made before them, one at a time, each once the one before is active', async () => {
     const t = fakeTable([{ IndexName: gsi1.indexName, Projection: { ProjectionType: 'ALL' } }]);
     await ensureTable(t.client, 'old');
-    expect(t.calls).toEqual(['hist1', 'hist2']);
+    expect(t.calls).toEqual(['hist1', 'hist2', 'dlv']);
     expect(t.indexes.map((i) => [i.IndexName, i.IndexStatus])).toEqual(indexNames.map((n) => [n, 'ACTIVE']));
     expect(t.indexes.find((i) => i.IndexName === 'hist2')?.Projection).toEqual({
       ProjectionType: 'INCLUDE',
@@ -125,7 +125,8 @@ describe('ensureTable', () => {
     if (!g || !h1 || !h2) throw new Error('three indexes');
     const old = projectionOf(h2);
     // hist2 as a data directory made before it carried the counterparty's number; hist1 with the
-    // same attributes in another order, which is the same projection.
+    // same attributes in another order, which is the same projection; and no delivery index yet (made
+    // before 2026-12-07), which is added.
     const t = fakeTable([
       { IndexName: g.indexName, Projection: projectionOf(g) },
       {
@@ -138,12 +139,12 @@ describe('ensureTable', () => {
       { IndexName: h2.indexName, Projection: { ...old, NonKeyAttributes: old.NonKeyAttributes?.slice(1) } },
     ]);
     await ensureTable(t.client, 'old');
-    expect(t.calls).toEqual(['delete hist2', 'hist2']);
+    expect(t.calls).toEqual(['delete hist2', 'hist2', 'dlv']);
     expect(t.indexes.map((i) => [i.IndexName, i.IndexStatus])).toEqual(indexNames.map((n) => [n, 'ACTIVE']));
     expect(t.indexes.find((i) => i.IndexName === 'hist2')?.Projection).toEqual(projectionOf(h2));
     // Already as defined: nothing more.
     await ensureTable(t.client, 'old');
-    expect(t.calls).toEqual(['delete hist2', 'hist2']);
+    expect(t.calls).toEqual(['delete hist2', 'hist2', 'dlv']);
   });
 });
 

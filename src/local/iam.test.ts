@@ -130,8 +130,9 @@ describe('offline IAM', () => {
       /read only in USER#, WEBHOOK#/,
     );
     expect(refusal('dispatcher', { action: 'dynamodb:GetItem' })).toMatch(/read only in/);
-    // Its index queries are not table reads.
-    expect(refusal('dispatcher', { action: 'dynamodb:Query@gsi1' })).toBeUndefined();
+    // Its index queries are not table reads: its delivery index's, never gsi1's.
+    expect(refusal('dispatcher', { action: 'dynamodb:Query@dlv' })).toBeUndefined();
+    expect(refusal('dispatcher', { action: 'dynamodb:Query@gsi1' })).toMatch(/does not declare/);
     const batch = requestsOf('BatchGetItemCommand', {
       RequestItems: {
         [table]: {
@@ -313,7 +314,7 @@ describe('offline IAM', () => {
     ['profile', ['USER#u', 'LOGIN#a@example.com']],
     ['accounts-write', ['USER#u', 'ACCTNUM#12345678', 'ACCTID#a']],
     ['money', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a', 'CREDIT#a']],
-    ['sweep', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a']],
+    ['sweep', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a', 'WEBHOOK#w']],
     ['payees', ['USER#u']],
     ['schedules-api', ['USER#u', 'JOURNAL#j']],
     ['scheduled-transfers', ['USER#u', 'JOURNAL#j', 'ACCOUNT#a', 'CREDIT#a']],
@@ -441,7 +442,7 @@ describe('offline IAM', () => {
     expect(refusal('stream', { action: 'dynamodb:PutItem', pk: 'JOURNAL#j' })).toMatch(/write only/);
     expect(refusal('stream', { action: 'dynamodb:PutItem' })).toMatch(/write only/);
     // A function that declares none writes anywhere its table:write allows.
-    expect(refusal('money', { action: 'dynamodb:PutItem', pk: 'JOURNAL#j' })).toBeUndefined();
+    expect(refusal('money', { action: 'dynamodb:PutItem', pk: 'JOURNAL#j', attributes })).toBeUndefined();
   });
 
   it("refuses a put or an update carrying a history index's attributes to a function that posts no journal (the roles' Deny on dynamodb:Attributes)", () => {

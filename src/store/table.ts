@@ -94,6 +94,13 @@ import * as keys from './item-keys.ts';
 
 export const tableKeys = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const gsi1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
+/**
+ * The dispatcher's index of webhook deliveries waiting for their next attempt (sparse, deliveries
+ * alone): `DUE#<shard>` / `<nextAttemptAt>#<deliveryId>`. Until 2026-12-07 they were due in gsi1,
+ * whose every other entry (pending journals, unsettled credits, due schedules, audit records by actor)
+ * the dispatcher could then read too; its role may Query this index alone.
+ */
+export const deliveryIndex = { indexName: 'dlv', partitionKey: 'dlvpk', sortKey: 'dlvsk' } as const;
 export const ttlAttribute = 'expiresAt';
 
 /** What a history index holds of a journal besides the keys and its side's own attributes. */
@@ -130,7 +137,8 @@ const historyAttributes = (h: HistoryIndex): string[] => [h.partitionKey, h.sort
 
 /**
  * The indexes whose entries only some functions write, each with the attributes that put an item in
- * it or show in it (its keys, and for a history index the version and counterparty of its entry).
+ * it or show in it (its keys, and for a history index the version and counterparty of its entry; the
+ * delivery index's keys, which the delivery writers alone set).
  * IAM's dynamodb:LeadingKeys sees the table's partition key alone, so an item put or updated in a
  * function's own partition with, say, `h2pk` set to any account would stand in that account's history
  * and statements as a journal's credit would. Every role with table writes whose function does not
@@ -139,9 +147,14 @@ const historyAttributes = (h: HistoryIndex): string[] => [h.partitionKey, h.sort
  * src/local/iam.ts). gsi1 is not among them: audit records by actor, due schedules, pending journals
  * and unsettled credits are written there by many functions.
  */
-export const guardedIndexAttributes: Record<HistoryIndex['indexName'], readonly string[]> = {
+export const guardedIndexAttributes: Record<
+  HistoryIndex['indexName'] | typeof deliveryIndex.indexName,
+  readonly string[]
+> = {
   hist1: historyAttributes(historyIndexes[0]),
   hist2: historyAttributes(historyIndexes[1]),
+  // Deliveries only: what the dispatcher reads and sends to customers' URLs.
+  dlv: [deliveryIndex.partitionKey, deliveryIndex.sortKey],
 };
 export type GuardedIndex = keyof typeof guardedIndexAttributes;
 
@@ -189,6 +202,8 @@ export const tableIndexes = [
     sortKey: h.sortKey,
     projection: [...historyProjection, h.party, h.seq, h.counterparty] as readonly string[],
   })),
+  // The whole delivery: the dispatcher attempts what it reads. It holds deliveries alone.
+  { ...deliveryIndex, projection: 'ALL' as const },
 ];
 /** The table's stream: both images, so a consumer sees what changed (events, src/domain/events.ts). */
 export const streamSpecification = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' as const };

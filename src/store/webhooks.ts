@@ -4,7 +4,8 @@
  * The signing secret is stored in the endpoint's item as is, so that deliveries can be signed: the
  * table is encrypted at rest, the secret is never logged, and no API answer but the creation's shows it.
  *
- * A delivery is durable: an item due at a time, in the sparse DUE index (gsi1) while it waits. The
+ * A delivery is durable: an item due at a time, in the sparse delivery index (`dlv`, deliveries alone:
+ * table.ts deliveryIndex; until 2026-12-07 gsi1, see moveLegacyDueDeliveries) while it waits. The
  * dispatcher claims a due delivery with a lease (a conditional update), attempts it, and records the
  * outcome under the same lease. The claim counts the attempt and makes the delivery due again when its
  * next retry would be (never before the lease ends): a dispatcher that dies mid-attempt (or whose record
@@ -21,7 +22,7 @@ import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
 import * as keys from './item-keys.ts';
 import { DUE_DELIVERY_SHARDS, shardOfId } from './keys.ts';
 import { readLoginStatus } from './login-status.ts';
-import { gsi1 } from './table.ts';
+import { deliveryIndex, gsi1 } from './table.ts';
 
 export const DELIVERY_TTL_SECONDS = 30 * 24 * 3600;
 
@@ -126,6 +127,17 @@ const lostAttempt = (leaseUntil: string): Attempt => ({
 });
 
 const shardOf = (id: string): number => shardOfId(id, DUE_DELIVERY_SHARDS);
+/**
+ * Where an outcome or an abandon puts a delivery: due in the delivery index (`#gpk`/`#gsk`), or out of
+ * it; and out of gsi1 (`#lpk`/`#lsk`) either way, where one made before 2026-12-07 and not moved yet
+ * (a manual retry's) may still be, so that no delivery is due in both.
+ */
+const dueIndexNames = {
+  '#gsk': deliveryIndex.sortKey,
+  '#gpk': deliveryIndex.partitionKey,
+  '#lsk': gsi1.sortKey,
+  '#lpk': gsi1.partitionKey,
+};
 const dueKey = (at: string, id: string) => `${at}#${id}`;
 
 /**
@@ -313,8 +325,8 @@ export class WebhookStore {
       log: [],
       nextAttemptAt: at,
       createdAt: at,
-      [gsi1.partitionKey]: keys.dueDeliveryShard(shardOf(id)),
-      [gsi1.sortKey]: dueKey(at, id),
+      [deliveryIndex.partitionKey]: keys.dueDeliveryShard(shardOf(id)),
+      [deliveryIndex.sortKey]: dueKey(at, id),
       expiresAt: Math.floor(now.getTime() / 1000) + DELIVERY_TTL_SECONDS,
     };
   }
@@ -350,7 +362,7 @@ export class WebhookStore {
   }
 
   /**
-   * Deliveries due by `now`, oldest first, from every shard of the DUE index: up to `limit` of those
+   * Deliveries due by `now`, oldest first, from every shard of the delivery index: up to `limit` of those
    * not skipped. `skip` makes a predicate, asked once per delivery read, oldest first: one for each
    * shard, and one more for the shards' deliveries together. Skipped ones are read past (further pages,
    * up to `scan` read per shard), so that a backlog the caller cannot take now (an endpoint already
@@ -379,9 +391,9 @@ export class WebhookStore {
         const page = await this.db.send(
           new QueryCommand({
             TableName: this.table,
-            IndexName: gsi1.indexName,
+            IndexName: deliveryIndex.indexName,
             KeyConditionExpression: '#pk = :pk AND #sk <= :now',
-            ExpressionAttributeNames: { '#pk': gsi1.partitionKey, '#sk': gsi1.sortKey },
+            ExpressionAttributeNames: { '#pk': deliveryIndex.partitionKey, '#sk': deliveryIndex.sortKey },
             ExpressionAttributeValues: {
               ':pk': keys.dueDeliveryShard(n),
               ':now': `${now.toISOString()}#\uffff`,
@@ -450,7 +462,7 @@ export class WebhookStore {
       const next = (opts.retryAt && opts.retryAt > lease ? opts.retryAt : lease).toISOString();
       condition += ' AND #status = :pending AND nextAttemptAt = :next AND attempts = :attempts';
       update += ', attempts = :counted, nextAttemptAt = :retry, #gsk = :gsk';
-      Object.assign(names, { '#status': 'status', '#gsk': gsi1.sortKey });
+      Object.assign(names, { '#status': 'status', '#gsk': deliveryIndex.sortKey });
       Object.assign(values, {
         ':pending': 'pending',
         ':next': d.nextAttemptAt,
@@ -493,15 +505,10 @@ export class WebhookStore {
           TableName: this.table,
           Key: keys.delivery(d.webhookId, d.id),
           UpdateExpression:
-            'SET #log = list_append(if_not_exists(#log, :none), :lost), #status = :dead, nextAttemptAt = :null REMOVE leaseUntil, #gsk, #gpk',
+            'SET #log = list_append(if_not_exists(#log, :none), :lost), #status = :dead, nextAttemptAt = :null REMOVE leaseUntil, #gsk, #gpk, #lsk, #lpk',
           ConditionExpression:
             'attribute_exists(pk) AND #status = :pending AND nextAttemptAt = :next AND attempts = :attempts AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now)',
-          ExpressionAttributeNames: {
-            '#log': 'log',
-            '#status': 'status',
-            '#gsk': gsi1.sortKey,
-            '#gpk': gsi1.partitionKey,
-          },
+          ExpressionAttributeNames: { '#log': 'log', '#status': 'status', ...dueIndexNames },
           ExpressionAttributeValues: {
             ':none': [],
             ':lost': [lostAttempt(d.leaseUntil ?? now.toISOString())],
@@ -549,19 +556,14 @@ export class WebhookStore {
         Key: keys.delivery(d.webhookId, d.id),
         UpdateExpression: `SET #log = :log, #status = :status, nextAttemptAt = :next${
           due ? ', #gsk = :gsk, #gpk = :gpk' : ''
-        } REMOVE leaseUntil${due ? '' : ', #gsk, #gpk'}`,
+        } REMOVE leaseUntil${due ? '' : ', #gsk, #gpk'}, #lsk, #lpk`,
         // Under the lease it was claimed with; or, its lease gone and the claim still its own, the
         // SDK's second attempt after a lost answer meeting what its first recorded (the same values
         // set again; before, it was refused and the dispatcher logged a recorded attempt as not recorded).
         ConditionExpression: d.claimToken
           ? 'leaseUntil = :lease OR (attribute_not_exists(leaseUntil) AND claimToken = :token)'
           : 'leaseUntil = :lease',
-        ExpressionAttributeNames: {
-          '#log': 'log',
-          '#status': 'status',
-          '#gsk': gsi1.sortKey,
-          '#gpk': gsi1.partitionKey,
-        },
+        ExpressionAttributeNames: { '#log': 'log', '#status': 'status', ...dueIndexNames },
         ExpressionAttributeValues: {
           ':log': log,
           ':status': status,
@@ -610,6 +612,68 @@ export const defaultPreferences: NotificationPreferences = {
 export const preferencesOf = (item: Record<string, unknown> | undefined): NotificationPreferences => ({
   email: { ...defaultPreferences.email, ...(item?.email as object | undefined) },
 });
+
+/** How many deliveries still due in gsi1 one sweep run reads to move (moveLegacyDueDeliveries). */
+export const LEGACY_DUE_PER_RUN = 100;
+
+/**
+ * Moves deliveries still due in gsi1 (`DUE#<shard>`, as every delivery was until 2026-12-07) to the
+ * delivery index, with the same keys: the dispatcher reads that index alone, so a delivery a deployed
+ * table held due in gsi1 is attempted once moved. Reads at most `limit` of them (oldest first, shard by
+ * shard: the sweep calls it each run, LEGACY_DUE_PER_RUN), keys only. Each move is conditioned on the
+ * gsi1 keys it read: one changed since (an older dispatcher's claim, during a deploy) is left for the
+ * next run, read again. Only delivery items (WEBHOOK#<id>/DELIVERY#<id>) are moved; anything else there
+ * is left (the sweep may write nothing else in WEBHOOK#, and nothing of another partition is a
+ * delivery the dispatcher could claim). Once no table holds a DUE# entry in gsi1, this and the sweep's
+ * WEBHOOK# partition can go.
+ */
+export const moveLegacyDueDeliveries = async (
+  db: Db,
+  table: string,
+  limit = LEGACY_DUE_PER_RUN,
+): Promise<{ seen: number; moved: number }> => {
+  let seen = 0;
+  let moved = 0;
+  const names = {
+    '#lpk': gsi1.partitionKey,
+    '#lsk': gsi1.sortKey,
+    '#gpk': deliveryIndex.partitionKey,
+    '#gsk': deliveryIndex.sortKey,
+  };
+  for (let n = 0; n < DUE_DELIVERY_SHARDS && seen < limit; n++) {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: gsi1.indexName,
+        KeyConditionExpression: '#lpk = :pk',
+        ProjectionExpression: 'pk, sk, #lpk, #lsk',
+        ExpressionAttributeNames: { '#lpk': names['#lpk'], '#lsk': names['#lsk'] },
+        ExpressionAttributeValues: { ':pk': keys.dueDeliveryShard(n) },
+        Limit: limit - seen,
+      }),
+    );
+    for (const i of page.Items ?? []) {
+      seen++;
+      if (!String(i.pk).startsWith('WEBHOOK#') || !String(i.sk).startsWith('DELIVERY#')) continue;
+      try {
+        await db.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { pk: i.pk, sk: i.sk },
+            UpdateExpression: 'SET #gpk = :pk, #gsk = :sk REMOVE #lpk, #lsk',
+            ConditionExpression: '#lpk = :pk AND #lsk = :sk',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':pk': i[gsi1.partitionKey], ':sk': i[gsi1.sortKey] },
+          }),
+        );
+        moved++;
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+      }
+    }
+  }
+  return { seen, moved };
+};
 
 /**
  * One reader's way through the due queue, `scan` at a time, from one read to the next (the dispatcher
