@@ -120,7 +120,7 @@ export const delivery = (webhookId: string, deliveryId: string) => ({
   sk: `DELIVERY#${deliveryId}`,
 });
 export const deliveriesOf = (webhookId: string) => ({ pk: `WEBHOOK#${webhookId}`, skPrefix: 'DELIVERY#' });
-/** The dispatcher's index of deliveries due (gsi1): `DUE#3`. */
+/** The dispatcher's index of deliveries due (`dlv`, table.ts deliveryIndex; gsi1 until 2026-12-07): `DUE#3`. */
 export const dueDeliveryShard = (shard: number) => `DUE#${shard}`;
 export const email = (eventId: string) => ({ pk: `EMAIL#${eventId}`, sk: 'EMAIL' });
 /**

@@ -63,15 +63,19 @@
  *   MFAAUTH#<sha256>      / MFAAUTH                 an access token from a TOTP login (TTL; keys.ts auditKeys)
  *   USER#<sub>            / SECURITY                also: disabledAt, disabledReason (an admin disabled the login)
  *
- * GSI1 is sparse, and five things use it (each under its own gsi1pk prefix):
+ * GSI1 is sparse, and four things use it (each under its own gsi1pk prefix; a fifth until 2026-12-07):
  *   HOLDS#<shard>     / <expiresAt>#<journalId>     pending journals by expiry, for the sweeper; a journal
  *                                                   leaves it when it stops being pending
  *   CREDITS#<shard>   / <createdAt>#<journalId>     unsettled credits (CREDIT#<accountId> / IN#<time>#<txId>),
  *                                                   for the sweeper: one the settler missed is settled
  *   SCHEDULES#<shard> / <nextRunDate>#<scheduleId>  active scheduled transfers (keys.ts paymentKeys)
- *   DUE#<shard>       / <nextAttemptAt>#<deliveryId> webhook deliveries waiting for their next attempt;
- *                                                   they leave it once delivered or dead
  *   AUDITBY#<actorId> / <at>#<recordId>             audit records by who acted (GET /v1/admin/audit?actorId=)
+ *   DUE#<shard>       / <nextAttemptAt>#<deliveryId> until 2026-12-07, webhook deliveries waiting for their
+ *                                                   next attempt; the sweep moves those left to DLV
+ *
+ * DLV (`dlv`, sparse, deliveries alone): dlvpk DUE#<shard> / dlvsk <nextAttemptAt>#<deliveryId>, webhook
+ * deliveries waiting for their next attempt (they leave it once delivered or dead): the dispatcher's, the
+ * only index its role may query.
  *
  * History through indexes (HIST1 and HIST2, sparse): a posted journal carries its two legs' history
  * entries as index keys of its own item, so a movement writes no posting item:
