@@ -18,7 +18,7 @@ import { v7 } from 'uuid';
 import { BankError } from '../domain/errors.ts';
 import type { Currency } from '../domain/money.ts';
 import { type Frequency, RUNS_SHOWN, runDate, type ScheduleStatus } from '../domain/schedule.ts';
-import { busy, commit, type Db, type Piece, queryAll, transact } from './db.ts';
+import { busy, type Committed, commit, type Db, type Piece, queryAll, transact } from './db.ts';
 import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
 import { DUE_SHARDS, isTimeOrdered, paymentKeys, shardOfId } from './keys.ts';
 import { again, done, isTransient, retry } from './retry.ts';
@@ -310,6 +310,33 @@ export class ScheduleStore {
   }
 
   /**
+   * Stops a schedule (cancelled) and gives its place in the active
+   * count back, in one transaction: `update` (the `#status` name defined) on the schedule's item.
+   */
+  private stop(
+    sub: string,
+    id: string,
+    update: { set: string; condition: string; values: Record<string, unknown> },
+  ): Promise<Committed<'schedule' | 'count'>> {
+    return transact(this.db, [
+      {
+        name: 'schedule',
+        item: {
+          Update: {
+            TableName: this.table,
+            Key: paymentKeys.schedule(sub, id),
+            UpdateExpression: update.set,
+            ConditionExpression: update.condition,
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: update.values,
+          },
+        },
+      },
+      { name: 'count', item: this.countUpdate(sub, -1) },
+    ]);
+  }
+
+  /**
    * Cancels an active schedule (no later run starts); a schedule already over is answered as it is.
    * A conflict with the runner (recording a run on the same item) is tried again on a fresh read.
    *
@@ -325,31 +352,20 @@ export class ScheduleStore {
       const s = await this.mustGet(sub, id);
       if (s.status !== 'active') return done(true);
       const open = s.claimToken !== undefined && s.nextRunDate !== null;
-      const r = await transact(this.db, [
-        {
-          name: 'schedule',
-          item: {
-            Update: {
-              TableName: this.table,
-              Key: paymentKeys.schedule(sub, id),
-              UpdateExpression: open
-                ? 'SET #status = :cancelled, cancelledAt = :at, openRun = :open REMOVE nextRunDate'
-                : 'SET #status = :cancelled, cancelledAt = :at REMOVE nextRunDate, gsi1pk, gsi1sk',
-              ConditionExpression: open
-                ? '#status = :active AND claimToken = :token'
-                : '#status = :active AND attribute_not_exists(claimToken)',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ':cancelled': 'cancelled',
-                ':active': 'active',
-                ':at': now.toISOString(),
-                ...(open ? { ':open': s.nextRunDate, ':token': s.claimToken } : {}),
-              },
-            },
-          },
+      const r = await this.stop(sub, id, {
+        set: open
+          ? 'SET #status = :cancelled, cancelledAt = :at, openRun = :open REMOVE nextRunDate'
+          : 'SET #status = :cancelled, cancelledAt = :at REMOVE nextRunDate, gsi1pk, gsi1sk',
+        condition: open
+          ? '#status = :active AND claimToken = :token'
+          : '#status = :active AND attribute_not_exists(claimToken)',
+        values: {
+          ':cancelled': 'cancelled',
+          ':active': 'active',
+          ':at': now.toISOString(),
+          ...(open ? { ':open': s.nextRunDate, ':token': s.claimToken } : {}),
         },
-        { name: 'count', item: this.countUpdate(sub, -1) },
-      ]);
+      });
       if (r.ok) return done(true);
       // Ended or cancelled meanwhile: the next read answers what it is now.
       if (r.failed.schedule?.code === 'ConditionalCheckFailed' || isTransient(r.error, r.codes)) return again;
