@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import {
@@ -16,7 +16,7 @@ import { timeout } from '../../test/faults.ts';
 import { answerLostOnce, createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { captureLogs } from '../../test/logs.ts';
 import type { Journal } from '../domain/ledger.ts';
-import { addDays } from '../domain/schedule.ts';
+import { addDays, dayOf } from '../domain/schedule.ts';
 import { runAs } from '../local/iam.ts';
 import { AccountStore } from '../store/accounts.ts';
 import { createDocumentClient } from '../store/db.ts';
@@ -203,11 +203,18 @@ describe('scheduled transfers', () => {
       outcome: 'succeeded',
       transactionId: first.transactionId,
     });
-    // Paid again the next week, then the owner empties and closes the source before it is recorded.
-    const second = (await payRun(record, addDays(start, 7))) as { transactionId: string };
+    // Paid again the next week under a runner's claim, then the owner empties and closes the source
+    // before it is recorded: the close leaves the claimed schedule (its run may be paid) to the runner.
+    const store = new ScheduleStore(doc(), table);
+    const moved = await store.mustGet(payer, s.id);
+    expect(await store.claim(moved, addDays(start, 7), Date.now())).toEqual(expect.any(String));
+    const second = (await payRun(moved, addDays(start, 7))) as { transactionId: string };
     await withdraw(payer, from.id, 80_00);
     expect((await call('closeAccount', { user: payer, params: { id: from.id } })).status).toBe(200);
-    await runDue(deps(), addDays(start, 14));
+    expect(await detail(payer, s.id)).toMatchObject({ status: 'active', nextRunDate: addDays(start, 7) });
+    // The claim's runner died: the next one takes the run over once the claim is over.
+    const later = () => Date.now() + (CLAIM_SECONDS + 1) * 1000;
+    await runDue(deps({ nowMs: later }), addDays(start, 14));
     const d = await detail(payer, s.id);
     expect(d).toMatchObject({ status: 'ended', endReason: 'source_closed', nextRunDate: null });
     expect(
@@ -343,10 +350,11 @@ describe('scheduled transfers', () => {
     });
     await withdraw(payer, from.id, 490_00);
     expect((await call('closeAccount', { user: payer, params: { id: from.id } })).status).toBe(200);
+    // Ended by the close itself: its first run, not due yet, is never tried (no failed run to tell of).
+    expect(await detail(payer, t.id)).toMatchObject({ status: 'ended', endReason: 'source_closed' });
     await runDue(deps(), `${Y}-08-01`);
     const d = await detail(payer, t.id);
-    expect(d).toMatchObject({ status: 'ended', endReason: 'source_closed', nextRunDate: null });
-    expect(d.runs[0]).toMatchObject({ outcome: 'failed', errorCode: 'account_closed' });
+    expect(d).toMatchObject({ status: 'ended', endReason: 'source_closed', nextRunDate: null, runs: [] });
   });
 
   it('ends when the account it pays is closed, goes on while it is frozen, and each failed run says what became of the schedule', async () => {
@@ -1157,5 +1165,268 @@ describe('ledger outcomes', () => {
     expect(resultOf({ kind: 'declined', code: 'daily_limit_exceeded', detail: '', replayed: true })).toEqual({
       errorCode: 'daily_limit_exceeded',
     });
+  });
+});
+
+describe('closing the account a schedule pays from', () => {
+  const store = () => new ScheduleStore(doc(), table);
+  /** Every entry of the due index up to `day`: what a runner would be given. */
+  const dueIds = async (day: string) => new Set((await store().due(day, 10_000)).map((e) => e.id));
+  const activeCount = async (user: string) =>
+    (
+      await doc().send(
+        new GetCommand({
+          TableName: table,
+          Key: { pk: `USER#${user}`, sk: 'SCHEDULES' },
+          ConsistentRead: true,
+        }),
+      )
+    ).Item?.active;
+  const close = (user: string, id: string) => call('closeAccount', { user, params: { id } });
+  /** Writes the customer's count of active schedules directly (`:n` the value the expression uses). */
+  const changeCount = (user: string, expression: string, n: number) =>
+    doc().send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: `USER#${user}`, sk: 'SCHEDULES' },
+        UpdateExpression: expression,
+        ExpressionAttributeValues: { ':n': n },
+      }),
+    );
+  /** A customer with an account (`funds` in it) and a weekly schedule from it starting on `startDate`. */
+  const weeklyFrom = async (funds: number, startDate: string) => {
+    const parties = await setup(funds);
+    const s = await schedule(parties.payer, {
+      fromAccountId: parties.from.id,
+      toAccountNumber: parties.to.number,
+      amount: 10_00,
+      startDate,
+      frequency: 'weekly',
+    });
+    return { ...parties, s };
+  };
+  /** A schedule as written before ids were time-ordered (a UUIDv4 under SCHEDULE#), active and counted. */
+  const olderSchedule = async (user: string, body: Record<string, unknown>, next: string) => {
+    const id = randomUUID();
+    await doc().send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...paymentKeys.schedule(user, id),
+          gsi1pk: paymentKeys.dueShard(0),
+          gsi1sk: `${next}#${id}`,
+          entity: 'schedule',
+          ownerId: user,
+          id,
+          currency: 'USD',
+          description: '',
+          ...body,
+          status: 'active',
+          nextRunDate: next,
+          runsDone: 0,
+          createdAt: new Date(Date.now() - 86_400_000).toISOString(),
+        },
+      }),
+    );
+    await changeCount(user, 'ADD active :n', 1);
+    return id;
+  };
+
+  it('ends its schedules at once (ended, source_closed, off the due index), and the runner makes no run of them', async () => {
+    const { payer, landlord, from, to } = await setup(0);
+    const other = await openAccount(payer);
+    const pay = { toAccountNumber: to.number, amount: 10_00 };
+    const make = (fromAccountId: string, startDate: string, frequency: string) =>
+      schedule(payer, { ...pay, fromAccountId, startDate, frequency });
+    const weekly = await make(from.id, `${Y}-10-04`, 'weekly');
+    const once = await make(from.id, `${Y}-10-20`, 'once');
+    const older = await olderSchedule(
+      payer,
+      { ...pay, fromAccountId: from.id, startDate: `${Y}-10-05`, frequency: 'monthly' },
+      `${Y}-10-05`,
+    );
+    // From the customer's other account: not the closed one's, so it goes on.
+    const fromOther = await make(other.id, `${Y}-10-04`, 'weekly');
+    // Another customer's, paying into the account that closes: not the closer's to end (the runner ends
+    // it at its run, `recipient_closed`).
+    const into = await schedule(landlord, {
+      fromAccountId: to.id,
+      toAccountNumber: from.number,
+      amount: 5_00,
+      startDate: `${Y}-10-04`,
+      frequency: 'weekly',
+    });
+    expect(await activeCount(payer)).toBe(4);
+
+    const closed = await close(payer, from.id);
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    expect(closed.body.status).toBe('closed');
+
+    // The list says so at once.
+    const listed = await call('listSchedules', { user: payer });
+    const byId = new Map(listed.body.items.map((s: { id: string }) => [s.id, s]));
+    for (const id of [weekly.id, once.id, older])
+      expect(byId.get(id), id).toMatchObject({
+        status: 'ended',
+        endReason: 'source_closed',
+        nextRunDate: null,
+      });
+    expect(byId.get(fromOther.id)).toMatchObject({ status: 'active', nextRunDate: `${Y}-10-04` });
+    expect((await detail(landlord, into.id)).status).toBe('active');
+    // Out of the active count (the limit of 50), and off the due index: no runner is given them.
+    expect(await activeCount(payer)).toBe(1);
+    const due = await dueIds(`${Y}-12-31`);
+    for (const id of [weekly.id, once.id, older]) expect(due.has(id), id).toBe(false);
+    expect(due.has(fromOther.id)).toBe(true);
+    expect(due.has(into.id)).toBe(true);
+
+    // The runner, through their dates: no run of them, so no failed run for the stream to email about
+    // (the owner's notice of a failed run is made from the run's item alone).
+    for (const day of [`${Y}-10-04`, `${Y}-10-05`, `${Y}-10-11`, `${Y}-10-20`]) await runDue(deps(), day);
+    for (const id of [weekly.id, once.id, older]) {
+      expect(await detail(payer, id), id).toMatchObject({
+        status: 'ended',
+        endReason: 'source_closed',
+        runs: [],
+      });
+    }
+    expect(await runItem(payer, weekly.id, `${Y}-10-04`)).toBeUndefined();
+    expect(await runItem(payer, once.id, `${Y}-10-20`)).toBeUndefined();
+    // A repeat of the close answers the account as it is, and changes nothing.
+    expect((await close(payer, from.id)).body.status).toBe('closed');
+    expect(await activeCount(payer)).toBe(1);
+  });
+
+  it('a claim a runner takes between the read and the end wins: the schedule is left to it, its claim intact', async () => {
+    const { payer, from, s } = await weeklyFrom(0, `${Y}-10-09`);
+    const inner = doc();
+    let token: string | undefined;
+    let writes = 0;
+    const racing = Object.create(inner) as typeof inner;
+    racing.send = (async (command: { constructor: { name: string } }) => {
+      // Just before the end is written, a runner claims the run.
+      if (command.constructor.name === 'TransactWriteCommand') {
+        writes++;
+        token ??= await store().claim(await store().mustGet(payer, s.id), `${Y}-10-09`, Date.now());
+      }
+      return inner.send(command as never);
+    }) as typeof inner.send;
+    const outcome = await new ScheduleStore(racing, table).endPayingFrom(payer, from.id, dayOf(new Date()));
+    expect(token).toEqual(expect.any(String));
+    expect(outcome).toEqual({ ended: [], left: [s.id], failed: [] });
+    // Read again, found claimed, and left: not written again and again until the retries run out.
+    expect(writes).toBe(1);
+    expect(await store().mustGet(payer, s.id)).toMatchObject({ status: 'active', claimToken: token });
+    expect(await activeCount(payer)).toBe(1);
+  });
+
+  it('a close is not failed by its schedules: one that cannot be ended now is left to the runner, and logged', async () => {
+    const { payer, from, s } = await weeklyFrom(0, `${Y}-10-08`);
+    // The active count says none (a fault: the count's condition refuses the schedule's end).
+    await changeCount(payer, 'SET active = :n', 0);
+    const { result, logs } = await captureLogs(() => close(payer, from.id));
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    expect(result.body.status).toBe('closed');
+    expect(logs).toContain('closed account: its schedules were not ended, the runner will');
+    expect(await detail(payer, s.id)).toMatchObject({ status: 'active', nextRunDate: `${Y}-10-08` });
+    // A fault before any schedule (their read): the close still stands, and says so in the log.
+    const other = await openAccount(payer);
+    const read = vi
+      .spyOn(ScheduleStore.prototype, 'endPayingFrom')
+      .mockRejectedValueOnce(new Error('throttled'));
+    try {
+      const again = await captureLogs(() => close(payer, other.id));
+      expect(again.result.status, JSON.stringify(again.result.body)).toBe(200);
+      expect(again.result.body.status).toBe('closed');
+      expect(again.logs).toContain('closed account: its schedules were not ended, the runner will');
+      expect(read).toHaveBeenCalledTimes(1);
+    } finally {
+      read.mockRestore();
+    }
+  });
+
+  it('a fault ending one schedule does not keep the others from ending', async () => {
+    const { payer, from, to, s } = await weeklyFrom(0, `${Y}-10-10`);
+    const second = await schedule(payer, {
+      fromAccountId: from.id,
+      toAccountNumber: to.number,
+      amount: 1_00,
+      startDate: `${Y}-10-11`,
+      frequency: 'once',
+    });
+    const inner = doc();
+    const faulty = Object.create(inner) as typeof inner;
+    faulty.send = (async (command: { constructor: { name: string }; input: unknown }) => {
+      if (command.constructor.name === 'TransactWriteCommand' && JSON.stringify(command.input).includes(s.id))
+        throw Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' });
+      return inner.send(command as never);
+    }) as typeof inner.send;
+    const outcome = await new ScheduleStore(faulty, table).endPayingFrom(payer, from.id, dayOf(new Date()));
+    expect(outcome).toEqual({ ended: [second.id], left: [], failed: [{ id: s.id, error: 'not allowed' }] });
+    expect((await detail(payer, second.id)).status).toBe('ended');
+    expect((await detail(payer, s.id)).status).toBe('active');
+  });
+
+  it('a close that is refused (money in the account, or frozen) leaves its schedules as they were', async () => {
+    const { payer, from, s } = await weeklyFrom(100_00, `${Y}-10-06`);
+    const before = await detail(payer, s.id);
+    const refused = await close(payer, from.id);
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('balance_not_zero');
+    await withdraw(payer, from.id, 100_00);
+    await setStatus(payer, from.id, 'frozen');
+    const frozen = await close(payer, from.id);
+    expect(frozen.status).toBe(422);
+    expect(frozen.body.code).toBe('account_not_active');
+    expect(await detail(payer, s.id)).toEqual(before);
+    expect((await dueIds(`${Y}-10-06`)).has(s.id)).toBe(true);
+    expect(await activeCount(payer)).toBe(1);
+    // Unfrozen and closed: it ends.
+    await setStatus(payer, from.id, 'active');
+    expect((await close(payer, from.id)).status).toBe(200);
+    expect(await detail(payer, s.id)).toMatchObject({ status: 'ended', endReason: 'source_closed' });
+  });
+
+  it('leaves to the runner a schedule it holds a claim on, and one whose run is due: their runs are recorded as they went', async () => {
+    const { payer, from, to, s: held } = await weeklyFrom(0, `${Y}-10-07`);
+    const pay = { fromAccountId: from.id, toAccountNumber: to.number, amount: 10_00 };
+    // Due today (UTC): a runner may have paid it and lost the answer (its claim given back).
+    const today = dayOf(new Date());
+    const dueNow = await schedule(payer, { ...pay, startDate: today, frequency: 'once' });
+    // A runner holds the claim on its run, and is at work on it.
+    const record = await store().mustGet(payer, held.id);
+    const token = (await store().claim(record, `${Y}-10-07`, Date.now())) as string;
+    expect(token).toEqual(expect.any(String));
+    const claimed = await store().mustGet(payer, held.id);
+
+    expect((await close(payer, from.id)).status).toBe(200);
+    // Neither touched: the claim as its runner took it, still on the index.
+    expect(await store().mustGet(payer, held.id)).toEqual(claimed);
+    expect(await detail(payer, dueNow.id)).toMatchObject({ status: 'active', nextRunDate: today });
+    const due = await dueIds(`${Y}-12-31`);
+    expect(due.has(held.id)).toBe(true);
+    expect(due.has(dueNow.id)).toBe(true);
+
+    // The claim's runner records its run under its claim (it read the source closed): unhindered.
+    const run = {
+      runDate: `${Y}-10-07`,
+      outcome: 'failed' as const,
+      errorCode: 'account_closed',
+      at: new Date().toISOString(),
+    };
+    await store().finish(record, token, run, { end: 'source_closed' });
+    expect(await detail(payer, held.id)).toMatchObject({
+      status: 'ended',
+      endReason: 'source_closed',
+      runs: [{ runDate: `${Y}-10-07`, outcome: 'failed', errorCode: 'account_closed' }],
+    });
+    // The run due before the close: the runner reads its key (nothing paid) and ends it, the run failed.
+    await runDue(deps(), today);
+    expect(await detail(payer, dueNow.id)).toMatchObject({
+      status: 'ended',
+      endReason: 'source_closed',
+      runs: [{ runDate: today, outcome: 'failed', errorCode: 'account_closed' }],
+    });
+    expect(await activeCount(payer)).toBe(0);
   });
 });

@@ -310,7 +310,7 @@ export class ScheduleStore {
   }
 
   /**
-   * Stops a schedule (cancelled) and gives its place in the active
+   * Stops a schedule (cancelled, or ended by its source's close) and gives its place in the active
    * count back, in one transaction: `update` (the `#status` name defined) on the schedule's item.
    */
   private stop(
@@ -373,6 +373,81 @@ export class ScheduleStore {
     });
     if (!settled) throw busy('Could not cancel the scheduled transfer now: try again');
     return publicSchedule((await this.mustGet(sub, id)) as unknown as Record<string, unknown>);
+  }
+
+  /**
+   * Ends the owner's active schedules that pay from `accountId`, an account of theirs that has closed:
+   * `ended` with `endReason: 'source_closed'`, off the due index and out of the active count, one small
+   * transaction each (the schedule and the count, as a cancel), so that the list says so at once and no
+   * runner starts a run of theirs, nor tells the owner of a failed one. Called after the close has
+   * committed (AccountStore.close), never in its transaction: see the closeAccount handler.
+   *
+   * Left to the runner, which ends them in the same way at their next run (`source_closed`, after
+   * recording that run as it went: paid if its key says so, else failed `account_closed`):
+   * - a schedule a runner holds a claim on (live, or left by a runner that died after paying): its run
+   *   may be under way or paid, and ending it here would leave a paid run unrecorded, or make the
+   *   runner's record of it fail its condition;
+   * - one whose next run is due (on or before `today`, UTC): a runner whose payment's answer was lost
+   *   gives its claim back (`release`) without knowing whether it was paid; only the run's key knows,
+   *   which the runner reads. A run not yet due was never paid (the runner pays none after its today).
+   * Each end is conditioned on the schedule as read (active, unclaimed, that next date), so a claim
+   * taken meanwhile makes it read again, and then leave it. Answers the ids it ended, those it left,
+   * and those it could not end for a fault (left to the runner too; each one's fault does not stop the
+   * others).
+   */
+  async endPayingFrom(
+    sub: string,
+    accountId: string,
+    today: string,
+  ): Promise<{ ended: string[]; left: string[]; failed: { id: string; error: string }[] }> {
+    const fields = {
+      ProjectionExpression: 'id, fromAccountId, #status',
+      ExpressionAttributeNames: { '#status': 'status' },
+    };
+    const newer = paymentKeys.schedulesOf(sub);
+    const older = paymentKeys.olderSchedulesOf(sub);
+    const mine = [
+      ...(await queryAll(this.db, this.table, newer.pk, newer.skPrefix, fields)),
+      ...(await queryAll(this.db, this.table, older.pk, older.skPrefix, fields)),
+    ].filter((s) => s.status === 'active' && s.fromAccountId === accountId);
+    const ended: string[] = [];
+    const left: string[] = [];
+    const failed: { id: string; error: string }[] = [];
+    for (const { id } of mine as { id: string }[]) {
+      const outcome = await this.endSourceClosed(sub, id, today).catch((e: Error) => {
+        failed.push({ id, error: e.message });
+        return 'failed' as const;
+      });
+      if (outcome === 'ended') ended.push(id);
+      else if (outcome === 'left') left.push(id);
+    }
+    return { ended, left, failed };
+  }
+
+  /** One schedule of `endPayingFrom`: `over` when it is no longer active (cancelled or ended meanwhile). */
+  private async endSourceClosed(sub: string, id: string, today: string): Promise<'ended' | 'left' | 'over'> {
+    const outcome = await retry(async () => {
+      const s = await this.get(sub, id);
+      if (s?.status !== 'active') return done('over' as const);
+      if (s.claimToken !== undefined || s.nextRunDate === null || s.nextRunDate <= today)
+        return done('left' as const);
+      const r = await this.stop(sub, id, {
+        set: 'SET #status = :ended, endReason = :why REMOVE nextRunDate, gsi1pk, gsi1sk',
+        condition: '#status = :active AND nextRunDate = :next AND attribute_not_exists(claimToken)',
+        values: {
+          ':ended': 'ended',
+          ':why': 'source_closed' satisfies EndReason,
+          ':active': 'active',
+          ':next': s.nextRunDate,
+        },
+      });
+      if (r.ok) return done('ended' as const);
+      // Claimed, run, cancelled or ended meanwhile: the next read decides again.
+      if (r.failed.schedule?.code === 'ConditionalCheckFailed' || isTransient(r.error, r.codes)) return again;
+      throw r.error;
+    });
+    // Out of attempts: the runner's own handling of a closed source ends it at its next run.
+    return outcome ?? 'left';
   }
 
   /**
