@@ -29,7 +29,7 @@ export const routes = {
     path: '/v1/accounts/{id}',
     fn: 'accounts-write',
     role: 'customer',
-    summary: 'Close an account with a zero balance (not while it is frozen)',
+    summary: 'Close an account with a zero balance (not while it is frozen); its scheduled transfers end',
     params: AccountParams,
     status: 200,
     response: Account,

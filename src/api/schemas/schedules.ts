@@ -65,7 +65,10 @@ export const Schedule = doc(
     status: z.enum(['active', 'ended', 'cancelled']),
     nextRunDate: z.nullable(CalendarDate),
     runsDone: z.int(),
-    endReason: z.optional(z.enum(['completed', 'source_closed', 'recipient_closed'])),
+    endReason: doc(z.optional(z.enum(['completed', 'source_closed', 'recipient_closed'])), {
+      description:
+        'Why an ended schedule ended: its last run (`completed`), the account it pays from closed (`source_closed`: set by the close itself, or by the run due after it when the close left the schedule to the runner), or the account it pays closed (`recipient_closed`)',
+    }),
     createdAt: Instant,
     openRun: doc(z.optional(CalendarDate), {
       description:
