@@ -352,14 +352,17 @@ export const functions = {
     permissions: ['table:write'],
     // An opening's account and profile (USER#<sub>), a keyed opening's idempotency record (USER#<sub>,
     // keys.ownIdempotency), its number's and id's lookup items (ACCTNUM#, ACCTID#), and a closing's
-    // account (src/store/accounts.ts): never a posting, a journal, a credit or a system shard.
+    // account (src/store/accounts.ts) and the schedules it ends with their count (USER#<sub>, in one
+    // transaction each): never a posting, a journal, a credit or a system shard.
     writePartitions: ['USER#', 'ACCTNUM#', 'ACCTID#'],
     // The guard's SECURITY item, the caller's profile (its account counts and limit hosts), accounts and
-    // a keyed opening's record (USER#<sub>, keys.ownIdempotency: no record at JOURNAL# or IDEM#), and a
-    // close's look for credits not settled yet (CREDIT#<accountId>). A new number's or id's lookup item
+    // a keyed opening's record (USER#<sub>, keys.ownIdempotency: no record at JOURNAL# or IDEM#), a
+    // close's schedules paying from the account (USER#<sub>) and its look for credits not settled yet
+    // (CREDIT#<accountId>). A new number's or id's lookup item
     // is only put (on attribute_not_exists), never read.
     readPartitions: ['USER#', 'CREDIT#'],
-    // Query: a close first looks for credits not settled yet (hot recipients).
+    // Query: a close first looks for credits not settled yet (hot recipients), then for the owner's
+    // schedules.
     sdkActions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   }),
   money: fn({
