@@ -1048,7 +1048,12 @@ describe('dev stage (with a web build)', () => {
       expect(criteria?.Filters.map((f) => JSON.parse(f.Pattern))).toEqual(
         def.trigger.filters.map((f) => ({
           eventName: [...f.eventNames],
-          dynamodb: { [f.image ?? 'NewImage']: { entity: { S: [...f.entities] } } },
+          dynamodb: {
+            [f.image ?? 'NewImage']: {
+              entity: { S: [...f.entities] },
+              ...(f.actions ? { action: { S: [...f.actions] } } : {}),
+            },
+          },
         })),
       );
       // Its stream grant is this table's stream only.

@@ -486,7 +486,10 @@ export class Functions extends Construct {
             FilterCriteria.filter({
               eventName: FilterRule.or(...filter.eventNames),
               dynamodb: {
-                [filter.image ?? 'NewImage']: { entity: { S: FilterRule.or(...filter.entities) } },
+                [filter.image ?? 'NewImage']: {
+                  entity: { S: FilterRule.or(...filter.entities) },
+                  ...(filter.actions ? { action: { S: FilterRule.or(...filter.actions) } } : {}),
+                },
               },
             }),
           ),

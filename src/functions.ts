@@ -82,6 +82,8 @@ export type StreamEventName = 'INSERT' | 'MODIFY' | 'REMOVE';
 export interface StreamFilter {
   eventNames: readonly StreamEventName[];
   entities: readonly string[];
+  /** When given, only items whose `action` (an audit record's) is one of these. */
+  actions?: readonly string[];
   image?: 'NewImage' | 'OldImage';
 }
 
@@ -627,9 +629,20 @@ export const functions = {
         // its own: each function on the stream is one more reader of its shards, and AWS advises at
         // most two (README, "Stream readers").
         { eventNames: ['MODIFY', 'REMOVE'], entities: ['audit'], image: 'OldImage' },
-        // An audit record appended: a security event whose owner is emailed (a password changed, MFA
-        // turned off...: src/domain/security-notices.ts) gives a notice to the notifier; others nothing.
-        { eventNames: ['INSERT'], entities: ['audit'] },
+        // An audit record appended of a security event whose owner is emailed (a password changed, MFA
+        // turned off...: src/domain/security-notices.ts securityNoticeTypes, which a test holds equal):
+        // it gives a notice to the notifier. No other audit record (every login's) reaches the function.
+        {
+          eventNames: ['INSERT'],
+          entities: ['audit'],
+          actions: [
+            'password_changed',
+            'password_reset',
+            'mfa_disabled',
+            'mfa_enabled',
+            'registration_repeated',
+          ],
+        },
       ],
     },
     alarmOnLog: [

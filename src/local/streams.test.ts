@@ -14,7 +14,8 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createTestTable, dynamoClients, emulators } from '../../test/harness.ts';
-import { functions } from '../functions.ts';
+import { securityNoticeTypes } from '../domain/security-notices.ts';
+import { functions, type StreamFilter } from '../functions.ts';
 import { retriedFrom } from '../handlers/in-order.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './bootstrap.ts';
 import { LOCAL_FAILED_BATCHES_BUCKET } from './s3.ts';
@@ -121,6 +122,21 @@ describe("a function's filter, read off the record as the SDK gives it (before a
     expect(
       matchesFilter(sdk('UNKNOWN_TO_SDK_VERSION'), { filters: [{ eventNames: ['REMOVE'], entities: [''] }] }),
     ).toBe(true);
+  });
+
+  it("takes an appended audit record only for the actions its filter names (a security notice's), never a login's", () => {
+    const audit = (action: string) =>
+      ({
+        eventName: 'INSERT',
+        dynamodb: { NewImage: { entity: { S: 'audit' }, action: { S: action } } },
+      }) as never;
+    expect(matchesFilter(audit('password_changed'), stream)).toBe(true);
+    expect(matchesFilter(audit('registration_repeated'), stream)).toBe(true);
+    expect(matchesFilter(audit('login_succeeded'), stream)).toBe(false);
+    // The registry's actions are the notices' (src/domain/security-notices.ts).
+    const filters: readonly StreamFilter[] = stream.filters;
+    const appended = filters.find((f) => f.eventNames.includes('INSERT') && f.entities.includes('audit'));
+    expect([...(appended?.actions ?? [])].sort()).toEqual(Object.keys(securityNoticeTypes).sort());
   });
 });
 

@@ -360,7 +360,8 @@ export const toLambdaRecord = (r: StreamRecord, streamArn: string, region: strin
 
 /**
  * The function's filter criteria, any of its filters (AWS ORs them): the record's kind, and the
- * `entity` of its new image (or of the old one, when the filter says `OldImage`). It reads the record
+ * `entity` of its new image (or of the old one, when the filter says `OldImage`), and its `action` when
+ * the filter names actions (an audit record's: AWS matches the attribute the same way). It reads the record
  * as the SDK gives it (a string attribute is the same there as in Lambda's JSON), so a record the
  * function does not take is never converted (toLambdaRecord).
  */
@@ -377,7 +378,8 @@ export const matchesFilter = (
   filters.some(
     (filter) =>
       filter.eventNames.includes(eventNameOf(r)) &&
-      filter.entities.includes(r.dynamodb?.[filter.image ?? 'NewImage']?.entity?.S ?? ''),
+      filter.entities.includes(r.dynamodb?.[filter.image ?? 'NewImage']?.entity?.S ?? '') &&
+      (!filter.actions || filter.actions.includes(r.dynamodb?.[filter.image ?? 'NewImage']?.action?.S ?? '')),
   );
 
 /**
