@@ -9,11 +9,23 @@ export const isDay = (d: string | undefined | null): d is string => {
   return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
 };
 
-const pad = (n: number) => String(n).padStart(2, '0');
+/**
+ * The day `n` days after `now`'s on the bank's calendar, as `YYYY-MM-DD`. The bank's days are UTC days:
+ * it pays a scheduled run once the UTC day of its date has begun, whatever the customer's time zone.
+ */
+export const utcDayAfter = (n: number, now = new Date()): string =>
+  new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + n))
+    .toISOString()
+    .slice(0, 10);
 
-/** The day `n` days after `now`'s, in the customer's time zone, as `YYYY-MM-DD` (a date field's value). */
-export const localDayAfter = (n: number, now = new Date()): string => {
-  const d = new Date(now);
-  d.setDate(d.getDate() + n);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+/**
+ * When the bank's day `d` (a UTC day) begins in the customer's own time, as they read it ("16:00 on
+ * 7 Dec"), or undefined where their clock says UTC's time then (nothing to add to the date).
+ */
+export const bankDayStartsLocally = (d: string): string | undefined => {
+  const start = new Date(`${d}T00:00:00Z`);
+  if (Number.isNaN(start.getTime()) || start.getTimezoneOffset() === 0) return undefined;
+  // Made here, not once: the time zone is the one in effect now.
+  const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }).format(start);
+  return `${time} on ${new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' }).format(start)}`;
 };

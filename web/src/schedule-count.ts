@@ -1,4 +1,4 @@
-import { localDayAfter } from './days.ts';
+import { utcDayAfter } from './days.ts';
 
 /**
  * The "Number of transfers" of a new scheduled transfer: empty means until cancelled; otherwise a whole
@@ -31,7 +31,14 @@ export const parseRunCount = (raw: string): ParsedCount => {
 export const MAX_START_AHEAD_DAYS = 366;
 
 /**
- * The latest first date to offer on `now`, in the customer's time zone: a day less than the bank's
- * limit, as the customer's today can be a day ahead of UTC's; a date offered is never refused.
+ * The earliest first date to offer on `now`: the bank's tomorrow (UTC). The bank pays a run once its
+ * date is its today, so a date the bank already calls today would be paid at once; west of UTC, in the
+ * evening, the customer's own tomorrow is that day.
  */
-export const lastFirstDate = (now = new Date()): string => localDayAfter(MAX_START_AHEAD_DAYS - 1, now);
+export const earliestFirstDate = (now = new Date()): string => utcDayAfter(1, now);
+
+/**
+ * The latest first date to offer on `now`, a bank's day (UTC): a day less than the bank's limit, so a
+ * clock a little ahead of the bank's never offers a date it refuses.
+ */
+export const lastFirstDate = (now = new Date()): string => utcDayAfter(MAX_START_AHEAD_DAYS - 1, now);

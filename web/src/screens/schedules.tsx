@@ -5,12 +5,12 @@
 import { useState } from 'preact/hooks';
 import { accountNumberProblem, lastDigits, normalizeAccountNumber } from '../account-number.ts';
 import { moneyApi, type Schedule, type ScheduleBody } from '../api-money.ts';
-import { localDayAfter } from '../days.ts';
+import { bankDayStartsLocally, isDay } from '../days.ts';
 import { explain } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
 import { formatMoney, parseAmount } from '../money.ts';
 import { useMore } from '../more.ts';
-import { lastFirstDate, parseRunCount } from '../schedule-count.ts';
+import { earliestFirstDate, lastFirstDate, parseRunCount } from '../schedule-count.ts';
 import { ENDED, runFailureText } from '../schedule-text.ts';
 import {
   accountName,
@@ -45,8 +45,17 @@ const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', time
 /** A calendar date (`2026-12-01`) as the customer reads it. */
 const day = (d: string) => dayFormat.format(new Date(`${d}T00:00:00Z`));
 
-/** Tomorrow in the customer's time zone, as `YYYY-MM-DD`. */
-const tomorrow = () => localDayAfter(1);
+/**
+ * A run's date, a bank's day (UTC), with when the bank starts paying it in the customer's own time where
+ * that is not the date's midnight: "8 Dec 2026 (UTC; paid from 16:00 on 7 Dec your time)".
+ */
+const bankDay = (d: string) => {
+  const local = bankDayStartsLocally(d);
+  return `${day(d)} (UTC${local ? `; paid from ${local} your time` : ''})`;
+};
+
+/** What the dates of scheduled transfers are, said once on each screen that shows them. */
+const BANK_DAYS = "Dates are the bank's days (UTC).";
 
 const useNames = () => {
   const { api } = useApp();
@@ -82,7 +91,7 @@ export const Schedules = () => {
       ) : null}
       {items.length > 0 ? (
         <>
-          <p>Newest first, with those that ended or were cancelled.</p>
+          <p>Newest first, with those that ended or were cancelled. {BANK_DAYS}</p>
           <ul class="account-list" aria-label="Scheduled transfers, newest first" ref={more.listRef}>
             {items.map((s) => (
               <li key={s.id} data-schedule={s.id} data-status={s.status}>
@@ -96,7 +105,7 @@ export const Schedules = () => {
                   </span>
                   <span class="account-meta">
                     {FREQUENCY[s.frequency]}
-                    {s.nextRunDate ? ` · Next on ${day(s.nextRunDate)}` : ''}
+                    {s.nextRunDate ? ` · Next on ${bankDay(s.nextRunDate)}` : ''}
                     <span class="badge">{STATUS[s.status]}</span>
                   </span>
                 </Link>
@@ -121,7 +130,7 @@ export const NewSchedule = () => {
     toAccountNumber: '',
     amount: '',
     description: '',
-    startDate: tomorrow(),
+    startDate: earliestFirstDate(),
     frequency: 'monthly',
     count: '',
   });
@@ -132,7 +141,7 @@ export const NewSchedule = () => {
     (body, key) => moneyApi(api).createSchedule(body, key),
     (s) =>
       navigate(`/schedules/${s.id}`, {
-        flash: `Scheduled: ${formatMoney(s.amount, s.currency)}, ${FREQUENCY[s.frequency].toLowerCase()}, first on ${day(s.startDate)}.`,
+        flash: `Scheduled: ${formatMoney(s.amount, s.currency)}, ${FREQUENCY[s.frequency].toLowerCase()}, first on ${bankDay(s.startDate)}.`,
       }),
     (e) => form.show({ fields: {}, message: `The transfer was not scheduled. ${explain(e).message ?? ''}` }),
     () => {
@@ -149,6 +158,10 @@ export const NewSchedule = () => {
   const payee = payees.find((p) => p.id === form.values.payeeId) ?? payees[0];
   const parsed = from ? parseAmount(form.values.amount, from.currency) : undefined;
   const runs = parseRunCount(form.values.count);
+  // When the chosen day begins at the bank, in the customer's time (west of UTC: the evening before).
+  const startsLocally = isDay(form.values.startDate)
+    ? bankDayStartsLocally(form.values.startDate)
+    : undefined;
 
   const submit = form.submit(
     () => ({
@@ -156,8 +169,8 @@ export const NewSchedule = () => {
       amount: parsed && !parsed.ok ? parsed.message : undefined,
       startDate: !/^\d{4}-\d{2}-\d{2}$/.test(form.values.startDate)
         ? 'Enter the date of the first transfer.'
-        : form.values.startDate < tomorrow()
-          ? 'Choose a date from tomorrow on.'
+        : form.values.startDate < earliestFirstDate()
+          ? `Choose a date from ${day(earliestFirstDate())} on (the bank's tomorrow, UTC).`
           : form.values.startDate > lastFirstDate()
             ? 'Choose a date within a year from today.'
             : undefined,
@@ -208,7 +221,7 @@ export const NewSchedule = () => {
         <UnknownOutcome state={held} forgetLabel="Leave it and schedule another" then="f-fromAccountId">
           <p>
             {formatMoney(p.amount, p.currency)}, {FREQUENCY[p.frequency ?? 'monthly'].toLowerCase()}, first on{' '}
-            {day(p.startDate)}.
+            {bankDay(p.startDate)}.
           </p>
         </UnknownOutcome>
       </Page>
@@ -274,15 +287,21 @@ export const NewSchedule = () => {
         />
         <Field label="Description (optional)" maxLength={140} {...form.bind('description')} />
         <div class="field">
-          <label for="f-startDate">First transfer on</label>
+          <label for="f-startDate">First transfer on (a UTC day)</label>
+          <span class="hint" id="f-startDate-hint">
+            The bank's days are UTC days, from its tomorrow on.
+            {startsLocally ? ` The transfer is paid from ${startsLocally} your time.` : ''}
+          </span>
           <input
             id="f-startDate"
             type="date"
             value={form.values.startDate}
-            min={tomorrow()}
+            min={earliestFirstDate()}
             max={lastFirstDate()}
             aria-invalid={form.fields.startDate ? 'true' : undefined}
-            aria-describedby={form.fields.startDate ? 'f-startDate-error' : undefined}
+            aria-describedby={
+              form.fields.startDate ? 'f-startDate-hint f-startDate-error' : 'f-startDate-hint'
+            }
             onInput={(e) => form.set('startDate', e.currentTarget.value)}
           />
           {form.fields.startDate ? (
@@ -369,11 +388,11 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
         <dt>How often</dt>
         <dd>{FREQUENCY[s.frequency]}</dd>
         <dt>First on</dt>
-        <dd>{day(s.startDate)}</dd>
+        <dd>{bankDay(s.startDate)}</dd>
         {s.nextRunDate ? (
           <>
             <dt>Next on</dt>
-            <dd>{day(s.nextRunDate)}</dd>
+            <dd>{bankDay(s.nextRunDate)}</dd>
           </>
         ) : null}
         {s.count ? (
@@ -443,6 +462,7 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
       ) : null}
       <section aria-labelledby="runs-title">
         <h2 id="runs-title">Runs</h2>
+        <p>{BANK_DAYS}</p>
         {runs.length === 0 ? (
           <p>No transfers made yet.</p>
         ) : (
