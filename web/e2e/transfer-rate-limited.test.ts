@@ -47,5 +47,9 @@ it('a transfer refused 429 with Retry-After is said as refused, and not asked ag
     )
     .toBe(0);
   expect.soft(posts, 'asked again at once, before Retry-After').toHaveLength(1);
+  // Said as refused, with when to try again (from Retry-After).
+  const said = (await page.locator('.form-error').first().textContent()) ?? '';
+  expect.soft(said).toMatch(/not made/);
+  expect.soft(said).toMatch(/Try again in \d+ (second|minute)s?/);
   await context.close();
 });

@@ -345,4 +345,48 @@ describe('Api', () => {
     // A code this page does not know may yet move.
     expect(outcomeUnknown(new ApiError(409, 'brand_new_conflict'))).toBe(true);
   });
+
+  it('takes a 429 as a refusal of its own attempt: definite, unless an earlier attempt went unanswered', async () => {
+    const limited = () =>
+      new Response(JSON.stringify(problem('rate_limited')), {
+        status: 429,
+        headers: { 'content-type': 'application/problem+json', 'retry-after': '42' },
+      });
+    expect(outcomeUnknown(new ApiError(429, 'rate_limited'))).toBe(false);
+    expect(outcomeUnknown(new ApiError(429, 'rate_limited'), true)).toBe(true);
+    const body = { fromAccountId: 'a', toAccountNumber: '0000000000', amount: 5, currency: 'USD' as const };
+    // Refused at its first attempt: settled as refused (nothing done), with its wait, never asked again.
+    {
+      const { fetchFn, seen } = scripted([limited()]);
+      const api = new Api({ baseUrl: '', tokens: tokens().source, fetch: fetchFn, sleep: noSleep });
+      const intent = createIntent<TransferBody, Transaction>({ isRetryable: outcomeUnknown });
+      const err = await intent.submit(body, (key) => api.transfer(body, key)).catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 429, code: 'rate_limited', retryAfterSeconds: 42 });
+      expect(seen).toHaveLength(1);
+      expect(intent.held).toBeUndefined();
+      expect(intent.settled?.outcome.ok).toBe(false);
+    }
+    // A first attempt unanswered (it may have gone through), then a 429: still unknown, the key kept,
+    // and not to be asked again on its own before the wait the bank gave.
+    {
+      const { fetchFn, seen } = scripted(['offline', 'offline', 'offline', limited()]);
+      const api = new Api({ baseUrl: '', tokens: tokens().source, fetch: fetchFn, sleep: noSleep });
+      const intent = createIntent<TransferBody, Transaction>({
+        isRetryable: outcomeUnknown,
+        waitOf: (e) => (e instanceof ApiError ? e.retryAfterSeconds : undefined),
+        newKey: () => 'key-1',
+        now: () => 1_000,
+      });
+      await expect(intent.submit(body, (key) => api.transfer(body, key))).rejects.toBeInstanceOf(
+        NetworkError,
+      );
+      expect(intent.held?.lost).toBe(true);
+      await expect(intent.submit(body, (key) => api.transfer(body, key))).rejects.toMatchObject({
+        status: 429,
+      });
+      expect(intent.held).toMatchObject({ key: 'key-1', lost: true, notBefore: 43_000 });
+      expect(intent.settled).toBeUndefined();
+      expect(seen.map((s) => s.headers['idempotency-key'])).toEqual(['key-1', 'key-1', 'key-1', 'key-1']);
+    }
+  });
 });

@@ -264,12 +264,20 @@ const DEFINITE_CONFLICTS: ReadonlySet<string> = new Set([
   'delivery_in_progress',
 ]);
 
-/** Whether a failed money movement may have happened, so a retry must reuse its key. */
-export const outcomeUnknown = (e: unknown): boolean =>
+/**
+ * Whether a failed money movement may have happened, so a retry must reuse its key: no answer, a 5xx,
+ * a conflict that is no decline (a key still in use), or a session that ended on the way (it is asked
+ * again with its key once the customer is back). Any other 4xx is the bank's refusal: nothing was
+ * done. A 429 (`rate_limited`, a throttle: nothing is recorded under the key) is a refusal of this
+ * attempt alone: after an earlier attempt that went unanswered (`lost`), that one may still have
+ * gone through, and the outcome stays unknown.
+ */
+export const outcomeUnknown = (e: unknown, lost = false): boolean =>
   e instanceof NetworkError ||
   (e instanceof ApiError &&
     (e.status >= 500 ||
-      [401, 429].includes(e.status) ||
+      e.status === 401 ||
+      (e.status === 429 && lost) ||
       (e.status === 409 && !DEFINITE_CONFLICTS.has(e.code))));
 
 // ---------- settings and statements (web-settings) ----------

@@ -16,7 +16,13 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { outcomeUnknown } from './api.ts';
 import { ApiError, explain } from './errors.ts';
-import { createIntent, type HeldIntent, type SettledIntent, sessionIntentStore } from './idempotency.ts';
+import {
+  createIntent,
+  fingerprint,
+  type HeldIntent,
+  type SettledIntent,
+  sessionIntentStore,
+} from './idempotency.ts';
 import { homeOf } from './routes.ts';
 import { tokenClaims } from './session.ts';
 import { FormError, focusOnceShown, useApp } from './ui.tsx';
@@ -49,17 +55,40 @@ interface RefusalRecord {
   status: number;
   code: string;
   fieldErrors?: ApiError['fieldErrors'];
+  /** Retry-After, and when it was said (epoch ms): a refusal shown again says the wait left. */
+  retryAfterSeconds?: number;
+  at?: number;
 }
 
 const recordRefusal = (e: unknown): RefusalRecord | undefined =>
-  e instanceof ApiError ? { status: e.status, code: e.code, fieldErrors: e.fieldErrors } : undefined;
+  e instanceof ApiError
+    ? {
+        status: e.status,
+        code: e.code,
+        fieldErrors: e.fieldErrors,
+        ...(e.retryAfterSeconds === undefined
+          ? {}
+          : { retryAfterSeconds: e.retryAfterSeconds, at: Date.now() }),
+      }
+    : undefined;
 
 const refusalOf = (r: unknown): unknown => {
   const rec = r as Partial<RefusalRecord> | undefined;
-  return rec && typeof rec.status === 'number' && typeof rec.code === 'string'
-    ? new ApiError(rec.status, rec.code, Array.isArray(rec.fieldErrors) ? rec.fieldErrors : [])
-    : new Error('refused');
+  if (!rec || typeof rec.status !== 'number' || typeof rec.code !== 'string') return new Error('refused');
+  const wait =
+    typeof rec.retryAfterSeconds === 'number' && typeof rec.at === 'number'
+      ? Math.max(0, rec.retryAfterSeconds - (Date.now() - rec.at) / 1000)
+      : undefined;
+  return new ApiError(
+    rec.status,
+    rec.code,
+    Array.isArray(rec.fieldErrors) ? rec.fieldErrors : [],
+    wait || undefined,
+  );
 };
+
+/** Whether the bank asked for a wait (Retry-After) before this intent is asked again on its own. */
+const waiting = (held: HeldIntent<unknown, unknown>): boolean => (held.notBefore ?? 0) > Date.now();
 
 /** How many mounted forms hold each intent name: a form mounted again at once keeps its refusal. */
 const mounted = new Map<string, number>();
@@ -89,7 +118,8 @@ export const useHeldIntent = <P, R>(
   const intent = useMemo(
     () =>
       createIntent<P, R>({
-        isRetryable: outcomeUnknown,
+        isRetryable: (e, lost) => outcomeUnknown(e, lost),
+        waitOf: (e) => (e instanceof ApiError ? e.retryAfterSeconds : undefined),
         recordRefusal,
         store: sessionIntentStore<P>(`${owner}.${name}`),
       }),
@@ -140,10 +170,13 @@ export const useHeldIntent = <P, R>(
    * is still unknown. Refusals are thrown.
    */
   const ask = async (payload: P): Promise<{ result: R } | undefined> => {
+    // Decided as the intent decides (createIntent's isRetryable): was an attempt of it unanswered before?
+    const before = intent.held;
+    const lost = before?.lost === true && before.print === fingerprint(payload);
     try {
       return { result: await intent.submit(payload, (key) => latest.current.send(payload, key)) };
     } catch (e) {
-      if (!outcomeUnknown(e)) {
+      if (!outcomeUnknown(e, lost)) {
         if (live.current) {
           setUnknown(undefined);
           // The screen shows the refusal it is thrown: taken once the form is left.
@@ -209,7 +242,7 @@ export const useHeldIntent = <P, R>(
   useEffect(() => {
     const s = intent.settled;
     if (s) deliver(s);
-    else if (intent.held) void check();
+    else if (intent.held && !waiting(intent.held)) void check();
   }, [intent]);
 
   return {
@@ -231,8 +264,8 @@ export const useHeldIntent = <P, R>(
     async submit(payload) {
       shown.current = undefined;
       const first = await attempt(payload);
-      if (first !== undefined || !intent.held) return first;
-      // The answer was lost: ask again once at once, with the same key.
+      if (first !== undefined || !intent.held || waiting(intent.held)) return first;
+      // The answer was lost: ask again once at once, with the same key (unless the bank said when).
       setChecking(true);
       try {
         return await attempt(payload);

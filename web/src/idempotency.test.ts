@@ -187,6 +187,8 @@ describe('an intent kept in sessionStorage', () => {
       print: fingerprint({ amount: 5 }),
       payload: { amount: 5 },
       since: 1000,
+      // Its attempt went unanswered: a later 429 says nothing of it (outcomeUnknown's `lost`).
+      lost: true,
     });
     const sent: string[] = [];
     const send = async (k: string) => {

@@ -27,6 +27,13 @@ export interface HeldIntent<P, R = unknown> {
   payload: P;
   /** When it was first sent (epoch ms). */
   since: number;
+  /**
+   * An attempt of it went unanswered (its outcome unknown): a later refusal that speaks of its own
+   * attempt alone (a 429, which a throttle gives before the bank looks at the key) leaves it unknown.
+   */
+  lost?: true;
+  /** Not to be asked again on its own before this (epoch ms): the bank's Retry-After of its last answer. */
+  notBefore?: number;
   /** The definite answer, once there is one: the intent is over (the same details again are a new intent). */
   outcome?: Outcome<R>;
 }
@@ -130,8 +137,13 @@ export interface Intent<P, R> {
 
 export interface IntentOptions<P = unknown> {
   newKey?: () => string;
-  /** Whether a failure leaves the outcome unknown, so a retry must reuse the key. */
-  isRetryable?: (error: unknown) => boolean;
+  /**
+   * Whether a failure leaves the outcome unknown, so a retry must reuse the key. `lost`: an earlier
+   * attempt of the same intent went unanswered.
+   */
+  isRetryable?: (error: unknown, lost: boolean) => boolean;
+  /** The wait (seconds) an answer asks for before the next attempt (Retry-After), if any. */
+  waitOf?: (error: unknown) => number | undefined;
   /** How a refusal is written down with the outcome (the store keeps JSON). */
   recordRefusal?: (error: unknown) => unknown;
   store?: IntentStore<P>;
@@ -208,7 +220,15 @@ export const createIntent = <P, R>(options: IntentOptions<P> = {}): Intent<P, R>
           settle(attempt, { ok: true, result });
           return result;
         } catch (e) {
-          if (!isRetryable(e)) settle(attempt, { ok: false, refusal: recordRefusal(e) });
+          if (!isRetryable(e, attempt.lost === true))
+            settle(attempt, { ok: false, refusal: recordRefusal(e) });
+          else if (held === attempt) {
+            attempt.lost = true;
+            const wait = options.waitOf?.(e);
+            if (wait) attempt.notBefore = now() + wait * 1000;
+            else delete attempt.notBefore;
+            store?.save(attempt);
+          }
           throw e;
         }
       };

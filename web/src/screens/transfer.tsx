@@ -305,6 +305,9 @@ export const Transfer = () => {
         recent.refused(same);
         refresh();
         const problems = explain(err, fieldsShown);
+        // Refused for the rate (429, with when to ask again): the bank did nothing, and says so.
+        if (err instanceof ApiError && err.status === 429)
+          problems.message = `Your transfer was not made. ${problems.message ?? ''}`;
         if (err instanceof ApiError && err.code === 'daily_limit_exceeded') {
           const fresh = await freshLimits();
           form.show({
