@@ -31,4 +31,10 @@ describe('verification_locked says what Retry-After says', () => {
     const { message } = explain(locked, ['currentPassword', 'newPassword']);
     expect(message).toMatch(/2 minutes/);
   });
+
+  it('a code locked with minutes to wait (Cognito, Retry-After: 900) says the wait, then a new code', () => {
+    const locked = apiErrorFrom(429, problem('verification_locked'), '900');
+    const { message } = explain(locked, confirmForm);
+    expect(message).toMatch(/wait 15 minutes, then ask for a new code/);
+  });
 });

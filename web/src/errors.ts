@@ -198,10 +198,27 @@ const waitWords = (seconds: number): string =>
       ? count(Math.ceil(seconds / 60), 'minute')
       : `about ${count(Math.ceil(seconds / 3600), 'hour')}`;
 
-const messageOf = (error: unknown): string => {
+/**
+ * `verification_locked` as its Retry-After says. On a form of an emailed code (the email and the code
+ * on it: Confirm), the code is spent by wrong tries: the way on is a new one (the bank's own count
+ * says so with Retry-After: 1; Cognito's, with minutes to wait first). Elsewhere (wrong passwords or
+ * codes in signed-in changes) the wait left.
+ */
+const lockedWords = (wait: number | undefined, emailedCode: boolean): string =>
+  emailedCode
+    ? wait && wait > 1
+      ? `Too many wrong tries of the code. For your security, wait ${waitWords(wait)}, then ask for a new code.`
+      : 'Too many wrong tries of this code, so it no longer works. Ask for a new code and enter that one.'
+    : wait
+      ? `Too many wrong passwords or codes. For your security, try again in ${waitWords(wait)}.`
+      : MESSAGES.verification_locked;
+
+const messageOf = (error: unknown, fields: ReadonlySet<string> = new Set()): string => {
   if (error instanceof NetworkError) return OFFLINE;
   if (!(error instanceof ApiError)) return SOMETHING_WRONG;
   const wait = error.retryAfterSeconds;
+  if (error.code === 'verification_locked')
+    return lockedWords(wait, fields.has('email') && fields.has('code'));
   if (error.code === 'login_locked' && wait)
     return `Too many failed attempts. For your security, try again in ${waitWords(wait)}.`;
   // The account-number checks' count (20 a minute, 200 a day) says when it opens again: the day's
@@ -286,6 +303,6 @@ export const explain = (error: unknown, fields: readonly string[] = []): Explain
     }
     if (error.code === 'validation_failed' && Object.keys(out.fields).length > 0) return out;
   }
-  out.message = messageOf(error);
+  out.message = messageOf(error, fieldSet);
   return out;
 };
