@@ -31,3 +31,22 @@ describe('Api.request and Retry-After', () => {
     expect(sleeps[0]).toBeGreaterThanOrEqual(1000);
   });
 });
+
+describe('Api.request and a Retry-After longer than a quick retry bears', () => {
+  it('a 503 asking for 30 s is not waited for here: the caller hears it at once', async () => {
+    let asked = 0;
+    const fetchFn = (async () => {
+      asked++;
+      return new Response(JSON.stringify(problem('service_unavailable')), {
+        status: 503,
+        headers: { 'content-type': 'application/problem+json', 'retry-after': '30' },
+      });
+    }) as typeof fetch;
+    const tokens: TokenSource = { accessToken: () => 't', refresh: async () => true, expired: () => {} };
+    const sleeps: number[] = [];
+    const api = new Api({ baseUrl: '', tokens, fetch: fetchFn, sleep: async (ms) => void sleeps.push(ms) });
+    await expect(api.me()).rejects.toMatchObject({ status: 503, retryAfterSeconds: 30 });
+    expect(asked).toBe(1);
+    expect(sleeps).toEqual([]);
+  });
+});

@@ -122,6 +122,20 @@ export interface TokenSource {
 
 const RETRY_DELAYS_MS = [300, 1000];
 
+/**
+ * The longest wait a quick retry takes for a Retry-After (the bank's 503s ask for 1 s): a customer
+ * waits on "Sending…" meanwhile. An answer asking for longer is not retried here; the screen says it
+ * (a money movement's "we don't know yet", with its key, or the refusal with its wait).
+ */
+export const MAX_RETRY_WAIT_MS = 3_000;
+
+/** The wait before the next quick retry: the policy's, or longer when the answer asks (Retry-After). */
+const retryWait = (e: unknown, delay: number): number | undefined => {
+  const asked = e instanceof ApiError && e.retryAfterSeconds !== undefined ? e.retryAfterSeconds * 1000 : 0;
+  if (asked > MAX_RETRY_WAIT_MS) return undefined;
+  return Math.max(delay, asked);
+};
+
 const isTransient = (e: unknown): boolean =>
   e instanceof NetworkError ||
   (e instanceof ApiError && ([502, 503, 504].includes(e.status) || e.code === 'idempotency_key_in_use'));
@@ -180,7 +194,8 @@ export class Api {
         // An exchange that went unanswered for REQUEST_TIMEOUT_MS is not tried again here: the next
         // would most likely wait as long, and the customer would wait minutes to hear "we don't know
         // yet" (a money movement's screen says so, then asks once more with its key).
-        const delay = RETRY_DELAYS_MS[attempt];
+        const policy = RETRY_DELAYS_MS[attempt];
+        const delay = policy === undefined ? undefined : retryWait(e, policy);
         if (
           !repeatable ||
           delay === undefined ||
