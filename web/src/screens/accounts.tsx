@@ -272,7 +272,7 @@ export const AccountDetail = ({ id }: { id: string }) => {
         <Link to={`/accounts/${id}/statements`}>Statements</Link>
         <Link to="/">All accounts</Link>
       </div>
-      {account.status !== 'closed' ? <PendingTransfers account={account} /> : null}
+      {account.status !== 'closed' ? <PendingTransfers key={account.id} account={account} /> : null}
       <AccountHistory account={account} key={query.toString()} />
     </Page>
   );

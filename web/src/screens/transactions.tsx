@@ -19,7 +19,7 @@ import {
   TX_LABEL,
 } from '../history-query.ts';
 import { formatMoney, parseAmount } from '../money.ts';
-import { focusRow } from '../more.ts';
+import { focusRow, useMore } from '../more.ts';
 import { refundLeft } from '../refund.ts';
 import {
   accountName,
@@ -32,6 +32,7 @@ import {
   Money,
   Outcome,
   Page,
+  ShowMore,
   SubmitButton,
   useApp,
   useFocusOnceRead,
@@ -228,14 +229,19 @@ export const AccountHistory = ({ account }: { account: Account }) => {
 /** The account's pending outgoing transfers, and what "available" means. */
 export const PendingTransfers = ({ account }: { account: Account }) => {
   const { api } = useApp();
-  const load = useLoad(
-    () => moneyApi(api).history(account.id, { status: 'pending' }, null, 50),
-    [account.id],
-  );
+  const page = (cursor: string | null) =>
+    moneyApi(api).history(account.id, { status: 'pending' }, cursor, 50);
+  const load = useLoad(() => page(null), [account.id]);
+  // A page at a time (50, and up to 100 may be held): only a null nextCursor says the list is done. A
+  // page may also end early, when the bank has searched so far back for pending ones (or hold none but
+  // incoming credits): the rest is offered, never "No pending transfers".
+  const more = useMore<HistoryEntry>((cursor) => page(cursor));
+  const { items: all, cursor } =
+    load.state === 'ok' ? more.after(load.data) : { items: [] as HistoryEntry[], cursor: null };
   // Outgoing only: the pending history also lists the account's incoming credits not yet settled (a
   // hot recipient's, for a moment), which hold nothing of this account's; the account shows them as
   // Incoming, and its history as pending.
-  const items = load.state === 'ok' ? load.data.items.filter((e) => e.amount < 0) : [];
+  const items = all.filter((e) => e.amount < 0);
   return (
     <section aria-labelledby="pending-title">
       <h2 id="pending-title">Pending transfers</h2>
@@ -244,14 +250,23 @@ export const PendingTransfers = ({ account }: { account: Account }) => {
         {account.held > 0 ? ` (${formatMoney(account.held, account.currency)} held now)` : ''}.
       </p>
       <LoadState load={load} what="pending transfers" />
-      {load.state === 'ok' && items.length === 0 ? <p>No pending transfers.</p> : null}
+      {load.state === 'ok' && items.length === 0 ? (
+        <p>
+          {cursor
+            ? 'No pending transfers among the latest searched. Show more to search further back.'
+            : 'No pending transfers.'}
+        </p>
+      ) : null}
       {items.length > 0 ? (
-        <ol class="history" aria-label="Pending transfers">
+        <ol class="history" aria-label="Pending transfers" ref={more.listRef}>
           {items.map((e) => (
             <HistoryRow key={e.transactionId} e={e} showAfter={false} />
           ))}
         </ol>
       ) : null}
+      <ShowMore more={more} cursor={cursor}>
+        Show more pending transfers
+      </ShowMore>
     </section>
   );
 };
