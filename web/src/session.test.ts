@@ -3,7 +3,15 @@ import { problem } from '../../src/api/problem.ts';
 import { Api } from './api.ts';
 import { NetworkError } from './errors.ts';
 import { fakeClock } from './fake-clock.ts';
-import { ACTIVITY_KEY, REFRESH_KEY, Session, type SessionState, tokenClaims } from './session.ts';
+import {
+  ACTIVITY_KEY,
+  REFRESH_KEY,
+  registrationFor,
+  rememberRegistration,
+  Session,
+  type SessionState,
+  tokenClaims,
+} from './session.ts';
 
 const MIN = 60_000;
 
@@ -496,5 +504,39 @@ describe('Session', () => {
     await session.end();
     expect(session.signedIn).toBe(false);
     expect(storage.map.size).toBe(0);
+  });
+});
+
+describe('a password just registered with (rememberRegistration) does not outlive a session', () => {
+  const typed = { email: 'new@example.com', name: 'New Customer', password: 'Correct-Horse-9' };
+
+  it('is given to the confirmation of its email, and to no other', () => {
+    rememberRegistration(typed);
+    expect(registrationFor('new@example.com')).toEqual(typed);
+    expect(registrationFor('other@example.com')).toBeUndefined();
+  });
+
+  it('is forgotten when a session starts (a login), or ends by logout, by the bank, or idle', async () => {
+    const { session, auth, clock, storage } = setup();
+    rememberRegistration(typed);
+    await session.login('ada@example.com', 'right');
+    expect(registrationFor(typed.email)).toBeUndefined();
+
+    rememberRegistration(typed);
+    await session.end('logged_out');
+    expect(registrationFor(typed.email)).toBeUndefined();
+
+    await session.login('ada@example.com', 'right');
+    rememberRegistration(typed);
+    auth.revoked.add('refresh-2');
+    expect(await session.refresh()).toBe(false);
+    expect(registrationFor(typed.email)).toBeUndefined();
+
+    await session.login('ada@example.com', 'right');
+    rememberRegistration(typed);
+    clock.advance(15 * MIN);
+    const reloaded = setup({ storage, clock });
+    expect(await reloaded.session.restore()).toBe(false);
+    expect(registrationFor(typed.email)).toBeUndefined();
   });
 });

@@ -27,6 +27,33 @@ export const tokenClaims = (token: string | undefined): Record<string, unknown> 
   }
 };
 
+/**
+ * The email, name and password just registered with, kept in this tab's memory (never stored) for the
+ * confirmation step, which sets the name and password: the customer need not type them twice. Given
+ * for that email only. Forgotten once confirmed, and whenever a session starts or ends in this tab (a
+ * login, a logout, the idle timeout, a session the bank ended: Session below): a password typed once
+ * does not wait in the tab for whoever uses it next.
+ */
+export interface Registered {
+  email: string;
+  name: string;
+  password: string;
+}
+
+let registered: Registered | undefined;
+
+export const rememberRegistration = (r: Registered): void => {
+  registered = r;
+};
+
+/** What was registered with `email`, if that is the registration remembered. */
+export const registrationFor = (email: string): Registered | undefined =>
+  registered?.email === email ? registered : undefined;
+
+export const forgetRegistration = (): void => {
+  registered = undefined;
+};
+
 export const REFRESH_KEY = 'bank.refreshToken';
 export const ACTIVITY_KEY = 'bank.lastActivity';
 
@@ -119,6 +146,7 @@ export class Session implements TokenSource {
   }
 
   #start(tokens: Tokens): void {
+    forgetRegistration();
     this.#epoch++;
     this.#refreshing = undefined;
     if (tokens.refreshToken) this.#o.storage.setItem(REFRESH_KEY, tokens.refreshToken);
@@ -203,6 +231,8 @@ export class Session implements TokenSource {
   }
 
   #clear(): void {
+    // A password just registered with (rememberRegistration) does not outlive a session's start or end.
+    forgetRegistration();
     this.#epoch++;
     this.#refreshing = undefined;
     this.#o.clock.clearTimeout(this.#timer);

@@ -6,7 +6,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError, NetworkError } from '../errors.ts';
 import { checkPassword } from '../password.ts';
-import type { EndReason } from '../session.ts';
+import { type EndReason, forgetRegistration, registrationFor, rememberRegistration } from '../session.ts';
 import { Field, FormError, type FormErrorProps, Link, Page, SubmitButton, useApp, useForm } from '../ui.tsx';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -181,13 +181,6 @@ export const Login = ({ reason }: { reason: EndReason | undefined }) => {
   );
 };
 
-/**
- * The email, name and password just registered with, kept in this tab's memory (never stored) for the
- * confirmation step, which sets the name and password: the customer need not type them twice. Filled
- * in for that email only; cleared once confirmed.
- */
-let registered: { email: string; name: string; password: string } | undefined;
-
 export const Register = () => {
   const { api, navigate } = useApp();
   const form = useForm({ name: '', email: '', password: '' });
@@ -206,7 +199,7 @@ export const Register = () => {
       if (user.status === 'confirmed') {
         navigate(`/login?email=${to}`, { flash: 'You are registered. Log in to open your first account.' });
       } else {
-        registered = { email: user.email, name: name.trim(), password };
+        rememberRegistration({ email: user.email, name: name.trim(), password });
         navigate(`/confirm?email=${to}`, { flash: 'We sent a confirmation code to your email.' });
       }
     },
@@ -281,7 +274,7 @@ export const PasswordRules = ({ password }: { password: string }) => {
 export const Confirm = () => {
   const { api, navigate, query } = useApp();
   const asked = query.get('email') ?? '';
-  const mine = registered?.email === asked ? registered : undefined;
+  const mine = registrationFor(asked);
   const form = useForm({ email: asked, code: '', name: mine?.name ?? '', password: mine?.password ?? '' });
   const { email, code, name, password } = form.values;
   const policy = checkPassword(password);
@@ -295,7 +288,7 @@ export const Confirm = () => {
     }),
     async () => {
       await api.confirm({ email: email.trim(), code: code.trim(), name: name.trim(), password });
-      registered = undefined;
+      forgetRegistration();
       navigate(`/login?email=${encodeURIComponent(email.trim())}`, {
         flash: 'Your email is confirmed. You can log in now.',
       });
