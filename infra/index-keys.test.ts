@@ -1,5 +1,5 @@
 /**
- * Review: a function whose writes are kept out of the ledger's partitions (writePartitions, as
+ * A function whose writes are kept out of the ledger's partitions (writePartitions, as
  * dynamodb:LeadingKeys) must not be able to put an item carrying the history indexes' keys either:
  * LeadingKeys sees the table's partition key alone, so a put under USER#... or AUDIT#... with `h2pk`
  * set to any account stands in that account's history (hist2: a credit), its statements and
@@ -36,7 +36,7 @@ const cdkContext = (JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8'))
 const historyKeys: string[] = historyIndexes.flatMap((h) => [h.partitionKey, h.sortKey]);
 const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
-describe('review: index keys outside the ledger writers', () => {
+describe('index keys outside the ledger writers', () => {
   let stack: Stack & { functions: { byName: Record<string, { role?: unknown }> } };
   let template: Template;
   beforeAll(() => {

@@ -1,9 +1,10 @@
 /**
- * Review: the README says the dispatcher (it talks to customers' URLs) reads only in its declared
+ * The README says the dispatcher (it talks to customers' URLs) reads only in its declared
  * partitions (USER#, WEBHOOK#), "so neither may read a journal, a login's counters, an MFA proof or the
- * audit trail". But it may Query gsi1 with no condition at all, and gsi1 projects ALL attributes of
- * the pending journals (HOLDS#<shard>) and of every audit record (AUDITBY#<actorId>): a Query of
- * gsi1pk = AUDITBY#<staff id> reads the audit trail, HOLDS#<n> the pending journals.
+ * audit trail". Until 2026-12-07 it could Query gsi1 with no condition at all, and gsi1 projects ALL
+ * attributes of the pending journals (HOLDS#<shard>) and of every audit record (AUDITBY#<actorId>): a
+ * Query of gsi1pk = AUDITBY#<staff id> read the audit trail, HOLDS#<n> the pending journals (an infra
+ * review found it). Its due deliveries are now in an index of their own (dlv), the only one it may query.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ interface Statement {
 const cdkContext = (JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { context: Json })
   .context;
 
-describe('review: the dispatcher reads no journal and no audit record', () => {
+describe('the dispatcher reads no journal and no audit record', () => {
   it('gsi1 holds whole journals and audit records (projection ALL), and the dispatcher may not Query it unbounded', () => {
     expect(tableIndexes.find((i) => i.indexName === 'gsi1')?.projection).toBe('ALL');
     const built = buildBankApp({
