@@ -71,6 +71,7 @@ export class BankStack extends Stack {
       indexNames: tableIndexes.map((i) => i.indexName),
       deadLetterQueues: this.functions.deadLetterQueues,
       scheduleRules: this.functions.scheduleRules,
+      emailConfigurationSet: this.functions.emailConfigurationSet.configurationSetName,
       streamFunctions: functionsWith('stream').map((f) => f.name),
       asyncFunctions: functionsWith('invoke').map((f) => f.name),
       logAlarms: functionNames.flatMap((name) =>

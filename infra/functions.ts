@@ -33,7 +33,16 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import {
+  CloudWatchDimensionSource,
+  ConfigurationSet,
+  ConfigurationSetTlsPolicy,
+  EmailIdentity,
+  EmailSendingEvent,
+  EventDestination,
+  Identity,
+  SuppressionReasons,
+} from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ORIGIN_EXTENSION_TTL_SECONDS } from '../src/api/edge.ts';
@@ -189,6 +198,9 @@ export const cognitoManageActions = [
   'cognito-idp:AdminListGroupsForUser',
 ] as const;
 
+/** The CloudWatch dimension SES counts the configuration set's undelivered emails by (its auto tag). */
+export const EMAIL_METRIC_DIMENSION = 'ses:configuration-set';
+
 /** The audit trail's partition-key prefix, as IAM's dynamodb:LeadingKeys sees it (src/store/keys.ts). */
 export const auditLeadingKeys = [`${AUDIT_PREFIX}*`];
 /** Statement files' marks' partition-key prefix, as dynamodb:LeadingKeys sees it (`table:file-marks`). */
@@ -276,6 +288,8 @@ export class Functions extends Construct {
   readonly scheduleRules: Partial<Record<FunctionName, Rule>> = {};
   /** The verified identity emails are sent from (a stage context value). */
   readonly emailIdentity: EmailIdentity;
+  /** The identity's default configuration set: what SES could not deliver is counted there (Monitoring). */
+  readonly emailConfigurationSet: ConfigurationSet;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
@@ -320,10 +334,32 @@ export class Functions extends Construct {
       secretsManagerTtl: Duration.seconds(ORIGIN_EXTENSION_TTL_SECONDS),
     });
 
+    // Every email the identity sends goes through this configuration set (the identity's default, so the
+    // notifier names none): delivered over TLS only (an email carries amounts and account numbers); SES
+    // suppresses an address that bounced or complained; and each bounce, complaint and rejection is
+    // counted in CloudWatch (AWS/SES, by configuration set), where Monitoring alarms on them. Until
+    // 2026-12-07 an email SES accepted and then could not deliver was lost unseen (a review found it).
+    this.emailConfigurationSet = new ConfigurationSet(this, 'EmailConfigurationSet', {
+      tlsPolicy: ConfigurationSetTlsPolicy.REQUIRE,
+      reputationMetrics: true,
+      suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+    });
+    this.emailConfigurationSet.addEventDestination('Undelivered', {
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.REJECT],
+      destination: EventDestination.cloudWatchDimensions([
+        {
+          // SES tags every email with its configuration set's name.
+          name: EMAIL_METRIC_DIMENSION,
+          source: CloudWatchDimensionSource.MESSAGE_TAG,
+          defaultValue: 'none',
+        },
+      ]),
+    });
     this.emailIdentity = new EmailIdentity(this, 'EmailIdentity', {
       identity: cfg.ses.identity.includes('@')
         ? Identity.email(cfg.ses.identity)
         : Identity.domain(cfg.ses.identity),
+      configurationSet: this.emailConfigurationSet,
     });
 
     /** The stage's settings for one audience, as the environment variables src/config.ts reads. */

@@ -27,7 +27,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FAILED_BATCH_RETENTION_DAYS } from './data.ts';
-import { FAILED_STREAM_BATCHES, SCHEDULE_TARGETS_DLQ } from './functions.ts';
+import { EMAIL_METRIC_DIMENSION, FAILED_STREAM_BATCHES, SCHEDULE_TARGETS_DLQ } from './functions.ts';
 import type { StageConfig } from './stage.ts';
 
 /** A stream function falling this far behind the table's changes is alarming (events, emails late). */
@@ -88,6 +88,11 @@ export interface MonitoringProps {
    * retries) never reaches the function, so neither its errors nor its dead-letter queue show it.
    */
   scheduleRules?: Record<string, IRule>;
+  /**
+   * The SES configuration set the bank's emails go through (its name): an email that bounced or drew a
+   * complaint is alarming, since the customer was not told what it said.
+   */
+  emailConfigurationSet?: string;
   /** Log lines that are alarming, by function (`alarmOnLog`): any line with `message`. */
   logAlarms?: { name: string; logGroup: ILogGroup; message: string; description: string }[];
 }
@@ -221,6 +226,28 @@ export class Monitoring extends Construct {
         fn.metric('AsyncEventsDropped', sum),
         1,
         `${name}: Lambda dropped asynchronous invocations' events (see its dead-letter queue)`,
+      );
+    }
+
+    if (props.emailConfigurationSet) {
+      const ses = (metricName: string) =>
+        new Metric({
+          namespace: 'AWS/SES',
+          metricName,
+          dimensionsMap: { [EMAIL_METRIC_DIMENSION]: props.emailConfigurationSet as string },
+          ...sum,
+        });
+      alarm(
+        'EmailBounces',
+        ses('Bounce'),
+        1,
+        'An email to a customer bounced: they were not told what it said, and SES now suppresses their address (its suppression list says which)',
+      );
+      alarm(
+        'EmailComplaints',
+        ses('Complaint'),
+        1,
+        'A customer marked an email of the bank as spam: SES now suppresses their address (its suppression list says which)',
       );
     }
 

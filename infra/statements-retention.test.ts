@@ -5,16 +5,8 @@
  * lifecycle rule that applies to `statements/` may expire those, or the only copy of a statement a
  * customer was given is deleted for good some days after it was replaced or deleted.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { buildBankApp } from './bank-app.ts';
-import { repoRoot } from './bundling.ts';
-
-type Json = Record<string, unknown>;
-const cdkContext = (JSON.parse(readFileSync(join(repoRoot, 'cdk.json'), 'utf8')) as { context: Json })
-  .context;
+import { synthProd } from './prod-synth.ts';
 
 interface LifecycleRule {
   Id?: string;
@@ -27,16 +19,7 @@ interface LifecycleRule {
 
 describe('statements are never deleted by lifecycle', () => {
   it('no lifecycle rule covering statements/ expires statements or their noncurrent versions (prod)', () => {
-    const built = buildBankApp({
-      context: {
-        ...cdkContext,
-        'aws:cdk:bundling-stacks': [],
-        stage: 'prod',
-        sesIdentity: 'bank.example.com',
-      },
-      builtinCloudFormationValidation: false,
-    });
-    const template = Template.fromStack(built.stack);
+    const { built, template } = synthProd();
     const id = built.stack.getLogicalId(built.stack.data.statements.node.defaultChild as never);
     const bucket = template.findResources('AWS::S3::Bucket')[id] as {
       Properties: { LifecycleConfiguration: { Rules: LifecycleRule[] } };
