@@ -1,10 +1,10 @@
 /** Signing up and logging in: the `auth` function's routes. */
 import * as z from 'zod/mini';
-import { ConfirmationCode, Email, Password, TotpCode } from './credentials.ts';
+import { ConfirmationCode, Email, NewEmail, Password, TotpCode } from './credentials.ts';
 import { doc, name, str } from './primitives.ts';
 
 // ---------- requests ----------
-export const RegisterBody = doc(z.strictObject({ email: Email, password: Password, name: name(100) }), {
+export const RegisterBody = doc(z.strictObject({ email: NewEmail, password: Password, name: name(100) }), {
   id: 'RegisterRequest',
 });
 export const ConfirmBody = doc(

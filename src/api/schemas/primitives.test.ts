@@ -5,7 +5,7 @@ import { currencyCodes, MAX_AMOUNT } from '../../domain/money.ts';
 import { MAX_RUNS } from '../../domain/schedule.ts';
 import { OpenAccountBody } from './accounts.ts';
 import { AuditQuery, DisableCustomerBody } from './admin.ts';
-import { EmailBody, MfaLoginBody, RefreshBody } from './auth.ts';
+import { EmailBody, MfaLoginBody, RefreshBody, RegisterBody } from './auth.ts';
 import { ReasonBody, TellerBody } from './back-office.ts';
 import { ConfirmationCode, CurrentPassword, Password, TotpCode } from './credentials.ts';
 import { EventsQuery } from './events.ts';
@@ -120,6 +120,22 @@ describe('credentials’, statements’ and webhooks’ bounds', () => {
     for (const bad of ['123', '123456789', '12a4']) expect(ok(ConfirmationCode, bad), bad).toBe(false);
     expect(ok(TotpCode, '123456')).toBe(true);
     for (const bad of ['12345', '1234567']) expect(ok(TotpCode, bad), bad).toBe(false);
+  });
+
+  it('a new login’s email is within RFC 5321’s limits (64 before the @, 63 a domain label); a login made before still signs in', () => {
+    const register = (email: string) => ok(RegisterBody, { email, password: 'Aa1!aaaaaaaa', name: 'Ada' });
+    expect(register(`${'a'.repeat(64)}@example.com`)).toBe(true);
+    expect(register(`${'a'.repeat(65)}@example.com`)).toBe(false);
+    expect(register(`ada@${'b'.repeat(63)}.com`)).toBe(true);
+    expect(register(`ada@${'b'.repeat(64)}.com`)).toBe(false);
+    expect(register(`ada@example.${'c'.repeat(64)}`)).toBe(false);
+    // Trimmed and lower-cased first, as before.
+    expect(
+      RegisterBody.safeParse({ email: ' Ada@Example.com ', password: 'Aa1!aaaaaaaa', name: 'Ada' }).data
+        ?.email,
+    ).toBe('ada@example.com');
+    // Any other use of an email (a login made before the limits) takes it as it was.
+    expect(ok(EmailBody, { email: `${'a'.repeat(65)}@example.com` })).toBe(true);
   });
 
   it('a password, new or current, is at most 256 characters', () => {
