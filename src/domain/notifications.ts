@@ -63,7 +63,25 @@ const runFailure = (code: string): string =>
     recipient_frozen: 'the account it pays cannot receive payments at the moment',
     recipient_not_found: 'the account it pays no longer exists',
     currency_mismatch: 'the account it pays is in another currency',
+    user_disabled: 'the bank has disabled your login',
   })[code] ?? 'the bank could not make the payment';
+
+/**
+ * What a failed run's owner can do about it: pay it themselves, or, when the bank disabled their login
+ * (the run's `user_disabled`), which leaves them no way to pay, ask the bank. Until 2026-12-07 a
+ * disabled customer was told at every run to pay it themselves (a notifications review found it).
+ */
+const advice = (d: Record<string, unknown>): { check: string; pay: string } =>
+  d.errorCode === 'user_disabled'
+    ? {
+        check:
+          'No scheduled transfer is made while your login is disabled: contact us to have it enabled again.',
+        pay: 'Contact us to have your login enabled again.',
+      }
+    : {
+        check: 'Check the account, then pay this one yourself if it is still due.',
+        pay: 'Pay this one yourself if it is still due.',
+      };
 
 /**
  * A schedule's date as a failed run's email gives it: a UTC calendar day (runs are made just after
@@ -76,18 +94,16 @@ const utcDay = (date: unknown): string => `${String(date)} (UTC)`;
  * goes on (and when), ended (and why) or was cancelled. A run recorded before this was kept says none.
  */
 const scheduleAfter = (d: Record<string, unknown>): string[] => {
-  const payYourself = 'Pay this one yourself if it is still due.';
+  const { check, pay: payYourself } = advice(d);
   switch (d.scheduleStatus) {
     case 'active':
       // Runs missed while the bank could not make scheduled transfers are made together, oldest first:
       // the next one may already be due (a review found the notice naming a date already past).
       return typeof d.at === 'string' && String(d.nextRunDate) <= d.at.slice(0, 10)
         ? [
-            `The schedule goes on: its next transfer, due on ${utcDay(d.nextRunDate)}, was missed while we could not make scheduled transfers and is being made now. Check the account, then pay this one yourself if it is still due.`,
+            `The schedule goes on: its next transfer, due on ${utcDay(d.nextRunDate)}, was missed while we could not make scheduled transfers and is being made now. ${check}`,
           ]
-        : [
-            `The schedule goes on: its next transfer is due on ${utcDay(d.nextRunDate)}. Check the account, then pay this one yourself if it is still due.`,
-          ];
+        : [`The schedule goes on: its next transfer is due on ${utcDay(d.nextRunDate)}. ${check}`];
     case 'ended':
       return [
         d.endReason === 'source_closed'
@@ -99,7 +115,7 @@ const scheduleAfter = (d: Record<string, unknown>): string[] => {
     case 'cancelled':
       return [`The schedule was cancelled, so no more transfers will be made. ${payYourself}`];
     default:
-      return [`Check the account, then pay this one yourself if it is still due.`];
+      return [check];
   }
 };
 

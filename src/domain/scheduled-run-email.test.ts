@@ -62,4 +62,15 @@ describe('the failed scheduled run email', () => {
     expect(e?.text).toMatch(/2026-12-01[^.]*UTC/);
     expect(e?.text).toMatch(/2027-01-01[^.]*UTC/);
   });
+
+  it('tells a customer whose login the bank disabled why, and to contact the bank, not to pay it themselves (which they cannot)', () => {
+    for (const over of [{}, { scheduleStatus: 'cancelled' }, { scheduleStatus: undefined }]) {
+      const e = emailOf(failedRun({ errorCode: 'user_disabled', ...over }));
+      expect(e?.text).toContain('was not paid: the bank has disabled your login.');
+      expect(e?.text).toMatch(/contact us to have (it|your login) enabled again/i);
+      expect(e?.text).not.toMatch(/pay this one yourself/i);
+    }
+    // Any other failure still says to pay it.
+    expect(emailOf(failedRun())?.text).toContain('pay this one yourself');
+  });
 });
