@@ -81,9 +81,8 @@ export const handler = createHandler(
       };
     },
     getSchedule: async ({ caller, params }) => {
-      const s = await schedules().mustGet(caller.sub, params.id);
-      const runs = await schedules().runs(caller.sub, params.id);
-      return { body: { ...publicSchedule(s as unknown as Record<string, unknown>), runs } };
+      const { schedule, runs } = await schedules().withRuns(caller.sub, params.id);
+      return { body: { ...publicSchedule(schedule as unknown as Record<string, unknown>), runs } };
     },
     cancelSchedule: async ({ caller, params }) => ({ body: await schedules().cancel(caller.sub, params.id) }),
   },

@@ -310,6 +310,17 @@ export class ScheduleStore {
   }
 
   /**
+   * A schedule with its latest runs, as its owner sees it. The runs are read first: a run and the
+   * schedule's count of it commit in one transaction, so the schedule read after them counts every run
+   * listed (read the other way round, a run recorded between the two reads was listed beside a schedule
+   * that did not count it yet: "0 of 2 done" above a paid run).
+   */
+  async withRuns(sub: string, id: string): Promise<{ schedule: ScheduleRecord; runs: Run[] }> {
+    const runs = await this.runs(sub, id);
+    return { runs, schedule: await this.mustGet(sub, id) };
+  }
+
+  /**
    * Stops a schedule (cancelled, or ended by its source's close) and gives its place in the active
    * count back, in one transaction: `update` (the `#status` name defined) on the schedule's item.
    */
