@@ -76,6 +76,30 @@ describe('bulk-payment rows from a CSV file', () => {
     expect(rows.map((r) => [r.amount, r.description])).toEqual([['1', 'Bonus']]);
   });
 
+  it('refuses an amount that reads as thousands or as decimals, whichever the locale', () => {
+    const n = newAccountNumber();
+    const { rows, problems } = rowsFromCsv(
+      [
+        `${n},Ann,"1,250"`,
+        `${n},Ann,1.250`,
+        `${n},Ann,"12,345"`,
+        `${n},Ann,1.25`,
+        `${n},Ann,"1,250.00"`,
+        `${n},Ann,1250`,
+      ].join('\n'),
+      [],
+      ids(),
+      48,
+    );
+    expect(problems).toEqual([
+      'Line 1: "1,250" could mean 1250, or 1,25 with the comma as a decimal mark. Write it without the thousands separator (1250).',
+      'Line 2: "1.250" could mean 1250, or 1.25 with the point as a decimal mark. Write it without the thousands separator (1250).',
+      'Line 3: "12,345" could mean 12345, or 12,345 with the comma as a decimal mark. Write it without the thousands separator (12345).',
+    ]);
+    // Two decimals, a separator and decimals both, or none: one reading only.
+    expect(rows.map((r) => r.amount)).toEqual(['1.25', '1,250.00', '1250']);
+  });
+
   it('numbers lines as the file does: blank lines and line breaks inside quotes count', () => {
     const n = newAccountNumber();
     const text = ['Account,Name,Amount', '', `${n},"Two`, `lines",1`, '', `${n},Ann`, `${n},Ann,2`].join(

@@ -26,6 +26,9 @@ const isHeader = (cells: readonly string[]): boolean => {
 /** The same name as confirmation of payee's `exact` (case, accents, punctuation and spacing aside). */
 const sameName = (a: string, b: string): boolean => foldName(a) === foldName(b);
 
+/** One separator, a comma or a point, with exactly three digits after it and one to three before. */
+const AMBIGUOUS = /^(\d{1,3})([.,])(\d{3})$/;
+
 const CELLS = 'give the account number, the name, the amount and, if you like, a description';
 
 /**
@@ -79,6 +82,17 @@ export const rowsFromCsv = (
     if (/^\d{1,3}$/.test(amount) && /^\d{3}([.,]\d*)?$/.test(description)) {
       problems.push(
         `Line ${n}: the amount seems to have a comma in it. Put it in quotes ("1,250.50") or leave the comma out.`,
+      );
+      continue;
+    }
+    // `1,250` or `1.250`: one thousand two hundred and fifty where the separator groups thousands, one
+    // and a quarter where it is the decimal mark. A file written elsewhere than the browser's locale
+    // would be paid a thousand times too little or too much, so it is not guessed at.
+    const split = AMBIGUOUS.exec(amount);
+    if (split) {
+      const [, whole, sep, three] = split;
+      problems.push(
+        `Line ${n}: "${amount}" could mean ${whole}${three}, or ${whole}${sep}${three?.replace(/0+$/, '')} with the ${sep === ',' ? 'comma' : 'point'} as a decimal mark. Write it without the thousands separator (${whole}${three}).`,
       );
       continue;
     }
