@@ -497,12 +497,16 @@ export const functions = {
     permissions: ['table:write', 'table:delete'],
     // Deleting a saved payee (USER#<sub>/PAYEE#<id>).
     deletePartitions: ['USER#'],
-    // The caller's own items alone (USER#<sub>): its payees, their count and the number-check counters
-    // (RATE#...); the accounts it confirms names against (ACCTNUM#, a holder's profile) it only reads.
-    writePartitions: ['USER#'],
-    // The guard's SECURITY item and the caller's payees (USER#<sub>), and confirmation of payee's number
-    // (ACCTNUM#<number>), its holder's profile and account status (USER#<owner>).
-    readPartitions: ['USER#', 'ACCTNUM#'],
+    // The caller's own items (USER#<sub>): its payees, their count and the number-check counters
+    // (RATE#...); a saving's idempotency record, which sits at the journal id its key names (JOURNAL#,
+    // src/store/item-keys.ts idempotency); the accounts it confirms names against (ACCTNUM#, a holder's
+    // profile) it only reads.
+    writePartitions: ['USER#', 'JOURNAL#'],
+    // The guard's SECURITY item and the caller's payees (USER#<sub>), confirmation of payee's number
+    // (ACCTNUM#<number>), its holder's profile and account status (USER#<owner>), and a saving's
+    // idempotency record (JOURNAL#; while upgrading, BANK_LEGACY_IDEMPOTENCY_UNTIL, one kept at
+    // IDEM#<sub>#<key> too).
+    readPartitions: ['USER#', 'ACCTNUM#', 'JOURNAL#', 'IDEM#'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

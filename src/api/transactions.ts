@@ -8,6 +8,7 @@ import type { Journal } from '../domain/ledger.ts';
 import type { StoredAccount } from '../store/accounts.ts';
 import type { BatchOutcome, Declined, Outcome, Recorded, Replayed } from '../store/idempotency.ts';
 import type { HistoryItem } from '../store/ledger.ts';
+import type { StoredPayee } from '../store/payees.ts';
 import type { StoredSchedule } from '../store/schedules.ts';
 import type { WebhookRegistration } from '../store/webhooks.ts';
 import { ProblemWithHeaders, type Reply } from './http.ts';
@@ -184,6 +185,9 @@ export const webhookReply = (o: Replayed<WebhookRegistration>): Reply =>
     body: w.webhook,
     headers: { location: `/v1/webhooks/${w.webhook.id}` },
   }));
+
+/** A payee's saving as HTTP: the payee as first saved, the first time and on replay. */
+export const payeeReply = (o: Replayed<StoredPayee>): Reply => createdReply(o, (p) => ({ body: p.payee }));
 
 /** An account's opening as HTTP: the account as first opened, the first time and on replay. */
 export const accountReply = (o: Replayed<StoredAccount>): Reply =>

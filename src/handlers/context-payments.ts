@@ -11,7 +11,7 @@ import { StatementFileMarks, StatementLinks } from '../store/statement-links.ts'
 import { StatementSource } from '../store/statement-source.ts';
 import { db, idempotency, once } from './context.ts';
 
-export const payees = /* @__PURE__ */ once(() => new PayeeStore(db(), config().tableName));
+export const payees = /* @__PURE__ */ once(() => new PayeeStore(db(), config().tableName, idempotency()));
 export const schedules = /* @__PURE__ */ once(
   () => new ScheduleStore(db(), config().tableName, idempotency()),
 );

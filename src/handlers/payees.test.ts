@@ -58,6 +58,37 @@ describe('payees with confirmation of payee', () => {
     expect((await call('listPayees', { user: me })).body.items).toHaveLength(2);
   });
 
+  it('saves once per Idempotency-Key: a retry answers the payee saved, said to be a replay', async () => {
+    const me = await newUser(table);
+    const ann = await openAccount(await newUser(table, 'Ann Lee'));
+    const body = { name: 'Ann Lee', accountNumber: ann.number };
+    const headers = { 'idempotency-key': 'save-ann-1' };
+    const first = await call('createPayee', { user: me, body, headers });
+    expect(first.status).toBe(201);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const again = await call('createPayee', { user: me, body, headers });
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect((await call('listPayees', { user: me })).body.items).toHaveLength(1);
+    // The key with another payee: refused, nothing saved.
+    const other = await call('createPayee', { user: me, body: { ...body, name: 'A Lee' }, headers });
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('idempotency_key_reused');
+    // A refusal is not recorded: the same key is checked again.
+    const unknown = { name: 'X', accountNumber: '0000000000' };
+    const h2 = { 'idempotency-key': 'save-x-1' };
+    expect((await call('createPayee', { user: me, body: unknown, headers: h2 })).body.code).toBe(
+      'recipient_not_found',
+    );
+    expect((await call('createPayee', { user: me, body: unknown, headers: h2 })).body.code).toBe(
+      'recipient_not_found',
+    );
+    // Without a key, each request saves (as before).
+    await call('createPayee', { user: me, body });
+    expect((await call('listPayees', { user: me })).body.items).toHaveLength(2);
+  });
+
   it('checks without saving, and refuses an unknown number with recipient_not_found', async () => {
     const me = await newUser(table);
     const zoe = await openAccount(await newUser(table, 'Zoë Müller'));

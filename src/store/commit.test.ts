@@ -139,6 +139,40 @@ describe('payees', () => {
     expect(((await store.delete(sub, saved.id).catch((e) => e)) as BankError).code).toBe('not_found');
   });
 
+  it('a save with a key whose answer was lost saves one payee; its retry is answered from the record, uncounted', async () => {
+    const sub = `u-${randomUUID()}`;
+    const number = await holder();
+    const now = new Date('2030-03-01T10:00:05Z');
+    const key = { key: 'payee-k', fingerprint: 'f1' };
+    const idem = (d: Db) => new IdempotencyStore(d, table, 48 * 3600);
+    const lossy = failingTransactions(db, 1, timeout, 'after');
+    const first = await new PayeeStore(lossy, table, idem(lossy)).createOnce(
+      sub,
+      'Lee Landlord',
+      number,
+      key,
+      now,
+    );
+    expect(lossy.injected).toBe(1);
+    if (first.kind !== 'payee') throw new Error(`not saved: ${first.kind}`);
+    const store = new PayeeStore(db, table, idem(db));
+    // The client's retry with its key, after its answer was lost: the same payee, nothing saved again.
+    const again = await store.createOnce(sub, 'Lee Landlord', number, key, now);
+    expect(again).toEqual({ kind: 'payee', payee: first.payee, replayed: true });
+    expect(await store.list(sub)).toEqual([expect.objectContaining({ id: first.payee.id })]);
+    expect(await counter(paymentKeys.payeeCount(sub), 'payees')).toBe(1);
+    // One number check, however often the saving was sent.
+    expect(
+      await counter(paymentKeys.rate(sub, 'payee-check', Math.floor(now.getTime() / 60_000) * 60), 'hits'),
+    ).toBe(1);
+    // The key with another request is refused, and saves nothing.
+    const reused = await store
+      .createOnce(sub, 'Lee Landlord', number, { key: 'payee-k', fingerprint: 'f2' }, now)
+      .catch((e) => e);
+    expect((reused as BankError).code).toBe('idempotency_key_reused');
+    expect(await store.list(sub)).toHaveLength(1);
+  });
+
   it('a save that lost a conflict is tried again', async () => {
     const sub = `u-${randomUUID()}`;
     const flaky = failingTransactions(db, 1, () => cancelledWith('TransactionConflict', 'None'));

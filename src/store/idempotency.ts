@@ -15,6 +15,7 @@ import {
 } from './db.ts';
 import * as keys from './item-keys.ts';
 import { toJournal } from './ledger-journal.ts';
+import type { StoredPayee } from './payees.ts';
 import { again, done, isTransient, retry } from './retry.ts';
 import type { StoredSchedule } from './schedules.ts';
 import type { WebhookRegistration } from './webhooks.ts';
@@ -41,9 +42,15 @@ export type StoredOutcome = { kind: 'journal'; journal: Journal } | Declined;
 export type StoredBatch = { kind: 'batch'; id: string; journals: Journal[] };
 /**
  * What an idempotency record holds (a scheduled transfer's creation: schedules.ts; a webhook's:
- * webhooks.ts; an account's opening: accounts.ts).
+ * webhooks.ts; an account's opening: accounts.ts; a payee's saving: payees.ts).
  */
-export type Recorded = StoredOutcome | StoredBatch | StoredSchedule | WebhookRegistration | StoredAccount;
+export type Recorded =
+  | StoredOutcome
+  | StoredBatch
+  | StoredSchedule
+  | WebhookRegistration
+  | StoredAccount
+  | StoredPayee;
 /** A recorded outcome (or a decline), and whether this answer replays it. */
 export type Replayed<S extends Recorded> = (S | Declined) & { replayed: boolean };
 

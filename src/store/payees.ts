@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import { confirmation, MAX_PAYEES, type Match } from '../domain/payees.ts';
-import { busy, commit, type Db } from './db.ts';
+import { busy, commit, type Db, type Piece } from './db.ts';
+import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
 import * as keys from './item-keys.ts';
 import { paymentKeys } from './keys.ts';
 import { listPayees, type Payee, payeeNames, toPayee } from './payee-list.ts';
@@ -16,6 +17,8 @@ export { counterpartyNames, type Payee } from './payee-list.ts';
 
 /** A payee as created: `holderName` is there for `close` matches only. */
 export type SavedPayee = Payee & { holderName?: string };
+/** A payee's saving as its idempotency record holds it: the payee as first saved. */
+export type StoredPayee = { kind: 'payee'; payee: SavedPayee };
 
 const recipientClosed = () => new BankError('account_not_active', 'The account you want to pay is closed');
 
@@ -25,6 +28,8 @@ export class PayeeStore {
   constructor(
     private readonly db: Db,
     private readonly table: string,
+    /** Records a saving made with an Idempotency-Key (`createOnce`); without it, only `create` works. */
+    private readonly idempotency?: IdempotencyStore,
   ) {
     this.counter = new RateCounter(db, table);
   }
@@ -88,6 +93,39 @@ export class PayeeStore {
    * delete in a loop is no way around the limit.
    */
   async create(sub: string, name: string, accountNumber: string, now = new Date()): Promise<SavedPayee> {
+    return ((await this.saving(sub, name, accountNumber, now)) as StoredPayee).payee;
+  }
+
+  /**
+   * `create` with an Idempotency-Key: its record commits with the payee, so a retry of a saving whose
+   * answer was lost answers the payee saved (said to be a replay) instead of saving a second one. A
+   * retry answered from the record is not counted again. A refusal is not recorded: a retry is checked
+   * again (the account may have opened meanwhile, the count may have room).
+   */
+  async createOnce(
+    sub: string,
+    name: string,
+    accountNumber: string,
+    k: RequestKey,
+    now = new Date(),
+  ): Promise<Replayed<StoredPayee>> {
+    const earlier = await this.recorder().replay<StoredPayee>(sub, k.key, k.fingerprint, now);
+    return earlier ?? this.saving(sub, name, accountNumber, now, k);
+  }
+
+  private recorder(): IdempotencyStore {
+    if (!this.idempotency) throw new Error('PayeeStore: no IdempotencyStore to record savings with');
+    return this.idempotency;
+  }
+
+  /** `create`, with the key's record in its transaction when there is a key (`createOnce`). */
+  private async saving(
+    sub: string,
+    name: string,
+    accountNumber: string,
+    now: Date,
+    k?: RequestKey,
+  ): Promise<Replayed<StoredPayee>> {
     await this.take(sub, now);
     const c = await this.confirm(name, accountNumber);
     // Nothing could ever be paid to it (as a new schedule to it is refused): not saved, counted all the same.
@@ -99,7 +137,15 @@ export class PayeeStore {
       match: c.match,
       createdAt: now.toISOString(),
     };
-    const r = await commit(this.db, [
+    const outcome: StoredPayee = {
+      kind: 'payee',
+      payee: c.match === 'close' ? { ...payee, holderName: c.name as string } : payee,
+    };
+    const record: Piece<'idempotency'>[] = k
+      ? [{ name: 'idempotency', item: this.recorder().recordPut(sub, k.key, k.fingerprint, outcome, now) }]
+      : [];
+    const r = await commit<'idempotency' | 'count' | 'payee'>(this.db, [
+      ...record,
       {
         name: 'count',
         item: {
@@ -123,11 +169,14 @@ export class PayeeStore {
         },
       },
     ]);
-    if (!r) throw busy('Could not save the payee now: try again');
+    if (!r) throw busy(`Could not save the payee now: try again${k ? ' with the same Idempotency-Key' : ''}`);
+    // The key's record there already: this call's own earlier attempt (its answer lost), or a request
+    // with the same key at the same moment; either way the record answers.
+    if (k && r.failed.includes('idempotency')) return this.recorder().repeatOf<StoredPayee>(sub, k, now);
     // The payee's id is new: only this call's own earlier attempt (its answer lost) can have written it.
     if (!r.failed.includes('payee') && r.failed.includes('count'))
       throw new BankError('payee_limit_reached', `A customer may save at most ${MAX_PAYEES} payees`);
-    return c.match === 'close' ? { ...payee, holderName: c.name as string } : payee;
+    return { ...outcome, replayed: false };
   }
 
   async list(sub: string): Promise<Payee[]> {

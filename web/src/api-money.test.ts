@@ -25,3 +25,13 @@ describe('posting a pending transfer', () => {
     expect(calls.map((c) => c[1])).toEqual(Array(3).fill('/v1/transfers/t-1/post'));
   });
 });
+
+describe('saving a payee', () => {
+  it('sends the key it is given, so a retry of a lost answer saves the payee once', async () => {
+    const { m, calls } = recording();
+    await m.createPayee({ name: 'Ann Lee', accountNumber: '1234567897' }, 'payee-key-1');
+    expect(calls).toEqual([
+      ['POST', '/v1/payees', { name: 'Ann Lee', accountNumber: '1234567897' }, 'payee-key-1'],
+    ]);
+  });
+});

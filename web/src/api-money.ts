@@ -30,7 +30,11 @@ const enc = encodeURIComponent;
 
 export const moneyApi = (api: Api) => ({
   payees: () => api.request<{ items: Payee[] }>('GET', '/v1/payees'),
-  createPayee: (body: PayeeBody) => api.request<Payee>('POST', '/v1/payees', body),
+  /**
+   * Saves a payee once per `key`: the client's quick retries after a lost answer, or the customer's
+   * second try of the same payee, are answered the payee saved rather than saving a second one.
+   */
+  createPayee: (body: PayeeBody, key: string) => api.request<Payee>('POST', '/v1/payees', body, key),
   checkPayee: (body: PayeeBody) => api.request<PayeeCheck>('POST', '/v1/payees/check', body),
   deletePayee: (id: string) => api.request<void>('DELETE', `/v1/payees/${enc(id)}`),
 

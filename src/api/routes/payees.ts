@@ -9,6 +9,8 @@ export const routes = {
     fn: 'payees',
     role: 'customer',
     summary: 'Save a payee; the name is checked against the account holder\u2019s (confirmation of payee)',
+    // With an Idempotency-Key, a retry of a saving whose answer was lost does not save it twice.
+    optionalKey: true,
     body: PayeeBody,
     status: 201,
     response: Payee,

@@ -2,10 +2,12 @@
  * Payees: the people the customer pays, each checked against the account holder's name when saved
  * (confirmation of payee: exact, close, or no match), with a way to pay them and to delete them.
  */
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { accountNumberProblem, normalizeAccountNumber } from '../account-number.ts';
-import { moneyApi, type Payee } from '../api-money.ts';
+import { outcomeUnknown } from '../api.ts';
+import { moneyApi, type Payee, type PayeeBody } from '../api-money.ts';
 import { explain, numberRefusal } from '../errors.ts';
+import { createIntent } from '../idempotency.ts';
 import {
   Empty,
   Field,
@@ -32,6 +34,9 @@ export const Payees = () => {
   const m = moneyApi(api);
   const load = useLoad(() => m.payees(), []);
   const form = useForm({ name: '', accountNumber: '' }, 'payee-error');
+  // One Idempotency-Key per payee saved: kept while its saving's outcome is unknown (no answer, a
+  // 5xx), so saving the same payee again is answered the one saved, never a second.
+  const saving = useMemo(() => createIntent<PayeeBody, Payee>({ isRetryable: outcomeUnknown }), []);
   const [added, setAdded] = useState<Payee | undefined>();
   const [removing, setRemoving] = useState<string | undefined>();
   const [removeError, setRemoveError] = useState<string | undefined>();
@@ -47,10 +52,11 @@ export const Payees = () => {
     async () => {
       let p: Payee;
       try {
-        p = await m.createPayee({
+        const body = {
           name: form.values.name.trim(),
           accountNumber: normalizeAccountNumber(form.values.accountNumber),
-        });
+        };
+        p = await saving.submit(body, (key) => m.createPayee(body, key));
       } catch (e) {
         // No account has the number, or its account is closed: said on the number (a closed account is
         // the one to be paid, not the customer's own), as the transfer form's check says it.

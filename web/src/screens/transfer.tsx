@@ -145,7 +145,8 @@ export const Transfer = () => {
         // says whether it was.
         const name = p.to.name;
         setSaved({ name, state: 'saving' });
-        m.createPayee({ name, accountNumber: p.to.number }).then(
+        // Its own key: the client's quick retries of a lost answer save it once.
+        m.createPayee({ name, accountNumber: p.to.number }, crypto.randomUUID()).then(
           () => setSaved({ name, state: 'saved' }),
           (e) => setSaved({ name, state: 'failed', message: explain(e).message }),
         );
