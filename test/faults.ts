@@ -95,3 +95,23 @@ export const putSentTwice = (db: Db): Db & { injected: number } => {
   }) as Db['send'];
   return wrapped;
 };
+
+/**
+ * A DocumentClient that, once its first request is answered, runs `between` before sending any other:
+ * a write landing between a read's two requests. `ran` says whether it did (a read of one request
+ * leaves it false).
+ */
+export const withWriteBetween = (db: Db, between: () => Promise<void>): Db & { ran: boolean } => {
+  const wrapped = Object.create(db) as Db & { ran: boolean };
+  wrapped.ran = false;
+  let first = true;
+  wrapped.send = (async (sent: unknown) => {
+    if (!first && !wrapped.ran) {
+      wrapped.ran = true;
+      await between();
+    }
+    first = false;
+    return db.send(sent as never);
+  }) as Db['send'];
+  return wrapped;
+};

@@ -185,12 +185,8 @@ export const handler = createHandler(
 
     adminGetCustomer: async ({ params }) => {
       const p = await customerOf(params.userId);
-      const [login, open, closed] = await Promise.all([
-        loginStatusOf(p),
-        accountReader().list(p.userId, { closed: false, limit: 100 }),
-        accountReader().list(p.userId, { closed: true, limit: 100 }),
-      ]);
-      return { body: { ...p, login, accounts: [...open.items, ...closed.items].slice(0, 100) } };
+      const [login, accounts] = await Promise.all([loginStatusOf(p), accountReader().everyOf(p.userId, 100)]);
+      return { body: { ...p, login, accounts } };
     },
 
     adminUnlockCustomer: async (req) => {

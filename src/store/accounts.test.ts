@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { withWriteBetween } from '../../test/faults.ts';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import { openedBeforeHosts } from '../../test/legacy.ts';
 import { MAX_OPEN_ACCOUNTS } from '../domain/account.ts';
@@ -255,4 +256,35 @@ describe('reading an account whose holds map is malformed (written wrong, by han
       expect(await listed(owner)).toEqual([expect.objectContaining(shown)]);
     },
   );
+});
+
+describe("bank staff's list of a customer's accounts", () => {
+  it('lists each account once, open first, though one is closed while the list is read', async () => {
+    const owner = `u-${randomUUID()}`;
+    const store = new AccountStore(db, table);
+    // A second apart, so that oldest first is one order.
+    const open = (s: number) =>
+      store.open(
+        { ownerId: owner, type: 'checking', currency: 'USD' },
+        new Date(Date.now() - 10_000 + s * 1000),
+      );
+    const [kept, closing, gone] = [await open(1), await open(2), await open(3)];
+    await store.close(owner, gone.id);
+    const reader = withWriteBetween(db, async () => {
+      await store.close(owner, closing.id);
+    });
+    const ids = (await new AccountStore(reader, table).everyOf(owner)).map((a) => a.id);
+    if (!reader.ran) await store.close(owner, closing.id);
+    // Before or after its close, but there once.
+    expect([...ids].sort()).toEqual([kept.id, closing.id, gone.id].sort());
+    expect(ids[0]).toBe(kept.id);
+    expect(ids.at(-1)).toBe(gone.id);
+    // Read again: the open one, then the closed ones oldest first.
+    expect((await store.everyOf(owner)).map((a) => [a.id, a.status])).toEqual([
+      [kept.id, 'active'],
+      [closing.id, 'closed'],
+      [gone.id, 'closed'],
+    ]);
+    expect((await store.everyOf(owner, 2)).map((a) => a.id)).toEqual([kept.id, closing.id]);
+  });
 });

@@ -250,6 +250,24 @@ export class AccountReader {
       ...(more && lastItem ? { last: { pk: lastItem.pk, sk: lastItem.sk } } : {}),
     };
   }
+
+  /**
+   * Every account of the owner as bank staff see them: the open ones, then the closed ones, each
+   * oldest first, at most `max` in all. One read of the owner's accounts (at most MAX_ACCOUNTS_EVER),
+   * so an account closed meanwhile is in it once, open or closed. (Read as two lists, the open and the
+   * closed side by side, an account closed between them was listed twice or not at all.)
+   */
+  async everyOf(ownerId: string, max = 100): Promise<Account[]> {
+    const { pk, skPrefix } = keys.accountsOf(ownerId);
+    const now = this.now();
+    const oldestFirst = (a: Account, b: Account) =>
+      a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+    const all = (await queryAll(this.db, this.table, pk, skPrefix)).map((i) => toAccount(i, now));
+    return [
+      ...all.filter((a) => a.status !== 'closed').sort(oldestFirst),
+      ...all.filter((a) => a.status === 'closed').sort(oldestFirst),
+    ].slice(0, max);
+  }
 }
 
 /** The accounts: their reads, and opening and closing. */

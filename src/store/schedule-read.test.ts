@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rent } from '../../test/banking.ts';
+import { withWriteBetween } from '../../test/faults.ts';
 import { createTestTable, dynamoClients } from '../../test/harness.ts';
 import { createDocumentClient, type Db } from './db.ts';
 import { IdempotencyStore } from './idempotency.ts';
@@ -20,22 +21,6 @@ beforeAll(async () => {
 
 const storeOn = (d: Db) => new ScheduleStore(d, table, new IdempotencyStore(d, table, 48 * 3600));
 
-/** A client that, once its first request is answered, runs `between` before sending any other. */
-const withWriteBetween = (between: () => Promise<void>): Db & { ran: boolean } => {
-  const wrapped = Object.create(db) as Db & { ran: boolean };
-  wrapped.ran = false;
-  let first = true;
-  wrapped.send = (async (sent: unknown) => {
-    if (!first && !wrapped.ran) {
-      wrapped.ran = true;
-      await between();
-    }
-    first = false;
-    return db.send(sent as never);
-  }) as Db['send'];
-  return wrapped;
-};
-
 describe('a schedule with its runs', () => {
   it('counts every run it lists, though one is recorded between the two reads', async () => {
     const sub = `u-${randomUUID()}`;
@@ -45,7 +30,7 @@ describe('a schedule with its runs', () => {
     const s = await store.mustGet(sub, made.schedule.id);
     const token = (await store.claim(s, '2030-01-31', Date.now())) as string;
     expect(token).toBeDefined();
-    const reader = withWriteBetween(async () => {
+    const reader = withWriteBetween(db, async () => {
       await store.finish(s, token, {
         runDate: '2030-01-31',
         outcome: 'succeeded',
