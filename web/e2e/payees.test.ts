@@ -4,7 +4,7 @@
  * it and focused, and nothing is saved. Deleting a payee puts focus on the words that say so.
  */
 import { expect, it } from 'vitest';
-import { apiCall, focused, logIn, openPage, seedCustomer, useBrowser } from './browser.ts';
+import { apiCall, focused, logIn, openPage, poll, seedCustomer, useBrowser } from './browser.ts';
 import { auth, axe } from './money-helpers.ts';
 
 const browser = useBrowser();
@@ -31,7 +31,7 @@ it('a payee refused for its number says so on the number, for an unknown number 
   expect(await numberError.textContent()).toBe('No account has that number. Check the number and try again.');
   expect(await number.getAttribute('aria-invalid')).toBe('true');
   expect(await number.getAttribute('aria-describedby')).toContain('f-accountNumber-error');
-  await expect.poll(async () => (await focused(page)).label).toBe('Account number');
+  await poll(async () => (await focused(page)).label).toBe('Account number');
   expect(await page.locator('#payee-error').count()).toBe(0);
 
   // A closed account's number: the account paid, not the customer's own.
@@ -60,13 +60,11 @@ it('deleting a payee puts focus on the words that say so, not on the page with t
   const { page, problems, context } = await openPage(browser(), { width: 1280 });
   await logIn(page, c, '/payees');
   const list = page.getByRole('list', { name: 'Saved payees' });
-  await expect.poll(() => list.locator('li').count()).toBe(2);
+  await poll(() => list.locator('li').count()).toBe(2);
   for (const name of ['Lee Leaving', 'Ada Lovelace']) {
     await page.getByRole('button', { name: `Delete ${name}` }).focus();
     await page.keyboard.press('Enter');
-    await expect
-      .poll(async () => (await focused(page)).text, { timeout: 30_000 })
-      .toBe(`${name} is deleted.`);
+    await poll(async () => (await focused(page)).text).toBe(`${name} is deleted.`);
   }
   await page.getByText('You have no saved payees yet.').waitFor();
   await axe(page, 'payee deleted');

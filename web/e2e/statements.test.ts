@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { periodOf } from '../../src/domain/statements.ts';
 import { withinOnePeriod } from '../../test/periods.ts';
 import { checkScreen } from './a11y.ts';
-import { focusedText, logIn, openPage, screenshot, seedCustomer, useBrowser } from './browser.ts';
+import { focusedText, logIn, openPage, poll, screenshot, seedCustomer, useBrowser } from './browser.ts';
 
 const browser = useBrowser();
 
@@ -142,7 +142,7 @@ it('shows a year of months, then older ones a page at a time', async () => {
   await cards.first().waitFor();
   expect(await cards.count()).toBe(12);
   await page.getByRole('button', { name: 'Show older statements' }).click();
-  await expect.poll(() => cards.count()).toBe(14);
+  await poll(() => cards.count()).toBe(14);
   expect(await cards.last().getByRole('heading').textContent()).toBe(
     new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
       Date.UTC(2025, 10, 1),

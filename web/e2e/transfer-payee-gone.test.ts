@@ -6,7 +6,7 @@
  * bulk payment form does the same for its account.
  */
 import { expect, it } from 'vitest';
-import { apiCall, focused, logIn, openPage, seedCustomer, useBrowser } from './browser.ts';
+import { apiCall, focused, logIn, openPage, poll, seedCustomer, useBrowser } from './browser.ts';
 import { auth, axe } from './money-helpers.ts';
 
 const browser = useBrowser();
@@ -54,7 +54,7 @@ it('a payee no longer saved, or an account closed since, is not replaced by anot
   expect(await page.locator('#f-fromAccountId-error').textContent()).toBe('Choose the account to send from.');
   expect(await from.getAttribute('aria-invalid')).toBe('true');
   // The first problem on the page, the account, takes the focus.
-  await expect.poll(async () => (await focused(page)).label).toBe('From');
+  await poll(async () => (await focused(page)).label).toBe('From');
   expect(await page.getByTestId('review').count()).toBe(0);
   await axe(page, 'payee and account gone');
 
@@ -73,7 +73,7 @@ it('a payee no longer saved, or an account closed since, is not replaced by anot
   expect(await page.locator('#f-fromAccountId-hint').textContent()).toBe(fromHint);
   await page.getByRole('button', { name: /^Review/ }).click();
   await page.locator('#f-fromAccountId-error').waitFor();
-  await expect.poll(async () => (await focused(page)).label).toBe('From');
+  await poll(async () => (await focused(page)).label).toBe('From');
   expect(await page.getByTestId('review').count()).toBe(0);
   expect(problems).toEqual([]);
   await context.close();
