@@ -248,6 +248,18 @@ describe('Lambda bundles', () => {
     expect(carried('admin-money')).not.toContain('src/store/ledger-read.ts');
   });
 
+  it("carry none of the document client's paginators, nor its Scan: no function pages with them or scans", () => {
+    const lib = 'node_modules/@aws-sdk/lib-dynamodb/dist-es/';
+    for (const fn of metafiles.keys()) {
+      const inputs = carried(fn);
+      expect(
+        inputs.filter((i) => i.startsWith(`${lib}pagination/`) || i === `${lib}commands/ScanCommand.js`),
+        fn,
+      ).toEqual([]);
+      if (fn !== 'health') expect(inputs, fn).toContain(`${lib}DynamoDBDocumentClient.js`);
+    }
+  });
+
   it('the Cognito adapter: admin carries the user look-ups alone, not the sign-in and its SDK commands', () => {
     const signIn =
       'node_modules/@aws-sdk/client-cognito-identity-provider/dist-es/commands/InitiateAuthCommand.js';

@@ -216,6 +216,53 @@ export const versionOnlyPackageJson: Plugin = {
   },
 };
 
+/** A module of `@aws-sdk/lib-dynamodb`. */
+export const LIB_DYNAMODB_MODULE = /[\\/]node_modules[\\/]@aws-sdk[\\/]lib-dynamodb[\\/]/;
+/** What `libDynamodbWithoutSideEffects` resolves: our imports of the package, and relative imports (its own). */
+const LIB_DYNAMODB_IMPORT = /^(?:@aws-sdk\/lib-dynamodb$|\.\.?\/)/;
+/** Marks the plugin's own `build.resolve`, so that it does not resolve its own request again. */
+const RESOLVING_LIB_DYNAMODB = Symbol('lib-dynamodb');
+
+/**
+ * `@aws-sdk/lib-dynamodb` declares no `sideEffects` in its package.json (the SDK's clients, Smithy and
+ * util-dynamodb all declare `false`), so esbuild keeps every module its index reaches whose top level
+ * calls anything: its paginators, `export const paginateScan = createPaginator(DynamoDBDocumentClient,
+ * ScanCommand, ...)`, are kept, and with them `createPaginator`, the document client's `ScanCommand` and
+ * `QueryCommand`, and the DynamoDB client's `Scan` and `Query` schemas, in every DynamoDB function,
+ * though none pages with them and only offline tools scan (src/store/audit.ts `verifyAudit`,
+ * src/store/verify.ts). The package's modules have no side effects: their top levels declare classes,
+ * functions and constants, and `createPaginator` only returns a generator function. This marks them
+ * `sideEffects: false` as they resolve, as the package's siblings declare it: 1.4–1.6 KB less per
+ * DynamoDB function. infra/bundling.test.ts checks that no bundle carries the paginators or ScanCommand.
+ */
+export const libDynamodbWithoutSideEffects: Plugin = {
+  name: 'lib-dynamodb-without-side-effects',
+  setup(build) {
+    build.onResolve({ filter: LIB_DYNAMODB_IMPORT }, async (args) => {
+      if (args.pluginData === RESOLVING_LIB_DYNAMODB) return undefined;
+      if (args.path.startsWith('.') && !LIB_DYNAMODB_MODULE.test(args.importer)) return undefined;
+      const r = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        namespace: args.namespace,
+        with: args.with,
+        pluginData: RESOLVING_LIB_DYNAMODB,
+      });
+      if (r.errors.length > 0) return { errors: r.errors, warnings: r.warnings };
+      return {
+        path: r.path,
+        namespace: r.namespace,
+        external: r.external,
+        suffix: r.suffix,
+        pluginData: r.pluginData,
+        warnings: r.warnings,
+        sideEffects: LIB_DYNAMODB_MODULE.test(r.path) ? false : r.sideEffects,
+      };
+    });
+  },
+};
+
 /**
  * An esbuild plugin that loads the TypeScript files `filter` matches with every `property: <literal>`
  * that `pattern` matches written as `property: ''`: documentation only the build reads.
@@ -273,6 +320,7 @@ export const schemaDescriptionsLeftOut = documentationLeftOut(
 export const bundlePlugins: Plugin[] = [
   treeShakeableSchemas,
   versionOnlyPackageJson,
+  libDynamodbWithoutSideEffects,
   routeSummariesLeftOut,
   schemaDescriptionsLeftOut,
 ];
