@@ -260,6 +260,14 @@ describe('Lambda bundles', () => {
     }
   });
 
+  it("carry Smithy's Node SHA-256 without its JavaScript fallback (infra/sha256-native.test.ts)", () => {
+    const checksum = 'node_modules/@smithy/core/dist-es/submodules/checksum/sha256/';
+    for (const fn of metafiles.keys()) {
+      expect(carried(fn), fn).not.toContain(`${checksum}Sha256Js.js`);
+      if (fn !== 'health') expect(carried(fn), fn).toContain(`${checksum}Sha256Node.js`);
+    }
+  });
+
   it('the Cognito adapter: admin carries the user look-ups alone, not the sign-in and its SDK commands', () => {
     const signIn =
       'node_modules/@aws-sdk/client-cognito-identity-provider/dist-es/commands/InitiateAuthCommand.js';

@@ -263,6 +263,41 @@ export const libDynamodbWithoutSideEffects: Plugin = {
   },
 };
 
+/** Smithy's SHA-256 for Node, which every client's config takes as its `sha256` (SigV4 signing). */
+export const SHA256_NODE_MODULE =
+  /[\\/]node_modules[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]sha256[\\/]Sha256Node\.js$/;
+/** Its JavaScript fallback, as the module imports and chooses it (both exact lines of the installed file). */
+const SHA256_JS_IMPORT = 'import { Sha256Js } from "./Sha256Js";\n';
+const SHA256_CHOICE = 'export const Sha256Node = hasNativeCrypto ? buildNativeClass() : Sha256Js;';
+
+/**
+ * `Sha256Node` is a class over `node:crypto`'s `createHash`/`createHmac`, or, if `createHash("sha256")`
+ * throws, `Sha256Js`, SHA-256 written in JavaScript (3.3 KB of each bundle that calls AWS). On Node the
+ * fallback is never taken: the same module imports `node:crypto` statically, which a Node built without
+ * crypto refuses to load, and OpenSSL always has SHA-256. This writes the choice as the native class
+ * alone, so the fallback is left out. A module that no longer has both lines exactly (an SDK upgrade
+ * changed it) fails the build, rather than being bundled unread. infra/sha256-native.test.ts compares
+ * hashes, HMACs and SigV4 signatures made by a bundle with and without this.
+ */
+export const nativeSha256Only = (path: string, source: string): string => {
+  if (!source.includes(SHA256_JS_IMPORT) || !source.includes(SHA256_CHOICE))
+    throw new Error(`${path} no longer chooses Sha256Js as infra/bundling.ts (nativeSha256Only) expects`);
+  return source
+    .replace(SHA256_JS_IMPORT, '')
+    .replace(SHA256_CHOICE, 'export const Sha256Node = buildNativeClass();');
+};
+
+/** `nativeSha256Only` as an esbuild plugin. */
+export const nativeSha256: Plugin = {
+  name: 'native-sha256-only',
+  setup(build) {
+    build.onLoad({ filter: SHA256_NODE_MODULE }, async (args) => ({
+      contents: nativeSha256Only(args.path, await readFile(args.path, 'utf8')),
+      loader: 'js',
+    }));
+  },
+};
+
 /**
  * An esbuild plugin that loads the TypeScript files `filter` matches with every `property: <literal>`
  * that `pattern` matches written as `property: ''`: documentation only the build reads.
@@ -321,6 +356,7 @@ export const bundlePlugins: Plugin[] = [
   treeShakeableSchemas,
   versionOnlyPackageJson,
   libDynamodbWithoutSideEffects,
+  nativeSha256,
   routeSummariesLeftOut,
   schemaDescriptionsLeftOut,
 ];
