@@ -268,7 +268,7 @@ describe('Lambda bundles', () => {
     }
   });
 
-  it('the Cognito adapter: admin carries the user look-ups alone, not the sign-in and its SDK commands', () => {
+  it('the Cognito adapter: admin carries the user look-ups alone, not the sign-in and its SDK commands; profile the sign-in, not registration or resets', () => {
     const signIn =
       'node_modules/@aws-sdk/client-cognito-identity-provider/dist-es/commands/InitiateAuthCommand.js';
     const lookUp =
@@ -276,6 +276,21 @@ describe('Lambda bundles', () => {
     expect(carried('auth')).toContain(signIn);
     expect(carried('admin')).toContain(lookUp);
     expect(carried('admin')).not.toContain(signIn);
+    // profile proves a password by signing in, without registration or password resets.
+    const command = (name: string) =>
+      `node_modules/@aws-sdk/client-cognito-identity-provider/dist-es/commands/${name}Command.js`;
+    expect(carried('profile')).toContain(signIn);
+    expect(carried('profile')).toContain(command('RevokeToken'));
+    for (const name of [
+      'SignUp',
+      'ConfirmSignUp',
+      'ForgotPassword',
+      'ConfirmForgotPassword',
+      'AdminDeleteUser',
+    ]) {
+      expect(carried('auth'), name).toContain(command(name));
+      expect(carried('profile'), name).not.toContain(command(name));
+    }
   });
 
   it('the guard reads the login status (and the MFA token) alone: only the functions that issue or revoke tokens carry the session store, only the payee functions the payee store', () => {

@@ -15,7 +15,7 @@ import { ipLockKey, LoginGuard } from '../store/logins.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
 import { useFloorWait } from './checks.ts';
-import { confirmAttempts, identity, securitySettings } from './context.ts';
+import { confirmAttempts, securitySettings, signIn as signInCalls, userDirectory } from './context.ts';
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 
@@ -237,7 +237,7 @@ describe('login, refresh, logout, me', () => {
     const e = await registered();
     const a = await tokensOf(e);
     const b = await tokensOf(e);
-    const asked = vi.spyOn(identity(), 'signOutEverywhere');
+    const asked = vi.spyOn(userDirectory(), 'signOutEverywhere');
     const { logs, result } = await captureLogs(() => call('revokeSessions', { token: a.accessToken }));
     expect(result.status).toBe(204);
     expect(logs).toContain('"event":"sessions_revoked"');
@@ -804,8 +804,8 @@ describe('TOTP MFA', () => {
     const e = await registered();
     const t = await tokensOf(e);
     const associate = vi.spyOn(securitySettings(), 'associateTotp');
-    const signIn = vi.spyOn(identity(), 'login');
-    const revoke = vi.spyOn(identity(), 'revoke');
+    const signIn = vi.spyOn(signInCalls(), 'login');
+    const revoke = vi.spyOn(signInCalls(), 'revoke');
     try {
       const enrol = (body?: unknown) => call('enrolTotp', { token: t.accessToken, body });
       const wrong = await enrol({ password: 'Not-The-Password-1' });

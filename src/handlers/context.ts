@@ -12,7 +12,9 @@ import {
   Identity,
   markSpendingCalls,
   SecuritySettings,
+  SignIn,
   StaffDirectory,
+  UserDirectory,
 } from '../identity/cognito.ts';
 import { auditSecurityEvents, type SecurityEvents } from '../identity/security-events.ts';
 import { AccountReader, AccountStore } from '../store/accounts.ts';
@@ -147,8 +149,12 @@ const identityConfig = () => {
   const c = config();
   return { userPoolId: c.userPoolId, clientId: c.userPoolClientId, autoConfirm: c.autoConfirm };
 };
-/** The Cognito adapter: sign-up, log-in, tokens, password resets and the user look-ups. */
+/** The Cognito adapter: sign-up, log-in, tokens, password resets and the user look-ups (the auth function). */
 export const identity = /* @__PURE__ */ once(() => new Identity(cognito(), identityConfig()));
+/** Log-in (with TOTP), renewal and revocation alone (the profile function proves a password with them). */
+export const signIn = /* @__PURE__ */ once(() => new SignIn(cognito(), identityConfig()));
+/** The user look-ups alone: a user by email, signing them out everywhere (src/handlers/sign-out.ts, security events). */
+export const userDirectory = /* @__PURE__ */ once(() => new UserDirectory(cognito(), identityConfig()));
 /** A signed-in customer's password change and TOTP MFA, with their access token (the profile function). */
 export const securitySettings = /* @__PURE__ */ once(() => new SecuritySettings(cognito()));
 /** The user look-ups and switches alone (the admin function: its bundle carries no sign-in). */
@@ -158,7 +164,7 @@ export const audit = /* @__PURE__ */ once(() => new AuditStore(db(), config().ta
 /** Security events: a log line and an audit record each (subject: the customer, found by email if need be). */
 export const securityEvents: SecurityEvents = /* @__PURE__ */ auditSecurityEvents(
   audit,
-  async (email) => (await identity().user(email))?.sub,
+  async (email) => (await userDirectory().user(email))?.sub,
   randomUUID,
 );
 

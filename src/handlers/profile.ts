@@ -14,10 +14,10 @@ import { assertNotCommon } from './checks.ts';
 import {
   audit,
   cursors,
-  identity,
   markTotpOff,
   securityEvents,
   securitySettings,
+  signIn,
   totpCodes,
   users,
   verifyAttempts,
@@ -80,7 +80,7 @@ const signInAgain = (
   finish: (first: LoginOutcome) => Promise<Tokens>,
 ): Promise<void> =>
   counted(caller, ['wrong_password', 'invalid_code'], async () => {
-    const first = await identity()
+    const first = await signIn()
       .login(email, password)
       .catch((e) => {
         if (isBankError(e) && e.code === 'invalid_credentials')
@@ -88,7 +88,7 @@ const signInAgain = (
         throw e;
       });
     const tokens = await finish(first);
-    if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
+    if (tokens.refreshToken) await signIn().revoke(tokens.refreshToken);
   });
 
 const alreadyOn = () =>
@@ -197,7 +197,7 @@ export const handler = createHandler(
         return totpCodes().useOnce(
           email,
           body.code,
-          () => identity().respondTotp(email, first.session, body.code),
+          () => signIn().respondTotp(email, first.session, body.code),
           invalidCode,
         );
       });

@@ -2,7 +2,7 @@
 import { config } from '../config.ts';
 import { isDefiniteRefusal } from '../domain/errors.ts';
 import { beginPasswordChange, passwordChangeRefused, revokeAllBefore } from '../store/login-status.ts';
-import { db, identity, securityEvents } from './context.ts';
+import { db, securityEvents, userDirectory } from './context.ts';
 
 /**
  * Every token of `sub` issued until now stops working: the revocation marker refuses the access tokens
@@ -18,7 +18,7 @@ export const endEverySession = async (
 ): Promise<void> => {
   await revokeAllBefore(db(), config().tableName, sub);
   // With the caller's token: their sub too, should Cognito refuse the token (signed out by username).
-  const cognito = await identity().signOutEverywhere(
+  const cognito = await userDirectory().signOutEverywhere(
     'accessToken' in who ? { ...who, sub } : { username: who.email },
   );
   await securityEvents.record({

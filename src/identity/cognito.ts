@@ -351,8 +351,102 @@ export class StaffDirectory extends UserDirectory {
   }
 }
 
-/** Everything else: sign-up and confirmation, log-in (with TOTP), refresh, revoke, passwords and MFA. */
-export class Identity extends UserDirectory {
+/**
+ * Signing in with a password (and a TOTP code), renewing and revoking tokens: what the profile function
+ * needs to prove a customer's password (src/handlers/profile.ts). Apart from `Identity` (which extends
+ * it), so that a function signing in alone carries neither registration nor password resets, nor the
+ * SDK commands and schemas they import.
+ */
+export class SignIn extends UserDirectory {
+  /** Throws invalid_credentials for an unknown email and a wrong password alike. */
+  async login(email: string, password: string): Promise<LoginOutcome> {
+    try {
+      const r = await this.cognito.send(
+        new InitiateAuthCommand({
+          ...this.client,
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: email, PASSWORD: password },
+        }),
+      );
+      if (r.ChallengeName === 'SOFTWARE_TOKEN_MFA' && r.Session)
+        return { challenge: 'totp', session: r.Session };
+      if (r.ChallengeName) throw new Error(`Cognito asked for an unexpected challenge: ${r.ChallengeName}`);
+      return { tokens: tokensOf(r.AuthenticationResult) };
+    } catch (e) {
+      // Cognito's own lockout (AWS only): after 5 failed sign-ins it refuses the user's next ones for a
+      // while, whatever the password, with this message. Not the customer's failure: no wrong password.
+      if (nameOf(e) === 'NotAuthorizedException' && COGNITO_LOCKOUT.test((e as Error).message))
+        throw cognitoLocked();
+      return translate(e, {
+        UserNotConfirmedException: () => new BankError('user_not_confirmed', 'Confirm your email first'),
+        NotAuthorizedException: invalidCredentials,
+        UserNotFoundException: invalidCredentials,
+        // cognito-local answers a wrong password with InvalidPasswordException, Cognito with NotAuthorizedException.
+        InvalidPasswordException: invalidCredentials,
+        PasswordResetRequiredException: invalidCredentials,
+        InvalidParameterException: invalidCredentials,
+      });
+    }
+  }
+
+  /** The second step of an MFA login: the TOTP code against Cognito's challenge session. */
+  async respondTotp(email: string, session: string, code: string): Promise<Tokens> {
+    try {
+      const r = await this.cognito.send(
+        new RespondToAuthChallengeCommand({
+          ...this.client,
+          ChallengeName: 'SOFTWARE_TOKEN_MFA',
+          Session: session,
+          ChallengeResponses: { USERNAME: email, SOFTWARE_TOKEN_MFA_CODE: code },
+        }),
+      );
+      return tokensOf(r.AuthenticationResult);
+    } catch (e) {
+      return translate(e, {
+        CodeMismatchException: invalidCode,
+        EnableSoftwareTokenMFAException: invalidCode,
+        ExpiredCodeException: invalidSession,
+        NotAuthorizedException: invalidSession,
+        InvalidParameterException: invalidSession,
+        UserNotFoundException: invalidSession,
+      });
+    }
+  }
+
+  async refresh(refreshToken: string): Promise<Tokens> {
+    try {
+      const r = await this.cognito.send(
+        new InitiateAuthCommand({
+          ...this.client,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: refreshToken },
+        }),
+      );
+      // A refresh answers new access and id tokens; the refresh token itself is not repeated.
+      const { refreshToken: _unused, ...rest } = tokensOf(r.AuthenticationResult);
+      return rest;
+    } catch (e) {
+      return translate(e, {
+        NotAuthorizedException: invalidRefresh,
+        UserNotFoundException: invalidRefresh,
+        InvalidParameterException: invalidRefresh,
+      });
+    }
+  }
+
+  /** Revokes a refresh token (and the tokens issued from it). Revoking an invalid token is not an error. */
+  async revoke(refreshToken: string): Promise<void> {
+    try {
+      await this.cognito.send(new RevokeTokenCommand({ ...this.client, Token: refreshToken }));
+    } catch (e) {
+      const ignore = ['NotAuthorizedException', 'UnsupportedTokenTypeException', 'InvalidParameterException'];
+      if (!ignore.includes(nameOf(e))) translate(e, {});
+    }
+  }
+}
+
+/** The rest of the auth function's calls: sign-up and confirmation, and password resets. */
+export class Identity extends SignIn {
   /** Signs up; a taken email is an outcome, not an error, so the caller can answer the same way. */
   async signUp(email: string, password: string, name: string): Promise<SignUpOutcome> {
     let userId = '';
@@ -439,92 +533,6 @@ export class Identity extends UserDirectory {
     await this.cognito.send(
       new AdminSetUserPasswordCommand({ ...this.pool, Username: email, Password: password, Permanent: true }),
     );
-  }
-
-  /** Throws invalid_credentials for an unknown email and a wrong password alike. */
-  async login(email: string, password: string): Promise<LoginOutcome> {
-    try {
-      const r = await this.cognito.send(
-        new InitiateAuthCommand({
-          ...this.client,
-          AuthFlow: 'USER_PASSWORD_AUTH',
-          AuthParameters: { USERNAME: email, PASSWORD: password },
-        }),
-      );
-      if (r.ChallengeName === 'SOFTWARE_TOKEN_MFA' && r.Session)
-        return { challenge: 'totp', session: r.Session };
-      if (r.ChallengeName) throw new Error(`Cognito asked for an unexpected challenge: ${r.ChallengeName}`);
-      return { tokens: tokensOf(r.AuthenticationResult) };
-    } catch (e) {
-      // Cognito's own lockout (AWS only): after 5 failed sign-ins it refuses the user's next ones for a
-      // while, whatever the password, with this message. Not the customer's failure: no wrong password.
-      if (nameOf(e) === 'NotAuthorizedException' && COGNITO_LOCKOUT.test((e as Error).message))
-        throw cognitoLocked();
-      return translate(e, {
-        UserNotConfirmedException: () => new BankError('user_not_confirmed', 'Confirm your email first'),
-        NotAuthorizedException: invalidCredentials,
-        UserNotFoundException: invalidCredentials,
-        // cognito-local answers a wrong password with InvalidPasswordException, Cognito with NotAuthorizedException.
-        InvalidPasswordException: invalidCredentials,
-        PasswordResetRequiredException: invalidCredentials,
-        InvalidParameterException: invalidCredentials,
-      });
-    }
-  }
-
-  /** The second step of an MFA login: the TOTP code against Cognito's challenge session. */
-  async respondTotp(email: string, session: string, code: string): Promise<Tokens> {
-    try {
-      const r = await this.cognito.send(
-        new RespondToAuthChallengeCommand({
-          ...this.client,
-          ChallengeName: 'SOFTWARE_TOKEN_MFA',
-          Session: session,
-          ChallengeResponses: { USERNAME: email, SOFTWARE_TOKEN_MFA_CODE: code },
-        }),
-      );
-      return tokensOf(r.AuthenticationResult);
-    } catch (e) {
-      return translate(e, {
-        CodeMismatchException: invalidCode,
-        EnableSoftwareTokenMFAException: invalidCode,
-        ExpiredCodeException: invalidSession,
-        NotAuthorizedException: invalidSession,
-        InvalidParameterException: invalidSession,
-        UserNotFoundException: invalidSession,
-      });
-    }
-  }
-
-  async refresh(refreshToken: string): Promise<Tokens> {
-    try {
-      const r = await this.cognito.send(
-        new InitiateAuthCommand({
-          ...this.client,
-          AuthFlow: 'REFRESH_TOKEN_AUTH',
-          AuthParameters: { REFRESH_TOKEN: refreshToken },
-        }),
-      );
-      // A refresh answers new access and id tokens; the refresh token itself is not repeated.
-      const { refreshToken: _unused, ...rest } = tokensOf(r.AuthenticationResult);
-      return rest;
-    } catch (e) {
-      return translate(e, {
-        NotAuthorizedException: invalidRefresh,
-        UserNotFoundException: invalidRefresh,
-        InvalidParameterException: invalidRefresh,
-      });
-    }
-  }
-
-  /** Revokes a refresh token (and the tokens issued from it). Revoking an invalid token is not an error. */
-  async revoke(refreshToken: string): Promise<void> {
-    try {
-      await this.cognito.send(new RevokeTokenCommand({ ...this.client, Token: refreshToken }));
-    } catch (e) {
-      const ignore = ['NotAuthorizedException', 'UnsupportedTokenTypeException', 'InvalidParameterException'];
-      if (!ignore.includes(nameOf(e))) translate(e, {});
-    }
   }
 
   /**
