@@ -10,6 +10,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { call } from '../../test/api.ts';
 import { balanceOf, deposit, newUser, openAccount } from '../../test/banking.ts';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { addDays, dayOf } from '../domain/schedule.ts';
 import { runAs } from '../local/iam.ts';
 import { createDocumentClient } from '../store/db.ts';
 import { unsettledCredits } from '../store/ledger-settle.ts';
@@ -27,7 +28,9 @@ it('puts a run\u2019s credit to a hot recipient in its credit partition, for the
   const from = await openAccount(payer);
   const to = await openAccount(shop);
   await deposit(payer, from.id, 100_00);
-  const year = new Date().getUTCFullYear() + 1;
+  // A month from today: a date of next year, as before, was past MAX_START_AHEAD_DAYS (366) from 1 January
+  // to early March, when the schedule was refused.
+  const runDate = addDays(dayOf(new Date()), 30);
   const made = await call('createSchedule', {
     user: payer,
     body: {
@@ -35,13 +38,13 @@ it('puts a run\u2019s credit to a hot recipient in its credit partition, for the
       fromAccountId: from.id,
       toAccountNumber: to.number,
       amount: 30_00,
-      startDate: `${year}-03-10`,
+      startDate: runDate,
       frequency: 'once',
     },
     headers: { 'idempotency-key': randomUUID() },
   });
   expect(made.status, JSON.stringify(made.body)).toBe(201);
-  const summary = await runAs('scheduled-transfers', () => handler({ time: `${year}-03-10T00:00:01Z` }));
+  const summary = await runAs('scheduled-transfers', () => handler({ time: `${runDate}T00:00:01Z` }));
   expect(summary).toMatchObject({ succeeded: 1, errors: 0 });
   const run = (await call('getSchedule', { user: payer, params: { id: made.body.id } })).body.runs[0];
   expect(run).toMatchObject({ outcome: 'succeeded' });
