@@ -123,7 +123,11 @@ export const expiredHold = async (
   toAccountNumber: string,
   amount: number,
 ): Promise<string> => {
-  vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 10 * 60_000 });
+  // On the caller's clock, which may be a fake one of its own (kept, moved on by the time this took).
+  const faked = vi.isFakeTimers();
+  const then = Date.now() - 10 * 60_000;
+  if (faked) vi.setSystemTime(then);
+  else vi.useFakeTimers({ toFake: ['Date'], now: then });
   try {
     const r = await call('transfer', {
       user,
@@ -133,6 +137,7 @@ export const expiredHold = async (
     expect(r, JSON.stringify(r.body)).toMatchObject({ status: 201, body: { status: 'pending' } });
     return r.body.id as string;
   } finally {
-    vi.useRealTimers();
+    if (faked) vi.setSystemTime(Date.now() + 10 * 60_000);
+    else vi.useRealTimers();
   }
 };

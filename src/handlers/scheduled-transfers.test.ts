@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { call } from '../../test/api.ts';
 import {
   balanceOf,
@@ -49,6 +49,21 @@ const handler = (event: Parameters<typeof runnerHandler>[0]) =>
 const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 let Y = new Date().getUTCFullYear() + 1;
 while (leap(Y)) Y++;
+
+/**
+ * The file's clock: 10 December of the year before Y at each test's start, moving on at the real pace
+ * (vi's fake Date; the handlers run in this process). createSchedule refuses a start more than
+ * MAX_START_AHEAD_DAYS (366) from today, and the starts below span Y from 31 January to 1 December: on
+ * the real clock they all fit only from about 30 November to 31 December, and on no day of a year
+ * before a leap year (Y skips the leap year).
+ */
+const CLOCK_OFFSET = Date.parse(`${Y - 1}-12-10T12:00:00Z`) - Date.now();
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + CLOCK_OFFSET, shouldAdvanceTime: true });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 let table: string;
 beforeAll(async () => {
