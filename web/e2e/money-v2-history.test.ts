@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { utcDay, withinOnePeriod } from '../../test/periods.ts';
 import { takeTurns, WIDTHS } from './a11y.ts';
 import {
   apiCall,
@@ -146,60 +147,70 @@ describe.each(WIDTHS)('at %i px', (width) => {
     await context.close();
   });
 
-  journey('daily limit: what is left today, a refusal with numbers, and the balance refreshed', async () => {
-    const c = await seedCustomer([{ currency: 'USD', deposit: 1_000_000, nickname: 'Main' }]);
-    const rich = await seedCustomer([{ currency: 'USD', deposit: 1_000_000 }]);
-    const other = await seedCustomer([{ currency: 'USD' }]);
-    const id = c.accounts[0]?.id as string;
-    const key = () => ({ 'idempotency-key': randomUUID() });
-    // Money in that is not a deposit, so the balance can outgrow what the daily limit lets out.
-    await apiCall(
-      'POST',
-      '/v1/transfers',
-      {
-        fromAccountId: rich.accounts[0]?.id,
-        toAccountNumber: c.accounts[0]?.number,
-        amount: 1_000_000,
-        currency: 'USD',
-      },
-      { ...auth(rich), ...key() },
-    );
-    await apiCall('POST', `/v1/accounts/${id}/withdrawals`, { amount: 900_000 }, { ...auth(c), ...key() });
-    const { page, problems, context } = await openPage(browser(), { width });
-    await logIn(page, c);
-    await page.goto(`/transfer?from=${id}`);
-    await page.getByTestId('limit-left').getByText('You can send up to $1,000.00 more today.').waitFor();
-    await page.getByLabel('Someone new').check();
-    await page.getByLabel('To account number').fill(other.accounts[0]?.number as string);
-    await page.getByLabel('Name on the account').fill(other.name);
-    await page.getByLabel(/^Amount/).fill('1200');
-    await page.getByRole('button', { name: 'Review transfer' }).click();
-    // Over what is left: refused on the form, with the numbers.
-    const error = page.locator('#f-amount-error');
-    await error.waitFor();
-    expect(await error.textContent()).toBe(
-      'That is more than your daily limit allows. Your limit is $10,000.00 a day, and you can send up to $1,000.00 more today.',
-    );
-    await page.getByLabel(/^Amount/).fill('800');
-    await page.getByRole('button', { name: 'Review transfer' }).click();
-    await page.getByTestId('review').waitFor();
-    // Behind the page's back, $500 more leaves: the server refuses, and the page says why, with numbers.
-    await apiCall('POST', `/v1/accounts/${id}/withdrawals`, { amount: 50_000 }, { ...auth(c), ...key() });
-    await page.getByRole('button', { name: 'Confirm transfer' }).click();
-    await poll(() => error.textContent()).toBe(
-      'That is more than your daily limit allows. Your limit is $10,000.00 a day, and you can send up to $500.00 more today.',
-    );
-    await page.getByTestId('limit-left').getByText('You can send up to $500.00 more today.').waitFor();
-    // The balance on the page is the balance now.
-    await poll(() => page.getByLabel('From').locator('option').first().textContent()).toContain(
-      '($10,500.00)',
-    );
-    await axe(page, 'daily limit refusal');
-    await screenshot(page, `v2-${width}-daily-limit`);
-    expect(await transfersOf(c, 0)).toHaveLength(1);
-    expect(problems).toEqual([]);
-    await context.close();
-  });
+  journey(
+    'daily limit: what is left today, a refusal with numbers, and the balance refreshed',
+    // The limit counts per UTC day: a run into the next day starts the count again.
+    async ({ skip }) =>
+      withinOnePeriod(skip, utcDay, async () => {
+        const c = await seedCustomer([{ currency: 'USD', deposit: 1_000_000, nickname: 'Main' }]);
+        const rich = await seedCustomer([{ currency: 'USD', deposit: 1_000_000 }]);
+        const other = await seedCustomer([{ currency: 'USD' }]);
+        const id = c.accounts[0]?.id as string;
+        const key = () => ({ 'idempotency-key': randomUUID() });
+        // Money in that is not a deposit, so the balance can outgrow what the daily limit lets out.
+        await apiCall(
+          'POST',
+          '/v1/transfers',
+          {
+            fromAccountId: rich.accounts[0]?.id,
+            toAccountNumber: c.accounts[0]?.number,
+            amount: 1_000_000,
+            currency: 'USD',
+          },
+          { ...auth(rich), ...key() },
+        );
+        await apiCall(
+          'POST',
+          `/v1/accounts/${id}/withdrawals`,
+          { amount: 900_000 },
+          { ...auth(c), ...key() },
+        );
+        const { page, problems, context } = await openPage(browser(), { width });
+        await logIn(page, c);
+        await page.goto(`/transfer?from=${id}`);
+        await page.getByTestId('limit-left').getByText('You can send up to $1,000.00 more today.').waitFor();
+        await page.getByLabel('Someone new').check();
+        await page.getByLabel('To account number').fill(other.accounts[0]?.number as string);
+        await page.getByLabel('Name on the account').fill(other.name);
+        await page.getByLabel(/^Amount/).fill('1200');
+        await page.getByRole('button', { name: 'Review transfer' }).click();
+        // Over what is left: refused on the form, with the numbers.
+        const error = page.locator('#f-amount-error');
+        await error.waitFor();
+        expect(await error.textContent()).toBe(
+          'That is more than your daily limit allows. Your limit is $10,000.00 a day, and you can send up to $1,000.00 more today.',
+        );
+        await page.getByLabel(/^Amount/).fill('800');
+        await page.getByRole('button', { name: 'Review transfer' }).click();
+        await page.getByTestId('review').waitFor();
+        // Behind the page's back, $500 more leaves: the server refuses, and the page says why, with numbers.
+        await apiCall('POST', `/v1/accounts/${id}/withdrawals`, { amount: 50_000 }, { ...auth(c), ...key() });
+        await page.getByRole('button', { name: 'Confirm transfer' }).click();
+        await poll(() => error.textContent()).toBe(
+          'That is more than your daily limit allows. Your limit is $10,000.00 a day, and you can send up to $500.00 more today.',
+        );
+        await page.getByTestId('limit-left').getByText('You can send up to $500.00 more today.').waitFor();
+        // The balance on the page is the balance now.
+        await poll(() => page.getByLabel('From').locator('option').first().textContent()).toContain(
+          '($10,500.00)',
+        );
+        await axe(page, 'daily limit refusal');
+        await screenshot(page, `v2-${width}-daily-limit`);
+        expect(await transfersOf(c, 0)).toHaveLength(1);
+        expect(problems).toEqual([]);
+        await context.close();
+      }),
+  );
 });
 
 /** Cuts the answers to `pattern` while `cut.on`: the server acts, the page never hears. */
