@@ -46,14 +46,8 @@ import {
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ORIGIN_EXTENSION_TTL_SECONDS } from '../src/api/edge.ts';
-import { routeList } from '../src/api/routes.ts';
-import {
-  type SettingAudience,
-  type SettingName,
-  settings,
-  settingsEnv,
-  stageSettings,
-} from '../src/config.ts';
+import { type Config, settingsEnv, stageSettings } from '../src/config.ts';
+import { functionSettings, invokedNameSettings, pagesWithCursors } from '../src/function-env.ts';
 import {
   auditNeverActions,
   type FunctionDef,
@@ -72,6 +66,8 @@ import { deniedIndexAttributes, tableIndexes } from '../src/store/table.ts';
 import { lambdaCode, sourceMapEnvironment } from './bundling.ts';
 import type { StageConfig } from './stage.ts';
 
+// Which settings each function gets lives beside it (the local stack gives each function the same).
+export { invokedNameSettings, pagesWithCursors } from '../src/function-env.ts';
 // The table permissions' actions live with the registry (the offline IAM, src/local/iam.ts, reads them too).
 export { auditNeverActions, tableActions } from '../src/functions.ts';
 
@@ -158,14 +154,6 @@ export const streamActions = [
   'dynamodb:ListStreams',
 ] as const;
 
-/**
- * The setting that carries an invoked function's name to the functions that invoke it (`invokes`):
- * every `invoke` function has one.
- */
-export const invokedNameSettings: Partial<Record<FunctionName, SettingName>> = {
-  notifier: 'notifierFunction',
-};
-
 /** Cognito actions that need IAM. The public ones (SignUp, ConfirmSignUp, InitiateAuth, RevokeToken) need none. */
 export const cognitoAdminActions = ['cognito-idp:AdminConfirmSignUp'] as const;
 /**
@@ -205,14 +193,6 @@ export const EMAIL_METRIC_DIMENSION = 'ses:configuration-set';
 export const auditLeadingKeys = [`${AUDIT_PREFIX}*`];
 /** Statement files' marks' partition-key prefix, as dynamodb:LeadingKeys sees it (`table:file-marks`). */
 export const fileMarkLeadingKeys = [`${STATEMENT_FILE_PREFIX}*`];
-
-/** A function needs the cursor key when one of its routes pages with a cursor (`cursor` or `after`). */
-export const pagesWithCursors = (fn: FunctionName): boolean =>
-  routeList.some((r) => {
-    if (r.fn !== fn || !r.query) return false;
-    const shape = (r.query as { shape?: Record<string, unknown> }).shape;
-    return shape !== undefined && ('cursor' in shape || 'after' in shape);
-  });
 
 export interface FunctionsProps {
   cfg: StageConfig;
@@ -362,29 +342,33 @@ export class Functions extends Construct {
       configurationSet: this.emailConfigurationSet,
     });
 
-    /** The stage's settings for one audience, as the environment variables src/config.ts reads. */
-    const stageEnv = (audience: SettingAudience): Record<string, string> =>
-      settingsEnv(
-        Object.fromEntries(
-          stageSettings.filter((k) => settings[k].stage === audience).map((k) => [k, cfg.bank[k]]),
-        ),
+    /**
+     * The value of each setting a function may be given; each function gets those of
+     * `functionSettings` (src/function-env.ts), as the local stack does. The invoked functions' names
+     * (`invokedNameSettings`) are added once those functions exist (below).
+     */
+    const values: Partial<Config> = {
+      tableName: table.tableName,
+      ...Object.fromEntries(stageSettings.map((k) => [k, cfg.bank[k]])),
+      statementsBucket: statements.bucketName,
+      userPoolId: userPool.userPoolId,
+      userPoolClientId: client.userPoolClientId,
+      autoConfirm: cfg.autoConfirm,
+      emailFrom: cfg.ses.from,
+      // The secrets' ARNs, not their values: the keys are fetched at run time (never in the template or env).
+      cursorSecretId: this.cursorSecret.secretArn,
+      ...(originSecret ? { originSecretId: originSecret.secretArn } : {}),
+    };
+    const invokedNames = new Set(Object.values(invokedNameSettings));
+    const settingsOf = (fn: FunctionName): Partial<Config> =>
+      Object.fromEntries(
+        functionSettings(fn, { edge: originSecret !== undefined })
+          .filter((k) => !invokedNames.has(k))
+          .map((k) => {
+            if (!(k in values)) throw new Error(`${fn}: no value for the setting ${k}`);
+            return [k, values[k]];
+          }),
       );
-    const permissionEnv = (perms: readonly Permission[]): Record<string, string> => ({
-      ...(perms.some((p) => p.startsWith('table:'))
-        ? { ...settingsEnv({ tableName: table.tableName }), ...stageEnv('table') }
-        : {}),
-      ...(perms.includes('s3:statements') ? settingsEnv({ statementsBucket: statements.bucketName }) : {}),
-      ...(perms.some((p) => p.startsWith('cognito:'))
-        ? settingsEnv({
-            userPoolId: userPool.userPoolId,
-            userPoolClientId: client.userPoolClientId,
-            autoConfirm: cfg.autoConfirm,
-          })
-        : {}),
-      ...(perms.includes('ses:send')
-        ? { ...settingsEnv({ emailFrom: cfg.ses.from }), ...stageEnv('ses') }
-        : {}),
-    });
 
     /**
      * A dead-letter queue: encrypted, TLS only, kept 14 days for someone to look at and redrive, and
@@ -463,12 +447,7 @@ export class Functions extends Construct {
           POWERTOOLS_SERVICE_NAME: 'serverless-bank',
           POWERTOOLS_LOG_LEVEL: cfg.logLevel,
           ...sourceMapEnvironment,
-          ...permissionEnv(perms),
-          // The secret's ARN, not its value: the key is fetched at run time (never in the template or env).
-          ...(pagesWithCursors(fn) ? settingsEnv({ cursorSecretId: this.cursorSecret.secretArn }) : {}),
-          ...(originSecret && trigger.type === 'http'
-            ? settingsEnv({ originSecretId: originSecret.secretArn })
-            : {}),
+          ...settingsEnv(settingsOf(fn)),
         },
         ...(originSecret && trigger.type === 'http' ? { paramsAndSecrets } : {}),
       });
