@@ -3,8 +3,8 @@
  * Each setting names its environment variable, how it is checked (zod), its default and, for those a
  * stage may set, which functions get it. The CDK app (infra/stage.ts reads a stage's values from the
  * app's context with these same checks and defaults; infra/functions.ts gives each function the
- * variables its permissions need) and the local stack (src/local/main.ts) are both built from it, and
- * the README's configuration table is tested against it. AWS endpoints come from the SDK's own
+ * variables src/function-env.ts names for it) and the local stack (src/local/main.ts; each running
+ * function sees only those of its own, src/local/function-env.ts) are both built from it, and the README's configuration table is tested against it. AWS endpoints come from the SDK's own
  * AWS_ENDPOINT_URL_* variables, so no code differs.
  */
 import * as z from 'zod/mini';
@@ -196,13 +196,31 @@ export const settingsEnv = (values: Partial<Config>): Record<string, string> =>
     (Object.entries(values) as [SettingName, unknown][]).map(([k, v]) => [settings[k].env, String(v)]),
   );
 
-let cached: Config | undefined;
-/** The configuration of this process, read on first use. */
+/**
+ * Which function's environment a call reads, when one process runs several functions: the local stack
+ * registers one (src/local/function-env.ts: the running function and the environment Lambda would give
+ * it). Unset, or `undefined` (on Lambda; offline outside any function): the process's own.
+ */
+export type EnvironmentSource = () => { fn: string; env: NodeJS.ProcessEnv } | undefined;
+let source: EnvironmentSource = () => undefined;
+export const setEnvironmentSource = (s: EnvironmentSource): void => {
+  source = s;
+  cached.clear();
+};
+
+/** Per function (offline); `undefined`: the process's own. */
+const cached = new Map<string | undefined, Config>();
+/** The configuration of this process (of the running function, offline), read on first use. */
 export const config = (): Config => {
-  cached ??= loadConfig();
-  return cached;
+  const running = source();
+  let c = cached.get(running?.fn);
+  if (!c) {
+    c = loadConfig(running?.env ?? process.env);
+    cached.set(running?.fn, c);
+  }
+  return c;
 };
 /** For tests that change the environment. */
 export const resetConfig = (): void => {
-  cached = undefined;
+  cached.clear();
 };

@@ -51,13 +51,20 @@ import {
 import { STATEMENT_FILE_PREFIX } from '../store/item-keys.ts';
 import { AUDIT_PREFIX } from '../store/keys.ts';
 import { deniedIndexAttributes, tableKeys } from '../store/table.ts';
+import { installFunctionEnvironments } from './function-env.ts';
 
 export const IAM_MIDDLEWARE = 'localIamEmulation';
 
 const running = new AsyncLocalStorage<string>();
 
-/** Runs `f` as registry function `fn`: its DynamoDB calls are checked against its declarations. */
-export const runAs = <T>(fn: string, f: () => T): T => running.run(fn, f);
+/**
+ * Runs `f` as registry function `fn`: its DynamoDB calls are checked against its declarations, and it
+ * sees only its own environment, as on Lambda (src/local/function-env.ts).
+ */
+export const runAs = <T>(fn: string, f: () => T): T => {
+  installFunctionEnvironments(runningFunction);
+  return running.run(fn, f);
+};
 
 /** The function running in this async context, if any. */
 export const runningFunction = (): string | undefined => running.getStore();

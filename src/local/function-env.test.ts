@@ -1,19 +1,21 @@
 /**
- * Review (local vs AWS): each function's environment. On AWS the CDK app gives every function only the
- * variables its permissions need (infra/functions.ts `permissionEnv`, the cursor secret's id to the
- * functions that page with cursors, the notifier's name to the function that invokes it):
- * `infra/bank-stack.test.ts` checks that, say, no function without a table permission has TABLE_NAME.
- * Offline every handler runs in the one `npm start` process, so every function sees the one
- * `process.env` that `src/local/main.ts` fills for all of them (and the one `config()` cached from it).
- * A handler that reads a setting its function is not given passes offline and, on AWS, silently gets
- * the setting's default (an empty table name or bucket, the default daily limit instead of the stage's).
- * Here: inside a local invocation of a function (`runAs`, as `loadHandler` runs every handler), the
- * bank's variables the CDK withholds from that function must be unset, as they are on Lambda.
+ * Each function's environment, offline as on AWS. On AWS the CDK app gives every function only the
+ * bank's settings src/function-env.ts names for it (`functionSettings`: its permissions' settings, the
+ * cursor secret's id to the functions that page with cursors, the notifier's name to the function that
+ * invokes it): `infra/bank-stack.test.ts` checks that, say, no function without a table permission has
+ * TABLE_NAME. Offline every handler runs in the one `npm start` process, with one `process.env` that
+ * `src/local/main.ts` fills for all of them. Until 2026-12-07 every handler saw all of it (and one
+ * `config()` cached from it), so a handler that read a setting its function is not given passed offline
+ * and, on AWS, silently got the setting's default (an empty bucket, the default daily limit instead of
+ * the stage's); a review found it. Closed since 2026-12-07: inside a local invocation of a function
+ * (`runAs`, as `loadHandler` runs every handler), the bank's variables the CDK withholds from that
+ * function are unset, as on Lambda, and `config()` is that function's own (src/local/function-env.ts).
  */
 import type { Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthProd } from '../../infra/prod-synth.ts';
-import { type SettingName, settings, settingsEnv } from '../config.ts';
+import { config, resetConfig, type SettingName, settings, settingsEnv } from '../config.ts';
+import { functionSettings } from '../function-env.ts';
 import { functionNames } from '../functions.ts';
 import { runAs } from './iam.ts';
 
@@ -55,6 +57,7 @@ beforeAll(() => {
 }, 180_000);
 
 afterAll(() => {
+  resetConfig();
   for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
   Object.assign(process.env, saved);
 });
@@ -78,5 +81,29 @@ describe('each function sees only the environment the CDK gives it', () => {
   it('the health function (no permissions, no variables on AWS) reads no table name offline', () => {
     expect(envOnAws.get('health')?.has('TABLE_NAME')).toBe(false);
     expect(runAs('health', () => process.env.TABLE_NAME)).toBeUndefined();
+  });
+
+  it("gives each function offline exactly the bank variables its Lambda has (functionSettings, the CDK's too)", () => {
+    for (const fn of functionNames) {
+      const onAws = [...(envOnAws.get(fn) ?? [])].filter((k) => bankVariables.has(k)).sort();
+      // The prod stage has no API edge: no origin secret's id.
+      const named = functionSettings(fn, { edge: false })
+        .map((k) => settings[k].env)
+        .sort();
+      expect(onAws, fn).toEqual(named);
+      const seen = runAs(fn, () => Object.keys(process.env).filter((k) => bankVariables.has(k)));
+      for (const k of named) if (k in saved || k in process.env) expect(seen, fn).toContain(k);
+    }
+  });
+
+  it("reads each function's config() from its own environment, and the whole one outside any function", () => {
+    resetConfig();
+    expect(runAs('settler', () => config().statementsBucket)).toBe('');
+    expect(runAs('statement-files', () => config().statementsBucket)).toBe('serverless-bank-statements');
+    expect(runAs('health', () => config().dailyLimit)).toBe(settings.dailyLimit.default);
+    expect(runAs('money', () => config().dailyLimit)).toBe(500_000);
+    expect(config().statementsBucket).toBe('serverless-bank-statements');
+    // Cached per function: the settler's empty bucket is not the statement files' nor the process's.
+    expect(runAs('settler', () => config().statementsBucket)).toBe('');
   });
 });
