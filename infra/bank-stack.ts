@@ -59,6 +59,7 @@ export class BankStack extends Stack {
         userPoolId: this.identity.userPool.userPoolId,
         userPoolClientId: this.identity.client.userPoolClientId,
         idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+        supportContact: cfg.bank.supportContact,
       });
     }
     // Every bucket is made: the CDK's auto-delete helper (dev) gets its log group.

@@ -24,19 +24,17 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import type { RuntimeConfig } from '../web/src/config.ts';
 import { contentSecurityPolicy, withExactConnectSrc } from './csp.ts';
 import { privateBucketProps } from './data.ts';
 import { acknowledgeBucketDeploymentProvider } from './nag.ts';
 import type { StageConfig } from './stage.ts';
 
-/** What the client reads from /config.json at start-up: written at deploy time, never baked into the build. */
-export interface WebRuntimeConfig {
-  apiBaseUrl: string;
-  region: string;
-  userPoolId: string;
-  userPoolClientId: string;
-  idleTimeoutSeconds: number;
-}
+/**
+ * What the client reads from /config.json at start-up (the client's own type): written at deploy time,
+ * never baked into the build.
+ */
+export type WebRuntimeConfig = RuntimeConfig;
 
 /** What the CDK's BucketDeployment function is granted on CloudFront, on every distribution. */
 export const invalidationActions = ['cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation'] as const;

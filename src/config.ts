@@ -43,6 +43,14 @@ const instant = z
     ),
   );
 
+/** One line of plain text, said to customers as it is (an email's footer, the web client's screens). */
+const oneLine = z.string().check(
+  z.maxLength(120, { error: 'must be at most 120 characters' }),
+  z.refine((v) => !/[\p{Cc}\u2028\u2029]/u.test(v), {
+    error: 'must be one line, with no control characters',
+  }),
+);
+
 /** Which functions a stage setting goes to: those with any table permission, or those that send email. */
 export type SettingAudience = 'table' | 'ses';
 
@@ -157,6 +165,13 @@ export const settings = {
   s3Endpoint: setting({ env: 'AWS_ENDPOINT_URL_S3', schema: text, default: '' }),
   /** Offline only: s3rver wants path-style addresses. */
   s3PathStyle: setting({ env: 'BANK_S3_PATH_STYLE', schema: flag, default: false }),
+  /**
+   * How a customer reaches the bank (an address, a phone number, a web page), as one line: every email
+   * ends with it, and the web client says it where it tells a customer to contact the bank (its
+   * config.json carries the stage's value). Empty: those say "contact us" with no way to; a stage
+   * that customers use should set it.
+   */
+  supportContact: setting({ env: 'BANK_SUPPORT_CONTACT', schema: oneLine, default: '', stage: 'ses' }),
   /** The verified SES identity emails come from (on AWS, the stage's). */
   emailFrom: setting({ env: 'BANK_EMAIL_FROM', schema: address, default: 'no-reply@bank.local' }),
 };

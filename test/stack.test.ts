@@ -70,6 +70,8 @@ describe('two stacks side by side', () => {
       userPoolId: file.userPoolId,
       userPoolClientId: file.userPoolClientId,
       idleTimeoutSeconds: 900,
+      // The offline stand-in, BANK_SUPPORT_CONTACT unset.
+      supportContact: 'support@bank.local',
     });
     expect((await fetch(`${a.baseUrl}/docs`)).status).toBe(200);
     expect((await (await fetch(`${a.baseUrl}/openapi.json`)).json()).openapi).toBe('3.1.0');

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { type BankEvent, eventTypes } from './events.ts';
-import { emailedTypes, emailFor, formatAmount, maskAccount } from './notifications.ts';
+import {
+  buildEmail,
+  emailedTypes,
+  emailFor,
+  formatAmount,
+  maskAccount,
+  withContact,
+} from './notifications.ts';
 
 const all = { incoming: true, withdrawals: true, holds: true };
 const opts = { withdrawalOver: 50_000 };
@@ -300,5 +307,31 @@ describe('emailedTypes', () => {
       if (emailedTypes.includes(type)) expect(emails(type), type).toBeGreaterThan(0);
       else expect(emails(type), type).toBe(0);
     }
+  });
+});
+
+describe('how to reach the bank', () => {
+  const email = buildEmail('Your password was changed', [
+    'It was changed.',
+    'If it was not you, contact us.',
+  ]);
+
+  it('is said in every email above its signature, in the text and the HTML, escaped', () => {
+    const c = withContact(email, 'help@bank.example or +1 <555> 0100');
+    expect(c.subject).toBe(email.subject);
+    expect(c.text).toBe(
+      'It was changed.\n\nIf it was not you, contact us.\n\nContact us: help@bank.example or +1 <555> 0100\n\nServerless Bank\n',
+    );
+    expect(c.html).toContain(
+      '<p>If it was not you, contact us.</p><p>Contact us: help@bank.example or +1 &lt;555&gt; 0100</p><p>Serverless Bank</p></body></html>',
+    );
+  });
+
+  it('leaves the email as it is when the stage sets no contact', () => {
+    expect(withContact(email, '')).toEqual(email);
+  });
+
+  it('refuses what buildEmail did not make, rather than put the line somewhere wrong', () => {
+    expect(() => withContact({ ...email, text: 'hand-made' }, 'help@bank.example')).toThrow(/buildEmail/);
   });
 });

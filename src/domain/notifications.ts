@@ -44,13 +44,33 @@ const escapeHtml = (s: string): string =>
   );
 
 /** An email of `lines` (paragraphs), plain text and HTML, signed by the bank. */
+const SIGNATURE = 'Serverless Bank';
+const TEXT_END = `\n\n${SIGNATURE}\n`;
+const HTML_END = `<p>${SIGNATURE}</p></body></html>`;
+
 export const buildEmail = (subject: string, lines: string[]): Email => ({
   subject,
-  text: `${lines.join('\n\n')}\n\nServerless Bank\n`,
+  text: `${lines.join('\n\n')}${TEXT_END}`,
   html: `<!doctype html><html><body style="font-family:sans-serif">${lines
     .map((l) => `<p>${escapeHtml(l)}</p>`)
-    .join('')}<p>Serverless Bank</p></body></html>`,
+    .join('')}${HTML_END}`,
 });
+
+/**
+ * `email` (as `buildEmail` made it) with how to reach the bank (the stage's `supportContact`) above its
+ * signature: the emails that say "contact us" then say how. Empty `contact`: the email as it is.
+ */
+export const withContact = (email: Email, contact: string): Email => {
+  if (contact === '') return email;
+  if (!email.text.endsWith(TEXT_END) || !email.html.endsWith(HTML_END))
+    throw new Error('withContact: not an email buildEmail made');
+  const line = `Contact us: ${contact}`;
+  return {
+    subject: email.subject,
+    text: `${email.text.slice(0, -TEXT_END.length)}\n\n${line}${TEXT_END}`,
+    html: `${email.html.slice(0, -HTML_END.length)}<p>${escapeHtml(line)}</p>${HTML_END}`,
+  };
+};
 
 /** Why a scheduled run failed, in plain words (error codes stay out of customers' mail). */
 const runFailure = (code: string): string =>

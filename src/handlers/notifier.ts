@@ -24,7 +24,13 @@ import type { Context } from 'aws-lambda';
 import { logger } from '../api/logger.ts';
 import { config } from '../config.ts';
 import type { BankEvent } from '../domain/events.ts';
-import { type Email, emailFor, isMoneyReceived, RECEIVED_EMAILS_PER_HOUR } from '../domain/notifications.ts';
+import {
+  type Email,
+  emailFor,
+  isMoneyReceived,
+  RECEIVED_EMAILS_PER_HOUR,
+  withContact,
+} from '../domain/notifications.ts';
 import {
   isSecurityNoticeType,
   REGISTRATION_NOTICES_PER_DAY,
@@ -296,6 +302,8 @@ const send = async (
 ): Promise<boolean> => {
   const event = { id, type };
   const settings = config();
+  // Every email says how to reach the bank (the stage's setting), after what it says.
+  const mail = withContact(email, settings.supportContact);
   const claim = await emailMarks().claim(event.id, now(), deadline);
   if (claim.state === 'sent') return false;
   if (claim.state === 'sending') throw new EmailBeingSent(event.id, claim.leaseUntil);
@@ -306,10 +314,10 @@ const send = async (
         Destination: { ToAddresses: [to] },
         Content: {
           Simple: {
-            Subject: { Data: email.subject, Charset: 'UTF-8' },
+            Subject: { Data: mail.subject, Charset: 'UTF-8' },
             Body: {
-              Text: { Data: email.text, Charset: 'UTF-8' },
-              Html: { Data: email.html, Charset: 'UTF-8' },
+              Text: { Data: mail.text, Charset: 'UTF-8' },
+              Html: { Data: mail.html, Charset: 'UTF-8' },
             },
           },
         },

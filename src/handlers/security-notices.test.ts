@@ -44,6 +44,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SESV2: emulators().sesEndpoint,
     BANK_NOTIFIER_FUNCTION: 'notifier',
     AWS_ENDPOINT_URL_LAMBDA: invoke.endpoint,
+    BANK_SUPPORT_CONTACT: 'help@bank.example or +1 555 0100',
   });
   poller = await startStreamPoller({
     dynamodbEndpoint: emulators().dynamodbEndpoint,
@@ -131,6 +132,8 @@ describe('security notices by email', () => {
     // When, said to be UTC; what to do if it was not them; no link.
     expect(text).toMatch(/\d{4}-\d\d-\d\d at \d\d:\d\d UTC/);
     expect(text).toMatch(/If it was not you/);
+    // "Contact us" says how: the stage's contact, above the signature.
+    expect(text).toContain('Contact us: help@bank.example or +1 555 0100\n\nServerless Bank');
     expect(`${text}${mail[0]?.body.html}`).not.toMatch(/https?:|href=/i);
 
     // The stream batch given again (Lambda's retry): the notifier's mark keeps it from a second email.

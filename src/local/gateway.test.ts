@@ -551,6 +551,7 @@ describe('static content', () => {
         userPoolId: 'p',
         userPoolClientId: 'c',
         idleTimeoutSeconds: 900,
+        supportContact: 'help@bank.example',
       },
     });
     const doc = await get('/openapi.json');
@@ -570,6 +571,7 @@ describe('static content', () => {
       userPoolId: 'p',
       userPoolClientId: 'c',
       idleTimeoutSeconds: 900,
+      supportContact: 'help@bank.example',
     });
     expect(cfg.headers.get('cache-control')).toBe('no-store');
   });

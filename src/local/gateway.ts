@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { RuntimeConfig } from '../../web/src/config.ts';
 import { type CorsConfig, corsConfig } from '../api/cors.ts';
 import { buildEvent } from '../api/event.ts';
 import { needsToken, type RouteEntry, routeKey, routeList } from '../api/routes.ts';
@@ -30,14 +31,8 @@ import { serveDocs, serveWeb } from './static.ts';
 
 export type { LambdaHandler } from './invoke.ts';
 
-/** What the web client reads at startup from /config.json. */
-export interface ClientConfig {
-  apiBaseUrl: string;
-  region: string;
-  userPoolId: string;
-  userPoolClientId: string;
-  idleTimeoutSeconds: number;
-}
+/** What the web client reads at startup from /config.json (the client's own type). */
+export type ClientConfig = RuntimeConfig;
 
 export interface GatewayOptions {
   routes?: readonly RouteEntry[];

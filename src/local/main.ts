@@ -42,15 +42,23 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const port = envPort('PORT') ?? 3000;
 const host = process.env.HOST || '127.0.0.1';
 const dataDir = resolve(process.env.BANK_DATA_DIR || '.data');
+/** Offline, how customers reach the bank, unless BANK_SUPPORT_CONTACT says: an address nobody reads. */
+const LOCAL_SUPPORT_CONTACT = 'support@bank.local';
 const root = join(import.meta.dirname, '..', '..');
 // The handlers' settings (src/config.ts), checked here as the handlers check them, before anything starts.
-let local: Pick<Config, 'sweepSeconds' | 'emailFrom' | 'autoConfirm'>;
+let local: Pick<Config, 'sweepSeconds' | 'emailFrom' | 'autoConfirm' | 'supportContact'>;
 try {
   local = {
     sweepSeconds: readSetting('sweepSeconds', process.env.BANK_SWEEP_SECONDS, 'BANK_SWEEP_SECONDS'),
     emailFrom: readSetting('emailFrom', process.env.BANK_EMAIL_FROM, 'BANK_EMAIL_FROM'),
     // Offline, sign-ups are confirmed unless told otherwise (the handlers' own default is false).
     autoConfirm: readSetting('autoConfirm', process.env.BANK_AUTO_CONFIRM || 'true', 'BANK_AUTO_CONFIRM'),
+    // How customers reach the bank: in every email's footer and the web client's (offline, a made-up one).
+    supportContact: readSetting(
+      'supportContact',
+      process.env.BANK_SUPPORT_CONTACT || LOCAL_SUPPORT_CONTACT,
+      'BANK_SUPPORT_CONTACT',
+    ),
   };
 } catch (e) {
   console.error(`npm start: ${(e as Error).message}`);
@@ -238,6 +246,7 @@ const startUp = async (emulators: Emulators): Promise<void> => {
       userPoolId: ids.userPoolId,
       userPoolClientId: ids.userPoolClientId,
       idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+      supportContact: local.supportContact,
     },
     region: LOCAL_REGION,
     diagnostics: () => ({

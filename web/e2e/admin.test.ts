@@ -333,6 +333,8 @@ it('unlocks a locked-out customer, disables one with a reason (refused at once),
     .getByRole('status')
     .filter({ hasText: 'You were logged out because this login has been disabled' })
     .waitFor();
+  // Told to contact the bank, with the way to (the stage's contact; offline, support@bank.local).
+  expect(await own.page.getByRole('contentinfo').textContent()).toBe('Contact us: support@bank.local');
   await own.page.getByLabel('Email').fill(customer.email);
   await own.page.getByLabel('Password').fill(customer.password);
   await own.page.getByRole('button', { name: 'Log in' }).click();

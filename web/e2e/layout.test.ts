@@ -39,7 +39,11 @@ it('serves the app with the strict CSP and no inline script or style', async () 
     expect(csp).not.toContain('unsafe-inline');
   }
   const config = await (await fetch(`${baseUrl()}/config.json`)).json();
-  expect(config).toMatchObject({ apiBaseUrl: '', idleTimeoutSeconds: 900 });
+  expect(config).toMatchObject({
+    apiBaseUrl: '',
+    idleTimeoutSeconds: 900,
+    supportContact: 'support@bank.local',
+  });
 });
 
 it('fits every screen into 360 px, with a label on every control and no CSP violation', async () => {

@@ -319,6 +319,13 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
           <ScreenView screen={screen} endReason={endReason} admin={admin} pathname={url.pathname} />
         )}
       </main>
+      {config.supportContact ? (
+        // Every screen that says "contact the bank" (a disabled login, money held for a closed
+        // account), signed in or not, has the way to, as every email does.
+        <footer class="site-footer" data-testid="support-contact">
+          <p>Contact us: {config.supportContact}</p>
+        </footer>
+      ) : null}
       {warning !== false ? (
         <IdleWarning
           deadline={warning}

@@ -16,6 +16,7 @@ describe('runtime config', () => {
       userPoolId: 'eu-west-1_x',
       userPoolClientId: 'c',
       idleTimeoutSeconds: 900,
+      supportContact: '',
     });
     expect(parseConfig({ apiBaseUrl: '', idleTimeoutSeconds: 120 })).toMatchObject({
       apiBaseUrl: '',
@@ -23,6 +24,13 @@ describe('runtime config', () => {
     });
     expect(parseConfig({ idleTimeoutSeconds: -1 }).idleTimeoutSeconds).toBe(900);
     expect(parseConfig({ apiBaseUrl: 'http://localhost:3000' }).apiBaseUrl).toBe('http://localhost:3000');
+  });
+
+  it('reads how to reach the bank as one line of text, or none', () => {
+    const contact = (v: unknown) => parseConfig({ supportContact: v }).supportContact;
+    expect(contact(' help@bank.example or +1 555 0100 ')).toBe('help@bank.example or +1 555 0100');
+    expect([undefined, 42, 'two\nlines', 'bell\u0007'].map(contact)).toEqual(['', '', '', '']);
+    expect(contact('x'.repeat(200))).toHaveLength(120);
   });
 
   it('keeps the idle timeout between a minute and 15 minutes, and refuses what is not a whole number of seconds', () => {

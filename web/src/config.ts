@@ -10,6 +10,11 @@ export interface RuntimeConfig {
   userPoolId: string;
   userPoolClientId: string;
   idleTimeoutSeconds: number;
+  /**
+   * How a customer reaches the bank (the stage's BANK_SUPPORT_CONTACT), said where the client tells
+   * them to contact it; '' when the stage sets none.
+   */
+  supportContact: string;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = IDLE_TIMEOUT_SECONDS;
@@ -31,6 +36,9 @@ const idleTimeoutOf = (v: unknown): number =>
 export class ConfigError extends Error {}
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** One line of text as shown: no control characters, at most 120 characters (as the server's setting). */
+const oneLine = (v: string): string => (/[\p{Cc}\u2028\u2029]/u.test(v) ? '' : v.trim().slice(0, 120));
 
 export const parseConfig = (raw: unknown): RuntimeConfig => {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
@@ -55,6 +63,7 @@ export const parseConfig = (raw: unknown): RuntimeConfig => {
     userPoolId: str(r.userPoolId),
     userPoolClientId: str(r.userPoolClientId),
     idleTimeoutSeconds: idleTimeoutOf(r.idleTimeoutSeconds),
+    supportContact: oneLine(str(r.supportContact)),
   };
 };
 
