@@ -3,10 +3,11 @@
  * CDK app (infra/functions.ts sets these and no others of them), offline by the local stack, which hides
  * from a running function every setting in `perFunctionSettings` that is not its own
  * (src/local/function-env.ts), as Lambda would. One mapping for both, from the registry's permissions,
- * routes and `invokes`. Kept apart from the registry, which a handler bundle imports, since it reads the
- * route table.
+ * `invokes` and its cursor-paging functions. Kept apart from the registry, which a handler bundle
+ * imports. It does not read the route table (src/local/iam.ts, and so every test's harness, imports this
+ * module: the route table and its schemas took a third of a second more to load per test file); the
+ * functions that page with cursors are named here, and infra/bank-stack.test.ts holds them to the routes.
  */
-import { routeList } from './api/routes.ts';
 import { type SettingAudience, type SettingName, settings, stageSettings } from './config.ts';
 import {
   type FunctionDef,
@@ -25,13 +26,22 @@ export const invokedNameSettings: Partial<Record<FunctionName, SettingName>> = {
   notifier: 'notifierFunction',
 };
 
-/** A function needs the cursor key when one of its routes pages with a cursor (`cursor` or `after`). */
-export const pagesWithCursors = (fn: FunctionName): boolean =>
-  routeList.some((r) => {
-    if (r.fn !== fn || !r.query) return false;
-    const shape = (r.query as { shape?: Record<string, unknown> }).shape;
-    return shape !== undefined && ('cursor' in shape || 'after' in shape);
-  });
+/**
+ * The functions one of whose routes pages with a cursor (a `cursor` or `after` query parameter): they
+ * need the cursor key. infra/bank-stack.test.ts checks this against the route table.
+ */
+const CURSOR_PAGING: ReadonlySet<FunctionName> = new Set<FunctionName>([
+  'profile',
+  'accounts-read',
+  'schedules-api',
+  'events-api',
+  'webhooks-api',
+  'admin',
+  'admin-accounts',
+]);
+
+/** A function needs the cursor key when one of its routes pages with a cursor. */
+export const pagesWithCursors = (fn: FunctionName): boolean => CURSOR_PAGING.has(fn);
 
 /** The settings a stage sets for one audience (the table's users, the senders of email). */
 export const stageSettingsFor = (audience: SettingAudience): SettingName[] =>
