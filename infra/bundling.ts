@@ -216,12 +216,11 @@ export const versionOnlyPackageJson: Plugin = {
   },
 };
 
-/** A module of `@aws-sdk/lib-dynamodb`. */
-export const LIB_DYNAMODB_MODULE = /[\\/]node_modules[\\/]@aws-sdk[\\/]lib-dynamodb[\\/]/;
-/** What `libDynamodbWithoutSideEffects` resolves: our imports of the package, and relative imports (its own). */
-const LIB_DYNAMODB_IMPORT = /^(?:@aws-sdk\/lib-dynamodb$|\.\.?\/)/;
-/** Marks the plugin's own `build.resolve`, so that it does not resolve its own request again. */
-const RESOLVING_LIB_DYNAMODB = Symbol('lib-dynamodb');
+/** The document client's two paginators (`@aws-sdk/lib-dynamodb`'s `pagination/*Paginator.js`). */
+export const LIB_DYNAMODB_PAGINATOR =
+  /[\\/]node_modules[\\/]@aws-sdk[\\/]lib-dynamodb[\\/]dist-es[\\/]pagination[\\/](?:Query|Scan)Paginator\.js$/;
+/** Each paginator's one top-level call, as the installed files make it. */
+const PAGINATOR_CALL = ' = createPaginator(';
 
 /**
  * `@aws-sdk/lib-dynamodb` declares no `sideEffects` in its package.json (the SDK's clients, Smithy and
@@ -230,39 +229,27 @@ const RESOLVING_LIB_DYNAMODB = Symbol('lib-dynamodb');
  * ScanCommand, ...)`, are kept, and with them `createPaginator`, the document client's `ScanCommand` and
  * `QueryCommand`, and the DynamoDB client's `Scan` and `Query` schemas, in every DynamoDB function,
  * though none pages with them and only offline tools scan (src/store/audit.ts `verifyAudit`,
- * src/store/verify.ts). The package's modules have no side effects: their top levels declare classes,
- * functions and constants, and `createPaginator` only returns a generator function. This marks them
- * `sideEffects: false` as they resolve, as the package's siblings declare it: 1.4–1.6 KB less per
- * DynamoDB function. infra/bundling.test.ts checks that no bundle carries the paginators or ScanCommand.
+ * src/store/verify.ts). `createPaginator` only returns a generator function, so each call is marked
+ * `/* @__PURE__ *\/` as the two files load: unused, it is left out with all it reaches. 1.4–1.6 KB
+ * less per DynamoDB function. (It first marked the whole package side-effect free as it resolved, which
+ * took every relative import of every package through JavaScript: bundling a third slower.) A file
+ * that no longer makes the call as expected (an SDK upgrade) fails the build. infra/bundling.test.ts
+ * checks that no bundle carries the paginators or ScanCommand.
  */
 export const libDynamodbWithoutSideEffects: Plugin = {
-  name: 'lib-dynamodb-without-side-effects',
+  name: 'lib-dynamodb-pure-paginators',
   setup(build) {
-    build.onResolve({ filter: LIB_DYNAMODB_IMPORT }, async (args) => {
-      if (args.pluginData === RESOLVING_LIB_DYNAMODB) return undefined;
-      if (args.path.startsWith('.') && !LIB_DYNAMODB_MODULE.test(args.importer)) return undefined;
-      const r = await build.resolve(args.path, {
-        kind: args.kind,
-        importer: args.importer,
-        resolveDir: args.resolveDir,
-        namespace: args.namespace,
-        with: args.with,
-        pluginData: RESOLVING_LIB_DYNAMODB,
-      });
-      if (r.errors.length > 0) return { errors: r.errors, warnings: r.warnings };
+    build.onLoad({ filter: LIB_DYNAMODB_PAGINATOR }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(PAGINATOR_CALL))
+        throw new Error(`${args.path} no longer calls createPaginator as infra/bundling.ts expects`);
       return {
-        path: r.path,
-        namespace: r.namespace,
-        external: r.external,
-        suffix: r.suffix,
-        pluginData: r.pluginData,
-        warnings: r.warnings,
-        sideEffects: LIB_DYNAMODB_MODULE.test(r.path) ? false : r.sideEffects,
+        contents: source.replace(PAGINATOR_CALL, ' = /* @__PURE__ */ createPaginator('),
+        loader: 'js',
       };
     });
   },
 };
-
 /** Smithy's SHA-256 for Node, which every client's config takes as its `sha256` (SigV4 signing). */
 export const SHA256_NODE_MODULE =
   /[\\/]node_modules[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]sha256[\\/]Sha256Node\.js$/;
