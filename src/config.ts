@@ -8,6 +8,7 @@
  * AWS_ENDPOINT_URL_* variables, so no code differs.
  */
 import * as z from 'zod/mini';
+import { UNSAFE_TEXT } from './domain/text.ts';
 
 /** A retry a day later must still find its record, or it would pass for a new request and post again. */
 export const MIN_IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -46,7 +47,7 @@ const instant = z
 /** One line of plain text, said to customers as it is (an email's footer, the web client's screens). */
 const oneLine = z.string().check(
   z.maxLength(120, { error: 'must be at most 120 characters' }),
-  z.refine((v) => !/[\p{Cc}\u2028\u2029]/u.test(v), {
+  z.refine((v) => !UNSAFE_TEXT.test(v), {
     error: 'must be one line, with no control characters',
   }),
 );

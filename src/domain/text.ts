@@ -2,8 +2,9 @@
  * What a customer's text (a name, a description, a note) may not hold: Unicode control characters and
  * every bidi control (`Bidi_Control`: the overrides, embeddings and isolates, and the marks LRM, RLM
  * and ALM, which reorder what the other party sees as much: "Ref \u200F100 200" shows as "Ref 200
- * 100"). One rule for the API's schemas (src/api/schemas/primitives.ts `safeText`) and the web
- * client's checks of a bulk payment's rows (web/src/batch.ts), which refuse it before sending.
+ * 100"). One rule for the API's schemas (src/api/schemas/primitives.ts `safeText`), the web
+ * client's checks of a bulk payment's rows (web/src/batch.ts), which refuse it before sending, and the
+ * bank's contact line shown to customers (src/config.ts `supportContact`, web/src/config.ts).
  */
 export const UNSAFE_TEXT = /[\p{Cc}\p{Bidi_Control}]/u;
 

@@ -3,6 +3,7 @@
  * and the CDK deploy writes it next to the app on AWS. Nothing is baked in at build time.
  */
 import { IDLE_TIMEOUT_SECONDS } from '../../src/domain/session.ts';
+import { UNSAFE_TEXT } from '../../src/domain/text.ts';
 export interface RuntimeConfig {
   /** '' means the API is on the same origin as the app. No trailing slash. */
   apiBaseUrl: string;
@@ -38,7 +39,7 @@ export class ConfigError extends Error {}
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /** One line of text as shown: no control characters, at most 120 characters (as the server's setting). */
-const oneLine = (v: string): string => (/[\p{Cc}\u2028\u2029]/u.test(v) ? '' : v.trim().slice(0, 120));
+const oneLine = (v: string): string => (UNSAFE_TEXT.test(v) ? '' : v.trim().slice(0, 120));
 
 export const parseConfig = (raw: unknown): RuntimeConfig => {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
