@@ -1398,6 +1398,7 @@ describe('prod stage', () => {
       throttleRate: '300',
       throttleBurst: '600',
       sesIdentity: 'bank.example.org',
+      supportContact: 'help@bank.example.org',
       // The route groups' knobs: the refresh raised with the stage, sign-in asked above it.
       refreshRate: '250',
       refreshBurst: '500',
@@ -1497,8 +1498,12 @@ describe('prod stage', () => {
     expect(new AwsSolutionsChecks().validateScope(s.app).violations).toEqual([]);
   });
 
-  it('needs an SES identity', () => {
+  it('needs an SES identity and a way for customers to reach the bank', () => {
     expect(() => buildBankApp({ context: { ...cdkContext, stage: 'prod' } })).toThrow(/sesIdentity/);
+    // How customers reach the bank, said in every email and on every screen.
+    expect(() =>
+      buildBankApp({ context: { ...cdkContext, stage: 'prod', sesIdentity: 'bank.example.org' } }),
+    ).toThrow(/supportContact/);
   });
 
   it('refuses auto-confirm', () => {
@@ -1514,7 +1519,12 @@ describe('cfn-guard (our rules, infra/guard)', () => {
     stage: 'dev' | 'prod',
     breakIt: (resources: Record<string, { Type: string; Properties: Json }>) => void,
   ) => {
-    const s = synth({ stage, ...(stage === 'prod' ? { sesIdentity: 'bank.example.org' } : {}) });
+    const s = synth({
+      stage,
+      ...(stage === 'prod'
+        ? { sesIdentity: 'bank.example.org', supportContact: 'help@bank.example.org' }
+        : {}),
+    });
     const template = JSON.parse(JSON.stringify(s.template.toJSON())) as {
       Resources: Record<string, { Type: string; Properties: Json }>;
     };

@@ -738,7 +738,11 @@ describe('IAM simulation of each function role (auto-confirm on: every listed ca
 
 describe('IAM simulation with auto-confirm off (every prod stack)', () => {
   it('no function may confirm sign-ups itself', async () => {
-    const s = synth({ stage: 'prod', sesIdentity: 'bank.example.org' });
+    const s = synth({
+      stage: 'prod',
+      sesIdentity: 'bank.example.org',
+      supportContact: 'help@bank.example.org',
+    });
     for (const fn of functionNames) {
       expect(await simulate(s.policies[fn], 'cognito-idp:AdminConfirmSignUp'), fn).not.toBe('Allowed');
     }

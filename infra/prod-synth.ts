@@ -19,6 +19,7 @@ export const synthProd = (): { built: BankApp; template: Template } => {
       'aws:cdk:bundling-stacks': [],
       stage: 'prod',
       sesIdentity: 'bank.example.com',
+      supportContact: 'help@bank.example.com',
     },
     builtinCloudFormationValidation: false,
   });

@@ -133,6 +133,13 @@ export const stageConfig = (node: Node): StageConfig => {
     rateLimit: Math.min(num(node, `${group}Rate`, rate), throttle.rateLimit),
     burstLimit: Math.min(num(node, `${group}Burst`, burst), throttle.burstLimit),
   });
+  const bank = Object.fromEntries(
+    stageSettings.map((k) => [k, readSetting(k, node.tryGetContext(k), `context ${k}`)]),
+  ) as StageConfig['bank'];
+  // Customers are told to contact the bank (a password changed by someone else, a disabled login):
+  // a stage they use says how.
+  if (prod && !bank.supportContact)
+    throw new Error('context supportContact (how customers reach the bank, one line) is required in prod');
   const emailFrom = readSetting(
     'emailFrom',
     str(node, 'emailFrom') ?? (sesIdentity.includes('@') ? sesIdentity : `no-reply@${sesIdentity}`),
@@ -162,9 +169,7 @@ export const stageConfig = (node: Node): StageConfig => {
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(webDist === undefined ? {} : { webDist }),
     ses: { identity: sesIdentity, from: emailFrom },
-    bank: Object.fromEntries(
-      stageSettings.map((k) => [k, readSetting(k, node.tryGetContext(k), `context ${k}`)]),
-    ) as StageConfig['bank'],
+    bank,
     // Cognito's minimum: a stolen access token is good for 5 minutes at most; the web client renews quietly.
     accessTokenValidity: Duration.minutes(5),
     refreshTokenValidity: Duration.hours(12),

@@ -10,7 +10,7 @@ import { repoRoot } from '../infra/bundling.ts';
 
 const stages: Record<string, Record<string, string>> = {
   dev: { stage: 'dev' },
-  prod: { stage: 'prod', sesIdentity: 'bank.example.org' },
+  prod: { stage: 'prod', sesIdentity: 'bank.example.org', supportContact: 'help@bank.example.org' },
   'dev-edge': { stage: 'dev', apiEdge: 'true' },
 };
 
