@@ -24,16 +24,25 @@ lane() {
   ("$@") >"$logs/$name.out" 2>&1 &
   echo $! >"$logs/$name.pid"
 }
-# finish NAME...: waits for each lane, prints its output, and fails if any of them failed.
+# finish NAME...: waits for each lane, prints its output, and fails if any of them failed. A failed
+# lane's output is printed last, so the end of the run's output (all a CI summary may keep) shows it.
 finish() {
-  local failed=()
+  local failed=() failed_names=()
   for name in "$@"; do
     local rc=0
     wait "$(cat "$logs/$name.pid")" || rc=$?
-    cat "$logs/$name.out"
-    [ "$rc" -eq 0 ] || failed+=("$name (exit $rc)")
+    if [ "$rc" -eq 0 ]; then
+      cat "$logs/$name.out"
+    else
+      failed+=("$name (exit $rc)")
+      failed_names+=("$name")
+    fi
   done
   if [ ${#failed[@]} -gt 0 ]; then
+    for name in "${failed_names[@]}"; do
+      printf '\n==> output of the failed lane %s\n' "$name"
+      cat "$logs/$name.out"
+    done
     printf '\nFAILED: %s\n' "${failed[*]}" >&2
     exit 1
   fi

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   checkWebBudget,
   firstScreenFiles,
@@ -9,6 +9,8 @@ import {
   lazyFiles,
   type Manifest,
   measureWeb,
+  reportWebSize,
+  WEB_DIST,
 } from './web-size.ts';
 
 const manifest: Manifest = {
@@ -27,9 +29,15 @@ const manifest: Manifest = {
   '_qr.js': { file: 'assets/qr.js' },
 };
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A dist directory with files of the given sizes (random bytes: gzip cannot shrink them). */
 const dist = (sizes: Record<string, number>, html = '<script src="/assets/index.js"></script>') => {
-  const dir = mkdtempSync(join(tmpdir(), 'web-size-'));
+  const dir = mkdtempSync(join(tmpdir(), 'web-size-test-'));
+  made.push(dir);
   mkdirSync(join(dir, 'assets'));
   mkdirSync(join(dir, '.vite'));
   writeFileSync(join(dir, '.vite', 'manifest.json'), JSON.stringify(manifest));
@@ -81,5 +89,26 @@ describe('web client size', () => {
     expect(withCss.firstScreen.map((f) => f.file)).toContain('assets/style.css');
     expect(withCss.withinBudget).toBe(false);
     expect(() => checkWebBudget(withCss)).toThrow(/over its 45 KB budget/);
+  });
+});
+
+/** Each file under `dir` with its modification time, or undefined when there is no such directory. */
+const snapshot = (dir: string): Record<string, number> | undefined => {
+  if (!existsSync(dir)) return undefined;
+  const out: Record<string, number> = {};
+  for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' }))
+    out[f] = statSync(join(dir, f)).mtimeMs;
+  return out;
+};
+
+describe('npm run size on the web client', () => {
+  // CI runs it beside the CDK synth, which stages web/dist as the site: a rebuild there (Vite empties
+  // its output first) could fail the synth or leave it an empty site.
+  it('builds and measures a client of its own, leaving web/dist as it was', () => {
+    const before = snapshot(WEB_DIST);
+    const s = reportWebSize();
+    expect(s.firstScreen.map((f) => f.file)).toContain('index.html');
+    expect(s.firstScreenKb).toBeGreaterThan(10);
+    expect(snapshot(WEB_DIST)).toEqual(before);
   });
 });

@@ -1,12 +1,14 @@
 /**
  * The web client's size, as `npm run size` reports it: what the first screen downloads (index.html,
  * the entry chunk, the chunks it imports statically, and their CSS), gzipped, against a budget of
- * 60 KB; and each lazily loaded chunk on its own. It reads Vite's build manifest (web/dist/.vite/
- * manifest.json), so "first screen" is what the build says the entry needs, not a guess from names.
- * `checkWebBudget` fails (throws) over budget; run alone: `tsx scripts/web-size.ts` (builds first).
+ * 60 KB; and each lazily loaded chunk on its own. It reads Vite's build manifest (.vite/manifest.json
+ * in the build's directory), so "first screen" is what the build says the entry needs, not a guess from
+ * names. `checkWebBudget` fails (throws) over budget; run alone: `tsx scripts/web-size.ts` (builds first,
+ * into a temporary directory).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -109,17 +111,27 @@ export const formatWebSize = (s: WebSize): string =>
     ...s.lazy.map((f) => `  ${f.file.padEnd(40)} ${f.gzipKb.toFixed(1).padStart(6)} KB`),
   ].join('\n');
 
-/** Builds the client, prints its size, and fails over budget. */
+/**
+ * Builds the client into a directory of its own, prints its size, and fails over budget. It never
+ * builds into web/dist: Vite empties its output directory first, and CI runs this beside the CDK synth,
+ * which stages web/dist as the site's asset (a file listed, then deleted, fails the synth; a directory
+ * read while empty deploys no site).
+ */
 export const reportWebSize = (): WebSize => {
-  const build = spawnSync('npx', ['vite', 'build', 'web', '--logLevel', 'error'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new Error(`vite build failed:\n${build.stdout}${build.stderr}`);
-  const s = measureWeb();
-  console.log(formatWebSize(s));
-  checkWebBudget(s);
-  return s;
+  const outDir = mkdtempSync(join(tmpdir(), 'web-size-'));
+  try {
+    const build = spawnSync('npx', ['vite', 'build', 'web', '--outDir', outDir, '--logLevel', 'error'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    if (build.status !== 0) throw new Error(`vite build failed:\n${build.stdout}${build.stderr}`);
+    const s = measureWeb(outDir);
+    console.log(formatWebSize(s));
+    checkWebBudget(s);
+    return s;
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) reportWebSize();
