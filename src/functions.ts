@@ -170,11 +170,13 @@ export interface FunctionDef {
    */
   writeAttributes?: readonly string[];
   /**
-   * The guarded indexes (src/store/table.ts guardedIndexAttributes: the history indexes and the delivery
-   * index) whose keys its table writes carry: `hist1` and `hist2` for the functions that post journals
-   * (a journal's item carries its two history entries), `dlv` for those that write webhook deliveries
-   * due (the stream's fan-out, the dispatcher's retries, a manual retry, the sweep's move of deliveries
-   * still due in gsi1). A role with table writes is denied (an explicit Deny on
+   * The guarded indexes (src/store/table.ts guardedIndexAttributes: the history indexes, the delivery
+   * index and gsi1) whose keys its table writes carry: `hist1` and `hist2` for the functions that post
+   * journals (a journal's item carries its two history entries), `dlv` for those that write webhook
+   * deliveries due (the stream's fan-out, the dispatcher's retries, a manual retry, the sweep's move of
+   * deliveries still due in gsi1), `gsi1` for those that put or remove an entry there (audit records by
+   * actor, due schedules, pending journals, deferred credits, deliveries due there before 2026-12-07).
+   * A role with table writes is denied (an explicit Deny on
    * `dynamodb:Attributes`) a put or an update carrying the attributes of any guarded index its
    * function does not name here: LeadingKeys sees the table's partition key alone, so without it an
    * item put in the function's own partition could stand in any account's history and statements.
@@ -226,8 +228,12 @@ export const indexKeyWriteActions = [
   'dynamodb:UpdateItem',
 ] as const satisfies readonly SdkAction[];
 
-/** A journal's item carries its two history entries (src/store/table.ts historyIndexes). */
-const postsJournals = ['hist1', 'hist2'] as const satisfies readonly GuardedIndex[];
+/**
+ * A journal's item carries its two history entries (src/store/table.ts historyIndexes), and a posting
+ * may write gsi1: a pending journal's entry by expiry (`HOLDS#`), a deferred credit's (`CREDITS#`: every
+ * ledger defers under `deferCredits`, a setting of them all).
+ */
+const postsJournals = ['hist1', 'hist2', 'gsi1'] as const satisfies readonly GuardedIndex[];
 
 /** An account's history is read from the table and from the two history indexes (store/history.ts). */
 const historyQueries = [
@@ -282,6 +288,8 @@ export const functions = {
     description: 'Register, confirm, login (with MFA), refresh, logout, password reset',
     trigger: http,
     permissions: ['cognito:admin', 'cognito:public', 'cognito:users', 'table:write', 'audit:write'],
+    // Its audit records, listed by their actor in gsi1 (AUDITBY#).
+    indexWrites: ['gsi1'],
     // Reached by anyone, before any token: its writes stay in the login's own partitions (profiles and
     // security status under USER#<sub>, locks and codes under LOGIN#<email>, refresh tokens, MFA
     // sessions and MFA proofs), never a journal, a posting, a credit, a system shard or a record of
@@ -314,6 +322,8 @@ export const functions = {
     description: 'The caller\u2019s profile and security: password, TOTP MFA, sessions',
     trigger: http,
     permissions: ['cognito:public', 'cognito:sign-out', 'table:write', 'audit:write'],
+    // Its audit records, listed by their actor in gsi1 (AUDITBY#).
+    indexWrites: ['gsi1'],
     // The caller's own items (USER#<sub>: the profile, the verification counter, the SECURITY item's
     // revocation and TOTP-off markers) and the TOTP codes already used (LOGIN#<email>/TOTP#<code>,
     // src/store/totp-codes.ts); its security events go through audit:write (AUDIT#, PutItem only).
@@ -352,6 +362,8 @@ export const functions = {
     description: 'Open and close accounts',
     trigger: http,
     permissions: ['table:write'],
+    // A close ends the schedules paying from the account: out of gsi1's due schedules (SCHEDULES#).
+    indexWrites: ['gsi1'],
     // An opening's account and profile (USER#<sub>), a keyed opening's idempotency record (USER#<sub>,
     // keys.ownIdempotency), its number's and id's lookup items (ACCTNUM#, ACCTID#), and a closing's
     // account (src/store/accounts.ts) and the schedules it ends with their count (USER#<sub>, in one
@@ -521,6 +533,8 @@ export const functions = {
     description: 'Scheduled and recurring transfers',
     trigger: http,
     permissions: ['table:write'],
+    // A schedule is due in gsi1 (SCHEDULES#) until it ends or is cancelled.
+    indexWrites: ['gsi1'],
     // The caller's schedules, their count and number-check counters (USER#<sub>), and a creation's
     // idempotency record, which sits at the journal id its key names (JOURNAL#, src/store/item-keys.ts
     // idempotency): never an account's balance, a posting, a credit or a system shard.
@@ -604,7 +618,8 @@ export const functions = {
     // and outcome of a delivery (WEBHOOK#<id>/DELIVERY#<id>): never a balance, a posting or a shard.
     writePartitions: ['USER#', 'JOURNAL#', 'WEBHOOK#'],
     // A manual retry that fails leaves its delivery due (in the delivery index) as it was.
-    indexWrites: ['dlv'],
+    // A delivery leaves gsi1 (`DUE#`, where one made before 2026-12-07 may still be due) as it is retried.
+    indexWrites: ['dlv', 'gsi1'],
     // The guard's SECURITY item and the caller's endpoints (USER#<sub>), a registration's idempotency
     // record (JOURNAL#; while upgrading, BANK_LEGACY_IDEMPOTENCY_UNTIL, one kept at IDEM#<sub>#<key>
     // too) and an endpoint's deliveries (WEBHOOK#<id>).
@@ -689,7 +704,8 @@ export const functions = {
     sdkActions: ['dynamodb:GetItem', 'dynamodb:Query@dlv', 'dynamodb:UpdateItem'],
     // Deliveries (WEBHOOK#<id>/DELIVERY#<id>): claims and outcomes, due again in `dlv`.
     writePartitions: ['WEBHOOK#'],
-    indexWrites: ['dlv'],
+    // A delivery leaves gsi1 (`DUE#`, where one made before 2026-12-07 may still be due) as it is retried.
+    indexWrites: ['dlv', 'gsi1'],
     // Its endpoints (USER#<sub>/WEBHOOK#<id>) and deliveries (WEBHOOK#<id>/DELIVERY#<id>) only.
     readPartitions: ['USER#', 'WEBHOOK#'],
   }),
@@ -738,6 +754,8 @@ export const functions = {
     description: 'Back office: find and view customers, unlock, disable and enable logins, the audit trail',
     trigger: http,
     permissions: ['table:write', 'audit:write', 'cognito:manage'],
+    // Its audit records, listed by their actor in gsi1 (AUDITBY#).
+    indexWrites: ['gsi1'],
     // A customer's SECURITY item (USER#<sub>: a disable's or an enable's status) and login locks
     // (LOGIN#<email>: an unlock), each in its audit record's transaction (audit:write, AUDIT# only).
     writePartitions: ['USER#', 'LOGIN#'],
@@ -770,6 +788,8 @@ export const functions = {
     // A refused caller (not staff, or no MFA) is an audit record (src/handlers/gate.ts): the chain's
     // head (Query), then the record (PutItem, on AUDIT#... only: audit:write without table:write).
     permissions: ['table:read', 'audit:write'],
+    // Its audit records, listed by their actor in gsi1 (AUDITBY#).
+    indexWrites: ['gsi1'],
     sdkActions: [
       'dynamodb:GetItem',
       'dynamodb:Query',

@@ -20,7 +20,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, createTestUserPool, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { buildEvent } from '../api/event.ts';
 import { routeKey, routes } from '../api/routes.ts';
-import { functions } from '../functions.ts';
+import { type FunctionDef, functions } from '../functions.ts';
 import { db } from '../handlers/context.ts';
 import { LOCAL_REGION } from './bootstrap.ts';
 import { contextFor, loadHandler } from './functions.ts';
@@ -465,8 +465,12 @@ describe('offline IAM', () => {
             refusal(fn, { action, pk, attributes: [...attributes, attribute] }),
             `${fn} ${action}`,
           ).toMatch(new RegExp(`may not write ${attribute} `));
-        // gsi1's keys are not denied (audit records by actor, due schedules, deliveries).
-        expect(refusal(fn, { action, pk, attributes: [...attributes, 'gsi1pk', 'gsi1sk'] })).toBeUndefined();
+        // gsi1's keys: to the functions that write it alone (audit records by actor, due schedules,
+        // deliveries due there before 2026-12-07), not to payees.
+        const gsi1 = refusal(fn, { action, pk, attributes: [...attributes, 'gsi1pk', 'gsi1sk'] });
+        if ((functions[fn] as FunctionDef).indexWrites?.includes('gsi1'))
+          expect(gsi1, `${fn} ${action} gsi1`).toBeUndefined();
+        else expect(gsi1, `${fn} ${action} gsi1`).toMatch(/may not write gsi1pk, gsi1sk /);
         // Attributes it cannot read for certain: refused, as the Deny might.
         expect(refusal(fn, { action, pk })).toMatch(/cannot be read for certain/);
       }
@@ -555,7 +559,37 @@ describe('offline IAM', () => {
     });
     await expect(runAs('profile', () => doc.send(tx))).rejects.toMatchObject(denied);
     expect((await doc.send(new GetCommand({ TableName: table, Key }))).Item).toBeUndefined();
-    // Its own attributes pass; gsi1's keys too.
+    // A due schedule put in a customer's partition by a function that writes no gsi1 entry: the
+    // runner would pay it from that customer's account.
+    const schedule = { pk: 'USER#victim', sk: 'SCHEDULE#s-1' };
+    for (const [fn, send] of [
+      [
+        'payees',
+        () =>
+          doc.send(
+            new PutCommand({
+              TableName: table,
+              Item: { ...schedule, entity: 'schedule', gsi1pk: 'SCHEDULES#0', gsi1sk: '2026-12-08#s-1' },
+            }),
+          ),
+      ],
+      [
+        'stream',
+        () =>
+          doc.send(
+            new UpdateCommand({
+              TableName: table,
+              Key: schedule,
+              UpdateExpression: 'SET #g = :g, gsi1sk = :s',
+              ExpressionAttributeNames: { '#g': 'gsi1pk' },
+              ExpressionAttributeValues: { ':g': 'SCHEDULES#0', ':s': '2026-12-08#s-1' },
+            }),
+          ),
+      ],
+    ] as const)
+      await expect(runAs(fn, send), fn).rejects.toMatchObject(denied);
+    expect((await doc.send(new GetCommand({ TableName: table, Key: schedule }))).Item).toBeUndefined();
+    // Its own attributes pass; gsi1's keys too (its audit records by actor are there).
     await runAs('auth', () =>
       doc.send(
         new UpdateCommand({

@@ -148,17 +148,21 @@ const historyAttributes = (h: HistoryIndex): string[] => [h.partitionKey, h.sort
  * and statements as a journal's credit would. Every role with table writes whose function does not
  * declare the index in its `indexWrites` (src/functions.ts) is denied a put or an update carrying any
  * of these attributes (an explicit Deny on dynamodb:Attributes: infra/functions.ts; offline,
- * src/local/iam.ts). gsi1 is not among them: audit records by actor, due schedules, pending journals
- * and unsettled credits are written there by many functions.
+ * src/local/iam.ts). gsi1 is among them since 2026-12-07: many functions write it (audit records by
+ * actor, due schedules, pending journals, unsettled credits, and the removal of deliveries once due
+ * there), but not all. Before, a role that writes `USER#` items and no gsi1 entry (`payees`, `stream`)
+ * could have put an item in any customer's partition as a due schedule (`SCHEDULES#<shard>`), which the
+ * runner would pay from that customer's account, or a record in a staff member's audit trail by actor.
  */
 export const guardedIndexAttributes: Record<
-  HistoryIndex['indexName'] | typeof deliveryIndex.indexName,
+  HistoryIndex['indexName'] | typeof deliveryIndex.indexName | typeof gsi1.indexName,
   readonly string[]
 > = {
   hist1: historyAttributes(historyIndexes[0]),
   hist2: historyAttributes(historyIndexes[1]),
   // Deliveries only: what the dispatcher reads and sends to customers' URLs.
   dlv: [deliveryIndex.partitionKey, deliveryIndex.sortKey],
+  gsi1: [gsi1.partitionKey, gsi1.sortKey],
 };
 export type GuardedIndex = keyof typeof guardedIndexAttributes;
 
