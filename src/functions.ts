@@ -618,7 +618,8 @@ export const functions = {
     // and outcome of a delivery (WEBHOOK#<id>/DELIVERY#<id>): never a balance, a posting or a shard.
     writePartitions: ['USER#', 'JOURNAL#', 'WEBHOOK#'],
     // A manual retry that fails leaves its delivery due (in the delivery index) as it was.
-    // A delivery leaves gsi1 (`DUE#`, where one made before 2026-12-07 may still be due) as it is retried.
+    // A delivery still due in gsi1 (`DUE#`, where one made before 2026-12-07 may be) leaves it when a
+    // manual retry records its outcome.
     indexWrites: ['dlv', 'gsi1'],
     // The guard's SECURITY item and the caller's endpoints (USER#<sub>), a registration's idempotency
     // record (JOURNAL#; while upgrading, BANK_LEGACY_IDEMPOTENCY_UNTIL, one kept at IDEM#<sub>#<key>
@@ -704,8 +705,8 @@ export const functions = {
     sdkActions: ['dynamodb:GetItem', 'dynamodb:Query@dlv', 'dynamodb:UpdateItem'],
     // Deliveries (WEBHOOK#<id>/DELIVERY#<id>): claims and outcomes, due again in `dlv`.
     writePartitions: ['WEBHOOK#'],
-    // A delivery leaves gsi1 (`DUE#`, where one made before 2026-12-07 may still be due) as it is retried.
-    indexWrites: ['dlv', 'gsi1'],
+    // No gsi1: what it claims is due in `dlv`, and never in gsi1 too (src/store/webhooks.ts dueInGsi1).
+    indexWrites: ['dlv'],
     // Its endpoints (USER#<sub>/WEBHOOK#<id>) and deliveries (WEBHOOK#<id>/DELIVERY#<id>) only.
     readPartitions: ['USER#', 'WEBHOOK#'],
   }),

@@ -10,6 +10,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import type { ScheduledEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
+import { MAX_ATTEMPTS } from '../domain/webhooks.ts';
 import { handler as sweepHandler } from '../handlers/sweep.ts';
 import { runAs } from '../local/iam.ts';
 import type { Db } from './db.ts';
@@ -109,6 +110,53 @@ describe('the delivery index', () => {
     expect(after?.[gsi1.sortKey]).toBeUndefined();
     expect(after?.[deliveryIndex.partitionKey]).toBe(item[gsi1.partitionKey]);
     expect(after?.[deliveryIndex.sortKey]).toBe(item[gsi1.sortKey]);
+  });
+});
+
+describe("the dispatcher's writes", () => {
+  // Its role may write no gsi1 key (src/functions.ts indexWrites): what it claims is due in the
+  // delivery index, never in gsi1, so recording an outcome names gsi1's keys only for a delivery read
+  // there (a manual retry's).
+  it('claims, records an outcome due again, a dead one, and abandons, under its own role, naming no gsi1 key', async () => {
+    const w = await hook();
+    const item = delivery(w, T0);
+    await doc.send(new PutCommand({ TableName: table, Item: item }));
+    const [found] = await runAs('dispatcher', () => store.due(T0, 50)).then((ds) =>
+      ds.filter((d) => d.id === item.id),
+    );
+    if (!found) throw new Error('not due');
+    expect(found.dueInGsi1).toBeUndefined();
+    const claimed = await runAs('dispatcher', () =>
+      store.claim(found, T0, { due: true, retryAt: undefined }),
+    );
+    if (!claimed) throw new Error('not claimed');
+    const next = new Date(T0.getTime() + 60_000);
+    const again = await runAs('dispatcher', () =>
+      store.finish(claimed, { at: T0.toISOString(), statusCode: 500 }, { delivered: false, next }),
+    );
+    expect(again).toMatchObject({ status: 'pending', nextAttemptAt: next.toISOString() });
+    const reclaimed = await runAs('dispatcher', () =>
+      store.claim(again, next, { due: true, retryAt: undefined }),
+    );
+    if (!reclaimed) throw new Error('not claimed again');
+    const dead = await runAs('dispatcher', () =>
+      store.finish(reclaimed, { at: next.toISOString(), statusCode: 500 }, { delivered: false }),
+    );
+    expect(dead.status).toBe('dead');
+    expect((await read(item))?.[deliveryIndex.partitionKey]).toBeUndefined();
+
+    // Its last attempt claimed and never recorded: abandoned.
+    const lost: Record<string, unknown> = {
+      ...delivery(w, T0),
+      attempts: MAX_ATTEMPTS,
+      leaseUntil: T0.toISOString(),
+      claimToken: 'gone',
+    };
+    await doc.send(new PutCommand({ TableName: table, Item: lost }));
+    const later = new Date(T0.getTime() + 1);
+    const stale = (await runAs('dispatcher', () => store.due(later, 50))).find((d) => d.id === lost.id);
+    if (!stale) throw new Error('not due');
+    expect(await runAs('dispatcher', () => store.abandon(stale, later))).toMatchObject({ status: 'dead' });
   });
 });
 

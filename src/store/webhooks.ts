@@ -62,6 +62,14 @@ export interface Delivery {
   leaseUntil?: string;
   /** The token of the claim that took it last (`claim`), which its `finish` is recorded under. */
   claimToken?: string;
+  /**
+   * As read, it is still due in gsi1, where every delivery was until 2026-12-07 (not moved yet by the
+   * sweep: moveLegacyDueDeliveries). Only then does recording its outcome name gsi1's keys (to take it
+   * out of gsi1): a delivery the dispatcher claims is in the delivery index, and never in gsi1 (every
+   * write that puts one there takes it out of gsi1), so the dispatcher names no gsi1 key, and its role
+   * may write none (src/functions.ts indexWrites).
+   */
+  dueInGsi1?: true;
 }
 
 /** How many attempts a delivery's log keeps (the newest). */
@@ -95,6 +103,9 @@ const toDelivery = (i: Record<string, unknown>): Delivery => ({
   createdAt: i.createdAt as string,
   ...(i.leaseUntil ? { leaseUntil: i.leaseUntil as string } : {}),
   ...(i.claimToken ? { claimToken: i.claimToken as string } : {}),
+  ...(i[gsi1.partitionKey] !== undefined || i[gsi1.sortKey] !== undefined
+    ? { dueInGsi1: true as const }
+    : {}),
 });
 
 /** The delivery as its owner sees it. */
@@ -129,15 +140,17 @@ const lostAttempt = (leaseUntil: string): Attempt => ({
 const shardOf = (id: string): number => shardOfId(id, DUE_DELIVERY_SHARDS);
 /**
  * Where an outcome or an abandon puts a delivery: due in the delivery index (`#gpk`/`#gsk`), or out of
- * it; and out of gsi1 (`#lpk`/`#lsk`) either way, where one made before 2026-12-07 and not moved yet
- * (a manual retry's) may still be, so that no delivery is due in both.
+ * it; and out of gsi1 (`#lpk`/`#lsk`) either way when it was read there (`dueInGsi1`: one made before
+ * 2026-12-07 and not moved yet, a manual retry's), so that no delivery is due in both.
  */
-const dueIndexNames = {
-  '#gsk': deliveryIndex.sortKey,
-  '#gpk': deliveryIndex.partitionKey,
-  '#lsk': gsi1.sortKey,
-  '#lpk': gsi1.partitionKey,
-};
+const dueIndexNames = (d: Delivery) => ({
+  names: {
+    '#gsk': deliveryIndex.sortKey,
+    '#gpk': deliveryIndex.partitionKey,
+    ...(d.dueInGsi1 ? { '#lsk': gsi1.sortKey, '#lpk': gsi1.partitionKey } : {}),
+  },
+  removeLegacy: d.dueInGsi1 ? ', #lsk, #lpk' : '',
+});
 const dueKey = (at: string, id: string) => `${at}#${id}`;
 
 /**
@@ -499,16 +512,16 @@ export class WebhookStore {
    */
   async abandon(d: Delivery, now: Date): Promise<Delivery | undefined> {
     if (d.attempts < MAX_ATTEMPTS) throw new Error(`delivery ${d.id} has attempts left`);
+    const due = dueIndexNames(d);
     try {
       const r = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.delivery(d.webhookId, d.id),
-          UpdateExpression:
-            'SET #log = list_append(if_not_exists(#log, :none), :lost), #status = :dead, nextAttemptAt = :null REMOVE leaseUntil, #gsk, #gpk, #lsk, #lpk',
+          UpdateExpression: `SET #log = list_append(if_not_exists(#log, :none), :lost), #status = :dead, nextAttemptAt = :null REMOVE leaseUntil, #gsk, #gpk${due.removeLegacy}`,
           ConditionExpression:
             'attribute_exists(pk) AND #status = :pending AND nextAttemptAt = :next AND attempts = :attempts AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now)',
-          ExpressionAttributeNames: { '#log': 'log', '#status': 'status', ...dueIndexNames },
+          ExpressionAttributeNames: { '#log': 'log', '#status': 'status', ...due.names },
           ExpressionAttributeValues: {
             ':none': [],
             ':lost': [lostAttempt(d.leaseUntil ?? now.toISOString())],
@@ -550,20 +563,21 @@ export class WebhookStore {
       nextAttemptAt = outcome.next?.toISOString() ?? null;
     }
     const due = status === 'pending' && nextAttemptAt;
+    const index = dueIndexNames(d);
     const r = await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: keys.delivery(d.webhookId, d.id),
         UpdateExpression: `SET #log = :log, #status = :status, nextAttemptAt = :next${
           due ? ', #gsk = :gsk, #gpk = :gpk' : ''
-        } REMOVE leaseUntil${due ? '' : ', #gsk, #gpk'}, #lsk, #lpk`,
+        } REMOVE leaseUntil${due ? '' : ', #gsk, #gpk'}${index.removeLegacy}`,
         // Under the lease it was claimed with; or, its lease gone and the claim still its own, the
         // SDK's second attempt after a lost answer meeting what its first recorded (the same values
         // set again; before, it was refused and the dispatcher logged a recorded attempt as not recorded).
         ConditionExpression: d.claimToken
           ? 'leaseUntil = :lease OR (attribute_not_exists(leaseUntil) AND claimToken = :token)'
           : 'leaseUntil = :lease',
-        ExpressionAttributeNames: { '#log': 'log', '#status': 'status', ...dueIndexNames },
+        ExpressionAttributeNames: { '#log': 'log', '#status': 'status', ...index.names },
         ExpressionAttributeValues: {
           ':log': log,
           ':status': status,
