@@ -681,10 +681,11 @@ export class Functions extends Construct {
         }),
       );
     }
-    // The guarded indexes' attributes (the history indexes' keys) on an item the function puts or
-    // updates, unless it writes that index (`indexWrites`: the functions that post journals): an
-    // explicit Deny, whatever its Allows (LeadingKeys sees the table's partition key alone, so an item
-    // in its own partition, or an audit record, could otherwise stand in any account's history).
+    // The guarded indexes' attributes (the history indexes', the delivery index's and gsi1's keys) on an
+    // item the function puts or updates, unless it writes that index (`indexWrites`): an explicit Deny,
+    // whatever its Allows (LeadingKeys sees the table's partition key alone, so an item in its own
+    // partition, or an audit record, could otherwise stand in any account's history, or be a due
+    // schedule or delivery, or a record in a staff member's trail by actor).
     const deniedAttributes = deniedIndexAttributes(def.indexWrites);
     const putsItems = ['table:write', 'audit:write', 'table:file-marks'].some((p) =>
       perms.includes(p as Permission),

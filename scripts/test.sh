@@ -2,8 +2,9 @@
 # The whole test suite: what `npm test` and CI run.
 #
 # Built for a 2-core runner: checks that use one core each run side by side in two lanes, whose
-# output is printed whole, lane after lane, once both are done; the first failure fails the run. The
-# browser tests reuse the web build made here (BANK_E2E_SKIP_BUILD=1) instead of building it again.
+# output is printed whole, lane after lane (a failed lane's last), once both are done; the first
+# failure fails the run. The browser tests reuse the web build made here (BANK_E2E_SKIP_BUILD=1)
+# instead of building it again.
 # Each step's header gives the seconds since the run began (SECONDS carries into a lane's subshell).
 #
 # Tried and measured: the static and CDK checks in one lane beside the Vitest run. The Vitest run took

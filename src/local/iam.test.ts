@@ -445,7 +445,7 @@ describe('offline IAM', () => {
     expect(refusal('money', { action: 'dynamodb:PutItem', pk: 'JOURNAL#j', attributes })).toBeUndefined();
   });
 
-  it("refuses a put or an update carrying a history index's attributes to a function that posts no journal (the roles' Deny on dynamodb:Attributes)", () => {
+  it("refuses a put or an update carrying a history index's attributes to a function that posts no journal, and gsi1's to one that writes no gsi1 entry (the roles' Deny on dynamodb:Attributes)", () => {
     for (const [fn, pk] of [
       ['auth', 'USER#u'],
       ['auth', 'AUDIT#u'],

@@ -16,7 +16,8 @@
  *   - audit items (`AUDIT#...`) updated or deleted by anyone, or put by a function without
  *     `audit:write` (the roles' explicit Denies);
  *   - a PutItem or UpdateItem (in a transaction too) carrying an attribute of a guarded index (the
- *     history indexes' keys, src/store/table.ts guardedIndexAttributes) that the function does not
+ *     history indexes', the delivery index's and gsi1's keys, src/store/table.ts
+ *     guardedIndexAttributes) that the function does not
  *     write (`indexWrites`), by a function that writes items (the roles' explicit Deny on
  *     dynamodb:Attributes): a put's attributes are its item's names, an update's every top-level name
  *     its UpdateExpression and ConditionExpression use (`#name` placeholders resolved), the key's too,
@@ -462,7 +463,7 @@ export const refusal = (fn: string, r: Request): string | undefined => {
       return `${fn} may write only the attributes ${def.writeAttributes.join(', ')} (not ${extra.join(', ') || 'an unknown item'})`;
   }
   // The Deny on the guarded indexes' attributes (infra/functions.ts), on every role that puts items:
-  // an item of the function's may not carry a history index's keys unless it posts journals.
+  // an item of the function's may not carry a guarded index's keys unless it writes that index.
   const denied = writesItems(def) ? deniedIndexAttributes(def.indexWrites) : [];
   if (denied.length > 0 && (indexKeyWriteActions as readonly string[]).includes(r.action)) {
     if (r.attributes === undefined)
