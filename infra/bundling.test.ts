@@ -492,7 +492,8 @@ describe('the CDK asset of each function', () => {
       expect(await contents(assetDir), fn).toEqual(await contents(join(dir, fn)));
       if (fn === 'statement-files') expect(files.length, fn).toBeGreaterThan(1);
     }
-    // A safety net, not a timing: it synthesizes and bundles three functions, which took over 60 s on 2
-    // cores with other work beside the run (a fresh-clone CI at 4164297; 12 s alone).
+    // A safety net, not a timing: it synthesizes three functions and bundles all of them (a synth's
+    // first bundling builds every function), which took over 60 s on 2 cores with other work beside
+    // the run when each was built in a process of its own (a fresh-clone CI at 4164297; 12 s alone).
   }, 180_000);
 });
