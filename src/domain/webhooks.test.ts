@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import {
+  ATTEMPT_ERROR_MAX,
+  attemptErrorText,
   checkWebhookUrl,
   isForbiddenAddress,
   MAX_ATTEMPTS,
@@ -262,5 +264,27 @@ describe('retry schedule', () => {
     expect(nextAttemptAt(1, start, { random: () => 0 })?.getTime()).toBe(start.getTime() + 48_000);
     expect(nextAttemptAt(1, start, { random: () => 1 })?.getTime()).toBe(start.getTime() + 72_000);
     expect(nextAttemptAt(1, start, { random: mid, scale: 0.001 })?.getTime()).toBe(start.getTime() + 60);
+  });
+});
+
+describe("an attempt's error text", () => {
+  it('is kept whole up to ATTEMPT_ERROR_MAX, and cut there with an ellipsis beyond it', () => {
+    const fits = 'e'.repeat(ATTEMPT_ERROR_MAX);
+    expect(attemptErrorText('ECONNREFUSED: connect ECONNREFUSED 203.0.113.7:443')).toBe(
+      'ECONNREFUSED: connect ECONNREFUSED 203.0.113.7:443',
+    );
+    expect(attemptErrorText(fits)).toBe(fits);
+    const cut = attemptErrorText(`${fits}x`);
+    expect(cut).toHaveLength(ATTEMPT_ERROR_MAX);
+    expect(cut).toBe(`${'e'.repeat(ATTEMPT_ERROR_MAX - 1)}…`);
+  });
+
+  it('never cuts a character in half: a surrogate pair at the cut goes whole', () => {
+    // "😀" is two UTF-16 code units; placed so that the cut would fall between them.
+    const text = `${'e'.repeat(ATTEMPT_ERROR_MAX - 2)}😀${'e'.repeat(10)}`;
+    const cut = attemptErrorText(text);
+    expect(cut).toBe(`${'e'.repeat(ATTEMPT_ERROR_MAX - 2)}…`);
+    expect(cut.length).toBeLessThanOrEqual(ATTEMPT_ERROR_MAX);
+    expect(cut.isWellFormed()).toBe(true);
   });
 });

@@ -13,6 +13,20 @@ export const MAX_WEBHOOKS = 5;
 export const DELIVERY_TIMEOUT_MS = 10_000;
 /** What a receiver should accept between the signature's time and its own clock. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
+/**
+ * The most of an attempt's error text that is kept and shown, in UTF-16 code units. The endpoint's
+ * owner controls much of it: a TLS error names every name in the certificate the endpoint presents
+ * (8 KB for 100 long names), so kept whole, 20 attempts could outgrow the delivery's item (400 KB) and
+ * fail every write of it.
+ */
+export const ATTEMPT_ERROR_MAX = 500;
+
+/** An attempt's error text cut to `ATTEMPT_ERROR_MAX` (an ellipsis at the cut, never half a character). */
+export const attemptErrorText = (text: string): string => {
+  if (text.length <= ATTEMPT_ERROR_MAX) return text;
+  const cut = text.slice(0, ATTEMPT_ERROR_MAX - 1);
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
+};
 
 export interface Webhook {
   id: string;

@@ -11,9 +11,15 @@ import { createServer as createTcpServer, type Server as TcpServer } from 'node:
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { answerLostOnce, createTestTable, dynamoClients } from '../../test/harness.ts';
-import { MAX_ATTEMPTS, nextAttemptAt } from '../domain/webhooks.ts';
+import { ATTEMPT_ERROR_MAX, MAX_ATTEMPTS, nextAttemptAt } from '../domain/webhooks.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
-import { type Delivery, LEASE_MS, type StoredWebhook, WebhookStore } from '../store/webhooks.ts';
+import {
+  type Delivery,
+  LEASE_MS,
+  publicDelivery,
+  type StoredWebhook,
+  WebhookStore,
+} from '../store/webhooks.ts';
 import { type DispatchOptions, type DnsResolver, dispatchDue, httpSender, type Sender } from './deliver.ts';
 
 const T0 = new Date('2030-01-01T00:00:00.000Z');
@@ -351,6 +357,46 @@ describe('an attempt that never records its outcome', () => {
     const [d] = await of(w);
     expect(d).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: at(60_000).toISOString() });
     expect(d?.log).toEqual([{ at: T0.toISOString(), statusCode: 503 }]);
+  });
+});
+
+describe("an attempt's error text, which the endpoint's owner controls", () => {
+  it('is kept cut to ATTEMPT_ERROR_MAX: every attempt of a delivery is recorded however long its errors', async () => {
+    const { store, hook, deliveries, of } = await setup();
+    const w = await hook('owner-long-error');
+    await deliveries(w, 1, T0);
+    // A TLS error names every name of the certificate the endpoint presents: 50,000 characters here,
+    // so nine of them kept whole are more than a DynamoDB item holds (400 KB).
+    const long = `ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's altnames: ${'DNS:a-long-name.example, '.repeat(2000)}`;
+    const send: Sender = async () => ({ error: long });
+    let clock = T0;
+    for (let n = 1; n <= MAX_ATTEMPTS; n++) {
+      expect(await dispatchDue(store, { ...base, send, now: () => clock })).toMatchObject({
+        attempted: 1,
+        failed: 1,
+      });
+      const [d] = await of(w);
+      expect(d?.log).toHaveLength(n);
+      if (d?.nextAttemptAt) clock = new Date(d.nextAttemptAt);
+    }
+    const [dead] = await of(w);
+    expect(dead).toMatchObject({ status: 'dead', attempts: MAX_ATTEMPTS });
+    for (const a of dead?.log ?? []) {
+      expect(a.error).toHaveLength(ATTEMPT_ERROR_MAX);
+      expect(a.error?.endsWith('…')).toBe(true);
+      expect(long.startsWith(a.error?.slice(0, -1) ?? '-')).toBe(true);
+    }
+  });
+
+  it('is cut when shown too: a delivery attempted before the cut may hold a longer one', async () => {
+    const { hook, deliveries, of } = await setup();
+    const w = await hook('owner-legacy-error');
+    await deliveries(w, 1, T0);
+    const [d] = await of(w);
+    const legacy = { ...(d as Delivery), log: [{ at: T0.toISOString(), error: 'x'.repeat(3000) }] };
+    expect(publicDelivery(legacy).attempts).toEqual([
+      { at: T0.toISOString(), error: `${'x'.repeat(ATTEMPT_ERROR_MAX - 1)}…` },
+    ]);
   });
 });
 

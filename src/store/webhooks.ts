@@ -16,7 +16,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { BankError } from '../domain/errors.ts';
 import type { EventType } from '../domain/events.ts';
-import { MAX_ATTEMPTS, MAX_WEBHOOKS, newWebhookSecret, type Webhook } from '../domain/webhooks.ts';
+import {
+  attemptErrorText,
+  MAX_ATTEMPTS,
+  MAX_WEBHOOKS,
+  newWebhookSecret,
+  type Webhook,
+} from '../domain/webhooks.ts';
 import { busy, commit, type Db, isConditionFailure, itemOfConditionFailure, queryAll } from './db.ts';
 import type { IdempotencyStore, Replayed, RequestKey } from './idempotency.ts';
 import * as keys from './item-keys.ts';
@@ -117,7 +123,8 @@ export const publicDelivery = (d: Delivery) => ({
   attempts: d.log.map((a) => ({
     at: a.at,
     ...(a.statusCode === undefined ? {} : { statusCode: a.statusCode }),
-    ...(a.error === undefined ? {} : { error: a.error }),
+    // Cut on the way out too: a delivery attempted before 2026-12-07 may hold a longer one.
+    ...(a.error === undefined ? {} : { error: attemptErrorText(a.error) }),
     ...(a.manual ? { manual: true } : {}),
   })),
   nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt : null,

@@ -1,6 +1,7 @@
 /** Webhook subscriptions and their deliveries: the `webhooks-api` function's routes. */
 import * as z from 'zod/mini';
 import { eventTypes } from '../../domain/events.ts';
+import { ATTEMPT_ERROR_MAX } from '../../domain/webhooks.ts';
 import { EventTypeName } from './events.ts';
 import { doc, Instant, PageCursor, PageLimit, str } from './primitives.ts';
 
@@ -52,7 +53,7 @@ export const Delivery = doc(
         z.object({
           at: Instant,
           statusCode: z.optional(z.int()),
-          error: z.optional(str(2048)),
+          error: z.optional(str(ATTEMPT_ERROR_MAX)),
           manual: z.optional(z.boolean()),
         }),
       )
