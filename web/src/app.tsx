@@ -224,11 +224,18 @@ export const App = ({ api, session, config, onSession, clock = systemClock }: Ap
     });
     idle.current = timer;
     const touch = () => timer.touch();
+    // A tab shown again after sleeping or being frozen ends an overdue session at once, not at its
+    // timer's late firing.
+    const wake = () => timer.wake();
     for (const e of ACTIVITY_EVENTS) addEventListener(e, touch, { capture: true, passive: true });
+    document.addEventListener('visibilitychange', wake);
+    addEventListener('pageshow', wake);
     return () => {
       timer.stop();
       idle.current = undefined;
       for (const e of ACTIVITY_EVENTS) removeEventListener(e, touch, { capture: true });
+      document.removeEventListener('visibilitychange', wake);
+      removeEventListener('pageshow', wake);
     };
   }, [signedIn]);
 

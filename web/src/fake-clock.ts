@@ -3,6 +3,8 @@ import type { Clock } from './clock.ts';
 
 export interface FakeClock extends Clock {
   advance(ms: number): void;
+  /** Time moves and no timer fires (a frozen or sleeping tab): the next `advance` fires what is due. */
+  skip(ms: number): void;
   readonly pending: number;
 }
 
@@ -22,6 +24,9 @@ export const fakeClock = (start = 1_800_000_000_000): FakeClock => {
     },
     get pending() {
       return timers.size;
+    },
+    skip(ms) {
+      now += ms;
     },
     advance(ms) {
       const end = now + ms;

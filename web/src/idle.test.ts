@@ -57,6 +57,35 @@ describe('idle timer', () => {
     expect(events).toEqual(['warn 60s', 'warn 60s', 'expire']);
   });
 
+  it('a tab frozen or asleep past the timeout: the first key, before its late timer, expires the session', () => {
+    const { clock, events, timer } = setup();
+    clock.skip(60 * MIN);
+    timer.touch();
+    expect(events).toEqual(['expire']);
+    clock.advance(15 * MIN);
+    expect(events).toEqual(['expire']);
+  });
+
+  it('"Stay logged in" clicked after the timeout, before the late timer fires, is too late', () => {
+    const { clock, events, timer } = setup();
+    clock.advance(14 * MIN);
+    expect(events).toEqual(['warn 60s']);
+    clock.skip(45 * MIN);
+    timer.stayActive();
+    expect(events).toEqual(['warn 60s', 'expire']);
+    expect(timer.warning).toBe(true);
+  });
+
+  it('a tab shown again past the timeout expires at once; before it, nothing changes', () => {
+    const { clock, events, timer } = setup();
+    clock.skip(10 * MIN);
+    timer.wake();
+    expect(events).toEqual([]);
+    clock.skip(10 * MIN);
+    timer.wake();
+    expect(events).toEqual(['expire']);
+  });
+
   it('expires at once when it starts after the timeout (a reload after idling)', () => {
     const clock = fakeClock();
     const events: string[] = [];

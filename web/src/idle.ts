@@ -19,10 +19,15 @@ export interface IdleOptions {
 }
 
 export interface IdleTimer {
-  /** User activity. Ignored once the warning shows: only `stayActive` answers it. */
+  /**
+   * User activity. Ignored once the warning shows: only `stayActive` answers it. After the timeout it
+   * expires the session instead: a tab frozen or asleep past it may hear a key before its timer fires.
+   */
   touch(): void;
-  /** The customer chose to stay signed in. */
+  /** The customer chose to stay signed in; too late after the timeout, which expires the session. */
   stayActive(): void;
+  /** The tab shows again (or comes back from the back-forward cache): expires now if it is due. */
+  wake(): void;
   readonly warning: boolean;
   readonly lastActivity: number;
   stop(): void;
@@ -77,16 +82,27 @@ export const createIdleTimer = (o: IdleOptions): IdleTimer => {
   }
   check();
 
+  /** The timeout passed with no check yet (a frozen or sleeping tab's timer fires late): expire now. */
+  const overdue = () => {
+    if (stopped || clock.now() < last + o.timeoutMs) return false;
+    check();
+    return true;
+  };
+
   return {
     touch() {
+      if (overdue()) return;
       if (!warned && !stopped) record(clock.now());
     },
     stayActive() {
-      if (stopped) return;
+      if (stopped || overdue()) return;
       warned = false;
       persisted = Number.NEGATIVE_INFINITY;
       record(clock.now());
       schedule();
+    },
+    wake() {
+      if (!stopped) check();
     },
     get warning() {
       return warned;
