@@ -22,6 +22,7 @@ import {
   type HeldIntent,
   type SettledIntent,
   sessionIntentStore,
+  tooOldToAsk,
 } from './idempotency.ts';
 import { homeOf } from './routes.ts';
 import { tokenClaims } from './session.ts';
@@ -33,6 +34,10 @@ export const UNKNOWN_TITLE = 'We don\u2019t know yet whether this went through';
  * Said when the bank did it but the screen failed to show it (see `done` in useHeldIntent). Nothing of
  * where to see it: a new schedule or webhook is in no account's activity.
  */
+/** Said in place of "Check again" for an intent sent too long ago to be asked again by its key. */
+export const TOO_OLD_TO_ASK =
+  'It was sent more than a day ago, and the bank remembers such a request by its key for a day at least: asking again now could do it twice. Look whether it was done (the account\u2019s activity, your schedules, payees or webhooks) before doing it again.';
+
 export const DONE_UNSHOWN =
   'Done: the bank did it, but the page could not show the details. Check before doing it again.';
 
@@ -48,6 +53,11 @@ export interface HeldIntentState<P, R> {
   checkError: string | undefined;
   /** Gives up on the held intent (it may still have gone through). */
   forget(): void;
+  /**
+   * The held intent was sent too long ago to be asked again by its key (`tooOldToAsk`): it is not
+   * checked, and the customer is told to look whether it was done.
+   */
+  tooOld: boolean;
 }
 
 /** A refusal as written down with its intent (sessionStorage keeps JSON, not an ApiError). */
@@ -207,7 +217,7 @@ export const useHeldIntent = <P, R>(
 
   const check = async () => {
     const held = intent.held;
-    if (!held || checking) return;
+    if (!held || checking || tooOldToAsk(held, Date.now())) return;
     setChecking(true);
     let answer: { result: R } | undefined;
     try {
@@ -242,11 +252,12 @@ export const useHeldIntent = <P, R>(
   useEffect(() => {
     const s = intent.settled;
     if (s) deliver(s);
-    else if (intent.held && !waiting(intent.held)) void check();
+    else if (intent.held && !waiting(intent.held) && !tooOldToAsk(intent.held, Date.now())) void check();
   }, [intent]);
 
   return {
     unknown,
+    tooOld: unknown !== undefined && tooOldToAsk(unknown, Date.now()),
     checking,
     checkError,
     check,
@@ -288,7 +299,7 @@ export const UnknownOutcome = ({
   forgetLabel = 'Leave it and start again',
   then,
 }: {
-  state: Pick<HeldIntentState<unknown, unknown>, 'checking' | 'checkError' | 'check' | 'forget'>;
+  state: Pick<HeldIntentState<unknown, unknown>, 'checking' | 'checkError' | 'check' | 'forget' | 'tooOld'>;
   children?: ComponentChildren;
   forgetLabel?: string;
   /** The id of what takes focus once it is left. */
@@ -302,23 +313,29 @@ export const UnknownOutcome = ({
         {UNKNOWN_TITLE}
       </h2>
       {children}
-      <p>
-        The bank may have done it, but its answer did not reach us. Asking again is safe: the bank knows this
-        request and will not do it twice.
-      </p>
+      {state.tooOld ? (
+        <p data-testid="unknown-too-old">{TOO_OLD_TO_ASK}</p>
+      ) : (
+        <p>
+          The bank may have done it, but its answer did not reach us. Asking again is safe: the bank knows
+          this request and will not do it twice.
+        </p>
+      )}
       <p class="status" role="status" aria-live="polite">
         {state.checking ? 'Checking with the bank…' : ''}
       </p>
       {state.checking ? null : <FormError message={state.checkError} />}
       <div class="actions">
-        <button
-          type="button"
-          class="primary"
-          aria-disabled={state.checking ? 'true' : undefined}
-          onClick={() => void state.check()}
-        >
-          Check again
-        </button>
+        {state.tooOld ? null : (
+          <button
+            type="button"
+            class="primary"
+            aria-disabled={state.checking ? 'true' : undefined}
+            onClick={() => void state.check()}
+          >
+            Check again
+          </button>
+        )}
         <button
           type="button"
           aria-disabled={state.checking ? 'true' : undefined}

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createIntent, dropSettledIntents, fingerprint, sessionIntentStore } from './idempotency.ts';
+import { MIN_IDEMPOTENCY_TTL_SECONDS } from '../../src/config.ts';
+import {
+  ASK_AGAIN_WITHIN_MS,
+  createIntent,
+  dropSettledIntents,
+  fingerprint,
+  IntentTooOld,
+  sessionIntentStore,
+  tooOldToAsk,
+} from './idempotency.ts';
 
 const keys = () => {
   let n = 0;
@@ -181,6 +190,7 @@ describe('an intent kept in sessionStorage', () => {
     const page2 = createIntent<{ amount: number }, string>({
       newKey: () => 'never-used',
       store: sessionIntentStore('transfer', storage),
+      now: () => 1000 + 3600_000,
     });
     expect(page2.held).toEqual({
       key: 'key-1',
@@ -202,6 +212,56 @@ describe('an intent kept in sessionStorage', () => {
     expect(page2.settled?.outcome).toEqual({ ok: true, result: 'posted' });
     page2.take();
     expect(storage.m.size).toBe(0);
+  });
+
+  it('is not asked again by its key once it is nearly a day old (the bank may have forgotten the key): nothing is sent', async () => {
+    const storage = memory();
+    let clock = 1_000_000;
+    const page = () =>
+      createIntent<{ amount: number }, string>({
+        newKey: keys(),
+        store: sessionIntentStore('schedule', storage),
+        now: () => clock,
+      });
+    await expect(
+      page().submit({ amount: 5 }, async () => {
+        throw new TypeError('answer lost');
+      }),
+    ).rejects.toThrow('answer lost');
+    const sent: string[] = [];
+    const send = async (k: string) => {
+      sent.push(k);
+      return 'made';
+    };
+    // Just under the limit: asked again, with its key.
+    clock += ASK_AGAIN_WITHIN_MS - 1;
+    const early = page();
+    expect(early.held && tooOldToAsk(early.held, clock)).toBe(false);
+    await expect(
+      early.submit({ amount: 5 }, async (k) => {
+        sent.push(k);
+        throw new TypeError('answer lost again');
+      }),
+    ).rejects.toThrow('answer lost again');
+    expect(sent).toEqual(['key-1']);
+    // At the limit: refused before anything is sent, and still held (the customer is to look).
+    clock += 1;
+    const late = page();
+    expect(late.held && tooOldToAsk(late.held, clock)).toBe(true);
+    await expect(late.submit({ amount: 5 }, send)).rejects.toBeInstanceOf(IntentTooOld);
+    expect(sent).toEqual(['key-1']);
+    expect(late.held?.key).toBe('key-1');
+    // Given up on, the same details are a new intent, with a new key.
+    late.reset();
+    expect(await late.submit({ amount: 5 }, send)).toBe('made');
+    expect(sent).toEqual(['key-1', 'key-1']);
+  });
+
+  it("stops asking well before the bank's shortest idempotency TTL", () => {
+    expect(ASK_AGAIN_WITHIN_MS).toBeLessThan(MIN_IDEMPOTENCY_TTL_SECONDS * 1000);
+    expect(ASK_AGAIN_WITHIN_MS).toBeLessThanOrEqual(MIN_IDEMPOTENCY_TTL_SECONDS * 1000 - 3600_000);
+    // An intent whose time is unreadable is too old: never asked again by a key that may be forgotten.
+    expect(tooOldToAsk({ since: Number.NaN }, 0)).toBe(true);
   });
 
   it('forgets the key after a definite refusal, and keeps it after an unknown outcome', async () => {

@@ -38,6 +38,32 @@ export interface HeldIntent<P, R = unknown> {
   outcome?: Outcome<R>;
 }
 
+/**
+ * How long after an intent was first sent it may be asked again with its key: under a day. The bank
+ * keeps a money movement's answer for good, but its answer to a refusal, a new schedule, a webhook, a
+ * payee or an account only for its idempotency TTL, which is at least 24 hours
+ * (MIN_IDEMPOTENCY_TTL_SECONDS, src/config.ts; web/src/idempotency.test.ts holds the two together).
+ * Past it, the same key could be taken for a new request: a schedule made twice, every run paid twice,
+ * or a transfer refused two days ago made now.
+ */
+export const ASK_AGAIN_WITHIN_MS = 23 * 3600 * 1000;
+
+/** Whether an intent is too old to be asked again with its key (`ASK_AGAIN_WITHIN_MS`). */
+export const tooOldToAsk = (held: Pick<HeldIntent<unknown>, 'since'>, now: number): boolean =>
+  !(now - held.since < ASK_AGAIN_WITHIN_MS);
+
+/**
+ * Thrown by `submit` for the details of an intent too old to be asked again (`tooOldToAsk`): nothing is
+ * sent. The customer is to look whether it was done; giving it up (`reset`) lets the same details be
+ * sent again as a new intent.
+ */
+export class IntentTooOld extends Error {
+  constructor(readonly since: number) {
+    super('This request was sent too long ago to be asked again by its key');
+    this.name = 'IntentTooOld';
+  }
+}
+
 /** An intent whose definite answer has not been taken by a screen yet. */
 export type SettledIntent<P, R> = HeldIntent<P, R> & { outcome: Outcome<R> };
 
@@ -207,6 +233,8 @@ export const createIntent = <P, R>(options: IntentOptions<P> = {}): Intent<P, R>
     submit(payload, send) {
       if (pending) return pending;
       const print = fingerprint(payload);
+      if (held?.print === print && tooOldToAsk(held, now()))
+        return Promise.reject(new IntentTooOld(held.since));
       if (held?.print !== print) {
         held = { key: newKey(), print, payload, since: now() };
         settled = undefined;
