@@ -724,6 +724,16 @@ describe('dev stage (with a web build)', () => {
           FrameOptions: { FrameOption: 'DENY', Override: true },
           ContentSecurityPolicy: { ContentSecurityPolicy: Match.anyValue(), Override: true },
         },
+        CustomHeadersConfig: {
+          Items: [
+            { Header: 'cross-origin-opener-policy', Value: 'same-origin', Override: true },
+            {
+              Header: 'permissions-policy',
+              Value: 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
+              Override: true,
+            },
+          ],
+        },
       },
     });
     // The web bucket grants reads to this distribution alone, through the CloudFront service principal.

@@ -24,6 +24,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { WEB_PAGE_HEADERS } from '../src/api/headers.ts';
 import type { RuntimeConfig } from '../web/src/config.ts';
 import { contentSecurityPolicy, withExactConnectSrc } from './csp.ts';
 import { privateBucketProps } from './data.ts';
@@ -83,7 +84,7 @@ export class Web extends Construct {
 
     const headers = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
       responseHeadersPolicyName: cloudFrontName(cfg, 'web-headers'),
-      comment: 'Serverless Bank web client: HSTS, CSP, nosniff, frame deny',
+      comment: 'Serverless Bank web client: HSTS, CSP, nosniff, frame deny, COOP, Permissions-Policy',
       securityHeadersBehavior: {
         strictTransportSecurity: {
           accessControlMaxAge: Duration.days(730),
@@ -101,6 +102,13 @@ export class Web extends Construct {
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
+      },
+      customHeadersBehavior: {
+        customHeaders: Object.entries(WEB_PAGE_HEADERS).map(([header, value]) => ({
+          header,
+          value,
+          override: true,
+        })),
       },
     });
 

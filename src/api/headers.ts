@@ -16,3 +16,15 @@ export const securityHeaders = (requestId: string): Record<string, string> => ({
   ...API_SECURITY_HEADERS,
   'x-request-id': requestId,
 });
+
+/**
+ * The web client's pages' headers besides CSP, nosniff, referrer and frame options (locally from
+ * src/local/static.ts, on AWS from the distribution's response headers policy, infra/web.ts): no page
+ * that opens the bank, or that the bank opens, keeps a handle on the other's window (one could later
+ * send the bank's tab to a copy of it), and no powerful feature the bank does not use is open to a
+ * script it runs.
+ */
+export const WEB_PAGE_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
+} as const;

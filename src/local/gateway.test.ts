@@ -516,6 +516,10 @@ describe('static content', () => {
     expect(index.headers.get('x-frame-options')).toBe('DENY');
     expect(index.headers.get('referrer-policy')).toBe('no-referrer');
     expect(index.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(index.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(index.headers.get('permissions-policy')).toBe(
+      'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
+    );
     const deep = await get('/accounts/123', { accept: 'text/html,application/xhtml+xml' });
     expect(await deep.text()).toContain('<title>app</title>');
     const asset = await get('/assets/app-1234.js');

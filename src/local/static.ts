@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WEB_PAGE_HEADERS } from '../api/headers.ts';
 import type { HttpResponse } from './lambda-event.ts';
 
 const require = createRequire(import.meta.url);
@@ -21,6 +22,7 @@ export const pageHeaders = (csp: string): Record<string, string> => ({
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
+  ...WEB_PAGE_HEADERS,
 });
 
 const TYPES: Record<string, string> = {
