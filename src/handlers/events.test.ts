@@ -565,6 +565,65 @@ describe('webhooks', () => {
     expect(r.headers['retry-after']).toBe('10');
   });
 
+  it('one manual retry at a time per endpoint: another delivery of it retried meanwhile is 409, and is sent once the first ends', async () => {
+    const { bob, pay } = await payment();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const r = await receiver([204], undefined, () => gate);
+    const w = await hook(bob, r.url);
+    expect((await pay()).status).toBe(201);
+    expect((await pay()).status).toBe(201);
+    const [first, second] = await waitForDeliveries(bob, w.id, 2);
+    const retry = (deliveryId: string) =>
+      call('retryDelivery', { user: bob, params: { id: w.id, deliveryId } });
+    const sending = retry(first?.id ?? '');
+    // The first is at the endpoint, which has not answered yet.
+    await vi.waitFor(() => expect(r.got).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    const meanwhile = await retry(second?.id ?? '');
+    expect(meanwhile.status).toBe(409);
+    expect(meanwhile.body.code).toBe('delivery_in_progress');
+    expect(meanwhile.headers['retry-after']).toBe('10');
+    expect(r.got).toHaveLength(1);
+    release();
+    expect((await sending).body).toMatchObject({ status: 'delivered' });
+    // Ended: the endpoint is free again.
+    expect((await retry(second?.id ?? '')).body).toMatchObject({ status: 'delivered' });
+    expect(r.got).toHaveLength(2);
+  });
+
+  it("a manual send's hold on its endpoint ends with its time: one whose function died holds it no longer", async () => {
+    const { bob, pay } = await payment();
+    const r = await receiver([204]);
+    const w = await hook(bob, r.url);
+    expect((await pay()).status).toBe(201);
+    const [d] = await waitForDeliveries(bob, w.id, 1);
+    const hold = (until: Date) =>
+      createDocumentClient(dynamoClients().client).send(
+        new UpdateCommand({
+          TableName: table,
+          Key: keys.webhook(bob, w.id),
+          UpdateExpression: 'SET manualSendUntil = :until',
+          ExpressionAttributeValues: { ':until': until.toISOString() },
+        }),
+      );
+    const retry = () => call('retryDelivery', { user: bob, params: { id: w.id, deliveryId: d?.id ?? '' } });
+    await hold(new Date(Date.now() + 60_000));
+    expect((await retry()).body.code).toBe('delivery_in_progress');
+    expect(r.got).toEqual([]);
+    await hold(new Date(Date.now() - 1));
+    expect((await retry()).body).toMatchObject({ status: 'delivered' });
+    expect(r.got).toHaveLength(1);
+    // The endpoint as its owner reads it says nothing of the hold.
+    expect(Object.keys((await call('getWebhook', { user: bob, params: { id: w.id } })).body).sort()).toEqual([
+      'createdAt',
+      'events',
+      'id',
+      'url',
+    ]);
+  });
+
   it('endpoints: the secret is shown once, at most 5, URL rules, delete', async () => {
     const u = await newUser();
     const bad = await call('createWebhook', {

@@ -1,4 +1,5 @@
 import { createHandler } from '../api/http.ts';
+import { logger } from '../api/logger.ts';
 import { routes } from '../api/routes/webhooks-api.ts';
 import { webhookReply } from '../api/transactions.ts';
 import { config } from '../config.ts';
@@ -59,24 +60,42 @@ export const handler = createHandler(
       await webhooks().mustGet(caller.sub, params.id);
       const d = await webhooks().delivery(params.id, params.deliveryId);
       if (!d || d.ownerId !== caller.sub) throw new BankError('not_found', 'No such delivery');
-      const claimed = await webhooks().claim(d, new Date(), { due: false });
-      if (!claimed) {
-        // Not a fault of the bank (a 5xx would page someone): the scheduled attempt holds it right now.
+      // One manual send at a time per endpoint (WebhookStore.holdForManualSend).
+      const hold = await webhooks().holdForManualSend(caller.sub, params.id);
+      if (!hold) {
         throw new BankError(
           'delivery_in_progress',
-          'The delivery is being attempted now: try again shortly',
-          {
-            retryAfter: 10,
-          },
+          'Another delivery to this endpoint is being retried now: try again shortly',
+          { retryAfter: 10 },
         );
       }
-      const s = config();
-      const after = await attempt(webhooks(), claimed, {
-        allowLoopbackHttp: s.webhookAllowLoopback,
-        retryScale: s.webhookRetryScale,
-        manual: true,
-      });
-      return { body: publicDelivery(after) };
+      try {
+        const claimed = await webhooks().claim(d, new Date(), { due: false });
+        if (!claimed) {
+          // Not a fault of the bank (a 5xx would page someone): the scheduled attempt holds it right now.
+          throw new BankError(
+            'delivery_in_progress',
+            'The delivery is being attempted now: try again shortly',
+            {
+              retryAfter: 10,
+            },
+          );
+        }
+        const s = config();
+        const after = await attempt(webhooks(), claimed, {
+          allowLoopbackHttp: s.webhookAllowLoopback,
+          retryScale: s.webhookRetryScale,
+          manual: true,
+        });
+        return { body: publicDelivery(after) };
+      } finally {
+        await webhooks()
+          .releaseManualSend(caller.sub, params.id, hold)
+          .catch((error: unknown) =>
+            // Left, it ends with its time (MANUAL_SEND_HOLD_MS): a retry meanwhile is told to wait.
+            logger.warn('a manual send did not release its endpoint', { webhookId: params.id, error }),
+          );
+      }
     },
   },
   { guard: customerGuard },

@@ -82,6 +82,11 @@ export interface Delivery {
 const LOG_SIZE = 20;
 /** How long a claimed delivery is kept from other dispatchers: more than one attempt can take. */
 export const LEASE_MS = 60_000;
+/**
+ * How long a manual send holds its endpoint (`holdForManualSend`): the `webhooks-api` function's
+ * timeout (15 s, src/functions.ts) and a margin, so a hold ends by itself after a function that died.
+ */
+export const MANUAL_SEND_HOLD_MS = 20_000;
 
 const toWebhook = (i: Record<string, unknown>): StoredWebhook => ({
   id: i.id as string,
@@ -283,6 +288,54 @@ export class WebhookStore {
    */
   async ownerDisabled(ownerId: string): Promise<boolean> {
     return (await readLoginStatus(this.db, this.table, ownerId)).disabled !== undefined;
+  }
+
+  /**
+   * Holds the owner's endpoint for one manual send until `now + MANUAL_SEND_HOLD_MS`: the hold's time
+   * (what `releaseManualSend` takes), or undefined while another manual send to it holds it. A manual
+   * retry sends within its request, outside the dispatcher's lanes (one attempt at a time per endpoint,
+   * a fair share per customer): without the hold, retries of an endpoint's many deliveries at once
+   * would each hold a function for up to 10 s and send that many requests from the bank to the URL.
+   * A hold whose function died ends with its time. Not found: the endpoint is gone (deleted meanwhile).
+   */
+  async holdForManualSend(ownerId: string, id: string, now = new Date()): Promise<string | undefined> {
+    const until = new Date(now.getTime() + MANUAL_SEND_HOLD_MS).toISOString();
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.webhook(ownerId, id),
+          UpdateExpression: 'SET manualSendUntil = :until',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(manualSendUntil) OR manualSendUntil <= :now)',
+          ExpressionAttributeValues: { ':until': until, ':now': now.toISOString() },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return until;
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      if (!itemOfConditionFailure(e)) throw new BankError('not_found', 'No such webhook');
+      return undefined;
+    }
+  }
+
+  /** Ends a manual send's hold (`holdForManualSend`), if it is still that send's. */
+  async releaseManualSend(ownerId: string, id: string, until: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.webhook(ownerId, id),
+          UpdateExpression: 'REMOVE manualSendUntil',
+          ConditionExpression: 'manualSendUntil = :until',
+          ExpressionAttributeValues: { ':until': until },
+        }),
+      );
+    } catch (e) {
+      // Ended already (its time passed and another send holds it now, or the endpoint is gone).
+      if (!isConditionFailure(e)) throw e;
+    }
   }
 
   async mustGet(ownerId: string, id: string): Promise<StoredWebhook> {
