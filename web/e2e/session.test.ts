@@ -33,6 +33,15 @@ const revoke = async (refreshToken: string) => {
   await apiCall('POST', '/v1/auth/logout', { refreshToken }, { authorization: `Bearer ${accessToken}` });
 };
 
+/** The page revokes a session it ends after showing the login screen: the token is refused soon. */
+const revokedSoon = (refreshToken: string) =>
+  poll(() =>
+    apiCall('POST', '/v1/auth/refresh', { refreshToken }).then(
+      () => 'valid',
+      () => 'revoked',
+    ),
+  ).toBe('revoked');
+
 const loginAgain = async (page: Page, c: Customer) => {
   await page.getByLabel('Email').fill(c.email);
   await page.getByLabel('Password').fill(c.password);
@@ -159,12 +168,7 @@ it('warns a minute before 15 idle minutes, lets the customer stay, then logs out
   expect(new URL(page.url()).searchParams.get('next')).toBe(accountPath);
   expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
   // The page shows the login screen, then revokes the session.
-  await poll(() =>
-    apiCall('POST', '/v1/auth/refresh', { refreshToken }).then(
-      () => 'valid',
-      () => 'revoked',
-    ),
-  ).toBe('revoked');
+  await revokedSoon(refreshToken);
   expect(problems).toEqual([]);
   await context.close();
 });
@@ -179,6 +183,25 @@ it('does not bring back a session idle for 15 minutes on reload', async () => {
   await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
   await page.getByText('You were logged out because there was no activity for a while.').waitFor();
   expect(await refreshTokenOf(page)).toBeNull();
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it('a reload renews the session; a tab reopened a minute after it was closed does not, and its token is revoked', async () => {
+  const c = await seedCustomer([]);
+  const { page, problems, context } = await openPage(browser());
+  await logIn(page, c);
+  await page.reload();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+  const refreshToken = (await refreshTokenOf(page)) as string;
+  expect(refreshToken).toBeTruthy();
+  // "Reopen closed tab" gives the tab its sessionStorage back: as if it had been left a minute ago.
+  await page.addInitScript(() => sessionStorage.setItem('bank.leftAt', String(Date.now() - 60_000)));
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await page.getByText('You were logged out because the page was closed or left.').waitFor();
+  expect(await refreshTokenOf(page)).toBeNull();
+  await revokedSoon(refreshToken);
   expect(problems).toEqual([]);
   await context.close();
 });

@@ -25,6 +25,8 @@ const start = async () => {
     },
   });
   const api = new Api({ baseUrl: config.apiBaseUrl, tokens: session });
+  // Only a page loaded just after this one is left renews its session (Session.restore).
+  addEventListener('pagehide', () => session.recordLeaving(systemClock.now()));
   await session.restore().catch(() => false);
   started = true;
   root.textContent = '';

@@ -5,7 +5,9 @@ import { NetworkError } from './errors.ts';
 import { fakeClock } from './fake-clock.ts';
 import {
   ACTIVITY_KEY,
+  LEFT_KEY,
   REFRESH_KEY,
+  RELOAD_WITHIN_MS,
   registrationFor,
   rememberRegistration,
   Session,
@@ -199,9 +201,13 @@ describe('Session', () => {
     first.clock.advance(5 * MIN);
     first.session.recordActivity(first.clock.now());
     first.clock.advance(9 * MIN);
+    first.session.recordLeaving(first.clock.now());
+    first.clock.advance(RELOAD_WITHIN_MS);
     const reloaded = setup({ storage: first.storage, clock: first.clock });
     expect(reloaded.session.signedIn).toBe(false);
     expect(await reloaded.session.restore()).toBe(true);
+    // Read once: a page loaded later again, without this one being left, is not a reload.
+    expect(first.storage.map.has(LEFT_KEY)).toBe(false);
     expect(reloaded.session.accessToken()).toBe('access-1');
     expect(reloaded.states).toEqual([{ signedIn: true }]);
   });
@@ -216,6 +222,36 @@ describe('Session', () => {
     expect(reloaded.auth.calls).toEqual(['/v1/auth/refresh', '/v1/auth/logout Bearer access-1']);
     expect(reloaded.auth.revoked).toEqual(new Set(['refresh-1']));
     expect(first.storage.map.size).toBe(0);
+  });
+
+  it('does not bring back the session of a tab closed and reopened later, or restored with the browser, and revokes it', async () => {
+    const first = setup();
+    await first.session.login('ada@example.com', 'right');
+    first.session.recordActivity(first.clock.now());
+    first.session.recordLeaving(first.clock.now());
+    // Reopened a minute later ("Reopen closed tab" brings sessionStorage back): well within the idle time.
+    first.clock.advance(RELOAD_WITHIN_MS + 1);
+    const reopened = setup({ storage: first.storage, clock: first.clock });
+    expect(await reopened.session.restore()).toBe(false);
+    expect(reopened.states).toEqual([{ signedIn: false, reason: 'left' }]);
+    expect(reopened.auth.revoked).toEqual(new Set(['refresh-1']));
+    expect(first.storage.map.size).toBe(0);
+  });
+
+  it('a page that was never left (a tab that crashed, restored) does not bring its session back; nor does a time ahead of the clock', async () => {
+    for (const left of [undefined, 'garbage', '60000']) {
+      const first = setup();
+      await first.session.login('ada@example.com', 'right');
+      if (left !== undefined)
+        first.storage.setItem(LEFT_KEY, left === '60000' ? String(first.clock.now() + 60_000) : left);
+      const reloaded = setup({ storage: first.storage, clock: first.clock });
+      expect(await reloaded.session.restore(), String(left)).toBe(false);
+      expect(reloaded.states, String(left)).toEqual([{ signedIn: false, reason: 'left' }]);
+    }
+    // Nothing is written for a page with no session.
+    const none = setup();
+    none.session.recordLeaving(none.clock.now());
+    expect(none.storage.map.size).toBe(0);
   });
 
   it('reports an expired session when the refresh token is refused', async () => {
@@ -260,6 +296,7 @@ describe('Session', () => {
     await session.login('ada@example.com', 'right');
     auth.setMode('throttled');
     // A reload now: not signed in for the moment, the refresh token kept for the next try.
+    session.recordLeaving(clock.now());
     const reloaded = new Session({
       baseUrl: '',
       storage,
@@ -343,8 +380,10 @@ describe('Session', () => {
         fetch: fetchFn,
         onChange: (s) => states.push(s),
       });
-    await make().login('ada@example.com', 'right');
+    const before = make();
+    await before.login('ada@example.com', 'right');
     // A reload: the session is being restored when the customer logs out.
+    before.recordLeaving(clock.now());
     const session = make();
     const restoring = session.restore();
     await inFlight;

@@ -1,11 +1,12 @@
 /**
  * The session. The access token lives in memory only; the refresh token is kept in sessionStorage
- * (this tab, until it closes; never localStorage) so that a reload can renew the session. The access
+ * (this tab; never localStorage) so that a reload can renew the session. The access
  * token is renewed quietly a minute before it expires (access tokens live 5 minutes on AWS), and
  * whenever the API answers 401.
  *
  * The time of the last activity is kept beside the refresh token, so a reload after the idle timeout
- * does not bring an idle session back.
+ * does not bring an idle session back; and the time the page was left, so that only a reload renews
+ * it, not a closed tab reopened later (`RELOAD_WITHIN_MS`).
  */
 import { type LoginResult, type MfaChallenge, send, type TokenSource, type Tokens } from './api.ts';
 import type { Clock } from './clock.ts';
@@ -56,6 +57,15 @@ export const forgetRegistration = (): void => {
 
 export const REFRESH_KEY = 'bank.refreshToken';
 export const ACTIVITY_KEY = 'bank.lastActivity';
+/** When the page holding the session was last left (pagehide): see `RELOAD_WITHIN_MS`. */
+export const LEFT_KEY = 'bank.leftAt';
+/**
+ * A page left at most this long before the next one loads is taken for a reload (or a navigation of
+ * the app's own), and its session is renewed. A tab closed and reopened later ("Reopen closed tab"),
+ * or brought back with the browser's session, gets its sessionStorage back, refresh token and all:
+ * on a shared computer the next person would find the session, so it is ended instead.
+ */
+export const RELOAD_WITHIN_MS = 30_000;
 
 /**
  * Why a session ended, shown on the login screen: `logged_out`, `signed_out_everywhere` (every
@@ -67,6 +77,7 @@ export type EndReason =
   | 'password_changed'
   | 'expired'
   | 'idle'
+  | 'left'
   | 'disabled';
 
 export type SessionState = { signedIn: true } | { signedIn: false; reason?: EndReason };
@@ -120,6 +131,11 @@ export class Session implements TokenSource {
     if (this.signedIn) this.#o.storage.setItem(ACTIVITY_KEY, String(at));
   }
 
+  /** The page is being left (pagehide): a page loaded within `RELOAD_WITHIN_MS` renews the session. */
+  recordLeaving(at: number): void {
+    if (this.#o.storage.getItem(REFRESH_KEY) !== null) this.#o.storage.setItem(LEFT_KEY, String(at));
+  }
+
   /**
    * Logs in. With MFA on, the API answers a challenge instead of tokens: this returns it, and
    * `completeMfa` finishes the login with the code from the authenticator app.
@@ -160,10 +176,19 @@ export class Session implements TokenSource {
    * long. Returns whether the customer is signed in.
    */
   async restore(): Promise<boolean> {
+    // Read once: this page's own leaving writes it again.
+    const left = Number(this.#o.storage.getItem(LEFT_KEY));
+    this.#o.storage.removeItem(LEFT_KEY);
     if (!this.#o.storage.getItem(REFRESH_KEY)) return false;
+    const now = this.#o.clock.now();
     const last = this.lastActivity();
-    if (last === undefined || this.#o.clock.now() - last >= this.#o.idleTimeoutMs) {
+    if (last === undefined || now - last >= this.#o.idleTimeoutMs) {
       await this.end('idle');
+      return false;
+    }
+    // Not a reload: a tab reopened or restored (or one that crashed, which leaves no time).
+    if (!(left > 0 && now - left >= 0 && now - left <= RELOAD_WITHIN_MS)) {
+      await this.end('left');
       return false;
     }
     // The bank out of reach: not signed in for now, and the refresh token kept for the next reload.

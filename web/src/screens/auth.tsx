@@ -70,6 +70,7 @@ const NOTICES: Record<EndReason, string> = {
     'Your password is changed and every session, this one too, is signed out. Log in with the new password.',
   expired: 'Your session has ended. Please log in again.',
   idle: 'You were logged out because there was no activity for a while. Please log in again.',
+  left: 'You were logged out because the page was closed or left. Please log in again.',
   disabled: 'You were logged out because this login has been disabled. Please contact the bank.',
 };
 
