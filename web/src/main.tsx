@@ -4,9 +4,13 @@ import { Api } from './api.ts';
 import { App } from './app.tsx';
 import { systemClock } from './clock.ts';
 import { loadConfig } from './config.ts';
-import { Session, type SessionState } from './session.ts';
+import { recordLeaving, Session, type SessionState } from './session.ts';
 
 const root = document.getElementById('app') as HTMLElement;
+
+// Only a page loaded just after this one is left renews its session (Session.restore): from the first
+// moment, so that a page that could not start (config.json unreachable) counts as left too.
+addEventListener('pagehide', () => recordLeaving(sessionStorage, systemClock.now()));
 
 const start = async () => {
   const config = await loadConfig();
@@ -25,9 +29,9 @@ const start = async () => {
     },
   });
   const api = new Api({ baseUrl: config.apiBaseUrl, tokens: session });
-  // Only a page loaded just after this one is left renews its session (Session.restore).
-  addEventListener('pagehide', () => session.recordLeaving(systemClock.now()));
-  await session.restore().catch(() => false);
+  // A page the browser discarded to save memory (Chrome) was never left: only the idle rule applies.
+  const discarded = (document as { wasDiscarded?: boolean }).wasDiscarded === true;
+  await session.restore({ discarded }).catch(() => false);
   started = true;
   root.textContent = '';
   render(

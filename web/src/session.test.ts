@@ -238,16 +238,45 @@ describe('Session', () => {
     expect(first.storage.map.size).toBe(0);
   });
 
-  it('a page that was never left (a tab that crashed, restored) does not bring its session back; nor does a time ahead of the clock', async () => {
-    for (const left of [undefined, 'garbage', '60000']) {
+  it('a page that finds no time of leaving (a duplicated tab, a crashed one) forgets the session without revoking it: the original tab keeps it', async () => {
+    for (const left of [undefined, 'garbage']) {
       const first = setup();
       await first.session.login('ada@example.com', 'right');
-      if (left !== undefined)
-        first.storage.setItem(LEFT_KEY, left === '60000' ? String(first.clock.now() + 60_000) : left);
-      const reloaded = setup({ storage: first.storage, clock: first.clock });
-      expect(await reloaded.session.restore(), String(left)).toBe(false);
-      expect(reloaded.states, String(left)).toEqual([{ signedIn: false, reason: 'left' }]);
+      // "Duplicate tab" copies sessionStorage: the copy loads with the original's refresh token.
+      const copied = memoryStorage();
+      for (const [k, v] of first.storage.map) copied.setItem(k, v);
+      if (left !== undefined) copied.setItem(LEFT_KEY, left);
+      const copy = setup({ storage: copied, clock: first.clock });
+      expect(await copy.session.restore(), String(left)).toBe(false);
+      expect(copy.states, String(left)).toEqual([{ signedIn: false, reason: 'left' }]);
+      expect(copy.auth.calls, String(left)).toEqual([]);
+      expect(copied.map.size, String(left)).toBe(0);
+      // The original renews as before.
+      first.clock.advance(5 * MIN);
+      expect(await first.session.refresh(), String(left)).toBe(true);
     }
+  });
+
+  it('a time of leaving ahead of the clock is no reload: ended and revoked', async () => {
+    const first = setup();
+    await first.session.login('ada@example.com', 'right');
+    first.storage.setItem(LEFT_KEY, String(first.clock.now() + 60_000));
+    const reloaded = setup({ storage: first.storage, clock: first.clock });
+    expect(await reloaded.session.restore()).toBe(false);
+    expect(reloaded.states).toEqual([{ signedIn: false, reason: 'left' }]);
+    expect(reloaded.auth.revoked).toEqual(new Set(['refresh-1']));
+  });
+
+  it('a page the browser discarded and loads again (never left) keeps its session, within the idle time', async () => {
+    const first = setup();
+    await first.session.login('ada@example.com', 'right');
+    first.clock.advance(10 * MIN);
+    const reloaded = setup({ storage: first.storage, clock: first.clock });
+    expect(await reloaded.session.restore({ discarded: true })).toBe(true);
+    first.clock.advance(15 * MIN);
+    const idle = setup({ storage: first.storage, clock: first.clock });
+    expect(await idle.session.restore({ discarded: true })).toBe(false);
+    expect(idle.states).toEqual([{ signedIn: false, reason: 'idle' }]);
     // Nothing is written for a page with no session.
     const none = setup();
     none.session.recordLeaving(none.clock.now());

@@ -68,6 +68,15 @@ export const LEFT_KEY = 'bank.leftAt';
 export const RELOAD_WITHIN_MS = 30_000;
 
 /**
+ * The page is being left (pagehide): a page loaded within `RELOAD_WITHIN_MS` renews the session.
+ * Written only where a session is held. Called from the page's first moment (web/src/main.tsx), before
+ * anything it waits for, so that a page that could not start still counts as left.
+ */
+export const recordLeaving = (storage: Pick<Storage, 'getItem' | 'setItem'>, at: number): void => {
+  if (storage.getItem(REFRESH_KEY) !== null) storage.setItem(LEFT_KEY, String(at));
+};
+
+/**
  * Why a session ended, shown on the login screen: `logged_out`, `signed_out_everywhere` (every
  * session, from the Security settings) and `password_changed` are the customer's own doing.
  */
@@ -131,9 +140,9 @@ export class Session implements TokenSource {
     if (this.signedIn) this.#o.storage.setItem(ACTIVITY_KEY, String(at));
   }
 
-  /** The page is being left (pagehide): a page loaded within `RELOAD_WITHIN_MS` renews the session. */
+  /** See `recordLeaving`. */
   recordLeaving(at: number): void {
-    if (this.#o.storage.getItem(REFRESH_KEY) !== null) this.#o.storage.setItem(LEFT_KEY, String(at));
+    recordLeaving(this.#o.storage, at);
   }
 
   /**
@@ -173,9 +182,11 @@ export class Session implements TokenSource {
 
   /**
    * After a reload: renews the session from the stored refresh token, unless it has been idle too
-   * long. Returns whether the customer is signed in.
+   * long, or this page is not a reload (`RELOAD_WITHIN_MS`). Returns whether the customer is signed in.
+   * `discarded`: the browser discarded the page to save memory and now loads it again (Chrome's
+   * `document.wasDiscarded`): it was never left, so the idle rule alone applies.
    */
-  async restore(): Promise<boolean> {
+  async restore(opts: { discarded?: boolean } = {}): Promise<boolean> {
     // Read once: this page's own leaving writes it again.
     const left = Number(this.#o.storage.getItem(LEFT_KEY));
     this.#o.storage.removeItem(LEFT_KEY);
@@ -186,10 +197,19 @@ export class Session implements TokenSource {
       await this.end('idle');
       return false;
     }
-    // Not a reload: a tab reopened or restored (or one that crashed, which leaves no time).
-    if (!(left > 0 && now - left >= 0 && now - left <= RELOAD_WITHIN_MS)) {
-      await this.end('left');
-      return false;
+    if (!opts.discarded) {
+      if (!(left > 0)) {
+        // No time at all: a duplicated tab (its original took the time when it loaded, and holds the
+        // same refresh token, which revoking would end for it too), or a tab that crashed. Forgotten
+        // here, not revoked.
+        this.expired('left');
+        return false;
+      }
+      // Left too long ago: a tab closed and reopened, or restored with the browser's session.
+      if (!(now - left >= 0 && now - left <= RELOAD_WITHIN_MS)) {
+        await this.end('left');
+        return false;
+      }
     }
     // The bank out of reach: not signed in for now, and the refresh token kept for the next reload.
     const ok = await this.refresh().catch(() => false);
@@ -272,7 +292,7 @@ export class Session implements TokenSource {
    * `token` the refused call carried: only if this session still holds it, so that a call (or its
    * renewal) that set out before a logout and a new login cannot end the new customer's session.
    */
-  expired(reason: 'expired' | 'disabled' = 'expired', token?: string): void {
+  expired(reason: 'expired' | 'disabled' | 'left' = 'expired', token?: string): void {
     if (token !== undefined && token !== this.#access?.token) return;
     const was = this.signedIn || this.#o.storage.getItem(REFRESH_KEY) !== null;
     this.#clear();
