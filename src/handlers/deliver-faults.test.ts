@@ -8,11 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { answerLostOnce, createTestTable, dynamoClients } from '../../test/harness.ts';
 import { ATTEMPT_ERROR_MAX, MAX_ATTEMPTS, nextAttemptAt } from '../domain/webhooks.ts';
 import { IdempotencyStore } from '../store/idempotency.ts';
+import * as itemKeys from '../store/item-keys.ts';
 import {
   type Delivery,
   LEASE_MS,
@@ -386,6 +387,27 @@ describe("an attempt's error text, which the endpoint's owner controls", () => {
       expect(a.error?.endsWith('…')).toBe(true);
       expect(long.startsWith(a.error?.slice(0, -1) ?? '-')).toBe(true);
     }
+  });
+
+  it('is cut in what is kept too: an attempt kept whole before the cut is cut when the next is recorded', async () => {
+    const { store, hook, deliveries, of } = await setup();
+    const w = await hook('owner-legacy-log');
+    await deliveries(w, 1, T0);
+    const [d] = await of(w);
+    const { doc } = dynamoClients();
+    await doc.send(
+      new UpdateCommand({
+        TableName: ownTable,
+        Key: itemKeys.delivery(w.id, d?.id ?? ''),
+        UpdateExpression: 'SET #log = :log',
+        ExpressionAttributeNames: { '#log': 'log' },
+        ExpressionAttributeValues: { ':log': [{ at: T0.toISOString(), error: 'x'.repeat(3000) }] },
+      }),
+    );
+    const send: Sender = async () => ({ error: 'ECONNREFUSED' });
+    expect(await dispatchDue(store, { ...base, send, now: () => T0 })).toMatchObject({ failed: 1 });
+    const [after] = await of(w);
+    expect(after?.log.map((a) => a.error)).toEqual([`${'x'.repeat(ATTEMPT_ERROR_MAX - 1)}…`, 'ECONNREFUSED']);
   });
 
   it('is cut when shown too: a delivery attempted before the cut may hold a longer one', async () => {

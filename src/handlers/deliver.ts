@@ -27,7 +27,6 @@ import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import {
-  attemptErrorText,
   checkWebhookUrl,
   DELIVERY_TIMEOUT_MS,
   isForbiddenAddress,
@@ -252,7 +251,7 @@ const attemptOnce = async (
   const entry: Attempt = {
     at,
     ...(result.statusCode === undefined ? {} : { statusCode: result.statusCode }),
-    ...(result.error === undefined ? {} : { error: attemptErrorText(result.error) }),
+    ...(result.error === undefined ? {} : { error: result.error }),
     ...(opts.manual ? { manual: true } : {}),
   };
   const delivered = ok(result);

@@ -612,7 +612,10 @@ export class WebhookStore {
     attempt: Attempt,
     outcome: { delivered: boolean; next?: Date | undefined },
   ): Promise<Delivery> {
-    const log = [...d.log, attempt].slice(-LOG_SIZE);
+    // Every entry's error cut (attemptErrorText): the new one's, and any kept whole before 2026-12-07.
+    const log = [...d.log, attempt]
+      .slice(-LOG_SIZE)
+      .map((a) => (a.error === undefined ? a : { ...a, error: attemptErrorText(a.error) }));
     let status: DeliveryStatus = d.status;
     let nextAttemptAt = d.nextAttemptAt;
     if (outcome.delivered) {

@@ -79,7 +79,8 @@ export const MESSAGES: Record<ErrorCode, string> = {
   validation_failed: 'Some details are not valid. Check them and try again.',
   invalid_webhook_url: 'Use an https address on the public internet for webhooks.',
   webhook_limit_reached: 'You have the most webhooks allowed (5). Delete one to add another.',
-  delivery_in_progress: 'This delivery is being sent right now. Refresh in a moment to see how it went.',
+  delivery_in_progress:
+    'This delivery, or another to the same endpoint, is being sent right now. Try again in a moment.',
   payee_limit_reached: 'You have the most saved payees allowed (100). Delete one to add another.',
   schedule_limit_reached: 'You have the most scheduled transfers allowed. Cancel one to add another.',
   export_too_large: 'That range is too large to export at once. Choose a shorter range.',
