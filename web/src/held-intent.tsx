@@ -217,7 +217,12 @@ export const useHeldIntent = <P, R>(
 
   const check = async () => {
     const held = intent.held;
-    if (!held || checking || tooOldToAsk(held, Date.now())) return;
+    if (!held || checking) return;
+    // Grown too old while on screen: shown again, as too old (no Check again), not asked.
+    if (tooOldToAsk(held, Date.now())) {
+      setUnknown({ ...held });
+      return;
+    }
     setChecking(true);
     let answer: { result: R } | undefined;
     try {

@@ -217,9 +217,10 @@ describe('an intent kept in sessionStorage', () => {
   it('is not asked again by its key once it is nearly a day old (the bank may have forgotten the key): nothing is sent', async () => {
     const storage = memory();
     let clock = 1_000_000;
+    const newKey = keys();
     const page = () =>
       createIntent<{ amount: number }, string>({
-        newKey: keys(),
+        newKey,
         store: sessionIntentStore('schedule', storage),
         now: () => clock,
       });
@@ -254,7 +255,7 @@ describe('an intent kept in sessionStorage', () => {
     // Given up on, the same details are a new intent, with a new key.
     late.reset();
     expect(await late.submit({ amount: 5 }, send)).toBe('made');
-    expect(sent).toEqual(['key-1', 'key-1']);
+    expect(sent).toEqual(['key-1', 'key-2']);
   });
 
   it("stops asking well before the bank's shortest idempotency TTL", () => {

@@ -86,7 +86,7 @@ const browserSession = (): KeyValue | undefined => {
 /** Where held intents are written down in sessionStorage: `bank.intent.<name>`. */
 const INTENT_PREFIX = 'bank.intent.';
 
-/** An intent store under `bank.intent.<name>` in sessionStorage (this tab, until it closes); useHeldIntent names it `<customer>.<form>`. */
+/** An intent store under `bank.intent.<name>` in sessionStorage (this tab's, which a reopened or restored tab gets back); useHeldIntent names it `<customer>.<form>`. */
 export const sessionIntentStore = <P, R = unknown>(
   name: string,
   storage: KeyValue | undefined = browserSession(),
