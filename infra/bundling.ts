@@ -5,6 +5,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -452,7 +453,7 @@ export const bundleFunction = async (fn: FunctionName, outfile?: string): Promis
  * Every function's bundle, built together at a synth's first bundling: one child process (CDK's local
  * bundling is synchronous, and esbuild plugins need its asynchronous API) runs `bundleFunction` for
  * all of them side by side, instead of one child per function, each loading tsx and this module
- * (about 1.5 s apiece, 30 s of a synth's 43 s here). Each is written to `<parent>/bank-bundle-<pid>-<fn>`,
+ * (about 1.5 s apiece, 30 s of a synth's 43 s here). Each is written to `<parent>/bank-bundle-<run>-<fn>`,
  * beside the directory CDK gives `tryBundle` and at its depth, so a source map's relative paths, and
  * with them a chunk's hashed name and the asset's hash, are what a build in that directory makes.
  * The builds are copied from there (a function bundled twice in one synth gets the same build) and
@@ -462,11 +463,10 @@ const bundledTogether = new Map<string, Map<FunctionName, string>>();
 const bundleAllUnder = (parent: string): Map<FunctionName, string> => {
   const known = bundledTogether.get(parent);
   if (known) return known;
+  // Its own directories (a synth killed mid-build leaves its own behind, never into another's build).
+  const run = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const dirs = new Map(
-    (Object.keys(functions) as FunctionName[]).map((fn) => [
-      fn,
-      join(parent, `bank-bundle-${process.pid}-${fn}`),
-    ]),
+    (Object.keys(functions) as FunctionName[]).map((fn) => [fn, join(parent, `bank-bundle-${run}-${fn}`)]),
   );
   const self = pathToFileURL(join(repoRoot, 'infra', 'bundling.ts')).href;
   const script = `const { bundleFunction } = await import(${JSON.stringify(self)});
