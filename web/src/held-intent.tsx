@@ -30,14 +30,14 @@ import { FormError, focusOnceShown, useApp } from './ui.tsx';
 
 export const UNKNOWN_TITLE = 'We don\u2019t know yet whether this went through';
 
-/**
- * Said when the bank did it but the screen failed to show it (see `done` in useHeldIntent). Nothing of
- * where to see it: a new schedule or webhook is in no account's activity.
- */
 /** Said in place of "Check again" for an intent sent too long ago to be asked again by its key. */
 export const TOO_OLD_TO_ASK =
   'It was sent more than a day ago, and the bank remembers such a request by its key for a day at least: asking again now could do it twice. Look whether it was done (the account\u2019s activity, your schedules, payees or webhooks) before doing it again.';
 
+/**
+ * Said when the bank did it but the screen failed to show it (see `done` in useHeldIntent). Nothing of
+ * where to see it: a new schedule or webhook is in no account's activity.
+ */
 export const DONE_UNSHOWN =
   'Done: the bank did it, but the page could not show the details. Check before doing it again.';
 
