@@ -8,6 +8,7 @@ import {
   LEFT_KEY,
   REFRESH_KEY,
   RELOAD_WITHIN_MS,
+  recordLeaving,
   registrationFor,
   rememberRegistration,
   Session,
@@ -201,7 +202,7 @@ describe('Session', () => {
     first.clock.advance(5 * MIN);
     first.session.recordActivity(first.clock.now());
     first.clock.advance(9 * MIN);
-    first.session.recordLeaving(first.clock.now());
+    recordLeaving(first.storage, first.clock.now());
     first.clock.advance(RELOAD_WITHIN_MS);
     const reloaded = setup({ storage: first.storage, clock: first.clock });
     expect(reloaded.session.signedIn).toBe(false);
@@ -228,7 +229,7 @@ describe('Session', () => {
     const first = setup();
     await first.session.login('ada@example.com', 'right');
     first.session.recordActivity(first.clock.now());
-    first.session.recordLeaving(first.clock.now());
+    recordLeaving(first.storage, first.clock.now());
     // Reopened a minute later ("Reopen closed tab" brings sessionStorage back): well within the idle time.
     first.clock.advance(RELOAD_WITHIN_MS + 1);
     const reopened = setup({ storage: first.storage, clock: first.clock });
@@ -279,7 +280,7 @@ describe('Session', () => {
     expect(idle.states).toEqual([{ signedIn: false, reason: 'idle' }]);
     // Nothing is written for a page with no session.
     const none = setup();
-    none.session.recordLeaving(none.clock.now());
+    recordLeaving(none.storage, none.clock.now());
     expect(none.storage.map.size).toBe(0);
   });
 
@@ -325,7 +326,7 @@ describe('Session', () => {
     await session.login('ada@example.com', 'right');
     auth.setMode('throttled');
     // A reload now: not signed in for the moment, the refresh token kept for the next try.
-    session.recordLeaving(clock.now());
+    recordLeaving(storage, clock.now());
     const reloaded = new Session({
       baseUrl: '',
       storage,
@@ -412,7 +413,7 @@ describe('Session', () => {
     const before = make();
     await before.login('ada@example.com', 'right');
     // A reload: the session is being restored when the customer logs out.
-    before.recordLeaving(clock.now());
+    recordLeaving(first, clock.now());
     const session = make();
     const restoring = session.restore();
     await inFlight;

@@ -140,11 +140,6 @@ export class Session implements TokenSource {
     if (this.signedIn) this.#o.storage.setItem(ACTIVITY_KEY, String(at));
   }
 
-  /** See `recordLeaving`. */
-  recordLeaving(at: number): void {
-    recordLeaving(this.#o.storage, at);
-  }
-
   /**
    * Logs in. With MFA on, the API answers a challenge instead of tokens: this returns it, and
    * `completeMfa` finishes the login with the code from the authenticator app.
