@@ -5,6 +5,7 @@ import {
   assertClosable,
   expiredHolds,
   heldAt,
+  holdsFault,
   isWellFormedAccountNumber,
   luhnDigit,
   newAccountNumber,
@@ -72,5 +73,35 @@ describe('holds', () => {
     expect(heldAt(holds, new Date('2026-11-28T00:00:00Z'))).toBe(87);
     expect(expiredHolds(holds, new Date('2026-11-28T00:00:00Z'))).toEqual([]);
     expect(heldAt({}, now)).toBe(0);
+  });
+});
+
+describe('a stored holds map', () => {
+  const hold = { amount: 30, expiresAt: '2026-11-30T12:00:00.001Z' };
+  it('is sound when absent, empty, or mapping ids to positive whole amounts with an instant', () => {
+    expect(holdsFault(undefined)).toBeUndefined();
+    expect(holdsFault(null)).toBeUndefined();
+    expect(holdsFault({})).toBeUndefined();
+    expect(holdsFault({ j1: hold, j2: { amount: 1, expiresAt: '2027-01-01T00:00:00Z' } })).toBeUndefined();
+  });
+  it('is faulty when it is not a map, or any hold lacks a positive whole amount or an instant it expires at', () => {
+    expect(holdsFault([hold])).toBe('holds is a list, not a map');
+    expect(holdsFault('j1')).toBe('holds is a string, not a map');
+    expect(holdsFault(7)).toBe('holds is a number, not a map');
+    const amountFault = 'hold j2 has no positive whole amount';
+    const expiryFault = 'hold j2 has no instant it expires at';
+    for (const [bad, fault] of [
+      [null, amountFault],
+      ['x', amountFault],
+      [{ expiresAt: hold.expiresAt }, amountFault],
+      [{ ...hold, amount: '30' }, amountFault],
+      [{ ...hold, amount: 0 }, amountFault],
+      [{ ...hold, amount: 1.5 }, amountFault],
+      [{ ...hold, amount: -3 }, amountFault],
+      [{ amount: 30 }, expiryFault],
+      [{ ...hold, expiresAt: 1767225600 }, expiryFault],
+      [{ ...hold, expiresAt: 'soon' }, expiryFault],
+    ] as const)
+      expect(holdsFault({ j1: hold, j2: bad }), JSON.stringify(bad)).toBe(fault);
   });
 });

@@ -7,6 +7,7 @@ import {
   planReversal,
   planTellerDeposit,
   planTellerWithdrawal,
+  planUnclaimedPayout,
   statusChange,
 } from './ledger-admin.ts';
 import { MAX_AMOUNT } from './money.ts';
@@ -136,5 +137,48 @@ describe('reversals', () => {
     const j = journal({ refundedAmount: 40, reversedAmount: 50 });
     expect(planRefund(j, acct('b', 500), acct('a', 0), undefined).postings[1]?.amount).toBe(10);
     expect(code(() => planRefund(j, acct('b', 500), acct('a', 0), 11))).toBe('refund_exceeds_amount');
+  });
+});
+
+describe('unclaimed funds paid out', () => {
+  const sender = { accountId: 'gone', number: '0000000000', ownerId: 'alice' };
+  const funds = (over: Partial<Journal> = {}) => journal({ unclaimed: true, from: sender, ...over });
+  const alices = (status: 'active' | 'frozen' | 'closed' = 'active', currency: 'USD' | 'EUR' = 'USD') => ({
+    ...acct('a2', 0, status),
+    currency,
+    ownerId: 'alice',
+  });
+
+  it("go whole from the unclaimed shard to an active account of the sender's in the currency, or out of the bank", () => {
+    const back = planUnclaimedPayout(funds(), alices(), 'unclaimed#USD#03');
+    expect(back.postings).toEqual([
+      { account: 'unclaimed#USD#03', system: true, amount: -100, currency: 'USD' },
+      { account: 'a2', system: false, amount: 100, currency: 'USD' },
+    ]);
+    expect(back.changes.get('a2')?.balance).toBe(100);
+    const cheque = planUnclaimedPayout(funds(), { system: 'cash-out#USD#01' }, 'unclaimed#USD#03');
+    expect(cheque.postings.map((p) => [p.account, p.amount])).toEqual([
+      ['unclaimed#USD#03', -100],
+      ['cash-out#USD#01', 100],
+    ]);
+    expect(cheque.changes.size).toBe(0);
+  });
+
+  it('refuse what is not unclaimed funds, funds paid out already, and any account but an active one of the sender in the currency', () => {
+    expect(code(() => planUnclaimedPayout(funds({ unclaimed: false }), alices(), 'u'))).toBe(
+      'not_reversible',
+    );
+    expect(code(() => planUnclaimedPayout(funds({ type: 'refund' }), alices(), 'u'))).toBe('not_reversible');
+    expect(code(() => planUnclaimedPayout(funds({ status: 'pending' }), alices(), 'u'))).toBe(
+      'not_reversible',
+    );
+    expect(code(() => planUnclaimedPayout(funds({ unclaimedPaidOut: 'p1' }), alices(), 'u'))).toBe(
+      'reversal_exceeds_amount',
+    );
+    const bobs = { ...alices(), ownerId: 'bob' };
+    expect(code(() => planUnclaimedPayout(funds(), bobs, 'u'))).toBe('recipient_not_found');
+    expect(code(() => planUnclaimedPayout(funds(), alices('active', 'EUR'), 'u'))).toBe('currency_mismatch');
+    expect(code(() => planUnclaimedPayout(funds(), alices('frozen'), 'u'))).toBe('account_not_active');
+    expect(code(() => planUnclaimedPayout(funds(), alices('closed'), 'u'))).toBe('account_not_active');
   });
 });
