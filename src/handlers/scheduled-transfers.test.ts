@@ -926,6 +926,80 @@ describe('claims on a run (ScheduleStore.claim, release, finish, settleOpenRun)'
     expect(failed).toEqual([]);
   });
 
+  it('a cancel on or after the day a run is due, with no claim on it, keeps the run open: a payment whose answer was lost is recorded, one never made is fenced', async () => {
+    const D = `${Y}-08-17`;
+    const { payer, from, to } = await setup(100_00);
+    const make = () =>
+      schedule(payer, {
+        fromAccountId: from.id,
+        toAccountNumber: to.number,
+        amount: 10_00,
+        startDate: D,
+        frequency: 'weekly',
+      });
+    const paidOne = await make();
+    const neverTried = await make();
+    const store = new ScheduleStore(doc(), table);
+    // A runner pays paidOne's run, the ledger's answer is lost, and it gives its claim back
+    // (scheduled-transfers.ts runNext: `release`) not knowing whether the run was paid.
+    const rec = await store.mustGet(payer, paidOne.id);
+    const token = (await store.claim(rec, D, Date.now())) as string;
+    const paid = (await payRun(rec, D)) as { transactionId: string };
+    expect(paid.transactionId).toBeDefined();
+    await store.release(rec, token);
+    // The owner cancels both on the day they are due, before a runner comes back to them.
+    const onTheDay = new Date(`${D}T10:00:00.000Z`);
+    for (const { id } of [paidOne, neverTried]) {
+      expect(await store.cancel(payer, id, onTheDay)).toMatchObject({ status: 'cancelled', openRun: D });
+      expect((await store.due(D, 1000)).map((x) => x.id)).toContain(id);
+    }
+    await runDue(deps(), D);
+    // The paid run is recorded and counted; the one never made is fenced: its key refuses a payment
+    // still on its way, and nothing is recorded. Both leave the due index.
+    expect(await detail(payer, paidOne.id)).toMatchObject({
+      status: 'cancelled',
+      runsDone: 1,
+      runs: [{ runDate: D, outcome: 'succeeded', transactionId: paid.transactionId }],
+    });
+    const never = await detail(payer, neverTried.id);
+    expect(never).toMatchObject({ status: 'cancelled', runsDone: 0, runs: [] });
+    for (const d of [await detail(payer, paidOne.id), never]) expect(d).not.toHaveProperty('openRun');
+    expect(await payRun(await store.mustGet(payer, neverTried.id), D)).not.toHaveProperty('transactionId');
+    expect(await balanceOf(payer, from.id)).toBe(90_00);
+    const due = (await store.due(D, 1000)).map((x) => x.id);
+    for (const { id } of [paidOne, neverTried]) expect(due).not.toContain(id);
+  });
+
+  it('a cancel that read a due run, when a runner records that run before its write, reads again and keeps the next one open', async () => {
+    const D = `${Y}-08-31`;
+    const { payer, store, rec } = await weekly(D);
+    const db = doc();
+    // A runner claims and records the run between the cancel's read and its write.
+    let recorded = false;
+    const racing = Object.create(db) as typeof db;
+    racing.send = (async (command: { constructor: { name: string } }) => {
+      if (command.constructor.name === 'TransactWriteCommand' && !recorded) {
+        recorded = true;
+        await store.finish(rec, (await store.claim(rec, D, Date.now())) as string, failedRun(D));
+      }
+      return db.send(command as never);
+    }) as typeof db.send;
+    const late = new Date(`${addDays(D, 7)}T10:00:00.000Z`);
+    const cancelled = await new ScheduleStore(racing, table).cancel(payer, rec.id, late);
+    expect(recorded).toBe(true);
+    // The open run is the one due next, not the one recorded meanwhile.
+    expect(cancelled).toMatchObject({ status: 'cancelled', openRun: addDays(D, 7), runsDone: 1 });
+  });
+
+  it('a cancel the day before a run is due takes it off the due index at once: no run was paid', async () => {
+    const D = `${Y}-08-24`;
+    const { payer, store, rec } = await weekly(D);
+    const cancelled = await store.cancel(payer, rec.id, new Date(`${addDays(D, -1)}T23:59:59.999Z`));
+    expect(cancelled).toMatchObject({ status: 'cancelled' });
+    expect(cancelled).not.toHaveProperty('openRun');
+    expect((await store.due(D, 1000)).map((x) => x.id)).not.toContain(rec.id);
+  });
+
   it('a cancel that read no claim, when a runner claims the run before its write, reads again and keeps the run open', async () => {
     const D = `${Y}-08-03`;
     const { payer, store, rec } = await weekly(D);

@@ -351,30 +351,41 @@ export class ScheduleStore {
    * Cancels an active schedule (no later run starts); a schedule already over is answered as it is.
    * A conflict with the runner (recording a run on the same item) is tried again on a fresh read.
    *
-   * A schedule whose run a runner holds a claim on (live, or left by a runner that died) may have had
-   * that run paid: it keeps the run as `openRun` and stays in the due index, so that the runner records
-   * it, or, if that runner died, the next invocation finds out from the run's key whether it was paid
-   * and records it (`settleOpenRun`). Taken off the index at once, a run paid by a runner that died
-   * before recording it was never recorded. The cancel's condition is on the claim it read, so a claim
-   * taken meanwhile makes it read again.
+   * A schedule whose run may have been paid keeps that run as `openRun` and stays in the due index, so
+   * that a runner finds out from the run's key whether it was paid and records it (`settleOpenRun`):
+   * - one whose run a runner holds a claim on (live, or left by a runner that died): the runner records
+   *   it, or, if it died, the next invocation does;
+   * - one whose next run is due (on or before `now`'s UTC day) and which no runner holds: a runner whose
+   *   payment's answer was lost gives its claim back (`release`) without knowing whether it was paid,
+   *   as `endPayingFrom` says. Until 2026-12-07 such a schedule left the index at once, and a run paid
+   *   that way was never recorded: not among its runs, not counted, no event (a review found it). A run
+   *   due but never tried is fenced by the runner (FENCED) and recorded as nothing.
+   * Taken off the index at once, a paid run is never recorded. A run not yet due was never paid (the
+   * runner pays none after its today). The cancel's condition is on what it read (the claim; with
+   * none, the next date), so a claim taken or a run recorded meanwhile makes it read again.
    */
   async cancel(sub: string, id: string, now = new Date()): Promise<Schedule> {
+    const today = now.toISOString().slice(0, 10);
     const settled = await retry(async () => {
       const s = await this.mustGet(sub, id);
       if (s.status !== 'active') return done(true);
-      const open = s.claimToken !== undefined && s.nextRunDate !== null;
+      const claimed = s.claimToken !== undefined;
+      const open = s.nextRunDate !== null && (claimed || s.nextRunDate <= today);
       const r = await this.stop(sub, id, {
         set: open
           ? 'SET #status = :cancelled, cancelledAt = :at, openRun = :open REMOVE nextRunDate'
           : 'SET #status = :cancelled, cancelledAt = :at REMOVE nextRunDate, gsi1pk, gsi1sk',
-        condition: open
-          ? '#status = :active AND claimToken = :token'
-          : '#status = :active AND attribute_not_exists(claimToken)',
+        condition: !open
+          ? '#status = :active AND attribute_not_exists(claimToken)'
+          : claimed
+            ? '#status = :active AND claimToken = :token'
+            : '#status = :active AND nextRunDate = :open AND attribute_not_exists(claimToken)',
         values: {
           ':cancelled': 'cancelled',
           ':active': 'active',
           ':at': now.toISOString(),
-          ...(open ? { ':open': s.nextRunDate, ':token': s.claimToken } : {}),
+          ...(open ? { ':open': s.nextRunDate } : {}),
+          ...(open && claimed ? { ':token': s.claimToken } : {}),
         },
       });
       if (r.ok) return done(true);
