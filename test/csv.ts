@@ -1,5 +1,8 @@
 /** A strict RFC 4180 reader for tests: quoted fields, doubled quotes, CRLF records. */
-export const parseCsv = (text: string): string[][] => {
+export const parseCsv = (input: string): string[][] => {
+  // A statement's CSV starts with a byte-order mark (for Excel, src/domain/statements.ts CSV_BOM), which
+  // is not part of its first field, as any CSV reader takes it.
+  const text = input.startsWith('\uFEFF') ? input.slice(1) : input;
   const rows: string[][] = [];
   let field = '';
   let fields: string[] = [];

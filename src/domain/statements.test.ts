@@ -5,6 +5,7 @@ import { renderStatementPdf } from './statement-pdf.ts';
 import {
   assertNoGap,
   assertTail,
+  CSV_BOM,
   csvHeader,
   csvLine,
   exportCsv,
@@ -259,7 +260,8 @@ describe('CSV', () => {
     ];
     const csv = statementCsv(statementOf(0, lines));
     expect(csv.endsWith('\r\n')).toBe(true);
-    const rows = parseCsv(csv);
+    expect(csv.startsWith(CSV_BOM)).toBe(true);
+    const rows = parseCsv(csv.slice(CSV_BOM.length));
     expect(rows[0]).toEqual([
       'Date',
       'Type',
@@ -294,6 +296,47 @@ describe('CSV', () => {
   });
 });
 
+describe('CSV files open in Excel as UTF-8 (a byte-order mark first)', () => {
+  const posting: StatementLine = {
+    txId: 'tx-1',
+    type: 'transfer',
+    date: '2027-03-02T10:00:00.000Z',
+    description: 'Caf\u00e9, "\u00d8rsted"',
+    counterparty: '4820193757',
+    amount: -2550,
+    balance: 7450,
+  };
+  // The files as they were before the mark: it is the only change.
+  const statementText =
+    'Date,Type,Description,Counterparty,Amount,Balance,Currency,Transaction ID\r\n' +
+    '2027-03-01T00:00:00.000Z,opening,"Serverless Bank statement 2027-03 for Zo\u00eb M\u00fcller, account 4820193757 (EUR)",,,100.00,EUR,\r\n' +
+    '2027-03-02T10:00:00.000Z,transfer,"Caf\u00e9, ""\u00d8rsted""",4820193757,-25.50,74.50,EUR,tx-1\r\n' +
+    '2027-03-31T23:59:59.999Z,closing,"Total in 0.00, total out 25.50, 1 transactions",,,74.50,EUR,\r\n';
+  const exportText =
+    'Date,Type,Description,Counterparty,Amount,Balance,Currency,Transaction ID\r\n' +
+    '2027-03-02T10:00:00.000Z,transfer,"Caf\u00e9, ""\u00d8rsted""",4820193757,-25.50,74.50,EUR,tx-1\r\n';
+
+  it("a statement's file starts with EF BB BF, then the same text as before", () => {
+    const csv = statementCsv({ ...statementOf(10_000, [posting]), currency: 'EUR' });
+    const bytes = Buffer.from(csv, 'utf8');
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(csv).toBe(`\uFEFF${statementText}`);
+    // A UTF-8 reader drops the mark (as Excel does): the text is the customer's, accents and all.
+    expect(new TextDecoder('utf-8').decode(bytes)).toBe(statementText);
+    expect(csv.indexOf('\uFEFF', 1)).toBe(-1);
+  });
+
+  it('an export starts with EF BB BF, then the same text as before, and its 3 bytes count to its limit', () => {
+    const csv = exportCsv([posting], 'EUR', 1_000_000) as string;
+    expect([...Buffer.from(csv, 'utf8').subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(csv).toBe(`\uFEFF${exportText}`);
+    expect(jsonBytes(CSV_BOM)).toBe(3);
+    // The limit is the whole response's bytes, the mark's included: a byte less does not fit.
+    expect(exportCsv([posting], 'EUR', jsonBytes(csv))).toBe(csv);
+    expect(exportCsv([posting], 'EUR', jsonBytes(csv) - 1)).toBeUndefined();
+  });
+});
+
 describe('export CSV and its size in a Lambda response', () => {
   it('counts the bytes the text takes once the response is JSON', () => {
     expect(jsonBytes('plain')).toBe(5);
@@ -306,7 +349,7 @@ describe('export CSV and its size in a Lambda response', () => {
     const quoted = Array.from({ length: 20 }, (_, n) =>
       line(n, 100, 100 * (n + 1), { description: '"'.repeat(40) }),
     );
-    const text = [csvHeader(), ...quoted.map((l) => csvLine(l, 'USD'))].join('');
+    const text = [CSV_BOM, csvHeader(), ...quoted.map((l) => csvLine(l, 'USD'))].join('');
     const raw = Buffer.byteLength(text);
     const encoded = jsonBytes(text);
     expect(encoded).toBeGreaterThan(raw + 20 * 80);

@@ -256,6 +256,13 @@ export const csvLine = (l: StatementLine, currency: Currency): string =>
 export const csvHeader = (): string => row(CSV_HEADER.map(textCell));
 
 /**
+ * The UTF-8 byte-order mark every CSV file starts with: Excel on Windows, opening a `.csv` by a double
+ * click, reads a file without one in the machine's ANSI code page (Windows-1252 in much of Europe and
+ * the Americas), so "Zoë Müller" shows as "ZoÃ« MÃ¼ller". Three bytes (EF BB BF), also in a JSON body.
+ */
+export const CSV_BOM = '\uFEFF';
+
+/**
  * Fewer bytes than any record of `csvLine` takes (its date is an instant, its id a UUID): so an export
  * of more lines than its limit over this cannot fit, and is refused before the rest is read.
  */
@@ -272,16 +279,16 @@ export const exportTooLarge = (): BankError =>
 export const jsonBytes = (text: string): number => Buffer.byteLength(JSON.stringify(text)) - 2;
 
 /**
- * An export's CSV (the header and one record per line), or undefined when it would take more than
- * `maxBytes` of the response once encoded as JSON (`jsonBytes`).
+ * An export's CSV (the byte-order mark, the header and one record per line), or undefined when it would
+ * take more than `maxBytes` of the response once encoded as JSON (`jsonBytes`, the mark included).
  */
 export const exportCsv = (
   lines: readonly StatementLine[],
   currency: Currency,
   maxBytes: number,
 ): string | undefined => {
-  const rows = [csvHeader()];
-  let bytes = jsonBytes(rows[0] as string);
+  const rows = [CSV_BOM, csvHeader()];
+  let bytes = jsonBytes(CSV_BOM) + jsonBytes(rows[1] as string);
   for (const l of lines) {
     const r = csvLine(l, currency);
     rows.push(r);
@@ -292,9 +299,10 @@ export const exportCsv = (
 };
 
 /**
- * A statement as CSV: the header; an `opening` record (the bank, customer and account in its
- * description, the opening balance, no amount) dated `from`; one record per posting; a `closing` record
- * dated `to` (within the period) with the totals in its description and the closing balance. Summing the Amount column gives closing - opening.
+ * A statement as CSV: the byte-order mark (`CSV_BOM`); the header; an `opening` record (the bank,
+ * customer and account in its description, the opening balance, no amount) dated `from`; one record
+ * per posting; a `closing` record dated `to` (within the period) with the totals in its description and
+ * the closing balance. Summing the Amount column gives closing - opening.
  */
 export const statementCsv = (s: Statement): string => {
   const summary = (type: string, date: string, description: string, balance: number) =>
@@ -309,6 +317,7 @@ export const statementCsv = (s: Statement): string => {
       '',
     ]);
   return [
+    CSV_BOM,
     csvHeader(),
     summary(
       'opening',
