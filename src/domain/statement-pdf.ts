@@ -11,6 +11,8 @@ import { formatAmount, type Statement } from './statements.ts';
 
 const PAGE: [number, number] = [595.28, 841.89]; // A4 in points
 const MARGIN = 40;
+/** Between the margins: where every line of the page's text is drawn. */
+export const TEXT_WIDTH = PAGE[0] - 2 * MARGIN;
 const ROW = 14;
 const SIZE = 9;
 
@@ -21,6 +23,69 @@ const COLUMNS = [
   { title: 'Amount', width: 90, align: 'right' },
   { title: 'Balance', width: 93, align: 'right' },
 ] as const;
+
+/**
+ * The largest n in [lo, hi] for which `fits(n)` holds, lo - 1 if none does, by a binary search (about
+ * log2(hi - lo) calls): `fits` must hold up to some n and not after it.
+ */
+const lastFitting = (lo: number, hi: number, fits: (n: number) => boolean): number => {
+  let yes = lo - 1;
+  let no = hi + 1;
+  while (no - yes > 1) {
+    const mid = yes + Math.floor((no - yes) / 2);
+    if (fits(mid)) yes = mid;
+    else no = mid;
+  }
+  return yes;
+};
+
+/**
+ * `t` as drawn within `maxWidth` (`width` measures a text): itself if it fits, else its longest prefix
+ * that fits with "\u2026" after it (at least the "\u2026" alone). The cut is found by a binary search, a
+ * few measures rather than one per character: a prefix one character longer is never narrower (in
+ * Helvetica and Helvetica-Bold, each glyph is wider than any kerning against it, "\u2026" included).
+ */
+export const truncateToWidth = (t: string, maxWidth: number, width: (text: string) => number): string => {
+  if (t.length <= 1 || width(t) <= maxWidth) return t;
+  // Cut after 1 to length - 2 characters (a cut after length - 1 would be as long as `t`), else none.
+  const cut = lastFitting(1, t.length - 2, (n) => width(`${t.slice(0, n)}\u2026`) <= maxWidth);
+  return `${t.slice(0, Math.max(cut, 0))}\u2026`;
+};
+
+/**
+ * `t` in lines that each fit `maxWidth`, the lines after the first `indent` narrower (drawn under the
+ * text after a label, such as the name after "Customer: "): one line if it fits; else broken at the
+ * last space that fits (never at a label's own space), or within a word longer than a line. At most
+ * `maxLines`: a text longer still ends with the last line cut short by `truncateToWidth`.
+ */
+export const wrapToWidth = (
+  t: string,
+  maxWidth: number,
+  width: (text: string) => number,
+  indent = 0,
+  maxLines = 3,
+): string[] => {
+  const lines: string[] = [];
+  let rest = t;
+  while (rest !== '') {
+    const room = lines.length === 0 ? maxWidth : maxWidth - indent;
+    if (lines.length === maxLines - 1 || width(rest) <= room) {
+      lines.push(truncateToWidth(rest, room, width));
+      break;
+    }
+    const head = rest;
+    const fit = Math.max(
+      1,
+      lastFitting(1, head.length - 1, (n) => width(head.slice(0, n)) <= room),
+    );
+    const space = head[fit] === ' ' ? fit : head.lastIndexOf(' ', fit - 1);
+    const atSpace = space > 0 && (lines.length > 0 || width(head.slice(0, space + 1)) > indent);
+    const cut = atSpace ? space : fit;
+    lines.push(head.slice(0, cut).replace(/ +$/, ''));
+    rest = head.slice(cut).replace(/^ +/, '');
+  }
+  return lines;
+};
 
 export interface RenderedPdf {
   bytes: Uint8Array;
@@ -47,7 +112,7 @@ export const renderStatementPdf = async (s: Statement, generatedAt: Date): Promi
   const draw = (text: string, x: number, f: PDFFont = font, size = SIZE, maxWidth?: number) => {
     let t = printable(text);
     if (maxWidth !== undefined) {
-      while (t.length > 1 && f.widthOfTextAtSize(t, size) > maxWidth) t = `${t.slice(0, -2)}\u2026`;
+      t = truncateToWidth(t, maxWidth, (u) => f.widthOfTextAtSize(u, size));
       if (!charset.has(0x2026)) t = t.replace('\u2026', '.');
     }
     current.page.drawText(t, { x, y, size, font: f, color: rgb(0, 0, 0) });
@@ -85,7 +150,7 @@ export const renderStatementPdf = async (s: Statement, generatedAt: Date): Promi
     pages.push(current);
     y = PAGE[1] - MARGIN;
     if (pages.length > 1) {
-      draw(`${s.bank} - ${s.accountNumber} - ${s.period} (continued)`, MARGIN, bold, 10);
+      draw(`${s.bank} - ${s.accountNumber} - ${s.period} (continued)`, MARGIN, bold, 10, TEXT_WIDTH);
       y -= ROW * 1.5;
     }
     tableHeader();
@@ -95,7 +160,7 @@ export const renderStatementPdf = async (s: Statement, generatedAt: Date): Promi
   current = { page: doc.addPage(PAGE), text: [] };
   pages.push(current);
   y = PAGE[1] - MARGIN;
-  draw(s.bank, MARGIN, bold, 16);
+  draw(s.bank, MARGIN, bold, 16, TEXT_WIDTH);
   y -= 24;
   const money = (n: number) => `${formatAmount(n, s.currency)} ${s.currency}`;
   // `to` is the last instant covered (inclusive): a closed month's last day, else the day it was made.
@@ -106,8 +171,16 @@ export const renderStatementPdf = async (s: Statement, generatedAt: Date): Promi
     `Period: ${s.from.slice(0, 10)} to ${s.to.slice(0, 10)}`,
     `Opening balance: ${money(s.openingBalance)}`,
   ]) {
-    draw(line, MARGIN, font, 10);
-    y -= ROW;
+    // Wrapped within the margins (a customer's name may be 100 characters), the lines after the first
+    // under the text after the label.
+    const t = printable(line);
+    const width = (u: string) => font.widthOfTextAtSize(u, 10);
+    const label = t.indexOf(': ');
+    const indent = label < 0 ? 0 : width(t.slice(0, label + 2));
+    wrapToWidth(t, TEXT_WIDTH, width, indent).forEach((part, i) => {
+      draw(part, MARGIN + (i > 0 ? indent : 0), font, 10, TEXT_WIDTH - (i > 0 ? indent : 0));
+      y -= ROW;
+    });
   }
   y -= ROW;
   tableHeader();
@@ -133,7 +206,7 @@ export const renderStatementPdf = async (s: Statement, generatedAt: Date): Promi
     `Transactions: ${s.count}`,
     `Closing balance: ${money(s.closingBalance)}`,
   ]) {
-    draw(line, MARGIN, bold, 10);
+    draw(line, MARGIN, bold, 10, TEXT_WIDTH);
     y -= ROW;
   }
   pages.forEach((p, i) => {
