@@ -212,7 +212,12 @@ export const assertAmount = (amount: number): void => {
     throw new BankError('validation_failed', 'An amount is a positive whole number of minor units');
 };
 
-const assertWithinLimit = (amount: number, dailyLimit: number): void => {
+/**
+ * No single outgoing movement above the daily limit, whatever else was sent that day (the rest of the
+ * day's count is the store's, by its counters). A scheduled transfer is held to it when made: each of
+ * its runs is one transfer of its amount, and one above the limit would be refused every time.
+ */
+export const assertWithinLimit = (amount: number, dailyLimit: number): void => {
   if (amount > dailyLimit)
     throw new BankError('daily_limit_exceeded', 'This would exceed your daily outgoing limit');
 };

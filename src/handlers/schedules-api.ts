@@ -2,8 +2,10 @@ import { createHandler } from '../api/http.ts';
 import { routes } from '../api/routes/schedules-api.ts';
 import { SCHEDULES_PAGE, ScheduleListPosition } from '../api/schemas/schedules.ts';
 import { scheduleReply } from '../api/transactions.ts';
+import { config } from '../config.ts';
 import { assertActive, recipientNotActive } from '../domain/account.ts';
 import { BankError } from '../domain/errors.ts';
+import { assertWithinLimit } from '../domain/ledger.ts';
 import { dayOf, validateRule } from '../domain/schedule.ts';
 import { assertNumbersLeft, NUMBER_CHECKS } from '../store/rate-counter.ts';
 import { publicSchedule } from '../store/schedules.ts';
@@ -51,6 +53,10 @@ export const handler = createHandler(
       if (to.status === 'closed') throw recipientNotActive();
       if (from.currency !== body.currency || to.currency !== body.currency)
         throw new BankError('currency_mismatch', 'Both accounts must be in the transfer\u2019s currency');
+      // Each run is one transfer of the amount, which the ledger refuses above the daily limit whatever
+      // else was sent that day: a schedule above it would fail every run (and tell its owner each time).
+      // Refused now, as a transfer of it is, after the refusals a transfer would give first.
+      assertWithinLimit(body.amount, config().dailyLimit);
       const created = await schedules().create(
         caller.sub,
         {

@@ -27,6 +27,7 @@ export const routes = {
       'currency_mismatch',
       'same_account',
       'recipient_not_found',
+      'daily_limit_exceeded',
       'schedule_limit_reached',
     ],
   }),
