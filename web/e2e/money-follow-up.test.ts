@@ -119,7 +119,7 @@ describe.each(WIDTHS)('at %i px', (width) => {
         const runs = await oneRun(page);
         expect(await runs.first().getAttribute('data-outcome')).toBe('succeeded');
         expect(await runs.first().textContent()).toContain('Sent');
-        expect(await page.getByTestId('schedule').textContent()).toContain('1 of 2 done');
+        expect(await page.getByTestId('schedule').textContent()).toContain('1 of 2 sent');
         await checkScreen(page, 'schedule with a run');
         expect(await balanceOf(landlord, 0)).toBe(4_000);
         // The run opens the transfer it made.

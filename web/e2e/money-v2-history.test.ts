@@ -135,7 +135,7 @@ describe.each(WIDTHS)('at %i px', (width) => {
     await page.getByRole('button', { name: 'Schedule transfer' }).click();
     await page.getByTestId('schedule').waitFor();
     expect(await page.getByTestId('schedule-status').textContent()).toBe('Active');
-    expect(await page.getByTestId('schedule').textContent()).toContain('0 of 12 done');
+    expect(await page.getByTestId('schedule').textContent()).toContain('0 of 12 sent');
     await axe(page, 'schedule');
     await page.getByRole('link', { name: 'All scheduled transfers' }).click();
     await page.getByRole('list', { name: 'Scheduled transfers, newest first' }).getByRole('link').click();

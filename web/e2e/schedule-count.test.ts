@@ -32,7 +32,7 @@ it('refuses 0 and more than 240 transfers on the form, next to the field, and se
   await count.fill('240');
   await page.getByRole('button', { name: 'Schedule transfer' }).click();
   await page.getByTestId('schedule').waitFor();
-  expect(await page.getByTestId('schedule').textContent()).toContain('0 of 240 done');
+  expect(await page.getByTestId('schedule').textContent()).toContain('0 of 240 sent');
 
   // A one-off transfer has no count: what is left in the hidden field neither blocks it nor is sent.
   await page.goto('/schedules/new');

@@ -6,12 +6,12 @@ import { useState } from 'preact/hooks';
 import { accountNumberProblem, lastDigits, normalizeAccountNumber } from '../account-number.ts';
 import { moneyApi, type Schedule, type ScheduleBody } from '../api-money.ts';
 import { bankDayStartsLocally, isDay } from '../days.ts';
-import { explain } from '../errors.ts';
+import { ApiError, explain } from '../errors.ts';
 import { UnknownOutcome, useHeldIntent } from '../held-intent.tsx';
 import { formatMoney, parseAmount } from '../money.ts';
 import { useMore } from '../more.ts';
 import { earliestFirstDate, lastFirstDate, parseRunCount } from '../schedule-count.ts';
-import { ENDED, runFailureText } from '../schedule-text.ts';
+import { countText, endText, openRunText, runFailureText, scheduleLimitText } from '../schedule-text.ts';
 import {
   accountName,
   Empty,
@@ -53,6 +53,9 @@ const bankDay = (d: string) => {
   const local = bankDayStartsLocally(d);
   return `${day(d)} (UTC${local ? `; paid from ${local} your time` : ''})`;
 };
+
+/** A schedule refused because its amount is above the daily limit. */
+const isLimitRefusal = (e: unknown): boolean => e instanceof ApiError && e.code === 'daily_limit_exceeded';
 
 /** What the dates of scheduled transfers are, said once on each screen that shows them. */
 const BANK_DAYS = "Dates are the bank's days (UTC).";
@@ -143,7 +146,12 @@ export const NewSchedule = () => {
       navigate(`/schedules/${s.id}`, {
         flash: `Scheduled: ${formatMoney(s.amount, s.currency)}, ${FREQUENCY[s.frequency].toLowerCase()}, first on ${bankDay(s.startDate)}.`,
       }),
-    (e) => form.show({ fields: {}, message: `The transfer was not scheduled. ${explain(e).message ?? ''}` }),
+    (e, p) =>
+      form.show({
+        fields: {},
+        // The daily limit's own words ("try again tomorrow") would not do: every run would be refused.
+        message: `The transfer was not scheduled. ${isLimitRefusal(e) ? scheduleLimitText(undefined, p.currency) : (explain(e).message ?? '')}`,
+      }),
     () => {
       // Given up (it may have been made): an empty form, not the details one more click would schedule
       // a second time.
@@ -200,6 +208,15 @@ export const NewSchedule = () => {
       try {
         await held.submit(body);
       } catch (e) {
+        // Above the daily limit: each run is one transfer, refused above the whole limit whatever day it
+        // runs. Said with the limit (asked afresh), next to the amount.
+        if (isLimitRefusal(e)) {
+          const limits = await moneyApi(api)
+            .limits()
+            .catch(() => undefined);
+          form.show({ fields: { amount: scheduleLimitText(limits, body.currency) }, message: undefined });
+          return;
+        }
         form.show(
           explain(e, [
             'amount',
@@ -373,16 +390,17 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
   }
   const s = load.data;
   const runs = s.runs ?? [];
+  const ended = endText(s, day);
   return (
     <Page narrow title={`${formatMoney(s.amount, s.currency)} to ${s.toAccountNumber}`}>
       {cancelled ? <Outcome id="schedule-done">Scheduled transfer cancelled.</Outcome> : null}
       <dl class="summary" data-testid="schedule">
         <dt>Status</dt>
         <dd data-testid="schedule-status">{STATUS[s.status]}</dd>
-        {s.endReason ? (
+        {ended ? (
           <>
-            <dt>Why it ended</dt>
-            <dd data-testid="schedule-end">{ENDED[s.endReason]}</dd>
+            <dt>How it ended</dt>
+            <dd data-testid="schedule-end">{ended}</dd>
           </>
         ) : null}
         <dt>How often</dt>
@@ -398,9 +416,7 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
         {s.count ? (
           <>
             <dt>Transfers</dt>
-            <dd>
-              {s.runsDone} of {s.count} done
-            </dd>
+            <dd data-testid="schedule-count">{countText({ ...s, count: s.count })}</dd>
           </>
         ) : null}
         {s.description ? (
@@ -412,8 +428,7 @@ export const ScheduleDetail = ({ id }: { id: string }) => {
       </dl>
       {s.openRun ? (
         <p class="notice" role="status" data-testid="schedule-open-run">
-          The transfer due on {day(s.openRun)} was already being made when this was cancelled: it may still go
-          through. Its outcome will show under Runs.
+          {openRunText(day(s.openRun))}
         </p>
       ) : null}
       {s.status === 'active' ? (
