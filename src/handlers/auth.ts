@@ -10,10 +10,11 @@ import { decodeJwt } from 'jose';
 import { createHandler } from '../api/http.ts';
 import { logger } from '../api/logger.ts';
 import { routes } from '../api/routes/auth.ts';
+import { name as nameSchema } from '../api/schemas/primitives.ts';
 import { config } from '../config.ts';
-import { BankError, isBankError } from '../domain/errors.ts';
+import { BankError, isBankError, isDefiniteRefusal } from '../domain/errors.ts';
 import { SIGN_UP_CODE_NOT_SENT } from '../domain/session.ts';
-import { clip } from '../domain/text.ts';
+import { clip, LONE_SURROGATE, UNSAFE_TEXT } from '../domain/text.ts';
 import { invalidCode, type Tokens } from '../identity/cognito.ts';
 import { isCommon } from '../identity/common-passwords.ts';
 import type { SecurityEventName } from '../identity/security-events.ts';
@@ -74,13 +75,32 @@ interface IssueOptions {
   commonPassword: boolean;
 }
 
+/** What registration takes as a name (src/api/schemas/primitives.ts `name`). */
+const registrationName = nameSchema(100);
+/** Every character a registration's name may not hold (`UNSAFE_TEXT`, and lone surrogates). */
+const UNSAFE_ANYWHERE = new RegExp(`${UNSAFE_TEXT.source}|${LONE_SURROGATE.source}`, 'gu');
+
+/**
+ * The profile's name from the one Cognito holds (which nothing of ours checked, for a user who signed
+ * up there directly): its control and bidi characters taken out (a bidi override would reorder what
+ * confirmation of payee shows payers, and statements print), trimmed and cut to 100, then checked as
+ * registration checks a name. Undefined when nothing a registration would take is left.
+ */
+const profileName = (cognitoName: string | undefined): string | undefined => {
+  const r = registrationName.safeParse(clip((cognitoName ?? '').replace(UNSAFE_ANYWHERE, '').trim(), 100));
+  return r.success ? r.data : undefined;
+};
+
 /**
  * A login whose user has no profile: someone who signed up at Cognito directly (the app client is
  * public, so SignUp and ConfirmSignUp need nothing of ours), or a registration whose profile write
  * failed after Cognito's SignUp (registering again finds the email taken and does not repair it). The
  * profile is created now, with the name Cognito holds, and recorded, so that staff find the customer like
- * any other; but only for a password registration would have taken: a common one is refused (400
- * `weak_password`, the tokens revoked) until the customer resets it, which checks the new one.
+ * any other; but only for a password and a name registration would have taken: a common password is
+ * refused (400 `weak_password`, the tokens revoked) until the customer resets it, which checks the new
+ * one; a name is taken without its control and bidi characters (`profileName`), and one with nothing
+ * left is refused as the password is (400 `validation_failed`, the tokens revoked) until the customer
+ * gives Cognito another (the app client may write `name`: UpdateUserAttributes).
  */
 const firstLogin = async (tokens: Tokens, sub: string, opts: IssueOptions): Promise<void> => {
   const who = { email: opts.email, userId: sub, sourceIp: opts.sourceIp };
@@ -96,7 +116,16 @@ const firstLogin = async (tokens: Tokens, sub: string, opts: IssueOptions): Prom
     });
   }
   // Cognito's own record (cognito-local's id tokens carry no `name`); only at a first login.
-  const name = clip((await identity().user(opts.email))?.name ?? '', 100);
+  const name = profileName((await identity().user(opts.email))?.name);
+  if (name === undefined) {
+    if (tokens.refreshToken) await identity().revoke(tokens.refreshToken);
+    logger.warn('first login refused: the name Cognito holds is not one registration takes', { userId: sub });
+    throw new BankError(
+      'validation_failed',
+      'The name on this login cannot be used: give it one without control characters, then log in',
+      { errors: [{ path: 'name', message: 'has nothing but control or bidi characters, or is empty' }] },
+    );
+  }
   await users().create({ userId: sub, email: opts.email, name, createdAt: new Date().toISOString() });
   await securityEvents.record({
     event: 'registration_started',
@@ -155,8 +184,12 @@ const refuseDisabled = async (who: { email: string; userId?: string | undefined;
 /**
  * Checks an emailed code (`check`, which asks Cognito), counted against the code sent last: a wrong
  * one stays counted (and recorded as `events.wrong`), and the one that spends the code is recorded as
- * `events.spent`; any other failure gives the attempt back. With no code sent here, Cognito refuses
- * the guess anyway (and limits guesses itself), so it counts nothing and locks nothing.
+ * `events.spent`; any other definite refusal (`isDefiniteRefusal`: Cognito's own lock, a throttle that
+ * stopped every attempt) gives the attempt back. A failure that may have followed Cognito's judging
+ * it (a timeout, a 5xx, a dropped connection: the call is not sent again) keeps it counted: a right
+ * guess whose answer was lost may still have confirmed the sign-up or changed the password, and given
+ * back, its guesser's tries were endless. With no code sent here, Cognito refuses the guess anyway
+ * (and limits guesses itself), so it counts nothing and locks nothing.
  */
 const checkCode = async (
   counter: EmailedCodeCounter,
@@ -179,7 +212,13 @@ const checkCode = async (
           ...who,
           reason: `too many wrong tries of this ${events.what}: a new one must be asked for`,
         });
-    } else if (t) await counter.release(t);
+    } else if (t && isDefiniteRefusal(e)) await counter.release(t);
+    else if (t && counter.failed(t).spent)
+      await securityEvents.record({
+        event: events.spent,
+        ...who,
+        reason: `the last try of this ${events.what} went unanswered (it may have been judged): a new one must be asked for`,
+      });
     throw e;
   }
   await counter.succeeded(who.email);
@@ -314,12 +353,20 @@ export const handler = createHandler(
             // Fail closed: from before the confirmation until its password is set, the login is refused
             // everywhere (login, refresh, every token route), so a failure in between (a throttle, a
             // timeout) leaves no working password of the sign-up's; a password reset ends it.
-            await sessions().passwordPending(sub, true);
+            const hold = await sessions().holdPassword(sub);
             await identity()
               .confirm(email, code)
               .catch(async (e) => {
-                // Not confirmed: nothing to hold back (nor a login confirmed meanwhile, by a wrong code).
-                await sessions().passwordPending(sub, false);
+                // Refused for certain (a wrong code, Cognito's lock, a throttle before anything was done):
+                // not confirmed, so this request's hold goes; only its own, never that of a confirmation
+                // under way beside it (a wrong code sent meanwhile once lifted the owner's). Any other
+                // failure (a timeout, a 5xx, a dropped connection: ConfirmSignUp is not sent again) may
+                // follow Cognito's confirming the login with the sign-up's password: the hold stays, and
+                // a password reset ends it. Should the lift fail, the hold stays too (fail closed).
+                if (isDefiniteRefusal(e))
+                  await sessions()
+                    .liftPasswordHold(sub, hold)
+                    .catch(() => undefined);
                 throw e;
               });
           },

@@ -7,6 +7,7 @@
  * - logins waiting for their TOTP code: single use, three minutes, as Cognito's own session.
  * Tokens themselves are never stored: only their SHA-256.
  */
+import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Db, isConditionFailure, type Piece } from './db.ts';
 import * as keys from './item-keys.ts';
@@ -99,7 +100,10 @@ export class SessionStore {
     return readLoginStatus(this.db, this.table, sub);
   }
 
-  /** Sets or clears `passwordPending` (LoginStatus): the login is refused while it is set. */
+  /**
+   * Sets `passwordPending` (LoginStatus: the login is refused while it is set), or clears it with every
+   * hold on it (`holdPassword`): a confirmation that set the password, or a reset, ends them all.
+   */
   async passwordPending(sub: string, pending: boolean, now = new Date()): Promise<void> {
     await this.db.send(
       new UpdateCommand({
@@ -110,9 +114,70 @@ export class SessionStore {
               UpdateExpression: 'SET passwordPendingSince = :now',
               ExpressionAttributeValues: { ':now': now.toISOString() },
             }
-          : { UpdateExpression: 'REMOVE passwordPendingSince' }),
+          : { UpdateExpression: 'REMOVE passwordPendingSince, passwordPendingHolds' }),
       }),
     );
+  }
+
+  /**
+   * Holds the login (`passwordPending`) for one confirmation under way, and returns the hold's own
+   * token (kept in the set `passwordPendingHolds`) for `liftPasswordHold`. Two confirmations of the
+   * same sign-up at once hold it each: one refused lifts only its own hold, never the other's.
+   */
+  async holdPassword(sub: string, now = new Date()): Promise<string> {
+    const token = randomUUID();
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.security(sub),
+        UpdateExpression:
+          'SET passwordPendingSince = if_not_exists(passwordPendingSince, :now) ADD passwordPendingHolds :token',
+        ExpressionAttributeValues: { ':now': now.toISOString(), ':token': new Set([token]) },
+      }),
+    );
+    return token;
+  }
+
+  /**
+   * Takes back the hold `token` (`holdPassword`) of a confirmation Cognito refused for certain: the
+   * login is held no more when it was the only hold, and stays held for any other. A hold already
+   * gone (a confirmation that set the password, or a reset, ended them all) is left so. Each write is
+   * conditioned on what it read; should the holds keep changing under it, it gives up and the login
+   * stays held (fail closed: a reset ends it).
+   */
+  async liftPasswordHold(sub: string, token: string): Promise<void> {
+    const mine = new Set([token]);
+    for (let round = 0; round < 3; round++) {
+      const r = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: keys.security(sub), ConsistentRead: true }),
+      );
+      const holds = r.Item?.passwordPendingHolds;
+      if (!(holds instanceof Set) || !holds.has(token)) return;
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: keys.security(sub),
+            ...(holds.size === 1
+              ? {
+                  UpdateExpression: 'REMOVE passwordPendingSince, passwordPendingHolds',
+                  ConditionExpression:
+                    'contains(passwordPendingHolds, :token) AND size(passwordPendingHolds) = :one',
+                  ExpressionAttributeValues: { ':token': token, ':one': 1 },
+                }
+              : {
+                  UpdateExpression: 'DELETE passwordPendingHolds :mine',
+                  ConditionExpression:
+                    'contains(passwordPendingHolds, :token) AND size(passwordPendingHolds) > :one',
+                  ExpressionAttributeValues: { ':token': token, ':mine': mine, ':one': 1 },
+                }),
+          }),
+        );
+        return;
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+      }
+    }
   }
 
   /**
