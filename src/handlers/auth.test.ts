@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AdminConfirmSignUpCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { decodeJwt } from 'jose';
 import { generateSync } from 'otplib';
@@ -9,8 +9,11 @@ import { call } from '../../test/api.ts';
 import { createTestTable, createTestUserPool, dynamoClients, useHandlerEnv } from '../../test/harness.ts';
 import { captureLogs } from '../../test/logs.ts';
 import { config } from '../config.ts';
+import { IDLE_TIMEOUT_SECONDS } from '../domain/session.ts';
 import { sendTotp, unusedTotpCode } from '../local/totp-code.ts';
 import { createDocumentClient } from '../store/db.ts';
+import * as itemKeys from '../store/item-keys.ts';
+import { tokenHash } from '../store/login-status.ts';
 import { ipLockKey, LoginGuard } from '../store/logins.ts';
 import { SessionStore } from '../store/sessions.ts';
 import { UserStore } from '../store/users.ts';
@@ -197,6 +200,45 @@ describe('login, refresh, logout, me', () => {
     const bogus = await call('refresh', { body: { refreshToken: 'not-a-token' } });
     expect(bogus.status).toBe(401);
     expect(bogus.body).toEqual(after.body);
+  });
+
+  it('a session idle past the timeout renews nothing, whoever holds its refresh token: refused and revoked; one in use renews on', async () => {
+    const t = await tokensOf(await registered());
+    const key = itemKeys.refreshToken(tokenHash(t.refreshToken));
+    const stored = async () =>
+      (await dynamoClients().doc.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true })))
+        .Item;
+    const setUntil = (until: number | undefined) =>
+      dynamoClients().doc.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: key,
+          ...(until === undefined
+            ? { UpdateExpression: 'REMOVE renewableUntil' }
+            : { UpdateExpression: 'SET renewableUntil = :u', ExpressionAttributeValues: { ':u': until } }),
+        }),
+      );
+    const expOf = (accessToken: string) => Number(decodeJwt(accessToken).exp);
+    const renew = () => call('refresh', { body: { refreshToken: t.refreshToken } });
+    // Renewable until the idle timeout past its access token's expiry; each renewal moves that on.
+    expect((await stored())?.renewableUntil).toBe(expOf(t.accessToken) + IDLE_TIMEOUT_SECONDS);
+    await setUntil(Math.floor(Date.now() / 1000) + 5);
+    const renewed = await renew();
+    expect(renewed.status, JSON.stringify(renewed.body)).toBe(200);
+    expect((await stored())?.renewableUntil).toBe(expOf(renewed.body.accessToken) + IDLE_TIMEOUT_SECONDS);
+    // One issued before the time was kept renews, and is given one.
+    await setUntil(undefined);
+    const legacy = await renew();
+    expect(legacy.status).toBe(200);
+    expect((await stored())?.renewableUntil).toBe(expOf(legacy.body.accessToken) + IDLE_TIMEOUT_SECONDS);
+    // Idle past it: refused, and revoked for good (a later time given back does not revive it).
+    await setUntil(Math.floor(Date.now() / 1000) - 1);
+    const idle = await renew();
+    expect(idle.status).toBe(401);
+    expect(idle.body.code).toBe('invalid_refresh_token');
+    expect((await stored())?.revokedAt).toEqual(expect.any(Number));
+    await setUntil(Math.floor(Date.now() / 1000) + 3600);
+    expect((await renew()).status).toBe(401);
   });
 
   it('logout with another customer\u2019s refresh token is refused and revokes nothing', async () => {

@@ -13,7 +13,7 @@ import { routes } from '../api/routes/auth.ts';
 import { name as nameSchema } from '../api/schemas/primitives.ts';
 import { config } from '../config.ts';
 import { BankError, isBankError, isDefiniteRefusal } from '../domain/errors.ts';
-import { SIGN_UP_CODE_NOT_SENT } from '../domain/session.ts';
+import { renewable, renewableUntil, SIGN_UP_CODE_NOT_SENT } from '../domain/session.ts';
 import { clip, LONE_SURROGATE, UNSAFE_TEXT } from '../domain/text.ts';
 import { invalidCode, type Tokens } from '../identity/cognito.ts';
 import { isCommon } from '../identity/common-passwords.ts';
@@ -169,7 +169,11 @@ const issue = async (tokens: Tokens, opts: IssueOptions): Promise<Tokens> => {
   // of one from before is not: refresh): Cognito still takes a code between the bank's mark and its
   // own switch, so the sign-in is let in, but not as one (a review of races found it taken as one).
   const mfa = opts.mfa && opts.startedAt > status.totpOffAt;
-  if (tokens.refreshToken) await sessions().issued(tokens.refreshToken, sub, opts.startedAt, { mfa });
+  if (tokens.refreshToken)
+    await sessions().issued(tokens.refreshToken, sub, opts.startedAt, {
+      mfa,
+      renewableUntil: renewableUntil(expOf(tokens)),
+    });
   await admitFresh(sub, tokens, status, opts.startedAt);
   if (mfa) await sessions().mfaToken(tokens.accessToken, sub, expOf(tokens));
   return tokens;
@@ -572,6 +576,13 @@ export const handler = createHandler(
     refresh: async ({ body }) => {
       const issued = await sessions().refreshToken(body.refreshToken);
       if (!issued || issued.revoked) throw invalidRefresh();
+      // Idle past the timeout (src/domain/session.ts `renewableUntil`): the session is over, whoever
+      // holds its refresh token, and the token is revoked.
+      if (!renewable(issued.renewableUntil, Date.now())) {
+        await identity().revoke(body.refreshToken);
+        await sessions().revoked(body.refreshToken);
+        throw invalidRefresh();
+      }
       // The refresh token is revoked, and nothing renewed, when the customer's status refuses it: a
       // disable, a password to set, or a sign-out, reset or enable since the token was issued.
       const refused = async (status: LoginStatus) => {
@@ -596,7 +607,10 @@ export const handler = createHandler(
       // marker, it would pass the guard). Offline, with no GlobalSignOut, nothing else stops it.
       const after = await sessions().status(issued.sub);
       await refused(after);
-      await admitFresh(issued.sub, tokens, after, startedAt);
+      await Promise.all([
+        admitFresh(issued.sub, tokens, after, startedAt),
+        sessions().renewed(body.refreshToken, renewableUntil(expOf(tokens))),
+      ]);
       // The refresh token of a TOTP login passes that on to the access tokens it renews, while TOTP has
       // not been turned off since that login began.
       if (issued.mfa && issued.issuedAt > after.totpOffAt)

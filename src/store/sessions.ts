@@ -29,6 +29,8 @@ export interface IssuedRefreshToken {
   revoked: boolean;
   /** The login that got it passed a TOTP challenge. */
   mfa: boolean;
+  /** Until when it may renew (epoch seconds, src/domain/session.ts `renewableUntil`); absent on one issued before 2026-12-07. */
+  renewableUntil?: number;
 }
 
 export type { LoginStatus } from './login-status.ts';
@@ -59,22 +61,45 @@ export class SessionStore {
     refreshToken: string,
     sub: string,
     now = Date.now(),
-    opts: { mfa?: boolean } = {},
+    opts: { mfa?: boolean; renewableUntil?: number } = {},
   ): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: keys.refreshToken(tokenHash(refreshToken)),
-        UpdateExpression: 'SET #sub = :sub, issuedAt = :now, expiresAt = :exp, mfa = :mfa',
+        UpdateExpression: `SET #sub = :sub, issuedAt = :now, expiresAt = :exp, mfa = :mfa${opts.renewableUntil !== undefined ? ', renewableUntil = :until' : ''}`,
         ExpressionAttributeNames: { '#sub': 'sub' },
         ExpressionAttributeValues: {
           ':sub': sub,
           ':now': now,
           ':exp': Math.floor(now / 1000) + this.refreshSeconds,
           ':mfa': opts.mfa === true,
+          ...(opts.renewableUntil !== undefined ? { ':until': opts.renewableUntil } : {}),
         },
       }),
     );
+  }
+
+  /**
+   * A renewal by `refreshToken`: it may renew until `until` (epoch seconds, `renewableUntil`), never
+   * less than a renewal beside it allowed (two tabs of one session). Nothing for a token not
+   * registered, or revoked.
+   */
+  async renewed(refreshToken: string, until: number): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.refreshToken(tokenHash(refreshToken)),
+          UpdateExpression: 'SET renewableUntil = :until',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(revokedAt) AND (attribute_not_exists(renewableUntil) OR renewableUntil < :until)',
+          ExpressionAttributeValues: { ':until': until },
+        }),
+      )
+      .catch((e) => {
+        if (!isConditionFailure(e)) throw e;
+      });
   }
 
   /**
@@ -226,6 +251,7 @@ export class SessionStore {
       issuedAt: Number(r.Item.issuedAt),
       revoked: r.Item.revokedAt !== undefined,
       mfa: r.Item.mfa === true,
+      ...(typeof r.Item.renewableUntil === 'number' ? { renewableUntil: r.Item.renewableUntil } : {}),
     };
   }
 
