@@ -439,6 +439,17 @@ describe('login, refresh, logout, me', () => {
   });
 });
 
+/** The login guard on this file's table, with the file's policy (but `slowAfter`). */
+const guard = (slowAfter: number) =>
+  new LoginGuard(createDocumentClient(dynamoClients().client), table, {
+    maxFailures: 10,
+    lockSeconds: 1800,
+    slowAfter,
+    maxDelaySeconds: 30,
+    windowSeconds: 1800,
+    knownIpDays: 90,
+  });
+
 describe('login locks by network: an IPv6 source counts as its /64', () => {
   it.each([
     ['2001:db8::1', '2001:db8:0:0::/64'],
@@ -497,15 +508,6 @@ describe('login locks by network: an IPv6 source counts as its /64', () => {
     );
   });
 
-  const guard = (slowAfter: number) =>
-    new LoginGuard(createDocumentClient(dynamoClients().client), table, {
-      maxFailures: 10,
-      lockSeconds: 1800,
-      slowAfter,
-      maxDelaySeconds: 30,
-      windowSeconds: 1800,
-      knownIpDays: 90,
-    });
   const now = Date.parse('2027-05-01T10:00:00Z');
   const fail = async (g: LoginGuard, e: string, ip: string) => g.failed(await g.reserve(e, ip, now), now);
 
@@ -960,6 +962,42 @@ describe('TOTP MFA', () => {
     const locked = await login(e, PASSWORD, '10.9.9.9');
     expect(locked.status).toBe(429);
     expect(locked.body.code).toBe('login_locked');
+  });
+
+  it('wrong TOTP codes from every IP lock the email\u2019s TOTP step after as many as lock a pair, the owner\u2019s IP too; clearing the counters (a reset, an unlock) ends it', async () => {
+    const { e, secret } = await withTotp();
+    // BANK_LOGIN_MAX_FAILURES is 10 in this file: ten wrong codes, three to a waiting login (MFA_TRIES),
+    // each login from an IP of its own, so that no pair locks.
+    let wrong = 0;
+    for (let n = 0; wrong < 10; n++) {
+      const ip = `10.7.${n}.1`;
+      const first = await login(e, PASSWORD, ip);
+      expect(first.body.challenge, JSON.stringify(first.body)).toBe('totp');
+      for (let k = 0; k < 3 && wrong < 10; k++, wrong++) {
+        const r = await call('loginMfa', {
+          body: { session: first.body.session, code: '000000' },
+          sourceIp: ip,
+        });
+        expect(r.body.code, `wrong code ${wrong + 1}`).toBe('invalid_code');
+      }
+    }
+    // The owner, from the IP they logged in from before and with the right code: locked, 30 minutes.
+    const owner = await login(e);
+    expect(owner.body.challenge).toBe('totp');
+    const right = unusedTotpCode(secret, [lastCode(secret)]);
+    const { result: locked, logs } = await captureLogs(() =>
+      call('loginMfa', { body: { session: owner.body.session, code: right } }),
+    );
+    expect(locked.status).toBe(429);
+    expect(locked.body.code).toBe('login_locked');
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(1700);
+    expect(logs).not.toContain('"event":"login_succeeded"');
+    expect(await guard(10).lockState(e)).toMatchObject({ lockedUntil: expect.any(Number) });
+    // Cleared (what a password reset and staff's unlock do): the owner's next code goes through.
+    await guard(10).clear(e);
+    const again = await login(e);
+    const done = await call('loginMfa', { body: { session: again.body.session, code: right } });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
   });
 
   it('the TOTP step that finds its IP\u2019s lock expired records the unlock, as the password step does', async () => {

@@ -233,8 +233,12 @@ const checkCode = async (
  * records the unlock when the reservation found the (email, IP) pair's lock expired: whichever step
  * comes first after the 30 minutes finds it, and only that one sees it.
  */
-const reserveLogin = async (email: string, sourceIp: string): Promise<LoginTicket> => {
-  const t = await logins().reserve(email, sourceIp);
+const reserveLogin = async (
+  email: string,
+  sourceIp: string,
+  step: 'password' | 'totp' = 'password',
+): Promise<LoginTicket> => {
+  const t = await logins().reserve(email, sourceIp, Date.now(), step);
   if (t.unlocked)
     await securityEvents.record({
       event: 'login_unlocked',
@@ -261,6 +265,13 @@ const loginFailed = async (
       // The lock's key: the IP, or for IPv6 the /64 it belongs to (src/store/logins.ts, ipLockKey).
       reason: t.ip === sourceIp ? 'too many failures from this IP' : `too many failures from ${t.ip}`,
       until: new Date(f.pairLockedUntil).toISOString(),
+    });
+  if (f.totpLockedUntil)
+    await securityEvents.record({
+      event: 'login_locked',
+      ...base,
+      reason: 'too many wrong TOTP codes for this email from all IPs',
+      until: new Date(f.totpLockedUntil).toISOString(),
     });
   if (f.slowedUntil)
     await securityEvents.record({
@@ -539,7 +550,7 @@ export const handler = createHandler(
       if (!pending) throw signInExpired();
       // Its reservation may be the one that finds an expired lock: recorded as the password step's is
       // (before, the unlock was recorded only when the password step found it).
-      const t = await reserveLogin(pending.email, sourceIp);
+      const t = await reserveLogin(pending.email, sourceIp, 'totp');
       let tokens: Tokens;
       const startedAt = Date.now();
       try {

@@ -13,7 +13,9 @@
  *   IPs only *slow* further attempts (1 s, 2 s, 4 s ... 30 s between accepted attempts), never lock.
  *   An IP the customer has logged in from before is not slowed, so the owner keeps a way in whatever
  *   an attacker does elsewhere; a password reset clears both counters. An IPv6 source counts as its
- *   /64 for both (`ipLockKey`): one client holds the whole /64.
+ *   /64 for both (`ipLockKey`): one client holds the whole /64. The TOTP step is also counted per
+ *   email from every IP, and locks as a pair does: the code is the one secret left to someone who has
+ *   the password, and the per-email slow-down alone let them try 2,880 codes a day from many IPs.
  *
  * Counters are kept for unknown emails too, so they reveal nothing about which emails exist.
  */
@@ -348,6 +350,8 @@ export interface LoginTicket {
   claimed: boolean;
   /** The pair's lock had expired: the caller records the unlock. */
   unlocked: boolean;
+  /** The TOTP step's attempt, counted per email too (`LoginGuard.reserve`). */
+  totp?: boolean;
 }
 
 export interface LoginFailure {
@@ -355,6 +359,8 @@ export interface LoginFailure {
   pairLockedUntil?: number;
   /** The email is now slowed: the next attempt from an unknown IP is accepted from this time. */
   slowedUntil?: number;
+  /** The email's TOTP step is now locked, from every IP, until this time (epoch ms). */
+  totpLockedUntil?: number;
   failures: number;
 }
 
@@ -369,6 +375,8 @@ export const loginLocked = (retryAfter: number) =>
 
 export class LoginGuard {
   private readonly pairs: FailureCounter;
+  /** Wrong TOTP codes per email from every IP (`keys.loginTotp`), locked as a pair is. */
+  private readonly totpSteps: FailureCounter;
 
   constructor(
     private readonly db: Db,
@@ -376,6 +384,7 @@ export class LoginGuard {
     private readonly policy: LoginPolicy,
   ) {
     this.pairs = new FailureCounter(db, table, policy, loginLocked);
+    this.totpSteps = new FailureCounter(db, table, policy, loginLocked);
   }
 
   private async emailState(email: string, now: number) {
@@ -476,8 +485,15 @@ export class LoginGuard {
    * Reserves an attempt, or throws login_throttled / login_locked (429 with Retry-After). The pair's
    * lock and the known-IP exemption both go by `ipLockKey(sourceIp)`. The attempt counts on the email
    * from here (`countTry`): past `slowAfter` tries, an unknown IP needs the email's one slowed slot.
+   * The TOTP step (`step: 'totp'`) is reserved on the email's TOTP counter too, which locks after as
+   * many wrong codes in a row from any IPs as a pair does, for as long; a reset ends it (the generation).
    */
-  async reserve(email: string, sourceIp: string, now = Date.now()): Promise<LoginTicket> {
+  async reserve(
+    email: string,
+    sourceIp: string,
+    now = Date.now(),
+    step: 'password' | 'totp' = 'password',
+  ): Promise<LoginTicket> {
     const ip = ipLockKey(sourceIp);
     const [state, known, pair] = await Promise.all([
       this.emailState(email, now),
@@ -493,7 +509,7 @@ export class LoginGuard {
     if (!known && state.failures >= this.policy.slowAfter && state.nextAt !== undefined && state.nextAt > now)
       throw loginThrottled(seconds(state.nextAt - now));
     const tries = await this.countTry(email, now);
-    const ticket = { email, ip, epoch: state.epoch, claimed: false, unlocked: false };
+    const ticket = { email, ip, epoch: state.epoch, claimed: false, unlocked: false, totp: step === 'totp' };
     try {
       if (!known && tries > this.policy.slowAfter) {
         // Take the slot: until this attempt is judged, no other unknown IP may try this email.
@@ -515,8 +531,14 @@ export class LoginGuard {
           });
         ticket.claimed = true;
       }
-      const { unlocked } = await this.pairs.reserve(keys.loginPair(email, ip), now, state.epoch);
-      return { ...ticket, unlocked };
+      if (ticket.totp) await this.totpSteps.reserve(keys.loginTotp(email), now, state.epoch);
+      try {
+        const { unlocked } = await this.pairs.reserve(keys.loginPair(email, ip), now, state.epoch);
+        return { ...ticket, unlocked };
+      } catch (e) {
+        if (ticket.totp) await this.totpSteps.release(keys.loginTotp(email));
+        throw e;
+      }
     } catch (e) {
       // Not tried after all: its count and any slot it took are given back.
       await this.uncount(ticket, now);
@@ -539,6 +561,7 @@ export class LoginGuard {
   /** The password (or MFA code) was wrong: its count stays (`countTry`), and may slow the email. */
   async failed(t: LoginTicket, now = Date.now()): Promise<LoginFailure> {
     const pair = await this.pairs.failed(keys.loginPair(t.email, t.ip), now);
+    const totp = t.totp ? await this.totpSteps.failed(keys.loginTotp(t.email), now) : { locked: false };
     const state = await this.emailState(t.email, now);
     // A reset (or a new window) since the attempt began wiped its count: it counts in the new one.
     const failures =
@@ -559,6 +582,7 @@ export class LoginGuard {
     return {
       failures,
       ...(pair.locked ? { pairLockedUntil: pair.until } : {}),
+      ...(totp.locked ? { totpLockedUntil: totp.until } : {}),
       ...(slowedUntil ? { slowedUntil } : {}),
     };
   }
@@ -577,6 +601,7 @@ export class LoginGuard {
       ),
       this.uncount(t, now),
       t.claimed ? this.giveBack(t.email, now) : Promise.resolve(),
+      t.totp ? this.totpSteps.succeeded(keys.loginTotp(t.email)) : Promise.resolve(),
     ]);
   }
 
@@ -584,6 +609,7 @@ export class LoginGuard {
   async release(t: LoginTicket, now = Date.now()): Promise<void> {
     await Promise.all([
       this.pairs.release(keys.loginPair(t.email, t.ip)),
+      t.totp ? this.totpSteps.release(keys.loginTotp(t.email)) : Promise.resolve(),
       this.uncount(t, now),
       t.claimed ? this.giveBack(t.email, now) : Promise.resolve(),
     ]);
@@ -614,8 +640,8 @@ export class LoginGuard {
   }
 
   /**
-   * What holds this email's logins back now (epoch ms): the latest lock of an (email, IP) pair of the
-   * current generation, and the per-email slow-down.
+   * What holds this email's logins back now (epoch ms): the latest lock of an (email, IP) pair or of
+   * its TOTP step, of the current generation, and the per-email slow-down.
    */
   async lockState(email: string, now = Date.now()): Promise<{ lockedUntil?: number; slowedUntil?: number }> {
     const items = await queryAll(this.db, this.table, keys.login(email).pk);
@@ -624,7 +650,8 @@ export class LoginGuard {
     let lockedUntil: number | undefined;
     for (const i of items) {
       const until = Number(i.lockedUntil ?? 0);
-      if (String(i.sk).startsWith('IP#') && Number(i.epoch ?? 0) === epoch && until > now)
+      const counter = String(i.sk).startsWith('IP#') || i.sk === keys.loginTotp(email).sk;
+      if (counter && Number(i.epoch ?? 0) === epoch && until > now)
         lockedUntil = Math.max(lockedUntil ?? 0, until);
     }
     const nextAt = Number(login?.nextAt ?? 0);
