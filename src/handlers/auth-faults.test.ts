@@ -644,7 +644,7 @@ describe('review: a confirmation whose answer is lost', () => {
   const confirmed = (e: string) =>
     pool.cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: pool.userPoolId, Username: e }));
 
-  it("holds the login: 503, the sign-up's password opens nothing, and a reset lets the owner in", async () => {
+  it("holds the login: the owner is told to reset, the sign-up's password opens nothing, and a reset lets the owner in", async () => {
     // A squatter's sign-up (its password: PASSWORD); the owner confirms with the code from the mailbox.
     const e = await pendingSignUp('Sam Squatter');
     // Cognito takes the code (cognito-local's is unknown here: an admin confirmation stands in) and
@@ -656,7 +656,10 @@ describe('review: a confirmation whose answer is lost', () => {
     const r = await call('confirm', { body: confirmBody(e) });
     confirm.done();
     expect(confirm.count()).toBe(1);
-    expect(r.status, JSON.stringify(r.body)).toBe(503);
+    // Found confirmed after the lost answer: the owner is told to choose the password by a reset (a
+    // retry would answer a wrong code, the code being spent).
+    expect(r.status, JSON.stringify(r.body)).toBe(403);
+    expect(r.body.code).toBe('password_reset_required');
 
     // The squatter's password is Cognito's now, but the login is held: no tokens.
     const squatter = await call('login', { body: { email: e, password: PASSWORD } });
@@ -688,6 +691,27 @@ describe('review: a confirmation whose answer is lost', () => {
     });
     vi.restoreAllMocks();
     expect(reset.status, JSON.stringify(reset.body)).toBe(204);
+    expect((await call('login', { body: { email: e, password: OWNER_PASSWORD } })).status).toBe(200);
+    expect((await call('login', { body: { email: e, password: PASSWORD } })).status).toBe(401);
+  });
+
+  it('a lost answer that did not confirm: 503, and the retry confirms with the owner\u2019s password', async () => {
+    const e = await pendingSignUp('Sam Squatter');
+    const confirm = attemptsOf('ConfirmSignUpCommand', async () => {
+      throw lostAnswer();
+    });
+    const r = await call('confirm', { body: confirmBody(e) });
+    confirm.done();
+    expect(r.status, JSON.stringify(r.body)).toBe(503);
+    // Not confirmed: the sign-up's password opens nothing (and the login is held besides).
+    expect((await call('login', { body: { email: e, password: PASSWORD } })).body.code).toBe(
+      'user_not_confirmed',
+    );
+    // The retry reaches Cognito, which confirms now (an admin confirmation stands in for the code).
+    cognito((c) => (c instanceof ConfirmSignUpCommand ? confirmed(e).then(() => ({})) : undefined));
+    const again = await call('confirm', { body: confirmBody(e) });
+    vi.restoreAllMocks();
+    expect(again.status, JSON.stringify(again.body)).toBe(204);
     expect((await call('login', { body: { email: e, password: OWNER_PASSWORD } })).status).toBe(200);
     expect((await call('login', { body: { email: e, password: PASSWORD } })).status).toBe(401);
   });

@@ -179,6 +179,13 @@ const issue = async (tokens: Tokens, opts: IssueOptions): Promise<Tokens> => {
   return tokens;
 };
 
+/** A confirmation that confirmed the login but could not set its password: a reset chooses it. */
+const confirmedWithoutPassword = () =>
+  new BankError(
+    'password_reset_required',
+    'Your email is confirmed, but the password could not be set: choose one with a password reset',
+  );
+
 /** Records a disabled customer's refused login and answers 403 `user_disabled`. */
 const refuseDisabled = async (who: { email: string; userId?: string | undefined; sourceIp: string }) => {
   await securityEvents.record({ event: 'login_refused_disabled', ...who });
@@ -378,10 +385,20 @@ export const handler = createHandler(
                 // failure (a timeout, a 5xx, a dropped connection: ConfirmSignUp is not sent again) may
                 // follow Cognito's confirming the login with the sign-up's password: the hold stays, and
                 // a password reset ends it. Should the lift fail, the hold stays too (fail closed).
-                if (isDefiniteRefusal(e))
+                if (isDefiniteRefusal(e)) {
                   await sessions()
                     .liftPasswordHold(sub, hold)
                     .catch(() => undefined);
+                  throw e;
+                }
+                // Confirmed after all (the answer was lost, not the confirmation): the code is spent, so
+                // sending it again answers a wrong code; the customer is told to choose the password by a
+                // reset (a review found them left to guess it). The password is not set here: this may be
+                // a wrong code's request whose answer was lost while the owner's right one confirmed.
+                const now = await identity()
+                  .user(email)
+                  .catch(() => undefined);
+                if (now?.status === 'CONFIRMED') throw confirmedWithoutPassword();
                 throw e;
               });
           },
@@ -403,10 +420,7 @@ export const handler = createHandler(
             sourceIp,
             reason: `${(e as Error)?.name ?? 'error'}: the login waits for a password reset`,
           });
-          throw new BankError(
-            'password_reset_required',
-            'Your email is confirmed, but the password could not be set: choose one with a password reset',
-          );
+          throw confirmedWithoutPassword();
         }
         // The name on the profile (what confirmation of payee shows) is the confirmer's too.
         await users().rename(sub, name);
