@@ -49,9 +49,10 @@ export interface Schedule {
   endReason?: EndReason;
   createdAt: string;
   /**
-   * A cancelled schedule's run that a runner held a claim on when it was cancelled: it may have been
-   * paid, so the schedule stays in the due index until a runner has recorded it (then it shows in its
-   * runs) or found it unpaid; either way this goes. Shown, so that a cancel's answer does not let the
+   * A cancelled schedule's run that a runner held a claim on when it was cancelled, or that was due
+   * (on or before that day) with no runner on it (`cancel`): it may have been paid, or may still be,
+   * so the schedule stays in the due index until a runner has recorded it (then it shows in its runs)
+   * or found it unpaid; either way this goes. Shown, so that a cancel's answer does not let the
    * customer think nothing more will be paid.
    */
   openRun?: string;

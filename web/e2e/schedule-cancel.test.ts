@@ -35,7 +35,7 @@ it('says a run under way when the schedule was cancelled may still go through, a
   const notice = page.getByTestId('schedule-open-run');
   await notice.waitFor();
   expect(await notice.textContent()).toContain(
-    'may already have been made when this was cancelled. The bank is checking: if it was, it will show under Runs',
+    'may have been made, or may still be made: it was due when this was cancelled. The bank is checking',
   );
   expect(await page.getByTestId('schedule-status').textContent()).toBe('Cancelled');
   expect(problems).toEqual([]);

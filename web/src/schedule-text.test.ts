@@ -136,7 +136,7 @@ describe("a scheduled transfer's runs and end in plain words", () => {
   it('says a run open when the schedule was cancelled may have been made, is being checked, and shows once settled', () => {
     const text = openRunText('5 Mar 2027');
     expect(text).toBe(
-      'The transfer due on 5 Mar 2027 may already have been made when this was cancelled. The bank is checking: if it was, it will show under Runs, usually within 15 minutes. If not, it will not be made.',
+      'The transfer due on 5 Mar 2027 may have been made, or may still be made: it was due when this was cancelled. The bank is checking: if it is made, it will show under Runs, usually within 15 minutes. No later transfers will be made.',
     );
     // Not only of a run under way: one due that no runner held is open too.
     expect(text).not.toContain('already being made');

@@ -106,4 +106,4 @@ export const scheduleLimitText = (limits: Limits | undefined, currency: Currency
  * 15 minutes): recorded under Runs if the ledger made (or refused) it, and nothing more if not.
  */
 export const openRunText = (date: string): string =>
-  `The transfer due on ${date} may already have been made when this was cancelled. The bank is checking: if it was, it will show under Runs, usually within 15 minutes. If not, it will not be made.`;
+  `The transfer due on ${date} may have been made, or may still be made: it was due when this was cancelled. The bank is checking: if it is made, it will show under Runs, usually within 15 minutes. No later transfers will be made.`;

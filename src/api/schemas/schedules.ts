@@ -72,7 +72,7 @@ export const Schedule = doc(
     createdAt: Instant,
     openRun: doc(z.optional(CalendarDate), {
       description:
-        'Cancelled while the run of this date was being paid: it may still go through, and shows in `runs` once settled',
+        'Cancelled while the run of this date was being paid, or on or after its day with no runner on it (a runner whose answer from the ledger was lost may have paid it): it may have been paid, or may still be, and shows in `runs` once settled (a run never paid is then fenced, and not shown)',
     }),
     runs: z.optional(z.array(ScheduleRun).check(z.maxLength(RUNS_SHOWN))),
   }),
