@@ -12,6 +12,7 @@ import { routes as adminMoneyRoutes } from './routes/admin-money.ts';
 import { routes as healthRoutes } from './routes/health.ts';
 import { routes as moneyRoutes } from './routes/money.ts';
 import { routeKey, routes } from './routes.ts';
+import { Problem } from './schemas/problem.ts';
 
 // The HTTP layer alone: the guard of token routes (src/handlers/gate.ts, which reads the table) is a
 // stand-in that records whom it saw; src/handlers/admin.test.ts tests the real one.
@@ -303,9 +304,28 @@ describe('the HTTP layer', () => {
     expect(p.errors).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ path: 'body.amount' }),
-        expect.objectContaining({ path: 'body', message: expect.stringMatching(/balance/) }),
+        // Each unknown field at its own path, in words that do not echo it.
+        { path: 'body.balance', message: 'Not a field of this request' },
+        { path: 'body.status', message: 'Not a field of this request' },
       ]),
     );
+  });
+
+  it('bounds what a refusal says of unknown fields by the Problem schema, whatever was sent', async () => {
+    // One unknown key of 5,000 characters: zod's own message repeats it whole (5 KB); and 300 of them.
+    const long = await post(JSON.stringify({ ...transferBody, ['k'.repeat(5000)]: 1 }));
+    const p = problem(long);
+    expect(Problem.safeParse(p).error?.issues ?? []).toEqual([]);
+    expect(p.errors).toEqual([{ path: `body.${'k'.repeat(251)}`, message: 'Not a field of this request' }]);
+    const many = await post(
+      JSON.stringify({
+        ...transferBody,
+        ...Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`x${i}`, 1])),
+      }),
+    );
+    const q = problem(many);
+    expect(Problem.safeParse(q).error?.issues ?? []).toEqual([]);
+    expect(q.detail).toBe('The request is not valid: the first 100 of 300 errors');
   });
 
   it('refuses control and bidi characters in metadata values, as in a description', async () => {

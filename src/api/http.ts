@@ -21,7 +21,7 @@ import { withDeadline } from '../store/retry.ts';
 import { type EdgeCheck, edgeCheck } from './edge.ts';
 import { securityHeaders } from './headers.ts';
 import { JsonError, parseStrictJson } from './json.ts';
-import { HTTP_API_TIMEOUT_MS, PROBLEM_MAX_ERRORS, PROBLEM_MAX_PATH } from './limits.ts';
+import { HTTP_API_TIMEOUT_MS, PROBLEM_MAX_ERRORS, PROBLEM_MAX_MESSAGE, PROBLEM_MAX_PATH } from './limits.ts';
 import { logger } from './logger.ts';
 import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.ts';
 import { withRequestContext } from './request-context.ts';
@@ -150,11 +150,24 @@ export const errorResult = (
   body: JSON.stringify(problemOf(e)),
 });
 
-/** The first issues as the Problem schema bounds them: its count, and each path (a record's key as sent). */
-const issuesOf = (where: string, error: $ZodError): FieldError[] =>
-  error.issues.slice(0, PROBLEM_MAX_ERRORS).map((i) => ({
-    path: clip([where, ...i.path.map(String)].join('.'), PROBLEM_MAX_PATH),
-    message: i.message,
+/**
+ * The issues of a refused request, one per field: an object's unknown keys each in its own path ("is
+ * not a field of this request"), since zod's message for them repeats every key sent in full (a
+ * review found a 5,000-character key answered in a 5 KB message, past the Problem schema's bound).
+ */
+const fieldIssuesOf = (where: string, error: $ZodError): FieldError[] =>
+  error.issues.flatMap((i) => {
+    const at = [where, ...i.path.map(String)];
+    return i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => ({ path: [...at, k].join('.'), message: 'Not a field of this request' }))
+      : [{ path: at.join('.'), message: i.message }];
+  });
+
+/** The first issues as the Problem schema bounds them: their count, each path (a record's key as sent) and message. */
+const issuesOf = (issues: readonly FieldError[]): FieldError[] =>
+  issues.slice(0, PROBLEM_MAX_ERRORS).map((i) => ({
+    path: clip(i.path, PROBLEM_MAX_PATH),
+    message: clip(i.message, PROBLEM_MAX_MESSAGE),
   }));
 
 const validate = <S extends ZodMiniType | undefined>(schema: S, value: unknown, where: string): Out<S> => {
@@ -162,11 +175,12 @@ const validate = <S extends ZodMiniType | undefined>(schema: S, value: unknown, 
   const r = schema.safeParse(value);
   if (r.success) return r.data as Out<S>;
   if (where === 'params') throw new BankError('not_found', 'No such resource');
-  const n = r.error.issues.length;
+  const issues = fieldIssuesOf(where, r.error);
+  const n = issues.length;
   throw new BankError(
     'validation_failed',
     `The request is not valid${n > PROBLEM_MAX_ERRORS ? `: the first ${PROBLEM_MAX_ERRORS} of ${n} errors` : ''}`,
-    { errors: issuesOf(where, r.error) },
+    { errors: issuesOf(issues) },
   );
 };
 

@@ -34,6 +34,20 @@ describe('parseStrictJson', () => {
     expect(() => parseStrictJson('{"amount":1,"\\u0061mount":2}')).toThrow(/Duplicate key/);
   });
 
+  it('names a long duplicate key cut between characters, never inside a surrogate pair', () => {
+    // 39 letters and an emoji: a cut at 40 code units would leave half of it.
+    const key = `${'a'.repeat(39)}\u{1F600}`;
+    const message = (() => {
+      try {
+        parseStrictJson(JSON.stringify({ [key]: 1 }).replace('}', `,${JSON.stringify(key)}:2}`));
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(message).toBe(`Duplicate key "${'a'.repeat(39)}" in JSON body`);
+    expect(message?.isWellFormed()).toBe(true);
+  });
+
   it('refuses the key __proto__ at any depth, however spelled, and allows it as a value', () => {
     expect(() => parseStrictJson('{"__proto__":{"x":1}}')).toThrow(/__proto__/);
     expect(() => parseStrictJson('{"amount":5,"metadata":{"__proto__":"INV-1"}}')).toThrow(/__proto__/);

@@ -4,6 +4,8 @@
  * JSON.parse makes it an own property, which zod's records skip without validating, so it would pass
  * the schemas unchecked and then vanish (a metadata value under it was answered 201 and dropped).
  */
+import { clip } from '../domain/text.ts';
+
 export class JsonError extends Error {}
 
 export const parseStrictJson = (text: string): unknown => {
@@ -30,7 +32,7 @@ const assertSafeKeys = (text: string): void => {
       const top = stack[stack.length - 1];
       if (expectKey && top) {
         const key = JSON.parse(text.slice(i, j + 1)) as string;
-        if (top.has(key)) throw new JsonError(`Duplicate key "${key.slice(0, 40)}" in JSON body`);
+        if (top.has(key)) throw new JsonError(`Duplicate key "${clip(key, 40)}" in JSON body`);
         if (key === '__proto__') throw new JsonError('The key "__proto__" is not allowed in a JSON body');
         top.add(key);
         expectKey = false;

@@ -12,3 +12,5 @@ export const HTTP_API_TIMEOUT_MS = 30_000;
  */
 export const PROBLEM_MAX_ERRORS = 100;
 export const PROBLEM_MAX_PATH = 256;
+/** Each of a problem's `errors` says what is wrong in at most this many characters. */
+export const PROBLEM_MAX_MESSAGE = 512;

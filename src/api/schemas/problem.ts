@@ -1,6 +1,6 @@
 /** RFC 9457 problem details, as every error is answered (documentation: src/api/problem.ts renders them). */
 import * as z from 'zod/mini';
-import { PROBLEM_MAX_ERRORS, PROBLEM_MAX_PATH } from '../limits.ts';
+import { PROBLEM_MAX_ERRORS, PROBLEM_MAX_MESSAGE, PROBLEM_MAX_PATH } from '../limits.ts';
 import { doc, str } from './primitives.ts';
 
 export const Problem = doc(
@@ -15,7 +15,7 @@ export const Problem = doc(
         .array(
           z.object({
             path: str(PROBLEM_MAX_PATH),
-            message: str(512),
+            message: str(PROBLEM_MAX_MESSAGE),
             index: z.optional(
               doc(z.int(), {
                 description: '`batch_rejected`: the refused transfer\u2019s index in `transfers`',
