@@ -22,7 +22,7 @@ export const routes = {
     summary: 'The caller\u2019s profile',
     status: 200,
     response: Me,
-    errors: common,
+    errors: [...common, 'not_found'],
   }),
   changePassword: route({
     method: 'POST',
@@ -54,7 +54,14 @@ export const routes = {
     body: EnrolTotpBody,
     status: 200,
     response: TotpEnrolment,
-    errors: [...common, 'mfa_already_enabled', 'wrong_password', 'verification_locked'],
+    errors: [
+      ...common,
+      'not_found',
+      'mfa_already_enabled',
+      'wrong_password',
+      'verification_locked',
+      'login_locked',
+    ],
   }),
   verifyTotp: route({
     method: 'POST',
@@ -64,7 +71,7 @@ export const routes = {
     summary: 'Turn TOTP MFA on with a first code from the app',
     body: TotpCodeBody,
     status: 204,
-    errors: [...common, 'invalid_code', 'verification_locked'],
+    errors: [...common, 'not_found', 'invalid_code', 'verification_locked'],
   }),
   disableTotp: route({
     method: 'DELETE',
@@ -74,7 +81,15 @@ export const routes = {
     summary: 'Turn TOTP MFA off (needs a current code and the password)',
     body: DisableTotpBody,
     status: 204,
-    errors: [...common, 'invalid_code', 'wrong_password', 'mfa_not_enabled', 'verification_locked'],
+    errors: [
+      ...common,
+      'not_found',
+      'invalid_code',
+      'wrong_password',
+      'mfa_not_enabled',
+      'verification_locked',
+      'login_locked',
+    ],
   }),
   revokeSessions: route({
     method: 'POST',
