@@ -63,9 +63,52 @@ describe('confirmation of payee', () => {
   });
 
   it('names the holder only for close matches', () => {
-    expect(confirmation('J Smith', 'John Smith')).toEqual({ match: 'close', name: 'John Smith' });
+    expect(confirmation('Jon Smith', 'John Smith')).toEqual({ match: 'close', name: 'John Smith' });
     expect(confirmation('Jane Doe', 'John Smith')).toEqual({ match: 'none' });
     expect(confirmation('john smith', 'John Smith')).toEqual({ match: 'exact' });
+  });
+
+  describe('names the holder only when the caller gave every word of the name (a review found initials handing it out)', () => {
+    const holder = 'Mary Ann Smith-Jones';
+
+    it('answers close without the name for initials', () => {
+      // One surname word and the letters a..z tried in turn: "m Jones" answered the holder's full name.
+      expect(confirmation('a Jones', holder)).toEqual({ match: 'none' });
+      expect(confirmation('m Jones', holder)).toEqual({ match: 'close' });
+      for (const letter of 'abcdefghijklmnopqrstuvwxyz')
+        expect(confirmation(`${letter} Jones`, holder).name).toBeUndefined();
+      expect(confirmation('M. A. Smith-Jones', holder)).toEqual({ match: 'close' });
+      expect(confirmation('J Smith', 'Jane Smith')).toEqual({ match: 'close' });
+      expect(confirmation('J.R. Smith', 'John Robert Smith')).toEqual({ match: 'close' });
+      // An initial within a typo's distance of its name is an initial all the same.
+      expect(confirmation('J Smith', 'Jo Smith')).toEqual({ match: 'close' });
+      expect(confirmation('Mary A Smith-Jones', holder)).toEqual({ match: 'close' });
+    });
+
+    it('answers close without the name for a middle name left out', () => {
+      expect(confirmation('Mary Jones', holder)).toEqual({ match: 'close' });
+      expect(confirmation('Mary Smith-Jones', holder)).toEqual({ match: 'close' });
+      expect(confirmation('John Smith', 'John Robert Smith')).toEqual({ match: 'close' });
+    });
+
+    it('answers close with the name for a typo in a name given whole', () => {
+      expect(confirmation('Mary Anne Smith-Jones', holder)).toEqual({ match: 'close', name: holder });
+      expect(confirmation('Jhon Smtih', 'John Smith')).toEqual({ match: 'close', name: 'John Smith' });
+      expect(confirmation('Zoe Muler', 'Zoë Müller')).toEqual({ match: 'close', name: 'Zoë Müller' });
+      // Not a word more than the holder's: its words' places are not the holder's.
+      expect(confirmation('John Smith X', 'John Smith')).toEqual({ match: 'close' });
+    });
+
+    it('answers a reordering or respacing of the whole name close with the name, as before', () => {
+      expect(confirmation('Smith-Jones Mary Ann', holder)).toEqual({ match: 'close', name: holder });
+      expect(confirmation('Smith John', 'John Smith')).toEqual({ match: 'close', name: 'John Smith' });
+      expect(confirmation('Mc Donald Ann', 'McDonald Ann')).toEqual({ match: 'close', name: 'McDonald Ann' });
+    });
+
+    it('answers exact without the name, as before', () => {
+      expect(confirmation('mary ann smith jones', holder)).toEqual({ match: 'exact' });
+      expect(confirmation(' MARY  ANN SMITH-JONES ', holder)).toEqual({ match: 'exact' });
+    });
   });
 
   it('allows one edit per 5 letters of the holder’s name, never more than 3', () => {

@@ -5,11 +5,13 @@ import { lettersOf } from './text.ts';
  *
  * - `exact`: equal after folding case, accents, punctuation and whitespace ("José  O'Neil" = "jose oneil").
  * - `close`: the same tokens in another order, initials for given names ("J. Smith", "J R Smith",
- *   "J.R. Smith" for "John Robert Smith"), or a small edit distance (a typo: one edit per 5 characters
- *   of the folded name, at most 3; Damerau: a swap of two neighbours is one edit). A holder's name of
- *   fewer than 5 letters (`MIN_LETTERS_FOR_EDITS`) allows no edit, and a name that is a strict part of
- *   the holder's ("王" of "王芳", "John Smit" of "John Smith") is never close: `close` answers with the
- *   holder's name, so either would hand it out for a guess with one letter left out or wrong.
+ *   "J.R. Smith" for "John Robert Smith") or a middle name left out ("John Smith"), or a small edit
+ *   distance (a typo: one edit per 5 characters of the folded name, at most 3; Damerau: a swap of two
+ *   neighbours is one edit). A holder's name of fewer than 5 letters (`MIN_LETTERS_FOR_EDITS`) allows
+ *   no edit, and a name that is a strict part of the holder's ("王" of "王芳", "John Smit" of
+ *   "John Smith") is never close: either would hand out the holder's name for a guess with one letter
+ *   left out or wrong. `close` answers with the holder's name only when the guess has every word of
+ *   it, whole or with a typo (`confirmation`); initials or a word left out answer `close` alone.
  *   Lengths and edits are counted in letters as a reader sees them (grapheme clusters: a CJK letter
  *   outside the BMP is one, and so is a Devanagari letter with its vowel sign, मो). Until 2026-12-07
  *   they were code points, so a three-syllable Hindi name (सुनीता: 6 code points) allowed an edit that
@@ -122,23 +124,57 @@ const initialsMatch = (given: string[], holder: string[]): boolean => {
 const sameTokens = (a: string[], b: string[]): boolean =>
   a.length === b.length && [...a].sort().join(' ') === [...b].sort().join(' ');
 
-export const matchName = (given: string, holder: string): Match => {
-  const g = foldName(given);
-  const h = foldName(holder);
-  if (g === '' || h === '') return 'none';
-  if (g === h) return 'exact';
-  if (strictPart(g, h)) return 'none';
-  const gt = g.split(' ');
-  const ht = h.split(' ');
-  if (sameTokens(gt, ht) || initialsMatch(gt, ht)) return 'close';
-  // Spaces do not count as a difference ("Mc Donald" = "McDonald" is close).
-  if (g.replace(/ /g, '') === h.replace(/ /g, '')) return 'close';
-  if (editDistance(g, h) <= allowedEdits(h)) return 'close';
-  return 'none';
+/**
+ * A given token stands for the holder's whole: equal, or a typo of it (one edit per 5 letters of the
+ * holder's token, at least one), and never a single letter for a longer token (its initial).
+ */
+const wholeToken = (given: string, holder: string): boolean => {
+  if (given === holder) return true;
+  const g = lettersOf(given).length;
+  const h = lettersOf(holder).length;
+  if (g === 1 && h > 1) return false;
+  return editDistance(given, holder) <= Math.max(1, Math.floor(h / 5));
 };
 
-/** What a check answers: the holder's name for `close` only; `none` reveals nothing. */
+/** Every token of the holder's name is there, in order, whole or with a typo: none left out or cut to an initial. */
+const everyTokenWhole = (given: string[], holder: string[]): boolean =>
+  given.length === holder.length && holder.every((t, i) => wholeToken(given[i] as string, t));
+
+/**
+ * How a name compares, and whether the caller gave every word of the holder's name (whole, with a
+ * typo, in another order or spaced otherwise): only then may a `close` answer name the holder.
+ */
+const compare = (given: string, holder: string): { match: Match; named: boolean } => {
+  const none = { match: 'none', named: false } as const;
+  const g = foldName(given);
+  const h = foldName(holder);
+  if (g === '' || h === '') return none;
+  if (g === h) return { match: 'exact', named: false };
+  if (strictPart(g, h)) return none;
+  const gt = g.split(' ');
+  const ht = h.split(' ');
+  // The same words in another order, or the same letters spaced otherwise ("Mc Donald" = "McDonald"):
+  // every letter of the holder's name is there.
+  if (sameTokens(gt, ht) || g.replace(/ /g, '') === h.replace(/ /g, ''))
+    return { match: 'close', named: true };
+  // A typo: named only when every word is there, each whole or with a typo of its own, none left out
+  // or cut to its initial ("Mary A Smith" is a typo's distance from "Mary Ann Smith", but gives one
+  // letter of "Ann").
+  if (editDistance(g, h) <= allowedEdits(h)) return { match: 'close', named: everyTokenWhole(gt, ht) };
+  // Initials, a middle name left out: the caller did not give the holder's every word, so the answer
+  // must not either ("m Jones" tried letter by letter would hand out "Mary Ann Smith-Jones").
+  if (initialsMatch(gt, ht)) return { match: 'close', named: false };
+  return none;
+};
+
+export const matchName = (given: string, holder: string): Match => compare(given, holder).match;
+
+/**
+ * What a check answers: the holder's name for a `close` match where the caller gave every word of it
+ * (whole or with a typo, in any order); `close` by initials or with a word left out answers no name,
+ * and neither do `exact` (nothing to tell) and `none` (nothing to reveal).
+ */
 export const confirmation = (given: string, holder: string): { match: Match; name?: string } => {
-  const match = matchName(given, holder);
-  return match === 'close' ? { match, name: holder } : { match };
+  const { match, named } = compare(given, holder);
+  return match === 'close' && named ? { match, name: holder } : { match };
 };

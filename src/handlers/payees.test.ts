@@ -35,11 +35,29 @@ describe('payees with confirmation of payee', () => {
       match: 'exact',
       createdAt: expect.any(String),
     });
+    // Initials: close, without the holder's name (the caller did not give it whole).
     const close = await call('createPayee', {
       user: me,
       body: { name: 'J. R. Smith', accountNumber: john.number },
     });
-    expect(close.body).toMatchObject({ match: 'close', holderName: 'John Robert Smith' });
+    expect(close.body.match).toBe('close');
+    expect(close.body.holderName).toBeUndefined();
+    expect(JSON.stringify(close.body)).not.toContain('Robert Smith');
+    // A typo in the name given whole: close, with the holder's name, in the saving's answer alone.
+    const typo = await call('createPayee', {
+      user: me,
+      body: { name: 'John Robert Smiht', accountNumber: john.number },
+    });
+    expect(typo.body).toMatchObject({ match: 'close', holderName: 'John Robert Smith' });
+    const checked = await call('checkPayee', {
+      user: me,
+      body: { name: 'John Smith', accountNumber: john.number },
+    });
+    expect(checked.body).toEqual({ match: 'close' });
+    expect((await call('getPayee', { user: me, params: { id: typo.body.id } })).body).not.toHaveProperty(
+      'holderName',
+    );
+    expect((await call('deletePayee', { user: me, params: { id: typo.body.id } })).status).toBe(204);
     const none = await call('createPayee', {
       user: me,
       body: { name: 'Jane Doe', accountNumber: john.number },
@@ -49,6 +67,7 @@ describe('payees with confirmation of payee', () => {
 
     const list = await call('listPayees', { user: me });
     expect(list.body.items.map((p: { match: string }) => p.match).sort()).toEqual(['close', 'exact', 'none']);
+    for (const p of list.body.items) expect(p).not.toHaveProperty('holderName');
     expect((await call('getPayee', { user: me, params: { id: exact.body.id } })).body.name).toBe(
       'jose alvarez  GARCIA',
     );

@@ -15,7 +15,12 @@ import { NUMBER_CHECKS, RateCounter } from './rate-counter.ts';
 
 export { counterpartyNames, type Payee } from './payee-list.ts';
 
-/** A payee as created: `holderName` is there for `close` matches only. */
+/**
+ * A payee as created: `holderName` is there for a `close` match whose name gave every word of the
+ * holder's (whole or with a typo, `confirmation`), never for initials or a word left out. It is in
+ * this answer (and its idempotency record) alone: not stored on the payee, so neither the list nor
+ * GET /v1/payees/{id} has it.
+ */
 export type SavedPayee = Payee & { holderName?: string };
 /** A payee's saving as its idempotency record holds it: the payee as first saved. */
 export type StoredPayee = { kind: 'payee'; payee: SavedPayee };
@@ -139,7 +144,7 @@ export class PayeeStore {
     };
     const outcome: StoredPayee = {
       kind: 'payee',
-      payee: c.match === 'close' ? { ...payee, holderName: c.name as string } : payee,
+      payee: c.name !== undefined ? { ...payee, holderName: c.name } : payee,
     };
     const record: Piece<'idempotency'>[] = k
       ? [{ name: 'idempotency', item: this.recorder().recordPut(sub, k.key, k.fingerprint, outcome, now) }]

@@ -8,6 +8,8 @@ import type * as s from '../../src/api/schemas.ts';
 import type { Api, HistoryPage, Transaction, TransferBody } from './api.ts';
 
 export type Payee = z.infer<typeof s.Payee>;
+/** A saved payee as listed: never the holder's name (only the answer that saved it has one). */
+export type ListedPayee = z.infer<typeof s.ListedPayee>;
 export type PayeeBody = z.input<typeof s.PayeeBody>;
 export type PayeeCheck = z.infer<typeof s.PayeeCheck>;
 export type Schedule = z.infer<typeof s.Schedule>;
@@ -29,7 +31,7 @@ export interface HistoryFilters {
 const enc = encodeURIComponent;
 
 export const moneyApi = (api: Api) => ({
-  payees: () => api.request<{ items: Payee[] }>('GET', '/v1/payees'),
+  payees: () => api.request<{ items: ListedPayee[] }>('GET', '/v1/payees'),
   /**
    * Saves a payee once per `key`: the client's quick retries after a lost answer, or the customer's
    * second try of the same payee, are answered the payee saved rather than saving a second one.

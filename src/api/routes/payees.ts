@@ -1,6 +1,6 @@
 /** The routes the `payees` function serves (src/functions.ts); src/api/routes.ts assembles the whole table. */
 import { common, type RouteDef, route } from '../route-def.ts';
-import { Payee, PayeeBody, PayeeCheck, PayeeList, PayeeParams } from '../schemas/payees.ts';
+import { ListedPayee, Payee, PayeeBody, PayeeCheck, PayeeList, PayeeParams } from '../schemas/payees.ts';
 
 export const routes = {
   createPayee: route({
@@ -14,7 +14,15 @@ export const routes = {
     body: PayeeBody,
     status: 201,
     response: Payee,
-    errors: [...common, 'recipient_not_found', 'account_not_active', 'payee_limit_reached', 'rate_limited'],
+    errors: [
+      ...common,
+      'recipient_not_found',
+      'account_not_active',
+      'payee_limit_reached',
+      'rate_limited',
+      'idempotency_key_reused',
+      'idempotency_key_in_use',
+    ],
   }),
   listPayees: route({
     method: 'GET',
@@ -45,7 +53,7 @@ export const routes = {
     summary: 'One saved payee',
     params: PayeeParams,
     status: 200,
-    response: Payee,
+    response: ListedPayee,
     errors: [...common, 'not_found'],
   }),
   deletePayee: route({

@@ -9,26 +9,37 @@ export const PayeeParams = z.strictObject({ id: Id });
 const PayeeMatch = doc(z.enum(['exact', 'close', 'none']), {
   description: 'How the name compares with the account holder\u2019s',
 });
+const payeeFields = {
+  id: Id,
+  name: str(2048),
+  accountNumber: AccountNumber,
+  match: PayeeMatch,
+  createdAt: Instant,
+};
+const HOLDER_NAME =
+  'The holder\u2019s name, for a close match whose name has every word of it (whole, with a typo, or in another order); never for initials or a word left out';
+/** A saved payee as the list reads it: the holder's name is not kept with it (see `Payee`). */
+export const ListedPayee = doc(z.object(payeeFields), { id: 'ListedPayee' });
+/**
+ * A payee as its saving (POST /v1/payees) answers it, with the holder's name on a close match that
+ * names it. GET /v1/payees/{id} shares this schema (src/api/routes/payees.ts), and never has it.
+ */
 export const Payee = doc(
   z.object({
-    id: Id,
-    name: str(2048),
-    accountNumber: AccountNumber,
-    match: PayeeMatch,
+    ...payeeFields,
     holderName: doc(z.optional(str(2048)), {
-      description: 'The holder\u2019s name, for a close match only',
+      description: `${HOLDER_NAME}. Only in the answer to the payee\u2019s saving (POST /v1/payees): not kept with the payee, so GET /v1/payees/{id} and the list never have it`,
     }),
-    createdAt: Instant,
   }),
   { id: 'Payee' },
 );
-export const PayeeList = doc(z.object({ items: z.array(Payee).check(z.maxLength(100)) }), {
+export const PayeeList = doc(z.object({ items: z.array(ListedPayee).check(z.maxLength(100)) }), {
   id: 'PayeeList',
 });
 export const PayeeCheck = doc(
   z.object({
     match: PayeeMatch,
-    name: doc(z.optional(str(2048)), { description: 'The holder\u2019s name, for a close match only' }),
+    name: doc(z.optional(str(2048)), { description: HOLDER_NAME }),
   }),
   { id: 'PayeeCheck' },
 );

@@ -265,13 +265,8 @@ export const BulkPayment = () => {
       }
       const to = recipients.map((r): BulkIntent['to'][number] => {
         const payee = r.payeeId ? payees.find((p) => p.id === r.payeeId) : undefined;
-        if (payee)
-          return {
-            name: payee.name,
-            number: payee.accountNumber,
-            match: payee.match,
-            holderName: payee.holderName,
-          };
+        // The match from when it was saved; the holder's name is not kept with a payee.
+        if (payee) return { name: payee.name, number: payee.accountNumber, match: payee.match, payee: true };
         const check = checked.get(keyOf(r));
         return typeof check === 'object'
           ? { name: r.name, number: r.number, match: check.match, holderName: check.name }

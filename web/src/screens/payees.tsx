@@ -107,7 +107,6 @@ export const Payees = () => {
               <span class="account-meta">
                 Account <span class="account-number">{p.accountNumber}</span>{' '}
                 <span class={`badge match-${p.match}`}>{MATCH_BADGE[p.match]}</span>
-                {p.match === 'close' && p.holderName ? <> · The holder is {p.holderName}</> : null}
               </span>
               <span class="actions">
                 <Link to={`/transfer?payee=${p.id}`} class="button primary">
@@ -138,9 +137,11 @@ export const Payees = () => {
           >
             {added.match === 'exact'
               ? `${added.name} is saved. The name matches the account holder\u2019s name.`
-              : added.match === 'close'
+              : added.match === 'close' && added.holderName
                 ? `${added.name} is saved. Did you mean ${added.holderName}? The name is close to the account holder\u2019s name, but not the same.`
-                : `${added.name} is saved, but the name does not match the account holder\u2019s name. Check the details with them before you pay.`}
+                : added.match === 'close'
+                  ? `${added.name} is saved. The name is close to the account holder\u2019s name, but not the same. Check the full name with them before you pay.`
+                  : `${added.name} is saved, but the name does not match the account holder\u2019s name. Check the details with them before you pay.`}
           </div>
         ) : null}
         <form onSubmit={add} noValidate>

@@ -38,7 +38,13 @@ export interface TransferIntent {
     name: string;
     number: string;
     match?: Match | undefined;
+    /**
+     * The holder's name, from a check of a new recipient: for a close match whose name had every word
+     * of it, never for initials or a word left out. A saved payee's is never known (not kept).
+     */
     holderName?: string | undefined;
+    /** A saved payee: its match is the one from when it was saved. */
+    payee?: boolean | undefined;
     own?: boolean;
   };
   fromLabel: string;
@@ -58,7 +64,20 @@ const MATCH_TEXT: Record<Match, string> = {
   none: 'The name does not match the account holder\u2019s name.',
 };
 
-/** Confirmation of payee, in plain words, for the review step. */
+/** A close match whose holder's name is not known: a saved payee's (never kept), or initials'. */
+const CLOSE_UNNAMED = {
+  payee: [
+    'When you saved this payee, the name you gave was close to the account holder\u2019s, but not the same.',
+    'Check the details before you pay.',
+  ],
+  new: [MATCH_TEXT.close, 'Check the full name with the person you are paying before you confirm.'],
+} as const;
+
+/**
+ * Confirmation of payee, in plain words, for the review step. A close match with the holder's name
+ * asks "Did you mean …?" and offers to pay that name; without it (a saved payee, or a name given by
+ * its initials or with a word left out) it says to check, and the transfer is confirmed as any other.
+ */
 export const MatchNotice = ({
   to,
   onUseHolderName,
@@ -73,6 +92,16 @@ export const MatchNotice = ({
         {MATCH_TEXT.exact}
       </p>
     );
+  if (to.match === 'close' && !to.holderName) {
+    const [said, advice] = CLOSE_UNNAMED[to.payee ? 'payee' : 'new'];
+    return (
+      <div class="warning" data-testid="payee-match" data-match="close">
+        <p>
+          <strong>{said}</strong> {advice}
+        </p>
+      </div>
+    );
+  }
   if (to.match === 'close')
     return (
       <div class="warning" data-testid="payee-match" data-match="close">
@@ -238,12 +267,8 @@ export const Transfer = () => {
       let to: TransferIntent['to'];
       let target: Pick<TransferBody, 'toAccountNumber' | 'payeeId'>;
       if (mode === 'payee' && payee) {
-        to = {
-          name: payee.name,
-          number: payee.accountNumber,
-          match: payee.match,
-          holderName: payee.holderName,
-        };
+        // The match from when it was saved; the holder's name is not kept with a payee.
+        to = { name: payee.name, number: payee.accountNumber, match: payee.match, payee: true };
         target = { payeeId: payee.id };
       } else if (mode === 'own' && own) {
         to = { name: accountName(own), number: own.number, own: true };
