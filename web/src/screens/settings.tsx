@@ -80,7 +80,13 @@ const NotificationsForm = ({ initial }: { initial: NotificationPreferences }) =>
           </div>
         ))}
       </fieldset>
-      <p class="hint muted">We always email you when one of your accounts is closed.</p>
+      <p class="hint muted">
+        Whatever you choose here, we always email you when one of your accounts is closed, a scheduled
+        transfer fails, the bank reverses a payment (returns money to your account or takes it back), or the
+        bank holds a transfer for you as unclaimed funds (and when it pays them out); and about your sign-in:
+        your password changed or reset, two-step sign-in turned on or off, or someone trying to register with
+        your email address.
+      </p>
       <FormError {...form.error} />
       {saved ? (
         <p class="notice" role="status" data-testid="notifications-saved">
