@@ -1,4 +1,5 @@
 import { createHandler } from '../api/http.ts';
+import { invalidQuery, utc } from '../api/query-instants.ts';
 import { routes } from '../api/routes/accounts-read.ts';
 import { transactionView, visibleTo } from '../api/transactions.ts';
 import { config } from '../config.ts';
@@ -10,7 +11,7 @@ import { withIncoming } from '../store/ledger-settle.ts';
 import { counterpartyNames, payeeNames } from '../store/payee-list.ts';
 import { accountReader, cursors, db, ledgerReader } from './context.ts';
 import { customerGuard } from './gate.ts';
-import { historyPage, invalidQuery, utc } from './history.ts';
+import { historyPage } from './history.ts';
 
 /**
  * The caller's account and its unsettled credits, read consistent with each other. A closed account's

@@ -612,6 +612,20 @@ describe('the audit list and the customer\u2019s activity', () => {
     expect(future.body.items).toEqual([]);
   });
 
+  it('refuses a range DynamoDB could not take (to before from, past the year 9999 in UTC) with 400, not 500', async () => {
+    // Until 2026-12-07 these reached the actor index's BETWEEN, which DynamoDB refuses: a 500.
+    for (const [range, path] of [
+      [{ from: '2026-12-02T00:00:00Z', to: '2026-12-01T00:00:00Z' }, 'query.from'],
+      [{ to: '9999-12-31T23:30:00-01:00' }, 'query.to'],
+      [{ from: '0000-01-01T00:30:00+01:00' }, 'query.from'],
+    ] as const)
+      for (const who of [{ actorId: admin.sub }, { subjectId: admin.sub }]) {
+        const r = await adminCall('adminListAudit', admin, { query: { ...who, ...range } });
+        expect(r.status, JSON.stringify([who, range, r.body])).toBe(400);
+        expect(r.body).toMatchObject({ code: 'validation_failed', errors: [{ path }] });
+      }
+  });
+
   it('matches subjectId and actorId case-insensitively, as every id of the staff routes (stored lower-case)', async () => {
     // Until 2026-12-07 an id pasted in upper case answered 200 with no records, as if nothing was done.
     const c = await customer();

@@ -7,6 +7,7 @@
  */
 import type { Caller, Request } from '../api/http.ts';
 import { createHandler } from '../api/http.ts';
+import { utcRange } from '../api/query-instants.ts';
 import { routes } from '../api/routes/admin.ts';
 import type { Routes } from '../api/routes.ts';
 import type { AuditEntry } from '../domain/audit.ts';
@@ -218,9 +219,10 @@ export const handler = createHandler(
       const binding = { user: caller.sub, account: '', filter: `audit:${filter}` };
       const codec = await cursors();
       const start = query.cursor ? codec.decode(query.cursor, binding) : undefined;
-      // Stored times are UTC (toISOString): bounds given with an offset are compared as UTC too.
-      const utc = (t: string | undefined) => (t ? new Date(t).toISOString() : undefined);
-      const q = { limit: query.limit ?? 25, start, from: utc(query.from), to: utc(query.to) };
+      // Stored times are UTC (toISOString): bounds given with an offset are compared as UTC too, within
+      // the years 0000 to 9999 and in order (a `to` past 9999 in UTC, or before `from`, made DynamoDB
+      // refuse the range: a 500, a review found).
+      const q = { limit: query.limit ?? 25, start, ...utcRange(query.from, query.to) };
       const page = query.actorId
         ? await audit().byActor(query.actorId, { ...q, subjectId: query.subjectId })
         : await audit().bySubject(query.subjectId ?? '', q);

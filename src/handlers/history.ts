@@ -4,23 +4,11 @@
  */
 import type { output } from 'zod/v4/core';
 import { logger } from '../api/logger.ts';
+import { utcRange } from '../api/query-instants.ts';
 import type { HistoryQuery } from '../api/schemas/transactions.ts';
 import { historyEntryView } from '../api/transactions.ts';
-import { BankError } from '../domain/errors.ts';
 import type { HistoryItem } from '../store/ledger-read.ts';
 import { cursors, ledgerReader } from './context.ts';
-
-export const invalidQuery = (path: string, message: string) =>
-  new BankError('validation_failed', 'The request is not valid', { errors: [{ path, message }] });
-
-/** Normalises an ISO 8601 instant to the UTC form the sort keys use (years 0000 to 9999 only). */
-export const utc = (iso: string | undefined, name: string) => {
-  if (!iso) return undefined;
-  const s = new Date(iso).toISOString();
-  if (!/^\d{4}-/.test(s))
-    throw invalidQuery(`query.${name}`, 'must be between the years 0000 and 9999 in UTC');
-  return s;
-};
 
 /**
  * One page of `account`'s history (the caller has already been allowed to see the account, and read
@@ -34,9 +22,7 @@ export const historyPage = async (
   query: output<typeof HistoryQuery>,
   names?: () => Promise<ReadonlyMap<string, string>>,
 ) => {
-  const from = utc(query.from, 'from');
-  const to = utc(query.to, 'to');
-  if (from && to && from > to) throw invalidQuery('query.from', 'must not be after `to`');
+  const { from, to } = utcRange(query.from, query.to);
   const filter = [from ?? '', to ?? '', query.type ?? '', query.status ?? ''].join('|');
   const binding = { user: caller, account: account.id, filter };
   const codec = await cursors();
