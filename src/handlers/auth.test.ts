@@ -1000,6 +1000,26 @@ describe('TOTP MFA', () => {
     expect(done.status, JSON.stringify(done.body)).toBe(200);
   });
 
+  it('the TOTP step that finds the email\u2019s TOTP lock expired records the unlock, and goes through', async () => {
+    const { e, secret } = await withTotp();
+    // Locked as if by ten wrong codes whose lock ran out a moment ago (this generation: never cleared).
+    await lockRanOut({ pk: `LOGIN#${e}`, sk: 'TOTPFAIL' });
+    const owner = await login(e);
+    const { result, logs } = await captureLogs(() =>
+      call('loginMfa', {
+        body: { session: owner.body.session, code: unusedTotpCode(secret, [lastCode(secret)]) },
+      }),
+    );
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    const events = logs
+      .split('\n')
+      .filter((l) => l.includes('"security event"'))
+      .map((l) => JSON.parse(l) as { event: string; reason?: string });
+    expect(events).toContainEqual(
+      expect.objectContaining({ event: 'login_unlocked', reason: 'the lock on wrong TOTP codes expired' }),
+    );
+  });
+
   it('the TOTP step that finds its IP\u2019s lock expired records the unlock, as the password step does', async () => {
     const { e, secret } = await withTotp();
     // The password step from one IP; the code is sent from another, whose lock (of this generation)

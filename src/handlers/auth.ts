@@ -253,6 +253,13 @@ const reserveLogin = async (
       sourceIp,
       reason: 'lock expired',
     });
+  if (t.totpUnlocked)
+    await securityEvents.record({
+      event: 'login_unlocked',
+      email: t.email,
+      sourceIp,
+      reason: 'the lock on wrong TOTP codes expired',
+    });
   return t;
 };
 
@@ -398,7 +405,16 @@ export const handler = createHandler(
                 const now = await identity()
                   .user(email)
                   .catch(() => undefined);
-                if (now?.status === 'CONFIRMED') throw confirmedWithoutPassword();
+                if (now?.status === 'CONFIRMED') {
+                  await securityEvents.record({
+                    event: 'confirmation_password_failed',
+                    email,
+                    userId: sub,
+                    sourceIp,
+                    reason: `${(e as Error)?.name ?? 'error'}: Cognito's answer was lost and the sign-up found confirmed; the login waits for a password reset`,
+                  });
+                  throw confirmedWithoutPassword();
+                }
                 throw e;
               });
           },
@@ -601,13 +617,6 @@ export const handler = createHandler(
     refresh: async ({ body }) => {
       const issued = await sessions().refreshToken(body.refreshToken);
       if (!issued || issued.revoked) throw invalidRefresh();
-      // Idle past the timeout (src/domain/session.ts `renewableUntil`): the session is over, whoever
-      // holds its refresh token, and the token is revoked.
-      if (!renewable(issued.renewableUntil, Date.now())) {
-        await identity().revoke(body.refreshToken);
-        await sessions().revoked(body.refreshToken);
-        throw invalidRefresh();
-      }
       // The refresh token is revoked, and nothing renewed, when the customer's status refuses it: a
       // disable, a password to set, or a sign-out, reset or enable since the token was issued.
       const refused = async (status: LoginStatus) => {
@@ -625,6 +634,17 @@ export const handler = createHandler(
       };
       const status = await sessions().status(issued.sub);
       await refused(status);
+      // Unused past the idle timeout (src/domain/session.ts `renewableUntil`): the session is over, and
+      // its refresh token revoked, at Cognito as best it can be (a revocation that fails must not turn
+      // the answer into a 5xx, which the web client would keep trying every 15 s). After the status,
+      // so that a disabled customer is told so.
+      if (!renewable(issued.renewableUntil, Date.now())) {
+        await Promise.allSettled([
+          identity().revoke(body.refreshToken),
+          sessions().revoked(body.refreshToken),
+        ]);
+        throw invalidRefresh();
+      }
       const startedAt = Date.now();
       const tokens = await identity().refresh(body.refreshToken);
       // Read again once Cognito has answered: a sign-out, reset or disable that landed meanwhile

@@ -91,7 +91,7 @@ export const login = (email: string) => ({ pk: `LOGIN#${email}`, sk: 'LOGIN' });
 export const loginPair = (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `IP#${ip}` });
 export const loginKnownIp = (email: string, ip: string) => ({ pk: `LOGIN#${email}`, sk: `KNOWN#${ip}` });
 /** Wrong TOTP codes at login for an email, from every IP (src/store/logins.ts LoginGuard). */
-export const loginTotp = (email: string) => ({ pk: `LOGIN#${email}`, sk: 'TOTP' });
+export const loginTotp = (email: string) => ({ pk: `LOGIN#${email}`, sk: 'TOTPFAIL' });
 export const passwordReset = (email: string) => ({ pk: `LOGIN#${email}`, sk: 'RESET' });
 export const confirmationCode = (email: string) => ({ pk: `LOGIN#${email}`, sk: 'CONFIRM' });
 export const totpCode = (email: string, code: string) => ({ pk: `LOGIN#${email}`, sk: `TOTP#${code}` });

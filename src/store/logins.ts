@@ -352,6 +352,8 @@ export interface LoginTicket {
   unlocked: boolean;
   /** The TOTP step's attempt, counted per email too (`LoginGuard.reserve`). */
   totp?: boolean;
+  /** The email's TOTP step lock had expired: the caller records the unlock. */
+  totpUnlocked?: boolean;
 }
 
 export interface LoginFailure {
@@ -531,10 +533,12 @@ export class LoginGuard {
           });
         ticket.claimed = true;
       }
-      if (ticket.totp) await this.totpSteps.reserve(keys.loginTotp(email), now, state.epoch);
+      const totpUnlocked = ticket.totp
+        ? (await this.totpSteps.reserve(keys.loginTotp(email), now, state.epoch)).unlocked
+        : false;
       try {
         const { unlocked } = await this.pairs.reserve(keys.loginPair(email, ip), now, state.epoch);
-        return { ...ticket, unlocked };
+        return { ...ticket, unlocked, ...(totpUnlocked ? { totpUnlocked } : {}) };
       } catch (e) {
         if (ticket.totp) await this.totpSteps.release(keys.loginTotp(email));
         throw e;

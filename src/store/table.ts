@@ -44,11 +44,14 @@
  *   LOGIN#<email>         / KNOWN#<ip>              an IP (IPv6: its /64) the customer logged in from:
  *                                                   not slowed (TTL)
  *   LOGIN#<email>         / RESET                   wrong password-reset codes: locks resets (TTL)
+ *   LOGIN#<email>         / TOTPFAIL                wrong TOTP codes at login from every IP: locks the
+ *                                                   email's TOTP step (TTL)
  *   LOGIN#<email>         / TOTP#<code>             a TOTP code taken by a login or by turning TOTP off:
  *                                                   refused again while it may still be valid (TTL)
  *   USER#<sub>            / VERIFY                  wrong passwords/codes in signed-in changes (TTL)
  *   USER#<sub>            / SECURITY                "tokens issued before T are revoked" marker
- *   REFRESH#<sha256>      / REFRESH                 a refresh token we issued: owner, issue time (TTL)
+ *   REFRESH#<sha256>      / REFRESH                 a refresh token we issued: owner, issue time, until
+ *                                                   when it may renew (renewableUntil: idle timeout) (TTL)
  *   MFA#<sha256>          / MFA                     a login waiting for its TOTP code, single use (TTL)
  *   USER#<sub>            / EVT#<n>                 the customer's n-th stored event (12 digits), as GET /v1/events
  *                                                   shows it (TTL 30 d); see store/events.ts

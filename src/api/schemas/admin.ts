@@ -28,7 +28,8 @@ export const LoginStatus = doc(
     disabledAt: z.nullable(Instant),
     disabledReason: z.nullable(str(500)),
     lockedUntil: doc(z.nullable(Instant), {
-      description: 'The latest lock of an (email, source IP) pair after failed logins, if any is in force',
+      description:
+        'The latest lock in force after failed logins, if any: of an (email, source IP) pair, or of the email\u2019s TOTP step (wrong codes from every IP)',
     }),
     slowedUntil: doc(z.nullable(Instant), {
       description: 'Logins for this email from unknown IPs wait until then (too many failures from all IPs)',
