@@ -246,20 +246,12 @@ const reserveLogin = async (
   step: 'password' | 'totp' = 'password',
 ): Promise<LoginTicket> => {
   const t = await logins().reserve(email, sourceIp, Date.now(), step);
-  if (t.unlocked)
-    await securityEvents.record({
-      event: 'login_unlocked',
-      email: t.email,
-      sourceIp,
-      reason: 'lock expired',
-    });
-  if (t.totpUnlocked)
-    await securityEvents.record({
-      event: 'login_unlocked',
-      email: t.email,
-      sourceIp,
-      reason: 'the lock on wrong TOTP codes expired',
-    });
+  const ended: [boolean | undefined, string][] = [
+    [t.unlocked, 'lock expired'],
+    [t.totpUnlocked, 'the lock on wrong TOTP codes expired'],
+  ];
+  for (const [unlocked, reason] of ended)
+    if (unlocked) await securityEvents.record({ event: 'login_unlocked', email: t.email, sourceIp, reason });
   return t;
 };
 
