@@ -139,7 +139,7 @@ describe('the admin guard', () => {
     expect(records[0]?.actor).toEqual({ userId: revoked.sub, role: 'admin', sourceIp: '127.0.0.1' });
 
     const pending = await testAdmin();
-    await new SessionStore(dynamoClients().doc, config().tableName, 3600).passwordPending(pending.sub, true);
+    await new SessionStore(dynamoClients().doc, config().tableName, 3600).holdPassword(pending.sub);
     const p = await adminCall('adminFindCustomers', pending, { query: { email: 'x@example.com' } });
     expect(p.body.code).toBe('password_reset_required');
     expect((await trail().bySubject(pending.sub, { limit: 10 })).items.map((x) => x.reason)).toEqual([

@@ -261,12 +261,12 @@ describe('login, refresh, logout, me', () => {
     const t = await tokensOf(e);
     const sub = String(decodeJwt(t.accessToken).sub);
     const holds = new SessionStore(dynamoClients().doc, config().tableName, 3600);
-    await holds.passwordPending(sub, true);
+    await holds.holdPassword(sub);
     const held = await call('refresh', { body: { refreshToken: t.refreshToken } });
     expect(held.status).toBe(403);
     expect(held.body.code).toBe('password_reset_required');
     // Cleared (as a password reset clears it), the token refused while held stays refused.
-    await holds.passwordPending(sub, false);
+    await holds.clearPasswordHolds(sub);
     const after = await call('refresh', { body: { refreshToken: t.refreshToken } });
     expect(after.status).toBe(401);
     expect(after.body.code).toBe('invalid_refresh_token');

@@ -434,7 +434,7 @@ export const handler = createHandler(
         await users().rename(sub, name);
         // Whoever took tokens from Cognito directly with the sign-up's password meanwhile is signed out.
         await endEverySession(sub, { email }, 'email confirmed, with its password', sourceIp);
-        await sessions().passwordPending(sub, false);
+        await sessions().clearPasswordHolds(sub);
         return {};
       }),
 
@@ -484,7 +484,7 @@ export const handler = createHandler(
         if (user?.sub) {
           await endEverySession(user.sub, { email }, 'password reset');
           // The reset chose the password a confirmation may have left unset.
-          await sessions().passwordPending(user.sub, false);
+          await sessions().clearPasswordHolds(user.sub);
         }
         await logins().clear(email);
         await securityEvents.record({ event: 'password_reset', email, userId: user?.sub, sourceIp });

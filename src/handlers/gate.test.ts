@@ -116,10 +116,10 @@ describe('a login whose confirmation did not set its password', () => {
 
   it('is refused on every token route, by both guards, until the hold is cleared', async () => {
     const sub = randomUUID();
-    await store().passwordPending(sub, true);
+    await store().holdPassword(sub);
     await expect(customerGuard(input(sub))).rejects.toMatchObject({ code: 'password_reset_required' });
     await expect(guard(input(sub))).rejects.toMatchObject({ code: 'password_reset_required' });
-    await store().passwordPending(sub, false);
+    await store().clearPasswordHolds(sub);
     await expect(customerGuard(input(sub))).resolves.toBeUndefined();
     await expect(guard(input(sub))).resolves.toBeUndefined();
   });

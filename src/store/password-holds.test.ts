@@ -36,7 +36,7 @@ describe('password holds', () => {
   it('a hold that a password set (or a reset) ended is not raised again by a late lift, nor does the lift fail', async () => {
     const sub = randomUUID();
     const a = await store.holdPassword(sub);
-    await store.passwordPending(sub, false);
+    await store.clearPasswordHolds(sub);
     expect(await held(sub)).toBe(false);
     await store.liftPasswordHold(sub, a);
     expect(await held(sub)).toBe(false);

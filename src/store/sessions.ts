@@ -126,20 +126,15 @@ export class SessionStore {
   }
 
   /**
-   * Sets `passwordPending` (LoginStatus: the login is refused while it is set), or clears it with every
-   * hold on it (`holdPassword`): a confirmation that set the password, or a reset, ends them all.
+   * Ends every hold on the login (`holdPassword`; LoginStatus `passwordPending`: the login is refused
+   * while one stands): a confirmation that set the password, or a reset.
    */
-  async passwordPending(sub: string, pending: boolean, now = new Date()): Promise<void> {
+  async clearPasswordHolds(sub: string): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: keys.security(sub),
-        ...(pending
-          ? {
-              UpdateExpression: 'SET passwordPendingSince = :now',
-              ExpressionAttributeValues: { ':now': now.toISOString() },
-            }
-          : { UpdateExpression: 'REMOVE passwordPendingSince, passwordPendingHolds' }),
+        UpdateExpression: 'REMOVE passwordPendingSince, passwordPendingHolds',
       }),
     );
   }
